@@ -1,0 +1,59 @@
+# InSAR Geohazards — developer commands. `make test` and `make demo` install what they need.
+SHELL := /bin/bash
+PY := /usr/bin/python3
+ROOT := $(abspath .)
+PLUGINS := $(ROOT)/.build/plugins
+DEMO_OUT ?= $(ROOT)/demo_output
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-numpy python3-scipy python3-sklearn \
+	python3-numba python3-h5py python3-pyproj python3-pytest python3-matplotlib xvfb xauth zip
+export QT_QPA_PLATFORM := offscreen
+export QGIS_PLUGINPATH := $(PLUGINS)
+export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
+
+.PHONY: help deps link test test-core test-processing demo package lint bench clean
+
+help:
+	@echo "make test     install QGIS 3.22 + core packages if missing, run all test layers"
+	@echo "make demo     run the main job headless on bundled real data (outputs: $(DEMO_OUT))"
+	@echo "make package  build dist/insar_geohazards.zip (installable plugin)"
+	@echo "make lint     ruff (config in pyproject.toml)"
+	@echo "make bench    side-by-side benchmarks (own venv with MintPy, dolphin, cutde ...)"
+
+deps:
+	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, matplotlib" 2>/dev/null \
+	    || ! command -v xvfb-run >/dev/null || ! command -v zip >/dev/null; then \
+	  echo "Installing QGIS and the core Python packages from Debian ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
+	fi
+	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
+
+link:
+	@mkdir -p $(PLUGINS) && ln -sfn ../.. $(PLUGINS)/insar_geohazards
+	@qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
+
+test: deps link
+	$(PY) -m pytest -q -ra tests
+
+test-core: link
+	$(PY) -m pytest -q tests/core
+
+demo: deps link
+	$(PY) demo/run_demo.py "$(DEMO_OUT)"
+
+package:
+	@rm -rf .build/package dist && mkdir -p .build/package/insar_geohazards dist
+	git archive --format=tar HEAD | tar -x -C .build/package/insar_geohazards
+	cd .build/package/insar_geohazards && rm -rf tests benchmarks .ci demo docs/*.ipynb Makefile pyproject.toml .gitignore BENCHMARKS.md
+	cd .build/package && zip -qr $(ROOT)/dist/insar_geohazards.zip insar_geohazards
+	@echo "Built dist/insar_geohazards.zip"
+
+lint:
+	@[ -x .build/venv-lint/bin/ruff ] || { $(PY) -m venv .build/venv-lint && .build/venv-lint/bin/pip install -q ruff; }
+	.build/venv-lint/bin/ruff check .
+
+bench: deps link
+	bash benchmarks/run_all.sh
+
+clean:
+	rm -rf .build dist $(DEMO_OUT)

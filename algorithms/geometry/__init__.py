@@ -1,0 +1,1 @@
+"""Acquisition geometry: LOS vectors, projections, decomposition, distortion masks."""

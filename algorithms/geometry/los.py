@@ -1,0 +1,91 @@
+"""Line-of-sight geometry.
+
+Conventions (full statement in :mod:`algorithms.conventions`): LOS displacement is
+positive toward the satellite, in mm; ``incidence_deg`` is measured from the vertical at
+the ground; ``heading_deg`` is the flight direction clockwise from north; sensors look
+right unless told otherwise. The LOS unit vector returned here points **from the ground
+to the satellite**, so ``d_los = d . u_los`` for a ground displacement ``d``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+
+def check_incidence(incidence_deg, *, name: str = "incidence_deg") -> np.ndarray:
+    """Return ``incidence_deg`` as float64 after checking 0 < incidence < 90 (NaN allowed)."""
+    inc = np.asarray(incidence_deg, dtype=np.float64)
+    finite = inc[np.isfinite(inc)]
+    if finite.size and (finite.min() <= 0.0 or finite.max() >= 90.0):
+        raise GeohazardError(
+            f"{name} must be between 0 and 90 degrees (exclusive); got values from "
+            f"{finite.min():.6g} to {finite.max():.6g}. Is it in radians, or an elevation angle?"
+        )
+    return inc
+
+
+def los_unit_vector(incidence_deg, heading_deg, *, look: str = "right"):
+    """East, north and up components of the ground-to-satellite unit vector.
+
+    Parameters
+    ----------
+    incidence_deg : float or ndarray
+        Incidence angle from the vertical, degrees, 0 < incidence < 90.
+    heading_deg : float or ndarray
+        Satellite flight direction, degrees clockwise from north.
+    look : {"right", "left"}
+        Look side of the sensor.
+
+    Returns
+    -------
+    east, north, up : ndarray
+        Broadcast components; ``east**2 + north**2 + up**2 == 1``.
+
+    Notes
+    -----
+    The look azimuth is ``heading + 90`` (right-looking) or ``heading - 90`` (left).
+    The satellite sits opposite to the look direction, so the horizontal part of the
+    ground-to-satellite vector is ``-sin(inc) * (sin(az_look), cos(az_look))``.
+    """
+    if look not in ("right", "left"):
+        raise GeohazardError(f"look must be 'right' or 'left', got {look!r}")
+    inc = np.radians(check_incidence(incidence_deg))
+    az_look = np.radians(np.asarray(heading_deg, dtype=np.float64) + (90.0 if look == "right" else -90.0))
+    east = -np.sin(inc) * np.sin(az_look)
+    north = -np.sin(inc) * np.cos(az_look)
+    up = np.cos(inc) * np.ones_like(east)
+    return east, north, up
+
+
+def los_to_vertical(v_los, incidence_deg):
+    """Project LOS displacement or velocity onto the vertical, assuming purely vertical motion.
+
+    Parameters
+    ----------
+    v_los : float or ndarray
+        LOS displacement (mm) or velocity (mm/yr), positive toward the satellite.
+    incidence_deg : float or ndarray
+        Incidence angle in degrees, broadcastable to ``v_los``; NaN gives NaN.
+
+    Returns
+    -------
+    ndarray
+        ``v_vert = v_los / cos(incidence)``, positive up, same units as ``v_los``.
+        NaN where either input is NaN. Inputs are not modified.
+
+    Notes
+    -----
+    Valid only where horizontal motion is negligible (subsidence, uplift); the
+    amplification ``1 / cos(incidence)`` is 1.06-1.22 for Sentinel-1 (20-35 degrees).
+    """
+    inc = check_incidence(incidence_deg)
+    v = np.asarray(v_los, dtype=np.float64)
+    try:
+        np.broadcast_shapes(v.shape, inc.shape)
+    except ValueError:
+        raise GeohazardError(
+            f"incidence_deg has shape {inc.shape}, which does not match the LOS data shape {v.shape}"
+        ) from None
+    return v / np.cos(np.radians(inc))

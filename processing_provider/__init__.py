@@ -1,0 +1,1 @@
+"""QGIS side of the plugin: the Processing provider, its tools, and layer <-> numpy IO."""

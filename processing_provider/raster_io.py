@@ -1,0 +1,322 @@
+"""GDAL raster <-> numpy, block-wise, with NaN for nodata.
+
+Readers return float arrays with the band's nodata turned into NaN. Writers create
+tiled, DEFLATE-compressed GeoTIFFs under a temporary name and move them into place only
+when :meth:`RasterWriter.commit` is called, so a failed or canceled run never leaves a
+half-written file that looks valid.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+from osgeo import gdal, osr
+
+from ..algorithms.errors import GeohazardError
+
+gdal.UseExceptions()
+
+#: Rows per block used by tools that stream rasters (bounded memory).
+DEFAULT_BLOCK_ROWS = 256
+
+
+@dataclass
+class RasterInfo:
+    """Grid and metadata of a raster (no pixel data)."""
+
+    path: str
+    width: int
+    height: int
+    count: int
+    geotransform: tuple
+    crs_wkt: str
+    nodata: list = field(default_factory=list)
+    descriptions: list = field(default_factory=list)
+    has_georef: bool = True
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.height, self.width)
+
+    @property
+    def srs(self) -> Optional[osr.SpatialReference]:
+        if not self.crs_wkt:
+            return None
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(self.crs_wkt)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        return srs
+
+    @property
+    def is_geographic(self) -> bool:
+        srs = self.srs
+        return bool(srs is not None and srs.IsGeographic())
+
+    @property
+    def pixel_size(self) -> tuple[float, float]:
+        """(x, y) pixel size in CRS units (y positive)."""
+        gt = self.geotransform
+        return (math.hypot(gt[1], gt[2]), math.hypot(gt[4], gt[5]))
+
+    def same_grid(self, other: "RasterInfo", *, tol: float = 1e-6) -> bool:
+        if self.shape != other.shape:
+            return False
+        scale = max(abs(self.geotransform[1]), abs(self.geotransform[5]), 1e-12)
+        if any(abs(a - b) > tol * scale for a, b in zip(self.geotransform, other.geotransform)):
+            return False
+        a, b = self.srs, other.srs
+        if a is None or b is None:
+            return a is None and b is None
+        return bool(a.IsSame(b))
+
+    def pixel_centres(self, rows=None, cols=None):
+        """Map x, y of pixel centres for index arrays ``rows``, ``cols`` (broadcast)."""
+        gt = self.geotransform
+        r = np.asarray(rows, dtype=np.float64) + 0.5
+        c = np.asarray(cols, dtype=np.float64) + 0.5
+        return gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]
+
+    def world_to_pixel(self, x, y):
+        """(row, col) float indices of map coordinates (pixel corner origin)."""
+        gt = self.geotransform
+        det = gt[1] * gt[5] - gt[2] * gt[4]
+        dx, dy = np.asarray(x, float) - gt[0], np.asarray(y, float) - gt[3]
+        col = (gt[5] * dx - gt[2] * dy) / det
+        row = (-gt[4] * dx + gt[1] * dy) / det
+        return row, col
+
+
+def open_raster(path: str, name: str = "raster") -> gdal.Dataset:
+    """Open a raster read-only; a clear error names ``name`` when it is not a raster."""
+    if not path:
+        raise GeohazardError(f"{name}: no raster was given")
+    if not (os.path.exists(path) or path.startswith(("/vsi", "NETCDF:", "HDF5:"))):
+        raise GeohazardError(f"{name}: the file {path!r} does not exist")
+    try:
+        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:
+        raise GeohazardError(f"{name}: {path!r} is not a raster GDAL can read ({exc})") from None
+    if ds is None or ds.RasterCount == 0:
+        raise GeohazardError(f"{name}: {path!r} is not a raster GDAL can read")
+    return ds
+
+
+def raster_info(path: str, name: str = "raster") -> RasterInfo:
+    """Read the grid, CRS, nodata and band descriptions of ``path``."""
+    ds = open_raster(path, name)
+    gt = ds.GetGeoTransform(can_return_null=True)
+    bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
+    return RasterInfo(
+        path=path,
+        width=ds.RasterXSize,
+        height=ds.RasterYSize,
+        count=ds.RasterCount,
+        geotransform=tuple(gt) if gt else (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
+        crs_wkt=ds.GetProjection() or "",
+        nodata=[b.GetNoDataValue() for b in bands],
+        descriptions=[b.GetDescription() for b in bands],
+        has_georef=gt is not None,
+    )
+
+
+def _to_float(arr: np.ndarray, nodata, dtype) -> np.ndarray:
+    if np.iscomplexobj(arr):
+        out = arr.astype(np.complex64 if dtype == np.float32 else np.complex128)
+        if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+            out[arr == nodata] = np.nan
+        return out
+    out = arr.astype(dtype, copy=True)
+    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+        out[arr == nodata] = np.nan
+    return out
+
+
+def read_band(path: str, band: int = 1, *, rows: Optional[tuple[int, int]] = None,
+              name: str = "raster", dtype=np.float32) -> np.ndarray:
+    """Read one band (or the row range ``rows=(start, stop)``) as float with NaN for nodata."""
+    ds = open_raster(path, name)
+    if not 1 <= band <= ds.RasterCount:
+        raise GeohazardError(f"{name}: band {band} requested but {path!r} has {ds.RasterCount} band(s)")
+    b = ds.GetRasterBand(band)
+    r0, r1 = rows if rows is not None else (0, ds.RasterYSize)
+    arr = b.ReadAsArray(0, r0, ds.RasterXSize, r1 - r0)
+    return _to_float(arr, b.GetNoDataValue(), dtype)
+
+
+def read_bands(path: str, *, rows: Optional[tuple[int, int]] = None, name: str = "raster",
+               dtype=np.float32) -> np.ndarray:
+    """Read all bands as ``(n_bands, rows, cols)`` with NaN for nodata."""
+    ds = open_raster(path, name)
+    r0, r1 = rows if rows is not None else (0, ds.RasterYSize)
+    out = None
+    for i in range(ds.RasterCount):
+        b = ds.GetRasterBand(i + 1)
+        arr = _to_float(b.ReadAsArray(0, r0, ds.RasterXSize, r1 - r0), b.GetNoDataValue(), dtype)
+        if out is None:
+            out = np.empty((ds.RasterCount,) + arr.shape, dtype=arr.dtype)
+        out[i] = arr
+    return out
+
+
+def read_stack(paths: Sequence[str], *, rows: Optional[tuple[int, int]] = None,
+               names: Optional[Sequence[str]] = None, dtype=np.float32) -> np.ndarray:
+    """Read band 1 of each file into ``(n_files, rows, cols)`` (files must share a grid)."""
+    out = None
+    for i, p in enumerate(paths):
+        arr = read_band(p, 1, rows=rows, name=names[i] if names else os.path.basename(p), dtype=dtype)
+        if out is None:
+            out = np.empty((len(paths),) + arr.shape, dtype=arr.dtype)
+        elif arr.shape != out.shape[1:]:
+            raise GeohazardError(
+                f"{os.path.basename(p)} has shape {arr.shape}, "
+                f"expected {out.shape[1:]} like {os.path.basename(paths[0])}")
+        out[i] = arr
+    return out
+
+
+def check_same_grid(infos: Sequence[RasterInfo], names: Sequence[str]) -> None:
+    """Raise naming the first raster whose size, geotransform or CRS differs from the first."""
+    ref = infos[0]
+    for info, nm in zip(infos[1:], names[1:]):
+        if info.shape != ref.shape:
+            raise GeohazardError(
+                f"{nm} has {info.height} rows x {info.width} columns, "
+                f"expected {ref.height} x {ref.width} like {names[0]}")
+        if not info.same_grid(ref):
+            raise GeohazardError(f"{nm} is not on the same grid (origin, pixel size or CRS) as {names[0]}")
+
+
+def require_projected(info: RasterInfo, name: str) -> None:
+    """Raise when a raster has no CRS or a geographic one where metres are needed."""
+    if not info.crs_wkt:
+        raise GeohazardError(f"{name} has no coordinate reference system; a projected CRS in metres is needed")
+    if info.is_geographic:
+        raise GeohazardError(
+            f"{name} is in a geographic CRS (degrees); reproject it to a projected CRS in metres (e.g. UTM) first")
+
+
+class RasterWriter:
+    """Block-wise GeoTIFF writer that only publishes a complete file.
+
+    Use as a context manager: the file is written under a temporary name and renamed to
+    ``path`` by :meth:`commit`; leaving the block without commit (error, cancel) deletes it.
+
+    Parameters
+    ----------
+    path : str
+        Destination (``.tif``).
+    width, height : int
+        Grid size.
+    geotransform, crs_wkt :
+        Georeferencing (copied from an input's :class:`RasterInfo` usually).
+    count : int
+        Number of bands.
+    descriptions : list of str, optional
+        Band descriptions (ISO dates for time series).
+    dtype : numpy dtype
+        float32 by default; NaN is the nodata value for float types.
+    """
+
+    _GDAL_TYPES = {
+        np.dtype(np.float32): gdal.GDT_Float32,
+        np.dtype(np.float64): gdal.GDT_Float64,
+        np.dtype(np.uint8): gdal.GDT_Byte,
+        np.dtype(np.int16): gdal.GDT_Int16,
+        np.dtype(np.uint16): gdal.GDT_UInt16,
+        np.dtype(np.int32): gdal.GDT_Int32,
+        np.dtype(np.complex64): gdal.GDT_CFloat32,
+    }
+
+    def __init__(self, path: str, *, width: int, height: int, geotransform, crs_wkt: str,
+                 count: int = 1, descriptions: Optional[Sequence[str]] = None, dtype=np.float32,
+                 nodata: Optional[float] = None, metadata: Optional[dict] = None):
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self._tmp = path + ".part.tif"
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise GeohazardError(f"output folder {folder!r} does not exist")
+        if self.dtype not in self._GDAL_TYPES:
+            raise ValueError(f"unsupported dtype {self.dtype}")
+        if nodata is None and self.dtype.kind == "f":
+            nodata = float("nan")
+        options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]
+        if self.dtype.kind == "f":
+            options.append("PREDICTOR=3" if self.dtype != np.complex64 else "PREDICTOR=1")
+        if count > 1:
+            options.append("INTERLEAVE=BAND")
+        drv = gdal.GetDriverByName("GTiff")
+        self._ds = drv.Create(self._tmp, int(width), int(height), int(count), self._GDAL_TYPES[self.dtype], options)
+        if self._ds is None:
+            raise GeohazardError(f"cannot create the output raster {path!r}")
+        if geotransform is not None:
+            self._ds.SetGeoTransform(tuple(geotransform))
+        if crs_wkt:
+            self._ds.SetProjection(crs_wkt)
+        for i in range(count):
+            band = self._ds.GetRasterBand(i + 1)
+            if nodata is not None:
+                band.SetNoDataValue(nodata)
+            if descriptions is not None:
+                band.SetDescription(str(descriptions[i]))
+        if metadata:
+            self._ds.SetMetadata({str(k): str(v) for k, v in metadata.items()})
+        self._done = False
+
+    @classmethod
+    def like(cls, path: str, info: RasterInfo, **kwargs) -> "RasterWriter":
+        """A writer on the same grid and CRS as ``info``."""
+        return cls(path, width=info.width, height=info.height,
+                   geotransform=info.geotransform if info.has_georef else None,
+                   crs_wkt=info.crs_wkt, **kwargs)
+
+    def write(self, block: np.ndarray, *, row: int = 0, band: Optional[int] = None) -> None:
+        """Write a 2-D block into ``band`` (1-based) or a 3-D block into all bands at ``row``."""
+        block = np.asarray(block)
+        if block.ndim == 2:
+            self._ds.GetRasterBand(band or 1).WriteArray(block.astype(self.dtype, copy=False), 0, row)
+        else:
+            for i in range(block.shape[0]):
+                self._ds.GetRasterBand(i + 1).WriteArray(block[i].astype(self.dtype, copy=False), 0, row)
+
+    def commit(self) -> str:
+        """Flush, close and move the file into place; returns the final path."""
+        self._ds.FlushCache()
+        self._ds = None
+        os.replace(self._tmp, self.path)
+        self._done = True
+        return self.path
+
+    def abort(self) -> None:
+        """Close and delete the temporary file."""
+        self._ds = None
+        for p in (self._tmp, self._tmp + ".aux.xml"):
+            if os.path.exists(p):
+                os.remove(p)
+        self._done = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self._done:
+            if exc_type is None:
+                self.commit()
+            else:
+                self.abort()
+        return False
+
+
+def write_raster(path: str, array: np.ndarray, info: RasterInfo, *, descriptions=None, dtype=np.float32,
+                 metadata: Optional[dict] = None) -> str:
+    """Write a whole 2-D or 3-D array on the grid of ``info`` (small outputs)."""
+    arr = np.asarray(array)
+    count = 1 if arr.ndim == 2 else arr.shape[0]
+    with RasterWriter.like(path, info, count=count, descriptions=descriptions, dtype=dtype,
+                           metadata=metadata) as w:
+        w.write(arr)
+    return path

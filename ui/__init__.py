@@ -1,0 +1,10 @@
+"""GUI parts (dock widgets, dialogs). No maths here.
+
+A GUI part is a class taking ``iface`` with ``init_gui()`` and ``unload()``; list it in
+:func:`gui_parts` so the plugin adds it on ``initGui`` and removes it on ``unload``.
+"""
+
+
+def gui_parts() -> list:
+    """Classes of the GUI parts the plugin installs, in order."""
+    return []
