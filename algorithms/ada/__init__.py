@@ -1,0 +1,1 @@
+"""Active deformation areas: detection, outlines, quality, classification, inventories."""

@@ -1,0 +1,1 @@
+"""Time series: interferogram networks, SBAS/ISBAS inversion, stacking, PS/DS, temporal models."""
