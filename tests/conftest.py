@@ -31,6 +31,9 @@ for p in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python"):
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+_SESSION: dict = {}
+
+
 @pytest.fixture(scope="session")
 def data_dir():
     return DATA
@@ -49,8 +52,15 @@ def qgis_app():
 
     plugin = InsarGeohazardsPlugin(None)
     plugin.initProcessing()
+    _SESSION["plugin"] = plugin
     yield app
     plugin.unload()
+
+
+@pytest.fixture
+def session_plugin(qgis_app):
+    """The plugin instance whose provider the session registered."""
+    return _SESSION["plugin"]
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""classFactory -> initProcessing/initGui -> unload, with a mock iface, and the packaged zip."""
+
+import configparser
+import os
+import subprocess
+import zipfile
+from unittest import mock
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _provider_ids():
+    from qgis.core import QgsApplication
+
+    return [p.id() for p in QgsApplication.processingRegistry().providers()]
+
+
+def test_init_gui_and_unload_with_mock_iface(session_plugin):
+    from qgis.core import QgsApplication
+
+    import insar_geohazards
+
+    registry = QgsApplication.processingRegistry()
+    session_plugin.unload()  # test a clean lifecycle from nothing registered
+    assert "geohazard" not in _provider_ids()
+    try:
+        iface = mock.MagicMock()
+        plugin = insar_geohazards.classFactory(iface)
+        plugin.initGui()
+        assert "geohazard" in _provider_ids()
+        provider = registry.providerById("geohazard")
+        assert provider.name() == "InSAR Geohazards"
+        assert "losvelocitytovertical" in [a.name() for a in provider.algorithms()]
+        plugin.initProcessing()  # called again by QGIS: must not register twice
+        assert _provider_ids().count("geohazard") == 1
+        plugin.unload()
+        assert "geohazard" not in _provider_ids()
+    finally:
+        session_plugin.initProcessing()  # restore for the other tests
+
+
+def test_metadata_mandatory_keys():
+    cfg = configparser.ConfigParser()
+    cfg.read(os.path.join(ROOT, "metadata.txt"))
+    general = cfg["general"]
+    for key in ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository"):
+        assert general.get(key), key
+    assert general["hasProcessingProvider"] == "yes"
+    assert general["qgisMinimumVersion"] == "3.22"
+    for package in ("numpy", "scipy", "scikit-learn", "h5py", "pyproj", "numba"):
+        assert package in general["about"]
+
+
+def test_make_package_builds_installable_zip(tmp_path):
+    if subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True).returncode != 0:
+        pytest.skip("make package archives the committed tree; this checkout has no commit")
+    if not subprocess.run(["which", "zip"], capture_output=True).returncode == 0:
+        pytest.skip("the zip command is missing (make deps installs it)")
+    out = subprocess.run(["make", "-s", "package"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    with zipfile.ZipFile(os.path.join(ROOT, "dist", "insar_geohazards.zip")) as z:
+        names = z.namelist()
+    assert "insar_geohazards/metadata.txt" in names
+    assert "insar_geohazards/__init__.py" in names
+    assert "insar_geohazards/processing_provider/provider.py" in names
+    assert not [n for n in names if n.startswith(("insar_geohazards/tests/", "insar_geohazards/benchmarks/",
+                                                  "insar_geohazards/.ci/"))]
