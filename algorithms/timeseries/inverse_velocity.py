@@ -19,7 +19,9 @@ Steps, vectorised over all series:
    where zero lies inside the confidence band of the fitted line (inverse prediction,
    Fieller's method), with the residual variance inflated for the serial correlation of
    overlapping smoothing windows. When the slope is not significant there is no window.
-4. Alert level: 3 (red) when ``t_f - now <= red_days``, 2 (orange) when
+4. The acceleration counts ("significant") when the slope's confidence interval excludes
+   zero and at least ``min_positive_fraction`` of the fit window moves along the direction
+   of motion. Alert level: 3 (red) when ``t_f - now <= red_days``, 2 (orange) when
    ``<= orange_days``, 1 (yellow) when the acceleration is significant but the forecast
    is further away, 0 otherwise; points slower than ``min_velocity_mm_yr`` get 0.
 
@@ -151,7 +153,8 @@ class InverseVelocityForecast:
 
 def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5, fit_window: int = 10,
                      confidence: float = 0.95, min_velocity_mm_yr: float = 5.0, red_days: float = 30.0,
-                     orange_days: float = 90.0, now=None, direction: int = 0) -> InverseVelocityForecast:
+                     orange_days: float = 90.0, now=None, direction: int = 0,
+                     min_positive_fraction: float = 0.8) -> InverseVelocityForecast:
     """Fukuzono inverse-velocity forecast of the failure time for every series.
 
     Parameters
@@ -175,6 +178,9 @@ def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5
     direction : {0, 1, -1}
         Direction of motion: 0 from the sign of the net displacement, +1 toward the
         satellite, -1 away from it.
+    min_positive_fraction : float
+        Fraction of the fit window whose smoothed velocity must be along the direction of
+        motion for the acceleration to count (noise gives velocities of both signs).
 
     Returns
     -------
@@ -258,6 +264,10 @@ def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5
     last_idx = finite.shape[0] - 1 - np.argmax(finite[::-1], axis=0)
     v_last[any_finite] = v_dir[last_idx[any_finite], np.arange(m)[any_finite]] * DAYS_PER_YEAR
     to_fail = tf - now_day
+    # a trend of noise gives velocities of both signs: require the window to move consistently
+    n_window = in_window.sum(0)
+    consistent = n >= np.ceil(min_positive_fraction * n_window)
+    significant &= consistent
     fast = np.nan_to_num(v_last, nan=-np.inf) >= min_velocity_mm_yr
     alert = np.zeros(m, np.int64)
     alert[fast & significant] = 1
