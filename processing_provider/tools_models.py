@@ -29,10 +29,10 @@ from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from ..algorithms.timeseries.breakpoints import KIND_NAMES, detect_breakpoints
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
-from ..algorithms.timeseries.models import MODELS, PARAM_NAMES, check_dates, fit_models, seasonal_amplitude
+from ..algorithms.timeseries.models import MODELS, check_dates, fit_models, seasonal_amplitude
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, raster_info, read_bands
+from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, read_bands
 from .styles import (
     ALERT_COLOURS,
     style_points_velocity,
