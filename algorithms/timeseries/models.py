@@ -260,19 +260,26 @@ def _as_2d(displacement_mm, n_dates: int, name: str) -> np.ndarray:
     return d
 
 
-def _afterslip_lsq(tau_days, tau_c, d, mask):
-    """Batched fit of ``a + A log10(1 + tau / tau_c[j])`` with one ``tau_c`` per series."""
-    g1 = np.log10(1.0 + tau_days[:, None] / tau_c[None, :])  # (n, m)
-    w = mask.astype(np.float64)
-    dz = np.where(mask, d, 0.0)
-    s0, s1, s11 = w.sum(0), (w * g1).sum(0), (w * g1 * g1).sum(0)
-    r0, r1 = dz.sum(0), (dz * g1).sum(0)
+def _afterslip_lsq(tau_days, tau_c, d, mask, w=None, dz=None):
+    """Batched fit of ``a + A log10(1 + tau / tau_c)``; ``tau_c`` a scalar or one value per series."""
+    w = mask.astype(np.float64) if w is None else w
+    dz = np.where(mask, d, 0.0) if dz is None else dz
+    s0, r0 = w.sum(0), dz.sum(0)
+    if np.ndim(tau_c) == 0:
+        g = np.log10(1.0 + tau_days / float(tau_c))  # (n,) shared by all series
+        s1, s11, r1 = g @ w, (g * g) @ w, g @ dz
+        g1 = g[:, None]
+    else:
+        g1 = np.log10(1.0 + tau_days[:, None] / np.asarray(tau_c)[None, :])  # (n, m)
+        wg = w * g1
+        s1, s11, r1 = wg.sum(0), (wg * g1).sum(0), (dz * g1).sum(0)
     det = s0 * s11 - s1 * s1
     with np.errstate(invalid="ignore", divide="ignore"):
         a = (s11 * r0 - s1 * r1) / det
         amp = (s0 * r1 - s1 * r0) / det
-    resid = np.where(mask, d - (a[None, :] + amp[None, :] * g1), 0.0)
-    rss = np.where(np.abs(det) > 1e-12, (resid * resid).sum(0), np.nan)
+        # RSS = sum w d^2 - (a r0 + A r1) for the least-squares solution
+        rss = (dz * dz).sum(0) - (a * r0 + amp * r1)
+    rss = np.where(np.abs(det) > 1e-12, np.maximum(rss, 0.0), np.nan)
     return np.column_stack([a, amp]), rss
 
 
@@ -323,28 +330,35 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         G = design_matrix(model, tb)
         params, Ninv, rss, n = _batched_lsq(G, d, mask)
     else:
-        best = None
-        for tau_c in _tau_grid(tb):
-            G = design_matrix(model, tb, tau_c_days=tau_c)
-            prm, _, rss_k, n = _batched_lsq(G, d, mask)
-            if best is None:
-                best = [np.full(d.shape[1], tau_c), prm, rss_k]
-                continue
-            better = np.nan_to_num(rss_k, nan=np.inf) < np.nan_to_num(best[2], nan=np.inf)
-            best[0][better] = tau_c
-            best[1][better] = prm[better]
-            best[2][better] = rss_k[better]
-        tau_c, lin, rss_best = best
-        # refine tau_c around the grid optimum (per-series design, still batched)
+        # variable projection: for a fixed tau_c the model is linear (closed form); grid-search
+        # log(tau_c), then a golden-section search inside the bracket around the grid optimum
+        m = d.shape[1]
         grid = _tau_grid(tb)
-        half_step = 0.5 * np.log(grid[1] / grid[0])
-        for mult in np.exp(np.linspace(-half_step, half_step, 17)):
-            cand = tau_c * mult
-            prm, rss_k = _afterslip_lsq(tb.tau_days, cand, d, mask)
-            better = np.nan_to_num(rss_k, nan=np.inf) < np.nan_to_num(rss_best, nan=np.inf) - 1e-12
-            tau_c = np.where(better, cand, tau_c)
-            lin[better] = prm[better]
-            rss_best = np.where(better, rss_k, rss_best)
+        rss_grid = np.empty((grid.size, m))
+        w = mask.astype(np.float64)
+        dz = np.where(mask, d, 0.0)
+        for k, tau_c in enumerate(grid):
+            rss_grid[k] = _afterslip_lsq(tb.tau_days, tau_c, d, mask, w, dz)[1]
+        k_best = np.argmin(np.nan_to_num(rss_grid, nan=np.inf), axis=0)
+        lo = np.log(grid[np.maximum(k_best - 1, 0)])
+        hi = np.log(grid[np.minimum(k_best + 1, grid.size - 1)])
+        golden = (np.sqrt(5.0) - 1.0) / 2.0
+        x1 = hi - golden * (hi - lo)
+        x2 = lo + golden * (hi - lo)
+        f1 = _afterslip_lsq(tb.tau_days, np.exp(x1), d, mask, w, dz)[1]
+        f2 = _afterslip_lsq(tb.tau_days, np.exp(x2), d, mask, w, dz)[1]
+        for _ in range(30):
+            left = np.nan_to_num(f1, nan=np.inf) <= np.nan_to_num(f2, nan=np.inf)
+            # minimum in [lo, x2] (left) or [x1, hi] (right); one new evaluation per step
+            hi = np.where(left, x2, hi)
+            lo = np.where(left, lo, x1)
+            x_new = np.where(left, hi - golden * (hi - lo), lo + golden * (hi - lo))
+            f_new = _afterslip_lsq(tb.tau_days, np.exp(x_new), d, mask, w, dz)[1]
+            x1, x2, f1, f2 = (np.where(left, x_new, x2), np.where(left, x1, x_new),
+                              np.where(left, f_new, f2), np.where(left, f1, f_new))
+        tau_c = np.exp(0.5 * (lo + hi))
+        lin, rss_best = _afterslip_lsq(tb.tau_days, tau_c, d, mask, w, dz)
+        n = mask.sum(axis=0).astype(np.float64)
         params = np.column_stack([lin, tau_c])
         # linearised covariance of (a, A, tau_c) at the optimum
         g = np.empty((d.shape[1], len(tb.dates), 3))
