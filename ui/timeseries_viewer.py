@@ -115,6 +115,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.figure = Figure(figsize=(7, 4), dpi=100)
         self.ax = self.figure.add_subplot(111)
         self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumSize(320, 220)
         body = QWidget()
         layout = QVBoxLayout(body)
         bar = QHBoxLayout()
@@ -296,7 +297,12 @@ class TimeSeriesViewerDock(QgsDockWidget):
                     transform=ax.transAxes, color="0.5")
         ax.grid(True, lw=0.3)
         self.figure.autofmt_xdate()
-        self.figure.tight_layout()
+        width, height = self.figure.get_size_inches()
+        if width * self.figure.dpi > 100 and height * self.figure.dpi > 100:
+            try:
+                self.figure.tight_layout()
+            except (ValueError, np.linalg.LinAlgError):
+                pass  # a dock squeezed to nothing: keep the default margins
         self.canvas.draw_idle()
 
     def _refresh_dates(self) -> None:
@@ -402,16 +408,24 @@ class TimeSeriesViewerPart:
                               self.iface.mainWindow())
         self.action.setCheckable(True)
         self.action.setToolTip("Show the InSAR time-series viewer and pick points or pixels on the map")
-        self.action.toggled.connect(self._toggled)
+        # the action mirrors the dock's visibility (also when closed from its title bar)
+        self.dock.setToggleVisibilityAction(self.action)
+        self.action.toggled.connect(self._shown)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu("InSAR Geohazards", self.action)
         self.tool = PickTool(self.iface.mapCanvas(), self.dock, self.iface)
-        self.tool.setAction(self.action)
+        self.tool.deactivated.connect(lambda: self._set_pick_button(False))
         self.dock.pick_button.toggled.connect(self._pick_toggled)
 
-    def _toggled(self, on: bool) -> None:
-        self.dock.setVisible(on)
+    def _shown(self, on: bool) -> None:
         self._pick_toggled(on)
+
+    def _set_pick_button(self, on: bool) -> None:
+        if self.dock is None:
+            return
+        self.dock.pick_button.blockSignals(True)
+        self.dock.pick_button.setChecked(on)
+        self.dock.pick_button.blockSignals(False)
 
     def _pick_toggled(self, on: bool) -> None:
         canvas = self.iface.mapCanvas()
@@ -419,9 +433,7 @@ class TimeSeriesViewerPart:
             canvas.setMapTool(self.tool)
         elif canvas.mapTool() is self.tool:
             canvas.unsetMapTool(self.tool)
-        self.dock.pick_button.blockSignals(True)
-        self.dock.pick_button.setChecked(on)
-        self.dock.pick_button.blockSignals(False)
+        self._set_pick_button(on)
 
     def unload(self) -> None:
         if self.tool is not None and self.iface.mapCanvas().mapTool() is self.tool:

@@ -39,9 +39,9 @@ def data(model, truth):
     return d
 
 
-def timed(fn):
+def timed(fn, *args, **kwargs):
     t0 = time.perf_counter()
-    out = fn()
+    out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0
 
 
@@ -85,9 +85,9 @@ print("| model | peer | param RMSE ours | param RMSE peer | max abs diff estimat
 print("|---|---|---|---|---|---|---|---|---|")
 for model, truth in CASES.items():
     d = data(model, truth)
-    fit, t_o = timed(lambda: fit_model(d, DATES, model))
+    fit, t_o = timed(fit_model, d, DATES, model)
     G = design_matrix(model, TB)
-    peer, t_p = timed(lambda: statsmodels_fit(G, d))
+    peer, t_p = timed(statsmodels_fit, G, d)
     report(model, np.array(truth), (fit.params, fit.stdev), t_o, peer, t_p, "statsmodels OLS")
 
 # afterslip: non-linear in tau_c -> compare with curve_fit (Levenberg-Marquardt)
@@ -96,13 +96,13 @@ tb = TimeBase(DATES, origin_date=origin)
 truth = np.array([2.0, 25.0, 40.0])
 d = (truth[0] + truth[1] * np.log10(1 + tb.tau_days / truth[2]))[:, None] + rng.normal(0, 1.0, (len(DATES), M))
 d[rng.random(d.shape) < 0.1] = np.nan
-fit, t_o = timed(lambda: fit_model(d, DATES, "afterslip", origin_date=origin))
+fit, t_o = timed(fit_model, d, DATES, "afterslip", origin_date=origin)
 
 
 def afterslip(t, a, amp, tau):
     return a + amp * np.log10(1 + t / np.abs(tau))
 
 
-peer, t_p = timed(lambda: curve_fit_all(afterslip, tb.tau_days, d, [0.0, 10.0, 30.0]))
+peer, t_p = timed(curve_fit_all, afterslip, tb.tau_days, d, [0.0, 10.0, 30.0])
 peer[0][:, 2] = np.abs(peer[0][:, 2])
 report("afterslip", truth, (fit.params, fit.stdev), t_o, peer, t_p, "scipy curve_fit")

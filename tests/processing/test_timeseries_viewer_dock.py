@@ -127,9 +127,23 @@ def test_dock_raster_pixel_and_gui_part_with_map_click(qgis_app, ps_layer, tmp_p
     part.init_gui()
     assert iface.docks == [part.dock] and iface.icons == [part.action]
     assert iface.window.dockWidgetArea(part.dock) == Qt.RightDockWidgetArea
+    iface.window.show()
     part.action.setChecked(True)
-    assert part.dock.isVisible() is False or part.dock.isVisibleTo(iface.window)
+    assert part.dock.isVisible()
+    assert iface.canvas.mapTool() is part.tool and part.dock.pick_button.isChecked()
+    # another map tool (e.g. pan) stops picking but keeps the dock open
+    from qgis.gui import QgsMapToolPan
+
+    pan = QgsMapToolPan(iface.canvas)
+    iface.canvas.setMapTool(pan)
+    assert not part.dock.pick_button.isChecked() and part.dock.isVisible() and part.action.isChecked()
+    part.dock.pick_button.setChecked(True)
     assert iface.canvas.mapTool() is part.tool
+    # closing the dock unchecks the toolbar button
+    part.dock.close()
+    assert not part.action.isChecked()
+    part.action.setChecked(True)
+    assert part.dock.isVisible()
 
     # a click on the raster pixel (row 1, col 2) of the active layer
     QgsProject.instance().addMapLayer(raster)
@@ -154,7 +168,7 @@ def test_dock_raster_pixel_and_gui_part_with_map_click(qgis_app, ps_layer, tmp_p
     ps_layer.selectByIds([0, 1])
     assert part.dock.add_selected() == 2
     part.action.setChecked(False)
-    assert iface.canvas.mapTool() is not part.tool
+    assert iface.canvas.mapTool() is not part.tool and not part.dock.isVisible()
     part.unload()
     QgsProject.instance().removeMapLayer(raster.id())
     assert iface.docks == [] and iface.icons == [] and iface.menus == []
