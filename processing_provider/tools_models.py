@@ -197,8 +197,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
     DISPLAY_NAME = "Time-series models (linear, seasonal, acceleration, logarithmic ...)"
     GROUP_ID = "timeseries"
     HELP = (
-        "Fits temporal models to the displacement history of every point (vector layer with dated "
-        "fields DYYYYMMDD, as our outputs and PS products, or EGMS YYYYMMDD) or every pixel (time-series "
+        "Fits temporal models to the displacement history of every point or polygon (vector layer with "
+        "dated fields DYYYYMMDD, as our outputs and PS products, or EGMS YYYYMMDD) or every pixel (time-series "
         "raster with one band per date and the ISO date as band description), picks the best model per "
         "point by an information criterion and, optionally, detects a breakpoint.\n\n"
         "<b>Models</b> (d in mm, LOS positive toward the satellite, t in years since the first date, "
@@ -237,8 +237,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("Points with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)"),
-            [QgsProcessing.TypeVectorPoint], optional=True))
+            self.INPUT, self.tr("Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)"),
+            [QgsProcessing.TypeVectorAnyGeometry], optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.INPUT_RASTER, self.tr("Or: time-series raster (one band per date, ISO date band descriptions)"),
             optional=True))
@@ -257,7 +257,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
             self.MIN_DELTA_BIC, self.tr("Breakpoint evidence threshold (BIC improvement)"),
             QgsProcessingParameterNumber.Double, defaultValue=10.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Model parameters (points)"), QgsProcessing.TypeVectorPoint,
+            self.OUTPUT, self.tr("Model parameters (points)"), QgsProcessing.TypeVectorAnyGeometry,
             optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_RASTER, self.tr("Model parameters (raster)"), optional=True, createByDefault=False))

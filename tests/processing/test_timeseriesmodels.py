@@ -71,10 +71,18 @@ def test_egms_bare_date_fields_and_raster(run_alg, tmp_path):
     out = run_alg(NAME, {"INPUT": src, "MODELS": [0], "OUTPUT": str(tmp_path / "o.gpkg")})["OUTPUT"]
     _, rows = read_layer(out)
     np.testing.assert_allclose([r["LIN_VEL"] for r in rows], [5.0, -5.0], atol=1e-6)
+    ada = write_dated_layer(tmp_path / "ada.gpkg", DATES, d, polygons=True)
+    out = run_alg(NAME, {"INPUT": ada, "MODELS": [0], "OUTPUT": str(tmp_path / "ada_models.gpkg")})["OUTPUT"]
+    from osgeo import ogr
+
+    ds_ada = ogr.Open(out)
+    assert ds_ada.GetLayer(0).GetGeomType() == ogr.wkbPolygon
+    assert ds_ada.GetLayer(0).GetFeatureCount() == 2
     cube = (T_YR[:, None, None] * np.array([[[-10.0, 3.0], [0.0, 7.0]]])).astype(np.float32)
     cube[:, 1, 0] = np.nan
     tif = write_geotiff(tmp_path / "ts.tif", cube, descriptions=[x.isoformat() for x in DATES])
     res = run_alg(NAME, {"INPUT_RASTER": tif, "MODELS": [0, 2], "OUTPUT_RASTER": str(tmp_path / "p.tif")})
+
     from osgeo import gdal
 
     ds = gdal.Open(res["OUTPUT_RASTER"])
