@@ -19,6 +19,7 @@ DATA = os.path.join(ROOT, "tests", "data")
 def steps(out: str) -> list[dict]:
     """The demo jobs, in order. Each: title, algorithm id, parameters, outputs to load."""
     envisat = sorted(glob.glob(os.path.join(DATA, "envisat_small_test", "tif", "*_unw.tif")))
+    radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "shape", "*.shp"))[0]
     return [
         {
             "title": "Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence 23 deg)",
@@ -31,6 +32,20 @@ def steps(out: str) -> list[dict]:
         # geometry (issue 4) steps
         # faults (issue 8) steps
         # models (issue 5) steps
+        {
+            "title": "RADARSAT PS Boissano 2003-2010: linear/seasonal/quadratic models, best by BIC, breakpoints",
+            "alg": "geohazard:timeseriesmodels",
+            "params": {"INPUT": radarsat, "MODELS": [0, 1, 2], "BREAKPOINTS": True,
+                       "OUTPUT": os.path.join(out, "radarsat_models.gpkg")},
+            "load": ["OUTPUT"],
+        },
+        {
+            "title": "RADARSAT PS Boissano: inverse-velocity failure forecast and alert levels",
+            "alg": "geohazard:inversevelocity",
+            "params": {"INPUT": radarsat, "OUTPUT": os.path.join(out, "radarsat_inverse_velocity.gpkg"),
+                       "PLOT_FOLDER": os.path.join(out, "inverse_velocity_plots")},
+            "load": ["OUTPUT"],
+        },
     ]
 
 

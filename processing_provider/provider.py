@@ -2,21 +2,24 @@
 
 Tools are collected from every module ``processing_provider/tools_*.py`` that defines
 ``ALGORITHMS`` (a list of algorithm classes), so adding a tool family never touches
-this file.
+this file. Graphical models shipped in ``models/*.model3`` are added too (their ID is
+``geohazard:<model name>``).
 """
 
 from __future__ import annotations
 
+import glob
 import importlib
 import os
 import pkgutil
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .base import ICON_DIR
 
 PROVIDER_ID = "geohazard"
+MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 
 
 def algorithm_classes() -> list:
@@ -27,6 +30,19 @@ def algorithm_classes() -> list:
         module = importlib.import_module(f"{__package__}.{mod}")
         classes.extend(getattr(module, "ALGORITHMS", []))
     return classes
+
+
+def model_algorithms() -> list:
+    """The graphical models shipped with the plugin (``models/*.model3``), loaded."""
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    models = []
+    for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
+        model = QgsProcessingModelAlgorithm()
+        if model.fromFile(path):
+            model.setSourceFilePath(path)
+            models.append(model)
+    return models
 
 
 class GeohazardProvider(QgsProcessingProvider):
@@ -49,6 +65,21 @@ class GeohazardProvider(QgsProcessingProvider):
         # outputs are written with GDAL/OGR, so temporary outputs must be files
         return False
 
+    def load(self) -> bool:
+        # A model's child algorithms are resolved through the registry, which knows this
+        # provider only after load() returns: reload once it is registered so the shipped
+        # models see their children (and expose their outputs) from the start.
+        QgsApplication.processingRegistry().providerAdded.connect(self._registered)
+        return super().load()
+
+    def _registered(self, provider_id: str) -> None:
+        if provider_id != self.id():
+            return
+        QgsApplication.processingRegistry().providerAdded.disconnect(self._registered)
+        self.refreshAlgorithms()
+
     def loadAlgorithms(self) -> None:
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
+        for model in model_algorithms():
+            self.addAlgorithm(model)

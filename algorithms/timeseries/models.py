@@ -1,0 +1,489 @@
+"""Temporal models of displacement time series, fitted per point or per pixel.
+
+Every model is fitted by weighted least squares to all series at once (one normal matrix
+per series, solved batched), so gaps (NaN) are handled per series without a Python loop
+over points. Parameter uncertainties come from the a-posteriori covariance
+``sigma^2 (G^T G)^-1`` with ``sigma^2 = RSS / (n - p)``; models are compared with an
+information criterion (AIC, AICc or BIC, Gaussian likelihood).
+
+Models (``d`` in mm, LOS positive toward the satellite; ``t`` in years since the first
+date; ``tau`` in days since an origin date):
+
+``linear``
+    ``d = a + v t``
+``seasonal``
+    ``d = a + v t + A1 sin(2 pi y) + B1 cos(2 pi y) + A2 sin(4 pi y) + B2 cos(4 pi y)`` with
+    ``y`` the calendar year fraction, so amplitude and peak day do not depend on the first date.
+``quadratic``
+    ``d = a + v t + acc t^2 / 2`` (``v`` is the velocity at the first date).
+``logarithmic``
+    ``d = a + B log10(tau) + C tau / 365.25`` (creep law used for landslide early warning;
+    ``B`` in mm per decade of time, ``C`` in mm/yr), ``tau`` counted from ``origin_date``.
+``afterslip``
+    ``d = a + A log10(1 + tau / tau_c)`` (post-seismic afterslip, Marone et al. 1991);
+    the characteristic time ``tau_c`` (days) is found by a grid search (variable projection).
+``consolidation``
+    ``d = a + K log10(tau / T_p)`` (secondary consolidation, ``K = C_alpha dH`` in mm per
+    decade; Buisman 1936), ``tau`` counted from the loading date ``origin_date`` and
+    ``T_p`` the end of primary consolidation in days after loading.
+
+References
+----------
+Marone C. J., Scholz C. H., Bilham R. (1991), On the mechanics of earthquake afterslip,
+JGR 96(B5), 8441-8452, doi:10.1029/91JB00275.
+Burnham K. P., Anderson D. R. (2004), Multimodel inference: understanding AIC and BIC in
+model selection, Sociol. Methods Res. 33(2), 261-304, doi:10.1177/0049124104268644.
+Fuhrmann T., Garthwaite M. C. (2019), Resolving three-dimensional surface motion with
+InSAR: constraints from multi-geometry data fusion, Remote Sens. 11(3), 241 (seasonal
+terms), doi:10.3390/rs11030241.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..conventions import DAYS_PER_YEAR
+from ..errors import GeohazardError
+from ..formats.dates import parse_date
+from ..progress import check_canceled, warn
+
+#: Model names, in the order tools list them.
+MODELS = ("linear", "seasonal", "quadratic", "logarithmic", "afterslip", "consolidation")
+
+#: Parameter names of each model (units in the names).
+PARAM_NAMES = {
+    "linear": ("offset_mm", "velocity_mm_yr"),
+    "seasonal": ("offset_mm", "velocity_mm_yr", "annual_sin_mm", "annual_cos_mm",
+                 "semiannual_sin_mm", "semiannual_cos_mm"),
+    "quadratic": ("offset_mm", "velocity_mm_yr", "acceleration_mm_yr2"),
+    "logarithmic": ("offset_mm", "log_rate_mm_per_decade", "velocity_mm_yr"),
+    "afterslip": ("offset_mm", "amplitude_mm", "tau_days"),
+    "consolidation": ("offset_mm", "rate_mm_per_decade"),
+}
+
+CRITERIA = ("aic", "aicc", "bic")
+
+
+def check_dates(dates: Sequence, *, name: str = "dates") -> list[_dt.date]:
+    """Parse ``dates`` and require them strictly increasing.
+
+    Raises
+    ------
+    GeohazardError
+        Naming the first pair out of order or repeated.
+    """
+    ds = [parse_date(d) for d in dates]
+    for a, b in zip(ds[:-1], ds[1:]):
+        if b <= a:
+            raise GeohazardError(
+                f"{name} must be strictly increasing, but {b.isoformat()} follows {a.isoformat()}")
+    return ds
+
+
+@dataclass
+class TimeBase:
+    """Time axes of a series: years since the first date, calendar fraction, days since origin.
+
+    Parameters
+    ----------
+    dates : sequence of date
+        Acquisition dates, strictly increasing.
+    origin_date : date, optional
+        Origin of ``tau`` for the logarithmic, afterslip and consolidation models (event
+        or loading date). Default: one median sampling interval before the first date,
+        so ``tau > 0`` at every acquisition.
+    primary_end_days : float, optional
+        ``T_p`` of the consolidation model (days after ``origin_date``). Default: the
+        ``tau`` of the first date, so the offset is the value at the first date.
+    """
+
+    dates: list
+    origin_date: Optional[_dt.date] = None
+    primary_end_days: Optional[float] = None
+    t_yr: np.ndarray = field(init=False)
+    tau_days: np.ndarray = field(init=False)
+    year_frac: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.dates = check_dates(self.dates)
+        first = self.dates[0]
+        days = np.array([(d - first).days for d in self.dates], dtype=np.float64)
+        self.t_yr = days / DAYS_PER_YEAR
+        if self.origin_date is None:
+            step = float(np.median(np.diff(days))) if days.size > 1 else 1.0
+            self.origin_date = first - _dt.timedelta(days=max(int(round(step)), 1))
+        else:
+            self.origin_date = parse_date(self.origin_date)
+        self.tau_days = days + float((first - self.origin_date).days)
+        self.year_frac = np.array([(d - _dt.date(d.year, 1, 1)).days / DAYS_PER_YEAR for d in self.dates])
+        if self.primary_end_days is None:
+            self.primary_end_days = float(self.tau_days[0]) if self.tau_days[0] > 0 else 1.0
+
+    def at(self, dates: Sequence) -> "TimeBase":
+        """The same origin and ``T_p`` evaluated on other dates (for plotting fitted curves)."""
+        other = TimeBase.__new__(TimeBase)
+        other.dates = [parse_date(d) for d in dates]
+        other.origin_date = self.origin_date
+        other.primary_end_days = self.primary_end_days
+        first = self.dates[0]
+        days = np.array([(d - first).days for d in other.dates], dtype=np.float64)
+        other.t_yr = days / DAYS_PER_YEAR
+        other.tau_days = days + float((first - self.origin_date).days)
+        other.year_frac = np.array([(d - _dt.date(d.year, 1, 1)).days / DAYS_PER_YEAR for d in other.dates])
+        return other
+
+
+def design_matrix(model: str, tb: TimeBase, *, tau_c_days: float = 30.0) -> np.ndarray:
+    """Design matrix ``G`` of a model that is linear in its parameters, shape ``(n_dates, p)``.
+
+    For ``afterslip`` the characteristic time ``tau_c_days`` is fixed here (the fit grid-searches it).
+    """
+    one = np.ones_like(tb.t_yr)
+    if model == "linear":
+        return np.column_stack([one, tb.t_yr])
+    if model == "seasonal":
+        w = 2.0 * np.pi * tb.year_frac
+        return np.column_stack([one, tb.t_yr, np.sin(w), np.cos(w), np.sin(2 * w), np.cos(2 * w)])
+    if model == "quadratic":
+        return np.column_stack([one, tb.t_yr, 0.5 * tb.t_yr ** 2])
+    if model in ("logarithmic", "afterslip", "consolidation") and np.any(tb.tau_days <= 0):
+        raise GeohazardError(
+            f"the {model} model needs every date after the origin/event date {tb.origin_date.isoformat()}, "
+            f"but the first date is {tb.dates[0].isoformat()}")
+    if model == "logarithmic":
+        return np.column_stack([one, np.log10(tb.tau_days), tb.tau_days / DAYS_PER_YEAR])
+    if model == "afterslip":
+        return np.column_stack([one, np.log10(1.0 + tb.tau_days / tau_c_days)])
+    if model == "consolidation":
+        return np.column_stack([one, np.log10(tb.tau_days / tb.primary_end_days)])
+    raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
+    """Least squares of ``d[:, j] ~ G`` over the rows where ``mask[:, j]``.
+
+    Returns params ``(m, p)``, inverse normal matrices ``(m, p, p)``, RSS ``(m,)``, n ``(m,)``.
+    Series with fewer observations than parameters (or a singular system) get NaN.
+    """
+    n_dates, p = G.shape
+    w = mask.astype(np.float64)
+    dz = np.where(mask, d, 0.0)
+    N = np.einsum("ip,iq,im->mpq", G, G, w)
+    rhs = np.einsum("ip,im->mp", G, dz)
+    n = w.sum(axis=0)
+    ok = n >= p
+    # rank check on a scale-free version of N
+    diag = np.sqrt(np.maximum(np.einsum("mpp->mp", N), 1e-300))
+    Ns = N / (diag[:, :, None] * diag[:, None, :])
+    cond_ok = np.linalg.cond(Ns[ok]) < 1e10 if ok.any() else np.zeros(0, bool)
+    good = ok.copy()
+    good[ok] = cond_ok
+    N[~good] = np.eye(p)
+    rhs[~good] = 0.0
+    Ninv = np.linalg.inv(N)
+    params = np.einsum("mpq,mq->mp", Ninv, rhs)
+    resid = np.where(mask, d - (G @ params.T), 0.0)
+    rss = np.einsum("im,im->m", resid, resid)
+    params[~good] = np.nan
+    Ninv[~good] = np.nan
+    rss[~good] = np.nan
+    return params, Ninv, rss, n
+
+
+def information_criterion(rss, n, p, criterion: str = "bic"):
+    """Gaussian-likelihood information criterion of a least-squares fit.
+
+    ``k = p + 1`` (the noise variance counts). AIC = n ln(RSS/n) + 2k,
+    AICc = AIC + 2k(k+1)/(n-k-1), BIC = n ln(RSS/n) + k ln n (Burnham & Anderson 2004).
+    """
+    rss = np.asarray(rss, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    k = p + 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = n * np.log(np.maximum(rss, 1e-300) / n)
+        if criterion == "aic":
+            return ll + 2 * k
+        if criterion == "aicc":
+            return np.where(n - k - 1 > 0, ll + 2 * k + 2 * k * (k + 1) / (n - k - 1), np.inf)
+        if criterion == "bic":
+            return ll + k * np.log(n)
+    raise GeohazardError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
+
+
+@dataclass
+class ModelFit:
+    """Result of fitting one model to ``m`` series.
+
+    Attributes
+    ----------
+    model : str
+    param_names : tuple of str
+    params, stdev : ndarray, shape (m, p)
+        Estimates and 1-sigma uncertainties (NaN where the series could not be fitted).
+    rms_mm : ndarray, shape (m,)
+        Root mean square of the residuals (mm).
+    n_used : ndarray, shape (m,)
+        Number of valid dates used.
+    rss : ndarray, shape (m,)
+    n_params : int
+        Number of estimated parameters (including a grid-searched ``tau_c``).
+    """
+
+    model: str
+    param_names: tuple
+    params: np.ndarray
+    stdev: np.ndarray
+    rms_mm: np.ndarray
+    n_used: np.ndarray
+    rss: np.ndarray
+    n_params: int
+
+    def ic(self, criterion: str = "bic") -> np.ndarray:
+        return information_criterion(self.rss, self.n_used, self.n_params, criterion)
+
+    def param(self, name: str) -> np.ndarray:
+        return self.params[:, self.param_names.index(name)]
+
+
+def _as_2d(displacement_mm, n_dates: int, name: str) -> np.ndarray:
+    d = np.asarray(displacement_mm, dtype=np.float64)
+    if d.ndim == 1:
+        d = d[:, None]
+    if d.ndim != 2:
+        raise GeohazardError(f"{name} must have shape (n_dates, n_series), got {d.shape}")
+    if d.shape[0] != n_dates:
+        raise GeohazardError(f"{name} has {d.shape[0]} dates but {n_dates} dates were given")
+    return d
+
+
+def _afterslip_lsq(tau_days, tau_c, d, mask, w=None, dz=None):
+    """Batched fit of ``a + A log10(1 + tau / tau_c)``; ``tau_c`` a scalar or one value per series."""
+    w = mask.astype(np.float64) if w is None else w
+    dz = np.where(mask, d, 0.0) if dz is None else dz
+    s0, r0 = w.sum(0), dz.sum(0)
+    if np.ndim(tau_c) == 0:
+        g = np.log10(1.0 + tau_days / float(tau_c))  # (n,) shared by all series
+        s1, s11, r1 = g @ w, (g * g) @ w, g @ dz
+        g1 = g[:, None]
+    else:
+        g1 = np.log10(1.0 + tau_days[:, None] / np.asarray(tau_c)[None, :])  # (n, m)
+        wg = w * g1
+        s1, s11, r1 = wg.sum(0), (wg * g1).sum(0), (dz * g1).sum(0)
+    det = s0 * s11 - s1 * s1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = (s11 * r0 - s1 * r1) / det
+        amp = (s0 * r1 - s1 * r0) / det
+        # RSS = sum w d^2 - (a r0 + A r1) for the least-squares solution
+        rss = (dz * dz).sum(0) - (a * r0 + amp * r1)
+    rss = np.where(np.abs(det) > 1e-12, np.maximum(rss, 0.0), np.nan)
+    return np.column_stack([a, amp]), rss
+
+
+def _tau_grid(tb: TimeBase, n: int = 48) -> np.ndarray:
+    span = max(float(tb.tau_days[-1]), 2.0)
+    return np.logspace(np.log10(0.5), np.log10(10.0 * span), n)
+
+
+def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_end_days=None,
+              min_dates: Optional[int] = None, progress=None) -> ModelFit:
+    """Fit one temporal model to every series.
+
+    Parameters
+    ----------
+    displacement_mm : array_like, shape (n_dates,) or (n_dates, m)
+        Displacement series in mm (NaN = missing), LOS positive toward the satellite.
+    dates : sequence of date, length n_dates
+        Strictly increasing acquisition dates.
+    model : str
+        One of :data:`MODELS`.
+    origin_date, primary_end_days :
+        See :class:`TimeBase`.
+    min_dates : int, optional
+        Minimum number of valid dates per series (default: parameters + 1).
+
+    Returns
+    -------
+    ModelFit
+
+    Raises
+    ------
+    GeohazardError
+        Unknown model, dates not increasing, or fewer dates than parameters + 1.
+    """
+    if model not in MODELS:
+        raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    tb = TimeBase(list(dates), origin_date=origin_date, primary_end_days=primary_end_days)
+    d = _as_2d(displacement_mm, len(tb.dates), "displacement_mm")
+    names = PARAM_NAMES[model]
+    p = len(names)
+    need = p + 1 if min_dates is None else max(int(min_dates), p + 1)
+    if len(tb.dates) < need:
+        raise GeohazardError(
+            f"the {model} model has {p} parameters and needs at least {need} dates, got {len(tb.dates)}")
+    mask = np.isfinite(d)
+    check_canceled(progress)
+    if model != "afterslip":
+        G = design_matrix(model, tb)
+        params, Ninv, rss, n = _batched_lsq(G, d, mask)
+    else:
+        # variable projection: for a fixed tau_c the model is linear (closed form); grid-search
+        # log(tau_c), then a golden-section search inside the bracket around the grid optimum
+        m = d.shape[1]
+        grid = _tau_grid(tb)
+        rss_grid = np.empty((grid.size, m))
+        w = mask.astype(np.float64)
+        dz = np.where(mask, d, 0.0)
+        for k, tau_c in enumerate(grid):
+            rss_grid[k] = _afterslip_lsq(tb.tau_days, tau_c, d, mask, w, dz)[1]
+        k_best = np.argmin(np.nan_to_num(rss_grid, nan=np.inf), axis=0)
+        lo = np.log(grid[np.maximum(k_best - 1, 0)])
+        hi = np.log(grid[np.minimum(k_best + 1, grid.size - 1)])
+        golden = (np.sqrt(5.0) - 1.0) / 2.0
+        x1 = hi - golden * (hi - lo)
+        x2 = lo + golden * (hi - lo)
+        f1 = _afterslip_lsq(tb.tau_days, np.exp(x1), d, mask, w, dz)[1]
+        f2 = _afterslip_lsq(tb.tau_days, np.exp(x2), d, mask, w, dz)[1]
+        for _ in range(30):
+            left = np.nan_to_num(f1, nan=np.inf) <= np.nan_to_num(f2, nan=np.inf)
+            # minimum in [lo, x2] (left) or [x1, hi] (right); one new evaluation per step
+            hi = np.where(left, x2, hi)
+            lo = np.where(left, lo, x1)
+            x_new = np.where(left, hi - golden * (hi - lo), lo + golden * (hi - lo))
+            f_new = _afterslip_lsq(tb.tau_days, np.exp(x_new), d, mask, w, dz)[1]
+            x1, x2, f1, f2 = (np.where(left, x_new, x2), np.where(left, x1, x_new),
+                              np.where(left, f_new, f2), np.where(left, f1, f_new))
+        tau_c = np.exp(0.5 * (lo + hi))
+        lin, rss_best = _afterslip_lsq(tb.tau_days, tau_c, d, mask, w, dz)
+        n = mask.sum(axis=0).astype(np.float64)
+        params = np.column_stack([lin, tau_c])
+        # linearised covariance of (a, A, tau_c) at the optimum
+        g = np.empty((d.shape[1], len(tb.dates), 3))
+        g[:, :, 0] = 1.0
+        ratio = tb.tau_days[None, :] / tau_c[:, None]
+        g[:, :, 1] = np.log10(1.0 + ratio)
+        g[:, :, 2] = -lin[:, 1:2] * ratio / (tau_c[:, None] * np.log(10.0) * (1.0 + ratio))
+        w = mask.T.astype(np.float64)
+        N = np.einsum("mip,miq,mi->mpq", g, g, w)
+        pred = lin[:, 0:1] + lin[:, 1:2] * g[:, :, 1]
+        resid = np.where(mask.T, d.T - pred, 0.0)
+        rss = np.einsum("mi,mi->m", resid, resid)
+        n = w.sum(axis=1)
+        good = np.isfinite(lin).all(axis=1)
+        with np.errstate(invalid="ignore"):
+            det_ok = np.abs(np.linalg.det(np.where(good[:, None, None], N, np.eye(3)))) > 1e-12
+        good &= det_ok
+        N[~good] = np.eye(3)
+        Ninv = np.linalg.inv(N)
+        Ninv[~good] = np.nan
+        params[~good] = np.nan
+        rss[~good] = np.nan
+    dof = n - p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sigma2 = np.where(dof > 0, rss / dof, np.nan)
+        stdev = np.sqrt(np.maximum(np.einsum("mpp->mp", Ninv), 0.0) * sigma2[:, None])
+        rms = np.sqrt(rss / n)
+    few = n < need
+    if few.any():
+        warn(progress, f"{int(few.sum())} series have fewer than {need} valid dates for the {model} model "
+                       "and were left empty")
+        params[few] = np.nan
+        stdev[few] = np.nan
+        rms[few] = np.nan
+        rss = np.where(few, np.nan, rss)
+    return ModelFit(model, names, params, stdev, rms, n.astype(np.int64), rss, p)
+
+
+def predict(model: str, params, dates, tb: TimeBase) -> np.ndarray:
+    """Model displacement (mm) on ``dates`` for parameter rows ``params`` (m, p) -> (n_dates, m)."""
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    ev = tb.at(dates)
+    if model == "afterslip":
+        out = np.empty((len(ev.dates), params.shape[0]))
+        for j, (a, amp, tau_c) in enumerate(params):
+            out[:, j] = a + amp * np.log10(1.0 + ev.tau_days / tau_c)
+        return out
+    return design_matrix(model, ev) @ params.T
+
+
+def seasonal_amplitude(fit: ModelFit):
+    """Annual amplitude (mm), its 1-sigma and the day of year of the annual peak from a seasonal fit.
+
+    ``A sin(w y) + B cos(w y) = R cos(w y - phi)``, ``R = hypot(A, B)``, peak at
+    ``y = phi / (2 pi)`` with ``phi = atan2(A, B)``.
+    """
+    a, b = fit.param("annual_sin_mm"), fit.param("annual_cos_mm")
+    sa, sb = fit.stdev[:, 2], fit.stdev[:, 3]
+    amp = np.hypot(a, b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        amp_sd = np.sqrt((a * sa) ** 2 + (b * sb) ** 2) / amp
+    peak_doy = (np.mod(np.arctan2(a, b), 2 * np.pi) / (2 * np.pi)) * DAYS_PER_YEAR + 1.0
+    return amp, amp_sd, peak_doy
+
+
+@dataclass
+class ModelSelection:
+    """Fits of several models to the same series and the best one per series."""
+
+    fits: dict
+    criterion: str
+    best: np.ndarray  # (m,) index into ``names`` (-1 when nothing could be fitted)
+    names: tuple
+    ic: np.ndarray  # (n_models, m)
+
+    def best_name(self) -> np.ndarray:
+        return np.array([self.names[i] if i >= 0 else "" for i in self.best], dtype=object)
+
+    def best_rms(self) -> np.ndarray:
+        out = np.full(self.best.shape, np.nan)
+        for k, nm in enumerate(self.names):
+            sel = self.best == k
+            out[sel] = self.fits[nm].rms_mm[sel]
+        return out
+
+
+def fit_models(displacement_mm, dates, *, models: Sequence[str] = MODELS, criterion: str = "bic",
+               origin_date=None, primary_end_days=None, progress=None) -> ModelSelection:
+    """Fit several models and pick the best per series by an information criterion.
+
+    Parameters
+    ----------
+    displacement_mm : array_like, shape (n_dates, m)
+        Displacements in mm, NaN for gaps.
+    dates : sequence of date
+    models : sequence of str
+        Subset of :data:`MODELS`. Models with more parameters than the dates allow raise.
+    criterion : {"aic", "aicc", "bic"}
+
+    Returns
+    -------
+    ModelSelection
+        ``best`` is the index of the model with the lowest criterion (ties: the simpler
+        model, i.e. the first in ``models`` order).
+    """
+    if criterion not in CRITERIA:
+        raise GeohazardError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
+    models = tuple(models)
+    if not models:
+        raise GeohazardError("models: choose at least one model")
+    for m in models:
+        if m not in MODELS:
+            raise GeohazardError(f"unknown model {m!r}; choose one of {', '.join(MODELS)}")
+    fits = {}
+    ics = []
+    for i, m in enumerate(models):
+        check_canceled(progress)
+        if progress is not None:
+            progress.set_progress(100.0 * i / len(models))
+        fits[m] = fit_model(displacement_mm, dates, m, origin_date=origin_date,
+                            primary_end_days=primary_end_days, progress=progress)
+        ics.append(np.nan_to_num(fits[m].ic(criterion), nan=np.inf))
+    ic = np.vstack(ics)
+    best = np.argmin(ic, axis=0)
+    best = np.where(np.isfinite(ic.min(axis=0)), best, -1)
+    if progress is not None:
+        progress.set_progress(100.0)
+    return ModelSelection(fits, criterion, best, models, ic)

@@ -1,0 +1,130 @@
+"""Build the graphical models shipped with the plugin (``models/*.model3``).
+
+Run with QGIS's Python from the repository root::
+
+    /usr/bin/python3 models/build_models.py
+
+The models are written with the ``QgsProcessingModelAlgorithm`` API so the file is exactly
+what the QGIS 3.22+ modeler reads; open them in the modeler to inspect or extend them.
+The child algorithms are referenced by their public IDs; they need not be installed to
+build the file (QGIS resolves them when the model is loaded or run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+MODEL_NAME = "sbastolandslideactivity"
+MODEL_FILE = os.path.join(HERE, "sbas_to_landslide_activity.model3")
+
+HELP = (
+    "SBAS time series -> velocity points -> active deformation areas (ADA) -> landslide activity.\n\n"
+    "Chains geohazard:sbasinversion (unwrapped interferograms, optional coherence -> time series, "
+    "velocity raster and velocity points with VEL, V_STDEV, COHERENCE and DYYYYMMDD fields), "
+    "geohazard:adadetection (ADA polygons from the velocity points) and geohazard:landslideactivity "
+    "(activity of the inventory's landslides from the points and ADAs, plus candidate new landslides).\n\n"
+    "Inputs: INTERFEROGRAMS (unwrapped interferogram GeoTIFFs whose names carry the two dates), "
+    "COHERENCE (optional, same dates), INVENTORY (landslide inventory polygons: your own, from the "
+    "regional inventory, e.g. IFFI in Italy), DEM (optional, for slope-aware classification).\n"
+    "Outputs: time series and velocity rasters (mm, mm/yr, LOS positive toward the satellite), "
+    "velocity points, ADA polygons, landslide activity and candidate landslides.\n\n"
+    "Every step keeps its own defaults; open the model in the graphical modeler to change them."
+)
+
+
+def build():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+        QgsProcessingParameterVectorLayer,
+    )
+    from qgis.PyQt.QtCore import QPointF
+
+    model = QgsProcessingModelAlgorithm(MODEL_NAME, "Time series", "timeseries")
+    model.setHelpContent({"ALG_DESC": HELP, "ALG_CREATOR": "InSAR Geohazards",
+                          "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
+                          "COHERENCE": "Coherence rasters of the same pairs (optional).",
+                          "INVENTORY": "Landslide inventory polygons.",
+                          "DEM": "Digital elevation model (optional)."})
+
+    def add_input(definition, x, y):
+        definition.setDescription(definition.description())
+        param = QgsProcessingModelParameter(definition.name())
+        param.setPosition(QPointF(x, y))
+        model.addModelParameter(definition, param)
+
+    add_input(QgsProcessingParameterMultipleLayers(
+        "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.TypeRaster), 120, 60)
+    add_input(QgsProcessingParameterMultipleLayers(
+        "COHERENCE", "Coherence rasters (optional)", QgsProcessing.TypeRaster, optional=True), 360, 60)
+    add_input(QgsProcessingParameterVectorLayer(
+        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.TypeVectorPolygon]), 760, 60)
+    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM (optional)", optional=True), 980, 60)
+
+    def src_param(name):
+        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
+
+    def src_child(child, output):
+        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
+
+    def add_child(child_id, alg_id, description, x, y, params, outputs, deps=()):
+        child = QgsProcessingModelChildAlgorithm(alg_id)
+        child.setChildId(child_id)
+        child.setDescription(description)
+        child.setPosition(QPointF(x, y))
+        for name, sources in params.items():
+            child.addParameterSources(name, sources)
+        outs = {}
+        for out_name, (param_name, label) in outputs.items():
+            out = QgsProcessingModelOutput(out_name, label)
+            out.setChildId(child_id)
+            out.setChildOutputName(param_name)
+            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
+            outs[out_name] = out
+        child.setModelOutputs(outs)
+        model.addChildAlgorithm(child)
+
+    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
+              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": src_param("COHERENCE")},
+              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)"),
+               "POINTS": ("OUTPUT_POINTS", "Velocity points")})
+    add_child("ada", "geohazard:adadetection", "ADA detection", 480, 400,
+              {"INPUT": src_child("sbas", "OUTPUT_POINTS")},
+              {"ADAS": ("OUTPUT", "Active deformation areas")})
+    add_child("activity", "geohazard:landslideactivity", "Landslide activity", 820, 560,
+              {"INVENTORY": src_param("INVENTORY"), "POINTS": src_child("sbas", "OUTPUT_POINTS"),
+               "DEM": src_param("DEM"), "ADAS": src_child("ada", "OUTPUT")},
+              {"ACTIVITY": ("OUTPUT", "Landslide activity"),
+               "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
+    return model
+
+
+def main(path: str = MODEL_FILE) -> str:
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from qgis.core import QgsApplication
+
+    app = QgsApplication.instance()
+    own = app is None
+    if own:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QgsApplication([], False)
+        app.initQgis()
+    model = build()
+    if not model.toFile(path):
+        raise SystemExit(f"could not write {path}")
+    print(f"wrote {path}")
+    return path
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else MODEL_FILE)

@@ -1,0 +1,591 @@
+"""Time-series model tools: temporal models per point/pixel and the inverse-velocity forecast."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsWkbTypes,
+)
+
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
+from ..algorithms.timeseries.breakpoints import KIND_NAMES, detect_breakpoints
+from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
+from ..algorithms.timeseries.models import MODELS, check_dates, fit_models, seasonal_amplitude
+from .base import GeohazardAlgorithm
+from .feedback import FeedbackProgress
+from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, read_bands
+from .styles import (
+    ALERT_COLOURS,
+    style_points_velocity,
+    style_raster_diverging,
+    style_raster_sequential,
+    style_vector_categorized,
+)
+from .vector_io import write_vector
+
+# ----------------------------------------------------------------------------- shared input helpers
+
+
+@dataclass
+class DatedFeatures:
+    """Features of a layer with dated displacement fields, as arrays."""
+
+    dates: list
+    date_fields: list
+    displacement_mm: np.ndarray  # (n_dates, m)
+    attributes: dict = field(default_factory=dict)  # other fields, typed arrays
+    wkb: list = field(default_factory=list)
+    geometry_type: int = 1
+    crs_wkt: str = ""
+
+
+def date_fields_of(source, name: str) -> list:
+    """``[(field, date), ...]`` of a layer's dated fields; raises naming the layer when there are none."""
+    found = dated_fields(source.fields().names())
+    numeric = [(f, d) for f, d in found if source.fields().field(f).isNumeric()]
+    if not numeric:
+        shown = ", ".join(source.fields().names()[:12])
+        raise GeohazardError(
+            f"{name} has no numeric dated displacement fields (DYYYYMMDD or YYYYMMDD); its fields are: {shown}")
+    return numeric
+
+
+def raster_dates(info, name: str) -> list:
+    """Dates of a time-series raster from its band descriptions (ISO ``YYYY-MM-DD`` or ``YYYYMMDD``)."""
+    dates = []
+    for i, desc in enumerate(info.descriptions):
+        try:
+            dates.append(parse_date(desc))
+        except GeohazardError:
+            raise GeohazardError(
+                f"{name}: band {i + 1} description {desc!r} is not a date; a time-series raster needs one "
+                "band per date with the date (YYYY-MM-DD) as band description") from None
+    check_dates(dates, name=f"{name} band dates")
+    return dates
+
+
+def _python_value(v):
+    if v is None:
+        return None
+    if hasattr(v, "isNull") and v.isNull():
+        return None
+    if hasattr(v, "toPyDate"):
+        return v.toPyDate()
+    return v
+
+
+def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
+    """Read geometry (any type), other attributes and the dated displacement fields of ``source``."""
+    if source is None:
+        raise GeohazardError(f"{name}: the layer could not be loaded")
+    pairs = date_fields_of(source, name)
+    fields = source.fields()
+    date_names = [f for f, _ in pairs]
+    other = [f.name() for f in fields if f.name() not in set(date_names) and f.name().lower() != "fid"]
+    date_idx = [fields.lookupField(f) for f in date_names]
+    other_idx = [fields.lookupField(f) for f in other]
+    total = max(source.featureCount(), 1)
+    rows, wkbs = [], []
+    cols = {f: [] for f in other}
+    flat = QgsWkbTypes.flatType(source.wkbType())
+    for n, feat in enumerate(source.getFeatures(QgsFeatureRequest())):
+        if progress is not None and n % 20000 == 0:
+            check_canceled(progress)
+            progress.set_progress(100.0 * n / total)
+        attrs = feat.attributes()
+        row = []
+        for i in date_idx:
+            v = _python_value(attrs[i])
+            row.append(np.nan if v is None else float(v))
+        rows.append(row)
+        for f, i in zip(other, other_idx):
+            cols[f].append(_python_value(attrs[i]))
+        geom = QgsGeometry(feat.geometry())
+        if geom.isNull():
+            wkbs.append(None)
+        else:
+            geom.get().dropZValue()
+            geom.get().dropMValue()
+            wkbs.append(bytes(geom.asWkb()))
+    if not rows:
+        raise GeohazardError(f"{name} has no features")
+    attributes = {}
+    for f in other:
+        qf = fields.field(f)
+        vals = cols[f]
+        if qf.isNumeric():
+            is_int = qf.typeName().lower().startswith(("int", "integer")) and all(
+                v is None or float(v).is_integer() for v in vals)
+            if is_int and all(v is not None for v in vals):
+                attributes[f] = np.array([int(v) for v in vals], dtype=np.int64)
+            else:
+                attributes[f] = np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
+        elif any(isinstance(v, _dt.date) for v in vals):
+            attributes[f] = np.array(vals, dtype=object)
+        else:
+            attributes[f] = np.array([None if v is None else str(v) for v in vals], dtype=object)
+    disp = np.asarray(rows, dtype=np.float64).T
+    return DatedFeatures([d for _, d in pairs], date_names, disp, attributes, wkbs, int(flat),
+                         source.sourceCrs().toWkt())
+
+
+def _objects(values) -> np.ndarray:
+    return np.array(list(values), dtype=object)
+
+
+# ----------------------------------------------------------------------------- model outputs
+
+def _model_columns(sel) -> dict:
+    """Output columns of a model selection, in order: name -> float array."""
+    out = {}
+    for model in sel.names:
+        fit = sel.fits[model]
+        ic = fit.ic(sel.criterion)
+        if model == "linear":
+            out["LIN_VEL"], out["LIN_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
+        elif model == "seasonal":
+            amp, amp_sd, peak = seasonal_amplitude(fit)
+            out["SEA_VEL"], out["SEA_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
+            out["SEA_AMP"], out["SEA_AMP_SD"], out["SEA_PEAK"] = amp, amp_sd, peak
+            out["SEA_SEMI"] = np.hypot(fit.param("semiannual_sin_mm"), fit.param("semiannual_cos_mm"))
+        elif model == "quadratic":
+            out["QUA_VEL"], out["QUA_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
+            out["QUA_ACC"], out["QUA_ACC_SD"] = fit.param("acceleration_mm_yr2"), fit.stdev[:, 2]
+        elif model == "logarithmic":
+            out["LOG_B"], out["LOG_B_SD"] = fit.param("log_rate_mm_per_decade"), fit.stdev[:, 1]
+            out["LOG_VEL"], out["LOG_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 2]
+        elif model == "afterslip":
+            out["AFT_AMP"], out["AFT_AMP_SD"] = fit.param("amplitude_mm"), fit.stdev[:, 1]
+            out["AFT_TAU_D"], out["AFT_TAU_SD"] = fit.param("tau_days"), fit.stdev[:, 2]
+        elif model == "consolidation":
+            out["CON_K"], out["CON_K_SD"] = fit.param("rate_mm_per_decade"), fit.stdev[:, 1]
+        prefix = {"linear": "LIN", "seasonal": "SEA", "quadratic": "QUA", "logarithmic": "LOG",
+                  "afterslip": "AFT", "consolidation": "CON"}[model]
+        out[f"{prefix}_RMS"] = fit.rms_mm
+        out[f"{prefix}_IC"] = np.where(np.isfinite(ic), ic, np.nan)
+    return out
+
+
+def _velocity_field(columns: dict) -> str:
+    for name in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL"):
+        if name in columns:
+            return name
+    return next(iter(columns))
+
+
+class TimeSeriesModels(GeohazardAlgorithm):
+    NAME = "timeseriesmodels"
+    DISPLAY_NAME = "Time-series models (linear, seasonal, acceleration, logarithmic ...)"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Fits temporal models to the displacement history of every point or polygon (vector layer with "
+        "dated fields DYYYYMMDD, as our outputs and PS products, or EGMS YYYYMMDD) or every pixel (time-series "
+        "raster with one band per date and the ISO date as band description), picks the best model per "
+        "point by an information criterion and, optionally, detects a breakpoint.\n\n"
+        "<b>Models</b> (d in mm, LOS positive toward the satellite, t in years since the first date, "
+        "tau in days since the origin date):\n"
+        "linear d = a + v t; seasonal = linear + annual and semi-annual sine/cosine (amplitude and day of "
+        "year of the annual peak); quadratic d = a + v t + acc t^2/2 (v at the first date, acc in mm/yr^2); "
+        "logarithmic d = a + B log10(tau) + C tau (landslide creep; B mm per decade, C mm/yr); afterslip "
+        "d = a + A log10(1 + tau/tau_c) (tau_c fitted, days); secondary consolidation d = a + K log10(tau/Tp) "
+        "(K = C_alpha dH in mm per decade of time; divide by the layer thickness for C_alpha).\n"
+        "<b>Origin date</b>: event or loading date for the last three models (YYYY-MM-DD; default one "
+        "sampling interval before the first date). <b>Tp</b>: end of primary consolidation in days after "
+        "loading (0 = the first date).\n"
+        "<b>Criterion</b>: AIC, AICc or BIC (Gaussian likelihood; lowest wins, ties go to the simpler model).\n"
+        "<b>Breakpoints</b>: for every candidate date a step and a trend change are tested against the "
+        "linear model; a break is reported when BIC improves by more than the threshold (10 = very strong).\n\n"
+        "<b>Outputs</b>: points: the input attributes and dated fields plus, per model, parameters with "
+        "1-sigma uncertainties (_SD), residual RMS (mm) and criterion (_IC), BEST_MODEL, RMS_MM and the "
+        "BRK_* fields; rasters: one band per numeric output, named in the band descriptions. Velocities "
+        "in mm/yr. Gaps (NULL/NaN) are skipped per point.\n\n"
+        "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Marone et al. (1991) "
+        "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
+    )
+
+    INPUT = "INPUT"
+    INPUT_RASTER = "INPUT_RASTER"
+    MODELS = "MODELS"
+    CRITERION = "CRITERION"
+    ORIGIN_DATE = "ORIGIN_DATE"
+    PRIMARY_END_DAYS = "PRIMARY_END_DAYS"
+    BREAKPOINTS = "BREAKPOINTS"
+    MIN_DELTA_BIC = "MIN_DELTA_BIC"
+    OUTPUT = "OUTPUT"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
+    CRITERIA = ["AIC", "AICc", "BIC"]
+    BLOCK_POINTS = 20000
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)"),
+            [QgsProcessing.TypeVectorAnyGeometry], optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INPUT_RASTER, self.tr("Or: time-series raster (one band per date, ISO date band descriptions)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.MODELS, self.tr("Models to fit"), options=list(MODELS), allowMultiple=True, defaultValue=[0, 1, 2]))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.CRITERION, self.tr("Model choice criterion"), options=self.CRITERIA, defaultValue=2))
+        self.addParameter(QgsProcessingParameterString(
+            self.ORIGIN_DATE, self.tr("Origin (event / loading) date for log models, YYYY-MM-DD"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.PRIMARY_END_DAYS, self.tr("End of primary consolidation Tp (days after loading; 0 = first date)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.BREAKPOINTS, self.tr("Detect a breakpoint (step or trend change)"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_DELTA_BIC, self.tr("Breakpoint evidence threshold (BIC improvement)"),
+            QgsProcessingParameterNumber.Double, defaultValue=10.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, self.tr("Model parameters (points)"), QgsProcessing.TypeVectorAnyGeometry,
+            optional=True, createByDefault=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_RASTER, self.tr("Model parameters (raster)"), optional=True, createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        has_v = bool(parameters.get(self.INPUT))
+        has_r = bool(parameters.get(self.INPUT_RASTER))
+        if has_v == has_r:
+            return False, self.tr("Give either INPUT (points) or INPUT_RASTER (time-series raster), not both")
+        try:
+            if has_r:
+                if not parameters.get(self.OUTPUT_RASTER):
+                    return False, self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)")
+                raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
+            else:
+                date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
+            if parameters.get(self.ORIGIN_DATE):
+                parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def _options(self, parameters, context):
+        models = [MODELS[i] for i in self.parameterAsEnums(parameters, self.MODELS, context)] or ["linear"]
+        origin = self.parameterAsString(parameters, self.ORIGIN_DATE, context).strip() or None
+        if origin is not None:
+            origin = parse_date(origin)
+        tp = self.parameterAsDouble(parameters, self.PRIMARY_END_DAYS, context) or None
+        crit = self.CRITERIA[self.parameterAsEnum(parameters, self.CRITERION, context)].lower()
+        return dict(models=models, criterion=crit, origin_date=origin, primary_end_days=tp)
+
+    @staticmethod
+    def _fit(disp, dates, opts, breaks, min_dbic, progress):
+        sel = fit_models(disp, dates, progress=SubProgress(progress, 0, 80 if breaks else 100), **opts)
+        cols = _model_columns(sel)
+        head = {"BEST_MODEL": sel.best_name(), "RMS_MM": sel.best_rms()}
+        brk = None
+        if breaks:
+            brk = detect_breakpoints(disp, dates, min_delta_bic=min_dbic, progress=SubProgress(progress, 80, 100))
+        return sel, head, cols, brk
+
+    def process(self, parameters, context, feedback):
+        opts = self._options(parameters, context)
+        breaks = self.parameterAsBool(parameters, self.BREAKPOINTS, context)
+        min_dbic = self.parameterAsDouble(parameters, self.MIN_DELTA_BIC, context)
+        progress = FeedbackProgress(feedback)
+        if parameters.get(self.INPUT_RASTER):
+            return self._process_raster(parameters, context, opts, breaks, min_dbic, progress)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        data = read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15))
+        m = data.displacement_mm.shape[1]
+        feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
+                          f"models: {', '.join(opts['models'])}")
+        parts = []
+        for start in range(0, m, self.BLOCK_POINTS):
+            stop = min(start + self.BLOCK_POINTS, m)
+            sub = SubProgress(progress, 15 + 75 * start / m, 15 + 75 * stop / m)
+            parts.append(self._fit(data.displacement_mm[:, start:stop], data.dates, opts, breaks, min_dbic, sub))
+        fields = dict(data.attributes)
+        fields["BEST_MODEL"] = np.concatenate([p[1]["BEST_MODEL"] for p in parts])
+        fields["RMS_MM"] = np.concatenate([p[1]["RMS_MM"] for p in parts])
+        fields["N_DATES"] = np.isfinite(data.displacement_mm).sum(axis=0).astype(np.int64)
+        for key in parts[0][2]:
+            fields[key] = np.concatenate([p[2][key] for p in parts])
+        if breaks:
+            kind = np.concatenate([p[3].kind for p in parts])
+            index = np.concatenate([p[3].index for p in parts])
+            fields["BRK_KIND"] = _objects(KIND_NAMES[int(k)] for k in kind)
+            fields["BRK_DATE"] = _objects(data.dates[i] if i >= 0 else None for i in index)
+            fields["BRK_STEP"] = np.concatenate([p[3].step_mm for p in parts])
+            fields["BRK_V1"] = np.concatenate([p[3].velocity_before_mm_yr for p in parts])
+            fields["BRK_V2"] = np.concatenate([p[3].velocity_after_mm_yr for p in parts])
+            fields["BRK_DBIC"] = np.concatenate([p[3].delta_bic for p in parts])
+            feedback.pushInfo(f"breakpoints: {int((kind == 1).sum())} steps, {int((kind == 2).sum())} trend changes")
+        for name, d in zip(data.date_fields, data.displacement_mm):
+            fields[name] = d
+        counts = {nm: int((fields["BEST_MODEL"] == nm).sum()) for nm in opts["models"]}
+        feedback.pushInfo("best model counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
+                     progress=SubProgress(progress, 90, 100))
+        style_points_velocity(out, _velocity_field(parts[0][2]), context=context)
+        return {self.OUTPUT: out}
+
+    def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress):
+        info = self.raster_info(parameters, self.INPUT_RASTER, context)
+        dates = raster_dates(info, self.INPUT_RASTER)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context)
+        names = None
+        writer = None
+        try:
+            for r0, r1, _, _ in iter_blocks(info.height, max(1, DEFAULT_BLOCK_ROWS // 4), progress=progress):
+                block = read_bands(info.path, rows=(r0, r1), name=self.INPUT_RASTER, dtype=np.float64)
+                flat = block.reshape(block.shape[0], -1)
+                sel, head, cols, brk = self._fit(flat, dates, opts, breaks, min_dbic, None)
+                bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": head["RMS_MM"], **cols}
+                if brk is not None:
+                    bands["BRK_KIND"] = brk.kind.astype(np.float64)
+                    bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
+                    bands["BRK_STEP"] = brk.step_mm
+                    bands["BRK_V1"] = brk.velocity_before_mm_yr
+                    bands["BRK_V2"] = brk.velocity_after_mm_yr
+                    bands["BRK_DBIC"] = brk.delta_bic
+                if writer is None:
+                    names = list(bands)
+                    meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
+                            "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
+                            "DATES": ",".join(d.isoformat() for d in dates)}
+                    writer = RasterWriter.like(out, info, count=len(names), descriptions=names, metadata=meta)
+                stack = np.stack([bands[k] for k in names]).reshape(len(names), r1 - r0, info.width)
+                writer.write(stack, row=r0)
+            writer.commit()
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+        vel = [k for k in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL") if k in names]
+        if vel:
+            style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)
+        else:
+            style_raster_sequential(out, context=context, band=names.index("RMS_MM") + 1)
+        return {self.OUTPUT_RASTER: out}
+
+
+# ----------------------------------------------------------------------------- inverse velocity
+
+ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (0, 1, 2, 3)]
+
+
+def plot_inverse_velocity(path: str, title: str, dates, displacement_mm, fc, j: int) -> str:
+    """PNG with the displacement, the smoothed velocity and the 1/v fit with its forecast window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    first = fc.first_date
+    as_dates = [first + _dt.timedelta(days=float(x)) for x in fc.t_velocity_days[:, j] if np.isfinite(x)]
+    fig = Figure(figsize=(8, 6), dpi=100)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    ax1.plot(dates, displacement_mm, ".", ms=3, color="0.3")
+    ax1.set_ylabel("LOS displacement (mm)")
+    ax1.set_title(title)
+    ok = np.isfinite(fc.t_velocity_days[:, j]) & np.isfinite(fc.velocity_mm_day[:, j])
+    v = fc.velocity_mm_day[ok, j]
+    with np.errstate(divide="ignore"):
+        inv = np.where(v > 0, 1.0 / v, np.nan)
+    used = fc.fit_mask[ok, j]
+    ax2.plot(as_dates, inv, "o", ms=3, mfc="none", color="0.5", label="1/v (smoothed)")
+    ax2.plot([d for d, u in zip(as_dates, used) if u], inv[used], "o", ms=4, color="tab:blue", label="fitted")
+    if np.isfinite(fc.failure_day[j]):
+        t0 = fc.t_velocity_days[ok, j][used].min()
+        tt = np.linspace(t0, fc.failure_day[j], 50)
+        ax2.plot([first + _dt.timedelta(days=float(x)) for x in tt], fc.intercept[j] + fc.slope[j] * tt,
+                 "-", color="tab:red", label="1/v trend")
+        tf = fc.to_date(fc.failure_day[j])
+        ax2.axvline(tf, color="tab:red", ls="--", lw=1)
+        lo, hi = fc.to_date(fc.failure_low_day[j]), fc.to_date(fc.failure_high_day[j])
+        if lo is not None and hi is not None:
+            ax2.axvspan(lo, hi, color="tab:red", alpha=0.12, label="forecast window")
+        ax2.set_title(f"forecast failure {tf.isoformat()}  alert: {ALERT_NAMES[int(fc.alert[j])]}", fontsize=10)
+    ax2.set_ylabel("inverse velocity (day/mm)")
+    ax2.set_ylim(bottom=0)
+    ax2.legend(fontsize=8, loc="upper right")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+class InverseVelocity(GeohazardAlgorithm):
+    NAME = "inversevelocity"
+    DISPLAY_NAME = "Inverse-velocity failure forecast"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Forecasts the failure time of accelerating points or active deformation areas with the "
+        "inverse-velocity method (Fukuzono 1985; Voight 1988): before failure by tertiary creep 1/v falls "
+        "linearly with time and reaches zero at failure.\n\n"
+        "<b>Input</b>: points or polygons (e.g. ADAs) with dated displacement fields DYYYYMMDD or YYYYMMDD "
+        "(mm). Velocities are taken along the main direction of motion (sign of the net displacement, or "
+        "as chosen).\n"
+        "<b>Smoothing window</b>: acquisitions per local straight-line fit that gives the smoothed velocity. "
+        "<b>Fit window</b>: most recent smoothed velocities used for the 1/v line.\n"
+        "<b>Confidence</b> (%): the forecast window is the set of dates where zero lies inside the "
+        "confidence band of the 1/v line (Fieller inverse prediction, variance inflated for the serial "
+        "correlation of overlapping windows).\n"
+        "<b>Alert levels</b>: red when the forecast is within RED_DAYS of the reference date (default: last "
+        "acquisition, or already past), orange within ORANGE_DAYS, yellow when the acceleration is "
+        "significant but the forecast is further away, none otherwise or when the last velocity is below "
+        "MIN_VELOCITY (mm/yr).\n\n"
+        "<b>Outputs</b>: the input features with IV_ALERT (0-3), IV_LEVEL (none/yellow/orange/red), TF_DATE "
+        "and its window TF_LOW..TF_HIGH, DAYS_TO_TF, V_LAST (mm/yr), IV_SLOPE, IV_R2, IV_N; optional folder "
+        "with one PNG per alerted feature (displacement, 1/v, trend and window).\n\n"
+        "A forecast is a tool for the expert, not an automatic warning: check the plots. References: "
+        "Fukuzono (1985), 4th Int. Conf. Landslides, 145-150; Voight (1988) doi:10.1038/332125a0; Intrieri "
+        "et al. (2019) doi:10.1016/j.earscirev.2019.03.019."
+    )
+
+    INPUT = "INPUT"
+    SMOOTH_WINDOW = "SMOOTH_WINDOW"
+    FIT_WINDOW = "FIT_WINDOW"
+    CONFIDENCE = "CONFIDENCE"
+    MIN_VELOCITY = "MIN_VELOCITY"
+    RED_DAYS = "RED_DAYS"
+    ORANGE_DAYS = "ORANGE_DAYS"
+    DIRECTION = "DIRECTION"
+    NOW_DATE = "NOW_DATE"
+    MAX_PLOTS = "MAX_PLOTS"
+    OUTPUT = "OUTPUT"
+    PLOT_FOLDER = "PLOT_FOLDER"
+    DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Points or ADAs with dated displacement fields (mm)"),
+            [QgsProcessing.TypeVectorAnyGeometry]))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SMOOTH_WINDOW, self.tr("Smoothing window (acquisitions)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=5, minValue=3))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FIT_WINDOW, self.tr("Fit window (most recent smoothed velocities)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=10, minValue=3))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.CONFIDENCE, self.tr("Confidence of the forecast window (%)"), QgsProcessingParameterNumber.Double,
+            defaultValue=95.0, minValue=50.0, maxValue=99.9))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_VELOCITY, self.tr("Minimum last velocity for an alert (mm/yr)"),
+            QgsProcessingParameterNumber.Double, defaultValue=5.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Double,
+            defaultValue=30.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"), QgsProcessingParameterNumber.Double,
+            defaultValue=90.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.DIRECTION, self.tr("Direction of motion"), options=self.DIRECTIONS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            self.NOW_DATE, self.tr("Reference date of the alert, YYYY-MM-DD (default: last acquisition)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_PLOTS, self.tr("Maximum number of PNG plots"), QgsProcessingParameterNumber.Integer,
+            defaultValue=50, minValue=0))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Failure forecast")))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.PLOT_FOLDER, self.tr("Folder for PNG plots of alerted features"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        red = self.parameterAsDouble(parameters, self.RED_DAYS, context)
+        orange = self.parameterAsDouble(parameters, self.ORANGE_DAYS, context)
+        if red > orange:
+            return False, f"RED_DAYS ({red:g}) must not exceed ORANGE_DAYS ({orange:g})"
+        try:
+            source = self.parameterAsSource(parameters, self.INPUT, context)
+            if source is None:
+                return False, "INPUT: the layer could not be loaded"
+            pairs = date_fields_of(source, self.INPUT)
+            smooth = self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context)
+            if len(pairs) < smooth + 2:
+                return False, (f"INPUT has {len(pairs)} dates; the inverse-velocity forecast needs at least "
+                               f"SMOOTH_WINDOW + 2 = {smooth + 2}")
+            if parameters.get(self.NOW_DATE):
+                parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
+        except GeohazardError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        data = read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30))
+        now = self.parameterAsString(parameters, self.NOW_DATE, context).strip() or None
+        direction = [0, 1, -1][self.parameterAsEnum(parameters, self.DIRECTION, context)]
+        fc = forecast_failure(
+            data.displacement_mm, data.dates,
+            smooth_window=self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context),
+            fit_window=self.parameterAsInt(parameters, self.FIT_WINDOW, context),
+            confidence=self.parameterAsDouble(parameters, self.CONFIDENCE, context) / 100.0,
+            min_velocity_mm_yr=self.parameterAsDouble(parameters, self.MIN_VELOCITY, context),
+            red_days=self.parameterAsDouble(parameters, self.RED_DAYS, context),
+            orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
+            now=parse_date(now) if now else None, direction=direction)
+        check_canceled(progress)
+        fields = dict(data.attributes)
+        fields["IV_ALERT"] = fc.alert.astype(np.int64)
+        fields["IV_LEVEL"] = _objects(ALERT_NAMES[int(a)] for a in fc.alert)
+        fields["TF_DATE"] = _objects(fc.to_date(x) for x in fc.failure_day)
+        fields["TF_LOW"] = _objects(fc.to_date(x) for x in fc.failure_low_day)
+        fields["TF_HIGH"] = _objects(fc.to_date(x) for x in fc.failure_high_day)
+        fields["DAYS_TO_TF"] = fc.days_to_failure
+        fields["V_LAST"] = fc.velocity_last_mm_yr
+        fields["IV_SLOPE"] = fc.slope
+        fields["IV_R2"] = fc.r2
+        fields["IV_N"] = fc.n_used
+        for name, d in zip(data.date_fields, data.displacement_mm):
+            fields[name] = d
+        counts = np.bincount(fc.alert, minlength=4)
+        feedback.pushInfo(f"{data.displacement_mm.shape[1]} features: red {counts[3]}, orange {counts[2]}, "
+                          f"yellow {counts[1]}, none {counts[0]}")
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
+                     progress=SubProgress(progress, 30, 70))
+        style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
+        results = {self.OUTPUT: out}
+        folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context) if parameters.get(
+            self.PLOT_FOLDER) else ""
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            max_plots = self.parameterAsInt(parameters, self.MAX_PLOTS, context)
+            order = np.argsort(-fc.alert, kind="stable")
+            alerted = [j for j in order if fc.alert[j] > 0][:max_plots]
+            label_field = next((f for f in ("CODE", "pid", "PID", "ID", "id") if f in data.attributes), None)
+            for n, j in enumerate(alerted):
+                check_canceled(progress)
+                progress.set_progress(70 + 30 * n / max(len(alerted), 1))
+                label = str(data.attributes[label_field][j]) if label_field else f"feature {j + 1}"
+                safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
+                plot_inverse_velocity(os.path.join(folder, f"iv_{ALERT_NAMES[int(fc.alert[j])]}_{safe}.png"),
+                                      f"{label}: inverse velocity", data.dates, data.displacement_mm[:, j], fc, j)
+            feedback.pushInfo(f"{len(alerted)} plots written to {folder}")
+            results[self.PLOT_FOLDER] = folder
+        return results
+
+
+ALGORITHMS = [TimeSeriesModels, InverseVelocity]

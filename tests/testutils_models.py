@@ -1,0 +1,57 @@
+"""Test helpers for the time-series model tools (no QGIS import at module level)."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RADARSAT_SHP = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "shape", "*.shp"))[0]
+
+
+def write_dated_layer(path, dates, values, *, prefix="D", epsg=32632, polygons=False, extra=None):
+    """GeoPackage with one feature per column of ``values`` (n_dates, m) and dated fields ``prefix+YYYYMMDD``."""
+    from osgeo import ogr, osr
+
+    values = np.asarray(values, dtype=float)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = ds.CreateLayer("points", srs, ogr.wkbPolygon if polygons else ogr.wkbPoint)
+    layer.CreateField(ogr.FieldDefn("CODE", ogr.OFTString))
+    for name in (extra or {}):
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
+    names = [prefix + d.strftime("%Y%m%d") for d in dates]
+    for n in names:
+        layer.CreateField(ogr.FieldDefn(n, ogr.OFTReal))
+    for j in range(values.shape[1]):
+        f = ogr.Feature(layer.GetLayerDefn())
+        x, y = 500000.0 + 20 * j, 4800000.0
+        if polygons:
+            wkt = f"POLYGON(({x} {y},{x + 10} {y},{x + 10} {y + 10},{x} {y + 10},{x} {y}))"
+        else:
+            wkt = f"POINT({x} {y})"
+        f.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
+        f["CODE"] = f"P{j}"
+        for name, arr in (extra or {}).items():
+            f[name] = float(arr[j])
+        for i, n in enumerate(names):
+            if np.isfinite(values[i, j]):
+                f[n] = float(values[i, j])
+        layer.CreateFeature(f)
+    ds = None
+    return str(path)
+
+
+def read_layer(path):
+    """(field names, list of attribute dicts) of the first layer of ``path``."""
+    from osgeo import ogr
+
+    ds = ogr.Open(str(path))
+    layer = ds.GetLayer(0)
+    defn = layer.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    rows = [{n: f.GetField(n) for n in names} for f in layer]
+    return names, rows
