@@ -15,8 +15,11 @@ class InsarGeohazardsPlugin:
         from .processing_provider.provider import GeohazardProvider
 
         if self.provider is None:
-            self.provider = GeohazardProvider()
-            QgsApplication.processingRegistry().addProvider(self.provider)
+            provider = GeohazardProvider()
+            # the registry refuses a second provider with the same id (another copy of the
+            # plugin already loaded): keep none rather than a provider it does not own
+            if QgsApplication.processingRegistry().addProvider(provider):
+                self.provider = provider
 
     def initGui(self):  # noqa: N802 - QGIS API name
         self.initProcessing()

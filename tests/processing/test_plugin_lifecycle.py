@@ -26,8 +26,15 @@ def test_init_gui_and_unload_with_mock_iface(session_plugin):
     registry = QgsApplication.processingRegistry()
     session_plugin.unload()  # test a clean lifecycle from nothing registered
     assert "geohazard" not in _provider_ids()
+    from qgis.gui import QgsMapCanvas
+    from qgis.PyQt.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    iface = mock.MagicMock()  # records calls; Qt objects must be real where widgets are parented
+    iface.mainWindow.return_value = window
+    iface.mapCanvas.return_value = QgsMapCanvas(window)
+    plugin = None
     try:
-        iface = mock.MagicMock()
         plugin = insar_geohazards.classFactory(iface)
         plugin.initGui()
         assert "geohazard" in _provider_ids()
@@ -36,9 +43,14 @@ def test_init_gui_and_unload_with_mock_iface(session_plugin):
         assert "losvelocitytovertical" in [a.name() for a in provider.algorithms()]
         plugin.initProcessing()  # called again by QGIS: must not register twice
         assert _provider_ids().count("geohazard") == 1
+        assert iface.addDockWidget.called and iface.addToolBarIcon.called
         plugin.unload()
+        plugin = None
+        assert iface.removeDockWidget.called and iface.removeToolBarIcon.called
         assert "geohazard" not in _provider_ids()
     finally:
+        if plugin is not None:
+            plugin.unload()
         session_plugin.initProcessing()  # restore for the other tests
 
 
