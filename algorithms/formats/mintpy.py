@@ -220,7 +220,8 @@ def write_ifgram_stack(path: str, phase_rad: np.ndarray, pairs: Sequence, *, coh
     h5py = _h5py()
     m, rows, cols = phase_rad.shape
     with h5py.File(path, "w") as f:
-        f.create_dataset("unwrapPhase", data=np.asarray(phase_rad, np.float32), chunks=(m, min(rows, 128), min(cols, 128)))
+        chunks = (m, min(rows, 128), min(cols, 128))
+        f.create_dataset("unwrapPhase", data=np.asarray(phase_rad, np.float32), chunks=chunks)
         if coherence is not None:
             f.create_dataset("coherence", data=np.asarray(coherence, np.float32),
                              chunks=(m, min(rows, 128), min(cols, 128)))
