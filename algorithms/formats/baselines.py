@@ -1,5 +1,7 @@
 """Perpendicular baselines of interferograms from GAMMA baseline files.
 
+Files may be gzip-compressed (``.par.gz``).
+
 * ``*_bperp.par`` (output of GAMMA ``base_perp``): a table with columns
   ``line range B_t B_c B_n look_angle bpara bperp blen``; the interferogram's baseline is
   the mean of the ``bperp`` column over the table (scene centre in practice).
@@ -13,6 +15,7 @@ The date pair comes from the file name (:func:`..formats.dates.parse_date_pair`)
 from __future__ import annotations
 
 import glob
+import gzip
 import os
 import re
 from typing import Iterable
@@ -25,6 +28,12 @@ from .dates import parse_date_pair
 _NUM = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 
 
+def _open_text(path: str):
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
 def read_gamma_bperp(path: str) -> float:
     """Mean perpendicular baseline (m) of a GAMMA ``*_bperp.par`` table.
 
@@ -35,7 +44,7 @@ def read_gamma_bperp(path: str) -> float:
     """
     values = []
     in_table = False
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with _open_text(path) as fh:
         for line in fh:
             if line.startswith("****"):
                 in_table = True
@@ -54,7 +63,7 @@ def read_gamma_bperp(path: str) -> float:
 def read_gamma_base_par(path: str) -> float:
     """Length (m) of the cross-track/normal baseline of a GAMMA ``*_base.par`` (``sqrt(B_c^2 + B_n^2)``),
     signed by ``B_c``: a proxy for the perpendicular baseline when no ``*_bperp.par`` exists."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with _open_text(path) as fh:
         text = fh.read()
     for key in ("precision_baseline(TCN):", "initial_baseline(TCN):"):
         m = re.search(re.escape(key) + rf"\s+({_NUM})\s+({_NUM})\s+({_NUM})", text)
@@ -82,14 +91,15 @@ def read_baselines(paths: Iterable[str]) -> dict:
     files = []
     for p in paths:
         if os.path.isdir(p):
-            files += sorted(glob.glob(os.path.join(p, "*_bperp.par")) + glob.glob(os.path.join(p, "*_base.par")))
+            files += sorted(f for pat in ("*_bperp.par", "*_bperp.par.gz", "*_base.par", "*_base.par.gz")
+                            for f in glob.glob(os.path.join(p, pat)))
         elif p:
             files.append(p)
     out: dict = {}
     exact: set = set()
     for f in files:
         pair = tuple(sorted(parse_date_pair(f)))
-        if f.endswith("_bperp.par"):
+        if f.endswith(("_bperp.par", "_bperp.par.gz")):
             out[pair] = read_gamma_bperp(f)
             exact.add(pair)
         elif pair not in exact:
