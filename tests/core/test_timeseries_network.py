@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 import pytest
+from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
+
 from insar_geohazards.algorithms.errors import GeohazardError, NetworkError
 from insar_geohazards.algorithms.formats.baselines import read_baselines, read_gamma_base_par, read_gamma_bperp
 from insar_geohazards.algorithms.formats.mintpy import (
@@ -23,7 +25,6 @@ from insar_geohazards.algorithms.timeseries.network import (
 )
 from insar_geohazards.algorithms.timeseries.phase_gradient import phase_gradient_stack, wrapped_gradients
 from insar_geohazards.algorithms.timeseries.stacking import stacking_velocity
-from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 D = dt.date
 MEXICO = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "sentinel1_mexico_city")

@@ -4,6 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import gamma, hyp2f1
+from testutils_timeseries import min_norm_velocity_reference, sbas_dates, sbas_pairs, synthetic_stack
+
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.timeseries.network import build_network
@@ -15,8 +18,6 @@ from insar_geohazards.algorithms.timeseries.sbas import (
     sbas_inversion,
     wls_kernel,
 )
-from scipy.special import gamma, hyp2f1
-from testutils_timeseries import min_norm_velocity_reference, sbas_dates, sbas_pairs, synthetic_stack
 
 
 @pytest.fixture(scope="module")
