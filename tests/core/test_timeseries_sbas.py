@@ -107,7 +107,7 @@ def test_missing_date_in_one_pixel_uses_min_norm_velocity(net):
 def test_kernel_numba_equals_python(net):
     rng = np.random.default_rng(2)
     truth, ifg, _ = synthetic_stack(net, shape=(4, 5), noise_mm=1.0, missing_fraction=0.3, seed=9)
-    d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1).T)
+    d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
     w = rng.uniform(0.5, 2.0, d.shape)
     args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5)
     for a, b in zip(wls_kernel(*args), wls_kernel.py_func(*args)):
