@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -46,7 +47,7 @@ from ..algorithms.timeseries.sbas import SbasSolver, choose_reference, coherence
 from ..algorithms.timeseries.stacking import stacking_velocity
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band
+from .raster_io import RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
 from .styles import style_raster_diverging, style_raster_sequential
 from .vector_io import write_vector
 
@@ -68,6 +69,19 @@ UNITS_HELP = (
     "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
     "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
 )
+
+
+@contextlib.contextmanager
+def gdal_threads():
+    """Multi-threaded DEFLATE compression of the outputs (GTiff honours GDAL_NUM_THREADS)."""
+    from osgeo import gdal
+
+    old = gdal.GetConfigOption("GDAL_NUM_THREADS")
+    gdal.SetConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
+    try:
+        yield
+    finally:
+        gdal.SetConfigOption("GDAL_NUM_THREADS", old)
 
 
 # ============================================================================ inputs
@@ -136,6 +150,24 @@ class StackInput:
     coh_paths: Optional[list] = None
     mintpy: object = None
     order: Optional[np.ndarray] = None  # index into the file list for each network pair
+    _open: dict = field(default_factory=dict, repr=False)
+
+    def _band(self, path: str):
+        """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
+        item = self._open.get(path)
+        if item is None:
+            ds = open_raster(path, os.path.basename(path))
+            band = ds.GetRasterBand(1)
+            item = self._open[path] = (ds, band, band.GetNoDataValue())
+        return item[1], item[2]
+
+    def _read_rows(self, path: str, r0: int, r1: int, dtype) -> np.ndarray:
+        band, nodata = self._band(path)
+        arr = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+        out = arr.astype(dtype)
+        if nodata is not None and not np.isnan(nodata):
+            out[arr == nodata] = np.nan
+        return out
 
     @property
     def has_coherence(self) -> bool:
@@ -143,7 +175,7 @@ class StackInput:
 
     def subset(self, keep: np.ndarray) -> "StackInput":
         return StackInput(self.network.subset(keep), self.info, self.wavelength_m, self.units, self.signs[keep],
-                          self.paths, self.coh_paths, self.mintpy, self.order[keep])
+                          self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open)
 
     def read(self, r0: int, r1: int, *, coherence: bool = False):
         """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1``."""
@@ -156,10 +188,10 @@ class StackInput:
         ifg = np.empty((m, r1 - r0, self.info.width))
         coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
         for k, i in enumerate(self.order):
-            a = read_band(self.paths[i], rows=(r0, r1), name=os.path.basename(self.paths[i]), dtype=np.float64)
+            a = self._read_rows(self.paths[i], r0, r1, np.float64)
             ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
             if coherence:
-                coh[k] = read_band(self.coh_paths[i], rows=(r0, r1), name=os.path.basename(self.coh_paths[i]))
+                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32)
         return ifg, coh
 
 
@@ -274,9 +306,10 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
         if not (0 <= r < info.height and 0 <= c < info.width):
             raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) is outside the interferograms "
                                  f"({info.height} rows x {info.width} columns)")
-        if count[r, c] < stack.network.n_pairs:
+        n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
+        if n_valid < stack.network.n_pairs:
             raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) (row {r}, column {c}) has no "
-                                 f"data in {stack.network.n_pairs - int(count[r, c])} of {stack.network.n_pairs} "
+                                 f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
     return choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
@@ -452,20 +485,25 @@ class SbasInversion(GeohazardAlgorithm):
             raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
         memory_mb = self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context)
         rows = block_rows_for(stack, memory_mb)
-        count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
-                                              coherence=stack.has_coherence)
+        min_mean_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
+        # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
+        need_scan = not parameters.get("REFERENCE") or min_mean_coh > 0
+        count = mean_coh = ifg_coh = None
+        if need_scan:
+            count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
+                                                  coherence=stack.has_coherence)
         flt = filter_network(
             full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
             max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
-            mean_coherence=ifg_coh, min_mean_coherence=self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE",
-                                                                                context),
+            mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
             drop_pairs=[s for s in (self.parameterAsString(parameters, "DROP_PAIRS", context) or "").split(",")])
         if not flt.keep.all():
             stack = stack.subset(flt.keep)
-            count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
-                                            coherence=stack.has_coherence)
+            if need_scan:
+                count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
+                                                coherence=stack.has_coherence)
         net = stack.network
-        if count.max() == 0:
+        if count is not None and count.max() == 0:
             raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
                                  "interferogram")
         subsets = net.components()
@@ -557,8 +595,9 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
                 if dem_path:
                     pts["HEIGHT"].append(read_band(dem_path, rows=(r0, r1), name="DEM")[rr, cc])
         check_canceled(progress)
-        for w in writers.values():
-            w.commit()
+        with gdal_threads():
+            for w in writers.values():
+                w.commit()
         if h5w is not None:
             h5w.commit()
             h5w = None
@@ -677,7 +716,10 @@ class StackingVelocity(GeohazardAlgorithm):
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
         rows = block_rows_for(stack, 256.0, factor=5)
-        count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 0, 30), coherence=stack.has_coherence)
+        count = mean_coh = None
+        if not parameters.get("REFERENCE"):
+            count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 0, 30),
+                                            coherence=stack.has_coherence)
         ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
         ref_mm = reference_values(stack, *ref_rc)
         weighted = self.parameterAsEnum(parameters, "WEIGHTING", context) == 1

@@ -113,12 +113,12 @@ def coherence_to_weight(coherence, *, looks: int = 10, epsilon: float = 0.05) ->
 
 # --------------------------------------------------------------------------- kernels
 @njit(cache=True)
-def _chol_solve(a, r, x, first):
-    """Solve ``a x = r`` in place by envelope (skyline) Cholesky; False when ``a`` is not
-    positive definite.
+def _chol_factor(a, first):
+    """Envelope (skyline) Cholesky ``a = L L^T`` in place (lower triangle); False when ``a`` is
+    not positive definite.
 
-    ``first[i]`` is the first column of row ``i`` that may be non-zero; Cholesky fill-in stays
-    inside this envelope, so the cost is ``sum_i (i - first[i])^2`` instead of ``n^3 / 6``
+    ``first[i]`` is the first column of row ``i`` that may be non-zero; fill-in stays inside
+    this envelope, so the cost is ``sum_i (i - first[i])^2`` instead of ``n^3 / 6``
     (short-baseline networks are banded).
     """
     n = a.shape[0]
@@ -142,6 +142,13 @@ def _chol_solve(a, r, x, first):
         if not s > tol:
             return False
         a[i, i] = math.sqrt(s)
+    return True
+
+
+@njit(cache=True)
+def _chol_subst(a, r, x, first):
+    """Solve ``L L^T x = r`` with the factor of :func:`_chol_factor`."""
+    n = a.shape[0]
     for i in range(n):
         t = r[i]
         for k in range(first[i], i):
@@ -152,7 +159,55 @@ def _chol_solve(a, r, x, first):
         xi = x[i]
         for k in range(first[i], i):
             x[k] -= a[i, k] * xi
+
+
+@njit(cache=True)
+def _chol_solve(a, r, x, first):
+    """Solve ``a x = r`` in place by envelope Cholesky; False when ``a`` is not positive definite."""
+    if not _chol_factor(a, first):
+        return False
+    _chol_subst(a, r, x, first)
     return True
+
+
+@njit(cache=True)
+def envelope(ref, sec, n):
+    """First possibly non-zero column of each row of the phase normal matrix, ``(n,)``."""
+    first = np.arange(n)
+    for i in range(ref.size):
+        if ref[i] >= 1 and ref[i] - 1 < first[sec[i] - 1]:
+            first[sec[i] - 1] = ref[i] - 1
+    return first
+
+
+@njit(parallel=True, cache=True)
+def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh):
+    """Unweighted pixels sharing one pattern of valid interferograms ``rows``: one factor ``fac``
+    of ``A^T A``, then per pixel ``A^T d`` (O(M)) and two envelope triangular solves."""
+    n = fac.shape[0]
+    nr = rows.size
+    for q in prange(pix.size):
+        p = pix[q]
+        r = np.zeros(n)
+        for k in range(nr):
+            i = rows[k]
+            di = d[i, p]
+            r[sec[i] - 1] += di
+            if ref[i] >= 1:
+                r[ref[i] - 1] -= di
+        x = np.empty(n)
+        _chol_subst(fac, r, x, first)
+        ts[0, p] = 0.0
+        for j in range(n):
+            ts[j + 1, p] = x[j]
+        sc = 0.0
+        ss = 0.0
+        for k in range(nr):
+            i = rows[k]
+            e = (d[i, p] - (ts[sec[i], p] - ts[ref[i], p])) * mm_to_rad
+            sc += math.cos(e)
+            ss += math.sin(e)
+        tcoh[p] = math.sqrt(sc * sc + ss * ss) / nr
 
 
 @njit(cache=True)
@@ -260,10 +315,7 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond):
     tcoh = np.full(n_pix, np.nan)
     count = np.zeros(n_pix, np.int32)
     deficient = np.zeros(n_pix, np.bool_)
-    first = np.arange(n)
-    for i in range(m):
-        if ref[i] >= 1 and ref[i] - 1 < first[sec[i] - 1]:
-            first[sec[i] - 1] = ref[i] - 1
+    first = envelope(ref, sec, n)
     for p in prange(n_pix):
         c = 0
         for i in range(m):
@@ -423,7 +475,7 @@ class SbasSolver:
     def __init__(self, network: Network, *, wavelength_m: float = SENTINEL1_WAVELENGTH_M,
                  weighting: str = "none", looks: int = 10, coherence_threshold: float = 0.0,
                  min_count: int = 0, min_temporal_coherence: float = 0.0, rcond: float = 1e-5,
-                 group_min_pixels: int = 64):
+                 group_min_pixels: int = 16):
         if weighting not in WEIGHTINGS:
             raise GeohazardError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
         if not wavelength_m > 0:
@@ -451,6 +503,8 @@ class SbasSolver:
         self._B = self._A @ self._T
         self._mm_to_rad = 4.0 * np.pi / (self.wavelength_m * 1000.0)
         self._pinv_cache: dict = {}
+        self._factor_cache: dict = {}
+        self._first = envelope(self._ref, self._sec, network.n_dates - 1)
 
     def _pattern_operator(self, key: bytes, valid: np.ndarray) -> np.ndarray:
         op = self._pinv_cache.get(key)
@@ -461,8 +515,22 @@ class SbasSolver:
                 self._pinv_cache[key] = op
         return op
 
-    def _connected(self, valid: np.ndarray) -> bool:
-        return len(self.network.components(valid)) == 1
+    def _pattern_factor(self, key: bytes, rows: np.ndarray):
+        """Envelope Cholesky factor of ``A^T A`` over ``rows``, or None when singular (cached)."""
+        if key in self._factor_cache:
+            return self._factor_cache[key]
+        n = self.network.n_dates - 1
+        lap = np.zeros((n, n))
+        a, b = self._ref[rows] - 1, self._sec[rows] - 1
+        np.add.at(lap, (b, b), 1.0)
+        ok = a >= 0
+        np.add.at(lap, (a[ok], a[ok]), 1.0)
+        np.add.at(lap, (a[ok], b[ok]), -1.0)
+        np.add.at(lap, (b[ok], a[ok]), -1.0)
+        fac = lap if _chol_factor(lap, self._first) else None
+        if len(self._factor_cache) < 4096:
+            self._factor_cache[key] = fac
+        return fac
 
     def solve(self, ifg_mm: np.ndarray, *, coherence: Optional[np.ndarray] = None,
               reference_mm: Optional[np.ndarray] = None) -> SbasBlockResult:
@@ -532,13 +600,17 @@ class SbasSolver:
             pix = idx[inverse == g]
             vmask = valid[:, pix[0]]
             rows = np.flatnonzero(vmask)
+            fac = self._pattern_factor(uniq[g].tobytes(), rows)
+            if fac is not None:
+                _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad,
+                                     ts, tcoh)
+                continue
             op = self._pattern_operator(uniq[g].tobytes(), vmask)
-            dv = d[rows] if rows.size == d.shape[0] else d[rows, :]
-            x = op @ (dv if pix.size == d.shape[1] else dv[:, pix])
+            x = op @ d[rows][:, pix]
             ts[0, pix] = 0.0
             ts[1:, pix] = x
             _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
-            disc[pix] = not self._connected(vmask)
+            disc[pix] = True
         rest = idx[small]
         if rest.size:
             w = valid[:, rest].astype(np.float64)

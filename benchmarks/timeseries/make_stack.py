@@ -42,8 +42,8 @@ def main():
     out = sys.argv[1]
     rows, cols, n_dates = (int(v) for v in (sys.argv[2:5] if len(sys.argv) > 4 else (1000, 1000, 60)))
     os.makedirs(os.path.join(out, "tif"), exist_ok=True)
-    from osgeo import gdal, osr
     import h5py
+    from osgeo import gdal, osr
 
     dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n_dates)]
     net = build_network(pairs_for(dates))
