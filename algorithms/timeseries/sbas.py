@@ -18,8 +18,9 @@ doi:10.1080/2150704X.2013.823673) keeps a pixel when at least ``min_count`` of t
   the minimum-norm *velocity* solution of Berardino et al. (2002),
   doi:10.1109/TGRS.2002.803792: ``v = pinv(B^T W B) B^T W d`` with ``B = A T``, small
   eigenvalues below ``rcond^2 * max`` cut, then ``x = T v``.
-* Unweighted inversion groups the pixels by their pattern of valid interferograms and
-  applies one pre-computed pseudo-inverse per pattern as a matrix product (BLAS).
+* Unweighted inversion groups the pixels by their pattern of valid interferograms: one
+  envelope-Cholesky factor of ``A^T A`` per pattern, then per pixel only ``A^T d`` (O(M)) and
+  two banded triangular solves (a singular pattern uses its cached pseudo-inverse).
 
 Weights (``weighting="variance"``) are the inverse phase variance of distributed
 scatterers from the coherence (Tough et al. 1995, doi:10.1098/rspa.1995.0093, eq. 66;
