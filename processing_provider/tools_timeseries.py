@@ -399,7 +399,9 @@ class SbasInversion(GeohazardAlgorithm):
         "standard error, temporal coherence (0..1, Pepe & Lanari 2006), number of interferograms used, "
         "optional points (GeoPackage in the raster CRS: VEL, V_STDEV, COHERENCE, HEIGHT, DYYYYMMDD in mm), "
         "optional MintPy timeseries.h5 / velocity.h5 (metres), and a network report (HTML + PNG + text) "
-        "listing dates, pairs, dropped pairs and disconnected subsets."
+        "listing dates, pairs, dropped pairs and disconnected subsets.\n\n"
+        "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
+        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
     )
 
     def initAlgorithm(self, config=None):

@@ -150,6 +150,12 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     write_geotiff(nodate / "ifg_unw.tif", np.ones((4, 4)))
     with pytest.raises(QgsProcessingException, match="no date pair found in the file name 'ifg_unw.tif'"):
         run_alg(NAME, {"INTERFEROGRAMS": str(nodate), **outs})
+    dup = tmp_path / "dup"
+    dup.mkdir()
+    write_geotiff(dup / "20200101_20200113_unw.tif", np.ones((4, 4)))
+    write_geotiff(dup / "20200113-20200101_unw.tif", np.ones((4, 4)))
+    with pytest.raises(QgsProcessingException, match="duplicate interferogram 20200101-20200113"):
+        run_alg(NAME, {"INTERFEROGRAMS": str(dup), **outs})
     nan = tmp_path / "nan"
     nan.mkdir()
     for a, b in [("20200101", "20200113"), ("20200113", "20200125")]:
