@@ -9,6 +9,7 @@ from testutils_timeseries import min_norm_velocity_reference, sbas_dates, sbas_p
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.timeseries import sbas
 from insar_geohazards.algorithms.timeseries.network import build_network
 from insar_geohazards.algorithms.timeseries.sbas import (
     SbasSolver,
@@ -112,6 +113,25 @@ def test_kernel_numba_equals_python(net):
     args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5)
     for a, b in zip(wls_kernel(*args), wls_kernel.py_func(*args)):
         np.testing.assert_allclose(a, b, atol=1e-9)
+    # shared-factor kernel of the unweighted path
+    solver = SbasSolver(net)
+    rows = np.arange(net.n_pairs)
+    fac = solver._pattern_factor(b"all", rows)
+    full = np.ascontiguousarray(truth[net.sec_index] - truth[net.ref_index]).reshape(net.n_pairs, -1)
+    pix = np.arange(full.shape[1])
+    outs = []
+    for fn in (sbas._solve_shared_factor, sbas._solve_shared_factor.py_func):
+        ts = np.full((net.n_dates, pix.size), np.nan)
+        tc = np.full(pix.size, np.nan)
+        fn(full, rows, pix, fac, solver._first, net.ref_index, net.sec_index, 0.2, ts, tc)
+        outs.append((ts, tc))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], atol=1e-9)
+    np.testing.assert_allclose(outs[0][0], truth.reshape(net.n_dates, -1), atol=1e-8)
+    coh = rng.uniform(0, 1, (net.n_pairs, 7))
+    valid = coh > 0.1
+    w1 = sbas._weights_from_lut(coh, valid, 1 / np.linspace(2, 0.1, 200), 0.0025, 0.005, 0.05)
+    w2 = sbas._weights_from_lut.py_func(coh, valid, 1 / np.linspace(2, 0.1, 200), 0.0025, 0.005, 0.05)
+    np.testing.assert_allclose(w1, w2)
 
 
 def test_coherence_weight_matches_hypergeometric_phase_pdf():
