@@ -55,7 +55,9 @@ def test_parameters(alg):
 def test_synthetic_folder_truth_and_exports(run_alg, tmp_path):
     h5py = pytest.importorskip("h5py", reason="h5py is not installed")
     net, truth, vel, folder = _synthetic_folder(tmp_path)
+    dem = write_geotiff(tmp_path / "dem.tif", np.arange(120.0).reshape(10, 12) + 1000.0)
     params = {"INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 3, "REFERENCE": None,
+              "DEM": dem,
               "WEIGHTING": 1, "OUTPUT_POINTS": str(tmp_path / "pts.gpkg"),
               "OUTPUT_MINTPY_TIMESERIES": str(tmp_path / "timeseries.h5"),
               "OUTPUT_MINTPY_VELOCITY": str(tmp_path / "velocity.h5"),
@@ -82,9 +84,15 @@ def test_synthetic_folder_truth_and_exports(run_alg, tmp_path):
     vds = ogr.Open(res["OUTPUT_POINTS"])
     lyr = vds.GetLayer(0)
     names = [lyr.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(lyr.GetLayerDefn().GetFieldCount())]
-    assert names[:4] == ["PID", "VEL", "V_STDEV", "COHERENCE"] and names[-1] == f"D{net.dates[-1]:%Y%m%d}"
+    assert names[:5] == ["PID", "VEL", "V_STDEV", "COHERENCE", "HEIGHT"] and names[-1] == f"D{net.dates[-1]:%Y%m%d}"
     assert lyr.GetFeatureCount() == 120
-    assert os.path.exists(res["OUTPUT_NETWORK_PNG"]) and "connected" in open(tmp_path / "report.txt").read()
+    feat = lyr.GetNextFeature()
+    x, y = feat.GetGeometryRef().GetX(), feat.GetGeometryRef().GetY()
+    col, row = int((x - 500000.0) / 30.0), int((4100000.0 - y) / 30.0)
+    assert feat.GetField("HEIGHT") == 1000.0 + row * 12 + col
+    np.testing.assert_allclose(feat.GetField(f"D{net.dates[-1]:%Y%m%d}"), ts[-1, row, col], atol=1e-4)
+    assert lyr.GetSpatialRef().GetAuthorityCode(None) == "32633"
+    assert os.path.exists(res["OUTPUT_NETWORK_PNG"]) and "connected" in (tmp_path / "report.txt").read_text()
     assert os.path.exists(os.path.splitext(res["OUTPUT_VELOCITY"])[0] + ".qml")
 
 
@@ -105,7 +113,7 @@ def test_real_mexico_city_subsidence(run_alg, tmp_path, data_dir):
     assert -330 < east < -180, east
     tcoh, _ = _read(res["OUTPUT_TEMPORAL_COHERENCE"])
     assert np.nanmedian(tcoh) > 0.9
-    text = open(tmp_path / "net.txt").read()
+    text = (tmp_path / "net.txt").read_text()
     assert "30 interferograms, 13 dates" in text and "bperp" in text
 
 
