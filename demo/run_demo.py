@@ -28,6 +28,33 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
         },
         # time series (issue 6) steps
+        {
+            "title": "Mexico City, 30 Sentinel-1 interferograms: SBAS time series + velocity (coherence-weighted)",
+            "alg": "geohazard:sbasinversion",
+            "params": {
+                "INTERFEROGRAMS": os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"),
+                "COHERENCE": os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"),
+                "BASELINES": os.path.join(DATA, "sentinel1_mexico_city", "baselines"),
+                "REFERENCE": "-99.1780,19.4400 [EPSG:4326]", "WEIGHTING": 1,
+                "OUTPUT_TIMESERIES": os.path.join(out, "mexico_timeseries.tif"),
+                "OUTPUT_VELOCITY": os.path.join(out, "mexico_velocity.tif"),
+                "OUTPUT_VELOCITY_STD": os.path.join(out, "mexico_velocity_std.tif"),
+                "OUTPUT_TEMPORAL_COHERENCE": os.path.join(out, "mexico_temporal_coherence.tif"),
+                "OUTPUT_COHCOUNT": os.path.join(out, "mexico_count.tif"),
+                "OUTPUT_POINTS": os.path.join(out, "mexico_points.gpkg"),
+                "OUTPUT_REPORT": os.path.join(out, "mexico_network.html"),
+            },
+            "load": ["OUTPUT_VELOCITY", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_TIMESERIES", "OUTPUT_POINTS"],
+        },
+        {
+            "title": "Mexico City: phase-gradient stacking of the <= 48-day interferograms",
+            "alg": "geohazard:phasegradientstacking",
+            "params": {
+                "INTERFEROGRAMS": os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"),
+                "MAX_TEMPORAL_BASELINE": 48, "OUTPUT": os.path.join(out, "mexico_phase_gradient.tif"),
+            },
+            "load": ["OUTPUT"],
+        },
         # ADA (issue 7) steps
         # geometry (issue 4) steps
         # faults (issue 8) steps

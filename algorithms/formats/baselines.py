@@ -1,0 +1,107 @@
+"""Perpendicular baselines of interferograms from GAMMA baseline files.
+
+Files may be gzip-compressed (``.par.gz``).
+
+* ``*_bperp.par`` (output of GAMMA ``base_perp``): a table with columns
+  ``line range B_t B_c B_n look_angle bpara bperp blen``; the interferogram's baseline is
+  the mean of the ``bperp`` column over the table (scene centre in practice).
+* ``*_base.par`` (output of GAMMA ``base_orbit``/``base_est_fft``): the ``precision_baseline(TCN)``
+  (or ``initial_baseline(TCN)``) vector; only its length is available without the
+  look angle, so ``*_bperp.par`` is preferred when both exist.
+
+The date pair comes from the file name (:func:`..formats.dates.parse_date_pair`).
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+import re
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import GeohazardError
+from .dates import parse_date_pair
+
+_NUM = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
+
+
+def _open_text(path: str):
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def read_gamma_bperp(path: str) -> float:
+    """Mean perpendicular baseline (m) of a GAMMA ``*_bperp.par`` table.
+
+    Raises
+    ------
+    GeohazardError
+        Naming the file when it holds no table row.
+    """
+    values = []
+    in_table = False
+    with _open_text(path) as fh:
+        for line in fh:
+            if line.startswith("****"):
+                in_table = True
+                continue
+            if in_table:
+                parts = line.split()
+                if len(parts) == 9 and all(re.fullmatch(_NUM, p) for p in parts):
+                    values.append(float(parts[7]))
+                elif parts and values:
+                    break
+    if not values:
+        raise GeohazardError(f"baseline file {path!r}: no 'bperp' table found (expected GAMMA base_perp output)")
+    return float(np.mean(values))
+
+
+def read_gamma_base_par(path: str) -> float:
+    """Length (m) of the cross-track/normal baseline of a GAMMA ``*_base.par`` (``sqrt(B_c^2 + B_n^2)``),
+    signed by ``B_c``: a proxy for the perpendicular baseline when no ``*_bperp.par`` exists."""
+    with _open_text(path) as fh:
+        text = fh.read()
+    for key in ("precision_baseline(TCN):", "initial_baseline(TCN):"):
+        m = re.search(re.escape(key) + rf"\s+({_NUM})\s+({_NUM})\s+({_NUM})", text)
+        if m:
+            _, bc, bn = (float(g) for g in m.groups())
+            if key.startswith("precision") and bc == 0 and bn == 0:
+                continue
+            return float(np.copysign(np.hypot(bc, bn), bc))
+    raise GeohazardError(f"baseline file {path!r}: no 'precision_baseline(TCN)' or 'initial_baseline(TCN)' line")
+
+
+def read_baselines(paths: Iterable[str]) -> dict:
+    """Perpendicular baselines by date pair from GAMMA files or folders of them.
+
+    Parameters
+    ----------
+    paths : iterable of str
+        Files (``*_bperp.par``, ``*_base.par``) and/or folders (searched for both).
+
+    Returns
+    -------
+    dict
+        ``{(date, date): bperp_m}``; ``*_bperp.par`` wins over ``*_base.par`` for the same pair.
+    """
+    files = []
+    for p in paths:
+        if os.path.isdir(p):
+            files += sorted(f for pat in ("*_bperp.par", "*_bperp.par.gz", "*_base.par", "*_base.par.gz")
+                            for f in glob.glob(os.path.join(p, pat)))
+        elif p:
+            files.append(p)
+    out: dict = {}
+    exact: set = set()
+    for f in files:
+        pair = tuple(sorted(parse_date_pair(f)))
+        if f.endswith(("_bperp.par", "_bperp.par.gz")):
+            out[pair] = read_gamma_bperp(f)
+            exact.add(pair)
+        elif pair not in exact:
+            out[pair] = read_gamma_base_par(f)
+    return out

@@ -1,0 +1,681 @@
+"""SBAS / ISBAS time-series inversion of an interferogram network, pixel by pixel.
+
+Model
+-----
+For a pixel, interferogram ``i`` (reference date ``a_i``, secondary date ``b_i``) measures
+``d_i = x[b_i] - x[a_i] + e_i`` (LOS mm, positive toward the satellite) with ``x[0] = 0``.
+The weighted least-squares solution minimises ``sum_i w_i e_i^2`` over the interferograms
+that are valid at that pixel (not NaN, coherence >= threshold): ISBAS (Sowter et al. 2013,
+doi:10.1080/2150704X.2013.823673) keeps a pixel when at least ``min_count`` of them are.
+
+* Connected pixel network: the normal matrix ``A^T W A`` of the phase parameterisation
+  is a weighted graph Laplacian (two non-zeros per row of ``A``), built in ``O(M)`` and
+  solved by envelope Cholesky (short-baseline networks make it banded: ``O(N b^2)`` for a
+  bandwidth ``b`` instead of ``O(N^3/6)``). This is the same estimate as MintPy's
+  ``ifgram_inversion`` (Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331) because
+  ``x = T v`` is a bijection when the network is connected.
+* Disconnected pixel network (several subsets, or dates without a valid interferogram):
+  the minimum-norm *velocity* solution of Berardino et al. (2002),
+  doi:10.1109/TGRS.2002.803792: ``v = pinv(B^T W B) B^T W d`` with ``B = A T``, small
+  eigenvalues below ``rcond^2 * max`` cut, then ``x = T v``.
+* Unweighted inversion groups the pixels by their pattern of valid interferograms: one
+  envelope-Cholesky factor of ``A^T A`` per pattern, then per pixel only ``A^T d`` (O(M)) and
+  two banded triangular solves (a singular pattern uses its cached pseudo-inverse).
+
+Weights (``weighting="variance"``) are the inverse phase variance of distributed
+scatterers from the coherence (Tough et al. 1995, doi:10.1098/rspa.1995.0093, eq. 66;
+Hanssen 2001 eq. 4.2.23), exactly as MintPy's ``-w var``.
+
+Temporal coherence (Pepe & Lanari 2006, doi:10.1109/TGRS.2006.873207):
+``gamma = |sum_i exp(j k r_i)| / n`` over the used interferograms, ``r_i`` the residual in
+mm and ``k = 4 pi / (lambda * 1000)`` rad/mm.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .._numba import njit, prange
+from ..conventions import SENTINEL1_WAVELENGTH_M
+from ..errors import GeohazardError
+from .network import Network
+
+WEIGHTINGS = ("none", "variance")
+
+
+# --------------------------------------------------------------------------- weights
+@functools.lru_cache(maxsize=16)
+def _phase_variance_lut(looks: int, coh_step: float = 0.005) -> tuple[np.ndarray, np.ndarray]:
+    """Phase variance (rad^2) of distributed scatterers on a coherence grid (Tough et al. 1995)."""
+    num = int(round(1.0 / coh_step))
+    coh = np.linspace(coh_step, 1.0, num=num) - coh_step / 2.0
+    L = int(looks)
+    phi = np.linspace(-np.pi, np.pi, num).reshape(-1, 1)
+    c = coh.reshape(1, -1)
+    a = np.power(1 - c * c, L) / (2 * np.pi)
+    b = math.gamma(2 * L - 1) / (math.gamma(L) ** 2 * 2 ** (2 * (L - 1)))
+    beta = c * np.cos(phi)
+    cc = (2 * L - 1) * beta / np.power(1 - beta * beta, L + 0.5) * (np.pi / 2 + np.arcsin(beta))
+    cc += 1 / np.power(1 - beta * beta, L)
+    sum_d = 0.0
+    if L > 1:
+        for r in range(L - 1):
+            dd = math.gamma(L - 0.5) / math.gamma(L - 0.5 - r) * math.gamma(L - 1 - r) / math.gamma(L - 1)
+            sum_d = sum_d + dd * (1 + (2 * r + 1) * beta * beta) / np.power(1 - beta * beta, r + 2)
+        sum_d = sum_d / (2 * (L - 1))
+    pdf = a * (b * cc + sum_d)
+    var = np.sum(phi * phi * pdf * (2 * np.pi / num), axis=0)
+    bad = var <= 0
+    var[bad] = np.min(var[~bad]) if np.any(~bad) else np.finfo(float).eps
+    return coh, var
+
+
+def coherence_to_weight(coherence, *, looks: int = 10, epsilon: float = 0.05) -> np.ndarray:
+    """Inverse phase variance (rad^-2) of distributed scatterers from spatial coherence.
+
+    Parameters
+    ----------
+    coherence : array_like
+        Spatial coherence 0..1, any shape; NaN and values below ``epsilon`` are set to
+        ``epsilon``.
+    looks : int
+        Number of independent looks ``L`` (capped at 80).
+    epsilon : float
+        Floor of the coherence.
+
+    Returns
+    -------
+    ndarray (float64)
+        Weights ``1 / var(phi)`` in rad^-2, same shape.
+
+    Notes
+    -----
+    Marginal phase PDF of Tough et al. (1995) eq. 66 (Hanssen 2001 eq. 4.2.23) integrated
+    numerically on a 200-value coherence table with nearest-lower look-up, as MintPy's
+    ``coherence2weight(weight_func='var')`` so both give the same weights.
+    References: Tough, Blacknell & Quegan (1995), doi:10.1098/rspa.1995.0093.
+    """
+    looks = int(min(max(int(round(looks)), 1), 80))
+    step = 0.005
+    lut_coh, lut_var = _phase_variance_lut(looks, step)
+    lut_var = lut_var.copy()
+    c = np.array(coherence, dtype=np.float64)
+    c[~np.isfinite(c)] = epsilon
+    c[c < epsilon] = epsilon
+    c = np.clip(c, lut_coh[0], lut_coh[-1])
+    idx = ((c - lut_coh[0]) / step).astype(np.int16)
+    return 1.0 / lut_var[idx]
+
+
+# --------------------------------------------------------------------------- kernels
+@njit(cache=True)
+def _chol_factor(a, first):
+    """Envelope (skyline) Cholesky ``a = L L^T`` in place (lower triangle); False when ``a`` is
+    not positive definite.
+
+    ``first[i]`` is the first column of row ``i`` that may be non-zero; fill-in stays inside
+    this envelope, so the cost is ``sum_i (i - first[i])^2`` instead of ``n^3 / 6``
+    (short-baseline networks are banded).
+    """
+    n = a.shape[0]
+    scale = 0.0
+    for i in range(n):
+        if a[i, i] > scale:
+            scale = a[i, i]
+    tol = 1e-10 * scale
+    for i in range(n):
+        fi = first[i]
+        for j in range(fi, i):
+            fj = first[j]
+            k0 = fi if fi > fj else fj
+            t = a[i, j]
+            for k in range(k0, j):
+                t -= a[i, k] * a[j, k]
+            a[i, j] = t / a[j, j]
+        s = a[i, i]
+        for k in range(fi, i):
+            s -= a[i, k] * a[i, k]
+        if not s > tol:
+            return False
+        a[i, i] = math.sqrt(s)
+    return True
+
+
+@njit(cache=True)
+def _chol_subst(a, r, x, first):
+    """Solve ``L L^T x = r`` with the factor of :func:`_chol_factor`."""
+    n = a.shape[0]
+    for i in range(n):
+        t = r[i]
+        for k in range(first[i], i):
+            t -= a[i, k] * x[k]
+        x[i] = t / a[i, i]
+    for i in range(n - 1, -1, -1):
+        x[i] = x[i] / a[i, i]
+        xi = x[i]
+        for k in range(first[i], i):
+            x[k] -= a[i, k] * xi
+
+
+@njit(cache=True)
+def _chol_solve(a, r, x, first):
+    """Solve ``a x = r`` in place by envelope Cholesky; False when ``a`` is not positive definite."""
+    if not _chol_factor(a, first):
+        return False
+    _chol_subst(a, r, x, first)
+    return True
+
+
+@njit(cache=True)
+def envelope(ref, sec, n):
+    """First possibly non-zero column of each row of the phase normal matrix, ``(n,)``."""
+    first = np.arange(n)
+    for i in range(ref.size):
+        if ref[i] >= 1 and ref[i] - 1 < first[sec[i] - 1]:
+            first[sec[i] - 1] = ref[i] - 1
+    return first
+
+
+@njit(parallel=True, cache=True)
+def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh):
+    """Unweighted pixels sharing one pattern of valid interferograms ``rows``: one factor ``fac``
+    of ``A^T A``, then per pixel ``A^T d`` (O(M)) and two envelope triangular solves."""
+    n = fac.shape[0]
+    nr = rows.size
+    for q in prange(pix.size):
+        p = pix[q]
+        r = np.zeros(n)
+        for k in range(nr):
+            i = rows[k]
+            di = d[i, p]
+            r[sec[i] - 1] += di
+            if ref[i] >= 1:
+                r[ref[i] - 1] -= di
+        x = np.empty(n)
+        _chol_subst(fac, r, x, first)
+        ts[0, p] = 0.0
+        for j in range(n):
+            ts[j + 1, p] = x[j]
+        sc = 0.0
+        ss = 0.0
+        for k in range(nr):
+            i = rows[k]
+            e = (d[i, p] - (ts[sec[i], p] - ts[ref[i], p])) * mm_to_rad
+            sc += math.cos(e)
+            ss += math.sin(e)
+        tcoh[p] = math.sqrt(sc * sc + ss * ss) / nr
+
+
+@njit(cache=True)
+def _build_normal(d, w, p, ref, sec, lap, r):
+    """Phase normal equations ``A^T W A`` (a weighted graph Laplacian) and ``A^T W d`` of pixel ``p``."""
+    n = r.size
+    for i in range(n):
+        r[i] = 0.0
+        for j in range(n):
+            lap[i, j] = 0.0
+    for i in range(ref.size):
+        wi = w[i, p]
+        di = d[i, p]
+        if not (wi > 0) or di != di:
+            continue
+        a = ref[i] - 1
+        b = sec[i] - 1
+        lap[b, b] += wi
+        r[b] += wi * di
+        if a >= 0:
+            lap[a, a] += wi
+            lap[a, b] -= wi
+            lap[b, a] -= wi
+            r[a] -= wi * di
+
+
+@njit(cache=True)
+def _min_norm_velocity(lap, r, dt, rcond, x):
+    """Minimum-norm velocity solution from the phase normal equations (``lap``, ``r``).
+
+    ``N_v = T^T lap T`` and ``r_v = T^T r`` with ``T[j, k] = dt[k]`` for ``k <= j`` are built
+    with suffix sums; ``v = pinv(N_v) r_v`` by eigen-decomposition; ``x = T v``.
+    """
+    n = dt.size
+    lt = np.empty((n, n))
+    for i in range(n):
+        s = 0.0
+        for k in range(n - 1, -1, -1):
+            s += lap[i, k]
+            lt[i, k] = s * dt[k]
+    nv = np.empty((n, n))
+    for l in range(n):
+        s = 0.0
+        for k in range(n - 1, -1, -1):
+            s += lt[k, l]
+            nv[k, l] = s * dt[k]
+    rv = np.empty(n)
+    s = 0.0
+    for k in range(n - 1, -1, -1):
+        s += r[k]
+        rv[k] = s * dt[k]
+    for i in range(n):  # symmetrise round-off
+        for j in range(i + 1, n):
+            m = 0.5 * (nv[i, j] + nv[j, i])
+            nv[i, j] = m
+            nv[j, i] = m
+    lam, vec = np.linalg.eigh(nv)
+    cut = rcond * rcond * lam[n - 1]
+    v = np.zeros(n)
+    for q in range(n):
+        if lam[q] > cut and lam[q] > 0:
+            proj = 0.0
+            for i in range(n):
+                proj += vec[i, q] * rv[i]
+            proj /= lam[q]
+            for i in range(n):
+                v[i] += vec[i, q] * proj
+    s = 0.0
+    for j in range(n):
+        s += dt[j] * v[j]
+        x[j] = s
+
+
+@njit(parallel=True, cache=True)
+def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond):
+    """Per-pixel weighted least squares of an interferogram network.
+
+    Parameters
+    ----------
+    d : ndarray (M, P) float64
+        Interferometric LOS displacement, mm; NaN = missing.
+    w : ndarray (M, P) float64
+        Weights; ``<= 0`` = not used.
+    ref, sec : ndarray (M,) int64
+        Date indices of each interferogram.
+    dt : ndarray (N-1,) float64
+        Interval lengths, years.
+    min_count : int
+        Pixels with fewer used interferograms are NaN.
+    mm_to_rad : float
+        ``4 pi / (lambda_m * 1000)`` for the temporal coherence.
+    rcond : float
+        Relative singular-value cut-off of the minimum-norm velocity solution.
+
+    Returns
+    -------
+    ts : ndarray (P, N) mm, first date 0
+    tcoh : ndarray (P,)
+    count : ndarray (P,) int32
+    deficient : ndarray (P,) bool, True where the pixel's network was disconnected
+    """
+    m, n_pix = d.shape
+    n = dt.size
+    ts = np.full((n_pix, n + 1), np.nan)
+    tcoh = np.full(n_pix, np.nan)
+    count = np.zeros(n_pix, np.int32)
+    deficient = np.zeros(n_pix, np.bool_)
+    first = envelope(ref, sec, n)
+    for p in prange(n_pix):
+        c = 0
+        for i in range(m):
+            if w[i, p] > 0 and d[i, p] == d[i, p]:
+                c += 1
+        count[p] = c
+        if c < min_count or c == 0:
+            continue
+        lap = np.empty((n, n))
+        r = np.empty(n)
+        x = np.zeros(n)
+        _build_normal(d, w, p, ref, sec, lap, r)
+        if not _chol_solve(lap, r, x, first):
+            deficient[p] = True
+            _build_normal(d, w, p, ref, sec, lap, r)
+            _min_norm_velocity(lap, r, dt, rcond, x)
+        ts[p, 0] = 0.0
+        for j in range(n):
+            ts[p, j + 1] = x[j]
+        sc = 0.0
+        ss = 0.0
+        for i in range(m):
+            di = d[i, p]
+            if not (w[i, p] > 0) or di != di:
+                continue
+            e = (di - (ts[p, sec[i]] - ts[p, ref[i]])) * mm_to_rad
+            sc += math.cos(e)
+            ss += math.sin(e)
+        tcoh[p] = math.sqrt(sc * sc + ss * ss) / c
+    return ts, tcoh, count, deficient
+
+
+@njit(parallel=True, cache=True)
+def _group_temporal_coherence(d, x, ref, sec, rows, pix, mm_to_rad, out):
+    """Temporal coherence of pixels ``pix`` that share the used interferograms ``rows``.
+
+    ``d`` (M, P) mm, ``x`` (N-1, len(pix)) solution of those pixels (first date 0).
+    """
+    nr = rows.size
+    for q in prange(pix.size):
+        p = pix[q]
+        sc = 0.0
+        ss = 0.0
+        for k in range(nr):
+            i = rows[k]
+            a = ref[i]
+            b = sec[i]
+            xb = x[b - 1, q] if b > 0 else 0.0
+            xa = x[a - 1, q] if a > 0 else 0.0
+            e = (d[i, p] - (xb - xa)) * mm_to_rad
+            sc += math.cos(e)
+            ss += math.sin(e)
+        out[p] = math.sqrt(sc * sc + ss * ss) / nr
+
+
+@njit(parallel=True, cache=True)
+def _weights_from_lut(coh, valid, inv_var, c_first, step, eps):
+    """``1 / var`` from a coherence table (nearest lower cell), 0 where not ``valid``."""
+    m, n_pix = coh.shape
+    w = np.zeros((m, n_pix))
+    top = inv_var.size - 1
+    c_last = c_first + step * top
+    for i in prange(m):
+        for p in range(n_pix):
+            if not valid[i, p]:
+                continue
+            c = coh[i, p]
+            if not (c >= eps):
+                c = eps
+            if c < c_first:
+                c = c_first
+            if c > c_last:
+                c = c_last
+            k = int((c - c_first) / step)
+            w[i, p] = inv_var[min(k, top)]
+    return w
+
+
+# --------------------------------------------------------------------------- velocity
+def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares linear rate of a time series and its standard error.
+
+    Parameters
+    ----------
+    ts_mm : ndarray (N, ...)
+        Displacement, mm.
+    years : ndarray (N,)
+        Time of each date, years.
+
+    Returns
+    -------
+    velocity_mm_yr, velocity_std_mm_yr : ndarray (...)
+        Slope of ``x = c + v t`` and ``sqrt(sum(res^2) / (N - 2) / sum((t - tbar)^2))``
+        (NaN when N < 3), as MintPy's ``timeseries2velocity``.
+    """
+    t = np.asarray(years, float)
+    tc = t - t.mean()
+    sxx = float(np.sum(tc * tc))
+    shape = ts_mm.shape[1:]
+    y = ts_mm.reshape(ts_mm.shape[0], -1)
+    vel = (tc @ np.nan_to_num(y)) / sxx if sxx > 0 else np.full(y.shape[1], np.nan)
+    ybar = y.mean(axis=0)
+    if t.size > 2:
+        res = y - ybar[None, :] - np.outer(tc, vel)
+        std = np.sqrt(np.sum(res * res, axis=0) / (t.size - 2) / sxx)
+    else:
+        std = np.full(y.shape[1], np.nan)
+    bad = ~np.all(np.isfinite(y), axis=0)
+    vel[bad] = np.nan
+    std[bad] = np.nan
+    return vel.reshape(shape), std.reshape(shape)
+
+
+# --------------------------------------------------------------------------- solver
+@dataclass
+class SbasBlockResult:
+    """Result of :meth:`SbasSolver.solve` for a block of pixels.
+
+    Arrays have the block's spatial shape ``S`` (``(rows, cols)`` or ``(P,)``).
+    """
+
+    timeseries_mm: np.ndarray  # (N,) + S, first date 0, NaN where not solved / masked
+    velocity_mm_yr: np.ndarray  # S
+    velocity_std_mm_yr: np.ndarray  # S
+    temporal_coherence: np.ndarray  # S
+    count: np.ndarray  # S, int32, interferograms used
+    disconnected: np.ndarray  # S, bool, pixel network had several subsets
+
+
+class SbasSolver:
+    """SBAS / ISBAS inversion of blocks of pixels of one interferogram network.
+
+    Parameters
+    ----------
+    network : Network
+        Interferograms (``M``) and dates (``N``).
+    wavelength_m : float
+        Radar wavelength, metres (for the temporal coherence of mm residuals).
+    weighting : {"none", "variance"}
+        ``"variance"``: weights ``1 / var(phase)`` from coherence (:func:`coherence_to_weight`).
+    looks : int
+        Independent looks for the variance weighting.
+    coherence_threshold : float
+        Interferogram values where coherence < threshold are not used (ISBAS).
+    min_count : int
+        Minimum number of used interferograms per pixel (ISBAS); 0 = all ``M`` required
+        (classic SBAS: only pixels valid in every interferogram).
+    min_temporal_coherence : float
+        Pixels below it get NaN time series and velocity (their coherence and count are kept).
+    rcond : float
+        Singular-value cut-off of the minimum-norm velocity solution (MintPy: 1e-5).
+    group_min_pixels : int
+        Unweighted inversion: patterns of valid interferograms shared by at least this many
+        pixels are solved as one matrix product.
+    """
+
+    def __init__(self, network: Network, *, wavelength_m: float = SENTINEL1_WAVELENGTH_M,
+                 weighting: str = "none", looks: int = 10, coherence_threshold: float = 0.0,
+                 min_count: int = 0, min_temporal_coherence: float = 0.0, rcond: float = 1e-5,
+                 group_min_pixels: int = 16):
+        if weighting not in WEIGHTINGS:
+            raise GeohazardError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+        if not wavelength_m > 0:
+            raise GeohazardError(f"wavelength_m must be > 0, got {wavelength_m!r}")
+        if network.n_dates < 2:
+            raise GeohazardError("the network needs at least two dates")
+        if min_count < 0 or min_count > network.n_pairs:
+            raise GeohazardError(f"min_count must be 0..{network.n_pairs} (the number of interferograms), "
+                                 f"got {min_count}")
+        self.network = network
+        self.wavelength_m = float(wavelength_m)
+        self.weighting = weighting
+        self.looks = int(looks)
+        self.coherence_threshold = float(coherence_threshold)
+        self.min_count = int(min_count) if min_count > 0 else network.n_pairs
+        self.min_temporal_coherence = float(min_temporal_coherence)
+        self.rcond = float(rcond)
+        self.group_min_pixels = int(group_min_pixels)
+        self._ref = network.ref_index
+        self._sec = network.sec_index
+        self._dt = network.interval_years
+        self._years = network.years
+        self._A = network.design_matrix()
+        self._T = network.integration_matrix()
+        self._B = self._A @ self._T
+        self._mm_to_rad = 4.0 * np.pi / (self.wavelength_m * 1000.0)
+        self._pinv_cache: dict = {}
+        self._factor_cache: dict = {}
+        self._first = envelope(self._ref, self._sec, network.n_dates - 1)
+
+    def _pattern_operator(self, key: bytes, valid: np.ndarray) -> np.ndarray:
+        op = self._pinv_cache.get(key)
+        if op is None:
+            b = self._B[valid]
+            op = self._T @ np.linalg.pinv(b, rcond=self.rcond)  # (N-1, m_valid)
+            if len(self._pinv_cache) < 4096:
+                self._pinv_cache[key] = op
+        return op
+
+    def _pattern_factor(self, key: bytes, rows: np.ndarray):
+        """Envelope Cholesky factor of ``A^T A`` over ``rows``, or None when singular (cached)."""
+        if key in self._factor_cache:
+            return self._factor_cache[key]
+        n = self.network.n_dates - 1
+        lap = np.zeros((n, n))
+        a, b = self._ref[rows] - 1, self._sec[rows] - 1
+        np.add.at(lap, (b, b), 1.0)
+        ok = a >= 0
+        np.add.at(lap, (a[ok], a[ok]), 1.0)
+        np.add.at(lap, (a[ok], b[ok]), -1.0)
+        np.add.at(lap, (b[ok], a[ok]), -1.0)
+        fac = lap if _chol_factor(lap, self._first) else None
+        if len(self._factor_cache) < 4096:
+            self._factor_cache[key] = fac
+        return fac
+
+    def solve(self, ifg_mm: np.ndarray, *, coherence: Optional[np.ndarray] = None,
+              reference_mm: Optional[np.ndarray] = None) -> SbasBlockResult:
+        """Invert a block.
+
+        Parameters
+        ----------
+        ifg_mm : ndarray (M,) + S
+            Interferometric LOS displacement (secondary minus reference), mm, positive toward
+            the satellite; NaN = no data. Not modified.
+        coherence : ndarray (M,) + S, optional
+            Spatial coherence 0..1 (needed for ``weighting="variance"`` and the threshold).
+        reference_mm : ndarray (M,), optional
+            Value of each interferogram at the reference point, subtracted first.
+        """
+        m = self.network.n_pairs
+        if ifg_mm.shape[0] != m:
+            raise GeohazardError(f"ifg_mm has {ifg_mm.shape[0]} interferograms, the network has {m}")
+        shape = ifg_mm.shape[1:]
+        d = np.asarray(ifg_mm, dtype=np.float64).reshape(m, -1)
+        if reference_mm is not None:
+            d = d - np.asarray(reference_mm, float).reshape(m, 1)
+        valid = np.isfinite(d)
+        coh = None
+        if coherence is not None:
+            if coherence.shape != ifg_mm.shape:
+                raise GeohazardError(f"coherence has shape {coherence.shape}, expected {ifg_mm.shape}")
+            coh = np.asarray(coherence, dtype=np.float64).reshape(m, -1)
+            if self.coherence_threshold > 0:
+                valid &= coh >= self.coherence_threshold
+        elif self.weighting == "variance" or self.coherence_threshold > 0:
+            raise GeohazardError("coherence is needed for variance weighting or a coherence threshold")
+        n_pix = d.shape[1]
+        n = self.network.n_dates
+        ts = np.full((n, n_pix), np.nan)
+        tcoh = np.full(n_pix, np.nan)
+        count = valid.sum(axis=0).astype(np.int32)
+        disc = np.zeros(n_pix, bool)
+        todo = count >= self.min_count
+        if self.weighting == "variance":
+            lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
+            w = _weights_from_lut(coh, valid & todo[None, :], 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05)
+            t, tc, _, df = wls_kernel(d, w, self._ref, self._sec, self._dt, self.min_count, self._mm_to_rad,
+                                      self.rcond)
+            ts[:] = t.T
+            tcoh[:] = tc
+            disc[:] = df
+        else:
+            self._solve_unweighted(d, valid, todo, ts, tcoh, disc)
+        vel, vstd = linear_velocity(ts, self._years)
+        bad = ~(tcoh >= self.min_temporal_coherence) if self.min_temporal_coherence > 0 else ~np.isfinite(tcoh)
+        ts[:, bad] = np.nan
+        vel[bad] = np.nan
+        vstd[bad] = np.nan
+        return SbasBlockResult(ts.reshape((n,) + shape), vel.reshape(shape), vstd.reshape(shape),
+                               tcoh.reshape(shape), count.reshape(shape), disc.reshape(shape))
+
+    def _solve_unweighted(self, d, valid, todo, ts, tcoh, disc):
+        idx = np.flatnonzero(todo)
+        if idx.size == 0:
+            return
+        packed = np.packbits(valid[:, idx], axis=0).T.copy()  # (P, bytes)
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        small = counts[inverse] < self.group_min_pixels
+        for g in np.flatnonzero(counts >= self.group_min_pixels):
+            pix = idx[inverse == g]
+            vmask = valid[:, pix[0]]
+            rows = np.flatnonzero(vmask)
+            fac = self._pattern_factor(uniq[g].tobytes(), rows)
+            if fac is not None:
+                _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad,
+                                     ts, tcoh)
+                continue
+            op = self._pattern_operator(uniq[g].tobytes(), vmask)
+            x = op @ d[rows][:, pix]
+            ts[0, pix] = 0.0
+            ts[1:, pix] = x
+            _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
+            disc[pix] = True
+        rest = idx[small]
+        if rest.size:
+            w = valid[:, rest].astype(np.float64)
+            t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
+                                      self.min_count, self._mm_to_rad, self.rcond)
+            ts[:, rest] = t.T
+            tcoh[rest] = tc
+            disc[rest] = df
+
+
+def sbas_inversion(ifg_mm: np.ndarray, network: Network, *, coherence: Optional[np.ndarray] = None,
+                   reference_mm: Optional[np.ndarray] = None, **options) -> SbasBlockResult:
+    """Invert a whole in-memory stack ``(M, rows, cols)``; options as :class:`SbasSolver`.
+
+    See the module docstring for the model, equations and references. Large stacks: use
+    :class:`SbasSolver` block by block (the Processing tool does).
+    """
+    solver = SbasSolver(network, **options)
+    return solver.solve(ifg_mm, coherence=coherence, reference_mm=reference_mm)
+
+
+def choose_reference(valid_count: np.ndarray, n_ifgs: int, *, mean_coherence: Optional[np.ndarray] = None,
+                     window: int = 5) -> tuple[int, int]:
+    """Pick an automatic reference pixel: valid in every interferogram, coherent, and
+    surrounded by valid pixels.
+
+    Parameters
+    ----------
+    valid_count : ndarray (rows, cols) int
+        Number of interferograms with data at each pixel.
+    n_ifgs : int
+        Number of interferograms.
+    mean_coherence : ndarray (rows, cols), optional
+        Temporal mean of the coherence.
+    window : int
+        Side of the square window over which the score is averaged.
+
+    Returns
+    -------
+    (row, col)
+        The pixel maximising the ``window``-mean of ``mean_coherence`` (1 where unknown)
+        among pixels whose whole window is valid in all interferograms; ties go to the
+        pixel nearest the image centre.
+
+    Raises
+    ------
+    GeohazardError
+        When no pixel has data in all interferograms.
+    """
+    from scipy.ndimage import uniform_filter
+
+    full = valid_count >= n_ifgs
+    if not full.any():
+        raise GeohazardError("automatic reference point: no pixel has data in all interferograms; "
+                             "give a REFERENCE point or drop the interferograms that have few valid pixels")
+    score = np.where(full, 1.0 if mean_coherence is None else np.nan_to_num(mean_coherence), 0.0)
+    smooth = uniform_filter(score, size=window, mode="constant")
+    allfull = uniform_filter(full.astype(float), size=window, mode="constant") > 0.999
+    cand = allfull & full
+    if not cand.any():
+        cand = full
+    smooth = np.where(cand, smooth, -np.inf)
+    best = np.max(smooth)
+    rows, cols = np.nonzero(smooth >= best - 1e-9)
+    rc, cc = (valid_count.shape[0] - 1) / 2.0, (valid_count.shape[1] - 1) / 2.0
+    k = int(np.argmin((rows - rc) ** 2 + (cols - cc) ** 2))
+    return int(rows[k]), int(cols[k])

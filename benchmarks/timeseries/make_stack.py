@@ -1,0 +1,123 @@
+"""Write a synthetic SBAS stack with known truth twice: as GeoTIFFs (ours) and as a MintPy
+ifgramStack.h5 (MintPy), with identical values. Runs with QGIS's Python (GDAL + h5py).
+
+Usage: /usr/bin/python3 make_stack.py OUT_DIR [ROWS COLS N_DATES]
+
+Truth: per-pixel linear velocity (a Gaussian bowl, -80 mm/yr at its centre, +2 mm/yr
+elsewhere) plus a 4 mm annual term. Interferograms: each date with its next 1, 2, 3 dates
+and every other date with its 4th neighbour (202 pairs for 60 dates). Coherence is random
+per interferogram and pixel (0.2..0.95) and the phase noise is drawn with the variance that
+coherence implies for 10 looks (Tough et al. 1995), so variance weighting has something to
+gain. 3 % of the pixels miss 1..10 random interferograms (NaN), as ISBAS stacks do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", ".build", "plugins"))
+
+from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
+from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight  # noqa: E402
+
+WAVELENGTH_M = 0.05546576
+LOOKS = 10
+GT = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
+
+
+def pairs_for(dates):
+    n = len(dates)
+    pairs = [(dates[i], dates[j]) for i in range(n) for j in range(i + 1, min(i + 4, n))]
+    pairs += [(dates[i], dates[i + 4]) for i in range(0, n - 4, 2)]
+    return sorted(pairs)
+
+
+def main():
+    out = sys.argv[1]
+    rows, cols, n_dates = (int(v) for v in (sys.argv[2:5] if len(sys.argv) > 4 else (1000, 1000, 60)))
+    os.makedirs(os.path.join(out, "tif"), exist_ok=True)
+    import h5py
+    from osgeo import gdal, osr
+
+    dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n_dates)]
+    net = build_network(pairs_for(dates))
+    m = net.n_pairs
+    years = net.years
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    vel = -82.0 * np.exp(-((yy - rows * 0.4) ** 2 + (xx - cols * 0.6) ** 2) / (2 * (0.15 * rows) ** 2)) + 2.0
+    ref = (rows // 5, cols // 5)
+    rng = np.random.default_rng(42)
+    miss_pix = rng.random((rows, cols)) < 0.03
+    miss_pix[ref] = False
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32614)
+    mm_to_rad = -4 * np.pi / (WAVELENGTH_M * 1000.0)  # phase grows with range: -LOS
+    h5 = h5py.File(os.path.join(out, "ifgramStack.h5"), "w")
+    chunks = (m, min(rows, 128), min(cols, 128))
+    d_unw = h5.create_dataset("unwrapPhase", (m, rows, cols), np.float32, chunks=chunks)
+    d_coh = h5.create_dataset("coherence", (m, rows, cols), np.float32, chunks=chunks)
+    h5.create_dataset("date", data=np.array([[a.strftime("%Y%m%d").encode(), b.strftime("%Y%m%d").encode()]
+                                             for a, b in net.pairs]))
+    h5.create_dataset("bperp", data=np.zeros(m, np.float32))
+    h5.create_dataset("dropIfgram", data=np.ones(m, bool))
+    attrs = {"FILE_TYPE": "ifgramStack", "LENGTH": rows, "WIDTH": cols, "WAVELENGTH": WAVELENGTH_M,
+             "ALOOKS": 1, "RLOOKS": 1, "NCORRLOOKS": LOOKS, "UNIT": "radian", "REF_Y": ref[0], "REF_X": ref[1],
+             "X_FIRST": GT[0], "Y_FIRST": GT[3], "X_STEP": GT[1], "Y_STEP": GT[5], "EPSG": 32614,
+             "X_UNIT": "meters", "Y_UNIT": "meters", "PROCESSOR": "synthetic", "PLATFORM": "Sen"}
+    for k, v in attrs.items():
+        h5.attrs[k] = v
+    drv = gdal.GetDriverByName("GTiff")
+    opts = ["TILED=YES", "COMPRESS=NONE"]
+    unw_ds, coh_ds = [], []
+    for a, b in net.pairs:
+        for kind, lst in (("unw", unw_ds), ("cc", coh_ds)):
+            ds = drv.Create(os.path.join(out, "tif", f"{a:%Y%m%d}-{b:%Y%m%d}_{kind}.tif"), cols, rows, 1,
+                            gdal.GDT_Float32, opts)
+            ds.SetGeoTransform(GT)
+            ds.SetProjection(srs.ExportToWkt())
+            ds.GetRasterBand(1).SetNoDataValue(float("nan"))
+            lst.append(ds)
+    block = 100
+    # reference pixel noise: the same series everywhere is removed by referencing, so draw
+    # noise at the reference pixel first and keep it
+    for r0 in range(0, rows, block):
+        r1 = min(rows, r0 + block)
+        v = vel[r0:r1]
+        ts = v[None] * years[:, None, None] + 4.0 * np.sin(2 * np.pi * years)[:, None, None]
+        ifg = ts[net.sec_index] - ts[net.ref_index]
+        coh = rng.uniform(0.2, 0.95, (m, r1 - r0, cols)).astype(np.float32)
+        sigma_rad = 1.0 / np.sqrt(coherence_to_weight(coh, looks=LOOKS))
+        phase = ifg * mm_to_rad + rng.normal(0.0, 1.0, ifg.shape) * sigma_rad
+        if r0 <= ref[0] < r1:
+            phase[:, ref[0] - r0, ref[1]] = ifg[:, ref[0] - r0, ref[1]] * mm_to_rad
+            coh[:, ref[0] - r0, ref[1]] = 0.95
+        mp = miss_pix[r0:r1]
+        for rr, cc in zip(*np.nonzero(mp)):
+            k = rng.choice(m, size=rng.integers(1, 11), replace=False)
+            phase[k, rr, cc] = np.nan
+        phase = phase.astype(np.float32)
+        d_unw[:, r0:r1, :] = phase
+        d_coh[:, r0:r1, :] = coh
+        for k in range(m):
+            unw_ds[k].GetRasterBand(1).WriteArray(phase[k], 0, r0)
+            coh_ds[k].GetRasterBand(1).WriteArray(coh[k], 0, r0)
+    h5.close()
+    unw_ds = coh_ds = None
+    rx, ry = GT[0] + (ref[1] + 0.5) * GT[1], GT[3] + (ref[0] + 0.5) * GT[5]
+    np.save(os.path.join(out, "truth_velocity.npy"), (vel - vel[ref]).astype(np.float32))
+    with open(os.path.join(out, "stack.json"), "w") as fh:
+        json.dump({"rows": rows, "cols": cols, "n_dates": n_dates, "n_ifgs": m, "ref_yx": list(ref),
+                   "ref_xy": [rx, ry], "epsg": 32614, "wavelength_m": WAVELENGTH_M, "looks": LOOKS,
+                   "pixels_with_missing": int(miss_pix.sum())}, fh, indent=1)
+    print(f"stack: {rows}x{cols} px, {n_dates} dates, {m} interferograms, {int(miss_pix.sum())} pixels with "
+          f"missing interferograms -> {out}")
+
+
+if __name__ == "__main__":
+    main()

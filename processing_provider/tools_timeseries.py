@@ -1,0 +1,860 @@
+"""Time-series tools: SBAS / ISBAS inversion, rate stacking, phase-gradient stacking."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingOutputFile,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, phase_to_los_mm
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.baselines import read_baselines
+from ..algorithms.formats.dates import field_name, parse_date_pair
+from ..algorithms.formats.mintpy import MintpyTimeseriesWriter, read_ifgram_stack, write_velocity_h5
+from ..algorithms.progress import SubProgress, check_canceled, iter_blocks, warn
+from ..algorithms.timeseries.network import (
+    Network,
+    build_network,
+    filter_network,
+    network_report_html,
+    network_report_text,
+    orient_pairs,
+    plot_network,
+)
+from ..algorithms.timeseries.phase_gradient import phase_gradient_stack
+from ..algorithms.timeseries.sbas import SbasSolver, choose_reference, coherence_to_weight
+from ..algorithms.timeseries.stacking import stacking_velocity
+from .base import GeohazardAlgorithm
+from .feedback import FeedbackProgress
+from .raster_io import RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
+from .styles import style_raster_diverging, style_raster_sequential
+from .vector_io import write_vector
+
+RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil")
+_COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
+_UNW_RE = re.compile(r"unw", re.I)
+
+INPUT_UNITS = [
+    "Radians, phase grows with range (GAMMA, ISCE, MintPy, LiCSAR, HyP3, SNAP)",
+    "Radians, phase grows toward the satellite",
+    "Metres of LOS displacement (positive toward the satellite)",
+    "Millimetres of LOS displacement (positive toward the satellite)",
+]
+WEIGHTING = ["None (ordinary least squares, as MintPy -w no)",
+             "Coherence-based phase variance (as MintPy -w var)"]
+
+UNITS_HELP = (
+    "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
+    "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
+    "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
+)
+
+
+@contextlib.contextmanager
+def gdal_threads():
+    """Multi-threaded DEFLATE compression of the outputs (GTiff honours GDAL_NUM_THREADS)."""
+    from osgeo import gdal
+
+    old = gdal.GetConfigOption("GDAL_NUM_THREADS")
+    gdal.SetConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
+    try:
+        yield
+    finally:
+        gdal.SetConfigOption("GDAL_NUM_THREADS", old)
+
+
+# ============================================================================ inputs
+def _raw_list(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def expand_raster_inputs(alg, parameters, name: str, context, *, want: str) -> list[str]:
+    """File paths of a multiple-raster parameter that also accepts folder paths.
+
+    ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every
+    raster that is not a coherence file); ``want="coh"`` keeps coherence files (``cc``,
+    ``coh``, ``cor``).
+    """
+    paths: list[str] = []
+    others = []
+    for item in _raw_list(parameters.get(name)):
+        text = item if isinstance(item, str) else None
+        if text and os.path.isdir(text):
+            files = sorted(f for f in glob.glob(os.path.join(text, "*")) if f.lower().endswith(RASTER_EXT))
+            if want == "coh":
+                files = [f for f in files if _COH_RE.search(os.path.splitext(os.path.basename(f))[0])]
+            else:
+                unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
+                files = unw or [f for f in files if not _COH_RE.search(os.path.splitext(os.path.basename(f))[0])]
+            if not files:
+                raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
+                                     f"raster ({', '.join(RASTER_EXT)})")
+            paths += files
+        elif text and os.path.isfile(text):
+            paths.append(text)
+        else:
+            others.append(item)
+    if others:
+        layers = alg.parameterAsLayerList({name: others}, name, context)
+        if len(layers) != len(others):
+            raise GeohazardError(f"{name}: {others!r} could not be loaded as raster layers")
+        paths += [lyr.source() for lyr in layers]
+    return paths
+
+
+def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
+    if units == 0:
+        return phase_to_los_mm(arr, wavelength_m, phase_sign=-1)
+    if units == 1:
+        return phase_to_los_mm(arr, wavelength_m, phase_sign=1)
+    if units == 2:
+        return arr.astype(np.float64) * 1000.0
+    return arr.astype(np.float64)
+
+
+@dataclass
+class StackInput:
+    """Interferograms (GeoTIFF list or MintPy stack) read block-wise as LOS mm."""
+
+    network: Network
+    info: RasterInfo
+    wavelength_m: float
+    units: int
+    signs: np.ndarray
+    paths: list = field(default_factory=list)
+    coh_paths: Optional[list] = None
+    mintpy: object = None
+    order: Optional[np.ndarray] = None  # index into the file list for each network pair
+    _open: dict = field(default_factory=dict, repr=False)
+
+    def _band(self, path: str):
+        """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
+        item = self._open.get(path)
+        if item is None:
+            ds = open_raster(path, os.path.basename(path))
+            band = ds.GetRasterBand(1)
+            item = self._open[path] = (ds, band, band.GetNoDataValue())
+        return item[1], item[2]
+
+    def _read_rows(self, path: str, r0: int, r1: int, dtype) -> np.ndarray:
+        band, nodata = self._band(path)
+        arr = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+        out = arr.astype(dtype)
+        if nodata is not None and not np.isnan(nodata):
+            out[arr == nodata] = np.nan
+        return out
+
+    @property
+    def has_coherence(self) -> bool:
+        return self.coh_paths is not None or (self.mintpy is not None and self.mintpy.has_coherence)
+
+    def subset(self, keep: np.ndarray) -> "StackInput":
+        return StackInput(self.network.subset(keep), self.info, self.wavelength_m, self.units, self.signs[keep],
+                          self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open)
+
+    def read(self, r0: int, r1: int, *, coherence: bool = False):
+        """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1``."""
+        m = self.network.n_pairs
+        if self.mintpy is not None:
+            raw = self.mintpy.read((r0, r1))[self.order]
+            ifg = phase_to_los_mm(raw, self.wavelength_m, phase_sign=-1)
+            coh = self.mintpy.read((r0, r1), "coherence")[self.order] if coherence else None
+            return ifg, coh
+        ifg = np.empty((m, r1 - r0, self.info.width))
+        coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
+        for k, i in enumerate(self.order):
+            a = self._read_rows(self.paths[i], r0, r1, np.float64)
+            ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
+            if coherence:
+                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32)
+        return ifg, coh
+
+
+def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = "INPUT_UNITS",
+                 baselines: bool = True) -> StackInput:
+    """Turn INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES into a :class:`StackInput`."""
+    wavelength = alg.parameterAsDouble(parameters, "WAVELENGTH_M", context)
+    units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
+    h5 = alg.parameterAsFile(parameters, "MINTPY_STACK", context) if allow_mintpy else ""
+    if h5:
+        stack = read_ifgram_stack(h5)
+        gt = stack.geotransform
+        crs = ""
+        if stack.epsg:
+            crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt()
+        info = RasterInfo(h5, stack.shape[1], stack.shape[0], len(stack.pairs),
+                          gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
+        net = build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
+                            bperp_m=stack.bperp_m)
+        return StackInput(net, info, stack.wavelength_m or wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
+                          order=np.arange(net.n_pairs))
+    paths = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
+    if not paths:
+        raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                             + (", or a MINTPY_STACK" if allow_mintpy else ""))
+    names = [os.path.basename(p) for p in paths]
+    raw_pairs = []
+    for p in paths:
+        try:
+            raw_pairs.append(parse_date_pair(p))
+        except GeohazardError as exc:
+            raise GeohazardError(f"INTERFEROGRAMS: {exc}") from None
+    pairs, signs = orient_pairs(raw_pairs)
+    infos = [raster_info(p, n) for p, n in zip(paths, names)]
+    check_same_grid(infos, names)
+    coh_paths = None
+    coh_list = expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")
+    if coh_list:
+        by_pair = {}
+        for c in coh_list:
+            try:
+                by_pair[tuple(sorted(parse_date_pair(c)))] = c
+            except GeohazardError as exc:
+                raise GeohazardError(f"COHERENCE: {exc}") from None
+        coh_paths = []
+        for pr, nm in zip(pairs, names):
+            if pr not in by_pair:
+                raise GeohazardError(f"COHERENCE: no coherence raster for interferogram {nm} "
+                                     f"({pr[0]:%Y%m%d}-{pr[1]:%Y%m%d})")
+            coh_paths.append(by_pair[pr])
+        cinfos = [raster_info(c, os.path.basename(c)) for c in coh_paths]
+        check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in coh_paths])
+    bperp = None
+    if baselines:
+        files = expand_file_inputs(parameters.get("BASELINES"))
+        if files:
+            table = read_baselines(files)
+            missing = [n for pr, n in zip(pairs, names) if pr not in table]
+            if missing:
+                raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
+                                     f"e.g. {missing[0]}")
+            bperp = np.array([table[pr] for pr in pairs])
+    order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
+    net = build_network([pairs[i] for i in order], names=[names[i] for i in order],
+                        bperp_m=None if bperp is None else bperp[order])
+    return StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, coh_paths, None, order)
+
+
+def expand_file_inputs(value) -> list[str]:
+    out = []
+    for item in _raw_list(value):
+        text = str(item)
+        if os.path.isdir(text) or os.path.isfile(text):
+            out.append(text)
+        elif text:
+            raise GeohazardError(f"BASELINES: {text!r} is neither a file nor a folder")
+    return out
+
+
+def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool) -> tuple:
+    """One pass: valid count per pixel, mean coherence per pixel and per interferogram."""
+    h, w = stack.info.height, stack.info.width
+    m = stack.network.n_pairs
+    count = np.zeros((h, w), np.int32)
+    coh_sum = np.zeros((h, w)) if coherence else None
+    ifg_coh_sum = np.zeros(m)
+    ifg_coh_n = np.zeros(m)
+    for r0, r1, _, _ in iter_blocks(h, block_rows, progress=progress):
+        ifg, coh = stack.read(r0, r1, coherence=coherence)
+        count[r0:r1] = np.isfinite(ifg).sum(axis=0)
+        if coherence:
+            c = np.where(np.isfinite(coh), coh, 0.0)
+            coh_sum[r0:r1] = c.sum(axis=0)
+            ifg_coh_sum += np.nansum(coh.reshape(m, -1), axis=1)
+            ifg_coh_n += np.isfinite(coh.reshape(m, -1)).sum(axis=1)
+    mean_coh = coh_sum / m if coherence else None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ifg_mean = ifg_coh_sum / ifg_coh_n if coherence else None
+    return count, mean_coh, ifg_mean
+
+
+def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh) -> tuple[int, int]:
+    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram."""
+    info = stack.info
+    if parameters.get("REFERENCE"):
+        crs = QgsCoordinateReferenceSystem()
+        if info.crs_wkt:
+            crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
+        pt = alg.parameterAsPoint(parameters, "REFERENCE", context, crs)
+        row, col = info.world_to_pixel(pt.x(), pt.y())
+        r, c = int(np.floor(row)), int(np.floor(col))
+        if not (0 <= r < info.height and 0 <= c < info.width):
+            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) is outside the interferograms "
+                                 f"({info.height} rows x {info.width} columns)")
+        n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
+        if n_valid < stack.network.n_pairs:
+            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) (row {r}, column {c}) has no "
+                                 f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
+                                 "interferograms; choose a pixel valid in all of them")
+        return r, c
+    return choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
+
+
+def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
+    ifg, _ = stack.read(r, r + 1)
+    return ifg[:, 0, c].copy()
+
+
+def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) -> int:
+    """Rows per block so that ~``factor`` float64 copies of the block stack fit in ``memory_mb``."""
+    per_row = stack.network.n_pairs * stack.info.width * 8.0 * factor
+    return int(max(1, min(stack.info.height, memory_mb * 1e6 // max(per_row, 1))))
+
+
+def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder (optional)"):
+    p = QgsProcessingParameterMultipleLayers(
+        "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.TypeRaster,
+        optional=mintpy)
+    alg.addParameter(p)
+    alg.addParameter(QgsProcessingParameterMultipleLayers(
+        "COHERENCE", alg.tr(coherence_label), QgsProcessing.TypeRaster, optional=True))
+    if mintpy:
+        alg.addParameter(QgsProcessingParameterFile(
+            "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "WAVELENGTH_M", alg.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Double,
+        defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
+
+
+def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
+    """Cross-parameter checks shared by the tools (folders accepted for raster lists)."""
+    skip = {"INTERFEROGRAMS", "COHERENCE", "BASELINES"}
+    for d in alg.parameterDefinitions():
+        if d.name() in skip or d.isDestination():
+            continue
+        if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
+            return False, alg.tr("Incorrect parameter value for {}").format(d.name())
+    try:
+        has_h5 = mintpy and bool(alg.parameterAsFile(parameters, "MINTPY_STACK", context))
+        ifgs = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
+        if not ifgs and not has_h5:
+            return False, ("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                           + (", or a MINTPY_STACK" if mintpy else ""))
+        if ifgs and has_h5:
+            return False, "give either INTERFEROGRAMS or MINTPY_STACK, not both"
+        for p in ifgs:
+            parse_date_pair(p)
+        expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")
+        expand_file_inputs(parameters.get("BASELINES"))
+    except GeohazardError as exc:
+        return False, str(exc)
+    return True, ""
+
+
+# ============================================================================ SBAS
+class SbasInversion(GeohazardAlgorithm):
+    NAME = "sbasinversion"
+    DISPLAY_NAME = "SBAS / ISBAS time series inversion"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Displacement time series and velocity from a network of unwrapped interferograms by "
+        "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "
+        "ISBAS, Sowter et al. 2013, doi:10.1080/2150704X.2013.823673).\n\n"
+        "<b>Interferograms</b>: a folder (files whose name contains 'unw' are used when present) or a list of "
+        "rasters on one grid; the date pair of each comes from its file name (20200101_20200113, "
+        "20180106-20180130, 060619-061002, HyP3 S1AA_20200101T..._20200113T..., ...). Or a MintPy "
+        "ifgramStack.h5 (its dropIfgram flag, bperp and WAVELENGTH are used).\n"
+        "<b>Coherence</b> (optional): folder or list matched by date pair (names with cc/coh/cor).\n"
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the network plot "
+        "and the perpendicular-baseline filter.\n"
+        + UNITS_HELP +
+        "<b>Reference point</b>: all interferograms are referenced to this pixel (must have data in all of "
+        "them). Empty: the most coherent pixel whose 5x5 neighbourhood is valid in every interferogram.\n"
+        "<b>Network filters</b>: maximum temporal (days) and perpendicular (m) baseline, minimum mean "
+        "coherence, pairs to drop (YYYYMMDD_YYYYMMDD, comma separated). 0 = no limit.\n"
+        "<b>Weighting</b>: none, or inverse phase variance from coherence (Tough et al. 1995, as MintPy).\n"
+        "<b>Coherence threshold</b>: per pixel, interferogram values with lower coherence are not used.\n"
+        "<b>ISBAS minimum count</b>: pixels need at least this many usable interferograms; 0 = all of "
+        "them (classic SBAS). A pixel whose own network is split into subsets gets the minimum-norm "
+        "velocity solution across the gaps (Berardino 2002).\n"
+        "<b>Minimum temporal coherence</b>: pixels below it are NaN in the time series and velocity.\n"
+        "<b>DEM</b> (optional, same grid): HEIGHT of the points.\n\n"
+        "<b>Outputs</b>: time series (one band per date, band description = ISO date, mm, first date = 0, "
+        "LOS positive toward the satellite), velocity (mm/yr, linear fit of the time series), its "
+        "standard error, temporal coherence (0..1, Pepe & Lanari 2006), number of interferograms used, "
+        "optional points (GeoPackage in the raster CRS: VEL, V_STDEV, COHERENCE, HEIGHT, DYYYYMMDD in mm), "
+        "optional MintPy timeseries.h5 / velocity.h5 (metres), and a network report (HTML + PNG + text) "
+        "listing dates, pairs, dropped pairs and disconnected subsets.\n\n"
+        "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
+        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
+    )
+
+    def initAlgorithm(self, config=None):
+        common_parameters(self, mintpy=True)
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
+            QgsProcessing.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Input unit / sign"),
+                                                     options=INPUT_UNITS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_MEAN_COHERENCE", self.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterString(
+            "DROP_PAIRS", self.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
+                                                     defaultValue=0))
+        p = QgsProcessingParameterNumber("LOOKS", self.tr("Independent looks (variance weighting)"),
+                                         QgsProcessingParameterNumber.Integer, defaultValue=10, minValue=1,
+                                         maxValue=80)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(p)
+        self.addParameter(QgsProcessingParameterNumber(
+            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold (ISBAS)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "ISBAS_MIN_COUNT", self.tr("ISBAS minimum number of usable interferograms per pixel (0 = all)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (same grid, for HEIGHT)"),
+                                                            optional=True))
+        p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=512.0, minValue=16.0)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(p)
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TIMESERIES", self.tr("Time series (mm)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Velocity (mm/yr)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_VELOCITY_STD", self.tr("Velocity standard error (mm/yr)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_TEMPORAL_COHERENCE", self.tr("Temporal coherence")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_COHCOUNT", self.tr("Interferograms used per pixel")))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            "OUTPUT_POINTS", self.tr("Points (GeoPackage)"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_MINTPY_TIMESERIES", self.tr("MintPy timeseries.h5"), "HDF5 (*.h5)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_MINTPY_VELOCITY", self.tr("MintPy velocity.h5"), "HDF5 (*.h5)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_REPORT", self.tr("Network report (HTML; PNG and text alongside)"), "HTML (*.html)",
+            optional=True))
+        self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = check_stack_parameters(self, parameters, context, mintpy=True)
+        if not ok:
+            return ok, msg
+        w = self.parameterAsEnum(parameters, "WEIGHTING", context)
+        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
+        has_coh = bool(_raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK"))
+        if (w == 1 or thr > 0) and not has_coh:
+            return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = gather_stack(self, parameters, context)
+        full = stack.network
+        weighting = ["none", "variance"][self.parameterAsEnum(parameters, "WEIGHTING", context)]
+        if weighting == "variance" and not stack.has_coherence:
+            raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
+        memory_mb = self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context)
+        rows = block_rows_for(stack, memory_mb)
+        min_mean_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
+        # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
+        need_scan = not parameters.get("REFERENCE") or min_mean_coh > 0
+        count = mean_coh = ifg_coh = None
+        if need_scan:
+            count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
+                                                  coherence=stack.has_coherence)
+        flt = filter_network(
+            full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
+            max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+            mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
+            drop_pairs=[s for s in (self.parameterAsString(parameters, "DROP_PAIRS", context) or "").split(",")])
+        if not flt.keep.all():
+            stack = stack.subset(flt.keep)
+            if need_scan:
+                count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
+                                                coherence=stack.has_coherence)
+        net = stack.network
+        if count is not None and count.max() == 0:
+            raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
+                                 "interferogram")
+        subsets = net.components()
+        if len(subsets) > 1:
+            warn(progress, f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
+                f"{net.dates[s[0]]}..{net.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
+                + " -- solved with the minimum-norm velocity across the gaps")
+        ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
+        ref_mm = reference_values(stack, *ref_rc)
+        feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
+                          f"{net.n_dates} dates, weighting {weighting}")
+        solver = SbasSolver(
+            net, wavelength_m=stack.wavelength_m, weighting=weighting,
+            looks=self.parameterAsInt(parameters, "LOOKS", context),
+            coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
+            min_count=self.parameterAsInt(parameters, "ISBAS_MIN_COUNT", context),
+            min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
+        outputs = write_sbas_outputs(self, parameters, context, stack, solver, ref_mm, ref_rc, rows,
+                                     SubProgress(progress, 25, 95))
+        outputs.update(write_report(self, parameters, context, net, full, flt, ref_rc))
+        return outputs
+
+
+def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: SbasSolver, ref_mm, ref_rc, rows,
+                       progress) -> dict:
+    """Block loop of the SBAS tool: read, solve, write rasters / h5 / points."""
+    info, net = stack.info, stack.network
+    need_coh = stack.has_coherence and (solver.weighting == "variance" or solver.coherence_threshold > 0)
+    dem_path = alg.raster_path(parameters, "DEM", context) if parameters.get("DEM") else None
+    if dem_path:
+        check_same_grid([info, raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
+    out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in (
+        "OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
+        "OUTPUT_COHCOUNT")}
+    points_path = alg.parameterAsOutputLayer(parameters, "OUTPUT_POINTS", context) \
+        if parameters.get("OUTPUT_POINTS") else ""
+    h5_ts = alg.parameterAsFileOutput(parameters, "OUTPUT_MINTPY_TIMESERIES", context) \
+        if parameters.get("OUTPUT_MINTPY_TIMESERIES") else ""
+    h5_vel = alg.parameterAsFileOutput(parameters, "OUTPUT_MINTPY_VELOCITY", context) \
+        if parameters.get("OUTPUT_MINTPY_VELOCITY") else ""
+    dates = [d.isoformat() for d in net.dates]
+    meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "REFERENCE_ROW": ref_rc[0],
+            "REFERENCE_COL": ref_rc[1], "WAVELENGTH_M": stack.wavelength_m}
+    epsg = None
+    if info.crs_wkt:
+        auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
+        epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
+    writers = {
+        "OUTPUT_TIMESERIES": RasterWriter.like(out["OUTPUT_TIMESERIES"], info, count=net.n_dates, descriptions=dates,
+                                               metadata=meta),
+        "OUTPUT_VELOCITY": RasterWriter.like(out["OUTPUT_VELOCITY"], info, metadata={**meta, "UNIT": "mm/yr"}),
+        "OUTPUT_VELOCITY_STD": RasterWriter.like(out["OUTPUT_VELOCITY_STD"], info, metadata={"UNIT": "mm/yr"}),
+        "OUTPUT_TEMPORAL_COHERENCE": RasterWriter.like(out["OUTPUT_TEMPORAL_COHERENCE"], info),
+        "OUTPUT_COHCOUNT": RasterWriter.like(out["OUTPUT_COHCOUNT"], info, dtype=np.int16, nodata=-1),
+    }
+    h5w = None
+    vel_full = np.full(info.shape, np.nan, np.float32) if h5_vel else None
+    std_full = np.full(info.shape, np.nan, np.float32) if h5_vel else None
+    pts: dict = {"x": [], "y": [], "VEL": [], "V_STDEV": [], "COHERENCE": [], "HEIGHT": [], "ts": []}
+    n_disc = 0
+    try:
+        if h5_ts:
+            h5w = MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
+                                         geotransform=info.geotransform if info.has_georef else None, epsg=epsg,
+                                         bperp_m=net.date_bperp_m(), ref_yx=ref_rc)
+        for r0, r1, _, _ in iter_blocks(info.height, rows, progress=progress):
+            ifg, coh = stack.read(r0, r1, coherence=need_coh)
+            res = solver.solve(ifg, coherence=coh, reference_mm=ref_mm)
+            n_disc += int(res.disconnected.sum())
+            writers["OUTPUT_TIMESERIES"].write(res.timeseries_mm, row=r0)
+            writers["OUTPUT_VELOCITY"].write(res.velocity_mm_yr, row=r0)
+            writers["OUTPUT_VELOCITY_STD"].write(res.velocity_std_mm_yr, row=r0)
+            writers["OUTPUT_TEMPORAL_COHERENCE"].write(res.temporal_coherence, row=r0)
+            writers["OUTPUT_COHCOUNT"].write(res.count.astype(np.int16), row=r0)
+            if h5w is not None:
+                h5w.write(res.timeseries_mm, row=r0)
+            if vel_full is not None:
+                vel_full[r0:r1] = res.velocity_mm_yr
+                std_full[r0:r1] = res.velocity_std_mm_yr
+            if points_path:
+                rr, cc = np.nonzero(np.isfinite(res.velocity_mm_yr))
+                x, y = info.pixel_centres(rr + r0, cc)
+                pts["x"].append(x)
+                pts["y"].append(y)
+                pts["VEL"].append(res.velocity_mm_yr[rr, cc])
+                pts["V_STDEV"].append(res.velocity_std_mm_yr[rr, cc])
+                pts["COHERENCE"].append(res.temporal_coherence[rr, cc])
+                pts["ts"].append(res.timeseries_mm[:, rr, cc].astype(np.float32))
+                if dem_path:
+                    pts["HEIGHT"].append(read_band(dem_path, rows=(r0, r1), name="DEM")[rr, cc])
+        check_canceled(progress)
+        with gdal_threads():
+            for w in writers.values():
+                w.commit()
+        if h5w is not None:
+            h5w.commit()
+            h5w = None
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        if h5w is not None:
+            h5w.abort()
+        raise
+    if n_disc:
+        warn(progress, f"{n_disc} pixel(s) had a disconnected network of usable interferograms "
+                       "(minimum-norm velocity across the gaps)")
+    results = dict(out)
+    if h5_vel:
+        write_velocity_h5(h5_vel, vel_full, std_full, dates=net.dates, wavelength_m=stack.wavelength_m,
+                          geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
+        results["OUTPUT_MINTPY_VELOCITY"] = h5_vel
+    if h5_ts:
+        results["OUTPUT_MINTPY_TIMESERIES"] = h5_ts
+    if points_path:
+        results["OUTPUT_POINTS"] = write_points(points_path, pts, net, info, has_dem=bool(dem_path))
+    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context)
+    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates)
+    style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+    style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
+    style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
+    return results
+
+
+def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_dem: bool) -> str:
+    def cat(key):
+        return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
+
+    ts = np.concatenate(pts["ts"], axis=1) if pts["ts"] else np.zeros((net.n_dates, 0), np.float32)
+    n = ts.shape[1]
+    fields = {"PID": np.arange(1, n + 1, dtype=np.int64), "VEL": cat("VEL"), "V_STDEV": cat("V_STDEV"),
+              "COHERENCE": cat("COHERENCE")}
+    if has_dem:
+        fields["HEIGHT"] = cat("HEIGHT").astype(np.float64)
+    for i, d in enumerate(net.dates):
+        fields[field_name(d)] = ts[i].astype(np.float64)
+    return write_vector(path, fields, crs_wkt=info.crs_wkt, x=cat("x"), y=cat("y"))
+
+
+def write_report(alg, parameters, context, net: Network, full: Network, flt, ref_rc) -> dict:
+    """Network report: HTML (+ PNG + text next to it)."""
+    path = alg.parameterAsFileOutput(parameters, "OUTPUT_REPORT", context) if parameters.get("OUTPUT_REPORT") \
+        else ""
+    if not path:
+        return {}
+    base = os.path.splitext(path)[0]
+    png = plot_network(net, base + ".png")
+    extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
+    with open(base + ".txt", "w", encoding="utf-8") as fh:
+        fh.write(network_report_text(net, full=full, dropped=flt, extra=extra))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
+    return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
+
+
+# ============================================================================ stacking
+class StackingVelocity(GeohazardAlgorithm):
+    NAME = "stackingvelocity"
+    DISPLAY_NAME = "Stacking velocity (weighted rate stacking)"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
+        "v = sum(w d dt) / sum(w dt^2) per pixel, with its standard error from the scatter of the "
+        "interferogram rates (Sandwell & Price 1998, doi:10.1029/1998JB900010). Assumes a constant rate.\n\n"
+        "<b>Interferograms</b>: folder or list (date pair from the file name). <b>Coherence</b> (optional): "
+        "for the weighting and the threshold.\n" + UNITS_HELP +
+        "<b>Reference point</b>: as in the SBAS tool (empty: automatic).\n"
+        "<b>Maximum temporal baseline</b> (days, 0 = all).\n\n"
+        "<b>Outputs</b>: velocity (mm/yr, LOS positive toward the satellite), standard error (mm/yr), "
+        "number of interferograms used."
+    )
+
+    def initAlgorithm(self, config=None):
+        common_parameters(self, mintpy=False)
+        self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Input unit / sign"),
+                                                     options=INPUT_UNITS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
+                                                      optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "LOOKS", self.tr("Independent looks (variance weighting)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=10, minValue=1, maxValue=80))
+        self.addParameter(QgsProcessingParameterNumber(
+            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold"), QgsProcessingParameterNumber.Double,
+            defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Integer,
+            defaultValue=2, minValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Stacked velocity")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_VELOCITY_STD", self.tr("Stacked velocity standard error"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_COUNT", self.tr("Interferograms used"), optional=True, createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = check_stack_parameters(self, parameters, context, mintpy=False)
+        if ok and (self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
+                   or self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context) > 0) \
+                and not _raw_list(parameters.get("COHERENCE")):
+            return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
+        return ok, msg
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False)
+        flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
+            parameters, "MAX_TEMPORAL_BASELINE", context))
+        stack = stack.subset(flt.keep) if not flt.keep.all() else stack
+        rows = block_rows_for(stack, 256.0, factor=5)
+        count = mean_coh = None
+        if not parameters.get("REFERENCE"):
+            count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 0, 30),
+                                            coherence=stack.has_coherence)
+        ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
+        ref_mm = reference_values(stack, *ref_rc)
+        weighted = self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
+        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
+        looks = self.parameterAsInt(parameters, "LOOKS", context)
+        min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
+        span = stack.network.temporal_baseline_days / 365.25
+        info = stack.info
+        keys = [k for k in ("OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_COUNT") if parameters.get(k)]
+        paths = {k: self.parameterAsOutputLayer(parameters, k, context) for k in keys}
+        writers = {k: RasterWriter.like(p, info, **({"dtype": np.int16, "nodata": -1} if k == "OUTPUT_COUNT" else {}))
+                   for k, p in paths.items()}
+        try:
+            for r0, r1, _, _ in iter_blocks(info.height, rows, progress=SubProgress(progress, 30, 100)):
+                ifg, coh = stack.read(r0, r1, coherence=stack.has_coherence and (weighted or thr > 0))
+                w = None
+                if coh is not None:
+                    w = coherence_to_weight(coh, looks=looks) if weighted else np.ones(coh.shape)
+                    w[~(coh >= thr)] = 0.0
+                v, s, n = stacking_velocity(ifg, span, weights=w, min_count=min_count, reference_mm=ref_mm)
+                for k, a in (("OUTPUT_VELOCITY", v), ("OUTPUT_VELOCITY_STD", s), ("OUTPUT_COUNT", n.astype(np.int16))):
+                    if k in writers:
+                        writers[k].write(a, row=r0)
+            for wr in writers.values():
+                wr.commit()
+        except BaseException:
+            for wr in writers.values():
+                wr.abort()
+            raise
+        style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
+        if "OUTPUT_VELOCITY_STD" in paths:
+            style_raster_sequential(paths["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+        return paths
+
+
+# ============================================================================ phase gradient
+class PhaseGradientStacking(GeohazardAlgorithm):
+    NAME = "phasegradientstacking"
+    DISPLAY_NAME = "Phase-gradient stacking (landslide detection)"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
+        "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "
+        "of z(next) * conj(z), and the gradients are stacked as a rate, sum(w g) / sum(w dt). Localised "
+        "motion (landslide bodies and borders) shows up as high gradient; smooth atmospheric delays largely "
+        "cancel. After Fu, Zhang, Wang et al. (2022), doi:10.3389/fenvs.2022.963322.\n\n"
+        "<b>Interferograms</b>: wrapped phase (radians), complex interferograms, or unwrapped phase (it is "
+        "re-wrapped); folder or list, date pair from the file name. Use short temporal baselines "
+        "(e.g. <= 48 days) so gradients do not alias.\n"
+        "<b>Coherence</b> (optional): weights (the smaller of the two pixels).\n"
+        "<b>Phase convention</b>: sign of the component outputs only.\n\n"
+        "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
+        "row (azimuth) components, signed, LOS positive toward the satellite."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"), QgsProcessing.TypeRaster))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "COHERENCE", self.tr("Coherence rasters or folder (optional, weights)"), QgsProcessing.TypeRaster,
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "WAVELENGTH_M", self.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Double,
+            defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
+        self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
+                                                     options=INPUT_UNITS[:2], defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Integer,
+            defaultValue=1, minValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT", self.tr("Phase-gradient magnitude (mm/yr per pixel)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_RANGE", self.tr("Column (range) gradient (mm/yr per pixel)"), optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_AZIMUTH", self.tr("Row (azimuth) gradient (mm/yr per pixel)"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False)
+        flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
+            parameters, "MAX_TEMPORAL_BASELINE", context))
+        stack = stack.subset(flt.keep) if not flt.keep.all() else stack
+        sign = 1.0 if self.parameterAsEnum(parameters, "INPUT_UNITS", context) == 0 else -1.0
+        min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
+        span = stack.network.temporal_baseline_days / 365.25
+        info = stack.info
+        keys = [k for k in ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH") if parameters.get(k)]
+        paths = {k: self.parameterAsOutputLayer(parameters, k, context) for k in keys}
+        writers = {k: RasterWriter.like(p, info) for k, p in paths.items()}
+        rows = block_rows_for(stack, 256.0, factor=10)
+        try:
+            for r0, r1, _, _ in iter_blocks(info.height, rows, progress=progress):
+                r_end = min(r1 + 1, info.height)
+                phase = np.stack([_read_wrapped(stack.paths[i], (r0, r_end), sign * s)
+                                  for i, s in zip(stack.order, stack.signs)])
+                w = None
+                if stack.coh_paths is not None:
+                    w = np.stack([read_band(stack.coh_paths[i], rows=(r0, r_end)) for i in stack.order])
+                res = phase_gradient_stack(phase, span, wavelength_m=stack.wavelength_m, weights=w,
+                                           min_count=min_count)
+                n = r1 - r0
+                for k, key in (("OUTPUT", "magnitude_mm_yr"), ("OUTPUT_RANGE", "col_mm_yr"),
+                               ("OUTPUT_AZIMUTH", "row_mm_yr")):
+                    if k in writers:
+                        writers[k].write(res[key][:n], row=r0)
+            for wr in writers.values():
+                wr.commit()
+        except BaseException:
+            for wr in writers.values():
+                wr.abort()
+            raise
+        style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
+        for k in ("OUTPUT_RANGE", "OUTPUT_AZIMUTH"):
+            if k in paths:
+                style_raster_diverging(paths[k], context=context)
+        return paths
+
+
+def _read_wrapped(path: str, rows: tuple, sign: float) -> np.ndarray:
+    """Phase (radians) or complex interferogram rows, with the sign applied (conjugate for complex)."""
+    a = read_band(path, rows=rows, name=os.path.basename(path), dtype=np.float64)
+    if np.iscomplexobj(a):
+        return a if sign > 0 else np.conj(a)
+    return sign * a
+
+
+ALGORITHMS = [SbasInversion, StackingVelocity, PhaseGradientStacking]
+

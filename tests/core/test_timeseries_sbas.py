@@ -1,0 +1,205 @@
+"""SBAS / ISBAS inversion against known truth and an independent least-squares reference."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import gamma, hyp2f1
+from testutils_timeseries import min_norm_velocity_reference, sbas_dates, sbas_pairs, synthetic_stack
+
+from insar_geohazards.algorithms._numba import HAVE_NUMBA
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.timeseries import sbas
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import (
+    SbasSolver,
+    choose_reference,
+    coherence_to_weight,
+    linear_velocity,
+    sbas_inversion,
+    wls_kernel,
+)
+
+
+@pytest.fixture(scope="module")
+def net():
+    return build_network(sbas_pairs(sbas_dates(20), max_neighbours=3))
+
+
+@pytest.mark.parametrize("weighting", ["none", "variance"])
+def test_closure_consistent_network_is_solved_exactly(net, weighting):
+    truth, ifg, vel = synthetic_stack(net, seasonal_mm=0.0)
+    coh = np.full(ifg.shape, 0.8)
+    res = sbas_inversion(ifg, net, coherence=coh, weighting=weighting)
+    np.testing.assert_allclose(res.timeseries_mm, truth, atol=1e-8)
+    np.testing.assert_allclose(res.temporal_coherence, 1.0, atol=1e-12)
+    np.testing.assert_allclose(res.velocity_mm_yr, vel, atol=1e-8)
+    np.testing.assert_allclose(res.velocity_std_mm_yr, 0.0, atol=1e-7)
+    assert (res.count == net.n_pairs).all()
+    assert not res.disconnected.any()
+
+
+def test_noisy_isbas_stack_error_at_noise_floor(net):
+    sigma = 1.0
+    truth, ifg, _ = synthetic_stack(net, shape=(30, 30), noise_mm=sigma, missing_fraction=0.1,
+                                    nan_block=(0, 5, 0, 5), seed=3)
+    before = ifg.copy()
+    res = sbas_inversion(ifg, net, min_count=20, min_temporal_coherence=0.0)
+    np.testing.assert_array_equal(np.isnan(before), np.isnan(ifg))  # input not modified
+    np.testing.assert_array_equal(before[np.isfinite(before)], ifg[np.isfinite(ifg)])
+    assert np.isnan(res.timeseries_mm[:, :5, :5]).all() and (res.count[:5, :5] == 0).all()
+    ok = np.isfinite(res.velocity_mm_yr)
+    assert ok.sum() > 0.9 * (900 - 25)
+    # same answer as the per-pixel min-norm velocity least squares (MintPy's algorithm)
+    d = ifg.reshape(net.n_pairs, -1)[:, ok.ravel()]
+    ref = min_norm_velocity_reference(net, d)
+    np.testing.assert_allclose(res.timeseries_mm.reshape(net.n_dates, -1)[:, ok.ravel()], ref, atol=1e-8)
+    # error at the noise floor: the formal error of the estimate for this network is ~0.7 sigma
+    err = res.timeseries_mm[:, ok] - truth[:, ok]
+    rms = float(np.sqrt(np.mean(err ** 2)))
+    a = net.design_matrix()
+    formal = float(np.sqrt(np.mean(np.diag(np.linalg.inv(a.T @ a)))))
+    assert rms < 1.3 * formal * sigma, (rms, formal)
+    assert rms > 0.7 * formal * sigma * 0.5
+
+
+def test_weighted_matches_independent_weighted_least_squares(net):
+    rng = np.random.default_rng(7)
+    truth, ifg, _ = synthetic_stack(net, shape=(8, 9), noise_mm=2.0, missing_fraction=0.05, seed=5)
+    coh = rng.uniform(0.2, 0.95, ifg.shape)
+    res = sbas_inversion(ifg, net, coherence=coh, weighting="variance", looks=5, min_count=10,
+                         min_temporal_coherence=0.0)
+    w = coherence_to_weight(coh, looks=5).reshape(net.n_pairs, -1)
+    d = ifg.reshape(net.n_pairs, -1)
+    ok = np.isfinite(res.velocity_mm_yr).ravel()
+    ref = min_norm_velocity_reference(net, d[:, ok], w[:, ok])
+    np.testing.assert_allclose(res.timeseries_mm.reshape(net.n_dates, -1)[:, ok], ref, atol=1e-7)
+
+
+def test_disconnected_network_reported_and_min_norm_velocity():
+    dates = sbas_dates(14)
+    net = build_network(sbas_pairs(dates, max_neighbours=2, gap_after=6))
+    comps = net.components()
+    assert [len(c) for c in comps] == [7, 7]
+    truth, ifg, vel = synthetic_stack(net, shape=(5, 6), seasonal_mm=0.0, noise_mm=0.5, seed=1)
+    res = sbas_inversion(ifg, net, min_temporal_coherence=0.0)
+    assert res.disconnected.all()
+    ref = min_norm_velocity_reference(net, ifg.reshape(net.n_pairs, -1))
+    np.testing.assert_allclose(res.timeseries_mm.reshape(net.n_dates, -1), ref, atol=1e-6)
+    # min-norm velocity across a gap on a linear motion keeps the trend: velocity close to truth
+    assert np.nanmax(np.abs(res.velocity_mm_yr - vel)) < 0.25 * np.abs(vel).max()
+    # the weighted (numba) path gives the same minimum-norm answer
+    coh = np.full(ifg.shape, 0.7)
+    res_w = sbas_inversion(ifg, net, coherence=coh, weighting="variance", min_temporal_coherence=0.0)
+    np.testing.assert_allclose(res_w.timeseries_mm, res.timeseries_mm, atol=1e-6)
+
+
+def test_missing_date_in_one_pixel_uses_min_norm_velocity(net):
+    truth, ifg, _ = synthetic_stack(net, shape=(3, 3), seasonal_mm=0.0)
+    k = 7  # remove every interferogram touching date 7 at pixel (1, 1)
+    touch = (net.ref_index == k) | (net.sec_index == k)
+    ifg[touch, 1, 1] = np.nan
+    res = sbas_inversion(ifg, net, min_count=5, group_min_pixels=1)
+    assert res.disconnected[1, 1] and res.disconnected.sum() == 1
+    np.testing.assert_allclose(res.timeseries_mm[:, 1, 1], truth[:, 1, 1], atol=1e-6)  # linear: exact
+
+
+@pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed: the kernel already runs as Python")
+def test_kernel_numba_equals_python(net):
+    rng = np.random.default_rng(2)
+    truth, ifg, _ = synthetic_stack(net, shape=(4, 5), noise_mm=1.0, missing_fraction=0.3, seed=9)
+    d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
+    w = rng.uniform(0.5, 2.0, d.shape)
+    args = (d, w, net.ref_index, net.sec_index, net.interval_years, 5, 4 * np.pi / 55.0, 1e-5)
+    for a, b in zip(wls_kernel(*args), wls_kernel.py_func(*args)):
+        np.testing.assert_allclose(a, b, atol=1e-9)
+    # shared-factor kernel of the unweighted path
+    solver = SbasSolver(net)
+    rows = np.arange(net.n_pairs)
+    fac = solver._pattern_factor(b"all", rows)
+    full = np.ascontiguousarray(truth[net.sec_index] - truth[net.ref_index]).reshape(net.n_pairs, -1)
+    pix = np.arange(full.shape[1])
+    outs = []
+    for fn in (sbas._solve_shared_factor, sbas._solve_shared_factor.py_func):
+        ts = np.full((net.n_dates, pix.size), np.nan)
+        tc = np.full(pix.size, np.nan)
+        fn(full, rows, pix, fac, solver._first, net.ref_index, net.sec_index, 0.2, ts, tc)
+        outs.append((ts, tc))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], atol=1e-9)
+    np.testing.assert_allclose(outs[0][0], truth.reshape(net.n_dates, -1), atol=1e-8)
+    coh = rng.uniform(0, 1, (net.n_pairs, 7))
+    valid = coh > 0.1
+    w1 = sbas._weights_from_lut(coh, valid, 1 / np.linspace(2, 0.1, 200), 0.0025, 0.005, 0.05)
+    w2 = sbas._weights_from_lut.py_func(coh, valid, 1 / np.linspace(2, 0.1, 200), 0.0025, 0.005, 0.05)
+    np.testing.assert_allclose(w1, w2)
+
+
+def test_coherence_weight_matches_hypergeometric_phase_pdf():
+    """Independent check: Tough et al. 1995 phase PDF in its 2F1 form, integrated with scipy."""
+    looks = 4
+    for coh in (0.3025, 0.5025, 0.7025, 0.9025):  # centres of the 0.005-wide table cells
+        phi = np.linspace(-np.pi, np.pi, 20001)
+        beta = coh * np.cos(phi)
+        pdf = (gamma(looks + 0.5) * (1 - coh ** 2) ** looks * beta
+               / (2 * math.sqrt(math.pi) * gamma(looks) * (1 - beta ** 2) ** (looks + 0.5))
+               + (1 - coh ** 2) ** looks / (2 * np.pi) * hyp2f1(looks, 1, 0.5, beta ** 2))
+        assert abs(np.trapz(pdf, phi) - 1) < 1e-6
+        var = np.trapz(phi ** 2 * pdf, phi)
+        w = coherence_to_weight(np.array([coh + 1e-9]), looks=looks)[0]
+        # the table integrates over 200 phase samples (as MintPy): ~1 % quadrature error
+        assert abs(1 / w - var) / var < 0.015, (coh, 1 / w, var)
+    assert np.all(np.diff(coherence_to_weight(np.linspace(0.1, 0.95, 20), looks=looks)) >= 0)
+    assert coherence_to_weight(np.array([np.nan]), looks=3)[0] == coherence_to_weight(np.array([0.05]), looks=3)[0]
+
+
+def test_linear_velocity_matches_polyfit():
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 3, 15))
+    y = rng.normal(size=(15, 4)) + 7 * t[:, None]
+    v, s = linear_velocity(y, t)
+    for k in range(4):
+        (slope, _), cov = np.polyfit(t, y[:, k], 1, cov="unscaled")
+        res = y[:, k] - np.polyval([slope, _], t)
+        np.testing.assert_allclose(v[k], slope)
+        np.testing.assert_allclose(s[k], np.sqrt(cov[0, 0] * np.sum(res ** 2) / (15 - 2)))
+
+
+def test_min_temporal_coherence_masks_bad_pixels(net):
+    truth, ifg, _ = synthetic_stack(net, shape=(4, 4), seasonal_mm=0.0)
+    rng = np.random.default_rng(1)
+    ifg[:, 0, 0] = rng.uniform(-30, 30, net.n_pairs)  # pure noise: unwrapping-error-like
+    res = sbas_inversion(ifg, net, min_temporal_coherence=0.7)
+    assert np.isnan(res.velocity_mm_yr[0, 0]) and np.isfinite(res.temporal_coherence[0, 0])
+    assert res.temporal_coherence[0, 0] < 0.7
+    assert np.isfinite(res.velocity_mm_yr[1:, 1:]).all()
+
+
+def test_reference_is_subtracted(net):
+    truth, ifg, _ = synthetic_stack(net, shape=(4, 4), seasonal_mm=0.0)
+    res = sbas_inversion(ifg, net, reference_mm=ifg[:, 2, 3])
+    np.testing.assert_allclose(res.timeseries_mm[:, 2, 3], 0.0, atol=1e-9)
+    np.testing.assert_allclose(res.timeseries_mm, truth - truth[:, 2:3, 3:4], atol=1e-8)
+
+
+def test_bad_arguments_raise_clear_errors(net):
+    _, ifg, _ = synthetic_stack(net, shape=(2, 2))
+    with pytest.raises(GeohazardError, match="weighting"):
+        SbasSolver(net, weighting="bogus")
+    with pytest.raises(GeohazardError, match="min_count"):
+        SbasSolver(net, min_count=net.n_pairs + 1)
+    with pytest.raises(GeohazardError, match="coherence is needed"):
+        sbas_inversion(ifg, net, weighting="variance")
+    with pytest.raises(GeohazardError, match="interferograms"):
+        sbas_inversion(ifg[:-1], net)
+
+
+def test_choose_reference():
+    count = np.full((20, 20), 10)
+    count[:, :3] = 5
+    coh = np.full((20, 20), 0.3)
+    coh[12:17, 12:17] = 0.9
+    assert choose_reference(count, 10, mean_coherence=coh) == (14, 14)
+    r, c = choose_reference(count, 10)
+    assert count[r, c] == 10 and c >= 5
+    with pytest.raises(GeohazardError, match="no pixel has data in all"):
+        choose_reference(np.zeros((3, 3)), 10)
