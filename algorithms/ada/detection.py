@@ -319,7 +319,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     both = keep[pi] & keep[pj]
     comp = _components(m, pi[both], pj[both])
     comp[~keep] = -1
-    sizes = np.bincount(comp[keep], minlength=int(comp.max()) + 1 if keep.any() else 0)
+    sizes = np.bincount(comp[keep], minlength=m)
     big = sizes >= min_points
     small = keep & ~big[np.maximum(comp, 0)]
     flags[ai[small]] = FLAG_SMALL_CLUSTER
