@@ -221,7 +221,7 @@ class AdaDetection(GeohazardAlgorithm):
         "and outliers (more than Z_MAX standard deviations from their neighbours); (3) clustering of "
         "the remaining same-sign active points linked within RADIUS; clusters below MIN_POINTS are "
         "dropped; (4) outline by morphological closing of the points (follows concave shapes; "
-        "OUTLINE_MARGIN metres beyond the outer points, 0 = half the point spacing).\n\n"
+        "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the point spacing).\n\n"
         "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
         "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
         "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
@@ -278,7 +278,7 @@ class AdaDetection(GeohazardAlgorithm):
                               defaultValue=3.0, minValue=0.0))
         self.addParameter(num(self.MIN_POINTS, self.tr("Minimum points per ADA"), num.Integer, defaultValue=5,
                               minValue=2))
-        self.addParameter(num(self.OUTLINE_MARGIN, self.tr("Outline margin beyond the outer points (m; 0 = half the point spacing)"),
+        self.addParameter(num(self.OUTLINE_MARGIN, self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.TypeVectorPolygon))
@@ -327,7 +327,7 @@ class AdaDetection(GeohazardAlgorithm):
             z_max=p(parameters, self.Z_MAX, context), min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
             progress=SubProgress(progress, 25, 70))
         del series
-        margin = p(parameters, self.OUTLINE_MARGIN, context) or 0.5 * res.spacing_m
+        margin = p(parameters, self.OUTLINE_MARGIN, context) or 0.75 * res.spacing_m
         k = res.n_ada
         back = frame.ogr_to_source()
         wkbs, areas = [], np.zeros(k)

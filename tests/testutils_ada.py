@@ -77,3 +77,66 @@ def score_by_points(x, y, labels, areas, *, min_share=0.5):
     precision = tp / n_ada if n_ada else 1.0
     recall = len(hit) / len(areas) if areas else 1.0
     return precision, recall, hit
+
+
+def write_points(path, x, y, fields, *, epsg=32633):
+    """Points with float fields to a GeoPackage (GDAL, no QGIS); returns ``str(path)``."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    lyr = ds.CreateLayer("points", srs, ogr.wkbPoint)
+    for k in fields:
+        lyr.CreateField(ogr.FieldDefn(k, ogr.OFTReal))
+    lyr.StartTransaction()
+    defn = lyr.GetLayerDefn()
+    cols = [(k, np.asarray(v, float)) for k, v in fields.items()]
+    for i in range(len(x)):
+        f = ogr.Feature(defn)
+        g = ogr.Geometry(ogr.wkbPoint)
+        g.AddPoint_2D(float(x[i]), float(y[i]))
+        f.SetGeometryDirectly(g)
+        for k, c in cols:
+            f.SetField(k, float(c[i]))
+        lyr.CreateFeature(f)
+    lyr.CommitTransaction()
+    ds = None
+    return str(path)
+
+
+def write_wkt_layer(path, wkts, *, epsg=32633, fields=None, geom_type=None):
+    """Geometries given as WKT (+ optional text/float fields) to a GeoPackage."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    gt = geom_type if geom_type is not None else ogr.CreateGeometryFromWkt(wkts[0]).GetGeometryType()
+    lyr = ds.CreateLayer("layer", srs, gt)
+    fields = fields or {}
+    for k, vals in fields.items():
+        lyr.CreateField(ogr.FieldDefn(k, ogr.OFTString if isinstance(vals[0], str) else ogr.OFTReal))
+    for i, w in enumerate(wkts):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f.SetGeometry(ogr.CreateGeometryFromWkt(w))
+        for k, vals in fields.items():
+            f.SetField(k, vals[i])
+        lyr.CreateFeature(f)
+    ds = None
+    return str(path)
+
+
+def read_layer(path):
+    """All features of a vector file as a list of (geometry WKT, attribute dict)."""
+    from osgeo import ogr
+
+    ds = ogr.Open(str(path))
+    lyr = ds.GetLayer(0)
+    out = []
+    for f in lyr:
+        g = f.GetGeometryRef()
+        out.append((g.ExportToWkt() if g is not None else None, f.items()))
+    return out

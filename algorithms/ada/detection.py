@@ -10,7 +10,8 @@ Pipeline (each step has a documented, keyword-only parameter):
    *isolated* points have fewer than ``min_neighbours`` active neighbours of the same
    sign; *sparse* points sit among mostly stable points (the share of same-sign active
    points among all points within ``r`` is below ``min_active_fraction`` — this removes
-   the chance exceedances of noisy but stable patches); *outliers* differ from the mean
+   the chance exceedances of noisy but stable patches) — unless they border a kept point,
+   which they then follow into its cluster (DBSCAN's border points); *outliers* differ from the mean
    of their active neighbours by more than ``z_max`` neighbour standard deviations.
 3. **clustering** — single-linkage of the remaining active points of the same sign
    (link distance ``r``, i.e. DBSCAN with ``min_samples=1`` on filtered points); clusters
@@ -319,8 +320,20 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     both = keep[pi] & keep[pj]
     comp = _components(m, pi[both], pj[both])
     comp[~keep] = -1
+    # border points (as in DBSCAN): sparse points next to a kept point join its cluster, so the
+    # edge of an area, where about half of the neighbourhood is stable ground, is not eroded
+    core_sizes = np.bincount(comp[keep], minlength=m)
+    border = sparse.copy()
+    if border.any():
+        a_to_b = keep[pi] & border[pj]
+        b_to_a = keep[pj] & border[pi]
+        comp[pj[a_to_b]] = comp[pi[a_to_b]]
+        comp[pi[b_to_a]] = comp[pj[b_to_a]]
+        joined = border & (comp >= 0)
+        flags[ai[joined]] = FLAG_STABLE
+        keep |= joined
     sizes = np.bincount(comp[keep], minlength=m)
-    big = sizes >= min_points
+    big = core_sizes >= min_points
     small = keep & ~big[np.maximum(comp, 0)]
     flags[ai[small]] = FLAG_SMALL_CLUSTER
     in_ada = keep & ~small
