@@ -11,7 +11,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
-    QgsFeatureRequest,
     QgsFeatureSink,
     QgsField,
     QgsFields,
@@ -215,7 +214,8 @@ class AdaDetection(GeohazardAlgorithm):
         "ADA its mean time series and the temporal consistency.\n\n"
         "Steps: (1) stability threshold: |v| >= THRESHOLD mm/yr, or N_SIGMA standard deviations of the "
         "velocity map when THRESHOLD is 0 (2 sigma, Barra et al. 2017); (2) noise filtering within "
-        "RADIUS metres (0 = 2.5 x the typical point spacing 1/sqrt(density)): isolated points (fewer than MIN_NEIGHBOURS "
+        "RADIUS metres (0 = 2.5 x the typical point spacing 1/sqrt(density)): isolated points (fewer than "
+        "MIN_NEIGHBOURS "
         "active same-sign neighbours), sparse points (same-sign active share of all points within "
         "the radius below MIN_ACTIVE_FRACTION: removes chance exceedances in noisy stable ground) "
         "and outliers (more than Z_MAX standard deviations from their neighbours); (3) clustering of "
@@ -278,7 +278,8 @@ class AdaDetection(GeohazardAlgorithm):
                               defaultValue=3.0, minValue=0.0))
         self.addParameter(num(self.MIN_POINTS, self.tr("Minimum points per ADA"), num.Integer, defaultValue=5,
                               minValue=2))
-        self.addParameter(num(self.OUTLINE_MARGIN, self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the point spacing)"),
+        self.addParameter(num(self.OUTLINE_MARGIN,
+                              self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.TypeVectorPolygon))
@@ -324,7 +325,8 @@ class AdaDetection(GeohazardAlgorithm):
             radius_m=p(parameters, self.RADIUS, context) or None,
             min_neighbours=self.parameterAsInt(parameters, self.MIN_NEIGHBOURS, context),
             min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
-            z_max=p(parameters, self.Z_MAX, context), min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
+            z_max=p(parameters, self.Z_MAX, context),
+            min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
             progress=SubProgress(progress, 25, 70))
         del series
         margin = p(parameters, self.OUTLINE_MARGIN, context) or 0.75 * res.spacing_m
@@ -570,7 +572,8 @@ class AdaClassification(GeohazardAlgorithm):
             slope = np.array([_num(f["slope_pts_deg"]) for f, _ in feats])
         in_ls = None
         if parameters.get(self.LANDSLIDES):
-            ls = _to_metric_geometries(self.parameterAsSource(parameters, self.LANDSLIDES, context), crs_metric, context)
+            ls_src = self.parameterAsSource(parameters, self.LANDSLIDES, context)
+            ls = _to_metric_geometries(ls_src, crs_metric, context)
             index = QgsSpatialIndex()
             for i, (_, g) in enumerate(ls):
                 f = QgsFeature(i)
@@ -606,7 +609,8 @@ class AdaClassification(GeohazardAlgorithm):
                  ("seasonal_amp_mm", QVariant.Double), ("trend_mm_yr", QVariant.Double),
                  ("distorted_share", QVariant.Double), ("in_landslide", QVariant.Bool)]
         fields = _copy_fields(source.fields(), extra)
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(), source.sourceCrs())
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
+                                          source.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         drop = self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context)
@@ -858,7 +862,8 @@ class FaultProximity(GeohazardAlgorithm):
         try:
             bands = [float(t) for t in text.replace(";", ",").split(",") if t.strip()]
         except ValueError:
-            raise GeohazardError(f"{self.BANDS}: {text!r} is not a comma-separated list of distances in metres") from None
+            raise GeohazardError(f"{self.BANDS}: {text!r} is not a comma-separated list of distances in metres"
+                                 ) from None
         distance_bands([], bands)  # validates
         return bands
 

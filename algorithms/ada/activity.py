@@ -189,7 +189,8 @@ def landslide_activity(polygon_index, v_los_mm_yr, area_km2, *, threshold_mm_yr:
     rep = np.where(use_slope, mean_s, mean_los)
     source = np.where(n == 0, "", np.where(use_slope, "V_SLOPE", "V_LOS")).astype(object)
     state = np.where(n < need, STATE_NO_DATA,
-                     np.where(np.abs(np.nan_to_num(rep)) >= threshold_mm_yr, STATE_ACTIVE, STATE_INACTIVE)).astype(object)
+                     np.where(np.abs(np.nan_to_num(rep)) >= threshold_mm_yr, STATE_ACTIVE,
+                              STATE_INACTIVE)).astype(object)
     return {"n_points": n.astype(np.int64), "min_points": need, "n_moving": moving.astype(np.int64),
             "share_moving": share, "mean_vlos": mean_los, "max_vlos": max_los, "n_vslope": ns.astype(np.int64),
             "mean_vslope": mean_s, "max_vslope": max_s, "rep_vel": rep, "rep_source": source, "state": state}

@@ -168,8 +168,9 @@ def classify_ada(mean_vel_mm_yr, area_m2, *, slope_deg=None, in_landslide=None, 
             classes[i], why[i] = "landslide", f"mean slope {slope[i]:.1f} deg >= {slope_gate_deg:g} deg (slope gate)"
         elif (np.isfinite(amp[i]) and amp[i] >= min_seasonal_mm
               and amp[i] >= thermal_ratio * (abs(trend[i]) if np.isfinite(trend[i]) else abs(v[i]))):
+            yearly = abs(trend[i] if np.isfinite(trend[i]) else v[i])
             classes[i], why[i] = "thermal_dilation", (f"seasonal amplitude {amp[i]:.1f} mm >= {thermal_ratio:g} x "
-                                                      f"yearly trend {abs(trend[i] if np.isfinite(trend[i]) else v[i]):.1f} mm")
+                                                      f"yearly trend {yearly:.1f} mm")
         elif v[i] > 0:
             classes[i], why[i] = "uplift", f"moving toward the satellite ({v[i]:+.1f} mm/yr) on gentle ground"
         elif v[i] < 0 and area[i] <= sinkhole_max_area_m2 and (karst[i] or abs(v[i]) >= sinkhole_min_speed_mm_yr):

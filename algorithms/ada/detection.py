@@ -228,7 +228,8 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     if n == 0:
         raise GeohazardError("the point layer is empty: no velocity values")
     if x.shape != (n,) or y.shape != (n,):
-        raise GeohazardError(f"x_m, y_m and velocity_mm_yr must have the same length, got {x.shape}, {y.shape}, {v.shape}")
+        raise GeohazardError(f"x_m, y_m and velocity_mm_yr must have the same length, got {x.shape}, {y.shape}, "
+                             f"{v.shape}")
     if min_points < 2:
         raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
     if not 0.0 <= min_active_fraction <= 1.0:

@@ -54,7 +54,8 @@ def test_activity_vslope_and_candidates(run_alg, tmp_path):
     y = np.concatenate([ya, yb, yc, yo])
     v = np.concatenate([np.full(20, -6.0), np.full(8, -0.3), np.full(3, -9.0), rng.normal(0, 1, 10)])
     pts = write_points(tmp_path / "pts.gpkg", x, y, {"VEL": v})
-    adas = write_wkt_layer(tmp_path / "ada.gpkg", [box(X0 + 800, Y0 - 1900, 300, 300), box(X0 + 2700, Y0 - 600, 200, 200)],
+    adas = write_wkt_layer(tmp_path / "ada.gpkg",
+                           [box(X0 + 800, Y0 - 1900, 300, 300), box(X0 + 2700, Y0 - 600, 200, 200)],
                            fields={"mean_vel": [-5.0, -4.0]})
     res = run_alg(NAME, {"INVENTORY": inv, "POINTS": pts, "DEM": dem_path, "ADAS": adas, "THRESHOLD": 2.0,
                          "INCIDENCE": 35.0, "HEADING": -10.0, "OUTPUT": str(tmp_path / "act.gpkg"),
