@@ -153,11 +153,13 @@ def _metric_crs_for_source(source, name) -> QgsCoordinateReferenceSystem:
 
 
 def _copy_fields(fields: QgsFields, extra: list) -> QgsFields:
+    """Input fields plus ``extra``; a name the input already has gets a ``_2`` (``_3`` ...) suffix."""
     out = QgsFields(fields)
     for name, vtype in extra:
-        if out.lookupField(name) >= 0:
-            raise GeohazardError(f"the input already has a field {name!r}; rename it first")
-        out.append(QgsField(name, vtype))
+        new, k = name, 2
+        while out.lookupField(new) >= 0:
+            new, k = f"{name}_{k}", k + 1
+        out.append(QgsField(new, vtype))
     return out
 
 
