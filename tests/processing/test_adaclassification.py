@@ -65,3 +65,15 @@ def test_rules_on_a_scene(run_alg, tmp_path):
     res = run_alg(NAME, {"INPUT": ada, "DEM": dem, "DISTORTION": dist_path, "DROP_DISTORTED": True,
                          "OUTPUT": str(tmp_path / "cls2.gpkg")})
     assert len(read_layer(res["OUTPUT"])) == 6
+
+
+def test_real_radarsat_boissano_ada_is_a_landslide(run_alg, tmp_path, data_dir):
+    import os
+
+    shp = os.path.join(data_dir, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp")
+    ada = run_alg("adadetection", {"INPUT": shp, "OUTPUT": str(tmp_path / "ada.gpkg")})["OUTPUT"]
+    out = [a for _, a in read_layer(run_alg(NAME, {"INPUT": ada, "OUTPUT": str(tmp_path / "c.gpkg")})["OUTPUT"])]
+    assert len(out) >= 1
+    # the biggest Boissano ADA sits on a slope steeper than the 10-degree gate (from PS heights)
+    assert out[0]["ada_class"] == "landslide" and out[0]["mean_slope_deg"] > 10
+    assert "slope gate" in out[0]["explanation"]

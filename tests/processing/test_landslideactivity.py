@@ -72,3 +72,15 @@ def test_activity_vslope_and_candidates(run_alg, tmp_path):
     assert feats["A"]["area_km2"] == pytest.approx(0.36)
     cand = read_layer(res["OUTPUT_CANDIDATES"])
     assert len(cand) == 1 and cand[0][1]["mean_vel"] == -4.0
+
+
+def test_real_radarsat_boissano_self_check(run_alg, tmp_path, data_dir):
+    """Boissano PS: the detected ADA used as an inventory must come out active."""
+    import os
+
+    shp = os.path.join(data_dir, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp")
+    ada = run_alg("adadetection", {"INPUT": shp, "OUTPUT": str(tmp_path / "ada.gpkg")})["OUTPUT"]
+    res = run_alg(NAME, {"INVENTORY": ada, "POINTS": shp, "OUTPUT": str(tmp_path / "act.gpkg")})
+    out = [a for _, a in read_layer(res["OUTPUT"])]
+    assert out[0]["state"] == "active" and out[0]["n_points_2"] >= out[0]["n_points"]
+    assert out[0]["mean_vlos"] < -2.0
