@@ -61,6 +61,10 @@ from .styles import apply_on_load, sidecar_qml
 from .vector_io import write_vector
 
 
+#: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
+MAX_SERIES_VALUES = 100_000_000
+
+
 # ---------------------------------------------------------------- shared helpers
 def _velocity_field(alg, parameters, name, layer, context, *, required=True):
     chosen = alg.parameterAsString(parameters, name, context)
@@ -312,6 +316,12 @@ class AdaDetection(GeohazardAlgorithm):
         if self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context):
             ts = [(n, d) for n, d in dated_fields(layer.fields().names())
                   if layer.fields().at(layer.fields().lookupField(n)).isNumeric()]
+            if ts and layer.featureCount() * len(ts) > MAX_SERIES_VALUES:
+                feedback.pushWarning(
+                    f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
+                    "series and the time-series consistency are skipped (TC falls back to velocity coherence). "
+                    "Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
+                ts = []
         wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
         table = read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
         frame = metric_frame(table.crs, table.x, table.y, name=self.INPUT)

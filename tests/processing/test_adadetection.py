@@ -134,3 +134,31 @@ def test_cancel_leaves_no_output(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="Canceled"):
         run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "ada.gpkg")}, feedback=fb)
     assert not (tmp_path / "ada.gpkg").exists()
+
+
+def test_memory_layer_and_selection_use_the_feature_path(run_alg, tmp_path):
+    """Non-file providers and 'selected features only' are read through QGIS features."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    g = np.arange(20) * 10.0
+    xx, yy = np.meshgrid(g, g)
+    v = np.where((xx < 100) & (yy < 100), -8.0, 0.0).ravel()
+    layer = QgsVectorLayer("Point?crs=EPSG:32633&field=velocity:double", "mem", "memory")
+    feats = []
+    for px, py, pv in zip(xx.ravel(), yy.ravel(), v):
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(px, py)))
+        f.setAttributes([float(pv)])
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    res = run_alg(NAME, {"INPUT": layer, "THRESHOLD": 2.0, "OUTPUT": str(tmp_path / "a.gpkg")})
+    out = read_layer(res["OUTPUT"])
+    assert len(out) == 1 and out[0][1]["n_points"] == 100 and out[0][1]["mean_vel"] == -8.0
+    # a file layer with a subset string: only the stable points pass the subset
+    src = write_points(tmp_path / "s.gpkg", xx.ravel(), yy.ravel(), {"VEL": v})
+    sub = QgsVectorLayer(src, "sub", "ogr")
+    assert sub.setSubsetString('"VEL" > -1')
+    res = run_alg(NAME, {"INPUT": sub, "THRESHOLD": 2.0, "OUTPUT": str(tmp_path / "b.gpkg"),
+                         "OUTPUT_POINTS": str(tmp_path / "bp.gpkg")})
+    assert read_layer(res["OUTPUT"]) == []
+    assert len(read_layer(res["OUTPUT_POINTS"])) == 300
