@@ -60,7 +60,6 @@ from .raster_io import raster_info, read_band
 from .styles import apply_on_load, sidecar_qml
 from .vector_io import write_vector
 
-
 #: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
 MAX_SERIES_VALUES = 100_000_000
 
