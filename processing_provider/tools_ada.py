@@ -89,7 +89,7 @@ def _source_layer(alg, parameters, name, context):
     return layer
 
 
-def _style_vector(path, context, *, field_name_, kind):
+def _style_vector(path, context, *, field_name_, kind, categories=None):
     """Save a .qml sidecar: graduated diverging colours on a velocity or categories on a class."""
     from qgis.core import (
         QgsCategorizedSymbolRenderer,
@@ -118,8 +118,10 @@ def _style_vector(path, context, *, field_name_, kind):
             ranges.append(QgsRendererRange(lo, hi, sym, label))
         renderer = QgsGraduatedSymbolRenderer(field_name_, ranges)
     else:
-        idx = layer.fields().lookupField(field_name_)
-        values = sorted({str(v) for v in layer.uniqueValues(idx)})
+        if categories is None:
+            idx = layer.fields().lookupField(field_name_)
+            categories = sorted({str(v) for v in layer.uniqueValues(idx)})
+        values = list(categories)
         palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
                    "#bdbdbd"]
         cats = []
@@ -387,7 +389,8 @@ class AdaDetection(GeohazardAlgorithm):
                        "flag": res.flags.astype(np.int64), "flag_name": flag_names[res.flags]}
             write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=crs_wkt,
                               progress=SubProgress(progress, 85, 100))
-            _style_vector(out_pts, context, field_name_="flag_name", kind="class")
+            _style_vector(out_pts, context, field_name_="flag_name", kind="class",
+                          categories=[FLAG_NAMES[c] for c in sorted(FLAG_NAMES)])
             results[self.OUTPUT_POINTS] = out_pts
         return results
 
