@@ -34,7 +34,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 from ..algorithms.ada.activity import landslide_activity, points_in_polygons
-from ..algorithms.ada.classification import classify_ada, plane_slope_deg, seasonal_fit
+from ..algorithms.ada.classification import CLASSES, classify_ada, plane_slope_deg, seasonal_fit
 from ..algorithms.ada.detection import FLAG_NAMES, detect_ada, stability_threshold
 from ..algorithms.ada.faults import distance_bands
 from ..algorithms.errors import GeohazardError
@@ -641,7 +641,16 @@ class AdaClassification(GeohazardAlgorithm):
                 bool(in_ls[i]) if in_ls is not None else None])
             sink.addFeature(out, QgsFeatureSink.FastInsert)
         feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
+        del sink  # flush and close the file before styling it
+        _style_sink(dest, context, "ada_class", list(CLASSES))
         return {self.OUTPUT: dest}
+
+
+def _style_sink(dest, context, field, categories):
+    """Category style sidecar for a sink output written to a file (not for memory layers)."""
+    path = str(dest).split("|")[0]
+    if os.path.isfile(path):
+        _style_vector(path, context, field_name_=field, kind="class", categories=categories)
 
 
 def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
@@ -809,6 +818,8 @@ class LandslideActivity(GeohazardAlgorithm):
             sink.addFeature(out, QgsFeatureSink.FastInsert)
         states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
         feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
+        del sink  # flush and close the file before styling it
+        _style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
         results = {self.OUTPUT: dest}
         if parameters.get(self.ADAS):
             ada_src = self.parameterAsSource(parameters, self.ADAS, context)

@@ -62,6 +62,9 @@ def test_rules_on_a_scene(run_alg, tmp_path):
     assert out[1]["mean_slope_deg"] == pytest.approx(0.0, abs=0.5)
     assert out[4]["distorted_share"] > 0.5 and out[5]["in_landslide"] == 1
     assert all(a["explanation"] for a in out)
+    import os
+
+    assert os.path.exists(os.path.splitext(res["OUTPUT"])[0] + ".qml"), "class style sidecar missing"
     res = run_alg(NAME, {"INPUT": ada, "DEM": dem, "DISTORTION": dist_path, "DROP_DISTORTED": True,
                          "OUTPUT": str(tmp_path / "cls2.gpkg")})
     assert len(read_layer(res["OUTPUT"])) == 6
