@@ -32,3 +32,5 @@ done
 echo "== quality against the planted areas"
 /usr/bin/python3 "$ROOT/benchmarks/ada/evaluate.py" "$OUT/synthetic_$N.npz" "$OUT/ours.gpkg" \
   "$OUT/dbscan_25.json" "$OUT/dbscan_50.json"
+echo "== stage timings in one process (no qgis_process start-up)"
+/usr/bin/python3 "$ROOT/benchmarks/ada/stage_times.py" "$OUT/synthetic_$N.gpkg"
