@@ -127,7 +127,7 @@ def _ogr_arrow_points(layer, field_names, progress):
         done += x.size
         if progress is not None:
             progress.set_progress(100.0 * done / total)
-    if not xs:
+    if not xs or done == 0:
         raise GeohazardError(f"layer {layer.name()!r} has no point features")
     return PointTable(np.concatenate(xs), np.concatenate(ys), {f: np.concatenate(c) for f, c in cols.items()},
                       np.concatenate(fids), layer.crs())

@@ -162,3 +162,12 @@ def test_memory_layer_and_selection_use_the_feature_path(run_alg, tmp_path):
                          "OUTPUT_POINTS": str(tmp_path / "bp.gpkg")})
     assert read_layer(res["OUTPUT"]) == []
     assert len(read_layer(res["OUTPUT_POINTS"])) == 300
+
+
+def test_empty_layer_is_a_clear_error(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = write_points(tmp_path / "empty.gpkg", [], [], {"VEL": []})
+    with pytest.raises(QgsProcessingException, match="no point features"):
+        run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "a.gpkg")})
+    assert not (tmp_path / "a.gpkg").exists()
