@@ -74,7 +74,7 @@ def test_synthetic_geographic_input_recall_precision_and_area(run_alg, tmp_path)
     pts = pds.GetLayer(0)
     assert pts.GetFeatureCount() == x.size
     names = [pts.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(pts.GetLayerDefn().GetFieldCount())]
-    assert {"src_fid", "ada_id", "flag", "flag_name"} <= set(names)
+    assert {"src_fid", "ada_id", "flag"} <= set(names)
     assert os.path.exists(os.path.splitext(res["OUTPUT"])[0] + ".qml")
 
 
