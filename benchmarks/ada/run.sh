@@ -34,3 +34,15 @@ echo "== quality against the planted areas"
   "$OUT/dbscan_25.json" "$OUT/dbscan_50.json"
 echo "== stage timings in one process (no qgis_process start-up)"
 /usr/bin/python3 "$ROOT/benchmarks/ada/stage_times.py" "$OUT/synthetic_$N.gpkg"
+echo "== scenario B: 6x more noisy stable patches (240 per million points), ours vs DBSCAN"
+B="synthetic_${N}_noisy240"
+[ -f "$OUT/$B.gpkg" ] || /usr/bin/python3 "$ROOT/benchmarks/ada/make_synthetic.py" "$OUT" "$N" 240
+rm -f "$OUT/ours_B.gpkg"
+/usr/bin/time -v qgis_process.bin run geohazard:adadetection -- INPUT="$OUT/$B.gpkg" OUTPUT="$OUT/ours_B.gpkg" \
+  2> "$OUT/time_ours_B.txt" > /dev/null
+grep -E "Elapsed|Maximum resident" "$OUT/time_ours_B.txt"
+for EPS in 25 50; do
+  "$VENV/bin/python" "$ROOT/benchmarks/ada/baseline_dbscan.py" "$OUT/$B.npz" "$EPS" "$OUT/dbscan_B_$EPS.json"
+done
+/usr/bin/python3 "$ROOT/benchmarks/ada/evaluate.py" "$OUT/$B.npz" "$OUT/ours_B.gpkg" "$OUT/dbscan_B_25.json" \
+  "$OUT/dbscan_B_50.json"
