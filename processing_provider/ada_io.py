@@ -85,9 +85,8 @@ def _parse_point_wkb(geoms) -> tuple[np.ndarray, np.ndarray]:
         geom = ogr.CreateGeometryFromWkb(bytes(g))
         if geom is None or geom.IsEmpty():
             continue
-        if geom.GetGeometryCount() > 0:
-            geom = geom.GetGeometryRef(0)
-        x[i], y[i] = geom.GetX(), geom.GetY()
+        part = geom.GetGeometryRef(0) if geom.GetGeometryCount() > 0 else geom  # keep the parent alive
+        x[i], y[i] = part.GetX(), part.GetY()
     return x, y
 
 
