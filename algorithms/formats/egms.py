@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import itertools
 import os
 import re
 import zipfile
@@ -37,6 +38,8 @@ from ..errors import GeohazardError
 #: Columns kept as text; integer columns; everything else (and dates) is float.
 TEXT_COLUMNS = ("pid",)
 INTEGER_COLUMNS = ("mp_type", "line", "pixel")
+#: Lines parsed at a time (bounded memory for big L3 tiles).
+BLOCK_ROWS = 20000
 
 
 @dataclass
@@ -119,64 +122,75 @@ def read_egms(path: str) -> EgmsData:
     """
     name, fh = _open_text(path)
     with fh:
-        header = fh.readline().strip().split(",")
-        text = fh.read()
-    header = [h.strip() for h in header]
-    if "pid" not in header:
-        raise GeohazardError(f"{path!r} is not an EGMS CSV: no 'pid' column in header {header[:6]}")
-    if "easting" in header and "northing" in header:
-        epsg, xcol, ycol = 3035, "easting", "northing"
-    elif "longitude" in header and "latitude" in header:
-        epsg, xcol, ycol = 4326, "longitude", "latitude"
-    else:
-        raise GeohazardError(f"{path!r}: no easting/northing nor longitude/latitude columns")
-    level = _level(name, header)
-    date_idx = [i for i, h in enumerate(header) if re.fullmatch(r"\d{8}", h)]
-    dates = []
-    for i in date_idx:
-        try:
-            dates.append(_dt.datetime.strptime(header[i], "%Y%m%d").date())
-        except ValueError:
-            raise GeohazardError(f"{path!r}: column {header[i]!r} looks like a date but is not one") from None
-    lines = text.splitlines()
-    lines = [ln for ln in lines if ln.strip()]
-    n = len(lines)
-    if n == 0:
+        header = [h.strip() for h in fh.readline().strip().split(",")]
+        if "pid" not in header:
+            raise GeohazardError(f"{path!r} is not an EGMS CSV: no 'pid' column in header {header[:6]}")
+        if "easting" in header and "northing" in header:
+            epsg, xcol, ycol = 3035, "easting", "northing"
+        elif "longitude" in header and "latitude" in header:
+            epsg, xcol, ycol = 4326, "longitude", "latitude"
+        else:
+            raise GeohazardError(f"{path!r}: no easting/northing nor longitude/latitude columns")
+        level = _level(name, header)
+        date_idx = [i for i, h in enumerate(header) if re.fullmatch(r"\d{8}", h)]
+        dates = []
+        for i in date_idx:
+            try:
+                dates.append(_dt.datetime.strptime(header[i], "%Y%m%d").date())
+            except ValueError:
+                raise GeohazardError(f"{path!r}: column {header[i]!r} looks like a date but is not one") from None
+        ncol = len(header)
+        text_idx = [i for i, h in enumerate(header) if h in TEXT_COLUMNS]
+        attr_idx = [i for i in range(ncol) if i not in text_idx and i not in date_idx]
+        texts = {i: [] for i in text_idx}
+        attrs = {i: [] for i in attr_idx}
+        disp = []
+        line_no = 1
+        # blocks of lines keep memory bounded: the numbers of a block are parsed column-wise by numpy
+        while True:
+            block = [ln for ln in itertools.islice(fh, BLOCK_ROWS) if ln.strip()]
+            if not block:
+                break
+            rows = [ln.rstrip("\r\n").split(",") for ln in block]
+            for k, r in enumerate(rows):
+                if len(r) != ncol:
+                    raise GeohazardError(f"{path!r}: line {line_no + k + 1} has {len(r)} values, the header has {ncol}")
+            line_no += len(block)
+            table = np.array(rows, dtype=str)
+            del rows, block
+            for i in text_idx:
+                texts[i].append(table[:, i].astype(object))
+            for i in attr_idx:
+                attrs[i].append(_to_float(table[:, i], path, header[i]))
+            if date_idx:
+                disp.append(np.column_stack([_to_float(table[:, i], path, header[i]) for i in date_idx])
+                            .astype(np.float32))
+    if not texts[text_idx[0]]:  # pid is always a text column
         raise GeohazardError(f"{path!r} has a header but no points")
-    ncol = len(header)
-    text_idx = [i for i, h in enumerate(header) if h in TEXT_COLUMNS]
-    num_idx = [i for i in range(ncol) if i not in text_idx]
-    rows = [ln.split(",") for ln in lines]
-    bad = next((k for k, r in enumerate(rows) if len(r) != ncol), None)
-    if bad is not None:
-        raise GeohazardError(f"{path!r}: line {bad + 2} has {len(rows[bad])} values, the header has {ncol}")
-    cols_text = list(zip(*rows))
-    del rows
     columns = {}
-    numeric = {}
-    for i in num_idx:
-        raw = np.array(cols_text[i])
-        empty = np.char.str_len(np.char.strip(raw)) == 0
-        try:
-            vals = np.where(empty, "nan", raw).astype(np.float64)
-        except ValueError:
-            bad_val = next(s for s in raw if not _is_float(s))
-            raise GeohazardError(f"{path!r}: column {header[i]!r} holds non-numeric value {bad_val!r}") from None
-        numeric[i] = vals
     for i, h in enumerate(header):
         if i in date_idx:
             continue
         if i in text_idx:
-            columns[h] = np.array(cols_text[i], dtype=object)
-        elif h in INTEGER_COLUMNS and np.all(np.isfinite(numeric[i])):
-            columns[h] = numeric[i].astype(np.int64)
-        else:
-            columns[h] = numeric[i]
+            columns[h] = np.concatenate(texts[i])
+            continue
+        vals = np.concatenate(attrs[i])
+        columns[h] = vals.astype(np.int64) if h in INTEGER_COLUMNS and np.all(np.isfinite(vals)) else vals
+    n = columns["pid"].size
     order = np.argsort(np.array([d.toordinal() for d in dates])) if dates else np.zeros(0, int)
-    disp = (np.column_stack([numeric[date_idx[k]] for k in order]).astype(np.float32) if dates
-            else np.zeros((n, 0), np.float32))
+    series = np.concatenate(disp)[:, order] if dates else np.zeros((n, 0), np.float32)
     return EgmsData(level=level, epsg=epsg, x=columns[xcol].astype(np.float64), y=columns[ycol].astype(np.float64),
-                    columns=columns, dates=[dates[k] for k in order], displacement_mm=disp, name=name)
+                    columns=columns, dates=[dates[k] for k in order], displacement_mm=series, name=name)
+
+
+def _to_float(raw, path, column):
+    """Strings -> float64, empty -> NaN; a clear error naming the column for text."""
+    raw = np.char.strip(raw)
+    try:
+        return np.where(np.char.str_len(raw) == 0, "nan", raw).astype(np.float64)
+    except ValueError:
+        bad_val = next(v for v in raw if not _is_float(v))
+        raise GeohazardError(f"{path!r}: column {column!r} holds non-numeric value {bad_val!r}") from None
 
 
 def _is_float(s: str) -> bool:

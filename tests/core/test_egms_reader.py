@@ -59,6 +59,9 @@ def test_bad_files(tmp_path):
     bad.write_text("pid,easting,northing,mean_velocity\nA,1,2,3\nB,1,2\n")
     with pytest.raises(GeohazardError, match="line 3"):
         read_egms(str(bad))
+    bad.write_text("pid,easting,northing,mean_velocity\n")
+    with pytest.raises(GeohazardError, match="no points"):
+        read_egms(str(bad))
     bad.write_text("pid,easting,northing,mean_velocity\nA,1,2,fast\n")
     with pytest.raises(GeohazardError, match="mean_velocity"):
         read_egms(str(bad))
