@@ -56,6 +56,28 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
         },
         # ADA (issue 7) steps
+        {
+            "title": "EGMS L2b Ustica ascending 2020-2024 (zipped CSV): load as a typed point layer, EPSG:3035",
+            "alg": "geohazard:loadegms",
+            "params": {"INPUT": os.path.join(DATA, "egms_ustica", "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"),
+                       "OUTPUT": os.path.join(out, "egms_ustica_asc.gpkg")},
+            "load": ["OUTPUT"],
+        },
+        {
+            "title": "EGMS Ustica ascending: active deformation areas (2-sigma threshold, noise filters, quality)",
+            "alg": "geohazard:adadetection",
+            "params": {"INPUT": os.path.join(out, "egms_ustica_asc.gpkg"),
+                       "OUTPUT": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
+                       "OUTPUT_POINTS": os.path.join(out, "egms_ustica_asc_ada_points.gpkg")},
+            "load": ["OUTPUT", "OUTPUT_POINTS"],
+        },
+        {
+            "title": "EGMS Ustica ascending ADAs: rule-based classification (slope from point heights)",
+            "alg": "geohazard:adaclassification",
+            "params": {"INPUT": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
+                       "OUTPUT": os.path.join(out, "egms_ustica_asc_ada_classes.gpkg")},
+            "load": ["OUTPUT"],
+        },
         # geometry (issue 4) steps
         # faults (issue 8) steps
         # models (issue 5) steps

@@ -1,0 +1,492 @@
+"""Detection of active deformation areas (ADA) in a cloud of InSAR measurement points.
+
+Pipeline (each step has a documented, keyword-only parameter):
+
+1. **stability threshold** — a point is *active* when ``|v| >= t``; ``t`` is given in mm/yr
+   or is ``n_sigma`` times the standard deviation of the velocity map (2 sigma after
+   Barra et al. 2017). When a per-point velocity standard deviation is given the point
+   must also be significant: ``|v| >= min_snr * v_std``.
+2. **noise filtering** of active points inside a search radius ``r`` (metres):
+   *isolated* points have fewer than ``min_neighbours`` active neighbours of the same
+   sign; *sparse* points sit among mostly stable points (the share of same-sign active
+   points among all points within ``r`` is below ``min_active_fraction`` — this removes
+   the chance exceedances of noisy but stable patches) — unless they border a kept point,
+   which they then follow into its cluster (DBSCAN's border points); *outliers* differ from the mean
+   of their active neighbours by more than ``z_max`` neighbour standard deviations.
+3. **clustering** — single-linkage of the remaining active points of the same sign
+   (link distance ``r``, i.e. DBSCAN with ``min_samples=1`` on filtered points); clusters
+   with fewer than ``min_points`` points are dropped.
+4. **per-ADA attributes and quality index** (see :func:`ada_attributes`).
+
+The outline polygon of each ADA (a morphological closing of the cluster's points, which
+follows concave shapes and is not a bounding box) is built by the caller from the labels
+returned here, see ``processing_provider/tools_ada.py``.
+
+Coordinates must be in metres (a projected CRS). Velocities are LOS in mm/yr, positive
+toward the satellite (see :mod:`algorithms.conventions`).
+
+References
+----------
+Barra A. et al. (2017), A methodology to detect and update active deformation areas based
+on Sentinel-1 SAR images, Remote Sensing 9(10):1002, doi:10.3390/rs9101002.
+Navarro J.A. et al. (2020), ADAtools: automatic detection and classification of active
+deformation areas from PSI displacement maps, ISPRS Int. J. Geo-Inf. 9(10):584,
+doi:10.3390/ijgi9100584.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..errors import GeohazardError
+from ..progress import SubProgress, check_canceled, ensure, info, warn
+
+#: Point flags written next to each input point.
+FLAG_STABLE = 0
+FLAG_ACTIVE_IN_ADA = 1
+FLAG_ISOLATED = 2
+FLAG_SPARSE = 3
+FLAG_OUTLIER = 4
+FLAG_SMALL_CLUSTER = 5
+FLAG_NO_DATA = 6
+FLAG_DUPLICATE = 7
+FLAG_NOT_SIGNIFICANT = 8
+
+FLAG_NAMES = {
+    FLAG_STABLE: "stable",
+    FLAG_ACTIVE_IN_ADA: "ada",
+    FLAG_ISOLATED: "isolated",
+    FLAG_SPARSE: "sparse",
+    FLAG_OUTLIER: "outlier",
+    FLAG_SMALL_CLUSTER: "small_cluster",
+    FLAG_NO_DATA: "no_data",
+    FLAG_DUPLICATE: "duplicate",
+    FLAG_NOT_SIGNIFICANT: "not_significant",
+}
+
+
+@dataclass
+class AdaResult:
+    """Result of :func:`detect_ada`.
+
+    Attributes
+    ----------
+    labels : ndarray of int64, shape (n,)
+        ADA index ``0..n_ada-1`` of each point, ``-1`` outside every ADA.
+    flags : ndarray of uint8, shape (n,)
+        One of the ``FLAG_*`` codes (see :data:`FLAG_NAMES`).
+    threshold_mm_yr, radius_m, spacing_m : float
+        Stability threshold used, search/link radius, median nearest-neighbour spacing.
+    attributes : dict of str -> ndarray, each shape (n_ada,)
+        Per-ADA attributes (see :func:`ada_attributes`).
+    mean_series_mm : ndarray, shape (n_ada, n_dates) or None
+        Mean displacement time series of each ADA.
+    """
+
+    labels: np.ndarray
+    flags: np.ndarray
+    threshold_mm_yr: float
+    radius_m: float
+    spacing_m: float
+    attributes: dict = field(default_factory=dict)
+    mean_series_mm: Optional[np.ndarray] = None
+
+    @property
+    def n_ada(self) -> int:
+        return int(self.attributes["n_points"].size) if self.attributes else 0
+
+
+def stability_threshold(velocity_mm_yr, *, n_sigma: float = 2.0, threshold_mm_yr: Optional[float] = None) -> float:
+    """Stability threshold ``t`` (mm/yr): given, or ``n_sigma * std(v)`` of the velocity map.
+
+    Parameters
+    ----------
+    velocity_mm_yr : array_like, shape (n,)
+        LOS velocities, mm/yr; NaN ignored.
+    n_sigma : float
+        Multiple of the map's standard deviation (2 after Barra et al. 2017).
+    threshold_mm_yr : float, optional
+        Fixed threshold; overrides ``n_sigma`` when given and > 0.
+
+    Returns
+    -------
+    float
+        Threshold, mm/yr (> 0).
+    """
+    if threshold_mm_yr is not None and threshold_mm_yr > 0:
+        return float(threshold_mm_yr)
+    if not n_sigma > 0:
+        raise GeohazardError(f"n_sigma must be > 0, got {n_sigma!r}")
+    v = np.asarray(velocity_mm_yr, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        raise GeohazardError(f"velocity has {v.size} finite values; at least 2 are needed for a 2-sigma threshold")
+    sd = float(np.std(v))
+    if sd == 0:
+        raise GeohazardError("velocity has zero spread (all values equal); give a threshold in mm/yr")
+    return n_sigma * sd
+
+
+def median_spacing(x_m, y_m, *, k: int = 8, sample: int = 20000, seed: int = 0) -> float:
+    """Typical point spacing (metres): ``1 / sqrt(local density)``, median over the points.
+
+    The local density at a point is ``k / (pi d_k^2)`` with ``d_k`` the distance to its
+    k-th neighbour, so the spacing is ``d_k * sqrt(pi / k)``; unlike the nearest-neighbour
+    distance it is not fooled by PS that come in tight pairs or rows (buildings, pixel
+    neighbours). Estimated from a random sample of ``sample`` points; duplicated
+    positions count as neighbours at distance 0.
+    """
+    from scipy.spatial import cKDTree
+
+    xy = np.column_stack([np.asarray(x_m, float), np.asarray(y_m, float)])
+    if xy.shape[0] < 2:
+        raise GeohazardError(f"need at least 2 points to measure the point spacing, got {xy.shape[0]}")
+    k = int(min(k, xy.shape[0] - 1))
+    tree = cKDTree(xy)
+    idx = np.arange(xy.shape[0])
+    if idx.size > sample:
+        idx = np.random.default_rng(seed).choice(idx, sample, replace=False)
+    d, _ = tree.query(xy[idx], k=k + 1)
+    dk = d[:, k]
+    dk = dk[np.isfinite(dk) & (dk > 0)]
+    if dk.size == 0:
+        raise GeohazardError("all points share the same coordinates; cannot measure the point spacing")
+    return float(np.median(dk) * np.sqrt(np.pi / k))
+
+
+def _duplicates(x, y, resolution_m=1e-3):
+    """Boolean mask of points that repeat an earlier point's coordinates (within 1 mm)."""
+    key = np.column_stack([np.round(x / resolution_m), np.round(y / resolution_m)])
+    _, first = np.unique(key, axis=0, return_index=True)
+    dup = np.ones(x.size, bool)
+    dup[first] = False
+    return dup
+
+
+def _components(n, i, j):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    g = coo_matrix((np.ones(i.size, np.int8), (i, j)), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
+def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=None,
+               threshold_mm_yr: Optional[float] = None, n_sigma: float = 2.0, min_snr: float = 2.0,
+               radius_m: Optional[float] = None, radius_spacings: float = 2.5, min_neighbours: int = 2,
+               min_active_fraction: float = 0.5, z_max: float = 3.0, min_points: int = 5,
+               progress=None) -> AdaResult:
+    """Detect active deformation areas in a point cloud.
+
+    Parameters
+    ----------
+    x_m, y_m : ndarray, shape (n,)
+        Projected coordinates, metres.
+    velocity_mm_yr : ndarray, shape (n,)
+        LOS velocity, mm/yr, positive toward the satellite; NaN = no data.
+    velocity_std_mm_yr : ndarray, shape (n,), optional
+        Per-point velocity standard deviation, mm/yr (significance test ``|v| >= min_snr * std``).
+    series_mm : ndarray, shape (n, n_dates), optional
+        Displacement time series (mm) for the mean series and the temporal consistency.
+    threshold_mm_yr : float, optional
+        Stability threshold; ``None`` or 0 uses ``n_sigma`` standard deviations of the map.
+    n_sigma : float
+        See :func:`stability_threshold`.
+    min_snr : float
+        Minimum ``|v| / std`` when ``velocity_std_mm_yr`` is given (0 disables).
+    radius_m : float, optional
+        Search and link radius, metres; ``None`` or 0 uses ``radius_spacings`` times the
+        median nearest-neighbour spacing.
+    min_neighbours : int
+        Minimum number of active same-sign neighbours within the radius (else *isolated*).
+    min_active_fraction : float
+        Minimum share, in [0, 1], of same-sign active points among all points within the
+        radius (else *sparse*).
+    z_max : float
+        Outlier z-score against the active neighbours' mean and standard deviation
+        (0 disables).
+    min_points : int
+        Minimum number of points of an ADA.
+    progress : object, optional
+        Progress protocol (:mod:`algorithms.progress`).
+
+    Returns
+    -------
+    AdaResult
+        Zero ADAs is a valid result (reported through ``progress``), not an error.
+    """
+    from scipy.spatial import cKDTree
+
+    progress = ensure(progress)
+    x = np.asarray(x_m, dtype=np.float64)
+    y = np.asarray(y_m, dtype=np.float64)
+    v = np.asarray(velocity_mm_yr, dtype=np.float64)
+    n = v.size
+    if n == 0:
+        raise GeohazardError("the point layer is empty: no velocity values")
+    if x.shape != (n,) or y.shape != (n,):
+        raise GeohazardError(f"x_m, y_m and velocity_mm_yr must have the same length, got {x.shape}, {y.shape}, "
+                             f"{v.shape}")
+    if min_points < 2:
+        raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
+    if not 0.0 <= min_active_fraction <= 1.0:
+        raise GeohazardError(f"min_active_fraction must be in [0, 1], got {min_active_fraction!r}")
+    if min_neighbours < 0:
+        raise GeohazardError(f"min_neighbours must be >= 0, got {min_neighbours!r}")
+    std = None
+    if velocity_std_mm_yr is not None:
+        std = np.asarray(velocity_std_mm_yr, dtype=np.float64)
+        if std.shape != (n,):
+            raise GeohazardError(f"velocity_std_mm_yr has shape {std.shape}, expected ({n},)")
+    if series_mm is not None:
+        series_mm = np.asarray(series_mm, dtype=np.float64)
+        if series_mm.ndim != 2 or series_mm.shape[0] != n:
+            raise GeohazardError(f"series_mm has shape {series_mm.shape}, expected ({n}, n_dates)")
+
+    flags = np.full(n, FLAG_STABLE, np.uint8)
+    valid = np.isfinite(v) & np.isfinite(x) & np.isfinite(y)
+    flags[~valid] = FLAG_NO_DATA
+    if valid.sum() < 2:
+        raise GeohazardError(f"only {int(valid.sum())} of {n} points have a finite velocity and position")
+    vi = np.flatnonzero(valid)
+    dup = np.zeros(n, bool)
+    dup[vi] = _duplicates(x[vi], y[vi])
+    if dup.any():
+        warn(progress, f"{int(dup.sum())} duplicate points (same position within 1 mm) ignored")
+        flags[dup] = FLAG_DUPLICATE
+        valid &= ~dup
+        vi = np.flatnonzero(valid)
+    check_canceled(progress)
+    progress.set_progress(5)
+
+    thr = stability_threshold(v[vi], n_sigma=n_sigma, threshold_mm_yr=threshold_mm_yr)
+    spacing = median_spacing(x[vi], y[vi])
+    r = float(radius_m) if radius_m else radius_spacings * spacing
+    if not r > 0:
+        raise GeohazardError(f"radius_m must be > 0, got {radius_m!r}")
+    info(progress, f"stability threshold {thr:.3g} mm/yr; point spacing {spacing:.3g} m; radius {r:.3g} m")
+
+    active = valid & (np.abs(np.where(valid, v, 0.0)) >= thr)
+    if std is not None and min_snr > 0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weak = active & np.isfinite(std) & (np.abs(v) < min_snr * std)
+        flags[weak] = FLAG_NOT_SIGNIFICANT
+        active &= ~weak
+    ai = np.flatnonzero(active)
+    labels = np.full(n, -1, np.int64)
+    empty = AdaResult(labels, flags, thr, r, spacing, _empty_attributes(series_mm), None)
+    if ai.size == 0:
+        info(progress, "no point exceeds the stability threshold: zero active deformation areas")
+        return empty
+
+    # neighbours among all valid points (for the active share) and among same-sign active points
+    tree_all = cKDTree(np.column_stack([x[vi], y[vi]]))
+    check_canceled(progress)
+    xy_a = np.column_stack([x[ai], y[ai]])
+    n_all = tree_all.query_ball_point(xy_a, r, return_length=True, workers=-1).astype(np.float64)
+    del tree_all
+    progress.set_progress(30)
+    check_canceled(progress)
+    pairs = cKDTree(xy_a).query_pairs(r, output_type="ndarray")
+    va = v[ai]
+    same = np.sign(va[pairs[:, 0]]) == np.sign(va[pairs[:, 1]])
+    pi, pj = pairs[same, 0], pairs[same, 1]
+    del pairs
+    progress.set_progress(50)
+    m = ai.size
+    deg = np.bincount(pi, minlength=m) + np.bincount(pj, minlength=m)
+    s1 = np.bincount(pi, va[pj], m) + np.bincount(pj, va[pi], m)
+    s2 = np.bincount(pi, va[pj] ** 2, m) + np.bincount(pj, va[pi] ** 2, m)
+    frac = (deg + 1.0) / np.maximum(n_all, 1.0)
+    keep = np.ones(m, bool)
+    isolated = deg < min_neighbours
+    sparse = ~isolated & (frac < min_active_fraction)
+    outlier = np.zeros(m, bool)
+    if z_max > 0:
+        ok = deg >= 2
+        mean_nb = np.where(ok, s1 / np.maximum(deg, 1), 0.0)
+        var_nb = np.where(ok, s2 / np.maximum(deg, 1) - mean_nb ** 2, 0.0)
+        sd_nb = np.sqrt(np.maximum(var_nb, 0.0))
+        # a floor of half the threshold: neighbours that agree closely must not turn ordinary noise into outliers
+        sd_nb = np.maximum(sd_nb, 0.5 * thr)
+        outlier = ok & ~isolated & ~sparse & (np.abs(va - mean_nb) > z_max * sd_nb)
+    flags[ai[isolated]] = FLAG_ISOLATED
+    flags[ai[sparse]] = FLAG_SPARSE
+    flags[ai[outlier]] = FLAG_OUTLIER
+    keep = ~(isolated | sparse | outlier)
+
+    both = keep[pi] & keep[pj]
+    comp = _components(m, pi[both], pj[both])
+    comp[~keep] = -1
+    # border points (as in DBSCAN): sparse points next to a kept point join its cluster, so the
+    # edge of an area, where about half of the neighbourhood is stable ground, is not eroded
+    core_sizes = np.bincount(comp[keep], minlength=m)
+    border = sparse.copy()
+    if border.any():
+        a_to_b = keep[pi] & border[pj]
+        b_to_a = keep[pj] & border[pi]
+        comp[pj[a_to_b]] = comp[pi[a_to_b]]
+        comp[pi[b_to_a]] = comp[pj[b_to_a]]
+        joined = border & (comp >= 0)
+        flags[ai[joined]] = FLAG_STABLE
+        keep |= joined
+    sizes = np.bincount(comp[keep], minlength=m)
+    big = core_sizes >= min_points
+    small = keep & ~big[np.maximum(comp, 0)]
+    flags[ai[small]] = FLAG_SMALL_CLUSTER
+    in_ada = keep & ~small
+    progress.set_progress(70)
+    check_canceled(progress)
+    if not in_ada.any():
+        info(progress, f"{ai.size} active points, but none forms a cluster of >= {min_points} points "
+                       "after noise filtering: zero active deformation areas")
+        return empty
+    # renumber ADAs by decreasing size (largest first)
+    ids = np.flatnonzero(big)
+    order = ids[np.argsort(-sizes[ids], kind="stable")]
+    remap = np.full(sizes.size, -1, np.int64)
+    remap[order] = np.arange(order.size)
+    labels[ai[in_ada]] = remap[comp[in_ada]]
+    flags[ai[in_ada]] = FLAG_ACTIVE_IN_ADA
+    counts = {name: int((flags == code).sum()) for code, name in FLAG_NAMES.items()}
+    info(progress, "points: " + ", ".join(f"{k} {c}" for k, c in counts.items() if c))
+
+    # spatial consistency per point: share of same-sign active points in its neighbourhood
+    nb_active = np.zeros(n)
+    nb_all = np.zeros(n)
+    nb_active[ai] = deg + 1.0
+    nb_all[ai] = n_all
+    attrs, mean_ts = ada_attributes(x, y, v, labels, nb_active=nb_active, nb_all=nb_all, series_mm=series_mm,
+                                    velocity_std_mm_yr=std, progress=SubProgress(progress, 70, 100))
+    return AdaResult(labels, flags, thr, r, spacing, attrs, mean_ts)
+
+
+def _empty_attributes(series_mm):
+    names = ["n_points", "mean_vel", "median_vel", "max_vel", "std_vel", "mean_vel_std", "x_m", "y_m",
+             "spatial_consistency", "temporal_consistency", "quality", "qi_class"]
+    return {k: np.zeros(0, np.int64 if k in ("n_points", "qi_class") else np.float64) for k in names}
+
+
+def ada_attributes(x_m, y_m, velocity_mm_yr, labels, *, nb_active=None, nb_all=None, series_mm=None,
+                   velocity_std_mm_yr=None, progress=None):
+    """Per-ADA statistics and the quality index.
+
+    Parameters
+    ----------
+    x_m, y_m, velocity_mm_yr : ndarray, shape (n,)
+        Coordinates (m) and LOS velocity (mm/yr).
+    labels : ndarray of int, shape (n,)
+        ADA index per point, -1 outside.
+    nb_active, nb_all : ndarray, shape (n,), optional
+        Per point: same-sign active points and all points within the search radius
+        (self included). Needed for the spatial consistency.
+    series_mm : ndarray, shape (n, n_dates), optional
+        Displacement time series, mm.
+    velocity_std_mm_yr : ndarray, shape (n,), optional
+        Per-point velocity standard deviation.
+
+    Returns
+    -------
+    attributes : dict of str -> ndarray, shape (n_ada,)
+        ``n_points``; ``mean_vel``, ``median_vel``, ``std_vel`` (mm/yr);
+        ``max_vel`` the velocity of largest magnitude (signed, mm/yr); ``mean_vel_std``
+        (mean per-point std, NaN without it); centroid ``x_m``, ``y_m``;
+        ``spatial_consistency`` SC, ``temporal_consistency`` TC, ``quality`` and
+        ``qi_class`` (1 best .. 4 worst).
+    mean_series_mm : ndarray, shape (n_ada, n_dates) or None
+
+    Notes
+    -----
+    Quality index, after the spatial/temporal consistency idea of Navarro et al. (2020):
+
+    * SC = sum of same-sign active neighbours / sum of all neighbours over the ADA's
+      points, in [0, 1]: 1 when every point around the ADA moves the same way, low when
+      the ADA is a chance grouping inside noisy stable ground.
+    * TC = median over the ADA's points of the Pearson correlation between the point's
+      time series and the ADA's mean series, clipped to [0, 1]; without time series,
+      TC = 1 - min(1, MAD(v) / |median(v)|) (velocity coherence).
+    * quality = SC * TC; ``qi_class`` = 1 if SC >= 0.75 and TC >= 0.6 and n >= 10,
+      2 if SC >= 0.5 and TC >= 0.4, 3 if SC >= 0.5 or TC >= 0.4, else 4.
+
+    Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584.
+    """
+    labels = np.asarray(labels)
+    k = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
+    sel = np.flatnonzero(labels >= 0)
+    lab = labels[sel]
+    v = np.asarray(velocity_mm_yr, float)[sel]
+    cnt = np.bincount(lab, minlength=k).astype(np.float64)
+    mean = np.bincount(lab, v, k) / cnt
+    var = np.bincount(lab, (v - mean[lab]) ** 2, k) / np.maximum(cnt - 1, 1)
+    order = np.lexsort((v, lab))
+    starts = np.searchsorted(lab[order], np.arange(k))
+    ends = np.append(starts[1:], lab.size)
+    vs = v[order]
+    median = np.array([np.median(vs[a:b]) for a, b in zip(starts, ends)]) if k else np.zeros(0)
+    mad = np.array([np.median(np.abs(vs[a:b] - med)) for a, b, med in zip(starts, ends, median)]) if k else np.zeros(0)
+    absmax_idx = np.array([a + np.argmax(np.abs(vs[a:b])) for a, b in zip(starts, ends)], dtype=np.int64)
+    max_vel = vs[absmax_idx] if k else np.zeros(0)
+    xs = np.bincount(lab, np.asarray(x_m, float)[sel], k) / cnt
+    ys = np.bincount(lab, np.asarray(y_m, float)[sel], k) / cnt
+    if velocity_std_mm_yr is not None:
+        s = np.asarray(velocity_std_mm_yr, float)[sel]
+        ok = np.isfinite(s)
+        mean_std = np.bincount(lab[ok], s[ok], k) / np.maximum(np.bincount(lab[ok], minlength=k), 1)
+        mean_std[np.bincount(lab[ok], minlength=k) == 0] = np.nan
+    else:
+        mean_std = np.full(k, np.nan)
+    if nb_active is not None and nb_all is not None:
+        sc = np.bincount(lab, np.asarray(nb_active, float)[sel], k) / np.maximum(
+            np.bincount(lab, np.asarray(nb_all, float)[sel], k), 1.0)
+    else:
+        sc = np.full(k, np.nan)
+    mean_ts = None
+    if series_mm is not None:
+        ts = np.asarray(series_mm, float)[sel]
+        fin = np.isfinite(ts)
+        sums = np.zeros((k, ts.shape[1]))
+        nums = np.zeros((k, ts.shape[1]))
+        np.add.at(sums, lab, np.where(fin, ts, 0.0))
+        np.add.at(nums, lab, fin.astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_ts = sums / nums
+            ref = mean_ts[lab]
+            both = fin & np.isfinite(ref)
+            a = np.where(both, ts, 0.0)
+            b = np.where(both, ref, 0.0)
+            nn = both.sum(axis=1)
+            am = a.sum(axis=1) / np.maximum(nn, 1)
+            bm = b.sum(axis=1) / np.maximum(nn, 1)
+            cov = (np.where(both, (a - am[:, None]) * (b - bm[:, None]), 0.0)).sum(axis=1)
+            sa = np.sqrt((np.where(both, (a - am[:, None]) ** 2, 0.0)).sum(axis=1))
+            sb = np.sqrt((np.where(both, (b - bm[:, None]) ** 2, 0.0)).sum(axis=1))
+            corr = cov / (sa * sb)
+        corr = np.where(np.isfinite(corr) & (nn >= 3), corr, np.nan)
+        tc = np.full(k, np.nan)
+        for i, (a0, b0) in enumerate(zip(starts, ends)):
+            c = corr[order[a0:b0]]
+            c = c[np.isfinite(c)]
+            if c.size:
+                tc[i] = np.clip(np.median(c), 0.0, 1.0)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tc = 1.0 - np.minimum(1.0, mad / np.abs(median))
+        tc = np.where(np.isfinite(tc), tc, 0.0)
+    sc_f = np.where(np.isfinite(sc), sc, 1.0)
+    tc_f = np.where(np.isfinite(tc), tc, 0.0)
+    quality = sc_f * tc_f
+    qi = np.full(k, 4, np.int64)
+    qi[(sc_f >= 0.5) | (tc_f >= 0.4)] = 3
+    qi[(sc_f >= 0.5) & (tc_f >= 0.4)] = 2
+    qi[(sc_f >= 0.75) & (tc_f >= 0.6) & (cnt >= 10)] = 1
+    attrs = {
+        "n_points": cnt.astype(np.int64), "mean_vel": mean, "median_vel": median, "max_vel": max_vel,
+        "std_vel": np.sqrt(var), "mean_vel_std": mean_std, "x_m": xs, "y_m": ys,
+        "spatial_consistency": sc, "temporal_consistency": tc, "quality": quality, "qi_class": qi,
+    }
+    if progress is not None:
+        progress.set_progress(100)
+    return attrs, mean_ts

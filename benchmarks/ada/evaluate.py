@@ -1,0 +1,79 @@
+"""Score polygons against the planted areas: precision/recall by overlap, area error.
+
+Usage: /usr/bin/python3 evaluate.py TRUTH.npz ours.gpkg|baseline.json [...]
+A polygon is a true detection when >= 50 % of its area lies in one planted ellipse; a
+planted area is recalled when a true detection lies in it. Recall is given for all planted
+areas and for the areas that exceed the threshold with >= 10 points (resolvable).
+Area error: |sum of the areas of the detections matched to a planted area - its area| /
+its area, median and share within 30 %, over recalled areas.
+"""
+
+import json
+import sys
+
+import numpy as np
+from osgeo import ogr
+
+ogr.UseExceptions()
+
+
+def ellipse(a):
+    cx, cy, ax, bx, th = a[:5]
+    t = np.linspace(0, 2 * np.pi, 256)
+    u, w = ax * np.cos(t), bx * np.sin(t)
+    px, py = cx + u * np.cos(th) - w * np.sin(th), cy + u * np.sin(th) + w * np.cos(th)
+    return ogr.CreateGeometryFromWkt("POLYGON((" + ", ".join(f"{p} {q}" for p, q in zip(px, py))
+                                     + f", {px[0]} {py[0]}))")
+
+
+def inside(x, y, a):
+    cx, cy, ax, bx, th = a[:5]
+    dx, dy = x - cx, y - cy
+    u = dx * np.cos(th) + dy * np.sin(th)
+    w = -dx * np.sin(th) + dy * np.cos(th)
+    return (u / ax) ** 2 + (w / bx) ** 2 <= 1
+
+
+def load(path):
+    if path.endswith(".json"):
+        return [ogr.CreateGeometryFromWkt(w) for w in json.load(open(path))["polygons"]]
+    ds = ogr.Open(path)
+    return [f.GetGeometryRef().Clone() for f in ds.GetLayer(0)]
+
+
+def score(truth, polys):
+    d = np.load(truth)
+    areas = d["areas"]
+    thr = 2 * np.std(d["v"])
+    resolvable = [k for k, a in enumerate(areas) if abs(a[5]) >= thr and inside(d["x"], d["y"], a).sum() >= 10]
+    ells = [ellipse(a) for a in areas]
+    env = [e.GetEnvelope() for e in ells]
+    matched = {}
+    tp = 0
+    for g in polys:
+        ga = g.GetArea()
+        if ga <= 0:
+            continue
+        x0, x1, y0, y1 = g.GetEnvelope()
+        best, best_ov = -1, 0.0
+        for k, (a0, a1, b0, b1) in enumerate(env):
+            if a1 < x0 or a0 > x1 or b1 < y0 or b0 > y1:
+                continue
+            ov = g.Intersection(ells[k]).GetArea()
+            if ov > best_ov:
+                best, best_ov = k, ov
+        if best >= 0 and best_ov >= 0.5 * ga:
+            tp += 1
+            matched[best] = matched.get(best, 0.0) + ga
+    n = len(polys)
+    err = np.array([abs(s - ells[k].GetArea()) / ells[k].GetArea() for k, s in matched.items()])
+    return {"n_polygons": n, "precision": tp / n if n else 1.0, "recall_all": len(matched) / len(areas),
+            "recall_resolvable": len([k for k in resolvable if k in matched]) / max(len(resolvable), 1),
+            "n_planted": len(areas), "n_resolvable": len(resolvable),
+            "area_error_median": float(np.median(err)) if err.size else float("nan"),
+            "area_within_30pct": float(np.mean(err <= 0.3)) if err.size else float("nan")}
+
+
+if __name__ == "__main__":
+    for p in sys.argv[2:]:
+        print(p, json.dumps(score(sys.argv[1], load(p))))

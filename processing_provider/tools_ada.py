@@ -1,0 +1,1029 @@
+"""Active deformation areas: detection, classification, landslide activity, fault proximity,
+and loading EGMS products."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from osgeo import ogr, osr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsSpatialIndex,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ..algorithms.ada.activity import landslide_activity, points_in_polygons
+from ..algorithms.ada.classification import CLASSES, classify_ada, plane_slope_deg, seasonal_fit
+from ..algorithms.ada.detection import FLAG_NAMES, detect_ada, stability_threshold
+from ..algorithms.ada.faults import distance_bands
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import dated_fields, decimal_years, field_name
+from ..algorithms.formats.egms import read_egms
+from ..algorithms.geometry.los import los_unit_vector
+from ..algorithms.geometry.terrain import los_to_downslope, slope_aspect
+from ..algorithms.progress import SubProgress, check_canceled, info
+from .ada_io import (
+    HEIGHT_CANDIDATES,
+    STD_CANDIDATES,
+    VELOCITY_CANDIDATES,
+    closing_outline,
+    find_field,
+    metric_frame,
+    polygon_rings,
+    read_point_table,
+    write_points_gpkg,
+)
+from .base import GeohazardAlgorithm
+from .feedback import FeedbackProgress
+from .raster_io import raster_info, read_band
+from .styles import apply_on_load, sidecar_qml
+from .vector_io import write_vector
+
+#: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
+MAX_SERIES_VALUES = 100_000_000
+
+
+# ---------------------------------------------------------------- shared helpers
+def _velocity_field(alg, parameters, name, layer, context, *, required=True):
+    chosen = alg.parameterAsString(parameters, name, context)
+    if chosen:
+        idx = layer.fields().lookupField(chosen)
+        if idx < 0:
+            raise GeohazardError(f"{name}: the layer has no field {chosen!r}")
+        if not layer.fields().at(idx).isNumeric():
+            raise GeohazardError(f"{name}: field {chosen!r} is not numeric")
+        return chosen
+    found = find_field(layer.fields(), VELOCITY_CANDIDATES)
+    if found is None and required:
+        raise GeohazardError(
+            f"{name}: no numeric velocity field found in layer {layer.name()!r} (looked for "
+            f"{', '.join(VELOCITY_CANDIDATES)}); choose the field holding the velocity in mm/yr")
+    return found
+
+
+def _source_layer(alg, parameters, name, context):
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    if layer is None:
+        raise GeohazardError(f"{name}: {parameters.get(name)!r} is not a vector layer QGIS can read")
+    return layer
+
+
+def _style_vector(path, context, *, field_name_, kind, categories=None):
+    """Save a .qml sidecar: graduated diverging colours on a velocity or categories on a class."""
+    from qgis.core import (
+        QgsCategorizedSymbolRenderer,
+        QgsGraduatedSymbolRenderer,
+        QgsRendererCategory,
+        QgsRendererRange,
+        QgsSymbol,
+    )
+    from qgis.PyQt.QtGui import QColor
+
+    layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
+    if not layer.isValid() or layer.fields().lookupField(field_name_) < 0:
+        return ""
+    gtype = layer.geometryType()
+    if kind == "velocity":
+        edges = [-1e9, -20, -10, -5, -2, 2, 5, 10, 20, 1e9]
+        colours = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#f7f7f7", "#92c5de", "#4393c3", "#2166ac",
+                   "#053061"]
+        ranges = []
+        for lo, hi, c in zip(edges[:-1], edges[1:], colours):
+            sym = QgsSymbol.defaultSymbol(gtype)
+            sym.setColor(QColor(c))
+            if gtype == QgsWkbTypes.PolygonGeometry:
+                sym.setOpacity(0.75)
+            label = f"{lo:g} .. {hi:g} mm/yr".replace("-1e+09", "<").replace("1e+09", ">")
+            ranges.append(QgsRendererRange(lo, hi, sym, label))
+        renderer = QgsGraduatedSymbolRenderer(field_name_, ranges)
+    else:
+        if categories is None:
+            idx = layer.fields().lookupField(field_name_)
+            categories = sorted({str(v) for v in layer.uniqueValues(idx)})
+        values = [c if isinstance(c, tuple) else (c, str(c)) for c in categories]
+        palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+                   "#bdbdbd"]
+        cats = []
+        for i, (val, label) in enumerate(values):
+            sym = QgsSymbol.defaultSymbol(gtype)
+            sym.setColor(QColor(palette[i % len(palette)]))
+            cats.append(QgsRendererCategory(val, sym, label))
+        renderer = QgsCategorizedSymbolRenderer(field_name_, cats)
+    layer.setRenderer(renderer)
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+    return qml
+
+
+def _to_metric_geometries(source, crs_metric: QgsCoordinateReferenceSystem, context, progress=None):
+    """Features of a source as (feature, geometry in the metric CRS) pairs."""
+    ct = QgsCoordinateTransform(source.sourceCrs(), crs_metric, context.transformContext())
+    out = []
+    for n, feat in enumerate(source.getFeatures()):
+        if n % 1000 == 0:
+            check_canceled(progress)
+        g = QgsGeometry(feat.geometry())
+        if not g.isNull():
+            g.transform(ct)
+        out.append((feat, g))
+    return out
+
+
+def _metric_crs_for_source(source, name) -> QgsCoordinateReferenceSystem:
+    ext = source.sourceExtent()
+    frame = metric_frame(source.sourceCrs(), np.array([ext.center().x()]), np.array([ext.center().y()]), name=name)
+    return QgsCoordinateReferenceSystem.fromWkt(frame.metric_wkt)
+
+
+def _copy_fields(fields: QgsFields, extra: list) -> QgsFields:
+    """Input fields plus ``extra``; a name the input already has gets a ``_2`` (``_3`` ...) suffix."""
+    out = QgsFields(fields)
+    for name, vtype in extra:
+        new, k = name, 2
+        while out.lookupField(new) >= 0:
+            new, k = f"{name}_{k}", k + 1
+        out.append(QgsField(new, vtype))
+    return out
+
+
+def _py(v):
+    if v is None:
+        return None
+    if isinstance(v, (np.floating, float)):
+        return None if not np.isfinite(v) else float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    return v
+
+
+def _sample_dem_slope(dem_path, name, x, y, src_wkt):
+    """Slope and aspect (degrees) of a projected DEM at points given in ``src_wkt``."""
+    info_ = raster_info(dem_path, name)
+    srs = info_.srs
+    if srs is None or srs.IsGeographic():
+        raise GeohazardError(f"{name}: the DEM must be in a projected CRS in metres (got "
+                             f"{'no CRS' if srs is None else 'a geographic CRS'}); reproject it first")
+    from pyproj import Transformer
+
+    dx, dy = info_.pixel_size
+    dem = read_band(dem_path, 1, name=name, dtype=np.float64)
+    slope, aspect = slope_aspect(dem, dx, dy)
+    t = Transformer.from_crs(src_wkt, info_.crs_wkt, always_xy=True)
+    px, py = t.transform(np.asarray(x, float), np.asarray(y, float))
+    row, col = info_.world_to_pixel(px, py)
+    r = np.floor(row).astype(np.int64)
+    c = np.floor(col).astype(np.int64)
+    ok = (r >= 0) & (r < info_.height) & (c >= 0) & (c < info_.width) & np.isfinite(row) & np.isfinite(col)
+    s = np.full(np.size(x), np.nan)
+    a = np.full(np.size(x), np.nan)
+    s[ok] = slope[r[ok], c[ok]]
+    a[ok] = aspect[r[ok], c[ok]]
+    return s, a
+
+
+# ---------------------------------------------------------------- ADA detection
+class AdaDetection(GeohazardAlgorithm):
+    NAME = "adadetection"
+    DISPLAY_NAME = "Active deformation areas (ADA) detection"
+    GROUP_ID = "ada"
+    HELP = (
+        "Finds active deformation areas (ADA) in a layer of InSAR measurement points (PS, SBAS, "
+        "EGMS ...): the polygons where the ground moves, how fast and how reliably.\n\n"
+        "<b>Input</b>: a point layer in any CRS (geographic CRSs are handled in the local UTM zone; "
+        "outputs are written in the input CRS). <b>Velocity field</b>: LOS velocity in mm/yr, positive "
+        "toward the satellite (auto-detected: VEL, mean_velocity, velocity ...). <b>Velocity std</b> "
+        "(optional, auto-detected V_STDEV, mean_velocity_std ...): a point must also have "
+        "|v| >= MIN_SNR x std. Dated displacement fields (DYYYYMMDD or EGMS YYYYMMDD) give each "
+        "ADA its mean time series and the temporal consistency.\n\n"
+        "Steps: (1) stability threshold: |v| >= THRESHOLD mm/yr, or N_SIGMA standard deviations of the "
+        "velocity map when THRESHOLD is 0 (2 sigma, Barra et al. 2017); (2) noise filtering within "
+        "RADIUS metres (0 = 2.5 x the typical point spacing 1/sqrt(density)): isolated points (fewer than "
+        "MIN_NEIGHBOURS "
+        "active same-sign neighbours), sparse points (same-sign active share of all points within "
+        "the radius below MIN_ACTIVE_FRACTION: removes chance exceedances in noisy stable ground) "
+        "and outliers (more than Z_MAX standard deviations from their neighbours); (3) clustering of "
+        "the remaining same-sign active points linked within RADIUS; clusters below MIN_POINTS are "
+        "dropped; (4) outline by morphological closing of the points (follows concave shapes; "
+        "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the point spacing).\n\n"
+        "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
+        "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
+        "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
+        "quality = sc x tc and qi_class 1 (best) .. 4 (after Navarro et al. 2020), the threshold used, "
+        "and the mean time series (DYYYYMMDD fields, mm). <b>Output points</b>: every input point "
+        "with its source fid, velocity, ada_id (-1 outside) and flag: 0 stable, 1 in an ADA, 2 isolated, 3 "
+        "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std).\n\n"
+        "Zero ADAs is a valid result (explained in the log). References: Barra A. et al. (2017), "
+        "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584."
+    )
+
+    INPUT = "INPUT"
+    VELOCITY_FIELD = "VELOCITY_FIELD"
+    VELOCITY_STD_FIELD = "VELOCITY_STD_FIELD"
+    USE_TIME_SERIES = "USE_TIME_SERIES"
+    THRESHOLD = "THRESHOLD"
+    N_SIGMA = "N_SIGMA"
+    MIN_SNR = "MIN_SNR"
+    RADIUS = "RADIUS"
+    MIN_NEIGHBOURS = "MIN_NEIGHBOURS"
+    MIN_ACTIVE_FRACTION = "MIN_ACTIVE_FRACTION"
+    Z_MAX = "Z_MAX"
+    MIN_POINTS = "MIN_POINTS"
+    OUTLINE_MARGIN = "OUTLINE_MARGIN"
+    OUTPUT = "OUTPUT"
+    OUTPUT_POINTS = "OUTPUT_POINTS"
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Measurement points"), [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterField(
+            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr, LOS positive toward the satellite; empty = auto)"),
+            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.VELOCITY_STD_FIELD, self.tr("Velocity standard deviation field (mm/yr; empty = auto)"),
+            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.USE_TIME_SERIES, self.tr("Use dated displacement fields (mean time series, temporal consistency)"),
+            defaultValue=True))
+        self.addParameter(num(self.THRESHOLD, self.tr("Stability threshold (mm/yr; 0 = N_SIGMA x std of the map)"),
+                              num.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(num(self.N_SIGMA, self.tr("Threshold in standard deviations of the velocity map"),
+                              num.Double, defaultValue=2.0, minValue=0.1))
+        self.addParameter(num(self.MIN_SNR, self.tr("Minimum |velocity| / std (0 = off)"), num.Double,
+                              defaultValue=2.0, minValue=0.0))
+        self.addParameter(num(self.RADIUS, self.tr("Search and link radius (m; 0 = 2.5 x point spacing)"),
+                              num.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(num(self.MIN_NEIGHBOURS, self.tr("Minimum active neighbours within the radius"),
+                              num.Integer, defaultValue=2, minValue=0))
+        self.addParameter(num(self.MIN_ACTIVE_FRACTION, self.tr("Minimum share of active points within the radius"),
+                              num.Double, defaultValue=0.5, minValue=0.0, maxValue=1.0))
+        self.addParameter(num(self.Z_MAX, self.tr("Outlier z-score against neighbours (0 = off)"), num.Double,
+                              defaultValue=3.0, minValue=0.0))
+        self.addParameter(num(self.MIN_POINTS, self.tr("Minimum points per ADA"), num.Integer, defaultValue=5,
+                              minValue=2))
+        self.addParameter(num(self.OUTLINE_MARGIN,
+                              self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the point spacing)"),
+                              num.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_POINTS, self.tr("Points with ADA id and flags"), QgsProcessing.TypeVectorPoint,
+            optional=True, createByDefault=True))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        if layer is not None:
+            try:
+                _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+            except GeohazardError as exc:
+                return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        layer = _source_layer(self, parameters, self.INPUT, context)
+        vel = _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or find_field(
+            layer.fields(), STD_CANDIDATES)
+        height = find_field(layer.fields(), HEIGHT_CANDIDATES)
+        ts = []
+        if self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context):
+            ts = [(n, d) for n, d in dated_fields(layer.fields().names())
+                  if layer.fields().at(layer.fields().lookupField(n)).isNumeric()]
+            if ts and layer.featureCount() * len(ts) > MAX_SERIES_VALUES:
+                feedback.pushWarning(
+                    f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
+                    "series and the time-series consistency are skipped (TC falls back to velocity coherence). "
+                    "Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
+                ts = []
+        wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
+        table = read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
+        frame = metric_frame(table.crs, table.x, table.y, name=self.INPUT)
+        xm, ym = frame.forward(table.x, table.y)
+        info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
+             + (f", {len(ts)} dates" if ts else ""))
+        series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
+        p = self.parameterAsDouble
+        res = detect_ada(
+            xm, ym, table.attributes[vel], velocity_std_mm_yr=table.attributes[std] if std else None,
+            series_mm=series, threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
+            n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
+            radius_m=p(parameters, self.RADIUS, context) or None,
+            min_neighbours=self.parameterAsInt(parameters, self.MIN_NEIGHBOURS, context),
+            min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
+            z_max=p(parameters, self.Z_MAX, context),
+            min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
+            progress=SubProgress(progress, 25, 70))
+        del series
+        margin = p(parameters, self.OUTLINE_MARGIN, context) or 0.75 * res.spacing_m
+        k = res.n_ada
+        back = frame.ogr_to_source()
+        wkbs, areas = [], np.zeros(k)
+        lab = res.labels
+        order = np.argsort(lab, kind="stable")
+        starts = np.searchsorted(lab[order], np.arange(k + 1))
+        for i in range(k):
+            if i % 20 == 0:
+                check_canceled(progress)
+                progress.set_progress(70 + 15 * i / max(k, 1))
+            idx = order[starts[i]:starts[i + 1]]
+            g = closing_outline(xm[idx], ym[idx], link_m=res.radius_m, margin_m=margin)
+            areas[i] = g.GetArea()
+            if back is not None:
+                g.Transform(back)
+            wkbs.append(g.ExportToIsoWkb())
+        a = res.attributes
+        fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
+                  "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
+                  "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
+                  "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
+        if height:
+            fields["slope_pts_deg"] = plane_slope_deg(xm, ym, table.attributes[height], lab, k)
+        fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
+                       "qi_class": a["qi_class"], "threshold": np.full(k, res.threshold_mm_yr),
+                       "radius_m": np.full(k, res.radius_m)})
+        if res.mean_series_mm is not None:
+            for j, (_, d) in enumerate(ts):
+                fields[field_name(d)] = res.mean_series_mm[:, j]
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        crs_wkt = _crs_wkt(table.crs)
+        write_vector(out, fields, crs_wkt=crs_wkt, wkb=wkbs, geometry_type=ogr.wkbMultiPolygon)
+        _style_vector(out, context, field_name_="mean_vel", kind="velocity")
+        if k == 0:
+            feedback.pushInfo(self.tr("Zero active deformation areas: no cluster of moving points passed the "
+                                      "threshold and the noise filters (see the counts above)."))
+        else:
+            feedback.pushInfo(f"{k} active deformation areas")
+        results = {self.OUTPUT: out}
+        out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        if out_pts:
+            # flag codes only (a text column would cost ~25 % more time on millions of points); the
+            # style labels them and the help lists them
+            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": lab,
+                       "flag": res.flags.astype(np.int64)}
+            write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=crs_wkt,
+                              progress=SubProgress(progress, 85, 100))
+            _style_vector(out_pts, context, field_name_="flag", kind="class",
+                          categories=[(c, f"{c} {FLAG_NAMES[c]}") for c in sorted(FLAG_NAMES)])
+            results[self.OUTPUT_POINTS] = out_pts
+        return results
+
+
+# ---------------------------------------------------------------- classification
+class AdaClassification(GeohazardAlgorithm):
+    NAME = "adaclassification"
+    DISPLAY_NAME = "Active deformation areas (ADA) classification"
+    GROUP_ID = "ada"
+    HELP = (
+        "Classifies active deformation areas (polygons, e.g. from 'ADA detection') into the likely "
+        "process: landslide, subsidence, sinkhole_collapse, settlement (of structures), "
+        "thermal_dilation, uplift, unclassified, and distorted (visibility gate). Every ADA gets "
+        "ada_class and an explanation of the rule that fired.\n\n"
+        "Rules, first match wins: (1) share of the ADA in layover/shadow (DISTORTION raster, non-zero "
+        "= distorted) >= MAX_DISTORTED_SHARE -> distorted (dropped with DROP_DISTORTED); (2) inside a "
+        "mapped landslide (LANDSLIDES) or mean slope >= SLOPE_GATE degrees (10, the SADA gate; slope "
+        "from the DEM, else the ADA's slope_pts_deg from point heights) -> landslide; (3) seasonal "
+        "amplitude of the ADA's mean time series (DYYYYMMDD fields) >= MIN_SEASONAL mm and >= "
+        "THERMAL_RATIO x |yearly trend| -> thermal_dilation; (4) velocity > 0 -> uplift; (5) velocity "
+        "< 0, area <= SINKHOLE_MAX_AREA m2 and (karst/evaporite geology or |v| >= SINKHOLE_MIN_SPEED) "
+        "-> sinkhole_collapse; (6) velocity < 0, area <= SETTLEMENT_MAX_AREA and urban land use -> "
+        "settlement; (7) velocity < 0 with a known slope below the gate -> subsidence; (8) otherwise "
+        "unclassified.\n\n"
+        "Velocities in mm/yr (LOS, positive toward the satellite). Geology and land use: polygon "
+        "layers with a text class field; the class covering most of the ADA is used, matched against "
+        "KARST_KEYWORDS / URBAN_KEYWORDS (comma separated, case-insensitive).\n"
+        "References: Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Barra A. et al. (2017), "
+        "doi:10.3390/rs9101002."
+    )
+
+    INPUT = "INPUT"
+    VELOCITY_FIELD = "VELOCITY_FIELD"
+    DEM = "DEM"
+    LANDSLIDES = "LANDSLIDES"
+    GEOLOGY = "GEOLOGY"
+    GEOLOGY_FIELD = "GEOLOGY_FIELD"
+    LAND_USE = "LAND_USE"
+    LAND_USE_FIELD = "LAND_USE_FIELD"
+    DISTORTION = "DISTORTION"
+    DROP_DISTORTED = "DROP_DISTORTED"
+    SLOPE_GATE = "SLOPE_GATE"
+    THERMAL_RATIO = "THERMAL_RATIO"
+    MIN_SEASONAL = "MIN_SEASONAL"
+    SINKHOLE_MAX_AREA = "SINKHOLE_MAX_AREA"
+    SINKHOLE_MIN_SPEED = "SINKHOLE_MIN_SPEED"
+    SETTLEMENT_MAX_AREA = "SETTLEMENT_MAX_AREA"
+    MAX_DISTORTED_SHARE = "MAX_DISTORTED_SHARE"
+    KARST_KEYWORDS = "KARST_KEYWORDS"
+    URBAN_KEYWORDS = "URBAN_KEYWORDS"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber
+        poly = [QgsProcessing.TypeVectorPolygon]
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Active deformation areas"), poly))
+        self.addParameter(QgsProcessingParameterField(
+            self.VELOCITY_FIELD, self.tr("Mean velocity field (mm/yr; empty = mean_vel or auto)"),
+            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.LANDSLIDES, self.tr("Landslide inventory"), poly,
+                                                              optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.GEOLOGY, self.tr("Geology"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterField(self.GEOLOGY_FIELD, self.tr("Geology class field"),
+                                                      parentLayerParameterName=self.GEOLOGY, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.LAND_USE, self.tr("Land use"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterField(self.LAND_USE_FIELD, self.tr("Land use class field"),
+                                                      parentLayerParameterName=self.LAND_USE, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.DISTORTION, self.tr("Layover/shadow mask (non-zero = distorted)"), optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.DROP_DISTORTED, self.tr("Drop distorted ADAs"),
+                                                        defaultValue=False))
+        self.addParameter(num(self.SLOPE_GATE, self.tr("Landslide slope gate (degrees)"), num.Double, 10.0,
+                              minValue=0.0, maxValue=90.0))
+        self.addParameter(num(self.THERMAL_RATIO, self.tr("Thermal: seasonal amplitude / yearly trend"), num.Double,
+                              1.0, minValue=0.0))
+        self.addParameter(num(self.MIN_SEASONAL, self.tr("Thermal: minimum seasonal amplitude (mm)"), num.Double,
+                              2.0, minValue=0.0))
+        self.addParameter(num(self.SINKHOLE_MAX_AREA, self.tr("Sinkhole: maximum area (m2)"), num.Double, 20000.0,
+                              minValue=0.0))
+        self.addParameter(num(self.SINKHOLE_MIN_SPEED, self.tr("Sinkhole: minimum |velocity| without karst geology "
+                                                               "(mm/yr)"), num.Double, 10.0, minValue=0.0))
+        self.addParameter(num(self.SETTLEMENT_MAX_AREA, self.tr("Settlement: maximum area (m2)"), num.Double, 50000.0,
+                              minValue=0.0))
+        self.addParameter(num(self.MAX_DISTORTED_SHARE, self.tr("Visibility gate: maximum distorted share"),
+                              num.Double, 0.5, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterString(
+            self.KARST_KEYWORDS, self.tr("Karst/evaporite geology keywords"),
+            defaultValue="karst,gypsum,evaporite,limestone,salt,anhydrite,dolomite,chalk"))
+        self.addParameter(QgsProcessingParameterString(
+            self.URBAN_KEYWORDS, self.tr("Urban land-use keywords"),
+            defaultValue="urban,built,building,residential,industrial,commercial,infrastructure"))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Classified ADAs"),
+                                                            QgsProcessing.TypeVectorPolygon))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        for layer_p, field_p in ((self.GEOLOGY, self.GEOLOGY_FIELD), (self.LAND_USE, self.LAND_USE_FIELD)):
+            if parameters.get(layer_p) and not parameters.get(field_p):
+                return False, f"{field_p}: choose the class field of the {layer_p} layer"
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        if layer is not None and not self.parameterAsString(parameters, self.VELOCITY_FIELD, context):
+            if find_field(layer.fields(), ("mean_vel",) + VELOCITY_CANDIDATES) is None:
+                return False, f"{self.VELOCITY_FIELD}: no mean_vel or velocity field in {layer.name()!r}; choose one"
+        return True, ""
+
+    def _majority_class(self, parameters, layer_p, field_p, geoms, crs_metric, context):
+        if not parameters.get(layer_p):
+            return None
+        src = self.parameterAsSource(parameters, layer_p, context)
+        fname = self.parameterAsString(parameters, field_p, context)
+        if src.fields().lookupField(fname) < 0:
+            raise GeohazardError(f"{field_p}: layer has no field {fname!r}")
+        feats = _to_metric_geometries(src, crs_metric, context)
+        index = QgsSpatialIndex()
+        for i, (_, g) in enumerate(feats):
+            f = QgsFeature(i)
+            f.setGeometry(g)
+            index.addFeature(f)
+        out = []
+        for g in geoms:
+            best, best_area = "", 0.0
+            for j in index.intersects(g.boundingBox()):
+                inter = g.intersection(feats[j][1])
+                a = inter.area() if inter is not None else 0.0
+                if a > best_area:
+                    best, best_area = str(feats[j][0][fname]), a
+            out.append(best)
+        return out
+
+    def _zonal(self, raster_path, name, geoms, crs_metric_wkt, fn):
+        """Per polygon, ``fn(values inside)`` of a raster sampled at pixel centres."""
+        info_ = raster_info(raster_path, name)
+        if info_.srs is None:
+            raise GeohazardError(f"{name}: the raster has no CRS")
+        data = read_band(raster_path, 1, name=name, dtype=np.float64)
+        from pyproj import Transformer
+
+        t = Transformer.from_crs(crs_metric_wkt, info_.crs_wkt, always_xy=True)
+        out = np.full(len(geoms), np.nan)
+        for i, g in enumerate(geoms):
+            rings = [np.column_stack(t.transform(r[:, 0], r[:, 1])) for r in polygon_rings(bytes(g.asWkb()))]
+            if not rings:
+                continue
+            allv = np.vstack(rings)
+            r0, c0 = info_.world_to_pixel(allv[:, 0], allv[:, 1])
+            rr = np.arange(max(int(np.floor(r0.min())), 0), min(int(np.ceil(r0.max())) + 1, info_.height))
+            cc = np.arange(max(int(np.floor(c0.min())), 0), min(int(np.ceil(c0.max())) + 1, info_.width))
+            if rr.size == 0 or cc.size == 0:
+                continue
+            R, C = np.meshgrid(rr, cc, indexing="ij")
+            px, py = info_.pixel_centres(R.ravel(), C.ravel())
+            inside = points_in_polygons(px, py, [rings]) == 0
+            vals = data[R.ravel()[inside], C.ravel()[inside]]
+            if vals.size == 0:  # polygon smaller than a pixel: the pixel under its centre
+                cx, cy = allv.mean(axis=0)
+                r_, c_ = info_.world_to_pixel(cx, cy)
+                if 0 <= r_ < info_.height and 0 <= c_ < info_.width:
+                    vals = np.array([data[int(r_), int(c_)]])
+            out[i] = fn(vals)
+        return out
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
+        vel = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or find_field(
+            source.fields(), ("mean_vel",) + VELOCITY_CANDIDATES)
+        if vel is None or source.fields().lookupField(vel) < 0:
+            raise GeohazardError(f"{self.VELOCITY_FIELD}: no velocity field {vel!r} in the ADA layer")
+        crs_metric = _metric_crs_for_source(source, self.INPUT)
+        feats = _to_metric_geometries(source, crs_metric, context, progress)
+        geoms = [g for _, g in feats]
+        k = len(feats)
+        v = np.array([_num(f[vel]) for f, _ in feats])
+        area = np.array([g.area() for g in geoms])
+        slope = np.full(k, np.nan)
+        if parameters.get(self.DEM):
+            dem = self.raster_path(parameters, self.DEM, context)
+            dem_info = raster_info(dem, self.DEM)
+            if dem_info.srs is None or dem_info.srs.IsGeographic():
+                raise GeohazardError(f"{self.DEM}: the DEM must be in a projected CRS in metres; reproject it first")
+            slope_r, _ = slope_aspect(read_band(dem, 1, name=self.DEM, dtype=np.float64), *dem_info.pixel_size)
+            tmp = _write_tmp_raster(slope_r, dem_info)
+            slope = self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), lambda a: np.nanmean(a) if
+                                np.isfinite(a).any() else np.nan)
+            os.remove(tmp)
+        elif source.fields().lookupField("slope_pts_deg") >= 0:
+            slope = np.array([_num(f["slope_pts_deg"]) for f, _ in feats])
+        in_ls = None
+        if parameters.get(self.LANDSLIDES):
+            ls_src = self.parameterAsSource(parameters, self.LANDSLIDES, context)
+            ls = _to_metric_geometries(ls_src, crs_metric, context)
+            index = QgsSpatialIndex()
+            for i, (_, g) in enumerate(ls):
+                f = QgsFeature(i)
+                f.setGeometry(g)
+                index.addFeature(f)
+            in_ls = np.array([any(g.intersects(ls[j][1]) for j in index.intersects(g.boundingBox())) for g in geoms])
+        dist = None
+        if parameters.get(self.DISTORTION):
+            dpath = self.raster_path(parameters, self.DISTORTION, context)
+            dist = self._zonal(dpath, self.DISTORTION, geoms, crs_metric.toWkt(),
+                               lambda a: float(np.mean(np.nan_to_num(a) != 0)) if a.size else np.nan)
+        trend = amp = None
+        dated = dated_fields(source.fields().names())
+        if len(dated) >= 6 and k:
+            series = np.array([[_num(f[n]) for n, _ in dated] for f, _ in feats])
+            trend, amp = seasonal_fit(series, decimal_years([d for _, d in dated]))
+        geology = self._majority_class(parameters, self.GEOLOGY, self.GEOLOGY_FIELD, geoms, crs_metric, context)
+        land_use = self._majority_class(parameters, self.LAND_USE, self.LAND_USE_FIELD, geoms, crs_metric, context)
+        p = self.parameterAsDouble
+        classes, why = classify_ada(
+            v, area, slope_deg=slope, in_landslide=in_ls, trend_mm_yr=trend, seasonal_amplitude_mm=amp,
+            geology=geology, land_use=land_use, distorted_share=dist,
+            slope_gate_deg=p(parameters, self.SLOPE_GATE, context),
+            thermal_ratio=p(parameters, self.THERMAL_RATIO, context),
+            min_seasonal_mm=p(parameters, self.MIN_SEASONAL, context),
+            sinkhole_max_area_m2=p(parameters, self.SINKHOLE_MAX_AREA, context),
+            sinkhole_min_speed_mm_yr=p(parameters, self.SINKHOLE_MIN_SPEED, context),
+            settlement_max_area_m2=p(parameters, self.SETTLEMENT_MAX_AREA, context),
+            max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
+            karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
+            urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
+        extra = [("ada_class", QVariant.String), ("explanation", QVariant.String), ("mean_slope_deg", QVariant.Double),
+                 ("seasonal_amp_mm", QVariant.Double), ("trend_mm_yr", QVariant.Double),
+                 ("distorted_share", QVariant.Double), ("in_landslide", QVariant.Bool)]
+        fields = _copy_fields(source.fields(), extra)
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
+                                          source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        drop = self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context)
+        counts = {}
+        for i, (f, _) in enumerate(feats):
+            if drop and classes[i] == "distorted":
+                continue
+            counts[classes[i]] = counts.get(classes[i], 0) + 1
+            out = QgsFeature(fields)
+            out.setGeometry(f.geometry())
+            out.setAttributes(list(f.attributes()) + [
+                classes[i], why[i], _py(slope[i]), _py(amp[i]) if amp is not None else None,
+                _py(trend[i]) if trend is not None else None, _py(dist[i]) if dist is not None else None,
+                bool(in_ls[i]) if in_ls is not None else None])
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
+        del sink  # flush and close the file before styling it
+        _style_sink(dest, context, "ada_class", list(CLASSES))
+        return {self.OUTPUT: dest}
+
+
+def _style_sink(dest, context, field, categories):
+    """Category style sidecar for a sink output written to a file (not for memory layers)."""
+    path = str(dest).split("|")[0]
+    if os.path.isfile(path):
+        _style_vector(path, context, field_name_=field, kind="class", categories=categories)
+
+
+def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
+    """GDAL WKT of a QGIS CRS (the EPSG definition itself for EPSG codes, avoiding GDAL warnings)."""
+    auth = crs.authid()
+    if auth.upper().startswith("EPSG:"):
+        srs = osr.SpatialReference()
+        if srs.ImportFromEPSG(int(auth.split(":")[1])) == 0:
+            return srs.ExportToWkt()
+    return crs.toWkt(QgsCoordinateReferenceSystem.WKT1_GDAL)
+
+
+def _num(v):
+    try:
+        return float(v) if v is not None else np.nan
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _write_tmp_raster(array, info_):
+    import tempfile
+
+    from .raster_io import write_raster
+
+    fd, path = tempfile.mkstemp(suffix=".tif")
+    os.close(fd)
+    os.remove(path)
+    write_raster(path, array, info_)
+    return path
+
+
+# ---------------------------------------------------------------- landslide activity
+class LandslideActivity(GeohazardAlgorithm):
+    NAME = "landslideactivity"
+    DISPLAY_NAME = "Landslide activity from moving points"
+    GROUP_ID = "ada"
+    HELP = (
+        "State of activity of mapped landslides from InSAR points, and candidate new landslides.\n\n"
+        "<b>Inventory</b>: landslide polygons. <b>Points</b>: InSAR points with a LOS velocity field "
+        "(mm/yr, positive toward the satellite; auto-detected VEL, mean_velocity ...). Per landslide: "
+        "n_points inside, min_points required (5 below 0.05 km2 growing log-linearly to 20 above 1 km2, "
+        "after the ISBAS Sicily inventory work), n_moving and share_moving (|v| >= THRESHOLD, 0 = 2 std "
+        "of the points' velocities), mean_vlos and max_vlos (largest magnitude, signed), and with a "
+        "<b>DEM</b> (projected, metres) the downslope velocity V_SLOPE = V_LOS / C (C = cosine between "
+        "the LOS and the steepest-descent direction; points with |C| < MIN_SENSITIVITY get none): "
+        "n_vslope, mean_vslope, max_vslope (positive = downhill). The LOS direction comes from the "
+        "points' los_east/los_north/los_up fields (EGMS) or from INCIDENCE and HEADING. "
+        "rep_vel = mean V_SLOPE when at least min_points points have one, else mean V_LOS; state = "
+        "'not enough data' (n_points < min_points), 'active' (|rep_vel| >= THRESHOLD) or 'inactive'.\n\n"
+        "<b>ADAs</b> (optional): active deformation areas outside every inventory polygon are written "
+        "to <b>candidates</b> (possible new landslides).\n"
+        "References: Cigna F. et al. (2013), doi:10.1007/s10346-012-0335-7; Notti D. et al. (2014), "
+        "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009."
+    )
+
+    INVENTORY = "INVENTORY"
+    POINTS = "POINTS"
+    VELOCITY_FIELD = "VELOCITY_FIELD"
+    DEM = "DEM"
+    ADAS = "ADAS"
+    THRESHOLD = "THRESHOLD"
+    MIN_SENSITIVITY = "MIN_SENSITIVITY"
+    INCIDENCE = "INCIDENCE"
+    HEADING = "HEADING"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INVENTORY, self.tr("Landslide inventory"),
+                                                              [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.POINTS, self.tr("InSAR points"),
+                                                              [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterField(
+            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr; empty = auto)"), parentLayerParameterName=self.POINTS,
+            type=QgsProcessingParameterField.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.ADAS, self.tr("Active deformation areas (candidate new landslides)"),
+            [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(num(self.THRESHOLD, self.tr("Stability threshold (mm/yr; 0 = 2 std of the points)"),
+                              num.Double, 0.0, minValue=0.0))
+        self.addParameter(num(self.MIN_SENSITIVITY, self.tr("Minimum |C| for V_SLOPE"), num.Double, 0.3,
+                              minValue=0.01, maxValue=1.0))
+        self.addParameter(num(self.INCIDENCE, self.tr("Incidence (degrees), when points have no LOS fields"),
+                              num.Double, 37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(num(self.HEADING, self.tr("Heading (degrees from north), when points have no LOS fields"),
+                              num.Double, -12.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Landslide activity"),
+                                                            QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.TypeVectorPolygon,
+            optional=True, createByDefault=True))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
+        if layer is not None:
+            try:
+                _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+            except GeohazardError as exc:
+                return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
+        if inv is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
+        layer = _source_layer(self, parameters, self.POINTS, context)
+        vel = _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
+        use_los_fields = len(los_fields) == 3
+        table = read_point_table(self, parameters, self.POINTS, context, [vel] + (los_fields if use_los_fields else []),
+                                 SubProgress(progress, 0, 30))
+        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
+        metric_wkt = crs_metric.toWkt(QgsCoordinateReferenceSystem.WKT2_2019)
+        from pyproj import Transformer
+
+        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019)
+        xm, ym = Transformer.from_crs(src_wkt, metric_wkt, always_xy=True).transform(table.x, table.y)
+        feats = _to_metric_geometries(inv, crs_metric, context, progress)
+        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
+        poly_idx = points_in_polygons(xm, ym, rings)
+        progress.set_progress(50)
+        v = table.attributes[vel]
+        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
+        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
+                          f"points inside {len(feats)} landslides")
+        v_slope = None
+        if parameters.get(self.DEM):
+            dem = self.raster_path(parameters, self.DEM, context)
+            inside = poly_idx >= 0
+            s = np.full(v.size, np.nan)
+            asp = np.full(v.size, np.nan)
+            s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
+            if use_los_fields:
+                e, n, u = (table.attributes[f] for f in los_fields)
+            else:
+                e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                          self.parameterAsDouble(parameters, self.HEADING, context))
+            v_slope, _ = los_to_downslope(v, e, n, u, s, asp,
+                                          min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY,
+                                                                                 context))
+        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
+        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        names = [("area_km2", QVariant.Double), ("n_points", QVariant.Int), ("min_points", QVariant.Int),
+                 ("n_moving", QVariant.Int), ("share_moving", QVariant.Double), ("mean_vlos", QVariant.Double),
+                 ("max_vlos", QVariant.Double), ("n_vslope", QVariant.Int), ("mean_vslope", QVariant.Double),
+                 ("max_vslope", QVariant.Double), ("rep_vel", QVariant.Double), ("rep_source", QVariant.String),
+                 ("state", QVariant.String), ("threshold", QVariant.Double)]
+        fields = _copy_fields(inv.fields(), names)
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        act["area_km2"] = area_km2
+        act["threshold"] = np.full(len(feats), thr)
+        for i, (f, _) in enumerate(feats):
+            out = QgsFeature(fields)
+            out.setGeometry(f.geometry())
+            out.setAttributes(list(f.attributes()) + [_py(act[nm][i]) for nm, _ in names])
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
+        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
+        del sink  # flush and close the file before styling it
+        _style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
+        results = {self.OUTPUT: dest}
+        if parameters.get(self.ADAS):
+            ada_src = self.parameterAsSource(parameters, self.ADAS, context)
+            adas = _to_metric_geometries(ada_src, crs_metric, context)
+            index = QgsSpatialIndex()
+            for i, (_, g) in enumerate(feats):
+                f = QgsFeature(i)
+                f.setGeometry(g)
+                index.addFeature(f)
+            cfields = _copy_fields(ada_src.fields(), [("candidate", QVariant.String)])
+            csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
+                                                ada_src.wkbType(), ada_src.sourceCrs())
+            n_cand = 0
+            for f, g in adas:
+                if any(g.intersects(feats[j][1]) for j in index.intersects(g.boundingBox())):
+                    continue
+                n_cand += 1
+                if csink is not None:
+                    out = QgsFeature(cfields)
+                    out.setGeometry(f.geometry())
+                    out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
+                    csink.addFeature(out, QgsFeatureSink.FastInsert)
+            feedback.pushInfo(f"{n_cand} of {len(adas)} ADAs lie outside every inventory landslide (candidates)")
+            if csink is not None:
+                results[self.OUTPUT_CANDIDATES] = cdest
+        return results
+
+
+# ---------------------------------------------------------------- fault proximity
+class FaultProximity(GeohazardAlgorithm):
+    NAME = "faultproximity"
+    DISPLAY_NAME = "Distance to faults (ADAs, landslides)"
+    GROUP_ID = "ada"
+    HELP = (
+        "Distance from each feature (active deformation areas, landslides, points) to the nearest "
+        "fault line, and the distribution of the features by distance band.\n\n"
+        "<b>Input</b>: any vector layer. <b>Faults</b>: line layer. Distances are computed in metres "
+        "in a projected CRS (the input's when it is projected in metres, else the local UTM zone); "
+        "a feature touching or crossing a fault has distance 0. <b>Bands</b>: increasing upper limits "
+        "in metres, comma separated (default 500,1000,2000,5000; a last open band is added).\n\n"
+        "<b>Output</b>: the input features with dist_fault_m and band (e.g. '0-1000 m'). <b>Chart</b>: a "
+        "PNG bar chart of the share of features per band with the cumulative share; the table is also "
+        "printed in the log and returned (share within each band)."
+    )
+
+    INPUT = "INPUT"
+    FAULTS = "FAULTS"
+    BANDS = "BANDS"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CHART = "OUTPUT_CHART"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, self.tr("ADAs or landslides"),
+                                                              [QgsProcessing.TypeVectorAnyGeometry]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.FAULTS, self.tr("Faults"),
+                                                              [QgsProcessing.TypeVectorLine]))
+        self.addParameter(QgsProcessingParameterString(self.BANDS, self.tr("Distance bands, upper limits (m)"),
+                                                       defaultValue="500,1000,2000,5000"))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Features with fault distance")))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_CHART, self.tr("Chart"),
+                                                                self.tr("PNG files (*.png)")))
+
+    def _bands(self, parameters, context):
+        text = self.parameterAsString(parameters, self.BANDS, context)
+        try:
+            bands = [float(t) for t in text.replace(";", ",").split(",") if t.strip()]
+        except ValueError:
+            raise GeohazardError(f"{self.BANDS}: {text!r} is not a comma-separated list of distances in metres"
+                                 ) from None
+        distance_bands([], bands)  # validates
+        return bands
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            self._bands(parameters, context)
+        except GeohazardError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        bands = self._bands(parameters, context)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        faults = self.parameterAsSource(parameters, self.FAULTS, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
+        if faults is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.FAULTS))
+        crs_metric = _metric_crs_for_source(source, self.INPUT)
+        fl = [g for _, g in _to_metric_geometries(faults, crs_metric, context) if not g.isNull()]
+        if not fl:
+            raise GeohazardError(f"{self.FAULTS}: the fault layer has no geometries")
+        fault_union = QgsGeometry.collectGeometry(fl)
+        feats = _to_metric_geometries(source, crs_metric, context, progress)
+        dist = np.full(len(feats), np.nan)
+        for i, (_, g) in enumerate(feats):
+            if i % 200 == 0:
+                check_canceled(progress)
+                progress.set_progress(80.0 * i / max(len(feats), 1))
+            if not g.isNull():
+                dist[i] = g.distance(fault_union)
+        table = distance_bands(dist, bands)
+        labels = [f"{lo:g}-{hi:g} m" if np.isfinite(hi) else f"> {lo:g} m"
+                  for lo, hi in zip(table["lower_m"], table["upper_m"])]
+        idx = np.searchsorted(np.asarray(bands, float), dist, side="left")
+        fields = _copy_fields(source.fields(), [("dist_fault_m", QVariant.Double), ("band", QVariant.String)])
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
+                                          source.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        for i, (f, _) in enumerate(feats):
+            out = QgsFeature(fields)
+            out.setGeometry(f.geometry())
+            out.setAttributes(list(f.attributes()) + [_py(dist[i]), labels[idx[i]] if np.isfinite(dist[i]) else None])
+            sink.addFeature(out, QgsFeatureSink.FastInsert)
+        for lab, c, s, cs in zip(labels, table["count"], table["share"], table["cumulative_share"]):
+            feedback.pushInfo(f"{lab}: {c} features, {100 * s:.1f}% (cumulative {100 * cs:.1f}%)")
+        chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
+        _fault_chart(chart, labels, table, title=f"{source.sourceName()} vs {faults.sourceName()}")
+        return {self.OUTPUT: dest, self.OUTPUT_CHART: chart,
+                "SHARE_BY_BAND": {lab: float(s) for lab, s in zip(labels, table["share"])}}
+
+
+def _fault_chart(path, labels, table, *, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    pos = np.arange(len(labels))
+    ax.bar(pos, 100 * table["share"], color="#4393c3", label="share in band")
+    ax.plot(pos, 100 * table["cumulative_share"], "o-", color="#b2182b", label="cumulative share")
+    for p_, c in zip(pos, table["count"]):
+        ax.annotate(str(int(c)), (p_, 0), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=8)
+    ax.set_xticks(pos)
+    ax.set_xticklabels(labels, rotation=20)
+    ax.set_ylabel("features (%)")
+    ax.set_xlabel("distance to the nearest fault")
+    ax.set_ylim(0, 105)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise GeohazardError(f"OUTPUT_CHART: folder {folder!r} does not exist")
+    fig.savefig(path)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- EGMS loader
+class LoadEgms(GeohazardAlgorithm):
+    NAME = "loadegms"
+    DISPLAY_NAME = "Load EGMS product (L2a / L2b / L3 CSV)"
+    GROUP_ID = "formats"
+    HELP = (
+        "Opens a European Ground Motion Service (EGMS) point product — L2a Basic, L2b Calibrated or L3 "
+        "Ortho — as a point layer in one step. <b>Input</b>: the CSV as downloaded, plain or zipped "
+        "(the .zip from the EGMS explorer).\n\n"
+        "<b>Output</b>: a GeoPackage point layer in EPSG:3035 (ETRS89-LAEA, the EGMS easting/northing; "
+        "L2a files with latitude/longitude only are written in EPSG:4326) with typed fields: pid (text), "
+        "mp_type/line/pixel (integer), all other attributes real (mean_velocity and mean_velocity_std "
+        "mm/yr, LOS positive toward the satellite; los_east/los_north/los_up unit vector; heights m), "
+        "date_first/date_last (date), and one displacement field per acquisition DYYYYMMDD (mm), the "
+        "name the time-series and ADA tools read.\n"
+        "Reference: EGMS Product Description Document, Copernicus Land Monitoring Service."
+    )
+
+    INPUT = "INPUT"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("EGMS CSV or ZIP file"),
+                                                     fileFilter="EGMS (*.csv *.zip *.CSV *.ZIP)"))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("EGMS points"),
+                                                                  QgsProcessing.TypeVectorPoint))
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        data = read_egms(path)
+        progress.set_progress(40)
+        check_canceled(progress)
+        fields = dict(data.columns)
+        n = len(data)
+        if data.dates:
+            fields["date_first"] = np.array([data.dates[0]] * n, dtype=object)
+            fields["date_last"] = np.array([data.dates[-1]] * n, dtype=object)
+            for j, d in enumerate(data.dates):
+                fields[field_name(d)] = data.displacement_mm[:, j].astype(np.float64)
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(data.epsg)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_points_gpkg(out, data.x, data.y, fields, crs_wkt=srs.ExportToWkt(), layer_name=data.name,
+                          progress=SubProgress(progress, 40, 100))
+        _style_vector(out, context, field_name_="mean_velocity", kind="velocity")
+        feedback.pushInfo(f"{data.level}: {n} points, {len(data.dates)} dates "
+                          f"({data.dates[0] if data.dates else '-'} .. {data.dates[-1] if data.dates else '-'}), "
+                          f"EPSG:{data.epsg}")
+        return {self.OUTPUT: out}
+
+
+ALGORITHMS = [AdaDetection, AdaClassification, LandslideActivity, FaultProximity, LoadEgms]

@@ -1,0 +1,46 @@
+"""ADA IO helpers: fast GeoPackage point writer (types, NULLs, dates) and point WKB parsing."""
+
+import datetime as dt
+
+import numpy as np
+
+
+def test_write_points_gpkg_types_nulls_dates(qgis_app, tmp_path):
+    from osgeo import ogr, osr
+
+    from insar_geohazards.processing_provider.ada_io import write_points_gpkg
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(3035)
+    fields = {"v": np.array([1.5, np.nan, -2.0]), "n": np.array([1, 2, 3]), "ok": np.array([True, False, True]),
+              "name": np.array(["a", None, "c"], dtype=object),
+              "d": np.array([dt.date(2020, 1, 3), None, dt.date(2021, 2, 4)], dtype=object)}
+    path = write_points_gpkg(str(tmp_path / "p.gpkg"), np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0]), fields,
+                             crs_wkt=srs.ExportToWkt())
+    ds = ogr.Open(path)
+    lyr = ds.GetLayer(0)
+    assert lyr.GetSpatialRef().GetAuthorityCode(None) == "3035"
+    defn = lyr.GetLayerDefn()
+    types = [defn.GetFieldDefn(i).GetTypeName() for i in range(defn.GetFieldCount())]
+    assert types == ["Real", "Integer64", "Integer", "String", "Date"]
+    rows = [(f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY(), f.items()) for f in lyr]
+    assert [r[:2] for r in rows] == [(1.0, 4.0), (2.0, 5.0), (3.0, 6.0)]
+    assert rows[1][2]["v"] is None and rows[1][2]["name"] is None and rows[1][2]["d"] is None
+    assert rows[0][2]["d"] == "2020/01/03" and rows[2][2]["n"] == 3
+    assert lyr.TestCapability(ogr.OLCFastSpatialFilter)  # small layers get the R-tree
+
+
+def test_parse_point_wkb_2d_3d_and_fallback(qgis_app):
+    from osgeo import ogr
+
+    from insar_geohazards.processing_provider.ada_io import _parse_point_wkb
+
+    pts = [ogr.CreateGeometryFromWkt(w).ExportToIsoWkb() for w in ("POINT (1 2)", "POINT (3 4)")]
+    arr = np.array([bytes(p) for p in pts], dtype="V21")
+    x, y = _parse_point_wkb(arr)
+    assert x.tolist() == [1.0, 3.0] and y.tolist() == [2.0, 4.0]
+    pz = np.array([bytes(ogr.CreateGeometryFromWkt("POINT Z (5 6 7)").ExportToIsoWkb())], dtype="V29")
+    assert [v.tolist() for v in _parse_point_wkb(pz)] == [[5.0], [6.0]]
+    mixed = np.array([bytes(ogr.CreateGeometryFromWkt("MULTIPOINT ((8 9))").ExportToIsoWkb()), None], dtype=object)
+    x, y = _parse_point_wkb(mixed)
+    assert x[0] == 8.0 and y[0] == 9.0 and np.isnan(x[1])

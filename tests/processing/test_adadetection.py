@@ -1,0 +1,173 @@
+"""geohazard:adadetection — parameters, wrong parameters, synthetic truth, real data, cancel."""
+
+import os
+
+import numpy as np
+import pytest
+from testutils_ada import inside_ellipse, planted_field, read_layer, write_points, write_wkt_layer
+
+NAME = "adadetection"
+
+
+def test_parameters(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    assert ids[:3] == ["INPUT", "VELOCITY_FIELD", "VELOCITY_STD_FIELD"]
+    assert {"THRESHOLD", "N_SIGMA", "RADIUS", "MIN_NEIGHBOURS", "MIN_ACTIVE_FRACTION", "Z_MAX", "MIN_POINTS",
+            "OUTPUT", "OUTPUT_POINTS"} <= set(ids)
+    assert a.parameterDefinition("VELOCITY_FIELD").flags() & a.parameterDefinition("VELOCITY_FIELD").FlagOptional
+    assert a.parameterDefinition("N_SIGMA").defaultValue() == 2.0
+    assert "Barra" in a.shortHelpString() and "mm/yr" in a.shortHelpString()
+    assert a.group() == "Active deformation areas"
+
+
+def test_no_velocity_field_is_a_clear_error_and_no_output(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = write_points(tmp_path / "p.gpkg", [0.0, 10.0], [0.0, 0.0], {"coherence": [0.9, 0.8]})
+    out = tmp_path / "ada.gpkg"
+    with pytest.raises(QgsProcessingException, match="velocity"):
+        run_alg(NAME, {"INPUT": src, "OUTPUT": str(out), "OUTPUT_POINTS": str(tmp_path / "pts.gpkg")})
+    assert not out.exists() and not (tmp_path / "pts.gpkg").exists()
+    poly = write_wkt_layer(tmp_path / "poly.gpkg", ["POLYGON((0 0,1 0,1 1,0 0))"], fields={"VEL": [1.0]})
+    with pytest.raises(QgsProcessingException):
+        run_alg(NAME, {"INPUT": poly, "OUTPUT": str(out)})
+    assert not out.exists()
+
+
+def test_synthetic_geographic_input_recall_precision_and_area(run_alg, tmp_path):
+    """Planted ellipses in UTM 33N, layer written in EPSG:4326: outputs in 4326, outlines in metres."""
+    from osgeo import ogr, osr
+    from pyproj import Transformer
+
+    x, y, v, areas, _ = planted_field(60_000, size_m=10_000, n_areas=8, n_noisy=8, seed=5)
+    x0, y0 = 400_000.0, 4_500_000.0
+    lon, lat = Transformer.from_crs(32633, 4326, always_xy=True).transform(x + x0, y + y0)
+    src = write_points(tmp_path / "pts4326.gpkg", lon, lat, {"mean_velocity": v}, epsg=4326)
+    res = run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "ada.gpkg"),
+                         "OUTPUT_POINTS": str(tmp_path / "flags.gpkg")})
+    ds = ogr.Open(res["OUTPUT"])
+    lyr = ds.GetLayer(0)
+    assert lyr.GetSpatialRef().GetAuthorityCode(None) == "4326"
+    to_utm = osr.CoordinateTransformation(*[_srs(e) for e in (4326, 32633)])
+    polys = []
+    for f in lyr:
+        g = f.GetGeometryRef().Clone()
+        g.Transform(to_utm)
+        polys.append((g, f.GetField("area_m2"), f.GetField("n_points")))
+    assert len(polys) >= 1
+    resolved = [a for a in areas if inside_ellipse(x, y, a).sum() >= 10]
+    matched, tp = set(), 0
+    for g, area_m2, _ in polys:
+        assert g.GetArea() == pytest.approx(area_m2, rel=0.01)
+        overl = [g.Intersection(_ellipse(a, x0, y0)).GetArea() for a in areas]
+        k = int(np.argmax(overl))
+        if overl[k] >= 0.5 * g.GetArea():
+            tp += 1
+            matched.add(k)
+            if inside_ellipse(x, y, areas[k]).sum() >= 30:
+                true_area = np.pi * areas[k][2] * areas[k][3]
+                assert abs(g.GetArea() - true_area) / true_area < 0.3
+    assert tp / len(polys) >= 0.9
+    assert len([a for a in resolved if areas.index(a) in matched]) / len(resolved) >= 0.9
+    pds = ogr.Open(res["OUTPUT_POINTS"])
+    pts = pds.GetLayer(0)
+    assert pts.GetFeatureCount() == x.size
+    names = [pts.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(pts.GetLayerDefn().GetFieldCount())]
+    assert {"src_fid", "ada_id", "flag"} <= set(names)
+    assert os.path.exists(os.path.splitext(res["OUTPUT"])[0] + ".qml")
+
+
+def _srs(epsg):
+    from osgeo import osr
+
+    s = osr.SpatialReference()
+    s.ImportFromEPSG(epsg)
+    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return s
+
+
+def _ellipse(area, x0, y0):
+    from osgeo import ogr
+
+    cx, cy, a, b, th = area[:5]
+    t = np.linspace(0, 2 * np.pi, 200)
+    u, w = a * np.cos(t), b * np.sin(t)
+    px = cx + x0 + u * np.cos(th) - w * np.sin(th)
+    py = cy + y0 + u * np.sin(th) + w * np.cos(th)
+    ring = ", ".join(f"{p} {q}" for p, q in zip(px, py))
+    return ogr.CreateGeometryFromWkt(f"POLYGON(({ring}, {px[0]} {py[0]}))")
+
+
+def test_real_radarsat_boissano(run_alg, tmp_path, data_dir):
+    shp = os.path.join(data_dir, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp")
+    res = run_alg(NAME, {"INPUT": shp, "OUTPUT": str(tmp_path / "ada.gpkg"), "OUTPUT_POINTS": str(tmp_path / "p.gpkg")})
+    feats = read_layer(res["OUTPUT"])
+    assert len(feats) >= 1
+    a = feats[0][1]
+    assert a["n_points"] >= 5 and abs(a["mean_vel"]) >= a["threshold"] * 0.5
+    assert a["slope_pts_deg"] is not None  # HEIGHT field -> slope of the point plane
+    assert any(k.startswith("D2003") for k in a)  # mean time series from the DYYYYMMDD fields
+    from osgeo import ogr
+
+    ds = ogr.Open(res["OUTPUT"])
+    assert "Monte" in ds.GetLayer(0).GetSpatialRef().GetAttrValue("PROJCS")
+    pds = ogr.Open(res["OUTPUT_POINTS"])
+    assert pds.GetLayer(0).GetFeatureCount() == 1372
+
+
+def test_all_stable_is_zero_adas_not_an_error(run_alg, tmp_path):
+    g = np.arange(20) * 10.0
+    xx, yy = np.meshgrid(g, g)
+    src = write_points(tmp_path / "s.gpkg", xx.ravel(), yy.ravel(), {"VEL": np.zeros(400)})
+    res = run_alg(NAME, {"INPUT": src, "THRESHOLD": 2.0, "OUTPUT": str(tmp_path / "ada.gpkg")})
+    assert read_layer(res["OUTPUT"]) == []
+
+
+def test_cancel_leaves_no_output(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    x, y, v, _, _ = planted_field(5000, size_m=3000, n_areas=2, n_noisy=1, seed=1)
+    src = write_points(tmp_path / "p.gpkg", x, y, {"VEL": v})
+    fb = QgsProcessingFeedback()
+    fb.cancel()
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "ada.gpkg")}, feedback=fb)
+    assert not (tmp_path / "ada.gpkg").exists()
+
+
+def test_memory_layer_and_selection_use_the_feature_path(run_alg, tmp_path):
+    """Non-file providers and 'selected features only' are read through QGIS features."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    g = np.arange(20) * 10.0
+    xx, yy = np.meshgrid(g, g)
+    v = np.where((xx < 100) & (yy < 100), -8.0, 0.0).ravel()
+    layer = QgsVectorLayer("Point?crs=EPSG:32633&field=velocity:double", "mem", "memory")
+    feats = []
+    for px, py, pv in zip(xx.ravel(), yy.ravel(), v):
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(px, py)))
+        f.setAttributes([float(pv)])
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    res = run_alg(NAME, {"INPUT": layer, "THRESHOLD": 2.0, "OUTPUT": str(tmp_path / "a.gpkg")})
+    out = read_layer(res["OUTPUT"])
+    assert len(out) == 1 and out[0][1]["n_points"] == 100 and out[0][1]["mean_vel"] == -8.0
+    # a file layer with a subset string: only the stable points pass the subset
+    src = write_points(tmp_path / "s.gpkg", xx.ravel(), yy.ravel(), {"VEL": v})
+    sub = QgsVectorLayer(src, "sub", "ogr")
+    assert sub.setSubsetString('"VEL" > -1')
+    res = run_alg(NAME, {"INPUT": sub, "THRESHOLD": 2.0, "OUTPUT": str(tmp_path / "b.gpkg"),
+                         "OUTPUT_POINTS": str(tmp_path / "bp.gpkg")})
+    assert read_layer(res["OUTPUT"]) == []
+    assert len(read_layer(res["OUTPUT_POINTS"])) == 300
+
+
+def test_empty_layer_is_a_clear_error(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = write_points(tmp_path / "empty.gpkg", [], [], {"VEL": []})
+    with pytest.raises(QgsProcessingException, match="no point features"):
+        run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "a.gpkg")})
+    assert not (tmp_path / "a.gpkg").exists()
