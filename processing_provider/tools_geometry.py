@@ -686,7 +686,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.CELL_SIZE, self.tr("Cell size for points (metres)"), num, defaultValue=100.0, minValue=0.01))
         self.addParameter(QgsProcessingParameterCrs(
-            self.GRID_CRS, self.tr("Grid CRS for points (projected)"), defaultValue="EPSG:3035"))
+            self.GRID_CRS, self.tr("Grid CRS for points (projected; default EPSG:3035 as EGMS L3)"),
+            defaultValue="EPSG:3035", optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.NORTH_VELOCITY, self.tr("North velocity assumed (mm/yr; 0 = neglected)"), num, defaultValue=0.0))
         self.addParameter(QgsProcessingParameterEnum(self.WEIGHTING, self.tr("Weighting"), options=self.WEIGHTINGS,
@@ -739,7 +740,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
             except (GeohazardError, QgsProcessingException) as exc:
                 return False, str(exc)
         else:
-            crs = self.parameterAsCrs(parameters, self.GRID_CRS, context)
+            crs = self._grid_crs(parameters, context)
             if not crs.isValid() or crs.isGeographic():
                 return False, f"GRID_CRS must be a projected CRS in metres, got {crs.authid() or 'none'}"
         if (parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS)) and \
@@ -791,8 +792,12 @@ class AscDescDecomposition(GeohazardAlgorithm):
         return out
 
     # ------------------------------------------------------------------ points
-    def _points(self, parameters, context, progress, opts):
+    def _grid_crs(self, parameters, context):
         crs = self.parameterAsCrs(parameters, self.GRID_CRS, context)
+        return crs if crs.isValid() else QgsCoordinateReferenceSystem("EPSG:3035")
+
+    def _points(self, parameters, context, progress, opts):
+        crs = self._grid_crs(parameters, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context)
         sfield = self.parameterAsString(parameters, self.STD_FIELD, context)
         data = []

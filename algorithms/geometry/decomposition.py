@@ -439,7 +439,11 @@ def decompose_point_sets(data, grid, *, north=0.0, weighted=False, max_condition
     -------
     out : dict of ndarray
         ``east``, ``up``, ``sigma_east``, ``sigma_up``, ``count``, ``condition`` on the
-        grid, plus ``east_ts``/``up_ts`` (n_dates, rows, cols) with ``ts``.
+        grid, plus ``east_ts``/``up_ts`` (n_dates, rows, cols) with ``ts``. With ``ts``
+        ``east``/``up`` are the velocities fitted to the decomposed series (linear +
+        annual, as EGMS L3) and the velocity-level solution is kept as
+        ``east_from_velocity``/``up_from_velocity``; sigmas are those of the
+        velocity-level solution.
     dates : list of datetime.date
         Common dates (empty without ``ts``).
     """
@@ -473,6 +477,10 @@ def decompose_point_sets(data, grid, *, north=0.0, weighted=False, max_condition
         r2 = acc_ts.solve(min_geometries=2, max_condition=max_condition)
         out["east_ts"] = r2["east"].reshape((len(dates),) + shape)
         out["up_ts"] = r2["up"].reshape((len(dates),) + shape)
+        # EGMS L3: the velocities are fitted to the decomposed series
+        out["east_from_velocity"], out["up_from_velocity"] = out["east"], out["up"]
+        out["east"] = velocity_from_series(out["east_ts"], dates)
+        out["up"] = velocity_from_series(out["up_ts"], dates)
     if progress is not None:
         progress.set_progress(100.0)
     return out, dates

@@ -8,7 +8,7 @@ from testutils_geometry import plane, ridge
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError, OperationCanceled
-from insar_geohazards.algorithms.geometry import distortion as D
+from insar_geohazards.algorithms.geometry import distortion as dist
 from insar_geohazards.algorithms.geometry.terrain import (
     geographic_pixel_size_m,
     slope_aspect,
@@ -21,19 +21,19 @@ THETA = 35.0
 def classes_of_plane(slope, aspect, heading=0.0, theta=THETA):
     dem = plane(slope, aspect, n=12)
     s, a = slope_aspect(dem, 10.0, 10.0)
-    lay, sha = D.scan_layover_shadow(dem, theta, heading_deg=heading, dx_m=10.0, dy_m=10.0)
-    cls, ri = D.classify_distortion(s, a, theta, heading, layover=lay, shadow=sha)
+    lay, sha = dist.scan_layover_shadow(dem, theta, heading_deg=heading, dx_m=10.0, dy_m=10.0)
+    cls, ri = dist.classify_distortion(s, a, theta, heading, layover=lay, shadow=sha)
     return cls[2:-2, 2:-2], ri[2:-2, 2:-2]
 
 
 @pytest.mark.parametrize("slope, aspect, expected, r_expected", [
     # heading 0, right-looking: the sensor looks east, slopes facing west (aspect 270) face it
-    (40.0, 270.0, D.ACTIVE_LAYOVER, math.sin(math.radians(THETA - 40.0))),
-    (20.0, 270.0, D.STRONG_FORESHORTENING, math.sin(math.radians(THETA - 20.0))),   # ratio 0.45
-    (8.0, 270.0, D.MODERATE_FORESHORTENING, math.sin(math.radians(THETA - 8.0))),   # ratio 0.79
-    (30.0, 0.0, D.GOOD_VISIBILITY, math.sin(math.radians(THETA))),                  # facing north: alpha = 0
-    (10.0, 90.0, D.GOOD_VISIBILITY, math.sin(math.radians(THETA + 10.0))),
-    (60.0, 90.0, D.ACTIVE_SHADOW, np.nan),                                          # steeper than 90 - 35
+    (40.0, 270.0, dist.ACTIVE_LAYOVER, math.sin(math.radians(THETA - 40.0))),
+    (20.0, 270.0, dist.STRONG_FORESHORTENING, math.sin(math.radians(THETA - 20.0))),   # ratio 0.45
+    (8.0, 270.0, dist.MODERATE_FORESHORTENING, math.sin(math.radians(THETA - 8.0))),   # ratio 0.79
+    (30.0, 0.0, dist.GOOD_VISIBILITY, math.sin(math.radians(THETA))),                  # facing north: alpha = 0
+    (10.0, 90.0, dist.GOOD_VISIBILITY, math.sin(math.radians(THETA + 10.0))),
+    (60.0, 90.0, dist.ACTIVE_SHADOW, np.nan),                                          # steeper than 90 - 35
 ])
 def test_planar_slopes_give_known_class_and_r_index(slope, aspect, expected, r_expected):
     cls, ri = classes_of_plane(slope, aspect)
@@ -51,24 +51,25 @@ def test_r_index_exact_and_notti_forms():
     d = math.radians(asp - az_sat)
     exact = math.sin(math.radians(THETA) - math.atan(math.tan(math.radians(s)) * math.cos(d)))
     notti = math.sin(math.radians(THETA - s * math.cos(d)))
-    assert D.r_index(s, asp, THETA, heading) == pytest.approx(exact, abs=1e-12)
-    assert D.r_index(s, asp, THETA, heading, method="notti") == pytest.approx(notti, abs=1e-12)
+    assert dist.r_index(s, asp, THETA, heading) == pytest.approx(exact, abs=1e-12)
+    assert dist.r_index(s, asp, THETA, heading, method="notti") == pytest.approx(notti, abs=1e-12)
 
 
 def test_visibility_classes_of_planes():
     # east-facing 30 deg slope, sensor looking east: C = -(sin35 cos30 + cos35 sin30)
-    cls, c = D.classify_visibility(30.0, 90.0, THETA, 0.0)
-    assert cls == D.VIS_SENSITIVITY
+    cls, c = dist.classify_visibility(30.0, 90.0, THETA, 0.0)
+    assert cls == dist.VIS_SENSITIVITY
     assert c == pytest.approx(-math.sin(math.radians(THETA + 30.0)), abs=1e-12)
-    cls, c = D.classify_visibility(10.0, 0.0, THETA, 0.0)  # north-facing: C = -cos35 sin10
-    assert cls == D.VIS_LOW_SENSITIVITY and c == pytest.approx(-math.cos(math.radians(THETA)) * math.sin(0.1745329), 1e-6)
-    cls, c = D.classify_visibility(2.0, 0.0, THETA, 0.0)
-    assert cls == D.VIS_FLAT and c == pytest.approx(math.cos(math.radians(THETA)))
-    assert D.classify_visibility(50.0, 270.0, THETA, 0.0)[0] == D.VIS_LAYOVER
-    assert D.classify_visibility(60.0, 90.0, THETA, 0.0)[0] == D.VIS_SHADOW
+    cls, c = dist.classify_visibility(10.0, 0.0, THETA, 0.0)  # north-facing: C = -cos35 sin10
+    assert cls == dist.VIS_LOW_SENSITIVITY
+    assert c == pytest.approx(-math.cos(math.radians(THETA)) * math.sin(math.radians(10.0)), abs=1e-12)
+    cls, c = dist.classify_visibility(2.0, 0.0, THETA, 0.0)
+    assert cls == dist.VIS_FLAT and c == pytest.approx(math.cos(math.radians(THETA)))
+    assert dist.classify_visibility(50.0, 270.0, THETA, 0.0)[0] == dist.VIS_LAYOVER
+    assert dist.classify_visibility(60.0, 90.0, THETA, 0.0)[0] == dist.VIS_SHADOW
     # back slope at 50 deg: local incidence 85 deg (grazing), not yet shadow (55)
-    assert D.local_incidence_deg(50.0, 90.0, THETA, 0.0) == pytest.approx(85.0)
-    assert D.classify_visibility(50.0, 90.0, THETA, 0.0)[0] == D.VIS_PARALLEL
+    assert dist.local_incidence_deg(50.0, 90.0, THETA, 0.0) == pytest.approx(85.0)
+    assert dist.classify_visibility(50.0, 90.0, THETA, 0.0)[0] == dist.VIS_PARALLEL
 
 
 def _ridge_case(look_az, n_rows, n_cols, dx, heading):
@@ -84,10 +85,10 @@ def test_ridge_passive_layover_and_shadow_where_geometry_says(heading, block_row
     dx = 2.0
     dem, p, crest, height, front, back = _ridge_case(look_az, 200, 330, dx, heading)
     if look_az > 180:  # the ridge coordinate grows toward the sensor looking west: mirror it
-        dem, p = ridge(200, 330, dx, look_azimuth_deg=look_az, crest_m=crest - 660.0 * abs(math.sin(math.radians(look_az))),
-                       height_m=height, front_deg=front, back_deg=back)
         crest = crest - 660.0 * abs(math.sin(math.radians(look_az)))
-    lay, sha = D.scan_layover_shadow(dem, THETA, heading_deg=heading, dx_m=dx, dy_m=dx, block_rows=block_rows)
+        dem, p = ridge(200, 330, dx, look_azimuth_deg=look_az, crest_m=crest, height_m=height, front_deg=front,
+                       back_deg=back)
+    lay, sha = dist.scan_layover_shadow(dem, THETA, heading_deg=heading, dx_m=dx, dy_m=dx, block_rows=block_rows)
     t = math.radians(THETA)
     # analytic: passive layover on the flat ground in front from crest - H cot(theta) to the front foot,
     # shadow from the crest to crest + H tan(theta)
@@ -104,24 +105,24 @@ def test_ridge_passive_layover_and_shadow_where_geometry_says(heading, block_row
     assert not np.any(si[(pi > shadow_end + tol) | (pi < crest - tol)])
     # and the classes split active from passive at the foot of each face
     s, a = slope_aspect(dem, dx, dx)
-    cls, _ = D.classify_distortion(s, a, THETA, heading, layover=lay, shadow=sha)
+    cls, _ = dist.classify_distortion(s, a, THETA, heading, layover=lay, shadow=sha)
     ci = cls[interior]
-    assert np.all(ci[(pi > lay_start + tol) & (pi < foot - tol)] == D.PASSIVE_LAYOVER)
-    assert np.all(ci[(pi > foot + tol) & (pi < crest - tol)] == D.ACTIVE_LAYOVER)
+    assert np.all(ci[(pi > lay_start + tol) & (pi < foot - tol)] == dist.PASSIVE_LAYOVER)
+    assert np.all(ci[(pi > foot + tol) & (pi < crest - tol)] == dist.ACTIVE_LAYOVER)
     back_foot = crest + height / math.tan(math.radians(back))
-    assert np.all(ci[(pi > crest + tol) & (pi < back_foot - tol)] == D.ACTIVE_SHADOW)
-    assert np.all(ci[(pi > back_foot + tol) & (pi < shadow_end - tol)] == D.PASSIVE_SHADOW)
-    assert np.all(ci[(pi > shadow_end + tol) & (pi < 600)] == D.GOOD_VISIBILITY)
+    assert np.all(ci[(pi > crest + tol) & (pi < back_foot - tol)] == dist.ACTIVE_SHADOW)
+    assert np.all(ci[(pi > back_foot + tol) & (pi < shadow_end - tol)] == dist.PASSIVE_SHADOW)
+    assert np.all(ci[(pi > shadow_end + tol) & (pi < 600)] == dist.GOOD_VISIBILITY)
 
 
 def test_block_size_does_not_change_the_scan():
     rng = np.random.default_rng(3)
     dem = np.cumsum(np.cumsum(rng.normal(size=(90, 120)), 0), 1) * 0.8
     dem[40:43, 50:60] = np.nan
-    ref = D.scan_layover_shadow(dem, 30.0, heading_deg=-12.0, dx_m=10.0, dy_m=10.0, block_rows=1000)
+    ref = dist.scan_layover_shadow(dem, 30.0, heading_deg=-12.0, dx_m=10.0, dy_m=10.0, block_rows=1000)
     assert ref[0].any() and ref[1].any()
     for b in (1, 5, 33):
-        got = D.scan_layover_shadow(dem, 30.0, heading_deg=-12.0, dx_m=10.0, dy_m=10.0, block_rows=b)
+        got = dist.scan_layover_shadow(dem, 30.0, heading_deg=-12.0, dx_m=10.0, dy_m=10.0, block_rows=b)
         np.testing.assert_array_equal(got[0], ref[0])
         np.testing.assert_array_equal(got[1], ref[1])
 
@@ -132,10 +133,10 @@ def test_numba_kernel_matches_python():
     dem = np.cumsum(np.cumsum(rng.normal(size=(40, 50)), 0), 1)
     inc = np.full(dem.shape, 33.0)
     out = []
-    for kernel in (D._scan_block_kernel, D._scan_block_kernel.py_func):
+    for kernel in (dist._scan_block_kernel, dist._scan_block_kernel.py_func):
         flags = []
         for forward in (False, True):
-            sc = D.RangeScanner(40, 50, heading_deg=190.0, dx_m=10.0, dy_m=10.0, forward=forward)
+            sc = dist.RangeScanner(40, 50, heading_deg=190.0, dx_m=10.0, dy_m=10.0, forward=forward)
             f = np.zeros(dem.shape, np.uint8)
             for r0, r1 in sc.block_order([(0, 15), (15, 30), (30, 40)]):
                 f[r0:r1] = sc.scan_block(dem[r0:r1], inc[r0:r1], 10.0, r0, kernel=kernel)
@@ -170,18 +171,18 @@ def test_distortion_map_blocks_match_whole_array_and_cancel():
         for k, v in arrays.items():
             got.setdefault((gi, k), np.zeros(dem.shape, v.dtype))[r0:r1] = v
 
-    geos = [D.AcquisitionGeometry(heading_deg=0.0, incidence_deg=THETA),
-            D.AcquisitionGeometry(heading_deg=180.0, incidence_deg=THETA)]
-    tables = D.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos,
+    geos = [dist.AcquisitionGeometry(heading_deg=0.0, incidence_deg=THETA),
+            dist.AcquisitionGeometry(heading_deg=180.0, incidence_deg=THETA)]
+    tables = dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos,
                               dx_rows_m=2.0, dy_m=2.0, block_rows=9)
-    lay, sha = D.scan_layover_shadow(dem, THETA, heading_deg=0.0, dx_m=2.0, dy_m=2.0)
+    lay, sha = dist.scan_layover_shadow(dem, THETA, heading_deg=0.0, dx_m=2.0, dy_m=2.0)
     s, a = slope_aspect(dem, 2.0, 2.0)
-    cls, ri = D.classify_distortion(s, a, THETA, 0.0, layover=lay, shadow=sha)
+    cls, ri = dist.classify_distortion(s, a, THETA, 0.0, layover=lay, shadow=sha)
     np.testing.assert_array_equal(got[(0, "classes")][1:-1], cls[1:-1])
     best = got[(-1, "best")]
     # seen from the east (heading 180, looking west) the west face is the back face: best of both
     # is never worse than either
-    rank = np.vectorize(lambda k: D.DISTORTION_RANK.get(int(k), -1))
+    rank = np.vectorize(lambda k: dist.DISTORTION_RANK.get(int(k), -1))
     assert np.all(rank(best) >= rank(got[(0, "classes")]))
     assert np.all(rank(best) >= rank(got[(1, "classes")]))
     shares = {r["name"]: r["share_pct"] for r in tables[0]["distortion"]}
@@ -196,16 +197,16 @@ def test_distortion_map_blocks_match_whole_array_and_cancel():
             return True
 
     with pytest.raises(OperationCanceled):
-        D.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos[:1],
+        dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos[:1],
                          dx_rows_m=2.0, dy_m=2.0, progress=Cancel())
 
 
 def test_bad_geometry_is_explained():
     with pytest.raises(GeohazardError, match="between 0 and 90"):
-        D.r_index(10.0, 90.0, 95.0, 0.0)
+        dist.r_index(10.0, 90.0, 95.0, 0.0)
     with pytest.raises(GeohazardError, match="heading_deg"):
-        D.plan_range_scan(10, 10, heading_deg=500.0, dx_m=1, dy_m=1)
+        dist.plan_range_scan(10, 10, heading_deg=500.0, dx_m=1, dy_m=1)
     with pytest.raises(GeohazardError, match="north-south"):
-        D.plan_range_scan(10, 10, heading_deg=90.0, dx_m=1, dy_m=1)
+        dist.plan_range_scan(10, 10, heading_deg=90.0, dx_m=1, dy_m=1)
     with pytest.raises(GeohazardError, match="strong_ratio"):
-        D.classify_distortion(10.0, 0.0, 30.0, 0.0, strong_ratio=0.9, moderate_ratio=0.5)
+        dist.classify_distortion(10.0, 0.0, 30.0, 0.0, strong_ratio=0.9, moderate_ratio=0.5)
