@@ -579,6 +579,139 @@ def combine_best_geometry(classes_a, classes_b):
     return best, source
 
 
+# --------------------------------------------------------------------------- fused block kernel
+@njit(cache=True, parallel=True)
+def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, strong_ratio, moderate_ratio,
+                           flat_slope_deg, min_sensitivity, grazing_deg, cls, rindex, vis, sens):
+    """Horn slope/aspect, distortion class, R-index, visibility and sensitivity in one pass.
+
+    ``dem`` has one halo row above and below the ``cls`` rows (NaN where the grid ends);
+    the maths is that of :func:`classify_distortion` and :func:`classify_visibility`
+    written with the terrain gradient ``g = (dz/dx, dz/dy_north)`` instead of angles:
+    ``tan(alpha) = -(g_x sin(az_sat) + g_y cos(az_sat))``, downslope vector
+    ``(-g_x, -g_y, -|g|^2) / (|g| sqrt(1 + |g|^2))``, normal ``(-g_x, -g_y, 1) / sqrt(1 + |g|^2)``.
+    """
+    nrow, ncol = cls.shape
+    phi = math.radians(phi_deg)
+    sphi, cphi = math.sin(phi), math.cos(phi)
+    az_sat = phi + math.pi
+    ssat, csat = math.sin(az_sat), math.cos(az_sat)
+    tan_flat = math.tan(math.radians(flat_slope_deg))
+    cos_graze = math.cos(math.radians(grazing_deg))
+    for r in prange(nrow):
+        dx = dx_rows[r]
+        for c in range(ncol):
+            cls[r, c] = 0
+            vis[r, c] = 0
+            rindex[r, c] = np.nan
+            sens[r, c] = np.nan
+            if c == 0 or c == ncol - 1:
+                continue
+            a = dem[r, c - 1]
+            b = dem[r, c]
+            cc = dem[r, c + 1]
+            d = dem[r + 1, c - 1]
+            f = dem[r + 1, c + 1]
+            g = dem[r + 2, c - 1]
+            h = dem[r + 2, c]
+            i = dem[r + 2, c + 1]
+            th = inc_deg[r, c]
+            if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(cc) and np.isfinite(d) and np.isfinite(f)
+                    and np.isfinite(g) and np.isfinite(h) and np.isfinite(i) and np.isfinite(th)
+                    and np.isfinite(dem[r + 1, c])):
+                continue
+            gx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+            gy = ((a + 2 * b + cc) - (g + 2 * h + i)) / (8.0 * dy_m)
+            g2 = gx * gx + gy * gy
+            gm = math.sqrt(g2)
+            t = math.radians(th)
+            st, ct = math.sin(t), math.cos(t)
+            alpha_exact = math.atan(-(gx * ssat + gy * csat))
+            alpha = alpha_exact
+            if notti and gm > 0.0:
+                alpha = math.atan(gm) * (-(gx * ssat + gy * csat) / gm)
+            rr = math.sin(t - alpha)
+            ratio = rr / st
+            k = 7
+            if ratio < moderate_ratio:
+                k = 6
+            if ratio < strong_ratio:
+                k = 5
+            act_lay = alpha > t
+            act_sha = alpha < t - 0.5 * math.pi
+            fl = flags[r, c]
+            lay = (fl & 1) != 0
+            sha = (fl & 2) != 0
+            if lay and not act_lay:
+                k = 2
+            if act_lay:
+                k = 1
+            if sha and not act_sha:
+                k = 4
+            if act_sha:
+                k = 3
+            cls[r, c] = k
+            rindex[r, c] = np.nan if act_sha else rr
+            # visibility
+            le, ln, lu = -st * sphi, -st * cphi, ct
+            norm = math.sqrt(1.0 + g2)
+            if gm > 0.0:
+                cs = (-(le * gx) - ln * gy - lu * g2) / (gm * norm)
+            else:
+                cs = ln  # aspect undefined: the flat class takes over below
+            cos_loc = (-le * gx - ln * gy + lu) / norm
+            v = 5
+            if abs(cs) < min_sensitivity:
+                v = 4
+            is_flat = gm < tan_flat
+            if is_flat:
+                v = 6
+            if cos_loc <= cos_graze:
+                v = 3
+            if lay or alpha_exact > t:
+                v = 2
+            if sha or alpha_exact < t - 0.5 * math.pi:
+                v = 1
+            vis[r, c] = v
+            sens[r, c] = ct if is_flat else cs
+
+
+def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, heading_deg: float,
+                   look: str = "right", method: str = "exact", strong_ratio: float = 0.5,
+                   moderate_ratio: float = 0.8, flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3,
+                   grazing_deg: float = 80.0, kernel=None):
+    """Fused per-block classification (same results as the numpy functions, one pass, parallel).
+
+    Parameters
+    ----------
+    dem_halo : ndarray, shape (rows + 2, cols)
+        Heights with one row above and below the block (NaN rows at the grid edges).
+    dx_rows_m : ndarray (rows,)
+        Metric pixel width of the block rows; ``dy_m`` the pixel height.
+    incidence_deg : ndarray (rows, cols)
+    flags : ndarray of uint8 (rows, cols)
+        Scan flags (:data:`FLAG_LAYOVER`, :data:`FLAG_SHADOW`).
+
+    Returns
+    -------
+    classes, rindex, visibility, sensitivity : ndarray, shape (rows, cols)
+        As :func:`classify_distortion` and :func:`classify_visibility`.
+    """
+    z = np.ascontiguousarray(dem_halo, dtype=np.float64)
+    rows, cols = z.shape[0] - 2, z.shape[1]
+    cls = np.zeros((rows, cols), np.uint8)
+    vis = np.zeros((rows, cols), np.uint8)
+    ri = np.empty((rows, cols))
+    sens = np.empty((rows, cols))
+    inc = np.ascontiguousarray(np.broadcast_to(np.asarray(incidence_deg, np.float64), (rows, cols)))
+    dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
+    fn = kernel or _classify_block_kernel
+    fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8),
+       float(look_azimuth_deg(heading_deg, look=look)), method == "notti", float(strong_ratio),
+       float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity), float(grazing_deg), cls, ri, vis, sens)
+    return cls, ri, vis, sens
+
+
 # --------------------------------------------------------------------------- block driver
 @dataclass
 class AcquisitionGeometry:
@@ -630,10 +763,14 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     import tempfile
 
     from ..progress import SubProgress, check_canceled
-    from .terrain import slope_aspect_metric
 
     if not geometries:
         raise GeohazardError("at least one acquisition geometry is needed")
+    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
+        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
+                             f"moderate_ratio={moderate_ratio!r}")
+    if not 0.0 < min_sensitivity <= 1.0:
+        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
     if block_rows < 3:
         raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
     dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
@@ -668,19 +805,14 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 check_canceled(progress)
                 sub.set_progress(100.0 * i / len(blocks))
                 q0, q1 = max(0, r0 - 1), min(n_rows, r1 + 1)
-                dem = np.asarray(read_dem(q0, q1), dtype=np.float64)
+                dem = np.full((r1 - r0 + 2, n_cols), np.nan)
+                dem[q0 - r0 + 1: q1 - r0 + 1] = read_dem(q0, q1)
                 inc = geo.incidence(r0, r1, n_cols)
-                core = slice(r0 - q0, r0 - q0 + (r1 - r0))
-                f = fwd.scan_block(dem[core], inc, dx_rows[r0:r1], r0) | flags[r0:r1]
-                slope, aspect = slope_aspect_metric(dem, dx_rows[q0:q1], dy_m)
-                slope, aspect = slope[core], aspect[core]
-                lay, sha = (f & FLAG_LAYOVER) > 0, (f & FLAG_SHADOW) > 0
-                cls, ri = classify_distortion(slope, aspect, inc, geo.heading_deg, layover=lay, shadow=sha,
-                                              look=geo.look, strong_ratio=strong_ratio,
-                                              moderate_ratio=moderate_ratio, method=method)
-                vis, sens = classify_visibility(slope, aspect, inc, geo.heading_deg, layover=lay, shadow=sha,
-                                                look=geo.look, flat_slope_deg=flat_slope_deg,
-                                                min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
+                f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags[r0:r1]
+                cls, ri, vis, sens = classify_block(
+                    dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading_deg, look=geo.look, method=method,
+                    strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
+                    min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
                 write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
                 pix_area = np.broadcast_to((dx_rows[r0:r1] * dy_m)[:, None], cls.shape)
                 counts_d += np.bincount(cls.ravel(), minlength=256)

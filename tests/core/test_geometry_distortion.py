@@ -210,3 +210,28 @@ def test_bad_geometry_is_explained():
         dist.plan_range_scan(10, 10, heading_deg=90.0, dx_m=1, dy_m=1)
     with pytest.raises(GeohazardError, match="strong_ratio"):
         dist.classify_distortion(10.0, 0.0, 30.0, 0.0, strong_ratio=0.9, moderate_ratio=0.5)
+
+
+@pytest.mark.parametrize("heading, method", [(-12.0, "exact"), (192.0, "exact"), (-8.0, "notti")])
+def test_fused_block_kernel_matches_the_numpy_reference(heading, method):
+    rng = np.random.default_rng(5)
+    dem = np.cumsum(np.cumsum(rng.normal(size=(50, 60)), 0), 1) * 3.0
+    inc = np.linspace(30.0, 44.0, 60)[None, :] * np.ones((50, 1))
+    dx_rows = np.linspace(18.0, 22.0, 50)
+    lay, sha = dist.scan_layover_shadow(dem, inc, heading_deg=heading, dx_m=dx_rows, dy_m=20.0)
+    flags = (lay * dist.FLAG_LAYOVER + sha * dist.FLAG_SHADOW).astype(np.uint8)
+    s, a = slope_aspect_metric(dem, dx_rows, 20.0)
+    cls_ref, ri_ref = dist.classify_distortion(s, a, inc, heading, layover=lay, shadow=sha, method=method)
+    vis_ref, sens_ref = dist.classify_visibility(s, a, inc, heading, layover=lay, shadow=sha)
+    halo = np.full((52, 60), np.nan)
+    halo[1:-1] = dem
+    kernels = [None] + ([dist._classify_block_kernel.py_func] if HAVE_NUMBA else [])
+    for kernel in kernels:
+        cls, ri, vis, sens = dist.classify_block(halo, dx_rows, 20.0, inc, flags, heading_deg=heading, method=method,
+                                                 kernel=kernel)
+        inner = (slice(1, -1), slice(1, -1))
+        np.testing.assert_array_equal(cls[inner], cls_ref[inner])
+        np.testing.assert_array_equal(vis[inner], vis_ref[inner])
+        np.testing.assert_allclose(ri[inner], ri_ref[inner], atol=1e-10)
+        np.testing.assert_allclose(sens[inner], sens_ref[inner], atol=1e-10)
+        assert len(np.unique(cls[inner])) >= 4
