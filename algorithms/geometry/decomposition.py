@@ -165,9 +165,9 @@ class EastUpAccumulator:
             ok_geom &= np.isfinite(s2)
         if np.any(ok_geom):
             c = cells[ok_geom]
-            np.add.at(self.gee, c, e[ok_geom] ** 2)
-            np.add.at(self.geu, c, e[ok_geom] * u[ok_geom])
-            np.add.at(self.guu, c, u[ok_geom] ** 2)
+            self.gee += np.bincount(c, weights=e[ok_geom] ** 2, minlength=self.n_cells)
+            self.geu += np.bincount(c, weights=e[ok_geom] * u[ok_geom], minlength=self.n_cells)
+            self.guu += np.bincount(c, weights=u[ok_geom] ** 2, minlength=self.n_cells)
         bit = 1 << int(geometry)
         for t in range(self.n_epochs):
             ok = ok_geom & np.isfinite(dd[t])
@@ -176,17 +176,14 @@ class EastUpAccumulator:
             c = cells[ok]
             ww, ee, uu = w[ok], e[ok], u[ok]
             y = dd[t, ok] - nn[ok] * n[ok]
-            np.add.at(self.see[t], c, ww * ee * ee)
-            np.add.at(self.seu[t], c, ww * ee * uu)
-            np.add.at(self.suu[t], c, ww * uu * uu)
-            np.add.at(self.be[t], c, ww * ee * y)
-            np.add.at(self.bu[t], c, ww * uu * y)
+            nc = self.n_cells
             w2s2 = ww * ww * s2[ok]
-            np.add.at(self.vee[t], c, w2s2 * ee * ee)
-            np.add.at(self.veu[t], c, w2s2 * ee * uu)
-            np.add.at(self.vuu[t], c, w2s2 * uu * uu)
-            np.add.at(self.count[t], c, 1)
-            np.bitwise_or.at(self.geoms[t], c, bit)
+            for acc, wts in ((self.see, ww * ee * ee), (self.seu, ww * ee * uu), (self.suu, ww * uu * uu),
+                             (self.be, ww * ee * y), (self.bu, ww * uu * y), (self.vee, w2s2 * ee * ee),
+                             (self.veu, w2s2 * ee * uu), (self.vuu, w2s2 * uu * uu)):
+                acc[t] += np.bincount(c, weights=wts, minlength=nc)
+            self.count[t] += np.bincount(c, minlength=nc)
+            self.geoms[t][c] |= bit
 
     def solve(self, *, min_geometries: int = 2, max_condition: float = 10.0):
         """Solve every cell.
