@@ -356,7 +356,7 @@ class GeometricDistortion(GeohazardAlgorithm):
         try:
             tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                           geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=DEFAULT_BLOCK_ROWS * 2,
+                                          block_rows=DEFAULT_BLOCK_ROWS,
                                           strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
                                           moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO,
                                                                                 context),

@@ -814,11 +814,18 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                     strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
                     min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
                 write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
-                pix_area = np.broadcast_to((dx_rows[r0:r1] * dy_m)[:, None], cls.shape)
-                counts_d += np.bincount(cls.ravel(), minlength=256)
-                counts_v += np.bincount(vis.ravel(), minlength=256)
-                area_d += np.bincount(cls.ravel(), weights=pix_area.ravel(), minlength=256)
-                area_v += np.bincount(vis.ravel(), weights=pix_area.ravel(), minlength=256)
+                cd = np.bincount(cls.ravel(), minlength=256)
+                cv = np.bincount(vis.ravel(), minlength=256)
+                counts_d += cd
+                counts_v += cv
+                dxb = dx_rows[r0:r1]
+                if np.ptp(dxb) == 0:  # projected grid: one pixel area
+                    area_d += cd * (dxb[0] * dy_m)
+                    area_v += cv * (dxb[0] * dy_m)
+                else:
+                    pix_area = np.repeat(dxb * dy_m, n_cols)
+                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
+                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
                 if n_geo == 2:
                     class_store[gi][r0:r1] = cls
             tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),

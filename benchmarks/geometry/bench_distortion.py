@@ -38,12 +38,20 @@ def main():
     mp = ds.RasterXSize * ds.RasterYSize / 1e6
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
+    import cProfile
+    prof = cProfile.Profile()
+    prof.enable()
     res = processing.run("geohazard:geometricdistortion", {
         "DEM": dem, "HEADING": -12.0, "INCIDENCE": 37.0,
         "OUTPUT_CLASSES": os.path.join(out, "classes.tif"), "OUTPUT_RINDEX": os.path.join(out, "rindex.tif"),
         "OUTPUT_VISIBILITY": os.path.join(out, "visibility.tif"), "OUTPUT_TABLE": os.path.join(out, "shares.csv")},
         context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
     dt = time.perf_counter() - t0
+    prof.disable()
+    if os.environ.get("BENCH_PROFILE"):
+        import pstats
+
+        pstats.Stats(prof).sort_stats("tottime").print_stats(12)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     import csv
 
