@@ -309,6 +309,20 @@ class GeometricDistortion(GeohazardAlgorithm):
             return False, "OUTPUT_COMBINED needs a second geometry: set HEADING_2"
         return True, ""
 
+    def _writers(self, info, outs, combined):
+        writers = {
+            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
+                                         descriptions=["distortion class"]),
+            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"]),
+            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
+                                            descriptions=["visibility class"]),
+        }
+        if combined:
+            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
+                                                    descriptions=["best distortion class", "best geometry"])
+
+        return writers
+
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, self.DEM, context)
         dx_rows, dy = metric_pixel_size(info, self.DEM)
@@ -332,16 +346,15 @@ class GeometricDistortion(GeohazardAlgorithm):
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
             if parameters.get(self.OUTPUT_COMBINED) else None
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
-        writers = {
-            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
-                                         descriptions=["distortion class"]),
-            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"]),
-            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
-                                            descriptions=["visibility class"]),
-        }
-        if combined:
-            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
-                                                    descriptions=["best distortion class", "best geometry"])
+        # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
+        from osgeo import gdal
+
+        previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
+        gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
+        try:
+            writers = self._writers(info, outs, combined)
+        finally:
+            gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
 
         def read_dem(r0, r1):
             return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=np.float64)

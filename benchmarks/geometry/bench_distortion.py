@@ -36,7 +36,8 @@ def main():
 
     ds = gdal.Open(dem)
     mp = ds.RasterXSize * ds.RasterYSize / 1e6
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    rss0 = ru0.ru_maxrss / 1024
     t0 = time.perf_counter()
     import cProfile
     prof = cProfile.Profile()
@@ -52,13 +53,17 @@ def main():
         import pstats
 
         pstats.Stats(prof).sort_stats("tottime").print_stats(12)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    rss = ru.ru_maxrss / 1024
+    cpu = (ru.ru_utime + ru.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    load = os.getloadavg()[0]
     import csv
 
     with open(res["OUTPUT_TABLE"]) as fh:
         shares = {r["name"]: round(float(r["share_pct"]), 2) for r in csv.DictReader(fh)
                   if r["classification"] == "distortion"}
-    print(json.dumps({"megapixels": round(mp, 1), "seconds": round(dt, 1), "peak_rss_mb": round(rss),
+    print(json.dumps({"megapixels": round(mp, 1), "seconds": round(dt, 1), "cpu_seconds": round(cpu, 1),
+                      "load_avg_1min": round(load, 1), "peak_rss_mb": round(rss),
                       "rss_before_mb": round(rss0), "shares_pct": shares}))
 
 

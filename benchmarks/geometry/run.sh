@@ -12,7 +12,7 @@ mkdir -p "$WORK" "$ROOT/.build/plugins"
 DEM="$WORK/fractal_${ROWS}x${COLS}.tif"
 [ -f "$DEM" ] || /usr/bin/python3 "$HERE/make_fractal_dem.py" "$DEM" "$ROWS" "$COLS" 20 2500
 echo "--- geometricdistortion, ${ROWS}x${COLS} (peak RSS of the whole QGIS process)"
-/usr/bin/python3 "$HERE/bench_distortion.py" "$DEM" "$WORK/out"
+GDAL_CACHEMAX="${GDAL_CACHEMAX:-256}" /usr/bin/python3 "$HERE/bench_distortion.py" "$DEM" "$WORK/out"
 echo "--- slope/aspect vs gdaldem (4000 x 4000 window)"
 /usr/bin/python3 "$HERE/compare_slope_gdaldem.py" "$DEM" 4000
 if [ -d /work/shared/data/egms_ustica ]; then
