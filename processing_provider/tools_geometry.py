@@ -43,7 +43,6 @@ from .raster_io import (
     raster_info,
     read_band,
     read_bands,
-    write_raster,
 )
 from .styles import apply_on_load, sidecar_qml, style_raster_diverging, style_raster_sequential
 from .vector_io import read_points, write_vector
@@ -776,32 +775,47 @@ class AscDescDecomposition(GeohazardAlgorithm):
             grid, crs_wkt, res, dates = self._points(parameters, context, progress, opts)
             info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
                               geotransform=grid.geotransform, crs_wkt=crs_wkt)
+            blocks = iter([(0, res)])
         else:
-            info, res, dates = self._rasters(parameters, context, progress, opts)
-        progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
-                                              f"constrained to {opts['north']:g} mm/yr"))
-        valid = np.isfinite(res["up"])
-        med = float(np.median(res["condition"][valid])) if valid.any() else float("nan")
-        progress.push_info(f"{int(valid.sum())} cells decomposed; median condition number {med:.3f}")
+            info, blocks, dates = self._rasters(parameters, context, progress, opts)
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
-        out = {}
-        for key, arr, desc in ((self.OUTPUT_EAST, res["east"], "east velocity mm/yr (positive east)"),
-                               (self.OUTPUT_UP, res["up"], "up velocity mm/yr (positive up)")):
-            path = self.parameterAsOutputLayer(parameters, key, context)
-            out[key] = write_raster(path, arr, info, descriptions=[desc], metadata=meta)
-            style_raster_diverging(path, context=context)
-        q = np.stack([res["sigma_east"], res["sigma_up"], res["condition"], res["count"].astype(np.float64)])
-        path = self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context)
-        out[self.OUTPUT_QUALITY] = write_raster(path, q, info, metadata=meta, descriptions=[
-            "sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"])
-        style_raster_sequential(path, context=context, band=3, vmin=1.0, vmax=3.0, ramp_name="Viridis")
+        specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
+                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"]),
+                 (self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
+                  ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"])]
         for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
-            if parameters.get(key) and comp in res:
-                path = self.parameterAsOutputLayer(parameters, key, context)
-                out[key] = write_raster(path, res[comp], info, descriptions=[d.isoformat() for d in dates],
-                                        metadata=meta)
-                style_raster_diverging(path, context=context, band=len(dates))
+            if parameters.get(key) and opts["ts"]:
+                specs.append((key, [comp], [d.isoformat() for d in dates]))
+        writers = {key: RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
+                                          count=len(desc), descriptions=desc, metadata=meta)
+                   for key, _, desc in specs}
+        n_valid, cond = 0, []
+        try:
+            for r0, res in blocks:
+                for key, comps, _ in specs:
+                    arrs = [np.asarray(res[c], dtype=np.float64) for c in comps]
+                    block = arrs[0] if len(arrs) == 1 else np.stack(arrs)
+                    writers[key].write(block, row=r0)
+                valid = np.isfinite(res["up"])
+                n_valid += int(valid.sum())
+                cond.append(res["condition"][valid])
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        out = {key: w.commit() for key, w in writers.items()}
+        progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
+                                              f"constrained to {opts['north']:g} mm/yr"))
+        med = float(np.median(np.concatenate(cond))) if n_valid else float("nan")
+        progress.push_info(f"{n_valid} cells decomposed; median condition number {med:.3f}")
+        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
+            style_raster_diverging(out[key], context=context)
+        style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                ramp_name="Viridis")
+        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
+            if key in out:
+                style_raster_diverging(out[key], context=context, band=len(dates))
         return out
 
     # ------------------------------------------------------------------ points
@@ -858,35 +872,37 @@ class AscDescDecomposition(GeohazardAlgorithm):
         if opts["weighted"] and sigma is None:
             raise GeohazardError("inverse-variance WEIGHTING needs ASC_SIGMA and DESC_SIGMA > 0")
         info = infos[0]
-        if not opts["ts"]:
-            stacks = [read_band(i.path, 1, name=n, dtype=np.float64) for i, n in
-                      zip(infos, (self.ASC_RASTER, self.DESC_RASTER))]
-            res = _dec.decompose_los(stacks, [v[0] for v in vecs], [v[1] for v in vecs], [v[2] for v in vecs],
-                                     sigma=sigma, north_mm=opts["north"], weighted=opts["weighted"],
-                                     max_condition=opts["max_condition"])
-            res = {k: (v[0] if v.ndim == 3 else v) for k, v in res.items()}
-            return info, res, []
-        date_lists = []
-        for i, n in zip(infos, (self.ASC_RASTER, self.DESC_RASTER)):
-            try:
-                date_lists.append([parse_date(d) for d in i.descriptions])
-            except GeohazardError as exc:
-                raise GeohazardError(f"{n}: TIME_SERIES needs one date per band description ({exc})") from None
-        common = _dec.common_dates(date_lists[0], date_lists[1], spacing_days=opts["spacing"])
-        stacks = []
-        for i, n, dl in zip(infos, (self.ASC_RASTER, self.DESC_RASTER), date_lists):
-            stacks.append(_dec.interpolate_to_dates(read_bands(i.path, name=n, dtype=np.float64), dl, common,
-                                                    max_gap_days=opts["max_gap"]))
-        check_canceled(progress)
-        res = _dec.decompose_los(stacks, [v[0] for v in vecs], [v[1] for v in vecs], [v[2] for v in vecs],
-                                 north_mm=opts["north"], max_condition=opts["max_condition"])
-        out = {"east_ts": res["east"], "up_ts": res["up"], "condition": res["condition"],
-               "count": res["count"].max(axis=0),
-               "east": _dec.velocity_from_series(res["east"], common),
-               "up": _dec.velocity_from_series(res["up"], common)}
-        out["sigma_east"] = np.full(out["east"].shape, np.nan)
-        out["sigma_up"] = np.full(out["east"].shape, np.nan)
-        return info, out, common
+        names = (self.ASC_RASTER, self.DESC_RASTER)
+        vec = [[v[k] for v in vecs] for k in range(3)]
+        common, date_lists = [], []
+        if opts["ts"]:
+            for i, n in zip(infos, names):
+                try:
+                    date_lists.append([parse_date(d) for d in i.descriptions])
+                except GeohazardError as exc:
+                    raise GeohazardError(f"{n}: TIME_SERIES needs one date per band description ({exc})") from None
+            common = _dec.common_dates(date_lists[0], date_lists[1], spacing_days=opts["spacing"])
+
+        def blocks():
+            for _, _, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, progress=progress):
+                if not opts["ts"]:
+                    stacks = [read_band(i.path, 1, rows=(r0, r1), name=n, dtype=np.float64)
+                              for i, n in zip(infos, names)]
+                    res = _dec.decompose_los(stacks, *vec, sigma=sigma, north_mm=opts["north"],
+                                             weighted=opts["weighted"], max_condition=opts["max_condition"])
+                    yield r0, res
+                    continue
+                stacks = [_dec.interpolate_to_dates(read_bands(i.path, rows=(r0, r1), name=n, dtype=np.float64),
+                                                    dl, common, max_gap_days=opts["max_gap"])
+                          for i, n, dl in zip(infos, names, date_lists)]
+                res = _dec.decompose_los(stacks, *vec, north_mm=opts["north"], max_condition=opts["max_condition"])
+                east = _dec.velocity_from_series(res["east"], common)
+                yield r0, {"east_ts": res["east"], "up_ts": res["up"], "condition": res["condition"],
+                           "count": res["count"].max(axis=0), "east": east,
+                           "up": _dec.velocity_from_series(res["up"], common),
+                           "sigma_east": np.full(east.shape, np.nan), "sigma_up": np.full(east.shape, np.nan)}
+
+        return info, blocks(), common
 
 
 def _check_overlap_same_grid(infos, names):
