@@ -438,8 +438,9 @@ class LosProjection(GeohazardAlgorithm):
         "Projects line-of-sight (LOS) velocities onto the vertical (v_vert = v_los / u_up, i.e. / cos(incidence)) "
         "and onto the steepest-descent direction of the terrain (V_SLOPE = V_LOS / C, C the cosine between the "
         "LOS and the downslope unit vector from slope and aspect), for a raster and/or a point layer.\n\n"
-        "<b>LOS raster</b> (optional): velocity in mm/yr (or displacement in mm, band 1), positive toward the "
-        "satellite. <b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
+        "<b>LOS raster</b> (optional): velocity in mm/yr or displacement in mm, positive toward the "
+        "satellite; every band is projected (a time series stays a time series, band descriptions are kept). "
+        "<b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
         "unit vectors are taken from los_east/los_north/los_up when present (EGMS), else from incidence_angle/"
         "track_angle fields, else from the heading and incidence given here.\n"
         "<b>DEM</b>: needed for the downslope projection (projected or geographic; slopes in metres). For a "
@@ -553,12 +554,12 @@ class LosProjection(GeohazardAlgorithm):
         outs = {}
         for key, desc in ((self.OUTPUT_VERTICAL, "vertical"), (self.OUTPUT_DOWNSLOPE, "downslope")):
             if parameters.get(key):
+                descs = info.descriptions if info.count > 1 else [f"{desc} velocity"]
                 outs[key] = RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
-                                              descriptions=[f"{desc} velocity"])
+                                              count=info.count, descriptions=descs)
         try:
             overlap = 1 if dem is not None else 0
             for q0, q1, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, overlap=overlap, progress=progress):
-                los = read_band(info.path, rows=(r0, r1), name=self.INPUT, dtype=np.float64)
                 inc = incidence
                 if inc_path:
                     inc = check_incidence(incidence_to_degrees(read_band(inc_path, rows=(r0, r1),
@@ -566,14 +567,17 @@ class LosProjection(GeohazardAlgorithm):
                                                                          dtype=np.float64), kind),
                                           name=self.INCIDENCE_RASTER)
                 e, n, u = los_unit_vector(inc, heading, look=look)
-                if self.OUTPUT_VERTICAL in outs:
-                    outs[self.OUTPUT_VERTICAL].write(los / u, row=r0)
                 if self.OUTPUT_DOWNSLOPE in outs:
                     z = read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
                     s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)
                     core = slice(r0 - q0, r0 - q0 + r1 - r0)
-                    v, _ = los_to_downslope(los, e, n, u, s[core], a[core], min_sensitivity=cmin)
-                    outs[self.OUTPUT_DOWNSLOPE].write(v, row=r0)
+                for b in range(info.count):
+                    los = read_band(info.path, b + 1, rows=(r0, r1), name=self.INPUT, dtype=np.float64)
+                    if self.OUTPUT_VERTICAL in outs:
+                        outs[self.OUTPUT_VERTICAL].write(los / u, row=r0, band=b + 1)
+                    if self.OUTPUT_DOWNSLOPE in outs:
+                        v, _ = los_to_downslope(los, e, n, u, s[core], a[core], min_sensitivity=cmin)
+                        outs[self.OUTPUT_DOWNSLOPE].write(v, row=r0, band=b + 1)
         except BaseException:
             for w in outs.values():
                 w.abort()

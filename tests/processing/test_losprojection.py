@@ -34,16 +34,20 @@ def test_raster_plane_vertical_and_downslope(run_alg, tmp_path):
     e, n, u = los_unit_vector(39.0, -10.0)
     down = np.array([math.cos(math.radians(30)), 0.0, -math.sin(math.radians(30))])
     c = e * down[0] + n * down[1] + u * down[2]
-    los = np.full(dem.shape, 12.0 * c)
+    los = np.stack([np.full(dem.shape, 12.0 * c), np.full(dem.shape, 6.0 * c)])
     gt = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
-    src = write_geotiff(tmp_path / "los.tif", los, geotransform=gt)
+    src = write_geotiff(tmp_path / "los.tif", los, geotransform=gt, descriptions=["2020-01-01", "2020-07-01"])
     d = write_geotiff(tmp_path / "dem.tif", dem, geotransform=gt)
     res = run_alg(NAME, {"INPUT": src, "DEM": d, "HEADING": -10.0, "INCIDENCE": 39.0,
                          "OUTPUT_VERTICAL": str(tmp_path / "v.tif"), "OUTPUT_DOWNSLOPE": str(tmp_path / "s.tif")})
     vs = _read(res["OUTPUT_DOWNSLOPE"])
-    np.testing.assert_allclose(vs[1:-1, 1:-1], 12.0, rtol=1e-5)
-    assert np.isnan(vs[0]).all()
-    np.testing.assert_allclose(_read(res["OUTPUT_VERTICAL"]), 12.0 * c / u, rtol=1e-5)
+    np.testing.assert_allclose(vs[0, 1:-1, 1:-1], 12.0, rtol=1e-5)
+    np.testing.assert_allclose(vs[1, 1:-1, 1:-1], 6.0, rtol=1e-5)
+    assert np.isnan(vs[:, 0]).all()
+    np.testing.assert_allclose(_read(res["OUTPUT_VERTICAL"])[0], 12.0 * c / u, rtol=1e-5)
+    from osgeo import gdal
+
+    assert gdal.Open(res["OUTPUT_VERTICAL"]).GetRasterBand(2).GetDescription() == "2020-07-01"
 
 
 def test_real_egms_points_use_their_own_los_vectors(run_alg, tmp_path, data_dir):
