@@ -752,8 +752,9 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     dx_rows_m : float or ndarray (n_rows,)
         Metric pixel width per row; ``dy_m`` the metric pixel height.
     block_rows : int
-        Rows per block: memory is a few arrays of ``block_rows x n_cols`` plus one byte
-        per pixel per geometry on disk (``workdir``) for the backward-scan flags.
+        Rows per block: memory is a few arrays of ``block_rows x n_cols``; the backward-scan
+        flags (and, with two geometries, the classes) take one byte per pixel in a temporary
+        file in ``workdir``.
 
     Returns
     -------
@@ -785,17 +786,14 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
             kw = dict(heading_deg=geo.heading_deg, dx_m=float(np.nanmean(dx_rows)), dy_m=dy_m, look=geo.look)
             back = RangeScanner(n_rows, n_cols, forward=False, **kw)
             fwd = RangeScanner(n_rows, n_cols, forward=True, **kw)
-            flags = np.lib.format.open_memmap(f"{tmp.name}/flags_{gi}.npy", mode="w+", dtype=np.uint8,
-                                              shape=(n_rows, n_cols))
+            flags = _RowStore(f"{tmp.name}/flags_{gi}.u8", n_rows, n_cols)
             sub = SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps)
             for i, (r0, r1) in enumerate(back.block_order(blocks)):
                 check_canceled(progress)
                 sub.set_progress(100.0 * i / len(blocks))
-                flags[r0:r1] = back.scan_block(read_dem(r0, r1), geo.incidence(r0, r1, n_cols), dx_rows[r0:r1], r0)
+                flags.write(r0, back.scan_block(read_dem(r0, r1), geo.incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
             if n_geo == 2:
-                store = np.lib.format.open_memmap(f"{tmp.name}/classes_{gi}.npy", mode="w+", dtype=np.uint8,
-                                                  shape=(n_rows, n_cols))
-                class_store.append(store)
+                class_store.append(_RowStore(f"{tmp.name}/classes_{gi}.u8", n_rows, n_cols))
             counts_d = np.zeros(256, dtype=np.int64)
             counts_v = np.zeros(256, dtype=np.int64)
             area_d = np.zeros(256)
@@ -808,7 +806,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 dem = np.full((r1 - r0 + 2, n_cols), np.nan)
                 dem[q0 - r0 + 1: q1 - r0 + 1] = read_dem(q0, q1)
                 inc = geo.incidence(r0, r1, n_cols)
-                f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags[r0:r1]
+                f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
                 cls, ri, vis, sens = classify_block(
                     dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading_deg, look=geo.look, method=method,
                     strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
@@ -827,7 +825,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                     area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
                     area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
                 if n_geo == 2:
-                    class_store[gi][r0:r1] = cls
+                    class_store[gi].write(r0, cls)
             tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
                            "visibility": _table(counts_v, area_v, VISIBILITY_CLASSES)})
             del flags
@@ -836,7 +834,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
             for i, (r0, r1) in enumerate(blocks):
                 check_canceled(progress)
                 sub.set_progress(100.0 * i / len(blocks))
-                best, source = combine_best_geometry(class_store[0][r0:r1], class_store[1][r0:r1])
+                best, source = combine_best_geometry(class_store[0].read(r0, r1), class_store[1].read(r0, r1))
                 write(r0, r1, -1, {"best": best, "source": source})
             class_store.clear()
     finally:
@@ -844,6 +842,24 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     if progress is not None:
         progress.set_progress(100.0)
     return tables
+
+
+class _RowStore:
+    """uint8 rows kept in a plain file (not memory-mapped: nothing stays resident)."""
+
+    def __init__(self, path: str, n_rows: int, n_cols: int):
+        self.path, self.n_cols = path, n_cols
+        with open(path, "wb") as fh:
+            fh.truncate(n_rows * n_cols)
+
+    def write(self, r0: int, block) -> None:
+        with open(self.path, "r+b") as fh:
+            fh.seek(r0 * self.n_cols)
+            fh.write(np.ascontiguousarray(block, dtype=np.uint8).tobytes())
+
+    def read(self, r0: int, r1: int) -> np.ndarray:
+        n = (r1 - r0) * self.n_cols
+        return np.fromfile(self.path, dtype=np.uint8, count=n, offset=r0 * self.n_cols).reshape(r1 - r0, self.n_cols)
 
 
 def _table(counts, areas, names):
