@@ -45,7 +45,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .._numba import njit, prange
-from ..errors import GeohazardError
+from ..errors import GeohazardError, OperationCanceled
 from .los import check_incidence, los_unit_vector
 
 #: Distortion classes (uint8 raster values; 0 = no data).
@@ -397,8 +397,6 @@ def scan_layover_shadow(dem_m, incidence_deg, *, heading_deg: float, dx_m, dy_m:
                           look=look, forward=forward)
         for r0, r1 in sc.block_order(blocks):
             if progress is not None and progress.is_canceled():
-                from ..errors import OperationCanceled
-
                 raise OperationCanceled()
             flags[r0:r1] |= sc.scan_block(dem[r0:r1], inc[r0:r1], dx[r0:r1], r0)
     return (flags & FLAG_LAYOVER) > 0, (flags & FLAG_SHADOW) > 0
