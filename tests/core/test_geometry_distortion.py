@@ -235,3 +235,15 @@ def test_fused_block_kernel_matches_the_numpy_reference(heading, method):
         np.testing.assert_allclose(ri[inner], ri_ref[inner], atol=1e-10)
         np.testing.assert_allclose(sens[inner], sens_ref[inner], atol=1e-10)
         assert len(np.unique(cls[inner])) >= 4
+
+
+def test_left_looking_equals_right_looking_with_opposite_heading():
+    rng = np.random.default_rng(7)
+    dem = np.cumsum(np.cumsum(rng.normal(size=(40, 60)), 0), 1) * 2.0
+    right = dist.scan_layover_shadow(dem, 35.0, heading_deg=10.0, dx_m=10.0, dy_m=10.0)
+    left = dist.scan_layover_shadow(dem, 35.0, heading_deg=190.0, dx_m=10.0, dy_m=10.0, look="left")
+    np.testing.assert_array_equal(right[0], left[0])
+    np.testing.assert_array_equal(right[1], left[1])
+    s, a = slope_aspect(dem, 10.0, 10.0)
+    np.testing.assert_array_equal(dist.classify_distortion(s, a, 35.0, 10.0)[0],
+                                  dist.classify_distortion(s, a, 35.0, 190.0, look="left")[0])
