@@ -590,10 +590,6 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
     ``(-g_x, -g_y, -|g|^2) / (|g| sqrt(1 + |g|^2))``, normal ``(-g_x, -g_y, 1) / sqrt(1 + |g|^2)``.
     """
     nrow, ncol = cls.shape
-    phi = math.radians(phi_deg)
-    sphi, cphi = math.sin(phi), math.cos(phi)
-    az_sat = phi + math.pi
-    ssat, csat = math.sin(az_sat), math.cos(az_sat)
     tan_flat = math.tan(math.radians(flat_slope_deg))
     cos_graze = math.cos(math.radians(grazing_deg))
     for r in prange(nrow):
@@ -618,6 +614,9 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
                     and np.isfinite(g) and np.isfinite(h) and np.isfinite(i) and np.isfinite(th)
                     and np.isfinite(dem[r + 1, c])):
                 continue
+            phi = math.radians(phi_deg[r, c])
+            sphi, cphi = math.sin(phi), math.cos(phi)
+            ssat, csat = -sphi, -cphi  # azimuth toward the satellite: phi + 180
             gx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
             gy = ((a + 2 * b + cc) - (g + 2 * h + i)) / (8.0 * dy_m)
             g2 = gx * gx + gy * gy
@@ -689,6 +688,8 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
     incidence_deg : ndarray (rows, cols)
     flags : ndarray of uint8 (rows, cols)
         Scan flags (:data:`FLAG_LAYOVER`, :data:`FLAG_SHADOW`).
+    heading_deg : float or ndarray (rows, cols)
+        Flight heading, one value or per pixel.
 
     Returns
     -------
@@ -704,8 +705,9 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
     inc = np.ascontiguousarray(np.broadcast_to(np.asarray(incidence_deg, np.float64), (rows, cols)))
     dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
     fn = kernel or _classify_block_kernel
-    fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8),
-       float(look_azimuth_deg(heading_deg, look=look)), method == "notti", float(strong_ratio),
+    phi = look_azimuth_deg(check_heading(heading_deg), look=look)
+    phi = np.ascontiguousarray(np.broadcast_to(phi, (rows, cols)))
+    fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8), phi, method == "notti", float(strong_ratio),
        float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity), float(grazing_deg), cls, ri, vis, sens)
     return cls, ri, vis, sens
 
@@ -716,7 +718,9 @@ class AcquisitionGeometry:
     """One acquisition geometry for :func:`distortion_map`.
 
     ``incidence_deg`` is a number, or ``read_incidence(r0, r1)`` returns the incidence
-    (degrees) of rows ``r0:r1`` (a raster on the DEM grid).
+    (degrees) of rows ``r0:r1`` (a raster on the DEM grid). ``heading_deg`` is the scene
+    heading used by the range scan; ``read_heading(r0, r1)``, when given, returns a
+    per-pixel heading (degrees) used by the per-pixel classification.
     """
 
     heading_deg: float
@@ -724,6 +728,13 @@ class AcquisitionGeometry:
     read_incidence: object = None
     look: str = "right"
     name: str = "geometry"
+    read_heading: object = None
+
+    def heading(self, r0: int, r1: int):
+        """Per-pixel heading of rows ``r0:r1`` when ``read_heading`` is given, else the scene heading."""
+        if self.read_heading is None:
+            return self.heading_deg
+        return check_heading(self.read_heading(r0, r1), name=f"{self.name} heading")
 
     def incidence(self, r0: int, r1: int, n_cols: int):
         if self.read_incidence is not None:
@@ -806,7 +817,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 inc = geo.incidence(r0, r1, n_cols)
                 f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
                 cls, ri, vis, sens = classify_block(
-                    dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading_deg, look=geo.look, method=method,
+                    dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading(r0, r1), look=geo.look, method=method,
                     strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
                     min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
                 write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})

@@ -153,3 +153,18 @@ def test_egms_csv_reader_on_real_rows(data_dir):
     np.testing.assert_allclose(u, c["los_up"], atol=6e-4)
     with pytest.raises(GeohazardError, match="does not exist"):
         read_egms_csv(path + ".missing")
+
+
+@pytest.mark.parametrize("heading", [-12.0, 192.0, 100.0])
+def test_heading_from_look_vector_azimuths(heading):
+    from insar_geohazards.algorithms.geometry.los import heading_from_azimuth
+
+    e, n, _ = los_unit_vector(35.0, heading)
+    az_sat = np.degrees(np.arctan2(e, n))  # clockwise from north, ground -> satellite
+    lv_phi = np.radians(90.0 - az_sat)  # counter-clockwise from east
+    for values, kind in ((lv_phi, "lv_phi_rad"), (np.degrees(lv_phi), "lv_phi_deg"),
+                         (-az_sat, "isce_los_azimuth_deg"), (heading, "heading_deg")):
+        got = heading_from_azimuth(values, kind)
+        assert (got - heading + 180.0) % 360.0 - 180.0 == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(GeohazardError, match="azimuth kind"):
+        heading_from_azimuth(0.0, "radians")
