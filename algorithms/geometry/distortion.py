@@ -708,7 +708,8 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
     phi = look_azimuth_deg(check_heading(heading_deg), look=look)
     phi = np.ascontiguousarray(np.broadcast_to(phi, (rows, cols)))
     fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8), phi, method == "notti",
-       float(strong_ratio), float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity), float(grazing_deg), cls, ri, vis, sens)
+       float(strong_ratio), float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity),
+       float(grazing_deg), cls, ri, vis, sens)
     return cls, ri, vis, sens
 
 
