@@ -30,7 +30,13 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
 from ..algorithms.geometry import distortion as _dist
-from ..algorithms.geometry.los import check_incidence, los_to_vertical, los_unit_vector
+from ..algorithms.geometry.los import (
+    AZIMUTH_KINDS,
+    check_incidence,
+    heading_from_azimuth,
+    los_to_vertical,
+    los_unit_vector,
+)
 from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from .base import GeohazardAlgorithm
@@ -177,6 +183,36 @@ def metric_pixel_size(info: RasterInfo, name: str):
     return np.full(info.height, abs(gt[1]) * factor), abs(gt[5]) * factor
 
 
+HEADING_KINDS = ["heading, degrees clockwise from north",
+                 "look-vector orientation lv_phi, radians counter-clockwise from east (GAMMA/HyP3)",
+                 "look-vector orientation lv_phi, degrees counter-clockwise from east",
+                 "ISCE los band 2: azimuth of the ground-to-satellite vector, degrees anticlockwise from north"]
+
+
+def _heading_reader(path, kind, name, look):
+    if not path:
+        return None
+
+    def read(r0, r1):
+        return heading_from_azimuth(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), AZIMUTH_KINDS[kind],
+                                    look=look)
+
+    return read
+
+
+def scene_heading(read, n_rows, progress=None):
+    """Circular mean of a per-pixel heading raster (the heading of the range scan)."""
+    sx = sy = 0.0
+    for _, _, r0, r1 in iter_blocks(n_rows, DEFAULT_BLOCK_ROWS, progress=progress):
+        h = np.radians(read(r0, r1))
+        ok = np.isfinite(h)
+        sx += float(np.sin(h[ok]).sum())
+        sy += float(np.cos(h[ok]).sum())
+    if sx == 0.0 and sy == 0.0:
+        raise GeohazardError("HEADING_RASTER has no valid value")
+    return float(np.degrees(np.arctan2(sx, sy)))
+
+
 def _incidence_reader(path, kind, name):
     if not path:
         return None
@@ -204,6 +240,8 @@ class GeometricDistortion(GeohazardAlgorithm):
         "look-vector elevation angle lv_theta = 90 - incidence of GAMMA/HyP3). The range scan uses one heading "
         "for the scene (it changes by a fraction of a degree along a frame). <b>Look side</b>: right for every "
         "current spaceborne SAR.\n"
+        "<b>Heading raster</b> (optional): per-pixel heading, or the look-vector azimuth of GAMMA/HyP3 (lv_phi) "
+        "or ISCE (los band 2); the range scan then uses its circular mean.\n"
         "<b>Second geometry</b> (optional heading): gives a combined map with the best class of the two per "
         "pixel (band 1) and which geometry gave it (band 2: 1 = first, 2 = second, 3 = equal).\n\n"
         "Active layover: slope facing the sensor steeper than the incidence; active shadow: slope facing away "
@@ -228,6 +266,8 @@ class GeometricDistortion(GeohazardAlgorithm):
     INCIDENCE = "INCIDENCE"
     INCIDENCE_RASTER = "INCIDENCE_RASTER"
     INCIDENCE_UNITS = "INCIDENCE_UNITS"
+    HEADING_RASTER = "HEADING_RASTER"
+    HEADING_UNITS = "HEADING_UNITS"
     LOOK = "LOOK"
     HEADING_2 = "HEADING_2"
     INCIDENCE_2 = "INCIDENCE_2"
@@ -256,6 +296,10 @@ class GeometricDistortion(GeohazardAlgorithm):
             self.INCIDENCE_RASTER, self.tr("Incidence raster (DEM grid)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (DEM grid)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=self.LOOKS,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -298,7 +342,7 @@ class GeometricDistortion(GeohazardAlgorithm):
         try:
             dem = self.raster_info(parameters, self.DEM, context)
             metric_pixel_size(dem, self.DEM)
-            for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2):
+            for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2, self.HEADING_RASTER):
                 if parameters.get(p):
                     check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
         except (GeohazardError, QgsProcessingException) as exc:
@@ -337,9 +381,18 @@ class GeometricDistortion(GeohazardAlgorithm):
             inc_path = self.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
             if inc_path:
                 check_same_grid([info, raster_info(inc_path, inc_par)], [self.DEM, inc_par])
+            heading = float(_dist.check_heading(self.parameterAsDouble(parameters, "HEADING" + suffix, context),
+                                                name="HEADING" + suffix))
+            read_heading = None
+            if not suffix and parameters.get(self.HEADING_RASTER):
+                h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
+                check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
+                read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                                               self.HEADING_RASTER, look)
+                heading = scene_heading(read_heading, info.height)
+                feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
             geos.append(_dist.AcquisitionGeometry(
-                heading_deg=float(_dist.check_heading(self.parameterAsDouble(parameters, "HEADING" + suffix, context),
-                                                      name="HEADING" + suffix)),
+                heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
                 read_incidence=_incidence_reader(inc_path, kind, inc_par), look=look, name=name))
         outs = {k: self.parameterAsOutputLayer(parameters, k, context)
@@ -445,6 +498,8 @@ class LosProjection(GeohazardAlgorithm):
         "<b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
         "unit vectors are taken from los_east/los_north/los_up when present (EGMS), else from incidence_angle/"
         "track_angle fields, else from the heading and incidence given here.\n"
+        "<b>Heading raster</b> (optional, rasters only): per-pixel heading, or the look-vector azimuth of "
+        "GAMMA/HyP3 (lv_phi) or ISCE (los band 2).\n"
         "<b>DEM</b>: needed for the downslope projection (projected or geographic; slopes in metres). For a "
         "raster it must be on the same grid; points are placed on it by their coordinates (any CRS).\n"
         "<b>Minimum sensitivity</b>: V_SLOPE is left empty where |C| is below it (the projection would amplify "
@@ -463,6 +518,8 @@ class LosProjection(GeohazardAlgorithm):
     INCIDENCE = "INCIDENCE"
     INCIDENCE_RASTER = "INCIDENCE_RASTER"
     INCIDENCE_UNITS = "INCIDENCE_UNITS"
+    HEADING_RASTER = "HEADING_RASTER"
+    HEADING_UNITS = "HEADING_UNITS"
     LOOK = "LOOK"
     MIN_SENSITIVITY = "MIN_SENSITIVITY"
     OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
@@ -490,6 +547,11 @@ class LosProjection(GeohazardAlgorithm):
             self.INCIDENCE_RASTER, self.tr("Incidence raster (grid of the LOS raster)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (grid of the LOS raster)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=["right", "left"],
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -519,7 +581,7 @@ class LosProjection(GeohazardAlgorithm):
         try:
             if has_r:
                 info = self.raster_info(parameters, self.INPUT, context)
-                for p in (self.DEM, self.INCIDENCE_RASTER):
+                for p in (self.DEM, self.INCIDENCE_RASTER, self.HEADING_RASTER):
                     if parameters.get(p):
                         check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
             if parameters.get(self.DEM):
@@ -550,6 +612,12 @@ class LosProjection(GeohazardAlgorithm):
         kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
         inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
             if parameters.get(self.INCIDENCE_RASTER) else None
+        read_heading = None
+        if parameters.get(self.HEADING_RASTER):
+            h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
+            check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.INPUT, self.HEADING_RASTER])
+            read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                                           self.HEADING_RASTER, look)
         if dem is not None:
             check_same_grid([info, dem], [self.INPUT, self.DEM])
             dx_rows, dy = metric_pixel_size(dem, self.DEM)
@@ -568,7 +636,8 @@ class LosProjection(GeohazardAlgorithm):
                                                                          name=self.INCIDENCE_RASTER,
                                                                          dtype=np.float64), kind),
                                           name=self.INCIDENCE_RASTER)
-                e, n, u = los_unit_vector(inc, heading, look=look)
+                hdg = read_heading(r0, r1) if read_heading is not None else heading
+                e, n, u = los_unit_vector(inc, hdg, look=look)
                 if self.OUTPUT_DOWNSLOPE in outs:
                     z = read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
                     s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)

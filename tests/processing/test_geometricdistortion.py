@@ -28,7 +28,8 @@ def _ridge_dem(tmp_path):
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids == ["DEM", "HEADING", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "LOOK", "HEADING_2",
+    assert ids == ["DEM", "HEADING", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "HEADING_RASTER",
+                   "HEADING_UNITS", "LOOK", "HEADING_2",
                    "INCIDENCE_2", "INCIDENCE_RASTER_2", "STRONG_RATIO", "MODERATE_RATIO", "FLAT_SLOPE",
                    "MIN_SENSITIVITY", "OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE",
                    "OUTPUT_COMBINED"]
@@ -59,6 +60,16 @@ def test_synthetic_ridge_classes_table_and_combined(run_alg, tmp_path):
     first = [r for r in rows if r["geometry"] == "first geometry" and r["classification"] == "distortion"]
     assert sum(float(r["share_pct"]) for r in first) == pytest.approx(100.0, abs=1e-3)
     assert {r["name"] for r in rows} >= {"passive shadow", "layover", "parallel illumination"}
+    # the same geometry as an ISCE los azimuth raster (band 2: ground-to-satellite, anticlockwise from north)
+    from osgeo import gdal
+
+    isce_az = write_geotiff(tmp_path / "los_az.tif", np.full(cls.shape[1:], 90.0),
+                            geotransform=gdal.Open(src).GetGeoTransform())
+    res2 = run_alg(NAME, {"DEM": src, "HEADING": 100.0, "INCIDENCE": 35.0, "HEADING_RASTER": isce_az,
+                          "HEADING_UNITS": 3, "OUTPUT_CLASSES": str(tmp_path / "cls2.tif"),
+                          "OUTPUT_RINDEX": str(tmp_path / "ri2.tif"), "OUTPUT_VISIBILITY": str(tmp_path / "vis2.tif"),
+                          "OUTPUT_TABLE": str(tmp_path / "t2.csv")})
+    np.testing.assert_array_equal(_read(res2["OUTPUT_CLASSES"])[0], cls)
     comb, _ = _read(res["OUTPUT_COMBINED"])
     assert comb.shape[0] == 2
     # seen from the other side the west foot is not in layover: the combined map picks the second geometry

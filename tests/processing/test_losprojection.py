@@ -23,7 +23,8 @@ def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "POINTS", "VELOCITY_FIELD", "DEM", "HEADING", "INCIDENCE", "INCIDENCE_RASTER",
-                   "INCIDENCE_UNITS", "LOOK", "MIN_SENSITIVITY", "OUTPUT_VERTICAL", "OUTPUT_DOWNSLOPE",
+                   "INCIDENCE_UNITS", "HEADING_RASTER", "HEADING_UNITS",
+                   "LOOK", "MIN_SENSITIVITY", "OUTPUT_VERTICAL", "OUTPUT_DOWNSLOPE",
                    "OUTPUT_POINTS"]
     assert "V_SLOPE = V_LOS / C" in a.shortHelpString()
 
@@ -48,6 +49,12 @@ def test_raster_plane_vertical_and_downslope(run_alg, tmp_path):
     from osgeo import gdal
 
     assert gdal.Open(res["OUTPUT_VERTICAL"]).GetRasterBand(2).GetDescription() == "2020-07-01"
+    # the same geometry given as a GAMMA/HyP3 lv_phi raster (radians, counter-clockwise from east)
+    lv_phi = np.radians(90.0 - np.degrees(np.arctan2(e, n)))
+    phi = write_geotiff(tmp_path / "lv_phi.tif", np.full(dem.shape, lv_phi), geotransform=gt)
+    res2 = run_alg(NAME, {"INPUT": src, "DEM": d, "HEADING": 100.0, "INCIDENCE": 39.0, "HEADING_RASTER": phi,
+                          "HEADING_UNITS": 1, "OUTPUT_DOWNSLOPE": str(tmp_path / "s2.tif")})
+    np.testing.assert_allclose(_read(res2["OUTPUT_DOWNSLOPE"]), vs, rtol=1e-5)
 
 
 def test_real_egms_points_use_their_own_los_vectors(run_alg, tmp_path, data_dir):
