@@ -6,6 +6,7 @@ import csv
 import os
 
 import numpy as np
+from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsPalettedRasterRenderer,
@@ -401,8 +402,6 @@ class GeometricDistortion(GeohazardAlgorithm):
             if parameters.get(self.OUTPUT_COMBINED) else None
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
         # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
-        from osgeo import gdal
-
         previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
         gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
         try:
