@@ -79,6 +79,36 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
         },
         # geometry (issue 4) steps
+        {
+            "title": "Envisat DEM (geographic): layover, shadow, R-index and visibility, descending heading 193.15",
+            "alg": "geohazard:geometricdistortion",
+            "params": {"DEM": os.path.join(DATA, "envisat_small_test", "dem", "roipac_test_trimmed.tif"),
+                       "HEADING": 193.15, "INCIDENCE": 22.97, "HEADING_2": -13.0, "INCIDENCE_2": 23.0,
+                       "OUTPUT_CLASSES": os.path.join(out, "envisat_distortion.tif"),
+                       "OUTPUT_RINDEX": os.path.join(out, "envisat_rindex.tif"),
+                       "OUTPUT_VISIBILITY": os.path.join(out, "envisat_visibility.tif"),
+                       "OUTPUT_TABLE": os.path.join(out, "envisat_distortion_shares.csv"),
+                       "OUTPUT_COMBINED": os.path.join(out, "envisat_distortion_best.tif")},
+            "load": ["OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_COMBINED"],
+        },
+        {
+            "title": "EGMS Ustica ascending + descending to 100 m east/up (EPSG:3035), time series included",
+            "alg": "geohazard:ascdescdecomposition",
+            "params": {"ASC_POINTS": os.path.join(DATA, "egms_ustica", "asc_117_subset.gpkg"),
+                       "DESC_POINTS": os.path.join(DATA, "egms_ustica", "desc_022_subset.gpkg"),
+                       "TIME_SERIES": True, "OUTPUT_EAST": os.path.join(out, "ustica_east.tif"),
+                       "OUTPUT_UP": os.path.join(out, "ustica_up.tif"),
+                       "OUTPUT_QUALITY": os.path.join(out, "ustica_quality.tif"),
+                       "OUTPUT_UP_TS": os.path.join(out, "ustica_up_series.tif")},
+            "load": ["OUTPUT_UP", "OUTPUT_EAST", "OUTPUT_QUALITY"],
+        },
+        {
+            "title": "EGMS Ustica descending points: vertical projection with each point's LOS vector",
+            "alg": "geohazard:losprojection",
+            "params": {"POINTS": os.path.join(DATA, "egms_ustica", "desc_022_subset.gpkg"),
+                       "OUTPUT_POINTS": os.path.join(out, "ustica_desc_projected.gpkg")},
+            "load": ["OUTPUT_POINTS"],
+        },
         # faults (issue 8) steps
         # models (issue 5) steps
         {

@@ -1,23 +1,58 @@
-"""Geometry tools: line-of-sight projections."""
+"""Geometry tools: line-of-sight projections, distortion masks, asc/desc decomposition."""
 
 from __future__ import annotations
 
+import csv
+import os
+
 import numpy as np
+from osgeo import gdal
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsPalettedRasterRenderer,
+    QgsProcessing,
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsRasterLayer,
 )
+from qgis.PyQt.QtGui import QColor
 
 from ..algorithms.errors import GeohazardError
-from ..algorithms.geometry.los import check_incidence, los_to_vertical
-from ..algorithms.progress import iter_blocks
+from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.geometry import decomposition as _dec
+from ..algorithms.geometry import distortion as _dist
+from ..algorithms.geometry.los import (
+    AZIMUTH_KINDS,
+    check_incidence,
+    heading_from_azimuth,
+    los_to_vertical,
+    los_unit_vector,
+)
+from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
+from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, raster_info, read_band
-from .styles import style_raster_diverging
+from .raster_io import (
+    DEFAULT_BLOCK_ROWS,
+    RasterInfo,
+    RasterWriter,
+    check_same_grid,
+    raster_info,
+    read_band,
+    read_bands,
+)
+from .styles import apply_on_load, sidecar_qml, style_raster_diverging, style_raster_sequential
+from .vector_io import read_points, write_vector
 
 
 class LosVelocityToVertical(GeohazardAlgorithm):
@@ -96,4 +131,866 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         return {self.OUTPUT: out_path}
 
 
-ALGORITHMS = [LosVelocityToVertical]
+
+# =========================================================================== shared helpers
+INCIDENCE_KINDS = ["incidence angle, degrees", "incidence angle, radians",
+                   "elevation angle of the look vector (90 - incidence), degrees (GAMMA/HyP3 lv_theta)",
+                   "elevation angle of the look vector, radians"]
+
+DISTORTION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#2b2b2b", 4: "#7f7f7f", 5: "#abd9e9", 6: "#74add1",
+                      7: "#1a9641"}
+VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5: "#1a9641", 6: "#e0e0e0"}
+
+
+def incidence_to_degrees(values, kind: int):
+    """Raster values of ``INCIDENCE_KINDS[kind]`` to incidence in degrees."""
+    v = np.asarray(values, dtype=np.float64)
+    if kind in (1, 3):
+        v = np.degrees(v)
+    if kind in (2, 3):
+        v = 90.0 - v
+    return v
+
+
+def style_classes(path: str, names: dict, colours: dict, *, context=None, band: int = 1) -> str:
+    """Paletted style with a legend entry per class, saved as a .qml sidecar."""
+    layer = QgsRasterLayer(path, os.path.basename(path), "gdal")
+    if not layer.isValid():
+        return ""
+    classes = [QgsPalettedRasterRenderer.Class(int(k), QColor(colours[k]), names[k]) for k in names]
+    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, classes))
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+    return qml
+
+
+def metric_pixel_size(info: RasterInfo, name: str):
+    """(dx per row, dy) in metres; geographic grids use the WGS84 radii at each row."""
+    if not info.crs_wkt:
+        raise GeohazardError(f"{name} has no coordinate reference system; slopes need one (projected in metres "
+                             "or geographic)")
+    gt = info.geotransform
+    if gt[2] != 0 or gt[4] != 0:
+        raise GeohazardError(f"{name} has a rotated geotransform {gt}; warp it to a north-up grid first")
+    if info.is_geographic:
+        lat = gt[3] + (np.arange(info.height) + 0.5) * gt[5]
+        if np.any(np.abs(lat) > 89.9):
+            raise GeohazardError(f"{name} reaches latitude {np.abs(lat).max():.3f}: too close to a pole")
+        dx, dy = geographic_pixel_size_m(lat, gt[1], gt[5])
+        return dx, float(np.mean(dy))
+    srs = info.srs
+    factor = srs.GetLinearUnits() if srs is not None else 1.0
+    return np.full(info.height, abs(gt[1]) * factor), abs(gt[5]) * factor
+
+
+HEADING_KINDS = ["heading, degrees clockwise from north",
+                 "look-vector orientation lv_phi, radians counter-clockwise from east (GAMMA/HyP3)",
+                 "look-vector orientation lv_phi, degrees counter-clockwise from east",
+                 "ISCE los band 2: azimuth of the ground-to-satellite vector, degrees anticlockwise from north"]
+
+
+def _heading_reader(path, kind, name, look):
+    if not path:
+        return None
+
+    def read(r0, r1):
+        return heading_from_azimuth(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), AZIMUTH_KINDS[kind],
+                                    look=look)
+
+    return read
+
+
+def scene_heading(read, n_rows, progress=None):
+    """Circular mean of a per-pixel heading raster (the heading of the range scan)."""
+    sx = sy = 0.0
+    for _, _, r0, r1 in iter_blocks(n_rows, DEFAULT_BLOCK_ROWS, progress=progress):
+        h = np.radians(read(r0, r1))
+        ok = np.isfinite(h)
+        sx += float(np.sin(h[ok]).sum())
+        sy += float(np.cos(h[ok]).sum())
+    if sx == 0.0 and sy == 0.0:
+        raise GeohazardError("HEADING_RASTER has no valid value")
+    return float(np.degrees(np.arctan2(sx, sy)))
+
+
+def _incidence_reader(path, kind, name):
+    if not path:
+        return None
+
+    def read(r0, r1):
+        return incidence_to_degrees(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), kind)
+
+    return read
+
+
+# =========================================================================== geometricdistortion
+class GeometricDistortion(GeohazardAlgorithm):
+    NAME = "geometricdistortion"
+    DISPLAY_NAME = "Geometric distortion (layover, shadow, R-index, visibility)"
+    GROUP_ID = "geometry"
+    HELP = (
+        "Maps where a SAR geometry can see the ground: active and passive layover, active and passive "
+        "shadow, strong and moderate foreshortening and good visibility; the R-index; and the visibility/"
+        "sensitivity of each slope to downslope motion, with a table of the share of each class.\n\n"
+        "<b>DEM</b>: heights in metres, projected or geographic CRS (slope and aspect are computed in metres "
+        "either way: a geographic DEM uses the WGS84 pixel size of each row).\n"
+        "<b>Heading</b>: satellite flight direction, degrees clockwise from north (Sentinel-1 ascending about "
+        "-10 to -13, descending about 190-193). <b>Incidence</b>: degrees from the vertical, one value or a "
+        "raster on the DEM grid, band 1 (incidence in degrees/radians, e.g. ISCE los.rdr.geo band 1, or the "
+        "look-vector elevation angle lv_theta = 90 - incidence of GAMMA/HyP3). The range scan uses one heading "
+        "for the scene (it changes by a fraction of a degree along a frame). <b>Look side</b>: right for every "
+        "current spaceborne SAR.\n"
+        "<b>Heading raster</b> (optional): per-pixel heading, or the look-vector azimuth of GAMMA/HyP3 (lv_phi) "
+        "or ISCE (los band 2); the range scan then uses its circular mean.\n"
+        "<b>Second geometry</b> (optional heading): gives a combined map with the best class of the two per "
+        "pixel (band 1) and which geometry gave it (band 2: 1 = first, 2 = second, 3 = equal).\n\n"
+        "Active layover: slope facing the sensor steeper than the incidence; active shadow: slope facing away "
+        "steeper than 90 - incidence. Passive layover (ground sharing its slant range with a layover slope) and "
+        "passive shadow (ground hidden behind a ridge) come from a scan of every range line across the DEM "
+        "(far-field approximation, block by block with bounded memory). Foreshortening is judged by R-index / "
+        "sin(incidence), the ground length of a pixel relative to flat ground: strong below 0.5, moderate below "
+        "0.8 (configurable).\n"
+        "R-index = sin(incidence - alpha), alpha the slope along range (positive facing the sensor); <= 0 is "
+        "layover, NaN in active shadow.\n"
+        "Visibility classes: shadow, layover, parallel illumination (LOS within 10 degrees of grazing the slope), "
+        "flat (slope below the flat threshold: motion assumed vertical), low sensitivity (|C| below the "
+        "threshold, C the cosine between the LOS and the downslope direction), sensitivity.\n\n"
+        "Outputs: class raster (styled legend), R-index raster, visibility raster, a CSV table (geometry, "
+        "class, pixels, share %, area km2) and the optional combined raster.\n"
+        "References: Notti D. et al. (2014) doi:10.1080/01431161.2014.894528; Cigna F. et al. (2014) "
+        "doi:10.5194/nhess-14-2373-2014; Kropatsch & Strobl (1990) doi:10.1109/36.58986."
+    )
+
+    DEM = "DEM"
+    HEADING = "HEADING"
+    INCIDENCE = "INCIDENCE"
+    INCIDENCE_RASTER = "INCIDENCE_RASTER"
+    INCIDENCE_UNITS = "INCIDENCE_UNITS"
+    HEADING_RASTER = "HEADING_RASTER"
+    HEADING_UNITS = "HEADING_UNITS"
+    LOOK = "LOOK"
+    HEADING_2 = "HEADING_2"
+    INCIDENCE_2 = "INCIDENCE_2"
+    INCIDENCE_RASTER_2 = "INCIDENCE_RASTER_2"
+    STRONG_RATIO = "STRONG_RATIO"
+    MODERATE_RATIO = "MODERATE_RATIO"
+    FLAT_SLOPE = "FLAT_SLOPE"
+    MIN_SENSITIVITY = "MIN_SENSITIVITY"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
+    OUTPUT_RINDEX = "OUTPUT_RINDEX"
+    OUTPUT_VISIBILITY = "OUTPUT_VISIBILITY"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_COMBINED = "OUTPUT_COMBINED"
+    LOOKS = ["right", "left"]
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber.Double
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)")))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEADING, self.tr("Heading (flight direction, degrees clockwise from north)"), num,
+            defaultValue=-12.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE, self.tr("Incidence angle (degrees), used when no incidence raster is given"), num,
+            defaultValue=37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INCIDENCE_RASTER, self.tr("Incidence raster (DEM grid)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (DEM grid)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=self.LOOKS,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEADING_2, self.tr("Second geometry: heading (degrees), for the combined map"), num,
+            optional=True, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE_2, self.tr("Second geometry: incidence (degrees)"), num, defaultValue=37.0,
+            minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INCIDENCE_RASTER_2, self.tr("Second geometry: incidence raster (DEM grid, same content)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.STRONG_RATIO, self.tr("Strong foreshortening below R-index / sin(incidence)"), num,
+            defaultValue=0.5, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MODERATE_RATIO, self.tr("Moderate foreshortening below R-index / sin(incidence)"), num,
+            defaultValue=0.8, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FLAT_SLOPE, self.tr("Flat below slope (degrees)"), num, defaultValue=5.0, minValue=0.0,
+            maxValue=89.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_SENSITIVITY, self.tr("Low sensitivity below |C| (cosine LOS / downslope)"), num,
+            defaultValue=0.3, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_CLASSES, self.tr("Distortion classes")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)"))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
+
+    def _second(self, parameters):
+        return parameters.get(self.HEADING_2) not in (None, "")
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            dem = self.raster_info(parameters, self.DEM, context)
+            metric_pixel_size(dem, self.DEM)
+            for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2, self.HEADING_RASTER):
+                if parameters.get(p):
+                    check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        if self.parameterAsDouble(parameters, self.STRONG_RATIO, context) >= \
+                self.parameterAsDouble(parameters, self.MODERATE_RATIO, context):
+            return False, "STRONG_RATIO must be smaller than MODERATE_RATIO"
+        if parameters.get(self.OUTPUT_COMBINED) and not self._second(parameters):
+            return False, "OUTPUT_COMBINED needs a second geometry: set HEADING_2"
+        return True, ""
+
+    def _writers(self, info, outs, combined):
+        writers = {
+            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
+                                         descriptions=["distortion class"]),
+            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"]),
+            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
+                                            descriptions=["visibility class"]),
+        }
+        if combined:
+            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
+                                                    descriptions=["best distortion class", "best geometry"])
+
+        return writers
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, self.DEM, context)
+        dx_rows, dy = metric_pixel_size(info, self.DEM)
+        look = self.LOOKS[self.parameterAsEnum(parameters, self.LOOK, context)]
+        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
+        geos = []
+        for suffix, name in (("", "first geometry"), ("_2", "second geometry")):
+            if suffix and not self._second(parameters):
+                continue
+            inc_par = getattr(self, "INCIDENCE_RASTER" + suffix)
+            inc_path = self.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
+            if inc_path:
+                check_same_grid([info, raster_info(inc_path, inc_par)], [self.DEM, inc_par])
+            heading = float(_dist.check_heading(self.parameterAsDouble(parameters, "HEADING" + suffix, context),
+                                                name="HEADING" + suffix))
+            read_heading = None
+            if not suffix and parameters.get(self.HEADING_RASTER):
+                h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
+                check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
+                read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                                               self.HEADING_RASTER, look)
+                heading = scene_heading(read_heading, info.height)
+                feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
+            geos.append(_dist.AcquisitionGeometry(
+                heading_deg=heading, read_heading=read_heading,
+                incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
+                read_incidence=_incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
+                for k in (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY)}
+        combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
+            if parameters.get(self.OUTPUT_COMBINED) else None
+        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
+        previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
+        gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
+        try:
+            writers = self._writers(info, outs, combined)
+        finally:
+            gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
+
+        def read_dem(r0, r1):
+            return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=np.float64)
+
+        def write(r0, r1, gi, arrays):
+            if gi == 0:
+                for k in ("classes", "rindex", "visibility"):
+                    writers[k].write(arrays[k], row=r0)
+            elif gi == -1 and "combined" in writers:
+                writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
+
+        try:
+            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
+                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
+                                          block_rows=DEFAULT_BLOCK_ROWS,
+                                          strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
+                                          moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO,
+                                                                                context),
+                                          flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
+                                          min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY,
+                                                                                 context),
+                                          progress=FeedbackProgress(feedback))
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        for w in writers.values():
+            w.commit()
+        _write_share_table(table, tables, [g.name for g in geos])
+        for t, g in zip(tables, geos):
+            shares = ", ".join(f"{r['name']} {r['share_pct']:.1f}%" for r in t["distortion"] if r["pixels"])
+            feedback.pushInfo(f"{g.name}: {shares}")
+        style_classes(outs[self.OUTPUT_CLASSES], _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
+        style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
+        style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlGn")
+        result = dict(outs)
+        result[self.OUTPUT_TABLE] = table
+        if combined:
+            style_classes(combined, _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
+            result[self.OUTPUT_COMBINED] = combined
+        return result
+
+
+def _write_share_table(path, tables, names):
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise GeohazardError(f"output folder {folder!r} does not exist")
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["geometry", "classification", "class", "name", "pixels", "share_pct", "area_km2"])
+        for t, name in zip(tables, names):
+            for kind in ("distortion", "visibility"):
+                for r in t[kind]:
+                    w.writerow([name, kind, r["class"], r["name"], r["pixels"], f"{r['share_pct']:.4f}",
+                                f"{r['area_km2']:.6f}"])
+
+
+# =========================================================================== losprojection
+def _los_from_fields(pts, n, heading, incidence, look):
+    """Per-point LOS vectors: EGMS los_east/north/up, else incidence_angle/track_angle, else numbers."""
+    a = pts.attributes
+    if all(k in a for k in ("los_east", "los_north", "los_up")):
+        return a["los_east"], a["los_north"], a["los_up"], "los_east/los_north/los_up fields"
+    if "incidence_angle" in a and "track_angle" in a:
+        e, nn, u = los_unit_vector(a["incidence_angle"], a["track_angle"], look=look)
+        return e, nn, u, "incidence_angle/track_angle fields"
+    e, nn, u = los_unit_vector(incidence, heading, look=look)
+    return (np.full(n, float(e)), np.full(n, float(nn)), np.full(n, float(u)),
+            f"heading {heading:g} / incidence {incidence:g} degrees")
+
+
+def _optional_fields(source, names):
+    have = {f.name() for f in source.fields()} if source is not None else set()
+    return [n for n in names if n in have]
+
+
+class LosProjection(GeohazardAlgorithm):
+    NAME = "losprojection"
+    DISPLAY_NAME = "LOS projection to vertical and downslope"
+    GROUP_ID = "geometry"
+    HELP = (
+        "Projects line-of-sight (LOS) velocities onto the vertical (v_vert = v_los / u_up, i.e. / cos(incidence)) "
+        "and onto the steepest-descent direction of the terrain (V_SLOPE = V_LOS / C, C the cosine between the "
+        "LOS and the downslope unit vector from slope and aspect), for a raster and/or a point layer.\n\n"
+        "<b>LOS raster</b> (optional): velocity in mm/yr or displacement in mm, positive toward the "
+        "satellite; every band is projected (a time series stays a time series, band descriptions are kept). "
+        "<b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
+        "unit vectors are taken from los_east/los_north/los_up when present (EGMS), else from incidence_angle/"
+        "track_angle fields, else from the heading and incidence given here.\n"
+        "<b>Heading raster</b> (optional, rasters only): per-pixel heading, or the look-vector azimuth of "
+        "GAMMA/HyP3 (lv_phi) or ISCE (los band 2).\n"
+        "<b>DEM</b>: needed for the downslope projection (projected or geographic; slopes in metres). For a "
+        "raster it must be on the same grid; points are placed on it by their coordinates (any CRS).\n"
+        "<b>Minimum sensitivity</b>: V_SLOPE is left empty where |C| is below it (the projection would amplify "
+        "noise more than 1/|C|); default 0.3 (amplification <= 3.3).\n\n"
+        "Outputs: vertical and downslope rasters (diverging styles) and/or a point layer with v_los, v_vertical, "
+        "v_downslope (positive = moving downhill), sensitivity C, slope, aspect and the source feature id.\n"
+        "References: Cigna F. et al. (2012) doi:10.1016/j.rse.2011.03.004; Notti D. et al. (2014) "
+        "doi:10.1080/01431161.2014.894528."
+    )
+
+    INPUT = "INPUT"
+    POINTS = "POINTS"
+    VELOCITY_FIELD = "VELOCITY_FIELD"
+    DEM = "DEM"
+    HEADING = "HEADING"
+    INCIDENCE = "INCIDENCE"
+    INCIDENCE_RASTER = "INCIDENCE_RASTER"
+    INCIDENCE_UNITS = "INCIDENCE_UNITS"
+    HEADING_RASTER = "HEADING_RASTER"
+    HEADING_UNITS = "HEADING_UNITS"
+    LOOK = "LOOK"
+    MIN_SENSITIVITY = "MIN_SENSITIVITY"
+    OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
+    OUTPUT_DOWNSLOPE = "OUTPUT_DOWNSLOPE"
+    OUTPUT_POINTS = "OUTPUT_POINTS"
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber.Double
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("LOS velocity raster"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.POINTS, self.tr("LOS velocity points"), [QgsProcessing.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr, positive toward the satellite)"),
+            defaultValue="mean_velocity", parentLayerParameterName=self.POINTS,
+            type=QgsProcessingParameterField.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEADING, self.tr("Heading (degrees clockwise from north)"), num, defaultValue=-12.0,
+            minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE, self.tr("Incidence angle (degrees)"), num, defaultValue=37.0, minValue=0.001,
+            maxValue=89.999))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INCIDENCE_RASTER, self.tr("Incidence raster (grid of the LOS raster)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (grid of the LOS raster)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=["right", "left"],
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_SENSITIVITY, self.tr("Minimum |C| for the downslope projection"), num, defaultValue=0.3,
+            minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_VERTICAL, self.tr("Vertical velocity"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_DOWNSLOPE, self.tr("Downslope velocity"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_POINTS, self.tr("Projected points"), QgsProcessing.TypeVectorPoint, optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        has_r, has_p = bool(parameters.get(self.INPUT)), bool(parameters.get(self.POINTS))
+        if not (has_r or has_p):
+            return False, "give a LOS raster (INPUT) or a point layer (POINTS)"
+        if has_p and not parameters.get(self.OUTPUT_POINTS):
+            return False, "POINTS given: set OUTPUT_POINTS"
+        if has_r and not (parameters.get(self.OUTPUT_VERTICAL) or parameters.get(self.OUTPUT_DOWNSLOPE)):
+            return False, "INPUT given: set OUTPUT_VERTICAL and/or OUTPUT_DOWNSLOPE"
+        if parameters.get(self.OUTPUT_DOWNSLOPE) and not parameters.get(self.DEM):
+            return False, "OUTPUT_DOWNSLOPE needs a DEM"
+        try:
+            if has_r:
+                info = self.raster_info(parameters, self.INPUT, context)
+                for p in (self.DEM, self.INCIDENCE_RASTER, self.HEADING_RASTER):
+                    if parameters.get(p):
+                        check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
+            if parameters.get(self.DEM):
+                metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        heading = float(_dist.check_heading(self.parameterAsDouble(parameters, self.HEADING, context), name="HEADING"))
+        incidence = float(check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                          name=self.INCIDENCE))
+        look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
+        cmin = self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context)
+        dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None
+        result = {}
+        progress = FeedbackProgress(feedback, 0, 50 if parameters.get(self.POINTS) else 100)
+        if parameters.get(self.INPUT):
+            result.update(self._rasters(parameters, context, progress, dem, heading, incidence, look, cmin))
+        if parameters.get(self.POINTS):
+            progress = FeedbackProgress(feedback, 50 if parameters.get(self.INPUT) else 0, 100)
+            result[self.OUTPUT_POINTS] = self._points(parameters, context, progress, dem, heading, incidence,
+                                                      look, cmin)
+        return result
+
+    def _rasters(self, parameters, context, progress, dem, heading, incidence, look, cmin):
+        info = self.raster_info(parameters, self.INPUT, context)
+        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
+        inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
+            if parameters.get(self.INCIDENCE_RASTER) else None
+        read_heading = None
+        if parameters.get(self.HEADING_RASTER):
+            h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
+            check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.INPUT, self.HEADING_RASTER])
+            read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                                           self.HEADING_RASTER, look)
+        if dem is not None:
+            check_same_grid([info, dem], [self.INPUT, self.DEM])
+            dx_rows, dy = metric_pixel_size(dem, self.DEM)
+        outs = {}
+        for key, desc in ((self.OUTPUT_VERTICAL, "vertical"), (self.OUTPUT_DOWNSLOPE, "downslope")):
+            if parameters.get(key):
+                descs = info.descriptions if info.count > 1 else [f"{desc} velocity"]
+                outs[key] = RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
+                                              count=info.count, descriptions=descs)
+        try:
+            overlap = 1 if dem is not None else 0
+            for q0, q1, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, overlap=overlap, progress=progress):
+                inc = incidence
+                if inc_path:
+                    inc = check_incidence(incidence_to_degrees(read_band(inc_path, rows=(r0, r1),
+                                                                         name=self.INCIDENCE_RASTER,
+                                                                         dtype=np.float64), kind),
+                                          name=self.INCIDENCE_RASTER)
+                hdg = read_heading(r0, r1) if read_heading is not None else heading
+                e, n, u = los_unit_vector(inc, hdg, look=look)
+                if self.OUTPUT_DOWNSLOPE in outs:
+                    z = read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
+                    s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)
+                    core = slice(r0 - q0, r0 - q0 + r1 - r0)
+                for b in range(info.count):
+                    los = read_band(info.path, b + 1, rows=(r0, r1), name=self.INPUT, dtype=np.float64)
+                    if self.OUTPUT_VERTICAL in outs:
+                        outs[self.OUTPUT_VERTICAL].write(los / u, row=r0, band=b + 1)
+                    if self.OUTPUT_DOWNSLOPE in outs:
+                        v, _ = los_to_downslope(los, e, n, u, s[core], a[core], min_sensitivity=cmin)
+                        outs[self.OUTPUT_DOWNSLOPE].write(v, row=r0, band=b + 1)
+        except BaseException:
+            for w in outs.values():
+                w.abort()
+            raise
+        result = {}
+        for key, w in outs.items():
+            result[key] = w.commit()
+            style_raster_diverging(result[key], context=context)
+        return result
+
+    def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
+        source = self.parameterAsSource(parameters, self.POINTS, context)
+        vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
+        extra = _optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+        dest_crs = None
+        if dem is not None:
+            dest_crs = QgsCoordinateReferenceSystem()
+            dest_crs.createFromWkt(dem.crs_wkt)
+        pts = read_points(source, [vfield] + extra, name=self.POINTS, dest_crs=dest_crs, context=context,
+                          progress=SubProgress(progress, 0, 30))
+        n = len(pts)
+        e, nn, u, how = _los_from_fields(pts, n, heading, incidence, look)
+        progress.push_info(f"LOS vectors from {how}")
+        v = pts.attributes[vfield]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vert = v / u
+        slope = np.full(n, np.nan)
+        aspect = np.full(n, np.nan)
+        if dem is not None:
+            dx_rows, dy = metric_pixel_size(dem, self.DEM)
+            row, col = dem.world_to_pixel(pts.x, pts.y)
+            row, col = np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
+            inside = (row >= 0) & (row < dem.height) & (col >= 0) & (col < dem.width)
+            if (~inside).any():
+                progress.push_warning(f"{int((~inside).sum())} of {n} points fall outside the DEM: no downslope value")
+            for q0, q1, r0, r1 in iter_blocks(dem.height, DEFAULT_BLOCK_ROWS, overlap=1,
+                                              progress=SubProgress(progress, 30, 80)):
+                sel = inside & (row >= r0) & (row < r1)
+                if not sel.any():
+                    continue
+                z = read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
+                s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)
+                slope[sel] = s[row[sel] - q0, col[sel]]
+                aspect[sel] = a[row[sel] - q0, col[sel]]
+        down, c = los_to_downslope(v, e, nn, u, slope, aspect, min_sensitivity=cmin)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        crs = dest_crs if dest_crs is not None else source.sourceCrs()
+        write_vector(out, {"source_fid": pts.fids, "v_los": v, "v_vertical": vert, "v_downslope": down,
+                           "sensitivity": c, "slope_deg": slope, "aspect_deg": aspect,
+                           "los_east": np.asarray(e, float), "los_north": np.asarray(nn, float),
+                           "los_up": np.asarray(u, float)},
+                     crs_wkt=crs.toWkt(), x=pts.x, y=pts.y, progress=SubProgress(progress, 80, 100))
+        return out
+
+
+# =========================================================================== ascdescdecomposition
+class AscDescDecomposition(GeohazardAlgorithm):
+    NAME = "ascdescdecomposition"
+    DISPLAY_NAME = "Ascending + descending decomposition (east-west and vertical)"
+    GROUP_ID = "geometry"
+    HELP = (
+        "Combines ascending and descending LOS velocities (or displacement time series) into east-west and "
+        "vertical motion by least squares per cell: d_i - n_i N = e_i E + u_i U for every observation i of the "
+        "cell, (e, n, u) its ground-to-satellite unit vector. North motion N is neglected (0, the default) or "
+        "constrained to the value given (mm/yr); SAR is almost blind to it and the output states the "
+        "assumption.\n\n"
+        "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence. "
+        "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of CELL_SIZE "
+        "metres in GRID_CRS with centres on multiples of the cell size (EGMS L3: 100 m, EPSG:3035); every point "
+        "enters the cell's least squares with its own LOS vector (fields los_east/los_north/los_up, else "
+        "incidence_angle/track_angle, else the numbers given). A cell needs both geometries.\n"
+        "<b>Uncertainty</b>: from the std field of points (mean_velocity_std) or the SIGMA numbers for rasters, "
+        "propagated through the least squares (unit weights as EGMS L3, or inverse-variance weights).\n"
+        "<b>Time series</b>: with TIME_SERIES, the dated fields (YYYYMMDD / DYYYYMMDD) of points, or the bands of "
+        "multi-band rasters whose descriptions are dates, are interpolated linearly onto common dates every "
+        "SPACING_DAYS days over the overlap of both series (no value across gaps longer than MAX_GAP_DAYS), "
+        "decomposed date by date, and the east/up velocities are fitted to the decomposed series (linear + "
+        "annual term, as EGMS mean_velocity).\n\n"
+        "Outputs: east (positive east) and up (positive up) rasters in mm/yr; a quality raster (bands: sigma "
+        "east, sigma up, condition number of the geometry, observations used); optional east/up time-series "
+        "rasters (one band per common date, mm).\n"
+        "References: Manzo M. et al. (2006) doi:10.1016/j.jvolgeores.2005.11.010; Copernicus EGMS L3 Ortho "
+        "product description."
+    )
+
+    ASC_RASTER, DESC_RASTER = "ASC_RASTER", "DESC_RASTER"
+    ASC_HEADING, ASC_INCIDENCE = "ASC_HEADING", "ASC_INCIDENCE"
+    DESC_HEADING, DESC_INCIDENCE = "DESC_HEADING", "DESC_INCIDENCE"
+    ASC_SIGMA, DESC_SIGMA = "ASC_SIGMA", "DESC_SIGMA"
+    ASC_POINTS, DESC_POINTS = "ASC_POINTS", "DESC_POINTS"
+    VELOCITY_FIELD, STD_FIELD = "VELOCITY_FIELD", "STD_FIELD"
+    CELL_SIZE, GRID_CRS = "CELL_SIZE", "GRID_CRS"
+    NORTH_VELOCITY, WEIGHTING, MAX_CONDITION = "NORTH_VELOCITY", "WEIGHTING", "MAX_CONDITION"
+    TIME_SERIES, SPACING_DAYS, MAX_GAP_DAYS = "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS"
+    OUTPUT_EAST, OUTPUT_UP, OUTPUT_QUALITY = "OUTPUT_EAST", "OUTPUT_UP", "OUTPUT_QUALITY"
+    OUTPUT_EAST_TS, OUTPUT_UP_TS = "OUTPUT_EAST_TS", "OUTPUT_UP_TS"
+    WEIGHTINGS = ["unit weights (EGMS L3)", "inverse variance (needs standard deviations)"]
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber.Double
+        pts = [QgsProcessing.TypeVectorPoint]
+        for geo, heading in (("ASC", -12.0), ("DESC", 192.0)):
+            label = "Ascending" if geo == "ASC" else "Descending"
+            self.addParameter(QgsProcessingParameterRasterLayer(
+                f"{geo}_RASTER", self.tr(f"{label} LOS raster (mm/yr, or dated bands in mm)"), optional=True))
+            self.addParameter(QgsProcessingParameterNumber(
+                f"{geo}_HEADING", self.tr(f"{label} heading (degrees)"), num, defaultValue=heading,
+                minValue=-360.0, maxValue=360.0))
+            self.addParameter(QgsProcessingParameterNumber(
+                f"{geo}_INCIDENCE", self.tr(f"{label} incidence (degrees)"), num, defaultValue=37.0,
+                minValue=0.001, maxValue=89.999))
+            self.addParameter(QgsProcessingParameterNumber(
+                f"{geo}_SIGMA", self.tr(f"{label} raster standard deviation (0 = unknown)"), num, defaultValue=0.0,
+                minValue=0.0))
+            self.addParameter(QgsProcessingParameterFeatureSource(
+                f"{geo}_POINTS", self.tr(f"{label} points"), pts, optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.VELOCITY_FIELD, self.tr("Velocity field of the points"), defaultValue="mean_velocity"))
+        self.addParameter(QgsProcessingParameterString(
+            self.STD_FIELD, self.tr("Velocity standard-deviation field of the points (empty = none)"),
+            defaultValue="mean_velocity_std", optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.CELL_SIZE, self.tr("Cell size for points (metres)"), num, defaultValue=100.0, minValue=0.01))
+        self.addParameter(QgsProcessingParameterCrs(
+            self.GRID_CRS, self.tr("Grid CRS for points (projected; default EPSG:3035 as EGMS L3)"),
+            defaultValue="EPSG:3035", optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.NORTH_VELOCITY, self.tr("North velocity assumed (mm/yr; 0 = neglected)"), num, defaultValue=0.0))
+        self.addParameter(QgsProcessingParameterEnum(self.WEIGHTING, self.tr("Weighting"), options=self.WEIGHTINGS,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_CONDITION, self.tr("Maximum condition number of the geometry"), num, defaultValue=10.0,
+            minValue=1.0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.TIME_SERIES, self.tr("Decompose time series"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=6, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"), num, defaultValue=90.0,
+            minValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_EAST, self.tr("East velocity")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_UP, self.tr("Up velocity")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_QUALITY, self.tr("Quality (sigma east, sigma up, condition, count)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_EAST_TS, self.tr("East time series"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_UP_TS, self.tr("Up time series"), optional=True, createByDefault=False))
+
+    def _mode(self, parameters):
+        r = [bool(parameters.get(p)) for p in (self.ASC_RASTER, self.DESC_RASTER)]
+        p = [bool(parameters.get(q)) for q in (self.ASC_POINTS, self.DESC_POINTS)]
+        if all(r) and not any(p):
+            return "raster", ""
+        if all(p) and not any(r):
+            return "points", ""
+        if any(r) and any(p):
+            return None, "give either two rasters (ASC_RASTER, DESC_RASTER) or two point layers, not a mix"
+        missing = [n for n, v in zip((self.ASC_RASTER, self.DESC_RASTER), r) if not v] if any(r) else \
+            [n for n, v in zip((self.ASC_POINTS, self.DESC_POINTS), p) if not v] if any(p) else \
+            ["ASC_RASTER/ASC_POINTS", "DESC_RASTER/DESC_POINTS"]
+        return None, f"one geometry is missing: {', '.join(missing)}; decomposition needs ascending and descending"
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        mode, msg = self._mode(parameters)
+        if mode is None:
+            return False, msg
+        if mode == "raster":
+            try:
+                infos = [self.raster_info(parameters, p, context) for p in (self.ASC_RASTER, self.DESC_RASTER)]
+                _check_overlap_same_grid(infos, [self.ASC_RASTER, self.DESC_RASTER])
+            except (GeohazardError, QgsProcessingException) as exc:
+                return False, str(exc)
+        else:
+            crs = self._grid_crs(parameters, context)
+            if not crs.isValid() or crs.isGeographic():
+                return False, f"GRID_CRS must be a projected CRS in metres, got {crs.authid() or 'none'}"
+        if (parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS)) and \
+                not self.parameterAsBool(parameters, self.TIME_SERIES, context):
+            return False, "time-series outputs need TIME_SERIES"
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        mode, msg = self._mode(parameters)
+        if mode is None:
+            raise GeohazardError(msg)
+        opts = dict(north=self.parameterAsDouble(parameters, self.NORTH_VELOCITY, context),
+                    weighted=self.parameterAsEnum(parameters, self.WEIGHTING, context) == 1,
+                    max_condition=self.parameterAsDouble(parameters, self.MAX_CONDITION, context),
+                    ts=self.parameterAsBool(parameters, self.TIME_SERIES, context),
+                    spacing=self.parameterAsInt(parameters, self.SPACING_DAYS, context),
+                    max_gap=self.parameterAsDouble(parameters, self.MAX_GAP_DAYS, context))
+        progress = FeedbackProgress(feedback)
+        if mode == "points":
+            grid, crs_wkt, res, dates = self._points(parameters, context, progress, opts)
+            info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
+                              geotransform=grid.geotransform, crs_wkt=crs_wkt)
+            blocks = iter([(0, res)])
+        else:
+            info, blocks, dates = self._rasters(parameters, context, progress, opts)
+        meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
+                "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
+        specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
+                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"]),
+                 (self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
+                  ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"])]
+        for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
+            if parameters.get(key) and opts["ts"]:
+                specs.append((key, [comp], [d.isoformat() for d in dates]))
+        writers = {key: RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
+                                          count=len(desc), descriptions=desc, metadata=meta)
+                   for key, _, desc in specs}
+        n_valid, cond = 0, []
+        try:
+            for r0, res in blocks:
+                for key, comps, _ in specs:
+                    arrs = [np.asarray(res[c], dtype=np.float64) for c in comps]
+                    block = arrs[0] if len(arrs) == 1 else np.stack(arrs)
+                    writers[key].write(block, row=r0)
+                valid = np.isfinite(res["up"])
+                n_valid += int(valid.sum())
+                cond.append(res["condition"][valid])
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        out = {key: w.commit() for key, w in writers.items()}
+        progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
+                                              f"constrained to {opts['north']:g} mm/yr"))
+        med = float(np.median(np.concatenate(cond))) if n_valid else float("nan")
+        progress.push_info(f"{n_valid} cells decomposed; median condition number {med:.3f}")
+        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
+            style_raster_diverging(out[key], context=context)
+        style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                ramp_name="Viridis")
+        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
+            if key in out:
+                style_raster_diverging(out[key], context=context, band=len(dates))
+        return out
+
+    # ------------------------------------------------------------------ points
+    def _grid_crs(self, parameters, context):
+        crs = self.parameterAsCrs(parameters, self.GRID_CRS, context)
+        return crs if crs.isValid() else QgsCoordinateReferenceSystem("EPSG:3035")
+
+    def _points(self, parameters, context, progress, opts):
+        crs = self._grid_crs(parameters, context)
+        vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context)
+        sfield = self.parameterAsString(parameters, self.STD_FIELD, context)
+        data = []
+        for i, (pp, hp, ip) in enumerate(((self.ASC_POINTS, self.ASC_HEADING, self.ASC_INCIDENCE),
+                                          (self.DESC_POINTS, self.DESC_HEADING, self.DESC_INCIDENCE))):
+            src = self.parameterAsSource(parameters, pp, context)
+            if src is None:
+                raise GeohazardError(f"{pp}: the layer could not be loaded")
+            names = [f.name() for f in src.fields()]
+            if vfield not in names:
+                raise GeohazardError(f"{pp} has no field {vfield!r} (VELOCITY_FIELD)")
+            fields = [vfield] + ([sfield] if sfield and sfield in names else [])
+            fields += _optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+            dated = dated_fields(names) if opts["ts"] else []
+            if opts["ts"] and len(dated) < 2:
+                raise GeohazardError(f"{pp} has {len(dated)} dated fields (YYYYMMDD or DYYYYMMDD); TIME_SERIES "
+                                     "needs at least two")
+            pts = read_points(src, fields + [n for n, _ in dated], name=pp, dest_crs=crs, context=context,
+                              progress=SubProgress(progress, 25 * i, 25 * i + 20))
+            e, n, u, how = _los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
+                                            self.parameterAsDouble(parameters, ip, context), "right")
+            progress.push_info(f"{pp}: {len(pts)} points, LOS vectors from {how}")
+            sig = pts.attributes.get(sfield) if sfield else None
+            series = np.stack([pts.attributes[nm] for nm, _ in dated]) if dated else None
+            data.append(dict(x=pts.x, y=pts.y, v=pts.attributes[vfield], sigma=sig, e=e, n=n, u=u,
+                             series=series, dates=[d for _, d in dated]))
+        cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+        grid = _dec.grid_for_points(np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data]),
+                                    cell)
+        check_canceled(progress)
+        res, dates = _dec.decompose_point_sets(data, grid, progress=SubProgress(progress, 50, 100), **opts)
+        return grid, crs.toWkt(), res, dates
+
+    # ------------------------------------------------------------------ rasters
+    def _rasters(self, parameters, context, progress, opts):
+        infos = [self.raster_info(parameters, p, context) for p in (self.ASC_RASTER, self.DESC_RASTER)]
+        _check_overlap_same_grid(infos, [self.ASC_RASTER, self.DESC_RASTER])
+        vecs, sig = [], []
+        for hp, ip, sp in ((self.ASC_HEADING, self.ASC_INCIDENCE, self.ASC_SIGMA),
+                           (self.DESC_HEADING, self.DESC_INCIDENCE, self.DESC_SIGMA)):
+            vecs.append(los_unit_vector(self.parameterAsDouble(parameters, ip, context),
+                                        self.parameterAsDouble(parameters, hp, context)))
+            sig.append(self.parameterAsDouble(parameters, sp, context))
+        sigma = sig if all(s > 0 for s in sig) else None
+        if opts["weighted"] and sigma is None:
+            raise GeohazardError("inverse-variance WEIGHTING needs ASC_SIGMA and DESC_SIGMA > 0")
+        info = infos[0]
+        names = (self.ASC_RASTER, self.DESC_RASTER)
+        vec = [[v[k] for v in vecs] for k in range(3)]
+        common, date_lists = [], []
+        if opts["ts"]:
+            for i, n in zip(infos, names):
+                try:
+                    date_lists.append([parse_date(d) for d in i.descriptions])
+                except GeohazardError as exc:
+                    raise GeohazardError(f"{n}: TIME_SERIES needs one date per band description ({exc})") from None
+            common = _dec.common_dates(date_lists[0], date_lists[1], spacing_days=opts["spacing"])
+
+        def blocks():
+            for _, _, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, progress=progress):
+                if not opts["ts"]:
+                    stacks = [read_band(i.path, 1, rows=(r0, r1), name=n, dtype=np.float64)
+                              for i, n in zip(infos, names)]
+                    res = _dec.decompose_los(stacks, *vec, sigma=sigma, north_mm=opts["north"],
+                                             weighted=opts["weighted"], max_condition=opts["max_condition"])
+                    yield r0, res
+                    continue
+                stacks = [_dec.interpolate_to_dates(read_bands(i.path, rows=(r0, r1), name=n, dtype=np.float64),
+                                                    dl, common, max_gap_days=opts["max_gap"])
+                          for i, n, dl in zip(infos, names, date_lists)]
+                res = _dec.decompose_los(stacks, *vec, north_mm=opts["north"], max_condition=opts["max_condition"])
+                east = _dec.velocity_from_series(res["east"], common)
+                yield r0, {"east_ts": res["east"], "up_ts": res["up"], "condition": res["condition"],
+                           "count": res["count"].max(axis=0), "east": east,
+                           "up": _dec.velocity_from_series(res["up"], common),
+                           "sigma_east": np.full(east.shape, np.nan), "sigma_up": np.full(east.shape, np.nan)}
+
+        return info, blocks(), common
+
+
+def _check_overlap_same_grid(infos, names):
+    a, b = infos
+    if a.crs_wkt and b.crs_wkt and a.srs is not None and not a.srs.IsSame(b.srs):
+        raise GeohazardError(f"{names[1]} is in another CRS than {names[0]}; warp both to one grid first")
+    ga, gb = a.geotransform, b.geotransform
+    ax = (ga[0], ga[0] + a.width * ga[1])
+    bx = (gb[0], gb[0] + b.width * gb[1])
+    ay = (ga[3] + a.height * ga[5], ga[3])
+    by = (gb[3] + b.height * gb[5], gb[3])
+    if ax[1] <= bx[0] or bx[1] <= ax[0] or ay[1] <= by[0] or by[1] <= ay[0]:
+        raise GeohazardError(f"{names[0]} and {names[1]} do not overlap")
+    check_same_grid(infos, names)
+
+
+ALGORITHMS = [LosVelocityToVertical, GeometricDistortion, LosProjection, AscDescDecomposition]

@@ -89,3 +89,48 @@ def los_to_vertical(v_los, incidence_deg):
             f"incidence_deg has shape {inc.shape}, which does not match the LOS data shape {v.shape}"
         ) from None
     return v / np.cos(np.radians(inc))
+
+
+#: Contents accepted for a per-pixel heading/azimuth raster (see :func:`heading_from_azimuth`).
+AZIMUTH_KINDS = ("heading_deg", "lv_phi_rad", "lv_phi_deg", "isce_los_azimuth_deg")
+
+
+def heading_from_azimuth(values, kind: str = "heading_deg", *, look: str = "right"):
+    """Flight heading (degrees clockwise from north) from a per-pixel azimuth raster.
+
+    Parameters
+    ----------
+    values : array_like
+        Raster values.
+    kind : {"heading_deg", "lv_phi_rad", "lv_phi_deg", "isce_los_azimuth_deg"}
+        ``heading_deg``: the heading itself. ``lv_phi_*``: GAMMA/HyP3 look-vector
+        orientation, the horizontal direction from the ground to the sensor measured
+        counter-clockwise from east. ``isce_los_azimuth_deg``: ISCE ``los`` band 2, the
+        azimuth of the ground-to-satellite vector measured from north, anticlockwise.
+    look : {"right", "left"}
+
+    Returns
+    -------
+    ndarray
+        Heading in degrees in [0, 360).
+
+    Notes
+    -----
+    With ``az_sat`` the clockwise-from-north azimuth of the ground-to-sensor direction,
+    ``heading = az_sat + 90`` for a right-looking sensor (``az_sat - 90`` left-looking);
+    ``az_sat = 90 - lv_phi`` and ``az_sat = -isce_azimuth``.
+    """
+    if kind not in AZIMUTH_KINDS:
+        raise GeohazardError(f"azimuth kind must be one of {AZIMUTH_KINDS}, got {kind!r}")
+    if look not in ("right", "left"):
+        raise GeohazardError(f"look must be 'right' or 'left', got {look!r}")
+    v = np.asarray(values, dtype=np.float64)
+    if kind == "heading_deg":
+        return v % 360.0
+    if kind == "lv_phi_rad":
+        az_sat = 90.0 - np.degrees(v)
+    elif kind == "lv_phi_deg":
+        az_sat = 90.0 - v
+    else:
+        az_sat = -v
+    return (az_sat + (90.0 if look == "right" else -90.0)) % 360.0

@@ -1,0 +1,879 @@
+"""SAR geometric distortions: layover, shadow, foreshortening, R-index, visibility classes.
+
+Geometry (conventions in :mod:`algorithms.geometry.los`): ``heading_deg`` clockwise from
+north, ``incidence_deg`` from the vertical, right-looking unless ``look="left"``. The
+*look azimuth* ``phi = heading +/- 90`` is the horizontal direction from the satellite
+to the ground, i.e. the direction in which ground range grows.
+
+Two families of effects are told apart:
+
+* **active** layover / shadow: the pixel's own facet is steeper than the geometry allows.
+  With ``alpha`` the terrain slope measured along the ground-range direction, positive
+  on slopes facing the sensor, active layover is ``alpha > incidence`` and active shadow
+  is ``alpha < -(90 - incidence)``. These are per-pixel formulas.
+* **passive** layover / shadow: the pixel itself is fine but another part of the terrain
+  along the same range line overlaps its slant range (layover) or hides it from the
+  sensor (shadow). These need a scan along ground range (:class:`RangeScanner`).
+
+The scan uses the plane-wave (far-field) approximation: with ground-range coordinate
+``s`` (metres, growing away from the satellite) and height ``h``, the slant range of a
+point is ``r = s sin(theta) - h cos(theta)`` up to a constant, and the ray from a point
+to the satellite rises by ``cot(theta)`` metres per metre toward the sensor. A point P is
+
+* in layover when ``r(P) > min r(Q)`` over points Q farther in ground range, or
+  ``r(P) < max r(Q)`` over nearer points Q (its echo is superimposed with another one);
+* in shadow when ``max (h(Q) + s_Q cot(theta)) > h(P) + s_P cot(theta)`` over nearer Q.
+
+Both are running maxima along the line, so the scan is a single pass per direction with
+constant memory per line (``theta`` may change from pixel to pixel: the recursion uses
+the local incidence at each step).
+
+References
+----------
+Kropatsch W.G., Strobl D. (1990), doi:10.1109/36.58986 (layover/shadow detection along
+range lines); Notti D. et al. (2014), doi:10.1080/01431161.2014.894528 (R-index and
+visibility of landslides); Cigna F. et al. (2014), doi:10.5194/nhess-14-2373-2014
+(R-index, layover and shadow masks for PSI landslide mapping).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .._numba import njit, prange
+from ..errors import GeohazardError, OperationCanceled
+from .los import check_incidence, los_unit_vector
+
+#: Distortion classes (uint8 raster values; 0 = no data).
+ACTIVE_LAYOVER = 1
+PASSIVE_LAYOVER = 2
+ACTIVE_SHADOW = 3
+PASSIVE_SHADOW = 4
+STRONG_FORESHORTENING = 5
+MODERATE_FORESHORTENING = 6
+GOOD_VISIBILITY = 7
+DISTORTION_CLASSES = {
+    ACTIVE_LAYOVER: "active layover",
+    PASSIVE_LAYOVER: "passive layover",
+    ACTIVE_SHADOW: "active shadow",
+    PASSIVE_SHADOW: "passive shadow",
+    STRONG_FORESHORTENING: "strong foreshortening",
+    MODERATE_FORESHORTENING: "moderate foreshortening",
+    GOOD_VISIBILITY: "good visibility",
+}
+#: Quality rank of each distortion class (higher is better) used to pick the best geometry.
+DISTORTION_RANK = {ACTIVE_SHADOW: 0, PASSIVE_SHADOW: 1, ACTIVE_LAYOVER: 2, PASSIVE_LAYOVER: 3,
+                   STRONG_FORESHORTENING: 4, MODERATE_FORESHORTENING: 5, GOOD_VISIBILITY: 6}
+
+#: Visibility / sensitivity classes for slow downslope motion (uint8; 0 = no data).
+VIS_SHADOW = 1
+VIS_LAYOVER = 2
+VIS_PARALLEL = 3
+VIS_LOW_SENSITIVITY = 4
+VIS_SENSITIVITY = 5
+VIS_FLAT = 6
+VISIBILITY_CLASSES = {
+    VIS_SHADOW: "shadow",
+    VIS_LAYOVER: "layover",
+    VIS_PARALLEL: "parallel illumination",
+    VIS_LOW_SENSITIVITY: "low sensitivity",
+    VIS_SENSITIVITY: "sensitivity",
+    VIS_FLAT: "flat",
+}
+
+#: Scan flag bits.
+FLAG_LAYOVER = 1
+FLAG_SHADOW = 2
+
+
+def look_azimuth_deg(heading_deg, *, look: str = "right"):
+    """Horizontal azimuth from the satellite to the ground (ground range grows along it)."""
+    if look not in ("right", "left"):
+        raise GeohazardError(f"look must be 'right' or 'left', got {look!r}")
+    return (np.asarray(heading_deg, dtype=np.float64) + (90.0 if look == "right" else -90.0)) % 360.0
+
+
+def check_heading(heading_deg, *, name: str = "heading_deg") -> np.ndarray:
+    """Return ``heading_deg`` as float64 after checking it is a finite angle in [-360, 360]."""
+    h = np.asarray(heading_deg, dtype=np.float64)
+    finite = h[np.isfinite(h)]
+    if finite.size and (finite.min() < -360.0 or finite.max() > 360.0):
+        raise GeohazardError(
+            f"{name} must be an azimuth in degrees between -360 and 360; got values from "
+            f"{finite.min():.6g} to {finite.max():.6g}")
+    return h
+
+
+def range_slope_deg(slope_deg, aspect_deg, heading_deg, *, look: str = "right", method: str = "exact"):
+    """Terrain slope along the ground-range direction, positive on slopes facing the sensor.
+
+    Parameters
+    ----------
+    slope_deg, aspect_deg : array_like
+        Slope (degrees from horizontal) and aspect (downhill azimuth, degrees clockwise
+        from north; NaN on flat pixels is accepted and means no range slope).
+    heading_deg : float or array_like
+        Flight direction, degrees clockwise from north.
+    look : {"right", "left"}
+    method : {"exact", "notti"}
+        ``"exact"``: ``alpha = atan(tan(slope) cos(aspect - az_sat))``, the slope of the
+        terrain profile cut along the range direction. ``"notti"``: the linearised form
+        ``alpha = slope cos(aspect - az_sat)`` used by Notti et al. (2014) (``beta sin A``
+        in their notation, with ``A`` the aspect measured from the orbit direction).
+
+    Returns
+    -------
+    ndarray
+        ``alpha`` in degrees; ``az_sat = phi + 180`` is the azimuth toward the satellite.
+    """
+    if method not in ("exact", "notti"):
+        raise GeohazardError(f"method must be 'exact' or 'notti', got {method!r}")
+    s = np.asarray(slope_deg, dtype=np.float64)
+    a = np.asarray(aspect_deg, dtype=np.float64)
+    az_sat = look_azimuth_deg(check_heading(heading_deg), look=look) + 180.0
+    cos_rel = np.cos(np.radians(a - az_sat))
+    cos_rel = np.where(np.isnan(a) & (s == 0), 0.0, cos_rel)
+    if method == "exact":
+        return np.degrees(np.arctan(np.tan(np.radians(s)) * cos_rel))
+    return s * cos_rel
+
+
+def r_index(slope_deg, aspect_deg, incidence_deg, heading_deg, *, look: str = "right", method: str = "exact"):
+    """R-index: ground-resolution factor of a slope in the radar geometry.
+
+    ``R = sin(theta - alpha)`` with ``alpha`` from :func:`range_slope_deg`. R is the ratio
+    between the slant-range pixel size and the terrain length it covers: ``R <= 0`` is
+    active layover, small positive R is foreshortening (many metres of slope squeezed in
+    one pixel), R = 1 is a slope perpendicular to the LOS. R is set to NaN in active
+    shadow (``alpha < theta - 90``), where no backscatter comes back.
+
+    Parameters
+    ----------
+    slope_deg, aspect_deg, incidence_deg, heading_deg : array_like (broadcast)
+    look, method : see :func:`range_slope_deg`
+
+    Returns
+    -------
+    ndarray
+        R-index in [-1, 1], NaN in active shadow or where an input is NaN.
+
+    References
+    ----------
+    Notti D. et al. (2014), doi:10.1080/01431161.2014.894528, eq. 1;
+    Cigna F. et al. (2014), doi:10.5194/nhess-14-2373-2014.
+    """
+    theta = check_incidence(incidence_deg)
+    alpha = range_slope_deg(slope_deg, aspect_deg, heading_deg, look=look, method=method)
+    r = np.sin(np.radians(theta - alpha))
+    return np.where(alpha < theta - 90.0, np.nan, r)
+
+
+def local_incidence_deg(slope_deg, aspect_deg, incidence_deg, heading_deg, *, look: str = "right"):
+    """Angle between the LOS and the terrain normal, degrees (> 90 means the facet faces away)."""
+    e, n, u = los_unit_vector(incidence_deg, heading_deg, look=look)
+    s = np.radians(np.asarray(slope_deg, dtype=np.float64))
+    a = np.radians(np.nan_to_num(np.asarray(aspect_deg, dtype=np.float64)))
+    cosl = e * np.sin(s) * np.sin(a) + n * np.sin(s) * np.cos(a) + u * np.cos(s)
+    return np.degrees(np.arccos(np.clip(cosl, -1.0, 1.0)))
+
+
+# --------------------------------------------------------------------------- range scan
+@njit(cache=True, parallel=True)
+def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_phi, forward,
+                       state_prev_h, state_d, state_e, state_valid, line_offset, flags):
+    """Advance every range line crossing the row block ``[row0, row0 + rows)``.
+
+    ``shift[k]`` is the row offset of scan step ``k`` (monotone), ``step_cols[k]`` the
+    column at step ``k``; a line ``L`` sits at row ``L + shift[k]``. States are indexed
+    by ``L + line_offset``.
+    """
+    nrow, ncol = dem.shape
+    nk = shift.shape[0]
+    increasing = shift[nk - 1] >= shift[0]
+    l_first = row0 - shift[nk - 1] if increasing else row0 - shift[0]
+    l_last = row0 + nrow - 1 - shift[0] if increasing else row0 + nrow - 1 - shift[nk - 1]
+    for li in prange(l_last - l_first + 1):
+        line = l_first + li
+        idx = line + line_offset
+        valid = state_valid[idx]
+        h_prev = state_prev_h[idx]
+        d = state_d[idx]
+        e = state_e[idx]
+        k_prev = -1
+        for k in range(nk):
+            r = line + shift[k]
+            if r < row0 or r >= row0 + nrow:
+                if k_prev >= 0:
+                    # left the block for good: the shift is monotone
+                    if (increasing and r >= row0 + nrow) or ((not increasing) and r < row0):
+                        break
+                continue
+            rr = r - row0
+            c = step_cols[k]
+            h = dem[rr, c]
+            th = inc_deg[rr, c]
+            if not (np.isfinite(h) and np.isfinite(th)):
+                valid = False
+                flags[rr, c] = 0
+                k_prev = k
+                continue
+            out = 0
+            if valid:
+                drow = 0 if k == 0 else shift[k] - shift[k - 1]
+                # ground-range advance of one step, projected on the look direction
+                ds = dx_rows[rr] * math.sqrt(1.0 - cos_phi * cos_phi) - drow * dy_m * cos_phi
+                if ds <= 0.0:
+                    ds = 1e-9
+                t = math.radians(th)
+                dh = (h - h_prev) if forward else (h_prev - h)
+                dr = ds * math.sin(t) - dh * math.cos(t)
+                d = max(d, 0.0) - dr
+                if d > 1e-9:
+                    out |= 1
+                if forward:
+                    dg = dh + ds / math.tan(t)
+                    e = max(e, 0.0) - dg
+                    if e > 1e-9:
+                        out |= 2
+            else:
+                d = -np.inf
+                e = -np.inf
+                valid = True
+            h_prev = h
+            flags[rr, c] = out
+            k_prev = k
+        state_valid[idx] = valid
+        state_prev_h[idx] = h_prev
+        state_d[idx] = d
+        state_e[idx] = e
+
+
+@dataclass
+class ScanPlan:
+    """How range lines cross a north-up grid (see :func:`plan_range_scan`)."""
+
+    n_rows: int
+    n_cols: int
+    look_azimuth_deg: float
+    shift: np.ndarray  # row offset at each scan step, monotone
+    step_cols: np.ndarray  # column at each scan step
+    cos_phi: float
+    rows_top_down: bool  # order in which row blocks must be processed
+
+    @property
+    def n_lines(self) -> int:
+        return self.n_rows + int(self.shift.max() - self.shift.min())
+
+
+def plan_range_scan(n_rows: int, n_cols: int, *, heading_deg: float, dx_m: float, dy_m: float,
+                    look: str = "right", forward: bool = True) -> ScanPlan:
+    """Plan the march of range lines across a north-up grid, one pixel per column.
+
+    The look direction ``phi`` makes lines step one column at a time (toward east when the
+    sensor looks east) and drift ``-cos(phi) dx / (|sin(phi)| dy)`` rows per column; line
+    ``L`` covers pixel ``(L + shift[k], step_cols[k])`` at step ``k``, so every pixel
+    belongs to exactly one line. The drift is monotone, so row blocks processed in the
+    drift direction see every line's state coming from the previous block: memory is one
+    block plus a few numbers per line (no rotation of the DEM).
+
+    Raises
+    ------
+    GeohazardError
+        When the look direction is within 45 degrees (in pixel units) of north-south:
+        range would run along columns (not a polar-orbit SAR geometry).
+    """
+    heading = float(check_heading(heading_deg, name="heading_deg"))
+    phi = float(look_azimuth_deg(heading, look=look))
+    sphi, cphi = math.sin(math.radians(phi)), math.cos(math.radians(phi))
+    if abs(sphi) / dx_m < abs(cphi) / dy_m:
+        raise GeohazardError(
+            f"heading_deg={heading:g} gives a look azimuth of {phi:.1f} degrees: range runs closer to "
+            "north-south than east-west on this grid, which a polar-orbit SAR never does; check the heading")
+    col_dir = 1 if sphi > 0 else -1
+    if not forward:
+        col_dir = -col_dir
+    drift = (-cphi / dy_m) * (dx_m / abs(sphi))  # rows per column step along increasing range
+    if not forward:
+        drift = -drift
+    k = np.arange(n_cols, dtype=np.float64)
+    shift = np.floor(drift * k + 0.5).astype(np.int64)
+    step_cols = (np.arange(n_cols) if col_dir > 0 else np.arange(n_cols)[::-1]).astype(np.int64)
+    cos_along = cphi if forward else -cphi  # the kernel projects steps on the scan direction
+    return ScanPlan(n_rows, n_cols, phi, shift, step_cols, cos_along, rows_top_down=bool(drift >= 0))
+
+
+class RangeScanner:
+    """Block-wise layover/shadow scan along ground range with bounded memory.
+
+    Feed row blocks with :meth:`scan_block` in the order given by
+    :meth:`block_order`; each call returns flag bits for that block
+    (:data:`FLAG_LAYOVER`, :data:`FLAG_SHADOW`). A forward scanner (near to far range)
+    finds shadow and the layover of points nearer than a fold; a backward scanner (far
+    to near) finds the layover of points farther than a fold. Their union is the full
+    layover mask.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+        Grid size.
+    heading_deg : float
+        Flight direction (one value for the scene: heading changes by a fraction of a
+        degree along a frame).
+    dx_m, dy_m : float
+        Nominal metric pixel size (geographic grids: at the scene centre) used to plan
+        the line direction; the per-row ``dx_rows_m`` given to :meth:`scan_block` is used
+        for the step lengths.
+    look : {"right", "left"}
+    forward : bool
+        True for the near-to-far scan, False for far-to-near.
+    """
+
+    def __init__(self, n_rows: int, n_cols: int, *, heading_deg: float, dx_m: float, dy_m: float,
+                 look: str = "right", forward: bool = True):
+        self.plan = plan_range_scan(n_rows, n_cols, heading_deg=heading_deg, dx_m=dx_m, dy_m=dy_m,
+                                    look=look, forward=forward)
+        self.forward = forward
+        self.dy_m = float(dy_m)
+        n = self.plan.n_lines
+        self._offset = int(self.plan.shift.max())
+        self._prev_h = np.zeros(n)
+        self._d = np.full(n, -np.inf)
+        self._e = np.full(n, -np.inf)
+        self._valid = np.zeros(n, dtype=np.bool_)
+
+    def block_order(self, blocks):
+        """Blocks (tuples whose first two items are row start/stop) in processing order."""
+        blocks = list(blocks)
+        return blocks if self.plan.rows_top_down else blocks[::-1]
+
+    def scan_block(self, dem_m, incidence_deg, dx_rows_m, row0: int, *, kernel=None) -> np.ndarray:
+        """Scan rows ``row0 : row0 + len(dem_m)``; returns uint8 flags of the block."""
+        dem = np.ascontiguousarray(dem_m, dtype=np.float64)
+        if dem.ndim != 2 or dem.shape[1] != self.plan.n_cols:
+            raise GeohazardError(f"dem block has shape {dem.shape}, expected (rows, {self.plan.n_cols})")
+        inc = np.ascontiguousarray(np.broadcast_to(np.asarray(incidence_deg, dtype=np.float64), dem.shape))
+        dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (dem.shape[0],)))
+        flags = np.zeros(dem.shape, dtype=np.uint8)
+        fn = kernel or _scan_block_kernel
+        fn(dem, inc, dxr, self.dy_m, int(row0), self.plan.shift, self.plan.step_cols, self.plan.cos_phi,
+           self.forward, self._prev_h, self._d, self._e, self._valid, self._offset, flags)
+        return flags
+
+
+def scan_layover_shadow(dem_m, incidence_deg, *, heading_deg: float, dx_m, dy_m: float, look: str = "right",
+                        block_rows: int = 512, progress=None):
+    """Layover and shadow masks of a whole in-memory DEM by forward and backward range scans.
+
+    Parameters
+    ----------
+    dem_m : ndarray, shape (rows, cols)
+        Heights in metres, north-up; NaN = no data (lines restart after a gap).
+    incidence_deg : float or ndarray, shape (rows, cols)
+        Incidence angle (degrees from vertical).
+    heading_deg : float
+    dx_m : float or ndarray of shape (rows,)
+        Metric pixel size along columns (per row for geographic grids).
+    dy_m : float
+    look : {"right", "left"}
+
+    Returns
+    -------
+    layover, shadow : ndarray of bool, shape (rows, cols)
+        Points whose slant range is shared with other terrain (active or passive
+        layover) and points hidden from the sensor (active or passive shadow).
+    """
+    dem = np.asarray(dem_m, dtype=np.float64)
+    rows, cols = dem.shape
+    dx = np.broadcast_to(np.asarray(dx_m, dtype=np.float64), (rows,))
+    inc = np.broadcast_to(check_incidence(incidence_deg, name="incidence_deg"), dem.shape)
+    blocks = [(r, min(r + block_rows, rows)) for r in range(0, rows, block_rows)]
+    flags = np.zeros(dem.shape, dtype=np.uint8)
+    for forward in (False, True):
+        sc = RangeScanner(rows, cols, heading_deg=heading_deg, dx_m=float(np.nanmean(dx)), dy_m=dy_m,
+                          look=look, forward=forward)
+        for r0, r1 in sc.block_order(blocks):
+            if progress is not None and progress.is_canceled():
+                raise OperationCanceled()
+            flags[r0:r1] |= sc.scan_block(dem[r0:r1], inc[r0:r1], dx[r0:r1], r0)
+    return (flags & FLAG_LAYOVER) > 0, (flags & FLAG_SHADOW) > 0
+
+
+# --------------------------------------------------------------------------- classes
+def classify_distortion(slope_deg, aspect_deg, incidence_deg, heading_deg, *, layover=None, shadow=None,
+                        look: str = "right", strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
+                        method: str = "exact"):
+    """Distortion class of each pixel (see :data:`DISTORTION_CLASSES`) and its R-index.
+
+    Parameters
+    ----------
+    slope_deg, aspect_deg : ndarray
+        Terrain slope and downhill aspect, degrees.
+    incidence_deg, heading_deg : float or ndarray (broadcast)
+    layover, shadow : ndarray of bool, optional
+        Masks from a range scan (:func:`scan_layover_shadow`); pixels flagged there but
+        not active are *passive*. Without them only active classes are found.
+    strong_ratio, moderate_ratio : float
+        Foreshortening is judged on ``R / sin(theta)``, the ground length of a pixel on
+        the slope relative to flat ground (1 on flat ground, 0 at the onset of layover):
+        strong below ``strong_ratio``, moderate below ``moderate_ratio``
+        (0 < strong_ratio < moderate_ratio <= 1).
+
+    Returns
+    -------
+    classes : ndarray of uint8
+        0 where slope or geometry is NaN. Precedence: shadow (active, then passive) >
+        layover (active, then passive) > foreshortening > good visibility, since a shadowed
+        point sends no echo at all.
+    rindex : ndarray of float64
+        :func:`r_index` (NaN in active shadow).
+    """
+    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
+        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
+                             f"moderate_ratio={moderate_ratio!r}")
+    theta = check_incidence(incidence_deg)
+    alpha = range_slope_deg(slope_deg, aspect_deg, heading_deg, look=look, method=method)
+    theta = np.broadcast_to(theta, alpha.shape)
+    r = np.sin(np.radians(theta - alpha))
+    valid = np.isfinite(alpha) & np.isfinite(theta)
+    out = np.full(alpha.shape, GOOD_VISIBILITY, dtype=np.uint8)
+    with np.errstate(invalid="ignore"):
+        ratio = r / np.sin(np.radians(theta))
+    out[ratio < moderate_ratio] = MODERATE_FORESHORTENING
+    out[ratio < strong_ratio] = STRONG_FORESHORTENING
+    active_layover = alpha > theta
+    active_shadow = alpha < theta - 90.0
+    if layover is not None:
+        out[np.asarray(layover, bool) & ~active_layover] = PASSIVE_LAYOVER
+    out[active_layover] = ACTIVE_LAYOVER
+    if shadow is not None:
+        out[np.asarray(shadow, bool) & ~active_shadow] = PASSIVE_SHADOW
+    out[active_shadow] = ACTIVE_SHADOW
+    out[~valid] = 0
+    rindex = np.where(active_shadow | ~valid, np.nan, r)
+    return out, rindex
+
+
+def classify_visibility(slope_deg, aspect_deg, incidence_deg, heading_deg, *, layover=None, shadow=None,
+                        look: str = "right", flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3,
+                        grazing_deg: float = 80.0):
+    """Visibility / sensitivity classes for slow downslope motion (:data:`VISIBILITY_CLASSES`).
+
+    Parameters
+    ----------
+    slope_deg, aspect_deg, incidence_deg, heading_deg : array_like (broadcast)
+    layover, shadow : ndarray of bool, optional
+        Scan masks; active layover/shadow are always found from the slope.
+    flat_slope_deg : float
+        Slopes gentler than this are *flat*: motion there is assumed vertical and seen
+        with sensitivity ``cos(theta)``.
+    min_sensitivity : float
+        ``|C|`` (cosine between LOS and the downslope direction, see
+        :func:`algorithms.geometry.terrain.downslope_sensitivity`) below which a slope is
+        *low sensitivity* (a downslope velocity would be amplified by more than 1/|C|).
+    grazing_deg : float
+        Local incidence (angle LOS / terrain normal) above which the slope is lit at a
+        grazing angle (*parallel illumination*: the LOS runs almost parallel to the
+        surface, backscatter is weak and the slope is nearly in shadow).
+
+    Returns
+    -------
+    classes : ndarray of uint8
+        0 where an input is NaN. Precedence: shadow > layover > parallel illumination >
+        flat > low sensitivity > sensitivity.
+    sensitivity : ndarray of float64
+        ``C`` (signed) for slopes, ``cos(theta)`` on flat pixels.
+    """
+    from .terrain import downslope_sensitivity
+
+    if not 0.0 < min_sensitivity <= 1.0:
+        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
+    if not 0.0 <= flat_slope_deg < 90.0:
+        raise GeohazardError(f"flat_slope_deg must be in [0, 90), got {flat_slope_deg!r}")
+    theta = check_incidence(incidence_deg)
+    s = np.asarray(slope_deg, dtype=np.float64)
+    a = np.asarray(aspect_deg, dtype=np.float64)
+    e, n, u = los_unit_vector(theta, heading_deg, look=look)
+    c = downslope_sensitivity(e, n, u, s, np.nan_to_num(a))
+    alpha = range_slope_deg(s, a, heading_deg, look=look)
+    theta_b = np.broadcast_to(theta, alpha.shape)
+    loc = local_incidence_deg(s, a, theta, heading_deg, look=look)
+    flat = s < flat_slope_deg
+    out = np.full(alpha.shape, VIS_SENSITIVITY, dtype=np.uint8)
+    out[np.abs(c) < min_sensitivity] = VIS_LOW_SENSITIVITY
+    out[flat] = VIS_FLAT
+    out[loc >= grazing_deg] = VIS_PARALLEL
+    lay = alpha > theta_b
+    sha = alpha < theta_b - 90.0
+    if layover is not None:
+        lay = lay | np.asarray(layover, bool)
+    if shadow is not None:
+        sha = sha | np.asarray(shadow, bool)
+    out[lay] = VIS_LAYOVER
+    out[sha] = VIS_SHADOW
+    valid = np.isfinite(s) & np.isfinite(theta_b) & (np.isfinite(a) | (s == 0))
+    out[~valid] = 0
+    sens = np.where(flat, np.broadcast_to(np.cos(np.radians(theta_b)), alpha.shape), c)
+    return out, np.where(valid, sens, np.nan)
+
+
+def class_shares(classes, names: dict, *, pixel_area_m2=None):
+    """Count, share (%) and area (km2) of each class; 0 (no data) is left out.
+
+    Parameters
+    ----------
+    classes : ndarray of int
+    names : dict int -> str
+    pixel_area_m2 : float or ndarray broadcast to ``classes``, optional
+
+    Returns
+    -------
+    list of dict
+        One row per class of ``names``: ``class``, ``name``, ``pixels``, ``share_pct``,
+        ``area_km2`` (NaN when no pixel area is given).
+    """
+    cls = np.asarray(classes)
+    valid = cls > 0
+    total = int(valid.sum())
+    area = None
+    if pixel_area_m2 is not None:
+        area = np.broadcast_to(np.asarray(pixel_area_m2, dtype=np.float64), cls.shape)
+    rows = []
+    for code, name in names.items():
+        m = cls == code
+        k = int(m.sum())
+        rows.append({"class": int(code), "name": name, "pixels": k,
+                     "share_pct": 100.0 * k / total if total else float("nan"),
+                     "area_km2": float(area[m].sum() / 1e6) if area is not None else float("nan")})
+    return rows
+
+
+def combine_best_geometry(classes_a, classes_b):
+    """Best distortion class of two geometries per pixel (e.g. ascending + descending).
+
+    Returns
+    -------
+    best : ndarray of uint8
+        The class with the higher :data:`DISTORTION_RANK`; 0 where both are 0.
+    source : ndarray of uint8
+        1 = geometry A is better, 2 = B is better, 3 = equal, 0 = no data.
+    """
+    a = np.asarray(classes_a, dtype=np.uint8)
+    b = np.asarray(classes_b, dtype=np.uint8)
+    if a.shape != b.shape:
+        raise GeohazardError(f"class rasters differ in shape: {a.shape} and {b.shape}")
+    lut = np.full(256, -1, dtype=np.int16)
+    for k, v in DISTORTION_RANK.items():
+        lut[k] = v
+    ra, rb = lut[a], lut[b]
+    best = np.where(ra >= rb, a, b).astype(np.uint8)
+    source = np.where(ra > rb, 1, np.where(rb > ra, 2, 3)).astype(np.uint8)
+    source[(a == 0) & (b == 0)] = 0
+    source[(a == 0) & (b > 0)] = 2
+    source[(b == 0) & (a > 0)] = 1
+    return best, source
+
+
+# --------------------------------------------------------------------------- fused block kernel
+@njit(cache=True, parallel=True)
+def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, strong_ratio, moderate_ratio,
+                           flat_slope_deg, min_sensitivity, grazing_deg, cls, rindex, vis, sens):
+    """Horn slope/aspect, distortion class, R-index, visibility and sensitivity in one pass.
+
+    ``dem`` has one halo row above and below the ``cls`` rows (NaN where the grid ends);
+    the maths is that of :func:`classify_distortion` and :func:`classify_visibility`
+    written with the terrain gradient ``g = (dz/dx, dz/dy_north)`` instead of angles:
+    ``tan(alpha) = -(g_x sin(az_sat) + g_y cos(az_sat))``, downslope vector
+    ``(-g_x, -g_y, -|g|^2) / (|g| sqrt(1 + |g|^2))``, normal ``(-g_x, -g_y, 1) / sqrt(1 + |g|^2)``.
+    """
+    nrow, ncol = cls.shape
+    tan_flat = math.tan(math.radians(flat_slope_deg))
+    cos_graze = math.cos(math.radians(grazing_deg))
+    for r in prange(nrow):
+        dx = dx_rows[r]
+        for c in range(ncol):
+            cls[r, c] = 0
+            vis[r, c] = 0
+            rindex[r, c] = np.nan
+            sens[r, c] = np.nan
+            if c == 0 or c == ncol - 1:
+                continue
+            a = dem[r, c - 1]
+            b = dem[r, c]
+            cc = dem[r, c + 1]
+            d = dem[r + 1, c - 1]
+            f = dem[r + 1, c + 1]
+            g = dem[r + 2, c - 1]
+            h = dem[r + 2, c]
+            i = dem[r + 2, c + 1]
+            th = inc_deg[r, c]
+            if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(cc) and np.isfinite(d) and np.isfinite(f)
+                    and np.isfinite(g) and np.isfinite(h) and np.isfinite(i) and np.isfinite(th)
+                    and np.isfinite(dem[r + 1, c])):
+                continue
+            phi = math.radians(phi_deg[r, c])
+            sphi, cphi = math.sin(phi), math.cos(phi)
+            ssat, csat = -sphi, -cphi  # azimuth toward the satellite: phi + 180
+            gx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+            gy = ((a + 2 * b + cc) - (g + 2 * h + i)) / (8.0 * dy_m)
+            g2 = gx * gx + gy * gy
+            gm = math.sqrt(g2)
+            t = math.radians(th)
+            st, ct = math.sin(t), math.cos(t)
+            alpha_exact = math.atan(-(gx * ssat + gy * csat))
+            alpha = alpha_exact
+            if notti and gm > 0.0:
+                alpha = math.atan(gm) * (-(gx * ssat + gy * csat) / gm)
+            rr = math.sin(t - alpha)
+            ratio = rr / st
+            k = 7
+            if ratio < moderate_ratio:
+                k = 6
+            if ratio < strong_ratio:
+                k = 5
+            act_lay = alpha > t
+            act_sha = alpha < t - 0.5 * math.pi
+            fl = flags[r, c]
+            lay = (fl & 1) != 0
+            sha = (fl & 2) != 0
+            if lay and not act_lay:
+                k = 2
+            if act_lay:
+                k = 1
+            if sha and not act_sha:
+                k = 4
+            if act_sha:
+                k = 3
+            cls[r, c] = k
+            rindex[r, c] = np.nan if act_sha else rr
+            # visibility
+            le, ln, lu = -st * sphi, -st * cphi, ct
+            norm = math.sqrt(1.0 + g2)
+            if gm > 0.0:
+                cs = (-(le * gx) - ln * gy - lu * g2) / (gm * norm)
+            else:
+                cs = ln  # aspect undefined: the flat class takes over below
+            cos_loc = (-le * gx - ln * gy + lu) / norm
+            v = 5
+            if abs(cs) < min_sensitivity:
+                v = 4
+            is_flat = gm < tan_flat
+            if is_flat:
+                v = 6
+            if cos_loc <= cos_graze:
+                v = 3
+            if lay or alpha_exact > t:
+                v = 2
+            if sha or alpha_exact < t - 0.5 * math.pi:
+                v = 1
+            vis[r, c] = v
+            sens[r, c] = ct if is_flat else cs
+
+
+def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, heading_deg: float,
+                   look: str = "right", method: str = "exact", strong_ratio: float = 0.5,
+                   moderate_ratio: float = 0.8, flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3,
+                   grazing_deg: float = 80.0, kernel=None):
+    """Fused per-block classification (same results as the numpy functions, one pass, parallel).
+
+    Parameters
+    ----------
+    dem_halo : ndarray, shape (rows + 2, cols)
+        Heights with one row above and below the block (NaN rows at the grid edges).
+    dx_rows_m : ndarray (rows,)
+        Metric pixel width of the block rows; ``dy_m`` the pixel height.
+    incidence_deg : ndarray (rows, cols)
+    flags : ndarray of uint8 (rows, cols)
+        Scan flags (:data:`FLAG_LAYOVER`, :data:`FLAG_SHADOW`).
+    heading_deg : float or ndarray (rows, cols)
+        Flight heading, one value or per pixel.
+
+    Returns
+    -------
+    classes, rindex, visibility, sensitivity : ndarray, shape (rows, cols)
+        As :func:`classify_distortion` and :func:`classify_visibility`.
+    """
+    z = np.ascontiguousarray(dem_halo, dtype=np.float64)
+    rows, cols = z.shape[0] - 2, z.shape[1]
+    cls = np.zeros((rows, cols), np.uint8)
+    vis = np.zeros((rows, cols), np.uint8)
+    ri = np.empty((rows, cols))
+    sens = np.empty((rows, cols))
+    inc = np.ascontiguousarray(np.broadcast_to(np.asarray(incidence_deg, np.float64), (rows, cols)))
+    dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
+    fn = kernel or _classify_block_kernel
+    phi = look_azimuth_deg(check_heading(heading_deg), look=look)
+    phi = np.ascontiguousarray(np.broadcast_to(phi, (rows, cols)))
+    fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8), phi, method == "notti",
+       float(strong_ratio), float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity),
+       float(grazing_deg), cls, ri, vis, sens)
+    return cls, ri, vis, sens
+
+
+# --------------------------------------------------------------------------- block driver
+@dataclass
+class AcquisitionGeometry:
+    """One acquisition geometry for :func:`distortion_map`.
+
+    ``incidence_deg`` is a number, or ``read_incidence(r0, r1)`` returns the incidence
+    (degrees) of rows ``r0:r1`` (a raster on the DEM grid). ``heading_deg`` is the scene
+    heading used by the range scan; ``read_heading(r0, r1)``, when given, returns a
+    per-pixel heading (degrees) used by the per-pixel classification.
+    """
+
+    heading_deg: float
+    incidence_deg: float = float("nan")
+    read_incidence: object = None
+    look: str = "right"
+    name: str = "geometry"
+    read_heading: object = None
+
+    def heading(self, r0: int, r1: int):
+        """Per-pixel heading of rows ``r0:r1`` when ``read_heading`` is given, else the scene heading."""
+        if self.read_heading is None:
+            return self.heading_deg
+        return check_heading(self.read_heading(r0, r1), name=f"{self.name} heading")
+
+    def incidence(self, r0: int, r1: int, n_cols: int):
+        if self.read_incidence is not None:
+            inc = np.asarray(self.read_incidence(r0, r1), dtype=np.float64)
+            return check_incidence(inc, name=f"{self.name} incidence")
+        return np.full((r1 - r0, n_cols), float(check_incidence(self.incidence_deg, name=f"{self.name} incidence")))
+
+
+def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Sequence, dx_rows_m, dy_m: float,
+                   block_rows: int = 512, strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
+                   flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
+                   method: str = "exact", progress=None, workdir: Optional[str] = None):
+    """Distortion classes, R-index and visibility of a DEM of any size, block by block.
+
+    Parameters
+    ----------
+    read_dem : callable ``(r0, r1) -> ndarray (r1 - r0, n_cols)``
+        Heights in metres (NaN = no data) of rows ``r0:r1``.
+    write : callable ``(r0, r1, index, arrays: dict) -> None``
+        Receives, for geometry ``index``, ``classes``, ``rindex``, ``visibility``,
+        ``sensitivity`` of rows ``r0:r1``; with two geometries also ``index = -1`` with
+        ``best`` and ``source`` (see :func:`combine_best_geometry`).
+    geometries : sequence of :class:`AcquisitionGeometry`
+    dx_rows_m : float or ndarray (n_rows,)
+        Metric pixel width per row; ``dy_m`` the metric pixel height.
+    block_rows : int
+        Rows per block: memory is a few arrays of ``block_rows x n_cols``; the backward-scan
+        flags (and, with two geometries, the classes) take one byte per pixel in a temporary
+        file in ``workdir``.
+
+    Returns
+    -------
+    list of dict
+        Per geometry: ``distortion`` and ``visibility`` share tables (:func:`class_shares`).
+    """
+    import tempfile
+
+    from ..progress import SubProgress, check_canceled
+
+    if not geometries:
+        raise GeohazardError("at least one acquisition geometry is needed")
+    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
+        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
+                             f"moderate_ratio={moderate_ratio!r}")
+    if not 0.0 < min_sensitivity <= 1.0:
+        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
+    if block_rows < 3:
+        raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
+    dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
+    blocks = [(r, min(r + block_rows, n_rows)) for r in range(0, n_rows, block_rows)]
+    n_geo = len(geometries)
+    n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
+    tables = []
+    tmp = tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir)
+    try:
+        class_store = []
+        for gi, geo in enumerate(geometries):
+            kw = dict(heading_deg=geo.heading_deg, dx_m=float(np.nanmean(dx_rows)), dy_m=dy_m, look=geo.look)
+            back = RangeScanner(n_rows, n_cols, forward=False, **kw)
+            fwd = RangeScanner(n_rows, n_cols, forward=True, **kw)
+            flags = _RowStore(f"{tmp.name}/flags_{gi}.u8", n_rows, n_cols)
+            sub = SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps)
+            for i, (r0, r1) in enumerate(back.block_order(blocks)):
+                check_canceled(progress)
+                sub.set_progress(100.0 * i / len(blocks))
+                flags.write(r0, back.scan_block(read_dem(r0, r1), geo.incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
+            if n_geo == 2:
+                class_store.append(_RowStore(f"{tmp.name}/classes_{gi}.u8", n_rows, n_cols))
+            counts_d = np.zeros(256, dtype=np.int64)
+            counts_v = np.zeros(256, dtype=np.int64)
+            area_d = np.zeros(256)
+            area_v = np.zeros(256)
+            sub = SubProgress(progress, 100.0 * (2 * gi + 1) / n_steps, 100.0 * (2 * gi + 2) / n_steps)
+            for i, (r0, r1) in enumerate(fwd.block_order(blocks)):
+                check_canceled(progress)
+                sub.set_progress(100.0 * i / len(blocks))
+                q0, q1 = max(0, r0 - 1), min(n_rows, r1 + 1)
+                dem = np.full((r1 - r0 + 2, n_cols), np.nan)
+                dem[q0 - r0 + 1: q1 - r0 + 1] = read_dem(q0, q1)
+                inc = geo.incidence(r0, r1, n_cols)
+                f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
+                cls, ri, vis, sens = classify_block(
+                    dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading(r0, r1), look=geo.look, method=method,
+                    strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
+                    min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
+                write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
+                cd = np.bincount(cls.ravel(), minlength=256)
+                cv = np.bincount(vis.ravel(), minlength=256)
+                counts_d += cd
+                counts_v += cv
+                dxb = dx_rows[r0:r1]
+                if np.ptp(dxb) == 0:  # projected grid: one pixel area
+                    area_d += cd * (dxb[0] * dy_m)
+                    area_v += cv * (dxb[0] * dy_m)
+                else:
+                    pix_area = np.repeat(dxb * dy_m, n_cols)
+                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
+                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+                if n_geo == 2:
+                    class_store[gi].write(r0, cls)
+            tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
+                           "visibility": _table(counts_v, area_v, VISIBILITY_CLASSES)})
+            del flags
+        if n_geo == 2:
+            sub = SubProgress(progress, 100.0 * (n_steps - 1) / n_steps, 100.0)
+            for i, (r0, r1) in enumerate(blocks):
+                check_canceled(progress)
+                sub.set_progress(100.0 * i / len(blocks))
+                best, source = combine_best_geometry(class_store[0].read(r0, r1), class_store[1].read(r0, r1))
+                write(r0, r1, -1, {"best": best, "source": source})
+            class_store.clear()
+    finally:
+        tmp.cleanup()
+    if progress is not None:
+        progress.set_progress(100.0)
+    return tables
+
+
+class _RowStore:
+    """uint8 rows kept in a plain file (not memory-mapped: nothing stays resident)."""
+
+    def __init__(self, path: str, n_rows: int, n_cols: int):
+        self.path, self.n_cols = path, n_cols
+        with open(path, "wb") as fh:
+            fh.truncate(n_rows * n_cols)
+
+    def write(self, r0: int, block) -> None:
+        with open(self.path, "r+b") as fh:
+            fh.seek(r0 * self.n_cols)
+            fh.write(np.ascontiguousarray(block, dtype=np.uint8).tobytes())
+
+    def read(self, r0: int, r1: int) -> np.ndarray:
+        n = (r1 - r0) * self.n_cols
+        return np.fromfile(self.path, dtype=np.uint8, count=n, offset=r0 * self.n_cols).reshape(r1 - r0, self.n_cols)
+
+
+def _table(counts, areas, names):
+    total = counts[1:].sum()
+    return [{"class": int(k), "name": v, "pixels": int(counts[k]),
+             "share_pct": float(100.0 * counts[k] / total) if total else float("nan"),
+             "area_km2": float(areas[k] / 1e6)} for k, v in names.items()]

@@ -1,0 +1,138 @@
+"""geohazard:ascdescdecomposition — parameters, wrong parameters, synthetic rasters, real EGMS points, cancel."""
+
+import datetime as dt
+import os
+
+import numpy as np
+import pytest
+from testutils import write_geotiff
+
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+NAME = "ascdescdecomposition"
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
+
+
+def _out(tmp_path):
+    return {"OUTPUT_EAST": str(tmp_path / "e.tif"), "OUTPUT_UP": str(tmp_path / "u.tif"),
+            "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
+
+
+def test_parameters(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    assert ids[:10] == ["ASC_RASTER", "ASC_HEADING", "ASC_INCIDENCE", "ASC_SIGMA", "ASC_POINTS", "DESC_RASTER",
+                        "DESC_HEADING", "DESC_INCIDENCE", "DESC_SIGMA", "DESC_POINTS"]
+    assert ids[10:] == ["VELOCITY_FIELD", "STD_FIELD", "CELL_SIZE", "GRID_CRS", "NORTH_VELOCITY", "WEIGHTING",
+                        "MAX_CONDITION", "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS", "OUTPUT_EAST", "OUTPUT_UP",
+                        "OUTPUT_QUALITY", "OUTPUT_EAST_TS", "OUTPUT_UP_TS"]
+    assert a.parameterDefinition("CELL_SIZE").defaultValue() == 100.0
+    assert "EPSG:3035" in a.shortHelpString()
+
+
+def test_synthetic_rasters_velocity_and_time_series(run_alg, tmp_path):
+    rng = np.random.default_rng(2)
+    east, up = rng.normal(0, 4, (6, 7)), rng.normal(-5, 3, (6, 7))
+    a, d = los_unit_vector(39.0, -10.0), los_unit_vector(35.0, 190.0)
+    va = a[0] * east + a[2] * up
+    vd = d[0] * east + d[2] * up
+    sa = write_geotiff(tmp_path / "a.tif", va)
+    sd = write_geotiff(tmp_path / "d.tif", vd)
+    params = {"ASC_RASTER": sa, "DESC_RASTER": sd, "ASC_HEADING": -10.0, "ASC_INCIDENCE": 39.0,
+              "DESC_HEADING": 190.0, "DESC_INCIDENCE": 35.0, "ASC_SIGMA": 1.0, "DESC_SIGMA": 1.0, **_out(tmp_path)}
+    res = run_alg(NAME, params)
+    np.testing.assert_allclose(_read(res["OUTPUT_EAST"])[0][0], east, atol=1e-4)
+    np.testing.assert_allclose(_read(res["OUTPUT_UP"])[0][0], up, atol=1e-4)
+    q, ds = _read(res["OUTPUT_QUALITY"])
+    assert q.shape[0] == 4 and ds.GetRasterBand(3).GetDescription() == "condition number"
+    assert np.all(q[1] > 0) and np.all((q[2] > 1.0) & (q[2] < 2.0))
+    # time series on two different date sets (12-day repeat, 6 days apart)
+    da = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(30)]
+    dd = [dt.date(2021, 1, 7) + dt.timedelta(days=12 * i) for i in range(30)]
+    ta = np.array([(x - dt.date(2021, 1, 1)).days / 365.25 for x in da])
+    td = np.array([(x - dt.date(2021, 1, 1)).days / 365.25 for x in dd])
+    sa = write_geotiff(tmp_path / "ats.tif", va[None] * ta[:, None, None], descriptions=[x.isoformat() for x in da])
+    sd = write_geotiff(tmp_path / "dts.tif", vd[None] * td[:, None, None], descriptions=[x.isoformat() for x in dd])
+    out = {k: v.replace(".tif", "_ts.tif") for k, v in _out(tmp_path).items()}
+    res = run_alg(NAME, {**params, "ASC_RASTER": sa, "DESC_RASTER": sd, "TIME_SERIES": True, **out,
+                         "OUTPUT_UP_TS": str(tmp_path / "upts.tif")})
+    np.testing.assert_allclose(_read(res["OUTPUT_UP"])[0][0], up, atol=1e-3)
+    uts, ds = _read(res["OUTPUT_UP_TS"])
+    assert ds.GetRasterBand(1).GetDescription() == "2021-01-07"
+
+
+def test_real_egms_points_gridded_like_egms_l3(run_alg, tmp_path, data_dir):
+    g = os.path.join(data_dir, "egms_ustica")
+    pts = {"ASC_POINTS": os.path.join(g, "asc_117_subset.gpkg"), "DESC_POINTS": os.path.join(g, "desc_022_subset.gpkg")}
+    res = run_alg(NAME, {**pts, **_out(tmp_path)})
+    up, ds = _read(res["OUTPUT_UP"])
+    gt = ds.GetGeoTransform()
+    assert gt[1] == 100.0 and (gt[0] + 50.0) % 100.0 == 0 and (gt[3] - 50.0) % 100.0 == 0
+    assert "3035" in ds.GetProjection() or "Lambert_Azimuthal" in ds.GetProjection()
+    valid = np.isfinite(up[0])
+    assert valid.sum() >= 10
+    # per-cell least squares by hand from the same points (the EGMS L3 Ortho equations)
+    from osgeo import ogr
+
+    rows = []
+    for name in ("asc_117_subset.gpkg", "desc_022_subset.gpkg"):
+        src = ogr.Open(os.path.join(g, name))
+        for f in src.GetLayer(0):
+            p = f.GetGeometryRef()
+            rows.append((p.GetX(), p.GetY(), f["los_east"], f["los_up"], f["mean_velocity"], name[:3]))
+    arr = np.array([r[:5] for r in rows])
+    col = np.floor((arr[:, 0] - gt[0]) / 100.0).astype(int)
+    row = np.floor((gt[3] - arr[:, 1]) / 100.0).astype(int)
+    geo = np.array([r[5] for r in rows])
+    for rr, cc in zip(*np.nonzero(valid)):
+        m = (row == rr) & (col == cc)
+        assert set(geo[m]) == {"asc", "des"}
+        sol, *_ = np.linalg.lstsq(arr[m][:, [2, 3]], arr[m][:, 4], rcond=None)
+        assert up[0, rr, cc] == pytest.approx(sol[1], abs=1e-4)
+    # EGMS L3 route: decompose the 6-day interpolated series, then fit the velocity
+    out_ts = {k: v.replace(".tif", "_ts.tif") for k, v in _out(tmp_path).items()}
+    res = run_alg(NAME, {**pts, "TIME_SERIES": True, "OUTPUT_UP_TS": str(tmp_path / "upts.tif"), **out_ts})
+    up_ts_vel, _ = _read(res["OUTPUT_UP"])
+    both = valid & np.isfinite(up_ts_vel[0])
+    assert both.sum() == valid.sum()
+    assert np.median(np.abs(up_ts_vel[0][both] - up[0][both])) < 0.5  # mm/yr, same data two routes
+    uts, ds = _read(res["OUTPUT_UP_TS"])
+    assert uts.shape[0] > 200 and ds.GetRasterBand(1).GetDescription() == "2020-01-03"
+
+
+def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    sa = write_geotiff(tmp_path / "a.tif", np.ones((4, 4)))
+    far = write_geotiff(tmp_path / "far.tif", np.ones((4, 4)),
+                        geotransform=(900000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0))
+    with pytest.raises(QgsProcessingException, match="one geometry is missing: DESC_RASTER"):
+        run_alg(NAME, {"ASC_RASTER": sa, **_out(tmp_path)})
+    with pytest.raises(QgsProcessingException, match="do not overlap"):
+        run_alg(NAME, {"ASC_RASTER": sa, "DESC_RASTER": far, **_out(tmp_path)})
+    pts = os.path.join(os.path.dirname(__file__), "..", "data", "egms_ustica", "asc_117_subset.gpkg")
+    with pytest.raises(QgsProcessingException, match="not a mix"):
+        run_alg(NAME, {"ASC_RASTER": sa, "DESC_POINTS": pts, **_out(tmp_path)})
+    with pytest.raises(QgsProcessingException, match="GRID_CRS must be a projected CRS"):
+        run_alg(NAME, {"ASC_POINTS": pts, "DESC_POINTS": pts, "GRID_CRS": "EPSG:4326", **_out(tmp_path)})
+    with pytest.raises(QgsProcessingException, match="no field 'velocity'"):
+        run_alg(NAME, {"ASC_POINTS": pts, "DESC_POINTS": pts, "VELOCITY_FIELD": "velocity", **_out(tmp_path)})
+    assert not any(os.path.exists(v) for v in _out(tmp_path).values())
+
+
+def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    g = os.path.join(os.path.dirname(__file__), "..", "data", "egms_ustica")
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, {"ASC_POINTS": os.path.join(g, "asc_117_subset.gpkg"),
+                       "DESC_POINTS": os.path.join(g, "desc_022_subset.gpkg"), **_out(tmp_path)}, feedback=feedback)
+    assert not any(os.path.exists(v) for v in _out(tmp_path).values())

@@ -1,0 +1,136 @@
+"""geohazard:geometricdistortion — parameters, wrong parameters, real Envisat geometry, synthetic ridge, cancel."""
+
+import csv
+import math
+import os
+
+import numpy as np
+import pytest
+from testutils import write_geotiff
+from testutils_geometry import gamma_to_geotiff, read_gamma_par, ridge
+
+NAME = "geometricdistortion"
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
+
+
+def _ridge_dem(tmp_path):
+    dem, p = ridge(60, 330, 2.0, look_azimuth_deg=90.0, crest_m=300.0, height_m=100.0, front_deg=50.0,
+                   back_deg=60.0)
+    return write_geotiff(tmp_path / "ridge.tif", dem, geotransform=(500000.0, 2.0, 0.0, 4100000.0, 0.0, -2.0)), p
+
+
+def test_parameters(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    assert ids == ["DEM", "HEADING", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "HEADING_RASTER",
+                   "HEADING_UNITS", "LOOK", "HEADING_2",
+                   "INCIDENCE_2", "INCIDENCE_RASTER_2", "STRONG_RATIO", "MODERATE_RATIO", "FLAT_SLOPE",
+                   "MIN_SENSITIVITY", "OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE",
+                   "OUTPUT_COMBINED"]
+    assert "R-index" in a.shortHelpString() and "passive" in a.shortHelpString()
+    assert a.group() == "Geometry and line of sight"
+
+
+def test_synthetic_ridge_classes_table_and_combined(run_alg, tmp_path):
+    src, p = _ridge_dem(tmp_path)
+    res = run_alg(NAME, {"DEM": src, "HEADING": 0.0, "INCIDENCE": 35.0, "HEADING_2": 180.0, "INCIDENCE_2": 35.0,
+                         "OUTPUT_CLASSES": str(tmp_path / "cls.tif"), "OUTPUT_RINDEX": str(tmp_path / "ri.tif"),
+                         "OUTPUT_VISIBILITY": str(tmp_path / "vis.tif"), "OUTPUT_TABLE": str(tmp_path / "t.csv"),
+                         "OUTPUT_COMBINED": str(tmp_path / "comb.tif")})
+    cls, ds = _read(res["OUTPUT_CLASSES"])
+    row = cls[0, 30]
+    pr = p[30]
+    t = math.radians(35.0)
+    in_passive_shadow = (pr > 300 + 100 / math.tan(math.radians(60)) + 3) & (pr < 300 + 100 * math.tan(t) - 3)
+    in_passive_layover = (pr > 300 - 100 / math.tan(t) + 3) & (pr < 300 - 100 / math.tan(math.radians(50)) - 3)
+    assert np.all(row[in_passive_shadow] == 4) and np.all(row[in_passive_layover] == 2)
+    assert ds.GetRasterBand(1).GetNoDataValue() == 0
+    assert os.path.exists(os.path.splitext(res["OUTPUT_CLASSES"])[0] + ".qml")
+    ri, _ = _read(res["OUTPUT_RINDEX"])
+    flat = (pr < 100) & (pr > 5)
+    np.testing.assert_allclose(ri[0, 30][flat], math.sin(t), atol=1e-6)
+    with open(res["OUTPUT_TABLE"]) as fh:
+        rows = list(csv.DictReader(fh))
+    first = [r for r in rows if r["geometry"] == "first geometry" and r["classification"] == "distortion"]
+    assert sum(float(r["share_pct"]) for r in first) == pytest.approx(100.0, abs=1e-3)
+    assert {r["name"] for r in rows} >= {"passive shadow", "layover", "parallel illumination"}
+    # the same geometry as an ISCE los azimuth raster (band 2: ground-to-satellite, anticlockwise from north)
+    from osgeo import gdal
+
+    isce_az = write_geotiff(tmp_path / "los_az.tif", np.full(cls.shape[1:], 90.0),
+                            geotransform=gdal.Open(src).GetGeoTransform())
+    res2 = run_alg(NAME, {"DEM": src, "HEADING": 100.0, "INCIDENCE": 35.0, "HEADING_RASTER": isce_az,
+                          "HEADING_UNITS": 3, "OUTPUT_CLASSES": str(tmp_path / "cls2.tif"),
+                          "OUTPUT_RINDEX": str(tmp_path / "ri2.tif"), "OUTPUT_VISIBILITY": str(tmp_path / "vis2.tif"),
+                          "OUTPUT_TABLE": str(tmp_path / "t2.csv")})
+    np.testing.assert_array_equal(_read(res2["OUTPUT_CLASSES"])[0], cls)
+    comb, _ = _read(res["OUTPUT_COMBINED"])
+    assert comb.shape[0] == 2
+    # seen from the other side the west foot is not in layover: the combined map picks the second geometry
+    assert np.all(comb[1, 30][in_passive_layover] == 2)
+
+
+def test_real_envisat_geographic_dem_with_gamma_incidence(run_alg, tmp_path, data_dir):
+    """Real PyRate/GAMMA Envisat geometry: geographic DEM, incidence raster, heading from the SLC header."""
+    g = os.path.join(data_dir, "envisat_small_test", "gamma_obs")
+    par = os.path.join(g, "20060619_utm_dem.par")
+    dem = gamma_to_geotiff(os.path.join(g, "20060619_utm.dem"), par, tmp_path / "dem.tif")
+    lvt = gamma_to_geotiff(os.path.join(g, "20060619_utm.lv_theta"), par, tmp_path / "lv_theta.tif")
+    heading = float(read_gamma_par(os.path.join(g, "20060619_slc.par"))["heading"])
+    res = run_alg(NAME, {"DEM": dem, "HEADING": heading, "INCIDENCE_RASTER": lvt, "INCIDENCE_UNITS": 2,
+                         "OUTPUT_CLASSES": str(tmp_path / "c.tif"), "OUTPUT_RINDEX": str(tmp_path / "r.tif"),
+                         "OUTPUT_VISIBILITY": str(tmp_path / "v.tif"), "OUTPUT_TABLE": str(tmp_path / "t.csv")})
+    cls, _ = _read(res["OUTPUT_CLASSES"])
+    ri, _ = _read(res["OUTPUT_RINDEX"])
+    inc = 90.0 - 67.0329
+    valid = cls[0] > 0
+    assert valid[1:-1, 1:-1].all() and not valid[0].any()
+    # gentle real terrain (about 90 m pixels): no shadow, R-index near sin(23 deg) on average
+    assert not np.isin(cls[0], [3, 4]).any()
+    assert abs(np.nanmedian(ri) - math.sin(math.radians(inc))) < 0.05
+    # the same DEM read as GeoTIFF straight from the bundle agrees on height range
+    z, _ = _read(dem)
+    assert 190 < z.min() < z.max() < 380
+
+
+def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    out = {"OUTPUT_CLASSES": str(tmp_path / "c.tif"), "OUTPUT_RINDEX": str(tmp_path / "r.tif"),
+           "OUTPUT_VISIBILITY": str(tmp_path / "v.tif"), "OUTPUT_TABLE": str(tmp_path / "t.csv")}
+    no_crs = write_geotiff(tmp_path / "nocrs.tif", np.zeros((5, 5)), epsg=None)
+    with pytest.raises(QgsProcessingException, match="DEM has no coordinate reference system"):
+        run_alg(NAME, {"DEM": no_crs, **out})
+    dem = write_geotiff(tmp_path / "dem.tif", np.zeros((5, 5)))
+    with pytest.raises(QgsProcessingException, match="north-south"):
+        run_alg(NAME, {"DEM": dem, "HEADING": 90.0, **out})
+    inc = write_geotiff(tmp_path / "inc.tif", np.full((4, 5), 30.0))
+    with pytest.raises(QgsProcessingException, match="INCIDENCE_RASTER has 4 rows"):
+        run_alg(NAME, {"DEM": dem, "INCIDENCE_RASTER": inc, **out})
+    with pytest.raises(QgsProcessingException, match="HEADING_2"):
+        run_alg(NAME, {"DEM": dem, "OUTPUT_COMBINED": str(tmp_path / "x.tif"), **out})
+    radians_as_degrees = write_geotiff(tmp_path / "inc2.tif", np.full((5, 5), 120.0))
+    with pytest.raises(QgsProcessingException, match="between 0 and 90"):
+        run_alg(NAME, {"DEM": dem, "INCIDENCE_RASTER": radians_as_degrees, **out})
+    assert not any(os.path.exists(v) for v in out.values())
+    assert not list(tmp_path.glob("*.part*"))
+
+
+def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    src, _ = _ridge_dem(tmp_path)
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    out = {"OUTPUT_CLASSES": str(tmp_path / "c.tif"), "OUTPUT_RINDEX": str(tmp_path / "r.tif"),
+           "OUTPUT_VISIBILITY": str(tmp_path / "v.tif"), "OUTPUT_TABLE": str(tmp_path / "t.csv")}
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, {"DEM": src, "HEADING": 0.0, **out}, feedback=feedback)
+    assert not any(os.path.exists(v) for v in out.values())
+    assert not list(tmp_path.glob("*.part*"))
