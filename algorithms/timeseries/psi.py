@@ -12,7 +12,7 @@ Steps (Ferretti et al. 2001; Kampes 2006):
 
    with ``a_k = -4 pi / lambda * t_k`` (LOS positive toward the satellite, phase growing
    with range) and ``kappa_k = 4 pi B_perp,k / (lambda R sin(theta))``. A coarse grid
-   (steps of a quarter of the ambiguity) is refined by a finer grid around the peak.
+   (steps of a quarter of the ambiguity) is refined three times by 8x finer grids around the peak.
    Without baselines only ``dv`` is searched.
 3. **Rejection**: arcs with ``gamma_arc < arc_coherence_min`` (e.g. crossing decorrelated
    areas) are dropped; then arcs whose ``dv`` disagrees with the network solution by more
@@ -196,9 +196,12 @@ def arc_periodogram(dphase, time_yr, *, kappa_per_m=None, wavelength_m: float = 
     m = dphase.shape[0]
     v0, h0, g0 = np.empty(m), np.empty(m), np.empty(m)
     _periodogram_kernel(z, a, kappa, v_grid, h_grid, v0, h0, g0)
-    v1, h1, g1 = np.empty(m), np.empty(m), np.empty(m)
-    _refine_kernel(z, a, kappa, v0, h0, dv / 8.0, dh / 8.0, 8, 8 if dh > 0 else 0, v1, h1, g1)
-    return v1, h1, g1
+    for _ in range(3):  # three zooms: the final step is 1/2048 of the ambiguity
+        dv, dh = dv / 8.0, dh / 8.0
+        v1, h1, g1 = np.empty(m), np.empty(m), np.empty(m)
+        _refine_kernel(z, a, kappa, v0, h0, dv, dh, 8, 8 if dh > 0 else 0, v1, h1, g1)
+        v0, h0, g0 = v1, h1, g1
+    return v0, h0, g0
 
 
 def _laplacian_solver(arcs, weights, n_points, ref):
