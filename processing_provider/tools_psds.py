@@ -7,6 +7,7 @@ import os
 import numpy as np
 from osgeo import gdal
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -17,7 +18,6 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterVectorDestination,
-    QgsProcessing,
 )
 
 from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M
@@ -166,7 +166,8 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Double,
             defaultValue=0.25, minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude")))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
@@ -608,7 +609,6 @@ class PsTimeSeries(GeohazardAlgorithm):
 def _style_points(path: str, context) -> None:
     """Graduated RdBu style on VEL (red = away from the satellite), saved as a sidecar QML."""
     from qgis.core import QgsGraduatedSymbolRenderer, QgsMarkerSymbol, QgsRendererRange, QgsVectorLayer
-    from qgis.PyQt.QtGui import QColor
 
     layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
     if not layer.isValid():

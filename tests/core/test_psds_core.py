@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.timeseries import phase_linking as pl

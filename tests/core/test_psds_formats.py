@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.formats.slc import (
     baselines_for_dates,
