@@ -8,13 +8,16 @@ phases ``theta`` that best explain all ``N (N - 1) / 2`` interferometric phases 
 * ``evd`` — principal eigenvector of ``G`` (Cao et al. 2015; Fornaro et al. 2015);
 * ``emi`` — eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` (eigendecomposition-
   based maximum-likelihood estimator of interferometric phase, Ansari et al. 2018),
-  ``|G|`` regularised as ``(1 - beta) |G| + beta I``;
+  ``|G|`` regularised as ``(1 - beta) |G| + beta I``; found by shift-inverse iteration
+  with shift 0.99 (that eigenvalue is close to 1), falling back to no shift, then to EVD,
+  when the shifted matrix is not positive definite;
 * ``cevd`` — coherence-weighted EVD: principal eigenvector of ``|G| o G``, which gives
   high-coherence pairs more say than EVD (a first-order approximation of the
-  maximum-likelihood weighting).
+  maximum-likelihood weighting; dolphin's ``use_evd`` estimator).
 
 Eigenvectors come from power iteration (EVD, CEVD) and inverse iteration on a Cholesky
-factor (EMI), started from the phases of ``G``'s first column, iterated to ``1e-9``.
+factor (EMI), started from ``G``'s first column, iterated until ``1 - |<v_k, v_k+1>| < 1e-10``
+(about 1e-5 rad).
 The output phase is single-reference: ``theta_m - theta_0``.
 
 Temporal coherence (Ferretti et al. 2011, eq. 24)::
@@ -77,6 +80,50 @@ def _cholesky_inplace(a, n):
             for k in range(j):
                 t -= a[i, k] * np.conj(a[j, k])
             a[i, j] = t / d
+    return True
+
+
+@njit
+def _real_spd_inverse(a, out, n):
+    """Inverse of a real SPD matrix by Cholesky (``a`` is overwritten); False if not SPD.
+
+    Written out (no LAPACK call) because BLAS/LAPACK threads inside the parallel pixel loop
+    oversubscribe the cores.
+    """
+    for j in range(n):
+        s = a[j, j]
+        for k in range(j):
+            s -= a[j, k] * a[j, k]
+        if s <= 0.0:
+            return False
+        d = np.sqrt(s)
+        a[j, j] = d
+        for i in range(j + 1, n):
+            t = a[i, j]
+            for k in range(j):
+                t -= a[i, k] * a[j, k]
+            a[i, j] = t / d
+    # out <- L^-1 (lower triangular)
+    for j in range(n):
+        out[j, j] = 1.0 / a[j, j]
+        for i in range(j + 1, n):
+            t = 0.0
+            for k in range(j, i):
+                t -= a[i, k] * out[k, j]
+            out[i, j] = t / a[i, i]
+        for i in range(j):
+            out[i, j] = 0.0
+    # A^-1 = L^-T L^-1, symmetric; build in the upper triangle of ``a`` then copy
+    for i in range(n):
+        for j in range(i, n):
+            t = 0.0
+            for k in range(j, n):
+                t += out[k, i] * out[k, j]
+            a[i, j] = t
+    for i in range(n):
+        for j in range(i, n):
+            out[i, j] = a[i, j]
+            out[j, i] = a[i, j]
     return True
 
 
@@ -146,34 +193,46 @@ def _inverse_iteration(lo, v, w, y, n, max_iter, tol):
 
 
 @njit
-def _link_pixel(g, method, beta, v, w, y, absinv, m, n):
+def _link_pixel(g, method, beta, v, w, y, absinv, inv, m, n):
     """Linked phases of one sample coherence matrix ``g`` into ``v``; returns temporal coherence."""
     for i in range(n):
         v[i] = g[i, 0] if abs(g[i, 0]) > 0 else 1.0 + 0j
     if method == 1:
-        _power_iteration(g, v, w, n, 200, 1e-12)
+        _power_iteration(g, v, w, n, 100, 1e-10)
     elif method == 2:
         for i in range(n):
             for k in range(n):
                 m[i, k] = g[i, k] * abs(g[i, k])
-        _power_iteration(m, v, w, n, 200, 1e-12)
+        _power_iteration(m, v, w, n, 100, 1e-10)
     else:
         for i in range(n):
             for k in range(n):
                 absinv[i, k] = (1.0 - beta) * abs(g[i, k])
             absinv[i, i] = 1.0
-        inv = np.linalg.inv(absinv)
+        if not _real_spd_inverse(absinv, inv, n):
+            for i in range(n):
+                for k in range(n):
+                    inv[i, k] = 1.0 if i == k else 0.0
         for i in range(n):
             for k in range(n):
                 m[i, k] = inv[i, k] * g[i, k]
+        # shift-inverse iteration: the smallest eigenvalue of |G|^-1 o G is close to (and
+        # usually above) 1, so factoring M - 0.99 I makes the iteration converge in a few steps
+        for i in range(n):
+            m[i, i] -= 0.99
         ok = _cholesky_inplace(m, n)
+        if not ok:
+            for i in range(n):
+                for k in range(n):
+                    m[i, k] = inv[i, k] * g[i, k]
+            ok = _cholesky_inplace(m, n)
         if ok:
-            _inverse_iteration(m, v, w, y, n, 200, 1e-12)
+            _inverse_iteration(m, v, w, y, n, 100, 1e-10)
         else:
             for i in range(n):
                 for k in range(n):
                     m[i, k] = g[i, k]
-            _power_iteration(m, v, w, n, 200, 1e-12)
+            _power_iteration(m, v, w, n, 100, 1e-10)
     # temporal coherence over m != n (the sum is real: terms come in conjugate pairs)
     acc = 0.0
     for i in range(n):
@@ -194,14 +253,15 @@ def _link_pixel(g, method, beta, v, w, y, absinv, m, n):
 def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, shp_method, threshold, hr, hc,
                        method, beta, row0, row1, out_phase, out_tcoh, out_count):
     rows, cols, n = slc_t.shape
-    kmax = (2 * hr + 1) * (2 * hc + 1)
     nf = float(n)
     for r in prange(row0, row1):
+        kmax = (2 * hr + 1) * (2 * hc + 1)
         xb = np.empty((kmax, n), np.complex64)
         xc = np.empty((kmax, n), np.complex64)
         g = np.empty((n, n), np.complex128)
         m = np.empty((n, n), np.complex128)
         absinv = np.empty((n, n), np.float64)
+        inv = np.empty((n, n), np.float64)
         v = np.empty(n, np.complex128)
         w = np.empty(n, np.complex128)
         y = np.empty(n, np.complex128)
@@ -235,10 +295,11 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, shp_method, thre
                         if not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
                             continue
                     for i in range(n):
-                        s = slc_t[rr, cc, i]
-                        xb[k, i] = s
-                        xc[k, i] = np.conj(s)
+                        sv = slc_t[rr, cc, i]
+                        xb[k, i] = sv
+                        xc[k, i] = np.conj(sv)
                     k += 1
+            # C = sum_k s_k s_k^H as one small GEMM (BLAS limited to one thread by the caller)
             cov = np.dot(xb[:k].T, xc[:k])
             for i in range(n):
                 for j in range(n):
@@ -258,11 +319,26 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, shp_method, thre
             for i in range(n):
                 for j in range(n):
                     g[i, j] = g[i, j] * v[i].real * v[j].real
-            out_tcoh[ro, c] = _link_pixel(g, method, beta, v, w, y, absinv, m, n)
+            out_tcoh[ro, c] = _link_pixel(g, method, beta, v, w, y, absinv, inv, m, n)
             ref = np.conj(v[0])
             for i in range(n):
                 out_phase[i, ro, c] = np.angle(v[i] * ref)
             out_count[ro, c] = k
+
+
+def _single_threaded_blas():
+    """Limit BLAS to one thread while the parallel pixel loop runs its small GEMMs.
+
+    Multi-threaded OpenBLAS inside numba's parallel loop oversubscribes the cores and is
+    ~10x slower; threadpoolctl (a scikit-learn dependency) is used when present.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # optional: correct but slower without it
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_options(n_dates, shape, window, method, shp_method, alpha, beta, check_size=True):
@@ -327,8 +403,9 @@ def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "
     phase = np.empty((n, r1 - r0, nc), np.float32)
     tcoh = np.empty((r1 - r0, nc), np.float32)
     count = np.empty((r1 - r0, nc), np.int32)
-    _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, SHP_METHODS[shp_method], float(thr),
-                       wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count)
+    with _single_threaded_blas():
+        _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, SHP_METHODS[shp_method], float(thr),
+                           wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count)
     return PhaseLinkResult(phase, tcoh, count)
 
 

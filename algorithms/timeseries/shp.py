@@ -8,9 +8,13 @@ dates each), both under circular Gaussian speckle:
   ``D <= c(alpha) sqrt(2 / N)`` with ``c(alpha) = sqrt(-ln(alpha / 2) / 2)``.
 * **GLRT** — generalised likelihood ratio for the scale of exponential intensities
   (Parizzi & Brcic 2011): with ``s_p, s_q`` the mean intensities and
-  ``s = (s_p + s_q) / 2``, ``-2 ln(Lambda) = 2N (2 ln s - ln s_p - ln s_q)``, which is
+  ``s = (s_p + s_q) / 2``, ``-2 ln(Lambda) = 2 N_eff (2 ln s - ln s_p - ln s_q)``, which is
   asymptotically chi-square with one degree of freedom; ``q`` is homogeneous when it is
-  below the ``1 - alpha`` quantile.
+  below the ``1 - alpha`` quantile. ``N_eff = N / 2``: the intensities of a coherent DS are
+  correlated in time, so ``N`` dates carry fewer independent samples (the variance of a
+  mean of exponentials with correlation ``|gamma|^2`` grows by ``1 + 2 sum |gamma_k|^2``);
+  with ``N_eff = N`` far more than ``alpha`` of truly homogeneous neighbours are rejected
+  (measured on simulated stacks, see docs/psds.md). The same statistic as dolphin's.
 
 Permanent scatterers and pixels with missing data are never neighbours of another pixel.
 
@@ -74,10 +78,10 @@ def ks_statistic(a_sorted, b_sorted):
 
 @njit
 def glrt_statistic(mean_p, mean_q, n):
-    """``2N (2 ln((s_p + s_q) / 2) - ln s_p - ln s_q)`` for mean intensities ``s``."""
+    """``2 N_eff (2 ln((s_p + s_q) / 2) - ln s_p - ln s_q)``, ``N_eff = n / 2``, for mean intensities ``s``."""
     if mean_p <= 0.0 or mean_q <= 0.0:
         return np.inf
-    return 2.0 * n * (2.0 * math.log(0.5 * (mean_p + mean_q)) - math.log(mean_p) - math.log(mean_q))
+    return n * (2.0 * math.log(0.5 * (mean_p + mean_q)) - math.log(mean_p) - math.log(mean_q))
 
 
 @njit

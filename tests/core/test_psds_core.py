@@ -74,7 +74,8 @@ def test_ks_statistic_matches_scipy():
 
 def test_glrt_statistic_hand_value_and_threshold():
     # 2N(2 ln 1.5 - ln 1 - ln 2) for means 1 and 2, N = 10
-    assert glrt_statistic(1.0, 2.0, 10.0) == pytest.approx(20 * (2 * np.log(1.5) - np.log(2.0)))
+    # N_eff = N / 2: 2 N_eff (2 ln 1.5 - ln 1 - ln 2) for means 1 and 2, N = 10
+    assert glrt_statistic(1.0, 2.0, 10.0) == pytest.approx(10 * (2 * np.log(1.5) - np.log(2.0)))
     assert glrt_statistic(3.0, 3.0, 10.0) == 0.0
     assert shp_threshold("glrt", 0.05, 30) == pytest.approx(3.841458820694124)
     assert shp_threshold("ks", 0.05, 30) == pytest.approx(1.3581015157 * np.sqrt(2 / 30), rel=1e-6)
@@ -97,7 +98,10 @@ def test_shp_false_rejection_near_alpha_and_rejects_other_class(method):
                 for c in range(3, 37):
                     (same if lab[r, c] == lab[r + dr, c + dc] else other).append(m[r, c, dr + 3, dc + 3])
     accept_same = np.mean(same)
-    assert 0.90 < accept_same < 0.995, accept_same
+    if method == "ks":
+        assert 0.90 < accept_same < 0.995, accept_same  # false rejection ~ alpha
+    else:
+        assert accept_same > 0.97, accept_same  # N_eff = N / 2 is conservative for independent samples
     assert np.mean(other) < 0.05
 
 
