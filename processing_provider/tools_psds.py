@@ -36,6 +36,11 @@ from .styles import apply_on_load, sidecar_qml, style_raster_sequential
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 
 
+def _band_type(path: str, band: int) -> int:
+    ds = open_raster(path)
+    return ds.GetRasterBand(band).DataType  # ds stays referenced until the band is read
+
+
 class SlcStack:
     """Dated bands of a stack: one file per date, or one multi-band file with dated bands.
 
@@ -98,7 +103,7 @@ class SlcStack:
         self.entries = entries
         self.info = infos[0]
         self.complex = all(e[3] is not None for e in entries) or all(
-            open_raster(e[1]).GetRasterBand(e[2]).DataType in _COMPLEX for e in entries)
+            _band_type(e[1], e[2]) in _COMPLEX for e in entries)
 
     def __len__(self):
         return len(self.entries)

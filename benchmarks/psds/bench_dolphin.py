@@ -31,10 +31,13 @@ def main(stack_path, out_path, hr, hc):
     for use_evd in (False, True):
         run(slc[:, :40, :40], ps[:40, :40], use_evd)
     out = {}
+    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 2
     for name, use_evd in (("emi", False), ("evd", True)):
-        t0 = time.perf_counter()
-        res = run(slc, ps, use_evd)
-        dt = time.perf_counter() - t0
+        dt = float("inf")
+        for _ in range(repeat):  # best of `repeat`: the machine is shared, the minimum is the least noisy
+            t0 = time.perf_counter()
+            res = run(slc, ps, use_evd)
+            dt = min(dt, time.perf_counter() - t0)
         out[f"{name}_phase"] = np.angle(res.cpx_phase * np.conj(res.cpx_phase[0])).astype(np.float32)
         out[f"{name}_tcoh"] = np.asarray(res.temp_coh, np.float32)
         out[f"{name}_seconds"] = dt

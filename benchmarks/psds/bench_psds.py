@@ -38,10 +38,14 @@ def ours(stack_path, out_path):
     for m in ("emi", "evd", "cevd"):
         phase_link(slc[:, :40, :40], window=window, method=m, shp_method="glrt", ps_mask=ps[:40, :40])
     out = {}
+    repeat = int(os.environ.get("BENCH_REPEAT", 2))
     for m in ("emi", "evd", "cevd"):
-        t0 = time.perf_counter()
-        res = phase_link(slc, window=window, method=m, shp_method="glrt", alpha=0.05, ps_mask=ps, beta=0.01)
-        out[f"{m}_seconds"] = time.perf_counter() - t0
+        best = float("inf")
+        for _ in range(repeat):  # best of `repeat`: the machine is shared, the minimum is the least noisy
+            t0 = time.perf_counter()
+            res = phase_link(slc, window=window, method=m, shp_method="glrt", alpha=0.05, ps_mask=ps, beta=0.01)
+            best = min(best, time.perf_counter() - t0)
+        out[f"{m}_seconds"] = best
         out[f"{m}_phase"] = res.phase
         out[f"{m}_tcoh"] = res.temporal_coherence
     np.savez(out_path, **out)
