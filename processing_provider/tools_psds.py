@@ -120,6 +120,16 @@ class SlcStack:
         return out
 
 
+#: Memory budget of one block of the stack (bytes); blocks shrink for long stacks / wide images.
+BLOCK_BUDGET_BYTES = 256 * 1024 * 1024
+
+
+def _block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: int = 3) -> int:
+    """Rows per block so that ``copies`` complex64 copies of a stack block fit the budget."""
+    per_row = max(1, len(stack) * stack.info.width * 8 * copies)
+    return int(max(4, min(cap, BLOCK_BUDGET_BYTES // per_row)))
+
+
 def _stack(alg, parameters, context, need_complex=True) -> SlcStack:
     layers = alg.parameterAsLayerList(parameters, alg.INPUT, context)
     paths = [lyr.source() for lyr in layers]
@@ -194,7 +204,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         if self.parameterAsBool(parameters, self.CALIBRATE, context):
             sums = np.zeros(len(stack))
             counts = np.zeros(len(stack))
-            for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, progress=SubProgress(progress, 0, 40)):
+            for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack), progress=SubProgress(progress, 0, 40)):
                 s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
                 sums += s
                 counts += c
@@ -205,7 +215,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         with RasterWriter.like(outs[self.OUTPUT_MEAN_AMPLITUDE], info) as w_mean, \
                 RasterWriter.like(outs[self.OUTPUT_DISPERSION], info) as w_da, \
                 RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255) as w_ps:
-            for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS,
+            for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack),
                                             progress=SubProgress(progress, 40 if cal is not None else 0, 100)):
                 mean, da = amplitude_dispersion(np.abs(stack.read_rows(r0, r1)), calibration=cal)
                 mask = ps_candidates(da, threshold=thr)
@@ -367,7 +377,8 @@ class PhaseLinking(GeohazardAlgorithm):
 
             phase_link_stack(stack.read_rows, write_rows, shape=info.shape, n_dates=n, window=window,
                              method=method, shp_method=shp, alpha=alpha,
-                             read_ps_rows=read_ps if ps_path else None, block_rows=64, progress=progress)
+                             read_ps_rows=read_ps if ps_path else None,
+                             block_rows=_block_rows(stack, cap=64, copies=5), progress=progress)
             for w in (w_ph, w_tc, w_n, *ifg_writers):
                 w.commit()
         except BaseException:
@@ -511,7 +522,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         da_thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
         tc_thr = self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context)
         rows, cols, kinds, quality, phases = [], [], [], [], []
-        for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, progress=SubProgress(progress, 0, 30)):
+        for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack), progress=SubProgress(progress, 0, 30)):
             ps = np.zeros((r1 - r0, info.width), bool)
             q = np.full((r1 - r0, info.width), -np.inf)
             if da_path:

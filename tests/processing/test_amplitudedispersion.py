@@ -1,5 +1,7 @@
 """geohazard:amplitudedispersion — parameters, wrong parameters, real run on a simulated SLC stack."""
 
+import os
+
 import numpy as np
 import pytest
 from testutils import write_geotiff
@@ -78,3 +80,32 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     with pytest.raises(QgsProcessingException, match="no acquisition date"):
         run_alg(NAME, {"INPUT": [str(nodate)] + files[1:], **outs})
     assert not any((tmp_path / n).exists() for n in ("m.tif", "da.tif", "ps.tif"))
+
+
+def test_snap_iq_pairs_and_envi_stack(run_alg, tmp_path):
+    """SNAP-style i_/q_ float band pairs and an ENVI complex stack give the same D_A as GeoTIFFs."""
+    from osgeo import gdal
+
+    sim = simulate_slc_stack(shape=(16, 20), n_dates=6, seed=3)
+    iq = gdal.GetDriverByName("GTiff").Create(str(tmp_path / "snap_stack.tif"), 20, 16, 12, gdal.GDT_Float32)
+    for i, d in enumerate(sim.dates):
+        tag = d.strftime("%d%b%Y")
+        for k, (prefix, part) in enumerate((("i", sim.slc[i].real), ("q", sim.slc[i].imag))):
+            band = iq.GetRasterBand(2 * i + k + 1)
+            band.SetDescription(f"{prefix}_VV_slv{i}_{tag}")
+            band.WriteArray(part)
+    iq = None
+    envi = write_slc_multiband(tmp_path / "stack.envi", sim, driver="ENVI")
+    results = []
+    for src in (str(tmp_path / "snap_stack.tif"), envi):
+        name = os.path.basename(src).replace(".", "_")
+        out = run_alg(NAME, {"INPUT": [src], "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / f"{name}_m.tif"),
+                             "OUTPUT_DISPERSION": str(tmp_path / f"{name}_da.tif"),
+                             "OUTPUT_PS_MASK": str(tmp_path / f"{name}_ps.tif")})
+        results.append(_read(out["OUTPUT_DISPERSION"]))
+    from insar_geohazards.algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion, calibration_factors
+
+    amp = np.abs(sim.slc)
+    _, expect = amplitude_dispersion(amp, calibration=calibration_factors(*amplitude_date_sums(amp)))
+    for da in results:
+        np.testing.assert_allclose(da, expect, rtol=1e-4, atol=1e-6)
