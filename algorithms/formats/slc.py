@@ -11,7 +11,8 @@ Perpendicular baselines (metres) are read by :func:`read_baselines` from
 * a GAMMA ``base_calc`` ``bperp_file`` (columns: index, reference date, secondary date,
   ``bperp``, ``btemp`` ...);
 * an ISCE2 ``baselines`` folder (``REF_SEC/REF_SEC.txt`` or ``REF_SEC.txt`` with a
-  ``Bperp (average):`` line, topsStack / stripmapStack);
+  ``Bperp (average):`` line, topsStack / stripmapStack), or any one of its pair files
+  (the whole folder is then read);
 * a SNAP BEAM-DIMAP ``.dim`` header (``Baselines`` metadata element, ``Perp Baseline``
   attribute per reference/secondary pair).
 
@@ -191,6 +192,13 @@ def read_baselines(path: str) -> dict:
         raise GeohazardError(f"baseline file {path!r} does not exist")
     if os.path.isdir(path):
         return _read_isce_folder(path)
+    base = os.path.basename(path)
+    if re.fullmatch(r"\d{8}_\d{8}\.txt", base):
+        # one ISCE2 pair file: read the whole baselines folder it belongs to
+        parent = os.path.dirname(os.path.abspath(path))
+        if re.fullmatch(r"\d{8}_\d{8}", os.path.basename(parent)):
+            parent = os.path.dirname(parent)
+        return _read_isce_folder(parent)
     if path.lower().endswith(".dim"):
         return _read_snap_dim(path)
     return _read_table(path)

@@ -52,6 +52,8 @@ def test_isce_baseline_folder(tmp_path):
             f"swath: IW1\nBpar (average): 3.0\nBperp (average): {val}\nswath: IW2\nBperp (average): {val}\n")
     b = read_baselines(str(tmp_path))
     assert b[D(2020, 1, 13)] == pytest.approx(10.0) and b[D(2020, 1, 25)] == pytest.approx(-5.5)
+    one_file = tmp_path / "20200101_20200113" / "20200101_20200113.txt"
+    assert read_baselines(str(one_file)) == b
 
 
 def test_snap_dim_baselines(tmp_path):
