@@ -9,8 +9,9 @@ phases ``theta`` that best explain all ``N (N - 1) / 2`` interferometric phases 
 * ``emi`` — eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` (eigendecomposition-
   based maximum-likelihood estimator of interferometric phase, Ansari et al. 2018),
   ``|G|`` regularised as ``(1 - beta) |G| + beta I``; found by shift-inverse iteration
-  with shift 0.99 (that eigenvalue is close to 1), falling back to no shift, then to EVD,
-  when the shifted matrix is not positive definite;
+  with shift 0.99 (that eigenvalue is close to 1), falling back to no shift when the
+  shifted matrix is not positive definite, and to ``cevd`` when ``|G|`` itself is not
+  positive definite (EMI is then undefined; few looks);
 * ``cevd`` — coherence-weighted EVD: principal eigenvector of ``|G| o G``, which gives
   high-coherence pairs more say than EVD (a first-order approximation of the
   maximum-likelihood weighting; dolphin's ``use_evd`` estimator).
@@ -209,29 +210,30 @@ def _link_pixel(g, method, beta, v, w, y, absinv, inv, m, n):
             for k in range(n):
                 absinv[i, k] = (1.0 - beta) * abs(g[i, k])
             absinv[i, i] = 1.0
-        if not _real_spd_inverse(absinv, inv, n):
-            for i in range(n):
-                for k in range(n):
-                    inv[i, k] = 1.0 if i == k else 0.0
-        for i in range(n):
-            for k in range(n):
-                m[i, k] = inv[i, k] * g[i, k]
-        # shift-inverse iteration: the smallest eigenvalue of |G|^-1 o G is close to (and
-        # usually above) 1, so factoring M - 0.99 I makes the iteration converge in a few steps
-        for i in range(n):
-            m[i, i] -= 0.99
-        ok = _cholesky_inplace(m, n)
-        if not ok:
+        # |G| is not always positive definite (few looks, or the regularisation too weak):
+        # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
+        ok = _real_spd_inverse(absinv, inv, n)
+        if ok:
             for i in range(n):
                 for k in range(n):
                     m[i, k] = inv[i, k] * g[i, k]
+            # shift-inverse iteration: the smallest eigenvalue of |G|^-1 o G is close to (and
+            # usually above) 1, so factoring M - 0.99 I converges in a few steps
+            for i in range(n):
+                m[i, i] -= 0.99
             ok = _cholesky_inplace(m, n)
+            if not ok:
+                for i in range(n):
+                    for k in range(n):
+                        m[i, k] = inv[i, k] * g[i, k]
+                ok = _cholesky_inplace(m, n)
         if ok:
             _inverse_iteration(m, v, w, y, n, 100, 1e-10)
         else:
             for i in range(n):
+                v[i] = g[i, 0] if abs(g[i, 0]) > 0 else 1.0 + 0j
                 for k in range(n):
-                    m[i, k] = g[i, k]
+                    m[i, k] = g[i, k] * abs(g[i, k])
             _power_iteration(m, v, w, n, 100, 1e-10)
     # temporal coherence over m != n (the sum is real: terms come in conjugate pairs)
     acc = 0.0
