@@ -242,3 +242,28 @@ def test_interferogram_pairs():
     assert interferogram_pairs(4, "nearest", neighbours=2) == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)]
     with pytest.raises(GeohazardError):
         interferogram_pairs(4, "full")
+
+
+def test_emi_falls_back_to_coherence_weighted_evd_when_abs_g_is_indefinite():
+    rng = np.random.default_rng(4)
+    n = 10
+    for _ in range(50):
+        x = rng.standard_normal((n, 2)) + 1j * rng.standard_normal((n, 2))  # two looks: rank-2 G
+        c = x @ x.conj().T
+        d = np.sqrt(np.diag(c).real)
+        g = c / np.outer(d, d)
+        a = 0.99 * np.abs(g)
+        np.fill_diagonal(a, 1.0)
+        if np.linalg.eigvalsh(a)[0] < 0:
+            break
+    else:
+        pytest.fail("no indefinite |G| found")
+    outs = []
+    for method in (0, 2):
+        v = np.empty(n, np.complex128)
+        args = (np.empty(n, np.complex128), np.empty(n, np.complex128), np.empty((n, n)), np.empty((n, n)),
+                np.empty((n, n), np.complex128), n)
+        tc = pl._link_pixel(g.copy(), method, 0.01, v, *args)
+        outs.append((np.angle(v * np.conj(v[0])), tc))
+    np.testing.assert_allclose(_err(outs[0][0], outs[1][0]), 0, atol=1e-6)
+    assert outs[0][1] == pytest.approx(outs[1][1])
