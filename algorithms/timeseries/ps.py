@@ -1,0 +1,131 @@
+"""Permanent-scatterer candidates by amplitude dispersion (Ferretti et al. 2001).
+
+``D_A = sigma_A / mean_A`` of the (radiometrically calibrated) amplitude time series of a
+pixel. For a point target with high signal-to-clutter ratio, ``sigma_phase ~ D_A``
+(valid below about 0.25), so a threshold on ``D_A`` selects pixels whose phase is stable
+without any interferogram.
+
+Calibration: each date's amplitudes are divided by that date's image-wide mean amplitude
+(divided by the mean over dates), removing gain changes between acquisitions before the
+dispersion is computed. The factors come from the whole image: accumulate them block by
+block with :func:`amplitude_date_sums` and turn them into factors with
+:func:`calibration_factors`.
+
+Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR
+interferometry, IEEE TGRS 39(1), 8-20, doi:10.1109/36.898661.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+
+def _check_stack(stack, name="amplitude"):
+    arr = np.asarray(stack)
+    if arr.ndim != 3:
+        raise GeohazardError(f"{name} must be a (n_dates, rows, cols) stack, got shape {arr.shape}")
+    if arr.shape[0] < 3:
+        raise GeohazardError(f"{name} has {arr.shape[0]} date(s); amplitude dispersion needs at least 3")
+    return arr
+
+
+def amplitude_date_sums(amplitude) -> tuple[np.ndarray, np.ndarray]:
+    """Per-date sum and count of finite, non-zero amplitudes of a block.
+
+    Parameters
+    ----------
+    amplitude : ndarray, shape (n_dates, rows, cols)
+        Amplitudes ``|slc|`` (NaN or 0 = no data).
+
+    Returns
+    -------
+    sums, counts : ndarray, shape (n_dates,)
+    """
+    amp = _check_stack(amplitude).astype(np.float64, copy=False)
+    ok = np.isfinite(amp) & (amp > 0)
+    return np.where(ok, amp, 0.0).sum(axis=(1, 2)), ok.sum(axis=(1, 2)).astype(np.float64)
+
+
+def calibration_factors(sums, counts) -> np.ndarray:
+    """Radiometric calibration factors ``c_m = mean_m / mean_over_dates(mean_m)``.
+
+    Raises
+    ------
+    GeohazardError
+        When a date has no valid amplitude.
+    """
+    sums = np.asarray(sums, float)
+    counts = np.asarray(counts, float)
+    if np.any(counts <= 0):
+        bad = [int(i) for i in np.flatnonzero(counts <= 0)]
+        raise GeohazardError(f"dates {bad} (0-based) have no valid amplitude; cannot calibrate")
+    means = sums / counts
+    return means / means.mean()
+
+
+def amplitude_dispersion(amplitude, *, calibration=None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean amplitude and amplitude dispersion index of a stack.
+
+    Parameters
+    ----------
+    amplitude : ndarray, shape (n_dates, rows, cols)
+        Amplitudes ``|slc|``; NaN or 0 marks missing dates of a pixel.
+    calibration : ndarray, shape (n_dates,), optional
+        Factors from :func:`calibration_factors`; amplitudes are divided by them.
+        ``None`` = no calibration.
+
+    Returns
+    -------
+    mean_amplitude : ndarray, shape (rows, cols)
+        Mean calibrated amplitude (NaN where fewer than 3 dates are valid).
+    dispersion : ndarray, shape (rows, cols)
+        ``D_A = std(A) / mean(A)`` (population std, dimensionless).
+
+    Notes
+    -----
+    ``D_A = sigma_A / m_A``; for high SCR, ``sigma_v ~ D_A`` (Ferretti et al. 2001, eq. 11).
+    """
+    amp = _check_stack(amplitude).astype(np.float64)
+    if calibration is not None:
+        cal = np.asarray(calibration, float)
+        if cal.shape != (amp.shape[0],) or np.any(~(cal > 0)):
+            raise GeohazardError(f"calibration must be {amp.shape[0]} positive factors, got {cal}")
+        amp = amp / cal[:, None, None]
+    amp[~(amp > 0)] = np.nan
+    n = np.sum(np.isfinite(amp), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(np.where(n >= 3, amp, np.nan), axis=0) if amp.size else np.zeros(amp.shape[1:])
+        std = np.sqrt(np.nanmean((amp - mean) ** 2, axis=0))
+        da = std / mean
+    bad = n < 3
+    mean[bad] = np.nan
+    da[bad] = np.nan
+    return mean, da
+
+
+def ps_candidates(dispersion, *, threshold: float = 0.25, mean_amplitude=None, min_amplitude: float = 0.0):
+    """Boolean PS-candidate mask ``D_A <= threshold`` (and ``mean_A >= min_amplitude``).
+
+    Parameters
+    ----------
+    dispersion : ndarray, shape (rows, cols)
+        Amplitude dispersion index.
+    threshold : float
+        Largest accepted ``D_A`` (Ferretti 2001 use 0.25); must be in (0, 1].
+    mean_amplitude : ndarray, optional
+        Mean amplitude, required with ``min_amplitude > 0``.
+    min_amplitude : float
+        Smallest accepted mean amplitude (same units as the SLC).
+    """
+    if not 0 < threshold <= 1.0:
+        raise GeohazardError(f"threshold must be in (0, 1], got {threshold}")
+    da = np.asarray(dispersion, float)
+    with np.errstate(invalid="ignore"):
+        mask = np.isfinite(da) & (da <= threshold)
+        if min_amplitude > 0:
+            if mean_amplitude is None:
+                raise GeohazardError("min_amplitude needs mean_amplitude")
+            mask &= np.asarray(mean_amplitude, float) >= min_amplitude
+    return mask

@@ -1,0 +1,650 @@
+"""PS / DS tools: amplitude dispersion, DS phase linking, PS/DS point time series."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import field_name
+from ..algorithms.formats.slc import baselines_for_dates, date_from_description, date_from_name, read_baselines
+from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
+from ..algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_stack
+from ..algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion, calibration_factors, ps_candidates
+from ..algorithms.timeseries.psi import ps_time_series
+from .base import GeohazardAlgorithm
+from .feedback import FeedbackProgress
+from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, open_raster, raster_info, read_band
+from .styles import apply_on_load, sidecar_qml, style_raster_sequential
+
+_COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
+
+
+def _band_type(path: str, band: int) -> int:
+    ds = open_raster(path)
+    return ds.GetRasterBand(band).DataType  # ds stays referenced until the band is read
+
+
+class SlcStack:
+    """Dated bands of a stack: one file per date, or one multi-band file with dated bands.
+
+    SNAP BEAM-DIMAP products with ``i_*``/``q_*`` band pairs are read as complex.
+    """
+
+    def __init__(self, paths, name: str = "INPUT", *, need_complex: bool = True):
+        if not paths:
+            raise GeohazardError(f"{name}: no raster was given")
+        entries = []
+        infos = []
+        for p in paths:
+            info = raster_info(p, name)
+            infos.append(info)
+            ds = open_raster(p, name)
+            descs = info.descriptions
+            iq = {}
+            for b, d in enumerate(descs):
+                low = (d or "").lower()
+                if low.startswith(("i_", "q_")):
+                    iq.setdefault(d[2:], {})[low[0]] = b + 1
+            if iq and all(len(v) == 2 for v in iq.values()):
+                for key, v in iq.items():
+                    entries.append((date_from_description(key), p, v["i"], v["q"]))
+                continue
+            if info.count == 1:
+                try:
+                    d = date_from_name(p)
+                except GeohazardError:
+                    if not descs[0]:
+                        raise
+                    d = date_from_description(descs[0])
+                entries.append((d, p, 1, None))
+            else:
+                for b in range(info.count):
+                    if not descs[b]:
+                        raise GeohazardError(
+                            f"{name}: band {b + 1} of {os.path.basename(p)} has no description; a multi-band "
+                            "stack needs one date per band description (e.g. 2020-01-13)")
+                    entries.append((date_from_description(descs[b]), p, b + 1, None))
+            if need_complex and not iq:
+                dt = ds.GetRasterBand(1).DataType
+                if dt not in _COMPLEX:
+                    raise GeohazardError(
+                        f"{name}: {os.path.basename(p)} holds real values ({gdal.GetDataTypeName(dt)}); an SLC "
+                        "stack must be complex (CInt16 / CFloat32)")
+        for info, p in zip(infos[1:], paths[1:]):
+            if info.shape != infos[0].shape:
+                raise GeohazardError(
+                    f"{name}: {os.path.basename(p)} has {info.height} rows x {info.width} columns, expected "
+                    f"{infos[0].height} x {infos[0].width} like {os.path.basename(paths[0])}")
+        if all(i.has_georef for i in infos):
+            check_same_grid(infos, [os.path.basename(p) for p in paths])
+        entries.sort(key=lambda e: e[0])
+        dates = [e[0] for e in entries]
+        dup = sorted({d for d in dates if dates.count(d) > 1})
+        if dup:
+            raise GeohazardError(f"{name}: date {dup[0].isoformat()} appears more than once in the stack")
+        self.dates = dates
+        self.entries = entries
+        self.info = infos[0]
+        self.complex = all(e[3] is not None for e in entries) or all(
+            _band_type(e[1], e[2]) in _COMPLEX for e in entries)
+
+    def __len__(self):
+        return len(self.entries)
+
+    def read_rows(self, r0: int, r1: int) -> np.ndarray:
+        out = None
+        for i, (_, p, b, q) in enumerate(self.entries):
+            arr = read_band(p, b, rows=(r0, r1), name=os.path.basename(p))
+            if q is not None:
+                arr = arr + 1j * read_band(p, q, rows=(r0, r1), name=os.path.basename(p))
+            if out is None:
+                out = np.empty((len(self.entries),) + arr.shape, np.complex64 if self.complex else np.float32)
+            out[i] = arr
+        return out
+
+
+#: Memory budget of one block of the stack (bytes); blocks shrink for long stacks / wide images.
+BLOCK_BUDGET_BYTES = 256 * 1024 * 1024
+
+
+def _block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: int = 3) -> int:
+    """Rows per block so that ``copies`` complex64 copies of a stack block fit the budget."""
+    per_row = max(1, len(stack) * stack.info.width * 8 * copies)
+    return int(max(4, min(cap, BLOCK_BUDGET_BYTES // per_row)))
+
+
+def _stack(alg, parameters, context, need_complex=True) -> SlcStack:
+    layers = alg.parameterAsLayerList(parameters, alg.INPUT, context)
+    paths = [lyr.source() for lyr in layers]
+    if not paths:
+        raise GeohazardError("INPUT: no SLC raster was given")
+    return SlcStack(paths, "INPUT", need_complex=need_complex)
+
+
+def _check_stack(alg, parameters, context, min_dates, need_complex=True):
+    try:
+        stack = _stack(alg, parameters, context, need_complex)
+    except (GeohazardError, QgsProcessingException) as exc:
+        return False, str(exc)
+    if len(stack) < min_dates:
+        return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
+    return True, ""
+
+
+class AmplitudeDispersion(GeohazardAlgorithm):
+    NAME = "amplitudedispersion"
+    DISPLAY_NAME = "PS candidates by amplitude dispersion"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
+        "dispersion index D_A = sigma_A / mean_A and the PS-candidate mask D_A <= threshold.\n\n"
+        "<b>SLC stack</b>: complex rasters GDAL can read (GeoTIFF CInt16/CFloat32, ENVI, VRT, ISCE "
+        "*.slc.full.vrt, SNAP BEAM-DIMAP i/q bands), one file per date (date YYYYMMDD or 01Jan2020 in the "
+        "name or folder) or one multi-band file whose band descriptions are dates. Radar geometry "
+        "(no georeferencing) is fine; outputs stay on the input grid.\n"
+        "<b>Calibrate</b>: divide each date by its image-wide mean amplitude first (removes gain changes "
+        "between acquisitions).\n<b>Threshold</b>: largest D_A of a candidate (0.25 in Ferretti et al.).\n\n"
+        "<b>Outputs</b>: mean amplitude, D_A (dimensionless; for high signal-to-clutter ratio the phase "
+        "standard deviation in radians is about D_A), PS mask (1 = candidate).\n\n"
+        "Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR interferometry, "
+        "IEEE TGRS 39(1), doi:10.1109/36.898661."
+    )
+    INPUT = "INPUT"
+    CALIBRATE = "CALIBRATE"
+    THRESHOLD = "THRESHOLD"
+    OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
+    OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
+    OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.TypeRaster))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.CALIBRATE, self.tr("Calibrate amplitudes per date"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Double,
+            defaultValue=0.25, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        return _check_stack(self, parameters, context, 3)
+
+    def process(self, parameters, context, feedback):
+        stack = _stack(self, parameters, context)
+        if len(stack) < 3:
+            raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
+        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        info = stack.info
+        progress = FeedbackProgress(feedback)
+        cal = None
+        if self.parameterAsBool(parameters, self.CALIBRATE, context):
+            sums = np.zeros(len(stack))
+            counts = np.zeros(len(stack))
+            for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack), progress=SubProgress(progress, 0, 40)):
+                s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
+                sums += s
+                counts += c
+            cal = calibration_factors(sums, counts)
+        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
+                for k in (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION, self.OUTPUT_PS_MASK)}
+        n_ps = 0
+        with RasterWriter.like(outs[self.OUTPUT_MEAN_AMPLITUDE], info) as w_mean, \
+                RasterWriter.like(outs[self.OUTPUT_DISPERSION], info) as w_da, \
+                RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255) as w_ps:
+            for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack),
+                                            progress=SubProgress(progress, 40 if cal is not None else 0, 100)):
+                mean, da = amplitude_dispersion(np.abs(stack.read_rows(r0, r1)), calibration=cal)
+                mask = ps_candidates(da, threshold=thr)
+                n_ps += int(mask.sum())
+                w_mean.write(mean, row=r0)
+                w_da.write(da, row=r0)
+                w_ps.write(np.where(np.isfinite(da), mask, 255).astype(np.uint8), row=r0)
+        feedback.pushInfo(f"{n_ps} PS candidates (D_A <= {thr:g}) from {len(stack)} dates")
+        if n_ps == 0:
+            feedback.pushWarning(f"no pixel has D_A <= {thr:g}; raise the threshold or check the stack")
+        style_raster_sequential(outs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6, ramp_name="Viridis")
+        return outs
+
+
+class PhaseLinking(GeohazardAlgorithm):
+    NAME = "phaselinking"
+    DISPLAY_NAME = "DS phase linking"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
+        "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "
+        "test or a GLRT on their amplitude time series (significance level alpha); their sample coherence "
+        "matrix G gives N linked phases by EMI (Ansari et al. 2018), EVD (principal eigenvector) or "
+        "coherence-weighted EVD (eigenvector of |G| o G). PS pixels (optional mask) keep their own phase "
+        "and are never used as neighbours. Processed in row blocks with window overlap.\n\n"
+        "<b>SLC stack</b>: as for the amplitude dispersion tool (>= 3 dates).\n"
+        "<b>Window</b>: rows x columns (odd), e.g. 5 x 11 for Sentinel-1 azimuth x range.\n\n"
+        "<b>Outputs</b>: linked wrapped phase, one band per date (single reference: date 1 = 0), in radians "
+        "(phase grows with range) or as unit complex numbers; temporal coherence "
+        "gamma = |sum_{m!=n} exp(j(phi_mn - (theta_m - theta_n)))| / (N(N-1)) (1 = the linked phases explain "
+        "every interferogram; PS get 1); SHP count; optionally wrapped interferograms "
+        "YYYYMMDD_YYYYMMDD.wrapped.tif of a single-reference or nearest-3 network, ready for unwrapping.\n\n"
+        "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
+        "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
+    )
+    INPUT = "INPUT"
+    WINDOW_ROWS = "WINDOW_ROWS"
+    WINDOW_COLS = "WINDOW_COLS"
+    SHP_METHOD = "SHP_METHOD"
+    ALPHA = "ALPHA"
+    METHOD = "METHOD"
+    PS_MASK = "PS_MASK"
+    OUTPUT_FORMAT = "OUTPUT_FORMAT"
+    NETWORK = "NETWORK"
+    OUTPUT = "OUTPUT"
+    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
+    OUTPUT_SHP_COUNT = "OUTPUT_SHP_COUNT"
+    OUTPUT_INTERFEROGRAMS = "OUTPUT_INTERFEROGRAMS"
+    SHP_CODES = ["glrt", "ks", "rect"]
+    SHP_NAMES = ["GLRT (Parizzi & Brcic)", "Kolmogorov-Smirnov", "None (rectangular window)"]
+    METHOD_CODES = ["emi", "evd", "cevd"]
+    METHOD_NAMES = ["EMI", "EVD", "Coherence-weighted EVD"]
+    FORMATS = ["Phase (radians, Float32)", "Unit complex (CFloat32)"]
+    NETWORKS = ["Single reference (first date)", "Nearest 3 dates"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.TypeRaster))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.WINDOW_ROWS, self.tr("Window rows (odd)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=5, minValue=1, maxValue=101))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.WINDOW_COLS, self.tr("Window columns (odd)"), QgsProcessingParameterNumber.Integer,
+            defaultValue=11, minValue=1, maxValue=101))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SHP_METHOD, self.tr("Homogeneous-pixel test"), options=self.SHP_NAMES, defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ALPHA, self.tr("Significance level of the test"), QgsProcessingParameterNumber.Double,
+            defaultValue=0.05, minValue=0.0001, maxValue=0.5))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.METHOD, self.tr("Phase-linking estimator"), options=self.METHOD_NAMES, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.PS_MASK, self.tr("PS mask (non-zero = PS, keeps its own phase)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.OUTPUT_FORMAT, self.tr("Linked phase format"), options=self.FORMATS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.NETWORK, self.tr("Interferogram network"), options=self.NETWORKS, defaultValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Linked phase")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_SHP_COUNT, self.tr("SHP count")))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.OUTPUT_INTERFEROGRAMS, self.tr("Wrapped interferograms folder"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        for p in (self.WINDOW_ROWS, self.WINDOW_COLS):
+            v = self.parameterAsInt(parameters, p, context)
+            if v % 2 == 0:
+                return False, f"{p} must be odd, got {v}"
+        ok, msg = _check_stack(self, parameters, context, 3)
+        if not ok:
+            return ok, msg
+        stack = _stack(self, parameters, context)
+        wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
+        wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)
+        if wr > stack.info.height or wc > stack.info.width:
+            return False, (f"window {wr} x {wc} is larger than the image "
+                           f"({stack.info.height} x {stack.info.width} pixels)")
+        if parameters.get(self.PS_MASK):
+            try:
+                m = self.raster_info(parameters, self.PS_MASK, context)
+            except QgsProcessingException as exc:
+                return False, str(exc)
+            if m.shape != stack.info.shape:
+                return False, (f"PS_MASK has {m.height} rows x {m.width} columns, expected "
+                               f"{stack.info.height} x {stack.info.width} like INPUT")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        stack = _stack(self, parameters, context)
+        info = stack.info
+        n = len(stack)
+        window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
+                  self.parameterAsInt(parameters, self.WINDOW_COLS, context))
+        shp = self.SHP_CODES[self.parameterAsEnum(parameters, self.SHP_METHOD, context)]
+        method = self.METHOD_CODES[self.parameterAsEnum(parameters, self.METHOD, context)]
+        alpha = self.parameterAsDouble(parameters, self.ALPHA, context)
+        as_complex = self.parameterAsEnum(parameters, self.OUTPUT_FORMAT, context) == 1
+        ps_path = self.raster_path(parameters, self.PS_MASK, context) if parameters.get(self.PS_MASK) else None
+        ifg_dir = self.parameterAsString(parameters, self.OUTPUT_INTERFEROGRAMS, context) \
+            if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
+        network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
+        pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
+        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
+                for k in (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT)}
+        descs = [d.isoformat() for d in stack.dates]
+        progress = FeedbackProgress(feedback)
+        if ifg_dir:
+            os.makedirs(ifg_dir, exist_ok=True)
+        ifg_writers = []
+        try:
+            w_ph = RasterWriter.like(outs[self.OUTPUT], info, count=n, descriptions=descs,
+                                     dtype=np.complex64 if as_complex else np.float32,
+                                     metadata={"method": method, "shp_method": shp, "window": f"{window}"})
+            w_tc = RasterWriter.like(outs[self.OUTPUT_TEMPORAL_COHERENCE], info)
+            w_n = RasterWriter.like(outs[self.OUTPUT_SHP_COUNT], info, dtype=np.int32, nodata=0)
+            for i, j in pairs:
+                name = f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"
+                ifg_writers.append(RasterWriter.like(os.path.join(ifg_dir, name), info,
+                                                     descriptions=[name[:17]]))
+
+            def write_rows(res, c0, c1):
+                if as_complex:
+                    w_ph.write(np.exp(1j * res.phase.astype(np.float64)).astype(np.complex64), row=c0)
+                else:
+                    w_ph.write(res.phase, row=c0)
+                w_tc.write(res.temporal_coherence, row=c0)
+                w_n.write(res.shp_count, row=c0)
+                for (i, j), w in zip(pairs, ifg_writers):
+                    w.write(np.angle(np.exp(1j * (res.phase[j] - res.phase[i]))).astype(np.float32), row=c0)
+
+            def read_ps(a, b):
+                m = read_band(ps_path, rows=(a, b), name=self.PS_MASK)
+                return np.isfinite(m) & (m != 0)
+
+            phase_link_stack(stack.read_rows, write_rows, shape=info.shape, n_dates=n, window=window,
+                             method=method, shp_method=shp, alpha=alpha,
+                             read_ps_rows=read_ps if ps_path else None,
+                             block_rows=_block_rows(stack, cap=64, copies=5), progress=progress)
+            for w in (w_ph, w_tc, w_n, *ifg_writers):
+                w.commit()
+        except BaseException:
+            for w in (locals().get("w_ph"), locals().get("w_tc"), locals().get("w_n"), *ifg_writers):
+                if w is not None and not w._done:
+                    w.abort()
+            raise
+        style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
+        result = dict(outs)
+        if ifg_dir:
+            result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir
+        return result
+
+
+class PsTimeSeries(GeohazardAlgorithm):
+    NAME = "pstimeseries"
+    DISPLAY_NAME = "PS/DS point time series"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
+        "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "
+        "Delaunay arc network; on each arc the velocity and DEM-error differences are found by a "
+        "periodogram over the interferometric phases (maximum arc temporal coherence); incoherent arcs "
+        "(below the arc coherence threshold, e.g. crossing decorrelated areas) and arcs that disagree with "
+        "the network are rejected; the rest are integrated by weighted least squares from the reference "
+        "point; arc residuals (small on coherent arcs, so unwrapped in time) give the displacement series.\n\n"
+        "<b>Phase stack</b>: the linked phase of the phase-linking tool (radians or complex, dated bands) "
+        "or the coregistered SLC stack itself.\n"
+        "<b>Amplitude dispersion</b> and/or <b>temporal coherence</b> rasters select the points (at least "
+        "one).\n<b>Baselines</b> (optional): a 'date bperp_m' table, a GAMMA bperp_file, an ISCE2 "
+        "baselines folder's file or a SNAP .dim header; without them only velocity is estimated.\n"
+        "<b>Reference</b>: row/column of the reference pixel (-1 = the best point).\n"
+        "<b>Latitude/longitude rasters</b> (radar geometry only): put the points on the map (EPSG:4326); "
+        "otherwise points of an ungeoreferenced stack are drawn at x = column, y = -row.\n\n"
+        "<b>Output</b>: points with ROW, COL, TYPE (PS/DS), VEL (mm/yr, LOS, positive toward the "
+        "satellite, relative to the reference point), V_STDEV (mm/yr, standard error of the fitted "
+        "slope), COHERENCE (mean temporal coherence of the point's accepted arcs), HEIGHT_ERR (m, DEM "
+        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n\n"
+        "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
+        "doi:10.1007/978-1-4020-4723-7."
+    )
+    INPUT = "INPUT"
+    DISPERSION = "DISPERSION"
+    DISPERSION_THRESHOLD = "DISPERSION_THRESHOLD"
+    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
+    COHERENCE_THRESHOLD = "COHERENCE_THRESHOLD"
+    BASELINES = "BASELINES"
+    WAVELENGTH = "WAVELENGTH"
+    SLANT_RANGE = "SLANT_RANGE"
+    INCIDENCE = "INCIDENCE"
+    ARC_COHERENCE = "ARC_COHERENCE"
+    MAX_VELOCITY = "MAX_VELOCITY"
+    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
+    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
+    REFERENCE_ROW = "REFERENCE_ROW"
+    REFERENCE_COL = "REFERENCE_COL"
+    LATITUDE = "LATITUDE"
+    LONGITUDE = "LONGITUDE"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        dbl = QgsProcessingParameterNumber.Double
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Phase stack (linked phase or SLCs)"), QgsProcessing.TypeRaster))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.DISPERSION, self.tr("Amplitude dispersion (selects PS)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.DISPERSION_THRESHOLD, self.tr("PS: largest amplitude dispersion"), dbl, defaultValue=0.25,
+            minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.TEMPORAL_COHERENCE, self.tr("Temporal coherence (selects DS)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.COHERENCE_THRESHOLD, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
+            minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterFile(
+            self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.WAVELENGTH, self.tr("Radar wavelength (m)"), dbl, defaultValue=SENTINEL1_WAVELENGTH_M,
+            minValue=0.001, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SLANT_RANGE, self.tr("Slant range (m)"), dbl, defaultValue=850000.0, minValue=1000.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE, self.tr("Incidence angle (degrees)"), dbl, defaultValue=37.0, minValue=0.1,
+            maxValue=89.9))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ARC_COHERENCE, self.tr("Smallest arc temporal coherence"), dbl, defaultValue=0.7,
+            minValue=0.05, maxValue=0.99))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_VELOCITY, self.tr("Largest velocity difference on an arc (mm/yr)"), dbl, defaultValue=50.0,
+            minValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_HEIGHT_ERROR, self.tr("Largest DEM-error difference on an arc (m)"), dbl, defaultValue=50.0,
+            minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_ARC_LENGTH, self.tr("Longest arc (map units or pixels; 0 = no limit)"), dbl,
+            defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.REFERENCE_ROW, self.tr("Reference pixel row (-1 = automatic)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=-1, minValue=-1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.REFERENCE_COL, self.tr("Reference pixel column (-1 = automatic)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=-1, minValue=-1))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.LATITUDE, self.tr("Latitude raster (radar geometry)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.LONGITUDE, self.tr("Longitude raster (radar geometry)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, self.tr("PS/DS points"), QgsProcessing.TypeVectorPoint))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        if not parameters.get(self.DISPERSION) and not parameters.get(self.TEMPORAL_COHERENCE):
+            return False, "give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points"
+        if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
+            return False, "LATITUDE and LONGITUDE must be given together"
+        ok, msg = _check_stack(self, parameters, context, 4, need_complex=False)
+        if not ok:
+            return ok, msg
+        shape = _stack(self, parameters, context, False).info.shape
+        for p in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE):
+            if parameters.get(p):
+                try:
+                    info = self.raster_info(parameters, p, context)
+                except QgsProcessingException as exc:
+                    return False, str(exc)
+                if info.shape != shape:
+                    return False, (f"{p} has {info.height} rows x {info.width} columns, expected "
+                                   f"{shape[0]} x {shape[1]} like INPUT")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        stack = _stack(self, parameters, context, need_complex=False)
+        info = stack.info
+        progress = FeedbackProgress(feedback)
+        da_path = self.raster_path(parameters, self.DISPERSION, context) if parameters.get(self.DISPERSION) else None
+        tc_path = self.raster_path(parameters, self.TEMPORAL_COHERENCE, context) \
+            if parameters.get(self.TEMPORAL_COHERENCE) else None
+        da_thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
+        tc_thr = self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context)
+        rows, cols, kinds, quality, phases = [], [], [], [], []
+        for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack), progress=SubProgress(progress, 0, 30)):
+            ps = np.zeros((r1 - r0, info.width), bool)
+            q = np.full((r1 - r0, info.width), -np.inf)
+            if da_path:
+                da = read_band(da_path, rows=(r0, r1), name=self.DISPERSION, dtype=np.float64)
+                ps = ps_candidates(da, threshold=da_thr)
+                q[ps] = 2.0 - da[ps]
+            ds = np.zeros_like(ps)
+            if tc_path:
+                tc = read_band(tc_path, rows=(r0, r1), name=self.TEMPORAL_COHERENCE, dtype=np.float64)
+                with np.errstate(invalid="ignore"):
+                    ds = np.isfinite(tc) & (tc >= tc_thr) & ~ps
+                q[ds] = tc[ds]
+            sel = ps | ds
+            if not sel.any():
+                continue
+            rr, cc = np.nonzero(sel)
+            block = stack.read_rows(r0, r1)[:, rr, cc]
+            if np.iscomplexobj(block):
+                block = np.angle(block * np.conj(block[0]))
+            phases.append(block.astype(np.float64))
+            rows.append(rr + r0)
+            cols.append(cc)
+            kinds.append(np.where(ps[rr, cc], "PS", "DS"))
+            quality.append(q[rr, cc])
+        if not rows:
+            raise GeohazardError(
+                f"no PS (D_A <= {da_thr:g}) or DS (temporal coherence >= {tc_thr:g}) point found; relax the thresholds")
+        rows = np.concatenate(rows)
+        cols = np.concatenate(cols)
+        kinds = np.concatenate(kinds)
+        quality = np.concatenate(quality)
+        phase = np.concatenate(phases, axis=1)
+        feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
+        ref = None
+        rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
+        rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
+        if rr0 >= 0 and rc0 >= 0:
+            hit = np.flatnonzero((rows == rr0) & (cols == rc0))
+            if hit.size == 0:
+                raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
+            ref = int(hit[0])
+        if info.has_georef:
+            x, y = info.pixel_centres(rows, cols)
+        else:
+            x, y = cols + 0.5, rows + 0.5
+        bperp = None
+        if parameters.get(self.BASELINES):
+            path = self.parameterAsFile(parameters, self.BASELINES, context)
+            bperp = baselines_for_dates(read_baselines(path), stack.dates)
+        max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
+        res = ps_time_series(
+            phase, x, y, stack.dates, bperp_m=bperp,
+            wavelength_m=self.parameterAsDouble(parameters, self.WAVELENGTH, context),
+            slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
+            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context), reference=ref,
+            arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),
+            max_velocity_mm_yr=self.parameterAsDouble(parameters, self.MAX_VELOCITY, context),
+            max_height_error_m=self.parameterAsDouble(parameters, self.MAX_HEIGHT_ERROR, context),
+            max_arc_length=max_len if max_len > 0 else None, quality=quality,
+            progress=SubProgress(progress, 30, 90))
+        check_canceled(progress)
+        k = res.index
+        feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
+                          f"{k.size} points kept; reference at row {rows[res.reference]}, "
+                          f"column {cols[res.reference]}")
+        px, py = x[k], y[k]
+        crs = info.crs_wkt
+        if not info.has_georef:
+            if parameters.get(self.LATITUDE):
+                lat = self._sample(self.raster_path(parameters, self.LATITUDE, context), rows[k], cols[k])
+                lon = self._sample(self.raster_path(parameters, self.LONGITUDE, context), rows[k], cols[k])
+                px, py = lon, lat
+                from osgeo import osr
+
+                srs = osr.SpatialReference()
+                srs.ImportFromEPSG(4326)
+                crs = srs.ExportToWkt()
+            else:
+                px, py = cols[k] + 0.5, -(rows[k] + 0.5)
+                crs = ""
+        fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
+                  "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
+                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan)}
+        for i, d in enumerate(stack.dates):
+            fields[field_name(d)] = res.displacement_mm[i]
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        from .vector_io import write_vector
+
+        write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
+        _style_points(out, context)
+        return {self.OUTPUT: out}
+
+    @staticmethod
+    def _sample(path, rows, cols):
+        r0, r1 = int(rows.min()), int(rows.max()) + 1
+        arr = read_band(path, rows=(r0, r1), dtype=np.float64)
+        return arr[rows - r0, cols]
+
+
+def _style_points(path: str, context) -> None:
+    """Graduated RdBu style on VEL (red = away from the satellite), saved as a sidecar QML."""
+    from qgis.core import QgsGraduatedSymbolRenderer, QgsMarkerSymbol, QgsRendererRange, QgsVectorLayer
+
+    layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
+    if not layer.isValid():
+        return
+    idx = layer.fields().lookupField("VEL")
+    vals = np.array([f[idx] for f in layer.getFeatures() if f[idx] is not None], float)
+    vmax = float(np.percentile(np.abs(vals), 98)) if vals.size else 1.0
+    vmax = vmax or 1.0
+    colours = ["#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac"]
+    edges = np.linspace(-vmax, vmax, len(colours) + 1)
+    edges[0], edges[-1] = -1e9, 1e9
+    ranges = []
+    for i, c in enumerate(colours):
+        sym = QgsMarkerSymbol.createSimple({"name": "circle", "size": "1.6", "color": c, "outline_style": "no"})
+        lo, hi = edges[i], edges[i + 1]
+        ranges.append(QgsRendererRange(float(lo), float(hi), sym, f"{max(lo, -vmax):.1f} - {min(hi, vmax):.1f}"))
+    layer.setRenderer(QgsGraduatedSymbolRenderer("VEL", ranges))
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+
+
+ALGORITHMS = [AmplitudeDispersion, PhaseLinking, PsTimeSeries]

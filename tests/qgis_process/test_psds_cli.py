@@ -1,0 +1,75 @@
+"""The PS/DS public IDs run end to end through headless ``qgis_process --json``."""
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from testutils_psds import write_baseline_table, write_slc_files
+
+from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+QGIS_PROCESS = shutil.which("qgis_process.bin")
+pytestmark = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process.bin is not installed (run `make test`)")
+
+
+def qgis_process(*args, timeout=300):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def enabled_plugin():
+    out = qgis_process("plugins", "enable", "insar_geohazards")
+    assert out.returncode == 0 or "already enabled" in (out.stdout + out.stderr), out.stderr
+
+
+def _run(alg, params):
+    args = ["--json", "run", f"geohazard:{alg}", "--"]
+    for k, v in params.items():
+        for item in (v if isinstance(v, list) else [v]):
+            args.append(f"{k}={item}")
+    out = qgis_process(*args)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return json.loads(out.stdout[out.stdout.index("{"):])["results"]
+
+
+def test_psds_chain_json(tmp_path):
+    sim = simulate_slc_stack(shape=(30, 36), n_dates=16, seed=9, atmosphere_std_rad=0.0)
+    files = write_slc_files(tmp_path, sim)
+    da = _run("amplitudedispersion", {"INPUT": files, "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "m.tif"),
+                                      "OUTPUT_DISPERSION": str(tmp_path / "da.tif"),
+                                      "OUTPUT_PS_MASK": str(tmp_path / "ps.tif")})
+    assert da["OUTPUT_DISPERSION"] == str(tmp_path / "da.tif")
+    pl = _run("phaselinking", {"INPUT": files, "PS_MASK": da["OUTPUT_PS_MASK"], "WINDOW_ROWS": 5, "WINDOW_COLS": 7,
+                               "OUTPUT": str(tmp_path / "ph.tif"),
+                               "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
+                               "OUTPUT_SHP_COUNT": str(tmp_path / "n.tif")})
+    from osgeo import gdal, ogr
+
+    tc = gdal.Open(pl["OUTPUT_TEMPORAL_COHERENCE"]).ReadAsArray()
+    assert np.nanmedian(tc) > 0.7
+    pts = _run("pstimeseries", {"INPUT": pl["OUTPUT"], "DISPERSION": da["OUTPUT_DISPERSION"],
+                                "BASELINES": write_baseline_table(tmp_path / "b.txt", sim),
+                                "OUTPUT": str(tmp_path / "pts.gpkg")})
+    ds = ogr.Open(pts["OUTPUT"])
+    lyr = ds.GetLayer(0)
+    assert lyr.GetFeatureCount() > 20
+    assert lyr.GetLayerDefn().GetFieldIndex("VEL") >= 0
+
+
+def test_real_values_are_a_clear_error(tmp_path):
+    from testutils import write_geotiff
+
+    real = [write_geotiff(tmp_path / f"amp_2020010{i}.tif", np.ones((5, 6))) for i in range(1, 5)]
+    args = ["run", "geohazard:phaselinking", "--"] + [f"INPUT={p}" for p in real] + [
+        f"OUTPUT={tmp_path / 'ph.tif'}", f"OUTPUT_TEMPORAL_COHERENCE={tmp_path / 'tc.tif'}",
+        f"OUTPUT_SHP_COUNT={tmp_path / 'n.tif'}", "WINDOW_ROWS=3", "WINDOW_COLS=3"]
+    out = qgis_process(*args)
+    assert out.returncode != 0
+    text = out.stdout + out.stderr
+    assert "must be complex" in text and "Traceback" not in text
+    assert not (tmp_path / "ph.tif").exists()
