@@ -129,14 +129,14 @@ def _corner_geometry(xi, et, q, sd, cd, kxi, ket):
 
 # --------------------------------------------------------------------------- part A
 @njit
-def _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad):
+def _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad, u):
     """Okada (1992) Table 6, part A (infinite-medium terms), 12 components / (2 pi)."""
     (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
      ey, ez, fy, fz, gy, gz, hy, hz) = g
     xy = xi * y11
     qx = q * x11
     qy = q * y11
-    u = np.zeros(12)
+    u[:] = 0.0
     if d1 != 0.0:
         c = d1 / PI2
         u[0] += c * (tt / 2.0 + alp2 * xi * qy)
@@ -187,7 +187,7 @@ def _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad):
 
 # --------------------------------------------------------------------------- part B
 @njit
-def _part_b(g, alp3, sd, cd, d1, d2, d3, grad):
+def _part_b(g, alp3, sd, cd, d1, d2, d3, grad, u):
     """Okada (1992) Table 7, part B (surface-deformation terms), 12 components / (2 pi)."""
     (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
      ey, ez, fy, fz, gy, gz, hy, hz) = g
@@ -227,7 +227,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad):
     aj4 = -xy - aj2 * cd + aj3 * sd
     qx = q * x11
     qy = q * y11
-    u = np.zeros(12)
+    u[:] = 0.0
     if d1 != 0.0:
         c = d1 / PI2
         u[0] += c * (-xi * qy - tt - alp3 * ai1 * sd)
@@ -278,7 +278,7 @@ def _part_b(g, alp3, sd, cd, d1, d2, d3, grad):
 
 # --------------------------------------------------------------------------- part C
 @njit
-def _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad):
+def _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad, u):
     """Okada (1992) Table 8, part C (depth-dependent terms), 12 components / (2 pi)."""
     (xi, et, q, xi2, et2, q2, r, r2, r3, r5, yb, db, tt, alx, ale, x11, y11, x32, y32,
      ey, ez, fy, fz, gy, gz, hy, hz) = g
@@ -303,7 +303,7 @@ def _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad):
     qr = 3.0 * q / r5
     cdr = (c + db) / r3
     yy0 = yb / r3 - y0 * cd
-    u = np.zeros(12)
+    u[:] = 0.0
     if d1 != 0.0:
         k = d1 / PI2
         u[0] += k * (alp4 * xy * cd - alp5 * xi * q * z32)
@@ -360,7 +360,7 @@ def _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad):
 
 # --------------------------------------------------------------------------- DC3D core
 @njit
-def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, grad, out):
+def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, grad, out, ua, ub, uc):
     """One station, one rectangle: fills ``out[12]`` in DC3D's order; returns iret."""
     for i in range(12):
         out[i] = 0.0
@@ -416,7 +416,7 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
                 sign = -1.0 if j + k == 1 else 1.0
                 g = _corner_geometry(xi, et, q, sd, cd, kx, ke)
                 if image == 0:
-                    ua = _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad)
+                    _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad, ua)
                     # real source: mirror of the image terms (Okada 1992 eq. 13)
                     nc = 12 if grad else 3
                     for i0 in range(0, nc, 3):
@@ -430,14 +430,14 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
                         out[i0 + 2] += sign * a2
                 else:
                     if surface_disp_only:
-                        ub = _part_b(g, alp3, sd, cd, d1, d2, d3, False)
+                        _part_b(g, alp3, sd, cd, d1, d2, d3, False, ub)
                         out[0] += sign * ub[0]
                         out[1] += sign * (ub[1] * cd - ub[2] * sd)
                         out[2] += sign * (ub[1] * sd + ub[2] * cd)
                         continue
-                    ua = _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad)
-                    ub = _part_b(g, alp3, sd, cd, d1, d2, d3, grad)
-                    uc = _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad)
+                    _part_a(g, alp1, alp2, sd, cd, d1, d2, d3, grad, ua)
+                    _part_b(g, alp3, sd, cd, d1, d2, d3, grad, ub)
+                    _part_c(g, z, alp4, alp5, sd, cd, d1, d2, d3, grad, uc)
                     nc = 12 if grad else 3
                     for i0 in range(0, nc, 3):
                         b0 = ua[i0] + ub[i0] + z * uc[i0]
@@ -457,7 +457,11 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
 def _dc3d_many(alpha, x, y, z, depth, dip, al1, al2, aw1, aw2, d1, d2, d3, out, iret):
     sd, cd = _dip_constants(dip)
     for i in prange(x.shape[0]):
-        iret[i] = _dc3d_one(alpha, x[i], y[i], z[i], depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, True, out[i])
+        ua = np.empty(12)
+        ub = np.empty(12)
+        uc = np.empty(12)
+        iret[i] = _dc3d_one(alpha, x[i], y[i], z[i], depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, True, out[i],
+                            ua, ub, uc)
 
 
 DC3D_NAMES = ("ux", "uy", "uz", "uxx", "uyx", "uzx", "uxy", "uyy", "uzy", "uxz", "uyz", "uzz")
@@ -499,7 +503,7 @@ def dc3d(alpha, x, y, z, depth, dip, al1, al2, aw1, aw2, disl1, disl2, disl3):
     """
     bx, by, bz = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
     shape = bx.shape
-    fx, fy, fz = (np.ascontiguousarray(a.ravel()) for a in (bx, by, bz))
+    fx, fy, fz = (np.array(a.ravel(), dtype=float) for a in (bx, by, bz))
     out = np.zeros((fx.size, 12))
     iret = np.zeros(fx.size, dtype=np.int64)
     _dc3d_many(float(alpha), fx, fy, fz, float(depth), float(dip), float(al1), float(al2), float(aw1), float(aw2),
@@ -551,11 +555,11 @@ def _point_geometry(x, y, d, sd, cd):
 
 
 @njit
-def _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4):
+def _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4, u):
     (x, y, d, p, q, s, t, xy, x2, y2, d2, r, r2, r3, r5, qr, qrx, a3, a5, b3, c3, uy, vy, wy, uz, vz, wz, _) = g
     s2d = 2.0 * sd * cd
     c2d = cd * cd - sd * sd
-    u = np.zeros(12)
+    u[:] = 0.0
     if p1 != 0.0:
         k = p1 / PI2
         u[0] += k * (alp1 * q / r3 + alp2 * x2 * qr)
@@ -619,7 +623,7 @@ def _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4):
 
 
 @njit
-def _point_b(g, z, alp3, sd, cd, p1, p2, p3, p4):
+def _point_b(g, z, alp3, sd, cd, p1, p2, p3, p4, u):
     (x, y, d, p, q, s, t, xy, x2, y2, d2, r, r2, r3, r5, qr, qrx, a3, a5, b3, c3, uy, vy, wy, uz, vz, wz, _) = g
     sdsd = sd * sd
     sdcd = sd * cd
@@ -642,7 +646,7 @@ def _point_b(g, z, alp3, sd, cd, p1, p2, p3, p4):
     fk1 = -y * (d32 - x2 * d53)
     fk2 = -x * (d32 - y2 * d53)
     fk3 = -3.0 * x * d / r5 - fk2
-    u = np.zeros(12)
+    u[:] = 0.0
     if p1 != 0.0:
         k = p1 / PI2
         u[0] += k * (-x2 * qr - alp3 * fi1 * sd)
@@ -706,7 +710,7 @@ def _point_b(g, z, alp3, sd, cd, p1, p2, p3, p4):
 
 
 @njit
-def _point_c(g, z, alp4, alp5, sd, cd, p1, p2, p3, p4):
+def _point_c(g, z, alp4, alp5, sd, cd, p1, p2, p3, p4, u):
     (x, y, d, p, q, s, t, xy, x2, y2, d2, r, r2, r3, r5, qr, qrx, a3, a5, b3, c3, uy, vy, wy, uz, vz, wz, _) = g
     sdsd = sd * sd
     sdcd = sd * cd
@@ -724,7 +728,7 @@ def _point_c(g, z, alp4, alp5, sd, cd, p1, p2, p3, p4):
     qr5 = 5.0 * q / r2
     qr7 = 7.0 * q / r2
     dr5 = 5.0 * d / r2
-    u = np.zeros(12)
+    u[:] = 0.0
     if p1 != 0.0:
         k = p1 / PI2
         v5 = 3.0 / r5 * (alp4 * y * a5 * cd + alp5 * c * (a5 * sd - y * qr5 * a7))
@@ -797,7 +801,7 @@ def _point_c(g, z, alp4, alp5, sd, cd, p1, p2, p3, p4):
 
 
 @njit
-def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out):
+def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out, ua, ub, uc):
     """One station, one point source: fills ``out[12]`` in DC3D0's order; returns iret."""
     for i in range(12):
         out[i] = 0.0
@@ -811,13 +815,13 @@ def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out):
     g = _point_geometry(x, y, depth + z, sd, cd)
     if g[11] == 0.0:
         return 1
-    ua = _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4)
+    _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4, ua)
     for i in range(12):
         out[i] = -ua[i] if i < 9 else ua[i]
     g = _point_geometry(x, y, depth - z, sd, cd)
-    ua = _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4)
-    ub = _point_b(g, z, alp3, sd, cd, p1, p2, p3, p4)
-    uc = _point_c(g, z, alp4, alp5, sd, cd, p1, p2, p3, p4)
+    _point_a(g, alp1, alp2, sd, cd, p1, p2, p3, p4, ua)
+    _point_b(g, z, alp3, sd, cd, p1, p2, p3, p4, ub)
+    _point_c(g, z, alp4, alp5, sd, cd, p1, p2, p3, p4, uc)
     for i in range(12):
         du = ua[i] + ub[i] + z * uc[i]
         if i >= 9:
@@ -830,7 +834,10 @@ def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out):
 def _dc3d0_many(alpha, x, y, z, depth, dip, p1, p2, p3, p4, out, iret):
     sd, cd = _dip_constants(dip)
     for i in prange(x.shape[0]):
-        iret[i] = _dc3d0_one(alpha, x[i], y[i], z[i], depth, sd, cd, p1, p2, p3, p4, out[i])
+        ua = np.empty(12)
+        ub = np.empty(12)
+        uc = np.empty(12)
+        iret[i] = _dc3d0_one(alpha, x[i], y[i], z[i], depth, sd, cd, p1, p2, p3, p4, out[i], ua, ub, uc)
 
 
 def dc3d0(alpha, x, y, z, depth, dip, pot1, pot2, pot3, pot4):
@@ -863,7 +870,7 @@ def dc3d0(alpha, x, y, z, depth, dip, pot1, pot2, pot3, pot4):
     """
     bx, by, bz = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(z, float))
     shape = bx.shape
-    fx, fy, fz = (np.ascontiguousarray(a.ravel()) for a in (bx, by, bz))
+    fx, fy, fz = (np.array(a.ravel(), dtype=float) for a in (bx, by, bz))
     out = np.zeros((fx.size, 12))
     iret = np.zeros(fx.size, dtype=np.int64)
     _dc3d0_many(float(alpha), fx, fy, fz, float(depth), float(dip), float(pot1), float(pot2), float(pot3),
@@ -872,3 +879,184 @@ def dc3d0(alpha, x, y, z, depth, dip, pot1, pot2, pot3, pot4):
     if shape == ():
         return tuple(float(c) for c in comps) + (int(iret[0]),)
     return tuple(comps) + (iret.reshape(shape),)
+
+
+# --------------------------------------------------------------------------- map frame
+#: Columns of the source table used by the map-frame kernels (see faults.Faults.table).
+SRC_COLUMNS = ("east_m", "north_m", "depth_m", "strike_deg", "dip_deg", "length_m", "width_m",
+               "strike_slip_m", "dip_slip_m", "opening_m", "kind")
+KIND_RECTANGLE = 0.0
+KIND_POINT = 1.0
+
+
+@njit
+def _one_source(alpha, e, n, z, src, grad, buf, scratch):
+    """Displacement (+gradients) in east/north/up of one source at one station into ``buf``."""
+    phi = math.radians(src[3])
+    sp = math.sin(phi)
+    cp = math.cos(phi)
+    de = e - src[0]
+    dn = n - src[1]
+    x = de * sp + dn * cp
+    y = -de * cp + dn * sp
+    sd, cd = _dip_constants(src[4])
+    if src[10] == KIND_POINT:
+        # point source: strike/dip/tensile potencies in m^3 stored in the slip columns
+        iret = _dc3d0_one(alpha, x, y, z, src[2], sd, cd, src[7], src[8], src[9], 0.0, buf,
+                          scratch[0], scratch[1], scratch[2])
+    else:
+        iret = _dc3d_one(alpha, x, y, z, src[2], sd, cd, 0.0, src[5], 0.0, src[6], src[7], src[8], src[9], grad, buf,
+                         scratch[0], scratch[1], scratch[2])
+    return iret
+
+
+@njit
+def _rotate_into(buf, sp, cp, grad, acc, w):
+    """Rotate Okada-frame results to east/north/up and add ``w`` times them to ``acc``."""
+    acc[0] += w * (buf[0] * sp - buf[1] * cp)
+    acc[1] += w * (buf[0] * cp + buf[1] * sp)
+    acc[2] += w * buf[2]
+    if grad:
+        # G_enu = R G_ok R^T with R = [[sp, -cp, 0], [cp, sp, 0], [0, 0, 1]]
+        g00, g10, g20 = buf[3], buf[4], buf[5]
+        g01, g11, g21 = buf[6], buf[7], buf[8]
+        g02, g12, g22 = buf[9], buf[10], buf[11]
+        # A = R G
+        a00 = sp * g00 - cp * g10
+        a01 = sp * g01 - cp * g11
+        a02 = sp * g02 - cp * g12
+        a10 = cp * g00 + sp * g10
+        a11 = cp * g01 + sp * g11
+        a12 = cp * g02 + sp * g12
+        a20 = g20
+        a21 = g21
+        a22 = g22
+        # acc[3 + 3*i + j] = (A R^T)[i, j], R^T[:, 0] = (sp, -cp, 0), [:, 1] = (cp, sp, 0)
+        acc[3] += w * (a00 * sp - a01 * cp)
+        acc[4] += w * (a00 * cp + a01 * sp)
+        acc[5] += w * a02
+        acc[6] += w * (a10 * sp - a11 * cp)
+        acc[7] += w * (a10 * cp + a11 * sp)
+        acc[8] += w * a12
+        acc[9] += w * (a20 * sp - a21 * cp)
+        acc[10] += w * (a20 * cp + a21 * sp)
+        acc[11] += w * a22
+
+
+@njit(parallel=True)
+def _sum_sources_kernel(alpha, e, n, z, sources, grad, out):
+    """Sum of all sources at every station; ``out[i]``: 3 displacements (+9 gradients)."""
+    for i in prange(e.shape[0]):
+        buf = np.zeros(12)
+        acc = np.zeros(12)
+        scratch = np.empty((3, 12))
+        singular = False
+        for s in range(sources.shape[0]):
+            src = sources[s]
+            iret = _one_source(alpha, e[i], n[i], z[i], src, grad, buf, scratch)
+            if iret != 0:
+                singular = True
+                break
+            phi = math.radians(src[3])
+            _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+        nc = out.shape[1]
+        for k in range(nc):
+            out[i, k] = math.nan if singular else acc[k]
+
+
+@njit(parallel=True)
+def _greens_kernel(alpha, e, n, z, sources, out):
+    """Per-source displacement (n_points, n_sources, 3) in east/north/up."""
+    for i in prange(e.shape[0]):
+        buf = np.zeros(12)
+        acc = np.zeros(12)
+        scratch = np.empty((3, 12))
+        for s in range(sources.shape[0]):
+            src = sources[s]
+            iret = _one_source(alpha, e[i], n[i], z[i], src, False, buf, scratch)
+            for k in range(3):
+                acc[k] = 0.0
+            if iret != 0:
+                for k in range(3):
+                    out[i, s, k] = math.nan
+                continue
+            phi = math.radians(src[3])
+            _rotate_into(buf, math.sin(phi), math.cos(phi), False, acc, 1.0)
+            for k in range(3):
+                out[i, s, k] = acc[k]
+
+
+def _check_points(east_m, north_m, up_m):
+    e, n, z = np.broadcast_arrays(np.asarray(east_m, float), np.asarray(north_m, float),
+                                  np.asarray(0.0 if up_m is None else up_m, float))
+    if np.any(z > 0):
+        raise GeohazardError(f"up_m must be <= 0 (points inside or on the half-space), got max {np.nanmax(z)}")
+    return e.shape, (np.array(a.ravel(), dtype=float) for a in (e, n, z))
+
+
+def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gradients=False,
+                       block_points=65536, progress=None):
+    """Displacement (and its gradient) of many Okada sources at many points, map frame.
+
+    Parameters
+    ----------
+    east_m, north_m : array_like
+        Station coordinates in a projected CRS (metres), any shape (broadcast).
+    sources : ndarray, shape (n_sources, 11)
+        Source table with columns :data:`SRC_COLUMNS` (build it with
+        :meth:`algorithms.elastic.faults.Faults.table`): reference point (east, north,
+        depth of the lower edge start for rectangles, centroid for points), strike and dip
+        (degrees, right-hand rule: the fault dips to the right of strike), length and
+        width (m), strike-slip (left-lateral +), dip-slip (reverse +) and opening (m)
+        or, for point sources, potencies (m^3), and ``kind`` (0 rectangle, 1 point).
+    up_m : array_like, optional
+        Station height (``<= 0``, metres; depth = -up). Default: the free surface.
+    poisson : float
+        Poisson's ratio (0.25 default).
+    gradients : bool
+        Also return ``du_i/dx_j`` (east, north, up).
+
+    Returns
+    -------
+    disp : ndarray, shape (..., 3)
+        East, north, up displacement in metres (the unit of slip).
+    grad : ndarray, shape (..., 3, 3), only when ``gradients``
+        ``grad[..., i, j] = d u_i / d x_j`` (dimensionless).
+    Stations on a source edge (singular in DC3D) get NaN.
+
+    References
+    ----------
+    Okada (1992), doi:10.1785/BSSA0820021018.
+    """
+    from ..progress import check_canceled
+
+    sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    if sources.shape[1] != len(SRC_COLUMNS):
+        raise GeohazardError(f"sources must have {len(SRC_COLUMNS)} columns, got shape {sources.shape}")
+    shape, (e, n, z) = _check_points(east_m, north_m, up_m)
+    alpha = alpha_from_poisson(poisson)
+    nc = 12 if gradients else 3
+    out = np.empty((e.size, nc))
+    n_blocks = max(1, -(-e.size // block_points))
+    for b, i0 in enumerate(range(0, max(e.size, 1), block_points)):
+        check_canceled(progress)
+        if progress is not None:
+            progress.set_progress(100.0 * b / n_blocks)
+        i1 = min(i0 + block_points, e.size)
+        _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, bool(gradients), out[i0:i1])
+    disp = out[:, :3].reshape(shape + (3,))
+    if gradients:
+        return disp, out[:, 3:].reshape(shape + (3, 3))
+    return disp
+
+
+def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
+    """Per-source surface displacement, shape (n_points, n_sources, 3), map frame (east, north, up).
+
+    Same conventions as :func:`okada_displacement`; used to build design matrices.
+    """
+    sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    _, (e, n, z) = _check_points(east_m, north_m, up_m)
+    out = np.empty((e.size, sources.shape[0], 3))
+    _greens_kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
+    return out
