@@ -165,7 +165,8 @@ def read_coulomb_inp(path: str) -> CoulombInput:
     is_source = (rt_lat != 0) | (reverse != 0) | (opening != 0)
     grid = None
     try:
-        grid = {"x_start_m": _value(text, "Start-x", path) * 1000.0, "y_start_m": _value(text, "Start-y", path) * 1000.0,
+        grid = {"x_start_m": _value(text, "Start-x", path) * 1000.0,
+                "y_start_m": _value(text, "Start-y", path) * 1000.0,
                 "x_finish_m": _value(text, "Finish-x", path) * 1000.0,
                 "y_finish_m": _value(text, "Finish-y", path) * 1000.0,
                 "dx_m": _value(text, "x-increment", path) * 1000.0, "dy_m": _value(text, "y-increment", path) * 1000.0}
@@ -176,6 +177,7 @@ def read_coulomb_inp(path: str) -> CoulombInput:
     mlat = re.search(r"zero lat\s*=\s*(" + _NUM + ")", text)
     if mlon and mlat:
         origin = (float(mlon.group(1)), float(mlat.group(1)))
-    return CoulombInput(faults=faults, is_source=is_source, kode=kode, poisson=poisson, young_pa=young_bar * BAR_PA,
+    return CoulombInput(faults=faults, is_source=is_source, kode=kode, poisson=poisson,
+                        young_pa=young_bar * BAR_PA,
                         friction=friction, calc_depth_m=calc_depth_km * 1000.0, regional=regional, grid=grid,
                         origin_lonlat=origin, title=" ".join(ln.strip() for ln in lines[:2]), comments=comments)

@@ -132,7 +132,7 @@ class Faults:
         return t
 
     def corners(self) -> np.ndarray:
-        """Corners of each rectangle, shape (n, 4, 3): top start, top end, bottom end, bottom start (east, north, depth)."""
+        """Rectangle corners, shape (n, 4, 3): top start, top end, bottom end, bottom start (east, north, depth)."""
         phi = np.radians(self.strike_deg)
         dip = np.radians(self.dip_deg)
         s = np.stack([np.sin(phi), np.cos(phi)], axis=1)

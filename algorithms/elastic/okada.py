@@ -441,8 +441,10 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
                     nc = 12 if grad else 3
                     for i0 in range(0, nc, 3):
                         b0 = ua[i0] + ub[i0] + z * uc[i0]
-                        b1 = (ua[i0 + 1] + ub[i0 + 1] + z * uc[i0 + 1]) * cd - (ua[i0 + 2] + ub[i0 + 2] + z * uc[i0 + 2]) * sd
-                        b2 = (ua[i0 + 1] + ub[i0 + 1] - z * uc[i0 + 1]) * sd + (ua[i0 + 2] + ub[i0 + 2] - z * uc[i0 + 2]) * cd
+                        s1p = ua[i0 + 1] + ub[i0 + 1]
+                        s2p = ua[i0 + 2] + ub[i0 + 2]
+                        b1 = (s1p + z * uc[i0 + 1]) * cd - (s2p + z * uc[i0 + 2]) * sd
+                        b2 = (s1p - z * uc[i0 + 1]) * sd + (s2p - z * uc[i0 + 2]) * cd
                         if i0 == 9:
                             b0 += uc[0]
                             b1 += uc[1] * cd - uc[2] * sd

@@ -75,14 +75,14 @@ def _fd_check(fun, x, y, z, h=1e-4):
 @pytest.mark.parametrize("dip", [35.0, 70.0, 90.0])
 def test_dc3d_gradients_match_finite_differences_at_depth(dip):
     for disl in ([1, 0, 0], [0, 1, 0], [0, 0, 1], [0.3, -0.7, 0.2]):
-        fun = lambda x, y, z: okada.dc3d(ALPHA, x, y, z, 4.0, dip, -1.0, 2.0, -0.5, 1.5, *disl)  # noqa: E731
+        fun = lambda x, y, z, d=disl: okada.dc3d(ALPHA, x, y, z, 4.0, dip, -1.0, 2.0, -0.5, 1.5, *d)  # noqa: E731
         for x, y, z in [(2.0, 3.0, -1.0), (-1.5, -2.0, -5.5), (0.7, 0.4, -3.2)]:
             _fd_check(fun, x, y, z)
 
 
 def test_dc3d0_gradients_match_finite_differences():
     for pot in ([1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]):
-        fun = lambda x, y, z: okada.dc3d0(ALPHA, x, y, z, 4.0, 55.0, *pot)  # noqa: E731
+        fun = lambda x, y, z, p=pot: okada.dc3d0(ALPHA, x, y, z, 4.0, 55.0, *p)  # noqa: E731
         _fd_check(fun, 2.0, 3.0, -1.5)
 
 

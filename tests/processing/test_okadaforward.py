@@ -45,7 +45,8 @@ def test_run_layer_matches_core_and_left_lateral_sense(run_alg, tmp_path):
 
 def test_run_on_real_coulomb_input(run_alg, tmp_path):
     inp = os.path.join(DATA, "Example-1.inp")
-    out = run_alg(NAME, {"COULOMB_INP": inp, "CRS": "EPSG:32610", "EXTENT": "-100000,100000,-100000,100000 [EPSG:32610]",
+    ext = "-100000,100000,-100000,100000 [EPSG:32610]"
+    out = run_alg(NAME, {"COULOMB_INP": inp, "CRS": "EPSG:32610", "EXTENT": ext,
                          "PIXEL_SIZE": 10000.0, "OUTPUT": str(tmp_path / "d.tif")})["OUTPUT"]
     arr, _, _ = read_raster(out)
     assert np.isfinite(arr).all()
