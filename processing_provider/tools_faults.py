@@ -578,7 +578,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
 
 def _fault_fields(f: Faults, kode) -> dict:
     return {"name": np.array(f.name, dtype=object), "kode": np.asarray(kode, dtype=np.int64), "dip_deg": f.dip_deg,
-            "top_m": f.top_m, "bottom_m": f.bottom_m, "slip_m": f.slip_m, "rake_deg": f.rake_deg,
+            "top_m": f.top_m, "bottom_m": f.bottom_m, "slip_m": f.slip_m,
+            "rake_deg": np.where(f.slip_m > 0, f.rake_deg, np.nan),  # receivers: no rake, tools use defaults
             "strike_slip_m": f.strike_slip_m, "dip_slip_m": f.dip_slip_m, "opening_m": f.opening_m,
             "right_lat_m": -f.strike_slip_m, "reverse_m": f.dip_slip_m}
 
@@ -595,4 +596,218 @@ def _trace_wkb(f: Faults, e0: float, n0: float) -> list:
     return out
 
 
-ALGORITHMS = [ImportCoulombInput, OkadaForward, CoulombStress, CoulombOnFaults]
+class SlipInversion(GeohazardAlgorithm):
+    NAME = "slipinversion"
+    DISPLAY_NAME = "Slip inversion from InSAR (distributed slip)"
+    GROUP_ID = "faults"
+    HELP = (
+        "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
+        "elastic half-space (Okada 1992).\n\n"
+        "<b>LOS rasters</b>: coseismic LOS displacement in mm, positive toward the satellite, projected CRS "
+        "in metres; each with its incidence and heading (degrees; heading clockwise from north, right-looking).\n"
+        "<b>Fault trace</b>: line layer (top edge, fault dipping to the right); <b>dip</b>, <b>top</b> and "
+        "<b>bottom depth</b> (m); <b>patch length/width</b> (m) define the patches.\n"
+        "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
+        "so every patch's rake stays inside it. <b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
+        "at the corner of the L-curve (PNG output). <b>Ramp</b>: a plane per dataset is estimated with the slip.\n"
+        "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n\n"
+        "<b>Outputs</b>: slip patches (polygons: strike_slip_m left-lateral +, dip_slip_m reverse +, slip_m, "
+        "rake_deg, depth_m), quadtree samples (points: los_mm, model_mm, residual_mm, dataset), model and "
+        "residual rasters on the grid of the first LOS raster (mm), the L-curve PNG, and M0 (N m), Mw, RMS "
+        "(mm) and variance reduction.\n"
+        "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
+        "doi:10.1785/BSSA0820021018."
+    )
+    LOS_ASC = "LOS_ASC"
+    INCIDENCE_ASC = "INCIDENCE_ASC"
+    HEADING_ASC = "HEADING_ASC"
+    LOS_DESC = "LOS_DESC"
+    INCIDENCE_DESC = "INCIDENCE_DESC"
+    HEADING_DESC = "HEADING_DESC"
+    FAULT = "FAULT"
+    DIP = "DIP"
+    TOP_DEPTH = "TOP_DEPTH"
+    BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    PATCH_LENGTH = "PATCH_LENGTH"
+    PATCH_WIDTH = "PATCH_WIDTH"
+    RAKE_MIN = "RAKE_MIN"
+    RAKE_MAX = "RAKE_MAX"
+    SMOOTHING = "SMOOTHING"
+    QUADTREE_STD = "QUADTREE_STD"
+    RAMP = "RAMP"
+    SHEAR_MODULUS = "SHEAR_MODULUS"
+    POISSON = "POISSON"
+    OUTPUT_PATCHES = "OUTPUT_PATCHES"
+    OUTPUT_SAMPLES = "OUTPUT_SAMPLES"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
+    OUTPUT_LCURVE = "OUTPUT_LCURVE"
+
+    def initAlgorithm(self, config=None):
+        from qgis.core import QgsProcessingParameterFileDestination, QgsProcessingParameterRasterLayer
+
+        num = QgsProcessingParameterNumber.Double
+        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_ASC, self.tr("LOS displacement 1 (mm)")))
+        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_ASC, self.tr("Incidence 1 (degrees)"), num,
+                                                       37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterNumber(self.HEADING_ASC, self.tr("Heading 1 (degrees)"), num, -12.0,
+                                                       minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_DESC, self.tr("LOS displacement 2 (mm)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_DESC, self.tr("Incidence 2 (degrees)"), num,
+                                                       37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterNumber(self.HEADING_DESC, self.tr("Heading 2 (degrees)"), num,
+                                                       192.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
+                                                              [QgsProcessing.TypeVectorLine]))
+        for pid, label, default, lo, hi in (
+                (self.DIP, "Dip (degrees)", 60.0, 0.001, 90.0),
+                (self.TOP_DEPTH, "Top depth (m)", 0.0, 0.0, 1e6),
+                (self.BOTTOM_DEPTH, "Bottom depth (m)", 15000.0, 1.0, 1e6),
+                (self.PATCH_LENGTH, "Patch length along strike (m)", 2000.0, 10.0, 1e6),
+                (self.PATCH_WIDTH, "Patch width down dip (m)", 2000.0, 10.0, 1e6),
+                (self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
+                (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
+                (self.SMOOTHING, "Smoothing weight (0 = L-curve corner)", 0.0, 0.0, 1e6),
+                (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+                (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
+                (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
+        self.addParameter(QgsProcessingParameterBoolean(self.RAMP, self.tr("Estimate a ramp per dataset"), True))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
+                                                                  QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_SAMPLES, self.tr("Quadtree samples"),
+                                                                  QgsProcessing.TypeVectorPoint, optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MODEL, self.tr("Model LOS (mm)"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RESIDUAL, self.tr("Residual LOS (mm)"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_LCURVE, self.tr("L-curve"),
+                                                                "PNG files (*.png)", optional=True))
+        from qgis.core import QgsProcessingOutputNumber
+
+        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
+                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
+                parameters, self.TOP_DEPTH, context):
+            return False, self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH.")
+        span = (self.parameterAsDouble(parameters, self.RAKE_MAX, context)
+                - self.parameterAsDouble(parameters, self.RAKE_MIN, context))
+        if not 0 < span <= 180:
+            return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        from ..algorithms.elastic.faults import discretize
+        from ..algorithms.elastic.inversion import (
+            concat_samples,
+            design_matrix,
+            invert_slip,
+            plot_lcurve,
+            quadtree_sample,
+        )
+        from .raster_io import raster_info, read_band, require_projected, write_raster
+
+        progress = FeedbackProgress(feedback, 0, 95)
+        datasets = []
+        for lid, iid, hid in ((self.LOS_ASC, self.INCIDENCE_ASC, self.HEADING_ASC),
+                              (self.LOS_DESC, self.INCIDENCE_DESC, self.HEADING_DESC)):
+            if not parameters.get(lid):
+                continue
+            info = raster_info(self.raster_path(parameters, lid, context), lid)
+            require_projected(info, lid)
+            los = read_band(info.path, name=lid, dtype=np.float64)
+            rr, cc = np.meshgrid(np.arange(info.height), np.arange(info.width), indexing="ij")
+            xx, yy = info.pixel_centres(rr, cc)
+            lv = np.array(los_mod.los_unit_vector(self.parameterAsDouble(parameters, iid, context),
+                                                  self.parameterAsDouble(parameters, hid, context)), float).ravel()
+            datasets.append((info, los, xx, yy, lv,
+                             quadtree_sample(los, xx, yy, lv, dataset=len(datasets),
+                                             max_std_mm=self.parameterAsDouble(parameters, self.QUADTREE_STD,
+                                                                               context))))
+        crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
+        samples = concat_samples([d[5] for d in datasets])
+        feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
+        source = self.parameterAsSource(parameters, self.FAULT, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+                    "slip": 0.0, "rake": 0.0, "opening": 0.0}
+        traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
+                                               context=context)
+        faults = faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                    bottom_m=defaults["bottom"], names=names)
+        patches, index = discretize(faults, patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH,
+                                                                                   context),
+                                    patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
+        feedback.pushInfo(self.tr(f"{len(patches)} patches"))
+        smoothing = self.parameterAsDouble(parameters, self.SMOOTHING, context)
+        rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                self.parameterAsDouble(parameters, self.RAKE_MAX, context))
+        ramp = self.parameterAsBool(parameters, self.RAMP, context)
+        nu = self.parameterAsDouble(parameters, self.POISSON, context)
+        res = invert_slip(samples, patches, index, rake_range_deg=rake, smoothing=smoothing or None, ramp=ramp,
+                          poisson=nu, shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                          progress=progress)
+        feedback.pushInfo(self.tr(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, "
+                                  f"variance reduction = {100 * res.variance_reduction:.1f} %, "
+                                  f"smoothing = {res.smoothing:.4g}"))
+        results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
+        p = res.patches
+        wkb = []
+        for cor in p.corners():
+            ring = ogr.Geometry(ogr.wkbLinearRing)
+            for c in list(cor) + [cor[0]]:
+                ring.AddPoint_2D(float(c[0]), float(c[1]))
+            poly = ogr.Geometry(ogr.wkbPolygon)
+            poly.AddGeometry(ring)
+            wkb.append(poly.ExportToWkb())
+        cen = p.centres()
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
+        write_vector(out, {"fault": np.array(p.name, dtype=object), "i_strike": index[:, 1], "i_dip": index[:, 2],
+                           "strike_slip_m": p.strike_slip_m, "dip_slip_m": p.dip_slip_m, "slip_m": p.slip_m,
+                           "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "strike_deg": p.strike_deg,
+                           "dip_deg": p.dip_deg, "length_m": p.length_m, "width_m": p.width_m},
+                     crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbPolygon)
+        results[self.OUTPUT_PATCHES] = out
+        if parameters.get(self.OUTPUT_SAMPLES):
+            out = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
+            write_vector(out, {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": res.model_mm,
+                               "residual_mm": samples.los_mm - res.model_mm, "std_mm": samples.std_mm,
+                               "n_pixels": samples.count}, crs_wkt=crs.toWkt(), x=samples.east_m, y=samples.north_m)
+            results[self.OUTPUT_SAMPLES] = out
+        info, los, xx, yy, lv, _ = datasets[0]
+        if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
+            from ..algorithms.elastic.inversion import Samples
+
+            full = Samples(xx.ravel(), yy.ravel(), los.ravel(), np.zeros(los.size), np.ones(los.size, np.int64),
+                           np.broadcast_to(lv, (los.size, 3)), np.zeros(los.size, np.int64))
+            gm = design_matrix(full, patches, rake_range_deg=rake, poisson=nu, ramp=False)
+            model = (gm @ res.slip_m.ravel() * 1000.0).reshape(los.shape)
+            if ramp:
+                x0, y0 = samples.east_m.mean(), samples.north_m.mean()
+                model += (res.ramp[0] + res.ramp[1] * (xx - x0) / 1e5 + res.ramp[2] * (yy - y0) / 1e5) * 1000.0
+            for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
+                if parameters.get(key):
+                    path = self.parameterAsOutputLayer(parameters, key, context)
+                    write_raster(path, arr, info, descriptions=[key.lower()])
+                    style_raster_diverging(path, context=context)
+                    results[key] = path
+        if parameters.get(self.OUTPUT_LCURVE):
+            path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
+            if res.lcurve.size:
+                plot_lcurve(res, path)
+                results[self.OUTPUT_LCURVE] = path
+            else:
+                feedback.pushInfo(self.tr("Fixed smoothing: no L-curve computed"))
+        return results
+
+
+ALGORITHMS = [ImportCoulombInput, OkadaForward, CoulombStress, CoulombOnFaults, SlipInversion]
