@@ -242,10 +242,14 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
     hi = np.concatenate([np.full(2 * n, max_slip_m), np.full(gm.shape[1] - 2 * n, np.inf)])
     a_data = gm * w[:, None]
     b_data = d * w
+    # ||A m - b||^2 = ||R m - Q^T b||^2 + const: solve the small triangular system instead of
+    # the tall one for every smoothing weight (same minimiser, far fewer flops).
+    q_data, r_data = np.linalg.qr(a_data)
+    qtb = q_data.T @ b_data
 
     def solve(lam):
-        a = np.vstack([a_data, lam * scale * lap2])
-        b = np.concatenate([b_data, np.zeros(lap2.shape[0])])
+        a = np.vstack([r_data, lam * scale * lap2])
+        b = np.concatenate([qtb, np.zeros(lap2.shape[0])])
         return lsq_linear(a, b, bounds=(lo, hi), method="bvls").x
 
     if smoothing is None:
