@@ -966,8 +966,7 @@ def _sum_sources_kernel(alpha, e, n, z, sources, grad, out):
             out[i, k] = math.nan if singular else acc[k]
 
 
-@njit(parallel=True)
-def _greens_kernel(alpha, e, n, z, sources, out):
+def _greens_body(alpha, e, n, z, sources, out):
     """Per-source displacement (n_points, n_sources, 3) in east/north/up."""
     for i in prange(e.shape[0]):
         buf = np.zeros(12)
@@ -986,6 +985,11 @@ def _greens_kernel(alpha, e, n, z, sources, out):
             _rotate_into(buf, math.sin(phi), math.cos(phi), False, acc, 1.0)
             for k in range(3):
                 out[i, s, k] = acc[k]
+
+
+_greens_kernel = njit(parallel=True)(_greens_body)
+# small problems (inversions evaluate thousands of trial geometries): no thread start-up cost
+_greens_serial = njit(_greens_body)
 
 
 def _check_points(east_m, north_m, up_m):
@@ -1060,5 +1064,6 @@ def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
     sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
     _, (e, n, z) = _check_points(east_m, north_m, up_m)
     out = np.empty((e.size, sources.shape[0], 3))
-    _greens_kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
+    kernel = _greens_serial if e.size * sources.shape[0] < 20_000 else _greens_kernel
+    kernel(alpha_from_poisson(poisson), e, n, z, sources, out)
     return out
