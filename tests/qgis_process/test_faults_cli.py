@@ -33,7 +33,8 @@ def _json(out):
 def test_fault_tools_listed():
     out = qgis_process("list")
     assert out.returncode == 0, out.stderr
-    for name in ("importcoulombinput", "okadaforward", "coulombstress", "coulombonfaults"):
+    for name in ("importcoulombinput", "okadaforward", "coulombstress", "coulombonfaults", "slipinversion",
+                 "uniformslipinversion"):
         assert f"geohazard:{name}" in out.stdout
 
 
