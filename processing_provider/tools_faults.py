@@ -49,7 +49,7 @@ COMMON_SOURCE_HELP = (
     "the right), in a projected CRS in metres. Per-feature attributes are used when present: dip_deg, "
     "top_m, bottom_m (depths, m, positive down), slip_m, rake_deg (0 left-lateral, 90 reverse, 180 "
     "right-lateral, -90 normal), opening_m; otherwise the default values below. Each trace segment "
-    "becomes one rectangle.\n"
+    "becomes one rectangle. The slip-patch polygons written by slipinversion are accepted too.\n"
     "<b>Coulomb input file</b> (alternative): a Coulomb 3.x .inp file; its local km frame is placed at "
     "ORIGIN_EAST/ORIGIN_NORTH in the chosen CRS; its faults with slip are the sources.\n"
 )
@@ -110,6 +110,34 @@ def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
     return traces, {k: np.asarray(v) for k, v in attrs.items()}, names, crs
 
 
+def read_patch_polygons(source, *, name):
+    """Slip patches written by ``slipinversion`` (polygons; first vertex = start of the top edge)."""
+    crs = source.sourceCrs()
+    _require_projected_crs(crs, name)
+    fields = source.fields()
+    need = ("strike_deg", "dip_deg", "length_m", "top_m", "bottom_m", "strike_slip_m", "dip_slip_m")
+    missing = [f for f in need if fields.lookupField(f) < 0]
+    if missing:
+        raise GeohazardError(f"{name}: a polygon source must be a slip-patch layer from geohazard:slipinversion; "
+                             f"missing fields {missing}")
+    cols = {k: [] for k in need}
+    e, n = [], []
+    for feat in source.getFeatures():
+        geom = feat.geometry()
+        if geom.isNull() or geom.isEmpty():
+            continue
+        poly = geom.asMultiPolygon()[0] if geom.isMultipart() else geom.asPolygon()
+        e.append(poly[0][0].x())
+        n.append(poly[0][0].y())
+        for k in need:
+            v = feat[k]
+            cols[k].append(float(v) if v is not None else 0.0)
+    if not e:
+        raise GeohazardError(f"{name} has no polygon features")
+    faults = Faults.create(east_m=np.array(e), north_m=np.array(n), **{k: np.array(v) for k, v in cols.items()})
+    return faults, crs
+
+
 class _FaultSourceMixin:
     """Parameters and reading of source faults shared by forward and Coulomb tools."""
 
@@ -127,7 +155,8 @@ class _FaultSourceMixin:
 
     def add_source_parameters(self):
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.FAULTS, self.tr("Source faults (line layer)"), [QgsProcessing.TypeVectorLine], optional=True))
+            self.FAULTS, self.tr("Source faults (line layer, or slip patches from slipinversion)"),
+            [QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.COULOMB_INP, self.tr("Coulomb 3 input file (.inp), instead of a layer"), extension="inp",
             optional=True))
@@ -173,6 +202,9 @@ class _FaultSourceMixin:
             src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
             return src, crs, cin
         source = self.parameterAsSource(parameters, self.FAULTS, context)
+        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PolygonGeometry:
+            faults, crs = read_patch_polygons(source, name=self.FAULTS)
+            return faults, crs, None
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
                     "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
                     "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
@@ -757,7 +789,8 @@ class SlipInversion(GeohazardAlgorithm):
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
         write_vector(out, {"fault": np.array(p.name, dtype=object), "i_strike": index[:, 1], "i_dip": index[:, 2],
                            "strike_slip_m": p.strike_slip_m, "dip_slip_m": p.dip_slip_m, "slip_m": p.slip_m,
-                           "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "strike_deg": p.strike_deg,
+                           "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "top_m": p.top_m, "bottom_m": p.bottom_m,
+                           "strike_deg": p.strike_deg,
                            "dip_deg": p.dip_deg, "length_m": p.length_m, "width_m": p.width_m},
                      crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbPolygon)
         results[self.OUTPUT_PATCHES] = out

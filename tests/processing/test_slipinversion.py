@@ -101,3 +101,21 @@ def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
         run_alg(NAME, {"LOS_ASC": asc, "FAULT": trace, "DIP": 50.0, "BOTTOM_DEPTH": 11000.0,
                        "OUTPUT_PATCHES": str(out)}, feedback=fb)
     assert not out.exists()
+
+
+def test_patches_feed_okadaforward(run_alg, tmp_path):
+    """The inversion's patch layer is a source for the forward model, which reproduces the model raster."""
+    (asc, desc), trace, _ = _synthetic(tmp_path)
+    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "FAULT": trace, "DIP": 50.0,
+                         "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0, "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0,
+                         "RAKE_MIN": 30.0, "RAKE_MAX": 150.0, "SMOOTHING": 0.2, "RAMP": False,
+                         "OUTPUT_PATCHES": str(tmp_path / "p.gpkg"), "OUTPUT_MODEL": str(tmp_path / "m.tif")})
+    fwd = run_alg("okadaforward", {"FAULTS": res["OUTPUT_PATCHES"], "INCIDENCE": 34.0, "HEADING": -12.0,
+                                   "EXTENT": f"{E0 - 40e3},{E0 + 40e3},{N0 - 40e3},{N0 + 40e3} [EPSG:32633]",
+                                   "PIXEL_SIZE": 1000.0, "OUTPUT": str(tmp_path / "f.tif")})["OUTPUT"]
+    from osgeo import gdal
+
+    model = gdal.Open(res["OUTPUT_MODEL"]).ReadAsArray()
+    ds = gdal.Open(fwd)
+    los = ds.GetRasterBand(4).ReadAsArray()
+    np.testing.assert_allclose(los, model, atol=0.05 + 1e-3 * np.abs(model).max())
