@@ -642,7 +642,9 @@ class SlipInversion(GeohazardAlgorithm):
         "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
         "so every patch's rake stays inside it. <b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
         "at the corner of the L-curve (PNG output). <b>Ramp</b>: a plane per dataset is estimated with the slip.\n"
-        "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n\n"
+        "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n"
+        "<b>Dip grid search</b> ('min,max,step'): the inversion is run for each dip with the smoothing chosen at "
+        "DIP (or given), the dip with the smallest RMS is kept and reported.\n\n"
         "<b>Outputs</b>: slip patches (polygons: strike_slip_m left-lateral +, dip_slip_m reverse +, slip_m, "
         "rake_deg, depth_m), quadtree samples (points: los_mm, model_mm, residual_mm, dataset), model and "
         "residual rasters on the grid of the first LOS raster (mm), the L-curve PNG, and M0 (N m), Mw, RMS "
@@ -667,6 +669,7 @@ class SlipInversion(GeohazardAlgorithm):
     SMOOTHING = "SMOOTHING"
     QUADTREE_STD = "QUADTREE_STD"
     RAMP = "RAMP"
+    DIP_SEARCH = "DIP_SEARCH"
     SHEAR_MODULUS = "SHEAR_MODULUS"
     POISSON = "POISSON"
     OUTPUT_PATCHES = "OUTPUT_PATCHES"
@@ -707,6 +710,8 @@ class SlipInversion(GeohazardAlgorithm):
             self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
                                                            maxValue=hi))
         self.addParameter(QgsProcessingParameterBoolean(self.RAMP, self.tr("Estimate a ramp per dataset"), True))
+        self.addParameter(QgsProcessingParameterString(
+            self.DIP_SEARCH, self.tr("Dip grid search 'min,max,step' in degrees (empty = use DIP)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
                                                                   QgsProcessing.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_SAMPLES, self.tr("Quadtree samples"),
@@ -760,15 +765,36 @@ class SlipInversion(GeohazardAlgorithm):
                                                context=context)
         faults = faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
                                     bottom_m=defaults["bottom"], names=names)
-        patches, index = discretize(faults, patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH,
-                                                                                   context),
-                                    patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
+        plen = self.parameterAsDouble(parameters, self.PATCH_LENGTH, context)
+        pwid = self.parameterAsDouble(parameters, self.PATCH_WIDTH, context)
+        patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
         feedback.pushInfo(self.tr(f"{len(patches)} patches"))
         smoothing = self.parameterAsDouble(parameters, self.SMOOTHING, context)
         rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
                 self.parameterAsDouble(parameters, self.RAKE_MAX, context))
         ramp = self.parameterAsBool(parameters, self.RAMP, context)
         nu = self.parameterAsDouble(parameters, self.POISSON, context)
+        dip_text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
+        if dip_text:
+            from ..algorithms.elastic.inversion import search_dip
+
+            try:
+                d0, d1, step = (float(t) for t in dip_text.split(","))
+            except ValueError:
+                raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {dip_text!r}") from None
+            if step <= 0 or d1 < d0:
+                raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {dip_text!r}")
+            if not smoothing:
+                first = invert_slip(samples, patches, index, rake_range_deg=rake, ramp=ramp, poisson=nu)
+                smoothing = first.smoothing
+            best, table = search_dip(samples, faults, np.arange(d0, d1 + 1e-9, step), patch_length_m=plen,
+                                     patch_width_m=pwid, smoothing=smoothing, rake_range_deg=rake, ramp=ramp,
+                                     poisson=nu, progress=FeedbackProgress(feedback, 0, 50))
+            for dip, rms, mw in table:
+                feedback.pushInfo(self.tr(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}"))
+            feedback.pushInfo(self.tr(f"best dip {best:g} degrees"))
+            faults.dip_deg = np.full(len(faults), best)
+            patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
         res = invert_slip(samples, patches, index, rake_range_deg=rake, smoothing=smoothing or None, ramp=ramp,
                           poisson=nu, shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
                           progress=progress)

@@ -433,3 +433,44 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
         progress.set_progress(100.0 * (k + 2) / (n_monte_carlo + 1))
     return UniformResult(fault, np.asarray(best), np.asarray(x[:2]), np.asarray(x[2:]), rms, vr, m0, mw,
                          np.asarray(rows).reshape(-1, 12))
+
+
+def search_dip(samples: Samples, faults: Faults, dips_deg, *, patch_length_m: float, patch_width_m: float,
+               smoothing: float, progress=None, **kwargs):
+    """Grid search of the dip: invert at each dip (fixed smoothing), keep the smallest RMS.
+
+    Parameters
+    ----------
+    faults : Faults
+        Planes from the trace(s); their top edge and depth range are kept, the dip varies.
+    dips_deg : sequence of float
+        Dips to try, each in (0, 90].
+    smoothing : float
+        Fixed Laplacian weight used for every dip (misfits are then comparable).
+    kwargs
+        Passed to :func:`invert_slip` (rake range, ramp, poisson ...).
+
+    Returns
+    -------
+    best_dip : float
+    table : ndarray (n_dips, 3)
+        dip, RMS (mm), Mw for each dip tried.
+    """
+    from .faults import discretize
+
+    progress = ensure(progress)
+    rows = []
+    dips = [float(d) for d in dips_deg]
+    if not dips or any(not 0 < d <= 90 for d in dips):
+        raise GeohazardError(f"dips_deg must be in (0, 90], got {dips}")
+    for k, dip in enumerate(dips):
+        check_canceled(progress)
+        progress.set_progress(100.0 * k / len(dips))
+        f = Faults(**{key: (getattr(faults, key).copy() if key != "name" else faults.name)
+                      for key in Faults.__dataclass_fields__})
+        f.dip_deg = np.full(len(f), dip)
+        p, idx = discretize(f, patch_length_m=patch_length_m, patch_width_m=patch_width_m)
+        r = invert_slip(samples, p, idx, smoothing=smoothing, **kwargs)
+        rows.append((dip, r.rms_mm, r.mw))
+    table = np.asarray(rows)
+    return float(table[np.argmin(table[:, 1]), 0]), table

@@ -109,3 +109,15 @@ def test_uniform_slip_inversion_recovers_a_synthetic_fault():
     assert res.variance_reduction > 0.98
     with pytest.raises(GeohazardError, match="dip bounds"):
         invert_uniform_slip(s, [(0, 1)] * 3 + [(0, 95)] + [(0, 1), (1, 2), (1, 2)])
+
+
+def test_dip_search_finds_the_true_dip():
+    from insar_geohazards.algorithms.elastic.inversion import search_dip
+
+    truth, idx, samples = synthetic_quake(seed=4)
+    f = faults_from_traces([np.array([[-12e3, 0.0], [12e3, 0.0]])], dip_deg=30.0, top_m=500.0, bottom_m=11e3)
+    best, table = search_dip(samples, f, [30.0, 40.0, 50.0, 60.0, 70.0], patch_length_m=3e3, patch_width_m=2.75e3,
+                             smoothing=0.15, rake_range_deg=(30.0, 150.0))
+    assert best == 50.0 and table.shape == (5, 3)
+    with pytest.raises(GeohazardError, match="dips_deg"):
+        search_dip(samples, f, [95.0], patch_length_m=3e3, patch_width_m=3e3, smoothing=0.1)

@@ -119,3 +119,15 @@ def test_patches_feed_okadaforward(run_alg, tmp_path):
     ds = gdal.Open(fwd)
     los = ds.GetRasterBand(4).ReadAsArray()
     np.testing.assert_allclose(los, model, atol=0.05 + 1e-3 * np.abs(model).max())
+
+
+def test_dip_grid_search(run_alg, tmp_path):
+    (asc, desc), trace, mw_true = _synthetic(tmp_path)
+    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
+                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0, "FAULT": trace, "DIP": 30.0,
+                         "DIP_SEARCH": "30,70,10", "SMOOTHING": 0.15, "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0,
+                         "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0, "RAKE_MIN": 30.0, "RAKE_MAX": 150.0,
+                         "QUADTREE_STD": 4.0, "OUTPUT_PATCHES": str(tmp_path / "p.gpkg")})
+    rows = read_features(res["OUTPUT_PATCHES"])
+    assert {r["dip_deg"] for r in rows} == {50.0}
+    assert abs(res["MW"] - mw_true) < 0.05
