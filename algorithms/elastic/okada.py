@@ -455,10 +455,10 @@ def _dc3d_one(alpha, x, y, z, depth, sd, cd, al1, al2, aw1, aw2, d1, d2, d3, gra
     return 0
 
 
-@njit(parallel=True)
+@njit
 def _dc3d_many(alpha, x, y, z, depth, dip, al1, al2, aw1, aw2, d1, d2, d3, out, iret):
     sd, cd = _dip_constants(dip)
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         ua = np.empty(12)
         ub = np.empty(12)
         uc = np.empty(12)
@@ -832,10 +832,10 @@ def _dc3d0_one(alpha, x, y, z, depth, sd, cd, p1, p2, p3, p4, out, ua, ub, uc):
     return 0
 
 
-@njit(parallel=True)
+@njit
 def _dc3d0_many(alpha, x, y, z, depth, dip, p1, p2, p3, p4, out, iret):
     sd, cd = _dip_constants(dip)
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         ua = np.empty(12)
         ub = np.empty(12)
         uc = np.empty(12)
