@@ -110,6 +110,42 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT_POINTS"],
         },
         # faults (issue 8) steps
+        {
+            "title": "Coulomb 3 example (Mendocino M7.3 left-lateral, USGS Example-2): faults as layers",
+            "alg": "geohazard:importcoulombinput",
+            "params": {"INPUT": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
+                       "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
+                       "OUTPUT_SOURCES": os.path.join(out, "csz_sources.gpkg"),
+                       "OUTPUT_RECEIVERS": os.path.join(out, "csz_receivers.gpkg")},
+            "load": ["OUTPUT_SOURCES", "OUTPUT_RECEIVERS"],
+        },
+        {
+            "title": "Okada forward model of the Coulomb example: east/north/up/LOS (Sentinel-1 ascending)",
+            "alg": "geohazard:okadaforward",
+            "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
+                       "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
+                       "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE": 2000.0,
+                       "INCIDENCE": 37.0, "HEADING": -12.0, "OUTPUT": os.path.join(out, "csz_okada.tif")},
+            "load": ["OUTPUT"],
+        },
+        {
+            "title": "Coulomb stress change at 7.5 km on optimally oriented planes (bar)",
+            "alg": "geohazard:coulombstress",
+            "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
+                       "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4, "DEPTHS": "7.5", "OPTIMAL": True,
+                       "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE": 2000.0,
+                       "OUTPUT": os.path.join(out, "csz_dcfs.tif")},
+            "load": ["OUTPUT"],
+        },
+        {
+            "title": "Coulomb stress change resolved on the example's receiver faults at 5 and 10 km",
+            "alg": "geohazard:coulombonfaults",
+            "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
+                       "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
+                       "RECEIVERS": os.path.join(out, "csz_receivers.gpkg"), "DEPTHS": "5,10",
+                       "OUTPUT": os.path.join(out, "csz_receivers_dcfs.gpkg")},
+            "load": ["OUTPUT"],
+        },
         # models (issue 5) steps
         {
             "title": "RADARSAT PS Boissano 2003-2010: linear/seasonal/quadratic models, best by BIC, breakpoints",

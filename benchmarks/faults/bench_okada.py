@@ -1,0 +1,140 @@
+"""Okada speed benchmark: ours vs cutde (CPU) vs a Python loop over okada_wrapper's DC3D.
+
+Usage (see run.sh): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``.
+Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
+per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
+in one run are the meaningful figures.
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+N_POINTS = 10_000
+
+
+def make_input(path):
+    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+    from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces
+
+    f = faults_from_traces([np.array([[-20e3, -5e3], [20e3, 5e3]])], dip_deg=45.0, top_m=1e3, bottom_m=15e3,
+                           slip_m=1.0, rake_deg=60.0)
+    p, _ = discretize(f, patch_length_m=2062.0, patch_width_m=1980.0)
+    rng = np.random.default_rng(0)
+    e = rng.uniform(-50e3, 50e3, N_POINTS)
+    n = rng.uniform(-50e3, 50e3, N_POINTS)
+    np.savez(path, e=e, n=n, table=p.table(), corners=p.corners())
+    print(f"input: {N_POINTS} points x {len(p)} patches")
+
+
+def _best(fn, repeat=3):
+    best = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def ours(path):
+    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+
+    d = np.load(path)
+    e, n, table = d["e"], d["n"], d["table"]
+    okada_displacement(e[:10], n[:10], table)
+    okada_displacement(e[:10], n[:10], table, up_m=0.0, gradients=True)
+    pairs = e.size * table.shape[0]
+    t, disp = _best(lambda: okada_displacement(e, n, table))
+    tg, _ = _best(lambda: okada_displacement(e, n, table, up_m=0.0, gradients=True))
+    np.save(path.replace(".npz", "_ours_disp.npy"), disp)
+    print(f"ours displacement: {t:.3f} s  {pairs / t / 1e6:.3f} M pairs/s")
+    print(f"ours gradients:    {tg:.3f} s  {pairs / tg / 1e6:.3f} M pairs/s")
+
+
+def peers(path):
+    d = np.load(path)
+    e, n, table, corners = d["e"], d["n"], d["table"], d["corners"]
+    pairs = e.size * table.shape[0]
+    # --- okada_wrapper DC3D, Python loop (timed on 1,000 points, rate per pair)
+    from okada_wrapper import dc3dwrapper
+
+    m = 1000
+    alpha = 2.0 / 3.0
+
+    def loop():
+        out = np.zeros((m, 3))
+        for s in table:
+            phi = np.radians(s[3])
+            de = e[:m] - s[0]
+            dn = n[:m] - s[1]
+            x = de * np.sin(phi) + dn * np.cos(phi)
+            y = -de * np.cos(phi) + dn * np.sin(phi)
+            for i in range(m):
+                ok, u, _ = dc3dwrapper(alpha, [x[i], y[i], 0.0], s[2], s[4], [0.0, s[5]], [0.0, s[6]],
+                                       [s[7], s[8], s[9]])
+                out[i, 0] += u[0] * np.sin(phi) - u[1] * np.cos(phi)
+                out[i, 1] += u[0] * np.cos(phi) + u[1] * np.sin(phi)
+                out[i, 2] += u[2]
+        return out
+
+    t, ref = _best(loop, repeat=1)
+    print(f"okada_wrapper DC3D loop: {m * table.shape[0] / t / 1e6:.3f} M pairs/s ({m} points)")
+    ours_path = path.replace(".npz", "_ours_disp.npy")
+    if os.path.exists(ours_path):
+        ours_disp = np.load(ours_path)[:m]
+        err = np.abs(ours_disp - ref).max() / np.abs(ref).max()
+        print(f"max |ours - DC3D| / max|DC3D| = {err:.2e} (same points, same patches)")
+    # --- cutde CPU: two triangles per rectangle, slip in each triangle's own frame
+    import cutde.halfspace as hs
+
+    tri = np.empty((2 * len(table), 3, 3))
+    obs = np.stack([e, n, np.zeros_like(e)], axis=1)
+    c = corners.copy()
+    c[..., 2] *= -1.0  # depth -> up
+    tri[0::2] = c[:, [0, 1, 2]]
+    tri[1::2] = c[:, [0, 2, 3]]
+    slip = np.zeros((tri.shape[0], 3))
+    slip[:, 0] = np.repeat(table[:, 7], 2)
+    slip[:, 1] = np.repeat(table[:, 8], 2)
+    hs.disp_free(obs[:10], tri, slip, 0.25)
+    t, _ = _best(lambda: hs.disp_free(obs, tri, slip, 0.25))
+    print(f"cutde disp_free:   {t:.3f} s  {pairs / t / 1e6:.3f} M pairs/s (rectangle = 2 triangles)")
+    k = 1000
+    hs.strain_matrix(obs[:10], tri, 0.25)
+    t, _ = _best(lambda: hs.strain_matrix(obs[:k], tri, 0.25), repeat=1)
+    print(f"cutde strain_matrix: {k * len(table) / t / 1e6:.3f} M pairs/s ({k} points)")
+
+
+def grid():
+    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+    from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces
+    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+
+    f = faults_from_traces([np.array([[-40e3, 0.0], [40e3, 0.0]])], dip_deg=60.0, top_m=0.0, bottom_m=20e3,
+                           slip_m=2.0, rake_deg=120.0)
+    p, _ = discretize(f, patch_length_m=2000.0, patch_width_m=920.0)
+    x = np.linspace(-100e3, 100e3, 500)
+    xx, yy = np.meshgrid(x, x + 1.0)
+    coulomb_at_points(xx[:2, :2], yy[:2, :2], 10e3, p.table(), strike_deg=90.0, dip_deg=60.0, rake_deg=90.0)
+    rows = int(os.environ.get("GRID_ROWS", "50"))  # full 500 rows take ~10 min on the shared machine
+    t = time.perf_counter()
+    coulomb_at_points(xx[:rows], yy[:rows], 10e3, p.table(), strike_deg=90.0, dip_deg=60.0, rake_deg=90.0)
+    dt = time.perf_counter() - t
+    print(f"Coulomb map: {len(p)} patches onto {rows}x500 of a 500x500 grid at 10 km depth: {dt:.1f} s "
+          f"-> full grid {dt * 500 / rows:.0f} s ({rows * 500 * len(p) / dt / 1e6:.3f} M pairs/s)")
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "make-input":
+        make_input(sys.argv[2])
+    elif cmd == "ours":
+        ours(sys.argv[2])
+    elif cmd == "peers":
+        peers(sys.argv[2])
+    else:
+        grid()

@@ -1,0 +1,1033 @@
+"""Faults and stress tools: Okada forward models, Coulomb stress, Coulomb .inp import."""
+
+from __future__ import annotations
+
+import numpy as np
+from osgeo import ogr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsWkbTypes,
+)
+
+from ..algorithms.elastic.coulomb_inp import read_coulomb_inp
+from ..algorithms.elastic.faults import Faults, faults_from_traces, moment
+from ..algorithms.elastic.okada import KIND_POINT, okada_displacement
+from ..algorithms.elastic.stress import coulomb_at_points, regional_stress_tensor
+from ..algorithms.errors import GeohazardError
+from ..algorithms.geometry import los as los_mod
+from ..algorithms.progress import check_canceled
+from .base import GeohazardAlgorithm
+from .feedback import FeedbackProgress
+from .raster_io import RasterWriter
+from .styles import style_raster_diverging
+from .vector_io import write_vector
+
+UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
+FIELD_ALIASES = {
+    "dip": ("dip_deg", "dip"),
+    "top": ("top_m", "top_depth_m"),
+    "bottom": ("bottom_m", "bottom_depth_m"),
+    "slip": ("slip_m", "slip"),
+    "rake": ("rake_deg", "rake"),
+    "opening": ("opening_m", "opening"),
+}
+
+COMMON_SOURCE_HELP = (
+    "<b>Source faults</b>: a line layer of fault traces (top edges, digitised so that the fault dips to "
+    "the right), in a projected CRS in metres. Per-feature attributes are used when present: dip_deg, "
+    "top_m, bottom_m (depths, m, positive down), slip_m, rake_deg (0 left-lateral, 90 reverse, 180 "
+    "right-lateral, -90 normal), opening_m; otherwise the default values below. Each trace segment "
+    "becomes one rectangle. The slip-patch polygons written by slipinversion are accepted too.\n"
+    "<b>Coulomb input file</b> (alternative): a Coulomb 3.x .inp file; its local km frame is placed at "
+    "ORIGIN_EAST/ORIGIN_NORTH in the chosen CRS; its faults with slip are the sources.\n"
+)
+
+
+def _require_projected_crs(crs: QgsCoordinateReferenceSystem, name: str) -> None:
+    if not crs.isValid():
+        raise GeohazardError(f"{name}: no coordinate reference system; a projected CRS in metres is needed")
+    if crs.isGeographic():
+        raise GeohazardError(f"{name} is in a geographic CRS ({crs.authid()}, degrees); reproject it to a projected "
+                             f"CRS in metres (e.g. UTM) first")
+
+
+def _field_values(feat, fields, key, default):
+    for nm in FIELD_ALIASES[key]:
+        i = fields.lookupField(nm)
+        if i >= 0:
+            v = feat.attributes()[i]
+            try:
+                if v is not None and np.isfinite(float(v)):
+                    return float(v)
+            except (TypeError, ValueError):
+                pass
+    return float(default)
+
+
+def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
+    """Line features -> (traces, per-trace attribute dict, names, crs)."""
+    if source is None:
+        raise GeohazardError(f"{name}: the layer could not be loaded")
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.LineGeometry:
+        raise GeohazardError(f"{name} must be a line layer of fault traces, got "
+                             f"{QgsWkbTypes.displayString(source.wkbType())}")
+    crs = source.sourceCrs()
+    transform = None
+    if dest_crs is not None and dest_crs.isValid() and crs != dest_crs:
+        transform = QgsCoordinateTransform(crs, dest_crs, context.transformContext())
+        crs = dest_crs
+    _require_projected_crs(crs, name)
+    fields = source.fields()
+    traces, attrs, names = [], {k: [] for k in FIELD_ALIASES}, []
+    name_idx = fields.lookupField("name")
+    for feat in source.getFeatures():
+        geom = feat.geometry()
+        if geom.isNull() or geom.isEmpty():
+            continue
+        if transform is not None:
+            geom.transform(transform)
+        parts = geom.asMultiPolyline() if geom.isMultipart() else [geom.asPolyline()]
+        for part in parts:
+            traces.append(np.array([[p.x(), p.y()] for p in part]))
+            for k in FIELD_ALIASES:
+                attrs[k].append(_field_values(feat, fields, k, defaults[k]))
+            label = feat.attributes()[name_idx] if name_idx >= 0 else None
+            names.append(str(label) if label not in (None, "") else f"feature {feat.id()}")
+    if not traces:
+        raise GeohazardError(f"{name} has no line features")
+    return traces, {k: np.asarray(v) for k, v in attrs.items()}, names, crs
+
+
+def read_patch_polygons(source, *, name):
+    """Slip patches written by ``slipinversion`` (polygons; first vertex = start of the top edge)."""
+    crs = source.sourceCrs()
+    _require_projected_crs(crs, name)
+    fields = source.fields()
+    need = ("strike_deg", "dip_deg", "length_m", "top_m", "bottom_m", "strike_slip_m", "dip_slip_m")
+    missing = [f for f in need if fields.lookupField(f) < 0]
+    if missing:
+        raise GeohazardError(f"{name}: a polygon source must be a slip-patch layer from geohazard:slipinversion; "
+                             f"missing fields {missing}")
+    cols = {k: [] for k in need}
+    e, n = [], []
+    for feat in source.getFeatures():
+        geom = feat.geometry()
+        if geom.isNull() or geom.isEmpty():
+            continue
+        poly = geom.asMultiPolygon()[0] if geom.isMultipart() else geom.asPolygon()
+        e.append(poly[0][0].x())
+        n.append(poly[0][0].y())
+        for k in need:
+            v = feat[k]
+            cols[k].append(float(v) if v is not None else 0.0)
+    if not e:
+        raise GeohazardError(f"{name} has no polygon features")
+    faults = Faults.create(east_m=np.array(e), north_m=np.array(n), **{k: np.array(v) for k, v in cols.items()})
+    return faults, crs
+
+
+class _FaultSourceMixin:
+    """Parameters and reading of source faults shared by forward and Coulomb tools."""
+
+    FAULTS = "FAULTS"
+    COULOMB_INP = "COULOMB_INP"
+    CRS = "CRS"
+    ORIGIN_EAST = "ORIGIN_EAST"
+    ORIGIN_NORTH = "ORIGIN_NORTH"
+    DIP = "DIP"
+    TOP_DEPTH = "TOP_DEPTH"
+    BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    SLIP = "SLIP"
+    RAKE = "RAKE"
+    POISSON = "POISSON"
+
+    def add_source_parameters(self):
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.FAULTS, self.tr("Source faults (line layer, or slip patches from slipinversion)"),
+            [QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.COULOMB_INP, self.tr("Coulomb 3 input file (.inp), instead of a layer"), extension="inp",
+            optional=True))
+        self.addParameter(QgsProcessingParameterCrs(
+            self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (m)"), QgsProcessingParameterNumber.Double, 0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (m)"), QgsProcessingParameterNumber.Double,
+            0.0))
+        for pid, label, default, lo, hi in (
+                (self.DIP, "Default dip (degrees)", 60.0, 0.001, 90.0),
+                (self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0, 1e6),
+                (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001, 1e6),
+                (self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
+                (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), QgsProcessingParameterNumber.Double,
+                                                           default, minValue=lo, maxValue=hi))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Double, 0.25, minValue=0.0,
+            maxValue=0.499))
+
+    def check_sources(self, parameters, context):
+        has_layer = bool(parameters.get(self.FAULTS))
+        has_inp = bool(parameters.get(self.COULOMB_INP))
+        if has_layer == has_inp:
+            return False, self.tr("Give exactly one of FAULTS (line layer) or COULOMB_INP (.inp file).")
+        if has_inp and not self.parameterAsCrs(parameters, self.CRS, context).isValid():
+            return False, self.tr("CRS: choose the projected CRS in which the Coulomb file's km frame is placed.")
+        if has_inp and self.parameterAsCrs(parameters, self.CRS, context).isGeographic():
+            return False, self.tr("CRS must be a projected CRS in metres, not a geographic one.")
+        return True, ""
+
+    def read_sources(self, parameters, context):
+        """-> (Faults, crs, coulomb input or None)."""
+        if parameters.get(self.COULOMB_INP):
+            path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
+            crs = self.parameterAsCrs(parameters, self.CRS, context)
+            _require_projected_crs(crs, self.CRS)
+            cin = read_coulomb_inp(path)
+            src = cin.sources
+            src.east_m = src.east_m + self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
+            src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
+            return src, crs, cin
+        source = self.parameterAsSource(parameters, self.FAULTS, context)
+        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PolygonGeometry:
+            faults, crs = read_patch_polygons(source, name=self.FAULTS)
+            return faults, crs, None
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+                    "slip": self.parameterAsDouble(parameters, self.SLIP, context),
+                    "rake": self.parameterAsDouble(parameters, self.RAKE, context), "opening": 0.0}
+        traces, a, names, crs = read_fault_lines(source, name=self.FAULTS, defaults=defaults, context=context)
+        faults = faults_from_traces(traces, dip_deg=a["dip"], top_m=a["top"], bottom_m=a["bottom"], slip_m=a["slip"],
+                                    rake_deg=a["rake"], opening_m=a["opening"], names=names)
+        return faults, crs, None
+
+
+def _grid(alg, parameters, context, crs, extent_id, pixel_id):
+    extent = alg.parameterAsExtent(parameters, extent_id, context, crs)
+    if extent.isNull() or extent.width() <= 0 or extent.height() <= 0:
+        raise GeohazardError(f"{extent_id}: an extent with a non-zero width and height is needed")
+    px = alg.parameterAsDouble(parameters, pixel_id, context)
+    ncols = int(np.ceil(extent.width() / px))
+    nrows = int(np.ceil(extent.height() / px))
+    if ncols * nrows > 25_000_000:
+        raise GeohazardError(f"{pixel_id}: {px} m over this extent gives {nrows} x {ncols} pixels; use a coarser pixel")
+    gt = (extent.xMinimum(), px, 0.0, extent.yMaximum(), 0.0, -px)
+    return gt, nrows, ncols
+
+
+class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
+    NAME = "okadaforward"
+    DISPLAY_NAME = "Okada forward model (fault slip to displacement)"
+    GROUP_ID = "faults"
+    HELP = (
+        "Surface displacement of rectangular dislocations in an elastic half-space (Okada 1985/1992) on a "
+        "regular grid: east, north, up and line-of-sight (LOS) bands, in mm.\n\n" + COMMON_SOURCE_HELP +
+        "<b>Extent</b>, <b>pixel size</b> (m): the output grid, in the faults' CRS.\n"
+        "<b>Incidence</b>, <b>heading</b> (degrees): LOS geometry (heading clockwise from north, right-looking "
+        "sensor); LOS is positive toward the satellite.\n\n"
+        "<b>Output</b>: 4-band GeoTIFF (east, north, up, LOS; mm). Points on a fault edge that reaches the "
+        "surface are singular and left as nodata. The tool reports M0 and Mw (mu = 3.2e10 Pa).\n"
+        "Reference: Okada Y. (1992) BSSA 82(2) 1018-1040, doi:10.1785/BSSA0820021018."
+    )
+    EXTENT = "EXTENT"
+    PIXEL_SIZE = "PIXEL_SIZE"
+    INCIDENCE = "INCIDENCE"
+    HEADING = "HEADING"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        self.add_source_parameters()
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Double, 500.0, minValue=0.01))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE, self.tr("Incidence angle (degrees)"), QgsProcessingParameterNumber.Double, 37.0,
+            minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEADING, self.tr("Satellite heading (degrees from north)"), QgsProcessingParameterNumber.Double,
+            -12.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement (mm)")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        return self.check_sources(parameters, context)
+
+    def process(self, parameters, context, feedback):
+        faults, crs, cin = self.read_sources(parameters, context)
+        poisson = cin.poisson if cin is not None else self.parameterAsDouble(parameters, self.POISSON, context)
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
+        inc = self.parameterAsDouble(parameters, self.INCIDENCE, context)
+        head = self.parameterAsDouble(parameters, self.HEADING, context)
+        los_vec = np.array(los_mod.los_unit_vector(inc, head), dtype=float).reshape(3)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        progress = FeedbackProgress(feedback)
+        x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
+        table = faults.table()
+        block = max(1, 200_000 // max(ncols, 1))
+        with RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt, crs_wkt=crs.toWkt(), count=4,
+                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"]) as w:
+            for r0 in range(0, nrows, block):
+                check_canceled(progress)
+                progress.set_progress(100.0 * r0 / nrows)
+                r1 = min(nrows, r0 + block)
+                y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
+                xx, yy = np.meshgrid(x, y)
+                d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
+                los = d @ los_vec
+                w.write(np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0), row=r0)
+        style_raster_diverging(out_path, context=context, band=4)
+        m0, mw = moment(faults)
+        feedback.pushInfo(self.tr(f"{len(faults)} source planes; M0 = {m0:.4g} N m, Mw = {mw:.2f} (mu = 3.2e10 Pa)"))
+        return {self.OUTPUT: out_path}
+
+
+class _CoulombParams:
+    DEPTHS = "DEPTHS"
+    RECEIVER_STRIKE = "RECEIVER_STRIKE"
+    RECEIVER_DIP = "RECEIVER_DIP"
+    RECEIVER_RAKE = "RECEIVER_RAKE"
+    FRICTION = "FRICTION"
+    SHEAR_MODULUS = "SHEAR_MODULUS"
+    UNITS = "UNITS"
+
+    def add_coulomb_parameters(self, strike=True):
+        self.addParameter(QgsProcessingParameterString(
+            self.DEPTHS, self.tr("Calculation depths (km, comma separated)"), defaultValue="10"))
+        if strike:
+            self.addParameter(QgsProcessingParameterNumber(
+                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"), QgsProcessingParameterNumber.Double, 0.0,
+                minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RECEIVER_DIP, self.tr("Receiver dip (degrees)"), QgsProcessingParameterNumber.Double, 90.0,
+            minValue=0.001, maxValue=90.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RECEIVER_RAKE, self.tr("Receiver rake (degrees)"), QgsProcessingParameterNumber.Double, 180.0,
+            minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FRICTION, self.tr("Effective friction coefficient"), QgsProcessingParameterNumber.Double, 0.4,
+            minValue=0.0, maxValue=2.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SHEAR_MODULUS, self.tr("Shear modulus (Pa)"), QgsProcessingParameterNumber.Double, 3.2e10,
+            minValue=1e6))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.UNITS, self.tr("Stress unit"), options=[u for u, _ in UNITS], defaultValue=0))
+
+    def depths_m(self, parameters, context):
+        text = self.parameterAsString(parameters, self.DEPTHS, context)
+        try:
+            vals = [float(t) for t in text.replace(";", ",").split(",") if t.strip()]
+        except ValueError:
+            raise GeohazardError(f"{self.DEPTHS}: {text!r} is not a comma-separated list of depths in km") from None
+        if not vals or any(v < 0 for v in vals):
+            raise GeohazardError(f"{self.DEPTHS}: give one or more depths >= 0 km, got {text!r}")
+        return [v * 1000.0 for v in vals]
+
+    def elastic(self, parameters, context, cin):
+        if cin is not None:
+            return cin.shear_modulus_pa, cin.poisson
+        return (self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                self.parameterAsDouble(parameters, self.POISSON, context))
+
+
+class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
+    NAME = "coulombstress"
+    DISPLAY_NAME = "Coulomb stress change maps"
+    GROUP_ID = "faults"
+    HELP = (
+        "Coulomb failure stress change (dCFS), shear and normal stress change on receiver faults, mapped at one "
+        "or several depths, from source fault slip (Okada 1992 half-space).\n\n" + COMMON_SOURCE_HELP +
+        "<b>Receivers</b>: a fixed strike/dip/rake (right-hand rule; rake 0 left-lateral, 90 reverse, 180 "
+        "right-lateral) or, with <b>optimally oriented planes</b>, the planes best oriented for failure under "
+        "the regional stress of the Coulomb file (S1..S3, compression positive).\n"
+        "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Units</b>: bar, MPa or kPa.\n\n"
+        "<b>Output</b>: GeoTIFF with 3 bands per depth: dCFS, shear (positive in the rake direction), normal "
+        "(positive = unclamping); dCFS = shear + mu' normal. Points on a source edge are nodata.\n"
+        "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
+        "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
+    )
+    OPTIMAL = "OPTIMAL"
+    EXTENT = "EXTENT"
+    PIXEL_SIZE = "PIXEL_SIZE"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        self.add_source_parameters()
+        self.add_coulomb_parameters()
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.OPTIMAL, self.tr("Optimally oriented planes (needs the regional stress of a Coulomb file)"),
+            defaultValue=False))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Double, 1000.0, minValue=0.01))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        ok, msg = self.check_sources(parameters, context)
+        if not ok:
+            return ok, msg
+        if self.parameterAsBool(parameters, self.OPTIMAL, context) and not parameters.get(self.COULOMB_INP):
+            return False, self.tr("OPTIMAL needs a regional stress: give it through COULOMB_INP (S1..S3 lines).")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        faults, crs, cin = self.read_sources(parameters, context)
+        mu, nu = self.elastic(parameters, context, cin)
+        friction = self.parameterAsDouble(parameters, self.FRICTION, context)
+        depths = self.depths_m(parameters, context)
+        unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
+        optimal = self.parameterAsBool(parameters, self.OPTIMAL, context)
+        regional = regional_stress_tensor(cin.regional) if (optimal and cin is not None) else None
+        rec = {} if optimal else {
+            "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
+            "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
+            "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        progress = FeedbackProgress(feedback)
+        x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
+        table = faults.table()
+        desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
+        block = max(1, 50_000 // max(ncols, 1))
+        n_steps = len(depths) * (-(-nrows // block))
+        step = 0
+        with RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt, crs_wkt=crs.toWkt(),
+                          count=len(desc), descriptions=desc) as w:
+            for k, depth in enumerate(depths):
+                for r0 in range(0, nrows, block):
+                    check_canceled(progress)
+                    progress.set_progress(100.0 * step / n_steps)
+                    step += 1
+                    r1 = min(nrows, r0 + block)
+                    y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
+                    xx, yy = np.meshgrid(x, y)
+                    res = coulomb_at_points(xx, yy, depth, table, regional=regional, shear_modulus_pa=mu,
+                                            poisson=nu, friction=friction, **rec)
+                    for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
+                        w.write(res[key] / scale, row=r0, band=3 * k + j + 1)
+        style_raster_diverging(out_path, context=context, band=1, invert=True)
+        return {self.OUTPUT: out_path}
+
+
+class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
+    NAME = "coulombonfaults"
+    DISPLAY_NAME = "Coulomb stress change on mapped faults"
+    GROUP_ID = "faults"
+    HELP = (
+        "Coulomb failure stress change resolved on every segment of a receiver fault inventory.\n\n"
+        + COMMON_SOURCE_HELP +
+        "<b>Receiver faults</b>: a line layer (same projected CRS family); strike comes from each segment's "
+        "direction (fault dipping to the right), dip and rake from the fields dip_deg / rake_deg when present, "
+        "else the default receiver dip and rake.\n"
+        "<b>Depths</b> (km): stress is computed where each segment's plane reaches that depth (below the "
+        "segment midpoint, offset down-dip).\n\n"
+        "<b>Output</b>: the receiver segments with fields strike_deg, dip_deg, rake_deg and, per depth, "
+        "dcfs_<d>km, shear_<d>km, normal_<d>km (normal positive = unclamping) in the chosen unit, styled red "
+        "above +0.1 bar and blue below -0.1 bar.\n"
+        "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
+    )
+    RECEIVERS = "RECEIVERS"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        self.add_source_parameters()
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.RECEIVERS, self.tr("Receiver faults (line layer)"), [QgsProcessing.TypeVectorLine]))
+        self.add_coulomb_parameters(strike=False)
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, self.tr("Receivers with Coulomb stress"), QgsProcessing.TypeVectorLine))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        return self.check_sources(parameters, context)
+
+    def process(self, parameters, context, feedback):
+        faults, crs, cin = self.read_sources(parameters, context)
+        mu, nu = self.elastic(parameters, context, cin)
+        friction = self.parameterAsDouble(parameters, self.FRICTION, context)
+        depths = self.depths_m(parameters, context)
+        unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
+        receivers = self.parameterAsSource(parameters, self.RECEIVERS, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context), "top": 0.0,
+                    "bottom": 1.0, "slip": 0.0, "opening": 0.0,
+                    "rake": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
+        traces, a, names, _ = read_fault_lines(receivers, name=self.RECEIVERS, defaults=defaults, dest_crs=crs,
+                                               context=context)
+        seg = []
+        for t, tr in enumerate(traces):
+            for i in range(len(tr) - 1):
+                if np.hypot(*(tr[i + 1] - tr[i])) > 0:
+                    seg.append((t, tr[i], tr[i + 1]))
+        if not seg:
+            raise GeohazardError(f"{self.RECEIVERS}: no segment of non-zero length")
+        p0 = np.array([s[1] for s in seg])
+        p1 = np.array([s[2] for s in seg])
+        owner = np.array([s[0] for s in seg])
+        d = p1 - p0
+        strike = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
+        dip = a["dip"][owner]
+        rake = a["rake"][owner]
+        if np.any((dip <= 0) | (dip > 90)):
+            raise GeohazardError(f"{self.RECEIVERS}: dip_deg must be in (0, 90], got {dip[(dip <= 0) | (dip > 90)][0]}")
+        mid = 0.5 * (p0 + p1)
+        phi = np.radians(strike)
+        fields = {"name": np.array([names[o] for o in owner], dtype=object), "strike_deg": strike, "dip_deg": dip,
+                  "rake_deg": rake}
+        table = faults.table()
+        progress = FeedbackProgress(feedback)
+        for k, depth in enumerate(depths):
+            check_canceled(progress)
+            progress.set_progress(100.0 * k / len(depths))
+            off = np.where(dip < 90, depth / np.tan(np.radians(np.minimum(dip, 89.999999))), 0.0)
+            e = mid[:, 0] + off * np.cos(phi)
+            n = mid[:, 1] - off * np.sin(phi)
+            res = coulomb_at_points(e, n, depth, table, strike_deg=strike, dip_deg=dip, rake_deg=rake,
+                                    shear_modulus_pa=mu, poisson=nu, friction=friction)
+            tag = f"{depth / 1000.0:g}km".replace(".", "p")
+            for key in ("dcfs", "shear", "normal"):
+                fields[f"{key}_{tag}"] = res[f"{key}_pa"] / scale
+        wkb = []
+        for a0, a1 in zip(p0, p1):
+            g = ogr.Geometry(ogr.wkbLineString)
+            g.AddPoint_2D(float(a0[0]), float(a0[1]))
+            g.AddPoint_2D(float(a1[0]), float(a1[1]))
+            wkb.append(g.ExportToWkb())
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbLineString)
+        first = f"dcfs_{depths[0] / 1000.0:g}km".replace(".", "p")
+        _style_dcfs_lines(out_path, first, 0.1 * 1e5 / scale, context)
+        return {self.OUTPUT: out_path}
+
+
+def _style_dcfs_lines(path, field, threshold, context):
+    """Red above +threshold, blue below -threshold, grey between; saved as a .qml sidecar."""
+    from qgis.core import QgsGraduatedSymbolRenderer, QgsRendererRange, QgsSymbol, QgsVectorLayer
+    from qgis.PyQt.QtGui import QColor
+
+    from .styles import apply_on_load, sidecar_qml
+
+    layer = QgsVectorLayer(path, "receivers", "ogr")
+    if not layer.isValid():
+        return
+    ranges = []
+    for lo, hi, colour, label in ((-1e30, -threshold, "#2166ac", "stress shadow"),
+                                  (-threshold, threshold, "#9e9e9e", "|dCFS| < 0.1 bar"),
+                                  (threshold, 1e30, "#b2182b", "loaded (dCFS > +0.1 bar)")):
+        sym = QgsSymbol.defaultSymbol(layer.geometryType())
+        sym.setColor(QColor(colour))
+        sym.setWidth(0.8)
+        ranges.append(QgsRendererRange(lo, hi, sym, label))
+    layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+
+
+class ImportCoulombInput(GeohazardAlgorithm):
+    NAME = "importcoulombinput"
+    DISPLAY_NAME = "Import Coulomb 3 input file (.inp)"
+    GROUP_ID = "faults"
+    HELP = (
+        "Reads a Coulomb 3.x input file and writes its faults as line layers (top edges, start -> finish, the "
+        "fault dipping to the right), so Coulomb users can use them in the other fault tools.\n\n"
+        "<b>Input</b>: .inp file (Kode 100 slip, 200/300 opening, 400 point sources; Kode 500 is refused).\n"
+        "<b>CRS</b> and <b>origin</b>: the file's local km frame (x east, y north) is placed at ORIGIN_EAST, "
+        "ORIGIN_NORTH (m) in this projected CRS.\n\n"
+        "<b>Outputs</b>: sources (faults with slip) and receivers (faults without), with fields name, kode, "
+        "dip_deg, top_m, bottom_m, slip_m, rake_deg, strike_slip_m (left-lateral +), dip_slip_m (reverse +), "
+        "opening_m, right_lat_m (Coulomb's sign) and reverse_m. Elastic constants, friction and the regional "
+        "stress are reported in the log.\n"
+        "Reference: Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
+    )
+    INPUT = "INPUT"
+    CRS = "CRS"
+    ORIGIN_EAST = "ORIGIN_EAST"
+    ORIGIN_NORTH = "ORIGIN_NORTH"
+    OUTPUT_SOURCES = "OUTPUT_SOURCES"
+    OUTPUT_RECEIVERS = "OUTPUT_RECEIVERS"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("Coulomb input file"), extension="inp"))
+        self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Projected CRS of the output"), "EPSG:32610"))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORIGIN_EAST, self.tr("Frame origin, easting (m)"), QgsProcessingParameterNumber.Double, 0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORIGIN_NORTH, self.tr("Frame origin, northing (m)"), QgsProcessingParameterNumber.Double, 0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.TypeVectorLine))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_RECEIVERS, self.tr("Receiver faults"), QgsProcessing.TypeVectorLine, optional=True))
+
+    def process(self, parameters, context, feedback):
+        crs = self.parameterAsCrs(parameters, self.CRS, context)
+        _require_projected_crs(crs, self.CRS)
+        cin = read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
+        e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
+        n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
+        feedback.pushInfo(self.tr(
+            f"Poisson {cin.poisson}, Young {cin.young_pa:.4g} Pa (shear modulus {cin.shear_modulus_pa:.4g} Pa), "
+            f"friction {cin.friction}, calculation depth {cin.calc_depth_m:g} m, regional stress (azimuth, plunge, "
+            f"Pa, compression +) {cin.regional}"))
+        results = {}
+        for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
+            if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:
+                continue
+            points = mask & (cin.faults.kind == KIND_POINT)
+            if points.any():
+                feedback.pushWarning(self.tr(f"{int(points.sum())} Kode 400 point source(s) are not written as lines; "
+                                             f"use the .inp file directly in the fault tools (COULOMB_INP)"))
+            mask = mask & ~points
+            f = cin.faults.subset(mask)
+            out = self.parameterAsOutputLayer(parameters, key, context)
+            write_vector(out, _fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=_trace_wkb(f, e0, n0),
+                         geometry_type=ogr.wkbLineString)
+            results[key] = out
+            if key == self.OUTPUT_SOURCES and len(f):
+                m0, mw = moment(f, shear_modulus_pa=cin.shear_modulus_pa)
+                feedback.pushInfo(self.tr(f"{len(f)} sources: M0 = {m0:.4g} N m, Mw = {mw:.2f}"))
+        return results
+
+
+def _fault_fields(f: Faults, kode) -> dict:
+    return {"name": np.array(f.name, dtype=object), "kode": np.asarray(kode, dtype=np.int64), "dip_deg": f.dip_deg,
+            "top_m": f.top_m, "bottom_m": f.bottom_m, "slip_m": f.slip_m,
+            "rake_deg": np.where(f.slip_m > 0, f.rake_deg, np.nan),  # receivers: no rake, tools use defaults
+            "strike_slip_m": f.strike_slip_m, "dip_slip_m": f.dip_slip_m, "opening_m": f.opening_m,
+            "right_lat_m": -f.strike_slip_m, "reverse_m": f.dip_slip_m}
+
+
+def _trace_wkb(f: Faults, e0: float, n0: float) -> list:
+    out = []
+    for i in range(len(f)):
+        g = ogr.Geometry(ogr.wkbLineString)
+        phi = np.radians(f.strike_deg[i])
+        g.AddPoint_2D(float(f.east_m[i] + e0), float(f.north_m[i] + n0))
+        g.AddPoint_2D(float(f.east_m[i] + e0 + f.length_m[i] * np.sin(phi)),
+                      float(f.north_m[i] + n0 + f.length_m[i] * np.cos(phi)))
+        out.append(g.ExportToWkb())
+    return out
+
+
+class SlipInversion(GeohazardAlgorithm):
+    NAME = "slipinversion"
+    DISPLAY_NAME = "Slip inversion from InSAR (distributed slip)"
+    GROUP_ID = "faults"
+    HELP = (
+        "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
+        "elastic half-space (Okada 1992).\n\n"
+        "<b>LOS rasters</b>: coseismic LOS displacement in mm, positive toward the satellite, projected CRS "
+        "in metres; each with its incidence and heading (degrees; heading clockwise from north, right-looking).\n"
+        "<b>Fault trace</b>: line layer (top edge, fault dipping to the right); <b>dip</b>, <b>top</b> and "
+        "<b>bottom depth</b> (m); <b>patch length/width</b> (m) define the patches.\n"
+        "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
+        "so every patch's rake stays inside it. <b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
+        "at the corner of the L-curve (PNG output). <b>Ramp</b>: a plane per dataset is estimated with the slip.\n"
+        "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n"
+        "<b>Dip grid search</b> ('min,max,step'): the inversion is run for each dip with the smoothing chosen at "
+        "DIP (or given), the dip with the smallest RMS is kept and reported.\n\n"
+        "<b>Outputs</b>: slip patches (polygons: strike_slip_m left-lateral +, dip_slip_m reverse +, slip_m, "
+        "rake_deg, depth_m), quadtree samples (points: los_mm, model_mm, residual_mm, dataset), model and "
+        "residual rasters on the grid of the first LOS raster (mm), the L-curve PNG, and M0 (N m), Mw, RMS "
+        "(mm) and variance reduction.\n"
+        "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
+        "doi:10.1785/BSSA0820021018."
+    )
+    LOS_ASC = "LOS_ASC"
+    INCIDENCE_ASC = "INCIDENCE_ASC"
+    HEADING_ASC = "HEADING_ASC"
+    LOS_DESC = "LOS_DESC"
+    INCIDENCE_DESC = "INCIDENCE_DESC"
+    HEADING_DESC = "HEADING_DESC"
+    FAULT = "FAULT"
+    DIP = "DIP"
+    TOP_DEPTH = "TOP_DEPTH"
+    BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    PATCH_LENGTH = "PATCH_LENGTH"
+    PATCH_WIDTH = "PATCH_WIDTH"
+    RAKE_MIN = "RAKE_MIN"
+    RAKE_MAX = "RAKE_MAX"
+    SMOOTHING = "SMOOTHING"
+    QUADTREE_STD = "QUADTREE_STD"
+    RAMP = "RAMP"
+    DIP_SEARCH = "DIP_SEARCH"
+    SHEAR_MODULUS = "SHEAR_MODULUS"
+    POISSON = "POISSON"
+    OUTPUT_PATCHES = "OUTPUT_PATCHES"
+    OUTPUT_SAMPLES = "OUTPUT_SAMPLES"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
+    OUTPUT_LCURVE = "OUTPUT_LCURVE"
+
+    def initAlgorithm(self, config=None):
+        from qgis.core import QgsProcessingParameterFileDestination, QgsProcessingParameterRasterLayer
+
+        num = QgsProcessingParameterNumber.Double
+        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_ASC, self.tr("LOS displacement 1 (mm)")))
+        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_ASC, self.tr("Incidence 1 (degrees)"), num,
+                                                       37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterNumber(self.HEADING_ASC, self.tr("Heading 1 (degrees)"), num, -12.0,
+                                                       minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_DESC, self.tr("LOS displacement 2 (mm)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_DESC, self.tr("Incidence 2 (degrees)"), num,
+                                                       37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterNumber(self.HEADING_DESC, self.tr("Heading 2 (degrees)"), num,
+                                                       192.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
+                                                              [QgsProcessing.TypeVectorLine]))
+        for pid, label, default, lo, hi in (
+                (self.DIP, "Dip (degrees)", 60.0, 0.001, 90.0),
+                (self.TOP_DEPTH, "Top depth (m)", 0.0, 0.0, 1e6),
+                (self.BOTTOM_DEPTH, "Bottom depth (m)", 15000.0, 1.0, 1e6),
+                (self.PATCH_LENGTH, "Patch length along strike (m)", 2000.0, 10.0, 1e6),
+                (self.PATCH_WIDTH, "Patch width down dip (m)", 2000.0, 10.0, 1e6),
+                (self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
+                (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
+                (self.SMOOTHING, "Smoothing weight (0 = L-curve corner)", 0.0, 0.0, 1e6),
+                (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+                (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
+                (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
+        self.addParameter(QgsProcessingParameterBoolean(self.RAMP, self.tr("Estimate a ramp per dataset"), True))
+        self.addParameter(QgsProcessingParameterString(
+            self.DIP_SEARCH, self.tr("Dip grid search 'min,max,step' in degrees (empty = use DIP)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
+                                                                  QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_SAMPLES, self.tr("Quadtree samples"),
+                                                                  QgsProcessing.TypeVectorPoint, optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MODEL, self.tr("Model LOS (mm)"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RESIDUAL, self.tr("Residual LOS (mm)"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_LCURVE, self.tr("L-curve"),
+                                                                "PNG files (*.png)", optional=True))
+        from qgis.core import QgsProcessingOutputNumber
+
+        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
+                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
+                parameters, self.TOP_DEPTH, context):
+            return False, self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH.")
+        span = (self.parameterAsDouble(parameters, self.RAKE_MAX, context)
+                - self.parameterAsDouble(parameters, self.RAKE_MIN, context))
+        if not 0 < span <= 180:
+            return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        from ..algorithms.elastic.faults import discretize
+        from ..algorithms.elastic.inversion import (
+            concat_samples,
+            design_matrix,
+            invert_slip,
+            plot_lcurve,
+        )
+        from .raster_io import write_raster
+
+        progress = FeedbackProgress(feedback, 0, 95)
+        datasets = read_los_datasets(self, parameters, context, self.QUADTREE_STD)
+        crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
+        samples = concat_samples([d[5] for d in datasets])
+        feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
+        source = self.parameterAsSource(parameters, self.FAULT, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+                    "slip": 0.0, "rake": 0.0, "opening": 0.0}
+        traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
+                                               context=context)
+        faults = faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                    bottom_m=defaults["bottom"], names=names)
+        plen = self.parameterAsDouble(parameters, self.PATCH_LENGTH, context)
+        pwid = self.parameterAsDouble(parameters, self.PATCH_WIDTH, context)
+        patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
+        feedback.pushInfo(self.tr(f"{len(patches)} patches"))
+        smoothing = self.parameterAsDouble(parameters, self.SMOOTHING, context)
+        rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                self.parameterAsDouble(parameters, self.RAKE_MAX, context))
+        ramp = self.parameterAsBool(parameters, self.RAMP, context)
+        nu = self.parameterAsDouble(parameters, self.POISSON, context)
+        dip_text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
+        if dip_text:
+            from ..algorithms.elastic.inversion import search_dip
+
+            try:
+                d0, d1, step = (float(t) for t in dip_text.split(","))
+            except ValueError:
+                raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {dip_text!r}") from None
+            if step <= 0 or d1 < d0:
+                raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {dip_text!r}")
+            if not smoothing:
+                first = invert_slip(samples, patches, index, rake_range_deg=rake, ramp=ramp, poisson=nu)
+                smoothing = first.smoothing
+            best, table = search_dip(samples, faults, np.arange(d0, d1 + 1e-9, step), patch_length_m=plen,
+                                     patch_width_m=pwid, smoothing=smoothing, rake_range_deg=rake, ramp=ramp,
+                                     poisson=nu, progress=FeedbackProgress(feedback, 0, 50))
+            for dip, rms, mw in table:
+                feedback.pushInfo(self.tr(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}"))
+            feedback.pushInfo(self.tr(f"best dip {best:g} degrees"))
+            faults.dip_deg = np.full(len(faults), best)
+            patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
+        res = invert_slip(samples, patches, index, rake_range_deg=rake, smoothing=smoothing or None, ramp=ramp,
+                          poisson=nu, shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                          progress=progress)
+        feedback.pushInfo(self.tr(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, "
+                                  f"variance reduction = {100 * res.variance_reduction:.1f} %, "
+                                  f"smoothing = {res.smoothing:.4g}"))
+        results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
+        p = res.patches
+        wkb = []
+        for cor in p.corners():
+            ring = ogr.Geometry(ogr.wkbLinearRing)
+            for c in list(cor) + [cor[0]]:
+                ring.AddPoint_2D(float(c[0]), float(c[1]))
+            poly = ogr.Geometry(ogr.wkbPolygon)
+            poly.AddGeometry(ring)
+            wkb.append(poly.ExportToWkb())
+        cen = p.centres()
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
+        write_vector(out, {"fault": np.array(p.name, dtype=object), "i_strike": index[:, 1], "i_dip": index[:, 2],
+                           "strike_slip_m": p.strike_slip_m, "dip_slip_m": p.dip_slip_m, "slip_m": p.slip_m,
+                           "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "top_m": p.top_m, "bottom_m": p.bottom_m,
+                           "strike_deg": p.strike_deg,
+                           "dip_deg": p.dip_deg, "length_m": p.length_m, "width_m": p.width_m},
+                     crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbPolygon)
+        results[self.OUTPUT_PATCHES] = out
+        if parameters.get(self.OUTPUT_SAMPLES):
+            out = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
+            write_vector(out, {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": res.model_mm,
+                               "residual_mm": samples.los_mm - res.model_mm, "std_mm": samples.std_mm,
+                               "n_pixels": samples.count}, crs_wkt=crs.toWkt(), x=samples.east_m, y=samples.north_m)
+            results[self.OUTPUT_SAMPLES] = out
+        info, los, xx, yy, lv, _ = datasets[0]
+        if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
+            from ..algorithms.elastic.inversion import Samples
+
+            full = Samples(xx.ravel(), yy.ravel(), los.ravel(), np.zeros(los.size), np.ones(los.size, np.int64),
+                           np.broadcast_to(lv, (los.size, 3)), np.zeros(los.size, np.int64))
+            gm = design_matrix(full, patches, rake_range_deg=rake, poisson=nu, ramp=False)
+            model = (gm @ res.slip_m.ravel() * 1000.0).reshape(los.shape)
+            if ramp:
+                x0, y0 = samples.east_m.mean(), samples.north_m.mean()
+                model += (res.ramp[0] + res.ramp[1] * (xx - x0) / 1e5 + res.ramp[2] * (yy - y0) / 1e5) * 1000.0
+            for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
+                if parameters.get(key):
+                    path = self.parameterAsOutputLayer(parameters, key, context)
+                    write_raster(path, arr, info, descriptions=[key.lower()])
+                    style_raster_diverging(path, context=context)
+                    results[key] = path
+        if parameters.get(self.OUTPUT_LCURVE):
+            path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
+            if res.lcurve.size:
+                plot_lcurve(res, path)
+                results[self.OUTPUT_LCURVE] = path
+            else:
+                feedback.pushInfo(self.tr("Fixed smoothing: no L-curve computed"))
+        return results
+
+
+def read_los_datasets(alg, parameters, context, std_id):
+    """LOS rasters 1 and 2 -> list of (info, los, x, y, los_vector, quadtree samples)."""
+    from ..algorithms.elastic.inversion import quadtree_sample
+    from .raster_io import raster_info, read_band, require_projected
+
+    datasets = []
+    for lid, iid, hid in (("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC"), ("LOS_DESC", "INCIDENCE_DESC", "HEADING_DESC")):
+        if not parameters.get(lid):
+            continue
+        info = raster_info(alg.raster_path(parameters, lid, context), lid)
+        require_projected(info, lid)
+        los = read_band(info.path, name=lid, dtype=np.float64)
+        rr, cc = np.meshgrid(np.arange(info.height), np.arange(info.width), indexing="ij")
+        xx, yy = info.pixel_centres(rr, cc)
+        lv = np.array(los_mod.los_unit_vector(alg.parameterAsDouble(parameters, iid, context),
+                                              alg.parameterAsDouble(parameters, hid, context)), float).ravel()
+        datasets.append((info, los, xx, yy, lv,
+                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets),
+                                         max_std_mm=alg.parameterAsDouble(parameters, std_id, context))))
+    if len(datasets) == 2 and not datasets[1][0].srs.IsSame(datasets[0][0].srs):
+        raise GeohazardError("LOS_DESC is not in the same CRS as LOS_ASC; reproject one of them first")
+    return datasets
+
+
+def _los_parameters(alg):
+    from qgis.core import QgsProcessingParameterRasterLayer
+
+    num = QgsProcessingParameterNumber.Double
+    alg.addParameter(QgsProcessingParameterRasterLayer("LOS_ASC", alg.tr("LOS displacement 1 (mm)")))
+    alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_ASC", alg.tr("Incidence 1 (degrees)"), num, 37.0,
+                                                  minValue=0.001, maxValue=89.999))
+    alg.addParameter(QgsProcessingParameterNumber("HEADING_ASC", alg.tr("Heading 1 (degrees)"), num, -12.0,
+                                                  minValue=-360.0, maxValue=360.0))
+    alg.addParameter(QgsProcessingParameterRasterLayer("LOS_DESC", alg.tr("LOS displacement 2 (mm)"), optional=True))
+    alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_DESC", alg.tr("Incidence 2 (degrees)"), num, 37.0,
+                                                  minValue=0.001, maxValue=89.999))
+    alg.addParameter(QgsProcessingParameterNumber("HEADING_DESC", alg.tr("Heading 2 (degrees)"), num, 192.0,
+                                                  minValue=-360.0, maxValue=360.0))
+
+
+def _range(alg, parameters, pid, context):
+    text = alg.parameterAsString(parameters, pid, context)
+    try:
+        lo, hi = (float(t) for t in text.replace(";", ",").split(","))
+    except ValueError:
+        raise GeohazardError(f"{pid}: expected 'min,max', got {text!r}") from None
+    if hi < lo:
+        raise GeohazardError(f"{pid}: min must not exceed max, got {text!r}")
+    return lo, hi
+
+
+class UniformSlipInversion(GeohazardAlgorithm):
+    NAME = "uniformslipinversion"
+    DISPLAY_NAME = "Uniform-slip fault inversion from InSAR (global search)"
+    GROUP_ID = "faults"
+    HELP = (
+        "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
+        "global search (differential evolution) over location, strike, dip, top depth, length and width "
+        "within bounds; for each trial geometry the slip (within the rake range) and a ramp per dataset are the "
+        "bounded least-squares solution. Uncertainties: the search is repeated on data perturbed with "
+        "Gaussian noise of the best fit's RMS (Monte Carlo).\n\n"
+        "<b>LOS rasters</b>: mm, positive toward the satellite, projected CRS (metres), each with incidence and "
+        "heading. <b>Ranges</b>: 'min,max'; location is the centre of the top edge (map coordinates, m); "
+        "strike/dip in degrees (fault dips to the right of strike); depth, length, width in m.\n\n"
+        "<b>Outputs</b>: the best fault as a line (top edge) with dip_deg, top_m, bottom_m, slip_m, rake_deg, "
+        "strike_slip_m, dip_slip_m, mw (usable in okadaforward and coulombstress), and a table with one row per "
+        "Monte-Carlo realisation; the log gives means and standard deviations.\n"
+        "References: Storn & Price (1997) doi:10.1023/A:1008202821328; Okada (1992) doi:10.1785/BSSA0820021018."
+    )
+    RANGES = (("EAST_RANGE", "Top-edge centre easting range (m)"),
+              ("NORTH_RANGE", "Top-edge centre northing range (m)"),
+              ("STRIKE_RANGE", "Strike range (degrees)"), ("DIP_RANGE", "Dip range (degrees)"),
+              ("TOP_RANGE", "Top depth range (m)"), ("LENGTH_RANGE", "Length range (m)"),
+              ("WIDTH_RANGE", "Width range (m)"))
+
+    def initAlgorithm(self, config=None):
+        _los_parameters(self)
+        for pid, label in self.RANGES:
+            default = {"STRIKE_RANGE": "0,180", "DIP_RANGE": "20,89", "TOP_RANGE": "0,10000",
+                       "LENGTH_RANGE": "2000,60000", "WIDTH_RANGE": "2000,30000"}.get(pid)
+            self.addParameter(QgsProcessingParameterString(pid, self.tr(label), defaultValue=default,
+                                                           optional=default is None))
+        num = QgsProcessingParameterNumber.Double
+        for pid, label, default, lo, hi in (("RAKE_MIN", "Minimum rake (degrees)", 0.0, -360.0, 360.0),
+                                            ("RAKE_MAX", "Maximum rake (degrees)", 180.0, -360.0, 360.0),
+                                            ("QUADTREE_STD", "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+                                            ("SHEAR_MODULUS", "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
+                                            ("POISSON", "Poisson's ratio", 0.25, 0.0, 0.499)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
+        self.addParameter(QgsProcessingParameterNumber("N_MONTE_CARLO", self.tr("Monte-Carlo realisations"),
+                                                       QgsProcessingParameterNumber.Integer, 20, minValue=0,
+                                                       maxValue=1000))
+        self.addParameter(QgsProcessingParameterNumber("MAX_ITERATIONS", self.tr("Optimiser generations"),
+                                                       QgsProcessingParameterNumber.Integer, 60, minValue=5,
+                                                       maxValue=10000))
+        self.addParameter(QgsProcessingParameterNumber("SEED", self.tr("Random seed"),
+                                                       QgsProcessingParameterNumber.Integer, 0, minValue=0))
+        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT_FAULT", self.tr("Best fault"),
+                                                                  QgsProcessing.TypeVectorLine))
+        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT_TABLE", self.tr("Monte-Carlo table"),
+                                                                  QgsProcessing.TypeVector, optional=True))
+        from qgis.core import QgsProcessingOutputNumber
+
+        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
+                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            for pid, _ in self.RANGES:
+                if self.parameterAsString(parameters, pid, context).strip():
+                    _range(self, parameters, pid, context)
+        except GeohazardError as exc:
+            return False, str(exc)
+        span = self.parameterAsDouble(parameters, "RAKE_MAX", context) - self.parameterAsDouble(
+            parameters, "RAKE_MIN", context)
+        if not 0 < span <= 180:
+            return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        from ..algorithms.elastic.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
+
+        datasets = read_los_datasets(self, parameters, context, "QUADTREE_STD")
+        info = datasets[0][0]
+        samples = concat_samples([d[5] for d in datasets])
+        bounds = []
+        for (pid, _), axis in zip(self.RANGES, range(7)):
+            if not self.parameterAsString(parameters, pid, context).strip():
+                if axis > 1:
+                    raise GeohazardError(f"{pid} is required")
+                lo, hi = (info.geotransform[0], info.geotransform[0] + info.width * info.geotransform[1]) \
+                    if axis == 0 else sorted((info.geotransform[3], info.geotransform[3] + info.height
+                                              * info.geotransform[5]))
+            else:
+                lo, hi = _range(self, parameters, pid, context)
+            bounds.append((lo, hi))
+        rake = (self.parameterAsDouble(parameters, "RAKE_MIN", context),
+                self.parameterAsDouble(parameters, "RAKE_MAX", context))
+        mu = self.parameterAsDouble(parameters, "SHEAR_MODULUS", context)
+        res = invert_uniform_slip(samples, bounds, rake_range_deg=rake, shear_modulus_pa=mu,
+                                  poisson=self.parameterAsDouble(parameters, "POISSON", context),
+                                  n_monte_carlo=self.parameterAsInt(parameters, "N_MONTE_CARLO", context),
+                                  maxiter=self.parameterAsInt(parameters, "MAX_ITERATIONS", context),
+                                  seed=self.parameterAsInt(parameters, "SEED", context),
+                                  progress=FeedbackProgress(feedback, 0, 95))
+        f = res.fault
+        crs_wkt = info.crs_wkt
+        feedback.pushInfo(self.tr(f"best: {dict(zip(UNIFORM_PARAMETERS, np.round(res.params, 2)))}, slip "
+                                  f"{f.slip_m[0]:.3f} m, rake {f.rake_deg[0]:.1f}, Mw {res.mw:.3f}, RMS "
+                                  f"{res.rms_mm:.2f} mm"))
+        names = list(UNIFORM_PARAMETERS) + ["strike_slip_m", "dip_slip_m", "slip_m", "rake_deg", "mw"]
+        if len(res.realisations):
+            for k, nm in enumerate(names):
+                col = res.realisations[:, k]
+                sd = col.std(ddof=1) if len(col) > 1 else 0.0
+                feedback.pushInfo(self.tr(f"{nm}: mean {col.mean():.4g}, std {sd:.3g}"))
+        out = self.parameterAsOutputLayer(parameters, "OUTPUT_FAULT", context)
+        fields = _fault_fields(f, np.array([100]))
+        fields["mw"] = np.array([res.mw])
+        write_vector(out, fields, crs_wkt=crs_wkt, wkb=_trace_wkb(f, 0.0, 0.0), geometry_type=ogr.wkbLineString)
+        results = {"OUTPUT_FAULT": out, "M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm,
+                   "VARIANCE_REDUCTION": res.variance_reduction}
+        if parameters.get("OUTPUT_TABLE") and len(res.realisations):
+            tab = self.parameterAsOutputLayer(parameters, "OUTPUT_TABLE", context)
+            cols = {"realisation": np.arange(1, len(res.realisations) + 1, dtype=np.int64)}
+            cols.update({nm: res.realisations[:, k] for k, nm in enumerate(names)})
+            write_vector(tab, cols, wkb=[None] * len(res.realisations), geometry_type=ogr.wkbNone)
+            results["OUTPUT_TABLE"] = tab
+        return results
+
+
+ALGORITHMS = [ImportCoulombInput, OkadaForward, CoulombStress, CoulombOnFaults, SlipInversion,
+              UniformSlipInversion]

@@ -1,0 +1,133 @@
+"""geohazard:slipinversion — parameters, wrong parameters, synthetic asc + desc earthquake recovered, cancel."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+from testutils import write_geotiff
+from testutils_faults import read_features, write_lines
+
+NAME = "slipinversion"
+E0, N0 = 500000.0, 4100000.0
+
+
+def test_parameters(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    for pid in ("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC", "LOS_DESC", "INCIDENCE_DESC", "HEADING_DESC", "FAULT",
+                "DIP", "TOP_DEPTH", "BOTTOM_DEPTH", "PATCH_LENGTH", "PATCH_WIDTH", "RAKE_MIN", "RAKE_MAX",
+                "SMOOTHING", "QUADTREE_STD", "RAMP", "SHEAR_MODULUS", "POISSON", "OUTPUT_PATCHES",
+                "OUTPUT_SAMPLES", "OUTPUT_MODEL", "OUTPUT_RESIDUAL", "OUTPUT_LCURVE"):
+        assert pid in ids
+    assert {o.name() for o in a.outputDefinitions()} >= {"M0", "MW", "RMS_MM", "VARIANCE_REDUCTION"}
+
+
+def _synthetic(tmp_path):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "core"))
+    from test_faults_inversion import synthetic_quake  # noqa: F401  (same truth as the core test)
+
+    from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces, moment
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+    f = faults_from_traces([np.array([[E0 - 12e3, N0], [E0 + 12e3, N0]])], dip_deg=50.0, top_m=500.0,
+                           bottom_m=11e3, slip_m=0.0, rake_deg=90.0)
+    p, _ = discretize(f, patch_length_m=3e3, patch_width_m=2.75e3)
+    c = p.centres()
+    slip = 2.5 * np.exp(-(((c[:, 0] - E0) / 7e3) ** 2 + ((c[:, 2] - 5e3) / 3.5e3) ** 2))
+    p.strike_slip_m = slip * np.cos(np.radians(75.0))
+    p.dip_slip_m = slip * np.sin(np.radians(75.0))
+    gt = (E0 - 40e3, 1000.0, 0.0, N0 + 40e3, 0.0, -1000.0)
+    x = gt[0] + (np.arange(80) + 0.5) * 1000.0
+    y = gt[3] - (np.arange(80) + 0.5) * 1000.0
+    xx, yy = np.meshgrid(x, y)
+    d = okada_displacement(xx, yy, p.table())
+    rng = np.random.default_rng(3)
+    paths = []
+    for name, inc, head in (("asc", 34.0, -12.0), ("desc", 39.0, 192.0)):
+        los = d @ np.array(los_unit_vector(inc, head)).ravel() * 1000.0 + rng.normal(0, 3.0, xx.shape)
+        paths.append(write_geotiff(tmp_path / f"{name}.tif", los, geotransform=gt))
+    trace = write_lines(tmp_path / "trace.gpkg", [[(E0 - 12e3, N0), (E0 + 12e3, N0)]])
+    return paths, trace, moment(p)[1]
+
+
+def test_run_recovers_synthetic_earthquake(run_alg, tmp_path):
+    (asc, desc), trace, mw_true = _synthetic(tmp_path)
+    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
+                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0, "FAULT": trace, "DIP": 50.0,
+                         "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0, "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0,
+                         "RAKE_MIN": 30.0, "RAKE_MAX": 150.0, "QUADTREE_STD": 4.0,
+                         "OUTPUT_PATCHES": str(tmp_path / "p.gpkg"), "OUTPUT_SAMPLES": str(tmp_path / "s.gpkg"),
+                         "OUTPUT_MODEL": str(tmp_path / "m.tif"), "OUTPUT_RESIDUAL": str(tmp_path / "r.tif"),
+                         "OUTPUT_LCURVE": str(tmp_path / "l.png")})
+    assert abs(res["MW"] - mw_true) < 0.05
+    assert res["VARIANCE_REDUCTION"] > 0.95
+    rows = read_features(res["OUTPUT_PATCHES"])
+    assert len(rows) == 8 * 5 and max(r["slip_m"] for r in rows) > 1.5
+    assert os.path.getsize(res["OUTPUT_LCURVE"]) > 1000
+    from osgeo import gdal
+
+    r = gdal.Open(res["OUTPUT_RESIDUAL"]).ReadAsArray()
+    assert np.nanstd(r) < 5.0
+
+
+def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    los = write_geotiff(tmp_path / "los.tif", np.zeros((10, 10)))
+    geo = write_geotiff(tmp_path / "geo.tif", np.zeros((10, 10)), geotransform=(10.0, 0.01, 0, 45.0, 0, -0.01),
+                        epsg=4326)
+    trace = write_lines(tmp_path / "t.gpkg", [[(E0, N0), (E0 + 1e3, N0)]])
+    out = tmp_path / "p.gpkg"
+    with pytest.raises(QgsProcessingException, match="RAKE_MAX - RAKE_MIN"):
+        run_alg(NAME, {"LOS_ASC": los, "FAULT": trace, "RAKE_MIN": 0.0, "RAKE_MAX": 270.0, "OUTPUT_PATCHES": str(out)})
+    with pytest.raises(QgsProcessingException, match="BOTTOM_DEPTH"):
+        run_alg(NAME, {"LOS_ASC": los, "FAULT": trace, "TOP_DEPTH": 5000.0, "BOTTOM_DEPTH": 1000.0,
+                       "OUTPUT_PATCHES": str(out)})
+    with pytest.raises(QgsProcessingException, match="geographic"):
+        run_alg(NAME, {"LOS_ASC": geo, "FAULT": trace, "OUTPUT_PATCHES": str(out)})
+    assert not out.exists()
+
+
+def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    (asc, _), trace, _ = _synthetic(tmp_path)
+    fb = QgsProcessingFeedback()
+    fb.cancel()
+    out = tmp_path / "p.gpkg"
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, {"LOS_ASC": asc, "FAULT": trace, "DIP": 50.0, "BOTTOM_DEPTH": 11000.0,
+                       "OUTPUT_PATCHES": str(out)}, feedback=fb)
+    assert not out.exists()
+
+
+def test_patches_feed_okadaforward(run_alg, tmp_path):
+    """The inversion's patch layer is a source for the forward model, which reproduces the model raster."""
+    (asc, desc), trace, _ = _synthetic(tmp_path)
+    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "FAULT": trace, "DIP": 50.0,
+                         "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0, "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0,
+                         "RAKE_MIN": 30.0, "RAKE_MAX": 150.0, "SMOOTHING": 0.2, "RAMP": False,
+                         "OUTPUT_PATCHES": str(tmp_path / "p.gpkg"), "OUTPUT_MODEL": str(tmp_path / "m.tif")})
+    fwd = run_alg("okadaforward", {"FAULTS": res["OUTPUT_PATCHES"], "INCIDENCE": 34.0, "HEADING": -12.0,
+                                   "EXTENT": f"{E0 - 40e3},{E0 + 40e3},{N0 - 40e3},{N0 + 40e3} [EPSG:32633]",
+                                   "PIXEL_SIZE": 1000.0, "OUTPUT": str(tmp_path / "f.tif")})["OUTPUT"]
+    from osgeo import gdal
+
+    model = gdal.Open(res["OUTPUT_MODEL"]).ReadAsArray()
+    ds = gdal.Open(fwd)
+    los = ds.GetRasterBand(4).ReadAsArray()
+    np.testing.assert_allclose(los, model, atol=0.05 + 1e-3 * np.abs(model).max())
+
+
+def test_dip_grid_search(run_alg, tmp_path):
+    (asc, desc), trace, mw_true = _synthetic(tmp_path)
+    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
+                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0, "FAULT": trace, "DIP": 30.0,
+                         "DIP_SEARCH": "30,70,10", "SMOOTHING": 0.15, "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0,
+                         "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0, "RAKE_MIN": 30.0, "RAKE_MAX": 150.0,
+                         "QUADTREE_STD": 4.0, "OUTPUT_PATCHES": str(tmp_path / "p.gpkg")})
+    rows = read_features(res["OUTPUT_PATCHES"])
+    assert {r["dip_deg"] for r in rows} == {50.0}
+    assert abs(res["MW"] - mw_true) < 0.05

@@ -1,0 +1,67 @@
+"""geohazard:uniformslipinversion — parameters, wrong parameters, synthetic fault recovered."""
+
+import numpy as np
+import pytest
+from testutils import write_geotiff
+from testutils_faults import read_features
+
+NAME = "uniformslipinversion"
+E0, N0 = 500000.0, 4100000.0
+
+
+def test_parameters(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    for pid in ("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC", "LOS_DESC", "EAST_RANGE", "NORTH_RANGE", "STRIKE_RANGE",
+                "DIP_RANGE", "TOP_RANGE", "LENGTH_RANGE", "WIDTH_RANGE", "RAKE_MIN", "RAKE_MAX", "N_MONTE_CARLO",
+                "MAX_ITERATIONS", "SEED", "OUTPUT_FAULT", "OUTPUT_TABLE"):
+        assert pid in ids
+    assert "Monte Carlo" in a.shortHelpString()
+
+
+def _data(tmp_path):
+    from insar_geohazards.algorithms.elastic.faults import moment
+    from insar_geohazards.algorithms.elastic.inversion import uniform_fault
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+    truth = uniform_fault([E0 + 2000.0, N0 - 1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3], (1.2, 0.8))
+    gt = (E0 - 30e3, 1500.0, 0.0, N0 + 30e3, 0.0, -1500.0)
+    x = gt[0] + (np.arange(40) + 0.5) * 1500.0
+    y = gt[3] - (np.arange(40) + 0.5) * 1500.0
+    xx, yy = np.meshgrid(x, y)
+    d = okada_displacement(xx, yy, truth.table())
+    rng = np.random.default_rng(2)
+    paths = []
+    for nm, inc, head in (("asc", 34.0, -12.0), ("desc", 39.0, 192.0)):
+        los = d @ np.array(los_unit_vector(inc, head)).ravel() * 1000.0 + rng.normal(0, 2.0, xx.shape)
+        paths.append(write_geotiff(tmp_path / f"{nm}.tif", los, geotransform=gt))
+    return paths, moment(truth)[1]
+
+
+def test_run_recovers_synthetic_fault(run_alg, tmp_path):
+    (asc, desc), mw = _data(tmp_path)
+    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
+                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0,
+                         "EAST_RANGE": f"{E0 - 8e3},{E0 + 8e3}", "NORTH_RANGE": f"{N0 - 8e3},{N0 + 8e3}",
+                         "STRIKE_RANGE": "80,140", "DIP_RANGE": "30,80", "TOP_RANGE": "0,5000",
+                         "LENGTH_RANGE": "8000,25000", "WIDTH_RANGE": "4000,15000", "QUADTREE_STD": 3.0,
+                         "N_MONTE_CARLO": 2, "MAX_ITERATIONS": 30, "SEED": 1,
+                         "OUTPUT_FAULT": str(tmp_path / "f.gpkg"), "OUTPUT_TABLE": str(tmp_path / "t.gpkg")})
+    assert abs(res["MW"] - mw) < 0.05
+    f = read_features(res["OUTPUT_FAULT"])
+    assert len(f) == 1 and abs(f[0]["dip_deg"] - 55.0) < 8.0
+    t = read_features(res["OUTPUT_TABLE"])
+    assert len(t) == 2 and all(abs(r["mw"] - mw) < 0.1 for r in t)
+
+
+def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    los = write_geotiff(tmp_path / "los.tif", np.zeros((10, 10)))
+    out = tmp_path / "f.gpkg"
+    with pytest.raises(QgsProcessingException, match="STRIKE_RANGE: expected 'min,max'"):
+        run_alg(NAME, {"LOS_ASC": los, "STRIKE_RANGE": "abc", "OUTPUT_FAULT": str(out)})
+    with pytest.raises(QgsProcessingException, match="dip bounds"):
+        run_alg(NAME, {"LOS_ASC": los, "DIP_RANGE": "10,95", "OUTPUT_FAULT": str(out)})
+    assert not out.exists()
