@@ -19,7 +19,7 @@ DATA = os.path.join(ROOT, "tests", "data")
 def steps(out: str) -> list[dict]:
     """The demo jobs, in order. Each: title, algorithm id, parameters, outputs to load."""
     envisat = sorted(glob.glob(os.path.join(DATA, "envisat_small_test", "tif", "*_unw.tif")))
-    radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "shape", "*.shp"))[0]
+    radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "*.shp"))[0]
     return [
         {
             "title": "Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence 23 deg)",

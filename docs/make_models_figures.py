@@ -32,7 +32,7 @@ def main():
 
     plugin = InsarGeohazardsPlugin(None)
     plugin.initProcessing()
-    shp = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "shape", "*.shp"))[0]
+    shp = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
     os.makedirs(IMG, exist_ok=True)
 
     # 1. the dock with three real PS and the seasonal model

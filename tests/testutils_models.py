@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RADARSAT_SHP = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "shape", "*.shp"))[0]
+RADARSAT_SHP = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
 
 
 def write_dated_layer(path, dates, values, *, prefix="D", epsg=32632, polygons=False, extra=None):

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 QGIS_PROCESS = shutil.which("qgis_process.bin")
-RADARSAT = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "shape", "*.shp"))[0]
+RADARSAT = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
 pytestmark = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process.bin is not installed (run `make test`)")
 
 
