@@ -20,6 +20,7 @@ def steps(out: str) -> list[dict]:
     """The demo jobs, in order. Each: title, algorithm id, parameters, outputs to load."""
     envisat = sorted(glob.glob(os.path.join(DATA, "envisat_small_test", "tif", "*_unw.tif")))
     radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "*.shp"))[0]
+    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
     return [
         {
             "title": "Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence 23 deg)",
@@ -148,6 +149,26 @@ def steps(out: str) -> list[dict]:
         },
         # models (issue 5) steps
         {
+            "title": "The shipped model SBAS -> velocity points -> ADA -> landslide activity on the Mexico City stack. "
+                     "Mexico City has no landslide inventory: the polygons are 3 x 2 analysis cells over the stack "
+                     "footprint (demo_analysis_cells.gpkg), NOT landslides; they show how the last step scores areas",
+            "alg": "geohazard:sbastolandslideactivity",
+            "prepare": lambda: analysis_cells(os.path.join(out, "demo_analysis_cells.gpkg")),
+            "params": {
+                "INTERFEROGRAMS": sorted(glob.glob(os.path.join(mexico, "*_unw.tif"))),
+                "COHERENCE": sorted(glob.glob(os.path.join(mexico, "*_cc.tif"))),
+                "REFERENCE": "-99.1780,19.4400 [EPSG:4326]",
+                "INVENTORY": os.path.join(out, "demo_analysis_cells.gpkg"),
+                "sbas:TIMESERIES": os.path.join(out, "model_timeseries.tif"),
+                "sbas:VELOCITY": os.path.join(out, "model_velocity.tif"),
+                "sbas:POINTS": os.path.join(out, "model_points.gpkg"),
+                "ada:ADAS": os.path.join(out, "model_adas.gpkg"),
+                "activity:ACTIVITY": os.path.join(out, "model_cells_activity.gpkg"),
+                "activity:CANDIDATES": os.path.join(out, "model_candidates.gpkg"),
+            },
+            "load": ["ada:ADAS", "activity:ACTIVITY"],
+        },
+        {
             "title": "RADARSAT PS Boissano 2003-2010: linear/seasonal/quadratic models, best by BIC, breakpoints",
             "alg": "geohazard:timeseriesmodels",
             "params": {"INPUT": radarsat, "MODELS": [0, 1, 2], "BREAKPOINTS": True,
@@ -162,6 +183,34 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
         },
     ]
+
+
+def analysis_cells(path: str, ncols: int = 3, nrows: int = 2) -> None:
+    """Write ncols x nrows rectangles over the Mexico City stack's footprint (layer
+    'analysis_cells_not_landslides'). A stand-in for an inventory in the demo only."""
+    from osgeo import gdal, ogr, osr
+
+    ds = gdal.Open(sorted(glob.glob(os.path.join(DATA, "sentinel1_mexico_city", "geotiffs", "*_unw.tif")))[0])
+    gt, nx, ny = ds.GetGeoTransform(), ds.RasterXSize, ds.RasterYSize
+    x0, y1 = gt[0], gt[3]
+    dx, dy = nx * gt[1] / ncols, ny * gt[5] / nrows
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(ds.GetProjection())
+    if os.path.exists(path):
+        os.remove(path)
+    dst = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    layer = dst.CreateLayer("analysis_cells_not_landslides", srs, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+    for r in range(nrows):
+        for c in range(ncols):
+            a, b = x0 + c * dx, x0 + (c + 1) * dx
+            top, bottom = y1 + r * dy, y1 + (r + 1) * dy
+            f = ogr.Feature(layer.GetLayerDefn())
+            f["name"] = f"analysis cell row {r + 1} column {c + 1} (not a landslide)"
+            f.SetGeometry(ogr.CreateGeometryFromWkt(
+                f"POLYGON(({a} {bottom},{b} {bottom},{b} {top},{a} {top},{a} {bottom}))"))
+            layer.CreateFeature(f)
+    dst = None
 
 
 def qgis_process(alg: str, params: dict) -> dict:
@@ -180,6 +229,7 @@ def qgis_process(alg: str, params: dict) -> dict:
 
 def write_project(out: str, layers: list[tuple[str, str]]) -> str:
     sys.path.append("/usr/share/qgis/python/plugins")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
 
     app = QgsApplication([], False)
@@ -211,6 +261,8 @@ def main() -> None:
     for step in steps(out):
         t0 = time.time()
         print(f"* {step['title']}\n  {step['alg']}", flush=True)
+        if "prepare" in step:
+            step["prepare"]()
         results = qgis_process(step["alg"], step["params"])
         for key in step["load"]:
             value = results.get(key)

@@ -27,8 +27,9 @@ HELP = (
     "geohazard:adadetection (ADA polygons from the velocity points) and geohazard:landslideactivity "
     "(activity of the inventory's landslides from the points and ADAs, plus candidate new landslides).\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferogram GeoTIFFs whose names carry the two dates), "
-    "COHERENCE (optional, same dates), INVENTORY (landslide inventory polygons: your own, from the "
-    "regional inventory, e.g. IFFI in Italy), DEM (optional, for slope-aware classification).\n"
+    "COHERENCE (optional, same dates), REFERENCE (optional stable reference point), "
+    "INVENTORY (landslide inventory polygons: your own, from the regional inventory, e.g. IFFI in Italy), "
+    "DEM (optional, for slope-aware classification).\n"
     "Outputs: time series and velocity rasters (mm, mm/yr, LOS positive toward the satellite), "
     "velocity points, ADA polygons, landslide activity and candidate landslides.\n\n"
     "Every step keeps its own defaults; open the model in the graphical modeler to change them."
@@ -44,6 +45,7 @@ def build():
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
         QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterPoint,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
     )
@@ -53,6 +55,9 @@ def build():
     model.setHelpContent({"ALG_DESC": HELP, "ALG_CREATOR": "InSAR Geohazards",
                           "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
                           "COHERENCE": "Coherence rasters of the same pairs (optional).",
+                          "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every "
+                                       "interferogram (optional; empty = automatic choice of the most coherent "
+                                       "pixel, which may itself be moving: set it when you know a stable area).",
                           "INVENTORY": "Landslide inventory polygons.",
                           "DEM": "Digital elevation model (optional)."})
 
@@ -66,6 +71,8 @@ def build():
         "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.TypeRaster), 120, 60)
     add_input(QgsProcessingParameterMultipleLayers(
         "COHERENCE", "Coherence rasters (optional)", QgsProcessing.TypeRaster, optional=True), 360, 60)
+    add_input(QgsProcessingParameterPoint(
+        "REFERENCE", "Reference point (optional, empty: automatic)", optional=True), 560, 60)
     add_input(QgsProcessingParameterVectorLayer(
         "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.TypeVectorPolygon]), 760, 60)
     add_input(QgsProcessingParameterRasterLayer("DEM", "DEM (optional)", optional=True), 980, 60)
@@ -94,7 +101,8 @@ def build():
         model.addChildAlgorithm(child)
 
     add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
-              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": src_param("COHERENCE")},
+              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": src_param("COHERENCE"),
+               "REFERENCE": src_param("REFERENCE")},
               {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
                "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)"),
                "POINTS": ("OUTPUT_POINTS", "Velocity points")})

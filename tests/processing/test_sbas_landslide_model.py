@@ -32,7 +32,9 @@ def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
     assert sorted(model.childAlgorithms()) == ["activity", "ada", "sbas"]
     assert [model.childAlgorithm(c).algorithmId() for c in ("sbas", "ada", "activity")] == list(CHILDREN)
     inputs = {p.name(): p for p in model.parameterDefinitions()}
-    assert {"INTERFEROGRAMS", "COHERENCE", "INVENTORY", "DEM"} <= set(inputs)
+    assert {"INTERFEROGRAMS", "COHERENCE", "REFERENCE", "INVENTORY", "DEM"} <= set(inputs)
+    assert inputs["REFERENCE"].flags() & inputs["REFERENCE"].FlagOptional
+    assert model.childAlgorithm("sbas").parameterSources()["REFERENCE"][0].parameterName() == "REFERENCE"
     assert inputs["DEM"].flags() & inputs["DEM"].FlagOptional
     assert inputs["COHERENCE"].flags() & inputs["COHERENCE"].FlagOptional
     ada = model.childAlgorithm("ada").parameterSources()["INPUT"][0]
@@ -92,6 +94,7 @@ def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
         layer.CreateFeature(f)
     out = None
     params = {"INTERFEROGRAMS": unw, "COHERENCE": coh, "INVENTORY": inv_path,
+              "REFERENCE": "-99.1780,19.4400 [EPSG:4326]",
               "sbas:TIMESERIES": str(tmp_path / "ts.tif"), "sbas:VELOCITY": str(tmp_path / "vel.tif"),
               "sbas:POINTS": str(tmp_path / "pts.gpkg"), "ada:ADAS": str(tmp_path / "ada.gpkg"),
               "activity:ACTIVITY": str(tmp_path / "activity.gpkg"),
