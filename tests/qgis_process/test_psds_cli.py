@@ -1,50 +1,25 @@
 """The PS/DS public IDs run end to end through headless ``qgis_process --json``."""
 
-import json
 import os
-import shutil
-import subprocess
 
 import numpy as np
-import pytest
+from testutils_cli import qgis_process, requires_qgis_process, run_json
 from testutils_psds import write_baseline_table, write_slc_files
 
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QGIS_PROCESS = shutil.which("qgis_process.bin")
-pytestmark = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process.bin is not installed (run `make test`)")
-
-
-def qgis_process(*args, timeout=300):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
-    return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=timeout)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def enabled_plugin():
-    out = qgis_process("plugins", "enable", "insar_geohazards")
-    assert out.returncode == 0 or "already enabled" in (out.stdout + out.stderr), out.stderr
-
-
-def _run(alg, params):
-    args = ["--json", "run", f"geohazard:{alg}", "--"]
-    for k, v in params.items():
-        for item in (v if isinstance(v, list) else [v]):
-            args.append(f"{k}={item}")
-    out = qgis_process(*args)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return json.loads(out.stdout[out.stdout.index("{"):])["results"]
+pytestmark = requires_qgis_process
 
 
 def test_psds_chain_json(tmp_path):
     sim = simulate_slc_stack(shape=(30, 36), n_dates=16, seed=9, atmosphere_std_rad=0.0)
     files = write_slc_files(tmp_path, sim)
-    da = _run("amplitudedispersion", {"INPUT": files, "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "m.tif"),
+    da = run_json("amplitudedispersion", {"INPUT": files, "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "m.tif"),
                                       "OUTPUT_DISPERSION": str(tmp_path / "da.tif"),
                                       "OUTPUT_PS_MASK": str(tmp_path / "ps.tif")})
     assert da["OUTPUT_DISPERSION"] == str(tmp_path / "da.tif")
-    pl = _run("phaselinking", {"INPUT": files, "PS_MASK": da["OUTPUT_PS_MASK"], "WINDOW_ROWS": 5, "WINDOW_COLS": 7,
+    pl = run_json("phaselinking", {"INPUT": files, "PS_MASK": da["OUTPUT_PS_MASK"], "WINDOW_ROWS": 5, "WINDOW_COLS": 7,
                                "OUTPUT": str(tmp_path / "ph.tif"),
                                "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
                                "OUTPUT_SHP_COUNT": str(tmp_path / "n.tif")})
@@ -52,7 +27,7 @@ def test_psds_chain_json(tmp_path):
 
     tc = gdal.Open(pl["OUTPUT_TEMPORAL_COHERENCE"]).ReadAsArray()
     assert np.nanmedian(tc) > 0.7
-    pts = _run("pstimeseries", {"INPUT": pl["OUTPUT"], "DISPERSION": da["OUTPUT_DISPERSION"],
+    pts = run_json("pstimeseries", {"INPUT": pl["OUTPUT"], "DISPERSION": da["OUTPUT_DISPERSION"],
                                 "BASELINES": write_baseline_table(tmp_path / "b.txt", sim),
                                 "OUTPUT": str(tmp_path / "pts.gpkg")})
     ds = ogr.Open(pts["OUTPUT"])

@@ -3,26 +3,12 @@
 import glob
 import json
 import os
-import shutil
-import subprocess
 
 import numpy as np
-import pytest
+from testutils_cli import qgis_process, requires_qgis_process
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QGIS_PROCESS = shutil.which("qgis_process.bin")
-pytestmark = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process.bin is not installed (run `make test`)")
-
-
-def qgis_process(*args, timeout=300):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
-    return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=timeout)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def enabled_plugin():
-    out = qgis_process("plugins", "enable", "insar_geohazards")
-    assert out.returncode == 0 or "already enabled" in (out.stdout + out.stderr), out.stderr
+pytestmark = requires_qgis_process
 
 
 def test_provider_lists_algorithms():

@@ -1,40 +1,15 @@
 """Time-series public IDs through headless ``qgis_process --json run`` (folder and list forms)."""
 
 import glob
-import json
 import os
-import shutil
-import subprocess
 
 import numpy as np
-import pytest
+from testutils_cli import qgis_process, requires_qgis_process, run_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-QGIS_PROCESS = shutil.which("qgis_process.bin")
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
 ENVISAT = os.path.join(ROOT, "tests", "data", "envisat_small_test", "tif")
-pytestmark = pytest.mark.skipif(QGIS_PROCESS is None, reason="qgis_process.bin is not installed (run `make test`)")
-
-
-def qgis_process(*args, timeout=300):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
-    return subprocess.run([QGIS_PROCESS, *args], capture_output=True, text=True, env=env, timeout=timeout)
-
-
-def run_json(alg, params):
-    args = ["--json", "run", alg, "--"]
-    for k, v in params.items():
-        for item in (v if isinstance(v, list) else [v]):
-            args.append(f"{k}={item}")
-    out = qgis_process(*args)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return json.loads(out.stdout[out.stdout.index("{"):])["results"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def enabled_plugin():
-    out = qgis_process("plugins", "enable", "insar_geohazards")
-    assert out.returncode == 0 or "already enabled" in (out.stdout + out.stderr), out.stderr
+pytestmark = requires_qgis_process
 
 
 def _outs(tmp_path):
