@@ -24,14 +24,14 @@ def steps(out: str) -> list[dict]:
     return [
         {
             "title": "Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence 23 deg)",
-            "alg": "geohazard:losvelocitytovertical",
+            "alg": "geohazard:losvelocitytovertical", "group": "Envisat: LOS to vertical",
             "params": {"INPUT": envisat[0], "INCIDENCE": 23.0, "OUTPUT": os.path.join(out, "envisat_vertical.tif")},
             "load": ["OUTPUT"],
         },
         # time series (issue 6) steps
         {
             "title": "Mexico City, 30 Sentinel-1 interferograms: SBAS time series + velocity (coherence-weighted)",
-            "alg": "geohazard:sbasinversion",
+            "alg": "geohazard:sbasinversion", "group": "Mexico City: SBAS time series (main job)",
             "params": {
                 "INTERFEROGRAMS": os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"),
                 "COHERENCE": os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"),
@@ -49,7 +49,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "Mexico City: phase-gradient stacking of the <= 48-day interferograms",
-            "alg": "geohazard:phasegradientstacking",
+            "alg": "geohazard:phasegradientstacking", "group": "Mexico City: phase-gradient stacking",
             "params": {
                 "INTERFEROGRAMS": os.path.join(DATA, "sentinel1_mexico_city", "geotiffs"),
                 "MAX_TEMPORAL_BASELINE": 48, "OUTPUT": os.path.join(out, "mexico_phase_gradient.tif"),
@@ -59,14 +59,14 @@ def steps(out: str) -> list[dict]:
         # ADA (issue 7) steps
         {
             "title": "EGMS L2b Ustica ascending 2020-2024 (zipped CSV): load as a typed point layer, EPSG:3035",
-            "alg": "geohazard:loadegms",
+            "alg": "geohazard:loadegms", "group": "EGMS Ustica: points",
             "params": {"INPUT": os.path.join(DATA, "egms_ustica", "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"),
                        "OUTPUT": os.path.join(out, "egms_ustica_asc.gpkg")},
             "load": ["OUTPUT"],
         },
         {
             "title": "EGMS Ustica ascending: active deformation areas (2-sigma threshold, noise filters, quality)",
-            "alg": "geohazard:adadetection",
+            "alg": "geohazard:adadetection", "group": "EGMS Ustica: active deformation areas",
             "params": {"INPUT": os.path.join(out, "egms_ustica_asc.gpkg"),
                        "OUTPUT": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
                        "OUTPUT_POINTS": os.path.join(out, "egms_ustica_asc_ada_points.gpkg")},
@@ -74,7 +74,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "EGMS Ustica ascending ADAs: rule-based classification (slope from point heights)",
-            "alg": "geohazard:adaclassification",
+            "alg": "geohazard:adaclassification", "group": "EGMS Ustica: ADA classes",
             "params": {"INPUT": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
                        "OUTPUT": os.path.join(out, "egms_ustica_asc_ada_classes.gpkg")},
             "load": ["OUTPUT"],
@@ -82,7 +82,7 @@ def steps(out: str) -> list[dict]:
         # geometry (issue 4) steps
         {
             "title": "Envisat DEM (geographic): layover, shadow, R-index and visibility, descending heading 193.15",
-            "alg": "geohazard:geometricdistortion",
+            "alg": "geohazard:geometricdistortion", "group": "Envisat DEM: geometric distortion",
             "params": {"DEM": os.path.join(DATA, "envisat_small_test", "dem", "roipac_test_trimmed.tif"),
                        "HEADING": 193.15, "INCIDENCE": 22.97, "HEADING_2": -13.0, "INCIDENCE_2": 23.0,
                        "OUTPUT_CLASSES": os.path.join(out, "envisat_distortion.tif"),
@@ -94,7 +94,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "EGMS Ustica ascending + descending to 100 m east/up (EPSG:3035), time series included",
-            "alg": "geohazard:ascdescdecomposition",
+            "alg": "geohazard:ascdescdecomposition", "group": "EGMS Ustica: east/up decomposition",
             "params": {"ASC_POINTS": os.path.join(DATA, "egms_ustica", "asc_117_subset.gpkg"),
                        "DESC_POINTS": os.path.join(DATA, "egms_ustica", "desc_022_subset.gpkg"),
                        "TIME_SERIES": True, "OUTPUT_EAST": os.path.join(out, "ustica_east.tif"),
@@ -105,7 +105,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "EGMS Ustica descending points: vertical projection with each point's LOS vector",
-            "alg": "geohazard:losprojection",
+            "alg": "geohazard:losprojection", "group": "EGMS Ustica: vertical projection",
             "params": {"POINTS": os.path.join(DATA, "egms_ustica", "desc_022_subset.gpkg"),
                        "OUTPUT_POINTS": os.path.join(out, "ustica_desc_projected.gpkg")},
             "load": ["OUTPUT_POINTS"],
@@ -113,7 +113,7 @@ def steps(out: str) -> list[dict]:
         # faults (issue 8) steps
         {
             "title": "Coulomb 3 example (Mendocino M7.3 left-lateral, USGS Example-2): faults as layers",
-            "alg": "geohazard:importcoulombinput",
+            "alg": "geohazard:importcoulombinput", "group": "Coulomb example: faults",
             "params": {"INPUT": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
                        "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
                        "OUTPUT_SOURCES": os.path.join(out, "csz_sources.gpkg"),
@@ -122,7 +122,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "Okada forward model of the Coulomb example: east/north/up/LOS (Sentinel-1 ascending)",
-            "alg": "geohazard:okadaforward",
+            "alg": "geohazard:okadaforward", "group": "Coulomb example: Okada displacement",
             "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
                        "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
                        "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE": 2000.0,
@@ -131,7 +131,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "Coulomb stress change at 7.5 km on optimally oriented planes (bar)",
-            "alg": "geohazard:coulombstress",
+            "alg": "geohazard:coulombstress", "group": "Coulomb example: stress change map",
             "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
                        "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4, "DEPTHS": "7.5", "OPTIMAL": True,
                        "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE": 2000.0,
@@ -140,7 +140,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "Coulomb stress change resolved on the example's receiver faults at 5 and 10 km",
-            "alg": "geohazard:coulombonfaults",
+            "alg": "geohazard:coulombonfaults", "group": "Coulomb example: stress on receiver faults",
             "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
                        "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4,
                        "RECEIVERS": os.path.join(out, "csz_receivers.gpkg"), "DEPTHS": "5,10",
@@ -152,7 +152,7 @@ def steps(out: str) -> list[dict]:
             "title": "The shipped model SBAS -> velocity points -> ADA -> landslide activity on the Mexico City stack. "
                      "Mexico City has no landslide inventory: the polygons are 3 x 2 analysis cells over the stack "
                      "footprint (demo_analysis_cells.gpkg), NOT landslides; they show how the last step scores areas",
-            "alg": "geohazard:sbastolandslideactivity",
+            "alg": "geohazard:sbastolandslideactivity", "group": "Mexico City: model SBAS -> ADA -> activity",
             "prepare": lambda: analysis_cells(os.path.join(out, "demo_analysis_cells.gpkg")),
             "params": {
                 "INTERFEROGRAMS": sorted(glob.glob(os.path.join(mexico, "*_unw.tif"))),
@@ -170,14 +170,14 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "RADARSAT PS Boissano 2003-2010: linear/seasonal/quadratic models, best by BIC, breakpoints",
-            "alg": "geohazard:timeseriesmodels",
+            "alg": "geohazard:timeseriesmodels", "group": "RADARSAT Boissano: time-series models",
             "params": {"INPUT": radarsat, "MODELS": [0, 1, 2], "BREAKPOINTS": True,
                        "OUTPUT": os.path.join(out, "radarsat_models.gpkg")},
             "load": ["OUTPUT"],
         },
         {
             "title": "RADARSAT PS Boissano: inverse-velocity failure forecast and alert levels",
-            "alg": "geohazard:inversevelocity",
+            "alg": "geohazard:inversevelocity", "group": "RADARSAT Boissano: inverse velocity",
             "params": {"INPUT": radarsat, "OUTPUT": os.path.join(out, "radarsat_inverse_velocity.gpkg"),
                        "PLOT_FOLDER": os.path.join(out, "inverse_velocity_plots")},
             "load": ["OUTPUT"],
@@ -227,27 +227,54 @@ def qgis_process(alg: str, params: dict) -> dict:
     return json.loads(proc.stdout[proc.stdout.index("{"):])["results"]
 
 
-def write_project(out: str, layers: list[tuple[str, str]]) -> str:
+def write_project(out: str, layers: list[tuple[str, str, str]], main_group: str) -> str:
+    """demo.qgz: one layer-tree group per step (layers keep the styles the tools wrote next to
+    them); only the main job's group is switched on and the project opens on its extent."""
     sys.path.append("/usr/share/qgis/python/plugins")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
+    from qgis.core import (
+        QgsApplication,
+        QgsDatumTransform,
+        QgsProject,
+        QgsRasterLayer,
+        QgsReferencedRectangle,
+        QgsVectorLayer,
+    )
 
     app = QgsApplication([], False)
     app.initQgis()
     project = QgsProject.instance()
-    for title, path in layers:
+    root = project.layerTreeRoot()
+    focus = None
+    for group_name, title, path in layers:
+        group = root.findGroup(group_name) or root.addGroup(group_name)
         lower = path.lower()
         if lower.endswith((".tif", ".tiff", ".vrt")):
             layer = QgsRasterLayer(path, title, "gdal")
         else:
             layer = QgsVectorLayer(path, title, "ogr")
-        if layer.isValid():
-            qml = os.path.splitext(path)[0] + ".qml"
-            if os.path.exists(qml):
-                layer.loadNamedStyle(qml)
-            project.addMapLayer(layer)
-    if project.mapLayers():
-        project.setCrs(next(iter(project.mapLayers().values())).crs())
+        if not layer.isValid():
+            continue
+        qml = os.path.splitext(path)[0] + ".qml"
+        if os.path.exists(qml):
+            layer.loadNamedStyle(qml)
+        project.addMapLayer(layer, False)
+        group.addLayer(layer)
+        if group_name == main_group and focus is None:
+            focus = layer
+    for group in root.children():
+        group.setItemVisibilityChecked(group.name() == main_group)
+        group.setExpanded(group.name() == main_group)
+    if focus is not None:
+        project.setCrs(focus.crs())
+        project.viewSettings().setDefaultViewExtent(QgsReferencedRectangle(focus.extent(), focus.crs()))
+        # choose the datum transformations up front, so opening the project asks nothing
+        context = project.transformContext()
+        for src in {layer.crs().authid(): layer.crs() for layer in project.mapLayers().values()}.values():
+            ops = [op for op in QgsDatumTransform.operations(src, focus.crs()) if op.isAvailable]
+            if src != focus.crs() and ops:
+                context.addCoordinateOperation(src, focus.crs(), ops[0].proj)
+        project.setTransformContext(context)
     path = os.path.join(out, "demo.qgz")
     project.write(path)
     app.exitQgis()
@@ -267,10 +294,10 @@ def main() -> None:
         for key in step["load"]:
             value = results.get(key)
             if value and os.path.exists(str(value)):
-                loaded.append((f"{step['alg'].split(':')[1]} {key}", str(value)))
+                loaded.append((step["group"], os.path.splitext(os.path.basename(str(value)))[0], str(value)))
                 print(f"  -> {value}")
         print(f"  done in {time.time() - t0:.1f} s", flush=True)
-    project = write_project(out, loaded)
+    project = write_project(out, loaded, main_group="Mexico City: SBAS time series (main job)")
     print(f"\nDemo outputs are in {out}\nOpen {project} in QGIS to see them styled.")
 
 

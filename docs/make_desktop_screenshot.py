@@ -1,0 +1,54 @@
+"""Screenshot of the demo project in QGIS desktop (docs/img/qgis_desktop_demo.png).
+
+Run after `make demo`, from the repository root:
+
+    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \
+        qgis --nologo --noversioncheck --project demo_output/demo.qgz --code docs/make_desktop_screenshot.py
+
+It shows the main job's velocity map, the layer groups of every demo step and the plugin's
+tools expanded in the Processing toolbox, saves the picture and quits QGIS.
+"""
+
+import os
+
+from qgis.core import QgsProject
+from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtWidgets import QDockWidget
+from qgis.utils import iface
+
+OUT = os.path.join(os.getcwd(), "docs", "img", "qgis_desktop_demo.png")
+
+
+def arrange():
+    window = iface.mainWindow()
+    window.resize(1500, 900)
+    for dock in window.findChildren(QDockWidget):
+        if dock.objectName() == "Browser":
+            dock.setVisible(False)
+    root = QgsProject.instance().layerTreeRoot()
+    for node in root.findLayers():
+        name = node.layer().name()
+        node.setExpanded(name == "mexico_velocity")
+        if name in ("mexico_points", "mexico_timeseries", "mexico_temporal_coherence"):
+            node.setItemVisibilityChecked(False)
+    from processing.gui.ProcessingToolbox import ProcessingToolbox
+
+    toolbox = window.findChild(ProcessingToolbox)
+    toolbox.setVisible(True)
+    toolbox.raise_()
+    tree = toolbox.algorithmTree
+    model = tree.model()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        if "InSAR Geohazards" in str(model.data(index)):
+            tree.expandRecursively(index)
+            tree.scrollTo(index, tree.PositionAtTop)
+    QTimer.singleShot(5000, save_and_quit)
+
+
+def save_and_quit():
+    iface.mainWindow().grab().save(OUT)
+    iface.actionExit().trigger()
+
+
+QTimer.singleShot(6000, arrange)
