@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 MODEL_NAME = "sbastolandslideactivity"
 MODEL_FILE = os.path.join(HERE, "sbas_to_landslide_activity.model3")
+DISPLAY_NAME = "SBAS to landslide activity (model: SBAS -> ADA -> activity)"
 
 HELP = (
     "SBAS time series -> velocity points -> active deformation areas (ADA) -> landslide activity.\n\n"
@@ -52,7 +53,7 @@ def build():
     from qgis.PyQt.QtCore import QPointF
 
     model = QgsProcessingModelAlgorithm(MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({"ALG_DESC": HELP, "ALG_CREATOR": "InSAR Geohazards",
+    model.setHelpContent({"ALG_DESC": HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": DISPLAY_NAME,
                           "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
                           "COHERENCE": "Coherence rasters of the same pairs (optional).",
                           "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every "

@@ -16,7 +16,7 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .base import ICON_DIR
+from .base import GROUPS, ICON_DIR
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
@@ -36,9 +36,27 @@ def model_algorithms() -> list:
     """The graphical models shipped with the plugin (``models/*.model3``), loaded."""
     from qgis.core import QgsProcessingModelAlgorithm
 
+    class ShippedModel(QgsProcessingModelAlgorithm):
+        """A shipped model keeps its short ID (``geohazard:<model name>``) but shows the
+        readable name stored in its help (key ``DISPLAY_NAME``) in the toolbox."""
+
+        def displayName(self):
+            return self.helpContent().get("DISPLAY_NAME") or self.name()
+
+        def groupId(self):
+            # a .model3 stores the group's display name only; use the tools' group ID so the
+            # model sits in the same toolbox group as the tools
+            return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
+
+        def createInstance(self):
+            model = ShippedModel()
+            model.loadVariant(self.toVariant())
+            model.setSourceFilePath(self.sourceFilePath())
+            return model
+
     models = []
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
-        model = QgsProcessingModelAlgorithm()
+        model = ShippedModel()
         if model.fromFile(path):
             model.setSourceFilePath(path)
             models.append(model)

@@ -49,6 +49,9 @@ def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
     assert "SBAS time series" in model.shortHelpString()
     registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert registered is not None and registered.provider().id() == "geohazard"
+    assert registered.displayName().startswith("SBAS to landslide activity")
+    assert registered.create().displayName() == registered.displayName()
+    assert registered.groupId() == "timeseries"  # same toolbox group as the time-series tools
 
 
 def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
