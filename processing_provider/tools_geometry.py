@@ -46,6 +46,7 @@ from .raster_io import (
     DEFAULT_BLOCK_ROWS,
     RasterInfo,
     RasterWriter,
+    TunedRasterWriter,
     check_same_grid,
     raster_info,
     read_band,
@@ -356,16 +357,23 @@ class GeometricDistortion(GeohazardAlgorithm):
         return True, ""
 
     def _writers(self, info, outs, combined):
+        # Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~20x either way (level 6
+        # spends 10x the CPU for ~12 % smaller files); the R-index is near-incompressible float
+        # noise (level 6 saves 2 % over level 1 at twice the CPU). Values are lossless.
+        byte = ["COMPRESS=DEFLATE", "ZLEVEL=1"]
+        real = ["COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1"]
         writers = {
-            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
-                                         descriptions=["distortion class"]),
-            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"]),
-            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
-                                            descriptions=["visibility class"]),
+            "classes": TunedRasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
+                                              descriptions=["distortion class"], compression=byte),
+            "rindex": TunedRasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"],
+                                             compression=real),
+            "visibility": TunedRasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
+                                                 descriptions=["visibility class"], compression=byte),
         }
         if combined:
-            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
-                                                    descriptions=["best distortion class", "best geometry"])
+            writers["combined"] = TunedRasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
+                                                         descriptions=["best distortion class", "best geometry"],
+                                                         compression=byte)
 
         return writers
 
