@@ -182,6 +182,19 @@ def local_incidence_deg(slope_deg, aspect_deg, incidence_deg, heading_deg, *, lo
 
 
 # --------------------------------------------------------------------------- range scan
+@njit(cache=True)
+def _first_step_in_block(shift, increasing, target):
+    """First scan step ``k`` with ``shift[k] >= target`` (increasing) or ``<= target`` (decreasing)."""
+    lo, hi = 0, shift.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (shift[mid] < target) if increasing else (shift[mid] > target):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @njit(cache=True, parallel=True)
 def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_phi, forward,
                        state_prev_h, state_d, state_e, state_valid, line_offset, flags):
@@ -189,13 +202,16 @@ def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_
 
     ``shift[k]`` is the row offset of scan step ``k`` (monotone), ``step_cols[k]`` the
     column at step ``k``; a line ``L`` sits at row ``L + shift[k]``. States are indexed
-    by ``L + line_offset``.
+    by ``L + line_offset``. Each line starts at its first step inside the block (binary
+    search on the monotone ``shift``) and stops at the first step past it; the sine,
+    cosine and tangent of the incidence are only recomputed when it changes along the line.
     """
     nrow, ncol = dem.shape
     nk = shift.shape[0]
     increasing = shift[nk - 1] >= shift[0]
     l_first = row0 - shift[nk - 1] if increasing else row0 - shift[0]
     l_last = row0 + nrow - 1 - shift[0] if increasing else row0 + nrow - 1 - shift[nk - 1]
+    across = math.sqrt(1.0 - cos_phi * cos_phi)
     for li in prange(l_last - l_first + 1):
         line = l_first + li
         idx = line + line_offset
@@ -203,39 +219,41 @@ def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_
         h_prev = state_prev_h[idx]
         d = state_d[idx]
         e = state_e[idx]
-        k_prev = -1
-        for k in range(nk):
+        th_last = np.nan
+        st = 0.0
+        ct = 1.0
+        tt = 1.0
+        entry = row0 - line if increasing else row0 + nrow - 1 - line
+        for k in range(_first_step_in_block(shift, increasing, entry), nk):
             r = line + shift[k]
             if r < row0 or r >= row0 + nrow:
-                if k_prev >= 0:
-                    # left the block for good: the shift is monotone
-                    if (increasing and r >= row0 + nrow) or ((not increasing) and r < row0):
-                        break
-                continue
+                break  # left the block for good: the shift is monotone
             rr = r - row0
             c = step_cols[k]
-            h = dem[rr, c]
-            th = inc_deg[rr, c]
+            h = float(dem[rr, c])
+            th = float(inc_deg[rr, c])
             if not (np.isfinite(h) and np.isfinite(th)):
                 valid = False
                 flags[rr, c] = 0
-                k_prev = k
                 continue
             out = 0
             if valid:
                 drow = 0 if k == 0 else shift[k] - shift[k - 1]
                 # ground-range advance of one step, projected on the look direction
-                ds = dx_rows[rr] * math.sqrt(1.0 - cos_phi * cos_phi) - drow * dy_m * cos_phi
+                ds = dx_rows[rr] * across - drow * dy_m * cos_phi
                 if ds <= 0.0:
                     ds = 1e-9
-                t = math.radians(th)
+                if th != th_last:
+                    t = math.radians(th)
+                    st, ct, tt = math.sin(t), math.cos(t), math.tan(t)
+                    th_last = th
                 dh = (h - h_prev) if forward else (h_prev - h)
-                dr = ds * math.sin(t) - dh * math.cos(t)
+                dr = ds * st - dh * ct
                 d = max(d, 0.0) - dr
                 if d > 1e-9:
                     out |= 1
                 if forward:
-                    dg = dh + ds / math.tan(t)
+                    dg = dh + ds / tt
                     e = max(e, 0.0) - dg
                     if e > 1e-9:
                         out |= 2
@@ -245,7 +263,6 @@ def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_
                 valid = True
             h_prev = h
             flags[rr, c] = out
-            k_prev = k
         state_valid[idx] = valid
         state_prev_h[idx] = h_prev
         state_d[idx] = d
@@ -594,6 +611,10 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
     cos_graze = math.cos(math.radians(grazing_deg))
     for r in prange(nrow):
         dx = dx_rows[r]
+        # sines and cosines of the geometry are recomputed only when it changes along the row
+        ph_last = np.nan
+        th_last = np.nan
+        sphi = cphi = st = ct = t = 0.0
         for c in range(ncol):
             cls[r, c] = 0
             vis[r, c] = 0
@@ -601,28 +622,33 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
             sens[r, c] = np.nan
             if c == 0 or c == ncol - 1:
                 continue
-            a = dem[r, c - 1]
-            b = dem[r, c]
-            cc = dem[r, c + 1]
-            d = dem[r + 1, c - 1]
-            f = dem[r + 1, c + 1]
-            g = dem[r + 2, c - 1]
-            h = dem[r + 2, c]
-            i = dem[r + 2, c + 1]
-            th = inc_deg[r, c]
+            a = float(dem[r, c - 1])  # float32 or float64 heights, computed in float64
+            b = float(dem[r, c])
+            cc = float(dem[r, c + 1])
+            d = float(dem[r + 1, c - 1])
+            f = float(dem[r + 1, c + 1])
+            g = float(dem[r + 2, c - 1])
+            h = float(dem[r + 2, c])
+            i = float(dem[r + 2, c + 1])
+            th = float(inc_deg[r, c])
             if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(cc) and np.isfinite(d) and np.isfinite(f)
                     and np.isfinite(g) and np.isfinite(h) and np.isfinite(i) and np.isfinite(th)
                     and np.isfinite(dem[r + 1, c])):
                 continue
-            phi = math.radians(phi_deg[r, c])
-            sphi, cphi = math.sin(phi), math.cos(phi)
+            ph = phi_deg[r, c]
+            if ph != ph_last:
+                phi = math.radians(ph)
+                sphi, cphi = math.sin(phi), math.cos(phi)
+                ph_last = ph
             ssat, csat = -sphi, -cphi  # azimuth toward the satellite: phi + 180
             gx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
             gy = ((a + 2 * b + cc) - (g + 2 * h + i)) / (8.0 * dy_m)
             g2 = gx * gx + gy * gy
             gm = math.sqrt(g2)
-            t = math.radians(th)
-            st, ct = math.sin(t), math.cos(t)
+            if th != th_last:
+                t = math.radians(th)
+                st, ct = math.sin(t), math.cos(t)
+                th_last = th
             alpha_exact = math.atan(-(gx * ssat + gy * csat))
             alpha = alpha_exact
             if notti and gm > 0.0:
