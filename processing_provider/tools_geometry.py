@@ -417,8 +417,12 @@ class GeometricDistortion(GeohazardAlgorithm):
         finally:
             gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
 
+        # float32 holds every value of these DEM types exactly (the maths is float64 anyway)
+        exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
+        dem_dtype = np.float32 if gdal.Open(info.path).GetRasterBand(1).DataType in exact32 else np.float64
+
         def read_dem(r0, r1):
-            return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=np.float64)
+            return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
 
         def write(r0, r1, gi, arrays):
             if gi == 0:
