@@ -247,3 +247,51 @@ def test_left_looking_equals_right_looking_with_opposite_heading():
     s, a = slope_aspect(dem, 10.0, 10.0)
     np.testing.assert_array_equal(dist.classify_distortion(s, a, 35.0, 10.0)[0],
                                   dist.classify_distortion(s, a, 35.0, 190.0, look="left")[0])
+
+
+def test_float32_heights_and_one_value_geometry_give_the_same_bits():
+    # the fast path of distortion_map: float32 heights (exact in float64) and a (1, 1)
+    # incidence/heading instead of full per-pixel arrays must not change a single bit
+    rng = np.random.default_rng(11)
+    dem32 = (np.cumsum(np.cumsum(rng.normal(size=(48, 70)), 0), 1) * 3.0).astype(np.float32)
+    dem32[20:23, 30:40] = np.nan
+    dem64 = dem32.astype(np.float64)
+    blocks = [(0, 17), (17, 35), (35, 48)]
+    scan_kernels = [None] + ([dist._scan_block_kernel.py_func] if HAVE_NUMBA else [])
+    for kernel in scan_kernels:
+        flags = []
+        for dem, inc in ((dem64, np.full(dem64.shape, 34.0)), (dem32, 34.0)):
+            f = np.zeros(dem.shape, np.uint8)
+            for forward in (False, True):
+                sc = dist.RangeScanner(48, 70, heading_deg=-12.0, dx_m=10.0, dy_m=10.0, forward=forward)
+                for r0, r1 in sc.block_order(blocks):
+                    blk_inc = inc if np.ndim(inc) == 0 else inc[r0:r1]
+                    f[r0:r1] |= sc.scan_block(dem[r0:r1], blk_inc, 10.0, r0, kernel=kernel)
+            flags.append(f)
+        np.testing.assert_array_equal(flags[0], flags[1])
+        assert (flags[0] & dist.FLAG_LAYOVER).any() and (flags[0] & dist.FLAG_SHADOW).any()
+    halo64 = np.full((50, 70), np.nan)
+    halo64[1:-1] = dem64
+    classify_kernels = [None] + ([dist._classify_block_kernel.py_func] if HAVE_NUMBA else [])
+    for kernel in classify_kernels:
+        full = dist.classify_block(halo64, 10.0, 10.0, np.full((48, 70), 34.0), flags[0],
+                                   heading_deg=np.full((48, 70), -12.0), kernel=kernel)
+        fast = dist.classify_block(halo64.astype(np.float32), 10.0, 10.0, 34.0, flags[0], heading_deg=-12.0,
+                                   kernel=kernel)
+        for a, b in zip(full, fast):
+            np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+    got = {}
+
+    def write(r0, r1, gi, arrays):
+        for k, v in arrays.items():
+            got.setdefault((gi, k), np.zeros(dem64.shape, v.dtype))[r0:r1] = v
+
+    for dem in (dem64, dem32):
+        dist.distortion_map(lambda a, b, z=dem: z[a:b], write, n_rows=48, n_cols=70, dx_rows_m=10.0, dy_m=10.0,
+                            geometries=[dist.AcquisitionGeometry(heading_deg=-12.0, incidence_deg=34.0)],
+                            block_rows=13)
+        if dem is dem64:
+            ref = {k: v.copy() for k, v in got.items()}
+    for k, v in ref.items():
+        np.testing.assert_array_equal(v.view(np.uint8), got[k].view(np.uint8))
+    assert len(np.unique(ref[(0, "classes")])) >= 4
