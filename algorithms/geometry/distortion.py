@@ -195,7 +195,7 @@ def _first_step_in_block(shift, increasing, target):
     return lo
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_phi, forward,
                        state_prev_h, state_d, state_e, state_valid, line_offset, flags):
     """Advance every range line crossing the row block ``[row0, row0 + rows)``.
@@ -613,7 +613,7 @@ def combine_best_geometry(classes_a, classes_b):
 
 
 # --------------------------------------------------------------------------- fused block kernel
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, strong_ratio, moderate_ratio,
                            flat_slope_deg, min_sensitivity, grazing_deg, cls, rindex, vis, sens):
     """Horn slope/aspect, distortion class, R-index, visibility and sensitivity in one pass.
@@ -803,7 +803,8 @@ class AcquisitionGeometry:
 def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Sequence, dx_rows_m, dy_m: float,
                    block_rows: int = 512, strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
                    flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
-                   method: str = "exact", progress=None, workdir: Optional[str] = None):
+                   method: str = "exact", progress=None, workdir: Optional[str] = None,
+                   background_write: bool = True):
     """Distortion classes, R-index and visibility of a DEM of any size, block by block.
 
     Parameters
@@ -824,6 +825,11 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
         flags (and, with two geometries, the classes) take one byte per pixel and the raw
         heights 4 or 8 bytes per pixel in temporary files in ``workdir`` (read back row
         block by row block, never held whole in memory).
+    background_write : bool
+        Call ``write`` from one background thread, in block order, while the next block
+        is computed (GeoTIFF compression overlaps the scans; at most two blocks wait).
+        ``write`` is never called concurrently with itself and every call has returned
+        when this function returns; an error raised by ``write`` is raised here.
 
     Returns
     -------
@@ -849,6 +855,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
     tables = []
     tmp = tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir)
+    write = _BackgroundWriter(write) if background_write else write
     try:
         class_store = []
         for gi, geo in enumerate(geometries):
@@ -913,11 +920,59 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 best, source = combine_best_geometry(class_store[0].read(r0, r1), class_store[1].read(r0, r1))
                 write(r0, r1, -1, {"best": best, "source": source})
             class_store.clear()
+        if background_write:
+            write.close()  # every block written (a writer error is raised here)
+    except BaseException:
+        if background_write:
+            write.stop()
+        raise
     finally:
         tmp.cleanup()
     if progress is not None:
         progress.set_progress(100.0)
     return tables
+
+
+class _BackgroundWriter:
+    """Run ``write(*args)`` calls in one worker thread, in order, with at most ``depth`` waiting."""
+
+    def __init__(self, write, depth: int = 1):
+        import queue
+        import threading
+
+        self._write = write
+        self._queue = queue.Queue(maxsize=depth)
+        self._error = None
+        self._thread = threading.Thread(target=self._run, name="geohazard-distortion-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def __call__(self, *args):
+        if self._error is not None:
+            raise self._error
+        self._queue.put(args)
+
+    def stop(self) -> None:
+        """Wait for the calls already queued and end the thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        """As :meth:`stop`, then raise the first error of ``write``, if any."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
 
 
 class _RowStore:

@@ -295,3 +295,27 @@ def test_float32_heights_and_one_value_geometry_give_the_same_bits():
     for k, v in ref.items():
         np.testing.assert_array_equal(v.view(np.uint8), got[k].view(np.uint8))
     assert len(np.unique(ref[(0, "classes")])) >= 4
+
+
+def test_distortion_map_background_writer_keeps_order_and_raises_write_errors():
+    dem, *_ = _ridge_case(90.0, 60, 330, 2.0, 0.0)
+    geos = [dist.AcquisitionGeometry(heading_deg=0.0, incidence_deg=THETA)]
+    seen = []
+
+    def write(r0, r1, gi, arrays):
+        seen.append(r0)
+
+    dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos,
+                        dx_rows_m=2.0, dy_m=2.0, block_rows=7)
+    # every block, in the scan's block order (bottom-up here), before distortion_map returned
+    assert seen == list(range(0, 60, 7))[::-1]
+    calls = []
+
+    def failing(r0, r1, gi, arrays):
+        calls.append(r0)
+        if len(calls) == 2:
+            raise OSError(f"disk full while writing row {r0}")
+
+    with pytest.raises(OSError, match="disk full while writing row 49"):
+        dist.distortion_map(lambda a, b: dem[a:b], failing, n_rows=60, n_cols=330, geometries=geos,
+                            dx_rows_m=2.0, dy_m=2.0, block_rows=7)
