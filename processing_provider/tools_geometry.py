@@ -357,9 +357,10 @@ class GeometricDistortion(GeohazardAlgorithm):
         return True, ""
 
     def _writers(self, info, outs, combined):
-        # Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~20x either way (level 6
+        # Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~4x either way (level 6
         # spends 10x the CPU for ~12 % smaller files); the R-index is near-incompressible float
-        # noise (level 6 saves 2 % over level 1 at twice the CPU). Values are lossless.
+        # noise (level 6 saves 2 % over level 1 at twice the CPU). Lossless either way; see
+        # BENCHMARKS.md for the measured alternatives.
         byte = ["COMPRESS=DEFLATE", "ZLEVEL=1"]
         real = ["COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1"]
         writers = {
