@@ -182,20 +182,40 @@ def local_incidence_deg(slope_deg, aspect_deg, incidence_deg, heading_deg, *, lo
 
 
 # --------------------------------------------------------------------------- range scan
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _first_step_in_block(shift, increasing, target):
+    """First scan step ``k`` with ``shift[k] >= target`` (increasing) or ``<= target`` (decreasing)."""
+    lo, hi = 0, shift.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if (shift[mid] < target) if increasing else (shift[mid] > target):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, parallel=True, nogil=True)
 def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_phi, forward,
                        state_prev_h, state_d, state_e, state_valid, line_offset, flags):
     """Advance every range line crossing the row block ``[row0, row0 + rows)``.
 
     ``shift[k]`` is the row offset of scan step ``k`` (monotone), ``step_cols[k]`` the
     column at step ``k``; a line ``L`` sits at row ``L + shift[k]``. States are indexed
-    by ``L + line_offset``.
+    by ``L + line_offset``. ``dem`` is float32 or float64 (arithmetic in float64);
+    ``inc_deg`` has the block's shape or ``(1, 1)`` (one value). Each line starts at its
+    first step inside the block (binary search on the monotone ``shift``) and stops at the
+    first step past it; the sine, cosine and tangent of the incidence are only recomputed
+    when it changes along the line.
     """
     nrow, ncol = dem.shape
     nk = shift.shape[0]
     increasing = shift[nk - 1] >= shift[0]
     l_first = row0 - shift[nk - 1] if increasing else row0 - shift[0]
     l_last = row0 + nrow - 1 - shift[0] if increasing else row0 + nrow - 1 - shift[nk - 1]
+    across = math.sqrt(1.0 - cos_phi * cos_phi)
+    ir = 1 if inc_deg.shape[0] > 1 else 0  # a (1, 1) incidence is one value for the block
+    ic = 1 if inc_deg.shape[1] > 1 else 0
     for li in prange(l_last - l_first + 1):
         line = l_first + li
         idx = line + line_offset
@@ -203,39 +223,41 @@ def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_
         h_prev = state_prev_h[idx]
         d = state_d[idx]
         e = state_e[idx]
-        k_prev = -1
-        for k in range(nk):
+        th_last = np.nan
+        st = 0.0
+        ct = 1.0
+        tt = 1.0
+        entry = row0 - line if increasing else row0 + nrow - 1 - line
+        for k in range(_first_step_in_block(shift, increasing, entry), nk):
             r = line + shift[k]
             if r < row0 or r >= row0 + nrow:
-                if k_prev >= 0:
-                    # left the block for good: the shift is monotone
-                    if (increasing and r >= row0 + nrow) or ((not increasing) and r < row0):
-                        break
-                continue
+                break  # left the block for good: the shift is monotone
             rr = r - row0
             c = step_cols[k]
-            h = dem[rr, c]
-            th = inc_deg[rr, c]
+            h = float(dem[rr, c])
+            th = float(inc_deg[rr * ir, c * ic])
             if not (np.isfinite(h) and np.isfinite(th)):
                 valid = False
                 flags[rr, c] = 0
-                k_prev = k
                 continue
             out = 0
             if valid:
                 drow = 0 if k == 0 else shift[k] - shift[k - 1]
                 # ground-range advance of one step, projected on the look direction
-                ds = dx_rows[rr] * math.sqrt(1.0 - cos_phi * cos_phi) - drow * dy_m * cos_phi
+                ds = dx_rows[rr] * across - drow * dy_m * cos_phi
                 if ds <= 0.0:
                     ds = 1e-9
-                t = math.radians(th)
+                if th != th_last:
+                    t = math.radians(th)
+                    st, ct, tt = math.sin(t), math.cos(t), math.tan(t)
+                    th_last = th
                 dh = (h - h_prev) if forward else (h_prev - h)
-                dr = ds * math.sin(t) - dh * math.cos(t)
+                dr = ds * st - dh * ct
                 d = max(d, 0.0) - dr
                 if d > 1e-9:
                     out |= 1
                 if forward:
-                    dg = dh + ds / math.tan(t)
+                    dg = dh + ds / tt
                     e = max(e, 0.0) - dg
                     if e > 1e-9:
                         out |= 2
@@ -245,7 +267,6 @@ def _scan_block_kernel(dem, inc_deg, dx_rows, dy_m, row0, shift, step_cols, cos_
                 valid = True
             h_prev = h
             flags[rr, c] = out
-            k_prev = k
         state_valid[idx] = valid
         state_prev_h[idx] = h_prev
         state_d[idx] = d
@@ -306,6 +327,20 @@ def plan_range_scan(n_rows: int, n_cols: int, *, heading_deg: float, dx_m: float
     return ScanPlan(n_rows, n_cols, phi, shift, step_cols, cos_along, rows_top_down=bool(drift >= 0))
 
 
+def _heights(dem_m) -> np.ndarray:
+    """C-contiguous heights for the kernels: float32 kept as is (exact in float64), else float64."""
+    a = np.asarray(dem_m)
+    return np.ascontiguousarray(a, dtype=np.float32 if a.dtype == np.float32 else np.float64)
+
+
+def _per_pixel(values, shape) -> np.ndarray:
+    """A float64 array of ``shape``, or ``(1, 1)`` when ``values`` is a single number."""
+    a = np.asarray(values, dtype=np.float64)
+    if a.size == 1:
+        return a.reshape(1, 1)
+    return np.ascontiguousarray(np.broadcast_to(a, shape))
+
+
 class RangeScanner:
     """Block-wise layover/shadow scan along ground range with bounded memory.
 
@@ -352,10 +387,10 @@ class RangeScanner:
 
     def scan_block(self, dem_m, incidence_deg, dx_rows_m, row0: int, *, kernel=None) -> np.ndarray:
         """Scan rows ``row0 : row0 + len(dem_m)``; returns uint8 flags of the block."""
-        dem = np.ascontiguousarray(dem_m, dtype=np.float64)
+        dem = _heights(dem_m)
         if dem.ndim != 2 or dem.shape[1] != self.plan.n_cols:
             raise GeohazardError(f"dem block has shape {dem.shape}, expected (rows, {self.plan.n_cols})")
-        inc = np.ascontiguousarray(np.broadcast_to(np.asarray(incidence_deg, dtype=np.float64), dem.shape))
+        inc = _per_pixel(incidence_deg, dem.shape)
         dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (dem.shape[0],)))
         flags = np.zeros(dem.shape, dtype=np.uint8)
         fn = kernel or _scan_block_kernel
@@ -578,12 +613,14 @@ def combine_best_geometry(classes_a, classes_b):
 
 
 # --------------------------------------------------------------------------- fused block kernel
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, strong_ratio, moderate_ratio,
                            flat_slope_deg, min_sensitivity, grazing_deg, cls, rindex, vis, sens):
     """Horn slope/aspect, distortion class, R-index, visibility and sensitivity in one pass.
 
-    ``dem`` has one halo row above and below the ``cls`` rows (NaN where the grid ends);
+    ``dem`` (float32 or float64, arithmetic in float64) has one halo row above and below
+    the ``cls`` rows (NaN where the grid ends); ``inc_deg`` and ``phi_deg`` have the
+    block's shape or ``(1, 1)`` (one value);
     the maths is that of :func:`classify_distortion` and :func:`classify_visibility`
     written with the terrain gradient ``g = (dz/dx, dz/dy_north)`` instead of angles:
     ``tan(alpha) = -(g_x sin(az_sat) + g_y cos(az_sat))``, downslope vector
@@ -592,8 +629,16 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
     nrow, ncol = cls.shape
     tan_flat = math.tan(math.radians(flat_slope_deg))
     cos_graze = math.cos(math.radians(grazing_deg))
+    ir = 1 if inc_deg.shape[0] > 1 else 0  # (1, 1) geometry arrays hold one value for the block
+    ic = 1 if inc_deg.shape[1] > 1 else 0
+    pr = 1 if phi_deg.shape[0] > 1 else 0
+    pc = 1 if phi_deg.shape[1] > 1 else 0
     for r in prange(nrow):
         dx = dx_rows[r]
+        # sines and cosines of the geometry are recomputed only when it changes along the row
+        ph_last = np.nan
+        th_last = np.nan
+        sphi = cphi = st = ct = t = 0.0
         for c in range(ncol):
             cls[r, c] = 0
             vis[r, c] = 0
@@ -601,28 +646,33 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
             sens[r, c] = np.nan
             if c == 0 or c == ncol - 1:
                 continue
-            a = dem[r, c - 1]
-            b = dem[r, c]
-            cc = dem[r, c + 1]
-            d = dem[r + 1, c - 1]
-            f = dem[r + 1, c + 1]
-            g = dem[r + 2, c - 1]
-            h = dem[r + 2, c]
-            i = dem[r + 2, c + 1]
-            th = inc_deg[r, c]
+            a = float(dem[r, c - 1])  # float32 or float64 heights, computed in float64
+            b = float(dem[r, c])
+            cc = float(dem[r, c + 1])
+            d = float(dem[r + 1, c - 1])
+            f = float(dem[r + 1, c + 1])
+            g = float(dem[r + 2, c - 1])
+            h = float(dem[r + 2, c])
+            i = float(dem[r + 2, c + 1])
+            th = float(inc_deg[r * ir, c * ic])
             if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(cc) and np.isfinite(d) and np.isfinite(f)
                     and np.isfinite(g) and np.isfinite(h) and np.isfinite(i) and np.isfinite(th)
                     and np.isfinite(dem[r + 1, c])):
                 continue
-            phi = math.radians(phi_deg[r, c])
-            sphi, cphi = math.sin(phi), math.cos(phi)
+            ph = phi_deg[r * pr, c * pc]
+            if ph != ph_last:
+                phi = math.radians(ph)
+                sphi, cphi = math.sin(phi), math.cos(phi)
+                ph_last = ph
             ssat, csat = -sphi, -cphi  # azimuth toward the satellite: phi + 180
             gx = ((cc + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
             gy = ((a + 2 * b + cc) - (g + 2 * h + i)) / (8.0 * dy_m)
             g2 = gx * gx + gy * gy
             gm = math.sqrt(g2)
-            t = math.radians(th)
-            st, ct = math.sin(t), math.cos(t)
+            if th != th_last:
+                t = math.radians(th)
+                st, ct = math.sin(t), math.cos(t)
+                th_last = th
             alpha_exact = math.atan(-(gx * ssat + gy * csat))
             alpha = alpha_exact
             if notti and gm > 0.0:
@@ -696,17 +746,16 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
     classes, rindex, visibility, sensitivity : ndarray, shape (rows, cols)
         As :func:`classify_distortion` and :func:`classify_visibility`.
     """
-    z = np.ascontiguousarray(dem_halo, dtype=np.float64)
+    z = _heights(dem_halo)
     rows, cols = z.shape[0] - 2, z.shape[1]
     cls = np.zeros((rows, cols), np.uint8)
     vis = np.zeros((rows, cols), np.uint8)
     ri = np.empty((rows, cols))
     sens = np.empty((rows, cols))
-    inc = np.ascontiguousarray(np.broadcast_to(np.asarray(incidence_deg, np.float64), (rows, cols)))
+    inc = _per_pixel(incidence_deg, (rows, cols))
     dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
     fn = kernel or _classify_block_kernel
-    phi = look_azimuth_deg(check_heading(heading_deg), look=look)
-    phi = np.ascontiguousarray(np.broadcast_to(phi, (rows, cols)))
+    phi = _per_pixel(look_azimuth_deg(check_heading(heading_deg), look=look), (rows, cols))
     fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8), phi, method == "notti",
        float(strong_ratio), float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity),
        float(grazing_deg), cls, ri, vis, sens)
@@ -738,22 +787,32 @@ class AcquisitionGeometry:
         return check_heading(self.read_heading(r0, r1), name=f"{self.name} heading")
 
     def incidence(self, r0: int, r1: int, n_cols: int):
+        """Incidence (degrees) of rows ``r0:r1``, shape ``(r1 - r0, n_cols)``."""
         if self.read_incidence is not None:
             inc = np.asarray(self.read_incidence(r0, r1), dtype=np.float64)
             return check_incidence(inc, name=f"{self.name} incidence")
         return np.full((r1 - r0, n_cols), float(check_incidence(self.incidence_deg, name=f"{self.name} incidence")))
 
+    def block_incidence(self, r0: int, r1: int, n_cols: int):
+        """As :meth:`incidence`, but a ``(1, 1)`` array when the incidence is one number."""
+        if self.read_incidence is not None:
+            return self.incidence(r0, r1, n_cols)
+        return np.full((1, 1), float(check_incidence(self.incidence_deg, name=f"{self.name} incidence")))
+
 
 def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Sequence, dx_rows_m, dy_m: float,
                    block_rows: int = 512, strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
                    flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
-                   method: str = "exact", progress=None, workdir: Optional[str] = None):
+                   method: str = "exact", progress=None, workdir: Optional[str] = None,
+                   background_write: bool = True):
     """Distortion classes, R-index and visibility of a DEM of any size, block by block.
 
     Parameters
     ----------
     read_dem : callable ``(r0, r1) -> ndarray (r1 - r0, n_cols)``
-        Heights in metres (NaN = no data) of rows ``r0:r1``.
+        Heights in metres (NaN = no data) of rows ``r0:r1``, float32 or float64 (the
+        arithmetic is float64 either way). Each row is read once per geometry: the
+        backward scan keeps a raw copy of the heights for the second pass.
     write : callable ``(r0, r1, index, arrays: dict) -> None``
         Receives, for geometry ``index``, ``classes``, ``rindex``, ``visibility``,
         ``sensitivity`` of rows ``r0:r1``; with two geometries also ``index = -1`` with
@@ -763,8 +822,14 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
         Metric pixel width per row; ``dy_m`` the metric pixel height.
     block_rows : int
         Rows per block: memory is a few arrays of ``block_rows x n_cols``; the backward-scan
-        flags (and, with two geometries, the classes) take one byte per pixel in a temporary
-        file in ``workdir``.
+        flags (and, with two geometries, the classes) take one byte per pixel and the raw
+        heights 4 or 8 bytes per pixel in temporary files in ``workdir`` (read back row
+        block by row block, never held whole in memory).
+    background_write : bool
+        Call ``write`` from one background thread, in block order, while the next block
+        is computed (GeoTIFF compression overlaps the scans; at most two blocks wait).
+        ``write`` is never called concurrently with itself and every call has returned
+        when this function returns; an error raised by ``write`` is raised here.
 
     Returns
     -------
@@ -790,6 +855,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
     tables = []
     tmp = tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir)
+    write = _BackgroundWriter(write) if background_write else write
     try:
         class_store = []
         for gi, geo in enumerate(geometries):
@@ -797,11 +863,16 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
             back = RangeScanner(n_rows, n_cols, forward=False, **kw)
             fwd = RangeScanner(n_rows, n_cols, forward=True, **kw)
             flags = _RowStore(f"{tmp.name}/flags_{gi}.u8", n_rows, n_cols)
+            heights = None
             sub = SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps)
             for i, (r0, r1) in enumerate(back.block_order(blocks)):
                 check_canceled(progress)
                 sub.set_progress(100.0 * i / len(blocks))
-                flags.write(r0, back.scan_block(read_dem(r0, r1), geo.incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
+                z = _heights(read_dem(r0, r1))
+                if heights is None:
+                    heights = _RowStore(f"{tmp.name}/dem_{gi}.raw", n_rows, n_cols, dtype=z.dtype)
+                heights.write(r0, z)
+                flags.write(r0, back.scan_block(z, geo.block_incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
             if n_geo == 2:
                 class_store.append(_RowStore(f"{tmp.name}/classes_{gi}.u8", n_rows, n_cols))
             counts_d = np.zeros(256, dtype=np.int64)
@@ -813,9 +884,11 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 check_canceled(progress)
                 sub.set_progress(100.0 * i / len(blocks))
                 q0, q1 = max(0, r0 - 1), min(n_rows, r1 + 1)
-                dem = np.full((r1 - r0 + 2, n_cols), np.nan)
-                dem[q0 - r0 + 1: q1 - r0 + 1] = read_dem(q0, q1)
-                inc = geo.incidence(r0, r1, n_cols)
+                dem = np.empty((r1 - r0 + 2, n_cols), heights.dtype)
+                dem[0] = np.nan
+                dem[-1] = np.nan
+                dem[q0 - r0 + 1: q1 - r0 + 1] = heights.read(q0, q1)
+                inc = geo.block_incidence(r0, r1, n_cols)
                 f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
                 cls, ri, vis, sens = classify_block(
                     dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading(r0, r1), look=geo.look, method=method,
@@ -838,7 +911,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                     class_store[gi].write(r0, cls)
             tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
                            "visibility": _table(counts_v, area_v, VISIBILITY_CLASSES)})
-            del flags
+            del flags, heights
         if n_geo == 2:
             sub = SubProgress(progress, 100.0 * (n_steps - 1) / n_steps, 100.0)
             for i, (r0, r1) in enumerate(blocks):
@@ -847,6 +920,12 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 best, source = combine_best_geometry(class_store[0].read(r0, r1), class_store[1].read(r0, r1))
                 write(r0, r1, -1, {"best": best, "source": source})
             class_store.clear()
+        if background_write:
+            write.close()  # every block written (a writer error is raised here)
+    except BaseException:
+        if background_write:
+            write.stop()
+        raise
     finally:
         tmp.cleanup()
     if progress is not None:
@@ -854,22 +933,66 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     return tables
 
 
-class _RowStore:
-    """uint8 rows kept in a plain file (not memory-mapped: nothing stays resident)."""
+class _BackgroundWriter:
+    """Run ``write(*args)`` calls in one worker thread, in order, with at most ``depth`` waiting."""
 
-    def __init__(self, path: str, n_rows: int, n_cols: int):
-        self.path, self.n_cols = path, n_cols
+    def __init__(self, write, depth: int = 1):
+        import queue
+        import threading
+
+        self._write = write
+        self._queue = queue.Queue(maxsize=depth)
+        self._error = None
+        self._thread = threading.Thread(target=self._run, name="geohazard-distortion-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def __call__(self, *args):
+        if self._error is not None:
+            raise self._error
+        self._queue.put(args)
+
+    def stop(self) -> None:
+        """Wait for the calls already queued and end the thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        """As :meth:`stop`, then raise the first error of ``write``, if any."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+
+
+class _RowStore:
+    """Rows of one dtype kept in a plain file (not memory-mapped: nothing stays resident)."""
+
+    def __init__(self, path: str, n_rows: int, n_cols: int, dtype=np.uint8):
+        self.path, self.n_cols, self.dtype = path, n_cols, np.dtype(dtype)
+        self._row_bytes = n_cols * self.dtype.itemsize
         with open(path, "wb") as fh:
-            fh.truncate(n_rows * n_cols)
+            fh.truncate(n_rows * self._row_bytes)
 
     def write(self, r0: int, block) -> None:
         with open(self.path, "r+b") as fh:
-            fh.seek(r0 * self.n_cols)
-            fh.write(np.ascontiguousarray(block, dtype=np.uint8).tobytes())
+            fh.seek(r0 * self._row_bytes)
+            fh.write(np.ascontiguousarray(block, dtype=self.dtype).data)
 
     def read(self, r0: int, r1: int) -> np.ndarray:
         n = (r1 - r0) * self.n_cols
-        return np.fromfile(self.path, dtype=np.uint8, count=n, offset=r0 * self.n_cols).reshape(r1 - r0, self.n_cols)
+        return np.fromfile(self.path, dtype=self.dtype, count=n,
+                           offset=r0 * self._row_bytes).reshape(r1 - r0, self.n_cols)
 
 
 def _table(counts, areas, names):

@@ -247,3 +247,75 @@ def test_left_looking_equals_right_looking_with_opposite_heading():
     s, a = slope_aspect(dem, 10.0, 10.0)
     np.testing.assert_array_equal(dist.classify_distortion(s, a, 35.0, 10.0)[0],
                                   dist.classify_distortion(s, a, 35.0, 190.0, look="left")[0])
+
+
+def test_float32_heights_and_one_value_geometry_give_the_same_bits():
+    # the fast path of distortion_map: float32 heights (exact in float64) and a (1, 1)
+    # incidence/heading instead of full per-pixel arrays must not change a single bit
+    rng = np.random.default_rng(11)
+    dem32 = (np.cumsum(np.cumsum(rng.normal(size=(48, 70)), 0), 1) * 3.0).astype(np.float32)
+    dem32[20:23, 30:40] = np.nan
+    dem64 = dem32.astype(np.float64)
+    blocks = [(0, 17), (17, 35), (35, 48)]
+    scan_kernels = [None] + ([dist._scan_block_kernel.py_func] if HAVE_NUMBA else [])
+    for kernel in scan_kernels:
+        flags = []
+        for dem, inc in ((dem64, np.full(dem64.shape, 34.0)), (dem32, 34.0)):
+            f = np.zeros(dem.shape, np.uint8)
+            for forward in (False, True):
+                sc = dist.RangeScanner(48, 70, heading_deg=-12.0, dx_m=10.0, dy_m=10.0, forward=forward)
+                for r0, r1 in sc.block_order(blocks):
+                    blk_inc = inc if np.ndim(inc) == 0 else inc[r0:r1]
+                    f[r0:r1] |= sc.scan_block(dem[r0:r1], blk_inc, 10.0, r0, kernel=kernel)
+            flags.append(f)
+        np.testing.assert_array_equal(flags[0], flags[1])
+        assert (flags[0] & dist.FLAG_LAYOVER).any() and (flags[0] & dist.FLAG_SHADOW).any()
+    halo64 = np.full((50, 70), np.nan)
+    halo64[1:-1] = dem64
+    classify_kernels = [None] + ([dist._classify_block_kernel.py_func] if HAVE_NUMBA else [])
+    for kernel in classify_kernels:
+        full = dist.classify_block(halo64, 10.0, 10.0, np.full((48, 70), 34.0), flags[0],
+                                   heading_deg=np.full((48, 70), -12.0), kernel=kernel)
+        fast = dist.classify_block(halo64.astype(np.float32), 10.0, 10.0, 34.0, flags[0], heading_deg=-12.0,
+                                   kernel=kernel)
+        for a, b in zip(full, fast):
+            np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+    got = {}
+
+    def write(r0, r1, gi, arrays):
+        for k, v in arrays.items():
+            got.setdefault((gi, k), np.zeros(dem64.shape, v.dtype))[r0:r1] = v
+
+    for dem in (dem64, dem32):
+        dist.distortion_map(lambda a, b, z=dem: z[a:b], write, n_rows=48, n_cols=70, dx_rows_m=10.0, dy_m=10.0,
+                            geometries=[dist.AcquisitionGeometry(heading_deg=-12.0, incidence_deg=34.0)],
+                            block_rows=13)
+        if dem is dem64:
+            ref = {k: v.copy() for k, v in got.items()}
+    for k, v in ref.items():
+        np.testing.assert_array_equal(v.view(np.uint8), got[k].view(np.uint8))
+    assert len(np.unique(ref[(0, "classes")])) >= 4
+
+
+def test_distortion_map_background_writer_keeps_order_and_raises_write_errors():
+    dem, *_ = _ridge_case(90.0, 60, 330, 2.0, 0.0)
+    geos = [dist.AcquisitionGeometry(heading_deg=0.0, incidence_deg=THETA)]
+    seen = []
+
+    def write(r0, r1, gi, arrays):
+        seen.append(r0)
+
+    dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos,
+                        dx_rows_m=2.0, dy_m=2.0, block_rows=7)
+    # every block, in the scan's block order (bottom-up here), before distortion_map returned
+    assert seen == list(range(0, 60, 7))[::-1]
+    calls = []
+
+    def failing(r0, r1, gi, arrays):
+        calls.append(r0)
+        if len(calls) == 2:
+            raise OSError(f"disk full while writing row {r0}")
+
+    with pytest.raises(OSError, match="disk full while writing row 49"):
+        dist.distortion_map(lambda a, b: dem[a:b], failing, n_rows=60, n_cols=330, geometries=geos,
+                            dx_rows_m=2.0, dy_m=2.0, block_rows=7)

@@ -51,8 +51,12 @@ def test_synthetic_ridge_classes_table_and_combined(run_alg, tmp_path):
     in_passive_layover = (pr > 300 - 100 / math.tan(t) + 3) & (pr < 300 - 100 / math.tan(math.radians(50)) - 3)
     assert np.all(row[in_passive_shadow] == 4) and np.all(row[in_passive_layover] == 2)
     assert ds.GetRasterBand(1).GetNoDataValue() == 0
+    # lossless DEFLATE, tiled (level 1 for speed: see BENCHMARKS.md)
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"
+    assert ds.GetRasterBand(1).GetBlockSize() == [256, 256]
     assert os.path.exists(os.path.splitext(res["OUTPUT_CLASSES"])[0] + ".qml")
-    ri, _ = _read(res["OUTPUT_RINDEX"])
+    ri, ri_ds = _read(res["OUTPUT_RINDEX"])
+    assert ri_ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"
     flat = (pr < 100) & (pr > 5)
     np.testing.assert_allclose(ri[0, 30][flat], math.sin(t), atol=1e-6)
     with open(res["OUTPUT_TABLE"]) as fh:
