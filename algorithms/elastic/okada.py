@@ -945,22 +945,261 @@ def _rotate_into(buf, sp, cp, grad, acc, w):
         acc[11] += w * a22
 
 
+# --------------------------------------------------------------------------- shared corners
+# Okada's rectangle is a Chinnery sum over its four corners, f(xi1, et1) - f(xi2, et1) -
+# f(xi1, et2) + f(xi2, et2), with f linear in the slip vector and (x, p, q) fixed by the
+# station and the *plane*. Patches of one plane (the usual discretised fault) share corners,
+# so the map-frame kernel evaluates every distinct corner of a plane once with its net signed
+# slip; interior corners of uniform slip cancel exactly and are not evaluated at all.
+# Corner-sharing is exact only where DC3D takes its regular branches (log(R + xi) etc.):
+# those can change only close to the plane (small |q|), so there a station falls back to the
+# per-patch evaluation (the DC3D code path, singularity handling included).
+
+#: Relative and absolute tolerances (m) for "same plane" and "same corner coordinate".
+PLANE_TOL_M = 1.0e-6
+PLANE_ANGLE_TOL_DEG = 1.0e-9
+#: A station falls back to per-patch DC3D for a plane when ``q^2 <= FALLBACK_Q2_REL R^2 + ...``
+#: (see :func:`_near_plane`): |q| within 1e-3 of its distance to the plane's farthest corner.
+FALLBACK_Q2_REL = 1.0e-6
+GROUP_COLUMNS = ("east_m", "north_m", "depth_m", "sin_strike", "cos_strike", "sin_dip", "cos_dip",
+                 "al_min", "al_max", "aw_min", "aw_max")
+
+
+def _clusters(values, tol):
+    """Indices of merged values: sorted values closer than ``tol`` share one representative."""
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    new = np.empty(v.size, dtype=bool)
+    new[:1] = True
+    new[1:] = np.diff(v) > tol
+    ids_sorted = np.cumsum(new) - 1
+    reps = v[new]
+    ids = np.empty(v.size, dtype=np.int64)
+    ids[order] = ids_sorted
+    return ids, reps
+
+
+def plane_groups(sources):
+    """Group the rectangles of a source table by plane and merge their shared corners.
+
+    Parameters
+    ----------
+    sources : ndarray, shape (n_sources, 11)
+        Source table (columns :data:`SRC_COLUMNS`).
+
+    Returns
+    -------
+    groups : ndarray, shape (n_groups, 11)
+        Plane frame per group (columns :data:`GROUP_COLUMNS`): reference point (east, north,
+        depth of the plane origin, m), sin/cos of strike and (DC3D-rounded) dip, and the
+        extent of the corners along strike ``[al_min, al_max]`` and up dip ``[aw_min, aw_max]``.
+    corner_start : ndarray of int, shape (n_groups + 1,)
+    corners : ndarray, shape (n_corners, 5)
+        ``al, aw`` (m, plane frame) and the net signed slip ``s1, s2, s3`` (m) of each
+        distinct corner whose net slip is not zero; the Chinnery sum of the group is
+        ``sum_c f(x - al_c, p - aw_c; s_c)``.
+    member_start : ndarray of int, shape (n_groups + 1,)
+    members : ndarray of int
+        Rows of ``sources`` in each group (for the per-patch fallback).
+    rest : ndarray of int
+        Rows not in any group (point sources).
+    """
+    src = np.asarray(sources, float)
+    rect = np.flatnonzero(src[:, 10] == KIND_RECTANGLE)
+    rest = np.flatnonzero(src[:, 10] != KIND_RECTANGLE).astype(np.int64)
+    groups, cstart, corners, mstart, members = [], [0], [], [0], []
+    if rect.size:
+        strike = np.round(src[rect, 3] / PLANE_ANGLE_TOL_DEG) * PLANE_ANGLE_TOL_DEG
+        dip = np.round(src[rect, 4] / PLANE_ANGLE_TOL_DEG) * PLANE_ANGLE_TOL_DEG
+        _, orient = np.unique(np.stack([strike, dip], axis=1), axis=0, return_inverse=True)
+        orient = orient.ravel()
+        for o in range(orient.max() + 1):
+            rows = rect[orient == o]
+            phi = math.radians(src[rows[0], 3])
+            sp, cp = math.sin(phi), math.cos(phi)
+            sd, cd = _dip_constants(float(src[rows[0], 4]))
+            # offset of every patch from the first one, normal to the plane
+            de = src[rows, 0] - src[rows[0], 0]
+            dn = src[rows, 1] - src[rows[0], 1]
+            yo = -de * cp + dn * sp
+            ddep = src[rows[0], 2] - src[rows, 2]
+            qo = yo * sd - ddep * cd
+            plane_id, _ = _clusters(qo, PLANE_TOL_M)
+            for pl in range(plane_id.max() + 1):
+                prow = rows[plane_id == pl]
+                o0 = prow[0]
+                de = src[prow, 0] - src[o0, 0]
+                dn = src[prow, 1] - src[o0, 1]
+                xo = de * sp + dn * cp
+                yo = -de * cp + dn * sp
+                wo = yo * cd + (src[o0, 2] - src[prow, 2]) * sd
+                length = src[prow, 5]
+                width = src[prow, 6]
+                ia, al = _clusters(np.concatenate([xo, xo + length]), PLANE_TOL_M)
+                iw, aw = _clusters(np.concatenate([wo, wo + width]), PLANE_TOL_M)
+                n = prow.size
+                i1, i2 = ia[:n], ia[n:]
+                j1, j2 = iw[:n], iw[n:]
+                key = np.concatenate([i1 * aw.size + j1, i2 * aw.size + j1, i1 * aw.size + j2,
+                                      i2 * aw.size + j2])
+                slip = src[prow, 7:10]
+                signed = np.concatenate([slip, -slip, -slip, slip])
+                ukey, inv = np.unique(key, return_inverse=True)
+                net = np.zeros((ukey.size, 3))
+                np.add.at(net, inv.ravel(), signed)
+                keep = np.any(net != 0.0, axis=1)
+                ck = ukey[keep]
+                cal = al[ck // aw.size]
+                caw = aw[ck % aw.size]
+                corners.append(np.column_stack([cal, caw, net[keep]]))
+                cstart.append(cstart[-1] + int(keep.sum()))
+                members.append(prow.astype(np.int64))
+                mstart.append(mstart[-1] + n)
+                groups.append([src[o0, 0], src[o0, 1], src[o0, 2], sp, cp, sd, cd,
+                               al.min(), al.max(), aw.min(), aw.max()])
+    return (np.asarray(groups, float).reshape(-1, len(GROUP_COLUMNS)), np.asarray(cstart, np.int64),
+            np.concatenate(corners) if corners else np.zeros((0, 5)), np.asarray(mstart, np.int64),
+            np.concatenate(members) if members else np.zeros(0, np.int64), rest)
+
+
+@njit
+def _near_plane(x, y, z, depth, sd, cd, grp, surface_disp_only):
+    """True when, for the real or the image source, the station is close enough to the plane
+    (``q^2 <= 1e-6 R^2 + 4 EPS R + EPS^2`` with R the distance to the plane's farthest corner)
+    that DC3D could take its singular branches or lose digits in ``R + xi``/``R + eta``."""
+    for image in range(2):
+        if image == 0 and surface_disp_only:
+            continue
+        dd = depth + z if image == 0 else depth - z
+        p = y * cd + dd * sd
+        q = y * sd - dd * cd
+        xm = max(abs(x - grp[7]), abs(x - grp[8]))
+        pm = max(abs(p - grp[9]), abs(p - grp[10]))
+        r2 = xm * xm + pm * pm + q * q
+        if q * q <= FALLBACK_Q2_REL * r2 + 4.0 * EPS * math.sqrt(r2) + EPS * EPS:
+            return True
+    return False
+
+
+@njit
+def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only, out, ua, ub, uc, sa, sab, sc):
+    """Chinnery sum of one plane group over its distinct corners (regular branches), Okada frame.
+
+    Same result as summing :func:`_dc3d_one` over the group's patches when
+    :func:`_near_plane` is False; fills ``out[12]`` in DC3D's order.
+    """
+    depth = grp[2]
+    sd = grp[5]
+    cd = grp[6]
+    alp1 = (1.0 - alpha) / 2.0
+    alp2 = alpha / 2.0
+    alp3 = (1.0 - alpha) / alpha
+    alp4 = 1.0 - alpha
+    alp5 = alpha
+    nc = 12 if grad else 3
+    for k in range(12):
+        sa[k] = 0.0
+        sab[k] = 0.0
+        sc[k] = 0.0
+        out[k] = 0.0
+    for image in range(2):
+        if image == 0 and surface_disp_only:
+            continue
+        dd = depth + z if image == 0 else depth - z
+        p = y * cd + dd * sd
+        q = y * sd - dd * cd
+        for c in range(c0, c1):
+            xi = x - corners[c, 0]
+            et = p - corners[c, 1]
+            s1 = corners[c, 2]
+            s2 = corners[c, 3]
+            s3 = corners[c, 4]
+            g = _corner_geometry(xi, et, q, sd, cd, 0, 0)
+            if image == 0:
+                _part_a(g, alp1, alp2, sd, cd, s1, s2, s3, grad, ua)
+                for k in range(nc):
+                    sa[k] += ua[k]
+            elif surface_disp_only:
+                _part_b(g, alp3, sd, cd, s1, s2, s3, False, ub)
+                for k in range(3):
+                    sab[k] += ub[k]
+            else:
+                _part_a(g, alp1, alp2, sd, cd, s1, s2, s3, grad, ua)
+                _part_b(g, alp3, sd, cd, s1, s2, s3, grad, ub)
+                _part_c(g, z, alp4, alp5, sd, cd, s1, s2, s3, grad, uc)
+                for k in range(nc):
+                    sab[k] += ua[k] + ub[k]
+                    sc[k] += uc[k]
+    if surface_disp_only:
+        out[0] = sab[0]
+        out[1] = sab[1] * cd - sab[2] * sd
+        out[2] = sab[1] * sd + sab[2] * cd
+        return
+    for i0 in range(0, nc, 3):
+        # real source: mirror of the image part A (Okada 1992 eq. 13)
+        a0 = -sa[i0]
+        a1 = -sa[i0 + 1] * cd + sa[i0 + 2] * sd
+        a2 = -sa[i0 + 1] * sd - sa[i0 + 2] * cd
+        if i0 == 9:
+            a0, a1, a2 = -a0, -a1, -a2
+        b0 = sab[i0] + z * sc[i0]
+        b1 = (sab[i0 + 1] + z * sc[i0 + 1]) * cd - (sab[i0 + 2] + z * sc[i0 + 2]) * sd
+        b2 = (sab[i0 + 1] - z * sc[i0 + 1]) * sd + (sab[i0 + 2] - z * sc[i0 + 2]) * cd
+        if i0 == 9:
+            b0 += sc[0]
+            b1 += sc[1] * cd - sc[2] * sd
+            b2 += -sc[1] * sd - sc[2] * cd
+        out[i0] = a0 + b0
+        out[i0 + 1] = a1 + b1
+        out[i0 + 2] = a2 + b2
+
+
 @njit(parallel=True)
-def _sum_sources_kernel(alpha, e, n, z, sources, grad, out):
-    """Sum of all sources at every station; ``out[i]``: 3 displacements (+9 gradients)."""
+def _sum_sources_kernel(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, grad, share,
+                        out):
+    """Sum of all sources at every station; ``out[i]``: 3 displacements (+9 gradients), map frame.
+
+    Rectangles go plane group by plane group (:func:`plane_groups`): shared corners once
+    (``share``) or, near the plane or when ``share`` is False, patch by patch with DC3D.
+    ``rest`` (point sources) go one by one.
+    """
     for i in prange(e.shape[0]):
         buf = np.zeros(12)
         acc = np.zeros(12)
-        scratch = np.empty((3, 12))
+        scratch = np.empty((6, 12))
         singular = False
-        for s in range(sources.shape[0]):
-            src = sources[s]
-            iret = _one_source(alpha, e[i], n[i], z[i], src, grad, buf, scratch)
-            if iret != 0:
-                singular = True
+        surface_disp_only = (z[i] == 0.0) and (not grad)
+        for gi in range(groups.shape[0]):
+            grp = groups[gi]
+            de = e[i] - grp[0]
+            dn = n[i] - grp[1]
+            x = de * grp[3] + dn * grp[4]
+            y = -de * grp[4] + dn * grp[3]
+            if share and not _near_plane(x, y, z[i], grp[2], grp[5], grp[6], grp, surface_disp_only):
+                _plane_corners(alpha, x, y, z[i], grp, corners, cstart[gi], cstart[gi + 1], grad,
+                               surface_disp_only, buf, scratch[0], scratch[1], scratch[2], scratch[3], scratch[4],
+                               scratch[5])
+                _rotate_into(buf, grp[3], grp[4], grad, acc, 1.0)
+                continue
+            for m in range(mstart[gi], mstart[gi + 1]):
+                src = sources[members[m]]
+                iret = _one_source(alpha, e[i], n[i], z[i], src, grad, buf, scratch)
+                if iret != 0:
+                    singular = True
+                    break
+                phi = math.radians(src[3])
+                _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+            if singular:
                 break
-            phi = math.radians(src[3])
-            _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+        if not singular:
+            for r in range(rest.shape[0]):
+                src = sources[rest[r]]
+                iret = _one_source(alpha, e[i], n[i], z[i], src, grad, buf, scratch)
+                if iret != 0:
+                    singular = True
+                    break
+                phi = math.radians(src[3])
+                _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
         nc = out.shape[1]
         for k in range(nc):
             out[i, k] = math.nan if singular else acc[k]
@@ -1001,7 +1240,7 @@ def _check_points(east_m, north_m, up_m):
 
 
 def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gradients=False,
-                       block_points=65536, progress=None):
+                       share_corners=True, block_points=65536, progress=None):
     """Displacement (and its gradient) of many Okada sources at many points, map frame.
 
     Parameters
@@ -1021,6 +1260,11 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
         Poisson's ratio (0.25 default).
     gradients : bool
         Also return ``du_i/dx_j`` (east, north, up).
+    share_corners : bool
+        Evaluate the rectangles plane by plane over their distinct corners with net slip
+        (:func:`plane_groups`; exact, same result as patch by patch to rounding, ~4x fewer
+        corner evaluations for a meshed fault and far fewer for uniform slip). ``False``
+        sums DC3D patch by patch (reference path).
 
     Returns
     -------
@@ -1043,13 +1287,15 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
     alpha = alpha_from_poisson(poisson)
     nc = 12 if gradients else 3
     out = np.empty((e.size, nc))
+    groups, cstart, corners, mstart, members, rest = plane_groups(sources)
     n_blocks = max(1, -(-e.size // block_points))
     for b, i0 in enumerate(range(0, max(e.size, 1), block_points)):
         check_canceled(progress)
         if progress is not None:
             progress.set_progress(100.0 * b / n_blocks)
         i1 = min(i0 + block_points, e.size)
-        _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, bool(gradients), out[i0:i1])
+        _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart, members,
+                            rest, bool(gradients), bool(share_corners), out[i0:i1])
     disp = out[:, :3].reshape(shape + (3,))
     if gradients:
         return disp, out[:, 3:].reshape(shape + (3, 3))
