@@ -1013,8 +1013,34 @@ def plane_groups(sources):
         dip = np.round(src[rect, 4] / PLANE_ANGLE_TOL_DEG) * PLANE_ANGLE_TOL_DEG
         _, orient = np.unique(np.stack([strike, dip], axis=1), axis=0, return_inverse=True)
         orient = orient.ravel()
-        for o in range(orient.max() + 1):
-            rows = rect[orient == o]
+        counts = np.bincount(orient)
+        lone = rect[counts[orient] == 1]
+        if lone.size:  # a plane of its own: the patch's four corners, built at once
+            t = src[lone]
+            phi = np.radians(t[:, 3])
+            sd = np.sin(np.radians(t[:, 4]))
+            cd = np.cos(np.radians(t[:, 4]))
+            vertical = np.abs(cd) < EPS
+            cd[vertical] = 0.0
+            sd[vertical] = np.sign(sd[vertical])
+            zero = np.zeros(lone.size)
+            groups.extend(np.column_stack([t[:, 0], t[:, 1], t[:, 2], np.sin(phi), np.cos(phi), sd, cd, zero,
+                                           t[:, 5], zero, t[:, 6]]))
+            slip = t[:, 7:10]
+            four = np.stack([np.column_stack([zero, zero, slip]), np.column_stack([t[:, 5], zero, -slip]),
+                             np.column_stack([zero, t[:, 6], -slip]), np.column_stack([t[:, 5], t[:, 6], slip])],
+                            axis=1)
+            keep = np.any(slip != 0.0, axis=1)
+            corners.append(four[keep].reshape(-1, 5))
+            cstart.extend((cstart[-1] + 4 * np.cumsum(keep)).tolist())
+            members.append(lone.astype(np.int64))
+            mstart.extend((mstart[-1] + np.arange(1, lone.size + 1)).tolist())
+        order = np.argsort(orient, kind="stable")
+        bounds = np.flatnonzero(np.diff(orient[order])) + 1
+        for chunk in np.split(order, bounds):
+            rows = rect[chunk]
+            if rows.size == 1:
+                continue
             phi = math.radians(src[rows[0], 3])
             sp, cp = math.sin(phi), math.cos(phi)
             sd, cd = _dip_constants(float(src[rows[0], 4]))

@@ -96,12 +96,14 @@ def test_non_planar_mixture_groups_and_matches():
     p2, _ = discretize(parallel, patch_length_m=2.5e3, patch_width_m=1.5e3)
     lone = Faults.create(east_m=-8e3, north_m=5e3, strike_deg=200, dip_deg=80, length_m=4e3, top_m=2e3,
                          bottom_m=6e3, strike_slip_m=-0.4, dip_slip_m=0.3)
+    quiet = Faults.create(east_m=12e3, north_m=-6e3, strike_deg=300, dip_deg=35, length_m=3e3, top_m=1e3,
+                          bottom_m=3e3)  # no slip: a group without corners
     point = Faults.create(east_m=5e3, north_m=-9e3, strike_deg=10, dip_deg=40, length_m=1.0, top_m=5e3,
                           bottom_m=5e3, strike_slip_m=1e6, dip_slip_m=2e6, kind=okada.KIND_POINT)
-    t = Faults.concat([p1, p2, lone, point]).table()
+    t = Faults.concat([p1, p2, lone, quiet, point]).table()
     t[: len(p1) + len(p2), 7:10] *= rng.uniform(0.2, 1.5, (len(p1) + len(p2), 1))
-    groups, _, _, mstart, _, rest = okada.plane_groups(t)
-    assert groups.shape[0] == 4 and np.diff(mstart).sum() == len(t) - 1 and rest.tolist() == [len(t) - 1]
+    groups, cstart, _, mstart, _, rest = okada.plane_groups(t)
+    assert groups.shape[0] == 5 and np.diff(cstart).min() == 0 and np.diff(mstart).sum() == len(t) - 1 and rest.tolist() == [len(t) - 1]
     e = rng.uniform(-30e3, 40e3, 500)
     n = rng.uniform(-30e3, 40e3, 500)
     for z, grad in ((0.0, False), (0.0, True), (-3e3, True)):
