@@ -1179,18 +1179,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
             gz = 2.0 * x11 * cd + db * q * x32
             hy = db * q * x32 + xi * q * y32 * sd
             hz = yb * q * x32 + xi * q * y32 * cd
-            pa0 = 0.0
-            pa1 = 0.0
-            pa2 = 0.0
-            pa3 = 0.0
-            pa4 = 0.0
-            pa5 = 0.0
-            pa6 = 0.0
-            pa7 = 0.0
-            pa8 = 0.0
-            pa9 = 0.0
-            pa10 = 0.0
-            pa11 = 0.0
+            pa0 = pa1 = pa2 = pa3 = pa4 = pa5 = pa6 = pa7 = pa8 = pa9 = pa10 = pa11 = 0.0
             xy = xi * y11
             qx = q * x11
             qy = q * y11
@@ -1254,18 +1243,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                 sa10 += pa10
                 sa11 += pa11
                 continue
-            pb0 = 0.0
-            pb1 = 0.0
-            pb2 = 0.0
-            pb3 = 0.0
-            pb4 = 0.0
-            pb5 = 0.0
-            pb6 = 0.0
-            pb7 = 0.0
-            pb8 = 0.0
-            pb9 = 0.0
-            pb10 = 0.0
-            pb11 = 0.0
+            pb0 = pb1 = pb2 = pb3 = pb4 = pb5 = pb6 = pb7 = pb8 = pb9 = pb10 = pb11 = 0.0
             sdsd = sd * sd
             cdcd = cd * cd
             sdcd = sd * cd
@@ -1278,8 +1256,8 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                     ai4 = 0.0
                 else:
                     xx = math.sqrt(xi2 + q2)
-                    ai4 = 1.0 / cdcd * (xi / rd * sdcd
-                                        + 2.0 * math.atan((et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
+                    ai4 = 1.0 / cdcd * (xi / rd * sdcd + 2.0 * math.atan(
+                        (et * (xx + q * cd) + xx * (r + xx) * sd) / (xi * (r + xx) * cd)))
                 ai3 = (yb * cd / rd - ale + sd * math.log(rd)) / cdcd
                 ak1 = xi * (d11 - y11 * sd) / cd
                 ak3 = (q * y11 - yb * d11) / cd
@@ -1353,18 +1331,7 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                 sb1 += pb1
                 sb2 += pb2
                 continue
-            pc0 = 0.0
-            pc1 = 0.0
-            pc2 = 0.0
-            pc3 = 0.0
-            pc4 = 0.0
-            pc5 = 0.0
-            pc6 = 0.0
-            pc7 = 0.0
-            pc8 = 0.0
-            pc9 = 0.0
-            pc10 = 0.0
-            pc11 = 0.0
+            pc0 = pc1 = pc2 = pc3 = pc4 = pc5 = pc6 = pc7 = pc8 = pc9 = pc10 = pc11 = 0.0
             sdsd = sd * sd
             cdcd = cd * cd
             sdcd = sd * cd
@@ -1400,7 +1367,8 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                                  - alp5 * (cdr * sd - et / r3 - cz * yb * qr))
                     pc8 += k * (-alp4 * q / r3 + yy0 * sd + alp5 * (cdr * cd + cz * db * qr - (y0 * cd + q * z0) * sd))
                     pc9 += k * (alp4 * xi * ppz * cd - alp5 * xi * qqz)
-                    pc10 += k * (alp4 * 2.0 * (yb / r3 - y0 * cd) * sd + db / r3 * cd - alp5 * (cdr * cd + cz * db * qr))
+                    pc10 += k * (alp4 * 2.0 * (yb / r3 - y0 * cd) * sd + db / r3 * cd
+                                 - alp5 * (cdr * cd + cz * db * qr))
                     pc11 += k * (yy0 * cd - alp5 * (cdr * sd - cz * yb * qr - y0 * sdsd + q * z0 * cd))
             if s2 != 0.0:
                 k = k2
@@ -1412,7 +1380,8 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                     pc4 += k * (-alp4 * yb / r3 + alp5 * cz * et * qr)
                     pc5 += k * (db / r3 - y0 * sd + alp5 * cz / r3 * (1.0 - 3.0 * q2 / r2))
                     pc6 += k * (-alp4 * et / r3 + y0 * sdsd - alp5 * (cdr * sd - cz * yb * qr))
-                    pc7 += k * (alp4 * (x11 - yb * yb * x32) - alp5 * cz * ((db + 2.0 * q * cd) * x32 - yb * et * q * x53))
+                    pc7 += k * (alp4 * (x11 - yb * yb * x32)
+                                - alp5 * cz * ((db + 2.0 * q * cd) * x32 - yb * et * q * x53))
                     pc8 += k * (xi * ppy * sd + yb * db * x32 + alp5 * cz * ((yb + 2.0 * q * sd) * x32 - yb * q2 * x53))
                     pc9 += k * (-q / r3 + y0 * sdcd - alp5 * (cdr * cd + cz * db * qr))
                     pc10 += k * (alp4 * yb * db * x32 - alp5 * cz * ((yb - 2.0 * q * sd) * x32 + db * et * q * x53))
@@ -1424,7 +1393,8 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                 pc1 += k * (alp4 * 2.0 * xy * sd + db * x11 - alp5 * cz * (x11 - q2 * x32))
                 pc2 += k * (alp4 * (yb * x11 + xy * cd) + alp5 * q * (cz * et * x32 + xi * z32))
                 if grad:
-                    pc3 += k * (alp4 * xi / r3 * sd + xi * q * y32 * cd + alp5 * xi * (3.0 * cz * et / r5 - 2.0 * z32 - z0))
+                    pc3 += k * (alp4 * xi / r3 * sd + xi * q * y32 * cd
+                                + alp5 * xi * (3.0 * cz * et / r5 - 2.0 * z32 - z0))
                     pc4 += k * (alp4 * 2.0 * y0 * sd - db / r3 + alp5 * cz / r3 * (1.0 - 3.0 * q2 / r2))
                     pc5 += k * (-alp4 * yy0 - alp5 * (cz * et * qr - q * z0))
                     pc6 += k * (alp4 * (q / r3 + y0 * sdcd) + alp5 * (z / r3 * cd + cz * db * qr - q * z0 * sd))
@@ -1437,7 +1407,6 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
                                   - alp5 * cz * ((db - 2.0 * q * cd) * x32 - db * q2 * x53))
                     pc11 += k * (alp4 * (xi * ppz * cd + yb * db * x32)
                                   + alp5 * (cz * ((yb - 2.0 * q * sd) * x32 + db * et * q * x53) + xi * qqz))
-
             sb0 += pa0 + pb0
             sb1 += pa1 + pb1
             sb2 += pa2 + pb2
