@@ -4,6 +4,11 @@ Usage (see run.sh): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers 
 Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
 per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
 in one run are the meaningful figures.
+
+``grid`` (Coulomb map, 1,000 patches, 500 x 500 nodes at 10 km depth) reads the environment:
+``GRID_ROWS`` (rows timed, default 50; 500 = the full grid), ``GRID_SLIP`` (``uniform`` or
+``variable``: a different slip on every patch), ``GRID_SHARE`` (``0`` = per-patch DC3D path)
+and ``GRID_SAVE`` (``.npy`` path for the dCFS map, to compare paths).
 """
 
 import os
