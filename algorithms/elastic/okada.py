@@ -14,6 +14,9 @@ Two layers live here:
 * :func:`okada_displacement` / :func:`okada_greens` evaluate many rectangular sources
   in map coordinates (east, north, up in metres) at many points, in parallel numba
   kernels (pairs points x sources), for forward models, Coulomb stress and inversions.
+  :func:`okada_displacement` sums the rectangles of each plane over their distinct corners
+  with net signed slip (:func:`plane_groups`; exact, see the "shared corners" section
+  below), falling back to patch-by-patch DC3D near the plane.
 
 Coordinates in Okada's system: x along strike, y horizontal and perpendicular to
 strike (pointing to the left of strike: the fault dips toward -y, hanging wall on -y),
