@@ -958,7 +958,9 @@ def _rotate_into(buf, sp, cp, grad, acc, w):
 # those can change only close to the plane (small |q|), so there a station falls back to the
 # per-patch evaluation (the DC3D code path, singularity handling included).
 
-#: Relative and absolute tolerances (m) for "same plane" and "same corner coordinate".
+#: Tolerances for "same plane" (strike and dip equal to 1e-9 degrees, normal offset <= 1 um)
+#: and "same corner coordinate" (1 um along strike or dip). Coordinates rounded coarser than
+#: this (e.g. a Coulomb .inp printed to 0.1 m) give separate planes/corners: still exact.
 PLANE_TOL_M = 1.0e-6
 PLANE_ANGLE_TOL_DEG = 1.0e-9
 #: A station falls back to per-patch DC3D for a plane when ``q^2 <= FALLBACK_Q2_REL R^2 + ...``
