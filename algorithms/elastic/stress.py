@@ -193,7 +193,7 @@ def _plane_from_vectors(normal, slip):
 
 def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip_deg=None, rake_deg=None,
                       regional=None, shear_modulus_pa: float = 3.2e10, poisson: float = 0.25,
-                      friction: float = 0.4, progress=None):
+                      friction: float = 0.4, share_corners: bool = True, progress=None):
     """Coulomb stress change at points from Okada sources, on given or optimal receivers.
 
     Parameters
@@ -208,6 +208,9 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
         Receiver orientation; when ``None`` the optimally oriented planes under
         ``regional`` (3x3 tensor, Pa, tension positive) are used.
     shear_modulus_pa, poisson, friction : float
+    share_corners : bool
+        Passed to :func:`okada.okada_displacement` (exact plane-by-plane corner sharing;
+        ``False`` sums DC3D patch by patch).
 
     Returns
     -------
@@ -221,7 +224,7 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
     if np.any(depth < 0):
         raise GeohazardError(f"depth_m must be >= 0, got min {np.nanmin(depth)}")
     _, grad = okada_displacement(east_m, north_m, sources, up_m=-depth, poisson=poisson, gradients=True,
-                                 progress=progress)
+                                 share_corners=share_corners, progress=progress)
     sig = stress_from_gradient(grad, shear_modulus_pa=shear_modulus_pa, poisson=poisson)
     if strike_deg is None:
         if regional is None:

@@ -4,6 +4,11 @@ Usage (see run.sh): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers 
 Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
 per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
 in one run are the meaningful figures.
+
+``grid`` (Coulomb map, 1,000 patches, 500 x 500 nodes at 10 km depth) reads the environment:
+``GRID_ROWS`` (rows timed, default 50; 500 = the full grid), ``GRID_SLIP`` (``uniform`` or
+``variable``: a different slip on every patch), ``GRID_SHARE`` (``0`` = per-patch DC3D path)
+and ``GRID_SAVE`` (``.npy`` path for the dCFS map, to compare paths).
 """
 
 import os
@@ -53,6 +58,14 @@ def ours(path):
     np.save(path.replace(".npz", "_ours_disp.npy"), disp)
     print(f"ours displacement: {t:.3f} s  {pairs / t / 1e6:.3f} M pairs/s")
     print(f"ours gradients:    {tg:.3f} s  {pairs / tg / 1e6:.3f} M pairs/s")
+    # the input has uniform slip (the shared-corner path then needs 4 corners per plane): time a
+    # variable-slip copy too, every patch different, as an inversion result would be
+    tv = table.copy()
+    tv[:, 7:10] *= np.random.default_rng(1).uniform(0.5, 1.5, (len(tv), 1))
+    t, _ = _best(lambda: okada_displacement(e, n, tv))
+    tg, _ = _best(lambda: okada_displacement(e, n, tv, up_m=0.0, gradients=True))
+    print(f"ours displacement, variable slip: {t:.3f} s  {pairs / t / 1e6:.3f} M pairs/s")
+    print(f"ours gradients, variable slip:    {tg:.3f} s  {pairs / tg / 1e6:.3f} M pairs/s")
 
 
 def peers(path):
@@ -116,16 +129,32 @@ def grid():
 
     f = faults_from_traces([np.array([[-40e3, 0.0], [40e3, 0.0]])], dip_deg=60.0, top_m=0.0, bottom_m=20e3,
                            slip_m=2.0, rake_deg=120.0)
-    p, _ = discretize(f, patch_length_m=2000.0, patch_width_m=920.0)
+    p, idx = discretize(f, patch_length_m=2000.0, patch_width_m=920.0)
+    table = p.table()
+    mode = os.environ.get("GRID_SLIP", "uniform")
+    if mode == "variable":
+        # an inversion-like slip model: smooth elliptical taper x random factor per patch,
+        # every patch different (no interior corner cancels)
+        u = (idx[:, 1] + 0.5) / (idx[:, 1].max() + 1)
+        v = (idx[:, 2] + 0.5) / (idx[:, 2].max() + 1)
+        taper = np.sqrt(np.clip(1.0 - (2 * u - 1) ** 2, 0, None) * np.clip(1.0 - (2 * v - 1) ** 2, 0, None))
+        table[:, 7:9] *= (taper * np.random.default_rng(0).uniform(0.5, 1.5, len(p)))[:, None]
     x = np.linspace(-100e3, 100e3, 500)
     xx, yy = np.meshgrid(x, x + 1.0)
-    coulomb_at_points(xx[:2, :2], yy[:2, :2], 10e3, p.table(), strike_deg=90.0, dip_deg=60.0, rake_deg=90.0)
-    rows = int(os.environ.get("GRID_ROWS", "50"))  # full 500 rows take ~10 min on the shared machine
+    share = os.environ.get("GRID_SHARE", "1") != "0"
+    coulomb_at_points(xx[:2, :2], yy[:2, :2], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0,
+                      share_corners=share)
+    rows = int(os.environ.get("GRID_ROWS", "50"))  # GRID_ROWS=500: the full grid
     t = time.perf_counter()
-    coulomb_at_points(xx[:rows], yy[:rows], 10e3, p.table(), strike_deg=90.0, dip_deg=60.0, rake_deg=90.0)
+    res = coulomb_at_points(xx[:rows], yy[:rows], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0,
+                            share_corners=share)
     dt = time.perf_counter() - t
-    print(f"Coulomb map: {len(p)} patches onto {rows}x500 of a 500x500 grid at 10 km depth: {dt:.1f} s "
-          f"-> full grid {dt * 500 / rows:.0f} s ({rows * 500 * len(p) / dt / 1e6:.3f} M pairs/s)")
+    print(f"Coulomb map ({mode} slip, share_corners={share}): {len(p)} patches onto {rows}x500 of a 500x500 grid "
+          f"at 10 km depth: {dt:.1f} s -> full grid {dt * 500 / rows:.0f} s "
+          f"({rows * 500 * len(p) / dt / 1e6:.3f} M point-patch pairs/s)")
+    out = os.environ.get("GRID_SAVE")
+    if out:
+        np.save(out, res["dcfs_pa"])
 
 
 if __name__ == "__main__":

@@ -16,4 +16,9 @@ mkdir -p "$ROOT/benchmarks/results"
 /usr/bin/python3 "$HERE/bench_okada.py" ours "$ROOT/benchmarks/results/okada_input.npz" | tee "$ROOT/benchmarks/results/okada_ours.txt"
 "$VENV/bin/python" "$HERE/bench_okada.py" peers "$ROOT/benchmarks/results/okada_input.npz" | tee "$ROOT/benchmarks/results/okada_peers.txt"
 /usr/bin/python3 "$HERE/bench_okada.py" ours "$ROOT/benchmarks/results/okada_input.npz" | tee -a "$ROOT/benchmarks/results/okada_ours.txt"
-/usr/bin/python3 "$HERE/bench_okada.py" grid | tee "$ROOT/benchmarks/results/okada_grid.txt"
+# Coulomb map, 1,000 patches onto the full 500 x 500 grid: uniform slip (the case) and
+# patch-by-patch variable slip with shared corners, then the per-patch DC3D path on 50 rows.
+GRID="$ROOT/benchmarks/results/okada_grid.txt"
+GRID_ROWS=500 /usr/bin/python3 "$HERE/bench_okada.py" grid | tee "$GRID"
+GRID_ROWS=500 GRID_SLIP=variable /usr/bin/python3 "$HERE/bench_okada.py" grid | tee -a "$GRID"
+GRID_ROWS=50 GRID_SLIP=variable GRID_SHARE=0 /usr/bin/python3 "$HERE/bench_okada.py" grid | tee -a "$GRID"
