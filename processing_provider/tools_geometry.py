@@ -46,7 +46,6 @@ from .raster_io import (
     DEFAULT_BLOCK_ROWS,
     RasterInfo,
     RasterWriter,
-    TunedRasterWriter,
     check_same_grid,
     raster_info,
     read_band,
@@ -361,20 +360,16 @@ class GeometricDistortion(GeohazardAlgorithm):
         # spends 10x the CPU for ~12 % smaller files); the R-index is near-incompressible float
         # noise (level 6 saves 2 % over level 1 at twice the CPU). Lossless either way; see
         # BENCHMARKS.md for the measured alternatives.
-        byte = ["COMPRESS=DEFLATE", "ZLEVEL=1"]
-        real = ["COMPRESS=DEFLATE", "PREDICTOR=3", "ZLEVEL=1"]
         writers = {
-            "classes": TunedRasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
-                                              descriptions=["distortion class"], compression=byte),
-            "rindex": TunedRasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"],
-                                             compression=real),
-            "visibility": TunedRasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
-                                                 descriptions=["visibility class"], compression=byte),
+            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
+                                         descriptions=["distortion class"], zlevel=1),
+            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"], zlevel=1),
+            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
+                                            descriptions=["visibility class"], zlevel=1),
         }
         if combined:
-            writers["combined"] = TunedRasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
-                                                         descriptions=["best distortion class", "best geometry"],
-                                                         compression=byte)
+            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
+                                                    descriptions=["best distortion class", "best geometry"], zlevel=1)
 
         return writers
 
