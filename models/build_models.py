@@ -69,13 +69,13 @@ def build():
         model.addModelParameter(definition, param)
 
     add_input(QgsProcessingParameterMultipleLayers(
-        "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.TypeRaster), 120, 60)
+        "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.SourceType.TypeRaster), 120, 60)
     add_input(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", "Coherence rasters (optional)", QgsProcessing.TypeRaster, optional=True), 360, 60)
+        "COHERENCE", "Coherence rasters (optional)", QgsProcessing.SourceType.TypeRaster, optional=True), 360, 60)
     add_input(QgsProcessingParameterPoint(
         "REFERENCE", "Reference point (optional, empty: automatic)", optional=True), 560, 60)
     add_input(QgsProcessingParameterVectorLayer(
-        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.TypeVectorPolygon]), 760, 60)
+        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 760, 60)
     add_input(QgsProcessingParameterRasterLayer("DEM", "DEM (optional)", optional=True), 980, 60)
 
     def src_param(name):

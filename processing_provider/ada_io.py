@@ -138,7 +138,7 @@ def read_point_table(alg, parameters, name, context, field_names, progress=None)
     layer = alg.parameterAsVectorLayer(parameters, name, context)
     if layer is None:
         raise GeohazardError(f"{name}: {value!r} is not a vector layer QGIS can read")
-    if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.PointGeometry:
+    if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.GeometryType.PointGeometry:
         raise GeohazardError(f"{name} must be a point layer, got {QgsWkbTypes.displayString(layer.wkbType())}")
     for f in field_names:
         if layer.fields().lookupField(f) < 0:
@@ -189,8 +189,8 @@ def metric_frame(crs: QgsCoordinateReferenceSystem, x, y, *, name: str = "INPUT"
     """The layer's CRS when projected in metres, else the local UTM zone (WGS 84)."""
     if crs is None or not crs.isValid():
         raise GeohazardError(f"{name} has no valid CRS; set the layer's CRS first")
-    wkt = crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019)
-    if not crs.isGeographic() and crs.mapUnits() == QgsUnitTypes.DistanceMeters:
+    wkt = crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
+    if not crs.isGeographic() and crs.mapUnits() == QgsUnitTypes.DistanceUnit.DistanceMeters:
         return MetricFrame(wkt, wkt, True)
     from pyproj import Transformer
 

@@ -79,7 +79,7 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
         if vmax == 0:
             vmax = 1.0
     shader_fn = QgsColorRampShader(-vmax, vmax, _ramp(ramp_name, invert))
-    shader_fn.setColorRampType(QgsColorRampShader.Interpolated)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
     shader_fn.classifyColorRamp(11, band, layer.extent(), layer.dataProvider())
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_fn)
@@ -100,11 +100,11 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
     if not layer.isValid():
         return ""
     if vmin is None or vmax is None:
-        stats = layer.dataProvider().bandStatistics(band, QgsRasterBandStats.Min | QgsRasterBandStats.Max)
+        stats = layer.dataProvider().bandStatistics(band, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
         vmin = stats.minimumValue if vmin is None else vmin
         vmax = stats.maximumValue if vmax is None else vmax
     shader_fn = QgsColorRampShader(vmin, vmax, _ramp(ramp_name))
-    shader_fn.setColorRampType(QgsColorRampShader.Interpolated)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
     shader_fn.classifyColorRamp(9, band, layer.extent(), layer.dataProvider())
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_fn)
@@ -206,9 +206,9 @@ def style_vector_graduated(path: str, field: str, *, context=None, vmax: float |
         symbol = QgsSymbol.defaultSymbol(geom_type)
         colour = ramp.color(i / max(n_classes - 1, 1))
         symbol.setColor(colour)
-        if geom_type == QgsWkbTypes.LineGeometry:
+        if geom_type == QgsWkbTypes.GeometryType.LineGeometry:
             symbol.setWidth(0.8 if line_width_mm is None else line_width_mm)
-        elif geom_type == QgsWkbTypes.PointGeometry:
+        elif geom_type == QgsWkbTypes.GeometryType.PointGeometry:
             symbol.setSize(point_size_mm)
             if symbol.symbolLayerCount():
                 symbol.symbolLayer(0).setStrokeColor(colour.darker(150))
@@ -256,9 +256,9 @@ def style_vector_categorized(path: str, field: str, categories, *, context=None,
     for value, label, colour in categories:
         symbol = QgsSymbol.defaultSymbol(layer.geometryType())
         symbol.setColor(QColor(colour))
-        if layer.geometryType() == QgsWkbTypes.PointGeometry:
+        if layer.geometryType() == QgsWkbTypes.GeometryType.PointGeometry:
             symbol.setSize(point_size_mm)
-        elif layer.geometryType() == QgsWkbTypes.PolygonGeometry:
+        elif layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
             symbol.setOpacity(0.7)
         cats.append(QgsRendererCategory(value, symbol, str(label)))
     layer.setRenderer(QgsCategorizedSymbolRenderer(field, cats))

@@ -112,7 +112,7 @@ def _style_vector(path, context, *, field_name_, kind, categories=None):
         for lo, hi, c in zip(edges[:-1], edges[1:], colours):
             sym = QgsSymbol.defaultSymbol(gtype)
             sym.setColor(QColor(c))
-            if gtype == QgsWkbTypes.PolygonGeometry:
+            if gtype == QgsWkbTypes.GeometryType.PolygonGeometry:
                 sym.setOpacity(0.75)
             label = f"{lo:g} .. {hi:g} mm/yr".replace("-1e+09", "<").replace("1e+09", ">")
             ranges.append(QgsRendererRange(lo, hi, sym, label))
@@ -259,13 +259,13 @@ class AdaDetection(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("Measurement points"), [QgsProcessing.TypeVectorPoint]))
+            self.INPUT, self.tr("Measurement points"), [QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField(
             self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr, LOS positive toward the satellite; empty = auto)"),
-            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric, optional=True))
+            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterField(
             self.VELOCITY_STD_FIELD, self.tr("Velocity standard deviation field (mm/yr; empty = auto)"),
-            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric, optional=True))
+            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(
             self.USE_TIME_SERIES, self.tr("Use dated displacement fields (mean time series, temporal consistency)"),
             defaultValue=True))
@@ -289,9 +289,9 @@ class AdaDetection(GeohazardAlgorithm):
                               self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.TypeVectorPolygon))
+            self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_POINTS, self.tr("Points with ADA id and flags"), QgsProcessing.TypeVectorPoint,
+            self.OUTPUT_POINTS, self.tr("Points with ADA id and flags"), QgsProcessing.SourceType.TypeVectorPoint,
             optional=True, createByDefault=True))
 
     def checkParameterValues(self, parameters, context):
@@ -446,11 +446,11 @@ class AdaClassification(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Active deformation areas"), poly))
         self.addParameter(QgsProcessingParameterField(
             self.VELOCITY_FIELD, self.tr("Mean velocity field (mm/yr; empty = mean_vel or auto)"),
-            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.Numeric, optional=True))
+            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
                                                             optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(self.LANDSLIDES, self.tr("Landslide inventory"), poly,
@@ -486,7 +486,7 @@ class AdaClassification(GeohazardAlgorithm):
             self.URBAN_KEYWORDS, self.tr("Urban land-use keywords"),
             defaultValue="urban,built,building,residential,industrial,commercial,infrastructure"))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Classified ADAs"),
-                                                            QgsProcessing.TypeVectorPolygon))
+                                                            QgsProcessing.SourceType.TypeVectorPolygon))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
@@ -640,7 +640,7 @@ class AdaClassification(GeohazardAlgorithm):
                 classes[i], why[i], _py(slope[i]), _py(amp[i]) if amp is not None else None,
                 _py(trend[i]) if trend is not None else None, _py(dist[i]) if dist is not None else None,
                 bool(in_ls[i]) if in_ls is not None else None])
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
+            sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
         del sink  # flush and close the file before styling it
         _style_sink(dest, context, "ada_class", list(CLASSES))
@@ -661,7 +661,7 @@ def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
         srs = osr.SpatialReference()
         if srs.ImportFromEPSG(int(auth.split(":")[1])) == 0:
             return srs.ExportToWkt()
-    return crs.toWkt(QgsCoordinateReferenceSystem.WKT1_GDAL)
+    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT1_GDAL)
 
 
 def _num(v):
@@ -722,17 +722,17 @@ class LandslideActivity(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterFeatureSource(self.INVENTORY, self.tr("Landslide inventory"),
-                                                              [QgsProcessing.TypeVectorPolygon]))
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterFeatureSource(self.POINTS, self.tr("InSAR points"),
-                                                              [QgsProcessing.TypeVectorPoint]))
+                                                              [QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField(
             self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr; empty = auto)"), parentLayerParameterName=self.POINTS,
-            type=QgsProcessingParameterField.Numeric, optional=True))
+            type=QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
                                                             optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.ADAS, self.tr("Active deformation areas (candidate new landslides)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
+            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
         self.addParameter(num(self.THRESHOLD, self.tr("Stability threshold (mm/yr; 0 = 2 std of the points)"),
                               num.Double, 0.0, minValue=0.0))
         self.addParameter(num(self.MIN_SENSITIVITY, self.tr("Minimum |C| for V_SLOPE"), num.Double, 0.3,
@@ -742,9 +742,9 @@ class LandslideActivity(GeohazardAlgorithm):
         self.addParameter(num(self.HEADING, self.tr("Heading (degrees from north), when points have no LOS fields"),
                               num.Double, -12.0, minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Landslide activity"),
-                                                            QgsProcessing.TypeVectorPolygon))
+                                                            QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.TypeVectorPolygon,
+            self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.SourceType.TypeVectorPolygon,
             optional=True, createByDefault=True))
 
     def checkParameterValues(self, parameters, context):
@@ -771,10 +771,10 @@ class LandslideActivity(GeohazardAlgorithm):
         table = read_point_table(self, parameters, self.POINTS, context, [vel] + (los_fields if use_los_fields else []),
                                  SubProgress(progress, 0, 30))
         crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
-        metric_wkt = crs_metric.toWkt(QgsCoordinateReferenceSystem.WKT2_2019)
+        metric_wkt = crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
         from pyproj import Transformer
 
-        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WKT2_2019)
+        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
         xm, ym = Transformer.from_crs(src_wkt, metric_wkt, always_xy=True).transform(table.x, table.y)
         feats = _to_metric_geometries(inv, crs_metric, context, progress)
         rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
@@ -816,7 +816,7 @@ class LandslideActivity(GeohazardAlgorithm):
             out = QgsFeature(fields)
             out.setGeometry(f.geometry())
             out.setAttributes(list(f.attributes()) + [_py(act[nm][i]) for nm, _ in names])
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
+            sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
         feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
         del sink  # flush and close the file before styling it
@@ -842,7 +842,7 @@ class LandslideActivity(GeohazardAlgorithm):
                     out = QgsFeature(cfields)
                     out.setGeometry(f.geometry())
                     out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
-                    csink.addFeature(out, QgsFeatureSink.FastInsert)
+                    csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
             feedback.pushInfo(f"{n_cand} of {len(adas)} ADAs lie outside every inventory landslide (candidates)")
             if csink is not None:
                 results[self.OUTPUT_CANDIDATES] = cdest
@@ -874,9 +874,9 @@ class FaultProximity(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, self.tr("ADAs or landslides"),
-                                                              [QgsProcessing.TypeVectorAnyGeometry]))
+                                                              [QgsProcessing.SourceType.TypeVectorAnyGeometry]))
         self.addParameter(QgsProcessingParameterFeatureSource(self.FAULTS, self.tr("Faults"),
-                                                              [QgsProcessing.TypeVectorLine]))
+                                                              [QgsProcessing.SourceType.TypeVectorLine]))
         self.addParameter(QgsProcessingParameterString(self.BANDS, self.tr("Distance bands, upper limits (m)"),
                                                        defaultValue="500,1000,2000,5000"))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Features with fault distance")))
@@ -938,7 +938,7 @@ class FaultProximity(GeohazardAlgorithm):
             out = QgsFeature(fields)
             out.setGeometry(f.geometry())
             out.setAttributes(list(f.attributes()) + [_py(dist[i]), labels[idx[i]] if np.isfinite(dist[i]) else None])
-            sink.addFeature(out, QgsFeatureSink.FastInsert)
+            sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         for lab, c, s, cs in zip(labels, table["count"], table["share"], table["cumulative_share"]):
             feedback.pushInfo(f"{lab}: {c} features, {100 * s:.1f}% (cumulative {100 * cs:.1f}%)")
         chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
@@ -999,7 +999,7 @@ class LoadEgms(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("EGMS CSV or ZIP file"),
                                                      fileFilter="EGMS (*.csv *.zip *.CSV *.ZIP)"))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("EGMS points"),
-                                                                  QgsProcessing.TypeVectorPoint))
+                                                                  QgsProcessing.SourceType.TypeVectorPoint))
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)

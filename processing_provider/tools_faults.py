@@ -80,7 +80,7 @@ def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
     """Line features -> (traces, per-trace attribute dict, names, crs)."""
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
-    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.LineGeometry:
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.LineGeometry:
         raise GeohazardError(f"{name} must be a line layer of fault traces, got "
                              f"{QgsWkbTypes.displayString(source.wkbType())}")
     crs = source.sourceCrs()
@@ -156,16 +156,16 @@ class _FaultSourceMixin:
     def add_source_parameters(self):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.FAULTS, self.tr("Source faults (line layer, or slip patches from slipinversion)"),
-            [QgsProcessing.TypeVectorLine, QgsProcessing.TypeVectorPolygon], optional=True))
+            [QgsProcessing.SourceType.TypeVectorLine, QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.COULOMB_INP, self.tr("Coulomb 3 input file (.inp), instead of a layer"), extension="inp",
             optional=True))
         self.addParameter(QgsProcessingParameterCrs(
             self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (m)"), QgsProcessingParameterNumber.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (m)"), QgsProcessingParameterNumber.Double,
+            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (m)"), QgsProcessingParameterNumber.Type.Double,
             0.0))
         for pid, label, default, lo, hi in (
                 (self.DIP, "Default dip (degrees)", 60.0, 0.001, 90.0),
@@ -173,10 +173,10 @@ class _FaultSourceMixin:
                 (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001, 1e6),
                 (self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
                 (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
-            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), QgsProcessingParameterNumber.Double,
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), QgsProcessingParameterNumber.Type.Double,
                                                            default, minValue=lo, maxValue=hi))
         self.addParameter(QgsProcessingParameterNumber(
-            self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Double, 0.25, minValue=0.0,
+            self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Type.Double, 0.25, minValue=0.0,
             maxValue=0.499))
 
     def check_sources(self, parameters, context):
@@ -202,7 +202,7 @@ class _FaultSourceMixin:
             src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
             return src, crs, cin
         source = self.parameterAsSource(parameters, self.FAULTS, context)
-        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.PolygonGeometry:
+        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry:
             faults, crs = read_patch_polygons(source, name=self.FAULTS)
             return faults, crs, None
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
@@ -253,12 +253,12 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         self.add_source_parameters()
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
         self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Double, 500.0, minValue=0.01))
+            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Type.Double, 500.0, minValue=0.01))
         self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE, self.tr("Incidence angle (degrees)"), QgsProcessingParameterNumber.Double, 37.0,
+            self.INCIDENCE, self.tr("Incidence angle (degrees)"), QgsProcessingParameterNumber.Type.Double, 37.0,
             minValue=0.001, maxValue=89.999))
         self.addParameter(QgsProcessingParameterNumber(
-            self.HEADING, self.tr("Satellite heading (degrees from north)"), QgsProcessingParameterNumber.Double,
+            self.HEADING, self.tr("Satellite heading (degrees from north)"), QgsProcessingParameterNumber.Type.Double,
             -12.0, minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement (mm)")))
 
@@ -311,19 +311,19 @@ class _CoulombParams:
             self.DEPTHS, self.tr("Calculation depths (km, comma separated)"), defaultValue="10"))
         if strike:
             self.addParameter(QgsProcessingParameterNumber(
-                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"), QgsProcessingParameterNumber.Double, 0.0,
+                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"), QgsProcessingParameterNumber.Type.Double, 0.0,
                 minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.RECEIVER_DIP, self.tr("Receiver dip (degrees)"), QgsProcessingParameterNumber.Double, 90.0,
+            self.RECEIVER_DIP, self.tr("Receiver dip (degrees)"), QgsProcessingParameterNumber.Type.Double, 90.0,
             minValue=0.001, maxValue=90.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.RECEIVER_RAKE, self.tr("Receiver rake (degrees)"), QgsProcessingParameterNumber.Double, 180.0,
+            self.RECEIVER_RAKE, self.tr("Receiver rake (degrees)"), QgsProcessingParameterNumber.Type.Double, 180.0,
             minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.FRICTION, self.tr("Effective friction coefficient"), QgsProcessingParameterNumber.Double, 0.4,
+            self.FRICTION, self.tr("Effective friction coefficient"), QgsProcessingParameterNumber.Type.Double, 0.4,
             minValue=0.0, maxValue=2.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.SHEAR_MODULUS, self.tr("Shear modulus (Pa)"), QgsProcessingParameterNumber.Double, 3.2e10,
+            self.SHEAR_MODULUS, self.tr("Shear modulus (Pa)"), QgsProcessingParameterNumber.Type.Double, 3.2e10,
             minValue=1e6))
         self.addParameter(QgsProcessingParameterEnum(
             self.UNITS, self.tr("Stress unit"), options=[u for u, _ in UNITS], defaultValue=0))
@@ -374,7 +374,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             defaultValue=False))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
         self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Double, 1000.0, minValue=0.01))
+            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.01))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
     def checkParameterValues(self, parameters, context):
@@ -450,10 +450,10 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.RECEIVERS, self.tr("Receiver faults (line layer)"), [QgsProcessing.TypeVectorLine]))
+            self.RECEIVERS, self.tr("Receiver faults (line layer)"), [QgsProcessing.SourceType.TypeVectorLine]))
         self.add_coulomb_parameters(strike=False)
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Receivers with Coulomb stress"), QgsProcessing.TypeVectorLine))
+            self.OUTPUT, self.tr("Receivers with Coulomb stress"), QgsProcessing.SourceType.TypeVectorLine))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
@@ -570,13 +570,13 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("Coulomb input file"), extension="inp"))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Projected CRS of the output"), "EPSG:32610"))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Frame origin, easting (m)"), QgsProcessingParameterNumber.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Frame origin, easting (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Frame origin, northing (m)"), QgsProcessingParameterNumber.Double, 0.0))
+            self.ORIGIN_NORTH, self.tr("Frame origin, northing (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.TypeVectorLine))
+            self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_RECEIVERS, self.tr("Receiver faults"), QgsProcessing.TypeVectorLine, optional=True))
+            self.OUTPUT_RECEIVERS, self.tr("Receiver faults"), QgsProcessing.SourceType.TypeVectorLine, optional=True))
 
     def process(self, parameters, context, feedback):
         crs = self.parameterAsCrs(parameters, self.CRS, context)
@@ -681,7 +681,7 @@ class SlipInversion(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         from qgis.core import QgsProcessingParameterFileDestination, QgsProcessingParameterRasterLayer
 
-        num = QgsProcessingParameterNumber.Double
+        num = QgsProcessingParameterNumber.Type.Double
         self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_ASC, self.tr("LOS displacement 1 (mm)")))
         self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_ASC, self.tr("Incidence 1 (degrees)"), num,
                                                        37.0, minValue=0.001, maxValue=89.999))
@@ -694,7 +694,7 @@ class SlipInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(self.HEADING_DESC, self.tr("Heading 2 (degrees)"), num,
                                                        192.0, minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
-                                                              [QgsProcessing.TypeVectorLine]))
+                                                              [QgsProcessing.SourceType.TypeVectorLine]))
         for pid, label, default, lo, hi in (
                 (self.DIP, "Dip (degrees)", 60.0, 0.001, 90.0),
                 (self.TOP_DEPTH, "Top depth (m)", 0.0, 0.0, 1e6),
@@ -713,9 +713,9 @@ class SlipInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.DIP_SEARCH, self.tr("Dip grid search 'min,max,step' in degrees (empty = use DIP)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
-                                                                  QgsProcessing.TypeVectorPolygon))
+                                                                  QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_SAMPLES, self.tr("Quadtree samples"),
-                                                                  QgsProcessing.TypeVectorPoint, optional=True))
+                                                                  QgsProcessing.SourceType.TypeVectorPoint, optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MODEL, self.tr("Model LOS (mm)"),
                                                                   optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RESIDUAL, self.tr("Residual LOS (mm)"),
@@ -880,7 +880,7 @@ def read_los_datasets(alg, parameters, context, std_id):
 def _los_parameters(alg):
     from qgis.core import QgsProcessingParameterRasterLayer
 
-    num = QgsProcessingParameterNumber.Double
+    num = QgsProcessingParameterNumber.Type.Double
     alg.addParameter(QgsProcessingParameterRasterLayer("LOS_ASC", alg.tr("LOS displacement 1 (mm)")))
     alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_ASC", alg.tr("Incidence 1 (degrees)"), num, 37.0,
                                                   minValue=0.001, maxValue=89.999))
@@ -935,7 +935,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
                        "LENGTH_RANGE": "2000,60000", "WIDTH_RANGE": "2000,30000"}.get(pid)
             self.addParameter(QgsProcessingParameterString(pid, self.tr(label), defaultValue=default,
                                                            optional=default is None))
-        num = QgsProcessingParameterNumber.Double
+        num = QgsProcessingParameterNumber.Type.Double
         for pid, label, default, lo, hi in (("RAKE_MIN", "Minimum rake (degrees)", 0.0, -360.0, 360.0),
                                             ("RAKE_MAX", "Maximum rake (degrees)", 180.0, -360.0, 360.0),
                                             ("QUADTREE_STD", "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
@@ -944,17 +944,17 @@ class UniformSlipInversion(GeohazardAlgorithm):
             self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
                                                            maxValue=hi))
         self.addParameter(QgsProcessingParameterNumber("N_MONTE_CARLO", self.tr("Monte-Carlo realisations"),
-                                                       QgsProcessingParameterNumber.Integer, 20, minValue=0,
+                                                       QgsProcessingParameterNumber.Type.Integer, 20, minValue=0,
                                                        maxValue=1000))
         self.addParameter(QgsProcessingParameterNumber("MAX_ITERATIONS", self.tr("Optimiser generations"),
-                                                       QgsProcessingParameterNumber.Integer, 60, minValue=5,
+                                                       QgsProcessingParameterNumber.Type.Integer, 60, minValue=5,
                                                        maxValue=10000))
         self.addParameter(QgsProcessingParameterNumber("SEED", self.tr("Random seed"),
-                                                       QgsProcessingParameterNumber.Integer, 0, minValue=0))
+                                                       QgsProcessingParameterNumber.Type.Integer, 0, minValue=0))
         self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT_FAULT", self.tr("Best fault"),
-                                                                  QgsProcessing.TypeVectorLine))
+                                                                  QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT_TABLE", self.tr("Monte-Carlo table"),
-                                                                  QgsProcessing.TypeVector, optional=True))
+                                                                  QgsProcessing.SourceType.TypeVector, optional=True))
         from qgis.core import QgsProcessingOutputNumber
 
         for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),

@@ -87,7 +87,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
             self.INPUT, self.tr("Input LOS raster (positive toward the satellite)")))
         self.addParameter(QgsProcessingParameterNumber(
             self.INCIDENCE, self.tr("Incidence angle (degrees), used when no incidence raster is given"),
-            QgsProcessingParameterNumber.Double, defaultValue=37.0, minValue=0.001, maxValue=89.999))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=37.0, minValue=0.001, maxValue=89.999))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.INCIDENCE_RASTER, self.tr("Incidence raster (same grid as the input)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
@@ -285,7 +285,7 @@ class GeometricDistortion(GeohazardAlgorithm):
     LOOKS = ["right", "left"]
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber.Double
+        num = QgsProcessingParameterNumber.Type.Double
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)")))
         self.addParameter(QgsProcessingParameterNumber(
             self.HEADING, self.tr("Heading (flight direction, degrees clockwise from north)"), num,
@@ -534,15 +534,15 @@ class LosProjection(GeohazardAlgorithm):
     OUTPUT_POINTS = "OUTPUT_POINTS"
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber.Double
+        num = QgsProcessingParameterNumber.Type.Double
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("LOS velocity raster"),
                                                             optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.POINTS, self.tr("LOS velocity points"), [QgsProcessing.TypeVectorPoint], optional=True))
+            self.POINTS, self.tr("LOS velocity points"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterField(
             self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr, positive toward the satellite)"),
             defaultValue="mean_velocity", parentLayerParameterName=self.POINTS,
-            type=QgsProcessingParameterField.Numeric, optional=True))
+            type=QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.HEADING, self.tr("Heading (degrees clockwise from north)"), num, defaultValue=-12.0,
@@ -569,7 +569,7 @@ class LosProjection(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DOWNSLOPE, self.tr("Downslope velocity"), optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_POINTS, self.tr("Projected points"), QgsProcessing.TypeVectorPoint, optional=True,
+            self.OUTPUT_POINTS, self.tr("Projected points"), QgsProcessing.SourceType.TypeVectorPoint, optional=True,
             createByDefault=False))
 
     def checkParameterValues(self, parameters, context):
@@ -755,8 +755,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
     WEIGHTINGS = ["unit weights (EGMS L3)", "inverse variance (needs standard deviations)"]
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber.Double
-        pts = [QgsProcessing.TypeVectorPoint]
+        num = QgsProcessingParameterNumber.Type.Double
+        pts = [QgsProcessing.SourceType.TypeVectorPoint]
         for geo, heading in (("ASC", -12.0), ("DESC", 192.0)):
             label = "Ascending" if geo == "ASC" else "Descending"
             self.addParameter(QgsProcessingParameterRasterLayer(
@@ -792,7 +792,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(
             self.TIME_SERIES, self.tr("Decompose time series"), defaultValue=False))
         self.addParameter(QgsProcessingParameterNumber(
-            self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Integer,
+            self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=6, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
             self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"), num, defaultValue=90.0,

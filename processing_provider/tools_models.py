@@ -238,7 +238,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.INPUT, self.tr("Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)"),
-            [QgsProcessing.TypeVectorAnyGeometry], optional=True))
+            [QgsProcessing.SourceType.TypeVectorAnyGeometry], optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.INPUT_RASTER, self.tr("Or: time-series raster (one band per date, ISO date band descriptions)"),
             optional=True))
@@ -250,14 +250,14 @@ class TimeSeriesModels(GeohazardAlgorithm):
             self.ORIGIN_DATE, self.tr("Origin (event / loading) date for log models, YYYY-MM-DD"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.PRIMARY_END_DAYS, self.tr("End of primary consolidation Tp (days after loading; 0 = first date)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterBoolean(
             self.BREAKPOINTS, self.tr("Detect a breakpoint (step or trend change)"), defaultValue=False))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_DELTA_BIC, self.tr("Breakpoint evidence threshold (BIC improvement)"),
-            QgsProcessingParameterNumber.Double, defaultValue=10.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=10.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Model parameters (points)"), QgsProcessing.TypeVectorAnyGeometry,
+            self.OUTPUT, self.tr("Model parameters (points)"), QgsProcessing.SourceType.TypeVectorAnyGeometry,
             optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_RASTER, self.tr("Model parameters (raster)"), optional=True, createByDefault=False))
@@ -476,24 +476,24 @@ class InverseVelocity(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.INPUT, self.tr("Points or ADAs with dated displacement fields (mm)"),
-            [QgsProcessing.TypeVectorAnyGeometry]))
+            [QgsProcessing.SourceType.TypeVectorAnyGeometry]))
         self.addParameter(QgsProcessingParameterNumber(
-            self.SMOOTH_WINDOW, self.tr("Smoothing window (acquisitions)"), QgsProcessingParameterNumber.Integer,
+            self.SMOOTH_WINDOW, self.tr("Smoothing window (acquisitions)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=5, minValue=3))
         self.addParameter(QgsProcessingParameterNumber(
             self.FIT_WINDOW, self.tr("Fit window (most recent smoothed velocities)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=10, minValue=3))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=10, minValue=3))
         self.addParameter(QgsProcessingParameterNumber(
-            self.CONFIDENCE, self.tr("Confidence of the forecast window (%)"), QgsProcessingParameterNumber.Double,
+            self.CONFIDENCE, self.tr("Confidence of the forecast window (%)"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=95.0, minValue=50.0, maxValue=99.9))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_VELOCITY, self.tr("Minimum last velocity for an alert (mm/yr)"),
-            QgsProcessingParameterNumber.Double, defaultValue=5.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=5.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Double,
+            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=30.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"), QgsProcessingParameterNumber.Double,
+            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=90.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterEnum(
             self.DIRECTION, self.tr("Direction of motion"), options=self.DIRECTIONS, defaultValue=0))
@@ -501,7 +501,7 @@ class InverseVelocity(GeohazardAlgorithm):
             self.NOW_DATE, self.tr("Reference date of the alert, YYYY-MM-DD (default: last acquisition)"),
             optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_PLOTS, self.tr("Maximum number of PNG plots"), QgsProcessingParameterNumber.Integer,
+            self.MAX_PLOTS, self.tr("Maximum number of PNG plots"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=50, minValue=0))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Failure forecast")))
         self.addParameter(QgsProcessingParameterFolderDestination(

@@ -175,11 +175,11 @@ class AmplitudeDispersion(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.TypeRaster))
+            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterBoolean(
             self.CALIBRATE, self.tr("Calibrate amplitudes per date"), defaultValue=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Double,
+            self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.25, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude")))
@@ -273,17 +273,17 @@ class PhaseLinking(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.TypeRaster))
+            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterNumber(
-            self.WINDOW_ROWS, self.tr("Window rows (odd)"), QgsProcessingParameterNumber.Integer,
+            self.WINDOW_ROWS, self.tr("Window rows (odd)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=5, minValue=1, maxValue=101))
         self.addParameter(QgsProcessingParameterNumber(
-            self.WINDOW_COLS, self.tr("Window columns (odd)"), QgsProcessingParameterNumber.Integer,
+            self.WINDOW_COLS, self.tr("Window columns (odd)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=11, minValue=1, maxValue=101))
         self.addParameter(QgsProcessingParameterEnum(
             self.SHP_METHOD, self.tr("Homogeneous-pixel test"), options=self.SHP_NAMES, defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ALPHA, self.tr("Significance level of the test"), QgsProcessingParameterNumber.Double,
+            self.ALPHA, self.tr("Significance level of the test"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.05, minValue=0.0001, maxValue=0.5))
         self.addParameter(QgsProcessingParameterEnum(
             self.METHOD, self.tr("Phase-linking estimator"), options=self.METHOD_NAMES, defaultValue=0))
@@ -440,9 +440,9 @@ class PsTimeSeries(GeohazardAlgorithm):
     OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):
-        dbl = QgsProcessingParameterNumber.Double
+        dbl = QgsProcessingParameterNumber.Type.Double
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Phase stack (linked phase or SLCs)"), QgsProcessing.TypeRaster))
+            self.INPUT, self.tr("Phase stack (linked phase or SLCs)"), QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.DISPERSION, self.tr("Amplitude dispersion (selects PS)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
@@ -478,16 +478,16 @@ class PsTimeSeries(GeohazardAlgorithm):
             defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.REFERENCE_ROW, self.tr("Reference pixel row (-1 = automatic)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=-1, minValue=-1))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))
         self.addParameter(QgsProcessingParameterNumber(
             self.REFERENCE_COL, self.tr("Reference pixel column (-1 = automatic)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=-1, minValue=-1))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.LATITUDE, self.tr("Latitude raster (radar geometry)"), optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.LONGITUDE, self.tr("Longitude raster (radar geometry)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("PS/DS points"), QgsProcessing.TypeVectorPoint))
+            self.OUTPUT, self.tr("PS/DS points"), QgsProcessing.SourceType.TypeVectorPoint))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

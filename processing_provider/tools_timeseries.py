@@ -328,16 +328,16 @@ def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) 
 
 def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder (optional)"):
     p = QgsProcessingParameterMultipleLayers(
-        "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.TypeRaster,
+        "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster,
         optional=mintpy)
     alg.addParameter(p)
     alg.addParameter(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", alg.tr(coherence_label), QgsProcessing.TypeRaster, optional=True))
+        "COHERENCE", alg.tr(coherence_label), QgsProcessing.SourceType.TypeRaster, optional=True))
     if mintpy:
         alg.addParameter(QgsProcessingParameterFile(
             "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True))
     alg.addParameter(QgsProcessingParameterNumber(
-        "WAVELENGTH_M", alg.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Double,
+        "WAVELENGTH_M", alg.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
         defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
 
 
@@ -408,43 +408,43 @@ class SbasInversion(GeohazardAlgorithm):
         common_parameters(self, mintpy=True)
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
-            QgsProcessing.TypeFile, optional=True))
+            QgsProcessing.SourceType.TypeFile, optional=True))
         self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Input unit / sign"),
                                                      options=INPUT_UNITS, defaultValue=0))
         self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
                                                       optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_MEAN_COHERENCE", self.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterString(
             "DROP_PAIRS", self.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
                                                      defaultValue=0))
         p = QgsProcessingParameterNumber("LOOKS", self.tr("Independent looks (variance weighting)"),
-                                         QgsProcessingParameterNumber.Integer, defaultValue=10, minValue=1,
+                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=10, minValue=1,
                                          maxValue=80)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         self.addParameter(QgsProcessingParameterNumber(
             "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold (ISBAS)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             "ISBAS_MIN_COUNT", self.tr("ISBAS minimum number of usable interferograms per pixel (0 = all)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (same grid, for HEIGHT)"),
                                                             optional=True))
         p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
-                                         QgsProcessingParameterNumber.Double, defaultValue=512.0, minValue=16.0)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+                                         QgsProcessingParameterNumber.Type.Double, defaultValue=512.0, minValue=16.0)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TIMESERIES", self.tr("Time series (mm)")))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Velocity (mm/yr)")))
@@ -685,17 +685,17 @@ class StackingVelocity(GeohazardAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            "LOOKS", self.tr("Independent looks (variance weighting)"), QgsProcessingParameterNumber.Integer,
+            "LOOKS", self.tr("Independent looks (variance weighting)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=10, minValue=1, maxValue=80))
         self.addParameter(QgsProcessingParameterNumber(
-            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold"), QgsProcessingParameterNumber.Double,
+            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.0, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Integer,
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=2, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Stacked velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -779,20 +779,20 @@ class PhaseGradientStacking(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"), QgsProcessing.TypeRaster))
+            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "COHERENCE", self.tr("Coherence rasters or folder (optional, weights)"), QgsProcessing.TypeRaster,
+            "COHERENCE", self.tr("Coherence rasters or folder (optional, weights)"), QgsProcessing.SourceType.TypeRaster,
             optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            "WAVELENGTH_M", self.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Double,
+            "WAVELENGTH_M", self.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
         self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
                                                      options=INPUT_UNITS[:2], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Integer,
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=1, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(
             "OUTPUT", self.tr("Phase-gradient magnitude (mm/yr per pixel)")))

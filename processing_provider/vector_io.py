@@ -70,7 +70,7 @@ def read_points(source, field_names: Sequence[str] = (), *, name: str = "input l
     """
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
-    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.PointGeometry:
         raise GeohazardError(f"{name} must be a point layer, got {QgsWkbTypes.displayString(source.wkbType())}")
     fields = source.fields()
     idx = []

@@ -402,7 +402,7 @@ class TimeSeriesViewerPart:
 
     def init_gui(self) -> None:
         self.dock = TimeSeriesViewerDock(self.iface, self.iface.mainWindow())
-        self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
         self.action = QAction(QIcon(os.path.join(ICON_DIR, "insar_geohazards.svg")), "InSAR time series viewer",
                               self.iface.mainWindow())

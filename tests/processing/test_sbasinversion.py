@@ -46,7 +46,7 @@ def test_parameters(alg):
     for pid in PUBLIC:
         assert pid in ids, pid
     assert a.parameterDefinition("WAVELENGTH_M").defaultValue() == pytest.approx(0.0554658, rel=1e-5)
-    assert a.parameterDefinition("INTERFEROGRAMS").layerType() == 3  # QgsProcessing.TypeRaster
+    assert a.parameterDefinition("INTERFEROGRAMS").layerType() == 3  # QgsProcessing.SourceType.TypeRaster
     assert a.parameterDefinition("WEIGHTING").options()[1].startswith("Coherence")
     assert "OUTPUT_NETWORK_PNG" in [o.name() for o in a.outputDefinitions()]
     assert "Berardino" in a.shortHelpString() and a.group() == "Time series"

@@ -126,7 +126,7 @@ def test_dock_raster_pixel_and_gui_part_with_map_click(qgis_app, ps_layer, tmp_p
     part = TimeSeriesViewerPart(iface)
     part.init_gui()
     assert iface.docks == [part.dock] and iface.icons == [part.action]
-    assert iface.window.dockWidgetArea(part.dock) == Qt.RightDockWidgetArea
+    assert iface.window.dockWidgetArea(part.dock) == Qt.DockWidgetArea.RightDockWidgetArea
     iface.window.show()
     part.action.setChecked(True)
     assert part.dock.isVisible()
@@ -151,11 +151,11 @@ def test_dock_raster_pixel_and_gui_part_with_map_click(qgis_app, ps_layer, tmp_p
     iface.canvas.resize(400, 300)
     iface.canvas.setExtent(raster.extent())
     iface.active = raster
-    part.tool._clicked(QgsPointXY(500000.0 + 2.5 * 30, 4100000.0 - 1.5 * 30), Qt.LeftButton)
+    part.tool._clicked(QgsPointXY(500000.0 + 2.5 * 30, 4100000.0 - 1.5 * 30), Qt.MouseButton.LeftButton)
     assert part.dock.series and part.dock.series[-1].label == "ts px(1,2)"
     np.testing.assert_allclose(part.dock.series[-1].values_mm, np.arange(10))
     iface.active = plain
-    part.tool._clicked(QgsPointXY(500000.0 + 45, 4100000.0 - 45), Qt.LeftButton)
+    part.tool._clicked(QgsPointXY(500000.0 + 45, 4100000.0 - 45), Qt.MouseButton.LeftButton)
     assert "band 1 description '' is not a date" in part.dock.status.text()
     # a click near a PS point of the active vector layer
     iface.active = ps_layer
@@ -163,7 +163,7 @@ def test_dock_raster_pixel_and_gui_part_with_map_click(qgis_app, ps_layer, tmp_p
     iface.canvas.setExtent(ps_layer.extent())
     feat = ps_layer.getFeature(_fid(ps_layer, "A1EMM"))
     p = feat.geometry().asPoint()
-    part.tool._clicked(QgsPointXY(p.x() + 1.0, p.y()), Qt.LeftButton)
+    part.tool._clicked(QgsPointXY(p.x() + 1.0, p.y()), Qt.MouseButton.LeftButton)
     assert part.dock.series[-1].label == "RADARSAT PS A1EMM"
     ps_layer.selectByIds([0, 1])
     assert part.dock.add_selected() == 2
