@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import recording_feedback
 from testutils_faults import DATA, read_features, write_lines
 
 NAME = "coulombonfaults"
@@ -30,24 +31,6 @@ def _coulomb34_receiver():
     return dict(zip(head, (float(v) for v in rows[1])))
 
 
-class _Log:
-    def __init__(self):
-        from qgis.core import QgsProcessingFeedback
-
-        class F(QgsProcessingFeedback):
-            def __init__(s):
-                super().__init__()
-                s.info, s.warnings = [], []
-
-            def pushInfo(s, m):
-                s.info.append(m)
-
-            def pushWarning(s, m):
-                s.warnings.append(m)
-
-        self.fb = F()
-
-
 def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_path):
     """End to end: importcoulombinput writes the receiver as its top edge at top_m = 5 km;
     coulombonfaults at its mid-depth (5.5 km, Coulomb's element centre) gives Coulomb 3.4's values."""
@@ -59,16 +42,16 @@ def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_
     assert len(r) == 1 and r[0]["top_m"] == pytest.approx(5000.0) and r[0]["bottom_m"] == pytest.approx(6000.0)
     got = {}
     for rake in (90.0, 180.0):
-        log = _Log()
+        fb = recording_feedback()
         out = run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "mid, 5.5, 7",
                              "RECEIVER_RAKE": rake, "FRICTION": 0.7, "OUTPUT": str(tmp_path / f"o{rake:g}.gpkg")},
-                      feedback=log.fb)["OUTPUT"]
+                      feedback=fb)["OUTPUT"]
         got[rake] = read_features(out)[0]
-        text = "\n".join(log.fb.info)
+        text = "\n".join(fb.info)
         assert "friction 0.4 (FRIC)" in text and "Poisson 0.25 (PR1)" in text
-        assert any("FRICTION = 0.7 is not used" in w for w in log.fb.warnings)
-        assert any("depth 7km lies outside" in w and "receiver-1 test 1" in w for w in log.fb.warnings)
-        assert not any("5p5km" in w or "depth mid" in w for w in log.fb.warnings)
+        assert any("FRICTION = 0.7 is not used" in w for w in fb.warnings)
+        assert any("depth 7km lies outside" in w and "receiver-1 test 1" in w for w in fb.warnings)
+        assert not any("5p5km" in w or "depth mid" in w for w in fb.warnings)
     g90, g180 = got[90.0], got[180.0]
     for tag in ("mid", "5p5km"):
         np.testing.assert_allclose([g90[f"normal_{tag}"], g90[f"shear_{tag}"], g90[f"dcfs_{tag}"]],
