@@ -997,6 +997,9 @@ class AscDescDecomposition(GeohazardAlgorithm):
             n_out = int((r < 0).sum())
             progress.push_info(f"grid from TEMPLATE: {grid.n_cols} x {grid.n_rows} cells of {grid.cell_m:g} m, "
                                f"top-left corner ({grid.x0:.3f}, {grid.y0:.3f}), {crs.authid() or 'template CRS'}")
+            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+            if parameters.get(self.CELL_SIZE) not in (None, "") and not np.isclose(cell, grid.cell_m):
+                progress.push_warning(f"CELL_SIZE {cell:g} m is not used: TEMPLATE has {grid.cell_m:g} m cells")
             if n_out == len(xs):
                 raise GeohazardError("no point of ASC_POINTS/DESC_POINTS falls inside TEMPLATE")
             if n_out:
