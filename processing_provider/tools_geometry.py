@@ -41,6 +41,8 @@ from ..algorithms.geometry.los import (
 from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import (
     DEFAULT_BLOCK_ROWS,
@@ -50,6 +52,7 @@ from .raster_io import (
     raster_info,
     read_band,
     read_bands,
+    raster_source,
 )
 from .styles import apply_on_load, sidecar_qml, style_raster_diverging, style_raster_sequential
 from .vector_io import read_points, write_vector
@@ -260,7 +263,7 @@ class GeometricDistortion(GeohazardAlgorithm):
         "class, pixels, share %, area km2) and the optional combined raster.\n"
         "References: Notti D. et al. (2014) doi:10.1080/01431161.2014.894528; Cigna F. et al. (2014) "
         "doi:10.5194/nhess-14-2373-2014; Kropatsch & Strobl (1990) doi:10.1109/36.58986."
-    )
+    ) + DASK_HELP
 
     DEM = "DEM"
     HEADING = "HEADING"
@@ -332,6 +335,7 @@ class GeometricDistortion(GeohazardAlgorithm):
             self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)"))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
+        add_dask_parameter(self)
 
     def _second(self, parameters):
         return parameters.get(self.HEADING_2) not in (None, "")
@@ -415,7 +419,9 @@ class GeometricDistortion(GeohazardAlgorithm):
 
         # float32 holds every value of these DEM types exactly (the maths is float64 anyway)
         exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
-        dem_dtype = np.float32 if gdal.Open(info.path).GetRasterBand(1).DataType in exact32 else np.float64
+        dem_ds = gdal.Open(info.path)
+        dem_dtype = np.float32 if dem_ds.GetRasterBand(1).DataType in exact32 else np.float64
+        dem_ds = None
 
         def read_dem(r0, r1):
             return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
@@ -427,17 +433,18 @@ class GeometricDistortion(GeohazardAlgorithm):
             elif gi == -1 and "combined" in writers:
                 writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
 
+        opts = dict(strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
+                    moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO, context),
+                    flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
+                    min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context))
         try:
-            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
-                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=DEFAULT_BLOCK_ROWS,
-                                          strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
-                                          moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO,
-                                                                                context),
-                                          flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
-                                          min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY,
-                                                                                 context),
-                                          progress=FeedbackProgress(feedback))
+            with executor(self, parameters, context, feedback) as ex:
+                # on Dask the workers re-open the DEM by path (same dtype: same bits as read_dem)
+                dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if ex.distributed else None
+                tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
+                                              geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
+                                              block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                              progress=FeedbackProgress(feedback), **opts)
         except BaseException:
             for w in writers.values():
                 w.abort()
