@@ -340,7 +340,7 @@ class DaskExecutor:
     distributed = True
 
     def __init__(self, scheduler: str = "local", *, n_workers: Optional[int] = None, processes: Optional[bool] = None,
-                 threads_per_worker: int = 1):
+                 threads_per_worker: int = 1, connect_timeout: str = "20s"):
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -357,7 +357,7 @@ class DaskExecutor:
             self.client = Client(self.cluster)
         else:
             try:
-                self.client = Client(scheduler, timeout="20s")
+                self.client = Client(scheduler, timeout=connect_timeout)
             except (OSError, TimeoutError) as exc:
                 raise GeohazardError(f"DASK_SCHEDULER: cannot connect to the Dask scheduler {scheduler!r} ({exc})") \
                     from None
