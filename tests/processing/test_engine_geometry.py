@@ -105,3 +105,83 @@ def test_dask_scheduler_parameter_is_advanced_and_explained(alg, run_alg, inputs
     with pytest.raises(QgsProcessingException, match="DASK_SCHEDULER must be empty"):
         run_alg(NAME, _params(inputs, tmp_path, DASK_SCHEDULER="nonsense"))
     assert not list(tmp_path.glob("*.tif*"))
+
+
+# --------------------------------------------------------------------------- LOS tools
+@pytest.fixture(scope="module")
+def los_inputs(tmp_path_factory):
+    """A 3-band LOS time series with gaps, a DEM, an incidence raster in radians and a GAMMA lv_phi raster."""
+    d = tmp_path_factory.mktemp("engine_los")
+    rng = np.random.default_rng(21)
+    n_rows, n_cols = 530, 47  # more than two 256-row tiles, a ragged last block
+    gt = (600000.0, 15.0, 0.0, 5000000.0, 0.0, -15.0)
+    los = rng.normal(0.0, 8.0, (3, n_rows, n_cols))
+    los[:, rng.random((n_rows, n_cols)) < 0.01] = np.nan
+    dem = _terrain(n_rows, n_cols, 22)
+    inc_rad = np.radians(30.0 + 10.0 * rng.random((n_rows, n_cols)))
+    lv_phi = np.radians(-170.0 + rng.normal(0.0, 0.5, (n_rows, n_cols)))
+    return {"los": write_geotiff(d / "los.tif", los, geotransform=gt, descriptions=["d1", "d2", "d3"]),
+            "dem": write_geotiff(d / "dem.tif", dem, geotransform=gt, nodata=-9999.0),
+            "inc": write_geotiff(d / "inc.tif", inc_rad, geotransform=gt),
+            "phi": write_geotiff(d / "phi.tif", lv_phi, geotransform=gt)}
+
+
+def _los_ref(los_inputs, **kw):
+    from engine_reference import los_projection_frozen
+
+    from insar_geohazards.algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth
+    from insar_geohazards.processing_provider.raster_io import raster_info, read_band
+
+    read_heading = None
+    if kw.pop("heading_raster", False):
+        def read_heading(r0, r1):
+            return heading_from_azimuth(read_band(los_inputs["phi"], rows=(r0, r1), dtype=np.float64),
+                                        AZIMUTH_KINDS[1], look="right")
+    return los_projection_frozen(raster_info(los_inputs["los"]), dem=raster_info(los_inputs["dem"]),
+                                 read_heading=read_heading, **kw)
+
+
+@pytest.mark.parametrize("variant", ["scalar_geometry", "rasters"])
+def test_losprojection_rasters_equal_the_frozen_loop(run_alg, los_inputs, tmp_path, variant):
+    params = {"INPUT": los_inputs["los"], "DEM": los_inputs["dem"], "HEADING": -12.0, "INCIDENCE": 37.0,
+              "MIN_SENSITIVITY": 0.3, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif"),
+              "OUTPUT_DOWNSLOPE": str(tmp_path / "down.tif")}
+    ref_kw = dict(heading=-12.0, incidence=37.0)
+    if variant == "rasters":
+        params.update({"INCIDENCE_RASTER": los_inputs["inc"], "INCIDENCE_UNITS": 1, "HEADING_RASTER": los_inputs["phi"],
+                       "HEADING_UNITS": 1})
+        ref_kw.update(inc_path=los_inputs["inc"], inc_kind=1, heading_raster=True)
+    res = run_alg("losprojection", params)
+    ref = _los_ref(los_inputs, **ref_kw)
+    assert _read(res["OUTPUT_VERTICAL"]).tobytes() == ref["vertical"].tobytes()
+    down = _read(res["OUTPUT_DOWNSLOPE"])
+    assert down.tobytes() == ref["downslope"].tobytes()
+    assert np.isfinite(down).mean() > 0.3  # the comparison is not between two empty rasters
+
+
+def test_losvelocitytovertical_equals_the_frozen_loop(run_alg, los_inputs, tmp_path):
+    from engine_reference import los_to_vertical_frozen
+
+    from insar_geohazards.processing_provider.raster_io import raster_info
+
+    info = raster_info(los_inputs["los"])
+    res = run_alg("losvelocitytovertical", {"INPUT": los_inputs["los"], "INCIDENCE": 41.0,
+                                            "OUTPUT": str(tmp_path / "a.tif")})
+    assert _read(res["OUTPUT"]).tobytes() == los_to_vertical_frozen(info, inc_value=41.0).tobytes()
+    res = run_alg("losvelocitytovertical", {"INPUT": los_inputs["los"], "INCIDENCE_RASTER": los_inputs["inc"],
+                                            "INCIDENCE_UNITS": 1, "OUTPUT": str(tmp_path / "b.tif")})
+    assert _read(res["OUTPUT"]).tobytes() == los_to_vertical_frozen(info, inc_path=los_inputs["inc"],
+                                                                    in_radians=True).tobytes()
+
+
+def test_los_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, los_inputs, tmp_path):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    outs = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        res = run_alg("losprojection", {"INPUT": los_inputs["los"], "DEM": los_inputs["dem"], "HEADING_RASTER":
+                                        los_inputs["phi"], "HEADING_UNITS": 1, "DASK_SCHEDULER": sched,
+                                        "OUTPUT_VERTICAL": str(d / "v.tif"), "OUTPUT_DOWNSLOPE": str(d / "d.tif")})
+        outs.append((_read(res["OUTPUT_VERTICAL"]), _read(res["OUTPUT_DOWNSLOPE"])))
+    assert outs[0][0].tobytes() == outs[1][0].tobytes() and outs[0][1].tobytes() == outs[1][1].tobytes()
