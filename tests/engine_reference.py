@@ -211,3 +211,53 @@ def los_to_vertical_frozen(info, *, inc_path=None, inc_value=37.0, in_radians=Fa
             los = read_band(info.path, b + 1, rows=(r0, r1), dtype=np.float64)
             out[b, r0:r1] = los_to_vertical(los, inc)
     return out
+
+
+# --------------------------------------------------------------------------- stack tools (processing layer)
+def stacking_velocity_frozen(stack, rows, *, ref_mm, span, weighted, thr, looks, min_count):
+    """The block loop of ``stackingvelocity`` before the engine; returns (velocity, std, count int16)."""
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight
+    from insar_geohazards.algorithms.timeseries.stacking import stacking_velocity
+
+    info = stack.info
+    out = [np.empty((info.height, info.width), np.float32), np.empty((info.height, info.width), np.float32),
+           np.empty((info.height, info.width), np.int16)]
+    for r0, r1, _, _ in iter_blocks(info.height, rows):
+        ifg, coh = stack.read(r0, r1, coherence=stack.has_coherence and (weighted or thr > 0))
+        w = None
+        if coh is not None:
+            w = coherence_to_weight(coh, looks=looks) if weighted else np.ones(coh.shape)
+            w[~(coh >= thr)] = 0.0
+        v, s, n = stacking_velocity(ifg, span, weights=w, min_count=min_count, reference_mm=ref_mm)
+        out[0][r0:r1], out[1][r0:r1], out[2][r0:r1] = v, s, n.astype(np.int16)
+    return out
+
+
+def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
+    """The block loop of ``phasegradientstacking`` before the engine; returns the three float32 rasters."""
+    import os
+
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.algorithms.timeseries.phase_gradient import phase_gradient_stack
+    from insar_geohazards.processing_provider.raster_io import read_band
+
+    def read_wrapped(path, rr, sgn):
+        a = read_band(path, rows=rr, name=os.path.basename(path), dtype=np.float64)
+        if np.iscomplexobj(a):
+            return a if sgn > 0 else np.conj(a)
+        return sgn * a
+
+    info = stack.info
+    keys = ("magnitude_mm_yr", "col_mm_yr", "row_mm_yr")
+    out = {k: np.empty((info.height, info.width), np.float32) for k in keys}
+    for r0, r1, _, _ in iter_blocks(info.height, rows):
+        r_end = min(r1 + 1, info.height)
+        phase = np.stack([read_wrapped(stack.paths[i], (r0, r_end), sign * s) for i, s in zip(stack.order, stack.signs)])
+        w = None
+        if stack.coh_paths is not None:
+            w = np.stack([read_band(stack.coh_paths[i], rows=(r0, r_end)) for i in stack.order])
+        res = phase_gradient_stack(phase, span, wavelength_m=stack.wavelength_m, weights=w, min_count=min_count)
+        for k in keys:
+            out[k][r0:r1] = res[k][:r1 - r0]
+    return out
