@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from osgeo import ogr
 from qgis.core import (
@@ -23,12 +25,16 @@ from qgis.core import (
 
 from ..algorithms.elastic.coulomb_inp import read_coulomb_inp
 from ..algorithms.elastic.faults import Faults, faults_from_traces, moment
-from ..algorithms.elastic.okada import KIND_POINT, okada_displacement
+from ..algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+from ..algorithms.elastic.okada import KIND_POINT
 from ..algorithms.elastic.stress import coulomb_at_points, regional_stress_tensor
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
 from ..algorithms.progress import check_canceled
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import RasterWriter
 from .styles import style_raster_diverging
@@ -242,7 +248,7 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         "<b>Output</b>: 4-band GeoTIFF (east, north, up, LOS; mm). Points on a fault edge that reaches the "
         "surface are singular and left as nodata. The tool reports M0 and Mw (mu = 3.2e10 Pa).\n"
         "Reference: Okada Y. (1992) BSSA 82(2) 1018-1040, doi:10.1785/BSSA0820021018."
-    )
+    ) + DASK_HELP
     EXTENT = "EXTENT"
     PIXEL_SIZE = "PIXEL_SIZE"
     INCIDENCE = "INCIDENCE"
@@ -262,6 +268,7 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
             -12.0, minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement (mm)")))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -276,21 +283,14 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         head = self.parameterAsDouble(parameters, self.HEADING, context)
         los_vec = np.array(los_mod.los_unit_vector(inc, head), dtype=float).reshape(3)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        progress = FeedbackProgress(feedback)
-        x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
-        table = faults.table()
-        block = max(1, 200_000 // max(ncols, 1))
+        func = functools.partial(okada_grid_block, geotransform=gt, table=faults.table(), poisson=poisson,
+                                 los_vec=los_vec)
+        plan = plan_blocks(nrows, ncols, block_rows=max(1, 200_000 // max(ncols, 1)))  # kernel temporaries per point
         with RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt, crs_wkt=crs.toWkt(), count=4,
-                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"]) as w:
-            for r0 in range(0, nrows, block):
-                check_canceled(progress)
-                progress.set_progress(100.0 * r0 / nrows)
-                r1 = min(nrows, r0 + block)
-                y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
-                xx, yy = np.meshgrid(x, y)
-                d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
-                los = d @ los_vec
-                w.write(np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0), row=r0)
+                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"]) as w, \
+                executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, lambda block, out: w.write(out["displacement"], row=block.row0),
+                           executor=ex, progress=FeedbackProgress(feedback), background_write=True)
         style_raster_diverging(out_path, context=context, band=4)
         m0, mw = moment(faults)
         feedback.pushInfo(self.tr(f"{len(faults)} source planes; M0 = {m0:.4g} N m, Mw = {mw:.2f} (mu = 3.2e10 Pa)"))
@@ -379,7 +379,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "(positive = unclamping); dCFS = shear + mu' normal. Points on a source edge are nodata.\n"
         "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
         "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
-    )
+    ) + DASK_HELP
     OPTIMAL = "OPTIMAL"
     EXTENT = "EXTENT"
     PIXEL_SIZE = "PIXEL_SIZE"
@@ -396,6 +396,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.01))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -420,27 +421,15 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        progress = FeedbackProgress(feedback)
-        x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
-        table = faults.table()
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
-        block = max(1, 50_000 // max(ncols, 1))
-        n_steps = len(depths) * (-(-nrows // block))
-        step = 0
+        func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
+                                 regional=regional, shear_modulus_pa=mu, poisson=nu, friction=friction, receiver=rec,
+                                 scale_pa=scale)
+        plan = plan_blocks(nrows, ncols, block_rows=max(1, 50_000 // max(ncols, 1)))  # kernel temporaries per point
         with RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt, crs_wkt=crs.toWkt(),
-                          count=len(desc), descriptions=desc) as w:
-            for k, depth in enumerate(depths):
-                for r0 in range(0, nrows, block):
-                    check_canceled(progress)
-                    progress.set_progress(100.0 * step / n_steps)
-                    step += 1
-                    r1 = min(nrows, r0 + block)
-                    y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
-                    xx, yy = np.meshgrid(x, y)
-                    res = coulomb_at_points(xx, yy, depth, table, regional=regional, shear_modulus_pa=mu,
-                                            poisson=nu, friction=friction, **rec)
-                    for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
-                        w.write(res[key] / scale, row=r0, band=3 * k + j + 1)
+                          count=len(desc), descriptions=desc) as w, executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, lambda block, out: w.write(out["stress"], row=block.row0),
+                           executor=ex, progress=FeedbackProgress(feedback), background_write=True)
         style_raster_diverging(out_path, context=context, band=1, invert=True)
         return {self.OUTPUT: out_path}
 

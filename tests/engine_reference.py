@@ -261,3 +261,40 @@ def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
         for k in keys:
             out[k][r0:r1] = res[k][:r1 - r0]
     return out
+
+
+# --------------------------------------------------------------------------- elastic grids
+def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
+    """The row loop of ``okadaforward`` before the engine; returns (4, rows, cols) float32."""
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+
+    out = np.empty((4, nrows, ncols), np.float32)
+    x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
+    block = max(1, 200_000 // max(ncols, 1))
+    for r0 in range(0, nrows, block):
+        r1 = min(nrows, r0 + block)
+        y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
+        xx, yy = np.meshgrid(x, y)
+        d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
+        los = d @ los_vec
+        out[:, r0:r1] = np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)
+    return out
+
+
+def coulomb_grid_frozen(gt, nrows, ncols, table, depths, *, regional, mu, nu, friction, rec, scale):
+    """The depth/row loops of ``coulombstress`` before the engine; returns (3 n_depths, rows, cols) float32."""
+    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+
+    out = np.empty((3 * len(depths), nrows, ncols), np.float32)
+    x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
+    block = max(1, 50_000 // max(ncols, 1))
+    for k, depth in enumerate(depths):
+        for r0 in range(0, nrows, block):
+            r1 = min(nrows, r0 + block)
+            y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
+            xx, yy = np.meshgrid(x, y)
+            res = coulomb_at_points(xx, yy, depth, table, regional=regional, shear_modulus_pa=mu, poisson=nu,
+                                    friction=friction, **rec)
+            for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
+                out[3 * k + j, r0:r1] = res[key] / scale
+    return out
