@@ -298,3 +298,33 @@ def coulomb_grid_frozen(gt, nrows, ncols, table, depths, *, regional, mu, nu, fr
             for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
                 out[3 * k + j, r0:r1] = res[key] / scale
     return out
+
+
+# --------------------------------------------------------------------------- time-series models on rasters
+def models_raster_frozen(path, dates, opts, breaks, min_dbic):
+    """The raster loop of ``timeseriesmodels`` before the engine; returns (names, (bands, rows, cols) float32)."""
+    from insar_geohazards.algorithms.progress import SubProgress, iter_blocks
+    from insar_geohazards.algorithms.timeseries.breakpoints import detect_breakpoints
+    from insar_geohazards.algorithms.timeseries.model_blocks import model_columns  # moved verbatim from the tool
+    from insar_geohazards.algorithms.timeseries.models import fit_models
+    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, raster_info, read_bands
+
+    info = raster_info(path)
+    parts, names = [], None
+    for r0, r1, _, _ in iter_blocks(info.height, max(1, DEFAULT_BLOCK_ROWS // 4)):
+        block = read_bands(path, rows=(r0, r1), dtype=np.float64)
+        flat = block.reshape(block.shape[0], -1)
+        sel = fit_models(flat, dates, progress=SubProgress(None, 0, 80 if breaks else 100), **opts)
+        cols = model_columns(sel)
+        bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": sel.best_rms(), **cols}
+        if breaks:
+            brk = detect_breakpoints(flat, dates, min_delta_bic=min_dbic, progress=SubProgress(None, 80, 100))
+            bands["BRK_KIND"] = brk.kind.astype(np.float64)
+            bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
+            bands["BRK_STEP"] = brk.step_mm
+            bands["BRK_V1"] = brk.velocity_before_mm_yr
+            bands["BRK_V2"] = brk.velocity_after_mm_yr
+            bands["BRK_DBIC"] = brk.delta_bic
+        names = names or list(bands)
+        parts.append(np.stack([bands[k] for k in names]).reshape(len(names), r1 - r0, info.width))
+    return names, np.concatenate(parts, axis=1).astype(np.float32)
