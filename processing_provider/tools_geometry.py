@@ -28,6 +28,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
@@ -37,11 +38,9 @@ from ..algorithms.geometry.los import (
     AZIMUTH_KINDS,
     check_incidence,
     heading_from_azimuth,
-    los_to_vertical,
     los_unit_vector,
 )
 from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
-from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
@@ -53,9 +52,9 @@ from .raster_io import (
     RasterWriter,
     check_same_grid,
     raster_info,
+    raster_source,
     read_band,
     read_bands,
-    raster_source,
 )
 from .styles import apply_on_load, sidecar_qml, style_raster_diverging, style_raster_sequential
 from .vector_io import read_points, write_vector
@@ -637,7 +636,8 @@ class LosProjection(GeohazardAlgorithm):
                                               count=info.count, descriptions=descs)
         down = self.OUTPUT_DOWNSLOPE in outs
         sources = {"los": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
-        for key, path, name in (("incidence", inc_path, self.INCIDENCE_RASTER), ("heading", h_path, self.HEADING_RASTER),
+        for key, path, name in (("incidence", inc_path, self.INCIDENCE_RASTER),
+                                ("heading", h_path, self.HEADING_RASTER),
                                 ("dem", dem.path if down else None, self.DEM)):
             if path:
                 sources[key] = raster_source(path, dtype=np.float64, name=name)

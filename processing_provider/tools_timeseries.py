@@ -29,11 +29,11 @@ from qgis.core import (
 )
 
 from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, phase_to_los_mm
+from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.baselines import read_baselines
 from ..algorithms.formats.dates import field_name, parse_date_pair
 from ..algorithms.formats.mintpy import MintpyTimeseriesWriter, read_ifgram_stack, write_velocity_h5
-from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks, warn
 from ..algorithms.timeseries.network import (
     Network,

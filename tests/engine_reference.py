@@ -8,6 +8,7 @@ the same, unchanged kernels; only the loop around them is frozen here.
 from __future__ import annotations
 
 import tempfile
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -253,7 +254,8 @@ def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
     out = {k: np.empty((info.height, info.width), np.float32) for k in keys}
     for r0, r1, _, _ in iter_blocks(info.height, rows):
         r_end = min(r1 + 1, info.height)
-        phase = np.stack([read_wrapped(stack.paths[i], (r0, r_end), sign * s) for i, s in zip(stack.order, stack.signs)])
+        phase = np.stack([read_wrapped(stack.paths[i], (r0, r_end), sign * s)
+                          for i, s in zip(stack.order, stack.signs)])
         w = None
         if stack.coh_paths is not None:
             w = np.stack([read_band(stack.coh_paths[i], rows=(r0, r_end)) for i in stack.order])

@@ -881,7 +881,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
             flags = _RowStore(f"{tmp}/flags_{gi}.u8", n_rows, n_cols)
             store = {}
 
-            def backward(block, back=back, flags=flags, store=store, geo=geo):
+            def backward(block, back=back, flags=flags, store=store, geo=geo, gi=gi):
                 r0, r1 = block.row0, block.row1
                 z = _heights(read_dem(r0, r1))
                 if "heights" not in store:
@@ -921,7 +921,8 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                            "visibility": _table(sums["counts_v"], sums["area_v"], VISIBILITY_CLASSES)})
             del flags, heights, store
         if n_geo == 2:
-            process_blocks(plan_blocks(n_rows, n_cols, block_rows=block_rows), combine_task, lambda block, out: write(block.row0, block.row1, -1, out),
+            process_blocks(plan_blocks(n_rows, n_cols, block_rows=block_rows), combine_task,
+                           lambda block, out: write(block.row0, block.row1, -1, out),
                            sources={"a": CallableSource(class_store[0].read), "b": CallableSource(class_store[1].read)},
                            progress=SubProgress(progress, 100.0 * (n_steps - 1) / n_steps, 100.0), **engine_kw)
             class_store.clear()

@@ -63,7 +63,8 @@ def test_stackingvelocity_equals_the_frozen_loop_on_real_data(alg, run_alg, tmp_
     from qgis.core import QgsProcessingContext
 
     ref_rc = reference_pixel(a, params, QgsProcessingContext(), stack, None, None)
-    ref = stacking_velocity_frozen(stack, block_rows_for(stack, 256.0, factor=5), ref_mm=reference_values(stack, *ref_rc),
+    ref = stacking_velocity_frozen(stack, block_rows_for(stack, 256.0, factor=5),
+                                   ref_mm=reference_values(stack, *ref_rc),
                                    span=stack.network.temporal_baseline_days / 365.25, weighted=True, thr=0.2,
                                    looks=10, min_count=2)
     for key, r in zip(("OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_COUNT"), ref):
