@@ -59,6 +59,7 @@ DEFAULT_TILE_ROWS = 256
 #: Environment variables giving defaults to scripts and ``qgis_process``.
 ENV_MAX_MEMORY = "INSAR_GEOHAZARDS_MAX_MEMORY_MB"
 ENV_SCHEDULER = "INSAR_GEOHAZARDS_DASK_SCHEDULER"
+ENV_PROCESSES = "INSAR_GEOHAZARDS_DASK_PROCESSES"  # "1": the embedded LocalCluster uses worker processes
 
 
 # --------------------------------------------------------------------------- planning
@@ -298,6 +299,7 @@ class LocalExecutor:
     """Blocks run one after the other in the calling thread (kernels parallelise inside)."""
 
     distributed = False
+    in_process = True
     n_slots = 1
 
     def submit(self, fn, *args):
@@ -331,13 +333,18 @@ class _Done:
 class DaskExecutor:
     """Blocks as tasks on a ``dask.distributed`` cluster (``scheduler``: ``"local"`` or an address).
 
-    ``"local"`` starts an embedded ``LocalCluster`` (worker processes when this Python can
-    start them, threads inside QGIS Desktop whose executable is not a Python interpreter);
-    any other value is a scheduler address such as ``tcp://host:8786``. Workers must
-    import this plugin (same version) and see the input files under the same paths.
+    ``"local"`` starts an embedded ``LocalCluster`` whose workers are threads of this
+    process (the kernels release the GIL; nothing is serialised; it starts in a fraction
+    of a second and works inside QGIS Desktop, whose executable is not a Python that could
+    spawn workers). ``processes=True`` (or ``INSAR_GEOHAZARDS_DASK_PROCESSES=1``) gives
+    worker processes instead; they need a ``__main__`` importable from a file (a script,
+    pytest), not stdin or the QGIS Python console. Any other value is a scheduler address
+    such as ``tcp://host:8786``. Workers must import this plugin (same version, GDAL for
+    the raster readers) and see the input files under the same paths.
     """
 
     distributed = True
+    in_process = False
 
     def __init__(self, scheduler: str = "local", *, n_workers: Optional[int] = None, processes: Optional[bool] = None,
                  threads_per_worker: int = 1, connect_timeout: str = "20s"):
@@ -350,7 +357,9 @@ class DaskExecutor:
         self.cluster = None
         if scheduler == "local":
             if processes is None:
-                processes = _can_spawn_python()
+                env = os.environ.get(ENV_PROCESSES, "").strip().lower()
+                processes = env in ("1", "true", "yes") and _can_spawn_python()
+            self.in_process = not processes
             n = n_workers or max(1, min(os.cpu_count() or 1, 8))
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
                                         dashboard_address=None)
@@ -365,7 +374,11 @@ class DaskExecutor:
         self.n_slots = max(1, sum(threads.values()))
 
     def submit(self, fn, *args):
-        return self.client.submit(fn, *args, pure=False)
+        import warnings
+
+        with warnings.catch_warnings():  # per-block arrays travel with their task by design
+            warnings.filterwarnings("ignore", message="Large object of size")
+            return self.client.submit(fn, *args, pure=False)
 
     def close(self):
         self.client.close()

@@ -279,6 +279,8 @@ class GeometricDistortion(GeohazardAlgorithm):
     OUTPUT_TABLE = "OUTPUT_TABLE"
     OUTPUT_COMBINED = "OUTPUT_COMBINED"
     LOOKS = ["right", "left"]
+    #: the arrays written and their GeoTIFF dtypes (blocks computed elsewhere carry only these back)
+    WRITTEN = {"classes": None, "rindex": np.float32, "visibility": None}
 
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber.Type.Double
@@ -432,12 +434,14 @@ class GeometricDistortion(GeohazardAlgorithm):
                     min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context))
         try:
             with executor(self, parameters, context, feedback) as ex:
-                # on Dask the workers re-open the DEM by path (same dtype: same bits as read_dem)
-                dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if ex.distributed else None
+                # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
+                # threads of this process share the heights the backward scan already decoded
+                remote = ex.distributed and not ex.in_process
+                dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
                 tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                               geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
                                               block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
-                                              progress=FeedbackProgress(feedback), **opts)
+                                              progress=FeedbackProgress(feedback), outputs=self.WRITTEN, **opts)
         except BaseException:
             for w in writers.values():
                 w.abort()

@@ -804,7 +804,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                    block_rows: int = 512, strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
                    flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
                    method: str = "exact", progress=None, workdir: Optional[str] = None,
-                   background_write: bool = True, executor=None, dem_source=None):
+                   background_write: bool = True, executor=None, dem_source=None, outputs=None):
     """Distortion classes, R-index and visibility of a DEM of any size, block by block.
 
     Three stages per geometry, driven by the block engine (:mod:`algorithms.engine`):
@@ -844,6 +844,12 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
         values and dtype as ``read_dem``) for the classification blocks to read where they
         run; without it the heights kept by the backward scan are shipped with each block.
 
+    outputs : dict name -> dtype, optional
+        The per-geometry arrays ``write`` receives and their dtype (``None``: as computed),
+        e.g. ``{"classes": None, "rindex": np.float32, "visibility": None}`` for a caller
+        that writes float32 and never the sensitivity: blocks computed on Dask then carry
+        only those bytes back. Default: all four, classes/visibility uint8, the others float64.
+
     Returns
     -------
     list of dict
@@ -869,7 +875,9 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     n_geo = len(geometries)
     n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
     tables = []
-    options = dict(look=None, method=method, strong_ratio=strong_ratio, moderate_ratio=moderate_ratio,
+    keep = tuple((k, None if t is None else np.dtype(t).str) for k, t in (outputs or {
+        "classes": None, "rindex": None, "visibility": None, "sensitivity": None}).items())
+    options = dict(look=None, method=method, keep=keep, strong_ratio=strong_ratio, moderate_ratio=moderate_ratio,
                    flat_slope_deg=flat_slope_deg, min_sensitivity=min_sensitivity, grazing_deg=grazing_deg, dy_m=dy_m)
     engine_kw = dict(executor=executor, background_write=background_write)
     with tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir) as tmp:
@@ -905,8 +913,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 return {"flags": f, "incidence": inc, "heading": geo.heading(r0, r1), "dx_rows": dx_rows[r0:r1]}
 
             def collect(block, out, gi=gi, sums=sums):
-                write(block.row0, block.row1, gi, {k: out[k] for k in ("classes", "rindex", "visibility",
-                                                                        "sensitivity")})
+                write(block.row0, block.row1, gi, {k: out[k] for k, _ in keep})
                 for k in sums:
                     sums[k] += out[k]
                 if n_geo == 2:
@@ -936,14 +943,16 @@ def _no_output(block, inputs):
 
 
 def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_ratio: float,
-                  moderate_ratio: float, flat_slope_deg: float, min_sensitivity: float, grazing_deg: float) -> dict:
+                  moderate_ratio: float, flat_slope_deg: float, min_sensitivity: float, grazing_deg: float,
+                  keep=(("classes", None), ("rindex", None), ("visibility", None), ("sensitivity", None))) -> dict:
     """Pure block function of :func:`distortion_map`: classes, R-index, visibility and their class sums.
 
     ``inputs``: ``dem`` (rows ``block.read0:block.read1``, one row of halo clipped at the
     grid edges, NaN-padded here), ``flags`` (the scans' bits), ``incidence`` (block rows
     or ``(1, 1)``), ``heading`` (number or block rows) and ``dx_rows`` of the block.
-    Returns the four rasters of the block and the counts and areas per class
-    (``counts_d``, ``counts_v``, ``area_d``, ``area_v``, 256 bins each).
+    Returns the rasters named in ``keep`` (``(name, dtype or None)`` pairs; the classes
+    always) and the counts and areas per class (``counts_d``, ``counts_v``, ``area_d``,
+    ``area_v``, 256 bins each).
     """
     z = _heights(inputs["dem"])
     rows, n_cols = block.rows, z.shape[1]
@@ -965,8 +974,11 @@ def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_
         pix_area = np.repeat(dxb * dy_m, n_cols)
         area_d = np.bincount(cls.ravel(), weights=pix_area, minlength=256)
         area_v = np.bincount(vis.ravel(), weights=pix_area, minlength=256)
-    return {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens,
-            "counts_d": cd, "counts_v": cv, "area_d": area_d, "area_v": area_v}
+    rasters = {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens}
+    out = {k: rasters[k] if t is None else rasters[k].astype(t) for k, t in keep}
+    out["classes"] = cls
+    out.update(counts_d=cd, counts_v=cv, area_d=area_d, area_v=area_v)
+    return out
 
 
 def combine_task(block, inputs) -> dict:

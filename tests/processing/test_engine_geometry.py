@@ -81,13 +81,16 @@ def test_geometricdistortion_outputs_equal_the_frozen_loop(run_alg, inputs, tmp_
     assert len(np.unique(got["OUTPUT_CLASSES"])) >= 4  # the terrain exercises several classes
 
 
-def test_geometricdistortion_on_a_dask_localcluster_equals_the_local_run(run_alg, inputs, tmp_path):
+@pytest.mark.parametrize("processes", ["0", "1"], ids=["worker_threads", "worker_processes"])
+def test_geometricdistortion_on_a_dask_localcluster_equals_the_local_run(run_alg, inputs, tmp_path, monkeypatch,
+                                                                        processes):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     local = tmp_path / "local"
     dask = tmp_path / "dask"
     local.mkdir()
     dask.mkdir()
     res_local = run_alg(NAME, _params(inputs, local))
+    monkeypatch.setenv("INSAR_GEOHAZARDS_DASK_PROCESSES", processes)  # processes: the DEM is re-read by path
     res_dask = run_alg(NAME, _params(inputs, dask, DASK_SCHEDULER="local"))
     a, b = _outputs(res_local), _outputs(res_dask)
     for k in a:
