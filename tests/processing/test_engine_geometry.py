@@ -188,3 +188,26 @@ def test_los_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, los_input
                                         "OUTPUT_VERTICAL": str(d / "v.tif"), "OUTPUT_DOWNSLOPE": str(d / "d.tif")})
         outs.append((_read(res["OUTPUT_VERTICAL"]), _read(res["OUTPUT_DOWNSLOPE"])))
     assert outs[0][0].tobytes() == outs[1][0].tobytes() and outs[0][1].tobytes() == outs[1][1].tobytes()
+
+
+@pytest.mark.parametrize("sched", ["", "local"], ids=["this_process", "localcluster"])
+def test_cancel_mid_way_leaves_no_output(qgis_app, run_alg, inputs, tmp_path, sched):
+    """A cancel request during the run (progress past 40 %) stops between blocks: nothing is published."""
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    if sched:
+        pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    feedback = QgsProcessingFeedback()
+    seen = []
+
+    def on_progress(p):
+        seen.append(p)
+        if p > 40.0:
+            feedback.cancel()
+
+    feedback.progressChanged.connect(on_progress)
+    params = _params(inputs, tmp_path, DASK_SCHEDULER=sched)
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, params, feedback=feedback)
+    assert seen and max(seen) < 100.0 and seen == sorted(seen)
+    assert not list(tmp_path.iterdir())
