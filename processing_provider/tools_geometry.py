@@ -28,7 +28,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-from ..algorithms.engine import plan_blocks, process_blocks
+from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
@@ -199,12 +199,15 @@ def _heading_reader(path, kind, name, look):
 
 def scene_heading(read, n_rows, progress=None):
     """Circular mean of a per-pixel heading raster (the heading of the range scan)."""
-    sx = sy = 0.0
-    for _, _, r0, r1 in iter_blocks(n_rows, DEFAULT_BLOCK_ROWS, progress=progress):
-        h = np.radians(read(r0, r1))
-        ok = np.isfinite(h)
-        sx += float(np.sin(h[ok]).sum())
-        sy += float(np.cos(h[ok]).sum())
+    sums = {"sx": 0.0, "sy": 0.0}
+
+    def add(block, out):
+        for k in sums:
+            sums[k] += out[k]
+
+    process_blocks(plan_blocks(n_rows, 1, block_rows=DEFAULT_BLOCK_ROWS), _losb.heading_sums_block, add,
+                   sources={"heading": CallableSource(read)}, progress=progress)
+    sx, sy = sums["sx"], sums["sy"]
     if sx == 0.0 and sy == 0.0:
         raise GeohazardError("HEADING_RASTER has no valid value")
     return float(np.degrees(np.arctan2(sx, sy)))

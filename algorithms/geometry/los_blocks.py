@@ -78,6 +78,13 @@ def los_projection_block(block, inputs, *, heading_deg: float, incidence_deg: fl
     return out
 
 
+def heading_sums_block(block, inputs) -> dict:
+    """Sums of sin and cos of the finite headings (degrees) of a block, for their circular mean."""
+    h = np.radians(inputs["heading"])
+    ok = np.isfinite(h)
+    return {"sx": float(np.sin(h[ok]).sum()), "sy": float(np.cos(h[ok]).sum())}
+
+
 def los_vertical_block(block, inputs, *, incidence_deg: float, in_radians: bool = False,
                        incidence_name: str = "INCIDENCE_RASTER") -> dict:
     """``v_los / cos(incidence)`` of every band (:func:`algorithms.geometry.los.los_to_vertical`).

@@ -211,3 +211,20 @@ def test_cancel_mid_way_leaves_no_output(qgis_app, run_alg, inputs, tmp_path, sc
         run_alg(NAME, params, feedback=feedback)
     assert seen and max(seen) < 100.0 and seen == sorted(seen)
     assert not list(tmp_path.iterdir())
+
+
+def test_scene_heading_equals_the_frozen_loop():
+    """The circular mean of a heading raster (range-scan heading) sums blocks in the same order as before."""
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS
+    from insar_geohazards.processing_provider.tools_geometry import scene_heading
+
+    h = -12.0 + np.random.default_rng(30).normal(0.0, 2.0, (777, 31))
+    h[::50, 3] = np.nan
+    sx = sy = 0.0
+    for _, _, r0, r1 in iter_blocks(777, DEFAULT_BLOCK_ROWS):  # frozen: the loop scene_heading had
+        hr = np.radians(h[r0:r1])
+        ok = np.isfinite(hr)
+        sx += float(np.sin(hr[ok]).sum())
+        sy += float(np.cos(hr[ok]).sum())
+    assert scene_heading(lambda a, b: h[a:b], 777) == float(np.degrees(np.arctan2(sx, sy)))
