@@ -360,6 +360,8 @@ class DaskExecutor:
                 env = os.environ.get(ENV_PROCESSES, "").strip().lower()
                 processes = env in ("1", "true", "yes") and _can_spawn_python()
             self.in_process = not processes
+            if self.in_process:
+                _require_threadsafe_kernels()
             n = n_workers or max(1, min(os.cpu_count() or 1, 8))
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
                                         dashboard_address=None)
@@ -391,6 +393,18 @@ class DaskExecutor:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def _require_threadsafe_kernels() -> None:
+    """Worker threads run numba kernels concurrently: refuse numba's ``workqueue`` layer (it aborts the process)."""
+    from ._numba import parallel_threading_layer
+
+    if parallel_threading_layer() == "workqueue":
+        raise GeohazardError(
+            "DASK_SCHEDULER=local runs blocks in worker threads, but numba's threading layer here is 'workqueue', "
+            "which aborts when kernels run in several threads at once; install TBB or OpenMP support for numba "
+            "(NUMBA_THREADING_LAYER=omp), set INSAR_GEOHAZARDS_DASK_PROCESSES=1 for worker processes, or leave "
+            "DASK_SCHEDULER empty")
 
 
 def _can_spawn_python() -> bool:

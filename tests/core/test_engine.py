@@ -250,3 +250,14 @@ def test_unreachable_scheduler_is_a_clear_error():
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     with pytest.raises(GeohazardError, match="cannot connect to the Dask scheduler"):
         eng.DaskExecutor("tcp://127.0.0.1:1", connect_timeout="2s")
+
+
+def test_worker_threads_refuse_numba_workqueue_with_a_clear_message(monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    from insar_geohazards.algorithms import _numba
+
+    monkeypatch.setattr(_numba, "parallel_threading_layer", lambda: "workqueue")
+    with pytest.raises(GeohazardError, match="workqueue"):
+        eng.DaskExecutor("local", processes=False)
+    monkeypatch.undo()
+    assert _numba.parallel_threading_layer() in ("", "omp", "tbb", "workqueue")
