@@ -408,9 +408,15 @@ def _require_threadsafe_kernels() -> None:
 
 
 def _can_spawn_python() -> bool:
-    """True when ``sys.executable`` is a Python interpreter (worker processes can be spawned from it)."""
+    """True when worker processes can be spawned: ``sys.executable`` is a Python and ``__main__`` re-importable.
+
+    Spawned workers run ``sys.executable`` and re-import the parent's ``__main__`` from its
+    file: inside QGIS Desktop the executable is QGIS, and a script read from stdin has no
+    file; either way the workers would die and restart forever.
+    """
     base = os.path.basename(sys.executable or "").lower()
-    return base.startswith("python")
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return base.startswith("python") and (main_file is None or os.path.exists(main_file))
 
 
 def scheduler_from(value: Optional[str]) -> str:
