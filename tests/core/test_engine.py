@@ -261,3 +261,18 @@ def test_worker_threads_refuse_numba_workqueue_with_a_clear_message(monkeypatch)
         eng.DaskExecutor("local", processes=False)
     monkeypatch.undo()
     assert _numba.parallel_threading_layer() in ("", "omp", "tbb", "workqueue")
+
+
+def test_a_named_scheduler_address_runs_the_blocks_there():
+    distributed = pytest.importorskip("distributed",
+                                      reason="dask.distributed is not installed (apt install python3-distributed)")
+    z = np.random.default_rng(9).normal(size=(64, 12))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        with eng.open_executor(address) as ex:
+            assert ex.distributed and not ex.in_process and ex.n_slots == 2
+            got = eng.map_blocks(box3, {"z": z}, n_rows=64, n_cols=12, outputs=["mean"], halo=1, block_rows=9,
+                                 executor=ex)
+    assert got["mean"].tobytes() == box3_whole(z).tobytes()
