@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsRasterLayer
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber, QgsRasterLayer
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..algorithms.errors import GeohazardError, OperationCanceled
@@ -27,6 +27,62 @@ GROUPS = {
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
+
+#: Documentation of each tool family (module ``tools_<family>.py`` -> ``docs/<family>.md``).
+DOCS_URL = "https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/{}.md"
+
+#: Search words of the Processing toolbox (``tags()``), by tool name; every tool also gets
+#: "InSAR" and "geohazard" so searching the toolbox for the provider's topic lists all of them.
+TAGS = {
+    "sbasinversion": "SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,"
+                     "interferogram,unwrapped,MintPy,ground motion",
+    "stackingvelocity": "stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
+    "phasegradientstacking": "phase gradient,landslide,detection,velocity,wrapped,interferogram",
+    "timeseriesmodels": "time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,"
+                        "subsidence,landslide,model fitting",
+    "inversevelocity": "inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert",
+    "amplitudedispersion": "PS,persistent scatterers,amplitude dispersion,SLC",
+    "phaselinking": "DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
+    "pstimeseries": "PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide",
+    "adadetection": "ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
+    "adaclassification": "ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement",
+    "landslideactivity": "landslide,activity,inventory,IFFI,velocity,state of activity",
+    "faultproximity": "fault,distance,landslide,ADA,active deformation areas",
+    "loadegms": "EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points",
+    "losvelocitytovertical": "LOS,line of sight,vertical,velocity,subsidence,incidence",
+    "geometricdistortion": "layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM",
+    "losprojection": "LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence",
+    "ascdescdecomposition": "ascending,descending,decomposition,east-west,vertical,velocity,subsidence,uplift",
+    "okadaforward": "Okada,dislocation,fault,earthquake,displacement,forward model",
+    "coulombstress": "Coulomb,stress,CFS,fault,earthquake,triggering",
+    "coulombonfaults": "Coulomb,stress,CFS,receiver faults,earthquake,triggering",
+    "importcoulombinput": "Coulomb,.inp,fault,import",
+    "slipinversion": "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic",
+    "uniformslipinversion": "slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo",
+}
+COMMON_TAGS = ("InSAR", "SAR", "geohazard")
+
+
+def _decimals(value) -> int:
+    text = f"{abs(float(value)):.6f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def set_decimals(definition) -> None:
+    """Decimals shown by a Double parameter's spin box: enough for its default and bounds
+    (at least 2, 3 for fractions in 0..1, at most 6) instead of QGIS's fixed "0.000000"."""
+    if definition.type() != "number" or definition.dataType() != QgsProcessingParameterNumber.Type.Double:
+        return
+    values = [v for v in (definition.defaultValue(), definition.minimum(), definition.maximum())
+              if isinstance(v, (int, float)) and abs(v) < 1e15]
+    wanted = max([_decimals(v) for v in values] + [2])
+    if definition.maximum() <= 1.0:
+        wanted = max(wanted, 3)
+    meta = definition.metadata()
+    wrapper = dict(meta.get("widget_wrapper", {}) or {})
+    wrapper.setdefault("decimals", min(wanted, 6))
+    meta["widget_wrapper"] = wrapper
+    definition.setMetadata(meta)
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -55,8 +111,20 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def shortHelpString(self) -> str:
         return self.tr(self.HELP)
 
+    def tags(self) -> list:
+        return [self.tr(t) for t in COMMON_TAGS + tuple(TAGS.get(self.NAME, "").split(",")) if t]
+
+    def helpUrl(self) -> str:
+        family = type(self).__module__.rsplit(".", 1)[-1].replace("tools_", "", 1)
+        return DOCS_URL.format(family)
+
     def createInstance(self):
         return type(self)()
+
+    def addParameter(self, definition, createOutput=True):
+        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set."""
+        set_decimals(definition)
+        return super().addParameter(definition, createOutput)
 
     def processAlgorithm(self, parameters, context, feedback):
         try:

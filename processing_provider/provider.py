@@ -16,7 +16,7 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .base import GROUPS, ICON_DIR
+from .base import DOCS_URL, GROUPS, ICON_DIR
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
@@ -47,6 +47,13 @@ def model_algorithms() -> list:
             # a .model3 stores the group's display name only; use the tools' group ID so the
             # model sits in the same toolbox group as the tools
             return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
+
+        def tags(self):
+            return ["InSAR", "SAR", "geohazard", "model", "SBAS", "time series", "velocity", "ADA",
+                    "active deformation areas", "landslide", "activity", "inventory"]
+
+        def helpUrl(self):
+            return DOCS_URL.format("models")
 
         def createInstance(self):
             model = ShippedModel()

@@ -795,8 +795,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
             self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=6, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"), num, defaultValue=90.0,
-            minValue=1.0))
+            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_EAST, self.tr("East velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_UP, self.tr("Up velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(

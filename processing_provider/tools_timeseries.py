@@ -326,7 +326,7 @@ def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) 
     return int(max(1, min(stack.info.height, memory_mb * 1e6 // max(per_row, 1))))
 
 
-def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder (optional)"):
+def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder"):
     p = QgsProcessingParameterMultipleLayers(
         "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster,
         optional=mintpy)
@@ -415,7 +415,7 @@ class SbasInversion(GeohazardAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
@@ -443,7 +443,7 @@ class SbasInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (same grid, for HEIGHT)"),
                                                             optional=True))
         p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
-                                         QgsProcessingParameterNumber.Type.Double, defaultValue=512.0, minValue=16.0)
+                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=16)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TIMESERIES", self.tr("Time series (mm)")))
@@ -685,7 +685,7 @@ class StackingVelocity(GeohazardAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -781,7 +781,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "COHERENCE", self.tr("Coherence rasters or folder (optional, weights)"), QgsProcessing.SourceType.TypeRaster,
+            "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
             optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "WAVELENGTH_M", self.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
@@ -790,7 +790,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
                                                      options=INPUT_UNITS[:2], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=1, minValue=1))
