@@ -62,15 +62,65 @@ TAGS = {
 }
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
+#: Outputs loaded visible when a tool finishes in QGIS (default: its first output); the others
+#: load unchecked below them.
+MAIN_OUTPUTS = {
+    "sbasinversion": ("OUTPUT_VELOCITY", "OUTPUT_POINTS"),
+    "stackingvelocity": ("OUTPUT_VELOCITY",),
+    "amplitudedispersion": ("OUTPUT_PS_MASK",),
+    "ascdescdecomposition": ("OUTPUT_UP",),
+    "losprojection": ("OUTPUT_VERTICAL", "OUTPUT_POINTS"),
+    "adadetection": ("OUTPUT",),
+    "slipinversion": ("OUTPUT_PATCHES",),
+    "importcoulombinput": ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"),
+    "timeseriesmodels": ("OUTPUT", "OUTPUT_RASTER"),
+}
+
+#: Core modules holding the numba kernels each tool calls (for the first-run compile notice).
+_OKADA = ("elastic.okada",)
+KERNELS = {
+    "sbasinversion": ("timeseries.sbas",),
+    "stackingvelocity": ("timeseries.sbas",),
+    "phaselinking": ("timeseries.shp", "timeseries.phase_linking"),
+    "pstimeseries": ("timeseries.psi",),
+    "geometricdistortion": ("geometry.distortion",),
+    "losprojection": ("geometry.distortion",),
+    "landslideactivity": ("ada.activity",),
+    "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
+    "slipinversion": _OKADA, "uniformslipinversion": _OKADA,
+}
+
+
+def announce_compilation(name: str, feedback) -> bool:
+    """Tell the user when this run compiles the tool's numba kernels (first run on a machine:
+    tens of seconds with the progress bar still); returns True when it does."""
+    import importlib
+
+    from ..algorithms import _numba
+
+    modules = [importlib.import_module(f"..algorithms.{m}", __package__) for m in KERNELS.get(name, ())]
+    if not modules or not _numba.first_compilation(modules):
+        return False
+    if feedback is None:
+        return True
+    todo = _numba.kernels_to_compile(modules)
+    folder = _numba.cache_folder(modules[0])
+    feedback.setProgressText(QCoreApplication.translate("GeohazardAlgorithm",
+                                                        "Compiling fast kernels, first run only..."))
+    feedback.pushInfo(f"Compiling fast kernels (numba, {len(todo)} functions), first run only: this run takes "
+                      "up to a minute longer; later runs load them from the cache"
+                      + (f" ({folder})" if folder else "") + ".")
+    return True
+
 
 def _decimals(value) -> int:
-    text = f"{abs(float(value)):.6f}".rstrip("0")
+    text = f"{abs(float(value)):.9f}".rstrip("0")
     return len(text.split(".")[1]) if "." in text else 0
 
 
 def set_decimals(definition) -> None:
     """Decimals shown by a Double parameter's spin box: enough for its default and bounds
-    (at least 2, 3 for fractions in 0..1, at most 6) instead of QGIS's fixed "0.000000"."""
+    (at least 2, 3 for fractions in 0..1, at most 9) instead of QGIS's fixed "0.000000"."""
     if definition.type() != "number" or definition.dataType() != QgsProcessingParameterNumber.Type.Double:
         return
     values = [v for v in (definition.defaultValue(), definition.minimum(), definition.maximum())
@@ -80,7 +130,7 @@ def set_decimals(definition) -> None:
         wanted = max(wanted, 3)
     meta = definition.metadata()
     wrapper = dict(meta.get("widget_wrapper", {}) or {})
-    wrapper.setdefault("decimals", min(wanted, 6))
+    wrapper.setdefault("decimals", min(wanted, 9))
     meta["widget_wrapper"] = wrapper
     definition.setMetadata(meta)
 
@@ -128,7 +178,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         try:
-            return self.process(parameters, context, feedback)
+            announce_compilation(self.NAME, feedback)
+            results = self.process(parameters, context, feedback)
+            if isinstance(results, dict):
+                from .styles import arrange_outputs
+
+                arrange_outputs(self, context, results, MAIN_OUTPUTS.get(self.NAME, ()))
+            return results
         except OperationCanceled:
             raise QgsProcessingException(self.tr("Canceled by the user; no output was written.")) from None
         except GeohazardError as exc:
