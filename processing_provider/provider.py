@@ -70,6 +70,36 @@ def model_algorithms() -> list:
     return models
 
 
+def silence_hdf5_diagnostics() -> int:
+    """Stop HDF5's automatic error printing ("HDF5-DIAG: Error detected ...", 11 lines on stderr)
+    in this thread. QGIS prints it when it probes a folder path given to a layer input (the mesh
+    provider asks HDF5 whether the folder is an HDF5 file) although the tool then reads the folder
+    fine. HDF5 still returns its errors to the callers (GDAL, MDAL, h5py), which report them
+    themselves; h5py does the same on import. Returns the number of HDF5 libraries silenced."""
+    import ctypes
+
+    libs = set()
+    try:
+        with open("/proc/self/maps") as maps:  # the HDF5 copies loaded in this process (Linux)
+            libs = {line.split()[-1] for line in maps if "/libhdf5" in line and "_hl" not in line.split("/")[-1]}
+    except OSError:
+        pass
+    done = 0
+    for lib in sorted(libs):
+        try:
+            fn = ctypes.CDLL(lib).H5Eset_auto2
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+        if fn(0, None, None) >= 0:  # H5E_DEFAULT, no printing function
+            done += 1
+    try:  # h5py's own HDF5 (a wheel bundles one): importing h5py silences it
+        import h5py  # noqa: F401
+    except ImportError:
+        pass
+    return done
+
+
 class GeohazardProvider(QgsProcessingProvider):
     def id(self) -> str:
         return PROVIDER_ID
@@ -91,6 +121,7 @@ class GeohazardProvider(QgsProcessingProvider):
         return False
 
     def load(self) -> bool:
+        silence_hdf5_diagnostics()
         # A model's child algorithms are resolved through the registry, which knows this
         # provider only after load() returns: reload once it is registered so the shipped
         # models see their children (and expose their outputs) from the start.

@@ -376,3 +376,22 @@ def test_njit_falls_back_to_no_cache_without_a_writable_cache_folder(monkeypatch
 
     assert _numba.njit(f)(3) == 3 and calls == [True, False]
     assert _numba.njit(parallel=True)(f)(4) == 4
+
+
+# ------------------------------------------------------------------------------ qgis_process
+def test_qgis_process_folder_input_only_wanted_outputs_no_hdf5_noise(qgis_app, tmp_path):
+    """The user's command line: folder inputs, only the outputs wanted; no HDF5-DIAG block on stderr."""
+    from testutils_cli import QGIS_PROCESS, qgis_process, results
+
+    if QGIS_PROCESS is None:
+        pytest.skip("qgis_process.bin is not installed (run `make test`)")
+    net, folder = _stack_folder(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = qgis_process("--json", "run", "geohazard:sbasinversion", "--", f"INTERFEROGRAMS={folder}",
+                        f"COHERENCE={folder}", "INPUT_UNITS=3", "MIN_TEMPORAL_COHERENCE=0",
+                        f"OUTPUT_VELOCITY={out / 'v.tif'}", f"OUTPUT_TIMESERIES={out / 'ts.tif'}")
+    res = results(proc)
+    assert os.path.exists(res["OUTPUT_VELOCITY"]) and os.path.exists(res["OUTPUT_TIMESERIES"])
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".tif") == ["ts.tif", "v.tif"]
+    assert "HDF5-DIAG" not in proc.stderr + proc.stdout
