@@ -493,8 +493,8 @@ class InverseVelocity(GeohazardAlgorithm):
             self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=30, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=90, minValue=0))
+            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=0))
         self.addParameter(QgsProcessingParameterEnum(
             self.DIRECTION, self.tr("Direction of motion"), options=self.DIRECTIONS, defaultValue=0))
         self.addParameter(QgsProcessingParameterString(

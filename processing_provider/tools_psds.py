@@ -30,8 +30,16 @@ from ..algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion
 from ..algorithms.timeseries.psi import ps_time_series
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import (DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, open_raster, optional_writer, output_paths,
-                        raster_info, read_band)
+from .raster_io import (
+    DEFAULT_BLOCK_ROWS,
+    RasterWriter,
+    check_same_grid,
+    open_raster,
+    optional_writer,
+    output_paths,
+    raster_info,
+    read_band,
+)
 from .styles import apply_on_load, sidecar_qml, style_raster_sequential
 
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)

@@ -141,7 +141,8 @@ def is_mintpy_stack(path) -> bool:
     return isinstance(path, str) and path.lower().endswith(".h5")
 
 
-def expand_raster_inputs(alg, parameters, name: str, context, *, want: str, ignored: Optional[list] = None) -> list[str]:
+def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
+                         ignored: Optional[list] = None) -> list[str]:
     """File paths of a multiple-raster parameter that also accepts folder paths.
 
     ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every

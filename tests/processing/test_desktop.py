@@ -208,9 +208,10 @@ def test_add_directory_list_runs_like_the_folder(run_alg, tmp_path):
 
 def test_mintpy_stack_given_as_the_interferograms(run_alg, tmp_path):
     pytest.importorskip("h5py", reason="h5py is not installed")
+    from osgeo import gdal
+
     from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
     from insar_geohazards.algorithms.timeseries.network import build_network
-    from osgeo import gdal
 
     net = build_network(sbas_pairs(sbas_dates(7), max_neighbours=3))
     _, ifg, _ = synthetic_stack(net, shape=(8, 9), noise_mm=0.5, seed=5)
