@@ -113,12 +113,12 @@ def build():
     add_input(QgsProcessingParameterMultipleLayers(
         "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.SourceType.TypeRaster), 120, 60)
     add_input(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster, optional=True), 360, 60)
+        "COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster, optional=True), 380, 60)
     add_input(QgsProcessingParameterPoint(
-        "REFERENCE", "Reference point (empty: automatic)", optional=True), 560, 60)
+        "REFERENCE", "Reference point (empty: automatic)", optional=True), 640, 60)
     add_input(QgsProcessingParameterVectorLayer(
-        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 760, 60)
-    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 980, 60)
+        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 900, 60)
+    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160, 60)
 
     # the dialog lists the inputs in this order (the main input first); without it QGIS sorts them by ID
     model.setParameterOrder(["INTERFEROGRAMS", "COHERENCE", "REFERENCE", "INVENTORY", "DEM"])

@@ -71,6 +71,13 @@ def _label_items(shader_fn, vmin, vmax, unit: str = "") -> None:
     for item in items:
         item.label = f"{item.value:.{decimals}f}" + (f" {unit}" if unit else "")
     shader_fn.setColorRampItemList(items)
+    # a list of these labels in the legend, not QGIS's continuous bar headed "Band 1 (Gray)" with
+    # six-decimal end values
+    from qgis.core import QgsColorRampLegendNodeSettings
+
+    settings = QgsColorRampLegendNodeSettings()
+    settings.setUseContinuousLegend(False)
+    shader_fn.setLegendSettings(settings)
 
 
 def sidecar_qml(path: str) -> str:
@@ -207,7 +214,7 @@ def _field_values(layer, field: str) -> np.ndarray:
 def style_vector_graduated(path: str, field: str, *, context=None, vmax: float | None = None,
                            vmin: float | None = None, ramp_name: str = "RdBu", invert: bool = False,
                            n_classes: int = 10, percentile: float = 98.0, line_width_mm: float | None = None,
-                           point_size_mm: float = 1.6, decimals: int = 1) -> str:
+                           point_size_mm: float = 1.6, decimals: int = 1, unit: str = "") -> str:
     """Graduated renderer on a numeric field, for points, lines or polygons.
 
     With ``vmin`` unset the classes are symmetric about zero (diverging: velocities,
@@ -249,7 +256,7 @@ def style_vector_graduated(path: str, field: str, *, context=None, vmax: float |
             label = f">= {edges[i]:.{decimals}f}"
         else:
             label = f"{edges[i]:.{decimals}f} to {edges[i + 1]:.{decimals}f}"
-        ranges.append(QgsRendererRange(low, high, symbol, label))
+        ranges.append(QgsRendererRange(low, high, symbol, label + (f" {unit}" if unit else "")))
     renderer = QgsGraduatedSymbolRenderer(field, ranges)
     layer.setRenderer(renderer)
     return _save_vector_style(layer, path, context)
@@ -260,7 +267,7 @@ def style_points_velocity(path: str, field: str = "VEL", *, context=None, vmax: 
 
     Red = moving away from the satellite (subsidence), blue = toward it, as the raster ramp.
     """
-    return style_vector_graduated(path, field, context=context, vmax=vmax, ramp_name="RdBu")
+    return style_vector_graduated(path, field, context=context, vmax=vmax, ramp_name="RdBu", unit="mm/yr")
 
 
 def style_lines_stress(path: str, field: str, *, context=None, vmax: float | None = None) -> str:

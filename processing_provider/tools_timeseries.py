@@ -531,7 +531,8 @@ class SbasInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             "OUTPUT_COHCOUNT", self.tr("Interferograms used per pixel (count)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "OUTPUT_POINTS", self.tr("Points (GeoPackage)"), optional=True, createByDefault=False))
+            "OUTPUT_POINTS", self.tr("Velocity points (mm/yr; time series in mm)"), optional=True,
+            createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT_MINTPY_TIMESERIES", self.tr("MintPy timeseries.h5"), "HDF5 (*.h5)", optional=True,
             createByDefault=False))

@@ -291,21 +291,25 @@ def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
     for key in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") + SECONDARY_OUTPUTS["sbasinversion"]:
         params[key] = str(tmp_path / f"{key.lower()}.tif")
     processing.runAndLoadResults("geohazard:sbasinversion", params, context=context)
+    PTS = "Velocity points (mm/yr; time series in mm)"
     nodes = [n for n in project.layerTreeRoot().findLayers()]
     names = [n.layer().name() for n in nodes]
     visible = {n.layer().name(): n.itemVisibilityChecked() for n in nodes}
-    assert names[:2] == ["Points (GeoPackage)", "Velocity (mm/yr)"], names
+    assert names[:2] == [PTS, "Velocity (mm/yr)"], names
     assert set(names[2:]) == {"Time series (mm)", "Velocity standard error (mm/yr)", "Temporal coherence (0-1)",
                               "Interferograms used per pixel (count)"}
-    assert visible["Points (GeoPackage)"] and visible["Velocity (mm/yr)"]
+    assert visible[PTS] and visible["Velocity (mm/yr)"]
     assert not any(visible[n] for n in names[2:])
     vel = [n.layer() for n in nodes if n.layer().name() == "Velocity (mm/yr)"][0]
     assert vel.renderer().type() == "singlebandpseudocolor"
     labels = [i.label for i in vel.renderer().shader().rasterShaderFunction().colorRampItemList()]
     assert all(lab.endswith(" mm/yr") for lab in labels), labels
     assert all(len(lab.split()[0].split(".")[-1]) <= 3 for lab in labels), labels
-    pts = [n.layer() for n in nodes if n.layer().name() == "Points (GeoPackage)"][0]
+    # the legend lists those labels (not a bar headed "Band 1 (Gray)" with six-decimal ends)
+    assert not vel.renderer().shader().rasterShaderFunction().legendSettings().useContinuousLegend()
+    pts = [n.layer() for n in nodes if n.layer().name() == PTS][0]
     assert pts.renderer().type() == "graduatedSymbol" and pts.renderer().classAttribute() == "VEL"
+    assert all(r.label().endswith(" mm/yr") for r in pts.renderer().ranges())
     assert vel.dataProvider().generateBandName(1).endswith("LOS velocity (mm/yr)") or \
         "velocity" in vel.dataProvider().bandDescription(1).lower()
     assert all(QgsLayerTree.isLayer(n) for n in nodes)
