@@ -37,6 +37,10 @@ def modeler():
     dlg.resize(1400, 860)
     dlg.show()
     for action in dlg.findChildren(QAction):
+        text = action.text().replace("&", "").lower()
+        if text.startswith("zoom full") or text.startswith("zoom to all"):
+            action.trigger()
+    for action in dlg.findChildren(QAction):
         if action.text().replace("&", "").lower().startswith("validate"):
             action.trigger()
             break
@@ -55,7 +59,9 @@ def save_modeler():
 def sbas_dialog():
     from processing import createAlgorithmDialog
 
-    dlg = createAlgorithmDialog("geohazard:sbasinversion", {"INTERFEROGRAMS": [MEXICO], "COHERENCE": [MEXICO]})
+    # what "Add Directory..." of the multiple-layer widget puts in the list: every file of the folder
+    files = sorted(os.path.join(MEXICO, f) for f in os.listdir(MEXICO))
+    dlg = createAlgorithmDialog("geohazard:sbasinversion", {"INTERFEROGRAMS": files, "COHERENCE": files})
     dlg.resize(900, 980)
     dlg.show()
     STATE["dialog"] = dlg
@@ -89,7 +95,7 @@ def run_sbas():
         if dock.objectName() == "Browser":
             dock.setVisible(False)
     for node in project.layerTreeRoot().findLayers():
-        node.setExpanded(node.itemVisibilityChecked())
+        node.setExpanded(node.layer().name().startswith("Velocity ("))
     layers = project.mapLayersByName("Velocity (mm/yr)")
     if layers:
         canvas = iface.mapCanvas()
@@ -101,6 +107,8 @@ def run_sbas():
 
 def save_outputs():
     iface.mainWindow().grab().save(os.path.join(IMG, "desktop_outputs_loaded.png"))
+    QgsProject.instance().clear()  # nothing to save: quit without the "save project?" question
+    QgsProject.instance().setDirty(False)
     iface.actionExit().trigger()
 
 
