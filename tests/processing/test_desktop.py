@@ -400,3 +400,40 @@ def test_qgis_process_folder_input_only_wanted_outputs_no_hdf5_noise(qgis_app, t
     assert os.path.exists(res["OUTPUT_VELOCITY"]) and os.path.exists(res["OUTPUT_TIMESERIES"])
     assert sorted(p.name for p in out.iterdir() if p.suffix == ".tif") == ["ts.tif", "v.tif"]
     assert "HDF5-DIAG" not in proc.stderr + proc.stdout
+
+
+def test_more_tools_without_their_secondary_outputs(run_alg, tmp_path):
+    """Amplitude dispersion, asc/desc decomposition and fault proximity with only the main outputs."""
+    from testutils_ada import write_wkt_layer
+    from testutils_psds import write_slc_files
+
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+    from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
+
+    out = tmp_path / "out"
+    out.mkdir()
+    sim = simulate_slc_stack(shape=(20, 24), n_dates=8, seed=2, water_fraction=0.2)
+    res = run_alg("amplitudedispersion", {"INPUT": write_slc_files(tmp_path, sim),
+                                          "OUTPUT_DISPERSION": str(out / "da.tif"),
+                                          "OUTPUT_PS_MASK": str(out / "ps.tif")})
+    assert "OUTPUT_MEAN_AMPLITUDE" not in res and os.path.exists(res["OUTPUT_PS_MASK"])
+
+    rng = np.random.default_rng(2)
+    east, up = rng.normal(0, 4, (6, 7)), rng.normal(-5, 3, (6, 7))
+    a, d = los_unit_vector(39.0, -10.0), los_unit_vector(35.0, 190.0)
+    res = run_alg("ascdescdecomposition", {
+        "ASC_RASTER": write_geotiff(tmp_path / "a.tif", a[0] * east + a[2] * up), "ASC_HEADING": -10.0,
+        "ASC_INCIDENCE": 39.0, "DESC_RASTER": write_geotiff(tmp_path / "d.tif", d[0] * east + d[2] * up),
+        "DESC_HEADING": 190.0, "DESC_INCIDENCE": 35.0,
+        "OUTPUT_EAST": str(out / "e.tif"), "OUTPUT_UP": str(out / "u.tif")})
+    assert "OUTPUT_QUALITY" not in res and os.path.exists(res["OUTPUT_UP"])
+
+    x0, y0 = 500000.0, 4100000.0
+    faults = write_wkt_layer(tmp_path / "f.gpkg", [f"LINESTRING({x0} {y0}, {x0} {y0 - 9000})"])
+    ada = write_wkt_layer(tmp_path / "ada.gpkg", [f"POLYGON(({x0 + 300} {y0 - 2000},{x0 + 400} {y0 - 2000},"
+                                                  f"{x0 + 400} {y0 - 1900},{x0 + 300} {y0 - 1900},"
+                                                  f"{x0 + 300} {y0 - 2000}))"])
+    res = run_alg("faultproximity", {"INPUT": ada, "FAULTS": faults, "OUTPUT": str(out / "prox.gpkg")})
+    assert "OUTPUT_CHART" not in res and res["SHARE_BY_BAND"]["0-500 m"] == 1.0
+    assert sorted(p.name for p in out.iterdir() if p.suffix in (".tif", ".gpkg", ".png")) == \
+        ["da.tif", "e.tif", "prox.gpkg", "ps.tif", "u.tif"]
