@@ -20,7 +20,6 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import field_name
 from ..algorithms.formats.slc import baselines_for_dates, date_from_description, date_from_name, read_baselines
@@ -41,6 +40,8 @@ from .raster_io import (
     read_band,
 )
 from .styles import apply_on_load, sidecar_qml, style_raster_sequential
+from .wavelength import HELP as WAVELENGTH_HELP
+from .wavelength import resolve_wavelength, wavelength_parameter
 
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 
@@ -427,7 +428,8 @@ class PsTimeSeries(GeohazardAlgorithm):
         "<b>Output</b>: points with ROW, COL, TYPE (PS/DS), VEL (mm/yr, LOS, positive toward the "
         "satellite, relative to the reference point), V_STDEV (mm/yr, standard error of the fitted "
         "slope), COHERENCE (mean temporal coherence of the point's accepted arcs), HEIGHT_ERR (m, DEM "
-        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n\n"
+        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n"
+        + WAVELENGTH_HELP + "\n\n"
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
@@ -467,9 +469,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
             optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.WAVELENGTH, self.tr("Radar wavelength (m)"), dbl, defaultValue=SENTINEL1_WAVELENGTH_M,
-            minValue=0.001, maxValue=1.0))
+        self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
         self.addParameter(QgsProcessingParameterNumber(
             self.SLANT_RANGE, self.tr("Slant range (m)"), dbl, defaultValue=850000.0, minValue=1000.0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -584,9 +584,12 @@ class PsTimeSeries(GeohazardAlgorithm):
             path = self.parameterAsFile(parameters, self.BASELINES, context)
             bperp = baselines_for_dates(read_baselines(path), stack.dates)
         max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
+        wavelength = resolve_wavelength(
+            self, parameters, self.WAVELENGTH, context, feedback,
+            rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
         res = ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp,
-            wavelength_m=self.parameterAsDouble(parameters, self.WAVELENGTH, context),
+            wavelength_m=wavelength.wavelength_m,
             slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
             incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context), reference=ref,
             arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),

@@ -50,6 +50,8 @@ from .feedback import FeedbackProgress
 from .raster_io import RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
 from .styles import style_points_velocity, style_raster_diverging, style_raster_sequential
 from .vector_io import write_vector
+from .wavelength import HELP as WAVELENGTH_HELP
+from .wavelength import resolve_wavelength, user_wavelength, wavelength_parameter
 
 RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil")
 _COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
@@ -68,6 +70,7 @@ UNITS_HELP = (
     "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
     "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
     "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
+    + WAVELENGTH_HELP + "\n"
 )
 
 
@@ -263,13 +266,18 @@ class StackInput:
 
 
 def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = "INPUT_UNITS",
-                 baselines: bool = True) -> StackInput:
-    """Turn INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES into a :class:`StackInput`."""
-    wavelength = alg.parameterAsDouble(parameters, "WAVELENGTH_M", context)
+                 baselines: bool = True, feedback=None) -> StackInput:
+    """Turn INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES into a :class:`StackInput`.
+
+    The wavelength follows the one rule of :mod:`.wavelength` (WAVELENGTH_M if given, else the
+    inputs' metadata, else Sentinel-1) and is logged on ``feedback``.
+    """
     units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
     h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
     if h5:
         stack = read_ifgram_stack(h5)
+        wavelength = resolve_wavelength(alg, parameters, "WAVELENGTH_M", context, feedback,
+                                        attributes=[(os.path.basename(h5), stack.attrs)]).wavelength_m
         gt = stack.geotransform
         crs = ""
         if stack.epsg:
@@ -278,7 +286,7 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
                           gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
         net = build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
                             bperp_m=stack.bperp_m)
-        return StackInput(net, info, stack.wavelength_m or wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
+        return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
                           order=np.arange(net.n_pairs))
     ignored: dict = {"INTERFEROGRAMS": [], "COHERENCE": []}
     paths = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg",
@@ -323,6 +331,11 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
                 raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
                                      f"e.g. {missing[0]}")
             bperp = np.array([table[pr] for pr in pairs])
+    if units in (0, 1):  # phase: the wavelength matters
+        wavelength = resolve_wavelength(alg, parameters, "WAVELENGTH_M", context, feedback,
+                                        rasters=paths).wavelength_m
+    else:
+        wavelength = user_wavelength(alg, parameters, "WAVELENGTH_M", context) or SENTINEL1_WAVELENGTH_M
     order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
     net = build_network([pairs[i] for i in order], names=[names[i] for i in order],
                         bperp_m=None if bperp is None else bperp[order])
@@ -411,9 +424,7 @@ def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence ra
             "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
         alg.addParameter(p)
-    alg.addParameter(QgsProcessingParameterNumber(
-        "WAVELENGTH_M", alg.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
-        defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
+    alg.addParameter(wavelength_parameter(alg, "WAVELENGTH_M"))
 
 
 def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
@@ -558,7 +569,7 @@ class SbasInversion(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        stack = gather_stack(self, parameters, context)
+        stack = gather_stack(self, parameters, context, feedback=feedback)
         for line in ignored_report(stack.ignored):
             feedback.pushInfo(line)
         full = stack.network
@@ -808,7 +819,7 @@ class StackingVelocity(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
@@ -867,7 +878,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         "re-wrapped); folder or list, date pair from the file name. Use short temporal baselines "
         "(e.g. <= 48 days) so gradients do not alias.\n"
         "<b>Coherence</b> (optional): weights (the smaller of the two pixels).\n"
-        "<b>Phase convention</b>: sign of the component outputs only.\n\n"
+        "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n\n"
         "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
         "row (azimuth) components, signed, LOS positive toward the satellite."
     )
@@ -878,9 +889,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
             optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "WAVELENGTH_M", self.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
+        self.addParameter(wavelength_parameter(self, "WAVELENGTH_M"))
         self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
                                                      options=INPUT_UNITS[:2], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -903,7 +912,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
