@@ -62,8 +62,8 @@ def sbas_dialog():
     # what "Add Directory..." of the multiple-layer widget puts in the list: every file of the folder
     files = sorted(os.path.join(MEXICO, f) for f in os.listdir(MEXICO))
     dlg = createAlgorithmDialog("geohazard:sbasinversion", {"INTERFEROGRAMS": files, "COHERENCE": files})
-    dlg.resize(900, 980)
     dlg.show()
+    dlg.resize(1200, 980)  # after show(): the dialog restores its last size when shown
     STATE["dialog"] = dlg
     QTimer.singleShot(2500, save_dialog)
 
