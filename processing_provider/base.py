@@ -80,11 +80,9 @@ MAIN_OUTPUTS = {
 _OKADA = ("elastic.okada",)
 KERNELS = {
     "sbasinversion": ("timeseries.sbas",),
-    "stackingvelocity": ("timeseries.sbas",),
     "phaselinking": ("timeseries.shp", "timeseries.phase_linking"),
     "pstimeseries": ("timeseries.psi",),
     "geometricdistortion": ("geometry.distortion",),
-    "losprojection": ("geometry.distortion",),
     "landslideactivity": ("ada.activity",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
     "slipinversion": _OKADA, "uniformslipinversion": _OKADA,

@@ -437,3 +437,22 @@ def test_more_tools_without_their_secondary_outputs(run_alg, tmp_path):
     assert "OUTPUT_CHART" not in res and res["SHARE_BY_BAND"]["0-500 m"] == 1.0
     assert sorted(p.name for p in out.iterdir() if p.suffix in (".tif", ".gpkg", ".png")) == \
         ["da.tif", "e.tif", "prox.gpkg", "ps.tif", "u.tif"]
+
+
+def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
+    """KERNELS lists registered tools and modules that hold numba kernels (with numba installed)."""
+    import importlib
+
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider.base import KERNELS
+
+    names = {a.name() for a in _provider_algorithms()}
+    assert set(KERNELS) <= names
+    if not _numba.HAVE_NUMBA:
+        pytest.skip("numba is not installed: no kernels to look for")
+    from numba.core.registry import CPUDispatcher
+
+    for mods in KERNELS.values():
+        for m in mods:
+            module = importlib.import_module(f"insar_geohazards.algorithms.{m}")
+            assert any(isinstance(o, CPUDispatcher) for o in vars(module).values()), m
