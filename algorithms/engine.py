@@ -364,7 +364,7 @@ class DaskExecutor:
                 _require_threadsafe_kernels()
             n = n_workers or max(1, min(os.cpu_count() or 1, 8))
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
-                                        dashboard_address=None)
+                                        dashboard_address=":0")
             self.client = Client(self.cluster)
         else:
             try:

@@ -51,6 +51,8 @@ from .raster_io import (
     RasterInfo,
     RasterWriter,
     check_same_grid,
+    optional_writer,
+    output_paths,
     raster_info,
     raster_source,
     read_band,
@@ -326,11 +328,12 @@ class GeometricDistortion(GeohazardAlgorithm):
             self.MIN_SENSITIVITY, self.tr("Low sensitivity below |C| (cosine LOS / downslope)"), num,
             defaultValue=0.3, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_CLASSES, self.tr("Distortion classes")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index"),
+                                                                  optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes")))
+            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)"))
+            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)", optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
         add_dask_parameter(self)
@@ -365,9 +368,9 @@ class GeometricDistortion(GeohazardAlgorithm):
         writers = {
             "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
                                          descriptions=["distortion class"], zlevel=1),
-            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"], zlevel=1),
-            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
-                                            descriptions=["visibility class"], zlevel=1),
+            "rindex": optional_writer(outs.get(self.OUTPUT_RINDEX, ""), info, descriptions=["R-index"], zlevel=1),
+            "visibility": optional_writer(outs.get(self.OUTPUT_VISIBILITY, ""), info, dtype=np.uint8, nodata=0,
+                                          descriptions=["visibility class"], zlevel=1),
         }
         if combined:
             writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
@@ -402,11 +405,12 @@ class GeometricDistortion(GeohazardAlgorithm):
                 heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
                 read_incidence=_incidence_reader(inc_path, kind, inc_par), look=look, name=name))
-        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY)}
+        outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
+                            context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
             if parameters.get(self.OUTPUT_COMBINED) else None
-        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
+            if parameters.get(self.OUTPUT_TABLE) else ""
         # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
         previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
         gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
@@ -451,15 +455,20 @@ class GeometricDistortion(GeohazardAlgorithm):
             raise
         for w in writers.values():
             w.commit()
-        _write_share_table(table, tables, [g.name for g in geos])
+        if table:
+            _write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
             shares = ", ".join(f"{r['name']} {r['share_pct']:.1f}%" for r in t["distortion"] if r["pixels"])
             feedback.pushInfo(f"{g.name}: {shares}")
         style_classes(outs[self.OUTPUT_CLASSES], _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
-        style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
-        style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlGn")
+        if self.OUTPUT_VISIBILITY in outs:
+            style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
+        if self.OUTPUT_RINDEX in outs:
+            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
+                                    ramp_name="RdYlGn")
         result = dict(outs)
-        result[self.OUTPUT_TABLE] = table
+        if table:
+            result[self.OUTPUT_TABLE] = table
         if combined:
             style_classes(combined, _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
             result[self.OUTPUT_COMBINED] = combined
@@ -820,12 +829,12 @@ class AscDescDecomposition(GeohazardAlgorithm):
             self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=6, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"), num, defaultValue=90.0,
-            minValue=1.0))
+            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_EAST, self.tr("East velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_UP, self.tr("Up velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_QUALITY, self.tr("Quality (sigma east, sigma up, condition, count)")))
+            self.OUTPUT_QUALITY, self.tr("Quality (sigma east, sigma up, condition, count)"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_EAST_TS, self.tr("East time series"), optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -904,9 +913,10 @@ class AscDescDecomposition(GeohazardAlgorithm):
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
         specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
-                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"]),
-                 (self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
-                  ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"])]
+                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"])]
+        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
+            specs.append((self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
+                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"]))
         for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
             if parameters.get(key) and opts["ts"]:
                 specs.append((key, [comp], [d.isoformat() for d in dates]))
@@ -934,8 +944,9 @@ class AscDescDecomposition(GeohazardAlgorithm):
         progress.push_info(f"{n_valid} cells decomposed; median condition number {med:.3f}")
         for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
             style_raster_diverging(out[key], context=context)
-        style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
-                                ramp_name="Viridis")
+        if self.OUTPUT_QUALITY in out:
+            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                    ramp_name="Viridis")
         for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
             if key in out:
                 style_raster_diverging(out[key], context=context, band=len(dates))

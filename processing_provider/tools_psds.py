@@ -29,7 +29,16 @@ from ..algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion
 from ..algorithms.timeseries.psi import ps_time_series
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, open_raster, raster_info, read_band
+from .raster_io import (
+    DEFAULT_BLOCK_ROWS,
+    RasterWriter,
+    check_same_grid,
+    open_raster,
+    optional_writer,
+    output_paths,
+    raster_info,
+    read_band,
+)
 from .styles import apply_on_load, sidecar_qml, style_raster_sequential
 from .wavelength import HELP as WAVELENGTH_HELP
 from .wavelength import resolve_wavelength, wavelength_parameter
@@ -183,7 +192,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
             self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.25, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude")))
+            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
@@ -210,10 +219,10 @@ class AmplitudeDispersion(GeohazardAlgorithm):
                 sums += s
                 counts += c
             cal = calibration_factors(sums, counts)
-        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION, self.OUTPUT_PS_MASK)}
+        outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
+                                               self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
         n_ps = 0
-        with RasterWriter.like(outs[self.OUTPUT_MEAN_AMPLITUDE], info) as w_mean, \
+        with optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info) as w_mean, \
                 RasterWriter.like(outs[self.OUTPUT_DISPERSION], info) as w_da, \
                 RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255) as w_ps:
             for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack),
@@ -296,8 +305,9 @@ class PhaseLinking(GeohazardAlgorithm):
             self.NETWORK, self.tr("Interferogram network"), options=self.NETWORKS, defaultValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Linked phase")))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_SHP_COUNT, self.tr("SHP count")))
+            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence (0-1)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_SHP_COUNT, self.tr("SHP count (pixels)"), optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT_INTERFEROGRAMS, self.tr("Wrapped interferograms folder"), optional=True,
             createByDefault=False))
@@ -344,8 +354,8 @@ class PhaseLinking(GeohazardAlgorithm):
             if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
         network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
         pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
-        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT)}
+        outs = output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT),
+                            context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
         descs = [d.isoformat() for d in stack.dates]
         progress = FeedbackProgress(feedback)
         if ifg_dir:
@@ -355,8 +365,8 @@ class PhaseLinking(GeohazardAlgorithm):
             w_ph = RasterWriter.like(outs[self.OUTPUT], info, count=n, descriptions=descs,
                                      dtype=np.complex64 if as_complex else np.float32,
                                      metadata={"method": method, "shp_method": shp, "window": f"{window}"})
-            w_tc = RasterWriter.like(outs[self.OUTPUT_TEMPORAL_COHERENCE], info)
-            w_n = RasterWriter.like(outs[self.OUTPUT_SHP_COUNT], info, dtype=np.int32, nodata=0)
+            w_tc = optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
+            w_n = optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
             for i, j in pairs:
                 name = f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"
                 ifg_writers.append(RasterWriter.like(os.path.join(ifg_dir, name), info,
@@ -387,7 +397,8 @@ class PhaseLinking(GeohazardAlgorithm):
                 if w is not None and not w._done:
                     w.abort()
             raise
-        style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
+        if self.OUTPUT_TEMPORAL_COHERENCE in outs:
+            style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
         result = dict(outs)
         if ifg_dir:
             result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir

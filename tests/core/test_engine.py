@@ -268,7 +268,7 @@ def test_a_named_scheduler_address_runs_the_blocks_there():
                                       reason="dask.distributed is not installed (apt install python3-distributed)")
     z = np.random.default_rng(9).normal(size=(64, 12))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://")
         with eng.open_executor(address) as ex:
