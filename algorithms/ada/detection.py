@@ -18,8 +18,10 @@ Pipeline (each step has a documented, keyword-only parameter):
 3. **noise filtering** of active points inside their radius: *isolated* points have fewer
    than ``min_neighbours`` active neighbours of the same sign; *sparse* points sit among
    mostly stable points (the share of same-sign active points among all points within
-   ``r_i`` is below ``min_active_fraction`` — this removes the chance exceedances of noisy
-   but stable patches); *outliers* differ from the mean of their active neighbours by more
+   ``r_i`` is below ``min_active_fraction``) or in a neighbourhood that does not move as a
+   whole (the mean velocity of the other points within ``r_i`` is less than
+   ``min_mean_z`` standard errors from zero, or of the other sign) — together these remove the chance exceedances of
+   noisy but stable patches; *outliers* differ from the mean of their active neighbours by more
    than ``z_max`` neighbour standard deviations. The remaining points are *core* points.
 4. **clustering** — single linkage of core points of the same sign (linked when either lies
    within the other's radius, i.e. DBSCAN on the filtered points); then isolated and sparse
@@ -48,6 +50,7 @@ doi:10.3390/ijgi9100584.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Optional
 
 import numpy as np
@@ -208,8 +211,6 @@ def _pairs_within(xy, r):
     ``r`` varies per point, so ``query_pairs`` (one radius) does not apply; the ball
     queries' lists are flattened without a Python loop over the points.
     """
-    from itertools import chain
-
     from scipy.spatial import cKDTree
 
     lists = cKDTree(xy).query_ball_point(xy, r, workers=-1)
@@ -230,7 +231,7 @@ def _group_median(labels, values, k):
 def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=None,
                threshold_mm_yr: Optional[float] = None, n_sigma: float = 2.0, min_snr: float = 2.0,
                radius_m: Optional[float] = None, radius_spacings: float = 2.5, min_neighbours: int = 2,
-               min_active_fraction: float = 0.4, z_max: float = 3.0, min_points: int = 5,
+               min_active_fraction: float = 0.4, min_mean_z: float = 2.5, z_max: float = 3.0, min_points: int = 5,
                progress=None) -> AdaResult:
     """Detect active deformation areas in a point cloud.
 
@@ -260,6 +261,12 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     min_active_fraction : float
         Minimum share, in [0, 1], of same-sign active points among all points within the
         radius (else *sparse*).
+    min_mean_z : float
+        The mean velocity of the other points within the radius must have the point's sign
+        and lie at least ``min_mean_z`` standard errors (``std / sqrt(n - 1)`` of those
+        points) from zero, else the point is *sparse*: the
+        neighbourhood moves as a whole, rather than holding chance exceedances of a noisy
+        stable patch (0 only checks the sign).
     z_max : float
         Outlier z-score against the active neighbours' mean and standard deviation
         (0 disables).
@@ -289,6 +296,8 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
     if not 0.0 <= min_active_fraction <= 1.0:
         raise GeohazardError(f"min_active_fraction must be in [0, 1], got {min_active_fraction!r}")
+    if not min_mean_z >= 0:
+        raise GeohazardError(f"min_mean_z must be >= 0, got {min_mean_z!r}")
     if min_neighbours < 0:
         raise GeohazardError(f"min_neighbours must be >= 0, got {min_neighbours!r}")
     std = None
@@ -361,13 +370,27 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
                    + (f"{r_med:.3g} m" if radius_m else
                       f"{radius_spacings:g} x local spacing: median {r_med:.3g} m, 5-95 % "
                       f"{np.percentile(r, 5):.3g}-{np.percentile(r, 95):.3g} m"))
-    n_all = tree_all.query_ball_point(xy_a, r, return_length=True, workers=-1).astype(np.float64)
+    # all valid points within r_i: their count (active share) and mean velocity (coherence)
+    lists = tree_all.query_ball_point(xy_a, r, workers=-1)
     del tree_all
+    n_all = np.fromiter(map(len, lists), np.int64, count=ai.size)
+    nb = np.fromiter(chain.from_iterable(lists), np.int64, count=int(n_all.sum()))
+    del lists
+    owner = np.repeat(np.arange(ai.size), n_all)
+    vn = v[vi][nb]
+    va = v[ai]
+    # the other points (the point itself left out: one fast point must not make its own case)
+    n_o = np.maximum(n_all - 1, 0)
+    mean_all = (np.bincount(owner, vn, ai.size) - va) / np.maximum(n_o, 1)
+    sq = (np.bincount(owner, vn * vn, ai.size) - va * va) / np.maximum(n_o, 1)
+    se_all = np.sqrt(np.maximum(sq - mean_all ** 2, 0.0) / np.maximum(n_o - 1, 1))
+    del owner, vn
+    n_all = n_all.astype(np.float64)
+    del nb
     progress.set_progress(30)
     check_canceled(progress)
     # directed neighbour pairs (i sees j within r_i) among active points of the same sign
     pi, pj = _pairs_within(xy_a, r)
-    va = v[ai]
     same = (np.sign(va[pi]) == np.sign(va[pj])) & (pi != pj)
     pi, pj = pi[same], pj[same]
     progress.set_progress(50)
@@ -377,7 +400,11 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     s2 = np.bincount(pi, va[pj] ** 2, m)
     frac = (deg + 1.0) / np.maximum(n_all, 1.0)
     isolated = deg < min_neighbours
-    sparse = ~isolated & (frac < min_active_fraction)
+    # sparse: among mostly stable points, or in a neighbourhood that does not move as a whole
+    # (noisy stable ground: its mean stays within a few standard errors of zero even where
+    # chance puts many exceedances of one sign together)
+    incoherent = np.sign(va) * mean_all < min_mean_z * se_all
+    sparse = ~isolated & ((frac < min_active_fraction) | incoherent)
     outlier = np.zeros(m, bool)
     if z_max > 0:
         ok = deg >= 2
@@ -448,7 +475,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
 
 def _empty_attributes(series_mm):
     names = ["n_points", "mean_vel", "median_vel", "max_vel", "std_vel", "mean_vel_std", "x_m", "y_m",
-             "spatial_consistency", "temporal_consistency", "quality", "qi_class"]
+             "spatial_consistency", "temporal_consistency", "quality", "qi_class", "radius_m", "spacing_m"]
     return {k: np.zeros(0, np.int64 if k in ("n_points", "qi_class") else np.float64) for k in names}
 
 

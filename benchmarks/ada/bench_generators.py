@@ -2,7 +2,7 @@
 
 Usage: /usr/bin/python3 benchmarks/ada/bench_generators.py [--root PLUGIN_ROOT] [--scale S] [NAME ...]
 Runs the core ``detect_ada`` with default parameters (in one process, no QGIS) on each
-generator at its default size times ``--scale`` for the seeds 0 and 1 and the noise levels
+generator at its default size times ``--scale`` for the seeds 0-3 and the noise levels
 listed below, and prints one JSON line per case: precision, recall of the detectable areas
 (peak >= 2x threshold, >= 10 points above it), recall of all areas, ADAs, core seconds.
 ``--root`` points at another checkout of the plugin (e.g. the code before a change).
@@ -21,7 +21,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(HERE)))
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--seeds", default="0,1,2,3")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
     root = os.path.abspath(args.root)
