@@ -35,7 +35,7 @@ def main():
     from insar_geohazards.algorithms.ada.detection import detect_ada
 
     cases = {"urban_rural": [dict(n=200_000), dict(n=200_000, noise_mm_yr=2.5, ratio=100.0)],
-             "bowls": [dict(), dict(noise_mm_yr=2.0, atmo_mm_yr=2.0)],
+             "bowls": [dict(), dict(noise_mm_yr=2.0, atmo_mm_yr=1.0), dict(atmo_mm_yr=2.0)],
              "landslides": [dict(), dict(noise_mm_yr=3.0)],
              "roads": [dict(), dict(noise_mm_yr=2.0)]}
     for name in args.names or list(cases):

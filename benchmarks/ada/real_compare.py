@@ -72,8 +72,8 @@ def main(other, out):
             ids[tag] = point_ids(res["OUTPUT_POINTS"])
             if t.shape[0]:
                 print(f"{name:12s} {tag:5s}: {t.shape[0]:3d} ADAs, {int(t[:, 0].sum()):5d} points, mean velocity "
-                      f"{t[:, 1].min():.1f} .. {t[:, 1].max():.1f} mm/yr, radius {t[:, 2].min():.0f}-{t[:, 2].max():.0f} m, "
-                      f"area {t[:, 3].sum() / 1e6:.3f} km2")
+                      f"{t[:, 1].min():.1f} .. {t[:, 1].max():.1f} mm/yr, "
+                      f"radius {t[:, 2].min():.0f}-{t[:, 2].max():.0f} m, area {t[:, 3].sum() / 1e6:.3f} km2")
             else:
                 print(f"{name:12s} {tag:5s}: 0 ADAs")
         a, b = ids["this"] >= 0, ids["other"] >= 0
