@@ -20,8 +20,10 @@ Pipeline (each step has a documented, keyword-only parameter):
    mostly stable points (the share of same-sign active points among all points within
    ``r_i`` is below ``min_active_fraction``) or in a neighbourhood that does not move as a
    whole (the mean velocity of the other points within ``r_i`` is less than
-   ``min_mean_z`` standard errors from zero, or of the other sign) — together these remove the chance exceedances of
-   noisy but stable patches; *outliers* differ from the mean of their active neighbours by more
+   ``min_mean_z`` standard errors from zero, or of the other sign) or among points that
+   exceed the threshold the other way (more than ``max_opposite_ratio`` per same-sign
+   active point) — together these remove the chance exceedances of noisy but stable
+   patches; *outliers* differ from the mean of their active neighbours by more
    than ``z_max`` neighbour standard deviations. The remaining points are *core* points.
 4. **clustering** — single linkage of core points of the same sign (linked when either lies
    within the other's radius, i.e. DBSCAN on the filtered points); then isolated and sparse
@@ -231,7 +233,8 @@ def _group_median(labels, values, k):
 def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=None,
                threshold_mm_yr: Optional[float] = None, n_sigma: float = 2.0, min_snr: float = 2.0,
                radius_m: Optional[float] = None, radius_spacings: float = 2.5, min_neighbours: int = 2,
-               min_active_fraction: float = 0.4, min_mean_z: float = 2.5, z_max: float = 3.0, min_points: int = 5,
+               min_active_fraction: float = 0.4, min_mean_z: float = 2.5,
+               max_opposite_ratio: Optional[float] = 0.05, z_max: float = 3.0, min_points: int = 5,
                progress=None) -> AdaResult:
     """Detect active deformation areas in a point cloud.
 
@@ -267,6 +270,12 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         points) from zero, else the point is *sparse*: the
         neighbourhood moves as a whole, rather than holding chance exceedances of a noisy
         stable patch (0 only checks the sign).
+    max_opposite_ratio : float or None
+        At most this many points beyond the threshold in the *opposite* direction per
+        same-sign active point (the point itself included) within the radius, else *sparse*:
+        0.05 means one is too many below 20 same-sign points. Noisy ground exceeds the
+        threshold both ways; the stable surroundings of a moving area almost never do.
+        ``None`` disables the test.
     z_max : float
         Outlier z-score against the active neighbours' mean and standard deviation
         (0 disables).
@@ -296,6 +305,8 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
     if not 0.0 <= min_active_fraction <= 1.0:
         raise GeohazardError(f"min_active_fraction must be in [0, 1], got {min_active_fraction!r}")
+    if max_opposite_ratio is not None and not max_opposite_ratio >= 0:
+        raise GeohazardError(f"max_opposite_ratio must be >= 0 or None, got {max_opposite_ratio!r}")
     if not min_mean_z >= 0:
         raise GeohazardError(f"min_mean_z must be >= 0, got {min_mean_z!r}")
     if min_neighbours < 0:
@@ -384,6 +395,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     mean_all = (np.bincount(owner, vn, ai.size) - va) / np.maximum(n_o, 1)
     sq = (np.bincount(owner, vn * vn, ai.size) - va * va) / np.maximum(n_o, 1)
     se_all = np.sqrt(np.maximum(sq - mean_all ** 2, 0.0) / np.maximum(n_o - 1, 1))
+    n_opp = np.bincount(owner, (vn * np.sign(va)[owner] <= -thr).astype(np.float64), ai.size)
     del owner, vn
     n_all = n_all.astype(np.float64)
     del nb
@@ -404,6 +416,10 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     # (noisy stable ground: its mean stays within a few standard errors of zero even where
     # chance puts many exceedances of one sign together)
     incoherent = np.sign(va) * mean_all < min_mean_z * se_all
+    if max_opposite_ratio is not None:
+        # noisy ground exceeds the threshold both ways; a moving area's stable surroundings
+        # almost never do in the opposite direction
+        incoherent |= n_opp > max_opposite_ratio * (deg + 1.0)
     sparse = ~isolated & ((frac < min_active_fraction) | incoherent)
     outlier = np.zeros(m, bool)
     if z_max > 0:
