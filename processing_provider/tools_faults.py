@@ -38,6 +38,7 @@ from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import RasterWriter
 from .styles import style_raster_diverging
+from .units import add_length_with_alias, check_aliases, length_value
 from .vector_io import write_vector
 
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
@@ -57,7 +58,14 @@ COMMON_SOURCE_HELP = (
     "right-lateral, -90 normal), opening_m; otherwise the default values below. Each trace segment "
     "becomes one rectangle. The slip-patch polygons written by slipinversion are accepted too.\n"
     "<b>Coulomb input file</b> (alternative): a Coulomb 3.x .inp file; its local km frame is placed at "
-    "ORIGIN_EAST/ORIGIN_NORTH in the chosen CRS; its faults with slip are the sources.\n"
+    "ORIGIN_EAST/ORIGIN_NORTH (map coordinates, m) in the chosen CRS; its faults with slip are the sources.\n"
+)
+#: Units of the Coulomb dialogs (km for fault geometry, as Coulomb 3) and of the former IDs.
+COULOMB_UNITS_HELP = (
+    "<b>Units</b>: depths and lengths in km, as in Coulomb 3 (TOP_DEPTH_KM, BOTTOM_DEPTH_KM, DEPTHS{pixel}); "
+    "slip in m (as Coulomb 3); frame origin as map coordinates (m). Layer fields keep their own unit "
+    "(top_m, bottom_m in m). The former IDs TOP_DEPTH, BOTTOM_DEPTH{pixel_old} (m) still work in models and "
+    "qgis_process and are converted.\n"
 )
 
 
@@ -155,9 +163,28 @@ class _FaultSourceMixin:
     DIP = "DIP"
     TOP_DEPTH = "TOP_DEPTH"
     BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    TOP_DEPTH_KM = "TOP_DEPTH_KM"
+    BOTTOM_DEPTH_KM = "BOTTOM_DEPTH_KM"
     SLIP = "SLIP"
     RAKE = "RAKE"
     POISSON = "POISSON"
+    #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
+    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m), kept hidden and converted)
+    DEPTH_UNIT = "m"
+
+    def depth_aliases(self):
+        """(new ID, old ID, old unit, unit) of the source depths whose unit changed."""
+        if self.DEPTH_UNIT == "m":
+            return ()
+        return ((self.TOP_DEPTH_KM, self.TOP_DEPTH, "m", "km"), (self.BOTTOM_DEPTH_KM, self.BOTTOM_DEPTH, "m", "km"))
+
+    def default_depths_m(self, parameters, context):
+        """Default top and bottom depths of the source lines, in metres."""
+        if self.DEPTH_UNIT == "m":
+            return (self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
+                    self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context))
+        return tuple(1000.0 * length_value(self, parameters, context, new, old_id=old, old_unit=ou, unit=u)
+                     for new, old, ou, u in self.depth_aliases())
 
     def add_source_parameters(self):
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -169,23 +196,35 @@ class _FaultSourceMixin:
         self.addParameter(QgsProcessingParameterCrs(
             self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (m)"), QgsProcessingParameterNumber.Type.Double,
+            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double,
             0.0))
-        for pid, label, default, lo, hi in (
-                (self.DIP, "Default dip (degrees)", 60.0, 0.001, 90.0),
-                (self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0, 1e6),
-                (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001, 1e6),
-                (self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
-                (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
-            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), QgsProcessingParameterNumber.Type.Double,
-                                                           default, minValue=lo, maxValue=hi))
+        num = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(QgsProcessingParameterNumber(self.DIP, self.tr("Default dip (degrees)"), num, 60.0,
+                                                       minValue=0.001, maxValue=90.0))
+        if self.DEPTH_UNIT == "m":
+            for pid, label, default, lo in ((self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0),
+                                            (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001)):
+                self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                               maxValue=1e6))
+        else:
+            add_length_with_alias(self, self.TOP_DEPTH_KM, "Default top depth", "km", 0.0, old_id=self.TOP_DEPTH,
+                                  old_unit="m", minimum=0.0, maximum=1000.0)
+            add_length_with_alias(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", "km", 15.0,
+                                  old_id=self.BOTTOM_DEPTH, old_unit="m", minimum=0.001, maximum=1000.0)
+        for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
+                                            (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
         self.addParameter(QgsProcessingParameterNumber(
             self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Type.Double, 0.25, minValue=0.0,
             maxValue=0.499))
 
     def check_sources(self, parameters, context):
+        ok, msg = check_aliases(self, parameters, context, self.depth_aliases())
+        if not ok:
+            return ok, msg
         has_layer = bool(parameters.get(self.FAULTS))
         has_inp = bool(parameters.get(self.COULOMB_INP))
         if has_layer == has_inp:
@@ -211,9 +250,8 @@ class _FaultSourceMixin:
         if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry:
             faults, crs = read_patch_polygons(source, name=self.FAULTS)
             return faults, crs, None
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
-                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
-                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+        top_m, bottom_m = self.default_depths_m(parameters, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
                     "slip": self.parameterAsDouble(parameters, self.SLIP, context),
                     "rake": self.parameterAsDouble(parameters, self.RAKE, context), "opening": 0.0}
         traces, a, names, crs = read_fault_lines(source, name=self.FAULTS, defaults=defaults, context=context)
@@ -222,15 +260,18 @@ class _FaultSourceMixin:
         return faults, crs, None
 
 
-def _grid(alg, parameters, context, crs, extent_id, pixel_id):
+def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
+    """Output grid; ``px`` (m) overrides the value of ``pixel_id`` (a pixel size in m)."""
     extent = alg.parameterAsExtent(parameters, extent_id, context, crs)
     if extent.isNull() or extent.width() <= 0 or extent.height() <= 0:
         raise GeohazardError(f"{extent_id}: an extent with a non-zero width and height is needed")
-    px = alg.parameterAsDouble(parameters, pixel_id, context)
+    if px is None:
+        px = alg.parameterAsDouble(parameters, pixel_id, context)
     ncols = int(np.ceil(extent.width() / px))
     nrows = int(np.ceil(extent.height() / px))
     if ncols * nrows > 25_000_000:
-        raise GeohazardError(f"{pixel_id}: {px} m over this extent gives {nrows} x {ncols} pixels; use a coarser pixel")
+        raise GeohazardError(f"{pixel_id}: a pixel of {px:g} m over this extent gives {nrows} x {ncols} pixels; "
+                             f"use a coarser pixel")
     gt = (extent.xMinimum(), px, 0.0, extent.yMaximum(), 0.0, -px)
     return gt, nrows, ncols
 
@@ -374,7 +415,9 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "<b>Receivers</b>: a fixed strike/dip/rake (right-hand rule; rake 0 left-lateral, 90 reverse, 180 "
         "right-lateral) or, with <b>optimally oriented planes</b>, the planes best oriented for failure under "
         "the regional stress of the Coulomb file (S1..S3, compression positive).\n"
-        "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Units</b>: bar, MPa or kPa.\n\n"
+        "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Stress unit</b>: bar, MPa or kPa.\n"
+        "<b>Extent</b> and <b>pixel size</b> (km): the output grid, in the faults' CRS.\n"
+        + COULOMB_UNITS_HELP.format(pixel=", PIXEL_SIZE_KM", pixel_old=", PIXEL_SIZE") + "\n"
         "<b>Output</b>: GeoTIFF with 3 bands per depth: dCFS, shear (positive in the rake direction), normal "
         "(positive = unclamping); dCFS = shear + mu' normal. Points on a source edge are nodata.\n"
         "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
@@ -382,8 +425,10 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     ) + DASK_HELP
     OPTIMAL = "OPTIMAL"
     EXTENT = "EXTENT"
-    PIXEL_SIZE = "PIXEL_SIZE"
+    PIXEL_SIZE_KM = "PIXEL_SIZE_KM"
+    PIXEL_SIZE = "PIXEL_SIZE"  # former ID, m (hidden, converted)
     OUTPUT = "OUTPUT"
+    DEPTH_UNIT = "km"
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
@@ -392,13 +437,16 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             self.OPTIMAL, self.tr("Optimally oriented planes (needs the regional stress of a Coulomb file)"),
             defaultValue=False))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.01))
+        add_length_with_alias(self, self.PIXEL_SIZE_KM, "Pixel size", "km", 1.0, old_id=self.PIXEL_SIZE,
+                              old_unit="m", minimum=0.001)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
         add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        ok, msg = check_aliases(self, parameters, context, ((self.PIXEL_SIZE_KM, self.PIXEL_SIZE, "m", "km"),))
         if not ok:
             return ok, msg
         ok, msg = self.check_sources(parameters, context)
@@ -419,7 +467,9 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
+        px_m = 1000.0 * length_value(self, parameters, context, self.PIXEL_SIZE_KM, old_id=self.PIXEL_SIZE,
+                                     old_unit="m", unit="km")
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE_KM, px=px_m)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
         func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
@@ -451,7 +501,8 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "top_m) / tan(dip) down-dip. A depth outside a receiver's top_m..bottom_m is computed on the plane's "
         "extension and the receivers concerned are named in a warning.\n"
         "<b>Elastic constants and friction</b>: with COULOMB_INP, its shear modulus (E1, PR1), Poisson's ratio "
-        "and friction (FRIC) are used, and the log says so; otherwise the parameters.\n\n"
+        "and friction (FRIC) are used, and the log says so; otherwise the parameters.\n"
+        + COULOMB_UNITS_HELP.format(pixel="", pixel_old="") + "\n"
         "<b>Output</b>: the receiver segments with fields strike_deg, dip_deg, rake_deg, top_m, bottom_m and, per "
         "depth, dcfs_<d>, shear_<d>, normal_<d> (normal positive = unclamping) in the chosen unit on the given "
         "rake, and opt_rake_<d> / opt_dcfs_<d>: the rake of the largest resolved shear on the fixed plane "
@@ -461,6 +512,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     )
     RECEIVERS = "RECEIVERS"
     OUTPUT = "OUTPUT"
+    DEPTH_UNIT = "km"
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
@@ -628,9 +680,9 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("Coulomb input file"), extension="inp"))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Projected CRS of the output"), "EPSG:32610"))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Frame origin, easting (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Frame origin, easting (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Frame origin, northing (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_NORTH, self.tr("Frame origin, northing (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterVectorDestination(
@@ -815,9 +867,8 @@ class SlipInversion(GeohazardAlgorithm):
         samples = concat_samples([d[5] for d in datasets])
         feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
         source = self.parameterAsSource(parameters, self.FAULT, context)
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
-                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
-                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+        top_m, bottom_m = self.default_depths_m(parameters, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
                     "slip": 0.0, "rake": 0.0, "opening": 0.0}
         traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
                                                context=context)
