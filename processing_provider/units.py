@@ -32,18 +32,21 @@ def add_length_with_alias(alg, new_id, label, unit, default, *, old_id, old_unit
     """Declare ``new_id`` (``label (unit)``, shown) and ``old_id`` (hidden, optional, in ``old_unit``).
 
     ``minimum`` and ``maximum`` are in ``unit``; the alias accepts the same range in its own unit.
+    ``new_id`` is optional (left empty it takes its default): a model saved before it existed has no
+    value for it, and the modeler would otherwise flag that model's step as invalid.
     """
     factor = FACTORS[(old_unit, unit)]
     num = QgsProcessingParameterNumber.Type.Double
     kwargs = {"minValue": minimum}
     if maximum is not None:
         kwargs["maxValue"] = maximum
-    alg.addParameter(QgsProcessingParameterNumber(new_id, alg.tr(f"{label} ({unit})"), num, default, **kwargs))
+    alg.addParameter(QgsProcessingParameterNumber(new_id, alg.tr(f"{label} ({unit})"), num, default, optional=True,
+                                                  **kwargs))
     old_kwargs = {"minValue": minimum * factor}
     if maximum is not None:
         old_kwargs["maxValue"] = maximum * factor
     old = QgsProcessingParameterNumber(
-        old_id, alg.tr(f"{label} ({old_unit}; former ID, use {new_id} in {unit})"), num, None, optional=True,
+        old_id, alg.tr(f"{label} ({old_unit}; former ID of {new_id})"), num, None, optional=True,
         **old_kwargs)
     old.setFlags(old.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
     alg.addParameter(old)
