@@ -196,10 +196,11 @@ class _FaultSourceMixin:
         self.addParameter(QgsProcessingParameterCrs(
             self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double,
-            0.0))
+            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         num = QgsProcessingParameterNumber.Type.Double
         self.addParameter(QgsProcessingParameterNumber(self.DIP, self.tr("Default dip (degrees)"), num, 60.0,
                                                        minValue=0.001, maxValue=90.0))
@@ -419,8 +420,8 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "<b>Extent</b> (map coordinates) and <b>pixel size</b> (km): the output grid, in the faults' CRS.\n"
         + COULOMB_UNITS_HELP.format(pixel=", PIXEL_SIZE_KM", pixel_old=", PIXEL_SIZE") + "\n"
         "<b>Output</b>: GeoTIFF with 3 bands per depth: dCFS, shear (positive in the rake direction), normal "
-        "(positive = unclamping); dCFS = shear + mu' normal; bands named by depth in km (dcfs_bar_5km, shear_bar_5km, normal_bar_5km). Points on "
-        "a source edge are nodata.\n"
+        "(positive = unclamping); dCFS = shear + mu' normal; bands named by depth in km (dcfs_bar_5km, "
+        "shear_bar_5km, normal_bar_5km). Points on a source edge are nodata.\n"
         "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
         "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
     ) + DASK_HELP
@@ -682,9 +683,11 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("Coulomb input file"), extension="inp"))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Projected CRS of the output"), "EPSG:32610"))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Frame origin, easting (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Frame origin, easting (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Frame origin, northing (map coordinate, m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_NORTH, self.tr("Frame origin, northing (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterVectorDestination(

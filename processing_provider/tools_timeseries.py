@@ -529,8 +529,8 @@ class SbasInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m, same grid; for the points' HEIGHT)"),
-                                                            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "DEM", self.tr("DEM (m, same grid; for the points' HEIGHT)"), optional=True))
         p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
                                          QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=16)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)

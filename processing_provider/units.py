@@ -40,8 +40,10 @@ def add_length_with_alias(alg, new_id, label, unit, default, *, old_id, old_unit
     kwargs = {"minValue": minimum}
     if maximum is not None:
         kwargs["maxValue"] = maximum
-    alg.addParameter(QgsProcessingParameterNumber(new_id, alg.tr(f"{label} ({unit})"), num, default, optional=True,
-                                                  **kwargs))
+    new = QgsProcessingParameterNumber(new_id, alg.tr(f"{label} ({unit})"), num, default, optional=True, **kwargs)
+    if unit == "km":  # metre resolution in the spin box
+        new.setMetadata({"widget_wrapper": {"decimals": 3}})
+    alg.addParameter(new)
     old_kwargs = {"minValue": minimum * factor}
     if maximum is not None:
         old_kwargs["maxValue"] = maximum * factor

@@ -221,9 +221,14 @@ def test_a_model_saved_with_the_former_ids_runs_unchanged(qgis_app, tmp_path):
     """A model whose coulombstress step carries TOP_DEPTH/BOTTOM_DEPTH/PIXEL_SIZE in metres (as saved
     before the km IDs) validates and gives the map of the km IDs."""
     import processing
-    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingModelAlgorithm,
-                           QgsProcessingModelChildAlgorithm, QgsProcessingModelChildParameterSource,
-                           QgsProcessingModelOutput)
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+    )
 
     src = _source_lines(tmp_path)
     ext = f"{E0 - 20000},{E0 + 20000},{N0 - 20000},{N0 + 20000} [EPSG:32633]"
