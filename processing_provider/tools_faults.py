@@ -38,7 +38,7 @@ from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import RasterWriter
 from .styles import style_raster_diverging
-from .units import add_length_with_alias, check_aliases, length_value
+from .units import add_length_with_alias, check_aliases, given, length_value
 from .vector_io import write_vector
 
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
@@ -471,7 +471,8 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         px_m = 1000.0 * length_value(self, parameters, context, self.PIXEL_SIZE_KM, old_id=self.PIXEL_SIZE,
                                      old_unit="m", unit="km")
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE_KM, px=px_m)
+        named = self.PIXEL_SIZE if given(parameters, self.PIXEL_SIZE) else self.PIXEL_SIZE_KM
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, named, px=px_m)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
         func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,

@@ -23,7 +23,8 @@ from ..algorithms.errors import GeohazardError
 FACTORS = {("m", "km"): 1000.0}
 
 
-def _given(parameters, pid) -> bool:
+def given(parameters, pid) -> bool:
+    """True when ``pid`` carries a value (not absent, None or blank)."""
     value = parameters.get(pid)
     return value is not None and not (isinstance(value, str) and not value.strip())
 
@@ -57,10 +58,10 @@ def add_length_with_alias(alg, new_id, label, unit, default, *, old_id, old_unit
 def length_value(alg, parameters, context, new_id, *, old_id, old_unit, unit) -> float:
     """Value of ``new_id`` in its unit; the former ``old_id`` (in ``old_unit``) when that is given."""
     factor = FACTORS[(old_unit, unit)]
-    if not _given(parameters, old_id):
+    if not given(parameters, old_id):
         return alg.parameterAsDouble(parameters, new_id, context)
     old = alg.parameterAsDouble(parameters, old_id, context) / factor
-    if _given(parameters, new_id):
+    if given(parameters, new_id):
         new = alg.parameterAsDouble(parameters, new_id, context)
         if not math.isclose(new, old, rel_tol=1e-9, abs_tol=1e-12):
             raise GeohazardError(

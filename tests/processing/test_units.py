@@ -217,6 +217,18 @@ def test_both_ids_agreeing_run_and_disagreeing_are_refused(run_alg, tmp_path):
     assert not bad.exists()
 
 
+def test_grid_message_names_the_id_the_user_gave(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = _source_lines(tmp_path)
+    base = {"FAULTS": src, "EXTENT": f"{E0 - 50000},{E0 + 50000},{N0 - 50000},{N0 + 50000} [EPSG:32633]",
+            "OUTPUT": str(tmp_path / "x.tif")}
+    with pytest.raises(QgsProcessingException, match=r"^PIXEL_SIZE_KM: a pixel of 10 m .* 10000 x 10000 pixels"):
+        run_alg("coulombstress", {**base, "PIXEL_SIZE_KM": 0.01})
+    with pytest.raises(QgsProcessingException, match=r"^PIXEL_SIZE: a pixel of 10 m .* 10000 x 10000 pixels"):
+        run_alg("coulombstress", {**base, "PIXEL_SIZE": 10.0})
+
+
 def test_a_model_saved_with_the_former_ids_runs_unchanged(qgis_app, tmp_path):
     """A model whose coulombstress step carries TOP_DEPTH/BOTTOM_DEPTH/PIXEL_SIZE in metres (as saved
     before the km IDs) validates and gives the map of the km IDs."""
