@@ -702,8 +702,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
         n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
         feedback.pushInfo(self.tr(
             f"Poisson {cin.poisson}, Young {cin.young_pa:.4g} Pa (shear modulus {cin.shear_modulus_pa:.4g} Pa), "
-            f"friction {cin.friction}, calculation depth {cin.calc_depth_m:g} m, regional stress (azimuth, plunge, "
-            f"Pa, compression +) {cin.regional}"))
+            f"friction {cin.friction}, calculation depth {cin.calc_depth_m / 1000.0:g} km (use it in DEPTHS), "
+            f"regional stress (azimuth, plunge, Pa, compression +) {cin.regional}"))
         results = {}
         for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
             if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:
