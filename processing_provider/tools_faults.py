@@ -213,7 +213,8 @@ class _FaultSourceMixin:
             add_length_with_alias(self, self.TOP_DEPTH_KM, "Default top depth", "km", 0.0, old_id=self.TOP_DEPTH,
                                   old_unit="m", minimum=0.0, maximum=1000.0)
             add_length_with_alias(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", "km", 15.0,
-                                  old_id=self.BOTTOM_DEPTH, old_unit="m", minimum=0.001, maximum=1000.0)
+                                  old_id=self.BOTTOM_DEPTH, old_unit="m", minimum=0.001, maximum=1000.0,
+                                  old_minimum=0.001)
         for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
                                             (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
             self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
@@ -440,7 +441,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             defaultValue=False))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
         add_length_with_alias(self, self.PIXEL_SIZE_KM, "Pixel size", "km", 1.0, old_id=self.PIXEL_SIZE,
-                              old_unit="m", minimum=0.001)
+                              old_unit="m", minimum=0.001, old_minimum=0.01)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
         add_dask_parameter(self)

@@ -29,10 +29,12 @@ def given(parameters, pid) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def add_length_with_alias(alg, new_id, label, unit, default, *, old_id, old_unit, minimum, maximum=None):
+def add_length_with_alias(alg, new_id, label, unit, default, *, old_id, old_unit, minimum, maximum=None,
+                          old_minimum=None):
     """Declare ``new_id`` (``label (unit)``, shown) and ``old_id`` (hidden, optional, in ``old_unit``).
 
-    ``minimum`` and ``maximum`` are in ``unit``; the alias accepts the same range in its own unit.
+    ``minimum`` and ``maximum`` are in ``unit``; the alias accepts the same range in its own unit, or
+    from ``old_minimum`` (in ``old_unit``: the bound it had, so no value accepted before is refused).
     ``new_id`` is optional (left empty it takes its default): a model saved before it existed has no
     value for it, and the modeler would otherwise flag that model's step as invalid.
     """
@@ -45,7 +47,7 @@ def add_length_with_alias(alg, new_id, label, unit, default, *, old_id, old_unit
     if unit == "km":  # metre resolution in the spin box
         new.setMetadata({"widget_wrapper": {"decimals": 3}})
     alg.addParameter(new)
-    old_kwargs = {"minValue": minimum * factor}
+    old_kwargs = {"minValue": minimum * factor if old_minimum is None else old_minimum}
     if maximum is not None:
         old_kwargs["maxValue"] = maximum * factor
     old = QgsProcessingParameterNumber(

@@ -144,9 +144,17 @@ def test_former_ids_are_hidden_and_named_in_the_help(qgis_app):
             assert d.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden, (tool, old)
             assert d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional, (tool, old)
             assert new in d.description()
-            assert old in alg.shortHelpString() and new in alg.shortHelpString()
+            assert re.search(rf"\b{old}\b(?!_)", alg.shortHelpString()) and new in alg.shortHelpString(), old
             n = alg.parameterDefinition(new)
             assert not n.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden
+    # the former IDs accept every value they accepted before (main at 38bb2db: m)
+    before = {"TOP_DEPTH": (0.0, 1e6), "BOTTOM_DEPTH": (0.001, 1e6), "PIXEL_SIZE": (0.01, None)}
+    for tool, former in FORMER.items():
+        for old in former:
+            d = tools[tool].parameterDefinition(old)
+            lo, hi = before[old]
+            assert d.minimum() == lo, (tool, old, d.minimum())
+            assert hi is None and d.maximum() > 1e300 or d.maximum() == hi, (tool, old, d.maximum())
     # the InSAR-driven fault tools stay in metres under their original IDs
     for tool in ("okadaforward", "slipinversion"):
         assert tools[tool].parameterDefinition("TOP_DEPTH_KM") is None
