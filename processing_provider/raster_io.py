@@ -257,10 +257,10 @@ class RasterWriter:
         Band descriptions (ISO dates for time series).
     dtype : numpy dtype
         float32 by default; NaN is the nodata value for float types.
-    zlevel : int, optional
-        DEFLATE level (1-9, GDAL's default 6). For big outputs where compression dominates
-        the run time, 1 is several times faster for files a few percent larger; lossless
-        either way.
+    zlevel : int
+        DEFLATE level (1-9). Default 1: on float rasters it takes ~60 % of the CPU time of
+        GDAL's default 6 for files < 1 % larger (the 1-Mpx, 60-band SBAS time series:
+        207.6 vs 206.0 MB); lossless either way.
     """
 
     _GDAL_TYPES = {
@@ -276,7 +276,7 @@ class RasterWriter:
     def __init__(self, path: str, *, width: int, height: int, geotransform, crs_wkt: str,
                  count: int = 1, descriptions: Optional[Sequence[str]] = None, dtype=np.float32,
                  nodata: Optional[float] = None, metadata: Optional[dict] = None,
-                 zlevel: Optional[int] = None):
+                 zlevel: Optional[int] = 1):
         self.path = path
         self.dtype = np.dtype(dtype)
         self._tmp = path + ".part.tif"
@@ -337,6 +337,9 @@ class RasterWriter:
             for i in range(self.count):
                 if self._fill[i]:
                     self._gdal_write(i + 1, self._buf[i, :self._fill[i]], self._row0)
+            # compress and write this row of tiles now (in GDAL's worker threads) rather than
+            # all of them at commit: with a write-behind thread this overlaps the computation
+            self._ds.FlushCache()
         self._row0 += self.tile_rows
         self._fill[:] = 0
 
