@@ -376,11 +376,18 @@ class RasterWriter:
     def write(self, block: np.ndarray, *, row: int = 0, band: Optional[int] = None) -> None:
         """Write a 2-D block into ``band`` (1-based) or a 3-D block into all bands at ``row``."""
         block = np.asarray(block)
+        row = int(row)
         if block.ndim == 2:
-            self._write_band((band or 1) - 1, block, int(row))
-        else:
+            self._write_band((band or 1) - 1, block, row)
+            return
+        # all bands: piece by piece at tile boundaries, so no band runs ahead into the next row of tiles
+        h = block.shape[1]
+        pos = 0
+        while pos < h:
+            n = min(h - pos, self.tile_rows - (row + pos) % self.tile_rows)
             for i in range(block.shape[0]):
-                self._write_band(i, block[i], int(row))
+                self._write_band(i, block[i, pos:pos + n], row + pos)
+            pos += n
 
     def commit(self) -> str:
         """Flush, close and move the file into place; returns the final path."""
