@@ -76,7 +76,7 @@ def _cabs(z):
     return np.sqrt(z.real * z.real + z.imag * z.imag)
 
 
-@njit
+@njit(fastmath=True)
 def _cholesky_inplace(a, n):
     """Lower Cholesky factor of Hermitian PD ``a`` in its lower triangle; False if not PD."""
     for j in range(n):
@@ -95,7 +95,7 @@ def _cholesky_inplace(a, n):
     return True
 
 
-@njit
+@njit(fastmath=True)
 def _real_spd_inverse(a, out, n):
     """Inverse of a real SPD matrix by Cholesky (``a`` is overwritten); False if not SPD.
 
@@ -138,7 +138,7 @@ def _real_spd_inverse(a, out, n):
     return True
 
 
-@njit
+@njit(fastmath=True)
 def _chol_solve(lo, b, x, y, n):
     """Solve ``L L^H x = b`` with the lower factor ``lo``."""
     for i in range(n):
@@ -234,8 +234,9 @@ def _emi_vector(g, inv, m, v, w, y, n):
     """Eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` into ``v`` by shift-inverse
     iteration; False when that matrix is not positive definite (EMI undefined).
 
-    The smallest eigenvalue is usually close to 1, so the shift is 0.99 first. On real stacks
-    it is below 0.99 for about half the pixels (not positive definite after the shift): then
+    The smallest eigenvalue is usually close to 1, so the shift is 0.99 first. With 11 x 11
+    windows on the benchmark stack (benchmarks/psds) it is below 0.99 for about half the
+    pixels (not positive definite after the shift): then
     the iteration starts unshifted and, when it converges slowly (close eigenvalues), moves
     the shift up to just below the Rayleigh quotient (an upper bound of the smallest
     eigenvalue; a successful Cholesky factor proves the shift is below it), which turns ~100
@@ -245,18 +246,18 @@ def _emi_vector(g, inv, m, v, w, y, n):
         shift = 0.0
         if not _emi_factor(g, inv, m, n, shift):
             return False
-    if _inverse_iteration(m, v, w, y, n, 6, 1e-10):
+    if _inverse_iteration(m, v, w, y, n, 3, 1e-10):
         return True
     rho = _emi_rayleigh(g, inv, v, n)
-    gap = 0.02 * abs(rho) + 1e-3
-    for _ in range(4):
+    gap = 1e-4 * abs(rho) + 1e-6
+    for _ in range(5):
         sigma = rho - gap
         if sigma <= shift:
             break
         if _emi_factor(g, inv, m, n, sigma):
             _inverse_iteration(m, v, w, y, n, 100, 1e-10)
             return True
-        gap *= 4.0
+        gap *= 10.0
     _emi_factor(g, inv, m, n, shift)
     _inverse_iteration(m, v, w, y, n, 100, 1e-10)
     return True
