@@ -30,7 +30,8 @@ scatterers keep their own phase ``arg(s_m s_0*)`` (temporal coherence 1, SHP cou
 By default they still enter their neighbours' windows when the SHP test accepts them (as in
 dolphin, whose ``mask_input_ps`` is off by default): a PS shares its neighbours' deformation
 and atmosphere with a high signal-to-clutter ratio, so dropping it loses looks (with
-rectangular windows dropping PS gave 12 % more phase error, benchmarks/psds);
+rectangular windows dropping PS gave 17 % more phase error on the benchmark stack of
+benchmarks/psds, 0.252 vs 0.216 rad, where dolphin has 0.216);
 ``ps_neighbours=False`` keeps them out of every window.
 
 Large images are processed in row blocks with ``window_rows // 2`` rows of overlap on
