@@ -47,8 +47,17 @@ from ..algorithms.timeseries.sbas import SbasSolver, choose_reference, coherence
 from ..algorithms.timeseries.stacking import stacking_velocity
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import (RasterInfo, RasterWriter, WriteBehind, aligned_block_rows, check_same_grid, open_raster,
-                        prefetch, raster_info, read_band)
+from .raster_io import (
+    RasterInfo,
+    RasterWriter,
+    WriteBehind,
+    aligned_block_rows,
+    check_same_grid,
+    open_raster,
+    prefetch,
+    raster_info,
+    read_band,
+)
 from .styles import style_raster_diverging, style_raster_sequential
 from .vector_io import write_vector
 

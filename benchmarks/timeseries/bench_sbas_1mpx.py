@@ -15,7 +15,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -62,7 +61,7 @@ def main():
     bs.ours(os.path.dirname(mex), wmeta, weighted=False, out=os.path.join(work, "warmup"), threads=threads, tif=mex)
     npx = meta["rows"] * meta["cols"]
     tifs = [os.path.join(stack_dir, "tif", f) for f in sorted(os.listdir(os.path.join(stack_dir, "tif")))]
-    for r in range(repeat):
+    for _ in range(repeat):
         run = {"load_start": loadavg()}
         # every tool starts with its inputs in the page cache (read once, untimed): cold-cache disk
         # reads would favour whichever tool runs second
