@@ -50,7 +50,18 @@ from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import GdalOpener, RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
+from .raster_io import (
+    GdalOpener,
+    RasterInfo,
+    RasterWriter,
+    WriteBehind,
+    aligned_block_rows,
+    check_same_grid,
+    open_raster,
+    prefetch,
+    raster_info,
+    read_band,
+)
 from .styles import style_points_velocity, style_raster_diverging, style_raster_sequential
 from .vector_io import write_vector
 from .wavelength import HELP as WAVELENGTH_HELP
@@ -260,9 +271,24 @@ class StackInput:
             return ifg, coh
         ifg = np.empty((m, r1 - r0, self.info.width))
         coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
+        # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
+        scale = None if self.units > 1 else (
+            (-1 if self.units == 0 else 1) * self.wavelength_m * 1000.0 / (4.0 * np.pi))
         for k, i in enumerate(self.order):
-            a = self._read_rows(self.paths[i], r0, r1, np.float64)
-            ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
+            if scale is None:
+                a = self._read_rows(self.paths[i], r0, r1, np.float64)
+                ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
+            else:
+                band, nodata = self._band(self.paths[i])
+                raw = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+                out = ifg[k]
+                if np.iscomplexobj(raw):
+                    raw = raw.real
+                np.multiply(raw, scale, out=out, dtype=np.float64)
+                if nodata is not None and not np.isnan(nodata):
+                    out[raw == nodata] = np.nan
+                if self.signs[k] != 1:
+                    np.multiply(out, self.signs[k], out=out)
             if coherence:
                 coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32)
         return ifg, coh
@@ -676,10 +702,8 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
             h5w = MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
                                          geotransform=info.geotransform if info.has_georef else None, epsg=epsg,
                                          bperp_m=net.date_bperp_m(), ref_yx=ref_rc)
-        for r0, r1, _, _ in iter_blocks(info.height, rows, progress=progress):
-            ifg, coh = stack.read(r0, r1, coherence=need_coh)
-            res = solver.solve(ifg, coherence=coh, reference_mm=ref_mm)
-            n_disc += int(res.disconnected.sum())
+
+        def write_block(res, r0):
             for key, block in (("OUTPUT_TIMESERIES", res.timeseries_mm), ("OUTPUT_VELOCITY", res.velocity_mm_yr),
                                ("OUTPUT_VELOCITY_STD", res.velocity_std_mm_yr),
                                ("OUTPUT_TEMPORAL_COHERENCE", res.temporal_coherence), ("OUTPUT_COHCOUNT", res.count)):
@@ -687,20 +711,35 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
                     writers[key].write(block.astype(np.int16) if key == "OUTPUT_COHCOUNT" else block, row=r0)
             if h5w is not None:
                 h5w.write(res.timeseries_mm, row=r0)
-            if vel_full is not None:
-                vel_full[r0:r1] = res.velocity_mm_yr
-                std_full[r0:r1] = res.velocity_std_mm_yr
-            if points_path:
-                rr, cc = np.nonzero(np.isfinite(res.velocity_mm_yr))
-                x, y = info.pixel_centres(rr + r0, cc)
-                pts["x"].append(x)
-                pts["y"].append(y)
-                pts["VEL"].append(res.velocity_mm_yr[rr, cc])
-                pts["V_STDEV"].append(res.velocity_std_mm_yr[rr, cc])
-                pts["COHERENCE"].append(res.temporal_coherence[rr, cc])
-                pts["ts"].append(res.timeseries_mm[:, rr, cc].astype(np.float32))
-                if dem_path:
-                    pts["HEIGHT"].append(read_band(dem_path, rows=(r0, r1), name="DEM")[rr, cc])
+
+        # blocks fill whole output tiles (written once, whatever GDAL's cache size); GDAL reads
+        # block k+1 and writes block k-1 in background threads while block k is solved
+        rows = aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows)
+        blocks = [(r0, r1) for r0, r1, _, _ in iter_blocks(info.height, rows)]
+        with WriteBehind() as behind:
+            for i, ((r0, r1), (ifg, coh)) in enumerate(prefetch(
+                    blocks, lambda b: stack.read(b[0], b[1], coherence=need_coh))):
+                check_canceled(progress)
+                progress.set_progress(100.0 * i / len(blocks))
+                res = solver.solve(ifg, coherence=coh, reference_mm=ref_mm)
+                del ifg, coh
+                n_disc += int(res.disconnected.sum())
+                behind.submit(write_block, res, r0)
+                if vel_full is not None:
+                    vel_full[r0:r1] = res.velocity_mm_yr
+                    std_full[r0:r1] = res.velocity_std_mm_yr
+                if points_path:
+                    rr, cc = np.nonzero(np.isfinite(res.velocity_mm_yr))
+                    x, y = info.pixel_centres(rr + r0, cc)
+                    pts["x"].append(x)
+                    pts["y"].append(y)
+                    pts["VEL"].append(res.velocity_mm_yr[rr, cc])
+                    pts["V_STDEV"].append(res.velocity_std_mm_yr[rr, cc])
+                    pts["COHERENCE"].append(res.temporal_coherence[rr, cc])
+                    pts["ts"].append(res.timeseries_mm[:, rr, cc].astype(np.float32))
+                    if dem_path:
+                        pts["HEIGHT"].append(read_band(dem_path, rows=(r0, r1), name="DEM")[rr, cc])
+            progress.set_progress(100.0)
         check_canceled(progress)
         with gdal_threads():
             for w in writers.values():

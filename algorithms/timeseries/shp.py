@@ -16,7 +16,8 @@ dates each), both under circular Gaussian speckle:
   with ``N_eff = N`` far more than ``alpha`` of truly homogeneous neighbours are rejected
   (measured on simulated stacks, see docs/psds.md). The same statistic as dolphin's.
 
-Permanent scatterers and pixels with missing data are never neighbours of another pixel.
+Pixels with missing data are never neighbours of another pixel; :func:`shp_mask` can keep
+PS pixels out too (phase linking lets them in by default, as dolphin does).
 
 References
 ----------
@@ -141,7 +142,7 @@ def shp_mask(slc, *, window=(11, 11), method: str = "glrt", alpha: float = 0.05,
         Significance level of the test (probability of rejecting a truly homogeneous
         neighbour).
     ps_mask : ndarray of bool, shape (rows, cols), optional
-        PS pixels (never neighbours of another pixel).
+        PS pixels to keep out of every window (never neighbours of another pixel).
 
     Returns
     -------

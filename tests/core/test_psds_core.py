@@ -200,12 +200,13 @@ def test_kernel_numba_equals_python():
     outs = []
     for fn in (pl._phase_link_kernel, pl._phase_link_kernel.py_func):
         for method in (0, 1, 2):
-            ph = np.zeros((6, 5, 6), np.float32)
-            tc = np.zeros((5, 6), np.float32)
-            cnt = np.zeros((5, 6), np.int32)
-            fn(slc_t, usable, ps, sa, mi, 1, thr, 1, 2, method, 0.01, 0, 5, ph, tc, cnt)
-            outs.append((ph, tc, cnt))
-    for a, b in zip(outs[:3], outs[3:]):
+            for ps_neighbours in (True, False):
+                ph = np.zeros((6, 5, 6), np.float32)
+                tc = np.zeros((5, 6), np.float32)
+                cnt = np.zeros((5, 6), np.int32)
+                fn(slc_t, usable, ps, sa, mi, 1, thr, 1, 2, method, 0.01, 0, 5, ph, tc, cnt, ps_neighbours)
+                outs.append((ph, tc, cnt))
+    for a, b in zip(outs[:6], outs[6:]):
         np.testing.assert_allclose(_err(a[0], b[0]), 0, atol=1e-4)
         np.testing.assert_allclose(a[1], b[1], atol=1e-5)
         np.testing.assert_array_equal(a[2], b[2])

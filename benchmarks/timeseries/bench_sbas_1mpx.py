@@ -1,0 +1,100 @@
+"""The issue-14 SBAS comparison in one run: geohazard:sbasinversion (whole qgis_process run) vs MintPy
+``ifgram_inversion.py -w no`` (whole run) on the 1-Mpx stack, plus the I/O floor, one after the other.
+
+Usage: /usr/bin/python3 bench_sbas_1mpx.py STACK_DIR MINTPY_BIN_DIR OUT_JSON [--repeat N] [--threads N]
+
+Both tools get the same number of threads (default 2: numba for ours, OpenBLAS/OpenMP for MintPy).
+Each repeat runs ours, MintPy and the floor back to back; the JSON keeps every repeat, the load
+average before and after, versions and thread settings, and ours vs MintPy on the time series.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import bench_sbas as bs  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def loadavg():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def warm(paths):
+    for p in paths:
+        with open(p, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
+def main():
+    stack_dir, bindir, out_json = (os.path.abspath(a) for a in sys.argv[1:4])
+    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+    with open(os.path.join(stack_dir, "stack.json")) as fh:
+        meta = json.load(fh)
+    truth = np.load(os.path.join(stack_dir, "truth_velocity.npy")).astype(np.float64)
+    work = os.path.join(stack_dir, "runs_1mpx")
+    peer_env = {"OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads),
+                "MKL_NUM_THREADS": str(threads)}
+    venv_py = os.path.join(bindir, "python")
+    peer_versions = subprocess.run(
+        [venv_py, "-c", "import mintpy, numpy, json; from threadpoolctl import threadpool_info; "
+                        "print(json.dumps({'mintpy': mintpy.__version__, 'numpy': numpy.__version__, "
+                        "'blas': [(i.get('internal_api'), i.get('version'), i.get('num_threads')) "
+                        "for i in threadpool_info()]}))"],
+        capture_output=True, text=True, env={**os.environ, **peer_env}).stdout.strip()
+    res = {"stack": meta, "threads": threads, "machine": platform.node(), "cpus": os.cpu_count(),
+           "peer": json.loads(peer_versions) if peer_versions else None, "peer_env": peer_env,
+           "load_before": loadavg(), "runs": []}
+    # numba kernels compile on the first run after a change (cached on disk afterwards): warm up
+    mex = os.path.join(bs.ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs")
+    wmeta = {"ref_xy": [-99.178, 19.44], "epsg": 4326, "wavelength_m": meta["wavelength_m"], "looks": 10}
+    os.makedirs(os.path.join(work, "warmup"), exist_ok=True)
+    bs.ours(os.path.dirname(mex), wmeta, weighted=False, out=os.path.join(work, "warmup"), threads=threads, tif=mex)
+    npx = meta["rows"] * meta["cols"]
+    tifs = [os.path.join(stack_dir, "tif", f) for f in sorted(os.listdir(os.path.join(stack_dir, "tif")))]
+    for _ in range(repeat):
+        run = {"load_start": loadavg()}
+        # every tool starts with its inputs in the page cache (read once, untimed): cold-cache disk
+        # reads would favour whichever tool runs second
+        warm(tifs)
+        our_dir = os.path.join(work, "ours")
+        wall, rss, _ = bs.ours(stack_dir, meta, weighted=False, out=our_dir, threads=threads)
+        run["ours"] = {"wall_s": round(wall, 2), "px_per_s": round(npx / wall), "peak_rss_mb": round(rss)}
+        old = os.environ.copy()
+        os.environ.update(peer_env)
+        try:
+            warm([os.path.join(stack_dir, "ifgramStack.h5")])
+            mp_dir = os.path.join(work, "mintpy_no")
+            wall, rss = bs.mintpy(stack_dir, bindir, weight="no", out=mp_dir)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        run["mintpy_no"] = {"wall_s": round(wall, 2), "px_per_s": round(npx / wall), "peak_rss_mb": round(rss)}
+        fl = subprocess.run([sys.executable, os.path.join(HERE, "io_floor.py"), stack_dir, our_dir],
+                            capture_output=True, text=True, check=True).stdout
+        run["io_floor"] = json.loads(fl)
+        run["load_end"] = loadavg()
+        run["ratio_mintpy_over_ours"] = round(run["mintpy_no"]["wall_s"] / run["ours"]["wall_s"], 2)
+        run["ours_over_floor_gdal_default"] = round(run["ours"]["wall_s"] / run["io_floor"]["gdal_default_s"], 2)
+        run["ours_over_floor_our_options"] = round(run["ours"]["wall_s"] / run["io_floor"]["our_options_s"], 2)
+        print(json.dumps(run), flush=True)
+        res["runs"].append(run)
+    res["compare_no"] = bs.compare(meta, os.path.join(work, "ours"), os.path.join(work, "mintpy_no"), truth)
+    res["load_after"] = loadavg()
+    print(json.dumps({"compare_no": res["compare_no"]}), flush=True)
+    os.makedirs(os.path.dirname(out_json), exist_ok=True)
+    with open(out_json, "w") as fh:
+        json.dump(res, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
