@@ -398,6 +398,7 @@ class AdaDetection(GeohazardAlgorithm):
 
 # ---------------------------------------------------------------- classification
 class AdaClassification(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", "LANDSLIDES"))
     NAME = "adaclassification"
     DISPLAY_NAME = "Active deformation areas (ADA) classification"
     GROUP_ID = "ada"
@@ -685,6 +686,7 @@ def _write_tmp_raster(array, info_):
 
 # ---------------------------------------------------------------- landslide activity
 class LandslideActivity(GeohazardAlgorithm):
+    OVERLAP = (("INVENTORY", "POINTS"), ("INVENTORY", "DEM"), ("INVENTORY", "ADAS"))
     NAME = "landslideactivity"
     DISPLAY_NAME = "Landslide activity from moving points"
     GROUP_ID = "ada"
@@ -851,6 +853,7 @@ class LandslideActivity(GeohazardAlgorithm):
 
 # ---------------------------------------------------------------- fault proximity
 class FaultProximity(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "FAULTS", 1.0),)
     NAME = "faultproximity"
     DISPLAY_NAME = "Distance to faults (ADAs, landslides)"
     GROUP_ID = "ada"

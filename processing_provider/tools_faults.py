@@ -68,11 +68,17 @@ def _field_values(feat, fields, key, default):
         i = fields.lookupField(nm)
         if i >= 0:
             v = feat.attributes()[i]
+            if v is None or (isinstance(v, str) and not v.strip()) or str(v) == "NULL":
+                continue
             try:
-                if v is not None and np.isfinite(float(v)):
-                    return float(v)
+                number = float(v)
             except (TypeError, ValueError):
-                pass
+                number = None
+            if number is None or not np.isfinite(number):
+                raise GeohazardError(f"field {nm!r} of feature {feat.id()} holds {v!r}, not a number"
+                                     + (" (use a dot as decimal separator)" if "," in str(v) else "")
+                                     + "; fix the value or leave it empty to use the default")
+            return number
     return float(default)
 
 
@@ -629,6 +635,7 @@ def _trace_wkb(f: Faults, e0: float, n0: float) -> list:
 
 
 class SlipInversion(GeohazardAlgorithm):
+    OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
     NAME = "slipinversion"
     DISPLAY_NAME = "Slip inversion from InSAR (distributed slip)"
     GROUP_ID = "faults"
@@ -905,6 +912,7 @@ def _range(alg, parameters, pid, context):
 
 
 class UniformSlipInversion(GeohazardAlgorithm):
+    OVERLAP = (("LOS_ASC", "LOS_DESC"),)
     NAME = "uniformslipinversion"
     DISPLAY_NAME = "Uniform-slip fault inversion from InSAR (global search)"
     GROUP_ID = "faults"

@@ -149,6 +149,7 @@ def _check_stack(alg, parameters, context, min_dates, need_complex=True):
 
 
 class AmplitudeDispersion(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     NAME = "amplitudedispersion"
     DISPLAY_NAME = "PS candidates by amplitude dispersion"
     GROUP_ID = "timeseries"
@@ -231,6 +232,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
 
 
 class PhaseLinking(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     NAME = "phaselinking"
     DISPLAY_NAME = "DS phase linking"
     GROUP_ID = "timeseries"
@@ -394,6 +396,8 @@ class PhaseLinking(GeohazardAlgorithm):
 
 
 class PsTimeSeries(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
     NAME = "pstimeseries"
     DISPLAY_NAME = "PS/DS point time series"
     GROUP_ID = "timeseries"

@@ -46,6 +46,7 @@ from ..algorithms.timeseries.phase_gradient import phase_gradient_stack
 from ..algorithms.timeseries.sbas import SbasSolver, choose_reference, coherence_to_weight
 from ..algorithms.timeseries.stacking import stacking_velocity
 from .base import GeohazardAlgorithm
+from .checks import data_band_index
 from .feedback import FeedbackProgress
 from .raster_io import RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
 from .styles import style_raster_diverging, style_raster_sequential
@@ -157,7 +158,7 @@ class StackInput:
         item = self._open.get(path)
         if item is None:
             ds = open_raster(path, os.path.basename(path))
-            band = ds.GetRasterBand(1)
+            band = ds.GetRasterBand(data_band_index(ds, path))
             item = self._open[path] = (ds, band, band.GetNoDataValue())
         return item[1], item[2]
 
@@ -326,6 +327,12 @@ def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) 
     return int(max(1, min(stack.info.height, memory_mb * 1e6 // max(per_row, 1))))
 
 
+def stack_raster_files(alg, parameters, context) -> dict:
+    """The raster files the stack tools read (for the guard layer): folder contents filtered as they are."""
+    return {name: expand_raster_inputs(alg, parameters, name, context, want=want)
+            for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
+
+
 def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder (optional)"):
     p = QgsProcessingParameterMultipleLayers(
         "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster,
@@ -368,6 +375,7 @@ def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
 
 # ============================================================================ SBAS
 class SbasInversion(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
     NAME = "sbasinversion"
     DISPLAY_NAME = "SBAS / ISBAS time series inversion"
     GROUP_ID = "timeseries"
@@ -662,6 +670,7 @@ def write_report(alg, parameters, context, net: Network, full: Network, flt, ref
 
 # ============================================================================ stacking
 class StackingVelocity(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
     NAME = "stackingvelocity"
     DISPLAY_NAME = "Stacking velocity (weighted rate stacking)"
     GROUP_ID = "timeseries"
@@ -759,6 +768,7 @@ class StackingVelocity(GeohazardAlgorithm):
 
 # ============================================================================ phase gradient
 class PhaseGradientStacking(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
     NAME = "phasegradientstacking"
     DISPLAY_NAME = "Phase-gradient stacking (landslide detection)"
     GROUP_ID = "timeseries"
