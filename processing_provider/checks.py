@@ -34,6 +34,7 @@ from typing import Iterable, Optional
 
 from osgeo import gdal, ogr
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsMapLayer,
     QgsProcessing,
@@ -437,7 +438,7 @@ def check_vectors(alg, parameters, context) -> None:
                 raise GeohazardError(f"{d.name()}: {parameters.get(d.name())!r} is not a vector layer QGIS can read")
             geom, crs, lname = QgsWkbTypes.geometryType(source.wkbType()), source.sourceCrs(), d.name()
         else:
-            geom, crs, lname = layer.geometryType(), layer.crs(), layer.name()
+            geom, crs, lname = layer.geometryType(), data_crs(layer), layer.name()
         wanted = {_GEOM_OF_TYPE[t] for t in d.dataTypes() if t in _GEOM_OF_TYPE}
         if wanted and geom not in wanted and geom in _GEOM_WORD:
             words = " or ".join(sorted(_GEOM_WORD[g] for g in wanted))
@@ -446,6 +447,29 @@ def check_vectors(alg, parameters, context) -> None:
         if d.name() not in crs_free and geom in _GEOM_WORD and not crs.isValid():
             raise GeohazardError(f"{d.name()}: layer {lname!r} has no coordinate reference system; set it (Layer "
                                  "Properties > Source, or the 'Assign projection' tool) and run again")
+
+
+def _undefined(crs) -> bool:
+    """GeoPackage's placeholders for "no CRS" (srs_id 0 / -1: "Undefined geographic/Cartesian SRS")."""
+    text = (crs.description() or crs.toWkt()[:80]).lower()
+    return not crs.authid() and "undefined" in text
+
+
+def data_crs(layer):
+    """CRS stored with the data (QGIS may give a layer without one a default CRS, e.g. EPSG:4326).
+
+    A CRS the user set on a layer of the project (not on the file) is accepted too; only a
+    layer that got its CRS from QGIS's "unknown CRS" fallback counts as having none.
+    """
+    provider = layer.dataProvider()
+    pcrs = provider.crs() if provider is not None else None
+    if pcrs is not None and pcrs.isValid() and _undefined(pcrs):
+        pcrs = QgsCoordinateReferenceSystem()
+    if pcrs is not None and pcrs.isValid():
+        return pcrs
+    if layer.id() and QgsProject.instance().mapLayer(layer.id()) is layer:
+        return layer.crs()
+    return pcrs if pcrs is not None else layer.crs()
 
 
 def _extent(alg, parameters, name, context):
@@ -467,7 +491,7 @@ def _extent(alg, parameters, name, context):
             return source.sourceExtent(), source.sourceCrs(), name
     if layer is None:
         return None
-    return layer.extent(), layer.crs(), name
+    return layer.extent(), data_crs(layer), name
 
 
 def check_overlaps(alg, parameters, context) -> None:
@@ -483,9 +507,12 @@ def check_overlaps(alg, parameters, context) -> None:
         if ea is None or eb is None:
             continue
         (ra, ca, _), (rb, cb, _) = ea, eb
+        if not ca.isValid() and not cb.isValid():
+            continue  # both in radar (pixel) geometry: the tool checks that they share the grid
         for crs, nm in ((ca, a), (cb, b)):
             if not crs.isValid():
-                raise GeohazardError(f"{nm} has no coordinate reference system; it is needed to match {a} with {b}")
+                raise GeohazardError(f"{nm} has no coordinate reference system but {b if nm == a else a} has one; "
+                                     f"both are needed to match {a} with {b}")
         if ca != cb:
             try:
                 tr = QgsCoordinateTransform(cb, ca, context.transformContext() if context is not None

@@ -569,6 +569,8 @@ class AdaClassification(GeohazardAlgorithm):
             raise GeohazardError(f"{self.VELOCITY_FIELD}: no velocity field {vel!r} in the ADA layer")
         crs_metric = _metric_crs_for_source(source, self.INPUT)
         feats = _to_metric_geometries(source, crs_metric, context, progress)
+        progress.set_progress(30)
+        check_canceled(progress)
         geoms = [g for _, g in feats]
         k = len(feats)
         v = np.array([_num(f[vel]) for f, _ in feats])
@@ -621,6 +623,8 @@ class AdaClassification(GeohazardAlgorithm):
             max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
             karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
             urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
+        progress.set_progress(80)
+        check_canceled(progress)
         extra = [("ada_class", QVariant.String), ("explanation", QVariant.String), ("mean_slope_deg", QVariant.Double),
                  ("seasonal_amp_mm", QVariant.Double), ("trend_mm_yr", QVariant.Double),
                  ("distorted_share", QVariant.Double), ("in_landslide", QVariant.Bool)]

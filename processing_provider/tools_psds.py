@@ -233,6 +233,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
 
 class PhaseLinking(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    OVERLAP = (("INPUT", "PS_MASK"),)
     NAME = "phaselinking"
     DISPLAY_NAME = "DS phase linking"
     GROUP_ID = "timeseries"
@@ -398,6 +399,7 @@ class PhaseLinking(GeohazardAlgorithm):
 class PsTimeSeries(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
+    OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
     NAME = "pstimeseries"
     DISPLAY_NAME = "PS/DS point time series"
     GROUP_ID = "timeseries"

@@ -153,7 +153,10 @@ class InverseVelocityForecast:
     def to_date(self, day) -> Optional[_dt.date]:
         if day is None or not np.isfinite(day):
             return None
-        return self.first_date + _dt.timedelta(days=float(np.round(day)))
+        try:  # a nearly flat 1/v trend puts the failure millions of years away: no calendar date
+            return self.first_date + _dt.timedelta(days=float(np.round(day)))
+        except (OverflowError, ValueError):
+            return None
 
 
 def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5, fit_window: int = 10,
