@@ -21,6 +21,9 @@ not at all. A tool tunes the guard with class attributes:
     vector parameters whose geometry is not used (a layer without CRS is accepted).
 ``OVERLAP``
     pairs of parameters that must cover a common area when both are given.
+``KEY_OUTPUT_FIELDS``
+    ``{output: (field, ...)}``: a vector output whose key fields are NULL in every feature is
+    reported as empty (default: any numeric field).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsRasterL
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..algorithms.errors import GeohazardError, OperationCanceled
-from .checks import check_before, degenerate_outputs, quiet_gdal_reads
+from .checks import check_before, degenerate_outputs, quiet_gdal_reads, range_problem
 from .raster_io import RasterInfo, raster_info
 from .transaction import OutputTransaction
 
@@ -84,6 +87,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         check = cls.__dict__.get("checkParameterValues")
         if check is not None and not getattr(check, "_quiet", False):
             def quiet_check(self, parameters, context, _check=check):
+                problem = range_problem(self, parameters, context)
+                if problem:
+                    return False, problem
                 with quiet_gdal_reads():
                     return _check(self, parameters, context)
 
@@ -91,6 +97,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             cls.checkParameterValues = quiet_check
 
     def checkParameterValues(self, parameters, context):
+        problem = range_problem(self, parameters, context)
+        if problem:
+            return False, problem
         with quiet_gdal_reads():
             return super().checkParameterValues(parameters, context)
 
@@ -101,6 +110,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     COHERENCE_INPUTS: tuple = ("COHERENCE",)
     CRS_FREE_INPUTS: tuple = ()
     OVERLAP: tuple = ()
+    KEY_OUTPUT_FIELDS: dict = {}
 
     def processAlgorithm(self, parameters, context, feedback):
         run = OutputTransaction()
@@ -113,7 +123,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 results = self.process(params, context, feedback)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
-                for message in degenerate_outputs(targets, results or {}):
+                for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
                     feedback.pushWarning(message)
             run.commit()
             return results

@@ -534,6 +534,32 @@ def _fmt(r: QgsRectangle) -> str:
     return f"{r.xMinimum():.6g}..{r.xMaximum():.6g}, {r.yMinimum():.6g}..{r.yMaximum():.6g}"
 
 
+def range_problem(alg, parameters, context) -> str:
+    """A clear message for a number outside its declared range (QGIS only says "Incorrect parameter value")."""
+    for d in alg.parameterDefinitions():
+        if d.type() != "number":
+            continue
+        value = parameters.get(d.name())
+        if value is None or value == "" or not isinstance(value, (int, float, str)):
+            continue
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return f"{d.name()}: {value!r} is not a number (use a dot as decimal separator)"
+        lo, hi = d.minimum(), d.maximum()
+        if (v < lo or v > hi) and d.checkValueIsAcceptable(value) is False:
+            hint = BY_PARAMETER.get(d.name())
+            usual = f" ({hint.usual})" if hint else ""
+            if hi >= 1e300:
+                accepted = f"at least {lo:g}"
+            elif lo <= -1e300:
+                accepted = f"at most {hi:g}"
+            else:
+                accepted = f"{lo:g} to {hi:g}"
+            return f"{d.name()} = {v:g} is outside the accepted range ({accepted}){usual}; check the value and its unit"
+    return ""
+
+
 def check_scalars(alg, parameters, context) -> None:
     """Physical plausibility of known scalar parameters (wavelength, incidence, dates ...)."""
     from ..algorithms.formats.dates import parse_date
@@ -569,8 +595,12 @@ def check_before(alg, parameters, context, feedback=None) -> dict:
 
 
 # ============================================================================ results
-def degenerate_outputs(targets: dict, results: dict) -> list[str]:
-    """Messages for outputs that exist but came out empty (all NoData, no feature, all NULL)."""
+def degenerate_outputs(targets: dict, results: dict, key_fields: Optional[dict] = None) -> list[str]:
+    """Messages for outputs that exist but came out empty (all NoData, no feature, all NULL).
+
+    ``key_fields``: ``{output: (field, ...)}`` whose values must not all be NULL (default: any
+    numeric field).
+    """
     problems = []
     for name, (path, kind) in targets.items():
         if name not in results or not path:
@@ -586,13 +616,13 @@ def degenerate_outputs(targets: dict, results: dict) -> list[str]:
                         problems.append(f"{name}: every pixel of {os.path.basename(file_part)} is NoData; the "
                                         "inputs or thresholds left nothing to compute")
                 elif kind == "vector":
-                    problems += _vector_problems(name, path)
+                    problems += _vector_problems(name, path, (key_fields or {}).get(name))
             except RuntimeError:
                 continue
     return problems
 
 
-def _vector_problems(name: str, path: str) -> list[str]:
+def _vector_problems(name: str, path: str, key_fields=None) -> list[str]:
     file_part = _strip_uri(path)
     ds = ogr.Open(file_part)
     if ds is None:
@@ -607,6 +637,8 @@ def _vector_problems(name: str, path: str) -> list[str]:
     defn = layer.GetLayerDefn()
     numeric = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())
                if defn.GetFieldDefn(i).GetType() in (ogr.OFTReal, ogr.OFTInteger, ogr.OFTInteger64)]
+    if key_fields:
+        numeric = [f for f in numeric if f in key_fields]
     if not numeric or n > 2_000_000 or ds.GetDriver().GetName() != "GPKG":
         return []
     checks = " OR ".join(f'"{f}" IS NOT NULL' for f in numeric)
@@ -617,7 +649,9 @@ def _vector_problems(name: str, path: str) -> list[str]:
         if res is not None:
             ds.ReleaseResultSet(res)
     if count == 0:
-        return [f"{name}: every numeric value of {os.path.basename(file_part)} is NULL; no feature had enough data"]
+        what = ", ".join(numeric) if key_fields else "every numeric value"
+        return [f"{name}: {what} of {os.path.basename(file_part)} is NULL in every feature; no feature had "
+                "enough data"]
     return []
 
 

@@ -983,6 +983,7 @@ def _fault_chart(path, labels, table, *, title):
 
 # ---------------------------------------------------------------- EGMS loader
 class LoadEgms(GeohazardAlgorithm):
+    KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
     NAME = "loadegms"
     DISPLAY_NAME = "Load EGMS product (L2a / L2b / L3 CSV)"
     GROUP_ID = "formats"

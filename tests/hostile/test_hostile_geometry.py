@@ -80,7 +80,7 @@ def recipe(tool, tmp):
                     "DESC_RASTER": H.los_raster(j(folder, "d.tif"), epsg=None)}, None
 
         return H.Recipe(params, ["OUTPUT_EAST", "OUTPUT_UP", "OUTPUT_QUALITY"], ("DESC_RASTER", "OUTPUT_UP"), spoil,
-                        raster="ASC_RASTER", nocrs="refuse",
+                        raster="ASC_RASTER", nocrs="accept",
                         overlap={"DESC_RASTER": H.los_raster(j(tmp, "far.tif"), gt=H.FAR_GT)},
                         implausible={"DESC_INCIDENCE": 89.999})
     raise KeyError(tool)
