@@ -124,7 +124,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
                 for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
-                    feedback.pushWarning(message)
+                    if feedback is not None:
+                        feedback.pushWarning(message)
             run.commit()
             return results
         except OperationCanceled:

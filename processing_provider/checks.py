@@ -49,8 +49,8 @@ from qgis.core import (
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.plausibility import (
-    DATE_PARAMETERS,
     BY_PARAMETER,
+    DATE_PARAMETERS,
     check_date,
     check_scalar,
     coherence_scale_problem,

@@ -336,7 +336,8 @@ def case_no_crs(tool, recipe: Recipe, tmp):
 def case_non_overlapping(tool, recipe: Recipe, tmp):
     if recipe.overlap is None:
         pytest.skip(f"{tool} takes a single geographic input: nothing can fail to overlap")
-    expect_refusal(tool, dict(recipe.params, **recipe.overlap), r"do not overlap|far from the data|not on the same grid")
+    expect_refusal(tool, dict(recipe.params, **recipe.overlap),
+                   r"do not overlap|far from the data|not on the same grid")
 
 
 def case_implausible(tool, recipe: Recipe, tmp):

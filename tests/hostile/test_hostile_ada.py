@@ -5,15 +5,15 @@ import os
 
 import numpy as np
 import pytest
-import testutils_hostile as H
+import testutils_hostile as hk
 
 TOOLS = ["adadetection", "adaclassification", "landslideactivity", "faultproximity"]
 X0, Y0 = 500000.0, 4099300.0
 
 
 def _ada(tmp):
-    pts = H.points_layer(os.path.join(tmp, "pts.gpkg"))
-    res = H.run("adadetection", {"INPUT": pts, "OUTPUT": os.path.join(tmp, "ada.gpkg")})
+    pts = hk.points_layer(os.path.join(tmp, "pts.gpkg"))
+    res = hk.run("adadetection", {"INPUT": pts, "OUTPUT": os.path.join(tmp, "ada.gpkg")})
     return pts, res["OUTPUT"]
 
 
@@ -22,88 +22,89 @@ def recipe(tool, tmp):
     j = os.path.join
     out = j(tmp, "out")
     os.makedirs(out, exist_ok=True)
-    far_pts = lambda folder: H.points_layer(j(folder, "far_pts.gpkg"), x0=X0 + 1e6, y0=Y0 + 1e6)  # noqa: E731
+    far_pts = lambda folder: hk.points_layer(j(folder, "far_pts.gpkg"), x0=X0 + 1e6, y0=Y0 + 1e6)  # noqa: E731
     if tool == "adadetection":
-        pts = H.points_layer(j(tmp, "pts.gpkg"))
+        pts = hk.points_layer(j(tmp, "pts.gpkg"))
         params = {"INPUT": pts, "OUTPUT": j(out, "ada.gpkg")}
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"INPUT": H.garbage(j(folder, "broken.gpkg"))}, "INPUT"
+                return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "INPUT"
             if kind == "nan":
-                return {"INPUT": H.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INPUT": H.points_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+                return {"INPUT": hk.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
+            return {"INPUT": hk.points_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
 
-        return H.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT")
+        return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT")
     if tool == "adaclassification":
         pts, ada = _ada(tmp)
-        dem = H.dem_raster(j(tmp, "dem.tif"), gt=(X0 - 100, 30.0, 0.0, Y0 + 800, 0.0, -30.0), shape=(40, 40))
+        dem = hk.dem_raster(j(tmp, "dem.tif"), gt=(X0 - 100, 30.0, 0.0, Y0 + 800, 0.0, -30.0), shape=(40, 40))
         params = {"INPUT": ada, "DEM": dem, "OUTPUT": j(out, "cls.gpkg")}
 
         def spoil(kind, folder):
             gt = (X0 - 100, 30.0, 0.0, Y0 + 800, 0.0, -30.0)
             if kind == "truncated":
-                return {"DEM": H.truncate(H.dem_raster(j(folder, "trunc_dem.tif"), gt=gt, shape=(40, 40)))}, \
+                return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc_dem.tif"), gt=gt, shape=(40, 40)))}, \
                     "trunc_dem.tif"
             if kind == "nan":
-                return {"DEM": H.dem_raster(j(folder, "nan_dem.tif"), gt=gt, shape=(40, 40), nan=True)}, \
+                return {"DEM": hk.dem_raster(j(folder, "nan_dem.tif"), gt=gt, shape=(40, 40), nan=True)}, \
                     "no valid pixel"
-            return {"DEM": H.dem_raster(j(folder, "nocrs_dem.tif"), gt=gt, shape=(40, 40), epsg=None)}, None
+            return {"DEM": hk.dem_raster(j(folder, "nocrs_dem.tif"), gt=gt, shape=(40, 40), epsg=None)}, None
 
-        far_dem = H.dem_raster(j(tmp, "far_dem.tif"), gt=H.FAR_GT)
-        return H.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", raster="DEM",
+        far_dem = hk.dem_raster(j(tmp, "far_dem.tif"), gt=hk.FAR_GT)
+        return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", raster="DEM",
                         overlap={"DEM": far_dem})
     if tool == "landslideactivity":
-        pts = H.points_layer(j(tmp, "pts.gpkg"))
-        inv = H.polygon_layer(j(tmp, "inv.gpkg"), [H.square(X0 + 200, Y0 + 200, 300), H.square(X0 + 10, Y0 + 10, 80)],
-                              fields={"name": ["slide", "quiet"]}, text_fields=("name",))
+        pts = hk.points_layer(j(tmp, "pts.gpkg"))
+        inv = hk.polygon_layer(j(tmp, "inv.gpkg"),
+                               [hk.square(X0 + 200, Y0 + 200, 300), hk.square(X0 + 10, Y0 + 10, 80)],
+                               fields={"name": ["slide", "quiet"]}, text_fields=("name",))
         params = {"INVENTORY": inv, "POINTS": pts, "OUTPUT": j(out, "act.gpkg")}
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"INVENTORY": H.garbage(j(folder, "broken.gpkg"))}, "INVENTORY"
+                return {"INVENTORY": hk.garbage(j(folder, "broken.gpkg"))}, "INVENTORY"
             if kind == "nan":
-                return {"POINTS": H.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INVENTORY": H.polygon_layer(j(folder, "nocrs.gpkg"), [H.square(X0 + 200, Y0 + 200, 300)],
+                return {"POINTS": hk.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
+            return {"INVENTORY": hk.polygon_layer(j(folder, "nocrs.gpkg"), [hk.square(X0 + 200, Y0 + 200, 300)],
                                                  epsg=None)}, None
 
-        return H.Recipe(params, ["OUTPUT"], ("POINTS", "OUTPUT"), spoil, vector="INVENTORY",
+        return hk.Recipe(params, ["OUTPUT"], ("POINTS", "OUTPUT"), spoil, vector="INVENTORY",
                         overlap={"POINTS": far_pts(tmp)}, implausible={"INCIDENCE": 89.999})
     if tool == "faultproximity":
-        pts = H.points_layer(j(tmp, "pts.gpkg"))
-        faults = H.line_layer(j(tmp, "faults.gpkg"), [[(X0 + 100, Y0 - 500), (X0 + 300, Y0 + 1200)]])
+        pts = hk.points_layer(j(tmp, "pts.gpkg"))
+        faults = hk.line_layer(j(tmp, "faults.gpkg"), [[(X0 + 100, Y0 - 500), (X0 + 300, Y0 + 1200)]])
         params = {"INPUT": pts, "FAULTS": faults, "OUTPUT": j(out, "d.gpkg"), "OUTPUT_CHART": j(out, "c.png")}
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"FAULTS": H.garbage(j(folder, "broken.gpkg"))}, "FAULTS"
+                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "FAULTS"
             if kind == "nan":
-                return {"INPUT": H.write_layer(j(folder, "empty.gpkg"), ["POINT EMPTY", "POINT EMPTY"],
+                return {"INPUT": hk.write_layer(j(folder, "empty.gpkg"), ["POINT EMPTY", "POINT EMPTY"],
                                                {"VEL": [np.nan, np.nan]})}, None
-            return {"FAULTS": H.line_layer(j(folder, "nocrs.gpkg"), [[(X0, Y0), (X0 + 100, Y0 + 100)]],
+            return {"FAULTS": hk.line_layer(j(folder, "nocrs.gpkg"), [[(X0, Y0), (X0 + 100, Y0 + 100)]],
                                            epsg=None)}, None
 
-        far = H.line_layer(j(tmp, "far_faults.gpkg"), [[(X0 + 9e5, Y0), (X0 + 9.1e5, Y0)]])
-        return H.Recipe(params, ["OUTPUT", "OUTPUT_CHART"], ("FAULTS", "OUTPUT"), spoil, vector="INPUT",
+        far = hk.line_layer(j(tmp, "far_faults.gpkg"), [[(X0 + 9e5, Y0), (X0 + 9.1e5, Y0)]])
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_CHART"], ("FAULTS", "OUTPUT"), spoil, vector="INPUT",
                         overlap={"FAULTS": far})
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(H.CASES))
+@pytest.mark.parametrize("case", list(hk.CASES))
 @pytest.mark.parametrize("tool", TOOLS)
 def test_hostile(qgis_app, tool, case, tmp_path):
-    H.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
 
 
 def test_point_layer_is_refused_as_landslide_inventory(qgis_app, tmp_path):
-    pts = H.points_layer(tmp_path / "pts.gpkg")
-    msg = H.expect_refusal("landslideactivity", {"INVENTORY": pts, "POINTS": pts, "OUTPUT": str(tmp_path / "a.gpkg")},
+    pts = hk.points_layer(tmp_path / "pts.gpkg")
+    msg = hk.expect_refusal("landslideactivity", {"INVENTORY": pts, "POINTS": pts, "OUTPUT": str(tmp_path / "a.gpkg")},
                            "INVENTORY")
     assert "polygon" in msg
 
 
 def test_distortion_mask_that_misses_the_adas_is_refused(qgis_app, tmp_path):
     pts, ada = _ada(str(tmp_path))
-    mask = H.los_raster(tmp_path / "dist.tif", value=1.0, gt=H.FAR_GT)
-    H.expect_refusal("adaclassification", {"INPUT": ada, "DISTORTION": mask, "DROP_DISTORTED": True,
+    mask = hk.los_raster(tmp_path / "dist.tif", value=1.0, gt=hk.FAR_GT)
+    hk.expect_refusal("adaclassification", {"INPUT": ada, "DISTORTION": mask, "DROP_DISTORTED": True,
                                            "OUTPUT": str(tmp_path / "c.gpkg")}, "do not overlap")

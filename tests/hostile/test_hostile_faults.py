@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-import testutils_hostile as H
+import testutils_hostile as hk
 from testutils import write_geotiff
 from testutils_faults import DATA
 
@@ -35,7 +35,7 @@ def los_data(path, *, gt=LOS_GT, epsg=32633, zero=False, nan=False):
 
 
 def fault_lines(path, *, epsg=32633, dx=0.0, fields=None, text_fields=()):
-    return H.line_layer(path, [[(E0 - 5e3 + dx, N0 + 5e3), (E0 + 9e3 + dx, N0 - 3e3)]], epsg=epsg, fields=fields,
+    return hk.line_layer(path, [[(E0 - 5e3 + dx, N0 + 5e3), (E0 + 9e3 + dx, N0 - 3e3)]], epsg=epsg, fields=fields,
                         text_fields=text_fields)
 
 
@@ -54,26 +54,26 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"FAULTS": H.garbage(j(folder, "broken.gpkg"))}, "FAULTS"
+                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "FAULTS"
             if kind == "nan":
-                return {"FAULTS": H.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "FAULTS"
+                return {"FAULTS": hk.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "FAULTS"
             return {"FAULTS": fault_lines(j(folder, "nocrs.gpkg"), epsg=None)}, None
 
-        return H.Recipe(params, ["OUTPUT"], ("FAULTS", "OUTPUT"), spoil, vector="FAULTS", implausible=implausible)
+        return hk.Recipe(params, ["OUTPUT"], ("FAULTS", "OUTPUT"), spoil, vector="FAULTS", implausible=implausible)
     if tool == "coulombonfaults":
-        rec = H.line_layer(j(tmp, "rec.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)],
+        rec = hk.line_layer(j(tmp, "rec.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)],
                                                  [(-3000.0, -8000.0), (3000.0, -9000.0)]], epsg=32610)
         params = {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "5", "OUTPUT": j(out, "o.gpkg")}
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"RECEIVERS": H.garbage(j(folder, "broken.gpkg"))}, "RECEIVERS"
+                return {"RECEIVERS": hk.garbage(j(folder, "broken.gpkg"))}, "RECEIVERS"
             if kind == "nan":
-                return {"RECEIVERS": H.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "RECEIVERS"
-            return {"RECEIVERS": H.line_layer(j(folder, "nocrs.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)]],
+                return {"RECEIVERS": hk.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "RECEIVERS"
+            return {"RECEIVERS": hk.line_layer(j(folder, "nocrs.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)]],
                                               epsg=None)}, None
 
-        return H.Recipe(params, ["OUTPUT"], ("RECEIVERS", "OUTPUT"), spoil, vector="RECEIVERS",
+        return hk.Recipe(params, ["OUTPUT"], ("RECEIVERS", "OUTPUT"), spoil, vector="RECEIVERS",
                         implausible={"SHEAR_MODULUS": 3.2e5})
     if tool == "slipinversion":
         los = los_data(j(tmp, "asc.tif"))
@@ -84,12 +84,12 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"LOS_ASC": H.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
+                return {"LOS_ASC": hk.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
             if kind == "nan":
                 return {"LOS_ASC": los_data(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
             return {"LOS_ASC": los_data(j(folder, "nocrs.tif"), epsg=None)}, None
 
-        return H.Recipe(params, ["OUTPUT_PATCHES"], ("FAULT", "OUTPUT_PATCHES"), spoil, raster="LOS_ASC",
+        return hk.Recipe(params, ["OUTPUT_PATCHES"], ("FAULT", "OUTPUT_PATCHES"), spoil, raster="LOS_ASC",
                         overlap={"FAULT": fault_lines(j(tmp, "far.gpkg"), dx=9e5)},
                         implausible={"INCIDENCE_ASC": 89.999})
     if tool == "uniformslipinversion":
@@ -102,27 +102,27 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"LOS_ASC": H.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
+                return {"LOS_ASC": hk.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
             if kind == "nan":
                 return {"LOS_ASC": los_data(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
             return {"LOS_ASC": los_data(j(folder, "nocrs.tif"), epsg=None)}, None
 
         far = los_data(j(tmp, "far.tif"), gt=(E0 + 9e5, 1500.0, 0.0, N0, 0.0, -1500.0))
-        return H.Recipe(params, ["OUTPUT_FAULT"], ("LOS_ASC", "OUTPUT_FAULT"), spoil, raster="LOS_ASC",
+        return hk.Recipe(params, ["OUTPUT_FAULT"], ("LOS_ASC", "OUTPUT_FAULT"), spoil, raster="LOS_ASC",
                         overlap={"LOS_DESC": far}, implausible={"SHEAR_MODULUS": 3.2e5})
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(H.CASES))
+@pytest.mark.parametrize("case", list(hk.CASES))
 @pytest.mark.parametrize("tool", TOOLS)
 def test_hostile(qgis_app, tool, case, tmp_path):
-    H.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
 
 
 def test_uniformslip_at_its_maxima_is_refused_at_once_with_a_cost_estimate(qgis_app, tmp_path):
     r = recipe("uniformslipinversion", tmp_path)
     t0 = time.perf_counter()
-    msg = H.expect_refusal("uniformslipinversion", dict(r.params, N_MONTE_CARLO=1000, MAX_ITERATIONS=10000),
+    msg = hk.expect_refusal("uniformslipinversion", dict(r.params, N_MONTE_CARLO=1000, MAX_ITERATIONS=10000),
                            "budget")
     assert time.perf_counter() - t0 < 60.0  # refused from the estimate, not after running
     assert "Monte-Carlo" in msg and "generations" in msg
@@ -130,31 +130,31 @@ def test_uniformslip_at_its_maxima_is_refused_at_once_with_a_cost_estimate(qgis_
 
 def test_uniformslip_search_box_outside_the_data_is_refused(qgis_app, tmp_path):
     r = recipe("uniformslipinversion", tmp_path)
-    H.expect_refusal("uniformslipinversion", dict(r.params, EAST_RANGE=f"{E0 + 5e5},{E0 + 5.1e5}"), "far")
+    hk.expect_refusal("uniformslipinversion", dict(r.params, EAST_RANGE=f"{E0 + 5e5},{E0 + 5.1e5}"), "far")
 
 
 def test_uniformslip_zero_los_is_refused(qgis_app, tmp_path):
     r = recipe("uniformslipinversion", tmp_path)
     zero = los_data(str(tmp_path / "zero.tif"), zero=True)
-    H.expect_refusal("uniformslipinversion", dict(r.params, LOS_ASC=zero), "zero")
+    hk.expect_refusal("uniformslipinversion", dict(r.params, LOS_ASC=zero), "zero")
 
 
 def test_uniformslip_cancel_during_the_search(qgis_app, tmp_path):
     from qgis.core import QgsProcessingException
 
     r = recipe("uniformslipinversion", tmp_path)
-    fb = H.CancelOnProgress()
+    fb = hk.CancelOnProgress()
     seen = []
     fb.progressChanged.connect(seen.append)
     with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
-        H.run("uniformslipinversion", dict(r.params, MAX_ITERATIONS=400, N_MONTE_CARLO=5), fb)
+        hk.run("uniformslipinversion", dict(r.params, MAX_ITERATIONS=400, N_MONTE_CARLO=5), fb)
     assert 0 < max(seen) < 50
     assert not os.listdir(tmp_path / "out")
 
 
 def test_text_in_a_numeric_fault_field_is_refused(qgis_app, tmp_path):
     faults = fault_lines(str(tmp_path / "f.gpkg"), fields={"slip_m": ["2,5"]}, text_fields=("slip_m",))
-    msg = H.expect_refusal("okadaforward", {"FAULTS": faults, "EXTENT": f"{E0 - 2e4},{E0 + 2e4},{N0 - 2e4},"
+    msg = hk.expect_refusal("okadaforward", {"FAULTS": faults, "EXTENT": f"{E0 - 2e4},{E0 + 2e4},{N0 - 2e4},"
                                             f"{N0 + 2e4} [EPSG:32633]", "PIXEL_SIZE": 4000.0,
                                             "OUTPUT": str(tmp_path / "o.tif")}, "slip_m")
     assert "2,5" in msg and "decimal" in msg

@@ -2,20 +2,18 @@
 every tool shares: outputs published together or not at all (also across the steps of a shipped
 model), SIGTERM leaves no temporary file, command-line refusals."""
 
-import json
 import os
 import signal
 import subprocess
 import time
 
-import numpy as np
 import pytest
-import testutils_hostile as H
+import testutils_hostile as hk
 from testutils_cli import QGIS_PROCESS, ROOT, requires_qgis_process
 
 TOOLS = ["loadegms", "importcoulombinput"]
-EGMS_CSV = os.path.join(H.DATA, "egms_ustica", "asc_117_first20.csv")
-INP = os.path.join(H.DATA, "coulomb_inputs", "Example-1.inp")
+EGMS_CSV = os.path.join(hk.DATA, "egms_ustica", "asc_117_first20.csv")
+INP = os.path.join(hk.DATA, "coulomb_inputs", "Example-1.inp")
 
 
 def recipe(tool, tmp):
@@ -24,7 +22,7 @@ def recipe(tool, tmp):
     out = j(tmp, "out")
     os.makedirs(out, exist_ok=True)
     if tool == "loadegms":
-        src = H.copy_into(EGMS_CSV, j(tmp, "in"))
+        src = hk.copy_into(EGMS_CSV, j(tmp, "in"))
         params = {"INPUT": src, "OUTPUT": j(out, "egms.gpkg")}
 
         def spoil(kind, folder):
@@ -45,9 +43,9 @@ def recipe(tool, tmp):
                 fh.write("\n".join([lines[0]] + rows) + "\n")
             return {"INPUT": bad}, None
 
-        return H.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, nocrs="accept")
+        return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, nocrs="accept")
     if tool == "importcoulombinput":
-        src = H.copy_into(INP, j(tmp, "in"))
+        src = hk.copy_into(INP, j(tmp, "in"))
         params = {"INPUT": src, "CRS": "EPSG:32610", "OUTPUT_SOURCES": j(out, "s.gpkg"),
                   "OUTPUT_RECEIVERS": j(out, "r.gpkg")}
 
@@ -59,39 +57,39 @@ def recipe(tool, tmp):
                     line if i < 5 else "" for i, line in enumerate(text.splitlines())))
             return {"INPUT": bad}, "INPUT|cut.inp|Coulomb|fault|source"
 
-        return H.Recipe(params, ["OUTPUT_SOURCES", "OUTPUT_RECEIVERS"], ("INPUT", "OUTPUT_SOURCES"), spoil,
+        return hk.Recipe(params, ["OUTPUT_SOURCES", "OUTPUT_RECEIVERS"], ("INPUT", "OUTPUT_SOURCES"), spoil,
                         nocrs="accept")
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(H.CASES))
+@pytest.mark.parametrize("case", list(hk.CASES))
 @pytest.mark.parametrize("tool", TOOLS)
 def test_hostile(qgis_app, tool, case, tmp_path):
     if case == "no_crs" and tool in TOOLS:
         pytest.skip(f"{tool} reads a text file whose CRS is fixed by the format (EGMS) or the CRS parameter")
-    H.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
 
 
 def test_two_outputs_given_the_same_file_are_refused(qgis_app, tmp_path):
     r = recipe("importcoulombinput", tmp_path)
-    H.expect_refusal("importcoulombinput", dict(r.params, OUTPUT_RECEIVERS=r.params["OUTPUT_SOURCES"]),
+    hk.expect_refusal("importcoulombinput", dict(r.params, OUTPUT_RECEIVERS=r.params["OUTPUT_SOURCES"]),
                      "same file")
 
 
 def test_output_over_a_vector_source_with_layername_is_refused(qgis_app, tmp_path):
-    pts = H.points_layer(tmp_path / "pts.gpkg")
-    H.expect_refusal("adadetection", {"INPUT": f"{pts}|layername=points", "OUTPUT": pts}, "input INPUT")
+    pts = hk.points_layer(tmp_path / "pts.gpkg")
+    hk.expect_refusal("adadetection", {"INPUT": f"{pts}|layername=points", "OUTPUT": pts}, "input INPUT")
 
 
 def test_failed_rerun_keeps_the_previous_outputs(qgis_app, tmp_path):
     """A re-run into the same files that fails leaves the earlier results exactly as they were."""
-    src = H.los_raster(tmp_path / "ifg.tif")
+    src = hk.los_raster(tmp_path / "ifg.tif")
     out = str(tmp_path / "vert.tif")
-    H.run("losvelocitytovertical", {"INPUT": src, "INCIDENCE": 37.0, "OUTPUT": out})
-    before = H.digest([out])
-    H.expect_refusal("losvelocitytovertical", {"INPUT": src, "INCIDENCE": 37.0, "OUTPUT": out},
-                     "[Cc]ancel", H.CancelOnProgress(at_once=True))
-    assert H.digest([out]) == before
+    hk.run("losvelocitytovertical", {"INPUT": src, "INCIDENCE": 37.0, "OUTPUT": out})
+    before = hk.digest([out])
+    hk.expect_refusal("losvelocitytovertical", {"INPUT": src, "INCIDENCE": 37.0, "OUTPUT": out},
+                     "[Cc]ancel", hk.CancelOnProgress(at_once=True))
+    assert hk.digest([out]) == before
     assert not [f for f in os.listdir(tmp_path) if "backup" in f or ".part" in f]
 
 
@@ -101,8 +99,8 @@ def test_a_failing_later_model_step_removes_the_earlier_steps_outputs(qgis_app, 
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingException
 
-    files = H.ifg_stack(str(tmp_path / "ifgs"), n_dates=6, shape=(20, 22))
-    inv = H.polygon_layer(tmp_path / "inv.gpkg", [H.square(1.5e6, 5.0e6, 500)])
+    files = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6, shape=(20, 22))
+    inv = hk.polygon_layer(tmp_path / "inv.gpkg", [hk.square(1.5e6, 5.0e6, 500)])
     out = tmp_path / "out"
     out.mkdir()
     params = {"INTERFEROGRAMS": files, "INVENTORY": inv,
@@ -110,28 +108,28 @@ def test_a_failing_later_model_step_removes_the_earlier_steps_outputs(qgis_app, 
               "sbas:POINTS": str(out / "pts.gpkg"), "ada:ADAS": str(out / "ada.gpkg"),
               "activity:ACTIVITY": str(out / "activity.gpkg"),
               "activity:CANDIDATES": str(out / "candidates.gpkg")}
-    fb = H.warning_feedback()
+    fb = hk.warning_feedback()
     with pytest.raises(QgsProcessingException):
         processing.run("geohazard:sbastolandslideactivity", params, context=QgsProcessingContext(), feedback=fb)
-    assert not H.listing(out), sorted(H.listing(out))
+    assert not hk.listing(out), sorted(hk.listing(out))
 
 
 @requires_qgis_process
 def test_cli_output_equal_to_input_is_refused_and_the_input_kept(tmp_path):
-    src = H.los_raster(tmp_path / "ifg.tif")
-    before = H.digest([src])
+    src = hk.los_raster(tmp_path / "ifg.tif")
+    before = hk.digest([src])
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     out = subprocess.run([QGIS_PROCESS, "run", "geohazard:losvelocitytovertical", "--", f"INPUT={src}",
                           f"OUTPUT={src}"], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode != 0
     assert "OUTPUT" in out.stdout + out.stderr and "Traceback" not in out.stdout + out.stderr
-    assert H.digest([src]) == before
+    assert hk.digest([src]) == before
 
 
 @requires_qgis_process
 def test_cli_sigterm_leaves_no_part_file(tmp_path):
     """SIGTERM in the middle of a block-wise write: no *.part.tif, no half-published output."""
-    files = H.ifg_stack(str(tmp_path / "ifgs"), n_dates=25, shape=(700, 700))
+    files = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=25, shape=(700, 700))
     out = tmp_path / "out"
     out.mkdir()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}

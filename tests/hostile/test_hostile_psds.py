@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 import pytest
-import testutils_hostile as H
+import testutils_hostile as hk
 from testutils import write_geotiff
 
 TOOLS = ["amplitudedispersion", "phaselinking", "pstimeseries"]
@@ -15,7 +15,7 @@ def recipe(tool, tmp):
     j = os.path.join
     out = j(tmp, "out")
     os.makedirs(out, exist_ok=True)
-    files, sim = H.slc_files(j(tmp, "slc"))
+    files, sim = hk.slc_files(j(tmp, "slc"))
     shape = sim.slc.shape[1:]
     gt = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
     if tool == "amplitudedispersion":
@@ -37,11 +37,11 @@ def recipe(tool, tmp):
 
     def spoil(kind, folder):
         if kind == "truncated":
-            bad, _ = H.slc_files(j(folder, "trunc"))
-            H.truncate(bad[3], 0.5)
+            bad, _ = hk.slc_files(j(folder, "trunc"))
+            hk.truncate(bad[3], 0.5)
             return {"INPUT": bad}, os.path.basename(bad[3])
         if kind == "nan":
-            bad, _ = H.slc_files(j(folder, "nan"))
+            bad, _ = hk.slc_files(j(folder, "nan"))
             from osgeo import gdal
 
             for p in bad:
@@ -49,35 +49,35 @@ def recipe(tool, tmp):
                 ds.GetRasterBand(1).WriteArray(np.full(shape, np.nan + 1j * np.nan, np.complex64))
                 ds = None
             return {"INPUT": bad}, "no valid pixel"
-        bad, _ = H.slc_files(j(folder, "radar"), georef=False)
+        bad, _ = hk.slc_files(j(folder, "radar"), georef=False)
         over = {"INPUT": bad}
         if tool == "pstimeseries":
             over["DISPERSION"] = write_geotiff(j(folder, "da_radar.tif"), np.full(shape, 0.1), geotransform=None,
                                                epsg=None)
         return over, None
 
-    return H.Recipe(params, outs, ("INPUT", outs[0]), spoil, raster="INPUT", nocrs="accept", overlap=overlap,
+    return hk.Recipe(params, outs, ("INPUT", outs[0]), spoil, raster="INPUT", nocrs="accept", overlap=overlap,
                     implausible=implausible)
 
 
-@pytest.mark.parametrize("case", list(H.CASES))
+@pytest.mark.parametrize("case", list(hk.CASES))
 @pytest.mark.parametrize("tool", TOOLS)
 def test_hostile(qgis_app, tool, case, tmp_path):
-    H.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
 
 
 def test_real_raster_given_as_slc_is_refused(qgis_app, tmp_path):
-    files = [H.los_raster(tmp_path / f"slc_2020010{i}.tif", seed=i) for i in range(1, 6)]
-    H.expect_refusal("amplitudedispersion", {"INPUT": files, "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "a.tif"),
+    files = [hk.los_raster(tmp_path / f"slc_2020010{i}.tif", seed=i) for i in range(1, 6)]
+    hk.expect_refusal("amplitudedispersion", {"INPUT": files, "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "a.tif"),
                                              "OUTPUT_DISPERSION": str(tmp_path / "d.tif"),
                                              "OUTPUT_PS_MASK": str(tmp_path / "m.tif")}, "real values")
 
 
 def test_temporal_coherence_above_one_is_refused(qgis_app, tmp_path):
-    files, sim = H.slc_files(str(tmp_path / "slc"))
+    files, sim = hk.slc_files(str(tmp_path / "slc"))
     shape = sim.slc.shape[1:]
     gt = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
     tc = write_geotiff(tmp_path / "tc.tif", np.full(shape, 200.0), geotransform=gt)
-    msg = H.expect_refusal("pstimeseries", {"INPUT": files, "TEMPORAL_COHERENCE": tc,
+    msg = hk.expect_refusal("pstimeseries", {"INPUT": files, "TEMPORAL_COHERENCE": tc,
                                             "OUTPUT": str(tmp_path / "p.gpkg")}, "TEMPORAL_COHERENCE")
     assert "0-1" in msg

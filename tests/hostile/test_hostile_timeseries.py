@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 import pytest
-import testutils_hostile as H
+import testutils_hostile as hk
 from testutils import write_geotiff
 
 TOOLS = ["sbasinversion", "stackingvelocity", "phasegradientstacking"]
@@ -21,31 +21,31 @@ def recipe(tool, tmp):
     j = os.path.join
     out = j(tmp, "out")
     os.makedirs(out, exist_ok=True)
-    files = H.ifg_stack(j(tmp, "ifgs"))
+    files = hk.ifg_stack(j(tmp, "ifgs"))
     params = {"INTERFEROGRAMS": files, "MIN_TEMPORAL_COHERENCE": 0.0}
     params.update({o: j(out, f"{o.lower()}.tif") for o in OUTPUTS[tool]})
 
     def spoil(kind, folder):
         if kind == "truncated":
-            bad = H.ifg_stack(j(folder, "trunc"))
-            H.truncate(bad[2])
+            bad = hk.ifg_stack(j(folder, "trunc"))
+            hk.truncate(bad[2])
             return {"INTERFEROGRAMS": bad}, os.path.basename(bad[2])
         if kind == "nan":
-            return {"INTERFEROGRAMS": H.ifg_stack(j(folder, "nan"), nan=True)}, "no valid pixel"
-        return {"INTERFEROGRAMS": H.ifg_stack(j(folder, "radar"), epsg=None, gt=None)}, None
+            return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "nan"), nan=True)}, "no valid pixel"
+        return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "radar"), epsg=None, gt=None)}, None
 
-    far = H.ifg_stack(j(tmp, "far"), gt=H.FAR_GT)
+    far = hk.ifg_stack(j(tmp, "far"), gt=hk.FAR_GT)
     overlap = {"COHERENCE": [f.replace(".tif", "_coh.tif") for f in far]}
     for f in overlap["COHERENCE"]:
-        write_geotiff(f, np.full((16, 18), 0.8), geotransform=H.FAR_GT)
-    return H.Recipe(params, OUTPUTS[tool], ("INTERFEROGRAMS", OUTPUTS[tool][0]), spoil, raster="INTERFEROGRAMS",
+        write_geotiff(f, np.full((16, 18), 0.8), geotransform=hk.FAR_GT)
+    return hk.Recipe(params, OUTPUTS[tool], ("INTERFEROGRAMS", OUTPUTS[tool][0]), spoil, raster="INTERFEROGRAMS",
                     nocrs="accept", overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
 
 
-@pytest.mark.parametrize("case", list(H.CASES))
+@pytest.mark.parametrize("case", list(hk.CASES))
 @pytest.mark.parametrize("tool", TOOLS)
 def test_hostile(qgis_app, tool, case, tmp_path):
-    H.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
 
 
 def _vel(path):
@@ -61,7 +61,7 @@ def test_two_band_roipac_unw_reads_the_phase_band(qgis_app, tmp_path):
     """ROI_PAC .unw = amplitude (band 1) + unwrapped phase (band 2): the velocity must come from the phase."""
     from osgeo import gdal
 
-    tifs = H.ifg_stack(str(tmp_path / "tif"))
+    tifs = hk.ifg_stack(str(tmp_path / "tif"))
     unws = []
     for p in tifs:
         src = gdal.Open(p)
@@ -77,16 +77,16 @@ def test_two_band_roipac_unw_reads_the_phase_band(qgis_app, tmp_path):
         ds.GetRasterBand(2).WriteArray(phase.astype(np.float32))
         ds = None
         unws.append(name)
-    ref = H.run("stackingvelocity", {"INTERFEROGRAMS": tifs, "OUTPUT_VELOCITY": str(tmp_path / "a.tif")})
-    got = H.run("stackingvelocity", {"INTERFEROGRAMS": unws, "OUTPUT_VELOCITY": str(tmp_path / "b.tif")})
+    ref = hk.run("stackingvelocity", {"INTERFEROGRAMS": tifs, "OUTPUT_VELOCITY": str(tmp_path / "a.tif")})
+    got = hk.run("stackingvelocity", {"INTERFEROGRAMS": unws, "OUTPUT_VELOCITY": str(tmp_path / "b.tif")})
     a, b = _vel(ref["OUTPUT_VELOCITY"]), _vel(got["OUTPUT_VELOCITY"])
     assert np.isfinite(a).any()
     np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-4)
 
 
 def test_coherence_on_a_0_255_scale_is_refused(qgis_app, tmp_path):
-    files, coh = H.ifg_stack(str(tmp_path / "s"), coherence=True, coherence_scale=255.0)
-    msg = H.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": files, "COHERENCE": coh, "WEIGHTING": 1,
+    files, coh = hk.ifg_stack(str(tmp_path / "s"), coherence=True, coherence_scale=255.0)
+    msg = hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": files, "COHERENCE": coh, "WEIGHTING": 1,
                                                 "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "COHERENCE")
     assert "255" in msg and "0-1" in msg
 
@@ -94,25 +94,25 @@ def test_coherence_on_a_0_255_scale_is_refused(qgis_app, tmp_path):
 def test_complex_interferogram_is_refused_naming_the_file(qgis_app, tmp_path):
     from osgeo import gdal, osr
 
-    files = H.ifg_stack(str(tmp_path / "s"))
+    files = hk.ifg_stack(str(tmp_path / "s"))
     bad = files[1]
     ds = gdal.GetDriverByName("GTiff").Create(bad, 18, 16, 1, gdal.GDT_CFloat32)
-    ds.SetGeoTransform(H.GT)
+    ds.SetGeoTransform(hk.GT)
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32633)
     ds.SetProjection(srs.ExportToWkt())
     ds.GetRasterBand(1).WriteArray(np.exp(1j * np.ones((16, 18))).astype(np.complex64))
     ds = None
-    msg = H.expect_refusal("sbasinversion", {"INTERFEROGRAMS": files, **{
+    msg = hk.expect_refusal("sbasinversion", {"INTERFEROGRAMS": files, **{
         o: str(tmp_path / f"{o}.tif") for o in OUTPUTS["sbasinversion"]}}, "complex")
     assert os.path.basename(bad) in msg
 
 
 def test_same_date_pair_message(qgis_app, tmp_path):
-    files = H.ifg_stack(str(tmp_path / "s"))
+    files = hk.ifg_stack(str(tmp_path / "s"))
     same = str(tmp_path / "s" / "20200101_20200101.tif")
-    H.los_raster(same, shape=(16, 18))
-    H.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": files + [same],
+    hk.los_raster(same, shape=(16, 18))
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": files + [same],
                                           "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "with itself")
 
 
