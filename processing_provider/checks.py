@@ -535,7 +535,14 @@ def _fmt(r: QgsRectangle) -> str:
 
 
 def range_problem(alg, parameters, context) -> str:
-    """A clear message for a number outside its declared range (QGIS only says "Incorrect parameter value")."""
+    """A clear message for what QGIS would only call "Incorrect parameter value for X".
+
+    A number outside its declared range (the range is given), and a file in a raster or
+    vector input that GDAL cannot open (the file is named, also inside a list).
+    """
+    problem = _unreadable_file_problem(alg, parameters)
+    if problem:
+        return problem
     for d in alg.parameterDefinitions():
         if d.type() != "number":
             continue
@@ -557,6 +564,39 @@ def range_problem(alg, parameters, context) -> str:
             else:
                 accepted = f"{lo:g} to {hi:g}"
             return f"{d.name()} = {v:g} is outside the accepted range ({accepted}){usual}; check the value and its unit"
+    return ""
+
+
+def _unreadable_file_problem(alg, parameters) -> str:
+    for d in alg.parameterDefinitions():
+        kind = d.type()
+        if d.isDestination() or kind not in ("raster", "multilayer", "source", "vector"):
+            continue
+        if kind == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeFile:
+            continue
+        value = parameters.get(d.name())
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if not isinstance(item, str):
+                continue
+            path = _strip_uri(item)
+            if not os.path.isfile(path):
+                continue
+            raster = kind == "raster" or (kind == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeRaster)
+            flags = gdal.OF_RASTER if raster else (gdal.OF_VECTOR if kind in ("source", "vector") else
+                                                   gdal.OF_RASTER | gdal.OF_VECTOR)
+            with quiet_gdal_reads():
+                try:
+                    ds = gdal.OpenEx(path, flags | gdal.OF_READONLY)
+                except RuntimeError as exc:
+                    ds, why = None, _short(exc)
+                else:
+                    why = "not recognised"
+            if ds is None:
+                what = "raster" if raster else "vector layer" if kind in ("source", "vector") else "layer"
+                return (f"{d.name()}: {os.path.basename(path)} is not a {what} GDAL can read ({why}); check the "
+                        "file (a copy or download may be incomplete)")
+            ds = None
     return ""
 
 

@@ -29,7 +29,7 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "INPUT"
+                return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
             if kind == "nan":
                 return {"INPUT": hk.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
             return {"INPUT": hk.points_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
@@ -62,7 +62,7 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"INVENTORY": hk.garbage(j(folder, "broken.gpkg"))}, "INVENTORY"
+                return {"INVENTORY": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
             if kind == "nan":
                 return {"POINTS": hk.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
             return {"INVENTORY": hk.polygon_layer(j(folder, "nocrs.gpkg"), [hk.square(X0 + 200, Y0 + 200, 300)],
@@ -77,7 +77,7 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "FAULTS"
+                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
             if kind == "nan":
                 return {"INPUT": hk.write_layer(j(folder, "empty.gpkg"), ["POINT EMPTY", "POINT EMPTY"],
                                                {"VEL": [np.nan, np.nan]})}, None

@@ -54,7 +54,7 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "FAULTS"
+                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
             if kind == "nan":
                 return {"FAULTS": hk.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "FAULTS"
             return {"FAULTS": fault_lines(j(folder, "nocrs.gpkg"), epsg=None)}, None
@@ -67,7 +67,7 @@ def recipe(tool, tmp):
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"RECEIVERS": hk.garbage(j(folder, "broken.gpkg"))}, "RECEIVERS"
+                return {"RECEIVERS": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
             if kind == "nan":
                 return {"RECEIVERS": hk.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "RECEIVERS"
             return {"RECEIVERS": hk.line_layer(j(folder, "nocrs.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)]],

@@ -21,7 +21,7 @@ def recipe(tool, tmp):
 
     def spoil(kind, folder):
         if kind == "truncated":
-            return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "INPUT"
+            return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
         if kind == "nan":
             return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
         return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None

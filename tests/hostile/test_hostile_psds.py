@@ -81,3 +81,13 @@ def test_temporal_coherence_above_one_is_refused(qgis_app, tmp_path):
     msg = hk.expect_refusal("pstimeseries", {"INPUT": files, "TEMPORAL_COHERENCE": tc,
                                             "OUTPUT": str(tmp_path / "p.gpkg")}, "TEMPORAL_COHERENCE")
     assert "0-1" in msg
+
+
+def test_a_non_raster_file_in_the_list_is_named(qgis_app, tmp_path):
+    files, _ = hk.slc_files(str(tmp_path / "slc"))
+    bad = hk.garbage(str(tmp_path / "slc" / "slc_20200301.tif"))
+    msg = hk.expect_refusal("amplitudedispersion", {"INPUT": files + [bad],
+                                                    "OUTPUT_MEAN_AMPLITUDE": str(tmp_path / "a.tif"),
+                                                    "OUTPUT_DISPERSION": str(tmp_path / "d.tif"),
+                                                    "OUTPUT_PS_MASK": str(tmp_path / "m.tif")}, "slc_20200301.tif")
+    assert "Incorrect parameter value" not in msg
