@@ -8,9 +8,11 @@ failure, a cancel or SIGTERM every file the run created at a destination (and ev
 back. So a failing later step never leaves earlier outputs of the same run behind, and a
 re-run that fails leaves the previous results as they were.
 
-SIGTERM (``kill``, a job scheduler, ``timeout``) is handled while a run is active: the
-open transactions are rolled back, then the signal's previous disposition is restored and
-the signal raised again, so the exit status stays the one of a terminated process.
+SIGTERM (``kill``, a job scheduler, ``timeout``) is handled while a run is active (in the
+main thread, as in ``qgis_process``): the open transactions are rolled back, then the
+signal's previous disposition is restored and the signal raised again, so the exit status
+stays the one of a terminated process. Once no run is active the previous handler is put
+back, so QGIS itself is never left with a Python-level SIGTERM handler.
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ class OutputTransaction:
         with _LOCK:
             if self in _ACTIVE:
                 _ACTIVE.remove(self)
+            idle = not _ACTIVE
+        if idle:
+            _restore_sigterm()
 
     def __enter__(self):
         return self
@@ -160,6 +165,19 @@ def _on_sigterm(signum, frame):
         return
     signal.signal(signum, signal.SIG_DFL if previous in (None, signal.SIG_DFL) else previous)
     os.kill(os.getpid(), signum)
+
+
+def _restore_sigterm() -> None:
+    """Give SIGTERM back to its previous owner once no run is active (QGIS desktop keeps its own)."""
+    global _PREVIOUS_HANDLER
+    if threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            signal.signal(signal.SIGTERM, _PREVIOUS_HANDLER if _PREVIOUS_HANDLER is not None else signal.SIG_DFL)
+            _PREVIOUS_HANDLER = None
+    except (ValueError, OSError, TypeError):
+        pass
 
 
 def _install_sigterm() -> None:
