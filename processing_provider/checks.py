@@ -507,12 +507,10 @@ def check_overlaps(alg, parameters, context) -> None:
         if ea is None or eb is None:
             continue
         (ra, ca, _), (rb, cb, _) = ea, eb
-        if not ca.isValid() and not cb.isValid():
-            continue  # both in radar (pixel) geometry: the tool checks that they share the grid
-        for crs, nm in ((ca, a), (cb, b)):
-            if not crs.isValid():
-                raise GeohazardError(f"{nm} has no coordinate reference system but {b if nm == a else a} has one; "
-                                     f"both are needed to match {a} with {b}")
+        if not ca.isValid() or not cb.isValid():
+            # radar (pixel) geometry: the tool checks that the grids match; vector layers
+            # without CRS were refused by check_vectors already
+            continue
         if ca != cb:
             try:
                 tr = QgsCoordinateTransform(cb, ca, context.transformContext() if context is not None
