@@ -928,6 +928,9 @@ class UniformSlipInversion(GeohazardAlgorithm):
         "<b>Outputs</b>: the best fault as a line (top edge) with dip_deg, top_m, bottom_m, slip_m, rake_deg, "
         "strike_slip_m, dip_slip_m, mw (usable in okadaforward and coulombstress), and a table with one row per "
         "Monte-Carlo realisation; the log gives means and standard deviations.\n"
+        "<b>Cost</b>: the search is estimated before it starts (misfit evaluations x quadtree samples); an "
+        "estimate above one hour is refused with the figures, lower N_MONTE_CARLO or MAX_ITERATIONS or raise "
+        "QUADTREE_STD. Progress is reported per optimiser generation and Cancel stops the search.\n"
         "References: Storn & Price (1997) doi:10.1023/A:1008202821328; Okada (1992) doi:10.1785/BSSA0820021018."
     )
     RANGES = (("EAST_RANGE", "Top-edge centre easting range (m)"),

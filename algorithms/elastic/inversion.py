@@ -357,11 +357,14 @@ def _fit_linear(samples, params, w, rake_range_deg, max_slip_m, ramp, poisson):
 
 
 #: Time budget of :func:`invert_uniform_slip` (s): longer estimated runs are refused up front.
-UNIFORM_BUDGET_S = 1800.0
+UNIFORM_BUDGET_S = 3600.0
 #: Cost model of one misfit evaluation (s): a fixed part (bounded least squares) plus a part
-#: per quadtree sample (the Okada design matrix). Measured on a loaded 2-core machine (load 6.8):
-#: 3.4 ms for 200 samples, 7.7 ms for 1000, 26 ms for 4000.
-UNIFORM_EVAL_S = (1.9e-3, 6.1e-6)
+#: per quadtree sample (the Okada design matrix), on the shared 2-core development machine:
+#: the misfit alone took 3.4 ms for 200 samples, 7.7 ms for 1000, 26 ms for 4000 (load 6.8);
+#: whole searches (differential evolution overhead, polish) took 7.5 ms per evaluation for
+#: 142 samples (load 10.6: 14.5 s for 1940 evaluations). The constants follow the whole-search
+#: figure, so the estimate errs on the slow side.
+UNIFORM_EVAL_S = (5.5e-3, 1.5e-5)
 
 
 def uniform_search_cost(n_samples: int, *, maxiter: int, n_monte_carlo: int, popsize: int = 12) -> tuple:
@@ -437,8 +440,8 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
         raise GeohazardError(
             f"this search would take about {_duration(seconds)} ({n_evals:,} misfit evaluations on "
             f"{samples.los_mm.size} quadtree samples), more than the budget of {_duration(budget_s)}: lower the "
-            f"Monte-Carlo realisations (now {n_monte_carlo}) or the optimiser generations (now {maxiter}), or "
-            "raise the quadtree threshold (fewer samples)")
+            f"Monte-Carlo realisations (N_MONTE_CARLO, now {n_monte_carlo}) or the optimiser generations "
+            f"(MAX_ITERATIONS, now {maxiter}), or raise the quadtree threshold (QUADTREE_STD: fewer samples)")
     w = np.sqrt(samples.count.astype(float))
     w /= w.mean()
     per_gen = popsize * len(UNIFORM_PARAMETERS)
