@@ -30,7 +30,7 @@ import contextlib
 import datetime as _dt
 import os
 import tempfile
-from typing import Iterable, Optional
+from typing import Optional
 
 from osgeo import gdal, ogr
 from qgis.core import (
@@ -691,7 +691,3 @@ def _vector_problems(name: str, path: str, key_fields=None) -> list[str]:
         return [f"{name}: {what} of {os.path.basename(file_part)} is NULL in every feature; no feature had "
                 "enough data"]
     return []
-
-
-def iter_param_names(alg, types: Iterable[str]) -> list[str]:
-    return [d.name() for d in alg.parameterDefinitions() if d.type() in types and not d.isDestination()]
