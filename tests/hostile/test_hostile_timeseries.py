@@ -112,8 +112,9 @@ def test_same_date_pair_message(qgis_app, tmp_path):
     files = hk.ifg_stack(str(tmp_path / "s"))
     same = str(tmp_path / "s" / "20200101_20200101.tif")
     hk.los_raster(same, shape=(16, 18))
-    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": files + [same],
-                                          "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "with itself")
+    # with one other interferogram the pair cannot be filtered out as a stray file: it is named as such
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": files[:1] + [same],
+                                           "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "with itself")
 
 
 def test_memory_advice_names_existing_parameters(qgis_app):
