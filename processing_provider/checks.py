@@ -38,6 +38,7 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsMapLayer,
     QgsProcessing,
+    QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingUtils,
@@ -67,6 +68,9 @@ VECTOR_OUT_EXT = (".gpkg", ".shp", ".geojson", ".json", ".csv", ".sqlite", ".fgb
 #: Side-cars a GIS keeps next to a data file: writing one of them damages the input.
 SIDECARS = (".aux.xml", ".ovr", ".msk", ".rsc", ".xml", ".hdr", ".prj", ".shx", ".dbf", ".cpg", ".qix", ".sbn",
             ".sbx", ".qmd", ".qml", "-wal", "-shm", "-journal", ".properties", ".vrt")
+#: Side-cars that are never data themselves (skipped when a list holds a whole folder).
+NOT_DATA = (".aux.xml", ".ovr", ".msk", ".rsc", ".hdr", ".prj", ".shx", ".dbf", ".cpg", ".qix", ".sbn", ".sbx",
+            ".qmd", ".qml", "-wal", "-shm", "-journal", ".properties")
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 _PARAM_INPUT_TYPES = ("raster", "multilayer", "source", "vector", "file", "layer", "mesh", "pointcloud")
 
@@ -299,7 +303,8 @@ def _raster_items(alg, parameters, context) -> list[tuple[str, str]]:
                         if f.lower().endswith(RASTER_EXT)]
                 continue
             for p in _item_paths(item, context):
-                out.append((d.name(), p))
+                if not p.lower().endswith(NOT_DATA):  # "Add Directory..." lists .aux.xml files too
+                    out.append((d.name(), p))
     return out
 
 
@@ -497,8 +502,9 @@ def _extent(alg, parameters, name, context):
 def check_overlaps(alg, parameters, context) -> None:
     """Each declared pair ``(A, B[, margin])`` in ``alg.OVERLAP`` must overlap when both are given.
 
-    ``margin`` (default 0) grows the extent of A by that fraction of its size on each side
-    (a fault may lie just outside the data, but not 900 km away).
+    ``margin`` (default 0) grows the extent of A by that fraction of its size (at least of
+    50 km, 0.5 deg in a geographic CRS) on each side: a fault may lie outside the data, but
+    not 900 km away.
     """
     for entry in getattr(alg, "OVERLAP", ()):
         a, b = entry[0], entry[1]
@@ -519,7 +525,9 @@ def check_overlaps(alg, parameters, context) -> None:
             except Exception:  # noqa: BLE001 - QgsCsException: the extents cannot be compared
                 raise GeohazardError(f"{b} cannot be transformed to the CRS of {a} to compare their areas") from None
         grown = QgsRectangle(ra)
-        grown.grow(margin * max(ra.width(), ra.height()) + 1e-9 * max(ra.width(), ra.height(), 1.0))
+        size = max(ra.width(), ra.height())
+        floor = 0.5 if ca.isGeographic() else 50_000.0  # small data sets: still allow 50 km (0.5 deg)
+        grown.grow(margin * max(size, floor) + 1e-9 * max(size, 1.0))
         if ra.isEmpty() and rb.isEmpty():
             continue
         if not grown.intersects(rb):
@@ -538,7 +546,7 @@ def range_problem(alg, parameters, context) -> str:
     A number outside its declared range (the range is given), and a file in a raster or
     vector input that GDAL cannot open (the file is named, also inside a list).
     """
-    problem = _unreadable_file_problem(alg, parameters)
+    problem = _unreadable_file_problem(alg, parameters, context)
     if problem:
         return problem
     for d in alg.parameterDefinitions():
@@ -565,7 +573,13 @@ def range_problem(alg, parameters, context) -> str:
     return ""
 
 
-def _unreadable_file_problem(alg, parameters) -> str:
+def _unreadable_file_problem(alg, parameters, context=None) -> str:
+    own = {}
+    if hasattr(alg, "input_raster_files"):
+        try:  # the files the tool keeps from a list or folder (sidecars, a DEM ... left out)
+            own = alg.input_raster_files(parameters, context)
+        except (GeohazardError, QgsProcessingException):
+            own = {}
     for d in alg.parameterDefinitions():
         kind = d.type()
         if d.isDestination() or kind not in ("raster", "multilayer", "source", "vector"):
@@ -573,12 +587,12 @@ def _unreadable_file_problem(alg, parameters) -> str:
         if kind == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeFile:
             continue
         value = parameters.get(d.name())
-        items = value if isinstance(value, (list, tuple)) else [value]
+        items = own[d.name()] if d.name() in own else value if isinstance(value, (list, tuple)) else [value]
         for item in items:
             if not isinstance(item, str):
                 continue
             path = _strip_uri(item)
-            if not os.path.isfile(path):
+            if not os.path.isfile(path) or path.lower().endswith(NOT_DATA):
                 continue
             raster = kind == "raster" or (kind == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeRaster)
             flags = gdal.OF_RASTER if raster else (gdal.OF_VECTOR if kind in ("source", "vector") else
