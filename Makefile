@@ -6,7 +6,7 @@ PLUGINS := $(ROOT)/.build/plugins
 DEMO_OUT ?= $(ROOT)/demo_output
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-numpy python3-scipy python3-sklearn \
-	python3-numba python3-h5py python3-pyproj python3-pytest python3-matplotlib xvfb xauth zip
+	python3-numba python3-h5py python3-pyproj python3-pytest python3-matplotlib python3-dask python3-distributed xvfb xauth zip
 export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)

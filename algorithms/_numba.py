@@ -101,3 +101,21 @@ if HAVE_NUMBA:
     prange = _numba.prange
 else:
     prange = range
+
+
+def parallel_threading_layer() -> str:
+    """Name of numba's threading layer (``"tbb"``, ``"omp"``, ``"workqueue"``), ``""`` without numba.
+
+    Starts numba's thread pool if needed. Only ``tbb`` and ``omp`` accept parallel kernels
+    launched from several threads at once; ``workqueue`` aborts the whole process when that
+    happens, so callers running kernels in concurrent threads check this first.
+    """
+    if not HAVE_NUMBA:
+        return ""
+    try:
+        from numba.np.ufunc import parallel
+
+        parallel._launch_threads()
+        return str(_numba.threading_layer())
+    except Exception:  # an unknown numba layout: report nothing rather than guess
+        return ""

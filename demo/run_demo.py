@@ -134,7 +134,7 @@ def steps(out: str) -> list[dict]:
             "alg": "geohazard:coulombstress", "group": "Coulomb example: stress change map",
             "params": {"COULOMB_INP": os.path.join(DATA, "coulomb_inputs", "Example-2_CSZ_LL.inp"), "CRS": "EPSG:32610",
                        "ORIGIN_EAST": 372896.9, "ORIGIN_NORTH": 4484335.4, "DEPTHS": "7.5", "OPTIMAL": True,
-                       "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE": 2000.0,
+                       "EXTENT": "252896.9,492896.9,4364335.4,4604335.4 [EPSG:32610]", "PIXEL_SIZE_KM": 2.0,
                        "OUTPUT": os.path.join(out, "csz_dcfs.tif")},
             "load": ["OUTPUT"],
         },

@@ -340,6 +340,40 @@ def write_raster(path: str, array: np.ndarray, info: RasterInfo, *, descriptions
     return path
 
 
+class GdalOpener:
+    """Picklable reader of one :class:`~algorithms.engine.ReadRequest` (path, bands, window) for the block engine.
+
+    It holds no dataset: each call opens the file by path, so a Dask worker on another
+    machine reads the same file through a shared filesystem (or a ``/vsi...`` path).
+    Values are those of :func:`read_band` (band nodata -> NaN, cast to the request's dtype).
+    """
+
+    def __call__(self, request) -> np.ndarray:
+        ds = open_raster(request.path, request.name)
+        r0, r1, c0, c1 = request.window
+        bands = request.bands or tuple(range(1, ds.RasterCount + 1))
+        if tuple(bands) == (1,):
+            bands = (data_band_index(ds, request.path),)  # the phase of a 2-band amplitude + phase .unw
+        out = None
+        for i, bi in enumerate(bands):
+            if not 1 <= bi <= ds.RasterCount:
+                raise GeohazardError(f"{request.name}: band {bi} requested but {request.path!r} has "
+                                     f"{ds.RasterCount} band(s)")
+            b = ds.GetRasterBand(bi)
+            arr = _to_float(b.ReadAsArray(c0, r0, c1 - c0, r1 - r0), b.GetNoDataValue(), np.dtype(request.dtype).type)
+            if out is None:
+                out = np.empty((len(bands),) + arr.shape, dtype=arr.dtype)
+            out[i] = arr
+        return out
+
+
+def raster_source(path: str, *, bands=1, dtype=np.float32, name: str = "raster", transform=None):
+    """A block-engine source reading ``path`` by path (band ``bands``: an int, a list, or None for all)."""
+    from ..algorithms.engine import RasterSource
+
+    return RasterSource(path, GdalOpener(), bands=bands, dtype=dtype, name=name, transform=transform)
+
+
 class SkippedWriter:
     """Stand-in for a :class:`RasterWriter` of an optional output the user left out: writes nothing."""
 

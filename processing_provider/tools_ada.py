@@ -220,19 +220,26 @@ class AdaDetection(GeohazardAlgorithm):
         "|v| >= MIN_SNR x std. Dated displacement fields (DYYYYMMDD or EGMS YYYYMMDD) give each "
         "ADA its mean time series and the temporal consistency.\n\n"
         "Steps: (1) stability threshold: |v| >= THRESHOLD mm/yr, or N_SIGMA standard deviations of the "
-        "velocity map when THRESHOLD is 0 (2 sigma, Barra et al. 2017); (2) noise filtering within "
-        "RADIUS metres (0 = 2.5 x the typical point spacing 1/sqrt(density)): isolated points (fewer than "
-        "MIN_NEIGHBOURS "
-        "active same-sign neighbours), sparse points (same-sign active share of all points within "
-        "the radius below MIN_ACTIVE_FRACTION: removes chance exceedances in noisy stable ground) "
-        "and outliers (more than Z_MAX standard deviations from their neighbours); (3) clustering of "
-        "the remaining same-sign active points linked within RADIUS; clusters below MIN_POINTS are "
-        "dropped; (4) outline by morphological closing of the points (follows concave shapes; "
-        "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the point spacing).\n\n"
+        "velocity map when THRESHOLD is 0 (2 sigma, Barra et al. 2017); (2) search radius: RADIUS metres, "
+        "or when RADIUS is 0 (default) 2.5 x the local point spacing of each active point (from the "
+        "distance to its 16th nearest point), so each neighbourhood holds about 20 points in dense towns "
+        "and in sparse countryside alike; (3) noise filtering within the radius: isolated points (fewer "
+        "than MIN_NEIGHBOURS active same-sign neighbours), sparse points (same-sign active share of all "
+        "points within the radius below MIN_ACTIVE_FRACTION, or the mean velocity of the other points "
+        "within the radius less than 2.5 standard errors from zero on the point's side, or a point beyond "
+        "the threshold the other way among fewer than 20 same-sign active points: removes chance "
+        "exceedances in noisy stable ground) and outliers (more than Z_MAX standard deviations from "
+        "their neighbours); (4) clustering: "
+        "the remaining (core) same-sign active points are linked within the radius; isolated and sparse "
+        "points next to a core point then join its ADA as border points (the edge of an area, where "
+        "half of the neighbourhood is stable, is kept); ADAs with fewer than MIN_POINTS points (core and "
+        "border) are dropped; (5) outline by morphological closing of the points (follows concave shapes; "
+        "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the ADA's local point spacing).\n\n"
         "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
         "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
         "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
         "quality = sc x tc and qi_class 1 (best) .. 4 (after Navarro et al. 2020), the threshold used, "
+        "radius_m (the ADA's median search radius), "
         "and the mean time series (DYYYYMMDD fields, mm). <b>Output points</b>: every input point "
         "with its source fid, velocity, ada_id (-1 outside) and flag: 0 stable, 1 in an ADA, 2 isolated, 3 "
         "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std).\n\n"
@@ -275,18 +282,18 @@ class AdaDetection(GeohazardAlgorithm):
                               num.Double, defaultValue=2.0, minValue=0.1))
         self.addParameter(num(self.MIN_SNR, self.tr("Minimum |velocity| / std (0 = off)"), num.Double,
                               defaultValue=2.0, minValue=0.0))
-        self.addParameter(num(self.RADIUS, self.tr("Search and link radius (m; 0 = 2.5 x point spacing)"),
+        self.addParameter(num(self.RADIUS, self.tr("Search and link radius (m; 0 = 2.5 x the local point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(num(self.MIN_NEIGHBOURS, self.tr("Minimum active neighbours within the radius"),
                               num.Integer, defaultValue=2, minValue=0))
         self.addParameter(num(self.MIN_ACTIVE_FRACTION, self.tr("Minimum share of active points within the radius"),
-                              num.Double, defaultValue=0.5, minValue=0.0, maxValue=1.0))
+                              num.Double, defaultValue=0.4, minValue=0.0, maxValue=1.0))
         self.addParameter(num(self.Z_MAX, self.tr("Outlier z-score against neighbours (0 = off)"), num.Double,
                               defaultValue=3.0, minValue=0.0))
         self.addParameter(num(self.MIN_POINTS, self.tr("Minimum points per ADA"), num.Integer, defaultValue=5,
                               minValue=2))
         self.addParameter(num(self.OUTLINE_MARGIN,
-                              self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the point spacing)"),
+                              self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the local point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.SourceType.TypeVectorPolygon))
@@ -342,7 +349,7 @@ class AdaDetection(GeohazardAlgorithm):
             min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
             progress=SubProgress(progress, 25, 70))
         del series
-        margin = p(parameters, self.OUTLINE_MARGIN, context) or 0.75 * res.spacing_m
+        margin_fixed = p(parameters, self.OUTLINE_MARGIN, context)
         k = res.n_ada
         back = frame.ogr_to_source()
         wkbs, areas = [], np.zeros(k)
@@ -354,7 +361,9 @@ class AdaDetection(GeohazardAlgorithm):
                 check_canceled(progress)
                 progress.set_progress(70 + 15 * i / max(k, 1))
             idx = order[starts[i]:starts[i + 1]]
-            g = closing_outline(xm[idx], ym[idx], link_m=res.radius_m, margin_m=margin)
+            # each ADA's own radius and spacing (medians over its points: adaptive radius)
+            g = closing_outline(xm[idx], ym[idx], link_m=res.attributes["radius_m"][i],
+                                margin_m=margin_fixed or 0.75 * res.attributes["spacing_m"][i])
             areas[i] = g.GetArea()
             if back is not None:
                 g.Transform(back)
@@ -368,7 +377,7 @@ class AdaDetection(GeohazardAlgorithm):
             fields["slope_pts_deg"] = plane_slope_deg(xm, ym, table.attributes[height], lab, k)
         fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
                        "qi_class": a["qi_class"], "threshold": np.full(k, res.threshold_mm_yr),
-                       "radius_m": np.full(k, res.radius_m)})
+                       "radius_m": a["radius_m"]})
         if res.mean_series_mm is not None:
             for j, (_, d) in enumerate(ts):
                 fields[field_name(d)] = res.mean_series_mm[:, j]

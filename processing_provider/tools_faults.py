@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from osgeo import ogr
 from qgis.core import (
@@ -23,15 +25,20 @@ from qgis.core import (
 
 from ..algorithms.elastic.coulomb_inp import read_coulomb_inp
 from ..algorithms.elastic.faults import Faults, faults_from_traces, moment
-from ..algorithms.elastic.okada import KIND_POINT, okada_displacement
+from ..algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+from ..algorithms.elastic.okada import KIND_POINT
 from ..algorithms.elastic.stress import coulomb_at_points, regional_stress_tensor
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
 from ..algorithms.progress import check_canceled
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import RasterWriter
 from .styles import style_raster_diverging
+from .units import add_length_with_alias, check_aliases, given, length_value
 from .vector_io import write_vector
 
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
@@ -51,7 +58,14 @@ COMMON_SOURCE_HELP = (
     "right-lateral, -90 normal), opening_m; otherwise the default values below. Each trace segment "
     "becomes one rectangle. The slip-patch polygons written by slipinversion are accepted too.\n"
     "<b>Coulomb input file</b> (alternative): a Coulomb 3.x .inp file; its local km frame is placed at "
-    "ORIGIN_EAST/ORIGIN_NORTH in the chosen CRS; its faults with slip are the sources.\n"
+    "ORIGIN_EAST/ORIGIN_NORTH (map coordinates, m) in the chosen CRS; its faults with slip are the sources.\n"
+)
+#: Units of the Coulomb dialogs (km for fault geometry, as Coulomb 3) and of the former IDs.
+COULOMB_UNITS_HELP = (
+    "<b>Units</b>: depths and lengths in km, as in Coulomb 3 (TOP_DEPTH_KM, BOTTOM_DEPTH_KM, DEPTHS{pixel}); "
+    "slip in m (as Coulomb 3); frame origin as map coordinates (m). Layer fields keep their own unit "
+    "(top_m, bottom_m in m). The former IDs TOP_DEPTH, BOTTOM_DEPTH{pixel_old} (m) still work in models and "
+    "qgis_process and are converted.\n"
 )
 
 
@@ -155,9 +169,28 @@ class _FaultSourceMixin:
     DIP = "DIP"
     TOP_DEPTH = "TOP_DEPTH"
     BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    TOP_DEPTH_KM = "TOP_DEPTH_KM"
+    BOTTOM_DEPTH_KM = "BOTTOM_DEPTH_KM"
     SLIP = "SLIP"
     RAKE = "RAKE"
     POISSON = "POISSON"
+    #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
+    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m), kept hidden and converted)
+    DEPTH_UNIT = "m"
+
+    def depth_aliases(self):
+        """(new ID, old ID, old unit, unit) of the source depths whose unit changed."""
+        if self.DEPTH_UNIT == "m":
+            return ()
+        return ((self.TOP_DEPTH_KM, self.TOP_DEPTH, "m", "km"), (self.BOTTOM_DEPTH_KM, self.BOTTOM_DEPTH, "m", "km"))
+
+    def default_depths_m(self, parameters, context):
+        """Default top and bottom depths of the source lines, in metres."""
+        if self.DEPTH_UNIT == "m":
+            return (self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
+                    self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context))
+        return tuple(1000.0 * length_value(self, parameters, context, new, old_id=old, old_unit=ou, unit=u)
+                     for new, old, ou, u in self.depth_aliases())
 
     def add_source_parameters(self):
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -169,23 +202,37 @@ class _FaultSourceMixin:
         self.addParameter(QgsProcessingParameterCrs(
             self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (m)"), QgsProcessingParameterNumber.Type.Double,
-            0.0))
-        for pid, label, default, lo, hi in (
-                (self.DIP, "Default dip (degrees)", 60.0, 0.001, 90.0),
-                (self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0, 1e6),
-                (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001, 1e6),
-                (self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
-                (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
-            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), QgsProcessingParameterNumber.Type.Double,
-                                                           default, minValue=lo, maxValue=hi))
+            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
+        num = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(QgsProcessingParameterNumber(self.DIP, self.tr("Default dip (degrees)"), num, 60.0,
+                                                       minValue=0.001, maxValue=90.0))
+        if self.DEPTH_UNIT == "m":
+            for pid, label, default, lo in ((self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0),
+                                            (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001)):
+                self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                               maxValue=1e6))
+        else:
+            add_length_with_alias(self, self.TOP_DEPTH_KM, "Default top depth", "km", 0.0, old_id=self.TOP_DEPTH,
+                                  old_unit="m", minimum=0.0, maximum=1000.0)
+            add_length_with_alias(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", "km", 15.0,
+                                  old_id=self.BOTTOM_DEPTH, old_unit="m", minimum=0.001, maximum=1000.0,
+                                  old_minimum=0.001)
+        for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
+                                            (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
         self.addParameter(QgsProcessingParameterNumber(
             self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Type.Double, 0.25, minValue=0.0,
             maxValue=0.499))
 
     def check_sources(self, parameters, context):
+        ok, msg = check_aliases(self, parameters, context, self.depth_aliases())
+        if not ok:
+            return ok, msg
         has_layer = bool(parameters.get(self.FAULTS))
         has_inp = bool(parameters.get(self.COULOMB_INP))
         if has_layer == has_inp:
@@ -211,9 +258,8 @@ class _FaultSourceMixin:
         if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry:
             faults, crs = read_patch_polygons(source, name=self.FAULTS)
             return faults, crs, None
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
-                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
-                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+        top_m, bottom_m = self.default_depths_m(parameters, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
                     "slip": self.parameterAsDouble(parameters, self.SLIP, context),
                     "rake": self.parameterAsDouble(parameters, self.RAKE, context), "opening": 0.0}
         traces, a, names, crs = read_fault_lines(source, name=self.FAULTS, defaults=defaults, context=context)
@@ -222,15 +268,18 @@ class _FaultSourceMixin:
         return faults, crs, None
 
 
-def _grid(alg, parameters, context, crs, extent_id, pixel_id):
+def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
+    """Output grid; ``px`` (m) overrides the value of ``pixel_id`` (a pixel size in m)."""
     extent = alg.parameterAsExtent(parameters, extent_id, context, crs)
     if extent.isNull() or extent.width() <= 0 or extent.height() <= 0:
         raise GeohazardError(f"{extent_id}: an extent with a non-zero width and height is needed")
-    px = alg.parameterAsDouble(parameters, pixel_id, context)
+    if px is None:
+        px = alg.parameterAsDouble(parameters, pixel_id, context)
     ncols = int(np.ceil(extent.width() / px))
     nrows = int(np.ceil(extent.height() / px))
     if ncols * nrows > 25_000_000:
-        raise GeohazardError(f"{pixel_id}: {px} m over this extent gives {nrows} x {ncols} pixels; use a coarser pixel")
+        raise GeohazardError(f"{pixel_id}: a pixel of {px:g} m over this extent gives {nrows} x {ncols} pixels; "
+                             f"use a coarser pixel")
     gt = (extent.xMinimum(), px, 0.0, extent.yMaximum(), 0.0, -px)
     return gt, nrows, ncols
 
@@ -248,7 +297,7 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         "<b>Output</b>: 4-band GeoTIFF (east, north, up, LOS; mm). Points on a fault edge that reaches the "
         "surface are singular and left as nodata. The tool reports M0 and Mw (mu = 3.2e10 Pa).\n"
         "Reference: Okada Y. (1992) BSSA 82(2) 1018-1040, doi:10.1785/BSSA0820021018."
-    )
+    ) + DASK_HELP
     EXTENT = "EXTENT"
     PIXEL_SIZE = "PIXEL_SIZE"
     INCIDENCE = "INCIDENCE"
@@ -268,6 +317,7 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
             -12.0, minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement (mm)")))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -282,21 +332,14 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         head = self.parameterAsDouble(parameters, self.HEADING, context)
         los_vec = np.array(los_mod.los_unit_vector(inc, head), dtype=float).reshape(3)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        progress = FeedbackProgress(feedback)
-        x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
-        table = faults.table()
-        block = max(1, 200_000 // max(ncols, 1))
+        func = functools.partial(okada_grid_block, geotransform=gt, table=faults.table(), poisson=poisson,
+                                 los_vec=los_vec)
+        plan = plan_blocks(nrows, ncols, block_rows=max(1, 200_000 // max(ncols, 1)))  # kernel temporaries per point
         with RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt, crs_wkt=crs.toWkt(), count=4,
-                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"]) as w:
-            for r0 in range(0, nrows, block):
-                check_canceled(progress)
-                progress.set_progress(100.0 * r0 / nrows)
-                r1 = min(nrows, r0 + block)
-                y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
-                xx, yy = np.meshgrid(x, y)
-                d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
-                los = d @ los_vec
-                w.write(np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0), row=r0)
+                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"]) as w, \
+                executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, lambda block, out: w.write(out["displacement"], row=block.row0),
+                           executor=ex, progress=FeedbackProgress(feedback), background_write=True)
         style_raster_diverging(out_path, context=context, band=4)
         m0, mw = moment(faults)
         feedback.pushInfo(self.tr(f"{len(faults)} source planes; M0 = {m0:.4g} N m, Mw = {mw:.2f} (mu = 3.2e10 Pa)"))
@@ -380,16 +423,21 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "<b>Receivers</b>: a fixed strike/dip/rake (right-hand rule; rake 0 left-lateral, 90 reverse, 180 "
         "right-lateral) or, with <b>optimally oriented planes</b>, the planes best oriented for failure under "
         "the regional stress of the Coulomb file (S1..S3, compression positive).\n"
-        "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Units</b>: bar, MPa or kPa.\n\n"
+        "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Stress unit</b>: bar, MPa or kPa.\n"
+        "<b>Extent</b> (map coordinates) and <b>pixel size</b> (km): the output grid, in the faults' CRS.\n"
+        + COULOMB_UNITS_HELP.format(pixel=", PIXEL_SIZE_KM", pixel_old=", PIXEL_SIZE") + "\n"
         "<b>Output</b>: GeoTIFF with 3 bands per depth: dCFS, shear (positive in the rake direction), normal "
-        "(positive = unclamping); dCFS = shear + mu' normal. Points on a source edge are nodata.\n"
+        "(positive = unclamping); dCFS = shear + mu' normal; bands named by depth in km (dcfs_bar_5km, "
+        "shear_bar_5km, normal_bar_5km). Points on a source edge are nodata.\n"
         "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
         "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
-    )
+    ) + DASK_HELP
     OPTIMAL = "OPTIMAL"
     EXTENT = "EXTENT"
-    PIXEL_SIZE = "PIXEL_SIZE"
+    PIXEL_SIZE_KM = "PIXEL_SIZE_KM"
+    PIXEL_SIZE = "PIXEL_SIZE"  # former ID, m (hidden, converted)
     OUTPUT = "OUTPUT"
+    DEPTH_UNIT = "km"
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
@@ -398,12 +446,16 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             self.OPTIMAL, self.tr("Optimally oriented planes (needs the regional stress of a Coulomb file)"),
             defaultValue=False))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Type.Double, 1000.0, minValue=0.01))
+        add_length_with_alias(self, self.PIXEL_SIZE_KM, "Pixel size", "km", 1.0, old_id=self.PIXEL_SIZE,
+                              old_unit="m", minimum=0.001, old_minimum=0.01)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        ok, msg = check_aliases(self, parameters, context, ((self.PIXEL_SIZE_KM, self.PIXEL_SIZE, "m", "km"),))
         if not ok:
             return ok, msg
         ok, msg = self.check_sources(parameters, context)
@@ -424,29 +476,20 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
+        px_m = 1000.0 * length_value(self, parameters, context, self.PIXEL_SIZE_KM, old_id=self.PIXEL_SIZE,
+                                     old_unit="m", unit="km")
+        named = self.PIXEL_SIZE if given(parameters, self.PIXEL_SIZE) else self.PIXEL_SIZE_KM
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, named, px=px_m)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        progress = FeedbackProgress(feedback)
-        x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
-        table = faults.table()
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
-        block = max(1, 50_000 // max(ncols, 1))
-        n_steps = len(depths) * (-(-nrows // block))
-        step = 0
+        func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
+                                 regional=regional, shear_modulus_pa=mu, poisson=nu, friction=friction, receiver=rec,
+                                 scale_pa=scale)
+        plan = plan_blocks(nrows, ncols, block_rows=max(1, 50_000 // max(ncols, 1)))  # kernel temporaries per point
         with RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt, crs_wkt=crs.toWkt(),
-                          count=len(desc), descriptions=desc) as w:
-            for k, depth in enumerate(depths):
-                for r0 in range(0, nrows, block):
-                    check_canceled(progress)
-                    progress.set_progress(100.0 * step / n_steps)
-                    step += 1
-                    r1 = min(nrows, r0 + block)
-                    y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
-                    xx, yy = np.meshgrid(x, y)
-                    res = coulomb_at_points(xx, yy, depth, table, regional=regional, shear_modulus_pa=mu,
-                                            poisson=nu, friction=friction, **rec)
-                    for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
-                        w.write(res[key] / scale, row=r0, band=3 * k + j + 1)
+                          count=len(desc), descriptions=desc) as w, executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, lambda block, out: w.write(out["stress"], row=block.row0),
+                           executor=ex, progress=FeedbackProgress(feedback), background_write=True)
         style_raster_diverging(out_path, context=context, band=1, invert=True)
         return {self.OUTPUT: out_path}
 
@@ -468,16 +511,19 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "top_m) / tan(dip) down-dip. A depth outside a receiver's top_m..bottom_m is computed on the plane's "
         "extension and the receivers concerned are named in a warning.\n"
         "<b>Elastic constants and friction</b>: with COULOMB_INP, its shear modulus (E1, PR1), Poisson's ratio "
-        "and friction (FRIC) are used, and the log says so; otherwise the parameters.\n\n"
+        "and friction (FRIC) are used, and the log says so; otherwise the parameters.\n"
+        + COULOMB_UNITS_HELP.format(pixel="", pixel_old="") + "\n"
         "<b>Output</b>: the receiver segments with fields strike_deg, dip_deg, rake_deg, top_m, bottom_m and, per "
-        "depth, dcfs_<d>, shear_<d>, normal_<d> (normal positive = unclamping) in the chosen unit on the given "
-        "rake, and opt_rake_<d> / opt_dcfs_<d>: the rake of the largest resolved shear on the fixed plane "
+        "depth, named by the depth in km (5 km: dcfs_5km, shear_5km, normal_5km; 7.5 km: dcfs_7p5km; mid: "
+        "dcfs_mid; normal positive = unclamping) in the chosen unit on the given "
+        "rake, and opt_rake_5km / opt_dcfs_5km: the rake of the largest resolved shear on the fixed plane "
         "(Coulomb's optimum rake on a specified fault) and dCFS on it; styled red above +0.1 bar and blue below "
         "-0.1 bar.\n"
         "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
     )
     RECEIVERS = "RECEIVERS"
     OUTPUT = "OUTPUT"
+    DEPTH_UNIT = "km"
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
@@ -645,9 +691,11 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("Coulomb input file"), extension="inp"))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Projected CRS of the output"), "EPSG:32610"))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Frame origin, easting (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_EAST, self.tr("Frame origin, easting (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Frame origin, northing (m)"), QgsProcessingParameterNumber.Type.Double, 0.0))
+            self.ORIGIN_NORTH, self.tr("Frame origin, northing (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.SourceType.TypeVectorLine))
         self.addParameter(QgsProcessingParameterVectorDestination(
@@ -661,8 +709,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
         n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
         feedback.pushInfo(self.tr(
             f"Poisson {cin.poisson}, Young {cin.young_pa:.4g} Pa (shear modulus {cin.shear_modulus_pa:.4g} Pa), "
-            f"friction {cin.friction}, calculation depth {cin.calc_depth_m:g} m, regional stress (azimuth, plunge, "
-            f"Pa, compression +) {cin.regional}"))
+            f"friction {cin.friction}, calculation depth {cin.calc_depth_m / 1000.0:g} km (use it in DEPTHS), "
+            f"regional stress (azimuth, plunge, Pa, compression +) {cin.regional}"))
         results = {}
         for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
             if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:
@@ -833,9 +881,10 @@ class SlipInversion(GeohazardAlgorithm):
         samples = concat_samples([d[5] for d in datasets])
         feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
         source = self.parameterAsSource(parameters, self.FAULT, context)
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context),
-                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
-                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context),
+        # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        top_m = self.parameterAsDouble(parameters, self.TOP_DEPTH, context)
+        bottom_m = self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
                     "slip": 0.0, "rake": 0.0, "opening": 0.0}
         traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
                                                context=context)

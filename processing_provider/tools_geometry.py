@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import os
 
 import numpy as np
@@ -27,20 +28,23 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
+from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
 from ..algorithms.geometry import distortion as _dist
+from ..algorithms.geometry import los_blocks as _losb
 from ..algorithms.geometry.los import (
     AZIMUTH_KINDS,
     check_incidence,
     heading_from_azimuth,
-    los_to_vertical,
     los_unit_vector,
 )
 from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import (
     DEFAULT_BLOCK_ROWS,
@@ -50,6 +54,7 @@ from .raster_io import (
     optional_writer,
     output_paths,
     raster_info,
+    raster_source,
     read_band,
     read_bands,
 )
@@ -77,7 +82,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         "with a diverging ramp centred at zero.\n\n"
         "Valid only where horizontal motion is negligible; on slopes use the downslope "
         "projection. Reference: Notti D. et al. (2014), doi:10.1080/01431161.2014.894528."
-    )
+    ) + DASK_HELP
 
     INPUT = "INPUT"
     INCIDENCE = "INCIDENCE"
@@ -98,6 +103,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
             self.INCIDENCE_UNITS, self.tr("Incidence raster unit"), options=self.UNITS, defaultValue=0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Vertical velocity")))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -120,40 +126,30 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         if inc_path:
             check_same_grid([info, raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT, self.INCIDENCE_RASTER])
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        progress = FeedbackProgress(feedback)
-        with RasterWriter.like(out_path, info, count=info.count, descriptions=info.descriptions) as writer:
-            for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, progress=progress):
-                inc = inc_value
-                if inc_path:
-                    inc = read_band(inc_path, rows=(r0, r1), name=self.INCIDENCE_RASTER, dtype=np.float64)
-                    inc = np.degrees(inc) if in_radians else inc
-                    inc = check_incidence(inc, name=self.INCIDENCE_RASTER)
-                for b in range(info.count):
-                    los = read_band(info.path, b + 1, rows=(r0, r1), name=self.INPUT, dtype=np.float64)
-                    writer.write(los_to_vertical(los, inc), row=r0, band=b + 1)
+        sources = {"los": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
+        if inc_path:
+            sources["incidence"] = raster_source(inc_path, dtype=np.float64, name=self.INCIDENCE_RASTER)
+        func = functools.partial(_losb.los_vertical_block, incidence_deg=inc_value, in_radians=in_radians,
+                                 incidence_name=self.INCIDENCE_RASTER)
+        plan = plan_blocks(info.height, info.width, bytes_per_pixel=8.0 * (2 * info.count + 2))
+        with RasterWriter.like(out_path, info, count=info.count, descriptions=info.descriptions) as writer, \
+                executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, lambda block, out: writer.write(out["vertical"], row=block.row0),
+                           sources=sources, executor=ex, progress=FeedbackProgress(feedback), background_write=True)
         style_raster_diverging(out_path, context=context)
         return {self.OUTPUT: out_path}
 
 
 
 # =========================================================================== shared helpers
-INCIDENCE_KINDS = ["incidence angle, degrees", "incidence angle, radians",
-                   "elevation angle of the look vector (90 - incidence), degrees (GAMMA/HyP3 lv_theta)",
-                   "elevation angle of the look vector, radians"]
+INCIDENCE_KINDS = list(_losb.INCIDENCE_KINDS)
 
 DISTORTION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#2b2b2b", 4: "#7f7f7f", 5: "#abd9e9", 6: "#74add1",
                       7: "#1a9641"}
 VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5: "#1a9641", 6: "#e0e0e0"}
 
 
-def incidence_to_degrees(values, kind: int):
-    """Raster values of ``INCIDENCE_KINDS[kind]`` to incidence in degrees."""
-    v = np.asarray(values, dtype=np.float64)
-    if kind in (1, 3):
-        v = np.degrees(v)
-    if kind in (2, 3):
-        v = 90.0 - v
-    return v
+incidence_to_degrees = _losb.incidence_to_degrees
 
 
 def style_classes(path: str, names: dict, colours: dict, *, context=None, band: int = 1) -> str:
@@ -207,12 +203,15 @@ def _heading_reader(path, kind, name, look):
 
 def scene_heading(read, n_rows, progress=None):
     """Circular mean of a per-pixel heading raster (the heading of the range scan)."""
-    sx = sy = 0.0
-    for _, _, r0, r1 in iter_blocks(n_rows, DEFAULT_BLOCK_ROWS, progress=progress):
-        h = np.radians(read(r0, r1))
-        ok = np.isfinite(h)
-        sx += float(np.sin(h[ok]).sum())
-        sy += float(np.cos(h[ok]).sum())
+    sums = {"sx": 0.0, "sy": 0.0}
+
+    def add(block, out):
+        for k in sums:
+            sums[k] += out[k]
+
+    process_blocks(plan_blocks(n_rows, 1, block_rows=DEFAULT_BLOCK_ROWS), _losb.heading_sums_block, add,
+                   sources={"heading": CallableSource(read)}, progress=progress)
+    sx, sy = sums["sx"], sums["sy"]
     if sx == 0.0 and sy == 0.0:
         raise GeohazardError("HEADING_RASTER has no valid value")
     return float(np.degrees(np.arctan2(sx, sy)))
@@ -265,7 +264,7 @@ class GeometricDistortion(GeohazardAlgorithm):
         "class, pixels, share %, area km2) and the optional combined raster.\n"
         "References: Notti D. et al. (2014) doi:10.1080/01431161.2014.894528; Cigna F. et al. (2014) "
         "doi:10.5194/nhess-14-2373-2014; Kropatsch & Strobl (1990) doi:10.1109/36.58986."
-    )
+    ) + DASK_HELP
 
     DEM = "DEM"
     HEADING = "HEADING"
@@ -288,6 +287,8 @@ class GeometricDistortion(GeohazardAlgorithm):
     OUTPUT_TABLE = "OUTPUT_TABLE"
     OUTPUT_COMBINED = "OUTPUT_COMBINED"
     LOOKS = ["right", "left"]
+    #: the arrays written and their GeoTIFF dtypes (blocks computed elsewhere carry only these back)
+    WRITTEN = {"classes": None, "rindex": np.float32, "visibility": None}
 
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber.Type.Double
@@ -338,6 +339,7 @@ class GeometricDistortion(GeohazardAlgorithm):
             self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)", optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
+        add_dask_parameter(self)
 
     def _second(self, parameters):
         return parameters.get(self.HEADING_2) not in (None, "")
@@ -422,7 +424,9 @@ class GeometricDistortion(GeohazardAlgorithm):
 
         # float32 holds every value of these DEM types exactly (the maths is float64 anyway)
         exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
-        dem_dtype = np.float32 if gdal.Open(info.path).GetRasterBand(1).DataType in exact32 else np.float64
+        dem_ds = gdal.Open(info.path)
+        dem_dtype = np.float32 if dem_ds.GetRasterBand(1).DataType in exact32 else np.float64
+        dem_ds = None
 
         def read_dem(r0, r1):
             return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
@@ -434,17 +438,20 @@ class GeometricDistortion(GeohazardAlgorithm):
             elif gi == -1 and "combined" in writers:
                 writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
 
+        opts = dict(strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
+                    moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO, context),
+                    flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
+                    min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context))
         try:
-            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
-                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=DEFAULT_BLOCK_ROWS,
-                                          strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
-                                          moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO,
-                                                                                context),
-                                          flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
-                                          min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY,
-                                                                                 context),
-                                          progress=FeedbackProgress(feedback))
+            with executor(self, parameters, context, feedback) as ex:
+                # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
+                # threads of this process share the heights the backward scan already decoded
+                remote = ex.distributed and not ex.in_process
+                dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
+                tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
+                                              geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
+                                              block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                              progress=FeedbackProgress(feedback), outputs=self.WRITTEN, **opts)
         except BaseException:
             for w in writers.values():
                 w.abort()
@@ -528,7 +535,7 @@ class LosProjection(GeohazardAlgorithm):
         "v_downslope (positive = moving downhill), sensitivity C, slope, aspect and the source feature id.\n"
         "References: Cigna F. et al. (2012) doi:10.1016/j.rse.2011.03.004; Notti D. et al. (2014) "
         "doi:10.1080/01431161.2014.894528."
-    )
+    ) + DASK_HELP
 
     INPUT = "INPUT"
     POINTS = "POINTS"
@@ -585,6 +592,7 @@ class LosProjection(GeohazardAlgorithm):
             self.OUTPUT_POINTS, self.tr("Projected points"), QgsProcessing.SourceType.TypeVectorPoint, optional=True,
             createByDefault=False))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -632,12 +640,11 @@ class LosProjection(GeohazardAlgorithm):
         kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
         inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
             if parameters.get(self.INCIDENCE_RASTER) else None
-        read_heading = None
+        h_path = None
         if parameters.get(self.HEADING_RASTER):
             h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
             check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.INPUT, self.HEADING_RASTER])
-            read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
-                                           self.HEADING_RASTER, look)
+        dx_rows, dy = None, 1.0
         if dem is not None:
             check_same_grid([info, dem], [self.INPUT, self.DEM])
             dx_rows, dy = metric_pixel_size(dem, self.DEM)
@@ -647,28 +654,30 @@ class LosProjection(GeohazardAlgorithm):
                 descs = info.descriptions if info.count > 1 else [f"{desc} velocity"]
                 outs[key] = RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
                                               count=info.count, descriptions=descs)
+        down = self.OUTPUT_DOWNSLOPE in outs
+        sources = {"los": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
+        for key, path, name in (("incidence", inc_path, self.INCIDENCE_RASTER),
+                                ("heading", h_path, self.HEADING_RASTER),
+                                ("dem", dem.path if down else None, self.DEM)):
+            if path:
+                sources[key] = raster_source(path, dtype=np.float64, name=name)
+        func = functools.partial(
+            _losb.los_projection_block, heading_deg=heading, incidence_deg=incidence, look=look,
+            incidence_kind=kind, heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+            min_sensitivity=cmin, dx_rows_m=dx_rows if down else None, dy_m=dy if down else 1.0,
+            vertical=self.OUTPUT_VERTICAL in outs, downslope=down, incidence_name=self.INCIDENCE_RASTER)
+        keys = {"vertical": self.OUTPUT_VERTICAL, "downslope": self.OUTPUT_DOWNSLOPE}
+
+        def write(block, out):
+            for k, v in out.items():
+                outs[keys[k]].write(v, row=block.row0)
+
+        plan = plan_blocks(info.height, info.width, halo=1 if down else 0,
+                           bytes_per_pixel=8.0 * (info.count * (1 + len(outs)) + 12))
         try:
-            overlap = 1 if dem is not None else 0
-            for q0, q1, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, overlap=overlap, progress=progress):
-                inc = incidence
-                if inc_path:
-                    inc = check_incidence(incidence_to_degrees(read_band(inc_path, rows=(r0, r1),
-                                                                         name=self.INCIDENCE_RASTER,
-                                                                         dtype=np.float64), kind),
-                                          name=self.INCIDENCE_RASTER)
-                hdg = read_heading(r0, r1) if read_heading is not None else heading
-                e, n, u = los_unit_vector(inc, hdg, look=look)
-                if self.OUTPUT_DOWNSLOPE in outs:
-                    z = read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
-                    s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)
-                    core = slice(r0 - q0, r0 - q0 + r1 - r0)
-                for b in range(info.count):
-                    los = read_band(info.path, b + 1, rows=(r0, r1), name=self.INPUT, dtype=np.float64)
-                    if self.OUTPUT_VERTICAL in outs:
-                        outs[self.OUTPUT_VERTICAL].write(los / u, row=r0, band=b + 1)
-                    if self.OUTPUT_DOWNSLOPE in outs:
-                        v, _ = los_to_downslope(los, e, n, u, s[core], a[core], min_sensitivity=cmin)
-                        outs[self.OUTPUT_DOWNSLOPE].write(v, row=r0, band=b + 1)
+            with executor(self, parameters, context, None) as ex:
+                process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
+                               background_write=True)
         except BaseException:
             for w in outs.values():
                 w.abort()

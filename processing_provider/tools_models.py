@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -24,15 +25,19 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
-from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
-from ..algorithms.timeseries.breakpoints import KIND_NAMES, detect_breakpoints
+from ..algorithms.progress import SubProgress, check_canceled
+from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
-from ..algorithms.timeseries.models import MODELS, check_dates, fit_models, seasonal_amplitude
+from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
+from ..algorithms.timeseries.models import MODELS, check_dates
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, read_bands
+from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, raster_source
 from .styles import (
     ALERT_COLOURS,
     style_points_velocity,
@@ -154,35 +159,7 @@ def _objects(values) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- model outputs
 
-def _model_columns(sel) -> dict:
-    """Output columns of a model selection, in order: name -> float array."""
-    out = {}
-    for model in sel.names:
-        fit = sel.fits[model]
-        ic = fit.ic(sel.criterion)
-        if model == "linear":
-            out["LIN_VEL"], out["LIN_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
-        elif model == "seasonal":
-            amp, amp_sd, peak = seasonal_amplitude(fit)
-            out["SEA_VEL"], out["SEA_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
-            out["SEA_AMP"], out["SEA_AMP_SD"], out["SEA_PEAK"] = amp, amp_sd, peak
-            out["SEA_SEMI"] = np.hypot(fit.param("semiannual_sin_mm"), fit.param("semiannual_cos_mm"))
-        elif model == "quadratic":
-            out["QUA_VEL"], out["QUA_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
-            out["QUA_ACC"], out["QUA_ACC_SD"] = fit.param("acceleration_mm_yr2"), fit.stdev[:, 2]
-        elif model == "logarithmic":
-            out["LOG_B"], out["LOG_B_SD"] = fit.param("log_rate_mm_per_decade"), fit.stdev[:, 1]
-            out["LOG_VEL"], out["LOG_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 2]
-        elif model == "afterslip":
-            out["AFT_AMP"], out["AFT_AMP_SD"] = fit.param("amplitude_mm"), fit.stdev[:, 1]
-            out["AFT_TAU_D"], out["AFT_TAU_SD"] = fit.param("tau_days"), fit.stdev[:, 2]
-        elif model == "consolidation":
-            out["CON_K"], out["CON_K_SD"] = fit.param("rate_mm_per_decade"), fit.stdev[:, 1]
-        prefix = {"linear": "LIN", "seasonal": "SEA", "quadratic": "QUA", "logarithmic": "LOG",
-                  "afterslip": "AFT", "consolidation": "CON"}[model]
-        out[f"{prefix}_RMS"] = fit.rms_mm
-        out[f"{prefix}_IC"] = np.where(np.isfinite(ic), ic, np.nan)
-    return out
+_model_columns = model_columns  # moved to the core (algorithms/timeseries/model_blocks.py)
 
 
 def _velocity_field(columns: dict) -> str:
@@ -222,7 +199,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
         "in mm/yr. Gaps (NULL/NaN) are skipped per point.\n\n"
         "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Marone et al. (1991) "
         "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
-    )
+    ) + DASK_HELP
 
     INPUT = "INPUT"
     INPUT_RASTER = "INPUT_RASTER"
@@ -264,6 +241,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_RASTER, self.tr("Model parameters (raster)"), optional=True, createByDefault=False))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
@@ -296,13 +274,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
     @staticmethod
     def _fit(disp, dates, opts, breaks, min_dbic, progress):
-        sel = fit_models(disp, dates, progress=SubProgress(progress, 0, 80 if breaks else 100), **opts)
-        cols = _model_columns(sel)
-        head = {"BEST_MODEL": sel.best_name(), "RMS_MM": sel.best_rms()}
-        brk = None
-        if breaks:
-            brk = detect_breakpoints(disp, dates, min_delta_bic=min_dbic, progress=SubProgress(progress, 80, 100))
-        return sel, head, cols, brk
+        return fit_series(disp, dates, opts, breaks, min_dbic, progress)
 
     def process(self, parameters, context, feedback):
         opts = self._options(parameters, context)
@@ -351,34 +323,30 @@ class TimeSeriesModels(GeohazardAlgorithm):
         info = self.raster_info(parameters, self.INPUT_RASTER, context)
         dates = raster_dates(info, self.INPUT_RASTER)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context)
-        names = None
-        writer = None
+        meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
+                "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
+                "DATES": ",".join(d.isoformat() for d in dates)}
+        state = {}
+
+        def write(block, res):
+            if "writer" not in state:  # the bands are known from the first block
+                state["writer"] = RasterWriter.like(out, info, count=len(res["names"]), descriptions=res["names"],
+                                                    metadata=meta)
+                state["names"] = res["names"]
+            state["writer"].write(res["stack"], row=block.row0)
+
+        func = functools.partial(models_raster_block, dates=dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
+        plan = plan_blocks(info.height, info.width, block_rows=max(1, DEFAULT_BLOCK_ROWS // 4))
         try:
-            for r0, r1, _, _ in iter_blocks(info.height, max(1, DEFAULT_BLOCK_ROWS // 4), progress=progress):
-                block = read_bands(info.path, rows=(r0, r1), name=self.INPUT_RASTER, dtype=np.float64)
-                flat = block.reshape(block.shape[0], -1)
-                sel, head, cols, brk = self._fit(flat, dates, opts, breaks, min_dbic, None)
-                bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": head["RMS_MM"], **cols}
-                if brk is not None:
-                    bands["BRK_KIND"] = brk.kind.astype(np.float64)
-                    bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
-                    bands["BRK_STEP"] = brk.step_mm
-                    bands["BRK_V1"] = brk.velocity_before_mm_yr
-                    bands["BRK_V2"] = brk.velocity_after_mm_yr
-                    bands["BRK_DBIC"] = brk.delta_bic
-                if writer is None:
-                    names = list(bands)
-                    meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
-                            "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
-                            "DATES": ",".join(d.isoformat() for d in dates)}
-                    writer = RasterWriter.like(out, info, count=len(names), descriptions=names, metadata=meta)
-                stack = np.stack([bands[k] for k in names]).reshape(len(names), r1 - r0, info.width)
-                writer.write(stack, row=r0)
-            writer.commit()
+            with executor(self, parameters, context, None) as ex:
+                process_blocks(plan, func, write, executor=ex, progress=progress, sources={
+                    "series": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT_RASTER)})
+            state["writer"].commit()
         except BaseException:
-            if writer is not None:
-                writer.abort()
+            if "writer" in state:
+                state["writer"].abort()
             raise
+        names = state["names"]
         vel = [k for k in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL") if k in names]
         if vel:
             style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)

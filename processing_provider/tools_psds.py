@@ -491,8 +491,8 @@ class PsTimeSeries(GeohazardAlgorithm):
             self.MAX_HEIGHT_ERROR, self.tr("Largest DEM-error difference on an arc (m)"), dbl, defaultValue=50.0,
             minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_ARC_LENGTH, self.tr("Longest arc (map units or pixels; 0 = no limit)"), dbl,
-            defaultValue=0.0, minValue=0.0))
+            self.MAX_ARC_LENGTH, self.tr("Longest arc (m in a projected stack, pixels without georeferencing; "
+                                         "0 = no limit)"), dbl, defaultValue=0.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.REFERENCE_ROW, self.tr("Reference pixel row (-1 = automatic)"),
             QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import re
@@ -28,6 +29,7 @@ from qgis.core import (
 )
 
 from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, phase_to_los_mm
+from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.baselines import read_baselines
 from ..algorithms.formats.dates import field_name, parse_date_pair
@@ -42,13 +44,14 @@ from ..algorithms.timeseries.network import (
     orient_pairs,
     plot_network,
 )
-from ..algorithms.timeseries.phase_gradient import phase_gradient_stack
-from ..algorithms.timeseries.sbas import SbasSolver, choose_reference, coherence_to_weight
-from ..algorithms.timeseries.stacking import stacking_velocity
+from ..algorithms.timeseries.sbas import SbasSolver, choose_reference
+from ..algorithms.timeseries.stack_blocks import phase_gradient_block, stacking_block
 from .base import GeohazardAlgorithm
 from .checks import data_band_index
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
+from .raster_io import GdalOpener, RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
 from .styles import style_points_velocity, style_raster_diverging, style_raster_sequential
 from .vector_io import write_vector
 from .wavelength import HELP as WAVELENGTH_HELP
@@ -534,8 +537,8 @@ class SbasInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (same grid, for HEIGHT)"),
-                                                            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "DEM", self.tr("DEM (m, same grid; for the points' HEIGHT)"), optional=True))
         p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
                                          QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=16)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
@@ -790,7 +793,7 @@ class StackingVelocity(GeohazardAlgorithm):
         "<b>Maximum temporal baseline</b> (days, 0 = all).\n\n"
         "<b>Outputs</b>: velocity (mm/yr, LOS positive toward the satellite), standard error (mm/yr), "
         "number of interferograms used."
-    )
+    ) + DASK_HELP
 
     def initAlgorithm(self, config=None):
         common_parameters(self, mintpy=False)
@@ -818,6 +821,7 @@ class StackingVelocity(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             "OUTPUT_COUNT", self.tr("Interferograms used"), optional=True, createByDefault=False))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = check_stack_parameters(self, parameters, context, mintpy=False)
         if ok and (self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
@@ -849,23 +853,24 @@ class StackingVelocity(GeohazardAlgorithm):
         paths = {k: self.parameterAsOutputLayer(parameters, k, context) for k in keys}
         writers = {k: RasterWriter.like(p, info, **({"dtype": np.int16, "nodata": -1} if k == "OUTPUT_COUNT" else {}))
                    for k, p in paths.items()}
-        try:
-            for r0, r1, _, _ in iter_blocks(info.height, rows, progress=SubProgress(progress, 30, 100)):
-                ifg, coh = stack.read(r0, r1, coherence=stack.has_coherence and (weighted or thr > 0))
-                w = None
-                if coh is not None:
-                    w = coherence_to_weight(coh, looks=looks) if weighted else np.ones(coh.shape)
-                    w[~(coh >= thr)] = 0.0
-                v, s, n = stacking_velocity(ifg, span, weights=w, min_count=min_count, reference_mm=ref_mm)
-                for k, a in (("OUTPUT_VELOCITY", v), ("OUTPUT_VELOCITY_STD", s), ("OUTPUT_COUNT", n.astype(np.int16))):
-                    if k in writers:
-                        writers[k].write(a, row=r0)
+        coherence = stack.has_coherence and (weighted or thr > 0)
+        # the stack is read here (units, signs, MintPy) and shipped to Dask workers with each block
+        source = CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=coherence))
+        func = functools.partial(stacking_block, span_years=span, reference_mm=ref_mm, weighted=weighted,
+                                 coherence_threshold=thr, looks=looks, min_count=min_count)
+        names = {"OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_COUNT": "count"}
+
+        def write(block, out):
+            for k, wr in writers.items():
+                wr.write(out[names[k]], row=block.row0)
+
+        with contextlib.ExitStack() as outputs:
             for wr in writers.values():
-                wr.commit()
-        except BaseException:
-            for wr in writers.values():
-                wr.abort()
-            raise
+                outputs.enter_context(wr)
+            with executor(self, parameters, context, feedback) as ex:
+                process_blocks(plan_blocks(info.height, info.width, block_rows=rows), func, write,
+                               sources={"stack": source}, executor=ex, progress=SubProgress(progress, 30, 100),
+                               background_write=True)
         style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
         if "OUTPUT_VELOCITY_STD" in paths:
             style_raster_sequential(paths["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
@@ -891,7 +896,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n\n"
         "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
         "row (azimuth) components, signed, LOS positive toward the satellite."
-    )
+    ) + DASK_HELP
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(
@@ -917,6 +922,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
             "OUTPUT_AZIMUTH", self.tr("Row (azimuth) gradient (mm/yr per pixel)"), optional=True,
             createByDefault=False))
 
+        add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         return check_stack_parameters(self, parameters, context, mintpy=False)
 
@@ -934,40 +940,29 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         paths = {k: self.parameterAsOutputLayer(parameters, k, context) for k in keys}
         writers = {k: RasterWriter.like(p, info) for k, p in paths.items()}
         rows = block_rows_for(stack, 256.0, factor=10)
-        try:
-            for r0, r1, _, _ in iter_blocks(info.height, rows, progress=progress):
-                r_end = min(r1 + 1, info.height)
-                phase = np.stack([_read_wrapped(stack.paths[i], (r0, r_end), sign * s)
-                                  for i, s in zip(stack.order, stack.signs)])
-                w = None
-                if stack.coh_paths is not None:
-                    w = np.stack([read_band(stack.coh_paths[i], rows=(r0, r_end)) for i in stack.order])
-                res = phase_gradient_stack(phase, span, wavelength_m=stack.wavelength_m, weights=w,
-                                           min_count=min_count)
-                n = r1 - r0
-                for k, key in (("OUTPUT", "magnitude_mm_yr"), ("OUTPUT_RANGE", "col_mm_yr"),
-                               ("OUTPUT_AZIMUTH", "row_mm_yr")):
-                    if k in writers:
-                        writers[k].write(res[key][:n], row=r0)
+        order = list(stack.order)
+        sources = {"phase": StackSource([stack.paths[i] for i in order], GdalOpener(), dtype=np.float64)}
+        if stack.coh_paths is not None:
+            sources["coherence"] = StackSource([stack.coh_paths[i] for i in order], GdalOpener(), dtype=np.float32)
+        func = functools.partial(phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
+                                 signs=sign * np.asarray(stack.signs, dtype=np.float64), min_count=min_count)
+        names = {"OUTPUT": "magnitude_mm_yr", "OUTPUT_RANGE": "col_mm_yr", "OUTPUT_AZIMUTH": "row_mm_yr"}
+
+        def write(block, out):
+            for k, wr in writers.items():
+                wr.write(out[names[k]], row=block.row0)
+
+        with contextlib.ExitStack() as outputs:
             for wr in writers.values():
-                wr.commit()
-        except BaseException:
-            for wr in writers.values():
-                wr.abort()
-            raise
+                outputs.enter_context(wr)
+            with executor(self, parameters, context, feedback) as ex:
+                process_blocks(plan_blocks(info.height, info.width, block_rows=rows, halo=1), func, write,
+                               sources=sources, executor=ex, progress=progress, background_write=True)
         style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
         for k in ("OUTPUT_RANGE", "OUTPUT_AZIMUTH"):
             if k in paths:
                 style_raster_diverging(paths[k], context=context)
         return paths
-
-
-def _read_wrapped(path: str, rows: tuple, sign: float) -> np.ndarray:
-    """Phase (radians) or complex interferogram rows, with the sign applied (conjugate for complex)."""
-    a = read_band(path, rows=rows, name=os.path.basename(path), dtype=np.float64)
-    if np.iscomplexobj(a):
-        return a if sign > 0 else np.conj(a)
-    return sign * a
 
 
 ALGORITHMS = [SbasInversion, StackingVelocity, PhaseGradientStacking]

@@ -6,17 +6,32 @@ Pipeline (each step has a documented, keyword-only parameter):
    or is ``n_sigma`` times the standard deviation of the velocity map (2 sigma after
    Barra et al. 2017). When a per-point velocity standard deviation is given the point
    must also be significant: ``|v| >= min_snr * v_std``.
-2. **noise filtering** of active points inside a search radius ``r`` (metres):
-   *isolated* points have fewer than ``min_neighbours`` active neighbours of the same
-   sign; *sparse* points sit among mostly stable points (the share of same-sign active
-   points among all points within ``r`` is below ``min_active_fraction`` — this removes
-   the chance exceedances of noisy but stable patches) — unless they border a kept point,
-   which they then follow into its cluster (DBSCAN's border points); *outliers* differ from the mean
-   of their active neighbours by more than ``z_max`` neighbour standard deviations.
-3. **clustering** — single-linkage of the remaining active points of the same sign
-   (link distance ``r``, i.e. DBSCAN with ``min_samples=1`` on filtered points); clusters
-   with fewer than ``min_points`` points are dropped.
-4. **per-ADA attributes and quality index** (see :func:`ada_attributes`).
+2. **search radius** ``r_i`` of each active point: given in metres, or (default)
+   ``radius_spacings`` times the *local* point spacing ``d_k sqrt(pi / k)`` (``d_k`` the
+   distance to its k-th nearest neighbour among all points, k = :data:`LOCAL_K`), so every
+   neighbourhood holds about ``pi radius_spacings^2`` (~20) points whether the point lies in
+   a dense town or in sparse fields (PS densities differ 50-100x within one map; one radius
+   for the whole map is too wide in towns or too narrow in the countryside): the
+   k-nearest-neighbour density idea of density-adaptive DBSCAN variants. A fixed radius
+   (one distance for the whole map, as set by hand per dataset in the ADA papers) is
+   still available.
+3. **noise filtering** of active points inside their radius: *isolated* points have fewer
+   than ``min_neighbours`` active neighbours of the same sign; *sparse* points sit among
+   mostly stable points (the share of same-sign active points among all points within
+   ``r_i`` is below ``min_active_fraction``) or in a neighbourhood that does not move as a
+   whole (the mean velocity of the other points within ``r_i`` is less than
+   ``min_mean_z`` standard errors from zero, or of the other sign) or among points that
+   exceed the threshold the other way (more than ``max_opposite_ratio`` per same-sign
+   active point) — together these remove the chance exceedances of noisy but stable
+   patches; *outliers* differ from the mean of their active neighbours by more
+   than ``z_max`` neighbour standard deviations. The remaining points are *core* points.
+4. **clustering** — single linkage of core points of the same sign (linked when either lies
+   within the other's radius, i.e. DBSCAN on the filtered points); then isolated and sparse
+   points within the radius of a core point (or with one in their own) join its cluster as
+   *border* points (DBSCAN's border points: the edge of an area, where half of the
+   neighbourhood is stable ground, is not eroded). Clusters with fewer than ``min_points``
+   points, core and border counted, are dropped.
+5. **per-ADA attributes and quality index** (see :func:`ada_attributes`).
 
 The outline polygon of each ADA (a morphological closing of the cluster's points, which
 follows concave shapes and is not a bounding box) is built by the caller from the labels
@@ -37,6 +52,7 @@ doi:10.3390/ijgi9100584.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Optional
 
 import numpy as np
@@ -54,6 +70,9 @@ FLAG_SMALL_CLUSTER = 5
 FLAG_NO_DATA = 6
 FLAG_DUPLICATE = 7
 FLAG_NOT_SIGNIFICANT = 8
+
+#: Neighbour rank whose distance measures the local point spacing (adaptive radius).
+LOCAL_K = 16
 
 FLAG_NAMES = {
     FLAG_STABLE: "stable",
@@ -79,11 +98,15 @@ class AdaResult:
     flags : ndarray of uint8, shape (n,)
         One of the ``FLAG_*`` codes (see :data:`FLAG_NAMES`).
     threshold_mm_yr, radius_m, spacing_m : float
-        Stability threshold used, search/link radius, median nearest-neighbour spacing.
+        Stability threshold used, median search/link radius over the active points, median
+        point spacing of the map.
     attributes : dict of str -> ndarray, each shape (n_ada,)
-        Per-ADA attributes (see :func:`ada_attributes`).
+        Per-ADA attributes (see :func:`ada_attributes`), plus ``radius_m`` and ``spacing_m``:
+        median search radius and local point spacing over the ADA's points.
     mean_series_mm : ndarray, shape (n_ada, n_dates) or None
         Mean displacement time series of each ADA.
+    radius_per_point_m : ndarray, shape (n,) or None
+        Search radius of each active point (NaN for the others).
     """
 
     labels: np.ndarray
@@ -93,6 +116,7 @@ class AdaResult:
     spacing_m: float
     attributes: dict = field(default_factory=dict)
     mean_series_mm: Optional[np.ndarray] = None
+    radius_per_point_m: Optional[np.ndarray] = None
 
     @property
     def n_ada(self) -> int:
@@ -130,14 +154,15 @@ def stability_threshold(velocity_mm_yr, *, n_sigma: float = 2.0, threshold_mm_yr
     return n_sigma * sd
 
 
-def median_spacing(x_m, y_m, *, k: int = 8, sample: int = 20000, seed: int = 0) -> float:
+def median_spacing(x_m, y_m, *, k: int = 8, sample: int = 20000, seed: int = 0, tree=None) -> float:
     """Typical point spacing (metres): ``1 / sqrt(local density)``, median over the points.
 
     The local density at a point is ``k / (pi d_k^2)`` with ``d_k`` the distance to its
     k-th neighbour, so the spacing is ``d_k * sqrt(pi / k)``; unlike the nearest-neighbour
     distance it is not fooled by PS that come in tight pairs or rows (buildings, pixel
     neighbours). Estimated from a random sample of ``sample`` points; duplicated
-    positions count as neighbours at distance 0.
+    positions count as neighbours at distance 0. ``tree`` is a ``cKDTree`` of the same
+    points when the caller has one (it is reused, not rebuilt).
     """
     from scipy.spatial import cKDTree
 
@@ -145,7 +170,7 @@ def median_spacing(x_m, y_m, *, k: int = 8, sample: int = 20000, seed: int = 0) 
     if xy.shape[0] < 2:
         raise GeohazardError(f"need at least 2 points to measure the point spacing, got {xy.shape[0]}")
     k = int(min(k, xy.shape[0] - 1))
-    tree = cKDTree(xy)
+    tree = cKDTree(xy) if tree is None else tree
     idx = np.arange(xy.shape[0])
     if idx.size > sample:
         idx = np.random.default_rng(seed).choice(idx, sample, replace=False)
@@ -159,8 +184,16 @@ def median_spacing(x_m, y_m, *, k: int = 8, sample: int = 20000, seed: int = 0) 
 
 def _duplicates(x, y, resolution_m=1e-3):
     """Boolean mask of points that repeat an earlier point's coordinates (within 1 mm)."""
-    key = np.column_stack([np.round(x / resolution_m), np.round(y / resolution_m)])
-    _, first = np.unique(key, axis=0, return_index=True)
+    ix = np.round(x / resolution_m)
+    iy = np.round(y / resolution_m)
+    ix -= ix.min()
+    iy -= iy.min()
+    span = iy.max() + 1.0
+    if (ix.max() + 1.0) * span < 2.0 ** 62:
+        # one int64 key per point: a 1-D sort, several times faster than unique rows
+        _, first = np.unique(ix.astype(np.int64) * np.int64(span) + iy.astype(np.int64), return_index=True)
+    else:
+        _, first = np.unique(np.column_stack([ix, iy]), axis=0, return_index=True)
     dup = np.ones(x.size, bool)
     dup[first] = False
     return dup
@@ -174,10 +207,34 @@ def _components(n, i, j):
     return connected_components(g, directed=False)[1]
 
 
+def _pairs_within(xy, r):
+    """Directed pairs ``(i, j)`` with ``|xy_j - xy_i| <= r_i`` (self pairs included).
+
+    ``r`` varies per point, so ``query_pairs`` (one radius) does not apply; the ball
+    queries' lists are flattened without a Python loop over the points.
+    """
+    from scipy.spatial import cKDTree
+
+    lists = cKDTree(xy).query_ball_point(xy, r, workers=-1)
+    counts = np.fromiter(map(len, lists), np.int64, count=len(lists))
+    pj = np.fromiter(chain.from_iterable(lists), np.int64, count=int(counts.sum()))
+    pi = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    return pi, pj
+
+
+def _group_median(labels, values, k):
+    """Median of ``values`` per label ``0..k-1``."""
+    order = np.lexsort((values, labels))
+    lab, val = labels[order], values[order]
+    starts = np.searchsorted(lab, np.arange(k + 1))
+    return np.array([np.median(val[a:b]) if b > a else np.nan for a, b in zip(starts[:-1], starts[1:])])
+
+
 def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=None,
                threshold_mm_yr: Optional[float] = None, n_sigma: float = 2.0, min_snr: float = 2.0,
                radius_m: Optional[float] = None, radius_spacings: float = 2.5, min_neighbours: int = 2,
-               min_active_fraction: float = 0.5, z_max: float = 3.0, min_points: int = 5,
+               min_active_fraction: float = 0.4, min_mean_z: float = 2.5,
+               max_opposite_ratio: Optional[float] = 0.05, z_max: float = 3.0, min_points: int = 5,
                progress=None) -> AdaResult:
     """Detect active deformation areas in a point cloud.
 
@@ -198,18 +255,32 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     min_snr : float
         Minimum ``|v| / std`` when ``velocity_std_mm_yr`` is given (0 disables).
     radius_m : float, optional
-        Search and link radius, metres; ``None`` or 0 uses ``radius_spacings`` times the
-        median nearest-neighbour spacing.
+        One search and link radius for every point, metres; ``None`` or 0 adapts it to the
+        local density: ``radius_spacings`` times each active point's local spacing.
+    radius_spacings : float
+        Adaptive radius in local point spacings (2.5: about 20 points per neighbourhood).
     min_neighbours : int
         Minimum number of active same-sign neighbours within the radius (else *isolated*).
     min_active_fraction : float
         Minimum share, in [0, 1], of same-sign active points among all points within the
         radius (else *sparse*).
+    min_mean_z : float
+        The mean velocity of the other points within the radius must have the point's sign
+        and lie at least ``min_mean_z`` standard errors (``std / sqrt(n - 1)`` of those
+        points) from zero, else the point is *sparse*: the
+        neighbourhood moves as a whole, rather than holding chance exceedances of a noisy
+        stable patch (0 only checks the sign).
+    max_opposite_ratio : float or None
+        At most this many points beyond the threshold in the *opposite* direction per
+        same-sign active point (the point itself included) within the radius, else *sparse*:
+        0.05 means one is too many below 20 same-sign points. Noisy ground exceeds the
+        threshold both ways; the stable surroundings of a moving area almost never do.
+        ``None`` disables the test.
     z_max : float
         Outlier z-score against the active neighbours' mean and standard deviation
         (0 disables).
     min_points : int
-        Minimum number of points of an ADA.
+        Minimum number of points of an ADA (core and border points).
     progress : object, optional
         Progress protocol (:mod:`algorithms.progress`).
 
@@ -234,6 +305,10 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
     if not 0.0 <= min_active_fraction <= 1.0:
         raise GeohazardError(f"min_active_fraction must be in [0, 1], got {min_active_fraction!r}")
+    if max_opposite_ratio is not None and not max_opposite_ratio >= 0:
+        raise GeohazardError(f"max_opposite_ratio must be >= 0 or None, got {max_opposite_ratio!r}")
+    if not min_mean_z >= 0:
+        raise GeohazardError(f"min_mean_z must be >= 0, got {min_mean_z!r}")
     if min_neighbours < 0:
         raise GeohazardError(f"min_neighbours must be >= 0, got {min_neighbours!r}")
     std = None
@@ -263,11 +338,13 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     progress.set_progress(5)
 
     thr = stability_threshold(v[vi], n_sigma=n_sigma, threshold_mm_yr=threshold_mm_yr)
-    spacing = median_spacing(x[vi], y[vi])
-    r = float(radius_m) if radius_m else radius_spacings * spacing
-    if not r > 0:
-        raise GeohazardError(f"radius_m must be > 0, got {radius_m!r}")
-    info(progress, f"stability threshold {thr:.3g} mm/yr; point spacing {spacing:.3g} m; radius {r:.3g} m")
+    tree_all = cKDTree(np.column_stack([x[vi], y[vi]]))
+    spacing = median_spacing(x[vi], y[vi], tree=tree_all)
+    if radius_m is not None and radius_m != 0 and not radius_m > 0:
+        raise GeohazardError(f"radius_m must be > 0 (or 0/None for a radius adapted to the local point density), "
+                             f"got {radius_m!r}")
+    if not radius_spacings > 0:
+        raise GeohazardError(f"radius_spacings must be > 0, got {radius_spacings!r}")
 
     active = valid & (np.abs(np.where(valid, v, 0.0)) >= thr)
     if std is not None and min_snr > 0:
@@ -277,33 +354,73 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         active &= ~weak
     ai = np.flatnonzero(active)
     labels = np.full(n, -1, np.int64)
-    empty = AdaResult(labels, flags, thr, r, spacing, _empty_attributes(series_mm), None)
+    radius = np.full(n, np.nan)
     if ai.size == 0:
+        r_fixed = float(radius_m) if radius_m else radius_spacings * spacing
+        info(progress, f"stability threshold {thr:.3g} mm/yr; point spacing {spacing:.3g} m")
         info(progress, "no point exceeds the stability threshold: zero active deformation areas")
-        return empty
+        return AdaResult(labels, flags, thr, r_fixed, spacing, _empty_attributes(series_mm), None, radius)
 
-    # neighbours among all valid points (for the active share) and among same-sign active points
-    tree_all = cKDTree(np.column_stack([x[vi], y[vi]]))
+    # search radius of every active point: fixed, or radius_spacings x the local spacing
+    # d_k sqrt(pi / k) from its k-th nearest neighbour among all valid points (about
+    # pi radius_spacings^2 points in every neighbourhood, in a dense town as in sparse fields)
     check_canceled(progress)
     xy_a = np.column_stack([x[ai], y[ai]])
-    n_all = tree_all.query_ball_point(xy_a, r, return_length=True, workers=-1).astype(np.float64)
+    if radius_m:
+        r = np.full(ai.size, float(radius_m))
+        local = np.full(ai.size, spacing)
+    else:
+        k = int(min(LOCAL_K, vi.size - 1))
+        dk = tree_all.query(xy_a, k=k + 1, workers=-1)[0][:, k]
+        local = dk * np.sqrt(np.pi / k)
+        local = np.where(local > 0, local, spacing)
+        r = radius_spacings * local
+    radius[ai] = r
+    r_med = float(np.median(r))
+    info(progress, f"stability threshold {thr:.3g} mm/yr; point spacing {spacing:.3g} m (median); search radius "
+                   + (f"{r_med:.3g} m" if radius_m else
+                      f"{radius_spacings:g} x local spacing: median {r_med:.3g} m, 5-95 % "
+                      f"{np.percentile(r, 5):.3g}-{np.percentile(r, 95):.3g} m"))
+    # all valid points within r_i: their count (active share) and mean velocity (coherence)
+    lists = tree_all.query_ball_point(xy_a, r, workers=-1)
     del tree_all
+    n_all = np.fromiter(map(len, lists), np.int64, count=ai.size)
+    nb = np.fromiter(chain.from_iterable(lists), np.int64, count=int(n_all.sum()))
+    del lists
+    owner = np.repeat(np.arange(ai.size), n_all)
+    vn = v[vi][nb]
+    va = v[ai]
+    # the other points (the point itself left out: one fast point must not make its own case)
+    n_o = np.maximum(n_all - 1, 0)
+    mean_all = (np.bincount(owner, vn, ai.size) - va) / np.maximum(n_o, 1)
+    sq = (np.bincount(owner, vn * vn, ai.size) - va * va) / np.maximum(n_o, 1)
+    se_all = np.sqrt(np.maximum(sq - mean_all ** 2, 0.0) / np.maximum(n_o - 1, 1))
+    n_opp = np.bincount(owner, (vn * np.sign(va)[owner] <= -thr).astype(np.float64), ai.size)
+    del owner, vn
+    n_all = n_all.astype(np.float64)
+    del nb
     progress.set_progress(30)
     check_canceled(progress)
-    pairs = cKDTree(xy_a).query_pairs(r, output_type="ndarray")
-    va = v[ai]
-    same = np.sign(va[pairs[:, 0]]) == np.sign(va[pairs[:, 1]])
-    pi, pj = pairs[same, 0], pairs[same, 1]
-    del pairs
+    # directed neighbour pairs (i sees j within r_i) among active points of the same sign
+    pi, pj = _pairs_within(xy_a, r)
+    same = (np.sign(va[pi]) == np.sign(va[pj])) & (pi != pj)
+    pi, pj = pi[same], pj[same]
     progress.set_progress(50)
     m = ai.size
-    deg = np.bincount(pi, minlength=m) + np.bincount(pj, minlength=m)
-    s1 = np.bincount(pi, va[pj], m) + np.bincount(pj, va[pi], m)
-    s2 = np.bincount(pi, va[pj] ** 2, m) + np.bincount(pj, va[pi] ** 2, m)
+    deg = np.bincount(pi, minlength=m).astype(np.float64)
+    s1 = np.bincount(pi, va[pj], m)
+    s2 = np.bincount(pi, va[pj] ** 2, m)
     frac = (deg + 1.0) / np.maximum(n_all, 1.0)
-    keep = np.ones(m, bool)
     isolated = deg < min_neighbours
-    sparse = ~isolated & (frac < min_active_fraction)
+    # sparse: among mostly stable points, or in a neighbourhood that does not move as a whole
+    # (noisy stable ground: its mean stays within a few standard errors of zero even where
+    # chance puts many exceedances of one sign together)
+    incoherent = np.sign(va) * mean_all < min_mean_z * se_all
+    if max_opposite_ratio is not None:
+        # noisy ground exceeds the threshold both ways; a moving area's stable surroundings
+        # almost never do in the opposite direction
+        incoherent |= n_opp > max_opposite_ratio * (deg + 1.0)
+    sparse = ~isolated & ((frac < min_active_fraction) | incoherent)
     outlier = np.zeros(m, bool)
     if z_max > 0:
         ok = deg >= 2
@@ -316,25 +433,27 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     flags[ai[isolated]] = FLAG_ISOLATED
     flags[ai[sparse]] = FLAG_SPARSE
     flags[ai[outlier]] = FLAG_OUTLIER
-    keep = ~(isolated | sparse | outlier)
+    core = ~(isolated | sparse | outlier)
 
-    both = keep[pi] & keep[pj]
+    # core points linked when either lies within the other's radius
+    both = core[pi] & core[pj]
     comp = _components(m, pi[both], pj[both])
-    comp[~keep] = -1
-    # border points (as in DBSCAN): sparse points next to a kept point join its cluster, so the
-    # edge of an area, where about half of the neighbourhood is stable ground, is not eroded
-    core_sizes = np.bincount(comp[keep], minlength=m)
-    border = sparse.copy()
-    if border.any():
-        a_to_b = keep[pi] & border[pj]
-        b_to_a = keep[pj] & border[pi]
-        comp[pj[a_to_b]] = comp[pi[a_to_b]]
-        comp[pi[b_to_a]] = comp[pj[b_to_a]]
-        joined = border & (comp >= 0)
-        flags[ai[joined]] = FLAG_STABLE
-        keep |= joined
+    comp[~core] = -1
+    # border points (as in DBSCAN): a sparse or isolated point within the radius of a core point
+    # (or with one in its own radius) joins that core point's cluster, so the edge of an area, where
+    # about half of the neighbourhood is stable ground, is not eroded; outliers never join
+    border = (sparse | isolated)
+    to_b = core[pi] & border[pj]
+    from_b = border[pi] & core[pj]
+    bi = np.concatenate([pj[to_b], pi[from_b]])
+    bc = np.concatenate([comp[pi[to_b]], comp[pj[from_b]]])
+    comp[bi] = bc  # a border point between two clusters goes to one of them
+    joined = border & (comp >= 0)
+    flags[ai[joined]] = FLAG_STABLE
+    keep = core | joined
+    # MIN_POINTS counts every point of the cluster (core and border), the n_points of the ADA
     sizes = np.bincount(comp[keep], minlength=m)
-    big = core_sizes >= min_points
+    big = sizes >= min_points
     small = keep & ~big[np.maximum(comp, 0)]
     flags[ai[small]] = FLAG_SMALL_CLUSTER
     in_ada = keep & ~small
@@ -343,7 +462,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     if not in_ada.any():
         info(progress, f"{ai.size} active points, but none forms a cluster of >= {min_points} points "
                        "after noise filtering: zero active deformation areas")
-        return empty
+        return AdaResult(labels, flags, thr, r_med, spacing, _empty_attributes(series_mm), None, radius)
     # renumber ADAs by decreasing size (largest first)
     ids = np.flatnonzero(big)
     order = ids[np.argsort(-sizes[ids], kind="stable")]
@@ -352,6 +471,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     labels[ai[in_ada]] = remap[comp[in_ada]]
     flags[ai[in_ada]] = FLAG_ACTIVE_IN_ADA
     counts = {name: int((flags == code).sum()) for code, name in FLAG_NAMES.items()}
+    counts["border points in an ADA"] = int((joined & in_ada).sum())
     info(progress, "points: " + ", ".join(f"{k} {c}" for k, c in counts.items() if c))
 
     # spatial consistency per point: share of same-sign active points in its neighbourhood
@@ -361,12 +481,17 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     nb_all[ai] = n_all
     attrs, mean_ts = ada_attributes(x, y, v, labels, nb_active=nb_active, nb_all=nb_all, series_mm=series_mm,
                                     velocity_std_mm_yr=std, progress=SubProgress(progress, 70, 100))
-    return AdaResult(labels, flags, thr, r, spacing, attrs, mean_ts)
+    # per-ADA search radius and local spacing (medians over its points; they set the outline)
+    lab = labels[ai[in_ada]]
+    k_ada = int(attrs["n_points"].size)
+    attrs["radius_m"] = _group_median(lab, r[in_ada], k_ada)
+    attrs["spacing_m"] = _group_median(lab, local[in_ada], k_ada)
+    return AdaResult(labels, flags, thr, r_med, spacing, attrs, mean_ts, radius)
 
 
 def _empty_attributes(series_mm):
     names = ["n_points", "mean_vel", "median_vel", "max_vel", "std_vel", "mean_vel_std", "x_m", "y_m",
-             "spatial_consistency", "temporal_consistency", "quality", "qi_class"]
+             "spatial_consistency", "temporal_consistency", "quality", "qi_class", "radius_m", "spacing_m"]
     return {k: np.zeros(0, np.int64 if k in ("n_points", "qi_class") else np.float64) for k in names}
 
 

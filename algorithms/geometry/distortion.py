@@ -804,14 +804,20 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                    block_rows: int = 512, strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
                    flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
                    method: str = "exact", progress=None, workdir: Optional[str] = None,
-                   background_write: bool = True):
+                   background_write: bool = True, executor=None, dem_source=None, outputs=None):
     """Distortion classes, R-index and visibility of a DEM of any size, block by block.
+
+    Three stages per geometry, driven by the block engine (:mod:`algorithms.engine`):
+    the backward range scan (sequential: its state crosses blocks) in this process; the
+    forward scan (sequential) as the engine's ``prepare`` step; the per-block
+    classification (:func:`classify_task`, pure, one row of halo) wherever the executor
+    runs blocks; with two geometries a last pass combines them (:func:`combine_task`).
 
     Parameters
     ----------
     read_dem : callable ``(r0, r1) -> ndarray (r1 - r0, n_cols)``
         Heights in metres (NaN = no data) of rows ``r0:r1``, float32 or float64 (the
-        arithmetic is float64 either way). Each row is read once per geometry: the
+        arithmetic is float64 either way). Each row is read once per geometry here: the
         backward scan keeps a raw copy of the heights for the second pass.
     write : callable ``(r0, r1, index, arrays: dict) -> None``
         Receives, for geometry ``index``, ``classes``, ``rindex``, ``visibility``,
@@ -827,18 +833,33 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
         block by row block, never held whole in memory).
     background_write : bool
         Call ``write`` from one background thread, in block order, while the next block
-        is computed (GeoTIFF compression overlaps the scans; at most two blocks wait).
-        ``write`` is never called concurrently with itself and every call has returned
-        when this function returns; an error raised by ``write`` is raised here.
+        is computed (GeoTIFF compression overlaps the scans). ``write`` is never called
+        concurrently with itself and every call has returned when this function returns;
+        an error raised by ``write`` is raised here.
+    executor : engine executor, optional
+        Where the classification blocks run (:func:`algorithms.engine.open_executor`);
+        default this thread.
+    dem_source : engine source, optional
+        The DEM as a re-openable source (:class:`algorithms.engine.RasterSource`, same
+        values and dtype as ``read_dem``) for the classification blocks to read where they
+        run; without it the heights kept by the backward scan are shipped with each block.
+
+    outputs : dict name -> dtype, optional
+        The per-geometry arrays ``write`` receives and their dtype (``None``: as computed),
+        e.g. ``{"classes": None, "rindex": np.float32, "visibility": None}`` for a caller
+        that writes float32 and never the sensitivity: blocks computed on Dask then carry
+        only those bytes back. Default: all four, classes/visibility uint8, the others float64.
 
     Returns
     -------
     list of dict
         Per geometry: ``distortion`` and ``visibility`` share tables (:func:`class_shares`).
     """
+    import functools
     import tempfile
 
-    from ..progress import SubProgress, check_canceled
+    from ..engine import CallableSource, plan_blocks, process_blocks
+    from ..progress import SubProgress
 
     if not geometries:
         raise GeohazardError("at least one acquisition geometry is needed")
@@ -850,129 +871,120 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     if block_rows < 3:
         raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
     dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
-    blocks = [(r, min(r + block_rows, n_rows)) for r in range(0, n_rows, block_rows)]
+    plan = plan_blocks(n_rows, n_cols, halo=1, block_rows=block_rows)
     n_geo = len(geometries)
     n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
     tables = []
-    tmp = tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir)
-    write = _BackgroundWriter(write) if background_write else write
-    try:
+    keep = tuple((k, None if t is None else np.dtype(t).str) for k, t in (outputs or {
+        "classes": None, "rindex": None, "visibility": None, "sensitivity": None}).items())
+    options = dict(look=None, method=method, keep=keep, strong_ratio=strong_ratio, moderate_ratio=moderate_ratio,
+                   flat_slope_deg=flat_slope_deg, min_sensitivity=min_sensitivity, grazing_deg=grazing_deg, dy_m=dy_m)
+    engine_kw = dict(executor=executor, background_write=background_write)
+    with tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir) as tmp:
         class_store = []
         for gi, geo in enumerate(geometries):
             kw = dict(heading_deg=geo.heading_deg, dx_m=float(np.nanmean(dx_rows)), dy_m=dy_m, look=geo.look)
             back = RangeScanner(n_rows, n_cols, forward=False, **kw)
             fwd = RangeScanner(n_rows, n_cols, forward=True, **kw)
-            flags = _RowStore(f"{tmp.name}/flags_{gi}.u8", n_rows, n_cols)
-            heights = None
-            sub = SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps)
-            for i, (r0, r1) in enumerate(back.block_order(blocks)):
-                check_canceled(progress)
-                sub.set_progress(100.0 * i / len(blocks))
+            flags = _RowStore(f"{tmp}/flags_{gi}.u8", n_rows, n_cols)
+            store = {}
+
+            def backward(block, back=back, flags=flags, store=store, geo=geo, gi=gi):
+                r0, r1 = block.row0, block.row1
                 z = _heights(read_dem(r0, r1))
-                if heights is None:
-                    heights = _RowStore(f"{tmp.name}/dem_{gi}.raw", n_rows, n_cols, dtype=z.dtype)
-                heights.write(r0, z)
+                if "heights" not in store:
+                    store["heights"] = _RowStore(f"{tmp}/dem_{gi}.raw", n_rows, n_cols, dtype=z.dtype)
+                store["heights"].write(r0, z)
                 flags.write(r0, back.scan_block(z, geo.block_incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
+                return {}
+
+            process_blocks(back.block_order(plan), _no_output, None, prepare=backward,
+                           progress=SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps))
+            heights = store["heights"]
             if n_geo == 2:
-                class_store.append(_RowStore(f"{tmp.name}/classes_{gi}.u8", n_rows, n_cols))
-            counts_d = np.zeros(256, dtype=np.int64)
-            counts_v = np.zeros(256, dtype=np.int64)
-            area_d = np.zeros(256)
-            area_v = np.zeros(256)
-            sub = SubProgress(progress, 100.0 * (2 * gi + 1) / n_steps, 100.0 * (2 * gi + 2) / n_steps)
-            for i, (r0, r1) in enumerate(fwd.block_order(blocks)):
-                check_canceled(progress)
-                sub.set_progress(100.0 * i / len(blocks))
-                q0, q1 = max(0, r0 - 1), min(n_rows, r1 + 1)
-                dem = np.empty((r1 - r0 + 2, n_cols), heights.dtype)
-                dem[0] = np.nan
-                dem[-1] = np.nan
-                dem[q0 - r0 + 1: q1 - r0 + 1] = heights.read(q0, q1)
+                class_store.append(_RowStore(f"{tmp}/classes_{gi}.u8", n_rows, n_cols))
+            sums = {"counts_d": np.zeros(256, dtype=np.int64), "counts_v": np.zeros(256, dtype=np.int64),
+                    "area_d": np.zeros(256), "area_v": np.zeros(256)}
+
+            def forward(block, fwd=fwd, flags=flags, heights=heights, geo=geo):
+                r0, r1 = block.row0, block.row1
                 inc = geo.block_incidence(r0, r1, n_cols)
-                f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
-                cls, ri, vis, sens = classify_block(
-                    dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading(r0, r1), look=geo.look, method=method,
-                    strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
-                    min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
-                write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
-                cd = np.bincount(cls.ravel(), minlength=256)
-                cv = np.bincount(vis.ravel(), minlength=256)
-                counts_d += cd
-                counts_v += cv
-                dxb = dx_rows[r0:r1]
-                if np.ptp(dxb) == 0:  # projected grid: one pixel area
-                    area_d += cd * (dxb[0] * dy_m)
-                    area_v += cv * (dxb[0] * dy_m)
-                else:
-                    pix_area = np.repeat(dxb * dy_m, n_cols)
-                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
-                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+                f = fwd.scan_block(heights.read(r0, r1), inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
+                return {"flags": f, "incidence": inc, "heading": geo.heading(r0, r1), "dx_rows": dx_rows[r0:r1]}
+
+            def collect(block, out, gi=gi, sums=sums):
+                write(block.row0, block.row1, gi, {k: out[k] for k, _ in keep})
+                for k in sums:
+                    sums[k] += out[k]
                 if n_geo == 2:
-                    class_store[gi].write(r0, cls)
-            tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
-                           "visibility": _table(counts_v, area_v, VISIBILITY_CLASSES)})
-            del flags, heights
+                    class_store[gi].write(block.row0, out["classes"])
+
+            source = dem_source if dem_source is not None else CallableSource(heights.read)
+            func = functools.partial(classify_task, **{**options, "look": geo.look})
+            process_blocks(fwd.block_order(plan), func, collect, sources={"dem": source}, prepare=forward,
+                           progress=SubProgress(progress, 100.0 * (2 * gi + 1) / n_steps,
+                                                100.0 * (2 * gi + 2) / n_steps), **engine_kw)
+            tables.append({"distortion": _table(sums["counts_d"], sums["area_d"], DISTORTION_CLASSES),
+                           "visibility": _table(sums["counts_v"], sums["area_v"], VISIBILITY_CLASSES)})
+            del flags, heights, store
         if n_geo == 2:
-            sub = SubProgress(progress, 100.0 * (n_steps - 1) / n_steps, 100.0)
-            for i, (r0, r1) in enumerate(blocks):
-                check_canceled(progress)
-                sub.set_progress(100.0 * i / len(blocks))
-                best, source = combine_best_geometry(class_store[0].read(r0, r1), class_store[1].read(r0, r1))
-                write(r0, r1, -1, {"best": best, "source": source})
+            process_blocks(plan_blocks(n_rows, n_cols, block_rows=block_rows), combine_task,
+                           lambda block, out: write(block.row0, block.row1, -1, out),
+                           sources={"a": CallableSource(class_store[0].read), "b": CallableSource(class_store[1].read)},
+                           progress=SubProgress(progress, 100.0 * (n_steps - 1) / n_steps, 100.0), **engine_kw)
             class_store.clear()
-        if background_write:
-            write.close()  # every block written (a writer error is raised here)
-    except BaseException:
-        if background_write:
-            write.stop()
-        raise
-    finally:
-        tmp.cleanup()
     if progress is not None:
         progress.set_progress(100.0)
     return tables
 
 
-class _BackgroundWriter:
-    """Run ``write(*args)`` calls in one worker thread, in order, with at most ``depth`` waiting."""
+def _no_output(block, inputs):
+    return {}
 
-    def __init__(self, write, depth: int = 1):
-        import queue
-        import threading
 
-        self._write = write
-        self._queue = queue.Queue(maxsize=depth)
-        self._error = None
-        self._thread = threading.Thread(target=self._run, name="geohazard-distortion-writer", daemon=True)
-        self._thread.start()
+def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_ratio: float,
+                  moderate_ratio: float, flat_slope_deg: float, min_sensitivity: float, grazing_deg: float,
+                  keep=(("classes", None), ("rindex", None), ("visibility", None), ("sensitivity", None))) -> dict:
+    """Pure block function of :func:`distortion_map`: classes, R-index, visibility and their class sums.
 
-    def _run(self):
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if self._error is None:
-                try:
-                    self._write(*item)
-                except BaseException as exc:  # handed to the caller's thread
-                    self._error = exc
+    ``inputs``: ``dem`` (rows ``block.read0:block.read1``, one row of halo clipped at the
+    grid edges, NaN-padded here), ``flags`` (the scans' bits), ``incidence`` (block rows
+    or ``(1, 1)``), ``heading`` (number or block rows) and ``dx_rows`` of the block.
+    Returns the rasters named in ``keep`` (``(name, dtype or None)`` pairs; the classes
+    always) and the counts and areas per class (``counts_d``, ``counts_v``, ``area_d``,
+    ``area_v``, 256 bins each).
+    """
+    z = _heights(inputs["dem"])
+    rows, n_cols = block.rows, z.shape[1]
+    dem = np.empty((rows + 2, n_cols), z.dtype)
+    dem[0] = np.nan
+    dem[-1] = np.nan
+    dem[block.read0 - block.row0 + 1: block.read1 - block.row0 + 1] = z
+    dxb = inputs["dx_rows"]
+    cls, ri, vis, sens = classify_block(
+        dem, dxb, dy_m, inputs["incidence"], inputs["flags"], heading_deg=inputs["heading"], look=look,
+        method=method, strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
+        min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
+    cd = np.bincount(cls.ravel(), minlength=256)
+    cv = np.bincount(vis.ravel(), minlength=256)
+    if np.ptp(dxb) == 0:  # projected grid: one pixel area
+        area_d = cd * (dxb[0] * dy_m)
+        area_v = cv * (dxb[0] * dy_m)
+    else:
+        pix_area = np.repeat(dxb * dy_m, n_cols)
+        area_d = np.bincount(cls.ravel(), weights=pix_area, minlength=256)
+        area_v = np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+    rasters = {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens}
+    out = {k: rasters[k] if t is None else rasters[k].astype(t) for k, t in keep}
+    out["classes"] = cls
+    out.update(counts_d=cd, counts_v=cv, area_d=area_d, area_v=area_v)
+    return out
 
-    def __call__(self, *args):
-        if self._error is not None:
-            raise self._error
-        self._queue.put(args)
 
-    def stop(self) -> None:
-        """Wait for the calls already queued and end the thread."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-
-    def close(self) -> None:
-        """As :meth:`stop`, then raise the first error of ``write``, if any."""
-        self.stop()
-        if self._error is not None:
-            raise self._error
+def combine_task(block, inputs) -> dict:
+    """Pure block function: :func:`combine_best_geometry` of the class blocks ``a`` and ``b``."""
+    best, source = combine_best_geometry(inputs["a"], inputs["b"])
+    return {"best": best, "source": source}
 
 
 class _RowStore:

@@ -44,3 +44,20 @@ def test_parse_point_wkb_2d_3d_and_fallback(qgis_app):
     mixed = np.array([bytes(ogr.CreateGeometryFromWkt("MULTIPOINT ((8 9))").ExportToIsoWkb()), None], dtype=object)
     x, y = _parse_point_wkb(mixed)
     assert x[0] == 8.0 and y[0] == 9.0 and np.isnan(x[1])
+
+
+def test_closing_outline_equals_buffer_of_the_multipoint(qgis_app):
+    """Per-point discs + cascaded union give the polygon GEOS makes by buffering the whole
+    MultiPoint (the slower route used before), for one point, a pair, and scattered clusters."""
+    from insar_geohazards.processing_provider.ada_io import closing_outline, multipoint
+
+    rng = np.random.default_rng(3)
+    cases = [(np.array([5.0]), np.array([7.0])), (np.array([0.0, 20.0]), np.array([0.0, 0.0]))]
+    cases += [(rng.uniform(0, 300, n), rng.uniform(0, 200, n)) for n in (30, 400)]
+    for x, y in cases:
+        link, margin = 25.0, 7.5
+        g = closing_outline(x, y, link_m=link, margin_m=margin)
+        ref = multipoint(x, y).Buffer(link / 2, 4).Buffer(-(link / 2 - margin), 4)
+        assert g.GetGeometryName() == "MULTIPOLYGON"
+        assert abs(g.GetArea() - ref.GetArea()) <= 1e-6 * ref.GetArea()
+        assert g.SymDifference(ref).GetArea() <= 1e-6 * ref.GetArea()

@@ -44,3 +44,22 @@ def test_missing_geometry_is_a_clear_error(tmp_path):
     text = out.stdout + out.stderr
     assert "DESC" in text and "Traceback" not in text
     assert not (tmp_path / "u.tif").exists()
+
+
+def test_geometricdistortion_dask_scheduler_local_headless(tmp_path):
+    """DASK_SCHEDULER=local through qgis_process: the embedded LocalCluster gives the local bytes."""
+    import pytest
+
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    dem = os.path.join(DATA, "envisat_small_test", "dem", "roipac_test_trimmed.tif")
+    from osgeo import gdal
+
+    got = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        res = run_json("geometricdistortion", [f"DEM={dem}", "HEADING=193.15", "INCIDENCE=22.97",
+                       f"DASK_SCHEDULER={sched}", f"OUTPUT_CLASSES={d / 'c.tif'}", f"OUTPUT_RINDEX={d / 'r.tif'}",
+                       f"OUTPUT_VISIBILITY={d / 'v.tif'}", f"OUTPUT_TABLE={d / 't.csv'}"])
+        got.append([gdal.Open(res[k]).ReadAsArray().tobytes() for k in ("OUTPUT_CLASSES", "OUTPUT_RINDEX")])
+    assert got[0] == got[1]

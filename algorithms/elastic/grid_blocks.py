@@ -1,0 +1,51 @@
+"""Pure block functions of the elastic grid tools (Okada displacement, Coulomb stress maps) for the block engine.
+
+The grid is given by its north-up geotransform ``(x0, dx, 0, y0, 0, -dy)`` (metres);
+each block evaluates the model at the centres of its pixels. No raster is read: on Dask
+a task only carries the fault table and the options.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .okada import okada_displacement
+from .stress import coulomb_at_points
+
+
+def block_xy(block, geotransform):
+    """Map x, y of the pixel centres of ``block`` (2-D, the block's shape)."""
+    gt = geotransform
+    x = gt[0] + (np.arange(block.n_cols) + 0.5) * gt[1]
+    y = gt[3] + (np.arange(block.row0, block.row1) + 0.5) * gt[5]
+    return np.meshgrid(x, y)
+
+
+def okada_grid_block(block, inputs, *, geotransform, table, poisson: float, los_vec) -> dict:
+    """East, north, up and LOS displacement (mm) of a block: ``displacement`` ``(4, rows, cols)``.
+
+    ``table``: :meth:`algorithms.elastic.faults.Faults.table`; ``los_vec`` the
+    ground-to-satellite unit vector (LOS positive toward the satellite).
+    """
+    xx, yy = block_xy(block, geotransform)
+    d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
+    los = d @ np.asarray(los_vec, dtype=float)
+    return {"displacement": np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)}
+
+
+def coulomb_grid_block(block, inputs, *, geotransform, table, depths_m, regional, shear_modulus_pa: float,
+                       poisson: float, friction: float, receiver: dict, scale_pa: float) -> dict:
+    """dCFS, shear and normal stress change at each depth of a block: ``stress`` ``(3 n_depths, rows, cols)``.
+
+    Values in ``Pa / scale_pa`` (1e5: bar); ``receiver`` holds ``strike_deg``/``dip_deg``/``rake_deg``
+    or is empty with ``regional`` set (optimally oriented planes), see
+    :func:`algorithms.elastic.stress.coulomb_at_points`.
+    """
+    xx, yy = block_xy(block, geotransform)
+    out = np.empty((3 * len(depths_m), block.rows, block.n_cols))
+    for k, depth in enumerate(depths_m):
+        res = coulomb_at_points(xx, yy, depth, table, regional=regional, shear_modulus_pa=shear_modulus_pa,
+                                poisson=poisson, friction=friction, **receiver)
+        for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
+            out[3 * k + j] = res[key] / scale_pa
+    return {"stress": out}

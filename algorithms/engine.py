@@ -1,0 +1,597 @@
+"""One block engine for every raster tool: plan, read, compute, write, locally or on Dask.
+
+A tool's science is a **pure block function** ``func(block, inputs) -> outputs``: numpy
+arrays in (``inputs``: name -> array of the block's rows, with its halo), a dict of numpy
+arrays out (the block's core rows only). The engine owns everything else:
+
+* **planning** (:func:`plan_blocks`): row blocks aligned with the output tile height,
+  ``halo`` extra rows above and below clipped at the grid edges, as many rows per block
+  as a memory budget allows (:data:`DEFAULT_MAX_MEMORY_MB`, ``INSAR_GEOHAZARDS_MAX_MEMORY_MB``);
+* **reading** through sources (:class:`RasterSource`, :class:`StackSource`,
+  :class:`ArraySource`, :class:`CallableSource`). A raster read is described as
+  ``(path, bands, window)`` (:class:`ReadRequest`) and executed by a picklable *opener*
+  the provider supplies (GDAL lives there, never here), so a Dask worker re-opens the
+  file by path instead of receiving an open handle;
+* **writing** through one callback ``writer(block, outputs)``, always called in plan
+  order from one thread (optionally a background thread, so compression overlaps the
+  next block), never concurrently with itself;
+* **progress and cancel** through the core's protocol (:mod:`algorithms.progress`): the
+  percentage is monotone, a cancel request stops between blocks, discards what is
+  queued and raises :class:`~algorithms.errors.OperationCanceled` (the writers then
+  delete their temporary files: nothing is published);
+* **where blocks run** (:func:`open_executor`): in the calling thread (default), or as
+  tasks on a ``dask.distributed`` cluster: ``"local"`` starts an embedded
+  ``LocalCluster``, ``"tcp://host:8786"`` connects to a running scheduler. Dask is
+  imported only then. Results come back to the calling process, which writes them in
+  plan order, so local and distributed runs give the same bytes.
+
+Sequential stages (a range scan whose state crosses blocks) stay in the calling process:
+``prepare(block)`` runs there in plan order before the block is handed out and returns
+extra inputs (small arrays shipped with the task).
+
+Stacks (SBAS, phase linking, amplitude dispersion) plug in with :class:`StackSource`
+(one :class:`ReadRequest` per file, stacked to ``(n_files, rows, cols)``) and a block
+function returning several outputs (``{"velocity": ..., "coherence": ...}``); their
+bytes-per-pixel estimate (``n_files x itemsize x copies``) sizes the blocks.
+
+The shape follows dolphin's ``process_blocks(readers, writer, func)``
+(isce-framework/dolphin), written for this project's protocol and Dask.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .errors import GeohazardError, OperationCanceled
+from .progress import check_canceled, ensure
+
+#: Memory budget of one block (all inputs, outputs and temporaries), MB.
+DEFAULT_MAX_MEMORY_MB = 512
+#: Output tile height of :class:`RasterWriter` (blocks are multiples of it).
+DEFAULT_TILE_ROWS = 256
+#: Environment variables giving defaults to scripts and ``qgis_process``.
+ENV_MAX_MEMORY = "INSAR_GEOHAZARDS_MAX_MEMORY_MB"
+ENV_SCHEDULER = "INSAR_GEOHAZARDS_DASK_SCHEDULER"
+ENV_PROCESSES = "INSAR_GEOHAZARDS_DASK_PROCESSES"  # "1": the embedded LocalCluster uses worker processes
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass(frozen=True)
+class Block:
+    """One row block: rows ``row0:row1`` are computed and written, ``read0:read1`` are read.
+
+    ``read0 = max(0, row0 - halo)`` and ``read1 = min(n_rows, row1 + halo)``: the halo is
+    clipped at the grid edges (a block function pads there when its kernel needs it).
+    """
+
+    index: int
+    row0: int
+    row1: int
+    read0: int
+    read1: int
+    n_rows_total: int
+    n_cols: int
+
+    @property
+    def rows(self) -> int:
+        return self.row1 - self.row0
+
+    @property
+    def core(self) -> slice:
+        """The block's own rows inside an array read over ``read0:read1``."""
+        return slice(self.row0 - self.read0, self.row1 - self.read0)
+
+    @property
+    def pad_top(self) -> int:
+        """Halo rows missing above (the block touches the top edge)."""
+        return self.row0 - self.read0
+
+    @property
+    def window(self) -> tuple[int, int, int, int]:
+        """``(read0, read1, 0, n_cols)``: the rows read, all columns."""
+        return (self.read0, self.read1, 0, self.n_cols)
+
+
+def max_memory_bytes(max_memory_mb: Optional[float] = None) -> int:
+    """The block memory budget in bytes: argument, else ``INSAR_GEOHAZARDS_MAX_MEMORY_MB``, else the default."""
+    if max_memory_mb is None:
+        env = os.environ.get(ENV_MAX_MEMORY, "").strip()
+        try:
+            max_memory_mb = float(env) if env else DEFAULT_MAX_MEMORY_MB
+        except ValueError:
+            raise GeohazardError(f"{ENV_MAX_MEMORY} must be a number of megabytes, got {env!r}") from None
+    if not max_memory_mb > 0:
+        raise GeohazardError(f"the memory budget must be > 0 MB, got {max_memory_mb!r}")
+    return int(float(max_memory_mb) * 2**20)
+
+
+def plan_blocks(n_rows: int, n_cols: int, *, bytes_per_pixel: float = 8.0, halo: int = 0,
+                tile_rows: int = DEFAULT_TILE_ROWS, max_memory_mb: Optional[float] = None,
+                block_rows: Optional[int] = None) -> list[Block]:
+    """Row blocks covering an ``n_rows x n_cols`` grid, top to bottom.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int
+        Grid size.
+    bytes_per_pixel : float
+        Memory one pixel of a block costs (every input, output and temporary the block
+        function holds, e.g. ``n_dates x 4 x 3`` for a float32 stack copied twice).
+    halo : int
+        Rows of context read above and below each block (1 for a 3x3 slope kernel).
+    tile_rows : int
+        Output tile height: block boundaries fall on multiples of it, so each output tile
+        is compressed once and whole.
+    max_memory_mb : float, optional
+        Budget of one block, ``(rows + 2 halo) x n_cols x bytes_per_pixel``
+        (default :func:`max_memory_bytes`). When even one tile of rows exceeds it, blocks
+        shrink below a tile (no longer aligned) down to one row.
+    block_rows : int, optional
+        Rows per block, overriding the budget (tools whose reductions are pinned to a
+        partition).
+
+    Returns
+    -------
+    list of Block
+    """
+    n_rows, n_cols, halo = int(n_rows), int(n_cols), int(halo)
+    if n_rows < 1 or n_cols < 1:
+        raise GeohazardError(f"the grid must have at least one row and one column, got {n_rows} x {n_cols}")
+    if halo < 0:
+        raise GeohazardError(f"halo must be >= 0 rows, got {halo}")
+    if block_rows is None:
+        if tile_rows < 1:
+            raise GeohazardError(f"tile_rows must be >= 1, got {tile_rows}")
+        if not bytes_per_pixel > 0:
+            raise GeohazardError(f"bytes_per_pixel must be > 0, got {bytes_per_pixel!r}")
+        fit = int(max_memory_bytes(max_memory_mb) // (float(bytes_per_pixel) * n_cols)) - 2 * halo
+        if fit >= tile_rows:
+            block_rows = fit // tile_rows * tile_rows
+        else:
+            block_rows = max(1, fit)
+        block_rows = min(block_rows, n_rows)
+    elif block_rows < 1:
+        raise GeohazardError(f"block_rows must be >= 1, got {block_rows}")
+    blocks = []
+    for i, r0 in enumerate(range(0, n_rows, int(block_rows))):
+        r1 = min(r0 + int(block_rows), n_rows)
+        blocks.append(Block(i, r0, r1, max(0, r0 - halo), min(n_rows, r1 + halo), n_rows, n_cols))
+    return blocks
+
+
+def block_bytes(block: Block, bytes_per_pixel: float) -> float:
+    """Memory of one block under the plan's model, bytes."""
+    return (block.read1 - block.read0) * block.n_cols * float(bytes_per_pixel)
+
+
+# --------------------------------------------------------------------------- sources
+@dataclass(frozen=True)
+class ReadRequest:
+    """One raster read: ``path``, 1-based ``bands`` (``None`` = all), ``window`` = ``(row0, row1, col0, col1)``."""
+
+    path: str
+    bands: Optional[tuple]
+    window: tuple
+    dtype: str = "float32"
+    name: str = "raster"
+
+
+class RasterSource:
+    """A raster on disk, read by path: re-openable on any worker that sees the file.
+
+    ``opener(request: ReadRequest) -> ndarray`` must be picklable (a module-level
+    function or a small class instance) and return ``(rows, cols)`` for one band,
+    ``(n_bands, rows, cols)`` otherwise, with NaN for nodata.
+    """
+
+    shipped = False  # read where the block runs
+
+    def __init__(self, path: str, opener: Callable, *, bands=1, dtype="float32", name: str = "raster",
+                 transform: Optional[Callable] = None):
+        self.path = str(path)
+        self.opener = opener
+        self.bands = bands if bands is None or isinstance(bands, int) else tuple(int(b) for b in bands)
+        self.dtype = np.dtype(dtype).name
+        self.name = name
+        self.transform = transform
+
+    def request(self, r0: int, r1: int, n_cols: int) -> ReadRequest:
+        bands = (self.bands,) if isinstance(self.bands, int) else self.bands
+        return ReadRequest(self.path, bands, (int(r0), int(r1), 0, int(n_cols)), self.dtype, self.name)
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        arr = self.opener(self.request(r0, r1, n_cols))
+        if isinstance(self.bands, int) and arr.ndim == 3:
+            arr = arr[0]
+        return self.transform(arr) if self.transform is not None else arr
+
+
+class StackSource:
+    """Band ``band`` of several files on one grid, read as ``(n_files, rows, cols)`` (a stack of dates/pairs)."""
+
+    shipped = False
+
+    def __init__(self, paths: Sequence[str], opener: Callable, *, band: int = 1, dtype="float32",
+                 names: Optional[Sequence[str]] = None):
+        self.paths = [str(p) for p in paths]
+        self.opener = opener
+        self.band = int(band)
+        self.dtype = np.dtype(dtype).name
+        self.names = list(names) if names is not None else [os.path.basename(p) for p in self.paths]
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        out = None
+        for i, (p, nm) in enumerate(zip(self.paths, self.names)):
+            arr = self.opener(ReadRequest(p, (self.band,), (int(r0), int(r1), 0, int(n_cols)), self.dtype, nm))
+            arr = arr[0] if arr.ndim == 3 else arr
+            if out is None:
+                out = np.empty((len(self.paths),) + arr.shape, dtype=arr.dtype)
+            out[i] = arr
+        return out
+
+
+class ArraySource:
+    """An in-memory array ``(..., n_rows, n_cols)``; its blocks are sliced here and shipped to workers."""
+
+    shipped = True
+
+    def __init__(self, array):
+        self.array = np.asarray(array)
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        return self.array[..., r0:r1, :]
+
+
+class CallableSource:
+    """``read(r0, r1) -> ndarray``: any closure (temporary stores, derived arrays); read here and shipped."""
+
+    shipped = True
+
+    def __init__(self, read: Callable):
+        self._read = read
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        return self._read(r0, r1)
+
+
+class _Given:
+    """An already-read block travelling with its task."""
+
+    shipped = True
+
+    def __init__(self, array):
+        self.array = array
+
+    def read(self, r0, r1, n_cols):
+        return self.array
+
+
+def _as_source(src):
+    if hasattr(src, "read") and hasattr(src, "shipped"):
+        return src
+    if isinstance(src, np.ndarray):
+        return ArraySource(src)
+    if callable(src):
+        return CallableSource(src)
+    raise GeohazardError(f"a block input must be a source, an array or a read(r0, r1) callable, got {type(src)}")
+
+
+def run_block(func: Callable, block: Block, sources: Mapping[str, Any], extra: Optional[dict] = None) -> dict:
+    """Read every input of ``block`` and apply ``func`` (the body of one task, local or on a worker)."""
+    inputs = {k: src.read(block.read0, block.read1, block.n_cols) for k, src in sources.items()}
+    if extra:
+        inputs.update(extra)
+    out = func(block, inputs)
+    if not isinstance(out, dict):
+        raise GeohazardError(f"a block function must return a dict of arrays, got {type(out).__name__}")
+    return out
+
+
+# --------------------------------------------------------------------------- executors
+class LocalExecutor:
+    """Blocks run one after the other in the calling thread (kernels parallelise inside)."""
+
+    distributed = False
+    in_process = True
+    n_slots = 1
+
+    def submit(self, fn, *args):
+        return _Done(fn(*args))
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class _Done:
+    def __init__(self, value):
+        self._value = value
+
+    def done(self):
+        return True
+
+    def result(self):
+        return self._value
+
+    def cancel(self):
+        pass
+
+
+class DaskExecutor:
+    """Blocks as tasks on a ``dask.distributed`` cluster (``scheduler``: ``"local"`` or an address).
+
+    ``"local"`` starts an embedded ``LocalCluster`` whose workers are threads of this
+    process (the kernels release the GIL; nothing is serialised; it starts in a fraction
+    of a second and works inside QGIS Desktop, whose executable is not a Python that could
+    spawn workers). ``processes=True`` (or ``INSAR_GEOHAZARDS_DASK_PROCESSES=1``) gives
+    worker processes instead; they need a ``__main__`` importable from a file (a script,
+    pytest), not stdin or the QGIS Python console. Any other value is a scheduler address
+    such as ``tcp://host:8786``. Workers must import this plugin (same version, GDAL for
+    the raster readers) and see the input files under the same paths.
+    """
+
+    distributed = True
+    in_process = False
+
+    def __init__(self, scheduler: str = "local", *, n_workers: Optional[int] = None, processes: Optional[bool] = None,
+                 threads_per_worker: int = 1, connect_timeout: str = "20s"):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise GeohazardError(
+                "a Dask scheduler was requested but dask.distributed is not installed "
+                "(Debian/Ubuntu: apt install python3-dask python3-distributed; pip: pip install distributed)") from None
+        self.cluster = None
+        if scheduler == "local":
+            if processes is None:
+                env = os.environ.get(ENV_PROCESSES, "").strip().lower()
+                processes = env in ("1", "true", "yes") and _can_spawn_python()
+            self.in_process = not processes
+            if self.in_process:
+                _require_threadsafe_kernels()
+            n = n_workers or max(1, min(os.cpu_count() or 1, 8))
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=threads_per_worker, processes=processes,
+                                        dashboard_address=":0")
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise GeohazardError(f"DASK_SCHEDULER: cannot connect to the Dask scheduler {scheduler!r} ({exc})") \
+                    from None
+        threads = self.client.nthreads()
+        self.n_slots = max(1, sum(threads.values()))
+
+    def submit(self, fn, *args):
+        import warnings
+
+        with warnings.catch_warnings():  # per-block arrays travel with their task by design
+            warnings.filterwarnings("ignore", message="Large object of size")
+            return self.client.submit(fn, *args, pure=False)
+
+    def close(self):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def _require_threadsafe_kernels() -> None:
+    """Worker threads run numba kernels concurrently: refuse numba's ``workqueue`` layer (it aborts the process)."""
+    from ._numba import parallel_threading_layer
+
+    if parallel_threading_layer() == "workqueue":
+        raise GeohazardError(
+            "DASK_SCHEDULER=local runs blocks in worker threads, but numba's threading layer here is 'workqueue', "
+            "which aborts when kernels run in several threads at once; install TBB or OpenMP support for numba "
+            "(NUMBA_THREADING_LAYER=omp), set INSAR_GEOHAZARDS_DASK_PROCESSES=1 for worker processes, or leave "
+            "DASK_SCHEDULER empty")
+
+
+def _can_spawn_python() -> bool:
+    """True when worker processes can be spawned: ``sys.executable`` is a Python and ``__main__`` re-importable.
+
+    Spawned workers run ``sys.executable`` and re-import the parent's ``__main__`` from its
+    file: inside QGIS Desktop the executable is QGIS, and a script read from stdin has no
+    file; either way the workers would die and restart forever.
+    """
+    base = os.path.basename(sys.executable or "").lower()
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return base.startswith("python") and (main_file is None or os.path.exists(main_file))
+
+
+def scheduler_from(value: Optional[str]) -> str:
+    """Normalise a scheduler setting: ``""`` (this process), ``"local"`` or an address; env var as default."""
+    v = (value if value is not None else os.environ.get(ENV_SCHEDULER, "")).strip()
+    if v.lower() in ("", "none", "threads", "off"):
+        return ""
+    if v.lower() in ("local", "localcluster"):
+        return "local"
+    if "://" not in v:
+        raise GeohazardError(
+            f"DASK_SCHEDULER must be empty (this process), 'local' (an embedded LocalCluster) or a scheduler address "
+            f"such as tcp://host:8786; got {v!r}")
+    return v
+
+
+def open_executor(scheduler: Optional[str] = None, **kwargs):
+    """An executor for ``scheduler`` (see :func:`scheduler_from`); use it as a context manager."""
+    s = scheduler_from(scheduler)
+    return LocalExecutor() if not s else DaskExecutor(s, **kwargs)
+
+
+# --------------------------------------------------------------------------- writing
+class BackgroundWriter:
+    """Run ``write(*args)`` calls in one worker thread, in order, with at most ``depth`` waiting."""
+
+    def __init__(self, write: Callable, depth: int = 1, name: str = "geohazard-writer"):
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: Optional[BaseException] = None
+        self._discard = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None and not self._discard:
+                try:
+                    self._write(*item)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def __call__(self, *args):
+        if self._error is not None:
+            raise self._error
+        self._queue.put(args)
+
+    def stop(self, *, discard: bool = False) -> None:
+        """Wait for the thread to end; ``discard`` drops the calls still queued (cancel, error)."""
+        self._discard = self._discard or discard
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        """Write everything queued, end the thread and raise the first error of ``write``, if any."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+
+
+# --------------------------------------------------------------------------- the loop
+def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Callable], *,
+                   sources: Optional[Mapping[str, Any]] = None, prepare: Optional[Callable] = None,
+                   executor=None, progress=None, background_write: bool = False,
+                   max_in_flight: Optional[int] = None) -> None:
+    """Run ``func`` on every block of ``plan`` and hand the results to ``writer`` in plan order.
+
+    Parameters
+    ----------
+    plan : sequence of Block
+        Blocks in processing order (:func:`plan_blocks`, possibly reversed).
+    func : callable ``(block, inputs: dict) -> dict``
+        The pure block function. On Dask it must be picklable (a module-level function
+        or a ``functools.partial`` of one).
+    writer : callable ``(block, outputs: dict) -> None``, optional
+        Called in plan order in the calling process (or its background thread).
+    sources : mapping name -> source
+        :class:`RasterSource` / :class:`StackSource` are read where the block runs;
+        arrays, :class:`ArraySource` and ``read(r0, r1)`` callables are read here and
+        shipped with the task.
+    prepare : callable ``(block) -> dict``, optional
+        Sequential stage run here in plan order before the block is handed out; its
+        arrays join ``inputs``.
+    executor : LocalExecutor or DaskExecutor, optional
+        Where blocks run (default: this thread).
+    progress : object with ``set_progress``/``is_canceled``, optional
+        0..100 over the plan, monotone; canceled between blocks.
+    background_write : bool
+        Call ``writer`` from one background thread so writing overlaps computing.
+    max_in_flight : int, optional
+        Blocks computed but not yet written at any time (memory bound on Dask: default
+        twice the cluster's threads).
+    """
+    progress = ensure(progress)
+    executor = executor or LocalExecutor()
+    sources = {k: _as_source(v) for k, v in (sources or {}).items()}
+    n = len(plan)
+    window = max(1, int(max_in_flight or 2 * executor.n_slots))
+    write = writer
+    bg = None
+    if writer is not None and background_write:
+        bg = write = BackgroundWriter(writer)
+    pending: dict = {}
+    next_submit = 0
+    done = 0
+    try:
+        while done < n:
+            while next_submit < n and next_submit - done < window:
+                check_canceled(progress)
+                block = plan[next_submit]
+                extra = dict(prepare(block)) if prepare is not None else {}
+                if executor.distributed:
+                    task_sources = {}
+                    for k, src in sources.items():
+                        task_sources[k] = _Given(src.read(block.read0, block.read1, block.n_cols)) \
+                            if src.shipped else src
+                else:
+                    task_sources = sources
+                pending[next_submit] = executor.submit(run_block, func, block, task_sources, extra)
+                next_submit += 1
+            fut = pending.pop(done)
+            out = _wait(fut, progress)
+            if write is not None:
+                write(plan[done], out)
+            done += 1
+            progress.set_progress(100.0 * done / n)
+        if bg is not None:
+            bg.close()  # every block written; a writer error is raised here
+    except BaseException:
+        for fut in pending.values():
+            fut.cancel()
+        if bg is not None:
+            bg.stop(discard=True)
+        raise
+
+
+def _wait(fut, progress):
+    """The future's result, checking for a cancel request while it runs."""
+    if fut.done():
+        return fut.result()
+    from distributed import TimeoutError as DaskTimeout  # only Dask futures can be pending
+
+    while True:
+        check_canceled(progress)
+        try:
+            return fut.result(timeout=0.2)
+        except (DaskTimeout, TimeoutError):
+            continue
+
+
+def map_blocks(func: Callable, sources: Mapping[str, Any], *, n_rows: int, n_cols: int,
+               outputs: Iterable[str], halo: int = 0, dtype=None, **kwargs) -> dict:
+    """Run ``func`` over the whole grid and return the assembled outputs (small grids, tests)."""
+    plan = kwargs.pop("plan", None) or plan_blocks(n_rows, n_cols, halo=halo,
+                                                   **{k: kwargs.pop(k) for k in ("bytes_per_pixel", "block_rows",
+                                                                                 "max_memory_mb", "tile_rows")
+                                                      if k in kwargs})
+    result: dict = {}
+
+    def collect(block, out):
+        for k in outputs:
+            a = np.asarray(out[k])
+            if k not in result:
+                result[k] = np.empty(a.shape[:-2] + (n_rows, n_cols), dtype=a.dtype if dtype is None else dtype)
+            result[k][..., block.row0:block.row1, :] = a
+
+    process_blocks(plan, func, collect, sources=sources, **kwargs)
+    return result
+
+
+__all__ = ["Block", "plan_blocks", "block_bytes", "max_memory_bytes", "ReadRequest", "RasterSource", "StackSource",
+           "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
+           "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
+           "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY", "ENV_SCHEDULER"]

@@ -1,0 +1,81 @@
+"""Pure block function of the time-series models on rasters, for the block engine (:mod:`algorithms.engine`).
+
+A block of a time-series raster ``(n_dates, rows, cols)`` (mm, LOS positive toward the
+satellite) is fitted pixel by pixel (:func:`algorithms.timeseries.models.fit_models`,
+optionally :func:`algorithms.timeseries.breakpoints.detect_breakpoints`) and returns one
+band per model output, named as the point tool's fields.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..progress import SubProgress
+from .breakpoints import detect_breakpoints
+from .models import fit_models, seasonal_amplitude
+
+
+def model_columns(sel) -> dict:
+    """Output columns of a model selection, in order: name -> float array."""
+    out = {}
+    for model in sel.names:
+        fit = sel.fits[model]
+        ic = fit.ic(sel.criterion)
+        if model == "linear":
+            out["LIN_VEL"], out["LIN_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
+        elif model == "seasonal":
+            amp, amp_sd, peak = seasonal_amplitude(fit)
+            out["SEA_VEL"], out["SEA_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
+            out["SEA_AMP"], out["SEA_AMP_SD"], out["SEA_PEAK"] = amp, amp_sd, peak
+            out["SEA_SEMI"] = np.hypot(fit.param("semiannual_sin_mm"), fit.param("semiannual_cos_mm"))
+        elif model == "quadratic":
+            out["QUA_VEL"], out["QUA_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 1]
+            out["QUA_ACC"], out["QUA_ACC_SD"] = fit.param("acceleration_mm_yr2"), fit.stdev[:, 2]
+        elif model == "logarithmic":
+            out["LOG_B"], out["LOG_B_SD"] = fit.param("log_rate_mm_per_decade"), fit.stdev[:, 1]
+            out["LOG_VEL"], out["LOG_VEL_SD"] = fit.param("velocity_mm_yr"), fit.stdev[:, 2]
+        elif model == "afterslip":
+            out["AFT_AMP"], out["AFT_AMP_SD"] = fit.param("amplitude_mm"), fit.stdev[:, 1]
+            out["AFT_TAU_D"], out["AFT_TAU_SD"] = fit.param("tau_days"), fit.stdev[:, 2]
+        elif model == "consolidation":
+            out["CON_K"], out["CON_K_SD"] = fit.param("rate_mm_per_decade"), fit.stdev[:, 1]
+        prefix = {"linear": "LIN", "seasonal": "SEA", "quadratic": "QUA", "logarithmic": "LOG",
+                  "afterslip": "AFT", "consolidation": "CON"}[model]
+        out[f"{prefix}_RMS"] = fit.rms_mm
+        out[f"{prefix}_IC"] = np.where(np.isfinite(ic), ic, np.nan)
+    return out
+
+
+def fit_series(disp, dates, opts: dict, breaks: bool, min_dbic: float, progress=None):
+    """Model selection of ``disp`` ``(n_dates, n_points)``: ``(selection, head, columns, breakpoints or None)``."""
+    sel = fit_models(disp, dates, progress=SubProgress(progress, 0, 80 if breaks else 100), **opts)
+    cols = model_columns(sel)
+    head = {"BEST_MODEL": sel.best_name(), "RMS_MM": sel.best_rms()}
+    brk = None
+    if breaks:
+        brk = detect_breakpoints(disp, dates, min_delta_bic=min_dbic, progress=SubProgress(progress, 80, 100))
+    return sel, head, cols, brk
+
+
+def models_raster_block(block, inputs, *, dates, opts: dict, breaks: bool = False, min_dbic: float = 10.0) -> dict:
+    """Fit every pixel of a block: ``stack`` ``(n_bands, rows, cols)`` float64 and the band ``names``.
+
+    ``inputs["series"]``: ``(n_dates, rows, cols)`` mm. Bands: ``BEST_MODEL`` (1-based index
+    into ``opts["models"]``), ``RMS_MM``, the model columns (:func:`model_columns`) and, with
+    ``breaks``, ``BRK_KIND``, ``BRK_INDEX`` (1-based first date after the break, 0 = none),
+    ``BRK_STEP``, ``BRK_V1``, ``BRK_V2``, ``BRK_DBIC``.
+    """
+    series = inputs["series"]
+    flat = series.reshape(series.shape[0], -1)
+    sel, head, cols, brk = fit_series(flat, dates, opts, breaks, min_dbic, None)
+    bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": head["RMS_MM"], **cols}
+    if brk is not None:
+        bands["BRK_KIND"] = brk.kind.astype(np.float64)
+        bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
+        bands["BRK_STEP"] = brk.step_mm
+        bands["BRK_V1"] = brk.velocity_before_mm_yr
+        bands["BRK_V2"] = brk.velocity_after_mm_yr
+        bands["BRK_DBIC"] = brk.delta_bic
+    names = list(bands)
+    return {"stack": np.stack([bands[k] for k in names]).reshape(len(names), block.rows, series.shape[2]),
+            "names": names}

@@ -1,0 +1,278 @@
+"""The block engine (algorithms/engine.py): plan, halo, memory bound, order, progress, cancel, Dask.
+
+No QGIS here. The Dask tests start a LocalCluster with 2 workers (worker processes) and
+are skipped, with the reason, when dask.distributed is not installed.
+"""
+
+import functools
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms import engine as eng
+from insar_geohazards.algorithms.errors import GeohazardError, OperationCanceled
+
+
+# --------------------------------------------------------------------------- block functions (module level: picklable)
+def box3(block, inputs):
+    """3x3 mean with NaN outside the grid: needs one halo row each side."""
+    z = inputs["z"]
+    pad = np.full((block.rows + 2, z.shape[1] + 2), np.nan)
+    pad[block.read0 - block.row0 + 1: block.read1 - block.row0 + 1, 1:-1] = z
+    acc = sum(pad[i:i + block.rows, j:j + z.shape[1]] for i in range(3) for j in range(3))
+    return {"mean": acc / 9.0}
+
+
+def box3_whole(z):
+    pad = np.full((z.shape[0] + 2, z.shape[1] + 2), np.nan)
+    pad[1:-1, 1:-1] = z
+    return sum(pad[i:i + z.shape[0], j:j + z.shape[1]] for i in range(3) for j in range(3)) / 9.0
+
+
+def stack_stats(block, inputs, *, scale):
+    s = inputs["stack"]
+    return {"mean": s.mean(axis=0) * scale, "std": s.std(axis=0), "rows": np.full(s.shape[1:], block.row0)}
+
+
+def npy_opener(request):
+    """Opener of a .npy file by path (what the provider's GdalOpener does for GeoTIFFs)."""
+    arr = np.load(request.path, mmap_mode="r")
+    r0, r1, c0, c1 = request.window
+    arr = arr if arr.ndim == 3 else arr[None]
+    bands = request.bands or tuple(range(1, arr.shape[0] + 1))
+    return np.stack([np.asarray(arr[b - 1, r0:r1, c0:c1], dtype=request.dtype) for b in bands])
+
+
+class Progress:
+    def __init__(self, cancel_after=None):
+        self.values = []
+        self.cancel_after = cancel_after
+
+    def set_progress(self, p):
+        self.values.append(p)
+
+    def is_canceled(self):
+        return self.cancel_after is not None and len(self.values) >= self.cancel_after
+
+
+# --------------------------------------------------------------------------- planning
+@pytest.mark.parametrize("n_rows,n_cols,bpp,mb,halo", [(1000, 700, 8, 4, 1), (4097, 300, 24, 16, 3),
+                                                       (300, 50, 4, 1, 0), (10, 10, 8, 512, 2)])
+def test_plan_covers_the_grid_on_tile_boundaries_within_the_budget(n_rows, n_cols, bpp, mb, halo):
+    plan = eng.plan_blocks(n_rows, n_cols, bytes_per_pixel=bpp, halo=halo, tile_rows=256, max_memory_mb=mb)
+    rows = np.concatenate([np.arange(b.row0, b.row1) for b in plan])
+    np.testing.assert_array_equal(rows, np.arange(n_rows))  # every row once, in order
+    for b in plan[:-1]:
+        assert b.row1 % 256 == 0  # boundaries on output tiles
+    for b in plan:
+        assert b.read0 == max(0, b.row0 - halo) and b.read1 == min(n_rows, b.row1 + halo)
+        assert eng.block_bytes(b, bpp) <= mb * 2**20
+        assert b.core == slice(b.row0 - b.read0, b.row1 - b.read0)
+
+
+def test_plan_shrinks_below_a_tile_when_one_tile_does_not_fit_and_takes_the_env_budget(monkeypatch):
+    plan = eng.plan_blocks(1000, 10_000, bytes_per_pixel=100, halo=2, max_memory_mb=10)
+    fit = 10 * 2**20 // (100 * 10_000) - 4
+    assert plan[0].rows == fit and all(eng.block_bytes(b, 100) <= 10 * 2**20 for b in plan)
+    monkeypatch.setenv(eng.ENV_MAX_MEMORY, "2")
+    assert eng.max_memory_bytes() == 2 * 2**20
+    monkeypatch.setenv(eng.ENV_MAX_MEMORY, "lots")
+    with pytest.raises(GeohazardError, match="INSAR_GEOHAZARDS_MAX_MEMORY_MB"):
+        eng.plan_blocks(10, 10)
+    with pytest.raises(GeohazardError, match="halo"):
+        eng.plan_blocks(10, 10, halo=-1, max_memory_mb=1)
+
+
+# --------------------------------------------------------------------------- halo, order, progress, cancel
+@pytest.mark.parametrize("block_rows", [1, 2, 7, 64, 200])
+def test_halo_blocks_equal_the_whole_array_function(block_rows):
+    z = np.random.default_rng(block_rows).normal(size=(83, 41))
+    z[5, 7] = np.nan
+    got = eng.map_blocks(box3, {"z": z}, n_rows=83, n_cols=41, outputs=["mean"], halo=1, block_rows=block_rows)
+    assert got["mean"].tobytes() == box3_whole(z).tobytes()
+
+
+def test_writer_gets_blocks_in_plan_order_and_progress_is_monotone():
+    z = np.arange(50 * 3, dtype=float).reshape(50, 3)
+    plan = eng.plan_blocks(50, 3, block_rows=8)[::-1]  # a bottom-up scan order is honoured as given
+    seen = []
+    for bg in (False, True):
+        seen.clear()
+        prog = Progress()
+        eng.process_blocks(plan, box3, lambda b, out: seen.append(b.index), sources={"z": z}, progress=prog,
+                         background_write=bg)
+        assert seen == [b.index for b in plan]
+        assert prog.values == sorted(prog.values) and len(prog.values) == len(plan) and prog.values[-1] == 100.0
+
+
+class PublishOnCommit:
+    """A file writer like RasterWriter: blocks go to a temporary file, renamed only on commit."""
+
+    def __init__(self, path, n_rows, n_cols):
+        self.path, self.tmp = path, str(path) + ".part"
+        self.mm = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=np.float64, shape=(n_rows, n_cols))
+        self.blocks = 0
+
+    def __call__(self, block, out):
+        self.mm[block.row0:block.row1] = out["mean"]
+        self.blocks += 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.mm.flush()
+        del self.mm
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.remove(self.tmp)
+        return False
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_cancel_mid_way_stops_between_blocks_and_leaves_nothing(tmp_path, background):
+    z = np.random.default_rng(0).normal(size=(100, 20))
+    plan = eng.plan_blocks(100, 20, block_rows=10, halo=1)
+    prog = Progress(cancel_after=4)
+    out = tmp_path / "out.npy"
+    with pytest.raises(OperationCanceled):
+        with PublishOnCommit(out, 100, 20) as w:
+            eng.process_blocks(plan, box3, w, sources={"z": z}, progress=prog, background_write=background)
+    assert w.blocks <= 5 and not os.listdir(tmp_path)
+    assert prog.values == sorted(prog.values)
+
+
+def test_errors_of_the_block_function_and_of_the_writer_reach_the_caller():
+    z = np.zeros((30, 4))
+    plan = eng.plan_blocks(30, 4, block_rows=5)
+
+    def bad(block, inputs):
+        raise GeohazardError(f"block {block.index} is bad")
+
+    with pytest.raises(GeohazardError, match="block 0 is bad"):
+        eng.process_blocks(plan, bad, None, sources={"z": z})
+
+    def failing(block, out):
+        if block.index == 2:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        eng.process_blocks(plan, box3, failing, sources={"z": z}, background_write=True)
+    with pytest.raises(GeohazardError, match="dict of arrays"):
+        eng.process_blocks(plan, lambda b, i: i["z"], None, sources={"z": z})
+
+
+def test_prepare_runs_here_in_plan_order_before_each_block():
+    order = []
+    plan = eng.plan_blocks(40, 2, block_rows=10)
+
+    def prepare(block):
+        order.append(("prep", block.index, threading.current_thread() is threading.main_thread()))
+        return {"k": np.full((block.rows, 2), block.index)}
+
+    got = eng.map_blocks(lambda b, i: {"k": i["k"]}, {}, n_rows=40, n_cols=2, outputs=["k"], plan=plan,
+                       prepare=prepare)
+    assert [o[1] for o in order] == [0, 1, 2, 3] and all(o[2] for o in order)
+    np.testing.assert_array_equal(got["k"][:, 0], np.repeat(np.arange(4), 10))
+
+
+def test_sources_read_by_path_and_stacks(tmp_path):
+    rng = np.random.default_rng(3)
+    files = []
+    for i in range(4):
+        p = tmp_path / f"d{i}.npy"
+        np.save(p, rng.normal(size=(37, 9)).astype(np.float32))
+        files.append(str(p))
+    stack = eng.StackSource(files, npy_opener, dtype="float64")
+    got = eng.map_blocks(functools.partial(stack_stats, scale=2.0), {"stack": stack}, n_rows=37, n_cols=9,
+                       outputs=["mean", "std"], block_rows=6)
+    whole = np.stack([np.load(f).astype(np.float64) for f in files])
+    assert got["mean"].tobytes() == (whole.mean(axis=0) * 2.0).tobytes()
+    single = eng.RasterSource(files[1], npy_opener, bands=1, dtype="float64")
+    assert single.read(3, 9, 9).tobytes() == whole[1, 3:9].tobytes()
+    assert eng.RasterSource(files[1], npy_opener, bands=[1], dtype="float32").read(0, 2, 9).shape == (1, 2, 9)
+
+
+def test_scheduler_setting_is_parsed_and_explained(monkeypatch):
+    monkeypatch.delenv(eng.ENV_SCHEDULER, raising=False)
+    assert eng.scheduler_from(None) == "" and eng.scheduler_from("  ") == "" and eng.scheduler_from("LOCAL") == "local"
+    assert eng.scheduler_from("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    monkeypatch.setenv(eng.ENV_SCHEDULER, "local")
+    assert eng.scheduler_from(None) == "local" and eng.scheduler_from("") == ""
+    with pytest.raises(GeohazardError, match="DASK_SCHEDULER must be empty"):
+        eng.scheduler_from("my-cluster")
+    assert isinstance(eng.open_executor(""), eng.LocalExecutor)
+
+
+# --------------------------------------------------------------------------- Dask
+@pytest.fixture(scope="module")
+def dask_executor():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    with eng.DaskExecutor("local", n_workers=2, processes=True) as ex:
+        yield ex
+
+
+def test_localcluster_two_worker_processes_give_the_local_bytes(dask_executor, tmp_path):
+    assert dask_executor.distributed and dask_executor.n_slots == 2
+    z = np.random.default_rng(5).normal(size=(301, 57))
+    local = eng.map_blocks(box3, {"z": z}, n_rows=301, n_cols=57, outputs=["mean"], halo=1, block_rows=16)
+    dist = eng.map_blocks(box3, {"z": z}, n_rows=301, n_cols=57, outputs=["mean"], halo=1, block_rows=16,
+                        executor=dask_executor)
+    assert local["mean"].tobytes() == dist["mean"].tobytes() == box3_whole(z).tobytes()
+    files = []
+    for i in range(3):
+        p = tmp_path / f"s{i}.npy"
+        np.save(p, np.random.default_rng(i).normal(size=(90, 11)))
+        files.append(str(p))
+    src = {"stack": eng.StackSource(files, npy_opener, dtype="float64")}  # read by path on the workers
+    fn = functools.partial(stack_stats, scale=0.5)
+    a = eng.map_blocks(fn, src, n_rows=90, n_cols=11, outputs=["mean", "std", "rows"], block_rows=7)
+    b = eng.map_blocks(fn, src, n_rows=90, n_cols=11, outputs=["mean", "std", "rows"], block_rows=7,
+                     executor=dask_executor, max_in_flight=3)
+    assert all(a[k].tobytes() == b[k].tobytes() for k in a)
+
+
+def test_cancel_on_dask_stops_and_leaves_nothing(dask_executor, tmp_path):
+    z = np.random.default_rng(1).normal(size=(200, 10))
+    plan = eng.plan_blocks(200, 10, block_rows=5, halo=1)
+    out = tmp_path / "o.npy"
+    with pytest.raises(OperationCanceled):
+        with PublishOnCommit(out, 200, 10) as w:
+            eng.process_blocks(plan, box3, w, sources={"z": z}, progress=Progress(cancel_after=3),
+                             executor=dask_executor)
+    assert w.blocks <= 4 and not os.listdir(tmp_path)
+
+
+def test_unreachable_scheduler_is_a_clear_error():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    with pytest.raises(GeohazardError, match="cannot connect to the Dask scheduler"):
+        eng.DaskExecutor("tcp://127.0.0.1:1", connect_timeout="2s")
+
+
+def test_worker_threads_refuse_numba_workqueue_with_a_clear_message(monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    from insar_geohazards.algorithms import _numba
+
+    monkeypatch.setattr(_numba, "parallel_threading_layer", lambda: "workqueue")
+    with pytest.raises(GeohazardError, match="workqueue"):
+        eng.DaskExecutor("local", processes=False)
+    monkeypatch.undo()
+    assert _numba.parallel_threading_layer() in ("", "omp", "tbb", "workqueue")
+
+
+def test_a_named_scheduler_address_runs_the_blocks_there():
+    distributed = pytest.importorskip("distributed",
+                                      reason="dask.distributed is not installed (apt install python3-distributed)")
+    z = np.random.default_rng(9).normal(size=(64, 12))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        with eng.open_executor(address) as ex:
+            assert ex.distributed and not ex.in_process and ex.n_slots == 2
+            got = eng.map_blocks(box3, {"z": z}, n_rows=64, n_cols=12, outputs=["mean"], halo=1, block_rows=9,
+                                 executor=ex)
+    assert got["mean"].tobytes() == box3_whole(z).tobytes()

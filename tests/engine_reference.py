@@ -1,0 +1,332 @@
+"""Frozen copies of the block loops the tools used before the block engine (main 22466ae).
+
+They pin today's outputs: the tests run these loops and the engine-driven tools on the
+same inputs in the same session and require identical arrays (bit for bit). They call
+the same, unchanged kernels; only the loop around them is frozen here.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Optional, Sequence
+
+import numpy as np
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.geometry.distortion import (
+    DISTORTION_CLASSES,
+    VISIBILITY_CLASSES,
+    RangeScanner,
+    _heights,
+    _RowStore,
+    _table,
+    classify_block,
+    combine_best_geometry,
+)
+from insar_geohazards.algorithms.progress import SubProgress, check_canceled
+
+
+def distortion_map_frozen(read_dem, write, *, n_rows: int, n_cols: int, geometries: Sequence, dx_rows_m, dy_m: float,
+                   block_rows: int = 512, strong_ratio: float = 0.5, moderate_ratio: float = 0.8,
+                   flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3, grazing_deg: float = 80.0,
+                   method: str = "exact", progress=None, workdir: Optional[str] = None,
+                   background_write: bool = True):
+    """Distortion classes, R-index and visibility of a DEM of any size, block by block.
+
+    Parameters
+    ----------
+    read_dem : callable ``(r0, r1) -> ndarray (r1 - r0, n_cols)``
+        Heights in metres (NaN = no data) of rows ``r0:r1``, float32 or float64 (the
+        arithmetic is float64 either way). Each row is read once per geometry: the
+        backward scan keeps a raw copy of the heights for the second pass.
+    write : callable ``(r0, r1, index, arrays: dict) -> None``
+        Receives, for geometry ``index``, ``classes``, ``rindex``, ``visibility``,
+        ``sensitivity`` of rows ``r0:r1``; with two geometries also ``index = -1`` with
+        ``best`` and ``source`` (see :func:`combine_best_geometry`).
+    geometries : sequence of :class:`AcquisitionGeometry`
+    dx_rows_m : float or ndarray (n_rows,)
+        Metric pixel width per row; ``dy_m`` the metric pixel height.
+    block_rows : int
+        Rows per block: memory is a few arrays of ``block_rows x n_cols``; the backward-scan
+        flags (and, with two geometries, the classes) take one byte per pixel and the raw
+        heights 4 or 8 bytes per pixel in temporary files in ``workdir`` (read back row
+        block by row block, never held whole in memory).
+    background_write : bool
+        Call ``write`` from one background thread, in block order, while the next block
+        is computed (GeoTIFF compression overlaps the scans; at most two blocks wait).
+        ``write`` is never called concurrently with itself and every call has returned
+        when this function returns; an error raised by ``write`` is raised here.
+
+    Returns
+    -------
+    list of dict
+        Per geometry: ``distortion`` and ``visibility`` share tables (:func:`class_shares`).
+    """
+
+
+    if not geometries:
+        raise GeohazardError("at least one acquisition geometry is needed")
+    if not 0.0 < strong_ratio < moderate_ratio <= 1.0:
+        raise GeohazardError(f"need 0 < strong_ratio < moderate_ratio <= 1, got strong_ratio={strong_ratio!r}, "
+                             f"moderate_ratio={moderate_ratio!r}")
+    if not 0.0 < min_sensitivity <= 1.0:
+        raise GeohazardError(f"min_sensitivity must be in (0, 1], got {min_sensitivity!r}")
+    if block_rows < 3:
+        raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
+    dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
+    blocks = [(r, min(r + block_rows, n_rows)) for r in range(0, n_rows, block_rows)]
+    n_geo = len(geometries)
+    n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
+    tables = []
+    tmp = tempfile.TemporaryDirectory(prefix="geohazard_scan_", dir=workdir)
+    background_write = False  # frozen loop: writes inline (same values, same order)
+    try:
+        class_store = []
+        for gi, geo in enumerate(geometries):
+            kw = dict(heading_deg=geo.heading_deg, dx_m=float(np.nanmean(dx_rows)), dy_m=dy_m, look=geo.look)
+            back = RangeScanner(n_rows, n_cols, forward=False, **kw)
+            fwd = RangeScanner(n_rows, n_cols, forward=True, **kw)
+            flags = _RowStore(f"{tmp.name}/flags_{gi}.u8", n_rows, n_cols)
+            heights = None
+            sub = SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps)
+            for i, (r0, r1) in enumerate(back.block_order(blocks)):
+                check_canceled(progress)
+                sub.set_progress(100.0 * i / len(blocks))
+                z = _heights(read_dem(r0, r1))
+                if heights is None:
+                    heights = _RowStore(f"{tmp.name}/dem_{gi}.raw", n_rows, n_cols, dtype=z.dtype)
+                heights.write(r0, z)
+                flags.write(r0, back.scan_block(z, geo.block_incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
+            if n_geo == 2:
+                class_store.append(_RowStore(f"{tmp.name}/classes_{gi}.u8", n_rows, n_cols))
+            counts_d = np.zeros(256, dtype=np.int64)
+            counts_v = np.zeros(256, dtype=np.int64)
+            area_d = np.zeros(256)
+            area_v = np.zeros(256)
+            sub = SubProgress(progress, 100.0 * (2 * gi + 1) / n_steps, 100.0 * (2 * gi + 2) / n_steps)
+            for i, (r0, r1) in enumerate(fwd.block_order(blocks)):
+                check_canceled(progress)
+                sub.set_progress(100.0 * i / len(blocks))
+                q0, q1 = max(0, r0 - 1), min(n_rows, r1 + 1)
+                dem = np.empty((r1 - r0 + 2, n_cols), heights.dtype)
+                dem[0] = np.nan
+                dem[-1] = np.nan
+                dem[q0 - r0 + 1: q1 - r0 + 1] = heights.read(q0, q1)
+                inc = geo.block_incidence(r0, r1, n_cols)
+                f = fwd.scan_block(dem[1:-1], inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
+                cls, ri, vis, sens = classify_block(
+                    dem, dx_rows[r0:r1], dy_m, inc, f, heading_deg=geo.heading(r0, r1), look=geo.look, method=method,
+                    strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
+                    min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
+                write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
+                cd = np.bincount(cls.ravel(), minlength=256)
+                cv = np.bincount(vis.ravel(), minlength=256)
+                counts_d += cd
+                counts_v += cv
+                dxb = dx_rows[r0:r1]
+                if np.ptp(dxb) == 0:  # projected grid: one pixel area
+                    area_d += cd * (dxb[0] * dy_m)
+                    area_v += cv * (dxb[0] * dy_m)
+                else:
+                    pix_area = np.repeat(dxb * dy_m, n_cols)
+                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
+                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+                if n_geo == 2:
+                    class_store[gi].write(r0, cls)
+            tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
+                           "visibility": _table(counts_v, area_v, VISIBILITY_CLASSES)})
+            del flags, heights
+        if n_geo == 2:
+            sub = SubProgress(progress, 100.0 * (n_steps - 1) / n_steps, 100.0)
+            for i, (r0, r1) in enumerate(blocks):
+                check_canceled(progress)
+                sub.set_progress(100.0 * i / len(blocks))
+                best, source = combine_best_geometry(class_store[0].read(r0, r1), class_store[1].read(r0, r1))
+                write(r0, r1, -1, {"best": best, "source": source})
+            class_store.clear()
+        if background_write:
+            write.close()  # every block written (a writer error is raised here)
+    except BaseException:
+        if background_write:
+            write.stop()
+        raise
+    finally:
+        tmp.cleanup()
+    if progress is not None:
+        progress.set_progress(100.0)
+    return tables
+
+
+# --------------------------------------------------------------------------- LOS tools (processing layer)
+def los_projection_frozen(info, *, dem=None, inc_path=None, inc_kind=0, read_heading=None, heading=-12.0,
+                          incidence=37.0, look="right", cmin=0.3, vertical=True, downslope=True):
+    """The raster loop of ``losprojection`` before the engine; returns ``{"vertical", "downslope"}`` arrays."""
+    from insar_geohazards.algorithms.geometry.los import check_incidence, los_unit_vector
+    from insar_geohazards.algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, read_band
+    from insar_geohazards.processing_provider.tools_geometry import incidence_to_degrees, metric_pixel_size
+
+    out = {}
+    if vertical:
+        out["vertical"] = np.empty((info.count, info.height, info.width), np.float32)
+    if downslope:
+        out["downslope"] = np.empty((info.count, info.height, info.width), np.float32)
+        dx_rows, dy = metric_pixel_size(dem, "DEM")
+    overlap = 1 if dem is not None else 0
+    for q0, q1, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, overlap=overlap):
+        inc = incidence
+        if inc_path:
+            inc = check_incidence(incidence_to_degrees(read_band(inc_path, rows=(r0, r1), dtype=np.float64),
+                                                       inc_kind))
+        hdg = read_heading(r0, r1) if read_heading is not None else heading
+        e, n, u = los_unit_vector(inc, hdg, look=look)
+        if downslope:
+            z = read_band(dem.path, rows=(q0, q1), dtype=np.float64)
+            s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)
+            core = slice(r0 - q0, r0 - q0 + r1 - r0)
+        for b in range(info.count):
+            los = read_band(info.path, b + 1, rows=(r0, r1), dtype=np.float64)
+            if vertical:
+                out["vertical"][b, r0:r1] = los / u
+            if downslope:
+                v, _ = los_to_downslope(los, e, n, u, s[core], a[core], min_sensitivity=cmin)
+                out["downslope"][b, r0:r1] = v
+    return out
+
+
+def los_to_vertical_frozen(info, *, inc_path=None, inc_value=37.0, in_radians=False):
+    """The loop of ``losvelocitytovertical`` before the engine; returns ``(bands, rows, cols)`` float32."""
+    from insar_geohazards.algorithms.geometry.los import check_incidence, los_to_vertical
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, read_band
+
+    out = np.empty((info.count, info.height, info.width), np.float32)
+    for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS):
+        inc = inc_value
+        if inc_path:
+            inc = read_band(inc_path, rows=(r0, r1), dtype=np.float64)
+            inc = np.degrees(inc) if in_radians else inc
+            inc = check_incidence(inc)
+        for b in range(info.count):
+            los = read_band(info.path, b + 1, rows=(r0, r1), dtype=np.float64)
+            out[b, r0:r1] = los_to_vertical(los, inc)
+    return out
+
+
+# --------------------------------------------------------------------------- stack tools (processing layer)
+def stacking_velocity_frozen(stack, rows, *, ref_mm, span, weighted, thr, looks, min_count):
+    """The block loop of ``stackingvelocity`` before the engine; returns (velocity, std, count int16)."""
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.algorithms.timeseries.sbas import coherence_to_weight
+    from insar_geohazards.algorithms.timeseries.stacking import stacking_velocity
+
+    info = stack.info
+    out = [np.empty((info.height, info.width), np.float32), np.empty((info.height, info.width), np.float32),
+           np.empty((info.height, info.width), np.int16)]
+    for r0, r1, _, _ in iter_blocks(info.height, rows):
+        ifg, coh = stack.read(r0, r1, coherence=stack.has_coherence and (weighted or thr > 0))
+        w = None
+        if coh is not None:
+            w = coherence_to_weight(coh, looks=looks) if weighted else np.ones(coh.shape)
+            w[~(coh >= thr)] = 0.0
+        v, s, n = stacking_velocity(ifg, span, weights=w, min_count=min_count, reference_mm=ref_mm)
+        out[0][r0:r1], out[1][r0:r1], out[2][r0:r1] = v, s, n.astype(np.int16)
+    return out
+
+
+def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
+    """The block loop of ``phasegradientstacking`` before the engine; returns the three float32 rasters."""
+    import os
+
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.algorithms.timeseries.phase_gradient import phase_gradient_stack
+    from insar_geohazards.processing_provider.raster_io import read_band
+
+    def read_wrapped(path, rr, sgn):
+        a = read_band(path, rows=rr, name=os.path.basename(path), dtype=np.float64)
+        if np.iscomplexobj(a):
+            return a if sgn > 0 else np.conj(a)
+        return sgn * a
+
+    info = stack.info
+    keys = ("magnitude_mm_yr", "col_mm_yr", "row_mm_yr")
+    out = {k: np.empty((info.height, info.width), np.float32) for k in keys}
+    for r0, r1, _, _ in iter_blocks(info.height, rows):
+        r_end = min(r1 + 1, info.height)
+        phase = np.stack([read_wrapped(stack.paths[i], (r0, r_end), sign * s)
+                          for i, s in zip(stack.order, stack.signs)])
+        w = None
+        if stack.coh_paths is not None:
+            w = np.stack([read_band(stack.coh_paths[i], rows=(r0, r_end)) for i in stack.order])
+        res = phase_gradient_stack(phase, span, wavelength_m=stack.wavelength_m, weights=w, min_count=min_count)
+        for k in keys:
+            out[k][r0:r1] = res[k][:r1 - r0]
+    return out
+
+
+# --------------------------------------------------------------------------- elastic grids
+def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
+    """The row loop of ``okadaforward`` before the engine; returns (4, rows, cols) float32."""
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+
+    out = np.empty((4, nrows, ncols), np.float32)
+    x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
+    block = max(1, 200_000 // max(ncols, 1))
+    for r0 in range(0, nrows, block):
+        r1 = min(nrows, r0 + block)
+        y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
+        xx, yy = np.meshgrid(x, y)
+        d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
+        los = d @ los_vec
+        out[:, r0:r1] = np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)
+    return out
+
+
+def coulomb_grid_frozen(gt, nrows, ncols, table, depths, *, regional, mu, nu, friction, rec, scale):
+    """The depth/row loops of ``coulombstress`` before the engine; returns (3 n_depths, rows, cols) float32."""
+    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+
+    out = np.empty((3 * len(depths), nrows, ncols), np.float32)
+    x = gt[0] + (np.arange(ncols) + 0.5) * gt[1]
+    block = max(1, 50_000 // max(ncols, 1))
+    for k, depth in enumerate(depths):
+        for r0 in range(0, nrows, block):
+            r1 = min(nrows, r0 + block)
+            y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
+            xx, yy = np.meshgrid(x, y)
+            res = coulomb_at_points(xx, yy, depth, table, regional=regional, shear_modulus_pa=mu, poisson=nu,
+                                    friction=friction, **rec)
+            for j, key in enumerate(("dcfs_pa", "shear_pa", "normal_pa")):
+                out[3 * k + j, r0:r1] = res[key] / scale
+    return out
+
+
+# --------------------------------------------------------------------------- time-series models on rasters
+def models_raster_frozen(path, dates, opts, breaks, min_dbic):
+    """The raster loop of ``timeseriesmodels`` before the engine; returns (names, (bands, rows, cols) float32)."""
+    from insar_geohazards.algorithms.progress import SubProgress, iter_blocks
+    from insar_geohazards.algorithms.timeseries.breakpoints import detect_breakpoints
+    from insar_geohazards.algorithms.timeseries.model_blocks import model_columns  # moved verbatim from the tool
+    from insar_geohazards.algorithms.timeseries.models import fit_models
+    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, raster_info, read_bands
+
+    info = raster_info(path)
+    parts, names = [], None
+    for r0, r1, _, _ in iter_blocks(info.height, max(1, DEFAULT_BLOCK_ROWS // 4)):
+        block = read_bands(path, rows=(r0, r1), dtype=np.float64)
+        flat = block.reshape(block.shape[0], -1)
+        sel = fit_models(flat, dates, progress=SubProgress(None, 0, 80 if breaks else 100), **opts)
+        cols = model_columns(sel)
+        bands = {"BEST_MODEL": (sel.best + 1).astype(np.float64), "RMS_MM": sel.best_rms(), **cols}
+        if breaks:
+            brk = detect_breakpoints(flat, dates, min_delta_bic=min_dbic, progress=SubProgress(None, 80, 100))
+            bands["BRK_KIND"] = brk.kind.astype(np.float64)
+            bands["BRK_INDEX"] = np.where(brk.index >= 0, brk.index + 1, 0).astype(np.float64)
+            bands["BRK_STEP"] = brk.step_mm
+            bands["BRK_V1"] = brk.velocity_before_mm_yr
+            bands["BRK_V2"] = brk.velocity_after_mm_yr
+            bands["BRK_DBIC"] = brk.delta_bic
+        names = names or list(bands)
+        parts.append(np.stack([bands[k] for k in names]).reshape(len(names), r1 - r0, info.width))
+    return names, np.concatenate(parts, axis=1).astype(np.float32)
