@@ -33,6 +33,7 @@ from qgis.core import (
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.progress import check_canceled, info
+from .transaction import LIVE_TEMPS
 from .vector_io import read_points
 
 ogr.UseExceptions()
@@ -244,6 +245,7 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
         raise GeohazardError(f"output folder {folder!r} does not exist")
     lname = layer_name or os.path.splitext(os.path.basename(path))[0]
     tmpdir = tempfile.mkdtemp(prefix=".part_", dir=folder)
+    LIVE_TEMPS.add(tmpdir)
     try:
         tmp = os.path.join(tmpdir, os.path.basename(path))
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
@@ -331,6 +333,7 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
             os.replace(os.path.join(tmpdir, fname), os.path.join(folder, fname))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+        LIVE_TEMPS.discard(tmpdir)
     return path
 
 

@@ -48,6 +48,23 @@ def model_algorithms() -> list:
             # model sits in the same toolbox group as the tools
             return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
 
+        def processAlgorithm(self, parameters, context, feedback):
+            # one transaction for the whole model: a failing later step removes the outputs
+            # earlier steps published (each child's own transaction joins this one)
+            from .transaction import OutputTransaction
+
+            run = OutputTransaction().begin({})
+            try:
+                results = super().processAlgorithm(parameters, context, feedback)
+            except BaseException:
+                run.rollback()
+                raise
+            if feedback is not None and feedback.isCanceled():
+                run.rollback()
+                return {}
+            run.commit()
+            return results
+
         def tags(self):
             return ["InSAR", "SAR", "geohazard", "model", "SBAS", "time series", "velocity", "ADA",
                     "active deformation areas", "landslide", "activity", "inventory"]
@@ -119,6 +136,14 @@ class GeohazardProvider(QgsProcessingProvider):
         return False
 
     def load(self) -> bool:
+        # QGIS probes files as layers in several places (multiple-layer parameters, the
+        # browser); for a gzip file (GAMMA *.par.gz baselines) GDAL then writes a
+        # *.gz.properties index next to it. The plugin never writes next to its inputs:
+        # turn the index off for the session unless the user set it.
+        from osgeo import gdal
+
+        if gdal.GetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES") is None:
+            gdal.SetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO")
         silence_hdf5_diagnostics()
         # A model's child algorithms are resolved through the registry, which knows this
         # provider only after load() returns: reload once it is registered so the shipped

@@ -19,6 +19,8 @@ import numpy as np
 from osgeo import gdal, osr
 
 from ..algorithms.errors import GeohazardError
+from .checks import data_band_index
+from .transaction import LIVE_TEMPS
 
 gdal.UseExceptions()
 
@@ -144,10 +146,16 @@ def _to_float(arr: np.ndarray, nodata, dtype) -> np.ndarray:
     return out
 
 
-def read_band(path: str, band: int = 1, *, rows: Optional[tuple[int, int]] = None,
+def read_band(path: str, band: Optional[int] = None, *, rows: Optional[tuple[int, int]] = None,
               name: str = "raster", dtype=np.float32) -> np.ndarray:
-    """Read one band (or the row range ``rows=(start, stop)``) as float with NaN for nodata."""
+    """Read one band (or the row range ``rows=(start, stop)``) as float with NaN for nodata.
+
+    ``band=None`` reads the data band: band 2 (phase) of a 2-band amplitude + phase ``.unw``,
+    band 1 of anything else.
+    """
     ds = open_raster(path, name)
+    if band is None:
+        band = data_band_index(ds, path)
     if not 1 <= band <= ds.RasterCount:
         raise GeohazardError(f"{name}: band {band} requested but {path!r} has {ds.RasterCount} band(s)")
     b = ds.GetRasterBand(band)
@@ -176,7 +184,7 @@ def read_stack(paths: Sequence[str], *, rows: Optional[tuple[int, int]] = None,
     """Read band 1 of each file into ``(n_files, rows, cols)`` (files must share a grid)."""
     out = None
     for i, p in enumerate(paths):
-        arr = read_band(p, 1, rows=rows, name=names[i] if names else os.path.basename(p), dtype=dtype)
+        arr = read_band(p, None, rows=rows, name=names[i] if names else os.path.basename(p), dtype=dtype)
         if out is None:
             out = np.empty((len(paths),) + arr.shape, dtype=arr.dtype)
         elif arr.shape != out.shape[1:]:
@@ -299,6 +307,7 @@ class RasterWriter:
         if count > 1:
             options.append("INTERLEAVE=BAND")
         drv = gdal.GetDriverByName("GTiff")
+        LIVE_TEMPS.add(self._tmp)
         self._ds = drv.Create(self._tmp, self.width, self.height, self.count, self._GDAL_TYPES[self.dtype], options)
         if self._ds is None:
             raise GeohazardError(f"cannot create the output raster {path!r}")
@@ -397,6 +406,7 @@ class RasterWriter:
         self._ds.FlushCache()
         self._ds = None
         os.replace(self._tmp, self.path)
+        LIVE_TEMPS.discard(self._tmp)
         self._done = True
         return self.path
 
@@ -407,6 +417,7 @@ class RasterWriter:
         for p in (self._tmp, self._tmp + ".aux.xml"):
             if os.path.exists(p):
                 os.remove(p)
+        LIVE_TEMPS.discard(self._tmp)
         self._done = True
 
     def __enter__(self):
@@ -444,6 +455,8 @@ class GdalOpener:
         ds = open_raster(request.path, request.name)
         r0, r1, c0, c1 = request.window
         bands = request.bands or tuple(range(1, ds.RasterCount + 1))
+        if tuple(bands) == (1,):
+            bands = (data_band_index(ds, request.path),)  # the phase of a 2-band amplitude + phase .unw
         out = None
         for i, bi in enumerate(bands):
             if not 1 <= bi <= ds.RasterCount:

@@ -159,7 +159,7 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
 # their behaviour and signatures.
 
 #: Traffic-light colours of alert levels and activity classes.
-ALERT_COLOURS = {0: "#1a9641", 1: "#ffd700", 2: "#fd8d3c", 3: "#d7191c"}
+ALERT_COLOURS = {-1: "#9e9e9e", 0: "#1a9641", 1: "#ffd700", 2: "#fd8d3c", 3: "#d7191c"}
 
 
 def style_raster_classified(path: str, classes, *, context=None, band: int = 1) -> str:

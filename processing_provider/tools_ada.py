@@ -407,6 +407,7 @@ class AdaDetection(GeohazardAlgorithm):
 
 # ---------------------------------------------------------------- classification
 class AdaClassification(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", "LANDSLIDES"))
     NAME = "adaclassification"
     DISPLAY_NAME = "Active deformation areas (ADA) classification"
     GROUP_ID = "ada"
@@ -577,6 +578,8 @@ class AdaClassification(GeohazardAlgorithm):
             raise GeohazardError(f"{self.VELOCITY_FIELD}: no velocity field {vel!r} in the ADA layer")
         crs_metric = _metric_crs_for_source(source, self.INPUT)
         feats = _to_metric_geometries(source, crs_metric, context, progress)
+        progress.set_progress(30)
+        check_canceled(progress)
         geoms = [g for _, g in feats]
         k = len(feats)
         v = np.array([_num(f[vel]) for f, _ in feats])
@@ -629,6 +632,8 @@ class AdaClassification(GeohazardAlgorithm):
             max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
             karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
             urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
+        progress.set_progress(80)
+        check_canceled(progress)
         extra = [("ada_class", QVariant.String), ("explanation", QVariant.String), ("mean_slope_deg", QVariant.Double),
                  ("seasonal_amp_mm", QVariant.Double), ("trend_mm_yr", QVariant.Double),
                  ("distorted_share", QVariant.Double), ("in_landslide", QVariant.Bool)]
@@ -694,6 +699,7 @@ def _write_tmp_raster(array, info_):
 
 # ---------------------------------------------------------------- landslide activity
 class LandslideActivity(GeohazardAlgorithm):
+    OVERLAP = (("INVENTORY", "POINTS"), ("INVENTORY", "DEM"), ("INVENTORY", "ADAS"))
     NAME = "landslideactivity"
     DISPLAY_NAME = "Landslide activity from moving points"
     GROUP_ID = "ada"
@@ -860,6 +866,7 @@ class LandslideActivity(GeohazardAlgorithm):
 
 # ---------------------------------------------------------------- fault proximity
 class FaultProximity(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "FAULTS", 1.0),)
     NAME = "faultproximity"
     DISPLAY_NAME = "Distance to faults (ADAs, landslides)"
     GROUP_ID = "ada"
@@ -987,6 +994,7 @@ def _fault_chart(path, labels, table, *, title):
 
 # ---------------------------------------------------------------- EGMS loader
 class LoadEgms(GeohazardAlgorithm):
+    KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
     NAME = "loadegms"
     DISPLAY_NAME = "Load EGMS product (L2a / L2b / L3 CSV)"
     GROUP_ID = "formats"

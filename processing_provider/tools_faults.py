@@ -82,11 +82,17 @@ def _field_values(feat, fields, key, default):
         i = fields.lookupField(nm)
         if i >= 0:
             v = feat.attributes()[i]
+            if v is None or (isinstance(v, str) and not v.strip()) or str(v) == "NULL":
+                continue
             try:
-                if v is not None and np.isfinite(float(v)):
-                    return float(v)
+                number = float(v)
             except (TypeError, ValueError):
-                pass
+                number = None
+            if number is None or not np.isfinite(number):
+                raise GeohazardError(f"field {nm!r} of feature {feat.id()} holds {v!r}, not a number"
+                                     + (" (use a dot as decimal separator)" if "," in str(v) else "")
+                                     + "; fix the value or leave it empty to use the default")
+            return number
     return float(default)
 
 
@@ -746,6 +752,7 @@ def _trace_wkb(f: Faults, e0: float, n0: float) -> list:
 
 
 class SlipInversion(GeohazardAlgorithm):
+    OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
     NAME = "slipinversion"
     DISPLAY_NAME = "Slip inversion from InSAR (distributed slip)"
     GROUP_ID = "faults"
@@ -874,7 +881,9 @@ class SlipInversion(GeohazardAlgorithm):
         samples = concat_samples([d[5] for d in datasets])
         feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
         source = self.parameterAsSource(parameters, self.FAULT, context)
-        top_m, bottom_m = self.default_depths_m(parameters, context)
+        # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        top_m = self.parameterAsDouble(parameters, self.TOP_DEPTH, context)
+        bottom_m = self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
                     "slip": 0.0, "rake": 0.0, "opening": 0.0}
         traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
@@ -1021,6 +1030,7 @@ def _range(alg, parameters, pid, context):
 
 
 class UniformSlipInversion(GeohazardAlgorithm):
+    OVERLAP = (("LOS_ASC", "LOS_DESC"),)
     NAME = "uniformslipinversion"
     DISPLAY_NAME = "Uniform-slip fault inversion from InSAR (global search)"
     GROUP_ID = "faults"
@@ -1036,6 +1046,9 @@ class UniformSlipInversion(GeohazardAlgorithm):
         "<b>Outputs</b>: the best fault as a line (top edge) with dip_deg, top_m, bottom_m, slip_m, rake_deg, "
         "strike_slip_m, dip_slip_m, mw (usable in okadaforward and coulombstress), and a table with one row per "
         "Monte-Carlo realisation; the log gives means and standard deviations.\n"
+        "<b>Cost</b>: the search is estimated before it starts (misfit evaluations x quadtree samples); an "
+        "estimate above one hour is refused with the figures, lower N_MONTE_CARLO or MAX_ITERATIONS or raise "
+        "QUADTREE_STD. Progress is reported per optimiser generation and Cancel stops the search.\n"
         "References: Storn & Price (1997) doi:10.1023/A:1008202821328; Okada (1992) doi:10.1785/BSSA0820021018."
     )
     RANGES = (("EAST_RANGE", "Top-edge centre easting range (m)"),

@@ -63,6 +63,8 @@ from .vector_io import read_points, write_vector
 
 
 class LosVelocityToVertical(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("INPUT",)
+    OVERLAP = (("INPUT", "INCIDENCE_RASTER"),)
     NAME = "losvelocitytovertical"
     DISPLAY_NAME = "LOS velocity to vertical"
     GROUP_ID = "geometry"
@@ -227,6 +229,7 @@ def _incidence_reader(path, kind, name):
 
 # =========================================================================== geometricdistortion
 class GeometricDistortion(GeohazardAlgorithm):
+    OVERLAP = (("DEM", "INCIDENCE_RASTER"), ("DEM", "HEADING_RASTER"), ("DEM", "INCIDENCE_RASTER_2"))
     NAME = "geometricdistortion"
     DISPLAY_NAME = "Geometric distortion (layover, shadow, R-index, visibility)"
     GROUP_ID = "geometry"
@@ -509,6 +512,7 @@ def _optional_fields(source, names):
 
 
 class LosProjection(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "DEM"), ("POINTS", "DEM"), ("INPUT", "INCIDENCE_RASTER"))
     NAME = "losprojection"
     DISPLAY_NAME = "LOS projection to vertical and downslope"
     GROUP_ID = "geometry"
@@ -731,6 +735,8 @@ class LosProjection(GeohazardAlgorithm):
 
 # =========================================================================== ascdescdecomposition
 class AscDescDecomposition(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("ASC_RASTER", "DESC_RASTER")
+    OVERLAP = (("ASC_RASTER", "DESC_RASTER"), ("ASC_POINTS", "DESC_POINTS"))
     NAME = "ascdescdecomposition"
     DISPLAY_NAME = "Ascending + descending decomposition (east-west and vertical)"
     GROUP_ID = "geometry"

@@ -170,6 +170,8 @@ def _velocity_field(columns: dict) -> str:
 
 
 class TimeSeriesModels(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    CRS_FREE_INPUTS = ("INPUT",)
     NAME = "timeseriesmodels"
     DISPLAY_NAME = "Time-series models (linear, seasonal, acceleration, logarithmic ...)"
     GROUP_ID = "timeseries"
@@ -355,7 +357,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
 # ----------------------------------------------------------------------------- inverse velocity
 
-ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (0, 1, 2, 3)]
+ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
 
 
 def plot_inverse_velocity(path: str, title: str, dates, displacement_mm, fc, j: int) -> str:
@@ -400,6 +402,7 @@ def plot_inverse_velocity(path: str, title: str, dates, displacement_mm, fc, j: 
 
 
 class InverseVelocity(GeohazardAlgorithm):
+    CRS_FREE_INPUTS = ("INPUT",)
     NAME = "inversevelocity"
     DISPLAY_NAME = "Inverse-velocity failure forecast"
     GROUP_ID = "timeseries"
@@ -418,8 +421,9 @@ class InverseVelocity(GeohazardAlgorithm):
         "<b>Alert levels</b>: red when the forecast is within RED_DAYS of the reference date (default: last "
         "acquisition, or already past), orange within ORANGE_DAYS, yellow when the acceleration is "
         "significant but the forecast is further away, none otherwise or when the last velocity is below "
-        "MIN_VELOCITY (mm/yr).\n\n"
-        "<b>Outputs</b>: the input features with IV_ALERT (0-3), IV_LEVEL (none/yellow/orange/red), TF_DATE "
+        "MIN_VELOCITY (mm/yr); <b>no data</b> (IV_ALERT -1) when a feature has fewer than 3 valid smoothed "
+        "velocities in the fit window: it was not judged, which is not the same as no alert.\n\n"
+        "<b>Outputs</b>: the input features with IV_ALERT (-1-3), IV_LEVEL (no data/none/yellow/orange/red), TF_DATE "
         "and its window TF_LOW..TF_HIGH, DAYS_TO_TF, V_LAST (mm/yr), IV_SLOPE, IV_R2, IV_N; optional folder "
         "with one PNG per alerted feature (displacement, 1/v, trend and window).\n\n"
         "A forecast is a tool for the expert, not an automatic warning: check the plots. References: "
@@ -528,9 +532,16 @@ class InverseVelocity(GeohazardAlgorithm):
         fields["IV_N"] = fc.n_used
         for name, d in zip(data.date_fields, data.displacement_mm):
             fields[name] = d
-        counts = np.bincount(fc.alert, minlength=4)
+        counts = np.bincount(fc.alert + 1, minlength=5)[1:]
+        n_nodata = int((fc.alert < 0).sum())
         feedback.pushInfo(f"{data.displacement_mm.shape[1]} features: red {counts[3]}, orange {counts[2]}, "
-                          f"yellow {counts[1]}, none {counts[0]}")
+                          f"yellow {counts[1]}, none {counts[0]}, no data {n_nodata}")
+        if n_nodata:
+            feedback.pushWarning(f"{n_nodata} feature(s) have too few valid displacements for a forecast: IV_ALERT "
+                                 "-1, IV_LEVEL 'no data' (not judged - this is not 'no alert')")
+        if n_nodata == len(fc.alert):
+            raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
+                                 "in the fit window) for a forecast; check the dated fields")
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
                      progress=SubProgress(progress, 30, 70))

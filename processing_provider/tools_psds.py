@@ -159,6 +159,7 @@ def _check_stack(alg, parameters, context, min_dates, need_complex=True):
 
 
 class AmplitudeDispersion(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     NAME = "amplitudedispersion"
     DISPLAY_NAME = "PS candidates by amplitude dispersion"
     GROUP_ID = "timeseries"
@@ -241,6 +242,8 @@ class AmplitudeDispersion(GeohazardAlgorithm):
 
 
 class PhaseLinking(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    OVERLAP = (("INPUT", "PS_MASK"),)
     NAME = "phaselinking"
     DISPLAY_NAME = "DS phase linking"
     GROUP_ID = "timeseries"
@@ -407,6 +410,9 @@ class PhaseLinking(GeohazardAlgorithm):
 
 
 class PsTimeSeries(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
+    OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
     NAME = "pstimeseries"
     DISPLAY_NAME = "PS/DS point time series"
     GROUP_ID = "timeseries"

@@ -47,6 +47,7 @@ from ..algorithms.timeseries.network import (
 from ..algorithms.timeseries.sbas import SbasSolver, choose_reference
 from ..algorithms.timeseries.stack_blocks import phase_gradient_block, stacking_block
 from .base import GeohazardAlgorithm
+from .checks import data_band_index
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
@@ -241,7 +242,7 @@ class StackInput:
         item = self._open.get(path)
         if item is None:
             ds = open_raster(path, os.path.basename(path))
-            band = ds.GetRasterBand(1)
+            band = ds.GetRasterBand(data_band_index(ds, path))
             item = self._open[path] = (ds, band, band.GetNoDataValue())
         return item[1], item[2]
 
@@ -439,6 +440,12 @@ def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) 
     return int(max(1, min(stack.info.height, memory_mb * 1e6 // max(per_row, 1))))
 
 
+def stack_raster_files(alg, parameters, context) -> dict:
+    """The raster files the stack tools read (for the guard layer): folder contents filtered as they are."""
+    return {name: expand_raster_inputs(alg, parameters, name, context, want=want)
+            for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
+
+
 def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder"):
     # the main input is mandatory; a MintPy stack is given as its (single) item. MINTPY_STACK is
     # kept, hidden, for scripts and qgis_process lines written before
@@ -483,6 +490,7 @@ def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
 
 # ============================================================================ SBAS
 class SbasInversion(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
     NAME = "sbasinversion"
     DISPLAY_NAME = "SBAS / ISBAS time series inversion"
     GROUP_ID = "timeseries"
@@ -810,6 +818,7 @@ def write_report(alg, parameters, context, net: Network, full: Network, flt, ref
 
 # ============================================================================ stacking
 class StackingVelocity(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
     NAME = "stackingvelocity"
     DISPLAY_NAME = "Stacking velocity (weighted rate stacking)"
     GROUP_ID = "timeseries"
@@ -909,6 +918,7 @@ class StackingVelocity(GeohazardAlgorithm):
 
 # ============================================================================ phase gradient
 class PhaseGradientStacking(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
     NAME = "phasegradientstacking"
     DISPLAY_NAME = "Phase-gradient stacking (landslide detection)"
     GROUP_ID = "timeseries"

@@ -28,6 +28,7 @@ from qgis.core import (
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.progress import check_canceled
+from .transaction import LIVE_TEMPS
 
 ogr.UseExceptions()
 
@@ -162,6 +163,7 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
     if not os.path.isdir(folder):
         raise GeohazardError(f"output folder {folder!r} does not exist")
     tmpdir = tempfile.mkdtemp(prefix=".part_", dir=folder)
+    LIVE_TEMPS.add(tmpdir)
     try:
         tmp_path = os.path.join(tmpdir, os.path.basename(path))
         drv = ogr.GetDriverByName(driver_name)
@@ -214,4 +216,5 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
             os.replace(os.path.join(tmpdir, fname), os.path.join(folder, fname))
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+        LIVE_TEMPS.discard(tmpdir)
     return path

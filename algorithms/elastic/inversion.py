@@ -22,6 +22,7 @@ SIAM Review 34(4), 561-580. doi:10.1137/1034115
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from scipy.optimize import lsq_linear
@@ -355,9 +356,34 @@ def _fit_linear(samples, params, w, rake_range_deg, max_slip_m, ramp, poisson):
     return float(np.sum((a @ sol.x - b) ** 2)), sol.x
 
 
+#: Time budget of :func:`invert_uniform_slip` (s): longer estimated runs are refused up front.
+UNIFORM_BUDGET_S = 3600.0
+#: Cost model of one misfit evaluation (s): a fixed part (bounded least squares) plus a part
+#: per quadtree sample (the Okada design matrix), on the shared 2-core development machine:
+#: the misfit alone took 3.4 ms for 200 samples, 7.7 ms for 1000, 26 ms for 4000 (load 6.8);
+#: whole searches (differential evolution overhead, polish) took 7.5 ms per evaluation for
+#: 142 samples (load 10.6: 14.5 s for 1940 evaluations). The constants follow the whole-search
+#: figure, so the estimate errs on the slow side.
+UNIFORM_EVAL_S = (5.5e-3, 1.5e-5)
+
+
+def uniform_search_cost(n_samples: int, *, maxiter: int, n_monte_carlo: int, popsize: int = 12) -> tuple:
+    """Misfit evaluations and estimated seconds of :func:`invert_uniform_slip`.
+
+    Differential evolution evaluates ``popsize * 7`` trial faults per generation for
+    ``maxiter + 1`` generations, and each Monte-Carlo realisation repeats it with
+    ``max(10, maxiter // 2)`` generations; the final polish adds about 10 %.
+    """
+    per_gen = popsize * len(UNIFORM_PARAMETERS)
+    evals = per_gen * (maxiter + 1) + n_monte_carlo * per_gen * (max(10, maxiter // 2) + 1)
+    evals = int(evals * 1.1)
+    return evals, evals * (UNIFORM_EVAL_S[0] + UNIFORM_EVAL_S[1] * n_samples)
+
+
 def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0), max_slip_m=20.0, ramp=True,
                         poisson=0.25, shear_modulus_pa=3.2e10, n_monte_carlo=20, noise_mm=None, maxiter=60,
-                        popsize=12, seed=0, progress=None) -> UniformResult:
+                        popsize=12, seed=0, progress=None, budget_s: Optional[float] = UNIFORM_BUDGET_S
+                        ) -> UniformResult:
     """Single uniform-slip rectangle by global optimisation, with Monte-Carlo uncertainties.
 
     The seven geometry parameters (:data:`UNIFORM_PARAMETERS`) are searched within
@@ -398,20 +424,47 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
     rmin, rmax = rake_range_deg
     if not 0 < rmax - rmin <= 180:
         raise GeohazardError(f"rake_range_deg must span (0, 180] degrees, got {rake_range_deg}")
+    reach = b[5, 1]  # a fault centre may lie up to one maximum length outside the data
+    e0, e1 = samples.east_m.min() - reach, samples.east_m.max() + reach
+    n0, n1 = samples.north_m.min() - reach, samples.north_m.max() + reach
+    if b[0, 1] < e0 or b[0, 0] > e1 or b[1, 1] < n0 or b[1, 0] > n1:
+        raise GeohazardError(
+            f"the search box (east {b[0, 0]:.0f}..{b[0, 1]:.0f} m, north {b[1, 0]:.0f}..{b[1, 1]:.0f} m) is far "
+            f"from the data (east {samples.east_m.min():.0f}..{samples.east_m.max():.0f} m, north "
+            f"{samples.north_m.min():.0f}..{samples.north_m.max():.0f} m): the data cannot constrain a fault there")
+    if not np.any(np.abs(samples.los_mm) > 0):
+        raise GeohazardError("the LOS data are zero everywhere: there is no deformation to explain")
+    n_evals, seconds = uniform_search_cost(samples.los_mm.size, maxiter=maxiter, n_monte_carlo=n_monte_carlo,
+                                           popsize=popsize)
+    if budget_s is not None and seconds > budget_s:
+        raise GeohazardError(
+            f"this search would take about {_duration(seconds)} ({n_evals:,} misfit evaluations on "
+            f"{samples.los_mm.size} quadtree samples), more than the budget of {_duration(budget_s)}: lower the "
+            f"Monte-Carlo realisations (N_MONTE_CARLO, now {n_monte_carlo}) or the optimiser generations "
+            f"(MAX_ITERATIONS, now {maxiter}), or raise the quadtree threshold (QUADTREE_STD: fewer samples)")
     w = np.sqrt(samples.count.astype(float))
     w /= w.mean()
+    per_gen = popsize * len(UNIFORM_PARAMETERS)
+    done = [0]
 
     def run(smp, rng_seed, iters):
         def cost(p):
             return _fit_linear(smp, p, w, rake_range_deg, max_slip_m, ramp, poisson)[0]
 
+        def generation(xk, convergence=None):
+            check_canceled(progress)
+            done[0] += per_gen
+            progress.set_progress(min(99.0, 100.0 * done[0] * 1.1 / max(n_evals, 1)))
+            return False
+
         check_canceled(progress)
-        opt = differential_evolution(cost, b, maxiter=iters, popsize=popsize, seed=rng_seed, tol=1e-7, polish=True)
+        opt = differential_evolution(cost, b, maxiter=iters, popsize=popsize, seed=rng_seed, tol=1e-7, polish=True,
+                                     callback=generation)
+        check_canceled(progress)
         _, x = _fit_linear(smp, opt.x, w, rake_range_deg, max_slip_m, ramp, poisson)
         return opt.x, x
 
     best, x = run(samples, seed, maxiter)
-    progress.set_progress(100.0 / (n_monte_carlo + 1))
     fault = uniform_fault(best, x[:2], rake_range_deg)
     g = design_matrix(samples, uniform_fault(best, (1.0, 1.0), rake_range_deg), rake_range_deg=rake_range_deg,
                       poisson=poisson, ramp=ramp)
@@ -420,6 +473,9 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
     rms = float(np.sqrt(np.mean(res ** 2)))
     vr = float(1.0 - np.sum(res ** 2) / max(np.sum((samples.los_mm - samples.los_mm.mean()) ** 2), 1e-300))
     m0, mw = moment(fault, shear_modulus_pa=shear_modulus_pa)
+    if not (m0 > 0 and np.isfinite(mw)):
+        raise GeohazardError("the best fault has zero slip: no uniform-slip fault in the search box explains the "
+                             "data; check the search ranges and the LOS data")
     sigma = rms if noise_mm is None else float(noise_mm)
     rng = np.random.default_rng(seed)
     rows = []
@@ -430,9 +486,18 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
         fk = uniform_fault(p, xk[:2], rake_range_deg)
         rows.append(np.concatenate([p, [fk.strike_slip_m[0], fk.dip_slip_m[0], fk.slip_m[0], fk.rake_deg[0],
                                         moment(fk, shear_modulus_pa=shear_modulus_pa)[1]]]))
-        progress.set_progress(100.0 * (k + 2) / (n_monte_carlo + 1))
     return UniformResult(fault, np.asarray(best), np.asarray(x[:2]), np.asarray(x[2:]), rms, vr, m0, mw,
                          np.asarray(rows).reshape(-1, 12))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.0f} days"
 
 
 def search_dip(samples: Samples, faults: Faults, dips_deg, *, patch_length_m: float, patch_width_m: float,

@@ -114,6 +114,7 @@ def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
     """
     base = os.path.basename(str(name))
     parent = os.path.basename(os.path.dirname(str(name)))
+    same = None
     for text in (base, parent):
         for kind, pattern in _PATTERNS:
             for match in pattern.finditer(text):
@@ -123,6 +124,11 @@ def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
                     continue
                 if d1 != d2:
                     return d1, d2
+                same = same or d1
+    if same is not None:
+        raise GeohazardError(
+            f"the file name {base!r} pairs {same.isoformat()} with itself: an interferogram needs two different "
+            "dates (a same-date pair measures no displacement); remove it or fix its name")
     raise GeohazardError(
         f"no date pair found in the file name {base!r}: expected e.g. 20200101_20200113, "
         "20200101-20200113, 060619-061002 or S1AA_20200101T..._20200113T..."

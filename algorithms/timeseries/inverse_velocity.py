@@ -52,7 +52,11 @@ from ..errors import GeohazardError
 from ..formats.dates import parse_date
 from .models import _as_2d, check_dates
 
-ALERT_NAMES = {0: "none", 1: "yellow", 2: "orange", 3: "red"}
+#: Alert levels. -1 "no data" (fewer than 3 smoothed velocities in the fit window: the
+#: series is empty or too gappy to judge) is distinct from 0 "none" (judged: no alert).
+ALERT_NAMES = {-1: "no data", 0: "none", 1: "yellow", 2: "orange", 3: "red"}
+#: Alert level of a feature without enough data for a forecast.
+NO_DATA = -1
 
 
 def smoothed_velocity(displacement_mm, days, *, window: int = 5, min_valid: int = 3):
@@ -125,6 +129,7 @@ class InverseVelocityForecast:
     days_to_failure : float
         ``failure_day - now``.
     alert : int
+        -1 no data (fewer than 3 valid smoothed velocities in the fit window: not judged),
         0 none, 1 yellow, 2 orange, 3 red (see module notes).
     """
 
@@ -148,7 +153,10 @@ class InverseVelocityForecast:
     def to_date(self, day) -> Optional[_dt.date]:
         if day is None or not np.isfinite(day):
             return None
-        return self.first_date + _dt.timedelta(days=float(np.round(day)))
+        try:  # a nearly flat 1/v trend puts the failure millions of years away: no calendar date
+            return self.first_date + _dt.timedelta(days=float(np.round(day)))
+        except (OverflowError, ValueError):
+            return None
 
 
 def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5, fit_window: int = 10,
@@ -273,6 +281,7 @@ def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5
     alert[fast & significant] = 1
     alert[fast & significant & (to_fail <= orange_days)] = 2
     alert[fast & significant & (to_fail <= red_days)] = 3
+    alert[n_window < 3] = NO_DATA
     return InverseVelocityForecast(
         failure_day=tf, failure_low_day=low, failure_high_day=high, slope=np.where(enough, a, np.nan),
         intercept=np.where(enough, b, np.nan), r2=np.where(enough, r2, np.nan), slope_significant=significant,

@@ -34,10 +34,15 @@ def test_parse_date_pair_conventions(name, expected):
     assert parse_date_pair(name) == expected
 
 
-@pytest.mark.parametrize("name", ["velocity.tif", "20200101_20200101.tif", "20201399_20201401.tif", ""])
+@pytest.mark.parametrize("name", ["velocity.tif", "20201399_20201401.tif", ""])
 def test_parse_date_pair_rejects_names_without_a_valid_pair(name):
     with pytest.raises(GeohazardError, match="no date pair"):
         parse_date_pair(name)
+
+
+def test_parse_date_pair_names_a_same_date_pair_as_such():
+    with pytest.raises(GeohazardError, match="pairs 2020-01-01 with itself"):
+        parse_date_pair("20200101_20200101.tif")
 
 
 def test_parse_date_forms():

@@ -1,0 +1,103 @@
+"""Physical plausibility of scalar inputs, checked before any computation.
+
+A value can be legal for the maths and still be a typing error: a wavelength of 1e6 m
+gives velocities of +-2.8e9 mm/yr, an incidence of 89.999 deg amplifies a LOS velocity
+57,000 times, a "now" date in 1900 turns every alert level. :func:`check_scalar` refuses
+such values with a message that names the parameter, the value, the accepted range and
+what the usual values are.
+
+The ranges are wide on purpose: they hold every spaceborne SAR mission flown so far
+(Seasat 1978 to NISAR/ROSE-L) and every physically sensible crustal elastic parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import GeohazardError
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """Accepted closed range ``[low, high]`` of a scalar and what to tell the user."""
+
+    low: float
+    high: float
+    unit: str
+    usual: str
+
+
+#: Accepted ranges by parameter kind.
+WAVELENGTH_M = Plausible(0.005, 1.0, "m", "X band 0.031 m, C band 0.0555 m (Sentinel-1), L band 0.236 m")
+#: Incidence: near 90 deg the conversion factors 1/cos explode (89.999 deg amplifies 57,000x).
+INCIDENCE_DEG = Plausible(0.0, 80.0, "deg", "15-65 deg for spaceborne SAR (Sentinel-1 29-46 deg)")
+HEADING_DEG = Plausible(-360.0, 360.0, "deg", "about -12 (ascending) or 192 (descending) for Sentinel-1")
+SLANT_RANGE_M = Plausible(2.0e5, 2.5e6, "m", "about 850 km for Sentinel-1, 700-1000 km for most missions")
+SHEAR_MODULUS_PA = Plausible(1.0e8, 2.0e11, "Pa", "3.0e10-3.3e10 Pa for the crust")
+FRICTION = Plausible(0.0, 1.5, "", "0.4 (apparent friction), 0.6-0.85 (Byerlee)")
+#: Earliest SAR acquisition (Seasat, 1978) to a horizon far enough for forecasts.
+FIRST_SAR_DATE = _dt.date(1978, 6, 28)
+
+#: Parameter IDs of the Processing tools and the range that applies to them.
+BY_PARAMETER = {
+    "WAVELENGTH": WAVELENGTH_M, "WAVELENGTH_M": WAVELENGTH_M,
+    "INCIDENCE": INCIDENCE_DEG, "INCIDENCE_2": INCIDENCE_DEG, "INCIDENCE_ASC": INCIDENCE_DEG,
+    "INCIDENCE_DESC": INCIDENCE_DEG, "ASC_INCIDENCE": INCIDENCE_DEG, "DESC_INCIDENCE": INCIDENCE_DEG,
+    "HEADING": HEADING_DEG, "HEADING_2": HEADING_DEG, "HEADING_ASC": HEADING_DEG, "HEADING_DESC": HEADING_DEG,
+    "ASC_HEADING": HEADING_DEG, "DESC_HEADING": HEADING_DEG,
+    "SLANT_RANGE": SLANT_RANGE_M,
+    "SHEAR_MODULUS": SHEAR_MODULUS_PA,
+    "FRICTION": FRICTION,
+}
+
+#: Parameter IDs holding a date (ISO text); checked by :func:`check_date`.
+DATE_PARAMETERS = ("NOW_DATE", "ORIGIN_DATE")
+
+
+def check_scalar(name: str, value: Optional[float], rule: Optional[Plausible] = None) -> None:
+    """Raise :class:`GeohazardError` when ``value`` is not finite or outside the plausible range.
+
+    Parameters
+    ----------
+    name : str
+        Parameter ID (used for the message and, when ``rule`` is None, to look up the rule).
+    value : float or None
+        None (an optional value not given) passes.
+    rule : Plausible, optional
+        Range to use instead of ``BY_PARAMETER[name]``.
+    """
+    rule = rule or BY_PARAMETER.get(name)
+    if rule is None or value is None:
+        return
+    v = float(value)
+    if not math.isfinite(v):
+        raise GeohazardError(f"{name} is {value!r}; a finite number is needed ({rule.usual})")
+    if not rule.low <= v <= rule.high:
+        unit = f" {rule.unit}" if rule.unit else ""
+        raise GeohazardError(
+            f"{name} = {v:g}{unit} is not physically plausible: expected {rule.low:g} to {rule.high:g}{unit} "
+            f"({rule.usual}); check the value and its unit")
+
+
+def check_date(name: str, value: _dt.date, *, today: Optional[_dt.date] = None) -> None:
+    """Raise when a date lies before the first SAR acquisition or more than 50 years ahead."""
+    today = today or _dt.date.today()
+    last = today.replace(year=today.year + 50)
+    if not FIRST_SAR_DATE <= value <= last:
+        raise GeohazardError(
+            f"{name} = {value.isoformat()} is not plausible for SAR data: expected a date between "
+            f"{FIRST_SAR_DATE.isoformat()} (first SAR satellite) and {last.isoformat()}")
+
+
+def coherence_scale_problem(vmin: float, vmax: float) -> Optional[str]:
+    """Why a coherence raster with values in ``[vmin, vmax]`` is not on the 0-1 scale (None when it is)."""
+    if vmax > 1.0 + 1e-3:
+        scale = "0-255 (8-bit)" if vmax <= 255.0 else "an unknown scale"
+        return (f"values reach {vmax:g}; coherence must be 0-1 (this looks like {scale}: "
+                f"divide by {255 if vmax <= 255.0 else vmax:g} first, e.g. with the Raster calculator)")
+    if vmin < -1e-3:
+        return f"values go down to {vmin:g}; coherence must be 0-1"
+    return None

@@ -1,0 +1,160 @@
+"""Hostile inputs for the fault tools: okadaforward, coulombstress, coulombonfaults, slipinversion,
+uniformslipinversion."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from testutils import write_geotiff
+from testutils_faults import DATA
+
+TOOLS = ["okadaforward", "coulombstress", "coulombonfaults", "slipinversion", "uniformslipinversion"]
+E0, N0 = 500000.0, 4100000.0
+INP = os.path.join(DATA, "Example-1.inp")
+LOS_GT = (E0 - 30e3, 1500.0, 0.0, N0 + 30e3, 0.0, -1500.0)
+
+
+def los_data(path, *, gt=LOS_GT, epsg=32633, zero=False, nan=False):
+    from insar_geohazards.algorithms.elastic.inversion import uniform_fault
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+    truth = uniform_fault([E0 + 2000.0, N0 - 1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3], (1.2, 0.8))
+    x = gt[0] + (np.arange(40) + 0.5) * gt[1]
+    y = gt[3] + (np.arange(40) + 0.5) * gt[5]
+    xx, yy = np.meshgrid(x, y)
+    los = okada_displacement(xx, yy, truth.table()) @ np.array(los_unit_vector(34.0, -12.0)).ravel() * 1000.0
+    los += np.random.default_rng(2).normal(0, 2.0, los.shape)
+    if zero:
+        los[:] = 0.0
+    if nan:
+        los[:] = np.nan
+    return write_geotiff(path, los, geotransform=gt, epsg=epsg)
+
+
+def fault_lines(path, *, epsg=32633, dx=0.0, fields=None, text_fields=()):
+    return hk.line_layer(path, [[(E0 - 5e3 + dx, N0 + 5e3), (E0 + 9e3 + dx, N0 - 3e3)]], epsg=epsg, fields=fields,
+                        text_fields=text_fields)
+
+
+def recipe(tool, tmp):
+    tmp = str(tmp)
+    j = os.path.join
+    out = j(tmp, "out")
+    os.makedirs(out, exist_ok=True)
+    extent = f"{E0 - 20e3},{E0 + 20e3},{N0 - 20e3},{N0 + 20e3} [EPSG:32633]"
+    if tool in ("okadaforward", "coulombstress"):
+        faults = fault_lines(j(tmp, "faults.gpkg"), fields={"slip_m": [2.0], "rake_deg": [90.0]})
+        params = {"FAULTS": faults, "EXTENT": extent, "PIXEL_SIZE": 4000.0, "OUTPUT": j(out, "grid.tif")}
+        if tool == "coulombstress":
+            params["DEPTHS"] = "5"
+        implausible = {"INCIDENCE": 89.999} if tool == "okadaforward" else {"FRICTION": 5.0}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"FAULTS": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
+            if kind == "nan":
+                return {"FAULTS": hk.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "FAULTS"
+            return {"FAULTS": fault_lines(j(folder, "nocrs.gpkg"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT"], ("FAULTS", "OUTPUT"), spoil, vector="FAULTS", implausible=implausible)
+    if tool == "coulombonfaults":
+        rec = hk.line_layer(j(tmp, "rec.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)],
+                                                 [(-3000.0, -8000.0), (3000.0, -9000.0)]], epsg=32610)
+        params = {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "5", "OUTPUT": j(out, "o.gpkg")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"RECEIVERS": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
+            if kind == "nan":
+                return {"RECEIVERS": hk.write_layer(j(folder, "empty.gpkg"), ["LINESTRING EMPTY"])}, "RECEIVERS"
+            return {"RECEIVERS": hk.line_layer(j(folder, "nocrs.gpkg"), [[(-5000.0, 2000.0), (5000.0, 2000.0)]],
+                                              epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT"], ("RECEIVERS", "OUTPUT"), spoil, vector="RECEIVERS",
+                        implausible={"SHEAR_MODULUS": 3.2e5})
+    if tool == "slipinversion":
+        los = los_data(j(tmp, "asc.tif"))
+        trace = fault_lines(j(tmp, "trace.gpkg"))
+        params = {"LOS_ASC": los, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "FAULT": trace, "DIP": 55.0,
+                  "BOTTOM_DEPTH": 9000.0, "PATCH_LENGTH": 4000.0, "PATCH_WIDTH": 4500.0, "QUADTREE_STD": 4.0,
+                  "RAMP": False, "OUTPUT_PATCHES": j(out, "p.gpkg")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"LOS_ASC": hk.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
+            if kind == "nan":
+                return {"LOS_ASC": los_data(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
+            return {"LOS_ASC": los_data(j(folder, "nocrs.tif"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT_PATCHES"], ("FAULT", "OUTPUT_PATCHES"), spoil, raster="LOS_ASC",
+                        overlap={"FAULT": fault_lines(j(tmp, "far.gpkg"), dx=9e5)},
+                        implausible={"INCIDENCE_ASC": 89.999})
+    if tool == "uniformslipinversion":
+        los = los_data(j(tmp, "asc.tif"))
+        params = {"LOS_ASC": los, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0,
+                  "EAST_RANGE": f"{E0 - 5e3},{E0 + 5e3}", "NORTH_RANGE": f"{N0 - 5e3},{N0 + 5e3}",
+                  "STRIKE_RANGE": "90,130", "DIP_RANGE": "40,70", "TOP_RANGE": "0,4000",
+                  "LENGTH_RANGE": "10000,20000", "WIDTH_RANGE": "5000,12000", "QUADTREE_STD": 4.0,
+                  "N_MONTE_CARLO": 0, "MAX_ITERATIONS": 8, "OUTPUT_FAULT": j(out, "f.gpkg")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"LOS_ASC": hk.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
+            if kind == "nan":
+                return {"LOS_ASC": los_data(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
+            return {"LOS_ASC": los_data(j(folder, "nocrs.tif"), epsg=None)}, None
+
+        far = los_data(j(tmp, "far.tif"), gt=(E0 + 9e5, 1500.0, 0.0, N0, 0.0, -1500.0))
+        return hk.Recipe(params, ["OUTPUT_FAULT"], ("LOS_ASC", "OUTPUT_FAULT"), spoil, raster="LOS_ASC",
+                        overlap={"LOS_DESC": far}, implausible={"SHEAR_MODULUS": 3.2e5})
+    raise KeyError(tool)
+
+
+@pytest.mark.parametrize("case", list(hk.CASES))
+@pytest.mark.parametrize("tool", TOOLS)
+def test_hostile(qgis_app, tool, case, tmp_path):
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+
+
+def test_uniformslip_at_its_maxima_is_refused_at_once_with_a_cost_estimate(qgis_app, tmp_path):
+    r = recipe("uniformslipinversion", tmp_path)
+    t0 = time.perf_counter()
+    msg = hk.expect_refusal("uniformslipinversion", dict(r.params, N_MONTE_CARLO=1000, MAX_ITERATIONS=10000),
+                           "budget")
+    assert time.perf_counter() - t0 < 60.0  # refused from the estimate, not after running
+    assert "Monte-Carlo" in msg and "generations" in msg
+
+
+def test_uniformslip_search_box_outside_the_data_is_refused(qgis_app, tmp_path):
+    r = recipe("uniformslipinversion", tmp_path)
+    hk.expect_refusal("uniformslipinversion", dict(r.params, EAST_RANGE=f"{E0 + 5e5},{E0 + 5.1e5}"), "far")
+
+
+def test_uniformslip_zero_los_is_refused(qgis_app, tmp_path):
+    r = recipe("uniformslipinversion", tmp_path)
+    zero = los_data(str(tmp_path / "zero.tif"), zero=True)
+    hk.expect_refusal("uniformslipinversion", dict(r.params, LOS_ASC=zero), "zero")
+
+
+def test_uniformslip_cancel_during_the_search(qgis_app, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    r = recipe("uniformslipinversion", tmp_path)
+    fb = hk.CancelOnProgress()
+    seen = []
+    fb.progressChanged.connect(seen.append)
+    with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
+        hk.run("uniformslipinversion", dict(r.params, MAX_ITERATIONS=400, N_MONTE_CARLO=5), fb)
+    assert 0 < max(seen) < 50
+    assert not os.listdir(tmp_path / "out")
+
+
+def test_text_in_a_numeric_fault_field_is_refused(qgis_app, tmp_path):
+    faults = fault_lines(str(tmp_path / "f.gpkg"), fields={"slip_m": ["2,5"]}, text_fields=("slip_m",))
+    msg = hk.expect_refusal("okadaforward", {"FAULTS": faults, "EXTENT": f"{E0 - 2e4},{E0 + 2e4},{N0 - 2e4},"
+                                            f"{N0 + 2e4} [EPSG:32633]", "PIXEL_SIZE": 4000.0,
+                                            "OUTPUT": str(tmp_path / "o.tif")}, "slip_m")
+    assert "2,5" in msg and "decimal" in msg

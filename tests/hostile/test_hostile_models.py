@@ -1,0 +1,80 @@
+"""Hostile inputs for the temporal-model tools: timeseriesmodels, inversevelocity."""
+
+import os
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+
+TOOLS = ["timeseriesmodels", "inversevelocity"]
+
+
+def recipe(tool, tmp):
+    tmp = str(tmp)
+    j = os.path.join
+    out = j(tmp, "out")
+    os.makedirs(out, exist_ok=True)
+    src = hk.dated_layer(j(tmp, "pts.gpkg"))
+    params = {"INPUT": src, "OUTPUT": j(out, "res.gpkg")}
+    if tool == "inversevelocity":
+        params["PLOT_FOLDER"] = j(out, "plots")
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
+        if kind == "nan":
+            return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
+        return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+
+    implausible = {"ORIGIN_DATE": "1900-01-01"} if tool == "timeseriesmodels" else {"NOW_DATE": "1900-01-01"}
+    return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", nocrs="accept",
+                    overlap=None, implausible=implausible)
+
+
+@pytest.mark.parametrize("case", list(hk.CASES))
+@pytest.mark.parametrize("tool", TOOLS)
+def test_hostile(qgis_app, tool, case, tmp_path):
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+
+
+def test_timeseriesmodels_raster_input_all_nan_is_refused(qgis_app, tmp_path):
+    from testutils import write_geotiff
+
+    path = write_geotiff(tmp_path / "ts.tif", np.full((6, 5, 4), np.nan), geotransform=hk.GT,
+                         descriptions=[f"2020-01-{d:02d}" for d in (1, 13, 25, 28, 29, 30)])
+    hk.expect_refusal("timeseriesmodels", {"INPUT_RASTER": path, "OUTPUT_RASTER": str(tmp_path / "m.tif")},
+                     "no valid pixel")
+
+
+def test_inversevelocity_no_data_is_not_no_alert(qgis_app, tmp_path):
+    """A feature without data gets its own level ("no data", IV_ALERT -1), never "none"."""
+    import datetime as dt
+
+    from testutils_models import read_layer, write_dated_layer
+
+    dates = [dt.date(2019, 1, 5) + dt.timedelta(days=12 * i) for i in range(24)]
+    t = np.arange(24) * 12.0
+    vals = np.stack([-0.02 * t, -30.0 * np.log((t[-1] + 40.0) / (t[-1] + 40.0 - t)), np.full(24, np.nan),
+                     np.where(np.arange(24) < 22, np.nan, -1.0)], axis=1)
+    src = write_dated_layer(tmp_path / "p.gpkg", dates, vals)
+    fb = hk.warning_feedback()
+    res = hk.run("inversevelocity", {"INPUT": src, "OUTPUT": str(tmp_path / "iv.gpkg")}, fb)
+    _, rows = read_layer(res["OUTPUT"])
+    levels = [r["IV_LEVEL"] for r in rows]
+    alerts = [r["IV_ALERT"] for r in rows]
+    assert levels[0] == "none" and alerts[0] == 0
+    assert alerts[1] >= 2
+    assert levels[2:] == ["no data", "no data"] and alerts[2:] == [-1, -1]
+    assert any("no data" in w for w in fb.warnings)
+
+
+def test_inversevelocity_all_no_data_is_refused(qgis_app, tmp_path):
+    src = hk.dated_layer(tmp_path / "nan.gpkg", nan=True)
+    hk.expect_refusal("inversevelocity", {"INPUT": src, "OUTPUT": str(tmp_path / "iv.gpkg")}, "no feature has enough")
+    assert not (tmp_path / "iv.gpkg").exists()
+
+
+def test_inversevelocity_now_date_in_1900_is_refused(qgis_app, tmp_path):
+    src = hk.dated_layer(tmp_path / "p.gpkg")
+    hk.expect_refusal("inversevelocity", {"INPUT": src, "NOW_DATE": "1900-06-01",
+                                         "OUTPUT": str(tmp_path / "iv.gpkg")}, "NOW_DATE = 1900-06-01")
