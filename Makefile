@@ -34,8 +34,9 @@ link:
 	@mkdir -p $(PLUGINS) && ln -sfn ../.. $(PLUGINS)/insar_geohazards
 	@qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
 
+TESTS ?= tests
 test: deps link
-	$(PY) -m pytest -q -ra tests
+	$(PY) -m pytest -q -ra $(TESTS)
 
 test-core: link
 	$(PY) -m pytest -q tests/core
