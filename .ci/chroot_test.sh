@@ -127,7 +127,7 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
 fi
 
 mount_all
-in_chroot sh -c 'qgis_process.bin --version 2>/dev/null | grep -i -E "qgis|gdal|python" | tr "\n" " "; echo' >&2 || true
+in_chroot env QT_QPA_PLATFORM=offscreen sh -c 'qgis_process.bin --version 2>/dev/null | grep -i -E "qgis|gdal|python" | tr "\n" " "; echo' >&2 || true
 
 rc=0
 for step in "${STEPS[@]}"; do
