@@ -59,10 +59,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 do_mount() {  # do_mount <target> <mount args...>
-  local target=$1
+  local target=$1 m
   shift
   $SUDO mkdir -p "$target"
-  mounted "$target" || { $SUDO mount "$@" "$target"; MOUNTS+=("$target"); }
+  mounted "$target" || $SUDO mount "$@" "$target"
+  # Ours to undo even when a killed earlier run left it mounted: we hold the chroot's lock.
+  for m in "${MOUNTS[@]}"; do [ "$m" != "$target" ] || return 0; done
+  MOUNTS+=("$target")
 }
 
 mount_all() {
