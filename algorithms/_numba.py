@@ -20,14 +20,31 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
         _numba = None
 
 
+def _jit(fn, kwargs):
+    """``numba.njit(**kwargs)(fn)``; without the on-disk cache when numba finds no writable
+    cache folder (a read-only plugin folder falls back to NUMBA_CACHE_DIR or the user's cache
+    folder; when neither is writable the kernel still compiles, only not cached)."""
+    try:
+        return _numba.njit(**kwargs)(fn)
+    except RuntimeError as exc:
+        if not kwargs.get("cache") or "cannot cache" not in str(exc):
+            raise
+        return _numba.njit(**{**kwargs, "cache": False})(fn)
+
+
 def njit(*args, **kwargs):
     """``numba.njit`` when available, else an identity decorator.
 
-    Accepts both ``@njit`` and ``@njit(cache=True, parallel=True, ...)``.
+    Accepts both ``@njit`` and ``@njit(cache=True, parallel=True, ...)``. Kernels are cached
+    on disk by default (``cache=True``), so only the first run on a machine compiles them.
     """
     if HAVE_NUMBA:
         kwargs.setdefault("cache", True)
-        return _numba.njit(*args, **kwargs)
+        if len(args) == 1 and callable(args[0]):
+            return _jit(args[0], kwargs)
+        if args:  # explicit signatures: numba's own handling
+            return _numba.njit(*args, **kwargs)
+        return lambda fn: _jit(fn, kwargs)
     if len(args) == 1 and callable(args[0]) and not kwargs:
         return args[0]
 
@@ -35,6 +52,49 @@ def njit(*args, **kwargs):
         return fn
 
     return wrap
+
+
+def kernels_to_compile(modules) -> list:
+    """The numba kernels of ``modules`` (imported modules) that the next call will compile:
+    not compiled in this process and not found in numba's on-disk cache. Empty without numba."""
+    if not HAVE_NUMBA:
+        return []
+    from numba.core.registry import CPUDispatcher
+
+    todo = []
+    for module in modules:
+        for name, obj in vars(module).items():
+            if not isinstance(obj, CPUDispatcher) or obj.signatures:
+                continue
+            cache = getattr(obj, "_cache", None)
+            index = getattr(getattr(cache, "_cache_file", None), "_index_path", None) \
+                or getattr(cache, "_index_path", None)
+            if not index or not os.path.exists(index):
+                todo.append(f"{module.__name__}.{name}")
+    return todo
+
+
+def first_compilation(modules) -> bool:
+    """True when none of the numba kernels of ``modules`` is compiled in this process or found in
+    numba's on-disk cache: the next run compiles them (the first run on a machine)."""
+    if not HAVE_NUMBA:
+        return False
+    from numba.core.registry import CPUDispatcher
+
+    kernels = [obj for module in modules for obj in vars(module).values() if isinstance(obj, CPUDispatcher)]
+    return bool(kernels) and len(kernels_to_compile(modules)) == len(kernels)
+
+
+def cache_folder(module) -> str:
+    """Folder where numba caches the kernels of ``module`` ("" when not cached on disk)."""
+    if not HAVE_NUMBA:
+        return ""
+    from numba.core.registry import CPUDispatcher
+
+    for obj in vars(module).values():
+        if isinstance(obj, CPUDispatcher):
+            return getattr(getattr(obj, "_cache", None), "_cache_path", "") or ""
+    return ""
 
 
 if HAVE_NUMBA:

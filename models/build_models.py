@@ -6,8 +6,11 @@ Run with QGIS's Python from the repository root::
 
 The models are written with the ``QgsProcessingModelAlgorithm`` API so the file is exactly
 what the QGIS 3.22+ modeler reads; open them in the modeler to inspect or extend them.
-The child algorithms are referenced by their public IDs; they need not be installed to
-build the file (QGIS resolves them when the model is loaded or run).
+The child algorithms are referenced by their public IDs. Every child parameter the model
+does not wire is stored as a static value equal to the tool's default, so the modeler
+validates the model (QGIS treats a mandatory child parameter without a source as an error,
+even when the tool has a default); the build therefore registers the plugin's provider
+when it is not registered yet.
 """
 
 from __future__ import annotations
@@ -35,6 +38,45 @@ HELP = (
     "velocity points, ADA polygons, landslide activity and candidate landslides.\n\n"
     "Every step keeps its own defaults; open the model in the graphical modeler to change them."
 )
+
+
+def child_defaults(alg_id: str, wired: set) -> dict:
+    """Static values for the child parameters the model does not wire: the tool's defaults
+    (mandatory, non-destination parameters only; optional ones stay empty)."""
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    alg = QgsApplication.processingRegistry().algorithmById(alg_id)
+    if alg is None:
+        raise SystemExit(f"{alg_id} is not registered: run from the repository root with QGIS's Python")
+    out = {}
+    for d in alg.parameterDefinitions():
+        if d.name() in wired or d.isDestination() or d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional:
+            continue
+        if d.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden:
+            continue
+        out[d.name()] = d.defaultValue()
+    return out
+
+
+def _register_provider() -> None:
+    """Register the plugin's provider (the children's definitions come from it)."""
+    from qgis.core import QgsApplication
+
+    if QgsApplication.processingRegistry().providerById("geohazard") is not None:
+        return
+    plugins = os.path.join(os.path.dirname(HERE), ".build", "plugins")
+    if not os.path.isdir(os.path.join(plugins, "insar_geohazards")):
+        os.makedirs(plugins, exist_ok=True)
+        os.symlink(os.path.relpath(os.path.dirname(HERE), plugins), os.path.join(plugins, "insar_geohazards"))
+    sys.path.insert(0, plugins)
+    from insar_geohazards.processing_provider.provider import GeohazardProvider
+
+    provider = GeohazardProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    _KEEP.append(provider)
+
+
+_KEEP: list = []
 
 
 def build():
@@ -71,12 +113,15 @@ def build():
     add_input(QgsProcessingParameterMultipleLayers(
         "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.SourceType.TypeRaster), 120, 60)
     add_input(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", "Coherence rasters (optional)", QgsProcessing.SourceType.TypeRaster, optional=True), 360, 60)
+        "COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster, optional=True), 380, 60)
     add_input(QgsProcessingParameterPoint(
-        "REFERENCE", "Reference point (optional, empty: automatic)", optional=True), 560, 60)
+        "REFERENCE", "Reference point (empty: automatic)", optional=True), 640, 60)
     add_input(QgsProcessingParameterVectorLayer(
-        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 760, 60)
-    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM (optional)", optional=True), 980, 60)
+        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 900, 60)
+    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160, 60)
+
+    # the dialog lists the inputs in this order (the main input first); without it QGIS sorts them by ID
+    model.setParameterOrder(["INTERFEROGRAMS", "COHERENCE", "REFERENCE", "INVENTORY", "DEM"])
 
     def src_param(name):
         return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
@@ -91,6 +136,8 @@ def build():
         child.setPosition(QPointF(x, y))
         for name, sources in params.items():
             child.addParameterSources(name, sources)
+        for name, value in child_defaults(alg_id, set(params)).items():
+            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
         outs = {}
         for out_name, (param_name, label) in outputs.items():
             out = QgsProcessingModelOutput(out_name, label)
@@ -145,6 +192,7 @@ def main(path: str = MODEL_FILE) -> str:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QgsApplication([], False)
         app.initQgis()
+    _register_provider()
     model = build()
     if not model.toFile(path):
         raise SystemExit(f"could not write {path}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsRasterLayer
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber, QgsRasterLayer
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..algorithms.errors import GeohazardError, OperationCanceled
@@ -27,6 +27,110 @@ GROUPS = {
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
+
+#: Documentation of each tool family (module ``tools_<family>.py`` -> ``docs/<family>.md``).
+DOCS_URL = "https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/{}.md"
+
+#: Search words of the Processing toolbox (``tags()``), by tool name; every tool also gets
+#: "InSAR" and "geohazard" so searching the toolbox for the provider's topic lists all of them.
+TAGS = {
+    "sbasinversion": "SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,"
+                     "interferogram,unwrapped,MintPy,ground motion",
+    "stackingvelocity": "stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
+    "phasegradientstacking": "phase gradient,landslide,detection,velocity,wrapped,interferogram",
+    "timeseriesmodels": "time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,"
+                        "subsidence,landslide,model fitting",
+    "inversevelocity": "inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert",
+    "amplitudedispersion": "PS,persistent scatterers,amplitude dispersion,SLC",
+    "phaselinking": "DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
+    "pstimeseries": "PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide",
+    "adadetection": "ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
+    "adaclassification": "ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement",
+    "landslideactivity": "landslide,activity,inventory,IFFI,velocity,state of activity",
+    "faultproximity": "fault,distance,landslide,ADA,active deformation areas",
+    "loadegms": "EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points",
+    "losvelocitytovertical": "LOS,line of sight,vertical,velocity,subsidence,incidence",
+    "geometricdistortion": "layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM",
+    "losprojection": "LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence",
+    "ascdescdecomposition": "ascending,descending,decomposition,east-west,vertical,velocity,subsidence,uplift",
+    "okadaforward": "Okada,dislocation,fault,earthquake,displacement,forward model",
+    "coulombstress": "Coulomb,stress,CFS,fault,earthquake,triggering",
+    "coulombonfaults": "Coulomb,stress,CFS,receiver faults,earthquake,triggering",
+    "importcoulombinput": "Coulomb,.inp,fault,import",
+    "slipinversion": "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic",
+    "uniformslipinversion": "slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo",
+}
+COMMON_TAGS = ("InSAR", "SAR", "geohazard")
+
+#: Outputs loaded visible when a tool finishes in QGIS (default: its first output); the others
+#: load unchecked below them.
+MAIN_OUTPUTS = {
+    "sbasinversion": ("OUTPUT_VELOCITY", "OUTPUT_POINTS"),
+    "stackingvelocity": ("OUTPUT_VELOCITY",),
+    "amplitudedispersion": ("OUTPUT_PS_MASK",),
+    "ascdescdecomposition": ("OUTPUT_UP",),
+    "losprojection": ("OUTPUT_VERTICAL", "OUTPUT_POINTS"),
+    "adadetection": ("OUTPUT",),
+    "slipinversion": ("OUTPUT_PATCHES",),
+    "importcoulombinput": ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"),
+    "timeseriesmodels": ("OUTPUT", "OUTPUT_RASTER"),
+}
+
+#: Core modules holding the numba kernels each tool calls (for the first-run compile notice).
+_OKADA = ("elastic.okada",)
+KERNELS = {
+    "sbasinversion": ("timeseries.sbas",),
+    "phaselinking": ("timeseries.shp", "timeseries.phase_linking"),
+    "pstimeseries": ("timeseries.psi",),
+    "geometricdistortion": ("geometry.distortion",),
+    "landslideactivity": ("ada.activity",),
+    "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
+    "slipinversion": _OKADA, "uniformslipinversion": _OKADA,
+}
+
+
+def announce_compilation(name: str, feedback) -> bool:
+    """Tell the user when this run compiles the tool's numba kernels (first run on a machine:
+    tens of seconds with the progress bar still); returns True when it does."""
+    import importlib
+
+    from ..algorithms import _numba
+
+    modules = [importlib.import_module(f"..algorithms.{m}", __package__) for m in KERNELS.get(name, ())]
+    if not modules or not _numba.first_compilation(modules):
+        return False
+    if feedback is None:
+        return True
+    todo = _numba.kernels_to_compile(modules)
+    folder = _numba.cache_folder(modules[0])
+    feedback.setProgressText(QCoreApplication.translate("GeohazardAlgorithm",
+                                                        "Compiling fast kernels, first run only..."))
+    feedback.pushInfo(f"Compiling fast kernels (numba, {len(todo)} functions), first run only: this run takes "
+                      "up to a minute longer; later runs load them from the cache"
+                      + (f" ({folder})" if folder else "") + ".")
+    return True
+
+
+def _decimals(value) -> int:
+    text = f"{abs(float(value)):.9f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def set_decimals(definition) -> None:
+    """Decimals shown by a Double parameter's spin box: enough for its default and bounds
+    (at least 2, 3 for fractions in 0..1, at most 9) instead of QGIS's fixed "0.000000"."""
+    if definition.type() != "number" or definition.dataType() != QgsProcessingParameterNumber.Type.Double:
+        return
+    values = [v for v in (definition.defaultValue(), definition.minimum(), definition.maximum())
+              if isinstance(v, (int, float)) and abs(v) < 1e15]
+    wanted = max([_decimals(v) for v in values] + [2])
+    if definition.maximum() <= 1.0:
+        wanted = max(wanted, 3)
+    meta = definition.metadata()
+    wrapper = dict(meta.get("widget_wrapper", {}) or {})
+    wrapper.setdefault("decimals", min(wanted, 9))
+    meta["widget_wrapper"] = wrapper
+    definition.setMetadata(meta)
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -55,12 +159,30 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def shortHelpString(self) -> str:
         return self.tr(self.HELP)
 
+    def tags(self) -> list:
+        return [self.tr(t) for t in COMMON_TAGS + tuple(TAGS.get(self.NAME, "").split(",")) if t]
+
+    def helpUrl(self) -> str:
+        family = type(self).__module__.rsplit(".", 1)[-1].replace("tools_", "", 1)
+        return DOCS_URL.format(family)
+
     def createInstance(self):
         return type(self)()
 
+    def addParameter(self, definition, createOutput=True):
+        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set."""
+        set_decimals(definition)
+        return super().addParameter(definition, createOutput)
+
     def processAlgorithm(self, parameters, context, feedback):
         try:
-            return self.process(parameters, context, feedback)
+            announce_compilation(self.NAME, feedback)
+            results = self.process(parameters, context, feedback)
+            if isinstance(results, dict):
+                from .styles import arrange_outputs
+
+                arrange_outputs(self, context, results, MAIN_OUTPUTS.get(self.NAME, ()))
+            return results
         except OperationCanceled:
             raise QgsProcessingException(self.tr("Canceled by the user; no output was written.")) from None
         except GeohazardError as exc:

@@ -16,7 +16,7 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .base import GROUPS, ICON_DIR
+from .base import DOCS_URL, GROUPS, ICON_DIR
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
@@ -48,6 +48,13 @@ def model_algorithms() -> list:
             # model sits in the same toolbox group as the tools
             return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
 
+        def tags(self):
+            return ["InSAR", "SAR", "geohazard", "model", "SBAS", "time series", "velocity", "ADA",
+                    "active deformation areas", "landslide", "activity", "inventory"]
+
+        def helpUrl(self):
+            return DOCS_URL.format("models")
+
         def createInstance(self):
             model = ShippedModel()
             model.loadVariant(self.toVariant())
@@ -61,6 +68,34 @@ def model_algorithms() -> list:
             model.setSourceFilePath(path)
             models.append(model)
     return models
+
+
+def silence_hdf5_diagnostics() -> int:
+    """Stop HDF5's automatic error printing ("HDF5-DIAG: Error detected ...", 11 lines on stderr)
+    in this thread. QGIS prints it when it probes a folder path given to a layer input (the mesh
+    provider asks HDF5 whether the folder is an HDF5 file) although the tool then reads the folder
+    fine. HDF5 still returns its errors to the callers (GDAL, MDAL, h5py), which report them
+    themselves; h5py does the same on import. Linux (reads /proc/self/maps); elsewhere a no-op.
+    Returns the number of HDF5 libraries silenced."""
+    import ctypes
+
+    libs = set()
+    try:
+        with open("/proc/self/maps") as maps:  # the HDF5 copies loaded in this process (Linux)
+            libs = {line.split()[-1] for line in maps if "/libhdf5" in line and "_hl" not in line.split("/")[-1]}
+    except OSError:
+        pass
+    done = 0
+    for lib in sorted(libs):
+        try:
+            fn = ctypes.CDLL(lib).H5Eset_auto2
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes = [ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
+        if fn(0, None, None) >= 0:  # H5E_DEFAULT, no printing function
+            done += 1
+    # h5py silences the HDF5 it uses when it is imported; it is not imported here (0.3 s at QGIS start)
+    return done
 
 
 class GeohazardProvider(QgsProcessingProvider):
@@ -84,6 +119,7 @@ class GeohazardProvider(QgsProcessingProvider):
         return False
 
     def load(self) -> bool:
+        silence_hdf5_diagnostics()
         # A model's child algorithms are resolved through the registry, which knows this
         # provider only after load() returns: reload once it is registered so the shipped
         # models see their children (and expose their outputs) from the start.

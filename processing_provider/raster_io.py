@@ -327,3 +327,39 @@ def write_raster(path: str, array: np.ndarray, info: RasterInfo, *, descriptions
                            metadata=metadata) as w:
         w.write(arr)
     return path
+
+
+class SkippedWriter:
+    """Stand-in for a :class:`RasterWriter` of an optional output the user left out: writes nothing."""
+
+    path = ""
+    _done = False
+
+    def write(self, block, *, row: int = 0, band: Optional[int] = None) -> None:
+        return None
+
+    def commit(self) -> str:
+        self._done = True
+        return ""
+
+    def abort(self) -> None:
+        self._done = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
+
+
+def optional_writer(path: str, info: RasterInfo, **kwargs):
+    """``RasterWriter.like(path, info, ...)``, or a :class:`SkippedWriter` when ``path`` is empty
+    (an optional output that was not asked for)."""
+    return RasterWriter.like(path, info, **kwargs) if path else SkippedWriter()
+
+
+def output_paths(alg, parameters, names, context, *, optional=()) -> dict:
+    """Paths of raster/vector destinations; the ``optional`` ones are left out (absent from the
+    result) when the user did not ask for them, so they are neither written nor loaded."""
+    return {k: alg.parameterAsOutputLayer(parameters, k, context) for k in names
+            if k not in optional or parameters.get(k)}

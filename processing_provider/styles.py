@@ -47,6 +47,40 @@ def apply_on_load(context, output_path: str, qml_path: str) -> None:
     context.layerToLoadOnCompletionDetails(output_path).setPostProcessor(proc)
 
 
+def raster_unit(path: str) -> str:
+    """The unit a raster declares (GDAL metadata ``UNIT`` written by the tools, or the band's unit type)."""
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    if ds is None:
+        return ""
+    unit = ds.GetMetadataItem("UNIT") or ""
+    if not unit:
+        band = ds.GetRasterBand(1)
+        unit = band.GetUnitType() or ""
+    ds = None
+    return unit
+
+
+def _label_items(shader_fn, vmin, vmax, unit: str = "") -> None:
+    """Legend labels rounded to the range ("-12.5 mm/yr", not "-12.532871")."""
+    import math
+
+    span = abs(float(vmax) - float(vmin)) or 1.0
+    decimals = int(min(6, max(0, 2 - math.floor(math.log10(span)))))
+    items = shader_fn.colorRampItemList()
+    for item in items:
+        item.label = f"{item.value:.{decimals}f}" + (f" {unit}" if unit else "")
+    shader_fn.setColorRampItemList(items)
+    # a list of these labels in the legend, not QGIS's continuous bar headed "Band 1 (Gray)" with
+    # six-decimal end values
+    from qgis.core import QgsColorRampLegendNodeSettings
+
+    settings = QgsColorRampLegendNodeSettings()
+    settings.setUseContinuousLegend(False)
+    shader_fn.setLegendSettings(settings)
+
+
 def sidecar_qml(path: str) -> str:
     return os.path.splitext(path)[0] + ".qml"
 
@@ -82,6 +116,7 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
     shader_fn = QgsColorRampShader(-vmax, vmax, _ramp(ramp_name, invert))
     shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
     shader_fn.classifyColorRamp(11, band, layer.extent(), layer.dataProvider())
+    _label_items(shader_fn, -vmax, vmax, raster_unit(path))
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_fn)
     renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
@@ -107,6 +142,7 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
     shader_fn = QgsColorRampShader(vmin, vmax, _ramp(ramp_name))
     shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
     shader_fn.classifyColorRamp(9, band, layer.extent(), layer.dataProvider())
+    _label_items(shader_fn, vmin, vmax, raster_unit(path))
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(shader_fn)
     renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
@@ -179,7 +215,7 @@ def _field_values(layer, field: str) -> np.ndarray:
 def style_vector_graduated(path: str, field: str, *, context=None, vmax: float | None = None,
                            vmin: float | None = None, ramp_name: str = "RdBu", invert: bool = False,
                            n_classes: int = 10, percentile: float = 98.0, line_width_mm: float | None = None,
-                           point_size_mm: float = 1.6, decimals: int = 1) -> str:
+                           point_size_mm: float = 1.6, decimals: int = 1, unit: str = "") -> str:
     """Graduated renderer on a numeric field, for points, lines or polygons.
 
     With ``vmin`` unset the classes are symmetric about zero (diverging: velocities,
@@ -221,7 +257,7 @@ def style_vector_graduated(path: str, field: str, *, context=None, vmax: float |
             label = f">= {edges[i]:.{decimals}f}"
         else:
             label = f"{edges[i]:.{decimals}f} to {edges[i + 1]:.{decimals}f}"
-        ranges.append(QgsRendererRange(low, high, symbol, label))
+        ranges.append(QgsRendererRange(low, high, symbol, label + (f" {unit}" if unit else "")))
     renderer = QgsGraduatedSymbolRenderer(field, ranges)
     layer.setRenderer(renderer)
     return _save_vector_style(layer, path, context)
@@ -232,7 +268,7 @@ def style_points_velocity(path: str, field: str = "VEL", *, context=None, vmax: 
 
     Red = moving away from the satellite (subsidence), blue = toward it, as the raster ramp.
     """
-    return style_vector_graduated(path, field, context=context, vmax=vmax, ramp_name="RdBu")
+    return style_vector_graduated(path, field, context=context, vmax=vmax, ramp_name="RdBu", unit="mm/yr")
 
 
 def style_lines_stress(path: str, field: str, *, context=None, vmax: float | None = None) -> str:
@@ -264,3 +300,75 @@ def style_vector_categorized(path: str, field: str, categories, *, context=None,
         cats.append(QgsRendererCategory(value, symbol, str(label)))
     layer.setRenderer(QgsCategorizedSymbolRenderer(field, cats))
     return _save_vector_style(layer, path, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# How outputs appear in the project when the tool finishes in QGIS: the main outputs visible on
+# top (points above rasters), the secondary ones loaded unchecked below them, each named by
+# its output's description (with units) instead of the file name.
+
+_RUN = {"n": 0}
+
+
+class _Arrange(QgsProcessingLayerPostProcessorInterface):
+    def __init__(self, inner, name: str, visible: bool, rank: int, run_id: str):
+        super().__init__()
+        self.inner, self.name, self.visible, self.rank, self.run_id = inner, name, visible, rank, run_id
+
+    def postProcessLayer(self, layer, context, feedback):
+        if self.inner is not None:
+            self.inner.postProcessLayer(layer, context, feedback)
+        if layer is None:
+            return
+        if self.name:
+            layer.setName(self.name)
+        layer.setCustomProperty("insar_geohazards/run", self.run_id)
+        layer.setCustomProperty("insar_geohazards/rank", self.rank)
+        from qgis.core import QgsLayerTree, QgsProject
+
+        project = (context.project() if context is not None else None) or QgsProject.instance()
+        node = project.layerTreeRoot().findLayer(layer.id())
+        if node is None:
+            return
+        node.setItemVisibilityChecked(self.visible)
+        node.setExpanded(self.visible)
+        parent = node.parent()
+        mine = [c for c in parent.children() if QgsLayerTree.isLayer(c) and c.layer() is not None
+                and c.layer().customProperty("insar_geohazards/run") == self.run_id]
+        mine.sort(key=lambda c: int(c.layer().customProperty("insar_geohazards/rank") or 0))
+        # this run's layers, ordered by rank, on top of their group (QGIS 3.22 adds them in file-name order)
+        for i, child in enumerate(mine):
+            if parent.children().index(child) != i:
+                clone = child.clone()
+                parent.insertChildNode(i, clone)
+                parent.removeChildNode(child)
+
+
+def arrange_outputs(alg, context, results: dict, main=()) -> list:
+    """Name, visibility and order of the outputs QGIS loads when ``alg`` finishes.
+
+    ``main`` are the output IDs shown (default: the first destination parameter); the other
+    outputs load unchecked. Vector outputs go above rasters. Returns ``[(path, name, visible,
+    rank)]`` of the layers arranged (empty outside QGIS's loading of results)."""
+    if context is None:
+        return []
+    dests = [d for d in alg.destinationParameterDefinitions()]
+    main = tuple(main) or tuple(d.name() for d in dests[:1])
+    _RUN["n"] += 1
+    run_id = f"{alg.name()}-{_RUN['n']}"
+    loaded = [(pos, d, results.get(d.name())) for pos, d in enumerate(dests)]
+    loaded = [(pos, d, p) for pos, d, p in loaded
+              if isinstance(p, str) and p and context.willLoadLayerOnCompletion(p)]
+    if loaded and not any(d.name() in main for _, d, _ in loaded):
+        main = (loaded[0][1].name(),)  # none of the main outputs was asked for: show the first one
+    arranged = []
+    for pos, d, path in loaded:
+        is_vector = d.type() in ("vectorDestination", "sink")
+        visible = d.name() in main
+        rank = (0 if visible else 100) + (0 if is_vector else 50) + pos
+        details = context.layerToLoadOnCompletionDetails(path)
+        proc = _Arrange(details.postProcessor(), d.description(), visible, rank, run_id)
+        _KEEP_ALIVE.append(proc)
+        details.setPostProcessor(proc)
+        arranged.append((path, d.description(), visible, rank))
+    return arranged

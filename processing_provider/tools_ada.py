@@ -881,7 +881,7 @@ class FaultProximity(GeohazardAlgorithm):
                                                        defaultValue="500,1000,2000,5000"))
         self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Features with fault distance")))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_CHART, self.tr("Chart"),
-                                                                self.tr("PNG files (*.png)")))
+                                                                self.tr("PNG files (*.png)"), optional=True))
 
     def _bands(self, parameters, context):
         text = self.parameterAsString(parameters, self.BANDS, context)
@@ -941,10 +941,12 @@ class FaultProximity(GeohazardAlgorithm):
             sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         for lab, c, s, cs in zip(labels, table["count"], table["share"], table["cumulative_share"]):
             feedback.pushInfo(f"{lab}: {c} features, {100 * s:.1f}% (cumulative {100 * cs:.1f}%)")
-        chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
-        _fault_chart(chart, labels, table, title=f"{source.sourceName()} vs {faults.sourceName()}")
-        return {self.OUTPUT: dest, self.OUTPUT_CHART: chart,
-                "SHARE_BY_BAND": {lab: float(s) for lab, s in zip(labels, table["share"])}}
+        result = {self.OUTPUT: dest, "SHARE_BY_BAND": {lab: float(s) for lab, s in zip(labels, table["share"])}}
+        if parameters.get(self.OUTPUT_CHART):  # optional: no chart when left out
+            chart = self.parameterAsFileOutput(parameters, self.OUTPUT_CHART, context)
+            _fault_chart(chart, labels, table, title=f"{source.sourceName()} vs {faults.sourceName()}")
+            result[self.OUTPUT_CHART] = chart
+        return result
 
 
 def _fault_chart(path, labels, table, *, title):

@@ -344,6 +344,25 @@ class _CoulombParams:
         return (self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
                 self.parameterAsDouble(parameters, self.POISSON, context))
 
+    def material(self, parameters, context, cin, feedback):
+        """(shear modulus Pa, Poisson, friction): from the Coulomb file when one is given, logged."""
+        user = {self.SHEAR_MODULUS: self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                self.POISSON: self.parameterAsDouble(parameters, self.POISSON, context),
+                self.FRICTION: self.parameterAsDouble(parameters, self.FRICTION, context)}
+        if cin is None:
+            feedback.pushInfo(self.tr(f"shear modulus {user[self.SHEAR_MODULUS]:.4g} Pa, Poisson "
+                                      f"{user[self.POISSON]:g}, friction {user[self.FRICTION]:g} (parameters)"))
+            return user[self.SHEAR_MODULUS], user[self.POISSON], user[self.FRICTION]
+        from_file = {self.SHEAR_MODULUS: cin.shear_modulus_pa, self.POISSON: cin.poisson, self.FRICTION: cin.friction}
+        feedback.pushInfo(self.tr(
+            f"from the Coulomb file: shear modulus {cin.shear_modulus_pa:.4g} Pa (E1 = {cin.young_pa:.4g} Pa), "
+            f"Poisson {cin.poisson:g} (PR1), friction {cin.friction:g} (FRIC)"))
+        for key, val in from_file.items():
+            given = parameters.get(key)
+            if given not in (None, "") and not np.isclose(user[key], val, rtol=1e-9):
+                feedback.pushWarning(self.tr(f"{key} = {user[key]:g} is not used: the Coulomb file's value {val:g} is"))
+        return from_file[self.SHEAR_MODULUS], from_file[self.POISSON], from_file[self.FRICTION]
+
 
 class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     NAME = "coulombstress"
@@ -390,8 +409,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context)
-        mu, nu = self.elastic(parameters, context, cin)
-        friction = self.parameterAsDouble(parameters, self.FRICTION, context)
+        mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.depths_m(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
         optimal = self.parameterAsBool(parameters, self.OPTIMAL, context)
@@ -436,12 +454,20 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         + COMMON_SOURCE_HELP +
         "<b>Receiver faults</b>: a line layer (same projected CRS family); strike comes from each segment's "
         "direction (fault dipping to the right), dip and rake from the fields dip_deg / rake_deg when present, "
-        "else the default receiver dip and rake.\n"
-        "<b>Depths</b> (km): stress is computed where each segment's plane reaches that depth (below the "
-        "segment midpoint, offset down-dip).\n\n"
-        "<b>Output</b>: the receiver segments with fields strike_deg, dip_deg, rake_deg and, per depth, "
-        "dcfs_<d>km, shear_<d>km, normal_<d>km (normal positive = unclamping) in the chosen unit, styled red "
-        "above +0.1 bar and blue below -0.1 bar.\n"
+        "else the default receiver dip and rake. With fields top_m / bottom_m (as written by "
+        "importcoulombinput) the line is the receiver's top edge at depth top_m (Coulomb's convention); without "
+        "them it is the surface trace (top 0 m).\n"
+        "<b>Depths</b> (km, or <i>mid</i> for each receiver's mid-depth, Coulomb's element centre): stress is "
+        "computed where each segment's plane reaches that depth, below the segment midpoint and (depth - "
+        "top_m) / tan(dip) down-dip. A depth outside a receiver's top_m..bottom_m is computed on the plane's "
+        "extension and the receivers concerned are named in a warning.\n"
+        "<b>Elastic constants and friction</b>: with COULOMB_INP, its shear modulus (E1, PR1), Poisson's ratio "
+        "and friction (FRIC) are used, and the log says so; otherwise the parameters.\n\n"
+        "<b>Output</b>: the receiver segments with fields strike_deg, dip_deg, rake_deg, top_m, bottom_m and, per "
+        "depth, dcfs_<d>, shear_<d>, normal_<d> (normal positive = unclamping) in the chosen unit on the given "
+        "rake, and opt_rake_<d> / opt_dcfs_<d>: the rake of the largest resolved shear on the fixed plane "
+        "(Coulomb's optimum rake on a specified fault) and dCFS on it; styled red above +0.1 bar and blue below "
+        "-0.1 bar.\n"
         "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
     )
     RECEIVERS = "RECEIVERS"
@@ -461,15 +487,37 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             return ok, msg
         return self.check_sources(parameters, context)
 
+    def receiver_depths(self, parameters, context):
+        """DEPTHS as a list of metres, ``None`` standing for each receiver's mid-depth ("mid")."""
+        text = self.parameterAsString(parameters, self.DEPTHS, context)
+        out = []
+        for tok in (t.strip() for t in text.replace(";", ",").split(",")):
+            if not tok:
+                continue
+            if tok.lower() in ("mid", "centre", "center"):
+                out.append(None)
+                continue
+            try:
+                v = float(tok)
+            except ValueError:
+                raise GeohazardError(f"{self.DEPTHS}: {text!r} is not a comma-separated list of depths in km "
+                                     f"(or 'mid')") from None
+            if not np.isfinite(v) or v < 0:
+                raise GeohazardError(f"{self.DEPTHS}: give depths >= 0 km (or 'mid'), got {text!r}")
+            out.append(v * 1000.0)
+        if not out:
+            raise GeohazardError(f"{self.DEPTHS}: give one or more depths >= 0 km (or 'mid'), got {text!r}")
+        return out
+
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context)
-        mu, nu = self.elastic(parameters, context, cin)
-        friction = self.parameterAsDouble(parameters, self.FRICTION, context)
-        depths = self.depths_m(parameters, context)
+        mu, nu, friction = self.material(parameters, context, cin, feedback)
+        depths = self.receiver_depths(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
         receivers = self.parameterAsSource(parameters, self.RECEIVERS, context)
-        defaults = {"dip": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context), "top": 0.0,
-                    "bottom": 1.0, "slip": 0.0, "opening": 0.0,
+        # top/bottom: NaN when the layer has no such field (the line is then a surface trace of unknown extent)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context), "top": np.nan,
+                    "bottom": np.nan, "slip": 0.0, "opening": 0.0,
                     "rake": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         traces, a, names, _ = read_fault_lines(receivers, name=self.RECEIVERS, defaults=defaults, dest_crs=crs,
                                                context=context)
@@ -489,23 +537,44 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         rake = a["rake"][owner]
         if np.any((dip <= 0) | (dip > 90)):
             raise GeohazardError(f"{self.RECEIVERS}: dip_deg must be in (0, 90], got {dip[(dip <= 0) | (dip > 90)][0]}")
+        top = np.where(np.isfinite(a["top"]), a["top"], 0.0)[owner]
+        bottom = a["bottom"][owner]
+        bad = np.isfinite(bottom) & (bottom <= top)
+        if bad.any():
+            raise GeohazardError(f"{self.RECEIVERS}: receiver {names[owner[bad][0]]!r} has bottom_m "
+                                 f"{bottom[bad][0]:g} not below top_m {top[bad][0]:g}")
+        if not np.isfinite(a["top"]).all():
+            feedback.pushInfo(self.tr("receivers without top_m: their lines are taken as surface traces (top 0 m)"))
+        if any(dd is None for dd in depths) and not np.isfinite(bottom).all():
+            raise GeohazardError(f"{self.DEPTHS}: 'mid' needs top_m and bottom_m on every receiver; "
+                                 f"{names[owner[~np.isfinite(bottom)][0]]!r} has no bottom_m")
         mid = 0.5 * (p0 + p1)
         phi = np.radians(strike)
         fields = {"name": np.array([names[o] for o in owner], dtype=object), "strike_deg": strike, "dip_deg": dip,
-                  "rake_deg": rake}
+                  "rake_deg": rake, "top_m": top, "bottom_m": bottom}
         table = faults.table()
         progress = FeedbackProgress(feedback)
         for k, depth in enumerate(depths):
             check_canceled(progress)
             progress.set_progress(100.0 * k / len(depths))
-            off = np.where(dip < 90, depth / np.tan(np.radians(np.minimum(dip, 89.999999))), 0.0)
+            z = 0.5 * (top + bottom) if depth is None else np.full(len(seg), depth)
+            tag = "mid" if depth is None else f"{depth / 1000.0:g}km".replace(".", "p")
+            outside = (z < top) | (np.isfinite(bottom) & (z > bottom))
+            if outside.any():
+                who = sorted({names[o] for o in owner[outside]})
+                feedback.pushWarning(self.tr(
+                    f"depth {tag} lies outside the top..bottom depths of {len(who)} receiver(s): "
+                    f"{', '.join(who[:5])}{' ...' if len(who) > 5 else ''}; computed on the plane's extension"))
+            # the line is the top edge at depth top; depth z lies (z - top) / tan(dip) down-dip
+            off = np.where(dip < 90, (z - top) / np.tan(np.radians(np.minimum(dip, 89.999999))), 0.0)
             e = mid[:, 0] + off * np.cos(phi)
             n = mid[:, 1] - off * np.sin(phi)
-            res = coulomb_at_points(e, n, depth, table, strike_deg=strike, dip_deg=dip, rake_deg=rake,
+            res = coulomb_at_points(e, n, z, table, strike_deg=strike, dip_deg=dip, rake_deg=rake,
                                     shear_modulus_pa=mu, poisson=nu, friction=friction)
-            tag = f"{depth / 1000.0:g}km".replace(".", "p")
             for key in ("dcfs", "shear", "normal"):
                 fields[f"{key}_{tag}"] = res[f"{key}_pa"] / scale
+            fields[f"opt_rake_{tag}"] = res["opt_rake_deg"]
+            fields[f"opt_dcfs_{tag}"] = res["opt_dcfs_pa"] / scale
         wkb = []
         for a0, a1 in zip(p0, p1):
             g = ogr.Geometry(ogr.wkbLineString)
@@ -514,7 +583,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             wkb.append(g.ExportToWkb())
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbLineString)
-        first = f"dcfs_{depths[0] / 1000.0:g}km".replace(".", "p")
+        first = "dcfs_mid" if depths[0] is None else f"dcfs_{depths[0] / 1000.0:g}km".replace(".", "p")
         _style_dcfs_lines(out_path, first, 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}
 

@@ -47,6 +47,8 @@ from .raster_io import (
     RasterInfo,
     RasterWriter,
     check_same_grid,
+    optional_writer,
+    output_paths,
     raster_info,
     read_band,
     read_bands,
@@ -325,11 +327,12 @@ class GeometricDistortion(GeohazardAlgorithm):
             self.MIN_SENSITIVITY, self.tr("Low sensitivity below |C| (cosine LOS / downslope)"), num,
             defaultValue=0.3, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_CLASSES, self.tr("Distortion classes")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index"),
+                                                                  optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes")))
+            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)"))
+            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)", optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
 
@@ -363,9 +366,9 @@ class GeometricDistortion(GeohazardAlgorithm):
         writers = {
             "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
                                          descriptions=["distortion class"], zlevel=1),
-            "rindex": RasterWriter.like(outs[self.OUTPUT_RINDEX], info, descriptions=["R-index"], zlevel=1),
-            "visibility": RasterWriter.like(outs[self.OUTPUT_VISIBILITY], info, dtype=np.uint8, nodata=0,
-                                            descriptions=["visibility class"], zlevel=1),
+            "rindex": optional_writer(outs.get(self.OUTPUT_RINDEX, ""), info, descriptions=["R-index"], zlevel=1),
+            "visibility": optional_writer(outs.get(self.OUTPUT_VISIBILITY, ""), info, dtype=np.uint8, nodata=0,
+                                          descriptions=["visibility class"], zlevel=1),
         }
         if combined:
             writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
@@ -400,11 +403,12 @@ class GeometricDistortion(GeohazardAlgorithm):
                 heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
                 read_incidence=_incidence_reader(inc_path, kind, inc_par), look=look, name=name))
-        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY)}
+        outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
+                            context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
             if parameters.get(self.OUTPUT_COMBINED) else None
-        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
+            if parameters.get(self.OUTPUT_TABLE) else ""
         # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
         previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
         gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
@@ -446,15 +450,20 @@ class GeometricDistortion(GeohazardAlgorithm):
             raise
         for w in writers.values():
             w.commit()
-        _write_share_table(table, tables, [g.name for g in geos])
+        if table:
+            _write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
             shares = ", ".join(f"{r['name']} {r['share_pct']:.1f}%" for r in t["distortion"] if r["pixels"])
             feedback.pushInfo(f"{g.name}: {shares}")
         style_classes(outs[self.OUTPUT_CLASSES], _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
-        style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
-        style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlGn")
+        if self.OUTPUT_VISIBILITY in outs:
+            style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
+        if self.OUTPUT_RINDEX in outs:
+            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
+                                    ramp_name="RdYlGn")
         result = dict(outs)
-        result[self.OUTPUT_TABLE] = table
+        if table:
+            result[self.OUTPUT_TABLE] = table
         if combined:
             style_classes(combined, _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
             result[self.OUTPUT_COMBINED] = combined
@@ -726,7 +735,10 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "assumption.\n\n"
         "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence. "
         "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of CELL_SIZE "
-        "metres in GRID_CRS with centres on multiples of the cell size (EGMS L3: 100 m, EPSG:3035); every point "
+        "metres in GRID_CRS whose edges lie on ORIGIN_X/ORIGIN_Y + multiples of the cell size (default origin 0, 0: "
+        "edges on multiples of 100 m in EPSG:3035, centres at k*100+50, the cell layout of the official EGMS L3 "
+        "tiles and of the INSPIRE ETRS89-LAEA grid). With a TEMPLATE raster the output takes the template's grid "
+        "(origin, cell size, extent and CRS; points outside it are left out and counted). Every point "
         "enters the cell's least squares with its own LOS vector (fields los_east/los_north/los_up, else "
         "incidence_angle/track_angle, else the numbers given). A cell needs both geometries.\n"
         "<b>Uncertainty</b>: from the std field of points (mean_velocity_std) or the SIGMA numbers for rasters, "
@@ -735,7 +747,11 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "multi-band rasters whose descriptions are dates, are interpolated linearly onto common dates every "
         "SPACING_DAYS days over the overlap of both series (no value across gaps longer than MAX_GAP_DAYS), "
         "decomposed date by date, and the east/up velocities are fitted to the decomposed series (linear + "
-        "annual term, as EGMS mean_velocity).\n\n"
+        "annual term, as EGMS mean_velocity). This is the EGMS L3 Ortho route (interpolation to a 6-day cadence, "
+        "date-by-date least squares, velocity fitted afterwards) and the default; inputs without dates (velocity "
+        "rasters, points without dated fields) are decomposed as velocities, with a warning. With TIME_SERIES "
+        "off the velocities themselves are decomposed, which differs from EGMS L3 by the temporal sampling "
+        "(EGMS Ustica: median 0.04 mm/yr, 95th percentile 0.16 mm/yr in up).\n\n"
         "Outputs: east (positive east) and up (positive up) rasters in mm/yr; a quality raster (bands: sigma "
         "east, sigma up, condition number of the geometry, observations used); optional east/up time-series "
         "rasters (one band per common date, mm).\n"
@@ -750,6 +766,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
     ASC_POINTS, DESC_POINTS = "ASC_POINTS", "DESC_POINTS"
     VELOCITY_FIELD, STD_FIELD = "VELOCITY_FIELD", "STD_FIELD"
     CELL_SIZE, GRID_CRS = "CELL_SIZE", "GRID_CRS"
+    TEMPLATE, ORIGIN_X, ORIGIN_Y = "TEMPLATE", "ORIGIN_X", "ORIGIN_Y"
     NORTH_VELOCITY, WEIGHTING, MAX_CONDITION = "NORTH_VELOCITY", "WEIGHTING", "MAX_CONDITION"
     TIME_SERIES, SPACING_DAYS, MAX_GAP_DAYS = "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS"
     OUTPUT_EAST, OUTPUT_UP, OUTPUT_QUALITY = "OUTPUT_EAST", "OUTPUT_UP", "OUTPUT_QUALITY"
@@ -784,6 +801,13 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterCrs(
             self.GRID_CRS, self.tr("Grid CRS for points (projected; default EPSG:3035 as EGMS L3)"),
             defaultValue="EPSG:3035", optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.TEMPLATE, self.tr("Template raster to snap the point grid to (its origin, cell size, extent, CRS)"),
+            optional=True))
+        for key, axis in ((self.ORIGIN_X, "x"), (self.ORIGIN_Y, "y")):
+            self.addParameter(QgsProcessingParameterNumber(
+                key, self.tr(f"Grid origin {axis} for points (a cell corner, GRID_CRS metres)"), num,
+                defaultValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.NORTH_VELOCITY, self.tr("North velocity assumed (mm/yr; 0 = neglected)"), num, defaultValue=0.0))
         self.addParameter(QgsProcessingParameterEnum(self.WEIGHTING, self.tr("Weighting"), options=self.WEIGHTINGS,
@@ -792,17 +816,18 @@ class AscDescDecomposition(GeohazardAlgorithm):
             self.MAX_CONDITION, self.tr("Maximum condition number of the geometry"), num, defaultValue=10.0,
             minValue=1.0))
         self.addParameter(QgsProcessingParameterBoolean(
-            self.TIME_SERIES, self.tr("Decompose time series"), defaultValue=False))
+            self.TIME_SERIES, self.tr("Decompose time series (EGMS L3 route; velocities when inputs carry no dates)"),
+            defaultValue=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=6, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"), num, defaultValue=90.0,
-            minValue=1.0))
+            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_EAST, self.tr("East velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_UP, self.tr("Up velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_QUALITY, self.tr("Quality (sigma east, sigma up, condition, count)")))
+            self.OUTPUT_QUALITY, self.tr("Quality (sigma east, sigma up, condition, count)"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_EAST_TS, self.tr("East time series"), optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -830,6 +855,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
         if mode is None:
             return False, msg
         if mode == "raster":
+            if parameters.get(self.TEMPLATE):
+                return False, "TEMPLATE snaps the grid of point inputs; ASC_RASTER/DESC_RASTER keep their own grid"
             try:
                 infos = [self.raster_info(parameters, p, context) for p in (self.ASC_RASTER, self.DESC_RASTER)]
                 _check_overlap_same_grid(infos, [self.ASC_RASTER, self.DESC_RASTER])
@@ -839,6 +866,11 @@ class AscDescDecomposition(GeohazardAlgorithm):
             crs = self._grid_crs(parameters, context)
             if not crs.isValid() or crs.isGeographic():
                 return False, f"GRID_CRS must be a projected CRS in metres, got {crs.authid() or 'none'}"
+            if parameters.get(self.TEMPLATE):
+                try:
+                    self._template_grid(parameters, context)
+                except (GeohazardError, QgsProcessingException) as exc:
+                    return False, str(exc)
         if (parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS)) and \
                 not self.parameterAsBool(parameters, self.TIME_SERIES, context):
             return False, "time-series outputs need TIME_SERIES"
@@ -855,6 +887,15 @@ class AscDescDecomposition(GeohazardAlgorithm):
                     spacing=self.parameterAsInt(parameters, self.SPACING_DAYS, context),
                     max_gap=self.parameterAsDouble(parameters, self.MAX_GAP_DAYS, context))
         progress = FeedbackProgress(feedback)
+        if opts["ts"] and not self._inputs_dated(parameters, context, mode):
+            if parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS):
+                raise GeohazardError("time-series outputs need dated inputs: fields YYYYMMDD/DYYYYMMDD of the points "
+                                     "or band descriptions that are dates")
+            opts["ts"] = False
+            progress.push_warning("TIME_SERIES: the inputs carry no dates (fields YYYYMMDD/DYYYYMMDD, or band "
+                                  "descriptions that are dates); decomposing the velocities instead")
+        progress.push_info("route: " + ("time series (EGMS L3 Ortho: 6-day interpolation, per-date least squares, "
+                                        "velocity fitted afterwards)" if opts["ts"] else "velocities"))
         if mode == "points":
             grid, crs_wkt, res, dates = self._points(parameters, context, progress, opts)
             info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
@@ -865,9 +906,10 @@ class AscDescDecomposition(GeohazardAlgorithm):
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
         specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
-                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"]),
-                 (self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
-                  ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"])]
+                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"])]
+        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
+            specs.append((self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
+                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"]))
         for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
             if parameters.get(key) and opts["ts"]:
                 specs.append((key, [comp], [d.isoformat() for d in dates]))
@@ -895,20 +937,46 @@ class AscDescDecomposition(GeohazardAlgorithm):
         progress.push_info(f"{n_valid} cells decomposed; median condition number {med:.3f}")
         for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
             style_raster_diverging(out[key], context=context)
-        style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
-                                ramp_name="Viridis")
+        if self.OUTPUT_QUALITY in out:
+            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                    ramp_name="Viridis")
         for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
             if key in out:
                 style_raster_diverging(out[key], context=context, band=len(dates))
         return out
+
+    def _inputs_dated(self, parameters, context, mode) -> bool:
+        """True when both inputs carry at least two dates (dated fields, or dated band descriptions)."""
+        if mode == "points":
+            for key in (self.ASC_POINTS, self.DESC_POINTS):
+                src = self.parameterAsSource(parameters, key, context)
+                if src is None or len(dated_fields([f.name() for f in src.fields()])) < 2:
+                    return False
+            return True
+        for key in (self.ASC_RASTER, self.DESC_RASTER):
+            info = self.raster_info(parameters, key, context)
+            if info.count < 2 or not any(_is_date(d) for d in info.descriptions):
+                return False  # a velocity raster; partly dated bands are reported by _rasters
+        return True
 
     # ------------------------------------------------------------------ points
     def _grid_crs(self, parameters, context):
         crs = self.parameterAsCrs(parameters, self.GRID_CRS, context)
         return crs if crs.isValid() else QgsCoordinateReferenceSystem("EPSG:3035")
 
+    def _template_grid(self, parameters, context):
+        """(grid, crs) of TEMPLATE, or (None, None) without one."""
+        if not parameters.get(self.TEMPLATE):
+            return None, None
+        info = self.raster_info(parameters, self.TEMPLATE, context)
+        if not info.crs_wkt or info.is_geographic:
+            raise GeohazardError("TEMPLATE must be in a projected CRS in metres (the grid of the points)")
+        grid = _dec.grid_from_geotransform(info.geotransform, info.height, info.width, name="TEMPLATE")
+        return grid, QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
+
     def _points(self, parameters, context, progress, opts):
-        crs = self._grid_crs(parameters, context)
+        tgrid, tcrs = self._template_grid(parameters, context)
+        crs = tcrs if tcrs is not None else self._grid_crs(parameters, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context)
         sfield = self.parameterAsString(parameters, self.STD_FIELD, context)
         data = []
@@ -935,9 +1003,27 @@ class AscDescDecomposition(GeohazardAlgorithm):
             series = np.stack([pts.attributes[nm] for nm, _ in dated]) if dated else None
             data.append(dict(x=pts.x, y=pts.y, v=pts.attributes[vfield], sigma=sig, e=e, n=n, u=u,
                              series=series, dates=[d for _, d in dated]))
-        cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
-        grid = _dec.grid_for_points(np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data]),
-                                    cell)
+        xs, ys = np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data])
+        if tgrid is not None:
+            grid = tgrid
+            r, _ = grid.cell_index(xs, ys)
+            n_out = int((r < 0).sum())
+            progress.push_info(f"grid from TEMPLATE: {grid.n_cols} x {grid.n_rows} cells of {grid.cell_m:g} m, "
+                               f"top-left corner ({grid.x0:.3f}, {grid.y0:.3f}), {crs.authid() or 'template CRS'}")
+            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+            if parameters.get(self.CELL_SIZE) not in (None, "") and not np.isclose(cell, grid.cell_m):
+                progress.push_warning(f"CELL_SIZE {cell:g} m is not used: TEMPLATE has {grid.cell_m:g} m cells")
+            if n_out == len(xs):
+                raise GeohazardError("no point of ASC_POINTS/DESC_POINTS falls inside TEMPLATE")
+            if n_out:
+                progress.push_warning(f"{n_out} of {len(xs)} points lie outside TEMPLATE and were left out")
+        else:
+            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+            grid = _dec.grid_for_points(xs, ys, cell,
+                                        origin_x=self.parameterAsDouble(parameters, self.ORIGIN_X, context),
+                                        origin_y=self.parameterAsDouble(parameters, self.ORIGIN_Y, context))
+            progress.push_info(f"grid: {grid.n_cols} x {grid.n_rows} cells of {cell:g} m, top-left corner "
+                               f"({grid.x0:.3f}, {grid.y0:.3f}) in {crs.authid()}")
         check_canceled(progress)
         res, dates = _dec.decompose_point_sets(data, grid, progress=SubProgress(progress, 50, 100), **opts)
         return grid, crs.toWkt(), res, dates
@@ -987,6 +1073,14 @@ class AscDescDecomposition(GeohazardAlgorithm):
                            "sigma_east": np.full(east.shape, np.nan), "sigma_up": np.full(east.shape, np.nan)}
 
         return info, blocks(), common
+
+
+def _is_date(text) -> bool:
+    try:
+        parse_date(text)
+    except (GeohazardError, TypeError, ValueError):
+        return False
+    return True
 
 
 def _check_overlap_same_grid(infos, names):

@@ -490,11 +490,11 @@ class InverseVelocity(GeohazardAlgorithm):
             self.MIN_VELOCITY, self.tr("Minimum last velocity for an alert (mm/yr)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=5.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=30.0, minValue=0.0))
+            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=30, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=90.0, minValue=0.0))
+            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=0))
         self.addParameter(QgsProcessingParameterEnum(
             self.DIRECTION, self.tr("Direction of motion"), options=self.DIRECTIONS, defaultValue=0))
         self.addParameter(QgsProcessingParameterString(

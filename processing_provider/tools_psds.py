@@ -20,7 +20,6 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import field_name
 from ..algorithms.formats.slc import baselines_for_dates, date_from_description, date_from_name, read_baselines
@@ -30,8 +29,19 @@ from ..algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion
 from ..algorithms.timeseries.psi import ps_time_series
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, open_raster, raster_info, read_band
+from .raster_io import (
+    DEFAULT_BLOCK_ROWS,
+    RasterWriter,
+    check_same_grid,
+    open_raster,
+    optional_writer,
+    output_paths,
+    raster_info,
+    read_band,
+)
 from .styles import apply_on_load, sidecar_qml, style_raster_sequential
+from .wavelength import HELP as WAVELENGTH_HELP
+from .wavelength import resolve_wavelength, wavelength_parameter
 
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 
@@ -182,7 +192,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
             self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.25, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude")))
+            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
@@ -209,10 +219,10 @@ class AmplitudeDispersion(GeohazardAlgorithm):
                 sums += s
                 counts += c
             cal = calibration_factors(sums, counts)
-        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION, self.OUTPUT_PS_MASK)}
+        outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
+                                               self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
         n_ps = 0
-        with RasterWriter.like(outs[self.OUTPUT_MEAN_AMPLITUDE], info) as w_mean, \
+        with optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info) as w_mean, \
                 RasterWriter.like(outs[self.OUTPUT_DISPERSION], info) as w_da, \
                 RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255) as w_ps:
             for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack),
@@ -295,8 +305,9 @@ class PhaseLinking(GeohazardAlgorithm):
             self.NETWORK, self.tr("Interferogram network"), options=self.NETWORKS, defaultValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Linked phase")))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_SHP_COUNT, self.tr("SHP count")))
+            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence (0-1)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_SHP_COUNT, self.tr("SHP count (pixels)"), optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT_INTERFEROGRAMS, self.tr("Wrapped interferograms folder"), optional=True,
             createByDefault=False))
@@ -343,8 +354,8 @@ class PhaseLinking(GeohazardAlgorithm):
             if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
         network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
         pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
-        outs = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT)}
+        outs = output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT),
+                            context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
         descs = [d.isoformat() for d in stack.dates]
         progress = FeedbackProgress(feedback)
         if ifg_dir:
@@ -354,8 +365,8 @@ class PhaseLinking(GeohazardAlgorithm):
             w_ph = RasterWriter.like(outs[self.OUTPUT], info, count=n, descriptions=descs,
                                      dtype=np.complex64 if as_complex else np.float32,
                                      metadata={"method": method, "shp_method": shp, "window": f"{window}"})
-            w_tc = RasterWriter.like(outs[self.OUTPUT_TEMPORAL_COHERENCE], info)
-            w_n = RasterWriter.like(outs[self.OUTPUT_SHP_COUNT], info, dtype=np.int32, nodata=0)
+            w_tc = optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
+            w_n = optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
             for i, j in pairs:
                 name = f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"
                 ifg_writers.append(RasterWriter.like(os.path.join(ifg_dir, name), info,
@@ -386,7 +397,8 @@ class PhaseLinking(GeohazardAlgorithm):
                 if w is not None and not w._done:
                     w.abort()
             raise
-        style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
+        if self.OUTPUT_TEMPORAL_COHERENCE in outs:
+            style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
         result = dict(outs)
         if ifg_dir:
             result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir
@@ -416,7 +428,8 @@ class PsTimeSeries(GeohazardAlgorithm):
         "<b>Output</b>: points with ROW, COL, TYPE (PS/DS), VEL (mm/yr, LOS, positive toward the "
         "satellite, relative to the reference point), V_STDEV (mm/yr, standard error of the fitted "
         "slope), COHERENCE (mean temporal coherence of the point's accepted arcs), HEIGHT_ERR (m, DEM "
-        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n\n"
+        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n"
+        + WAVELENGTH_HELP + "\n\n"
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
@@ -456,9 +469,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
             optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.WAVELENGTH, self.tr("Radar wavelength (m)"), dbl, defaultValue=SENTINEL1_WAVELENGTH_M,
-            minValue=0.001, maxValue=1.0))
+        self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
         self.addParameter(QgsProcessingParameterNumber(
             self.SLANT_RANGE, self.tr("Slant range (m)"), dbl, defaultValue=850000.0, minValue=1000.0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -573,9 +584,12 @@ class PsTimeSeries(GeohazardAlgorithm):
             path = self.parameterAsFile(parameters, self.BASELINES, context)
             bperp = baselines_for_dates(read_baselines(path), stack.dates)
         max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
+        wavelength = resolve_wavelength(
+            self, parameters, self.WAVELENGTH, context, feedback,
+            rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
         res = ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp,
-            wavelength_m=self.parameterAsDouble(parameters, self.WAVELENGTH, context),
+            wavelength_m=wavelength.wavelength_m,
             slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
             incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context), reference=ref,
             arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),

@@ -48,8 +48,10 @@ from ..algorithms.timeseries.stacking import stacking_velocity
 from .base import GeohazardAlgorithm
 from .feedback import FeedbackProgress
 from .raster_io import RasterInfo, RasterWriter, check_same_grid, open_raster, raster_info, read_band
-from .styles import style_raster_diverging, style_raster_sequential
+from .styles import style_points_velocity, style_raster_diverging, style_raster_sequential
 from .vector_io import write_vector
+from .wavelength import HELP as WAVELENGTH_HELP
+from .wavelength import resolve_wavelength, user_wavelength, wavelength_parameter
 
 RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil")
 _COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
@@ -68,6 +70,7 @@ UNITS_HELP = (
     "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
     "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
     "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
+    + WAVELENGTH_HELP + "\n"
 )
 
 
@@ -93,38 +96,104 @@ def _raw_list(value) -> list:
     return [value]
 
 
-def expand_raster_inputs(alg, parameters, name: str, context, *, want: str) -> list[str]:
+def _has_date_pair(path: str) -> bool:
+    try:
+        parse_date_pair(path)
+    except GeohazardError:
+        return False
+    return True
+
+
+def filter_stack_files(files: list, want: str) -> list:
+    """The files of a folder (or of a list made by the dialog's "Add Directory...") that belong to
+    the stack: rasters only (no ``.aux.xml``/``.ovr`` sidecars); for ``want="ifg"`` the names with
+    ``unw`` when there are any, else every raster that is not a coherence file, and only files
+    whose name carries a date pair when some do (a DEM in the folder is skipped); for
+    ``want="coh"`` the coherence files (``cc``, ``coh``, ``cor``) when there are any."""
+    files = [f for f in files if f.lower().endswith(RASTER_EXT)]
+    stem = [os.path.splitext(os.path.basename(f))[0] for f in files]
+    if want == "coh":
+        coh = [f for f, st in zip(files, stem) if _COH_RE.search(st)]
+        return coh or files
+    unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
+    files = unw or [f for f, st in zip(files, stem) if not _COH_RE.search(st)]
+    dated = [f for f in files if _has_date_pair(f)]
+    return dated if len(dated) >= 2 else files
+
+
+def ignored_report(ignored: dict) -> list:
+    """One line per input list that had files left out (as after the dialog's "Add Directory...")."""
+    lines = []
+    for name, files in (ignored or {}).items():
+        if not files:
+            continue
+        sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
+        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (_has_date_pair(f), f))
+        what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
+        text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
+        if sidecars:
+            text += f"; {len(sidecars)} sidecar file(s) (.aux.xml ...)"
+        if rasters:
+            text += f"; {len(rasters)} raster(s): " + ", ".join(os.path.basename(f) for f in rasters[:6]) \
+                + (" ..." if len(rasters) > 6 else "")
+        lines.append(text)
+    return lines
+
+
+def is_mintpy_stack(path) -> bool:
+    return isinstance(path, str) and path.lower().endswith(".h5")
+
+
+def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
+                         ignored: Optional[list] = None) -> list[str]:
     """File paths of a multiple-raster parameter that also accepts folder paths.
 
     ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every
     raster that is not a coherence file); ``want="coh"`` keeps coherence files (``cc``,
-    ``coh``, ``cor``).
+    ``coh``, ``cor``). A list of several files is filtered the same way (the dialog's "Add
+    Directory..." adds every file of the folder); the files left out are appended to
+    ``ignored``. A MintPy ``.h5`` item is not a raster and is left out (see :func:`mintpy_stack_path`).
     """
     paths: list[str] = []
+    listed: list[str] = []
     others = []
     for item in _raw_list(parameters.get(name)):
         text = item if isinstance(item, str) else None
         if text and os.path.isdir(text):
-            files = sorted(f for f in glob.glob(os.path.join(text, "*")) if f.lower().endswith(RASTER_EXT))
-            if want == "coh":
-                files = [f for f in files if _COH_RE.search(os.path.splitext(os.path.basename(f))[0])]
-            else:
-                unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
-                files = unw or [f for f in files if not _COH_RE.search(os.path.splitext(os.path.basename(f))[0])]
+            files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
             if not files:
                 raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
                                      f"raster ({', '.join(RASTER_EXT)})")
             paths += files
+        elif is_mintpy_stack(text):
+            continue
         elif text and os.path.isfile(text):
-            paths.append(text)
+            listed.append(text)
         else:
             others.append(item)
+    if len(listed) > 1:
+        kept = filter_stack_files(listed, want)
+        if ignored is not None:
+            ignored += [f for f in listed if f not in kept]
+        listed = kept
+    paths += listed
     if others:
         layers = alg.parameterAsLayerList({name: others}, name, context)
         if len(layers) != len(others):
             raise GeohazardError(f"{name}: {others!r} could not be loaded as raster layers")
         paths += [lyr.source() for lyr in layers]
     return paths
+
+
+def mintpy_stack_path(alg, parameters, context) -> str:
+    """A MintPy ifgramStack.h5: MINTPY_STACK (kept for scripts), or an ``.h5`` given as INTERFEROGRAMS."""
+    h5 = alg.parameterAsFile(parameters, "MINTPY_STACK", context) if "MINTPY_STACK" in parameters else ""
+    if h5:
+        return h5
+    items = [i for i in _raw_list(parameters.get("INTERFEROGRAMS")) if is_mintpy_stack(i)]
+    if len(items) > 1:
+        raise GeohazardError("INTERFEROGRAMS: give one MintPy ifgramStack.h5, not several")
+    return items[0] if items else ""
 
 
 def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
@@ -151,6 +220,7 @@ class StackInput:
     mintpy: object = None
     order: Optional[np.ndarray] = None  # index into the file list for each network pair
     _open: dict = field(default_factory=dict, repr=False)
+    ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
 
     def _band(self, path: str):
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
@@ -196,13 +266,18 @@ class StackInput:
 
 
 def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = "INPUT_UNITS",
-                 baselines: bool = True) -> StackInput:
-    """Turn INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES into a :class:`StackInput`."""
-    wavelength = alg.parameterAsDouble(parameters, "WAVELENGTH_M", context)
+                 baselines: bool = True, feedback=None) -> StackInput:
+    """Turn INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES into a :class:`StackInput`.
+
+    The wavelength follows the one rule of :mod:`.wavelength` (WAVELENGTH_M if given, else the
+    inputs' metadata, else Sentinel-1) and is logged on ``feedback``.
+    """
     units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
-    h5 = alg.parameterAsFile(parameters, "MINTPY_STACK", context) if allow_mintpy else ""
+    h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
     if h5:
         stack = read_ifgram_stack(h5)
+        wavelength = resolve_wavelength(alg, parameters, "WAVELENGTH_M", context, feedback,
+                                        attributes=[(os.path.basename(h5), stack.attrs)]).wavelength_m
         gt = stack.geotransform
         crs = ""
         if stack.epsg:
@@ -211,9 +286,11 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
                           gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
         net = build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
                             bperp_m=stack.bperp_m)
-        return StackInput(net, info, stack.wavelength_m or wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
+        return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
                           order=np.arange(net.n_pairs))
-    paths = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
+    ignored: dict = {"INTERFEROGRAMS": [], "COHERENCE": []}
+    paths = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg",
+                                 ignored=ignored["INTERFEROGRAMS"])
     if not paths:
         raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
                              + (", or a MINTPY_STACK" if allow_mintpy else ""))
@@ -228,7 +305,7 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
     infos = [raster_info(p, n) for p, n in zip(paths, names)]
     check_same_grid(infos, names)
     coh_paths = None
-    coh_list = expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")
+    coh_list = expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh", ignored=ignored["COHERENCE"])
     if coh_list:
         by_pair = {}
         for c in coh_list:
@@ -254,10 +331,17 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
                 raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
                                      f"e.g. {missing[0]}")
             bperp = np.array([table[pr] for pr in pairs])
+    if units in (0, 1):  # phase: the wavelength matters
+        wavelength = resolve_wavelength(alg, parameters, "WAVELENGTH_M", context, feedback,
+                                        rasters=paths).wavelength_m
+    else:
+        wavelength = user_wavelength(alg, parameters, "WAVELENGTH_M", context) or SENTINEL1_WAVELENGTH_M
     order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
     net = build_network([pairs[i] for i in order], names=[names[i] for i in order],
                         bperp_m=None if bperp is None else bperp[order])
-    return StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, coh_paths, None, order)
+    stack = StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, coh_paths, None, order)
+    stack.ignored = ignored
+    return stack
 
 
 def expand_file_inputs(value) -> list[str]:
@@ -326,19 +410,21 @@ def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) 
     return int(max(1, min(stack.info.height, memory_mb * 1e6 // max(per_row, 1))))
 
 
-def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder (optional)"):
-    p = QgsProcessingParameterMultipleLayers(
-        "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster,
-        optional=mintpy)
+def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder"):
+    # the main input is mandatory; a MintPy stack is given as its (single) item. MINTPY_STACK is
+    # kept, hidden, for scripts and qgis_process lines written before
+    label = "Unwrapped interferograms (rasters, a folder, or a MintPy ifgramStack.h5)" if mintpy else \
+        "Unwrapped interferograms (rasters, or a folder)"
+    p = QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", alg.tr(label), QgsProcessing.SourceType.TypeRaster)
     alg.addParameter(p)
     alg.addParameter(QgsProcessingParameterMultipleLayers(
         "COHERENCE", alg.tr(coherence_label), QgsProcessing.SourceType.TypeRaster, optional=True))
     if mintpy:
-        alg.addParameter(QgsProcessingParameterFile(
-            "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True))
-    alg.addParameter(QgsProcessingParameterNumber(
-        "WAVELENGTH_M", alg.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
-        defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
+        p = QgsProcessingParameterFile(
+            "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
+        alg.addParameter(p)
+    alg.addParameter(wavelength_parameter(alg, "WAVELENGTH_M"))
 
 
 def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
@@ -350,7 +436,7 @@ def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
         if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
             return False, alg.tr("Incorrect parameter value for {}").format(d.name())
     try:
-        has_h5 = mintpy and bool(alg.parameterAsFile(parameters, "MINTPY_STACK", context))
+        has_h5 = mintpy and bool(mintpy_stack_path(alg, parameters, context))
         ifgs = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
         if not ifgs and not has_h5:
             return False, ("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
@@ -415,7 +501,7 @@ class SbasInversion(GeohazardAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
@@ -443,19 +529,21 @@ class SbasInversion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (same grid, for HEIGHT)"),
                                                             optional=True))
         p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
-                                         QgsProcessingParameterNumber.Type.Double, defaultValue=512.0, minValue=16.0)
+                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=16)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TIMESERIES", self.tr("Time series (mm)")))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Velocity (mm/yr)")))
+        # secondary outputs: made by default in the dialog, may be left out (then not written)
         self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_VELOCITY_STD", self.tr("Velocity standard error (mm/yr)")))
+            "OUTPUT_VELOCITY_STD", self.tr("Velocity standard error (mm/yr)"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_TEMPORAL_COHERENCE", self.tr("Temporal coherence")))
+            "OUTPUT_TEMPORAL_COHERENCE", self.tr("Temporal coherence (0-1)"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_COHCOUNT", self.tr("Interferograms used per pixel")))
+            "OUTPUT_COHCOUNT", self.tr("Interferograms used per pixel (count)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(
-            "OUTPUT_POINTS", self.tr("Points (GeoPackage)"), optional=True, createByDefault=False))
+            "OUTPUT_POINTS", self.tr("Velocity points (mm/yr; time series in mm)"), optional=True,
+            createByDefault=False))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT_MINTPY_TIMESERIES", self.tr("MintPy timeseries.h5"), "HDF5 (*.h5)", optional=True,
             createByDefault=False))
@@ -473,14 +561,17 @@ class SbasInversion(GeohazardAlgorithm):
             return ok, msg
         w = self.parameterAsEnum(parameters, "WEIGHTING", context)
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        has_coh = bool(_raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK"))
+        has_coh = bool(_raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK")) \
+            or any(is_mintpy_stack(i) for i in _raw_list(parameters.get("INTERFEROGRAMS")))
         if (w == 1 or thr > 0) and not has_coh:
             return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
         return True, ""
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        stack = gather_stack(self, parameters, context)
+        stack = gather_stack(self, parameters, context, feedback=feedback)
+        for line in ignored_report(stack.ignored):
+            feedback.pushInfo(line)
         full = stack.network
         weighting = ["none", "variance"][self.parameterAsEnum(parameters, "WEIGHTING", context)]
         if weighting == "variance" and not stack.has_coherence:
@@ -539,7 +630,7 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
         check_same_grid([info, raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
     out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in (
         "OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
-        "OUTPUT_COHCOUNT")}
+        "OUTPUT_COHCOUNT") if k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") or parameters.get(k)}
     points_path = alg.parameterAsOutputLayer(parameters, "OUTPUT_POINTS", context) \
         if parameters.get("OUTPUT_POINTS") else ""
     h5_ts = alg.parameterAsFileOutput(parameters, "OUTPUT_MINTPY_TIMESERIES", context) \
@@ -553,14 +644,25 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
     if info.crs_wkt:
         auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
         epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
-    writers = {
-        "OUTPUT_TIMESERIES": RasterWriter.like(out["OUTPUT_TIMESERIES"], info, count=net.n_dates, descriptions=dates,
-                                               metadata=meta),
-        "OUTPUT_VELOCITY": RasterWriter.like(out["OUTPUT_VELOCITY"], info, metadata={**meta, "UNIT": "mm/yr"}),
-        "OUTPUT_VELOCITY_STD": RasterWriter.like(out["OUTPUT_VELOCITY_STD"], info, metadata={"UNIT": "mm/yr"}),
-        "OUTPUT_TEMPORAL_COHERENCE": RasterWriter.like(out["OUTPUT_TEMPORAL_COHERENCE"], info),
-        "OUTPUT_COHCOUNT": RasterWriter.like(out["OUTPUT_COHCOUNT"], info, dtype=np.int16, nodata=-1),
+    makers = {
+        "OUTPUT_TIMESERIES": lambda p: RasterWriter.like(p, info, count=net.n_dates, descriptions=dates,
+                                                         metadata=meta),
+        "OUTPUT_VELOCITY": lambda p: RasterWriter.like(p, info, metadata={**meta, "UNIT": "mm/yr"},
+                                                       descriptions=["LOS velocity (mm/yr)"]),
+        "OUTPUT_VELOCITY_STD": lambda p: RasterWriter.like(p, info, metadata={"UNIT": "mm/yr"},
+                                                           descriptions=["velocity standard error (mm/yr)"]),
+        "OUTPUT_TEMPORAL_COHERENCE": lambda p: RasterWriter.like(p, info, descriptions=["temporal coherence"]),
+        "OUTPUT_COHCOUNT": lambda p: RasterWriter.like(p, info, dtype=np.int16, nodata=-1,
+                                                       descriptions=["interferograms used"]),
     }
+    writers = {}
+    try:
+        for key, path in out.items():
+            writers[key] = makers[key](path)
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
     h5w = None
     vel_full = np.full(info.shape, np.nan, np.float32) if h5_vel else None
     std_full = np.full(info.shape, np.nan, np.float32) if h5_vel else None
@@ -575,11 +677,11 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
             ifg, coh = stack.read(r0, r1, coherence=need_coh)
             res = solver.solve(ifg, coherence=coh, reference_mm=ref_mm)
             n_disc += int(res.disconnected.sum())
-            writers["OUTPUT_TIMESERIES"].write(res.timeseries_mm, row=r0)
-            writers["OUTPUT_VELOCITY"].write(res.velocity_mm_yr, row=r0)
-            writers["OUTPUT_VELOCITY_STD"].write(res.velocity_std_mm_yr, row=r0)
-            writers["OUTPUT_TEMPORAL_COHERENCE"].write(res.temporal_coherence, row=r0)
-            writers["OUTPUT_COHCOUNT"].write(res.count.astype(np.int16), row=r0)
+            for key, block in (("OUTPUT_TIMESERIES", res.timeseries_mm), ("OUTPUT_VELOCITY", res.velocity_mm_yr),
+                               ("OUTPUT_VELOCITY_STD", res.velocity_std_mm_yr),
+                               ("OUTPUT_TEMPORAL_COHERENCE", res.temporal_coherence), ("OUTPUT_COHCOUNT", res.count)):
+                if key in writers:
+                    writers[key].write(block.astype(np.int16) if key == "OUTPUT_COHCOUNT" else block, row=r0)
             if h5w is not None:
                 h5w.write(res.timeseries_mm, row=r0)
             if vel_full is not None:
@@ -621,11 +723,15 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
         results["OUTPUT_MINTPY_TIMESERIES"] = h5_ts
     if points_path:
         results["OUTPUT_POINTS"] = write_points(points_path, pts, net, info, has_dem=bool(dem_path))
+        style_points_velocity(results["OUTPUT_POINTS"], context=context)
     style_raster_diverging(out["OUTPUT_VELOCITY"], context=context)
     style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates)
-    style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
-    style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
-    style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
+    if "OUTPUT_VELOCITY_STD" in out:
+        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+    if "OUTPUT_TEMPORAL_COHERENCE" in out:
+        style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
+    if "OUTPUT_COHCOUNT" in out:
+        style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
     return results
 
 
@@ -685,7 +791,7 @@ class StackingVelocity(GeohazardAlgorithm):
                                                       optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -713,7 +819,7 @@ class StackingVelocity(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
@@ -772,7 +878,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         "re-wrapped); folder or list, date pair from the file name. Use short temporal baselines "
         "(e.g. <= 48 days) so gradients do not alias.\n"
         "<b>Coherence</b> (optional): weights (the smaller of the two pixels).\n"
-        "<b>Phase convention</b>: sign of the component outputs only.\n\n"
+        "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n\n"
         "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
         "row (azimuth) components, signed, LOS positive toward the satellite."
     )
@@ -781,16 +887,14 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "COHERENCE", self.tr("Coherence rasters or folder (optional, weights)"), QgsProcessing.SourceType.TypeRaster,
+            "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
             optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "WAVELENGTH_M", self.tr("Radar wavelength (m)"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=SENTINEL1_WAVELENGTH_M, minValue=1e-4))
+        self.addParameter(wavelength_parameter(self, "WAVELENGTH_M"))
         self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
                                                      options=INPUT_UNITS[:2], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Type.Integer,
             defaultValue=1, minValue=1))
@@ -808,7 +912,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack

@@ -29,3 +29,21 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
         band.WriteArray(arr[i])
     ds = None
     return str(path)
+
+
+def recording_feedback():
+    """A QgsProcessingFeedback that keeps what the tool logs: ``.info`` and ``.warnings`` lists of str."""
+    from qgis.core import QgsProcessingFeedback
+
+    class RecordingFeedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.info, self.warnings = [], []
+
+        def pushInfo(self, info, *args):
+            self.info.append(info)
+
+        def pushWarning(self, warning, *args):
+            self.warnings.append(warning)
+
+    return RecordingFeedback()

@@ -103,6 +103,34 @@ def resolve_on_planes(stress, strike_deg, dip_deg, rake_deg, *, friction: float 
     return shear + friction * normal, shear, normal
 
 
+def optimal_rake_on_planes(stress, strike_deg, dip_deg, *, friction: float = 0.4):
+    """Rake of the largest resolved shear on fixed planes, and the Coulomb stress for it.
+
+    On a receiver of fixed strike and dip the shear traction is a vector in the plane;
+    slip parallel to it maximises the shear and hence ``dCFS`` (Coulomb 3's "optimum
+    rake" on a specified fault, King et al. 1994). With ``s0``/``s90`` the shear resolved
+    in the rake 0 (left-lateral) and rake 90 (reverse) directions::
+
+        rake = atan2(s90, s0),   dcfs = sqrt(s0**2 + s90**2) + friction * normal
+
+    Parameters
+    ----------
+    stress : ndarray, shape (..., 3, 3)
+        Stress change tensor (Pa, tension positive), east/north/up.
+    strike_deg, dip_deg : float or ndarray broadcastable to ``stress.shape[:-2]``
+    friction : float
+        Effective friction coefficient ``mu'``.
+
+    Returns
+    -------
+    rake_deg, dcfs : ndarray
+        Rake in (-180, 180] degrees (right-hand rule) and ``dCFS`` (Pa) on that rake.
+    """
+    _, s0, normal = resolve_on_planes(stress, strike_deg, dip_deg, 0.0, friction=friction)
+    _, s90, _ = resolve_on_planes(stress, strike_deg, dip_deg, 90.0, friction=friction)
+    return np.degrees(np.arctan2(s90, s0)), np.hypot(s0, s90) + friction * normal
+
+
 def regional_stress_tensor(principal):
     """Regional stress tensor from principal stresses given Coulomb-style.
 
@@ -215,8 +243,9 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
     Returns
     -------
     dict of ndarray (shape of the points)
-        ``dcfs_pa``, ``shear_pa``, ``normal_pa`` (positive = unclamping), and for
-        optimal planes ``strike_deg``, ``dip_deg``, ``rake_deg``.
+        ``dcfs_pa``, ``shear_pa``, ``normal_pa`` (positive = unclamping); for a fixed
+        receiver also ``opt_rake_deg`` and ``opt_dcfs_pa`` (:func:`optimal_rake_on_planes`),
+        and for optimal planes ``strike_deg``, ``dip_deg``, ``rake_deg``.
     """
     from .okada import okada_displacement
 
@@ -236,4 +265,6 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
         return {"dcfs_pa": dcfs, "shear_pa": np.einsum("...i,...i->...", t, r),
                 "normal_pa": np.einsum("...i,...i->...", t, n), "strike_deg": st, "dip_deg": dp, "rake_deg": rk}
     dcfs, shear, normal = resolve_on_planes(sig, strike_deg, dip_deg, rake_deg, friction=friction)
-    return {"dcfs_pa": dcfs, "shear_pa": shear, "normal_pa": normal}
+    opt_rake, opt_dcfs = optimal_rake_on_planes(sig, strike_deg, dip_deg, friction=friction)
+    return {"dcfs_pa": dcfs, "shear_pa": shear, "normal_pa": normal, "opt_rake_deg": opt_rake,
+            "opt_dcfs_pa": opt_dcfs}

@@ -19,8 +19,9 @@ growing without bound when both views look the same way).
 
 With unit weights and one observation per persistent scatterer this is exactly the
 per-cell least squares of the EGMS L3 "Ortho" product (Copernicus EGMS, 100 m cells in
-EPSG:3035, cell centres on multiples of 100 m, both orbit directions required in a
-cell). Time series are decomposed date by date after both stacks are interpolated onto
+EPSG:3035 whose edges lie on multiples of 100 m, i.e. centres at ``k * 100 + 50`` as in the
+official L3 GeoTIFF tiles and the INSPIRE Grid_ETRS89-LAEA, both orbit directions required
+in a cell). Time series are decomposed date by date after both stacks are interpolated onto
 a common set of dates (:func:`interpolate_to_dates`).
 
 References
@@ -66,8 +67,13 @@ class Grid:
         return row, col
 
 
-def grid_for_points(x, y, cell_m: float) -> Grid:
-    """Grid covering points with cell centres on multiples of ``cell_m`` (EGMS L3 convention).
+def grid_for_points(x, y, cell_m: float, *, origin_x: float = 0.0, origin_y: float = 0.0) -> Grid:
+    """Grid covering points with cell edges on ``origin + k * cell_m`` (EGMS L3 convention).
+
+    With the default origin (0, 0) the cell edges lie on multiples of ``cell_m`` and the
+    centres at ``k * cell_m + cell_m / 2``: the layout of the official EGMS L3 tiles
+    (100 m in EPSG:3035) and of the INSPIRE Grid_ETRS89-LAEA. A point on an edge belongs to
+    the cell east / south of it (:meth:`Grid.cell_index`).
 
     Parameters
     ----------
@@ -75,24 +81,52 @@ def grid_for_points(x, y, cell_m: float) -> Grid:
         Point coordinates in a projected CRS (metres), e.g. EPSG:3035 for EGMS.
     cell_m : float
         Cell size in metres (EGMS L3: 100).
+    origin_x, origin_y : float
+        Any point on a cell corner (metres); the grid is snapped to it.
     """
     if not cell_m > 0:
         raise GeohazardError(f"cell size must be > 0 metres, got {cell_m!r}")
+    for name, val in (("origin_x", origin_x), ("origin_y", origin_y)):
+        if not math.isfinite(val):
+            raise GeohazardError(f"{name} must be a finite coordinate in metres, got {val!r}")
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
         raise GeohazardError("no point has finite coordinates")
+    # reduce the origin to one cell so large offsets do not cost precision
+    ox = origin_x - math.floor(origin_x / cell_m) * cell_m
+    oy = origin_y - math.floor(origin_y / cell_m) * cell_m
     xmin, xmax = x[ok].min(), x[ok].max()
     ymin, ymax = y[ok].min(), y[ok].max()
-    c0 = math.floor(xmin / cell_m + 0.5)
-    c1 = math.floor(xmax / cell_m + 0.5)
-    r_top = math.floor(ymax / cell_m + 0.5)
-    r_bot = math.floor(ymin / cell_m + 0.5)
-    n_cols, n_rows = c1 - c0 + 1, r_top - r_bot + 1
+    c0 = math.floor((xmin - ox) / cell_m)
+    c1 = math.floor((xmax - ox) / cell_m)
+    r_top = math.ceil((ymax - oy) / cell_m)  # north edge of the top row, index in cells
+    y0 = oy + r_top * cell_m
+    n_cols, n_rows = c1 - c0 + 1, math.floor((y0 - ymin) / cell_m) + 1
     if n_cols * n_rows > 400_000_000:
         raise GeohazardError(f"the points span {n_rows} x {n_cols} cells of {cell_m:g} m; use a larger cell size")
-    return Grid((c0 - 0.5) * cell_m, (r_top + 0.5) * cell_m, float(cell_m), int(n_rows), int(n_cols))
+    return Grid(ox + c0 * cell_m, y0, float(cell_m), int(n_rows), int(n_cols))
+
+
+def grid_from_geotransform(geotransform, n_rows: int, n_cols: int, *, name: str = "template") -> Grid:
+    """The :class:`Grid` of a north-up raster with square cells (a template to snap to).
+
+    Raises
+    ------
+    GeohazardError
+        When the raster is rotated, not north-up or its cells are not square.
+    """
+    x0, dx, rx, y0, ry, dy = (float(v) for v in geotransform)
+    if rx != 0.0 or ry != 0.0:
+        raise GeohazardError(f"{name} is rotated (geotransform {tuple(geotransform)}); a north-up grid is needed")
+    if not (dx > 0 and dy < 0):
+        raise GeohazardError(f"{name} is not north-up with positive cell size (geotransform {tuple(geotransform)})")
+    if not math.isclose(dx, -dy, rel_tol=1e-9):
+        raise GeohazardError(f"{name} has {dx:g} x {-dy:g} cells; square cells are needed")
+    if n_rows < 1 or n_cols < 1:
+        raise GeohazardError(f"{name} has no cells ({n_rows} x {n_cols})")
+    return Grid(x0, y0, dx, int(n_rows), int(n_cols))
 
 
 class EastUpAccumulator:

@@ -37,6 +37,9 @@ def test_matches_coulomb34_on_simple_receiver_benchmark():
         if shear_col is not None:
             np.testing.assert_allclose(out["shear_pa"] / bar, ref[shear_col], rtol=2e-5)
         np.testing.assert_allclose(out["dcfs_pa"] / bar, ref[coul_col], rtol=2e-5)
+    # Coulomb's optimum rake on the fixed receiver (its grid search in 0.1 degree steps) and dCFS on it
+    assert out["opt_rake_deg"] == pytest.approx(ref[14], abs=0.06)
+    np.testing.assert_allclose(out["opt_dcfs_pa"] / bar, ref[15], rtol=2e-5)
 
 
 def test_all_example_inputs_read_and_run():

@@ -76,8 +76,8 @@ def test_point_gridding_matches_per_cell_least_squares():
     e, nn, u = los_unit_vector(inc, head)
     v = rng.normal(0, 3, n)
     grid = dc.grid_for_points(x, y, 100.0)
-    # EGMS L3 convention: cell centres on multiples of the cell size
-    assert (grid.x0 + 50.0) % 100.0 == 0 and (grid.y0 - 50.0) % 100.0 == 0
+    # EGMS L3 convention: cell edges on multiples of the cell size (centres at k*100+50)
+    assert grid.x0 % 100.0 == 0 and grid.y0 % 100.0 == 0
     data = [dict(x=x[geom == g], y=y[geom == g], v=v[geom == g], sigma=None, e=e[geom == g], n=nn[geom == g],
                  u=u[geom == g]) for g in (0, 1)]
     res, _ = dc.decompose_point_sets(data, grid)
@@ -93,6 +93,68 @@ def test_point_gridding_matches_per_cell_least_squares():
             np.testing.assert_allclose([res["east"][rr, cc], res["up"][rr, cc]], sol, atol=1e-9)
             checked += 1
     assert checked >= 20
+
+
+# Layout of the official EGMS L3 Ortho tile that covers Ustica (tile E45N17, 100 km, 2020-2024):
+# EPSG:3035, 1000 x 1000 cells of 100 m, top-left corner (4500000, 1800000); the tile name is
+# its lower-left corner in 100 km units (EGMS product naming, and the aoi (4500000, 1700000,
+# 4600000, 1800000) and GeoTIFF transform of the open EGMS Ortho implementation,
+# FilSantarelli/egms-ortho-product test/E45N17.params, egms_io.create_ortho_geotiff).
+L3_TILE_X0, L3_TILE_Y0, L3_CELL, L3_N = 4500000.0, 1800000.0, 100.0, 1000
+
+
+def _l3_pixel(x, y):
+    return (np.floor((L3_TILE_Y0 - np.asarray(y)) / L3_CELL).astype(int),
+            np.floor((np.asarray(x) - L3_TILE_X0) / L3_CELL).astype(int))
+
+
+def test_ustica_grid_coincides_with_official_l3_tile_cells(data_dir):
+    """Every cell of the Ustica grid is one cell of the official L3 tile, holding the same points."""
+    x, y = [], []
+    for name in ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"):
+        c = read_egms_csv(os.path.join(data_dir, "egms_ustica", name))["columns"]
+        x.append(c["easting"])
+        y.append(c["northing"])
+    x, y = np.concatenate(x), np.concatenate(y)
+    grid = dc.grid_for_points(x, y, 100.0)
+    off_x = (grid.x0 - L3_TILE_X0) / L3_CELL
+    off_y = (L3_TILE_Y0 - grid.y0) / L3_CELL
+    # whole numbers of cells (before the fix both were k + 0.5: half a cell off)
+    assert off_x == round(off_x) and off_y == round(off_y)
+    r, c = grid.cell_index(x, y)
+    tr, tc = _l3_pixel(x, y)
+    assert np.all(r >= 0)
+    # Ustica straddles tiles E45N17 and E46N17 (x >= 4600000); both tiles share one 100 m lattice, so
+    # columns >= 1000 here are the first columns of E46N17
+    assert np.all((tr >= 0) & (tr < L3_N)) and (tc < L3_N).sum() > 1000 and (tc >= L3_N).sum() > 1000
+    np.testing.assert_array_equal(r + int(off_y), tr)
+    np.testing.assert_array_equal(c + int(off_x), tc)
+    # a template with the tile's own layout gives the tile's cells unchanged
+    tile = dc.grid_from_geotransform((L3_TILE_X0, L3_CELL, 0.0, L3_TILE_Y0, 0.0, -L3_CELL), L3_N, L3_N)
+    inside = tc < L3_N
+    np.testing.assert_array_equal(np.stack(tile.cell_index(x[inside], y[inside])), np.stack([tr, tc])[:, inside])
+    assert np.all(tile.cell_index(x[~inside], y[~inside])[0] == -1)
+
+
+def test_grid_origin_and_edges():
+    # points exactly on edges belong to the cell east / south of the edge
+    g = dc.grid_for_points([100.0, 299.0], [500.0, 300.0], 100.0)
+    assert (g.x0, g.y0, g.n_cols, g.n_rows) == (100.0, 500.0, 2, 3)
+    r, c = g.cell_index([100.0, 200.0, 299.0], [500.0, 400.0, 300.0])
+    assert list(r) == [0, 1, 2] and list(c) == [0, 1, 1]
+    # a shifted origin: cell centres on multiples of 100 (the layout before the fix)
+    g = dc.grid_for_points([1234.0], [5678.0], 100.0, origin_x=50.0, origin_y=-4450.0)
+    assert (g.x0, g.y0, g.n_cols, g.n_rows) == (1150.0, 5750.0, 1, 1)
+    g = dc.grid_for_points([1234.0, 1800.0], [5678.0, 5000.0], 25.0, origin_x=4500010.0, origin_y=10.0)
+    assert (g.x0 - 10.0) % 25.0 == 0 and (g.y0 - 10.0) % 25.0 == 0
+    r, c = g.cell_index([1234.0, 1800.0], [5678.0, 5000.0])
+    assert list(r) == [0, g.n_rows - 1] and list(c) == [0, g.n_cols - 1]
+    with pytest.raises(GeohazardError, match="origin_x"):
+        dc.grid_for_points([0.0], [0.0], 100.0, origin_x=float("nan"))
+    for gt, msg in (((0, 100, 1, 0, 0, -100), "rotated"), ((0, 100, 0, 0, 0, 100), "north-up"),
+                    ((0, 100, 0, 0, 0, -50), "square")):
+        with pytest.raises(GeohazardError, match=msg):
+            dc.grid_from_geotransform(gt, 10, 10, name="TEMPLATE")
 
 
 def test_interpolation_and_time_series_decomposition():

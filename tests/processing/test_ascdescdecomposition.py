@@ -29,10 +29,14 @@ def test_parameters(alg):
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids[:10] == ["ASC_RASTER", "ASC_HEADING", "ASC_INCIDENCE", "ASC_SIGMA", "ASC_POINTS", "DESC_RASTER",
                         "DESC_HEADING", "DESC_INCIDENCE", "DESC_SIGMA", "DESC_POINTS"]
-    assert ids[10:] == ["VELOCITY_FIELD", "STD_FIELD", "CELL_SIZE", "GRID_CRS", "NORTH_VELOCITY", "WEIGHTING",
+    assert ids[10:] == ["VELOCITY_FIELD", "STD_FIELD", "CELL_SIZE", "GRID_CRS", "TEMPLATE", "ORIGIN_X", "ORIGIN_Y",
+                        "NORTH_VELOCITY", "WEIGHTING",
                         "MAX_CONDITION", "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS", "OUTPUT_EAST", "OUTPUT_UP",
                         "OUTPUT_QUALITY", "OUTPUT_EAST_TS", "OUTPUT_UP_TS"]
     assert a.parameterDefinition("CELL_SIZE").defaultValue() == 100.0
+    # the EGMS L3 Ortho route (time series) is the default; undated inputs fall back to velocities
+    assert a.parameterDefinition("TIME_SERIES").defaultValue() is True
+    assert a.parameterDefinition("ORIGIN_X").defaultValue() == 0.0
     assert "EPSG:3035" in a.shortHelpString()
 
 
@@ -70,10 +74,11 @@ def test_synthetic_rasters_velocity_and_time_series(run_alg, tmp_path):
 def test_real_egms_points_gridded_like_egms_l3(run_alg, tmp_path, data_dir):
     g = os.path.join(data_dir, "egms_ustica")
     pts = {"ASC_POINTS": os.path.join(g, "asc_117_subset.gpkg"), "DESC_POINTS": os.path.join(g, "desc_022_subset.gpkg")}
-    res = run_alg(NAME, {**pts, **_out(tmp_path)})
+    res = run_alg(NAME, {**pts, "TIME_SERIES": False, **_out(tmp_path)})
     up, ds = _read(res["OUTPUT_UP"])
     gt = ds.GetGeoTransform()
-    assert gt[1] == 100.0 and (gt[0] + 50.0) % 100.0 == 0 and (gt[3] - 50.0) % 100.0 == 0
+    # cell edges on multiples of 100 m, as the official EGMS L3 tiles (E45N17: corner 4500000, 1800000)
+    assert gt[1] == 100.0 and gt[0] % 100.0 == 0 and gt[3] % 100.0 == 0
     assert "3035" in ds.GetProjection() or "Lambert_Azimuthal" in ds.GetProjection()
     valid = np.isfinite(up[0])
     assert valid.sum() >= 10
@@ -97,13 +102,42 @@ def test_real_egms_points_gridded_like_egms_l3(run_alg, tmp_path, data_dir):
         assert up[0, rr, cc] == pytest.approx(sol[1], abs=1e-4)
     # EGMS L3 route: decompose the 6-day interpolated series, then fit the velocity
     out_ts = {k: v.replace(".tif", "_ts.tif") for k, v in _out(tmp_path).items()}
-    res = run_alg(NAME, {**pts, "TIME_SERIES": True, "OUTPUT_UP_TS": str(tmp_path / "upts.tif"), **out_ts})
+    res = run_alg(NAME, {**pts, "OUTPUT_UP_TS": str(tmp_path / "upts.tif"), **out_ts})  # default route
     up_ts_vel, _ = _read(res["OUTPUT_UP"])
     both = valid & np.isfinite(up_ts_vel[0])
     assert both.sum() == valid.sum()
     assert np.median(np.abs(up_ts_vel[0][both] - up[0][both])) < 0.5  # mm/yr, same data two routes
     uts, ds = _read(res["OUTPUT_UP_TS"])
     assert uts.shape[0] > 200 and ds.GetRasterBand(1).GetDescription() == "2020-01-03"
+
+
+def test_egms_points_snapped_to_template_or_origin(run_alg, tmp_path, data_dir):
+    """TEMPLATE = a raster with the official L3 tile layout: output on exactly that grid."""
+    g = os.path.join(data_dir, "egms_ustica")
+    pts = {"ASC_POINTS": os.path.join(g, "asc_117_subset.gpkg"), "DESC_POINTS": os.path.join(g, "desc_022_subset.gpkg"),
+           "TIME_SERIES": False}
+    free = run_alg(NAME, {**pts, **_out(tmp_path)})
+    up, ds = _read(free["OUTPUT_UP"])
+    gt = ds.GetGeoTransform()
+    # a 2 km x 2 km piece of tile E45N17 (EPSG:3035, 100 m cells, top-left corner 4598000, 1742000)
+    tgt = (4598000.0, 100.0, 0.0, 1742000.0, 0.0, -100.0)
+    tpl = write_geotiff(tmp_path / "tile.tif", np.zeros((20, 20), np.float32), geotransform=tgt, epsg=3035)
+    out = {k: v.replace(".tif", "_tpl.tif") for k, v in _out(tmp_path).items()}
+    snapped = run_alg(NAME, {**pts, "TEMPLATE": tpl, "GRID_CRS": "EPSG:32633", **out})
+    up_t, ds_t = _read(snapped["OUTPUT_UP"])
+    assert ds_t.GetGeoTransform() == tgt and up_t.shape == (1, 20, 20)
+    assert "3035" in ds_t.GetProjection() or "Lambert_Azimuthal" in ds_t.GetProjection()
+    r0, c0 = int(round((tgt[3] - gt[3]) / 100.0)), int(round((gt[0] - tgt[0]) / 100.0))
+    h, w = up.shape[1:]
+    part = up_t[0, r0:r0 + h, c0:c0 + w]
+    np.testing.assert_array_equal(np.isfinite(part), np.isfinite(up[0]))
+    np.testing.assert_allclose(part[np.isfinite(part)], up[0][np.isfinite(up[0])], atol=1e-6)
+    assert np.isfinite(up_t).sum() == np.isfinite(up).sum() >= 5
+    # ORIGIN: centres on multiples of 100 (edges at k*100 + 50)
+    out = {k: v.replace(".tif", "_o.tif") for k, v in _out(tmp_path).items()}
+    res = run_alg(NAME, {**pts, "ORIGIN_X": 50.0, "ORIGIN_Y": 50.0, **out})
+    gt_o = _read(res["OUTPUT_UP"])[1].GetGeoTransform()
+    assert gt_o[0] % 100.0 == 50.0 and gt_o[3] % 100.0 == 50.0
 
 
 def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
@@ -123,6 +157,15 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
         run_alg(NAME, {"ASC_POINTS": pts, "DESC_POINTS": pts, "GRID_CRS": "EPSG:4326", **_out(tmp_path)})
     with pytest.raises(QgsProcessingException, match="no field 'velocity'"):
         run_alg(NAME, {"ASC_POINTS": pts, "DESC_POINTS": pts, "VELOCITY_FIELD": "velocity", **_out(tmp_path)})
+    sb = write_geotiff(tmp_path / "b.tif", np.ones((4, 4)))
+    with pytest.raises(QgsProcessingException, match="TEMPLATE snaps the grid of point inputs"):
+        run_alg(NAME, {"ASC_RASTER": sa, "DESC_RASTER": sb, "TEMPLATE": sb, **_out(tmp_path)})
+    geo = write_geotiff(tmp_path / "geo.tif", np.ones((4, 4)), geotransform=(13.0, 0.001, 0.0, 38.7, 0.0, -0.001),
+                        epsg=4326)
+    with pytest.raises(QgsProcessingException, match="TEMPLATE must be in a projected CRS"):
+        run_alg(NAME, {"ASC_POINTS": pts, "DESC_POINTS": pts, "TEMPLATE": geo, **_out(tmp_path)})
+    with pytest.raises(QgsProcessingException, match="no point of ASC_POINTS/DESC_POINTS falls inside TEMPLATE"):
+        run_alg(NAME, {"ASC_POINTS": pts, "DESC_POINTS": pts, "TEMPLATE": sb, **_out(tmp_path)})
     assert not any(os.path.exists(v) for v in _out(tmp_path).values())
 
 

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import recording_feedback
 from testutils_faults import DATA, read_features, write_lines
 
 NAME = "coulombonfaults"
@@ -19,16 +20,58 @@ def test_parameters(alg):
     assert "RECEIVER_STRIKE" not in ids  # strike comes from each segment
 
 
-def test_run_receiver_of_coulomb_benchmark(run_alg, tmp_path):
-    """The benchmark's receiver (x -1..1 km at y = -10 km, dip 65.9, top 5 km) as a line: at 5.5 km depth
-    the point below its midpoint is the Coulomb 3.4 element centre."""
-    rec = write_lines(tmp_path / "r.gpkg", [[(-1000.0, -10000.0), (1000.0, -10000.0)], [(20e3, 20e3), (20e3, 30e3)]],
-                      epsg=32610, fields={"dip_deg": [65.9, 45.0], "rake_deg": [90.0, 180.0]})
-    # the tool puts the stress point where the plane reaches the depth below a surface trace;
-    # the benchmark receiver's top is at 5 km, so shift the trace up-dip by 5 km / tan(dip)
-    shift = 5000.0 / np.tan(np.radians(65.9))
-    rec = write_lines(tmp_path / "r2.gpkg", [[(-1000.0, -10000.0 + shift), (1000.0, -10000.0 + shift)],
-                                             [(20e3, 20e3), (20e3, 30e3)]],
+def _coulomb34_receiver():
+    """Coulomb 3.4's values for the benchmark's receiver (fault 2), bar / degrees (see PROVENANCE.md)."""
+    import csv
+
+    with open(os.path.join(DATA, "Coulomb34_benchmark_outs.csv")) as fh:
+        rows = [r for r in csv.reader(fh) if r and r[0].strip()[:1].isdigit()]
+    head = ["fault", "x", "y", "z", "length", "strike", "dip", "lat_slip", "dip_slip", "sig_right", "sig_reverse",
+            "normal", "coul_right", "coul_reverse", "opt_rake", "opt_coul", "spec_rake", "spec_coul"]
+    return dict(zip(head, (float(v) for v in rows[1])))
+
+
+def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_path):
+    """End to end: importcoulombinput writes the receiver as its top edge at top_m = 5 km;
+    coulombonfaults at its mid-depth (5.5 km, Coulomb's element centre) gives Coulomb 3.4's values."""
+    ref = _coulomb34_receiver()
+    imp = run_alg("importcoulombinput", {"INPUT": INP, "CRS": "EPSG:32610", "OUTPUT_SOURCES": str(tmp_path / "s.gpkg"),
+                                         "OUTPUT_RECEIVERS": str(tmp_path / "r.gpkg")})
+    rec = imp["OUTPUT_RECEIVERS"]
+    r = read_features(rec)
+    assert len(r) == 1 and r[0]["top_m"] == pytest.approx(5000.0) and r[0]["bottom_m"] == pytest.approx(6000.0)
+    got = {}
+    for rake in (90.0, 180.0):
+        fb = recording_feedback()
+        out = run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "mid, 5.5, 7",
+                             "RECEIVER_RAKE": rake, "FRICTION": 0.7, "OUTPUT": str(tmp_path / f"o{rake:g}.gpkg")},
+                      feedback=fb)["OUTPUT"]
+        got[rake] = read_features(out)[0]
+        text = "\n".join(fb.info)
+        assert "friction 0.4 (FRIC)" in text and "Poisson 0.25 (PR1)" in text
+        assert any("FRICTION = 0.7 is not used" in w for w in fb.warnings)
+        assert any("depth 7km lies outside" in w and "receiver-1 test 1" in w for w in fb.warnings)
+        assert not any("5p5km" in w or "depth mid" in w for w in fb.warnings)
+    g90, g180 = got[90.0], got[180.0]
+    for tag in ("mid", "5p5km"):
+        np.testing.assert_allclose([g90[f"normal_{tag}"], g90[f"shear_{tag}"], g90[f"dcfs_{tag}"]],
+                                   [ref["normal"], ref["sig_reverse"], ref["coul_reverse"]], rtol=1e-4)
+        np.testing.assert_allclose([g180[f"shear_{tag}"], g180[f"dcfs_{tag}"]],
+                                   [ref["sig_right"], ref["coul_right"]], rtol=1e-4)
+        # Coulomb's optimum rake on the fixed receiver (grid search in 0.1 degree steps) and its dCFS
+        assert g90[f"opt_rake_{tag}"] == pytest.approx(ref["opt_rake"], abs=0.06)
+        assert g90[f"opt_dcfs_{tag}"] == pytest.approx(ref["opt_coul"], rel=1e-4)
+        assert g180[f"opt_dcfs_{tag}"] == pytest.approx(g90[f"opt_dcfs_{tag}"], rel=1e-9)
+    assert g90["opt_dcfs_mid"] >= max(g90["dcfs_mid"], g180["dcfs_mid"])
+    assert os.path.exists(os.path.splitext(out)[0] + ".qml")
+
+
+def test_receivers_without_depth_fields_are_surface_traces(run_alg, tmp_path):
+    """Without top_m the line is the surface trace: the point at depth d lies d / tan(dip) down-dip."""
+    ref = _coulomb34_receiver()
+    shift = 5000.0 / np.tan(np.radians(65.9))  # surface trace of the benchmark receiver's plane
+    rec = write_lines(tmp_path / "r.gpkg", [[(-1000.0, -10000.0 + shift), (1000.0, -10000.0 + shift)],
+                                            [(20e3, 20e3), (20e3, 30e3)]],
                       epsg=32610, fields={"dip_deg": [65.9, 45.0], "rake_deg": [90.0, 180.0]})
     out = run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "5.5, 10",
                          "OUTPUT": str(tmp_path / "o.gpkg")})["OUTPUT"]
@@ -37,9 +80,14 @@ def test_run_receiver_of_coulomb_benchmark(run_alg, tmp_path):
     r0 = rows[0]
     assert r0["strike_deg"] == pytest.approx(90.0) and r0["dip_deg"] == pytest.approx(65.9)
     np.testing.assert_allclose([r0["dcfs_5p5km"], r0["shear_5p5km"], r0["normal_5p5km"]],
-                               [-2.636127, -0.479979, -5.390370], rtol=1e-3)
+                               [ref["coul_reverse"], ref["sig_reverse"], ref["normal"]], rtol=1e-3)
     assert np.isfinite(rows[1]["dcfs_10km"])
-    assert os.path.exists(os.path.splitext(out)[0] + ".qml")
+    # the same line with top_m = 5 km is the top edge: the stress point moves 5 km / tan(dip) down-dip
+    rec2 = write_lines(tmp_path / "r2.gpkg", [[(-1000.0, -10000.0), (1000.0, -10000.0)]], epsg=32610,
+                       fields={"dip_deg": [65.9], "rake_deg": [90.0], "top_m": [5000.0], "bottom_m": [6000.0]})
+    out2 = run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec2, "DEPTHS": "5.5",
+                          "OUTPUT": str(tmp_path / "o2.gpkg")})["OUTPUT"]
+    assert read_features(out2)[0]["dcfs_5p5km"] == pytest.approx(r0["dcfs_5p5km"], rel=1e-9)
 
 
 def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
@@ -49,6 +97,13 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     rec = write_lines(tmp_path / "r.gpkg", [[(0.0, 0.0), (1000.0, 0.0)]], epsg=32610, fields={"dip_deg": [0.0]})
     with pytest.raises(QgsProcessingException, match="dip_deg must be in"):
         run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "OUTPUT": str(out)})
+    bad = write_lines(tmp_path / "b.gpkg", [[(0.0, 0.0), (1000.0, 0.0)]], epsg=32610,
+                      fields={"dip_deg": [60.0], "top_m": [5000.0], "bottom_m": [4000.0]})
+    with pytest.raises(QgsProcessingException, match="bottom_m 4000 not below top_m 5000"):
+        run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": bad, "OUTPUT": str(out)})
+    nob = write_lines(tmp_path / "n.gpkg", [[(0.0, 0.0), (1000.0, 0.0)]], epsg=32610, fields={"dip_deg": [60.0]})
+    with pytest.raises(QgsProcessingException, match="'mid' needs top_m and bottom_m"):
+        run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": nob, "DEPTHS": "mid", "OUTPUT": str(out)})
     with pytest.raises(QgsProcessingException, match="exactly one of FAULTS"):
         run_alg(NAME, {"RECEIVERS": rec, "OUTPUT": str(out)})
     assert not out.exists()

@@ -45,7 +45,8 @@ def test_parameters(alg):
     ids = [p.name() for p in a.parameterDefinitions()]
     for pid in PUBLIC:
         assert pid in ids, pid
-    assert a.parameterDefinition("WAVELENGTH_M").defaultValue() == pytest.approx(0.0554658, rel=1e-5)
+    assert a.parameterDefinition("WAVELENGTH_M").defaultValue() is None  # metadata, else Sentinel-1 (see
+    # test_wavelength_rule.py)
     assert a.parameterDefinition("INTERFEROGRAMS").layerType() == 3  # QgsProcessing.SourceType.TypeRaster
     assert a.parameterDefinition("WEIGHTING").options()[1].startswith("Coherence")
     assert "OUTPUT_NETWORK_PNG" in [o.name() for o in a.outputDefinitions()]

@@ -1,0 +1,139 @@
+"""Which radar wavelength a tool uses: one rule for every tool.
+
+1. the value the user gave explicitly;
+2. else the value the input files carry (GeoTIFF metadata ``WAVELENGTH_METRES`` as
+   PyRate/GAMMA products write it, ``WAVELENGTH_M``, ``WAVELENGTH`` or
+   ``RADAR_WAVELENGTH``; the MintPy HDF5 attribute ``WAVELENGTH``), all in metres;
+3. else the Sentinel-1 C-band default ``c / 5.405 GHz = 0.05546576 m``.
+
+The choice and where it came from is always reported, and a user value that disagrees
+with the files' metadata is warned about (it is still used: the user may know better,
+e.g. a product whose metadata is wrong). Files of one stack that disagree among
+themselves are an error: one stack comes from one sensor.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Optional, Sequence
+
+from ..conventions import SENTINEL1_WAVELENGTH_M
+from ..errors import GeohazardError
+
+#: Metadata keys read as a wavelength in metres, in order of preference.
+WAVELENGTH_METADATA_KEYS = ("WAVELENGTH_METRES", "WAVELENGTH_M", "WAVELENGTH", "RADAR_WAVELENGTH")
+#: Plausible SAR wavelengths (X band 3.1 cm to P band 70 cm), metres.
+PLAUSIBLE_M = (0.005, 1.0)
+#: Relative difference below which two wavelengths are the same (metadata is often printed to 6-8 digits).
+SAME_RTOL = 1e-6
+
+
+@dataclass
+class WavelengthChoice:
+    """The wavelength used (m), a sentence saying where it came from, and warnings."""
+
+    wavelength_m: float
+    source: str
+    warnings: list = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return f"wavelength {self.wavelength_m:.8g} m: {self.source}"
+
+
+def wavelength_from_metadata(metadata: Mapping[str, object]) -> Optional[tuple[str, float]]:
+    """``(key, metres)`` of the first wavelength key in a metadata mapping, or ``None``.
+
+    Raises
+    ------
+    GeohazardError
+        When the key is present but its value is not a number in metres within
+        :data:`PLAUSIBLE_M` (e.g. a frequency or centimetres).
+    """
+    upper = {str(k).upper(): v for k, v in metadata.items()}
+    for key in WAVELENGTH_METADATA_KEYS:
+        if key not in upper:
+            continue
+        raw = upper[key]
+        if isinstance(raw, bytes):
+            raw = raw.decode(errors="replace")
+        try:
+            val = float(raw)
+        except (TypeError, ValueError):
+            raise GeohazardError(f"metadata {key}={raw!r} is not a number (a wavelength in metres)") from None
+        if not (math.isfinite(val) and PLAUSIBLE_M[0] <= val <= PLAUSIBLE_M[1]):
+            raise GeohazardError(f"metadata {key}={raw!r} is not a radar wavelength in metres "
+                                 f"({PLAUSIBLE_M[0]:g}..{PLAUSIBLE_M[1]:g} m)")
+        return key, val
+    return None
+
+
+def choose_wavelength(user_m: Optional[float], found: Sequence[tuple[str, float]], *, parameter: str = "WAVELENGTH_M",
+                      problems: Sequence[str] = (), default_m: float = SENTINEL1_WAVELENGTH_M,
+                      default_label: str = "Sentinel-1 C-band default") -> WavelengthChoice:
+    """Apply the rule: explicit user value > file metadata > sensor default.
+
+    Parameters
+    ----------
+    user_m : float or None
+        The value the user gave (metres); ``None`` when the parameter was left empty.
+    found : sequence of (label, metres)
+        Wavelengths carried by the inputs, ``label`` naming the file and key
+        (e.g. ``"a.tif WAVELENGTH_METRES"``).
+    parameter : str
+        Name of the tool's parameter, used in messages.
+    problems : sequence of str
+        Unreadable wavelength metadata (see :func:`collect`): an error without a user
+        value, a warning with one.
+
+    Raises
+    ------
+    GeohazardError
+        When the user value is not a plausible wavelength, the files disagree, or their
+        wavelength metadata is unreadable and no user value is given.
+    """
+    found = list(found)
+    if problems and user_m is None:
+        raise GeohazardError(f"{problems[0]}; give the wavelength in {parameter}")
+    meta = None
+    if found:
+        ref_label, ref = found[0]
+        odd = [(lb, v) for lb, v in found if not math.isclose(v, ref, rel_tol=SAME_RTOL)]
+        if odd:
+            raise GeohazardError(f"the inputs carry different wavelengths: {ref_label} = {ref:.8g} m but "
+                                 f"{odd[0][0]} = {odd[0][1]:.8g} m; one stack must come from one sensor")
+        where = ref_label if len(found) == 1 else f"{ref_label} (and the same in {len(found) - 1} other file(s))"
+        meta = (ref, where)
+    if user_m is not None:
+        if not (math.isfinite(user_m) and PLAUSIBLE_M[0] <= user_m <= PLAUSIBLE_M[1]):
+            raise GeohazardError(f"{parameter} = {user_m!r} is not a radar wavelength in metres "
+                                 f"({PLAUSIBLE_M[0]:g}..{PLAUSIBLE_M[1]:g} m)")
+        warnings = [f"{p}; ignored, {parameter} is used" for p in problems]
+        if meta is not None and not math.isclose(user_m, meta[0], rel_tol=SAME_RTOL):
+            warnings.append(f"{parameter} = {user_m:.8g} m disagrees with the inputs' metadata ({meta[1]} = "
+                            f"{meta[0]:.8g} m, {100.0 * (user_m / meta[0] - 1.0):+.3g} %); using {parameter}. Leave "
+                            f"{parameter} empty to use the metadata")
+        return WavelengthChoice(float(user_m), f"given by {parameter}", warnings)
+    if meta is not None:
+        return WavelengthChoice(meta[0], f"from the inputs' metadata ({meta[1]})")
+    return WavelengthChoice(float(default_m), f"{default_label} (no {parameter} given and no wavelength in the "
+                                              f"inputs' metadata)")
+
+
+def collect(items: Iterable[tuple[str, Mapping[str, object]]]) -> tuple[list, list]:
+    """``([(label, metres)], [problem, ...])`` from ``(name, metadata mapping)`` pairs.
+
+    Files without a wavelength key are skipped; unreadable values become problems
+    naming the file (for :func:`choose_wavelength`).
+    """
+    found, problems = [], []
+    for name, md in items:
+        try:
+            hit = wavelength_from_metadata(md)
+        except GeohazardError as exc:
+            problems.append(f"{name}: {exc}")
+            continue
+        if hit is not None:
+            found.append((f"{name} {hit[0]}", hit[1]))
+    return found, problems

@@ -1,0 +1,458 @@
+"""The desktop first hour (issue 12 part 3): what a user meets in the dialog, the modeler,
+the toolbox search and the layer panel, for every tool of the provider."""
+
+import glob
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from testutils import write_geotiff
+from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MODEL_ID = "geohazard:sbastolandslideactivity"
+
+#: Outputs a user may leave out (createByDefault stays on in the dialog).
+SECONDARY_OUTPUTS = {
+    "sbasinversion": ("OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT"),
+    "stackingvelocity": ("OUTPUT_VELOCITY_STD",),
+    "amplitudedispersion": ("OUTPUT_MEAN_AMPLITUDE",),
+    "phaselinking": ("OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_SHP_COUNT"),
+    "geometricdistortion": ("OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE"),
+    "ascdescdecomposition": ("OUTPUT_QUALITY",),
+    "faultproximity": ("OUTPUT_CHART",),
+    "adadetection": ("OUTPUT_POINTS",),
+    "landslideactivity": ("OUTPUT_CANDIDATES",),
+}
+
+#: Parameters whose value is a count (or whole days / MB): Integer spin boxes, not "0.000000".
+COUNTS = {"LOOKS", "ISBAS_MIN_COUNT", "MIN_COUNT", "MIN_NEIGHBOURS", "MIN_POINTS", "SMOOTH_WINDOW", "FIT_WINDOW",
+          "MAX_PLOTS", "WINDOW_ROWS", "WINDOW_COLS", "N_MONTE_CARLO", "MAX_ITERATIONS", "SEED", "SPACING_DAYS",
+          "MAX_GAP_DAYS", "RED_DAYS", "ORANGE_DAYS", "MAX_TEMPORAL_BASELINE", "MAX_MEMORY_MB", "REFERENCE_ROW",
+          "REFERENCE_COL"}
+
+
+def _provider_algorithms():
+    from qgis.core import QgsApplication
+
+    return QgsApplication.processingRegistry().providerById("geohazard").algorithms()
+
+
+# ------------------------------------------------------------------------------------ the model
+def test_shipped_model_validates_as_the_modeler_checks_it(qgis_app):
+    from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
+
+    for model in (QgsApplication.processingRegistry().algorithmById(MODEL_ID), None):
+        if model is None:  # as the Graphical Modeler opens it: straight from the file
+            model = QgsProcessingModelAlgorithm()
+            assert model.fromFile(os.path.join(ROOT, "models", "sbas_to_landslide_activity.model3"))
+        ok, issues = model.validate()
+        assert ok, issues
+        for child in model.childAlgorithms():
+            assert model.validateChildAlgorithm(child) == (True, [])
+        assert model.parameterDefinitions()[0].name() == "INTERFEROGRAMS"  # the main input first
+        assert all("optional" not in d.description().lower() for d in model.parameterDefinitions())
+
+
+def test_model_static_child_values_are_the_tools_defaults(qgis_app):
+    """Every child parameter the model does not wire carries the tool's own default."""
+    from qgis.core import QgsApplication, QgsProcessingModelChildParameterSource
+
+    reg = QgsApplication.processingRegistry()
+    model = reg.algorithmById(MODEL_ID)
+    n = 0
+    for child in model.childAlgorithms().values():
+        tool = reg.algorithmById(child.algorithmId())
+        for name, sources in child.parameterSources().items():
+            if sources[0].source() == QgsProcessingModelChildParameterSource.Source.StaticValue:
+                assert sources[0].staticValue() == tool.parameterDefinition(name).defaultValue(), name
+                n += 1
+    assert n >= 20
+
+
+def test_model_runs_from_qgis_process_validation(qgis_app):
+    """The model's public IDs are unchanged (the platform helper pins them)."""
+    from qgis.core import QgsApplication
+
+    model = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
+    assert {d.name() for d in model.destinationParameterDefinitions()} == {
+        "sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS", "activity:ACTIVITY", "activity:CANDIDATES"}
+    assert model.helpUrl().endswith("docs/models.md") and "landslide" in model.tags()
+
+
+# ------------------------------------------------------------------------------- dialog polish
+def test_every_tool_has_search_tags_and_a_help_url(qgis_app):
+    algs = _provider_algorithms()
+    assert len(algs) >= 24
+    for a in algs:
+        assert "InSAR" in a.tags(), a.id()
+        url = a.helpUrl()
+        assert url.startswith("https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/"), a.id()
+        assert os.path.exists(os.path.join(ROOT, "docs", url.rsplit("/", 1)[1])), url
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("subsidence", {"sbasinversion", "losvelocitytovertical", "ascdescdecomposition", "loadegms", "adadetection"}),
+    ("landslide", {"landslideactivity", "sbastolandslideactivity", "geometricdistortion", "inversevelocity",
+                   "phasegradientstacking", "losprojection"}),
+    ("InSAR", {"sbasinversion", "okadaforward", "loadegms", "sbastolandslideactivity"}),
+    ("velocity", {"sbasinversion", "stackingvelocity", "losvelocitytovertical", "inversevelocity"}),
+])
+def test_toolbox_search_finds_the_tools(qgis_app, word, expected):
+    """The toolbox filter matches the name or a tag (case-insensitive), as QgsProcessingToolboxProxyModel."""
+    found = {a.name() for a in _provider_algorithms()
+             if word.lower() in a.displayName().lower() or any(word.lower() in t.lower() for t in a.tags())}
+    assert expected <= found, expected - found
+
+
+def test_no_description_says_optional(qgis_app):
+    """QGIS appends "[optional]" itself; a description saying it too reads "(optional) [optional]"."""
+    for a in _provider_algorithms():
+        for d in a.parameterDefinitions():
+            assert "(optional" not in d.description().lower(), (a.id(), d.name(), d.description())
+
+
+def test_counts_are_integer_parameters_and_doubles_show_few_decimals(qgis_app):
+    from qgis.core import QgsProcessingParameterNumber
+
+    seen = set()
+    for a in _provider_algorithms():
+        if a.id() == MODEL_ID:
+            continue
+        for d in a.parameterDefinitions():
+            if d.type() != "number":
+                continue
+            if d.name() in COUNTS:
+                assert d.dataType() == QgsProcessingParameterNumber.Type.Integer, (a.id(), d.name())
+                seen.add(d.name())
+            if d.dataType() == QgsProcessingParameterNumber.Type.Double:
+                dec = d.metadata()["widget_wrapper"]["decimals"]
+                assert 2 <= dec <= 9, (a.id(), d.name())
+                default = d.defaultValue()
+                if default is not None:  # the spin box shows the default without rounding it
+                    assert abs(round(default, dec) - default) <= 1e-9 * max(1.0, abs(default)), (a.id(), d.name())
+    assert seen == COUNTS
+
+
+def test_main_inputs_are_mandatory(qgis_app):
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    sbas = QgsApplication.processingRegistry().algorithmById("geohazard:sbasinversion")
+    assert not sbas.parameterDefinition("INTERFEROGRAMS").flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
+    assert sbas.parameterDefinitions()[0].name() == "INTERFEROGRAMS"
+    # the MintPy stack goes into INTERFEROGRAMS; MINTPY_STACK stays for scripts, out of the dialog
+    assert sbas.parameterDefinition("MINTPY_STACK").flags() & QgsProcessingParameterDefinition.Flag.FlagHidden
+
+
+def test_secondary_outputs_are_optional_but_made_by_default(qgis_app):
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    reg = QgsApplication.processingRegistry()
+    for name, outs in SECONDARY_OUTPUTS.items():
+        a = reg.algorithmById(f"geohazard:{name}")
+        for out in outs:
+            d = a.parameterDefinition(out)
+            assert d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional, (name, out)
+            assert d.createByDefault(), (name, out)
+
+
+# --------------------------------------------------------------------------------- SBAS inputs
+def _stack_folder(tmp_path, shape=(9, 11)):
+    from insar_geohazards.algorithms.timeseries.network import build_network
+
+    net = build_network(sbas_pairs(sbas_dates(7), max_neighbours=3))
+    truth, ifg, vel = synthetic_stack(net, shape=shape, noise_mm=0.5, seed=3)
+    folder = tmp_path / "stack"
+    (folder / "dem").mkdir(parents=True)
+    for k, (a, b) in enumerate(net.pairs):
+        for kind, arr in (("unw", ifg[k]), ("cc", np.full(shape, 0.7))):
+            p = write_geotiff(folder / f"S1_{a:%Y%m%d}_{b:%Y%m%d}_{kind}.tif", arr)
+            with open(str(p) + ".aux.xml", "w") as f:  # what QGIS leaves after computing statistics
+                f.write("<PAMDataset></PAMDataset>\n")
+    write_geotiff(folder / "dem.tif", np.full(shape, 100.0))
+    write_geotiff(folder / "dem" / "srtm.tif", np.full(shape, 100.0))
+    return net, folder
+
+
+def _add_directory(folder):
+    """What the multiple-layer widget's "Add Directory..." puts in the list: every file, recursively."""
+    return sorted(glob.glob(os.path.join(str(folder), "**", "*"), recursive=True))
+
+
+def test_add_directory_list_runs_like_the_folder(run_alg, tmp_path):
+    from osgeo import gdal
+    from qgis.core import QgsProcessingFeedback
+
+    net, folder = _stack_folder(tmp_path)
+    files = [f for f in _add_directory(folder) if os.path.isfile(f)]
+    assert len(files) == 4 * net.n_pairs + 2
+    outs = {}
+    for tag, value in (("folder", str(folder)), ("list", files)):
+        fb = _Log()
+        res = run_alg("sbasinversion", {
+            "INTERFEROGRAMS": value, "COHERENCE": value, "INPUT_UNITS": 3, "WEIGHTING": 1,
+            "MIN_TEMPORAL_COHERENCE": 0, "OUTPUT_TIMESERIES": str(tmp_path / f"{tag}_ts.tif"),
+            "OUTPUT_VELOCITY": str(tmp_path / f"{tag}_v.tif")}, feedback=fb)
+        ds = gdal.Open(res["OUTPUT_VELOCITY"])
+        outs[tag] = ds.ReadAsArray()
+        ds = None
+        if tag == "list":
+            assert "INTERFEROGRAMS: left out" in fb.text and "dem.tif, srtm.tif" in fb.text, fb.text
+        assert isinstance(fb, QgsProcessingFeedback)
+    np.testing.assert_array_equal(outs["folder"], outs["list"])
+    assert np.isfinite(outs["list"]).all()
+
+
+def test_mintpy_stack_given_as_the_interferograms(run_alg, tmp_path):
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    from osgeo import gdal
+
+    from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
+    from insar_geohazards.algorithms.timeseries.network import build_network
+
+    net = build_network(sbas_pairs(sbas_dates(7), max_neighbours=3))
+    _, ifg, _ = synthetic_stack(net, shape=(8, 9), noise_mm=0.5, seed=5)
+    lam = 0.0555
+    h5 = write_ifgram_stack(str(tmp_path / "ifgramStack.h5"), -ifg / 1000 * 4 * np.pi / lam, net.pairs,
+                            wavelength_m=lam, geotransform=(500000.0, 30.0, 0, 4100000.0, 0, -30.0), epsg=32633)
+    arrays = []
+    for tag, params in (("new", {"INTERFEROGRAMS": [h5]}), ("old", {"MINTPY_STACK": h5})):
+        res = run_alg("sbasinversion", {**params, "REFERENCE": "500045,4099955 [EPSG:32633]",
+                                        "MIN_TEMPORAL_COHERENCE": 0,
+                                        "OUTPUT_TIMESERIES": str(tmp_path / f"{tag}_ts.tif"),
+                                        "OUTPUT_VELOCITY": str(tmp_path / f"{tag}_v.tif")})
+        ds = gdal.Open(res["OUTPUT_TIMESERIES"])
+        arrays.append(ds.ReadAsArray())
+        ds = None
+    np.testing.assert_array_equal(arrays[0], arrays[1])
+
+
+class _Log:
+    """A feedback that keeps what the tool reports (created lazily: QGIS must be up)."""
+
+    def __new__(cls):
+        from qgis.core import QgsProcessingFeedback
+
+        class Log(QgsProcessingFeedback):
+            def __init__(self):
+                super().__init__()
+                self.text = ""
+                self.progress_texts = []
+
+            def pushInfo(self, info):  # noqa: N802 - QGIS API name
+                self.text += info + "\n"
+
+            def setProgressText(self, text):  # noqa: N802 - QGIS API name
+                self.progress_texts.append(text)
+
+        return Log()
+
+
+# ------------------------------------------------------------------------------ optional outputs
+def test_sbas_with_only_the_wanted_outputs_writes_only_those(run_alg, tmp_path):
+    net, folder = _stack_folder(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_alg("sbasinversion", {"INTERFEROGRAMS": str(folder), "INPUT_UNITS": 3, "MIN_TEMPORAL_COHERENCE": 0,
+                                    "OUTPUT_VELOCITY": str(out / "v.tif"), "OUTPUT_TIMESERIES": str(out / "ts.tif")})
+    assert os.path.exists(res["OUTPUT_VELOCITY"]) and os.path.exists(res["OUTPUT_TIMESERIES"])
+    for key in SECONDARY_OUTPUTS["sbasinversion"]:
+        assert not res.get(key), key
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".tif") == ["ts.tif", "v.tif"]
+
+
+def test_geometricdistortion_without_secondary_outputs(run_alg, tmp_path):
+    yy, xx = np.mgrid[0:40, 0:50]
+    dem = write_geotiff(tmp_path / "dem.tif", 300.0 + 8.0 * xx + 20 * np.sin(yy / 5.0))
+    out = tmp_path / "out"
+    out.mkdir()
+    res = run_alg("geometricdistortion", {"DEM": str(dem), "OUTPUT_CLASSES": str(out / "classes.tif")})
+    assert os.path.exists(res["OUTPUT_CLASSES"])
+    assert sorted(p.name for p in out.iterdir() if p.suffix in (".tif", ".csv")) == ["classes.tif"]
+
+
+# ------------------------------------------------------------------------- layers in the project
+def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
+    """As the dialog does (runAndLoadResults): velocity and points visible on top, the secondary
+    rasters unchecked below, every layer named by its output with units, legends rounded."""
+    import processing
+    from qgis.core import QgsLayerTree, QgsProcessingContext, QgsProject
+
+    net, folder = _stack_folder(tmp_path)
+    project = QgsProject.instance()
+    project.removeAllMapLayers()
+    context = QgsProcessingContext()
+    context.setProject(project)
+    params = {"INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 3,
+              "MIN_TEMPORAL_COHERENCE": 0, "OUTPUT_POINTS": str(tmp_path / "pts.gpkg")}
+    for key in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") + SECONDARY_OUTPUTS["sbasinversion"]:
+        params[key] = str(tmp_path / f"{key.lower()}.tif")
+    processing.runAndLoadResults("geohazard:sbasinversion", params, context=context)
+    PTS = "Velocity points (mm/yr; time series in mm)"
+    nodes = [n for n in project.layerTreeRoot().findLayers()]
+    names = [n.layer().name() for n in nodes]
+    visible = {n.layer().name(): n.itemVisibilityChecked() for n in nodes}
+    assert names[:2] == [PTS, "Velocity (mm/yr)"], names
+    assert set(names[2:]) == {"Time series (mm)", "Velocity standard error (mm/yr)", "Temporal coherence (0-1)",
+                              "Interferograms used per pixel (count)"}
+    assert visible[PTS] and visible["Velocity (mm/yr)"]
+    assert not any(visible[n] for n in names[2:])
+    vel = [n.layer() for n in nodes if n.layer().name() == "Velocity (mm/yr)"][0]
+    assert vel.renderer().type() == "singlebandpseudocolor"
+    labels = [i.label for i in vel.renderer().shader().rasterShaderFunction().colorRampItemList()]
+    assert all(lab.endswith(" mm/yr") for lab in labels), labels
+    assert all(len(lab.split()[0].split(".")[-1]) <= 3 for lab in labels), labels
+    # the legend lists those labels (not a bar headed "Band 1 (Gray)" with six-decimal ends)
+    assert not vel.renderer().shader().rasterShaderFunction().legendSettings().useContinuousLegend()
+    pts = [n.layer() for n in nodes if n.layer().name() == PTS][0]
+    assert pts.renderer().type() == "graduatedSymbol" and pts.renderer().classAttribute() == "VEL"
+    assert all(r.label().endswith(" mm/yr") for r in pts.renderer().ranges())
+    assert vel.dataProvider().generateBandName(1).endswith("LOS velocity (mm/yr)") or \
+        "velocity" in vel.dataProvider().bandDescription(1).lower()
+    assert all(QgsLayerTree.isLayer(n) for n in nodes)
+    project.removeAllMapLayers()
+
+
+# ------------------------------------------------------------------------------------- numba
+def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider import base
+
+    monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
+    fb = _Log()
+    assert base.announce_compilation("sbasinversion", fb)
+    assert "first run only" in fb.text and fb.progress_texts == ["Compiling fast kernels, first run only..."]
+    monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
+    fb = _Log()
+    assert not base.announce_compilation("sbasinversion", fb) and fb.text == ""
+
+
+def test_kernels_are_cached_on_disk_in_numba_cache_dir(tmp_path):
+    """A kernel compiled once is found in the cache by the next process (what a read-only plugin
+    folder relies on: numba then writes to NUMBA_CACHE_DIR or the user's cache folder)."""
+    pytest.importorskip("numba", reason="numba is not installed")
+    pkg = tmp_path / "kern"
+    pkg.mkdir()
+    (pkg / "mod.py").write_text(textwrap.dedent("""
+        from insar_geohazards.algorithms._numba import njit
+
+        @njit
+        def twice(x):
+            return 2.0 * x
+    """))
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{os.path.join(ROOT, '.build', 'plugins')!r}, {str(pkg)!r}]
+        import mod
+        from insar_geohazards.algorithms._numba import kernels_to_compile
+        before = kernels_to_compile([mod])
+        assert mod.twice(2.0) == 4.0
+        print(len(before), len(kernels_to_compile([mod])))
+    """)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "INSAR_GEOHAZARDS_DISABLE_NUMBA": ""}
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.split() == ["1", "0"]
+    assert glob.glob(str(tmp_path / "cache" / "**" / "*.nbi"), recursive=True)
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert second.stdout.split() == ["0", "0"], second.stderr[-2000:]
+
+
+def test_njit_falls_back_to_no_cache_without_a_writable_cache_folder(monkeypatch):
+    from insar_geohazards.algorithms import _numba
+
+    if not _numba.HAVE_NUMBA:
+        pytest.skip("numba is not installed (the shim returns plain functions)")
+    calls = []
+
+    def fake_njit(**kwargs):
+        calls.append(kwargs.get("cache"))
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file '/ro/f.py'")
+        return lambda fn: fn
+
+    monkeypatch.setattr(_numba._numba, "njit", fake_njit)
+
+    def f(x):
+        return x
+
+    assert _numba.njit(f)(3) == 3 and calls == [True, False]
+    assert _numba.njit(parallel=True)(f)(4) == 4
+
+
+# ------------------------------------------------------------------------------ qgis_process
+def test_qgis_process_folder_input_only_wanted_outputs_no_hdf5_noise(qgis_app, tmp_path):
+    """The user's command line: folder inputs, only the outputs wanted; no HDF5-DIAG block on stderr."""
+    from testutils_cli import QGIS_PROCESS, qgis_process, results
+
+    if QGIS_PROCESS is None:
+        pytest.skip("qgis_process.bin is not installed (run `make test`)")
+    net, folder = _stack_folder(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = qgis_process("--json", "run", "geohazard:sbasinversion", "--", f"INTERFEROGRAMS={folder}",
+                        f"COHERENCE={folder}", "INPUT_UNITS=3", "MIN_TEMPORAL_COHERENCE=0",
+                        f"OUTPUT_VELOCITY={out / 'v.tif'}", f"OUTPUT_TIMESERIES={out / 'ts.tif'}")
+    res = results(proc)
+    assert os.path.exists(res["OUTPUT_VELOCITY"]) and os.path.exists(res["OUTPUT_TIMESERIES"])
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".tif") == ["ts.tif", "v.tif"]
+    assert "HDF5-DIAG" not in proc.stderr + proc.stdout
+
+
+def test_more_tools_without_their_secondary_outputs(run_alg, tmp_path):
+    """Amplitude dispersion, asc/desc decomposition and fault proximity with only the main outputs."""
+    from testutils_ada import write_wkt_layer
+    from testutils_psds import write_slc_files
+
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+    from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
+
+    out = tmp_path / "out"
+    out.mkdir()
+    sim = simulate_slc_stack(shape=(20, 24), n_dates=8, seed=2, water_fraction=0.2)
+    res = run_alg("amplitudedispersion", {"INPUT": write_slc_files(tmp_path, sim),
+                                          "OUTPUT_DISPERSION": str(out / "da.tif"),
+                                          "OUTPUT_PS_MASK": str(out / "ps.tif")})
+    assert "OUTPUT_MEAN_AMPLITUDE" not in res and os.path.exists(res["OUTPUT_PS_MASK"])
+
+    rng = np.random.default_rng(2)
+    east, up = rng.normal(0, 4, (6, 7)), rng.normal(-5, 3, (6, 7))
+    a, d = los_unit_vector(39.0, -10.0), los_unit_vector(35.0, 190.0)
+    res = run_alg("ascdescdecomposition", {
+        "ASC_RASTER": write_geotiff(tmp_path / "a.tif", a[0] * east + a[2] * up), "ASC_HEADING": -10.0,
+        "ASC_INCIDENCE": 39.0, "DESC_RASTER": write_geotiff(tmp_path / "d.tif", d[0] * east + d[2] * up),
+        "DESC_HEADING": 190.0, "DESC_INCIDENCE": 35.0,
+        "OUTPUT_EAST": str(out / "e.tif"), "OUTPUT_UP": str(out / "u.tif")})
+    assert "OUTPUT_QUALITY" not in res and os.path.exists(res["OUTPUT_UP"])
+
+    x0, y0 = 500000.0, 4100000.0
+    faults = write_wkt_layer(tmp_path / "f.gpkg", [f"LINESTRING({x0} {y0}, {x0} {y0 - 9000})"])
+    ada = write_wkt_layer(tmp_path / "ada.gpkg", [f"POLYGON(({x0 + 300} {y0 - 2000},{x0 + 400} {y0 - 2000},"
+                                                  f"{x0 + 400} {y0 - 1900},{x0 + 300} {y0 - 1900},"
+                                                  f"{x0 + 300} {y0 - 2000}))"])
+    res = run_alg("faultproximity", {"INPUT": ada, "FAULTS": faults, "OUTPUT": str(out / "prox.gpkg")})
+    assert "OUTPUT_CHART" not in res and res["SHARE_BY_BAND"]["0-500 m"] == 1.0
+    assert sorted(p.name for p in out.iterdir() if p.suffix in (".tif", ".gpkg", ".png")) == \
+        ["da.tif", "e.tif", "prox.gpkg", "ps.tif", "u.tif"]
+
+
+def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
+    """KERNELS lists registered tools and modules that hold numba kernels (with numba installed)."""
+    import importlib
+
+    from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider.base import KERNELS
+
+    names = {a.name() for a in _provider_algorithms()}
+    assert set(KERNELS) <= names
+    if not _numba.HAVE_NUMBA:
+        pytest.skip("numba is not installed: no kernels to look for")
+    from numba.core.registry import CPUDispatcher
+
+    for mods in KERNELS.values():
+        for m in mods:
+            module = importlib.import_module(f"insar_geohazards.algorithms.{m}")
+            assert any(isinstance(o, CPUDispatcher) for o in vars(module).values()), m
