@@ -6,6 +6,7 @@
 * Raster band minimum/maximum: ``QgsRasterInterface.bandStatistics`` with ``QgsRasterBandStats.Stats``
   flags moved to ``Qgis.RasterBandStatistic`` in 3.40; ``band_min_max`` reads them through GDAL,
   which is the same on every version.
+* Model child parameter sources: ``MODEL_SOURCE_STATIC_VALUE``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ else:  # QGIS 3.22 - 3.36: QgsField(name, QVariant.Type)
     FIELD_INT = QVariant.Type.Int
     FIELD_STRING = QVariant.Type.String
     FIELD_BOOL = QVariant.Type.Bool
+
+# Where a model child's parameter value comes from: the nested enum
+# QgsProcessingModelChildParameterSource.Source became Qgis.ProcessingModelChildParameterSource (3.30)
+# and is gone from the Python API of 3.40.
+if hasattr(Qgis, "ProcessingModelChildParameterSource"):
+    MODEL_SOURCE_STATIC_VALUE = Qgis.ProcessingModelChildParameterSource.StaticValue
+else:  # QGIS 3.22 - 3.28
+    from qgis.core import QgsProcessingModelChildParameterSource
+
+    MODEL_SOURCE_STATIC_VALUE = QgsProcessingModelChildParameterSource.Source.StaticValue
 
 
 def band_min_max(path: str, band: int = 1) -> tuple[float, float] | None:
