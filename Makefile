@@ -11,10 +11,12 @@ export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
 
-.PHONY: help deps link test test-core test-processing demo package lint bench clean
+.PHONY: help deps link test test-core test-processing test-matrix test-trixie test-sid demo package lint bench clean
 
 help:
 	@echo "make test     install QGIS 3.22 + core packages if missing, run all test layers"
+	@echo "make test-matrix  test + demo on Debian 13 / QGIS 3.40 in a debootstrap chroot (.build/chroot-trixie)"
+	@echo "make test-sid     the same on Debian unstable / QGIS 3.44 (optional, not in CI)"
 	@echo "make demo     run the main job headless on bundled real data (outputs: $(DEMO_OUT))"
 	@echo "make package  build dist/insar_geohazards.zip (installable plugin)"
 	@echo "make lint     ruff (config in pyproject.toml)"
@@ -32,11 +34,21 @@ link:
 	@mkdir -p $(PLUGINS) && ln -sfn ../.. $(PLUGINS)/insar_geohazards
 	@qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
 
+TESTS ?= tests
 test: deps link
-	$(PY) -m pytest -q -ra tests
+	$(PY) -m pytest -q -ra $(TESTS)
 
 test-core: link
 	$(PY) -m pytest -q tests/core
+
+# Other QGIS versions: the same tests and demo inside a Debian chroot (.ci/chroot_test.sh; needs root).
+test-matrix: test-trixie
+
+test-trixie:
+	.ci/chroot_test.sh trixie test demo
+
+test-sid:
+	.ci/chroot_test.sh sid test demo
 
 demo: deps link
 	$(PY) demo/run_demo.py "$(DEMO_OUT)"
@@ -56,4 +68,5 @@ bench: deps link
 	bash benchmarks/run_all.sh
 
 clean:
-	rm -rf .build dist $(DEMO_OUT)
+	@if grep -q " $(ROOT)/.build/" /proc/mounts; then echo "a chroot under .build/ is still mounted; not cleaning"; exit 1; fi
+	$(SUDO) rm -rf --one-file-system .build dist $(DEMO_OUT)

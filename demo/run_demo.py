@@ -190,6 +190,9 @@ def analysis_cells(path: str, ncols: int = 3, nrows: int = 2) -> None:
     'analysis_cells_not_landslides'). A stand-in for an inventory in the demo only."""
     from osgeo import gdal, ogr, osr
 
+    gdal.UseExceptions()  # explicit, as the plugin does (GDAL >= 3.9 warns when neither mode is chosen)
+    ogr.UseExceptions()
+    osr.UseExceptions()
     ds = gdal.Open(sorted(glob.glob(os.path.join(DATA, "sentinel1_mexico_city", "geotiffs", "*_unw.tif")))[0])
     gt, nx, ny = ds.GetGeoTransform(), ds.RasterXSize, ds.RasterYSize
     x0, y1 = gt[0], gt[3]

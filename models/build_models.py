@@ -162,6 +162,23 @@ def build():
                "DEM": src_param("DEM"), "ADAS": src_child("ada", "OUTPUT")},
               {"ACTIVITY": ("OUTPUT", "Landslide activity"),
                "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
+    return pin_output_names(model)
+
+
+def pin_output_names(model):
+    """Keep the model's public output names ``<child>:<output>`` (``sbas:VELOCITY``, ``ada:ADAS`` ...)
+    on every QGIS version.
+
+    QGIS 3.22 names a model output ``<child id>:<output name>``. From QGIS 3.24 a new model is
+    "internal version 2", whose outputs are renamed from their descriptions (``los_velocity_mmyr``),
+    which would silently break ``demo/run_demo.py`` and every user's ``qgis_process`` line. Models
+    without the version-2 marker keep the old names on every version, so the marker is set to
+    version 1 explicitly (on 3.22 the key is simply ignored).
+    """
+    definition = model.toVariant()
+    definition["internal_version"] = "Version1"
+    if not model.loadVariant(definition):
+        raise SystemExit("could not pin the model's output names")
     return model
 
 

@@ -15,12 +15,13 @@ from qgis.core import (
     QgsColorRampShader,
     QgsGradientColorRamp,
     QgsProcessingLayerPostProcessorInterface,
-    QgsRasterBandStats,
     QgsRasterLayer,
     QgsRasterShader,
     QgsSingleBandPseudoColorRenderer,
     QgsStyle,
 )
+
+from .compat import band_min_max
 
 # Post-processors must outlive processAlgorithm(): QGIS keeps only a raw pointer.
 _KEEP_ALIVE: list = []
@@ -135,9 +136,9 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
     if not layer.isValid():
         return ""
     if vmin is None or vmax is None:
-        stats = layer.dataProvider().bandStatistics(band, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
-        vmin = stats.minimumValue if vmin is None else vmin
-        vmax = stats.maximumValue if vmax is None else vmax
+        lo, hi = band_min_max(path, band) or (0.0, 1.0)
+        vmin = lo if vmin is None else vmin
+        vmax = hi if vmax is None else vmax
     shader_fn = QgsColorRampShader(vmin, vmax, _ramp(ramp_name))
     shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
     shader_fn.classifyColorRamp(9, band, layer.extent(), layer.dataProvider())

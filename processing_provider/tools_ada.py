@@ -31,7 +31,6 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..algorithms.ada.activity import landslide_activity, points_in_polygons
 from ..algorithms.ada.classification import CLASSES, classify_ada, plane_slope_deg, seasonal_fit
@@ -55,6 +54,7 @@ from .ada_io import (
     write_points_gpkg,
 )
 from .base import GeohazardAlgorithm
+from .compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
 from .feedback import FeedbackProgress
 from .raster_io import raster_info, read_band
 from .styles import apply_on_load, sidecar_qml
@@ -634,9 +634,9 @@ class AdaClassification(GeohazardAlgorithm):
             urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
         progress.set_progress(80)
         check_canceled(progress)
-        extra = [("ada_class", QVariant.String), ("explanation", QVariant.String), ("mean_slope_deg", QVariant.Double),
-                 ("seasonal_amp_mm", QVariant.Double), ("trend_mm_yr", QVariant.Double),
-                 ("distorted_share", QVariant.Double), ("in_landslide", QVariant.Bool)]
+        extra = [("ada_class", FIELD_STRING), ("explanation", FIELD_STRING), ("mean_slope_deg", FIELD_DOUBLE),
+                 ("seasonal_amp_mm", FIELD_DOUBLE), ("trend_mm_yr", FIELD_DOUBLE),
+                 ("distorted_share", FIELD_DOUBLE), ("in_landslide", FIELD_BOOL)]
         fields = _copy_fields(source.fields(), extra)
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                           source.sourceCrs())
@@ -816,11 +816,11 @@ class LandslideActivity(GeohazardAlgorithm):
                                                                                  context))
         area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
         act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
-        names = [("area_km2", QVariant.Double), ("n_points", QVariant.Int), ("min_points", QVariant.Int),
-                 ("n_moving", QVariant.Int), ("share_moving", QVariant.Double), ("mean_vlos", QVariant.Double),
-                 ("max_vlos", QVariant.Double), ("n_vslope", QVariant.Int), ("mean_vslope", QVariant.Double),
-                 ("max_vslope", QVariant.Double), ("rep_vel", QVariant.Double), ("rep_source", QVariant.String),
-                 ("state", QVariant.String), ("threshold", QVariant.Double)]
+        names = [("area_km2", FIELD_DOUBLE), ("n_points", FIELD_INT), ("min_points", FIELD_INT),
+                 ("n_moving", FIELD_INT), ("share_moving", FIELD_DOUBLE), ("mean_vlos", FIELD_DOUBLE),
+                 ("max_vlos", FIELD_DOUBLE), ("n_vslope", FIELD_INT), ("mean_vslope", FIELD_DOUBLE),
+                 ("max_vslope", FIELD_DOUBLE), ("rep_vel", FIELD_DOUBLE), ("rep_source", FIELD_STRING),
+                 ("state", FIELD_STRING), ("threshold", FIELD_DOUBLE)]
         fields = _copy_fields(inv.fields(), names)
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
         if sink is None:
@@ -845,7 +845,7 @@ class LandslideActivity(GeohazardAlgorithm):
                 f = QgsFeature(i)
                 f.setGeometry(g)
                 index.addFeature(f)
-            cfields = _copy_fields(ada_src.fields(), [("candidate", QVariant.String)])
+            cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
             csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
                                                 ada_src.wkbType(), ada_src.sourceCrs())
             n_cand = 0
@@ -945,7 +945,7 @@ class FaultProximity(GeohazardAlgorithm):
         labels = [f"{lo:g}-{hi:g} m" if np.isfinite(hi) else f"> {lo:g} m"
                   for lo, hi in zip(table["lower_m"], table["upper_m"])]
         idx = np.searchsorted(np.asarray(bands, float), dist, side="left")
-        fields = _copy_fields(source.fields(), [("dist_fault_m", QVariant.Double), ("band", QVariant.String)])
+        fields = _copy_fields(source.fields(), [("dist_fault_m", FIELD_DOUBLE), ("band", FIELD_STRING)])
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                           source.sourceCrs())
         if sink is None:

@@ -424,7 +424,7 @@ class GeometricDistortion(GeohazardAlgorithm):
 
         # float32 holds every value of these DEM types exactly (the maths is float64 anyway)
         exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
-        dem_ds = gdal.Open(info.path)
+        dem_ds = gdal.Open(info.path)  # keep the dataset referenced while its band is used (GDAL >= 3.8)
         dem_dtype = np.float32 if dem_ds.GetRasterBand(1).DataType in exact32 else np.float64
         dem_ds = None
 

@@ -59,7 +59,9 @@ def test_shipped_model_validates_as_the_modeler_checks_it(qgis_app):
 
 def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     """Every child parameter the model does not wire carries the tool's own default."""
-    from qgis.core import QgsApplication, QgsProcessingModelChildParameterSource
+    from qgis.core import QgsApplication
+
+    from insar_geohazards.processing_provider.compat import MODEL_SOURCE_STATIC_VALUE
 
     reg = QgsApplication.processingRegistry()
     model = reg.algorithmById(MODEL_ID)
@@ -67,7 +69,7 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     for child in model.childAlgorithms().values():
         tool = reg.algorithmById(child.algorithmId())
         for name, sources in child.parameterSources().items():
-            if sources[0].source() == QgsProcessingModelChildParameterSource.Source.StaticValue:
+            if sources[0].source() == MODEL_SOURCE_STATIC_VALUE:
                 assert sources[0].staticValue() == tool.parameterDefinition(name).defaultValue(), name
                 n += 1
     assert n >= 20

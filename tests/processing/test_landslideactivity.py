@@ -14,12 +14,14 @@ def box(x0, y0, w, h):
 
 
 def test_parameters(alg):
+    from qgis.core import QgsProcessingParameterDefinition
+
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids[:5] == ["INVENTORY", "POINTS", "VELOCITY_FIELD", "DEM", "ADAS"]
     assert "OUTPUT" in ids and "OUTPUT_CANDIDATES" in ids
     for p in ("VELOCITY_FIELD", "DEM", "ADAS"):
-        assert a.parameterDefinition(p).flags() & a.parameterDefinition(p).FlagOptional
+        assert a.parameterDefinition(p).flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
     assert "V_SLOPE" in a.shortHelpString() and "0.05 km2" in a.shortHelpString()
 
 

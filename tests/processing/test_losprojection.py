@@ -48,7 +48,9 @@ def test_raster_plane_vertical_and_downslope(run_alg, tmp_path):
     np.testing.assert_allclose(_read(res["OUTPUT_VERTICAL"])[0], 12.0 * c / u, rtol=1e-5)
     from osgeo import gdal
 
-    assert gdal.Open(res["OUTPUT_VERTICAL"]).GetRasterBand(2).GetDescription() == "2020-07-01"
+    ds = gdal.Open(res["OUTPUT_VERTICAL"])
+    assert ds.GetRasterBand(2).GetDescription() == "2020-07-01"
+    ds = None
     # the same geometry given as a GAMMA/HyP3 lv_phi raster (radians, counter-clockwise from east)
     lv_phi = np.radians(90.0 - np.degrees(np.arctan2(e, n)))
     phi = write_geotiff(tmp_path / "lv_phi.tif", np.full(dem.shape, lv_phi), geotransform=gt)

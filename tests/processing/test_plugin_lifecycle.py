@@ -62,8 +62,13 @@ def test_metadata_mandatory_keys():
         assert general.get(key), key
     assert general["hasProcessingProvider"] == "yes"
     assert general["qgisMinimumVersion"] == "3.22"
-    for package in ("numpy", "scipy", "scikit-learn", "h5py", "pyproj", "numba"):
+    # QGIS 4 (Qt6) lists the plugin only with these two keys (no maximum means 3.99)
+    assert general["qgisMaximumVersion"] == "4.99"
+    assert general["supportsQt6"] == "True"
+    for package in ("numpy", "scipy", "h5py", "pyproj", "numba"):
         assert package in general["about"]
+    # only the benchmarks and one peer-comparison test use scikit-learn: users need not install it
+    assert "scikit-learn" not in general["about"] and "sklearn" not in general["about"]
 
 
 def test_make_package_builds_installable_zip(tmp_path):

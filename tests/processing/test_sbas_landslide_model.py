@@ -23,7 +23,7 @@ def _children_registered():
 
 
 def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
-    from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
+    from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingParameterDefinition
 
     path = os.path.join(ROOT, "models", "sbas_to_landslide_activity.model3")
     model = QgsProcessingModelAlgorithm()
@@ -33,10 +33,11 @@ def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
     assert [model.childAlgorithm(c).algorithmId() for c in ("sbas", "ada", "activity")] == list(CHILDREN)
     inputs = {p.name(): p for p in model.parameterDefinitions()}
     assert {"INTERFEROGRAMS", "COHERENCE", "REFERENCE", "INVENTORY", "DEM"} <= set(inputs)
-    assert inputs["REFERENCE"].flags() & inputs["REFERENCE"].FlagOptional
+    optional = QgsProcessingParameterDefinition.Flag.FlagOptional
+    assert inputs["REFERENCE"].flags() & optional
     assert model.childAlgorithm("sbas").parameterSources()["REFERENCE"][0].parameterName() == "REFERENCE"
-    assert inputs["DEM"].flags() & inputs["DEM"].FlagOptional
-    assert inputs["COHERENCE"].flags() & inputs["COHERENCE"].FlagOptional
+    assert inputs["DEM"].flags() & optional
+    assert inputs["COHERENCE"].flags() & optional
     ada = model.childAlgorithm("ada").parameterSources()["INPUT"][0]
     assert (ada.outputChildId(), ada.outputName()) == ("sbas", "OUTPUT_POINTS")
     act = model.childAlgorithm("activity").parameterSources()
@@ -54,7 +55,33 @@ def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
     assert registered.groupId() == "timeseries"  # same toolbox group as the time-series tools
 
 
+PUBLIC_OUTPUTS = {"sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS", "activity:ACTIVITY",
+                  "activity:CANDIDATES"}
+
+
+def _meaning(model):
+    """What a model does, independent of how a QGIS version serialises it: its inputs (name, type,
+    optional, description), its children (algorithm, where each parameter comes from) and its
+    outputs (public name, child output, description)."""
+    from qgis.core import QgsProcessingParameterDefinition
+
+    optional = QgsProcessingParameterDefinition.Flag.FlagOptional
+    params = sorted((p.name(), p.type(), bool(p.flags() & optional), p.description())
+                    for p in model.parameterDefinitions() if not p.isDestination())
+    outputs = sorted(p.name() for p in model.destinationParameterDefinitions())
+    children = {}
+    for cid, child in model.childAlgorithms().items():
+        sources = {name: sorted((int(src.source()), src.parameterName(), src.outputChildId(), src.outputName(),
+                                 repr(src.staticValue()), src.expression()) for src in srcs)
+                   for name, srcs in child.parameterSources().items()}
+        outs = {n: (o.childOutputName(), o.description()) for n, o in child.modelOutputs().items()}
+        children[cid] = (child.algorithmId(), child.description(), sources, outs)
+    return {"name": model.name(), "group": model.group(), "inputs": params, "outputs": outputs,
+            "children": children, "help": model.helpContent()}
+
+
 def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
+    """Compared by meaning, not bytes: QGIS versions order and mark the XML differently."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
@@ -64,8 +91,28 @@ def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
 
     fresh, shipped = QgsProcessingModelAlgorithm(), QgsProcessingModelAlgorithm()
     assert fresh.fromFile(mod.main(str(tmp_path / "m.model3"))) and shipped.fromFile(mod.MODEL_FILE)
-    # the XML attribute order varies between runs (Qt hashing); the content must not
-    assert fresh.toVariant() == shipped.toVariant()
+    assert _meaning(fresh) == _meaning(shipped)
+
+
+def test_model_output_names_are_the_same_on_every_qgis(qgis_app, tmp_path):
+    """demo/run_demo.py and users' qgis_process lines name the outputs sbas:VELOCITY etc.; QGIS >= 3.24
+    would rename the outputs of a new model from their descriptions unless build_models pins them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
+
+    built = mod.build()
+    reloaded = QgsProcessingModelAlgorithm()
+    assert reloaded.fromFile(mod.main(str(tmp_path / "m.model3")))
+    registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
+    for model in (built, reloaded, registered):
+        assert {p.name() for p in model.destinationParameterDefinitions()} == PUBLIC_OUTPUTS
+    with open(os.path.join(ROOT, "demo", "run_demo.py"), encoding="utf-8") as fh:
+        demo = fh.read()
+    assert "sbas:VELOCITY" in demo
 
 
 @pytest.mark.skipif(not glob.glob(os.path.join(MEXICO, "*_unw.tif")),
