@@ -23,7 +23,7 @@ help:
 	@echo "make bench    side-by-side benchmarks (own venv with MintPy, dolphin, cutde ...)"
 
 deps:
-	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, matplotlib" 2>/dev/null \
+	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, matplotlib, dask.distributed" 2>/dev/null \
 	    || ! command -v xvfb-run >/dev/null || ! command -v zip >/dev/null; then \
 	  echo "Installing QGIS and the core Python packages from Debian ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
