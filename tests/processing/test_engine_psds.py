@@ -95,3 +95,25 @@ def test_phaselinking_equals_the_frozen_loop(run_alg, tmp_path, monkeypatch, cas
             assert _bytes(os.path.join(res["OUTPUT_INTERFEROGRAMS"], nm)) == _bytes(str(tmp_path / "ref_ifg" / nm))
     tc = _bytes(res["OUTPUT_TEMPORAL_COHERENCE"])
     assert np.isfinite(np.frombuffer(tc[2], np.float32)).mean() > 0.5
+
+
+def test_psds_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    sim = simulate_slc_stack(shape=(26, 30), n_dates=8, seed=3, water_fraction=0.2)
+    files = write_slc_files(tmp_path, sim)
+    ps = write_geotiff(tmp_path / "psmask.tif", sim.ps_mask.astype(float), geotransform=GT)
+    _small_blocks(monkeypatch, 4)  # 7 blocks, each with its 2 halo rows
+    got = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        a = run_alg("amplitudedispersion", {"INPUT": files, "DASK_SCHEDULER": sched,
+                                            "OUTPUT_MEAN_AMPLITUDE": str(d / "m.tif"),
+                                            "OUTPUT_DISPERSION": str(d / "da.tif"), "OUTPUT_PS_MASK": str(d / "ps.tif")})
+        p = run_alg("phaselinking", {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 7, "PS_MASK": ps,
+                                     "DASK_SCHEDULER": sched, "OUTPUT": str(d / "ph.tif"),
+                                     "OUTPUT_TEMPORAL_COHERENCE": str(d / "tc.tif"),
+                                     "OUTPUT_SHP_COUNT": str(d / "n.tif")})
+        got.append([_bytes(a[k]) for k in ("OUTPUT_MEAN_AMPLITUDE", "OUTPUT_DISPERSION", "OUTPUT_PS_MASK")]
+                   + [_bytes(p[k]) for k in ("OUTPUT", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_SHP_COUNT")])
+    assert got[0] == got[1]
