@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 
 import numpy as np
@@ -20,14 +22,22 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import field_name
 from ..algorithms.formats.slc import baselines_for_dates, date_from_description, date_from_name, read_baselines
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
-from ..algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_stack
-from ..algorithms.timeseries.ps import amplitude_date_sums, amplitude_dispersion, calibration_factors, ps_candidates
+from ..algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
+from ..algorithms.timeseries.ps import (
+    amplitude_dispersion_block,
+    amplitude_sums_block,
+    calibration_factors,
+    ps_candidates,
+)
 from ..algorithms.timeseries.psi import ps_time_series
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import (
     DEFAULT_BLOCK_ROWS,
@@ -37,6 +47,7 @@ from .raster_io import (
     optional_writer,
     output_paths,
     raster_info,
+    raster_source,
     read_band,
 )
 from .styles import apply_on_load, sidecar_qml, style_raster_sequential
@@ -118,9 +129,27 @@ class SlcStack:
     def __len__(self):
         return len(self.entries)
 
+    def source(self) -> "SlcSource":
+        """The stack as a block-engine source (read by path where the block runs)."""
+        return SlcSource([e[1:] for e in self.entries], self.complex)
+
     def read_rows(self, r0: int, r1: int) -> np.ndarray:
+        return self.source().read(r0, r1, self.info.width)
+
+
+class SlcSource:
+    """Block-engine source of an SLC stack: ``(path, band, q_band or None)`` per date, read as
+    ``(n_dates, rows, cols)`` complex64 (float32 for real stacks). Picklable: it holds paths, no dataset."""
+
+    shipped = False  # read where the block runs (a Dask worker re-opens the files by path)
+
+    def __init__(self, entries, is_complex: bool):
+        self.entries = [(str(p), int(b), None if q is None else int(q)) for p, b, q in entries]
+        self.complex = bool(is_complex)
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
         out = None
-        for i, (_, p, b, q) in enumerate(self.entries):
+        for i, (p, b, q) in enumerate(self.entries):
             arr = read_band(p, b, rows=(r0, r1), name=os.path.basename(p))
             if q is not None:
                 arr = arr + 1j * read_band(p, q, rows=(r0, r1), name=os.path.basename(p))
@@ -175,7 +204,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         "<b>Outputs</b>: mean amplitude, D_A (dimensionless; for high signal-to-clutter ratio the phase "
         "standard deviation in radians is about D_A), PS mask (1 = candidate).\n\n"
         "Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR interferometry, "
-        "IEEE TGRS 39(1), doi:10.1109/36.898661."
+        "IEEE TGRS 39(1), doi:10.1109/36.898661." + DASK_HELP
     )
     INPUT = "INPUT"
     CALIBRATE = "CALIBRATE"
@@ -197,6 +226,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
+        add_dask_parameter(self)
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
@@ -211,29 +241,37 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         thr = self.parameterAsDouble(parameters, self.THRESHOLD, context)
         info = stack.info
         progress = FeedbackProgress(feedback)
-        cal = None
-        if self.parameterAsBool(parameters, self.CALIBRATE, context):
-            sums = np.zeros(len(stack))
-            counts = np.zeros(len(stack))
-            for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack), progress=SubProgress(progress, 0, 40)):
-                s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
-                sums += s
-                counts += c
-            cal = calibration_factors(sums, counts)
+        calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
+        plan = plan_blocks(info.height, info.width, block_rows=_block_rows(stack))
+        sources = {"slc": stack.source()}
         outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
                                                self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
-        n_ps = 0
-        with optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info) as w_mean, \
+        totals = {"sums": np.zeros(len(stack)), "counts": np.zeros(len(stack)), "n_ps": 0}
+
+        def add_sums(block, out):  # plan order: the same float sums as a sequential loop
+            totals["sums"] += out["sums"]
+            totals["counts"] += out["counts"]
+
+        with executor(self, parameters, context, feedback) as ex, \
+                optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info) as w_mean, \
                 RasterWriter.like(outs[self.OUTPUT_DISPERSION], info) as w_da, \
                 RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255) as w_ps:
-            for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack),
-                                            progress=SubProgress(progress, 40 if cal is not None else 0, 100)):
-                mean, da = amplitude_dispersion(np.abs(stack.read_rows(r0, r1)), calibration=cal)
-                mask = ps_candidates(da, threshold=thr)
-                n_ps += int(mask.sum())
-                w_mean.write(mean, row=r0)
-                w_da.write(da, row=r0)
-                w_ps.write(np.where(np.isfinite(da), mask, 255).astype(np.uint8), row=r0)
+            cal = None
+            if calibrate:
+                process_blocks(plan, amplitude_sums_block, add_sums, sources=sources, executor=ex,
+                               progress=SubProgress(progress, 0, 40))
+                cal = calibration_factors(totals["sums"], totals["counts"])
+
+            def write(block, out):
+                totals["n_ps"] += int((out["ps"] == 1).sum())
+                w_mean.write(out["mean"], row=block.row0)
+                w_da.write(out["dispersion"], row=block.row0)
+                w_ps.write(out["ps"], row=block.row0)
+
+            process_blocks(plan, functools.partial(amplitude_dispersion_block, calibration=cal, threshold=thr), write,
+                           sources=sources, executor=ex, progress=SubProgress(progress, 40 if calibrate else 0, 100),
+                           background_write=True)
+        n_ps = totals["n_ps"]
         feedback.pushInfo(f"{n_ps} PS candidates (D_A <= {thr:g}) from {len(stack)} dates")
         if n_ps == 0:
             feedback.pushWarning(f"no pixel has D_A <= {thr:g}; raise the threshold or check the stack")
@@ -263,7 +301,7 @@ class PhaseLinking(GeohazardAlgorithm):
         "every interferogram; PS get 1); SHP count; optionally wrapped interferograms "
         "YYYYMMDD_YYYYMMDD.wrapped.tif of a single-reference or nearest-3 network, ready for unwrapping.\n\n"
         "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
-        "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
+        "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631." + DASK_HELP
     )
     INPUT = "INPUT"
     WINDOW_ROWS = "WINDOW_ROWS"
@@ -315,6 +353,7 @@ class PhaseLinking(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT_INTERFEROGRAMS, self.tr("Wrapped interferograms folder"), optional=True,
             createByDefault=False))
+        add_dask_parameter(self)
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
@@ -360,47 +399,38 @@ class PhaseLinking(GeohazardAlgorithm):
         pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
         outs = output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT),
                             context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
-        descs = [d.isoformat() for d in stack.dates]
-        progress = FeedbackProgress(feedback)
+        plan = phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
+                               block_rows=_block_rows(stack, cap=64, copies=5))
+        sources = {"slc": stack.source()}
+        if ps_path:
+            sources["ps_mask"] = raster_source(ps_path, name=self.PS_MASK)
+        func = functools.partial(phase_link_block, window=window, method=method, shp_method=shp, alpha=alpha)
         if ifg_dir:
             os.makedirs(ifg_dir, exist_ok=True)
-        ifg_writers = []
-        try:
-            w_ph = RasterWriter.like(outs[self.OUTPUT], info, count=n, descriptions=descs,
-                                     dtype=np.complex64 if as_complex else np.float32,
-                                     metadata={"method": method, "shp_method": shp, "window": f"{window}"})
-            w_tc = optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
-            w_n = optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
-            for i, j in pairs:
-                name = f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"
-                ifg_writers.append(RasterWriter.like(os.path.join(ifg_dir, name), info,
-                                                     descriptions=[name[:17]]))
+        with contextlib.ExitStack() as files:
+            w_ph = files.enter_context(RasterWriter.like(
+                outs[self.OUTPUT], info, count=n, descriptions=[d.isoformat() for d in stack.dates],
+                dtype=np.complex64 if as_complex else np.float32,
+                metadata={"method": method, "shp_method": shp, "window": f"{window}"}))
+            w_tc = files.enter_context(optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info))
+            w_n = files.enter_context(optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32,
+                                                      nodata=0))
+            ifg_writers = [files.enter_context(RasterWriter.like(
+                os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
+                descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"])) for i, j in pairs]
 
-            def write_rows(res, c0, c1):
-                if as_complex:
-                    w_ph.write(np.exp(1j * res.phase.astype(np.float64)).astype(np.complex64), row=c0)
-                else:
-                    w_ph.write(res.phase, row=c0)
-                w_tc.write(res.temporal_coherence, row=c0)
-                w_n.write(res.shp_count, row=c0)
+            def write(block, out):
+                ph = out["phase"]
+                w_ph.write(np.exp(1j * ph.astype(np.float64)).astype(np.complex64) if as_complex else ph,
+                           row=block.row0)
+                w_tc.write(out["temporal_coherence"], row=block.row0)
+                w_n.write(out["shp_count"], row=block.row0)
                 for (i, j), w in zip(pairs, ifg_writers):
-                    w.write(np.angle(np.exp(1j * (res.phase[j] - res.phase[i]))).astype(np.float32), row=c0)
+                    w.write(np.angle(np.exp(1j * (ph[j] - ph[i]))).astype(np.float32), row=block.row0)
 
-            def read_ps(a, b):
-                m = read_band(ps_path, rows=(a, b), name=self.PS_MASK)
-                return np.isfinite(m) & (m != 0)
-
-            phase_link_stack(stack.read_rows, write_rows, shape=info.shape, n_dates=n, window=window,
-                             method=method, shp_method=shp, alpha=alpha,
-                             read_ps_rows=read_ps if ps_path else None,
-                             block_rows=_block_rows(stack, cap=64, copies=5), progress=progress)
-            for w in (w_ph, w_tc, w_n, *ifg_writers):
-                w.commit()
-        except BaseException:
-            for w in (locals().get("w_ph"), locals().get("w_tc"), locals().get("w_n"), *ifg_writers):
-                if w is not None and not w._done:
-                    w.abort()
-            raise
+            with executor(self, parameters, context, feedback) as ex:
+                process_blocks(plan, func, write, sources=sources, executor=ex, progress=FeedbackProgress(feedback),
+                               background_write=True)
         if self.OUTPUT_TEMPORAL_COHERENCE in outs:
             style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
         result = dict(outs)

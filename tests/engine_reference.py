@@ -330,3 +330,81 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
         names = names or list(bands)
         parts.append(np.stack([bands[k] for k in names]).reshape(len(names), r1 - r0, info.width))
     return names, np.concatenate(parts, axis=1).astype(np.float32)
+
+
+def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold):
+    """The AmplitudeDispersion loop of main 787161a: writes ``outs`` (mean, dispersion, ps) like the tool did."""
+    from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.algorithms.timeseries.ps import (
+        amplitude_date_sums,
+        amplitude_dispersion,
+        calibration_factors,
+        ps_candidates,
+    )
+    from insar_geohazards.processing_provider.raster_io import RasterWriter
+
+    info = stack.info
+    cal = None
+    if calibrate:
+        sums = np.zeros(len(stack))
+        counts = np.zeros(len(stack))
+        for r0, r1, _, _ in iter_blocks(info.height, block_rows):
+            s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
+            sums += s
+            counts += c
+        cal = calibration_factors(sums, counts)
+    n_ps = 0
+    with RasterWriter.like(outs[0], info) as w_mean, RasterWriter.like(outs[1], info) as w_da, \
+            RasterWriter.like(outs[2], info, dtype=np.uint8, nodata=255) as w_ps:
+        for r0, r1, _, _ in iter_blocks(info.height, block_rows):
+            mean, da = amplitude_dispersion(np.abs(stack.read_rows(r0, r1)), calibration=cal)
+            mask = ps_candidates(da, threshold=threshold)
+            n_ps += int(mask.sum())
+            w_mean.write(mean, row=r0)
+            w_da.write(da, row=r0)
+            w_ps.write(np.where(np.isfinite(da), mask, 255).astype(np.uint8), row=r0)
+    return n_ps
+
+
+def phase_linking_frozen(stack, block_rows, outs, *, window, method, shp, alpha, as_complex, ps_path=None,
+                         ifg_dir="", network="nearest"):
+    """The PhaseLinking loop of main 787161a (``phase_link_stack``): writes ``outs`` (phase, coherence, count)."""
+    import os
+
+    from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_stack
+    from insar_geohazards.processing_provider.raster_io import RasterWriter, read_band
+
+    info = stack.info
+    n = len(stack)
+    pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
+    descs = [d.isoformat() for d in stack.dates]
+    if ifg_dir:
+        os.makedirs(ifg_dir, exist_ok=True)
+    w_ph = RasterWriter.like(outs[0], info, count=n, descriptions=descs,
+                             dtype=np.complex64 if as_complex else np.float32,
+                             metadata={"method": method, "shp_method": shp, "window": f"{window}"})
+    w_tc = RasterWriter.like(outs[1], info)
+    w_n = RasterWriter.like(outs[2], info, dtype=np.int32, nodata=0)
+    ifg_writers = []
+    for i, j in pairs:
+        name = f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"
+        ifg_writers.append(RasterWriter.like(os.path.join(ifg_dir, name), info, descriptions=[name[:17]]))
+
+    def write_rows(res, c0, c1):
+        if as_complex:
+            w_ph.write(np.exp(1j * res.phase.astype(np.float64)).astype(np.complex64), row=c0)
+        else:
+            w_ph.write(res.phase, row=c0)
+        w_tc.write(res.temporal_coherence, row=c0)
+        w_n.write(res.shp_count, row=c0)
+        for (i, j), w in zip(pairs, ifg_writers):
+            w.write(np.angle(np.exp(1j * (res.phase[j] - res.phase[i]))).astype(np.float32), row=c0)
+
+    def read_ps(a, b):
+        m = read_band(ps_path, rows=(a, b), name="PS_MASK")
+        return np.isfinite(m) & (m != 0)
+
+    phase_link_stack(stack.read_rows, write_rows, shape=info.shape, n_dates=n, window=window, method=method,
+                     shp_method=shp, alpha=alpha, read_ps_rows=read_ps if ps_path else None, block_rows=block_rows)
+    for w in (w_ph, w_tc, w_n, *ifg_writers):
+        w.commit()

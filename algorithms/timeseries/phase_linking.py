@@ -509,6 +509,37 @@ def phase_link_stack(read_rows: Callable[[int, int], np.ndarray], write_rows: Ca
         write_rows(res, c0, c1)
 
 
+def phase_link_plan(shape, n_dates: int, *, window=(11, 11), method: str = "emi", shp_method: str = "glrt",
+                    alpha: float = 0.05, beta: float = 0.01, block_rows: int = 128) -> list:
+    """Validate the options and plan the row blocks of a block-engine phase-linking run.
+
+    Each block reads ``window[0] // 2`` halo rows on each side (clipped at the image
+    edges), the context :func:`phase_link_block` needs for the windows of its own rows.
+    """
+    from ..engine import plan_blocks
+
+    _check_options(n_dates, shape, window, method, shp_method, alpha, beta)
+    return plan_blocks(int(shape[0]), int(shape[1]), halo=int(window[0]) // 2, block_rows=int(block_rows))
+
+
+def phase_link_block(block, inputs: dict, *, window=(11, 11), method: str = "emi", shp_method: str = "glrt",
+                     alpha: float = 0.05, beta: float = 0.01, ps_neighbours: bool = True) -> dict:
+    """Block function of the engine (:mod:`algorithms.engine`): phase-link one row block.
+
+    ``inputs["slc"]``: complex SLC rows ``(n_dates, read rows, cols)`` with the halo;
+    ``inputs["ps_mask"]`` (optional): the PS raster over the same rows (finite and non-zero
+    = PS). Returns ``phase``, ``temporal_coherence`` and ``shp_count`` of the block's own
+    rows (see :class:`PhaseLinkResult`).
+    """
+    ps = inputs.get("ps_mask")
+    if ps is not None:
+        ps = np.isfinite(ps) & (ps != 0)
+    res = phase_link(inputs["slc"], window=window, method=method, shp_method=shp_method, alpha=alpha,
+                     ps_mask=ps, beta=beta, rows=(block.row0 - block.read0, block.row1 - block.read0),
+                     ps_neighbours=ps_neighbours)
+    return {"phase": res.phase, "temporal_coherence": res.temporal_coherence, "shp_count": res.shp_count}
+
+
 def interferogram_pairs(n_dates: int, network: str = "single", *, neighbours: int = 3) -> list[tuple[int, int]]:
     """Index pairs ``(i, j)``, ``i < j``, of an interferogram network.
 

@@ -129,3 +129,18 @@ def ps_candidates(dispersion, *, threshold: float = 0.25, mean_amplitude=None, m
                 raise GeohazardError("min_amplitude needs mean_amplitude")
             mask &= np.asarray(mean_amplitude, float) >= min_amplitude
     return mask
+
+
+def amplitude_sums_block(block, inputs: dict) -> dict:
+    """Block function of the engine: per-date ``sums`` and ``counts`` of ``|inputs["slc"]|`` (see
+    :func:`amplitude_date_sums`); add them up in plan order for :func:`calibration_factors`."""
+    sums, counts = amplitude_date_sums(np.abs(inputs["slc"]))
+    return {"sums": sums, "counts": counts}
+
+
+def amplitude_dispersion_block(block, inputs: dict, *, calibration=None, threshold: float = 0.25) -> dict:
+    """Block function of the engine: ``mean`` amplitude, ``dispersion`` D_A and ``ps`` (uint8: 1 = candidate,
+    0 = not, 255 = no data) of ``inputs["slc"]`` (see :func:`amplitude_dispersion`, :func:`ps_candidates`)."""
+    mean, da = amplitude_dispersion(np.abs(inputs["slc"]), calibration=calibration)
+    mask = ps_candidates(da, threshold=threshold)
+    return {"mean": mean, "dispersion": da, "ps": np.where(np.isfinite(da), mask, 255).astype(np.uint8)}

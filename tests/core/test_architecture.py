@@ -49,6 +49,7 @@ ENGINE_TOOLS = {
     "tools_timeseries.py": {"StackingVelocity": ["process"], "PhaseGradientStacking": ["process"]},
     "tools_faults.py": {"OkadaForward": ["process"], "CoulombStress": ["process"]},
     "tools_models.py": {"TimeSeriesModels": ["_process_raster"]},
+    "tools_psds.py": {"AmplitudeDispersion": ["process"], "PhaseLinking": ["process"]},
 }
 
 

@@ -1,0 +1,121 @@
+"""Block engine on the PS/DS tools: per-block costs and the Dask overhead on one machine.
+
+Usage: /usr/bin/python3 bench_engine_dask.py OUT_DIR [ROWS COLS DATES REPEAT]
+Writes a simulated SLC stack (one CFloat32 GeoTIFF per date, our simulator), then in one
+QGIS session: one warm-up run, and `geohazard:phaselinking` (EMI, GLRT, 5 x 11 window) and
+`geohazard:amplitudedispersion` alternately with DASK_SCHEDULER "" (this process) and
+"local" (an embedded LocalCluster started by the tool, start-up included), REPEAT times
+each. The block functions are wrapped to time every block of the local runs (compute only;
+Dask ships a copy of the wrapper, so its blocks are not counted).
+Checks that the outputs are byte-identical and prints one JSON line.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.append("/usr/share/qgis/python/plugins")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BLOCK_TIMES: dict = {}
+
+
+def _timed(name, fn):
+    def wrapper(block, inputs, **kw):
+        t0 = time.perf_counter()
+        out = fn(block, inputs, **kw)
+        BLOCK_TIMES.setdefault(name, []).append((time.perf_counter() - t0, block.rows, block.read1 - block.read0,
+                                                 block.n_cols))
+        return out
+    return wrapper
+
+
+def main():
+    out = sys.argv[1]
+    rows, cols, n_dates, repeat = (int(v) for v in (sys.argv[2:6] + ["240", "400", "30", "3"][len(sys.argv[2:6]):]))
+    os.makedirs(out, exist_ok=True)
+    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    from insar_geohazards.plugin import InsarGeohazardsPlugin
+
+    plugin = InsarGeohazardsPlugin(None)
+    plugin.initProcessing()
+    import pathlib
+
+    import processing
+    from osgeo import gdal
+    from testutils_psds import write_slc_files
+
+    from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
+    from insar_geohazards.processing_provider import tools_psds
+
+    tools_psds.phase_link_block = _timed("phaselinking", tools_psds.phase_link_block)
+    tools_psds.amplitude_dispersion_block = _timed("amplitudedispersion", tools_psds.amplitude_dispersion_block)
+    sim = simulate_slc_stack(shape=(rows, cols), n_dates=n_dates, seed=11, water_fraction=0.1,
+                             atmosphere_std_rad=0.5)
+    files = write_slc_files(pathlib.Path(out), sim)
+
+    def run(tool, sched, tag):
+        d = os.path.join(out, tag)
+        os.makedirs(d, exist_ok=True)
+        if tool == "phaselinking":
+            params = {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 11, "DASK_SCHEDULER": sched,
+                      "OUTPUT": f"{d}/ph.tif", "OUTPUT_TEMPORAL_COHERENCE": f"{d}/tc.tif",
+                      "OUTPUT_SHP_COUNT": f"{d}/n.tif"}
+        else:
+            params = {"INPUT": files, "DASK_SCHEDULER": sched, "OUTPUT_MEAN_AMPLITUDE": f"{d}/m.tif",
+                      "OUTPUT_DISPERSION": f"{d}/da.tif", "OUTPUT_PS_MASK": f"{d}/ps.tif"}
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        res = processing.run(f"geohazard:{tool}", params, context=QgsProcessingContext(),
+                             feedback=QgsProcessingFeedback())
+        return time.perf_counter() - t0, load, res
+
+    report = {"rows": rows, "cols": cols, "dates": n_dates, "cpus": os.cpu_count(),
+              "block_rows_phaselinking": tools_psds._block_rows(tools_psds.SlcStack(files), cap=64, copies=5),
+              "block_rows_amplitudedispersion": tools_psds._block_rows(tools_psds.SlcStack(files))}
+    for tool in ("phaselinking", "amplitudedispersion"):
+        run(tool, "", f"warm_{tool}")  # numba compilation / cache load outside the timings
+        BLOCK_TIMES.clear()
+        times = {"": [], "local": []}
+        loads = {"": [], "local": []}
+        results = {}
+        for i in range(repeat):
+            for sched in ("", "local"):
+                dt, load, res = run(tool, sched, f"{tool}_{sched or 'here'}{i}")
+                times[sched].append(round(dt, 2))
+                loads[sched].append(round(load, 1))
+                results[sched] = res
+        identical = True
+        for k, v in results[""].items():
+            a, b = gdal.Open(v), gdal.Open(results["local"][k])
+            identical &= a.ReadAsArray().tobytes() == b.ReadAsArray().tobytes()
+            a = b = None
+        med = {k: statistics.median(v) for k, v in times.items()}
+        blocks = BLOCK_TIMES.get(tool, [])
+        px = [r * c for _, r, _, c in blocks]
+        report[tool] = {
+            "local_s": times[""], "localcluster_s": times["local"], "median_local_s": med[""],
+            "median_localcluster_s": med["local"], "overhead_pct": round(100.0 * (med["local"] / med[""] - 1.0), 1),
+            "load_1min_local": loads[""], "load_1min_localcluster": loads["local"], "identical": bool(identical),
+            "blocks_per_run": len(blocks) // repeat,
+            "block_compute_s_median": round(statistics.median(t for t, *_ in blocks), 4) if blocks else None,
+            "compute_us_per_pixel_median": round(statistics.median(1e6 * t / p for (t, *_), p in zip(blocks, px)), 2)
+            if blocks else None,
+        }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
