@@ -255,7 +255,8 @@ class _FaultSourceMixin:
             src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
             return src, crs, cin
         source = self.parameterAsSource(parameters, self.FAULTS, context)
-        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PolygonGeometry:
+        polygon = QgsWkbTypes.GeometryType.PolygonGeometry
+        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == polygon:
             faults, crs = read_patch_polygons(source, name=self.FAULTS)
             return faults, crs, None
         top_m, bottom_m = self.default_depths_m(parameters, context)
@@ -360,7 +361,8 @@ class _CoulombParams:
             self.DEPTHS, self.tr("Calculation depths (km, comma separated)"), defaultValue="10"))
         if strike:
             self.addParameter(QgsProcessingParameterNumber(
-                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"), QgsProcessingParameterNumber.Type.Double, 0.0,
+                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"),
+                QgsProcessingParameterNumber.Type.Double, 0.0,
                 minValue=-360.0, maxValue=360.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.RECEIVER_DIP, self.tr("Receiver dip (degrees)"), QgsProcessingParameterNumber.Type.Double, 90.0,
@@ -838,8 +840,8 @@ class SlipInversion(GeohazardAlgorithm):
             self.DIP_SEARCH, self.tr("Dip grid search 'min,max,step' in degrees (empty = use DIP)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
                                                                   QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_SAMPLES, self.tr("Quadtree samples"),
-                                                                  QgsProcessing.SourceType.TypeVectorPoint, optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_SAMPLES, self.tr("Quadtree samples"), QgsProcessing.SourceType.TypeVectorPoint, optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MODEL, self.tr("Model LOS (mm)"),
                                                                   optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RESIDUAL, self.tr("Residual LOS (mm)"),

@@ -852,7 +852,8 @@ class StackingVelocity(GeohazardAlgorithm):
             "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.0, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Type.Integer,
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
+            QgsProcessingParameterNumber.Type.Integer,
             defaultValue=2, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Stacked velocity")))
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -939,7 +940,8 @@ class PhaseGradientStacking(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster))
+            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"),
+            QgsProcessing.SourceType.TypeRaster))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
             optional=True))
@@ -950,7 +952,8 @@ class PhaseGradientStacking(GeohazardAlgorithm):
             "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
             QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"), QgsProcessingParameterNumber.Type.Integer,
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
+            QgsProcessingParameterNumber.Type.Integer,
             defaultValue=1, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination(
             "OUTPUT", self.tr("Phase-gradient magnitude (mm/yr per pixel)")))

@@ -109,7 +109,8 @@ def test_psds_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, tmp_path
         d.mkdir()
         a = run_alg("amplitudedispersion", {"INPUT": files, "DASK_SCHEDULER": sched,
                                             "OUTPUT_MEAN_AMPLITUDE": str(d / "m.tif"),
-                                            "OUTPUT_DISPERSION": str(d / "da.tif"), "OUTPUT_PS_MASK": str(d / "ps.tif")})
+                                            "OUTPUT_DISPERSION": str(d / "da.tif"),
+                                            "OUTPUT_PS_MASK": str(d / "ps.tif")})
         p = run_alg("phaselinking", {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 7, "PS_MASK": ps,
                                      "DASK_SCHEDULER": sched, "OUTPUT": str(d / "ph.tif"),
                                      "OUTPUT_TEMPORAL_COHERENCE": str(d / "tc.tif"),

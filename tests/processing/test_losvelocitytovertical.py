@@ -75,7 +75,8 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     with pytest.raises(QgsProcessingException, match="INPUT"):
         run_alg(NAME, {"INPUT": str(not_raster), "OUTPUT": str(out)})
     degrees_as_radians = write_geotiff(tmp_path / "inc.tif", np.full((4, 5), 35.0))
-    with pytest.raises(QgsProcessingException, match="INCIDENCE_RASTER must be between 0 and 90|INCIDENCE_RASTER: .* not physically plausible"):
+    with pytest.raises(QgsProcessingException,
+                       match="INCIDENCE_RASTER must be between 0 and 90|INCIDENCE_RASTER: .* not physically plausible"):
         run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": degrees_as_radians, "INCIDENCE_UNITS": 1,
                        "OUTPUT": str(out)})
     assert not out.exists()
