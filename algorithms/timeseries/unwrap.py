@@ -398,19 +398,25 @@ def closure_triplets(pairs) -> list:
     return sorted(out)
 
 
-def closure_cycles(unw_ij, unw_jk, unw_ik, cc_ij=None, cc_jk=None, cc_ik=None) -> np.ndarray:
-    """Integer closure ``round((phi_ij + phi_jk - phi_ik) / 2 pi)`` after removing each
-    component's median offset (the free constant of every component); NaN where any is missing."""
-    def centred(u, cc):
-        u = np.asarray(u, dtype=np.float64).copy()
-        if cc is None:
-            u -= TWO_PI * np.round(np.nanmedian(u) / TWO_PI) if np.isfinite(u).any() else 0.0
-            return u
-        for lab in np.unique(cc[cc > 0]):
-            sel = cc == lab
-            u[sel] -= TWO_PI * np.round(np.nanmedian(u[sel]) / TWO_PI)
-        return u
+def closure_cycles(unw_ij, unw_jk, unw_ik, cc_ij, cc_jk, cc_ik) -> np.ndarray:
+    """Closure error in whole cycles of ``phi_ij + phi_jk - phi_ik``, 0 where the triplet closes.
 
-    c = centred(unw_ij, cc_ij) + centred(unw_jk, cc_jk) - centred(unw_ik, cc_ik)
-    k = np.round(c / TWO_PI)
-    return k
+    Each connected component carries a free multiple of 2 pi, so the integer closure
+    ``round((phi_ij + phi_jk - phi_ik) / 2 pi)`` is taken relative to its most common value
+    over the pixels sharing the same three components; a non-zero result flags an unwrapping
+    error in one of the three. NaN where any of the three is not unwrapped.
+    """
+    c = (np.asarray(unw_ij, np.float64) + np.asarray(unw_jk, np.float64) - np.asarray(unw_ik, np.float64))
+    ok = np.isfinite(c) & (cc_ij > 0) & (cc_jk > 0) & (cc_ik > 0)
+    out = np.full(c.shape, np.nan)
+    if not ok.any():
+        return out
+    k = np.rint(c[ok] / TWO_PI).astype(np.int64)
+    key = (cc_ij[ok].astype(np.int64) * 65536 + cc_jk[ok]) * 65536 + cc_ik[ok]
+    _, group = np.unique(key, return_inverse=True)
+    kk = k - k.min()
+    table = np.zeros((group.max() + 1, kk.max() + 1), np.int64)
+    np.add.at(table, (group, kk), 1)
+    mode = table.argmax(axis=1)
+    out[ok] = kk - mode[group]
+    return out

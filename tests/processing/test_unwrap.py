@@ -1,0 +1,142 @@
+"""geohazard:unwrap: synthetic truth, the phaselinking -> unwrap -> sbasinversion chain, bad input, SNAPHU."""
+
+import csv
+import os
+
+import numpy as np
+import pytest
+from testutils_unwrap import correct_share, synthetic_interferogram
+
+NAME = "unwrap"
+DATES = ["20200101", "20200113", "20200125"]
+PAIRS = [(0, 1), (1, 2), (0, 2)]
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    arr = ds.GetRasterBand(1).ReadAsArray()
+    return arr
+
+
+def _stack(tmp_path, rows=90, cols=110):
+    """Three interferograms of a closed triplet (truth_ij + truth_jk = truth_ik) with coherence files."""
+    from testutils import write_geotiff
+
+    d01 = synthetic_interferogram(rows, cols, seed=1, bowls=((0.5, 0.5, -30.0, 14.0),), holes=())
+    d12 = synthetic_interferogram(rows, cols, seed=2, bowls=((0.45, 0.55, -25.0, 12.0),), holes=())
+    truth = [d01["truth"], d12["truth"], d01["truth"] + d12["truth"]]
+    coh = np.minimum(d01["coherence"], d12["coherence"])
+    folder = tmp_path / "wrapped"
+    folder.mkdir()
+    files = []
+    rng = np.random.default_rng(3)
+    for (i, j), t in zip(PAIRS, truth):
+        name = f"{DATES[i]}_{DATES[j]}"
+        noise = rng.normal(0, 0.3, t.shape) * (coh < 0.5)
+        wrapped = np.angle(np.exp(1j * (t + noise)))
+        wrapped[coh < 0.05] = rng.uniform(-np.pi, np.pi, (coh < 0.05).sum())
+        files.append(write_geotiff(folder / f"{name}.wrapped.tif", wrapped))
+        write_geotiff(tmp_path / f"{name}.coh.tif", coh)
+    return folder, files, truth, coh
+
+
+def test_unwraps_synthetic_triplet_with_report_and_closure(run_alg, tmp_path):
+    folder, files, truth, coh = _stack(tmp_path)
+    cohs = sorted(str(p) for p in tmp_path.glob("*.coh.tif"))
+    out = run_alg(NAME, {"INPUT": [str(folder)], "COHERENCE": cohs, "OUTPUT": str(tmp_path / "unw"),
+                         "OUTPUT_REPORT": str(tmp_path / "report.csv"), "OUTPUT_CLOSURE": str(tmp_path / "cl.csv")})
+    region = coh >= 0.3
+    for (i, j), t in zip(PAIRS, truth):
+        name = f"{DATES[i]}_{DATES[j]}"
+        unw = _read(os.path.join(out["OUTPUT"], f"{name}.unw.tif"))
+        cc = _read(os.path.join(out["OUTPUT"], f"{name}.conncomp.tif"))
+        assert cc.dtype == np.uint16 and (cc[np.isfinite(unw)] > 0).all()
+        assert correct_share(unw, cc, t, region) > 0.98
+    rows = list(csv.DictReader(open(out["OUTPUT_REPORT"])))
+    assert [r["interferogram"] for r in rows] == ["20200101_20200113", "20200101_20200125", "20200113_20200125"]
+    assert all(0.5 < float(r["share_unwrapped"]) <= 1 and int(r["components"]) >= 1 for r in rows)
+    cl = list(csv.DictReader(open(out["OUTPUT_CLOSURE"])))
+    assert len(cl) == 1 and float(cl[0]["share_not_closing"]) < 0.02
+
+
+def test_chain_phaselinking_unwrap_sbasinversion(run_alg, tmp_path):
+    from testutils_psds import write_slc_files
+
+    from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
+
+    sim = simulate_slc_stack(shape=(30, 40), n_dates=6, seed=4)
+    files = write_slc_files(tmp_path, sim)
+    pl = run_alg("phaselinking", {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 7, "OUTPUT": str(tmp_path / "ph.tif"),
+                                  "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
+                                  "OUTPUT_INTERFEROGRAMS": str(tmp_path / "ifg")})
+    un = run_alg(NAME, {"INPUT": [pl["OUTPUT_INTERFEROGRAMS"]], "COHERENCE": [pl["OUTPUT_TEMPORAL_COHERENCE"]],
+                        "MIN_COMPONENT_SIZE": 10, "OUTPUT": str(tmp_path / "unw")})
+    wrapped = sorted(os.listdir(pl["OUTPUT_INTERFEROGRAMS"]))
+    unwrapped = sorted(f for f in os.listdir(un["OUTPUT"]) if f.endswith(".unw.tif"))
+    assert [w.replace(".wrapped.", ".unw.") for w in wrapped] == unwrapped
+    for w in wrapped:  # unwrapped = wrapped + 2 pi k wherever it is unwrapped
+        a = _read(os.path.join(pl["OUTPUT_INTERFEROGRAMS"], w))
+        u = _read(os.path.join(un["OUTPUT"], w.replace(".wrapped.", ".unw.")))
+        ok = np.isfinite(u)
+        assert ok.mean() > 0.3
+        np.testing.assert_allclose(np.angle(np.exp(1j * (u[ok] - a[ok]))), 0, atol=1e-4)
+    sb = run_alg("sbasinversion", {"INTERFEROGRAMS": [un["OUTPUT"]], "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                   "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif")})
+    from osgeo import gdal
+
+    ds = gdal.Open(sb["OUTPUT_TIMESERIES"])
+    assert ds.RasterCount == 6
+
+
+def test_bad_inputs_give_clear_messages_and_nothing_written(qgis_app, run_alg, tmp_path, monkeypatch):
+    from qgis.core import QgsProcessingException
+    from testutils import write_geotiff
+
+    folder, files, truth, coh = _stack(tmp_path, 40, 50)
+    out = str(tmp_path / "unw")
+    unw_by_mistake = write_geotiff(tmp_path / "20200101_20200201.unw.tif", truth[0] * 3)
+    with pytest.raises(QgsProcessingException, match="already unwrapped"):
+        run_alg(NAME, {"INPUT": files[:2] + [unw_by_mistake], "OUTPUT": out})
+    low = write_geotiff(tmp_path / "low.coh.tif", np.full(coh.shape, 0.1))
+    with pytest.raises(QgsProcessingException, match="all incoherent"):
+        run_alg(NAME, {"INPUT": files, "COHERENCE": [low], "OUTPUT": out})
+    small = write_geotiff(tmp_path / "20200101_20200301.wrapped.tif", np.zeros((39, 50)))
+    with pytest.raises(QgsProcessingException, match="20200101_20200301.wrapped.tif"):
+        run_alg(NAME, {"INPUT": files + [small], "OUTPUT": out})
+    nodate = write_geotiff(tmp_path / "ifg.tif", np.zeros((40, 50)))
+    with pytest.raises(QgsProcessingException, match="no date pair"):
+        run_alg(NAME, {"INPUT": [nodate], "OUTPUT": out})
+    import insar_geohazards.processing_provider.tools_unwrap as tu
+
+    monkeypatch.setattr(tu, "snaphu_available", lambda: False)
+    with pytest.raises(QgsProcessingException, match="pip install"):
+        run_alg(NAME, {"INPUT": files, "BACKEND": 1, "OUTPUT": out})
+    assert not os.path.exists(out) or not os.listdir(out)
+
+
+def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    folder, files, truth, coh = _stack(tmp_path, 30, 40)
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, {"INPUT": files, "OUTPUT": str(tmp_path / "unw")}, feedback=feedback)
+    assert not list((tmp_path / "unw").glob("*.tif"))
+
+
+def test_snaphu_backend_identical_to_snaphu_py(run_alg, tmp_path):
+    snaphu = pytest.importorskip("snaphu", reason="the optional package snaphu (snaphu-py) is not installed "
+                                                   "in this Python: pip install snaphu")
+    folder, files, truth, coh = _stack(tmp_path, 60, 70)
+    out = run_alg(NAME, {"INPUT": files[:1], "COHERENCE": [str(tmp_path / "20200101_20200113.coh.tif")],
+                         "BACKEND": 1, "MIN_COHERENCE": 0.0, "NLOOKS": 9, "OUTPUT": str(tmp_path / "unw")})
+    wrapped = _read(files[0])
+    c = _read(str(tmp_path / "20200101_20200113.coh.tif"))
+    unw, cc = snaphu.unwrap(np.exp(1j * wrapped).astype(np.complex64), c, nlooks=9.0, cost="smooth", init="mcf")
+    mine = _read(os.path.join(out["OUTPUT"], "20200101_20200113.unw.tif"))
+    mine_cc = _read(os.path.join(out["OUTPUT"], "20200101_20200113.conncomp.tif"))
+    np.testing.assert_array_equal(mine_cc, cc)
+    np.testing.assert_array_equal(mine[cc > 0], unw[cc > 0].astype(np.float32))
