@@ -72,7 +72,7 @@ class Unwrap(GeohazardAlgorithm):
     MASK = "MASK"
     BACKEND = "BACKEND"
     MIN_COHERENCE = "MIN_COHERENCE"
-    MIN_COMPONENT_SIZE = "MIN_COMPONENT_SIZE"
+    MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
     NLOOKS = "NLOOKS"
     OUTPUT = "OUTPUT"
     OUTPUT_REPORT = "OUTPUT_REPORT"
@@ -95,7 +95,7 @@ class Unwrap(GeohazardAlgorithm):
             self.MIN_COHERENCE, self.tr("Minimum coherence of an unwrapped pixel"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_COMPONENT_SIZE, self.tr("Smallest connected component kept (pixels)"),
+            self.MIN_COMPONENT_PIXELS, self.tr("Smallest connected component kept (pixels)"),
             QgsProcessingParameterNumber.Type.Integer, defaultValue=50, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
             self.NLOOKS, self.tr("Equivalent number of looks of the coherence (SNAPHU)"),
@@ -161,7 +161,7 @@ class Unwrap(GeohazardAlgorithm):
         ifgs, pairs, info, coh_for = self._inputs(parameters, context)
         backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
         min_coh = self.parameterAsDouble(parameters, self.MIN_COHERENCE, context)
-        min_size = self.parameterAsInt(parameters, self.MIN_COMPONENT_SIZE, context)
+        min_size = self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context)
         nlooks = self.parameterAsDouble(parameters, self.NLOOKS, context)
         out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) \

@@ -72,7 +72,7 @@ def test_chain_phaselinking_unwrap_sbasinversion(run_alg, tmp_path):
                                   "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
                                   "OUTPUT_INTERFEROGRAMS": str(tmp_path / "ifg")})
     un = run_alg(NAME, {"INPUT": [pl["OUTPUT_INTERFEROGRAMS"]], "COHERENCE": [pl["OUTPUT_TEMPORAL_COHERENCE"]],
-                        "MIN_COMPONENT_SIZE": 10, "OUTPUT": str(tmp_path / "unw")})
+                        "MIN_COMPONENT_PIXELS": 10, "OUTPUT": str(tmp_path / "unw")})
     wrapped = sorted(os.listdir(pl["OUTPUT_INTERFEROGRAMS"]))
     unwrapped = sorted(f for f in os.listdir(un["OUTPUT"]) if f.endswith(".unw.tif"))
     assert [w.replace(".wrapped.", ".unw.") for w in wrapped] == unwrapped
