@@ -4,10 +4,10 @@ Two backends behind one call (:func:`unwrap_interferogram`):
 
 ``"builtin"``
     A quality-guided unwrapper on a maximum spanning tree (the reliability-sorted
-    path-following of Herraez et al. 2002, Appl. Opt. 41(35), doi:10.1364/AO.41.007437,
-    with coherence as the reliability): every pixel pair (4-neighbours) is an edge
-    whose quality is the lower coherence of its two pixels, halved when the edge
-    borders a residue (a 2x2 loop whose wrapped differences do not sum to zero);
+    path-following of Herraez et al. 2002, Appl. Opt. 41(35), doi:10.1364/AO.41.007437):
+    every pixel pair (4-neighbours) is an edge whose quality is the lowest of the two
+    pixels' coherence and of their pseudo-coherence (consistency of the fringes in a 5x5
+    window, :func:`estimate_quality`), halved when the edge borders a residue (a 2x2 loop whose wrapped differences do not sum to zero);
     edges are taken from the best down (Kruskal, union-find) and the phase is
     integrated along the tree they form, so errors are pushed to the least reliable
     pixels. Pixels below ``min_coherence``, masked or NaN are not unwrapped; what
@@ -44,6 +44,9 @@ WRAP_TOLERANCE = 0.05
 #: Number of quality levels of the edge sort (counting sort).
 _LEVELS = 4096
 BACKENDS = ("builtin", "snaphu")
+#: SNAPHU tiling of big rasters: tile side (pixels) and overlap (pixels).
+SNAPHU_TILE = 2048
+SNAPHU_TILE_OVERLAP = 128
 
 SNAPHU_INSTALL_HELP = (
     "the SNAPHU backend needs the Python package 'snaphu' (snaphu-py, binary wheels on PyPI), "
@@ -95,36 +98,59 @@ def wrapped_phase(data, name: str = "interferogram") -> np.ndarray:
 
 def residues(phase: np.ndarray) -> np.ndarray:
     """Residue charge (-1, 0, +1) of every 2x2 loop, shape ``(rows - 1, cols - 1)``; NaN loops are 0."""
-    p = np.asarray(phase, dtype=np.float64)
-
-    def wrap(x):
-        return (x + np.pi) % TWO_PI - np.pi
-
-    a, b, c, d = p[:-1, :-1], p[:-1, 1:], p[1:, 1:], p[1:, :-1]
-    s = wrap(b - a) + wrap(c - b) + wrap(d - c) + wrap(a - d)
-    charge = np.rint(s / TWO_PI)
-    charge[~np.isfinite(charge)] = 0
-    return charge.astype(np.int8)
+    p = np.asarray(phase, dtype=np.float32)
+    return _residues(p)
 
 
-def estimate_quality(phase: np.ndarray, size: int = 5) -> np.ndarray:
-    """Pseudo-coherence (0-1) from the wrapped phase alone, when no coherence is given:
+@njit(cache=True)
+def _wrap(x):
+    return x - 2.0 * np.pi * np.floor((x + np.pi) / (2.0 * np.pi))
+
+
+@njit(cache=True)
+def _residues(p):
+    rows, cols = p.shape
+    out = np.zeros((max(rows - 1, 0), max(cols - 1, 0)), np.int8)
+    for r in range(rows - 1):
+        for c in range(cols - 1):
+            a, b, cc, d = p[r, c], p[r, c + 1], p[r + 1, c + 1], p[r + 1, c]
+            if np.isnan(a) or np.isnan(b) or np.isnan(cc) or np.isnan(d):
+                continue
+            s = _wrap(b - a) + _wrap(cc - b) + _wrap(d - cc) + _wrap(a - d)
+            out[r, c] = np.int8(np.rint(s / (2.0 * np.pi)))
+    return out
+
+
+def estimate_quality(phase: np.ndarray, size: int = 5, *, chunk_rows: int = 512) -> np.ndarray:
+    """Pseudo-coherence (0-1) from the wrapped phase alone:
     ``sqrt(|mean exp(j dx)| |mean exp(j dy)|)`` over ``size x size`` windows of the wrapped
-    row and column differences (1 for a smooth fringe pattern of any density, ~0 for noise)."""
+    row and column differences (1 for a smooth fringe pattern of any density, ~0 for noise).
+    Computed in row chunks (float32), so it costs a few bytes per pixel beyond its output."""
     from scipy.ndimage import uniform_filter
 
-    p = np.asarray(phase, dtype=np.float64)
-    out = np.ones(p.shape)
-    for axis in (0, 1):
-        d = np.diff(p, axis=axis)
-        z = np.exp(1j * d)
-        z[~np.isfinite(d)] = 0
-        z = np.concatenate([z, z[-1:] if axis == 0 else z[:, -1:]], axis=axis)
-        m = np.hypot(uniform_filter(z.real, size, mode="nearest"), uniform_filter(z.imag, size, mode="nearest"))
-        out *= m
-    q = np.sqrt(out).astype(np.float32)
-    q[~np.isfinite(p)] = np.nan
-    return q
+    p = np.asarray(phase, dtype=np.float32)
+    rows = p.shape[0]
+    out = np.empty(p.shape, np.float32)
+    halo = size // 2 + 1
+    for r0 in range(0, rows, chunk_rows):
+        r1 = min(rows, r0 + chunk_rows)
+        a0, a1 = max(0, r0 - halo), min(rows, r1 + halo)
+        blk = p[a0:a1]
+        q = np.ones(blk.shape, np.float32)
+        for axis in (0, 1):
+            d = np.diff(blk, axis=axis, append=blk[-1:] if axis == 0 else blk[:, -1:])
+            if axis == 0 and a1 == rows:
+                d[-1] = d[-2] if d.shape[0] > 1 else 0.0
+            if axis == 1:
+                d[:, -1] = d[:, -2] if d.shape[1] > 1 else 0.0
+            bad = ~np.isfinite(d)
+            c, s = np.cos(d), np.sin(d)
+            c[bad] = 0.0
+            s[bad] = 0.0
+            q *= np.hypot(uniform_filter(c, size, mode="nearest"), uniform_filter(s, size, mode="nearest"))
+        out[r0:r1] = np.sqrt(q[r0 - a0:r0 - a0 + (r1 - r0)])
+    out[~np.isfinite(p)] = np.nan
+    return out
 
 
 # --------------------------------------------------------------------------- built-in backend
@@ -165,7 +191,7 @@ def _mst_unwrap(phase, quality, valid, penalty, levels):
     for lv in range(levels, -1, -1):
         start[lv] = acc
         acc += counts[lv]
-    order = np.empty(acc, np.int64)
+    order = np.empty(acc, np.int32)
     for r in range(rows):
         for c in range(cols):
             p = r * cols + c
@@ -202,6 +228,8 @@ def _mst_unwrap(phase, quality, valid, penalty, levels):
         parent[rb] = ra
         size[ra] += size[rb]
         tree[a] |= bit
+    order = np.empty(0, np.int32)  # free the sorted edges before the integration arrays
+    size = np.empty(0, np.int32)
     # seed of each tree: its most coherent pixel
     best = np.full(n, -1, np.int32)
     for p in range(n):
@@ -267,31 +295,55 @@ def _edge_penalty(phase: np.ndarray) -> np.ndarray:
 
 def _label_components(roots: np.ndarray, min_size: int) -> np.ndarray:
     """Union-find roots -> labels 1.. by decreasing size (uint16), 0 below ``min_size`` or beyond 65535."""
-    flat = roots.ravel()
-    ok = flat >= 0
-    labels = np.zeros(flat.shape, np.uint16)
-    if not ok.any():
-        return labels.reshape(roots.shape)
-    uniq, inverse, counts = np.unique(flat[ok], return_inverse=True, return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(1, len(order) + 1)
-    keep = (counts >= max(1, int(min_size))) & (rank <= np.iinfo(np.uint16).max)
-    lab = np.where(keep, rank, 0).astype(np.uint16)
-    labels[ok] = lab[inverse]
-    return labels.reshape(roots.shape)
+    counts = _root_counts(roots.ravel())
+    big = np.flatnonzero(counts >= max(1, int(min_size)))
+    big = big[np.argsort(-counts[big], kind="stable")][:np.iinfo(np.uint16).max]
+    counts[:] = 0  # reused as root -> label
+    counts[big] = np.arange(1, len(big) + 1)
+    return _apply_labels(roots.ravel(), counts).reshape(roots.shape)
 
 
-def unwrap_builtin(phase: np.ndarray, quality: np.ndarray, mask=None, *, min_coherence: float = 0.3,
-                   min_component_size: int = 50) -> UnwrapResult:
-    """Quality-guided (maximum-spanning-tree) unwrapping with connected components (see module doc)."""
+@njit(cache=True)
+def _root_counts(roots):
+    counts = np.zeros(roots.size, np.int32)
+    for p in range(roots.size):
+        if roots[p] >= 0:
+            counts[roots[p]] += 1
+    return counts
+
+
+@njit(cache=True)
+def _apply_labels(roots, label_of_root):
+    out = np.zeros(roots.size, np.uint16)
+    for p in range(roots.size):
+        if roots[p] >= 0:
+            out[p] = label_of_root[roots[p]]
+    return out
+
+
+def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_coherence: float = 0.3,
+                   min_component_size: int = 50, phase_quality: bool = True) -> UnwrapResult:
+    """Quality-guided (maximum-spanning-tree) unwrapping with connected components (see module doc).
+
+    Pixels with ``coherence >= min_coherence`` (and ``mask``) are unwrapped; the edge order
+    uses ``min(coherence, estimate_quality(phase))`` when ``phase_quality`` (the fringes' own
+    consistency catches noise the coherence does not predict), else the coherence alone.
+    """
     phase = np.asarray(phase, dtype=np.float32)
-    quality = np.nan_to_num(np.clip(np.asarray(quality, dtype=np.float32), 0.0, 1.0), nan=0.0)
+    if phase.size >= 2**30:
+        raise GeohazardError(f"the built-in unwrapper holds at most 2**30 pixels, got {phase.shape}: "
+                             "use the SNAPHU backend (tiled) or cut the interferogram")
+    quality = np.nan_to_num(np.clip(np.asarray(coherence, dtype=np.float32), 0.0, 1.0), nan=0.0)
     valid = np.isfinite(phase) & (quality >= float(min_coherence))
     if mask is not None:
         valid &= np.asarray(mask, dtype=bool)
-    ph = np.where(np.isfinite(phase), phase, 0.0).astype(np.float32)
-    unw, roots = _mst_unwrap(ph, quality, valid, _edge_penalty(np.where(valid, phase, np.nan)), _LEVELS)
+    ph = np.where(valid, phase, np.float32(np.nan))
+    if phase_quality:
+        np.minimum(quality, np.nan_to_num(estimate_quality(ph), nan=0.0), out=quality)
+    penalty = _edge_penalty(ph)
+    ph[~valid] = 0.0
+    unw, roots = _mst_unwrap(ph, quality, valid, penalty, _LEVELS)
+    del penalty, ph
     labels = _label_components(roots, min_component_size)
     unw[labels == 0] = np.nan
     return UnwrapResult(unw, labels)
@@ -308,15 +360,21 @@ def snaphu_available() -> bool:
 
 
 def unwrap_snaphu(phase: np.ndarray, quality: np.ndarray, mask=None, *, nlooks: float = 1.0,
-                  cost: str = "smooth", init: str = "mcf", ntiles=(1, 1), tile_overlap: int = 0,
+                  cost: str = "smooth", init: str = "mcf", ntiles=None, tile_overlap=None,
                   nproc: int = 1, min_coherence: float = 0.0) -> UnwrapResult:
     """SNAPHU through snaphu-py; NaN phase and ``mask`` False (and coherence below
-    ``min_coherence``) are masked. Raises GeohazardError with install help when missing."""
+    ``min_coherence``) are masked. Rasters larger than :data:`SNAPHU_TILE` pixels on a side
+    are cut into SNAPHU tiles (``ntiles``) overlapping by :data:`SNAPHU_TILE_OVERLAP` pixels
+    unless ``ntiles`` is given. Raises GeohazardError with install help when missing."""
     try:
         import snaphu
     except ImportError:
         raise GeohazardError(SNAPHU_INSTALL_HELP) from None
     phase = np.asarray(phase, dtype=np.float32)
+    if ntiles is None:
+        ntiles = tuple(max(1, int(np.ceil(n / SNAPHU_TILE))) for n in phase.shape)
+    if tile_overlap is None:
+        tile_overlap = SNAPHU_TILE_OVERLAP if max(ntiles) > 1 else 0
     corr = np.nan_to_num(np.clip(np.asarray(quality, dtype=np.float32), 0.0, 1.0), nan=0.0)
     valid = np.isfinite(phase) & (corr >= float(min_coherence))
     if mask is not None:
@@ -350,7 +408,7 @@ def unwrap_interferogram(data, coherence=None, mask=None, *, backend: str = "bui
         raise GeohazardError(f"backend must be one of {BACKENDS}, got {backend!r}")
     phase = wrapped_phase(data, name)
     if coherence is None:
-        quality = estimate_quality(phase)
+        quality = estimate_quality(phase if mask is None else np.where(mask, phase, np.nan))
     else:
         quality = np.asarray(coherence, dtype=np.float32)
         if quality.shape != phase.shape:
@@ -380,7 +438,7 @@ def unwrap_interferogram(data, coherence=None, mask=None, *, backend: str = "bui
         "share_unwrapped": n_unw / n_valid if n_valid else 0.0,
         "components": int((counts > 0).sum()),
         "largest_component": int(counts.max()) if counts.size else 0,
-        "residues": int(np.abs(residues(np.where(coherent, phase, np.nan))).sum()),
+        "residues": int(np.abs(residues(np.where(coherent, phase, np.float32(np.nan)))).sum()),
         "mean_coherence": float(np.nanmean(np.where(valid, quality, np.nan))) if n_valid else float("nan"),
     }
     return res
