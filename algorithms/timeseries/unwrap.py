@@ -7,15 +7,17 @@ Two backends behind one call (:func:`unwrap_interferogram`):
     path-following of Herraez et al. 2002, Appl. Opt. 41(35), doi:10.1364/AO.41.007437):
     every pixel pair (4-neighbours) is an edge whose quality is the lowest of the two
     pixels' coherence and of their pseudo-coherence (consistency of the fringes in a 5x5
-    window, :func:`estimate_quality`), halved when the edge borders a residue (a 2x2 loop whose wrapped differences do not sum to zero);
-    edges are taken from the best down (Kruskal, union-find) and the phase is
-    integrated along the tree they form, so errors are pushed to the least reliable
-    pixels. Pixels below ``min_coherence``, masked or NaN are not unwrapped; what
+    window, :func:`estimate_quality`), halved when the edge borders a residue (a 2x2 loop
+    whose wrapped differences do not sum to a multiple of 2 pi); edges are taken from the
+    best down (Kruskal, union-find) and the phase is integrated along the tree they form,
+    so errors are pushed to the least reliable pixels. Three congruent clean-up passes
+    follow: a pixel a whole number of cycles away from the median of its component's
+    pixels in a 5x5 window is moved by those cycles (isolated errors in noisy areas). Pixels below ``min_coherence``, masked or NaN are not unwrapped; what
     stays connected through coherent pixels forms one **connected component**
     (labels 1, 2, ... by decreasing size, 0 = not unwrapped): the unwrapper never
     guesses the cycle offset across a decorrelated gap. Components smaller than
     ``min_component_size`` pixels are dropped (label 0, NaN phase). Pure numba/numpy,
-    the whole interferogram in memory (about 30 bytes per pixel).
+    the whole interferogram in memory (about 40 bytes per pixel).
 
 ``"snaphu"``
     SNAPHU (Chen & Zebker 2001, doi:10.1364/JOSAA.18.000338) through the optional
@@ -25,8 +27,8 @@ Two backends behind one call (:func:`unwrap_interferogram`):
 
 Both return the unwrapped phase in radians with the input's sign (phase grows with
 range, see :mod:`algorithms.conventions`); within a component the result equals the
-wrapped phase plus a multiple of 2 pi, and the built-in backend leaves the most
-coherent pixel of each component at its wrapped value.
+wrapped phase plus a multiple of 2 pi; the constant of each component is
+free (the built-in backend starts each from its most coherent pixel's wrapped value).
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ from ..errors import GeohazardError
 TWO_PI = 2.0 * np.pi
 #: Wrapped phase may exceed pi by rounding/resampling; beyond this it is not wrapped.
 WRAP_TOLERANCE = 0.05
+#: Factor on the quality of an edge that borders a residue (built-in backend).
+RESIDUE_PENALTY = 0.5
+#: Window (pixels) of the pseudo-coherence in the built-in backend's edge quality.
+QUALITY_WINDOW = 5
+#: Cycle-correction passes after the spanning tree: half window (pixels) and passes.
+MEDIAN_HALF_WINDOW = 2
+MEDIAN_PASSES = 3
 #: Number of quality levels of the edge sort (counting sort).
 _LEVELS = 4096
 BACKENDS = ("builtin", "snaphu")
@@ -163,7 +172,7 @@ def _find(parent, i):
 
 
 @njit(cache=True)
-def _mst_unwrap(phase, quality, valid, penalty, levels):
+def _mst_unwrap(phase, quality, valid, penalty, levels, pen_factor):
     """Kruskal on reliability-sorted edges, then integration along the spanning forest.
 
     Returns (unwrapped float32 with NaN outside ``valid``, root int32 per pixel, -1 outside)."""
@@ -179,12 +188,12 @@ def _mst_unwrap(phase, quality, valid, penalty, levels):
             if c + 1 < cols and valid[r, c + 1]:
                 q = min(quality[r, c], quality[r, c + 1])
                 if penalty[0, r, c]:
-                    q *= 0.5
+                    q *= pen_factor
                 counts[int(q * (levels - 1))] += 1
             if r + 1 < rows and valid[r + 1, c]:
                 q = min(quality[r, c], quality[r + 1, c])
                 if penalty[1, r, c]:
-                    q *= 0.5
+                    q *= pen_factor
                 counts[int(q * (levels - 1))] += 1
     start = np.zeros(levels + 1, np.int64)
     acc = 0
@@ -200,14 +209,14 @@ def _mst_unwrap(phase, quality, valid, penalty, levels):
             if c + 1 < cols and valid[r, c + 1]:
                 q = min(quality[r, c], quality[r, c + 1])
                 if penalty[0, r, c]:
-                    q *= 0.5
+                    q *= pen_factor
                 lv = int(q * (levels - 1))
                 order[start[lv]] = p
                 start[lv] += 1
             if r + 1 < rows and valid[r + 1, c]:
                 q = min(quality[r, c], quality[r + 1, c])
                 if penalty[1, r, c]:
-                    q *= 0.5
+                    q *= pen_factor
                 lv = int(q * (levels - 1))
                 order[start[lv]] = n + p
                 start[lv] += 1
@@ -279,6 +288,42 @@ def _mst_unwrap(phase, quality, valid, penalty, levels):
     return unw, parent.reshape(rows, cols)
 
 
+@njit(cache=True)
+def _median_cycles(unw, labels, half, passes):
+    """Congruent clean-up: a pixel whose value differs by a whole number of cycles from the
+    median of the unwrapped pixels of its component in a ``(2 half + 1)^2`` window (at least
+    half of the window in the component) is moved by those cycles; the phase stays congruent
+    with the wrapped input. Each pass reads the previous one (Jacobi)."""
+    rows, cols = unw.shape
+    two_pi = 2.0 * np.pi
+    side = 2 * half + 1
+    buf = np.empty(side * side, np.float64)
+    for _ in range(passes):
+        prev = unw.copy()
+        changed = 0
+        for r in range(rows):
+            for c in range(cols):
+                lab = labels[r, c]
+                if lab == 0:
+                    continue
+                n = 0
+                for rr in range(max(0, r - half), min(rows, r + half + 1)):
+                    for cc in range(max(0, c - half), min(cols, c + half + 1)):
+                        if labels[rr, cc] == lab:
+                            buf[n] = prev[rr, cc]
+                            n += 1
+                if 2 * n < side * side:
+                    continue
+                med = np.median(buf[:n])
+                k = np.rint((med - prev[r, c]) / two_pi)
+                if k != 0:
+                    unw[r, c] = prev[r, c] + two_pi * k
+                    changed += 1
+        if changed == 0:
+            break
+    return unw
+
+
 def _edge_penalty(phase: np.ndarray) -> np.ndarray:
     """``(2, rows, cols)`` flags: the right (0) / down (1) edge of a pixel borders a residue."""
     rows, cols = phase.shape
@@ -339,13 +384,16 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
         valid &= np.asarray(mask, dtype=bool)
     ph = np.where(valid, phase, np.float32(np.nan))
     if phase_quality:
-        np.minimum(quality, np.nan_to_num(estimate_quality(ph), nan=0.0), out=quality)
+        np.minimum(quality, np.nan_to_num(estimate_quality(ph, QUALITY_WINDOW), nan=0.0), out=quality)
     penalty = _edge_penalty(ph)
     ph[~valid] = 0.0
-    unw, roots = _mst_unwrap(ph, quality, valid, penalty, _LEVELS)
+    unw, roots = _mst_unwrap(ph, quality, valid, penalty, _LEVELS, RESIDUE_PENALTY)
     del penalty, ph
     labels = _label_components(roots, min_component_size)
+    del roots
     unw[labels == 0] = np.nan
+    if MEDIAN_PASSES > 0:
+        _median_cycles(unw, labels, MEDIAN_HALF_WINDOW, MEDIAN_PASSES)
     return UnwrapResult(unw, labels)
 
 
