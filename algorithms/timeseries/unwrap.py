@@ -12,7 +12,8 @@ Two backends behind one call (:func:`unwrap_interferogram`):
     best down (Kruskal, union-find) and the phase is integrated along the tree they form,
     so errors are pushed to the least reliable pixels. Three congruent clean-up passes
     follow: a pixel a whole number of cycles away from the median of its component's
-    pixels in a 5x5 window is moved by those cycles (isolated errors in noisy areas). Pixels below ``min_coherence``, masked or NaN are not unwrapped; what
+    pixels in a 5x5 window is moved by those cycles (isolated errors in noisy areas).
+    Pixels below ``min_coherence``, masked or NaN are not unwrapped; what
     stays connected through coherent pixels forms one **connected component**
     (labels 1, 2, ... by decreasing size, 0 = not unwrapped): the unwrapper never
     guesses the cycle offset across a decorrelated gap. Components smaller than

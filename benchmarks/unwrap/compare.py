@@ -69,7 +69,8 @@ def main(n_seeds=3):
                 of_done = correct_share(r.unwrapped, r.components, d["truth"], done)
                 ncomp = len(np.unique(r.components[r.components > 0]))
                 rows_out.append((case, seed, name, share))
-                print(f"{case:38s} {seed:4d} {name:28s} {100 * share:9.2f} {100 * of_done:9.2f} {ncomp:5d} {r.seconds:6.2f}")
+                print(f"{case:38s} {seed:4d} {name:28s} {100 * share:9.2f} {100 * of_done:9.2f} {ncomp:5d} "
+                      f"{r.seconds:6.2f}")
             print(f"{'':38s} {seed:4d} snaphu backend == snaphu-py direct: {same}")
     print("\nmean correct % per case: built-in / snaphu-py direct (difference, points) / "
           "snaphu-py with its conncomp ignored (difference)")

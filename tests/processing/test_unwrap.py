@@ -68,7 +68,8 @@ def test_chain_phaselinking_unwrap_sbasinversion(run_alg, tmp_path):
 
     sim = simulate_slc_stack(shape=(30, 40), n_dates=6, seed=4)
     files = write_slc_files(tmp_path, sim)
-    pl = run_alg("phaselinking", {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 7, "OUTPUT": str(tmp_path / "ph.tif"),
+    pl = run_alg("phaselinking", {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 7,
+                                  "OUTPUT": str(tmp_path / "ph.tif"),
                                   "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
                                   "OUTPUT_INTERFEROGRAMS": str(tmp_path / "ifg")})
     un = run_alg(NAME, {"INPUT": [pl["OUTPUT_INTERFEROGRAMS"]], "COHERENCE": [pl["OUTPUT_TEMPORAL_COHERENCE"]],
@@ -105,6 +106,9 @@ def test_bad_inputs_give_clear_messages_and_nothing_written(qgis_app, run_alg, t
     small = write_geotiff(tmp_path / "20200101_20200301.wrapped.tif", np.zeros((39, 50)))
     with pytest.raises(QgsProcessingException, match="20200101_20200301.wrapped.tif"):
         run_alg(NAME, {"INPUT": files + [small], "OUTPUT": out})
+    coh_small = write_geotiff(tmp_path / "small.coh.tif", np.ones((40, 49)))
+    with pytest.raises(QgsProcessingException, match="COHERENCE: small.coh.tif has 40 rows x 49 columns"):
+        run_alg(NAME, {"INPUT": files, "COHERENCE": [coh_small], "OUTPUT": out})
     nodate = write_geotiff(tmp_path / "ifg.tif", np.zeros((40, 50)))
     with pytest.raises(QgsProcessingException, match="no date pair"):
         run_alg(NAME, {"INPUT": [nodate], "OUTPUT": out})
@@ -151,10 +155,10 @@ def test_real_interferograms_rewrapped_match_the_producers_unwrapping(run_alg, t
     backend agree with the producer's unwrapping (a peer MCF unwrapper) to the cycle."""
     import glob
 
+    from osgeo import gdal
     from testutils import write_geotiff
 
     from insar_geohazards.algorithms.formats.dates import parse_date_pair
-    from osgeo import gdal
 
     root = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", dataset)
     truth = {}
