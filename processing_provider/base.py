@@ -69,6 +69,7 @@ MAIN_OUTPUTS = {
     "sbasinversion": ("OUTPUT_VELOCITY", "OUTPUT_POINTS"),
     "stackingvelocity": ("OUTPUT_VELOCITY",),
     "amplitudedispersion": ("OUTPUT_PS_MASK",),
+    "unwrap": ("OUTPUT_REPORT",),
     "ascdescdecomposition": ("OUTPUT_UP",),
     "losprojection": ("OUTPUT_VERTICAL", "OUTPUT_POINTS"),
     "adadetection": ("OUTPUT",),
