@@ -203,7 +203,7 @@ class Unwrap(GeohazardAlgorithm):
                 _write_csv(report, rows)
             closure_rows = _closure(writers, pairs, progress) if closure else []
             if closure:
-                _write_csv(closure, closure_rows or [{"triplet": "", "pixels": 0, "share_not_closing": ""}])
+                _write_csv(closure, closure_rows, ["triplet", "pixels", "share_not_closing"])
             for w in writers:
                 w.commit()
         except BaseException:
@@ -232,9 +232,10 @@ def _is_complex(path: str) -> bool:
     return bool(gdal.DataTypeIsComplex(band.DataType))
 
 
-def _write_csv(path: str, rows: list) -> None:
+def _write_csv(path: str, rows: list, fields=None) -> None:
+    """A CSV table (header only when there are no rows: a network without triplets)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()) if rows else ["interferogram"])
+        w = csv.DictWriter(fh, fieldnames=fields or list(rows[0].keys()))
         w.writeheader()
         for r in rows:
             w.writerow(r)
