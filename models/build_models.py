@@ -200,5 +200,114 @@ def main(path: str = MODEL_FILE) -> str:
     return path
 
 
+
+
+# ---------------------------------------------------------------- SLC stack to time series
+SLC_MODEL_NAME = "slcstacktotimeseries"
+SLC_MODEL_FILE = os.path.join(HERE, "slc_stack_to_time_series.model3")
+SLC_DISPLAY_NAME = "SLC stack to time series (model: PS/DS -> unwrapping -> SBAS)"
+SLC_HELP = (
+    "Coregistered SLC stack -> PS candidates -> DS phase linking -> wrapped interferograms -> phase "
+    "unwrapping -> SBAS displacement time series and velocity.\n\n"
+    "Chains geohazard:amplitudedispersion (PS mask), geohazard:phaselinking (linked phase, temporal "
+    "coherence and a nearest-3 network of wrapped interferograms YYYYMMDD_YYYYMMDD.wrapped.tif, PS keep "
+    "their own phase), geohazard:unwrap (built-in unwrapper, temporal coherence as the quality; "
+    "YYYYMMDD_YYYYMMDD.unw.tif and connected components) and geohazard:sbasinversion (time series and "
+    "velocity from the unwrapped folder).\n\n"
+    "Inputs: SLC (coregistered complex rasters, one per date or one multi-band file, >= 3 dates). "
+    "Outputs: PS mask, temporal coherence, wrapped and unwrapped interferogram folders, unwrapping report, "
+    "time series (mm) and velocity (mm/yr, LOS positive toward the satellite).\n\n"
+    "Every step keeps its own defaults; open the model in the graphical modeler to change them (e.g. the "
+    "SNAPHU backend of the unwrapping step)."
+)
+
+
+def build_slc():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterMultipleLayers,
+    )
+    from qgis.PyQt.QtCore import QPointF
+
+    model = QgsProcessingModelAlgorithm(SLC_MODEL_NAME, "Time series", "timeseries")
+    model.setHelpContent({"ALG_DESC": SLC_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": SLC_DISPLAY_NAME,
+                          "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band "
+                                 "descriptions)."})
+    definition = QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
+                                                      QgsProcessing.SourceType.TypeRaster)
+    param = QgsProcessingModelParameter("SLC")
+    param.setPosition(QPointF(120, 60))
+    model.addModelParameter(definition, param)
+    model.setParameterOrder(["SLC"])
+
+    def src_param(name):
+        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
+
+    def src_child(child, output):
+        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
+
+    def add_child(child_id, alg_id, description, x, y, params, outputs):
+        child = QgsProcessingModelChildAlgorithm(alg_id)
+        child.setChildId(child_id)
+        child.setDescription(description)
+        child.setPosition(QPointF(x, y))
+        for name, sources in params.items():
+            child.addParameterSources(name, sources)
+        for name, value in child_defaults(alg_id, set(params)).items():
+            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+        outs = {}
+        for out_name, (param_name, label) in outputs.items():
+            out = QgsProcessingModelOutput(out_name, label)
+            out.setChildId(child_id)
+            out.setChildOutputName(param_name)
+            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
+            outs[out_name] = out
+        child.setModelOutputs(outs)
+        model.addChildAlgorithm(child)
+
+    add_child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
+              {"INPUT": src_param("SLC")},
+              {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
+    add_child("linking", "geohazard:phaselinking", "DS phase linking", 480, 360,
+              {"INPUT": src_param("SLC"), "PS_MASK": src_child("ps", "OUTPUT_PS_MASK")},
+              {"TEMPORAL_COHERENCE": ("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence"),
+               "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
+    add_child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
+              {"INPUT": src_child("linking", "OUTPUT_INTERFEROGRAMS"),
+               "COHERENCE": src_child("linking", "OUTPUT_TEMPORAL_COHERENCE")},
+              {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
+               "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
+    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,
+              {"INTERFEROGRAMS": src_child("unwrap", "OUTPUT")},
+              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
+    return model
+
+
+def main_slc(path: str = SLC_MODEL_FILE) -> str:
+    """Write the "SLC stack to time series" model (same set-up as :func:`main`)."""
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from qgis.core import QgsApplication
+
+    app = QgsApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QgsApplication([], False)
+        app.initQgis()
+        _KEEP.append(app)
+    _register_provider()
+    model = build_slc()
+    if not model.toFile(path):
+        raise SystemExit(f"could not write {path}")
+    print(f"wrote {path}")
+    return path
+
+
 if __name__ == "__main__":
+    main_slc()  # starts QGIS when needed and keeps it for the next model
     main(sys.argv[1] if len(sys.argv) > 1 else MODEL_FILE)

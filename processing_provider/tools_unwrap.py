@@ -1,0 +1,265 @@
+"""Phase unwrapping tool (``geohazard:unwrap``)."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import parse_date_pair
+from ..algorithms.progress import check_canceled
+from ..algorithms.timeseries.unwrap import (
+    SNAPHU_INSTALL_HELP,
+    closure_cycles,
+    closure_triplets,
+    snaphu_available,
+    unwrap_interferogram,
+)
+from .base import GeohazardAlgorithm
+from .feedback import FeedbackProgress
+from .raster_io import RasterWriter, check_same_grid, raster_info, read_band
+from .tools_timeseries import expand_raster_inputs
+
+
+def _pair_name(path: str, name: str) -> str:
+    try:
+        d1, d2 = parse_date_pair(os.path.basename(path))
+    except GeohazardError:
+        raise GeohazardError(f"{name}: {os.path.basename(path)!r} has no date pair in its name "
+                             "(e.g. 20200101_20200113.wrapped.tif), needed to name the outputs for the "
+                             "time-series tools") from None
+    return f"{d1:%Y%m%d}_{d2:%Y%m%d}"
+
+
+class Unwrap(GeohazardAlgorithm):
+    NAME = "unwrap"
+    DISPLAY_NAME = "Phase unwrapping"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
+        "phase grows with range for the phase linking tool's interferograms) and connected components, "
+        "ready for the SBAS inversion.\n\n"
+        "<b>Wrapped interferograms</b>: complex or wrapped-phase (radians, -pi..pi) rasters, or a folder such as "
+        "the phase linking tool's wrapped interferograms folder; each name carries its date pair "
+        "(YYYYMMDD_YYYYMMDD). Already unwrapped inputs (values far outside -pi..pi) are refused.\n"
+        "<b>Coherence</b> (optional): one raster used for every interferogram (e.g. the temporal coherence of "
+        "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
+        "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
+        "<b>Backend</b>: built-in (quality-guided unwrapping along the maximum spanning tree of coherence, "
+        "Herraez et al. 2002; pixels below the minimum coherence are not unwrapped, and what they cut apart "
+        "becomes separate connected components instead of a guess) or SNAPHU (Chen & Zebker 2001, statistical "
+        "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n\n"
+        "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
+        "unwrapped) and YYYYMMDD_YYYYMMDD.conncomp.tif (connected components, 1 = largest, 0 = not unwrapped); "
+        "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
+        "share of valid pixels unwrapped, number of components, residues, mean coherence. Closure check (CSV, "
+        "optional): for every triplet ij + jk - ik of the network, the share of pixels whose unwrapped phases "
+        "do not close to a whole-cycle-free sum (unwrapping errors)."
+    )
+    INPUT = "INPUT"
+    COHERENCE = "COHERENCE"
+    MASK = "MASK"
+    BACKEND = "BACKEND"
+    MIN_COHERENCE = "MIN_COHERENCE"
+    MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
+    NLOOKS = "NLOOKS"
+    OUTPUT = "OUTPUT"
+    OUTPUT_REPORT = "OUTPUT_REPORT"
+    OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
+    BACKENDS = ["builtin", "snaphu"]
+    BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Wrapped interferograms (complex or phase in radians, rasters or a folder)"),
+            QgsProcessing.SourceType.TypeRaster))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.COHERENCE, self.tr("Coherence: one raster for all, or rasters/folder matched by date pair"),
+            QgsProcessing.SourceType.TypeRaster, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.MASK, self.tr("Mask (non-zero = unwrap)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.BACKEND, self.tr("Unwrapper"), options=self.BACKEND_NAMES, defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_COHERENCE, self.tr("Minimum coherence of an unwrapped pixel"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_COMPONENT_PIXELS, self.tr("Smallest connected component kept (pixels)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=50, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.NLOOKS, self.tr("Equivalent number of looks of the coherence (SNAPHU)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=9.0, minValue=1.0))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.OUTPUT, self.tr("Unwrapped interferograms folder")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_REPORT, self.tr("Unwrapping report"), "CSV files (*.csv)", optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_CLOSURE, self.tr("Triplet closure check"), "CSV files (*.csv)", optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        for d in self.parameterDefinitions():  # folders are accepted for the raster lists
+            if d.name() in (self.INPUT, self.COHERENCE) or d.isDestination():
+                continue
+            if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
+                return False, self.tr("Incorrect parameter value for {}").format(d.name())
+        if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
+                and not snaphu_available():
+            return False, "BACKEND: " + SNAPHU_INSTALL_HELP
+        try:
+            self._inputs(parameters, context)
+        except GeohazardError as exc:
+            return False, str(exc)
+        return True, ""
+
+    # ------------------------------------------------------------------ inputs
+    def _inputs(self, parameters, context):
+        ifgs = expand_raster_inputs(self, parameters, self.INPUT, context, want="ifg")
+        if not ifgs:
+            raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
+        pairs = [_pair_name(p, self.INPUT) for p in ifgs]
+        dup = sorted({p for p in pairs if pairs.count(p) > 1})
+        if dup:
+            raise GeohazardError(f"INPUT: date pair(s) {', '.join(dup)} given more than once")
+        infos = [raster_info(p, os.path.basename(p)) for p in ifgs]
+        check_same_grid(infos, [os.path.basename(p) for p in ifgs])
+        coh = expand_raster_inputs(self, parameters, self.COHERENCE, context, want="coh") \
+            if parameters.get(self.COHERENCE) else []
+        if len(coh) == 1:
+            coh_for = {p: coh[0] for p in pairs}
+        elif coh:
+            by_pair = {}
+            for c in coh:
+                by_pair[_pair_name(c, self.COHERENCE)] = c
+            missing = [p for p in pairs if p not in by_pair]
+            if missing:
+                raise GeohazardError(f"COHERENCE: no coherence raster for {', '.join(missing[:5])}"
+                                     + (" ..." if len(missing) > 5 else ""))
+            coh_for = {p: by_pair[p] for p in pairs}
+        else:
+            coh_for = {}
+        for name, path in [(self.COHERENCE, c) for c in sorted(set(coh_for.values()))] + (
+                [(self.MASK, self.raster_path(parameters, self.MASK, context))] if parameters.get(self.MASK) else []):
+            info = raster_info(path, name)
+            if info.shape != infos[0].shape:
+                raise GeohazardError(f"{name}: {os.path.basename(path)} has {info.height} rows x {info.width} "
+                                     f"columns, expected {infos[0].height} x {infos[0].width} like INPUT")
+        return ifgs, pairs, infos[0], coh_for
+
+    def process(self, parameters, context, feedback):
+        ifgs, pairs, info, coh_for = self._inputs(parameters, context)
+        backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
+        min_coh = self.parameterAsDouble(parameters, self.MIN_COHERENCE, context)
+        min_size = self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context)
+        nlooks = self.parameterAsDouble(parameters, self.NLOOKS, context)
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
+        report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) \
+            if parameters.get(self.OUTPUT_REPORT) else ""
+        closure = self.parameterAsFileOutput(parameters, self.OUTPUT_CLOSURE, context) \
+            if parameters.get(self.OUTPUT_CLOSURE) else ""
+        mask = None
+        if parameters.get(self.MASK):
+            m = read_band(self.raster_path(parameters, self.MASK, context), name=self.MASK)
+            mask = np.isfinite(m) & (m != 0)
+        os.makedirs(out_dir, exist_ok=True)
+        progress = FeedbackProgress(feedback)
+        options = {"nlooks": nlooks} if backend == "snaphu" else {"min_component_size": min_size}
+        writers, rows = [], []
+        n = len(ifgs)
+        try:
+            for k, (path, pair) in enumerate(zip(ifgs, pairs)):
+                check_canceled(progress)
+                feedback.setProgressText(f"Unwrapping {pair} ({k + 1}/{n})")
+                data = read_band(path, name=os.path.basename(path),
+                                 dtype=np.complex64 if _is_complex(path) else np.float32)
+                coh = read_band(coh_for[pair], name=self.COHERENCE) if pair in coh_for else None
+                res = unwrap_interferogram(data, coh, mask, backend=backend, min_coherence=min_coh,
+                                           name=os.path.basename(path), **options)
+                desc = [pair]
+                w_u = RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=desc,
+                                        metadata={"backend": backend, "units": "radians"})
+                writers.append(w_u)
+                w_u.write(res.unwrapped)
+                w_c = RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), info, descriptions=desc,
+                                        dtype=np.uint16, nodata=0)
+                writers.append(w_c)
+                w_c.write(res.components)
+                rows.append({"interferogram": pair, "backend": backend, **res.stats})
+                feedback.pushInfo(f"{pair}: {100 * res.stats['share_unwrapped']:.1f}% of valid pixels unwrapped in "
+                                  f"{res.stats['components']} component(s), {res.stats['residues']} residues")
+                progress.set_progress(100.0 * (k + 1) / n)
+            if report:
+                _write_csv(report, rows)
+            closure_rows = _closure(writers, pairs, progress) if closure else []
+            if closure:
+                _write_csv(closure, closure_rows, ["triplet", "pixels", "share_not_closing"])
+            for w in writers:
+                w.commit()
+        except BaseException:
+            for w in writers:
+                if not w._done:
+                    w.abort()
+            for p in (report, closure):
+                if p and os.path.exists(p):
+                    os.remove(p)
+            raise
+        result = {self.OUTPUT: out_dir}
+        if report:
+            result[self.OUTPUT_REPORT] = report
+        if closure:
+            result[self.OUTPUT_CLOSURE] = closure
+        return result
+
+
+def _is_complex(path: str) -> bool:
+    from .raster_io import open_raster
+
+    ds = open_raster(path)
+    band = ds.GetRasterBand(1)
+    from osgeo import gdal
+
+    return bool(gdal.DataTypeIsComplex(band.DataType))
+
+
+def _write_csv(path: str, rows: list, fields=None) -> None:
+    """A CSV table (header only when there are no rows: a network without triplets)."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields or list(rows[0].keys()))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+
+
+def _closure(writers, pairs, progress) -> list:
+    """Triplet closure of the unwrapped outputs (read back from the temporary files)."""
+    dates = [tuple(p.split("_")) for p in pairs]
+    triplets = closure_triplets(dates)
+    out = []
+
+    def arr(k, which):
+        w = writers[2 * k + which]
+        w._ds.FlushCache()
+        return w._ds.GetRasterBand(1).ReadAsArray()
+
+    for a, b, c in triplets:
+        check_canceled(progress)
+        k = closure_cycles(arr(a, 0), arr(b, 0), arr(c, 0), arr(a, 1), arr(b, 1), arr(c, 1))
+        ok = np.isfinite(k)
+        n_ok = int(ok.sum())
+        out.append({"triplet": f"{pairs[a]} + {pairs[b]} - {pairs[c]}", "pixels": n_ok,
+                    "share_not_closing": float((k[ok] != 0).sum() / n_ok) if n_ok else float("nan")})
+    return out
+
+
+ALGORITHMS = [Unwrap]

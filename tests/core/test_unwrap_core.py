@@ -1,0 +1,111 @@
+"""Core phase unwrapping (algorithms/timeseries/unwrap.py) against synthetic truth."""
+
+import numpy as np
+import pytest
+from testutils_unwrap import correct_share, synthetic_interferogram
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.timeseries.unwrap import (
+    closure_cycles,
+    closure_triplets,
+    estimate_quality,
+    residues,
+    unwrap_interferogram,
+    wrapped_phase,
+)
+
+# different sizes, fringe densities, bowl signs, holes and water: defaults must hold on all
+CASES = [
+    dict(rows=120, cols=150, seed=0, bowls=((0.5, 0.5, -40.0, 15.0),)),
+    dict(rows=160, cols=100, seed=1, bowls=((0.3, 0.4, 25.0, 8.0), (0.7, 0.6, -30.0, 12.0)),
+         holes=((0.5, 0.2, 0.1), (0.2, 0.8, 0.06))),
+    dict(rows=90, cols=200, seed=2, bowls=((0.5, 0.7, -60.0, 20.0),), water=False, looks=4),
+    dict(rows=140, cols=140, seed=3, bowls=((0.5, 0.5, 18.0, 6.0),), coh_range=(0.4, 0.95), ramp=(6.0, 4.0)),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_builtin_unwraps_coherent_areas_to_the_right_cycle(case):
+    d = synthetic_interferogram(**case)
+    res = unwrap_interferogram(d["wrapped"], d["coherence"])
+    region = d["land"] & (d["coherence"] >= 0.3)
+    assert correct_share(res.unwrapped, res.components, d["truth"], region) > 0.985
+    ok = np.isfinite(res.unwrapped)
+    np.testing.assert_allclose(np.angle(np.exp(1j * (res.unwrapped[ok] - d["wrapped"][ok]))), 0, atol=1e-4)
+    assert (res.components[~d["land"]] == 0).mean() > 0.99  # water and holes are not unwrapped
+    assert res.stats["unwrapped"] == int(ok.sum()) and res.stats["residues"] > 0
+
+
+def test_complex_input_and_no_coherence():
+    d = synthetic_interferogram(100, 120, seed=5, bowls=((0.5, 0.5, -30.0, 12.0),), water=False, holes=(),
+                                coh_range=(0.7, 0.95))
+    res = unwrap_interferogram(d["complex"])
+    assert correct_share(res.unwrapped, res.components, d["truth"], np.ones_like(d["land"])) > 0.97
+
+
+def test_gap_splits_components_instead_of_guessing():
+    rows, cols = 60, 80
+    truth = np.tile(np.linspace(0, 12 * np.pi, cols), (rows, 1))
+    coh = np.full((rows, cols), 0.9, np.float32)
+    coh[:, 38:42] = 0.05  # a decorrelated strip cuts the image in two
+    res = unwrap_interferogram(np.angle(np.exp(1j * truth)), coh)
+    assert res.stats["components"] == 2
+    assert set(np.unique(res.components[:, :38])) == {1} or set(np.unique(res.components[:, :38])) == {2}
+    assert (res.components[:, 38:42] == 0).all() and np.isnan(res.unwrapped[:, 38:42]).all()
+    for lab in (1, 2):  # exact within each component, up to its own constant
+        sel = res.components == lab
+        k = (res.unwrapped[sel] - truth[sel]) / (2 * np.pi)
+        np.testing.assert_allclose(k, np.round(k[0]), atol=1e-3)
+
+
+def test_small_components_and_mask_are_dropped():
+    d = synthetic_interferogram(80, 80, seed=7, holes=(), water=False, coh_range=(0.8, 0.9))
+    coh = d["coherence"].copy()
+    coh[10:14, 10:14] = 0.9
+    coh[8:16, 8] = coh[8:16, 16] = coh[8, 8:16] = coh[16, 8:17] = 0.0  # a 7x7 island
+    mask = np.ones(coh.shape, bool)
+    mask[60:, 60:] = False
+    res = unwrap_interferogram(d["wrapped"], coh, mask, min_component_size=50)
+    assert res.stats["components"] == 1
+    assert (res.components[9:16, 9:16] == 0).all() and (res.components[60:, 60:] == 0).all()
+
+
+def test_bad_inputs():
+    with pytest.raises(GeohazardError, match="already unwrapped"):
+        wrapped_phase(np.linspace(-20, 20, 100).reshape(10, 10), "20200101_20200113.unw.tif")
+    with pytest.raises(GeohazardError, match="no valid pixel"):
+        wrapped_phase(np.full((4, 4), np.nan))
+    d = synthetic_interferogram(40, 40, seed=0)
+    with pytest.raises(GeohazardError, match="all incoherent"):
+        unwrap_interferogram(d["wrapped"], np.full((40, 40), 0.1, np.float32))
+    with pytest.raises(GeohazardError, match="expected 0-1"):
+        unwrap_interferogram(d["wrapped"], np.full((40, 40), 5.0, np.float32))
+    with pytest.raises(GeohazardError, match=r"shape \(40, 39\)"):
+        unwrap_interferogram(d["wrapped"], np.ones((40, 39), np.float32))
+    with pytest.raises(GeohazardError, match="backend"):
+        unwrap_interferogram(d["wrapped"], backend="magic")
+
+
+def test_residues_and_quality():
+    # a single vortex has one residue of charge +-1
+    r, c = np.mgrid[-10:10, -10:10] + 0.5
+    res = residues(np.arctan2(r, c))
+    assert np.abs(res).sum() == 1
+    # smooth fringes -> pseudo-coherence near 1, noise -> low
+    rng = np.random.default_rng(0)
+    smooth = np.angle(np.exp(1j * np.tile(np.linspace(0, 30, 60), (60, 1))))
+    assert estimate_quality(smooth)[5:-5, 5:-5].min() > 0.99
+    assert estimate_quality(rng.uniform(-np.pi, np.pi, (60, 60))).mean() < 0.4
+
+
+def test_closure_flags_an_unwrapping_error():
+    assert closure_triplets([(0, 1), (1, 2), (0, 2), (2, 3)]) == [(0, 1, 2)]
+    rows, cols = 30, 30
+    a = np.tile(np.linspace(0, 9, cols), (rows, 1))
+    b = a.T.copy()
+    cc = np.ones((rows, cols), np.uint16)
+    c = a + b + 2 * np.pi * 3  # a free constant of the component is not an error
+    assert np.nansum(closure_cycles(a, b, c, cc, cc, cc) != 0) == 0
+    c[5:10, 5:10] += 2 * np.pi  # a patch unwrapped one cycle off
+    k = closure_cycles(a, b, c, cc, cc, cc)
+    assert (k[5:10, 5:10] != 0).all() and (k != 0).sum() == 25
