@@ -286,7 +286,7 @@ def build_slc():
               {"INTERFEROGRAMS": src_child("unwrap", "OUTPUT")},
               {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
                "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
-    return model
+    return pin_output_names(model)
 
 
 def main_slc(path: str = SLC_MODEL_FILE) -> str:

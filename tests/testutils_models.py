@@ -55,3 +55,24 @@ def read_layer(path):
     names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
     rows = [{n: f.GetField(n) for n in names} for f in layer]
     return names, rows
+
+
+def model_meaning(model):
+    """What a model does, independent of how a QGIS version serialises it: its inputs (name, type,
+    optional, description), its children (algorithm, where each parameter comes from) and its
+    outputs (public name, child output, description)."""
+    from qgis.core import QgsProcessingParameterDefinition
+
+    optional = QgsProcessingParameterDefinition.Flag.FlagOptional
+    params = sorted((p.name(), p.type(), bool(p.flags() & optional), p.description())
+                    for p in model.parameterDefinitions() if not p.isDestination())
+    outputs = sorted(p.name() for p in model.destinationParameterDefinitions())
+    children = {}
+    for cid, child in model.childAlgorithms().items():
+        sources = {name: sorted((int(src.source()), src.parameterName(), src.outputChildId(), src.outputName(),
+                                 repr(src.staticValue()), src.expression()) for src in srcs)
+                   for name, srcs in child.parameterSources().items()}
+        outs = {n: (o.childOutputName(), o.description()) for n, o in child.modelOutputs().items()}
+        children[cid] = (child.algorithmId(), child.description(), sources, outs)
+    return {"name": model.name(), "group": model.group(), "inputs": params, "outputs": outputs,
+            "children": children, "help": model.helpContent()}

@@ -4,6 +4,7 @@ import glob
 import os
 
 import pytest
+from testutils_models import model_meaning
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_ID = "geohazard:sbastolandslideactivity"
@@ -59,27 +60,6 @@ PUBLIC_OUTPUTS = {"sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS",
                   "activity:CANDIDATES"}
 
 
-def _meaning(model):
-    """What a model does, independent of how a QGIS version serialises it: its inputs (name, type,
-    optional, description), its children (algorithm, where each parameter comes from) and its
-    outputs (public name, child output, description)."""
-    from qgis.core import QgsProcessingParameterDefinition
-
-    optional = QgsProcessingParameterDefinition.Flag.FlagOptional
-    params = sorted((p.name(), p.type(), bool(p.flags() & optional), p.description())
-                    for p in model.parameterDefinitions() if not p.isDestination())
-    outputs = sorted(p.name() for p in model.destinationParameterDefinitions())
-    children = {}
-    for cid, child in model.childAlgorithms().items():
-        sources = {name: sorted((int(src.source()), src.parameterName(), src.outputChildId(), src.outputName(),
-                                 repr(src.staticValue()), src.expression()) for src in srcs)
-                   for name, srcs in child.parameterSources().items()}
-        outs = {n: (o.childOutputName(), o.description()) for n, o in child.modelOutputs().items()}
-        children[cid] = (child.algorithmId(), child.description(), sources, outs)
-    return {"name": model.name(), "group": model.group(), "inputs": params, "outputs": outputs,
-            "children": children, "help": model.helpContent()}
-
-
 def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
     """Compared by meaning, not bytes: QGIS versions order and mark the XML differently."""
     import importlib.util
@@ -91,7 +71,7 @@ def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
 
     fresh, shipped = QgsProcessingModelAlgorithm(), QgsProcessingModelAlgorithm()
     assert fresh.fromFile(mod.main(str(tmp_path / "m.model3"))) and shipped.fromFile(mod.MODEL_FILE)
-    assert _meaning(fresh) == _meaning(shipped)
+    assert model_meaning(fresh) == model_meaning(shipped)
 
 
 def test_model_output_names_are_the_same_on_every_qgis(qgis_app, tmp_path):
