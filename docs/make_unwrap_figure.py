@@ -87,7 +87,8 @@ def main(work: str) -> str:
 
     show(ax[0, 0], wrapped, f"Wrapped interferogram (phase linking)\n{title}", "twilight",
          "phase (rad)", vmin=-np.pi, vmax=np.pi)
-    show(ax[0, 1], unw, "Unwrapped phase (built-in backend)\nsame interferogram; white = not unwrapped", "viridis", "phase (rad)")
+    show(ax[0, 1], unw, "Unwrapped phase (built-in backend)\nsame interferogram; white = not unwrapped",
+         "viridis", "phase (rad)")
     cc = np.nan_to_num(cc, nan=0.0)  # 0 = not unwrapped (the file's nodata)
     ncomp = int(cc.max())
     show(ax[0, 2], cc, f"Connected components\n(0 = not unwrapped: {int((cc == 0).sum())} px; "
