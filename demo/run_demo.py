@@ -169,6 +169,29 @@ def steps(out: str) -> list[dict]:
             "load": ["ada:ADAS", "activity:ACTIVITY"],
         },
         {
+            "title": "SIMULATED SLC stack (not real data: 16 dates, 60 x 80 px, a -160 mm/yr bowl, seed 7): the "
+                     "shipped model SLC stack -> amplitude dispersion -> phase linking -> unwrap -> SBAS velocity, "
+                     "checked against the simulated truth",
+            "alg": "geohazard:slcstacktotimeseries", "group": "SIMULATED SLC stack: model SLC -> time series",
+            "prepare": lambda: write_simulated_slc_stack(os.path.join(out, "simulated_slc")),
+            "params": {
+                "SLC": lambda: sorted(glob.glob(os.path.join(out, "simulated_slc", "slc_*.tif"))),
+                "ps:PS_MASK": os.path.join(out, "simulated_ps_mask.tif"),
+                "linking:TEMPORAL_COHERENCE": os.path.join(out, "simulated_temporal_coherence.tif"),
+                "linking:WRAPPED": os.path.join(out, "simulated_wrapped"),
+                "unwrap:UNWRAPPED": os.path.join(out, "simulated_unwrapped"),
+                "unwrap:UNWRAP_REPORT": os.path.join(out, "simulated_unwrap_report.csv"),
+                "sbas:TIMESERIES": os.path.join(out, "simulated_timeseries.tif"),
+                "sbas:VELOCITY": os.path.join(out, "simulated_velocity.tif"),
+            },
+            "load": ["sbas:VELOCITY", "linking:TEMPORAL_COHERENCE", "sbas:TIMESERIES"],
+            "extra": lambda: [os.path.join(out, "simulated_slc", SIMULATED_TRUTH),
+                              *first_pair(os.path.join(out, "simulated_wrapped"), ".wrapped.tif"),
+                              *first_pair(os.path.join(out, "simulated_unwrapped"), ".unw.tif", ".conncomp.tif")],
+            "check": lambda: print("  " + velocity_check_text(velocity_error(
+                os.path.join(out, "simulated_velocity.tif"), os.path.join(out, "simulated_slc", SIMULATED_TRUTH)))),
+        },
+        {
             "title": "RADARSAT PS Boissano 2003-2010: linear/seasonal/quadratic models, best by BIC, breakpoints",
             "alg": "geohazard:timeseriesmodels", "group": "RADARSAT Boissano: time-series models",
             "params": {"INPUT": radarsat, "MODELS": [0, 1, 2], "BREAKPOINTS": True,
@@ -183,6 +206,101 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
         },
     ]
+
+
+# The SIMULATED SLC stack of the demo (algorithms/timeseries/simulate.py): small enough to simulate and
+# run in a few seconds, with a fringe in the longest wrapped interferograms (about 1.1 cycles over the
+# 3-neighbour network's 72 days). No atmosphere or DEM error: the check is the chain's own error.
+SIMULATION = {"shape": (60, 80), "n_dates": 16, "revisit_days": 24, "seed": 7, "max_velocity_mm_yr": -160.0,
+              "atmosphere_std_rad": 0.0, "dem_error_std_m": 0.0}
+SIMULATED_TRUTH = "simulated_truth_velocity_mm_yr.tif"
+SIMULATED_GEOTRANSFORM = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)  # 20 m pixels, UTM 33N (EPSG:32633)
+
+
+def _core():
+    """The plugin package as `make link` exposes it (.build/plugins/insar_geohazards)."""
+    plugins = os.path.join(ROOT, ".build", "plugins")
+    if plugins not in sys.path:
+        sys.path.insert(0, plugins)
+    import insar_geohazards.algorithms.timeseries.simulate as simulate
+
+    return simulate
+
+
+def write_simulated_slc_stack(folder: str, **overrides):
+    """Simulate the demo's SLC stack (SIMULATION, or overrides) and write it to ``folder``: one complex
+    GeoTIFF per date ``slc_YYYYMMDD.tif`` and the simulated LOS velocity ``SIMULATED_TRUTH``
+    (mm/yr, positive toward the satellite). Returns the SimulatedStack."""
+    from osgeo import gdal, osr
+
+    gdal.UseExceptions()
+    sim = _core().simulate_slc_stack(**{**SIMULATION, **overrides})
+    os.makedirs(folder, exist_ok=True)
+    for old in glob.glob(os.path.join(folder, "slc_*.tif")):
+        os.remove(old)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    n, rows, cols = sim.slc.shape
+
+    def create(path, dtype, data, description):
+        ds = gdal.GetDriverByName("GTiff").Create(path, cols, rows, 1, dtype)
+        ds.SetGeoTransform(SIMULATED_GEOTRANSFORM)
+        ds.SetProjection(srs.ExportToWkt())
+        ds.SetMetadataItem("SIMULATED", description)
+        band = ds.GetRasterBand(1)
+        band.WriteArray(data)
+        ds = None
+
+    for i, d in enumerate(sim.dates):
+        create(os.path.join(folder, f"slc_{d:%Y%m%d}.tif"), gdal.GDT_CFloat32, sim.slc[i],
+               "simulated SLC (algorithms/timeseries/simulate.py), not real data")
+    create(os.path.join(folder, SIMULATED_TRUTH), gdal.GDT_Float32, sim.velocity_mm_yr.astype("float32"),
+           "simulated truth: LOS velocity mm/yr, positive toward the satellite")
+    print(f"  SIMULATED input (not real data): {n} SLCs of {rows} x {cols} px, {sim.dates[0]} .. {sim.dates[-1]}, "
+          f"bowl peak {sim.velocity_mm_yr.min():.0f} mm/yr -> {folder}", flush=True)
+    return sim
+
+
+def velocity_error(velocity_path: str, truth_path: str) -> dict:
+    """The SBAS velocity against the simulated truth. SBAS velocities are relative to its reference
+    point, so the error is measured after removing the median offset (reported as ``offset``)."""
+    import numpy as np
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    arrays = []
+    for path in (velocity_path, truth_path):
+        ds = gdal.Open(path)
+        band = ds.GetRasterBand(1)
+        arr = band.ReadAsArray().astype(float)
+        nodata = band.GetNoDataValue()
+        if nodata is not None and np.isfinite(nodata):
+            arr[arr == nodata] = np.nan
+        arrays.append(arr)
+        ds = None
+    v, truth = arrays
+    ok = np.isfinite(v) & np.isfinite(truth)
+    err = v[ok] - truth[ok]
+    offset = float(np.median(err))
+    centred = err - offset
+    return {"pixels": int(ok.sum()), "share": float(ok.mean()), "offset": offset,
+            "rms": float(np.sqrt(np.mean(centred ** 2))), "p95": float(np.percentile(np.abs(centred), 95)),
+            "correlation": float(np.corrcoef(v[ok], truth[ok])[0, 1]), "truth_min": float(truth.min())}
+
+
+def velocity_check_text(e: dict) -> str:
+    return (f"velocity vs SIMULATED truth (peak {e['truth_min']:.0f} mm/yr): RMS error {e['rms']:.1f} mm/yr, "
+            f"95 % of pixels within {e['p95']:.1f} mm/yr, correlation {e['correlation']:.3f} "
+            f"({e['pixels']} pixels = {100 * e['share']:.1f} %, after the reference offset {e['offset']:+.1f} mm/yr)")
+
+
+def first_pair(folder: str, *suffixes: str) -> list[str]:
+    """The first interferogram of ``folder``: one path per suffix (e.g. .unw.tif and .conncomp.tif)."""
+    found = sorted(glob.glob(os.path.join(folder, "*" + suffixes[0])))
+    if not found:
+        return []
+    stem = found[0][: -len(suffixes[0])]
+    return [stem + s for s in suffixes if os.path.exists(stem + s)]
 
 
 def analysis_cells(path: str, ncols: int = 3, nrows: int = 2) -> None:
@@ -284,22 +402,36 @@ def write_project(out: str, layers: list[tuple[str, str, str]], main_group: str)
     return path
 
 
+def run_step(step: dict) -> list[tuple[str, str, str]]:
+    """Run one demo step through qgis_process (its ``prepare`` first, its ``check`` after); returns the
+    layers to load as (group, title, path)."""
+    t0 = time.time()
+    print(f"* {step['title']}\n  {step['alg']}", flush=True)
+    if "prepare" in step:
+        step["prepare"]()
+    params = {k: v() if callable(v) else v for k, v in step["params"].items()}
+    results = qgis_process(step["alg"], params)
+    loaded = []
+    for key in step["load"]:
+        value = results.get(key)
+        if value and os.path.exists(str(value)):
+            loaded.append((step["group"], os.path.splitext(os.path.basename(str(value)))[0], str(value)))
+            print(f"  -> {value}")
+    for value in step.get("extra", list)():
+        loaded.append((step["group"], os.path.basename(value).split(".tif")[0], value))
+        print(f"  -> {value}")
+    if "check" in step:
+        step["check"]()
+    print(f"  done in {time.time() - t0:.1f} s", flush=True)
+    return loaded
+
+
 def main() -> None:
     out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "demo_output"))
     os.makedirs(out, exist_ok=True)
     loaded = []
     for step in steps(out):
-        t0 = time.time()
-        print(f"* {step['title']}\n  {step['alg']}", flush=True)
-        if "prepare" in step:
-            step["prepare"]()
-        results = qgis_process(step["alg"], step["params"])
-        for key in step["load"]:
-            value = results.get(key)
-            if value and os.path.exists(str(value)):
-                loaded.append((step["group"], os.path.splitext(os.path.basename(str(value)))[0], str(value)))
-                print(f"  -> {value}")
-        print(f"  done in {time.time() - t0:.1f} s", flush=True)
+        loaded += run_step(step)
     project = write_project(out, loaded, main_group="Mexico City: SBAS time series (main job)")
     print(f"\nDemo outputs are in {out}\nOpen {project} in QGIS to see them styled.")
 
