@@ -60,4 +60,5 @@ def test_closing_outline_equals_buffer_of_the_multipoint(qgis_app):
         ref = multipoint(x, y).Buffer(link / 2, 4).Buffer(-(link / 2 - margin), 4)
         assert g.GetGeometryName() == "MULTIPOLYGON"
         assert abs(g.GetArea() - ref.GetArea()) <= 1e-6 * ref.GetArea()
-        assert g.SymDifference(ref).GetArea() <= 1e-6 * ref.GetArea()
+        # GEOS versions node the union differently: 1.1e-6 of the area on GEOS 3.14 (QGIS 3.44)
+        assert g.SymDifference(ref).GetArea() <= 1e-5 * ref.GetArea()
