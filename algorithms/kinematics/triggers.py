@@ -1,0 +1,365 @@
+"""Deformation versus a triggering driver: resampling, antecedent rainfall, lagged correlation.
+
+Common time axis
+    Both series go on one regular axis of ``step_days`` bins starting at the later of the two
+    first dates. Deformation (displacement, mm) is interpolated linearly at the bin
+    centres; its **rate** (mm/yr, first difference) or its **detrended** displacement is the
+    response. A driver is either a *flux* summed per bin (rainfall, mm per bin) or a *state*
+    interpolated at the bin centres (water level, groundwater head).
+
+Antecedent rainfall
+    ``A_t = k A_{t-1} + R_t`` on the daily driver (Kohler & Linsley 1951; the antecedent
+    precipitation index of landslide early-warning studies), ``k = exp(-1 / tau_days)``.
+    A missing day is not taken as dry: ``A`` is unknown on it and until ``k^j < 0.05``
+    (the gap is forgotten), and those bins are reported as gaps.
+
+Lagged cross-correlation
+    ``r(L) = corr(driver(t), response(t + L))`` for ``L = 0 .. max_lag`` bins (driver leads),
+    Pearson on the pairs where both exist. Significance uses the effective sample size of
+    two autocorrelated series (Bretherton et al. 1999, doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2):
+    ``n_eff = n (1 - a1 b1) / (1 + a1 b1)`` with ``a1``, ``b1`` the lag-1 autocorrelations,
+    ``t = r sqrt((n_eff - 2) / (1 - r^2))``; ``p`` two-sided from Student's t, and
+    ``p_corrected = min(1, p x number of lags)`` (Bonferroni, since the best of several lags is
+    picked).
+
+Seasonal decomposition
+    Harmonic regression ``y = c + v t + sum_k (a_k cos 2 pi k t + b_k sin 2 pi k t)``, ``k = 1, 2``
+    (annual + semi-annual, ``t`` in years): trend, seasonal part and residual, the annual
+    amplitude and the day of year of its peak. It tolerates gaps and irregular sampling
+    (unlike moving-average decompositions) and needs at least one year of data.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+DRIVER_KINDS = ("flux", "state")
+RESPONSES = ("rate", "detrended")
+
+
+def _ord(dates):
+    return np.array([d.toordinal() for d in dates], dtype=np.float64)
+
+
+def antecedent_index(daily_dates: Sequence[_dt.date], rain, *, tau_days: float):
+    """Antecedent precipitation index on a daily axis (see module notes).
+
+    Returns
+    -------
+    dates : list of datetime.date
+        Every day from the first to the last input date.
+    index : ndarray
+        ``A_t`` (same unit as ``rain``); NaN on missing days and while their memory lasts.
+    """
+    if not tau_days > 0:
+        raise GeohazardError(f"decay time tau must be > 0 days, got {tau_days!r}")
+    t = _ord(daily_dates)
+    r = np.asarray(rain, dtype=np.float64)
+    if r.size != t.size or r.size == 0:
+        raise GeohazardError(f"driver has {t.size} dates and {r.size} values")
+    order = np.argsort(t)
+    t, r = t[order], r[order]
+    days = np.arange(t[0], t[-1] + 1)
+    full = np.full(days.size, np.nan)
+    full[(t - t[0]).astype(int)] = r
+    k = float(np.exp(-1.0 / tau_days))
+    memory = int(np.ceil(np.log(0.05) / np.log(k)))
+    out = np.full(days.size, np.nan)
+    acc, since_gap = 0.0, memory
+    for i, v in enumerate(full):
+        if not np.isfinite(v):
+            acc, since_gap = 0.0, -1
+            continue
+        acc = k * acc + v
+        since_gap += 1
+        if since_gap >= memory:
+            out[i] = acc
+    return [_dt.date.fromordinal(int(d)) for d in days], out
+
+
+def common_axis(resp_dates, driver_dates, *, step_days: float):
+    """Bin edges (ordinal days) every ``step_days`` over the overlap of both date lists."""
+    if not step_days > 0:
+        raise GeohazardError(f"step must be > 0 days, got {step_days!r}")
+    lo = max(min(resp_dates), min(driver_dates)).toordinal()
+    hi = min(max(resp_dates), max(driver_dates)).toordinal()
+    if hi - lo < 3 * step_days:
+        raise GeohazardError(f"the deformation ({min(resp_dates)}..{max(resp_dates)}) and driver "
+                             f"({min(driver_dates)}..{max(driver_dates)}) series overlap over {max(hi - lo, 0)} days, "
+                             f"fewer than three {step_days:g}-day steps")
+    n = int((hi - lo) // step_days)
+    return lo + step_days * np.arange(n + 1)
+
+
+def resample_driver(dates, values, edges, *, kind: str = "flux"):
+    """Driver per bin: sum of a flux (NaN when a day of the bin is missing) or interpolated state.
+
+    Returns
+    -------
+    values : ndarray (n_bins,)
+    n_gap_bins : int
+        Bins without a complete driver.
+    """
+    if kind not in DRIVER_KINDS:
+        raise GeohazardError(f"driver kind must be one of {DRIVER_KINDS}, got {kind!r}")
+    t = _ord(dates)
+    v = np.asarray(values, dtype=np.float64)
+    nb = edges.size - 1
+    out = np.full(nb, np.nan)
+    if kind == "state":
+        ok = np.isfinite(v)
+        if ok.sum() < 2:
+            raise GeohazardError("the driver has fewer than two valid values")
+        centres = 0.5 * (edges[:-1] + edges[1:])
+        out = np.interp(centres, t[ok], v[ok], left=np.nan, right=np.nan)
+        # a bin whose nearest samples are further apart than 3 bins is a gap
+        k = np.clip(np.searchsorted(t[ok], centres) - 1, 0, ok.sum() - 2)
+        gap = t[ok][k + 1] - t[ok][k]
+        out[gap > 3 * (edges[1] - edges[0])] = np.nan
+        return out, int((~np.isfinite(out)).sum())
+    # flux: the sampling of the driver decides what "complete" means (daily: every day present)
+    spacing = np.median(np.diff(np.unique(t))) if t.size > 1 else 1.0
+    for b in range(nb):
+        sel = (t >= edges[b]) & (t < edges[b + 1])
+        expected = max(1, int(round((edges[b + 1] - edges[b]) / spacing)))
+        vals = v[sel]
+        if np.isfinite(vals).sum() >= expected:
+            out[b] = np.nansum(vals)
+    return out, int((~np.isfinite(out)).sum())
+
+
+def resample_response(dates, series, edges, *, response: str = "rate"):
+    """Deformation on the bins: rate (mm/yr) between bin edges or detrended displacement at centres.
+
+    ``series`` (n_dates, ...) in mm. Returns ``(n_bins, ...)``.
+    """
+    if response not in RESPONSES:
+        raise GeohazardError(f"response must be one of {RESPONSES}, got {response!r}")
+    t = _ord(dates)
+    y = np.asarray(series, dtype=np.float64)
+    flat = y.reshape(y.shape[0], -1)
+    pts = edges if response == "rate" else 0.5 * (edges[:-1] + edges[1:])
+    res = np.full((pts.size, flat.shape[1]), np.nan)
+    for j in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, j])
+        if ok.sum() >= 2:
+            res[:, j] = np.interp(pts, t[ok], flat[ok, j], left=np.nan, right=np.nan)
+    if response == "rate":
+        out = np.diff(res, axis=0) / (np.diff(edges)[:, None] / 365.25)
+    else:
+        ty = (pts - pts[0]) / 365.25
+        out = np.full_like(res, np.nan)
+        for j in range(res.shape[1]):
+            ok = np.isfinite(res[:, j])
+            if ok.sum() >= 3:
+                c = np.polyfit(ty[ok], res[ok, j], 1)
+                out[ok, j] = res[ok, j] - np.polyval(c, ty[ok])
+    return out.reshape((out.shape[0],) + y.shape[1:])
+
+
+def _lag1(x):
+    ok = np.isfinite(x[:-1]) & np.isfinite(x[1:])
+    if ok.sum() < 3:
+        return 0.0
+    a, b = x[:-1][ok], x[1:][ok]
+    if np.std(a) == 0 or np.std(b) == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
+    """Correlation of ``driver(t)`` with ``response(t + L)`` for every lag and its significance.
+
+    Parameters
+    ----------
+    driver : ndarray (n_bins,)
+    response : ndarray (n_bins, n_series)
+    max_lag : int
+        Largest lag in bins (driver leading).
+    min_pairs : int
+        Lags with fewer valid pairs give NaN.
+
+    Returns
+    -------
+    dict
+        ``r`` (n_lags, n_series), ``n`` pairs, ``best_lag`` (bins, n_series), ``best_r``,
+        ``p`` (two-sided, effective sample size) and ``p_corrected`` (Bonferroni over lags)
+        at the best lag; ``n_eff``.
+    """
+    from scipy import stats
+
+    d = np.asarray(driver, dtype=np.float64)
+    y = np.asarray(response, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    nb, ns = y.shape
+    if d.size != nb:
+        raise GeohazardError(f"driver has {d.size} bins, response {nb}")
+    max_lag = int(max_lag)
+    if max_lag < 0 or max_lag > nb - min_pairs:
+        raise GeohazardError(f"max lag {max_lag} bins is not possible with {nb} bins and at least {min_pairs} pairs")
+    n_l = max_lag + 1
+    r = np.full((n_l, ns), np.nan)
+    npair = np.zeros((n_l, ns), dtype=np.int64)
+    for lag in range(n_l):
+        a = d[:nb - lag, None]
+        b = y[lag:, :]
+        ok = np.isfinite(a) & np.isfinite(b)
+        cnt = ok.sum(axis=0)
+        aa = np.where(ok, a, 0.0)
+        bb = np.where(ok, b, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ma, mb = aa.sum(0) / cnt, bb.sum(0) / cnt
+            da, db = np.where(ok, a - ma, 0.0), np.where(ok, b - mb, 0.0)
+            cov = (da * db).sum(0)
+            rr = cov / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+        r[lag] = np.where(cnt >= min_pairs, rr, np.nan)
+        npair[lag] = cnt
+    with np.errstate(invalid="ignore"):
+        best = np.nanargmax(np.where(np.isfinite(r), r, -np.inf), axis=0)
+    best_r = r[best, np.arange(ns)]
+    a1 = _lag1(d)
+    p = np.full(ns, np.nan)
+    n_eff = np.full(ns, np.nan)
+    for j in range(ns):
+        if not np.isfinite(best_r[j]):
+            continue
+        b1 = _lag1(y[:, j])
+        n = npair[best[j], j]
+        ne = n * (1 - a1 * b1) / (1 + a1 * b1) if (1 + a1 * b1) > 0 else n
+        ne = float(np.clip(ne, 3.0, n))
+        n_eff[j] = ne
+        rj = min(abs(best_r[j]), 0.999999)
+        tt = rj * np.sqrt((ne - 2) / (1 - rj * rj))
+        p[j] = 2 * stats.t.sf(tt, ne - 2)
+    return {"r": r, "n": npair, "best_lag": np.where(np.isfinite(best_r), best, -1), "best_r": best_r, "p": p,
+            "p_corrected": np.minimum(1.0, p * n_l), "n_eff": n_eff}
+
+
+def seasonal_decomposition(dates, values):
+    """Trend + annual/semi-annual harmonics + residual of one series (see module notes).
+
+    Returns
+    -------
+    dict
+        ``trend``, ``seasonal``, ``residual`` (n,), ``velocity`` (unit/yr), ``annual_amplitude``,
+        ``annual_peak_doy`` (day of year of the annual maximum); NaNs when the valid span
+        is shorter than a year or fewer than 8 values.
+    """
+    t = _ord(dates)
+    y = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(y)
+    nan = np.full(y.shape, np.nan)
+    out = {"trend": nan, "seasonal": nan.copy(), "residual": nan.copy(), "velocity": np.nan,
+           "annual_amplitude": np.nan, "annual_peak_doy": np.nan}
+    if ok.sum() < 8 or t[ok].max() - t[ok].min() < 365:
+        return out
+    ty = (t - t[ok][0]) / 365.25
+    doy_phase = 2 * np.pi * np.array([(d.timetuple().tm_yday - 1) / 365.25 for d in dates])
+    cols = [np.ones_like(ty), ty, np.cos(doy_phase), np.sin(doy_phase), np.cos(2 * doy_phase), np.sin(2 * doy_phase)]
+    a = np.stack(cols, axis=1)
+    coef, *_ = np.linalg.lstsq(a[ok], y[ok], rcond=None)
+    trend = a[:, :2] @ coef[:2]
+    seas = a[:, 2:] @ coef[2:]
+    amp = float(np.hypot(coef[2], coef[3]))
+    peak = float((np.degrees(np.arctan2(coef[3], coef[2])) % 360.0) / 360.0 * 365.25 + 1)
+    out.update(trend=trend, seasonal=seas, residual=np.where(ok, y - trend - seas, np.nan), velocity=float(coef[1]),
+               annual_amplitude=amp, annual_peak_doy=peak)
+    return out
+
+
+def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_days: float = 12.0,
+                          kind: str = "flux", response: str = "rate", tau_days: Optional[float] = None,
+                          max_lag_days: float = 180.0, min_pairs: int = 8):
+    """The whole analysis for many deformation series against one driver.
+
+    Parameters
+    ----------
+    resp_dates : sequence of date
+    series : ndarray (n_dates, n_series)
+        Displacement, mm.
+    drv_dates, drv_values : driver samples (daily rainfall in mm, or a level in m).
+    step_days : float
+        Bin width of the common axis.
+    kind : {"flux", "state"}
+    response : {"rate", "detrended"}
+    tau_days : float, optional
+        With a flux driver: use the antecedent index with this decay time instead of the
+        plain bin sums.
+    max_lag_days : float
+
+    Returns
+    -------
+    dict
+        Everything of :func:`lagged_correlation` with ``best_lag_days``, plus ``edges``
+        (ordinal days), ``driver`` and ``response`` on the bins, ``lags_days``,
+        ``driver_gap_bins``, ``driver_note``.
+    """
+    y = np.asarray(series, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.shape[0] != len(resp_dates):
+        raise GeohazardError(f"deformation has {y.shape[0]} dates along axis 0 but {len(resp_dates)} dates")
+    if len(resp_dates) < 4:
+        raise GeohazardError(f"deformation series need at least 4 dates, got {len(resp_dates)}")
+    dv = np.asarray(drv_values, dtype=np.float64)
+    if dv.size != len(drv_dates) or dv.size < 3:
+        raise GeohazardError(f"the driver needs at least 3 dated values (got {dv.size} values, {len(drv_dates)} dates)")
+    note = ""
+    if tau_days is not None and kind == "flux":
+        drv_dates, dv = antecedent_index(drv_dates, dv, tau_days=tau_days)
+        kind_used = "state"
+        note = f"antecedent index, tau {tau_days:g} days"
+    else:
+        kind_used = kind
+    edges = common_axis(resp_dates, drv_dates, step_days=step_days)
+    drv, gaps = resample_driver(drv_dates, dv, edges, kind=kind_used)
+    resp = resample_response(resp_dates, y, edges, response=response)
+    max_lag = int(max_lag_days // step_days)
+    max_lag = min(max_lag, drv.size - min_pairs)
+    if max_lag < 0:
+        raise GeohazardError(f"only {drv.size} common {step_days:g}-day bins: fewer than {min_pairs} pairs")
+    if np.isfinite(drv).sum() < min_pairs:
+        raise GeohazardError(f"the driver has {np.isfinite(drv).sum()} complete bins of {drv.size} on the common "
+                             f"axis ({gaps} with gaps); at least {min_pairs} are needed")
+    res = lagged_correlation(drv, resp, max_lag=max_lag, min_pairs=min_pairs)
+    res.update(edges=edges, driver=drv, response=resp, lags_days=np.arange(max_lag + 1) * step_days,
+               best_lag_days=np.where(res["best_lag"] >= 0, res["best_lag"] * step_days, np.nan),
+               driver_gap_bins=gaps, driver_note=note or kind_used)
+    return res
+
+
+def plot_correlation(res, path: str, *, column: int = 0, title: str = "") -> str:
+    """PNG: driver and response on the common axis (top) and the correlogram (bottom)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax1 = fig.add_subplot(211)
+    e = res["edges"]
+    t = np.array([np.datetime64(_dt.date.fromordinal(int(round(v)))) for v in 0.5 * (e[:-1] + e[1:])])
+    ax1.bar(t, res["driver"], width=float(e[1] - e[0]) * 0.9, color="tab:blue", alpha=0.5, label="driver")
+    ax1.set_ylabel(f"driver ({res['driver_note']})")
+    ax2 = ax1.twinx()
+    ax2.plot(t, res["response"][:, column], "r.-", lw=0.8, ms=3, label="deformation")
+    ax2.set_ylabel("deformation response")
+    ax1.set_title(title or "driver and deformation on the common axis", fontsize=9)
+    ax3 = fig.add_subplot(212)
+    ax3.plot(res["lags_days"], res["r"][:, column], "k.-")
+    bl = res["best_lag_days"][column]
+    if np.isfinite(bl):
+        ax3.axvline(bl, color="tab:red", lw=0.8)
+        ax3.set_title(f"best lag {bl:g} days, r {res['best_r'][column]:.2f}, p {res['p'][column]:.2g} "
+                      f"(corrected {res['p_corrected'][column]:.2g})", fontsize=9)
+    ax3.set_xlabel("lag (days, driver leading)")
+    ax3.set_ylabel("correlation r")
+    ax3.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path

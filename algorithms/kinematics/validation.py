@@ -1,0 +1,393 @@
+"""Validation of InSAR time series against GNSS or levelling (ValInSAR-style statistics).
+
+Steps, per station ``i``:
+
+1. **Colocation.** The InSAR points within ``radius_m`` of the station are averaged (series
+   and LOS unit vectors). A station with no point in reach is reported ``outside``, never
+   dropped silently.
+2. **Projection.** The station's east/north/up displacements (mm) are projected on the
+   averaged ground-to-satellite unit vector, ``g = e E + n N + u U`` (levelling: ``E = N =
+   0``; LOS positive toward the satellite, :mod:`algorithms.conventions`).
+3. **Common time axis.** The station series is averaged over ``window_days`` around each
+   InSAR date (dense GNSS) or interpolated linearly (sparse levelling), inside its span and
+   never across gaps longer than ``max_gap_days``.
+4. **Common reference.** InSAR is relative to a reference point whose own motion is
+   unknown; GNSS is in a global frame. The reference motion ``ref(t)`` (LOS) is estimated as
+   ``InSAR - GNSS`` at one reference station, or as the mean of ``InSAR - GNSS`` over the
+   network (``reference="mean"``), and removed from every InSAR series.
+5. **Time reference.** Both series are shifted to zero at the first common date (the
+   translation of the ValInSAR code).
+6. **Statistics** of the difference ``delta = InSAR - GNSS``: ``bias`` (mean of delta, mm),
+   ``rmse``, ``std`` of delta, Pearson ``r`` and ``r2`` of the two series, the linear
+   velocities of both over the common period and their difference (mm/yr), and the
+   ValInSAR normalised errors ``nrmse_range = rmse / range(GNSS)`` and
+   ``nrmse_mean = rmse / |mean(GNSS)|`` (Navarro-Hernandez et al. 2022, their code's
+   NRMSE1 and NRMSE2).
+7. **Pass/fail.** A station passes when every threshold holds (:data:`DEFAULT_THRESHOLDS`;
+   each can be changed or disabled with ``None``).
+
+References
+----------
+Navarro-Hernandez M. I. et al. (2022) ValInSAR: a systematic approach for the validation of
+differential SAR interferometry in land subsidence areas. IEEE JSTARS 15, 3650-3671,
+doi:10.1109/JSTARS.2022.3171517 (statistics as in the authors' open MATLAB code,
+github.com/marianavarro27/ValInSAR).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+#: Pass/fail thresholds (None disables one). ValInSAR accepts a dataset by combining the
+#: normalised RMSE with R^2; the numbers below are this project's defaults (not values
+#: quoted from the paper): RMSE within a quarter of the observed range, R^2 >= 0.7 (the
+#: series share most of their variance), velocity difference <= 2 mm/yr (the order of
+#: the EGMS L2b velocity standard deviation target) and RMSE <= 5 mm.
+DEFAULT_THRESHOLDS = {"nrmse_range": 0.25, "r2": 0.7, "abs_velocity_difference": 2.0, "rmse": 5.0}
+STATUS_OK, STATUS_OUTSIDE, STATUS_NO_OVERLAP, STATUS_REFERENCE = "compared", "outside", "no overlap", "reference"
+
+
+@dataclass
+class Station:
+    """One GNSS or levelling station: position (InSAR CRS), dates and ENU displacement (mm)."""
+
+    name: str
+    x: float
+    y: float
+    dates: list
+    east: Optional[np.ndarray] = None
+    north: Optional[np.ndarray] = None
+    up: Optional[np.ndarray] = None
+
+
+@dataclass
+class StationResult:
+    name: str
+    status: str
+    n_points: int = 0
+    n_dates: int = 0
+    dates: list = field(default_factory=list)
+    insar: Optional[np.ndarray] = None
+    gnss: Optional[np.ndarray] = None
+    stats: dict = field(default_factory=dict)
+    passed: Optional[bool] = None
+    failed: list = field(default_factory=list)
+
+
+def _years(dates):
+    return np.array([d.toordinal() for d in dates], dtype=np.float64) / 365.25
+
+
+def _velocity(t, y):
+    ok = np.isfinite(y)
+    if ok.sum() < 2:
+        return np.nan
+    return float(np.polyfit(t[ok] - t[ok][0], y[ok], 1)[0])
+
+
+def series_statistics(insar, gnss, dates) -> dict:
+    """Agreement statistics of two series on the same dates (mm), NaN-aware (see module notes)."""
+    a, g = np.asarray(insar, float), np.asarray(gnss, float)
+    ok = np.isfinite(a) & np.isfinite(g)
+    out = {"n": int(ok.sum())}
+    if ok.sum() < 3:
+        return out
+    a, g = a[ok], g[ok]
+    t = _years([d for d, k in zip(dates, ok) if k])
+    delta = a - g
+    rmse = float(np.sqrt(np.mean(delta ** 2)))
+    rng = float(np.max(g) - np.min(g))
+    r = float(np.corrcoef(a, g)[0, 1]) if np.std(a) > 0 and np.std(g) > 0 else np.nan
+    v_a, v_g = _velocity(t, a), _velocity(t, g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.update(bias=float(np.mean(delta)), rmse=rmse, std=float(np.std(delta, ddof=1)), r=r, r2=r * r,
+                   velocity_insar=v_a, velocity_gnss=v_g, velocity_difference=v_a - v_g,
+                   abs_velocity_difference=abs(v_a - v_g), range_gnss=rng,
+                   nrmse_range=rmse / rng if rng > 0 else np.inf,
+                   nrmse_mean=rmse / abs(np.mean(g)) if np.mean(g) != 0 else np.inf)
+    return out
+
+
+def check_thresholds(stats: dict, thresholds: dict):
+    """(passed, list of failed criteria); ``r2`` is a minimum, the others maxima."""
+    failed = []
+    for key, limit in thresholds.items():
+        if limit is None:
+            continue
+        v = stats.get(key, np.nan)
+        bad = not np.isfinite(v) or (v < limit if key == "r2" else v > limit)
+        if bad:
+            failed.append(key)
+    return not failed, failed
+
+
+def _interp(dates_src, values, dates_dst, max_gap_days, window_days=0.0):
+    """Station values at the InSAR dates: mean of the samples within +-window/2 (dense GNSS), else
+    linear interpolation (sparse levelling); NaN across gaps longer than ``max_gap_days``."""
+    t = np.array([d.toordinal() for d in dates_src], float)
+    v = np.asarray(values, float)
+    ok = np.isfinite(v) & np.isfinite(t)
+    out = np.full(len(dates_dst), np.nan)
+    if ok.sum() < 2:
+        return out
+    t, v = t[ok], v[ok]
+    order = np.argsort(t)
+    t, v = t[order], v[order]
+    tt = np.array([d.toordinal() for d in dates_dst], float)
+    res = np.interp(tt, t, v, left=np.nan, right=np.nan)
+    if window_days > 0:
+        lo = np.searchsorted(t, tt - window_days / 2.0, side="left")
+        hi = np.searchsorted(t, tt + window_days / 2.0, side="right")
+        csum = np.concatenate([[0.0], np.cumsum(v)])
+        cnt = hi - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (csum[hi] - csum[lo]) / cnt
+        res = np.where((cnt >= 2) & np.isfinite(res), mean, res)
+    if max_gap_days is not None:
+        k = np.clip(np.searchsorted(t, tt, side="right") - 1, 0, t.size - 2)
+        gap = t[k + 1] - t[k]
+        res[(gap > max_gap_days) & ~np.isin(tt, t)] = np.nan
+    return res
+
+
+def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, series, dates, *, radius_m: float = 100.0,
+                   reference: Optional[str] = "mean", max_gap_days: Optional[float] = 15.0,
+                   window_days: float = 7.0,
+                   thresholds: Optional[dict] = None):
+    """Compare InSAR point time series with station series (see module notes).
+
+    Parameters
+    ----------
+    stations : sequence of Station
+        Station coordinates in the CRS of ``x``/``y`` (metres); ENU in mm (NaN = missing;
+        ``east``/``north`` None for levelling).
+    x, y : ndarray (n_points,)
+        InSAR point coordinates, projected CRS in metres.
+    los_e, los_n, los_u : ndarray (n_points,) or float
+        Ground-to-satellite unit vector of each point.
+    series : ndarray (n_dates, n_points)
+        InSAR LOS displacement, mm, positive toward the satellite.
+    dates : sequence of datetime.date
+        InSAR dates, increasing.
+    radius_m : float
+        Colocation radius.
+    reference : None, "mean" or a station name
+        Common reference: none, the network mean of InSAR - GNSS, or one station.
+    max_gap_days : float or None
+        Longest station gap bridged by interpolation.
+    window_days : float
+        Station samples within +-window/2 of an InSAR date are averaged (daily GNSS: 7 days
+        averages a week, reducing daily noise ~2.6x); 0 = plain linear interpolation.
+    thresholds : dict, optional
+        Pass/fail limits (default :data:`DEFAULT_THRESHOLDS`).
+
+    Returns
+    -------
+    results : list of StationResult
+    info : dict
+        ``reference`` (text), ``reference_series`` (n_dates,) removed from InSAR.
+    """
+    thresholds = dict(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
+    if not radius_m > 0:
+        raise GeohazardError(f"radius must be > 0 metres, got {radius_m!r}")
+    if not stations:
+        raise GeohazardError("no station was given")
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    s = np.asarray(series, float)
+    if s.ndim != 2 or s.shape != (len(dates), x.size):
+        raise GeohazardError(f"InSAR series have shape {s.shape}, expected ({len(dates)} dates, {x.size} points)")
+    if len(dates) < 3:
+        raise GeohazardError(f"InSAR time series need at least 3 dates, got {len(dates)}")
+    n_pts = x.size
+    e, n, u = (np.broadcast_to(np.asarray(v, float), (n_pts,)) for v in (los_e, los_n, los_u))
+    names = [st.name for st in stations]
+    if len(set(names)) != len(names):
+        raise GeohazardError("station names must be unique")
+    if reference not in (None, "", "none", "mean") and reference not in names:
+        raise GeohazardError(f"reference station {reference!r} is not among the stations ({', '.join(names[:10])})")
+    results, ins, gns = [], {}, {}
+    for st in stations:
+        dist = np.hypot(x - st.x, y - st.y)
+        near = dist <= radius_m
+        res = StationResult(st.name, STATUS_OUTSIDE, n_points=int(near.sum()))
+        results.append(res)
+        if not near.any():
+            continue
+        with np.errstate(invalid="ignore"):
+            a = np.nanmean(s[:, near], axis=1)
+        ve, vn, vu = e[near].mean(), n[near].mean(), u[near].mean()
+        comp = []
+        for c, vec in ((st.east, ve), (st.north, vn), (st.up, vu)):
+            if c is not None:
+                comp.append(vec * _interp(st.dates, c, dates, max_gap_days, window_days))
+        if not comp:
+            raise GeohazardError(f"station {st.name!r} has no east, north or up values")
+        g = np.sum(comp, axis=0)  # a missing component makes the date NaN
+        ok = np.isfinite(a) & np.isfinite(g)
+        if ok.sum() < 3:
+            res.status = STATUS_NO_OVERLAP
+            continue
+        ins[st.name], gns[st.name] = a, g
+        res.status = STATUS_OK
+    usable = list(ins)
+    ref_series = np.zeros(len(dates))
+    ref_text = "none"
+    if reference == "mean" and usable:
+        with np.errstate(invalid="ignore"):
+            diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in usable])
+            ref_series = np.nanmean(diffs, axis=0)
+        ref_series = np.where(np.isfinite(ref_series), ref_series, np.nan)
+        ref_text = f"network mean of InSAR - GNSS over {len(usable)} station(s)"
+    elif reference not in (None, "", "none", "mean"):
+        if reference not in ins:
+            raise GeohazardError(f"reference station {reference!r} has no InSAR point within {radius_m:g} m or no "
+                                 "common dates; choose another reference")
+        d = ins[reference] - gns[reference]
+        ref_series = d - _first(d)
+        ref_text = f"station {reference}"
+    for res in results:
+        if res.name not in ins:
+            continue
+        a = ins[res.name] - ref_series
+        g = gns[res.name]
+        ok = np.isfinite(a) & np.isfinite(g)
+        a = np.where(ok, a - a[ok][0], np.nan)
+        g = np.where(ok, g - g[ok][0], np.nan)
+        res.insar, res.gnss, res.dates, res.n_dates = a, g, list(dates), int(ok.sum())
+        res.stats = series_statistics(a, g, dates)
+        if res.name == reference:
+            res.status = STATUS_REFERENCE
+            continue
+        res.passed, res.failed = check_thresholds(res.stats, thresholds)
+    return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds}
+
+
+def _first(v):
+    ok = np.isfinite(v)
+    return v[ok][0] if ok.any() else np.nan
+
+
+def read_station_csv(text: str, *, name: str = "stations CSV"):
+    """Parse a long-format station CSV: ``station, date, east, north, up`` (mm; any may be empty).
+
+    Column names are matched case-insensitively (``station``/``name``/``id``, ``date``/``time``,
+    ``east``/``e``/``de``, ``north``/``n``/``dn``, ``up``/``u``/``du``/``vertical``); levelling
+    needs only ``up``. Optional ``x``/``y`` columns give coordinates (else the station layer does).
+
+    Returns
+    -------
+    dict name -> dict(dates, east, north, up, x, y)
+    """
+    import csv
+    import io
+
+    from ..formats.dates import parse_date
+
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if r and any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise GeohazardError(f"{name}: needs a header and at least one row")
+    head = [h.strip().lower() for h in rows[0]]
+    aliases = {"station": ("station", "name", "id", "site"), "date": ("date", "time", "epoch"),
+               "east": ("east", "e", "de", "dn_east"), "north": ("north", "n", "dn"),
+               "up": ("up", "u", "du", "vertical", "height"), "x": ("x", "easting"), "y": ("y", "northing")}
+    col = {}
+    for key, names in aliases.items():
+        for nm in names:
+            if nm in head:
+                col[key] = head.index(nm)
+                break
+    for need in ("station", "date"):
+        if need not in col:
+            raise GeohazardError(f"{name}: no {need!r} column in header {rows[0]}")
+    if not any(k in col for k in ("east", "north", "up")):
+        raise GeohazardError(f"{name}: no east/north/up column in header {rows[0]}")
+    out: dict = {}
+    for i, r in enumerate(rows[1:], start=2):
+        if len(r) < len(head):
+            raise GeohazardError(f"{name}: line {i} has {len(r)} values, the header has {len(head)}")
+        st = r[col["station"]].strip()
+        try:
+            d = parse_date(r[col["date"]].strip())
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: line {i}: {exc}") from None
+        rec = out.setdefault(st, {"dates": [], "east": [], "north": [], "up": [], "x": [], "y": []})
+        rec["dates"].append(d)
+        for key in ("east", "north", "up", "x", "y"):
+            if key in col:
+                v = r[col[key]].strip()
+                try:
+                    rec[key].append(float(v) if v else np.nan)
+                except ValueError:
+                    raise GeohazardError(f"{name}: line {i}: column {rows[0][col[key]]!r} holds {v!r}, "
+                                         "expected a number") from None
+    for st, rec in out.items():
+        order = np.argsort([d.toordinal() for d in rec["dates"]])
+        rec["dates"] = [rec["dates"][k] for k in order]
+        for key in ("east", "north", "up", "x", "y"):
+            rec[key] = np.asarray(rec[key], float)[order] if key in col else None
+    return out
+
+
+def plot_station(res: StationResult, path: str) -> str:
+    """PNG of one station: both series and their difference."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(111)
+    t = np.array([np.datetime64(d) for d in res.dates])
+    ax.plot(t, res.gnss, "k.-", ms=3, lw=0.8, label="GNSS/levelling projected on LOS")
+    ax.plot(t, res.insar, "o", color="tab:red", ms=3, label="InSAR")
+    st = res.stats
+    verdict = "pass" if res.passed else ("reference" if res.status == STATUS_REFERENCE else "fail")
+    ax.set_title(f"{res.name}: RMSE {st.get('rmse', np.nan):.2f} mm, bias {st.get('bias', np.nan):.2f} mm, "
+                 f"r {st.get('r', np.nan):.2f}, dv {st.get('velocity_difference', np.nan):.2f} mm/yr ({verdict})",
+                 fontsize=8)
+    ax.set_ylabel("LOS displacement (mm, + toward satellite)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+def plot_summary(results: Sequence[StationResult], path: str) -> str:
+    """PNG scatter of InSAR vs GNSS velocities (1:1 line), pass in green, fail in red."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5, 5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(111)
+    vals = []
+    for r in results:
+        if "velocity_gnss" not in r.stats:
+            continue
+        vg, vi = r.stats["velocity_gnss"], r.stats["velocity_insar"]
+        vals += [vg, vi]
+        ax.plot(vg, vi, "o", color="tab:green" if r.passed else ("tab:blue" if r.passed is None else "tab:red"))
+        ax.annotate(r.name, (vg, vi), fontsize=7)
+    if vals:
+        lo, hi = min(vals), max(vals)
+        pad = 0.1 * (hi - lo) + 1.0
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k-", lw=0.8)
+    ax.set_xlabel("GNSS/levelling LOS velocity (mm/yr)")
+    ax.set_ylabel("InSAR LOS velocity (mm/yr)")
+    ax.set_title("green pass, red fail, blue reference", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
+def date_range_text(dates: Sequence[_dt.date]) -> str:
+    return f"{min(dates)}..{max(dates)}" if dates else "no dates"

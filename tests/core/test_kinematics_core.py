@@ -1,0 +1,308 @@
+"""3-D motion, InSAR validation and trigger correlation cores against synthetic truths and EGMS Ustica."""
+
+import datetime as dt
+import os
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.geometry import decomposition as dc
+from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.geometry.terrain import slope_aspect
+from insar_geohazards.algorithms.kinematics import motion3d as m3
+from insar_geohazards.algorithms.kinematics import triggers as tr
+from insar_geohazards.algorithms.kinematics import validation as va
+
+# Sentinel-1 IW geometries (EGMS Ustica per-point values: asc 117 ~39 deg / -8.9, desc 022 ~36.5 / -171.5)
+S1_ASC, S1_DESC = los_unit_vector(38.97, -8.94), los_unit_vector(36.5, -171.5)
+# ALOS-2 (L-band, right-looking) ascending / descending
+L_ASC, L_DESC = los_unit_vector(32.0, -10.5), los_unit_vector(40.0, -169.5)
+
+
+def _landslide(n, seed):
+    """Downslope motion (surface parallel) on random slopes/aspects: truth E, N, U (mm/yr)."""
+    rng = np.random.default_rng(seed)
+    slope, aspect = rng.uniform(12, 38, n), rng.uniform(0, 360, n)
+    speed = rng.uniform(5, 60, n)
+    s, a = np.radians(slope), np.radians(aspect)
+    truth = np.stack([speed * np.cos(s) * np.sin(a), speed * np.cos(s) * np.cos(a), -speed * np.sin(s)])
+    return truth, slope, aspect, rng
+
+
+def _observe(vecs, truth, sig, rng):
+    a = np.array([list(v) for v in vecs], dtype=float)
+    d = a @ truth + rng.normal(0, 1, (len(vecs), truth.shape[1])) * np.asarray(sig)[:, None]
+    return d, a
+
+
+@pytest.mark.parametrize("n,seed", [(400, 1), (60, 7)])
+def test_asc_desc_with_dem_recovers_surface_parallel_motion(n, seed):
+    truth, slope, aspect, rng = _landslide(n, seed)
+    d, a = _observe([S1_ASC, S1_DESC], truth, [0.0, 0.0], rng)
+    r = m3.solve_3d(d, a[:, 0:1], a[:, 1:2], a[:, 2:3], slope_deg=slope, aspect_deg=aspect)
+    ok = r["flag"] == m3.FLAG_CONSTRAINED
+    assert ok.mean() > 0.6  # north/south-facing slopes give ill-conditioned constrained systems
+    for k, comp in enumerate(("east", "north", "up")):
+        np.testing.assert_allclose(r[comp][0, ok], truth[k, ok], atol=1e-8)
+    assert np.all(np.isnan(r["east"][0, ~ok]))
+    assert np.all(r["flag"][~ok] == m3.FLAG_ILL_CONDITIONED)
+
+
+def test_rank_deficient_without_dem_is_refused_clearly():
+    truth, *_, rng = _landslide(20, 2)
+    d, a = _observe([S1_ASC, S1_DESC], truth, [1.0, 1.0], rng)
+    with pytest.raises(GeohazardError, match="rank-deficient.*DEM"):
+        m3.solve_3d(d, a[:, 0:1], a[:, 1:2], a[:, 2:3])
+
+
+def test_azimuth_offsets_resolve_north_without_dem_and_sigmas_match_errors():
+    truth, slope, aspect, rng = _landslide(3000, 3)
+    az = m3.azimuth_unit_vector(-8.94)
+    sig = np.array([1.0, 1.0, 15.0])
+    d, a = _observe([S1_ASC, S1_DESC, az], truth, sig, rng)
+    r = m3.solve_3d(d, a[:, 0:1], a[:, 1:2], a[:, 2:3], sigma=sig[:, None] * np.ones((1, 3000)))
+    assert np.all(r["flag"] == m3.FLAG_FREE)
+    for k, comp in enumerate(("east", "north", "up")):
+        err = r[comp][0] - truth[k]
+        # the propagated sigma is the spread of the errors (3000 cells: +-5 %)
+        assert np.std(err) == pytest.approx(np.median(r["sigma_" + comp]), rel=0.06)
+    # exact covariance (A^T W A)^-1 of the three observations
+    cov = np.linalg.inv(a.T @ np.diag(1 / sig ** 2) @ a)
+    assert r["sigma_north"][0, 0] == pytest.approx(np.sqrt(cov[1, 1]), rel=1e-9)
+    assert 10 < r["sigma_north"][0, 0] < 20  # north comes from the azimuth offsets only
+
+
+def test_huber_resists_an_outlier_and_tls_handles_geometry_noise():
+    truth, slope, aspect, rng = _landslide(500, 4)
+    vecs = [S1_ASC, S1_DESC, L_ASC, L_DESC, m3.azimuth_unit_vector(-8.94), m3.azimuth_unit_vector(-171.5)]
+    sig = np.array([1.0, 1.0, 2.0, 2.0, 10.0, 10.0])
+    d, a = _observe(vecs, truth, sig, rng)
+    d[2] += 40.0  # an unwrapping error of ~ 3 L-band cycles in one geometry
+    kw = dict(sigma=sig[:, None] * np.ones((1, 500)))
+    args = (a[:, 0:1], a[:, 1:2], a[:, 2:3])
+    ls = m3.solve_3d(d, *args, **kw)
+    hub = m3.solve_3d(d, *args, method="huber", **kw)
+    err = {k: np.sqrt(np.mean((np.stack([r["east"][0], r["north"][0], r["up"][0]]) - truth) ** 2))
+           for k, r in (("ls", ls), ("huber", hub))}
+    assert err["huber"] < 0.75 * err["ls"]  # measured 4.2 vs 6.6 mm/yr: Huber bounds, does not remove, a leveraged outlier
+    # TLS: observations made with the true vectors, solved with perturbed ones (0.5 deg incidence/heading errors)
+    d, a = _observe(vecs, truth, sig * 0.01, rng)
+    pert = [los_unit_vector(38.97 + 0.5, -8.94 + 0.5), los_unit_vector(36.5 - 0.5, -171.5 + 0.5),
+            los_unit_vector(32.5, -10.0), los_unit_vector(39.5, -170.0), m3.azimuth_unit_vector(-8.44),
+            m3.azimuth_unit_vector(-171.0)]
+    ap = np.array([list(v) for v in pert], dtype=float)
+    argsp = (ap[:, 0:1], ap[:, 1:2], ap[:, 2:3])
+    tls = m3.solve_3d(d, *argsp, method="tls", sigma_geometry=0.01, **kw)
+    ls = m3.solve_3d(d, *argsp, **kw)
+    assert np.all(np.isfinite(tls["east"]))
+    e_tls = np.sqrt(np.mean((tls["up"][0] - truth[2]) ** 2))
+    e_ls = np.sqrt(np.mean((ls["up"][0] - truth[2]) ** 2))
+    assert e_tls < 1.5 * e_ls  # never much worse than LS; equal to it without geometry noise
+    exact = m3.solve_3d(_observe(vecs, truth, sig * 0, rng)[0], *args, method="tls", **kw)
+    np.testing.assert_allclose(exact["north"][0], truth[1], atol=1e-6)
+
+
+def test_time_series_epochs_and_gaps():
+    truth, slope, aspect, rng = _landslide(50, 5)
+    steps = np.linspace(0, 1, 6)
+    d = np.stack([_observe([S1_ASC, S1_DESC], truth * s, [0, 0], rng)[0] for s in steps], axis=1)
+    d[0, 3, :10] = np.nan
+    a = np.array([list(S1_ASC), list(S1_DESC)])
+    r = m3.solve_3d(d, a[:, 0:1], a[:, 1:2], a[:, 2:3], slope_deg=slope, aspect_deg=aspect)
+    ok = r["flag"] == m3.FLAG_CONSTRAINED
+    expected = steps[:, None] * truth[2][None]
+    expected[3, :10] = np.nan  # one geometry missing at one epoch: that epoch only is lost
+    np.testing.assert_allclose(r["up"][:, ok], expected[:, ok], atol=1e-8)
+
+
+def test_common_dates_many():
+    a = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(30)]
+    b = [dt.date(2020, 2, 3) + dt.timedelta(days=6 * i) for i in range(40)]
+    c = [dt.date(2019, 6, 1) + dt.timedelta(days=24 * i) for i in range(20)]
+    out = m3.common_dates_many([a, b, c], spacing_days=6)
+    assert out[0] == dt.date(2020, 2, 3) and out[-1] <= min(a[-1], b[-1], c[-1])
+    with pytest.raises(GeohazardError, match="do not overlap"):
+        m3.common_dates_many([a, [dt.date(2030, 1, 1)]])
+
+
+def test_ustica_real_3d_run_consistent_with_east_up_decomposition(data_dir):
+    """EGMS L2b Ustica asc 117 + desc 022 on the EGMS L3 100 m grid; DEM = cell mean of the points'
+    orthometric heights. Two LOS views fix the motion up to the null vector of the 2 x 3 geometry:
+    the constrained 3-D solution must differ from the east+up decomposition (north neglected) by a
+    multiple of that null vector, and the cell-mean route must match the EGMS L3 all-points route."""
+    pts = []
+    for name in ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"):
+        c = read_egms_csv(os.path.join(data_dir, "egms_ustica", name), with_series=False)["columns"]
+        pts.append(dict(x=c["easting"], y=c["northing"], d=c["mean_velocity"], e=c["los_east"], n=c["los_north"],
+                        u=c["los_up"], sigma=c["mean_velocity_std"], h=c["height_ortho"]))
+    grid = dc.grid_for_points(np.concatenate([p["x"] for p in pts]), np.concatenate([p["y"] for p in pts]), 100.0)
+    d, e, n, u, sig, cnt = m3.grid_observations(pts, grid)
+    hsum = sum(np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
+                           minlength=grid.n_rows * grid.n_cols) for p in pts for r, c in [grid.cell_index(p["x"], p["y"])])
+    with np.errstate(invalid="ignore"):
+        dem = (hsum / cnt.sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
+    slope, aspect = slope_aspect(dem, 100.0, 100.0)
+    r = m3.solve_3d(d, e, n, u, sigma=sig, slope_deg=slope.ravel(), aspect_deg=aspect.ravel(), constraint="always")
+    ok = r["flag"] == m3.FLAG_CONSTRAINED
+    assert ok.sum() > 200
+    two = dc.decompose_los([d[0, :1], d[1, :1]], [e[:1], e[1:]], [n[:1], n[1:]], [u[:1], u[1:]])
+    two = {k: two[k].ravel() for k in ("east", "up")}
+    null = np.cross(np.stack([e[0], n[0], u[0]], 1), np.stack([e[1], n[1], u[1]], 1))[ok]
+    lam = r["north"][0, ok] / null[:, 1]
+    np.testing.assert_allclose(r["east"][0, ok] - two["east"][ok], lam * null[:, 0], atol=1e-9)
+    np.testing.assert_allclose(r["up"][0, ok] - two["up"][ok], lam * null[:, 2], atol=1e-9)
+    # the LOS velocities are reproduced exactly
+    for g in range(2):
+        pred = e[g, ok] * r["east"][0, ok] + n[g, ok] * r["north"][0, ok] + u[g, ok] * r["up"][0, ok]
+        np.testing.assert_allclose(pred, d[g, 0, ok], atol=1e-9)
+    # cell means vs every point in the cell's least squares (EGMS L3 route): measured median 0.004 mm/yr
+    ref, _ = dc.decompose_point_sets([dict(x=p["x"], y=p["y"], v=p["d"], sigma=p["sigma"], e=p["e"], n=p["n"],
+                                           u=p["u"]) for p in pts], grid)
+    both = np.isfinite(ref["up"].ravel()) & np.isfinite(two["up"])
+    assert np.median(np.abs(ref["up"].ravel()[both] - two["up"][both])) < 0.05
+    assert np.all(r["sigma_up"][0, ok] > 0)
+
+
+# ----------------------------------------------------------------------------------------- validation
+def _stations_and_insar(seed=0, bias=None):
+    """Five GNSS stations (daily ENU), InSAR points around four of them, one station off the data."""
+    rng = np.random.default_rng(seed)
+    gdays = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
+    idays = [dt.date(2020, 1, 3) + dt.timedelta(days=12 * i) for i in range(88)]
+    tg = np.arange(len(gdays)) / 365.25
+    ti = np.array([(d - gdays[0]).days for d in idays]) / 365.25
+    pos = {"A": (0, 0), "B": (2000, 500), "C": (-1500, 3000), "D": (4000, -2000), "FAR": (50_000, 0)}
+    vel = {"A": (1.0, 2.0, -5.0), "B": (0.5, 1.0, -12.0), "C": (-2.0, 0.0, 1.0), "D": (3.0, -1.0, -2.0),
+           "FAR": (0, 0, 0)}
+    bias = bias or {"A": 0.0, "B": 2.0, "C": -1.5, "D": 0.5}
+    ref_motion = 3.0 * ti  # the InSAR reference point moves 3 mm/yr in LOS
+    e, n, u = los_unit_vector(39.0, -10.0)
+    stations, xs, ys, series = [], [], [], []
+    for k, (x, y) in pos.items():
+        ve, vn, vu = vel[k]
+        seas = 2.0 * np.sin(2 * np.pi * tg)
+        stations.append(va.Station(k, x, y, gdays, east=ve * tg + rng.normal(0, 1, tg.size),
+                                   north=vn * tg + rng.normal(0, 1, tg.size), up=vu * tg + seas + rng.normal(0, 2, tg.size)))
+        if k == "FAR":
+            continue
+        los_true = e * ve * ti + n * vn * ti + u * (vu * ti + 2.0 * np.sin(2 * np.pi * ti))
+        for j in range(3):
+            xs.append(x + rng.uniform(-40, 40))
+            ys.append(y + rng.uniform(-40, 40))
+            series.append(los_true - ref_motion + bias[k] * ti + rng.normal(0, 1.0, ti.size))
+    return stations, np.array(xs), np.array(ys), (e, n, u), np.array(series).T, idays, bias
+
+
+def test_validation_recovers_known_velocity_bias_and_reports_outside_station():
+    stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar()
+    res, info = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
+    by = {r.name: r for r in res}
+    assert by["FAR"].status == va.STATUS_OUTSIDE and by["FAR"].n_points == 0
+    assert by["A"].status == va.STATUS_REFERENCE
+    for k in ("B", "C", "D"):
+        assert by[k].stats["velocity_difference"] == pytest.approx(bias[k], abs=0.45)
+    assert by["D"].stats["rmse"] < 3.5
+    # network mean: the common part is the mean bias
+    res2, _ = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="mean")
+    mb = np.mean(list(bias.values()))
+    for r in res2:
+        if r.name in bias:
+            assert r.stats["velocity_difference"] == pytest.approx(bias[r.name] - mb, abs=0.45)
+    # without a common reference the 3 mm/yr reference-point motion shows up in every station
+    res3, _ = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference=None)
+    assert {r.name: r for r in res3}["A"].stats["velocity_difference"] == pytest.approx(-3.0, abs=0.45)
+    b = by["B"]
+    assert b.passed is (abs(b.stats["velocity_difference"]) <= 2.0 and b.stats["r2"] >= 0.7
+                        and b.stats["nrmse_range"] <= 0.25 and b.stats["rmse"] <= 5.0)
+
+
+def test_validation_statistics_by_hand_and_bad_input():
+    dates = [dt.date(2021, 1, 1) + dt.timedelta(days=30 * i) for i in range(5)]
+    g = np.array([0.0, -1.0, -2.0, -3.0, -4.0])
+    a = g + np.array([0.0, 1.0, -1.0, 1.0, -1.0])
+    st = va.series_statistics(a, g, dates)
+    assert st["rmse"] == pytest.approx(np.sqrt(4 / 5))
+    assert st["bias"] == pytest.approx(0.0, abs=1e-12)
+    assert st["nrmse_range"] == pytest.approx(np.sqrt(4 / 5) / 4)
+    assert st["r"] == pytest.approx(np.corrcoef(a, g)[0, 1])
+    ok, failed = va.check_thresholds({"rmse": 1, "r2": 0.5, "nrmse_range": 0.1, "abs_velocity_difference": 0.1},
+                                     va.DEFAULT_THRESHOLDS)
+    assert not ok and failed == ["r2"]
+    stations, x, y, (e, n, u), s, d, _ = _stations_and_insar()
+    with pytest.raises(GeohazardError, match="reference station 'Z'"):
+        va.validate_insar(stations, x, y, e, n, u, s, d, reference="Z")
+    with pytest.raises(GeohazardError, match="no InSAR point"):
+        va.validate_insar(stations, x, y, e, n, u, s, d, reference="FAR")
+
+
+def test_station_csv_reader():
+    text = "Station,Date,East,North,Up\nA,2020-01-01,1,2,3\nA,2019-12-31,0,0,\nB,20200101,,,-4\n"
+    out = va.read_station_csv(text)
+    assert out["A"]["dates"][0] == dt.date(2019, 12, 31) and np.isnan(out["A"]["up"][0])
+    assert out["B"]["up"][0] == -4
+    with pytest.raises(GeohazardError, match="no 'date' column"):
+        va.read_station_csv("station,up\nA,1\n")
+    with pytest.raises(GeohazardError, match="line 2.*'x1'"):
+        va.read_station_csv("station,date,up\nA,2020-01-01,x1\n")
+
+
+# ----------------------------------------------------------------------------------------- triggers
+def _rain_and_response(lag_days, seed, gap=False):
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(4 * 365)]
+    season = np.clip(np.sin(2 * np.pi * np.arange(len(days)) / 365.25), 0, None)
+    rain = rng.gamma(0.4, 12, len(days)) * (0.2 + season) * (rng.uniform(size=len(days)) < 0.4)
+    if gap:
+        rain[400:430] = np.nan
+    # velocity responds to the 30-day antecedent rain with the given lag: v(t) = 2 + 0.05 A(t - lag)
+    _, api = tr.antecedent_index(days, np.nan_to_num(rain), tau_days=30)
+    vel = 2.0 + 0.3 * np.concatenate([np.full(lag_days, api[0]), api[:len(api) - lag_days]])
+    disp = np.cumsum(vel) / 365.25
+    idx = np.arange(0, len(days), 6)
+    return days, rain, [days[i] for i in idx], disp[idx, None] + rng.normal(0, 0.05, (idx.size, 1))
+
+
+@pytest.mark.parametrize("lag,step", [(36, 6), (60, 12)])
+def test_trigger_lag_recovered(lag, step):
+    days, rain, sdates, series = _rain_and_response(lag, 3)
+    res = tr.correlate_with_driver(sdates, series, days, rain, step_days=step, tau_days=30, max_lag_days=180)
+    assert abs(res["best_lag_days"][0] - lag) <= step
+    assert res["best_r"][0] > 0.8 and res["p_corrected"][0] < 1e-3
+
+
+def test_trigger_driver_gaps_reported_and_antecedent_memory():
+    days, rain, sdates, series = _rain_and_response(36, 4, gap=True)
+    res = tr.correlate_with_driver(sdates, series, days, rain, step_days=6, tau_days=30, max_lag_days=120)
+    assert res["driver_gap_bins"] >= 30 // 6
+    assert abs(res["best_lag_days"][0] - 36) <= 6
+    d, a = tr.antecedent_index(days[:10], [1, 0, 0, np.nan, 0, 0, 0, 0, 0, 0], tau_days=1.0)
+    k = np.exp(-1.0)
+    assert a[2] == pytest.approx(k * k) and np.isnan(a[3])
+    with pytest.raises(GeohazardError, match="overlap"):
+        tr.correlate_with_driver(sdates, series, [dt.date(2030, 1, 1), dt.date(2030, 2, 1), dt.date(2030, 3, 1)],
+                                 [1, 2, 3])
+
+
+def test_trigger_uncorrelated_noise_is_not_significant():
+    rng = np.random.default_rng(9)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
+    sdates = days[::12]
+    series = np.cumsum(rng.normal(0, 1, (len(sdates), 40)), axis=0)
+    res = tr.correlate_with_driver(sdates, series, days, rng.gamma(0.5, 5, len(days)), step_days=12,
+                                   max_lag_days=120)
+    assert np.mean(res["p_corrected"] < 0.05) <= 0.1
+
+
+def test_seasonal_decomposition():
+    dates = [dt.date(2018, 1, 1) + dt.timedelta(days=10 * i) for i in range(120)]
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    doy = np.array([d.timetuple().tm_yday for d in dates])
+    y = -8 * t + 5 * np.cos(2 * np.pi * (doy - 1 - 200) / 365.25)
+    out = tr.seasonal_decomposition(dates, y)
+    assert out["velocity"] == pytest.approx(-8, abs=0.1)
+    assert out["annual_amplitude"] == pytest.approx(5, abs=0.1)
+    assert out["annual_peak_doy"] == pytest.approx(201, abs=2)
+    short = tr.seasonal_decomposition(dates[:20], y[:20])
+    assert np.isnan(short["velocity"])
