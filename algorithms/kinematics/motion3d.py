@@ -50,6 +50,7 @@ Fialko Y., Simons M., Agnew D. (2001) doi:10.1029/2001GL013174 (azimuth offsets 
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from typing import Optional, Sequence
 
 import numpy as np
@@ -332,3 +333,97 @@ def grid_observations(points, grid, n_epochs: int = 1):
                 sig[g] = np.sqrt(s2 / cnt_g) / np.sqrt(cnt_g)
         cnt[g] = cnt_g
     return dd, vec[0], vec[1], vec[2], (sig if have_sigma else None), cnt
+
+
+def parse_geometries(text: str, n_inputs: int):
+    """Parse ``"heading,incidence[,sigma]; az,heading[,sigma]; ..."`` (one entry per input, in order).
+
+    Returns a list of ``(e, n, u, sigma or None, kind)`` with ``kind`` "los" or "azimuth".
+    """
+    from ..geometry.los import los_unit_vector
+
+    entries = [t.strip() for t in (text or "").split(";") if t.strip()]
+    if len(entries) != n_inputs:
+        raise GeohazardError(f"GEOMETRIES has {len(entries)} entries for {n_inputs} inputs; give one "
+                             "'heading,incidence[,sigma]' or 'az,heading[,sigma]' per input, separated by ';'")
+    out = []
+    for i, ent in enumerate(entries, start=1):
+        parts = [p.strip() for p in ent.split(",")]
+        kind = "azimuth" if parts[0].lower() in ("az", "azimuth") else "los"
+        nums = parts[1:] if kind == "azimuth" else parts
+        try:
+            vals = [float(p) for p in nums]
+        except ValueError:
+            raise GeohazardError(f"GEOMETRIES entry {i} {ent!r}: expected numbers") from None
+        need = 1 if kind == "azimuth" else 2
+        if len(vals) not in (need, need + 1):
+            raise GeohazardError(f"GEOMETRIES entry {i} {ent!r}: expected "
+                                 + ("'az,heading[,sigma]'" if kind == "azimuth" else "'heading,incidence[,sigma]'"))
+        sig = vals[need] if len(vals) > need else None
+        if sig is not None and not sig > 0:
+            raise GeohazardError(f"GEOMETRIES entry {i} {ent!r}: sigma must be > 0")
+        if kind == "azimuth":
+            e, n, u = azimuth_unit_vector(vals[0])
+        else:
+            e, n, u = los_unit_vector(vals[1], vals[0])
+        out.append((float(e), float(n), float(u), sig, kind))
+    return out
+
+
+def geometry_condition(vectors) -> float:
+    """Condition number of constant unit vectors (one per geometry)."""
+    a = np.array([[v[0], v[1], v[2]] for v in vectors], dtype=np.float64)[None]
+    return float(_condition(a, np.ones((1, a.shape[1])))[0])
+
+
+def motion3d_block(block, inputs, *, vectors, method="ls", constraint="auto", max_condition=DEFAULT_MAX_CONDITION,
+                   sigma_geometry=0.005, dx_rows_m=None, dy_m=1.0, date_lists=None, common=None):
+    """Block function of the ``landslide3d`` raster route (:mod:`algorithms.engine`).
+
+    ``inputs``: ``obs0``, ``obs1`` ... ``(bands, rows, cols)`` (one band = velocity; dated bands
+    with ``date_lists``/``common``), optional ``dem`` (metres, one halo row). ``vectors``: the
+    :func:`parse_geometries` list. Returns ``velocity`` (3, rows, cols) E/N/U, ``quality``
+    (5, rows, cols) sigma E/N/U, condition, flag, and with ``common`` ``ts`` (3 * n_dates, ...).
+    """
+    from ..geometry.decomposition import interpolate_to_dates, velocity_from_series
+    from ..geometry.terrain import slope_aspect_metric
+
+    core = block.core
+    m = len(vectors)
+    obs = [np.asarray(inputs[f"obs{g}"], dtype=np.float64) for g in range(m)]
+    obs = [o[None] if o.ndim == 2 else o for o in obs]
+    rows, cols = obs[0][:, core].shape[1:]
+    nc = rows * cols
+    if common is None:
+        d = np.stack([o[0, core].reshape(nc) for o in obs])
+    else:
+        d = np.stack([interpolate_to_dates(o[:, core], date_lists[g], common).reshape(len(common), nc)
+                      for g, o in enumerate(obs)])
+    e = np.array([v[0] for v in vectors])[:, None]
+    n = np.array([v[1] for v in vectors])[:, None]
+    u = np.array([v[2] for v in vectors])[:, None]
+    sig = None
+    if all(v[3] is not None for v in vectors):
+        sig = np.array([v[3] for v in vectors])[:, None] * np.ones((1, nc))
+    slope = aspect = None
+    if "dem" in inputs:
+        s, a = slope_aspect_metric(inputs["dem"][0] if inputs["dem"].ndim == 3 else inputs["dem"],
+                                   dx_rows_m[block.read0:block.read1], dy_m)
+        slope, aspect = s[core].reshape(nc), a[core].reshape(nc)
+    r = solve_3d(d, e, n, u, sigma=sig, slope_deg=slope, aspect_deg=aspect, method=method, constraint=constraint,
+                 max_condition=max_condition, sigma_geometry=sigma_geometry)
+    shp = (rows, cols)
+    out = {}
+    if common is None:
+        out["velocity"] = np.stack([r[k][0].reshape(shp) for k in ("east", "north", "up")])
+        sg = [r["sigma_" + k][0].reshape(shp) for k in ("east", "north", "up")]
+    else:
+        ts = np.concatenate([r[k].reshape((len(common),) + shp) for k in ("east", "north", "up")])
+        out["ts"] = ts
+        out["velocity"] = np.stack([velocity_from_series(r[k].reshape((len(common),) + shp), common)
+                                    for k in ("east", "north", "up")])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # cells without any epoch: NaN, as wanted
+            sg = [np.sqrt(np.nanmean(r["sigma_" + k] ** 2, axis=0)).reshape(shp) for k in ("east", "north", "up")]
+    out["quality"] = np.stack(sg + [r["condition"].reshape(shp), r["flag"].reshape(shp).astype(np.float64)])
+    return out

@@ -1,0 +1,302 @@
+"""Layer <-> array helpers of the kinematics tools (landslide3d, validateinsar, triggercorrelation).
+
+Kept out of ``tools_kinematics.py`` so the adapters stay thin: each function reads or writes
+one thing and raises :class:`GeohazardError` naming the parameter.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+from qgis.core import QgsCoordinateReferenceSystem
+
+from ..algorithms.engine import plan_blocks, process_blocks
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.geometry import decomposition as _dec
+from ..algorithms.geometry.los import los_unit_vector
+from ..algorithms.geometry.terrain import slope_aspect_metric
+from ..algorithms.kinematics import motion3d as _m3
+from ..algorithms.progress import SubProgress
+from .engine_params import executor
+from .raster_io import RasterInfo, RasterWriter, check_same_grid, raster_info, raster_source, read_band, write_raster
+from .vector_io import read_points, write_vector
+
+LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
+
+
+def crs_of(info_or_layer) -> QgsCoordinateReferenceSystem:
+    if isinstance(info_or_layer, RasterInfo):
+        return QgsCoordinateReferenceSystem.fromWkt(info_or_layer.crs_wkt)
+    return info_or_layer.crs() if hasattr(info_or_layer, "crs") else info_or_layer.sourceCrs()
+
+
+def require_projected(crs, name):
+    if not crs.isValid() or crs.isGeographic():
+        raise GeohazardError(f"{name} must be in a projected CRS in metres, got {crs.authid() or 'no CRS'}")
+
+
+def metric_size(info: RasterInfo, name: str):
+    gt = info.geotransform
+    if info.is_geographic:
+        raise GeohazardError(f"{name} must be in a projected CRS in metres (slope needs metric pixels)")
+    return np.full(info.height, abs(gt[1])), abs(gt[5])
+
+
+def read_los_points(source, name, *, value_field, std_field, geometry, crs, context, progress, dated):
+    """One point layer as a dict of arrays (x, y in ``crs``; d; e, n, u; sigma; dates/series)."""
+    names = [f.name() for f in source.fields()]
+    dfields = dated_fields(names) if dated else []
+    if dated and len(dfields) < 2:
+        raise GeohazardError(f"{name}: TIME_SERIES needs dated fields (YYYYMMDD or DYYYYMMDD); found {len(dfields)}")
+    if not dated and value_field not in names:
+        raise GeohazardError(f"{name} has no field {value_field!r} (VALUE_FIELD)")
+    want = ([] if dated else [value_field]) + [f for f in LOS_FIELDS if f in names]
+    want += [std_field] if std_field and std_field in names else []
+    pts = read_points(source, want + [f for f, _ in dfields], name=name, dest_crs=crs, context=context,
+                      progress=progress)
+    a, k = pts.attributes, len(pts)
+    if all(f in a for f in LOS_FIELDS[:3]):
+        e, n, u = a["los_east"], a["los_north"], a["los_up"]
+    elif "incidence_angle" in a and "track_angle" in a and geometry[4] == "los":
+        e, n, u = los_unit_vector(a["incidence_angle"], a["track_angle"])
+    else:
+        e, n, u = (np.full(k, geometry[j]) for j in range(3))
+    sigma = a.get(std_field) if std_field else None
+    if sigma is None and geometry[3] is not None:
+        sigma = np.full(k, geometry[3])
+    out = dict(x=pts.x, y=pts.y, e=e, n=n, u=u, sigma=sigma)
+    if dated:
+        out["series"], out["dates"] = np.stack([a[f] for f, _ in dfields]), [d for _, d in dfields]
+    else:
+        out["d"] = a[value_field]
+    return out
+
+
+def grid_slope(dem: RasterInfo, grid, name: str):
+    """Slope and aspect of ``dem`` at the centres of ``grid`` (same CRS), NaN outside."""
+    z = read_band(dem.path, name=name, dtype=np.float64)
+    dx, dy = metric_size(dem, name)
+    s, a = slope_aspect_metric(z, dx, dy)
+    xs = grid.x0 + grid.cell_m * (np.arange(grid.n_cols) + 0.5)
+    ys = grid.y0 - grid.cell_m * (np.arange(grid.n_rows) + 0.5)
+    xx, yy = np.meshgrid(xs, ys)
+    r, c = dem.world_to_pixel(xx.ravel(), yy.ravel())
+    r, c = np.floor(r).astype(int), np.floor(c).astype(int)
+    inside = (r >= 0) & (r < dem.height) & (c >= 0) & (c < dem.width)
+    so, ao = np.full(r.size, np.nan), np.full(r.size, np.nan)
+    so[inside], ao[inside] = s[r[inside], c[inside]], a[r[inside], c[inside]]
+    return so, ao
+
+
+def motion3d_points(layers, names, geoms, *, value_field, std_field, dem, cell, opts, context, progress):
+    """The points route of landslide3d: grid every layer, solve per cell. Returns (grid, crs, result, dates)."""
+    crs = crs_of(dem) if dem is not None else crs_of(layers[0])
+    require_projected(crs, names[0] if dem is None else "DEM")
+    data = [read_los_points(src, nm, value_field=value_field, std_field=std_field, geometry=g, crs=crs,
+                            context=context, progress=SubProgress(progress, 40 * i / len(layers),
+                                                                  40 * (i + 1) / len(layers)), dated=opts["ts"])
+            for i, (src, nm, g) in enumerate(zip(layers, names, geoms))]
+    grid = _dec.grid_for_points(np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data]), cell)
+    dates = []
+    if opts["ts"]:
+        dates = _m3.common_dates_many([d["dates"] for d in data], spacing_days=opts["spacing"])
+        for d in data:
+            d["d"] = _dec.interpolate_to_dates(d["series"], d["dates"], dates, max_gap_days=opts["max_gap"])
+    d, e, n, u, sig, _ = _m3.grid_observations(data, grid, n_epochs=max(1, len(dates)))
+    slope = aspect = None
+    if dem is not None:
+        slope, aspect = grid_slope(dem, grid, "DEM")
+    r = _m3.solve_3d(d, e, n, u, sigma=sig, slope_deg=slope, aspect_deg=aspect, **opts["solver"])
+    shp = (grid.n_rows, grid.n_cols)
+    res = {"velocity": np.stack([r[k][0].reshape(shp) for k in ("east", "north", "up")])}
+    sg = [r["sigma_" + k][0].reshape(shp) for k in ("east", "north", "up")]
+    if dates:
+        ts = {k: r[k].reshape((len(dates),) + shp) for k in ("east", "north", "up")}
+        res["ts"] = np.concatenate([ts[k] for k in ("east", "north", "up")])
+        res["velocity"] = np.stack([_dec.velocity_from_series(ts[k], dates) for k in ("east", "north", "up")])
+    res["quality"] = np.stack(sg + [r["condition"].reshape(shp), r["flag"].reshape(shp).astype(float)])
+    info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1, geotransform=grid.geotransform,
+                      crs_wkt=crs.toWkt())
+    return info, res, dates
+
+
+def motion3d_rasters(alg, parameters, context, layers, names, geoms, dem, opts, outs, progress):
+    """The raster route of landslide3d on the block engine; ``outs`` maps output key -> path."""
+    infos = [raster_info(lyr.source(), nm) for lyr, nm in zip(layers, names)]
+    check_same_grid(infos + ([dem] if dem is not None else []), names + (["DEM"] if dem is not None else []))
+    date_lists, common = None, None
+    if opts["ts"]:
+        try:
+            date_lists = [[parse_date(d) for d in i.descriptions] for i in infos]
+        except GeohazardError as exc:
+            raise GeohazardError(f"TIME_SERIES needs one date per band description in every input ({exc})") from None
+        common = _m3.common_dates_many(date_lists, spacing_days=opts["spacing"])
+    sources = {f"obs{g}": raster_source(i.path, bands=None if opts["ts"] else 1, dtype=np.float64, name=nm)
+               for g, (i, nm) in enumerate(zip(infos, names))}
+    dx = dy = None
+    if dem is not None:
+        sources["dem"] = raster_source(dem.path, dtype=np.float64, name="DEM")
+        dx, dy = metric_size(dem, "DEM")
+    func = functools.partial(_m3.motion3d_block, vectors=geoms, dx_rows_m=dx, dy_m=dy or 1.0, date_lists=date_lists,
+                             common=common, **opts["solver"])
+    info = infos[0]
+    meta = {"method": opts["solver"]["method"], "constraint": opts["solver"]["constraint"]}
+    spec = {"velocity": ["east mm/yr", "north mm/yr", "up mm/yr"],
+            "quality": ["sigma east", "sigma north", "sigma up", "condition number",
+                        "flag (0 3-D, 1 surface-parallel, 2 no DEM, 3 ill-conditioned, 4 too few)"]}
+    if common:
+        spec["ts"] = [f"{c} {d.isoformat()}" for c in ("east", "north", "up") for d in common]
+    writers = {k: RasterWriter.like(outs[k], info, count=len(v), descriptions=v, metadata=meta)
+               for k, v in spec.items() if outs.get(k)}
+
+    def write(block, out):
+        for k, w in writers.items():
+            w.write(out[k], row=block.row0)
+
+    n_b = sum(i.count for i in infos) + 8 + (3 * len(common) if common else 0)
+    plan = plan_blocks(info.height, info.width, halo=1 if dem is not None else 0, bytes_per_pixel=8.0 * n_b * 3)
+    try:
+        with executor(alg, parameters, context, None) as ex:
+            process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress)
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    return {k: w.commit() for k, w in writers.items()}, common
+
+
+def write_grid_outputs(info, res, outs, dates):
+    """Write the points route's arrays (small grids) through RasterWriter."""
+    spec = {"velocity": ["east mm/yr", "north mm/yr", "up mm/yr"],
+            "quality": ["sigma east", "sigma north", "sigma up", "condition number", "flag"]}
+    if dates:
+        spec["ts"] = [f"{c} {d.isoformat()}" for c in ("east", "north", "up") for d in dates]
+    return {k: write_raster(outs[k], res[k], info, descriptions=desc) for k, desc in spec.items() if outs.get(k)}
+
+
+def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_field):
+    """Stations from the CSV (long format) with coordinates from its x/y columns or the station layer."""
+    from ..algorithms.kinematics.validation import Station, read_station_csv
+
+    if not os.path.exists(csv_path):
+        raise GeohazardError(f"STATIONS_CSV {csv_path!r} does not exist")
+    with open(csv_path, encoding="utf-8-sig") as fh:
+        recs = read_station_csv(fh.read(), name="STATIONS_CSV")
+    coords = {}
+    if parameters.get(layer_key):
+        src = alg.parameterAsSource(parameters, layer_key, context)
+        pts = read_points(src, [name_field], name=layer_key, dest_crs=crs, context=context, numeric=False)
+        coords = {str(v): (x, y) for v, x, y in zip(pts.attributes[name_field], pts.x, pts.y)}
+    stations = []
+    for nm, r in recs.items():
+        if nm in coords:
+            x, y = coords[nm]
+        elif r["x"] is not None and r["y"] is not None and np.isfinite(r["x"]).any():
+            x, y = float(np.nanmean(r["x"])), float(np.nanmean(r["y"]))
+        else:
+            raise GeohazardError(f"station {nm!r} has no coordinates: add x/y columns (InSAR CRS) to STATIONS_CSV "
+                                 f"or a feature with {name_field} = {nm!r} to {layer_key}")
+        stations.append(Station(nm, x, y, r["dates"], east=r["east"], north=r["north"], up=r["up"]))
+    return stations
+
+
+def write_validation(results, crs_wkt, stations, out_layer, out_table):
+    """Station layer and CSV table of validateinsar; returns the paths."""
+    keys = ["n", "bias", "rmse", "std", "r", "r2", "velocity_insar", "velocity_gnss", "velocity_difference",
+            "nrmse_range", "nrmse_mean"]
+    pos = {s.name: (s.x, s.y) for s in stations}
+    cols = {"station": np.array([r.name for r in results], dtype=object),
+            "status": np.array([r.status for r in results], dtype=object),
+            "n_points": np.array([r.n_points for r in results]),
+            "passed": np.array(["" if r.passed is None else ("pass" if r.passed else "fail") for r in results],
+                               dtype=object),
+            "failed": np.array([",".join(r.failed) for r in results], dtype=object)}
+    for k in keys:
+        cols[k] = np.array([float(r.stats.get(k, np.nan)) for r in results])
+    out = {}
+    if out_layer:
+        out["layer"] = write_vector(out_layer, cols, crs_wkt=crs_wkt, x=np.array([pos[r.name][0] for r in results]),
+                                    y=np.array([pos[r.name][1] for r in results]))
+    if out_table:
+        import csv
+
+        with open(out_table, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(list(cols))
+            for i in range(len(results)):
+                w.writerow([cols[k][i] if not isinstance(cols[k][i], float) else f"{cols[k][i]:.4f}" for k in cols])
+        out["table"] = out_table
+    return out
+
+
+def dated_features(source, name, context):
+    """Features of any geometry with dated fields: (dict fid/wkb/wkb_type/crs_wkt, dates, series (n_dates, n))."""
+    if source is None:
+        raise GeohazardError(f"{name}: the layer could not be loaded")
+    dfields = dated_fields([f.name() for f in source.fields()])
+    if len(dfields) < 4:
+        raise GeohazardError(f"{name} has {len(dfields)} dated fields (YYYYMMDD or DYYYYMMDD); at least 4 are needed")
+    idx = [source.fields().indexOf(f) for f, _ in dfields]
+    fids, wkbs, rows = [], [], []
+    for f in source.getFeatures():
+        attrs = f.attributes()
+        rows.append([_num(attrs[i]) for i in idx])
+        fids.append(f.id())
+        g = f.geometry()
+        wkbs.append(bytes(g.asWkb()) if not g.isNull() else None)
+    if not rows:
+        raise GeohazardError(f"{name} has no features")
+    series = np.array(rows, dtype=np.float64).T
+    return ({"fid": np.array(fids), "wkb": wkbs, "wkb_type": int(source.wkbType()),
+             "crs_wkt": source.sourceCrs().toWkt()}, [d for _, d in dfields], series)
+
+
+def _num(v):
+    try:
+        return float(v) if v is not None else np.nan
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def write_features(path, fields, feats):
+    """Write ``fields`` with the geometries of :func:`dated_features`."""
+    from osgeo import ogr
+
+    keep = [i for i, w in enumerate(feats["wkb"]) if w is not None]
+    cols = {k: np.asarray(v)[keep] for k, v in fields.items()}
+    gtype = ogr.GT_Flatten(feats["wkb_type"]) if feats["wkb_type"] < 1000 else feats["wkb_type"] % 1000
+    return write_vector(path, cols, crs_wkt=feats["crs_wkt"], wkb=[feats["wkb"][i] for i in keep],
+                        geometry_type=gtype)
+
+
+def read_driver_csv(path):
+    """Driver series from a CSV with a date column and one numeric column (first two columns otherwise)."""
+    import csv
+
+    if not os.path.exists(path):
+        raise GeohazardError(f"DRIVER_CSV {path!r} does not exist")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
+    if len(rows) < 4:
+        raise GeohazardError(f"DRIVER_CSV {path!r}: needs a header and at least 3 rows")
+    head = [h.strip().lower() for h in rows[0]]
+    di = next((i for i, h in enumerate(head) if h in ("date", "time", "day")), 0)
+    vi = next((i for i in range(len(head)) if i != di), None)
+    if vi is None:
+        raise GeohazardError(f"DRIVER_CSV {path!r}: needs a date column and a value column")
+    dates, vals = [], []
+    for k, r in enumerate(rows[1:], start=2):
+        try:
+            dates.append(parse_date(r[di].strip()))
+        except (GeohazardError, IndexError):
+            raise GeohazardError(f"DRIVER_CSV line {k}: {r[di] if di < len(r) else ''!r} is not a date") from None
+        v = r[vi].strip() if vi < len(r) else ""
+        try:
+            vals.append(float(v) if v else np.nan)
+        except ValueError:
+            raise GeohazardError(f"DRIVER_CSV line {k}: value {v!r} is not a number") from None
+    order = np.argsort([d.toordinal() for d in dates])
+    return [dates[i] for i in order], np.asarray(vals, float)[order]

@@ -1,0 +1,276 @@
+"""Landslide kinematics tools: 3-D motion, InSAR validation against GNSS, trigger correlation."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ..algorithms.errors import GeohazardError
+from ..algorithms.kinematics import motion3d as _m3
+from ..algorithms.kinematics import triggers as _tr
+from ..algorithms.kinematics import validation as _va
+from . import kinematics_io as kio
+from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter
+from .feedback import FeedbackProgress
+
+DBL = QgsProcessingParameterNumber.Type.Double
+
+
+class Landslide3D(GeohazardAlgorithm):
+    NAME, DISPLAY_NAME, GROUP_ID = "landslide3d", "3-D landslide displacement (east, north, up)", "geometry"
+    MULTIBAND_INPUTS = ("RASTERS",)
+    HELP = (
+        "East, north and up motion per cell from two or more SAR geometries: LOS velocities or time series "
+        "(ascending/descending, C- and L-band) and optional azimuth offsets. Each observation is d = e E + n N + u U "
+        "with (e, n, u) the ground-to-satellite unit vector (LOS, positive toward the satellite) or the flight "
+        "direction (azimuth offsets, positive along the flight).\n\n"
+        "<b>Inputs</b>: RASTERS on one grid, or POINTS layers (e.g. EGMS L2b, gridded on CELL_SIZE m cells; "
+        "LOS vectors from los_east/los_north/los_up fields). GEOMETRIES: one entry per input, in order, "
+        "'heading,incidence[,sigma]' for LOS or 'az,heading[,sigma]' for azimuth offsets, separated by ';' "
+        "(degrees; heading clockwise from north; sigma in the input unit).\n"
+        "<b>Rank deficiency</b>: LOS alone is almost blind to north-south motion; where the geometry condition "
+        "number exceeds MAX_CONDITION (default 10) the motion is constrained parallel to the DEM surface "
+        "(U = dz/dx E + dz/dy N; CONSTRAINT auto/always/never). Without a DEM such a geometry is refused with a "
+        "clear message.\n<b>Estimators</b>: least squares, Huber M-estimator (IRLS, k = 1.345) or total least "
+        "squares (unit-vector errors SIGMA_GEOMETRY).\n<b>Outputs</b>: OUTPUT (3 bands E, N, U, mm/yr), "
+        "OUTPUT_QUALITY (sigma E/N/U propagated from the input sigmas, condition number, flag), optional "
+        "OUTPUT_TS (E, N, U per common date every SPACING_DAYS, mm, with TIME_SERIES; velocities are then fitted "
+        "to the series).\nReferences: Wright et al. (2004) doi:10.1029/2003GL018827; Hu et al. (2014) "
+        "doi:10.1038/srep04453; Huber (1964) doi:10.1214/aoms/1177703732." + DASK_HELP)
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers("RASTERS", self.tr("LOS / azimuth rasters"),
+                                                               QgsProcessing.SourceType.TypeRaster, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers("POINTS", self.tr("LOS point layers"),
+                                                               QgsProcessing.SourceType.TypeVectorPoint, optional=True))
+        self.addParameter(QgsProcessingParameterString("GEOMETRIES", self.tr("Geometries (heading,incidence[,sigma]"
+                                                                             " or az,heading[,sigma]; ...)")))
+        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum("METHOD", self.tr("Estimator"), list(_m3.METHODS), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("CONSTRAINT", self.tr("Surface-parallel constraint"),
+                                                     list(_m3.CONSTRAINTS), defaultValue=0))
+        for key, label, val in (("MAX_CONDITION", "Largest geometry condition number", 10.0),
+                                ("SIGMA_GEOMETRY", "Unit-vector sigma (TLS)", 0.005),
+                                ("CELL_SIZE", "Cell size for points (m)", 100.0)):
+            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=1e-6))
+        self.addParameter(QgsProcessingParameterString("VALUE_FIELD", self.tr("Velocity field"), "mean_velocity"))
+        self.addParameter(QgsProcessingParameterString("STD_FIELD", self.tr("Std field"), "mean_velocity_std",
+                                                       optional=True))
+        self.addParameter(QgsProcessingParameterBoolean("TIME_SERIES", self.tr("Time series"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterNumber("SPACING_DAYS", self.tr("Common date spacing (days)"),
+                                                       QgsProcessingParameterNumber.Type.Integer, 6, minValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("East, north, up (mm/yr)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_QUALITY", self.tr("Quality")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TS", self.tr("3-D time series"),
+                                                                  optional=True, createByDefault=False))
+        add_dask_parameter(self)
+
+    def process(self, parameters, context, feedback):
+        rasters = self.parameterAsLayerList(parameters, "RASTERS", context) if parameters.get("RASTERS") else []
+        points = [lyr for lyr in (self.parameterAsLayerList(parameters, "POINTS", context)
+                                  if parameters.get("POINTS") else [])]
+        if bool(rasters) == bool(points):
+            raise GeohazardError("give either RASTERS or POINTS (two or more layers of one kind)")
+        layers = rasters or points
+        names = [f"{'RASTERS' if rasters else 'POINTS'} {i + 1} ({lyr.name()})" for i, lyr in enumerate(layers)]
+        geoms = _m3.parse_geometries(self.parameterAsString(parameters, "GEOMETRIES", context), len(layers))
+        dem = self.raster_info(parameters, "DEM", context) if parameters.get("DEM") else None
+        solver = dict(method=_m3.METHODS[self.parameterAsEnum(parameters, "METHOD", context)],
+                      constraint=_m3.CONSTRAINTS[self.parameterAsEnum(parameters, "CONSTRAINT", context)],
+                      max_condition=self.parameterAsDouble(parameters, "MAX_CONDITION", context),
+                      sigma_geometry=self.parameterAsDouble(parameters, "SIGMA_GEOMETRY", context))
+        cond = _m3.geometry_condition(geoms)
+        if dem is None and cond > solver["max_condition"] and solver["constraint"] != "never" and rasters:
+            raise GeohazardError(f"the {len(layers)} geometries are rank-deficient (condition number {cond:.3g} > "
+                                 f"{solver['max_condition']:g}): SAR LOS is almost blind to north-south motion. Give "
+                                 "a DEM for the surface-parallel constraint or add azimuth offsets / other geometries")
+        opts = dict(ts=self.parameterAsBool(parameters, "TIME_SERIES", context), max_gap=90.0, solver=solver,
+                    spacing=self.parameterAsInt(parameters, "SPACING_DAYS", context))
+        outs = {"velocity": self.parameterAsOutputLayer(parameters, "OUTPUT", context),
+                "quality": self.parameterAsOutputLayer(parameters, "OUTPUT_QUALITY", context),
+                "ts": self.parameterAsOutputLayer(parameters, "OUTPUT_TS", context) if parameters.get("OUTPUT_TS")
+                else ""}
+        progress = FeedbackProgress(feedback)
+        progress.push_info(f"geometry condition number {cond:.3g} (3-D separable below {solver['max_condition']:g})")
+        if rasters:
+            written, _ = kio.motion3d_rasters(self, parameters, context, layers, names, geoms, dem, opts, outs, progress)
+        else:
+            info, res, dates = kio.motion3d_points(
+                points, names, geoms,
+                value_field=self.parameterAsString(parameters, "VALUE_FIELD", context),
+                std_field=self.parameterAsString(parameters, "STD_FIELD", context), dem=dem,
+                cell=self.parameterAsDouble(parameters, "CELL_SIZE", context), opts=opts, context=context,
+                progress=progress)
+            written = kio.write_grid_outputs(info, res, outs, dates)
+        return {"OUTPUT": written["velocity"], "OUTPUT_QUALITY": written["quality"],
+                **({"OUTPUT_TS": written["ts"]} if "ts" in written else {})}
+
+
+class ValidateInsar(GeohazardAlgorithm):
+    NAME, DISPLAY_NAME, GROUP_ID = "validateinsar", "Validate InSAR against GNSS / levelling", "geometry"
+    HELP = (
+        "Compares InSAR point time series (dated fields YYYYMMDD/DYYYYMMDD, LOS positive toward the satellite, "
+        "LOS vectors from los_east/los_north/los_up or HEADING/INCIDENCE) with GNSS or levelling series.\n"
+        "<b>Stations</b>: STATIONS_CSV in long format 'station,date,east,north,up' (mm; levelling: up only), "
+        "coordinates from x/y columns (InSAR CRS) or the STATIONS layer (field NAME_FIELD).\n<b>Method</b>: InSAR "
+        "points within RADIUS m are averaged; the station ENU is projected on their LOS; station series are "
+        "averaged over WINDOW_DAYS around each InSAR date (gaps > 15 days not bridged); a common reference removes "
+        "the InSAR reference-point motion (REFERENCE: a station name, 'mean' = network mean, or empty = none); "
+        "both series start at zero on the first common date. Per station: bias (mean difference, mm), RMSE, std, "
+        "Pearson r and R2, velocities and their difference (mm/yr), ValInSAR normalised RMSEs (RMSE / range and "
+        "RMSE / |mean| of the station series).\n<b>Pass/fail</b>: NRMSE_range <= 0.25, R2 >= 0.7, |velocity "
+        "difference| <= 2 mm/yr and RMSE <= 5 mm (this project's defaults, configurable; ValInSAR combines the "
+        "normalised RMSE with R2). Stations without InSAR points within RADIUS are listed as 'outside'.\n"
+        "<b>Outputs</b>: station layer, CSV table, PNG plots (one per station + velocity scatter) in OUTPUT_PLOTS.\n"
+        "Reference: Navarro-Hernandez et al. (2022) ValInSAR, IEEE JSTARS 15, doi:10.1109/JSTARS.2022.3171517.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource("INSAR", self.tr("InSAR points (dated fields)"),
+                                                              [QgsProcessing.SourceType.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterFile("STATIONS_CSV", self.tr("Station time series (CSV)"),
+                                                     extension="csv"))
+        self.addParameter(QgsProcessingParameterFeatureSource("STATIONS", self.tr("Station locations"),
+                                                              [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterString("NAME_FIELD", self.tr("Station name field"), "station"))
+        self.addParameter(QgsProcessingParameterString("REFERENCE", self.tr("Reference (station, 'mean' or empty)"),
+                                                       "mean", optional=True))
+        for key, label, val in (("RADIUS", "Colocation radius (m)", 100.0), ("WINDOW_DAYS", "Station window (days)",
+                                                                             7.0),
+                                ("HEADING", "Heading if no LOS fields", -12.0),
+                                ("INCIDENCE", "Incidence if no LOS fields", 37.0),
+                                ("MAX_NRMSE", "Largest RMSE / range", 0.25), ("MIN_R2", "Smallest R2", 0.7),
+                                ("MAX_DV", "Largest velocity difference (mm/yr)", 2.0),
+                                ("MAX_RMSE", "Largest RMSE (mm)", 5.0)):
+            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val,
+                                                           minValue=-360.0 if key == "HEADING" else 0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT", self.tr("Stations with statistics")))
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_TABLE", self.tr("Table"), "CSV (*.csv)"))
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT_PLOTS", self.tr("Plots folder"),
+                                                                  optional=True, createByDefault=False))
+
+    def process(self, parameters, context, feedback):
+        src = self.parameterAsSource(parameters, "INSAR", context)
+        crs = kio.crs_of(src)
+        kio.require_projected(crs, "INSAR")
+        g = _m3.parse_geometries(f"{self.parameterAsDouble(parameters, 'HEADING', context)},"
+                                 f"{self.parameterAsDouble(parameters, 'INCIDENCE', context)}", 1)[0]
+        pts = kio.read_los_points(src, "INSAR", value_field="", std_field="", geometry=g, crs=crs, context=context,
+                                  progress=FeedbackProgress(feedback, 0, 40), dated=True)
+        stations = kio.station_inputs(self, parameters, context, crs,
+                                      self.parameterAsFile(parameters, "STATIONS_CSV", context), "STATIONS",
+                                      self.parameterAsString(parameters, "NAME_FIELD", context))
+        p = {k: self.parameterAsDouble(parameters, k, context) for k in ("RADIUS", "WINDOW_DAYS", "MAX_NRMSE",
+                                                                           "MIN_R2", "MAX_DV", "MAX_RMSE")}
+        ref = (self.parameterAsString(parameters, "REFERENCE", context) or "").strip() or None
+        res, info = _va.validate_insar(stations, pts["x"], pts["y"], pts["e"], pts["n"], pts["u"], pts["series"],
+                                       pts["dates"], radius_m=p["RADIUS"], reference=ref, window_days=p["WINDOW_DAYS"],
+                                       thresholds={"nrmse_range": p["MAX_NRMSE"], "r2": p["MIN_R2"],
+                                                   "abs_velocity_difference": p["MAX_DV"], "rmse": p["MAX_RMSE"]})
+        progress = FeedbackProgress(feedback, 40, 100)
+        progress.push_info(f"common reference: {info['reference']}")
+        for r in res:
+            if r.status != _va.STATUS_OK and r.status != _va.STATUS_REFERENCE:
+                progress.push_warning(f"station {r.name}: {r.status} (InSAR points within {p['RADIUS']:g} m: "
+                                      f"{r.n_points})")
+        out = kio.write_validation(res, crs.toWkt(), stations, self.parameterAsOutputLayer(parameters, "OUTPUT",
+                                                                                           context),
+                                   self.parameterAsFileOutput(parameters, "OUTPUT_TABLE", context))
+        result = {"OUTPUT": out["layer"], "OUTPUT_TABLE": out["table"]}
+        if parameters.get("OUTPUT_PLOTS"):
+            folder = self.parameterAsString(parameters, "OUTPUT_PLOTS", context)
+            os.makedirs(folder, exist_ok=True)
+            for r in res:
+                if r.insar is not None:
+                    _va.plot_station(r, os.path.join(folder, f"station_{r.name}.png"))
+            _va.plot_summary(res, os.path.join(folder, "velocities.png"))
+            result["OUTPUT_PLOTS"] = folder
+        return result
+
+
+class TriggerCorrelation(GeohazardAlgorithm):
+    NAME, DISPLAY_NAME, GROUP_ID = "triggercorrelation", "Deformation vs trigger (lagged correlation)", "timeseries"
+    KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
+    HELP = (
+        "Relates deformation time series (points or ADA polygons with dated fields YYYYMMDD/DYYYYMMDD, mm) to a "
+        "driver series from a CSV (columns date,value): rainfall (flux, summed per step; optionally the antecedent "
+        "index A_t = k A_(t-1) + R_t with k = exp(-1/TAU_DAYS)) or a level (state, interpolated).\n"
+        "Both go on a common axis of STEP_DAYS bins over their overlap; the response is the velocity (mm/yr) or the "
+        "detrended displacement. For lags 0..MAX_LAG_DAYS (driver leading) the Pearson correlation is computed; "
+        "the best lag is reported with a p-value from Student's t with the effective sample size of two "
+        "autocorrelated series (Bretherton et al. 1999) and Bonferroni-corrected over the lags tried. Each series is "
+        "also decomposed into trend + annual/semi-annual harmonics (velocity, annual amplitude and peak day).\n"
+        "Driver gaps: missing days make the bins (and the antecedent index, until its memory fades) missing; their "
+        "number is reported.\nOutputs: layer with best_lag_days, best_r, p, p_corrected, n_eff, velocity, "
+        "annual_amplitude, annual_peak_doy; optional PNG of the mean series (OUTPUT_PLOT).")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("Deformation (dated fields)"),
+                                                              [QgsProcessing.SourceType.TypeVector]))
+        self.addParameter(QgsProcessingParameterFile("DRIVER_CSV", self.tr("Driver CSV (date,value)"), extension="csv"))
+        self.addParameter(QgsProcessingParameterEnum("DRIVER_KIND", self.tr("Driver kind"),
+                                                     ["flux (rainfall)", "state (water level)"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("RESPONSE", self.tr("Response"), list(_tr.RESPONSES),
+                                                     defaultValue=0))
+        for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
+                                                                     0.0),
+                                ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):
+            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT", self.tr("Correlation per feature")))
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_PLOT", self.tr("Plot"), "PNG (*.png)",
+                                                                optional=True, createByDefault=False))
+
+    def process(self, parameters, context, feedback):
+        src = self.parameterAsSource(parameters, "INPUT", context)
+        feats, dates, series = kio.dated_features(src, "INPUT", context)
+        ddates, dvals = kio.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
+        step = self.parameterAsDouble(parameters, "STEP_DAYS", context)
+        tau = self.parameterAsDouble(parameters, "TAU_DAYS", context)
+        res = _tr.correlate_with_driver(dates, series, ddates, dvals, step_days=step,
+                                        kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND", context)],
+                                        response=_tr.RESPONSES[self.parameterAsEnum(parameters, "RESPONSE", context)],
+                                        tau_days=tau if tau > 0 else None,
+                                        max_lag_days=self.parameterAsDouble(parameters, "MAX_LAG_DAYS", context))
+        progress = FeedbackProgress(feedback)
+        if res["driver_gap_bins"]:
+            progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
+                                  "left out of the correlation")
+        seas = [_tr.seasonal_decomposition(dates, series[:, j]) for j in range(series.shape[1])]
+        fields = {"source_fid": feats["fid"], "best_lag_days": res["best_lag_days"], "best_r": res["best_r"],
+                  "p": res["p"], "p_corrected": res["p_corrected"], "n_eff": res["n_eff"]}
+        for k in ("velocity", "annual_amplitude", "annual_peak_doy"):
+            fields[k] = np.array([s[k] for s in seas], dtype=float)
+        out = kio.write_features(self.parameterAsOutputLayer(parameters, "OUTPUT", context), fields, feats)
+        result = {"OUTPUT": out}
+        if parameters.get("OUTPUT_PLOT"):
+            mean = _tr.correlate_with_driver(dates, np.nanmean(series, axis=1), ddates, dvals, step_days=step,
+                                             kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND",
+                                                                                        context)],
+                                             response=_tr.RESPONSES[self.parameterAsEnum(parameters, "RESPONSE",
+                                                                                         context)],
+                                             tau_days=tau if tau > 0 else None,
+                                             max_lag_days=self.parameterAsDouble(parameters, "MAX_LAG_DAYS", context))
+            result["OUTPUT_PLOT"] = _tr.plot_correlation(mean, self.parameterAsFileOutput(parameters, "OUTPUT_PLOT",
+                                                                                          context),
+                                                         title="mean of all features vs driver")
+        return result
+
+
+ALGORITHMS = [Landslide3D, ValidateInsar, TriggerCorrelation]

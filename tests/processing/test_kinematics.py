@@ -1,0 +1,186 @@
+"""geohazard:landslide3d, validateinsar, triggercorrelation — parameters, wrong input, synthetic and EGMS runs."""
+
+import datetime as dt
+import os
+
+import numpy as np
+import pytest
+from testutils import write_geotiff
+
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.kinematics import motion3d as m3
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    arr = np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)])
+    desc = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+    return arr, desc
+
+
+def _slide(tmp_path, n=24):
+    """A tilted plane (slope 20 deg, aspect 160 deg) sliding downslope at 40 mm/yr, seen asc/desc + azimuth."""
+    yy, xx = np.mgrid[0:n, 0:n] * 30.0
+    s, a = np.radians(20.0), np.radians(160.0)
+    dem = 1000.0 - np.tan(s) * (np.sin(a) * xx - np.cos(a) * yy)  # x east, rows go south
+    v = 40.0
+    truth = np.array([v * np.cos(s) * np.sin(a), v * np.cos(s) * np.cos(a), -v * np.sin(s)])
+    asc, desc, az = los_unit_vector(39.0, -12.0), los_unit_vector(34.0, 192.0), m3.azimuth_unit_vector(-12.0)
+    paths = {}
+    for name, vec in (("asc", asc), ("desc", desc), ("az", az)):
+        paths[name] = write_geotiff(tmp_path / f"{name}.tif", np.full((n, n), float(np.dot(vec, truth))))
+    paths["dem"] = write_geotiff(tmp_path / "dem.tif", dem)
+    return paths, truth
+
+
+def test_parameters(alg):
+    a, b, c = alg("landslide3d"), alg("validateinsar"), alg("triggercorrelation")
+    ids = [p.name() for p in a.parameterDefinitions()]
+    assert ids[:4] == ["RASTERS", "POINTS", "GEOMETRIES", "DEM"] and "OUTPUT_QUALITY" in ids
+    assert "STATIONS_CSV" in [p.name() for p in b.parameterDefinitions()]
+    assert "DRIVER_CSV" in [p.name() for p in c.parameterDefinitions()]
+    assert "doi:10.1109/JSTARS.2022.3171517" in b.shortHelpString()
+
+
+def test_landslide3d_rasters_with_dem_and_with_azimuth(run_alg, tmp_path):
+    p, truth = _slide(tmp_path)
+    out = {"OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
+    res = run_alg("landslide3d", {"RASTERS": [p["asc"], p["desc"]], "GEOMETRIES": "-12,39,1;192,34,1",
+                                  "DEM": p["dem"], **out})
+    v, desc = _read(res["OUTPUT"])
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    inner = (slice(None), slice(1, -1), slice(1, -1))  # the DEM slope is undefined on the edge
+    np.testing.assert_allclose(v[inner], truth[:, None, None] * np.ones(v[inner].shape), atol=1e-3)
+    assert np.all(q[4][1:-1, 1:-1] == m3.FLAG_CONSTRAINED) and desc[0].startswith("east")
+    # azimuth offsets resolve north without a DEM
+    out2 = {"OUTPUT": str(tmp_path / "v2.tif"), "OUTPUT_QUALITY": str(tmp_path / "q2.tif")}
+    res = run_alg("landslide3d", {"RASTERS": [p["asc"], p["desc"], p["az"]], "GEOMETRIES": "-12,39;192,34;az,-12",
+                                  "METHOD": 1, **out2})
+    v, _ = _read(res["OUTPUT"])
+    np.testing.assert_allclose(v, truth[:, None, None] * np.ones(v.shape), atol=1e-3)
+
+
+def test_landslide3d_wrong_input(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    p, _ = _slide(tmp_path, n=8)
+    out = {"OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
+    with pytest.raises(QgsProcessingException, match="rank-deficient.*DEM"):
+        run_alg("landslide3d", {"RASTERS": [p["asc"], p["desc"]], "GEOMETRIES": "-12,39;192,34", **out})
+    with pytest.raises(QgsProcessingException, match="GEOMETRIES has 1 entries for 2 inputs"):
+        run_alg("landslide3d", {"RASTERS": [p["asc"], p["desc"]], "GEOMETRIES": "-12,39", "DEM": p["dem"], **out})
+    assert not os.path.exists(out["OUTPUT"])
+
+
+def test_landslide3d_egms_points(run_alg, tmp_path, data_dir):
+    g = os.path.join(data_dir, "egms_ustica")
+    out = {"OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
+    dem = write_geotiff(tmp_path / "dem.tif", 200.0 + 0.3 * np.arange(60)[None, :] * np.ones((60, 1)),
+                        geotransform=(4598500.0, 10.0, 0.0, 1741900.0, 0.0, -10.0), epsg=3035)
+    res = run_alg("landslide3d", {"POINTS": [os.path.join(g, "asc_117_subset.gpkg"),
+                                             os.path.join(g, "desc_022_subset.gpkg")],
+                                  "GEOMETRIES": "-8.9,39;-171.5,36.5", "DEM": dem, **out})
+    v, _ = _read(res["OUTPUT"])
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    ok = q[4] == m3.FLAG_CONSTRAINED
+    assert ok.sum() >= 9
+    # a plane rising east (dz/dx = 0.03, aspect 270): surface-parallel U = +0.03 E exactly
+    np.testing.assert_allclose(v[2][ok], 0.03 * v[0][ok], atol=1e-4)
+    assert np.all(np.abs(v[0][ok]) < 10) and np.all(np.abs(v[2][ok]) < 10)  # Ustica: a few mm/yr (north is weak)
+
+
+def _validation_inputs(tmp_path):
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorFileWriter, QgsVectorLayer, QgsField, QgsFields
+    from qgis.PyQt.QtCore import QVariant
+
+    rng = np.random.default_rng(3)
+    gd = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(2 * 365)]
+    idates = [dt.date(2020, 1, 5) + dt.timedelta(days=12 * i) for i in range(55)]
+    e, n, u = los_unit_vector(39.0, -10.0)
+    st = {"S1": (500100.0, 4100100.0, -6.0, 0.0), "S2": (502000.0, 4101000.0, -2.0, 1.5),
+          "S3": (503000.0, 4100500.0, -10.0, -1.0), "OUT": (590000.0, 4100000.0, 0.0, 0.0)}
+    lines = ["station,date,east,north,up,x,y"]
+    for k, (x, y, vu, _) in st.items():
+        for i, d in enumerate(gd):
+            t = i / 365.25
+            lines.append(f"{k},{d.isoformat()},{rng.normal(0, 1):.2f},{rng.normal(0, 1):.2f},"
+                         f"{vu * t + rng.normal(0, 2):.2f},{x},{y}")
+    csv = tmp_path / "gnss.csv"
+    csv.write_text("\n".join(lines) + "\n")
+    fields = QgsFields()
+    for nm in ("los_east", "los_north", "los_up") + tuple("D" + d.strftime("%Y%m%d") for d in idates):
+        fields.append(QgsField(nm, QVariant.Double))
+    layer = QgsVectorLayer("Point?crs=EPSG:32633", "insar", "memory")
+    layer.dataProvider().addAttributes(fields.toList())
+    layer.updateFields()
+    feats = []
+    for k, (x, y, vu, bias) in st.items():
+        if k == "OUT":
+            continue
+        for j in range(2):
+            f = QgsFeature(layer.fields())
+            f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x + 20 * j, y)))
+            ts = [(u * vu + bias + 2.0) * ((d - gd[0]).days / 365.25) + rng.normal(0, 1) for d in idates]
+            f.setAttributes([float(e), float(n), float(u)] + [float(v) for v in ts])
+            feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    path = str(tmp_path / "insar.gpkg")
+    opts = QgsVectorFileWriter.SaveVectorOptions()
+    opts.driverName = "GPKG"
+    from qgis.core import QgsCoordinateTransformContext
+
+    QgsVectorFileWriter.writeAsVectorFormatV3(layer, path, QgsCoordinateTransformContext(), opts)
+    return path, str(csv), st
+
+
+def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
+    insar, csv, st = _validation_inputs(tmp_path)
+    res = run_alg("validateinsar", {"INSAR": insar, "STATIONS_CSV": csv, "REFERENCE": "S1",
+                                    "OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv"),
+                                    "OUTPUT_PLOTS": str(tmp_path / "plots")})
+    import csv as _csv
+
+    rows = {r["station"]: r for r in _csv.DictReader(open(res["OUTPUT_TABLE"]))}
+    assert rows["OUT"]["status"] == "outside"
+    assert rows["S1"]["status"] == "reference"
+    for k in ("S2", "S3"):  # the 2 mm/yr reference motion is removed, the per-station bias remains
+        assert float(rows[k]["velocity_difference"]) == pytest.approx(st[k][3], abs=0.5)
+    assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "station_S2.png"))
+    assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "velocities.png"))
+
+
+def test_triggercorrelation_points(run_alg, tmp_path):
+    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
+    from qgis.PyQt.QtCore import QVariant
+
+    from insar_geohazards.algorithms.kinematics import triggers as tr
+
+    rng = np.random.default_rng(5)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
+    rain = rng.gamma(0.4, 12, len(days)) * (rng.uniform(size=len(days)) < 0.4)
+    _, api = tr.antecedent_index(days, rain, tau_days=20)
+    lag = 24
+    vel = 5 + 0.3 * np.concatenate([np.full(lag, api[0]), api[:-lag]])
+    disp = np.cumsum(vel) / 365.25
+    idx = np.arange(0, len(days), 12)
+    drv = tmp_path / "rain.csv"
+    drv.write_text("date,rain_mm\n" + "\n".join(f"{d.isoformat()},{r:.3f}" for d, r in zip(days, rain)) + "\n")
+    layer = QgsVectorLayer("Point?crs=EPSG:32633", "defo", "memory")
+    layer.dataProvider().addAttributes([QgsField("D" + days[i].strftime("%Y%m%d"), QVariant.Double) for i in idx])
+    layer.updateFields()
+    feats = []
+    for j in range(3):
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(500000 + 10 * j, 4100000)))
+        f.setAttributes([float(disp[i] + rng.normal(0, 0.05)) for i in idx])
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    res = run_alg("triggercorrelation", {"INPUT": layer, "DRIVER_CSV": str(drv), "STEP_DAYS": 12, "TAU_DAYS": 20,
+                                         "OUTPUT": str(tmp_path / "c.gpkg"), "OUTPUT_PLOT": str(tmp_path / "c.png")})
+    out = QgsVectorLayer(res["OUTPUT"], "c", "ogr")
+    lags = [f["best_lag_days"] for f in out.getFeatures()]
+    assert len(lags) == 3 and all(abs(v - lag) <= 12 for v in lags)
+    assert all(f["p_corrected"] < 0.01 for f in out.getFeatures())
+    assert os.path.getsize(res["OUTPUT_PLOT"]) > 1000
