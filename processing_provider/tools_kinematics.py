@@ -111,7 +111,8 @@ class Landslide3D(GeohazardAlgorithm):
         progress = FeedbackProgress(feedback)
         progress.push_info(f"geometry condition number {cond:.3g} (3-D separable below {solver['max_condition']:g})")
         if rasters:
-            written, _ = kio.motion3d_rasters(self, parameters, context, layers, names, geoms, dem, opts, outs, progress)
+            written, _ = kio.motion3d_rasters(self, parameters, context, layers, names, geoms, dem, opts, outs,
+                                              progress)
         else:
             info, res, dates = kio.motion3d_points(
                 points, names, geoms,
@@ -147,8 +148,8 @@ class ValidateInsar(GeohazardAlgorithm):
                                                               [QgsProcessing.SourceType.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterFile("STATIONS_CSV", self.tr("Station time series (CSV)"),
                                                      extension="csv"))
-        self.addParameter(QgsProcessingParameterFeatureSource("STATIONS", self.tr("Station locations"),
-                                                              [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "STATIONS", self.tr("Station locations"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterString("NAME_FIELD", self.tr("Station name field"), "station"))
         self.addParameter(QgsProcessingParameterString("REFERENCE", self.tr("Reference (station, 'mean' or empty)"),
                                                        "mean", optional=True))

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import warnings
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 

@@ -327,7 +327,7 @@ def read_station_csv(text: str, *, name: str = "stations CSV"):
                 except ValueError:
                     raise GeohazardError(f"{name}: line {i}: column {rows[0][col[key]]!r} holds {v!r}, "
                                          "expected a number") from None
-    for st, rec in out.items():
+    for rec in out.values():
         order = np.argsort([d.toordinal() for d in rec["dates"]])
         rec["dates"] = [rec["dates"][k] for k in order]
         for key in ("east", "north", "up", "x", "y"):

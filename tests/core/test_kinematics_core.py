@@ -86,7 +86,8 @@ def test_huber_resists_an_outlier_and_tls_handles_geometry_noise():
     hub = m3.solve_3d(d, *args, method="huber", **kw)
     err = {k: np.sqrt(np.mean((np.stack([r["east"][0], r["north"][0], r["up"][0]]) - truth) ** 2))
            for k, r in (("ls", ls), ("huber", hub))}
-    assert err["huber"] < 0.75 * err["ls"]  # measured 4.2 vs 6.6 mm/yr: Huber bounds, does not remove, a leveraged outlier
+    # measured 4.2 vs 6.6 mm/yr: Huber bounds, but does not remove, a leveraged outlier
+    assert err["huber"] < 0.75 * err["ls"]
     # TLS: observations made with the true vectors, solved with perturbed ones (0.5 deg incidence/heading errors)
     d, a = _observe(vecs, truth, sig * 0.01, rng)
     pert = [los_unit_vector(38.97 + 0.5, -8.94 + 0.5), los_unit_vector(36.5 - 0.5, -171.5 + 0.5),
@@ -139,8 +140,11 @@ def test_ustica_real_3d_run_consistent_with_east_up_decomposition(data_dir):
                         u=c["los_up"], sigma=c["mean_velocity_std"], h=c["height_ortho"]))
     grid = dc.grid_for_points(np.concatenate([p["x"] for p in pts]), np.concatenate([p["y"] for p in pts]), 100.0)
     d, e, n, u, sig, cnt = m3.grid_observations(pts, grid)
-    hsum = sum(np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
-                           minlength=grid.n_rows * grid.n_cols) for p in pts for r, c in [grid.cell_index(p["x"], p["y"])])
+    hsum = 0.0
+    for p in pts:
+        r, c = grid.cell_index(p["x"], p["y"])
+        hsum = hsum + np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
+                                  minlength=grid.n_rows * grid.n_cols)
     with np.errstate(invalid="ignore"):
         dem = (hsum / cnt.sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
     slope, aspect = slope_aspect(dem, 100.0, 100.0)
@@ -184,11 +188,12 @@ def _stations_and_insar(seed=0, bias=None):
         ve, vn, vu = vel[k]
         seas = 2.0 * np.sin(2 * np.pi * tg)
         stations.append(va.Station(k, x, y, gdays, east=ve * tg + rng.normal(0, 1, tg.size),
-                                   north=vn * tg + rng.normal(0, 1, tg.size), up=vu * tg + seas + rng.normal(0, 2, tg.size)))
+                                   north=vn * tg + rng.normal(0, 1, tg.size),
+                                   up=vu * tg + seas + rng.normal(0, 2, tg.size)))
         if k == "FAR":
             continue
         los_true = e * ve * ti + n * vn * ti + u * (vu * ti + 2.0 * np.sin(2 * np.pi * ti))
-        for j in range(3):
+        for _j in range(3):
             xs.append(x + rng.uniform(-40, 40))
             ys.append(y + rng.uniform(-40, 40))
             series.append(los_true - ref_motion + bias[k] * ti + rng.normal(0, 1.0, ti.size))

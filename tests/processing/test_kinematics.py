@@ -92,8 +92,9 @@ def test_landslide3d_egms_points(run_alg, tmp_path, data_dir):
 
 
 def _validation_inputs(tmp_path):
-    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorFileWriter, QgsVectorLayer, QgsField, QgsFields
-    from qgis.PyQt.QtCore import QVariant
+    from qgis.core import QgsFeature, QgsField, QgsFields, QgsGeometry, QgsPointXY, QgsVectorFileWriter, QgsVectorLayer
+
+    from insar_geohazards.processing_provider.compat import FIELD_DOUBLE
 
     rng = np.random.default_rng(3)
     gd = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(2 * 365)]
@@ -111,7 +112,7 @@ def _validation_inputs(tmp_path):
     csv.write_text("\n".join(lines) + "\n")
     fields = QgsFields()
     for nm in ("los_east", "los_north", "los_up") + tuple("D" + d.strftime("%Y%m%d") for d in idates):
-        fields.append(QgsField(nm, QVariant.Double))
+        fields.append(QgsField(nm, FIELD_DOUBLE))
     layer = QgsVectorLayer("Point?crs=EPSG:32633", "insar", "memory")
     layer.dataProvider().addAttributes(fields.toList())
     layer.updateFields()
@@ -153,9 +154,9 @@ def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
 
 def test_triggercorrelation_points(run_alg, tmp_path):
     from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
-    from qgis.PyQt.QtCore import QVariant
 
     from insar_geohazards.algorithms.kinematics import triggers as tr
+    from insar_geohazards.processing_provider.compat import FIELD_DOUBLE
 
     rng = np.random.default_rng(5)
     days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
@@ -168,7 +169,7 @@ def test_triggercorrelation_points(run_alg, tmp_path):
     drv = tmp_path / "rain.csv"
     drv.write_text("date,rain_mm\n" + "\n".join(f"{d.isoformat()},{r:.3f}" for d, r in zip(days, rain)) + "\n")
     layer = QgsVectorLayer("Point?crs=EPSG:32633", "defo", "memory")
-    layer.dataProvider().addAttributes([QgsField("D" + days[i].strftime("%Y%m%d"), QVariant.Double) for i in idx])
+    layer.dataProvider().addAttributes([QgsField("D" + days[i].strftime("%Y%m%d"), FIELD_DOUBLE) for i in idx])
     layer.updateFields()
     feats = []
     for j in range(3):

@@ -1,0 +1,38 @@
+"""The kinematics tools' public IDs work end to end through headless qgis_process."""
+
+import os
+
+import numpy as np
+from testutils import write_geotiff
+from testutils_cli import qgis_process, requires_qgis_process, run_json
+
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+pytestmark = requires_qgis_process
+
+
+def test_landslide3d_asc_desc_dem(tmp_path):
+    n = 10
+    yy, xx = np.mgrid[0:n, 0:n] * 30.0
+    s, a = np.radians(25.0), np.radians(200.0)
+    dem = write_geotiff(tmp_path / "dem.tif", 800.0 - np.tan(s) * (np.sin(a) * xx - np.cos(a) * yy))
+    truth = 30.0 * np.array([np.cos(s) * np.sin(a), np.cos(s) * np.cos(a), -np.sin(s)])
+    paths = [write_geotiff(tmp_path / f"g{i}.tif", np.full((n, n), float(np.dot(los_unit_vector(inc, h), truth))))
+             for i, (h, inc) in enumerate(((-12.0, 39.0), (192.0, 34.0)))]
+    res = run_json("landslide3d", [f"RASTERS={paths[0]}", f"RASTERS={paths[1]}", "GEOMETRIES=-12,39;192,34",
+                                   f"DEM={dem}", f"OUTPUT={tmp_path / 'v.tif'}", f"OUTPUT_QUALITY={tmp_path / 'q.tif'}"])
+    from osgeo import gdal
+
+    ds = gdal.Open(res["OUTPUT"])
+    v = ds.ReadAsArray()
+    np.testing.assert_allclose(v[:, 5, 5], truth, atol=1e-3)
+
+
+def test_landslide3d_rank_deficient_is_a_clear_error(tmp_path):
+    p = [write_geotiff(tmp_path / f"g{i}.tif", np.ones((5, 5))) for i in range(2)]
+    out = qgis_process("run", "geohazard:landslide3d", "--", f"RASTERS={p[0]}", f"RASTERS={p[1]}",
+                       "GEOMETRIES=-12,39;192,34", f"OUTPUT={tmp_path / 'v.tif'}",
+                       f"OUTPUT_QUALITY={tmp_path / 'q.tif'}")
+    assert out.returncode != 0 and "rank-deficient" in (out.stdout + out.stderr)
+    assert "Traceback" not in out.stdout + out.stderr
+    assert not os.path.exists(tmp_path / "v.tif")
