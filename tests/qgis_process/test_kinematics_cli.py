@@ -20,7 +20,8 @@ def test_landslide3d_asc_desc_dem(tmp_path):
     paths = [write_geotiff(tmp_path / f"g{i}.tif", np.full((n, n), float(np.dot(los_unit_vector(inc, h), truth))))
              for i, (h, inc) in enumerate(((-12.0, 39.0), (192.0, 34.0)))]
     res = run_json("landslide3d", [f"RASTERS={paths[0]}", f"RASTERS={paths[1]}", "GEOMETRIES=-12,39;192,34",
-                                   f"DEM={dem}", f"OUTPUT={tmp_path / 'v.tif'}", f"OUTPUT_QUALITY={tmp_path / 'q.tif'}"])
+                                   f"DEM={dem}", f"OUTPUT={tmp_path / 'v.tif'}",
+                                   f"OUTPUT_QUALITY={tmp_path / 'q.tif'}"])
     from osgeo import gdal
 
     ds = gdal.Open(res["OUTPUT"])
