@@ -1,0 +1,198 @@
+"""Landslide thickness from the 3-D surface velocity field by mass conservation.
+
+Method (Booth et al. 2013; Delbridge et al. 2016; Hu et al. 2018)
+    A landslide of thickness ``h`` sliding over a stable base conserves volume (incompressible,
+    no erosion or deposition at the base). With the depth-averaged horizontal velocity
+    ``u_bar = f u_s`` (``u_s = (E, N)`` the surface velocity, ``f`` the rheology factor) the
+    surface elevation changes at a fixed place as
+
+        dz/dt = -div(h u_bar) = -f (u_s . grad h + h div u_s)
+
+    The Eulerian ``dz/dt`` comes from the 3-D field: a surface point moving with ``(E, N, U)``
+    over a surface of gradient ``grad z`` changes its height by ``U`` while the surface at a
+    fixed place changes by ``dz/dt = U - E dz/dx - N dz/dy`` (advection of the topography).
+    The equation is linear in ``h``; on the grid (central differences of the flux ``h u``) it is
+    solved by regularised least squares
+
+        min_h || f D(u) h + dz/dt ||^2 + (alpha f u_med dx)^2 || Lap h ||^2,   h = 0 outside the landslide
+
+    ``D(u)`` the discrete flux divergence, ``Lap`` the 5-point Laplacian, ``u_med`` the median
+    horizontal speed and ``dx`` the cell size (so ``alpha`` is dimensionless). The landslide's
+    margins (cells outside its mask) have ``h = 0``: the sliding surface meets the ground
+    surface there. Because the equation is linear, ``h(f) = h(1) / f``.
+
+Rheology factor
+    ``f = 1`` for rigid sliding on a basal shear zone (plug flow, the usual case for slow
+    landslides), ``f = 2/3`` for Newtonian viscous flow with no basal slip (parabolic profile);
+    intermediate for combined sliding and internal deformation.
+
+Assumption flags (bit mask of :data:`FLAGS`)
+    ``slow``: horizontal speed below ``min_speed`` (no flux; thickness from the regularisation
+    only); ``negative``: ``h < 0`` (the data contradict volume conservation with this ``f``:
+    material gained/lost at the base, dilation, or a wrong ``f``); ``misfit``: the mass-balance
+    residual exceeds 3 robust standard deviations and ``min_misfit`` (a divergent or convergent flux that no
+    smooth positive thickness explains); ``non_steady``: the speed changed by more than
+    ``max_speed_change`` between the two halves of the time series (the steady-state
+    thickness is then a time average); ``edge``: next to a cell without data.
+
+References
+----------
+Booth A. M., Lamb M. P., Avouac J.-P., Delacourt C. (2013) Landslide velocity, thickness, and
+rheology from remote sensing: La Clapiere landslide, France. GRL 40, 4299-4304,
+doi:10.1002/grl.50828.
+Delbridge B. G., Buergmann R., Fielding E., Hensley S., Schulz W. H. (2016) Three-dimensional
+surface deformation derived from airborne interferometric UAVSAR: application to the
+Slumgullion landslide. JGR Solid Earth 121, 3951-3977, doi:10.1002/2015JB012559.
+Hu X., Lu Z., Pierson T. C., Kramer R., George D. L. (2018) Combining InSAR and GPS to
+determine transient movement and thickness of a seasonally active low-gradient translational
+landslide. GRL 45, 1453-1462, doi:10.1002/2017GL076623.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+FLAGS = {"slow": 1, "negative": 2, "misfit": 4, "non_steady": 8, "edge": 16}
+#: Largest number of landslide cells solved at once (sparse system, ~ 10 non-zeros per row).
+MAX_CELLS = 2_000_000
+
+
+def eulerian_dzdt(east, north, up, dzdx, dzdy):
+    """Surface height change at a fixed place, ``U - E dz/dx - N dz/dy`` (same unit as the velocities)."""
+    return np.asarray(up, float) - np.asarray(east, float) * dzdx - np.asarray(north, float) * dzdy
+
+
+def dem_gradient(dem_m, dx_m: float, dy_m: float):
+    """``dz/dx`` (east) and ``dz/dy`` (north) by central differences, rows running south; NaN at edges."""
+    z = np.asarray(dem_m, float)
+    gx = np.full(z.shape, np.nan)
+    gy = np.full(z.shape, np.nan)
+    gx[:, 1:-1] = (z[:, 2:] - z[:, :-2]) / (2 * dx_m)
+    gy[1:-1, :] = (z[:-2, :] - z[2:, :]) / (2 * dy_m)
+    return gx, gy
+
+
+def invert_thickness(east, north, up, dem_m, *, dx_m: float, dy_m: float, mask=None, rheology_factor: float = 1.0,
+                     alpha: float = 0.3, min_speed: float = 1.0, speed_halves=None, max_speed_change: float = 0.3,
+                     min_misfit: float = 2.0):
+    """Thickness (m) of a landslide from its 3-D surface velocities (see module notes).
+
+    Parameters
+    ----------
+    east, north, up : ndarray (rows, cols)
+        Surface velocity, mm/yr (landslide3d output); NaN = no data.
+    dem_m : ndarray (rows, cols)
+        Surface heights, m, same grid.
+    dx_m, dy_m : float
+        Cell size, m.
+    mask : ndarray of bool (rows, cols), optional
+        The landslide; default: cells whose horizontal speed is at least ``min_speed``.
+    rheology_factor : float
+        ``f`` in ``u_bar = f u_s`` (0 < f <= 1).
+    alpha : float
+        Dimensionless smoothing weight.
+    min_speed : float
+        Horizontal speed (mm/yr) below which a cell carries no flux information.
+    speed_halves : (ndarray, ndarray), optional
+        Horizontal speed over the first and the second half of the time series (mm/yr).
+    max_speed_change : float
+        Relative change between the halves that flags ``non_steady``.
+    min_misfit : float
+        Mass-balance residuals (mm/yr) below this never flag ``misfit`` (the order of InSAR
+        velocity errors); above it, residuals beyond 3 robust standard deviations do.
+
+    Returns
+    -------
+    dict
+        ``thickness`` (m, NaN outside the mask), ``dzdt`` (mm/yr), ``residual`` (mm/yr, mass
+        balance), ``flags`` (int, :data:`FLAGS`), ``n_cells``, ``volume_m3``.
+    """
+    if not 0 < rheology_factor <= 1:
+        raise GeohazardError(f"rheology factor must be in (0, 1], got {rheology_factor!r}")
+    if not alpha >= 0:
+        raise GeohazardError(f"alpha must be >= 0, got {alpha!r}")
+    if not (dx_m > 0 and dy_m > 0):
+        raise GeohazardError(f"cell size must be > 0 m, got {dx_m!r} x {dy_m!r}")
+    e, n, u, z = (np.asarray(a, float) for a in (east, north, up, dem_m))
+    if not (e.shape == n.shape == u.shape == z.shape) or e.ndim != 2:
+        raise GeohazardError(f"velocity components and DEM must share one 2-D grid, got {e.shape}, {n.shape}, "
+                             f"{u.shape}, {z.shape}")
+    rows, cols = e.shape
+    gx, gy = dem_gradient(z, dx_m, dy_m)
+    speed = np.hypot(e, n)
+    valid = np.isfinite(e) & np.isfinite(n) & np.isfinite(u) & np.isfinite(gx) & np.isfinite(gy)
+    m = (speed >= min_speed) & valid if mask is None else (np.asarray(mask, bool) & valid)
+    n_cells = int(m.sum())
+    if n_cells < 4:
+        raise GeohazardError(f"the landslide has {n_cells} cells with velocities and DEM gradients (at least 4 "
+                             f"needed); check MASK / MIN_SPEED ({min_speed:g} mm/yr)")
+    if n_cells > MAX_CELLS:
+        raise GeohazardError(f"the landslide has {n_cells} cells, more than {MAX_CELLS}; clip to one landslide")
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import lsqr
+
+    mm_to_m = 1e-3
+    dzdt = eulerian_dzdt(e, n, u, gx, gy)
+    idx = -np.ones((rows, cols), dtype=np.int64)
+    idx[m] = np.arange(n_cells)
+    r_idx, c_idx = np.nonzero(m)
+    ue, un = np.where(valid, e, 0.0) * mm_to_m, np.where(valid, n, 0.0) * mm_to_m
+    f = rheology_factor
+    # flux divergence: d(h E)/dx + d(h N)/dy, y north = -rows; neighbours outside the mask have h = 0
+    rr, cc, vv = [], [], []
+    for dr, dc, comp, scale in ((0, 1, ue, 1 / (2 * dx_m)), (0, -1, ue, -1 / (2 * dx_m)),
+                                (-1, 0, un, 1 / (2 * dy_m)), (1, 0, un, -1 / (2 * dy_m))):
+        r2, c2 = r_idx + dr, c_idx + dc
+        inside = (r2 >= 0) & (r2 < rows) & (c2 >= 0) & (c2 < cols)
+        k = np.nonzero(inside)[0]
+        j = idx[r2[k], c2[k]]
+        use = j >= 0
+        rr.append(k[use])
+        cc.append(j[use])
+        vv.append(f * scale * comp[r2[k][use], c2[k][use]])
+    g = sp.csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(n_cells, n_cells))
+    # 5-point Laplacian with h = 0 outside
+    lr, lc, lv = [np.arange(n_cells)], [np.arange(n_cells)], [np.full(n_cells, -4.0 / (dx_m * dy_m))]
+    for dr, dc in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        r2, c2 = r_idx + dr, c_idx + dc
+        inside = (r2 >= 0) & (r2 < rows) & (c2 >= 0) & (c2 < cols)
+        k = np.nonzero(inside)[0]
+        j = idx[r2[k], c2[k]]
+        use = j >= 0
+        lr.append(k[use])
+        lc.append(j[use])
+        lv.append(np.full(int(use.sum()), 1.0 / (dx_m * dy_m)))
+    lap = sp.csr_matrix((np.concatenate(lv), (np.concatenate(lr), np.concatenate(lc))), shape=(n_cells, n_cells))
+    u_med = float(np.median(speed[m])) * mm_to_m
+    w = alpha * f * u_med * dx_m  # scales with the flux term, so h(f) = h(1) / f exactly
+    a = sp.vstack([g, lap * w]).tocsr()
+    b = np.concatenate([-dzdt[m] * mm_to_m, np.zeros(n_cells)])
+    sol = lsqr(a, b, atol=1e-12, btol=1e-12, iter_lim=20 * n_cells + 1000)
+    h = sol[0]
+    resid = (g @ h + dzdt[m] * mm_to_m) / mm_to_m
+    flags = np.zeros((rows, cols), dtype=np.int32)
+    fl = np.zeros(n_cells, dtype=np.int32)
+    fl[speed[m] < min_speed] |= FLAGS["slow"]
+    fl[h < 0] |= FLAGS["negative"]
+    mad = 1.4826 * np.median(np.abs(resid - np.median(resid)))
+    fl[np.abs(resid) > max(3 * mad, min_misfit)] |= FLAGS["misfit"]
+    if speed_halves is not None:
+        s1, s2 = (np.asarray(s, float)[m] for s in speed_halves)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            change = np.abs(s2 - s1) / np.maximum(0.5 * (s1 + s2), 1e-9)
+        fl[change > max_speed_change] |= FLAGS["non_steady"]
+    nb_missing = np.zeros(n_cells, bool)
+    for dr, dc in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        r2, c2 = np.clip(r_idx + dr, 0, rows - 1), np.clip(c_idx + dc, 0, cols - 1)
+        nb_missing |= ~valid[r2, c2] | (r2 != r_idx + dr) | (c2 != c_idx + dc)
+    fl[nb_missing] |= FLAGS["edge"]
+    flags[m] = fl
+    thick = np.full((rows, cols), np.nan)
+    thick[m] = h
+    res_map = np.full((rows, cols), np.nan)
+    res_map[m] = resid
+    return {"thickness": thick, "dzdt": np.where(valid, dzdt, np.nan), "residual": res_map, "flags": flags,
+            "n_cells": n_cells, "volume_m3": float(np.sum(np.clip(h, 0, None)) * dx_m * dy_m),
+            "lsqr_iterations": int(sol[2])}
