@@ -82,6 +82,7 @@ TAGS = {
     "slipinversion": "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic",
     "uniformslipinversion": "slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo",
     "landslide3d": "3-D,three-dimensional,landslide,east,north,up,azimuth offsets,surface-parallel,Huber,TLS",
+    "landslidethickness": "landslide,thickness,depth,volume,mass conservation,flux,rheology,3-D",
     "validateinsar": "validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth",
     "triggercorrelation": "rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide",
 }

@@ -300,3 +300,58 @@ def read_driver_csv(path):
             raise GeohazardError(f"DRIVER_CSV line {k}: value {v!r} is not a number") from None
     order = np.argsort([d.toordinal() for d in dates])
     return [dates[i] for i in order], np.asarray(vals, float)[order]
+
+
+def polygon_mask(source, info: RasterInfo, context):
+    """Boolean grid of the cell centres of ``info`` inside the polygons of ``source``."""
+    from qgis.core import QgsCoordinateTransform, QgsGeometry, QgsPointXY
+
+    crs = crs_of(info)
+    tr = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+    geoms = []
+    for f in source.getFeatures():
+        g = QgsGeometry(f.geometry())
+        if g.isNull():
+            continue
+        g.transform(tr)
+        geoms.append(g)
+    if not geoms:
+        raise GeohazardError("MASK has no polygon")
+    union = QgsGeometry.unaryUnion(geoms)
+    engine = QgsGeometry.createGeometryEngine(union.constGet())
+    engine.prepareGeometry()
+    gt = info.geotransform
+    xs = gt[0] + (np.arange(info.width) + 0.5) * gt[1]
+    ys = gt[3] + (np.arange(info.height) + 0.5) * gt[5]
+    mask = np.zeros((info.height, info.width), bool)
+    bb = union.boundingBox()
+    cols = np.nonzero((xs >= bb.xMinimum()) & (xs <= bb.xMaximum()))[0]
+    for r in np.nonzero((ys >= bb.yMinimum()) & (ys <= bb.yMaximum()))[0]:
+        for c in cols:
+            pt = QgsGeometry.fromPointXY(QgsPointXY(float(xs[c]), float(ys[r])))  # held: constGet() borrows it
+            mask[r, c] = engine.contains(pt.constGet())
+    return mask
+
+
+def speed_halves(path: str, name: str):
+    """Horizontal speed (mm/yr) over the two halves of a landslide3d 3-D time series raster."""
+    from ..algorithms.geometry.decomposition import velocity_from_series
+    from .raster_io import read_bands
+
+    info = raster_info(path, name)
+    if info.count < 12 or info.count % 3:
+        raise GeohazardError(f"{name} must be a landslide3d OUTPUT_TS raster (east, north, up per date), got "
+                             f"{info.count} bands")
+    k = info.count // 3
+    try:
+        dates = [parse_date(d.split()[-1]) for d in info.descriptions[:k]]
+    except (GeohazardError, IndexError):
+        raise GeohazardError(f"{name}: band descriptions must read 'east YYYY-MM-DD' (landslide3d OUTPUT_TS)") from None
+    ts = read_bands(path, name=name, dtype=np.float64)
+    half = k // 2
+    out = []
+    for sl in (slice(0, half), slice(half, k)):
+        ve = velocity_from_series(ts[:k][sl], dates[sl], seasonal=False)
+        vn = velocity_from_series(ts[k:2 * k][sl], dates[sl], seasonal=False)
+        out.append(np.hypot(ve, vn))
+    return tuple(out)
