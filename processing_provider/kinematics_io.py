@@ -355,3 +355,38 @@ def speed_halves(path: str, name: str):
         vn = velocity_from_series(ts[k:2 * k][sl], dates[sl], seasonal=False)
         out.append(np.hypot(ve, vn))
     return tuple(out)
+
+
+def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, out_path, progress):
+    """The raster route of triggercorrelation on the block engine (one output with 4 bands)."""
+    from ..algorithms.kinematics import triggers as _tr
+
+    info = raster_info(path, name)
+    try:
+        dates = [parse_date(d) for d in info.descriptions]
+    except GeohazardError as exc:
+        raise GeohazardError(f"{name}: every band description must be a date ({exc})") from None
+    if len(dates) < 4:
+        raise GeohazardError(f"{name} has {len(dates)} dated bands; at least 4 are needed")
+    edges, drv, gaps, note = _tr.prepare_driver(dates, ddates, dvals, step_days=opts["step"], kind=opts["kind"],
+                                                tau_days=opts["tau"])
+    if gaps:
+        progress.push_warning(f"driver: {gaps} of {drv.size} bins have gaps and were left out of the correlation")
+    func = functools.partial(_tr.trigger_block, edges=edges, driver=drv, dates=dates, response=opts["response"],
+                             max_lag_days=opts["max_lag"])
+    desc = ["best lag days", "best r", "p", "p corrected (Bonferroni)"]
+    w = RasterWriter.like(out_path, info, count=4, descriptions=desc, metadata={"driver": note})
+
+    def write(block, out):
+        w.write(out["result"], row=block.row0)
+
+    plan = plan_blocks(info.height, info.width, bytes_per_pixel=8.0 * (3 * info.count + 60))
+    try:
+        with executor(alg, parameters, context, None) as ex:
+            process_blocks(plan, func, write, sources={"stack": raster_source(path, bands=None, dtype=np.float64,
+                                                                               name=name)},
+                           executor=ex, progress=progress)
+    except BaseException:
+        w.abort()
+        raise
+    return w.commit()

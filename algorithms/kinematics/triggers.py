@@ -145,20 +145,35 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
     flat = y.reshape(y.shape[0], -1)
     pts = edges if response == "rate" else 0.5 * (edges[:-1] + edges[1:])
     res = np.full((pts.size, flat.shape[1]), np.nan)
-    for j in range(flat.shape[1]):
-        ok = np.isfinite(flat[:, j])
+    full = np.isfinite(flat).all(axis=0)
+    if full.any() and t.size >= 2:
+        # series without gaps share the interpolation weights: one matrix product
+        j = np.clip(np.searchsorted(t, pts, side="right") - 1, 0, t.size - 2)
+        frac = (pts - t[j]) / (t[j + 1] - t[j])
+        w = np.zeros((pts.size, t.size))
+        w[np.arange(pts.size), j] = 1 - frac
+        w[np.arange(pts.size), j + 1] += frac
+        inside = (pts >= t[0]) & (pts <= t[-1])
+        blk = w @ flat[:, full]
+        blk[~inside] = np.nan
+        res[:, full] = blk
+    for col in np.nonzero(~full)[0]:
+        ok = np.isfinite(flat[:, col])
         if ok.sum() >= 2:
-            res[:, j] = np.interp(pts, t[ok], flat[ok, j], left=np.nan, right=np.nan)
+            res[:, col] = np.interp(pts, t[ok], flat[ok, col], left=np.nan, right=np.nan)
     if response == "rate":
         out = np.diff(res, axis=0) / (np.diff(edges)[:, None] / 365.25)
     else:
         ty = (pts - pts[0]) / 365.25
         out = np.full_like(res, np.nan)
-        for j in range(res.shape[1]):
-            ok = np.isfinite(res[:, j])
-            if ok.sum() >= 3:
-                c = np.polyfit(ty[ok], res[ok, j], 1)
-                out[ok, j] = res[ok, j] - np.polyval(c, ty[ok])
+        ok = np.isfinite(res)
+        n = ok.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tm = np.where(ok, ty[:, None], 0).sum(0) / n
+            ym = np.where(ok, res, 0).sum(0) / n
+            dt_ = np.where(ok, ty[:, None] - tm, 0)
+            slope = (dt_ * np.where(ok, res - ym, 0)).sum(0) / (dt_ * dt_).sum(0)
+            out = np.where(ok & (n >= 3), res - ym - slope * (ty[:, None] - tm), np.nan)
     return out.reshape((out.shape[0],) + y.shape[1:])
 
 
@@ -170,6 +185,19 @@ def _lag1(x):
     if np.std(a) == 0 or np.std(b) == 0:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def _lag1_columns(y):
+    """Lag-1 autocorrelation of every column (pairs of consecutive finite values); 0 when undefined."""
+    a, b = y[:-1], y[1:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    cnt = ok.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ma = np.where(ok, a, 0).sum(0) / cnt
+        mb = np.where(ok, b, 0).sum(0) / cnt
+        da, db = np.where(ok, a - ma, 0), np.where(ok, b - mb, 0)
+        r = (da * db).sum(0) / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+    return np.where((cnt >= 3) & np.isfinite(r), r, 0.0)
 
 
 def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
@@ -224,19 +252,18 @@ def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
         best = np.nanargmax(np.where(np.isfinite(r), r, -np.inf), axis=0)
     best_r = r[best, np.arange(ns)]
     a1 = _lag1(d)
-    p = np.full(ns, np.nan)
-    n_eff = np.full(ns, np.nan)
-    for j in range(ns):
-        if not np.isfinite(best_r[j]):
-            continue
-        b1 = _lag1(y[:, j])
-        n = npair[best[j], j]
-        ne = n * (1 - a1 * b1) / (1 + a1 * b1) if (1 + a1 * b1) > 0 else n
-        ne = float(np.clip(ne, 3.0, n))
-        n_eff[j] = ne
-        rj = min(abs(best_r[j]), 0.999999)
+    b1 = _lag1_columns(y)
+    n = npair[np.clip(best, 0, n_l - 1), np.arange(ns)].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ab = a1 * b1
+        ne = np.where(1 + ab > 0, n * (1 - ab) / (1 + ab), n)
+        ne = np.clip(ne, 3.0, np.maximum(n, 3.0))
+        rj = np.minimum(np.abs(best_r), 0.999999)
         tt = rj * np.sqrt((ne - 2) / (1 - rj * rj))
-        p[j] = 2 * stats.t.sf(tt, ne - 2)
+        p = 2 * stats.t.sf(tt, ne - 2)
+    fin = np.isfinite(best_r)
+    p = np.where(fin, p, np.nan)
+    n_eff = np.where(fin, ne, np.nan)
     return {"r": r, "n": npair, "best_lag": np.where(np.isfinite(best_r), best, -1), "best_r": best_r, "p": p,
             "p_corrected": np.minimum(1.0, p * n_l), "n_eff": n_eff}
 
@@ -273,6 +300,39 @@ def seasonal_decomposition(dates, values):
     return out
 
 
+def prepare_driver(resp_dates, drv_dates, drv_values, *, step_days: float = 12.0, kind: str = "flux",
+                   tau_days: Optional[float] = None, min_pairs: int = 8):
+    """The driver on the common axis: ``(edges, values per bin, gap bins, note)`` (see module notes)."""
+    dv = np.asarray(drv_values, dtype=np.float64)
+    if dv.size != len(drv_dates) or dv.size < 3:
+        raise GeohazardError(f"the driver needs at least 3 dated values (got {dv.size} values, {len(drv_dates)} dates)")
+    note = kind
+    if tau_days is not None and kind == "flux":
+        drv_dates, dv = antecedent_index(drv_dates, dv, tau_days=tau_days)
+        kind, note = "state", f"antecedent index, tau {tau_days:g} days"
+    edges = common_axis(resp_dates, drv_dates, step_days=step_days)
+    drv, gaps = resample_driver(drv_dates, dv, edges, kind=kind)
+    if np.isfinite(drv).sum() < min_pairs:
+        raise GeohazardError(f"the driver has {np.isfinite(drv).sum()} complete bins of {drv.size} on the common "
+                             f"axis ({gaps} with gaps); at least {min_pairs} are needed")
+    return edges, drv, gaps, note
+
+
+def correlate_binned(edges, drv, resp_dates, series, *, response: str = "rate", max_lag_days: float = 180.0,
+                     min_pairs: int = 8):
+    """Lagged correlation of deformation series (n_dates, n_series) with a binned driver."""
+    step = float(edges[1] - edges[0])
+    resp = resample_response(resp_dates, series, edges, response=response)
+    resp = resp.reshape(resp.shape[0], -1)
+    max_lag = min(int(max_lag_days // step), drv.size - min_pairs)
+    if max_lag < 0:
+        raise GeohazardError(f"only {drv.size} common {step:g}-day bins: fewer than {min_pairs} pairs")
+    res = lagged_correlation(drv, resp, max_lag=max_lag, min_pairs=min_pairs)
+    res.update(edges=edges, driver=drv, response=resp, lags_days=np.arange(max_lag + 1) * step,
+               best_lag_days=np.where(res["best_lag"] >= 0, res["best_lag"] * step, np.nan))
+    return res
+
+
 def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_days: float = 12.0,
                           kind: str = "flux", response: str = "rate", tau_days: Optional[float] = None,
                           max_lag_days: float = 180.0, min_pairs: int = 8):
@@ -307,31 +367,23 @@ def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_day
         raise GeohazardError(f"deformation has {y.shape[0]} dates along axis 0 but {len(resp_dates)} dates")
     if len(resp_dates) < 4:
         raise GeohazardError(f"deformation series need at least 4 dates, got {len(resp_dates)}")
-    dv = np.asarray(drv_values, dtype=np.float64)
-    if dv.size != len(drv_dates) or dv.size < 3:
-        raise GeohazardError(f"the driver needs at least 3 dated values (got {dv.size} values, {len(drv_dates)} dates)")
-    note = ""
-    if tau_days is not None and kind == "flux":
-        drv_dates, dv = antecedent_index(drv_dates, dv, tau_days=tau_days)
-        kind_used = "state"
-        note = f"antecedent index, tau {tau_days:g} days"
-    else:
-        kind_used = kind
-    edges = common_axis(resp_dates, drv_dates, step_days=step_days)
-    drv, gaps = resample_driver(drv_dates, dv, edges, kind=kind_used)
-    resp = resample_response(resp_dates, y, edges, response=response)
-    max_lag = int(max_lag_days // step_days)
-    max_lag = min(max_lag, drv.size - min_pairs)
-    if max_lag < 0:
-        raise GeohazardError(f"only {drv.size} common {step_days:g}-day bins: fewer than {min_pairs} pairs")
-    if np.isfinite(drv).sum() < min_pairs:
-        raise GeohazardError(f"the driver has {np.isfinite(drv).sum()} complete bins of {drv.size} on the common "
-                             f"axis ({gaps} with gaps); at least {min_pairs} are needed")
-    res = lagged_correlation(drv, resp, max_lag=max_lag, min_pairs=min_pairs)
-    res.update(edges=edges, driver=drv, response=resp, lags_days=np.arange(max_lag + 1) * step_days,
-               best_lag_days=np.where(res["best_lag"] >= 0, res["best_lag"] * step_days, np.nan),
-               driver_gap_bins=gaps, driver_note=note or kind_used)
+    edges, drv, gaps, note = prepare_driver(resp_dates, drv_dates, drv_values, step_days=step_days, kind=kind,
+                                            tau_days=tau_days, min_pairs=min_pairs)
+    res = correlate_binned(edges, drv, resp_dates, y, response=response, max_lag_days=max_lag_days,
+                           min_pairs=min_pairs)
+    res.update(driver_gap_bins=gaps, driver_note=note)
     return res
+
+
+def trigger_block(block, inputs, *, edges, driver, dates, response="rate", max_lag_days=180.0, min_pairs=8):
+    """Block function of the raster route (:mod:`algorithms.engine`): ``inputs["stack"]`` (n_dates, rows,
+    cols) in mm -> ``result`` (4, rows, cols): best lag (days), best r, p, Bonferroni-corrected p."""
+    st = np.asarray(inputs["stack"], dtype=np.float64)[:, block.core]
+    rows, cols = st.shape[1:]
+    res = correlate_binned(edges, driver, dates, st.reshape(st.shape[0], -1), response=response,
+                           max_lag_days=max_lag_days, min_pairs=min_pairs)
+    return {"result": np.stack([res[k].reshape(rows, cols) for k in ("best_lag_days", "best_r", "p",
+                                                                      "p_corrected")])}
 
 
 def plot_correlation(res, path: str, *, column: int = 0, title: str = "") -> str:

@@ -213,3 +213,27 @@ def test_landslidethickness_from_synthetic_3d_field(run_alg, tmp_path):
     inner = r2 < 0.8
     assert np.sqrt(np.nanmean((got[0][inner] - h[inner]) ** 2)) < 1.0  # m, of 20 m maximum
     assert np.isnan(got[0][r2 > 1.05]).all()
+
+
+def test_triggercorrelation_raster_cells(run_alg, tmp_path):
+    from insar_geohazards.algorithms.kinematics import triggers as tr
+
+    rng = np.random.default_rng(8)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
+    level = np.sin(2 * np.pi * np.arange(len(days)) / 365.25) + 0.3 * np.sin(2 * np.pi * np.arange(len(days)) / 97)
+    drv = tmp_path / "level.csv"
+    drv.write_text("date,level_m\n" + "\n".join(f"{d.isoformat()},{v:.4f}" for d, v in zip(days, level)) + "\n")
+    idx = np.arange(0, len(days) - 60, 12)
+    lag = np.array([[0, 24], [48, 72]])  # days, per cell
+    stack = np.zeros((idx.size, 2, 2))
+    for (r, c), lg in np.ndenumerate(lag):
+        vel = 10 + 20 * level[idx + 60 - lg]  # velocity follows the level lg days later
+        stack[:, r, c] = np.cumsum(vel) * 12 / 365.25 + rng.normal(0, 0.02, idx.size)
+    ras = write_geotiff(tmp_path / "ts.tif", stack, descriptions=[days[i + 60].isoformat() for i in idx])
+    res = run_alg("triggercorrelation", {"INPUT_RASTER": ras, "DRIVER_CSV": str(drv), "DRIVER_KIND": 1,
+                                         "STEP_DAYS": 12, "MAX_LAG_DAYS": 120,
+                                         "OUTPUT_RASTER": str(tmp_path / "c.tif")})
+    out, desc = _read(res["OUTPUT_RASTER"])
+    assert desc[0] == "best lag days"
+    assert np.all(np.abs(out[0] - lag) <= 12) and np.all(out[1] > 0.8)
+    assert tr.RESPONSES[0] == "rate"
