@@ -390,3 +390,41 @@ def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, ou
         w.abort()
         raise
     return w.commit()
+
+
+def insar_raster_points(path, name, stations, radius_m, vector):
+    """Pixels of a dated multi-band raster within ``radius_m`` of any station, as point arrays.
+
+    Only the rows around each station are read. Returns the dict of :func:`read_los_points`.
+    """
+    from .raster_io import read_bands
+
+    info = raster_info(path, name)
+    if info.is_geographic or not info.crs_wkt:
+        raise GeohazardError(f"{name} must be in a projected CRS in metres")
+    try:
+        dates = [parse_date(d) for d in info.descriptions]
+    except GeohazardError as exc:
+        raise GeohazardError(f"{name}: every band description must be a date ({exc})") from None
+    gt = info.geotransform
+    xs_all, ys_all, series = [], [], []
+    for st in stations:
+        r, c = info.world_to_pixel(np.array([st.x]), np.array([st.y]))
+        half_r = int(np.ceil(radius_m / abs(gt[5]))) + 1
+        r0, r1 = max(0, int(r[0]) - half_r), min(info.height, int(r[0]) + half_r + 1)
+        if r0 >= r1:
+            continue
+        block = read_bands(path, rows=(r0, r1), name=name, dtype=np.float64)
+        rr, cc = np.mgrid[r0:r1, 0:info.width]
+        x = gt[0] + (cc + 0.5) * gt[1]
+        y = gt[3] + (rr + 0.5) * gt[5]
+        near = np.hypot(x - st.x, y - st.y) <= radius_m
+        if near.any():
+            xs_all.append(x[near])
+            ys_all.append(y[near])
+            series.append(block[:, near])
+    n = sum(a.size for a in xs_all)
+    out = dict(x=np.concatenate(xs_all) if n else np.zeros(0), y=np.concatenate(ys_all) if n else np.zeros(0),
+               e=vector[0], n=vector[1], u=vector[2], sigma=None, dates=dates,
+               series=np.concatenate(series, axis=1) if n else np.zeros((len(dates), 0)))
+    return out, crs_of(info)

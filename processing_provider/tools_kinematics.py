@@ -128,12 +128,13 @@ class Landslide3D(GeohazardAlgorithm):
 class ValidateInsar(GeohazardAlgorithm):
     NAME, DISPLAY_NAME, GROUP_ID = "validateinsar", "Validate InSAR against GNSS / levelling", "geometry"
     HELP = (
-        "Compares InSAR point time series (dated fields YYYYMMDD/DYYYYMMDD, LOS positive toward the satellite, "
-        "LOS vectors from los_east/los_north/los_up or HEADING/INCIDENCE) with GNSS or levelling series.\n"
+        "Compares InSAR time series (INSAR points with dated fields YYYYMMDD/DYYYYMMDD, or INSAR_RASTER with dated "
+        "band descriptions; mm, LOS positive toward the satellite; LOS vectors from los_east/los_north/los_up "
+        "fields, else HEADING/INCIDENCE) with GNSS or levelling series.\n"
         "<b>Stations</b>: STATIONS_CSV in long format 'station,date,east,north,up' (mm; levelling: up only), "
         "coordinates from x/y columns (InSAR CRS) or the STATIONS layer (field NAME_FIELD).\n<b>Method</b>: InSAR "
         "points within RADIUS m are averaged; the station ENU is projected on their LOS; station series are "
-        "averaged over WINDOW_DAYS around each InSAR date (gaps > 15 days not bridged); a common reference removes "
+        "averaged over WINDOW_DAYS around each InSAR date, or interpolated (sparse levelling; gaps longer than MAX_GAP_DAYS not bridged); a common reference removes "
         "the InSAR reference-point motion (REFERENCE: a station name, 'mean' = network mean, or empty = none); "
         "both series start at zero on the first common date. Per station: bias (mean difference, mm), RMSE, std, "
         "Pearson r and R2, velocities and their difference (mm/yr), ValInSAR normalised RMSEs (RMSE / range and "
@@ -145,7 +146,9 @@ class ValidateInsar(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource("INSAR", self.tr("InSAR points (dated fields)"),
-                                                              [QgsProcessing.SourceType.TypeVectorPoint]))
+                                                              [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer("INSAR_RASTER", self.tr("InSAR raster (dated bands, mm)"),
+                                                            optional=True))
         self.addParameter(QgsProcessingParameterFile("STATIONS_CSV", self.tr("Station time series (CSV)"),
                                                      extension="csv"))
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -155,6 +158,7 @@ class ValidateInsar(GeohazardAlgorithm):
                                                        "mean", optional=True))
         for key, label, val in (("RADIUS", "Colocation radius (m)", 100.0), ("WINDOW_DAYS", "Station window (days)",
                                                                              7.0),
+                                ("MAX_GAP_DAYS", "Longest station gap bridged (days)", 15.0),
                                 ("HEADING", "Heading if no LOS fields", -12.0),
                                 ("INCIDENCE", "Incidence if no LOS fields", 37.0),
                                 ("MAX_NRMSE", "Largest RMSE / range", 0.25), ("MIN_R2", "Smallest R2", 0.7),
@@ -168,21 +172,31 @@ class ValidateInsar(GeohazardAlgorithm):
                                                                   optional=True, createByDefault=False))
 
     def process(self, parameters, context, feedback):
-        src = self.parameterAsSource(parameters, "INSAR", context)
-        crs = kio.crs_of(src)
-        kio.require_projected(crs, "INSAR")
+        if bool(parameters.get("INSAR")) == bool(parameters.get("INSAR_RASTER")):
+            raise GeohazardError("give either INSAR (points) or INSAR_RASTER (dated bands)")
         g = _m3.parse_geometries(f"{self.parameterAsDouble(parameters, 'HEADING', context)},"
                                  f"{self.parameterAsDouble(parameters, 'INCIDENCE', context)}", 1)[0]
-        pts = kio.read_los_points(src, "INSAR", value_field="", std_field="", geometry=g, crs=crs, context=context,
-                                  progress=FeedbackProgress(feedback, 0, 40), dated=True)
-        stations = kio.station_inputs(self, parameters, context, crs,
-                                      self.parameterAsFile(parameters, "STATIONS_CSV", context), "STATIONS",
-                                      self.parameterAsString(parameters, "NAME_FIELD", context))
-        p = {k: self.parameterAsDouble(parameters, k, context) for k in ("RADIUS", "WINDOW_DAYS", "MAX_NRMSE",
+        csv_path = self.parameterAsFile(parameters, "STATIONS_CSV", context)
+        name_field = self.parameterAsString(parameters, "NAME_FIELD", context)
+        if parameters.get("INSAR"):
+            src = self.parameterAsSource(parameters, "INSAR", context)
+            crs = kio.crs_of(src)
+            kio.require_projected(crs, "INSAR")
+            pts = kio.read_los_points(src, "INSAR", value_field="", std_field="", geometry=g, crs=crs,
+                                      context=context, progress=FeedbackProgress(feedback, 0, 40), dated=True)
+            stations = kio.station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
+        else:
+            crs = kio.crs_of(self.raster_info(parameters, "INSAR_RASTER", context))
+            stations = kio.station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
+            pts, _ = kio.insar_raster_points(self.raster_path(parameters, "INSAR_RASTER", context), "INSAR_RASTER",
+                                             stations, self.parameterAsDouble(parameters, "RADIUS", context), g)
+        p = {k: self.parameterAsDouble(parameters, k, context) for k in ("RADIUS", "WINDOW_DAYS", "MAX_GAP_DAYS",
+                                                                           "MAX_NRMSE",
                                                                            "MIN_R2", "MAX_DV", "MAX_RMSE")}
         ref = (self.parameterAsString(parameters, "REFERENCE", context) or "").strip() or None
         res, info = _va.validate_insar(stations, pts["x"], pts["y"], pts["e"], pts["n"], pts["u"], pts["series"],
                                        pts["dates"], radius_m=p["RADIUS"], reference=ref, window_days=p["WINDOW_DAYS"],
+                                       max_gap_days=p["MAX_GAP_DAYS"],
                                        thresholds={"nrmse_range": p["MAX_NRMSE"], "r2": p["MIN_R2"],
                                                    "abs_velocity_difference": p["MAX_DV"], "rmse": p["MAX_RMSE"]})
         progress = FeedbackProgress(feedback, 40, 100)

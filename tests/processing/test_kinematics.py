@@ -237,3 +237,28 @@ def test_triggercorrelation_raster_cells(run_alg, tmp_path):
     assert desc[0] == "best lag days"
     assert np.all(np.abs(out[0] - lag) <= 12) and np.all(out[1] > 0.8)
     assert tr.RESPONSES[0] == "rate"
+
+
+def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
+    """Levelling (up only, sparse: every 60 days) against a dated LOS raster with a 1.5 mm/yr bias."""
+    rng = np.random.default_rng(11)
+    e, n, u = los_unit_vector(37.0, -12.0)
+    idates = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(60)]
+    t = np.array([(d - idates[0]).days for d in idates]) / 365.25
+    stack = (u * -8.0 + 1.5) * t[:, None, None] + rng.normal(0, 0.5, (t.size, 10, 10))
+    ras = write_geotiff(tmp_path / "los.tif", stack, descriptions=[d.isoformat() for d in idates])
+    lev = ["station,date,up,x,y"]
+    for k in range(0, 720, 60):
+        d = idates[0] + dt.timedelta(days=k)
+        lev.append(f"BM1,{d.isoformat()},{-8.0 * k / 365.25 + rng.normal(0, 0.3):.2f},500150,4099850")
+        lev.append(f"BM2,{d.isoformat()},{-8.0 * k / 365.25:.2f},510000,4099850")
+    csv = tmp_path / "lev.csv"
+    csv.write_text("\n".join(lev) + "\n")
+    res = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_CSV": str(csv), "REFERENCE": "",
+                                    "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90.0,
+                                    "OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv")})
+    import csv as _csv
+
+    rows = {r["station"]: r for r in _csv.DictReader(open(res["OUTPUT_TABLE"]))}
+    assert rows["BM2"]["status"] == "outside"
+    assert float(rows["BM1"]["velocity_difference"]) == pytest.approx(1.5, abs=0.3)
