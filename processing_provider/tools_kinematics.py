@@ -134,7 +134,8 @@ class ValidateInsar(GeohazardAlgorithm):
         "<b>Stations</b>: STATIONS_CSV in long format 'station,date,east,north,up' (mm; levelling: up only), "
         "coordinates from x/y columns (InSAR CRS) or the STATIONS layer (field NAME_FIELD).\n<b>Method</b>: InSAR "
         "points within RADIUS m are averaged; the station ENU is projected on their LOS; station series are "
-        "averaged over WINDOW_DAYS around each InSAR date, or interpolated (sparse levelling; gaps longer than MAX_GAP_DAYS not bridged); a common reference removes "
+        "averaged over WINDOW_DAYS around each InSAR date, or interpolated (sparse levelling; gaps longer than "
+        "MAX_GAP_DAYS not bridged); a common reference removes "
         "the InSAR reference-point motion (REFERENCE: a station name, 'mean' = network mean, or empty = none); "
         "both series start at zero on the first common date. Per station: bias (mean difference, mm), RMSE, std, "
         "Pearson r and R2, velocities and their difference (mm/yr), ValInSAR normalised RMSEs (RMSE / range and "
@@ -145,8 +146,8 @@ class ValidateInsar(GeohazardAlgorithm):
         "Reference: Navarro-Hernandez et al. (2022) ValInSAR, IEEE JSTARS 15, doi:10.1109/JSTARS.2022.3171517.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource("INSAR", self.tr("InSAR points (dated fields)"),
-                                                              [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "INSAR", self.tr("InSAR points (dated fields)"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer("INSAR_RASTER", self.tr("InSAR raster (dated bands, mm)"),
                                                             optional=True))
         self.addParameter(QgsProcessingParameterFile("STATIONS_CSV", self.tr("Station time series (CSV)"),
@@ -223,6 +224,7 @@ class ValidateInsar(GeohazardAlgorithm):
 class TriggerCorrelation(GeohazardAlgorithm):
     NAME, DISPLAY_NAME, GROUP_ID = "triggercorrelation", "Deformation vs trigger (lagged correlation)", "timeseries"
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
+    CRS_FREE_INPUTS = ("INPUT",)  # the geometry is copied, never used
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     HELP = (
         "Relates deformation time series to a driver series from a CSV (columns date,value): rainfall (flux, "

@@ -1,0 +1,120 @@
+"""Hostile inputs for the kinematics tools: landslide3d, landslidethickness, validateinsar, triggercorrelation."""
+
+import datetime as dt
+import os
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from testutils import write_geotiff
+
+TOOLS = ["landslide3d", "landslidethickness", "validateinsar", "triggercorrelation"]
+
+
+def _csv(path, text):
+    with open(path, "w") as fh:
+        fh.write(text)
+    return str(path)
+
+
+def _rain(path, start=dt.date(2018, 12, 1), days=420):
+    rng = np.random.default_rng(0)
+    rows = [f"{start + dt.timedelta(days=i)},{v:.2f}" for i, v in enumerate(rng.gamma(0.5, 6, days))]
+    return _csv(path, "date,rain\n" + "\n".join(rows) + "\n")
+
+
+def _stations(path):
+    lines = ["station,date,east,north,up,x,y"]
+    for k, x in (("A", 500000.0), ("B", 500060.0)):
+        for i in range(300):
+            d = dt.date(2019, 1, 1) + dt.timedelta(days=i)
+            lines.append(f"{k},{d},0,0,{-0.02 * i:.3f},{x},4800000")
+    return _csv(path, "\n".join(lines) + "\n")
+
+
+def recipe(tool, tmp):
+    tmp = str(tmp)
+    out = os.path.join(tmp, "out")
+    os.makedirs(out, exist_ok=True)
+    j = os.path.join
+    if tool == "landslide3d":
+        params = {"RASTERS": [hk.los_raster(j(tmp, "asc.tif")), hk.los_raster(j(tmp, "desc.tif"), seed=1)],
+                  "GEOMETRIES": "-12,39;192,34", "DEM": hk.dem_raster(j(tmp, "dem.tif")),
+                  "OUTPUT": j(out, "v.tif"), "OUTPUT_QUALITY": j(out, "q.tif")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc_dem.tif")))}, "trunc_dem"
+            if kind == "nan":
+                return {"RASTERS": [hk.los_raster(j(folder, "n1.tif"), value=np.nan),
+                                    hk.los_raster(j(folder, "n2.tif"), value=np.nan)]}, "no valid pixel"
+            return {"DEM": hk.dem_raster(j(folder, "nocrs_dem.tif"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_QUALITY"], ("DEM", "OUTPUT"), spoil, raster="DEM",
+                         overlap={"DEM": hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
+    if tool == "landslidethickness":
+        rows, cols = np.mgrid[0:24, 0:28]
+        vel = np.stack([np.full((24, 28), 50.0), np.full((24, 28), 5.0), -10 - 0.2 * cols])
+        params = {"VELOCITY": write_geotiff(j(tmp, "vel.tif"), vel, geotransform=hk.GT),
+                  "DEM": hk.dem_raster(j(tmp, "dem.tif")), "OUTPUT": j(out, "h.tif"),
+                  "OUTPUT_QUALITY": j(out, "q.tif")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"DEM": hk.truncate(hk.dem_raster(j(folder, "trunc_dem.tif")))}, "trunc_dem"
+            if kind == "nan":
+                return {"VELOCITY": write_geotiff(j(folder, "nan.tif"), np.full((3, 24, 28), np.nan),
+                                                  geotransform=hk.GT)}, "no valid pixel"
+            return {"DEM": hk.dem_raster(j(folder, "nocrs_dem.tif"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_QUALITY"], ("DEM", "OUTPUT"), spoil, raster="DEM",
+                         overlap={"DEM": hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
+    if tool == "validateinsar":
+        params = {"INSAR": hk.dated_layer(j(tmp, "insar.gpkg")), "STATIONS_CSV": _stations(j(tmp, "gnss.csv")),
+                  "REFERENCE": "", "OUTPUT": j(out, "st.gpkg"), "OUTPUT_TABLE": j(out, "st.csv")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"INSAR": hk.truncate(hk.dated_layer(j(folder, "trunc.gpkg")))}, "trunc"
+            if kind == "nan":
+                return {"INSAR": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
+            return {"INSAR": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_TABLE"], ("INSAR", "OUTPUT"), spoil, vector="INSAR",
+                         implausible={"INCIDENCE": 89.999})
+    if tool == "triggercorrelation":
+        params = {"INPUT": hk.dated_layer(j(tmp, "defo.gpkg")), "DRIVER_CSV": _rain(j(tmp, "rain.csv")),
+                  "STEP_DAYS": 12.0, "MAX_LAG_DAYS": 48.0, "OUTPUT": j(out, "c.gpkg")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"INPUT": hk.truncate(hk.dated_layer(j(folder, "trunc.gpkg")))}, "trunc"
+            if kind == "nan":
+                return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
+            return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+
+        return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", nocrs="accept")
+    raise KeyError(tool)
+
+
+@pytest.mark.parametrize("case", list(hk.CASES))
+@pytest.mark.parametrize("tool", TOOLS)
+def test_hostile(qgis_app, tool, case, tmp_path):
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+
+
+def test_driver_gaps_and_bad_driver_are_reported(qgis_app, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    defo = hk.dated_layer(str(tmp_path / "defo.gpkg"))
+    rows = [f"{dt.date(2018, 12, 1) + dt.timedelta(days=i)},{'' if 60 <= i < 90 else '1.0'}" for i in range(420)]
+    fb = hk.warning_feedback()
+    hk.run("triggercorrelation", {"INPUT": defo, "DRIVER_CSV": _csv(tmp_path / "gap.csv", "date,rain\n" +
+                                                                     "\n".join(rows) + "\n"),
+                                  "OUTPUT": str(tmp_path / "c.gpkg"), "STEP_DAYS": 12.0, "MAX_LAG_DAYS": 48.0}, fb)
+    assert any("gaps" in w for w in fb.warnings)
+    with pytest.raises(QgsProcessingException, match="line 2: 'yesterday' is not a date"):
+        hk.run("triggercorrelation", {"INPUT": defo, "DRIVER_CSV": _csv(tmp_path / "bad.csv",
+                                                                         "date,rain\nyesterday,1\n2019-01-01,2\n"
+                                                                         "2019-01-02,3\n"),
+                                      "OUTPUT": str(tmp_path / "c2.gpkg")})
