@@ -146,7 +146,7 @@ def motion3d_rasters(alg, parameters, context, layers, names, geoms, dem, opts, 
     meta = {"method": opts["solver"]["method"], "constraint": opts["solver"]["constraint"]}
     spec = {"velocity": ["east mm/yr", "north mm/yr", "up mm/yr"],
             "quality": ["sigma east", "sigma north", "sigma up", "condition number",
-                        "flag (0 3-D, 1 surface-parallel, 2 no DEM, 3 ill-conditioned, 4 too few)"]}
+                        "flag (0 3-D, 1 surface-parallel, 2 no DEM, 3 ill-conditioned, 4 too few, 5 too gentle)"]}
     if common:
         spec["ts"] = [f"{c} {d.isoformat()}" for c in ("east", "north", "up") for d in common]
     writers = {k: RasterWriter.like(outs[k], info, count=len(v), descriptions=v, metadata=meta)

@@ -48,8 +48,10 @@ class Landslide3D(GeohazardAlgorithm):
         "(degrees; heading clockwise from north; sigma in the input unit).\n"
         "<b>Rank deficiency</b>: LOS alone is almost blind to north-south motion; where the geometry condition "
         "number exceeds MAX_CONDITION (default 10) the motion is constrained parallel to the DEM surface "
-        "(U = dz/dx E + dz/dy N; CONSTRAINT auto/always/never). Without a DEM such a geometry is refused with a "
-        "clear message.\n<b>Estimators</b>: least squares, Huber M-estimator (IRLS, k = 1.345) or total least "
+        "(U = dz/dx E + dz/dy N; CONSTRAINT auto/always/never) on slopes of at least MIN_SLOPE degrees (default 5: "
+        "flatter ground would turn vertical motion into spurious north motion). East/west-facing slopes stay "
+        "ill-conditioned with ascending + descending LOS (flag 3): add azimuth offsets there. Without a DEM a "
+        "rank-deficient geometry is refused with a clear message.\n<b>Estimators</b>: least squares, Huber M-estimator (IRLS, k = 1.345) or total least "
         "squares (unit-vector errors SIGMA_GEOMETRY).\n<b>Outputs</b>: OUTPUT (3 bands E, N, U, mm/yr), "
         "OUTPUT_QUALITY (sigma E/N/U propagated from the input sigmas, condition number, flag), optional "
         "OUTPUT_TS (E, N, U per common date every SPACING_DAYS, mm, with TIME_SERIES; velocities are then fitted "
@@ -69,7 +71,8 @@ class Landslide3D(GeohazardAlgorithm):
                                                      list(_m3.CONSTRAINTS), defaultValue=0))
         for key, label, val in (("MAX_CONDITION", "Largest geometry condition number", 10.0),
                                 ("SIGMA_GEOMETRY", "Unit-vector sigma (TLS)", 0.005),
-                                ("CELL_SIZE", "Cell size for points (m)", 100.0)):
+                                ("CELL_SIZE", "Cell size for points (m)", 100.0),
+                                ("MIN_SLOPE", "Gentlest slope constrained (degrees)", 5.0)):
             self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=1e-6))
         self.addParameter(QgsProcessingParameterString("VALUE_FIELD", self.tr("Velocity field"), "mean_velocity"))
         self.addParameter(QgsProcessingParameterString("STD_FIELD", self.tr("Std field"), "mean_velocity_std",
@@ -96,7 +99,8 @@ class Landslide3D(GeohazardAlgorithm):
         solver = dict(method=_m3.METHODS[self.parameterAsEnum(parameters, "METHOD", context)],
                       constraint=_m3.CONSTRAINTS[self.parameterAsEnum(parameters, "CONSTRAINT", context)],
                       max_condition=self.parameterAsDouble(parameters, "MAX_CONDITION", context),
-                      sigma_geometry=self.parameterAsDouble(parameters, "SIGMA_GEOMETRY", context))
+                      sigma_geometry=self.parameterAsDouble(parameters, "SIGMA_GEOMETRY", context),
+                      min_slope_deg=self.parameterAsDouble(parameters, "MIN_SLOPE", context))
         cond = _m3.geometry_condition(geoms)
         if dem is None and cond > solver["max_condition"] and solver["constraint"] != "never" and rasters:
             raise GeohazardError(f"the {len(layers)} geometries are rank-deficient (condition number {cond:.3g} > "

@@ -16,7 +16,9 @@ Rank deficiency and the surface-parallel-flow constraint
     (or always, on request) the motion is constrained to be parallel to the ground
     surface, ``U = gx E + gy N`` with ``(gx, gy) = grad z = -tan(slope) (sin aspect,
     cos aspect)`` (aspect = downhill azimuth), and ``E``, ``N`` are solved from the columns
-    ``(e + u gx, n + u gy)``. This is the surface-parallel flow assumption of translational
+    ``(e + u gx, n + u gy)``; slopes gentler than ``min_slope_deg`` (default 5) are not
+    constrained (there the constraint means ``U ~ 0`` and north would be read from the LOS's
+    tiny north sensitivity). This is the surface-parallel flow assumption of translational
     landslides (Joughin et al. 1998, doi:10.1109/36.718861, for glaciers; Hu et al. 2014,
     doi:10.1038/srep04453, and Samsonov et al. 2020 for landslides).
 
@@ -64,10 +66,14 @@ HUBER_K = 1.345
 METHODS = ("ls", "huber", "tls")
 CONSTRAINTS = ("auto", "always", "never")
 #: Output flag values.
-FLAG_FREE, FLAG_CONSTRAINED, FLAG_NO_DEM, FLAG_ILL_CONDITIONED, FLAG_TOO_FEW = 0, 1, 2, 3, 4
+FLAG_FREE, FLAG_CONSTRAINED, FLAG_NO_DEM, FLAG_ILL_CONDITIONED, FLAG_TOO_FEW, FLAG_GENTLE = 0, 1, 2, 3, 4, 5
 FLAG_NAMES = {FLAG_FREE: "3-D, unconstrained", FLAG_CONSTRAINED: "3-D, surface-parallel constraint",
               FLAG_NO_DEM: "rank-deficient, no slope/aspect", FLAG_ILL_CONDITIONED: "ill-conditioned geometry",
-              FLAG_TOO_FEW: "too few observations"}
+              FLAG_TOO_FEW: "too few observations", FLAG_GENTLE: "slope below min_slope_deg: constraint not applied"}
+#: Gentlest slope (degrees) on which the surface-parallel constraint is applied: on flatter ground it
+#: forces U ~ 0 and reads N from the tiny north sensitivity of the LOS (|n| ~ 0.1), which amplifies noise
+#: and any vertical motion (subsidence) into north motion.
+DEFAULT_MIN_SLOPE_DEG = 5.0
 
 
 def azimuth_unit_vector(heading_deg):
@@ -148,7 +154,7 @@ def _solve_group(a, y, sig, ok, method, huber_k, sigma_geometry, max_iter=30, to
 
 def solve_3d(d, e, n, u, *, sigma=None, slope_deg=None, aspect_deg=None, method: str = "ls",
              constraint: str = "auto", max_condition: float = DEFAULT_MAX_CONDITION, huber_k: float = HUBER_K,
-             sigma_geometry: float = 0.005):
+             sigma_geometry: float = 0.005, min_slope_deg: float = DEFAULT_MIN_SLOPE_DEG):
     """Solve east, north and up per cell (and per epoch) from ``m`` geometries.
 
     Parameters
@@ -172,6 +178,8 @@ def solve_3d(d, e, n, u, *, sigma=None, slope_deg=None, aspect_deg=None, method:
         Huber threshold in standardised residuals.
     sigma_geometry : float
         Standard deviation of the unit-vector components (TLS only).
+    min_slope_deg : float
+        Cells flatter than this are not constrained (flag :data:`FLAG_GENTLE`).
 
     Returns
     -------
@@ -222,7 +230,11 @@ def solve_3d(d, e, n, u, *, sigma=None, slope_deg=None, aspect_deg=None, method:
     if constraint == "never":
         want_c[:] = False
     dem_ok = np.isfinite(gx) & np.isfinite(gy)
-    cons = want_c & dem_ok & (n_geo >= 2)
+    gentle = np.zeros(n_cells, bool)
+    if has_dem:
+        with np.errstate(invalid="ignore"):
+            gentle = dem_ok & (np.broadcast_to(np.asarray(slope_deg, float), (n_cells,)) < min_slope_deg)
+    cons = want_c & dem_ok & ~gentle & (n_geo >= 2)
     a2 = np.stack([a3[..., 0] + a3[..., 2] * gx[:, None], a3[..., 1] + a3[..., 2] * gy[:, None]], axis=2)
     cond2 = np.full(n_cells, np.nan)
     if cons.any():
@@ -232,6 +244,7 @@ def solve_3d(d, e, n, u, *, sigma=None, slope_deg=None, aspect_deg=None, method:
     flag = np.full(n_cells, FLAG_ILL_CONDITIONED, dtype=np.int16)
     flag[n_geo < 2] = FLAG_TOO_FEW
     flag[want_c & ~dem_ok & (n_geo >= 2)] = FLAG_NO_DEM
+    flag[want_c & gentle & (n_geo >= 2)] = FLAG_GENTLE
     flag[~want_c & ~free & (n_geo >= 2) & (constraint == "never")] = FLAG_ILL_CONDITIONED
     flag[free] = FLAG_FREE
     flag[cons] = FLAG_CONSTRAINED
@@ -377,7 +390,8 @@ def geometry_condition(vectors) -> float:
 
 
 def motion3d_block(block, inputs, *, vectors, method="ls", constraint="auto", max_condition=DEFAULT_MAX_CONDITION,
-                   sigma_geometry=0.005, dx_rows_m=None, dy_m=1.0, date_lists=None, common=None):
+                   sigma_geometry=0.005, dx_rows_m=None, dy_m=1.0, date_lists=None, common=None,
+                   min_slope_deg=DEFAULT_MIN_SLOPE_DEG):
     """Block function of the ``landslide3d`` raster route (:mod:`algorithms.engine`).
 
     ``inputs``: ``obs0``, ``obs1`` ... ``(bands, rows, cols)`` (one band = velocity; dated bands
@@ -411,7 +425,7 @@ def motion3d_block(block, inputs, *, vectors, method="ls", constraint="auto", ma
                                    dx_rows_m[block.read0:block.read1], dy_m)
         slope, aspect = s[core].reshape(nc), a[core].reshape(nc)
     r = solve_3d(d, e, n, u, sigma=sig, slope_deg=slope, aspect_deg=aspect, method=method, constraint=constraint,
-                 max_condition=max_condition, sigma_geometry=sigma_geometry)
+                 max_condition=max_condition, sigma_geometry=sigma_geometry, min_slope_deg=min_slope_deg)
     shp = (rows, cols)
     out = {}
     if common is None:

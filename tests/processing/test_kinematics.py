@@ -77,7 +77,7 @@ def test_landslide3d_wrong_input(run_alg, tmp_path):
 def test_landslide3d_egms_points(run_alg, tmp_path, data_dir):
     g = os.path.join(data_dir, "egms_ustica")
     out = {"OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
-    dem = write_geotiff(tmp_path / "dem.tif", 200.0 + 0.3 * np.arange(60)[None, :] * np.ones((60, 1)),
+    dem = write_geotiff(tmp_path / "dem.tif", 200.0 + 1.5 * np.arange(60)[None, :] * np.ones((60, 1)),
                         geotransform=(4598500.0, 10.0, 0.0, 1741900.0, 0.0, -10.0), epsg=3035)
     res = run_alg("landslide3d", {"POINTS": [os.path.join(g, "asc_117_subset.gpkg"),
                                              os.path.join(g, "desc_022_subset.gpkg")],
@@ -86,8 +86,8 @@ def test_landslide3d_egms_points(run_alg, tmp_path, data_dir):
     q, _ = _read(res["OUTPUT_QUALITY"])
     ok = q[4] == m3.FLAG_CONSTRAINED
     assert ok.sum() >= 9
-    # a plane rising east (dz/dx = 0.03, aspect 270): surface-parallel U = +0.03 E exactly
-    np.testing.assert_allclose(v[2][ok], 0.03 * v[0][ok], atol=1e-4)
+    # a plane rising east (dz/dx = 0.15, 8.5 deg, aspect 270): surface-parallel U = +0.15 E exactly
+    np.testing.assert_allclose(v[2][ok], 0.15 * v[0][ok], atol=1e-4)
     assert np.all(np.abs(v[0][ok]) < 10) and np.all(np.abs(v[2][ok]) < 10)  # Ustica: a few mm/yr (north is weak)
 
 
