@@ -72,8 +72,8 @@ def landslide3d():
     ok = res["flag"] == m3.FLAG_CONSTRAINED
     two = dc.decompose_los([d[0, :1], d[1, :1]], [e[:1], e[1:]], [n[:1], n[1:]], [u[:1], u[1:]])
     shp = (grid.n_rows, grid.n_cols)
-    for k, (comp, title) in enumerate((("north", "north (mm/yr), 3-D constrained"),
-                                       ("up", "up 3-D minus up of east+up decomposition"))):
+    for k, (comp, title) in enumerate((("north", "north (mm/yr), surface-parallel 3-D"),
+                                       ("up", "up 3-D minus up of east+up (mm/yr)"))):
         ax = f.add_subplot(132 + k)
         val = res[comp][0].reshape(shp) if comp == "north" else (res["up"][0] - two["up"].ravel()).reshape(shp)
         im = ax.imshow(np.where(ok.reshape(shp), val, np.nan), cmap="RdBu_r", vmin=-4, vmax=4)
