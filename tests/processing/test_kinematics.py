@@ -15,7 +15,7 @@ def _read(path):
     from osgeo import gdal
 
     ds = gdal.Open(path)
-    arr = np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)])
+    arr = ds.ReadAsArray().reshape(ds.RasterCount, ds.RasterYSize, ds.RasterXSize)
     desc = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
     return arr, desc
 
@@ -262,3 +262,44 @@ def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
     rows = {r["station"]: r for r in _csv.DictReader(open(res["OUTPUT_TABLE"]))}
     assert rows["BM2"]["status"] == "outside"
     assert float(rows["BM1"]["velocity_difference"]) == pytest.approx(1.5, abs=0.3)
+
+
+def test_landslide3d_time_series_rasters_and_egms_points(run_alg, tmp_path, data_dir):
+    p, truth = _slide(tmp_path, n=10)
+    from osgeo import gdal
+
+    dem = p["dem"]
+    # asc every 12 days, desc every 12 days shifted by 6: common 6-day dates over the overlap
+    out = {}
+    for name, heading, inc, start in (("asc", -12.0, 39.0, dt.date(2021, 1, 1)), ("desc", 192.0, 34.0,
+                                                                                  dt.date(2021, 1, 7))):
+        dates = [start + dt.timedelta(days=12 * i) for i in range(20)]
+        yrs = np.array([(d - dt.date(2021, 1, 1)).days for d in dates]) / 365.25
+        los = float(np.dot(los_unit_vector(inc, heading), truth))
+        out[name] = write_geotiff(tmp_path / f"{name}_ts.tif", los * yrs[:, None, None] * np.ones((20, 10, 10)),
+                                  descriptions=[d.isoformat() for d in dates])
+    res = run_alg("landslide3d", {"RASTERS": [out["asc"], out["desc"]], "GEOMETRIES": "-12,39;192,34", "DEM": dem,
+                                  "TIME_SERIES": True, "OUTPUT": str(tmp_path / "v.tif"),
+                                  "OUTPUT_QUALITY": str(tmp_path / "q.tif"), "OUTPUT_TS": str(tmp_path / "ts.tif")})
+    ts, desc = _read(res["OUTPUT_TS"])
+    k = ts.shape[0] // 3
+    assert desc[0] == "east 2021-01-07" and desc[k].startswith("north")
+    v, _ = _read(res["OUTPUT"])
+    np.testing.assert_allclose(v[:, 5, 5], truth, rtol=1e-3)  # velocities fitted to the 3-D series
+    ds = gdal.Open(res["OUTPUT_TS"])
+    assert ds.RasterCount == 3 * k
+    # EGMS subset, time series on the 6-day common axis
+    g = os.path.join(data_dir, "egms_ustica")
+    dem2 = write_geotiff(tmp_path / "dem2.tif", 200.0 + 1.5 * np.arange(60)[None, :] * np.ones((60, 1)),
+                         geotransform=(4598500.0, 10.0, 0.0, 1741900.0, 0.0, -10.0), epsg=3035)
+    res = run_alg("landslide3d", {"POINTS": [os.path.join(g, "asc_117_subset.gpkg"),
+                                             os.path.join(g, "desc_022_subset.gpkg")],
+                                  "GEOMETRIES": "-8.9,39;-171.5,36.5", "DEM": dem2, "TIME_SERIES": True,
+                                  "SPACING_DAYS": 30,
+                                  "OUTPUT": str(tmp_path / "pv.tif"), "OUTPUT_QUALITY": str(tmp_path / "pq.tif"),
+                                  "OUTPUT_TS": str(tmp_path / "pts.tif")})
+    ts, desc = _read(res["OUTPUT_TS"])
+    k = ts.shape[0] // 3
+    ok = np.isfinite(ts[k - 1])
+    assert k > 40 and ok.sum() >= 9
+    np.testing.assert_allclose(ts[2 * k:][:, ok], 0.15 * ts[:k][:, ok], atol=1e-3)  # surface-parallel every date
