@@ -4,7 +4,6 @@ Run from the repository root:  /usr/bin/python3 docs/make_kinematics_figures.py
 Writes docs/img/kinematics_*.png and prints the numbers quoted in the page.
 """
 
-import datetime as dt
 import os
 import sys
 
@@ -87,7 +86,8 @@ def landslide3d():
     print(f"landslide3d: share of (slope 2-45, aspect 0-360) with constrained condition <= 10: {share:.2f}")
     print(f"Ustica: {ok.sum()} of {np.isfinite(two['up']).sum()} cells constrained; median |N| "
           f"{np.nanmedian(np.abs(res['north'][0, ok])):.2f} mm/yr; median |U3d - U2d| {np.nanmedian(np.abs(du)):.2f}, "
-          f"95th pct {np.nanpercentile(np.abs(du), 95):.2f} mm/yr; median sigma_up {np.nanmedian(res['sigma_up'][0, ok]):.2f}")
+          f"95th pct {np.nanpercentile(np.abs(du), 95):.2f} mm/yr; "
+          f"median sigma_up {np.nanmedian(res['sigma_up'][0, ok]):.2f}")
     # synthetic accuracy
     from test_kinematics_core import L_ASC, L_DESC, S1_ASC, S1_DESC, _landslide, _observe
 
@@ -101,8 +101,8 @@ def landslide3d():
         truth, slope, aspect, rng = _landslide(3000, 3)
         dd, aa = _observe(vecs, truth, sigs, rng)
         kw = dict(slope_deg=slope, aspect_deg=aspect) if len(vecs) == 2 else {}
-        r = m3.solve_3d(dd, aa[:, 0:1], aa[:, 1:2], aa[:, 2:3], sigma=np.array(sigs, float)[:, None] * np.ones((1, 3000)),
-                        **kw)
+        sg_in = np.array(sigs, float)[:, None] * np.ones((1, 3000))
+        r = m3.solve_3d(dd, aa[:, 0:1], aa[:, 1:2], aa[:, 2:3], sigma=sg_in, **kw)
         okk = np.isfinite(r["east"][0])
         err = [np.sqrt(np.mean((r[c][0, okk] - truth[k, okk]) ** 2)) for k, c in enumerate(("east", "north", "up"))]
         sg = [np.median(r["sigma_" + c][0, okk]) for c in ("east", "north", "up")]
@@ -118,7 +118,8 @@ def validation():
         stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar(seed)
         res, _ = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
         errs += [r.stats["velocity_difference"] - bias[r.name] for r in res if r.name in ("B", "C", "D")]
-    print(f"validateinsar: velocity-bias recovery over 20 seeds x 3 stations: RMS {np.sqrt(np.mean(np.square(errs))):.2f},"
+    rms = np.sqrt(np.mean(np.square(errs)))
+    print(f"validateinsar: velocity-bias recovery over 20 seeds x 3 stations: RMS {rms:.2f},"
           f" max {np.max(np.abs(errs)):.2f} mm/yr")
     stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar(0)
     res, _ = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
