@@ -164,7 +164,6 @@ class ValidateInsar(GeohazardAlgorithm):
                                                        "mean", optional=True))
         for key, label, val in (("RADIUS", "Colocation radius (m)", 100.0), ("WINDOW_DAYS", "Station window (days)",
                                                                              7.0),
-                                ("MAX_GAP_DAYS", "Longest station gap bridged (days)", 15.0),
                                 ("HEADING", "Heading if no LOS fields", -12.0),
                                 ("INCIDENCE", "Incidence if no LOS fields", 37.0),
                                 ("MAX_NRMSE", "Largest RMSE / range", 0.25), ("MIN_R2", "Smallest R2", 0.7),
@@ -172,6 +171,8 @@ class ValidateInsar(GeohazardAlgorithm):
                                 ("MAX_RMSE", "Largest RMSE (mm)", 5.0)):
             self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val,
                                                            minValue=-360.0 if key == "HEADING" else 0.0))
+        self.addParameter(QgsProcessingParameterNumber("MAX_GAP_DAYS", self.tr("Longest station gap bridged (days)"),
+                                                       QgsProcessingParameterNumber.Type.Integer, 15, minValue=1))
         self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT", self.tr("Stations with statistics")))
         self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_TABLE", self.tr("Table"), "CSV (*.csv)"))
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT_PLOTS", self.tr("Plots folder"),

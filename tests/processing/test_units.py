@@ -25,7 +25,9 @@ LENGTHS = {
     "faultproximity": {"BANDS": "m"},
     "geometricdistortion": {"DEM": "m"},
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
+    "landslide3d": {"DEM": "m", "CELL_SIZE": "m"},
     "landslideactivity": {"DEM": "m"},
+    "landslidethickness": {"DEM": "m"},
     "losprojection": {"DEM": "m"},
     "okadaforward": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m",
                      "PIXEL_SIZE": "m"},
@@ -34,6 +36,7 @@ LENGTHS = {
     "sbasinversion": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m", "DEM": "m"},
     "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m"},
     "stackingvelocity": {"WAVELENGTH_M": "m"},
+    "validateinsar": {"RADIUS": "m"},
     "uniformslipinversion": {"EAST_RANGE": "m", "NORTH_RANGE": "m", "TOP_RANGE": "m", "LENGTH_RANGE": "m",
                              "WIDTH_RANGE": "m"},
 }
