@@ -181,10 +181,14 @@ def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_fiel
     """Stations from the CSV (long format) with coordinates from its x/y columns or the station layer."""
     from ..algorithms.kinematics.validation import Station, read_station_csv
 
-    if not os.path.exists(csv_path):
-        raise GeohazardError(f"STATIONS_CSV {csv_path!r} does not exist")
-    with open(csv_path, encoding="utf-8-sig") as fh:
-        recs = read_station_csv(fh.read(), name="STATIONS_CSV")
+    if parameters.get("STATIONS_TABLE"):
+        recs = read_station_csv(table_as_csv(alg.parameterAsSource(parameters, "STATIONS_TABLE", context)),
+                                name="STATIONS_TABLE")
+    else:
+        if not csv_path or not os.path.exists(csv_path):
+            raise GeohazardError(f"STATIONS_CSV {csv_path!r} does not exist; give STATIONS_CSV or STATIONS_TABLE")
+        with open(csv_path, encoding="utf-8-sig") as fh:
+            recs = read_station_csv(fh.read(), name="STATIONS_CSV")
     coords = {}
     if parameters.get(layer_key):
         src = alg.parameterAsSource(parameters, layer_key, context)
@@ -201,6 +205,23 @@ def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_fiel
                                  f"or a feature with {name_field} = {nm!r} to {layer_key}")
         stations.append(Station(nm, x, y, r["dates"], east=r["east"], north=r["north"], up=r["up"]))
     return stations
+
+
+def table_as_csv(source) -> str:
+    """A layer or table (long format station,date,east,north,up...) as CSV text for the station reader."""
+    import csv
+    import io
+
+    if source is None:
+        raise GeohazardError("STATIONS_TABLE: the layer or table could not be loaded")
+    names = [f.name() for f in source.fields()]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(names)
+    for f in source.getFeatures():
+        w.writerow(["" if v is None or (hasattr(v, "isNull") and v.isNull()) else
+                    (v.toString("yyyy-MM-dd") if hasattr(v, "toString") else v) for v in f.attributes()])
+    return buf.getvalue()
 
 
 def write_validation(results, crs_wkt, stations, out_layer, out_table):

@@ -132,11 +132,13 @@ class Landslide3D(GeohazardAlgorithm):
 
 class ValidateInsar(GeohazardAlgorithm):
     NAME, DISPLAY_NAME, GROUP_ID = "validateinsar", "Validate InSAR against GNSS / levelling", "geometry"
+    CRS_FREE_INPUTS = ("STATIONS_TABLE",)
     HELP = (
         "Compares InSAR time series (INSAR points with dated fields YYYYMMDD/DYYYYMMDD, or INSAR_RASTER with dated "
         "band descriptions; mm, LOS positive toward the satellite; LOS vectors from los_east/los_north/los_up "
         "fields, else HEADING/INCIDENCE) with GNSS or levelling series.\n"
-        "<b>Stations</b>: STATIONS_CSV in long format 'station,date,east,north,up' (mm; levelling: up only), "
+        "<b>Stations</b>: STATIONS_CSV, or STATIONS_TABLE (any layer or table with the same columns), in long "
+        "format 'station,date,east,north,up' (mm; levelling: up only), "
         "coordinates from x/y columns (InSAR CRS) or the STATIONS layer (field NAME_FIELD).\n<b>Method</b>: InSAR "
         "points within RADIUS m are averaged; the station ENU is projected on their LOS; station series are "
         "averaged over WINDOW_DAYS around each InSAR date, or interpolated (sparse levelling; gaps longer than "
@@ -156,7 +158,10 @@ class ValidateInsar(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer("INSAR_RASTER", self.tr("InSAR raster (dated bands, mm)"),
                                                             optional=True))
         self.addParameter(QgsProcessingParameterFile("STATIONS_CSV", self.tr("Station time series (CSV)"),
-                                                     extension="csv"))
+                                                     extension="csv", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "STATIONS_TABLE", self.tr("Station time series (layer or table)"), [QgsProcessing.SourceType.TypeVector],
+            optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
             "STATIONS", self.tr("Station locations"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterString("NAME_FIELD", self.tr("Station name field"), "station"))

@@ -11,6 +11,13 @@ from insar_geohazards.algorithms.geometry.los import los_unit_vector
 from insar_geohazards.algorithms.kinematics import motion3d as m3
 
 
+def _table(path):
+    import csv
+
+    with open(path, newline="") as fh:
+        return {r["station"]: r for r in csv.DictReader(fh)}
+
+
 def _read(path):
     from osgeo import gdal
 
@@ -141,9 +148,7 @@ def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
     res = run_alg("validateinsar", {"INSAR": insar, "STATIONS_CSV": csv, "REFERENCE": "S1",
                                     "OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv"),
                                     "OUTPUT_PLOTS": str(tmp_path / "plots")})
-    import csv as _csv
-
-    rows = {r["station"]: r for r in _csv.DictReader(open(res["OUTPUT_TABLE"]))}
+    rows = _table(res["OUTPUT_TABLE"])
     assert rows["OUT"]["status"] == "outside"
     assert rows["S1"]["status"] == "reference"
     for k in ("S2", "S3"):  # the 2 mm/yr reference motion is removed, the per-station bias remains
@@ -257,11 +262,19 @@ def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
     res = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_CSV": str(csv), "REFERENCE": "",
                                     "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90.0,
                                     "OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv")})
-    import csv as _csv
-
-    rows = {r["station"]: r for r in _csv.DictReader(open(res["OUTPUT_TABLE"]))}
+    rows = _table(res["OUTPUT_TABLE"])
     assert rows["BM2"]["status"] == "outside"
     assert float(rows["BM1"]["velocity_difference"]) == pytest.approx(1.5, abs=0.3)
+    # the same series as a table layer (QGIS reads the date column as dates)
+    from qgis.core import QgsVectorLayer
+
+    table = QgsVectorLayer(f"file://{csv}?delimiter=,&geomType=none&detectTypes=yes", "lev", "delimitedtext")
+    assert table.isValid()
+    res2 = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_TABLE": table, "REFERENCE": "",
+                                     "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90,
+                                     "OUTPUT": str(tmp_path / "st2.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st2.csv")})
+    rows2 = _table(res2["OUTPUT_TABLE"])
+    assert rows2["BM1"]["velocity_difference"] == rows["BM1"]["velocity_difference"]
 
 
 def test_landslide3d_time_series_rasters_and_egms_points(run_alg, tmp_path, data_dir):
