@@ -37,3 +37,25 @@ def test_landslide3d_rank_deficient_is_a_clear_error(tmp_path):
     assert out.returncode != 0 and "rank-deficient" in (out.stdout + out.stderr)
     assert "Traceback" not in out.stdout + out.stderr
     assert not os.path.exists(tmp_path / "v.tif")
+
+
+def test_validateinsar_and_triggercorrelation(tmp_path):
+    import datetime as dt
+
+    import testutils_hostile as hk
+
+    defo = hk.dated_layer(str(tmp_path / "defo.gpkg"))
+    rng = np.random.default_rng(0)
+    start = dt.date(2018, 12, 1)
+    (tmp_path / "rain.csv").write_text("date,rain\n" + "\n".join(
+        f"{start + dt.timedelta(days=i)},{v:.2f}" for i, v in enumerate(rng.gamma(0.5, 6, 420))) + "\n")
+    res = run_json("triggercorrelation", [f"INPUT={defo}", f"DRIVER_CSV={tmp_path / 'rain.csv'}", "STEP_DAYS=12",
+                                          "MAX_LAG_DAYS=48", f"OUTPUT={tmp_path / 'c.gpkg'}"])
+    assert os.path.exists(res["OUTPUT"])
+    lines = ["station,date,up,x,y"] + [f"A,{dt.date(2019, 1, 1) + dt.timedelta(days=i)},{-0.02 * i:.3f},500000,4800000"
+                                       for i in range(300)]
+    (tmp_path / "gnss.csv").write_text("\n".join(lines) + "\n")
+    res = run_json("validateinsar", [f"INSAR={defo}", f"STATIONS_CSV={tmp_path / 'gnss.csv'}", "REFERENCE=",
+                                     f"OUTPUT={tmp_path / 's.gpkg'}", f"OUTPUT_TABLE={tmp_path / 's.csv'}"])
+    text = (tmp_path / "s.csv").read_text()
+    assert text.startswith("station,status") and "\nA,compared" in text
