@@ -64,7 +64,9 @@ def read_los_points(source, name, *, value_field, std_field, geometry, crs, cont
         e, n, u = los_unit_vector(a["incidence_angle"], a["track_angle"])
     else:
         e, n, u = (np.full(k, geometry[j]) for j in range(3))
-    sigma = a.get(std_field) if std_field else None
+    # the std field is a velocity std (mm/yr): it weights velocities only; time series use the
+    # GEOMETRIES sigma (mm) when given
+    sigma = a.get(std_field) if std_field and not dated else None
     if sigma is None and geometry[3] is not None:
         sigma = np.full(k, geometry[3])
     out = dict(x=pts.x, y=pts.y, e=e, n=n, u=u, sigma=sigma)

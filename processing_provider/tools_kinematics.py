@@ -103,10 +103,11 @@ class Landslide3D(GeohazardAlgorithm):
                       sigma_geometry=self.parameterAsDouble(parameters, "SIGMA_GEOMETRY", context),
                       min_slope_deg=self.parameterAsDouble(parameters, "MIN_SLOPE", context))
         cond = _m3.geometry_condition(geoms)
-        if dem is None and cond > solver["max_condition"] and solver["constraint"] != "never" and rasters:
+        if rasters and cond > solver["max_condition"] and (dem is None or solver["constraint"] == "never"):
             raise GeohazardError(f"the {len(layers)} geometries are rank-deficient (condition number {cond:.3g} > "
                                  f"{solver['max_condition']:g}): SAR LOS is almost blind to north-south motion. Give "
-                                 "a DEM for the surface-parallel constraint or add azimuth offsets / other geometries")
+                                 "a DEM for the surface-parallel constraint (CONSTRAINT auto or always) or add azimuth "
+                                 "offsets / other geometries")
         opts = dict(ts=self.parameterAsBool(parameters, "TIME_SERIES", context), max_gap=90.0, solver=solver,
                     spacing=self.parameterAsInt(parameters, "SPACING_DAYS", context))
         outs = {"velocity": self.parameterAsOutputLayer(parameters, "OUTPUT", context),
@@ -300,11 +301,9 @@ class TriggerCorrelation(GeohazardAlgorithm):
         if res["driver_gap_bins"]:
             progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
                                   "left out of the correlation")
-        seas = [_tr.seasonal_decomposition(dates, series[:, j]) for j in range(series.shape[1])]
+        seas = _tr.seasonal_parameters(dates, series)
         fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r", "p", "p_corrected",
-                                                                       "n_eff")}}
-        for k in ("velocity", "annual_amplitude", "annual_peak_doy"):
-            fields[k] = np.array([s[k] for s in seas], dtype=float)
+                                                                       "n_eff")}, **seas}
         result = {"OUTPUT": kio.write_features(self.parameterAsOutputLayer(parameters, "OUTPUT", context), fields,
                                                feats)}
         if parameters.get("OUTPUT_PLOT"):

@@ -333,6 +333,35 @@ def correlate_binned(edges, drv, resp_dates, series, *, response: str = "rate", 
     return res
 
 
+def seasonal_parameters(dates, series):
+    """Velocity, annual amplitude and annual peak day of every column of ``series`` (n_dates, n).
+
+    Same model as :func:`seasonal_decomposition`; columns without gaps are fitted together.
+    """
+    y = np.asarray(series, dtype=np.float64)
+    if y.ndim == 1:
+        y = y[:, None]
+    n = y.shape[1]
+    out = {k: np.full(n, np.nan) for k in ("velocity", "annual_amplitude", "annual_peak_doy")}
+    t = _ord(dates)
+    if len(dates) < 8 or t.max() - t.min() < 365:
+        return out
+    full = np.isfinite(y).all(axis=0)
+    if full.any():
+        ty = (t - t[0]) / 365.25
+        ph = 2 * np.pi * np.array([(d.timetuple().tm_yday - 1) / 365.25 for d in dates])
+        a = np.stack([np.ones_like(ty), ty, np.cos(ph), np.sin(ph), np.cos(2 * ph), np.sin(2 * ph)], axis=1)
+        coef, *_ = np.linalg.lstsq(a, y[:, full], rcond=None)
+        out["velocity"][full] = coef[1]
+        out["annual_amplitude"][full] = np.hypot(coef[2], coef[3])
+        out["annual_peak_doy"][full] = (np.degrees(np.arctan2(coef[3], coef[2])) % 360.0) / 360.0 * 365.25 + 1
+    for j in np.nonzero(~full)[0]:
+        r = seasonal_decomposition(dates, y[:, j])
+        for k in out:
+            out[k][j] = r[k]
+    return out
+
+
 def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_days: float = 12.0,
                           kind: str = "flux", response: str = "rate", tau_days: Optional[float] = None,
                           max_lag_days: float = 180.0, min_pairs: int = 8):

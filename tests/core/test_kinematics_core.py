@@ -364,3 +364,15 @@ def test_thickness_flags_assumption_failures():
         th.invert_thickness(e, nn, u, z, dx_m=15.0, dy_m=15.0, rheology_factor=1.5)
     with pytest.raises(GeohazardError, match="cells with velocities"):
         th.invert_thickness(e * 0, nn * 0, u, z, dx_m=15.0, dy_m=15.0)
+
+
+def test_seasonal_parameters_vectorised_equals_per_series():
+    rng = np.random.default_rng(2)
+    dates = [dt.date(2018, 1, 1) + dt.timedelta(days=12 * i) for i in range(60)]
+    y = np.cumsum(rng.normal(0, 1, (60, 5)), axis=0)
+    y[10, 3] = np.nan
+    vec = tr.seasonal_parameters(dates, y)
+    for j in range(5):
+        one = tr.seasonal_decomposition(dates, y[:, j])
+        for k in vec:
+            assert vec[k][j] == pytest.approx(one[k], rel=1e-9)
