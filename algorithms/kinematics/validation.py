@@ -14,7 +14,8 @@ Steps, per station ``i``:
 4. **Common reference.** InSAR is relative to a reference point whose own motion is
    unknown; GNSS is in a global frame. The reference motion ``ref(t)`` (LOS) is estimated as
    ``InSAR - GNSS`` at one reference station, or as the mean of ``InSAR - GNSS`` over the
-   network (``reference="mean"``), and removed from every InSAR series.
+   network (``reference="mean"``), and removed from every InSAR series (dates where it is
+   unknown, e.g. a gap of the reference station, are left out).
 5. **Time reference.** Both series are shifted to zero at the first common date (the
    translation of the ValInSAR code).
 6. **Statistics** of the difference ``delta = InSAR - GNSS``: ``bias`` (mean of delta, mm),
@@ -37,6 +38,7 @@ github.com/marianavarro27/ValInSAR).
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -219,7 +221,8 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
         results.append(res)
         if not near.any():
             continue
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # dates without any point: NaN, as wanted
             a = np.nanmean(s[:, near], axis=1)
         ve, vn, vu = e[near].mean(), n[near].mean(), u[near].mean()
         comp = []
@@ -239,8 +242,9 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
     ref_series = np.zeros(len(dates))
     ref_text = "none"
     if reference == "mean" and usable:
-        with np.errstate(invalid="ignore"):
-            diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in usable])
+        diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in usable])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             ref_series = np.nanmean(diffs, axis=0)
         ref_series = np.where(np.isfinite(ref_series), ref_series, np.nan)
         ref_text = f"network mean of InSAR - GNSS over {len(usable)} station(s)"
