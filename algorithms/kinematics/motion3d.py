@@ -176,7 +176,7 @@ def _wls(a, y, w, *, with_inverse=True):
     return np.einsum("cij,cj->ci", inv, b), inv
 
 
-def _solve_group(a, y, sig, ok, method, huber_k, sigma_geometry, max_iter=50, tol=1e-6):
+def _solve_group(a, y, sig, ok, method, huber_k, sigma_geometry, max_iter=500, tol=1e-8):
     """Solve cells of one group. a (c, m, k), y (c, m), sig (c, m) or None, ok (c, m) usable."""
     c, m, k = a.shape
     y0 = np.where(ok, y, 0.0)
