@@ -140,7 +140,7 @@ def trigger():
     days, rain, sdates, series = _rain_and_response(36, 3)
     r = tr.correlate_with_driver(sdates, series, days, rain, step_days=6, tau_days=30, max_lag_days=180)
     tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger.png"), title="synthetic: velocity = 2 + 0.3 x "
-                        "antecedent rain (tau 30 d) 36 days earlier")
+                        "antecedent rain (tau 30 d) 36 days earlier", series=(sdates, series[:, 0]))
 
 
 def thickness():

@@ -309,9 +309,11 @@ class TriggerCorrelation(GeohazardAlgorithm):
                                                feats)}
         if parameters.get("OUTPUT_PLOT"):
             with np.errstate(invalid="ignore"):
-                mean = _tr.correlate_with_driver(dates, np.nanmean(series, axis=1), ddates, dvals, **kw)
+                avg = np.nanmean(series, axis=1)
+            mean = _tr.correlate_with_driver(dates, avg, ddates, dvals, **kw)
             result["OUTPUT_PLOT"] = _tr.plot_correlation(
-                mean, self.parameterAsFileOutput(parameters, "OUTPUT_PLOT", context), title="mean of all features")
+                mean, self.parameterAsFileOutput(parameters, "OUTPUT_PLOT", context), title="mean of all features",
+                series=(dates, avg))
         return result
 
 

@@ -415,14 +415,16 @@ def trigger_block(block, inputs, *, edges, driver, dates, response="rate", max_l
                                                                       "p_corrected")])}
 
 
-def plot_correlation(res, path: str, *, column: int = 0, title: str = "") -> str:
-    """PNG: driver and response on the common axis (top) and the correlogram (bottom)."""
+def plot_correlation(res, path: str, *, column: int = 0, title: str = "", series=None) -> str:
+    """PNG: driver and response on the common axis, the correlogram, and with ``series = (dates,
+    displacement)`` the seasonal decomposition of the displacement (trend + annual/semi-annual)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 6), dpi=100)
+    rows = 3 if series is not None else 2
+    fig = Figure(figsize=(7, 3 * rows), dpi=100)
     FigureCanvasAgg(fig)
-    ax1 = fig.add_subplot(211)
+    ax1 = fig.add_subplot(rows, 1, 1)
     e = res["edges"]
     t = np.array([np.datetime64(_dt.date.fromordinal(int(round(v)))) for v in 0.5 * (e[:-1] + e[1:])])
     ax1.bar(t, res["driver"], width=float(e[1] - e[0]) * 0.9, color="tab:blue", alpha=0.5, label="driver")
@@ -431,7 +433,7 @@ def plot_correlation(res, path: str, *, column: int = 0, title: str = "") -> str
     ax2.plot(t, res["response"][:, column], "r.-", lw=0.8, ms=3, label="deformation")
     ax2.set_ylabel("deformation response")
     ax1.set_title(title or "driver and deformation on the common axis", fontsize=9)
-    ax3 = fig.add_subplot(212)
+    ax3 = fig.add_subplot(rows, 1, 2)
     ax3.plot(res["lags_days"], res["r"][:, column], "k.-")
     bl = res["best_lag_days"][column]
     if np.isfinite(bl):
@@ -441,6 +443,18 @@ def plot_correlation(res, path: str, *, column: int = 0, title: str = "") -> str
     ax3.set_xlabel("lag (days, driver leading)")
     ax3.set_ylabel("correlation r")
     ax3.grid(alpha=0.3)
+    if series is not None:
+        sd, sv = series
+        dec = seasonal_decomposition(sd, sv)
+        ax4 = fig.add_subplot(rows, 1, 3)
+        ts = np.array([np.datetime64(d) for d in sd])
+        ax4.plot(ts, sv, "k.", ms=3, label="displacement (mm)")
+        if np.isfinite(dec["velocity"]):
+            ax4.plot(ts, dec["trend"] + dec["seasonal"], "r-", lw=1,
+                     label=f"trend {dec['velocity']:.1f} mm/yr + seasonal (annual {dec['annual_amplitude']:.1f} mm, "
+                           f"peak day {dec['annual_peak_doy']:.0f})")
+        ax4.legend(fontsize=7)
+        ax4.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     return path

@@ -157,7 +157,8 @@ def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
     assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "velocities.png"))
 
 
-def test_triggercorrelation_points(run_alg, tmp_path):
+@pytest.mark.parametrize("geom", ["Point", "Polygon"])  # points, or ADA polygons with their mean series
+def test_triggercorrelation_points(run_alg, tmp_path, geom):
     from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
 
     from insar_geohazards.algorithms.kinematics import triggers as tr
@@ -173,19 +174,22 @@ def test_triggercorrelation_points(run_alg, tmp_path):
     idx = np.arange(0, len(days), 12)
     drv = tmp_path / "rain.csv"
     drv.write_text("date,rain_mm\n" + "\n".join(f"{d.isoformat()},{r:.3f}" for d, r in zip(days, rain)) + "\n")
-    layer = QgsVectorLayer("Point?crs=EPSG:32633", "defo", "memory")
+    layer = QgsVectorLayer(f"{geom}?crs=EPSG:32633", "defo", "memory")
     layer.dataProvider().addAttributes([QgsField("D" + days[i].strftime("%Y%m%d"), FIELD_DOUBLE) for i in idx])
     layer.updateFields()
     feats = []
     for j in range(3):
         f = QgsFeature(layer.fields())
-        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(500000 + 10 * j, 4100000)))
+        pt = QgsPointXY(500000 + 10 * j, 4100000)
+        f.setGeometry(QgsGeometry.fromPointXY(pt) if geom == "Point" else QgsGeometry.fromWkt(
+            f"POLYGON(({pt.x()} {pt.y()}, {pt.x() + 5} {pt.y()}, {pt.x() + 5} {pt.y() + 5}, {pt.x()} {pt.y()}))"))
         f.setAttributes([float(disp[i] + rng.normal(0, 0.05)) for i in idx])
         feats.append(f)
     layer.dataProvider().addFeatures(feats)
     res = run_alg("triggercorrelation", {"INPUT": layer, "DRIVER_CSV": str(drv), "STEP_DAYS": 12, "TAU_DAYS": 20,
                                          "OUTPUT": str(tmp_path / "c.gpkg"), "OUTPUT_PLOT": str(tmp_path / "c.png")})
     out = QgsVectorLayer(res["OUTPUT"], "c", "ogr")
+    assert out.geometryType() == layer.geometryType()
     lags = [f["best_lag_days"] for f in out.getFeatures()]
     assert len(lags) == 3 and all(abs(v - lag) <= 12 for v in lags)
     assert all(f["p_corrected"] < 0.01 for f in out.getFeatures())
