@@ -78,10 +78,10 @@ def read_los_points(source, name, *, value_field, std_field, geometry, crs, cont
 
 
 def grid_slope(dem: RasterInfo, grid, name: str):
-    """Slope and aspect of ``dem`` at the centres of ``grid`` (same CRS), NaN outside."""
-    z = read_band(dem.path, name=name, dtype=np.float64)
+    """Slope and aspect of ``dem`` at the centres of ``grid`` (same CRS), NaN outside.
+
+    Only the DEM rows under the grid (plus one for the slope stencil) are read."""
     dx, dy = metric_size(dem, name)
-    s, a = slope_aspect_metric(z, dx, dy)
     xs = grid.x0 + grid.cell_m * (np.arange(grid.n_cols) + 0.5)
     ys = grid.y0 - grid.cell_m * (np.arange(grid.n_rows) + 0.5)
     xx, yy = np.meshgrid(xs, ys)
@@ -89,7 +89,12 @@ def grid_slope(dem: RasterInfo, grid, name: str):
     r, c = np.floor(r).astype(int), np.floor(c).astype(int)
     inside = (r >= 0) & (r < dem.height) & (c >= 0) & (c < dem.width)
     so, ao = np.full(r.size, np.nan), np.full(r.size, np.nan)
-    so[inside], ao[inside] = s[r[inside], c[inside]], a[r[inside], c[inside]]
+    if not inside.any():
+        raise GeohazardError(f"{name} does not cover the points")
+    r0, r1 = max(0, int(r[inside].min()) - 1), min(dem.height, int(r[inside].max()) + 2)
+    z = read_band(dem.path, rows=(r0, r1), name=name, dtype=np.float64)
+    s, a = slope_aspect_metric(z, dx[r0:r1], dy)
+    so[inside], ao[inside] = s[r[inside] - r0, c[inside]], a[r[inside] - r0, c[inside]]
     return so, ao
 
 
