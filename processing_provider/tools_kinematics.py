@@ -57,8 +57,11 @@ class Landslide3D(GeohazardAlgorithm):
         "squares (unit-vector errors SIGMA_GEOMETRY).\n<b>Outputs</b>: OUTPUT (3 bands E, N, U, mm/yr), "
         "OUTPUT_QUALITY (sigma E/N/U propagated from the input sigmas, condition number, flag), optional "
         "OUTPUT_TS (E, N, U per common date every SPACING_DAYS, mm, with TIME_SERIES; velocities are then fitted "
-        "to the series).\nReferences: Wright et al. (2004) doi:10.1029/2003GL018827; Hu et al. (2014) "
-        "doi:10.1038/srep04453; Huber (1964) doi:10.1214/aoms/1177703732." + DASK_HELP)
+        "to the series).\n<b>Defaults</b>: MAX_CONDITION 10 (errors amplified at most ~10x; asc + desc east/up "
+        "is ~1.3), SIGMA_GEOMETRY 0.005 (~0.3 degree of incidence/heading error), CELL_SIZE 100 m (the EGMS L3 "
+        "grid), MIN_SLOPE 5 degrees, SPACING_DAYS 6 (the Sentinel-1 repeat, as EGMS L3).\nReferences: Wright et al. "
+        "(2004) doi:10.1029/2003GL018827; Hu et al. (2014) doi:10.1038/srep04453; Huber (1964) "
+        "doi:10.1214/aoms/1177703732." + DASK_HELP)
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers("RASTERS", self.tr("LOS / azimuth rasters"),
@@ -151,6 +154,8 @@ class ValidateInsar(GeohazardAlgorithm):
         "RMSE / |mean| of the station series).\n<b>Pass/fail</b>: NRMSE_range <= 0.25, R2 >= 0.7, |velocity "
         "difference| <= 2 mm/yr and RMSE <= 5 mm (this project's defaults, configurable; ValInSAR combines the "
         "normalised RMSE with R2). Stations without InSAR points within RADIUS are listed as 'outside'.\n"
+        "<b>Defaults</b>: RADIUS 100 m (one EGMS L3 cell around the monument), WINDOW_DAYS 7 (a week of daily GNSS, "
+        "shorter than the 6-12 day InSAR sampling), MAX_GAP_DAYS 15.\n"
         "<b>Outputs</b>: station layer, CSV table, PNG plots (one per station + velocity scatter) in OUTPUT_PLOTS.\n"
         "Reference: Navarro-Hernandez et al. (2022) ValInSAR, IEEE JSTARS 15, doi:10.1109/JSTARS.2022.3171517.")
 
@@ -252,7 +257,9 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "harmonics (velocity, annual amplitude and peak day).\nDriver gaps: missing days make their bins (and the "
         "antecedent index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT "
         "layer (best_lag_days, best_r, p, p_corrected, n_eff, velocity, annual_amplitude, annual_peak_doy); "
-        "OUTPUT_RASTER (bands best lag, best r, p, p corrected); optional PNG of the mean series (OUTPUT_PLOT).")
+        "OUTPUT_RASTER (bands best lag, best r, p, p corrected); optional PNG of the mean series (OUTPUT_PLOT).\n"
+        "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
+        "TAU_DAYS 0 (plain rainfall sums per step).")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("Deformation (dated fields)"),
@@ -332,6 +339,8 @@ class LandslideThickness(GeohazardAlgorithm):
         "mask: 1 slow, 2 negative thickness, 4 misfit = residual > max(3 robust sigma, 2 mm/yr): divergent or "
         "convergent flux not explained, 8 non-steady = speed changed > 30 % between the halves of the series, "
         "16 edge). The solve is global over the landslide (not in blocks): up to 2 million landslide cells.\n"
+        "<b>Defaults</b>: RHEOLOGY_FACTOR 1 (slow landslides mostly slide on a basal shear zone), ALPHA 0.3 (1.4-2.3 % "
+        "thickness error on synthetic landslides; larger is smoother), MIN_SPEED 1 mm/yr (the InSAR velocity noise).\n"
         "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) doi:10.1002/2015JB012559; "
         "Hu et al. (2018) doi:10.1002/2017GL076623.")
 
