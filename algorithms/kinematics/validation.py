@@ -37,7 +37,6 @@ github.com/marianavarro27/ValInSAR).
 
 from __future__ import annotations
 
-import datetime as _dt
 import warnings
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
@@ -391,7 +390,3 @@ def plot_summary(results: Sequence[StationResult], path: str) -> str:
     fig.tight_layout()
     fig.savefig(path)
     return path
-
-
-def date_range_text(dates: Sequence[_dt.date]) -> str:
-    return f"{min(dates)}..{max(dates)}" if dates else "no dates"
