@@ -60,7 +60,7 @@ class Landslide3D(GeohazardAlgorithm):
         "to the series).\n<b>Defaults</b>: MAX_CONDITION 10 (errors amplified at most ~10x; asc + desc east/up "
         "is ~1.3), SIGMA_GEOMETRY 0.005 (~0.3 degree of incidence/heading error), CELL_SIZE 100 m (the EGMS L3 "
         "grid), MIN_SLOPE 5 degrees, SPACING_DAYS 6 (the Sentinel-1 repeat, as EGMS L3).\nReferences: Wright et al. "
-        "(2004) doi:10.1029/2003GL018827; Hu et al. (2014) doi:10.1038/srep04453; Huber (1964) "
+        "(2004) doi:10.1029/2003GL018827; Joughin, Kwok & Fahnestock (1998) IEEE TGRS 36; Huber (1964) "
         "doi:10.1214/aoms/1177703732." + DASK_HELP)
 
     def initAlgorithm(self, config=None):
@@ -341,7 +341,7 @@ class LandslideThickness(GeohazardAlgorithm):
         "16 edge). The solve is global over the landslide (not in blocks): up to 2 million landslide cells.\n"
         "<b>Defaults</b>: RHEOLOGY_FACTOR 1 (slow landslides mostly slide on a basal shear zone), ALPHA 0.3 (1.4-2.3 % "
         "thickness error on synthetic landslides; larger is smoother), MIN_SPEED 1 mm/yr (the InSAR velocity noise).\n"
-        "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) doi:10.1002/2015JB012559; "
+        "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) JGR Solid Earth 121; "
         "Hu et al. (2018) doi:10.1002/2017GL076623.")
 
     def initAlgorithm(self, config=None):

@@ -19,8 +19,9 @@ Rank deficiency and the surface-parallel-flow constraint
     ``(e + u gx, n + u gy)``; slopes gentler than ``min_slope_deg`` (default 5) are not
     constrained (there the constraint means ``U ~ 0`` and north would be read from the LOS's
     tiny north sensitivity). This is the surface-parallel flow assumption of translational
-    landslides (Joughin et al. 1998, doi:10.1109/36.718861, for glaciers; Hu et al. 2014,
-    doi:10.1038/srep04453, and Samsonov et al. 2020 for landslides).
+    landslides (introduced for glacier flow by Joughin, Kwok & Fahnestock 1998, IEEE TGRS 36,
+    "Interferometric estimation of three-dimensional ice-flow using ascending and descending
+    passes").
 
 Estimators
     ``ls``: weighted least squares, weights ``1 / sigma_i^2``.
@@ -46,7 +47,8 @@ References
 ----------
 Wright T. J., Parsons B. E., Lu Z. (2004) Toward mapping surface deformation in three
 dimensions using InSAR, GRL 31, L01607, doi:10.1029/2003GL018827.
-Fialko Y., Simons M., Agnew D. (2001) doi:10.1029/2001GL013174 (azimuth offsets in 3-D).
+Fialko Y., Simons M., Agnew D. (2001) The complete (3-D) surface displacement field in the
+epicentral area of the 1999 Mw 7.1 Hector Mine earthquake, GRL 28 (azimuth offsets in 3-D).
 """
 
 from __future__ import annotations

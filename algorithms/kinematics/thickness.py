@@ -42,7 +42,7 @@ rheology from remote sensing: La Clapiere landslide, France. GRL 40, 4299-4304,
 doi:10.1002/grl.50828.
 Delbridge B. G., Buergmann R., Fielding E., Hensley S., Schulz W. H. (2016) Three-dimensional
 surface deformation derived from airborne interferometric UAVSAR: application to the
-Slumgullion landslide. JGR Solid Earth 121, 3951-3977, doi:10.1002/2015JB012559.
+Slumgullion landslide. JGR Solid Earth 121 (2016).
 Hu X., Lu Z., Pierson T. C., Kramer R., George D. L. (2018) Combining InSAR and GPS to
 determine transient movement and thickness of a seasonally active low-gradient translational
 landslide. GRL 45, 1453-1462, doi:10.1002/2017GL076623.
