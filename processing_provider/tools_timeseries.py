@@ -28,7 +28,7 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, phase_to_los_mm
+from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
 from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.baselines import read_baselines
@@ -274,7 +274,7 @@ class StackInput:
         coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
         scale = None if self.units > 1 else (
-            (-1 if self.units == 0 else 1) * self.wavelength_m * 1000.0 / (4.0 * np.pi))
+            mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == 0 else 1))
         for k, i in enumerate(self.order):
             if scale is None:
                 a = self._read_rows(self.paths[i], r0, r1, np.float64)
