@@ -8,7 +8,6 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
@@ -24,7 +23,7 @@ from qgis.core import (
 )
 
 from ..algorithms.elastic.coulomb_inp import read_coulomb_inp
-from ..algorithms.elastic.faults import Faults, faults_from_traces, moment
+from ..algorithms.elastic.faults import faults_from_traces, moment
 from ..algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
 from ..algorithms.elastic.okada import KIND_POINT
 from ..algorithms.elastic.stress import coulomb_at_points, regional_stress_tensor
@@ -36,20 +35,20 @@ from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
+from .io.faults import (
+    fault_fields,
+    read_fault_lines,
+    read_los_datasets,
+    read_patch_polygons,
+    require_projected_crs,
+    trace_wkb,
+)
+from .io.styles import style_lines_dcfs, style_raster_diverging
 from .raster_io import RasterWriter
-from .styles import style_raster_diverging
 from .units import add_length_with_alias, check_aliases, given, length_value
 from .vector_io import write_vector
 
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
-FIELD_ALIASES = {
-    "dip": ("dip_deg", "dip"),
-    "top": ("top_m", "top_depth_m"),
-    "bottom": ("bottom_m", "bottom_depth_m"),
-    "slip": ("slip_m", "slip"),
-    "rake": ("rake_deg", "rake"),
-    "opening": ("opening_m", "opening"),
-}
 
 COMMON_SOURCE_HELP = (
     "<b>Source faults</b>: a line layer of fault traces (top edges, digitised so that the fault dips to "
@@ -67,95 +66,6 @@ COULOMB_UNITS_HELP = (
     "(top_m, bottom_m in m). The former IDs TOP_DEPTH, BOTTOM_DEPTH{pixel_old} (m) still work in models and "
     "qgis_process and are converted.\n"
 )
-
-
-def _require_projected_crs(crs: QgsCoordinateReferenceSystem, name: str) -> None:
-    if not crs.isValid():
-        raise GeohazardError(f"{name}: no coordinate reference system; a projected CRS in metres is needed")
-    if crs.isGeographic():
-        raise GeohazardError(f"{name} is in a geographic CRS ({crs.authid()}, degrees); reproject it to a projected "
-                             f"CRS in metres (e.g. UTM) first")
-
-
-def _field_values(feat, fields, key, default):
-    for nm in FIELD_ALIASES[key]:
-        i = fields.lookupField(nm)
-        if i >= 0:
-            v = feat.attributes()[i]
-            if v is None or (isinstance(v, str) and not v.strip()) or str(v) == "NULL":
-                continue
-            try:
-                number = float(v)
-            except (TypeError, ValueError):
-                number = None
-            if number is None or not np.isfinite(number):
-                raise GeohazardError(f"field {nm!r} of feature {feat.id()} holds {v!r}, not a number"
-                                     + (" (use a dot as decimal separator)" if "," in str(v) else "")
-                                     + "; fix the value or leave it empty to use the default")
-            return number
-    return float(default)
-
-
-def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
-    """Line features -> (traces, per-trace attribute dict, names, crs)."""
-    if source is None:
-        raise GeohazardError(f"{name}: the layer could not be loaded")
-    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.LineGeometry:
-        raise GeohazardError(f"{name} must be a line layer of fault traces, got "
-                             f"{QgsWkbTypes.displayString(source.wkbType())}")
-    crs = source.sourceCrs()
-    transform = None
-    if dest_crs is not None and dest_crs.isValid() and crs != dest_crs:
-        transform = QgsCoordinateTransform(crs, dest_crs, context.transformContext())
-        crs = dest_crs
-    _require_projected_crs(crs, name)
-    fields = source.fields()
-    traces, attrs, names = [], {k: [] for k in FIELD_ALIASES}, []
-    name_idx = fields.lookupField("name")
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull() or geom.isEmpty():
-            continue
-        if transform is not None:
-            geom.transform(transform)
-        parts = geom.asMultiPolyline() if geom.isMultipart() else [geom.asPolyline()]
-        for part in parts:
-            traces.append(np.array([[p.x(), p.y()] for p in part]))
-            for k in FIELD_ALIASES:
-                attrs[k].append(_field_values(feat, fields, k, defaults[k]))
-            label = feat.attributes()[name_idx] if name_idx >= 0 else None
-            names.append(str(label) if label not in (None, "") else f"feature {feat.id()}")
-    if not traces:
-        raise GeohazardError(f"{name} has no line features")
-    return traces, {k: np.asarray(v) for k, v in attrs.items()}, names, crs
-
-
-def read_patch_polygons(source, *, name):
-    """Slip patches written by ``slipinversion`` (polygons; first vertex = start of the top edge)."""
-    crs = source.sourceCrs()
-    _require_projected_crs(crs, name)
-    fields = source.fields()
-    need = ("strike_deg", "dip_deg", "length_m", "top_m", "bottom_m", "strike_slip_m", "dip_slip_m")
-    missing = [f for f in need if fields.lookupField(f) < 0]
-    if missing:
-        raise GeohazardError(f"{name}: a polygon source must be a slip-patch layer from geohazard:slipinversion; "
-                             f"missing fields {missing}")
-    cols = {k: [] for k in need}
-    e, n = [], []
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull() or geom.isEmpty():
-            continue
-        poly = geom.asMultiPolygon()[0] if geom.isMultipart() else geom.asPolygon()
-        e.append(poly[0][0].x())
-        n.append(poly[0][0].y())
-        for k in need:
-            v = feat[k]
-            cols[k].append(float(v) if v is not None else 0.0)
-    if not e:
-        raise GeohazardError(f"{name} has no polygon features")
-    faults = Faults.create(east_m=np.array(e), north_m=np.array(n), **{k: np.array(v) for k, v in cols.items()})
-    return faults, crs
 
 
 class _FaultSourceMixin:
@@ -248,7 +158,7 @@ class _FaultSourceMixin:
         if parameters.get(self.COULOMB_INP):
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
             crs = self.parameterAsCrs(parameters, self.CRS, context)
-            _require_projected_crs(crs, self.CRS)
+            require_projected_crs(crs, self.CRS)
             cin = read_coulomb_inp(path)
             src = cin.sources
             src.east_m = src.east_m + self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
@@ -638,32 +548,8 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbLineString)
         first = "dcfs_mid" if depths[0] is None else f"dcfs_{depths[0] / 1000.0:g}km".replace(".", "p")
-        _style_dcfs_lines(out_path, first, 0.1 * 1e5 / scale, context)
+        style_lines_dcfs(out_path, first, 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}
-
-
-def _style_dcfs_lines(path, field, threshold, context):
-    """Red above +threshold, blue below -threshold, grey between; saved as a .qml sidecar."""
-    from qgis.core import QgsGraduatedSymbolRenderer, QgsRendererRange, QgsSymbol, QgsVectorLayer
-    from qgis.PyQt.QtGui import QColor
-
-    from .styles import apply_on_load, sidecar_qml
-
-    layer = QgsVectorLayer(path, "receivers", "ogr")
-    if not layer.isValid():
-        return
-    ranges = []
-    for lo, hi, colour, label in ((-1e30, -threshold, "#2166ac", "stress shadow"),
-                                  (-threshold, threshold, "#9e9e9e", "|dCFS| < 0.1 bar"),
-                                  (threshold, 1e30, "#b2182b", "loaded (dCFS > +0.1 bar)")):
-        sym = QgsSymbol.defaultSymbol(layer.geometryType())
-        sym.setColor(QColor(colour))
-        sym.setWidth(0.8)
-        ranges.append(QgsRendererRange(lo, hi, sym, label))
-    layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
 
 
 class ImportCoulombInput(GeohazardAlgorithm):
@@ -705,7 +591,7 @@ class ImportCoulombInput(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         crs = self.parameterAsCrs(parameters, self.CRS, context)
-        _require_projected_crs(crs, self.CRS)
+        require_projected_crs(crs, self.CRS)
         cin = read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
         e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
         n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
@@ -724,33 +610,13 @@ class ImportCoulombInput(GeohazardAlgorithm):
             mask = mask & ~points
             f = cin.faults.subset(mask)
             out = self.parameterAsOutputLayer(parameters, key, context)
-            write_vector(out, _fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=_trace_wkb(f, e0, n0),
+            write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=trace_wkb(f, e0, n0),
                          geometry_type=ogr.wkbLineString)
             results[key] = out
             if key == self.OUTPUT_SOURCES and len(f):
                 m0, mw = moment(f, shear_modulus_pa=cin.shear_modulus_pa)
                 feedback.pushInfo(self.tr(f"{len(f)} sources: M0 = {m0:.4g} N m, Mw = {mw:.2f}"))
         return results
-
-
-def _fault_fields(f: Faults, kode) -> dict:
-    return {"name": np.array(f.name, dtype=object), "kode": np.asarray(kode, dtype=np.int64), "dip_deg": f.dip_deg,
-            "top_m": f.top_m, "bottom_m": f.bottom_m, "slip_m": f.slip_m,
-            "rake_deg": np.where(f.slip_m > 0, f.rake_deg, np.nan),  # receivers: no rake, tools use defaults
-            "strike_slip_m": f.strike_slip_m, "dip_slip_m": f.dip_slip_m, "opening_m": f.opening_m,
-            "right_lat_m": -f.strike_slip_m, "reverse_m": f.dip_slip_m}
-
-
-def _trace_wkb(f: Faults, e0: float, n0: float) -> list:
-    out = []
-    for i in range(len(f)):
-        g = ogr.Geometry(ogr.wkbLineString)
-        phi = np.radians(f.strike_deg[i])
-        g.AddPoint_2D(float(f.east_m[i] + e0), float(f.north_m[i] + n0))
-        g.AddPoint_2D(float(f.east_m[i] + e0 + f.length_m[i] * np.sin(phi)),
-                      float(f.north_m[i] + n0 + f.length_m[i] * np.cos(phi)))
-        out.append(g.ExportToWkb())
-    return out
 
 
 class SlipInversion(GeohazardAlgorithm):
@@ -980,30 +846,6 @@ class SlipInversion(GeohazardAlgorithm):
         return results
 
 
-def read_los_datasets(alg, parameters, context, std_id):
-    """LOS rasters 1 and 2 -> list of (info, los, x, y, los_vector, quadtree samples)."""
-    from ..algorithms.elastic.inversion import quadtree_sample
-    from .raster_io import raster_info, read_band, require_projected
-
-    datasets = []
-    for lid, iid, hid in (("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC"), ("LOS_DESC", "INCIDENCE_DESC", "HEADING_DESC")):
-        if not parameters.get(lid):
-            continue
-        info = raster_info(alg.raster_path(parameters, lid, context), lid)
-        require_projected(info, lid)
-        los = read_band(info.path, name=lid, dtype=np.float64)
-        rr, cc = np.meshgrid(np.arange(info.height), np.arange(info.width), indexing="ij")
-        xx, yy = info.pixel_centres(rr, cc)
-        lv = np.array(los_mod.los_unit_vector(alg.parameterAsDouble(parameters, iid, context),
-                                              alg.parameterAsDouble(parameters, hid, context)), float).ravel()
-        datasets.append((info, los, xx, yy, lv,
-                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets),
-                                         max_std_mm=alg.parameterAsDouble(parameters, std_id, context))))
-    if len(datasets) == 2 and not datasets[1][0].srs.IsSame(datasets[0][0].srs):
-        raise GeohazardError("LOS_DESC is not in the same CRS as LOS_ASC; reproject one of them first")
-    return datasets
-
-
 def _los_parameters(alg):
     from qgis.core import QgsProcessingParameterRasterLayer
 
@@ -1146,9 +988,9 @@ class UniformSlipInversion(GeohazardAlgorithm):
                 sd = col.std(ddof=1) if len(col) > 1 else 0.0
                 feedback.pushInfo(self.tr(f"{nm}: mean {col.mean():.4g}, std {sd:.3g}"))
         out = self.parameterAsOutputLayer(parameters, "OUTPUT_FAULT", context)
-        fields = _fault_fields(f, np.array([100]))
+        fields = fault_fields(f, np.array([100]))
         fields["mw"] = np.array([res.mw])
-        write_vector(out, fields, crs_wkt=crs_wkt, wkb=_trace_wkb(f, 0.0, 0.0), geometry_type=ogr.wkbLineString)
+        write_vector(out, fields, crs_wkt=crs_wkt, wkb=trace_wkb(f, 0.0, 0.0), geometry_type=ogr.wkbLineString)
         results = {"OUTPUT_FAULT": out, "M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm,
                    "VARIANCE_REDUCTION": res.variance_reduction}
         if parameters.get("OUTPUT_TABLE") and len(res.realisations):

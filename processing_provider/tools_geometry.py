@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import os
 
 import numpy as np
 from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsPalettedRasterRenderer,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -24,28 +21,43 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
-    QgsRasterLayer,
 )
-from qgis.PyQt.QtGui import QColor
 
-from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
 from ..algorithms.geometry import distortion as _dist
 from ..algorithms.geometry import los_blocks as _losb
 from ..algorithms.geometry.los import (
-    AZIMUTH_KINDS,
     check_incidence,
-    heading_from_azimuth,
     los_unit_vector,
 )
-from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
+from ..algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
+from .io.geometry import (
+    HEADING_KINDS,
+    INCIDENCE_KINDS,
+    heading_reader,
+    incidence_reader,
+    los_from_fields,
+    metric_pixel_size,
+    optional_fields,
+    scene_heading,
+    write_share_table,
+)
+from .io.styles import (
+    DISTORTION_COLOURS,
+    VISIBILITY_COLOURS,
+    palette,
+    style_raster_classified,
+    style_raster_diverging,
+    style_raster_sequential,
+)
 from .raster_io import (
     DEFAULT_BLOCK_ROWS,
     RasterInfo,
@@ -58,7 +70,6 @@ from .raster_io import (
     read_band,
     read_bands,
 )
-from .styles import apply_on_load, sidecar_qml, style_raster_diverging, style_raster_sequential
 from .vector_io import read_points, write_vector
 
 
@@ -140,91 +151,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         return {self.OUTPUT: out_path}
 
 
-
 # =========================================================================== shared helpers
-INCIDENCE_KINDS = list(_losb.INCIDENCE_KINDS)
-
-DISTORTION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#2b2b2b", 4: "#7f7f7f", 5: "#abd9e9", 6: "#74add1",
-                      7: "#1a9641"}
-VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5: "#1a9641", 6: "#e0e0e0"}
-
-
-incidence_to_degrees = _losb.incidence_to_degrees
-
-
-def style_classes(path: str, names: dict, colours: dict, *, context=None, band: int = 1) -> str:
-    """Paletted style with a legend entry per class, saved as a .qml sidecar."""
-    layer = QgsRasterLayer(path, os.path.basename(path), "gdal")
-    if not layer.isValid():
-        return ""
-    classes = [QgsPalettedRasterRenderer.Class(int(k), QColor(colours[k]), names[k]) for k in names]
-    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, classes))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
-
-
-def metric_pixel_size(info: RasterInfo, name: str):
-    """(dx per row, dy) in metres; geographic grids use the WGS84 radii at each row."""
-    if not info.crs_wkt:
-        raise GeohazardError(f"{name} has no coordinate reference system; slopes need one (projected in metres "
-                             "or geographic)")
-    gt = info.geotransform
-    if gt[2] != 0 or gt[4] != 0:
-        raise GeohazardError(f"{name} has a rotated geotransform {gt}; warp it to a north-up grid first")
-    if info.is_geographic:
-        lat = gt[3] + (np.arange(info.height) + 0.5) * gt[5]
-        if np.any(np.abs(lat) > 89.9):
-            raise GeohazardError(f"{name} reaches latitude {np.abs(lat).max():.3f}: too close to a pole")
-        dx, dy = geographic_pixel_size_m(lat, gt[1], gt[5])
-        return dx, float(np.mean(dy))
-    srs = info.srs
-    factor = srs.GetLinearUnits() if srs is not None else 1.0
-    return np.full(info.height, abs(gt[1]) * factor), abs(gt[5]) * factor
-
-
-HEADING_KINDS = ["heading, degrees clockwise from north",
-                 "look-vector orientation lv_phi, radians counter-clockwise from east (GAMMA/HyP3)",
-                 "look-vector orientation lv_phi, degrees counter-clockwise from east",
-                 "ISCE los band 2: azimuth of the ground-to-satellite vector, degrees anticlockwise from north"]
-
-
-def _heading_reader(path, kind, name, look):
-    if not path:
-        return None
-
-    def read(r0, r1):
-        return heading_from_azimuth(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), AZIMUTH_KINDS[kind],
-                                    look=look)
-
-    return read
-
-
-def scene_heading(read, n_rows, progress=None):
-    """Circular mean of a per-pixel heading raster (the heading of the range scan)."""
-    sums = {"sx": 0.0, "sy": 0.0}
-
-    def add(block, out):
-        for k in sums:
-            sums[k] += out[k]
-
-    process_blocks(plan_blocks(n_rows, 1, block_rows=DEFAULT_BLOCK_ROWS), _losb.heading_sums_block, add,
-                   sources={"heading": CallableSource(read)}, progress=progress)
-    sx, sy = sums["sx"], sums["sy"]
-    if sx == 0.0 and sy == 0.0:
-        raise GeohazardError("HEADING_RASTER has no valid value")
-    return float(np.degrees(np.arctan2(sx, sy)))
-
-
-def _incidence_reader(path, kind, name):
-    if not path:
-        return None
-
-    def read(r0, r1):
-        return incidence_to_degrees(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), kind)
-
-    return read
 
 
 # =========================================================================== geometricdistortion
@@ -400,14 +327,14 @@ class GeometricDistortion(GeohazardAlgorithm):
             if not suffix and parameters.get(self.HEADING_RASTER):
                 h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
                 check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
-                read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                read_heading = heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
                                                self.HEADING_RASTER, look)
                 heading = scene_heading(read_heading, info.height)
                 feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
             geos.append(_dist.AcquisitionGeometry(
                 heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
-                read_incidence=_incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+                read_incidence=incidence_reader(inc_path, kind, inc_par), look=look, name=name))
         outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
                             context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
@@ -459,13 +386,15 @@ class GeometricDistortion(GeohazardAlgorithm):
         for w in writers.values():
             w.commit()
         if table:
-            _write_share_table(table, tables, [g.name for g in geos])
+            write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
             shares = ", ".join(f"{r['name']} {r['share_pct']:.1f}%" for r in t["distortion"] if r["pixels"])
             feedback.pushInfo(f"{g.name}: {shares}")
-        style_classes(outs[self.OUTPUT_CLASSES], _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
+        distortion = palette(_dist.DISTORTION_CLASSES, DISTORTION_COLOURS)
+        style_raster_classified(outs[self.OUTPUT_CLASSES], distortion, context=context)
         if self.OUTPUT_VISIBILITY in outs:
-            style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
+            style_raster_classified(outs[self.OUTPUT_VISIBILITY], palette(_dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS),
+                                    context=context)
         if self.OUTPUT_RINDEX in outs:
             style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
                                     ramp_name="RdYlGn")
@@ -473,42 +402,12 @@ class GeometricDistortion(GeohazardAlgorithm):
         if table:
             result[self.OUTPUT_TABLE] = table
         if combined:
-            style_classes(combined, _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
+            style_raster_classified(combined, distortion, context=context)
             result[self.OUTPUT_COMBINED] = combined
         return result
 
 
-def _write_share_table(path, tables, names):
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GeohazardError(f"output folder {folder!r} does not exist")
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["geometry", "classification", "class", "name", "pixels", "share_pct", "area_km2"])
-        for t, name in zip(tables, names):
-            for kind in ("distortion", "visibility"):
-                for r in t[kind]:
-                    w.writerow([name, kind, r["class"], r["name"], r["pixels"], f"{r['share_pct']:.4f}",
-                                f"{r['area_km2']:.6f}"])
-
-
 # =========================================================================== losprojection
-def _los_from_fields(pts, n, heading, incidence, look):
-    """Per-point LOS vectors: EGMS los_east/north/up, else incidence_angle/track_angle, else numbers."""
-    a = pts.attributes
-    if all(k in a for k in ("los_east", "los_north", "los_up")):
-        return a["los_east"], a["los_north"], a["los_up"], "los_east/los_north/los_up fields"
-    if "incidence_angle" in a and "track_angle" in a:
-        e, nn, u = los_unit_vector(a["incidence_angle"], a["track_angle"], look=look)
-        return e, nn, u, "incidence_angle/track_angle fields"
-    e, nn, u = los_unit_vector(incidence, heading, look=look)
-    return (np.full(n, float(e)), np.full(n, float(nn)), np.full(n, float(u)),
-            f"heading {heading:g} / incidence {incidence:g} degrees")
-
-
-def _optional_fields(source, names):
-    have = {f.name() for f in source.fields()} if source is not None else set()
-    return [n for n in names if n in have]
 
 
 class LosProjection(GeohazardAlgorithm):
@@ -691,7 +590,7 @@ class LosProjection(GeohazardAlgorithm):
     def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
         source = self.parameterAsSource(parameters, self.POINTS, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
-        extra = _optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+        extra = optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
         dest_crs = None
         if dem is not None:
             dest_crs = QgsCoordinateReferenceSystem()
@@ -699,7 +598,7 @@ class LosProjection(GeohazardAlgorithm):
         pts = read_points(source, [vfield] + extra, name=self.POINTS, dest_crs=dest_crs, context=context,
                           progress=SubProgress(progress, 0, 30))
         n = len(pts)
-        e, nn, u, how = _los_from_fields(pts, n, heading, incidence, look)
+        e, nn, u, how = los_from_fields(pts, n, heading, incidence, look)
         progress.push_info(f"LOS vectors from {how}")
         v = pts.attributes[vfield]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1002,14 +901,14 @@ class AscDescDecomposition(GeohazardAlgorithm):
             if vfield not in names:
                 raise GeohazardError(f"{pp} has no field {vfield!r} (VELOCITY_FIELD)")
             fields = [vfield] + ([sfield] if sfield and sfield in names else [])
-            fields += _optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+            fields += optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
             dated = dated_fields(names) if opts["ts"] else []
             if opts["ts"] and len(dated) < 2:
                 raise GeohazardError(f"{pp} has {len(dated)} dated fields (YYYYMMDD or DYYYYMMDD); TIME_SERIES "
                                      "needs at least two")
             pts = read_points(src, fields + [n for n, _ in dated], name=pp, dest_crs=crs, context=context,
                               progress=SubProgress(progress, 25 * i, 25 * i + 20))
-            e, n, u, how = _los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
+            e, n, u, how = los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
                                             self.parameterAsDouble(parameters, ip, context), "right")
             progress.push_info(f"{pp}: {len(pts)} points, LOS vectors from {how}")
             sig = pts.attributes.get(sfield) if sfield else None

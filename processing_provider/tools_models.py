@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 from qgis.core import (
-    QgsFeatureRequest,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -22,139 +19,32 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
-    QgsWkbTypes,
 )
 
 from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
-from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.formats.dates import parse_date
 from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
 from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
-from ..algorithms.timeseries.models import MODELS, check_dates
+from ..algorithms.timeseries.models import MODELS
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, raster_source
-from .styles import (
+from .io.points import date_fields_of, object_array, raster_dates, read_dated_features
+from .io.styles import (
     ALERT_COLOURS,
     style_points_velocity,
     style_raster_diverging,
     style_raster_sequential,
     style_vector_categorized,
 )
+from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, raster_source
 from .vector_io import write_vector
 
 # ----------------------------------------------------------------------------- shared input helpers
-
-
-@dataclass
-class DatedFeatures:
-    """Features of a layer with dated displacement fields, as arrays."""
-
-    dates: list
-    date_fields: list
-    displacement_mm: np.ndarray  # (n_dates, m)
-    attributes: dict = field(default_factory=dict)  # other fields, typed arrays
-    wkb: list = field(default_factory=list)
-    geometry_type: int = 1
-    crs_wkt: str = ""
-
-
-def date_fields_of(source, name: str) -> list:
-    """``[(field, date), ...]`` of a layer's dated fields; raises naming the layer when there are none."""
-    found = dated_fields(source.fields().names())
-    numeric = [(f, d) for f, d in found if source.fields().field(f).isNumeric()]
-    if not numeric:
-        shown = ", ".join(source.fields().names()[:12])
-        raise GeohazardError(
-            f"{name} has no numeric dated displacement fields (DYYYYMMDD or YYYYMMDD); its fields are: {shown}")
-    return numeric
-
-
-def raster_dates(info, name: str) -> list:
-    """Dates of a time-series raster from its band descriptions (ISO ``YYYY-MM-DD`` or ``YYYYMMDD``)."""
-    dates = []
-    for i, desc in enumerate(info.descriptions):
-        try:
-            dates.append(parse_date(desc))
-        except GeohazardError:
-            raise GeohazardError(
-                f"{name}: band {i + 1} description {desc!r} is not a date; a time-series raster needs one "
-                "band per date with the date (YYYY-MM-DD) as band description") from None
-    check_dates(dates, name=f"{name} band dates")
-    return dates
-
-
-def _python_value(v):
-    if v is None:
-        return None
-    if hasattr(v, "isNull") and v.isNull():
-        return None
-    if hasattr(v, "toPyDate"):
-        return v.toPyDate()
-    return v
-
-
-def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
-    """Read geometry (any type), other attributes and the dated displacement fields of ``source``."""
-    if source is None:
-        raise GeohazardError(f"{name}: the layer could not be loaded")
-    pairs = date_fields_of(source, name)
-    fields = source.fields()
-    date_names = [f for f, _ in pairs]
-    other = [f.name() for f in fields if f.name() not in set(date_names) and f.name().lower() != "fid"]
-    date_idx = [fields.lookupField(f) for f in date_names]
-    other_idx = [fields.lookupField(f) for f in other]
-    total = max(source.featureCount(), 1)
-    rows, wkbs = [], []
-    cols = {f: [] for f in other}
-    flat = QgsWkbTypes.flatType(source.wkbType())
-    for n, feat in enumerate(source.getFeatures(QgsFeatureRequest())):
-        if progress is not None and n % 20000 == 0:
-            check_canceled(progress)
-            progress.set_progress(100.0 * n / total)
-        attrs = feat.attributes()
-        row = []
-        for i in date_idx:
-            v = _python_value(attrs[i])
-            row.append(np.nan if v is None else float(v))
-        rows.append(row)
-        for f, i in zip(other, other_idx):
-            cols[f].append(_python_value(attrs[i]))
-        geom = QgsGeometry(feat.geometry())
-        if geom.isNull():
-            wkbs.append(None)
-        else:
-            geom.get().dropZValue()
-            geom.get().dropMValue()
-            wkbs.append(bytes(geom.asWkb()))
-    if not rows:
-        raise GeohazardError(f"{name} has no features")
-    attributes = {}
-    for f in other:
-        qf = fields.field(f)
-        vals = cols[f]
-        if qf.isNumeric():
-            is_int = qf.typeName().lower().startswith(("int", "integer")) and all(
-                v is None or float(v).is_integer() for v in vals)
-            if is_int and all(v is not None for v in vals):
-                attributes[f] = np.array([int(v) for v in vals], dtype=np.int64)
-            else:
-                attributes[f] = np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
-        elif any(isinstance(v, _dt.date) for v in vals):
-            attributes[f] = np.array(vals, dtype=object)
-        else:
-            attributes[f] = np.array([None if v is None else str(v) for v in vals], dtype=object)
-    disp = np.asarray(rows, dtype=np.float64).T
-    return DatedFeatures([d for _, d in pairs], date_names, disp, attributes, wkbs, int(flat),
-                         source.sourceCrs().toWkt())
-
-
-def _objects(values) -> np.ndarray:
-    return np.array(list(values), dtype=object)
 
 
 # ----------------------------------------------------------------------------- model outputs
@@ -302,8 +192,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         if breaks:
             kind = np.concatenate([p[3].kind for p in parts])
             index = np.concatenate([p[3].index for p in parts])
-            fields["BRK_KIND"] = _objects(KIND_NAMES[int(k)] for k in kind)
-            fields["BRK_DATE"] = _objects(data.dates[i] if i >= 0 else None for i in index)
+            fields["BRK_KIND"] = object_array(KIND_NAMES[int(k)] for k in kind)
+            fields["BRK_DATE"] = object_array(data.dates[i] if i >= 0 else None for i in index)
             fields["BRK_STEP"] = np.concatenate([p[3].step_mm for p in parts])
             fields["BRK_V1"] = np.concatenate([p[3].velocity_before_mm_yr for p in parts])
             fields["BRK_V2"] = np.concatenate([p[3].velocity_after_mm_yr for p in parts])
@@ -521,10 +411,10 @@ class InverseVelocity(GeohazardAlgorithm):
         check_canceled(progress)
         fields = dict(data.attributes)
         fields["IV_ALERT"] = fc.alert.astype(np.int64)
-        fields["IV_LEVEL"] = _objects(ALERT_NAMES[int(a)] for a in fc.alert)
-        fields["TF_DATE"] = _objects(fc.to_date(x) for x in fc.failure_day)
-        fields["TF_LOW"] = _objects(fc.to_date(x) for x in fc.failure_low_day)
-        fields["TF_HIGH"] = _objects(fc.to_date(x) for x in fc.failure_high_day)
+        fields["IV_LEVEL"] = object_array(ALERT_NAMES[int(a)] for a in fc.alert)
+        fields["TF_DATE"] = object_array(fc.to_date(x) for x in fc.failure_day)
+        fields["TF_LOW"] = object_array(fc.to_date(x) for x in fc.failure_low_day)
+        fields["TF_HIGH"] = object_array(fc.to_date(x) for x in fc.failure_high_day)
         fields["DAYS_TO_TF"] = fc.days_to_failure
         fields["V_LAST"] = fc.velocity_last_mm_yr
         fields["IV_SLOPE"] = fc.slope

@@ -29,7 +29,7 @@ def _bytes(path):
 
 
 def _stack(files):
-    from insar_geohazards.processing_provider.tools_psds import SlcStack
+    from insar_geohazards.processing_provider.io.slc import SlcStack
 
     return SlcStack(files, "INPUT")
 
@@ -38,10 +38,10 @@ def _small_blocks(monkeypatch, rows):
     from insar_geohazards.processing_provider import tools_psds
 
     if rows is None:
-        from insar_geohazards.processing_provider.tools_psds import _block_rows
+        from insar_geohazards.processing_provider.io.slc import slc_block_rows
 
-        return _block_rows
-    monkeypatch.setattr(tools_psds, "_block_rows", lambda stack, **kw: rows)
+        return slc_block_rows
+    monkeypatch.setattr(tools_psds, "slc_block_rows", lambda stack, **kw: rows)
     return lambda stack, **kw: rows
 
 
