@@ -35,6 +35,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..algorithms.errors import GeohazardError, OperationCanceled
 from .checks import check_before, degenerate_outputs, quiet_gdal_reads, range_problem
+from .params import resolve_aliases, with_aliases
 from .raster_io import RasterInfo, raster_info
 from .transaction import OutputTransaction
 
@@ -204,6 +205,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 problem = range_problem(self, parameters, context)
                 if problem:
                     return False, problem
+                try:
+                    parameters = resolve_aliases(self, parameters, context)
+                except GeohazardError as exc:
+                    return False, str(exc)
                 with quiet_gdal_reads():
                     return _check(self, parameters, context)
 
@@ -214,6 +219,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         problem = range_problem(self, parameters, context)
         if problem:
             return False, problem
+        try:
+            parameters = resolve_aliases(self, parameters, context)
+        except GeohazardError as exc:
+            return False, str(exc)
         with quiet_gdal_reads():
             return super().checkParameterValues(parameters, context)
 
@@ -227,14 +236,19 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     KEY_OUTPUT_FIELDS: dict = {}
 
     def addParameter(self, definition, createOutput=True):
-        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set."""
-        set_decimals(definition)
-        return super().addParameter(definition, createOutput)
+        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set; a parameter
+        with former IDs (``params.FORMER_IDS``) is followed by their hidden aliases."""
+        ok = True
+        for d in with_aliases(self, definition):
+            set_decimals(d)
+            ok = super().addParameter(d, createOutput) and ok
+        return ok
 
     def processAlgorithm(self, parameters, context, feedback):
         run = OutputTransaction()
         try:
             with quiet_gdal_reads():
+                parameters = resolve_aliases(self, parameters, context)
                 params, targets = check_before(self, parameters, context, feedback)
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():

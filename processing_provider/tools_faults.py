@@ -31,6 +31,7 @@ from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
 from ..algorithms.progress import check_canceled
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
@@ -45,7 +46,7 @@ from .io.faults import (
 )
 from .io.styles import style_lines_dcfs, style_raster_diverging
 from .raster_io import RasterWriter
-from .units import add_length_with_alias, check_aliases, given, length_value
+from .units import km_parameter
 from .vector_io import write_vector
 
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
@@ -85,22 +86,16 @@ class _FaultSourceMixin:
     RAKE = "RAKE"
     POISSON = "POISSON"
     #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
-    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m), kept hidden and converted)
+    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): former IDs, params.FORMER_IDS)
     DEPTH_UNIT = "m"
-
-    def depth_aliases(self):
-        """(new ID, old ID, old unit, unit) of the source depths whose unit changed."""
-        if self.DEPTH_UNIT == "m":
-            return ()
-        return ((self.TOP_DEPTH_KM, self.TOP_DEPTH, "m", "km"), (self.BOTTOM_DEPTH_KM, self.BOTTOM_DEPTH, "m", "km"))
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""
         if self.DEPTH_UNIT == "m":
             return (self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
                     self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context))
-        return tuple(1000.0 * length_value(self, parameters, context, new, old_id=old, old_unit=ou, unit=u)
-                     for new, old, ou, u in self.depth_aliases())
+        return tuple(1000.0 * self.parameterAsDouble(parameters, pid, context)
+                     for pid in (self.TOP_DEPTH_KM, self.BOTTOM_DEPTH_KM))
 
     def add_source_parameters(self):
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -126,11 +121,10 @@ class _FaultSourceMixin:
                 self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
                                                                maxValue=1e6))
         else:
-            add_length_with_alias(self, self.TOP_DEPTH_KM, "Default top depth", "km", 0.0, old_id=self.TOP_DEPTH,
-                                  old_unit="m", minimum=0.0, maximum=1000.0)
-            add_length_with_alias(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", "km", 15.0,
-                                  old_id=self.BOTTOM_DEPTH, old_unit="m", minimum=0.001, maximum=1000.0,
-                                  old_minimum=0.001)
+            self.addParameter(km_parameter(self, self.TOP_DEPTH_KM, "Default top depth", 0.0, minimum=0.0,
+                                           maximum=1000.0))
+            self.addParameter(km_parameter(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", 15.0, minimum=0.001,
+                                           maximum=1000.0))
         for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
                                             (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
             self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
@@ -140,9 +134,6 @@ class _FaultSourceMixin:
             maxValue=0.499))
 
     def check_sources(self, parameters, context):
-        ok, msg = check_aliases(self, parameters, context, self.depth_aliases())
-        if not ok:
-            return ok, msg
         has_layer = bool(parameters.get(self.FAULTS))
         has_inp = bool(parameters.get(self.COULOMB_INP))
         if has_layer == has_inp:
@@ -347,7 +338,6 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     OPTIMAL = "OPTIMAL"
     EXTENT = "EXTENT"
     PIXEL_SIZE_KM = "PIXEL_SIZE_KM"
-    PIXEL_SIZE = "PIXEL_SIZE"  # former ID, m (hidden, converted)
     OUTPUT = "OUTPUT"
     DEPTH_UNIT = "km"
 
@@ -358,16 +348,12 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             self.OPTIMAL, self.tr("Optimally oriented planes (needs the regional stress of a Coulomb file)"),
             defaultValue=False))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
-        add_length_with_alias(self, self.PIXEL_SIZE_KM, "Pixel size", "km", 1.0, old_id=self.PIXEL_SIZE,
-                              old_unit="m", minimum=0.001, old_minimum=0.01)
+        self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
         add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        ok, msg = check_aliases(self, parameters, context, ((self.PIXEL_SIZE_KM, self.PIXEL_SIZE, "m", "km"),))
         if not ok:
             return ok, msg
         ok, msg = self.check_sources(parameters, context)
@@ -388,10 +374,9 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
-        px_m = 1000.0 * length_value(self, parameters, context, self.PIXEL_SIZE_KM, old_id=self.PIXEL_SIZE,
-                                     old_unit="m", unit="km")
-        named = self.PIXEL_SIZE if given(parameters, self.PIXEL_SIZE) else self.PIXEL_SIZE_KM
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, named, px=px_m)
+        px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT,
+                                 params.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
         func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
@@ -644,12 +629,7 @@ class SlipInversion(GeohazardAlgorithm):
         "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
         "doi:10.1785/BSSA0820021018."
     )
-    LOS_ASC = "LOS_ASC"
-    INCIDENCE_ASC = "INCIDENCE_ASC"
-    HEADING_ASC = "HEADING_ASC"
-    LOS_DESC = "LOS_DESC"
-    INCIDENCE_DESC = "INCIDENCE_DESC"
-    HEADING_DESC = "HEADING_DESC"
+    LOS_ASC, LOS_DESC = "LOS_ASC", "LOS_DESC"
     FAULT = "FAULT"
     DIP = "DIP"
     TOP_DEPTH = "TOP_DEPTH"
@@ -671,20 +651,10 @@ class SlipInversion(GeohazardAlgorithm):
     OUTPUT_LCURVE = "OUTPUT_LCURVE"
 
     def initAlgorithm(self, config=None):
-        from qgis.core import QgsProcessingParameterFileDestination, QgsProcessingParameterRasterLayer
+        from qgis.core import QgsProcessingParameterFileDestination
 
         num = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_ASC, self.tr("LOS displacement 1 (mm)")))
-        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_ASC, self.tr("Incidence 1 (degrees)"), num,
-                                                       37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterNumber(self.HEADING_ASC, self.tr("Heading 1 (degrees)"), num, -12.0,
-                                                       minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_DESC, self.tr("LOS displacement 2 (mm)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_DESC, self.tr("Incidence 2 (degrees)"), num,
-                                                       37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterNumber(self.HEADING_DESC, self.tr("Heading 2 (degrees)"), num,
-                                                       192.0, minValue=-360.0, maxValue=360.0))
+        params.add_los_pair(self)
         self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
                                                               [QgsProcessing.SourceType.TypeVectorLine]))
         for pid, label, default, lo, hi in (
@@ -846,22 +816,6 @@ class SlipInversion(GeohazardAlgorithm):
         return results
 
 
-def _los_parameters(alg):
-    from qgis.core import QgsProcessingParameterRasterLayer
-
-    num = QgsProcessingParameterNumber.Type.Double
-    alg.addParameter(QgsProcessingParameterRasterLayer("LOS_ASC", alg.tr("LOS displacement 1 (mm)")))
-    alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_ASC", alg.tr("Incidence 1 (degrees)"), num, 37.0,
-                                                  minValue=0.001, maxValue=89.999))
-    alg.addParameter(QgsProcessingParameterNumber("HEADING_ASC", alg.tr("Heading 1 (degrees)"), num, -12.0,
-                                                  minValue=-360.0, maxValue=360.0))
-    alg.addParameter(QgsProcessingParameterRasterLayer("LOS_DESC", alg.tr("LOS displacement 2 (mm)"), optional=True))
-    alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_DESC", alg.tr("Incidence 2 (degrees)"), num, 37.0,
-                                                  minValue=0.001, maxValue=89.999))
-    alg.addParameter(QgsProcessingParameterNumber("HEADING_DESC", alg.tr("Heading 2 (degrees)"), num, 192.0,
-                                                  minValue=-360.0, maxValue=360.0))
-
-
 def _range(alg, parameters, pid, context):
     text = alg.parameterAsString(parameters, pid, context)
     try:
@@ -902,7 +856,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
               ("WIDTH_RANGE", "Width range (m)"))
 
     def initAlgorithm(self, config=None):
-        _los_parameters(self)
+        params.add_los_pair(self)
         for pid, label in self.RANGES:
             default = {"STRIKE_RANGE": "0,180", "DIP_RANGE": "20,89", "TOP_RANGE": "0,10000",
                        "LENGTH_RANGE": "2000,60000", "WIDTH_RANGE": "2000,30000"}.get(pid)

@@ -35,6 +35,7 @@ from ..algorithms.geometry.los import (
 )
 from ..algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
@@ -646,7 +647,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "constrained to the value given (mm/yr); SAR is almost blind to it and the output states the "
         "assumption.\n\n"
         "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence. "
-        "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of CELL_SIZE "
+        "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of PIXEL_SIZE "
         "metres in GRID_CRS whose edges lie on ORIGIN_X/ORIGIN_Y + multiples of the cell size (default origin 0, 0: "
         "edges on multiples of 100 m in EPSG:3035, centres at k*100+50, the cell layout of the official EGMS L3 "
         "tiles and of the INSPIRE ETRS89-LAEA grid). With a TEMPLATE raster the output takes the template's grid "
@@ -676,8 +677,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
     DESC_HEADING, DESC_INCIDENCE = "DESC_HEADING", "DESC_INCIDENCE"
     ASC_SIGMA, DESC_SIGMA = "ASC_SIGMA", "DESC_SIGMA"
     ASC_POINTS, DESC_POINTS = "ASC_POINTS", "DESC_POINTS"
-    VELOCITY_FIELD, STD_FIELD = "VELOCITY_FIELD", "STD_FIELD"
-    CELL_SIZE, GRID_CRS = "CELL_SIZE", "GRID_CRS"
+    VELOCITY_FIELD, VELOCITY_STD_FIELD = params.VELOCITY_FIELD, params.VELOCITY_STD_FIELD
+    PIXEL_SIZE, GRID_CRS = params.PIXEL_SIZE, "GRID_CRS"
     TEMPLATE, ORIGIN_X, ORIGIN_Y = "TEMPLATE", "ORIGIN_X", "ORIGIN_Y"
     NORTH_VELOCITY, WEIGHTING, MAX_CONDITION = "NORTH_VELOCITY", "WEIGHTING", "MAX_CONDITION"
     TIME_SERIES, SPACING_DAYS, MAX_GAP_DAYS = "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS"
@@ -706,10 +707,10 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.VELOCITY_FIELD, self.tr("Velocity field of the points"), defaultValue="mean_velocity"))
         self.addParameter(QgsProcessingParameterString(
-            self.STD_FIELD, self.tr("Velocity standard-deviation field of the points (empty = none)"),
+            self.VELOCITY_STD_FIELD, self.tr("Velocity standard-deviation field of the points (empty = none)"),
             defaultValue="mean_velocity_std", optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.CELL_SIZE, self.tr("Cell size for points (metres)"), num, defaultValue=100.0, minValue=0.01))
+            self.PIXEL_SIZE, self.tr("Pixel size of the point grid (m)"), num, defaultValue=100.0, minValue=0.01))
         self.addParameter(QgsProcessingParameterCrs(
             self.GRID_CRS, self.tr("Grid CRS for points (projected; default EPSG:3035 as EGMS L3)"),
             defaultValue="EPSG:3035", optional=True))
@@ -890,7 +891,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         tgrid, tcrs = self._template_grid(parameters, context)
         crs = tcrs if tcrs is not None else self._grid_crs(parameters, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context)
-        sfield = self.parameterAsString(parameters, self.STD_FIELD, context)
+        sfield = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context)
         data = []
         for i, (pp, hp, ip) in enumerate(((self.ASC_POINTS, self.ASC_HEADING, self.ASC_INCIDENCE),
                                           (self.DESC_POINTS, self.DESC_HEADING, self.DESC_INCIDENCE))):
@@ -922,15 +923,15 @@ class AscDescDecomposition(GeohazardAlgorithm):
             n_out = int((r < 0).sum())
             progress.push_info(f"grid from TEMPLATE: {grid.n_cols} x {grid.n_rows} cells of {grid.cell_m:g} m, "
                                f"top-left corner ({grid.x0:.3f}, {grid.y0:.3f}), {crs.authid() or 'template CRS'}")
-            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
-            if parameters.get(self.CELL_SIZE) not in (None, "") and not np.isclose(cell, grid.cell_m):
-                progress.push_warning(f"CELL_SIZE {cell:g} m is not used: TEMPLATE has {grid.cell_m:g} m cells")
+            cell = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+            if parameters.get(self.PIXEL_SIZE) not in (None, "") and not np.isclose(cell, grid.cell_m):
+                progress.push_warning(f"PIXEL_SIZE {cell:g} m is not used: TEMPLATE has {grid.cell_m:g} m cells")
             if n_out == len(xs):
                 raise GeohazardError("no point of ASC_POINTS/DESC_POINTS falls inside TEMPLATE")
             if n_out:
                 progress.push_warning(f"{n_out} of {len(xs)} points lie outside TEMPLATE and were left out")
         else:
-            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+            cell = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
             grid = _dec.grid_for_points(xs, ys, cell,
                                         origin_x=self.parameterAsDouble(parameters, self.ORIGIN_X, context),
                                         origin_y=self.parameterAsDouble(parameters, self.ORIGIN_Y, context))

@@ -34,6 +34,7 @@ from ..algorithms.timeseries.ps import (
     ps_candidates,
 )
 from ..algorithms.timeseries.psi import ps_time_series
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
@@ -72,7 +73,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
     )
     INPUT = "INPUT"
     CALIBRATE = "CALIBRATE"
-    THRESHOLD = "THRESHOLD"
+    DISPERSION_THRESHOLD = params.DISPERSION_THRESHOLD
     OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
     OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
     OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
@@ -83,7 +84,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(
             self.CALIBRATE, self.tr("Calibrate amplitudes per date"), defaultValue=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
+            self.DISPERSION_THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.25, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude"), optional=True))
@@ -102,7 +103,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         stack = slc_stack(self, parameters, context)
         if len(stack) < 3:
             raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
-        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
         info = stack.info
         progress = FeedbackProgress(feedback)
         calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
@@ -336,11 +337,11 @@ class PsTimeSeries(GeohazardAlgorithm):
     )
     INPUT = "INPUT"
     DISPERSION = "DISPERSION"
-    DISPERSION_THRESHOLD = "DISPERSION_THRESHOLD"
+    DISPERSION_THRESHOLD = params.DISPERSION_THRESHOLD
     TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
-    COHERENCE_THRESHOLD = "COHERENCE_THRESHOLD"
+    MIN_TEMPORAL_COHERENCE = params.MIN_TEMPORAL_COHERENCE
     BASELINES = "BASELINES"
-    WAVELENGTH = "WAVELENGTH"
+    WAVELENGTH = params.WAVELENGTH
     SLANT_RANGE = "SLANT_RANGE"
     INCIDENCE = "INCIDENCE"
     ARC_COHERENCE = "ARC_COHERENCE"
@@ -365,7 +366,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.TEMPORAL_COHERENCE, self.tr("Temporal coherence (selects DS)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.COHERENCE_THRESHOLD, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
+            self.MIN_TEMPORAL_COHERENCE, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
             minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterFile(
             self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
@@ -432,7 +433,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         tc_path = self.raster_path(parameters, self.TEMPORAL_COHERENCE, context) \
             if parameters.get(self.TEMPORAL_COHERENCE) else None
         da_thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
-        tc_thr = self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context)
+        tc_thr = self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context)
         rows, cols, kinds, quality, phases = [], [], [], [], []
         for r0, r1, _, _ in iter_blocks(info.height, slc_block_rows(stack), progress=SubProgress(progress, 0, 30)):
             ps = np.zeros((r1 - r0, info.width), bool)

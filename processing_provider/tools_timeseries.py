@@ -13,7 +13,6 @@ from qgis.core import (
     QgsProcessingOutputFile,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -26,7 +25,7 @@ from qgis.core import (
 
 from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
-from ..algorithms.formats.dates import field_name, parse_date_pair
+from ..algorithms.formats.dates import field_name
 from ..algorithms.formats.mintpy import MintpyTimeseriesWriter, write_velocity_h5
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks, warn
 from ..algorithms.timeseries.network import (
@@ -38,23 +37,24 @@ from ..algorithms.timeseries.network import (
 )
 from ..algorithms.timeseries.sbas import SbasSolver, choose_reference
 from ..algorithms.timeseries.stack_blocks import phase_gradient_block, stacking_block
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .io.stacks import (
     StackInput,
-    expand_file_inputs,
-    expand_raster_inputs,
+    expand_raster_inputs,  # noqa: F401  (tools_unwrap.py imports it from here; owner: unwraptile)
     gather_stack,
     gdal_threads,
     ignored_report,
     is_mintpy_stack,
-    mintpy_stack_path,
     stack_raster_files,
 )
 from .io.stacks import raw_list as _raw_list
 from .io.styles import style_points_velocity, style_raster_diverging, style_raster_sequential
+from .params import add_stack_parameters as common_parameters
+from .params import check_stack_parameters
 from .raster_io import (
     GdalOpener,
     RasterInfo,
@@ -143,48 +143,6 @@ def block_rows_for(stack: StackInput, memory_mb: float, *, factor: float = 6.0) 
     """Rows per block so that ~``factor`` float64 copies of the block stack fit in ``memory_mb``."""
     per_row = stack.network.n_pairs * stack.info.width * 8.0 * factor
     return int(max(1, min(stack.info.height, memory_mb * 1e6 // max(per_row, 1))))
-
-
-def common_parameters(alg, *, mintpy: bool, coherence_label: str = "Coherence rasters or folder"):
-    # the main input is mandatory; a MintPy stack is given as its (single) item. MINTPY_STACK is
-    # kept, hidden, for scripts and qgis_process lines written before
-    label = "Unwrapped interferograms (rasters, a folder, or a MintPy ifgramStack.h5)" if mintpy else \
-        "Unwrapped interferograms (rasters, or a folder)"
-    p = QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", alg.tr(label), QgsProcessing.SourceType.TypeRaster)
-    alg.addParameter(p)
-    alg.addParameter(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", alg.tr(coherence_label), QgsProcessing.SourceType.TypeRaster, optional=True))
-    if mintpy:
-        p = QgsProcessingParameterFile(
-            "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
-        alg.addParameter(p)
-    alg.addParameter(wavelength_parameter(alg, "WAVELENGTH_M"))
-
-
-def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
-    """Cross-parameter checks shared by the tools (folders accepted for raster lists)."""
-    skip = {"INTERFEROGRAMS", "COHERENCE", "BASELINES"}
-    for d in alg.parameterDefinitions():
-        if d.name() in skip or d.isDestination():
-            continue
-        if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
-            return False, alg.tr("Incorrect parameter value for {}").format(d.name())
-    try:
-        has_h5 = mintpy and bool(mintpy_stack_path(alg, parameters, context))
-        ifgs = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
-        if not ifgs and not has_h5:
-            return False, ("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
-                           + (", or a MINTPY_STACK" if mintpy else ""))
-        if ifgs and has_h5:
-            return False, "give either INTERFEROGRAMS or MINTPY_STACK, not both"
-        for p in ifgs:
-            parse_date_pair(p)
-        expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")
-        expand_file_inputs(parameters.get("BASELINES"))
-    except GeohazardError as exc:
-        return False, str(exc)
-    return True, ""
 
 
 # ============================================================================ SBAS
@@ -644,7 +602,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
             optional=True))
-        self.addParameter(wavelength_parameter(self, "WAVELENGTH_M"))
+        self.addParameter(wavelength_parameter(self, params.WAVELENGTH))
         self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
                                                      options=INPUT_UNITS[:2], defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(

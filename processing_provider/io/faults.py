@@ -135,7 +135,7 @@ def read_los_datasets(alg, parameters, context, std_id):
     from ..raster_io import raster_info, read_band, require_projected
 
     datasets = []
-    for lid, iid, hid in (("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC"), ("LOS_DESC", "INCIDENCE_DESC", "HEADING_DESC")):
+    for lid, iid, hid in (("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING"), ("LOS_DESC", "DESC_INCIDENCE", "DESC_HEADING")):
         if not parameters.get(lid):
             continue
         info = raster_info(alg.raster_path(parameters, lid, context), lid)

@@ -55,7 +55,7 @@ def test_amplitudedispersion_equals_the_frozen_loop(run_alg, tmp_path, monkeypat
         files = write_slc_files(tmp_path, sim, dtype=kind)
     block_rows = _small_blocks(monkeypatch, rows)
     keys = ("OUTPUT_MEAN_AMPLITUDE", "OUTPUT_DISPERSION", "OUTPUT_PS_MASK")
-    res = run_alg("amplitudedispersion", {"INPUT": files, "CALIBRATE": calibrate, "THRESHOLD": 0.3,
+    res = run_alg("amplitudedispersion", {"INPUT": files, "CALIBRATE": calibrate, "DISPERSION_THRESHOLD": 0.3,
                                           **{k: str(tmp_path / f"{k}.tif") for k in keys}})
     stack = _stack(files)
     ref = [str(tmp_path / f"ref_{k}.tif") for k in keys]
