@@ -25,12 +25,13 @@ from qgis.core import (
 from ..algorithms.elastic.coulomb_inp import read_coulomb_inp
 from ..algorithms.elastic.faults import faults_from_traces, moment
 from ..algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+from ..algorithms.elastic.inversion import concat_samples, invert_fault_slip, model_on_grid, plot_lcurve
 from ..algorithms.elastic.okada import KIND_POINT
-from ..algorithms.elastic.stress import coulomb_at_points, regional_stress_tensor
+from ..algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
+from ..algorithms.elastic.stress import regional_stress_tensor
 from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
-from ..algorithms.progress import check_canceled
 from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
@@ -38,14 +39,18 @@ from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .io.faults import (
     fault_fields,
+    patch_fields,
+    patch_wkb,
     read_fault_lines,
     read_los_datasets,
     read_patch_polygons,
     require_projected_crs,
+    sample_fields,
+    segment_wkb,
     trace_wkb,
 )
 from .io.styles import style_lines_dcfs, style_raster_diverging
-from .raster_io import RasterWriter
+from .raster_io import RasterWriter, write_raster
 from .units import km_parameter
 from .vector_io import write_vector
 
@@ -470,70 +475,15 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
                     "rake": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         traces, a, names, _ = read_fault_lines(receivers, name=self.RECEIVERS, defaults=defaults, dest_crs=crs,
                                                context=context)
-        seg = []
-        for t, tr in enumerate(traces):
-            for i in range(len(tr) - 1):
-                if np.hypot(*(tr[i + 1] - tr[i])) > 0:
-                    seg.append((t, tr[i], tr[i + 1]))
-        if not seg:
-            raise GeohazardError(f"{self.RECEIVERS}: no segment of non-zero length")
-        p0 = np.array([s[1] for s in seg])
-        p1 = np.array([s[2] for s in seg])
-        owner = np.array([s[0] for s in seg])
-        d = p1 - p0
-        strike = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
-        dip = a["dip"][owner]
-        rake = a["rake"][owner]
-        if np.any((dip <= 0) | (dip > 90)):
-            raise GeohazardError(f"{self.RECEIVERS}: dip_deg must be in (0, 90], got {dip[(dip <= 0) | (dip > 90)][0]}")
-        top = np.where(np.isfinite(a["top"]), a["top"], 0.0)[owner]
-        bottom = a["bottom"][owner]
-        bad = np.isfinite(bottom) & (bottom <= top)
-        if bad.any():
-            raise GeohazardError(f"{self.RECEIVERS}: receiver {names[owner[bad][0]]!r} has bottom_m "
-                                 f"{bottom[bad][0]:g} not below top_m {top[bad][0]:g}")
-        if not np.isfinite(a["top"]).all():
-            feedback.pushInfo(self.tr("receivers without top_m: their lines are taken as surface traces (top 0 m)"))
-        if any(dd is None for dd in depths) and not np.isfinite(bottom).all():
-            raise GeohazardError(f"{self.DEPTHS}: 'mid' needs top_m and bottom_m on every receiver; "
-                                 f"{names[owner[~np.isfinite(bottom)][0]]!r} has no bottom_m")
-        mid = 0.5 * (p0 + p1)
-        phi = np.radians(strike)
-        fields = {"name": np.array([names[o] for o in owner], dtype=object), "strike_deg": strike, "dip_deg": dip,
-                  "rake_deg": rake, "top_m": top, "bottom_m": bottom}
-        table = faults.table()
         progress = FeedbackProgress(feedback)
-        for k, depth in enumerate(depths):
-            check_canceled(progress)
-            progress.set_progress(100.0 * k / len(depths))
-            z = 0.5 * (top + bottom) if depth is None else np.full(len(seg), depth)
-            tag = "mid" if depth is None else f"{depth / 1000.0:g}km".replace(".", "p")
-            outside = (z < top) | (np.isfinite(bottom) & (z > bottom))
-            if outside.any():
-                who = sorted({names[o] for o in owner[outside]})
-                feedback.pushWarning(self.tr(
-                    f"depth {tag} lies outside the top..bottom depths of {len(who)} receiver(s): "
-                    f"{', '.join(who[:5])}{' ...' if len(who) > 5 else ''}; computed on the plane's extension"))
-            # the line is the top edge at depth top; depth z lies (z - top) / tan(dip) down-dip
-            off = np.where(dip < 90, (z - top) / np.tan(np.radians(np.minimum(dip, 89.999999))), 0.0)
-            e = mid[:, 0] + off * np.cos(phi)
-            n = mid[:, 1] - off * np.sin(phi)
-            res = coulomb_at_points(e, n, z, table, strike_deg=strike, dip_deg=dip, rake_deg=rake,
-                                    shear_modulus_pa=mu, poisson=nu, friction=friction)
-            for key in ("dcfs", "shear", "normal"):
-                fields[f"{key}_{tag}"] = res[f"{key}_pa"] / scale
-            fields[f"opt_rake_{tag}"] = res["opt_rake_deg"]
-            fields[f"opt_dcfs_{tag}"] = res["opt_dcfs_pa"] / scale
-        wkb = []
-        for a0, a1 in zip(p0, p1):
-            g = ogr.Geometry(ogr.wkbLineString)
-            g.AddPoint_2D(float(a0[0]), float(a0[1]))
-            g.AddPoint_2D(float(a1[0]), float(a1[1]))
-            wkb.append(g.ExportToWkb())
+        seg = split_receivers(traces, a, names, name=self.RECEIVERS, progress=progress)
+        fields = {**seg.fields(), **coulomb_on_receivers(
+            seg, depths, faults.table(), shear_modulus_pa=mu, poisson=nu, friction=friction, scale_pa=scale,
+            depths_name=self.DEPTHS, progress=progress)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbLineString)
-        first = "dcfs_mid" if depths[0] is None else f"dcfs_{depths[0] / 1000.0:g}km".replace(".", "p")
-        style_lines_dcfs(out_path, first, 0.1 * 1e5 / scale, context)
+        write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=segment_wkb(seg.p0, seg.p1),
+                     geometry_type=ogr.wkbLineString)
+        style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}
 
 
@@ -703,116 +653,75 @@ class SlipInversion(GeohazardAlgorithm):
             return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        from ..algorithms.elastic.faults import discretize
-        from ..algorithms.elastic.inversion import (
-            concat_samples,
-            design_matrix,
-            invert_slip,
-            plot_lcurve,
-        )
-        from .raster_io import write_raster
+    def _dips(self, parameters, context):
+        """The dips of DIP_SEARCH 'min,max,step' (None when empty: invert at DIP)."""
+        text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
+        if not text:
+            return None
+        try:
+            d0, d1, step = (float(t) for t in text.split(","))
+        except ValueError:
+            raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {text!r}") from None
+        if step <= 0 or d1 < d0:
+            raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {text!r}")
+        return np.arange(d0, d1 + 1e-9, step)
 
-        progress = FeedbackProgress(feedback, 0, 95)
+    def _faults(self, parameters, context, crs):
+        # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
+        traces, _, names, _ = read_fault_lines(self.parameterAsSource(parameters, self.FAULT, context),
+                                               name=self.FAULT, defaults=defaults, dest_crs=crs, context=context)
+        return faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                  bottom_m=defaults["bottom"], names=names)
+
+    def process(self, parameters, context, feedback):
         datasets = read_los_datasets(self, parameters, context, self.QUADTREE_STD)
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
         samples = concat_samples([d[5] for d in datasets])
-        feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
-        source = self.parameterAsSource(parameters, self.FAULT, context)
-        # this tool's depths are in m (it does not inherit the km source-fault mixin)
-        top_m = self.parameterAsDouble(parameters, self.TOP_DEPTH, context)
-        bottom_m = self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
-                    "slip": 0.0, "rake": 0.0, "opening": 0.0}
-        traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
-                                               context=context)
-        faults = faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
-                                    bottom_m=defaults["bottom"], names=names)
-        plen = self.parameterAsDouble(parameters, self.PATCH_LENGTH, context)
-        pwid = self.parameterAsDouble(parameters, self.PATCH_WIDTH, context)
-        patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
-        feedback.pushInfo(self.tr(f"{len(patches)} patches"))
-        smoothing = self.parameterAsDouble(parameters, self.SMOOTHING, context)
-        rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
-                self.parameterAsDouble(parameters, self.RAKE_MAX, context))
-        ramp = self.parameterAsBool(parameters, self.RAMP, context)
-        nu = self.parameterAsDouble(parameters, self.POISSON, context)
-        dip_text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
-        if dip_text:
-            from ..algorithms.elastic.inversion import search_dip
-
-            try:
-                d0, d1, step = (float(t) for t in dip_text.split(","))
-            except ValueError:
-                raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {dip_text!r}") from None
-            if step <= 0 or d1 < d0:
-                raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {dip_text!r}")
-            if not smoothing:
-                first = invert_slip(samples, patches, index, rake_range_deg=rake, ramp=ramp, poisson=nu)
-                smoothing = first.smoothing
-            best, table = search_dip(samples, faults, np.arange(d0, d1 + 1e-9, step), patch_length_m=plen,
-                                     patch_width_m=pwid, smoothing=smoothing, rake_range_deg=rake, ramp=ramp,
-                                     poisson=nu, progress=FeedbackProgress(feedback, 0, 50))
-            for dip, rms, mw in table:
-                feedback.pushInfo(self.tr(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}"))
-            feedback.pushInfo(self.tr(f"best dip {best:g} degrees"))
-            faults.dip_deg = np.full(len(faults), best)
-            patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
-        res = invert_slip(samples, patches, index, rake_range_deg=rake, smoothing=smoothing or None, ramp=ramp,
-                          poisson=nu, shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
-                          progress=progress)
-        feedback.pushInfo(self.tr(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, "
-                                  f"variance reduction = {100 * res.variance_reduction:.1f} %, "
-                                  f"smoothing = {res.smoothing:.4g}"))
+        feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
+        opts = dict(rake_range_deg=(self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                                    self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
+                    ramp=self.parameterAsBool(parameters, self.RAMP, context),
+                    poisson=self.parameterAsDouble(parameters, self.POISSON, context))
+        res, patches, index, dip_table = invert_fault_slip(
+            samples, self._faults(parameters, context, crs), **opts,
+            patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+            patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
+            smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
+            shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+            dips_deg=self._dips(parameters, context), progress=FeedbackProgress(feedback, 0, 95))
+        feedback.pushInfo(f"{len(patches)} patches")
+        if dip_table is not None:
+            for dip, rms, mw in dip_table:
+                feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
+            feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
+        feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+                          f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
         results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
-        p = res.patches
-        wkb = []
-        for cor in p.corners():
-            ring = ogr.Geometry(ogr.wkbLinearRing)
-            for c in list(cor) + [cor[0]]:
-                ring.AddPoint_2D(float(c[0]), float(c[1]))
-            poly = ogr.Geometry(ogr.wkbPolygon)
-            poly.AddGeometry(ring)
-            wkb.append(poly.ExportToWkb())
-        cen = p.centres()
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
-        write_vector(out, {"fault": np.array(p.name, dtype=object), "i_strike": index[:, 1], "i_dip": index[:, 2],
-                           "strike_slip_m": p.strike_slip_m, "dip_slip_m": p.dip_slip_m, "slip_m": p.slip_m,
-                           "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "top_m": p.top_m, "bottom_m": p.bottom_m,
-                           "strike_deg": p.strike_deg,
-                           "dip_deg": p.dip_deg, "length_m": p.length_m, "width_m": p.width_m},
-                     crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbPolygon)
+        write_vector(out, patch_fields(res.patches, index), crs_wkt=crs.toWkt(), wkb=patch_wkb(res.patches),
+                     geometry_type=ogr.wkbPolygon)
         results[self.OUTPUT_PATCHES] = out
         if parameters.get(self.OUTPUT_SAMPLES):
-            out = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
-            write_vector(out, {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": res.model_mm,
-                               "residual_mm": samples.los_mm - res.model_mm, "std_mm": samples.std_mm,
-                               "n_pixels": samples.count}, crs_wkt=crs.toWkt(), x=samples.east_m, y=samples.north_m)
-            results[self.OUTPUT_SAMPLES] = out
+            results[self.OUTPUT_SAMPLES] = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
+            write_vector(results[self.OUTPUT_SAMPLES], sample_fields(samples, res.model_mm), crs_wkt=crs.toWkt(),
+                         x=samples.east_m, y=samples.north_m)
         info, los, xx, yy, lv, _ = datasets[0]
         if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
-            from ..algorithms.elastic.inversion import Samples
-
-            full = Samples(xx.ravel(), yy.ravel(), los.ravel(), np.zeros(los.size), np.ones(los.size, np.int64),
-                           np.broadcast_to(lv, (los.size, 3)), np.zeros(los.size, np.int64))
-            gm = design_matrix(full, patches, rake_range_deg=rake, poisson=nu, ramp=False)
-            model = (gm @ res.slip_m.ravel() * 1000.0).reshape(los.shape)
-            if ramp:
-                x0, y0 = samples.east_m.mean(), samples.north_m.mean()
-                model += (res.ramp[0] + res.ramp[1] * (xx - x0) / 1e5 + res.ramp[2] * (yy - y0) / 1e5) * 1000.0
+            model = model_on_grid(res, samples, patches, los, xx, yy, lv, **opts)
             for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
                 if parameters.get(key):
-                    path = self.parameterAsOutputLayer(parameters, key, context)
-                    write_raster(path, arr, info, descriptions=[key.lower()])
-                    style_raster_diverging(path, context=context)
-                    results[key] = path
+                    results[key] = write_raster(self.parameterAsOutputLayer(parameters, key, context), arr, info,
+                                                descriptions=[key.lower()])
+                    style_raster_diverging(results[key], context=context)
         if parameters.get(self.OUTPUT_LCURVE):
             path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
             if res.lcurve.size:
-                plot_lcurve(res, path)
-                results[self.OUTPUT_LCURVE] = path
+                results[self.OUTPUT_LCURVE] = plot_lcurve(res, path)
             else:
-                feedback.pushInfo(self.tr("Fixed smoothing: no L-curve computed"))
+                feedback.pushInfo("Fixed smoothing: no L-curve computed")
         return results
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
@@ -59,6 +58,7 @@ from .io.styles import (
     style_raster_diverging,
     style_raster_sequential,
 )
+from .io.writers import all_or_none, compression_threads, exact_float_dtype
 from .raster_io import (
     DEFAULT_BLOCK_ROWS,
     RasterInfo,
@@ -309,9 +309,8 @@ class GeometricDistortion(GeohazardAlgorithm):
 
         return writers
 
-    def process(self, parameters, context, feedback):
-        info = self.raster_info(parameters, self.DEM, context)
-        dx_rows, dy = metric_pixel_size(info, self.DEM)
+    def _geometries(self, parameters, context, feedback, info):
+        """The first (and, when given, the second) acquisition geometry, checked against the DEM grid."""
         look = self.LOOKS[self.parameterAsEnum(parameters, self.LOOK, context)]
         kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
         geos = []
@@ -329,32 +328,40 @@ class GeometricDistortion(GeohazardAlgorithm):
                 h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
                 check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
                 read_heading = heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
-                                               self.HEADING_RASTER, look)
+                                              self.HEADING_RASTER, look)
                 heading = scene_heading(read_heading, info.height)
                 feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
             geos.append(_dist.AcquisitionGeometry(
                 heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
                 read_incidence=incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+        return geos
+
+    def _style(self, outs: dict, combined, context) -> None:
+        distortion = palette(_dist.DISTORTION_CLASSES, DISTORTION_COLOURS)
+        for path in (outs[self.OUTPUT_CLASSES], combined):
+            if path:
+                style_raster_classified(path, distortion, context=context)
+        if self.OUTPUT_VISIBILITY in outs:
+            style_raster_classified(outs[self.OUTPUT_VISIBILITY], palette(_dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS),
+                                    context=context)
+        if self.OUTPUT_RINDEX in outs:
+            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
+                                    ramp_name="RdYlGn")
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, self.DEM, context)
+        dx_rows, dy = metric_pixel_size(info, self.DEM)
+        geos = self._geometries(parameters, context, feedback, info)
         outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
                             context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
             if parameters.get(self.OUTPUT_COMBINED) else None
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
             if parameters.get(self.OUTPUT_TABLE) else ""
-        # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
-        previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
-        gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
-        try:
+        with compression_threads():
             writers = self._writers(info, outs, combined)
-        finally:
-            gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
-
-        # float32 holds every value of these DEM types exactly (the maths is float64 anyway)
-        exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
-        dem_ds = gdal.Open(info.path)  # keep the dataset referenced while its band is used (GDAL >= 3.8)
-        dem_dtype = np.float32 if dem_ds.GetRasterBand(1).DataType in exact32 else np.float64
-        dem_ds = None
+        dem_dtype = exact_float_dtype(info.path)
 
         def read_dem(r0, r1):
             return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
@@ -366,46 +373,26 @@ class GeometricDistortion(GeohazardAlgorithm):
             elif gi == -1 and "combined" in writers:
                 writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
 
-        opts = dict(strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
-                    moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO, context),
-                    flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
-                    min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context))
-        try:
-            with executor(self, parameters, context, feedback) as ex:
-                # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
-                # threads of this process share the heights the backward scan already decoded
-                remote = ex.distributed and not ex.in_process
-                dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
-                tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
-                                              geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                              block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
-                                              progress=FeedbackProgress(feedback), outputs=self.WRITTEN, **opts)
-        except BaseException:
-            for w in writers.values():
-                w.abort()
-            raise
-        for w in writers.values():
-            w.commit()
+        opts = {k: self.parameterAsDouble(parameters, pid, context) for k, pid in (
+            ("strong_ratio", self.STRONG_RATIO), ("moderate_ratio", self.MODERATE_RATIO),
+            ("flat_slope_deg", self.FLAT_SLOPE), ("min_sensitivity", self.MIN_SENSITIVITY))}
+        with all_or_none(writers), executor(self, parameters, context, feedback) as ex:
+            # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
+            # threads of this process share the heights the backward scan already decoded
+            remote = ex.distributed and not ex.in_process
+            dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
+            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
+                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
+                                          block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                          progress=FeedbackProgress(feedback), outputs=self.WRITTEN, **opts)
         if table:
             write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
-            shares = ", ".join(f"{r['name']} {r['share_pct']:.1f}%" for r in t["distortion"] if r["pixels"])
-            feedback.pushInfo(f"{g.name}: {shares}")
-        distortion = palette(_dist.DISTORTION_CLASSES, DISTORTION_COLOURS)
-        style_raster_classified(outs[self.OUTPUT_CLASSES], distortion, context=context)
-        if self.OUTPUT_VISIBILITY in outs:
-            style_raster_classified(outs[self.OUTPUT_VISIBILITY], palette(_dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS),
-                                    context=context)
-        if self.OUTPUT_RINDEX in outs:
-            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
-                                    ramp_name="RdYlGn")
-        result = dict(outs)
-        if table:
-            result[self.OUTPUT_TABLE] = table
-        if combined:
-            style_raster_classified(combined, distortion, context=context)
-            result[self.OUTPUT_COMBINED] = combined
-        return result
+            feedback.pushInfo(f"{g.name}: " + ", ".join(f"{r['name']} {r['share_pct']:.1f}%"
+                                                        for r in t["distortion"] if r["pixels"]))
+        self._style(outs, combined, context)
+        return {**outs, **({self.OUTPUT_TABLE: table} if table else {}),
+                **({self.OUTPUT_COMBINED: combined} if combined else {})}
 
 
 # =========================================================================== losprojection
@@ -574,18 +561,12 @@ class LosProjection(GeohazardAlgorithm):
 
         plan = plan_blocks(info.height, info.width, halo=1 if down else 0,
                            bytes_per_pixel=8.0 * (info.count * (1 + len(outs)) + 12))
-        try:
-            with executor(self, parameters, context, None) as ex:
-                process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
-                               background_write=True)
-        except BaseException:
-            for w in outs.values():
-                w.abort()
-            raise
-        result = {}
-        for key, w in outs.items():
-            result[key] = w.commit()
-            style_raster_diverging(result[key], context=context)
+        with all_or_none(outs), executor(self, parameters, context, None) as ex:
+            process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
+                           background_write=True)
+            result = {key: w.commit() for key, w in outs.items()}
+        for path in result.values():
+            style_raster_diverging(path, context=context)
         return result
 
     def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
@@ -789,17 +770,14 @@ class AscDescDecomposition(GeohazardAlgorithm):
             return False, "time-series outputs need TIME_SERIES"
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        mode, msg = self._mode(parameters)
-        if mode is None:
-            raise GeohazardError(msg)
+    def _options(self, parameters, context, progress, mode) -> dict:
+        """The solver's options; the time-series route falls back to velocities on undated inputs."""
         opts = dict(north=self.parameterAsDouble(parameters, self.NORTH_VELOCITY, context),
                     weighted=self.parameterAsEnum(parameters, self.WEIGHTING, context) == 1,
                     max_condition=self.parameterAsDouble(parameters, self.MAX_CONDITION, context),
                     ts=self.parameterAsBool(parameters, self.TIME_SERIES, context),
                     spacing=self.parameterAsInt(parameters, self.SPACING_DAYS, context),
                     max_gap=self.parameterAsDouble(parameters, self.MAX_GAP_DAYS, context))
-        progress = FeedbackProgress(feedback)
         if opts["ts"] and not self._inputs_dated(parameters, context, mode):
             if parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS):
                 raise GeohazardError("time-series outputs need dated inputs: fields YYYYMMDD/DYYYYMMDD of the points "
@@ -809,6 +787,36 @@ class AscDescDecomposition(GeohazardAlgorithm):
                                   "descriptions that are dates); decomposing the velocities instead")
         progress.push_info("route: " + ("time series (EGMS L3 Ortho: 6-day interpolation, per-date least squares, "
                                         "velocity fitted afterwards)" if opts["ts"] else "velocities"))
+        return opts
+
+    def _specs(self, parameters, opts, dates) -> list:
+        """``(output, components, band descriptions)`` of the outputs asked for."""
+        specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
+                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"])]
+        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
+            specs.append((self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
+                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"]))
+        for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
+            if parameters.get(key) and opts["ts"]:
+                specs.append((key, [comp], [d.isoformat() for d in dates]))
+        return specs
+
+    def _style(self, out: dict, dates, context) -> None:
+        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
+            style_raster_diverging(out[key], context=context)
+        if self.OUTPUT_QUALITY in out:
+            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                    ramp_name="Viridis")
+        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
+            if key in out:
+                style_raster_diverging(out[key], context=context, band=len(dates))
+
+    def process(self, parameters, context, feedback):
+        mode, msg = self._mode(parameters)
+        if mode is None:
+            raise GeohazardError(msg)
+        progress = FeedbackProgress(feedback)
+        opts = self._options(parameters, context, progress, mode)
         if mode == "points":
             grid, crs_wkt, res, dates = self._points(parameters, context, progress, opts)
             info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
@@ -818,44 +826,25 @@ class AscDescDecomposition(GeohazardAlgorithm):
             info, blocks, dates = self._rasters(parameters, context, progress, opts)
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
-        specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
-                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"])]
-        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
-            specs.append((self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
-                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"]))
-        for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
-            if parameters.get(key) and opts["ts"]:
-                specs.append((key, [comp], [d.isoformat() for d in dates]))
+        specs = self._specs(parameters, opts, dates)
         writers = {key: RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
                                           count=len(desc), descriptions=desc, metadata=meta)
                    for key, _, desc in specs}
         n_valid, cond = 0, []
-        try:
+        with all_or_none(writers):
             for r0, res in blocks:
                 for key, comps, _ in specs:
                     arrs = [np.asarray(res[c], dtype=np.float64) for c in comps]
-                    block = arrs[0] if len(arrs) == 1 else np.stack(arrs)
-                    writers[key].write(block, row=r0)
+                    writers[key].write(arrs[0] if len(arrs) == 1 else np.stack(arrs), row=r0)
                 valid = np.isfinite(res["up"])
                 n_valid += int(valid.sum())
                 cond.append(res["condition"][valid])
-        except BaseException:
-            for w in writers.values():
-                w.abort()
-            raise
-        out = {key: w.commit() for key, w in writers.items()}
+            out = {key: w.commit() for key, w in writers.items()}
         progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
                                               f"constrained to {opts['north']:g} mm/yr"))
         med = float(np.median(np.concatenate(cond))) if n_valid else float("nan")
         progress.push_info(f"{n_valid} cells decomposed; median condition number {med:.3f}")
-        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
-            style_raster_diverging(out[key], context=context)
-        if self.OUTPUT_QUALITY in out:
-            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
-                                    ramp_name="Viridis")
-        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
-            if key in out:
-                style_raster_diverging(out[key], context=context, band=len(dates))
+        self._style(out, dates, context)
         return out
 
     def _inputs_dated(self, parameters, context, mode) -> bool:

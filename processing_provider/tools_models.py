@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import os
@@ -217,25 +218,20 @@ class TimeSeriesModels(GeohazardAlgorithm):
                 "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
                 "DATES": ",".join(d.isoformat() for d in dates)}
         state = {}
+        files = contextlib.ExitStack()  # the writer, made by the first block (its bands are known then)
 
         def write(block, res):
-            if "writer" not in state:  # the bands are known from the first block
-                state["writer"] = RasterWriter.like(out, info, count=len(res["names"]), descriptions=res["names"],
-                                                    metadata=meta)
+            if "writer" not in state:
+                state["writer"] = files.enter_context(RasterWriter.like(
+                    out, info, count=len(res["names"]), descriptions=res["names"], metadata=meta))
                 state["names"] = res["names"]
             state["writer"].write(res["stack"], row=block.row0)
 
         func = functools.partial(models_raster_block, dates=dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
         plan = plan_blocks(info.height, info.width, block_rows=max(1, DEFAULT_BLOCK_ROWS // 4))
-        try:
-            with executor(self, parameters, context, None) as ex:
-                process_blocks(plan, func, write, executor=ex, progress=progress, sources={
-                    "series": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT_RASTER)})
-            state["writer"].commit()
-        except BaseException:
-            if "writer" in state:
-                state["writer"].abort()
-            raise
+        with files, executor(self, parameters, context, None) as ex:
+            process_blocks(plan, func, write, executor=ex, progress=progress, sources={
+                "series": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT_RASTER)})
         names = state["names"]
         vel = [k for k in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL") if k in names]
         if vel:
@@ -409,19 +405,6 @@ class InverseVelocity(GeohazardAlgorithm):
             orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
             now=parse_date(now) if now else None, direction=direction)
         check_canceled(progress)
-        fields = dict(data.attributes)
-        fields["IV_ALERT"] = fc.alert.astype(np.int64)
-        fields["IV_LEVEL"] = object_array(ALERT_NAMES[int(a)] for a in fc.alert)
-        fields["TF_DATE"] = object_array(fc.to_date(x) for x in fc.failure_day)
-        fields["TF_LOW"] = object_array(fc.to_date(x) for x in fc.failure_low_day)
-        fields["TF_HIGH"] = object_array(fc.to_date(x) for x in fc.failure_high_day)
-        fields["DAYS_TO_TF"] = fc.days_to_failure
-        fields["V_LAST"] = fc.velocity_last_mm_yr
-        fields["IV_SLOPE"] = fc.slope
-        fields["IV_R2"] = fc.r2
-        fields["IV_N"] = fc.n_used
-        for name, d in zip(data.date_fields, data.displacement_mm):
-            fields[name] = d
         counts = np.bincount(fc.alert + 1, minlength=5)[1:]
         n_nodata = int((fc.alert < 0).sum())
         feedback.pushInfo(f"{data.displacement_mm.shape[1]} features: red {counts[3]}, orange {counts[2]}, "
@@ -433,28 +416,51 @@ class InverseVelocity(GeohazardAlgorithm):
             raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
                                  "in the fit window) for a forecast; check the dated fields")
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
-                     progress=SubProgress(progress, 30, 70))
+        write_vector(out, forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
+                     geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
         style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
         results = {self.OUTPUT: out}
-        folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context) if parameters.get(
-            self.PLOT_FOLDER) else ""
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            max_plots = self.parameterAsInt(parameters, self.MAX_PLOTS, context)
-            order = np.argsort(-fc.alert, kind="stable")
-            alerted = [j for j in order if fc.alert[j] > 0][:max_plots]
-            label_field = next((f for f in ("CODE", "pid", "PID", "ID", "id") if f in data.attributes), None)
-            for n, j in enumerate(alerted):
-                check_canceled(progress)
-                progress.set_progress(70 + 30 * n / max(len(alerted), 1))
-                label = str(data.attributes[label_field][j]) if label_field else f"feature {j + 1}"
-                safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
-                plot_inverse_velocity(os.path.join(folder, f"iv_{ALERT_NAMES[int(fc.alert[j])]}_{safe}.png"),
-                                      f"{label}: inverse velocity", data.dates, data.displacement_mm[:, j], fc, j)
-            feedback.pushInfo(f"{len(alerted)} plots written to {folder}")
+        if parameters.get(self.PLOT_FOLDER):
+            folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context)
+            n = plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
+                            SubProgress(progress, 70, 100))
+            feedback.pushInfo(f"{n} plots written to {folder}")
             results[self.PLOT_FOLDER] = folder
         return results
+
+
+def forecast_fields(data, fc) -> dict:
+    """The output table: the input's attributes, the forecast (IV_*, TF_*, V_LAST) and the dated fields."""
+    fields = dict(data.attributes)
+    fields["IV_ALERT"] = fc.alert.astype(np.int64)
+    fields["IV_LEVEL"] = object_array(ALERT_NAMES[int(a)] for a in fc.alert)
+    fields["TF_DATE"] = object_array(fc.to_date(x) for x in fc.failure_day)
+    fields["TF_LOW"] = object_array(fc.to_date(x) for x in fc.failure_low_day)
+    fields["TF_HIGH"] = object_array(fc.to_date(x) for x in fc.failure_high_day)
+    fields["DAYS_TO_TF"] = fc.days_to_failure
+    fields["V_LAST"] = fc.velocity_last_mm_yr
+    fields["IV_SLOPE"] = fc.slope
+    fields["IV_R2"] = fc.r2
+    fields["IV_N"] = fc.n_used
+    for name, d in zip(data.date_fields, data.displacement_mm):
+        fields[name] = d
+    return fields
+
+
+def plot_alerts(folder: str, data, fc, max_plots: int, progress) -> int:
+    """PNG plots of the alerted features (red first), at most ``max_plots``; returns how many."""
+    os.makedirs(folder, exist_ok=True)
+    order = np.argsort(-fc.alert, kind="stable")
+    alerted = [j for j in order if fc.alert[j] > 0][:max_plots]
+    label_field = next((f for f in ("CODE", "pid", "PID", "ID", "id") if f in data.attributes), None)
+    for n, j in enumerate(alerted):
+        check_canceled(progress)
+        progress.set_progress(100 * n / max(len(alerted), 1))
+        label = str(data.attributes[label_field][j]) if label_field else f"feature {j + 1}"
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
+        plot_inverse_velocity(os.path.join(folder, f"iv_{ALERT_NAMES[int(fc.alert[j])]}_{safe}.png"),
+                              f"{label}: inverse velocity", data.dates, data.displacement_mm[:, j], fc, j)
+    return len(alerted)
 
 
 ALGORITHMS = [TimeSeriesModels, InverseVelocity]

@@ -25,13 +25,13 @@ from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import field_name
 from ..algorithms.formats.slc import baselines_for_dates, read_baselines
-from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
+from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
 from ..algorithms.timeseries.ps import (
     amplitude_dispersion_block,
     amplitude_sums_block,
     calibration_factors,
-    ps_candidates,
+    ps_ds_selection,
 )
 from ..algorithms.timeseries.psi import ps_time_series
 from . import params
@@ -39,7 +39,7 @@ from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .io.slc import check_slc_stack, slc_block_rows, slc_stack
+from .io.slc import check_slc_stack, point_coordinates, read_selected_phase, slc_block_rows, slc_stack
 from .io.styles import style_points_velocity, style_raster_sequential
 from .raster_io import (
     RasterWriter,
@@ -48,6 +48,7 @@ from .raster_io import (
     raster_source,
     read_band,
 )
+from .vector_io import write_vector
 from .wavelength import HELP as WAVELENGTH_HELP
 from .wavelength import resolve_wavelength, wavelength_parameter
 
@@ -425,75 +426,55 @@ class PsTimeSeries(GeohazardAlgorithm):
                                    f"{shape[0]} x {shape[1]} like INPUT")
         return True, ""
 
+    def _select(self, parameters, context, width):
+        """``select(r0, r1)`` for :func:`read_selected_phase`: the core PS/DS rule on DISPERSION, TEMPORAL_COHERENCE."""
+        paths = {pid: self.raster_path(parameters, pid, context) if parameters.get(pid) else None
+                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)}
+        opts = dict(dispersion_threshold=self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context),
+                    coherence_threshold=self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context))
+
+        def select(r0, r1):
+            da, tc = (read_band(path, rows=(r0, r1), name=pid, dtype=np.float64) if path else None
+                      for pid, path in paths.items())
+            return ps_ds_selection((r1 - r0, width), da, tc, **opts)
+
+        return select, opts
+
+    def _reference(self, parameters, context, rows, cols):
+        rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
+        rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
+        if rr0 < 0 or rc0 < 0:
+            return None
+        hit = np.flatnonzero((rows == rr0) & (cols == rc0))
+        if hit.size == 0:
+            raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
+        return int(hit[0])
+
     def process(self, parameters, context, feedback):
         stack = slc_stack(self, parameters, context, need_complex=False)
         info = stack.info
         progress = FeedbackProgress(feedback)
-        da_path = self.raster_path(parameters, self.DISPERSION, context) if parameters.get(self.DISPERSION) else None
-        tc_path = self.raster_path(parameters, self.TEMPORAL_COHERENCE, context) \
-            if parameters.get(self.TEMPORAL_COHERENCE) else None
-        da_thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
-        tc_thr = self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context)
-        rows, cols, kinds, quality, phases = [], [], [], [], []
-        for r0, r1, _, _ in iter_blocks(info.height, slc_block_rows(stack), progress=SubProgress(progress, 0, 30)):
-            ps = np.zeros((r1 - r0, info.width), bool)
-            q = np.full((r1 - r0, info.width), -np.inf)
-            if da_path:
-                da = read_band(da_path, rows=(r0, r1), name=self.DISPERSION, dtype=np.float64)
-                ps = ps_candidates(da, threshold=da_thr)
-                q[ps] = 2.0 - da[ps]
-            ds = np.zeros_like(ps)
-            if tc_path:
-                tc = read_band(tc_path, rows=(r0, r1), name=self.TEMPORAL_COHERENCE, dtype=np.float64)
-                with np.errstate(invalid="ignore"):
-                    ds = np.isfinite(tc) & (tc >= tc_thr) & ~ps
-                q[ds] = tc[ds]
-            sel = ps | ds
-            if not sel.any():
-                continue
-            rr, cc = np.nonzero(sel)
-            block = stack.read_rows(r0, r1)[:, rr, cc]
-            if np.iscomplexobj(block):
-                block = np.angle(block * np.conj(block[0]))
-            phases.append(block.astype(np.float64))
-            rows.append(rr + r0)
-            cols.append(cc)
-            kinds.append(np.where(ps[rr, cc], "PS", "DS"))
-            quality.append(q[rr, cc])
-        if not rows:
-            raise GeohazardError(
-                f"no PS (D_A <= {da_thr:g}) or DS (temporal coherence >= {tc_thr:g}) point found; relax the thresholds")
-        rows = np.concatenate(rows)
-        cols = np.concatenate(cols)
-        kinds = np.concatenate(kinds)
-        quality = np.concatenate(quality)
-        phase = np.concatenate(phases, axis=1)
+        select, opts = self._select(parameters, context, info.width)
+        picked = read_selected_phase(stack, select, slc_block_rows(stack), SubProgress(progress, 0, 30))
+        if picked is None:
+            raise GeohazardError(f"no PS (D_A <= {opts['dispersion_threshold']:g}) or DS (temporal coherence >= "
+                                 f"{opts['coherence_threshold']:g}) point found; relax the thresholds")
+        rows, cols, kinds, quality, phase = picked
         feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
-        ref = None
-        rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
-        rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
-        if rr0 >= 0 and rc0 >= 0:
-            hit = np.flatnonzero((rows == rr0) & (cols == rc0))
-            if hit.size == 0:
-                raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
-            ref = int(hit[0])
-        if info.has_georef:
-            x, y = info.pixel_centres(rows, cols)
-        else:
-            x, y = cols + 0.5, rows + 0.5
+        x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
         bperp = None
         if parameters.get(self.BASELINES):
-            path = self.parameterAsFile(parameters, self.BASELINES, context)
-            bperp = baselines_for_dates(read_baselines(path), stack.dates)
+            bperp = baselines_for_dates(read_baselines(self.parameterAsFile(parameters, self.BASELINES, context)),
+                                        stack.dates)
         max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
         wavelength = resolve_wavelength(
             self, parameters, self.WAVELENGTH, context, feedback,
             rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
         res = ps_time_series(
-            phase, x, y, stack.dates, bperp_m=bperp,
-            wavelength_m=wavelength.wavelength_m,
+            phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
             slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
-            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context), reference=ref,
+            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
+            reference=self._reference(parameters, context, rows, cols),
             arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),
             max_velocity_mm_yr=self.parameterAsDouble(parameters, self.MAX_VELOCITY, context),
             max_height_error_m=self.parameterAsDouble(parameters, self.MAX_HEIGHT_ERROR, context),
@@ -504,38 +485,17 @@ class PsTimeSeries(GeohazardAlgorithm):
         feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
                           f"{k.size} points kept; reference at row {rows[res.reference]}, "
                           f"column {cols[res.reference]}")
-        px, py = x[k], y[k]
-        crs = info.crs_wkt
-        if not info.has_georef:
-            if parameters.get(self.LATITUDE):
-                lat = self._sample(self.raster_path(parameters, self.LATITUDE, context), rows[k], cols[k])
-                lon = self._sample(self.raster_path(parameters, self.LONGITUDE, context), rows[k], cols[k])
-                px, py = lon, lat
-                from osgeo import osr
-
-                srs = osr.SpatialReference()
-                srs.ImportFromEPSG(4326)
-                crs = srs.ExportToWkt()
-            else:
-                px, py = cols[k] + 0.5, -(rows[k] + 0.5)
-                crs = ""
+        lat_lon = [self.raster_path(parameters, pid, context) if parameters.get(self.LATITUDE) else None
+                   for pid in (self.LATITUDE, self.LONGITUDE)]
+        px, py, crs = point_coordinates(info, rows[k], cols[k], *lat_lon)
         fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
                   "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
-                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan)}
-        for i, d in enumerate(stack.dates):
-            fields[field_name(d)] = res.displacement_mm[i]
+                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan),
+                  **{field_name(d): res.displacement_mm[i] for i, d in enumerate(stack.dates)}}
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        from .vector_io import write_vector
-
         write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
         style_points_velocity(out, context=context)
         return {self.OUTPUT: out}
-
-    @staticmethod
-    def _sample(path, rows, cols):
-        r0, r1 = int(rows.min()), int(rows.max()) + 1
-        arr = read_band(path, rows=(r0, r1), dtype=np.float64)
-        return arr[rows - r0, cols]
 
 
 ALGORITHMS = [AmplitudeDispersion, PhaseLinking, PsTimeSeries]

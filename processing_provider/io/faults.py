@@ -151,3 +151,42 @@ def read_los_datasets(alg, parameters, context, std_id):
     if len(datasets) == 2 and not datasets[1][0].srs.IsSame(datasets[0][0].srs):
         raise GeohazardError("LOS_DESC is not in the same CRS as LOS_ASC; reproject one of them first")
     return datasets
+
+
+def segment_wkb(p0, p1) -> list:
+    """Two-point line WKB of each segment ``p0[i] -> p1[i]`` (map coordinates)."""
+    wkb = []
+    for a0, a1 in zip(p0, p1):
+        g = ogr.Geometry(ogr.wkbLineString)
+        g.AddPoint_2D(float(a0[0]), float(a0[1]))
+        g.AddPoint_2D(float(a1[0]), float(a1[1]))
+        wkb.append(g.ExportToWkb())
+    return wkb
+
+
+def patch_wkb(p) -> list:
+    """Polygon WKB of each slip patch (its surface projection, first vertex = start of the top edge)."""
+    wkb = []
+    for cor in p.corners():
+        ring = ogr.Geometry(ogr.wkbLinearRing)
+        for c in list(cor) + [cor[0]]:
+            ring.AddPoint_2D(float(c[0]), float(c[1]))
+        poly = ogr.Geometry(ogr.wkbPolygon)
+        poly.AddGeometry(ring)
+        wkb.append(poly.ExportToWkb())
+    return wkb
+
+
+def patch_fields(p, index) -> dict:
+    """Fields of the slip-patch layer (read back by :func:`read_patch_polygons`)."""
+    cen = p.centres()
+    return {"fault": np.array(p.name, dtype=object), "i_strike": index[:, 1], "i_dip": index[:, 2],
+            "strike_slip_m": p.strike_slip_m, "dip_slip_m": p.dip_slip_m, "slip_m": p.slip_m,
+            "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "top_m": p.top_m, "bottom_m": p.bottom_m,
+            "strike_deg": p.strike_deg, "dip_deg": p.dip_deg, "length_m": p.length_m, "width_m": p.width_m}
+
+
+def sample_fields(samples, model_mm) -> dict:
+    """Fields of the quadtree-sample layer: data, model and residual LOS (mm)."""
+    return {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": model_mm,
+            "residual_mm": samples.los_mm - model_mm, "std_mm": samples.std_mm, "n_pixels": samples.count}

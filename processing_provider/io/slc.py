@@ -143,3 +143,54 @@ def check_slc_stack(alg, parameters, context, min_dates, need_complex=True):
     if len(stack) < min_dates:
         return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
     return True, ""
+
+
+def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None):
+    """Phase (radians, relative to the first date for complex stacks) of the pixels ``select`` picks.
+
+    ``select(r0, r1) -> (ps, ds, quality)`` for rows ``r0:r1``. Returns ``rows, cols, kinds ('PS'/'DS'),
+    quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected."""
+    from ...algorithms.progress import iter_blocks
+
+    info = stack.info
+    rows, cols, kinds, quality, phases = [], [], [], [], []
+    for r0, r1, _, _ in iter_blocks(info.height, block_rows, progress=progress):
+        ps, ds, q = select(r0, r1)
+        sel = ps | ds
+        if not sel.any():
+            continue
+        rr, cc = np.nonzero(sel)
+        block = stack.read_rows(r0, r1)[:, rr, cc]
+        if np.iscomplexobj(block):
+            block = np.angle(block * np.conj(block[0]))
+        phases.append(block.astype(np.float64))
+        rows.append(rr + r0)
+        cols.append(cc)
+        kinds.append(np.where(ps[rr, cc], "PS", "DS"))
+        quality.append(q[rr, cc])
+    if not rows:
+        return None
+    return (np.concatenate(rows), np.concatenate(cols), np.concatenate(kinds), np.concatenate(quality),
+            np.concatenate(phases, axis=1))
+
+
+def point_coordinates(info, rows, cols, lat_path=None, lon_path=None):
+    """``(x, y, crs_wkt)`` of the pixels ``rows, cols``: map coordinates of a georeferenced stack; else
+    longitude/latitude sampled from the LATITUDE/LONGITUDE rasters (EPSG:4326); else pixel
+    coordinates (column + 0.5, -(row + 0.5)) without CRS."""
+    if info.has_georef:
+        x, y = info.pixel_centres(rows, cols)
+        return x, y, info.crs_wkt
+    if lat_path:
+        from osgeo import osr
+
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(4326)
+        return _sample(lon_path, rows, cols), _sample(lat_path, rows, cols), srs.ExportToWkt()
+    return cols + 0.5, -(rows + 0.5), ""
+
+
+def _sample(path, rows, cols):
+    r0, r1 = int(rows.min()), int(rows.max()) + 1
+    arr = read_band(path, rows=(r0, r1), dtype=np.float64)
+    return arr[rows - r0, cols]
