@@ -182,7 +182,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return self.tr(GROUPS[self.GROUP_ID])
 
     def shortHelpString(self) -> str:
-        return self.tr(self.HELP)
+        from .params import FORMER_IDS
+
+        former = [a for a in FORMER_IDS.get(self.NAME, ()) if a.old_id not in self.HELP]
+        note = ("\n\n<b>Former IDs</b> (still accepted in models and qgis_process): " + ", ".join(
+            f"{a.old_id} (now {a.new_id}" + (f"; the former in {a.old_unit})" if a.old_unit else ")")
+            for a in former)) if former else ""
+        return self.tr(self.HELP) + note
 
     def tags(self) -> list:
         return [self.tr(t) for t in COMMON_TAGS + tuple(TAGS.get(self.NAME, "").split(",")) if t]
