@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 
 import numpy as np
 from qgis.core import (
@@ -25,16 +24,9 @@ from qgis.core import (
 
 from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
-from ..algorithms.formats.dates import field_name
 from ..algorithms.formats.mintpy import MintpyTimeseriesWriter, write_velocity_h5
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks, warn
-from ..algorithms.timeseries.network import (
-    Network,
-    filter_network,
-    network_report_html,
-    network_report_text,
-    plot_network,
-)
+from ..algorithms.timeseries.network import filter_network
 from ..algorithms.timeseries.sbas import SbasSolver, choose_reference
 from ..algorithms.timeseries.stack_blocks import phase_gradient_block, stacking_block
 from . import params
@@ -50,6 +42,8 @@ from .io.stacks import (
     ignored_report,
     is_mintpy_stack,
     stack_raster_files,
+    write_points,
+    write_report,
 )
 from .io.stacks import raw_list as _raw_list
 from .io.styles import style_points_velocity, style_raster_diverging, style_raster_sequential
@@ -57,7 +51,6 @@ from .params import add_stack_parameters as common_parameters
 from .params import check_stack_parameters
 from .raster_io import (
     GdalOpener,
-    RasterInfo,
     RasterWriter,
     WriteBehind,
     aligned_block_rows,
@@ -66,7 +59,6 @@ from .raster_io import (
     raster_info,
     read_band,
 )
-from .vector_io import write_vector
 from .wavelength import HELP as WAVELENGTH_HELP
 from .wavelength import wavelength_parameter
 
@@ -440,37 +432,6 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
     if "OUTPUT_COHCOUNT" in out:
         style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
     return results
-
-
-def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_dem: bool) -> str:
-    def cat(key):
-        return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
-
-    ts = np.concatenate(pts["ts"], axis=1) if pts["ts"] else np.zeros((net.n_dates, 0), np.float32)
-    n = ts.shape[1]
-    fields = {"PID": np.arange(1, n + 1, dtype=np.int64), "VEL": cat("VEL"), "V_STDEV": cat("V_STDEV"),
-              "COHERENCE": cat("COHERENCE")}
-    if has_dem:
-        fields["HEIGHT"] = cat("HEIGHT").astype(np.float64)
-    for i, d in enumerate(net.dates):
-        fields[field_name(d)] = ts[i].astype(np.float64)
-    return write_vector(path, fields, crs_wkt=info.crs_wkt, x=cat("x"), y=cat("y"))
-
-
-def write_report(alg, parameters, context, net: Network, full: Network, flt, ref_rc) -> dict:
-    """Network report: HTML (+ PNG + text next to it)."""
-    path = alg.parameterAsFileOutput(parameters, "OUTPUT_REPORT", context) if parameters.get("OUTPUT_REPORT") \
-        else ""
-    if not path:
-        return {}
-    base = os.path.splitext(path)[0]
-    png = plot_network(net, base + ".png")
-    extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
-    with open(base + ".txt", "w", encoding="utf-8") as fh:
-        fh.write(network_report_text(net, full=full, dropped=flt, extra=extra))
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
-    return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
 
 
 # ============================================================================ stacking

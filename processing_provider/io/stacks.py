@@ -15,11 +15,19 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.baselines import read_baselines
-from ...algorithms.formats.dates import parse_date_pair
+from ...algorithms.formats.dates import field_name, parse_date_pair
 from ...algorithms.formats.mintpy import read_ifgram_stack
-from ...algorithms.timeseries.network import Network, build_network, orient_pairs
+from ...algorithms.timeseries.network import (
+    Network,
+    build_network,
+    network_report_html,
+    network_report_text,
+    orient_pairs,
+    plot_network,
+)
 from ..checks import data_band_index
 from ..raster_io import RasterInfo, check_same_grid, open_raster, raster_info
+from ..vector_io import write_vector
 from ..wavelength import resolve_wavelength, user_wavelength
 
 RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil")
@@ -330,3 +338,35 @@ def stack_raster_files(alg, parameters, context) -> dict:
     """The raster files the stack tools read (for the guard layer): folder contents filtered as they are."""
     return {name: expand_raster_inputs(alg, parameters, name, context, want=want)
             for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
+
+
+# ============================================================================ outputs of the stack tools
+def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_dem: bool) -> str:
+    def cat(key):
+        return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
+
+    ts = np.concatenate(pts["ts"], axis=1) if pts["ts"] else np.zeros((net.n_dates, 0), np.float32)
+    n = ts.shape[1]
+    fields = {"PID": np.arange(1, n + 1, dtype=np.int64), "VEL": cat("VEL"), "V_STDEV": cat("V_STDEV"),
+              "COHERENCE": cat("COHERENCE")}
+    if has_dem:
+        fields["HEIGHT"] = cat("HEIGHT").astype(np.float64)
+    for i, d in enumerate(net.dates):
+        fields[field_name(d)] = ts[i].astype(np.float64)
+    return write_vector(path, fields, crs_wkt=info.crs_wkt, x=cat("x"), y=cat("y"))
+
+
+def write_report(alg, parameters, context, net: Network, full: Network, flt, ref_rc) -> dict:
+    """Network report: HTML (+ PNG + text next to it)."""
+    path = alg.parameterAsFileOutput(parameters, "OUTPUT_REPORT", context) if parameters.get("OUTPUT_REPORT") \
+        else ""
+    if not path:
+        return {}
+    base = os.path.splitext(path)[0]
+    png = plot_network(net, base + ".png")
+    extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
+    with open(base + ".txt", "w", encoding="utf-8") as fh:
+        fh.write(network_report_text(net, full=full, dropped=flt, extra=extra))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
+    return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
