@@ -6,6 +6,8 @@ arrays and back, so that the ``tools_*.py`` modules hold only thin adapters.
 ``points``    dated point / polygon layers and dated raster bands
 ``faults``    fault traces, slip patches, LOS datasets of the fault tools, fault WKB
 ``geometry``  incidence / heading rasters, metric pixel sizes, LOS fields of points
+``forecast``  the inverse-velocity forecast table and PNG plots
+``writers``   groups of raster writers published together, compression threads
 ``styles``    .qml sidecars and styles of the outputs, arrangement of loaded outputs
 ``raster``    GDAL <-> numpy (the code is ``processing_provider/raster_io.py``, re-exported here)
 ``vector``    OGR point layers <-> arrays, GeoPackage writer (``processing_provider/vector_io.py``)

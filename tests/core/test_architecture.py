@@ -202,7 +202,7 @@ def test_io_lives_in_the_io_package():
                 if owner in ("gdal", "ogr", "osr") or n.func.attr in ("ReadAsArray", "GetRasterBand", "WriteArray"):
                     bad.append(f"{module}:{n.lineno}: {owner or '...'}.{n.func.attr}()")
     assert not bad, bad
-    for name in ("stacks", "slc", "points", "faults", "geometry", "styles", "writers", "raster", "vector"):
+    for name in ("stacks", "slc", "points", "faults", "geometry", "styles", "writers", "forecast", "raster", "vector"):
         assert os.path.isfile(os.path.join(PROVIDER, "io", f"{name}.py")), name
     for name in os.listdir(os.path.join(PROVIDER, "io")):
         if name.endswith(".py"):
