@@ -56,8 +56,8 @@ from .ada_io import (
 from .base import GeohazardAlgorithm
 from .compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
 from .feedback import FeedbackProgress
-from .io.styles import apply_on_load, sidecar_qml
 from .raster_io import raster_info, read_band
+from .styles import apply_on_load, sidecar_qml
 from .vector_io import write_vector
 
 #: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
