@@ -34,6 +34,7 @@ from qgis.core import (
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date_pair
 from .io.stacks import expand_file_inputs, expand_raster_inputs, mintpy_stack_path
+from .wavelength import HELP as _WAVELENGTH_HELP
 from .wavelength import wavelength_parameter
 
 # ------------------------------------------------------------------ one ID per quantity
@@ -172,6 +173,27 @@ def resolve_aliases(alg, parameters, context) -> dict:
 
 
 # ------------------------------------------------------------------ shared declarations
+#: Options of INPUT_UNITS (the stack tools) and WEIGHTING (sbasinversion, stackingvelocity).
+INPUT_UNITS = [
+    "Radians, phase grows with range (GAMMA, ISCE, MintPy, LiCSAR, HyP3, SNAP)",
+    "Radians, phase grows toward the satellite",
+    "Metres of LOS displacement (positive toward the satellite)",
+    "Millimetres of LOS displacement (positive toward the satellite)",
+]
+
+
+WEIGHTING = ["None (ordinary least squares, as MintPy -w no)",
+             "Coherence-based phase variance (as MintPy -w var)"]
+
+
+UNITS_HELP = (
+    "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
+    "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
+    "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
+    + _WAVELENGTH_HELP + "\n"
+)
+
+
 def add_los_pair(alg) -> None:
     """LOS_ASC / LOS_DESC displacement rasters (mm) with the incidence and heading of each geometry."""
     from qgis.core import QgsProcessingParameterRasterLayer

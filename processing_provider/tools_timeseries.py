@@ -36,6 +36,7 @@ from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .io.stacks import (
     StackInput,
+    expand_file_inputs,  # noqa: F401  (imported from here by tools on other branches)
     expand_raster_inputs,  # noqa: F401  (tools_unwrap.py imports it from here; owner: unwraptile)
     gather_stack,
     gdal_threads,
@@ -47,8 +48,8 @@ from .io.stacks import (
 )
 from .io.stacks import raw_list as _raw_list
 from .io.styles import style_points_velocity, style_raster_diverging, style_raster_sequential
+from .params import INPUT_UNITS, UNITS_HELP, WEIGHTING, check_stack_parameters
 from .params import add_stack_parameters as common_parameters
-from .params import check_stack_parameters
 from .raster_io import (
     GdalOpener,
     RasterWriter,
@@ -61,23 +62,6 @@ from .raster_io import (
 )
 from .wavelength import HELP as WAVELENGTH_HELP
 from .wavelength import wavelength_parameter
-
-INPUT_UNITS = [
-    "Radians, phase grows with range (GAMMA, ISCE, MintPy, LiCSAR, HyP3, SNAP)",
-    "Radians, phase grows toward the satellite",
-    "Metres of LOS displacement (positive toward the satellite)",
-    "Millimetres of LOS displacement (positive toward the satellite)",
-]
-WEIGHTING = ["None (ordinary least squares, as MintPy -w no)",
-             "Coherence-based phase variance (as MintPy -w var)"]
-
-UNITS_HELP = (
-    "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
-    "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
-    "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
-    + WAVELENGTH_HELP + "\n"
-)
-
 
 # ============================================================================ inputs
 
