@@ -69,7 +69,7 @@ def phase_to_los_mm(phase_rad, wavelength_m: float, *, phase_sign: int = PHASE_S
         raise ValueError(f"phase_sign must be -1 or +1, got {phase_sign!r}")
     if not wavelength_m > 0:
         raise ValueError(f"wavelength_m must be > 0, got {wavelength_m!r}")
-    return np.asarray(phase_rad, dtype=np.float64) * (phase_sign * wavelength_m * 1000.0 / (4.0 * np.pi))
+    return np.asarray(phase_rad, dtype=np.float64) * mm_per_radian(wavelength_m, phase_sign=phase_sign)
 
 
 def los_mm_to_phase(los_mm, wavelength_m: float, *, phase_sign: int = PHASE_SIGN_RANGE_INCREASE):
@@ -77,3 +77,53 @@ def los_mm_to_phase(los_mm, wavelength_m: float, *, phase_sign: int = PHASE_SIGN
     if phase_sign not in (-1, 1):
         raise ValueError(f"phase_sign must be -1 or +1, got {phase_sign!r}")
     return np.asarray(los_mm, dtype=np.float64) * (4.0 * np.pi / (phase_sign * wavelength_m * 1000.0))
+
+
+# The phase <-> mm factors below are the only places where lambda / (4 pi) is written: every
+# module converts through them (tests/core/test_architecture.py checks it). Each keeps the
+# floating-point operation order of the code it replaced, so results are bit for bit the same.
+
+def mm_per_radian(wavelength_m: float, *, phase_sign: int = PHASE_SIGN_RANGE_INCREASE) -> float:
+    """LOS millimetres per radian of phase: ``phase_sign * wavelength_m * 1000 / (4 pi)``."""
+    return phase_sign * wavelength_m * 1000.0 / (4.0 * np.pi)
+
+
+def radians_per_mm(wavelength_m: float, *, phase_sign: int = 1) -> float:
+    """Radians of phase per LOS millimetre: ``phase_sign * 4 pi / (wavelength_m * 1000)``.
+
+    ``phase_sign=+1`` (default) gives the magnitude; ``-1`` the phase of a motion toward the
+    satellite under the range-increase convention (phase = -4 pi / lambda * d)."""
+    return phase_sign * 4.0 * np.pi / (wavelength_m * 1000.0)
+
+
+def phase_to_mm_elementwise(phase_rad, wavelength_m: float, *, phase_sign: int = PHASE_SIGN_RANGE_INCREASE):
+    """``phase_sign * phase * wavelength_m * 1000 / (4 pi)`` evaluated left to right, element by element
+    (phase or phase rate; the order of the stacking tools, kept for bit-identical outputs)."""
+    return phase_sign * phase_rad * wavelength_m * 1000.0 / (4 * np.pi)
+
+
+def dem_error_phase_per_m(bperp_m, *, wavelength_m: float, slant_range_m: float, incidence_deg: float):
+    """Interferometric phase per metre of DEM error, ``kappa = 4 pi B_perp / (lambda R sin(theta))``.
+
+    Parameters
+    ----------
+    bperp_m : array_like, shape (n_dates,)
+        Perpendicular baselines in metres relative to the reference acquisition.
+    wavelength_m, slant_range_m : float
+        Radar wavelength and slant range in metres.
+    incidence_deg : float
+        Incidence angle in degrees.
+
+    Returns
+    -------
+    ndarray, shape (n_dates,)
+        Radians per metre of height error (Hanssen 2001, eq. 2.5.11, doi:10.1007/0-306-47633-9).
+    """
+    from .errors import GeohazardError
+
+    if not (wavelength_m > 0 and slant_range_m > 0 and 0 < incidence_deg < 90):
+        raise GeohazardError(
+            f"wavelength_m ({wavelength_m}), slant_range_m ({slant_range_m}) must be > 0 and "
+            f"incidence_deg ({incidence_deg}) between 0 and 90")
+    return 4.0 * np.pi * np.asarray(bperp_m, dtype=np.float64) / (
+        wavelength_m * slant_range_m * np.sin(np.radians(incidence_deg)))

@@ -94,7 +94,7 @@ def main():
 
     # 3. inverse velocity on a synthetic failure with known time (1/v = A (tf - t))
     from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure
-    from insar_geohazards.processing_provider.tools_models import plot_inverse_velocity
+    from insar_geohazards.processing_provider.io.forecast import plot_inverse_velocity
 
     days = np.arange(0, 372, 6.0)
     dates = [dt.date(2020, 1, 1) + dt.timedelta(days=int(t)) for t in days]

@@ -49,8 +49,11 @@ def child_defaults(alg_id: str, wired: set) -> dict:
     if alg is None:
         raise SystemExit(f"{alg_id} is not registered: run from the repository root with QGIS's Python")
     out = {}
+    # a parameter with former IDs is optional only so that models saved before it validate: keep its value
+    renamed = {(h.metadata().get("geohazard_alias") or {}).get("of") for h in alg.parameterDefinitions()}
     for d in alg.parameterDefinitions():
-        if d.name() in wired or d.isDestination() or d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional:
+        optional = d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional and d.name() not in renamed
+        if d.name() in wired or d.isDestination() or optional:
             continue
         if d.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden:
             continue

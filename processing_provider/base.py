@@ -35,6 +35,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ..algorithms.errors import GeohazardError, OperationCanceled
 from .checks import check_before, degenerate_outputs, quiet_gdal_reads, range_problem
+from .params import resolve_aliases, with_aliases
 from .raster_io import RasterInfo, raster_info
 from .transaction import OutputTransaction
 
@@ -185,7 +186,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return self.tr(GROUPS[self.GROUP_ID])
 
     def shortHelpString(self) -> str:
-        return self.tr(self.HELP)
+        from .params import FORMER_IDS
+
+        former = [a for a in FORMER_IDS.get(self.NAME, ()) if a.old_id not in self.HELP]
+        note = ("\n\n<b>Former IDs</b> (still accepted in models and qgis_process): " + ", ".join(
+            f"{a.old_id} (now {a.new_id}" + (f"; the former in {a.old_unit})" if a.old_unit else ")")
+            for a in former)) if former else ""
+        return self.tr(self.HELP) + note
 
     def tags(self) -> list:
         return [self.tr(t) for t in COMMON_TAGS + tuple(TAGS.get(self.NAME, "").split(",")) if t]
@@ -208,6 +215,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 problem = range_problem(self, parameters, context)
                 if problem:
                     return False, problem
+                try:
+                    parameters = resolve_aliases(self, parameters, context)
+                except GeohazardError as exc:
+                    return False, str(exc)
                 with quiet_gdal_reads():
                     return _check(self, parameters, context)
 
@@ -218,6 +229,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         problem = range_problem(self, parameters, context)
         if problem:
             return False, problem
+        try:
+            parameters = resolve_aliases(self, parameters, context)
+        except GeohazardError as exc:
+            return False, str(exc)
         with quiet_gdal_reads():
             return super().checkParameterValues(parameters, context)
 
@@ -231,14 +246,19 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     KEY_OUTPUT_FIELDS: dict = {}
 
     def addParameter(self, definition, createOutput=True):
-        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set."""
-        set_decimals(definition)
-        return super().addParameter(definition, createOutput)
+        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set; a parameter
+        with former IDs (``params.FORMER_IDS``) is followed by their hidden aliases."""
+        ok = True
+        for d in with_aliases(self, definition):
+            set_decimals(d)
+            ok = super().addParameter(d, createOutput) and ok
+        return ok
 
     def processAlgorithm(self, parameters, context, feedback):
         run = OutputTransaction()
         try:
             with quiet_gdal_reads():
+                parameters = resolve_aliases(self, parameters, context)
                 params, targets = check_before(self, parameters, context, feedback)
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():

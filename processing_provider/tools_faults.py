@@ -8,7 +8,6 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
@@ -24,32 +23,38 @@ from qgis.core import (
 )
 
 from ..algorithms.elastic.coulomb_inp import read_coulomb_inp
-from ..algorithms.elastic.faults import Faults, faults_from_traces, moment
+from ..algorithms.elastic.faults import faults_from_traces, moment
 from ..algorithms.elastic.grid_blocks import coulomb_grid_block, okada_grid_block
+from ..algorithms.elastic.inversion import concat_samples, invert_fault_slip, model_on_grid, plot_lcurve
 from ..algorithms.elastic.okada import KIND_POINT
-from ..algorithms.elastic.stress import coulomb_at_points, regional_stress_tensor
+from ..algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
+from ..algorithms.elastic.stress import regional_stress_tensor
 from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
-from ..algorithms.progress import check_canceled
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import RasterWriter
-from .styles import style_raster_diverging
-from .units import add_length_with_alias, check_aliases, given, length_value
+from .io.faults import (
+    fault_fields,
+    patch_fields,
+    patch_wkb,
+    read_fault_lines,
+    read_los_datasets,
+    read_patch_polygons,
+    require_projected_crs,
+    sample_fields,
+    segment_wkb,
+    trace_wkb,
+)
+from .io.styles import style_lines_dcfs, style_raster_diverging
+from .raster_io import RasterWriter, write_raster
+from .units import km_parameter
 from .vector_io import write_vector
 
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
-FIELD_ALIASES = {
-    "dip": ("dip_deg", "dip"),
-    "top": ("top_m", "top_depth_m"),
-    "bottom": ("bottom_m", "bottom_depth_m"),
-    "slip": ("slip_m", "slip"),
-    "rake": ("rake_deg", "rake"),
-    "opening": ("opening_m", "opening"),
-}
 
 COMMON_SOURCE_HELP = (
     "<b>Source faults</b>: a line layer of fault traces (top edges, digitised so that the fault dips to "
@@ -69,95 +74,6 @@ COULOMB_UNITS_HELP = (
 )
 
 
-def _require_projected_crs(crs: QgsCoordinateReferenceSystem, name: str) -> None:
-    if not crs.isValid():
-        raise GeohazardError(f"{name}: no coordinate reference system; a projected CRS in metres is needed")
-    if crs.isGeographic():
-        raise GeohazardError(f"{name} is in a geographic CRS ({crs.authid()}, degrees); reproject it to a projected "
-                             f"CRS in metres (e.g. UTM) first")
-
-
-def _field_values(feat, fields, key, default):
-    for nm in FIELD_ALIASES[key]:
-        i = fields.lookupField(nm)
-        if i >= 0:
-            v = feat.attributes()[i]
-            if v is None or (isinstance(v, str) and not v.strip()) or str(v) == "NULL":
-                continue
-            try:
-                number = float(v)
-            except (TypeError, ValueError):
-                number = None
-            if number is None or not np.isfinite(number):
-                raise GeohazardError(f"field {nm!r} of feature {feat.id()} holds {v!r}, not a number"
-                                     + (" (use a dot as decimal separator)" if "," in str(v) else "")
-                                     + "; fix the value or leave it empty to use the default")
-            return number
-    return float(default)
-
-
-def read_fault_lines(source, *, name, defaults, dest_crs=None, context=None):
-    """Line features -> (traces, per-trace attribute dict, names, crs)."""
-    if source is None:
-        raise GeohazardError(f"{name}: the layer could not be loaded")
-    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.LineGeometry:
-        raise GeohazardError(f"{name} must be a line layer of fault traces, got "
-                             f"{QgsWkbTypes.displayString(source.wkbType())}")
-    crs = source.sourceCrs()
-    transform = None
-    if dest_crs is not None and dest_crs.isValid() and crs != dest_crs:
-        transform = QgsCoordinateTransform(crs, dest_crs, context.transformContext())
-        crs = dest_crs
-    _require_projected_crs(crs, name)
-    fields = source.fields()
-    traces, attrs, names = [], {k: [] for k in FIELD_ALIASES}, []
-    name_idx = fields.lookupField("name")
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull() or geom.isEmpty():
-            continue
-        if transform is not None:
-            geom.transform(transform)
-        parts = geom.asMultiPolyline() if geom.isMultipart() else [geom.asPolyline()]
-        for part in parts:
-            traces.append(np.array([[p.x(), p.y()] for p in part]))
-            for k in FIELD_ALIASES:
-                attrs[k].append(_field_values(feat, fields, k, defaults[k]))
-            label = feat.attributes()[name_idx] if name_idx >= 0 else None
-            names.append(str(label) if label not in (None, "") else f"feature {feat.id()}")
-    if not traces:
-        raise GeohazardError(f"{name} has no line features")
-    return traces, {k: np.asarray(v) for k, v in attrs.items()}, names, crs
-
-
-def read_patch_polygons(source, *, name):
-    """Slip patches written by ``slipinversion`` (polygons; first vertex = start of the top edge)."""
-    crs = source.sourceCrs()
-    _require_projected_crs(crs, name)
-    fields = source.fields()
-    need = ("strike_deg", "dip_deg", "length_m", "top_m", "bottom_m", "strike_slip_m", "dip_slip_m")
-    missing = [f for f in need if fields.lookupField(f) < 0]
-    if missing:
-        raise GeohazardError(f"{name}: a polygon source must be a slip-patch layer from geohazard:slipinversion; "
-                             f"missing fields {missing}")
-    cols = {k: [] for k in need}
-    e, n = [], []
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull() or geom.isEmpty():
-            continue
-        poly = geom.asMultiPolygon()[0] if geom.isMultipart() else geom.asPolygon()
-        e.append(poly[0][0].x())
-        n.append(poly[0][0].y())
-        for k in need:
-            v = feat[k]
-            cols[k].append(float(v) if v is not None else 0.0)
-    if not e:
-        raise GeohazardError(f"{name} has no polygon features")
-    faults = Faults.create(east_m=np.array(e), north_m=np.array(n), **{k: np.array(v) for k, v in cols.items()})
-    return faults, crs
-
-
 class _FaultSourceMixin:
     """Parameters and reading of source faults shared by forward and Coulomb tools."""
 
@@ -175,22 +91,16 @@ class _FaultSourceMixin:
     RAKE = "RAKE"
     POISSON = "POISSON"
     #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
-    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m), kept hidden and converted)
+    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): former IDs, params.FORMER_IDS)
     DEPTH_UNIT = "m"
-
-    def depth_aliases(self):
-        """(new ID, old ID, old unit, unit) of the source depths whose unit changed."""
-        if self.DEPTH_UNIT == "m":
-            return ()
-        return ((self.TOP_DEPTH_KM, self.TOP_DEPTH, "m", "km"), (self.BOTTOM_DEPTH_KM, self.BOTTOM_DEPTH, "m", "km"))
 
     def default_depths_m(self, parameters, context):
         """Default top and bottom depths of the source lines, in metres."""
         if self.DEPTH_UNIT == "m":
             return (self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
                     self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context))
-        return tuple(1000.0 * length_value(self, parameters, context, new, old_id=old, old_unit=ou, unit=u)
-                     for new, old, ou, u in self.depth_aliases())
+        return tuple(1000.0 * self.parameterAsDouble(parameters, pid, context)
+                     for pid in (self.TOP_DEPTH_KM, self.BOTTOM_DEPTH_KM))
 
     def add_source_parameters(self):
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -216,11 +126,10 @@ class _FaultSourceMixin:
                 self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
                                                                maxValue=1e6))
         else:
-            add_length_with_alias(self, self.TOP_DEPTH_KM, "Default top depth", "km", 0.0, old_id=self.TOP_DEPTH,
-                                  old_unit="m", minimum=0.0, maximum=1000.0)
-            add_length_with_alias(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", "km", 15.0,
-                                  old_id=self.BOTTOM_DEPTH, old_unit="m", minimum=0.001, maximum=1000.0,
-                                  old_minimum=0.001)
+            self.addParameter(km_parameter(self, self.TOP_DEPTH_KM, "Default top depth", 0.0, minimum=0.0,
+                                           maximum=1000.0))
+            self.addParameter(km_parameter(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", 15.0, minimum=0.001,
+                                           maximum=1000.0))
         for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
                                             (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
             self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
@@ -230,9 +139,6 @@ class _FaultSourceMixin:
             maxValue=0.499))
 
     def check_sources(self, parameters, context):
-        ok, msg = check_aliases(self, parameters, context, self.depth_aliases())
-        if not ok:
-            return ok, msg
         has_layer = bool(parameters.get(self.FAULTS))
         has_inp = bool(parameters.get(self.COULOMB_INP))
         if has_layer == has_inp:
@@ -248,7 +154,7 @@ class _FaultSourceMixin:
         if parameters.get(self.COULOMB_INP):
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
             crs = self.parameterAsCrs(parameters, self.CRS, context)
-            _require_projected_crs(crs, self.CRS)
+            require_projected_crs(crs, self.CRS)
             cin = read_coulomb_inp(path)
             src = cin.sources
             src.east_m = src.east_m + self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
@@ -437,7 +343,6 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     OPTIMAL = "OPTIMAL"
     EXTENT = "EXTENT"
     PIXEL_SIZE_KM = "PIXEL_SIZE_KM"
-    PIXEL_SIZE = "PIXEL_SIZE"  # former ID, m (hidden, converted)
     OUTPUT = "OUTPUT"
     DEPTH_UNIT = "km"
 
@@ -448,16 +353,12 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             self.OPTIMAL, self.tr("Optimally oriented planes (needs the regional stress of a Coulomb file)"),
             defaultValue=False))
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
-        add_length_with_alias(self, self.PIXEL_SIZE_KM, "Pixel size", "km", 1.0, old_id=self.PIXEL_SIZE,
-                              old_unit="m", minimum=0.001, old_minimum=0.01)
+        self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
 
         add_dask_parameter(self)
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        ok, msg = check_aliases(self, parameters, context, ((self.PIXEL_SIZE_KM, self.PIXEL_SIZE, "m", "km"),))
         if not ok:
             return ok, msg
         ok, msg = self.check_sources(parameters, context)
@@ -478,10 +379,9 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
-        px_m = 1000.0 * length_value(self, parameters, context, self.PIXEL_SIZE_KM, old_id=self.PIXEL_SIZE,
-                                     old_unit="m", unit="km")
-        named = self.PIXEL_SIZE if given(parameters, self.PIXEL_SIZE) else self.PIXEL_SIZE_KM
-        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, named, px=px_m)
+        px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT,
+                                 params.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
         func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
@@ -575,95 +475,16 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
                     "rake": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         traces, a, names, _ = read_fault_lines(receivers, name=self.RECEIVERS, defaults=defaults, dest_crs=crs,
                                                context=context)
-        seg = []
-        for t, tr in enumerate(traces):
-            for i in range(len(tr) - 1):
-                if np.hypot(*(tr[i + 1] - tr[i])) > 0:
-                    seg.append((t, tr[i], tr[i + 1]))
-        if not seg:
-            raise GeohazardError(f"{self.RECEIVERS}: no segment of non-zero length")
-        p0 = np.array([s[1] for s in seg])
-        p1 = np.array([s[2] for s in seg])
-        owner = np.array([s[0] for s in seg])
-        d = p1 - p0
-        strike = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
-        dip = a["dip"][owner]
-        rake = a["rake"][owner]
-        if np.any((dip <= 0) | (dip > 90)):
-            raise GeohazardError(f"{self.RECEIVERS}: dip_deg must be in (0, 90], got {dip[(dip <= 0) | (dip > 90)][0]}")
-        top = np.where(np.isfinite(a["top"]), a["top"], 0.0)[owner]
-        bottom = a["bottom"][owner]
-        bad = np.isfinite(bottom) & (bottom <= top)
-        if bad.any():
-            raise GeohazardError(f"{self.RECEIVERS}: receiver {names[owner[bad][0]]!r} has bottom_m "
-                                 f"{bottom[bad][0]:g} not below top_m {top[bad][0]:g}")
-        if not np.isfinite(a["top"]).all():
-            feedback.pushInfo(self.tr("receivers without top_m: their lines are taken as surface traces (top 0 m)"))
-        if any(dd is None for dd in depths) and not np.isfinite(bottom).all():
-            raise GeohazardError(f"{self.DEPTHS}: 'mid' needs top_m and bottom_m on every receiver; "
-                                 f"{names[owner[~np.isfinite(bottom)][0]]!r} has no bottom_m")
-        mid = 0.5 * (p0 + p1)
-        phi = np.radians(strike)
-        fields = {"name": np.array([names[o] for o in owner], dtype=object), "strike_deg": strike, "dip_deg": dip,
-                  "rake_deg": rake, "top_m": top, "bottom_m": bottom}
-        table = faults.table()
         progress = FeedbackProgress(feedback)
-        for k, depth in enumerate(depths):
-            check_canceled(progress)
-            progress.set_progress(100.0 * k / len(depths))
-            z = 0.5 * (top + bottom) if depth is None else np.full(len(seg), depth)
-            tag = "mid" if depth is None else f"{depth / 1000.0:g}km".replace(".", "p")
-            outside = (z < top) | (np.isfinite(bottom) & (z > bottom))
-            if outside.any():
-                who = sorted({names[o] for o in owner[outside]})
-                feedback.pushWarning(self.tr(
-                    f"depth {tag} lies outside the top..bottom depths of {len(who)} receiver(s): "
-                    f"{', '.join(who[:5])}{' ...' if len(who) > 5 else ''}; computed on the plane's extension"))
-            # the line is the top edge at depth top; depth z lies (z - top) / tan(dip) down-dip
-            off = np.where(dip < 90, (z - top) / np.tan(np.radians(np.minimum(dip, 89.999999))), 0.0)
-            e = mid[:, 0] + off * np.cos(phi)
-            n = mid[:, 1] - off * np.sin(phi)
-            res = coulomb_at_points(e, n, z, table, strike_deg=strike, dip_deg=dip, rake_deg=rake,
-                                    shear_modulus_pa=mu, poisson=nu, friction=friction)
-            for key in ("dcfs", "shear", "normal"):
-                fields[f"{key}_{tag}"] = res[f"{key}_pa"] / scale
-            fields[f"opt_rake_{tag}"] = res["opt_rake_deg"]
-            fields[f"opt_dcfs_{tag}"] = res["opt_dcfs_pa"] / scale
-        wkb = []
-        for a0, a1 in zip(p0, p1):
-            g = ogr.Geometry(ogr.wkbLineString)
-            g.AddPoint_2D(float(a0[0]), float(a0[1]))
-            g.AddPoint_2D(float(a1[0]), float(a1[1]))
-            wkb.append(g.ExportToWkb())
+        seg = split_receivers(traces, a, names, name=self.RECEIVERS, progress=progress)
+        fields = {**seg.fields(), **coulomb_on_receivers(
+            seg, depths, faults.table(), shear_modulus_pa=mu, poisson=nu, friction=friction, scale_pa=scale,
+            depths_name=self.DEPTHS, progress=progress)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbLineString)
-        first = "dcfs_mid" if depths[0] is None else f"dcfs_{depths[0] / 1000.0:g}km".replace(".", "p")
-        _style_dcfs_lines(out_path, first, 0.1 * 1e5 / scale, context)
+        write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=segment_wkb(seg.p0, seg.p1),
+                     geometry_type=ogr.wkbLineString)
+        style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}
-
-
-def _style_dcfs_lines(path, field, threshold, context):
-    """Red above +threshold, blue below -threshold, grey between; saved as a .qml sidecar."""
-    from qgis.core import QgsGraduatedSymbolRenderer, QgsRendererRange, QgsSymbol, QgsVectorLayer
-    from qgis.PyQt.QtGui import QColor
-
-    from .styles import apply_on_load, sidecar_qml
-
-    layer = QgsVectorLayer(path, "receivers", "ogr")
-    if not layer.isValid():
-        return
-    ranges = []
-    for lo, hi, colour, label in ((-1e30, -threshold, "#2166ac", "stress shadow"),
-                                  (-threshold, threshold, "#9e9e9e", "|dCFS| < 0.1 bar"),
-                                  (threshold, 1e30, "#b2182b", "loaded (dCFS > +0.1 bar)")):
-        sym = QgsSymbol.defaultSymbol(layer.geometryType())
-        sym.setColor(QColor(colour))
-        sym.setWidth(0.8)
-        ranges.append(QgsRendererRange(lo, hi, sym, label))
-    layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
 
 
 class ImportCoulombInput(GeohazardAlgorithm):
@@ -705,7 +526,7 @@ class ImportCoulombInput(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         crs = self.parameterAsCrs(parameters, self.CRS, context)
-        _require_projected_crs(crs, self.CRS)
+        require_projected_crs(crs, self.CRS)
         cin = read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
         e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
         n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
@@ -724,33 +545,13 @@ class ImportCoulombInput(GeohazardAlgorithm):
             mask = mask & ~points
             f = cin.faults.subset(mask)
             out = self.parameterAsOutputLayer(parameters, key, context)
-            write_vector(out, _fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=_trace_wkb(f, e0, n0),
+            write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=trace_wkb(f, e0, n0),
                          geometry_type=ogr.wkbLineString)
             results[key] = out
             if key == self.OUTPUT_SOURCES and len(f):
                 m0, mw = moment(f, shear_modulus_pa=cin.shear_modulus_pa)
                 feedback.pushInfo(self.tr(f"{len(f)} sources: M0 = {m0:.4g} N m, Mw = {mw:.2f}"))
         return results
-
-
-def _fault_fields(f: Faults, kode) -> dict:
-    return {"name": np.array(f.name, dtype=object), "kode": np.asarray(kode, dtype=np.int64), "dip_deg": f.dip_deg,
-            "top_m": f.top_m, "bottom_m": f.bottom_m, "slip_m": f.slip_m,
-            "rake_deg": np.where(f.slip_m > 0, f.rake_deg, np.nan),  # receivers: no rake, tools use defaults
-            "strike_slip_m": f.strike_slip_m, "dip_slip_m": f.dip_slip_m, "opening_m": f.opening_m,
-            "right_lat_m": -f.strike_slip_m, "reverse_m": f.dip_slip_m}
-
-
-def _trace_wkb(f: Faults, e0: float, n0: float) -> list:
-    out = []
-    for i in range(len(f)):
-        g = ogr.Geometry(ogr.wkbLineString)
-        phi = np.radians(f.strike_deg[i])
-        g.AddPoint_2D(float(f.east_m[i] + e0), float(f.north_m[i] + n0))
-        g.AddPoint_2D(float(f.east_m[i] + e0 + f.length_m[i] * np.sin(phi)),
-                      float(f.north_m[i] + n0 + f.length_m[i] * np.cos(phi)))
-        out.append(g.ExportToWkb())
-    return out
 
 
 class SlipInversion(GeohazardAlgorithm):
@@ -778,12 +579,7 @@ class SlipInversion(GeohazardAlgorithm):
         "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
         "doi:10.1785/BSSA0820021018."
     )
-    LOS_ASC = "LOS_ASC"
-    INCIDENCE_ASC = "INCIDENCE_ASC"
-    HEADING_ASC = "HEADING_ASC"
-    LOS_DESC = "LOS_DESC"
-    INCIDENCE_DESC = "INCIDENCE_DESC"
-    HEADING_DESC = "HEADING_DESC"
+    LOS_ASC, LOS_DESC = "LOS_ASC", "LOS_DESC"
     FAULT = "FAULT"
     DIP = "DIP"
     TOP_DEPTH = "TOP_DEPTH"
@@ -805,20 +601,10 @@ class SlipInversion(GeohazardAlgorithm):
     OUTPUT_LCURVE = "OUTPUT_LCURVE"
 
     def initAlgorithm(self, config=None):
-        from qgis.core import QgsProcessingParameterFileDestination, QgsProcessingParameterRasterLayer
+        from qgis.core import QgsProcessingParameterFileDestination
 
         num = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_ASC, self.tr("LOS displacement 1 (mm)")))
-        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_ASC, self.tr("Incidence 1 (degrees)"), num,
-                                                       37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterNumber(self.HEADING_ASC, self.tr("Heading 1 (degrees)"), num, -12.0,
-                                                       minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.LOS_DESC, self.tr("LOS displacement 2 (mm)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.INCIDENCE_DESC, self.tr("Incidence 2 (degrees)"), num,
-                                                       37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterNumber(self.HEADING_DESC, self.tr("Heading 2 (degrees)"), num,
-                                                       192.0, minValue=-360.0, maxValue=360.0))
+        params.add_los_pair(self)
         self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
                                                               [QgsProcessing.SourceType.TypeVectorLine]))
         for pid, label, default, lo, hi in (
@@ -867,157 +653,76 @@ class SlipInversion(GeohazardAlgorithm):
             return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        from ..algorithms.elastic.faults import discretize
-        from ..algorithms.elastic.inversion import (
-            concat_samples,
-            design_matrix,
-            invert_slip,
-            plot_lcurve,
-        )
-        from .raster_io import write_raster
+    def _dips(self, parameters, context):
+        """The dips of DIP_SEARCH 'min,max,step' (None when empty: invert at DIP)."""
+        text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
+        if not text:
+            return None
+        try:
+            d0, d1, step = (float(t) for t in text.split(","))
+        except ValueError:
+            raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {text!r}") from None
+        if step <= 0 or d1 < d0:
+            raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {text!r}")
+        return np.arange(d0, d1 + 1e-9, step)
 
-        progress = FeedbackProgress(feedback, 0, 95)
+    def _faults(self, parameters, context, crs):
+        # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
+        traces, _, names, _ = read_fault_lines(self.parameterAsSource(parameters, self.FAULT, context),
+                                               name=self.FAULT, defaults=defaults, dest_crs=crs, context=context)
+        return faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                  bottom_m=defaults["bottom"], names=names)
+
+    def process(self, parameters, context, feedback):
         datasets = read_los_datasets(self, parameters, context, self.QUADTREE_STD)
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
         samples = concat_samples([d[5] for d in datasets])
-        feedback.pushInfo(self.tr(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)"))
-        source = self.parameterAsSource(parameters, self.FAULT, context)
-        # this tool's depths are in m (it does not inherit the km source-fault mixin)
-        top_m = self.parameterAsDouble(parameters, self.TOP_DEPTH, context)
-        bottom_m = self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)
-        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
-                    "slip": 0.0, "rake": 0.0, "opening": 0.0}
-        traces, a, names, _ = read_fault_lines(source, name=self.FAULT, defaults=defaults, dest_crs=crs,
-                                               context=context)
-        faults = faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
-                                    bottom_m=defaults["bottom"], names=names)
-        plen = self.parameterAsDouble(parameters, self.PATCH_LENGTH, context)
-        pwid = self.parameterAsDouble(parameters, self.PATCH_WIDTH, context)
-        patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
-        feedback.pushInfo(self.tr(f"{len(patches)} patches"))
-        smoothing = self.parameterAsDouble(parameters, self.SMOOTHING, context)
-        rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
-                self.parameterAsDouble(parameters, self.RAKE_MAX, context))
-        ramp = self.parameterAsBool(parameters, self.RAMP, context)
-        nu = self.parameterAsDouble(parameters, self.POISSON, context)
-        dip_text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
-        if dip_text:
-            from ..algorithms.elastic.inversion import search_dip
-
-            try:
-                d0, d1, step = (float(t) for t in dip_text.split(","))
-            except ValueError:
-                raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {dip_text!r}") from None
-            if step <= 0 or d1 < d0:
-                raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {dip_text!r}")
-            if not smoothing:
-                first = invert_slip(samples, patches, index, rake_range_deg=rake, ramp=ramp, poisson=nu)
-                smoothing = first.smoothing
-            best, table = search_dip(samples, faults, np.arange(d0, d1 + 1e-9, step), patch_length_m=plen,
-                                     patch_width_m=pwid, smoothing=smoothing, rake_range_deg=rake, ramp=ramp,
-                                     poisson=nu, progress=FeedbackProgress(feedback, 0, 50))
-            for dip, rms, mw in table:
-                feedback.pushInfo(self.tr(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}"))
-            feedback.pushInfo(self.tr(f"best dip {best:g} degrees"))
-            faults.dip_deg = np.full(len(faults), best)
-            patches, index = discretize(faults, patch_length_m=plen, patch_width_m=pwid)
-        res = invert_slip(samples, patches, index, rake_range_deg=rake, smoothing=smoothing or None, ramp=ramp,
-                          poisson=nu, shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
-                          progress=progress)
-        feedback.pushInfo(self.tr(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, "
-                                  f"variance reduction = {100 * res.variance_reduction:.1f} %, "
-                                  f"smoothing = {res.smoothing:.4g}"))
+        feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
+        opts = dict(rake_range_deg=(self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                                    self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
+                    ramp=self.parameterAsBool(parameters, self.RAMP, context),
+                    poisson=self.parameterAsDouble(parameters, self.POISSON, context))
+        res, patches, index, dip_table = invert_fault_slip(
+            samples, self._faults(parameters, context, crs), **opts,
+            patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+            patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
+            smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
+            shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+            dips_deg=self._dips(parameters, context), progress=FeedbackProgress(feedback, 0, 95))
+        feedback.pushInfo(f"{len(patches)} patches")
+        if dip_table is not None:
+            for dip, rms, mw in dip_table:
+                feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
+            feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
+        feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+                          f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
         results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
-        p = res.patches
-        wkb = []
-        for cor in p.corners():
-            ring = ogr.Geometry(ogr.wkbLinearRing)
-            for c in list(cor) + [cor[0]]:
-                ring.AddPoint_2D(float(c[0]), float(c[1]))
-            poly = ogr.Geometry(ogr.wkbPolygon)
-            poly.AddGeometry(ring)
-            wkb.append(poly.ExportToWkb())
-        cen = p.centres()
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
-        write_vector(out, {"fault": np.array(p.name, dtype=object), "i_strike": index[:, 1], "i_dip": index[:, 2],
-                           "strike_slip_m": p.strike_slip_m, "dip_slip_m": p.dip_slip_m, "slip_m": p.slip_m,
-                           "rake_deg": p.rake_deg, "depth_m": cen[:, 2], "top_m": p.top_m, "bottom_m": p.bottom_m,
-                           "strike_deg": p.strike_deg,
-                           "dip_deg": p.dip_deg, "length_m": p.length_m, "width_m": p.width_m},
-                     crs_wkt=crs.toWkt(), wkb=wkb, geometry_type=ogr.wkbPolygon)
+        write_vector(out, patch_fields(res.patches, index), crs_wkt=crs.toWkt(), wkb=patch_wkb(res.patches),
+                     geometry_type=ogr.wkbPolygon)
         results[self.OUTPUT_PATCHES] = out
         if parameters.get(self.OUTPUT_SAMPLES):
-            out = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
-            write_vector(out, {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": res.model_mm,
-                               "residual_mm": samples.los_mm - res.model_mm, "std_mm": samples.std_mm,
-                               "n_pixels": samples.count}, crs_wkt=crs.toWkt(), x=samples.east_m, y=samples.north_m)
-            results[self.OUTPUT_SAMPLES] = out
+            results[self.OUTPUT_SAMPLES] = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
+            write_vector(results[self.OUTPUT_SAMPLES], sample_fields(samples, res.model_mm), crs_wkt=crs.toWkt(),
+                         x=samples.east_m, y=samples.north_m)
         info, los, xx, yy, lv, _ = datasets[0]
         if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
-            from ..algorithms.elastic.inversion import Samples
-
-            full = Samples(xx.ravel(), yy.ravel(), los.ravel(), np.zeros(los.size), np.ones(los.size, np.int64),
-                           np.broadcast_to(lv, (los.size, 3)), np.zeros(los.size, np.int64))
-            gm = design_matrix(full, patches, rake_range_deg=rake, poisson=nu, ramp=False)
-            model = (gm @ res.slip_m.ravel() * 1000.0).reshape(los.shape)
-            if ramp:
-                x0, y0 = samples.east_m.mean(), samples.north_m.mean()
-                model += (res.ramp[0] + res.ramp[1] * (xx - x0) / 1e5 + res.ramp[2] * (yy - y0) / 1e5) * 1000.0
+            model = model_on_grid(res, samples, patches, los, xx, yy, lv, **opts)
             for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
                 if parameters.get(key):
-                    path = self.parameterAsOutputLayer(parameters, key, context)
-                    write_raster(path, arr, info, descriptions=[key.lower()])
-                    style_raster_diverging(path, context=context)
-                    results[key] = path
+                    results[key] = write_raster(self.parameterAsOutputLayer(parameters, key, context), arr, info,
+                                                descriptions=[key.lower()])
+                    style_raster_diverging(results[key], context=context)
         if parameters.get(self.OUTPUT_LCURVE):
             path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
             if res.lcurve.size:
-                plot_lcurve(res, path)
-                results[self.OUTPUT_LCURVE] = path
+                results[self.OUTPUT_LCURVE] = plot_lcurve(res, path)
             else:
-                feedback.pushInfo(self.tr("Fixed smoothing: no L-curve computed"))
+                feedback.pushInfo("Fixed smoothing: no L-curve computed")
         return results
-
-
-def read_los_datasets(alg, parameters, context, std_id):
-    """LOS rasters 1 and 2 -> list of (info, los, x, y, los_vector, quadtree samples)."""
-    from ..algorithms.elastic.inversion import quadtree_sample
-    from .raster_io import raster_info, read_band, require_projected
-
-    datasets = []
-    for lid, iid, hid in (("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC"), ("LOS_DESC", "INCIDENCE_DESC", "HEADING_DESC")):
-        if not parameters.get(lid):
-            continue
-        info = raster_info(alg.raster_path(parameters, lid, context), lid)
-        require_projected(info, lid)
-        los = read_band(info.path, name=lid, dtype=np.float64)
-        rr, cc = np.meshgrid(np.arange(info.height), np.arange(info.width), indexing="ij")
-        xx, yy = info.pixel_centres(rr, cc)
-        lv = np.array(los_mod.los_unit_vector(alg.parameterAsDouble(parameters, iid, context),
-                                              alg.parameterAsDouble(parameters, hid, context)), float).ravel()
-        datasets.append((info, los, xx, yy, lv,
-                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets),
-                                         max_std_mm=alg.parameterAsDouble(parameters, std_id, context))))
-    if len(datasets) == 2 and not datasets[1][0].srs.IsSame(datasets[0][0].srs):
-        raise GeohazardError("LOS_DESC is not in the same CRS as LOS_ASC; reproject one of them first")
-    return datasets
-
-
-def _los_parameters(alg):
-    from qgis.core import QgsProcessingParameterRasterLayer
-
-    num = QgsProcessingParameterNumber.Type.Double
-    alg.addParameter(QgsProcessingParameterRasterLayer("LOS_ASC", alg.tr("LOS displacement 1 (mm)")))
-    alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_ASC", alg.tr("Incidence 1 (degrees)"), num, 37.0,
-                                                  minValue=0.001, maxValue=89.999))
-    alg.addParameter(QgsProcessingParameterNumber("HEADING_ASC", alg.tr("Heading 1 (degrees)"), num, -12.0,
-                                                  minValue=-360.0, maxValue=360.0))
-    alg.addParameter(QgsProcessingParameterRasterLayer("LOS_DESC", alg.tr("LOS displacement 2 (mm)"), optional=True))
-    alg.addParameter(QgsProcessingParameterNumber("INCIDENCE_DESC", alg.tr("Incidence 2 (degrees)"), num, 37.0,
-                                                  minValue=0.001, maxValue=89.999))
-    alg.addParameter(QgsProcessingParameterNumber("HEADING_DESC", alg.tr("Heading 2 (degrees)"), num, 192.0,
-                                                  minValue=-360.0, maxValue=360.0))
 
 
 def _range(alg, parameters, pid, context):
@@ -1060,7 +765,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
               ("WIDTH_RANGE", "Width range (m)"))
 
     def initAlgorithm(self, config=None):
-        _los_parameters(self)
+        params.add_los_pair(self)
         for pid, label in self.RANGES:
             default = {"STRIKE_RANGE": "0,180", "DIP_RANGE": "20,89", "TOP_RANGE": "0,10000",
                        "LENGTH_RANGE": "2000,60000", "WIDTH_RANGE": "2000,30000"}.get(pid)
@@ -1146,9 +851,9 @@ class UniformSlipInversion(GeohazardAlgorithm):
                 sd = col.std(ddof=1) if len(col) > 1 else 0.0
                 feedback.pushInfo(self.tr(f"{nm}: mean {col.mean():.4g}, std {sd:.3g}"))
         out = self.parameterAsOutputLayer(parameters, "OUTPUT_FAULT", context)
-        fields = _fault_fields(f, np.array([100]))
+        fields = fault_fields(f, np.array([100]))
         fields["mw"] = np.array([res.mw])
-        write_vector(out, fields, crs_wkt=crs_wkt, wkb=_trace_wkb(f, 0.0, 0.0), geometry_type=ogr.wkbLineString)
+        write_vector(out, fields, crs_wkt=crs_wkt, wkb=trace_wkb(f, 0.0, 0.0), geometry_type=ogr.wkbLineString)
         results = {"OUTPUT_FAULT": out, "M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm,
                    "VARIANCE_REDUCTION": res.variance_reduction}
         if parameters.get("OUTPUT_TABLE") and len(res.realisations):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import os
 
 import numpy as np
-from osgeo import gdal
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsPalettedRasterRenderer,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -24,28 +20,45 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
-    QgsRasterLayer,
 )
-from qgis.PyQt.QtGui import QColor
 
-from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
+from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
 from ..algorithms.geometry import distortion as _dist
 from ..algorithms.geometry import los_blocks as _losb
 from ..algorithms.geometry.los import (
-    AZIMUTH_KINDS,
     check_incidence,
-    heading_from_azimuth,
     los_unit_vector,
 )
-from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect_metric
+from ..algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
 from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
+from .io.geometry import (
+    HEADING_KINDS,
+    INCIDENCE_KINDS,
+    heading_reader,
+    incidence_reader,
+    los_from_fields,
+    metric_pixel_size,
+    optional_fields,
+    scene_heading,
+    write_share_table,
+)
+from .io.styles import (
+    DISTORTION_COLOURS,
+    VISIBILITY_COLOURS,
+    palette,
+    style_raster_classified,
+    style_raster_diverging,
+    style_raster_sequential,
+)
+from .io.writers import all_or_none, compression_threads, exact_float_dtype
 from .raster_io import (
     DEFAULT_BLOCK_ROWS,
     RasterInfo,
@@ -58,7 +71,6 @@ from .raster_io import (
     read_band,
     read_bands,
 )
-from .styles import apply_on_load, sidecar_qml, style_raster_diverging, style_raster_sequential
 from .vector_io import read_points, write_vector
 
 
@@ -140,91 +152,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         return {self.OUTPUT: out_path}
 
 
-
 # =========================================================================== shared helpers
-INCIDENCE_KINDS = list(_losb.INCIDENCE_KINDS)
-
-DISTORTION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#2b2b2b", 4: "#7f7f7f", 5: "#abd9e9", 6: "#74add1",
-                      7: "#1a9641"}
-VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5: "#1a9641", 6: "#e0e0e0"}
-
-
-incidence_to_degrees = _losb.incidence_to_degrees
-
-
-def style_classes(path: str, names: dict, colours: dict, *, context=None, band: int = 1) -> str:
-    """Paletted style with a legend entry per class, saved as a .qml sidecar."""
-    layer = QgsRasterLayer(path, os.path.basename(path), "gdal")
-    if not layer.isValid():
-        return ""
-    classes = [QgsPalettedRasterRenderer.Class(int(k), QColor(colours[k]), names[k]) for k in names]
-    layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, classes))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
-
-
-def metric_pixel_size(info: RasterInfo, name: str):
-    """(dx per row, dy) in metres; geographic grids use the WGS84 radii at each row."""
-    if not info.crs_wkt:
-        raise GeohazardError(f"{name} has no coordinate reference system; slopes need one (projected in metres "
-                             "or geographic)")
-    gt = info.geotransform
-    if gt[2] != 0 or gt[4] != 0:
-        raise GeohazardError(f"{name} has a rotated geotransform {gt}; warp it to a north-up grid first")
-    if info.is_geographic:
-        lat = gt[3] + (np.arange(info.height) + 0.5) * gt[5]
-        if np.any(np.abs(lat) > 89.9):
-            raise GeohazardError(f"{name} reaches latitude {np.abs(lat).max():.3f}: too close to a pole")
-        dx, dy = geographic_pixel_size_m(lat, gt[1], gt[5])
-        return dx, float(np.mean(dy))
-    srs = info.srs
-    factor = srs.GetLinearUnits() if srs is not None else 1.0
-    return np.full(info.height, abs(gt[1]) * factor), abs(gt[5]) * factor
-
-
-HEADING_KINDS = ["heading, degrees clockwise from north",
-                 "look-vector orientation lv_phi, radians counter-clockwise from east (GAMMA/HyP3)",
-                 "look-vector orientation lv_phi, degrees counter-clockwise from east",
-                 "ISCE los band 2: azimuth of the ground-to-satellite vector, degrees anticlockwise from north"]
-
-
-def _heading_reader(path, kind, name, look):
-    if not path:
-        return None
-
-    def read(r0, r1):
-        return heading_from_azimuth(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), AZIMUTH_KINDS[kind],
-                                    look=look)
-
-    return read
-
-
-def scene_heading(read, n_rows, progress=None):
-    """Circular mean of a per-pixel heading raster (the heading of the range scan)."""
-    sums = {"sx": 0.0, "sy": 0.0}
-
-    def add(block, out):
-        for k in sums:
-            sums[k] += out[k]
-
-    process_blocks(plan_blocks(n_rows, 1, block_rows=DEFAULT_BLOCK_ROWS), _losb.heading_sums_block, add,
-                   sources={"heading": CallableSource(read)}, progress=progress)
-    sx, sy = sums["sx"], sums["sy"]
-    if sx == 0.0 and sy == 0.0:
-        raise GeohazardError("HEADING_RASTER has no valid value")
-    return float(np.degrees(np.arctan2(sx, sy)))
-
-
-def _incidence_reader(path, kind, name):
-    if not path:
-        return None
-
-    def read(r0, r1):
-        return incidence_to_degrees(read_band(path, rows=(r0, r1), name=name, dtype=np.float64), kind)
-
-    return read
 
 
 # =========================================================================== geometricdistortion
@@ -381,9 +309,8 @@ class GeometricDistortion(GeohazardAlgorithm):
 
         return writers
 
-    def process(self, parameters, context, feedback):
-        info = self.raster_info(parameters, self.DEM, context)
-        dx_rows, dy = metric_pixel_size(info, self.DEM)
+    def _geometries(self, parameters, context, feedback, info):
+        """The first (and, when given, the second) acquisition geometry, checked against the DEM grid."""
         look = self.LOOKS[self.parameterAsEnum(parameters, self.LOOK, context)]
         kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
         geos = []
@@ -400,33 +327,41 @@ class GeometricDistortion(GeohazardAlgorithm):
             if not suffix and parameters.get(self.HEADING_RASTER):
                 h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
                 check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
-                read_heading = _heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
-                                               self.HEADING_RASTER, look)
+                read_heading = heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                                              self.HEADING_RASTER, look)
                 heading = scene_heading(read_heading, info.height)
                 feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
             geos.append(_dist.AcquisitionGeometry(
                 heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
-                read_incidence=_incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+                read_incidence=incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+        return geos
+
+    def _style(self, outs: dict, combined, context) -> None:
+        distortion = palette(_dist.DISTORTION_CLASSES, DISTORTION_COLOURS)
+        for path in (outs[self.OUTPUT_CLASSES], combined):
+            if path:
+                style_raster_classified(path, distortion, context=context)
+        if self.OUTPUT_VISIBILITY in outs:
+            style_raster_classified(outs[self.OUTPUT_VISIBILITY], palette(_dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS),
+                                    context=context)
+        if self.OUTPUT_RINDEX in outs:
+            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
+                                    ramp_name="RdYlGn")
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, self.DEM, context)
+        dx_rows, dy = metric_pixel_size(info, self.DEM)
+        geos = self._geometries(parameters, context, feedback, info)
         outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
                             context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
             if parameters.get(self.OUTPUT_COMBINED) else None
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
             if parameters.get(self.OUTPUT_TABLE) else ""
-        # compress the outputs in GDAL worker threads (thread-local: nothing leaks to other tools)
-        previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
-        gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
-        try:
+        with compression_threads():
             writers = self._writers(info, outs, combined)
-        finally:
-            gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
-
-        # float32 holds every value of these DEM types exactly (the maths is float64 anyway)
-        exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
-        dem_ds = gdal.Open(info.path)  # keep the dataset referenced while its band is used (GDAL >= 3.8)
-        dem_dtype = np.float32 if dem_ds.GetRasterBand(1).DataType in exact32 else np.float64
-        dem_ds = None
+        dem_dtype = exact_float_dtype(info.path)
 
         def read_dem(r0, r1):
             return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
@@ -438,77 +373,29 @@ class GeometricDistortion(GeohazardAlgorithm):
             elif gi == -1 and "combined" in writers:
                 writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
 
-        opts = dict(strong_ratio=self.parameterAsDouble(parameters, self.STRONG_RATIO, context),
-                    moderate_ratio=self.parameterAsDouble(parameters, self.MODERATE_RATIO, context),
-                    flat_slope_deg=self.parameterAsDouble(parameters, self.FLAT_SLOPE, context),
-                    min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context))
-        try:
-            with executor(self, parameters, context, feedback) as ex:
-                # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
-                # threads of this process share the heights the backward scan already decoded
-                remote = ex.distributed and not ex.in_process
-                dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
-                tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
-                                              geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                              block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
-                                              progress=FeedbackProgress(feedback), outputs=self.WRITTEN, **opts)
-        except BaseException:
-            for w in writers.values():
-                w.abort()
-            raise
-        for w in writers.values():
-            w.commit()
+        opts = {k: self.parameterAsDouble(parameters, pid, context) for k, pid in (
+            ("strong_ratio", self.STRONG_RATIO), ("moderate_ratio", self.MODERATE_RATIO),
+            ("flat_slope_deg", self.FLAT_SLOPE), ("min_sensitivity", self.MIN_SENSITIVITY))}
+        with all_or_none(writers), executor(self, parameters, context, feedback) as ex:
+            # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
+            # threads of this process share the heights the backward scan already decoded
+            remote = ex.distributed and not ex.in_process
+            dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
+            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
+                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
+                                          block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                          progress=FeedbackProgress(feedback), outputs=self.WRITTEN, **opts)
         if table:
-            _write_share_table(table, tables, [g.name for g in geos])
+            write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
-            shares = ", ".join(f"{r['name']} {r['share_pct']:.1f}%" for r in t["distortion"] if r["pixels"])
-            feedback.pushInfo(f"{g.name}: {shares}")
-        style_classes(outs[self.OUTPUT_CLASSES], _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
-        if self.OUTPUT_VISIBILITY in outs:
-            style_classes(outs[self.OUTPUT_VISIBILITY], _dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS, context=context)
-        if self.OUTPUT_RINDEX in outs:
-            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
-                                    ramp_name="RdYlGn")
-        result = dict(outs)
-        if table:
-            result[self.OUTPUT_TABLE] = table
-        if combined:
-            style_classes(combined, _dist.DISTORTION_CLASSES, DISTORTION_COLOURS, context=context)
-            result[self.OUTPUT_COMBINED] = combined
-        return result
-
-
-def _write_share_table(path, tables, names):
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GeohazardError(f"output folder {folder!r} does not exist")
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["geometry", "classification", "class", "name", "pixels", "share_pct", "area_km2"])
-        for t, name in zip(tables, names):
-            for kind in ("distortion", "visibility"):
-                for r in t[kind]:
-                    w.writerow([name, kind, r["class"], r["name"], r["pixels"], f"{r['share_pct']:.4f}",
-                                f"{r['area_km2']:.6f}"])
+            feedback.pushInfo(f"{g.name}: " + ", ".join(f"{r['name']} {r['share_pct']:.1f}%"
+                                                        for r in t["distortion"] if r["pixels"]))
+        self._style(outs, combined, context)
+        return {**outs, **({self.OUTPUT_TABLE: table} if table else {}),
+                **({self.OUTPUT_COMBINED: combined} if combined else {})}
 
 
 # =========================================================================== losprojection
-def _los_from_fields(pts, n, heading, incidence, look):
-    """Per-point LOS vectors: EGMS los_east/north/up, else incidence_angle/track_angle, else numbers."""
-    a = pts.attributes
-    if all(k in a for k in ("los_east", "los_north", "los_up")):
-        return a["los_east"], a["los_north"], a["los_up"], "los_east/los_north/los_up fields"
-    if "incidence_angle" in a and "track_angle" in a:
-        e, nn, u = los_unit_vector(a["incidence_angle"], a["track_angle"], look=look)
-        return e, nn, u, "incidence_angle/track_angle fields"
-    e, nn, u = los_unit_vector(incidence, heading, look=look)
-    return (np.full(n, float(e)), np.full(n, float(nn)), np.full(n, float(u)),
-            f"heading {heading:g} / incidence {incidence:g} degrees")
-
-
-def _optional_fields(source, names):
-    have = {f.name() for f in source.fields()} if source is not None else set()
-    return [n for n in names if n in have]
 
 
 class LosProjection(GeohazardAlgorithm):
@@ -674,24 +561,18 @@ class LosProjection(GeohazardAlgorithm):
 
         plan = plan_blocks(info.height, info.width, halo=1 if down else 0,
                            bytes_per_pixel=8.0 * (info.count * (1 + len(outs)) + 12))
-        try:
-            with executor(self, parameters, context, None) as ex:
-                process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
-                               background_write=True)
-        except BaseException:
-            for w in outs.values():
-                w.abort()
-            raise
-        result = {}
-        for key, w in outs.items():
-            result[key] = w.commit()
-            style_raster_diverging(result[key], context=context)
+        with all_or_none(outs), executor(self, parameters, context, None) as ex:
+            process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
+                           background_write=True)
+            result = {key: w.commit() for key, w in outs.items()}
+        for path in result.values():
+            style_raster_diverging(path, context=context)
         return result
 
     def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
         source = self.parameterAsSource(parameters, self.POINTS, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
-        extra = _optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+        extra = optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
         dest_crs = None
         if dem is not None:
             dest_crs = QgsCoordinateReferenceSystem()
@@ -699,7 +580,7 @@ class LosProjection(GeohazardAlgorithm):
         pts = read_points(source, [vfield] + extra, name=self.POINTS, dest_crs=dest_crs, context=context,
                           progress=SubProgress(progress, 0, 30))
         n = len(pts)
-        e, nn, u, how = _los_from_fields(pts, n, heading, incidence, look)
+        e, nn, u, how = los_from_fields(pts, n, heading, incidence, look)
         progress.push_info(f"LOS vectors from {how}")
         v = pts.attributes[vfield]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -747,7 +628,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "constrained to the value given (mm/yr); SAR is almost blind to it and the output states the "
         "assumption.\n\n"
         "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence. "
-        "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of CELL_SIZE "
+        "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of PIXEL_SIZE "
         "metres in GRID_CRS whose edges lie on ORIGIN_X/ORIGIN_Y + multiples of the cell size (default origin 0, 0: "
         "edges on multiples of 100 m in EPSG:3035, centres at k*100+50, the cell layout of the official EGMS L3 "
         "tiles and of the INSPIRE ETRS89-LAEA grid). With a TEMPLATE raster the output takes the template's grid "
@@ -777,8 +658,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
     DESC_HEADING, DESC_INCIDENCE = "DESC_HEADING", "DESC_INCIDENCE"
     ASC_SIGMA, DESC_SIGMA = "ASC_SIGMA", "DESC_SIGMA"
     ASC_POINTS, DESC_POINTS = "ASC_POINTS", "DESC_POINTS"
-    VELOCITY_FIELD, STD_FIELD = "VELOCITY_FIELD", "STD_FIELD"
-    CELL_SIZE, GRID_CRS = "CELL_SIZE", "GRID_CRS"
+    VELOCITY_FIELD, VELOCITY_STD_FIELD = params.VELOCITY_FIELD, params.VELOCITY_STD_FIELD
+    PIXEL_SIZE, GRID_CRS = params.PIXEL_SIZE, "GRID_CRS"
     TEMPLATE, ORIGIN_X, ORIGIN_Y = "TEMPLATE", "ORIGIN_X", "ORIGIN_Y"
     NORTH_VELOCITY, WEIGHTING, MAX_CONDITION = "NORTH_VELOCITY", "WEIGHTING", "MAX_CONDITION"
     TIME_SERIES, SPACING_DAYS, MAX_GAP_DAYS = "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS"
@@ -807,10 +688,10 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.VELOCITY_FIELD, self.tr("Velocity field of the points"), defaultValue="mean_velocity"))
         self.addParameter(QgsProcessingParameterString(
-            self.STD_FIELD, self.tr("Velocity standard-deviation field of the points (empty = none)"),
+            self.VELOCITY_STD_FIELD, self.tr("Velocity standard-deviation field of the points (empty = none)"),
             defaultValue="mean_velocity_std", optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.CELL_SIZE, self.tr("Cell size for points (metres)"), num, defaultValue=100.0, minValue=0.01))
+            self.PIXEL_SIZE, self.tr("Pixel size of the point grid (m)"), num, defaultValue=100.0, minValue=0.01))
         self.addParameter(QgsProcessingParameterCrs(
             self.GRID_CRS, self.tr("Grid CRS for points (projected; default EPSG:3035 as EGMS L3)"),
             defaultValue="EPSG:3035", optional=True))
@@ -889,17 +770,14 @@ class AscDescDecomposition(GeohazardAlgorithm):
             return False, "time-series outputs need TIME_SERIES"
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        mode, msg = self._mode(parameters)
-        if mode is None:
-            raise GeohazardError(msg)
+    def _options(self, parameters, context, progress, mode) -> dict:
+        """The solver's options; the time-series route falls back to velocities on undated inputs."""
         opts = dict(north=self.parameterAsDouble(parameters, self.NORTH_VELOCITY, context),
                     weighted=self.parameterAsEnum(parameters, self.WEIGHTING, context) == 1,
                     max_condition=self.parameterAsDouble(parameters, self.MAX_CONDITION, context),
                     ts=self.parameterAsBool(parameters, self.TIME_SERIES, context),
                     spacing=self.parameterAsInt(parameters, self.SPACING_DAYS, context),
                     max_gap=self.parameterAsDouble(parameters, self.MAX_GAP_DAYS, context))
-        progress = FeedbackProgress(feedback)
         if opts["ts"] and not self._inputs_dated(parameters, context, mode):
             if parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS):
                 raise GeohazardError("time-series outputs need dated inputs: fields YYYYMMDD/DYYYYMMDD of the points "
@@ -909,6 +787,36 @@ class AscDescDecomposition(GeohazardAlgorithm):
                                   "descriptions that are dates); decomposing the velocities instead")
         progress.push_info("route: " + ("time series (EGMS L3 Ortho: 6-day interpolation, per-date least squares, "
                                         "velocity fitted afterwards)" if opts["ts"] else "velocities"))
+        return opts
+
+    def _specs(self, parameters, opts, dates) -> list:
+        """``(output, components, band descriptions)`` of the outputs asked for."""
+        specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
+                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"])]
+        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
+            specs.append((self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
+                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"]))
+        for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
+            if parameters.get(key) and opts["ts"]:
+                specs.append((key, [comp], [d.isoformat() for d in dates]))
+        return specs
+
+    def _style(self, out: dict, dates, context) -> None:
+        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
+            style_raster_diverging(out[key], context=context)
+        if self.OUTPUT_QUALITY in out:
+            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                    ramp_name="Viridis")
+        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
+            if key in out:
+                style_raster_diverging(out[key], context=context, band=len(dates))
+
+    def process(self, parameters, context, feedback):
+        mode, msg = self._mode(parameters)
+        if mode is None:
+            raise GeohazardError(msg)
+        progress = FeedbackProgress(feedback)
+        opts = self._options(parameters, context, progress, mode)
         if mode == "points":
             grid, crs_wkt, res, dates = self._points(parameters, context, progress, opts)
             info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
@@ -918,44 +826,25 @@ class AscDescDecomposition(GeohazardAlgorithm):
             info, blocks, dates = self._rasters(parameters, context, progress, opts)
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
-        specs = [(self.OUTPUT_EAST, ["east"], ["east velocity mm/yr (positive east)"]),
-                 (self.OUTPUT_UP, ["up"], ["up velocity mm/yr (positive up)"])]
-        if parameters.get(self.OUTPUT_QUALITY):  # optional: not written when left out
-            specs.append((self.OUTPUT_QUALITY, ["sigma_east", "sigma_up", "condition", "count"],
-                          ["sigma east (mm/yr)", "sigma up (mm/yr)", "condition number", "observations"]))
-        for key, comp in ((self.OUTPUT_EAST_TS, "east_ts"), (self.OUTPUT_UP_TS, "up_ts")):
-            if parameters.get(key) and opts["ts"]:
-                specs.append((key, [comp], [d.isoformat() for d in dates]))
+        specs = self._specs(parameters, opts, dates)
         writers = {key: RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
                                           count=len(desc), descriptions=desc, metadata=meta)
                    for key, _, desc in specs}
         n_valid, cond = 0, []
-        try:
+        with all_or_none(writers):
             for r0, res in blocks:
                 for key, comps, _ in specs:
                     arrs = [np.asarray(res[c], dtype=np.float64) for c in comps]
-                    block = arrs[0] if len(arrs) == 1 else np.stack(arrs)
-                    writers[key].write(block, row=r0)
+                    writers[key].write(arrs[0] if len(arrs) == 1 else np.stack(arrs), row=r0)
                 valid = np.isfinite(res["up"])
                 n_valid += int(valid.sum())
                 cond.append(res["condition"][valid])
-        except BaseException:
-            for w in writers.values():
-                w.abort()
-            raise
-        out = {key: w.commit() for key, w in writers.items()}
+            out = {key: w.commit() for key, w in writers.items()}
         progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
                                               f"constrained to {opts['north']:g} mm/yr"))
         med = float(np.median(np.concatenate(cond))) if n_valid else float("nan")
         progress.push_info(f"{n_valid} cells decomposed; median condition number {med:.3f}")
-        for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
-            style_raster_diverging(out[key], context=context)
-        if self.OUTPUT_QUALITY in out:
-            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
-                                    ramp_name="Viridis")
-        for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
-            if key in out:
-                style_raster_diverging(out[key], context=context, band=len(dates))
+        self._style(out, dates, context)
         return out
 
     def _inputs_dated(self, parameters, context, mode) -> bool:
@@ -991,7 +880,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         tgrid, tcrs = self._template_grid(parameters, context)
         crs = tcrs if tcrs is not None else self._grid_crs(parameters, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context)
-        sfield = self.parameterAsString(parameters, self.STD_FIELD, context)
+        sfield = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context)
         data = []
         for i, (pp, hp, ip) in enumerate(((self.ASC_POINTS, self.ASC_HEADING, self.ASC_INCIDENCE),
                                           (self.DESC_POINTS, self.DESC_HEADING, self.DESC_INCIDENCE))):
@@ -1002,14 +891,14 @@ class AscDescDecomposition(GeohazardAlgorithm):
             if vfield not in names:
                 raise GeohazardError(f"{pp} has no field {vfield!r} (VELOCITY_FIELD)")
             fields = [vfield] + ([sfield] if sfield and sfield in names else [])
-            fields += _optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+            fields += optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
             dated = dated_fields(names) if opts["ts"] else []
             if opts["ts"] and len(dated) < 2:
                 raise GeohazardError(f"{pp} has {len(dated)} dated fields (YYYYMMDD or DYYYYMMDD); TIME_SERIES "
                                      "needs at least two")
             pts = read_points(src, fields + [n for n, _ in dated], name=pp, dest_crs=crs, context=context,
                               progress=SubProgress(progress, 25 * i, 25 * i + 20))
-            e, n, u, how = _los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
+            e, n, u, how = los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
                                             self.parameterAsDouble(parameters, ip, context), "right")
             progress.push_info(f"{pp}: {len(pts)} points, LOS vectors from {how}")
             sig = pts.attributes.get(sfield) if sfield else None
@@ -1023,15 +912,15 @@ class AscDescDecomposition(GeohazardAlgorithm):
             n_out = int((r < 0).sum())
             progress.push_info(f"grid from TEMPLATE: {grid.n_cols} x {grid.n_rows} cells of {grid.cell_m:g} m, "
                                f"top-left corner ({grid.x0:.3f}, {grid.y0:.3f}), {crs.authid() or 'template CRS'}")
-            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
-            if parameters.get(self.CELL_SIZE) not in (None, "") and not np.isclose(cell, grid.cell_m):
-                progress.push_warning(f"CELL_SIZE {cell:g} m is not used: TEMPLATE has {grid.cell_m:g} m cells")
+            cell = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+            if parameters.get(self.PIXEL_SIZE) not in (None, "") and not np.isclose(cell, grid.cell_m):
+                progress.push_warning(f"PIXEL_SIZE {cell:g} m is not used: TEMPLATE has {grid.cell_m:g} m cells")
             if n_out == len(xs):
                 raise GeohazardError("no point of ASC_POINTS/DESC_POINTS falls inside TEMPLATE")
             if n_out:
                 progress.push_warning(f"{n_out} of {len(xs)} points lie outside TEMPLATE and were left out")
         else:
-            cell = self.parameterAsDouble(parameters, self.CELL_SIZE, context)
+            cell = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
             grid = _dec.grid_for_points(xs, ys, cell,
                                         origin_x=self.parameterAsDouble(parameters, self.ORIGIN_X, context),
                                         origin_y=self.parameterAsDouble(parameters, self.ORIGIN_Y, context))

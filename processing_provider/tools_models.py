@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
+import contextlib
 import functools
-import os
-from dataclasses import dataclass, field
 
 import numpy as np
 from qgis.core import (
-    QgsFeatureRequest,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -22,139 +18,33 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
-    QgsWkbTypes,
 )
 
 from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
-from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.formats.dates import parse_date
 from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
 from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
-from ..algorithms.timeseries.models import MODELS, check_dates
+from ..algorithms.timeseries.models import MODELS
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, raster_source
-from .styles import (
+from .io.forecast import forecast_fields, plot_alerts
+from .io.points import date_fields_of, object_array, raster_dates, read_dated_features
+from .io.styles import (
     ALERT_COLOURS,
     style_points_velocity,
     style_raster_diverging,
     style_raster_sequential,
     style_vector_categorized,
 )
+from .raster_io import DEFAULT_BLOCK_ROWS, RasterWriter, raster_source
 from .vector_io import write_vector
 
 # ----------------------------------------------------------------------------- shared input helpers
-
-
-@dataclass
-class DatedFeatures:
-    """Features of a layer with dated displacement fields, as arrays."""
-
-    dates: list
-    date_fields: list
-    displacement_mm: np.ndarray  # (n_dates, m)
-    attributes: dict = field(default_factory=dict)  # other fields, typed arrays
-    wkb: list = field(default_factory=list)
-    geometry_type: int = 1
-    crs_wkt: str = ""
-
-
-def date_fields_of(source, name: str) -> list:
-    """``[(field, date), ...]`` of a layer's dated fields; raises naming the layer when there are none."""
-    found = dated_fields(source.fields().names())
-    numeric = [(f, d) for f, d in found if source.fields().field(f).isNumeric()]
-    if not numeric:
-        shown = ", ".join(source.fields().names()[:12])
-        raise GeohazardError(
-            f"{name} has no numeric dated displacement fields (DYYYYMMDD or YYYYMMDD); its fields are: {shown}")
-    return numeric
-
-
-def raster_dates(info, name: str) -> list:
-    """Dates of a time-series raster from its band descriptions (ISO ``YYYY-MM-DD`` or ``YYYYMMDD``)."""
-    dates = []
-    for i, desc in enumerate(info.descriptions):
-        try:
-            dates.append(parse_date(desc))
-        except GeohazardError:
-            raise GeohazardError(
-                f"{name}: band {i + 1} description {desc!r} is not a date; a time-series raster needs one "
-                "band per date with the date (YYYY-MM-DD) as band description") from None
-    check_dates(dates, name=f"{name} band dates")
-    return dates
-
-
-def _python_value(v):
-    if v is None:
-        return None
-    if hasattr(v, "isNull") and v.isNull():
-        return None
-    if hasattr(v, "toPyDate"):
-        return v.toPyDate()
-    return v
-
-
-def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
-    """Read geometry (any type), other attributes and the dated displacement fields of ``source``."""
-    if source is None:
-        raise GeohazardError(f"{name}: the layer could not be loaded")
-    pairs = date_fields_of(source, name)
-    fields = source.fields()
-    date_names = [f for f, _ in pairs]
-    other = [f.name() for f in fields if f.name() not in set(date_names) and f.name().lower() != "fid"]
-    date_idx = [fields.lookupField(f) for f in date_names]
-    other_idx = [fields.lookupField(f) for f in other]
-    total = max(source.featureCount(), 1)
-    rows, wkbs = [], []
-    cols = {f: [] for f in other}
-    flat = QgsWkbTypes.flatType(source.wkbType())
-    for n, feat in enumerate(source.getFeatures(QgsFeatureRequest())):
-        if progress is not None and n % 20000 == 0:
-            check_canceled(progress)
-            progress.set_progress(100.0 * n / total)
-        attrs = feat.attributes()
-        row = []
-        for i in date_idx:
-            v = _python_value(attrs[i])
-            row.append(np.nan if v is None else float(v))
-        rows.append(row)
-        for f, i in zip(other, other_idx):
-            cols[f].append(_python_value(attrs[i]))
-        geom = QgsGeometry(feat.geometry())
-        if geom.isNull():
-            wkbs.append(None)
-        else:
-            geom.get().dropZValue()
-            geom.get().dropMValue()
-            wkbs.append(bytes(geom.asWkb()))
-    if not rows:
-        raise GeohazardError(f"{name} has no features")
-    attributes = {}
-    for f in other:
-        qf = fields.field(f)
-        vals = cols[f]
-        if qf.isNumeric():
-            is_int = qf.typeName().lower().startswith(("int", "integer")) and all(
-                v is None or float(v).is_integer() for v in vals)
-            if is_int and all(v is not None for v in vals):
-                attributes[f] = np.array([int(v) for v in vals], dtype=np.int64)
-            else:
-                attributes[f] = np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
-        elif any(isinstance(v, _dt.date) for v in vals):
-            attributes[f] = np.array(vals, dtype=object)
-        else:
-            attributes[f] = np.array([None if v is None else str(v) for v in vals], dtype=object)
-    disp = np.asarray(rows, dtype=np.float64).T
-    return DatedFeatures([d for _, d in pairs], date_names, disp, attributes, wkbs, int(flat),
-                         source.sourceCrs().toWkt())
-
-
-def _objects(values) -> np.ndarray:
-    return np.array(list(values), dtype=object)
 
 
 # ----------------------------------------------------------------------------- model outputs
@@ -302,8 +192,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         if breaks:
             kind = np.concatenate([p[3].kind for p in parts])
             index = np.concatenate([p[3].index for p in parts])
-            fields["BRK_KIND"] = _objects(KIND_NAMES[int(k)] for k in kind)
-            fields["BRK_DATE"] = _objects(data.dates[i] if i >= 0 else None for i in index)
+            fields["BRK_KIND"] = object_array(KIND_NAMES[int(k)] for k in kind)
+            fields["BRK_DATE"] = object_array(data.dates[i] if i >= 0 else None for i in index)
             fields["BRK_STEP"] = np.concatenate([p[3].step_mm for p in parts])
             fields["BRK_V1"] = np.concatenate([p[3].velocity_before_mm_yr for p in parts])
             fields["BRK_V2"] = np.concatenate([p[3].velocity_after_mm_yr for p in parts])
@@ -327,25 +217,20 @@ class TimeSeriesModels(GeohazardAlgorithm):
                 "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
                 "DATES": ",".join(d.isoformat() for d in dates)}
         state = {}
+        files = contextlib.ExitStack()  # the writer, made by the first block (its bands are known then)
 
         def write(block, res):
-            if "writer" not in state:  # the bands are known from the first block
-                state["writer"] = RasterWriter.like(out, info, count=len(res["names"]), descriptions=res["names"],
-                                                    metadata=meta)
+            if "writer" not in state:
+                state["writer"] = files.enter_context(RasterWriter.like(
+                    out, info, count=len(res["names"]), descriptions=res["names"], metadata=meta))
                 state["names"] = res["names"]
             state["writer"].write(res["stack"], row=block.row0)
 
         func = functools.partial(models_raster_block, dates=dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
         plan = plan_blocks(info.height, info.width, block_rows=max(1, DEFAULT_BLOCK_ROWS // 4))
-        try:
-            with executor(self, parameters, context, None) as ex:
-                process_blocks(plan, func, write, executor=ex, progress=progress, sources={
-                    "series": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT_RASTER)})
-            state["writer"].commit()
-        except BaseException:
-            if "writer" in state:
-                state["writer"].abort()
-            raise
+        with files, executor(self, parameters, context, None) as ex:
+            process_blocks(plan, func, write, executor=ex, progress=progress, sources={
+                "series": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT_RASTER)})
         names = state["names"]
         vel = [k for k in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL") if k in names]
         if vel:
@@ -358,47 +243,6 @@ class TimeSeriesModels(GeohazardAlgorithm):
 # ----------------------------------------------------------------------------- inverse velocity
 
 ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
-
-
-def plot_inverse_velocity(path: str, title: str, dates, displacement_mm, fc, j: int) -> str:
-    """PNG with the displacement, the smoothed velocity and the 1/v fit with its forecast window."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    first = fc.first_date
-    as_dates = [first + _dt.timedelta(days=float(x)) for x in fc.t_velocity_days[:, j] if np.isfinite(x)]
-    fig = Figure(figsize=(8, 6), dpi=100)
-    ax1, ax2 = fig.subplots(2, 1, sharex=True)
-    ax1.plot(dates, displacement_mm, ".", ms=3, color="0.3")
-    ax1.set_ylabel("LOS displacement (mm)")
-    ax1.set_title(title)
-    ok = np.isfinite(fc.t_velocity_days[:, j]) & np.isfinite(fc.velocity_mm_day[:, j])
-    v = fc.velocity_mm_day[ok, j]
-    with np.errstate(divide="ignore"):
-        inv = np.where(v > 0, 1.0 / v, np.nan)
-    used = fc.fit_mask[ok, j]
-    ax2.plot(as_dates, inv, "o", ms=3, mfc="none", color="0.5", label="1/v (smoothed)")
-    ax2.plot([d for d, u in zip(as_dates, used) if u], inv[used], "o", ms=4, color="tab:blue", label="fitted")
-    if np.isfinite(fc.failure_day[j]):
-        t0 = fc.t_velocity_days[ok, j][used].min()
-        tt = np.linspace(t0, fc.failure_day[j], 50)
-        ax2.plot([first + _dt.timedelta(days=float(x)) for x in tt], fc.intercept[j] + fc.slope[j] * tt,
-                 "-", color="tab:red", label="1/v trend")
-        tf = fc.to_date(fc.failure_day[j])
-        ax2.axvline(tf, color="tab:red", ls="--", lw=1)
-        lo, hi = fc.to_date(fc.failure_low_day[j]), fc.to_date(fc.failure_high_day[j])
-        if lo is not None and hi is not None:
-            ax2.axvspan(lo, hi, color="tab:red", alpha=0.12, label="forecast window")
-        ax2.set_title(f"forecast failure {tf.isoformat()}  alert: {ALERT_NAMES[int(fc.alert[j])]}", fontsize=10)
-    ax2.set_ylabel("inverse velocity (day/mm)")
-    ax2.set_ylim(bottom=0)
-    ax2.legend(fontsize=8, loc="upper right")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path)
-    return path
 
 
 class InverseVelocity(GeohazardAlgorithm):
@@ -519,19 +363,6 @@ class InverseVelocity(GeohazardAlgorithm):
             orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
             now=parse_date(now) if now else None, direction=direction)
         check_canceled(progress)
-        fields = dict(data.attributes)
-        fields["IV_ALERT"] = fc.alert.astype(np.int64)
-        fields["IV_LEVEL"] = _objects(ALERT_NAMES[int(a)] for a in fc.alert)
-        fields["TF_DATE"] = _objects(fc.to_date(x) for x in fc.failure_day)
-        fields["TF_LOW"] = _objects(fc.to_date(x) for x in fc.failure_low_day)
-        fields["TF_HIGH"] = _objects(fc.to_date(x) for x in fc.failure_high_day)
-        fields["DAYS_TO_TF"] = fc.days_to_failure
-        fields["V_LAST"] = fc.velocity_last_mm_yr
-        fields["IV_SLOPE"] = fc.slope
-        fields["IV_R2"] = fc.r2
-        fields["IV_N"] = fc.n_used
-        for name, d in zip(data.date_fields, data.displacement_mm):
-            fields[name] = d
         counts = np.bincount(fc.alert + 1, minlength=5)[1:]
         n_nodata = int((fc.alert < 0).sum())
         feedback.pushInfo(f"{data.displacement_mm.shape[1]} features: red {counts[3]}, orange {counts[2]}, "
@@ -543,26 +374,15 @@ class InverseVelocity(GeohazardAlgorithm):
             raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
                                  "in the fit window) for a forecast; check the dated fields")
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
-                     progress=SubProgress(progress, 30, 70))
+        write_vector(out, forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
+                     geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
         style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
         results = {self.OUTPUT: out}
-        folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context) if parameters.get(
-            self.PLOT_FOLDER) else ""
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            max_plots = self.parameterAsInt(parameters, self.MAX_PLOTS, context)
-            order = np.argsort(-fc.alert, kind="stable")
-            alerted = [j for j in order if fc.alert[j] > 0][:max_plots]
-            label_field = next((f for f in ("CODE", "pid", "PID", "ID", "id") if f in data.attributes), None)
-            for n, j in enumerate(alerted):
-                check_canceled(progress)
-                progress.set_progress(70 + 30 * n / max(len(alerted), 1))
-                label = str(data.attributes[label_field][j]) if label_field else f"feature {j + 1}"
-                safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
-                plot_inverse_velocity(os.path.join(folder, f"iv_{ALERT_NAMES[int(fc.alert[j])]}_{safe}.png"),
-                                      f"{label}: inverse velocity", data.dates, data.displacement_mm[:, j], fc, j)
-            feedback.pushInfo(f"{len(alerted)} plots written to {folder}")
+        if parameters.get(self.PLOT_FOLDER):
+            folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context)
+            n = plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
+                            SubProgress(progress, 70, 100))
+            feedback.pushInfo(f"{n} plots written to {folder}")
             results[self.PLOT_FOLDER] = folder
         return results
 

@@ -7,7 +7,6 @@ import functools
 import os
 
 import numpy as np
-from osgeo import gdal
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -25,166 +24,33 @@ from qgis.core import (
 from ..algorithms.engine import plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import field_name
-from ..algorithms.formats.slc import baselines_for_dates, date_from_description, date_from_name, read_baselines
-from ..algorithms.progress import SubProgress, check_canceled, iter_blocks
+from ..algorithms.formats.slc import baselines_for_dates, read_baselines
+from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
 from ..algorithms.timeseries.ps import (
     amplitude_dispersion_block,
     amplitude_sums_block,
     calibration_factors,
-    ps_candidates,
+    ps_ds_selection,
 )
 from ..algorithms.timeseries.psi import ps_time_series
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
+from .io.slc import check_slc_stack, point_coordinates, read_selected_phase, slc_block_rows, slc_stack
+from .io.styles import style_points_velocity, style_raster_sequential
 from .raster_io import (
-    DEFAULT_BLOCK_ROWS,
     RasterWriter,
-    check_same_grid,
-    open_raster,
     optional_writer,
     output_paths,
-    raster_info,
     raster_source,
     read_band,
 )
-from .styles import apply_on_load, sidecar_qml, style_raster_sequential
+from .vector_io import write_vector
 from .wavelength import HELP as WAVELENGTH_HELP
 from .wavelength import resolve_wavelength, wavelength_parameter
-
-_COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
-
-
-def _band_type(path: str, band: int) -> int:
-    ds = open_raster(path)
-    return ds.GetRasterBand(band).DataType  # ds stays referenced until the band is read
-
-
-class SlcStack:
-    """Dated bands of a stack: one file per date, or one multi-band file with dated bands.
-
-    SNAP BEAM-DIMAP products with ``i_*``/``q_*`` band pairs are read as complex.
-    """
-
-    def __init__(self, paths, name: str = "INPUT", *, need_complex: bool = True):
-        if not paths:
-            raise GeohazardError(f"{name}: no raster was given")
-        entries = []
-        infos = []
-        for p in paths:
-            info = raster_info(p, name)
-            infos.append(info)
-            ds = open_raster(p, name)
-            descs = info.descriptions
-            iq = {}
-            for b, d in enumerate(descs):
-                low = (d or "").lower()
-                if low.startswith(("i_", "q_")):
-                    iq.setdefault(d[2:], {})[low[0]] = b + 1
-            if iq and all(len(v) == 2 for v in iq.values()):
-                for key, v in iq.items():
-                    entries.append((date_from_description(key), p, v["i"], v["q"]))
-                continue
-            if info.count == 1:
-                try:
-                    d = date_from_name(p)
-                except GeohazardError:
-                    if not descs[0]:
-                        raise
-                    d = date_from_description(descs[0])
-                entries.append((d, p, 1, None))
-            else:
-                for b in range(info.count):
-                    if not descs[b]:
-                        raise GeohazardError(
-                            f"{name}: band {b + 1} of {os.path.basename(p)} has no description; a multi-band "
-                            "stack needs one date per band description (e.g. 2020-01-13)")
-                    entries.append((date_from_description(descs[b]), p, b + 1, None))
-            if need_complex and not iq:
-                dt = ds.GetRasterBand(1).DataType
-                if dt not in _COMPLEX:
-                    raise GeohazardError(
-                        f"{name}: {os.path.basename(p)} holds real values ({gdal.GetDataTypeName(dt)}); an SLC "
-                        "stack must be complex (CInt16 / CFloat32)")
-        for info, p in zip(infos[1:], paths[1:]):
-            if info.shape != infos[0].shape:
-                raise GeohazardError(
-                    f"{name}: {os.path.basename(p)} has {info.height} rows x {info.width} columns, expected "
-                    f"{infos[0].height} x {infos[0].width} like {os.path.basename(paths[0])}")
-        if all(i.has_georef for i in infos):
-            check_same_grid(infos, [os.path.basename(p) for p in paths])
-        entries.sort(key=lambda e: e[0])
-        dates = [e[0] for e in entries]
-        dup = sorted({d for d in dates if dates.count(d) > 1})
-        if dup:
-            raise GeohazardError(f"{name}: date {dup[0].isoformat()} appears more than once in the stack")
-        self.dates = dates
-        self.entries = entries
-        self.info = infos[0]
-        self.complex = all(e[3] is not None for e in entries) or all(
-            _band_type(e[1], e[2]) in _COMPLEX for e in entries)
-
-    def __len__(self):
-        return len(self.entries)
-
-    def source(self) -> "SlcSource":
-        """The stack as a block-engine source (read by path where the block runs)."""
-        return SlcSource([e[1:] for e in self.entries], self.complex)
-
-    def read_rows(self, r0: int, r1: int) -> np.ndarray:
-        return self.source().read(r0, r1, self.info.width)
-
-
-class SlcSource:
-    """Block-engine source of an SLC stack: ``(path, band, q_band or None)`` per date, read as
-    ``(n_dates, rows, cols)`` complex64 (float32 for real stacks). Picklable: it holds paths, no dataset."""
-
-    shipped = False  # read where the block runs (a Dask worker re-opens the files by path)
-
-    def __init__(self, entries, is_complex: bool):
-        self.entries = [(str(p), int(b), None if q is None else int(q)) for p, b, q in entries]
-        self.complex = bool(is_complex)
-
-    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
-        out = None
-        for i, (p, b, q) in enumerate(self.entries):
-            arr = read_band(p, b, rows=(r0, r1), name=os.path.basename(p))
-            if q is not None:
-                arr = arr + 1j * read_band(p, q, rows=(r0, r1), name=os.path.basename(p))
-            if out is None:
-                out = np.empty((len(self.entries),) + arr.shape, np.complex64 if self.complex else np.float32)
-            out[i] = arr
-        return out
-
-
-#: Memory budget of one block of the stack (bytes); blocks shrink for long stacks / wide images.
-BLOCK_BUDGET_BYTES = 256 * 1024 * 1024
-
-
-def _block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: int = 3) -> int:
-    """Rows per block so that ``copies`` complex64 copies of a stack block fit the budget."""
-    per_row = max(1, len(stack) * stack.info.width * 8 * copies)
-    return int(max(4, min(cap, BLOCK_BUDGET_BYTES // per_row)))
-
-
-def _stack(alg, parameters, context, need_complex=True) -> SlcStack:
-    layers = alg.parameterAsLayerList(parameters, alg.INPUT, context)
-    paths = [lyr.source() for lyr in layers]
-    if not paths:
-        raise GeohazardError("INPUT: no SLC raster was given")
-    return SlcStack(paths, "INPUT", need_complex=need_complex)
-
-
-def _check_stack(alg, parameters, context, min_dates, need_complex=True):
-    try:
-        stack = _stack(alg, parameters, context, need_complex)
-    except (GeohazardError, QgsProcessingException) as exc:
-        return False, str(exc)
-    if len(stack) < min_dates:
-        return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
-    return True, ""
 
 
 class AmplitudeDispersion(GeohazardAlgorithm):
@@ -208,7 +74,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
     )
     INPUT = "INPUT"
     CALIBRATE = "CALIBRATE"
-    THRESHOLD = "THRESHOLD"
+    DISPERSION_THRESHOLD = params.DISPERSION_THRESHOLD
     OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
     OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
     OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
@@ -219,7 +85,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterBoolean(
             self.CALIBRATE, self.tr("Calibrate amplitudes per date"), defaultValue=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
+            self.DISPERSION_THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
             defaultValue=0.25, minValue=0.01, maxValue=1.0))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude"), optional=True))
@@ -232,17 +98,17 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, msg
-        return _check_stack(self, parameters, context, 3)
+        return check_slc_stack(self, parameters, context, 3)
 
     def process(self, parameters, context, feedback):
-        stack = _stack(self, parameters, context)
+        stack = slc_stack(self, parameters, context)
         if len(stack) < 3:
             raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
-        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
         info = stack.info
         progress = FeedbackProgress(feedback)
         calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
-        plan = plan_blocks(info.height, info.width, block_rows=_block_rows(stack))
+        plan = plan_blocks(info.height, info.width, block_rows=slc_block_rows(stack))
         sources = {"slc": stack.source()}
         outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
                                                self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
@@ -363,10 +229,10 @@ class PhaseLinking(GeohazardAlgorithm):
             v = self.parameterAsInt(parameters, p, context)
             if v % 2 == 0:
                 return False, f"{p} must be odd, got {v}"
-        ok, msg = _check_stack(self, parameters, context, 3)
+        ok, msg = check_slc_stack(self, parameters, context, 3)
         if not ok:
             return ok, msg
-        stack = _stack(self, parameters, context)
+        stack = slc_stack(self, parameters, context)
         wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
         wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)
         if wr > stack.info.height or wc > stack.info.width:
@@ -383,7 +249,7 @@ class PhaseLinking(GeohazardAlgorithm):
         return True, ""
 
     def process(self, parameters, context, feedback):
-        stack = _stack(self, parameters, context)
+        stack = slc_stack(self, parameters, context)
         info = stack.info
         n = len(stack)
         window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
@@ -400,7 +266,7 @@ class PhaseLinking(GeohazardAlgorithm):
         outs = output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT),
                             context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
         plan = phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
-                               block_rows=_block_rows(stack, cap=64, copies=5))
+                               block_rows=slc_block_rows(stack, cap=64, copies=5))
         sources = {"slc": stack.source()}
         if ps_path:
             sources["ps_mask"] = raster_source(ps_path, name=self.PS_MASK)
@@ -472,11 +338,11 @@ class PsTimeSeries(GeohazardAlgorithm):
     )
     INPUT = "INPUT"
     DISPERSION = "DISPERSION"
-    DISPERSION_THRESHOLD = "DISPERSION_THRESHOLD"
+    DISPERSION_THRESHOLD = params.DISPERSION_THRESHOLD
     TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
-    COHERENCE_THRESHOLD = "COHERENCE_THRESHOLD"
+    MIN_TEMPORAL_COHERENCE = params.MIN_TEMPORAL_COHERENCE
     BASELINES = "BASELINES"
-    WAVELENGTH = "WAVELENGTH"
+    WAVELENGTH = params.WAVELENGTH
     SLANT_RANGE = "SLANT_RANGE"
     INCIDENCE = "INCIDENCE"
     ARC_COHERENCE = "ARC_COHERENCE"
@@ -501,7 +367,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.TEMPORAL_COHERENCE, self.tr("Temporal coherence (selects DS)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.COHERENCE_THRESHOLD, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
+            self.MIN_TEMPORAL_COHERENCE, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
             minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterFile(
             self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
@@ -545,10 +411,10 @@ class PsTimeSeries(GeohazardAlgorithm):
             return False, "give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points"
         if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
             return False, "LATITUDE and LONGITUDE must be given together"
-        ok, msg = _check_stack(self, parameters, context, 4, need_complex=False)
+        ok, msg = check_slc_stack(self, parameters, context, 4, need_complex=False)
         if not ok:
             return ok, msg
-        shape = _stack(self, parameters, context, False).info.shape
+        shape = slc_stack(self, parameters, context, False).info.shape
         for p in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE):
             if parameters.get(p):
                 try:
@@ -560,75 +426,55 @@ class PsTimeSeries(GeohazardAlgorithm):
                                    f"{shape[0]} x {shape[1]} like INPUT")
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        stack = _stack(self, parameters, context, need_complex=False)
-        info = stack.info
-        progress = FeedbackProgress(feedback)
-        da_path = self.raster_path(parameters, self.DISPERSION, context) if parameters.get(self.DISPERSION) else None
-        tc_path = self.raster_path(parameters, self.TEMPORAL_COHERENCE, context) \
-            if parameters.get(self.TEMPORAL_COHERENCE) else None
-        da_thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
-        tc_thr = self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context)
-        rows, cols, kinds, quality, phases = [], [], [], [], []
-        for r0, r1, _, _ in iter_blocks(info.height, _block_rows(stack), progress=SubProgress(progress, 0, 30)):
-            ps = np.zeros((r1 - r0, info.width), bool)
-            q = np.full((r1 - r0, info.width), -np.inf)
-            if da_path:
-                da = read_band(da_path, rows=(r0, r1), name=self.DISPERSION, dtype=np.float64)
-                ps = ps_candidates(da, threshold=da_thr)
-                q[ps] = 2.0 - da[ps]
-            ds = np.zeros_like(ps)
-            if tc_path:
-                tc = read_band(tc_path, rows=(r0, r1), name=self.TEMPORAL_COHERENCE, dtype=np.float64)
-                with np.errstate(invalid="ignore"):
-                    ds = np.isfinite(tc) & (tc >= tc_thr) & ~ps
-                q[ds] = tc[ds]
-            sel = ps | ds
-            if not sel.any():
-                continue
-            rr, cc = np.nonzero(sel)
-            block = stack.read_rows(r0, r1)[:, rr, cc]
-            if np.iscomplexobj(block):
-                block = np.angle(block * np.conj(block[0]))
-            phases.append(block.astype(np.float64))
-            rows.append(rr + r0)
-            cols.append(cc)
-            kinds.append(np.where(ps[rr, cc], "PS", "DS"))
-            quality.append(q[rr, cc])
-        if not rows:
-            raise GeohazardError(
-                f"no PS (D_A <= {da_thr:g}) or DS (temporal coherence >= {tc_thr:g}) point found; relax the thresholds")
-        rows = np.concatenate(rows)
-        cols = np.concatenate(cols)
-        kinds = np.concatenate(kinds)
-        quality = np.concatenate(quality)
-        phase = np.concatenate(phases, axis=1)
-        feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
-        ref = None
+    def _select(self, parameters, context, width):
+        """``select(r0, r1)`` for :func:`read_selected_phase`: the core PS/DS rule on DISPERSION, TEMPORAL_COHERENCE."""
+        paths = {pid: self.raster_path(parameters, pid, context) if parameters.get(pid) else None
+                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)}
+        opts = dict(dispersion_threshold=self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context),
+                    coherence_threshold=self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context))
+
+        def select(r0, r1):
+            da, tc = (read_band(path, rows=(r0, r1), name=pid, dtype=np.float64) if path else None
+                      for pid, path in paths.items())
+            return ps_ds_selection((r1 - r0, width), da, tc, **opts)
+
+        return select, opts
+
+    def _reference(self, parameters, context, rows, cols):
         rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
         rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
-        if rr0 >= 0 and rc0 >= 0:
-            hit = np.flatnonzero((rows == rr0) & (cols == rc0))
-            if hit.size == 0:
-                raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
-            ref = int(hit[0])
-        if info.has_georef:
-            x, y = info.pixel_centres(rows, cols)
-        else:
-            x, y = cols + 0.5, rows + 0.5
+        if rr0 < 0 or rc0 < 0:
+            return None
+        hit = np.flatnonzero((rows == rr0) & (cols == rc0))
+        if hit.size == 0:
+            raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
+        return int(hit[0])
+
+    def process(self, parameters, context, feedback):
+        stack = slc_stack(self, parameters, context, need_complex=False)
+        info = stack.info
+        progress = FeedbackProgress(feedback)
+        select, opts = self._select(parameters, context, info.width)
+        picked = read_selected_phase(stack, select, slc_block_rows(stack), SubProgress(progress, 0, 30))
+        if picked is None:
+            raise GeohazardError(f"no PS (D_A <= {opts['dispersion_threshold']:g}) or DS (temporal coherence >= "
+                                 f"{opts['coherence_threshold']:g}) point found; relax the thresholds")
+        rows, cols, kinds, quality, phase = picked
+        feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
+        x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
         bperp = None
         if parameters.get(self.BASELINES):
-            path = self.parameterAsFile(parameters, self.BASELINES, context)
-            bperp = baselines_for_dates(read_baselines(path), stack.dates)
+            bperp = baselines_for_dates(read_baselines(self.parameterAsFile(parameters, self.BASELINES, context)),
+                                        stack.dates)
         max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
         wavelength = resolve_wavelength(
             self, parameters, self.WAVELENGTH, context, feedback,
             rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
         res = ps_time_series(
-            phase, x, y, stack.dates, bperp_m=bperp,
-            wavelength_m=wavelength.wavelength_m,
+            phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
             slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
-            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context), reference=ref,
+            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
+            reference=self._reference(parameters, context, rows, cols),
             arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),
             max_velocity_mm_yr=self.parameterAsDouble(parameters, self.MAX_VELOCITY, context),
             max_height_error_m=self.parameterAsDouble(parameters, self.MAX_HEIGHT_ERROR, context),
@@ -639,63 +485,17 @@ class PsTimeSeries(GeohazardAlgorithm):
         feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
                           f"{k.size} points kept; reference at row {rows[res.reference]}, "
                           f"column {cols[res.reference]}")
-        px, py = x[k], y[k]
-        crs = info.crs_wkt
-        if not info.has_georef:
-            if parameters.get(self.LATITUDE):
-                lat = self._sample(self.raster_path(parameters, self.LATITUDE, context), rows[k], cols[k])
-                lon = self._sample(self.raster_path(parameters, self.LONGITUDE, context), rows[k], cols[k])
-                px, py = lon, lat
-                from osgeo import osr
-
-                srs = osr.SpatialReference()
-                srs.ImportFromEPSG(4326)
-                crs = srs.ExportToWkt()
-            else:
-                px, py = cols[k] + 0.5, -(rows[k] + 0.5)
-                crs = ""
+        lat_lon = [self.raster_path(parameters, pid, context) if parameters.get(self.LATITUDE) else None
+                   for pid in (self.LATITUDE, self.LONGITUDE)]
+        px, py, crs = point_coordinates(info, rows[k], cols[k], *lat_lon)
         fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
                   "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
-                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan)}
-        for i, d in enumerate(stack.dates):
-            fields[field_name(d)] = res.displacement_mm[i]
+                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan),
+                  **{field_name(d): res.displacement_mm[i] for i, d in enumerate(stack.dates)}}
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        from .vector_io import write_vector
-
         write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
-        _style_points(out, context)
+        style_points_velocity(out, context=context)
         return {self.OUTPUT: out}
-
-    @staticmethod
-    def _sample(path, rows, cols):
-        r0, r1 = int(rows.min()), int(rows.max()) + 1
-        arr = read_band(path, rows=(r0, r1), dtype=np.float64)
-        return arr[rows - r0, cols]
-
-
-def _style_points(path: str, context) -> None:
-    """Graduated RdBu style on VEL (red = away from the satellite), saved as a sidecar QML."""
-    from qgis.core import QgsGraduatedSymbolRenderer, QgsMarkerSymbol, QgsRendererRange, QgsVectorLayer
-
-    layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
-    if not layer.isValid():
-        return
-    idx = layer.fields().lookupField("VEL")
-    vals = np.array([f[idx] for f in layer.getFeatures() if f[idx] is not None], float)
-    vmax = float(np.percentile(np.abs(vals), 98)) if vals.size else 1.0
-    vmax = vmax or 1.0
-    colours = ["#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac"]
-    edges = np.linspace(-vmax, vmax, len(colours) + 1)
-    edges[0], edges[-1] = -1e9, 1e9
-    ranges = []
-    for i, c in enumerate(colours):
-        sym = QgsMarkerSymbol.createSimple({"name": "circle", "size": "1.6", "color": c, "outline_style": "no"})
-        lo, hi = edges[i], edges[i + 1]
-        ranges.append(QgsRendererRange(float(lo), float(hi), sym, f"{max(lo, -vmax):.1f} - {min(hi, vmax):.1f}"))
-    layer.setRenderer(QgsGraduatedSymbolRenderer("VEL", ranges))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
 
 
 ALGORITHMS = [AmplitudeDispersion, PhaseLinking, PsTimeSeries]

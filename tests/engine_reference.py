@@ -164,8 +164,8 @@ def los_projection_frozen(info, *, dem=None, inc_path=None, inc_kind=0, read_hea
     from insar_geohazards.algorithms.geometry.los import check_incidence, los_unit_vector
     from insar_geohazards.algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
     from insar_geohazards.algorithms.progress import iter_blocks
+    from insar_geohazards.processing_provider.io.geometry import incidence_to_degrees, metric_pixel_size
     from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, read_band
-    from insar_geohazards.processing_provider.tools_geometry import incidence_to_degrees, metric_pixel_size
 
     out = {}
     if vertical:

@@ -129,6 +129,17 @@ def laplacian(index: np.ndarray) -> np.ndarray:
     return lap
 
 
+def ramp_basis(east_m, north_m, x0: float, y0: float) -> tuple:
+    """The ramp's three basis functions: 1, (east - x0) / 100 km, (north - y0) / 100 km (the ramp
+    coefficients are in m of LOS per 100 km; ``x0, y0`` = the mean sample position)."""
+    return 1.0, (east_m - x0) / 1e5, (north_m - y0) / 1e5
+
+
+def ramp_value(coeffs, east_m, north_m, x0: float, y0: float):
+    """The ramp of :func:`ramp_basis` with coefficients ``(c0, c_east, c_north)`` (m of LOS)."""
+    return coeffs[0] + coeffs[1] * (east_m - x0) / 1e5 + coeffs[2] * (north_m - y0) / 1e5
+
+
 def design_matrix(samples: Samples, patches: Faults, *, rake_range_deg=(0.0, 180.0), poisson=0.25, ramp=True):
     """LOS Green's functions (m of LOS per m of slip) for two rake directions per patch, plus ramps.
 
@@ -156,9 +167,8 @@ def design_matrix(samples: Samples, patches: Faults, *, rake_range_deg=(0.0, 180
         r = np.zeros((samples.east_m.size, 3 * nd))
         for d in range(nd):
             sel = samples.dataset == d
-            r[sel, 3 * d] = 1.0
-            r[sel, 3 * d + 1] = (samples.east_m[sel] - x0) / 1e5
-            r[sel, 3 * d + 2] = (samples.north_m[sel] - y0) / 1e5
+            r[sel, 3 * d], r[sel, 3 * d + 1], r[sel, 3 * d + 2] = ramp_basis(samples.east_m[sel],
+                                                                             samples.north_m[sel], x0, y0)
         gm = np.hstack([gm, r])
     if not np.all(np.isfinite(gm)):
         raise GeohazardError("a sample lies on a patch edge at the surface (singular Green's function); "
@@ -539,3 +549,44 @@ def search_dip(samples: Samples, faults: Faults, dips_deg, *, patch_length_m: fl
         rows.append((dip, r.rms_mm, r.mw))
     table = np.asarray(rows)
     return float(table[np.argmin(table[:, 1]), 0]), table
+
+
+def invert_fault_slip(samples: Samples, faults: Faults, *, patch_length_m: float, patch_width_m: float,
+                      rake_range_deg=(0.0, 180.0), smoothing: float = 0.0, ramp: bool = True, poisson: float = 0.25,
+                      shear_modulus_pa: float = 3.2e10, dips_deg=None, progress=None):
+    """Distributed slip on the discretised ``faults``; with ``dips_deg``, the dip of smallest RMS first.
+
+    ``smoothing`` 0 = the L-curve corner (with a dip search: the corner at the faults' own dip, then kept
+    fixed for every dip so the misfits compare). Returns ``(result, patches, index, dip_table)``;
+    ``dip_table`` is ``None`` without a dip search (else rows of dip, RMS mm, Mw)."""
+    from ..progress import SubProgress
+    from .faults import discretize
+
+    patches, index = discretize(faults, patch_length_m=patch_length_m, patch_width_m=patch_width_m)
+    table = None
+    if dips_deg is not None:
+        if not smoothing:
+            smoothing = invert_slip(samples, patches, index, rake_range_deg=rake_range_deg, ramp=ramp,
+                                    poisson=poisson).smoothing
+        best, table = search_dip(samples, faults, dips_deg, patch_length_m=patch_length_m,
+                                 patch_width_m=patch_width_m, smoothing=smoothing, rake_range_deg=rake_range_deg,
+                                 ramp=ramp, poisson=poisson, progress=SubProgress(progress, 0, 50))
+        faults.dip_deg = np.full(len(faults), best)
+        patches, index = discretize(faults, patch_length_m=patch_length_m, patch_width_m=patch_width_m)
+    res = invert_slip(samples, patches, index, rake_range_deg=rake_range_deg, smoothing=smoothing or None,
+                      ramp=ramp, poisson=poisson, shear_modulus_pa=shear_modulus_pa, progress=progress)
+    return res, patches, index, table
+
+
+def model_on_grid(result: SlipResult, samples: Samples, patches: Faults, los_mm, east_m, north_m, los_vector, *,
+                  rake_range_deg=(0.0, 180.0), poisson: float = 0.25, ramp: bool = True) -> np.ndarray:
+    """Model LOS (mm) of ``result`` at every pixel of the first dataset (``los_mm`` gives the grid shape),
+    its ramp included (evaluated with the samples' mean position, as in the inversion)."""
+    n = los_mm.size
+    full = Samples(east_m.ravel(), north_m.ravel(), los_mm.ravel(), np.zeros(n), np.ones(n, np.int64),
+                   np.broadcast_to(los_vector, (n, 3)), np.zeros(n, np.int64))
+    gm = design_matrix(full, patches, rake_range_deg=rake_range_deg, poisson=poisson, ramp=False)
+    model = (gm @ result.slip_m.ravel() * 1000.0).reshape(los_mm.shape)
+    if ramp:
+        model += ramp_value(result.ramp[:3], east_m, north_m, samples.east_m.mean(), samples.north_m.mean()) * 1000.0
+    return model

@@ -31,6 +31,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..conventions import phase_to_mm_elementwise
 from ..errors import GeohazardError
 
 
@@ -114,7 +115,7 @@ def phase_gradient_stack(ifg: np.ndarray, span_years: np.ndarray, *, wavelength_
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = np.sum(wg * np.where(ok, g, 0.0), axis=0) / np.sum(wg * dtb, axis=0)
         counts.append(ok.sum(axis=0))
-        out[f"{key}_mm_yr"] = -rate * wavelength_m * 1000.0 / (4 * np.pi)
+        out[f"{key}_mm_yr"] = phase_to_mm_elementwise(rate, wavelength_m, phase_sign=-1)
     count = np.minimum(counts[0], counts[1]).astype(np.int32)
     mag = np.hypot(out["col_mm_yr"], out["row_mm_yr"])
     bad = count < max(min_count, 1)

@@ -144,3 +144,27 @@ def amplitude_dispersion_block(block, inputs: dict, *, calibration=None, thresho
     mean, da = amplitude_dispersion(np.abs(inputs["slc"]), calibration=calibration)
     mask = ps_candidates(da, threshold=threshold)
     return {"mean": mean, "dispersion": da, "ps": np.where(np.isfinite(da), mask, 255).astype(np.uint8)}
+
+
+def ps_ds_selection(shape, dispersion=None, temporal_coherence=None, *, dispersion_threshold: float = 0.25,
+                    coherence_threshold: float = 0.8):
+    """The PS/DS rule of the point time series, on one block.
+
+    PS: ``D_A <= dispersion_threshold`` (:func:`ps_candidates`); DS: temporal coherence
+    ``>= coherence_threshold`` and not a PS. Either input may be ``None`` (that kind is not
+    selected). Returns ``(ps, ds, quality)``: boolean masks of ``shape`` and the quality used to
+    rank points for the reference choice (``2 - D_A`` for PS, so every PS ranks above every DS,
+    the temporal coherence for DS, ``-inf`` elsewhere).
+    """
+    ps = np.zeros(shape, bool)
+    q = np.full(shape, -np.inf)
+    if dispersion is not None:
+        ps = ps_candidates(dispersion, threshold=dispersion_threshold)
+        q[ps] = 2.0 - dispersion[ps]
+    ds = np.zeros_like(ps)
+    if temporal_coherence is not None:
+        tc = temporal_coherence
+        with np.errstate(invalid="ignore"):
+            ds = np.isfinite(tc) & (tc >= coherence_threshold) & ~ps
+        q[ds] = tc[ds]
+    return ps, ds, q

@@ -43,10 +43,9 @@ from typing import Optional
 import numpy as np
 
 from .._numba import njit, prange
-from ..conventions import DAYS_PER_YEAR, SENTINEL1_WAVELENGTH_M, phase_to_los_mm
+from ..conventions import DAYS_PER_YEAR, SENTINEL1_WAVELENGTH_M, dem_error_phase_per_m, phase_to_los_mm, radians_per_mm
 from ..errors import GeohazardError
 from ..progress import SubProgress, check_canceled, warn
-from .simulate import dem_error_phase_per_m
 
 __all__ = ["dem_error_phase_per_m", "delaunay_arcs", "arc_periodogram", "integrate_arcs", "ps_time_series",
            "PsiResult"]
@@ -172,9 +171,9 @@ def arc_periodogram(dphase, time_yr, *, kappa_per_m=None, wavelength_m: float = 
     dphase = np.asarray(dphase, float)
     t = np.asarray(time_yr, float)
     n = t.size
-    a = -4.0 * np.pi / (wavelength_m * 1000.0) * t  # rad per (mm/yr)
+    a = radians_per_mm(wavelength_m, phase_sign=-1) * t  # rad per (mm/yr)
     span = max(t.max() - t.min(), 1e-6)
-    v_amb = 2.0 * np.pi / (abs(a[-1] - a[0]) if abs(a[-1] - a[0]) > 0 else 4.0 * np.pi / (wavelength_m * 1e3) * span)
+    v_amb = 2.0 * np.pi / (abs(a[-1] - a[0]) if abs(a[-1] - a[0]) > 0 else radians_per_mm(wavelength_m) * span)
     dv = v_amb / 4.0
     v_grid = np.arange(-max_velocity_mm_yr, max_velocity_mm_yr + dv / 2, dv)
     if kappa_per_m is None:
@@ -396,7 +395,7 @@ def ps_time_series(phase, x, y, dates, *, bperp_m=None, wavelength_m: float = SE
         warn(progress, f"{n_dropped} of {n_pts} points have no coherent arc to the reference and were dropped")
     check_canceled(progress)
 
-    a_k = -4.0 * np.pi / (wavelength_m * 1000.0) * t
+    a_k = radians_per_mm(wavelength_m, phase_sign=-1) * t
     kap = kappa if kappa is not None else np.zeros(n_dates)
     model_arc = np.outer(dv[acc], a_k) + np.outer(dh[acc], kap)  # (n_acc, n_dates)
     resid = np.angle(np.exp(1j * (dphi[acc] - model_arc)))

@@ -41,7 +41,7 @@ from typing import Optional
 import numpy as np
 
 from .._numba import njit, prange
-from ..conventions import SENTINEL1_WAVELENGTH_M
+from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from .network import Network
 
@@ -558,7 +558,7 @@ class SbasSolver:
         self._A = network.design_matrix()
         self._T = network.integration_matrix()
         self._B = self._A @ self._T
-        self._mm_to_rad = 4.0 * np.pi / (self.wavelength_m * 1000.0)
+        self._mm_to_rad = radians_per_mm(self.wavelength_m)
         self._pinv_cache: dict = {}
         self._factor_cache: dict = {}
         self._first = envelope(self._ref, self._sec, network.n_dates - 1)

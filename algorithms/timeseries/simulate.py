@@ -38,33 +38,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..conventions import DAYS_PER_YEAR, SENTINEL1_WAVELENGTH_M, los_mm_to_phase
+from ..conventions import (
+    DAYS_PER_YEAR,
+    SENTINEL1_WAVELENGTH_M,
+    dem_error_phase_per_m,
+    los_mm_to_phase,
+)
 from ..errors import GeohazardError
-
-
-def dem_error_phase_per_m(bperp_m, *, wavelength_m: float, slant_range_m: float, incidence_deg: float):
-    """Interferometric phase per metre of DEM error, ``kappa = 4 pi B_perp / (lambda R sin(theta))``.
-
-    Parameters
-    ----------
-    bperp_m : array_like, shape (n_dates,)
-        Perpendicular baselines in metres relative to the reference acquisition.
-    wavelength_m, slant_range_m : float
-        Radar wavelength and slant range in metres.
-    incidence_deg : float
-        Incidence angle in degrees.
-
-    Returns
-    -------
-    ndarray, shape (n_dates,)
-        Radians per metre of height error (Hanssen 2001, eq. 2.5.11, doi:10.1007/0-306-47633-9).
-    """
-    if not (wavelength_m > 0 and slant_range_m > 0 and 0 < incidence_deg < 90):
-        raise GeohazardError(
-            f"wavelength_m ({wavelength_m}), slant_range_m ({slant_range_m}) must be > 0 and "
-            f"incidence_deg ({incidence_deg}) between 0 and 90")
-    return 4.0 * np.pi * np.asarray(bperp_m, dtype=np.float64) / (
-        wavelength_m * slant_range_m * np.sin(np.radians(incidence_deg)))
 
 
 @dataclass

@@ -59,6 +59,7 @@ def main():
 
     from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
     from insar_geohazards.processing_provider import tools_psds
+    from insar_geohazards.processing_provider.io.slc import SlcStack, slc_block_rows
 
     tools_psds.phase_link_block = _timed("phaselinking", tools_psds.phase_link_block)
     tools_psds.amplitude_dispersion_block = _timed("amplitudedispersion", tools_psds.amplitude_dispersion_block)
@@ -83,8 +84,8 @@ def main():
         return time.perf_counter() - t0, load, res
 
     report = {"rows": rows, "cols": cols, "dates": n_dates, "cpus": os.cpu_count(),
-              "block_rows_phaselinking": tools_psds._block_rows(tools_psds.SlcStack(files), cap=64, copies=5),
-              "block_rows_amplitudedispersion": tools_psds._block_rows(tools_psds.SlcStack(files))}
+              "block_rows_phaselinking": slc_block_rows(SlcStack(files), cap=64, copies=5),
+              "block_rows_amplitudedispersion": slc_block_rows(SlcStack(files))}
     for tool in ("phaselinking", "amplitudedispersion"):
         run(tool, "", f"warm_{tool}")  # numba compilation / cache load outside the timings
         BLOCK_TIMES.clear()

@@ -78,7 +78,7 @@ def recipe(tool, tmp):
     if tool == "slipinversion":
         los = los_data(j(tmp, "asc.tif"))
         trace = fault_lines(j(tmp, "trace.gpkg"))
-        params = {"LOS_ASC": los, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "FAULT": trace, "DIP": 55.0,
+        params = {"LOS_ASC": los, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "FAULT": trace, "DIP": 55.0,
                   "BOTTOM_DEPTH": 9000.0, "PATCH_LENGTH": 4000.0, "PATCH_WIDTH": 4500.0, "QUADTREE_STD": 4.0,
                   "RAMP": False, "OUTPUT_PATCHES": j(out, "p.gpkg")}
 
@@ -91,10 +91,10 @@ def recipe(tool, tmp):
 
         return hk.Recipe(params, ["OUTPUT_PATCHES"], ("FAULT", "OUTPUT_PATCHES"), spoil, raster="LOS_ASC",
                         overlap={"FAULT": fault_lines(j(tmp, "far.gpkg"), dx=9e5)},
-                        implausible={"INCIDENCE_ASC": 89.999})
+                        implausible={"ASC_INCIDENCE": 89.999})
     if tool == "uniformslipinversion":
         los = los_data(j(tmp, "asc.tif"))
-        params = {"LOS_ASC": los, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0,
+        params = {"LOS_ASC": los, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0,
                   "EAST_RANGE": f"{E0 - 5e3},{E0 + 5e3}", "NORTH_RANGE": f"{N0 - 5e3},{N0 + 5e3}",
                   "STRIKE_RANGE": "90,130", "DIP_RANGE": "40,70", "TOP_RANGE": "0,4000",
                   "LENGTH_RANGE": "10000,20000", "WIDTH_RANGE": "5000,12000", "QUADTREE_STD": 4.0,

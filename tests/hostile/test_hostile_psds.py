@@ -33,7 +33,7 @@ def recipe(tool, tmp):
         params = {"INPUT": files, "DISPERSION": disp, "ARC_COHERENCE": 0.05, "OUTPUT": j(out, "pts.gpkg")}
         far = write_geotiff(j(tmp, "da_far.tif"), np.full(shape, 0.1),
                             geotransform=(1500000.0, 20, 0, 5100000.0, 0, -20))
-        overlap, implausible = {"DISPERSION": far}, {"WAVELENGTH": 0.002}
+        overlap, implausible = {"DISPERSION": far}, {"WAVELENGTH_M": 0.002}
 
     def spoil(kind, folder):
         if kind == "truncated":

@@ -29,11 +29,13 @@ def test_parameters(alg):
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids[:10] == ["ASC_RASTER", "ASC_HEADING", "ASC_INCIDENCE", "ASC_SIGMA", "ASC_POINTS", "DESC_RASTER",
                         "DESC_HEADING", "DESC_INCIDENCE", "DESC_SIGMA", "DESC_POINTS"]
-    assert ids[10:] == ["VELOCITY_FIELD", "STD_FIELD", "CELL_SIZE", "GRID_CRS", "TEMPLATE", "ORIGIN_X", "ORIGIN_Y",
+    # STD_FIELD and CELL_SIZE: hidden former IDs of VELOCITY_STD_FIELD and PIXEL_SIZE
+    assert ids[10:] == ["VELOCITY_FIELD", "VELOCITY_STD_FIELD", "STD_FIELD", "PIXEL_SIZE", "CELL_SIZE", "GRID_CRS",
+                        "TEMPLATE", "ORIGIN_X", "ORIGIN_Y",
                         "NORTH_VELOCITY", "WEIGHTING",
                         "MAX_CONDITION", "TIME_SERIES", "SPACING_DAYS", "MAX_GAP_DAYS", "OUTPUT_EAST", "OUTPUT_UP",
                         "OUTPUT_QUALITY", "OUTPUT_EAST_TS", "OUTPUT_UP_TS"]
-    assert a.parameterDefinition("CELL_SIZE").defaultValue() == 100.0
+    assert a.parameterDefinition("PIXEL_SIZE").defaultValue() == 100.0
     # the EGMS L3 Ortho route (time series) is the default; undated inputs fall back to velocities
     assert a.parameterDefinition("TIME_SERIES").defaultValue() is True
     assert a.parameterDefinition("ORIGIN_X").defaultValue() == 0.0

@@ -29,7 +29,7 @@ def _bytes(path):
 
 
 def _stack(files):
-    from insar_geohazards.processing_provider.tools_psds import SlcStack
+    from insar_geohazards.processing_provider.io.slc import SlcStack
 
     return SlcStack(files, "INPUT")
 
@@ -38,10 +38,10 @@ def _small_blocks(monkeypatch, rows):
     from insar_geohazards.processing_provider import tools_psds
 
     if rows is None:
-        from insar_geohazards.processing_provider.tools_psds import _block_rows
+        from insar_geohazards.processing_provider.io.slc import slc_block_rows
 
-        return _block_rows
-    monkeypatch.setattr(tools_psds, "_block_rows", lambda stack, **kw: rows)
+        return slc_block_rows
+    monkeypatch.setattr(tools_psds, "slc_block_rows", lambda stack, **kw: rows)
     return lambda stack, **kw: rows
 
 
@@ -55,7 +55,7 @@ def test_amplitudedispersion_equals_the_frozen_loop(run_alg, tmp_path, monkeypat
         files = write_slc_files(tmp_path, sim, dtype=kind)
     block_rows = _small_blocks(monkeypatch, rows)
     keys = ("OUTPUT_MEAN_AMPLITUDE", "OUTPUT_DISPERSION", "OUTPUT_PS_MASK")
-    res = run_alg("amplitudedispersion", {"INPUT": files, "CALIBRATE": calibrate, "THRESHOLD": 0.3,
+    res = run_alg("amplitudedispersion", {"INPUT": files, "CALIBRATE": calibrate, "DISPERSION_THRESHOLD": 0.3,
                                           **{k: str(tmp_path / f"{k}.tif") for k in keys}})
     stack = _stack(files)
     ref = [str(tmp_path / f"ref_{k}.tif") for k in keys]

@@ -25,7 +25,8 @@ def _read(path):
 def _stack(alg, params):
     from qgis.core import QgsProcessingContext
 
-    from insar_geohazards.processing_provider.tools_timeseries import filter_network, gather_stack
+    from insar_geohazards.algorithms.timeseries.network import filter_network
+    from insar_geohazards.processing_provider.io.stacks import gather_stack
 
     a = alg
     ctx = QgsProcessingContext()

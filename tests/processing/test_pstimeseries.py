@@ -49,8 +49,10 @@ def _layer(path):
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids == ["INPUT", "DISPERSION", "DISPERSION_THRESHOLD", "TEMPORAL_COHERENCE", "COHERENCE_THRESHOLD",
-                   "BASELINES", "WAVELENGTH", "SLANT_RANGE", "INCIDENCE", "ARC_COHERENCE", "MAX_VELOCITY",
+    # COHERENCE_THRESHOLD and WAVELENGTH: hidden former IDs of MIN_TEMPORAL_COHERENCE and WAVELENGTH_M
+    assert ids == ["INPUT", "DISPERSION", "DISPERSION_THRESHOLD", "TEMPORAL_COHERENCE", "MIN_TEMPORAL_COHERENCE",
+                   "COHERENCE_THRESHOLD", "BASELINES", "WAVELENGTH_M", "WAVELENGTH", "SLANT_RANGE", "INCIDENCE",
+                   "ARC_COHERENCE", "MAX_VELOCITY",
                    "MAX_HEIGHT_ERROR", "MAX_ARC_LENGTH", "REFERENCE_ROW", "REFERENCE_COL", "LATITUDE", "LONGITUDE",
                    "OUTPUT"]
     assert "positive toward the" in a.shortHelpString()

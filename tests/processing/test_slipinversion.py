@@ -15,7 +15,7 @@ E0, N0 = 500000.0, 4100000.0
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    for pid in ("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC", "LOS_DESC", "INCIDENCE_DESC", "HEADING_DESC", "FAULT",
+    for pid in ("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING", "LOS_DESC", "DESC_INCIDENCE", "DESC_HEADING", "FAULT",
                 "DIP", "TOP_DEPTH", "BOTTOM_DEPTH", "PATCH_LENGTH", "PATCH_WIDTH", "RAKE_MIN", "RAKE_MAX",
                 "SMOOTHING", "QUADTREE_STD", "RAMP", "SHEAR_MODULUS", "POISSON", "OUTPUT_PATCHES",
                 "OUTPUT_SAMPLES", "OUTPUT_MODEL", "OUTPUT_RESIDUAL", "OUTPUT_LCURVE"):
@@ -54,8 +54,8 @@ def _synthetic(tmp_path):
 
 def test_run_recovers_synthetic_earthquake(run_alg, tmp_path):
     (asc, desc), trace, mw_true = _synthetic(tmp_path)
-    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
-                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0, "FAULT": trace, "DIP": 50.0,
+    res = run_alg(NAME, {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "LOS_DESC": desc,
+                         "DESC_INCIDENCE": 39.0, "DESC_HEADING": 192.0, "FAULT": trace, "DIP": 50.0,
                          "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0, "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0,
                          "RAKE_MIN": 30.0, "RAKE_MAX": 150.0, "QUADTREE_STD": 4.0,
                          "OUTPUT_PATCHES": str(tmp_path / "p.gpkg"), "OUTPUT_SAMPLES": str(tmp_path / "s.gpkg"),
@@ -107,7 +107,7 @@ def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
 def test_patches_feed_okadaforward(run_alg, tmp_path):
     """The inversion's patch layer is a source for the forward model, which reproduces the model raster."""
     (asc, desc), trace, _ = _synthetic(tmp_path)
-    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "FAULT": trace, "DIP": 50.0,
+    res = run_alg(NAME, {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "FAULT": trace, "DIP": 50.0,
                          "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0, "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0,
                          "RAKE_MIN": 30.0, "RAKE_MAX": 150.0, "SMOOTHING": 0.2, "RAMP": False,
                          "OUTPUT_PATCHES": str(tmp_path / "p.gpkg"), "OUTPUT_MODEL": str(tmp_path / "m.tif")})
@@ -124,8 +124,8 @@ def test_patches_feed_okadaforward(run_alg, tmp_path):
 
 def test_dip_grid_search(run_alg, tmp_path):
     (asc, desc), trace, mw_true = _synthetic(tmp_path)
-    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
-                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0, "FAULT": trace, "DIP": 30.0,
+    res = run_alg(NAME, {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "LOS_DESC": desc,
+                         "DESC_INCIDENCE": 39.0, "DESC_HEADING": 192.0, "FAULT": trace, "DIP": 30.0,
                          "DIP_SEARCH": "30,70,10", "SMOOTHING": 0.15, "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0,
                          "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0, "RAKE_MIN": 30.0, "RAKE_MAX": 150.0,
                          "QUADTREE_STD": 4.0, "OUTPUT_PATCHES": str(tmp_path / "p.gpkg")})

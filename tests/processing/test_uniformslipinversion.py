@@ -12,7 +12,7 @@ E0, N0 = 500000.0, 4100000.0
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    for pid in ("LOS_ASC", "INCIDENCE_ASC", "HEADING_ASC", "LOS_DESC", "EAST_RANGE", "NORTH_RANGE", "STRIKE_RANGE",
+    for pid in ("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING", "LOS_DESC", "EAST_RANGE", "NORTH_RANGE", "STRIKE_RANGE",
                 "DIP_RANGE", "TOP_RANGE", "LENGTH_RANGE", "WIDTH_RANGE", "RAKE_MIN", "RAKE_MAX", "N_MONTE_CARLO",
                 "MAX_ITERATIONS", "SEED", "OUTPUT_FAULT", "OUTPUT_TABLE"):
         assert pid in ids
@@ -41,8 +41,8 @@ def _data(tmp_path):
 
 def test_run_recovers_synthetic_fault(run_alg, tmp_path):
     (asc, desc), mw = _data(tmp_path)
-    res = run_alg(NAME, {"LOS_ASC": asc, "INCIDENCE_ASC": 34.0, "HEADING_ASC": -12.0, "LOS_DESC": desc,
-                         "INCIDENCE_DESC": 39.0, "HEADING_DESC": 192.0,
+    res = run_alg(NAME, {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "LOS_DESC": desc,
+                         "DESC_INCIDENCE": 39.0, "DESC_HEADING": 192.0,
                          "EAST_RANGE": f"{E0 - 8e3},{E0 + 8e3}", "NORTH_RANGE": f"{N0 - 8e3},{N0 + 8e3}",
                          "STRIKE_RANGE": "80,140", "DIP_RANGE": "30,80", "TOP_RANGE": "0,5000",
                          "LENGTH_RANGE": "8000,25000", "WIDTH_RANGE": "4000,15000", "QUADTREE_STD": 3.0,

@@ -16,7 +16,7 @@ from testutils_faults import DATA, read_features, read_raster, write_lines
 LENGTHS = {
     "adaclassification": {"DEM": "m", "SINKHOLE_MAX_AREA": "m2", "SETTLEMENT_MAX_AREA": "m2"},
     "adadetection": {"RADIUS": "m", "OUTLINE_MARGIN": "m"},
-    "ascdescdecomposition": {"CELL_SIZE": "m", "ORIGIN_X": "m", "ORIGIN_Y": "m"},
+    "ascdescdecomposition": {"PIXEL_SIZE": "m", "CELL_SIZE": "m", "ORIGIN_X": "m", "ORIGIN_Y": "m"},
     "coulombonfaults": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",
                         "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km"},
     "coulombstress": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",
@@ -32,7 +32,8 @@ LENGTHS = {
     "okadaforward": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m",
                      "PIXEL_SIZE": "m"},
     "phasegradientstacking": {"WAVELENGTH_M": "m"},
-    "pstimeseries": {"WAVELENGTH": "m", "SLANT_RANGE": "m", "MAX_HEIGHT_ERROR": "m", "MAX_ARC_LENGTH": "m"},
+    "pstimeseries": {"WAVELENGTH_M": "m", "WAVELENGTH": "m", "SLANT_RANGE": "m",
+                     "MAX_HEIGHT_ERROR": "m", "MAX_ARC_LENGTH": "m"},
     "sbasinversion": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m", "DEM": "m"},
     "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m"},
     "stackingvelocity": {"WAVELENGTH_M": "m"},

@@ -15,7 +15,7 @@ from insar_geohazards.algorithms.conventions import ALOS_WAVELENGTH_M, SENTINEL1
 
 MEXICO_WAVELENGTH_M = 0.05550415767769124  # WAVELENGTH_METRES in every Mexico City GeoTIFF (GAMMA header)
 TOOLS = {"sbasinversion": "WAVELENGTH_M", "stackingvelocity": "WAVELENGTH_M", "phasegradientstacking": "WAVELENGTH_M",
-         "pstimeseries": "WAVELENGTH"}
+         "pstimeseries": "WAVELENGTH_M"}
 
 
 def _read(path):

@@ -1,0 +1,16 @@
+"""The provider's IO layer: everything that turns QGIS parameters, layers and files into
+arrays and back, so that the ``tools_*.py`` modules hold only thin adapters.
+
+``stacks``    interferogram stacks (folders, lists, MintPy ifgramStack.h5) -> LOS mm blocks
+``slc``       SLC stacks and their block-engine source
+``points``    dated point / polygon layers and dated raster bands
+``faults``    fault traces, slip patches, LOS datasets of the fault tools, fault WKB
+``geometry``  incidence / heading rasters, metric pixel sizes, LOS fields of points
+``forecast``  the inverse-velocity forecast table and PNG plots
+``writers``   groups of raster writers published together, compression threads
+``styles``    .qml sidecars and styles of the outputs, arrangement of loaded outputs
+``raster``    GDAL <-> numpy (the code is ``processing_provider/raster_io.py``, re-exported here)
+``vector``    OGR point layers <-> arrays, GeoPackage writer (``processing_provider/vector_io.py``)
+
+Nothing here imports a ``tools_*`` module; ``ui/`` imports from here, never from a tool.
+"""

@@ -1,0 +1,42 @@
+"""Groups of output writers: published together on success, all removed on error or cancel."""
+
+from __future__ import annotations
+
+import contextlib
+
+from osgeo import gdal
+
+
+@contextlib.contextmanager
+def all_or_none(writers):
+    """Enter every writer of ``writers`` (a dict or a sequence of :class:`RasterWriter`-like context
+    managers): leaving the block normally commits those not committed yet, an exception aborts all."""
+    items = list(writers.values()) if isinstance(writers, dict) else list(writers)
+    with contextlib.ExitStack() as stack:
+        for w in items:
+            stack.enter_context(w)
+        yield writers
+
+
+@contextlib.contextmanager
+def compression_threads():
+    """GDAL compresses the outputs created in this block in worker threads (thread-local setting:
+    nothing leaks to other tools running in the same process)."""
+    previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
+    gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
+
+
+def exact_float_dtype(path: str, band: int = 1):
+    """float32 when it holds every value of the band's type exactly (Byte, (U)Int16, Float32), else
+    float64: read heights at the smallest dtype that changes no bit of the maths (float64 anyway)."""
+    import numpy as np
+
+    exact32 = (gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_Float32)
+    ds = gdal.Open(path)  # keep the dataset referenced while its band is used (GDAL >= 3.8)
+    dtype = np.float32 if ds.GetRasterBand(band).DataType in exact32 else np.float64
+    ds = None
+    return dtype
