@@ -374,11 +374,30 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
     Pixels with ``coherence >= min_coherence`` (and ``mask``) are unwrapped; the edge order
     uses ``min(coherence, estimate_quality(phase))`` when ``phase_quality`` (the fringes' own
     consistency catches noise the coherence does not predict), else the coherence alone.
+    The whole interferogram is held in memory; :mod:`algorithms.timeseries.unwrap_tiles`
+    unwraps big rasters in overlapping tiles.
     """
     phase = np.asarray(phase, dtype=np.float32)
     if phase.size >= 2**30:
         raise GeohazardError(f"the built-in unwrapper holds at most 2**30 pixels, got {phase.shape}: "
-                             "use the SNAPHU backend (tiled) or cut the interferogram")
+                             "use the tiled unwrapping (algorithms.timeseries.unwrap_tiles) or cut the interferogram")
+    unw, roots = spanning_tree_unwrap(phase, coherence, mask, min_coherence=min_coherence,
+                                      phase_quality=phase_quality)
+    labels = _label_components(roots, min_component_size)
+    del roots
+    unw[labels == 0] = np.nan
+    if MEDIAN_PASSES > 0:
+        _median_cycles(unw, labels, MEDIAN_HALF_WINDOW, MEDIAN_PASSES)
+    return UnwrapResult(unw, labels)
+
+
+def spanning_tree_unwrap(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_coherence: float = 0.3,
+                         phase_quality: bool = True):
+    """The spanning-tree stage of :func:`unwrap_builtin`: ``(unwrapped float32, roots int32)``.
+
+    ``roots`` is the union-find root of each pixel (-1 where not unwrapped): pixels sharing
+    a root form one connected component, before any size filter or clean-up."""
+    phase = np.asarray(phase, dtype=np.float32)
     quality = np.nan_to_num(np.clip(np.asarray(coherence, dtype=np.float32), 0.0, 1.0), nan=0.0)
     valid = np.isfinite(phase) & (quality >= float(min_coherence))
     if mask is not None:
@@ -388,14 +407,7 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
         np.minimum(quality, np.nan_to_num(estimate_quality(ph, QUALITY_WINDOW), nan=0.0), out=quality)
     penalty = _edge_penalty(ph)
     ph[~valid] = 0.0
-    unw, roots = _mst_unwrap(ph, quality, valid, penalty, _LEVELS, RESIDUE_PENALTY)
-    del penalty, ph
-    labels = _label_components(roots, min_component_size)
-    del roots
-    unw[labels == 0] = np.nan
-    if MEDIAN_PASSES > 0:
-        _median_cycles(unw, labels, MEDIAN_HALF_WINDOW, MEDIAN_PASSES)
-    return UnwrapResult(unw, labels)
+    return _mst_unwrap(ph, quality, valid, penalty, _LEVELS, RESIDUE_PENALTY)
 
 
 # --------------------------------------------------------------------------- SNAPHU backend
