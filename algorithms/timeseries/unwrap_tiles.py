@@ -152,8 +152,8 @@ def unwrap_tile(block, inputs: dict, *, min_coherence: float = 0.3, min_componen
         if fq.size and (fq.min() < -1e-3 or fq.max() > 1.0 + 1e-3):
             raise GeohazardError(f"coherence of {name} ranges from {fq.min():.3g} to {fq.max():.3g}, expected 0-1")
     unw, roots = spanning_tree_unwrap(phase, quality, mask, min_coherence=min_coherence)
-    top = block.row0 + halo - block.read0 if block.read0 > 0 else 0
-    bottom = block.read1 - (block.row1 - halo) if block.read1 < block.n_rows_total else 0
+    top = block.row0 + halo - block.read0 if block.row0 > 0 else 0  # rows shared with the tile above
+    bottom = block.read1 - (block.row1 - halo) if block.row1 < block.n_rows_total else 0  # ... and below
     labels = _label_tile(roots, min_component_size, top, bottom)
     del roots
     unw[labels == 0] = np.nan
@@ -261,7 +261,7 @@ class SeamMerger:
             n = t0 + t_unw.shape[0] - block.read0
             self._vote(t_nodes[block.read0 - t0:], t_unw[block.read0 - t0:], nodes[:n], unw[:n])
         self._tail = None
-        if block.read1 < block.n_rows_total:
+        if block.row1 < block.n_rows_total:  # a tile follows: keep the rows it shares with this one
             first = max(block.read0, block.row1 - self.halo)
             self._tail = (first, unw[first - block.read0:].copy(), nodes[first - block.read0:].copy())
         self.scratch.write(block.row0, unw[core], nodes[core])

@@ -219,6 +219,7 @@ def test_tiles_under_a_small_memory_budget_and_on_dask(run_alg, tmp_path):
                     _read(os.path.join(res["OUTPUT"], "20200101_20200113.conncomp.tif")),
                     list(csv.DictReader(open(res["OUTPUT_REPORT"])))[0])
     assert out["whole"][2]["tiles"] == "1" and out["tiles"][2]["tiles"] == "2"
+    assert out["tiles"][2]["components"] == out["whole"][2]["components"]
     ref = unwrap_interferogram(d["wrapped"], d["coherence"], mask > 0)
     np.testing.assert_array_equal(out["whole"][0], ref.unwrapped)
     np.testing.assert_array_equal(out["whole"][1], ref.components)
