@@ -249,3 +249,20 @@ def test_cancel_between_tiles_leaves_no_output(qgis_app, run_alg, tmp_path):
         run_alg(NAME, {"INPUT": [ifg], "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "unw")},
                 feedback=CancelInTiles())
     assert not (tmp_path / "unw").exists() or not os.listdir(tmp_path / "unw")
+
+
+def test_unwrapped_rows_in_a_later_tile_are_refused_and_nothing_written(qgis_app, run_alg, tmp_path):
+    """The tiled run finds the problem in its second tile, after the first was unwrapped: a clear
+    message naming the file, and neither outputs nor scratch files left."""
+    from qgis.core import QgsProcessingException
+    from testutils import write_geotiff
+
+    d = synthetic_interferogram(300, 60, seed=3, holes=())
+    bad = d["wrapped"].copy()
+    bad[280:] = d["truth"][280:] + 20.0
+    ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", bad)
+    with pytest.raises(QgsProcessingException, match="20200101_20200113.wrapped.tif.*already unwrapped"):
+        run_alg(NAME, {"INPUT": [ifg], "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "unw"),
+                       "OUTPUT_REPORT": str(tmp_path / "r.csv")})
+    assert not (tmp_path / "unw").exists() or not os.listdir(tmp_path / "unw")
+    assert not (tmp_path / "r.csv").exists()
