@@ -17,9 +17,9 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..algorithms.engine import LocalExecutor
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date_pair
-from ..algorithms.engine import LocalExecutor
 from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.unwrap import (
     SNAPHU_INSTALL_HELP,

@@ -2,8 +2,8 @@
 
 Usage: python compare.py [N_SEEDS] [--big]   (needs numpy, scipy, numba, snaphu; no QGIS)
 Prints one row per case and method (the built-in backend global and tiled: 128-row tiles with
-the default 64-row overlap, so the 300-row rasters are cut in three): share of pixels of the connected coherent area (land,
-true coherence >= 0.3) unwrapped to the correct integer cycle relative to the most common
+the default 64-row overlap, so the 300-row rasters are cut in three): share of pixels of the
+connected coherent area (land, true coherence >= 0.3) unwrapped to the correct integer cycle relative to the most common
 offset of their component (left-out pixels count as wrong), the same share among the pixels
 each method unwrapped ("of unw"), components, seconds; and
 whether our SNAPHU backend gives the same bytes as snaphu-py called directly.
