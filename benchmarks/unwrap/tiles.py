@@ -28,9 +28,9 @@ from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  
 from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled  # noqa: E402
 
 CASES = {
-    "bowl 1.0 fringe/10px": dict(rows=300, cols=300, bowls=((0.5, 0.5, -60.0, 36.0),)),
-    "bowl 2.5 fringes/10px": dict(rows=300, cols=300, bowls=((0.5, 0.5, -80.0, 19.0),)),
-    "two bowls 3.5 fringes/10px + holes": dict(rows=300, cols=400, bowls=((0.4, 0.35, -70.0, 12.0),
+    "bowl 1.0 rad/px (1.6 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -60.0, 36.0),)),
+    "bowl 2.5 rad/px (4.1 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -80.0, 19.0),)),
+    "2 bowls 3.5 rad/px (5.6 fr/10px) holes": dict(rows=300, cols=400, bowls=((0.4, 0.35, -70.0, 12.0),
                                                                        (0.6, 0.7, 40.0, 8.0)),
                                                 holes=((0.2, 0.8, 0.08), (0.75, 0.3, 0.1))),
     "low coherence 0.2-0.6, 4 looks": dict(rows=300, cols=300, bowls=((0.5, 0.5, -50.0, 20.0),),
