@@ -64,8 +64,8 @@ def main():
     fig.colorbar(im, ax=ax[1], shrink=0.7, label="rad")
     ax[1].set_title(f"tiled: {stats['components']} component(s)\nseams rejected {stats['seams_rejected']}, "
                     f"conflicts {stats['seam_conflicts']}")
-    for a, arr, title in ((ax[2], diff, f"tiled - global (cycles)\n{np.mean(diff[np.isfinite(diff)] != 0) * 100:.3f}% of pixels "
-                                        "differ"),
+    differ = np.mean(diff[np.isfinite(diff)] != 0) * 100
+    for a, arr, title in ((ax[2], diff, f"tiled - global (cycles)\n{differ:.3f}% of pixels differ"),
                           (ax[3], err, f"tiled - truth (cycles)\ncorrect: tiled {100 * s_t:.2f}%, "
                                        f"global {100 * s_g:.2f}%")):
         im = a.imshow(arr, cmap="RdBu_r", vmin=-2, vmax=2, interpolation="nearest")
