@@ -18,7 +18,8 @@ Two backends behind one call (:func:`unwrap_interferogram`):
     (labels 1, 2, ... by decreasing size, 0 = not unwrapped): the unwrapper never
     guesses the cycle offset across a decorrelated gap. Components smaller than
     ``min_component_size`` pixels are dropped (label 0, NaN phase). Pure numba/numpy,
-    the whole interferogram in memory (about 40 bytes per pixel).
+    the whole interferogram in memory (about 40 bytes per pixel); big rasters go through
+    :mod:`algorithms.timeseries.unwrap_tiles` (overlapping row tiles, bounded memory).
 
 ``"snaphu"``
     SNAPHU (Chen & Zebker 2001, doi:10.1364/JOSAA.18.000338) through the optional
