@@ -2,7 +2,7 @@
 
     make link && /usr/bin/python3 docs/make_unwrap_tiles_figure.py
 
-A synthetic 640 x 480 interferogram (tests/testutils_unwrap.py: three bowls up to ~4 fringes per
+A synthetic 640 x 480 interferogram (tests/testutils_unwrap.py: three bowls up to 3.8 fringes per
 10 px, holes, water, coherence 0.2-0.95) cut into 128-row tiles with the default 64-row halo.
 Writes docs/img/unwrap_tiles_seams.png: the wrapped phase with the tiles (own rows and the
 rows shared with the next tile), the tiled result, its difference from the global run in
