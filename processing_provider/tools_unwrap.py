@@ -76,7 +76,8 @@ class Unwrap(GeohazardAlgorithm):
         f"their neighbours by {2 * TILE_HALO} rows; the whole-cycle offsets between tiles come from a vote on "
         "the overlaps and a spanning tree over the tiles' components (parts whose overlaps disagree stay "
         "separate components). Measured peak of the whole tool on a 5000 x 5000 interferogram: 0.7 GB; it does "
-        "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. A raster that fits in one tile is unwrapped whole."
+        "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. "
+        "A raster that fits in one tile is unwrapped whole."
         + DASK_HELP
     )
     INPUT = "INPUT"
