@@ -110,7 +110,7 @@ KERNELS = {
     "sbasinversion": ("timeseries.sbas",),
     "phaselinking": ("timeseries.shp", "timeseries.phase_linking"),
     "pstimeseries": ("timeseries.psi",),
-    "unwrap": ("timeseries.unwrap",),
+    "unwrap": ("timeseries.unwrap", "timeseries.unwrap_tiles"),
     "geometricdistortion": ("geometry.distortion",),
     "landslideactivity": ("ada.activity",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,

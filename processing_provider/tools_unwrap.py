@@ -8,6 +8,7 @@ import os
 import numpy as np
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
@@ -16,9 +17,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..algorithms.engine import LocalExecutor
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date_pair
-from ..algorithms.progress import check_canceled
+from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.unwrap import (
     SNAPHU_INSTALL_HELP,
     closure_cycles,
@@ -26,9 +28,12 @@ from ..algorithms.timeseries.unwrap import (
     snaphu_available,
     unwrap_interferogram,
 )
+from ..algorithms.timeseries.unwrap_tiles import MIN_TILE_ROWS, TILE_HALO, unwrap_tiled
 from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import RasterWriter, check_same_grid, raster_info, read_band
+from .raster_io import RasterWriter, check_same_grid, raster_info, raster_source, read_band
 from .tools_timeseries import expand_raster_inputs
 
 
@@ -65,7 +70,15 @@ class Unwrap(GeohazardAlgorithm):
         "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
         "share of valid pixels unwrapped, number of components, residues, mean coherence. Closure check (CSV, "
         "optional): for every triplet ij + jk - ik of the network, the share of pixels whose unwrapped phases "
-        "do not close to a whole-cycle-free sum (unwrapping errors)."
+        "do not close to a whole-cycle-free sum (unwrapping errors).\n\n"
+        f"<b>Memory</b> (built-in): rasters larger than one tile of the memory budget (MAX_MEMORY_MB, advanced, "
+        f"default 512 MB: about 5 Mpx) are unwrapped in row tiles of at least {MIN_TILE_ROWS} rows overlapping "
+        f"their neighbours by {2 * TILE_HALO} rows; the whole-cycle offsets between tiles come from a vote on "
+        "the overlaps and a spanning tree over the tiles' components (parts whose overlaps disagree stay "
+        "separate components). Measured peak of the whole tool on a 5000 x 5000 interferogram: 0.7 GB; it does "
+        "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. "
+        "A raster that fits in one tile is unwrapped whole."
+        + DASK_HELP
     )
     INPUT = "INPUT"
     COHERENCE = "COHERENCE"
@@ -74,6 +87,7 @@ class Unwrap(GeohazardAlgorithm):
     MIN_COHERENCE = "MIN_COHERENCE"
     MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
     NLOOKS = "NLOOKS"
+    MAX_MEMORY_MB = "MAX_MEMORY_MB"
     OUTPUT = "OUTPUT"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
@@ -100,6 +114,11 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.NLOOKS, self.tr("Equivalent number of looks of the coherence (SNAPHU)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=9.0, minValue=1.0))
+        p = QgsProcessingParameterNumber(self.MAX_MEMORY_MB, self.tr("Memory for one tile (MB, built-in)"),
+                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=1)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(p)
+        add_dask_parameter(self)
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT, self.tr("Unwrapped interferograms folder")))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -160,66 +179,96 @@ class Unwrap(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         ifgs, pairs, info, coh_for = self._inputs(parameters, context)
         backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
-        min_coh = self.parameterAsDouble(parameters, self.MIN_COHERENCE, context)
-        min_size = self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context)
-        nlooks = self.parameterAsDouble(parameters, self.NLOOKS, context)
+        opts = {"min_coherence": self.parameterAsDouble(parameters, self.MIN_COHERENCE, context),
+                "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),
+                "nlooks": self.parameterAsDouble(parameters, self.NLOOKS, context),
+                "max_memory_mb": self.parameterAsDouble(parameters, self.MAX_MEMORY_MB, context)}
         out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) \
-            if parameters.get(self.OUTPUT_REPORT) else ""
-        closure = self.parameterAsFileOutput(parameters, self.OUTPUT_CLOSURE, context) \
-            if parameters.get(self.OUTPUT_CLOSURE) else ""
-        mask = None
-        if parameters.get(self.MASK):
-            m = read_band(self.raster_path(parameters, self.MASK, context), name=self.MASK)
-            mask = np.isfinite(m) & (m != 0)
+        report, closure = (self.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
+                           for k in (self.OUTPUT_REPORT, self.OUTPUT_CLOSURE))
+        mask = self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
         os.makedirs(out_dir, exist_ok=True)
         progress = FeedbackProgress(feedback)
-        options = {"nlooks": nlooks} if backend == "snaphu" else {"min_component_size": min_size}
         writers, rows = [], []
         n = len(ifgs)
         try:
-            for k, (path, pair) in enumerate(zip(ifgs, pairs)):
-                check_canceled(progress)
-                feedback.setProgressText(f"Unwrapping {pair} ({k + 1}/{n})")
-                data = read_band(path, name=os.path.basename(path),
-                                 dtype=np.complex64 if _is_complex(path) else np.float32)
-                coh = read_band(coh_for[pair], name=self.COHERENCE) if pair in coh_for else None
-                res = unwrap_interferogram(data, coh, mask, backend=backend, min_coherence=min_coh,
-                                           name=os.path.basename(path), **options)
-                desc = [pair]
-                w_u = RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=desc,
-                                        metadata={"backend": backend, "units": "radians"})
-                writers.append(w_u)
-                w_u.write(res.unwrapped)
-                w_c = RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), info, descriptions=desc,
-                                        dtype=np.uint16, nodata=0)
-                writers.append(w_c)
-                w_c.write(res.components)
-                rows.append({"interferogram": pair, "backend": backend, **res.stats})
-                feedback.pushInfo(f"{pair}: {100 * res.stats['share_unwrapped']:.1f}% of valid pixels unwrapped in "
-                                  f"{res.stats['components']} component(s), {res.stats['residues']} residues")
-                progress.set_progress(100.0 * (k + 1) / n)
+            with executor(self, parameters, context, feedback) if backend == "builtin" else LocalExecutor() as ex:
+                for k, (path, pair) in enumerate(zip(ifgs, pairs)):
+                    check_canceled(progress)
+                    feedback.setProgressText(f"Unwrapping {pair} ({k + 1}/{n})")
+                    meta = {"backend": backend, "units": "radians"}
+                    w_u = RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=[pair],
+                                            metadata=meta)
+                    writers.append(w_u)
+                    w_c = RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), info,
+                                            descriptions=[pair], dtype=np.uint16, nodata=0)
+                    writers.append(w_c)
+                    sub = SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n)
+                    stats = _unwrap_one(path, coh_for.get(pair), mask, (w_u, w_c), info, backend, opts, ex, sub,
+                                        out_dir)
+                    rows.append({"interferogram": pair, "backend": backend, **stats})
+                    feedback.pushInfo(_summary(pair, stats))
             if report:
                 _write_csv(report, rows)
-            closure_rows = _closure(writers, pairs, progress) if closure else []
             if closure:
-                _write_csv(closure, closure_rows, ["triplet", "pixels", "share_not_closing"])
+                _write_csv(closure, _closure(writers, pairs, progress), ["triplet", "pixels", "share_not_closing"])
             for w in writers:
                 w.commit()
         except BaseException:
-            for w in writers:
-                if not w._done:
-                    w.abort()
-            for p in (report, closure):
-                if p and os.path.exists(p):
-                    os.remove(p)
+            _discard(writers, (report, closure))
             raise
         result = {self.OUTPUT: out_dir}
-        if report:
-            result[self.OUTPUT_REPORT] = report
-        if closure:
-            result[self.OUTPUT_CLOSURE] = closure
+        result.update({key: p for key, p in ((self.OUTPUT_REPORT, report), (self.OUTPUT_CLOSURE, closure)) if p})
         return result
+
+
+def _unwrap_one(path, coh_path, mask_path, writers, info, backend, opts, ex, progress, scratch_dir) -> dict:
+    """Unwrap one interferogram into its two writers; the statistics of the report."""
+    name = os.path.basename(path)
+    dtype = np.complex64 if _is_complex(path) else np.float32
+    w_u, w_c = writers
+    if backend == "snaphu":  # SNAPHU tiles by itself (snaphu-py holds the whole raster)
+        mask = None
+        if mask_path:
+            m = read_band(mask_path, name=Unwrap.MASK)
+            mask = np.isfinite(m) & (m != 0)
+        res = unwrap_interferogram(read_band(path, name=name, dtype=dtype),
+                                   read_band(coh_path, name=Unwrap.COHERENCE) if coh_path else None, mask,
+                                   backend="snaphu", min_coherence=opts["min_coherence"], name=name,
+                                   nlooks=opts["nlooks"])
+        w_u.write(res.unwrapped)
+        w_c.write(res.components)
+        return res.stats
+    sources = {"phase": raster_source(path, dtype=dtype, name=name),
+               "coherence": raster_source(coh_path, name=Unwrap.COHERENCE) if coh_path else None,
+               "mask": raster_source(mask_path, name=Unwrap.MASK) if mask_path else None}
+
+    def write(row0, unwrapped, components):
+        w_u.write(unwrapped, row=row0)
+        w_c.write(components, row=row0)
+
+    return unwrap_tiled(sources, info.height, info.width, write, min_coherence=opts["min_coherence"],
+                        min_component_size=opts["min_component_size"], name=name,
+                        max_memory_mb=opts["max_memory_mb"], executor=ex, progress=progress,
+                        scratch_dir=scratch_dir)
+
+
+def _summary(pair: str, stats: dict) -> str:
+    tiles = stats.get("tiles", 1)
+    return (f"{pair}: {100 * stats['share_unwrapped']:.1f}% of valid pixels unwrapped in {stats['components']} "
+            f"component(s), {stats['residues']} residues"
+            + (f"; {tiles} tiles, {stats['seams_rejected']} tile seam(s) left apart (overlap disagreed), "
+               f"{stats['seam_conflicts']} contradicting seam vote(s)" if tiles > 1 else ""))
+
+
+def _discard(writers, paths) -> None:
+    """Error or cancel: delete every temporary raster and the CSV files written so far."""
+    for w in writers:
+        if not w._done:
+            w.abort()
+    for p in paths:
+        if p and os.path.exists(p):
+            os.remove(p)
 
 
 def _is_complex(path: str) -> bool:

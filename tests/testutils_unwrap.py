@@ -11,8 +11,8 @@ def synthetic_interferogram(rows=200, cols=240, *, seed=0, bowls=((0.5, 0.5, 40.
     """A wrapped interferogram and its truth.
 
     ``bowls``: (row frac, col frac, peak phase in rad (negative = subsidence), radius px),
-    Gaussian-shaped (peak/radius sets the fringe density: 40 rad over 30 px is ~2 fringes
-    per 10 px at the steepest); ``holes``: decorrelated disks (row frac, col frac, radius
+    Gaussian-shaped (steepest gradient peak / (radius sqrt(e)) rad/px: 40 rad over 30 px is
+    0.81 rad/px, 1.3 fringes per 10 px); ``holes``: decorrelated disks (row frac, col frac, radius
     frac) with coherence 0.05; ``water``: a band of pure noise (coherence 0) across the
     left part; coherence elsewhere a smooth random field in ``coh_range``. Phase noise
     is simulated, not drawn from a formula: ``looks`` complex samples of two circular

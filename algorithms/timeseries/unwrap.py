@@ -18,7 +18,8 @@ Two backends behind one call (:func:`unwrap_interferogram`):
     (labels 1, 2, ... by decreasing size, 0 = not unwrapped): the unwrapper never
     guesses the cycle offset across a decorrelated gap. Components smaller than
     ``min_component_size`` pixels are dropped (label 0, NaN phase). Pure numba/numpy,
-    the whole interferogram in memory (about 40 bytes per pixel).
+    the whole interferogram in memory (about 40 bytes per pixel); big rasters go through
+    :mod:`algorithms.timeseries.unwrap_tiles` (overlapping row tiles, bounded memory).
 
 ``"snaphu"``
     SNAPHU (Chen & Zebker 2001, doi:10.1364/JOSAA.18.000338) through the optional
@@ -374,11 +375,30 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
     Pixels with ``coherence >= min_coherence`` (and ``mask``) are unwrapped; the edge order
     uses ``min(coherence, estimate_quality(phase))`` when ``phase_quality`` (the fringes' own
     consistency catches noise the coherence does not predict), else the coherence alone.
+    The whole interferogram is held in memory; :mod:`algorithms.timeseries.unwrap_tiles`
+    unwraps big rasters in overlapping tiles.
     """
     phase = np.asarray(phase, dtype=np.float32)
     if phase.size >= 2**30:
         raise GeohazardError(f"the built-in unwrapper holds at most 2**30 pixels, got {phase.shape}: "
-                             "use the SNAPHU backend (tiled) or cut the interferogram")
+                             "use the tiled unwrapping (algorithms.timeseries.unwrap_tiles) or cut the interferogram")
+    unw, roots = spanning_tree_unwrap(phase, coherence, mask, min_coherence=min_coherence,
+                                      phase_quality=phase_quality)
+    labels = _label_components(roots, min_component_size)
+    del roots
+    unw[labels == 0] = np.nan
+    if MEDIAN_PASSES > 0:
+        _median_cycles(unw, labels, MEDIAN_HALF_WINDOW, MEDIAN_PASSES)
+    return UnwrapResult(unw, labels)
+
+
+def spanning_tree_unwrap(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_coherence: float = 0.3,
+                         phase_quality: bool = True):
+    """The spanning-tree stage of :func:`unwrap_builtin`: ``(unwrapped float32, roots int32)``.
+
+    ``roots`` is the union-find root of each pixel (-1 where not unwrapped): pixels sharing
+    a root form one connected component, before any size filter or clean-up."""
+    phase = np.asarray(phase, dtype=np.float32)
     quality = np.nan_to_num(np.clip(np.asarray(coherence, dtype=np.float32), 0.0, 1.0), nan=0.0)
     valid = np.isfinite(phase) & (quality >= float(min_coherence))
     if mask is not None:
@@ -388,14 +408,7 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
         np.minimum(quality, np.nan_to_num(estimate_quality(ph, QUALITY_WINDOW), nan=0.0), out=quality)
     penalty = _edge_penalty(ph)
     ph[~valid] = 0.0
-    unw, roots = _mst_unwrap(ph, quality, valid, penalty, _LEVELS, RESIDUE_PENALTY)
-    del penalty, ph
-    labels = _label_components(roots, min_component_size)
-    del roots
-    unw[labels == 0] = np.nan
-    if MEDIAN_PASSES > 0:
-        _median_cycles(unw, labels, MEDIAN_HALF_WINDOW, MEDIAN_PASSES)
-    return UnwrapResult(unw, labels)
+    return _mst_unwrap(ph, quality, valid, penalty, _LEVELS, RESIDUE_PENALTY)
 
 
 # --------------------------------------------------------------------------- SNAPHU backend

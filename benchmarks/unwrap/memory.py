@@ -1,12 +1,20 @@
 """Peak memory of the built-in unwrapper on an N x N interferogram (default 5000).
 
-Prints the resident set before the call (inputs in memory: wrapped phase and coherence,
-float32) and the peak during it (``ru_maxrss``), so the unwrapper's own share is the difference.
+Usage: python memory.py N [global | tiled [MAX_MEMORY_MB]]
+
+``global``: the whole interferogram in memory (wrapped phase and coherence, float32) and
+unwrapped at once; prints the resident set before the call and the peak during it
+(``ru_maxrss``), so the unwrapper's own share is the difference.
+``tiled``: the inputs are written to raw files in row chunks first (nothing of them stays
+in memory), then unwrapped in row tiles by ``unwrap_tiled`` with the engine budget
+``MAX_MEMORY_MB`` (default 512), reading rows from the files and writing the result to raw
+files; the peak is that of the whole process (Python, numpy, numba included).
 """
 
 import os
 import resource
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -14,7 +22,9 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 
+from insar_geohazards.algorithms.engine import CallableSource  # noqa: E402
 from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
+from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_tiled  # noqa: E402
 
 
 def rss_mb():
@@ -25,27 +35,75 @@ def rss_mb():
     return float("nan")
 
 
-def main(n=5000):
+def rows_of(n, r0, r1, rng):
+    """Bowl (40 rad, radius 300 px) + ramp, coherence 0.2-0.95, noise from coherence (9 looks)."""
+    c = np.arange(n, dtype=np.float32)
+    r = np.arange(r0, r1, dtype=np.float32)[:, None]
+    t = 0.02 * c[None, :] - 40.0 * np.exp(-((r - n / 2) ** 2 + (c[None, :] - n / 2) ** 2) / (2 * 300.0 ** 2))
+    g = 0.2 + 0.75 * (0.5 + 0.5 * np.sin(r / 300.0) * np.cos(c[None, :] / 400.0))
+    sigma = np.sqrt(1 - g ** 2) / g / np.sqrt(2 * 9)
+    return np.angle(np.exp(1j * (t + rng.standard_normal(t.shape) * sigma))).astype(np.float32), g.astype(np.float32)
+
+
+def main_global(n):
     rng = np.random.default_rng(0)
     phase = np.empty((n, n), np.float32)
     coh = np.empty((n, n), np.float32)
-    c = np.arange(n, dtype=np.float32)
-    for r0 in range(0, n, 500):  # bowls + ramp, noise from coherence, built in row chunks
-        r = np.arange(r0, min(n, r0 + 500), dtype=np.float32)[:, None]
-        t = 0.02 * c[None, :] - 40.0 * np.exp(-((r - n / 2) ** 2 + (c[None, :] - n / 2) ** 2) / (2 * 300.0 ** 2))
-        g = 0.2 + 0.75 * (0.5 + 0.5 * np.sin(r / 300.0) * np.cos(c[None, :] / 400.0))
-        sigma = np.sqrt(1 - g ** 2) / g / np.sqrt(2 * 9)
-        phase[r0:r0 + len(r)] = np.angle(np.exp(1j * (t + rng.standard_normal(t.shape) * sigma)))
-        coh[r0:r0 + len(r)] = g
+    for r0 in range(0, n, 500):
+        phase[r0:r0 + 500], coh[r0:r0 + 500] = rows_of(n, r0, min(n, r0 + 500), rng)
     before = rss_mb()
     t0 = time.perf_counter()
     res = unwrap_interferogram(phase, coh)
     sec = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{n} x {n}: inputs in memory {before:.0f} MB RSS; peak {peak:.0f} MB; unwrapper's share "
+    print(f"global {n} x {n}: inputs in memory {before:.0f} MB RSS; peak {peak:.0f} MB; unwrapper's share "
           f"{peak - before:.0f} MB ({(peak - before) * 2**20 / n / n:.1f} bytes/pixel); {sec:.1f} s; "
           f"{100 * res.stats['share_unwrapped']:.1f}% unwrapped in {res.stats['components']} component(s)")
 
 
+def main_tiled(n, budget_mb):
+    rng = np.random.default_rng(0)
+    tmp = tempfile.mkdtemp(prefix="unwrap_mem_", dir=os.path.join(ROOT, ".build"))
+    files = {k: os.path.join(tmp, k) for k in ("phase", "coh", "unw", "cc")}
+    with open(files["phase"], "wb") as fp, open(files["coh"], "wb") as fc:
+        for r0 in range(0, n, 250):
+            p, g = rows_of(n, r0, min(n, r0 + 250), rng)
+            fp.write(p.tobytes())
+            fc.write(g.tobytes())
+
+    def reader(path):
+        def read(r0, r1):
+            return np.fromfile(path, np.float32, count=(r1 - r0) * n, offset=4 * r0 * n).reshape(r1 - r0, n)
+        return read
+
+    out_u, out_c = open(files["unw"], "wb"), open(files["cc"], "wb")
+
+    def writer(row0, u, c):
+        out_u.write(u.tobytes())
+        out_c.write(c.tobytes())
+
+    before = rss_mb()
+    t0 = time.perf_counter()
+    stats = unwrap_tiled({"phase": CallableSource(reader(files["phase"])),
+                          "coherence": CallableSource(reader(files["coh"]))}, n, n, writer,
+                         max_memory_mb=budget_mb, scratch_dir=tmp)
+    sec = time.perf_counter() - t0
+    out_u.close()
+    out_c.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for f in files.values():
+        os.remove(f)
+    os.rmdir(tmp)
+    print(f"tiled {n} x {n}, budget {budget_mb} MB: {stats['tiles']} tiles; RSS before {before:.0f} MB; "
+          f"peak {peak:.0f} MB; {sec:.1f} s; {100 * stats['share_unwrapped']:.1f}% unwrapped in "
+          f"{stats['components']} component(s); seams rejected {stats['seams_rejected']}, conflicts "
+          f"{stats['seam_conflicts']}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    mode = sys.argv[2] if len(sys.argv) > 2 else "global"
+    if mode == "tiled":
+        main_tiled(size, float(sys.argv[3]) if len(sys.argv) > 3 else 512)
+    else:
+        main_global(size)

@@ -193,3 +193,76 @@ def test_real_interferograms_rewrapped_match_the_producers_unwrapping(run_alg, t
         shares.append(correct_share(unw, cc, a, np.isfinite(a)))
     assert len(shares) >= 17
     assert min(shares) > 0.99 and np.mean(shares) > 0.998, np.round(shares, 4)
+
+
+def test_tiles_under_a_small_memory_budget_and_on_dask(run_alg, tmp_path):
+    """MAX_MEMORY_MB=1 cuts a 300-row interferogram into two row tiles: same correct share as the whole
+    raster in one piece (which is the core's global unwrapper byte for byte); Dask gives the same bytes."""
+    from testutils import write_geotiff
+
+    from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+
+    d = synthetic_interferogram(300, 80, seed=6, bowls=((0.3, 0.5, -40.0, 15.0), (0.75, 0.4, 30.0, 12.0)),
+                                holes=((0.5, 0.7, 0.1),))
+    ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", d["wrapped"])
+    coh = write_geotiff(tmp_path / "coh.tif", d["coherence"])
+    mask = np.ones(d["wrapped"].shape, np.float32)
+    mask[:, :4] = 0
+    msk = write_geotiff(tmp_path / "mask.tif", mask)
+    region = d["land"] & (d["coherence"] >= 0.3) & (mask > 0)
+    out = {}
+    for key, extra in (("whole", {}), ("tiles", {"MAX_MEMORY_MB": 1}),
+                       ("dask", {"MAX_MEMORY_MB": 1, "DASK_SCHEDULER": "local"})):
+        res = run_alg(NAME, {"INPUT": [ifg], "COHERENCE": [coh], "MASK": msk, "OUTPUT": str(tmp_path / key),
+                             "OUTPUT_REPORT": str(tmp_path / f"{key}.csv"), **extra})
+        out[key] = (_read(os.path.join(res["OUTPUT"], "20200101_20200113.unw.tif")),
+                    _read(os.path.join(res["OUTPUT"], "20200101_20200113.conncomp.tif")),
+                    list(csv.DictReader(open(res["OUTPUT_REPORT"])))[0])
+    assert out["whole"][2]["tiles"] == "1" and out["tiles"][2]["tiles"] == "2"
+    assert out["tiles"][2]["components"] == out["whole"][2]["components"]
+    ref = unwrap_interferogram(d["wrapped"], d["coherence"], mask > 0)
+    np.testing.assert_array_equal(out["whole"][0], ref.unwrapped)
+    np.testing.assert_array_equal(out["whole"][1], ref.components)
+    whole = correct_share(out["whole"][0], out["whole"][1], d["truth"], region)
+    tiled = correct_share(out["tiles"][0], out["tiles"][1], d["truth"], region)
+    assert tiled > 0.98 and tiled >= whole - 0.002
+    assert (out["tiles"][1][:, :4] == 0).all()
+    np.testing.assert_array_equal(out["dask"][0], out["tiles"][0])
+    np.testing.assert_array_equal(out["dask"][1], out["tiles"][1])
+    assert not [f for f in os.listdir(tmp_path / "tiles") if f.startswith(".")]  # scratch removed
+
+
+def test_cancel_between_tiles_leaves_no_output(qgis_app, run_alg, tmp_path):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+    from testutils import write_geotiff
+
+    d = synthetic_interferogram(300, 60, seed=2, holes=())
+    ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", d["wrapped"])
+
+    class CancelInTiles(QgsProcessingFeedback):
+        def setProgress(self, p):
+            super().setProgress(p)
+            if 0 < p < 100:
+                self.cancel()
+
+    with pytest.raises(QgsProcessingException, match="Canceled"):
+        run_alg(NAME, {"INPUT": [ifg], "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "unw")},
+                feedback=CancelInTiles())
+    assert not (tmp_path / "unw").exists() or not os.listdir(tmp_path / "unw")
+
+
+def test_unwrapped_rows_in_a_later_tile_are_refused_and_nothing_written(qgis_app, run_alg, tmp_path):
+    """The tiled run finds the problem in its second tile, after the first was unwrapped: a clear
+    message naming the file, and neither outputs nor scratch files left."""
+    from qgis.core import QgsProcessingException
+    from testutils import write_geotiff
+
+    d = synthetic_interferogram(300, 60, seed=3, holes=())
+    bad = d["wrapped"].copy()
+    bad[280:] = d["truth"][280:] + 20.0
+    ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", bad)
+    with pytest.raises(QgsProcessingException, match="20200101_20200113.wrapped.tif.*already unwrapped"):
+        run_alg(NAME, {"INPUT": [ifg], "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "unw"),
+                       "OUTPUT_REPORT": str(tmp_path / "r.csv")})
+    assert not (tmp_path / "unw").exists() or not os.listdir(tmp_path / "unw")
+    assert not (tmp_path / "r.csv").exists()

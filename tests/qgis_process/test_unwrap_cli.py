@@ -1,0 +1,26 @@
+"""geohazard:unwrap through headless ``qgis_process --json``: tiled built-in unwrapping (MAX_MEMORY_MB)."""
+
+import os
+
+import numpy as np
+from testutils_cli import requires_qgis_process, run_json
+from testutils_unwrap import correct_share, synthetic_interferogram
+
+pytestmark = requires_qgis_process
+
+
+def test_unwrap_in_tiles_json(tmp_path):
+    from osgeo import gdal
+    from testutils import write_geotiff
+
+    d = synthetic_interferogram(300, 60, seed=8, bowls=((0.5, 0.5, -35.0, 14.0),), holes=())
+    ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", d["wrapped"])
+    coh = write_geotiff(tmp_path / "coh.tif", d["coherence"])
+    res = run_json("unwrap", {"INPUT": [ifg], "COHERENCE": [coh], "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "unw"),
+                              "OUTPUT_REPORT": str(tmp_path / "r.csv")})
+    unw = gdal.Open(os.path.join(res["OUTPUT"], "20200101_20200113.unw.tif")).ReadAsArray()
+    cc = gdal.Open(os.path.join(res["OUTPUT"], "20200101_20200113.conncomp.tif")).ReadAsArray()
+    assert correct_share(unw, cc, d["truth"], d["land"] & (d["coherence"] >= 0.3)) > 0.98
+    header, row = open(res["OUTPUT_REPORT"]).read().splitlines()[:2]
+    assert dict(zip(header.split(","), row.split(",")))["tiles"] == "2"
+    assert np.isfinite(unw).mean() > 0.5
