@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from typing import Optional
 
 import numpy as np
@@ -75,7 +76,7 @@ from ..errors import GeohazardError
 try:  # scipy's pocketfft takes a thread count; numpy's does not
     from scipy import fft as _fft
 
-    _FFT_KW = {"workers": -1}
+    _FFT_KW = {"workers": int(os.environ.get("INSAR_GEOHAZARDS_FFT_WORKERS", "-1") or -1)}
 except ImportError:  # pragma: no cover - scipy ships with QGIS
     _fft = np.fft
     _FFT_KW = {}
@@ -99,7 +100,7 @@ BLOCK_OUTPUTS = ("dx", "dy", "ncc", "peak_ratio", "snr", "flag")
 
 
 # --------------------------------------------------------------------------- options and grid
-def check_options(window: int, search: int, step: int, *, subpixel: str = "dft", upsample: int = 50,
+def check_options(window: int, search: int, step: int, *, subpixel: str = "dft", upsample: int = 10,
                   min_ncc: float = 0.2, min_peak_ratio: float = 1.1) -> None:
     """Raise a :class:`GeohazardError` naming the first option out of range."""
     if int(window) != window or window < 8:
@@ -336,7 +337,7 @@ def _taper(w: int) -> np.ndarray:
 def _dft_kernel(w: int, upsample: int):
     """Matrix of the upsampled inverse DFT over shifts -0.75..0.75 px (Guizar-Sicairos 2008).
 
-    Returns ``(K, shifts)``: ``K`` of shape ``(U, w)`` with ``K[p, k] = exp(2i pi f_k t_p)``,
+    Returns ``(K, K.T, shifts)``: ``K`` of shape ``(U, w)`` with ``K[p, k] = exp(2i pi f_k t_p)``,
     ``f_k`` the signed DFT frequencies (cycles per pixel) and ``t_p`` the shifts sampled every
     ``1/upsample`` px; ``K @ CP @ K.T`` is the cross-correlation at those sub-pixel shifts.
     """
@@ -344,7 +345,8 @@ def _dft_kernel(w: int, upsample: int):
     shifts = np.arange(-half, half + 1) / float(upsample)
     freqs = np.fft.fftfreq(w)
     kern = np.exp(2j * np.pi * np.outer(shifts, freqs))
-    return kern.astype(np.complex128), shifts
+    kern = kern.astype(np.complex128)
+    return kern, np.ascontiguousarray(kern.T), shifts
 
 
 # --------------------------------------------------------------------------- patches
@@ -355,7 +357,7 @@ def _patches(img: np.ndarray, starts_r: np.ndarray, starts_c: np.ndarray, size: 
 
 
 def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel: str = "dft",
-                  upsample: int = 50, min_std_abs: float = 0.0, raw_ref=None, raw_search=None) -> np.ndarray:
+                  upsample: int = 10, min_std_abs: float = 0.0, raw_ref=None, raw_search=None) -> np.ndarray:
     """Match ``n`` reference windows inside their search areas.
 
     Parameters
@@ -418,15 +420,14 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
         ok = flag == FLAG_VALID
     if subpixel == "dft" and ok.any():
         idx = np.nonzero(ok)[0]
-        kern, shifts = _dft_kernel(w, int(upsample))
+        kern, kern_t, shifts = _dft_kernel(w, int(upsample))
         sec = _patches_batch(sea, idx, iy[idx], ix[idx], w)
         tap = _taper(w)
         a = (ref[idx] - ref[idx].mean(axis=(1, 2), keepdims=True)) * tap
         b = (sec - sec.mean(axis=(1, 2), keepdims=True)) * tap
         cp = _fft.fft2(b, **_FFT_KW) * np.conj(_fft.fft2(a, **_FFT_KW))
-        mag = np.sqrt(np.abs(cp))  # partial whitening: |CP|^(1/2)
-        cp = np.where(mag > 0, cp / np.where(mag > 0, mag, 1.0), 0)
-        surf = np.abs(kern @ cp @ kern.T)
+        cp /= np.sqrt(np.abs(cp)) + 1e-300  # partial whitening: |CP|^(1/2)
+        surf = np.abs(np.matmul(kern, cp).reshape(-1, w) @ kern_t).reshape(idx.size, kern.shape[0], kern.shape[0])
         loc = np.zeros((idx.size, 2))
         _dft_peaks(np.ascontiguousarray(surf), loc)
         step = shifts[1] - shifts[0]
@@ -450,7 +451,7 @@ def _patches_batch(sea: np.ndarray, idx: np.ndarray, iy: np.ndarray, ix: np.ndar
 
 # --------------------------------------------------------------------------- block function
 def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel: str = "dft",
-                 upsample: int = 50, min_ncc: float = 0.2, min_peak_ratio: float = 1.1,
+                 upsample: int = 10, min_ncc: float = 0.2, min_peak_ratio: float = 1.1,
                  min_std_abs: float = 0.0, highpass_px: float = 0.0, cancel=None) -> dict:
     """Block function of the engine: offsets of the output rows whose cells start in ``block``.
 
@@ -658,7 +659,7 @@ def to_metric(dx: np.ndarray, dy: np.ndarray, geotransform=None, *, pixel_x_m: O
 
 # --------------------------------------------------------------------------- whole images (tests, notebooks)
 def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 64, search: int = 16,
-                 step: int = 16, subpixel: str = "dft", upsample: int = 50, min_ncc: float = 0.25,
+                 step: int = 16, subpixel: str = "dft", upsample: int = 10, min_ncc: float = 0.25,
                  min_peak_ratio: float = 1.5, min_std: float = 0.01, median_test: bool = True,
                  median_eps: float = 0.1, median_threshold: float = 2.0, stable=None, highpass_px: float = 4.0,
                  max_memory_mb: Optional[float] = None, progress=None, executor=None) -> dict:
