@@ -45,6 +45,7 @@ GROUPS = {
     "geometry": "Geometry and line of sight",
     "faults": "Faults and stress",
     "formats": "Import and formats",
+    "kinematics": "Landslide and glacier kinematics",
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
@@ -81,6 +82,9 @@ TAGS = {
     "importcoulombinput": "Coulomb,.inp,fault,import",
     "slipinversion": "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic",
     "uniformslipinversion": "slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo",
+    "offsettracking": "offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,"
+                      "Sentinel-2,amplitude,velocity,displacement",
+    "offsettimeseries": "offset tracking,time series,glacier,landslide,velocity,network,least squares",
 }
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
@@ -97,6 +101,7 @@ MAIN_OUTPUTS = {
     "slipinversion": ("OUTPUT_PATCHES",),
     "importcoulombinput": ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"),
     "timeseriesmodels": ("OUTPUT", "OUTPUT_RASTER"),
+    "offsettimeseries": ("OUTPUT_VELOCITY",),
 }
 
 #: Core modules holding the numba kernels each tool calls (for the first-run compile notice).
@@ -110,6 +115,8 @@ KERNELS = {
     "landslideactivity": ("ada.activity",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
     "slipinversion": _OKADA, "uniformslipinversion": _OKADA,
+    "offsettracking": ("kinematics.offsets",),
+    "offsettimeseries": ("kinematics.offset_timeseries",),
 }
 
 

@@ -10,16 +10,16 @@ assumption (e.g. a constant velocity across the gap) is made to join them.
 Two-step least squares (as in glacier velocity time series from Sentinel-1/2 offsets,
 e.g. Altena et al. 2019 / Samsonov et al. 2021 style networks):
 
-1. **Gross-error rejection**: an unweighted least-squares solution per component; the
-   residual of each pair is ``|r_p|`` (Euclidean over the components); with
-   ``sigma_r = 1.4826 * median(|r|)`` of this first solution (robust residual scale of the
-   component), the pair with the largest ``|r_p| / sigma_r`` is rejected when
-   ``|r_p| > k_mad * sigma_r`` and ``|r_p| > min_reject`` (default ``k_mad = 3``), the
-   network is solved again and the test repeated until no pair exceeds it (one pair at a time:
-   a gross error leaks into its neighbours' residuals, rejecting all of them at once would
-   remove good pairs). Only components with redundancy (more pairs than unknowns) are
-   tested; a bridge pair (whose removal would split the component) always has a zero
-   residual, so it is never rejected.
+1. **Gross-error rejection**: a robust fit per component, Huber's M-estimator
+   (``c = 1.345``) by iteratively reweighted least squares starting from ordinary least
+   squares, scale ``s = 1.4826 * median(|r|)`` re-estimated at each iteration; the residual
+   of a pair is ``|r_p|`` (Euclidean over the components). Pairs with ``|r_p| > k_mad * s``
+   and ``|r_p| > min_reject`` are rejected (default ``k_mad = 3``). Plain least-squares
+   residuals are not used for this: with the few redundant pairs of a real network a gross
+   error leaks into its neighbours' residuals (a +5 m error on one of 9 pairs over 6 dates gives
+   only ``2.1 s`` on its own pair), whereas the robust fit leaves it whole. Only components with
+   redundancy (more pairs than unknowns) are tested; a bridge pair (whose removal would split
+   the component) always has a zero residual, so it is never rejected.
 2. **Weighted least squares** on the remaining pairs, components recomputed. Weights: from a
    per-pair correlation ``rho`` when given, ``w = rho^2 / (1 - rho^2)``, the inverse of the
    variance of a correlation offset (Bamler & Eineder 2005: ``sigma ~ sqrt(1 - rho^2) / rho``),
@@ -147,8 +147,13 @@ def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
     return res, m, nu
 
 
+#: Huber's tuning constant (95 % efficiency on Gaussian residuals) and IRLS iterations of step 1.
+HUBER_C = 1.345
+N_IRLS = 10
+
+
 @njit(cache=True, parallel=True)
-def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, disp, sigma, labels_out, vel, stats):
+def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma, labels_out, vel, stats):
     n_comp, n_pairs, n_pix = obs.shape
     n_dates = t.size
     for px in prange(n_pix):
@@ -167,54 +172,45 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, disp, sigma, labels_
         labels = np.zeros(n_dates, np.int64)
         d_loc = np.full((n_comp, n_dates), np.nan)
         var = np.full(n_dates, np.nan)
-        ones = np.ones(n_pairs)
         n_rej = 0
-        # step 1: unweighted LSQ per component; scale of each pair's component from this first fit
+        # step 1: robust fit per component (Huber M-estimator by IRLS), gross errors out
         ymax = 0.0
         for p in range(n_pairs):
             if use[p]:
                 for k in range(n_comp):
                     ymax = max(ymax, abs(y[k, p]))
         floor = max(min_reject, 1e-9 * ymax)  # noise-free data: residuals are rounding, never gross errors
-        scale = np.full(n_pairs, np.inf)
-        res_all = np.full(n_pairs, np.nan)
+        wr = np.ones(n_pairs)
         nlab = _labels(n_dates, pi, pj, use, labels)
         for lab in range(1, nlab + 1):
-            res, m, nu = _solve_component(lab, labels, pi, pj, use, y, ones, d_loc, var, False)
-            vals = np.empty(max(m, 1))
-            q = 0
-            for p in range(n_pairs):
-                if res[p] == res[p]:
-                    vals[q] = res[p]
-                    q += 1
-                    res_all[p] = res[p]
-            if m > nu and q > 0:
+            sc = 0.0
+            res = np.full(n_pairs, np.nan)
+            m = 0
+            nu = 0
+            for _ in range(n_irls):
+                res, m, nu = _solve_component(lab, labels, pi, pj, use, y, wr, d_loc, var, False)
+                if m <= nu:
+                    break
+                vals = np.empty(m)
+                q = 0
+                for p in range(n_pairs):
+                    if res[p] == res[p]:
+                        vals[q] = res[p]
+                        q += 1
                 sc = 1.4826 * np.median(vals[:q])
+                if not sc > floor:
+                    break
                 for p in range(n_pairs):
-                    if res[p] == res[p]:
-                        scale[p] = sc
-        # then the worst pair beyond k_mad scales out, one at a time, re-solving after each
-        for _ in range(n_pairs):
-            worst = -1
-            worst_z = 0.0
+                    r = res[p]
+                    if r == r:
+                        wr[p] = 1.0 if r <= HUBER_C * sc else HUBER_C * sc / r
+            if m <= nu:
+                continue
             for p in range(n_pairs):
-                r = res_all[p]
-                if use[p] and r == r and r > floor and r > k_mad * scale[p]:
-                    z = r / scale[p] if scale[p] > 0 else np.inf
-                    if worst < 0 or z > worst_z:
-                        worst = p
-                        worst_z = z
-            if worst < 0:
-                break
-            use[worst] = False
-            n_rej += 1
-            res_all[:] = np.nan
-            nlab = _labels(n_dates, pi, pj, use, labels)
-            for lab in range(1, nlab + 1):
-                res, m, nu = _solve_component(lab, labels, pi, pj, use, y, ones, d_loc, var, False)
-                for p in range(n_pairs):
-                    if res[p] == res[p]:
-                        res_all[p] = res[p]
+                r = res[p]
+                if r == r and r > k_mad * sc and r > floor:
+                    use[p] = False
+                    n_rej += 1
         # step 2: weighted LSQ on what is left
         nlab = _labels(n_dates, pi, pj, use, labels)
         d_loc[:] = np.nan
@@ -362,7 +358,7 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
     labels = np.zeros((n_dates, n_pix), np.int64)
     vel = np.full((n_comp, n_pix), np.nan)
     stats = np.zeros((3, n_pix), np.int64)
-    _network_kernel(y, wts, pi, pj, t, float(k_mad), float(min_reject), disp, sigma, labels, vel, stats)
+    _network_kernel(y, wts, pi, pj, t, float(k_mad), float(min_reject), N_IRLS, disp, sigma, labels, vel, stats)
     return {"displacement": disp, "sigma": sigma, "labels": labels, "velocity": vel,
             "n_networks": stats[0], "n_used": stats[1], "n_rejected": stats[2]}
 

@@ -170,6 +170,18 @@ def robust_spread(image: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(v - med)))
 
 
+def sampled_spread(read_rows, n_rows: int, *, n_strips: int = 24, strip_rows: int = 32) -> float:
+    """:func:`robust_spread` of an image read as ``n_strips`` evenly spaced strips (bounded memory).
+
+    ``read_rows(r0, r1) -> ndarray`` returns rows ``r0:r1``.
+    """
+    n_rows = int(n_rows)
+    starts = np.unique(np.linspace(0, max(0, n_rows - strip_rows), max(1, int(n_strips))).astype(int))
+    parts = [np.asarray(read_rows(int(r), int(min(n_rows, r + strip_rows))), dtype=np.float64).ravel()
+             for r in starts]
+    return robust_spread(np.concatenate(parts))
+
+
 # --------------------------------------------------------------------------- kernels
 @njit(cache=True)
 def _box_sums(img, w):
@@ -657,6 +669,38 @@ def to_metric(dx: np.ndarray, dy: np.ndarray, geotransform=None, *, pixel_x_m: O
     return {"first": a, "second": b, "magnitude": mag, "direction_deg": direction}
 
 
+#: Bands of the main output of :func:`finalize_block` (map geometry names; radar: range / azimuth).
+OFFSET_BANDS_MAP = ("east_m", "north_m", "magnitude_m", "direction_deg", "col_offset_px", "row_offset_px", "ncc")
+OFFSET_BANDS_RADAR = ("range_m", "azimuth_m", "magnitude_m", "direction_deg", "range_offset_px",
+                      "azimuth_offset_px", "ncc")
+QUALITY_BANDS = ("ncc", "peak_ratio", "snr", "flag")
+
+
+def finalize_block(block, inputs, *, bias=(0.0, 0.0), median_test=True, median_eps=0.1, median_threshold=2.0,
+                   geotransform=None, pixel_x_m=None, pixel_y_m=None) -> dict:
+    """Second pass on the output grid: median test (halo 1 row), bias removal, metres, direction.
+
+    ``inputs["raw"]`` is ``(6, rows, cols)``: ``dx, dy, ncc, peak_ratio, snr, flag`` of the first
+    pass (:data:`BLOCK_OUTPUTS`). Returns ``"offsets"`` (7 bands, :data:`OFFSET_BANDS_MAP`) and
+    ``"quality"`` (4 bands, :data:`QUALITY_BANDS`) on the block's core rows. ``geotransform`` is
+    that of the *reference* grid (pixel offsets are in reference pixels).
+    """
+    raw = np.asarray(inputs["raw"], dtype=np.float64)
+    dx, dy = raw[0].copy(), raw[1].copy()
+    flag = np.nan_to_num(raw[5], nan=FLAG_OUTSIDE).astype(np.uint8)
+    if median_test:
+        bad = normalized_median_test(dx, dy, eps=median_eps, threshold=median_threshold)
+        dx[bad] = np.nan
+        dy[bad] = np.nan
+        flag[bad] = FLAG_OUTLIER
+    core = block.core
+    dx, dy, flag = dx[core] - float(bias[0]), dy[core] - float(bias[1]), flag[core]
+    m = to_metric(dx, dy, geotransform, pixel_x_m=pixel_x_m, pixel_y_m=pixel_y_m)
+    offsets = np.stack([m["first"], m["second"], m["magnitude"], m["direction_deg"], dx, dy, raw[2][core]])
+    quality = np.stack([raw[2][core], raw[3][core], raw[4][core], flag.astype(np.float64)])
+    return {"offsets": offsets.astype(np.float32), "quality": quality.astype(np.float32)}
+
+
 # --------------------------------------------------------------------------- whole images (tests, notebooks)
 def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 64, search: int = 16,
                  step: int = 16, subpixel: str = "dft", upsample: int = 10, min_ncc: float = 0.25,
@@ -778,6 +822,6 @@ def block_rows_for(n_cols: int, *, window: int, search: int, step: int,
     return max(int(step), fit // int(step) * int(step))
 
 
-__all__ = ["offset_field", "offset_block", "match_patches", "normalized_median_test", "stable_bias", "to_metric",
-           "output_grid", "halo_rows", "robust_spread", "check_options", "finalize_field", "block_rows_for",
+__all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR", "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric",
+           "output_grid", "halo_rows", "robust_spread", "sampled_spread", "highpass", "check_options", "finalize_field", "block_rows_for",
            "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS", "SUBPIXEL_METHODS"]

@@ -22,13 +22,9 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-sys.path.insert(0, os.path.dirname(ROOT))
-PKG = os.path.basename(ROOT)
+sys.path[:0] = [os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests")]  # `make link` first
 
-import importlib  # noqa: E402
-
-O = importlib.import_module(f"{PKG}.algorithms.kinematics.offsets")
+from insar_geohazards.algorithms.kinematics import offsets as O  # noqa: E402
 import testutils_kinematics as K  # noqa: E402
 from skimage.registration import phase_cross_correlation  # noqa: E402
 
