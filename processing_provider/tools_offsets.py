@@ -236,7 +236,7 @@ class OffsetTracking(GeohazardAlgorithm):
                                  f"{need} must fit in it")
         if not ref.same_grid(sec) and not self.parameterAsBool(parameters, self.RESAMPLE, context):
             raise GeohazardError(
-                f"{self.SECONDARY} is not on the grid of {self.REFERENCE} (size, origin, pixel size or CRS differ): "
+                f"{self.SECONDARY} is not on the same grid as {self.REFERENCE} (size, origin, pixel size or CRS): "
                 f"co-register them, or tick {self.RESAMPLE} to resample the secondary onto the reference grid")
         if not ref.same_grid(sec) and (not ref.crs_wkt or not sec.crs_wkt):
             raise GeohazardError(f"{self.RESAMPLE}: both images need a CRS to be resampled onto one grid")
