@@ -32,9 +32,9 @@ Method
    circular correlation otherwise sees the windows' edges, where shifted content differs:
    0.08-0.17 px RMS instead of 0.01-0.015 on our textures) and the cross-power spectrum is
    divided by the square root of its modulus (half-way between plain and phase correlation:
-   pure phase correlation lets the noisy weak frequencies of smooth textures dominate); ``"parabolic"`` and ``"gaussian"`` fit the
-   3-point NCC neighbourhood of the integer peak in each axis (faster, biased towards whole
-   pixels by up to ~0.1 px: "peak locking").
+   pure phase correlation lets the noisy weak frequencies of smooth textures dominate);
+   ``"parabolic"`` and ``"gaussian"`` fit the 3-point NCC neighbourhood of the integer peak
+   in each axis (faster, biased towards whole pixels by up to ~0.1 px: "peak locking").
 4. **Rejection**: cells whose window or search area leaves the image or holds nodata, whose
    reference or secondary window has no texture (standard deviation below
    ``min_std`` x the image's robust spread), whose peak is on the search border, or whose
@@ -832,6 +832,7 @@ def block_rows_for(n_cols: int, *, window: int, search: int, step: int,
     return max(int(step), fit // int(step) * int(step))
 
 
-__all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR", "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric",
-           "output_grid", "halo_rows", "robust_spread", "sampled_spread", "highpass", "check_options", "finalize_field", "block_rows_for",
-           "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS", "SUBPIXEL_METHODS"]
+__all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR",
+           "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric", "output_grid",
+           "halo_rows", "robust_spread", "sampled_spread", "highpass", "check_options", "finalize_field",
+           "block_rows_for", "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS", "SUBPIXEL_METHODS"]

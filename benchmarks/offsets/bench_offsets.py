@@ -5,7 +5,8 @@ known sub-pixel translation (Fourier shift) and by a rotation + translation (cub
 Both methods see the same cells: a 64 x 64 window every 16 px; ours searches +-16 px, scikit-image
 correlates the two 64 x 64 windows (it finds shifts up to +-32 px, cyclically) with
 ``upsample_factor=50`` (our default). Accuracy is the RMS of the offset error over cells both
-methods return; time is the CPU time (process_time) of the whole field, all threads pinned to 1 (the machine is shared) (numba kernels compiled beforehand).
+methods return; time is the CPU time (process_time) of the whole field, every library on one thread (the
+machine is shared; numba kernels compiled beforehand).
 
 Run (every library on one thread; ours with scipy.fft workers=1 via INSAR_GEOHAZARDS_FFT_WORKERS=1):
   INSAR_GEOHAZARDS_FFT_WORKERS=1 /work/wt/speed/.build/venv-bench/bin/python benchmarks/offsets/bench_offsets.py
@@ -18,31 +19,32 @@ import time
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_v, "1")  # before numpy/numba load: one thread each, CPU time comparable
 
-import numpy as np
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests")]  # `make link` first
 
-from insar_geohazards.algorithms.kinematics import offsets as O  # noqa: E402
-import testutils_kinematics as K  # noqa: E402
+import testutils_kinematics as kt  # noqa: E402
 from skimage.registration import phase_cross_correlation  # noqa: E402
+
+from insar_geohazards.algorithms.kinematics import offsets as off  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "1024"))
 W, S, STEP, UP, UP_SK = 64, 16, 16, 10, 50
 
 
 def skimage_field(ref, sec, normalization):
-    n_r, n_c, shift = O.output_grid(*ref.shape, window=W, step=STEP)
+    n_r, n_c, shift = off.output_grid(*ref.shape, window=W, step=STEP)
     dx = np.full((n_r, n_c), np.nan)
     dy = np.full((n_r, n_c), np.nan)
-    off = (STEP - W) // 2
+    start = (STEP - W) // 2
     for i in range(n_r):
-        r0 = i * STEP + off
+        r0 = i * STEP + start
         if r0 - S < 0 or r0 + W + S > ref.shape[0]:
             continue
         for j in range(n_c):
-            c0 = j * STEP + off
+            c0 = j * STEP + start
             if c0 - S < 0 or c0 + W + S > ref.shape[1]:
                 continue
             # skimage returns the shift that registers moving onto reference: -(displacement)
@@ -54,8 +56,8 @@ def skimage_field(ref, sec, normalization):
 
 def main():
     rng = np.random.default_rng(42)
-    img0 = K.texture((64, 64), "smooth", 0)
-    O.offset_field(img0, img0, window=32, search=4, step=16)  # compile the kernels
+    img0 = kt.texture((64, 64), "smooth", 0)
+    off.offset_field(img0, img0, window=32, search=4, step=16)  # compile the kernels
     print(f"image {N} x {N}, window {W}, search +-{S}, step {STEP}, upsample ours {UP} (+ parabola), skimage "
           f"{UP_SK}; load: {os.getloadavg()}")
     print("| texture | motion | ours dft RMS (px) | ours parabolic RMS | skimage phase RMS | skimage plain RMS | "
@@ -63,17 +65,17 @@ def main():
           "speed-up dft / parabolic (vs faster skimage) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in ("smooth", "fractal", "speckle"):
-        img = K.texture((N, N), kind, seed=int(rng.integers(1000)))
+        img = kt.texture((N, N), kind, seed=int(rng.integers(1000)))
         dy, dx = rng.uniform(-4, 4, 2)
-        cases = [("shift (%.2f, %.2f)" % (dy, dx), K.fourier_shift(img, dy, dx), None)]
-        sec, truth = K.affine_pair(img, rotation_deg=1.0, dy=dy, dx=dx)
+        cases = [(f"shift ({dy:.2f}, {dx:.2f})", kt.fourier_shift(img, dy, dx), None)]
+        sec, truth = kt.affine_pair(img, rotation_deg=1.0, dy=dy, dx=dx)
         cases.append(("rotation 1 deg + shift", sec, truth))
         for name, sec, truth in cases:
             t0 = time.process_time()
-            r = O.offset_field(img, sec, window=W, search=S, step=STEP, upsample=UP)
+            r = off.offset_field(img, sec, window=W, search=S, step=STEP, upsample=UP)
             t_ours = time.process_time() - t0
             t0 = time.process_time()
-            rp = O.offset_field(img, sec, window=W, search=S, step=STEP, subpixel="parabolic")
+            rp = off.offset_field(img, sec, window=W, search=S, step=STEP, subpixel="parabolic")
             t_par = time.process_time() - t0
             t0 = time.process_time()
             sx, sy = skimage_field(img, sec, "phase")
@@ -81,7 +83,7 @@ def main():
             t0 = time.process_time()
             px, py = skimage_field(img, sec, None)
             t_pl = time.process_time() - t0
-            rr, cc = K.cell_centres(*r["dx"].shape, step=STEP, shift_px=r["shift_px"])
+            rr, cc = kt.cell_centres(*r["dx"].shape, step=STEP, shift_px=r["shift_px"])
             if truth is None:
                 ty, tx = np.full(rr.shape, dy), np.full(rr.shape, dx)
             else:

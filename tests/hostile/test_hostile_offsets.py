@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 import testutils_hostile as hk
-import testutils_kinematics as K
+import testutils_kinematics as kt
 from testutils import write_geotiff
 
 TOOLS = ["offsettracking", "offsettimeseries"]
@@ -13,9 +13,9 @@ SHAPE = (64, 72)
 
 
 def image(path, *, seed=0, shift=(0.0, 0.0), gt=hk.GT, epsg=32633, value=None):
-    img = K.texture(SHAPE, "speckle", seed=seed)
+    img = kt.texture(SHAPE, "speckle", seed=seed)
     if shift != (0.0, 0.0):
-        img = K.fourier_shift(img, *shift)
+        img = kt.fourier_shift(img, *shift)
     if value is not None:
         img = np.full(SHAPE, value)
     return write_geotiff(path, img, geotransform=gt, epsg=epsg)

@@ -1,11 +1,9 @@
-"""geohazard:offsettracking and geohazard:offsettimeseries — parameters, wrong inputs, real runs against a known truth."""
+"""geohazard:offsettracking and geohazard:offsettimeseries: parameters, wrong inputs, runs against a known truth."""
 
 import datetime as dt
-import os
 
 import numpy as np
-import pytest
-import testutils_kinematics as K
+import testutils_kinematics as kt
 from testutils import write_geotiff
 
 GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
@@ -19,8 +17,8 @@ def _read(path):
 
 
 def _pair(tmp_path, dy=1.3, dx=-0.6, shape=(160, 192), kind="speckle", stable_motion=True):
-    img = K.texture(shape, kind, seed=7)
-    sec = K.fourier_shift(img, dy, dx)
+    img = kt.texture(shape, kind, seed=7)
+    sec = kt.fourier_shift(img, dy, dx)
     ref = write_geotiff(tmp_path / "ref.tif", img, geotransform=GT)
     sec = write_geotiff(tmp_path / "sec.tif", sec, geotransform=GT)
     return ref, sec
@@ -88,10 +86,10 @@ def test_noise_pair_gives_no_offset(run_alg, tmp_path):
 def test_different_grid_refused_unless_resampled(run_alg, alg, tmp_path):
     from qgis.core import QgsProcessingContext
 
-    img = K.texture((160, 160), "speckle", seed=3)
+    img = kt.texture((160, 160), "speckle", seed=3)
     ref = write_geotiff(tmp_path / "ref.tif", img, geotransform=GT)
     gt2 = (GT[0] + 5.0, 10.0, 0.0, GT[3], 0.0, -10.0)  # half a pixel east: same motion, other grid
-    sec = write_geotiff(tmp_path / "sec.tif", K.fourier_shift(img, 0.0, 0.5), geotransform=gt2)
+    sec = write_geotiff(tmp_path / "sec.tif", kt.fourier_shift(img, 0.0, 0.5), geotransform=gt2)
     params = {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
               "OUTPUT": str(tmp_path / "o.tif")}
     ok, msg = alg("offsettracking").checkParameterValues(params, QgsProcessingContext())
