@@ -29,7 +29,7 @@ from ..algorithms.formats.dates import date_to_str, decimal_years, parse_date_pa
 from ..algorithms.kinematics import offset_timeseries as _ots
 from ..algorithms.kinematics import offsets as _off
 from ..algorithms.progress import SubProgress
-from .base import GeohazardAlgorithm
+from .base import DOCS_URL, GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
@@ -92,7 +92,14 @@ def _rasterize_stable(source, out_info: RasterInfo, context) -> np.ndarray:
     return band.ReadAsArray().astype(np.uint8)
 
 
-class OffsetTracking(GeohazardAlgorithm):
+class _KinematicsAlgorithm(GeohazardAlgorithm):
+    """Offset tools document themselves in docs/kinematics.md with the other kinematics tools."""
+
+    def helpUrl(self) -> str:
+        return DOCS_URL.format("kinematics")
+
+
+class OffsetTracking(_KinematicsAlgorithm):
     NAME = "offsettracking"
     DISPLAY_NAME = "Offset tracking (image cross-correlation)"
     GROUP_ID = "kinematics"
@@ -365,7 +372,7 @@ class OffsetTracking(GeohazardAlgorithm):
         return result
 
 
-class OffsetTimeSeries(GeohazardAlgorithm):
+class OffsetTimeSeries(_KinematicsAlgorithm):
     NAME = "offsettimeseries"
     DISPLAY_NAME = "Offset time series (pair network)"
     GROUP_ID = "kinematics"

@@ -36,8 +36,9 @@ Method
    ``"parabolic"`` and ``"gaussian"`` fit the 3-point NCC neighbourhood of the integer peak
    in each axis (faster, biased towards whole pixels by up to ~0.1 px: "peak locking").
 4. **Rejection**: cells whose window or search area leaves the image or holds nodata, whose
-   reference or secondary window has no texture (standard deviation below
-   ``min_std`` x the image's robust spread), whose peak is on the search border, or whose
+   reference or secondary window has no texture in one of its 4 x 4 sub-blocks (standard
+   deviation below ``min_std`` x the image's robust spread: a partly featureless window is
+   steered by the edge of its flat part), whose peak is on the search border, or whose
    ``ncc`` / ``peak_ratio`` fall below ``min_ncc`` / ``min_peak_ratio`` get NaN offsets and a
    flag (:data:`FLAGS`). Featureless or pure-noise areas therefore come out NaN, never as a
    confident offset.
@@ -390,8 +391,9 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     min_std_abs : float
         Windows whose standard deviation is at or below this are flat (flag 2).
     raw_ref, raw_search : ndarray, optional
-        The same windows before pre-filtering: flatness is judged on them (a high-pass filter
-        makes texture leak into flat areas near their edges).
+        The same windows before pre-filtering: flatness is judged on them, per 4 x 4 sub-block
+        (a high-pass filter makes texture leak into flat areas near their edges, and a window
+        partly flat is steered by the flat part's edge).
 
     Returns
     -------
@@ -411,7 +413,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     ref_norm = np.sqrt((ref0 * ref0).sum(axis=(1, 2)))
     raw_min = float(min_std_abs)
     if raw_ref is not None:
-        ref_flat = np.asarray(raw_ref, dtype=np.float64).std(axis=(1, 2)) <= raw_min
+        ref_flat = _min_sub_std(np.asarray(raw_ref, dtype=np.float64)) <= raw_min
         min_std_abs = 0.0
     else:
         ref_flat = ref_norm <= min_std_abs * w
@@ -434,7 +436,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     if raw_search is not None and ok.any():
         idx = np.nonzero(ok)[0]
         raw_sec = _patches_batch(np.asarray(raw_search, dtype=np.float64), idx, iy[idx], ix[idx], w)
-        flat_sec = raw_sec.std(axis=(1, 2)) <= raw_min
+        flat_sec = _min_sub_std(raw_sec) <= raw_min
         flag[idx[flat_sec]] = FLAG_FLAT
         ok = flag == FLAG_VALID
     if subpixel == "dft" and ok.any():
@@ -464,6 +466,18 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     return result
 
 
+def _min_sub_std(patches: np.ndarray) -> np.ndarray:
+    """Smallest standard deviation over the 4 x 4 sub-blocks of each ``(n, w, w)`` patch.
+
+    A window partly featureless (snow, saturation, a constant fill) is refused as flat: its
+    correlation would be steered by the edge of the flat part, which does not move with the ground.
+    """
+    n, w = patches.shape[0], patches.shape[1]
+    b = max(1, w // 4)
+    q = patches[:, :4 * b, :4 * b].reshape(n, 4, b, 4, b)
+    return q.std(axis=(2, 4)).min(axis=(1, 2))
+
+
 def _patches_batch(sea: np.ndarray, idx: np.ndarray, iy: np.ndarray, ix: np.ndarray, w: int) -> np.ndarray:
     out = np.empty((idx.size, w, w))
     for k in range(idx.size):
@@ -487,7 +501,7 @@ def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel
     raw_sec = np.asarray(inputs["secondary"], dtype=np.float64)
     ref = highpass(raw_ref, highpass_px)
     sec = highpass(raw_sec, highpass_px)
-    raw = (raw_ref, raw_sec) if highpass_px and highpass_px > 0 else None
+    raw = (raw_ref, raw_sec)
     n_cols = block.n_cols
     i0 = -(-block.row0 // st)
     i1 = -(-block.row1 // st)
