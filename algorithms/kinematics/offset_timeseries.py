@@ -32,8 +32,8 @@ the longest time (m/yr).
 
 References
 ----------
-Bamler R., Eineder M. (2005) Accuracy of differential shift estimation by correlating synthetic
-aperture radar images. IEEE GRSL 2(2), 151-155. doi:10.1109/LGRS.2004.843203
+Bamler R., Eineder M. (2005) Accuracy of differential shift estimation by correlation and split-bandwidth
+interferometry for wideband and Delta-k SAR systems. IEEE GRSL 2(2), 151-155. doi:10.1109/LGRS.2004.843203
 Altena B., Scambos T., Fahnestock M., Kaab A. (2019) Extracting recent short-term glacier
 velocity evolution over southern Alaska and the Yukon from a large collection of Landsat data.
 The Cryosphere 13, 795-814. doi:10.5194/tc-13-795-2019
