@@ -511,6 +511,7 @@ def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel
     out["flag"] = np.full(shape, FLAG_OUTSIDE, dtype=np.uint8)
     stable_in = inputs.get("stable")
     if stable_in is not None:
+        stable_in = np.asarray(stable_in, dtype=np.float64)
         out["stable"] = np.zeros(shape, dtype=np.uint8)
     big = w + 2 * s
     off = (st - w) // 2
@@ -526,7 +527,7 @@ def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel
         if stable_in is not None:
             rc = min(max(r0 + w // 2, block.read0), block.read1 - 1) - block.read0
             cc = np.clip(c0 + w // 2, 0, n_cols - 1)
-            out["stable"][oi] = (np.nan_to_num(np.asarray(stable_in, dtype=np.float64)[rc, cc]) != 0)
+            out["stable"][oi] = np.nan_to_num(stable_in[rc, cc]) != 0
         if r0 - s < block.read0 or r0 + w + s > block.read1:
             continue  # outside the image (blocks' halos cover every row inside it)
         inside = (c0 - s >= 0) & (c0 + w + s <= n_cols)
@@ -827,8 +828,9 @@ def batch_cells(window: int, search: int) -> int:
     return int(max(8, BATCH_BYTES // (big * big * 8 * 16)))
 
 
-#: Memory per pixel of a block's rows: the two images as read (float32) and as float64, and masks.
-BYTES_PER_PIXEL = 2 * (4 + 8 + 1)
+#: Memory per pixel of a block's rows: each image as read (float32), as float64, high-passed and the
+#: filter's two temporaries (float64), and two masks.
+BYTES_PER_PIXEL = 2 * (4 + 4 * 8 + 2)
 
 
 def block_rows_for(n_cols: int, *, window: int, search: int, step: int,

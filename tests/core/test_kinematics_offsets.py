@@ -167,3 +167,14 @@ def test_no_redundancy_gives_nan_sigma_and_missing_pairs_are_skipped():
     assert r["displacement"][0, 1, 1] == 0.0 and r["displacement"][0, 2, 1] == 2.0
     with pytest.raises(GeohazardError, match="t_years"):
         ots.offset_time_series(y, pi, pj, t[::-1])
+
+
+def test_blocks_do_not_change_the_field():
+    """Row blocks of one output row each (1 MB budget) give the field of a single block: the halo suffices."""
+    img = kt.texture((160, 144), "speckle", seed=9)
+    sec = kt.fourier_shift(img, -1.3, 2.2)
+    whole = off.offset_field(img, sec, window=32, search=6, step=16)
+    small = off.offset_field(img, sec, window=32, search=6, step=16, max_memory_mb=1)
+    assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
+    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
+        np.testing.assert_array_equal(whole[k], small[k])
