@@ -104,7 +104,7 @@ class OffsetTracking(_KinematicsAlgorithm):
     DISPLAY_NAME = "Offset tracking (image cross-correlation)"
     GROUP_ID = "kinematics"
     MULTIBAND_INPUTS = ("REFERENCE", "SECONDARY")
-    OVERLAP = (("REFERENCE", "SECONDARY"), ("REFERENCE", "STABLE_AREA"), ("REFERENCE", "STABLE_MASK"))
+    OVERLAP = (("REFERENCE", "SECONDARY"), ("REFERENCE", "STABLE_POLYGONS"), ("REFERENCE", "STABLE_MASK"))
     HELP = (
         "Measures the displacement between two co-registered images (SAR amplitude, or optical GeoTIFF such as "
         "Sentinel-2 band 8 or a hillshade) by normalised cross-correlation (NCC) of windows: fast landslides, "
@@ -161,7 +161,7 @@ class OffsetTracking(_KinematicsAlgorithm):
     MIN_PEAK_RATIO = "MIN_PEAK_RATIO"
     MEDIAN_TEST = "MEDIAN_TEST"
     MEDIAN_THRESHOLD = "MEDIAN_THRESHOLD"
-    STABLE_AREA = "STABLE_AREA"
+    STABLE_POLYGONS = "STABLE_POLYGONS"
     STABLE_MASK = "STABLE_MASK"
     GEOMETRY = "GEOMETRY"
     RANGE_SPACING = "RANGE_SPACING"
@@ -200,7 +200,7 @@ class OffsetTracking(_KinematicsAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(self.MEDIAN_THRESHOLD, self.tr("Median test threshold"),
                                                        num, defaultValue=2.0, minValue=0.1, maxValue=100.0))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.STABLE_AREA, self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
+            self.STABLE_POLYGONS, self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
             optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.STABLE_MASK, self.tr("Stable mask (reference grid, non-zero = stable)"), optional=True))
@@ -309,8 +309,8 @@ class OffsetTracking(_KinematicsAlgorithm):
             sources["stable"] = raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
                                               dtype=np.float32, name=self.STABLE_MASK)
         stable_grid = None
-        if parameters.get(self.STABLE_AREA):
-            src = self.parameterAsSource(parameters, self.STABLE_AREA, context)
+        if parameters.get(self.STABLE_POLYGONS):
+            src = self.parameterAsSource(parameters, self.STABLE_POLYGONS, context)
             stable_grid = _rasterize_stable(src, out_info, context)
         func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                  subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],
@@ -384,7 +384,8 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
         "<b>Offset rasters</b>: one per pair, on one grid, with the two dates in the file name as for "
         "interferograms (20200101_20200113, 20200101-20200113, ...). A name with the later date first is read "
         "as the reversed pair (its offsets change sign).\n"
-        "<b>Bands</b>: the bands holding the components, comma separated (default '1,2' = east and north metres of "
+        "<b>Component bands</b> (COMPONENTS): the bands holding the components, comma separated (default '1,2' = "
+        "east and north metres of "
         "'Offset tracking'; '1' for one component). <b>Correlation band</b> (0 = none; 7 in 'Offset tracking' "
         "outputs): weights of the second step, rho^2/(1-rho^2), the inverse variance of a correlation offset "
         "(Bamler & Eineder 2005, doi:10.1109/LGRS.2004.843203).\n"
@@ -406,7 +407,7 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
     ) + DASK_HELP
 
     INPUTS = "INPUTS"
-    BANDS = "BANDS"
+    COMPONENTS = "COMPONENTS"
     WEIGHT_BAND = "WEIGHT_BAND"
     K_MAD = "K_MAD"
     MIN_REJECT = "MIN_REJECT"
@@ -419,7 +420,7 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
         num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.INPUTS, self.tr("Offset rasters (dates in the names)"), QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterString(self.BANDS, self.tr("Component bands (comma separated)"),
+        self.addParameter(QgsProcessingParameterString(self.COMPONENTS, self.tr("Component bands (comma separated)"),
                                                        defaultValue="1,2"))
         self.addParameter(QgsProcessingParameterNumber(self.WEIGHT_BAND, self.tr("Correlation band (0 = none)"),
                                                        integer, defaultValue=0, minValue=0))
@@ -456,18 +457,18 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
         names = [os.path.basename(p) for p in paths]
         infos = [raster_info(p, n) for p, n in zip(paths, names)]
         check_same_grid(infos, names)
-        text = self.parameterAsString(parameters, self.BANDS, context) or "1,2"
+        text = self.parameterAsString(parameters, self.COMPONENTS, context) or "1,2"
         try:
             bands = [int(b) for b in text.replace(" ", "").split(",") if b]
         except ValueError:
-            raise GeohazardError(f"{self.BANDS}: expected band numbers separated by commas, got {text!r}") from None
+            raise GeohazardError(f"{self.COMPONENTS}: expected band numbers separated by commas, got {text!r}") from None
         wb = self.parameterAsInt(parameters, self.WEIGHT_BAND, context)
         for b in bands + ([wb] if wb else []):
             if not 1 <= b <= infos[0].count:
-                raise GeohazardError(f"{self.BANDS}/{self.WEIGHT_BAND}: band {b} asked for, the offset rasters "
+                raise GeohazardError(f"{self.COMPONENTS}/{self.WEIGHT_BAND}: band {b} asked for, the offset rasters "
                                      f"have {infos[0].count} band(s)")
         if not bands:
-            raise GeohazardError(f"{self.BANDS}: give at least one band")
+            raise GeohazardError(f"{self.COMPONENTS}: give at least one band")
         return paths, pairs, signs, infos[0], bands, wb
 
     def checkParameterValues(self, parameters, context):

@@ -51,7 +51,7 @@ def recipe(tool, tmp):
     if tool == "offsettimeseries":
         names = ["off_20210101_20210113.tif", "off_20210113_20210125.tif", "off_20210101_20210125.tif"]
         paths = [pair_raster(j(tmp, n), seed=k) for k, n in enumerate(names)]
-        params = {"INPUTS": paths, "BANDS": "1,2", "OUTPUT": j(out, "d.tif"), "OUTPUT_VELOCITY": j(out, "v.tif")}
+        params = {"INPUTS": paths, "COMPONENTS": "1,2", "OUTPUT": j(out, "d.tif"), "OUTPUT_VELOCITY": j(out, "v.tif")}
 
         def spoil(kind, folder):
             if kind == "truncated":

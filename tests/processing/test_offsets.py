@@ -28,12 +28,12 @@ def test_parameters(alg):
     a = alg("offsettracking")
     ids = [p.name() for p in a.parameterDefinitions()]
     for pid in ("REFERENCE", "SECONDARY", "WINDOW", "SEARCH", "STEP", "SUBPIXEL", "MIN_NCC", "MIN_PEAK_RATIO",
-                "STABLE_AREA", "STABLE_MASK", "RESAMPLE", "OUTPUT", "OUTPUT_QUALITY", "DASK_SCHEDULER"):
+                "STABLE_POLYGONS", "STABLE_MASK", "RESAMPLE", "OUTPUT", "OUTPUT_QUALITY", "DASK_SCHEDULER"):
         assert pid in ids
     assert "Guizar-Sicairos" in a.shortHelpString() and "Westerweel" in a.shortHelpString()
     assert a.group() == "Landslide and glacier kinematics"
     b = alg("offsettimeseries")
-    assert [p.name() for p in b.parameterDefinitions()][:5] == ["INPUTS", "BANDS", "WEIGHT_BAND", "K_MAD",
+    assert [p.name() for p in b.parameterDefinitions()][:5] == ["INPUTS", "COMPONENTS", "WEIGHT_BAND", "K_MAD",
                                                                 "MIN_REJECT"]
 
 
@@ -88,7 +88,7 @@ def test_stable_polygon_in_another_crs_removes_bias(run_alg, tmp_path):
     wkt = "POLYGON((" + ",".join(f"{x:.9f} {y:.9f}" for x, y in ring) + "))"
     poly = hk.write_layer(tmp_path / "stable.gpkg", [wkt], epsg=4326)
     res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
-                                     "STABLE_AREA": poly, "OUTPUT": str(tmp_path / "off.tif")})
+                                     "STABLE_POLYGONS": poly, "OUTPUT": str(tmp_path / "off.tif")})
     arr, ds = _read(res["OUTPUT"])
     ok = np.isfinite(arr[4])
     assert ok.sum() >= 40
@@ -148,7 +148,7 @@ def _series(tmp_path, n_dates=6, shape=(4, 5), gross=True):
 
 def test_offset_time_series_rejects_gross_error(run_alg, tmp_path):
     paths, dates, t, ve, vn = _series(tmp_path)
-    res = run_alg("offsettimeseries", {"INPUTS": paths, "BANDS": "1,2", "OUTPUT": str(tmp_path / "d.tif"),
+    res = run_alg("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1,2", "OUTPUT": str(tmp_path / "d.tif"),
                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
                                        "OUTPUT_SIGMA": str(tmp_path / "s.tif")})
     d, ds = _read(res["OUTPUT"])
@@ -167,7 +167,7 @@ def test_offset_time_series_disconnected_network(run_alg, tmp_path):
     paths, dates, t, ve, vn = _series(tmp_path, gross=False)
     cut = ("20210113_20210206", "20210125_20210206", "20210125_20210218")  # every pair across 25 Jan | 6 Feb
     keep = [p for p in paths if not any(c in p for c in cut)]
-    res = run_alg("offsettimeseries", {"INPUTS": keep, "BANDS": "1", "OUTPUT": str(tmp_path / "d.tif"),
+    res = run_alg("offsettimeseries", {"INPUTS": keep, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
                                        "OUTPUT_COMPONENTS": str(tmp_path / "c.tif")})
     c, _ = _read(res["OUTPUT_COMPONENTS"])

@@ -27,6 +27,7 @@ LENGTHS = {
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     "landslideactivity": {"DEM": "m"},
     "losprojection": {"DEM": "m"},
+    "offsettracking": {"RANGE_SPACING": "m", "AZIMUTH_SPACING": "m"},
     "okadaforward": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m",
                      "PIXEL_SIZE": "m"},
     "phasegradientstacking": {"WAVELENGTH_M": "m"},

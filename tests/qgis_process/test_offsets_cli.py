@@ -42,7 +42,7 @@ def test_offsettimeseries_cli(tmp_path):
     for a, b in (("20210101", "20210113"), ("20210113", "20210125"), ("20210101", "20210125")):
         dt_yr = (days[b] - days[a]) / 365.25
         paths.append(write_geotiff(tmp_path / f"off_{a}_{b}.tif", np.full((1, 3, 4), 10.0 * dt_yr)))
-    res = run_json("offsettimeseries", {"INPUTS": paths, "BANDS": "1", "OUTPUT": str(tmp_path / "d.tif"),
+    res = run_json("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
                                         "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
     v = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
     np.testing.assert_allclose(v[0], 10.0, rtol=1e-4)
