@@ -461,7 +461,8 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
         try:
             bands = [int(b) for b in text.replace(" ", "").split(",") if b]
         except ValueError:
-            raise GeohazardError(f"{self.COMPONENTS}: expected band numbers separated by commas, got {text!r}") from None
+            raise GeohazardError(f"{self.COMPONENTS}: expected band numbers separated by commas, "
+                                 f"got {text!r}") from None
         wb = self.parameterAsInt(parameters, self.WEIGHT_BAND, context)
         for b in bands + ([wb] if wb else []):
             if not 1 <= b <= infos[0].count:
