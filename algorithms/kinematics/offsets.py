@@ -657,8 +657,9 @@ def stable_bias(dx: np.ndarray, dy: np.ndarray, stable: np.ndarray, *, min_cells
     n = int(m.sum())
     if n < int(min_cells):
         raise GeohazardError(
-            f"STABLE_POLYGONS: only {n} stable cell(s) have a valid offset, at least {int(min_cells)} are needed for the "
-            "bias correction (enlarge the stable area, or lower the quality thresholds)")
+            f"stable area (STABLE_POLYGONS / STABLE_MASK): only {n} stable cell(s) have a valid offset, at least "
+            f"{int(min_cells)} are needed for the bias correction (enlarge the stable area, or lower the quality "
+            "thresholds)")
     x, y = np.asarray(dx)[m].astype(np.float64), np.asarray(dy)[m].astype(np.float64)
     bx, by = float(np.median(x)), float(np.median(y))
     return {"dx": bx, "dy": by, "mad_dx": float(1.4826 * np.median(np.abs(x - bx))),
