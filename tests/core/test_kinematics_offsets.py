@@ -100,7 +100,7 @@ def test_stable_bias_and_metric_conversion():
     assert abs(m["direction_deg"][0] - (180 - np.degrees(np.arctan(0.5)))) < 1e-9
     with pytest.raises(GeohazardError, match="pixel spacings"):
         off.to_metric(np.ones(1), np.ones(1), None)
-    with pytest.raises(GeohazardError, match="STABLE_AREA"):
+    with pytest.raises(GeohazardError, match="STABLE_POLYGONS"):
         off.stable_bias(np.ones(3), np.ones(3), np.ones(3, bool))
 
 
