@@ -332,6 +332,22 @@ def _parabolic_peak(surf):
 
 
 @njit(cache=True, parallel=True)
+def _tapered_windows(src, idx, r0, c0, tap, out):
+    """``out[k] = taper * (window - mean)`` of ``src[idx[k], r0[k]:r0[k] + w, c0[k]:c0[k] + w]`` (float32)."""
+    w = tap.shape[0]
+    for k in prange(idx.size):
+        q = idx[k]
+        tot = 0.0
+        for i in range(w):
+            for j in range(w):
+                tot += src[q, r0[k] + i, c0[k] + j]
+        mean = tot / (w * w)
+        for i in range(w):
+            for j in range(w):
+                out[k, i, j] = tap[i, j] * (src[q, r0[k] + i, c0[k] + j] - mean)
+
+
+@njit(cache=True, parallel=True)
 def _dft_peaks(surfaces, out):
     """Peaks of upsampled cross-power surfaces (n, U, U), sub-sample refined; out (n, 2) in samples."""
     for k in prange(surfaces.shape[0]):
@@ -391,7 +407,8 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     min_std_abs : float
         Windows whose standard deviation is at or below this are flat (flag 2).
     raw_ref, raw_search : ndarray, optional
-        The same windows before pre-filtering: flatness is judged on them, per 4 x 4 sub-block
+        The same windows before pre-filtering (``raw_search`` may also be ``(rows, col0)``: the
+        search areas' rows of the raw secondary and each area's first column): flatness is judged on them, per 4 x 4 sub-block
         (a high-pass filter makes texture leak into flat areas near their edges, and a window
         partly flat is steered by the flat part's edge).
 
@@ -435,23 +452,31 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     ok = flag == FLAG_VALID
     if raw_search is not None and ok.any():
         idx = np.nonzero(ok)[0]
-        raw_sec = _patches_batch(np.asarray(raw_search, dtype=np.float64), idx, iy[idx], ix[idx], w)
+        if isinstance(raw_search, tuple):  # (rows of the raw secondary, first column of each search area)
+            rows2d, col0 = raw_search
+            raw_sec = _patches(rows2d, iy[idx], col0[idx] + ix[idx], w)
+        else:
+            raw_sec = _patches_batch(np.asarray(raw_search, dtype=np.float64), idx, iy[idx], ix[idx], w)
         flat_sec = _min_sub_std(raw_sec) <= raw_min
         flag[idx[flat_sec]] = FLAG_FLAT
         ok = flag == FLAG_VALID
     if subpixel == "dft" and ok.any():
         idx = np.nonzero(ok)[0]
         kern, kern_t, col_w, shifts = _dft_kernel(w, int(upsample))
-        sec = _patches_batch(sea, idx, iy[idx], ix[idx], w)
-        tap = _taper(w)
-        a = ((ref[idx] - ref[idx].mean(axis=(1, 2), keepdims=True)) * tap).astype(np.float32)
-        b = ((sec - sec.mean(axis=(1, 2), keepdims=True)) * tap).astype(np.float32)
+        tap = _taper(w).astype(np.float32)
+        a = np.empty((idx.size, w, w), np.float32)
+        b = np.empty((idx.size, w, w), np.float32)
+        _tapered_windows(ref, idx, np.zeros(idx.size, np.int64), np.zeros(idx.size, np.int64), tap, a)
+        _tapered_windows(sea, idx, iy[idx], ix[idx], tap, b)
         # real windows: half spectrum along columns (Hermitian), single precision (peak error < 1e-4 px)
         cp = _fft.rfft2(b, **_FFT_KW) * np.conj(_fft.rfft2(a, **_FFT_KW))
         cp /= np.sqrt(np.abs(cp)) + np.float32(1e-30)  # partial whitening: |CP|^(1/2)
         cp *= col_w
-        u = kern.shape[0]
-        surf = (np.matmul(kern, cp).reshape(-1, cp.shape[2]) @ kern_t).reshape(idx.size, u, u).real
+        u, n_sel = kern.shape[0], idx.size
+        # two large products instead of one small one per cell: columns first, then rows
+        x = (cp.reshape(-1, cp.shape[2]) @ kern_t).reshape(n_sel, w, u)
+        x = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(w, n_sel * u)
+        surf = (kern @ x).reshape(u, n_sel, u).transpose(1, 0, 2).real
         loc = np.zeros((idx.size, 2))
         _dft_peaks(np.ascontiguousarray(surf), loc)
         step = shifts[1] - shifts[0]
@@ -560,7 +585,7 @@ def _match_cells(out, oi, cols, ref, sec, raw, rr, sr, c0, s, w, big, subpixel, 
             rref, rsec = raw
             res = match_patches(rw, sa, subpixel=subpixel, upsample=upsample, min_std_abs=min_std_abs,
                                 raw_ref=_patches(rref[rr:rr + w], zeros, c0[cols], w),
-                                raw_search=_patches(rsec[sr:sr + big], zeros, c0[cols] - s, big))
+                                raw_search=(rsec[sr:sr + big], c0[cols] - s))
         flag = res[:, 5].astype(np.uint8)
         ncc, ratio = res[:, 2], res[:, 3]
         valid = flag == FLAG_VALID
