@@ -409,8 +409,8 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     raw_ref, raw_search : ndarray, optional
         The same windows before pre-filtering (``raw_search`` may also be ``(rows, col0)``: the
         search areas' rows of the raw secondary and each area's first column): flatness is judged
-        on them, per 4 x 4 sub-block (a high-pass filter makes texture leak into flat areas near their edges, and a window
-        partly flat is steered by the flat part's edge).
+        on them, per 4 x 4 sub-block (a high-pass filter makes texture leak into flat areas near
+        their edges, and a window partly flat is steered by the flat part's edge).
 
     Returns
     -------
