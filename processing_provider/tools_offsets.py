@@ -329,7 +329,11 @@ class OffsetTracking(_KinematicsAlgorithm):
                 arr = np.stack([out[k].astype(np.float32) for k in _off.BLOCK_OUTPUTS])
                 raw_writer.write(arr, row=i0)
                 if use_stable:
-                    st = out["stable"] if stable_grid is None else stable_grid[i0:i0 + arr.shape[1]]
+                    st = np.zeros(arr.shape[1:], bool)  # polygons and mask together: their union
+                    if "stable" in out:
+                        st |= out["stable"] != 0
+                    if stable_grid is not None:
+                        st |= stable_grid[i0:i0 + arr.shape[1]] != 0
                     sel = (st != 0) & np.isfinite(out["dx"])
                     kept["dx"].append(out["dx"][sel])
                     kept["dy"].append(out["dy"][sel])
