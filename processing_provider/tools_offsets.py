@@ -129,7 +129,7 @@ class OffsetTracking(_KinematicsAlgorithm):
         "<b>normalised median test</b> (Westerweel & Scarano 2005, doi:10.1007/s00348-005-0016-6; threshold 2, "
         "eps 0.1 px) removes vectors unlike their 3 x 3 neighbours. Refused cells are NaN: featureless or noisy "
         "areas give no offset, never a confident wrong one.\n"
-        "<b>Stable area</b> (polygons) or <b>stable mask</b> (raster on the reference grid, non-zero = stable): "
+        "<b>Stable area</b> (polygons) or <b>stable mask</b> (raster on the reference grid, non-zero = stable; both together: their union): "
         "the median offset over stable cells (co-registration or mosaicking residual) is subtracted and reported.\n"
         "<b>Geometry</b>: 'map' gives east/north offsets in metres from the georeferencing (projected CRS "
         "needed); 'radar' gives range/azimuth offsets in metres from the range and azimuth pixel spacings you "
