@@ -178,3 +178,22 @@ def test_blocks_do_not_change_the_field():
     assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
     for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
         np.testing.assert_array_equal(whole[k], small[k])
+
+
+def test_correlation_weights_favour_good_pairs():
+    """A noisy pair given a low correlation weighs less: the weighted series is closer to the truth."""
+    t, d, pi, pj, y = _network(noise=0.005, seed=3)
+    rng = np.random.default_rng(5)
+    noisy = np.arange(0, len(pi), 3)
+    y[noisy] += rng.normal(0, 0.3, (noisy.size, y.shape[1]))  # not gross (k=3 keeps most), just poor
+    rho = np.full(y.shape, 0.95)
+    rho[noisy] = 0.3
+    w = ots.correlation_weights(rho)
+    assert w[noisy][0, 0] < 0.11 < 9.0 < w[1, 0]
+    flat = ots.offset_time_series(y[None], pi, pj, t, k_mad=100.0)
+    weighted = ots.offset_time_series(y[None], pi, pj, t, weights=w, k_mad=100.0)
+    truth = d[:, None] * np.ones((1, y.shape[1]))
+    err_flat = np.sqrt(np.mean((flat["displacement"][0] - truth) ** 2))
+    err_w = np.sqrt(np.mean((weighted["displacement"][0] - truth) ** 2))
+    assert err_w < 0.5 * err_flat
+    assert np.all(ots.correlation_weights(np.array([np.nan])) == 0)

@@ -167,7 +167,8 @@ def test_offset_time_series_disconnected_network(run_alg, tmp_path):
     paths, dates, t, ve, vn = _series(tmp_path, gross=False)
     cut = ("20210113_20210206", "20210125_20210206", "20210125_20210218")  # every pair across 25 Jan | 6 Feb
     keep = [p for p in paths if not any(c in p for c in cut)]
-    res = run_alg("offsettimeseries", {"INPUTS": keep, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
+    res = run_alg("offsettimeseries", {"INPUTS": keep, "COMPONENTS": "1", "WEIGHT_BAND": 3,
+                                       "OUTPUT": str(tmp_path / "d.tif"),
                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
                                        "OUTPUT_COMPONENTS": str(tmp_path / "c.tif")})
     c, _ = _read(res["OUTPUT_COMPONENTS"])
