@@ -46,6 +46,7 @@ GROUPS = {
     "geometry": "Geometry and line of sight",
     "faults": "Faults and stress",
     "formats": "Import and formats",
+    "kinematics": "Landslide and glacier kinematics",
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
@@ -86,6 +87,9 @@ TAGS = {
     "landslidethickness": "landslide,thickness,depth,volume,mass conservation,flux,rheology,3-D",
     "validateinsar": "validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth",
     "triggercorrelation": "rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide",
+    "offsettracking": "offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,"
+                      "Sentinel-2,amplitude,velocity,displacement",
+    "offsettimeseries": "offset tracking,time series,glacier,landslide,velocity,network,least squares",
 }
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
@@ -102,6 +106,7 @@ MAIN_OUTPUTS = {
     "slipinversion": ("OUTPUT_PATCHES",),
     "importcoulombinput": ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"),
     "timeseriesmodels": ("OUTPUT", "OUTPUT_RASTER"),
+    "offsettimeseries": ("OUTPUT_VELOCITY",),
 }
 
 #: Core modules holding the numba kernels each tool calls (for the first-run compile notice).
@@ -115,6 +120,8 @@ KERNELS = {
     "landslideactivity": ("ada.activity",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
     "slipinversion": _OKADA, "uniformslipinversion": _OKADA,
+    "offsettracking": ("kinematics.offsets",),
+    "offsettimeseries": ("kinematics.offset_timeseries",),
 }
 
 

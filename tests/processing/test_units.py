@@ -29,6 +29,7 @@ LENGTHS = {
     "landslideactivity": {"DEM": "m"},
     "landslidethickness": {"DEM": "m"},
     "losprojection": {"DEM": "m"},
+    "offsettracking": {"RANGE_SPACING": "m", "AZIMUTH_SPACING": "m"},
     "okadaforward": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m",
                      "PIXEL_SIZE": "m"},
     "phasegradientstacking": {"WAVELENGTH_M": "m"},

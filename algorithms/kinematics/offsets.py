@@ -1,0 +1,880 @@
+"""Offset tracking: dense displacement fields from two co-registered images by normalised cross-correlation.
+
+Conventions
+-----------
+* Offsets are the displacement of the ground **from the reference image to the secondary
+  image**: a feature at pixel ``(row, col)`` of the reference is found at
+  ``(row + dy, col + dx)`` of the secondary. ``dx`` is along columns (range in radar
+  geometry, east-ish in map geometry), ``dy`` along rows (azimuth, or south in a north-up
+  map). Both are in pixels of the reference grid.
+* The output grid samples the reference every ``step`` pixels: output cell ``(i, j)``
+  covers reference rows ``i*step .. (i+1)*step`` and columns ``j*step .. (j+1)*step``, and
+  its window of ``window x window`` pixels is centred on the cell within half a pixel
+  (:func:`output_grid` gives the exact origin shift so the output raster is georeferenced
+  on the window centres).
+
+Method
+------
+1. **Integer search** (normalised cross-correlation, NCC): for every output cell the
+   zero-mean reference window ``R`` (``w x w``) is correlated with every ``w x w`` window of
+   the secondary inside a search area ``(w + 2s) x (w + 2s)`` (lags ``-s .. s``), computed
+   with FFTs of size ``w + 2s`` and normalised with running sums (the NCC of Lewis 1995):
+   ``NCC(u, v) = sum(R0 * S_uv) / (|R0| * |S_uv - mean(S_uv)|)``, in ``[-1, 1]``.
+2. **Quality** of the NCC surface: ``ncc`` = its maximum; ``peak_ratio`` = maximum / second
+   highest local maximum (PIV's primary-to-secondary peak ratio, Keane & Adrian 1992; 1 means
+   two equal candidates); ``snr`` = maximum / mean absolute NCC over the search area (as
+   ampcor/COSI-Corr report it). A maximum on the border of the search area is refused
+   (the true peak may lie outside).
+3. **Sub-pixel peak**: ``"dft"`` (default) extracts the secondary window at the integer
+   peak and locates the residual shift (within +-0.75 px) by the matrix-multiply upsampled
+   DFT of the cross-power spectrum (Guizar-Sicairos et al. 2008), upsampling ``upsample``
+   times, then a 3-point parabola on the upsampled peak. Both windows are Hann-tapered (the
+   circular correlation otherwise sees the windows' edges, where shifted content differs:
+   0.08-0.17 px RMS instead of 0.01-0.015 on our textures) and the cross-power spectrum is
+   divided by the square root of its modulus (half-way between plain and phase correlation:
+   pure phase correlation lets the noisy weak frequencies of smooth textures dominate);
+   ``"parabolic"`` and ``"gaussian"`` fit the 3-point NCC neighbourhood of the integer peak
+   in each axis (faster, biased towards whole pixels by up to ~0.1 px: "peak locking").
+4. **Rejection**: cells whose window or search area leaves the image or holds nodata, whose
+   reference or secondary window has no texture in one of its 4 x 4 sub-blocks (standard
+   deviation below ``min_std`` x the image's robust spread: a partly featureless window is
+   steered by the edge of its flat part), whose peak is on the search border, or whose
+   ``ncc`` / ``peak_ratio`` fall below ``min_ncc`` / ``min_peak_ratio`` get NaN offsets and a
+   flag (:data:`FLAGS`). Featureless or pure-noise areas therefore come out NaN, never as a
+   confident offset.
+5. **Outliers** (:func:`normalized_median_test`, Westerweel & Scarano 2005): the residual of
+   each vector to the median of its 3 x 3 neighbours, normalised by the median residual of
+   the neighbours plus ``eps`` (0.1 px), must stay below ``threshold`` (2).
+6. **Stable-area bias** (:func:`stable_bias`): the median offset over cells marked stable is
+   subtracted (co-registration / mosaicking residuals, e.g. Dehecq et al. 2015).
+
+References
+----------
+Lewis J.P. (1995) Fast normalized cross-correlation. Vision Interface 95.
+Guizar-Sicairos M., Thurman S.T., Fienup J.R. (2008) Efficient subpixel image registration
+algorithms. Opt. Lett. 33(2), 156-158. doi:10.1364/OL.33.000156
+Keane R.D., Adrian R.J. (1992) Theory of cross-correlation analysis of PIV images. Appl. Sci.
+Res. 49, 191-215. doi:10.1007/BF00384623
+Westerweel J., Scarano F. (2005) Universal outlier detection for PIV data. Exp. Fluids 39,
+1096-1100. doi:10.1007/s00348-005-0016-6
+Debella-Gilo M., Kaab A. (2011) Sub-pixel precision image matching for measuring surface
+displacements on mass movements using normalized cross-correlation. Remote Sens. Environ.
+115, 130-142. doi:10.1016/j.rse.2010.08.012
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from typing import Optional
+
+import numpy as np
+
+from .._numba import njit, prange
+from ..errors import GeohazardError
+
+try:  # scipy's pocketfft takes a thread count; numpy's does not
+    from scipy import fft as _fft
+
+    _FFT_KW = {"workers": int(os.environ.get("INSAR_GEOHAZARDS_FFT_WORKERS", "-1") or -1)}
+except ImportError:  # pragma: no cover - scipy ships with QGIS
+    _fft = np.fft
+    _FFT_KW = {}
+
+SUBPIXEL_METHODS = ("dft", "parabolic", "gaussian")
+
+#: Quality flags of each output cell (0 = valid offset).
+FLAGS = {
+    0: "valid",
+    1: "outside the image or nodata in the window / search area",
+    2: "no texture (reference or secondary window flat)",
+    3: "correlation peak on the border of the search area",
+    4: "correlation peak below the minimum NCC",
+    5: "peak ratio below the minimum (ambiguous match)",
+    6: "outlier (normalised median test)",
+}
+FLAG_VALID, FLAG_OUTSIDE, FLAG_FLAT, FLAG_BORDER, FLAG_LOW_NCC, FLAG_AMBIGUOUS, FLAG_OUTLIER = range(7)
+
+#: Outputs of :func:`offset_block` (each ``(n_out_rows, n_out_cols)``).
+BLOCK_OUTPUTS = ("dx", "dy", "ncc", "peak_ratio", "snr", "flag")
+
+
+# --------------------------------------------------------------------------- options and grid
+def check_options(window: int, search: int, step: int, *, subpixel: str = "dft", upsample: int = 10,
+                  min_ncc: float = 0.2, min_peak_ratio: float = 1.1) -> None:
+    """Raise a :class:`GeohazardError` naming the first option out of range."""
+    if int(window) != window or window < 8:
+        raise GeohazardError(f"window must be an integer of at least 8 pixels, got {window!r}")
+    if int(search) != search or search < 1:
+        raise GeohazardError(f"search must be an integer of at least 1 pixel, got {search!r}")
+    if int(step) != step or step < 1:
+        raise GeohazardError(f"step must be an integer of at least 1 pixel, got {step!r}")
+    if subpixel not in SUBPIXEL_METHODS:
+        raise GeohazardError(f"subpixel must be one of {SUBPIXEL_METHODS}, got {subpixel!r}")
+    if int(upsample) != upsample or not 2 <= upsample <= 1000:
+        raise GeohazardError(f"upsample must be an integer in 2..1000, got {upsample!r}")
+    if not -1.0 <= min_ncc < 1.0:
+        raise GeohazardError(f"min_ncc must be in [-1, 1), got {min_ncc!r}")
+    if not min_peak_ratio >= 1.0:
+        raise GeohazardError(f"min_peak_ratio must be >= 1, got {min_peak_ratio!r}")
+
+
+def output_grid(n_rows: int, n_cols: int, *, window: int, step: int) -> tuple[int, int, float]:
+    """Output grid size and origin shift: ``(n_out_rows, n_out_cols, shift_px)``.
+
+    Output cell ``i`` has its window starting at reference row ``i*step + (step - window)//2``;
+    its centre is ``i*step + step/2 + shift_px`` (pixel-corner coordinates), ``shift_px`` in
+    ``{0, -0.5}``. The output raster's origin is the reference origin moved by ``shift_px``
+    pixels along both axes, its pixel size ``step`` reference pixels.
+    """
+    w, st = int(window), int(step)
+    shift = (st - w) // 2 + w / 2.0 - st / 2.0
+    return -(-int(n_rows) // st), -(-int(n_cols) // st), float(shift)
+
+
+def halo_rows(window: int, search: int, step: int, highpass_px: float = 0.0) -> int:
+    """Rows of context a block needs above and below: ``window/2 + search``, one step of rounding
+    and the high-pass filter's reach (4 sigma)."""
+    return (int(window) + 1) // 2 + int(search) + int(step) + int(math.ceil(4.0 * max(0.0, highpass_px)))
+
+
+def highpass(image: np.ndarray, sigma_px: float) -> np.ndarray:
+    """``image`` minus its Gaussian blur of ``sigma_px`` (0 = unchanged); NaN spreads over 4 sigma.
+
+    Removes the slowly varying part (illumination, shading, the red spectrum of natural
+    terrain) so the correlation peak is sharp and its quality measures mean something.
+    """
+    if not sigma_px or sigma_px <= 0:
+        return image
+    from scipy import ndimage
+
+    bad = ~np.isfinite(image)
+    filled = np.where(bad, 0.0, image)
+    blur = ndimage.gaussian_filter(filled, float(sigma_px), mode="nearest", truncate=4.0)
+    out = image - blur
+    if bad.any():
+        spread = ndimage.maximum_filter(bad, size=2 * int(math.ceil(4.0 * sigma_px)) + 1)
+        out[spread] = np.nan
+    return out
+
+
+def robust_spread(image: np.ndarray) -> float:
+    """Scale of an image's texture: 1.4826 x MAD of its finite values (0 when flat or empty)."""
+    v = np.asarray(image, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0.0
+    if v.size > 200_000:  # a regular subsample is enough for a scale
+        v = v[:: v.size // 200_000]
+    med = np.median(v)
+    return float(1.4826 * np.median(np.abs(v - med)))
+
+
+def sampled_spread(read_rows, n_rows: int, *, n_strips: int = 24, strip_rows: int = 32) -> float:
+    """:func:`robust_spread` of an image read as ``n_strips`` evenly spaced strips (bounded memory).
+
+    ``read_rows(r0, r1) -> ndarray`` returns rows ``r0:r1``.
+    """
+    n_rows = int(n_rows)
+    starts = np.unique(np.linspace(0, max(0, n_rows - strip_rows), max(1, int(n_strips))).astype(int))
+    parts = [np.asarray(read_rows(int(r), int(min(n_rows, r + strip_rows))), dtype=np.float64).ravel()
+             for r in starts]
+    return robust_spread(np.concatenate(parts))
+
+
+# --------------------------------------------------------------------------- kernels
+@njit(cache=True)
+def _box_sums(img, w):
+    """Sums and sums of squares of every ``w x w`` window of ``img`` (valid positions)."""
+    n0, n1 = img.shape
+    m0, m1 = n0 - w + 1, n1 - w + 1
+    c = np.zeros((n0 + 1, n1 + 1))
+    c2 = np.zeros((n0 + 1, n1 + 1))
+    for i in range(n0):
+        for j in range(n1):
+            v = img[i, j]
+            c[i + 1, j + 1] = v + c[i, j + 1] + c[i + 1, j] - c[i, j]
+            c2[i + 1, j + 1] = v * v + c2[i, j + 1] + c2[i + 1, j] - c2[i, j]
+    s = np.empty((m0, m1))
+    s2 = np.empty((m0, m1))
+    for i in range(m0):
+        for j in range(m1):
+            s[i, j] = c[i + w, j + w] - c[i, j + w] - c[i + w, j] + c[i, j]
+            s2[i, j] = c2[i + w, j + w] - c2[i, j + w] - c2[i + w, j] + c2[i, j]
+    return s, s2
+
+
+@njit(cache=True, parallel=True)
+def _ncc_peaks(corr, search_areas, ref_norm, w, min_std_abs, subpix_mode, out):
+    """Normalise correlation surfaces and pick their peaks.
+
+    corr : (n, L, L) raw correlations sum(R0 * S) at lags 0..L-1 (L = 2s + 1)
+    search_areas : (n, w + 2s, w + 2s)
+    ref_norm : (n,) |R0|
+    out : (n, 8) -> [iy, ix, ncc, peak_ratio, snr, sub_dy, sub_dx, flag]
+    subpix_mode : 0 none (dft later), 1 parabolic, 2 gaussian
+    """
+    n, L, _ = corr.shape
+    npx = w * w
+    for k in prange(n):
+        s, s2 = _box_sums(search_areas[k], w)
+        ncc = np.empty((L, L))
+        flat = False
+        for i in range(L):
+            for j in range(L):
+                var = s2[i, j] - s[i, j] * s[i, j] / npx
+                if var <= (min_std_abs * min_std_abs) * npx or ref_norm[k] <= 0.0:
+                    ncc[i, j] = np.nan
+                    if i == (L - 1) // 2 and j == (L - 1) // 2:
+                        flat = True
+                else:
+                    ncc[i, j] = corr[k, i, j] / (ref_norm[k] * math.sqrt(var))
+        best = -2.0
+        bi = -1
+        bj = -1
+        total = 0.0
+        cnt = 0
+        for i in range(L):
+            for j in range(L):
+                v = ncc[i, j]
+                if v == v:
+                    total += abs(v)
+                    cnt += 1
+                    if v > best:
+                        best = v
+                        bi = i
+                        bj = j
+        out[k, 0] = bi
+        out[k, 1] = bj
+        out[k, 2] = best if bi >= 0 else np.nan
+        out[k, 5] = 0.0
+        out[k, 6] = 0.0
+        if bi < 0 or flat:
+            out[k, 2] = np.nan
+            out[k, 3] = np.nan
+            out[k, 4] = np.nan
+            out[k, 7] = FLAG_FLAT
+            continue
+        # second highest local maximum (3 x 3 neighbourhood, NaN neighbours ignored)
+        second = -2.0
+        for i in range(L):
+            for j in range(L):
+                v = ncc[i, j]
+                if v != v or (i == bi and j == bj):
+                    continue
+                is_max = True
+                for di in range(-1, 2):
+                    for dj in range(-1, 2):
+                        ii = i + di
+                        jj = j + dj
+                        if (di != 0 or dj != 0) and 0 <= ii < L and 0 <= jj < L:
+                            u = ncc[ii, jj]
+                            if u == u and u > v:
+                                is_max = False
+                if is_max and v > second:
+                    second = v
+        if second > 0.0:
+            out[k, 3] = best / second
+        else:
+            out[k, 3] = np.inf if best > 0.0 else 1.0
+        out[k, 4] = best / (total / cnt) if total > 0.0 else np.nan
+        if bi == 0 or bj == 0 or bi == L - 1 or bj == L - 1:
+            out[k, 7] = FLAG_BORDER
+            continue
+        out[k, 7] = FLAG_VALID
+        if subpix_mode == 0:
+            continue
+        cm, cp, c0 = ncc[bi - 1, bj], ncc[bi + 1, bj], best
+        rm, rp = ncc[bi, bj - 1], ncc[bi, bj + 1]
+        out[k, 5] = _fit3(cm, c0, cp, subpix_mode)
+        out[k, 6] = _fit3(rm, c0, rp, subpix_mode)
+
+
+@njit(cache=True)
+def _fit3(a, b, c, mode):
+    """Vertex of a parabola (mode 1) or Gaussian (mode 2) through (-1, a), (0, b), (1, c)."""
+    if not (a == a and c == c):
+        return 0.0
+    if mode == 2 and a > 0.0 and b > 0.0 and c > 0.0:
+        la, lb, lc = math.log(a), math.log(b), math.log(c)
+        den = 2.0 * (la - 2.0 * lb + lc)
+        if den < 0.0:
+            d = (la - lc) / den
+            return min(max(d, -0.5), 0.5)
+    den = 2.0 * (a - 2.0 * b + c)
+    if den < 0.0:
+        d = (a - c) / den
+        return min(max(d, -0.5), 0.5)
+    return 0.0
+
+
+@njit(cache=True)
+def _parabolic_peak(surf):
+    """Index of the maximum of a 2-D real surface and its 3-point parabolic refinement."""
+    n0, n1 = surf.shape
+    bi = 0
+    bj = 0
+    best = surf[0, 0]
+    for i in range(n0):
+        for j in range(n1):
+            if surf[i, j] > best:
+                best = surf[i, j]
+                bi = i
+                bj = j
+    di = 0.0
+    dj = 0.0
+    if 0 < bi < n0 - 1:
+        di = _fit3(surf[bi - 1, bj], best, surf[bi + 1, bj], 1)
+    if 0 < bj < n1 - 1:
+        dj = _fit3(surf[bi, bj - 1], best, surf[bi, bj + 1], 1)
+    return bi + di, bj + dj
+
+
+@njit(cache=True, parallel=True)
+def _tapered_windows(src, idx, r0, c0, tap, out):
+    """``out[k] = taper * (window - mean)`` of ``src[idx[k], r0[k]:r0[k] + w, c0[k]:c0[k] + w]`` (float32)."""
+    w = tap.shape[0]
+    for k in prange(idx.size):
+        q = idx[k]
+        tot = 0.0
+        for i in range(w):
+            for j in range(w):
+                tot += src[q, r0[k] + i, c0[k] + j]
+        mean = tot / (w * w)
+        for i in range(w):
+            for j in range(w):
+                out[k, i, j] = tap[i, j] * (src[q, r0[k] + i, c0[k] + j] - mean)
+
+
+@njit(cache=True, parallel=True)
+def _dft_peaks(surfaces, out):
+    """Peaks of upsampled cross-power surfaces (n, U, U), sub-sample refined; out (n, 2) in samples."""
+    for k in prange(surfaces.shape[0]):
+        out[k, 0], out[k, 1] = _parabolic_peak(surfaces[k])
+
+
+@functools.lru_cache(maxsize=16)
+def _taper(w: int) -> np.ndarray:
+    """2-D Hann taper of a ``w x w`` window (no zero samples): the circular correlation of two
+    windows then ignores their edges, where the shifted content differs."""
+    t = np.hanning(w + 2)[1:-1]
+    return np.outer(t, t)
+
+
+@functools.lru_cache(maxsize=16)
+def _dft_kernel(w: int, upsample: int):
+    """Matrix of the upsampled inverse DFT over shifts -0.75..0.75 px (Guizar-Sicairos 2008).
+
+    Returns ``(K, Kh.T, col_w, shifts)``: ``K`` of shape ``(U, w)`` with ``K[p, k] = exp(2i pi f_k t_p)``,
+    ``f_k`` the signed DFT frequencies (cycles per pixel) and ``t_p`` the shifts sampled every
+    ``1/upsample`` px; ``Kh`` the same over the non-negative frequencies of a real FFT and
+    ``col_w`` their Hermitian weights: ``Re(K @ (CP * col_w) @ Kh.T)`` is the cross-correlation
+    at those sub-pixel shifts for a half spectrum ``CP`` (``rfft2``).
+    """
+    half = int(math.ceil(0.75 * upsample))
+    shifts = np.arange(-half, half + 1) / float(upsample)
+    kern = np.exp(2j * np.pi * np.outer(shifts, np.fft.fftfreq(w))).astype(np.complex64)
+    half_freqs = np.fft.rfftfreq(w)
+    kern_t = np.ascontiguousarray(np.exp(2j * np.pi * np.outer(shifts, half_freqs)).T.astype(np.complex64))
+    col_w = np.full(half_freqs.size, 2.0, np.float32)  # each half-spectrum column stands for itself and its mirror
+    col_w[0] = 1.0
+    if w % 2 == 0:
+        col_w[-1] = 1.0
+    return kern, kern_t, col_w, shifts
+
+
+# --------------------------------------------------------------------------- patches
+def _patches(img: np.ndarray, starts_r: np.ndarray, starts_c: np.ndarray, size: int) -> np.ndarray:
+    """``(n, size, size)`` windows of ``img`` starting at ``(starts_r[k], starts_c[k])`` (copies)."""
+    view = np.lib.stride_tricks.sliding_window_view(img, (size, size))
+    return np.ascontiguousarray(view[starts_r, starts_c])
+
+
+def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel: str = "dft",
+                  upsample: int = 10, min_std_abs: float = 0.0, raw_ref=None, raw_search=None) -> np.ndarray:
+    """Match ``n`` reference windows inside their search areas.
+
+    Parameters
+    ----------
+    ref_windows : ndarray (n, w, w)
+        Reference windows (finite).
+    search_areas : ndarray (n, w + 2s, w + 2s)
+        Secondary image around each window (finite); the window at lag 0 is centred.
+    subpixel : {"dft", "parabolic", "gaussian"}
+    upsample : int
+        Upsampling factor of the DFT refinement.
+    min_std_abs : float
+        Windows whose standard deviation is at or below this are flat (flag 2).
+    raw_ref, raw_search : ndarray, optional
+        The same windows before pre-filtering (``raw_search`` may also be ``(rows, col0)``: the
+        search areas' rows of the raw secondary and each area's first column): flatness is judged
+        on them, per 4 x 4 sub-block (a high-pass filter makes texture leak into flat areas near
+        their edges, and a window partly flat is steered by the flat part's edge).
+
+    Returns
+    -------
+    ndarray (n, 6)
+        ``dy, dx`` (pixels, reference -> secondary), ``ncc``, ``peak_ratio``, ``snr``, ``flag``.
+    """
+    ref = np.asarray(ref_windows, dtype=np.float64)
+    sea = np.asarray(search_areas, dtype=np.float64)
+    n, w = ref.shape[0], ref.shape[1]
+    big = sea.shape[1]
+    s = (big - w) // 2
+    L = 2 * s + 1
+    result = np.full((n, 6), np.nan)
+    if n == 0:
+        return result
+    ref0 = ref - ref.mean(axis=(1, 2), keepdims=True)
+    ref_norm = np.sqrt((ref0 * ref0).sum(axis=(1, 2)))
+    raw_min = float(min_std_abs)
+    if raw_ref is not None:
+        ref_flat = _min_sub_std(np.asarray(raw_ref, dtype=np.float64)) <= raw_min
+        min_std_abs = 0.0
+    else:
+        ref_flat = ref_norm <= min_std_abs * w
+    ref_flat |= ref_norm <= 1e-12 * (np.abs(ref).max(axis=(1, 2)) + 1e-300) * w
+    # correlation at lags 0..2s by FFT of size w + 2s (no wrap-around inside those lags)
+    # single precision is plenty for locating the integer peak (NCC error ~1e-6) and halves the FFT time
+    fr = _fft.rfft2(ref0.astype(np.float32), s=(big, big), **_FFT_KW)
+    fs = _fft.rfft2(sea.astype(np.float32), **_FFT_KW)
+    corr = _fft.irfft2(np.conj(fr) * fs, s=(big, big), **_FFT_KW)[:, :L, :L]
+    corr = np.ascontiguousarray(corr, dtype=np.float64)
+    mode = {"dft": 0, "parabolic": 1, "gaussian": 2}[subpixel]
+    peaks = np.zeros((n, 8))
+    _ncc_peaks(corr, sea, np.where(ref_flat, 0.0, ref_norm), w, float(min_std_abs), mode, peaks)
+    flag = peaks[:, 7].astype(np.int64)
+    flag[ref_flat] = FLAG_FLAT
+    iy = peaks[:, 0].astype(np.int64)
+    ix = peaks[:, 1].astype(np.int64)
+    sub_y, sub_x = peaks[:, 5].copy(), peaks[:, 6].copy()
+    ok = flag == FLAG_VALID
+    if raw_search is not None and ok.any():
+        idx = np.nonzero(ok)[0]
+        if isinstance(raw_search, tuple):  # (rows of the raw secondary, first column of each search area)
+            rows2d, col0 = raw_search
+            raw_sec = _patches(rows2d, iy[idx], col0[idx] + ix[idx], w)
+        else:
+            raw_sec = _patches_batch(np.asarray(raw_search, dtype=np.float64), idx, iy[idx], ix[idx], w)
+        flat_sec = _min_sub_std(raw_sec) <= raw_min
+        flag[idx[flat_sec]] = FLAG_FLAT
+        ok = flag == FLAG_VALID
+    if subpixel == "dft" and ok.any():
+        idx = np.nonzero(ok)[0]
+        kern, kern_t, col_w, shifts = _dft_kernel(w, int(upsample))
+        tap = _taper(w).astype(np.float32)
+        a = np.empty((idx.size, w, w), np.float32)
+        b = np.empty((idx.size, w, w), np.float32)
+        _tapered_windows(ref, idx, np.zeros(idx.size, np.int64), np.zeros(idx.size, np.int64), tap, a)
+        _tapered_windows(sea, idx, iy[idx], ix[idx], tap, b)
+        # real windows: half spectrum along columns (Hermitian), single precision (peak error < 1e-4 px)
+        cp = _fft.rfft2(b, **_FFT_KW) * np.conj(_fft.rfft2(a, **_FFT_KW))
+        cp /= np.sqrt(np.abs(cp)) + np.float32(1e-30)  # partial whitening: |CP|^(1/2)
+        cp *= col_w
+        u, n_sel = kern.shape[0], idx.size
+        # two large products instead of one small one per cell: columns first, then rows
+        x = (cp.reshape(-1, cp.shape[2]) @ kern_t).reshape(n_sel, w, u)
+        x = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(w, n_sel * u)
+        surf = (kern @ x).reshape(u, n_sel, u).transpose(1, 0, 2).real
+        loc = np.zeros((idx.size, 2))
+        _dft_peaks(np.ascontiguousarray(surf), loc)
+        step = shifts[1] - shifts[0]
+        sub_y[idx] = shifts[0] + loc[:, 0] * step
+        sub_x[idx] = shifts[0] + loc[:, 1] * step
+    result[:, 0] = np.where(ok, iy - s + sub_y, np.nan)
+    result[:, 1] = np.where(ok, ix - s + sub_x, np.nan)
+    result[:, 2] = peaks[:, 2]
+    result[:, 3] = peaks[:, 3]
+    result[:, 4] = peaks[:, 4]
+    result[:, 5] = flag
+    return result
+
+
+def _min_sub_std(patches: np.ndarray) -> np.ndarray:
+    """Smallest standard deviation over the 4 x 4 sub-blocks of each ``(n, w, w)`` patch.
+
+    A window partly featureless (snow, saturation, a constant fill) is refused as flat: its
+    correlation would be steered by the edge of the flat part, which does not move with the ground.
+    """
+    n, w = patches.shape[0], patches.shape[1]
+    b = max(1, w // 4)
+    q = patches[:, :4 * b, :4 * b].reshape(n, 4, b, 4, b)
+    return q.std(axis=(2, 4)).min(axis=(1, 2))
+
+
+def _patches_batch(sea: np.ndarray, idx: np.ndarray, iy: np.ndarray, ix: np.ndarray, w: int) -> np.ndarray:
+    out = np.empty((idx.size, w, w))
+    for k in range(idx.size):
+        out[k] = sea[idx[k], iy[k]:iy[k] + w, ix[k]:ix[k] + w]
+    return out
+
+
+# --------------------------------------------------------------------------- block function
+def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel: str = "dft",
+                 upsample: int = 10, min_ncc: float = 0.2, min_peak_ratio: float = 1.1,
+                 min_std_abs: float = 0.0, highpass_px: float = 0.0, cancel=None) -> dict:
+    """Block function of the engine: offsets of the output rows whose cells start in ``block``.
+
+    ``inputs["reference"]`` and ``inputs["secondary"]`` are the block's rows (halo
+    :func:`halo_rows` included), NaN = nodata; optional ``inputs["stable"]`` (same rows, non-zero
+    = stable ground) is sampled at each window centre. Returns :data:`BLOCK_OUTPUTS` (and
+    ``"stable"``) on the output rows ``ceil(row0/step) .. ceil(row1/step)``.
+    """
+    w, s, st = int(window), int(search), int(step)
+    raw_ref = np.asarray(inputs["reference"], dtype=np.float64)
+    raw_sec = np.asarray(inputs["secondary"], dtype=np.float64)
+    ref = highpass(raw_ref, highpass_px)
+    sec = highpass(raw_sec, highpass_px)
+    raw = (raw_ref, raw_sec)
+    n_cols = block.n_cols
+    i0 = -(-block.row0 // st)
+    i1 = -(-block.row1 // st)
+    n_out_cols = -(-n_cols // st)
+    shape = (i1 - i0, n_out_cols)
+    out = {k: np.full(shape, np.nan, dtype=np.float32) for k in BLOCK_OUTPUTS}
+    out["flag"] = np.full(shape, FLAG_OUTSIDE, dtype=np.uint8)
+    stable_in = inputs.get("stable")
+    if stable_in is not None:
+        stable_in = np.asarray(stable_in, dtype=np.float64)
+        out["stable"] = np.zeros(shape, dtype=np.uint8)
+    big = w + 2 * s
+    off = (st - w) // 2
+    jj = np.arange(n_out_cols)
+    c0 = jj * st + off  # window start column
+    chunk = batch_cells(w, s)
+    ref_ok = np.isfinite(ref)
+    sec_ok = np.isfinite(sec)
+    for oi, i in enumerate(range(i0, i1)):
+        if cancel is not None:
+            cancel()
+        r0 = i * st + off  # window start row (absolute)
+        if stable_in is not None:
+            rc = min(max(r0 + w // 2, block.read0), block.read1 - 1) - block.read0
+            cc = np.clip(c0 + w // 2, 0, n_cols - 1)
+            out["stable"][oi] = np.nan_to_num(stable_in[rc, cc]) != 0
+        if r0 - s < block.read0 or r0 + w + s > block.read1:
+            continue  # outside the image (blocks' halos cover every row inside it)
+        inside = (c0 - s >= 0) & (c0 + w + s <= n_cols)
+        if not inside.any():
+            continue
+        cols = np.nonzero(inside)[0]
+        rr = r0 - block.read0
+        sr = rr - s
+        # nodata: any NaN in the reference window or in the search area
+        ref_rows = ref_ok[rr:rr + w]
+        sec_rows = sec_ok[sr:sr + big]
+        good_ref = np.lib.stride_tricks.sliding_window_view(ref_rows.all(axis=0), w)[c0[cols]].all(axis=1)
+        good_sec = np.lib.stride_tricks.sliding_window_view(sec_rows.all(axis=0), big)[c0[cols] - s].all(axis=1)
+        cols = cols[good_ref & good_sec]
+        for q in range(0, cols.size, chunk):
+            _match_cells(out, oi, cols[q:q + chunk], ref, sec, raw, rr, sr, c0, s, w, big, subpixel, upsample,
+                         min_std_abs, min_ncc, min_peak_ratio)
+    return out
+
+
+def _match_cells(out, oi, cols, ref, sec, raw, rr, sr, c0, s, w, big, subpixel, upsample, min_std_abs, min_ncc,
+                 min_peak_ratio):
+    if cols.size:
+        zeros = np.zeros(cols.size, np.int64)
+        rw = _patches(ref[rr:rr + w], zeros, c0[cols], w)
+        sa = _patches(sec[sr:sr + big], zeros, c0[cols] - s, big)
+        if raw is None:
+            res = match_patches(rw, sa, subpixel=subpixel, upsample=upsample, min_std_abs=min_std_abs)
+        else:
+            rref, rsec = raw
+            res = match_patches(rw, sa, subpixel=subpixel, upsample=upsample, min_std_abs=min_std_abs,
+                                raw_ref=_patches(rref[rr:rr + w], zeros, c0[cols], w),
+                                raw_search=(rsec[sr:sr + big], c0[cols] - s))
+        flag = res[:, 5].astype(np.uint8)
+        ncc, ratio = res[:, 2], res[:, 3]
+        valid = flag == FLAG_VALID
+        low = valid & ~(ncc >= min_ncc)
+        flag[low] = FLAG_LOW_NCC
+        amb = (flag == FLAG_VALID) & ~(ratio >= min_peak_ratio)
+        flag[amb] = FLAG_AMBIGUOUS
+        keep = flag == FLAG_VALID
+        out["dy"][oi, cols] = np.where(keep, res[:, 0], np.nan)
+        out["dx"][oi, cols] = np.where(keep, res[:, 1], np.nan)
+        out["ncc"][oi, cols] = ncc
+        out["peak_ratio"][oi, cols] = ratio
+        out["snr"][oi, cols] = res[:, 4]
+        out["flag"][oi, cols] = flag
+
+
+# --------------------------------------------------------------------------- post-processing
+@njit(cache=True)
+def _median_test(u, v, eps, threshold, min_nb, out):
+    n0, n1 = u.shape
+    nb_u = np.empty(8)
+    nb_v = np.empty(8)
+    res = np.empty(8)
+    for i in range(n0):
+        for j in range(n1):
+            out[i, j] = False
+            if u[i, j] != u[i, j]:
+                continue
+            m = 0
+            for di in range(-1, 2):
+                for dj in range(-1, 2):
+                    ii = i + di
+                    jj = j + dj
+                    if (di != 0 or dj != 0) and 0 <= ii < n0 and 0 <= jj < n1 and u[ii, jj] == u[ii, jj]:
+                        nb_u[m] = u[ii, jj]
+                        nb_v[m] = v[ii, jj]
+                        m += 1
+            if m < min_nb:
+                continue  # edge of the valid field: a one-sided median is biased where the field has a gradient
+            mu = np.median(nb_u[:m])
+            mv = np.median(nb_v[:m])
+            for q in range(m):
+                res[q] = abs(nb_u[q] - mu)
+            ru = np.median(res[:m])
+            for q in range(m):
+                res[q] = abs(nb_v[q] - mv)
+            rv = np.median(res[:m])
+            nu = abs(u[i, j] - mu) / (ru + eps)
+            nv = abs(v[i, j] - mv) / (rv + eps)
+            if math.sqrt(nu * nu + nv * nv) > threshold:
+                out[i, j] = True
+
+
+def normalized_median_test(dx: np.ndarray, dy: np.ndarray, *, eps: float = 0.1,
+                           threshold: float = 2.0) -> np.ndarray:
+    """Outliers of a vector field by the normalised median test (Westerweel & Scarano 2005).
+
+    For each vector, ``r = |u - median(u_nb)| / (median(|u_nb - median(u_nb)|) + eps)`` over
+    its (up to 8) valid 3 x 3 neighbours, for both components; the vector is an outlier when
+    ``sqrt(r_x^2 + r_y^2) > threshold``. Vectors with fewer than 6 valid neighbours (edges of the
+    valid field) are not tested: a one-sided median is biased wherever the field has a gradient.
+
+    Parameters
+    ----------
+    dx, dy : ndarray (rows, cols)
+        Offsets in pixels (NaN = missing).
+    eps : float
+        Residual floor in pixels (0.1-0.2 for correlation noise; Westerweel & Scarano 2005).
+    threshold : float
+        Normalised residual above which a vector is an outlier (2 in the paper).
+
+    Returns
+    -------
+    ndarray of bool, True = outlier.
+    """
+    if not eps > 0:
+        raise GeohazardError(f"eps must be > 0 px, got {eps!r}")
+    if not threshold > 0:
+        raise GeohazardError(f"threshold must be > 0, got {threshold!r}")
+    u = np.ascontiguousarray(dx, dtype=np.float64)
+    v = np.ascontiguousarray(dy, dtype=np.float64)
+    out = np.zeros(u.shape, dtype=np.bool_)
+    _median_test(u, v, float(eps), float(threshold), 6, out)
+    return out
+
+
+def stable_bias(dx: np.ndarray, dy: np.ndarray, stable: np.ndarray, *, min_cells: int = 10) -> dict:
+    """Median offset over the stable cells (to subtract), with its spread and count.
+
+    Returns ``{"dx": .., "dy": .., "mad_dx": .., "mad_dy": .., "n": ..}`` in pixels; raises a
+    :class:`GeohazardError` when fewer than ``min_cells`` stable cells have a valid offset.
+    """
+    m = np.asarray(stable, bool) & np.isfinite(dx) & np.isfinite(dy)
+    n = int(m.sum())
+    if n < int(min_cells):
+        raise GeohazardError(
+            f"stable area (STABLE_POLYGONS / STABLE_MASK): only {n} stable cell(s) have a valid offset, at least "
+            f"{int(min_cells)} are needed for the bias correction (enlarge the stable area, or lower the quality "
+            "thresholds)")
+    x, y = np.asarray(dx)[m].astype(np.float64), np.asarray(dy)[m].astype(np.float64)
+    bx, by = float(np.median(x)), float(np.median(y))
+    return {"dx": bx, "dy": by, "mad_dx": float(1.4826 * np.median(np.abs(x - bx))),
+            "mad_dy": float(1.4826 * np.median(np.abs(y - by))), "n": n}
+
+
+def to_metric(dx: np.ndarray, dy: np.ndarray, geotransform=None, *, pixel_x_m: Optional[float] = None,
+              pixel_y_m: Optional[float] = None) -> dict:
+    """Pixel offsets to metres.
+
+    Map geometry (``geotransform`` given, a projected CRS in metres): east and north
+    displacements ``E = dx*gt[1] + dy*gt[2]``, ``N = dx*gt[4] + dy*gt[5]`` and the direction
+    clockwise from north. Radar geometry (``pixel_x_m``, ``pixel_y_m``: range and azimuth pixel
+    spacing): ``range = dx * pixel_x_m``, ``azimuth = dy * pixel_y_m``, direction clockwise from
+    the +azimuth axis toward +range.
+
+    Returns ``{"first": E or range, "second": N or azimuth, "magnitude": .., "direction_deg": ..}``.
+    """
+    dx = np.asarray(dx, dtype=np.float64)
+    dy = np.asarray(dy, dtype=np.float64)
+    if geotransform is not None:
+        gt = geotransform
+        a = dx * gt[1] + dy * gt[2]
+        b = dx * gt[4] + dy * gt[5]
+    else:
+        if not (pixel_x_m and pixel_y_m and pixel_x_m > 0 and pixel_y_m > 0):
+            raise GeohazardError(f"radar geometry needs range and azimuth pixel spacings > 0 m, got "
+                                 f"{pixel_x_m!r} and {pixel_y_m!r}")
+        a = dx * float(pixel_x_m)
+        b = dy * float(pixel_y_m)
+    mag = np.hypot(a, b)
+    direction = np.degrees(np.arctan2(a, b)) % 360.0
+    return {"first": a, "second": b, "magnitude": mag, "direction_deg": direction}
+
+
+#: Bands of the main output of :func:`finalize_block` (map geometry names; radar: range / azimuth).
+OFFSET_BANDS_MAP = ("east_m", "north_m", "magnitude_m", "direction_deg", "col_offset_px", "row_offset_px", "ncc")
+OFFSET_BANDS_RADAR = ("range_m", "azimuth_m", "magnitude_m", "direction_deg", "range_offset_px",
+                      "azimuth_offset_px", "ncc")
+QUALITY_BANDS = ("ncc", "peak_ratio", "snr", "flag")
+
+
+def finalize_block(block, inputs, *, bias=(0.0, 0.0), median_test=True, median_eps=0.1, median_threshold=2.0,
+                   geotransform=None, pixel_x_m=None, pixel_y_m=None) -> dict:
+    """Second pass on the output grid: median test (halo 1 row), bias removal, metres, direction.
+
+    ``inputs["raw"]`` is ``(6, rows, cols)``: ``dx, dy, ncc, peak_ratio, snr, flag`` of the first
+    pass (:data:`BLOCK_OUTPUTS`). Returns ``"offsets"`` (7 bands, :data:`OFFSET_BANDS_MAP`) and
+    ``"quality"`` (4 bands, :data:`QUALITY_BANDS`) on the block's core rows. ``geotransform`` is
+    that of the *reference* grid (pixel offsets are in reference pixels).
+    """
+    raw = np.asarray(inputs["raw"], dtype=np.float64)
+    dx, dy = raw[0].copy(), raw[1].copy()
+    flag = np.nan_to_num(raw[5], nan=FLAG_OUTSIDE).astype(np.uint8)
+    if median_test:
+        bad = normalized_median_test(dx, dy, eps=median_eps, threshold=median_threshold)
+        dx[bad] = np.nan
+        dy[bad] = np.nan
+        flag[bad] = FLAG_OUTLIER
+    core = block.core
+    dx, dy, flag = dx[core] - float(bias[0]), dy[core] - float(bias[1]), flag[core]
+    m = to_metric(dx, dy, geotransform, pixel_x_m=pixel_x_m, pixel_y_m=pixel_y_m)
+    offsets = np.stack([m["first"], m["second"], m["magnitude"], m["direction_deg"], dx, dy, raw[2][core]])
+    quality = np.stack([raw[2][core], raw[3][core], raw[4][core], flag.astype(np.float64)])
+    return {"offsets": offsets.astype(np.float32), "quality": quality.astype(np.float32)}
+
+
+# --------------------------------------------------------------------------- whole images (tests, notebooks)
+def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 64, search: int = 16,
+                 step: int = 16, subpixel: str = "dft", upsample: int = 10, min_ncc: float = 0.25,
+                 min_peak_ratio: float = 1.5, min_std: float = 0.01, median_test: bool = True,
+                 median_eps: float = 0.1, median_threshold: float = 2.0, stable=None, highpass_px: float = 4.0,
+                 max_memory_mb: Optional[float] = None, progress=None, executor=None) -> dict:
+    """Offset field of two co-registered images on the same grid (in memory; the tool streams blocks).
+
+    Parameters
+    ----------
+    reference, secondary : ndarray (rows, cols)
+        Images (amplitude, reflectance, hillshade...); NaN = nodata.
+    window : int
+        Correlation window side (pixels). Larger = more robust, smoother field.
+    search : int
+        Largest offset searched (pixels, each axis); must exceed the largest displacement.
+    step : int
+        Output spacing (pixels).
+    subpixel : {"dft", "parabolic", "gaussian"}
+    upsample : int
+        DFT upsampling factor (resolution 1/upsample px before the parabolic refinement).
+    min_ncc, min_peak_ratio : float
+        Quality thresholds (see module notes).
+    min_std : float
+        A window whose standard deviation is below ``min_std`` x the reference image's robust
+        spread (:func:`robust_spread`) is flat.
+    median_test : bool
+        Apply :func:`normalized_median_test` (``median_eps``, ``median_threshold``).
+    stable : ndarray of bool (rows, cols), optional
+        Stable ground on the reference grid: the median offset of its cells is subtracted.
+
+    Returns
+    -------
+    dict
+        ``dx``, ``dy`` (pixels), ``ncc``, ``peak_ratio``, ``snr``, ``flag`` on the output grid
+        (:func:`output_grid`), ``shift_px`` and ``bias`` (a dict, or None).
+    """
+    check_options(window, search, step, subpixel=subpixel, upsample=upsample, min_ncc=min_ncc,
+                  min_peak_ratio=min_peak_ratio)
+    ref = np.asarray(reference, dtype=np.float64)
+    sec = np.asarray(secondary, dtype=np.float64)
+    if ref.ndim != 2:
+        raise GeohazardError(f"reference must be a 2-D image, got shape {ref.shape}")
+    if sec.shape != ref.shape:
+        raise GeohazardError(f"secondary has shape {sec.shape}, expected {ref.shape} like the reference")
+    n_rows, n_cols = ref.shape
+    n_out_r, n_out_c, shift = output_grid(n_rows, n_cols, window=window, step=step)
+    spread = robust_spread(ref)
+    func = functools.partial(offset_block, window=window, search=search, step=step, subpixel=subpixel,
+                             upsample=upsample, min_ncc=min_ncc, min_peak_ratio=min_peak_ratio,
+                             min_std_abs=float(min_std) * spread, highpass_px=highpass_px)
+    sources = {"reference": ref, "secondary": sec}
+    if stable is not None:
+        st_arr = np.asarray(stable)
+        if st_arr.shape != ref.shape:
+            raise GeohazardError(f"stable has shape {st_arr.shape}, expected {ref.shape} like the reference")
+        sources["stable"] = st_arr.astype(np.float32)
+    rows = block_rows_for(n_cols, window=window, search=search, step=step, max_memory_mb=max_memory_mb)
+    out: dict = {k: np.empty((n_out_r, n_out_c), np.uint8 if k in ("flag", "stable") else np.float32)
+                 for k in BLOCK_OUTPUTS + (("stable",) if stable is not None else ())}
+    from ..engine import plan_blocks, process_blocks
+
+    plan = plan_blocks(n_rows, n_cols, halo=halo_rows(window, search, step, highpass_px), block_rows=rows)
+
+    def collect(block, res):
+        i0 = -(-block.row0 // step)
+        for k in out:
+            out[k][i0:i0 + res[k].shape[0]] = res[k]
+
+    process_blocks(plan, func, collect, sources=sources, progress=progress, executor=executor)
+    finalize_field(out, median_test=median_test, median_eps=median_eps, median_threshold=median_threshold)
+    bias = None
+    if stable is not None:
+        bias = stable_bias(out["dx"], out["dy"], out["stable"] != 0)
+        out["dx"] = (out["dx"] - bias["dx"]).astype(np.float32)
+        out["dy"] = (out["dy"] - bias["dy"]).astype(np.float32)
+    out["shift_px"] = shift
+    out["bias"] = bias
+    return out
+
+
+def finalize_field(out: dict, *, median_test: bool = True, median_eps: float = 0.1,
+                   median_threshold: float = 2.0) -> None:
+    """Apply the normalised median test in place (flags outliers 6, NaN offsets)."""
+    if not median_test:
+        return
+    bad = normalized_median_test(out["dx"], out["dy"], eps=median_eps, threshold=median_threshold)
+    out["dx"][bad] = np.nan
+    out["dy"][bad] = np.nan
+    out["flag"][bad] = FLAG_OUTLIER
+
+
+#: Memory for the patch stacks of one batch of cells (FFT buffers included), bytes.
+BATCH_BYTES = 48 * 2**20
+
+
+def batch_cells(window: int, search: int) -> int:
+    """Cells matched together: as many as fit :data:`BATCH_BYTES` (about 8 complex copies of a search area each)."""
+    big = int(window) + 2 * int(search)
+    return int(max(8, BATCH_BYTES // (big * big * 8 * 16)))
+
+
+#: Memory per pixel of a block's rows: each image as read (float32), as float64, high-passed and the
+#: filter's two temporaries (float64), and two masks.
+BYTES_PER_PIXEL = 2 * (4 + 4 * 8 + 2)
+
+
+def block_rows_for(n_cols: int, *, window: int, search: int, step: int,
+                   max_memory_mb: Optional[float] = None) -> int:
+    """Rows per block: a multiple of ``step`` fitting the memory budget (at least one step).
+
+    The budget (:func:`~algorithms.engine.max_memory_bytes`) pays for one batch of patches
+    (:data:`BATCH_BYTES`) and ``(rows + 2 halo) x n_cols x`` :data:`BYTES_PER_PIXEL`.
+    """
+    from ..engine import max_memory_bytes
+
+    halo = halo_rows(window, search, step)
+    budget = max(max_memory_bytes(max_memory_mb) - BATCH_BYTES, 2**20)
+    fit = int(budget // (BYTES_PER_PIXEL * max(int(n_cols), 1))) - 2 * halo
+    return max(int(step), fit // int(step) * int(step))
+
+
+__all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR",
+           "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric", "output_grid",
+           "halo_rows", "robust_spread", "sampled_spread", "highpass", "check_options", "finalize_field",
+           "block_rows_for", "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS", "SUBPIXEL_METHODS"]

@@ -1,0 +1,199 @@
+"""Offset tracking and offset time series core: synthetic truths from three texture generators."""
+
+import numpy as np
+import pytest
+import testutils_kinematics as kt
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.kinematics import offset_timeseries as ots
+from insar_geohazards.algorithms.kinematics import offsets as off
+
+
+def _errors(r, ty, tx):
+    ok = np.isfinite(r["dx"])
+    return ok, np.concatenate([(r["dx"] - tx)[ok], (r["dy"] - ty)[ok]])
+
+
+@pytest.mark.parametrize("kind", ["smooth", "fractal", "speckle"])
+def test_subpixel_translation_within_005_px(kind):
+    img = kt.texture((192, 192), kind, seed=11)
+    rng = np.random.default_rng(4)
+    errs = []
+    for _ in range(2):
+        dy, dx = rng.uniform(-3, 3, 2)
+        r = off.offset_field(img, kt.fourier_shift(img, dy, dx), window=32, search=6, step=16)
+        ok, e = _errors(r, dy, dx)
+        assert ok.sum() >= 40
+        errs.append(e)
+    assert np.sqrt(np.mean(np.concatenate(errs) ** 2)) <= 0.05
+
+
+@pytest.mark.parametrize("kind", ["smooth", "speckle"])
+def test_rotation_and_translation_spline_warp(kind):
+    img = kt.texture((224, 224), kind, seed=5)
+    sec, truth = kt.affine_pair(img, rotation_deg=1.5, dy=0.8, dx=-1.6)
+    r = off.offset_field(img, sec, window=32, search=8, step=16)
+    rr, cc = kt.cell_centres(*r["dx"].shape, step=16, shift_px=r["shift_px"])
+    ty, tx = truth(rr, cc)
+    ok, e = _errors(r, ty, tx)
+    assert ok.sum() >= 60 and np.sqrt(np.mean(e ** 2)) <= 0.05
+
+
+@pytest.mark.parametrize("method", ["parabolic", "gaussian"])
+def test_ncc_fit_methods_are_close(method):
+    img = kt.texture((160, 160), "smooth", seed=2)
+    r = off.offset_field(img, kt.fourier_shift(img, 1.25, -2.4), window=32, search=6, step=16, subpixel=method)
+    ok, e = _errors(r, 1.25, -2.4)
+    assert ok.sum() >= 20 and np.abs(e).max() < 0.15
+
+
+@pytest.mark.parametrize("kind", ["smooth", "fractal", "speckle"])
+def test_unrelated_images_give_no_confident_offset(kind):
+    a, b = kt.texture((224, 224), kind, seed=1), kt.texture((224, 224), kind, seed=2)
+    r = off.offset_field(a, b, window=64, search=16, step=16)
+    assert not np.isfinite(r["dx"]).any()
+    assert set(np.unique(r["flag"])) <= {off.FLAG_OUTSIDE, off.FLAG_BORDER, off.FLAG_LOW_NCC, off.FLAG_AMBIGUOUS}
+
+
+def test_flat_and_half_flat_images():
+    flat = np.full((128, 128), 3.0)
+    r = off.offset_field(flat, flat, window=32, search=4, step=16)
+    assert not np.isfinite(r["dx"]).any() and (r["flag"] == off.FLAG_FLAT).sum() > 0
+    img = kt.texture((192, 192), "fractal", seed=4)
+    sec = kt.fourier_shift(img, 1.2, -0.4)
+    img[:, 96:] = 100.0
+    sec[:, 96:] = 100.0
+    r = off.offset_field(img, sec, window=32, search=8, step=16)
+    assert not np.isfinite(r["dx"][:, 7:]).any()  # windows entirely in the flat half
+    inside = {k: r[k][:, :5] for k in ("dx", "dy")}  # windows entirely in the textured half
+    ok, e = _errors(inside, 1.2, -0.4)
+    assert ok.sum() >= 10 and np.sqrt(np.mean(e ** 2)) < 0.05
+
+
+def test_nodata_windows_are_skipped():
+    img = kt.texture((160, 160), "speckle", seed=3)
+    sec = kt.fourier_shift(img, 0.5, 0.5)
+    sec[60:70, 60:70] = np.nan
+    r = off.offset_field(img, sec, window=32, search=4, step=16)
+    assert (r["flag"] == off.FLAG_OUTSIDE).sum() > 0 and np.isfinite(r["dx"]).sum() > 10
+
+
+def test_median_test_flags_an_outlier_not_a_gradient():
+    rows, cols = np.mgrid[0:12, 0:12].astype(float)
+    dx, dy = 0.5 * cols, -0.3 * rows  # strong linear gradient: nothing to flag
+    assert not off.normalized_median_test(dx, dy).any()
+    dx[5, 6] += 3.0
+    bad = off.normalized_median_test(dx, dy)
+    assert bad[5, 6] and bad.sum() == 1
+
+
+def test_stable_bias_and_metric_conversion():
+    img = kt.texture((192, 192), "speckle", seed=8)
+    stable = np.zeros(img.shape, bool)
+    stable[:, :96] = True
+    r = off.offset_field(img, kt.fourier_shift(img, 0.3, 0.6), window=32, search=4, step=16, stable=stable)
+    assert abs(r["bias"]["dx"] - 0.6) < 0.02 and abs(r["bias"]["dy"] - 0.3) < 0.02
+    ok = np.isfinite(r["dx"])
+    assert np.abs(r["dx"][ok]).max() < 0.05
+    m = off.to_metric(np.array([1.0]), np.array([2.0]), (0, 10.0, 0, 0, 0, -10.0))
+    assert m["first"][0] == 10.0 and m["second"][0] == -20.0
+    assert abs(m["direction_deg"][0] - (180 - np.degrees(np.arctan(0.5)))) < 1e-9
+    with pytest.raises(GeohazardError, match="pixel spacings"):
+        off.to_metric(np.ones(1), np.ones(1), None)
+    with pytest.raises(GeohazardError, match="STABLE_POLYGONS"):
+        off.stable_bias(np.ones(3), np.ones(3), np.ones(3, bool))
+
+
+def test_bad_options_are_named():
+    img = np.ones((64, 64))
+    with pytest.raises(GeohazardError, match="window"):
+        off.offset_field(img, img, window=4)
+    with pytest.raises(GeohazardError, match="secondary"):
+        off.offset_field(img, img[:10], window=16, search=2)
+
+
+def _network(n=8, span=3, seed=0, noise=0.01):
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.uniform(0.02, 0.06, n))
+    d = 12.0 * (t - t[0]) + 0.5 * np.sin(2 * np.pi * t)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(n, i + span + 1))]
+    pi, pj = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    y = (d[pj] - d[pi])[:, None] + rng.normal(0, noise, (len(pairs), 30))
+    return t, d - d[0], pi, pj, y
+
+
+def test_time_series_recovers_truth_and_rejects_a_gross_error():
+    t, d, pi, pj, y = _network()
+    y[4] += 3.0
+    r = ots.offset_time_series(y[None], pi, pj, t)
+    np.testing.assert_allclose(r["displacement"][0], d[:, None] * np.ones((1, 30)), atol=0.05)
+    assert np.all(r["n_rejected"] >= 1) and np.all(r["n_networks"] == 1)
+    assert np.all(r["sigma"][0, 0] == 0) and np.all(r["sigma"][0, 1:] < 0.05)
+
+
+def test_noise_free_network_rejects_nothing_and_bridges_survive():
+    t, d, pi, pj, y = _network(noise=0.0)
+    keep = ~((pi <= 3) & (pj >= 4))
+    bridge = (pi == 3) & (pj == 4)
+    keep |= bridge
+    r = ots.offset_time_series(y[None, keep], pi[keep], pj[keep], t)
+    assert np.all(r["n_rejected"] == 0)
+    np.testing.assert_allclose(r["displacement"][0], d[:, None] * np.ones((1, 30)), atol=1e-9)
+    y2 = y.copy()
+    y2[bridge] += 5.0  # an error on the only link cannot be detected: it shifts the later dates
+    r2 = ots.offset_time_series(y2[None, keep], pi[keep], pj[keep], t)
+    assert np.all(r2["n_rejected"] == 0)
+
+
+def test_disconnected_network_solved_per_component():
+    t, d, pi, pj, y = _network()
+    keep = ~((pi <= 3) & (pj >= 4))
+    r = ots.offset_time_series(y[None, keep], pi[keep], pj[keep], t)
+    assert np.all(r["n_networks"] == 2)
+    lab = r["labels"][:, 0]
+    assert len(set(lab[:4])) == 1 and len(set(lab[4:])) == 1 and lab[0] != lab[4]
+    np.testing.assert_allclose(r["displacement"][0, 4], 0.0)
+    np.testing.assert_allclose(r["displacement"][0, 5:, 0], d[5:] - d[4], atol=0.05)
+    assert ots.network_components(len(t), pi[keep], pj[keep]) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_no_redundancy_gives_nan_sigma_and_missing_pairs_are_skipped():
+    t = np.array([0.0, 0.1, 0.2])
+    pi, pj = np.array([0, 1]), np.array([1, 2])
+    y = np.array([[[1.0, np.nan]], [[2.0, 2.0]]]).transpose(1, 0, 2)  # (1, 2 pairs, 2 px)
+    r = ots.offset_time_series(y, pi, pj, t)
+    assert np.isnan(r["sigma"][0, 1, 0]) and r["displacement"][0, 2, 0] == 3.0
+    assert np.isnan(r["displacement"][0, 0, 1])
+    assert r["displacement"][0, 1, 1] == 0.0 and r["displacement"][0, 2, 1] == 2.0
+    with pytest.raises(GeohazardError, match="t_years"):
+        ots.offset_time_series(y, pi, pj, t[::-1])
+
+
+def test_blocks_do_not_change_the_field():
+    """Row blocks of one output row each (1 MB budget) give the field of a single block: the halo suffices."""
+    img = kt.texture((160, 144), "speckle", seed=9)
+    sec = kt.fourier_shift(img, -1.3, 2.2)
+    whole = off.offset_field(img, sec, window=32, search=6, step=16)
+    small = off.offset_field(img, sec, window=32, search=6, step=16, max_memory_mb=1)
+    assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
+    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
+        np.testing.assert_array_equal(whole[k], small[k])
+
+
+def test_correlation_weights_favour_good_pairs():
+    """A noisy pair given a low correlation weighs less: the weighted series is closer to the truth."""
+    t, d, pi, pj, y = _network(noise=0.005, seed=3)
+    rng = np.random.default_rng(5)
+    noisy = np.arange(0, len(pi), 3)
+    y[noisy] += rng.normal(0, 0.3, (noisy.size, y.shape[1]))  # not gross (k=3 keeps most), just poor
+    rho = np.full(y.shape, 0.95)
+    rho[noisy] = 0.3
+    w = ots.correlation_weights(rho)
+    assert w[noisy][0, 0] < 0.11 < 9.0 < w[1, 0]
+    flat = ots.offset_time_series(y[None], pi, pj, t, k_mad=100.0)
+    weighted = ots.offset_time_series(y[None], pi, pj, t, weights=w, k_mad=100.0)
+    truth = d[:, None] * np.ones((1, y.shape[1]))
+    err_flat = np.sqrt(np.mean((flat["displacement"][0] - truth) ** 2))
+    err_w = np.sqrt(np.mean((weighted["displacement"][0] - truth) ** 2))
+    assert err_w < 0.5 * err_flat
+    assert np.all(ots.correlation_weights(np.array([np.nan])) == 0)

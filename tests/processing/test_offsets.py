@@ -1,0 +1,181 @@
+"""geohazard:offsettracking and geohazard:offsettimeseries: parameters, wrong inputs, runs against a known truth."""
+
+import datetime as dt
+
+import numpy as np
+import testutils_kinematics as kt
+from testutils import write_geotiff
+
+GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
+
+
+def _pair(tmp_path, dy=1.3, dx=-0.6, shape=(160, 192), kind="speckle", stable_motion=True):
+    img = kt.texture(shape, kind, seed=7)
+    sec = kt.fourier_shift(img, dy, dx)
+    ref = write_geotiff(tmp_path / "ref.tif", img, geotransform=GT)
+    sec = write_geotiff(tmp_path / "sec.tif", sec, geotransform=GT)
+    return ref, sec
+
+
+def test_parameters(alg):
+    a = alg("offsettracking")
+    ids = [p.name() for p in a.parameterDefinitions()]
+    for pid in ("REFERENCE", "SECONDARY", "WINDOW", "SEARCH", "STEP", "SUBPIXEL", "MIN_NCC", "MIN_PEAK_RATIO",
+                "STABLE_POLYGONS", "STABLE_MASK", "RESAMPLE", "OUTPUT", "OUTPUT_QUALITY", "DASK_SCHEDULER"):
+        assert pid in ids
+    assert "Guizar-Sicairos" in a.shortHelpString() and "Westerweel" in a.shortHelpString()
+    assert a.group() == "Landslide and glacier kinematics"
+    b = alg("offsettimeseries")
+    assert [p.name() for p in b.parameterDefinitions()][:5] == ["INPUTS", "COMPONENTS", "WEIGHT_BAND", "K_MAD",
+                                                                "MIN_REJECT"]
+
+
+def test_translation_in_metres_east_north(run_alg, tmp_path):
+    ref, sec = _pair(tmp_path)
+    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+                                     "OUTPUT": str(tmp_path / "off.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")})
+    arr, ds = _read(res["OUTPUT"])
+    assert ds.RasterCount == 7 and ds.GetRasterBand(1).GetDescription() == "east_m"
+    ok = np.isfinite(arr[4])
+    assert ok.sum() >= 40
+    # column offset -0.6 px -> 6 m west; row offset +1.3 px (southward) -> 13 m south
+    np.testing.assert_allclose(arr[4][ok], -0.6, atol=0.05)
+    np.testing.assert_allclose(arr[5][ok], 1.3, atol=0.05)
+    np.testing.assert_allclose(arr[0][ok], -6.0, atol=0.5)
+    np.testing.assert_allclose(arr[1][ok], -13.0, atol=0.5)
+    assert np.all(np.abs(arr[3][ok] - np.degrees(np.arctan2(-6.0, -13.0)) % 360) < 3)
+    gt = ds.GetGeoTransform()
+    assert gt[1] == 160.0 and gt[5] == -160.0  # 16 px step
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    assert np.all(q[3][ok] == 0) and np.all(q[0][ok] > 0.5)
+
+
+def test_stable_mask_removes_bias(run_alg, tmp_path):
+    ref, sec = _pair(tmp_path, dy=0.4, dx=0.7)
+    mask = np.zeros((160, 192))
+    mask[:, :96] = 1  # all the image moved by the same co-registration error
+    m = write_geotiff(tmp_path / "stable.tif", mask, geotransform=GT)
+    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+                                     "STABLE_MASK": m, "OUTPUT": str(tmp_path / "off.tif")})
+    arr, ds = _read(res["OUTPUT"])
+    ok = np.isfinite(arr[4])
+    np.testing.assert_allclose(arr[4][ok], 0.0, atol=0.05)
+    np.testing.assert_allclose(arr[5][ok], 0.0, atol=0.05)
+    assert abs(float(ds.GetMetadataItem("bias_col_px")) - 0.7) < 0.03
+
+
+def test_stable_polygon_in_another_crs_removes_bias(run_alg, tmp_path):
+    import testutils_hostile as hk
+    from osgeo import osr
+
+    ref, sec = _pair(tmp_path, dy=-0.5, dx=0.25)
+    # the left half of the image (x 500000-500960 m, y 4098400-4100000 m), given in WGS 84
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(32633)
+    dst.ImportFromEPSG(4326)
+    for s_ in (src, dst):
+        s_.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    tr = osr.CoordinateTransformation(src, dst)
+    ring = [tr.TransformPoint(x, y)[:2] for x, y in ((500000, 4098400), (500960, 4098400), (500960, 4100000),
+                                                      (500000, 4100000), (500000, 4098400))]
+    wkt = "POLYGON((" + ",".join(f"{x:.9f} {y:.9f}" for x, y in ring) + "))"
+    poly = hk.write_layer(tmp_path / "stable.gpkg", [wkt], epsg=4326)
+    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+                                     "STABLE_POLYGONS": poly, "OUTPUT": str(tmp_path / "off.tif")})
+    arr, ds = _read(res["OUTPUT"])
+    ok = np.isfinite(arr[4])
+    assert ok.sum() >= 40
+    np.testing.assert_allclose(arr[4][ok], 0.0, atol=0.05)
+    np.testing.assert_allclose(arr[5][ok], 0.0, atol=0.05)
+    assert int(ds.GetMetadataItem("bias_cells")) >= 15
+
+
+def test_noise_pair_gives_no_offset(run_alg, tmp_path):
+    rng = np.random.default_rng(1)
+    ref = write_geotiff(tmp_path / "a.tif", rng.normal(size=(160, 160)), geotransform=GT)
+    sec = write_geotiff(tmp_path / "b.tif", rng.normal(size=(160, 160)), geotransform=GT)
+    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+                                     "OUTPUT": str(tmp_path / "off.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")})
+    arr, _ = _read(res["OUTPUT"])
+    assert not np.isfinite(arr[0]).any()
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    assert set(np.unique(q[3]).astype(int)) <= {1, 3, 4, 5}
+
+
+def test_different_grid_refused_unless_resampled(run_alg, alg, tmp_path):
+    from qgis.core import QgsProcessingContext
+
+    img = kt.texture((160, 160), "speckle", seed=3)
+    ref = write_geotiff(tmp_path / "ref.tif", img, geotransform=GT)
+    gt2 = (GT[0] + 5.0, 10.0, 0.0, GT[3], 0.0, -10.0)  # half a pixel east: same motion, other grid
+    sec = write_geotiff(tmp_path / "sec.tif", kt.fourier_shift(img, 0.0, 0.5), geotransform=gt2)
+    params = {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
+              "OUTPUT": str(tmp_path / "o.tif")}
+    ok, msg = alg("offsettracking").checkParameterValues(params, QgsProcessingContext())
+    assert not ok and "RESAMPLE" in msg and "SECONDARY" in msg
+    res = run_alg("offsettracking", {**params, "RESAMPLE": True})
+    arr, _ = _read(res["OUTPUT"])
+    good = np.isfinite(arr[4])
+    # the secondary's content moved 0.5 px east and its grid 0.5 px east: 1 px on the reference grid
+    assert good.sum() > 10 and abs(np.median(arr[4][good]) - 1.0) < 0.1
+
+
+def _series(tmp_path, n_dates=6, shape=(4, 5), gross=True):
+    d0 = dt.date(2021, 1, 1)
+    dates = [d0 + dt.timedelta(days=12 * k) for k in range(n_dates)]
+    t = np.array([(d - d0).days / 365.25 for d in dates])
+    ve, vn = 36.5, -18.25  # m/yr
+    paths = []
+    rng = np.random.default_rng(2)
+    for i in range(n_dates):
+        for j in range(i + 1, min(n_dates, i + 3)):
+            e = ve * (t[j] - t[i]) + rng.normal(0, 0.02, shape)
+            n = vn * (t[j] - t[i]) + rng.normal(0, 0.02, shape)
+            if gross and (i, j) == (1, 2):
+                e = e + 5.0
+            name = f"off_{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}.tif"
+            paths.append(write_geotiff(tmp_path / name, np.stack([e, n, np.zeros(shape), np.zeros(shape)]),
+                                       geotransform=GT))
+    return paths, dates, t, ve, vn
+
+
+def test_offset_time_series_rejects_gross_error(run_alg, tmp_path):
+    paths, dates, t, ve, vn = _series(tmp_path)
+    res = run_alg("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1,2", "OUTPUT": str(tmp_path / "d.tif"),
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                       "OUTPUT_SIGMA": str(tmp_path / "s.tif")})
+    d, ds = _read(res["OUTPUT"])
+    assert ds.RasterCount == 12 and ds.GetRasterBand(2).GetDescription() == f"c1_{dates[1].isoformat()}"
+    np.testing.assert_allclose(d[:6], (ve * t)[:, None, None] * np.ones(d[:6].shape), atol=0.1)
+    np.testing.assert_allclose(d[6:], (vn * t)[:, None, None] * np.ones(d[6:].shape), atol=0.1)
+    v, _ = _read(res["OUTPUT_VELOCITY"])
+    np.testing.assert_allclose(v[0], ve, rtol=0.02)
+    np.testing.assert_allclose(v[1], vn, rtol=0.02)
+    assert np.all(v[2] == 1) and np.all(v[4] == 1)  # one network, the gross error rejected
+    s, _ = _read(res["OUTPUT_SIGMA"])
+    assert np.all(s[0] == 0) and np.all((s[1:6] > 0.001) & (s[1:6] < 0.1))
+
+
+def test_offset_time_series_disconnected_network(run_alg, tmp_path):
+    paths, dates, t, ve, vn = _series(tmp_path, gross=False)
+    cut = ("20210113_20210206", "20210125_20210206", "20210125_20210218")  # every pair across 25 Jan | 6 Feb
+    keep = [p for p in paths if not any(c in p for c in cut)]
+    res = run_alg("offsettimeseries", {"INPUTS": keep, "COMPONENTS": "1", "WEIGHT_BAND": 3,
+                                       "OUTPUT": str(tmp_path / "d.tif"),
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                       "OUTPUT_COMPONENTS": str(tmp_path / "c.tif")})
+    c, _ = _read(res["OUTPUT_COMPONENTS"])
+    v, _ = _read(res["OUTPUT_VELOCITY"])
+    assert np.all(v[1] == 2)
+    labels = c[:, 0, 0].tolist()
+    assert labels[0] == labels[1] and labels[-1] == labels[-2] and labels[0] != labels[-1]
+    d, _ = _read(res["OUTPUT"])
+    second = labels.index(labels[-1])
+    np.testing.assert_allclose(d[second], 0.0, atol=1e-6)  # each component starts at 0
