@@ -18,6 +18,8 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -46,15 +48,19 @@ from .ada_io import (
     HEIGHT_CANDIDATES,
     STD_CANDIDATES,
     VELOCITY_CANDIDATES,
-    closing_outline,
+    ada_outlines,
+    ada_polygon_fields,
     find_field,
     metric_frame,
     polygon_rings,
     read_point_table,
+    series_fields,
     write_points_gpkg,
 )
 from .base import GeohazardAlgorithm
 from .compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import raster_info, read_band
 from .styles import apply_on_load, sidecar_qml
@@ -233,8 +239,19 @@ class AdaDetection(GeohazardAlgorithm):
         "the remaining (core) same-sign active points are linked within the radius; isolated and sparse "
         "points next to a core point then join its ADA as border points (the edge of an area, where "
         "half of the neighbourhood is stable, is kept); ADAs with fewer than MIN_POINTS points (core and "
-        "border) are dropped; (5) outline by morphological closing of the points (follows concave shapes; "
+        "border) are dropped; (5) local contrast: a cluster is an ADA only when it moves relative to the ground "
+        "around it: the median velocity of its points must differ from the median of its ring (the points "
+        "outside every cluster between 0.5 and 1.5 R from it, R the radius of a disc holding its points) by at "
+        "least MIN_CONTRAST x the threshold on its side (default 0.5, i.e. one standard deviation of the map "
+        "with the 2-sigma threshold): clusters on the highs of a smooth, atmosphere-like velocity field move "
+        "with their surroundings and are flagged no_contrast (a threshold you give is still honoured; 0 turns "
+        "the test off); (6) outline by morphological closing of the points (follows concave shapes; "
         "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the ADA's local point spacing).\n\n"
+        "THRESHOLD_SIGMA (advanced): the standard deviation behind the automatic threshold: of the whole "
+        "velocity map (default, as in Barra et al. 2017) or of the stable points, estimated robustly as "
+        "1.4826 x the median absolute deviation (lower when much of the map moves; more sensitive, also to "
+        "correlated noise). Large point sets are processed in spatial tiles with halos as wide as the largest "
+        "neighbourhood, so tiled, untiled and Dask runs give the same result.\n\n"
         "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
         "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
         "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
@@ -242,10 +259,12 @@ class AdaDetection(GeohazardAlgorithm):
         "radius_m (the ADA's median search radius), "
         "and the mean time series (DYYYYMMDD fields, mm). <b>Output points</b>: every input point "
         "with its source fid, velocity, ada_id (-1 outside) and flag: 0 stable, 1 in an ADA, 2 isolated, 3 "
-        "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std).\n\n"
+        "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std), "
+        "9 no contrast (a cluster moving with its surroundings).\n\n"
         "Zero ADAs is a valid result (explained in the log). References: Barra A. et al. (2017), "
-        "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584."
-    )
+        "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Tomas R. et al. (2019), "
+        "doi:10.3390/rs11141675 (2-sigma threshold from the stable points)."
+    ) + DASK_HELP
 
     INPUT = "INPUT"
     VELOCITY_FIELD = "VELOCITY_FIELD"
@@ -260,6 +279,8 @@ class AdaDetection(GeohazardAlgorithm):
     Z_MAX = "Z_MAX"
     MIN_POINTS = "MIN_POINTS"
     OUTLINE_MARGIN = "OUTLINE_MARGIN"
+    MIN_CONTRAST = "MIN_CONTRAST"
+    THRESHOLD_SIGMA = "THRESHOLD_SIGMA"
     OUTPUT = "OUTPUT"
     OUTPUT_POINTS = "OUTPUT_POINTS"
 
@@ -295,6 +316,15 @@ class AdaDetection(GeohazardAlgorithm):
         self.addParameter(num(self.OUTLINE_MARGIN,
                               self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the local point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
+        for prm in (num(self.MIN_CONTRAST, self.tr("Minimum contrast with the surrounding ground (x threshold; "
+                                                   "0 = off)"), num.Double, defaultValue=0.5, minValue=0.0),
+                    QgsProcessingParameterEnum(self.THRESHOLD_SIGMA, self.tr("Standard deviation behind the "
+                                                                             "automatic threshold"),
+                                               ["velocity map (all points)", "stable points (1.4826 x MAD)"],
+                                               defaultValue=0)):
+            prm.setFlags(prm.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+            self.addParameter(prm)
+        add_dask_parameter(self)
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterVectorDestination(
@@ -313,6 +343,18 @@ class AdaDetection(GeohazardAlgorithm):
                 return False, str(exc)
         return True, ""
 
+    def _options(self, parameters, context) -> dict:
+        """detect_ada keyword arguments from the tool parameters."""
+        p, i = self.parameterAsDouble, self.parameterAsInt
+        return dict(threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
+                    n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
+                    radius_m=p(parameters, self.RADIUS, context) or None,
+                    min_neighbours=i(parameters, self.MIN_NEIGHBOURS, context),
+                    min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
+                    z_max=p(parameters, self.Z_MAX, context), min_points=i(parameters, self.MIN_POINTS, context),
+                    min_contrast=p(parameters, self.MIN_CONTRAST, context),
+                    sigma_from=("map", "stable")[self.parameterAsEnum(parameters, self.THRESHOLD_SIGMA, context)])
+
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         layer = _source_layer(self, parameters, self.INPUT, context)
@@ -320,16 +362,8 @@ class AdaDetection(GeohazardAlgorithm):
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or find_field(
             layer.fields(), STD_CANDIDATES)
         height = find_field(layer.fields(), HEIGHT_CANDIDATES)
-        ts = []
-        if self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context):
-            ts = [(n, d) for n, d in dated_fields(layer.fields().names())
-                  if layer.fields().at(layer.fields().lookupField(n)).isNumeric()]
-            if ts and layer.featureCount() * len(ts) > MAX_SERIES_VALUES:
-                feedback.pushWarning(
-                    f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
-                    "series and the time-series consistency are skipped (TC falls back to velocity coherence). "
-                    "Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
-                ts = []
+        ts = series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
+                           MAX_SERIES_VALUES)
         wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
         table = read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
         frame = metric_frame(table.crs, table.x, table.y, name=self.INPUT)
@@ -337,65 +371,29 @@ class AdaDetection(GeohazardAlgorithm):
         info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
              + (f", {len(ts)} dates" if ts else ""))
         series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
-        p = self.parameterAsDouble
-        res = detect_ada(
-            xm, ym, table.attributes[vel], velocity_std_mm_yr=table.attributes[std] if std else None,
-            series_mm=series, threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
-            n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
-            radius_m=p(parameters, self.RADIUS, context) or None,
-            min_neighbours=self.parameterAsInt(parameters, self.MIN_NEIGHBOURS, context),
-            min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
-            z_max=p(parameters, self.Z_MAX, context),
-            min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
-            progress=SubProgress(progress, 25, 70))
+        with executor(self, parameters, context, feedback) as ex:
+            res = detect_ada(xm, ym, table.attributes[vel], velocity_std_mm_yr=table.attributes[std] if std else None,
+                             series_mm=series, executor=ex, progress=SubProgress(progress, 25, 70),
+                             **self._options(parameters, context))
         del series
-        margin_fixed = p(parameters, self.OUTLINE_MARGIN, context)
-        k = res.n_ada
-        back = frame.ogr_to_source()
-        wkbs, areas = [], np.zeros(k)
-        lab = res.labels
-        order = np.argsort(lab, kind="stable")
-        starts = np.searchsorted(lab[order], np.arange(k + 1))
-        for i in range(k):
-            if i % 20 == 0:
-                check_canceled(progress)
-                progress.set_progress(70 + 15 * i / max(k, 1))
-            idx = order[starts[i]:starts[i + 1]]
-            # each ADA's own radius and spacing (medians over its points: adaptive radius)
-            g = closing_outline(xm[idx], ym[idx], link_m=res.attributes["radius_m"][i],
-                                margin_m=margin_fixed or 0.75 * res.attributes["spacing_m"][i])
-            areas[i] = g.GetArea()
-            if back is not None:
-                g.Transform(back)
-            wkbs.append(g.ExportToIsoWkb())
-        a = res.attributes
-        fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
-                  "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
-                  "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
-                  "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
-        if height:
-            fields["slope_pts_deg"] = plane_slope_deg(xm, ym, table.attributes[height], lab, k)
-        fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
-                       "qi_class": a["qi_class"], "threshold": np.full(k, res.threshold_mm_yr),
-                       "radius_m": a["radius_m"]})
-        if res.mean_series_mm is not None:
-            for j, (_, d) in enumerate(ts):
-                fields[field_name(d)] = res.mean_series_mm[:, j]
+        wkbs, areas = ada_outlines(xm, ym, res, margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN,
+                                                                                context),
+                                   back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
+        slope = plane_slope_deg(xm, ym, table.attributes[height], res.labels, res.n_ada) if height else None
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         crs_wkt = _crs_wkt(table.crs)
-        write_vector(out, fields, crs_wkt=crs_wkt, wkb=wkbs, geometry_type=ogr.wkbMultiPolygon)
+        write_vector(out, ada_polygon_fields(res, areas, ts, slope), crs_wkt=crs_wkt, wkb=wkbs,
+                     geometry_type=ogr.wkbMultiPolygon)
         _style_vector(out, context, field_name_="mean_vel", kind="velocity")
-        if k == 0:
-            feedback.pushInfo(self.tr("Zero active deformation areas: no cluster of moving points passed the "
-                                      "threshold and the noise filters (see the counts above)."))
-        else:
-            feedback.pushInfo(f"{k} active deformation areas")
+        feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
+            "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
+            "filters (see the counts above)."))
         results = {self.OUTPUT: out}
         out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
         if out_pts:
             # flag codes only (a text column would cost ~25 % more time on millions of points); the
             # style labels them and the help lists them
-            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": lab,
+            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": res.labels,
                        "flag": res.flags.astype(np.int64)}
             write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=crs_wkt,
                               progress=SubProgress(progress, 85, 100))

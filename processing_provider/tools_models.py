@@ -25,7 +25,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..algorithms.engine import plan_blocks, process_blocks
+from ..algorithms.engine import Block, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.progress import SubProgress, check_canceled
@@ -169,6 +169,12 @@ def _velocity_field(columns: dict) -> str:
     return next(iter(columns))
 
 
+def _fit_points_block(block, inputs, *, dates, opts, breaks, min_dbic):
+    """Engine block of the point path: model selection of ``inputs["series"]`` ``(n_dates, n_points)``."""
+    _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, None)
+    return {"fit": (None, head, cols, brk)}
+
+
 class TimeSeriesModels(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     CRS_FREE_INPUTS = ("INPUT",)
@@ -288,11 +294,15 @@ class TimeSeriesModels(GeohazardAlgorithm):
         m = data.displacement_mm.shape[1]
         feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
                           f"models: {', '.join(opts['models'])}")
+        # points in blocks of BLOCK_POINTS on the block engine (this process or Dask; same blocks, same bytes)
         parts = []
-        for start in range(0, m, self.BLOCK_POINTS):
-            stop = min(start + self.BLOCK_POINTS, m)
-            sub = SubProgress(progress, 15 + 75 * start / m, 15 + 75 * stop / m)
-            parts.append(self._fit(data.displacement_mm[:, start:stop], data.dates, opts, breaks, min_dbic, sub))
+        plan = [Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
+                for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
+        func = functools.partial(_fit_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
+        with executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, lambda b, out: parts.append(out["fit"]), executor=ex,
+                           prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
+                           progress=SubProgress(progress, 15, 90))
         fields = dict(data.attributes)
         fields["BEST_MODEL"] = np.concatenate([p[1]["BEST_MODEL"] for p in parts])
         fields["RMS_MM"] = np.concatenate([p[1]["RMS_MM"] for p in parts])
