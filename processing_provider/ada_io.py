@@ -470,3 +470,12 @@ def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
         for j, (_, d) in enumerate(series_dates):
             fields[field_name(d)] = result.mean_series_mm[:, j]
     return fields
+
+
+def rings_in_crs(geoms, src_wkt: str, dst_wkt: str) -> list:
+    """Rings of QGIS polygon geometries (in ``src_wkt``) transformed to ``dst_wkt``, for the core."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(src_wkt, dst_wkt, always_xy=True)
+    return [[np.column_stack(t.transform(r[:, 0], r[:, 1])) for r in polygon_rings(bytes(g.asWkb()))]
+            for g in geoms]

@@ -34,10 +34,11 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..algorithms.ada.activity import landslide_activity, points_in_polygons
+from ..algorithms.ada.activity import landslide_activity, points_in_polygons_blocks
 from ..algorithms.ada.classification import CLASSES, classify_ada, plane_slope_deg, seasonal_fit
 from ..algorithms.ada.detection import FLAG_NAMES, detect_ada, stability_threshold
 from ..algorithms.ada.faults import distance_bands
+from ..algorithms.ada.zonal import nan_mean, nonzero_share, zonal_stat
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, decimal_years, field_name
 from ..algorithms.formats.egms import read_egms
@@ -54,6 +55,7 @@ from .ada_io import (
     metric_frame,
     polygon_rings,
     read_point_table,
+    rings_in_crs,
     series_fields,
     write_points_gpkg,
 )
@@ -534,36 +536,62 @@ class AdaClassification(GeohazardAlgorithm):
         return out
 
     def _zonal(self, raster_path, name, geoms, crs_metric_wkt, fn):
-        """Per polygon, ``fn(values inside)`` of a raster sampled at pixel centres."""
+        """Per polygon, ``fn(values inside)`` of a raster sampled at pixel centres (core: zonal_stat)."""
         info_ = raster_info(raster_path, name)
         if info_.srs is None:
             raise GeohazardError(f"{name}: the raster has no CRS")
         data = read_band(raster_path, 1, name=name, dtype=np.float64)
-        from pyproj import Transformer
+        return zonal_stat(data, info_.geotransform, rings_in_crs(geoms, crs_metric_wkt, info_.crs_wkt), fn)
 
-        t = Transformer.from_crs(crs_metric_wkt, info_.crs_wkt, always_xy=True)
-        out = np.full(len(geoms), np.nan)
-        for i, g in enumerate(geoms):
-            rings = [np.column_stack(t.transform(r[:, 0], r[:, 1])) for r in polygon_rings(bytes(g.asWkb()))]
-            if not rings:
-                continue
-            allv = np.vstack(rings)
-            r0, c0 = info_.world_to_pixel(allv[:, 0], allv[:, 1])
-            rr = np.arange(max(int(np.floor(r0.min())), 0), min(int(np.ceil(r0.max())) + 1, info_.height))
-            cc = np.arange(max(int(np.floor(c0.min())), 0), min(int(np.ceil(c0.max())) + 1, info_.width))
-            if rr.size == 0 or cc.size == 0:
-                continue
-            R, C = np.meshgrid(rr, cc, indexing="ij")
-            px, py = info_.pixel_centres(R.ravel(), C.ravel())
-            inside = points_in_polygons(px, py, [rings]) == 0
-            vals = data[R.ravel()[inside], C.ravel()[inside]]
-            if vals.size == 0:  # polygon smaller than a pixel: the pixel under its centre
-                cx, cy = allv.mean(axis=0)
-                r_, c_ = info_.world_to_pixel(cx, cy)
-                if 0 <= r_ < info_.height and 0 <= c_ < info_.width:
-                    vals = np.array([data[int(r_), int(c_)]])
-            out[i] = fn(vals)
-        return out
+    def _mean_slope(self, parameters, context, source, feats, geoms, crs_metric):
+        """Mean DEM slope (degrees) per ADA; the ADAs' slope_pts_deg without a DEM; else NaN."""
+        if parameters.get(self.DEM):
+            dem = self.raster_path(parameters, self.DEM, context)
+            dem_info = raster_info(dem, self.DEM)
+            if dem_info.srs is None or dem_info.srs.IsGeographic():
+                raise GeohazardError(f"{self.DEM}: the DEM must be in a projected CRS in metres; reproject it first")
+            slope_r, _ = slope_aspect(read_band(dem, 1, name=self.DEM, dtype=np.float64), *dem_info.pixel_size)
+            tmp = _write_tmp_raster(slope_r, dem_info)
+            try:
+                return self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), nan_mean)
+            finally:
+                os.remove(tmp)
+        if source.fields().lookupField("slope_pts_deg") >= 0:
+            return np.array([_num(f["slope_pts_deg"]) for f, _ in feats])
+        return np.full(len(feats), np.nan)
+
+    def _evidence(self, parameters, context, source, feats, crs_metric) -> dict:
+        """Per-ADA inputs of classify_ada beyond velocity and area: slope, landslides, distortion, series."""
+        geoms = [g for _, g in feats]
+        ev = {"slope_deg": self._mean_slope(parameters, context, source, feats, geoms, crs_metric),
+              "in_landslide": None, "distorted_share": None, "trend_mm_yr": None, "seasonal_amplitude_mm": None}
+        if parameters.get(self.LANDSLIDES):
+            ls = _to_metric_geometries(self.parameterAsSource(parameters, self.LANDSLIDES, context), crs_metric,
+                                       context)
+            ev["in_landslide"] = _intersects_any(geoms, [g for _, g in ls])
+        if parameters.get(self.DISTORTION):
+            ev["distorted_share"] = self._zonal(self.raster_path(parameters, self.DISTORTION, context),
+                                                self.DISTORTION, geoms, crs_metric.toWkt(), nonzero_share)
+        dated = dated_fields(source.fields().names())
+        if len(dated) >= 6 and feats:
+            series = np.array([[_num(f[n]) for n, _ in dated] for f, _ in feats])
+            ev["trend_mm_yr"], ev["seasonal_amplitude_mm"] = seasonal_fit(series, decimal_years([d for _, d in dated]))
+        ev["geology"] = self._majority_class(parameters, self.GEOLOGY, self.GEOLOGY_FIELD, geoms, crs_metric, context)
+        ev["land_use"] = self._majority_class(parameters, self.LAND_USE, self.LAND_USE_FIELD, geoms, crs_metric,
+                                              context)
+        return ev
+
+    def _rules(self, parameters, context) -> dict:
+        p = self.parameterAsDouble
+        return dict(slope_gate_deg=p(parameters, self.SLOPE_GATE, context),
+                    thermal_ratio=p(parameters, self.THERMAL_RATIO, context),
+                    min_seasonal_mm=p(parameters, self.MIN_SEASONAL, context),
+                    sinkhole_max_area_m2=p(parameters, self.SINKHOLE_MAX_AREA, context),
+                    sinkhole_min_speed_mm_yr=p(parameters, self.SINKHOLE_MIN_SPEED, context),
+                    settlement_max_area_m2=p(parameters, self.SETTLEMENT_MAX_AREA, context),
+                    max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
+                    karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
+                    urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
@@ -578,58 +606,10 @@ class AdaClassification(GeohazardAlgorithm):
         feats = _to_metric_geometries(source, crs_metric, context, progress)
         progress.set_progress(30)
         check_canceled(progress)
-        geoms = [g for _, g in feats]
-        k = len(feats)
+        ev = self._evidence(parameters, context, source, feats, crs_metric)
         v = np.array([_num(f[vel]) for f, _ in feats])
-        area = np.array([g.area() for g in geoms])
-        slope = np.full(k, np.nan)
-        if parameters.get(self.DEM):
-            dem = self.raster_path(parameters, self.DEM, context)
-            dem_info = raster_info(dem, self.DEM)
-            if dem_info.srs is None or dem_info.srs.IsGeographic():
-                raise GeohazardError(f"{self.DEM}: the DEM must be in a projected CRS in metres; reproject it first")
-            slope_r, _ = slope_aspect(read_band(dem, 1, name=self.DEM, dtype=np.float64), *dem_info.pixel_size)
-            tmp = _write_tmp_raster(slope_r, dem_info)
-            slope = self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), lambda a: np.nanmean(a) if
-                                np.isfinite(a).any() else np.nan)
-            os.remove(tmp)
-        elif source.fields().lookupField("slope_pts_deg") >= 0:
-            slope = np.array([_num(f["slope_pts_deg"]) for f, _ in feats])
-        in_ls = None
-        if parameters.get(self.LANDSLIDES):
-            ls_src = self.parameterAsSource(parameters, self.LANDSLIDES, context)
-            ls = _to_metric_geometries(ls_src, crs_metric, context)
-            index = QgsSpatialIndex()
-            for i, (_, g) in enumerate(ls):
-                f = QgsFeature(i)
-                f.setGeometry(g)
-                index.addFeature(f)
-            in_ls = np.array([any(g.intersects(ls[j][1]) for j in index.intersects(g.boundingBox())) for g in geoms])
-        dist = None
-        if parameters.get(self.DISTORTION):
-            dpath = self.raster_path(parameters, self.DISTORTION, context)
-            dist = self._zonal(dpath, self.DISTORTION, geoms, crs_metric.toWkt(),
-                               lambda a: float(np.mean(np.nan_to_num(a) != 0)) if a.size else np.nan)
-        trend = amp = None
-        dated = dated_fields(source.fields().names())
-        if len(dated) >= 6 and k:
-            series = np.array([[_num(f[n]) for n, _ in dated] for f, _ in feats])
-            trend, amp = seasonal_fit(series, decimal_years([d for _, d in dated]))
-        geology = self._majority_class(parameters, self.GEOLOGY, self.GEOLOGY_FIELD, geoms, crs_metric, context)
-        land_use = self._majority_class(parameters, self.LAND_USE, self.LAND_USE_FIELD, geoms, crs_metric, context)
-        p = self.parameterAsDouble
-        classes, why = classify_ada(
-            v, area, slope_deg=slope, in_landslide=in_ls, trend_mm_yr=trend, seasonal_amplitude_mm=amp,
-            geology=geology, land_use=land_use, distorted_share=dist,
-            slope_gate_deg=p(parameters, self.SLOPE_GATE, context),
-            thermal_ratio=p(parameters, self.THERMAL_RATIO, context),
-            min_seasonal_mm=p(parameters, self.MIN_SEASONAL, context),
-            sinkhole_max_area_m2=p(parameters, self.SINKHOLE_MAX_AREA, context),
-            sinkhole_min_speed_mm_yr=p(parameters, self.SINKHOLE_MIN_SPEED, context),
-            settlement_max_area_m2=p(parameters, self.SETTLEMENT_MAX_AREA, context),
-            max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
-            karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
-            urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
+        area = np.array([g.area() for _, g in feats])
+        classes, why = classify_ada(v, area, **ev, **self._rules(parameters, context))
         progress.set_progress(80)
         check_canceled(progress)
         extra = [("ada_class", FIELD_STRING), ("explanation", FIELD_STRING), ("mean_slope_deg", FIELD_DOUBLE),
@@ -641,6 +621,7 @@ class AdaClassification(GeohazardAlgorithm):
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         drop = self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context)
+        cols = [ev["slope_deg"], ev["seasonal_amplitude_mm"], ev["trend_mm_yr"], ev["distorted_share"]]
         counts = {}
         for i, (f, _) in enumerate(feats):
             if drop and classes[i] == "distorted":
@@ -648,15 +629,24 @@ class AdaClassification(GeohazardAlgorithm):
             counts[classes[i]] = counts.get(classes[i], 0) + 1
             out = QgsFeature(fields)
             out.setGeometry(f.geometry())
-            out.setAttributes(list(f.attributes()) + [
-                classes[i], why[i], _py(slope[i]), _py(amp[i]) if amp is not None else None,
-                _py(trend[i]) if trend is not None else None, _py(dist[i]) if dist is not None else None,
-                bool(in_ls[i]) if in_ls is not None else None])
+            out.setAttributes(list(f.attributes()) + [classes[i], why[i]] + [
+                _py(c[i]) if c is not None else None for c in cols] + [
+                bool(ev["in_landslide"][i]) if ev["in_landslide"] is not None else None])
             sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
         del sink  # flush and close the file before styling it
         _style_sink(dest, context, "ada_class", list(CLASSES))
         return {self.OUTPUT: dest}
+
+
+def _intersects_any(geoms, others) -> np.ndarray:
+    """Per geometry of ``geoms``: does it intersect any of ``others`` (QGIS geometries, same CRS)."""
+    index = QgsSpatialIndex()
+    for i, g in enumerate(others):
+        f = QgsFeature(i)
+        f.setGeometry(g)
+        index.addFeature(f)
+    return np.array([any(g.intersects(others[j]) for j in index.intersects(g.boundingBox())) for g in geoms], bool)
 
 
 def _style_sink(dest, context, field, categories):
@@ -717,8 +707,9 @@ class LandslideActivity(GeohazardAlgorithm):
         "<b>ADAs</b> (optional): active deformation areas outside every inventory polygon are written "
         "to <b>candidates</b> (possible new landslides).\n"
         "References: Cigna F. et al. (2013), doi:10.1007/s10346-012-0335-7; Notti D. et al. (2014), "
-        "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009."
-    )
+        "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009.\n"
+        "The point-in-polygon step runs on blocks of points (local or Dask; each point is independent)."
+    ) + DASK_HELP
 
     INVENTORY = "INVENTORY"
     POINTS = "POINTS"
@@ -759,6 +750,7 @@ class LandslideActivity(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.SourceType.TypeVectorPolygon,
             optional=True, createByDefault=True))
+        add_dask_parameter(self)
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
@@ -772,48 +764,22 @@ class LandslideActivity(GeohazardAlgorithm):
                 return False, str(exc)
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
-        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
-        if inv is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
-        layer = _source_layer(self, parameters, self.POINTS, context)
-        vel = _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
-        los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
-        use_los_fields = len(los_fields) == 3
-        table = read_point_table(self, parameters, self.POINTS, context, [vel] + (los_fields if use_los_fields else []),
-                                 SubProgress(progress, 0, 30))
-        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
-        metric_wkt = crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
-        from pyproj import Transformer
-
-        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
-        xm, ym = Transformer.from_crs(src_wkt, metric_wkt, always_xy=True).transform(table.x, table.y)
-        feats = _to_metric_geometries(inv, crs_metric, context, progress)
-        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
-        poly_idx = points_in_polygons(xm, ym, rings)
-        progress.set_progress(50)
+    def _v_slope(self, parameters, context, table, vel, los_fields, inside, src_wkt):
+        """Downslope velocity of the points inside a landslide (NaN elsewhere), from the DEM."""
+        dem = self.raster_path(parameters, self.DEM, context)
         v = table.attributes[vel]
-        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
-        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
-                          f"points inside {len(feats)} landslides")
-        v_slope = None
-        if parameters.get(self.DEM):
-            dem = self.raster_path(parameters, self.DEM, context)
-            inside = poly_idx >= 0
-            s = np.full(v.size, np.nan)
-            asp = np.full(v.size, np.nan)
-            s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
-            if use_los_fields:
-                e, n, u = (table.attributes[f] for f in los_fields)
-            else:
-                e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                          self.parameterAsDouble(parameters, self.HEADING, context))
-            v_slope, _ = los_to_downslope(v, e, n, u, s, asp,
-                                          min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY,
-                                                                                 context))
-        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
-        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        s = np.full(v.size, np.nan)
+        asp = np.full(v.size, np.nan)
+        s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
+        if los_fields:
+            e, n, u = (table.attributes[f] for f in los_fields)
+        else:
+            e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                      self.parameterAsDouble(parameters, self.HEADING, context))
+        return los_to_downslope(v, e, n, u, s, asp, min_sensitivity=self.parameterAsDouble(
+            parameters, self.MIN_SENSITIVITY, context))[0]
+
+    def _write_activity(self, parameters, context, inv, feats, act):
         names = [("area_km2", FIELD_DOUBLE), ("n_points", FIELD_INT), ("min_points", FIELD_INT),
                  ("n_moving", FIELD_INT), ("share_moving", FIELD_DOUBLE), ("mean_vlos", FIELD_DOUBLE),
                  ("max_vlos", FIELD_DOUBLE), ("n_vslope", FIELD_INT), ("mean_vslope", FIELD_DOUBLE),
@@ -823,42 +789,69 @@ class LandslideActivity(GeohazardAlgorithm):
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        act["area_km2"] = area_km2
-        act["threshold"] = np.full(len(feats), thr)
         for i, (f, _) in enumerate(feats):
             out = QgsFeature(fields)
             out.setGeometry(f.geometry())
             out.setAttributes(list(f.attributes()) + [_py(act[nm][i]) for nm, _ in names])
             sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
-        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
-        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
         del sink  # flush and close the file before styling it
         _style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
-        results = {self.OUTPUT: dest}
+        return dest
+
+    def _candidates(self, parameters, context, feats, crs_metric, feedback) -> dict:
+        """ADAs outside every inventory landslide, written to OUTPUT_CANDIDATES."""
+        ada_src = self.parameterAsSource(parameters, self.ADAS, context)
+        adas = _to_metric_geometries(ada_src, crs_metric, context)
+        hit = _intersects_any([g for _, g in adas], [g for _, g in feats])
+        cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
+        csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
+                                            ada_src.wkbType(), ada_src.sourceCrs())
+        for (f, _), h in zip(adas, hit):
+            if csink is not None and not h:
+                out = QgsFeature(cfields)
+                out.setGeometry(f.geometry())
+                out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
+                csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
+        feedback.pushInfo(f"{int((~hit).sum())} of {len(adas)} ADAs lie outside every inventory landslide "
+                          "(candidates)")
+        return {self.OUTPUT_CANDIDATES: cdest} if csink is not None else {}
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
+        if inv is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
+        layer = _source_layer(self, parameters, self.POINTS, context)
+        vel = _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
+        los_fields = los_fields if len(los_fields) == 3 else []
+        table = read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
+                                 SubProgress(progress, 0, 30))
+        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
+        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
+        from pyproj import Transformer
+
+        xm, ym = Transformer.from_crs(src_wkt, crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019),
+                                      always_xy=True).transform(table.x, table.y)
+        feats = _to_metric_geometries(inv, crs_metric, context, progress)
+        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
+        with executor(self, parameters, context, feedback) as ex:
+            poly_idx = points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress, 30, 50))
+        v = table.attributes[vel]
+        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
+        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
+                          f"points inside {len(feats)} landslides")
+        v_slope = self._v_slope(parameters, context, table, vel, los_fields, poly_idx >= 0, src_wkt) \
+            if parameters.get(self.DEM) else None
+        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
+        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        act["area_km2"] = area_km2
+        act["threshold"] = np.full(len(feats), thr)
+        results = {self.OUTPUT: self._write_activity(parameters, context, inv, feats, act)}
+        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
+        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
         if parameters.get(self.ADAS):
-            ada_src = self.parameterAsSource(parameters, self.ADAS, context)
-            adas = _to_metric_geometries(ada_src, crs_metric, context)
-            index = QgsSpatialIndex()
-            for i, (_, g) in enumerate(feats):
-                f = QgsFeature(i)
-                f.setGeometry(g)
-                index.addFeature(f)
-            cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
-            csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
-                                                ada_src.wkbType(), ada_src.sourceCrs())
-            n_cand = 0
-            for f, g in adas:
-                if any(g.intersects(feats[j][1]) for j in index.intersects(g.boundingBox())):
-                    continue
-                n_cand += 1
-                if csink is not None:
-                    out = QgsFeature(cfields)
-                    out.setGeometry(f.geometry())
-                    out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
-                    csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
-            feedback.pushInfo(f"{n_cand} of {len(adas)} ADAs lie outside every inventory landslide (candidates)")
-            if csink is not None:
-                results[self.OUTPUT_CANDIDATES] = cdest
+            results.update(self._candidates(parameters, context, feats, crs_metric, feedback))
         return results
 
 
