@@ -159,7 +159,8 @@ def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_sp
     radius_m : float or None
         Fixed radius (no k-th-neighbour search for active points).
     tile_points : int, optional
-        Largest points per tile (default :data:`DEFAULT_TILE_POINTS`).
+        Largest points per tile (default :data:`DEFAULT_TILE_POINTS`; on a Dask cluster at
+        least two tiles per worker thread, none below 10,000 points).
     executor : engine executor, optional
         Where tiles run (:func:`algorithms.engine.open_executor`); default this thread.
 
@@ -180,7 +181,12 @@ def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_sp
     smp = np.arange(n)
     if n > sample_size:
         smp = np.random.default_rng(seed).choice(smp, sample_size, replace=False)
-    tile_of, edges = plan_tiles(x, y, int(tile_points or DEFAULT_TILE_POINTS))
+    executor = executor or LocalExecutor()
+    if not tile_points:
+        tile_points = DEFAULT_TILE_POINTS
+        if executor.distributed:  # at least two tiles per worker thread (no tile below 10,000 points)
+            tile_points = min(tile_points, max(-(-n // (2 * executor.n_slots)), 10_000))
+    tile_of, edges = plan_tiles(x, y, int(tile_points))
     n_tiles = len(edges)
     act_tile = tile_of[ai]
     halos = np.zeros(n_tiles)
@@ -217,7 +223,7 @@ def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_sp
     parts = []
     func = functools.partial(tile_stats, k=k, ks=ks, radius_spacings=radius_spacings, radius_m=radius_m, thr=thr)
     process_blocks(plan, func, lambda block, out: parts.append(out), prepare=prepare,
-                   executor=executor or LocalExecutor(), progress=progress)
+                   executor=executor, progress=progress)
     m = ai.size
     res = {}
     ids = np.concatenate([p["id"] for p in parts])
