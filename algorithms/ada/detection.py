@@ -527,12 +527,32 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
     scale = np.full(m, np.nan)
     scale[ids] = np.maximum(np.sqrt(n_c[ids] / np.pi) * _group_median(cl, local[sel], m)[ids],
                             _group_median(cl, r[sel], m)[ids])
+    w2 = 1.5 * scale
     others = valid.copy()
     others[pts] = False
+    # only points inside some cluster's bounding box grown by its ring width can be in a ring:
+    # mark those boxes on a coarse grid and query the points of marked cells only
+    xv, yv = x[valid], y[valid]
+    gx0, gy0 = xv.min(), yv.min()
+    cell = max(xv.max() - gx0, yv.max() - gy0, 1e-6) / 512.0
+    marked = np.zeros((513, 513), bool)
+    bx0 = np.full(m, np.inf)
+    by0 = np.full(m, np.inf)
+    bx1 = np.full(m, -np.inf)
+    by1 = np.full(m, -np.inf)
+    np.minimum.at(bx0, cl, x[pts])
+    np.minimum.at(by0, cl, y[pts])
+    np.maximum.at(bx1, cl, x[pts])
+    np.maximum.at(by1, cl, y[pts])
+    for c in ids:
+        i0, i1 = (np.array([by0[c] - w2[c], by1[c] + w2[c]]) - gy0) / cell
+        j0, j1 = (np.array([bx0[c] - w2[c], bx1[c] + w2[c]]) - gx0) / cell
+        marked[max(int(i0), 0):max(int(i1) + 1, 0), max(int(j0), 0):max(int(j1) + 1, 0)] = True
     oi = np.flatnonzero(others)
+    oi = oi[marked[np.minimum(((y[oi] - gy0) / cell).astype(np.int64), 512),
+                   np.minimum(((x[oi] - gx0) / cell).astype(np.int64), 512)]]
     if oi.size == 0:
         return flat
-    w2 = 1.5 * scale
     d, j = cKDTree(np.column_stack([x[pts], y[pts]])).query(np.column_stack([x[oi], y[oi]]), k=1,
                                                              distance_upper_bound=float(np.nanmax(w2)), workers=-1)
     hit = np.isfinite(d)
