@@ -508,10 +508,11 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
 
     Each cluster's size scale ``R = max(sqrt(n / pi) x its median local spacing, its median
     search radius)`` (the radius of a disc holding its ``n`` points); its *ring* is the valid
-    points outside every cluster whose nearest cluster point belongs to it and lies between
-    ``R / 2`` and ``3 R / 2`` away (the fading edge, closer than ``R / 2``, is skipped). The
-    cluster is flat when ``sign(m) (m - median(ring)) < min_diff``, ``m`` the median velocity
-    of its points; clusters with fewer than ``min_ring`` ring points are kept (no reference).
+    points outside every cluster lying between ``R / 2`` and ``3 R / 2`` from the cluster's
+    nearest point (the fading edge, closer than ``R / 2``, is skipped; a point may be in the
+    rings of several clusters). The cluster is flat when ``sign(m) (m - median(ring)) <
+    min_diff``, ``m`` the median velocity of its points; clusters with fewer than
+    ``min_ring`` ring points are kept (no reference).
     """
     from scipy.spatial import cKDTree
 
@@ -522,48 +523,33 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
     pts = ai[sel]
     n_c = np.bincount(cl, minlength=m).astype(np.float64)
     ids = np.flatnonzero(n_c > 0)
-    med_v = np.full(m, np.nan)
-    med_v[ids] = _group_median(cl, v[pts], m)[ids]
-    scale = np.full(m, np.nan)
-    scale[ids] = np.maximum(np.sqrt(n_c[ids] / np.pi) * _group_median(cl, local[sel], m)[ids],
-                            _group_median(cl, r[sel], m)[ids])
-    w2 = 1.5 * scale
+    med_v = _group_median(cl, v[pts], m)
+    scale = np.maximum(np.sqrt(n_c / np.pi) * _group_median(cl, local[sel], m), _group_median(cl, r[sel], m))
     others = valid.copy()
     others[pts] = False
-    # only points inside some cluster's bounding box grown by its ring width can be in a ring:
-    # mark those boxes on a coarse grid and query the points of marked cells only
-    xv, yv = x[valid], y[valid]
-    gx0, gy0 = xv.min(), yv.min()
-    cell = max(xv.max() - gx0, yv.max() - gy0, 1e-6) / 512.0
-    marked = np.zeros((513, 513), bool)
-    bx0 = np.full(m, np.inf)
-    by0 = np.full(m, np.inf)
-    bx1 = np.full(m, -np.inf)
-    by1 = np.full(m, -np.inf)
-    np.minimum.at(bx0, cl, x[pts])
-    np.minimum.at(by0, cl, y[pts])
-    np.maximum.at(bx1, cl, x[pts])
-    np.maximum.at(by1, cl, y[pts])
-    for c in ids:
-        i0, i1 = (np.array([by0[c] - w2[c], by1[c] + w2[c]]) - gy0) / cell
-        j0, j1 = (np.array([bx0[c] - w2[c], bx1[c] + w2[c]]) - gx0) / cell
-        marked[max(int(i0), 0):max(int(i1) + 1, 0), max(int(j0), 0):max(int(j1) + 1, 0)] = True
     oi = np.flatnonzero(others)
-    oi = oi[marked[np.minimum(((y[oi] - gy0) / cell).astype(np.int64), 512),
-                   np.minimum(((x[oi] - gx0) / cell).astype(np.int64), 512)]]
     if oi.size == 0:
         return flat
-    d, j = cKDTree(np.column_stack([x[pts], y[pts]])).query(np.column_stack([x[oi], y[oi]]), k=1,
-                                                             distance_upper_bound=float(np.nanmax(w2)), workers=-1)
-    hit = np.isfinite(d)
-    c = cl[j[hit]]
-    dd = d[hit]
-    ring = (dd > 0.5 * scale[c]) & (dd <= w2[c])
-    rc = c[ring]
-    n_ring = np.bincount(rc, minlength=m)
-    ring_med = _group_median(rc, v[oi[hit][ring]], m)
-    test = (n_ring >= min_ring) & np.isfinite(med_v)
-    flat[test] = np.sign(med_v[test]) * (med_v[test] - ring_med[test]) < min_diff
+    # candidates of each ring: the other points in the cluster's bounding box grown by 3R/2
+    # (x-sorted, so each box is a slice), then their distance to the cluster's nearest point
+    ox = x[oi]
+    order = np.argsort(ox, kind="stable")
+    oxs = ox[order]
+    by_cluster = np.split(np.argsort(cl, kind="stable"), np.cumsum(np.bincount(cl, minlength=m))[:-1])
+    for c in ids:
+        members = pts[by_cluster[c]]
+        w1, w2 = 0.5 * scale[c], 1.5 * scale[c]
+        cx, cy = x[members], y[members]
+        lo, hi = np.searchsorted(oxs, [cx.min() - w2, cx.max() + w2])
+        cand = oi[order[lo:hi]]
+        cand = cand[(y[cand] >= cy.min() - w2) & (y[cand] <= cy.max() + w2)]
+        if cand.size < min_ring:
+            continue
+        d = cKDTree(np.column_stack([cx, cy])).query(np.column_stack([x[cand], y[cand]]), k=1,
+                                                      distance_upper_bound=w2)[0]
+        ring = v[cand[(d > w1) & (d <= w2)]]
+        if ring.size >= min_ring:
+            flat[c] = np.sign(med_v[c]) * (med_v[c] - np.median(ring)) < min_diff
     return flat
 
 
