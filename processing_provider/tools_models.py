@@ -28,7 +28,7 @@ from qgis.core import (
 from ..algorithms.engine import Block, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
-from ..algorithms.progress import SubProgress, check_canceled
+from ..algorithms.progress import SubProgress, check_canceled, info, warn
 from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
 from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
@@ -169,10 +169,37 @@ def _velocity_field(columns: dict) -> str:
     return next(iter(columns))
 
 
+class _Messages:
+    """Progress sink of a block run elsewhere: keeps its warnings and infos for the calling process."""
+
+    def __init__(self):
+        self.messages = []
+
+    def set_progress(self, percent):
+        pass
+
+    def is_canceled(self):
+        return False
+
+    def push_warning(self, message):
+        self.messages.append((warn, message))
+
+    def push_info(self, message):
+        self.messages.append((info, message))
+
+
 def _fit_points_block(block, inputs, *, dates, opts, breaks, min_dbic):
     """Engine block of the point path: model selection of ``inputs["series"]`` ``(n_dates, n_points)``."""
-    _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, None)
-    return {"fit": (None, head, cols, brk)}
+    sink = _Messages()
+    _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, sink)
+    return {"fit": (None, head, cols, brk), "messages": sink.messages}
+
+
+def _collect_points_block(parts, progress, block, out):
+    """Writer of the point path (calling process, plan order): keep the fit, relay the block's messages."""
+    parts.append(out["fit"])
+    for report, message in out["messages"]:
+        report(progress, message)
 
 
 class TimeSeriesModels(GeohazardAlgorithm):
@@ -300,7 +327,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
                 for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
         func = functools.partial(_fit_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
         with executor(self, parameters, context, feedback) as ex:
-            process_blocks(plan, func, lambda b, out: parts.append(out["fit"]), executor=ex,
+            process_blocks(plan, func, functools.partial(_collect_points_block, parts, progress), executor=ex,
                            prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
                            progress=SubProgress(progress, 15, 90))
         fields = dict(data.attributes)
