@@ -28,7 +28,7 @@ from qgis.core import (
 from ..algorithms.engine import Block, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
-from ..algorithms.progress import SubProgress, check_canceled, info, warn
+from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
 from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
@@ -182,10 +182,10 @@ class _Messages:
         return False
 
     def push_warning(self, message):
-        self.messages.append((warn, message))
+        self.messages.append(("warning", message))
 
     def push_info(self, message):
-        self.messages.append((info, message))
+        self.messages.append(("info", message))
 
 
 def _fit_points_block(block, inputs, *, dates, opts, breaks, min_dbic):
@@ -197,9 +197,11 @@ def _fit_points_block(block, inputs, *, dates, opts, breaks, min_dbic):
 
 def _collect_points_block(parts, progress, block, out):
     """Writer of the point path (calling process, plan order): keep the fit, relay the block's messages."""
+    from ..algorithms.progress import info, warn
+
     parts.append(out["fit"])
-    for report, message in out["messages"]:
-        report(progress, message)
+    for kind, message in out["messages"]:
+        (warn if kind == "warning" else info)(progress, message)
 
 
 class TimeSeriesModels(GeohazardAlgorithm):
