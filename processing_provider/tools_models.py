@@ -31,7 +31,7 @@ from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
-from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
+from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_points_block, models_raster_block
 from ..algorithms.timeseries.models import MODELS, check_dates
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
@@ -169,37 +169,11 @@ def _velocity_field(columns: dict) -> str:
     return next(iter(columns))
 
 
-class _Messages:
-    """Progress sink of a block run elsewhere: keeps its warnings and infos for the calling process."""
-
-    def __init__(self):
-        self.messages = []
-
-    def set_progress(self, percent):
-        pass
-
-    def is_canceled(self):
-        return False
-
-    def push_warning(self, message):
-        self.messages.append(("warning", message))
-
-    def push_info(self, message):
-        self.messages.append(("info", message))
-
-
-def _fit_points_block(block, inputs, *, dates, opts, breaks, min_dbic):
-    """Engine block of the point path: model selection of ``inputs["series"]`` ``(n_dates, n_points)``."""
-    sink = _Messages()
-    _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, sink)
-    return {"fit": (None, head, cols, brk), "messages": sink.messages}
-
-
 def _collect_points_block(parts, progress, block, out):
     """Writer of the point path (calling process, plan order): keep the fit, relay the block's messages."""
     from ..algorithms.progress import info, warn
 
-    parts.append(out["fit"])
+    parts.append((None, out["head"], out["columns"], out["breakpoints"]))
     for kind, message in out["messages"]:
         (warn if kind == "warning" else info)(progress, message)
 
@@ -327,7 +301,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
         parts = []
         plan = [Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
                 for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
-        func = functools.partial(_fit_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
+        func = functools.partial(models_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
         with executor(self, parameters, context, feedback) as ex:
             process_blocks(plan, func, functools.partial(_collect_points_block, parts, progress), executor=ex,
                            prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
