@@ -31,7 +31,7 @@ from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.breakpoints import KIND_NAMES
 from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
-from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_points_block, models_raster_block
+from ..algorithms.timeseries.model_blocks import fit_series, model_columns, models_raster_block
 from ..algorithms.timeseries.models import MODELS, check_dates
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
@@ -301,6 +301,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         parts = []
         plan = [Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
                 for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
+        from ..algorithms.timeseries.model_blocks import models_points_block
+
         func = functools.partial(models_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
         with executor(self, parameters, context, feedback) as ex:
             process_blocks(plan, func, functools.partial(_collect_points_block, parts, progress), executor=ex,
