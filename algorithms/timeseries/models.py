@@ -172,11 +172,8 @@ def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
     n_dates, p = G.shape
     w = mask.astype(np.float64)
     dz = np.where(mask, d, 0.0)
-    # sums over the dates run row by row (np.sum over axis 0), never through einsum, whose
-    # SIMD paths depend on memory alignment: the same bits in any thread or process
-    N = np.stack([np.stack([(G[:, a, None] * G[:, b, None] * w).sum(axis=0) for b in range(p)], axis=1)
-                  for a in range(p)], axis=1)
-    rhs = np.stack([(G[:, a, None] * dz).sum(axis=0) for a in range(p)], axis=1)
+    N = np.einsum("ip,iq,im->mpq", G, G, w)
+    rhs = np.einsum("ip,im->mp", G, dz)
     n = w.sum(axis=0)
     ok = n >= p
     # rank check on a scale-free version of N
@@ -188,14 +185,9 @@ def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
     N[~good] = np.eye(p)
     rhs[~good] = 0.0
     Ninv = np.linalg.inv(N)
-    params = Ninv[:, :, 0] * rhs[:, None, 0]
-    for b in range(1, p):
-        params = params + Ninv[:, :, b] * rhs[:, None, b]
-    pred = G[:, 0, None] * params[None, :, 0]
-    for b in range(1, p):
-        pred = pred + G[:, b, None] * params[None, :, b]
-    resid = np.where(mask, d - pred, 0.0)
-    rss = (resid * resid).sum(axis=0)
+    params = np.einsum("mpq,mq->mp", Ninv, rhs)
+    resid = np.where(mask, d - (G @ params.T), 0.0)
+    rss = np.einsum("im,im->m", resid, resid)
     params[~good] = np.nan
     Ninv[~good] = np.nan
     rss[~good] = np.nan
@@ -375,14 +367,10 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         g[:, :, 1] = np.log10(1.0 + ratio)
         g[:, :, 2] = -lin[:, 1:2] * ratio / (tau_c[:, None] * np.log(10.0) * (1.0 + ratio))
         w = mask.T.astype(np.float64)
-        # dates first, contiguous: sums row by row (see _batched_lsq)
-        gt, wt = np.ascontiguousarray(g.transpose(1, 0, 2)), np.ascontiguousarray(w.T)
-        N = np.stack([np.stack([(gt[:, :, a] * gt[:, :, b] * wt).sum(axis=0) for b in range(3)], axis=1)
-                      for a in range(3)], axis=1)
+        N = np.einsum("mip,miq,mi->mpq", g, g, w)
         pred = lin[:, 0:1] + lin[:, 1:2] * g[:, :, 1]
         resid = np.where(mask.T, d.T - pred, 0.0)
-        rt = np.ascontiguousarray(resid.T)
-        rss = (rt * rt).sum(axis=0)
+        rss = np.einsum("mi,mi->m", resid, resid)
         n = w.sum(axis=1)
         good = np.isfinite(lin).all(axis=1)
         with np.errstate(invalid="ignore"):
