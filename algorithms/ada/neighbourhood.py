@@ -82,8 +82,9 @@ def plan_tiles(x, y, tile_points: int):
     x0, x1, y0, y1 = x.min(), x.max(), y.min(), y.max()
     area = max((x1 - x0) * (y1 - y0), 1e-6)
     side = np.sqrt(area * tile_points / n)
-    nx = max(1, int(np.ceil((x1 - x0) / side)))
-    ny = max(1, int(np.ceil((y1 - y0) / side)))
+    cap = 4 * -(-n // tile_points)  # a line of points (near-zero area) must not make millions of tiles
+    nx = min(max(1, int(np.ceil((x1 - x0) / side))), cap)
+    ny = min(max(1, int(np.ceil((y1 - y0) / side))), cap)
     sx, sy = max((x1 - x0) / nx, 1e-9), max((y1 - y0) / ny, 1e-9)
     tx = np.minimum(((x - x0) / sx).astype(np.int64), nx - 1)
     ty = np.minimum(((y - y0) / sy).astype(np.int64), ny - 1)
@@ -192,7 +193,9 @@ def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_sp
     halos = np.zeros(n_tiles)
     if n_tiles > 1:
         # halo of each tile: the largest neighbourhood of its own active and sample points
-        cell = np.sqrt((x.max() - x.min()) * (y.max() - y.min()) / n * (k + 1))
+        # about k + 1 points per cell on average, on an area or along a line of points
+        w, h = x.max() - x.min(), y.max() - y.min()
+        cell = max(np.sqrt(w * h / n * (k + 1)), max(w, h) / n * (k + 1), 1e-3)
         bound = knn_distance_bound(x, y, k, cell_m=cell)
         reach = np.zeros(n)
         reach[smp] = bound[smp]

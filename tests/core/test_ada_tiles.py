@@ -102,3 +102,15 @@ def test_stable_points_sigma_follows_the_noise_not_the_movers():
     assert det.stability_threshold(v, sigma_from="stable", threshold_mm_yr=4.0) == 4.0
     with pytest.raises(det.GeohazardError, match="sigma_from"):
         det.stability_threshold(v, sigma_from="robust")
+
+
+def test_points_on_a_line_tile_like_the_whole_map():
+    """Collinear PS (one road, zero area): a bounded number of tiles and the untiled result."""
+    x, y = np.arange(30_000) * 5.0, np.zeros(30_000)
+    v = np.random.default_rng(0).normal(0, 1, x.size)
+    v[1000:1100] -= 10.0
+    _, edges = nbh.plan_tiles(x, y, 5000)
+    assert len(edges) <= 4 * 6
+    whole, tiled = det.detect_ada(x, y, v), det.detect_ada(x, y, v, tile_points=5000)
+    same_result(whole, tiled)
+    assert whole.n_ada == 1 and np.all(whole.labels[1000:1100] == 0)
