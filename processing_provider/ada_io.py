@@ -405,3 +405,77 @@ def polygon_rings(geom_wkb: bytes) -> list:
             if pts.shape[0] >= 3:
                 rings.append(pts[:, :2])
     return rings
+
+
+# ---------------------------------------------------------------- ADA detection outputs
+def series_fields(layer, use: bool, feedback, max_values: int) -> list:
+    """``[(field, date)]`` of the layer's numeric dated displacement fields; none when not
+    ``use`` or when points x dates exceeds ``max_values`` (a warning says so)."""
+    from ..algorithms.formats.dates import dated_fields
+
+    if not use:
+        return []
+    fields = layer.fields()
+    ts = [(n, d) for n, d in dated_fields(fields.names()) if fields.at(fields.lookupField(n)).isNumeric()]
+    if ts and layer.featureCount() * len(ts) > max_values:
+        feedback.pushWarning(
+            f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
+            "series and the time-series consistency are skipped (TC falls back to velocity coherence). "
+            "Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
+        return []
+    return ts
+
+
+def ada_outlines(xm, ym, result, *, margin_m: float = 0.0, back=None, progress=None):
+    """Closing outline of every ADA of a detection ``result`` (metric coordinates ``xm, ym``).
+
+    Each ADA uses its own median search radius as the link distance and ``margin_m`` (0 =
+    0.75 x its median local spacing) as the margin. Returns ``(wkbs, areas_m2)``; ``back``
+    (an OGR transformation) brings the polygons to the source CRS after the area is taken.
+    """
+    k = result.n_ada
+    lab = result.labels
+    order = np.argsort(lab, kind="stable")
+    starts = np.searchsorted(lab[order], np.arange(k + 1))
+    wkbs, areas = [], np.zeros(k)
+    for i in range(k):
+        if i % 20 == 0 and progress is not None:
+            check_canceled(progress)
+            progress.set_progress(100.0 * i / max(k, 1))
+        idx = order[starts[i]:starts[i + 1]]
+        g = closing_outline(xm[idx], ym[idx], link_m=result.attributes["radius_m"][i],
+                            margin_m=margin_m or 0.75 * result.attributes["spacing_m"][i])
+        areas[i] = g.GetArea()
+        if back is not None:
+            g.Transform(back)
+        wkbs.append(g.ExportToIsoWkb())
+    return wkbs, areas
+
+
+def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
+    """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
+    from ..algorithms.formats.dates import field_name
+
+    a, k = result.attributes, result.n_ada
+    fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
+              "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
+              "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
+              "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
+    if slope_deg is not None:
+        fields["slope_pts_deg"] = slope_deg
+    fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
+                   "qi_class": a["qi_class"], "threshold": np.full(k, result.threshold_mm_yr),
+                   "radius_m": a["radius_m"]})
+    if result.mean_series_mm is not None:
+        for j, (_, d) in enumerate(series_dates):
+            fields[field_name(d)] = result.mean_series_mm[:, j]
+    return fields
+
+
+def rings_in_crs(geoms, src_wkt: str, dst_wkt: str) -> list:
+    """Rings of QGIS polygon geometries (in ``src_wkt``) transformed to ``dst_wkt``, for the core."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(src_wkt, dst_wkt, always_xy=True)
+    return [[np.column_stack(t.transform(r[:, 0], r[:, 1])) for r in polygon_rings(bytes(g.asWkb()))]
+            for g in geoms]

@@ -18,6 +18,8 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -32,10 +34,11 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..algorithms.ada.activity import landslide_activity, points_in_polygons
+from ..algorithms.ada.activity import landslide_activity, points_in_polygons_blocks
 from ..algorithms.ada.classification import CLASSES, classify_ada, plane_slope_deg, seasonal_fit
 from ..algorithms.ada.detection import FLAG_NAMES, detect_ada, stability_threshold
 from ..algorithms.ada.faults import distance_bands
+from ..algorithms.ada.zonal import nan_mean, nonzero_share, zonal_stat
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, decimal_years, field_name
 from ..algorithms.formats.egms import read_egms
@@ -46,15 +49,20 @@ from .ada_io import (
     HEIGHT_CANDIDATES,
     STD_CANDIDATES,
     VELOCITY_CANDIDATES,
-    closing_outline,
+    ada_outlines,
+    ada_polygon_fields,
     find_field,
     metric_frame,
     polygon_rings,
     read_point_table,
+    rings_in_crs,
+    series_fields,
     write_points_gpkg,
 )
 from .base import GeohazardAlgorithm
 from .compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import raster_info, read_band
 from .styles import apply_on_load, sidecar_qml
@@ -233,8 +241,19 @@ class AdaDetection(GeohazardAlgorithm):
         "the remaining (core) same-sign active points are linked within the radius; isolated and sparse "
         "points next to a core point then join its ADA as border points (the edge of an area, where "
         "half of the neighbourhood is stable, is kept); ADAs with fewer than MIN_POINTS points (core and "
-        "border) are dropped; (5) outline by morphological closing of the points (follows concave shapes; "
+        "border) are dropped; (5) local contrast: a cluster is an ADA only when it moves relative to the ground "
+        "around it: the median velocity of its points must differ from the median of its ring (the points "
+        "outside every cluster between 0.5 and 1.5 R from it, R the radius of a disc holding its points) by at "
+        "least MIN_CONTRAST x the threshold on its side (default 0.5, i.e. one standard deviation of the map "
+        "with the 2-sigma threshold): clusters on the highs of a smooth, atmosphere-like velocity field move "
+        "with their surroundings and are flagged no_contrast (a threshold you give is still honoured; 0 turns "
+        "the test off); (6) outline by morphological closing of the points (follows concave shapes; "
         "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the ADA's local point spacing).\n\n"
+        "THRESHOLD_SIGMA (advanced): the standard deviation behind the automatic threshold: of the whole "
+        "velocity map (default, as in Barra et al. 2017) or of the stable points, estimated robustly as "
+        "1.4826 x the median absolute deviation (lower when much of the map moves; more sensitive, also to "
+        "correlated noise). Large point sets are processed in spatial tiles with halos as wide as the largest "
+        "neighbourhood, so tiled, untiled and Dask runs give the same result.\n\n"
         "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
         "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
         "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
@@ -242,10 +261,12 @@ class AdaDetection(GeohazardAlgorithm):
         "radius_m (the ADA's median search radius), "
         "and the mean time series (DYYYYMMDD fields, mm). <b>Output points</b>: every input point "
         "with its source fid, velocity, ada_id (-1 outside) and flag: 0 stable, 1 in an ADA, 2 isolated, 3 "
-        "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std).\n\n"
+        "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std), "
+        "9 no contrast (a cluster moving with its surroundings).\n\n"
         "Zero ADAs is a valid result (explained in the log). References: Barra A. et al. (2017), "
-        "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584."
-    )
+        "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Tomas R. et al. (2019), "
+        "doi:10.3390/rs11141675 (2-sigma threshold from the stable points)."
+    ) + DASK_HELP
 
     INPUT = "INPUT"
     VELOCITY_FIELD = "VELOCITY_FIELD"
@@ -260,6 +281,8 @@ class AdaDetection(GeohazardAlgorithm):
     Z_MAX = "Z_MAX"
     MIN_POINTS = "MIN_POINTS"
     OUTLINE_MARGIN = "OUTLINE_MARGIN"
+    MIN_CONTRAST = "MIN_CONTRAST"
+    THRESHOLD_SIGMA = "THRESHOLD_SIGMA"
     OUTPUT = "OUTPUT"
     OUTPUT_POINTS = "OUTPUT_POINTS"
 
@@ -295,6 +318,15 @@ class AdaDetection(GeohazardAlgorithm):
         self.addParameter(num(self.OUTLINE_MARGIN,
                               self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the local point spacing)"),
                               num.Double, defaultValue=0.0, minValue=0.0))
+        for prm in (num(self.MIN_CONTRAST, self.tr("Minimum contrast with the surrounding ground (x threshold; "
+                                                   "0 = off)"), num.Double, defaultValue=0.5, minValue=0.0),
+                    QgsProcessingParameterEnum(self.THRESHOLD_SIGMA, self.tr("Standard deviation behind the "
+                                                                             "automatic threshold"),
+                                               ["velocity map (all points)", "stable points (1.4826 x MAD)"],
+                                               defaultValue=0)):
+            prm.setFlags(prm.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+            self.addParameter(prm)
+        add_dask_parameter(self)
         self.addParameter(QgsProcessingParameterVectorDestination(
             self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(QgsProcessingParameterVectorDestination(
@@ -313,6 +345,18 @@ class AdaDetection(GeohazardAlgorithm):
                 return False, str(exc)
         return True, ""
 
+    def _options(self, parameters, context) -> dict:
+        """detect_ada keyword arguments from the tool parameters."""
+        p, i = self.parameterAsDouble, self.parameterAsInt
+        return dict(threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
+                    n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
+                    radius_m=p(parameters, self.RADIUS, context) or None,
+                    min_neighbours=i(parameters, self.MIN_NEIGHBOURS, context),
+                    min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
+                    z_max=p(parameters, self.Z_MAX, context), min_points=i(parameters, self.MIN_POINTS, context),
+                    min_contrast=p(parameters, self.MIN_CONTRAST, context),
+                    sigma_from=("map", "stable")[self.parameterAsEnum(parameters, self.THRESHOLD_SIGMA, context)])
+
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         layer = _source_layer(self, parameters, self.INPUT, context)
@@ -320,16 +364,8 @@ class AdaDetection(GeohazardAlgorithm):
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or find_field(
             layer.fields(), STD_CANDIDATES)
         height = find_field(layer.fields(), HEIGHT_CANDIDATES)
-        ts = []
-        if self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context):
-            ts = [(n, d) for n, d in dated_fields(layer.fields().names())
-                  if layer.fields().at(layer.fields().lookupField(n)).isNumeric()]
-            if ts and layer.featureCount() * len(ts) > MAX_SERIES_VALUES:
-                feedback.pushWarning(
-                    f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
-                    "series and the time-series consistency are skipped (TC falls back to velocity coherence). "
-                    "Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
-                ts = []
+        ts = series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
+                           MAX_SERIES_VALUES)
         wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
         table = read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
         frame = metric_frame(table.crs, table.x, table.y, name=self.INPUT)
@@ -337,65 +373,29 @@ class AdaDetection(GeohazardAlgorithm):
         info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
              + (f", {len(ts)} dates" if ts else ""))
         series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
-        p = self.parameterAsDouble
-        res = detect_ada(
-            xm, ym, table.attributes[vel], velocity_std_mm_yr=table.attributes[std] if std else None,
-            series_mm=series, threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
-            n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
-            radius_m=p(parameters, self.RADIUS, context) or None,
-            min_neighbours=self.parameterAsInt(parameters, self.MIN_NEIGHBOURS, context),
-            min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
-            z_max=p(parameters, self.Z_MAX, context),
-            min_points=self.parameterAsInt(parameters, self.MIN_POINTS, context),
-            progress=SubProgress(progress, 25, 70))
+        with executor(self, parameters, context, feedback) as ex:
+            res = detect_ada(xm, ym, table.attributes[vel], velocity_std_mm_yr=table.attributes[std] if std else None,
+                             series_mm=series, executor=ex, progress=SubProgress(progress, 25, 70),
+                             **self._options(parameters, context))
         del series
-        margin_fixed = p(parameters, self.OUTLINE_MARGIN, context)
-        k = res.n_ada
-        back = frame.ogr_to_source()
-        wkbs, areas = [], np.zeros(k)
-        lab = res.labels
-        order = np.argsort(lab, kind="stable")
-        starts = np.searchsorted(lab[order], np.arange(k + 1))
-        for i in range(k):
-            if i % 20 == 0:
-                check_canceled(progress)
-                progress.set_progress(70 + 15 * i / max(k, 1))
-            idx = order[starts[i]:starts[i + 1]]
-            # each ADA's own radius and spacing (medians over its points: adaptive radius)
-            g = closing_outline(xm[idx], ym[idx], link_m=res.attributes["radius_m"][i],
-                                margin_m=margin_fixed or 0.75 * res.attributes["spacing_m"][i])
-            areas[i] = g.GetArea()
-            if back is not None:
-                g.Transform(back)
-            wkbs.append(g.ExportToIsoWkb())
-        a = res.attributes
-        fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
-                  "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
-                  "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
-                  "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
-        if height:
-            fields["slope_pts_deg"] = plane_slope_deg(xm, ym, table.attributes[height], lab, k)
-        fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
-                       "qi_class": a["qi_class"], "threshold": np.full(k, res.threshold_mm_yr),
-                       "radius_m": a["radius_m"]})
-        if res.mean_series_mm is not None:
-            for j, (_, d) in enumerate(ts):
-                fields[field_name(d)] = res.mean_series_mm[:, j]
+        wkbs, areas = ada_outlines(xm, ym, res, margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN,
+                                                                                context),
+                                   back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
+        slope = plane_slope_deg(xm, ym, table.attributes[height], res.labels, res.n_ada) if height else None
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         crs_wkt = _crs_wkt(table.crs)
-        write_vector(out, fields, crs_wkt=crs_wkt, wkb=wkbs, geometry_type=ogr.wkbMultiPolygon)
+        write_vector(out, ada_polygon_fields(res, areas, ts, slope), crs_wkt=crs_wkt, wkb=wkbs,
+                     geometry_type=ogr.wkbMultiPolygon)
         _style_vector(out, context, field_name_="mean_vel", kind="velocity")
-        if k == 0:
-            feedback.pushInfo(self.tr("Zero active deformation areas: no cluster of moving points passed the "
-                                      "threshold and the noise filters (see the counts above)."))
-        else:
-            feedback.pushInfo(f"{k} active deformation areas")
+        feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
+            "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
+            "filters (see the counts above)."))
         results = {self.OUTPUT: out}
         out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
         if out_pts:
             # flag codes only (a text column would cost ~25 % more time on millions of points); the
             # style labels them and the help lists them
-            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": lab,
+            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": res.labels,
                        "flag": res.flags.astype(np.int64)}
             write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=crs_wkt,
                               progress=SubProgress(progress, 85, 100))
@@ -536,36 +536,62 @@ class AdaClassification(GeohazardAlgorithm):
         return out
 
     def _zonal(self, raster_path, name, geoms, crs_metric_wkt, fn):
-        """Per polygon, ``fn(values inside)`` of a raster sampled at pixel centres."""
+        """Per polygon, ``fn(values inside)`` of a raster sampled at pixel centres (core: zonal_stat)."""
         info_ = raster_info(raster_path, name)
         if info_.srs is None:
             raise GeohazardError(f"{name}: the raster has no CRS")
         data = read_band(raster_path, 1, name=name, dtype=np.float64)
-        from pyproj import Transformer
+        return zonal_stat(data, info_.geotransform, rings_in_crs(geoms, crs_metric_wkt, info_.crs_wkt), fn)
 
-        t = Transformer.from_crs(crs_metric_wkt, info_.crs_wkt, always_xy=True)
-        out = np.full(len(geoms), np.nan)
-        for i, g in enumerate(geoms):
-            rings = [np.column_stack(t.transform(r[:, 0], r[:, 1])) for r in polygon_rings(bytes(g.asWkb()))]
-            if not rings:
-                continue
-            allv = np.vstack(rings)
-            r0, c0 = info_.world_to_pixel(allv[:, 0], allv[:, 1])
-            rr = np.arange(max(int(np.floor(r0.min())), 0), min(int(np.ceil(r0.max())) + 1, info_.height))
-            cc = np.arange(max(int(np.floor(c0.min())), 0), min(int(np.ceil(c0.max())) + 1, info_.width))
-            if rr.size == 0 or cc.size == 0:
-                continue
-            R, C = np.meshgrid(rr, cc, indexing="ij")
-            px, py = info_.pixel_centres(R.ravel(), C.ravel())
-            inside = points_in_polygons(px, py, [rings]) == 0
-            vals = data[R.ravel()[inside], C.ravel()[inside]]
-            if vals.size == 0:  # polygon smaller than a pixel: the pixel under its centre
-                cx, cy = allv.mean(axis=0)
-                r_, c_ = info_.world_to_pixel(cx, cy)
-                if 0 <= r_ < info_.height and 0 <= c_ < info_.width:
-                    vals = np.array([data[int(r_), int(c_)]])
-            out[i] = fn(vals)
-        return out
+    def _mean_slope(self, parameters, context, source, feats, geoms, crs_metric):
+        """Mean DEM slope (degrees) per ADA; the ADAs' slope_pts_deg without a DEM; else NaN."""
+        if parameters.get(self.DEM):
+            dem = self.raster_path(parameters, self.DEM, context)
+            dem_info = raster_info(dem, self.DEM)
+            if dem_info.srs is None or dem_info.srs.IsGeographic():
+                raise GeohazardError(f"{self.DEM}: the DEM must be in a projected CRS in metres; reproject it first")
+            slope_r, _ = slope_aspect(read_band(dem, 1, name=self.DEM, dtype=np.float64), *dem_info.pixel_size)
+            tmp = _write_tmp_raster(slope_r, dem_info)
+            try:
+                return self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), nan_mean)
+            finally:
+                os.remove(tmp)
+        if source.fields().lookupField("slope_pts_deg") >= 0:
+            return np.array([_num(f["slope_pts_deg"]) for f, _ in feats])
+        return np.full(len(feats), np.nan)
+
+    def _evidence(self, parameters, context, source, feats, crs_metric) -> dict:
+        """Per-ADA inputs of classify_ada beyond velocity and area: slope, landslides, distortion, series."""
+        geoms = [g for _, g in feats]
+        ev = {"slope_deg": self._mean_slope(parameters, context, source, feats, geoms, crs_metric),
+              "in_landslide": None, "distorted_share": None, "trend_mm_yr": None, "seasonal_amplitude_mm": None}
+        if parameters.get(self.LANDSLIDES):
+            ls = _to_metric_geometries(self.parameterAsSource(parameters, self.LANDSLIDES, context), crs_metric,
+                                       context)
+            ev["in_landslide"] = _intersects_any(geoms, [g for _, g in ls])
+        if parameters.get(self.DISTORTION):
+            ev["distorted_share"] = self._zonal(self.raster_path(parameters, self.DISTORTION, context),
+                                                self.DISTORTION, geoms, crs_metric.toWkt(), nonzero_share)
+        dated = dated_fields(source.fields().names())
+        if len(dated) >= 6 and feats:
+            series = np.array([[_num(f[n]) for n, _ in dated] for f, _ in feats])
+            ev["trend_mm_yr"], ev["seasonal_amplitude_mm"] = seasonal_fit(series, decimal_years([d for _, d in dated]))
+        ev["geology"] = self._majority_class(parameters, self.GEOLOGY, self.GEOLOGY_FIELD, geoms, crs_metric, context)
+        ev["land_use"] = self._majority_class(parameters, self.LAND_USE, self.LAND_USE_FIELD, geoms, crs_metric,
+                                              context)
+        return ev
+
+    def _rules(self, parameters, context) -> dict:
+        p = self.parameterAsDouble
+        return dict(slope_gate_deg=p(parameters, self.SLOPE_GATE, context),
+                    thermal_ratio=p(parameters, self.THERMAL_RATIO, context),
+                    min_seasonal_mm=p(parameters, self.MIN_SEASONAL, context),
+                    sinkhole_max_area_m2=p(parameters, self.SINKHOLE_MAX_AREA, context),
+                    sinkhole_min_speed_mm_yr=p(parameters, self.SINKHOLE_MIN_SPEED, context),
+                    settlement_max_area_m2=p(parameters, self.SETTLEMENT_MAX_AREA, context),
+                    max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
+                    karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
+                    urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
@@ -580,58 +606,10 @@ class AdaClassification(GeohazardAlgorithm):
         feats = _to_metric_geometries(source, crs_metric, context, progress)
         progress.set_progress(30)
         check_canceled(progress)
-        geoms = [g for _, g in feats]
-        k = len(feats)
+        ev = self._evidence(parameters, context, source, feats, crs_metric)
         v = np.array([_num(f[vel]) for f, _ in feats])
-        area = np.array([g.area() for g in geoms])
-        slope = np.full(k, np.nan)
-        if parameters.get(self.DEM):
-            dem = self.raster_path(parameters, self.DEM, context)
-            dem_info = raster_info(dem, self.DEM)
-            if dem_info.srs is None or dem_info.srs.IsGeographic():
-                raise GeohazardError(f"{self.DEM}: the DEM must be in a projected CRS in metres; reproject it first")
-            slope_r, _ = slope_aspect(read_band(dem, 1, name=self.DEM, dtype=np.float64), *dem_info.pixel_size)
-            tmp = _write_tmp_raster(slope_r, dem_info)
-            slope = self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), lambda a: np.nanmean(a) if
-                                np.isfinite(a).any() else np.nan)
-            os.remove(tmp)
-        elif source.fields().lookupField("slope_pts_deg") >= 0:
-            slope = np.array([_num(f["slope_pts_deg"]) for f, _ in feats])
-        in_ls = None
-        if parameters.get(self.LANDSLIDES):
-            ls_src = self.parameterAsSource(parameters, self.LANDSLIDES, context)
-            ls = _to_metric_geometries(ls_src, crs_metric, context)
-            index = QgsSpatialIndex()
-            for i, (_, g) in enumerate(ls):
-                f = QgsFeature(i)
-                f.setGeometry(g)
-                index.addFeature(f)
-            in_ls = np.array([any(g.intersects(ls[j][1]) for j in index.intersects(g.boundingBox())) for g in geoms])
-        dist = None
-        if parameters.get(self.DISTORTION):
-            dpath = self.raster_path(parameters, self.DISTORTION, context)
-            dist = self._zonal(dpath, self.DISTORTION, geoms, crs_metric.toWkt(),
-                               lambda a: float(np.mean(np.nan_to_num(a) != 0)) if a.size else np.nan)
-        trend = amp = None
-        dated = dated_fields(source.fields().names())
-        if len(dated) >= 6 and k:
-            series = np.array([[_num(f[n]) for n, _ in dated] for f, _ in feats])
-            trend, amp = seasonal_fit(series, decimal_years([d for _, d in dated]))
-        geology = self._majority_class(parameters, self.GEOLOGY, self.GEOLOGY_FIELD, geoms, crs_metric, context)
-        land_use = self._majority_class(parameters, self.LAND_USE, self.LAND_USE_FIELD, geoms, crs_metric, context)
-        p = self.parameterAsDouble
-        classes, why = classify_ada(
-            v, area, slope_deg=slope, in_landslide=in_ls, trend_mm_yr=trend, seasonal_amplitude_mm=amp,
-            geology=geology, land_use=land_use, distorted_share=dist,
-            slope_gate_deg=p(parameters, self.SLOPE_GATE, context),
-            thermal_ratio=p(parameters, self.THERMAL_RATIO, context),
-            min_seasonal_mm=p(parameters, self.MIN_SEASONAL, context),
-            sinkhole_max_area_m2=p(parameters, self.SINKHOLE_MAX_AREA, context),
-            sinkhole_min_speed_mm_yr=p(parameters, self.SINKHOLE_MIN_SPEED, context),
-            settlement_max_area_m2=p(parameters, self.SETTLEMENT_MAX_AREA, context),
-            max_distorted_share=p(parameters, self.MAX_DISTORTED_SHARE, context),
-            karst_keywords=self.parameterAsString(parameters, self.KARST_KEYWORDS, context).split(","),
-            urban_keywords=self.parameterAsString(parameters, self.URBAN_KEYWORDS, context).split(","))
+        area = np.array([g.area() for _, g in feats])
+        classes, why = classify_ada(v, area, **ev, **self._rules(parameters, context))
         progress.set_progress(80)
         check_canceled(progress)
         extra = [("ada_class", FIELD_STRING), ("explanation", FIELD_STRING), ("mean_slope_deg", FIELD_DOUBLE),
@@ -643,6 +621,7 @@ class AdaClassification(GeohazardAlgorithm):
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         drop = self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context)
+        cols = [ev["slope_deg"], ev["seasonal_amplitude_mm"], ev["trend_mm_yr"], ev["distorted_share"]]
         counts = {}
         for i, (f, _) in enumerate(feats):
             if drop and classes[i] == "distorted":
@@ -650,15 +629,24 @@ class AdaClassification(GeohazardAlgorithm):
             counts[classes[i]] = counts.get(classes[i], 0) + 1
             out = QgsFeature(fields)
             out.setGeometry(f.geometry())
-            out.setAttributes(list(f.attributes()) + [
-                classes[i], why[i], _py(slope[i]), _py(amp[i]) if amp is not None else None,
-                _py(trend[i]) if trend is not None else None, _py(dist[i]) if dist is not None else None,
-                bool(in_ls[i]) if in_ls is not None else None])
+            out.setAttributes(list(f.attributes()) + [classes[i], why[i]] + [
+                _py(c[i]) if c is not None else None for c in cols] + [
+                bool(ev["in_landslide"][i]) if ev["in_landslide"] is not None else None])
             sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
         del sink  # flush and close the file before styling it
         _style_sink(dest, context, "ada_class", list(CLASSES))
         return {self.OUTPUT: dest}
+
+
+def _intersects_any(geoms, others) -> np.ndarray:
+    """Per geometry of ``geoms``: does it intersect any of ``others`` (QGIS geometries, same CRS)."""
+    index = QgsSpatialIndex()
+    for i, g in enumerate(others):
+        f = QgsFeature(i)
+        f.setGeometry(g)
+        index.addFeature(f)
+    return np.array([any(g.intersects(others[j]) for j in index.intersects(g.boundingBox())) for g in geoms], bool)
 
 
 def _style_sink(dest, context, field, categories):
@@ -719,8 +707,9 @@ class LandslideActivity(GeohazardAlgorithm):
         "<b>ADAs</b> (optional): active deformation areas outside every inventory polygon are written "
         "to <b>candidates</b> (possible new landslides).\n"
         "References: Cigna F. et al. (2013), doi:10.1007/s10346-012-0335-7; Notti D. et al. (2014), "
-        "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009."
-    )
+        "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009.\n"
+        "The point-in-polygon step runs on blocks of points (local or Dask; each point is independent)."
+    ) + DASK_HELP
 
     INVENTORY = "INVENTORY"
     POINTS = "POINTS"
@@ -761,6 +750,7 @@ class LandslideActivity(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.SourceType.TypeVectorPolygon,
             optional=True, createByDefault=True))
+        add_dask_parameter(self)
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)
@@ -774,48 +764,22 @@ class LandslideActivity(GeohazardAlgorithm):
                 return False, str(exc)
         return True, ""
 
-    def process(self, parameters, context, feedback):
-        progress = FeedbackProgress(feedback)
-        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
-        if inv is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
-        layer = _source_layer(self, parameters, self.POINTS, context)
-        vel = _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
-        los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
-        use_los_fields = len(los_fields) == 3
-        table = read_point_table(self, parameters, self.POINTS, context, [vel] + (los_fields if use_los_fields else []),
-                                 SubProgress(progress, 0, 30))
-        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
-        metric_wkt = crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
-        from pyproj import Transformer
-
-        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
-        xm, ym = Transformer.from_crs(src_wkt, metric_wkt, always_xy=True).transform(table.x, table.y)
-        feats = _to_metric_geometries(inv, crs_metric, context, progress)
-        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
-        poly_idx = points_in_polygons(xm, ym, rings)
-        progress.set_progress(50)
+    def _v_slope(self, parameters, context, table, vel, los_fields, inside, src_wkt):
+        """Downslope velocity of the points inside a landslide (NaN elsewhere), from the DEM."""
+        dem = self.raster_path(parameters, self.DEM, context)
         v = table.attributes[vel]
-        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
-        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
-                          f"points inside {len(feats)} landslides")
-        v_slope = None
-        if parameters.get(self.DEM):
-            dem = self.raster_path(parameters, self.DEM, context)
-            inside = poly_idx >= 0
-            s = np.full(v.size, np.nan)
-            asp = np.full(v.size, np.nan)
-            s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
-            if use_los_fields:
-                e, n, u = (table.attributes[f] for f in los_fields)
-            else:
-                e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                          self.parameterAsDouble(parameters, self.HEADING, context))
-            v_slope, _ = los_to_downslope(v, e, n, u, s, asp,
-                                          min_sensitivity=self.parameterAsDouble(parameters, self.MIN_SENSITIVITY,
-                                                                                 context))
-        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
-        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        s = np.full(v.size, np.nan)
+        asp = np.full(v.size, np.nan)
+        s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
+        if los_fields:
+            e, n, u = (table.attributes[f] for f in los_fields)
+        else:
+            e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                      self.parameterAsDouble(parameters, self.HEADING, context))
+        return los_to_downslope(v, e, n, u, s, asp, min_sensitivity=self.parameterAsDouble(
+            parameters, self.MIN_SENSITIVITY, context))[0]
+
+    def _write_activity(self, parameters, context, inv, feats, act):
         names = [("area_km2", FIELD_DOUBLE), ("n_points", FIELD_INT), ("min_points", FIELD_INT),
                  ("n_moving", FIELD_INT), ("share_moving", FIELD_DOUBLE), ("mean_vlos", FIELD_DOUBLE),
                  ("max_vlos", FIELD_DOUBLE), ("n_vslope", FIELD_INT), ("mean_vslope", FIELD_DOUBLE),
@@ -825,42 +789,69 @@ class LandslideActivity(GeohazardAlgorithm):
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        act["area_km2"] = area_km2
-        act["threshold"] = np.full(len(feats), thr)
         for i, (f, _) in enumerate(feats):
             out = QgsFeature(fields)
             out.setGeometry(f.geometry())
             out.setAttributes(list(f.attributes()) + [_py(act[nm][i]) for nm, _ in names])
             sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
-        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
-        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
         del sink  # flush and close the file before styling it
         _style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
-        results = {self.OUTPUT: dest}
+        return dest
+
+    def _candidates(self, parameters, context, feats, crs_metric, feedback) -> dict:
+        """ADAs outside every inventory landslide, written to OUTPUT_CANDIDATES."""
+        ada_src = self.parameterAsSource(parameters, self.ADAS, context)
+        adas = _to_metric_geometries(ada_src, crs_metric, context)
+        hit = _intersects_any([g for _, g in adas], [g for _, g in feats])
+        cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
+        csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
+                                            ada_src.wkbType(), ada_src.sourceCrs())
+        for (f, _), h in zip(adas, hit):
+            if csink is not None and not h:
+                out = QgsFeature(cfields)
+                out.setGeometry(f.geometry())
+                out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
+                csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
+        feedback.pushInfo(f"{int((~hit).sum())} of {len(adas)} ADAs lie outside every inventory landslide "
+                          "(candidates)")
+        return {self.OUTPUT_CANDIDATES: cdest} if csink is not None else {}
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
+        if inv is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
+        layer = _source_layer(self, parameters, self.POINTS, context)
+        vel = _velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
+        los_fields = los_fields if len(los_fields) == 3 else []
+        table = read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
+                                 SubProgress(progress, 0, 30))
+        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
+        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
+        from pyproj import Transformer
+
+        xm, ym = Transformer.from_crs(src_wkt, crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019),
+                                      always_xy=True).transform(table.x, table.y)
+        feats = _to_metric_geometries(inv, crs_metric, context, progress)
+        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
+        with executor(self, parameters, context, feedback) as ex:
+            poly_idx = points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress, 30, 50))
+        v = table.attributes[vel]
+        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
+        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
+                          f"points inside {len(feats)} landslides")
+        v_slope = self._v_slope(parameters, context, table, vel, los_fields, poly_idx >= 0, src_wkt) \
+            if parameters.get(self.DEM) else None
+        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
+        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        act["area_km2"] = area_km2
+        act["threshold"] = np.full(len(feats), thr)
+        results = {self.OUTPUT: self._write_activity(parameters, context, inv, feats, act)}
+        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
+        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
         if parameters.get(self.ADAS):
-            ada_src = self.parameterAsSource(parameters, self.ADAS, context)
-            adas = _to_metric_geometries(ada_src, crs_metric, context)
-            index = QgsSpatialIndex()
-            for i, (_, g) in enumerate(feats):
-                f = QgsFeature(i)
-                f.setGeometry(g)
-                index.addFeature(f)
-            cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
-            csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
-                                                ada_src.wkbType(), ada_src.sourceCrs())
-            n_cand = 0
-            for f, g in adas:
-                if any(g.intersects(feats[j][1]) for j in index.intersects(g.boundingBox())):
-                    continue
-                n_cand += 1
-                if csink is not None:
-                    out = QgsFeature(cfields)
-                    out.setGeometry(f.geometry())
-                    out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
-                    csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
-            feedback.pushInfo(f"{n_cand} of {len(adas)} ADAs lie outside every inventory landslide (candidates)")
-            if csink is not None:
-                results[self.OUTPUT_CANDIDATES] = cdest
+            results.update(self._candidates(parameters, context, feats, crs_metric, feedback))
         return results
 
 

@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..algorithms.engine import plan_blocks, process_blocks
+from ..algorithms.engine import Block, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
 from ..algorithms.progress import SubProgress, check_canceled
@@ -57,6 +57,15 @@ def _velocity_field(columns: dict) -> str:
         if name in columns:
             return name
     return next(iter(columns))
+
+
+def _collect_points_block(parts, progress, block, out):
+    """Writer of the point path (calling process, plan order): keep the fit, relay the block's messages."""
+    from ..algorithms.progress import info, warn
+
+    parts.append((None, out["head"], out["columns"], out["breakpoints"]))
+    for kind, message in out["messages"]:
+        (warn if kind == "warning" else info)(progress, message)
 
 
 class TimeSeriesModels(GeohazardAlgorithm):
@@ -178,11 +187,17 @@ class TimeSeriesModels(GeohazardAlgorithm):
         m = data.displacement_mm.shape[1]
         feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
                           f"models: {', '.join(opts['models'])}")
+        # points in blocks of BLOCK_POINTS on the block engine (this process or Dask; same blocks, same bytes)
         parts = []
-        for start in range(0, m, self.BLOCK_POINTS):
-            stop = min(start + self.BLOCK_POINTS, m)
-            sub = SubProgress(progress, 15 + 75 * start / m, 15 + 75 * stop / m)
-            parts.append(self._fit(data.displacement_mm[:, start:stop], data.dates, opts, breaks, min_dbic, sub))
+        plan = [Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
+                for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
+        from ..algorithms.timeseries.model_blocks import models_points_block
+
+        func = functools.partial(models_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
+        with executor(self, parameters, context, feedback) as ex:
+            process_blocks(plan, func, functools.partial(_collect_points_block, parts, progress), executor=ex,
+                           prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
+                           progress=SubProgress(progress, 15, 90))
         fields = dict(data.attributes)
         fields["BEST_MODEL"] = np.concatenate([p[1]["BEST_MODEL"] for p in parts])
         fields["RMS_MM"] = np.concatenate([p[1]["RMS_MM"] for p in parts])

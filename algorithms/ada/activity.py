@@ -111,6 +111,36 @@ def points_in_polygons(x, y, polygons) -> np.ndarray:
     return out
 
 
+def _pip_block(block, inputs, *, polygons):
+    return {"idx": points_in_polygons(inputs["x"], inputs["y"], polygons)}
+
+
+def points_in_polygons_blocks(x, y, polygons, *, block_points: int = 250_000, executor=None,
+                              progress=None) -> np.ndarray:
+    """:func:`points_in_polygons` on blocks of ``block_points`` points run by the block engine.
+
+    Each point's answer depends on that point only (no halo), so the result is the same
+    for any block size and for local or Dask runs (``executor``, see
+    :func:`algorithms.engine.open_executor`).
+    """
+    import functools
+
+    from ..engine import Block, LocalExecutor, process_blocks
+
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = x.size
+    if n == 0:
+        return np.full(0, -1, np.int64)
+    starts = range(0, n, int(block_points))
+    plan = [Block(i, a, min(a + block_points, n), a, min(a + block_points, n), n, 1) for i, a in enumerate(starts)]
+    parts = []
+    process_blocks(plan, functools.partial(_pip_block, polygons=polygons), lambda b, out: parts.append(out["idx"]),
+                   prepare=lambda b: {"x": x[b.row0:b.row1], "y": y[b.row0:b.row1]},
+                   executor=executor or LocalExecutor(), progress=progress)
+    return np.concatenate(parts)
+
+
 def landslide_activity(polygon_index, v_los_mm_yr, area_km2, *, threshold_mm_yr: float, v_slope_mm_yr=None,
                        min_points=None):
     """Per-landslide point statistics and state of activity.

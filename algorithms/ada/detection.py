@@ -52,13 +52,13 @@ doi:10.3390/ijgi9100584.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Optional
 
 import numpy as np
 
 from ..errors import GeohazardError
 from ..progress import SubProgress, check_canceled, ensure, info, warn
+from .neighbourhood import neighbourhood_stats
 
 #: Point flags written next to each input point.
 FLAG_STABLE = 0
@@ -70,6 +70,7 @@ FLAG_SMALL_CLUSTER = 5
 FLAG_NO_DATA = 6
 FLAG_DUPLICATE = 7
 FLAG_NOT_SIGNIFICANT = 8
+FLAG_NO_CONTRAST = 9
 
 #: Neighbour rank whose distance measures the local point spacing (adaptive radius).
 LOCAL_K = 16
@@ -84,6 +85,7 @@ FLAG_NAMES = {
     FLAG_NO_DATA: "no_data",
     FLAG_DUPLICATE: "duplicate",
     FLAG_NOT_SIGNIFICANT: "not_significant",
+    FLAG_NO_CONTRAST: "no_contrast",
 }
 
 
@@ -123,17 +125,23 @@ class AdaResult:
         return int(self.attributes["n_points"].size) if self.attributes else 0
 
 
-def stability_threshold(velocity_mm_yr, *, n_sigma: float = 2.0, threshold_mm_yr: Optional[float] = None) -> float:
-    """Stability threshold ``t`` (mm/yr): given, or ``n_sigma * std(v)`` of the velocity map.
+def stability_threshold(velocity_mm_yr, *, n_sigma: float = 2.0, threshold_mm_yr: Optional[float] = None,
+                        sigma_from: str = "map") -> float:
+    """Stability threshold ``t`` (mm/yr): given, or ``n_sigma`` standard deviations of the velocities.
 
     Parameters
     ----------
     velocity_mm_yr : array_like, shape (n,)
         LOS velocities, mm/yr; NaN ignored.
     n_sigma : float
-        Multiple of the map's standard deviation (2 after Barra et al. 2017).
+        Multiple of the standard deviation (2 after Barra et al. 2017).
     threshold_mm_yr : float, optional
         Fixed threshold; overrides ``n_sigma`` when given and > 0.
+    sigma_from : {"map", "stable"}
+        ``"map"``: the standard deviation of every velocity. ``"stable"``: the standard
+        deviation of the *stable* points (Barra et al. 2017; Tomas et al. 2019), estimated
+        robustly as ``1.4826 x`` the median absolute deviation from the median: the moving
+        points (a minority) do not inflate it, so the threshold follows the noise level.
 
     Returns
     -------
@@ -144,11 +152,18 @@ def stability_threshold(velocity_mm_yr, *, n_sigma: float = 2.0, threshold_mm_yr
         return float(threshold_mm_yr)
     if not n_sigma > 0:
         raise GeohazardError(f"n_sigma must be > 0, got {n_sigma!r}")
+    if sigma_from not in ("map", "stable"):
+        raise GeohazardError(f"sigma_from must be 'map' or 'stable', got {sigma_from!r}")
     v = np.asarray(velocity_mm_yr, dtype=np.float64)
     v = v[np.isfinite(v)]
     if v.size < 2:
         raise GeohazardError(f"velocity has {v.size} finite values; at least 2 are needed for a 2-sigma threshold")
-    sd = float(np.std(v))
+    if sigma_from == "stable":
+        sd = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+        if sd == 0:  # more than half the points share one value: fall back to the map's spread
+            sd = float(np.std(v))
+    else:
+        sd = float(np.std(v))
     if sd == 0:
         raise GeohazardError("velocity has zero spread (all values equal); give a threshold in mm/yr")
     return n_sigma * sd
@@ -207,21 +222,6 @@ def _components(n, i, j):
     return connected_components(g, directed=False)[1]
 
 
-def _pairs_within(xy, r):
-    """Directed pairs ``(i, j)`` with ``|xy_j - xy_i| <= r_i`` (self pairs included).
-
-    ``r`` varies per point, so ``query_pairs`` (one radius) does not apply; the ball
-    queries' lists are flattened without a Python loop over the points.
-    """
-    from scipy.spatial import cKDTree
-
-    lists = cKDTree(xy).query_ball_point(xy, r, workers=-1)
-    counts = np.fromiter(map(len, lists), np.int64, count=len(lists))
-    pj = np.fromiter(chain.from_iterable(lists), np.int64, count=int(counts.sum()))
-    pi = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
-    return pi, pj
-
-
 def _group_median(labels, values, k):
     """Median of ``values`` per label ``0..k-1``."""
     order = np.lexsort((values, labels))
@@ -235,7 +235,8 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
                radius_m: Optional[float] = None, radius_spacings: float = 2.5, min_neighbours: int = 2,
                min_active_fraction: float = 0.4, min_mean_z: float = 2.5,
                max_opposite_ratio: Optional[float] = 0.05, z_max: float = 3.0, min_points: int = 5,
-               progress=None) -> AdaResult:
+               min_contrast: float = 0.5, sigma_from: str = "map", tile_points: Optional[int] = None,
+               executor=None, progress=None) -> AdaResult:
     """Detect active deformation areas in a point cloud.
 
     Parameters
@@ -281,6 +282,21 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         (0 disables).
     min_points : int
         Minimum number of points of an ADA (core and border points).
+    min_contrast : float
+        A cluster is an ADA only when it moves relative to the ground around it: the
+        median velocity of its points must differ from the median of its surrounding ring
+        by at least ``min_contrast x`` the threshold, on its side (see :func:`_low_contrast`;
+        0.5: one standard deviation of the map with the 2-sigma threshold). Clusters on a
+        high of a smooth, atmosphere-like field move with their surroundings and fail; their
+        points are flagged ``no_contrast``. 0 disables.
+    sigma_from : {"map", "stable"}
+        Standard deviation behind the automatic threshold (:func:`stability_threshold`).
+    tile_points : int, optional
+        Largest number of points per spatial tile of the neighbourhood statistics (default
+        :data:`.neighbourhood.DEFAULT_TILE_POINTS`); results do not depend on it.
+    executor : engine executor, optional
+        Where the tiles run (:func:`algorithms.engine.open_executor`: this thread or Dask);
+        results do not depend on it.
     progress : object, optional
         Progress protocol (:mod:`algorithms.progress`).
 
@@ -289,8 +305,6 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     AdaResult
         Zero ADAs is a valid result (reported through ``progress``), not an error.
     """
-    from scipy.spatial import cKDTree
-
     progress = ensure(progress)
     x = np.asarray(x_m, dtype=np.float64)
     y = np.asarray(y_m, dtype=np.float64)
@@ -337,9 +351,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     check_canceled(progress)
     progress.set_progress(5)
 
-    thr = stability_threshold(v[vi], n_sigma=n_sigma, threshold_mm_yr=threshold_mm_yr)
-    tree_all = cKDTree(np.column_stack([x[vi], y[vi]]))
-    spacing = median_spacing(x[vi], y[vi], tree=tree_all)
+    thr = stability_threshold(v[vi], n_sigma=n_sigma, threshold_mm_yr=threshold_mm_yr, sigma_from=sigma_from)
     if radius_m is not None and radius_m != 0 and not radius_m > 0:
         raise GeohazardError(f"radius_m must be > 0 (or 0/None for a radius adapted to the local point density), "
                              f"got {radius_m!r}")
@@ -355,26 +367,28 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     ai = np.flatnonzero(active)
     labels = np.full(n, -1, np.int64)
     radius = np.full(n, np.nan)
+    # search radius of every active point: fixed, or radius_spacings x the local spacing
+    # d_k sqrt(pi / k) from its k-th nearest neighbour among all valid points (about
+    # pi radius_spacings^2 points in every neighbourhood, in a dense town as in sparse fields);
+    # the neighbourhood sums and links, on spatial tiles with halos (see .neighbourhood)
+    check_canceled(progress)
+    nbh = neighbourhood_stats(x[vi], y[vi], v[vi], active[vi], thr=thr, radius_m=radius_m or None,
+                              radius_spacings=radius_spacings, k=LOCAL_K, tile_points=tile_points,
+                              executor=executor, progress=SubProgress(progress, 5, 50))
+    dk8 = nbh["sample_dk"]
+    dk8 = dk8[np.isfinite(dk8) & (dk8 > 0)]
+    if dk8.size == 0:
+        raise GeohazardError("all points share the same coordinates; cannot measure the point spacing")
+    spacing = float(np.median(dk8) * np.sqrt(np.pi / min(8, vi.size - 1)))
+    if nbh["n_tiles"] > 1:
+        info(progress, f"{nbh['n_tiles']} spatial tiles, halo up to {nbh['halo_m']:.3g} m")
     if ai.size == 0:
         r_fixed = float(radius_m) if radius_m else radius_spacings * spacing
         info(progress, f"stability threshold {thr:.3g} mm/yr; point spacing {spacing:.3g} m")
         info(progress, "no point exceeds the stability threshold: zero active deformation areas")
         return AdaResult(labels, flags, thr, r_fixed, spacing, _empty_attributes(series_mm), None, radius)
-
-    # search radius of every active point: fixed, or radius_spacings x the local spacing
-    # d_k sqrt(pi / k) from its k-th nearest neighbour among all valid points (about
-    # pi radius_spacings^2 points in every neighbourhood, in a dense town as in sparse fields)
-    check_canceled(progress)
-    xy_a = np.column_stack([x[ai], y[ai]])
-    if radius_m:
-        r = np.full(ai.size, float(radius_m))
-        local = np.full(ai.size, spacing)
-    else:
-        k = int(min(LOCAL_K, vi.size - 1))
-        dk = tree_all.query(xy_a, k=k + 1, workers=-1)[0][:, k]
-        local = dk * np.sqrt(np.pi / k)
-        local = np.where(local > 0, local, spacing)
-        r = radius_spacings * local
+    r = nbh["r"]
+    local = np.where(np.isfinite(nbh["local"]) & (nbh["local"] > 0), nbh["local"], spacing)
     radius[ai] = r
     r_med = float(np.median(r))
     info(progress, f"stability threshold {thr:.3g} mm/yr; point spacing {spacing:.3g} m (median); search radius "
@@ -382,30 +396,19 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
                       f"{radius_spacings:g} x local spacing: median {r_med:.3g} m, 5-95 % "
                       f"{np.percentile(r, 5):.3g}-{np.percentile(r, 95):.3g} m"))
     # all valid points within r_i: their count (active share) and mean velocity (coherence)
-    lists = tree_all.query_ball_point(xy_a, r, workers=-1)
-    del tree_all
-    n_all = np.fromiter(map(len, lists), np.int64, count=ai.size)
-    nb = np.fromiter(chain.from_iterable(lists), np.int64, count=int(n_all.sum()))
-    del lists
-    owner = np.repeat(np.arange(ai.size), n_all)
-    vn = v[vi][nb]
+    n_all = nbh["n_all"]
     va = v[ai]
     # the other points (the point itself left out: one fast point must not make its own case)
     n_o = np.maximum(n_all - 1, 0)
-    mean_all = (np.bincount(owner, vn, ai.size) - va) / np.maximum(n_o, 1)
-    sq = (np.bincount(owner, vn * vn, ai.size) - va * va) / np.maximum(n_o, 1)
+    mean_all = (nbh["sum_v"] - va) / np.maximum(n_o, 1)
+    sq = (nbh["sum_vv"] - va * va) / np.maximum(n_o, 1)
     se_all = np.sqrt(np.maximum(sq - mean_all ** 2, 0.0) / np.maximum(n_o - 1, 1))
-    n_opp = np.bincount(owner, (vn * np.sign(va)[owner] <= -thr).astype(np.float64), ai.size)
-    del owner, vn
+    n_opp = nbh["n_opp"]
     n_all = n_all.astype(np.float64)
-    del nb
-    progress.set_progress(30)
     check_canceled(progress)
     # directed neighbour pairs (i sees j within r_i) among active points of the same sign
-    pi, pj = _pairs_within(xy_a, r)
-    same = (np.sign(va[pi]) == np.sign(va[pj])) & (pi != pj)
-    pi, pj = pi[same], pj[same]
-    progress.set_progress(50)
+    pi, pj = nbh["pi"], nbh["pj"]
+    del nbh
     m = ai.size
     deg = np.bincount(pi, minlength=m).astype(np.float64)
     s1 = np.bincount(pi, va[pj], m)
@@ -457,6 +460,17 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     small = keep & ~big[np.maximum(comp, 0)]
     flags[ai[small]] = FLAG_SMALL_CLUSTER
     in_ada = keep & ~small
+    if min_contrast > 0 and in_ada.any():
+        # local reference: a cluster that moves with the ground around it (a high of a smooth,
+        # atmosphere-like field) is not an ADA
+        flat = _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_contrast * thr, min_points)
+        weak = in_ada & flat[np.maximum(comp, 0)]
+        flags[ai[weak]] = FLAG_NO_CONTRAST
+        in_ada &= ~weak
+        big &= ~flat
+        if weak.any():
+            info(progress, f"{int(np.unique(comp[weak]).size)} clusters ({int(weak.sum())} points) move with "
+                           f"the ground around them (contrast < {min_contrast:g} x threshold) and are not ADAs")
     progress.set_progress(70)
     check_canceled(progress)
     if not in_ada.any():
@@ -487,6 +501,56 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     attrs["radius_m"] = _group_median(lab, r[in_ada], k_ada)
     attrs["spacing_m"] = _group_median(lab, local[in_ada], k_ada)
     return AdaResult(labels, flags, thr, r_med, spacing, attrs, mean_ts, radius)
+
+
+def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring=5):
+    """Boolean per cluster id (``comp`` values): True when the cluster does not stand out from its ring.
+
+    Each cluster's size scale ``R = max(sqrt(n / pi) x its median local spacing, its median
+    search radius)`` (the radius of a disc holding its ``n`` points); its *ring* is the valid
+    points outside every cluster lying between ``R / 2`` and ``3 R / 2`` from the cluster's
+    nearest point (the fading edge, closer than ``R / 2``, is skipped; a point may be in the
+    rings of several clusters). The cluster is flat when ``sign(m) (m - median(ring)) <
+    min_diff``, ``m`` the median velocity of its points; clusters with fewer than
+    ``min_ring`` ring points are kept (no reference).
+    """
+    from scipy.spatial import cKDTree
+
+    m = comp.size
+    flat = np.zeros(m, bool)
+    sel = np.flatnonzero(in_ada)
+    cl = comp[sel]
+    pts = ai[sel]
+    n_c = np.bincount(cl, minlength=m).astype(np.float64)
+    ids = np.flatnonzero(n_c > 0)
+    med_v = _group_median(cl, v[pts], m)
+    scale = np.maximum(np.sqrt(n_c / np.pi) * _group_median(cl, local[sel], m), _group_median(cl, r[sel], m))
+    others = valid.copy()
+    others[pts] = False
+    oi = np.flatnonzero(others)
+    if oi.size == 0:
+        return flat
+    # candidates of each ring: the other points in the cluster's bounding box grown by 3R/2
+    # (x-sorted, so each box is a slice), then their distance to the cluster's nearest point
+    ox = x[oi]
+    order = np.argsort(ox, kind="stable")
+    oxs = ox[order]
+    by_cluster = np.split(np.argsort(cl, kind="stable"), np.cumsum(np.bincount(cl, minlength=m))[:-1])
+    for c in ids:
+        members = pts[by_cluster[c]]
+        w1, w2 = 0.5 * scale[c], 1.5 * scale[c]
+        cx, cy = x[members], y[members]
+        lo, hi = np.searchsorted(oxs, [cx.min() - w2, cx.max() + w2])
+        cand = oi[order[lo:hi]]
+        cand = cand[(y[cand] >= cy.min() - w2) & (y[cand] <= cy.max() + w2)]
+        if cand.size < min_ring:
+            continue
+        d = cKDTree(np.column_stack([cx, cy])).query(np.column_stack([x[cand], y[cand]]), k=1,
+                                                      distance_upper_bound=w2)[0]
+        ring = v[cand[(d > w1) & (d <= w2)]]
+        if ring.size >= min_ring:
+            flat[c] = np.sign(med_v[c]) * (med_v[c] - np.median(ring)) < min_diff
+    return flat
 
 
 def _empty_attributes(series_mm):

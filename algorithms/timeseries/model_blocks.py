@@ -57,6 +57,37 @@ def fit_series(disp, dates, opts: dict, breaks: bool, min_dbic: float, progress=
     return sel, head, cols, brk
 
 
+class MessageSink:
+    """Progress sink of a block run elsewhere (a Dask worker): keeps its warnings and infos as
+    ``("warning" | "info", text)`` for the calling process to report in plan order."""
+
+    def __init__(self):
+        self.messages = []
+
+    def set_progress(self, percent):
+        pass
+
+    def is_canceled(self):
+        return False
+
+    def push_warning(self, message):
+        self.messages.append(("warning", message))
+
+    def push_info(self, message):
+        self.messages.append(("info", message))
+
+
+def models_points_block(block, inputs, *, dates, opts: dict, breaks: bool = False, min_dbic: float = 10.0) -> dict:
+    """Fit the points of a block: ``inputs["series"]`` ``(n_dates, n_points)`` mm.
+
+    Returns ``head`` (``BEST_MODEL``, ``RMS_MM``), ``columns`` (:func:`model_columns`),
+    ``breakpoints`` (or None) and ``messages`` (the fit's warnings, see :class:`MessageSink`).
+    """
+    sink = MessageSink()
+    _, head, cols, brk = fit_series(inputs["series"], dates, opts, breaks, min_dbic, sink)
+    return {"head": head, "columns": cols, "breakpoints": brk, "messages": sink.messages}
+
+
 def models_raster_block(block, inputs, *, dates, opts: dict, breaks: bool = False, min_dbic: float = 10.0) -> dict:
     """Fit every pixel of a block: ``stack`` ``(n_bands, rows, cols)`` float64 and the band ``names``.
 

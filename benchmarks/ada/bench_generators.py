@@ -37,7 +37,9 @@ def main():
     cases = {"urban_rural": [dict(n=200_000), dict(n=200_000, noise_mm_yr=2.5, ratio=100.0)],
              "bowls": [dict(), dict(noise_mm_yr=2.0, atmo_mm_yr=1.0), dict(atmo_mm_yr=2.0)],
              "landslides": [dict(), dict(noise_mm_yr=3.0)],
-             "roads": [dict(), dict(noise_mm_yr=2.0)]}
+             "roads": [dict(), dict(noise_mm_yr=2.0)],
+             # written after the detection rules were set (not used to choose them)
+             "clustered": [dict(), dict(noise_mm_yr=2.0, ramp_mm_yr=4.0, atmo_mm_yr=1.5)]}
     for name in args.names or list(cases):
         for kw in cases[name]:
             for seed in [int(s) for s in args.seeds.split(",")]:

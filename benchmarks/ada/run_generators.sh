@@ -37,5 +37,14 @@ for T in after before; do
   done
   $PY "$ROOT/benchmarks/ada/score_points.py" "$OUT/urban_rural_1000000.npz" "$OUT/ur_${T}_points_pts.gpkg"
 done
+echo "== 2b. the same 1,000,000 points, this checkout, polygons, tiles on an embedded Dask LocalCluster"
+for S in "" local; do
+  rm -f "$OUT/ur_dask$S.gpkg"
+  echo "-- DASK_SCHEDULER='$S', load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  QGIS_PLUGINPATH="$ROOT/.build/plugins" /usr/bin/time -f "%e s wall, %U s user + %S s sys CPU, %M KB peak RSS" \
+    qgis_process.bin run geohazard:adadetection -- INPUT="$OUT/urban_rural_1000000.gpkg" DASK_SCHEDULER="$S" \
+    OUTPUT="$OUT/ur_dask$S.gpkg" > "$OUT/ur_dask$S.log" 2> "$OUT/ur_dask$S.time"
+  tail -1 "$OUT/ur_dask$S.time"
+done
 echo "== 3. stage timings (this checkout, one process)"
 $PY "$ROOT/benchmarks/ada/stage_times.py" "$OUT/urban_rural_1000000.gpkg"

@@ -25,6 +25,13 @@ def test_egms_load_detect_classify(tmp_path):
     n_ada = ds.GetLayer(0).GetFeatureCount()
     assert n_ada >= 1
     assert ds.GetLayer(0).GetSpatialRef().GetAuthorityCode(None) == "3035"
+    # the advanced options from the command line: no contrast test, the stable points' sigma, tiles on Dask
+    alt = run_json("geohazard:adadetection", dict(INPUT=pts, OUTPUT=tmp_path / "ada2.gpkg", MIN_CONTRAST=0,
+                                                  THRESHOLD_SIGMA=1, DASK_SCHEDULER="local"))
+    ds2 = ogr.Open(alt["OUTPUT"])  # datasets kept in variables while their layers are read
+    thr = {f.GetField("threshold") for f in ds.GetLayer(0)}
+    thr2 = {f.GetField("threshold") for f in ds2.GetLayer(0)}
+    assert len(thr) == len(thr2) == 1 and thr2 != thr
     cls = run_json("geohazard:adaclassification", dict(INPUT=res["OUTPUT"], OUTPUT=tmp_path / "cls.gpkg"))["OUTPUT"]
     cds = ogr.Open(cls)
     classes = {f.GetField("ada_class") for f in cds.GetLayer(0)}
