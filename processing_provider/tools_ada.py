@@ -45,7 +45,7 @@ from ..algorithms.formats.egms import read_egms
 from ..algorithms.geometry.los import los_unit_vector
 from ..algorithms.geometry.terrain import los_to_downslope, slope_aspect
 from ..algorithms.progress import SubProgress, check_canceled, info
-from .ada_io import (
+from .io.ada import (
     HEIGHT_CANDIDATES,
     STD_CANDIDATES,
     VELOCITY_CANDIDATES,

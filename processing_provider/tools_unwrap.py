@@ -34,7 +34,7 @@ from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .raster_io import RasterWriter, check_same_grid, raster_info, raster_source, read_band
-from .tools_timeseries import expand_raster_inputs
+from .io.stacks import expand_raster_inputs
 
 
 def _pair_name(path: str, name: str) -> str:

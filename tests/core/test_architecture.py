@@ -120,17 +120,13 @@ MAX_ADAPTER_LINES = 60
 # adapters still over the limit, each owned by another branch (the coordinator removes an entry
 # once that branch is merged and the adapter is short)
 LONG_ADAPTERS = {
-    ("tools_ada.py", "AdaDetection"): "adatile (issue 14/15: point tools tiled on the engine)",
-    ("tools_ada.py", "AdaClassification"): "adatile",
-    ("tools_ada.py", "LandslideActivity"): "adatile",
-    ("tools_unwrap.py", "Unwrap"): "unwraptile (issue 17: tiled unwrapping)",
+    ("tools_timeseries.py", "SbasInversion"): "sbasio (SBAS onto the engine)",
 }
 # imports between tool modules still in place, owned by another branch
-TOOL_IMPORTS = {("tools_unwrap.py", "tools_timeseries"): "unwraptile: expand_raster_inputs is in io.stacks"}
+TOOL_IMPORTS = {}
 # modules whose IO / writer handling is being rewritten by another branch
-IO_OWNED_ELSEWHERE = {"tools_ada.py": "adatile", "tools_unwrap.py": "unwraptile"}
-HAND_ABORTS = {("tools_timeseries.py", "write_sbas_outputs"): "sbasio (SBAS onto the engine)",
-               ("tools_unwrap.py", "Unwrap"): "unwraptile"}
+IO_OWNED_ELSEWHERE = {}
+HAND_ABORTS = {("tools_timeseries.py", "write_sbas_outputs"): "sbasio (SBAS onto the engine)"}
 
 
 def _tree(path):

@@ -31,10 +31,10 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..algorithms.errors import GeohazardError
-from ..algorithms.progress import check_canceled, info
-from .transaction import LIVE_TEMPS
-from .vector_io import read_points
+from ...algorithms.errors import GeohazardError
+from ...algorithms.progress import check_canceled, info
+from ..transaction import LIVE_TEMPS
+from .vector import read_points
 
 ogr.UseExceptions()
 
@@ -411,7 +411,7 @@ def polygon_rings(geom_wkb: bytes) -> list:
 def series_fields(layer, use: bool, feedback, max_values: int) -> list:
     """``[(field, date)]`` of the layer's numeric dated displacement fields; none when not
     ``use`` or when points x dates exceeds ``max_values`` (a warning says so)."""
-    from ..algorithms.formats.dates import dated_fields
+    from ...algorithms.formats.dates import dated_fields
 
     if not use:
         return []
@@ -454,7 +454,7 @@ def ada_outlines(xm, ym, result, *, margin_m: float = 0.0, back=None, progress=N
 
 def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
     """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
-    from ..algorithms.formats.dates import field_name
+    from ...algorithms.formats.dates import field_name
 
     a, k = result.attributes, result.n_ada
     fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
