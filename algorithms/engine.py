@@ -485,7 +485,7 @@ class BackgroundWriter:
 def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Callable], *,
                    sources: Optional[Mapping[str, Any]] = None, prepare: Optional[Callable] = None,
                    executor=None, progress=None, background_write: bool = False,
-                   max_in_flight: Optional[int] = None) -> None:
+                   max_in_flight: Optional[int] = None, read_ahead: bool = True) -> None:
     """Run ``func`` on every block of ``plan`` and hand the results to ``writer`` in plan order.
 
     Parameters
@@ -513,6 +513,12 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     max_in_flight : int, optional
         Blocks computed but not yet written at any time (memory bound on Dask: default
         twice the cluster's threads).
+    read_ahead : bool
+        In this process (no Dask): read block ``k + 1`` in a background thread while
+        block ``k`` is computed (GDAL releases the GIL while it reads). Reads stay in plan
+        order and never overlap each other or ``prepare``, which runs here; the inputs of
+        two blocks are then in memory at once. Sources must not launch parallel numba
+        kernels (they run beside the block function).
     """
     progress = ensure(progress)
     executor = executor or LocalExecutor()
@@ -523,6 +529,16 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     bg = None
     if writer is not None and background_write:
         bg = write = BackgroundWriter(writer)
+    if not executor.distributed:
+        try:
+            _local_loop(plan, func, write, sources, prepare, progress, read_ahead=read_ahead and bool(sources))
+            if bg is not None:
+                bg.close()  # every block written; a writer error is raised here
+        except BaseException:
+            if bg is not None:
+                bg.stop(discard=True)
+            raise
+        return
     pending: dict = {}
     next_submit = 0
     done = 0
@@ -555,6 +571,57 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
         if bg is not None:
             bg.stop(discard=True)
         raise
+
+
+def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bool) -> None:
+    """Blocks in this thread, in plan order; with ``read_ahead`` the next block is read in a reader thread.
+
+    Per block ``k``: its inputs are taken (waiting for the reader), ``prepare(k + 1)`` runs
+    here and the reader starts on block ``k + 1``, then ``func`` computes block ``k`` and
+    ``write`` receives it. Values and call order of ``func``/``write`` are those of a plain
+    loop; only the reads move to the reader thread.
+    """
+    n = len(plan)
+
+    def read(block):
+        return {k: src.read(block.read0, block.read1, block.n_cols) for k, src in sources.items()}
+
+    pool = None
+    if read_ahead and n > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="geohazard-reader")
+
+    def start(i):
+        check_canceled(progress)
+        block = plan[i]
+        extra = dict(prepare(block)) if prepare is not None else {}
+        return block, extra, (pool.submit(read, block) if pool is not None else None)
+
+    nxt = None
+    try:
+        nxt = start(0)
+        for i in range(n):
+            block, extra, fut = nxt
+            nxt = None
+            inputs = fut.result() if fut is not None else read(block)
+            if i + 1 < n:
+                nxt = start(i + 1)
+            if extra:
+                inputs.update(extra)
+            out = func(block, inputs)
+            if not isinstance(out, dict):
+                raise GeohazardError(f"a block function must return a dict of arrays, got {type(out).__name__}")
+            del inputs
+            if write is not None:
+                write(block, out)
+            del out
+            progress.set_progress(100.0 * (i + 1) / n)
+    finally:
+        if pool is not None:
+            if nxt is not None and nxt[2] is not None:
+                nxt[2].cancel()
+            pool.shutdown(wait=True)
 
 
 def _wait(fut, progress):

@@ -1,0 +1,136 @@
+"""SBAS / ISBAS on the block engine (:mod:`algorithms.engine`): pure block functions and their reductions.
+
+Two passes over the interferogram stack, each a :func:`~algorithms.engine.process_blocks` run:
+
+1. **scan** (:func:`scan_block`, summed in plan order by :class:`StackScan`): valid
+   interferograms per pixel, mean coherence per pixel and per interferogram, for the
+   automatic reference pixel and the coherence filter of the network;
+2. **solve** (:func:`sbas_block`): :meth:`~algorithms.timeseries.sbas.SbasSolver.solve` of
+   the block; :class:`SbasCollector` keeps, in plan order, what outlives the blocks (the
+   points, the full velocity grid of a MintPy ``velocity.h5``, the count of pixels whose
+   network is disconnected).
+
+``inputs["stack"]`` is ``(ifg_mm, coherence)``: LOS mm ``(M, rows, cols)`` (positive toward
+the satellite, secondary minus reference) and the coherence of the same pairs or ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+
+#: Names of the rasters :func:`sbas_block` returns, in the order of the tool's outputs.
+SBAS_RASTERS = ("timeseries", "velocity", "velocity_std", "temporal_coherence", "count")
+
+
+def sbas_block(block, inputs, *, solver, reference_mm: Optional[np.ndarray] = None) -> dict:
+    """Invert one block: ``timeseries`` (N, rows, cols) mm, ``velocity``/``velocity_std`` mm/yr,
+    ``temporal_coherence`` (0..1), ``count`` (interferograms used, int16) and ``disconnected``
+    (number of pixels whose network of usable interferograms has several subsets)."""
+    ifg, coh = inputs["stack"]
+    res = solver.solve(ifg, coherence=coh, reference_mm=reference_mm)
+    return {"timeseries": res.timeseries_mm, "velocity": res.velocity_mm_yr,
+            "velocity_std": res.velocity_std_mm_yr, "temporal_coherence": res.temporal_coherence,
+            "count": res.count.astype(np.int16), "disconnected": np.int64(res.disconnected.sum())}
+
+
+def scan_block(block, inputs, *, coherence: bool) -> dict:
+    """Valid count per pixel; with ``coherence`` also the per-pixel coherence sum (NaN as 0) and,
+    per interferogram, the sum and number of finite coherence values of the block."""
+    ifg, coh = inputs["stack"]
+    out = {"count": np.isfinite(ifg).sum(axis=0)}
+    if coherence:
+        m = coh.shape[0]
+        out["coh_sum"] = np.where(np.isfinite(coh), coh, 0.0).sum(axis=0)
+        out["ifg_coh_sum"] = np.nansum(coh.reshape(m, -1), axis=1)
+        out["ifg_coh_n"] = np.isfinite(coh.reshape(m, -1)).sum(axis=1)
+    return out
+
+
+class StackScan:
+    """Writer of the scan pass: fills the per-pixel grids and sums the per-interferogram values in plan order."""
+
+    def __init__(self, n_rows: int, n_cols: int, n_pairs: int, *, coherence: bool):
+        self.n_pairs = int(n_pairs)
+        self.coherence = bool(coherence)
+        self.count = np.zeros((n_rows, n_cols), np.int32)
+        self.coh_sum = np.zeros((n_rows, n_cols)) if coherence else None
+        self.ifg_coh_sum = np.zeros(n_pairs)
+        self.ifg_coh_n = np.zeros(n_pairs)
+
+    def __call__(self, block, out: dict) -> None:
+        self.count[block.row0:block.row1] = out["count"]
+        if self.coherence:
+            self.coh_sum[block.row0:block.row1] = out["coh_sum"]
+            self.ifg_coh_sum += out["ifg_coh_sum"]
+            self.ifg_coh_n += out["ifg_coh_n"]
+
+    def result(self) -> tuple:
+        """``(count, mean coherence per pixel or None, mean coherence per interferogram or None)``."""
+        if not self.coherence:
+            return self.count, None, None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.count, self.coh_sum / self.n_pairs, self.ifg_coh_sum / self.ifg_coh_n
+
+
+def pixel_centres(geotransform, rows, cols) -> tuple:
+    """Map x, y of the centres of pixels ``rows``, ``cols`` (GDAL geotransform, corner origin)."""
+    gt = geotransform
+    r = np.asarray(rows, dtype=np.float64) + 0.5
+    c = np.asarray(cols, dtype=np.float64) + 0.5
+    return gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5]
+
+
+class SbasCollector:
+    """What the solve pass keeps across blocks (called in plan order with each block's outputs).
+
+    ``points``: the solved pixels (finite velocity) with map x, y, ``VEL``, ``V_STDEV``,
+    ``COHERENCE``, their time series (float32) and, with ``read_height(r0, r1)``, ``HEIGHT``.
+    ``full_velocity``: the velocity and its standard error as whole grids (MintPy velocity.h5).
+    """
+
+    def __init__(self, shape: tuple, *, geotransform=None, points: bool = False, full_velocity: bool = False,
+                 read_height: Optional[Callable] = None):
+        self.gt = geotransform
+        self.points = points
+        self.read_height = read_height
+        self.n_disconnected = 0
+        self.velocity = np.full(shape, np.nan, np.float32) if full_velocity else None
+        self.velocity_std = np.full(shape, np.nan, np.float32) if full_velocity else None
+        self.pts: dict = {"x": [], "y": [], "VEL": [], "V_STDEV": [], "COHERENCE": [], "HEIGHT": [], "ts": []}
+
+    def __call__(self, block, out: dict) -> None:
+        r0, r1 = block.row0, block.row1
+        self.n_disconnected += int(out["disconnected"])
+        vel = out["velocity"]
+        if self.velocity is not None:
+            self.velocity[r0:r1] = vel
+            self.velocity_std[r0:r1] = out["velocity_std"]
+        if self.points:
+            rr, cc = np.nonzero(np.isfinite(vel))
+            x, y = pixel_centres(self.gt, rr + r0, cc)
+            self.pts["x"].append(x)
+            self.pts["y"].append(y)
+            self.pts["VEL"].append(vel[rr, cc])
+            self.pts["V_STDEV"].append(out["velocity_std"][rr, cc])
+            self.pts["COHERENCE"].append(out["temporal_coherence"][rr, cc])
+            self.pts["ts"].append(out["timeseries"][:, rr, cc].astype(np.float32))
+            if self.read_height is not None:
+                self.pts["HEIGHT"].append(self.read_height(r0, r1)[rr, cc])
+
+    def point_fields(self, n_dates: int) -> tuple:
+        """``(x, y, fields, ts)``: coordinates, the per-point fields and the time series ``(n_dates, n_points)``."""
+        def cat(key):
+            return np.concatenate(self.pts[key]) if self.pts[key] else np.zeros(0)
+
+        ts = np.concatenate(self.pts["ts"], axis=1) if self.pts["ts"] else np.zeros((n_dates, 0), np.float32)
+        n = ts.shape[1]
+        fields = {"PID": np.arange(1, n + 1, dtype=np.int64), "VEL": cat("VEL"), "V_STDEV": cat("V_STDEV"),
+                  "COHERENCE": cat("COHERENCE")}
+        if self.read_height is not None:
+            fields["HEIGHT"] = cat("HEIGHT").astype(np.float64)
+        return cat("x"), cat("y"), fields, ts
+
+
+__all__ = ["sbas_block", "scan_block", "StackScan", "SbasCollector", "pixel_centres", "SBAS_RASTERS"]
