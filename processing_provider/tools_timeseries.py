@@ -45,7 +45,7 @@ from ..algorithms.timeseries.network import (
     plot_network,
 )
 from ..algorithms.timeseries.sbas import SbasSolver, choose_reference
-from ..algorithms.timeseries.sbas_blocks import SbasCollector, StackScan, sbas_block, scan_block
+from ..algorithms.timeseries.sbas_blocks import SbasCollector, StackScan, referenced, sbas_block, scan_block
 from ..algorithms.timeseries.stack_blocks import phase_gradient_block, stacking_block
 from .base import GeohazardAlgorithm
 from .checks import data_band_index
@@ -384,10 +384,10 @@ def expand_file_inputs(value) -> list[str]:
     return out
 
 
-def stack_source(stack: StackInput, coherence: bool) -> CallableSource:
-    """The stack as a block-engine source ``(ifg_mm, coherence or None)``: read in this process (units, signs,
-    MintPy) and shipped to Dask workers with each block."""
-    return CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=coherence))
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
+    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+    return CallableSource(lambda r0, r1: referenced(stack.read(r0, r1, coherence=coherence), reference_mm))
 
 
 def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, executor=None) -> tuple:
@@ -716,8 +716,8 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
         # and writes block k-1 in background threads while block k is solved
         plan = plan_blocks(info.height, info.width,
                            block_rows=aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows))
-        process_blocks(plan, functools.partial(sbas_block, solver=solver, reference_mm=ref_mm), write,
-                       sources={"stack": stack_source(stack, need_coh)}, executor=executor, progress=progress,
+        process_blocks(plan, functools.partial(sbas_block, solver=solver), write,
+                       sources={"stack": stack_source(stack, need_coh, ref_mm)}, executor=executor, progress=progress,
                        background_write=True)
         check_canceled(progress)
         with gdal_threads():

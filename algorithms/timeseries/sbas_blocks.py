@@ -35,6 +35,23 @@ def sbas_block(block, inputs, *, solver, reference_mm: Optional[np.ndarray] = No
             "count": res.count.astype(np.int16), "disconnected": np.int64(res.disconnected.sum())}
 
 
+def referenced(stack_block: tuple, reference_mm: Optional[np.ndarray]) -> tuple:
+    """``(ifg_mm - reference_mm, coherence)`` with the subtraction done in place (float64).
+
+    The same IEEE subtraction :meth:`SbasSolver.solve` does with ``reference_mm``, so solving
+    the result without a reference gives the same bits; done where the block is read (the
+    engine's reader thread), it costs no allocation and leaves the solver thread free.
+    """
+    ifg, coh = stack_block
+    if reference_mm is None:
+        return ifg, coh
+    if ifg.dtype != np.float64 or not ifg.flags.writeable:
+        ifg = np.array(ifg, dtype=np.float64)
+    ref = np.asarray(reference_mm, dtype=np.float64)
+    np.subtract(ifg, ref.reshape((ref.size,) + (1,) * (ifg.ndim - 1)), out=ifg)
+    return ifg, coh
+
+
 def scan_block(block, inputs, *, coherence: bool) -> dict:
     """Valid count per pixel; with ``coherence`` also the per-pixel coherence sum (NaN as 0) and,
     per interferogram, the sum and number of finite coherence values of the block."""
@@ -133,4 +150,4 @@ class SbasCollector:
         return cat("x"), cat("y"), fields, ts
 
 
-__all__ = ["sbas_block", "scan_block", "StackScan", "SbasCollector", "pixel_centres", "SBAS_RASTERS"]
+__all__ = ["sbas_block", "referenced", "scan_block", "StackScan", "SbasCollector", "pixel_centres", "SBAS_RASTERS"]
