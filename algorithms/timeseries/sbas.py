@@ -643,7 +643,7 @@ class SbasSolver:
             tcoh[:] = tc
             disc[:] = df
         else:
-            self._solve_unweighted(d, valid, todo, ts, tcoh, disc)
+            self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
         bad = ~(tcoh >= self.min_temporal_coherence) if self.min_temporal_coherence > 0 else ~np.isfinite(tcoh)
         ts[:, bad] = np.nan
@@ -652,34 +652,46 @@ class SbasSolver:
         return SbasBlockResult(ts.reshape((n,) + shape), vel.reshape(shape), vstd.reshape(shape),
                                tcoh.reshape(shape), count.reshape(shape), disc.reshape(shape))
 
-    def _solve_unweighted(self, d, valid, todo, ts, tcoh, disc):
+    def _solve_unweighted(self, d, valid, todo, ts, tcoh, disc, count=None):
         idx = np.flatnonzero(todo)
         if idx.size == 0:
             return
-        if HAVE_NUMBA:  # the bytes of np.packbits(valid[:, idx], axis=0).T, in one parallel pass
-            packed = np.zeros((idx.size, (valid.shape[0] + 7) // 8), np.uint8)
-            _pack_columns(valid, idx, packed)
-        else:
-            packed = np.packbits(valid[:, idx], axis=0).T.copy()  # (P, bytes)
-        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        small = counts[inverse] < self.group_min_pixels
-        for g in np.flatnonzero(counts >= self.group_min_pixels):
-            pix = idx[inverse == g]
+        m = valid.shape[0]
+        full = np.zeros(0, np.intp)
+        if count is not None:  # the pixels valid everywhere share the all-ones key: only the others are sorted
+            every = count[idx] == m
+            full, idx = idx[every], idx[~every]
+        groups, small = [], []
+        if idx.size:
+            if HAVE_NUMBA:  # the bytes of np.packbits(valid[:, idx], axis=0).T, in one parallel pass
+                packed = np.zeros((idx.size, (m + 7) // 8), np.uint8)
+                _pack_columns(valid, idx, packed)
+            else:
+                packed = np.packbits(valid[:, idx], axis=0).T.copy()  # (P, bytes)
+            keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+            uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+            small.append(idx[counts[inverse] < self.group_min_pixels])
+            groups = [(uniq[g].tobytes(), idx[inverse == g]) for g in np.flatnonzero(counts >= self.group_min_pixels)]
+        if full.size:  # its key sorts last: the groups keep np.unique's order
+            if full.size >= self.group_min_pixels:
+                groups.append((np.packbits(np.ones(m, bool)).tobytes(), full))
+            else:
+                small.append(full)
+        for key, pix in groups:
             vmask = valid[:, pix[0]]
             rows = np.flatnonzero(vmask)
-            fac = self._pattern_factor(uniq[g].tobytes(), rows)
+            fac = self._pattern_factor(key, rows)
             if fac is not None:
                 _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad,
                                      ts, tcoh)
                 continue
-            op = self._pattern_operator(uniq[g].tobytes(), vmask)
+            op = self._pattern_operator(key, vmask)
             x = op @ d[rows][:, pix]
             ts[0, pix] = 0.0
             ts[1:, pix] = x
             _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
             disc[pix] = True
-        rest = idx[small]
+        rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
             w = valid[:, rest].astype(np.float64)
             t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
