@@ -654,6 +654,8 @@ def warn_disconnected(progress, net: Network) -> None:
             + " -- solved with the minimum-norm velocity across the gaps")
 
 
+#: Grids up to this size keep their velocity, error and last date (12 bytes per pixel) for the styles.
+STYLE_STATS_MAX_PIXELS = 25_000_000
 SBAS_OUTPUTS = {"OUTPUT_TIMESERIES": "timeseries", "OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std",
                 "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence", "OUTPUT_COHCOUNT": "count"}
 
@@ -696,7 +698,8 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
     georef = dict(geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
     keep = SbasCollector(info.shape, geotransform=info.geotransform, points=bool(points_path),
                          full_velocity=bool(h5_vel), read_height=(lambda r0, r1: read_band(
-                             dem_path, rows=(r0, r1), name="DEM")) if dem_path else None)
+                             dem_path, rows=(r0, r1), name="DEM")) if dem_path else None,
+                         style_stats=info.width * info.height <= STYLE_STATS_MAX_PIXELS)
     makers = sbas_writers(info, net, meta)
     with contextlib.ExitStack() as guard:
         writers = {k: guard.enter_context(makers[k](p)) for k, p in out.items()}
@@ -738,10 +741,12 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
     if points_path:
         results["OUTPUT_POINTS"] = write_points(points_path, keep, net, info)
         style_points_velocity(results["OUTPUT_POINTS"], context=context)
-    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context)
-    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates)
+    ranges = keep.style_ranges() or {}  # the ramps' limits from the blocks, not from reading the files again
+    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, vmax=ranges.get("velocity"))
+    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates, vmax=ranges.get("last_date"))
     if "OUTPUT_VELOCITY_STD" in out:
-        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+        lo, hi = ranges.get("velocity_std", (None, None))
+        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma", vmin=lo, vmax=hi)
     if "OUTPUT_TEMPORAL_COHERENCE" in out:
         style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
     if "OUTPUT_COHCOUNT" in out:

@@ -108,13 +108,15 @@ class SbasCollector:
     """
 
     def __init__(self, shape: tuple, *, geotransform=None, points: bool = False, full_velocity: bool = False,
-                 read_height: Optional[Callable] = None):
+                 read_height: Optional[Callable] = None, style_stats: bool = False):
         self.gt = geotransform
         self.points = points
         self.read_height = read_height
         self.n_disconnected = 0
-        self.velocity = np.full(shape, np.nan, np.float32) if full_velocity else None
-        self.velocity_std = np.full(shape, np.nan, np.float32) if full_velocity else None
+        keep = full_velocity or style_stats
+        self.velocity = np.full(shape, np.nan, np.float32) if keep else None
+        self.velocity_std = np.full(shape, np.nan, np.float32) if keep else None
+        self.last_date = np.full(shape, np.nan, np.float32) if style_stats else None
         self.pts: dict = {"x": [], "y": [], "VEL": [], "V_STDEV": [], "COHERENCE": [], "HEIGHT": [], "ts": []}
 
     def __call__(self, block, out: dict) -> None:
@@ -124,6 +126,8 @@ class SbasCollector:
         if self.velocity is not None:
             self.velocity[r0:r1] = vel
             self.velocity_std[r0:r1] = out["velocity_std"]
+        if self.last_date is not None:
+            self.last_date[r0:r1] = out["timeseries"][-1]
         if self.points:
             rr, cc = np.nonzero(np.isfinite(vel))
             x, y = pixel_centres(self.gt, rr + r0, cc)
@@ -135,6 +139,21 @@ class SbasCollector:
             self.pts["ts"].append(out["timeseries"][:, rr, cc].astype(np.float32))
             if self.read_height is not None:
                 self.pts["HEIGHT"].append(self.read_height(r0, r1)[rr, cc])
+
+    def style_ranges(self, percentile: float = 98.0) -> Optional[dict]:
+        """Colour-ramp limits of the written (float32) velocity, last date and velocity error, as the styles
+        would read them back from the files: the ``percentile`` of ``|value|`` and the min / max."""
+        if self.last_date is None:
+            return None
+
+        def sym(a):
+            finite = np.abs(a[np.isfinite(a)])
+            v = float(np.percentile(finite, percentile)) if finite.size else 1.0
+            return v if v != 0 else 1.0
+
+        finite = self.velocity_std[np.isfinite(self.velocity_std)]
+        std = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        return {"velocity": sym(self.velocity), "last_date": sym(self.last_date), "velocity_std": std}
 
     def point_fields(self, n_dates: int) -> tuple:
         """``(x, y, fields, ts)``: coordinates, the per-point fields and the time series ``(n_dates, n_points)``."""
