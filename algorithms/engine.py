@@ -439,19 +439,46 @@ def open_executor(scheduler: Optional[str] = None, **kwargs):
     return LocalExecutor() if not s else DaskExecutor(s, **kwargs)
 
 
+# --------------------------------------------------------------------------- engine threads
+#: ``(capture, apply)`` pairs: ``capture()`` runs in the thread that calls :func:`process_blocks`,
+#: ``apply(state)`` first thing in the engine's reader and writer threads, so they work under
+#: the caller's thread-local settings (the provider registers GDAL's thread-local configuration:
+#: no ``.aux.xml`` written next to inputs read ahead).
+THREAD_CONTEXT: dict = {}
+
+
+def register_thread_context(name: str, capture: Callable, apply: Callable) -> None:
+    """Register (or replace) the thread context ``name``; see :data:`THREAD_CONTEXT`."""
+    THREAD_CONTEXT[name] = (capture, apply)
+
+
+def _capture_context() -> list:
+    return [(apply, capture()) for capture, apply in list(THREAD_CONTEXT.values())]
+
+
+def _apply_context(states) -> None:
+    for apply, state in states or ():
+        apply(state)
+
+
 # --------------------------------------------------------------------------- writing
 class BackgroundWriter:
     """Run ``write(*args)`` calls in one worker thread, in order, with at most ``depth`` waiting."""
 
-    def __init__(self, write: Callable, depth: int = 1, name: str = "geohazard-writer"):
+    def __init__(self, write: Callable, depth: int = 1, name: str = "geohazard-writer", context=None):
         self._write = write
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: Optional[BaseException] = None
         self._discard = False
+        self._context = _capture_context() if context is None else context
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self):
+        try:
+            _apply_context(self._context)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
         while True:
             item = self._queue.get()
             if item is None:
@@ -590,7 +617,8 @@ def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bo
     if read_ahead and n > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        pool = ThreadPoolExecutor(1, thread_name_prefix="geohazard-reader")
+        pool = ThreadPoolExecutor(1, thread_name_prefix="geohazard-reader", initializer=_apply_context,
+                                  initargs=(_capture_context(),))
 
     def start(i):
         check_canceled(progress)
@@ -661,4 +689,5 @@ def map_blocks(func: Callable, sources: Mapping[str, Any], *, n_rows: int, n_col
 __all__ = ["Block", "plan_blocks", "block_bytes", "max_memory_bytes", "ReadRequest", "RasterSource", "StackSource",
            "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
            "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
+           "register_thread_context",
            "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY", "ENV_SCHEDULER"]

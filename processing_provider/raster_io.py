@@ -441,6 +441,29 @@ def write_raster(path: str, array: np.ndarray, info: RasterInfo, *, descriptions
     return path
 
 
+#: GDAL options that :func:`checks.quiet_gdal_reads` sets thread-locally; the block engine's reader and writer
+#: threads take the calling thread's values (no ``.aux.xml`` / ``.properties`` written next to inputs).
+THREAD_LOCAL_GDAL_OPTIONS = ("CPL_VSIL_GZIP_WRITE_PROPERTIES", "GDAL_PAM_ENABLED")
+
+
+def _gdal_thread_options() -> dict:
+    return {k: gdal.GetThreadLocalConfigOption(k, None) for k in THREAD_LOCAL_GDAL_OPTIONS}
+
+
+def _set_gdal_thread_options(values: dict) -> None:
+    for k, v in values.items():
+        gdal.SetThreadLocalConfigOption(k, v)
+
+
+def _register_engine_threads() -> None:
+    from ..algorithms.engine import register_thread_context
+
+    register_thread_context("gdal", _gdal_thread_options, _set_gdal_thread_options)
+
+
+_register_engine_threads()
+
+
 class GdalOpener:
     """Picklable reader of one :class:`~algorithms.engine.ReadRequest` (path, bands, window) for the block engine.
 

@@ -226,6 +226,30 @@ def test_read_ahead_hands_a_read_error_back_after_the_blocks_before_it_are_writt
     assert written == [0, 1, 2]
 
 
+def test_reader_and_writer_threads_take_the_callers_thread_context():
+    """A registered (capture, apply) pair carries thread-local settings (GDAL's, in the provider) from the
+    calling thread to the engine's reader and writer threads."""
+    local = threading.local()
+    local.value = "caller"
+    eng.register_thread_context("test", lambda: getattr(local, "value", None),
+                                lambda v: setattr(local, "value", v))
+    seen = []
+    try:
+        def read(r0, r1):
+            seen.append(("read", threading.current_thread() is threading.main_thread(), local.value))
+            return np.zeros((r1 - r0, 2))
+
+        eng.process_blocks(eng.plan_blocks(30, 2, block_rows=10), box3,
+                           lambda b, out: seen.append(("write", threading.current_thread() is threading.main_thread(),
+                                                       local.value)),
+                           sources={"z": eng.CallableSource(read)}, background_write=True)
+    finally:
+        del eng.THREAD_CONTEXT["test"]
+    assert len(seen) == 6 and all(v == "caller" for _, _, v in seen)
+    assert any(not main for kind, main, _ in seen if kind == "read")
+    assert all(not main for kind, main, _ in seen if kind == "write")
+
+
 def test_sources_read_by_path_and_stacks(tmp_path):
     rng = np.random.default_rng(3)
     files = []

@@ -184,3 +184,24 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
                    _h5(res["OUTPUT_MINTPY_VELOCITY"], "velocity").tobytes()])
     assert any("2 worker thread(s)" in line for line in Log.lines)
     assert got[0] == got[1]
+
+
+def test_engine_threads_read_with_the_guards_gdal_settings(qgis_app):
+    """Inputs read ahead in the engine's reader thread are read as the guard reads them (PAM off: no .aux.xml
+    written next to the user's rasters), like the calling thread inside quiet_gdal_reads."""
+    from osgeo import gdal
+
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.processing_provider.checks import quiet_gdal_reads
+
+    seen = []
+
+    def read(r0, r1):
+        seen.append(gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None))
+        return np.zeros((r1 - r0, 3))
+
+    with quiet_gdal_reads():
+        engine.process_blocks(engine.plan_blocks(40, 3, block_rows=10), lambda b, i: {"z": i["z"]},
+                              lambda b, out: seen.append(gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)),
+                              sources={"z": engine.CallableSource(read)}, background_write=True)
+    assert seen == ["NO"] * 8
