@@ -205,3 +205,18 @@ def test_engine_threads_read_with_the_guards_gdal_settings(qgis_app):
                               lambda b, out: seen.append(gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)),
                               sources={"z": engine.CallableSource(read)}, background_write=True)
     assert seen == ["NO"] * 8
+
+
+def test_the_guard_probes_a_stack_side_by_side_and_names_the_first_bad_file(run_alg, tmp_path):
+    """More than 8 rasters are probed in threads; the message still names the first broken file in list order."""
+    from qgis.core import QgsProcessingException
+
+    folder = _synthetic(tmp_path / "s", shape=(30, 20))
+    files = sorted(p for p in os.listdir(folder) if p.endswith(".unw.tif"))
+    for name in (files[6], files[11]):
+        path = os.path.join(folder, name)
+        with open(path, "r+b") as fh:
+            fh.truncate(int(os.path.getsize(path) * 0.6))
+    with pytest.raises(QgsProcessingException, match=files[6].replace(".", r"\.") + ".*truncated"):
+        run_alg("sbasinversion", {"INTERFEROGRAMS": folder, "INPUT_UNITS": 3, **_all_outputs(tmp_path)})
+    assert not [p for p in os.listdir(tmp_path) if p.endswith((".tif", ".gpkg", ".h5", ".html"))]
