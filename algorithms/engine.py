@@ -15,6 +15,9 @@ arrays out (the block's core rows only). The engine owns everything else:
 * **writing** through one callback ``writer(block, outputs)``, always called in plan
   order from one thread (optionally a background thread, so compression overlaps the
   next block), never concurrently with itself;
+* **read-ahead** in this process: a reader thread reads block ``k + 1`` while block ``k``
+  is computed (reads in plan order, one at a time); the reader and writer threads take
+  the caller's thread-local settings registered with :func:`register_thread_context`;
 * **progress and cancel** through the core's protocol (:mod:`algorithms.progress`): the
   percentage is monotone, a cancel request stops between blocks, discards what is
   queued and raises :class:`~algorithms.errors.OperationCanceled` (the writers then
