@@ -46,11 +46,23 @@ def test_core_imports_without_numba():
 ENGINE_TOOLS = {
     "tools_geometry.py": {"GeometricDistortion": ["process"], "LosVelocityToVertical": ["process"],
                           "LosProjection": ["_rasters"]},
-    "tools_timeseries.py": {"StackingVelocity": ["process"], "PhaseGradientStacking": ["process"]},
+    "tools_timeseries.py": {"StackingVelocity": ["process"], "PhaseGradientStacking": ["process"],
+                            "SbasInversion": ["process"]},
     "tools_faults.py": {"OkadaForward": ["process"], "CoulombStress": ["process"]},
     "tools_models.py": {"TimeSeriesModels": ["_process_raster"]},
     "tools_psds.py": {"AmplitudeDispersion": ["process"], "PhaseLinking": ["process"]},
 }
+
+
+# Provider functions that drive the engine for a tool (each must call process_blocks itself).
+ENGINE_DRIVERS = {"scan_stack": "tools_timeseries.py", "write_sbas_outputs": "tools_timeseries.py"}
+
+
+def test_engine_drivers_call_the_engine():
+    for name, module in ENGINE_DRIVERS.items():
+        tree = ast.parse(open(os.path.join(ROOT, "processing_provider", module)).read())
+        fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+        assert "process_blocks" in _calls(fn) and "iter_blocks" not in _calls(fn), name
 
 
 def _methods(module, cls_name, names):
@@ -81,7 +93,8 @@ def test_engine_tools_do_not_loop_over_blocks_and_share_the_scheduler_parameter(
                     is_range = isinstance(it, ast.Call) and getattr(it.func, "id", "") == "range"
                     assert not (is_range and isinstance(loop.target, ast.Name) and loop.target.id in ("r0", "row")), \
                         f"{cls_name}.{fn.name} loops over row blocks itself"
-                assert calls & {"process_blocks", "distortion_map"}, f"{cls_name}.{fn.name} does not use the engine"
+                assert calls & {"process_blocks", "distortion_map"} | set(ENGINE_DRIVERS), \
+                    f"{cls_name}.{fn.name} does not use the engine"
             init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "initAlgorithm")
             assert "add_dask_parameter" in _calls(init), f"{cls_name} does not declare DASK_SCHEDULER"
 
