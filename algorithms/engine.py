@@ -15,6 +15,9 @@ arrays out (the block's core rows only). The engine owns everything else:
 * **writing** through one callback ``writer(block, outputs)``, always called in plan
   order from one thread (optionally a background thread, so compression overlaps the
   next block), never concurrently with itself;
+* **read-ahead** in this process: a reader thread reads block ``k + 1`` while block ``k``
+  is computed (reads in plan order, one at a time); the reader and writer threads take
+  the caller's thread-local settings registered with :func:`register_thread_context`;
 * **progress and cancel** through the core's protocol (:mod:`algorithms.progress`): the
   percentage is monotone, a cancel request stops between blocks, discards what is
   queued and raises :class:`~algorithms.errors.OperationCanceled` (the writers then
@@ -439,19 +442,46 @@ def open_executor(scheduler: Optional[str] = None, **kwargs):
     return LocalExecutor() if not s else DaskExecutor(s, **kwargs)
 
 
+# --------------------------------------------------------------------------- engine threads
+#: ``(capture, apply)`` pairs: ``capture()`` runs in the thread that calls :func:`process_blocks`,
+#: ``apply(state)`` first thing in the engine's reader and writer threads, so they work under
+#: the caller's thread-local settings (the provider registers GDAL's thread-local configuration:
+#: no ``.aux.xml`` written next to inputs read ahead).
+THREAD_CONTEXT: dict = {}
+
+
+def register_thread_context(name: str, capture: Callable, apply: Callable) -> None:
+    """Register (or replace) the thread context ``name``; see :data:`THREAD_CONTEXT`."""
+    THREAD_CONTEXT[name] = (capture, apply)
+
+
+def _capture_context() -> list:
+    return [(apply, capture()) for capture, apply in list(THREAD_CONTEXT.values())]
+
+
+def _apply_context(states) -> None:
+    for apply, state in states or ():
+        apply(state)
+
+
 # --------------------------------------------------------------------------- writing
 class BackgroundWriter:
     """Run ``write(*args)`` calls in one worker thread, in order, with at most ``depth`` waiting."""
 
-    def __init__(self, write: Callable, depth: int = 1, name: str = "geohazard-writer"):
+    def __init__(self, write: Callable, depth: int = 1, name: str = "geohazard-writer", context=None):
         self._write = write
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: Optional[BaseException] = None
         self._discard = False
+        self._context = _capture_context() if context is None else context
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self):
+        try:
+            _apply_context(self._context)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
         while True:
             item = self._queue.get()
             if item is None:
@@ -485,7 +515,7 @@ class BackgroundWriter:
 def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Callable], *,
                    sources: Optional[Mapping[str, Any]] = None, prepare: Optional[Callable] = None,
                    executor=None, progress=None, background_write: bool = False,
-                   max_in_flight: Optional[int] = None) -> None:
+                   max_in_flight: Optional[int] = None, read_ahead: bool = True) -> None:
     """Run ``func`` on every block of ``plan`` and hand the results to ``writer`` in plan order.
 
     Parameters
@@ -513,6 +543,12 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     max_in_flight : int, optional
         Blocks computed but not yet written at any time (memory bound on Dask: default
         twice the cluster's threads).
+    read_ahead : bool
+        In this process (no Dask): read block ``k + 1`` in a background thread while
+        block ``k`` is computed (GDAL releases the GIL while it reads). Reads stay in plan
+        order and never overlap each other or ``prepare``, which runs here; the inputs of
+        two blocks are then in memory at once. Sources must not launch parallel numba
+        kernels (they run beside the block function).
     """
     progress = ensure(progress)
     executor = executor or LocalExecutor()
@@ -523,6 +559,16 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     bg = None
     if writer is not None and background_write:
         bg = write = BackgroundWriter(writer)
+    if not executor.distributed:
+        try:
+            _local_loop(plan, func, write, sources, prepare, progress, read_ahead=read_ahead and bool(sources))
+            if bg is not None:
+                bg.close()  # every block written; a writer error is raised here
+        except BaseException:
+            if bg is not None:
+                bg.stop(discard=True)
+            raise
+        return
     pending: dict = {}
     next_submit = 0
     done = 0
@@ -555,6 +601,58 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
         if bg is not None:
             bg.stop(discard=True)
         raise
+
+
+def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bool) -> None:
+    """Blocks in this thread, in plan order; with ``read_ahead`` the next block is read in a reader thread.
+
+    Per block ``k``: its inputs are taken (waiting for the reader), ``prepare(k + 1)`` runs
+    here and the reader starts on block ``k + 1``, then ``func`` computes block ``k`` and
+    ``write`` receives it. Values and call order of ``func``/``write`` are those of a plain
+    loop; only the reads move to the reader thread.
+    """
+    n = len(plan)
+
+    def read(block):
+        return {k: src.read(block.read0, block.read1, block.n_cols) for k, src in sources.items()}
+
+    pool = None
+    if read_ahead and n > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="geohazard-reader", initializer=_apply_context,
+                                  initargs=(_capture_context(),))
+
+    def start(i):
+        check_canceled(progress)
+        block = plan[i]
+        extra = dict(prepare(block)) if prepare is not None else {}
+        return block, extra, (pool.submit(read, block) if pool is not None else None)
+
+    nxt = None
+    try:
+        nxt = start(0)
+        for i in range(n):
+            block, extra, fut = nxt
+            nxt = None
+            inputs = fut.result() if fut is not None else read(block)
+            if i + 1 < n:
+                nxt = start(i + 1)
+            if extra:
+                inputs.update(extra)
+            out = func(block, inputs)
+            if not isinstance(out, dict):
+                raise GeohazardError(f"a block function must return a dict of arrays, got {type(out).__name__}")
+            del inputs
+            if write is not None:
+                write(block, out)
+            del out
+            progress.set_progress(100.0 * (i + 1) / n)
+    finally:
+        if pool is not None:
+            if nxt is not None and nxt[2] is not None:
+                nxt[2].cancel()
+            pool.shutdown(wait=True)
 
 
 def _wait(fut, progress):
@@ -594,4 +692,5 @@ def map_blocks(func: Callable, sources: Mapping[str, Any], *, n_rows: int, n_col
 __all__ = ["Block", "plan_blocks", "block_bytes", "max_memory_bytes", "ReadRequest", "RasterSource", "StackSource",
            "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
            "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
+           "register_thread_context",
            "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY", "ENV_SCHEDULER"]

@@ -374,9 +374,21 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
     multiband = set(getattr(alg, "MULTIBAND_INPUTS", ()))
     coherence = set(getattr(alg, "COHERENCE_INPUTS", ("COHERENCE",)))
     by_param: dict = {}
-    for name, path in _raster_items(alg, parameters, context):
-        info = probe_raster(name, path, complex_ok=name in complex_ok, multiband_ok=name in multiband,
+    items = _raster_items(alg, parameters, context)
+
+    def probe(item):
+        name, path = item
+        return probe_raster(name, path, complex_ok=name in complex_ok, multiband_ok=name in multiband,
                             coherence=name in coherence)
+
+    if len(items) > 8:  # stacks: files probed side by side (GDAL releases the GIL); first problem in list order
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4, thread_name_prefix="geohazard-probe") as ex:
+            infos = list(ex.map(probe, items))
+    else:
+        infos = [probe(item) for item in items]
+    for (name, path), info in zip(items, infos):
         by_param.setdefault(name, []).append((path, info))
         if info["band"] == 2 and feedback is not None:
             feedback.pushInfo(f"{name}: {os.path.basename(path)} is amplitude + phase; reading the phase (band 2)")

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import math
 import os
-import queue
-import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from osgeo import gdal, osr
@@ -443,6 +441,29 @@ def write_raster(path: str, array: np.ndarray, info: RasterInfo, *, descriptions
     return path
 
 
+#: GDAL options that :func:`checks.quiet_gdal_reads` sets thread-locally; the block engine's reader and writer
+#: threads take the calling thread's values (no ``.aux.xml`` / ``.properties`` written next to inputs).
+THREAD_LOCAL_GDAL_OPTIONS = ("CPL_VSIL_GZIP_WRITE_PROPERTIES", "GDAL_PAM_ENABLED")
+
+
+def _gdal_thread_options() -> dict:
+    return {k: gdal.GetThreadLocalConfigOption(k, None) for k in THREAD_LOCAL_GDAL_OPTIONS}
+
+
+def _set_gdal_thread_options(values: dict) -> None:
+    for k, v in values.items():
+        gdal.SetThreadLocalConfigOption(k, v)
+
+
+def _register_engine_threads() -> None:
+    from ..algorithms.engine import register_thread_context
+
+    register_thread_context("gdal", _gdal_thread_options, _set_gdal_thread_options)
+
+
+_register_engine_threads()
+
+
 class GdalOpener:
     """Picklable reader of one :class:`~algorithms.engine.ReadRequest` (path, bands, window) for the block engine.
 
@@ -511,106 +532,3 @@ def output_paths(alg, parameters, names, context, *, optional=()) -> dict:
     result) when the user did not ask for them, so they are neither written nor loaded."""
     return {k: alg.parameterAsOutputLayer(parameters, k, context) for k in names
             if k not in optional or parameters.get(k)}
-
-
-class WriteBehind:
-    """Run write calls in one worker thread, in order, while the caller computes the next block.
-
-    GDAL releases Python's GIL while it writes and compresses, so writing block ``k`` overlaps
-    computing block ``k + 1``. At most ``max_pending`` calls wait (bounded memory); an error in
-    the worker is raised by the next :meth:`submit` or by :meth:`close`.
-    """
-
-    def __init__(self, max_pending: int = 2):
-        self._q: "queue.Queue" = queue.Queue(maxsize=max(1, int(max_pending)))
-        self._error: Optional[BaseException] = None
-        self._thread = threading.Thread(target=self._run, name="geohazard-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self._q.get()
-            if item is None:
-                return
-            if self._error is None:
-                fn, args, kwargs = item
-                try:
-                    fn(*args, **kwargs)
-                except BaseException as exc:  # handed to the caller's thread
-                    self._error = exc
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
-
-    def submit(self, fn: Callable, *args, **kwargs) -> None:
-        self._raise()
-        self._q.put((fn, args, kwargs))
-
-    def close(self) -> None:
-        """Wait for every submitted call; re-raise the first error."""
-        if self._thread.is_alive():
-            self._q.put(None)
-            self._thread.join()
-        self._raise()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.close()
-        else:  # the caller failed: finish quietly, its error wins
-            if self._thread.is_alive():
-                self._q.put(None)
-                self._thread.join()
-            self._error = None
-        return False
-
-
-def prefetch(items: Iterable, read: Callable) -> Iterator[tuple]:
-    """Yield ``(item, read(item))`` with the next item read in a background thread.
-
-    For row blocks: GDAL reads block ``k + 1`` while the caller computes block ``k``. An
-    exception in ``read`` is raised where its result is taken; leaving the loop early stops
-    the reader after the block it is on.
-    """
-    it = iter(items)
-    stop = threading.Event()
-    results: "queue.Queue" = queue.Queue(maxsize=1)
-
-    def worker():
-        try:
-            for item in it:
-                if stop.is_set():
-                    return
-                try:
-                    results.put((item, read(item), None))
-                except BaseException as exc:
-                    results.put((item, None, exc))
-                    return
-        except BaseException as exc:  # the items iterator itself (e.g. cancel between blocks)
-            results.put((None, None, exc))
-            return
-        results.put(None)
-
-    th = threading.Thread(target=worker, name="geohazard-reader", daemon=True)
-    th.start()
-    try:
-        while True:
-            got = results.get()
-            if got is None:
-                break
-            item, data, exc = got
-            if exc is not None:
-                raise exc
-            yield item, data
-    finally:
-        stop.set()
-        while th.is_alive():  # unblock a reader waiting to put its block
-            try:
-                results.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        th.join()

@@ -25,9 +25,10 @@ from qgis.core import (
 from ..algorithms.engine import CallableSource, StackSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.mintpy import MintpyTimeseriesWriter, write_velocity_h5
-from ..algorithms.progress import SubProgress, check_canceled, iter_blocks, warn
-from ..algorithms.timeseries.network import filter_network
+from ..algorithms.progress import SubProgress, check_canceled, warn
+from ..algorithms.timeseries.network import Network, filter_network
 from ..algorithms.timeseries.sbas import SbasSolver, choose_reference
+from ..algorithms.timeseries.sbas_blocks import SbasCollector, StackScan, referenced, sbas_block, scan_block
 from ..algorithms.timeseries.stack_blocks import phase_gradient_block, stacking_block
 from . import params
 from .base import GeohazardAlgorithm
@@ -52,11 +53,10 @@ from .params import INPUT_UNITS, UNITS_HELP, WEIGHTING, check_stack_parameters
 from .params import add_stack_parameters as common_parameters
 from .raster_io import (
     GdalOpener,
+    RasterInfo,
     RasterWriter,
-    WriteBehind,
     aligned_block_rows,
     check_same_grid,
-    prefetch,
     raster_info,
     read_band,
 )
@@ -66,26 +66,20 @@ from .wavelength import wavelength_parameter
 # ============================================================================ inputs
 
 
-def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool) -> tuple:
-    """One pass: valid count per pixel, mean coherence per pixel and per interferogram."""
-    h, w = stack.info.height, stack.info.width
-    m = stack.network.n_pairs
-    count = np.zeros((h, w), np.int32)
-    coh_sum = np.zeros((h, w)) if coherence else None
-    ifg_coh_sum = np.zeros(m)
-    ifg_coh_n = np.zeros(m)
-    for r0, r1, _, _ in iter_blocks(h, block_rows, progress=progress):
-        ifg, coh = stack.read(r0, r1, coherence=coherence)
-        count[r0:r1] = np.isfinite(ifg).sum(axis=0)
-        if coherence:
-            c = np.where(np.isfinite(coh), coh, 0.0)
-            coh_sum[r0:r1] = c.sum(axis=0)
-            ifg_coh_sum += np.nansum(coh.reshape(m, -1), axis=1)
-            ifg_coh_n += np.isfinite(coh.reshape(m, -1)).sum(axis=1)
-    mean_coh = coh_sum / m if coherence else None
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ifg_mean = ifg_coh_sum / ifg_coh_n if coherence else None
-    return count, mean_coh, ifg_mean
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
+    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+    return CallableSource(lambda r0, r1: referenced(stack.read(r0, r1, coherence=coherence), reference_mm))
+
+
+def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, executor=None) -> tuple:
+    """One pass on the block engine: valid count per pixel, mean coherence per pixel and per interferogram."""
+    info = stack.info
+    scan = StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
+    process_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
+                   functools.partial(scan_block, coherence=coherence), scan,
+                   sources={"stack": stack_source(stack, coherence)}, executor=executor, progress=progress)
+    return scan.result()
 
 
 def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh) -> tuple[int, int]:
@@ -158,7 +152,7 @@ class SbasInversion(GeohazardAlgorithm):
         "listing dates, pairs, dropped pairs and disconnected subsets.\n\n"
         "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
         "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
-    )
+    ) + DASK_HELP
 
     def initAlgorithm(self, config=None):
         common_parameters(self, mintpy=True)
@@ -224,6 +218,7 @@ class SbasInversion(GeohazardAlgorithm):
             "OUTPUT_REPORT", self.tr("Network report (HTML; PNG and text alongside)"), "HTML (*.html)",
             optional=True))
         self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
+        add_dask_parameter(self)
 
     def checkParameterValues(self, parameters, context):
         ok, msg = check_stack_parameters(self, parameters, context, mintpy=True)
@@ -246,75 +241,63 @@ class SbasInversion(GeohazardAlgorithm):
         weighting = ["none", "variance"][self.parameterAsEnum(parameters, "WEIGHTING", context)]
         if weighting == "variance" and not stack.has_coherence:
             raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
-        memory_mb = self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context)
-        rows = block_rows_for(stack, memory_mb)
+        rows = block_rows_for(stack, self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context))
         min_mean_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
         # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
         need_scan = not parameters.get("REFERENCE") or min_mean_coh > 0
         count = mean_coh = ifg_coh = None
-        if need_scan:
-            count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
-                                                  coherence=stack.has_coherence)
-        flt = filter_network(
-            full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
-            max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
-            mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
-            drop_pairs=[s for s in (self.parameterAsString(parameters, "DROP_PAIRS", context) or "").split(",")])
-        if not flt.keep.all():
-            stack = stack.subset(flt.keep)
+        with executor(self, parameters, context, feedback) as ex:
             if need_scan:
-                count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
-                                                coherence=stack.has_coherence)
-        net = stack.network
-        if count is not None and count.max() == 0:
-            raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
-                                 "interferogram")
-        subsets = net.components()
-        if len(subsets) > 1:
-            warn(progress, f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
-                f"{net.dates[s[0]]}..{net.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
-                + " -- solved with the minimum-norm velocity across the gaps")
-        ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
-        ref_mm = reference_values(stack, *ref_rc)
-        feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
-                          f"{net.n_dates} dates, weighting {weighting}")
-        solver = SbasSolver(
-            net, wavelength_m=stack.wavelength_m, weighting=weighting,
-            looks=self.parameterAsInt(parameters, "LOOKS", context),
-            coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
-            min_count=self.parameterAsInt(parameters, "ISBAS_MIN_COUNT", context),
-            min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
-        outputs = write_sbas_outputs(self, parameters, context, stack, solver, ref_mm, ref_rc, rows,
-                                     SubProgress(progress, 25, 95))
+                count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
+                                                      coherence=stack.has_coherence, executor=ex)
+            flt = filter_network(
+                full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
+                max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+                mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
+                drop_pairs=(self.parameterAsString(parameters, "DROP_PAIRS", context) or "").split(","))
+            if not flt.keep.all():
+                stack = stack.subset(flt.keep)
+                if need_scan:
+                    count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
+                                                    coherence=stack.has_coherence, executor=ex)
+            net = stack.network
+            if count is not None and count.max() == 0:
+                raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
+                                     "interferogram")
+            warn_disconnected(progress, net)
+            ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
+            feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
+                              f"{net.n_dates} dates, weighting {weighting}")
+            solver = SbasSolver(
+                net, wavelength_m=stack.wavelength_m, weighting=weighting,
+                looks=self.parameterAsInt(parameters, "LOOKS", context),
+                coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
+                min_count=self.parameterAsInt(parameters, "ISBAS_MIN_COUNT", context),
+                min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
+            outputs = write_sbas_outputs(self, parameters, context, stack, solver, reference_values(stack, *ref_rc),
+                                         ref_rc, rows, SubProgress(progress, 25, 95), executor=ex)
         outputs.update(write_report(self, parameters, context, net, full, flt, ref_rc))
         return outputs
 
 
-def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: SbasSolver, ref_mm, ref_rc, rows,
-                       progress) -> dict:
-    """Block loop of the SBAS tool: read, solve, write rasters / h5 / points."""
-    info, net = stack.info, stack.network
-    need_coh = stack.has_coherence and (solver.weighting == "variance" or solver.coherence_threshold > 0)
-    dem_path = alg.raster_path(parameters, "DEM", context) if parameters.get("DEM") else None
-    if dem_path:
-        check_same_grid([info, raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
-    out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in (
-        "OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
-        "OUTPUT_COHCOUNT") if k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") or parameters.get(k)}
-    points_path = alg.parameterAsOutputLayer(parameters, "OUTPUT_POINTS", context) \
-        if parameters.get("OUTPUT_POINTS") else ""
-    h5_ts = alg.parameterAsFileOutput(parameters, "OUTPUT_MINTPY_TIMESERIES", context) \
-        if parameters.get("OUTPUT_MINTPY_TIMESERIES") else ""
-    h5_vel = alg.parameterAsFileOutput(parameters, "OUTPUT_MINTPY_VELOCITY", context) \
-        if parameters.get("OUTPUT_MINTPY_VELOCITY") else ""
+def warn_disconnected(progress, net: Network) -> None:
+    subsets = net.components()
+    if len(subsets) > 1:
+        warn(progress, f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
+            f"{net.dates[s[0]]}..{net.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
+            + " -- solved with the minimum-norm velocity across the gaps")
+
+
+#: Grids up to this size keep their velocity, error and last date (12 bytes per pixel) for the styles.
+STYLE_STATS_MAX_PIXELS = 25_000_000
+SBAS_OUTPUTS = {"OUTPUT_TIMESERIES": "timeseries", "OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std",
+                "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence", "OUTPUT_COHCOUNT": "count"}
+
+
+def sbas_writers(info: RasterInfo, net: Network, meta: dict) -> dict:
+    """Makers of the SBAS rasters (output key -> ``path -> RasterWriter``)."""
     dates = [d.isoformat() for d in net.dates]
-    meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "REFERENCE_ROW": ref_rc[0],
-            "REFERENCE_COL": ref_rc[1], "WAVELENGTH_M": stack.wavelength_m}
-    epsg = None
-    if info.crs_wkt:
-        auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
-        epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
-    makers = {
+    return {
         "OUTPUT_TIMESERIES": lambda p: RasterWriter.like(p, info, count=net.n_dates, descriptions=dates,
                                                          metadata=meta),
         "OUTPUT_VELOCITY": lambda p: RasterWriter.like(p, info, metadata={**meta, "UNIT": "mm/yr"},
@@ -325,92 +308,79 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
         "OUTPUT_COHCOUNT": lambda p: RasterWriter.like(p, info, dtype=np.int16, nodata=-1,
                                                        descriptions=["interferograms used"]),
     }
-    writers = {}
-    try:
-        for key, path in out.items():
-            writers[key] = makers[key](path)
-    except BaseException:
-        for w in writers.values():
-            w.abort()
-        raise
-    h5w = None
-    vel_full = np.full(info.shape, np.nan, np.float32) if h5_vel else None
-    std_full = np.full(info.shape, np.nan, np.float32) if h5_vel else None
-    pts: dict = {"x": [], "y": [], "VEL": [], "V_STDEV": [], "COHERENCE": [], "HEIGHT": [], "ts": []}
-    n_disc = 0
-    try:
-        if h5_ts:
-            h5w = MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
-                                         geotransform=info.geotransform if info.has_georef else None, epsg=epsg,
-                                         bperp_m=net.date_bperp_m(), ref_yx=ref_rc)
 
-        def write_block(res, r0):
-            for key, block in (("OUTPUT_TIMESERIES", res.timeseries_mm), ("OUTPUT_VELOCITY", res.velocity_mm_yr),
-                               ("OUTPUT_VELOCITY_STD", res.velocity_std_mm_yr),
-                               ("OUTPUT_TEMPORAL_COHERENCE", res.temporal_coherence), ("OUTPUT_COHCOUNT", res.count)):
-                if key in writers:
-                    writers[key].write(block.astype(np.int16) if key == "OUTPUT_COHCOUNT" else block, row=r0)
+
+def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: SbasSolver, ref_mm, ref_rc, rows,
+                       progress, *, executor=None) -> dict:
+    """The solve pass on the block engine (:func:`~..algorithms.timeseries.sbas_blocks.sbas_block`): rasters,
+    MintPy h5 and points, each published only when every block is written."""
+    info, net = stack.info, stack.network
+    need_coh = stack.has_coherence and (solver.weighting == "variance" or solver.coherence_threshold > 0)
+    dem_path = alg.raster_path(parameters, "DEM", context) if parameters.get("DEM") else None
+    if dem_path:
+        check_same_grid([info, raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
+    out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in SBAS_OUTPUTS
+           if k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") or parameters.get(k)}
+    points_path, h5_ts, h5_vel = (alg.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
+                                  for k in ("OUTPUT_POINTS", "OUTPUT_MINTPY_TIMESERIES", "OUTPUT_MINTPY_VELOCITY"))
+    meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "REFERENCE_ROW": ref_rc[0],
+            "REFERENCE_COL": ref_rc[1], "WAVELENGTH_M": stack.wavelength_m}
+    epsg = None
+    if info.crs_wkt:
+        auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
+        epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
+    georef = dict(geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
+    keep = SbasCollector(info.shape, geotransform=info.geotransform, points=bool(points_path),
+                         full_velocity=bool(h5_vel), read_height=(lambda r0, r1: read_band(
+                             dem_path, rows=(r0, r1), name="DEM")) if dem_path else None,
+                         style_stats=info.width * info.height <= STYLE_STATS_MAX_PIXELS)
+    makers = sbas_writers(info, net, meta)
+    with contextlib.ExitStack() as guard:
+        writers = {k: guard.enter_context(makers[k](p)) for k, p in out.items()}
+        h5w = MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
+                                     bperp_m=net.date_bperp_m(), **georef) if h5_ts else None
+        if h5w is not None:
+            guard.push(lambda exc_type, *_: exc_type is not None and h5w.abort())
+
+        def write(block, res):
+            for key, w in writers.items():
+                w.write(res[SBAS_OUTPUTS[key]], row=block.row0)
             if h5w is not None:
-                h5w.write(res.timeseries_mm, row=r0)
+                h5w.write(res["timeseries"], row=block.row0)
+            keep(block, res)
 
-        # blocks fill whole output tiles (written once, whatever GDAL's cache size); GDAL reads
-        # block k+1 and writes block k-1 in background threads while block k is solved
-        rows = aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows)
-        blocks = [(r0, r1) for r0, r1, _, _ in iter_blocks(info.height, rows)]
-        with WriteBehind() as behind:
-            for i, ((r0, r1), (ifg, coh)) in enumerate(prefetch(
-                    blocks, lambda b: stack.read(b[0], b[1], coherence=need_coh))):
-                check_canceled(progress)
-                progress.set_progress(100.0 * i / len(blocks))
-                res = solver.solve(ifg, coherence=coh, reference_mm=ref_mm)
-                del ifg, coh
-                n_disc += int(res.disconnected.sum())
-                behind.submit(write_block, res, r0)
-                if vel_full is not None:
-                    vel_full[r0:r1] = res.velocity_mm_yr
-                    std_full[r0:r1] = res.velocity_std_mm_yr
-                if points_path:
-                    rr, cc = np.nonzero(np.isfinite(res.velocity_mm_yr))
-                    x, y = info.pixel_centres(rr + r0, cc)
-                    pts["x"].append(x)
-                    pts["y"].append(y)
-                    pts["VEL"].append(res.velocity_mm_yr[rr, cc])
-                    pts["V_STDEV"].append(res.velocity_std_mm_yr[rr, cc])
-                    pts["COHERENCE"].append(res.temporal_coherence[rr, cc])
-                    pts["ts"].append(res.timeseries_mm[:, rr, cc].astype(np.float32))
-                    if dem_path:
-                        pts["HEIGHT"].append(read_band(dem_path, rows=(r0, r1), name="DEM")[rr, cc])
-            progress.set_progress(100.0)
+        # blocks fill whole output tiles (written once, whatever GDAL's cache size); the engine reads block k+1
+        # and writes block k-1 in background threads while block k is solved
+        plan = plan_blocks(info.height, info.width,
+                           block_rows=aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows))
+        process_blocks(plan, functools.partial(sbas_block, solver=solver), write,
+                       sources={"stack": stack_source(stack, need_coh, ref_mm)}, executor=executor, progress=progress,
+                       background_write=True)
         check_canceled(progress)
         with gdal_threads():
             for w in writers.values():
                 w.commit()
         if h5w is not None:
             h5w.commit()
-            h5w = None
-    except BaseException:
-        for w in writers.values():
-            w.abort()
-        if h5w is not None:
-            h5w.abort()
-        raise
-    if n_disc:
-        warn(progress, f"{n_disc} pixel(s) had a disconnected network of usable interferograms "
+    if keep.n_disconnected:
+        warn(progress, f"{keep.n_disconnected} pixel(s) had a disconnected network of usable interferograms "
                        "(minimum-norm velocity across the gaps)")
     results = dict(out)
     if h5_vel:
-        write_velocity_h5(h5_vel, vel_full, std_full, dates=net.dates, wavelength_m=stack.wavelength_m,
-                          geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
+        write_velocity_h5(h5_vel, keep.velocity, keep.velocity_std, dates=net.dates, wavelength_m=stack.wavelength_m,
+                          **georef)
         results["OUTPUT_MINTPY_VELOCITY"] = h5_vel
     if h5_ts:
         results["OUTPUT_MINTPY_TIMESERIES"] = h5_ts
     if points_path:
-        results["OUTPUT_POINTS"] = write_points(points_path, pts, net, info, has_dem=bool(dem_path))
+        results["OUTPUT_POINTS"] = write_points(points_path, keep.pts, net, info, has_dem=bool(dem_path))
         style_points_velocity(results["OUTPUT_POINTS"], context=context)
-    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context)
-    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates)
+    ranges = keep.style_ranges() or {}  # the ramps' limits from the blocks, not from reading the files again
+    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, vmax=ranges.get("velocity"))
+    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates, vmax=ranges.get("last_date"))
     if "OUTPUT_VELOCITY_STD" in out:
-        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+        lo, hi = ranges.get("velocity_std", (None, None))
+        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma", vmin=lo, vmax=hi)
     if "OUTPUT_TEMPORAL_COHERENCE" in out:
         style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
     if "OUTPUT_COHCOUNT" in out:

@@ -408,3 +408,66 @@ def phase_linking_frozen(stack, block_rows, outs, *, window, method, shp, alpha,
                      shp_method=shp, alpha=alpha, read_ps_rows=read_ps if ps_path else None, block_rows=block_rows)
     for w in (w_ph, w_tc, w_n, *ifg_writers):
         w.commit()
+
+
+# --------------------------------------------------------------------------- SBAS (processing layer, main 9532ed1)
+def sbas_scan_frozen(stack, block_rows, *, coherence):
+    """``scan_stack`` before the engine: valid count, mean coherence per pixel and per interferogram."""
+    from insar_geohazards.algorithms.progress import iter_blocks
+
+    h, w = stack.info.height, stack.info.width
+    m = stack.network.n_pairs
+    count = np.zeros((h, w), np.int32)
+    coh_sum = np.zeros((h, w)) if coherence else None
+    ifg_coh_sum = np.zeros(m)
+    ifg_coh_n = np.zeros(m)
+    for r0, r1, _, _ in iter_blocks(h, block_rows):
+        ifg, coh = stack.read(r0, r1, coherence=coherence)
+        count[r0:r1] = np.isfinite(ifg).sum(axis=0)
+        if coherence:
+            c = np.where(np.isfinite(coh), coh, 0.0)
+            coh_sum[r0:r1] = c.sum(axis=0)
+            ifg_coh_sum += np.nansum(coh.reshape(m, -1), axis=1)
+            ifg_coh_n += np.isfinite(coh.reshape(m, -1)).sum(axis=1)
+    mean_coh = coh_sum / m if coherence else None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ifg_mean = ifg_coh_sum / ifg_coh_n if coherence else None
+    return count, mean_coh, ifg_mean
+
+
+def sbas_solve_frozen(stack, solver, ref_mm, rows, *, need_coh, heights=None):
+    """The SBAS tool's block loop before the engine (``write_sbas_outputs``, prefetch + WriteBehind).
+
+    ``rows`` are the block rows after ``aligned_block_rows``. Returns the five rasters as the
+    writers received them (time series, velocity, std, temporal coherence float64, count int16), the points
+    (x, y, VEL, V_STDEV, COHERENCE, HEIGHT, time series float32) and the disconnected-pixel count.
+    """
+    from insar_geohazards.algorithms.progress import iter_blocks
+
+    info, net = stack.info, stack.network
+    h, w = info.height, info.width
+    ts = np.empty((net.n_dates, h, w))
+    vel, std, tcoh = (np.empty((h, w)) for _ in range(3))
+    cnt = np.empty((h, w), np.int16)
+    pts = {k: [] for k in ("x", "y", "VEL", "V_STDEV", "COHERENCE", "HEIGHT", "ts")}
+    n_disc = 0
+    gt = info.geotransform
+    for r0, r1, _, _ in iter_blocks(h, rows):
+        ifg, coh = stack.read(r0, r1, coherence=need_coh)
+        res = solver.solve(ifg, coherence=coh, reference_mm=ref_mm)
+        n_disc += int(res.disconnected.sum())
+        ts[:, r0:r1], vel[r0:r1], std[r0:r1] = res.timeseries_mm, res.velocity_mm_yr, res.velocity_std_mm_yr
+        tcoh[r0:r1], cnt[r0:r1] = res.temporal_coherence, res.count.astype(np.int16)
+        rr, cc = np.nonzero(np.isfinite(res.velocity_mm_yr))
+        r = np.asarray(rr + r0, dtype=np.float64) + 0.5
+        c = np.asarray(cc, dtype=np.float64) + 0.5
+        pts["x"].append(gt[0] + c * gt[1] + r * gt[2])
+        pts["y"].append(gt[3] + c * gt[4] + r * gt[5])
+        pts["VEL"].append(res.velocity_mm_yr[rr, cc])
+        pts["V_STDEV"].append(res.velocity_std_mm_yr[rr, cc])
+        pts["COHERENCE"].append(res.temporal_coherence[rr, cc])
+        pts["ts"].append(res.timeseries_mm[:, rr, cc].astype(np.float32))
+        if heights is not None:
+            pts["HEIGHT"].append(heights[r0:r1][rr, cc])
+    points = {k: np.concatenate(v, axis=-1) for k, v in pts.items() if v}
+    return (ts, vel, std, tcoh, cnt), points, n_disc

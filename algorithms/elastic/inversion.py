@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from scipy.optimize import lsq_linear
 
 from ..errors import GeohazardError
 from ..progress import check_canceled, ensure
@@ -261,6 +260,8 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
     def solve(lam):
         a = np.vstack([r_data, lam * scale * lap2])
         b = np.concatenate([qtb, np.zeros(lap2.shape[0])])
+        from scipy.optimize import lsq_linear
+
         return lsq_linear(a, b, bounds=(lo, hi), method="bvls").x
 
     if smoothing is None:
@@ -362,6 +363,8 @@ def _fit_linear(samples, params, w, rake_range_deg, max_slip_m, ramp, poisson):
     b = samples.los_mm / 1000.0 * w
     lo = np.concatenate([[0.0, 0.0], np.full(g.shape[1] - 2, -np.inf)])
     hi = np.concatenate([[max_slip_m, max_slip_m], np.full(g.shape[1] - 2, np.inf)])
+    from scipy.optimize import lsq_linear
+
     sol = lsq_linear(a, b, bounds=(lo, hi), method="bvls")
     return float(np.sum((a @ sol.x - b) ** 2)), sol.x
 

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy import stats
 
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
@@ -250,6 +249,8 @@ def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5
         inflate = (1.0 + rho) / (1.0 - rho)
         n_eff = np.maximum(n / inflate, 3.0)
         s2 = rss / (n - 2) * inflate
+        from scipy import stats  # imported here: loading the provider must not import scipy.stats
+
         tcrit = stats.t.ppf(0.5 + confidence / 2.0, np.maximum(n_eff - 2, 1))
         q = tcrit ** 2 * s2
         se_a = np.sqrt(s2 / sxx)

@@ -40,7 +40,7 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import njit, prange
+from .._numba import HAVE_NUMBA, njit, prange
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
 from .network import Network
@@ -610,7 +610,13 @@ class SbasSolver:
         d = np.asarray(ifg_mm, dtype=np.float64).reshape(m, -1)
         if reference_mm is not None:
             d = d - np.asarray(reference_mm, float).reshape(m, 1)
-        valid = np.isfinite(d)
+        if HAVE_NUMBA and coherence is None:  # one parallel pass instead of isfinite + sum (same values)
+            valid = np.empty(d.shape, bool)
+            count = np.zeros(d.shape[1], np.int32)
+            _finite_count(d, valid, count)
+        else:
+            valid = np.isfinite(d)
+            count = None
         coh = None
         if coherence is not None:
             if coherence.shape != ifg_mm.shape:
@@ -624,7 +630,8 @@ class SbasSolver:
         n = self.network.n_dates
         ts = np.full((n, n_pix), np.nan)
         tcoh = np.full(n_pix, np.nan)
-        count = valid.sum(axis=0).astype(np.int32)
+        if count is None:
+            count = valid.sum(axis=0).astype(np.int32)
         disc = np.zeros(n_pix, bool)
         todo = count >= self.min_count
         if self.weighting == "variance":
@@ -636,7 +643,7 @@ class SbasSolver:
             tcoh[:] = tc
             disc[:] = df
         else:
-            self._solve_unweighted(d, valid, todo, ts, tcoh, disc)
+            self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
         bad = ~(tcoh >= self.min_temporal_coherence) if self.min_temporal_coherence > 0 else ~np.isfinite(tcoh)
         ts[:, bad] = np.nan
@@ -645,30 +652,46 @@ class SbasSolver:
         return SbasBlockResult(ts.reshape((n,) + shape), vel.reshape(shape), vstd.reshape(shape),
                                tcoh.reshape(shape), count.reshape(shape), disc.reshape(shape))
 
-    def _solve_unweighted(self, d, valid, todo, ts, tcoh, disc):
+    def _solve_unweighted(self, d, valid, todo, ts, tcoh, disc, count=None):
         idx = np.flatnonzero(todo)
         if idx.size == 0:
             return
-        packed = np.packbits(valid[:, idx], axis=0).T.copy()  # (P, bytes)
-        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        small = counts[inverse] < self.group_min_pixels
-        for g in np.flatnonzero(counts >= self.group_min_pixels):
-            pix = idx[inverse == g]
+        m = valid.shape[0]
+        full = np.zeros(0, np.intp)
+        if count is not None:  # the pixels valid everywhere share the all-ones key: only the others are sorted
+            every = count[idx] == m
+            full, idx = idx[every], idx[~every]
+        groups, small = [], []
+        if idx.size:
+            if HAVE_NUMBA:  # the bytes of np.packbits(valid[:, idx], axis=0).T, in one parallel pass
+                packed = np.zeros((idx.size, (m + 7) // 8), np.uint8)
+                _pack_columns(valid, idx, packed)
+            else:
+                packed = np.packbits(valid[:, idx], axis=0).T.copy()  # (P, bytes)
+            keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+            uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+            small.append(idx[counts[inverse] < self.group_min_pixels])
+            groups = [(uniq[g].tobytes(), idx[inverse == g]) for g in np.flatnonzero(counts >= self.group_min_pixels)]
+        if full.size:  # its key sorts last: the groups keep np.unique's order
+            if full.size >= self.group_min_pixels:
+                groups.append((np.packbits(np.ones(m, bool)).tobytes(), full))
+            else:
+                small.append(full)
+        for key, pix in groups:
             vmask = valid[:, pix[0]]
             rows = np.flatnonzero(vmask)
-            fac = self._pattern_factor(uniq[g].tobytes(), rows)
+            fac = self._pattern_factor(key, rows)
             if fac is not None:
                 _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad,
                                      ts, tcoh)
                 continue
-            op = self._pattern_operator(uniq[g].tobytes(), vmask)
+            op = self._pattern_operator(key, vmask)
             x = op @ d[rows][:, pix]
             ts[0, pix] = 0.0
             ts[1:, pix] = x
             _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
             disc[pix] = True
-        rest = idx[small]
+        rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
             w = valid[:, rest].astype(np.float64)
             t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
@@ -676,6 +699,40 @@ class SbasSolver:
             ts[:, rest] = t.T
             tcoh[rest] = tc
             disc[rest] = df
+
+
+_CHUNK = 512  # pixels per parallel task of the validity kernels
+
+
+@njit(parallel=True, cache=True)
+def _finite_count(d, valid, count):
+    """``valid = isfinite(d)`` and ``count = valid.sum(axis=0)`` for ``d`` (M, P), chunks of pixels in parallel."""
+    m, n_pix = d.shape
+    for ch in prange((n_pix + _CHUNK - 1) // _CHUNK):
+        p0 = ch * _CHUNK
+        p1 = min(n_pix, p0 + _CHUNK)
+        for i in range(m):
+            for p in range(p0, p1):
+                ok = np.isfinite(d[i, p])
+                valid[i, p] = ok
+                if ok:
+                    count[p] += 1
+
+
+@njit(parallel=True, cache=True)
+def _pack_columns(valid, idx, packed):
+    """``packed[k]`` = the bits of ``valid[:, idx[k]]``, most significant first (``np.packbits`` order)."""
+    m = valid.shape[0]
+    n = idx.size
+    for ch in prange((n + _CHUNK - 1) // _CHUNK):
+        k0 = ch * _CHUNK
+        k1 = min(n, k0 + _CHUNK)
+        for i in range(m):
+            byte = i >> 3
+            bit = np.uint8(1 << (7 - (i & 7)))
+            for k in range(k0, k1):
+                if valid[i, idx[k]]:
+                    packed[k, byte] |= bit
 
 
 def sbas_inversion(ifg_mm: np.ndarray, network: Network, *, coherence: Optional[np.ndarray] = None,

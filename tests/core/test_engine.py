@@ -179,6 +179,77 @@ def test_prepare_runs_here_in_plan_order_before_each_block():
     np.testing.assert_array_equal(got["k"][:, 0], np.repeat(np.arange(4), 10))
 
 
+def test_read_ahead_reads_the_next_block_in_a_reader_thread_while_this_one_computes():
+    """Block k's function waits (bounded) until block k+1's read has started: it can only return
+    early if the reads run beside it. Reads stay in order, one at a time; values equal a plain loop."""
+    z = np.arange(60 * 4, dtype=float).reshape(60, 4)
+    plan = eng.plan_blocks(60, 4, block_rows=10, halo=1)
+    started = {i: threading.Event() for i in range(len(plan))}
+    reads, busy = [], []
+
+    def read(r0, r1):
+        busy.append(1)
+        assert len(busy) == 1  # never two reads at once
+        i = r0 // 10 + (1 if r0 % 10 else 0)
+        reads.append((i, threading.current_thread() is threading.main_thread()))
+        started[i].set()
+        busy.pop()
+        return z[r0:r1]
+
+    overlapped = []
+
+    def func(block, inputs):
+        if block.index + 1 < len(plan):
+            overlapped.append(started[block.index + 1].wait(timeout=30))
+        return box3(block, inputs)
+
+    got = eng.map_blocks(func, {"z": eng.CallableSource(read)}, n_rows=60, n_cols=4, outputs=["mean"], plan=plan)
+    assert all(overlapped) and len(overlapped) == len(plan) - 1
+    assert [r[0] for r in reads] == list(range(len(plan))) and not any(r[1] for r in reads[1:])
+    np.testing.assert_array_equal(got["mean"], box3_whole(z))
+    plain = eng.map_blocks(box3, {"z": z}, n_rows=60, n_cols=4, outputs=["mean"], plan=plan, read_ahead=False)
+    assert got["mean"].tobytes() == plain["mean"].tobytes()
+
+
+def test_read_ahead_hands_a_read_error_back_after_the_blocks_before_it_are_written():
+    z = np.zeros((50, 3))
+
+    def read(r0, r1):
+        if r0 >= 30:
+            raise GeohazardError("INTERFEROGRAMS: a.tif is truncated")
+        return z[r0:r1]
+
+    written = []
+    with pytest.raises(GeohazardError, match="truncated"):
+        eng.process_blocks(eng.plan_blocks(50, 3, block_rows=10), box3, lambda b, out: written.append(b.index),
+                           sources={"z": eng.CallableSource(read)}, background_write=True)
+    assert written == [0, 1, 2]
+
+
+def test_reader_and_writer_threads_take_the_callers_thread_context():
+    """A registered (capture, apply) pair carries thread-local settings (GDAL's, in the provider) from the
+    calling thread to the engine's reader and writer threads."""
+    local = threading.local()
+    local.value = "caller"
+    eng.register_thread_context("test", lambda: getattr(local, "value", None),
+                                lambda v: setattr(local, "value", v))
+    seen = []
+    try:
+        def read(r0, r1):
+            seen.append(("read", threading.current_thread() is threading.main_thread(), local.value))
+            return np.zeros((r1 - r0, 2))
+
+        eng.process_blocks(eng.plan_blocks(30, 2, block_rows=10), box3,
+                           lambda b, out: seen.append(("write", threading.current_thread() is threading.main_thread(),
+                                                       local.value)),
+                           sources={"z": eng.CallableSource(read)}, background_write=True)
+    finally:
+        del eng.THREAD_CONTEXT["test"]
+    assert len(seen) == 6 and all(v == "caller" for _, _, v in seen)
+    assert any(not main for kind, main, _ in seen if kind == "read")
+    assert all(not main for kind, main, _ in seen if kind == "write")
+
+
 def test_sources_read_by_path_and_stacks(tmp_path):
     rng = np.random.default_rng(3)
     files = []

@@ -204,3 +204,35 @@ def test_choose_reference():
     assert count[r, c] == 10 and c >= 5
     with pytest.raises(GeohazardError, match="no pixel has data in all"):
         choose_reference(np.zeros((3, 3)), 10)
+
+
+@pytest.mark.parametrize("m, n_pix", [(13, 1), (202, 1537), (8, 512)])
+def test_validity_kernels_equal_isfinite_sum_and_packbits(m, n_pix):
+    """The solver's one-pass validity kernels give numpy's bytes (isfinite, sum, packbits)."""
+    rng = np.random.default_rng(m + n_pix)
+    d = rng.normal(size=(m, n_pix))
+    d[rng.random(d.shape) < 0.2] = np.nan
+    d[rng.random(d.shape) < 0.01] = np.inf
+    valid = np.empty(d.shape, bool)
+    count = np.zeros(n_pix, np.int32)
+    sbas._finite_count(d, valid, count)
+    assert valid.tobytes() == np.isfinite(d).tobytes()
+    assert count.tobytes() == np.isfinite(d).sum(axis=0).astype(np.int32).tobytes()
+    idx = np.flatnonzero(rng.random(n_pix) < 0.7)
+    packed = np.zeros((idx.size, (m + 7) // 8), np.uint8)
+    sbas._pack_columns(valid, idx, packed)
+    assert packed.tobytes() == np.packbits(valid[:, idx], axis=0).T.copy().tobytes()
+
+
+def test_reference_subtracted_where_read_gives_the_solver_bits():
+    from insar_geohazards.algorithms.timeseries.sbas_blocks import referenced
+
+    net = build_network(sbas_pairs(sbas_dates(9), max_neighbours=3))
+    _, ifg, _ = synthetic_stack(net, shape=(7, 5), noise_mm=2.0, missing_fraction=0.1)
+    ref = ifg[:, 3, 2].copy()
+    ref[np.isnan(ref)] = 0.7
+    solver = SbasSolver(net, min_count=5, min_temporal_coherence=0.0)
+    a = solver.solve(ifg, reference_mm=ref)
+    b = solver.solve(referenced((ifg.copy(), None), ref)[0])
+    for k in ("timeseries_mm", "velocity_mm_yr", "velocity_std_mm_yr", "temporal_coherence", "count"):
+        assert getattr(a, k).tobytes() == getattr(b, k).tobytes(), k

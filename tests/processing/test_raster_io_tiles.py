@@ -87,33 +87,6 @@ def test_band_by_band_and_out_of_order_writes_round_trip(qgis_app, tmp_path, tin
     assert not [p for p in os.listdir(tmp_path) if p.startswith("failed")]
 
 
-def test_background_reader_and_writer_hand_errors_back(qgis_app):
-    from insar_geohazards.processing_provider.raster_io import WriteBehind, prefetch
-
-    got = [(i, v) for i, v in prefetch(range(5), lambda i: i * i)]
-    assert got == [(i, i * i) for i in range(5)]
-
-    def bad_read(i):
-        if i == 3:
-            raise ValueError("INTERFEROGRAMS: a.tif is truncated")
-        return i
-
-    seen = []
-    with pytest.raises(ValueError, match="truncated"):
-        for i, _ in prefetch(range(10), bad_read):
-            seen.append(i)
-    assert seen == [0, 1, 2]
-    out = []
-    with WriteBehind() as wb:
-        for i in range(6):
-            wb.submit(out.append, i)
-    assert out == list(range(6))
-    with pytest.raises(OSError, match="disk full"):
-        with WriteBehind() as wb:
-            wb.submit(lambda: (_ for _ in ()).throw(OSError("disk full")))
-            wb.close()
-
-
 def test_sbas_output_size_sane_with_tiny_gdal_cache(qgis_app, run_alg, tmp_path):
     """SBAS with the smallest block memory and a 1 MB GDAL cache: same values, same file size as
     with the default cache (the time series was > 9x larger before)."""

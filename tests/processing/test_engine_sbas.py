@@ -1,0 +1,222 @@
+"""SBAS / ISBAS on the block engine: pinned to the block loop it replaced, and equal on a Dask LocalCluster.
+
+The frozen pre-engine loops (tests/engine_reference.py: the scan pass and the solve loop with
+its points) run in the same session on the same StackInput as the tool; every output must
+match bit for bit: the five rasters, the points, the MintPy timeseries.h5 / velocity.h5 and the
+automatic reference pixel. Inputs: a synthetic ISBAS stack (missing values, a no-data corner,
+random coherence, a DEM) cut into many blocks, and the real Sentinel-1 Mexico City stack.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from engine_reference import sbas_scan_frozen, sbas_solve_frozen
+from testutils import write_geotiff
+from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
+
+OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT")
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    return ds.ReadAsArray(), ds
+
+
+def _points(path):
+    from osgeo import ogr
+
+    ds = ogr.Open(path)
+    lyr = ds.GetLayer(0)
+    names = [lyr.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(lyr.GetLayerDefn().GetFieldCount())]
+    rows = [(f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY(), *[f.GetField(n) for n in names]) for f in lyr]
+    return names, np.array(rows, dtype=np.float64).reshape(len(rows), len(names) + 2)
+
+
+def _h5(path, name):
+    import h5py
+
+    with h5py.File(path) as f:
+        return f[name][()]
+
+
+def _synthetic(d, *, shape=(53, 37), seed=3):
+    from insar_geohazards.algorithms.timeseries.network import build_network
+
+    net = build_network(sbas_pairs(sbas_dates(12), max_neighbours=3))
+    _, ifg, _ = synthetic_stack(net, shape=shape, noise_mm=1.5, seed=seed, missing_fraction=0.05,
+                                nan_block=(0, 3, 0, 4))
+    rng = np.random.default_rng(seed + 1)
+    d.mkdir()
+    for k, (a, b) in enumerate(net.pairs):
+        write_geotiff(d / f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif", np.where(np.isnan(ifg[k]), -9999.0, ifg[k]),
+                      nodata=-9999.0)
+        write_geotiff(d / f"{a:%Y%m%d}_{b:%Y%m%d}.coh.tif", rng.uniform(0.1, 1.0, shape))
+    return str(d)
+
+
+def _all_outputs(d):
+    o = {k: str(d / f"{k.lower()}.tif") for k in OUTS}
+    o.update({"OUTPUT_POINTS": str(d / "pts.gpkg"), "OUTPUT_MINTPY_TIMESERIES": str(d / "timeseries.h5"),
+              "OUTPUT_MINTPY_VELOCITY": str(d / "velocity.h5"), "OUTPUT_REPORT": str(d / "report.html")})
+    return o
+
+
+def _frozen_run(alg, params, rows, *, weighting, dem=None):
+    """The tool's steps with the frozen loops: scan, network filter, reference, solve."""
+    from qgis.core import QgsProcessingContext
+
+    from insar_geohazards.algorithms.timeseries.network import filter_network
+    from insar_geohazards.algorithms.timeseries.sbas import SbasSolver, choose_reference
+    from insar_geohazards.processing_provider.raster_io import aligned_block_rows, output_tile_rows
+    from insar_geohazards.processing_provider.tools_timeseries import gather_stack, reference_pixel, reference_values
+
+    a, ctx = alg("sbasinversion"), QgsProcessingContext()
+    stack = gather_stack(a, params, ctx)
+    coh = stack.has_coherence
+    scan = sbas_scan_frozen(stack, rows, coherence=coh) if not params.get("REFERENCE") else (None, None, None)
+    flt = filter_network(stack.network, max_temporal_baseline_days=0.0, max_perp_baseline_m=None,
+                         mean_coherence=scan[2], min_mean_coherence=float(params.get("MIN_MEAN_COHERENCE", 0.0)),
+                         drop_pairs=params.get("DROP_PAIRS", "").split(","))
+    if not flt.keep.all():
+        stack = stack.subset(flt.keep)
+        scan = sbas_scan_frozen(stack, rows, coherence=coh) if scan[0] is not None else scan
+    if params.get("REFERENCE"):
+        ref = reference_pixel(a, params, ctx, stack, None, None)
+    else:
+        ref = choose_reference(scan[0], stack.network.n_pairs, mean_coherence=scan[1])
+    thr = float(params.get("COHERENCE_THRESHOLD", 0.0))
+    solver = SbasSolver(stack.network, wavelength_m=stack.wavelength_m, weighting=weighting, looks=10,
+                        coherence_threshold=thr, min_count=int(params.get("ISBAS_MIN_COUNT", 0)),
+                        min_temporal_coherence=float(params.get("MIN_TEMPORAL_COHERENCE", 0.7)))
+    tile = output_tile_rows(stack.info.width, stack.network.n_dates, 4)
+    out = sbas_solve_frozen(stack, solver, reference_values(stack, *ref), aligned_block_rows(rows, tile),
+                            need_coh=coh and (weighting == "variance" or thr > 0), heights=dem)
+    return stack, ref, out
+
+
+def _assert_equal(res, frozen, stack, ref, *, points=True, h5=True):
+    rasters, pts, _ = frozen
+    for key, want in zip(OUTS, rasters):
+        got, ds = _read(res[key])
+        assert got.tobytes() == want.astype(got.dtype).tobytes(), key
+    ds = _read(res["OUTPUT_TIMESERIES"])[1]
+    assert (int(ds.GetMetadataItem("REFERENCE_ROW")), int(ds.GetMetadataItem("REFERENCE_COL"))) == tuple(ref)
+    if points:
+        names, got = _points(res["OUTPUT_POINTS"])
+        cols = {"x": 0, "y": 1, **{n: i + 2 for i, n in enumerate(names)}}
+        for k in ("x", "y", "VEL", "V_STDEV", "COHERENCE") + (("HEIGHT",) if "HEIGHT" in pts else ()):
+            assert got[:, cols[k]].tobytes() == pts[k].astype(np.float64).tobytes(), k
+        dates = [n for n in names if n.startswith("D")]
+        assert len(dates) == stack.network.n_dates
+        assert got[:, [cols[n] for n in dates]].T.tobytes() == pts["ts"].astype(np.float64).tobytes()
+        assert got[:, cols["PID"]].tolist() == list(range(1, len(got) + 1))
+    if h5:
+        assert _h5(res["OUTPUT_MINTPY_TIMESERIES"], "timeseries").tobytes() == \
+            (rasters[0] / 1000.0).astype(np.float32).tobytes()
+        assert _h5(res["OUTPUT_MINTPY_VELOCITY"], "velocity").tobytes() == \
+            (rasters[1].astype(np.float32) / 1000.0).astype(np.float32).tobytes()
+        assert _h5(res["OUTPUT_MINTPY_VELOCITY"], "velocityStd").tobytes() == \
+            (rasters[2].astype(np.float32) / 1000.0).astype(np.float32).tobytes()
+
+
+def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_path, monkeypatch):
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    from insar_geohazards.processing_provider import tools_timeseries as tt
+
+    folder = _synthetic(tmp_path / "s")
+    heights = np.arange(53 * 37.0).reshape(53, 37) + 1000.0
+    dem = write_geotiff(tmp_path / "dem.tif", heights)
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=6.0: 7)  # scan: 8 blocks, solve: 14
+    params = {"INTERFEROGRAMS": folder, "COHERENCE": folder, "INPUT_UNITS": 3, "WEIGHTING": 1,
+              "COHERENCE_THRESHOLD": 0.25, "ISBAS_MIN_COUNT": 20, "MIN_TEMPORAL_COHERENCE": 0.3,
+              "MIN_MEAN_COHERENCE": 0.1, "DROP_PAIRS": "20200101_20200113", "DEM": dem}
+    res = run_alg("sbasinversion", {**params, **_all_outputs(tmp_path)})
+    stack, ref, frozen = _frozen_run(alg, params, 7, weighting="variance", dem=heights.astype(np.float32))
+    assert stack.network.n_pairs == 29  # one of the 30 pairs dropped: the second scan ran
+    _assert_equal(res, frozen, stack, ref)
+    assert 0.5 < np.isfinite(frozen[0][1]).mean() < 1.0  # ISBAS: solved pixels and masked ones
+
+
+def test_sbas_on_the_engine_equals_the_frozen_loop_mexico_city(alg, run_alg, tmp_path, data_dir, monkeypatch):
+    from insar_geohazards.processing_provider import tools_timeseries as tt
+
+    folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=6.0: 9)
+    params = {"INTERFEROGRAMS": folder, "COHERENCE": folder, "COHERENCE_THRESHOLD": 0.3, "ISBAS_MIN_COUNT": 15}
+    res = run_alg("sbasinversion", {**params, "OUTPUT_POINTS": str(tmp_path / "pts.gpkg"),
+                                    **{k: str(tmp_path / f"{k.lower()}.tif") for k in OUTS}})
+    stack, ref, frozen = _frozen_run(alg, params, 9, weighting="none")
+    _assert_equal(res, frozen, stack, ref, h5=False)
+    assert np.isfinite(frozen[0][1]).mean() > 0.5
+
+
+def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_alg, tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    from qgis.core import QgsProcessingFeedback
+
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.processing_provider import tools_timeseries as tt
+
+    folder = _synthetic(tmp_path / "s", shape=(40, 23), seed=9)
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=6.0: 4)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)  # the embedded LocalCluster: 2 workers
+
+    class Log(QgsProcessingFeedback):
+        lines: list = []
+
+        def pushInfo(self, info):
+            self.lines.append(info)
+
+    got = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        log = Log()
+        res = run_alg("sbasinversion", {"INTERFEROGRAMS": folder, "COHERENCE": folder, "INPUT_UNITS": 3,
+                                        "WEIGHTING": 1, "ISBAS_MIN_COUNT": 20, "DASK_SCHEDULER": sched,
+                                        **_all_outputs(d)}, feedback=log)
+        got.append([_read(res[k])[0].tobytes() for k in OUTS] + [_points(res["OUTPUT_POINTS"])[1].tobytes(),
+                   _h5(res["OUTPUT_MINTPY_TIMESERIES"], "timeseries").tobytes(),
+                   _h5(res["OUTPUT_MINTPY_VELOCITY"], "velocity").tobytes()])
+    assert any("2 worker thread(s)" in line for line in Log.lines)
+    assert got[0] == got[1]
+
+
+def test_engine_threads_read_with_the_guards_gdal_settings(qgis_app):
+    """Inputs read ahead in the engine's reader thread are read as the guard reads them (PAM off: no .aux.xml
+    written next to the user's rasters), like the calling thread inside quiet_gdal_reads."""
+    from osgeo import gdal
+
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.processing_provider.checks import quiet_gdal_reads
+
+    seen = []
+
+    def read(r0, r1):
+        seen.append(gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None))
+        return np.zeros((r1 - r0, 3))
+
+    with quiet_gdal_reads():
+        engine.process_blocks(engine.plan_blocks(40, 3, block_rows=10), lambda b, i: {"z": i["z"]},
+                              lambda b, out: seen.append(gdal.GetThreadLocalConfigOption("GDAL_PAM_ENABLED", None)),
+                              sources={"z": engine.CallableSource(read)}, background_write=True)
+    assert seen == ["NO"] * 8
+
+
+def test_the_guard_probes_a_stack_side_by_side_and_names_the_first_bad_file(run_alg, tmp_path):
+    """More than 8 rasters are probed in threads; the message still names the first broken file in list order."""
+    from qgis.core import QgsProcessingException
+
+    folder = _synthetic(tmp_path / "s", shape=(30, 20))
+    files = sorted(p for p in os.listdir(folder) if p.endswith(".unw.tif"))
+    for name in (files[6], files[11]):
+        path = os.path.join(folder, name)
+        with open(path, "r+b") as fh:
+            fh.truncate(int(os.path.getsize(path) * 0.6))
+    with pytest.raises(QgsProcessingException, match=files[6].replace(".", r"\.") + ".*truncated"):
+        run_alg("sbasinversion", {"INTERFEROGRAMS": folder, "INPUT_UNITS": 3, **_all_outputs(tmp_path)})
+    assert not [p for p in os.listdir(tmp_path) if p.endswith((".tif", ".gpkg", ".h5", ".html"))]
