@@ -25,11 +25,11 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.kinematics import motion3d as _m3
 from ..algorithms.kinematics import triggers as _tr
 from ..algorithms.kinematics import validation as _va
-from . import kinematics_io as kio
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter
 from .feedback import FeedbackProgress
+from .io import kinematics as kio
 
 DBL = QgsProcessingParameterNumber.Type.Double
 
