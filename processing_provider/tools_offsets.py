@@ -57,8 +57,9 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
     NAME = "offsettracking"
     DISPLAY_NAME = "Offset tracking (image cross-correlation)"
     GROUP_ID = "kinematics"
-    MULTIBAND_INPUTS = ("REFERENCE", "SECONDARY")
-    OVERLAP = (("REFERENCE", "SECONDARY"), ("REFERENCE", "STABLE_POLYGONS"), ("REFERENCE", "STABLE_MASK"))
+    MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
+    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", "STABLE_POLYGONS"),
+               ("REFERENCE_IMAGE", "STABLE_MASK"))
     HELP = (
         "Measures the displacement between two co-registered images (SAR amplitude, or optical GeoTIFF such as "
         "Sentinel-2 band 8 or a hillshade) by normalised cross-correlation (NCC) of windows: fast landslides, "
@@ -102,7 +103,7 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
         "doi:10.1016/j.rse.2010.08.012."
     ) + DASK_HELP
 
-    REFERENCE = "REFERENCE"
+    REFERENCE_IMAGE = "REFERENCE_IMAGE"
     SECONDARY = "SECONDARY"
     BAND_REFERENCE = "BAND_REFERENCE"
     BAND_SECONDARY = "BAND_SECONDARY"
@@ -127,7 +128,7 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
-        self.addParameter(QgsProcessingParameterRasterLayer(self.REFERENCE, self.tr("Reference image (earlier)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.REFERENCE_IMAGE, self.tr("Reference image (earlier)")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.SECONDARY, self.tr("Secondary image (later)")))
         self.addParameter(QgsProcessingParameterNumber(self.BAND_REFERENCE, self.tr("Reference band"), integer,
                                                        defaultValue=1, minValue=1))
@@ -185,20 +186,21 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
 
     def _check(self, parameters, context):
         o = self._options(parameters, context)
-        ref = self.raster_info(parameters, self.REFERENCE, context)
+        ref = self.raster_info(parameters, self.REFERENCE_IMAGE, context)
         sec = self.raster_info(parameters, self.SECONDARY, context)
-        for name, info, band in ((self.REFERENCE, ref, self.BAND_REFERENCE), (self.SECONDARY, sec,
+        for name, info, band in ((self.REFERENCE_IMAGE, ref, self.BAND_REFERENCE), (self.SECONDARY, sec,
                                                                                 self.BAND_SECONDARY)):
             b = self.parameterAsInt(parameters, band, context)
             if b > info.count:
                 raise GeohazardError(f"{band}: {name} has {info.count} band(s), band {b} was asked for")
         need = o["window"] + 2 * o["search"]
         if ref.height < need or ref.width < need:
-            raise GeohazardError(f"{self.REFERENCE} has {ref.height} x {ref.width} pixels; WINDOW + 2 x SEARCH = "
+            raise GeohazardError(f"{self.REFERENCE_IMAGE} has {ref.height} x {ref.width} pixels; WINDOW + 2 x SEARCH = "
                                  f"{need} must fit in it")
         if not ref.same_grid(sec) and not self.parameterAsBool(parameters, self.RESAMPLE, context):
             raise GeohazardError(
-                f"{self.SECONDARY} is not on the same grid as {self.REFERENCE} (size, origin, pixel size or CRS): "
+                f"{self.SECONDARY} is not on the same grid as {self.REFERENCE_IMAGE} (size, origin, pixel size or "
+                "CRS): "
                 f"co-register them, or tick {self.RESAMPLE} to resample the secondary onto the reference grid")
         if not ref.same_grid(sec) and (not ref.crs_wkt or not sec.crs_wkt):
             raise GeohazardError(f"{self.RESAMPLE}: both images need a CRS to be resampled onto one grid")
@@ -208,10 +210,10 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
                 if not self.parameterAsDouble(parameters, p, context) > 0:
                     raise GeohazardError(f"{p}: radar geometry needs the pixel spacing in metres (> 0)")
         else:
-            require_projected(ref, self.REFERENCE)
+            require_projected(ref, self.REFERENCE_IMAGE)
         if parameters.get(self.STABLE_MASK):
             check_same_grid([ref, self.raster_info(parameters, self.STABLE_MASK, context)],
-                            [self.REFERENCE, self.STABLE_MASK])
+                            [self.REFERENCE_IMAGE, self.STABLE_MASK])
         return o, ref, sec, radar
 
     def checkParameterValues(self, parameters, context):
@@ -238,7 +240,8 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
         if not ref.same_grid(sec):
             sec_path = os.path.join(tmp, "secondary_on_reference.vrt")
             if not warp_onto(ref, sec.path, sec_path):
-                raise GeohazardError(f"{self.SECONDARY}: could not be resampled onto the grid of {self.REFERENCE}")
+                raise GeohazardError(f"{self.SECONDARY}: could not be resampled onto the grid of "
+                                     f"{self.REFERENCE_IMAGE}")
             progress.push_info("secondary resampled onto the reference grid (cubic)")
         band_ref = self.parameterAsInt(parameters, self.BAND_REFERENCE, context)
         band_sec = self.parameterAsInt(parameters, self.BAND_SECONDARY, context)
@@ -247,11 +250,11 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
             if parameters.get(self.OUTPUT_QUALITY) else ""
         out_info = output_info(ref, out_path, window=o["window"], step=o["step"])
         spread = _off.sampled_spread(
-            lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE, dtype=np.float64),
+            lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE, dtype=np.float64),
             ref.height)
         if not spread > 0:
-            raise GeohazardError(f"{self.REFERENCE} has no texture (constant image): nothing to correlate")
-        sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE),
+            raise GeohazardError(f"{self.REFERENCE_IMAGE} has no texture (constant image): nothing to correlate")
+        sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE_IMAGE),
                    "secondary": raster_source(sec_path, bands=band_sec, dtype=np.float32, name=self.SECONDARY)}
         if parameters.get(self.STABLE_MASK):
             sources["stable"] = raster_source(self.raster_path(parameters, self.STABLE_MASK, context),

@@ -330,7 +330,7 @@ def read_driver_csv(path):
     return [dates[i] for i in order], np.asarray(vals, float)[order]
 
 
-def polygon_mask(source, info: RasterInfo, context):
+def polygon_mask(source, info: RasterInfo, context, name: str):
     """Boolean grid of the cell centres of ``info`` inside the polygons of ``source``."""
     from qgis.core import QgsCoordinateTransform, QgsGeometry, QgsPointXY
 
@@ -344,7 +344,7 @@ def polygon_mask(source, info: RasterInfo, context):
         g.transform(tr)
         geoms.append(g)
     if not geoms:
-        raise GeohazardError("MASK has no polygon")
+        raise GeohazardError(f"{name} has no polygon")
     union = QgsGeometry.unaryUnion(geoms)
     engine = QgsGeometry.createGeometryEngine(union.constGet())
     engine.prepareGeometry()
