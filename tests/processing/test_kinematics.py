@@ -207,7 +207,7 @@ def test_landslidethickness_from_synthetic_3d_field(run_alg, tmp_path):
     vel = write_geotiff(tmp_path / "v.tif", np.stack([e, nn, u]), geotransform=gt)
     dem = write_geotiff(tmp_path / "dem.tif", z, geotransform=gt)
     # the outline as a polygon (the ellipse r = 1)
-    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
 
     t = np.linspace(0, 2 * np.pi, 90)
     cx, cy = 500000.0 + 16 * 20.0, 4100000.0 - 16 * 20.0
@@ -222,6 +222,12 @@ def test_landslidethickness_from_synthetic_3d_field(run_alg, tmp_path):
     inner = r2 < 0.8
     assert np.sqrt(np.nanmean((got[0][inner] - h[inner]) ** 2)) < 1.0  # m, of 20 m maximum
     assert np.isnan(got[0][r2 > 1.05]).all()
+    # an outline layer without polygons is refused naming its parameter, nothing written
+    empty = QgsVectorLayer("Polygon?crs=EPSG:32633", "empty", "memory")
+    with pytest.raises(QgsProcessingException, match="LANDSLIDE_OUTLINE has no polygon"):
+        run_alg("landslidethickness", {"VELOCITY": vel, "DEM": dem, "LANDSLIDE_OUTLINE": empty,
+                                       "OUTPUT": str(tmp_path / "h2.tif"), "OUTPUT_QUALITY": str(tmp_path / "q2.tif")})
+    assert not (tmp_path / "h2.tif").exists()
 
 
 def test_triggercorrelation_raster_cells(run_alg, tmp_path):
