@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from osgeo import ogr, osr
+from osgeo import ogr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -45,12 +45,19 @@ from ..algorithms.formats.egms import read_egms
 from ..algorithms.geometry.los import los_unit_vector
 from ..algorithms.geometry.terrain import los_to_downslope, slope_aspect
 from ..algorithms.progress import SubProgress, check_canceled, info
+from .base import GeohazardAlgorithm
+from .compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
+from .feedback import FeedbackProgress
 from .io.ada import (
     HEIGHT_CANDIDATES,
     STD_CANDIDATES,
     VELOCITY_CANDIDATES,
     ada_outlines,
     ada_polygon_fields,
+    crs_wkt,
+    epsg_wkt,
     find_field,
     metric_frame,
     polygon_rings,
@@ -59,11 +66,6 @@ from .io.ada import (
     series_fields,
     write_points_gpkg,
 )
-from .base import GeohazardAlgorithm
-from .compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_INT, FIELD_STRING
-from .engine_params import HELP as DASK_HELP
-from .engine_params import add_dask_parameter, executor
-from .feedback import FeedbackProgress
 from .raster_io import raster_info, read_band
 from .styles import apply_on_load, sidecar_qml
 from .vector_io import write_vector
@@ -383,8 +385,8 @@ class AdaDetection(GeohazardAlgorithm):
                                    back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
         slope = plane_slope_deg(xm, ym, table.attributes[height], res.labels, res.n_ada) if height else None
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        crs_wkt = _crs_wkt(table.crs)
-        write_vector(out, ada_polygon_fields(res, areas, ts, slope), crs_wkt=crs_wkt, wkb=wkbs,
+        out_wkt = crs_wkt(table.crs)
+        write_vector(out, ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
                      geometry_type=ogr.wkbMultiPolygon)
         _style_vector(out, context, field_name_="mean_vel", kind="velocity")
         feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
@@ -397,7 +399,7 @@ class AdaDetection(GeohazardAlgorithm):
             # style labels them and the help lists them
             pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": res.labels,
                        "flag": res.flags.astype(np.int64)}
-            write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=crs_wkt,
+            write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=out_wkt,
                               progress=SubProgress(progress, 85, 100))
             _style_vector(out_pts, context, field_name_="flag", kind="class",
                           categories=[(c, f"{c} {FLAG_NAMES[c]}") for c in sorted(FLAG_NAMES)])
@@ -654,16 +656,6 @@ def _style_sink(dest, context, field, categories):
     path = str(dest).split("|")[0]
     if os.path.isfile(path):
         _style_vector(path, context, field_name_=field, kind="class", categories=categories)
-
-
-def _crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
-    """GDAL WKT of a QGIS CRS (the EPSG definition itself for EPSG codes, avoiding GDAL warnings)."""
-    auth = crs.authid()
-    if auth.upper().startswith("EPSG:"):
-        srs = osr.SpatialReference()
-        if srs.ImportFromEPSG(int(auth.split(":")[1])) == 0:
-            return srs.ExportToWkt()
-    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT1_GDAL)
 
 
 def _num(v):
@@ -1024,10 +1016,8 @@ class LoadEgms(GeohazardAlgorithm):
             fields["date_last"] = np.array([data.dates[-1]] * n, dtype=object)
             for j, d in enumerate(data.dates):
                 fields[field_name(d)] = data.displacement_mm[:, j].astype(np.float64)
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(data.epsg)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_points_gpkg(out, data.x, data.y, fields, crs_wkt=srs.ExportToWkt(), layer_name=data.name,
+        write_points_gpkg(out, data.x, data.y, fields, crs_wkt=epsg_wkt(data.epsg), layer_name=data.name,
                           progress=SubProgress(progress, 40, 100))
         _style_vector(out, context, field_name_="mean_velocity", kind="velocity")
         feedback.pushInfo(f"{data.level}: {n} points, {len(data.dates)} dates "

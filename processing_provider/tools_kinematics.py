@@ -25,11 +25,11 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.kinematics import motion3d as _m3
 from ..algorithms.kinematics import triggers as _tr
 from ..algorithms.kinematics import validation as _va
-from . import kinematics_io as kio
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter
 from .feedback import FeedbackProgress
+from .io import kinematics as kio
 
 DBL = QgsProcessingParameterNumber.Type.Double
 
@@ -42,7 +42,7 @@ class Landslide3D(GeohazardAlgorithm):
         "(ascending/descending, C- and L-band) and optional azimuth offsets. Each observation is d = e E + n N + u U "
         "with (e, n, u) the ground-to-satellite unit vector (LOS, positive toward the satellite) or the flight "
         "direction (azimuth offsets, positive along the flight).\n\n"
-        "<b>Inputs</b>: RASTERS on one grid, or POINTS layers (e.g. EGMS L2b, gridded on CELL_SIZE m cells; "
+        "<b>Inputs</b>: RASTERS on one grid, or POINT_LAYERS layers (e.g. EGMS L2b, gridded on CELL_SIZE m cells; "
         "LOS vectors from los_east/los_north/los_up fields). GEOMETRIES: one entry per input, in order, "
         "'heading,incidence[,sigma]' for LOS or 'az,heading[,sigma]' for azimuth offsets, separated by ';' "
         "(degrees; heading clockwise from north; sigma in the input unit). All inputs in one unit: mm/yr, or mm "
@@ -66,7 +66,7 @@ class Landslide3D(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterMultipleLayers("RASTERS", self.tr("LOS / azimuth rasters"),
                                                                QgsProcessing.SourceType.TypeRaster, optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers("POINTS", self.tr("LOS point layers"),
+        self.addParameter(QgsProcessingParameterMultipleLayers("POINT_LAYERS", self.tr("LOS point layers"),
                                                                QgsProcessing.SourceType.TypeVectorPoint, optional=True))
         self.addParameter(QgsProcessingParameterString("GEOMETRIES", self.tr("Geometries (heading,incidence[,sigma]"
                                                                              " or az,heading[,sigma]; ...)")))
@@ -93,12 +93,12 @@ class Landslide3D(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         rasters = self.parameterAsLayerList(parameters, "RASTERS", context) if parameters.get("RASTERS") else []
-        points = [lyr for lyr in (self.parameterAsLayerList(parameters, "POINTS", context)
-                                  if parameters.get("POINTS") else [])]
+        points = [lyr for lyr in (self.parameterAsLayerList(parameters, "POINT_LAYERS", context)
+                                  if parameters.get("POINT_LAYERS") else [])]
         if bool(rasters) == bool(points):
-            raise GeohazardError("give either RASTERS or POINTS (two or more layers of one kind)")
+            raise GeohazardError("give either RASTERS or POINT_LAYERS (two or more layers of one kind)")
         layers = rasters or points
-        names = [f"{'RASTERS' if rasters else 'POINTS'} {i + 1} ({lyr.name()})" for i, lyr in enumerate(layers)]
+        names = [f"{'RASTERS' if rasters else 'POINT_LAYERS'} {i + 1} ({lyr.name()})" for i, lyr in enumerate(layers)]
         geoms = _m3.parse_geometries(self.parameterAsString(parameters, "GEOMETRIES", context), len(layers))
         dem = self.raster_info(parameters, "DEM", context) if parameters.get("DEM") else None
         solver = dict(method=_m3.METHODS[self.parameterAsEnum(parameters, "METHOD", context)],
@@ -148,7 +148,7 @@ class ValidateInsar(GeohazardAlgorithm):
         "points within RADIUS m are averaged; the station ENU is projected on their LOS; station series are "
         "averaged over WINDOW_DAYS around each InSAR date, or interpolated (sparse levelling; gaps longer than "
         "MAX_GAP_DAYS not bridged); a common reference removes "
-        "the InSAR reference-point motion (REFERENCE: a station name, 'mean' = network mean, or empty = none); "
+        "the InSAR reference-point motion (REFERENCE_STATION: a station name, 'mean' = network mean, or empty = none); "
         "both series start at zero on the first common date. Per station: bias (mean difference, mm), RMSE, std, "
         "Pearson r and R2, velocities and their difference (mm/yr), ValInSAR normalised RMSEs (RMSE / range and "
         "RMSE / |mean| of the station series).\n<b>Pass/fail</b>: NRMSE_range <= 0.25, R2 >= 0.7, |velocity "
@@ -172,8 +172,8 @@ class ValidateInsar(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSource(
             "STATIONS", self.tr("Station locations"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterString("NAME_FIELD", self.tr("Station name field"), "station"))
-        self.addParameter(QgsProcessingParameterString("REFERENCE", self.tr("Reference (station, 'mean' or empty)"),
-                                                       "mean", optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            "REFERENCE_STATION", self.tr("Reference (station, 'mean' or empty)"), "mean", optional=True))
         for key, label, val in (("RADIUS", "Colocation radius (m)", 100.0), ("WINDOW_DAYS", "Station window (days)",
                                                                              7.0),
                                 ("HEADING", "Heading if no LOS fields", -12.0),
@@ -212,7 +212,7 @@ class ValidateInsar(GeohazardAlgorithm):
         p = {k: self.parameterAsDouble(parameters, k, context) for k in ("RADIUS", "WINDOW_DAYS", "MAX_GAP_DAYS",
                                                                            "MAX_NRMSE",
                                                                            "MIN_R2", "MAX_DV", "MAX_RMSE")}
-        ref = (self.parameterAsString(parameters, "REFERENCE", context) or "").strip() or None
+        ref = (self.parameterAsString(parameters, "REFERENCE_STATION", context) or "").strip() or None
         res, info = _va.validate_insar(stations, pts["x"], pts["y"], pts["e"], pts["n"], pts["u"], pts["series"],
                                        pts["dates"], radius_m=p["RADIUS"], reference=ref, window_days=p["WINDOW_DAYS"],
                                        max_gap_days=p["MAX_GAP_DAYS"],
@@ -326,19 +326,19 @@ class TriggerCorrelation(GeohazardAlgorithm):
 
 class LandslideThickness(GeohazardAlgorithm):
     NAME, DISPLAY_NAME, GROUP_ID = "landslidethickness", "Landslide thickness (mass conservation)", "geometry"
-    MULTIBAND_INPUTS = ("VELOCITY", "TIME_SERIES")
+    MULTIBAND_INPUTS = ("VELOCITY", "TIME_SERIES_3D")
     HELP = (
         "Thickness h (m) of a landslide from its 3-D surface velocity by volume conservation (Booth et al. 2013): "
         "dz/dt = -div(f h u_s), with u_s = (E, N) the surface velocity, f the rheology factor (depth-averaged / "
         "surface velocity: 1 = sliding block, 2/3 = viscous flow without basal slip; h scales as 1/f) and dz/dt "
         "= U - E dz/dx - N dz/dy the height change at a fixed place. Solved on the grid by least squares with "
-        "Laplacian smoothing (ALPHA, dimensionless) and h = 0 outside the landslide (MASK polygons, else cells "
-        "faster than MIN_SPEED mm/yr).\n<b>Inputs</b>: VELOCITY = landslide3d OUTPUT (E, N, U in mm/yr), DEM on "
-        "the same grid (m); optional TIME_SERIES = landslide3d OUTPUT_TS to test steadiness.\n<b>Outputs</b>: "
-        "OUTPUT thickness (m); OUTPUT_QUALITY bands dz/dt (mm/yr), mass-balance residual (mm/yr), flags (bit "
-        "mask: 1 slow, 2 negative thickness, 4 misfit = residual > max(3 robust sigma, 2 mm/yr): divergent or "
-        "convergent flux not explained, 8 non-steady = speed changed > 30 % between the halves of the series, "
-        "16 edge). The solve is global over the landslide (not in blocks): up to 2 million landslide cells.\n"
+        "Laplacian smoothing (ALPHA, dimensionless) and h = 0 outside the landslide (LANDSLIDE_OUTLINE polygons, "
+        "else cells faster than MIN_SPEED mm/yr).\n<b>Inputs</b>: VELOCITY = landslide3d OUTPUT (E, N, U in mm/yr), "
+        "DEM on the same grid (m); optional TIME_SERIES_3D = landslide3d OUTPUT_TS to test steadiness.\n"
+        "<b>Outputs</b>: OUTPUT thickness (m); OUTPUT_QUALITY bands dz/dt (mm/yr), mass-balance residual (mm/yr), "
+        "flags (bit mask: 1 slow, 2 negative thickness, 4 misfit = residual > max(3 robust sigma, 2 mm/yr): "
+        "divergent or convergent flux not explained, 8 non-steady = speed changed > 30 % between the halves of the "
+        "series, 16 edge). The solve is global over the landslide (not in blocks): up to 2 million landslide cells.\n"
         "<b>Defaults</b>: RHEOLOGY_FACTOR 1 (slow landslides mostly slide on a basal shear zone), ALPHA 0.3 (1.4-2.3 % "
         "thickness error on synthetic landslides; larger is smoother), MIN_SPEED 1 mm/yr (the InSAR velocity noise).\n"
         "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) JGR Solid Earth 121; "
@@ -348,8 +348,9 @@ class LandslideThickness(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer("VELOCITY", self.tr("3-D velocity (E, N, U mm/yr)")))
         self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m)")))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "MASK", self.tr("Landslide outline"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer("TIME_SERIES", self.tr("3-D time series (landslide3d)"),
+            "LANDSLIDE_OUTLINE", self.tr("Landslide outline"), [QgsProcessing.SourceType.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer("TIME_SERIES_3D", self.tr("3-D time series (landslide3d)"),
                                                             optional=True))
         for key, label, val, hi in (("RHEOLOGY_FACTOR", "Rheology factor f", 1.0, 1.0),
                                     ("ALPHA", "Smoothing (dimensionless)", 0.3, 1e6),
@@ -372,10 +373,11 @@ class LandslideThickness(GeohazardAlgorithm):
             raise GeohazardError(f"VELOCITY has {vel.width} x {vel.height} cells; clip it to the landslide first")
         dx, dy = kio.metric_size(dem, "DEM")
         v = read_bands(vel.path, name="VELOCITY", dtype=np.float64)
-        mask = kio.polygon_mask(self.parameterAsSource(parameters, "MASK", context), vel, context) \
-            if parameters.get("MASK") else None
-        halves = kio.speed_halves(self.raster_path(parameters, "TIME_SERIES", context), "TIME_SERIES") \
-            if parameters.get("TIME_SERIES") else None
+        mask = kio.polygon_mask(self.parameterAsSource(parameters, "LANDSLIDE_OUTLINE", context), vel, context,
+                                 "LANDSLIDE_OUTLINE") \
+            if parameters.get("LANDSLIDE_OUTLINE") else None
+        halves = kio.speed_halves(self.raster_path(parameters, "TIME_SERIES_3D", context), "TIME_SERIES_3D") \
+            if parameters.get("TIME_SERIES_3D") else None
         res = _th.invert_thickness(v[0], v[1], v[2], read_band(dem.path, name="DEM", dtype=np.float64), dx_m=dx[0],
                                    dy_m=dy, mask=mask, speed_halves=halves,
                                    rheology_factor=self.parameterAsDouble(parameters, "RHEOLOGY_FACTOR", context),

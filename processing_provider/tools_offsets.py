@@ -8,7 +8,6 @@ import shutil
 import tempfile
 
 import numpy as np
-from osgeo import gdal, ogr
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -33,6 +32,7 @@ from .base import DOCS_URL, GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
+from .io.offsets import SignedStack, output_info, rasterize_stable, warp_onto
 from .raster_io import (
     RasterInfo,
     RasterWriter,
@@ -46,65 +46,20 @@ from .raster_io import (
 from .styles import style_raster_sequential
 
 
-def _output_info(info: RasterInfo, path: str, *, window: int, step: int) -> RasterInfo:
-    """The output grid of offsettracking: every ``step`` reference pixels, origin on the window centres."""
-    n_r, n_c, shift = _off.output_grid(info.height, info.width, window=window, step=step)
-    gt = info.geotransform
-    x0 = gt[0] + shift * gt[1] + shift * gt[2]
-    y0 = gt[3] + shift * gt[4] + shift * gt[5]
-    return RasterInfo(path=path, width=n_c, height=n_r, count=1,
-                      geotransform=(x0, gt[1] * step, gt[2] * step, y0, gt[4] * step, gt[5] * step),
-                      crs_wkt=info.crs_wkt, has_georef=info.has_georef)
-
-
-def _rasterize_stable(source, out_info: RasterInfo, context) -> np.ndarray:
-    """Stable-area polygons burnt onto the output grid (pixel centres inside), uint8."""
-    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
-
-    mem = gdal.GetDriverByName("MEM").Create("", out_info.width, out_info.height, 1, gdal.GDT_Byte)
-    mem.SetGeoTransform(out_info.geotransform)
-    if out_info.crs_wkt:
-        mem.SetProjection(out_info.crs_wkt)
-    vds = (ogr.GetDriverByName("Memory") or ogr.GetDriverByName("MEM")).CreateDataSource("stable")
-    srs = None
-    dest = QgsCoordinateReferenceSystem()
-    if out_info.crs_wkt:
-        from osgeo import osr
-
-        dest.createFromWkt(out_info.crs_wkt)
-        srs = osr.SpatialReference()
-        srs.ImportFromWkt(out_info.crs_wkt)
-    layer = vds.CreateLayer("stable", srs, ogr.wkbMultiPolygon)
-    xform = None
-    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
-        xform = QgsCoordinateTransform(source.sourceCrs(), dest, context.transformContext())
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom is None or geom.isEmpty():
-            continue
-        if xform is not None:
-            geom.transform(xform)
-        f = ogr.Feature(layer.GetLayerDefn())
-        f.SetGeometry(ogr.CreateGeometryFromWkb(bytes(geom.asWkb())))
-        layer.CreateFeature(f)
-    gdal.RasterizeLayer(mem, [1], layer, burn_values=[1])
-    band = mem.GetRasterBand(1)
-    return band.ReadAsArray().astype(np.uint8)
-
-
-class _KinematicsAlgorithm(GeohazardAlgorithm):
+class _KinematicsHelp:
     """Offset tools document themselves in docs/kinematics.md with the other kinematics tools."""
 
     def helpUrl(self) -> str:
         return DOCS_URL.format("kinematics")
 
 
-class OffsetTracking(_KinematicsAlgorithm):
+class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
     NAME = "offsettracking"
     DISPLAY_NAME = "Offset tracking (image cross-correlation)"
     GROUP_ID = "kinematics"
-    MULTIBAND_INPUTS = ("REFERENCE", "SECONDARY")
-    OVERLAP = (("REFERENCE", "SECONDARY"), ("REFERENCE", "STABLE_POLYGONS"), ("REFERENCE", "STABLE_MASK"))
+    MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
+    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", "STABLE_POLYGONS"),
+               ("REFERENCE_IMAGE", "STABLE_MASK"))
     HELP = (
         "Measures the displacement between two co-registered images (SAR amplitude, or optical GeoTIFF such as "
         "Sentinel-2 band 8 or a hillshade) by normalised cross-correlation (NCC) of windows: fast landslides, "
@@ -148,7 +103,7 @@ class OffsetTracking(_KinematicsAlgorithm):
         "doi:10.1016/j.rse.2010.08.012."
     ) + DASK_HELP
 
-    REFERENCE = "REFERENCE"
+    REFERENCE_IMAGE = "REFERENCE_IMAGE"
     SECONDARY = "SECONDARY"
     BAND_REFERENCE = "BAND_REFERENCE"
     BAND_SECONDARY = "BAND_SECONDARY"
@@ -173,7 +128,7 @@ class OffsetTracking(_KinematicsAlgorithm):
 
     def initAlgorithm(self, config=None):
         num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
-        self.addParameter(QgsProcessingParameterRasterLayer(self.REFERENCE, self.tr("Reference image (earlier)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.REFERENCE_IMAGE, self.tr("Reference image (earlier)")))
         self.addParameter(QgsProcessingParameterRasterLayer(self.SECONDARY, self.tr("Secondary image (later)")))
         self.addParameter(QgsProcessingParameterNumber(self.BAND_REFERENCE, self.tr("Reference band"), integer,
                                                        defaultValue=1, minValue=1))
@@ -231,20 +186,21 @@ class OffsetTracking(_KinematicsAlgorithm):
 
     def _check(self, parameters, context):
         o = self._options(parameters, context)
-        ref = self.raster_info(parameters, self.REFERENCE, context)
+        ref = self.raster_info(parameters, self.REFERENCE_IMAGE, context)
         sec = self.raster_info(parameters, self.SECONDARY, context)
-        for name, info, band in ((self.REFERENCE, ref, self.BAND_REFERENCE), (self.SECONDARY, sec,
+        for name, info, band in ((self.REFERENCE_IMAGE, ref, self.BAND_REFERENCE), (self.SECONDARY, sec,
                                                                                 self.BAND_SECONDARY)):
             b = self.parameterAsInt(parameters, band, context)
             if b > info.count:
                 raise GeohazardError(f"{band}: {name} has {info.count} band(s), band {b} was asked for")
         need = o["window"] + 2 * o["search"]
         if ref.height < need or ref.width < need:
-            raise GeohazardError(f"{self.REFERENCE} has {ref.height} x {ref.width} pixels; WINDOW + 2 x SEARCH = "
+            raise GeohazardError(f"{self.REFERENCE_IMAGE} has {ref.height} x {ref.width} pixels; WINDOW + 2 x SEARCH = "
                                  f"{need} must fit in it")
         if not ref.same_grid(sec) and not self.parameterAsBool(parameters, self.RESAMPLE, context):
             raise GeohazardError(
-                f"{self.SECONDARY} is not on the same grid as {self.REFERENCE} (size, origin, pixel size or CRS): "
+                f"{self.SECONDARY} is not on the same grid as {self.REFERENCE_IMAGE} (size, origin, pixel size or "
+                "CRS): "
                 f"co-register them, or tick {self.RESAMPLE} to resample the secondary onto the reference grid")
         if not ref.same_grid(sec) and (not ref.crs_wkt or not sec.crs_wkt):
             raise GeohazardError(f"{self.RESAMPLE}: both images need a CRS to be resampled onto one grid")
@@ -254,10 +210,10 @@ class OffsetTracking(_KinematicsAlgorithm):
                 if not self.parameterAsDouble(parameters, p, context) > 0:
                     raise GeohazardError(f"{p}: radar geometry needs the pixel spacing in metres (> 0)")
         else:
-            require_projected(ref, self.REFERENCE)
+            require_projected(ref, self.REFERENCE_IMAGE)
         if parameters.get(self.STABLE_MASK):
             check_same_grid([ref, self.raster_info(parameters, self.STABLE_MASK, context)],
-                            [self.REFERENCE, self.STABLE_MASK])
+                            [self.REFERENCE_IMAGE, self.STABLE_MASK])
         return o, ref, sec, radar
 
     def checkParameterValues(self, parameters, context):
@@ -283,28 +239,22 @@ class OffsetTracking(_KinematicsAlgorithm):
         sec_path = sec.path
         if not ref.same_grid(sec):
             sec_path = os.path.join(tmp, "secondary_on_reference.vrt")
-            gt = ref.geotransform
-            xs = [gt[0], gt[0] + ref.width * gt[1]]
-            ys = [gt[3], gt[3] + ref.height * gt[5]]
-            ds = gdal.Warp(sec_path, sec.path, format="VRT", outputBounds=(min(xs), min(ys), max(xs), max(ys)),
-                           width=ref.width, height=ref.height, dstSRS=ref.crs_wkt, resampleAlg="cubic",
-                           dstNodata=float("nan"), outputType=gdal.GDT_Float32)
-            if ds is None:
-                raise GeohazardError(f"{self.SECONDARY}: could not be resampled onto the grid of {self.REFERENCE}")
-            ds = None
+            if not warp_onto(ref, sec.path, sec_path):
+                raise GeohazardError(f"{self.SECONDARY}: could not be resampled onto the grid of "
+                                     f"{self.REFERENCE_IMAGE}")
             progress.push_info("secondary resampled onto the reference grid (cubic)")
         band_ref = self.parameterAsInt(parameters, self.BAND_REFERENCE, context)
         band_sec = self.parameterAsInt(parameters, self.BAND_SECONDARY, context)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         q_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context) \
             if parameters.get(self.OUTPUT_QUALITY) else ""
-        out_info = _output_info(ref, out_path, window=o["window"], step=o["step"])
+        out_info = output_info(ref, out_path, window=o["window"], step=o["step"])
         spread = _off.sampled_spread(
-            lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE, dtype=np.float64),
+            lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE, dtype=np.float64),
             ref.height)
         if not spread > 0:
-            raise GeohazardError(f"{self.REFERENCE} has no texture (constant image): nothing to correlate")
-        sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE),
+            raise GeohazardError(f"{self.REFERENCE_IMAGE} has no texture (constant image): nothing to correlate")
+        sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE_IMAGE),
                    "secondary": raster_source(sec_path, bands=band_sec, dtype=np.float32, name=self.SECONDARY)}
         if parameters.get(self.STABLE_MASK):
             sources["stable"] = raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
@@ -312,7 +262,7 @@ class OffsetTracking(_KinematicsAlgorithm):
         stable_grid = None
         if parameters.get(self.STABLE_POLYGONS):
             src = self.parameterAsSource(parameters, self.STABLE_POLYGONS, context)
-            stable_grid = _rasterize_stable(src, out_info, context)
+            stable_grid = rasterize_stable(src, out_info, context)
         func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                  subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],
                                  min_std_abs=0.01 * spread, highpass_px=o["highpass_px"])
@@ -377,7 +327,7 @@ class OffsetTracking(_KinematicsAlgorithm):
         return result
 
 
-class OffsetTimeSeries(_KinematicsAlgorithm):
+class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
     NAME = "offsettimeseries"
     DISPLAY_NAME = "Offset time series (pair network)"
     GROUP_ID = "kinematics"
@@ -499,9 +449,9 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
         sign = np.asarray(signs, np.float32)[:, None, None]
         sources = {}
         for k, b in enumerate(bands):
-            sources[f"c{k}"] = _SignedStack(paths, b, sign)
+            sources[f"c{k}"] = SignedStack(paths, b, sign)
         if wb:
-            sources["rho"] = _SignedStack(paths, wb, None)
+            sources["rho"] = SignedStack(paths, wb, None)
         func = functools.partial(_ots.offset_ts_block, pi=pi, pj=pj, t_years=t,
                                  k_mad=self.parameterAsDouble(parameters, self.K_MAD, context),
                                  min_reject=self.parameterAsDouble(parameters, self.MIN_REJECT, context),
@@ -533,23 +483,6 @@ class OffsetTimeSeries(_KinematicsAlgorithm):
                 if opt[key]:
                     result[key] = w.commit()
         return result
-
-
-class _SignedStack:
-    """One band of every pair raster as ``(n_pairs, rows, cols)``, reversed pairs negated (picklable)."""
-
-    shipped = False
-
-    def __init__(self, paths, band, sign):
-        from ..algorithms.engine import StackSource
-        from .raster_io import GdalOpener
-
-        self.stack = StackSource(paths, GdalOpener(), band=band, dtype="float32")
-        self.sign = sign
-
-    def read(self, r0, r1, n_cols):
-        arr = self.stack.read(r0, r1, n_cols)
-        return arr * self.sign if self.sign is not None else arr
 
 
 ALGORITHMS = [OffsetTracking, OffsetTimeSeries]

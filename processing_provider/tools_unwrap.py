@@ -33,8 +33,9 @@ from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import RasterWriter, check_same_grid, raster_info, raster_source, read_band
 from .io.stacks import expand_raster_inputs
+from .io.unwrap import is_complex, read_back
+from .raster_io import RasterWriter, check_same_grid, raster_info, raster_source, read_band
 
 
 def _pair_name(path: str, name: str) -> str:
@@ -225,7 +226,7 @@ class Unwrap(GeohazardAlgorithm):
 def _unwrap_one(path, coh_path, mask_path, writers, info, backend, opts, ex, progress, scratch_dir) -> dict:
     """Unwrap one interferogram into its two writers; the statistics of the report."""
     name = os.path.basename(path)
-    dtype = np.complex64 if _is_complex(path) else np.float32
+    dtype = np.complex64 if is_complex(path) else np.float32
     w_u, w_c = writers
     if backend == "snaphu":  # SNAPHU tiles by itself (snaphu-py holds the whole raster)
         mask = None
@@ -271,16 +272,6 @@ def _discard(writers, paths) -> None:
             os.remove(p)
 
 
-def _is_complex(path: str) -> bool:
-    from .raster_io import open_raster
-
-    ds = open_raster(path)
-    band = ds.GetRasterBand(1)
-    from osgeo import gdal
-
-    return bool(gdal.DataTypeIsComplex(band.DataType))
-
-
 def _write_csv(path: str, rows: list, fields=None) -> None:
     """A CSV table (header only when there are no rows: a network without triplets)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -297,9 +288,7 @@ def _closure(writers, pairs, progress) -> list:
     out = []
 
     def arr(k, which):
-        w = writers[2 * k + which]
-        w._ds.FlushCache()
-        return w._ds.GetRasterBand(1).ReadAsArray()
+        return read_back(writers[2 * k + which])
 
     for a, b, c in triplets:
         check_canceled(progress)

@@ -127,7 +127,7 @@ def invert_thickness(east, north, up, dem_m, *, dx_m: float, dy_m: float, mask=N
     n_cells = int(m.sum())
     if n_cells < 4:
         raise GeohazardError(f"the landslide has {n_cells} cells with velocities and DEM gradients (at least 4 "
-                             f"needed); check MASK / MIN_SPEED ({min_speed:g} mm/yr)")
+                             f"needed); check LANDSLIDE_OUTLINE / MIN_SPEED ({min_speed:g} mm/yr)")
     if n_cells > MAX_CELLS:
         raise GeohazardError(f"the landslide has {n_cells} cells, more than {MAX_CELLS}; clip to one landslide")
     import scipy.sparse as sp

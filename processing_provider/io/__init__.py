@@ -7,6 +7,10 @@ arrays and back, so that the ``tools_*.py`` modules hold only thin adapters.
 ``faults``    fault traces, slip patches, LOS datasets of the fault tools, fault WKB
 ``geometry``  incidence / heading rasters, metric pixel sizes, LOS fields of points
 ``forecast``  the inverse-velocity forecast table and PNG plots
+``ada``       fast point tables, metric CRS, GeoPackage points and outlines of the ADA tools
+``kinematics`` LOS point layers, grids, stations, driver tables of the kinematics tools
+``offsets``   output grid, stable-area polygons, resampling and pair stacks of the offset tools
+``unwrap``    input data type and read-back of the unwrapping tool
 ``writers``   groups of raster writers published together, compression threads
 ``styles``    .qml sidecars and styles of the outputs, arrangement of loaded outputs
 ``raster``    GDAL <-> numpy (the code is ``processing_provider/raster_io.py``, re-exported here)

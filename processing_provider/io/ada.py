@@ -479,3 +479,20 @@ def rings_in_crs(geoms, src_wkt: str, dst_wkt: str) -> list:
     t = Transformer.from_crs(src_wkt, dst_wkt, always_xy=True)
     return [[np.column_stack(t.transform(r[:, 0], r[:, 1])) for r in polygon_rings(bytes(g.asWkb()))]
             for g in geoms]
+
+
+def crs_wkt(crs: QgsCoordinateReferenceSystem) -> str:
+    """GDAL WKT of a QGIS CRS (the EPSG definition itself for EPSG codes, avoiding GDAL warnings)."""
+    auth = crs.authid()
+    if auth.upper().startswith("EPSG:"):
+        srs = osr.SpatialReference()
+        if srs.ImportFromEPSG(int(auth.split(":")[1])) == 0:
+            return srs.ExportToWkt()
+    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT1_GDAL)
+
+
+def epsg_wkt(epsg: int) -> str:
+    """GDAL WKT of an EPSG code."""
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    return srs.ExportToWkt()

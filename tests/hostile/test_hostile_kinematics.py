@@ -71,7 +71,7 @@ def recipe(tool, tmp):
                          overlap={"DEM": hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
     if tool == "validateinsar":
         params = {"INSAR": hk.dated_layer(j(tmp, "insar.gpkg")), "STATIONS_CSV": _stations(j(tmp, "gnss.csv")),
-                  "REFERENCE": "", "OUTPUT": j(out, "st.gpkg"), "OUTPUT_TABLE": j(out, "st.csv")}
+                  "REFERENCE_STATION": "", "OUTPUT": j(out, "st.gpkg"), "OUTPUT_TABLE": j(out, "st.csv")}
 
         def spoil(kind, folder):
             if kind == "truncated":

@@ -35,19 +35,20 @@ def recipe(tool, tmp):
     if tool == "offsettracking":
         ref = image(j(tmp, "ref.tif"))
         sec = image(j(tmp, "sec.tif"), shift=(0.5, -0.3))
-        params = {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
+        params = {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
                   "OUTPUT": j(out, "off.tif"), "OUTPUT_QUALITY": j(out, "q.tif")}
 
         def spoil(kind, folder):
             if kind == "truncated":
-                return {"REFERENCE": hk.truncate(image(j(folder, "trunc.tif")))}, "trunc.tif"
+                return {"REFERENCE_IMAGE": hk.truncate(image(j(folder, "trunc.tif")))}, "trunc.tif"
             if kind == "nan":
-                return {"REFERENCE": image(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
-            return {"REFERENCE": image(j(folder, "r_nocrs.tif"), epsg=None),
+                return {"REFERENCE_IMAGE": image(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
+            return {"REFERENCE_IMAGE": image(j(folder, "r_nocrs.tif"), epsg=None),
                     "SECONDARY": image(j(folder, "s_nocrs.tif"), epsg=None, shift=(0.5, 0.0))}, None
 
-        return hk.Recipe(params, ["OUTPUT", "OUTPUT_QUALITY"], ("REFERENCE", "OUTPUT"), spoil, raster="REFERENCE",
-                         nocrs="refuse", overlap={"SECONDARY": image(j(tmp, "far.tif"), gt=hk.FAR_GT)})
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_QUALITY"], ("REFERENCE_IMAGE", "OUTPUT"), spoil,
+                         raster="REFERENCE_IMAGE", nocrs="refuse",
+                         overlap={"SECONDARY": image(j(tmp, "far.tif"), gt=hk.FAR_GT)})
     if tool == "offsettimeseries":
         names = ["off_20210101_20210113.tif", "off_20210113_20210125.tif", "off_20210101_20210125.tif"]
         paths = [pair_raster(j(tmp, n), seed=k) for k, n in enumerate(names)]
@@ -77,14 +78,14 @@ def test_hostile(qgis_app, tool, case, tmp_path):
 def test_featureless_images_give_no_offset_and_a_warning(qgis_app, tmp_path):
     ref = image(tmp_path / "flat_a.tif", value=7.0)
     sec = image(tmp_path / "tex.tif")
-    msg = hk.expect_refusal("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4,
+    msg = hk.expect_refusal("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4,
                                                "STEP": 16, "OUTPUT": str(tmp_path / "o.tif")}, "texture|constant")
-    assert "REFERENCE" in msg and not (tmp_path / "o.tif").exists()
+    assert "REFERENCE_IMAGE" in msg and not (tmp_path / "o.tif").exists()
 
 
 def test_window_larger_than_image_is_refused(qgis_app, tmp_path):
     ref, sec = image(tmp_path / "a.tif"), image(tmp_path / "b.tif", seed=1)
-    hk.expect_refusal("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 64, "SEARCH": 8,
+    hk.expect_refusal("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 64, "SEARCH": 8,
                                          "OUTPUT": str(tmp_path / "o.tif")}, "WINDOW")
 
 

@@ -45,7 +45,7 @@ def _slide(tmp_path, n=24):
 def test_parameters(alg):
     a, b, c = alg("landslide3d"), alg("validateinsar"), alg("triggercorrelation")
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids[:4] == ["RASTERS", "POINTS", "GEOMETRIES", "DEM"] and "OUTPUT_QUALITY" in ids
+    assert ids[:4] == ["RASTERS", "POINT_LAYERS", "GEOMETRIES", "DEM"] and "OUTPUT_QUALITY" in ids
     assert "STATIONS_CSV" in [p.name() for p in b.parameterDefinitions()]
     assert "DRIVER_CSV" in [p.name() for p in c.parameterDefinitions()]
     assert "doi:10.1109/JSTARS.2022.3171517" in b.shortHelpString()
@@ -86,7 +86,7 @@ def test_landslide3d_egms_points(run_alg, tmp_path, data_dir):
     out = {"OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
     dem = write_geotiff(tmp_path / "dem.tif", 200.0 + 1.5 * np.arange(60)[None, :] * np.ones((60, 1)),
                         geotransform=(4598500.0, 10.0, 0.0, 1741900.0, 0.0, -10.0), epsg=3035)
-    res = run_alg("landslide3d", {"POINTS": [os.path.join(g, "asc_117_subset.gpkg"),
+    res = run_alg("landslide3d", {"POINT_LAYERS": [os.path.join(g, "asc_117_subset.gpkg"),
                                              os.path.join(g, "desc_022_subset.gpkg")],
                                   "GEOMETRIES": "-8.9,39;-171.5,36.5", "DEM": dem, **out})
     v, _ = _read(res["OUTPUT"])
@@ -145,7 +145,7 @@ def _validation_inputs(tmp_path):
 
 def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
     insar, csv, st = _validation_inputs(tmp_path)
-    res = run_alg("validateinsar", {"INSAR": insar, "STATIONS_CSV": csv, "REFERENCE": "S1",
+    res = run_alg("validateinsar", {"INSAR": insar, "STATIONS_CSV": csv, "REFERENCE_STATION": "S1",
                                     "OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv"),
                                     "OUTPUT_PLOTS": str(tmp_path / "plots")})
     rows = _table(res["OUTPUT_TABLE"])
@@ -207,7 +207,7 @@ def test_landslidethickness_from_synthetic_3d_field(run_alg, tmp_path):
     vel = write_geotiff(tmp_path / "v.tif", np.stack([e, nn, u]), geotransform=gt)
     dem = write_geotiff(tmp_path / "dem.tif", z, geotransform=gt)
     # the outline as a polygon (the ellipse r = 1)
-    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsProcessingException, QgsVectorLayer
 
     t = np.linspace(0, 2 * np.pi, 90)
     cx, cy = 500000.0 + 16 * 20.0, 4100000.0 - 16 * 20.0
@@ -216,12 +216,18 @@ def test_landslidethickness_from_synthetic_3d_field(run_alg, tmp_path):
     f = QgsFeature()
     f.setGeometry(QgsGeometry.fromPolygonXY([ring]))
     lyr.dataProvider().addFeatures([f])
-    res = run_alg("landslidethickness", {"VELOCITY": vel, "DEM": dem, "MASK": lyr, "OUTPUT": str(tmp_path / "h.tif"),
-                                         "OUTPUT_QUALITY": str(tmp_path / "q.tif")})
+    res = run_alg("landslidethickness", {"VELOCITY": vel, "DEM": dem, "LANDSLIDE_OUTLINE": lyr,
+                                         "OUTPUT": str(tmp_path / "h.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")})
     got, _ = _read(res["OUTPUT"])
     inner = r2 < 0.8
     assert np.sqrt(np.nanmean((got[0][inner] - h[inner]) ** 2)) < 1.0  # m, of 20 m maximum
     assert np.isnan(got[0][r2 > 1.05]).all()
+    # an outline layer without polygons is refused naming its parameter, nothing written
+    empty = QgsVectorLayer("Polygon?crs=EPSG:32633", "empty", "memory")
+    with pytest.raises(QgsProcessingException, match="LANDSLIDE_OUTLINE has no polygon"):
+        run_alg("landslidethickness", {"VELOCITY": vel, "DEM": dem, "LANDSLIDE_OUTLINE": empty,
+                                       "OUTPUT": str(tmp_path / "h2.tif"), "OUTPUT_QUALITY": str(tmp_path / "q2.tif")})
+    assert not (tmp_path / "h2.tif").exists()
 
 
 def test_triggercorrelation_raster_cells(run_alg, tmp_path):
@@ -263,7 +269,7 @@ def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
         lev.append(f"BM2,{d.isoformat()},{-8.0 * k / 365.25:.2f},510000,4099850")
     csv = tmp_path / "lev.csv"
     csv.write_text("\n".join(lev) + "\n")
-    res = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_CSV": str(csv), "REFERENCE": "",
+    res = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_CSV": str(csv), "REFERENCE_STATION": "",
                                     "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90.0,
                                     "OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv")})
     rows = _table(res["OUTPUT_TABLE"])
@@ -274,7 +280,7 @@ def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
 
     table = QgsVectorLayer(f"file://{csv}?delimiter=,&geomType=none&detectTypes=yes", "lev", "delimitedtext")
     assert table.isValid()
-    res2 = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_TABLE": table, "REFERENCE": "",
+    res2 = run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_TABLE": table, "REFERENCE_STATION": "",
                                      "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90,
                                      "OUTPUT": str(tmp_path / "st2.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st2.csv")})
     rows2 = _table(res2["OUTPUT_TABLE"])
@@ -309,7 +315,7 @@ def test_landslide3d_time_series_rasters_and_egms_points(run_alg, tmp_path, data
     g = os.path.join(data_dir, "egms_ustica")
     dem2 = write_geotiff(tmp_path / "dem2.tif", 200.0 + 1.5 * np.arange(60)[None, :] * np.ones((60, 1)),
                          geotransform=(4598500.0, 10.0, 0.0, 1741900.0, 0.0, -10.0), epsg=3035)
-    res = run_alg("landslide3d", {"POINTS": [os.path.join(g, "asc_117_subset.gpkg"),
+    res = run_alg("landslide3d", {"POINT_LAYERS": [os.path.join(g, "asc_117_subset.gpkg"),
                                              os.path.join(g, "desc_022_subset.gpkg")],
                                   "GEOMETRIES": "-8.9,39;-171.5,36.5", "DEM": dem2, "TIME_SERIES": True,
                                   "SPACING_DAYS": 30,

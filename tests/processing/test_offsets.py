@@ -27,7 +27,7 @@ def _pair(tmp_path, dy=1.3, dx=-0.6, shape=(160, 192), kind="speckle", stable_mo
 def test_parameters(alg):
     a = alg("offsettracking")
     ids = [p.name() for p in a.parameterDefinitions()]
-    for pid in ("REFERENCE", "SECONDARY", "WINDOW", "SEARCH", "STEP", "SUBPIXEL", "MIN_NCC", "MIN_PEAK_RATIO",
+    for pid in ("REFERENCE_IMAGE", "SECONDARY", "WINDOW", "SEARCH", "STEP", "SUBPIXEL", "MIN_NCC", "MIN_PEAK_RATIO",
                 "STABLE_POLYGONS", "STABLE_MASK", "RESAMPLE", "OUTPUT", "OUTPUT_QUALITY", "DASK_SCHEDULER"):
         assert pid in ids
     assert "Guizar-Sicairos" in a.shortHelpString() and "Westerweel" in a.shortHelpString()
@@ -39,7 +39,7 @@ def test_parameters(alg):
 
 def test_translation_in_metres_east_north(run_alg, tmp_path):
     ref, sec = _pair(tmp_path)
-    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+    res = run_alg("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
                                      "OUTPUT": str(tmp_path / "off.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")})
     arr, ds = _read(res["OUTPUT"])
     assert ds.RasterCount == 7 and ds.GetRasterBand(1).GetDescription() == "east_m"
@@ -62,7 +62,7 @@ def test_stable_mask_removes_bias(run_alg, tmp_path):
     mask = np.zeros((160, 192))
     mask[:, :96] = 1  # all the image moved by the same co-registration error
     m = write_geotiff(tmp_path / "stable.tif", mask, geotransform=GT)
-    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+    res = run_alg("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
                                      "STABLE_MASK": m, "OUTPUT": str(tmp_path / "off.tif")})
     arr, ds = _read(res["OUTPUT"])
     ok = np.isfinite(arr[4])
@@ -87,7 +87,7 @@ def test_stable_polygon_in_another_crs_removes_bias(run_alg, tmp_path):
                                                       (500000, 4100000), (500000, 4098400))]
     wkt = "POLYGON((" + ",".join(f"{x:.9f} {y:.9f}" for x, y in ring) + "))"
     poly = hk.write_layer(tmp_path / "stable.gpkg", [wkt], epsg=4326)
-    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+    res = run_alg("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
                                      "STABLE_POLYGONS": poly, "OUTPUT": str(tmp_path / "off.tif")})
     arr, ds = _read(res["OUTPUT"])
     ok = np.isfinite(arr[4])
@@ -101,7 +101,7 @@ def test_noise_pair_gives_no_offset(run_alg, tmp_path):
     rng = np.random.default_rng(1)
     ref = write_geotiff(tmp_path / "a.tif", rng.normal(size=(160, 160)), geotransform=GT)
     sec = write_geotiff(tmp_path / "b.tif", rng.normal(size=(160, 160)), geotransform=GT)
-    res = run_alg("offsettracking", {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
+    res = run_alg("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 6, "STEP": 16,
                                      "OUTPUT": str(tmp_path / "off.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")})
     arr, _ = _read(res["OUTPUT"])
     assert not np.isfinite(arr[0]).any()
@@ -116,7 +116,7 @@ def test_different_grid_refused_unless_resampled(run_alg, alg, tmp_path):
     ref = write_geotiff(tmp_path / "ref.tif", img, geotransform=GT)
     gt2 = (GT[0] + 5.0, 10.0, 0.0, GT[3], 0.0, -10.0)  # half a pixel east: same motion, other grid
     sec = write_geotiff(tmp_path / "sec.tif", kt.fourier_shift(img, 0.0, 0.5), geotransform=gt2)
-    params = {"REFERENCE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
+    params = {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
               "OUTPUT": str(tmp_path / "o.tif")}
     ok, msg = alg("offsettracking").checkParameterValues(params, QgsProcessingContext())
     assert not ok and "RESAMPLE" in msg and "SECONDARY" in msg

@@ -64,15 +64,6 @@ SAME_ID_OTHER_TYPE = {
 }
 
 
-# one ID, two quantities, in tools merged into main after this test was written (owner kinB): rename the
-# odd one out with a former ID in params.FORMER_IDS, then remove the entry
-CLASHES_TO_RESOLVE = {
-    "MASK": "landslidethickness takes a polygon layer, unwrap a raster mask",
-    "POINTS": "landslide3d takes several point layers, the other tools one layer",
-    "TIME_SERIES": "landslidethickness takes a raster, ascdescdecomposition/landslide3d a yes/no switch",
-}
-
-
 def test_a_shared_id_means_one_kind_of_parameter(qgis_app):
     """The same visible ID in two tools is the same kind of parameter (number, raster, field ...)."""
     from qgis.core import QgsProcessingParameterDefinition as D
@@ -80,8 +71,7 @@ def test_a_shared_id_means_one_kind_of_parameter(qgis_app):
     kinds = {}
     for tool, alg in _tools().items():
         for d in alg.parameterDefinitions():
-            if d.isDestination() or d.flags() & D.Flag.FlagHidden or d.name() in SAME_ID_OTHER_TYPE \
-                    or d.name() in CLASHES_TO_RESOLVE:
+            if d.isDestination() or d.flags() & D.Flag.FlagHidden or d.name() in SAME_ID_OTHER_TYPE:
                 continue
             kinds.setdefault(d.name(), {}).setdefault(d.type(), []).append(tool)
     mixed = {pid: k for pid, k in kinds.items() if len(k) > 1}

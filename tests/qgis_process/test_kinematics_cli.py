@@ -55,7 +55,7 @@ def test_validateinsar_and_triggercorrelation(tmp_path):
     lines = ["station,date,up,x,y"] + [f"A,{dt.date(2019, 1, 1) + dt.timedelta(days=i)},{-0.02 * i:.3f},500000,4800000"
                                        for i in range(300)]
     (tmp_path / "gnss.csv").write_text("\n".join(lines) + "\n")
-    res = run_json("validateinsar", [f"INSAR={defo}", f"STATIONS_CSV={tmp_path / 'gnss.csv'}", "REFERENCE=",
+    res = run_json("validateinsar", [f"INSAR={defo}", f"STATIONS_CSV={tmp_path / 'gnss.csv'}", "REFERENCE_STATION=",
                                      f"OUTPUT={tmp_path / 's.gpkg'}", f"OUTPUT_TABLE={tmp_path / 's.csv'}"])
     text = (tmp_path / "s.csv").read_text()
     assert text.startswith("station,status") and "\nA,compared" in text

@@ -21,7 +21,7 @@ def test_offsettracking_recovers_a_known_shift_of_real_texture(tmp_path):
     img = ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
     ref = write_geotiff(tmp_path / "ref.tif", img, geotransform=None, epsg=None)
     sec = write_geotiff(tmp_path / "sec.tif", kt.fourier_shift(img, 0.4, -0.7), geotransform=None, epsg=None)
-    res = run_json("offsettracking", [f"REFERENCE={ref}", f"SECONDARY={sec}", "WINDOW=24", "SEARCH=3", "STEP=8",
+    res = run_json("offsettracking", [f"REFERENCE_IMAGE={ref}", f"SECONDARY={sec}", "WINDOW=24", "SEARCH=3", "STEP=8",
                                       "GEOMETRY=1", "RANGE_SPACING=2.3", "AZIMUTH_SPACING=13.9",
                                       f"OUTPUT={tmp_path / 'off.tif'}"])
     out = gdal.Open(res["OUTPUT"])

@@ -12,17 +12,17 @@ import os
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ..algorithms.engine import plan_blocks, process_blocks
-from ..algorithms.errors import GeohazardError
-from ..algorithms.formats.dates import dated_fields, parse_date
-from ..algorithms.geometry import decomposition as _dec
-from ..algorithms.geometry.los import los_unit_vector
-from ..algorithms.geometry.terrain import slope_aspect_metric
-from ..algorithms.kinematics import motion3d as _m3
-from ..algorithms.progress import SubProgress
-from .engine_params import executor
-from .raster_io import RasterInfo, RasterWriter, check_same_grid, raster_info, raster_source, read_band, write_raster
-from .vector_io import read_points, write_vector
+from ...algorithms.engine import plan_blocks, process_blocks
+from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import dated_fields, parse_date
+from ...algorithms.geometry import decomposition as _dec
+from ...algorithms.geometry.los import los_unit_vector
+from ...algorithms.geometry.terrain import slope_aspect_metric
+from ...algorithms.kinematics import motion3d as _m3
+from ...algorithms.progress import SubProgress
+from ..engine_params import executor
+from ..raster_io import RasterInfo, RasterWriter, check_same_grid, raster_info, raster_source, read_band, write_raster
+from ..vector_io import read_points, write_vector
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
@@ -186,7 +186,7 @@ def write_grid_outputs(info, res, outs, dates):
 
 def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_field):
     """Stations from the CSV (long format) with coordinates from its x/y columns or the station layer."""
-    from ..algorithms.kinematics.validation import Station, read_station_csv
+    from ...algorithms.kinematics.validation import Station, read_station_csv
 
     if parameters.get("STATIONS_TABLE"):
         recs = read_station_csv(table_as_csv(alg.parameterAsSource(parameters, "STATIONS_TABLE", context)),
@@ -330,7 +330,7 @@ def read_driver_csv(path):
     return [dates[i] for i in order], np.asarray(vals, float)[order]
 
 
-def polygon_mask(source, info: RasterInfo, context):
+def polygon_mask(source, info: RasterInfo, context, name: str):
     """Boolean grid of the cell centres of ``info`` inside the polygons of ``source``."""
     from qgis.core import QgsCoordinateTransform, QgsGeometry, QgsPointXY
 
@@ -344,7 +344,7 @@ def polygon_mask(source, info: RasterInfo, context):
         g.transform(tr)
         geoms.append(g)
     if not geoms:
-        raise GeohazardError("MASK has no polygon")
+        raise GeohazardError(f"{name} has no polygon")
     union = QgsGeometry.unaryUnion(geoms)
     engine = QgsGeometry.createGeometryEngine(union.constGet())
     engine.prepareGeometry()
@@ -363,8 +363,8 @@ def polygon_mask(source, info: RasterInfo, context):
 
 def speed_halves(path: str, name: str):
     """Horizontal speed (mm/yr) over the two halves of a landslide3d 3-D time series raster."""
-    from ..algorithms.geometry.decomposition import velocity_from_series
-    from .raster_io import read_bands
+    from ...algorithms.geometry.decomposition import velocity_from_series
+    from ..raster_io import read_bands
 
     info = raster_info(path, name)
     if info.count < 12 or info.count % 3:
@@ -387,7 +387,7 @@ def speed_halves(path: str, name: str):
 
 def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, out_path, progress):
     """The raster route of triggercorrelation on the block engine (one output with 4 bands)."""
-    from ..algorithms.kinematics import triggers as _tr
+    from ...algorithms.kinematics import triggers as _tr
 
     info = raster_info(path, name)
     try:
@@ -425,7 +425,7 @@ def insar_raster_points(path, name, stations, radius_m, vector):
 
     Only the rows around each station are read. Returns the dict of :func:`read_los_points`.
     """
-    from .raster_io import read_bands
+    from ..raster_io import read_bands
 
     info = raster_info(path, name)
     if info.is_geographic or not info.crs_wkt:
