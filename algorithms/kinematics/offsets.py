@@ -74,13 +74,17 @@ import numpy as np
 from .._numba import njit, prange
 from ..errors import GeohazardError
 
-try:  # scipy's pocketfft takes a thread count; numpy's does not
-    from scipy import fft as _fft
+@functools.lru_cache(maxsize=None)
+def _fft_backend():
+    """scipy's pocketfft (takes a thread count; numpy's does not), imported on first use: loading the
+    provider must not pay for scipy.fft (it pulls scipy.special, linalg and sparse)."""
+    try:
+        from scipy import fft
 
-    _FFT_KW = {"workers": int(os.environ.get("INSAR_GEOHAZARDS_FFT_WORKERS", "-1") or -1)}
-except ImportError:  # pragma: no cover - scipy ships with QGIS
-    _fft = np.fft
-    _FFT_KW = {}
+        return fft, {"workers": int(os.environ.get("INSAR_GEOHAZARDS_FFT_WORKERS", "-1") or -1)}
+    except ImportError:  # pragma: no cover - scipy ships with QGIS
+        return np.fft, {}
+
 
 SUBPIXEL_METHODS = ("dft", "parabolic", "gaussian")
 
@@ -437,6 +441,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     ref_flat |= ref_norm <= 1e-12 * (np.abs(ref).max(axis=(1, 2)) + 1e-300) * w
     # correlation at lags 0..2s by FFT of size w + 2s (no wrap-around inside those lags)
     # single precision is plenty for locating the integer peak (NCC error ~1e-6) and halves the FFT time
+    _fft, _FFT_KW = _fft_backend()
     fr = _fft.rfft2(ref0.astype(np.float32), s=(big, big), **_FFT_KW)
     fs = _fft.rfft2(sea.astype(np.float32), **_FFT_KW)
     corr = _fft.irfft2(np.conj(fr) * fs, s=(big, big), **_FFT_KW)[:, :L, :L]
@@ -469,6 +474,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
         _tapered_windows(ref, idx, np.zeros(idx.size, np.int64), np.zeros(idx.size, np.int64), tap, a)
         _tapered_windows(sea, idx, iy[idx], ix[idx], tap, b)
         # real windows: half spectrum along columns (Hermitian), single precision (peak error < 1e-4 px)
+        _fft, _FFT_KW = _fft_backend()
         cp = _fft.rfft2(b, **_FFT_KW) * np.conj(_fft.rfft2(a, **_FFT_KW))
         cp /= np.sqrt(np.abs(cp)) + np.float32(1e-30)  # partial whitening: |CP|^(1/2)
         cp *= col_w
