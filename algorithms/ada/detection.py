@@ -432,11 +432,13 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         # almost never do in the opposite direction
         incoherent |= n_opp > max_opposite_ratio * (deg + 1.0)
     low = frac < min_active_fraction
+    rescued = np.zeros(m, bool)
     if count_test and low.any():
         # a low share over a disc is not evidence of noise when the disc is wider than the area
         # (a narrow strip: most of the disc is stable ground): keep the point when its count of
         # same-sign active neighbours is itself improbable under the map's base rate
-        low &= ~_significant_count(deg, n_o, va, vi.size, m, n_opp, pi, pj)
+        rescued = low & _significant_count(deg, n_o, va, vi.size, m, n_opp, pi, pj)
+        low &= ~rescued
     sparse = ~isolated & (low | incoherent)
     outlier = np.zeros(m, bool)
     if z_max > 0:
@@ -477,7 +479,11 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     if min_contrast > 0 and in_ada.any():
         # local reference: a cluster that moves with the ground around it (a high of a smooth,
         # atmosphere-like field) is not an ADA
-        flat = _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_contrast * thr, min_points)
+        # clusters that hold points kept by the count test (a minority of active points among
+        # stable ones) are measured on all their points, not on the selected active ones
+        minority = np.zeros(m, bool)
+        minority[comp[in_ada & rescued]] = True
+        flat = _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_contrast * thr, min_points, minority)
         weak = in_ada & flat[np.maximum(comp, 0)]
         flags[ai[weak]] = FLAG_NO_CONTRAST
         in_ada &= ~weak
@@ -545,7 +551,7 @@ def _significant_count(deg, n_other, va, n_valid, m, n_opp, pi, pj):
     return ok & (tail < 1.0 / max(m, 1))
 
 
-def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring=5):
+def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring=5, minority=None):
     """Boolean per cluster id (``comp`` values): True when the cluster does not stand out from its ring.
 
     Each cluster's size scale ``R = max(sqrt(n / pi) x its median local spacing, its median
@@ -553,10 +559,12 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
     points outside every cluster lying between ``R / 2`` and ``3 R / 2`` from the cluster's
     nearest point (the fading edge, closer than ``R / 2``, is skipped; a point may be in the
     rings of several clusters). The cluster is flat when ``sign(m) (m - median(ring)) <
-    min_diff``, ``m`` the median velocity of its points together with the other valid points
-    lying among them (closer than the cluster's median local spacing to one of its points:
-    the active points alone are selected beyond the threshold, so their median is biased
-    away from zero on noise that merely scatters across it); clusters with fewer than
+    min_diff``, ``m`` the median velocity of its points; for the clusters marked in
+    ``minority`` (boolean per cluster id: they hold points whose active neighbours are a
+    minority, kept by the count test) of its points together with the other valid points lying
+    among them (closer than the cluster's median local spacing to one of its points): there
+    the active points are a selection beyond the threshold, and their median is biased away
+    from zero on noise that merely scatters across it. Clusters with fewer than
     ``min_ring`` ring points are kept (no reference).
     """
     from scipy.spatial import cKDTree
@@ -598,7 +606,9 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
             # the cluster's level: its points and the other points among them (closer than its
             # spacing): the active points alone are selected above the threshold, so their
             # median is biased away from zero on a field that merely scatters across it
-            mv = np.median(np.concatenate([v[members], v[cand[d <= sp_c[c]]]]))
+            mv = med_v[c]
+            if minority is not None and minority[c]:
+                mv = np.median(np.concatenate([v[members], v[cand[d <= sp_c[c]]]]))
             flat[c] = np.sign(med_v[c]) * (mv - np.median(ring)) < min_diff
     return flat
 
