@@ -18,7 +18,8 @@ Pipeline (each step has a documented, keyword-only parameter):
 3. **noise filtering** of active points inside their radius: *isolated* points have fewer
    than ``min_neighbours`` active neighbours of the same sign; *sparse* points sit among
    mostly stable points (the share of same-sign active points among all points within
-   ``r_i`` is below ``min_active_fraction``) or in a neighbourhood that does not move as a
+   ``r_i`` is below ``min_active_fraction`` and their count is not significant against the
+   base rate, see ``count_test``) or in a neighbourhood that does not move as a
    whole (the mean velocity of the other points within ``r_i`` is less than
    ``min_mean_z`` standard errors from zero, or of the other sign) or among points that
    exceed the threshold the other way (more than ``max_opposite_ratio`` per same-sign
