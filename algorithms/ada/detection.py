@@ -269,11 +269,14 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         radius (else *sparse*, unless ``count_test`` finds the count significant).
     count_test : bool
         A point below ``min_active_fraction`` is still not *sparse* when its number of
-        same-sign active neighbours is improbable under the map's base rate of such points
-        (binomial tail below ``1 / m``, ``m`` the number of active points: less than one
+        same-sign active neighbours is improbable under a binomial null whose rate is the
+        larger of the map's base rate of such points and the local rate of opposite
+        exceedances (tail below ``1 / m``, ``m`` the number of active points: less than one
         chance pass expected on the whole map; see :func:`_significant_count`). A disc
         wider than a narrow strip of movement is mostly stable ground, so its share is low
-        although its count of active points cannot come from noise. False disables.
+        although its count of active points cannot come from noise. Clusters holding such
+        points are measured in the contrast test on their points and the points among them.
+        False disables both.
     min_mean_z : float
         The mean velocity of the other points within the radius must have the point's sign
         and lie at least ``min_mean_z`` standard errors (``std / sqrt(n - 1)`` of those
@@ -437,7 +440,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     if count_test and low.any():
         # a low share over a disc is not evidence of noise when the disc is wider than the area
         # (a narrow strip: most of the disc is stable ground): keep the point when its count of
-        # same-sign active neighbours is itself improbable under the map's base rate
+        # same-sign active neighbours is itself improbable for noise (map or local opposite rate)
         rescued = low & _significant_count(deg, n_o, va, vi.size, m, n_opp, pi, pj)
         low &= ~rescued
     sparse = ~isolated & (low | incoherent)
