@@ -18,7 +18,8 @@ Pipeline (each step has a documented, keyword-only parameter):
 3. **noise filtering** of active points inside their radius: *isolated* points have fewer
    than ``min_neighbours`` active neighbours of the same sign; *sparse* points sit among
    mostly stable points (the share of same-sign active points among all points within
-   ``r_i`` is below ``min_active_fraction``) or in a neighbourhood that does not move as a
+   ``r_i`` is below ``min_active_fraction`` and their count is not significant against the
+   base rate, see ``count_test``) or in a neighbourhood that does not move as a
    whole (the mean velocity of the other points within ``r_i`` is less than
    ``min_mean_z`` standard errors from zero, or of the other sign) or among points that
    exceed the threshold the other way (more than ``max_opposite_ratio`` per same-sign
@@ -235,7 +236,8 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
                radius_m: Optional[float] = None, radius_spacings: float = 2.5, min_neighbours: int = 2,
                min_active_fraction: float = 0.4, min_mean_z: float = 2.5,
                max_opposite_ratio: Optional[float] = 0.05, z_max: float = 3.0, min_points: int = 5,
-               min_contrast: float = 0.5, sigma_from: str = "map", tile_points: Optional[int] = None,
+               min_contrast: float = 0.5, sigma_from: str = "map", count_test: bool = True,
+               tile_points: Optional[int] = None,
                executor=None, progress=None) -> AdaResult:
     """Detect active deformation areas in a point cloud.
 
@@ -264,7 +266,17 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         Minimum number of active same-sign neighbours within the radius (else *isolated*).
     min_active_fraction : float
         Minimum share, in [0, 1], of same-sign active points among all points within the
-        radius (else *sparse*).
+        radius (else *sparse*, unless ``count_test`` finds the count significant).
+    count_test : bool
+        A point below ``min_active_fraction`` is still not *sparse* when its number of
+        same-sign active neighbours is improbable under a binomial null whose rate is the
+        larger of the map's base rate of such points and the local rate of opposite
+        exceedances (tail below ``1 / m``, ``m`` the number of active points: less than one
+        chance pass expected on the whole map; see :func:`_significant_count`). A disc
+        wider than a narrow strip of movement is mostly stable ground, so its share is low
+        although its count of active points cannot come from noise. Clusters holding such
+        points are measured in the contrast test on their points and the points among them.
+        False disables both.
     min_mean_z : float
         The mean velocity of the other points within the radius must have the point's sign
         and lie at least ``min_mean_z`` standard errors (``std / sqrt(n - 1)`` of those
@@ -423,7 +435,15 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         # noisy ground exceeds the threshold both ways; a moving area's stable surroundings
         # almost never do in the opposite direction
         incoherent |= n_opp > max_opposite_ratio * (deg + 1.0)
-    sparse = ~isolated & ((frac < min_active_fraction) | incoherent)
+    low = frac < min_active_fraction
+    rescued = np.zeros(m, bool)
+    if count_test and low.any():
+        # a low share over a disc is not evidence of noise when the disc is wider than the area
+        # (a narrow strip: most of the disc is stable ground): keep the point when its count of
+        # same-sign active neighbours is itself improbable for noise (map or local opposite rate)
+        rescued = low & _significant_count(deg, n_o, va, vi.size, m, n_opp, pi, pj)
+        low &= ~rescued
+    sparse = ~isolated & (low | incoherent)
     outlier = np.zeros(m, bool)
     if z_max > 0:
         ok = deg >= 2
@@ -463,7 +483,11 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     if min_contrast > 0 and in_ada.any():
         # local reference: a cluster that moves with the ground around it (a high of a smooth,
         # atmosphere-like field) is not an ADA
-        flat = _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_contrast * thr, min_points)
+        # clusters that hold points kept by the count test (a minority of active points among
+        # stable ones) are measured on all their points, not on the selected active ones
+        minority = np.zeros(m, bool)
+        minority[comp[in_ada & rescued]] = True
+        flat = _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_contrast * thr, min_points, minority)
         weak = in_ada & flat[np.maximum(comp, 0)]
         flags[ai[weak]] = FLAG_NO_CONTRAST
         in_ada &= ~weak
@@ -503,7 +527,35 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     return AdaResult(labels, flags, thr, r_med, spacing, attrs, mean_ts, radius)
 
 
-def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring=5):
+def _significant_count(deg, n_other, va, n_valid, m, n_opp, pi, pj):
+    """Boolean per active point: its same-sign active neighbours are too many for chance.
+
+    Null hypothesis: each of the ``n_other`` other points within the radius is a same-sign
+    active point independently with rate ``p``, the larger of the map's base rate (the share
+    of all ``n_valid`` valid points that are active with that sign) and the local rate of
+    exceedances the *other* way (noise exceeds the threshold both ways equally), pooled over
+    the discs of the point and of its same-sign active neighbours (``n_opp`` / ``n_other``
+    summed over them): a noisy stable patch raises the null, a quiet strip does not. The
+    tail ``P(X >= deg)`` of ``B(n_other, p)`` (regularized incomplete beta
+    ``I_p(deg, n_other - deg + 1)``) must be below ``1 / m``, ``m`` the number of active
+    points (Bonferroni: under the null, less than one point of the map passes by chance).
+    """
+    from scipy.special import betainc
+
+    pos = va > 0
+    p = np.where(pos, pos.sum() / float(n_valid), (~pos).sum() / float(n_valid))
+    n = n_other.astype(np.float64)
+    opp = n_opp + np.bincount(pi, n_opp[pj], m)
+    tot = n + np.bincount(pi, n[pj], m)
+    p = np.maximum(p, opp / np.maximum(tot, 1.0))
+    k = deg.astype(np.float64)
+    ok = (k >= 1) & (k <= n) & (p < 1.0)
+    tail = np.ones(k.size)
+    tail[ok] = betainc(k[ok], n[ok] - k[ok] + 1.0, p[ok])
+    return ok & (tail < 1.0 / max(m, 1))
+
+
+def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring=5, minority=None):
     """Boolean per cluster id (``comp`` values): True when the cluster does not stand out from its ring.
 
     Each cluster's size scale ``R = max(sqrt(n / pi) x its median local spacing, its median
@@ -511,7 +563,12 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
     points outside every cluster lying between ``R / 2`` and ``3 R / 2`` from the cluster's
     nearest point (the fading edge, closer than ``R / 2``, is skipped; a point may be in the
     rings of several clusters). The cluster is flat when ``sign(m) (m - median(ring)) <
-    min_diff``, ``m`` the median velocity of its points; clusters with fewer than
+    min_diff``, ``m`` the median velocity of its points; for the clusters marked in
+    ``minority`` (boolean per cluster id: they hold points whose active neighbours are a
+    minority, kept by the count test) of its points together with the other valid points lying
+    among them (closer than the cluster's median local spacing to one of its points): there
+    the active points are a selection beyond the threshold, and their median is biased away
+    from zero on noise that merely scatters across it. Clusters with fewer than
     ``min_ring`` ring points are kept (no reference).
     """
     from scipy.spatial import cKDTree
@@ -524,7 +581,8 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
     n_c = np.bincount(cl, minlength=m).astype(np.float64)
     ids = np.flatnonzero(n_c > 0)
     med_v = _group_median(cl, v[pts], m)
-    scale = np.maximum(np.sqrt(n_c / np.pi) * _group_median(cl, local[sel], m), _group_median(cl, r[sel], m))
+    sp_c = _group_median(cl, local[sel], m)
+    scale = np.maximum(np.sqrt(n_c / np.pi) * sp_c, _group_median(cl, r[sel], m))
     others = valid.copy()
     others[pts] = False
     oi = np.flatnonzero(others)
@@ -549,7 +607,13 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
                                                       distance_upper_bound=w2)[0]
         ring = v[cand[(d > w1) & (d <= w2)]]
         if ring.size >= min_ring:
-            flat[c] = np.sign(med_v[c]) * (med_v[c] - np.median(ring)) < min_diff
+            # the cluster's level: its points and the other points among them (closer than its
+            # spacing): the active points alone are selected above the threshold, so their
+            # median is biased away from zero on a field that merely scatters across it
+            mv = med_v[c]
+            if minority is not None and minority[c]:
+                mv = np.median(np.concatenate([v[members], v[cand[d <= sp_c[c]]]]))
+            flat[c] = np.sign(med_v[c]) * (mv - np.median(ring)) < min_diff
     return flat
 
 
