@@ -104,6 +104,7 @@ class Unwrap(GeohazardAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
+    COMPLEX_INPUTS = ("INPUT",)  # a wrapped interferogram may be complex (a + ib)
     BACKENDS = ["builtin", "snaphu"]
     BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
 

@@ -162,3 +162,44 @@ def test_output_folder_that_is_the_input_folder_is_refused(qgis_app, tmp_path):
     assert "OUTPUT" in msg
     assert hk.digest(files + coh) == before
     assert sorted(os.listdir(folder)) == sorted(os.path.basename(f) for f in files + coh)
+
+
+def _complex(path, phase, *, amplitude=1.0):
+    from osgeo import gdal, osr
+
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), SHAPE[1], SHAPE[0], 1, gdal.GDT_CFloat32)
+    ds.SetGeoTransform(hk.GT)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray((amplitude * np.exp(1j * phase)).astype(np.complex64))
+    ds = None
+    return str(path)
+
+
+def test_complex_interferograms_unwrap_like_their_phase(qgis_app, tmp_path):
+    """The tool takes complex interferograms (a + ib): same unwrapped phase as the wrapped-phase rasters."""
+    from osgeo import gdal
+
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    cplx = []
+    for f in files:
+        ds = gdal.Open(f)
+        phase = ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
+        ds = None
+        cplx.append(_complex(tmp_path / os.path.basename(f).replace(".wrapped.", ".int."), phase, amplitude=3.0))
+    a = hk.run(TOOL, {"INPUT": files, "COHERENCE": coh, "OUTPUT": str(tmp_path / "a")})["OUTPUT"]
+    b = hk.run(TOOL, {"INPUT": cplx, "COHERENCE": coh, "OUTPUT": str(tmp_path / "b")})["OUTPUT"]
+    for p in PAIRS:
+        ua, ub = (gdal.Open(os.path.join(o, f"{p}.unw.tif")) for o in (a, b))
+        x, y = ua.GetRasterBand(1).ReadAsArray(), ub.GetRasterBand(1).ReadAsArray()
+        ua = ub = None
+        assert np.isfinite(x).all()
+        np.testing.assert_allclose(y, x, atol=1e-5)
+
+
+def test_all_zero_complex_interferograms_are_refused(qgis_app, tmp_path):
+    """Zero amplitude (an empty interferogram, e.g. outside the swath) has no phase: nothing to unwrap."""
+    files = [_complex(tmp_path / f"{p}.int.tif", np.zeros(SHAPE), amplitude=0.0) for p in PAIRS]
+    hk.expect_refusal(TOOL, {"INPUT": files, "OUTPUT": _out(tmp_path)}, "no valid pixel|nothing (can be|to) unwrap")
+    _nothing_written(tmp_path)
