@@ -48,6 +48,18 @@ def _pair_name(path: str, name: str) -> str:
     return f"{d1:%Y%m%d}_{d2:%Y%m%d}"
 
 
+def _other_grid(info, ref) -> bool:
+    """True when two georeferenced rasters of the same size lie on different grids. A raster without
+    georeferencing (radar geometry) is taken pixel for pixel; a CRS missing on one side is not a mismatch."""
+    if not (info.has_georef and ref.has_georef):
+        return False
+    scale = max(abs(ref.geotransform[1]), abs(ref.geotransform[5]), 1e-12)
+    if any(abs(a - b) > 1e-6 * scale for a, b in zip(info.geotransform, ref.geotransform)):
+        return True
+    a, b = info.srs, ref.srs
+    return a is not None and b is not None and not a.IsSame(b)
+
+
 class Unwrap(GeohazardAlgorithm):
     NAME = "unwrap"
     DISPLAY_NAME = "Phase unwrapping"
@@ -63,7 +75,8 @@ class Unwrap(GeohazardAlgorithm):
         "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
         "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
         "<b>Backend</b>: built-in (quality-guided unwrapping along the maximum spanning tree of coherence, "
-        "Herraez et al. 2002; pixels below the minimum coherence are not unwrapped, and what they cut apart "
+        "fringe consistency and second differences, Herraez et al. 2002; pixels below the minimum coherence are "
+        "not unwrapped, and what they cut apart "
         "becomes separate connected components instead of a guess) or SNAPHU (Chen & Zebker 2001, statistical "
         "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n\n"
         "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
@@ -92,6 +105,7 @@ class Unwrap(GeohazardAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
+    COMPLEX_INPUTS = ("INPUT",)  # a wrapped interferogram may be complex (a + ib)
     BACKENDS = ["builtin", "snaphu"]
     BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
 
@@ -144,8 +158,8 @@ class Unwrap(GeohazardAlgorithm):
         return True, ""
 
     # ------------------------------------------------------------------ inputs
-    def _inputs(self, parameters, context):
-        ifgs = expand_raster_inputs(self, parameters, self.INPUT, context, want="ifg")
+    def _inputs(self, parameters, context, ignored=None):
+        ifgs = expand_raster_inputs(self, parameters, self.INPUT, context, want="ifg", ignored=ignored)
         if not ifgs:
             raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
         pairs = [_pair_name(p, self.INPUT) for p in ifgs]
@@ -175,10 +189,19 @@ class Unwrap(GeohazardAlgorithm):
             if info.shape != infos[0].shape:
                 raise GeohazardError(f"{name}: {os.path.basename(path)} has {info.height} rows x {info.width} "
                                      f"columns, expected {infos[0].height} x {infos[0].width} like INPUT")
+            if _other_grid(info, infos[0]):
+                raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the same grid (origin, pixel size "
+                                     f"or CRS) as the interferogram {os.path.basename(ifgs[0])}")
         return ifgs, pairs, infos[0], coh_for
 
     def process(self, parameters, context, feedback):
-        ifgs, pairs, info, coh_for = self._inputs(parameters, context)
+        ignored = []
+        ifgs, pairs, info, coh_for = self._inputs(parameters, context, ignored)
+        if ignored:  # a list made by "Add Directory...": say what was left out and why
+            feedback.pushWarning(f"INPUT: left out {len(ignored)} file(s) that are not dated interferograms of the "
+                                 "stack (no YYYYMMDD_YYYYMMDD pair in the name, coherence, or wrapped next to "
+                                 "unwrapped files): " + ", ".join(os.path.basename(f) for f in ignored[:6])
+                                 + (" ..." if len(ignored) > 6 else ""))
         backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
         opts = {"min_coherence": self.parameterAsDouble(parameters, self.MIN_COHERENCE, context),
                 "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),

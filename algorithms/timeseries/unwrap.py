@@ -6,8 +6,10 @@ Two backends behind one call (:func:`unwrap_interferogram`):
     A quality-guided unwrapper on a maximum spanning tree (the reliability-sorted
     path-following of Herraez et al. 2002, Appl. Opt. 41(35), doi:10.1364/AO.41.007437):
     every pixel pair (4-neighbours) is an edge whose quality is the lowest of the two
-    pixels' coherence and of their pseudo-coherence (consistency of the fringes in a 5x5
-    window, :func:`estimate_quality`), halved when the edge borders a residue (a 2x2 loop
+    pixels' coherence, of their pseudo-coherence (consistency of the fringes in a 5x5
+    window, :func:`estimate_quality`) and of their second-difference reliability
+    ``1 / (1 + coherence**2 D)`` (Herraez et al. 2002: low where the fringes bend faster than they are
+    sampled, steep bowls under noise), halved when the edge borders a residue (a 2x2 loop
     whose wrapped differences do not sum to a multiple of 2 pi); edges are taken from the
     best down (Kruskal, union-find) and the phase is integrated along the tree they form,
     so errors are pushed to the least reliable pixels. Three congruent clean-up passes
@@ -47,6 +49,9 @@ TWO_PI = 2.0 * np.pi
 WRAP_TOLERANCE = 0.05
 #: Factor on the quality of an edge that borders a residue (built-in backend).
 RESIDUE_PENALTY = 0.5
+#: Weight of the second-difference measure D (radians) in the edge quality 1 / (1 + w coh**2 D)
+#: (built-in backend; Herraez et al.'s reliability is 1 / D).
+SECOND_DIFFERENCE_WEIGHT = 1.0
 #: Window (pixels) of the pseudo-coherence in the built-in backend's edge quality.
 QUALITY_WINDOW = 5
 #: Cycle-correction passes after the spanning tree: half window (pixels) and passes.
@@ -373,7 +378,7 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
     """Quality-guided (maximum-spanning-tree) unwrapping with connected components (see module doc).
 
     Pixels with ``coherence >= min_coherence`` (and ``mask``) are unwrapped; the edge order
-    uses ``min(coherence, estimate_quality(phase))`` when ``phase_quality`` (the fringes' own
+    uses ``min(coherence, estimate_quality(phase), 1 / (1 + coherence**2 D))`` when ``phase_quality`` (the fringes' own
     consistency catches noise the coherence does not predict), else the coherence alone.
     The whole interferogram is held in memory; :mod:`algorithms.timeseries.unwrap_tiles`
     unwraps big rasters in overlapping tiles.
@@ -408,7 +413,37 @@ def spanning_tree_unwrap(phase: np.ndarray, coherence: np.ndarray, mask=None, *,
         np.minimum(quality, np.nan_to_num(estimate_quality(ph, QUALITY_WINDOW), nan=0.0), out=quality)
     penalty = _edge_penalty(ph)
     ph[~valid] = 0.0
+    if phase_quality:
+        _second_difference_quality(ph, np.asarray(coherence, dtype=np.float32), quality, SECOND_DIFFERENCE_WEIGHT)
     return _mst_unwrap(ph, quality, valid, penalty, _LEVELS, RESIDUE_PENALTY)
+
+
+@njit(cache=True)
+def _second_difference_quality(ph, coherence, quality, weight):
+    """``quality = min(quality, 1 / (1 + weight coherence**2 D))`` in place, with ``D`` the
+    second-difference measure of Herraez et al. (2002): the root sum of squares of the wrapped
+    second differences of the phase along the row, the column and both diagonals (0 on any
+    plane, however dense its fringes; large where the fringes bend faster than the phase is
+    sampled). Weighted by the squared coherence (0-1, NaN = 0): where the coherence is low,
+    ``D`` is phase noise the coherence already accounts for. ``ph``: 0 where not valid; the
+    raster's edge pixels take their own value beyond the border."""
+    rows, cols = ph.shape
+    for r in range(rows):
+        ru, rd = max(r - 1, 0), min(r + 1, rows - 1)
+        for c in range(cols):
+            g = coherence[r, c]
+            if not (g > 0.0):
+                continue
+            g = min(g, 1.0)
+            cl, cr = max(c - 1, 0), min(c + 1, cols - 1)
+            p = ph[r, c]
+            h = _wrap(ph[r, cl] - p) - _wrap(p - ph[r, cr])
+            v = _wrap(ph[ru, c] - p) - _wrap(p - ph[rd, c])
+            d1 = _wrap(ph[ru, cl] - p) - _wrap(p - ph[rd, cr])
+            d2 = _wrap(ph[ru, cr] - p) - _wrap(p - ph[rd, cl])
+            q = 1.0 / (1.0 + weight * g * g * np.sqrt(h * h + v * v + d1 * d1 + d2 * d2))
+            if q < quality[r, c]:
+                quality[r, c] = q
 
 
 # --------------------------------------------------------------------------- SNAPHU backend

@@ -180,7 +180,11 @@ def test_real_interferograms_rewrapped_match_the_producers_unwrapping(run_alg, t
         d1, d2 = parse_date_pair(os.path.basename(f))
         name = f"{d1:%Y%m%d}_{d2:%Y%m%d}"
         truth[name] = a
-        write_geotiff(tmp_path / f"{name}.wrapped.tif", np.angle(np.exp(1j * a)), geotransform=ds.GetGeoTransform())
+        wrapped = write_geotiff(tmp_path / f"{name}.wrapped.tif", np.angle(np.exp(1j * a)),
+                                geotransform=ds.GetGeoTransform())
+        wds = gdal.Open(str(wrapped), gdal.GA_Update)  # the producer's CRS, as the coherence rasters carry it
+        wds.SetProjection(ds.GetProjection())
+        wds = None
     params = {"INPUT": [str(p) for p in sorted(tmp_path.glob("*.wrapped.tif"))], "MIN_COHERENCE": 0.0,
               "MIN_COMPONENT_PIXELS": 1, "OUTPUT": str(tmp_path / "unw")}
     if coherence:
