@@ -178,7 +178,8 @@ def test_modify_network_filters_and_connectivity():
     e = modify_network(net, exclude_dates=["20200113"], exclude_pairs=["20200101_20200125"])
     assert e.n_kept == net.n_pairs - 5  # 4 pairs touch 20200113, plus the excluded pair
     with pytest.raises(NetworkError, match="1 date\\(s\\) lose every interferogram: 20200113"):
-        modify_network(net, exclude_pairs=["20200101_20200113", "20200113_20200125", "20200113_20200206"])
+        modify_network(net, exclude_pairs=["20200101_20200113", "20200113_20200125", "20200113_20200206",
+                                           "20200113_20200218"])
     with pytest.raises(NetworkError, match="2 separate subsets"):
         modify_network(net, max_temporal_baseline_days=12, exclude_pairs=["20200125_20200206"])
     e = modify_network(net, max_temporal_baseline_days=12, exclude_pairs=["20200125_20200206"], allow_disconnected=True)
