@@ -45,6 +45,7 @@ GROUPS = {
     "geometry": "Geometry and line of sight",
     "faults": "Faults and stress",
     "formats": "Import and formats",
+    "corrections": "Corrections",
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
@@ -81,6 +82,11 @@ TAGS = {
     "importcoulombinput": "Coulomb,.inp,fault,import",
     "slipinversion": "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic",
     "uniformslipinversion": "slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo",
+    "modifynetwork": "network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
+    "referencepoint": "reference point,stable,coherence,SBAS,time series,MintPy",
+    "rampremoval": "ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy",
+    "troposphericcorrection": "troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,"
+                              "correction,interferogram,MintPy,LiCSBAS",
 }
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
@@ -97,6 +103,7 @@ MAIN_OUTPUTS = {
     "slipinversion": ("OUTPUT_PATCHES",),
     "importcoulombinput": ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"),
     "timeseriesmodels": ("OUTPUT", "OUTPUT_RASTER"),
+    "modifynetwork": ("OUTPUT_REPORT",),
 }
 
 #: Core modules holding the numba kernels each tool calls (for the first-run compile notice).

@@ -70,6 +70,14 @@ def closure_sums_block(block, inputs: dict, *, triplets: np.ndarray, signs: np.n
     return {"n": ok.sum(axis=1).astype(np.int64), "s": c0.sum(axis=1), "ss": np.einsum("ij,ij->i", c0, c0)}
 
 
+def coherence_sums_block(block, inputs: dict) -> dict:
+    """Block function: per interferogram, the sum and count of the valid coherence values (spatial mean)."""
+    c = np.asarray(inputs["coherence"], np.float64)
+    c = c.reshape(c.shape[0], -1)
+    ok = np.isfinite(c)
+    return {"s": np.where(ok, c, 0.0).sum(axis=1), "n": ok.sum(axis=1)}
+
+
 def closure_misfit(sums: dict) -> np.ndarray:
     """Spatial standard deviation of each triplet's closure phase (radians), NaN without pixels."""
     n = sums["n"].astype(float)
