@@ -404,7 +404,8 @@ class TroposphericCorrection(GeohazardAlgorithm):
             return ok, msg
         method = self.parameterAsEnum(parameters, "METHOD", context)
         if method < 2 and not parameters.get("DEM"):
-            return False, "DEM: the phase-elevation correction needs a DEM (heights in metres on the interferograms' grid)"
+            return False, ("DEM: the phase-elevation correction needs a DEM (heights in metres on the "
+                           "interferograms' grid)")
         if method == 2:
             if not parameters.get("DELAYS"):
                 return False, "DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)"
@@ -472,14 +473,16 @@ class TroposphericCorrection(GeohazardAlgorithm):
         n_win = layout[0] * layout[1]
         if n_win > 1:
             feedback.pushInfo(f"{layout[0]} x {layout[1]} windows of {layout[2]} px; "
-                              f"{int(fallback.sum())} of {fallback.size} interferogram-windows used the whole-image fit")
+                              f"{int(fallback.sum())} of {fallback.size} interferogram-windows used the "
+                              "whole-image fit")
         write_corrected(stack, functools.partial(troposphere.elevation_apply_block, coef=coef, order=order, h0=h0,
                                                  hscale=hscale, layout=layout),
                         sources={**stack.sources(coherence=False), "dem": dem_src}, out_dir=out_dir, alg=self,
                         parameters=parameters, context=context, feedback=feedback,
                         progress=SubProgress(progress, 45, 100),
                         metadata={**unit_meta(stack), "CORRECTION": f"phase-elevation order {order}"
-                                  + (" per date" if per_date else "") + (f", windows {layout[2]} px" if n_win > 1 else "")})
+                                  + (" per date" if per_date else "")
+                                  + (f", windows {layout[2]} px" if n_win > 1 else "")})
         rows = []
         for i, nm in enumerate(stack.names):
             for w in range(n_win):
@@ -650,7 +653,8 @@ class ModifyNetwork(GeohazardAlgorithm):
             if not len(triplets):
                 feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
             else:
-                to_rad = 1.0 if stack.units < 2 else 4 * np.pi / stack.wavelength_m * (1.0 if stack.units == 2 else 1e-3)
+                to_rad = 1.0 if stack.units < 2 else \
+                    4 * np.pi / stack.wavelength_m * (1.0 if stack.units == 2 else 1e-3)
                 sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
                                                          signs=stack.signs, to_radians=to_rad),
                                 sources=stack.sources(coherence=False), alg=self, parameters=parameters,

@@ -85,7 +85,7 @@ def velocity_from_ifgs(ifg_mm, pairs, n_dates, years):
 def write_stack_tifs(folder, data, dates, pairs, *, template="{a:%Y%m%d}_{b:%Y%m%d}_unw.tif", epsg=32614,
                      x0=500000.0, y0=2150000.0, step=30.0, nodata=None):
     """Write ``data`` (M, rows, cols) as one GeoTIFF per pair; returns the paths."""
-    from osgeo import gdal, osr
+    from osgeo import osr
 
     os.makedirs(folder, exist_ok=True)
     srs = osr.SpatialReference()

@@ -198,7 +198,8 @@ def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dic
 
 def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.ndarray] = None,
                  coherence: Optional[np.ndarray] = None, coherence_threshold: float = 0.0, min_pixels: int = 100,
-                 names: Optional[Sequence[str]] = None, per_date: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
+                 names: Optional[Sequence[str]] = None,
+                 per_date: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
     """In-memory convenience (scripts, tests): fit and remove the surfaces of a whole stack ``(M, rows, cols)``.
 
     ``per_date`` = ``(ref_index, sec_index, n_dates, signs)`` for the network-consistent mode.

@@ -204,7 +204,8 @@ def coefficient_field(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray, layo
 
 def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int = 1, h0: float = 0.0,
                           hscale: float = 1.0, layout=(1, 1, 1)) -> dict:
-    """Block function of the correcting pass: ``stack - (P(hs) - P(hs(h=0)))``, ``P = k1 hs + k2 hs^2`` (NaN where the DEM has no data).
+    """Block function of the correcting pass: ``stack - (P(hs) - P(hs(h=0)))`` with ``P = k1 hs + k2 hs^2``
+    (NaN where the DEM has no data).
 
     Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}``.
     """

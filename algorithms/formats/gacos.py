@@ -66,7 +66,8 @@ def read_ztd(path: str) -> tuple[np.ndarray, tuple]:
 
 
 def delay_file_date(path: str) -> _dt.date:
-    """The acquisition date in a per-date delay file name (``20180106.ztd``, ``20180106.ztd.tif``, ``ztd_20180106.tif``)."""
+    """The acquisition date in a per-date delay file name (``20180106.ztd``, ``20180106.ztd.tif``,
+    ``ztd_20180106.tif``)."""
     base = os.path.basename(path)
     for token in _DATE.findall(base):
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import glob
 import os
 
 import numpy as np
@@ -106,7 +105,8 @@ def test_phase_elevation_bad_dem(qgis_app, tmp_path):
     other = write_tif(str(tmp_path / "dem_other.tif"), s["dem"], _wkt(32633), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
     hk.expect_refusal("troposphericcorrection", {"INTERFEROGRAMS": files, "DEM": other, "INPUT_UNITS": 3,
                                                  "OUTPUT": str(tmp_path / "o")}, "DEM: .* another CRS")
-    shifted = write_tif(str(tmp_path / "dem_grid.tif"), s["dem"][:, :20], _wkt(), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
+    shifted = write_tif(str(tmp_path / "dem_grid.tif"), s["dem"][:, :20], _wkt(),
+                        (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
     hk.expect_refusal("troposphericcorrection", {"INTERFEROGRAMS": files, "DEM": shifted, "INPUT_UNITS": 3,
                                                  "OUTPUT": str(tmp_path / "o")}, "DEM: .* another grid")
     hk.expect_refusal("troposphericcorrection", {"INTERFEROGRAMS": files, "INPUT_UNITS": 3,
