@@ -317,7 +317,8 @@ CORR_HELP = (
     "-> reference point -> SBAS time series and velocity.\n\n"
     "Chains geohazard:modifynetwork (loop-closure misfit above 1.5 rad as LiCSBAS, network kept connected; "
     "CSV report), geohazard:troposphericcorrection (linear phase-elevation with the DEM, fitted on the stable "
-    "area), geohazard:rampremoval (linear ramp fitted on the stable area), geohazard:referencepoint (coherent "
+    "area, per date: network-consistent), geohazard:rampremoval (linear ramp fitted on the stable area, per "
+    "date), geohazard:referencepoint (coherent "
     "pixel moving like the scene's majority) and geohazard:sbasinversion (its REFERENCE wired to the chosen "
     "point). Each step writes a folder of interferograms with the input file names, so any step can be "
     "opened, checked or replaced in the modeler.\n\n"
@@ -407,13 +408,14 @@ def build_corrected():
               {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
     add_child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
               440, 360, {"INTERFEROGRAMS": src_child("network", "OUTPUT"), "COHERENCE": coh, "DEM": src_param("DEM"),
-                         "STABLE_AREA": src_param("STABLE_AREA")}, {})
+                         "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)}, {})
     add_child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
               {"INTERFEROGRAMS": src_child("troposphere", "OUTPUT"), "COHERENCE": coh,
-               "STABLE_AREA": src_param("STABLE_AREA")},
+               "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)},
               {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
     add_child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
-              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh},
+              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
+               "STABLE_AREA": src_param("STABLE_AREA")},
               {"REFERENCE": ("OUTPUT", "Reference point")})
     add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
               {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh, "BASELINES": src_param("BASELINES"),

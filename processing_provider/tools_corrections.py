@@ -720,7 +720,9 @@ class ReferencePoint(GeohazardAlgorithm):
         "coherent majority of the scene: the weighted stacking rate of each pixel (Sandwell & Price 1998, "
         "doi:10.1029/1998JB900010) is compared with their median, and score = window-mean coherence x "
         "exp(-|rate - median| / (3 MAD)) is maximised. A very coherent pixel in a subsidence bowl thus loses "
-        "to a coherent one outside it. Untick <b>Stability</b> for the coherence-only choice.\n\n"
+        "to a coherent one outside it; where most of the scene moves (a city-wide subsidence bowl), give the "
+        "<b>stable area</b> (polygons and/or mask raster): the reference is then chosen inside it. Untick "
+        "<b>Stability</b> for the coherence-only choice.\n\n"
         + STACK_HELP +
         "<b>Window</b>: side of the neighbourhood (pixels, odd; 5 as the SBAS tool).\n\n"
         "<b>Outputs</b>: the point (GeoPackage in the interferograms' CRS: ROW, COL, COHERENCE, RATE in input "
@@ -735,6 +737,11 @@ class ReferencePoint(GeohazardAlgorithm):
                                                        minValue=1, maxValue=51))
         self.addParameter(QgsProcessingParameterBoolean(
             "STABILITY", self.tr("Prefer pixels that move like the scene (stability)"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "STABLE_AREA", self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer("MASK", self.tr("Mask raster (non-zero = allowed)"),
+                                                           optional=True))
         self.addParameter(QgsProcessingParameterVectorDestination(
             "OUTPUT", self.tr("Reference point"), QgsProcessing.SourceType.TypeVectorPoint))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -750,7 +757,8 @@ class ReferencePoint(GeohazardAlgorithm):
         stack = Stack(self, parameters, context, feedback)
         choice = choose_reference(self, stack, parameters, context, feedback, SubProgress(progress, 0, 90),
                                   window=self.parameterAsInt(parameters, "WINDOW", context),
-                                  stability=self.parameterAsBool(parameters, "STABILITY", context))
+                                  stability=self.parameterAsBool(parameters, "STABILITY", context),
+                                  allowed=read_mask(self, parameters, context, stack))
         info = stack.info
         x, y = info.pixel_centres(choice.row, choice.col)
         out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
@@ -775,7 +783,7 @@ class ReferencePoint(GeohazardAlgorithm):
 
 
 def choose_reference(alg, stack: Stack, parameters, context, feedback, progress, *, window: int = 5,
-                     stability: bool = True) -> reference.ReferenceChoice:
+                     stability: bool = True, allowed=None) -> reference.ReferenceChoice:
     """The coherence + stability reference of a stack (one block pass, then :func:`reference.select_reference`)."""
     h, w = stack.info.shape
     maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
@@ -793,7 +801,7 @@ def choose_reference(alg, stack: Stack, parameters, context, feedback, progress,
                        put, sources=stack.sources(coherence=True), executor=ex, progress=progress)
     rate = reference.stacking_rate(maps["sdt"], maps["dt2"])
     return reference.select_reference(maps["count"], stack.m, rate=rate, mean_coherence=maps.get("coh"),
-                                      window=window, stability=stability)
+                                      window=window, stability=stability, allowed=allowed)
 
 
 ALGORITHMS = [ModifyNetwork, ReferencePoint, RampRemoval, TroposphericCorrection]

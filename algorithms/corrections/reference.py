@@ -62,7 +62,8 @@ def reference_sums_block(block, inputs: dict, *, span_years: np.ndarray, signs: 
 
 
 def select_reference(count: np.ndarray, n_ifgs: int, *, rate: np.ndarray, mean_coherence: Optional[np.ndarray] = None,
-                     window: int = 5, n_candidates: int = 10, stability: bool = True) -> ReferenceChoice:
+                     window: int = 5, n_candidates: int = 10, stability: bool = True,
+                     allowed: Optional[np.ndarray] = None) -> ReferenceChoice:
     """The reference pixel (see the module notes).
 
     Parameters
@@ -78,6 +79,9 @@ def select_reference(count: np.ndarray, n_ifgs: int, *, rate: np.ndarray, mean_c
         Side of the neighbourhood (pixels, odd).
     stability : bool
         False: coherence only (MintPy's and the SBAS tool's choice).
+    allowed : ndarray (rows, cols) bool, optional
+        Where the reference may be (a stable area known to the user); the scene median rate is
+        then the median inside it.
 
     Raises
     ------
@@ -94,6 +98,10 @@ def select_reference(count: np.ndarray, n_ifgs: int, *, rate: np.ndarray, mean_c
     cw = uniform_filter(np.where(full, coh, 0.0), size=window, mode="constant")
     whole = (uniform_filter(full.astype(float), size=window, mode="constant") > 0.999) & full
     cand = whole if whole.any() else full
+    if allowed is not None:
+        cand = cand & np.asarray(allowed, bool)
+        if not cand.any():
+            raise GeohazardError("STABLE_AREA / MASK: no pixel of the stable area has data in every interferogram")
     rate = np.asarray(rate, float)
     good = cand & np.isfinite(rate)
     if not good.any():
