@@ -172,7 +172,8 @@ def steps(out: str) -> list[dict]:
         {
             "title": "The shipped model Corrected SBAS on the Mexico City stack: network (loop closure) -> "
                      "phase-elevation troposphere -> ramps (per date, fitted on the stable western strip, "
-                     "mexico_stable_area.gpkg) -> reference point -> SBAS; compare with the uncorrected SBAS velocity of the main job",
+                     "mexico_stable_area.gpkg) -> reference point -> SBAS; compare with the uncorrected SBAS "
+                     "velocity of the main job",
             "alg": "geohazard:correctedsbas", "group": "Mexico City: model Corrected SBAS",
             "prepare": lambda: mexico_stable_area(os.path.join(out, "mexico_stable_area.gpkg")),
             "params": {
