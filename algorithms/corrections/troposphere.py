@@ -27,10 +27,12 @@ looks like motion away from the satellite: in radians that grow with range the c
 is ``+4 pi / lambda * dL`` (subtracted), in LOS metres positive toward the satellite ``-dL``.
 
 Heights are centred and scaled (``hs = (h - h0) / hscale``) so the normal equations stay well
-conditioned. The removed term is the fitted polynomial minus its value at ``h = 0`` (the delay
-difference of a stratified layer vanishes at sea level), so windows with different
-coefficients do not leave steps of ``dk * h0`` between them; over one window this only shifts
-each interferogram by a constant.
+conditioned. The removed term is the fitted polynomial minus its value at the lowest height of
+the DEM, so the corrected values stay close to the input's (no offset of ``k h`` hundreds of
+radians, no extrapolation of a quadratic to sea level); over one window this shifts each
+interferogram by a constant only. With windows, coefficients varying across the scene leave
+``dk (h_min - h_zero)`` where ``h_zero`` is the unknown height at which the stratified delay
+difference vanishes: smooth, and absorbed by a ramp removal.
 """
 
 from __future__ import annotations
@@ -204,7 +206,7 @@ def coefficient_field(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray, layo
 
 def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int = 1, h0: float = 0.0,
                           hscale: float = 1.0, layout=(1, 1, 1)) -> dict:
-    """Block function of the correcting pass: ``stack - (P(hs) - P(hs(h=0)))`` with ``P = k1 hs + k2 hs^2``
+    """Block function of the correcting pass: ``stack - (P(hs) - P(-1))`` with ``P = k1 hs + k2 hs^2``
     (NaN where the DEM has no data).
 
     Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}``.
@@ -214,7 +216,7 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
     hs = ((np.asarray(inputs["dem"], np.float64) - h0) / hscale).ravel()
     rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(cols), indexing="ij")
     field = coefficient_field(coef, rr.ravel(), cc.ravel(), layout, (block.n_rows_total, cols))
-    hz = -h0 / hscale  # scaled height of sea level: the removed delay is 0 at h = 0 (see the notes)
+    hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
     term = field[:, :, 1] * (hs - hz)[None]
     if order == 2:
         term += field[:, :, 2] * (hs * hs - hz * hz)[None]
@@ -249,10 +251,12 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
 
 
 def height_scaling(h_min: float, h_max: float) -> tuple[float, float]:
-    """``(h0, hscale)``: centre and half-range of the heights (1 m when flat)."""
+    """``(h0, hscale)``: centre and half-range of the heights (1 m when flat; then ``h0 = h_min + 1``),
+    so that the lowest height scales to -1."""
     if not (np.isfinite(h_min) and np.isfinite(h_max)):
         raise GeohazardError("DEM: it has no valid height (every pixel is no-data)")
-    return 0.5 * (h_min + h_max), max(0.5 * (h_max - h_min), 1.0)
+    half = max(0.5 * (h_max - h_min), 1.0)
+    return float(h_min) + half, half
 
 
 # ------------------------------------------------------------------------ external delays

@@ -148,7 +148,7 @@ def compare_phase_elevation(ifg, dem, mask, names, tmp):
         print(f"  order {order}: ours vs float64 numpy lstsq on centred heights {exact:.2e} rad")
         amp = float(np.nanmax(np.abs(delay)))
         print(f"  order {order}: largest difference of the removed delay {worst:.2e} rad (after removing one "
-              f"constant per interferogram: MintPy zeroes it at the reference pixel, we at sea level); "
+              f"constant per interferogram: MintPy zeroes it at the reference pixel, we at the lowest DEM height); "
               f"delays up to {amp:.2f} rad")
 
 
