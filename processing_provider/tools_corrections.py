@@ -144,7 +144,7 @@ class Stack:
         return len(self.paths)
 
     def sources(self, *, coherence: bool) -> dict:
-        src = {"stack": StackSource(self.paths, GdalOpener(), dtype=np.float64, names=self.names)}
+        src = {"stack": StackSource(self.paths, GdalOpener(), dtype=np.float32, names=self.names)}
         if coherence and self.coh_paths is not None:
             src["coherence"] = StackSource(self.coh_paths, GdalOpener(), dtype=np.float32)
         return src

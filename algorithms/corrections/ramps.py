@@ -85,16 +85,33 @@ def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, cohere
     return ok
 
 
+#: Pixels per matrix product of :func:`normal_equations`: float32 products, float64 sums between chunks.
+CHUNK = 8192
+
+
 def normal_equations(g: np.ndarray, data: np.ndarray, use: np.ndarray) -> dict:
     """Normal equations of one design ``g`` ``(p, k)`` for ``M`` data vectors ``(M, p)`` with their own
-    pixel selections ``use`` ``(M, p)``: ``ata (M, k, k)``, ``atb (M, k)``, ``n (M,)``, ``btb (M,)``."""
+    pixel selections ``use`` ``(M, p)``: ``ata (M, k, k)``, ``atb (M, k)``, ``n (M,)``, ``btb (M,)`` (float64).
+
+    Float32 data stay float32 in the products (memory traffic), each over at most :data:`CHUNK` pixels,
+    and the chunks are summed in float64: the sums keep ~7 significant digits per chunk instead of
+    losing them over a million pixels.
+    """
     m, p = data.shape
     k = g.shape[1]
-    w = use.astype(np.float64)
-    d0 = np.where(use, data, 0.0)
+    dt = np.float32 if data.dtype == np.float32 else np.float64
+    g = np.asarray(g, dt)
+    d0 = np.where(use, data, dt(0))
+    w = use.astype(dt)
     gg = (g[:, :, None] * g[:, None, :]).reshape(p, k * k)
-    return {"ata": (w @ gg).reshape(m, k, k), "atb": d0 @ g, "n": use.sum(axis=1).astype(np.int64),
-            "btb": np.einsum("ij,ij->i", d0, d0)}
+    ata = np.zeros((m, k * k))
+    atb = np.zeros((m, k))
+    for s in range(0, p, CHUNK):
+        e = min(p, s + CHUNK)
+        ata += w[:, s:e] @ gg[s:e]
+        atb += d0[:, s:e] @ g[s:e]
+    return {"ata": ata.reshape(m, k, k), "atb": atb, "n": use.sum(axis=1).astype(np.int64),
+            "btb": np.square(d0).sum(axis=1, dtype=np.float64)}
 
 
 def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
@@ -104,7 +121,9 @@ def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_th
     ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
     without halo. Returns the arrays of :func:`normal_equations`, to be summed over blocks.
     """
-    data = np.asarray(inputs["stack"], np.float64)
+    data = np.asarray(inputs["stack"])
+    if data.dtype != np.float32:
+        data = data.astype(np.float64, copy=False)
     m = data.shape[0]
     use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
                         coherence_threshold=coherence_threshold)
@@ -191,9 +210,9 @@ def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dic
     """
     data = np.asarray(inputs["stack"])
     m, rows, cols = data.shape
-    g = block_design(block, kind)
-    ramp = (np.asarray(coef, np.float64) @ g.T).reshape(m, rows, cols)
-    return {"corrected": (data - ramp).astype(np.float32)}
+    g = block_design(block, kind).astype(np.float32)
+    ramp = (np.asarray(coef, np.float32) @ g.T).reshape(m, rows, cols)
+    return {"corrected": np.subtract(data, ramp, dtype=np.float32)}
 
 
 def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.ndarray] = None,

@@ -77,7 +77,9 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns
     ``ata (M, W, k, k)``, ``atb (M, W, k)``, ``n (M, W)``, ``btb (M, W)`` with ``W`` windows.
     """
-    data = np.asarray(inputs["stack"], np.float64)
+    data = np.asarray(inputs["stack"])
+    if data.dtype != np.float32:
+        data = data.astype(np.float64, copy=False)
     m = data.shape[0]
     dem = np.asarray(inputs["dem"], np.float64)
     use = np.isfinite(data) & np.isfinite(dem)[None]
@@ -211,17 +213,24 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
 
     Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}``.
     """
-    data = np.asarray(inputs["stack"], np.float64)
+    data = np.asarray(inputs["stack"])
     m, rows, cols = data.shape
     hs = ((np.asarray(inputs["dem"], np.float64) - h0) / hscale).ravel()
-    rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(cols), indexing="ij")
-    field = coefficient_field(coef, rr.ravel(), cc.ravel(), layout, (block.n_rows_total, cols))
     hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
-    term = field[:, :, 1] * (hs - hz)[None]
-    if order == 2:
-        term += field[:, :, 2] * (hs * hs - hz * hz)[None]
+    h1 = (hs - hz).astype(np.float32)
+    h2 = (hs * hs - hz * hz).astype(np.float32)
+    if layout[0] * layout[1] == 1:  # one set of coefficients per interferogram: an outer product
+        term = np.asarray(coef[:, 0, 1], np.float32)[:, None] * h1[None]
+        if order == 2:
+            term += np.asarray(coef[:, 0, 2], np.float32)[:, None] * h2[None]
+    else:
+        rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(cols), indexing="ij")
+        field = coefficient_field(coef, rr.ravel(), cc.ravel(), layout, (block.n_rows_total, cols))
+        term = (field[:, :, 1] * h1[None]).astype(np.float32)
+        if order == 2:
+            term += (field[:, :, 2] * h2[None]).astype(np.float32)
     term = term.reshape(m, rows, cols)
-    return {"corrected": (data - term).astype(np.float32), "delay": term.astype(np.float32)}
+    return {"corrected": np.subtract(data, term, dtype=np.float32), "delay": term}
 
 
 def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 1, window: int = 0,

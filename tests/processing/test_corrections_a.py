@@ -64,7 +64,7 @@ def test_rampremoval_matches_core_and_truth(qgis_app, tmp_path, small_blocks):
     got = _pair_arrays(res["OUTPUT"], s)
     assert sorted(os.listdir(res["OUTPUT"])) == sorted(os.path.basename(f) for f in files)
     ref, _ = remove_ramps(s["ifg_mm"], kind="quadratic", mask=stable, min_pixels=100)
-    np.testing.assert_allclose(got, ref, atol=2e-4)
+    np.testing.assert_allclose(got, ref, atol=5e-4)  # float32 products (ramps up to ~75 mm): 7e-6 relative
     defo = np.stack([s["defo_mm"][j] - s["defo_mm"][i] for i, j in s["pairs"]])
     assert np.abs(got - defo).max() < 0.2
     rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
@@ -95,7 +95,8 @@ def test_phase_elevation_tool_matches_core_windows_per_date(qgis_app, tmp_path, 
     sec_i = np.array([j for _, j in s["pairs"]])
     want, _ = correct_phase_elevation(s["ifg_mm"], s["dem"].astype(np.float32).astype(float), order=2, window=30,
                                       min_pixels=50, per_date=(ref_i, sec_i, n, None))
-    np.testing.assert_allclose(got, want, atol=5e-4)
+    # float32 blocks in the tool, float64 in the core: 1e-3 mm on delays of ~40 mm (windows, quadratic, per date)
+    np.testing.assert_allclose(got, want, atol=2e-3)
     rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
     assert len(rows) == len(s["pairs"]) * 6 and "k2_per_km2" in rows[0]
 
