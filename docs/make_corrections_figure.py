@@ -9,7 +9,6 @@ corrections, the removed part, and the SBAS velocity before / after.
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import os
 import sys

@@ -19,9 +19,10 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
+from testutils_corrections import synthetic_stack, velocity_from_ifgs  # noqa: E402
+
 from algorithms.corrections.ramps import remove_ramps  # noqa: E402
 from algorithms.corrections.troposphere import correct_phase_elevation  # noqa: E402
-from testutils_corrections import synthetic_stack, velocity_from_ifgs  # noqa: E402
 
 CASES = {
     "A 60x80, 12 dates, strat 10 mm/km, ramps 8 mm, turbulence 2 mm": dict(
