@@ -154,6 +154,11 @@ def test_gacos_delays_removed_in_radians(qgis_app, tmp_path):
     got = _pair_arrays(res["OUTPUT"], s)
     inner = (slice(None), slice(2, -2), slice(2, -2))
     np.testing.assert_allclose(got[inner], truth[inner], atol=2e-3)
+    inc_raster = write_tif(str(tmp_path / "inc.tif"), np.full((30, 40), inc), _wkt(4326), gt)
+    res2 = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"),
+                                             "INCIDENCE": inc_raster, "WAVELENGTH_M": lam,
+                                             "OUTPUT": str(tmp_path / "out_inc")})
+    np.testing.assert_allclose(_pair_arrays(res2["OUTPUT"], s), got, atol=1e-5)
     os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd"))
     os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd.rsc"))
     hk.expect_refusal("troposphericcorrection", {
