@@ -65,6 +65,10 @@ TAGS = {
     "amplitudedispersion": "PS,persistent scatterers,amplitude dispersion,SLC",
     "phaselinking": "DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
     "unwrap": "unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series",
+    "unwrapclosurecorrection": "unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,"
+                               "LiCSBAS",
+    "demerrorcorrection": "DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy",
+    "pcaatmosphere": "PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
     "pstimeseries": "PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide",
     "adadetection": "ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
     "adaclassification": "ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement",
@@ -91,6 +95,7 @@ MAIN_OUTPUTS = {
     "stackingvelocity": ("OUTPUT_VELOCITY",),
     "amplitudedispersion": ("OUTPUT_PS_MASK",),
     "unwrap": ("OUTPUT_REPORT",),
+    "unwrapclosurecorrection": ("OUTPUT_NONCLOSING", "OUTPUT_STATS"),
     "ascdescdecomposition": ("OUTPUT_UP",),
     "losprojection": ("OUTPUT_VERTICAL", "OUTPUT_POINTS"),
     "adadetection": ("OUTPUT",),
