@@ -11,6 +11,7 @@ import os
 import numpy as np
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
@@ -36,7 +37,8 @@ from ..algorithms.corrections.dem_error import (
     design_matrix,
     read_date_baselines,
 )
-from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
+from ..algorithms.corrections.pca import pca_engine_block, smooth_model
+from ..algorithms.engine import CallableSource, max_memory_bytes, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
 from ..algorithms.progress import SubProgress
@@ -387,15 +389,7 @@ class DemErrorCorrection(CorrectionAlgorithm):
         return True, ""
 
     def _steps(self, parameters, context) -> list:
-        text = self.parameterAsString(parameters, "STEP_DATES", context) or ""
-        out = []
-        for item in text.replace(";", ",").split(","):
-            if item.strip():
-                try:
-                    out.append(parse_date(item.strip()))
-                except GeohazardError:
-                    raise GeohazardError(f"STEP_DATES: {item.strip()!r} is not a date (YYYY-MM-DD)") from None
-        return out
+        return parse_step_dates(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
@@ -449,4 +443,126 @@ class DemErrorCorrection(CorrectionAlgorithm):
         return paths
 
 
-ALGORITHMS = [UnwrapClosureCorrection, DemErrorCorrection]
+def parse_step_dates(alg, parameters, context) -> list:
+    text = alg.parameterAsString(parameters, "STEP_DATES", context) or ""
+    out = []
+    for item in text.replace(";", ",").split(","):
+        if item.strip():
+            try:
+                out.append(parse_date(item.strip()))
+            except GeohazardError:
+                raise GeohazardError(f"STEP_DATES: {item.strip()!r} is not a date (YYYY-MM-DD)") from None
+    return out
+
+
+# ============================================================================ PCA atmosphere
+class PcaAtmosphere(CorrectionAlgorithm):
+    NAME = "pcaatmosphere"
+    DISPLAY_NAME = "PCA correction of atmospheric artefacts (time series)"
+    GROUP_ID = "timeseries"
+    HELP = (
+        "Removes tropospheric artefacts from a displacement time series with principal components computed block "
+        "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "
+        "early warning). In each square tile the series is decomposed (numpy SVD, about its temporal mean); for "
+        "each leading component, the part of its temporal signature that a smooth deformation model (polynomial "
+        "in time, annual cycle, declared steps) does not explain is atmosphere when it is white in time (lag-one "
+        "autocorrelation below MAX_AUTOCORR: the delay of one date is independent of the next), and it is "
+        "removed. Deformation that follows the model is kept, including when it shares a component with the "
+        "delays. What is removed is orthogonal to the model: velocities are unchanged, the displacement of each "
+        "date is cleaned.\n\n"
+        "<b>When to use it</b> (synthetic stacks, docs/corrections.md): it removes turbulent and randomly "
+        "stratified delays better than phase-elevation fits (which also bend deformation that correlates with "
+        "elevation); it keeps a delay that follows the seasons (phase-elevation removes it); it needs many dates "
+        "(refused below 3 x the model terms; 30+ recommended); a surge outside the model is partly removed unless "
+        "its date is given in STEP_DATES.\n\n"
+        "<b>Time series</b>: one band per date, date as band description, mm, as written by the SBAS tool.\n"
+        "<b>Tile size</b> (pixels, default 64): larger than the deforming areas of interest and than the "
+        "correlation length of the turbulence.\n"
+        "<b>Maximum autocorrelation</b> (default 0.5): white leftovers (below it) are atmosphere.\n"
+        "<b>Model</b>: polynomial order (default 2), annual terms (default on), step dates (YYYY-MM-DD).\n\n"
+        "<b>Outputs</b>: corrected time series (same layout), optional estimated atmospheric delay per date (mm), "
+        "optional number of components removed per tile."
+    ) + DASK_HELP
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterRasterLayer("INPUT", self.tr("Time series (mm, one band per date)")))
+        self.addParameter(QgsProcessingParameterNumber(
+            "TILE_SIZE", self.tr("Tile size (pixels)"), QgsProcessingParameterNumber.Type.Integer, defaultValue=64,
+            minValue=8, maxValue=4096))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_AUTOCORR", self.tr("Leftover signatures less autocorrelated than this are atmosphere"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.5, minValue=0.0, maxValue=0.95))
+        self.addParameter(QgsProcessingParameterNumber(
+            "POLY_ORDER", self.tr("Polynomial order of the deformation model"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=2, minValue=0, maxValue=4))
+        self.addParameter(QgsProcessingParameterBoolean("ANNUAL", self.tr("Annual cycle in the deformation model"),
+                                                        defaultValue=True))
+        self.addParameter(QgsProcessingParameterString(
+            "STEP_DATES", self.tr("Step dates of the deformation model (YYYY-MM-DD, comma separated)"), optional=True))
+        add_dask_parameter(self)
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Corrected time series (mm)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_ATMOSPHERE", self.tr("Estimated atmospheric delay (mm)"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_COMPONENTS", self.tr("Components removed per tile (count)"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            parse_step_dates(self, parameters, context)
+        except GeohazardError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, "INPUT", context)
+        dates = raster_dates(info, "INPUT")
+        g = smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
+                         poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+                         step_dates=parse_step_dates(self, parameters, context))
+        tile = self.parameterAsInt(parameters, "TILE_SIZE", context)
+        func = functools.partial(pca_engine_block, g=g, tile=tile,
+                                 max_autocorr=self.parameterAsDouble(parameters, "MAX_AUTOCORR", context))
+        per_row = info.width * len(dates) * 8.0 * 6
+        rows = max(1, int(max_memory_bytes() // max(per_row * tile, 1))) * tile
+        plan = plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)))
+        paths = {k: self.parameterAsOutputLayer(parameters, k, context)
+                 for k in ("OUTPUT", "OUTPUT_ATMOSPHERE", "OUTPUT_COMPONENTS") if parameters.get(k)}
+        desc = [d.isoformat() for d in dates]
+        meta = {"PCA_ATMOSPHERE": f"tile {tile} px, max autocorrelation "
+                                  f"{self.parameterAsDouble(parameters, 'MAX_AUTOCORR', context)}"}
+        from .raster_io import open_raster
+
+        ds = open_raster(info.path, "INPUT")
+        meta.update({k: v for k, v in (ds.GetMetadata() or {}).items() if k.startswith("REFERENCE")})
+        ds = None
+        with contextlib.ExitStack() as outs:
+            w_ts = outs.enter_context(RasterWriter.like(paths["OUTPUT"], info, count=len(dates), descriptions=desc,
+                                                        metadata=meta))
+            w_atm = outs.enter_context(RasterWriter.like(paths["OUTPUT_ATMOSPHERE"], info, count=len(dates),
+                                                         descriptions=desc)) if "OUTPUT_ATMOSPHERE" in paths else None
+            w_n = outs.enter_context(RasterWriter.like(paths["OUTPUT_COMPONENTS"], info)) \
+                if "OUTPUT_COMPONENTS" in paths else None
+
+            def write(block, out):
+                w_ts.write(out["corrected_mm"].astype(np.float32), row=block.row0)
+                if w_atm is not None:
+                    w_atm.write(out["atmosphere_mm"].astype(np.float32), row=block.row0)
+                if w_n is not None:
+                    w_n.write(out["n_removed"].astype(np.float32), row=block.row0)
+
+            with executor(self, parameters, context, feedback) as ex:
+                process_blocks(plan, func, write, executor=ex, progress=FeedbackProgress(feedback),
+                               sources={"series": raster_source(info.path, bands=None, dtype=np.float64, name="INPUT")},
+                               background_write=True)
+            for w in (w_ts, w_atm, w_n):
+                if w is not None:
+                    w.commit()
+        style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        return paths
+
+
+ALGORITHMS = [UnwrapClosureCorrection, DemErrorCorrection, PcaAtmosphere]

@@ -8,7 +8,7 @@ import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
-TOOLS = ["unwrapclosurecorrection", "demerrorcorrection"]
+TOOLS = ["unwrapclosurecorrection", "demerrorcorrection", "pcaatmosphere"]
 
 
 def _ts(path, *, gt=hk.GT, epsg=32633, nan=False, n=12, shape=(16, 18)):
@@ -43,6 +43,22 @@ def recipe(tool, tmp):
             write_geotiff(f, np.full((16, 18), 0.8), geotransform=hk.FAR_GT)
         return hk.Recipe(params, ["OUTPUT", "OUTPUT_STATS", "OUTPUT_CYCLES"], ("INPUT", "OUTPUT_CYCLES"), spoil,
                          raster="INPUT", nocrs="accept", overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
+    if tool == "pcaatmosphere":
+        ts, _ = _ts(j(tmp, "ts.tif"), n=24)
+
+        def spoil_ts(kind, folder):
+            if kind == "truncated":
+                p, _ = _ts(j(folder, "trunc.tif"), n=24)
+                hk.truncate(p)
+                return {"INPUT": p}, "trunc.tif"
+            if kind == "nan":
+                p, _ = _ts(j(folder, "nan.tif"), nan=True, n=24)
+                return {"INPUT": p}, "no valid pixel"
+            p, _ = _ts(j(folder, "radar.tif"), epsg=None, gt=None, n=24)
+            return {"INPUT": p}, None
+
+        return hk.Recipe({"INPUT": ts, "TILE_SIZE": 8, "OUTPUT": j(out, "cor.tif")}, ["OUTPUT"], ("INPUT", "OUTPUT"),
+                         spoil_ts, raster="INPUT", nocrs="accept")
     ts, dates = _ts(j(tmp, "ts.tif"))
     csvf = j(tmp, "bperp.csv")
     with open(csvf, "w") as fh:
