@@ -19,7 +19,8 @@ def gaussian_field(shape, scale_px, rng):
 
 
 def atmosphere_stack(*, n_dates=40, shape=(128, 128), strat_mm_per_km=10.0, turb_mm=5.0, turb_scale_px=12.0,
-                     seasonal_mm_per_km=0.0, surge_mm=0.0, defo_rate_mm_yr=-40.0, defo_seasonal_mm=4.0, seed=0, bowl_px=None):
+                     seasonal_mm_per_km=0.0, surge_mm=0.0, defo_rate_mm_yr=-40.0, defo_seasonal_mm=4.0, seed=0,
+                     bowl_px=None):
     """Time series (N, rows, cols) mm = deformation + atmosphere(t) - atmosphere(t0), and the parts.
 
     Deformation: a Gaussian bowl (linear rate + annual cycle + an optional surge of ``surge_mm`` in
