@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._numba import njit, prange
 from ..errors import GeohazardError
 
 TWO_PI = 2.0 * np.pi
@@ -117,8 +118,49 @@ def network_triplets(pairs, n_pairs: int | None = None) -> Triplets:
 
 def closure_phase(cycles: np.ndarray, triplets: Triplets) -> np.ndarray:
     """Closure of every triplet, in cycles, ``(T, ...)`` from ``cycles`` ``(M, ...)`` (NaN where any is missing)."""
-    i = triplets.index
-    return cycles[i[:, 0]] + cycles[i[:, 1]] - cycles[i[:, 2]]
+    x = np.ascontiguousarray(np.asarray(cycles, np.float64).reshape(cycles.shape[0], -1))
+    out = np.empty((triplets.index.shape[0], x.shape[1]))
+    _closure_kernel(x, np.ascontiguousarray(triplets.index), out)
+    return out.reshape((out.shape[0],) + tuple(cycles.shape[1:]))
+
+
+@njit(parallel=True)
+def _closure_kernel(x, idx, out):
+    n_t = idx.shape[0]
+    n_p = x.shape[1]
+    for p in prange(n_p):
+        for t in range(n_t):
+            out[t, p] = x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]
+
+
+@njit(parallel=True)
+def _classify_kernel(x, idx, offset, max_frac, clo, kint, key):
+    """Closure (cycles, minus the network offset), its integer ambiguity, and the solver's key
+    (the integer where the loop is trusted, the sentinel where it is missing or noisy)."""
+    n_t = idx.shape[0]
+    n_p = x.shape[1]
+    for p in prange(n_p):
+        for t in range(n_t):
+            c = x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p] - offset[t]
+            clo[t, p] = c
+            if np.isfinite(c):
+                k = np.rint(c)
+                kint[t, p] = np.int16(k)
+                key[t, p] = np.int16(k) if abs(c - k) <= max_frac else np.int16(-32768)
+            else:
+                kint[t, p] = 0
+                key[t, p] = np.int16(-32768)
+
+
+def _incidence(triplets: Triplets):
+    """Sparse (M, T) membership of interferograms in loops."""
+    from scipy import sparse
+
+    t = triplets.index.shape[0]
+    m = triplets.matrix.shape[1]
+    rows = triplets.index.reshape(-1)
+    cols = np.repeat(np.arange(t), 3)
+    return sparse.csr_matrix((np.ones(rows.size, np.int32), (rows, cols)), shape=(m, t))
 
 
 @dataclass
@@ -211,8 +253,12 @@ class _Solver:
             self.shifts = _date_run_shifts(self.triplets)
         if self.shifts.size == 0:
             return False
+        supp = np.flatnonzero(u)
+        rows = np.flatnonzero((self.shifts[:, supp] != 0).any(axis=1))  # only these can lower the cost
+        if rows.size == 0:
+            return False
         base = np.abs(u).sum()
-        cand = np.abs(u[None, :] + self.shifts).sum(axis=1)
+        cand = np.abs(u[None, :].astype(np.int64) + self.shifts[rows]).sum(axis=1)
         return bool((cand <= base).any())
 
     def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
@@ -245,7 +291,7 @@ def _date_run_shifts(triplets: Triplets) -> np.ndarray:
     inc[np.arange(m), ref] -= 1
     cum = np.concatenate([np.zeros((m, 1), np.int64), np.cumsum(inc, axis=1)], axis=1)
     runs = [cum[:, b + 1] - cum[:, a] for a in range(n) for b in range(a, n) if not (a == 0 and b == n - 1)]
-    runs = np.array(runs) if runs else np.zeros((0, m), np.int64)
+    runs = np.array(runs, np.int8) if runs else np.zeros((0, m), np.int8)
     return np.concatenate([runs, -runs])
 
 
@@ -336,21 +382,23 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         cyc = cyc - (np.asarray(reference_mm, np.float64) / cycle_mm)[:, None]
     if coherence is not None and min_coherence > 0:
         cyc = np.where(np.asarray(coherence).reshape(m, p) >= min_coherence, cyc, np.nan)
-    clo = closure_phase(cyc, triplets)  # (T, P) cycles
-    if closure_offset is not None:
-        clo = clo - np.asarray(closure_offset, np.float64)[:, None]
-    ok = np.isfinite(clo)
-    kint = np.where(ok, np.rint(np.where(ok, clo, 0.0)), 0.0).astype(np.int16)
+    offset = np.zeros(triplets.n) if closure_offset is None else np.asarray(closure_offset, np.float64)
+    t = triplets.n
+    clo = np.empty((t, p))
+    kint = np.empty((t, p), np.int16)
+    key = np.empty((t, p), np.int16)
     # a loop is trusted at a pixel when its closure is within max_residual_rad of a whole number of
     # cycles; a noisy loop (closure near +-pi) says nothing reliable about which way to round
-    trusted = ok & (np.abs(np.where(ok, clo, 0.0) - kint) <= max_residual_rad / TWO_PI)
-    key = np.where(trusted, kint, _MISSING)
+    _classify_kernel(np.ascontiguousarray(cyc), np.ascontiguousarray(triplets.index), offset,
+                     float(max_residual_rad) / TWO_PI, clo, kint, key)
+    ok = np.isfinite(clo)
+    nonzero = kint != 0
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
-    todo = np.flatnonzero((np.where(trusted, kint, 0) != 0).any(axis=0))
+    todo = np.flatnonzero(((key != _MISSING) & (key != 0)).any(axis=0))
     if todo.size:
         sub = _prune_dangling(key[:, todo], triplets)
-        keep = (np.where(sub != _MISSING, sub, 0) != 0).any(axis=0)
+        keep = ((sub != _MISSING) & (sub != 0)).any(axis=0)
         todo, sub = todo[keep], _relevant_only(sub[:, keep], triplets)
     if todo.size:
         patterns, inverse = np.unique(sub, axis=1, return_inverse=True)
@@ -361,24 +409,31 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             sols[:, j], uniq[j] = solver.solve(np.ascontiguousarray(patterns[:, j]))
         u[:, todo] = sols[:, inverse]
         ambiguous[todo] = ~uniq[inverse]
-    u[~np.isfinite(cyc)] = 0
-    after = clo + closure_phase(u.astype(np.float64), triplets)
-    k_after = np.where(ok, np.rint(np.where(ok, after, 0.0)), 0.0)
-    rad = np.where(ok, clo, 0.0) * TWO_PI
-    corrected = x + (u.astype(np.float64) * cycle_mm).reshape(m, rows, cols)
+        u[:, todo] = np.where(np.isfinite(cyc[:, todo]), u[:, todo], 0)
+    nonzero_after = nonzero.copy()
+    changed_px = np.flatnonzero((u != 0).any(axis=0))
+    if changed_px.size:
+        after = clo[:, changed_px] + closure_phase(u[:, changed_px].astype(np.float64), triplets)
+        nonzero_after[:, changed_px] = ok[:, changed_px] & (np.rint(np.where(ok[:, changed_px], after, 0.0)) != 0)
+    rad2 = np.where(ok, clo, 0.0)
+    rad2 *= rad2
+    corrected = x.copy()
+    if changed_px.size:
+        flat = corrected.reshape(m, p)
+        flat[:, changed_px] += u[:, changed_px] * cycle_mm
     changed = u != 0
     return {
         "corrected_mm": corrected,
         "cycles": u.reshape(m, rows, cols),
         "n_cycles": np.abs(u).sum(axis=0).astype(np.int32).reshape(rows, cols),
-        "n_nonclosing": (kint != 0).sum(axis=0).astype(np.int32).reshape(rows, cols),
-        "n_nonclosing_after": (k_after != 0).sum(axis=0).astype(np.int32).reshape(rows, cols),
+        "n_nonclosing": nonzero.sum(axis=0).astype(np.int32).reshape(rows, cols),
+        "n_nonclosing_after": nonzero_after.sum(axis=0).astype(np.int32).reshape(rows, cols),
         "n_loops": ok.sum(axis=0).astype(np.int32).reshape(rows, cols),
         "ambiguous": ambiguous.reshape(rows, cols),
         "loop_pixels": ok.sum(axis=1).astype(np.float64),
-        "loop_sum_sq_rad": (rad ** 2).sum(axis=1),
-        "loop_nonclosing": (kint != 0).sum(axis=1).astype(np.float64),
-        "loop_nonclosing_after": (k_after != 0).sum(axis=1).astype(np.float64),
+        "loop_sum_sq_rad": rad2.sum(axis=1) * TWO_PI ** 2,
+        "loop_nonclosing": nonzero.sum(axis=1).astype(np.float64),
+        "loop_nonclosing_after": nonzero_after.sum(axis=1).astype(np.float64),
         "ifg_corrected": changed.sum(axis=1).astype(np.float64),
         "n_ambiguous": int(ambiguous.sum()),
         "n_corrected": int(changed.any(axis=0).sum()),
@@ -389,11 +444,7 @@ def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
     """Set to 0 the loops that share no interferogram with a non-closing loop: they do not change the
     solution, and pixels then share their pattern (one solve for many pixels)."""
     idx = triplets.index
-    m = triplets.matrix.shape[1]
-    bad = ((key != _MISSING) & (key != 0)).astype(np.int32)
-    hit = np.zeros((m, key.shape[1]), np.int32)
-    for j in range(3):
-        np.add.at(hit, idx[:, j], bad)
+    hit = _incidence(triplets) @ ((key != _MISSING) & (key != 0)).astype(np.int32)
     near = (hit[idx[:, 0]] > 0) | (hit[idx[:, 1]] > 0) | (hit[idx[:, 2]] > 0)
     return np.where(near, key, np.int16(0))
 
@@ -408,12 +459,10 @@ def _prune_dangling(key: np.ndarray, triplets: Triplets) -> np.ndarray:
     """
     key = key.copy()
     idx = triplets.index
-    m = triplets.matrix.shape[1]
+    inc = _incidence(triplets)
     for _ in range(idx.shape[0]):
         used = key != _MISSING
-        deg = np.zeros((m, key.shape[1]), np.int32)
-        for j in range(3):
-            np.add.at(deg, idx[:, j], used.astype(np.int32))
+        deg = inc @ used.astype(np.int32)
         lonely = (deg[idx[:, 0]] == 1) | (deg[idx[:, 1]] == 1) | (deg[idx[:, 2]] == 1)
         drop = used & lonely
         if not drop.any():
