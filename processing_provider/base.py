@@ -45,6 +45,7 @@ GROUPS = {
     "geometry": "Geometry and line of sight",
     "faults": "Faults and stress",
     "formats": "Import and formats",
+    "corrections": "Corrections",
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
@@ -111,6 +112,7 @@ KERNELS = {
     "phaselinking": ("timeseries.shp", "timeseries.phase_linking"),
     "pstimeseries": ("timeseries.psi",),
     "unwrap": ("timeseries.unwrap",),
+    "unwrapclosurecorrection": ("corrections.closure",),
     "geometricdistortion": ("geometry.distortion",),
     "landslideactivity": ("ada.activity",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,

@@ -69,9 +69,11 @@ class CorrectionAlgorithm(GeohazardAlgorithm):
 
 
 def stack_parameters(alg) -> None:
-    """``INPUT``, ``COHERENCE``, ``INPUT_UNITS``, ``WAVELENGTH_M``: the stack input of sbasinversion."""
+    """``INTERFEROGRAMS``, ``COHERENCE``, ``INPUT_UNITS``, ``WAVELENGTH_M``: the stack input of sbasinversion
+    (and of the corrections of part A)."""
     alg.addParameter(QgsProcessingParameterMultipleLayers(
-        "INPUT", alg.tr("Unwrapped interferograms (rasters, or a folder)"), QgsProcessing.SourceType.TypeRaster))
+        "INTERFEROGRAMS", alg.tr("Unwrapped interferograms (rasters, or a folder)"),
+        QgsProcessing.SourceType.TypeRaster))
     alg.addParameter(QgsProcessingParameterMultipleLayers(
         "COHERENCE", alg.tr("Coherence rasters or folder"), QgsProcessing.SourceType.TypeRaster, optional=True))
     alg.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", alg.tr("Input unit / sign"), options=INPUT_UNITS,
@@ -79,48 +81,30 @@ def stack_parameters(alg) -> None:
     alg.addParameter(wavelength_parameter(alg, "WAVELENGTH_M"))
 
 
-def _as_stack_parameters(parameters) -> dict:
-    params = dict(parameters)
-    params["INTERFEROGRAMS"] = parameters.get("INPUT")
-    return params
-
-
-def _renamed(exc: GeohazardError) -> GeohazardError:
-    return GeohazardError(str(exc).replace("INTERFEROGRAMS", "INPUT"))
-
-
 def stack_input_files(alg, parameters, context) -> dict:
-    """The raster files read (for the guard layer): INPUT and COHERENCE folders filtered as the tools do."""
-    params = _as_stack_parameters(parameters)
-    try:
-        return {"INPUT": expand_raster_inputs(alg, params, "INTERFEROGRAMS", context, want="ifg"),
-                "COHERENCE": expand_raster_inputs(alg, params, "COHERENCE", context, want="coh")}
-    except GeohazardError as exc:
-        raise _renamed(exc) from None
+    """The raster files read (for the guard layer): folders filtered as the tools do."""
+    return {"INTERFEROGRAMS": expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg"),
+            "COHERENCE": expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")}
 
 
 def correction_stack(alg, parameters, context, feedback):
-    """The interferograms of INPUT as a :class:`~.tools_timeseries.StackInput` (LOS mm, network order)."""
-    try:
-        return gather_stack(alg, _as_stack_parameters(parameters), context, allow_mintpy=False, baselines=False,
-                            feedback=feedback)
-    except GeohazardError as exc:
-        raise _renamed(exc) from None
+    """The interferograms as a :class:`~.tools_timeseries.StackInput` (LOS mm, network order)."""
+    return gather_stack(alg, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
 
 
 def check_stack(alg, parameters, context, skip=()) -> tuple:
     for d in alg.parameterDefinitions():  # folders are accepted for the raster lists
-        if d.name() in ("INPUT", "COHERENCE", "BASELINES") + tuple(skip) or d.isDestination():
+        if d.name() in ("INTERFEROGRAMS", "COHERENCE", "BASELINES") + tuple(skip) or d.isDestination():
             continue
         if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
             return False, alg.tr("Incorrect parameter value for {}").format(d.name())
     try:
         files = stack_input_files(alg, parameters, context)
-        if not files["INPUT"]:
-            return False, "INPUT: give a folder or a list of unwrapped interferograms"
+        if not files["INTERFEROGRAMS"]:
+            return False, "INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
         from ..algorithms.formats.dates import parse_date_pair
 
-        for p in files["INPUT"]:
+        for p in files["INTERFEROGRAMS"]:
             parse_date_pair(p)
     except GeohazardError as exc:
         return False, str(exc)
@@ -161,10 +145,10 @@ def write_csv(path: str, rows: list) -> None:
 
 # ============================================================================ unwrapping errors
 class UnwrapClosureCorrection(CorrectionAlgorithm):
-    OVERLAP = (("INPUT", "COHERENCE"),)
+    OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
     NAME = "unwrapclosurecorrection"
     DISPLAY_NAME = "Unwrapping-error correction by phase closure"
-    GROUP_ID = "timeseries"
+    GROUP_ID = "corrections"
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
         "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
@@ -235,7 +219,7 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         progress = FeedbackProgress(feedback)
         stack = correction_stack(self, parameters, context, feedback)
         for line in ignored_report(stack.ignored):
-            feedback.pushInfo(line.replace("INTERFEROGRAMS", "INPUT"))
+            feedback.pushInfo(line)
         net, info = stack.network, stack.info
         triplets = network_triplets(net.pairs)
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
@@ -264,7 +248,7 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         in_paths = [stack.paths[i] for i in stack.order]
         out_paths = [os.path.join(out_dir, output_name(p)) for p in in_paths]
         if len(set(out_paths)) != len(out_paths):
-            raise GeohazardError("INPUT: two interferograms have the same file name (in different folders); the "
+            raise GeohazardError("INTERFEROGRAMS: two interferograms have the same file name (in different folders); the "
                                  "corrected ones are written under the input names into one folder")
         results = {"OUTPUT": out_dir}
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
@@ -328,7 +312,7 @@ class DemErrorCorrection(CorrectionAlgorithm):
     OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
     NAME = "demerrorcorrection"
     DISPLAY_NAME = "DEM-error correction of a time series"
-    GROUP_ID = "timeseries"
+    GROUP_ID = "corrections"
     HELP = (
         "Estimates the DEM error (topographic residual) of every pixel and removes its effect from a displacement "
         "time series (Fattahi & Amelung 2013, doi:10.1109/TGRS.2012.2227761; as MintPy dem_error.py): per pixel, "
@@ -459,7 +443,7 @@ def parse_step_dates(alg, parameters, context) -> list:
 class PcaAtmosphere(CorrectionAlgorithm):
     NAME = "pcaatmosphere"
     DISPLAY_NAME = "PCA correction of atmospheric artefacts (time series)"
-    GROUP_ID = "timeseries"
+    GROUP_ID = "corrections"
     HELP = (
         "Removes tropospheric artefacts from a displacement time series with principal components computed block "
         "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "

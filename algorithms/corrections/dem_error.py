@@ -116,12 +116,13 @@ def dem_error_block(ts_mm: np.ndarray, g: np.ndarray, *, range_sin_inc_m, min_da
         if np.linalg.matrix_rank(gg) < p:
             continue
         pinv = np.linalg.pinv(gg)
-        x = pinv @ flat[np.ix_(rows_ok, px)]
+        sub = flat if (px.size == flat.shape[1] and rows_ok.all()) else flat[np.ix_(rows_ok, px)]
+        x = pinv @ sub
         beta[px] = x[0]
-        res = flat[np.ix_(rows_ok, px)] - gg @ x
-        rms[px] = np.sqrt(np.mean(res ** 2, axis=0))
-    topo = g[:, :1] * beta[None, :]  # (N, P) mm
-    corrected = flat - topo
+        res = gg @ x
+        np.subtract(sub, res, out=res)
+        rms[px] = np.sqrt(np.einsum("ij,ij->j", res, res) / res.shape[0])
+    corrected = flat - g[:, :1] * beta[None, :]  # minus the topographic term (N, P) mm
     s = np.broadcast_to(np.asarray(range_sin_inc_m, np.float64), (rows, cols)).reshape(-1)
     dz = beta * s / 1000.0  # beta: mm of LOS per m of baseline; dz in m
     return {"corrected_mm": corrected.reshape(n, rows, cols), "dem_error_m": dz.reshape(rows, cols),

@@ -58,7 +58,9 @@ def make(work, rows, cols, n, geometry, seed=0):
     # ours: GeoTIFF + CSV
     tif = os.path.join(work, "ts.tif")
     drv = gdal.GetDriverByName("GTiff")
-    ds = drv.Create(tif, cols, rows, n, gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=YES"])
+    # band-interleaved, as sbasinversion writes its time series
+    ds = drv.Create(tif, cols, rows, n, gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=YES",
+                                                           "INTERLEAVE=BAND", "PREDICTOR=3", "ZLEVEL=1"])
     ds.SetGeoTransform((500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0))
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32614)

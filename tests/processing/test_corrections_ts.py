@@ -31,10 +31,10 @@ def _folder(tmp_path, net, data, *, to_rad=True, name="ifgs"):
 def test_parameters(alg):
     a = alg("unwrapclosurecorrection")
     ids = [p.name() for p in a.parameterDefinitions()]
-    for pid in ("INPUT", "COHERENCE", "INPUT_UNITS", "WAVELENGTH_M", "MIN_COHERENCE", "MAX_CYCLES",
+    for pid in ("INTERFEROGRAMS", "COHERENCE", "INPUT_UNITS", "WAVELENGTH_M", "MIN_COHERENCE", "MAX_CYCLES",
                 "LOOP_THRESHOLD_RAD", "OUTPUT", "OUTPUT_CYCLES", "OUTPUT_NONCLOSING", "OUTPUT_STATS", "DASK_SCHEDULER"):
         assert pid in ids, pid
-    assert "Yunjun" in a.shortHelpString()
+    assert "Yunjun" in a.shortHelpString() and a.group() == "Corrections"
     d = alg("demerrorcorrection")
     ids = [p.name() for p in d.parameterDefinitions()]
     for pid in ("INPUT", "BASELINES", "SLANT_RANGE", "SLANT_RANGE_RASTER", "INCIDENCE", "INCIDENCE_RASTER",
@@ -48,7 +48,7 @@ def test_closure_folder_run(run_alg, tmp_path):
     folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
     out_dir = tmp_path / "fixed"
     res = run_alg("unwrapclosurecorrection", {
-        "INPUT": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 0, "MIN_COHERENCE": 0.5,
+        "INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 0, "MIN_COHERENCE": 0.5,
         "OUTPUT": str(out_dir), "OUTPUT_CYCLES": str(tmp_path / "cycles.tif"),
         "OUTPUT_NONCLOSING": str(tmp_path / "nonclosing.tif"), "OUTPUT_STATS": str(tmp_path / "stats.csv")})
     names = sorted(os.listdir(out_dir))
@@ -88,12 +88,12 @@ def test_closure_refusals(run_alg, tmp_path):
     net, clean, planted, _ = planted_stack(n_dates=5, neighbours=1, shape=(8, 8), seed=1, patch=(2, 4))
     folder = _folder(tmp_path, net, clean)
     with pytest.raises(QgsProcessingException, match="no closed triplet"):
-        run_alg("unwrapclosurecorrection", {"INPUT": str(folder), "OUTPUT": str(tmp_path / "o")})
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(tmp_path / "o")})
     assert not os.path.exists(tmp_path / "o") or not os.listdir(tmp_path / "o")
     net, clean, planted, _ = planted_stack(n_dates=5, neighbours=2, shape=(8, 8), seed=1, patch=(2, 4))
     folder = _folder(tmp_path, net, clean, name="ifgs2")
     with pytest.raises(QgsProcessingException, match="destroy the input|holds the input"):
-        run_alg("unwrapclosurecorrection", {"INPUT": str(folder), "OUTPUT": str(folder)})
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(folder)})
 
 
 def _ts_raster(tmp_path, *, n=24, shape=(10, 12), seed=0):
@@ -176,7 +176,7 @@ def test_closure_mexico_city_planted(run_alg, tmp_path, data_dir):
         arr[r, c] = np.where(valid[r, c], arr[r, c] + n * 2 * np.pi, 0)
         ds.GetRasterBand(1).WriteArray(arr)
         ds = None
-    res = run_alg("unwrapclosurecorrection", {"INPUT": str(folder), "OUTPUT": str(tmp_path / "fixed"),
+    res = run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(tmp_path / "fixed"),
                                               "OUTPUT_STATS": str(tmp_path / "s.csv")})
     n_planted = n_fixed = n_new = 0
     for name, a in orig.items():

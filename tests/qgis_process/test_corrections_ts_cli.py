@@ -14,7 +14,7 @@ pytestmark = requires_qgis_process
 
 def test_unwrapclosurecorrection_mexico_city(tmp_path):
     res = run_json("geohazard:unwrapclosurecorrection", {
-        "INPUT": MEXICO, "COHERENCE": MEXICO, "OUTPUT": str(tmp_path / "fixed"),
+        "INTERFEROGRAMS": MEXICO, "COHERENCE": MEXICO, "OUTPUT": str(tmp_path / "fixed"),
         "OUTPUT_STATS": str(tmp_path / "stats.csv"), "OUTPUT_NONCLOSING": str(tmp_path / "nc.tif")})
     assert len([f for f in os.listdir(res["OUTPUT"]) if f.endswith("_unw.tif")]) == 30
     import csv
