@@ -248,8 +248,8 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         in_paths = [stack.paths[i] for i in stack.order]
         out_paths = [os.path.join(out_dir, output_name(p)) for p in in_paths]
         if len(set(out_paths)) != len(out_paths):
-            raise GeohazardError("INTERFEROGRAMS: two interferograms have the same file name (in different folders); the "
-                                 "corrected ones are written under the input names into one folder")
+            raise GeohazardError("INTERFEROGRAMS: two interferograms have the same file name (in different folders); "
+                                 "the corrected ones are written under the input names into one folder")
         results = {"OUTPUT": out_dir}
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
                  for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}

@@ -102,8 +102,8 @@ def network_triplets(pairs, n_pairs: int | None = None) -> Triplets:
             if c is not None:
                 out.append((a, b, c))
     if not out:
-        raise GeohazardError("INTERFEROGRAMS: the interferogram network has no closed triplet (ij, jk, ik); phase closure "
-                             "needs loops: add interferograms that skip a date")
+        raise GeohazardError("INTERFEROGRAMS: the interferogram network has no closed triplet (ij, jk, ik); phase "
+                             "closure needs loops: add interferograms that skip a date")
     idx = np.array(sorted(out), dtype=np.int64)
     mat = np.zeros((idx.shape[0], m))
     rows = np.arange(idx.shape[0])

@@ -58,7 +58,8 @@ def velocity_rms(net, ifg_mm, truth_ts):
 def counts(u, planted):
     """(planted, fixed, new) for integer corrections u of planted errors (same shape)."""
     left = planted + u
-    return int((planted != 0).sum()), int(((planted != 0) & (left == 0)).sum()), int(((planted == 0) & (left != 0)).sum())
+    hit = planted != 0
+    return int(hit.sum()), int((hit & (left == 0)).sum()), int((~hit & (left != 0)).sum())
 
 
 def run_case(case, work, samples, rng):
