@@ -42,7 +42,8 @@ def recipe(tool, tmp):
         for f in overlap["COHERENCE"]:
             write_geotiff(f, np.full((16, 18), 0.8), geotransform=hk.FAR_GT)
         return hk.Recipe(params, ["OUTPUT", "OUTPUT_STATS", "OUTPUT_CYCLES"], ("INTERFEROGRAMS", "OUTPUT_CYCLES"),
-                         spoil, raster="INTERFEROGRAMS", nocrs="accept", overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
+                         spoil, raster="INTERFEROGRAMS", nocrs="accept", overlap=overlap,
+                         implausible={"WAVELENGTH_M": 1e6})
     if tool == "pcaatmosphere":
         ts, _ = _ts(j(tmp, "ts.tif"), n=24)
 
