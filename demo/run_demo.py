@@ -171,9 +171,9 @@ def steps(out: str) -> list[dict]:
         # corrections (issue 16) steps
         {
             "title": "The shipped model Corrected SBAS on the Mexico City stack: network (loop closure) -> "
-                     "phase-elevation troposphere -> ramps (per date, fitted on the stable western strip, "
-                     "mexico_stable_area.gpkg) -> reference point -> SBAS; compare with the uncorrected SBAS "
-                     "velocity of the main job",
+                     "unwrapping errors (phase closure) -> phase-elevation troposphere -> ramps (per date, fitted "
+                     "on the stable western strip, mexico_stable_area.gpkg) -> reference point -> SBAS -> DEM "
+                     "error; compare with the uncorrected SBAS velocity of the main job",
             "alg": "geohazard:correctedsbas", "group": "Mexico City: model Corrected SBAS",
             "prepare": lambda: mexico_stable_area(os.path.join(out, "mexico_stable_area.gpkg")),
             "params": {
@@ -183,12 +183,16 @@ def steps(out: str) -> list[dict]:
                 "DEM": os.path.join(mexico, "cropA_T005A_dem.tif"),
                 "STABLE_AREA": os.path.join(out, "mexico_stable_area.gpkg"),
                 "network:NETWORK_REPORT": os.path.join(out, "corrected_network.csv"),
+                "unwrapping:LOOP_STATS": os.path.join(out, "corrected_loop_statistics.csv"),
                 "ramps:CORRECTED": os.path.join(out, "corrected_interferograms"),
                 "reference:REFERENCE": os.path.join(out, "corrected_reference.gpkg"),
                 "sbas:TIMESERIES": os.path.join(out, "corrected_timeseries.tif"),
                 "sbas:VELOCITY": os.path.join(out, "corrected_velocity.tif"),
+                "demerror:TIMESERIES": os.path.join(out, "corrected_timeseries_dem_error.tif"),
+                "demerror:DEM_ERROR": os.path.join(out, "corrected_dem_error.tif"),
             },
-            "load": ["sbas:VELOCITY", "reference:REFERENCE", "sbas:TIMESERIES"],
+            "load": ["sbas:VELOCITY", "reference:REFERENCE", "demerror:DEM_ERROR", "demerror:TIMESERIES",
+                     "sbas:TIMESERIES"],
             "extra": lambda: [os.path.join(out, "mexico_stable_area.gpkg")],
         },
         {

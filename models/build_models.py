@@ -311,24 +311,31 @@ def main_slc(path: str = SLC_MODEL_FILE) -> str:
 # ---------------------------------------------------------------- Corrected SBAS
 CORR_MODEL_NAME = "correctedsbas"
 CORR_MODEL_FILE = os.path.join(HERE, "corrected_sbas.model3")
-CORR_DISPLAY_NAME = "Corrected SBAS (model: network -> troposphere -> ramps -> reference -> SBAS)"
+CORR_DISPLAY_NAME = ("Corrected SBAS (model: network -> unwrapping errors -> troposphere -> ramps -> reference -> "
+                     "SBAS -> DEM error)")
 CORR_HELP = (
-    "Unwrapped interferograms -> network modification -> tropospheric phase-elevation correction -> ramp removal "
-    "-> reference point -> SBAS time series and velocity.\n\n"
+    "Unwrapped interferograms -> network modification -> unwrapping-error correction by phase closure -> "
+    "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series and velocity "
+    "-> DEM-error correction of the time series.\n\n"
     "Chains geohazard:modifynetwork (loop-closure misfit above 1.5 rad as LiCSBAS, network kept connected; "
-    "CSV report), geohazard:troposphericcorrection (linear phase-elevation with the DEM, fitted on the stable "
+    "CSV report), geohazard:unwrapclosurecorrection (integer cycles by phase closure, loop statistics), "
+    "geohazard:troposphericcorrection (linear phase-elevation with the DEM, fitted on the stable "
     "area, per date: network-consistent), geohazard:rampremoval (linear ramp fitted on the stable area, per "
     "date), geohazard:referencepoint (coherent "
     "pixel moving like the scene's majority) and geohazard:sbasinversion (its REFERENCE wired to the chosen "
-    "point). Each step writes a folder of interferograms with the input file names, so any step can be "
-    "opened, checked or replaced in the modeler.\n\n"
+    "point) and geohazard:demerrorcorrection (Fattahi & Amelung 2013 on the SBAS time series, with the "
+    "perpendicular baselines). The SBAS velocity is that of the series before the DEM-error step. Each step "
+    "writes a folder of interferograms with the input file names, so any step can be opened, checked or "
+    "replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
-    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates), BASELINES (optional GAMMA "
-    "bperp files), DEM (heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
+    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates), BASELINES (perpendicular "
+    "baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, MintPy .h5, ISCE), DEM "
+    "(heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
     "ground that does not move: strongly advised where deformation follows the topography, e.g. a subsiding "
     "basin floor, otherwise the phase-elevation fit absorbs deformation).\n"
-    "Outputs: network report, corrected interferograms folder, reference point, time series (mm) and "
-    "velocity (mm/yr, LOS positive toward the satellite).\n\n"
+    "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, time "
+    "series (mm) and velocity (mm/yr, LOS positive toward the satellite), time series corrected for the DEM error "
+    "(mm) and the DEM error (m).\n\n"
     "Every step keeps its own defaults otherwise; open the model in the graphical modeler to change them (e.g. "
     "external GACOS delays instead of phase-elevation, per-date fits, windows)."
 )
@@ -353,7 +360,8 @@ def build_corrected():
         "ALG_DESC": CORR_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": CORR_DISPLAY_NAME,
         "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names.",
         "COHERENCE": "Coherence rasters of the same pairs (optional).",
-        "BASELINES": "GAMMA *_bperp.par / *_base.par files or folder (optional).",
+        "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
+                     "MintPy .h5 or ISCE folder (for the DEM-error step).",
         "DEM": "Heights in metres on the interferograms' grid.",
         "STABLE_AREA": "Polygons of ground that does not move (optional, advised)."})
     inputs = [
@@ -361,8 +369,8 @@ def build_corrected():
                                               QgsProcessing.SourceType.TypeRaster), 120),
         (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
                                               optional=True), 360),
-        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (GAMMA files or folder)",
-                                              QgsProcessing.SourceType.TypeFile, optional=True), 600),
+        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
+                                              QgsProcessing.SourceType.TypeFile), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
         (QgsProcessingParameterVectorLayer("STABLE_AREA", "Stable area (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),
@@ -403,11 +411,15 @@ def build_corrected():
 
     coh = src_param("COHERENCE")
     add_child("network", "geohazard:modifynetwork", "Modify network", 240, 200,
-              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": coh, "BASELINES": src_param("BASELINES"),
+              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": coh,
                "MAX_LOOP_MISFIT": static(1.5), "KEEP_CONNECTED": static(True)},
               {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
+    add_child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
+              340, 280, {"INTERFEROGRAMS": src_child("network", "OUTPUT"), "COHERENCE": coh},
+              {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
     add_child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
-              440, 360, {"INTERFEROGRAMS": src_child("network", "OUTPUT"), "COHERENCE": coh, "DEM": src_param("DEM"),
+              440, 360, {"INTERFEROGRAMS": src_child("unwrapping", "OUTPUT"), "COHERENCE": coh,
+                         "DEM": src_param("DEM"),
                          "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)}, {})
     add_child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
               {"INTERFEROGRAMS": src_child("troposphere", "OUTPUT"), "COHERENCE": coh,
@@ -418,10 +430,14 @@ def build_corrected():
                "STABLE_AREA": src_param("STABLE_AREA")},
               {"REFERENCE": ("OUTPUT", "Reference point")})
     add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
-              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh, "BASELINES": src_param("BASELINES"),
+              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
                "REFERENCE": src_child("reference", "REFERENCE_POINT")},
               {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
                "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
+    add_child("demerror", "geohazard:demerrorcorrection", "DEM-error correction of the time series", 1240, 1000,
+              {"INPUT": src_child("sbas", "OUTPUT_TIMESERIES"), "BASELINES": src_param("BASELINES")},
+              {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
+               "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)")})
     return pin_output_names(model)
 
 

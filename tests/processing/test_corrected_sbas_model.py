@@ -1,5 +1,5 @@
-"""The shipped graphical model geohazard:correctedsbas (modifynetwork -> troposphericcorrection -> rampremoval ->
-referencepoint -> sbasinversion)."""
+"""The shipped graphical model geohazard:correctedsbas (modifynetwork -> unwrapclosurecorrection ->
+troposphericcorrection -> rampremoval -> referencepoint -> sbasinversion -> demerrorcorrection)."""
 
 import importlib.util
 import os
@@ -11,9 +11,10 @@ from testutils_models import model_meaning
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_ID = "geohazard:correctedsbas"
 PATH = os.path.join(ROOT, "models", "corrected_sbas.model3")
-CHILDREN = {"network": "geohazard:modifynetwork", "troposphere": "geohazard:troposphericcorrection",
-            "ramps": "geohazard:rampremoval", "reference": "geohazard:referencepoint",
-            "sbas": "geohazard:sbasinversion"}
+CHILDREN = {"network": "geohazard:modifynetwork", "unwrapping": "geohazard:unwrapclosurecorrection",
+            "troposphere": "geohazard:troposphericcorrection", "ramps": "geohazard:rampremoval",
+            "reference": "geohazard:referencepoint", "sbas": "geohazard:sbasinversion",
+            "demerror": "geohazard:demerrorcorrection"}
 
 
 def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path):
@@ -27,8 +28,13 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     assert (src.outputChildId(), src.outputName()) == ("reference", "REFERENCE_POINT")
     src = model.childAlgorithm("sbas").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("ramps", "OUTPUT")
+    src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
+    assert (src.outputChildId(), src.outputName()) == ("unwrapping", "OUTPUT")
+    src = model.childAlgorithm("demerror").parameterSources()["INPUT"][0]
+    assert (src.outputChildId(), src.outputName()) == ("sbas", "OUTPUT_TIMESERIES")
     assert sorted(p.name() for p in model.destinationParameterDefinitions()) == [
-        "network:NETWORK_REPORT", "ramps:CORRECTED", "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY"]
+        "demerror:DEM_ERROR", "demerror:TIMESERIES", "network:NETWORK_REPORT", "ramps:CORRECTED",
+        "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY", "unwrapping:LOOP_STATS"]
     registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert registered is not None and registered.displayName().startswith("Corrected SBAS")
     spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
@@ -60,11 +66,15 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     f.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"))
     layer.CreateFeature(f)
     ds = None
+    bperp = np.random.default_rng(3).normal(0, 80, len(s["dates"]))  # the simulated DEM error is 0
+    (tmp_path / "bperp.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(s["dates"], bperp)))
     out = processing.run(MODEL_ID, {
         "INTERFEROGRAMS": files, "DEM": dem, "STABLE_AREA": str(tmp_path / "stable.gpkg"),
-        "network:NETWORK_REPORT": str(tmp_path / "net.csv"), "ramps:CORRECTED": str(tmp_path / "corrected"),
-        "reference:REFERENCE": str(tmp_path / "ref.gpkg"), "sbas:TIMESERIES": str(tmp_path / "ts.tif"),
-        "sbas:VELOCITY": str(tmp_path / "v.tif")})
+        "BASELINES": [str(tmp_path / "bperp.csv")],
+        "network:NETWORK_REPORT": str(tmp_path / "net.csv"), "unwrapping:LOOP_STATS": str(tmp_path / "loops.csv"),
+        "ramps:CORRECTED": str(tmp_path / "corrected"), "reference:REFERENCE": str(tmp_path / "ref.gpkg"),
+        "sbas:TIMESERIES": str(tmp_path / "ts.tif"), "sbas:VELOCITY": str(tmp_path / "v.tif"),
+        "demerror:TIMESERIES": str(tmp_path / "ts_dem.tif"), "demerror:DEM_ERROR": str(tmp_path / "dz.tif")})
     ds = gdal.Open(out["sbas:VELOCITY"])
     v = ds.GetRasterBand(1).ReadAsArray().astype(float)
     ds = None
@@ -78,3 +88,7 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     assert np.isfinite(v).mean() > 0.95
     assert rms(v) < 0.35 * rms(raw), (rms(v), rms(raw))
     assert len(os.listdir(tmp_path / "corrected")) == len(files)
+    ds = gdal.Open(out["demerror:DEM_ERROR"])
+    dz = ds.GetRasterBand(1).ReadAsArray()
+    ds = None
+    assert np.nanmedian(np.abs(dz)) < 10.0  # no DEM error was simulated (m)
