@@ -220,3 +220,18 @@ def test_reference_avoids_the_moving_area():
     assert s["bowl"][ch.row, ch.col] < 0.05 and abs(ch.rate - ch.median_rate) < 2.0
     with pytest.raises(GeohazardError, match="no pixel has data in every interferogram"):
         select_reference(np.zeros((5, 5)), 3, rate=np.zeros((5, 5)))
+
+
+def test_per_date_coefficients_follow_files_named_later_first():
+    from algorithms.corrections.ramps import per_date_coefficients
+
+    rng = np.random.default_rng(0)
+    ref = np.array([0, 0, 1, 1, 2])
+    sec = np.array([1, 2, 2, 3, 3])
+    dates = rng.normal(size=(4, 3))
+    dates[0] = 0
+    coef = dates[sec] - dates[ref]  # "second minus first", files named earlier-first
+    signs = np.array([1.0, -1.0, 1.0, -1.0, 1.0])  # files 1 and 3 are named later-first: they hold first - second
+    per_date, per_ifg = per_date_coefficients(coef * signs[:, None], ref, sec, 4, signs)
+    np.testing.assert_allclose(per_date, dates, atol=1e-12)
+    np.testing.assert_allclose(per_ifg, coef * signs[:, None], atol=1e-12)
