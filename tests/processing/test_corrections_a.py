@@ -166,8 +166,8 @@ def test_gacos_delays_removed_in_radians(qgis_app, tmp_path):
             arr = np.fromfile(str(tmp_path / "gacos" / f), dtype="<f4").reshape(15, 16)
             write_tif(str(tmp_path / "gacos_tif" / (f + ".tif")), arr, _wkt(4326), g_gt)
     res3 = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "METHOD": 2,
-                                             "DELAYS": str(tmp_path / "gacos_tif"), "INCIDENCE_ANGLE": inc, "WAVELENGTH_M": lam,
-                                             "OUTPUT": str(tmp_path / "out_tif")})
+                                             "DELAYS": str(tmp_path / "gacos_tif"), "INCIDENCE_ANGLE": inc,
+                                             "WAVELENGTH_M": lam, "OUTPUT": str(tmp_path / "out_tif")})
     np.testing.assert_allclose(_pair_arrays(res3["OUTPUT"], s), got, atol=1e-5)
     os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd"))
     os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd.rsc"))
