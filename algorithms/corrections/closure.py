@@ -413,6 +413,21 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     nonzero_after = nonzero.copy()
     changed_px = np.flatnonzero((u != 0).any(axis=0))
     if changed_px.size:
+        # every loop of a corrected interferogram, trusted or not, must get closer to closing on
+        # average by a quarter cycle: a slip moves its loops by a whole cycle, while an interferogram
+        # whose noise is near half a cycle only swaps which of its loops round the wrong way
+        sub = clo[:, changed_px]
+        valid = np.isfinite(sub)
+        gain = np.where(valid, np.abs(sub) - np.abs(sub + closure_phase(u[:, changed_px].astype(np.float64),
+                                                                          triplets)), 0.0)
+        inc = _incidence(triplets)
+        mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
+        weak = ((u[:, changed_px] != 0) & (mean_gain < 0.25)).any(axis=0)
+        if weak.any():
+            u[:, changed_px[weak]] = 0
+            ambiguous[changed_px[weak]] = True
+            changed_px = changed_px[~weak]
+    if changed_px.size:
         after = clo[:, changed_px] + closure_phase(u[:, changed_px].astype(np.float64), triplets)
         nonzero_after[:, changed_px] = ok[:, changed_px] & (np.rint(np.where(ok[:, changed_px], after, 0.0)) != 0)
     rad2 = np.where(ok, clo, 0.0)
