@@ -200,7 +200,7 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
-                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=256, minValue=16)
+                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=16)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
         add_dask_parameter(self)
@@ -226,7 +226,9 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         check_output_folder(out_dir, stack.paths)
         os.makedirs(out_dir, exist_ok=True)
         memory = self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context)
-        bpp = net.n_pairs * 8.0 * 4 + triplets.n * 8.0 * 4
+        # per pixel: the float64 block (corrected in place), the float32 read, integer cycles and flags,
+        # the loops' int16 keys (closures are computed in the kernels, never stored as floats)
+        bpp = net.n_pairs * 16.0 + triplets.n * 4.0
         plan = plan_blocks(info.height, info.width, bytes_per_pixel=bpp, max_memory_mb=memory)
         cycle_mm = stack.wavelength_m * 1000.0 / 2.0
         sample = np.unique(np.linspace(0, info.height - 1, min(info.height, 64)).astype(int))
