@@ -232,7 +232,9 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         plan = plan_blocks(info.height, info.width, bytes_per_pixel=bpp, max_memory_mb=memory)
         cycle_mm = stack.wavelength_m * 1000.0 / 2.0
         sample = np.unique(np.linspace(0, info.height - 1, min(info.height, 64)).astype(int))
-        offsets = closure_offsets(np.concatenate([stack.read(int(r), int(r) + 1)[0] for r in sample], axis=1), triplets,
+        step = max(1, info.width * sample.size // 20000)  # ~20 000 pixels are plenty for a median per loop
+        offsets = closure_offsets(np.concatenate([stack.read(int(r), int(r) + 1)[0][:, :, ::step] for r in sample],
+                                                 axis=1), triplets,
                                   cycle_mm=cycle_mm)
         feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
                           "the network (offsets of the interferograms), removed before rounding (cycles): "

@@ -456,7 +456,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         u[:, todo] = np.where(np.isfinite(xm[:, todo]), u[:, todo], 0)
     n_nonclosing_after = n_nonclosing.copy()
     loop_nonclosing_after = loop_nonclosing.copy()
-    changed_px = np.flatnonzero((u != 0).any(axis=0))
+    changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
     if changed_px.size:
         # every loop of a corrected interferogram, trusted or not, must get closer to closing on
         # average by a quarter cycle: a slip moves its loops by a whole cycle, while an interferogram
@@ -481,11 +481,14 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     if changed_px.size:
         flat = corrected.reshape(m, p)
         flat[:, changed_px] += u[:, changed_px] * cycle_mm
-    changed = u != 0
+    uc = u[:, changed_px]
+    changed = uc != 0  # u is 0 outside changed_px
+    n_cycles = np.zeros(p, np.int32)
+    n_cycles[changed_px] = np.abs(uc).sum(axis=0)
     return {
         "corrected_mm": corrected,
         "cycles": u.reshape(m, rows, cols),
-        "n_cycles": np.abs(u).sum(axis=0).astype(np.int32).reshape(rows, cols),
+        "n_cycles": n_cycles.reshape(rows, cols),
         "n_nonclosing": n_nonclosing.reshape(rows, cols),
         "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols),
         "n_loops": n_loops.reshape(rows, cols),
@@ -496,7 +499,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "loop_nonclosing_after": loop_nonclosing_after,
         "ifg_corrected": changed.sum(axis=1).astype(np.float64),
         "n_ambiguous": int(ambiguous.sum()),
-        "n_corrected": int(changed.any(axis=0).sum()),
+        "n_corrected": int(changed_px.size),
     }
 
 
