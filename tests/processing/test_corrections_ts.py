@@ -220,3 +220,22 @@ def test_pca_atmosphere_run(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="at least 12"):
         run_alg("pcaatmosphere", {"INPUT": few, "OUTPUT": str(tmp_path / "c2.tif")})
     assert not os.path.exists(tmp_path / "c2.tif")
+
+
+def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.processing_provider import tools_corrections_ts as tc
+
+    monkeypatch.setattr(tc, "plan_blocks", lambda h, w, **kw: engine.plan_blocks(h, w, block_rows=16))  # 3 blocks
+    net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(40, 24), noise_mm=0.8, seed=6)
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    got = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        res = run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "DASK_SCHEDULER": sched,
+                                                  "OUTPUT": str(d / "fixed"), "OUTPUT_CYCLES": str(d / "c.tif")})
+        got.append([_read(os.path.join(res["OUTPUT"], f))[0].tobytes() for f in sorted(os.listdir(res["OUTPUT"]))]
+                   + [_read(res["OUTPUT_CYCLES"])[0].tobytes()])
+    assert got[0] == got[1]
