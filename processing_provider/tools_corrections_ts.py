@@ -29,6 +29,7 @@ from ..algorithms.corrections.closure import (
     closure_block,
     closure_offsets,
     loop_statistics,
+    loop_table,
     network_triplets,
 )
 from ..algorithms.corrections.dem_error import (
@@ -177,7 +178,8 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
         "unit and sign as the input); number of cycles corrected per pixel (sum over interferograms); number of "
         "non-closing loops (|closure| > pi) per pixel, band 1 before and band 2 after correction; a CSV per "
         "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
-        "before and after, corrected pixels, bad flag."
+        "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
+        "interferograms, pixels, RMS closure, shares before and after, bad)."
     ) + DASK_HELP
 
     def input_raster_files(self, parameters, context):
@@ -211,6 +213,9 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
             "OUTPUT_NONCLOSING", self.tr("Non-closing loops per pixel (before, after)"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT_STATS", self.tr("Loop-closure statistics per interferogram"), "CSV files (*.csv)", optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_LOOPS", self.tr("Loop-closure statistics per loop"), "CSV files (*.csv)", optional=True,
+            createByDefault=False))
 
     def checkParameterValues(self, parameters, context):
         return check_stack(self, parameters, context)
@@ -288,12 +293,15 @@ class UnwrapClosureCorrection(CorrectionAlgorithm):
                     sources["coherence"] = CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=True)[1])
                 process_blocks(plan, func, write, sources=sources, executor=ex, progress=SubProgress(progress, 5, 100),
                                background_write=True)
-            rows_csv = loop_statistics(stats, triplets, list(net.names),
-                                       loop_threshold_rad=self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD",
-                                                                                 context))
+            threshold = self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context)
+            rows_csv = loop_statistics(stats, triplets, list(net.names), loop_threshold_rad=threshold)
             if stats_path:
                 write_csv(stats_path, rows_csv)
                 results["OUTPUT_STATS"] = stats_path
+            if parameters.get("OUTPUT_LOOPS"):
+                loops_path = self.parameterAsFileOutput(parameters, "OUTPUT_LOOPS", context)
+                write_csv(loops_path, loop_table(stats, triplets, list(net.names), loop_threshold_rad=threshold))
+                results["OUTPUT_LOOPS"] = loops_path
             for w in writers + [w for w in (w_cyc, w_nc) if w is not None]:
                 w.commit()
         bad = [r["interferogram"] for r in rows_csv if r["bad"]]

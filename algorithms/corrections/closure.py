@@ -616,3 +616,18 @@ def loop_statistics(stats: ClosureStats, triplets: Triplets, names, *, loop_thre
             "bad": bool(n_bad > 0 and n_bad == loops.size),
         })
     return rows
+
+
+def loop_table(stats: ClosureStats, triplets: Triplets, names, *, loop_threshold_rad: float = 1.5) -> list:
+    """One row per loop (LiCSBAS ``loop_info.txt``): its three interferograms, pixels with data, RMS
+    closure (rad), share of pixels with ``|closure| > pi`` before and after correction, bad (RMS >= threshold)."""
+    rows = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt(stats.sum_sq_rad / stats.pixels)
+        share = stats.nonclosing / stats.pixels
+        after = stats.nonclosing_after / stats.pixels
+    for t, (a, b, c) in enumerate(triplets.index):
+        rows.append({"loop": f"{names[a]} + {names[b]} - {names[c]}", "pixels": int(stats.pixels[t]),
+                     "rms_closure_rad": float(rms[t]), "share_nonclosing": float(share[t]),
+                     "share_nonclosing_after": float(after[t]), "bad": bool(rms[t] >= loop_threshold_rad)})
+    return rows

@@ -50,7 +50,8 @@ def test_closure_folder_run(run_alg, tmp_path):
     res = run_alg("unwrapclosurecorrection", {
         "INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 0, "MIN_COHERENCE": 0.5,
         "OUTPUT": str(out_dir), "OUTPUT_CYCLES": str(tmp_path / "cycles.tif"),
-        "OUTPUT_NONCLOSING": str(tmp_path / "nonclosing.tif"), "OUTPUT_STATS": str(tmp_path / "stats.csv")})
+        "OUTPUT_NONCLOSING": str(tmp_path / "nonclosing.tif"), "OUTPUT_STATS": str(tmp_path / "stats.csv"),
+        "OUTPUT_LOOPS": str(tmp_path / "loops.csv")})
     names = sorted(os.listdir(out_dir))
     assert names == sorted(f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif" for a, b in net.pairs)
     corrected = []
@@ -80,6 +81,11 @@ def test_closure_folder_run(run_alg, tmp_path):
         if r["interferogram"] in hit:
             assert float(r["share_nonclosing"]) > 0
         assert float(r["share_nonclosing_after"]) <= float(r["share_nonclosing"]) + 1e-12
+    with open(res["OUTPUT_LOOPS"]) as fh:
+        loops = list(csv.DictReader(fh))
+    from insar_geohazards.algorithms.corrections.closure import network_triplets
+
+    assert len(loops) == network_triplets(net.pairs).n and all(int(r["pixels"]) == 20 * 24 for r in loops)
 
 
 def test_closure_refusals(run_alg, tmp_path):
