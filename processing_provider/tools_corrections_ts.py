@@ -459,7 +459,8 @@ class PcaAtmosphere(CorrectionAlgorithm):
     HELP = (
         "Removes tropospheric artefacts from a displacement time series with principal components computed block "
         "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "
-        "early warning). In each square tile the series is decomposed (numpy SVD, about its temporal mean); for "
+        "early warning). In each square tile (tiles overlap by half and are blended, so no seam shows) the series is "
+        "decomposed into principal components (SVD about its temporal mean, from the dates' Gram matrix); for "
         "each leading component, the part of its temporal signature that a smooth deformation model (polynomial "
         "in time, annual cycle, declared steps) does not explain is atmosphere when it is white in time (lag-one "
         "autocorrelation below MAX_AUTOCORR: the delay of one date is independent of the next), and it is "
@@ -522,9 +523,11 @@ class PcaAtmosphere(CorrectionAlgorithm):
         tile = self.parameterAsInt(parameters, "TILE_SIZE", context)
         func = functools.partial(pca_engine_block, g=g, tile=tile,
                                  max_autocorr=self.parameterAsDouble(parameters, "MAX_AUTOCORR", context))
-        per_row = info.width * len(dates) * 8.0 * 6
-        rows = max(1, int(max_memory_bytes() // max(per_row * tile, 1))) * tile
-        plan = plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)))
+        per_row = info.width * len(dates) * 8.0 * 5  # input, delay, output and the SVD of one tile row
+        rows = max(1, int(max_memory_bytes() // max(per_row * tile, 1)) - 2) * tile  # 2 tiles of halo
+        # overlapping tiles reach one tile beyond a block's rows: halo = tile (the result does not
+        # depend on the blocks)
+        plan = plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)), halo=tile)
         paths = {k: self.parameterAsOutputLayer(parameters, k, context)
                  for k in ("OUTPUT", "OUTPUT_ATMOSPHERE", "OUTPUT_COMPONENTS") if parameters.get(k)}
         desc = [d.isoformat() for d in dates]
