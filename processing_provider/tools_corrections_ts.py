@@ -523,7 +523,7 @@ class PcaAtmosphere(CorrectionAlgorithm):
         tile = self.parameterAsInt(parameters, "TILE_SIZE", context)
         func = functools.partial(pca_engine_block, g=g, tile=tile,
                                  max_autocorr=self.parameterAsDouble(parameters, "MAX_AUTOCORR", context))
-        per_row = info.width * len(dates) * 8.0 * 5  # input, delay, output and the SVD of one tile row
+        per_row = info.width * len(dates) * 4.0 * 3  # float32 input, delay and output
         rows = max(1, int(max_memory_bytes() // max(per_row * tile, 1)) - 2) * tile  # 2 tiles of halo
         # overlapping tiles reach one tile beyond a block's rows: halo = tile (the result does not
         # depend on the blocks)
@@ -555,7 +555,7 @@ class PcaAtmosphere(CorrectionAlgorithm):
 
             with executor(self, parameters, context, feedback) as ex:
                 process_blocks(plan, func, write, executor=ex, progress=FeedbackProgress(feedback),
-                               sources={"series": raster_source(info.path, bands=None, dtype=np.float64, name="INPUT")},
+                               sources={"series": raster_source(info.path, bands=None, dtype=np.float32, name="INPUT")},
                                background_write=True)
             for w in (w_ts, w_atm, w_n):
                 if w is not None:

@@ -152,14 +152,18 @@ def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autoc
         (rows, cols): weighted mean number of components corrected in the tiles over the pixel
         (NaN: not corrected).
     """
-    y = np.asarray(series_mm, np.float64)
+    y = np.asarray(series_mm)
+    if y.dtype not in (np.float32, np.float64):
+        y = y.astype(np.float64)
+    # accumulators in the input's precision (float32 blocks from the engine: 12 bytes per date and pixel
+    # in all); every tile is decomposed in float64
     n, rows, cols = y.shape
     total_rows = rows if total_rows is None else int(total_rows)
     core = slice(0, rows) if core is None else core
     tile = max(4, int(tile) // 2 * 2)
     step = tile // 2
     w1 = _taper(tile)
-    delay = np.zeros((n, rows, cols))
+    delay = np.zeros((n, rows, cols), y.dtype)
     wsum = np.zeros((rows, cols))
     nsum = np.zeros((rows, cols))
     c_lo, c_hi = core.start or 0, core.stop if core.stop is not None else rows
@@ -176,7 +180,7 @@ def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autoc
                 continue
             wc = w1[c0 - gc:c1 - gc]
             sub = y[:, r0:r1, c0:c1]
-            flat = sub.reshape(n, -1)
+            flat = sub.reshape(n, -1).astype(np.float64)
             ok = np.isfinite(flat).all(axis=0)
             if ok.sum() < max(min_pixels, 2):
                 continue
@@ -189,11 +193,11 @@ def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autoc
             nsum[r0:r1, c0:c1] += (w * nrem[0]).reshape(sub.shape[1:])
     done = wsum > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        delay = np.where(done, delay / np.where(done, wsum, 1.0), 0.0)
+        delay /= np.where(done, wsum, 1.0).astype(delay.dtype)
         removed = np.where(done, nsum / np.where(done, wsum, 1.0), np.nan)
-    out = y - delay
-    sl = (slice(None), core)
-    return {"corrected_mm": out[sl], "atmosphere_mm": delay[sl], "n_removed": removed[core]}
+    delay = delay[:, core]
+    out = y[:, core] - delay
+    return {"corrected_mm": out, "atmosphere_mm": delay, "n_removed": removed[core]}
 
 
 def pca_engine_block(block, inputs: dict, *, g: np.ndarray, tile: int = 64, max_autocorr: float = 0.5,
