@@ -473,7 +473,7 @@ class PcaAtmosphere(CorrectionAlgorithm):
         "(refused below 3 x the model terms; 30+ recommended); a surge outside the model is partly removed unless "
         "its date is given in STEP_DATES.\n\n"
         "<b>Time series</b>: one band per date, date as band description, mm, as written by the SBAS tool.\n"
-        "<b>Tile size</b> (pixels, default 64): larger than the deforming areas of interest and than the "
+        "<b>Tile size</b> (TILE_PIXELS, pixels, default 64): larger than the deforming areas of interest and than the "
         "correlation length of the turbulence.\n"
         "<b>Maximum autocorrelation</b> (default 0.5): white leftovers (below it) are atmosphere.\n"
         "<b>Model</b>: polynomial order (default 2), annual terms (default on), step dates (YYYY-MM-DD).\n\n"
@@ -484,7 +484,7 @@ class PcaAtmosphere(CorrectionAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer("INPUT", self.tr("Time series (mm, one band per date)")))
         self.addParameter(QgsProcessingParameterNumber(
-            "TILE_SIZE", self.tr("Tile size (pixels)"), QgsProcessingParameterNumber.Type.Integer, defaultValue=64,
+            "TILE_PIXELS", self.tr("Tile size (pixels)"), QgsProcessingParameterNumber.Type.Integer, defaultValue=64,
             minValue=8, maxValue=4096))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_AUTOCORR", self.tr("Leftover signatures less autocorrelated than this are atmosphere"),
@@ -520,7 +520,7 @@ class PcaAtmosphere(CorrectionAlgorithm):
         g = smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
                          poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
                          step_dates=parse_step_dates(self, parameters, context))
-        tile = self.parameterAsInt(parameters, "TILE_SIZE", context)
+        tile = self.parameterAsInt(parameters, "TILE_PIXELS", context)
         func = functools.partial(pca_engine_block, g=g, tile=tile,
                                  max_autocorr=self.parameterAsDouble(parameters, "MAX_AUTOCORR", context))
         per_row = info.width * len(dates) * 4.0 * 3  # float32 input, delay and output

@@ -208,7 +208,7 @@ def test_pca_atmosphere_run(run_alg, tmp_path):
 
     s = atmosphere_stack(shape=(40, 56), n_dates=30, strat_mm_per_km=5, turb_mm=5, seed=8)
     path = write_geotiff(tmp_path / "ts.tif", s["series_mm"], descriptions=[d.isoformat() for d in s["dates"]])
-    res = run_alg("pcaatmosphere", {"INPUT": path, "TILE_SIZE": 32, "OUTPUT": str(tmp_path / "c.tif"),
+    res = run_alg("pcaatmosphere", {"INPUT": path, "TILE_PIXELS": 32, "OUTPUT": str(tmp_path / "c.tif"),
                                     "OUTPUT_ATMOSPHERE": str(tmp_path / "a.tif"),
                                     "OUTPUT_COMPONENTS": str(tmp_path / "n.tif")})
     cor, ds = _read(res["OUTPUT"])

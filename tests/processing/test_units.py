@@ -30,6 +30,8 @@ LENGTHS = {
     "okadaforward": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m",
                      "PIXEL_SIZE": "m"},
     "phasegradientstacking": {"WAVELENGTH_M": "m"},
+    "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
+    "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
     "pstimeseries": {"WAVELENGTH": "m", "SLANT_RANGE": "m", "MAX_HEIGHT_ERROR": "m", "MAX_ARC_LENGTH": "m"},
     "sbasinversion": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m", "DEM": "m"},
     "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m"},
