@@ -50,8 +50,6 @@ ENGINE_TOOLS = {
     "tools_faults.py": {"OkadaForward": ["process"], "CoulombStress": ["process"]},
     "tools_models.py": {"TimeSeriesModels": ["_process_raster"]},
     "tools_psds.py": {"AmplitudeDispersion": ["process"], "PhaseLinking": ["process"]},
-    "tools_corrections_ts.py": {"UnwrapClosureCorrection": ["process"], "DemErrorCorrection": ["process"],
-                                "PcaAtmosphere": ["process"]},
 }
 
 
