@@ -23,6 +23,8 @@ LENGTHS = {
                       "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km", "PIXEL_SIZE_KM": "km",
                       "PIXEL_SIZE": "m"},
     "faultproximity": {"BANDS": "m"},
+    "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
+    "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
     "geometricdistortion": {"DEM": "m"},
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     "landslideactivity": {"DEM": "m"},
@@ -34,8 +36,6 @@ LENGTHS = {
     "sbasinversion": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m", "DEM": "m"},
     "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m"},
     "stackingvelocity": {"WAVELENGTH_M": "m"},
-    "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
-    "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
     "uniformslipinversion": {"EAST_RANGE": "m", "NORTH_RANGE": "m", "TOP_RANGE": "m", "LENGTH_RANGE": "m",
                              "WIDTH_RANGE": "m"},
 }
