@@ -118,9 +118,9 @@ KERNELS = {
     "phaselinking": ("timeseries.shp", "timeseries.phase_linking"),
     "pstimeseries": ("timeseries.psi",),
     "unwrap": ("timeseries.unwrap",),
-    "unwrapclosurecorrection": ("corrections.closure",),
     "geometricdistortion": ("geometry.distortion",),
     "landslideactivity": ("ada.activity",),
+    "unwrapclosurecorrection": ("corrections.closure",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
     "slipinversion": _OKADA, "uniformslipinversion": _OKADA,
 }

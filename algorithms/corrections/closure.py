@@ -134,22 +134,55 @@ def _closure_kernel(x, idx, out):
 
 
 @njit(parallel=True)
-def _classify_kernel(x, idx, offset, max_frac, clo, kint, key):
-    """Closure (cycles, minus the network offset), its integer ambiguity, and the solver's key
-    (the integer where the loop is trusted, the sentinel where it is missing or noisy)."""
+def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo):
+    """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
+    sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
+    trusted loop does not close."""
     n_t = idx.shape[0]
     n_p = x.shape[1]
     for p in prange(n_p):
+        nl = 0
+        nn = 0
+        td = False
         for t in range(n_t):
-            c = x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p] - offset[t]
-            clo[t, p] = c
+            c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
             if np.isfinite(c):
                 k = np.rint(c)
-                kint[t, p] = np.int16(k)
-                key[t, p] = np.int16(k) if abs(c - k) <= max_frac else np.int16(-32768)
+                nl += 1
+                if k != 0:
+                    nn += 1
+                if abs(c - k) <= max_frac:
+                    key[t, p] = np.int16(k)
+                    if k != 0:
+                        td = True
+                else:
+                    key[t, p] = np.int16(-32768)
             else:
-                kint[t, p] = 0
                 key[t, p] = np.int16(-32768)
+        n_loops[p] = nl
+        n_nonclosing[p] = nn
+        todo[p] = td
+
+
+@njit(parallel=True)
+def _loop_sums_kernel(x, scale, idx, offset, pixels, sum_sq, nonclosing):
+    """Per loop, over the pixels: pixels with data, sum of squared closures (cycles^2), |closure| > pi."""
+    n_t = idx.shape[0]
+    n_p = x.shape[1]
+    for t in prange(n_t):
+        n = 0.0
+        s2 = 0.0
+        nz = 0.0
+        for p in range(n_p):
+            c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
+            if np.isfinite(c):
+                n += 1.0
+                s2 += c * c
+                if np.rint(c) != 0:
+                    nz += 1.0
+        pixels[t] = n
+        sum_sq[t] = s2
+        nonclosing[t] = nz
 
 
 def _incidence(triplets: Triplets):
@@ -328,7 +361,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                           reference_mm: np.ndarray | None = None, closure_offset: np.ndarray | None = None,
                           coherence: np.ndarray | None = None, min_coherence: float = 0.0,
                           alpha: float = 1.5, max_cycles: int = 3,
-                          max_residual_rad: float = 1.5, solver: _Solver | None = None) -> dict:
+                          max_residual_rad: float = 1.5, inplace: bool = False,
+                          solver: _Solver | None = None) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Parameters
@@ -355,6 +389,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         noise then creates errors); it must be below the number of loops of an interferogram.
     max_cycles : int
         Bound on the correction of one interferogram at one pixel (cycles).
+    inplace : bool
+        Correct ``stack_mm`` in place (float64 input; the engine's block arrays) instead of a copy.
     max_residual_rad : float
         A loop is used at a pixel only when its closure is within this distance (radians) of a
         whole number of cycles (default 1.5 rad, LiCSBAS's loop threshold): closures near an odd
@@ -370,6 +406,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         for :class:`ClosureStats`.
     """
     x = np.asarray(stack_mm, dtype=np.float64)
+    if inplace and x is not stack_mm:
+        inplace = False  # a converted copy: nothing to save
     if x.ndim != 3 or x.shape[0] != triplets.matrix.shape[1]:
         raise GeohazardError(f"stack_mm has shape {x.shape}, expected ({triplets.matrix.shape[1]}, rows, cols)")
     if not cycle_mm > 0:
@@ -377,25 +415,31 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     solver = solver or _Solver(triplets, float(alpha), int(max_cycles))
     m, rows, cols = x.shape
     p = rows * cols
-    cyc = x.reshape(m, p) / cycle_mm
-    if reference_mm is not None:
-        cyc = cyc - (np.asarray(reference_mm, np.float64) / cycle_mm)[:, None]
+    xm = x.reshape(m, p)
     if coherence is not None and min_coherence > 0:
-        cyc = np.where(np.asarray(coherence).reshape(m, p) >= min_coherence, cyc, np.nan)
+        xm = np.where(np.asarray(coherence).reshape(m, p) >= min_coherence, xm, np.nan)
+    xm = np.ascontiguousarray(xm)
+    scale = 1.0 / cycle_mm
+    ref = np.zeros(m) if reference_mm is None else np.asarray(reference_mm, np.float64) / cycle_mm
     offset = np.zeros(triplets.n) if closure_offset is None else np.asarray(closure_offset, np.float64)
+    # the kernels take the closure of the referenced cycles x * scale - ref, minus the network's offset
+    offset = offset + closure_phase(ref[:, None], triplets)[:, 0]
     t = triplets.n
-    clo = np.empty((t, p))
-    kint = np.empty((t, p), np.int16)
+    idx = np.ascontiguousarray(triplets.index)
     key = np.empty((t, p), np.int16)
+    n_loops = np.empty(p, np.int32)
+    n_nonclosing = np.empty(p, np.int32)
+    todo_flag = np.empty(p, np.bool_)
     # a loop is trusted at a pixel when its closure is within max_residual_rad of a whole number of
     # cycles; a noisy loop (closure near +-pi) says nothing reliable about which way to round
-    _classify_kernel(np.ascontiguousarray(cyc), np.ascontiguousarray(triplets.index), offset,
-                     float(max_residual_rad) / TWO_PI, clo, kint, key)
-    ok = np.isfinite(clo)
-    nonzero = kint != 0
+    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
+    loop_pixels = np.empty(t)
+    loop_sum_sq = np.empty(t)
+    loop_nonclosing = np.empty(t)
+    _loop_sums_kernel(xm, scale, idx, offset, loop_pixels, loop_sum_sq, loop_nonclosing)
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
-    todo = np.flatnonzero(((key != _MISSING) & (key != 0)).any(axis=0))
+    todo = np.flatnonzero(todo_flag)
     if todo.size:
         sub = _prune_dangling(key[:, todo], triplets)
         keep = ((sub != _MISSING) & (sub != 0)).any(axis=0)
@@ -409,34 +453,53 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
             sols[:, j], uniq[j] = solver.solve(np.ascontiguousarray(patterns[:, j]))
         u[:, todo] = sols[:, inverse]
         ambiguous[todo] = ~uniq[inverse]
-        u[:, todo] = np.where(np.isfinite(cyc[:, todo]), u[:, todo], 0)
-    nonzero_after = nonzero.copy()
-    changed_px = np.flatnonzero((u != 0).any(axis=0))
+        u[:, todo] = np.where(np.isfinite(xm[:, todo]), u[:, todo], 0)
+    n_nonclosing_after = n_nonclosing.copy()
+    loop_nonclosing_after = loop_nonclosing.copy()
+    changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
     if changed_px.size:
-        after = clo[:, changed_px] + closure_phase(u[:, changed_px].astype(np.float64), triplets)
-        nonzero_after[:, changed_px] = ok[:, changed_px] & (np.rint(np.where(ok[:, changed_px], after, 0.0)) != 0)
-    rad2 = np.where(ok, clo, 0.0)
-    rad2 *= rad2
-    corrected = x.copy()
+        # every loop of a corrected interferogram, trusted or not, must get closer to closing on
+        # average by a quarter cycle: a slip moves its loops by a whole cycle, while an interferogram
+        # whose noise is near half a cycle only swaps which of its loops round the wrong way
+        sub = closure_phase(xm[:, changed_px] * scale, triplets) - offset[:, None]
+        valid = np.isfinite(sub)
+        shift = closure_phase(u[:, changed_px].astype(np.float64), triplets)
+        gain = np.where(valid, np.abs(sub) - np.abs(sub + shift), 0.0)
+        inc = _incidence(triplets)
+        mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
+        weak = ((u[:, changed_px] != 0) & (mean_gain < 0.25)).any(axis=0)
+        if weak.any():
+            u[:, changed_px[weak]] = 0
+            ambiguous[changed_px[weak]] = True
+        keep = ~weak
+        changed_px, sub, shift, valid = changed_px[keep], sub[:, keep], shift[:, keep], valid[:, keep]
+        before = valid & (np.rint(np.where(valid, sub, 0.0)) != 0)
+        after = valid & (np.rint(np.where(valid, sub + shift, 0.0)) != 0)
+        n_nonclosing_after[changed_px] = after.sum(axis=0)
+        loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
+    corrected = x if inplace else x.copy()
     if changed_px.size:
         flat = corrected.reshape(m, p)
         flat[:, changed_px] += u[:, changed_px] * cycle_mm
-    changed = u != 0
+    uc = u[:, changed_px]
+    changed = uc != 0  # u is 0 outside changed_px
+    n_cycles = np.zeros(p, np.int32)
+    n_cycles[changed_px] = np.abs(uc).sum(axis=0)
     return {
         "corrected_mm": corrected,
         "cycles": u.reshape(m, rows, cols),
-        "n_cycles": np.abs(u).sum(axis=0).astype(np.int32).reshape(rows, cols),
-        "n_nonclosing": nonzero.sum(axis=0).astype(np.int32).reshape(rows, cols),
-        "n_nonclosing_after": nonzero_after.sum(axis=0).astype(np.int32).reshape(rows, cols),
-        "n_loops": ok.sum(axis=0).astype(np.int32).reshape(rows, cols),
+        "n_cycles": n_cycles.reshape(rows, cols),
+        "n_nonclosing": n_nonclosing.reshape(rows, cols),
+        "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols),
+        "n_loops": n_loops.reshape(rows, cols),
         "ambiguous": ambiguous.reshape(rows, cols),
-        "loop_pixels": ok.sum(axis=1).astype(np.float64),
-        "loop_sum_sq_rad": rad2.sum(axis=1) * TWO_PI ** 2,
-        "loop_nonclosing": nonzero.sum(axis=1).astype(np.float64),
-        "loop_nonclosing_after": nonzero_after.sum(axis=1).astype(np.float64),
+        "loop_pixels": loop_pixels,
+        "loop_sum_sq_rad": loop_sum_sq * TWO_PI ** 2,
+        "loop_nonclosing": loop_nonclosing,
+        "loop_nonclosing_after": loop_nonclosing_after,
         "ifg_corrected": changed.sum(axis=1).astype(np.float64),
         "n_ambiguous": int(ambiguous.sum()),
-        "n_corrected": int(changed.any(axis=0).sum()),
+        "n_corrected": int(changed_px.size),
     }
 
 
@@ -498,7 +561,7 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
     """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``."""
     return correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
                                  closure_offset=closure_offset, coherence=inputs.get("coherence"),
-                                 min_coherence=min_coherence,
+                                 min_coherence=min_coherence, inplace=True,
                                  alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
                                  solver=_solver_for(triplets, alpha, max_cycles))
 
@@ -552,4 +615,19 @@ def loop_statistics(stats: ClosureStats, triplets: Triplets, names, *, loop_thre
             "corrected_pixels": int(stats.corrected[mi]) if stats.corrected is not None else 0,
             "bad": bool(n_bad > 0 and n_bad == loops.size),
         })
+    return rows
+
+
+def loop_table(stats: ClosureStats, triplets: Triplets, names, *, loop_threshold_rad: float = 1.5) -> list:
+    """One row per loop (LiCSBAS ``loop_info.txt``): its three interferograms, pixels with data, RMS
+    closure (rad), share of pixels with ``|closure| > pi`` before and after correction, bad (RMS >= threshold)."""
+    rows = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt(stats.sum_sq_rad / stats.pixels)
+        share = stats.nonclosing / stats.pixels
+        after = stats.nonclosing_after / stats.pixels
+    for t, (a, b, c) in enumerate(triplets.index):
+        rows.append({"loop": f"{names[a]} + {names[b]} - {names[c]}", "pixels": int(stats.pixels[t]),
+                     "rms_closure_rad": float(rms[t]), "share_nonclosing": float(share[t]),
+                     "share_nonclosing_after": float(after[t]), "bad": bool(rms[t] >= loop_threshold_rad)})
     return rows

@@ -2,9 +2,11 @@
 
 After the seed study of this plugin (a Dragon-5 landslide early-warning project), which
 corrects atmospheric artefacts with principal components computed block by block. In each
-square tile of ``tile`` x ``tile`` pixels, the time series ``X`` (``N`` dates x ``P`` pixels,
-mm) is decomposed by a singular value decomposition ``X = U S V^T``: each component ``k`` is
-a temporal signature ``U[:, k]`` (one value per date) times a spatial pattern ``V[:, k]``.
+square tile of ``tile`` x ``tile`` pixels (tiles overlap by half and their corrections are
+blended with ``sin^2`` weights: no seam), the time series ``X`` (``N`` dates x ``P`` pixels, mm)
+is decomposed by a singular value decomposition ``X = U S V^T`` (from the ``N x N`` Gram matrix
+``X X^T``): each component ``k`` is a temporal signature ``U[:, k]`` (one value per date) times a
+spatial pattern ``V[:, k]``.
 
 **Which part of a component is atmosphere.** Deformation of the ground follows a smooth
 temporal model (a trend, an acceleration, a seasonal cycle, declared steps) or at least
@@ -97,8 +99,10 @@ def pca_tile(x: np.ndarray, g: np.ndarray, *, max_autocorr: float = 0.5, energy:
     mean = x.mean(axis=0, keepdims=True)
     xc = x - mean
     gc = g - g.mean(axis=0, keepdims=True)
-    u, s, vt = np.linalg.svd(xc, full_matrices=False)
-    var = s ** 2
+    # principal components from the N x N Gram matrix (N dates << P pixels): U and the variances
+    # s^2 of the SVD xc = U S V^T; V is never formed, s_k V_k = U_k^T xc
+    var, u = np.linalg.eigh(xc @ xc.T)
+    var, u = np.clip(var[::-1], 0.0, None), u[:, ::-1]
     total = var.sum()
     if total <= 0:
         return x.copy(), np.zeros(x.shape[1]), np.zeros(0)
@@ -110,50 +114,97 @@ def pca_tile(x: np.ndarray, g: np.ndarray, *, max_autocorr: float = 0.5, energy:
     den = np.sum(left ** 2, axis=0)
     rho = np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
     atm = np.flatnonzero(rho < max_autocorr)
-    delay = (left[:, atm] * s[atm]) @ vt[atm]
+    delay = (left[:, atm] @ u[:, atm].T) @ xc  # = sum_k s_k L_k V_k^T
     delay = delay - delay[:1]  # as atm(t) - atm(t0): the first date keeps its value
     return x - delay, np.full(x.shape[1], atm.size, np.float64), rho
 
 
-def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autocorr: float = 0.5,
-              energy: float = 0.99, min_pixels: int = 16) -> dict:
-    """PCA atmosphere correction of a block of rows, tile by tile (``tile`` columns wide).
+def _taper(tile: int) -> np.ndarray:
+    """``sin^2`` weights over a tile: tiles overlapping by half sum to exactly 1 everywhere."""
+    return np.sin(np.pi * (np.arange(tile) + 0.5) / tile) ** 2
 
-    Pixels with a NaN date are left as they are (NaN where they were NaN) and do not enter the
-    decomposition; tiles with fewer than ``min_pixels`` complete pixels are not corrected.
+
+def pca_block(series_mm: np.ndarray, g: np.ndarray, *, tile: int = 64, max_autocorr: float = 0.5,
+              energy: float = 0.99, min_pixels: int = 16, row_offset: int = 0, total_rows: int | None = None,
+              core: slice | None = None) -> dict:
+    """PCA atmosphere correction of a block of rows with overlapping tiles.
+
+    Tiles of ``tile`` x ``tile`` pixels overlap by half and sit on a grid anchored at the image
+    origin (every ``tile / 2`` rows and columns, the first one half outside); each tile is
+    corrected on its own (:func:`pca_tile`) and the corrections are blended with ``sin^2``
+    weights, which sum to one where tiles overlap: no seam at tile edges, and the result does not
+    depend on how the image is cut into blocks (a block needs ``tile`` rows of halo).
+
+    Pixels with a NaN date are left as they are and do not enter the decomposition; tiles with
+    fewer than ``min_pixels`` complete pixels are skipped (their weight goes to the others).
+
+    Parameters
+    ----------
+    row_offset, total_rows : int
+        Image row of ``series_mm[:, 0]`` and image height (engine blocks); default: the array is the image.
+    core : slice, optional
+        Rows of the array to return (a block without its halo).
 
     Returns
     -------
     dict
-        ``corrected_mm`` (N, rows, cols), ``atmosphere_mm`` (N, rows, cols) = input - corrected,
-        ``n_removed`` (rows, cols) components removed in the pixel's tile (NaN: not corrected).
+        ``corrected_mm`` (N, rows, cols), ``atmosphere_mm`` = input - corrected, ``n_removed``
+        (rows, cols): weighted mean number of components corrected in the tiles over the pixel
+        (NaN: not corrected).
     """
-    y = np.asarray(series_mm, np.float64)
+    y = np.asarray(series_mm)
+    if y.dtype not in (np.float32, np.float64):
+        y = y.astype(np.float64)
+    # accumulators in the input's precision (float32 blocks from the engine: 12 bytes per date and pixel
+    # in all); every tile is decomposed in float64
     n, rows, cols = y.shape
-    out = y.copy()
-    removed = np.full((rows, cols), np.nan)
-    tile = max(4, int(tile))
-    for r0 in range(0, rows, tile):
-        for c0 in range(0, cols, tile):
-            sub = y[:, r0:r0 + tile, c0:c0 + tile]
-            flat = sub.reshape(n, -1)
+    total_rows = rows if total_rows is None else int(total_rows)
+    core = slice(0, rows) if core is None else core
+    tile = max(4, int(tile) // 2 * 2)
+    step = tile // 2
+    w1 = _taper(tile)
+    delay = np.zeros((n, rows, cols), y.dtype)
+    wsum = np.zeros((rows, cols))
+    nsum = np.zeros((rows, cols))
+    c_lo, c_hi = core.start or 0, core.stop if core.stop is not None else rows
+    # tiles whose rows meet the core rows, on the image-anchored grid
+    first = ((row_offset + c_lo) // step - 2) * step
+    for gr in range(first, row_offset + c_hi, step):
+        if gr + tile <= row_offset + c_lo or gr >= total_rows:
+            continue
+        r0, r1 = max(gr, 0, row_offset) - row_offset, min(gr + tile, total_rows, row_offset + rows) - row_offset
+        wr = w1[r0 + row_offset - gr:r1 + row_offset - gr]
+        for gc in range(-step, cols, step):
+            c0, c1 = max(gc, 0), min(gc + tile, cols)
+            if c1 <= c0:
+                continue
+            wc = w1[c0 - gc:c1 - gc]
+            sub = y[:, r0:r1, c0:c1]
+            flat = sub.reshape(n, -1).astype(np.float64)
             ok = np.isfinite(flat).all(axis=0)
             if ok.sum() < max(min_pixels, 2):
                 continue
             cor, nrem, _ = pca_tile(flat[:, ok], g, max_autocorr=max_autocorr, energy=energy)
-            f2 = flat.copy()
-            f2[:, ok] = cor
-            out[:, r0:r0 + tile, c0:c0 + tile] = f2.reshape(sub.shape)
-            rr = np.full(flat.shape[1], np.nan)
-            rr[ok] = nrem
-            removed[r0:r0 + tile, c0:c0 + tile] = rr.reshape(sub.shape[1:])
-    return {"corrected_mm": out, "atmosphere_mm": y - out, "n_removed": removed}
+            d = np.zeros_like(flat)
+            d[:, ok] = flat[:, ok] - cor
+            w = (wr[:, None] * wc[None, :]).reshape(-1) * ok
+            delay[:, r0:r1, c0:c1] += (d * w).reshape(sub.shape)
+            wsum[r0:r1, c0:c1] += w.reshape(sub.shape[1:])
+            nsum[r0:r1, c0:c1] += (w * nrem[0]).reshape(sub.shape[1:])
+    done = wsum > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delay /= np.where(done, wsum, 1.0).astype(delay.dtype)
+        removed = np.where(done, nsum / np.where(done, wsum, 1.0), np.nan)
+    delay = delay[:, core]
+    out = y[:, core] - delay
+    return {"corrected_mm": out, "atmosphere_mm": delay, "n_removed": removed[core]}
 
 
 def pca_engine_block(block, inputs: dict, *, g: np.ndarray, tile: int = 64, max_autocorr: float = 0.5,
                      energy: float = 0.99) -> dict:
-    """Block function for the engine: ``inputs["series"]`` (N, rows, cols) mm."""
-    return pca_block(inputs["series"], g, tile=tile, max_autocorr=max_autocorr, energy=energy)
+    """Block function for the engine: ``inputs["series"]`` (N, rows + halo, cols) mm; halo = ``tile`` rows."""
+    return pca_block(inputs["series"], g, tile=tile, max_autocorr=max_autocorr, energy=energy,
+                     row_offset=block.read0, total_rows=block.n_rows_total, core=block.core)
 
 
 def phase_elevation_block(series_mm: np.ndarray, dem_m: np.ndarray, *, tile: int = 64, quadratic: bool = False):

@@ -83,3 +83,23 @@ def test_nan_pixels_and_few_dates():
     assert np.isfinite(out["corrected_mm"][:, 10, 10]).all()
     with pytest.raises(GeohazardError, match="at least 12"):
         smooth_model(s["dates"][:10])
+
+
+def test_overlapping_tiles_do_not_depend_on_the_blocks():
+    import functools
+
+    from insar_geohazards.algorithms.corrections.pca import pca_engine_block
+    from insar_geohazards.algorithms.engine import map_blocks, plan_blocks
+
+    s = atmosphere_stack(shape=(50, 44), n_dates=24, seed=3)
+    g = smooth_model(s["dates"])
+    whole = pca_block(s["series_mm"], g, tile=16)
+    f = functools.partial(pca_engine_block, g=g, tile=16)
+    for rows in (7, 16, 50):
+        out = map_blocks(f, {"series": s["series_mm"]}, n_rows=50, n_cols=44, outputs=["corrected_mm"],
+                         plan=plan_blocks(50, 44, block_rows=rows, halo=16))
+        np.testing.assert_array_equal(out["corrected_mm"], whole["corrected_mm"])
+    # no seam: the correction varies as smoothly across tile edges as inside tiles
+    d = s["series_mm"] - whole["corrected_mm"]
+    jump = np.abs(np.diff(d, axis=2)).mean(axis=(0, 1))
+    assert jump.max() < 3 * np.median(jump)

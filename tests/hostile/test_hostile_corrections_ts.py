@@ -58,7 +58,7 @@ def recipe(tool, tmp):
             p, _ = _ts(j(folder, "radar.tif"), epsg=None, gt=None, n=24)
             return {"INPUT": p}, None
 
-        return hk.Recipe({"INPUT": ts, "TILE_SIZE": 8, "OUTPUT": j(out, "cor.tif")}, ["OUTPUT"], ("INPUT", "OUTPUT"),
+        return hk.Recipe({"INPUT": ts, "TILE_PIXELS": 8, "OUTPUT": j(out, "cor.tif")}, ["OUTPUT"], ("INPUT", "OUTPUT"),
                          spoil_ts, raster="INPUT", nocrs="accept")
     ts, dates = _ts(j(tmp, "ts.tif"))
     csvf = j(tmp, "bperp.csv")

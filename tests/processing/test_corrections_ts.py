@@ -50,7 +50,8 @@ def test_closure_folder_run(run_alg, tmp_path):
     res = run_alg("unwrapclosurecorrection", {
         "INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 0, "MIN_COHERENCE": 0.5,
         "OUTPUT": str(out_dir), "OUTPUT_CYCLES": str(tmp_path / "cycles.tif"),
-        "OUTPUT_NONCLOSING": str(tmp_path / "nonclosing.tif"), "OUTPUT_STATS": str(tmp_path / "stats.csv")})
+        "OUTPUT_NONCLOSING": str(tmp_path / "nonclosing.tif"), "OUTPUT_STATS": str(tmp_path / "stats.csv"),
+        "OUTPUT_LOOPS": str(tmp_path / "loops.csv")})
     names = sorted(os.listdir(out_dir))
     assert names == sorted(f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif" for a, b in net.pairs)
     corrected = []
@@ -80,6 +81,11 @@ def test_closure_folder_run(run_alg, tmp_path):
         if r["interferogram"] in hit:
             assert float(r["share_nonclosing"]) > 0
         assert float(r["share_nonclosing_after"]) <= float(r["share_nonclosing"]) + 1e-12
+    with open(res["OUTPUT_LOOPS"]) as fh:
+        loops = list(csv.DictReader(fh))
+    from insar_geohazards.algorithms.corrections.closure import network_triplets
+
+    assert len(loops) == network_triplets(net.pairs).n and all(int(r["pixels"]) == 20 * 24 for r in loops)
 
 
 def test_closure_refusals(run_alg, tmp_path):
@@ -202,7 +208,7 @@ def test_pca_atmosphere_run(run_alg, tmp_path):
 
     s = atmosphere_stack(shape=(40, 56), n_dates=30, strat_mm_per_km=5, turb_mm=5, seed=8)
     path = write_geotiff(tmp_path / "ts.tif", s["series_mm"], descriptions=[d.isoformat() for d in s["dates"]])
-    res = run_alg("pcaatmosphere", {"INPUT": path, "TILE_SIZE": 32, "OUTPUT": str(tmp_path / "c.tif"),
+    res = run_alg("pcaatmosphere", {"INPUT": path, "TILE_PIXELS": 32, "OUTPUT": str(tmp_path / "c.tif"),
                                     "OUTPUT_ATMOSPHERE": str(tmp_path / "a.tif"),
                                     "OUTPUT_COMPONENTS": str(tmp_path / "n.tif")})
     cor, ds = _read(res["OUTPUT"])
@@ -220,3 +226,22 @@ def test_pca_atmosphere_run(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="at least 12"):
         run_alg("pcaatmosphere", {"INPUT": few, "OUTPUT": str(tmp_path / "c2.tif")})
     assert not os.path.exists(tmp_path / "c2.tif")
+
+
+def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.processing_provider import tools_corrections_ts as tc
+
+    monkeypatch.setattr(tc, "plan_blocks", lambda h, w, **kw: engine.plan_blocks(h, w, block_rows=16))  # 3 blocks
+    net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(40, 24), noise_mm=0.8, seed=6)
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    got = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        res = run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "DASK_SCHEDULER": sched,
+                                                  "OUTPUT": str(d / "fixed"), "OUTPUT_CYCLES": str(d / "c.tif")})
+        got.append([_read(os.path.join(res["OUTPUT"], f))[0].tobytes() for f in sorted(os.listdir(res["OUTPUT"]))]
+                   + [_read(res["OUTPUT_CYCLES"])[0].tobytes()])
+    assert got[0] == got[1]

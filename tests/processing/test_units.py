@@ -23,6 +23,8 @@ LENGTHS = {
                       "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km", "PIXEL_SIZE_KM": "km",
                       "PIXEL_SIZE": "m"},
     "faultproximity": {"BANDS": "m"},
+    "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
+    "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
     "geometricdistortion": {"DEM": "m"},
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     "landslideactivity": {"DEM": "m"},
