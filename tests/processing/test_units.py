@@ -28,7 +28,7 @@ LENGTHS = {
     "modifynetwork": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m"},
     "rampremoval": {"WAVELENGTH_M": "m"},
     "referencepoint": {"WAVELENGTH_M": "m"},
-    "troposphericcorrection": {"WAVELENGTH_M": "m", "DEM": "m"},
+    "troposphericcorrection": {"WAVELENGTH_M": "m", "DEM": "m", "DELAYS": "m"},
     "geometricdistortion": {"DEM": "m"},
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     "landslideactivity": {"DEM": "m"},
