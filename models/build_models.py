@@ -311,6 +311,159 @@ def main_slc(path: str = SLC_MODEL_FILE) -> str:
     return path
 
 
+# ---------------------------------------------------------------- Corrected SBAS
+CORR_MODEL_NAME = "correctedsbas"
+CORR_MODEL_FILE = os.path.join(HERE, "corrected_sbas.model3")
+CORR_DISPLAY_NAME = ("Corrected SBAS (model: network -> unwrapping errors -> troposphere -> ramps -> reference -> "
+                     "SBAS -> DEM error)")
+CORR_HELP = (
+    "Unwrapped interferograms -> network modification -> unwrapping-error correction by phase closure -> "
+    "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series and velocity "
+    "-> DEM-error correction of the time series.\n\n"
+    "Chains geohazard:modifynetwork (loop-closure misfit above 1.5 rad as LiCSBAS, network kept connected; "
+    "CSV report), geohazard:unwrapclosurecorrection (integer cycles by phase closure, loop statistics), "
+    "geohazard:troposphericcorrection (linear phase-elevation with the DEM, fitted on the stable "
+    "area, per date: network-consistent), geohazard:rampremoval (linear ramp fitted on the stable area, per "
+    "date), geohazard:referencepoint (coherent "
+    "pixel moving like the scene's majority) and geohazard:sbasinversion (its REFERENCE wired to the chosen "
+    "point) and geohazard:demerrorcorrection (Fattahi & Amelung 2013 on the SBAS time series, with the "
+    "perpendicular baselines). The SBAS velocity is that of the series before the DEM-error step. Each step "
+    "writes a folder of interferograms with the input file names, so any step can be opened, checked or "
+    "replaced in the modeler.\n\n"
+    "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
+    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates), BASELINES (perpendicular "
+    "baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, MintPy .h5, ISCE), DEM "
+    "(heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
+    "ground that does not move: strongly advised where deformation follows the topography, e.g. a subsiding "
+    "basin floor, otherwise the phase-elevation fit absorbs deformation).\n"
+    "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, time "
+    "series (mm) and velocity (mm/yr, LOS positive toward the satellite), time series corrected for the DEM error "
+    "(mm) and the DEM error (m).\n\n"
+    "Every step keeps its own defaults otherwise; open the model in the graphical modeler to change them (e.g. "
+    "external GACOS delays instead of phase-elevation, per-date fits, windows)."
+)
+
+
+def build_corrected():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+        QgsProcessingParameterVectorLayer,
+    )
+    from qgis.PyQt.QtCore import QPointF
+
+    model = QgsProcessingModelAlgorithm(CORR_MODEL_NAME, "Time series", "timeseries")
+    model.setHelpContent({
+        "ALG_DESC": CORR_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": CORR_DISPLAY_NAME,
+        "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names.",
+        "COHERENCE": "Coherence rasters of the same pairs (optional).",
+        "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
+                     "MintPy .h5 or ISCE folder (for the DEM-error step).",
+        "DEM": "Heights in metres on the interferograms' grid.",
+        "STABLE_AREA": "Polygons of ground that does not move (optional, advised)."})
+    inputs = [
+        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
+                                              QgsProcessing.SourceType.TypeRaster), 120),
+        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
+                                              optional=True), 360),
+        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
+                                              QgsProcessing.SourceType.TypeFile), 600),
+        (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
+        (QgsProcessingParameterVectorLayer("STABLE_AREA", "Stable area (polygons)",
+                                           [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),
+    ]
+    for definition, x in inputs:
+        param = QgsProcessingModelParameter(definition.name())
+        param.setPosition(QPointF(x, 60))
+        model.addModelParameter(definition, param)
+    model.setParameterOrder([d.name() for d, _ in inputs])
+
+    def src_param(name):
+        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
+
+    def src_child(child, output):
+        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
+
+    def static(value):
+        return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
+
+    def add_child(child_id, alg_id, description, x, y, params, outputs):
+        child = QgsProcessingModelChildAlgorithm(alg_id)
+        child.setChildId(child_id)
+        child.setDescription(description)
+        child.setPosition(QPointF(x, y))
+        for name, sources in params.items():
+            child.addParameterSources(name, sources)
+        for name, value in child_defaults(alg_id, set(params)).items():
+            child.addParameterSources(name, static(value))
+        outs = {}
+        for out_name, (param_name, label) in outputs.items():
+            out = QgsProcessingModelOutput(out_name, label)
+            out.setChildId(child_id)
+            out.setChildOutputName(param_name)
+            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
+            outs[out_name] = out
+        child.setModelOutputs(outs)
+        model.addChildAlgorithm(child)
+
+    coh = src_param("COHERENCE")
+    add_child("network", "geohazard:modifynetwork", "Modify network", 240, 200,
+              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": coh,
+               "MAX_LOOP_MISFIT": static(1.5), "KEEP_CONNECTED": static(True)},
+              {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
+    add_child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
+              340, 280, {"INTERFEROGRAMS": src_child("network", "OUTPUT"), "COHERENCE": coh},
+              {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
+    add_child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
+              440, 360, {"INTERFEROGRAMS": src_child("unwrapping", "OUTPUT"), "COHERENCE": coh,
+                         "DEM": src_param("DEM"),
+                         "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)}, {})
+    add_child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
+              {"INTERFEROGRAMS": src_child("troposphere", "OUTPUT"), "COHERENCE": coh,
+               "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)},
+              {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
+    add_child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
+              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
+               "STABLE_AREA": src_param("STABLE_AREA")},
+              {"REFERENCE": ("OUTPUT", "Reference point")})
+    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
+              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
+               "REFERENCE": src_child("reference", "REFERENCE_POINT")},
+              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
+    add_child("demerror", "geohazard:demerrorcorrection", "DEM-error correction of the time series", 1240, 1000,
+              {"INPUT": src_child("sbas", "OUTPUT_TIMESERIES"), "BASELINES": src_param("BASELINES")},
+              {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
+               "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)")})
+    return pin_output_names(model)
+
+
+def main_corrected(path: str = CORR_MODEL_FILE) -> str:
+    """Write the "Corrected SBAS" model (same set-up as :func:`main`)."""
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from qgis.core import QgsApplication
+
+    app = QgsApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QgsApplication([], False)
+        app.initQgis()
+        _KEEP.append(app)
+    _register_provider()
+    model = build_corrected()
+    if not model.toFile(path):
+        raise SystemExit(f"could not write {path}")
+    print(f"wrote {path}")
+    return path
+
+
 if __name__ == "__main__":
     main_slc()  # starts QGIS when needed and keeps it for the next model
+    main_corrected()
     main(sys.argv[1] if len(sys.argv) > 1 else MODEL_FILE)

@@ -47,6 +47,7 @@ GROUPS = {
     "faults": "Faults and stress",
     "formats": "Import and formats",
     "kinematics": "Landslide and glacier kinematics",
+    "corrections": "Corrections",
 }
 
 ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons")
@@ -67,6 +68,10 @@ TAGS = {
     "amplitudedispersion": "PS,persistent scatterers,amplitude dispersion,SLC",
     "phaselinking": "DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
     "unwrap": "unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series",
+    "unwrapclosurecorrection": "unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,"
+                               "LiCSBAS",
+    "demerrorcorrection": "DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy",
+    "pcaatmosphere": "PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
     "pstimeseries": "PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide",
     "adadetection": "ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
     "adaclassification": "ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement",
@@ -90,6 +95,11 @@ TAGS = {
     "offsettracking": "offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,"
                       "Sentinel-2,amplitude,velocity,displacement",
     "offsettimeseries": "offset tracking,time series,glacier,landslide,velocity,network,least squares",
+    "modifynetwork": "network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
+    "referencepoint": "reference point,stable,coherence,SBAS,time series,MintPy",
+    "rampremoval": "ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy",
+    "troposphericcorrection": "troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,"
+                              "correction,interferogram,MintPy,LiCSBAS",
 }
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
@@ -100,6 +110,7 @@ MAIN_OUTPUTS = {
     "stackingvelocity": ("OUTPUT_VELOCITY",),
     "amplitudedispersion": ("OUTPUT_PS_MASK",),
     "unwrap": ("OUTPUT_REPORT",),
+    "unwrapclosurecorrection": ("OUTPUT_NONCLOSING", "OUTPUT_STATS"),
     "ascdescdecomposition": ("OUTPUT_UP",),
     "losprojection": ("OUTPUT_VERTICAL", "OUTPUT_POINTS"),
     "adadetection": ("OUTPUT",),
@@ -107,6 +118,7 @@ MAIN_OUTPUTS = {
     "importcoulombinput": ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"),
     "timeseriesmodels": ("OUTPUT", "OUTPUT_RASTER"),
     "offsettimeseries": ("OUTPUT_VELOCITY",),
+    "modifynetwork": ("OUTPUT_REPORT",),
 }
 
 #: Core modules holding the numba kernels each tool calls (for the first-run compile notice).
@@ -118,6 +130,7 @@ KERNELS = {
     "unwrap": ("timeseries.unwrap", "timeseries.unwrap_tiles"),
     "geometricdistortion": ("geometry.distortion",),
     "landslideactivity": ("ada.activity",),
+    "unwrapclosurecorrection": ("corrections.closure",),
     "okadaforward": _OKADA, "coulombstress": _OKADA, "coulombonfaults": _OKADA,
     "slipinversion": _OKADA, "uniformslipinversion": _OKADA,
     "offsettracking": ("kinematics.offsets",),

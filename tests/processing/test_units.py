@@ -23,6 +23,12 @@ LENGTHS = {
                       "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km", "PIXEL_SIZE_KM": "km",
                       "PIXEL_SIZE": "m"},
     "faultproximity": {"BANDS": "m"},
+    "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
+    "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
+    "modifynetwork": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m"},
+    "rampremoval": {"WAVELENGTH_M": "m"},
+    "referencepoint": {"WAVELENGTH_M": "m"},
+    "troposphericcorrection": {"WAVELENGTH_M": "m", "DEM": "m", "DELAYS": "m"},
     "geometricdistortion": {"DEM": "m"},
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     "landslide3d": {"DEM": "m", "CELL_SIZE": "m"},
@@ -58,7 +64,7 @@ FORMER = {"coulombstress": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH
           "coulombonfaults": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH": ("BOTTOM_DEPTH_KM", 1000.0)}}
 
 #: IDs that look like lengths but are not (angles, velocities).
-NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "ORIGIN_DATE"}
+NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "ORIGIN_DATE", "STABLE_AREA"}  # STABLE_AREA: polygons
 LENGTH_ID = re.compile(r"DEPTH|SIZE|RADIUS|LENGTH|WIDTH|DIST(?!ORT)|MARGIN|BANDS|EAST|NORTH|ORIGIN|AREA|HEIGHT|SLANT|"
                        r"WAVELENGTH|PERP|^DEM$|^SLIP$|_RANGE$")
 #: unit tokens a description may carry -> the unit they name

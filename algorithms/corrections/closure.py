@@ -1,0 +1,633 @@
+"""Unwrapping-error correction by phase closure, and loop-closure statistics.
+
+For a triplet of interferograms ``ij``, ``jk``, ``ik`` of a network, the closure phase
+``c = phi_ij + phi_jk - phi_ik`` is small (noise, phase bias) when the three are unwrapped
+consistently and is near a non-zero multiple of ``2 pi`` when one of them carries an
+unwrapping error. With ``C`` the triplet matrix (``T x M``, entries +1/-1/0) and ``K`` the
+integer ambiguity of the closure phases of a pixel,
+``K = round(C phi / 2 pi)`` (Yunjun et al. 2019, eq. 8-9), the integer cycles ``U`` to add to
+the ``M`` interferograms solve
+
+    minimise  sum_t |C_t U + K_t|  +  alpha sum_m |U_m|,   U integer, |U_m| <= max_cycles
+
+(the L1 misfit of the closures plus an L1 regularisation: the sparsest correction that closes
+the loops, as MintPy's ``unwrap_error_phase_closure`` which solves the L2-misfit / L1-norm
+version with ``cvxopt.l1regls`` and rounds). Here the problem is solved exactly as a small
+mixed-integer linear programme (scipy's HiGHS ``milp``), once per distinct closure pattern
+of a block: most pixels close (nothing to solve), and pixels sharing an unwrapping error share
+their pattern, so one solve serves a whole patch.
+
+**No new errors.** Corrections are only determined up to an integer time series
+(``C A theta = 0``): a date shifted by a whole cycle cannot be seen from closures, and an
+interferogram found in one triplet only is indistinguishable from the two others of that
+triplet. Where the optimum is not unique the pixel is left as it is (counted as *detected,
+not corrected*): a second solve that makes the chosen interferograms dearer looks for another
+correction of the same cost; when it finds one, the correction is ambiguous and not applied.
+
+Units: the interferograms enter as LOS millimetres (any sign convention applied consistently);
+one cycle is ``wavelength / 2`` of LOS (``cycle_mm``). The closure statistics are in radians.
+
+References
+----------
+Yunjun, Z., Fattahi, H., Amelung, F. (2019). Small baseline InSAR time series analysis:
+unwrapping error correction and noise reduction. Computers & Geosciences 133, 104331,
+doi:10.1016/j.cageo.2019.104331.
+Morishita, Y. et al. (2020). LiCSBAS: an open-source InSAR time series analysis package
+integrated with the LiCSAR automated Sentinel-1 InSAR processor. Remote Sensing 12(3), 424,
+doi:10.3390/rs12030424 (loop-closure statistics, bad loops: RMS >= 1.5 rad).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._numba import njit, prange
+from ..errors import GeohazardError
+
+TWO_PI = 2.0 * np.pi
+#: Sentinel of a triplet not usable at a pixel (one of its interferograms has no data).
+_MISSING = np.int16(-32768)
+
+
+@dataclass(frozen=True)
+class Triplets:
+    """The closure triplets of a network.
+
+    Attributes
+    ----------
+    index : ndarray (T, 3) int
+        ``(ij, jk, ik)`` interferogram indices; closure = ``x[ij] + x[jk] - x[ik]``.
+    matrix : ndarray (T, M) float
+        The triplet matrix ``C``.
+    """
+
+    index: np.ndarray
+    matrix: np.ndarray
+    dates: tuple = None  # (reference index, secondary index) of each pair into the sorted dates
+
+    @property
+    def n(self) -> int:
+        return int(self.index.shape[0])
+
+    def loops_of(self, m: int) -> np.ndarray:
+        """Triplets containing interferogram ``m``."""
+        return np.flatnonzero((self.index == m).any(axis=1))
+
+
+def network_triplets(pairs, n_pairs: int | None = None) -> Triplets:
+    """Triplets ``(ij, jk, ik)`` of a list of date pairs (reference earlier than secondary).
+
+    Parameters
+    ----------
+    pairs : sequence of (date, date)
+        ``M`` pairs, each ``(earlier, later)``.
+
+    Raises
+    ------
+    GeohazardError
+        When the network has no closed triplet (closure cannot say anything).
+    """
+    pairs = [tuple(p) for p in pairs]
+    m = len(pairs) if n_pairs is None else int(n_pairs)
+    where = {p: k for k, p in enumerate(pairs)}
+    by_first: dict = {}
+    for (a, b), k in where.items():
+        by_first.setdefault(a, []).append((b, k))
+    out = []
+    for (i, j), a in where.items():
+        for k_date, b in by_first.get(j, []):
+            c = where.get((i, k_date))
+            if c is not None:
+                out.append((a, b, c))
+    if not out:
+        raise GeohazardError("INTERFEROGRAMS: the interferogram network has no closed triplet (ij, jk, ik); phase "
+                             "closure needs loops: add interferograms that skip a date")
+    idx = np.array(sorted(out), dtype=np.int64)
+    mat = np.zeros((idx.shape[0], m))
+    rows = np.arange(idx.shape[0])
+    mat[rows, idx[:, 0]] += 1.0
+    mat[rows, idx[:, 1]] += 1.0
+    mat[rows, idx[:, 2]] -= 1.0
+    order = {d: i for i, d in enumerate(sorted({d for p in pairs for d in p}))}
+    ref = np.array([order[a] for a, _ in pairs], np.int64)
+    sec = np.array([order[b] for _, b in pairs], np.int64)
+    return Triplets(idx, mat, (ref, sec))
+
+
+def closure_phase(cycles: np.ndarray, triplets: Triplets) -> np.ndarray:
+    """Closure of every triplet, in cycles, ``(T, ...)`` from ``cycles`` ``(M, ...)`` (NaN where any is missing)."""
+    x = np.ascontiguousarray(np.asarray(cycles, np.float64).reshape(cycles.shape[0], -1))
+    out = np.empty((triplets.index.shape[0], x.shape[1]))
+    _closure_kernel(x, np.ascontiguousarray(triplets.index), out)
+    return out.reshape((out.shape[0],) + tuple(cycles.shape[1:]))
+
+
+@njit(parallel=True)
+def _closure_kernel(x, idx, out):
+    n_t = idx.shape[0]
+    n_p = x.shape[1]
+    for p in prange(n_p):
+        for t in range(n_t):
+            out[t, p] = x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]
+
+
+@njit(parallel=True)
+def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing, todo):
+    """Per pixel: the solver's key of every loop (its integer closure where the loop is trusted, the
+    sentinel where it is missing or noisy), loops with data, loops with |closure| > pi, and whether a
+    trusted loop does not close."""
+    n_t = idx.shape[0]
+    n_p = x.shape[1]
+    for p in prange(n_p):
+        nl = 0
+        nn = 0
+        td = False
+        for t in range(n_t):
+            c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
+            if np.isfinite(c):
+                k = np.rint(c)
+                nl += 1
+                if k != 0:
+                    nn += 1
+                if abs(c - k) <= max_frac:
+                    key[t, p] = np.int16(k)
+                    if k != 0:
+                        td = True
+                else:
+                    key[t, p] = np.int16(-32768)
+            else:
+                key[t, p] = np.int16(-32768)
+        n_loops[p] = nl
+        n_nonclosing[p] = nn
+        todo[p] = td
+
+
+@njit(parallel=True)
+def _loop_sums_kernel(x, scale, idx, offset, pixels, sum_sq, nonclosing):
+    """Per loop, over the pixels: pixels with data, sum of squared closures (cycles^2), |closure| > pi."""
+    n_t = idx.shape[0]
+    n_p = x.shape[1]
+    for t in prange(n_t):
+        n = 0.0
+        s2 = 0.0
+        nz = 0.0
+        for p in range(n_p):
+            c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
+            if np.isfinite(c):
+                n += 1.0
+                s2 += c * c
+                if np.rint(c) != 0:
+                    nz += 1.0
+        pixels[t] = n
+        sum_sq[t] = s2
+        nonclosing[t] = nz
+
+
+def _incidence(triplets: Triplets):
+    """Sparse (M, T) membership of interferograms in loops."""
+    from scipy import sparse
+
+    t = triplets.index.shape[0]
+    m = triplets.matrix.shape[1]
+    rows = triplets.index.reshape(-1)
+    cols = np.repeat(np.arange(t), 3)
+    return sparse.csr_matrix((np.ones(rows.size, np.int32), (rows, cols)), shape=(m, t))
+
+
+@dataclass
+class _Solver:
+    """Exact L1 integer solver with a cache of solved closure patterns."""
+
+    triplets: Triplets
+    alpha: float
+    max_cycles: int
+    cache: dict = field(default_factory=dict)
+    n_milp: int = 0
+    shifts: np.ndarray = None
+
+    def solve(self, key: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Integer cycles ``U`` (M,) for a closure pattern; ``(U, unique)``."""
+        kb = key.tobytes()
+        hit = self.cache.get(kb)
+        if hit is None:
+            hit = self.cache[kb] = self._solve(key)
+        return hit
+
+    def _fast(self, k: np.ndarray, valid: np.ndarray):
+        """A pattern explained by one interferogram off by +-1 cycle: ``K = -n C_m`` on the valid triplets."""
+        c = self.triplets.matrix[valid]
+        kv = k[valid].astype(np.float64)
+        nz = np.flatnonzero(kv)
+        t0 = nz[0]
+        cand = np.flatnonzero(c[t0] != 0)
+        hits = []
+        for m in cand:
+            n = -kv[t0] / c[t0, m]
+            if abs(n) == 1 and np.array_equal(-n * c[:, m], kv):
+                hits.append((m, n))
+        if hits and np.abs(kv).sum() <= self.alpha:
+            return np.zeros(self.triplets.matrix.shape[1], np.int16), True  # too few loops to justify it
+        if len(hits) == 1:
+            # the only one-cycle solution with zero misfit: cost alpha is the optimum, and any other
+            # correction of that cost is another single interferogram with the same column (a hit)
+            u = np.zeros(self.triplets.matrix.shape[1], np.int16)
+            u[hits[0][0]] = int(hits[0][1])
+            return u, True
+        if len(hits) > 1:
+            return np.zeros(self.triplets.matrix.shape[1], np.int16), False
+        return None
+
+    def _solve(self, key: np.ndarray):
+        m = self.triplets.matrix.shape[1]
+        valid = key != _MISSING
+        k = np.where(valid, key, 0)
+        if not (k != 0).any():
+            return np.zeros(m, np.int16), True
+        fast = self._fast(k, valid)
+        if fast is not None:
+            if fast[1] and self._date_shift_tie(fast[0]):
+                return np.zeros(m, np.int16), False
+            return fast
+        c = self.triplets.matrix[valid]
+        kv = k[valid].astype(np.float64)
+        # unknowns: the interferograms of the non-closing loops; constraints: every usable loop they are in
+        # (the other loops close and their interferograms stay as they are)
+        used = np.flatnonzero(np.abs(c[kv != 0]).sum(axis=0) > 0)
+        rows = np.abs(c[:, used]).sum(axis=1) > 0
+        c, kv = c[rows], kv[rows]
+        cu = c[:, used]
+        weights = np.full(used.size, self.alpha)
+        u1, cost1 = self._milp(cu, kv, weights)
+        unique = True
+        if u1 is not None and (u1 != 0).any():
+            w2 = weights.copy()
+            w2[u1 != 0] *= 1.5
+            u2, _ = self._milp(cu, kv, w2)
+            if u2 is not None and not np.array_equal(u1, u2):
+                cost2 = np.abs(cu @ u2 + kv).sum() + self.alpha * np.abs(u2).sum()
+                unique = cost2 > cost1 + 1e-9
+        out = np.zeros(m, np.int16)
+        if u1 is None or not unique:
+            return out, False
+        out[used] = u1
+        if self._date_shift_tie(out):
+            return np.zeros(m, np.int16), False
+        return out, True
+
+    def _date_shift_tie(self, u: np.ndarray) -> bool:
+        """True when shifting a run of consecutive dates by one cycle gives a correction as sparse as ``u``.
+
+        Such a shift leaves every closure unchanged (``C A theta = 0``), so closures cannot choose
+        between the two: the correction is ambiguous.
+        """
+        if self.shifts is None:
+            self.shifts = _date_run_shifts(self.triplets)
+        if self.shifts.size == 0:
+            return False
+        supp = np.flatnonzero(u)
+        rows = np.flatnonzero((self.shifts[:, supp] != 0).any(axis=1))  # only these can lower the cost
+        if rows.size == 0:
+            return False
+        base = np.abs(u).sum()
+        cand = np.abs(u[None, :].astype(np.int64) + self.shifts[rows]).sum(axis=1)
+        return bool((cand <= base).any())
+
+    def _milp(self, c: np.ndarray, k: np.ndarray, weights: np.ndarray):
+        """min w.(p + q) + 1.(s + r)  s.t.  C (p - q) - s + r = -K;  p, q integer in [0, max_cycles]."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        self.n_milp += 1
+        t, n = c.shape
+        cost = np.concatenate([weights, weights, np.ones(t), np.ones(t)])
+        a = np.hstack([c, -c, -np.eye(t), np.eye(t)])
+        integrality = np.concatenate([np.ones(2 * n), np.zeros(2 * t)])
+        upper = np.concatenate([np.full(2 * n, float(self.max_cycles)), np.full(2 * t, np.inf)])
+        res = milp(cost, constraints=LinearConstraint(a, -k, -k), integrality=integrality,
+                   bounds=Bounds(np.zeros(2 * (n + t)), upper), options={"presolve": True})
+        if res.x is None:
+            return None, np.inf
+        x = np.rint(res.x[:n] - res.x[n:2 * n]).astype(np.int64)
+        return x, float(np.abs(c @ x + k).sum() + weights @ np.abs(x))
+
+
+def _date_run_shifts(triplets: Triplets) -> np.ndarray:
+    """``+-A theta`` for every run of consecutive dates ``theta`` (one cycle): (2 R, M) int."""
+    m = triplets.matrix.shape[1]
+    if triplets.dates is None:
+        return np.zeros((0, m), np.int64)
+    ref, sec = triplets.dates
+    n = int(max(ref.max(), sec.max())) + 1
+    inc = np.zeros((m, n), np.int64)
+    inc[np.arange(m), sec] += 1
+    inc[np.arange(m), ref] -= 1
+    cum = np.concatenate([np.zeros((m, 1), np.int64), np.cumsum(inc, axis=1)], axis=1)
+    runs = [cum[:, b + 1] - cum[:, a] for a in range(n) for b in range(a, n) if not (a == 0 and b == n - 1)]
+    runs = np.array(runs, np.int8) if runs else np.zeros((0, m), np.int8)
+    return np.concatenate([runs, -runs])
+
+
+@dataclass
+class ClosureStats:
+    """Per-triplet sums over the pixels of the blocks seen so far (accumulated in plan order)."""
+
+    n_triplets: int
+    pixels: np.ndarray = None
+    sum_sq_rad: np.ndarray = None
+    nonclosing: np.ndarray = None
+    nonclosing_after: np.ndarray = None
+    corrected: np.ndarray = None  # per interferogram: pixels changed
+    ambiguous_pixels: int = 0
+    corrected_pixels: int = 0
+
+    def __post_init__(self):
+        t = self.n_triplets
+        for name in ("pixels", "sum_sq_rad", "nonclosing", "nonclosing_after"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(t))
+
+    def add(self, out: dict) -> None:
+        self.pixels += out["loop_pixels"]
+        self.sum_sq_rad += out["loop_sum_sq_rad"]
+        self.nonclosing += out["loop_nonclosing"]
+        self.nonclosing_after += out["loop_nonclosing_after"]
+        self.corrected = out["ifg_corrected"] if self.corrected is None else self.corrected + out["ifg_corrected"]
+        self.ambiguous_pixels += int(out["n_ambiguous"])
+        self.corrected_pixels += int(out["n_corrected"])
+
+
+def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
+                          reference_mm: np.ndarray | None = None, closure_offset: np.ndarray | None = None,
+                          coherence: np.ndarray | None = None, min_coherence: float = 0.0,
+                          alpha: float = 1.5, max_cycles: int = 3,
+                          max_residual_rad: float = 1.5, inplace: bool = False,
+                          solver: _Solver | None = None) -> dict:
+    """Detect and correct unwrapping errors of one block of interferograms by phase closure.
+
+    Parameters
+    ----------
+    stack_mm : ndarray (M, rows, cols)
+        Unwrapped interferograms, LOS mm (NaN = no data); not modified.
+    triplets : Triplets
+        From :func:`network_triplets` for the ``M`` pairs.
+    cycle_mm : float
+        One phase cycle in LOS mm (``wavelength_m * 1000 / 2``).
+    closure_offset : ndarray (T,), optional
+        Non-integer closure common to the network, cycles (:func:`closure_offsets`), removed
+        before rounding. It is not tied to one pixel, so a reference pixel that itself carries
+        an unwrapping error cannot shift the integer closures of the others.
+    coherence : ndarray (M, rows, cols), optional
+        With ``min_coherence``: interferogram values below it are not used nor corrected.
+    reference_mm : ndarray (M,), optional
+        Values of a reference pixel, subtracted before the closures are taken (the closure of
+        the reference pixel is then 0, whatever offset each interferogram carries).
+    alpha : float
+        Weight of the L1 norm of the corrections against the closure misfit, per cycle. Between 1
+        and 2 (default 1.5), a correction must close at least two loops to be worth its cost: one
+        non-closing loop is never "fixed" by changing an interferogram (MintPy's 0.01 would, and
+        noise then creates errors); it must be below the number of loops of an interferogram.
+    max_cycles : int
+        Bound on the correction of one interferogram at one pixel (cycles).
+    inplace : bool
+        Correct ``stack_mm`` in place (float64 input; the engine's block arrays) instead of a copy.
+    max_residual_rad : float
+        A loop is used at a pixel only when its closure is within this distance (radians) of a
+        whole number of cycles (default 1.5 rad, LiCSBAS's loop threshold): closures near an odd
+        multiple of pi are noise, not evidence of a cycle slip.
+
+    Returns
+    -------
+    dict
+        ``corrected_mm`` (M, rows, cols), ``cycles`` (M, rows, cols) int16 added cycles,
+        ``n_cycles`` (rows, cols) total |cycles| per pixel, ``n_nonclosing`` /
+        ``n_nonclosing_after`` (rows, cols) triplets with a non-zero integer closure before and
+        after, ``ambiguous`` (rows, cols) bool (detected, not corrected), and per-triplet sums
+        for :class:`ClosureStats`.
+    """
+    x = np.asarray(stack_mm, dtype=np.float64)
+    if inplace and x is not stack_mm:
+        inplace = False  # a converted copy: nothing to save
+    if x.ndim != 3 or x.shape[0] != triplets.matrix.shape[1]:
+        raise GeohazardError(f"stack_mm has shape {x.shape}, expected ({triplets.matrix.shape[1]}, rows, cols)")
+    if not cycle_mm > 0:
+        raise GeohazardError(f"cycle_mm must be > 0, got {cycle_mm!r}")
+    solver = solver or _Solver(triplets, float(alpha), int(max_cycles))
+    m, rows, cols = x.shape
+    p = rows * cols
+    xm = x.reshape(m, p)
+    if coherence is not None and min_coherence > 0:
+        xm = np.where(np.asarray(coherence).reshape(m, p) >= min_coherence, xm, np.nan)
+    xm = np.ascontiguousarray(xm)
+    scale = 1.0 / cycle_mm
+    ref = np.zeros(m) if reference_mm is None else np.asarray(reference_mm, np.float64) / cycle_mm
+    offset = np.zeros(triplets.n) if closure_offset is None else np.asarray(closure_offset, np.float64)
+    # the kernels take the closure of the referenced cycles x * scale - ref, minus the network's offset
+    offset = offset + closure_phase(ref[:, None], triplets)[:, 0]
+    t = triplets.n
+    idx = np.ascontiguousarray(triplets.index)
+    key = np.empty((t, p), np.int16)
+    n_loops = np.empty(p, np.int32)
+    n_nonclosing = np.empty(p, np.int32)
+    todo_flag = np.empty(p, np.bool_)
+    # a loop is trusted at a pixel when its closure is within max_residual_rad of a whole number of
+    # cycles; a noisy loop (closure near +-pi) says nothing reliable about which way to round
+    _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
+    loop_pixels = np.empty(t)
+    loop_sum_sq = np.empty(t)
+    loop_nonclosing = np.empty(t)
+    _loop_sums_kernel(xm, scale, idx, offset, loop_pixels, loop_sum_sq, loop_nonclosing)
+    u = np.zeros((m, p), np.int16)
+    ambiguous = np.zeros(p, bool)
+    todo = np.flatnonzero(todo_flag)
+    if todo.size:
+        sub = _prune_dangling(key[:, todo], triplets)
+        keep = ((sub != _MISSING) & (sub != 0)).any(axis=0)
+        todo, sub = todo[keep], _relevant_only(sub[:, keep], triplets)
+    if todo.size:
+        patterns, inverse = np.unique(sub, axis=1, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        sols = np.zeros((m, patterns.shape[1]), np.int16)
+        uniq = np.zeros(patterns.shape[1], bool)
+        for j in range(patterns.shape[1]):
+            sols[:, j], uniq[j] = solver.solve(np.ascontiguousarray(patterns[:, j]))
+        u[:, todo] = sols[:, inverse]
+        ambiguous[todo] = ~uniq[inverse]
+        u[:, todo] = np.where(np.isfinite(xm[:, todo]), u[:, todo], 0)
+    n_nonclosing_after = n_nonclosing.copy()
+    loop_nonclosing_after = loop_nonclosing.copy()
+    changed_px = todo[(u[:, todo] != 0).any(axis=0)] if todo.size else np.zeros(0, np.int64)
+    if changed_px.size:
+        # every loop of a corrected interferogram, trusted or not, must get closer to closing on
+        # average by a quarter cycle: a slip moves its loops by a whole cycle, while an interferogram
+        # whose noise is near half a cycle only swaps which of its loops round the wrong way
+        sub = closure_phase(xm[:, changed_px] * scale, triplets) - offset[:, None]
+        valid = np.isfinite(sub)
+        shift = closure_phase(u[:, changed_px].astype(np.float64), triplets)
+        gain = np.where(valid, np.abs(sub) - np.abs(sub + shift), 0.0)
+        inc = _incidence(triplets)
+        mean_gain = (inc @ gain) / np.maximum(inc @ valid.astype(np.float64), 1.0)
+        weak = ((u[:, changed_px] != 0) & (mean_gain < 0.25)).any(axis=0)
+        if weak.any():
+            u[:, changed_px[weak]] = 0
+            ambiguous[changed_px[weak]] = True
+        keep = ~weak
+        changed_px, sub, shift, valid = changed_px[keep], sub[:, keep], shift[:, keep], valid[:, keep]
+        before = valid & (np.rint(np.where(valid, sub, 0.0)) != 0)
+        after = valid & (np.rint(np.where(valid, sub + shift, 0.0)) != 0)
+        n_nonclosing_after[changed_px] = after.sum(axis=0)
+        loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
+    corrected = x if inplace else x.copy()
+    if changed_px.size:
+        flat = corrected.reshape(m, p)
+        flat[:, changed_px] += u[:, changed_px] * cycle_mm
+    uc = u[:, changed_px]
+    changed = uc != 0  # u is 0 outside changed_px
+    n_cycles = np.zeros(p, np.int32)
+    n_cycles[changed_px] = np.abs(uc).sum(axis=0)
+    return {
+        "corrected_mm": corrected,
+        "cycles": u.reshape(m, rows, cols),
+        "n_cycles": n_cycles.reshape(rows, cols),
+        "n_nonclosing": n_nonclosing.reshape(rows, cols),
+        "n_nonclosing_after": n_nonclosing_after.reshape(rows, cols),
+        "n_loops": n_loops.reshape(rows, cols),
+        "ambiguous": ambiguous.reshape(rows, cols),
+        "loop_pixels": loop_pixels,
+        "loop_sum_sq_rad": loop_sum_sq * TWO_PI ** 2,
+        "loop_nonclosing": loop_nonclosing,
+        "loop_nonclosing_after": loop_nonclosing_after,
+        "ifg_corrected": changed.sum(axis=1).astype(np.float64),
+        "n_ambiguous": int(ambiguous.sum()),
+        "n_corrected": int(changed_px.size),
+    }
+
+
+def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
+    """Set to 0 the loops that share no interferogram with a non-closing loop: they do not change the
+    solution, and pixels then share their pattern (one solve for many pixels)."""
+    idx = triplets.index
+    hit = _incidence(triplets) @ ((key != _MISSING) & (key != 0)).astype(np.int32)
+    near = (hit[idx[:, 0]] > 0) | (hit[idx[:, 1]] > 0) | (hit[idx[:, 2]] > 0)
+    return np.where(near, key, np.int16(0))
+
+
+def _prune_dangling(key: np.ndarray, triplets: Triplets) -> np.ndarray:
+    """Drop the loops holding an interferogram that is in no other usable loop, until none is left.
+
+    Such an interferogram can absorb any closure of its loop by itself, so that loop cannot
+    testify about the others: in a network of (i, i+1) and (i, i+2) pairs two slips in (i, i+2)
+    and (i+1, i+3) close exactly like one slip in (i+1, i+2), and the sparsest explanation would be
+    wrong. Pruning these loops (a 2-core of the loop graph) keeps only identifiable corrections.
+    """
+    key = key.copy()
+    idx = triplets.index
+    inc = _incidence(triplets)
+    for _ in range(idx.shape[0]):
+        used = key != _MISSING
+        deg = inc @ used.astype(np.int32)
+        lonely = (deg[idx[:, 0]] == 1) | (deg[idx[:, 1]] == 1) | (deg[idx[:, 2]] == 1)
+        drop = used & lonely
+        if not drop.any():
+            break
+        key[drop] = _MISSING
+    return key
+
+
+def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float) -> np.ndarray:
+    """The closure common to the network, per loop (cycles), removed before rounding.
+
+    Interferograms unwrapped from different seed points (or referenced to different pixels)
+    carry offsets, whole cycles and fractions, so every pixel of a loop shares a closure that
+    has nothing to do with unwrapping errors. Over a sample of pixels ``sample_mm`` (M, ...),
+    the common fraction is the circular mean of the closures and the common whole cycles their
+    median after removing it: the closure of a *typical* pixel. This plays the role of MintPy's
+    reference pixel without trusting one pixel, which may itself hold an unwrapping error.
+    0 where a loop has no data.
+    """
+    x = np.asarray(sample_mm, np.float64).reshape(sample_mm.shape[0], -1) / cycle_mm
+    clo = closure_phase(x, triplets)
+    ok = np.isfinite(clo)
+    zs = np.where(ok, np.exp(2j * np.pi * np.where(ok, clo, 0.0)), 0).sum(axis=1)
+    frac = np.angle(zs) / (2 * np.pi)
+    whole = np.rint(clo - frac[:, None])
+    n = np.array([np.median(w[o]) if o.any() else 0.0 for w, o in zip(whole, ok)])
+    return np.where(ok.any(axis=1), np.rint(n) + frac, 0.0)
+
+
+def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
+                  closure_offset=None, min_coherence: float = 0.0,
+                  alpha: float = 1.5, max_cycles: int = 3, max_residual_rad: float = 1.5) -> dict:
+    """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``."""
+    return correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
+                                 closure_offset=closure_offset, coherence=inputs.get("coherence"),
+                                 min_coherence=min_coherence, inplace=True,
+                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
+                                 solver=_solver_for(triplets, alpha, max_cycles))
+
+
+_SOLVERS: dict = {}
+
+
+def _solver_for(triplets: Triplets, alpha: float, max_cycles: int) -> _Solver:
+    """One pattern cache per network and options, kept across the blocks of a run (in this process)."""
+    key = (triplets.index.tobytes(), triplets.matrix.shape[1], float(alpha), int(max_cycles))
+    s = _SOLVERS.get(key)
+    if s is None:
+        if len(_SOLVERS) > 8:
+            _SOLVERS.clear()
+        s = _SOLVERS[key] = _Solver(triplets, float(alpha), int(max_cycles))
+    return s
+
+
+def loop_statistics(stats: ClosureStats, triplets: Triplets, names, *, loop_threshold_rad: float = 1.5) -> list:
+    """LiCSBAS-style loop-closure statistics per interferogram.
+
+    A loop (triplet) is *bad* when the RMS of its closure phase over the pixels where it is
+    defined is >= ``loop_threshold_rad`` (LiCSBAS ``loop_thre``, 1.5 rad); an interferogram is
+    flagged *bad* when it is in at least one bad loop and in no good loop (LiCSBAS step 12).
+
+    Returns
+    -------
+    list of dict
+        One row per interferogram: ``interferogram``, ``loops``, ``bad_loops``,
+        ``rms_closure_rad`` (mean of its loops' RMS), ``share_nonclosing`` and
+        ``share_nonclosing_after`` (share of its loops' pixels with ``|closure| > pi``, before
+        and after correction), ``corrected_pixels``, ``bad``.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt(stats.sum_sq_rad / stats.pixels)
+    bad_loop = rms >= loop_threshold_rad
+    rows = []
+    for mi, name in enumerate(names):
+        loops = triplets.loops_of(mi)
+        loops = loops[stats.pixels[loops] > 0]
+        n_bad = int(bad_loop[loops].sum())
+        rows.append({
+            "interferogram": name,
+            "loops": int(loops.size),
+            "bad_loops": n_bad,
+            "rms_closure_rad": float(np.mean(rms[loops])) if loops.size else float("nan"),
+            "share_nonclosing": float(np.sum(stats.nonclosing[loops]) / np.sum(stats.pixels[loops]))
+            if loops.size else float("nan"),
+            "share_nonclosing_after": float(np.sum(stats.nonclosing_after[loops]) / np.sum(stats.pixels[loops]))
+            if loops.size else float("nan"),
+            "corrected_pixels": int(stats.corrected[mi]) if stats.corrected is not None else 0,
+            "bad": bool(n_bad > 0 and n_bad == loops.size),
+        })
+    return rows
+
+
+def loop_table(stats: ClosureStats, triplets: Triplets, names, *, loop_threshold_rad: float = 1.5) -> list:
+    """One row per loop (LiCSBAS ``loop_info.txt``): its three interferograms, pixels with data, RMS
+    closure (rad), share of pixels with ``|closure| > pi`` before and after correction, bad (RMS >= threshold)."""
+    rows = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt(stats.sum_sq_rad / stats.pixels)
+        share = stats.nonclosing / stats.pixels
+        after = stats.nonclosing_after / stats.pixels
+    for t, (a, b, c) in enumerate(triplets.index):
+        rows.append({"loop": f"{names[a]} + {names[b]} - {names[c]}", "pixels": int(stats.pixels[t]),
+                     "rms_closure_rad": float(rms[t]), "share_nonclosing": float(share[t]),
+                     "share_nonclosing_after": float(after[t]), "bad": bool(rms[t] >= loop_threshold_rad)})
+    return rows

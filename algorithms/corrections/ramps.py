@@ -1,0 +1,238 @@
+"""Ramp removal from unwrapped interferograms: linear or quadratic surfaces fitted on a mask.
+
+Orbital errors, ionospheric gradients and long-wavelength atmosphere appear in an
+interferogram as a smooth ramp. This module fits, for every interferogram, a surface
+
+* linear:    ``r = c0 + c1 x + c2 y``
+* quadratic: ``r = c0 + c1 x + c2 y + c3 x^2 + c4 y^2 + c5 x y``
+
+by least squares on the pixels of a mask (stable area, coherent pixels) and removes it
+everywhere, as MintPy's ``remove_ramp`` (``mintpy.objects.ramp.deramp``). Coordinates are
+the pixel's column ``x`` and row ``y`` scaled to -1..1 over the grid (the fitted surface
+does not depend on the scaling; the normal equations stay well conditioned).
+
+**Per interferogram**: each interferogram keeps its own surface. **Per date**: the
+coefficients of the interferograms are inverted on the network for one surface per date
+(``c_ifg = c_secondary - c_reference``, first date 0, least squares), and each interferogram
+loses the difference of its two dates' surfaces: only the part of the ramps that is
+consistent across the network is removed (a deformation signal that looks like a ramp in
+one interferogram only survives).
+
+The work is split into two block passes for the engine (:mod:`algorithms.engine`):
+:func:`ramp_normal_block` accumulates the normal equations of every interferogram over a
+block (the writer adds them up), :func:`solve_ramps` solves them, :func:`ramp_apply_block`
+subtracts the surfaces. Values stay in the input's unit (a ramp is linear in the data).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import GeohazardError
+
+RAMP_KINDS = ("linear", "quadratic")
+N_TERMS = {"linear": 3, "quadratic": 6}
+
+
+class MaskTooSmallError(GeohazardError):
+    """A mask with too few usable pixels to fit the requested surface."""
+
+
+def _check_kind(kind: str) -> int:
+    if kind not in N_TERMS:
+        raise GeohazardError(f"ramp type must be one of {', '.join(RAMP_KINDS)}, got {kind!r}")
+    return N_TERMS[kind]
+
+
+def scaled_coordinates(rows: np.ndarray, cols: np.ndarray, shape: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel rows/columns scaled to -1..1 over a grid of ``shape`` = (n_rows, n_cols)."""
+    h, w = int(shape[0]), int(shape[1])
+    x = 2.0 * np.asarray(cols, np.float64) / max(w - 1, 1) - 1.0
+    y = 2.0 * np.asarray(rows, np.float64) / max(h - 1, 1) - 1.0
+    return x, y
+
+
+def ramp_design(x: np.ndarray, y: np.ndarray, kind: str = "linear") -> np.ndarray:
+    """Design matrix ``(n, k)`` of the surface ``kind`` at scaled coordinates ``x``, ``y`` (1-D)."""
+    _check_kind(kind)
+    cols = [np.ones_like(x), x, y]
+    if kind == "quadratic":
+        cols += [x * x, y * y, x * y]
+    return np.stack(cols, axis=1)
+
+
+def block_design(block, kind: str) -> np.ndarray:
+    """Design matrix of the block's core pixels, ``(rows * cols, k)``, row-major."""
+    r = np.arange(block.row0, block.row1)
+    c = np.arange(block.n_cols)
+    rr, cc = np.meshgrid(r, c, indexing="ij")
+    x, y = scaled_coordinates(rr.ravel(), cc.ravel(), (block.n_rows_total, block.n_cols))
+    return ramp_design(x, y, kind)
+
+
+def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, coherence: Optional[np.ndarray] = None,
+                  coherence_threshold: float = 0.0) -> np.ndarray:
+    """Pixels used in the fit, ``(M, rows, cols)`` bool: finite data, inside ``mask`` (non-zero, finite),
+    coherence >= ``coherence_threshold`` where the coherence of the same interferogram is given."""
+    ok = np.isfinite(data)
+    if mask is not None:
+        m = np.asarray(mask)
+        ok &= (np.isfinite(m) & (m != 0))[None] if m.ndim == 2 else (np.isfinite(m) & (m != 0))
+    if coherence is not None and coherence_threshold > 0:
+        ok &= np.asarray(coherence) >= coherence_threshold
+    return ok
+
+
+#: Pixels per matrix product of :func:`normal_equations`: float32 products, float64 sums between chunks.
+CHUNK = 8192
+
+
+def normal_equations(g: np.ndarray, data: np.ndarray, use: np.ndarray) -> dict:
+    """Normal equations of one design ``g`` ``(p, k)`` for ``M`` data vectors ``(M, p)`` with their own
+    pixel selections ``use`` ``(M, p)``: ``ata (M, k, k)``, ``atb (M, k)``, ``n (M,)``, ``btb (M,)`` (float64).
+
+    Float32 data stay float32 in the products (memory traffic), each over at most :data:`CHUNK` pixels,
+    and the chunks are summed in float64: the sums keep ~7 significant digits per chunk instead of
+    losing them over a million pixels.
+    """
+    m, p = data.shape
+    k = g.shape[1]
+    dt = np.float32 if data.dtype == np.float32 else np.float64
+    g = np.asarray(g, dt)
+    d0 = np.where(use, data, dt(0))
+    w = use.astype(dt)
+    gg = (g[:, :, None] * g[:, None, :]).reshape(p, k * k)
+    ata = np.zeros((m, k * k))
+    atb = np.zeros((m, k))
+    for s in range(0, p, CHUNK):
+        e = min(p, s + CHUNK)
+        ata += w[:, s:e] @ gg[s:e]
+        atb += d0[:, s:e] @ g[s:e]
+    return {"ata": ata.reshape(m, k, k), "atb": atb, "n": use.sum(axis=1).astype(np.int64),
+            "btb": np.square(d0).sum(axis=1, dtype=np.float64)}
+
+
+def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
+    """Block function of the fitting pass: normal equations of every interferogram over the block.
+
+    ``inputs["stack"]`` ``(M, rows, cols)`` (NaN = no data), optional ``inputs["mask"]``
+    ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
+    without halo. Returns the arrays of :func:`normal_equations`, to be summed over blocks.
+    """
+    data = np.asarray(inputs["stack"])
+    if data.dtype != np.float32:
+        data = data.astype(np.float64, copy=False)
+    m = data.shape[0]
+    use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
+                        coherence_threshold=coherence_threshold)
+    g = block_design(block, kind)
+    return normal_equations(g, data.reshape(m, -1), use.reshape(m, -1))
+
+
+def add_normals(total: Optional[dict], part: dict) -> dict:
+    """Sum of two sets of normal equations (the writer of the fitting pass)."""
+    if total is None:
+        return {k: np.array(v, copy=True) for k, v in part.items()}
+    for k, v in part.items():
+        total[k] += v
+    return total
+
+
+def solve_normals(normals: dict, *, names: Sequence[str], min_pixels: int, what: str = "ramp",
+                  mask_name: str = "MASK") -> np.ndarray:
+    """Least-squares coefficients ``(M, k)`` from summed normal equations.
+
+    Raises
+    ------
+    MaskTooSmallError
+        Naming the interferogram and ``mask_name`` when fewer than ``max(min_pixels, 3 k)``
+        pixels were usable, or when the pixels do not constrain the surface (all on a line).
+    """
+    ata, atb, n = normals["ata"], normals["atb"], normals["n"]
+    m, k = atb.shape
+    need = max(int(min_pixels), 3 * k)
+    coef = np.zeros((m, k))
+    for i in range(m):
+        if n[i] < need:
+            raise MaskTooSmallError(
+                f"{mask_name}: interferogram {names[i]} has {int(n[i])} usable pixel(s) in the mask, at least "
+                f"{need} are needed to fit the {what} ({k} coefficients); enlarge the stable area, lower the "
+                "coherence threshold or drop this interferogram")
+        a = ata[i]
+        scale = np.sqrt(np.clip(np.diag(a), 1e-300, None))
+        an = a / scale[:, None] / scale[None, :]
+        if np.linalg.cond(an) > 1e10:
+            raise MaskTooSmallError(
+                f"{mask_name}: the usable pixels of interferogram {names[i]} do not constrain a {what} "
+                f"({k} coefficients): they lie on a line or a single point; use a larger or wider stable area")
+        coef[i] = np.linalg.solve(an, atb[i] / scale) / scale
+    return coef
+
+
+def fit_residual_rms(normals: dict, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RMS of the data on the mask before (about zero) and after removing the fitted surface, ``(M,)`` each."""
+    n = np.maximum(normals["n"], 1)
+    before = np.sqrt(normals["btb"] / n)
+    # |b - A c|^2 = b'b - 2 c'A'b + c'A'A c
+    after2 = normals["btb"] - 2 * np.einsum("ik,ik->i", coef, normals["atb"]) \
+        + np.einsum("ik,ikl,il->i", coef, normals["ata"], coef)
+    return before, np.sqrt(np.clip(after2, 0, None) / n)
+
+
+def per_date_coefficients(coef: np.ndarray, ref_index: np.ndarray, sec_index: np.ndarray, n_dates: int,
+                          signs: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+    """Network-consistent coefficients: one set per date, and their differences per interferogram.
+
+    ``coef`` ``(M, k)`` are the coefficients of the files as they are; ``signs`` (+1/-1) turn a file
+    into "secondary minus reference" with ``ref_index < sec_index`` dates (files named later-first).
+    Returns ``(per_date (N, k) with the first date 0, per_ifg (M, k) in the files' orientation)``.
+    The per-date system is solved by least squares (minimum norm when the network is
+    disconnected, as the SBAS inversion).
+    """
+    coef = np.asarray(coef, np.float64)
+    m = coef.shape[0]
+    s = np.ones(m) if signs is None else np.asarray(signs, np.float64)
+    a = np.zeros((m, n_dates))
+    a[np.arange(m), ref_index] = -1.0
+    a[np.arange(m), sec_index] = 1.0
+    sol = np.linalg.lstsq(a[:, 1:], s[:, None] * coef, rcond=None)[0]
+    per_date = np.vstack([np.zeros((1, coef.shape[1])), sol])
+    per_ifg = s[:, None] * (a @ per_date)
+    return per_date, per_ifg
+
+
+def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dict:
+    """Block function of the correcting pass: ``stack - surface`` for every interferogram.
+
+    ``coef`` ``(M, k)``. Returns ``{"corrected": (M, rows, cols) float32}`` (NaN stays NaN).
+    """
+    data = np.asarray(inputs["stack"])
+    m, rows, cols = data.shape
+    g = block_design(block, kind).astype(np.float32)
+    ramp = (np.asarray(coef, np.float32) @ g.T).reshape(m, rows, cols)
+    return {"corrected": np.subtract(data, ramp, dtype=np.float32)}
+
+
+def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.ndarray] = None,
+                 coherence: Optional[np.ndarray] = None, coherence_threshold: float = 0.0, min_pixels: int = 100,
+                 names: Optional[Sequence[str]] = None,
+                 per_date: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
+    """In-memory convenience (scripts, tests): fit and remove the surfaces of a whole stack ``(M, rows, cols)``.
+
+    ``per_date`` = ``(ref_index, sec_index, n_dates, signs)`` for the network-consistent mode.
+    Returns ``(corrected, coefficients (M, k))``.
+    """
+    from ..engine import Block
+
+    stack = np.asarray(stack, np.float64)
+    m, h, w = stack.shape
+    blk = Block(0, 0, h, 0, h, h, w)
+    inputs = {"stack": stack, "mask": mask, "coherence": coherence}
+    normals = ramp_normal_block(blk, inputs, kind=kind, coherence_threshold=coherence_threshold)
+    coef = solve_normals(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels)
+    if per_date is not None:
+        ref, sec, n_dates, signs = per_date
+        coef = per_date_coefficients(coef, ref, sec, n_dates, signs)[1]
+    return ramp_apply_block(blk, {"stack": stack}, kind=kind, coef=coef)["corrected"], coef

@@ -1,0 +1,302 @@
+"""Tropospheric corrections of unwrapped interferograms.
+
+**Phase-elevation** (stratified troposphere): the delay of a pressure/humidity profile
+that varies from one date to the next grows with the height of the ground, so an
+interferogram carries a term ``k1 h`` (linear) or ``k1 h + k2 h^2`` (quadratic) of the DEM
+height ``h`` (Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010; MintPy
+``tropo_phase_elevation``; LiCSBAS). The coefficients are fitted by least squares with a
+constant on the pixels of a mask (stable, coherent), and only the height terms are removed.
+
+* **Windows**: with a window size (pixels), the grid is cut into square windows and each
+  window gets its own coefficients (stratification that changes across a large scene); the
+  coefficient maps are interpolated bilinearly between window centres, so the correction
+  has no steps. A window with too few usable pixels, or too little relief, takes the
+  coefficients of the whole image.
+* **Per date**: the coefficients of the interferograms are inverted on the network for one
+  set per date (first date 0, least squares) and each interferogram loses the difference of
+  its two dates' terms (the network-consistent part only, as MintPy's estimate on the time
+  series).
+* **Correlation threshold** (as MintPy ``-t``): an interferogram (window) whose phase and
+  height correlate less than this in magnitude is not corrected.
+
+**External zenith delays** (GACOS or any per-date zenith delay map in metres): each date's
+zenith delay is projected on the line of sight, ``L = Z / cos(incidence)``, and every
+interferogram loses ``L(second date) - L(first date)`` converted to its unit (MintPy
+``tropo_gacos``; Yu et al. 2018, doi:10.1029/2017JB015305). A longer path at the second date
+looks like motion away from the satellite: in radians that grow with range the correction
+is ``+4 pi / lambda * dL`` (subtracted), in LOS metres positive toward the satellite ``-dL``.
+
+Heights are centred and scaled (``hs = (h - h0) / hscale``) so the normal equations stay well
+conditioned. The removed term is the fitted polynomial minus its value at the lowest height of
+the DEM, so the corrected values stay close to the input's (no offset of ``k h`` hundreds of
+radians, no extrapolation of a quadratic to sea level); over one window this shifts each
+interferogram by a constant only. With windows, coefficients varying across the scene leave
+``dk (h_min - h_zero)`` where ``h_zero`` is the unknown height at which the stratified delay
+difference vanishes: smooth, and absorbed by a ramp removal.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..errors import GeohazardError
+from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients
+
+#: Input units (the order of the tools' INPUT_UNITS): radians growing with range, radians
+#: growing toward the satellite, LOS metres and LOS millimetres positive toward the satellite.
+UNIT_NAMES = ("rad_range", "rad_toward", "m", "mm")
+
+
+def height_design(hs: np.ndarray, order: int) -> np.ndarray:
+    """``(p, order + 1)`` design ``[1, hs, hs^2 ...]`` of scaled heights ``hs`` (1-D)."""
+    if order not in (1, 2):
+        raise GeohazardError(f"the phase-elevation polynomial order must be 1 (linear) or 2 (quadratic), got {order}")
+    return np.stack([np.ones_like(hs)] + [hs ** (i + 1) for i in range(order)], axis=1)
+
+
+def window_layout(shape: Sequence[int], window: int) -> tuple[int, int, int]:
+    """``(n_window_rows, n_window_cols, size)`` of square windows of ``window`` pixels (0 = one window)."""
+    h, w = int(shape[0]), int(shape[1])
+    if window <= 0 or window >= max(h, w):
+        return 1, 1, max(h, w)
+    return -(-h // window), -(-w // window), int(window)
+
+
+def _window_index(rows: np.ndarray, cols: np.ndarray, layout) -> np.ndarray:
+    nwr, nwc, size = layout
+    return np.minimum(rows // size, nwr - 1) * nwc + np.minimum(cols // size, nwc - 1)
+
+
+def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
+                           layout=(1, 1, 1), coherence_threshold: float = 0.0) -> dict:
+    """Block function of the fitting pass: normal equations per interferogram and window.
+
+    ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data),
+    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns
+    ``ata (M, W, k, k)``, ``atb (M, W, k)``, ``n (M, W)``, ``btb (M, W)`` with ``W`` windows.
+    """
+    data = np.asarray(inputs["stack"])
+    if data.dtype != np.float32:
+        data = data.astype(np.float64, copy=False)
+    m = data.shape[0]
+    dem = np.asarray(inputs["dem"], np.float64)
+    use = np.isfinite(data) & np.isfinite(dem)[None]
+    mask = inputs.get("mask")
+    if mask is not None:
+        mk = np.asarray(mask)
+        use &= (np.isfinite(mk) & (mk != 0))[None]
+    coh = inputs.get("coherence")
+    if coh is not None and coherence_threshold > 0:
+        use &= np.asarray(coh) >= coherence_threshold
+    hs = (dem - h0) / hscale
+    rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
+    widx = _window_index(rr.ravel(), cc.ravel(), layout)
+    n_win = layout[0] * layout[1]
+    k = order + 1
+    out = {"ata": np.zeros((m, n_win, k, k)), "atb": np.zeros((m, n_win, k)), "n": np.zeros((m, n_win), np.int64),
+           "btb": np.zeros((m, n_win))}
+    g_all = height_design(np.nan_to_num(hs.ravel()), order)
+    d_all = data.reshape(m, -1)
+    u_all = use.reshape(m, -1)
+    for wi in np.unique(widx):
+        sel = widx == wi
+        ne = normal_equations(g_all[sel], d_all[:, sel], u_all[:, sel])
+        for key in out:
+            out[key][:, wi] = ne[key]
+    return out
+
+
+def correlation_from_normals(normals: dict) -> np.ndarray:
+    """Correlation of data and scaled height from the normal equations (constant + linear terms), ``(M, W)``."""
+    ata, atb, n, btb = normals["ata"], normals["atb"], normals["n"], normals["btb"]
+    nn = np.maximum(n, 1).astype(float)
+    sh, shh, sd, sdh = ata[..., 0, 1], ata[..., 1, 1], atb[..., 0], atb[..., 1]
+    cov = sdh / nn - sd * sh / nn ** 2
+    vh = shh / nn - (sh / nn) ** 2
+    vd = btb / nn - (sd / nn) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.sqrt(vh * vd)
+    return np.where(np.isfinite(r), r, 0.0)
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> Optional[np.ndarray]:
+    scale = np.sqrt(np.clip(np.diag(a), 1e-300, None))
+    an = a / scale[:, None] / scale[None, :]
+    if not np.all(np.isfinite(an)) or np.linalg.cond(an) > 1e8:
+        return None
+    return np.linalg.solve(an, b / scale) / scale
+
+
+def solve_elevation(normals: dict, *, names: Sequence[str], min_pixels: int = 100, correlation_threshold: float = 0.0,
+                    mask_name: str = "MASK") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coefficients ``(M, W, k)`` per interferogram and window, the correlation ``(M, W)`` and which
+    windows fell back to the whole-image fit ``(M, W)`` bool.
+
+    Raises
+    ------
+    MaskTooSmallError
+        When an interferogram has fewer than ``max(min_pixels, 3 k)`` usable pixels over the
+        whole image, or its heights do not vary (no relief in the mask): naming it and ``mask_name``.
+    """
+    ata, atb, n = normals["ata"], normals["atb"], normals["n"]
+    m, n_win, k = atb.shape
+    need = max(int(min_pixels), 3 * k)
+    coef = np.zeros((m, n_win, k))
+    fallback = np.zeros((m, n_win), bool)
+    corr = correlation_from_normals(normals)
+    tot = {key: v.sum(axis=1) for key, v in normals.items()}
+    corr_all = correlation_from_normals({key: v[:, None] for key, v in tot.items()})[:, 0]
+    for i in range(m):
+        if tot["n"][i] < need:
+            raise MaskTooSmallError(
+                f"{mask_name}: interferogram {names[i]} has {int(tot['n'][i])} usable pixel(s) with a height, at "
+                f"least {need} are needed to fit the phase-elevation relation; enlarge the mask, lower the "
+                "coherence threshold or check that the DEM covers the interferograms")
+        glob = _solve(tot["ata"][i], tot["atb"][i])
+        if glob is None:
+            raise MaskTooSmallError(
+                f"{mask_name}: the usable pixels of interferogram {names[i]} have (almost) one height; the "
+                "phase-elevation relation needs relief in the mask")
+        if abs(corr_all[i]) < correlation_threshold:
+            glob = np.zeros(k)
+        for w in range(n_win):
+            sol = _solve(ata[i, w], atb[i, w]) if n[i, w] >= need else None
+            if sol is None:
+                coef[i, w], fallback[i, w] = glob, True
+            elif abs(corr[i, w]) < correlation_threshold:
+                coef[i, w] = 0.0
+            else:
+                coef[i, w] = sol
+    return coef, corr, fallback
+
+
+def elevation_per_date(coef: np.ndarray, ref_index, sec_index, n_dates: int, signs=None) -> np.ndarray:
+    """Network-consistent coefficients ``(M, W, k)`` (see :func:`ramps.per_date_coefficients`), window by window."""
+    m, n_win, k = coef.shape
+    out = np.empty_like(coef)
+    for w in range(n_win):
+        out[:, w] = per_date_coefficients(coef[:, w], ref_index, sec_index, n_dates, signs)[1]
+    return out
+
+
+def _axis_weights(pos: np.ndarray, n: int, size: int, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bilinear interpolation between window centres along one axis: lower index, upper index, upper weight."""
+    starts = np.arange(n) * size
+    centres = (starts + np.minimum(starts + size, total) - 1) / 2.0
+    if n == 1:
+        z = np.zeros(pos.shape, np.int64)
+        return z, z, np.zeros(pos.shape)
+    f = np.interp(pos, centres, np.arange(n, dtype=float))
+    i0 = np.clip(np.floor(f).astype(np.int64), 0, n - 1)
+    i1 = np.minimum(i0 + 1, n - 1)
+    return i0, i1, f - i0
+
+
+def coefficient_field(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray, layout, shape) -> np.ndarray:
+    """Coefficients ``(M, p, k)`` at pixels (``rows``, ``cols``, 1-D), bilinear between window centres."""
+    nwr, nwc, size = layout
+    r0, r1, wr = _axis_weights(rows.astype(float), nwr, size, int(shape[0]))
+    c0, c1, wc = _axis_weights(cols.astype(float), nwc, size, int(shape[1]))
+    out = 0.0
+    for ri, rw in ((r0, 1 - wr), (r1, wr)):
+        for ci, cw in ((c0, 1 - wc), (c1, wc)):
+            out = out + coef[:, ri * nwc + ci, :] * (rw * cw)[None, :, None]
+    return out
+
+
+def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int = 1, h0: float = 0.0,
+                          hscale: float = 1.0, layout=(1, 1, 1)) -> dict:
+    """Block function of the correcting pass: ``stack - (P(hs) - P(-1))`` with ``P = k1 hs + k2 hs^2``
+    (NaN where the DEM has no data).
+
+    Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}``.
+    """
+    data = np.asarray(inputs["stack"])
+    m, rows, cols = data.shape
+    hs = ((np.asarray(inputs["dem"], np.float64) - h0) / hscale).ravel()
+    hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
+    h1 = (hs - hz).astype(np.float32)
+    h2 = (hs * hs - hz * hz).astype(np.float32)
+    if layout[0] * layout[1] == 1:  # one set of coefficients per interferogram: an outer product
+        term = np.asarray(coef[:, 0, 1], np.float32)[:, None] * h1[None]
+        if order == 2:
+            term += np.asarray(coef[:, 0, 2], np.float32)[:, None] * h2[None]
+    else:
+        rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(cols), indexing="ij")
+        field = coefficient_field(coef, rr.ravel(), cc.ravel(), layout, (block.n_rows_total, cols))
+        term = (field[:, :, 1] * h1[None]).astype(np.float32)
+        if order == 2:
+            term += (field[:, :, 2] * h2[None]).astype(np.float32)
+    term = term.reshape(m, rows, cols)
+    return {"corrected": np.subtract(data, term, dtype=np.float32), "delay": term}
+
+
+def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 1, window: int = 0,
+                            mask: Optional[np.ndarray] = None, coherence: Optional[np.ndarray] = None,
+                            coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
+                            min_pixels: int = 100, names: Optional[Sequence[str]] = None,
+                            per_date: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
+    """In-memory convenience (scripts, tests): the whole phase-elevation correction of a stack
+    ``(M, rows, cols)`` with ``dem`` ``(rows, cols)``. Returns ``(corrected, removed term)``."""
+    from ..engine import Block
+
+    stack = np.asarray(stack, np.float64)
+    m, h, w = stack.shape
+    blk = Block(0, 0, h, 0, h, h, w)
+    h0, hscale = height_scaling(np.nanmin(dem), np.nanmax(dem))
+    layout = window_layout((h, w), window)
+    normals = elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
+                                     order=order, h0=h0, hscale=hscale, layout=layout,
+                                     coherence_threshold=coherence_threshold)
+    coef, _, _ = solve_elevation(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels,
+                                 correlation_threshold=correlation_threshold)
+    if per_date is not None:
+        coef = elevation_per_date(coef, *per_date)
+    out = elevation_apply_block(blk, {"stack": stack, "dem": dem}, coef=coef, order=order, h0=h0, hscale=hscale,
+                                layout=layout)
+    return out["corrected"], out["delay"]
+
+
+def height_scaling(h_min: float, h_max: float) -> tuple[float, float]:
+    """``(h0, hscale)``: centre and half-range of the heights (1 m when flat; then ``h0 = h_min + 1``),
+    so that the lowest height scales to -1."""
+    if not (np.isfinite(h_min) and np.isfinite(h_max)):
+        raise GeohazardError("DEM: it has no valid height (every pixel is no-data)")
+    half = max(0.5 * (h_max - h_min), 1.0)
+    return float(h_min) + half, half
+
+
+# ------------------------------------------------------------------------ external delays
+def delay_to_data_factor(units: int, wavelength_m: float) -> float:
+    """Factor turning a LOS path-delay difference (m, longer path = positive) into the change it made
+    to the data in ``units`` (index into :data:`UNIT_NAMES`)."""
+    if units == 0:
+        return 4.0 * np.pi / wavelength_m
+    if units == 1:
+        return -4.0 * np.pi / wavelength_m
+    if units == 2:
+        return -1.0
+    if units == 3:
+        return -1000.0
+    raise GeohazardError(f"input units must be 0..3 ({', '.join(UNIT_NAMES)}), got {units!r}")
+
+
+def delay_apply_block(block, inputs: dict, *, first_index: np.ndarray, second_index: np.ndarray, factor: float,
+                      incidence_deg: Optional[float] = None) -> dict:
+    """Block function of the external-delay correction.
+
+    ``inputs``: ``stack`` ``(M, rows, cols)``, ``zenith`` ``(N, rows, cols)`` zenith delays (m) of
+    the dates, optional ``incidence`` ``(rows, cols)`` (degrees; else the constant
+    ``incidence_deg``). ``first_index``/``second_index`` (M,) are the dates of each file in the
+    order its name gives them (the file holds second minus first). Returns ``corrected`` and
+    ``delay`` (the removed term, in the data's unit), float32.
+    """
+    data = np.asarray(inputs["stack"], np.float64)
+    inc = inputs.get("incidence")
+    inc = np.asarray(inc, np.float64) if inc is not None else float(incidence_deg)
+    zen = np.asarray(inputs["zenith"], np.float64)
+    los = zen / np.cos(np.radians(inc))
+    term = factor * (los[np.asarray(second_index)] - los[np.asarray(first_index)])
+    return {"corrected": (data - term).astype(np.float32), "delay": term.astype(np.float32)}

@@ -1,0 +1,130 @@
+"""Speed at 1 Mpx x 202 interferograms: our rampremoval / troposphericcorrection (whole qgis_process runs:
+start-up, reading 202 GeoTIFFs, fitting pass, correcting pass, writing 202 GeoTIFFs) against MintPy 1.6.4's
+equivalents in the same session (reading unwrapPhase from ifgramStack.h5, mintpy.objects.ramp.deramp /
+tropo_phase_elevation's estimate + delay on the 3-D stack, writing the corrected stack to HDF5).
+
+    /usr/bin/python3 benchmarks/corrections/bench_1mpx.py STACK_FOLDER VENV_PYTHON [--threads 2]
+
+STACK_FOLDER is the benchmark stack of benchmarks/timeseries/make_stack.py (tif/ and ifgramStack.h5); a
+synthetic DEM on its grid is written to a temporary folder. Outputs go to a temporary folder and are removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+MINTPY = r'''
+import sys, time, json
+import numpy as np, h5py
+t0 = time.time()
+task, h5, dem_path, out, threads = sys.argv[1:6]
+with h5py.File(h5, "r") as f:
+    data = f["unwrapPhase"][:]
+t_read = time.time() - t0
+if task == "ramp":
+    from mintpy.objects.ramp import deramp
+    corr, _ = deramp(data, mask_in=None, ramp_type="linear", max_num_sample=None)
+else:
+    from argparse import Namespace
+    import contextlib, io
+    from mintpy.tropo_phase_elevation import estimate_phase_elevation_ratio, estimate_tropospheric_delay
+    from mintpy.utils import writefile
+    from osgeo import gdal
+    dem = gdal.Open(dem_path).ReadAsArray().astype(np.float32)
+    mfile = out + ".mask.h5"
+    writefile.write({"mask": np.ones(dem.shape, bool)}, out_file=mfile,
+                    metadata={"FILE_TYPE": "mask", "LENGTH": dem.shape[0], "WIDTH": dem.shape[1]})
+    inps = Namespace(mask_file=mfile, threshold=0.0, poly_order=1, num_multilook=8,
+                     date_list=[str(i) for i in range(data.shape[0])])
+    with contextlib.redirect_stdout(io.StringIO()):
+        x = estimate_phase_elevation_ratio(dem, np.nan_to_num(data), inps)
+        delay = estimate_tropospheric_delay(dem, x, {"REF_Y": 0, "REF_X": 0})
+    corr = data - delay
+t_comp = time.time() - t0 - t_read
+with h5py.File(out, "w") as f:
+    f.create_dataset("unwrapPhase", data=corr.astype(np.float32), chunks=(corr.shape[0], 128, 128))
+print(json.dumps({"read_s": t_read, "compute_s": t_comp, "total_s": time.time() - t0}))
+'''
+
+
+def make_dem(stack: str, path: str) -> str:
+    import numpy as np
+    from osgeo import gdal
+
+    first = sorted(f for f in os.listdir(os.path.join(stack, "tif")) if f.endswith("_unw.tif"))[0]
+    src = gdal.Open(os.path.join(stack, "tif", first))
+    h, w = src.RasterYSize, src.RasterXSize
+    yy, xx = np.mgrid[0:h, 0:w]
+    dem = 800 + 600 * np.exp(-(((xx - 0.6 * w) / (0.3 * w)) ** 2 + ((yy - 0.4 * h) / (0.3 * h)) ** 2)) + 0.05 * xx
+    ds = gdal.GetDriverByName("GTiff").Create(path, w, h, 1, gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE"])
+    ds.SetGeoTransform(src.GetGeoTransform())
+    ds.SetProjection(src.GetProjection())
+    ds.GetRasterBand(1).WriteArray(dem.astype(np.float32))
+    ds = None
+    return path
+
+
+def ours(alg: str, params: dict, threads: int) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
+           "NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads), "GDAL_NUM_THREADS": str(threads)}
+    args = ["qgis_process.bin", "--json", "run", f"geohazard:{alg}", "--"] + [f"{k}={v}" for k, v in params.items()]
+    t0 = time.time()
+    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    dt = time.time() - t0
+    if proc.returncode:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return dt
+
+
+def mintpy(python: str, task: str, stack: str, dem: str, out: str, threads: int) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+           "MKL_NUM_THREADS": str(threads)}
+    t0 = time.time()
+    proc = subprocess.run([python, "-c", MINTPY, task, os.path.join(stack, "ifgramStack.h5"), dem, out, str(threads)],
+                          capture_output=True, text=True, env=env)
+    wall = time.time() - t0
+    if proc.returncode:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["wall_s"] = wall
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stack")
+    ap.add_argument("python")
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="bench_corrections_")
+    try:
+        dem = make_dem(a.stack, os.path.join(tmp, "dem.tif"))
+        tif = os.path.join(a.stack, "tif")
+        print(f"load before: {os.getloadavg()}")
+        r = {}
+        r["ours_rampremoval_s"] = ours("rampremoval", {"INTERFEROGRAMS": tif, "OUTPUT": os.path.join(tmp, "ramp")},
+                                       a.threads)
+        shutil.rmtree(os.path.join(tmp, "ramp"), ignore_errors=True)
+        r["mintpy_deramp"] = mintpy(a.python, "ramp", a.stack, dem, os.path.join(tmp, "m_ramp.h5"), a.threads)
+        os.remove(os.path.join(tmp, "m_ramp.h5"))
+        r["ours_phase_elevation_s"] = ours("troposphericcorrection", {
+            "INTERFEROGRAMS": tif, "DEM": dem, "OUTPUT": os.path.join(tmp, "tropo")}, a.threads)
+        shutil.rmtree(os.path.join(tmp, "tropo"), ignore_errors=True)
+        r["mintpy_phase_elevation"] = mintpy(a.python, "tropo", a.stack, dem, os.path.join(tmp, "m_tropo.h5"),
+                                             a.threads)
+        print(f"load after: {os.getloadavg()}")
+        print(json.dumps(r, indent=1))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,808 @@
+"""Corrections of an interferogram stack before the SBAS inversion (issue 16, part A):
+network modification, reference point, ramp removal, tropospheric correction.
+
+Every tool takes the stack the way ``sbasinversion`` does (INTERFEROGRAMS list or folder,
+COHERENCE, INPUT_UNITS, WAVELENGTH_M) and the correction tools write OUTPUT = a folder of
+corrected GeoTIFFs with the input file names (date pairs still parse; unit and sign of the
+input), ready to be the next tool's INTERFEROGRAMS. The science is in
+``algorithms/corrections/``; the block loops run on the engine (``algorithms/engine.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import os
+import shutil
+import tempfile
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsProcessing,
+    QgsProcessingOutputString,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ..algorithms.corrections import network_mod, ramps, reference, troposphere
+from ..algorithms.engine import StackSource, plan_blocks, process_blocks
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats import gacos
+from ..algorithms.progress import SubProgress
+from .base import GeohazardAlgorithm
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter, executor
+from .feedback import FeedbackProgress
+from .raster_io import GdalOpener, RasterWriter, open_raster, raster_info
+from .tools_timeseries import (
+    INPUT_UNITS,
+    UNITS_HELP,
+    check_stack_parameters,
+    common_parameters,
+    gather_stack,
+    ignored_report,
+    stack_raster_files,
+)
+from .vector_io import write_vector
+
+STACK_HELP = (
+    "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
+    "(date pair from each file name). <b>Coherence</b> (optional): folder or list matched by date pair.\n"
+    + UNITS_HELP
+)
+OUTPUT_HELP = (
+    "<b>Output folder</b>: one corrected GeoTIFF per interferogram with the input's file name (a non-GeoTIFF "
+    "input becomes NAME.tif), same unit and sign as the input, NaN = no data: give the folder as the next "
+    "tool's or the SBAS tool's interferograms. Nothing is written when the run fails.\n"
+)
+MASK_HELP = (
+    "<b>Stable area</b> (optional): polygons of ground you trust not to move, and/or a mask raster on the "
+    "interferograms' grid (non-zero = use). <b>Coherence threshold</b>: pixels of an interferogram whose "
+    "coherence is below it are left out of the fit (needs COHERENCE; 0.3 by default: below it unwrapped phase "
+    "is mostly noise). <b>Minimum pixels</b>: an interferogram with fewer usable pixels in the mask is refused "
+    "with its name (a fit on a handful of pixels would invent the correction).\n"
+)
+MODES = ["Per interferogram", "Per date (network-consistent: inverted on the network)"]
+
+
+# ============================================================================ shared plumbing
+def stack_inputs(alg) -> None:
+    """INTERFEROGRAMS, COHERENCE, WAVELENGTH_M, INPUT_UNITS: the SBAS tool's stack parameters."""
+    common_parameters(alg, mintpy=False)
+    alg.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", alg.tr("Input unit / sign"), options=INPUT_UNITS,
+                                                defaultValue=0))
+
+
+def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
+    alg.addParameter(QgsProcessingParameterVectorLayer(
+        "STABLE_AREA", alg.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
+    alg.addParameter(QgsProcessingParameterRasterLayer("MASK", alg.tr("Mask raster (non-zero = use, same grid)"),
+                                                       optional=True))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "COHERENCE_THRESHOLD", alg.tr("Coherence threshold of the fitted pixels"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=coherence_default, minValue=0.0, maxValue=1.0))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "MIN_PIXELS", alg.tr("Minimum usable pixels per interferogram (count)"),
+        QgsProcessingParameterNumber.Type.Integer, defaultValue=100, minValue=3))
+
+
+def output_folder(alg, label: str) -> None:
+    alg.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", alg.tr(label)))
+    alg.addParameter(QgsProcessingParameterFileDestination(
+        "OUTPUT_REPORT", alg.tr("Report (CSV)"), "CSV files (*.csv)", optional=True))
+
+
+def output_names(paths: list) -> list:
+    """Output file names: the input's name, ``.tif`` for inputs in another format; unique."""
+    names = []
+    for p in paths:
+        base = os.path.basename(p)
+        stem, ext = os.path.splitext(base)
+        names.append(base if ext.lower() in (".tif", ".tiff") else stem + ".tif")
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise GeohazardError(f"INTERFEROGRAMS: two inputs would be written as {dup[0]} in the output folder "
+                             "(same file name in different folders); rename one")
+    return names
+
+
+class Stack:
+    """The stack in network order: files, orientation, coherence and the output names."""
+
+    def __init__(self, alg, parameters, context, feedback, *, baselines: bool = False):
+        self.inp = gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines, feedback=feedback)
+        for line in ignored_report(self.inp.ignored):
+            feedback.pushInfo(line)
+        order = list(self.inp.order)
+        self.network = self.inp.network
+        self.info = self.inp.info
+        self.paths = [self.inp.paths[i] for i in order]
+        self.coh_paths = None if self.inp.coh_paths is None else [self.inp.coh_paths[i] for i in order]
+        self.signs = np.asarray(self.inp.signs, np.float64)
+        self.names = list(self.network.names)
+        self.units = self.inp.units
+        self.wavelength_m = self.inp.wavelength_m
+        ref, sec = self.network.ref_index, self.network.sec_index
+        # dates of each file in the order its name gives them: the file holds second minus first
+        self.first = np.where(self.signs > 0, ref, sec)
+        self.second = np.where(self.signs > 0, sec, ref)
+
+    @property
+    def m(self) -> int:
+        return len(self.paths)
+
+    def sources(self, *, coherence: bool) -> dict:
+        src = {"stack": StackSource(self.paths, GdalOpener(), dtype=np.float32, names=self.names)}
+        if coherence and self.coh_paths is not None:
+            src["coherence"] = StackSource(self.coh_paths, GdalOpener(), dtype=np.float32)
+        return src
+
+    def plan(self, copies: float = 4.0, halo: int = 0):
+        per_pixel = self.m * (8.0 * copies + (4.0 if self.coh_paths is not None else 0.0))
+        return plan_blocks(self.info.height, self.info.width, bytes_per_pixel=per_pixel, halo=halo)
+
+
+def read_mask(alg, parameters, context, stack: Stack):
+    """The fit mask on the stack's grid (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
+    info = stack.info
+    mask = None
+    if parameters.get("MASK"):
+        path = alg.raster_path(parameters, "MASK", context)
+        minfo = raster_info(path, "MASK")
+        if not minfo.same_grid(info):
+            raise GeohazardError(f"MASK: {os.path.basename(path)} is not on the interferograms' grid ({info.height} "
+                                 f"rows x {info.width} columns, same origin, pixel size and CRS)")
+        ds = open_raster(path, "MASK")
+        band = ds.GetRasterBand(1)
+        arr = band.ReadAsArray()
+        nd = band.GetNoDataValue()
+        ok = np.isfinite(arr) & (arr != 0)
+        if nd is not None:
+            ok &= arr != nd
+        mask = ok.astype(np.uint8)
+    if parameters.get("STABLE_AREA"):
+        poly = rasterize_polygons(alg, parameters, "STABLE_AREA", context, info)
+        mask = poly if mask is None else (mask & poly)
+    if mask is not None and not mask.any():
+        raise GeohazardError("STABLE_AREA / MASK: the stable area covers no pixel of the interferograms")
+    return mask
+
+
+def rasterize_polygons(alg, parameters, name, context, info):
+    """Polygons of a vector parameter burnt on the grid of ``info`` (uint8 1 inside, all-touched off)."""
+    from osgeo import gdal, ogr, osr
+
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    if layer is None:
+        raise GeohazardError(f"{name}: not a polygon layer QGIS can read")
+    dst = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt) if info.crs_wkt else layer.crs()
+    xform = QgsCoordinateTransform(layer.crs(), dst, context.transformContext())
+    drv = ogr.GetDriverByName("Memory")
+    ods = drv.CreateDataSource("mask")
+    srs = osr.SpatialReference()
+    if info.crs_wkt:
+        srs.ImportFromWkt(info.crs_wkt)
+    olayer = ods.CreateLayer("mask", srs if info.crs_wkt else None, ogr.wkbMultiPolygon)
+    n = 0
+    for feat in layer.getFeatures():
+        geom = feat.geometry()
+        if geom.isNull():
+            continue
+        geom.transform(xform)
+        f = ogr.Feature(olayer.GetLayerDefn())
+        f.SetGeometry(ogr.CreateGeometryFromWkb(bytes(geom.asWkb())))
+        olayer.CreateFeature(f)
+        n += 1
+    if n == 0:
+        raise GeohazardError(f"{name}: the layer has no polygon")
+    rds = gdal.GetDriverByName("MEM").Create("", info.width, info.height, 1, gdal.GDT_Byte)
+    rds.SetGeoTransform(info.geotransform)
+    if info.crs_wkt:
+        rds.SetProjection(info.crs_wkt)
+    gdal.RasterizeLayer(rds, [1], olayer, burn_values=[1])
+    arr = rds.GetRasterBand(1).ReadAsArray().astype(np.uint8)
+    rds = None
+    return arr
+
+
+def mask_sources(mask) -> dict:
+    return {} if mask is None else {"mask": mask}
+
+
+def fit_pass(stack: Stack, func, *, sources, alg, parameters, context, feedback, progress) -> dict:
+    """Run a fitting block function over the stack and sum its outputs (normal equations)."""
+    total = {}
+
+    def add(block, out):
+        for k, v in out.items():
+            total[k] = total[k] + v if k in total else np.array(v, copy=True)
+
+    with executor(alg, parameters, context, feedback) as ex:
+        process_blocks(stack.plan(), func, add, sources=sources, executor=ex, progress=progress)
+    return total
+
+
+def write_corrected(stack: Stack, func, *, sources, out_dir, alg, parameters, context, feedback, progress,
+                    metadata: dict) -> list:
+    """Run a correcting block function and write one GeoTIFF per interferogram into ``out_dir``."""
+    os.makedirs(out_dir, exist_ok=True)
+    names = output_names(stack.paths)
+    paths = [os.path.join(out_dir, n) for n in names]
+    with contextlib.ExitStack() as outs:
+        writers = [outs.enter_context(RasterWriter.like(p, stack.info, descriptions=[nm], metadata={
+            **metadata, "PAIR": nm})) for p, nm in zip(paths, stack.names)]
+
+        def write(block, out):
+            for w, arr in zip(writers, out["corrected"]):
+                w.write(arr, row=block.row0)
+
+        with executor(alg, parameters, context, feedback) as ex:
+            process_blocks(stack.plan(), func, write, sources=sources, executor=ex, progress=progress,
+                           background_write=True)
+    return paths
+
+
+def write_csv(path: str, rows: list) -> str:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+    return path
+
+
+def unit_meta(stack: Stack) -> dict:
+    return {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
+                     "m (LOS, positive toward the satellite)", "mm (LOS, positive toward the satellite)"][stack.units]}
+
+
+def report_path(alg, parameters, context) -> str:
+    return alg.parameterAsFileOutput(parameters, "OUTPUT_REPORT", context) if parameters.get("OUTPUT_REPORT") else ""
+
+
+# ============================================================================ ramp removal
+class RampRemoval(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "rampremoval"
+    DISPLAY_NAME = "Ramp removal (linear / quadratic, fitted on a stable mask)"
+    GROUP_ID = "corrections"
+    HELP = (
+        "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
+        "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "
+        "stable mask and subtracted everywhere, as MintPy's remove_ramp (Yunjun et al. 2019, "
+        "doi:10.1016/j.cageo.2019.104331). <b>Per interferogram</b>: each keeps its own surface. <b>Per date</b>: "
+        "the surfaces are inverted on the network (one per date) and each interferogram loses the difference of "
+        "its two dates' surfaces, so a deformation ramp seen in one interferogram only is not removed.\n\n"
+        + STACK_HELP + MASK_HELP + OUTPUT_HELP +
+        "<b>Report</b> (CSV): per interferogram the coefficients (x and y scaled to -1..1 over the grid), pixels "
+        "used, RMS on the mask before and after (input unit). Checked against MintPy 1.6.4 deramp (docs/"
+        "corrections.md)."
+    ) + DASK_HELP
+
+    def initAlgorithm(self, config=None):
+        stack_inputs(self)
+        self.addParameter(QgsProcessingParameterEnum("RAMP", self.tr("Ramp"), options=["Linear", "Quadratic"],
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit"), options=MODES, defaultValue=0))
+        mask_inputs(self)
+        output_folder(self, "Interferograms without ramps (folder)")
+        add_dask_parameter(self)
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = Stack(self, parameters, context, feedback)
+        kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP", context)]
+        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
+        mask = read_mask(self, parameters, context, stack)
+        src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
+        normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=thr),
+                           sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
+                           progress=SubProgress(progress, 0, 45))
+        coef = ramps.solve_normals(normals, names=stack.names, min_pixels=self.parameterAsInt(
+            parameters, "MIN_PIXELS", context), mask_name="STABLE_AREA / MASK / COHERENCE_THRESHOLD")
+        before, after = ramps.fit_residual_rms(normals, coef)
+        per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
+        if per_date:
+            coef = ramps.per_date_coefficients(coef, stack.network.ref_index, stack.network.sec_index,
+                                               stack.network.n_dates, stack.signs)[1]
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
+                        sources=stack.sources(coherence=False), out_dir=out_dir, alg=self, parameters=parameters,
+                        context=context, feedback=feedback, progress=SubProgress(progress, 45, 100),
+                        metadata={**unit_meta(stack), "CORRECTION": f"{kind} ramp removed"
+                                  + (" (per date)" if per_date else "")})
+        feedback.pushInfo(f"{kind} ramps removed from {stack.m} interferograms; RMS on the mask "
+                          f"{np.median(before):.3g} -> {np.median(after):.3g} (median, input unit)")
+        result = {"OUTPUT": out_dir}
+        rep = report_path(self, parameters, context)
+        if rep:
+            terms = ["c0", "cx", "cy", "cxx", "cyy", "cxy"][:coef.shape[1]]
+            write_csv(rep, [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms, cf)},
+                             "rms_before": float(b), "rms_after_fit": float(a)}
+                            for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)])
+            result["OUTPUT_REPORT"] = rep
+        return result
+
+
+# ============================================================================ troposphere
+TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
+                 "External zenith delay maps (GACOS .ztd or per-date GeoTIFFs)"]
+
+
+class TroposphericCorrection(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "troposphericcorrection"
+    DISPLAY_NAME = "Tropospheric correction (phase-elevation or GACOS / zenith delay maps)"
+    GROUP_ID = "corrections"
+    HELP = (
+        "Removes the tropospheric delay from unwrapped interferograms.\n\n"
+        "<b>Phase-elevation</b> (stratified troposphere; Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010; "
+        "MintPy tropo_phase_elevation; LiCSBAS): per interferogram, phase = c0 + k1 h (+ k2 h2) is fitted on the "
+        "mask with the DEM height h, and the height terms are removed (zero at the DEM's lowest point). "
+        "<b>Window</b> "
+        "(pixels, 0 = whole image): square windows get their own coefficients, interpolated bilinearly between "
+        "window centres (stratification changing across a large scene); a window with too few pixels or no "
+        "relief uses the whole-image fit. <b>Per date</b>: coefficients inverted on the network (one per date). "
+        "<b>Correlation threshold</b> (as MintPy -t, default 0 = always correct): an interferogram (window) "
+        "whose phase-height correlation is weaker is left as it is.\n"
+        "<b>External delay maps</b>: a folder with one zenith total delay map per date in metres: GACOS "
+        "(Yu et al. 2018, doi:10.1029/2017JB015305) YYYYMMDD.ztd with YYYYMMDD.ztd.rsc, or YYYYMMDD.ztd.tif / any "
+        "GeoTIFF whose name has the date. Each is resampled (bilinear) onto the interferograms' grid, projected to "
+        "the line of sight (/ cos(incidence): a raster in degrees or one constant angle) and each interferogram "
+        "loses delay(second date) - delay(first date), converted to its unit (MintPy tropo_gacos). Every date of "
+        "the stack needs a map (the missing dates are named); maps of other dates are ignored and listed.\n\n"
+        + STACK_HELP +
+        "<b>DEM</b>: heights in metres on the interferograms' grid (same size, origin, pixel size and CRS).\n"
+        + MASK_HELP + OUTPUT_HELP +
+        "<b>Report</b> (CSV): per interferogram the coefficients (phase-elevation: per window: mm or radians per "
+        "km of height) or the removed delay's spatial standard deviation (delay maps)."
+    ) + DASK_HELP
+
+    def initAlgorithm(self, config=None):
+        stack_inputs(self)
+        self.addParameter(QgsProcessingParameterEnum("METHOD", self.tr("Method"), options=TROPO_METHODS,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m, same grid; phase-elevation)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit (phase-elevation)"), options=MODES,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "WINDOW", self.tr("Window size (pixels, 0 = whole image; phase-elevation)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "CORRELATION_THRESHOLD", self.tr("Minimum phase-height correlation to correct (0 = always)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        mask_inputs(self)
+        self.addParameter(QgsProcessingParameterFile(
+            "DELAYS", self.tr("Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)"),
+            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "INCIDENCE", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "INCIDENCE_ANGLE", self.tr("Incidence angle when no raster (degrees, delay maps; 0 = not given)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=80.0))
+        output_folder(self, "Tropospheric-corrected interferograms (folder)")
+        add_dask_parameter(self)
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = check_stack_parameters(self, parameters, context, mintpy=False)
+        if not ok:
+            return ok, msg
+        method = self.parameterAsEnum(parameters, "METHOD", context)
+        if method < 2 and not parameters.get("DEM"):
+            return False, ("DEM: the phase-elevation correction needs a DEM (heights in metres on the "
+                           "interferograms' grid)")
+        if method == 2:
+            if not parameters.get("DELAYS"):
+                return False, "DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)"
+            if not parameters.get("INCIDENCE") and not self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context):
+                return False, ("INCIDENCE / INCIDENCE_ANGLE: the zenith delays are projected to the line of sight "
+                               "with the incidence angle; give a raster or a constant angle in degrees")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = Stack(self, parameters, context, feedback)
+        method = self.parameterAsEnum(parameters, "METHOD", context)
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        if method == 2:
+            rows = self._external(stack, parameters, context, feedback, progress, out_dir)
+        else:
+            rows = self._phase_elevation(stack, method + 1, parameters, context, feedback, progress, out_dir)
+        result = {"OUTPUT": out_dir}
+        rep = report_path(self, parameters, context)
+        if rep:
+            result["OUTPUT_REPORT"] = write_csv(rep, rows)
+        return result
+
+    def _dem(self, parameters, context, stack):
+        path = self.raster_path(parameters, "DEM", context)
+        dinfo = raster_info(path, "DEM")
+        if not dinfo.same_grid(stack.info):
+            crs = "another CRS" if (dinfo.srs is None) != (stack.info.srs is None) or (
+                dinfo.srs is not None and not dinfo.srs.IsSame(stack.info.srs)) else "another grid"
+            raise GeohazardError(
+                f"DEM: {os.path.basename(path)} is on {crs} ({dinfo.height} x {dinfo.width} px) than the "
+                f"interferograms ({stack.info.height} x {stack.info.width} px); resample it onto their grid first "
+                "(Raster > Projections > Warp with the interferograms' extent, size and CRS)")
+        ds = open_raster(path, "DEM")
+        band = ds.GetRasterBand(1)
+        nd = band.GetNoDataValue()
+        lo, hi = band.ComputeRasterMinMax(False)
+        if nd is not None and (lo == nd or hi == nd):  # min/max may be the nodata value on some drivers
+            arr = band.ReadAsArray().astype(float)
+            arr[arr == nd] = np.nan
+            lo, hi = np.nanmin(arr), np.nanmax(arr)
+        return path, troposphere.height_scaling(lo, hi)
+
+    def _phase_elevation(self, stack, order, parameters, context, feedback, progress, out_dir):
+        from .raster_io import raster_source
+
+        dem_path, (h0, hscale) = self._dem(parameters, context, stack)
+        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
+        layout = troposphere.window_layout(stack.info.shape, self.parameterAsInt(parameters, "WINDOW", context))
+        mask = read_mask(self, parameters, context, stack)
+        dem_src = raster_source(dem_path, dtype=np.float64, name="DEM")
+        src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), "dem": dem_src}
+        normals = fit_pass(stack, functools.partial(troposphere.elevation_normal_block, order=order, h0=h0,
+                                                    hscale=hscale, layout=layout, coherence_threshold=thr),
+                           sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
+                           progress=SubProgress(progress, 0, 45))
+        coef, corr, fallback = troposphere.solve_elevation(
+            normals, names=stack.names, min_pixels=self.parameterAsInt(parameters, "MIN_PIXELS", context),
+            correlation_threshold=self.parameterAsDouble(parameters, "CORRELATION_THRESHOLD", context),
+            mask_name="STABLE_AREA / MASK / COHERENCE_THRESHOLD")
+        per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
+        if per_date:
+            coef = troposphere.elevation_per_date(coef, stack.network.ref_index, stack.network.sec_index,
+                                                  stack.network.n_dates, stack.signs)
+        n_win = layout[0] * layout[1]
+        if n_win > 1:
+            feedback.pushInfo(f"{layout[0]} x {layout[1]} windows of {layout[2]} px; "
+                              f"{int(fallback.sum())} of {fallback.size} interferogram-windows used the "
+                              "whole-image fit")
+        write_corrected(stack, functools.partial(troposphere.elevation_apply_block, coef=coef, order=order, h0=h0,
+                                                 hscale=hscale, layout=layout),
+                        sources={**stack.sources(coherence=False), "dem": dem_src}, out_dir=out_dir, alg=self,
+                        parameters=parameters, context=context, feedback=feedback,
+                        progress=SubProgress(progress, 45, 100),
+                        metadata={**unit_meta(stack), "CORRECTION": f"phase-elevation order {order}"
+                                  + (" per date" if per_date else "")
+                                  + (f", windows {layout[2]} px" if n_win > 1 else "")})
+        rows = []
+        for i, nm in enumerate(stack.names):
+            for w in range(n_win):
+                row = {"interferogram": nm, "window": w, "pixels": int(normals["n"][i, w]),
+                       "correlation": round(float(corr[i, w]), 4), "whole_image_fit": bool(fallback[i, w]),
+                       "k1_per_km": float(coef[i, w, 1] / hscale * 1000.0)}
+                if order == 2:
+                    row["k2_per_km2"] = float(coef[i, w, 2] / hscale ** 2 * 1e6)
+                rows.append(row)
+        return rows
+
+    def _external(self, stack, parameters, context, feedback, progress, out_dir):
+        from .raster_io import raster_source
+
+        folder = self.parameterAsFile(parameters, "DELAYS", context)
+        if not os.path.isdir(folder):
+            raise GeohazardError(f"DELAYS: {folder!r} is not a folder")
+        files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                       if f.lower().endswith((".ztd", ".tif", ".tiff")) and not f.startswith("."))
+        if not files:
+            raise GeohazardError(f"DELAYS: the folder {folder!r} holds no .ztd or GeoTIFF delay map")
+        dates = list(stack.network.dates)
+        by_date, extra = gacos.match_dates(files, dates, name="DELAYS")
+        if extra:
+            feedback.pushInfo(f"DELAYS: {len(extra)} map(s) of dates not in the interferograms are ignored: "
+                              + ", ".join(os.path.basename(f) for f in extra[:6]) + (" ..." if len(extra) > 6 else ""))
+        inc_const = self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context)
+        src = stack.sources(coherence=False)
+        if parameters.get("INCIDENCE"):
+            ipath = self.raster_path(parameters, "INCIDENCE", context)
+            if not raster_info(ipath, "INCIDENCE").same_grid(stack.info):
+                raise GeohazardError("INCIDENCE: the incidence raster is not on the interferograms' grid")
+            src["incidence"] = raster_source(ipath, dtype=np.float64, name="INCIDENCE")
+        tmp = tempfile.mkdtemp(prefix="geohazard_delays_")
+        try:
+            warped = []
+            for k, d in enumerate(dates):
+                warped.append(warp_delay(by_date[d], stack.info, os.path.join(tmp, f"{d:%Y%m%d}.tif")))
+                progress.set_progress(20.0 * (k + 1) / len(dates))
+            src["zenith"] = StackSource(warped, GdalOpener(), dtype=np.float64)
+            factor = troposphere.delay_to_data_factor(stack.units, stack.wavelength_m)
+            write_corrected(stack, functools.partial(troposphere.delay_apply_block, first_index=stack.first,
+                                                     second_index=stack.second, factor=factor,
+                                                     incidence_deg=inc_const or None),
+                            sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context,
+                            feedback=feedback, progress=SubProgress(progress, 20, 100),
+                            metadata={**unit_meta(stack), "CORRECTION": "external zenith delays "
+                                      + os.path.basename(os.path.normpath(folder))})
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return [{"interferogram": nm, "first_date_map": os.path.basename(by_date[dates[a]]),
+                 "second_date_map": os.path.basename(by_date[dates[b]])}
+                for nm, a, b in zip(stack.names, stack.first, stack.second)]
+
+
+def warp_delay(path: str, info, out: str) -> str:
+    """A delay map (GACOS ``.ztd`` or a GeoTIFF, metres) resampled bilinearly onto the grid of ``info``."""
+    from osgeo import gdal, osr
+
+    name = os.path.basename(path)
+    if path.lower().endswith(".ztd"):
+        arr, gt = gacos.read_ztd(path)
+        src = gdal.GetDriverByName("MEM").Create("", arr.shape[1], arr.shape[0], 1, gdal.GDT_Float32)
+        src.SetGeoTransform(gt)
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(4326)
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        src.SetProjection(srs.ExportToWkt())
+        src.GetRasterBand(1).WriteArray(arr)
+        src.GetRasterBand(1).SetNoDataValue(0.0)  # GACOS fills outside its area with 0
+    else:
+        src = open_raster(path, f"DELAYS ({name})")
+        if not src.GetProjection():
+            raise GeohazardError(f"DELAYS: {name} has no CRS; a delay map must be georeferenced")
+    gt = info.geotransform
+    bounds = (gt[0], gt[3] + gt[5] * info.height, gt[0] + gt[1] * info.width, gt[3])
+    ds = gdal.Warp(out, src, format="GTiff", outputBounds=bounds, width=info.width, height=info.height,
+                   dstSRS=info.crs_wkt or None, resampleAlg="bilinear", dstNodata=float("nan"),
+                   outputType=gdal.GDT_Float32)
+    if ds is None:
+        raise GeohazardError(f"DELAYS: {name} could not be resampled onto the interferograms' grid")
+    arr = ds.GetRasterBand(1).ReadAsArray()
+    ds = None
+    if not np.isfinite(arr).any():
+        raise GeohazardError(f"DELAYS: {name} does not cover the interferograms (no value on their grid)")
+    return out
+
+
+# ============================================================================ network modification
+class ModifyNetwork(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "modifynetwork"
+    DISPLAY_NAME = "Modify network (drop interferograms)"
+    GROUP_ID = "corrections"
+    HELP = (
+        "Chooses the interferograms that go into the time series and says why the others were dropped, as "
+        "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "
+        "doi:10.3390/rs12030424).\n\n"
+        + STACK_HELP +
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the perpendicular-baseline "
+        "limit.\n"
+        "<b>Criteria</b> (0 / empty = not used): maximum temporal baseline (days), maximum perpendicular baseline "
+        "(m), minimum spatial mean coherence (needs COHERENCE), dates to exclude (every interferogram touching "
+        "them), pairs to drop (YYYYMMDD_YYYYMMDD, comma separated), first / last date, and the <b>loop-closure "
+        "misfit</b> (radians; LiCSBAS uses 1.5): for every triplet ij + jk - ik the spatial standard deviation of "
+        "the closure phase is computed; an interferogram in at least one loop above the limit and in no loop "
+        "below it is dropped (unwrapping errors, bad coregistration).\n"
+        "<b>Connectivity</b>: a network split into subsets, or a date losing all its interferograms, is refused "
+        "naming the dates, unless <b>Keep connected</b> (puts back the dropped interferograms that reconnect it, "
+        "highest coherence or shortest baseline first, never those you excluded by name or date; as MintPy's "
+        "keepMinSpanTree) or <b>Allow disconnected</b> (the SBAS tool bridges gaps with its minimum-norm "
+        "solution).\n\n"
+        "<b>Outputs</b>: a folder with the kept interferograms under their own file names (hard links to the "
+        "inputs when the file system allows, else copies): give it to the next tool as INTERFEROGRAMS; the "
+        "coherence folder can stay the original one (matched by date pair). Report (CSV): one row per "
+        "interferogram with baselines, mean coherence, worst loop misfit, kept or not and why."
+    ) + DASK_HELP
+
+    def initAlgorithm(self, config=None):
+        stack_inputs(self)
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_MEAN_COHERENCE", self.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterString(
+            "EXCLUDE_DATES", self.tr("Dates to exclude (YYYYMMDD, comma separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            "DROP_PAIRS", self.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterString("START_DATE", self.tr("First date (YYYYMMDD)"), optional=True))
+        self.addParameter(QgsProcessingParameterString("END_DATE", self.tr("Last date (YYYYMMDD)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_LOOP_MISFIT", self.tr("Maximum loop-closure misfit (radians, 0 = not checked)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "KEEP_CONNECTED", self.tr("Keep the network connected (put back the best dropped interferograms)"),
+            defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "ALLOW_DISCONNECTED", self.tr("Allow a disconnected network"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", self.tr("Kept interferograms (folder)")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_REPORT", self.tr("Network report (CSV)"), "CSV files (*.csv)", optional=True))
+        add_dask_parameter(self)
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = Stack(self, parameters, context, feedback, baselines=True)
+        net = stack.network
+        min_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
+        max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)
+        if min_coh > 0 and stack.coh_paths is None:
+            raise GeohazardError("MIN_MEAN_COHERENCE: the coherence limit needs COHERENCE rasters")
+        mean_coh = self._mean_coherence(stack, parameters, context, feedback, SubProgress(progress, 0, 40)) \
+            if stack.coh_paths is not None else None
+        triplets = network_mod.closure_triplets(net)
+        misfit = None
+        if max_loop > 0:
+            if not len(triplets):
+                feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
+            else:
+                to_rad = 1.0 if stack.units < 2 else \
+                    4 * np.pi / stack.wavelength_m * (1.0 if stack.units == 2 else 1e-3)
+                sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
+                                                         signs=stack.signs, to_radians=to_rad),
+                                sources=stack.sources(coherence=False), alg=self, parameters=parameters,
+                                context=context, feedback=feedback, progress=SubProgress(progress, 40, 80))
+                misfit = network_mod.closure_misfit(sums)
+        text = {k: self.parameterAsString(parameters, k, context) or "" for k in
+                ("EXCLUDE_DATES", "DROP_PAIRS", "START_DATE", "END_DATE")}
+        edit = network_mod.modify_network(
+            net, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
+            max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+            mean_coherence=mean_coh, min_mean_coherence=min_coh,
+            exclude_dates=[s for s in text["EXCLUDE_DATES"].replace(";", ",").split(",")],
+            exclude_pairs=[s for s in text["DROP_PAIRS"].replace(";", ",").split(",")],
+            start_date=text["START_DATE"] or None, end_date=text["END_DATE"] or None,
+            triplets=triplets, loop_misfit_rad=misfit, max_loop_misfit_rad=max_loop or None,
+            keep_connected=self.parameterAsBool(parameters, "KEEP_CONNECTED", context),
+            allow_disconnected=self.parameterAsBool(parameters, "ALLOW_DISCONNECTED", context))
+        for i, why in sorted(edit.reasons.items()):
+            feedback.pushInfo(f"dropped {stack.names[i]}: {why}")
+        for i in edit.restored:
+            feedback.pushInfo(f"put back {stack.names[i]} to keep the network connected")
+        if edit.dates_out or len(edit.subsets) > 1:
+            feedback.pushWarning(network_mod.disconnection_message(edit).replace("the drops disconnect", "accepted: "
+                                                                                 "the drops disconnect"))
+        feedback.pushInfo(f"kept {edit.n_kept} of {net.n_pairs} interferograms")
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        os.makedirs(out_dir, exist_ok=True)
+        for i in np.flatnonzero(edit.keep):
+            link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
+        progress.set_progress(100)
+        result = {"OUTPUT": out_dir}
+        rep = report_path(self, parameters, context)
+        if rep:
+            result["OUTPUT_REPORT"] = write_csv(rep, network_mod.edit_table(
+                net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))
+        return result
+
+    def _mean_coherence(self, stack, parameters, context, feedback, progress):
+        src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
+        sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, alg=self, parameters=parameters,
+                        context=context, feedback=feedback, progress=progress)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sums["s"] / sums["n"]
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    """A hard link to ``src`` at ``dst`` (no bytes copied), or a copy across file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+# ============================================================================ reference point
+class ReferencePoint(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "referencepoint"
+    DISPLAY_NAME = "Reference point (coherent and stable)"
+    GROUP_ID = "corrections"
+    HELP = (
+        "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
+        "neighbourhood is coherent (MintPy reference_point: maximum average coherence) and which moves like the "
+        "coherent majority of the scene: the weighted stacking rate of each pixel (Sandwell & Price 1998, "
+        "doi:10.1029/1998JB900010) is compared with their median, and score = window-mean coherence x "
+        "exp(-|rate - median| / (3 MAD)) is maximised. A very coherent pixel in a subsidence bowl thus loses "
+        "to a coherent one outside it; where most of the scene moves (a city-wide subsidence bowl), give the "
+        "<b>stable area</b> (polygons and/or mask raster): the reference is then chosen inside it. Untick "
+        "<b>Stability</b> for the coherence-only choice.\n\n"
+        + STACK_HELP +
+        "<b>Window</b>: side of the neighbourhood (pixels, odd; 5 as the SBAS tool).\n\n"
+        "<b>Outputs</b>: the point (GeoPackage in the interferograms' CRS: ROW, COL, COHERENCE, RATE in input "
+        "unit per year, SCORE), REFERENCE_POINT as text 'x,y [CRS]' to wire into the SBAS tool's REFERENCE in a "
+        "model, and a CSV of the best candidates."
+    ) + DASK_HELP
+
+    def initAlgorithm(self, config=None):
+        stack_inputs(self)
+        self.addParameter(QgsProcessingParameterNumber("WINDOW", self.tr("Window (pixels)"),
+                                                       QgsProcessingParameterNumber.Type.Integer, defaultValue=5,
+                                                       minValue=1, maxValue=51))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "STABILITY", self.tr("Prefer pixels that move like the scene (stability)"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            "STABLE_AREA", self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer("MASK", self.tr("Mask raster (non-zero = allowed)"),
+                                                           optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            "OUTPUT", self.tr("Reference point"), QgsProcessing.SourceType.TypeVectorPoint))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_REPORT", self.tr("Candidates (CSV)"), "CSV files (*.csv)", optional=True))
+        self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
+        add_dask_parameter(self)
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        stack = Stack(self, parameters, context, feedback)
+        choice = choose_reference(self, stack, parameters, context, feedback, SubProgress(progress, 0, 90),
+                                  window=self.parameterAsInt(parameters, "WINDOW", context),
+                                  stability=self.parameterAsBool(parameters, "STABILITY", context),
+                                  allowed=read_mask(self, parameters, context, stack))
+        info = stack.info
+        x, y = info.pixel_centres(choice.row, choice.col)
+        out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        write_vector(out, {"ROW": np.array([choice.row]), "COL": np.array([choice.col]),
+                           "COHERENCE": np.array([choice.coherence]), "RATE": np.array([choice.rate]),
+                           "SCORE": np.array([choice.score])}, crs_wkt=info.crs_wkt, x=np.array([float(x)]),
+                     y=np.array([float(y)]))
+        authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
+        text = f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
+        feedback.pushInfo(f"Reference point: row {choice.row}, column {choice.col} ({text}); window coherence "
+                          f"{choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median {choice.median_rate:.4g} "
+                          "(input unit per year)")
+        result = {"OUTPUT": out, "REFERENCE_POINT": text}
+        rep = report_path(self, parameters, context)
+        if rep:
+            rows = []
+            for k, c in enumerate(choice.candidates, 1):
+                cx, cy = info.pixel_centres(c["row"], c["col"])
+                rows.append({"rank": k, **c, "x": float(cx), "y": float(cy)})
+            result["OUTPUT_REPORT"] = write_csv(rep, rows)
+        return result
+
+
+def choose_reference(alg, stack: Stack, parameters, context, feedback, progress, *, window: int = 5,
+                     stability: bool = True, allowed=None) -> reference.ReferenceChoice:
+    """The coherence + stability reference of a stack (one block pass, then :func:`reference.select_reference`)."""
+    h, w = stack.info.shape
+    maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
+    if stack.coh_paths is not None:
+        maps["coh"] = np.zeros((h, w))
+    span = stack.network.temporal_baseline_days / 365.25
+
+    def put(block, out):
+        for k, v in out.items():
+            maps[k][block.row0:block.row1] = v
+
+    with executor(alg, parameters, context, feedback) as ex:
+        process_blocks(stack.plan(copies=3.0), functools.partial(reference.reference_sums_block, span_years=span,
+                                                                 signs=stack.signs),
+                       put, sources=stack.sources(coherence=True), executor=ex, progress=progress)
+    rate = reference.stacking_rate(maps["sdt"], maps["dt2"])
+    return reference.select_reference(maps["count"], stack.m, rate=rate, mean_coherence=maps.get("coh"),
+                                      window=window, stability=stability, allowed=allowed)
+
+
+ALGORITHMS = [ModifyNetwork, ReferencePoint, RampRemoval, TroposphericCorrection]

@@ -1,0 +1,94 @@
+"""Unwrapping-error correction by phase closure: planted cycle slips fixed, none created."""
+
+import numpy as np
+import pytest
+from testutils_corrections import CYCLE_MM, error_counts, planted_stack
+
+from insar_geohazards.algorithms.corrections.closure import (
+    ClosureStats,
+    correct_closure_block,
+    loop_statistics,
+    network_triplets,
+)
+from insar_geohazards.algorithms.errors import GeohazardError
+
+
+@pytest.mark.parametrize("n_dates, neighbours, shape, noise, share, seed, min_fixed", [
+    (12, 3, (40, 50), 1.0, 0.3, 0, 0.97),   # each interferogram in 2+ loops
+    (16, 4, (24, 28), 1.5, 0.15, 3, 0.9),   # denser network, noisier, overlapping slips
+    (10, 2, (25, 60), 0.5, 0.3, 5, 0.0),    # sparse: every loop has a one-loop interferogram, none identifiable
+])
+def test_planted_errors_fixed_and_none_created(n_dates, neighbours, shape, noise, share, seed, min_fixed):
+    net, clean, planted, _ = planted_stack(n_dates=n_dates, neighbours=neighbours, shape=shape, noise_mm=noise,
+                                           share=share, seed=seed)
+    bad = clean + planted * CYCLE_MM
+    before = bad.copy()
+    tri = network_triplets(net.pairs)
+    out = correct_closure_block(bad, tri, cycle_mm=CYCLE_MM, reference_mm=bad[:, 0, 0])
+    np.testing.assert_array_equal(bad, before)  # input not mutated
+    n, fixed, new = error_counts(out["corrected_mm"], clean, planted)
+    assert new == 0
+    assert fixed / n >= min_fixed
+    # what is left is either ambiguous or an interferogram in a single loop
+    assert (out["n_nonclosing_after"] <= out["n_nonclosing"]).all()
+    # corrections are whole cycles
+    np.testing.assert_allclose((out["corrected_mm"] - bad) / CYCLE_MM, out["cycles"], atol=1e-9)
+
+
+def test_sparse_network_leaves_single_loop_interferograms():
+    """(i, i+2) pairs of a 2-neighbour network are in one loop: a slip there is ambiguous, never 'fixed'."""
+    net, clean, planted, _ = planted_stack(n_dates=10, neighbours=2, shape=(25, 60), noise_mm=0.5, seed=5)
+    tri = network_triplets(net.pairs)
+    single = [m for m in range(net.n_pairs) if tri.loops_of(m).size == 1]
+    assert single
+    out = correct_closure_block(clean + planted * CYCLE_MM, tri, cycle_mm=CYCLE_MM)
+    assert (out["cycles"][single] == 0).all()
+
+
+def test_noise_alone_is_not_corrected():
+    """Heavy closure noise (LiCSBAS would call every loop bad) without slips: almost nothing is changed."""
+    net, clean, planted, _ = planted_stack(n_dates=12, shape=(40, 50), noise_mm=3.0, share=0.0, seed=7)
+    planted[:] = 0
+    out = correct_closure_block(clean, network_triplets(net.pairs), cycle_mm=CYCLE_MM, reference_mm=clean[:, 0, 0])
+    assert (out["cycles"] != 0).sum() <= 0.001 * out["cycles"].size
+
+
+def test_hand_case_one_triplet_pair():
+    """4 dates, all 6 pairs: a +1 slip in 0-1 breaks loops (0,1,2) and (0,1,3) and is fixed."""
+    import datetime as dt
+
+    d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(4)]
+    pairs = [(d[i], d[j]) for i in range(4) for j in range(i + 1, 4)]
+    tri = network_triplets(pairs)
+    assert tri.n == 4
+    x = np.zeros((6, 1, 1))
+    x[0] = CYCLE_MM  # pair 0-1
+    out = correct_closure_block(x, tri, cycle_mm=CYCLE_MM)
+    assert out["cycles"][:, 0, 0].tolist() == [-1, 0, 0, 0, 0, 0]
+    assert int(out["n_nonclosing"][0, 0]) == 2 and int(out["n_nonclosing_after"][0, 0]) == 0
+
+
+def test_nan_and_statistics():
+    net, clean, planted, _ = planted_stack(n_dates=8, shape=(20, 20), noise_mm=0.5, seed=2)
+    bad = clean + planted * CYCLE_MM
+    bad[2, 5:8, 5:8] = np.nan
+    tri = network_triplets(net.pairs)
+    out = correct_closure_block(bad, tri, cycle_mm=CYCLE_MM)
+    assert np.isnan(out["corrected_mm"][2, 5:8, 5:8]).all()
+    stats = ClosureStats(tri.n)
+    stats.add(out)
+    rows = loop_statistics(stats, tri, list(net.names))
+    assert len(rows) == net.n_pairs
+    hit = {net.names[k] for k in range(net.n_pairs) if planted[k].any()}
+    for r in rows:
+        if r["interferogram"] not in hit and r["loops"]:
+            assert r["share_nonclosing_after"] <= r["share_nonclosing"]
+    assert all(0 <= r["share_nonclosing"] <= 1 for r in rows if r["loops"])
+
+
+def test_no_triplet_refused():
+    import datetime as dt
+
+    d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(4)]
+    with pytest.raises(GeohazardError, match="no closed triplet"):
+        network_triplets([(d[0], d[1]), (d[1], d[2]), (d[2], d[3])])

@@ -1,0 +1,88 @@
+"""Hostile inputs for the corrections of part B: unwrapclosurecorrection, demerrorcorrection."""
+
+import datetime as dt
+import os
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from testutils import write_geotiff
+
+TOOLS = ["unwrapclosurecorrection", "demerrorcorrection", "pcaatmosphere"]
+
+
+def _ts(path, *, gt=hk.GT, epsg=32633, nan=False, n=12, shape=(16, 18)):
+    rng = np.random.default_rng(0)
+    dates = [dt.date(2021, 1, 5) + dt.timedelta(days=12 * i) for i in range(n)]
+    arr = np.full((n,) + shape, np.nan) if nan else np.cumsum(rng.normal(0, 2, (n,) + shape), axis=0)
+    return write_geotiff(path, arr, geotransform=gt, epsg=epsg, descriptions=[d.isoformat() for d in dates]), dates
+
+
+def recipe(tool, tmp):
+    tmp = str(tmp)
+    j = os.path.join
+    out = j(tmp, "out")
+    os.makedirs(out, exist_ok=True)
+    if tool == "unwrapclosurecorrection":
+        files = hk.ifg_stack(j(tmp, "ifgs"))
+        params = {"INTERFEROGRAMS": files, "OUTPUT": j(out, "fixed"), "OUTPUT_STATS": j(out, "stats.csv"),
+                  "OUTPUT_CYCLES": j(out, "cycles.tif")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                bad = hk.ifg_stack(j(folder, "trunc"))
+                hk.truncate(bad[2])
+                return {"INTERFEROGRAMS": bad}, os.path.basename(bad[2])
+            if kind == "nan":
+                return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "nan"), nan=True)}, "no valid pixel"
+            return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "radar"), epsg=None, gt=None)}, None
+
+        far = hk.ifg_stack(j(tmp, "far"), gt=hk.FAR_GT)
+        overlap = {"COHERENCE": [f.replace(".tif", "_coh.tif") for f in far]}
+        for f in overlap["COHERENCE"]:
+            write_geotiff(f, np.full((16, 18), 0.8), geotransform=hk.FAR_GT)
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_STATS", "OUTPUT_CYCLES"], ("INTERFEROGRAMS", "OUTPUT_CYCLES"),
+                         spoil, raster="INTERFEROGRAMS", nocrs="accept", overlap=overlap,
+                         implausible={"WAVELENGTH_M": 1e6})
+    if tool == "pcaatmosphere":
+        ts, _ = _ts(j(tmp, "ts.tif"), n=24)
+
+        def spoil_ts(kind, folder):
+            if kind == "truncated":
+                p, _ = _ts(j(folder, "trunc.tif"), n=24)
+                hk.truncate(p)
+                return {"INPUT": p}, "trunc.tif"
+            if kind == "nan":
+                p, _ = _ts(j(folder, "nan.tif"), nan=True, n=24)
+                return {"INPUT": p}, "no valid pixel"
+            p, _ = _ts(j(folder, "radar.tif"), epsg=None, gt=None, n=24)
+            return {"INPUT": p}, None
+
+        return hk.Recipe({"INPUT": ts, "TILE_PIXELS": 8, "OUTPUT": j(out, "cor.tif")}, ["OUTPUT"], ("INPUT", "OUTPUT"),
+                         spoil_ts, raster="INPUT", nocrs="accept")
+    ts, dates = _ts(j(tmp, "ts.tif"))
+    csvf = j(tmp, "bperp.csv")
+    with open(csvf, "w") as fh:
+        fh.write("".join(f"{d.isoformat()},{40 * np.sin(i):.3f}\n" for i, d in enumerate(dates)))
+    params = {"INPUT": ts, "BASELINES": [csvf], "OUTPUT": j(out, "cor.tif"), "OUTPUT_DEM_ERROR": j(out, "dz.tif")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            p, _ = _ts(j(folder, "trunc.tif"))
+            hk.truncate(p)
+            return {"INPUT": p}, "trunc.tif"
+        if kind == "nan":
+            p, _ = _ts(j(folder, "nan.tif"), nan=True)
+            return {"INPUT": p}, "no valid pixel"
+        p, _ = _ts(j(folder, "radar.tif"), epsg=None, gt=None)
+        return {"INPUT": p}, None
+
+    inc = write_geotiff(j(tmp, "inc_far.tif"), np.full((16, 18), 39.0), geotransform=hk.FAR_GT)
+    return hk.Recipe(params, ["OUTPUT", "OUTPUT_DEM_ERROR"], ("INPUT", "OUTPUT"), spoil, raster="INPUT",
+                     nocrs="accept", overlap={"INCIDENCE_RASTER": inc}, implausible={"INCIDENCE": 95.0})
+
+
+@pytest.mark.parametrize("case", list(hk.CASES))
+@pytest.mark.parametrize("tool", TOOLS)
+def test_hostile(qgis_app, tool, case, tmp_path):
+    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))

@@ -1,0 +1,219 @@
+"""Processing tools of issue 16 part A on small synthetic stacks with a known truth and on the Mexico City stack."""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from testutils_corrections import synthetic_stack, write_stack_tifs, write_tif
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
+
+
+def _wkt(epsg=32614):
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    return srs.ExportToWkt()
+
+
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    arr = ds.GetRasterBand(1).ReadAsArray().astype(float)
+    ds = None
+    return arr
+
+
+def _stack(tmp, **kw):
+    s = synthetic_stack(**kw)
+    files = write_stack_tifs(os.path.join(tmp, "ifgs"), s["ifg_mm"], s["dates"], s["pairs"])
+    gt = (500000.0, 30.0, 0, 2150000.0, 0, -30.0)
+    dem = write_tif(os.path.join(tmp, "dem.tif"), s["dem"], _wkt(), gt)
+    return s, files, dem
+
+
+def _pair_arrays(folder, s):
+    out = []
+    for i, j in s["pairs"]:
+        a, b = s["dates"][i], s["dates"][j]
+        out.append(_read(os.path.join(folder, f"{a:%Y%m%d}_{b:%Y%m%d}_unw.tif")))
+    return np.stack(out)
+
+
+@pytest.fixture()
+def small_blocks(monkeypatch):
+    """Force several blocks (and a partial last one) so the block loops are exercised."""
+    monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", "0.3")
+
+
+def test_rampremoval_matches_core_and_truth(qgis_app, tmp_path, small_blocks):
+    from algorithms.corrections.ramps import remove_ramps
+
+    s, files, _ = _stack(str(tmp_path), shape=(45, 70), seed=1, strat_mm_per_km=0.0, ramp_mm=25.0, quadratic=True)
+    stable = (s["bowl"] < 0.01).astype(np.uint8)
+    mask = write_tif(str(tmp_path / "mask.tif"), stable, _wkt(), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
+    res = hk.run("rampremoval", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "INPUT_UNITS": 3, "RAMP": 1, "MASK": mask,
+                                 "OUTPUT": str(tmp_path / "out"), "OUTPUT_REPORT": str(tmp_path / "r.csv")})
+    got = _pair_arrays(res["OUTPUT"], s)
+    assert sorted(os.listdir(res["OUTPUT"])) == sorted(os.path.basename(f) for f in files)
+    ref, _ = remove_ramps(s["ifg_mm"], kind="quadratic", mask=stable, min_pixels=100)
+    np.testing.assert_allclose(got, ref, atol=5e-4)  # float32 products (ramps up to ~75 mm): 7e-6 relative
+    defo = np.stack([s["defo_mm"][j] - s["defo_mm"][i] for i, j in s["pairs"]])
+    assert np.abs(got - defo).max() < 0.2
+    rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
+    assert len(rows) == len(s["pairs"]) and float(rows[0]["rms_after_fit"]) < 0.1 * float(rows[0]["rms_before"])
+
+
+def test_rampremoval_refuses_too_small_mask(qgis_app, tmp_path):
+    s, files, _ = _stack(str(tmp_path), shape=(30, 40), seed=2)
+    tiny = np.zeros((30, 40), np.uint8)
+    tiny[2:5, 2:5] = 1
+    mask = write_tif(str(tmp_path / "mask.tif"), tiny, _wkt(), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
+    hk.expect_refusal("rampremoval", {"INTERFEROGRAMS": files, "INPUT_UNITS": 3, "MASK": mask,
+                                      "OUTPUT": str(tmp_path / "out")}, "MASK.*9 usable pixel")
+    assert not os.path.exists(tmp_path / "out") or not os.listdir(tmp_path / "out")
+
+
+def test_phase_elevation_tool_matches_core_windows_per_date(qgis_app, tmp_path, small_blocks):
+    from algorithms.corrections.troposphere import correct_phase_elevation
+
+    s, files, dem = _stack(str(tmp_path), shape=(50, 90), seed=3, strat_mm_per_km=10.0, strat_gradient=1.0,
+                           turb_mm=1.0)
+    res = hk.run("troposphericcorrection", {
+        "INTERFEROGRAMS": files, "INPUT_UNITS": 3, "DEM": dem, "METHOD": 1, "MODE": 1, "WINDOW": 30,
+        "MIN_PIXELS": 50, "OUTPUT": str(tmp_path / "out"), "OUTPUT_REPORT": str(tmp_path / "t.csv")})
+    got = _pair_arrays(res["OUTPUT"], s)
+    n = len(s["dates"])
+    ref_i = np.array([i for i, _ in s["pairs"]])
+    sec_i = np.array([j for _, j in s["pairs"]])
+    want, _ = correct_phase_elevation(s["ifg_mm"], s["dem"].astype(np.float32).astype(float), order=2, window=30,
+                                      min_pixels=50, per_date=(ref_i, sec_i, n, None))
+    # float32 blocks in the tool, float64 in the core: 1e-3 mm on delays of ~40 mm (windows, quadratic, per date)
+    np.testing.assert_allclose(got, want, atol=2e-3)
+    rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
+    assert len(rows) == len(s["pairs"]) * 6 and "k2_per_km2" in rows[0]
+
+
+def test_phase_elevation_bad_dem(qgis_app, tmp_path):
+    s, files, dem = _stack(str(tmp_path), shape=(20, 24), seed=4)
+    other = write_tif(str(tmp_path / "dem_other.tif"), s["dem"], _wkt(32633), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
+    hk.expect_refusal("troposphericcorrection", {"INTERFEROGRAMS": files, "DEM": other, "INPUT_UNITS": 3,
+                                                 "OUTPUT": str(tmp_path / "o")}, "DEM: .* another CRS")
+    shifted = write_tif(str(tmp_path / "dem_grid.tif"), s["dem"][:, :20], _wkt(),
+                        (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
+    hk.expect_refusal("troposphericcorrection", {"INTERFEROGRAMS": files, "DEM": shifted, "INPUT_UNITS": 3,
+                                                 "OUTPUT": str(tmp_path / "o")}, "DEM: .* another grid")
+    hk.expect_refusal("troposphericcorrection", {"INTERFEROGRAMS": files, "INPUT_UNITS": 3,
+                                                 "OUTPUT": str(tmp_path / "o")}, "DEM: the phase-elevation")
+
+
+def _gacos(folder, date, zen, gt):
+    os.makedirs(folder, exist_ok=True)
+    p = os.path.join(folder, f"{date:%Y%m%d}.ztd")
+    np.asarray(zen, "<f4").tofile(p)
+    with open(p + ".rsc", "w") as fh:
+        fh.write(f"WIDTH {zen.shape[1]}\nFILE_LENGTH {zen.shape[0]}\nX_FIRST {gt[0]}\nY_FIRST {gt[3]}\n"
+                 f"X_STEP {gt[1]}\nY_STEP {gt[5]}\n")
+    return p
+
+
+def test_gacos_delays_removed_in_radians(qgis_app, tmp_path):
+    """Zenith delays that are linear in lon/lat (bilinear resampling is exact) on a geographic stack."""
+    rng = np.random.default_rng(5)
+    s = synthetic_stack(shape=(30, 40), n_dates=6, seed=5, strat_mm_per_km=0.0)
+    gt = (-99.2, 0.001, 0, 19.45, 0, -0.001)
+    lam = 0.0555
+    # GACOS grid: coarser, covering the stack with a margin
+    g_gt = (-99.21, 0.004, 0, 19.46, 0, -0.004)
+    gy, gx = np.mgrid[0:15, 0:16]
+    lon_g, lat_g = g_gt[0] + (gx + 0.5) * g_gt[1], g_gt[3] + (gy + 0.5) * g_gt[5]
+    yy, xx = np.mgrid[0:30, 0:40]
+    lon, lat = gt[0] + (xx + 0.5) * gt[1], gt[3] + (yy + 0.5) * gt[5]
+    inc = 35.0
+    coefs = [(2.3 + 0.02 * k, rng.normal(0, 2), rng.normal(0, 2)) for k in range(6)]
+    los = []
+    for d, (c0, cx, cy) in zip(s["dates"], coefs):
+        _gacos(str(tmp_path / "gacos"), d, c0 + cx * (lon_g + 99.2) + cy * (lat_g - 19.45), g_gt)
+        los.append((c0 + cx * (lon + 99.2) + cy * (lat - 19.45)) / np.cos(np.radians(inc)))
+    los = np.stack(los)
+    truth = -s["ifg_mm"] * 4 * np.pi / (lam * 1000)  # radians, phase grows with range
+    data = np.stack([truth[k] + 4 * np.pi / lam * (los[j] - los[i]) for k, (i, j) in enumerate(s["pairs"])])
+    files = write_stack_tifs(str(tmp_path / "ifgs"), data, s["dates"], s["pairs"], epsg=4326, x0=gt[0], y0=gt[3],
+                             step=gt[1])
+    _gacos(str(tmp_path / "gacos"), s["dates"][-1].replace(year=2021), np.ones((15, 16)), g_gt)  # not in the stack
+    res = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"),
+                                            "INCIDENCE_ANGLE": inc, "WAVELENGTH_M": lam,
+                                            "OUTPUT": str(tmp_path / "out")})
+    got = _pair_arrays(res["OUTPUT"], s)
+    inner = (slice(None), slice(2, -2), slice(2, -2))
+    np.testing.assert_allclose(got[inner], truth[inner], atol=2e-3)
+    inc_raster = write_tif(str(tmp_path / "inc.tif"), np.full((30, 40), inc), _wkt(4326), gt)
+    res2 = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"),
+                                             "INCIDENCE": inc_raster, "WAVELENGTH_M": lam,
+                                             "OUTPUT": str(tmp_path / "out_inc")})
+    np.testing.assert_allclose(_pair_arrays(res2["OUTPUT"], s), got, atol=1e-5)
+    # the same maps as per-date GeoTIFFs (YYYYMMDD.ztd.tif, as newer GACOS orders)
+    os.makedirs(tmp_path / "gacos_tif")
+    for f in sorted(os.listdir(tmp_path / "gacos")):
+        if f.endswith(".ztd"):
+            arr = np.fromfile(str(tmp_path / "gacos" / f), dtype="<f4").reshape(15, 16)
+            write_tif(str(tmp_path / "gacos_tif" / (f + ".tif")), arr, _wkt(4326), g_gt)
+    res3 = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "METHOD": 2,
+                                             "DELAYS": str(tmp_path / "gacos_tif"), "INCIDENCE_ANGLE": inc,
+                                             "WAVELENGTH_M": lam, "OUTPUT": str(tmp_path / "out_tif")})
+    np.testing.assert_allclose(_pair_arrays(res3["OUTPUT"], s), got, atol=1e-5)
+    os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd"))
+    os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd.rsc"))
+    hk.expect_refusal("troposphericcorrection", {
+        "INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"), "INCIDENCE_ANGLE": inc,
+        "OUTPUT": str(tmp_path / "out2")}, f"DELAYS: no delay map for 1 of the 6 dates .*{s['dates'][2]:%Y%m%d}")
+    hk.expect_refusal("troposphericcorrection", {
+        "INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"), "OUTPUT": str(tmp_path / "out3")},
+        "INCIDENCE")
+
+
+def test_modifynetwork_mexico_city(qgis_app, tmp_path):
+    g = os.path.join(MEXICO, "geotiffs")
+    res = hk.run("modifynetwork", {"INTERFEROGRAMS": g, "COHERENCE": g, "BASELINES": os.path.join(MEXICO, "baselines"),
+                                   "MAX_TEMPORAL_BASELINE": 60, "MAX_PERP_BASELINE": 100, "KEEP_CONNECTED": True,
+                                   "OUTPUT": str(tmp_path / "net"), "OUTPUT_REPORT": str(tmp_path / "net.csv")})
+    rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
+    kept = sorted(r["interferogram"] for r in rows if r["kept"] == "yes")
+    assert sorted(os.listdir(res["OUTPUT"])) == kept
+    assert all(int(r["temporal_baseline_days"]) <= 60 or r["reason"].startswith("put back") for r in rows
+               if r["kept"] == "yes")
+    assert {r["reason"].split(" ")[0] for r in rows if r["kept"] == "no"} <= {"temporal", "|bperp|"}
+    # 19 pairs of <= 60 days (all |bperp| <= 100 m) + 20180506-20180717 put back to reach 2018-07-17
+    assert len(kept) == 20 and sum(r["reason"].startswith("put back") for r in rows) == 1
+    # without keep-connected the same drops leave 2018-01-06..07-17 split: refused, nothing written
+    hk.expect_refusal("modifynetwork", {"INTERFEROGRAMS": g, "MAX_TEMPORAL_BASELINE": 36,
+                                        "OUTPUT": str(tmp_path / "net2")}, "disconnect.*subsets|lose every")
+    assert not os.path.exists(tmp_path / "net2") or not os.listdir(tmp_path / "net2")
+    hk.expect_refusal("modifynetwork", {"INTERFEROGRAMS": g, "MIN_MEAN_COHERENCE": 0.5,
+                                        "OUTPUT": str(tmp_path / "net3")}, "needs COHERENCE")
+
+
+def test_referencepoint_mexico_city_outside_the_bowl_and_feeds_sbas(qgis_app, tmp_path):
+    g = os.path.join(MEXICO, "geotiffs")
+    res = hk.run("referencepoint", {"INTERFEROGRAMS": g, "COHERENCE": g, "OUTPUT": str(tmp_path / "ref.gpkg"),
+                                    "OUTPUT_REPORT": str(tmp_path / "ref.csv")})
+    from osgeo import ogr
+
+    ds = ogr.Open(res["OUTPUT"])
+    f = next(iter(ds.GetLayer(0)))
+    col = f["COL"]
+    ds = None
+    assert col < 60  # the subsidence bowl fills columns 70+ (SBAS velocities < -180 mm/yr there)
+    assert res["REFERENCE_POINT"].endswith("[EPSG:4326]")
+    res2 = hk.run("stackingvelocity", {"INTERFEROGRAMS": g, "REFERENCE": res["REFERENCE_POINT"],
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    v = _read(res2["OUTPUT_VELOCITY"])
+    assert np.isfinite(v).mean() > 0.9 and np.nanpercentile(v[:, 70:], 10) < -100
+

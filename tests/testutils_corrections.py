@@ -1,0 +1,149 @@
+"""Synthetic interferogram stacks with a known truth for the correction tools (no QGIS import).
+
+:func:`synthetic_stack` builds ``N`` dates of a deformation bowl (linear in time), a DEM
+(a mountain plus rolling terrain), a stratified troposphere (``k_date * h``, optionally
+varying across the scene), a turbulent troposphere (smoothed noise), orbital ramps per date,
+and the interferograms of a small-baseline network as "second minus first" in LOS mm
+(positive toward the satellite), or radians growing with range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import numpy as np
+from testutils_timeseries import sbas_dates, sbas_pairs
+from testutils_timeseries import synthetic_stack as sbas_synthetic_stack
+
+
+def small_baseline_pairs(n_dates: int, max_neighbours: int = 3) -> list:
+    return [(i, j) for i in range(n_dates) for j in range(i + 1, min(n_dates, i + 1 + max_neighbours))]
+
+
+def smooth_noise(rng, shape, scale_px: float) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    f = gaussian_filter(rng.standard_normal(shape), scale_px, mode="wrap")
+    return f / (f.std() or 1.0)
+
+
+def synthetic_stack(*, shape=(60, 80), n_dates=12, neighbours=3, seed=0, bowl_mm_yr=-40.0, strat_mm_per_km=8.0,
+                    strat_gradient=0.0, turb_mm=0.0, ramp_mm=0.0, quadratic=False, relief_m=1500.0,
+                    day_step=24) -> dict:
+    """Dict with ``dates``, ``pairs`` (index pairs), ``ifg_mm`` (M, rows, cols) and the truth:
+    ``defo_mm`` (N, ...), ``strat_mm``, ``turb_mm``, ``ramp_mm`` (N, ...), ``dem`` (rows, cols)."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    dem = relief_m * np.exp(-(((xx - 0.7 * w) / (0.25 * w)) ** 2 + ((yy - 0.4 * h) / (0.3 * h)) ** 2)) \
+        + 0.15 * relief_m * smooth_noise(rng, shape, 6) + 200.0
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=day_step * i) for i in range(n_dates)]
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    bowl = np.exp(-(((xx - 0.3 * w) / (0.12 * w)) ** 2 + ((yy - 0.6 * h) / (0.15 * h)) ** 2))
+    defo = bowl_mm_yr * t[:, None, None] * bowl[None]
+    # stratified: k per date (mm per km), optionally with a gradient across columns
+    k = rng.normal(0.0, strat_mm_per_km, n_dates)
+    kx = 1.0 + strat_gradient * (xx / max(w - 1, 1) - 0.5)
+    strat = k[:, None, None] * kx[None] * (dem / 1000.0)[None]
+    turb = np.stack([turb_mm * smooth_noise(rng, shape, 8) for _ in range(n_dates)])
+    xs, ys = 2 * xx / (w - 1) - 1, 2 * yy / (h - 1) - 1
+    ramps = []
+    for _ in range(n_dates):
+        c = rng.normal(0.0, ramp_mm, 6 if quadratic else 3)
+        r = c[0] + c[1] * xs + c[2] * ys
+        if quadratic:
+            r = r + c[3] * xs * xs + c[4] * ys * ys + c[5] * xs * ys
+        ramps.append(r)
+    ramps = np.stack(ramps)
+    for a in (strat, turb, ramps):
+        a -= a[0]
+    total = defo + strat + turb + ramps
+    pairs = small_baseline_pairs(n_dates, neighbours)
+    ifg = np.stack([total[j] - total[i] for i, j in pairs])
+    return {"dates": dates, "pairs": pairs, "ifg_mm": ifg, "defo_mm": defo, "strat_mm": strat, "turb_mm": turb,
+            "ramp_mm": ramps, "dem": dem, "years": t, "bowl": bowl}
+
+
+def mm_to_rad(mm, wavelength_m=0.0555):
+    """LOS mm (toward the satellite) -> radians growing with range."""
+    return -np.asarray(mm) * 4 * np.pi / (wavelength_m * 1000.0)
+
+
+def velocity_from_ifgs(ifg_mm, pairs, n_dates, years):
+    """Plain SBAS (least squares, first date 0) then a linear fit: velocity (mm/yr) per pixel."""
+    m = len(pairs)
+    a = np.zeros((m, n_dates))
+    for k, (i, j) in enumerate(pairs):
+        a[k, i], a[k, j] = -1, 1
+    shape = ifg_mm.shape[1:]
+    x = np.linalg.lstsq(a[:, 1:], ifg_mm.reshape(m, -1), rcond=None)[0]
+    ts = np.vstack([np.zeros((1, x.shape[1])), x])
+    tt = years - years.mean()
+    v = (tt[:, None] * (ts - ts.mean(axis=0))).sum(axis=0) / (tt * tt).sum()
+    return v.reshape(shape)
+
+
+def write_stack_tifs(folder, data, dates, pairs, *, template="{a:%Y%m%d}_{b:%Y%m%d}_unw.tif", epsg=32614,
+                     x0=500000.0, y0=2150000.0, step=30.0, nodata=None):
+    """Write ``data`` (M, rows, cols) as one GeoTIFF per pair; returns the paths."""
+    from osgeo import osr
+
+    os.makedirs(folder, exist_ok=True)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    paths = []
+    for k, (i, j) in enumerate(pairs):
+        p = os.path.join(str(folder), template.format(a=dates[i], b=dates[j]))
+        write_tif(p, data[k], srs.ExportToWkt(), (x0, step, 0, y0, 0, -step), nodata=nodata)
+        paths.append(p)
+    return paths
+
+
+def write_tif(path, arr, wkt, gt, nodata=None):
+    from osgeo import gdal
+
+    arr = np.asarray(arr, np.float32)
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[1], arr.shape[0], 1, gdal.GDT_Float32)
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(wkt)
+    band = ds.GetRasterBand(1)
+    if nodata is not None:
+        band.SetNoDataValue(nodata)
+    band.WriteArray(arr)
+    ds = None
+    return str(path)
+
+
+# ---------------------------------------------------------------- part B: planted unwrapping errors
+
+S1_WAVELENGTH_M = 0.05546576
+CYCLE_MM = S1_WAVELENGTH_M * 1000 / 2
+
+
+def planted_stack(*, n_dates=12, neighbours=3, shape=(40, 50), noise_mm=1.0, share=0.3, seed=0, patch=(4, 14)):
+    """An SBAS stack (LOS mm) and integer cycles planted as rectangles in a share of the interferograms.
+
+    Returns ``(network, clean_mm (M, rows, cols), planted (M, rows, cols) int, truth_ts_mm)``; the
+    erroneous stack is ``clean_mm + planted * CYCLE_MM``. The corner pixel (0, 0) is kept clean (reference).
+    """
+    from insar_geohazards.algorithms.timeseries.network import build_network
+
+    net = build_network(sbas_pairs(sbas_dates(n_dates), max_neighbours=neighbours))
+    truth, clean, _ = sbas_synthetic_stack(net, shape=shape, noise_mm=noise_mm, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    planted = np.zeros(clean.shape, np.int16)
+    rows, cols = shape
+    for k in rng.choice(net.n_pairs, max(1, int(share * net.n_pairs)), replace=False):
+        h, w = rng.integers(patch[0], patch[1], size=2)
+        r0, c0 = rng.integers(1, rows - h), rng.integers(1, cols - w)
+        planted[k, r0:r0 + h, c0:c0 + w] = rng.choice([-2, -1, 1, 2])
+    return net, clean, planted, truth
+
+
+def error_counts(corrected_mm, clean_mm, planted):
+    """(planted errors, fixed, new): integer-cycle differences to the clean stack, value by value."""
+    left = np.rint((np.asarray(corrected_mm, float) - clean_mm) / CYCLE_MM)
+    ok = np.isfinite(left)
+    was = (planted != 0) & ok
+    return int(was.sum()), int((was & (left == 0)).sum()), int(((planted == 0) & ok & (left != 0)).sum())
