@@ -130,7 +130,7 @@ class RampRemoval(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         stack_inputs(self)
-        self.addParameter(QgsProcessingParameterEnum("RAMP", self.tr("Ramp"), options=["Linear", "Quadratic"],
+        self.addParameter(QgsProcessingParameterEnum("RAMP_TYPE", self.tr("Ramp"), options=["Linear", "Quadratic"],
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit"), options=MODES, defaultValue=0))
         mask_inputs(self)
@@ -143,7 +143,7 @@ class RampRemoval(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         stack = Stack(self, parameters, context, feedback)
-        kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP", context)]
+        kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
         mask = read_mask(self, parameters, context, stack)
         src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
@@ -229,7 +229,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
             "DELAYS", self.tr("Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)"),
             behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            "INCIDENCE", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
+            "INCIDENCE_RASTER", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "INCIDENCE_ANGLE", self.tr("Incidence angle when no raster (degrees, delay maps; 0 = not given)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=80.0))
@@ -247,9 +247,10 @@ class TroposphericCorrection(GeohazardAlgorithm):
         if method == 2:
             if not parameters.get("DELAYS"):
                 return False, "DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)"
-            if not parameters.get("INCIDENCE") and not self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context):
-                return False, ("INCIDENCE / INCIDENCE_ANGLE: the zenith delays are projected to the line of sight "
-                               "with the incidence angle; give a raster or a constant angle in degrees")
+            if not parameters.get("INCIDENCE_RASTER") and \
+                    not self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context):
+                return False, ("INCIDENCE_RASTER / INCIDENCE_ANGLE: the zenith delays are projected to the line of "
+                               "sight with the incidence angle; give a raster or a constant angle in degrees")
         return True, ""
 
     def process(self, parameters, context, feedback):
@@ -333,11 +334,11 @@ class TroposphericCorrection(GeohazardAlgorithm):
                               + ", ".join(os.path.basename(f) for f in extra[:6]) + (" ..." if len(extra) > 6 else ""))
         inc_const = self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context)
         src = stack.sources(coherence=False)
-        if parameters.get("INCIDENCE"):
-            ipath = self.raster_path(parameters, "INCIDENCE", context)
-            if not raster_info(ipath, "INCIDENCE").same_grid(stack.info):
-                raise GeohazardError("INCIDENCE: the incidence raster is not on the interferograms' grid")
-            src["incidence"] = raster_source(ipath, dtype=np.float64, name="INCIDENCE")
+        if parameters.get("INCIDENCE_RASTER"):
+            ipath = self.raster_path(parameters, "INCIDENCE_RASTER", context)
+            if not raster_info(ipath, "INCIDENCE_RASTER").same_grid(stack.info):
+                raise GeohazardError("INCIDENCE_RASTER: the incidence raster is not on the interferograms' grid")
+            src["incidence"] = raster_source(ipath, dtype=np.float64, name="INCIDENCE_RASTER")
         tmp = tempfile.mkdtemp(prefix="geohazard_delays_")
         try:
             warped = []
