@@ -96,6 +96,11 @@ def radians_per_mm(wavelength_m: float, *, phase_sign: int = 1) -> float:
     return phase_sign * 4.0 * np.pi / (wavelength_m * 1000.0)
 
 
+def radians_per_m(wavelength_m: float, *, phase_sign: int = 1) -> float:
+    """Radians of phase per LOS metre: ``phase_sign * 4 pi / wavelength_m`` (the factor of path delays in metres)."""
+    return phase_sign * 4.0 * np.pi / wavelength_m
+
+
 def phase_to_mm_elementwise(phase_rad, wavelength_m: float, *, phase_sign: int = PHASE_SIGN_RANGE_INCREASE):
     """``phase_sign * phase * wavelength_m * 1000 / (4 pi)`` evaluated left to right, element by element
     (phase or phase rate; the order of the stacking tools, kept for bit-identical outputs)."""

@@ -10,8 +10,6 @@ input), ready to be the next tool's INTERFEROGRAMS. The science is in
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import functools
 import os
 import shutil
@@ -20,7 +18,6 @@ import tempfile
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
     QgsProcessing,
     QgsProcessingOutputString,
     QgsProcessingParameterBoolean,
@@ -36,8 +33,9 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from ..algorithms.conventions import radians_per_m
 from ..algorithms.corrections import network_mod, ramps, reference, troposphere
-from ..algorithms.engine import StackSource, plan_blocks, process_blocks
+from ..algorithms.engine import StackSource, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import gacos
 from ..algorithms.progress import SubProgress
@@ -45,16 +43,23 @@ from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
-from .raster_io import GdalOpener, RasterWriter, open_raster, raster_info
-from .tools_timeseries import (
-    INPUT_UNITS,
-    UNITS_HELP,
-    check_stack_parameters,
-    common_parameters,
-    gather_stack,
-    ignored_report,
-    stack_raster_files,
+from .io.corrections import (
+    Stack,
+    dem_height_range,
+    fit_pass,
+    link_or_copy,
+    mask_sources,
+    read_mask,
+    report_path,
+    unit_meta,
+    warp_delay,
+    write_corrected,
+    write_csv,
 )
+from .io.stacks import stack_raster_files
+from .params import INPUT_UNITS, UNITS_HELP, check_stack_parameters
+from .params import add_stack_parameters as common_parameters
+from .raster_io import GdalOpener, raster_info
 from .vector_io import write_vector
 
 STACK_HELP = (
@@ -104,174 +109,6 @@ def output_folder(alg, label: str) -> None:
         "OUTPUT_REPORT", alg.tr("Report (CSV)"), "CSV files (*.csv)", optional=True))
 
 
-def output_names(paths: list) -> list:
-    """Output file names: the input's name, ``.tif`` for inputs in another format; unique."""
-    names = []
-    for p in paths:
-        base = os.path.basename(p)
-        stem, ext = os.path.splitext(base)
-        names.append(base if ext.lower() in (".tif", ".tiff") else stem + ".tif")
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise GeohazardError(f"INTERFEROGRAMS: two inputs would be written as {dup[0]} in the output folder "
-                             "(same file name in different folders); rename one")
-    return names
-
-
-class Stack:
-    """The stack in network order: files, orientation, coherence and the output names."""
-
-    def __init__(self, alg, parameters, context, feedback, *, baselines: bool = False):
-        self.inp = gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines, feedback=feedback)
-        for line in ignored_report(self.inp.ignored):
-            feedback.pushInfo(line)
-        order = list(self.inp.order)
-        self.network = self.inp.network
-        self.info = self.inp.info
-        self.paths = [self.inp.paths[i] for i in order]
-        self.coh_paths = None if self.inp.coh_paths is None else [self.inp.coh_paths[i] for i in order]
-        self.signs = np.asarray(self.inp.signs, np.float64)
-        self.names = list(self.network.names)
-        self.units = self.inp.units
-        self.wavelength_m = self.inp.wavelength_m
-        ref, sec = self.network.ref_index, self.network.sec_index
-        # dates of each file in the order its name gives them: the file holds second minus first
-        self.first = np.where(self.signs > 0, ref, sec)
-        self.second = np.where(self.signs > 0, sec, ref)
-
-    @property
-    def m(self) -> int:
-        return len(self.paths)
-
-    def sources(self, *, coherence: bool) -> dict:
-        src = {"stack": StackSource(self.paths, GdalOpener(), dtype=np.float32, names=self.names)}
-        if coherence and self.coh_paths is not None:
-            src["coherence"] = StackSource(self.coh_paths, GdalOpener(), dtype=np.float32)
-        return src
-
-    def plan(self, copies: float = 4.0, halo: int = 0):
-        per_pixel = self.m * (8.0 * copies + (4.0 if self.coh_paths is not None else 0.0))
-        return plan_blocks(self.info.height, self.info.width, bytes_per_pixel=per_pixel, halo=halo)
-
-
-def read_mask(alg, parameters, context, stack: Stack):
-    """The fit mask on the stack's grid (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
-    info = stack.info
-    mask = None
-    if parameters.get("MASK"):
-        path = alg.raster_path(parameters, "MASK", context)
-        minfo = raster_info(path, "MASK")
-        if not minfo.same_grid(info):
-            raise GeohazardError(f"MASK: {os.path.basename(path)} is not on the interferograms' grid ({info.height} "
-                                 f"rows x {info.width} columns, same origin, pixel size and CRS)")
-        ds = open_raster(path, "MASK")
-        band = ds.GetRasterBand(1)
-        arr = band.ReadAsArray()
-        nd = band.GetNoDataValue()
-        ok = np.isfinite(arr) & (arr != 0)
-        if nd is not None:
-            ok &= arr != nd
-        mask = ok.astype(np.uint8)
-    if parameters.get("STABLE_AREA"):
-        poly = rasterize_polygons(alg, parameters, "STABLE_AREA", context, info)
-        mask = poly if mask is None else (mask & poly)
-    if mask is not None and not mask.any():
-        raise GeohazardError("STABLE_AREA / MASK: the stable area covers no pixel of the interferograms")
-    return mask
-
-
-def rasterize_polygons(alg, parameters, name, context, info):
-    """Polygons of a vector parameter burnt on the grid of ``info`` (uint8 1 inside, all-touched off)."""
-    from osgeo import gdal, ogr, osr
-
-    layer = alg.parameterAsVectorLayer(parameters, name, context)
-    if layer is None:
-        raise GeohazardError(f"{name}: not a polygon layer QGIS can read")
-    dst = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt) if info.crs_wkt else layer.crs()
-    xform = QgsCoordinateTransform(layer.crs(), dst, context.transformContext())
-    drv = ogr.GetDriverByName("Memory")
-    ods = drv.CreateDataSource("mask")
-    srs = osr.SpatialReference()
-    if info.crs_wkt:
-        srs.ImportFromWkt(info.crs_wkt)
-    olayer = ods.CreateLayer("mask", srs if info.crs_wkt else None, ogr.wkbMultiPolygon)
-    n = 0
-    for feat in layer.getFeatures():
-        geom = feat.geometry()
-        if geom.isNull():
-            continue
-        geom.transform(xform)
-        f = ogr.Feature(olayer.GetLayerDefn())
-        f.SetGeometry(ogr.CreateGeometryFromWkb(bytes(geom.asWkb())))
-        olayer.CreateFeature(f)
-        n += 1
-    if n == 0:
-        raise GeohazardError(f"{name}: the layer has no polygon")
-    rds = gdal.GetDriverByName("MEM").Create("", info.width, info.height, 1, gdal.GDT_Byte)
-    rds.SetGeoTransform(info.geotransform)
-    if info.crs_wkt:
-        rds.SetProjection(info.crs_wkt)
-    gdal.RasterizeLayer(rds, [1], olayer, burn_values=[1])
-    arr = rds.GetRasterBand(1).ReadAsArray().astype(np.uint8)
-    rds = None
-    return arr
-
-
-def mask_sources(mask) -> dict:
-    return {} if mask is None else {"mask": mask}
-
-
-def fit_pass(stack: Stack, func, *, sources, alg, parameters, context, feedback, progress) -> dict:
-    """Run a fitting block function over the stack and sum its outputs (normal equations)."""
-    total = {}
-
-    def add(block, out):
-        for k, v in out.items():
-            total[k] = total[k] + v if k in total else np.array(v, copy=True)
-
-    with executor(alg, parameters, context, feedback) as ex:
-        process_blocks(stack.plan(), func, add, sources=sources, executor=ex, progress=progress)
-    return total
-
-
-def write_corrected(stack: Stack, func, *, sources, out_dir, alg, parameters, context, feedback, progress,
-                    metadata: dict) -> list:
-    """Run a correcting block function and write one GeoTIFF per interferogram into ``out_dir``."""
-    os.makedirs(out_dir, exist_ok=True)
-    names = output_names(stack.paths)
-    paths = [os.path.join(out_dir, n) for n in names]
-    with contextlib.ExitStack() as outs:
-        writers = [outs.enter_context(RasterWriter.like(p, stack.info, descriptions=[nm], metadata={
-            **metadata, "PAIR": nm})) for p, nm in zip(paths, stack.names)]
-
-        def write(block, out):
-            for w, arr in zip(writers, out["corrected"]):
-                w.write(arr, row=block.row0)
-
-        with executor(alg, parameters, context, feedback) as ex:
-            process_blocks(stack.plan(), func, write, sources=sources, executor=ex, progress=progress,
-                           background_write=True)
-    return paths
-
-
-def write_csv(path: str, rows: list) -> str:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
-    return path
-
-
-def unit_meta(stack: Stack) -> dict:
-    return {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
-                     "m (LOS, positive toward the satellite)", "mm (LOS, positive toward the satellite)"][stack.units]}
-
-
-def report_path(alg, parameters, context) -> str:
-    return alg.parameterAsFileOutput(parameters, "OUTPUT_REPORT", context) if parameters.get("OUTPUT_REPORT") else ""
-
-
 # ============================================================================ ramp removal
 class RampRemoval(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
@@ -293,7 +130,7 @@ class RampRemoval(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         stack_inputs(self)
-        self.addParameter(QgsProcessingParameterEnum("RAMP", self.tr("Ramp"), options=["Linear", "Quadratic"],
+        self.addParameter(QgsProcessingParameterEnum("RAMP_TYPE", self.tr("Ramp"), options=["Linear", "Quadratic"],
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit"), options=MODES, defaultValue=0))
         mask_inputs(self)
@@ -306,7 +143,7 @@ class RampRemoval(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         stack = Stack(self, parameters, context, feedback)
-        kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP", context)]
+        kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
         mask = read_mask(self, parameters, context, stack)
         src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
@@ -392,7 +229,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
             "DELAYS", self.tr("Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)"),
             behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            "INCIDENCE", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
+            "INCIDENCE_RASTER", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             "INCIDENCE_ANGLE", self.tr("Incidence angle when no raster (degrees, delay maps; 0 = not given)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=80.0))
@@ -410,9 +247,10 @@ class TroposphericCorrection(GeohazardAlgorithm):
         if method == 2:
             if not parameters.get("DELAYS"):
                 return False, "DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)"
-            if not parameters.get("INCIDENCE") and not self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context):
-                return False, ("INCIDENCE / INCIDENCE_ANGLE: the zenith delays are projected to the line of sight "
-                               "with the incidence angle; give a raster or a constant angle in degrees")
+            if not parameters.get("INCIDENCE_RASTER") and \
+                    not self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context):
+                return False, ("INCIDENCE_RASTER / INCIDENCE_ANGLE: the zenith delays are projected to the line of "
+                               "sight with the incidence angle; give a raster or a constant angle in degrees")
         return True, ""
 
     def process(self, parameters, context, feedback):
@@ -432,23 +270,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
 
     def _dem(self, parameters, context, stack):
         path = self.raster_path(parameters, "DEM", context)
-        dinfo = raster_info(path, "DEM")
-        if not dinfo.same_grid(stack.info):
-            crs = "another CRS" if (dinfo.srs is None) != (stack.info.srs is None) or (
-                dinfo.srs is not None and not dinfo.srs.IsSame(stack.info.srs)) else "another grid"
-            raise GeohazardError(
-                f"DEM: {os.path.basename(path)} is on {crs} ({dinfo.height} x {dinfo.width} px) than the "
-                f"interferograms ({stack.info.height} x {stack.info.width} px); resample it onto their grid first "
-                "(Raster > Projections > Warp with the interferograms' extent, size and CRS)")
-        ds = open_raster(path, "DEM")
-        band = ds.GetRasterBand(1)
-        nd = band.GetNoDataValue()
-        lo, hi = band.ComputeRasterMinMax(False)
-        if nd is not None and (lo == nd or hi == nd):  # min/max may be the nodata value on some drivers
-            arr = band.ReadAsArray().astype(float)
-            arr[arr == nd] = np.nan
-            lo, hi = np.nanmin(arr), np.nanmax(arr)
-        return path, troposphere.height_scaling(lo, hi)
+        return path, troposphere.height_scaling(*dem_height_range(path, stack.info))
 
     def _phase_elevation(self, stack, order, parameters, context, feedback, progress, out_dir):
         from .raster_io import raster_source
@@ -512,11 +334,11 @@ class TroposphericCorrection(GeohazardAlgorithm):
                               + ", ".join(os.path.basename(f) for f in extra[:6]) + (" ..." if len(extra) > 6 else ""))
         inc_const = self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context)
         src = stack.sources(coherence=False)
-        if parameters.get("INCIDENCE"):
-            ipath = self.raster_path(parameters, "INCIDENCE", context)
-            if not raster_info(ipath, "INCIDENCE").same_grid(stack.info):
-                raise GeohazardError("INCIDENCE: the incidence raster is not on the interferograms' grid")
-            src["incidence"] = raster_source(ipath, dtype=np.float64, name="INCIDENCE")
+        if parameters.get("INCIDENCE_RASTER"):
+            ipath = self.raster_path(parameters, "INCIDENCE_RASTER", context)
+            if not raster_info(ipath, "INCIDENCE_RASTER").same_grid(stack.info):
+                raise GeohazardError("INCIDENCE_RASTER: the incidence raster is not on the interferograms' grid")
+            src["incidence"] = raster_source(ipath, dtype=np.float64, name="INCIDENCE_RASTER")
         tmp = tempfile.mkdtemp(prefix="geohazard_delays_")
         try:
             warped = []
@@ -537,39 +359,6 @@ class TroposphericCorrection(GeohazardAlgorithm):
         return [{"interferogram": nm, "first_date_map": os.path.basename(by_date[dates[a]]),
                  "second_date_map": os.path.basename(by_date[dates[b]])}
                 for nm, a, b in zip(stack.names, stack.first, stack.second)]
-
-
-def warp_delay(path: str, info, out: str) -> str:
-    """A delay map (GACOS ``.ztd`` or a GeoTIFF, metres) resampled bilinearly onto the grid of ``info``."""
-    from osgeo import gdal, osr
-
-    name = os.path.basename(path)
-    if path.lower().endswith(".ztd"):
-        arr, gt = gacos.read_ztd(path)
-        src = gdal.GetDriverByName("MEM").Create("", arr.shape[1], arr.shape[0], 1, gdal.GDT_Float32)
-        src.SetGeoTransform(gt)
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(4326)
-        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        src.SetProjection(srs.ExportToWkt())
-        src.GetRasterBand(1).WriteArray(arr)
-        src.GetRasterBand(1).SetNoDataValue(0.0)  # GACOS fills outside its area with 0
-    else:
-        src = open_raster(path, f"DELAYS ({name})")
-        if not src.GetProjection():
-            raise GeohazardError(f"DELAYS: {name} has no CRS; a delay map must be georeferenced")
-    gt = info.geotransform
-    bounds = (gt[0], gt[3] + gt[5] * info.height, gt[0] + gt[1] * info.width, gt[3])
-    ds = gdal.Warp(out, src, format="GTiff", outputBounds=bounds, width=info.width, height=info.height,
-                   dstSRS=info.crs_wkt or None, resampleAlg="bilinear", dstNodata=float("nan"),
-                   outputType=gdal.GDT_Float32)
-    if ds is None:
-        raise GeohazardError(f"DELAYS: {name} could not be resampled onto the interferograms' grid")
-    arr = ds.GetRasterBand(1).ReadAsArray()
-    ds = None
-    if not np.isfinite(arr).any():
-        raise GeohazardError(f"DELAYS: {name} does not cover the interferograms (no value on their grid)")
-    return out
 
 
 # ============================================================================ network modification
@@ -655,7 +444,7 @@ class ModifyNetwork(GeohazardAlgorithm):
                 feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
             else:
                 to_rad = 1.0 if stack.units < 2 else \
-                    4 * np.pi / stack.wavelength_m * (1.0 if stack.units == 2 else 1e-3)
+                    radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
                 sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
                                                          signs=stack.signs, to_radians=to_rad),
                                 sources=stack.sources(coherence=False), alg=self, parameters=parameters,
@@ -699,14 +488,6 @@ class ModifyNetwork(GeohazardAlgorithm):
                         context=context, feedback=feedback, progress=progress)
         with np.errstate(invalid="ignore", divide="ignore"):
             return sums["s"] / sums["n"]
-
-
-def link_or_copy(src: str, dst: str) -> None:
-    """A hard link to ``src`` at ``dst`` (no bytes copied), or a copy across file systems."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
 
 
 # ============================================================================ reference point

@@ -28,7 +28,9 @@ from ..algorithms.corrections.pca import pca_engine_block, smooth_model
 from ..algorithms.engine import max_memory_bytes, plan_blocks
 from ..algorithms.errors import GeohazardError
 from .base import DOCS_URL, GeohazardAlgorithm
-from .corrections_io import (
+from .engine_params import HELP as DASK_HELP
+from .engine_params import add_dask_parameter
+from .io.corrections_ts import (
     INPUT_UNITS,
     UNITS_HELP,
     check_stack,
@@ -44,8 +46,6 @@ from .corrections_io import (
     series_metadata,
     stack_input_files,
 )
-from .engine_params import HELP as DASK_HELP
-from .engine_params import add_dask_parameter
 from .styles import style_raster_diverging, style_raster_sequential
 from .wavelength import wavelength_parameter
 

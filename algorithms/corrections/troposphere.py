@@ -41,6 +41,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..conventions import radians_per_m
 from ..errors import GeohazardError
 from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients
 
@@ -273,9 +274,9 @@ def delay_to_data_factor(units: int, wavelength_m: float) -> float:
     """Factor turning a LOS path-delay difference (m, longer path = positive) into the change it made
     to the data in ``units`` (index into :data:`UNIT_NAMES`)."""
     if units == 0:
-        return 4.0 * np.pi / wavelength_m
+        return radians_per_m(wavelength_m)
     if units == 1:
-        return -4.0 * np.pi / wavelength_m
+        return radians_per_m(wavelength_m, phase_sign=-1)
     if units == 2:
         return -1.0
     if units == 3:

@@ -74,7 +74,8 @@ import numpy as np
 from .._numba import njit, prange
 from ..errors import GeohazardError
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def _fft_backend():
     """scipy's pocketfft (takes a thread count; numpy's does not), imported on first use: loading the
     provider must not pay for scipy.fft (it pulls scipy.special, linalg and sparse)."""

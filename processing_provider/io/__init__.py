@@ -11,6 +11,8 @@ arrays and back, so that the ``tools_*.py`` modules hold only thin adapters.
 ``kinematics`` LOS point layers, grids, stations, driver tables of the kinematics tools
 ``offsets``   output grid, stable-area polygons, resampling and pair stacks of the offset tools
 ``unwrap``    input data type and read-back of the unwrapping tool
+``corrections`` stack in network order, fit masks, DEM range, delay maps and writers of the stack corrections
+``corrections_ts`` stack input, block loops, writers and CSV tables of the closure / time-series corrections
 ``writers``   groups of raster writers published together, compression threads
 ``styles``    .qml sidecars and styles of the outputs, arrangement of loaded outputs
 ``raster``    GDAL <-> numpy (the code is ``processing_provider/raster_io.py``, re-exported here)

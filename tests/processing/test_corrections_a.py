@@ -59,7 +59,8 @@ def test_rampremoval_matches_core_and_truth(qgis_app, tmp_path, small_blocks):
     s, files, _ = _stack(str(tmp_path), shape=(45, 70), seed=1, strat_mm_per_km=0.0, ramp_mm=25.0, quadratic=True)
     stable = (s["bowl"] < 0.01).astype(np.uint8)
     mask = write_tif(str(tmp_path / "mask.tif"), stable, _wkt(), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
-    res = hk.run("rampremoval", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "INPUT_UNITS": 3, "RAMP": 1, "MASK": mask,
+    res = hk.run("rampremoval", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "INPUT_UNITS": 3, "RAMP_TYPE": 1,
+                                 "MASK": mask,
                                  "OUTPUT": str(tmp_path / "out"), "OUTPUT_REPORT": str(tmp_path / "r.csv")})
     got = _pair_arrays(res["OUTPUT"], s)
     assert sorted(os.listdir(res["OUTPUT"])) == sorted(os.path.basename(f) for f in files)
@@ -156,7 +157,7 @@ def test_gacos_delays_removed_in_radians(qgis_app, tmp_path):
     np.testing.assert_allclose(got[inner], truth[inner], atol=2e-3)
     inc_raster = write_tif(str(tmp_path / "inc.tif"), np.full((30, 40), inc), _wkt(4326), gt)
     res2 = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"),
-                                             "INCIDENCE": inc_raster, "WAVELENGTH_M": lam,
+                                             "INCIDENCE_RASTER": inc_raster, "WAVELENGTH_M": lam,
                                              "OUTPUT": str(tmp_path / "out_inc")})
     np.testing.assert_allclose(_pair_arrays(res2["OUTPUT"], s), got, atol=1e-5)
     # the same maps as per-date GeoTIFFs (YYYYMMDD.ztd.tif, as newer GACOS orders)
@@ -176,7 +177,7 @@ def test_gacos_delays_removed_in_radians(qgis_app, tmp_path):
         "OUTPUT": str(tmp_path / "out2")}, f"DELAYS: no delay map for 1 of the 6 dates .*{s['dates'][2]:%Y%m%d}")
     hk.expect_refusal("troposphericcorrection", {
         "INTERFEROGRAMS": files, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"), "OUTPUT": str(tmp_path / "out3")},
-        "INCIDENCE")
+        "INCIDENCE_RASTER")
 
 
 def test_modifynetwork_mexico_city(qgis_app, tmp_path):

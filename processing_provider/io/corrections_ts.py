@@ -1,8 +1,8 @@
 """IO of the corrections of part B (issue 16): stack input, block loops and writers, CSV tables.
 
-The tools in :mod:`.tools_corrections_ts` read parameters, call this module and the core
+The tools in ``tools_corrections_ts.py`` read parameters, call this module and the core
 (``algorithms/corrections``); everything GDAL and every writer lives here. Stack helpers come from the
-stack IO of ``sbasinversion`` (re-exported by :mod:`.tools_timeseries`).
+stack IO of ``sbasinversion`` (:mod:`.stacks`, re-exported here for the tools).
 """
 
 from __future__ import annotations
@@ -13,17 +13,18 @@ import os
 
 import numpy as np
 
-from ..algorithms.conventions import phase_to_los_mm
-from ..algorithms.corrections.closure import ClosureStats, closure_offsets, loop_statistics, loop_table
-from ..algorithms.engine import CallableSource, process_blocks
-from ..algorithms.errors import GeohazardError
-from ..algorithms.formats.dates import parse_date, parse_date_pair
-from ..algorithms.progress import SubProgress
-from .engine_params import executor
-from .feedback import FeedbackProgress
-from .raster_io import RasterWriter, open_raster, raster_source
-from .tools_models import raster_dates  # noqa: F401  (re-exported for the tools)
-from .tools_timeseries import INPUT_UNITS, UNITS_HELP, expand_file_inputs, expand_raster_inputs, gather_stack  # noqa: F401  (re-exported for the tools)  # noqa: F401
+from ...algorithms.conventions import phase_to_los_mm
+from ...algorithms.corrections.closure import ClosureStats, closure_offsets, loop_statistics, loop_table
+from ...algorithms.engine import CallableSource, process_blocks
+from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import parse_date, parse_date_pair
+from ...algorithms.progress import SubProgress
+from ..engine_params import executor
+from ..feedback import FeedbackProgress
+from ..params import INPUT_UNITS, UNITS_HELP  # noqa: F401  (re-exported for the tools)
+from ..raster_io import RasterWriter, open_raster, raster_source
+from .points import raster_dates  # noqa: F401  (re-exported for the tools)
+from .stacks import expand_file_inputs, expand_raster_inputs, gather_stack  # noqa: F401  (re-exported for the tools)
 
 
 # ----------------------------------------------------------------------------- stack input
@@ -202,7 +203,7 @@ def run_series_blocks(alg, parameters, context, feedback, info, dates, plan, fun
 
 def geometry_sources(alg, parameters, context, info) -> dict:
     """Optional slant-range and incidence rasters of demerrorcorrection, on the series' grid."""
-    from .raster_io import check_same_grid, raster_info
+    from ..raster_io import check_same_grid, raster_info
 
     sources, grids, names = {}, [info], ["INPUT"]
     for key, name in (("SLANT_RANGE_RASTER", "slant_range"), ("INCIDENCE_RASTER", "incidence")):
