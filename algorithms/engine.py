@@ -564,9 +564,9 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
             _local_loop(plan, func, write, sources, prepare, progress, read_ahead=read_ahead and bool(sources))
             if bg is not None:
                 bg.close()  # every block written; a writer error is raised here
-        except BaseException:
+        except BaseException as exc:
             if bg is not None:
-                bg.stop(discard=True)
+                bg.stop(discard=_discard_on(exc))
             raise
         return
     pending: dict = {}
@@ -595,12 +595,19 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
             progress.set_progress(100.0 * done / n)
         if bg is not None:
             bg.close()  # every block written; a writer error is raised here
-    except BaseException:
+    except BaseException as exc:
         for fut in pending.values():
             fut.cancel()
         if bg is not None:
-            bg.stop(discard=True)
+            bg.stop(discard=_discard_on(exc))
         raise
+
+
+def _discard_on(exc: BaseException) -> bool:
+    """Queued writes are dropped on cancel (the user wants to stop now); on an error (a bad block
+    further on) the blocks before it are still written, so what is on disk is a deterministic
+    prefix of the plan whatever the threads' timing (the caller's transaction removes it)."""
+    return isinstance(exc, (OperationCanceled, KeyboardInterrupt))
 
 
 def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bool) -> None:
