@@ -29,6 +29,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
 )
 
 from ..algorithms.errors import GeohazardError
@@ -258,3 +259,25 @@ def id_given(alg, parameters, new_id: str) -> str:
         if given(parameters, a.old_id):
             return a.old_id
     return new_id
+
+
+# ------------------------------------------------------------------ network filters of a stack
+def max_temporal_baseline_parameter(alg) -> QgsProcessingParameterNumber:
+    """``MAX_TEMPORAL_BASELINE``: longest interferogram kept (days; 0 = no limit)."""
+    return QgsProcessingParameterNumber(
+        "MAX_TEMPORAL_BASELINE", alg.tr("Maximum temporal baseline (days, 0 = no limit)"),
+        QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0)
+
+
+def add_network_filter_parameters(alg) -> None:
+    """The interferogram filters shared by ``sbasinversion`` and ``modifynetwork``: temporal and
+    perpendicular baselines, mean coherence, pairs to drop."""
+    alg.addParameter(max_temporal_baseline_parameter(alg))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "MAX_PERP_BASELINE", alg.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "MIN_MEAN_COHERENCE", alg.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+    alg.addParameter(QgsProcessingParameterString(
+        "DROP_PAIRS", alg.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))

@@ -39,6 +39,7 @@ from ..algorithms.engine import StackSource, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import gacos
 from ..algorithms.progress import SubProgress
+from . import params
 from .base import GeohazardAlgorithm
 from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
@@ -396,19 +397,9 @@ class ModifyNetwork(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
             QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_MEAN_COHERENCE", self.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        params.add_network_filter_parameters(self)
         self.addParameter(QgsProcessingParameterString(
             "EXCLUDE_DATES", self.tr("Dates to exclude (YYYYMMDD, comma separated)"), optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            "DROP_PAIRS", self.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))
         self.addParameter(QgsProcessingParameterString("START_DATE", self.tr("First date (YYYYMMDD)"), optional=True))
         self.addParameter(QgsProcessingParameterString("END_DATE", self.tr("Last date (YYYYMMDD)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(

@@ -18,7 +18,6 @@ from qgis.core import (
     QgsProcessingParameterPoint,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
 )
 
@@ -163,17 +162,7 @@ class SbasInversion(GeohazardAlgorithm):
                                                      options=INPUT_UNITS, defaultValue=0))
         self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
                                                       optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_PERP_BASELINE", self.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_MEAN_COHERENCE", self.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterString(
-            "DROP_PAIRS", self.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))
+        params.add_network_filter_parameters(self)
         self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
                                                      defaultValue=0))
         p = QgsProcessingParameterNumber("LOOKS", self.tr("Independent looks (variance weighting)"),
@@ -412,9 +401,7 @@ class StackingVelocity(GeohazardAlgorithm):
                                                      options=INPUT_UNITS, defaultValue=0))
         self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
                                                       optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
+        self.addParameter(params.max_temporal_baseline_parameter(self))
         self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
@@ -520,9 +507,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         self.addParameter(wavelength_parameter(self, params.WAVELENGTH))
         self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
                                                      options=INPUT_UNITS[:2], defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_TEMPORAL_BASELINE", self.tr("Maximum temporal baseline (days, 0 = no limit)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
+        self.addParameter(params.max_temporal_baseline_parameter(self))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
             QgsProcessingParameterNumber.Type.Integer,
