@@ -185,24 +185,27 @@ def pin_output_names(model):
     return model
 
 
-def main(path: str = MODEL_FILE) -> str:
+def _write(build_model, path: str) -> str:
+    """Start QGIS (unless running inside it), register the provider, build a model and write it."""
     sys.path.append("/usr/share/qgis/python/plugins")
     from qgis.core import QgsApplication
 
-    app = QgsApplication.instance()
-    own = app is None
-    if own:
+    if QgsApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QgsApplication([], False)
         app.initQgis()
+        _KEEP.append(app)
     _register_provider()
-    model = build()
+    model = build_model()
     if not model.toFile(path):
         raise SystemExit(f"could not write {path}")
     print(f"wrote {path}")
     return path
 
 
+def main(path: str = MODEL_FILE) -> str:
+    """Write the "SBAS to landslide activity" model."""
+    return _write(build, path)
 
 
 # ---------------------------------------------------------------- SLC stack to time series
@@ -293,22 +296,8 @@ def build_slc():
 
 
 def main_slc(path: str = SLC_MODEL_FILE) -> str:
-    """Write the "SLC stack to time series" model (same set-up as :func:`main`)."""
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from qgis.core import QgsApplication
-
-    app = QgsApplication.instance()
-    if app is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QgsApplication([], False)
-        app.initQgis()
-        _KEEP.append(app)
-    _register_provider()
-    model = build_slc()
-    if not model.toFile(path):
-        raise SystemExit(f"could not write {path}")
-    print(f"wrote {path}")
-    return path
+    """Write the "SLC stack to time series" model."""
+    return _write(build_slc, path)
 
 
 # ---------------------------------------------------------------- Corrected SBAS
@@ -445,22 +434,8 @@ def build_corrected():
 
 
 def main_corrected(path: str = CORR_MODEL_FILE) -> str:
-    """Write the "Corrected SBAS" model (same set-up as :func:`main`)."""
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from qgis.core import QgsApplication
-
-    app = QgsApplication.instance()
-    if app is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QgsApplication([], False)
-        app.initQgis()
-        _KEEP.append(app)
-    _register_provider()
-    model = build_corrected()
-    if not model.toFile(path):
-        raise SystemExit(f"could not write {path}")
-    print(f"wrote {path}")
-    return path
+    """Write the "Corrected SBAS" model."""
+    return _write(build_corrected, path)
 
 
 if __name__ == "__main__":

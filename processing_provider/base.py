@@ -182,6 +182,20 @@ def set_decimals(definition) -> None:
     definition.setMetadata(meta)
 
 
+def _guarded_check(alg, parameters, context, check):
+    """Ranges first, then former parameter IDs resolved, then ``check(parameters)`` with GDAL's PAM
+    off (no ``.aux.xml`` written next to the inputs while QGIS loads them)."""
+    problem = range_problem(alg, parameters, context)
+    if problem:
+        return False, problem
+    try:
+        parameters = resolve_aliases(alg, parameters, context)
+    except GeohazardError as exc:
+        return False, str(exc)
+    with quiet_gdal_reads():
+        return check(parameters)
+
+
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
     """Common plumbing: names, groups, help, translation and error mapping."""
 
@@ -232,29 +246,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         check = cls.__dict__.get("checkParameterValues")
         if check is not None and not getattr(check, "_quiet", False):
             def quiet_check(self, parameters, context, _check=check):
-                problem = range_problem(self, parameters, context)
-                if problem:
-                    return False, problem
-                try:
-                    parameters = resolve_aliases(self, parameters, context)
-                except GeohazardError as exc:
-                    return False, str(exc)
-                with quiet_gdal_reads():
-                    return _check(self, parameters, context)
+                return _guarded_check(self, parameters, context, lambda p: _check(self, p, context))
 
             quiet_check._quiet = True
             cls.checkParameterValues = quiet_check
 
     def checkParameterValues(self, parameters, context):
-        problem = range_problem(self, parameters, context)
-        if problem:
-            return False, problem
-        try:
-            parameters = resolve_aliases(self, parameters, context)
-        except GeohazardError as exc:
-            return False, str(exc)
-        with quiet_gdal_reads():
-            return super().checkParameterValues(parameters, context)
+        return _guarded_check(self, parameters, context,
+                              lambda p: super(GeohazardAlgorithm, self).checkParameterValues(p, context))
 
     checkParameterValues._quiet = True
 
