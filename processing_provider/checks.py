@@ -347,7 +347,7 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
             problem = coherence_scale_problem(*mm) if mm else None
             if problem:
                 raise GeohazardError(f"{label}: {problem}")
-    return {"valid": valid, "band": idx}
+    return {"valid": valid, "band": idx, "bands": ds.RasterCount}
 
 
 def _short(exc) -> str:
@@ -393,6 +393,8 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
         if info["band"] == 2 and feedback is not None:
             feedback.pushInfo(f"{name}: {os.path.basename(path)} is amplitude + phase; reading the phase (band 2)")
     for name, items in by_param.items():
+        if name not in multiband and feedback is not None:
+            warn_extra_bands(name, items, feedback)
         if name.startswith("INCIDENCE_RASTER"):
             check_incidence_raster(alg, parameters, context, name, [p for p, _ in items])
         empty = [os.path.basename(p) for p, i in items if not i["valid"]]
@@ -403,6 +405,18 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
         if empty and feedback is not None:
             feedback.pushWarning(f"{name}: {len(empty)} raster(s) have no valid pixel and add nothing: "
                                  f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}")
+
+
+def warn_extra_bands(name: str, items, feedback) -> None:
+    """Say which band is read when a one-quantity input has more bands than the one it uses."""
+    extra = [(os.path.basename(p), i["bands"], i["band"]) for p, i in items if i["bands"] > 1 and i["band"] == 1]
+    if not extra:
+        return
+    base, bands, _ = extra[0]
+    which = base if len(extra) == 1 else f"{len(extra)} of its {len(items)} rasters (e.g. {base})"
+    feedback.pushWarning(f"{name}: {which} {'has' if len(extra) == 1 else 'have'} {bands} bands; only band 1 is "
+                         "read, the other bands are ignored. If the data are in another band, extract that band "
+                         "first (Raster > Extraction, or gdal_translate -b N)")
 
 
 def check_incidence_raster(alg, parameters, context, name: str, paths) -> None:

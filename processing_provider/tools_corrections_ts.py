@@ -199,6 +199,7 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
 class DemErrorCorrection(CorrectionDocs, GeohazardAlgorithm):
     OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
     NAME = "demerrorcorrection"
+    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
     DISPLAY_NAME = "DEM-error correction of a time series"
     GROUP_ID = "corrections"
     HELP = (
@@ -281,6 +282,7 @@ class DemErrorCorrection(CorrectionDocs, GeohazardAlgorithm):
 # ============================================================================ PCA atmosphere
 class PcaAtmosphere(CorrectionDocs, GeohazardAlgorithm):
     NAME = "pcaatmosphere"
+    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
     DISPLAY_NAME = "PCA correction of atmospheric artefacts (time series)"
     GROUP_ID = "corrections"
     HELP = (

@@ -367,6 +367,62 @@ def case_cancel(tool, recipe: Recipe, tmp):
     assert not left, f"cancel left {sorted(left)}"
 
 
+def _with_extra_bands(path: str, folder: str) -> str:
+    """A GeoTIFF copy of ``path`` (same file name) whose band 1 is the original data, plus two bands of zeros."""
+    from osgeo import gdal
+
+    os.makedirs(folder, exist_ok=True)
+    dst = os.path.join(folder, os.path.basename(path))
+    src = gdal.Open(path)
+    band = src.GetRasterBand(1)
+    data = band.ReadAsArray()
+    nodata = band.GetNoDataValue()
+    ds = gdal.GetDriverByName("GTiff").Create(dst, src.RasterXSize, src.RasterYSize, 3, band.DataType)
+    if src.GetGeoTransform(can_return_null=True) is not None:
+        ds.SetGeoTransform(src.GetGeoTransform())
+    ds.SetProjection(src.GetProjection())
+    ds.SetMetadata(src.GetMetadata())
+    for b in range(3):
+        out_band = ds.GetRasterBand(b + 1)
+        if nodata is not None:
+            out_band.SetNoDataValue(nodata)
+        out_band.WriteArray(data if b == 0 else np.zeros_like(data))
+    ds = None
+    src = None
+    return dst
+
+
+def case_extra_bands(tool, recipe: Recipe, tmp):
+    """A one-quantity raster with extra bands runs on band 1 and the log says the other bands are ignored."""
+    from qgis.core import QgsApplication
+
+    if recipe.raster is None:
+        pytest.skip(f"{tool} has no raster input")
+    alg = QgsApplication.processingRegistry().algorithmById(f"geohazard:{tool}")
+    if recipe.raster in getattr(alg, "MULTIBAND_INPUTS", ()):
+        pytest.skip(f"{tool} reads every band of {recipe.raster} as data (dates or components)")
+    value = recipe.params[recipe.raster]
+    folder = os.path.join(tmp, "bands")
+    if isinstance(value, list):
+        first = str(value[0]).split("|")[0]
+        new = [_with_extra_bands(first, folder)] + list(value[1:])
+    elif os.path.isdir(str(value)):
+        shutil.copytree(str(value), folder)
+        first = sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                       if f.lower().endswith((".tif", ".tiff")))[0]
+        _with_extra_bands(first, os.path.join(tmp, "bands_tmp"))
+        shutil.move(os.path.join(tmp, "bands_tmp", os.path.basename(first)), first)
+        new = folder
+    else:
+        new = _with_extra_bands(str(value).split("|")[0], folder)
+    fb = warning_feedback()
+    res = run(tool, dict(recipe.params, **{recipe.raster: new}), fb)
+    for name in recipe.outputs:
+        assert os.path.exists(str(res[name]).split("|")[0]), name
+    said = [w for w in fb.warnings if recipe.raster in w and "band 1" in w]
+    assert said, f"{tool}: no warning that only band 1 of {recipe.raster} is read: {fb.warnings}"
+
+
 def case_valid_run(tool, recipe: Recipe, tmp):
     """The recipe itself runs (so every refusal above is due to the spoiled input) and leaves no side files."""
     before = set(listing(tmp)) - set(os.path.join("out", p) for p in listing(os.path.join(tmp, "out")))
@@ -390,6 +446,7 @@ CASES = {
     "non_overlapping": case_non_overlapping,
     "implausible_value": case_implausible,
     "cancel_leaves_nothing": case_cancel,
+    "extra_bands": case_extra_bands,
 }
 
 
