@@ -21,11 +21,22 @@ Steps, per station ``i``:
 6. **Statistics** of the difference ``delta = InSAR - GNSS``: ``bias`` (mean of delta, mm),
    ``rmse``, ``std`` of delta, Pearson ``r`` and ``r2`` of the two series, the linear
    velocities of both over the common period and their difference (mm/yr), and the
-   ValInSAR normalised errors ``nrmse_range = rmse / range(GNSS)`` and
-   ``nrmse_mean = rmse / |mean(GNSS)|`` (Navarro-Hernandez et al. 2022, their code's
-   NRMSE1 and NRMSE2).
-7. **Pass/fail.** A station passes when every threshold holds (:data:`DEFAULT_THRESHOLDS`;
-   each can be changed or disabled with ``None``).
+   ValInSAR set (Navarro-Hernandez et al. 2022, computed as in the authors' MATLAB code,
+   ``B01_ValidateTwobyTwo.m``, with the in-situ series as the observation): ``nrmse_range =
+   rmse / range(GNSS)`` and ``nrmse_mean = rmse / |mean(GNSS)|`` (their NRMSE1 and NRMSE2),
+   the mean absolute difference ``md`` and its normalised forms ``nmd_range``/``nmd_mean``
+   (NMD3, NMD4), and the ordinary least-squares line InSAR = ``slope`` GNSS + ``intercept``
+   whose R^2 is ``r2``.
+7. **Network statistics** (:func:`network_statistics`), the two ValInSAR levels: the
+   *velocity* validation compares the vector of station velocities (in-situ vs InSAR, one
+   value per compared station) with the same statistics (RMSE, NRMSE1/2, MD, R^2, line);
+   the *time-series* validation is the mean over stations of the per-station statistics.
+8. **Pass/fail.** A station passes when every threshold holds (:data:`DEFAULT_THRESHOLDS`;
+   each can be changed or disabled with ``None``); the network velocities are judged on the
+   two ValInSAR criteria, ``nrmse_range`` and ``r2``, with the same limits. The limits are
+   this project's defaults: the accept/reject classification table of the paper could not
+   be consulted offline (the authors' code computes the statistics but holds no class
+   limits), so no number below is quoted from the paper.
 
 References
 ----------
@@ -92,6 +103,40 @@ def _velocity(t, y):
     return float(np.polyfit(t[ok] - t[ok][0], y[ok], 1)[0])
 
 
+def agreement(observed, estimated) -> dict:
+    """ValInSAR agreement statistics of ``estimated`` (InSAR) against ``observed`` (in-situ).
+
+    The set of the authors' code (``B01_ValidateTwobyTwo.m``), used for both levels (one
+    station's series, or the velocities of all stations): ``range_obs = max - min`` and
+    ``mean_obs = |mean|`` of the observations, ``rmse``, ``nrmse_range = rmse / range_obs``
+    (NRMSE1), ``nrmse_mean = rmse / mean_obs`` (NRMSE2), ``md`` = mean absolute difference,
+    ``nmd_range``/``nmd_mean`` (NMD3/NMD4), and the ordinary least-squares line ``estimated =
+    slope observed + intercept`` with its ``r2`` (= Pearson r^2). A zero range or mean gives
+    ``inf`` for the ratio; constant series give NaN for r. NaN pairs are left out.
+    """
+    o, e = np.asarray(observed, float).ravel(), np.asarray(estimated, float).ravel()
+    ok = np.isfinite(o) & np.isfinite(e)
+    o, e = o[ok], e[ok]
+    out = {"n": int(o.size)}
+    if o.size < 2:
+        return out
+    delta = e - o
+    rmse = float(np.sqrt(np.mean(delta ** 2)))
+    md = float(np.mean(np.abs(delta)))
+    rng = float(np.max(o) - np.min(o))
+    mean = float(abs(np.mean(o)))
+    if np.std(o) > 0 and np.std(e) > 0:
+        r = float(np.corrcoef(o, e)[0, 1])
+        slope = float(np.cov(o, e, bias=True)[0, 1] / np.var(o))
+        intercept = float(np.mean(e) - slope * np.mean(o))
+    else:
+        r = slope = intercept = np.nan
+    out.update(range_obs=rng, mean_obs=mean, rmse=rmse, md=md, r=r, r2=r * r, slope=slope, intercept=intercept,
+               nrmse_range=rmse / rng if rng > 0 else np.inf, nrmse_mean=rmse / mean if mean > 0 else np.inf,
+               nmd_range=md / rng if rng > 0 else np.inf, nmd_mean=md / mean if mean > 0 else np.inf)
+    return out
+
+
 def series_statistics(insar, gnss, dates) -> dict:
     """Agreement statistics of two series on the same dates (mm), NaN-aware (see module notes)."""
     a, g = np.asarray(insar, float), np.asarray(gnss, float)
@@ -102,16 +147,43 @@ def series_statistics(insar, gnss, dates) -> dict:
     a, g = a[ok], g[ok]
     t = _years([d for d, k in zip(dates, ok) if k])
     delta = a - g
-    rmse = float(np.sqrt(np.mean(delta ** 2)))
-    rng = float(np.max(g) - np.min(g))
-    r = float(np.corrcoef(a, g)[0, 1]) if np.std(a) > 0 and np.std(g) > 0 else np.nan
     v_a, v_g = _velocity(t, a), _velocity(t, g)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out.update(bias=float(np.mean(delta)), rmse=rmse, std=float(np.std(delta, ddof=1)), r=r, r2=r * r,
-                   velocity_insar=v_a, velocity_gnss=v_g, velocity_difference=v_a - v_g,
-                   abs_velocity_difference=abs(v_a - v_g), range_gnss=rng,
-                   nrmse_range=rmse / rng if rng > 0 else np.inf,
-                   nrmse_mean=rmse / abs(np.mean(g)) if np.mean(g) != 0 else np.inf)
+    out.update(agreement(g, a))
+    out.update(bias=float(np.mean(delta)), std=float(np.std(delta, ddof=1)),
+               velocity_insar=v_a, velocity_gnss=v_g, velocity_difference=v_a - v_g,
+               abs_velocity_difference=abs(v_a - v_g), range_gnss=out["range_obs"])
+    return out
+
+
+#: Statistics averaged over stations for the time-series level of :func:`network_statistics`.
+SERIES_KEYS = ("n", "bias", "rmse", "std", "md", "r2", "nrmse_range", "nrmse_mean", "nmd_range", "nmd_mean",
+               "abs_velocity_difference")
+#: The ValInSAR criteria applied to the network velocities (same limits as per station).
+NETWORK_CRITERIA = ("nrmse_range", "r2")
+
+
+def network_statistics(results, thresholds: Optional[dict] = None) -> dict:
+    """The two ValInSAR levels over the compared stations (not the reference station, whose
+    agreement is imposed, nor stations outside the data).
+
+    Returns ``{"stations": names, "velocity": agreement(GNSS velocities, InSAR velocities)
+    (mm/yr; needs 3 stations, else only ``n``), "series_mean": mean of the per-station
+    statistics, "passed"/"failed": the network velocities against ``NETWORK_CRITERIA`` (None
+    when fewer than 3 stations)}``.
+    """
+    used = [r for r in results if r.status == STATUS_OK and "velocity_gnss" in r.stats]
+    vg = np.array([r.stats["velocity_gnss"] for r in used], float)
+    vi = np.array([r.stats["velocity_insar"] for r in used], float)
+    vel = agreement(vg, vi) if len(used) >= 3 else {"n": len(used)}
+    mean = {}
+    for k in SERIES_KEYS:
+        vals = np.array([r.stats.get(k, np.nan) for r in used], float)
+        vals = vals[np.isfinite(vals)]
+        mean[k] = float(vals.mean()) if vals.size else np.nan
+    out = {"stations": [r.name for r in used], "velocity": vel, "series_mean": mean, "passed": None, "failed": []}
+    if len(used) >= 3:
+        lim = {k: (thresholds or DEFAULT_THRESHOLDS).get(k) for k in NETWORK_CRITERIA}
+        out["passed"], out["failed"] = check_thresholds(vel, lim)
     return out
 
 
@@ -192,7 +264,8 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
     -------
     results : list of StationResult
     info : dict
-        ``reference`` (text), ``reference_series`` (n_dates,) removed from InSAR.
+        ``reference`` (text), ``reference_series`` (n_dates,) removed from InSAR,
+        ``network`` (:func:`network_statistics`).
     """
     thresholds = dict(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
     if not radius_m > 0:
@@ -268,7 +341,8 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             res.status = STATUS_REFERENCE
             continue
         res.passed, res.failed = check_thresholds(res.stats, thresholds)
-    return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds}
+    return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds,
+                     "network": network_statistics(results, thresholds)}
 
 
 def _first(v):

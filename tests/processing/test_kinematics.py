@@ -155,6 +155,14 @@ def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
         assert float(rows[k]["velocity_difference"]) == pytest.approx(st[k][3], abs=0.5)
     assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "station_S2.png"))
     assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "velocities.png"))
+    # the ValInSAR network levels: S2 and S3 compared (S1 is the reference): too few for velocity statistics,
+    # the series level is the mean of the two stations' statistics
+    net = rows["NETWORK_MEAN_SERIES"]
+    assert net["n_points"] == "2"
+    assert float(net["rmse"]) == pytest.approx((float(rows["S2"]["rmse"]) + float(rows["S3"]["rmse"])) / 2, abs=1e-3)
+    assert rows["NETWORK_VELOCITIES"]["passed"] == "" and rows["NETWORK_VELOCITIES"]["rmse"] == "nan"
+    for k in ("S2", "S3"):
+        assert float(rows[k]["md"]) <= float(rows[k]["rmse"]) and 0 < float(rows[k]["r2"]) <= 1
 
 
 @pytest.mark.parametrize("geom", ["Point", "Polygon"])  # points, or ADA polygons with their mean series
