@@ -9,8 +9,10 @@ Steps, per station ``i``:
    averaged ground-to-satellite unit vector, ``g = e E + n N + u U`` (levelling: ``E = N =
    0``; LOS positive toward the satellite, :mod:`algorithms.conventions`).
 3. **Common time axis.** The station series is averaged over ``window_days`` around each
-   InSAR date (dense GNSS) or interpolated linearly (sparse levelling), inside its span and
-   never across gaps longer than ``max_gap_days``.
+   InSAR date (dense GNSS) or interpolated linearly, inside its span and never across gaps
+   longer than ``max_gap_days``. As in ValInSAR, the statistics are computed on the dates of
+   the sparser series: when the station has fewer samples than InSAR dates in the common
+   period (levelling campaigns), InSAR is interpolated at the station's own dates instead.
 4. **Common reference.** InSAR is relative to a reference point whose own motion is
    unknown; GNSS is in a global frame. The reference motion ``ref(t)`` (LOS) is estimated as
    ``InSAR - GNSS`` at one reference station, or as the mean of ``InSAR - GNSS`` over the
@@ -285,7 +287,7 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
         raise GeohazardError("station names must be unique")
     if reference not in (None, "", "none", "mean") and reference not in names:
         raise GeohazardError(f"reference station {reference!r} is not among the stations ({', '.join(names[:10])})")
-    results, ins, gns = [], {}, {}
+    results, ins, gns, own = [], {}, {}, {}
     for st in stations:
         dist = np.hypot(x - st.x, y - st.y)
         near = dist <= radius_m
@@ -305,10 +307,12 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             raise GeohazardError(f"station {st.name!r} has no east, north or up values")
         g = np.sum(comp, axis=0)  # a missing component makes the date NaN
         ok = np.isfinite(a) & np.isfinite(g)
-        if ok.sum() < 3:
+        sd, sv, sparse = _sparse_station(st, (ve, vn, vu), a, dates)
+        if ok.sum() < 3 and not sparse:
             res.status = STATUS_NO_OVERLAP
             continue
         ins[st.name], gns[st.name] = a, g
+        own[st.name] = (sd, sv, sparse)
         res.status = STATUS_OK
     usable = list(ins)
     ref_series = np.zeros(len(dates))
@@ -332,17 +336,43 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             continue
         a = ins[res.name] - ref_series
         g = gns[res.name]
+        cmp_dates = list(dates)
+        sd, sv, sparse = own[res.name]
+        if sparse:  # ValInSAR: compare on the sparser series' dates, the denser one interpolated there
+            cmp_dates, g = sd, sv
+            a = _interp(dates, a, cmp_dates, None)  # the denser series: no gap limit, as ValInSAR
         ok = np.isfinite(a) & np.isfinite(g)
         a = np.where(ok, a - a[ok][0], np.nan)
         g = np.where(ok, g - g[ok][0], np.nan)
-        res.insar, res.gnss, res.dates, res.n_dates = a, g, list(dates), int(ok.sum())
-        res.stats = series_statistics(a, g, dates)
+        res.insar, res.gnss, res.dates, res.n_dates = a, g, cmp_dates, int(ok.sum())
+        res.stats = series_statistics(a, g, cmp_dates)
         if res.name == reference:
             res.status = STATUS_REFERENCE
             continue
         res.passed, res.failed = check_thresholds(res.stats, thresholds)
     return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds,
                      "network": network_statistics(results, thresholds)}
+
+
+def _sparse_station(st, vec, a, dates):
+    """The station's own samples projected on the LOS ``vec`` inside the span of the InSAR series
+    ``a`` (a sample lacking one of the given components is left out): (dates, values, sparse), with
+    ``sparse`` True when there are at least 3 of them and fewer than the InSAR dates of the common
+    period, so that the comparison is made at the station's dates (the ValInSAR rule)."""
+    vals = np.zeros(len(st.dates))
+    for c, v in zip((st.east, st.north, st.up), vec):
+        if c is not None:
+            vals = vals + v * np.asarray(c, float)
+    ia = np.flatnonzero(np.isfinite(a))
+    if ia.size < 2:
+        return [], np.zeros(0), False
+    t0, t1 = dates[ia[0]], dates[ia[-1]]
+    keep = sorted((d, v) for d, v in zip(st.dates, vals) if t0 <= d <= t1 and np.isfinite(v))
+    if len(keep) < 3:
+        return [], np.zeros(0), False
+    s0, s1 = keep[0][0], keep[-1][0]
+    n_insar = sum(1 for k in ia if s0 <= dates[k] <= s1)
+    return [d for d, _ in keep], np.array([v for _, v in keep]), len(keep) < n_insar
 
 
 def _first(v):

@@ -320,6 +320,30 @@ def test_network_velocity_and_mean_series_levels():
     assert info2["network"]["velocity"] == {"n": 2} and info2["network"]["passed"] is None
 
 
+def test_sparse_levelling_compared_at_its_own_dates():
+    """ValInSAR compares on the sparser series' dates: six levelling campaigns (one before the InSAR
+    span, left out) against 12-day InSAR; InSAR is interpolated linearly at the campaign dates."""
+    idates = [dt.date(2021, 1, 4) + dt.timedelta(days=12 * i) for i in range(60)]
+    camp = [dt.date(2020, 11, 1)] + [dt.date(2021, 2, 1) + dt.timedelta(days=130 * k) for k in range(5)]
+    rng = np.random.default_rng(4)
+    ti = np.array([(d - idates[0]).days for d in idates]) / 365.25
+    tc = np.array([(d - idates[0]).days for d in camp]) / 365.25
+    lev = -9.0 * tc + rng.normal(0, 0.2, tc.size)
+    e, n, u = los_unit_vector(39.0, -10.0)
+    series = (u * -9.0 + 1.0) * ti + rng.normal(0, 0.3, ti.size)  # a 1 mm/yr LOS bias
+    st = [va.Station("BM", 0.0, 0.0, camp, up=lev)]
+    res, _ = va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates,
+                               radius_m=50, reference=None)
+    r = res[0]
+    assert r.dates == camp[1:] and r.n_dates == 5
+    a = np.interp([d.toordinal() for d in camp[1:]], [d.toordinal() for d in idates], series)
+    g = u * lev[1:]
+    np.testing.assert_allclose(r.insar, a - a[0], atol=1e-9)
+    np.testing.assert_allclose(r.gnss, g - g[0], atol=1e-9)
+    assert r.stats["rmse"] == pytest.approx(np.sqrt(np.mean(((a - a[0]) - (g - g[0])) ** 2)))
+    assert r.stats["velocity_difference"] == pytest.approx(1.0, abs=0.5)
+
+
 def test_station_csv_reader():
     text = "Station,Date,East,North,Up\nA,2020-01-01,1,2,3\nA,2019-12-31,0,0,\nB,20200101,,,-4\n"
     out = va.read_station_csv(text)
