@@ -252,7 +252,7 @@ class ValidateInsar(GeohazardAlgorithm):
             for r in res:
                 if r.insar is not None:
                     _va.plot_station(r, os.path.join(folder, f"station_{r.name}.png"))
-            _va.plot_summary(res, os.path.join(folder, "velocities.png"))
+            _va.plot_summary(res, os.path.join(folder, "velocities.png"), network=net)
             result["OUTPUT_PLOTS"] = folder
         return result
 

@@ -467,8 +467,9 @@ def plot_station(res: StationResult, path: str) -> str:
     return path
 
 
-def plot_summary(results: Sequence[StationResult], path: str) -> str:
-    """PNG scatter of InSAR vs GNSS velocities (1:1 line), pass in green, fail in red."""
+def plot_summary(results: Sequence[StationResult], path: str, network: Optional[dict] = None) -> str:
+    """PNG scatter of InSAR vs GNSS velocities (1:1 line), pass in green, fail in red; with ``network``
+    (:func:`network_statistics`) its velocity statistics in the title."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -489,7 +490,12 @@ def plot_summary(results: Sequence[StationResult], path: str) -> str:
         ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k-", lw=0.8)
     ax.set_xlabel("GNSS/levelling LOS velocity (mm/yr)")
     ax.set_ylabel("InSAR LOS velocity (mm/yr)")
-    ax.set_title("green pass, red fail, blue reference", fontsize=8)
+    title = "green pass, red fail, blue reference"
+    vel = (network or {}).get("velocity", {})
+    if "rmse" in vel:
+        title += (f"\nnetwork ({vel['n']} stations): RMSE {vel['rmse']:.2f} mm/yr, RMSE/range "
+                  f"{vel['nrmse_range']:.3f}, R2 {vel['r2']:.3f}")
+    ax.set_title(title, fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
