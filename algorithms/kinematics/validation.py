@@ -317,17 +317,27 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
     usable = list(ins)
     ref_series = np.zeros(len(dates))
     ref_text = "none"
+    # the reference motion is estimated at the InSAR dates: stations whose values reach them
+    at_insar = [k for k in usable if int(np.isfinite(ins[k] - gns[k]).sum()) >= 3]
+    gap_hint = (f"station samples further apart than the largest gap bridged ({max_gap_days} days) give no value "
+                "at the InSAR dates: raise the gap, or validate without a reference")
     if reference == "mean" and usable:
-        diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in usable])
+        if not at_insar:
+            raise GeohazardError(f"the network-mean reference needs station values at the InSAR dates and no "
+                                 f"station has them ({gap_hint})")
+        diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in at_insar])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             ref_series = np.nanmean(diffs, axis=0)
         ref_series = np.where(np.isfinite(ref_series), ref_series, np.nan)
-        ref_text = f"network mean of InSAR - GNSS over {len(usable)} station(s)"
+        ref_text = f"network mean of InSAR - GNSS over {len(at_insar)} station(s)"
     elif reference not in (None, "", "none", "mean"):
         if reference not in ins:
             raise GeohazardError(f"reference station {reference!r} has no InSAR point within {radius_m:g} m or no "
                                  "common dates; choose another reference")
+        if reference not in at_insar:
+            raise GeohazardError(f"reference station {reference!r} has fewer than 3 values at the InSAR dates "
+                                 f"({gap_hint})")
         d = ins[reference] - gns[reference]
         ref_series = d - _first(d)
         ref_text = f"station {reference}"
@@ -342,6 +352,9 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             cmp_dates, g = sd, sv
             a = _interp(dates, a, cmp_dates, None)  # the denser series: no gap limit, as ValInSAR
         ok = np.isfinite(a) & np.isfinite(g)
+        if ok.sum() < 3:  # e.g. the reference motion is unknown over this station's dates
+            res.status = STATUS_NO_OVERLAP
+            continue
         a = np.where(ok, a - a[ok][0], np.nan)
         g = np.where(ok, g - g[ok][0], np.nan)
         res.insar, res.gnss, res.dates, res.n_dates = a, g, cmp_dates, int(ok.sum())

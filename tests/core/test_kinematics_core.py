@@ -342,6 +342,16 @@ def test_sparse_levelling_compared_at_its_own_dates():
     np.testing.assert_allclose(r.gnss, g - g[0], atol=1e-9)
     assert r.stats["rmse"] == pytest.approx(np.sqrt(np.mean(((a - a[0]) - (g - g[0])) ** 2)))
     assert r.stats["velocity_difference"] == pytest.approx(1.0, abs=0.5)
+    # a reference needs station values at the InSAR dates: campaigns 130 days apart (gap limit 15) have none
+    with pytest.raises(GeohazardError, match="network-mean reference needs station values at the InSAR dates"):
+        va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates, radius_m=50)
+    with pytest.raises(GeohazardError, match="'BM' has fewer than 3 values at the InSAR dates"):
+        va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates, radius_m=50,
+                          reference="BM")
+    # bridging the gaps makes the reference possible again
+    res, info = va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates,
+                                  radius_m=50, reference="mean", max_gap_days=200)
+    assert res[0].status == va.STATUS_OK and info["reference"].startswith("network mean")
 
 
 def test_station_csv_reader():
