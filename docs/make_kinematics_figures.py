@@ -122,9 +122,14 @@ def validation():
     print(f"validateinsar: velocity-bias recovery over 20 seeds x 3 stations: RMS {rms:.2f},"
           f" max {np.max(np.abs(errs)):.2f} mm/yr")
     stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar(0)
-    res, _ = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
+    res, info = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
     va.plot_station({r.name: r for r in res}["B"], os.path.join(IMG, "kinematics_validation_station.png"))
-    va.plot_summary(res, os.path.join(IMG, "kinematics_validation_summary.png"))
+    va.plot_summary(res, os.path.join(IMG, "kinematics_validation_summary.png"), network=info["network"])
+    vel, ser = info["network"]["velocity"], info["network"]["series_mean"]
+    print(f"validateinsar network (seed 0, stations B, C, D): velocities RMSE {vel['rmse']:.2f} mm/yr, "
+          f"NRMSE_range {vel['nrmse_range']:.3f}, NRMSE_mean {vel['nrmse_mean']:.3f}, R2 {vel['r2']:.3f}, "
+          f"slope {vel['slope']:.2f}; mean series RMSE {ser['rmse']:.2f} mm, NRMSE_range {ser['nrmse_range']:.3f}, "
+          f"R2 {ser['r2']:.3f}")
 
 
 def trigger():
@@ -167,6 +172,9 @@ def thickness():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["validation"]:  # only the validateinsar figures
+        validation()
+        raise SystemExit(0)
     landslide3d()
     validation()
     trigger()

@@ -151,13 +151,21 @@ class ValidateInsar(GeohazardAlgorithm):
         "the InSAR reference-point motion (REFERENCE_STATION: a station name, 'mean' = network mean, or empty = none); "
         "both series start at zero on the first common date. Per station: bias (mean difference, mm), RMSE, std, "
         "Pearson r and R2, velocities and their difference (mm/yr), ValInSAR normalised RMSEs (RMSE / range and "
-        "RMSE / |mean| of the station series).\n<b>Pass/fail</b>: NRMSE_range <= 0.25, R2 >= 0.7, |velocity "
-        "difference| <= 2 mm/yr and RMSE <= 5 mm (this project's defaults, configurable; ValInSAR combines the "
-        "normalised RMSE with R2). Stations without InSAR points within RADIUS are listed as 'outside'.\n"
+        "RMSE / |mean| of the station series, NRMSE1/NRMSE2 of the authors' code), mean absolute difference MD "
+        "and MD / range, MD / |mean|, the line InSAR = slope x in-situ + intercept.\n<b>Network (the two "
+        "ValInSAR levels)</b>: the velocities of all compared stations (at least 3; not the reference station) "
+        "with the same statistics (mm/yr), and the mean of the per-station series statistics: table rows "
+        "NETWORK_VELOCITIES and NETWORK_MEAN_SERIES.\n<b>Pass/fail</b>: per station NRMSE_range <= 0.25, R2 >= "
+        "0.7, |velocity difference| <= 2 mm/yr and RMSE <= 5 mm; network velocities NRMSE_range and R2 with the "
+        "same limits. These limits are this project's defaults (configurable), not the paper's classification "
+        "table, which could not be consulted (the authors' code computes the statistics but holds no class "
+        "limits). Stations without InSAR points within RADIUS are listed as 'outside'.\n"
         "<b>Defaults</b>: RADIUS 100 m (one EGMS L3 cell around the monument), WINDOW_DAYS 7 (a week of daily GNSS, "
         "shorter than the 6-12 day InSAR sampling), MAX_GAP_DAYS 15.\n"
         "<b>Outputs</b>: station layer, CSV table, PNG plots (one per station + velocity scatter) in OUTPUT_PLOTS.\n"
-        "Reference: Navarro-Hernandez et al. (2022) ValInSAR, IEEE JSTARS 15, doi:10.1109/JSTARS.2022.3171517.")
+        "Reference: Navarro-Hernandez et al. (2022) ValInSAR, IEEE JSTARS 15, 3650-3671, "
+        "doi:10.1109/JSTARS.2022.3171517 (statistics as in the authors' MATLAB code, "
+        "github.com/marianavarro27/ValInSAR, B01_ValidateTwobyTwo.m).")
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -224,9 +232,19 @@ class ValidateInsar(GeohazardAlgorithm):
             if r.status != _va.STATUS_OK and r.status != _va.STATUS_REFERENCE:
                 progress.push_warning(f"station {r.name}: {r.status} (InSAR points within {p['RADIUS']:g} m: "
                                       f"{r.n_points})")
+        net = info["network"]
+        vel = net["velocity"]
+        if "rmse" in vel:
+            progress.push_info(
+                f"network velocities ({vel['n']} stations, mm/yr): RMSE {vel['rmse']:.2f}, NRMSE_range "
+                f"{vel['nrmse_range']:.3f}, NRMSE_mean {vel['nrmse_mean']:.3f}, R2 {vel['r2']:.3f}, "
+                f"slope {vel['slope']:.2f} -> {'pass' if net['passed'] else 'fail ' + ','.join(net['failed'])}")
+        else:
+            progress.push_info(f"network velocities: {vel['n']} compared station(s), at least 3 are needed for "
+                               "the network statistics")
         out = kio.write_validation(res, crs.toWkt(), stations, self.parameterAsOutputLayer(parameters, "OUTPUT",
                                                                                            context),
-                                   self.parameterAsFileOutput(parameters, "OUTPUT_TABLE", context))
+                                   self.parameterAsFileOutput(parameters, "OUTPUT_TABLE", context), network=net)
         result = {"OUTPUT": out["layer"], "OUTPUT_TABLE": out["table"]}
         if parameters.get("OUTPUT_PLOTS"):
             folder = self.parameterAsString(parameters, "OUTPUT_PLOTS", context)
@@ -234,7 +252,7 @@ class ValidateInsar(GeohazardAlgorithm):
             for r in res:
                 if r.insar is not None:
                     _va.plot_station(r, os.path.join(folder, f"station_{r.name}.png"))
-            _va.plot_summary(res, os.path.join(folder, "velocities.png"))
+            _va.plot_summary(res, os.path.join(folder, "velocities.png"), network=net)
             result["OUTPUT_PLOTS"] = folder
         return result
 

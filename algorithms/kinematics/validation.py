@@ -9,8 +9,10 @@ Steps, per station ``i``:
    averaged ground-to-satellite unit vector, ``g = e E + n N + u U`` (levelling: ``E = N =
    0``; LOS positive toward the satellite, :mod:`algorithms.conventions`).
 3. **Common time axis.** The station series is averaged over ``window_days`` around each
-   InSAR date (dense GNSS) or interpolated linearly (sparse levelling), inside its span and
-   never across gaps longer than ``max_gap_days``.
+   InSAR date (dense GNSS) or interpolated linearly, inside its span and never across gaps
+   longer than ``max_gap_days``. As in ValInSAR, the statistics are computed on the dates of
+   the sparser series: when the station has fewer samples than InSAR dates in the common
+   period (levelling campaigns), InSAR is interpolated at the station's own dates instead.
 4. **Common reference.** InSAR is relative to a reference point whose own motion is
    unknown; GNSS is in a global frame. The reference motion ``ref(t)`` (LOS) is estimated as
    ``InSAR - GNSS`` at one reference station, or as the mean of ``InSAR - GNSS`` over the
@@ -21,11 +23,22 @@ Steps, per station ``i``:
 6. **Statistics** of the difference ``delta = InSAR - GNSS``: ``bias`` (mean of delta, mm),
    ``rmse``, ``std`` of delta, Pearson ``r`` and ``r2`` of the two series, the linear
    velocities of both over the common period and their difference (mm/yr), and the
-   ValInSAR normalised errors ``nrmse_range = rmse / range(GNSS)`` and
-   ``nrmse_mean = rmse / |mean(GNSS)|`` (Navarro-Hernandez et al. 2022, their code's
-   NRMSE1 and NRMSE2).
-7. **Pass/fail.** A station passes when every threshold holds (:data:`DEFAULT_THRESHOLDS`;
-   each can be changed or disabled with ``None``).
+   ValInSAR set (Navarro-Hernandez et al. 2022, computed as in the authors' MATLAB code,
+   ``B01_ValidateTwobyTwo.m``, with the in-situ series as the observation): ``nrmse_range =
+   rmse / range(GNSS)`` and ``nrmse_mean = rmse / |mean(GNSS)|`` (their NRMSE1 and NRMSE2),
+   the mean absolute difference ``md`` and its normalised forms ``nmd_range``/``nmd_mean``
+   (NMD3, NMD4), and the ordinary least-squares line InSAR = ``slope`` GNSS + ``intercept``
+   whose R^2 is ``r2``.
+7. **Network statistics** (:func:`network_statistics`), the two ValInSAR levels: the
+   *velocity* validation compares the vector of station velocities (in-situ vs InSAR, one
+   value per compared station) with the same statistics (RMSE, NRMSE1/2, MD, R^2, line);
+   the *time-series* validation is the mean over stations of the per-station statistics.
+8. **Pass/fail.** A station passes when every threshold holds (:data:`DEFAULT_THRESHOLDS`;
+   each can be changed or disabled with ``None``); the network velocities are judged on the
+   two ValInSAR criteria, ``nrmse_range`` and ``r2``, with the same limits. The limits are
+   this project's defaults: the accept/reject classification table of the paper could not
+   be consulted offline (the authors' code computes the statistics but holds no class
+   limits), so no number below is quoted from the paper.
 
 References
 ----------
@@ -92,6 +105,40 @@ def _velocity(t, y):
     return float(np.polyfit(t[ok] - t[ok][0], y[ok], 1)[0])
 
 
+def agreement(observed, estimated) -> dict:
+    """ValInSAR agreement statistics of ``estimated`` (InSAR) against ``observed`` (in-situ).
+
+    The set of the authors' code (``B01_ValidateTwobyTwo.m``), used for both levels (one
+    station's series, or the velocities of all stations): ``range_obs = max - min`` and
+    ``mean_obs = |mean|`` of the observations, ``rmse``, ``nrmse_range = rmse / range_obs``
+    (NRMSE1), ``nrmse_mean = rmse / mean_obs`` (NRMSE2), ``md`` = mean absolute difference,
+    ``nmd_range``/``nmd_mean`` (NMD3/NMD4), and the ordinary least-squares line ``estimated =
+    slope observed + intercept`` with its ``r2`` (= Pearson r^2). A zero range or mean gives
+    ``inf`` for the ratio; constant series give NaN for r. NaN pairs are left out.
+    """
+    o, e = np.asarray(observed, float).ravel(), np.asarray(estimated, float).ravel()
+    ok = np.isfinite(o) & np.isfinite(e)
+    o, e = o[ok], e[ok]
+    out = {"n": int(o.size)}
+    if o.size < 2:
+        return out
+    delta = e - o
+    rmse = float(np.sqrt(np.mean(delta ** 2)))
+    md = float(np.mean(np.abs(delta)))
+    rng = float(np.max(o) - np.min(o))
+    mean = float(abs(np.mean(o)))
+    if np.std(o) > 0 and np.std(e) > 0:
+        r = float(np.corrcoef(o, e)[0, 1])
+        slope = float(np.cov(o, e, bias=True)[0, 1] / np.var(o))
+        intercept = float(np.mean(e) - slope * np.mean(o))
+    else:
+        r = slope = intercept = np.nan
+    out.update(range_obs=rng, mean_obs=mean, rmse=rmse, md=md, r=r, r2=r * r, slope=slope, intercept=intercept,
+               nrmse_range=rmse / rng if rng > 0 else np.inf, nrmse_mean=rmse / mean if mean > 0 else np.inf,
+               nmd_range=md / rng if rng > 0 else np.inf, nmd_mean=md / mean if mean > 0 else np.inf)
+    return out
+
+
 def series_statistics(insar, gnss, dates) -> dict:
     """Agreement statistics of two series on the same dates (mm), NaN-aware (see module notes)."""
     a, g = np.asarray(insar, float), np.asarray(gnss, float)
@@ -102,16 +149,43 @@ def series_statistics(insar, gnss, dates) -> dict:
     a, g = a[ok], g[ok]
     t = _years([d for d, k in zip(dates, ok) if k])
     delta = a - g
-    rmse = float(np.sqrt(np.mean(delta ** 2)))
-    rng = float(np.max(g) - np.min(g))
-    r = float(np.corrcoef(a, g)[0, 1]) if np.std(a) > 0 and np.std(g) > 0 else np.nan
     v_a, v_g = _velocity(t, a), _velocity(t, g)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out.update(bias=float(np.mean(delta)), rmse=rmse, std=float(np.std(delta, ddof=1)), r=r, r2=r * r,
-                   velocity_insar=v_a, velocity_gnss=v_g, velocity_difference=v_a - v_g,
-                   abs_velocity_difference=abs(v_a - v_g), range_gnss=rng,
-                   nrmse_range=rmse / rng if rng > 0 else np.inf,
-                   nrmse_mean=rmse / abs(np.mean(g)) if np.mean(g) != 0 else np.inf)
+    out.update(agreement(g, a))
+    out.update(bias=float(np.mean(delta)), std=float(np.std(delta, ddof=1)),
+               velocity_insar=v_a, velocity_gnss=v_g, velocity_difference=v_a - v_g,
+               abs_velocity_difference=abs(v_a - v_g), range_gnss=out["range_obs"])
+    return out
+
+
+#: Statistics averaged over stations for the time-series level of :func:`network_statistics`.
+SERIES_KEYS = ("n", "bias", "rmse", "std", "md", "r2", "nrmse_range", "nrmse_mean", "nmd_range", "nmd_mean",
+               "abs_velocity_difference")
+#: The ValInSAR criteria applied to the network velocities (same limits as per station).
+NETWORK_CRITERIA = ("nrmse_range", "r2")
+
+
+def network_statistics(results, thresholds: Optional[dict] = None) -> dict:
+    """The two ValInSAR levels over the compared stations (not the reference station, whose
+    agreement is imposed, nor stations outside the data).
+
+    Returns ``{"stations": names, "velocity": agreement(GNSS velocities, InSAR velocities)
+    (mm/yr; needs 3 stations, else only ``n``), "series_mean": mean of the per-station
+    statistics, "passed"/"failed": the network velocities against ``NETWORK_CRITERIA`` (None
+    when fewer than 3 stations)}``.
+    """
+    used = [r for r in results if r.status == STATUS_OK and "velocity_gnss" in r.stats]
+    vg = np.array([r.stats["velocity_gnss"] for r in used], float)
+    vi = np.array([r.stats["velocity_insar"] for r in used], float)
+    vel = agreement(vg, vi) if len(used) >= 3 else {"n": len(used)}
+    mean = {}
+    for k in SERIES_KEYS:
+        vals = np.array([r.stats.get(k, np.nan) for r in used], float)
+        vals = vals[np.isfinite(vals)]
+        mean[k] = float(vals.mean()) if vals.size else np.nan
+    out = {"stations": [r.name for r in used], "velocity": vel, "series_mean": mean, "passed": None, "failed": []}
+    if len(used) >= 3:
+        lim = {k: (thresholds or DEFAULT_THRESHOLDS).get(k) for k in NETWORK_CRITERIA}
+        out["passed"], out["failed"] = check_thresholds(vel, lim)
     return out
 
 
@@ -192,7 +266,8 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
     -------
     results : list of StationResult
     info : dict
-        ``reference`` (text), ``reference_series`` (n_dates,) removed from InSAR.
+        ``reference`` (text), ``reference_series`` (n_dates,) removed from InSAR,
+        ``network`` (:func:`network_statistics`).
     """
     thresholds = dict(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
     if not radius_m > 0:
@@ -212,7 +287,7 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
         raise GeohazardError("station names must be unique")
     if reference not in (None, "", "none", "mean") and reference not in names:
         raise GeohazardError(f"reference station {reference!r} is not among the stations ({', '.join(names[:10])})")
-    results, ins, gns = [], {}, {}
+    results, ins, gns, own = [], {}, {}, {}
     for st in stations:
         dist = np.hypot(x - st.x, y - st.y)
         near = dist <= radius_m
@@ -232,25 +307,37 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             raise GeohazardError(f"station {st.name!r} has no east, north or up values")
         g = np.sum(comp, axis=0)  # a missing component makes the date NaN
         ok = np.isfinite(a) & np.isfinite(g)
-        if ok.sum() < 3:
+        sd, sv, sparse = _sparse_station(st, (ve, vn, vu), a, dates)
+        if ok.sum() < 3 and not sparse:
             res.status = STATUS_NO_OVERLAP
             continue
         ins[st.name], gns[st.name] = a, g
+        own[st.name] = (sd, sv, sparse)
         res.status = STATUS_OK
     usable = list(ins)
     ref_series = np.zeros(len(dates))
     ref_text = "none"
+    # the reference motion is estimated at the InSAR dates: stations whose values reach them
+    at_insar = [k for k in usable if int(np.isfinite(ins[k] - gns[k]).sum()) >= 3]
+    gap_hint = (f"station samples further apart than the largest gap bridged ({max_gap_days} days) give no value "
+                "at the InSAR dates: raise the gap, or validate without a reference")
     if reference == "mean" and usable:
-        diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in usable])
+        if not at_insar:
+            raise GeohazardError(f"the network-mean reference needs station values at the InSAR dates and no "
+                                 f"station has them ({gap_hint})")
+        diffs = np.array([ins[k] - gns[k] - _first(ins[k] - gns[k]) for k in at_insar])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             ref_series = np.nanmean(diffs, axis=0)
         ref_series = np.where(np.isfinite(ref_series), ref_series, np.nan)
-        ref_text = f"network mean of InSAR - GNSS over {len(usable)} station(s)"
+        ref_text = f"network mean of InSAR - GNSS over {len(at_insar)} station(s)"
     elif reference not in (None, "", "none", "mean"):
         if reference not in ins:
             raise GeohazardError(f"reference station {reference!r} has no InSAR point within {radius_m:g} m or no "
                                  "common dates; choose another reference")
+        if reference not in at_insar:
+            raise GeohazardError(f"reference station {reference!r} has fewer than 3 values at the InSAR dates "
+                                 f"({gap_hint})")
         d = ins[reference] - gns[reference]
         ref_series = d - _first(d)
         ref_text = f"station {reference}"
@@ -259,16 +346,46 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             continue
         a = ins[res.name] - ref_series
         g = gns[res.name]
+        cmp_dates = list(dates)
+        sd, sv, sparse = own[res.name]
+        if sparse:  # ValInSAR: compare on the sparser series' dates, the denser one interpolated there
+            cmp_dates, g = sd, sv
+            a = _interp(dates, a, cmp_dates, None)  # the denser series: no gap limit, as ValInSAR
         ok = np.isfinite(a) & np.isfinite(g)
+        if ok.sum() < 3:  # e.g. the reference motion is unknown over this station's dates
+            res.status = STATUS_NO_OVERLAP
+            continue
         a = np.where(ok, a - a[ok][0], np.nan)
         g = np.where(ok, g - g[ok][0], np.nan)
-        res.insar, res.gnss, res.dates, res.n_dates = a, g, list(dates), int(ok.sum())
-        res.stats = series_statistics(a, g, dates)
+        res.insar, res.gnss, res.dates, res.n_dates = a, g, cmp_dates, int(ok.sum())
+        res.stats = series_statistics(a, g, cmp_dates)
         if res.name == reference:
             res.status = STATUS_REFERENCE
             continue
         res.passed, res.failed = check_thresholds(res.stats, thresholds)
-    return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds}
+    return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds,
+                     "network": network_statistics(results, thresholds)}
+
+
+def _sparse_station(st, vec, a, dates):
+    """The station's own samples projected on the LOS ``vec`` inside the span of the InSAR series
+    ``a`` (a sample lacking one of the given components is left out): (dates, values, sparse), with
+    ``sparse`` True when there are at least 3 of them and fewer than the InSAR dates of the common
+    period, so that the comparison is made at the station's dates (the ValInSAR rule)."""
+    vals = np.zeros(len(st.dates))
+    for c, v in zip((st.east, st.north, st.up), vec):
+        if c is not None:
+            vals = vals + v * np.asarray(c, float)
+    ia = np.flatnonzero(np.isfinite(a))
+    if ia.size < 2:
+        return [], np.zeros(0), False
+    t0, t1 = dates[ia[0]], dates[ia[-1]]
+    keep = sorted((d, v) for d, v in zip(st.dates, vals) if t0 <= d <= t1 and np.isfinite(v))
+    if len(keep) < 3:
+        return [], np.zeros(0), False
+    s0, s1 = keep[0][0], keep[-1][0]
+    n_insar = sum(1 for k in ia if s0 <= dates[k] <= s1)
+    return [d for d, _ in keep], np.array([v for _, v in keep]), len(keep) < n_insar
 
 
 def _first(v):
@@ -363,8 +480,9 @@ def plot_station(res: StationResult, path: str) -> str:
     return path
 
 
-def plot_summary(results: Sequence[StationResult], path: str) -> str:
-    """PNG scatter of InSAR vs GNSS velocities (1:1 line), pass in green, fail in red."""
+def plot_summary(results: Sequence[StationResult], path: str, network: Optional[dict] = None) -> str:
+    """PNG scatter of InSAR vs GNSS velocities (1:1 line), pass in green, fail in red; with ``network``
+    (:func:`network_statistics`) its velocity statistics in the title."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -385,7 +503,12 @@ def plot_summary(results: Sequence[StationResult], path: str) -> str:
         ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k-", lw=0.8)
     ax.set_xlabel("GNSS/levelling LOS velocity (mm/yr)")
     ax.set_ylabel("InSAR LOS velocity (mm/yr)")
-    ax.set_title("green pass, red fail, blue reference", fontsize=8)
+    title = "green pass, red fail, blue reference"
+    vel = (network or {}).get("velocity", {})
+    if "rmse" in vel:
+        title += (f"\nnetwork ({vel['n']} stations): RMSE {vel['rmse']:.2f} mm/yr, RMSE/range "
+                  f"{vel['nrmse_range']:.3f}, R2 {vel['r2']:.3f}")
+    ax.set_title(title, fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)

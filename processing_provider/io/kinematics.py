@@ -231,10 +231,19 @@ def table_as_csv(source) -> str:
     return buf.getvalue()
 
 
-def write_validation(results, crs_wkt, stations, out_layer, out_table):
-    """Station layer and CSV table of validateinsar; returns the paths."""
+#: Rows appended to the validateinsar table for the two ValInSAR network levels.
+NETWORK_VELOCITY_ROW, NETWORK_SERIES_ROW = "NETWORK_VELOCITIES", "NETWORK_MEAN_SERIES"
+
+
+def write_validation(results, crs_wkt, stations, out_layer, out_table, network=None):
+    """Station layer and CSV table of validateinsar; returns the paths.
+
+    With ``network`` (:func:`algorithms.kinematics.validation.network_statistics`) the table
+    ends with two rows: ``NETWORK_VELOCITIES`` (station velocities, InSAR against in-situ:
+    rmse/md in mm/yr, its pass/fail on NRMSE_range and R2) and ``NETWORK_MEAN_SERIES`` (mean of
+    the per-station series statistics)."""
     keys = ["n", "bias", "rmse", "std", "r", "r2", "velocity_insar", "velocity_gnss", "velocity_difference",
-            "nrmse_range", "nrmse_mean"]
+            "nrmse_range", "nrmse_mean", "md", "nmd_range", "nmd_mean", "slope", "intercept"]
     pos = {s.name: (s.x, s.y) for s in stations}
     cols = {"station": np.array([r.name for r in results], dtype=object),
             "status": np.array([r.status for r in results], dtype=object),
@@ -256,6 +265,15 @@ def write_validation(results, crs_wkt, stations, out_layer, out_table):
             w.writerow(list(cols))
             for i in range(len(results)):
                 w.writerow([cols[k][i] if not isinstance(cols[k][i], float) else f"{cols[k][i]:.4f}" for k in cols])
+            if network is not None:
+                n_st = len(network["stations"])
+                verdict = "" if network["passed"] is None else ("pass" if network["passed"] else "fail")
+                for name, status, st, ok, failed in (
+                        (NETWORK_VELOCITY_ROW, "network velocities (mm/yr)", network["velocity"], verdict,
+                         ",".join(network["failed"])),
+                        (NETWORK_SERIES_ROW, "mean over stations", network["series_mean"], "", "")):
+                    row = {"station": name, "status": status, "n_points": n_st, "passed": ok, "failed": failed}
+                    w.writerow([row[k] if k in row else f"{float(st.get(k, np.nan)):.4f}" for k in cols])
         out["table"] = out_table
     return out
 

@@ -242,6 +242,118 @@ def test_validation_statistics_by_hand_and_bad_input():
         va.validate_insar(stations, x, y, e, n, u, s, d, reference="FAR")
 
 
+def test_valinsar_agreement_statistics_against_scipy_and_by_hand():
+    """The ValInSAR set of the authors' code (B01_ValidateTwobyTwo.m), in-situ as the observation:
+    RMSE, NRMSE1 = RMSE / range, NRMSE2 = RMSE / |mean|, MD, NMD3, NMD4, and the OLS line of InSAR
+    on in-situ with its R2 (checked against scipy.stats.linregress)."""
+    from scipy import stats as sps
+
+    obs = np.array([-10.0, -5.0, 0.0, 5.0])  # e.g. levelling velocities of four benchmarks, mm/yr
+    est = np.array([-9.0, -6.0, 1.0, 4.0])  # InSAR: +-1 mm/yr off
+    a = va.agreement(obs, est)
+    assert a["n"] == 4 and a["rmse"] == pytest.approx(1.0) and a["md"] == pytest.approx(1.0)
+    assert a["range_obs"] == 15.0 and a["mean_obs"] == 2.5
+    assert a["nrmse_range"] == pytest.approx(1 / 15) and a["nrmse_mean"] == pytest.approx(0.4)
+    assert a["nmd_range"] == pytest.approx(1 / 15) and a["nmd_mean"] == pytest.approx(0.4)
+    lr = sps.linregress(obs, est)
+    assert a["slope"] == pytest.approx(lr.slope) and a["intercept"] == pytest.approx(lr.intercept)
+    assert a["r2"] == pytest.approx(lr.rvalue ** 2)
+    # NaN pairs are left out; a zero mean makes NRMSE2 infinite, constant data leave r undefined
+    b = va.agreement(np.r_[obs, np.nan], np.r_[est, 3.0])
+    assert b["n"] == 4 and b["rmse"] == a["rmse"]
+    assert va.agreement([-1.0, 1.0], [-1.5, 1.5])["nrmse_mean"] == np.inf
+    assert np.isnan(va.agreement([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])["r2"])
+
+
+@pytest.mark.parametrize("key, limit, below_passes", [("nrmse_range", 0.25, True), ("rmse", 5.0, True),
+                                                       ("abs_velocity_difference", 2.0, True), ("r2", 0.7, False)])
+def test_thresholds_on_each_side_from_computed_statistics(key, limit, below_passes):
+    """Series built so that the computed statistic lands just below / just above each limit."""
+    dates = [dt.date(2021, 1, 1) + dt.timedelta(days=12 * i) for i in range(61)]
+    t = np.arange(61) * 12 / 365.25
+    g = -20.0 * t  # 2 years of 20 mm/yr subsidence: range ~39.5 mm
+    alt = np.where(np.arange(61) % 2 == 0, 1.0, -1.0)  # zero-mean, uncorrelated with the trend
+    ramp = (t - t.mean()) / t.std()  # zero-mean trend with unit spread
+
+    def series(x):
+        if key in ("nrmse_range", "rmse"):  # error alternating +-x: RMSE = x (tiny mean: 61 samples)
+            return g + x * alt
+        if key == "abs_velocity_difference":
+            return g + x * (t - t.mean())  # a velocity error of x mm/yr
+        return g + x * alt * np.abs(ramp).max()  # r2 falls as the alternating noise grows
+
+    def stat(x):
+        return va.series_statistics(series(x), g, dates)[key]
+
+    lo, hi = 0.0, 200.0  # bisect for the amplitude that puts the statistic exactly on the limit
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if (stat(mid) < limit) == below_passes:
+            lo = mid
+        else:
+            hi = mid
+    for x, should_pass in ((lo * 0.97, True), (hi * 1.03, False)):
+        st = va.series_statistics(series(x), g, dates)
+        assert (st[key] <= limit if below_passes else st[key] >= limit) == should_pass
+        ok, failed = va.check_thresholds(st, {key: limit})
+        assert ok == should_pass and failed == ([] if should_pass else [key])
+
+
+def test_network_velocity_and_mean_series_levels():
+    """Four stations, reference A: the network velocity level compares B, C, D (InSAR vs GNSS velocity,
+    the same statistics as one series) and the series level averages their per-station statistics."""
+    stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar(0)
+    res, info = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
+    net = info["network"]
+    assert net["stations"] == ["B", "C", "D"]
+    by = {r.name: r for r in res}
+    vg = np.array([by[k].stats["velocity_gnss"] for k in "BCD"])
+    vi = np.array([by[k].stats["velocity_insar"] for k in "BCD"])
+    assert net["velocity"]["rmse"] == pytest.approx(np.sqrt(np.mean((vi - vg) ** 2)))
+    assert net["velocity"]["nrmse_range"] == pytest.approx(net["velocity"]["rmse"] / np.ptp(vg))
+    assert net["velocity"]["r2"] == pytest.approx(np.corrcoef(vg, vi)[0, 1] ** 2)
+    assert net["series_mean"]["rmse"] == pytest.approx(np.mean([by[k].stats["rmse"] for k in "BCD"]))
+    # the velocity biases (2, -1.5, 0.5 mm/yr) against a 13 mm/yr spread of LOS velocities: well correlated
+    assert net["velocity"]["r2"] > 0.9 and net["passed"] is (net["velocity"]["nrmse_range"] <= 0.25)
+    # a network of two compared stations has no velocity statistics, and no verdict
+    _, info2 = va.validate_insar(stations[:3], x[:9], y[:9], e, n, u, s[:, :9], dates, radius_m=100, reference="A")
+    assert info2["network"]["velocity"] == {"n": 2} and info2["network"]["passed"] is None
+
+
+def test_sparse_levelling_compared_at_its_own_dates():
+    """ValInSAR compares on the sparser series' dates: six levelling campaigns (one before the InSAR
+    span, left out) against 12-day InSAR; InSAR is interpolated linearly at the campaign dates."""
+    idates = [dt.date(2021, 1, 4) + dt.timedelta(days=12 * i) for i in range(60)]
+    camp = [dt.date(2020, 11, 1)] + [dt.date(2021, 2, 1) + dt.timedelta(days=130 * k) for k in range(5)]
+    rng = np.random.default_rng(4)
+    ti = np.array([(d - idates[0]).days for d in idates]) / 365.25
+    tc = np.array([(d - idates[0]).days for d in camp]) / 365.25
+    lev = -9.0 * tc + rng.normal(0, 0.2, tc.size)
+    e, n, u = los_unit_vector(39.0, -10.0)
+    series = (u * -9.0 + 1.0) * ti + rng.normal(0, 0.3, ti.size)  # a 1 mm/yr LOS bias
+    st = [va.Station("BM", 0.0, 0.0, camp, up=lev)]
+    res, _ = va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates,
+                               radius_m=50, reference=None)
+    r = res[0]
+    assert r.dates == camp[1:] and r.n_dates == 5
+    a = np.interp([d.toordinal() for d in camp[1:]], [d.toordinal() for d in idates], series)
+    g = u * lev[1:]
+    np.testing.assert_allclose(r.insar, a - a[0], atol=1e-9)
+    np.testing.assert_allclose(r.gnss, g - g[0], atol=1e-9)
+    assert r.stats["rmse"] == pytest.approx(np.sqrt(np.mean(((a - a[0]) - (g - g[0])) ** 2)))
+    assert r.stats["velocity_difference"] == pytest.approx(1.0, abs=0.5)
+    # a reference needs station values at the InSAR dates: campaigns 130 days apart (gap limit 15) have none
+    with pytest.raises(GeohazardError, match="network-mean reference needs station values at the InSAR dates"):
+        va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates, radius_m=50)
+    with pytest.raises(GeohazardError, match="'BM' has fewer than 3 values at the InSAR dates"):
+        va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates, radius_m=50,
+                          reference="BM")
+    # bridging the gaps makes the reference possible again
+    res, info = va.validate_insar(st, np.array([10.0]), np.array([0.0]), e, n, u, series[:, None], idates,
+                                  radius_m=50, reference="mean", max_gap_days=200)
+    assert res[0].status == va.STATUS_OK and info["reference"].startswith("network mean")
+
+
 def test_station_csv_reader():
     text = "Station,Date,East,North,Up\nA,2020-01-01,1,2,3\nA,2019-12-31,0,0,\nB,20200101,,,-4\n"
     out = va.read_station_csv(text)

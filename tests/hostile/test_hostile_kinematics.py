@@ -118,3 +118,26 @@ def test_driver_gaps_and_bad_driver_are_reported(qgis_app, tmp_path):
                                                                          "date,rain\nyesterday,1\n2019-01-01,2\n"
                                                                          "2019-01-02,3\n"),
                                       "OUTPUT": str(tmp_path / "c2.gpkg")})
+
+
+def test_validateinsar_sparse_levelling_with_a_reference_is_refused_clearly(qgis_app, tmp_path):
+    """Levelling campaigns 90 days apart with the network-mean reference and the default 15-day gap limit: the
+    reference motion cannot be estimated at the InSAR dates -> a message naming the cause and the remedies,
+    nothing written; without a reference the campaigns are compared at their own dates."""
+    from qgis.core import QgsProcessingException
+
+    insar = hk.dated_layer(str(tmp_path / "insar.gpkg"))  # 24 dates every 12 days from 2019-01-05
+    rows = [f"BM,{dt.date(2019, 1, 10) + dt.timedelta(days=90 * k)},{-1.5 * k:.2f},500000,4800000"
+            for k in range(5)]
+    lev = _csv(tmp_path / "lev.csv", "station,date,up,x,y\n" + "\n".join(rows) + "\n")
+    out = {"OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv")}
+    with pytest.raises(QgsProcessingException, match="network-mean reference needs station values at the InSAR"
+                                                     " dates.*raise the gap, or validate without a reference"):
+        hk.run("validateinsar", {"INSAR": insar, "STATIONS_CSV": lev, "REFERENCE_STATION": "mean", **out})
+    assert not any(os.path.exists(v) for v in out.values())
+    hk.run("validateinsar", {"INSAR": insar, "STATIONS_CSV": lev, "REFERENCE_STATION": "", **out})
+    import csv
+
+    with open(out["OUTPUT_TABLE"], newline="") as fh:
+        row = {r["station"]: r for r in csv.DictReader(fh)}["BM"]
+    assert row["status"] == "compared" and float(row["n"]) == 4  # the 5th campaign is after the last InSAR date

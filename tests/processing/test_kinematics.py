@@ -98,6 +98,78 @@ def test_landslide3d_egms_points(run_alg, tmp_path, data_dir):
     assert np.all(np.abs(v[0][ok]) < 10) and np.all(np.abs(v[2][ok]) < 10)  # Ustica: a few mm/yr (north is weak)
 
 
+def _egms_cells(path, gt, shape):
+    """Cell means (velocity, LOS east/north/up, orthometric height) of an EGMS point layer on a grid."""
+    from osgeo import ogr
+
+    ds = ogr.Open(path)
+    rows = []
+    for f in ds.GetLayer(0):
+        g = f.GetGeometryRef()
+        rows.append([g.GetX(), g.GetY()] + [f.GetField(k) for k in ("mean_velocity", "los_east", "los_north",
+                                                                    "los_up", "height_ortho")])
+    a = np.array(rows, float)
+    c = np.floor((a[:, 0] - gt[0]) / gt[1]).astype(int)
+    r = np.floor((a[:, 1] - gt[3]) / gt[5]).astype(int)
+    ok = (r >= 0) & (r < shape[0]) & (c >= 0) & (c < shape[1])
+    idx = r[ok] * shape[1] + c[ok]
+    cnt = np.bincount(idx, minlength=shape[0] * shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([np.bincount(idx, weights=a[ok, k], minlength=cnt.size) / cnt for k in range(2, 7)])
+
+
+def test_landslide3d_real_egms_run_against_ascdescdecomposition(run_alg, tmp_path, data_dir):
+    """EGMS Ustica asc 117 + desc 022 (real L2b points, 500 m x 500 m subset; no independent 3-D reference
+    exists for Ustica). Without a DEM north cannot be separated: refused, nothing written. With a DEM
+    (cell-mean orthometric height of the points, on the 100 m grid both tools use) the surface-parallel cells
+    reproduce both LOS cell means, and differ from ascdescdecomposition's east + up only along the null
+    vector of the two LOS (the direction two views cannot see)."""
+    from qgis.core import QgsProcessingException
+
+    g = os.path.join(data_dir, "egms_ustica")
+    layers = [os.path.join(g, "asc_117_subset.gpkg"), os.path.join(g, "desc_022_subset.gpkg")]
+    out = {"OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
+    with pytest.raises(QgsProcessingException, match="rank-deficient everywhere.*Give a DEM"):
+        run_alg("landslide3d", {"POINT_LAYERS": layers, "GEOMETRIES": "-8.9,39;-171.5,36.5", **out})
+    assert not any(os.path.exists(v) for v in out.values())
+    two = run_alg("ascdescdecomposition", {"ASC_POINTS": layers[0], "DESC_POINTS": layers[1], "PIXEL_SIZE": 100,
+                                           "OUTPUT_EAST": str(tmp_path / "e.tif"), "OUTPUT_UP": str(tmp_path / "u.tif"),
+                                           "OUTPUT_QUALITY": str(tmp_path / "adq.tif")})
+    from osgeo import gdal
+
+    ds = gdal.Open(two["OUTPUT_EAST"])
+    gt, shape = ds.GetGeoTransform(), (ds.RasterYSize, ds.RasterXSize)
+    ds = None
+    cells = [_egms_cells(p, gt, shape) for p in layers]
+    with np.errstate(invalid="ignore"):
+        hsum = sum(np.nan_to_num(c[4]) * np.isfinite(c[4]) for c in cells)
+        hcnt = sum(np.isfinite(c[4]).astype(float) for c in cells)
+        dem_h = (hsum / hcnt).reshape(shape)
+    dem = write_geotiff(tmp_path / "dem.tif", np.where(np.isfinite(dem_h), dem_h, -9999.0), geotransform=gt,
+                        epsg=3035, nodata=-9999.0)
+    res = run_alg("landslide3d", {"POINT_LAYERS": layers, "GEOMETRIES": "-8.9,39;-171.5,36.5", "DEM": dem,
+                                  "MIN_SLOPE": 2.0, **out})
+    v, _ = _read(res["OUTPUT"])
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    assert v.shape[1:] == shape
+    con = (q[4] == m3.FLAG_CONSTRAINED).ravel()
+    assert con.sum() >= 3
+    e2, _ = _read(two["OUTPUT_EAST"])
+    u2, _ = _read(two["OUTPUT_UP"])
+    d = np.stack([v[0].ravel() - e2[0].ravel(), v[1].ravel(), v[2].ravel() - u2[0].ravel()])[:, con]
+    for c in cells:
+        los = c[1:4][:, con]
+        # the 3-D vector reproduces this geometry's LOS cell mean
+        np.testing.assert_allclose(np.sum(los * v.reshape(3, -1)[:, con], 0), c[0][con], atol=1e-4)
+        # the 3-D minus east+up difference (several mm/yr: north 1.6-10.8 here) is invisible to this
+        # geometry, up to the two tools' different gridding (cell means vs all points in one least squares,
+        # EGMS L3): 0.01-0.25 mm/yr here, median 0.04 mm/yr on the whole island (BENCHMARKS.md)
+        assert np.max(np.abs(np.sum(los * d, 0))) < 0.3
+    assert np.median(np.linalg.norm(d, axis=0)) > 2.0
+    # north is not observed but implied by the DEM: the cells that are not surface-parallel carry no 3-D value
+    assert np.all(np.isnan(v[1].ravel()[~con & (q[4].ravel() != m3.FLAG_FREE)]))
+
+
 def _validation_inputs(tmp_path):
     from qgis.core import QgsFeature, QgsField, QgsFields, QgsGeometry, QgsPointXY, QgsVectorFileWriter, QgsVectorLayer
 
@@ -155,6 +227,14 @@ def test_validateinsar_known_bias_and_outside_station(run_alg, tmp_path):
         assert float(rows[k]["velocity_difference"]) == pytest.approx(st[k][3], abs=0.5)
     assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "station_S2.png"))
     assert os.path.exists(os.path.join(res["OUTPUT_PLOTS"], "velocities.png"))
+    # the ValInSAR network levels: S2 and S3 compared (S1 is the reference): too few for velocity statistics,
+    # the series level is the mean of the two stations' statistics
+    net = rows["NETWORK_MEAN_SERIES"]
+    assert net["n_points"] == "2"
+    assert float(net["rmse"]) == pytest.approx((float(rows["S2"]["rmse"]) + float(rows["S3"]["rmse"])) / 2, abs=1e-3)
+    assert rows["NETWORK_VELOCITIES"]["passed"] == "" and rows["NETWORK_VELOCITIES"]["rmse"] == "nan"
+    for k in ("S2", "S3"):
+        assert float(rows[k]["md"]) <= float(rows[k]["rmse"]) and 0 < float(rows[k]["r2"]) <= 1
 
 
 @pytest.mark.parametrize("geom", ["Point", "Polygon"])  # points, or ADA polygons with their mean series
