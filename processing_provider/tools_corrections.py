@@ -148,22 +148,35 @@ class RampRemoval(GeohazardAlgorithm):
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
         mask = read_mask(self, parameters, context, stack)
         src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
-        normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=thr),
-                           sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
-                           progress=SubProgress(progress, 0, 45))
-        coef = ramps.solve_normals(normals, names=stack.names, min_pixels=self.parameterAsInt(
-            parameters, "MIN_PIXELS", context), mask_name="STABLE_AREA / MASK / COHERENCE_THRESHOLD")
-        before, after = ramps.fit_residual_rms(normals, coef)
         per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
-        if per_date:
-            coef = ramps.per_date_coefficients(coef, stack.network.ref_index, stack.network.sec_index,
-                                               stack.network.n_dates, stack.signs)[1]
+        min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
+        mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
-        write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
-                        sources=stack.sources(coherence=False), out_dir=out_dir, alg=self, parameters=parameters,
-                        context=context, feedback=feedback, progress=SubProgress(progress, 45, 100),
-                        metadata={**unit_meta(stack), "CORRECTION": f"{kind} ramp removed"
-                                  + (" (per date)" if per_date else "")})
+        meta = {**unit_meta(stack), "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
+        # per interferogram, whole interferograms in memory: each is read once, fitted and corrected
+        plan = None if per_date else stack.group_plan(shared_bytes=8.0)
+        if plan is not None:
+            _, got = write_corrected(
+                stack, functools.partial(ramps.ramp_fit_apply_block, kind=kind, coherence_threshold=thr,
+                                         min_pixels=min_px, names=stack.names, mask_name=mask_name),
+                sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context, feedback=feedback,
+                progress=progress, metadata=meta, plan=plan, collect=("coef", "ata", "atb", "n", "btb"))
+            coef = got.pop("coef")
+            normals = got
+            before, after = ramps.fit_residual_rms(normals, coef)
+        else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
+            normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=thr),
+                               sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
+                               progress=SubProgress(progress, 0, 45))
+            coef = ramps.solve_normals(normals, names=stack.names, min_pixels=min_px, mask_name=mask_name)
+            before, after = ramps.fit_residual_rms(normals, coef)
+            if per_date:
+                coef = ramps.per_date_coefficients(coef, stack.network.ref_index, stack.network.sec_index,
+                                                   stack.network.n_dates, stack.signs)[1]
+            write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
+                            sources=stack.sources(coherence=False), out_dir=out_dir, alg=self, parameters=parameters,
+                            context=context, feedback=feedback, progress=SubProgress(progress, 45, 100),
+                            metadata=meta)
         feedback.pushInfo(f"{kind} ramps removed from {stack.m} interferograms; RMS on the mask "
                           f"{np.median(before):.3g} -> {np.median(after):.3g} (median, input unit)")
         result = {"OUTPUT": out_dir}
@@ -281,32 +294,46 @@ class TroposphericCorrection(GeohazardAlgorithm):
         layout = troposphere.window_layout(stack.info.shape, self.parameterAsInt(parameters, "WINDOW", context))
         mask = read_mask(self, parameters, context, stack)
         dem_src = raster_source(dem_path, dtype=np.float64, name="DEM")
-        src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), "dem": dem_src}
-        normals = fit_pass(stack, functools.partial(troposphere.elevation_normal_block, order=order, h0=h0,
-                                                    hscale=hscale, layout=layout, coherence_threshold=thr),
-                           sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
-                           progress=SubProgress(progress, 0, 45))
-        coef, corr, fallback = troposphere.solve_elevation(
-            normals, names=stack.names, min_pixels=self.parameterAsInt(parameters, "MIN_PIXELS", context),
-            correlation_threshold=self.parameterAsDouble(parameters, "CORRELATION_THRESHOLD", context),
-            mask_name="STABLE_AREA / MASK / COHERENCE_THRESHOLD")
         per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
-        if per_date:
-            coef = troposphere.elevation_per_date(coef, stack.network.ref_index, stack.network.sec_index,
-                                                  stack.network.n_dates, stack.signs)
+        min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
+        corr_thr = self.parameterAsDouble(parameters, "CORRELATION_THRESHOLD", context)
+        mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
         n_win = layout[0] * layout[1]
+        meta = {**unit_meta(stack), "CORRECTION": f"phase-elevation order {order}" + (" per date" if per_date else "")
+                + (f", windows {layout[2]} px" if n_win > 1 else "")}
+        # per interferogram, whole interferograms in memory: each is read once, fitted and corrected;
+        # the DEM is read once for all of them (8 bytes a pixel, and its scaled heights in the blocks)
+        plan = None if per_date else stack.group_plan(shared_bytes=40.0 if n_win == 1 else 96.0)
+        if plan is not None:
+            dem = dem_src.read(0, stack.info.height, stack.info.width)
+            src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), "dem": dem}
+            _, got = write_corrected(
+                stack, functools.partial(troposphere.elevation_fit_apply_block, order=order, h0=h0, hscale=hscale,
+                                         layout=layout, coherence_threshold=thr, correlation_threshold=corr_thr,
+                                         min_pixels=min_px, names=stack.names, mask_name=mask_name),
+                sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context, feedback=feedback,
+                progress=progress, metadata=meta, plan=plan, collect=("coef", "correlation", "fallback", "n"))
+            coef, corr, fallback, normals = got["coef"], got["correlation"], got["fallback"], {"n": got["n"]}
+        else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
+            src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), "dem": dem_src}
+            normals = fit_pass(stack, functools.partial(troposphere.elevation_normal_block, order=order, h0=h0,
+                                                        hscale=hscale, layout=layout, coherence_threshold=thr),
+                               sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
+                               progress=SubProgress(progress, 0, 45))
+            coef, corr, fallback = troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_px,
+                                                               correlation_threshold=corr_thr, mask_name=mask_name)
+            if per_date:
+                coef = troposphere.elevation_per_date(coef, stack.network.ref_index, stack.network.sec_index,
+                                                      stack.network.n_dates, stack.signs)
+            write_corrected(stack, functools.partial(troposphere.elevation_apply_block, coef=coef, order=order, h0=h0,
+                                                     hscale=hscale, layout=layout),
+                            sources={**stack.sources(coherence=False), "dem": dem_src}, out_dir=out_dir, alg=self,
+                            parameters=parameters, context=context, feedback=feedback,
+                            progress=SubProgress(progress, 45, 100), metadata=meta)
         if n_win > 1:
             feedback.pushInfo(f"{layout[0]} x {layout[1]} windows of {layout[2]} px; "
                               f"{int(fallback.sum())} of {fallback.size} interferogram-windows used the "
                               "whole-image fit")
-        write_corrected(stack, functools.partial(troposphere.elevation_apply_block, coef=coef, order=order, h0=h0,
-                                                 hscale=hscale, layout=layout),
-                        sources={**stack.sources(coherence=False), "dem": dem_src}, out_dir=out_dir, alg=self,
-                        parameters=parameters, context=context, feedback=feedback,
-                        progress=SubProgress(progress, 45, 100),
-                        metadata={**unit_meta(stack), "CORRECTION": f"phase-elevation order {order}"
-                                  + (" per date" if per_date else "")
-                                  + (f", windows {layout[2]} px" if n_win > 1 else "")})
         rows = []
         for i, nm in enumerate(stack.names):
             for w in range(n_win):

@@ -63,12 +63,12 @@ def ramp_design(x: np.ndarray, y: np.ndarray, kind: str = "linear") -> np.ndarra
     return np.stack(cols, axis=1)
 
 
-def block_design(block, kind: str) -> np.ndarray:
-    """Design matrix of the block's core pixels, ``(rows * cols, k)``, row-major."""
-    r = np.arange(block.row0, block.row1)
-    c = np.arange(block.n_cols)
-    rr, cc = np.meshgrid(r, c, indexing="ij")
-    x, y = scaled_coordinates(rr.ravel(), cc.ravel(), (block.n_rows_total, block.n_cols))
+def block_design(block, kind: str, start: int = 0, stop: Optional[int] = None) -> np.ndarray:
+    """Design matrix of the block's core pixels ``start:stop`` (row-major over the block), ``(stop - start, k)``."""
+    p = block.rows * block.n_cols
+    stop = p if stop is None else min(int(stop), p)
+    idx = np.arange(int(start), stop)
+    x, y = scaled_coordinates(block.row0 + idx // block.n_cols, idx % block.n_cols, (block.n_rows_total, block.n_cols))
     return ramp_design(x, y, kind)
 
 
@@ -85,33 +85,44 @@ def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, cohere
     return ok
 
 
-#: Pixels per matrix product of :func:`normal_equations`: float32 products, float64 sums between chunks.
+#: Pixels per chunk of :func:`normal_equations` (its temporaries stay in the CPU cache).
 CHUNK = 8192
 
 
-def normal_equations(g: np.ndarray, data: np.ndarray, use: np.ndarray) -> dict:
+def normal_equations(g, data: np.ndarray, use: np.ndarray) -> dict:
     """Normal equations of one design ``g`` ``(p, k)`` for ``M`` data vectors ``(M, p)`` with their own
     pixel selections ``use`` ``(M, p)``: ``ata (M, k, k)``, ``atb (M, k)``, ``n (M,)``, ``btb (M,)`` (float64).
 
-    Float32 data stay float32 in the products (memory traffic), each over at most :data:`CHUNK` pixels,
-    and the chunks are summed in float64: the sums keep ~7 significant digits per chunk instead of
-    losing them over a million pixels.
+    ``g`` may also be a callable ``g(start, stop) -> (stop - start, k)`` giving the design of the pixels
+    ``start:stop`` (a design computed chunk by chunk is never held whole). The data (float32 or
+    float64) are taken :data:`CHUNK` pixels at a time into float64 buffers: every product and sum is
+    float64 and no temporary has the data's size.
     """
     m, p = data.shape
-    k = g.shape[1]
-    dt = np.float32 if data.dtype == np.float32 else np.float64
-    g = np.asarray(g, dt)
-    d0 = np.where(use, data, dt(0))
-    w = use.astype(dt)
-    gg = (g[:, :, None] * g[:, None, :]).reshape(p, k * k)
-    ata = np.zeros((m, k * k))
-    atb = np.zeros((m, k))
+    design = g if callable(g) else (lambda s, e: g[s:e])
+    c = min(CHUNK, p)
+    d0 = np.empty((m, c))
+    w = np.empty((m, c))
+    ata = atb = None
+    btb = np.zeros(m)
     for s in range(0, p, CHUNK):
         e = min(p, s + CHUNK)
-        ata += w[:, s:e] @ gg[s:e]
-        atb += d0[:, s:e] @ g[s:e]
-    return {"ata": ata.reshape(m, k, k), "atb": atb, "n": use.sum(axis=1).astype(np.int64),
-            "btb": np.square(d0).sum(axis=1, dtype=np.float64)}
+        n = e - s
+        gc = np.asarray(design(s, e), np.float64)
+        k = gc.shape[1]
+        if ata is None:
+            ata, atb = np.zeros((m, k * k)), np.zeros((m, k))
+        u = use[:, s:e]
+        dc, wc = d0[:, :n], w[:, :n]
+        dc.fill(0.0)
+        np.copyto(dc, data[:, s:e], where=u)
+        np.copyto(wc, u)
+        ata += wc @ (gc[:, :, None] * gc[:, None, :]).reshape(n, k * k)
+        atb += dc @ gc
+        btb += np.einsum("ij,ij->i", dc, dc)
+    k = atb.shape[1]
+    return {"ata": ata.reshape(m, k, k), "atb": atb, "n": np.count_nonzero(use, axis=1).astype(np.int64),
+            "btb": btb}
 
 
 def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
@@ -127,8 +138,7 @@ def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_th
     m = data.shape[0]
     use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
                         coherence_threshold=coherence_threshold)
-    g = block_design(block, kind)
-    return normal_equations(g, data.reshape(m, -1), use.reshape(m, -1))
+    return normal_equations(lambda s, e: block_design(block, kind, s, e), data.reshape(m, -1), use.reshape(m, -1))
 
 
 def add_normals(total: Optional[dict], part: dict) -> dict:
@@ -203,16 +213,56 @@ def per_date_coefficients(coef: np.ndarray, ref_index: np.ndarray, sec_index: np
     return per_date, per_ifg
 
 
+def ramp_surface(block, kind: str, coef: np.ndarray) -> np.ndarray:
+    """The surface of coefficients ``coef`` ``(k,)`` over the block's core pixels, ``(rows, cols)`` float32.
+
+    Built from one vector per row and one per column (the terms in x, in y and ``x y`` separate),
+    so its cost is one pass over the block instead of a product with the ``(pixels, k)`` design.
+    """
+    c = np.asarray(coef, np.float64)
+    shape = (block.n_rows_total, block.n_cols)
+    x = scaled_coordinates(np.zeros(1), np.arange(block.n_cols), shape)[0]
+    y = scaled_coordinates(np.arange(block.row0, block.row1), np.zeros(1), shape)[1]
+    per_row = c[0] + c[2] * y
+    per_col = c[1] * x
+    if c.size == 6:
+        per_row = per_row + c[4] * y * y
+        per_col = per_col + c[3] * x * x
+    surf = per_row.astype(np.float32)[:, None] + per_col.astype(np.float32)[None, :]
+    if c.size == 6:
+        surf += np.multiply.outer((c[5] * y).astype(np.float32), x.astype(np.float32))
+    return surf
+
+
 def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dict:
     """Block function of the correcting pass: ``stack - surface`` for every interferogram.
 
     ``coef`` ``(M, k)``. Returns ``{"corrected": (M, rows, cols) float32}`` (NaN stays NaN).
     """
+    _check_kind(kind)
     data = np.asarray(inputs["stack"])
-    m, rows, cols = data.shape
-    g = block_design(block, kind).astype(np.float32)
-    ramp = (np.asarray(coef, np.float32) @ g.T).reshape(m, rows, cols)
-    return {"corrected": np.subtract(data, ramp, dtype=np.float32)}
+    out = np.empty(data.shape, np.float32)
+    for i in range(data.shape[0]):
+        np.subtract(data[i], ramp_surface(block, kind, coef[i]), out=out[i], dtype=np.float32)
+    return {"corrected": out}
+
+
+def ramp_fit_apply_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0,
+                         min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK") -> dict:
+    """Block function of the one-read path: fit and remove the surfaces of whole interferograms.
+
+    The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
+    so each interferogram is read once: its normal equations, coefficients and corrected values come
+    from the same block. Same values as :func:`ramp_normal_block` summed over row blocks,
+    :func:`solve_normals` and :func:`ramp_apply_block` (the two-pass path, to float rounding).
+    Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, k)`` and the normal equations.
+    """
+    data = np.asarray(inputs["stack"])
+    f0 = block.files[0] if block.files is not None else 0
+    normals = ramp_normal_block(block, inputs, kind=kind, coherence_threshold=coherence_threshold)
+    coef = solve_normals(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
+                         mask_name=mask_name)
+    return {"corrected": ramp_apply_block(block, inputs, kind=kind, coef=coef)["corrected"], "coef": coef, **normals}
 
 
 def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.ndarray] = None,

@@ -91,16 +91,19 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
-    hs = (dem - h0) / hscale
+    hs = np.nan_to_num((dem - h0) / hscale).ravel()
+    n_win = layout[0] * layout[1]
+    d_all = data.reshape(m, -1)
+    u_all = use.reshape(m, -1)
+    if n_win == 1:  # the design is made chunk by chunk inside normal_equations: no (pixels, k) array
+        ne = normal_equations(lambda s, e: height_design(hs[s:e], order), d_all, u_all)
+        return {key: v[:, None] for key, v in ne.items()}
     rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
     widx = _window_index(rr.ravel(), cc.ravel(), layout)
-    n_win = layout[0] * layout[1]
     k = order + 1
     out = {"ata": np.zeros((m, n_win, k, k)), "atb": np.zeros((m, n_win, k)), "n": np.zeros((m, n_win), np.int64),
            "btb": np.zeros((m, n_win))}
-    g_all = height_design(np.nan_to_num(hs.ravel()), order)
-    d_all = data.reshape(m, -1)
-    u_all = use.reshape(m, -1)
+    g_all = height_design(hs, order)
     for wi in np.unique(widx):
         sel = widx == wi
         ne = normal_equations(g_all[sel], d_all[:, sel], u_all[:, sel])
@@ -232,6 +235,28 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
             term += (field[:, :, 2] * h2[None]).astype(np.float32)
     term = term.reshape(m, rows, cols)
     return {"corrected": np.subtract(data, term, dtype=np.float32), "delay": term}
+
+
+def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
+                              layout=(1, 1, 1), coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
+                              min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK") -> dict:
+    """Block function of the one-read path: fit and remove the phase-elevation terms of whole interferograms.
+
+    The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
+    so each interferogram is read once. Same values as :func:`elevation_normal_block` summed over row
+    blocks, :func:`solve_elevation` and :func:`elevation_apply_block` (the two-pass path, to float
+    rounding). Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, W, k)``, ``correlation``
+    and ``fallback`` ``(M, W)`` and the pixel counts ``n`` ``(M, W)``.
+    """
+    data = np.asarray(inputs["stack"])
+    f0 = block.files[0] if block.files is not None else 0
+    normals = elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
+                                     coherence_threshold=coherence_threshold)
+    coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
+                                           correlation_threshold=correlation_threshold, mask_name=mask_name)
+    out = elevation_apply_block(block, inputs, coef=coef, order=order, h0=h0, hscale=hscale, layout=layout)
+    return {"corrected": out["corrected"], "coef": coef, "correlation": corr, "fallback": fallback,
+            "n": normals["n"]}
 
 
 def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 1, window: int = 0,
