@@ -87,6 +87,30 @@ def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, cohere
 
 #: Pixels per chunk of :func:`normal_equations` (its temporaries stay in the CPU cache).
 CHUNK = 8192
+#: Exponents ``(i, j)`` of ``x^i y^j`` of each design term, in :func:`ramp_design`'s order.
+TERM_POWERS = {"linear": ((0, 0), (1, 0), (0, 1)),
+               "quadratic": ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
+
+
+def _chunks(data: np.ndarray, use: np.ndarray, pixels: int):
+    """``(start, stop, d0, w)`` over the last axis of ``data`` ``(M, p)`` in chunks of ``pixels``: float64 buffers
+    (reused) of the data with 0 where ``use`` is False, and of ``use`` as 0/1."""
+    m, p = data.shape
+    c = max(1, min(int(pixels), p))
+    d0 = np.empty((m, c))
+    w = np.empty((m, c))
+    for s in range(0, p, c):
+        e = min(p, s + c)
+        u = use[:, s:e]
+        dc, wc = d0[:, :e - s], w[:, :e - s]
+        dc.fill(0.0)
+        np.copyto(dc, data[:, s:e], where=u)
+        np.copyto(wc, u)
+        yield s, e, dc, wc
+
+
+def _finish(ata, atb, btb, use) -> dict:
+    return {"ata": ata, "atb": atb, "n": np.count_nonzero(use, axis=1).astype(np.int64), "btb": btb}
 
 
 def normal_equations(g, data: np.ndarray, use: np.ndarray) -> dict:
@@ -98,31 +122,78 @@ def normal_equations(g, data: np.ndarray, use: np.ndarray) -> dict:
     float64) are taken :data:`CHUNK` pixels at a time into float64 buffers: every product and sum is
     float64 and no temporary has the data's size.
     """
-    m, p = data.shape
+    m = data.shape[0]
     design = g if callable(g) else (lambda s, e: g[s:e])
-    c = min(CHUNK, p)
-    d0 = np.empty((m, c))
-    w = np.empty((m, c))
     ata = atb = None
     btb = np.zeros(m)
-    for s in range(0, p, CHUNK):
-        e = min(p, s + CHUNK)
-        n = e - s
+    for s, e, dc, wc in _chunks(data, use, CHUNK):
         gc = np.asarray(design(s, e), np.float64)
         k = gc.shape[1]
         if ata is None:
-            ata, atb = np.zeros((m, k * k)), np.zeros((m, k))
-        u = use[:, s:e]
-        dc, wc = d0[:, :n], w[:, :n]
-        dc.fill(0.0)
-        np.copyto(dc, data[:, s:e], where=u)
-        np.copyto(wc, u)
-        ata += wc @ (gc[:, :, None] * gc[:, None, :]).reshape(n, k * k)
+            ata, atb = np.zeros((m, k, k)), np.zeros((m, k))
+            iu = np.triu_indices(k)
+            gg = np.empty((CHUNK, len(iu[0])))
+        for t, (a, b) in enumerate(zip(*iu)):  # the products of design columns, upper triangle
+            np.multiply(gc[:, a], gc[:, b], out=gg[:e - s, t])
+        ata[:, iu[0], iu[1]] += wc @ gg[:e - s]
         atb += dc @ gc
         btb += np.einsum("ij,ij->i", dc, dc)
-    k = atb.shape[1]
-    return {"ata": ata.reshape(m, k, k), "atb": atb, "n": np.count_nonzero(use, axis=1).astype(np.int64),
-            "btb": btb}
+    ata[:, iu[1], iu[0]] = ata[:, iu[0], iu[1]]
+    return _finish(ata, atb, btb, use)
+
+
+def power_normal_equations(v: np.ndarray, data: np.ndarray, use: np.ndarray, order: int) -> dict:
+    """Normal equations of the polynomial design ``[1, v, ..., v^order]`` (``v`` ``(p,)``) for ``M`` data vectors
+    ``(M, p)`` with their own selections ``use`` ``(M, p)``: as :func:`normal_equations`, from the power sums
+    ``sum w v^a`` (``a <= 2 order``) and ``sum d v^a`` (``a <= order``), float64."""
+    m = data.shape[0]
+    mw = np.zeros((m, 2 * order + 1))
+    md = np.zeros((m, order + 1))
+    btb = np.zeros(m)
+    vp = np.empty((CHUNK, 2 * order + 1))
+    for s, e, dc, wc in _chunks(data, use, CHUNK):
+        pw = vp[:e - s]
+        pw[:, 0] = 1.0
+        for a in range(1, 2 * order + 1):
+            np.multiply(pw[:, a - 1], v[s:e], out=pw[:, a])
+        mw += wc @ pw
+        md += dc @ pw[:, :order + 1]
+        btb += np.einsum("ij,ij->i", dc, dc)
+    a = np.arange(order + 1)
+    return _finish(mw[:, a[:, None] + a[None, :]], md, btb, use)
+
+
+def ramp_normal_equations(block, data: np.ndarray, use: np.ndarray, kind: str) -> dict:
+    """Normal equations of the surfaces ``kind`` for ``M`` images ``(M, rows, cols)`` of ``block`` with their own
+    selections ``use`` ``(M, rows, cols)``: as :func:`normal_equations` with :func:`block_design`, but from the
+    moments ``sum w x^i y^j`` and ``sum d x^i y^j``. ``x`` depends on the column only and ``y`` on the row,
+    so each moment is a product of the image with a few column powers, then a sum over rows with row
+    powers: the cost is two passes over the data, whatever the number of terms. Float64."""
+    powers = TERM_POWERS[kind]
+    m, rows, cols = data.shape
+    top = 2 * max(max(p) for p in powers)
+    shape = (block.n_rows_total, block.n_cols)
+    x = scaled_coordinates(np.zeros(1), np.arange(cols), shape)[0]
+    y = scaled_coordinates(np.arange(block.row0, block.row1), np.zeros(1), shape)[1]
+    xp = x[:, None] ** np.arange(top + 1)[None, :]  # (cols, top + 1)
+    yp = y[:, None] ** np.arange(top + 1)[None, :]  # (rows, top + 1)
+    mw = np.zeros((m, top + 1, top + 1))  # [m, i, j] = sum w x^i y^j
+    md = np.zeros((m, top + 1, top + 1))
+    btb = np.zeros(m)
+    step = max(1, CHUNK * 32 // max(1, m * cols))  # rows per chunk: ~2 MB float64 buffers
+    d2 = data.reshape(m, -1)
+    u2 = use.reshape(m, -1)
+    for s, e, dc, wc in _chunks(d2, u2, step * cols):
+        r0, r1 = s // cols, e // cols
+        sw = (wc.reshape(m * (r1 - r0), cols) @ xp).reshape(m, r1 - r0, top + 1)  # row sums of w x^i
+        sd = (dc.reshape(m * (r1 - r0), cols) @ xp).reshape(m, r1 - r0, top + 1)
+        mw += np.einsum("mri,rj->mij", sw, yp[r0:r1])
+        md += np.einsum("mri,rj->mij", sd, yp[r0:r1])
+        btb += np.einsum("ij,ij->i", dc, dc)
+    i = np.array([p[0] for p in powers])
+    j = np.array([p[1] for p in powers])
+    ata = mw[:, i[:, None] + i[None, :], j[:, None] + j[None, :]]
+    return _finish(ata, md[:, i, j], btb, u2)
 
 
 def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
@@ -132,13 +203,11 @@ def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_th
     ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
     without halo. Returns the arrays of :func:`normal_equations`, to be summed over blocks.
     """
+    _check_kind(kind)
     data = np.asarray(inputs["stack"])
-    if data.dtype != np.float32:
-        data = data.astype(np.float64, copy=False)
-    m = data.shape[0]
     use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
                         coherence_threshold=coherence_threshold)
-    return normal_equations(lambda s, e: block_design(block, kind, s, e), data.reshape(m, -1), use.reshape(m, -1))
+    return ramp_normal_equations(block, data, use, kind)
 
 
 def add_normals(total: Optional[dict], part: dict) -> dict:

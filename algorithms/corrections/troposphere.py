@@ -43,7 +43,7 @@ import numpy as np
 
 from ..conventions import radians_per_m
 from ..errors import GeohazardError
-from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients
+from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients, power_normal_equations
 
 #: Input units (the order of the tools' INPUT_UNITS): radians growing with range, radians
 #: growing toward the satellite, LOS metres and LOS millimetres positive toward the satellite.
@@ -95,8 +95,9 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     n_win = layout[0] * layout[1]
     d_all = data.reshape(m, -1)
     u_all = use.reshape(m, -1)
-    if n_win == 1:  # the design is made chunk by chunk inside normal_equations: no (pixels, k) array
-        ne = normal_equations(lambda s, e: height_design(hs[s:e], order), d_all, u_all)
+    if n_win == 1:  # power sums of the heights: no (pixels, k) design
+        height_design(hs[:1], order)  # checks the order
+        ne = power_normal_equations(hs, d_all, u_all, order)
         return {key: v[:, None] for key, v in ne.items()}
     rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
     widx = _window_index(rr.ravel(), cc.ravel(), layout)
