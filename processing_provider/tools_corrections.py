@@ -302,11 +302,11 @@ class TroposphericCorrection(GeohazardAlgorithm):
         meta = {**unit_meta(stack), "CORRECTION": f"phase-elevation order {order}" + (" per date" if per_date else "")
                 + (f", windows {layout[2]} px" if n_win > 1 else "")}
         # per interferogram, whole interferograms in memory: each is read once, fitted and corrected;
-        # the DEM is read once for all of them (8 bytes a pixel, and its scaled heights in the blocks)
+        # the DEM is read once for all of them (its scaled heights and terms: 17 bytes a pixel)
         plan = None if per_date else stack.group_plan(shared_bytes=40.0 if n_win == 1 else 96.0)
         if plan is not None:
-            dem = dem_src.read(0, stack.info.height, stack.info.width)
-            src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), "dem": dem}
+            heights = troposphere.height_inputs(dem_src.read(0, stack.info.height, stack.info.width), h0, hscale)
+            src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), **heights}
             _, got = write_corrected(
                 stack, functools.partial(troposphere.elevation_fit_apply_block, order=order, h0=h0, hscale=hscale,
                                          layout=layout, coherence_threshold=thr, correlation_threshold=corr_thr,

@@ -70,6 +70,25 @@ def _window_index(rows: np.ndarray, cols: np.ndarray, layout) -> np.ndarray:
     return np.minimum(rows // size, nwr - 1) * nwc + np.minimum(cols // size, nwc - 1)
 
 
+def height_inputs(dem: np.ndarray, h0: float, hscale: float) -> dict:
+    """What the block functions derive from the DEM ``(rows, cols)`` (m, NaN = no data), made once for a
+    whole grid when the same rows serve many blocks (:func:`elevation_fit_apply_block`): ``hs0`` scaled
+    heights (0 where no DEM), ``dem_ok`` (bool), ``h1 = hs + 1`` and ``h2 = hs^2 - 1`` (float32, NaN where
+    no DEM: the linear and quadratic terms, zero at the lowest height)."""
+    hs = (np.asarray(dem, np.float64) - h0) / hscale
+    ok = np.isfinite(hs)
+    hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
+    return {"hs0": np.where(ok, hs, 0.0), "dem_ok": ok, "h1": (hs - hz).astype(np.float32),
+            "h2": (hs * hs - hz * hz).astype(np.float32)}
+
+
+def block_heights(inputs: dict, h0: float, hscale: float) -> dict:
+    """The :func:`height_inputs` of a block: given with the inputs, or made from ``inputs["dem"]``."""
+    if "hs0" in inputs:
+        return {k: np.asarray(inputs[k]) for k in ("hs0", "dem_ok", "h1", "h2")}
+    return height_inputs(inputs["dem"], h0, hscale)
+
+
 def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
                            layout=(1, 1, 1), coherence_threshold: float = 0.0) -> dict:
     """Block function of the fitting pass: normal equations per interferogram and window.
@@ -82,8 +101,8 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     if data.dtype != np.float32:
         data = data.astype(np.float64, copy=False)
     m = data.shape[0]
-    dem = np.asarray(inputs["dem"], np.float64)
-    use = np.isfinite(data) & np.isfinite(dem)[None]
+    heights = block_heights(inputs, h0, hscale)
+    use = np.isfinite(data) & heights["dem_ok"][None]
     mask = inputs.get("mask")
     if mask is not None:
         mk = np.asarray(mask)
@@ -91,7 +110,7 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
-    hs = np.nan_to_num((dem - h0) / hscale).ravel()
+    hs = heights["hs0"].ravel()
     n_win = layout[0] * layout[1]
     d_all = data.reshape(m, -1)
     u_all = use.reshape(m, -1)
@@ -212,18 +231,18 @@ def coefficient_field(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray, layo
 
 
 def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int = 1, h0: float = 0.0,
-                          hscale: float = 1.0, layout=(1, 1, 1)) -> dict:
+                          hscale: float = 1.0, layout=(1, 1, 1), delay: bool = True) -> dict:
     """Block function of the correcting pass: ``stack - (P(hs) - P(-1))`` with ``P = k1 hs + k2 hs^2``
     (NaN where the DEM has no data).
 
-    Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}``.
+    Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}`` (``delay=False``:
+    ``corrected`` only, made in one array).
     """
     data = np.asarray(inputs["stack"])
     m, rows, cols = data.shape
-    hs = ((np.asarray(inputs["dem"], np.float64) - h0) / hscale).ravel()
-    hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
-    h1 = (hs - hz).astype(np.float32)
-    h2 = (hs * hs - hz * hz).astype(np.float32)
+    heights = block_heights(inputs, h0, hscale)
+    h1 = heights["h1"].ravel()
+    h2 = heights["h2"].ravel()
     if layout[0] * layout[1] == 1:  # one set of coefficients per interferogram: an outer product
         term = np.asarray(coef[:, 0, 1], np.float32)[:, None] * h1[None]
         if order == 2:
@@ -235,6 +254,8 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
         if order == 2:
             term += (field[:, :, 2] * h2[None]).astype(np.float32)
     term = term.reshape(m, rows, cols)
+    if not delay:
+        return {"corrected": np.subtract(data, term, out=term, dtype=np.float32)}
     return {"corrected": np.subtract(data, term, dtype=np.float32), "delay": term}
 
 
@@ -255,7 +276,8 @@ def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float 
                                      coherence_threshold=coherence_threshold)
     coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                                            correlation_threshold=correlation_threshold, mask_name=mask_name)
-    out = elevation_apply_block(block, inputs, coef=coef, order=order, h0=h0, hscale=hscale, layout=layout)
+    out = elevation_apply_block(block, inputs, coef=coef, order=order, h0=h0, hscale=hscale, layout=layout,
+                                delay=False)
     return {"corrected": out["corrected"], "coef": coef, "correlation": corr, "fallback": fallback,
             "n": normals["n"]}
 
