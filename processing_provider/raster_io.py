@@ -396,13 +396,21 @@ class RasterWriter:
                 self._write_band(i, block[i, pos:pos + n], row + pos)
             pos += n
 
-    def commit(self) -> str:
-        """Flush, close and move the file into place; returns the final path."""
+    def finish(self) -> None:
+        """Flush and close the file (every row written) but leave it under its temporary name until
+        :meth:`commit`: GDAL's cache lets go of its tiles (a tool writing many files one after the
+        other keeps one file's tiles in memory, not all of them)."""
+        if self._ds is None:
+            return
         if self._streaming and self._fill.any():
             self._flush_buffer()
         self._buf = None
         self._ds.FlushCache()
         self._ds = None
+
+    def commit(self) -> str:
+        """Flush, close and move the file into place; returns the final path."""
+        self.finish()
         os.replace(self._tmp, self.path)
         LIVE_TEMPS.discard(self._tmp)
         self._done = True

@@ -187,6 +187,8 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, alg, parameters, co
             f0, f1 = block.files if block.files is not None else (0, stack.m)
             for w, arr in zip(writers[f0:f1], out["corrected"]):
                 w.write(arr, row=block.row0)
+                if block.files is not None:  # whole interferograms: this file is complete
+                    w.finish()
             for k in collect:
                 got[k][f0:f1] = list(out[k])
 
