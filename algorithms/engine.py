@@ -757,7 +757,8 @@ def map_blocks(func: Callable, sources: Mapping[str, Any], *, n_rows: int, n_col
     return result
 
 
-__all__ = ["Block", "plan_blocks", "plan_file_groups", "read_block", "block_bytes", "max_memory_bytes", "ReadRequest", "RasterSource", "StackSource",
+__all__ = ["Block", "plan_blocks", "plan_file_groups", "read_block", "block_bytes", "max_memory_bytes", "ReadRequest",
+           "RasterSource", "StackSource",
            "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
            "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
            "register_thread_context",

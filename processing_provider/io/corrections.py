@@ -192,8 +192,13 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, alg, parameters, co
             for k in collect:
                 got[k][f0:f1] = list(out[k])
 
+        plan = plan or stack.plan()
+        if plan[0].files is not None:
+            k = plan[0].files[1] - plan[0].files[0]
+            feedback.pushInfo(f"each interferogram read once: {len(plan)} block(s) of up to {k} whole "
+                              "interferogram(s) (fit, correct, write)")
         with executor(alg, parameters, context, feedback) as ex:
-            process_blocks(plan or stack.plan(), func, write, sources=sources, executor=ex, progress=progress,
+            process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
                            background_write=True)
     return paths, {k: np.stack(v) for k, v in got.items()}
 

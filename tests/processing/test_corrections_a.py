@@ -218,3 +218,48 @@ def test_referencepoint_mexico_city_outside_the_bowl_and_feeds_sbas(qgis_app, tm
     v = _read(res2["OUTPUT_VELOCITY"])
     assert np.isfinite(v).mean() > 0.9 and np.nanpercentile(v[:, 70:], 10) < -100
 
+
+
+def _report(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("tool,params", [
+    ("rampremoval", {"RAMP_TYPE": 1}),
+    ("troposphericcorrection", {"METHOD": 1}),
+])
+def test_one_read_and_two_pass_paths_write_the_same(qgis_app, tmp_path, monkeypatch, tool, params):
+    """Whole interferograms in memory (each read once) vs a budget below one interferogram (fit over row blocks,
+    then correct: two reads): same files and report to float rounding; the run says which it did."""
+    from qgis.core import QgsProcessingFeedback
+
+    s, files, dem = _stack(str(tmp_path), shape=(45, 70), seed=21, strat_mm_per_km=10.0, ramp_mm=20.0)
+    rng = np.random.default_rng(21)
+    cohs = []
+    for f in files:  # coherence rasters matched by date pair: some pixels below the 0.3 threshold
+        cohs.append(write_tif(f.replace("_unw.tif", "_cor.tif"), rng.uniform(0.1, 1.0, (45, 70)), _wkt(),
+                              (500000.0, 30.0, 0, 2150000.0, 0, -30.0)))
+
+    class Log(QgsProcessingFeedback):
+        text = ""
+
+        def pushInfo(self, info):
+            Log.text += info + "\n"
+
+    outs = {}
+    for label, mb in (("one", "512"), ("two", "0.05")):
+        monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", mb)
+        Log.text = ""
+        extra = {"DEM": dem} if tool == "troposphericcorrection" else {}
+        res = hk.run(tool, {"INTERFEROGRAMS": files, "COHERENCE": cohs, "INPUT_UNITS": 3, "MIN_PIXELS": 50, **extra,
+                            **params, "OUTPUT": str(tmp_path / label), "OUTPUT_REPORT": str(tmp_path / f"{label}.csv")},
+                     Log())
+        assert ("read once" in Log.text) == (label == "one"), Log.text
+        outs[label] = (_pair_arrays(res["OUTPUT"], s), _report(res["OUTPUT_REPORT"]))
+    np.testing.assert_allclose(outs["one"][0], outs["two"][0], rtol=0, atol=2e-5)
+    for a, b in zip(outs["one"][1], outs["two"][1]):
+        assert a.keys() == b.keys() and a["interferogram"] == b["interferogram"] and a["pixels"] == b["pixels"]
+        for k in a:
+            if k not in ("interferogram", "pixels", "whole_image_fit", "window"):
+                assert float(a[k]) == pytest.approx(float(b[k]), rel=1e-7, abs=1e-9), k
