@@ -37,7 +37,7 @@ def output_names(paths: list) -> list:
 
 #: Modelled memory of one block of whole interferograms (:meth:`Stack.group_plan`), MB: about two
 #: 1-Mpx interferograms per block, so reading, fitting and compressing the output overlap.
-GROUP_MB = float(os.environ.get("INSAR_GEOHAZARDS_GROUP_MB", "64"))
+GROUP_MB = 64.0
 
 
 class Stack:
