@@ -65,7 +65,7 @@ def test_rampremoval_matches_core_and_truth(qgis_app, tmp_path, small_blocks):
     got = _pair_arrays(res["OUTPUT"], s)
     assert sorted(os.listdir(res["OUTPUT"])) == sorted(os.path.basename(f) for f in files)
     ref, _ = remove_ramps(s["ifg_mm"], kind="quadratic", mask=stable, min_pixels=100)
-    np.testing.assert_allclose(got, ref, atol=5e-4)  # float32 products (ramps up to ~75 mm): 7e-6 relative
+    np.testing.assert_allclose(got, ref, atol=5e-5)  # float64 sums; float32 files of values up to ~240 mm
     defo = np.stack([s["defo_mm"][j] - s["defo_mm"][i] for i, j in s["pairs"]])
     assert np.abs(got - defo).max() < 0.2
     rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
