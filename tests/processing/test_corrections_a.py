@@ -258,6 +258,13 @@ def test_one_read_and_two_pass_paths_write_the_same(qgis_app, tmp_path, monkeypa
         assert ("read once" in Log.text) == (label == "one"), Log.text
         outs[label] = (_pair_arrays(res["OUTPUT"], s), _report(res["OUTPUT_REPORT"]))
     np.testing.assert_allclose(outs["one"][0], outs["two"][0], rtol=0, atol=2e-5)
+    from osgeo import gdal
+
+    from insar_geohazards.processing_provider.raster_io import gtiff_has_zstd
+
+    ds = gdal.Open(str(tmp_path / "one" / os.path.basename(files[0])))
+    assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
+    ds = None
     for a, b in zip(outs["one"][1], outs["two"][1]):
         assert a.keys() == b.keys() and a["interferogram"] == b["interferogram"] and a["pixels"] == b["pixels"]
         for k in a:
