@@ -70,8 +70,9 @@ STACK_HELP = (
 )
 OUTPUT_HELP = (
     "<b>Output folder</b>: one corrected GeoTIFF per interferogram with the input's file name (a non-GeoTIFF "
-    "input becomes NAME.tif), same unit and sign as the input, NaN = no data: give the folder as the next "
-    "tool's or the SBAS tool's interferograms. Nothing is written when the run fails.\n"
+    "input becomes NAME.tif), same unit and sign as the input, NaN = no data, ZSTD-compressed (lossless; QGIS and "
+    "GDAL-based software read it): give the folder as the next tool's or the SBAS tool's interferograms. Nothing "
+    "is written when the run fails.\n"
 )
 MASK_HELP = (
     "<b>Stable area</b> (optional): polygons of ground you trust not to move, and/or a mask raster on the "
