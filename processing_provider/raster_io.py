@@ -139,7 +139,7 @@ def _to_float(arr: np.ndarray, nodata, dtype) -> np.ndarray:
         if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
             out[arr == nodata] = np.nan
         return out
-    out = arr.astype(dtype, copy=True)
+    out = arr.astype(dtype, copy=False)  # arr is a fresh ReadAsArray result: no copy when already of dtype
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         out[arr == nodata] = np.nan
     return out
@@ -508,6 +508,8 @@ class GdalOpener:
                                      f"{ds.RasterCount} band(s)")
             b = ds.GetRasterBand(bi)
             arr = _to_float(b.ReadAsArray(c0, r0, c1 - c0, r1 - r0), b.GetNoDataValue(), np.dtype(request.dtype).type)
+            if len(bands) == 1:
+                return arr[None]  # a view: no copy
             if out is None:
                 out = np.empty((len(bands),) + arr.shape, dtype=arr.dtype)
             out[i] = arr

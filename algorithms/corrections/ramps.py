@@ -282,25 +282,22 @@ def per_date_coefficients(coef: np.ndarray, ref_index: np.ndarray, sec_index: np
     return per_date, per_ifg
 
 
-def ramp_surface(block, kind: str, coef: np.ndarray) -> np.ndarray:
-    """The surface of coefficients ``coef`` ``(k,)`` over the block's core pixels, ``(rows, cols)`` float32.
-
-    Built from one vector per row and one per column (the terms in x, in y and ``x y`` separate),
-    so its cost is one pass over the block instead of a product with the ``(pixels, k)`` design.
-    """
+def _surface_terms(block, coef: np.ndarray):
+    """``(per_row, per_col, cross)`` of the surface ``coef`` over the block (float32): the surface is
+    ``per_row[:, None] + per_col[None, :]`` plus, for a quadratic, the outer product of the two vectors of
+    ``cross`` (``c_xy y`` and ``x``); ``cross`` is None for a linear ramp."""
     c = np.asarray(coef, np.float64)
     shape = (block.n_rows_total, block.n_cols)
     x = scaled_coordinates(np.zeros(1), np.arange(block.n_cols), shape)[0]
     y = scaled_coordinates(np.arange(block.row0, block.row1), np.zeros(1), shape)[1]
     per_row = c[0] + c[2] * y
     per_col = c[1] * x
+    cross = None
     if c.size == 6:
         per_row = per_row + c[4] * y * y
         per_col = per_col + c[3] * x * x
-    surf = per_row.astype(np.float32)[:, None] + per_col.astype(np.float32)[None, :]
-    if c.size == 6:
-        surf += np.multiply.outer((c[5] * y).astype(np.float32), x.astype(np.float32))
-    return surf
+        cross = ((c[5] * y).astype(np.float32), x.astype(np.float32))
+    return per_row.astype(np.float32), per_col.astype(np.float32), cross
 
 
 def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dict:
@@ -312,7 +309,12 @@ def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dic
     data = np.asarray(inputs["stack"])
     out = np.empty(data.shape, np.float32)
     for i in range(data.shape[0]):
-        np.subtract(data[i], ramp_surface(block, kind, coef[i]), out=out[i], dtype=np.float32)
+        per_row, per_col, cross = _surface_terms(block, coef[i])
+        o = out[i]
+        np.subtract(data[i], per_col[None, :], out=o, dtype=np.float32)  # no surface array: two passes in place
+        o -= per_row[:, None]
+        if cross is not None:
+            o -= np.multiply.outer(*cross)
     return {"corrected": out}
 
 
