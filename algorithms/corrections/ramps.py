@@ -303,10 +303,18 @@ def _surface_terms(block, coef: np.ndarray):
 def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dict:
     """Block function of the correcting pass: ``stack - surface`` for every interferogram.
 
-    ``coef`` ``(M, k)``. Returns ``{"corrected": (M, rows, cols) float32}`` (NaN stays NaN).
+    ``coef`` ``(M, k)``: for every interferogram of the stack; a block of whole interferograms
+    (``block.files``) takes the rows of its files. Returns ``{"corrected": (M, rows, cols) float32}``
+    (NaN stays NaN).
     """
     _check_kind(kind)
-    data = np.asarray(inputs["stack"])
+    if block.files is not None:
+        coef = np.asarray(coef)[block.files[0]:block.files[1]]
+    return {"corrected": _subtract_surfaces(block, np.asarray(inputs["stack"]), coef)}
+
+
+def _subtract_surfaces(block, data: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``data - surface`` of each image ``(M, rows, cols)`` with its coefficients ``coef`` ``(M, k)``, float32."""
     out = np.empty(data.shape, np.float32)
     for i in range(data.shape[0]):
         per_row, per_col, cross = _surface_terms(block, coef[i])
@@ -315,7 +323,7 @@ def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dic
         o -= per_row[:, None]
         if cross is not None:
             o -= np.multiply.outer(*cross)
-    return {"corrected": out}
+    return out
 
 
 def ramp_fit_apply_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0,
@@ -333,7 +341,7 @@ def ramp_fit_apply_block(block, inputs: dict, *, kind: str = "linear", coherence
     normals = ramp_normal_block(block, inputs, kind=kind, coherence_threshold=coherence_threshold)
     coef = solve_normals(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                          mask_name=mask_name)
-    return {"corrected": ramp_apply_block(block, inputs, kind=kind, coef=coef)["corrected"], "coef": coef, **normals}
+    return {"corrected": _subtract_surfaces(block, data, coef), "coef": coef, **normals}
 
 
 def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.ndarray] = None,

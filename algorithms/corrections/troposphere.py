@@ -37,6 +37,7 @@ difference vanishes: smooth, and absorbed by a ramp removal.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional, Sequence
 
 import numpy as np
@@ -235,11 +236,14 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
     """Block function of the correcting pass: ``stack - (P(hs) - P(-1))`` with ``P = k1 hs + k2 hs^2``
     (NaN where the DEM has no data).
 
-    Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}`` (``delay=False``:
-    ``corrected`` only, made in one array).
+    ``coef`` ``(M, W, k)``: for every interferogram of the stack; a block of whole interferograms
+    (``block.files``) takes the rows of its files. Returns ``{"corrected": (M, rows, cols) float32,
+    "delay": the removed term, float32}`` (``delay=False``: ``corrected`` only, made in one array).
     """
     data = np.asarray(inputs["stack"])
     m, rows, cols = data.shape
+    if block.files is not None:  # a block of whole interferograms: the coefficients of its files
+        coef = np.asarray(coef)[block.files[0]:block.files[1]]
     heights = block_heights(inputs, h0, hscale)
     h1 = heights["h1"].ravel()
     h2 = heights["h2"].ravel()
@@ -276,8 +280,8 @@ def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float 
                                      coherence_threshold=coherence_threshold)
     coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                                            correlation_threshold=correlation_threshold, mask_name=mask_name)
-    out = elevation_apply_block(block, inputs, coef=coef, order=order, h0=h0, hscale=hscale, layout=layout,
-                                delay=False)
+    out = elevation_apply_block(dataclasses.replace(block, files=None), inputs, coef=coef, order=order, h0=h0,
+                                hscale=hscale, layout=layout, delay=False)  # coef: this block's files already
     return {"corrected": out["corrected"], "coef": coef, "correlation": corr, "fallback": fallback,
             "n": normals["n"]}
 

@@ -159,16 +159,35 @@ def mask_sources(mask) -> dict:
     return {} if mask is None else {"mask": mask}
 
 
-def fit_pass(stack: Stack, func, *, sources, alg, parameters, context, feedback, progress) -> dict:
-    """Run a fitting block function over the stack and sum its outputs (normal equations)."""
+def describe_plan(plan, *, one_read: bool) -> str:
+    """The log line saying how the stack is read: blocks of whole interferograms read once (fit, correct,
+    write), or twice (fit all, then correct), or two passes over row blocks."""
+    if plan is None:
+        return "two passes over row blocks (one whole interferogram does not fit the memory budget)"
+    k = plan[0].files[1] - plan[0].files[0]
+    what = f"{len(plan)} block(s) of up to {k} whole interferogram(s)"
+    return f"each interferogram read once: {what} (fit, correct, write)" if one_read else \
+        f"two passes (every fit before any correction) over {what}"
+
+
+def fit_pass(stack: Stack, func, *, sources, alg, parameters, context, feedback, progress, plan=None) -> dict:
+    """Run a fitting block function over the stack and sum its outputs (normal equations) over row blocks;
+    with blocks of whole interferograms (``plan`` from :meth:`Stack.group_plan`) each block's outputs are
+    those of its files (first axis) and are put in file order instead."""
     total = {}
 
     def add(block, out):
         for k, v in out.items():
-            total[k] = total[k] + v if k in total else np.array(v, copy=True)
+            if block.files is not None:
+                v = np.asarray(v)
+                if k not in total:
+                    total[k] = np.zeros((stack.m,) + v.shape[1:], v.dtype)
+                total[k][block.files[0]:block.files[1]] = v
+            else:
+                total[k] = total[k] + v if k in total else np.array(v, copy=True)
 
     with executor(alg, parameters, context, feedback) as ex:
-        process_blocks(stack.plan(), func, add, sources=sources, executor=ex, progress=progress)
+        process_blocks(plan or stack.plan(), func, add, sources=sources, executor=ex, progress=progress)
     return total
 
 
@@ -198,10 +217,6 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, alg, parameters, co
                 got[k][f0:f1] = list(out[k])
 
         plan = plan or stack.plan()
-        if plan[0].files is not None:
-            k = plan[0].files[1] - plan[0].files[0]
-            feedback.pushInfo(f"each interferogram read once: {len(plan)} block(s) of up to {k} whole "
-                              "interferogram(s) (fit, correct, write)")
         with executor(alg, parameters, context, feedback) as ex:
             process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress,
                            background_write=True)
