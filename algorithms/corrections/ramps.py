@@ -85,8 +85,13 @@ def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, cohere
     return ok
 
 
-#: Pixels per chunk of :func:`normal_equations` (its temporaries stay in the CPU cache).
+#: Pixels per chunk of :func:`normal_equations` for many data vectors; with few, chunks hold up to
+#: ``CHUNK * 32`` values of each buffer (~2 MB of float64: few Python steps, temporaries stay small).
 CHUNK = 8192
+
+
+def _chunk_pixels(m: int) -> int:
+    return max(CHUNK, CHUNK * 32 // max(1, int(m)))
 #: Exponents ``(i, j)`` of ``x^i y^j`` of each design term, in :func:`ramp_design`'s order.
 TERM_POWERS = {"linear": ((0, 0), (1, 0), (0, 1)),
                "quadratic": ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
@@ -119,20 +124,21 @@ def normal_equations(g, data: np.ndarray, use: np.ndarray) -> dict:
 
     ``g`` may also be a callable ``g(start, stop) -> (stop - start, k)`` giving the design of the pixels
     ``start:stop`` (a design computed chunk by chunk is never held whole). The data (float32 or
-    float64) are taken :data:`CHUNK` pixels at a time into float64 buffers: every product and sum is
+    float64) are taken a chunk of pixels at a time into float64 buffers: every product and sum is
     float64 and no temporary has the data's size.
     """
     m = data.shape[0]
     design = g if callable(g) else (lambda s, e: g[s:e])
     ata = atb = None
     btb = np.zeros(m)
-    for s, e, dc, wc in _chunks(data, use, CHUNK):
+    c = _chunk_pixels(m)
+    for s, e, dc, wc in _chunks(data, use, c):
         gc = np.asarray(design(s, e), np.float64)
         k = gc.shape[1]
         if ata is None:
             ata, atb = np.zeros((m, k, k)), np.zeros((m, k))
             iu = np.triu_indices(k)
-            gg = np.empty((CHUNK, len(iu[0])))
+            gg = np.empty((min(c, data.shape[1]), len(iu[0])))
         for t, (a, b) in enumerate(zip(*iu)):  # the products of design columns, upper triangle
             np.multiply(gc[:, a], gc[:, b], out=gg[:e - s, t])
         ata[:, iu[0], iu[1]] += wc @ gg[:e - s]
@@ -150,8 +156,9 @@ def power_normal_equations(v: np.ndarray, data: np.ndarray, use: np.ndarray, ord
     mw = np.zeros((m, 2 * order + 1))
     md = np.zeros((m, order + 1))
     btb = np.zeros(m)
-    vp = np.empty((CHUNK, 2 * order + 1))
-    for s, e, dc, wc in _chunks(data, use, CHUNK):
+    c = _chunk_pixels(m)
+    vp = np.empty((min(c, data.shape[1]), 2 * order + 1))
+    for s, e, dc, wc in _chunks(data, use, c):
         pw = vp[:e - s]
         pw[:, 0] = 1.0
         for a in range(1, 2 * order + 1):
