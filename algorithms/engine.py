@@ -81,6 +81,8 @@ class Block:
     read1: int
     n_rows_total: int
     n_cols: int
+    #: ``(first, stop)``: the files of the stacks this block reads (:func:`plan_file_groups`); None = all.
+    files: Optional[tuple] = None
 
     @property
     def rows(self) -> int:
@@ -169,6 +171,60 @@ def plan_blocks(n_rows: int, n_cols: int, *, bytes_per_pixel: float = 8.0, halo:
     return blocks
 
 
+def plan_file_groups(n_files: int, n_rows: int, n_cols: int, *, bytes_per_file_pixel: float,
+                     bytes_per_pixel: float = 0.0, max_memory_mb: Optional[float] = None,
+                     group_mb: float = 16.0) -> Optional[list[Block]]:
+    """Blocks of whole images: each covers every row and the files ``block.files = (first, stop)`` of a stack.
+
+    A stack whose per-file work needs the whole image (fit on all its pixels, then correct them)
+    is then read once instead of twice (a fitting pass and a correcting pass over row blocks).
+
+    Parameters
+    ----------
+    n_files : int
+        Files of the stack.
+    n_rows, n_cols : int
+        Grid size.
+    bytes_per_file_pixel : float
+        Memory one pixel of one file costs in a block (its data, outputs and temporaries).
+    bytes_per_pixel : float
+        Memory one pixel costs once per block whatever its files (a DEM, a mask, shared designs).
+    max_memory_mb : float, optional
+        Budget of one block (default :func:`max_memory_bytes`).
+    group_mb : float
+        Aim for about this many MB of ``bytes_per_file_pixel`` per block (at least one file):
+        small groups overlap reading, computing and writing best, and keep each array under the
+        size from which the C allocator maps fresh (zeroed) pages for every block.
+
+    Returns
+    -------
+    list of Block, or None
+        ``None`` when one whole file does not fit the budget: use row blocks (:func:`plan_blocks`).
+    """
+    n_files, n_rows, n_cols = int(n_files), int(n_rows), int(n_cols)
+    if n_files < 1 or n_rows < 1 or n_cols < 1:
+        raise GeohazardError(f"a stack of files needs at least one file, row and column, got {n_files} files of "
+                             f"{n_rows} x {n_cols}")
+    if not bytes_per_file_pixel > 0:
+        raise GeohazardError(f"bytes_per_file_pixel must be > 0, got {bytes_per_file_pixel!r}")
+    npx = float(n_rows) * n_cols
+    room = max_memory_bytes(max_memory_mb) - npx * float(bytes_per_pixel)
+    per_file = npx * float(bytes_per_file_pixel)
+    fit = int(room // per_file) if room > 0 else 0
+    if fit < 1:
+        return None
+    k = max(1, min(fit, int(group_mb * 2**20 // per_file), n_files))
+    return [Block(i, 0, n_rows, 0, n_rows, n_rows, n_cols, (f0, min(f0 + k, n_files)))
+            for i, f0 in enumerate(range(0, n_files, k))]
+
+
+def read_block(src, block: Block):
+    """The inputs of ``block`` from ``src``: its rows, and only its files where the source is a stack."""
+    if block.files is not None and getattr(src, "by_file", False):
+        return src.read(block.read0, block.read1, block.n_cols, files=block.files)
+    return src.read(block.read0, block.read1, block.n_cols)
+
+
 def block_bytes(block: Block, bytes_per_pixel: float) -> float:
     """Memory of one block under the plan's model, bytes."""
     return (block.read1 - block.read0) * block.n_cols * float(bytes_per_pixel)
@@ -217,9 +273,13 @@ class RasterSource:
 
 
 class StackSource:
-    """Band ``band`` of several files on one grid, read as ``(n_files, rows, cols)`` (a stack of dates/pairs)."""
+    """Band ``band`` of several files on one grid, read as ``(n_files, rows, cols)`` (a stack of dates/pairs).
+
+    In a block of :func:`plan_file_groups` only the block's files are read (``files=(first, stop)``).
+    """
 
     shipped = False
+    by_file = True
 
     def __init__(self, paths: Sequence[str], opener: Callable, *, band: int = 1, dtype="float32",
                  names: Optional[Sequence[str]] = None):
@@ -229,13 +289,14 @@ class StackSource:
         self.dtype = np.dtype(dtype).name
         self.names = list(names) if names is not None else [os.path.basename(p) for p in self.paths]
 
-    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+    def read(self, r0: int, r1: int, n_cols: int, files: Optional[tuple] = None) -> np.ndarray:
+        f0, f1 = (0, len(self.paths)) if files is None else (int(files[0]), int(files[1]))
         out = None
-        for i, (p, nm) in enumerate(zip(self.paths, self.names)):
+        for i, (p, nm) in enumerate(zip(self.paths[f0:f1], self.names[f0:f1])):
             arr = self.opener(ReadRequest(p, (self.band,), (int(r0), int(r1), 0, int(n_cols)), self.dtype, nm))
             arr = arr[0] if arr.ndim == 3 else arr
             if out is None:
-                out = np.empty((len(self.paths),) + arr.shape, dtype=arr.dtype)
+                out = np.empty((f1 - f0,) + arr.shape, dtype=arr.dtype)
             out[i] = arr
         return out
 
@@ -288,7 +349,7 @@ def _as_source(src):
 
 def run_block(func: Callable, block: Block, sources: Mapping[str, Any], extra: Optional[dict] = None) -> dict:
     """Read every input of ``block`` and apply ``func`` (the body of one task, local or on a worker)."""
-    inputs = {k: src.read(block.read0, block.read1, block.n_cols) for k, src in sources.items()}
+    inputs = {k: read_block(src, block) for k, src in sources.items()}
     if extra:
         inputs.update(extra)
     out = func(block, inputs)
@@ -581,7 +642,7 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
                 if executor.distributed:
                     task_sources = {}
                     for k, src in sources.items():
-                        task_sources[k] = _Given(src.read(block.read0, block.read1, block.n_cols)) \
+                        task_sources[k] = _Given(read_block(src, block)) \
                             if src.shipped else src
                 else:
                     task_sources = sources
@@ -621,7 +682,7 @@ def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bo
     n = len(plan)
 
     def read(block):
-        return {k: src.read(block.read0, block.read1, block.n_cols) for k, src in sources.items()}
+        return {k: read_block(src, block) for k, src in sources.items()}
 
     pool = None
     if read_ahead and n > 1:
@@ -696,7 +757,8 @@ def map_blocks(func: Callable, sources: Mapping[str, Any], *, n_rows: int, n_col
     return result
 
 
-__all__ = ["Block", "plan_blocks", "block_bytes", "max_memory_bytes", "ReadRequest", "RasterSource", "StackSource",
+__all__ = ["Block", "plan_blocks", "plan_file_groups", "read_block", "block_bytes", "max_memory_bytes", "ReadRequest",
+           "RasterSource", "StackSource",
            "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
            "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
            "register_thread_context",

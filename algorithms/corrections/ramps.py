@@ -63,12 +63,12 @@ def ramp_design(x: np.ndarray, y: np.ndarray, kind: str = "linear") -> np.ndarra
     return np.stack(cols, axis=1)
 
 
-def block_design(block, kind: str) -> np.ndarray:
-    """Design matrix of the block's core pixels, ``(rows * cols, k)``, row-major."""
-    r = np.arange(block.row0, block.row1)
-    c = np.arange(block.n_cols)
-    rr, cc = np.meshgrid(r, c, indexing="ij")
-    x, y = scaled_coordinates(rr.ravel(), cc.ravel(), (block.n_rows_total, block.n_cols))
+def block_design(block, kind: str, start: int = 0, stop: Optional[int] = None) -> np.ndarray:
+    """Design matrix of the block's core pixels ``start:stop`` (row-major over the block), ``(stop - start, k)``."""
+    p = block.rows * block.n_cols
+    stop = p if stop is None else min(int(stop), p)
+    idx = np.arange(int(start), stop)
+    x, y = scaled_coordinates(block.row0 + idx // block.n_cols, idx % block.n_cols, (block.n_rows_total, block.n_cols))
     return ramp_design(x, y, kind)
 
 
@@ -85,33 +85,122 @@ def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, cohere
     return ok
 
 
-#: Pixels per matrix product of :func:`normal_equations`: float32 products, float64 sums between chunks.
+#: Pixels per chunk of :func:`normal_equations` for many data vectors; with few, chunks hold up to
+#: ``CHUNK * 32`` values of each buffer (~2 MB of float64: few Python steps, temporaries stay small).
 CHUNK = 8192
 
 
-def normal_equations(g: np.ndarray, data: np.ndarray, use: np.ndarray) -> dict:
+def _chunk_pixels(m: int) -> int:
+    return max(CHUNK, CHUNK * 32 // max(1, int(m)))
+#: Exponents ``(i, j)`` of ``x^i y^j`` of each design term, in :func:`ramp_design`'s order.
+TERM_POWERS = {"linear": ((0, 0), (1, 0), (0, 1)),
+               "quadratic": ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
+
+
+def _chunks(data: np.ndarray, use: np.ndarray, pixels: int):
+    """``(start, stop, d0, w)`` over the last axis of ``data`` ``(M, p)`` in chunks of ``pixels``: float64 buffers
+    (reused) of the data with 0 where ``use`` is False, and of ``use`` as 0/1."""
+    m, p = data.shape
+    c = max(1, min(int(pixels), p))
+    d0 = np.empty((m, c))
+    w = np.empty((m, c))
+    for s in range(0, p, c):
+        e = min(p, s + c)
+        u = use[:, s:e]
+        dc, wc = d0[:, :e - s], w[:, :e - s]
+        dc.fill(0.0)
+        np.copyto(dc, data[:, s:e], where=u)
+        np.copyto(wc, u)
+        yield s, e, dc, wc
+
+
+def _finish(ata, atb, btb, use) -> dict:
+    return {"ata": ata, "atb": atb, "n": np.count_nonzero(use, axis=1).astype(np.int64), "btb": btb}
+
+
+def normal_equations(g, data: np.ndarray, use: np.ndarray) -> dict:
     """Normal equations of one design ``g`` ``(p, k)`` for ``M`` data vectors ``(M, p)`` with their own
     pixel selections ``use`` ``(M, p)``: ``ata (M, k, k)``, ``atb (M, k)``, ``n (M,)``, ``btb (M,)`` (float64).
 
-    Float32 data stay float32 in the products (memory traffic), each over at most :data:`CHUNK` pixels,
-    and the chunks are summed in float64: the sums keep ~7 significant digits per chunk instead of
-    losing them over a million pixels.
+    ``g`` may also be a callable ``g(start, stop) -> (stop - start, k)`` giving the design of the pixels
+    ``start:stop`` (a design computed chunk by chunk is never held whole). The data (float32 or
+    float64) are taken a chunk of pixels at a time into float64 buffers: every product and sum is
+    float64 and no temporary has the data's size.
     """
-    m, p = data.shape
-    k = g.shape[1]
-    dt = np.float32 if data.dtype == np.float32 else np.float64
-    g = np.asarray(g, dt)
-    d0 = np.where(use, data, dt(0))
-    w = use.astype(dt)
-    gg = (g[:, :, None] * g[:, None, :]).reshape(p, k * k)
-    ata = np.zeros((m, k * k))
-    atb = np.zeros((m, k))
-    for s in range(0, p, CHUNK):
-        e = min(p, s + CHUNK)
-        ata += w[:, s:e] @ gg[s:e]
-        atb += d0[:, s:e] @ g[s:e]
-    return {"ata": ata.reshape(m, k, k), "atb": atb, "n": use.sum(axis=1).astype(np.int64),
-            "btb": np.square(d0).sum(axis=1, dtype=np.float64)}
+    m = data.shape[0]
+    design = g if callable(g) else (lambda s, e: g[s:e])
+    ata = atb = None
+    btb = np.zeros(m)
+    c = _chunk_pixels(m)
+    for s, e, dc, wc in _chunks(data, use, c):
+        gc = np.asarray(design(s, e), np.float64)
+        k = gc.shape[1]
+        if ata is None:
+            ata, atb = np.zeros((m, k, k)), np.zeros((m, k))
+            iu = np.triu_indices(k)
+            gg = np.empty((min(c, data.shape[1]), len(iu[0])))
+        for t, (a, b) in enumerate(zip(*iu)):  # the products of design columns, upper triangle
+            np.multiply(gc[:, a], gc[:, b], out=gg[:e - s, t])
+        ata[:, iu[0], iu[1]] += wc @ gg[:e - s]
+        atb += dc @ gc
+        btb += np.einsum("ij,ij->i", dc, dc)
+    ata[:, iu[1], iu[0]] = ata[:, iu[0], iu[1]]
+    return _finish(ata, atb, btb, use)
+
+
+def power_normal_equations(v: np.ndarray, data: np.ndarray, use: np.ndarray, order: int) -> dict:
+    """Normal equations of the polynomial design ``[1, v, ..., v^order]`` (``v`` ``(p,)``) for ``M`` data vectors
+    ``(M, p)`` with their own selections ``use`` ``(M, p)``: as :func:`normal_equations`, from the power sums
+    ``sum w v^a`` (``a <= 2 order``) and ``sum d v^a`` (``a <= order``), float64."""
+    m = data.shape[0]
+    mw = np.zeros((m, 2 * order + 1))
+    md = np.zeros((m, order + 1))
+    btb = np.zeros(m)
+    c = _chunk_pixels(m)
+    vp = np.empty((min(c, data.shape[1]), 2 * order + 1))
+    for s, e, dc, wc in _chunks(data, use, c):
+        pw = vp[:e - s]
+        pw[:, 0] = 1.0
+        for a in range(1, 2 * order + 1):
+            np.multiply(pw[:, a - 1], v[s:e], out=pw[:, a])
+        mw += wc @ pw
+        md += dc @ pw[:, :order + 1]
+        btb += np.einsum("ij,ij->i", dc, dc)
+    a = np.arange(order + 1)
+    return _finish(mw[:, a[:, None] + a[None, :]], md, btb, use)
+
+
+def ramp_normal_equations(block, data: np.ndarray, use: np.ndarray, kind: str) -> dict:
+    """Normal equations of the surfaces ``kind`` for ``M`` images ``(M, rows, cols)`` of ``block`` with their own
+    selections ``use`` ``(M, rows, cols)``: as :func:`normal_equations` with :func:`block_design`, but from the
+    moments ``sum w x^i y^j`` and ``sum d x^i y^j``. ``x`` depends on the column only and ``y`` on the row,
+    so each moment is a product of the image with a few column powers, then a sum over rows with row
+    powers: the cost is two passes over the data, whatever the number of terms. Float64."""
+    powers = TERM_POWERS[kind]
+    m, rows, cols = data.shape
+    top = 2 * max(max(p) for p in powers)
+    shape = (block.n_rows_total, block.n_cols)
+    x = scaled_coordinates(np.zeros(1), np.arange(cols), shape)[0]
+    y = scaled_coordinates(np.arange(block.row0, block.row1), np.zeros(1), shape)[1]
+    xp = x[:, None] ** np.arange(top + 1)[None, :]  # (cols, top + 1)
+    yp = y[:, None] ** np.arange(top + 1)[None, :]  # (rows, top + 1)
+    mw = np.zeros((m, top + 1, top + 1))  # [m, i, j] = sum w x^i y^j
+    md = np.zeros((m, top + 1, top + 1))
+    btb = np.zeros(m)
+    step = max(1, CHUNK * 32 // max(1, m * cols))  # rows per chunk: ~2 MB float64 buffers
+    d2 = data.reshape(m, -1)
+    u2 = use.reshape(m, -1)
+    for s, e, dc, wc in _chunks(d2, u2, step * cols):
+        r0, r1 = s // cols, e // cols
+        sw = (wc.reshape(m * (r1 - r0), cols) @ xp).reshape(m, r1 - r0, top + 1)  # row sums of w x^i
+        sd = (dc.reshape(m * (r1 - r0), cols) @ xp).reshape(m, r1 - r0, top + 1)
+        mw += np.einsum("mri,rj->mij", sw, yp[r0:r1])
+        md += np.einsum("mri,rj->mij", sd, yp[r0:r1])
+        btb += np.einsum("ij,ij->i", dc, dc)
+    i = np.array([p[0] for p in powers])
+    j = np.array([p[1] for p in powers])
+    ata = mw[:, i[:, None] + i[None, :], j[:, None] + j[None, :]]
+    return _finish(ata, md[:, i, j], btb, u2)
 
 
 def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
@@ -121,14 +210,11 @@ def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_th
     ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
     without halo. Returns the arrays of :func:`normal_equations`, to be summed over blocks.
     """
+    _check_kind(kind)
     data = np.asarray(inputs["stack"])
-    if data.dtype != np.float32:
-        data = data.astype(np.float64, copy=False)
-    m = data.shape[0]
     use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
                         coherence_threshold=coherence_threshold)
-    g = block_design(block, kind)
-    return normal_equations(g, data.reshape(m, -1), use.reshape(m, -1))
+    return ramp_normal_equations(block, data, use, kind)
 
 
 def add_normals(total: Optional[dict], part: dict) -> dict:
@@ -203,16 +289,66 @@ def per_date_coefficients(coef: np.ndarray, ref_index: np.ndarray, sec_index: np
     return per_date, per_ifg
 
 
+def _surface_terms(block, coef: np.ndarray):
+    """``(per_row, per_col, cross)`` of the surface ``coef`` over the block (float32): the surface is
+    ``per_row[:, None] + per_col[None, :]`` plus, for a quadratic, the outer product of the two vectors of
+    ``cross`` (``c_xy y`` and ``x``); ``cross`` is None for a linear ramp."""
+    c = np.asarray(coef, np.float64)
+    shape = (block.n_rows_total, block.n_cols)
+    x = scaled_coordinates(np.zeros(1), np.arange(block.n_cols), shape)[0]
+    y = scaled_coordinates(np.arange(block.row0, block.row1), np.zeros(1), shape)[1]
+    per_row = c[0] + c[2] * y
+    per_col = c[1] * x
+    cross = None
+    if c.size == 6:
+        per_row = per_row + c[4] * y * y
+        per_col = per_col + c[3] * x * x
+        cross = ((c[5] * y).astype(np.float32), x.astype(np.float32))
+    return per_row.astype(np.float32), per_col.astype(np.float32), cross
+
+
 def ramp_apply_block(block, inputs: dict, *, kind: str, coef: np.ndarray) -> dict:
     """Block function of the correcting pass: ``stack - surface`` for every interferogram.
 
-    ``coef`` ``(M, k)``. Returns ``{"corrected": (M, rows, cols) float32}`` (NaN stays NaN).
+    ``coef`` ``(M, k)``: for every interferogram of the stack; a block of whole interferograms
+    (``block.files``) takes the rows of its files. Returns ``{"corrected": (M, rows, cols) float32}``
+    (NaN stays NaN).
+    """
+    _check_kind(kind)
+    if block.files is not None:
+        coef = np.asarray(coef)[block.files[0]:block.files[1]]
+    return {"corrected": _subtract_surfaces(block, np.asarray(inputs["stack"]), coef)}
+
+
+def _subtract_surfaces(block, data: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``data - surface`` of each image ``(M, rows, cols)`` with its coefficients ``coef`` ``(M, k)``, float32."""
+    out = np.empty(data.shape, np.float32)
+    for i in range(data.shape[0]):
+        per_row, per_col, cross = _surface_terms(block, coef[i])
+        o = out[i]
+        np.subtract(data[i], per_col[None, :], out=o, dtype=np.float32)  # no surface array: two passes in place
+        o -= per_row[:, None]
+        if cross is not None:
+            o -= np.multiply.outer(*cross)
+    return out
+
+
+def ramp_fit_apply_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0,
+                         min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK") -> dict:
+    """Block function of the one-read path: fit and remove the surfaces of whole interferograms.
+
+    The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
+    so each interferogram is read once: its normal equations, coefficients and corrected values come
+    from the same block. Same values as :func:`ramp_normal_block` summed over row blocks,
+    :func:`solve_normals` and :func:`ramp_apply_block` (the two-pass path, to float rounding).
+    Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, k)`` and the normal equations.
     """
     data = np.asarray(inputs["stack"])
-    m, rows, cols = data.shape
-    g = block_design(block, kind).astype(np.float32)
-    ramp = (np.asarray(coef, np.float32) @ g.T).reshape(m, rows, cols)
-    return {"corrected": np.subtract(data, ramp, dtype=np.float32)}
+    f0 = block.files[0] if block.files is not None else 0
+    normals = ramp_normal_block(block, inputs, kind=kind, coherence_threshold=coherence_threshold)
+    coef = solve_normals(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
+                         mask_name=mask_name)
+    return {"corrected": _subtract_surfaces(block, data, coef), "coef": coef, **normals}
 
 
 def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.ndarray] = None,

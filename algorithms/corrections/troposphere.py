@@ -37,13 +37,14 @@ difference vanishes: smooth, and absorbed by a ramp removal.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional, Sequence
 
 import numpy as np
 
 from ..conventions import radians_per_m
 from ..errors import GeohazardError
-from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients
+from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients, power_normal_equations
 
 #: Input units (the order of the tools' INPUT_UNITS): radians growing with range, radians
 #: growing toward the satellite, LOS metres and LOS millimetres positive toward the satellite.
@@ -70,6 +71,25 @@ def _window_index(rows: np.ndarray, cols: np.ndarray, layout) -> np.ndarray:
     return np.minimum(rows // size, nwr - 1) * nwc + np.minimum(cols // size, nwc - 1)
 
 
+def height_inputs(dem: np.ndarray, h0: float, hscale: float) -> dict:
+    """What the block functions derive from the DEM ``(rows, cols)`` (m, NaN = no data), made once for a
+    whole grid when the same rows serve many blocks (:func:`elevation_fit_apply_block`): ``hs0`` scaled
+    heights (0 where no DEM), ``dem_ok`` (bool), ``h1 = hs + 1`` and ``h2 = hs^2 - 1`` (float32, NaN where
+    no DEM: the linear and quadratic terms, zero at the lowest height)."""
+    hs = (np.asarray(dem, np.float64) - h0) / hscale
+    ok = np.isfinite(hs)
+    hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
+    return {"hs0": np.where(ok, hs, 0.0), "dem_ok": ok, "h1": (hs - hz).astype(np.float32),
+            "h2": (hs * hs - hz * hz).astype(np.float32)}
+
+
+def block_heights(inputs: dict, h0: float, hscale: float) -> dict:
+    """The :func:`height_inputs` of a block: given with the inputs, or made from ``inputs["dem"]``."""
+    if "hs0" in inputs:
+        return {k: np.asarray(inputs[k]) for k in ("hs0", "dem_ok", "h1", "h2")}
+    return height_inputs(inputs["dem"], h0, hscale)
+
+
 def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
                            layout=(1, 1, 1), coherence_threshold: float = 0.0) -> dict:
     """Block function of the fitting pass: normal equations per interferogram and window.
@@ -82,8 +102,8 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     if data.dtype != np.float32:
         data = data.astype(np.float64, copy=False)
     m = data.shape[0]
-    dem = np.asarray(inputs["dem"], np.float64)
-    use = np.isfinite(data) & np.isfinite(dem)[None]
+    heights = block_heights(inputs, h0, hscale)
+    use = np.isfinite(data) & heights["dem_ok"][None]
     mask = inputs.get("mask")
     if mask is not None:
         mk = np.asarray(mask)
@@ -91,16 +111,20 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
-    hs = (dem - h0) / hscale
+    hs = heights["hs0"].ravel()
+    n_win = layout[0] * layout[1]
+    d_all = data.reshape(m, -1)
+    u_all = use.reshape(m, -1)
+    if n_win == 1:  # power sums of the heights: no (pixels, k) design
+        height_design(hs[:1], order)  # checks the order
+        ne = power_normal_equations(hs, d_all, u_all, order)
+        return {key: v[:, None] for key, v in ne.items()}
     rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
     widx = _window_index(rr.ravel(), cc.ravel(), layout)
-    n_win = layout[0] * layout[1]
     k = order + 1
     out = {"ata": np.zeros((m, n_win, k, k)), "atb": np.zeros((m, n_win, k)), "n": np.zeros((m, n_win), np.int64),
            "btb": np.zeros((m, n_win))}
-    g_all = height_design(np.nan_to_num(hs.ravel()), order)
-    d_all = data.reshape(m, -1)
-    u_all = use.reshape(m, -1)
+    g_all = height_design(hs, order)
     for wi in np.unique(widx):
         sel = widx == wi
         ne = normal_equations(g_all[sel], d_all[:, sel], u_all[:, sel])
@@ -208,18 +232,21 @@ def coefficient_field(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray, layo
 
 
 def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int = 1, h0: float = 0.0,
-                          hscale: float = 1.0, layout=(1, 1, 1)) -> dict:
+                          hscale: float = 1.0, layout=(1, 1, 1), delay: bool = True) -> dict:
     """Block function of the correcting pass: ``stack - (P(hs) - P(-1))`` with ``P = k1 hs + k2 hs^2``
     (NaN where the DEM has no data).
 
-    Returns ``{"corrected": (M, rows, cols) float32, "delay": the removed term, float32}``.
+    ``coef`` ``(M, W, k)``: for every interferogram of the stack; a block of whole interferograms
+    (``block.files``) takes the rows of its files. Returns ``{"corrected": (M, rows, cols) float32,
+    "delay": the removed term, float32}`` (``delay=False``: ``corrected`` only, made in one array).
     """
     data = np.asarray(inputs["stack"])
     m, rows, cols = data.shape
-    hs = ((np.asarray(inputs["dem"], np.float64) - h0) / hscale).ravel()
-    hz = -1.0  # scaled height of the scene's lowest ground (height_scaling): the removed delay is 0 there
-    h1 = (hs - hz).astype(np.float32)
-    h2 = (hs * hs - hz * hz).astype(np.float32)
+    if block.files is not None:  # a block of whole interferograms: the coefficients of its files
+        coef = np.asarray(coef)[block.files[0]:block.files[1]]
+    heights = block_heights(inputs, h0, hscale)
+    h1 = heights["h1"].ravel()
+    h2 = heights["h2"].ravel()
     if layout[0] * layout[1] == 1:  # one set of coefficients per interferogram: an outer product
         term = np.asarray(coef[:, 0, 1], np.float32)[:, None] * h1[None]
         if order == 2:
@@ -231,7 +258,32 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
         if order == 2:
             term += (field[:, :, 2] * h2[None]).astype(np.float32)
     term = term.reshape(m, rows, cols)
+    if not delay:
+        return {"corrected": np.subtract(data, term, out=term, dtype=np.float32)}
     return {"corrected": np.subtract(data, term, dtype=np.float32), "delay": term}
+
+
+def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
+                              layout=(1, 1, 1), coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
+                              min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK") -> dict:
+    """Block function of the one-read path: fit and remove the phase-elevation terms of whole interferograms.
+
+    The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
+    so each interferogram is read once. Same values as :func:`elevation_normal_block` summed over row
+    blocks, :func:`solve_elevation` and :func:`elevation_apply_block` (the two-pass path, to float
+    rounding). Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, W, k)``, ``correlation``
+    and ``fallback`` ``(M, W)`` and the pixel counts ``n`` ``(M, W)``.
+    """
+    data = np.asarray(inputs["stack"])
+    f0 = block.files[0] if block.files is not None else 0
+    normals = elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
+                                     coherence_threshold=coherence_threshold)
+    coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
+                                           correlation_threshold=correlation_threshold, mask_name=mask_name)
+    out = elevation_apply_block(dataclasses.replace(block, files=None), inputs, coef=coef, order=order, h0=h0,
+                                hscale=hscale, layout=layout, delay=False)  # coef: this block's files already
+    return {"corrected": out["corrected"], "coef": coef, "correlation": corr, "fallback": fallback,
+            "n": normals["n"]}
 
 
 def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 1, window: int = 0,

@@ -23,6 +23,7 @@ from ..engine_params import executor
 from ..feedback import FeedbackProgress
 from ..params import INPUT_UNITS, UNITS_HELP  # noqa: F401  (re-exported for the tools)
 from ..raster_io import RasterWriter, open_raster, raster_source
+from .corrections import CODEC
 from .points import raster_dates  # noqa: F401  (re-exported for the tools)
 from .stacks import expand_file_inputs, expand_raster_inputs, gather_stack  # noqa: F401  (re-exported for the tools)
 
@@ -127,7 +128,8 @@ def run_closure_correction(alg, parameters, context, feedback, stack, triplets, 
     factors = np.array([mm_per_file_unit(stack, k) for k in range(net.n_pairs)])
     meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)"}
     with contextlib.ExitStack() as outs:
-        writers = [outs.enter_context(RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta))
+        writers = [outs.enter_context(RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta,
+                                                        compress=CODEC))
                    for k, p in enumerate(out_paths)]
         w_cyc = outs.enter_context(RasterWriter.like(extra["OUTPUT_CYCLES"], info, dtype=np.int16, nodata=-1)) \
             if "OUTPUT_CYCLES" in extra else None
@@ -186,7 +188,7 @@ def run_series_blocks(alg, parameters, context, feedback, info, dates, plan, fun
         for k, path in paths.items():
             kind = outputs[k][1]
             writers[k] = outs.enter_context(
-                RasterWriter.like(path, info, count=len(dates), descriptions=desc, metadata=meta)
+                RasterWriter.like(path, info, count=len(dates), descriptions=desc, metadata=meta, compress=CODEC)
                 if kind == "series" else RasterWriter.like(path, info))
 
         def write(block, out):

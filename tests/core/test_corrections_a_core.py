@@ -235,3 +235,125 @@ def test_per_date_coefficients_follow_files_named_later_first():
     per_date, per_ifg = per_date_coefficients(coef * signs[:, None], ref, sec, 4, signs)
     np.testing.assert_allclose(per_date, dates, atol=1e-12)
     np.testing.assert_allclose(per_ifg, coef * signs[:, None], atol=1e-12)
+
+
+# --------------------------------------------------------------------------- one read per interferogram (issue 16)
+def _two_pass_ramps(stack, inputs, kind, block_rows, names, coh_thr):
+    """Reference: the tools' two-pass path (normals summed over row blocks, solve, correct row block by row block)."""
+    from algorithms.corrections import ramps
+    from algorithms.engine import plan_blocks
+
+    m, h, w = stack.shape
+    total = None
+    plan = plan_blocks(h, w, block_rows=block_rows)
+    for b in plan:
+        part = {k: (v[..., b.row0:b.row1, :] if v is not None else None) for k, v in inputs.items()}
+        total = ramps.add_normals(total, ramps.ramp_normal_block(b, part, kind=kind, coherence_threshold=coh_thr))
+    coef = ramps.solve_normals(total, names=names, min_pixels=30)
+    out = np.concatenate([ramps.ramp_apply_block(b, {"stack": stack[:, b.row0:b.row1]}, kind=kind, coef=coef)[
+        "corrected"] for b in plan], axis=1)
+    return out, coef, total
+
+
+def _groups(m, h, w, per_file_mb):
+    from algorithms.engine import plan_file_groups
+
+    return plan_file_groups(m, h, w, bytes_per_file_pixel=32.0, bytes_per_pixel=8.0, max_memory_mb=512,
+                            group_mb=per_file_mb)
+
+
+@pytest.mark.parametrize("kind,shape,seed", [("linear", (40, 70), 11), ("quadratic", (64, 48), 12)])
+def test_one_read_ramp_blocks_equal_the_two_pass_path(kind, shape, seed):
+    from algorithms.corrections import ramps
+
+    s = synthetic_stack(shape=shape, seed=seed, strat_mm_per_km=0.0, ramp_mm=25.0, quadratic=kind == "quadratic")
+    rng = np.random.default_rng(seed)
+    stack = s["ifg_mm"].astype(np.float32)
+    stack[rng.random(stack.shape) < 0.05] = np.nan  # data gaps differ per interferogram
+    coh = rng.uniform(0.0, 1.0, stack.shape).astype(np.float32)
+    mask = (s["bowl"] < 0.01).astype(np.uint8)
+    m, h, w = stack.shape
+    names = [str(i) for i in range(m)]
+    want, wcoef, wn = _two_pass_ramps(stack, {"stack": stack, "mask": mask, "coherence": coh}, kind, 7, names, 0.3)
+    plan = _groups(m, h, w, 3 * h * w * 32 / 2**20)  # 3 interferograms a block, the last one shorter
+    assert [b.files for b in plan][:2] == [(0, 3), (3, 6)] and plan[-1].files[1] == m
+    got = np.empty_like(want)
+    for b in plan:
+        f0, f1 = b.files
+        out = ramps.ramp_fit_apply_block(b, {"stack": stack[f0:f1], "mask": mask, "coherence": coh[f0:f1]},
+                                         kind=kind, coherence_threshold=0.3, min_pixels=30, names=names)
+        got[f0:f1] = out["corrected"]
+        np.testing.assert_allclose(out["coef"], wcoef[f0:f1], rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(out["n"], wn["n"][f0:f1])
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-5)  # float32 outputs of values up to ~100 mm
+    assert np.array_equal(np.isnan(got), np.isnan(stack))
+
+
+@pytest.mark.parametrize("order,window", [(1, 0), (2, 0), (1, 20)])
+def test_one_read_phase_elevation_blocks_equal_the_two_pass_path(order, window):
+    from algorithms.corrections import troposphere as tr
+    from algorithms.engine import plan_blocks
+
+    s = synthetic_stack(shape=(45, 60), seed=13 + order + window, strat_mm_per_km=10.0, turb_mm=1.0)
+    stack = s["ifg_mm"].astype(np.float32)
+    dem = s["dem"].astype(np.float64)
+    dem[3:6, 10:14] = np.nan  # no height here: not fitted, NaN out
+    m, h, w = stack.shape
+    names = [str(i) for i in range(m)]
+    h0, hs = tr.height_scaling(np.nanmin(dem), np.nanmax(dem))
+    layout = tr.window_layout((h, w), window)
+    kw = {"order": order, "h0": h0, "hscale": hs, "layout": layout}
+    rows = plan_blocks(h, w, block_rows=8)
+    total = None
+    for b in rows:
+        part = tr.elevation_normal_block(b, {"stack": stack[:, b.row0:b.row1], "dem": dem[b.row0:b.row1]}, **kw)
+        total = part if total is None else {k: total[k] + part[k] for k in total}
+    coef, corr, fallback = tr.solve_elevation(total, names=names, min_pixels=30)
+    want = np.concatenate([tr.elevation_apply_block(b, {"stack": stack[:, b.row0:b.row1], "dem": dem[b.row0:b.row1]},
+                                                    coef=coef, **kw)["corrected"] for b in rows], axis=1)
+    heights = tr.height_inputs(dem, h0, hs)  # what the tool hands every block of whole interferograms
+    got = np.empty_like(want)
+    for b in _groups(m, h, w, 4 * h * w * 32 / 2**20):
+        f0, f1 = b.files
+        out = tr.elevation_fit_apply_block(b, {"stack": stack[f0:f1], **heights}, min_pixels=30, names=names, **kw)
+        got[f0:f1] = out["corrected"]
+        np.testing.assert_allclose(out["coef"], coef[f0:f1], rtol=1e-9, atol=1e-9)
+        np.testing.assert_array_equal(out["fallback"], fallback[f0:f1])
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-5)
+    assert np.isnan(got[:, 3:6, 10:14]).all()
+
+
+def test_one_read_block_memory_stays_within_the_tools_model():
+    """Peak memory of one block of whole interferograms (inputs + everything the block function allocates)
+    is within the model the tools plan with: 32 bytes a pixel of each interferogram (Stack.file_bytes) and
+    8 (ramps) / 40 (phase-elevation) a pixel shared (tools_corrections.py)."""
+    import tracemalloc
+
+    from algorithms.corrections import ramps
+    from algorithms.corrections import troposphere as tr
+    from algorithms.engine import Block
+
+    rng = np.random.default_rng(7)
+    k, h, w = 6, 300, 400
+    npx = h * w
+    stack = rng.normal(size=(k, h, w)).astype(np.float32)
+    stack += np.linspace(0, 5, w, dtype=np.float32)[None, None, :]
+    dem = rng.uniform(100, 900, (h, w))
+    block = Block(0, 0, h, 0, h, h, w, (0, k))
+    names = [str(i) for i in range(k)]
+    heights = tr.height_inputs(dem, 500.0, 400.0)  # made once a run, held by every block
+    cases = [
+        (8.0, 0, lambda: ramps.ramp_fit_apply_block(block, {"stack": stack, "mask": np.ones((h, w), np.uint8)},
+                                                    kind="quadratic", names=names)),
+        (40.0, sum(v.nbytes for v in heights.values()),
+         lambda: tr.elevation_fit_apply_block(block, {"stack": stack, **heights}, order=2, h0=500.0, hscale=400.0,
+                                              names=names)),
+    ]
+    for shared, held, run in cases:
+        tracemalloc.start()
+        out = run()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert out["corrected"].shape == (k, h, w)
+        used = peak + stack.nbytes + held  # the block's inputs were read before the block function ran
+        assert used <= k * npx * 32.0 + npx * shared, (used / npx / k, shared)

@@ -267,6 +267,38 @@ def test_sources_read_by_path_and_stacks(tmp_path):
     assert eng.RasterSource(files[1], npy_opener, bands=[1], dtype="float32").read(0, 2, 9).shape == (1, 2, 9)
 
 
+def file_sums(block, inputs):
+    s = inputs["stack"]
+    return {"sums": s.reshape(s.shape[0], -1).sum(axis=1), "first": np.full(s.shape[0], block.files[0])}
+
+
+@pytest.mark.parametrize("n_files,mb,group_mb", [(10, 1, 0.05), (7, 4, 64), (5, 0.01, 64)])
+def test_file_groups_cover_every_file_once_within_the_budget_and_read_only_theirs(tmp_path, n_files, mb, group_mb):
+    rng = np.random.default_rng(n_files)
+    files = []
+    for i in range(n_files):
+        p = tmp_path / f"f{i}.npy"
+        np.save(p, rng.normal(size=(37, 9)).astype(np.float32))
+        files.append(str(p))
+    bpf, shared = 32.0, 8.0
+    plan = eng.plan_file_groups(n_files, 37, 9, bytes_per_file_pixel=bpf, bytes_per_pixel=shared, max_memory_mb=mb,
+                                group_mb=group_mb)
+    if 37 * 9 * (bpf + shared) > mb * 2**20:  # not even one whole file fits: row blocks instead
+        assert plan is None
+        return
+    got = np.concatenate([np.arange(*b.files) for b in plan])
+    np.testing.assert_array_equal(got, np.arange(n_files))  # every file once, in order
+    for b in plan:
+        assert (b.row0, b.row1, b.read0, b.read1) == (0, 37, 0, 37)
+        assert (b.files[1] - b.files[0]) * 37 * 9 * bpf + 37 * 9 * shared <= mb * 2**20
+        assert b.files[1] - b.files[0] == 1 or (b.files[1] - b.files[0]) * 37 * 9 * bpf <= group_mb * 2**20
+    sums, seen = [], []
+    eng.process_blocks(plan, file_sums, lambda b, out: (sums.append(out["sums"]), seen.append(out["first"])),
+                       sources={"stack": eng.StackSource(files, npy_opener, dtype="float64")}, background_write=True)
+    np.testing.assert_allclose(np.concatenate(sums), [np.load(f).astype(np.float64).sum() for f in files])
+    assert np.concatenate(seen).tolist() == [b.files[0] for b in plan for _ in range(*b.files)]
+
+
 def test_scheduler_setting_is_parsed_and_explained(monkeypatch):
     monkeypatch.delenv(eng.ENV_SCHEDULER, raising=False)
     assert eng.scheduler_from(None) == "" and eng.scheduler_from("  ") == "" and eng.scheduler_from("LOCAL") == "local"

@@ -87,6 +87,23 @@ def test_band_by_band_and_out_of_order_writes_round_trip(qgis_app, tmp_path, tin
     assert not [p for p in os.listdir(tmp_path) if p.startswith("failed")]
 
 
+def test_finish_closes_a_complete_file_that_commit_publishes_or_abort_removes(qgis_app, tmp_path):
+    """RasterWriter.finish (a file written whole, its tiles let go) keeps it under the temporary name: commit
+    publishes it with the values, abort (a later file of the run failed) removes it."""
+    data = np.random.default_rng(2).normal(0.0, 1.0, (300, 280)).astype(np.float32)
+    with _writer(tmp_path / "done.tif", data.shape, 1) as w:
+        w.write(data, row=0)
+        w.finish()
+        assert not os.path.exists(tmp_path / "done.tif")
+    np.testing.assert_array_equal(_read(tmp_path / "done.tif"), data)
+    with pytest.raises(RuntimeError):
+        with _writer(tmp_path / "dropped.tif", data.shape, 1) as w:
+            w.write(data, row=0)
+            w.finish()
+            raise RuntimeError("a later file failed")
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("dropped")]
+
+
 def test_sbas_output_size_sane_with_tiny_gdal_cache(qgis_app, run_alg, tmp_path):
     """SBAS with the smallest block memory and a 1 MB GDAL cache: same values, same file size as
     with the default cache (the time series was > 9x larger before)."""
