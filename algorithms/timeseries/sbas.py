@@ -203,14 +203,75 @@ def _sincos(x):
     return c, s
 
 
+_BATCH = 64  # pixels solved together by the shared-factor kernel (their columns fit in the L2 cache)
+
+# The batch kernels below are the inner loops of :func:`_solve_shared_factor`, each over the pixels of a batch
+# (1-D contiguous arrays). Kept as separate functions: LLVM vectorises them (AVX here) where the same loop
+# nested inside the pixel-batch loop stays scalar; the arithmetic of each pixel is unchanged.
+
+
+@njit(cache=True)
+def _b_gather(drow, pix, q0, out):
+    """``out[q] = drow[pix[q0 + q]]``."""
+    for q in range(out.size):
+        out[q] = drow[pix[q0 + q]]
+
+
+@njit(cache=True)
+def _b_add(y, x):
+    for q in range(y.size):
+        y[q] += x[q]
+
+
+@njit(cache=True)
+def _b_sub(y, x):
+    for q in range(y.size):
+        y[q] -= x[q]
+
+
+@njit(cache=True)
+def _b_sub_scaled(y, a, x):
+    """``y -= a * x`` (no fused multiply-add: the bits of the scalar loop)."""
+    for q in range(y.size):
+        y[q] -= a * x[q]
+
+
+@njit(cache=True)
+def _b_div(y, a):
+    for q in range(y.size):
+        y[q] = y[q] / a
+
+
+@njit(cache=True)
+def _b_scatter(x, pix, q0, out):
+    """``out[pix[q0 + q]] = x[q]``."""
+    for q in range(x.size):
+        out[pix[q0 + q]] = x[q]
+
+
+@njit(cache=True)
+def _b_phasor_sum(dk, xb, xa, mm_to_rad, sc, ss):
+    """``sc + i ss += exp(i (dk - (xb - xa)) mm_to_rad)``: one interferogram's residual phasor of each pixel."""
+    for q in range(sc.size):
+        ce, se = _sincos((dk[q] - (xb[q] - xa[q])) * mm_to_rad)
+        sc[q] += ce
+        ss[q] += se
+
+
+@njit(cache=True)
+def _b_coherence(sc, ss, nr, pix, q0, out):
+    for q in range(sc.size):
+        out[pix[q0 + q]] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / nr
+
+
 @njit(parallel=True, cache=True)
 def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh):
     """Unweighted pixels sharing one pattern of valid interferograms ``rows``: one factor ``fac``
     of ``A^T A``, then per pixel ``A^T d`` (O(M)) and two envelope triangular solves.
 
-    Each pixel's column of ``d`` is gathered once into a local array and its solution kept
-    local for the temporal coherence (strided re-reads of ``d`` and ``ts`` cost more than
-    the arithmetic)."""
+    Pixels go in batches of ``_BATCH``: every step (gathering ``d``, ``A^T d``, the two
+    substitutions, the residuals and their ``exp(i r)``) is a vectorised loop over the batch,
+    with each pixel's arithmetic in the same order as a pixel-by-pixel loop (same bits)."""
     n = fac.shape[0]
     nr = rows.size
     rref = np.empty(nr, np.int64)
@@ -218,29 +279,32 @@ def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh
     for k in range(nr):
         rref[k] = ref[rows[k]]
         rsec[k] = sec[rows[k]]
-    for q in prange(pix.size):
-        p = pix[q]
-        r = np.zeros(n)
-        dl = np.empty(nr)
+    n_pix = pix.size
+    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
+        q0 = ch * _BATCH
+        nb = min(n_pix, q0 + _BATCH) - q0
+        dl = np.empty((nr, nb))
+        x = np.zeros((n + 1, nb))  # x[0] = 0: the first date; x[1:] holds A^T d, then the solution
         for k in range(nr):
-            di = d[rows[k], p]
-            dl[k] = di
-            r[rsec[k] - 1] += di
+            _b_gather(d[rows[k]], pix, q0, dl[k])
+            _b_add(x[rsec[k]], dl[k])
             if rref[k] >= 1:
-                r[rref[k] - 1] -= di
-        x = np.empty(n + 1)
-        x[0] = 0.0
-        _chol_subst(fac, r, x[1:], first)
+                _b_sub(x[rref[k]], dl[k])
+        for i in range(n):  # forward substitution L y = A^T d (rows 1..n of x)
+            for k in range(first[i], i):
+                _b_sub_scaled(x[i + 1], fac[i, k], x[k + 1])
+            _b_div(x[i + 1], fac[i, i])
+        for i in range(n - 1, -1, -1):  # back substitution L^T x = y
+            _b_div(x[i + 1], fac[i, i])
+            for k in range(first[i], i):
+                _b_sub_scaled(x[k + 1], fac[i, k], x[i + 1])
         for j in range(n + 1):
-            ts[j, p] = x[j]
-        sc = 0.0
-        ss = 0.0
+            _b_scatter(x[j], pix, q0, ts[j])
+        sc = np.zeros(nb)
+        ss = np.zeros(nb)
         for k in range(nr):
-            e = (dl[k] - (x[rsec[k]] - x[rref[k]])) * mm_to_rad
-            ce, se = _sincos(e)
-            sc += ce
-            ss += se
-        tcoh[p] = math.sqrt(sc * sc + ss * ss) / nr
+            _b_phasor_sum(dl[k], x[rsec[k]], x[rref[k]], mm_to_rad, sc, ss)
+        _b_coherence(sc, ss, nr, pix, q0, tcoh)
 
 
 @njit(cache=True)
