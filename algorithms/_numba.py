@@ -12,6 +12,12 @@ import os
 
 HAVE_NUMBA = False
 if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
+    # numba's OpenMP layer (libgomp, loaded when the first parallel kernel runs) lets idle worker threads spin
+    # for ~300,000 iterations after each parallel region and at its barriers: CPU taken from the engine's reader
+    # and GDAL's compression threads while the solver thread runs numpy code between kernels (~1 CPU-s of the
+    # 1-Mpx SBAS run). Idle workers sleep instead, unless the user chose a wait policy.
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
         import numba as _numba
 
