@@ -8,6 +8,7 @@ half-written file that looks valid.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -237,6 +238,13 @@ def aligned_block_rows(rows: int, tile_rows: int) -> int:
     return 1
 
 
+@functools.lru_cache(maxsize=1)
+def gtiff_has_zstd() -> bool:
+    """True when this GDAL's GeoTIFF driver writes ZSTD (built with libzstd)."""
+    drv = gdal.GetDriverByName("GTiff")
+    return drv is not None and "ZSTD" in (drv.GetMetadataItem("DMD_CREATIONOPTIONLIST") or "")
+
+
 class RasterWriter:
     """Block-wise GeoTIFF writer that only publishes a complete file.
 
@@ -267,6 +275,12 @@ class RasterWriter:
         DEFLATE level (1-9). Default 1: on float rasters it takes ~60 % of the CPU time of
         GDAL's default 6 for files < 1 % larger (the 1-Mpx, 60-band SBAS time series:
         207.6 vs 206.0 MB); lossless either way.
+    compress : {"DEFLATE", "ZSTD"}
+        Codec. DEFLATE (default) is read by every GeoTIFF reader. ZSTD (level ``zlevel``, same
+        predictor) is lossless too and takes about half the CPU time for the same size (the 1-Mpx,
+        60-band SBAS time series: 1.1 vs 2.5 CPU-s, 210.8 vs 207.6 MB); GDAL-based software reads
+        it (QGIS, MintPy, rasterio; GDAL >= 2.3), some other readers do not. Falls back to
+        DEFLATE when this GDAL has no ZSTD.
     """
 
     _GDAL_TYPES = {
@@ -282,7 +296,7 @@ class RasterWriter:
     def __init__(self, path: str, *, width: int, height: int, geotransform, crs_wkt: str,
                  count: int = 1, descriptions: Optional[Sequence[str]] = None, dtype=np.float32,
                  nodata: Optional[float] = None, metadata: Optional[dict] = None,
-                 zlevel: Optional[int] = 1):
+                 zlevel: Optional[int] = 1, compress: str = "DEFLATE"):
         self.path = path
         self.dtype = np.dtype(dtype)
         self._tmp = path + ".part.tif"
@@ -296,12 +310,13 @@ class RasterWriter:
             nodata = float("nan")
         self.width, self.height, self.count = int(width), int(height), int(count)
         self.tile_rows = output_tile_rows(self.width, self.count, self.dtype.itemsize)
-        options = ["TILED=YES", f"BLOCKXSIZE={TILE_SIZE}", f"BLOCKYSIZE={self.tile_rows}", "COMPRESS=DEFLATE",
+        codec = "ZSTD" if str(compress).upper() == "ZSTD" and gtiff_has_zstd() else "DEFLATE"
+        options = ["TILED=YES", f"BLOCKXSIZE={TILE_SIZE}", f"BLOCKYSIZE={self.tile_rows}", f"COMPRESS={codec}",
                    "BIGTIFF=IF_SAFER", "NUM_THREADS=" + (gdal.GetConfigOption("GDAL_NUM_THREADS") or "ALL_CPUS")]
         if self.dtype.kind == "f":
             options.append("PREDICTOR=3" if self.dtype != np.complex64 else "PREDICTOR=1")
         if zlevel is not None:
-            options.append(f"ZLEVEL={int(zlevel)}")
+            options.append(f"ZSTD_LEVEL={int(zlevel)}" if codec == "ZSTD" else f"ZLEVEL={int(zlevel)}")
         if count > 1:
             options.append("INTERLEAVE=BAND")
         drv = gdal.GetDriverByName("GTiff")
