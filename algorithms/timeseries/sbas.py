@@ -522,32 +522,49 @@ def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, n
     return vel.reshape(shape), std.reshape(shape)
 
 
+@njit(cache=True)
+def _b_velocity_sums(yj, tcj, ok, sy, sty):
+    for p in range(yj.size):
+        v = yj[p]
+        ok[p] &= v - v == 0.0  # finite
+        sy[p] += v
+        sty[p] += tcj * v
+
+
+@njit(cache=True)
+def _b_velocity_rss(yj, tcj, ybar, b, rss):
+    for p in range(yj.size):
+        r = yj[p] - ybar[p] - tcj * b[p]
+        rss[p] += r * r
+
+
 @njit(parallel=True, cache=True)
 def _velocity_kernel(y, tc, sxx, vel, std):
-    """Slope and its standard error per column of ``y`` (N, P); NaN unless all N finite."""
+    """Slope and its standard error per column of ``y`` (N, P); NaN unless all N finite.
+
+    Chunks of pixels in parallel, each date a vectorised loop over the chunk; per pixel the sums
+    run over the dates in order (the bits of a pixel-by-pixel loop)."""
     n, n_pix = y.shape
-    for p in prange(n_pix):
-        sy = 0.0
-        sty = 0.0
-        ok = True
+    for ch in prange((n_pix + _CHUNK - 1) // _CHUNK):
+        p0 = ch * _CHUNK
+        p1 = min(n_pix, p0 + _CHUNK)
+        k = p1 - p0
+        ok = np.ones(k, np.bool_)
+        sy = np.zeros(k)
+        sty = np.zeros(k)
         for j in range(n):
-            v = y[j, p]
-            if not math.isfinite(v):
-                ok = False
-                break
-            sy += v
-            sty += tc[j] * v
-        if not ok:
-            continue
+            _b_velocity_sums(y[j, p0:p1], tc[j], ok, sy, sty)
         b = sty / sxx
-        vel[p] = b
+        ybar = sy / n
+        rss = np.zeros(k)
         if n > 2:
-            ybar = sy / n
-            rss = 0.0
             for j in range(n):
-                r = y[j, p] - ybar - tc[j] * b
-                rss += r * r
-            std[p] = math.sqrt(rss / (n - 2) / sxx)
+                _b_velocity_rss(y[j, p0:p1], tc[j], ybar, b, rss)
+        for q in range(k):
+            if ok[q]:
+                vel[p0 + q] = b[q]
+                if n > 2:
+                    std[p0 + q] = math.sqrt(rss[q] / (n - 2) / sxx)
 
 
 # --------------------------------------------------------------------------- solver
@@ -765,7 +782,17 @@ class SbasSolver:
             disc[rest] = df
 
 
-_CHUNK = 512  # pixels per parallel task of the validity kernels
+_CHUNK = 512  # pixels per parallel task of the validity and velocity kernels
+
+
+@njit(cache=True)
+def _b_finite_count(drow, vrow, count):
+    """``vrow = isfinite(drow)``, ``count += vrow`` (one interferogram, a chunk of pixels; vectorised)."""
+    for p in range(drow.size):
+        x = drow[p]
+        ok = x - x == 0.0  # isfinite: inf - inf and NaN - NaN are NaN
+        vrow[p] = ok
+        count[p] += np.int32(ok)
 
 
 @njit(parallel=True, cache=True)
@@ -776,11 +803,7 @@ def _finite_count(d, valid, count):
         p0 = ch * _CHUNK
         p1 = min(n_pix, p0 + _CHUNK)
         for i in range(m):
-            for p in range(p0, p1):
-                ok = np.isfinite(d[i, p])
-                valid[i, p] = ok
-                if ok:
-                    count[p] += 1
+            _b_finite_count(d[i, p0:p1], valid[i, p0:p1], count[p0:p1])
 
 
 @njit(parallel=True, cache=True)
