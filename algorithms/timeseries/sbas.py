@@ -203,7 +203,7 @@ def _sincos(x):
     return c, s
 
 
-_BATCH = 64  # pixels solved together by the shared-factor kernel (their columns fit in the L2 cache)
+_BATCH = 128  # pixels solved together by the shared-factor kernel (their columns fit in the L2 cache)
 
 # The batch kernels below are the inner loops of :func:`_solve_shared_factor`, each over the pixels of a batch
 # (1-D contiguous arrays). Kept as separate functions: LLVM vectorises them (AVX here) where the same loop
