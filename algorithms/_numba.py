@@ -12,6 +12,14 @@ import os
 
 HAVE_NUMBA = False
 if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
+    # numba's OpenMP layer (libgomp, loaded when the first parallel kernel runs) lets idle worker threads spin
+    # 300,000 iterations (milliseconds) after each parallel region and at its barriers: CPU taken from the
+    # engine's reader and GDAL's compression threads while the solver thread runs numpy code between kernels
+    # (~1 CPU-s of the 1-Mpx SBAS run). 10,000 iterations (~0.1 ms here) keep back-to-back kernel calls as fast
+    # (2.6 vs 1.5 us per call of a tiny kernel; sleeping at once, OMP_WAIT_POLICY=PASSIVE, costs 50 us per call).
+    # A wait policy or spin count the user set is kept. Read once, when libgomp loads.
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = "10000"
     try:
         import numba as _numba
 

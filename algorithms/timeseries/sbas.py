@@ -203,14 +203,75 @@ def _sincos(x):
     return c, s
 
 
+_BATCH = 128  # pixels solved together by the shared-factor kernel (their columns fit in the L2 cache)
+
+# The batch kernels below are the inner loops of :func:`_solve_shared_factor`, each over the pixels of a batch
+# (1-D contiguous arrays). Kept as separate functions: LLVM vectorises them (AVX here) where the same loop
+# nested inside the pixel-batch loop stays scalar; the arithmetic of each pixel is unchanged.
+
+
+@njit(cache=True)
+def _b_gather(drow, pix, q0, out):
+    """``out[q] = drow[pix[q0 + q]]``."""
+    for q in range(out.size):
+        out[q] = drow[pix[q0 + q]]
+
+
+@njit(cache=True)
+def _b_add(y, x):
+    for q in range(y.size):
+        y[q] += x[q]
+
+
+@njit(cache=True)
+def _b_sub(y, x):
+    for q in range(y.size):
+        y[q] -= x[q]
+
+
+@njit(cache=True)
+def _b_sub_scaled(y, a, x):
+    """``y -= a * x`` (no fused multiply-add: the bits of the scalar loop)."""
+    for q in range(y.size):
+        y[q] -= a * x[q]
+
+
+@njit(cache=True)
+def _b_div(y, a):
+    for q in range(y.size):
+        y[q] = y[q] / a
+
+
+@njit(cache=True)
+def _b_scatter(x, pix, q0, out):
+    """``out[pix[q0 + q]] = x[q]``."""
+    for q in range(x.size):
+        out[pix[q0 + q]] = x[q]
+
+
+@njit(cache=True)
+def _b_phasor_sum(dk, xb, xa, mm_to_rad, sc, ss):
+    """``sc + i ss += exp(i (dk - (xb - xa)) mm_to_rad)``: one interferogram's residual phasor of each pixel."""
+    for q in range(sc.size):
+        ce, se = _sincos((dk[q] - (xb[q] - xa[q])) * mm_to_rad)
+        sc[q] += ce
+        ss[q] += se
+
+
+@njit(cache=True)
+def _b_coherence(sc, ss, nr, pix, q0, out):
+    for q in range(sc.size):
+        out[pix[q0 + q]] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / nr
+
+
 @njit(parallel=True, cache=True)
 def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh):
     """Unweighted pixels sharing one pattern of valid interferograms ``rows``: one factor ``fac``
     of ``A^T A``, then per pixel ``A^T d`` (O(M)) and two envelope triangular solves.
 
-    Each pixel's column of ``d`` is gathered once into a local array and its solution kept
-    local for the temporal coherence (strided re-reads of ``d`` and ``ts`` cost more than
-    the arithmetic)."""
+    Pixels go in batches of ``_BATCH``: every step (gathering ``d``, ``A^T d``, the two
+    substitutions, the residuals and their ``exp(i r)``) is a vectorised loop over the batch,
+    with each pixel's arithmetic in the same order as a pixel-by-pixel loop (same bits)."""
     n = fac.shape[0]
     nr = rows.size
     rref = np.empty(nr, np.int64)
@@ -218,29 +279,32 @@ def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh
     for k in range(nr):
         rref[k] = ref[rows[k]]
         rsec[k] = sec[rows[k]]
-    for q in prange(pix.size):
-        p = pix[q]
-        r = np.zeros(n)
-        dl = np.empty(nr)
+    n_pix = pix.size
+    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
+        q0 = ch * _BATCH
+        nb = min(n_pix, q0 + _BATCH) - q0
+        dl = np.empty((nr, nb))
+        x = np.zeros((n + 1, nb))  # x[0] = 0: the first date; x[1:] holds A^T d, then the solution
         for k in range(nr):
-            di = d[rows[k], p]
-            dl[k] = di
-            r[rsec[k] - 1] += di
+            _b_gather(d[rows[k]], pix, q0, dl[k])
+            _b_add(x[rsec[k]], dl[k])
             if rref[k] >= 1:
-                r[rref[k] - 1] -= di
-        x = np.empty(n + 1)
-        x[0] = 0.0
-        _chol_subst(fac, r, x[1:], first)
+                _b_sub(x[rref[k]], dl[k])
+        for i in range(n):  # forward substitution L y = A^T d (rows 1..n of x)
+            for k in range(first[i], i):
+                _b_sub_scaled(x[i + 1], fac[i, k], x[k + 1])
+            _b_div(x[i + 1], fac[i, i])
+        for i in range(n - 1, -1, -1):  # back substitution L^T x = y
+            _b_div(x[i + 1], fac[i, i])
+            for k in range(first[i], i):
+                _b_sub_scaled(x[k + 1], fac[i, k], x[i + 1])
         for j in range(n + 1):
-            ts[j, p] = x[j]
-        sc = 0.0
-        ss = 0.0
+            _b_scatter(x[j], pix, q0, ts[j])
+        sc = np.zeros(nb)
+        ss = np.zeros(nb)
         for k in range(nr):
-            e = (dl[k] - (x[rsec[k]] - x[rref[k]])) * mm_to_rad
-            ce, se = _sincos(e)
-            sc += ce
-            ss += se
-        tcoh[p] = math.sqrt(sc * sc + ss * ss) / nr
+            _b_phasor_sum(dl[k], x[rsec[k]], x[rref[k]], mm_to_rad, sc, ss)
+        _b_coherence(sc, ss, nr, pix, q0, tcoh)
 
 
 @njit(cache=True)
@@ -458,32 +522,49 @@ def linear_velocity(ts_mm: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, n
     return vel.reshape(shape), std.reshape(shape)
 
 
+@njit(cache=True)
+def _b_velocity_sums(yj, tcj, ok, sy, sty):
+    for p in range(yj.size):
+        v = yj[p]
+        ok[p] &= v - v == 0.0  # finite
+        sy[p] += v
+        sty[p] += tcj * v
+
+
+@njit(cache=True)
+def _b_velocity_rss(yj, tcj, ybar, b, rss):
+    for p in range(yj.size):
+        r = yj[p] - ybar[p] - tcj * b[p]
+        rss[p] += r * r
+
+
 @njit(parallel=True, cache=True)
 def _velocity_kernel(y, tc, sxx, vel, std):
-    """Slope and its standard error per column of ``y`` (N, P); NaN unless all N finite."""
+    """Slope and its standard error per column of ``y`` (N, P); NaN unless all N finite.
+
+    Chunks of pixels in parallel, each date a vectorised loop over the chunk; per pixel the sums
+    run over the dates in order (the bits of a pixel-by-pixel loop)."""
     n, n_pix = y.shape
-    for p in prange(n_pix):
-        sy = 0.0
-        sty = 0.0
-        ok = True
+    for ch in prange((n_pix + _CHUNK - 1) // _CHUNK):
+        p0 = ch * _CHUNK
+        p1 = min(n_pix, p0 + _CHUNK)
+        k = p1 - p0
+        ok = np.ones(k, np.bool_)
+        sy = np.zeros(k)
+        sty = np.zeros(k)
         for j in range(n):
-            v = y[j, p]
-            if not math.isfinite(v):
-                ok = False
-                break
-            sy += v
-            sty += tc[j] * v
-        if not ok:
-            continue
+            _b_velocity_sums(y[j, p0:p1], tc[j], ok, sy, sty)
         b = sty / sxx
-        vel[p] = b
+        ybar = sy / n
+        rss = np.zeros(k)
         if n > 2:
-            ybar = sy / n
-            rss = 0.0
             for j in range(n):
-                r = y[j, p] - ybar - tc[j] * b
-                rss += r * r
-            std[p] = math.sqrt(rss / (n - 2) / sxx)
+                _b_velocity_rss(y[j, p0:p1], tc[j], ybar, b, rss)
+        for q in range(k):
+            if ok[q]:
+                vel[p0 + q] = b[q]
+                if n > 2:
+                    std[p0 + q] = math.sqrt(rss[q] / (n - 2) / sxx)
 
 
 # --------------------------------------------------------------------------- solver
@@ -701,7 +782,17 @@ class SbasSolver:
             disc[rest] = df
 
 
-_CHUNK = 512  # pixels per parallel task of the validity kernels
+_CHUNK = 512  # pixels per parallel task of the validity and velocity kernels
+
+
+@njit(cache=True)
+def _b_finite_count(drow, vrow, count):
+    """``vrow = isfinite(drow)``, ``count += vrow`` (one interferogram, a chunk of pixels; vectorised)."""
+    for p in range(drow.size):
+        x = drow[p]
+        ok = x - x == 0.0  # isfinite: inf - inf and NaN - NaN are NaN
+        vrow[p] = ok
+        count[p] += np.int32(ok)
 
 
 @njit(parallel=True, cache=True)
@@ -712,11 +803,7 @@ def _finite_count(d, valid, count):
         p0 = ch * _CHUNK
         p1 = min(n_pix, p0 + _CHUNK)
         for i in range(m):
-            for p in range(p0, p1):
-                ok = np.isfinite(d[i, p])
-                valid[i, p] = ok
-                if ok:
-                    count[p] += 1
+            _b_finite_count(d[i, p0:p1], valid[i, p0:p1], count[p0:p1])
 
 
 @njit(parallel=True, cache=True)

@@ -6,6 +6,7 @@ import contextlib
 import glob
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -170,6 +171,17 @@ def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
     return arr.astype(np.float64)
 
 
+def _free_refcount() -> int:
+    """``sys.getrefcount`` of an array only a list holds, seen from a loop over that list as in
+    :meth:`StackInput._block_buffer` (3 on CPython 3.9-3.13: the list, the loop variable, the argument;
+    measured rather than assumed, as interpreters may borrow some of these references)."""
+    for buf in [np.empty(0)]:
+        return sys.getrefcount(buf)
+
+
+_FREE_REFS = _free_refcount()
+
+
 @dataclass
 class StackInput:
     """Interferograms (GeoTIFF list or MintPy stack) read block-wise as LOS mm."""
@@ -184,6 +196,7 @@ class StackInput:
     mintpy: object = None
     order: Optional[np.ndarray] = None  # index into the file list for each network pair
     _open: dict = field(default_factory=dict, repr=False)
+    _buffers: list = field(default_factory=list, repr=False)  # float64 block arrays handed out by read()
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
 
     def _band(self, path: str):
@@ -194,6 +207,20 @@ class StackInput:
             band = ds.GetRasterBand(data_band_index(ds, path))
             item = self._open[path] = (ds, band, band.GetNoDataValue())
         return item[1], item[2]
+
+    def _block_buffer(self, shape: tuple) -> np.ndarray:
+        """A float64 array of ``shape`` for :meth:`read`: one handed out before and no longer referenced
+        anywhere else (a view, a queue, a task still holding it keeps it out), else a new one.
+
+        A new 50 MB block array costs its page faults and the kernel's zeroing of every page, block
+        after block (~0.5 CPU-s of the 1-Mpx SBAS run); the block engine holds at most two blocks
+        (the one computed, the one read ahead), so a few buffers are reused instead."""
+        for buf in self._buffers:
+            if buf.shape == shape and sys.getrefcount(buf) <= _FREE_REFS:
+                return buf
+        buf = np.empty(shape)
+        self._buffers[:] = [b for b in self._buffers if b.shape == shape][-2:] + [buf]
+        return buf
 
     def _read_rows(self, path: str, r0: int, r1: int, dtype) -> np.ndarray:
         band, nodata = self._band(path)
@@ -219,7 +246,7 @@ class StackInput:
             ifg = phase_to_los_mm(raw, self.wavelength_m, phase_sign=-1)
             coh = self.mintpy.read((r0, r1), "coherence")[self.order] if coherence else None
             return ifg, coh
-        ifg = np.empty((m, r1 - r0, self.info.width))
+        ifg = self._block_buffer((m, r1 - r0, self.info.width))
         coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
         scale = None if self.units > 1 else (

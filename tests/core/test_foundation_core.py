@@ -1,6 +1,7 @@
 """Core seams: dates, conventions, LOS geometry, progress protocol, numba shim."""
 
 import datetime as dt
+import os
 
 import numpy as np
 import pytest
@@ -152,4 +153,29 @@ def test_numba_shim_fallback(monkeypatch):
         assert f(1) == 2
     finally:
         monkeypatch.delenv("INSAR_GEOHAZARDS_DISABLE_NUMBA")
+        importlib.reload(shim)
+
+
+def test_numba_shim_shortens_openmp_spinning_unless_the_user_chose(monkeypatch):
+    """libgomp's idle workers spin 300,000 iterations by default (CPU taken from the reader and compression
+    threads); the shim asks for 10,000 before libgomp loads, and keeps a policy or count the user set."""
+    import importlib
+
+    import insar_geohazards.algorithms._numba as shim
+
+    try:
+        for var in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+            monkeypatch.delenv(var, raising=False)
+        importlib.reload(shim)
+        assert os.environ.get("GOMP_SPINCOUNT") == "10000" and "OMP_WAIT_POLICY" not in os.environ
+        monkeypatch.delenv("GOMP_SPINCOUNT")
+        monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+        importlib.reload(shim)
+        assert "GOMP_SPINCOUNT" not in os.environ
+        monkeypatch.delenv("OMP_WAIT_POLICY")
+        monkeypatch.setenv("GOMP_SPINCOUNT", "500")
+        importlib.reload(shim)
+        assert os.environ["GOMP_SPINCOUNT"] == "500"
+    finally:
+        monkeypatch.undo()
         importlib.reload(shim)

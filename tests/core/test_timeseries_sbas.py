@@ -236,3 +236,35 @@ def test_reference_subtracted_where_read_gives_the_solver_bits():
     b = solver.solve(referenced((ifg.copy(), None), ref)[0])
     for k in ("timeseries_mm", "velocity_mm_yr", "velocity_std_mm_yr", "temporal_coherence", "count"):
         assert getattr(a, k).tobytes() == getattr(b, k).tobytes(), k
+
+
+@pytest.mark.parametrize("n, n_pix", [(2, 7), (15, 1537), (60, 600)])
+def test_velocity_kernel_equals_a_pixel_by_pixel_loop(n, n_pix):
+    """The chunked, vectorised velocity kernel gives the bits of the plain per-pixel sums (NaN / inf -> NaN)."""
+    rng = np.random.default_rng(n)
+    years = np.sort(rng.uniform(0, 4, n))
+    ts = rng.normal(0, 5, (n, n_pix)) + 3.0 * years[:, None]
+    ts[rng.integers(0, n, 9), rng.integers(0, n_pix, 9)] = np.nan
+    ts[0, 1] = np.inf
+    vel, std = linear_velocity(ts, years)
+    t = years - years.mean()
+    sxx = float(np.sum(t * t))
+    for p in range(n_pix):
+        y = ts[:, p]
+        if not np.isfinite(y).all():
+            assert np.isnan(vel[p]) and np.isnan(std[p])
+            continue
+        sy = sty = 0.0
+        for j in range(n):
+            sy += y[j]
+            sty += t[j] * y[j]
+        b = sty / sxx
+        assert vel[p] == b
+        if n > 2:
+            rss = 0.0
+            for j in range(n):
+                r = y[j] - sy / n - t[j] * b
+                rss += r * r
+            assert std[p] == math.sqrt(rss / (n - 2) / sxx)
+        else:
+            assert np.isnan(std[p])

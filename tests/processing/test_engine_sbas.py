@@ -186,6 +186,26 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     assert got[0] == got[1]
 
 
+def test_stack_block_buffers_are_reused_only_when_no_one_holds_them(qgis_app):
+    """StackInput.read reuses its float64 block arrays (no new 50 MB array per block), never one that a
+    block still in flight (the array, a view of it) holds; the frozen-loop tests above check the values."""
+    from insar_geohazards.processing_provider.io.stacks import StackInput
+
+    stack = StackInput(network=None, info=None, wavelength_m=0.055, units=3, signs=np.ones(2))
+    first = stack._block_buffer((2, 3, 4))
+    held = first.reshape(2, -1)  # a view: the solver's reshape of a block
+    second = stack._block_buffer((2, 3, 4))
+    assert second is not first and not np.shares_memory(second, held)
+    ids = {id(first), id(second)}
+    del first
+    third = stack._block_buffer((2, 3, 4))  # the view still holds the first, the name holds the second
+    assert id(third) not in ids
+    del held
+    assert stack._block_buffer((2, 3, 4)) is stack._buffers[0]  # the first, released
+    assert len(stack._buffers) == 3
+    assert stack._block_buffer((1, 3, 4)).shape == (1, 3, 4)  # another shape: a new array
+
+
 def test_engine_threads_read_with_the_guards_gdal_settings(qgis_app):
     """Inputs read ahead in the engine's reader thread are read as the guard reads them (PAM off: no .aux.xml
     written next to the user's rasters), like the calling thread inside quiet_gdal_reads."""

@@ -139,3 +139,41 @@ def test_sbas_output_size_sane_with_tiny_gdal_cache(qgis_app, run_alg, tmp_path)
     np.testing.assert_array_equal(values["tiny"], values["default"])
     assert sizes["tiny"] <= 1.02 * sizes["default"], sizes
     assert sizes["tiny"] < 1.1 * values["tiny"].nbytes
+    from insar_geohazards.processing_provider.raster_io import gtiff_has_zstd
+
+    ds = gdal.Open(str(tmp_path / "tiny" / "ts.tif"))  # the time series is ZSTD (tool help), the others DEFLATE
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
+    ds = gdal.Open(str(tmp_path / "tiny" / "v.tif"))
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"
+    ds = None
+
+
+def test_zstd_writer_is_lossless_tiled_and_opens_in_qgis(qgis_app, tmp_path, monkeypatch):
+    """``compress="ZSTD"`` (the SBAS time series): same values as written, predictor 3, and a layer QGIS
+    opens; without ZSTD in this GDAL the writer falls back to DEFLATE."""
+    from osgeo import gdal
+    from qgis.core import QgsRasterLayer
+
+    from insar_geohazards.processing_provider import raster_io
+
+    rng = np.random.default_rng(2)
+    data = rng.normal(0.0, 10.0, (4, 300, 280)).astype(np.float32)
+    data[:, 40:90, 10:60] = np.nan
+    with _writer(tmp_path / "z.tif", data.shape[1:], 4, compress="ZSTD") as w:
+        for r0 in range(0, 300, 32):
+            w.write(data[:, r0:r0 + 32], row=r0)
+    ds = gdal.Open(str(tmp_path / "z.tif"))
+    want = "ZSTD" if raster_io.gtiff_has_zstd() else "DEFLATE"
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == want
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("PREDICTOR") == "3"
+    ds = None
+    np.testing.assert_array_equal(_read(tmp_path / "z.tif"), data)
+    layer = QgsRasterLayer(str(tmp_path / "z.tif"), "z")
+    assert layer.isValid() and layer.bandCount() == 4
+    monkeypatch.setattr(raster_io, "gtiff_has_zstd", lambda: False)
+    with _writer(tmp_path / "d.tif", data.shape[1:], 4, compress="ZSTD") as w:
+        w.write(data)
+    ds = gdal.Open(str(tmp_path / "d.tif"))
+    assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"
+    ds = None
+    np.testing.assert_array_equal(_read(tmp_path / "d.tif"), data)
