@@ -733,11 +733,12 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
     raw_sec = np.asarray(raw_sec, dtype=np.float64)
     mode = {"dft": 0, "parabolic": 1, "gaussian": 2}[subpixel]
     fft, fft_kw = _fft_backend()
-    tile_batch = max(16, (16 * 2**20) // (f * f * 32))
-    refine_batch = max(16, (16 * 2**20) // (w * w * 32))
+    # memory: tile surfaces (half of BATCH_BYTES) + one batch of FFT buffers or of refinement windows (a quarter)
+    tile_batch = max(16, (BATCH_BYTES // 4) // (f * f * 32))
+    refine_batch = max(16, (BATCH_BYTES // 4) // (w * w * 32))
     tap = _taper(w).astype(np.float32) if subpixel == "dft" else None
     n_i, n_j = cand.shape
-    for i0, i1, j0, j1 in _chunks_tiled(n_i, n_j, m, k, n_lag, BATCH_BYTES):
+    for i0, i1, j0, j1 in _chunks_tiled(n_i, n_j, m, k, n_lag, BATCH_BYTES // 2):
         if cancel is not None:
             cancel()
         ci, cj = np.nonzero(cand[i0:i1, j0:j1])
