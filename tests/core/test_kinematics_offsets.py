@@ -131,6 +131,33 @@ def test_time_series_recovers_truth_and_rejects_a_gross_error():
     assert np.all(r["sigma"][0, 0] == 0) and np.all(r["sigma"][0, 1:] < 0.05)
 
 
+def test_weighted_solution_and_sigma_equal_numpy_lstsq():
+    """Step 2 (banded Cholesky on the normal matrix) equals numpy's weighted least squares and
+    s0^2 (A'WA)^-1 on a network with short and long pairs (dense and banded normal matrices)."""
+    rng = np.random.default_rng(3)
+    t, d, pi, pj, y = _network(n=9, span=2, seed=5, noise=0.05)
+    long_pairs = [(0, 8), (1, 6), (2, 7)]
+    pi = np.concatenate([pi, [p[0] for p in long_pairs]])
+    pj = np.concatenate([pj, [p[1] for p in long_pairs]])
+    y = np.concatenate([y, (d[pj[-3:]] - d[pi[-3:]])[:, None] + rng.normal(0, 0.05, (3, 30))])
+    w = rng.uniform(0.5, 4.0, y.shape)
+    for p_i, p_j, yy, ww in ((pi[:-3], pj[:-3], y[:-3], w[:-3]), (pi, pj, y, w)):
+        r = ots.offset_time_series(yy[None], p_i, p_j, t, weights=ww, k_mad=1e6)
+        a = np.zeros((p_i.size, t.size - 1))
+        for q, (i, j) in enumerate(zip(p_i, p_j)):
+            if i > 0:
+                a[q, i - 1] = -1.0
+            a[q, j - 1] = 1.0
+        for px in (0, 7, 29):
+            sw = np.sqrt(ww[:, px])
+            x = np.linalg.lstsq(a * sw[:, None], yy[:, px] * sw, rcond=None)[0]
+            np.testing.assert_allclose(r["displacement"][0, 1:, px], x, rtol=0, atol=1e-10)
+            res = yy[:, px] - a @ x
+            s02 = np.sum(ww[:, px] * res ** 2) / (p_i.size - a.shape[1])
+            cov = s02 * np.linalg.inv(a.T @ (a * ww[:, px][:, None]))
+            np.testing.assert_allclose(r["sigma"][0, 1:, px], np.sqrt(np.diag(cov)), rtol=1e-9)
+
+
 def test_noise_free_network_rejects_nothing_and_bridges_survive():
     t, d, pi, pj, y = _network(noise=0.0)
     keep = ~((pi <= 3) & (pj >= 4))
@@ -182,7 +209,8 @@ def test_blocks_do_not_change_the_field():
     whole = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0)
     small = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0,
                              max_memory_mb=1)
-    assert np.isfinite(whole["dx"]).sum() >= 20
+    ok, e = _errors(whole, -1.3, 2.2)
+    assert ok.sum() >= 20 and np.sqrt(np.mean(e ** 2)) < 0.05  # single-precision correlations still exact
     for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
         np.testing.assert_array_equal(whole[k], small[k])
 
