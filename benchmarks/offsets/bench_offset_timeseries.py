@@ -8,8 +8,8 @@ flow band up to 120 m/yr with a +-30 % seasonal speed-up, stable ground around i
 every 12 days in **two disconnected groups** (D/2 dates each, a 96-day gap that no pair crosses), each date
 paired with the next K dates of its group (default 4: ~4 pairs per date). Each pair raster holds the east
 and north displacement between its dates plus Gaussian noise (0.3 m, ~1/30 px of 10 m Sentinel-2 offsets),
-5 % of the (pair, pixel) values missing (NaN, failed correlation) and 3 % gross errors (+-10..50 m on both
-components, mismatches). Written as one 2-band GeoTIFF per pair (``off_YYYYMMDD_YYYYMMDD.tif``).
+5 % of the (pair, pixel) values missing (NaN, failed correlation) and 3 % of the others with gross errors
+(+-10..50 m on both components, mismatches). Written as one 2-band GeoTIFF per pair (``off_YYYYMMDD_YYYYMMDD.tif``).
 
 Ours: the whole ``qgis_process run geohazard:offsettimeseries`` (read, two-step robust least squares
 per pixel and connected component, write), timed as wall clock and CPU (user + sys of the child
@@ -82,10 +82,11 @@ def make(work, size, n_dates, span, seed=0):
     for i, j in pairs:
         obs = np.stack([ve * (season[j] - season[i]), vn * (season[j] - season[i])])
         obs += rng.normal(0, 0.3, obs.shape)
-        gross = rng.random((size, size)) < 0.03
+        missing = rng.random((size, size)) < 0.05
+        gross = (rng.random((size, size)) < 0.03) & ~missing  # only on pairs with data: those can be rejected
         n_gross += gross
         obs[:, gross] += rng.choice([-1, 1], (2, int(gross.sum()))) * rng.uniform(10, 50, (2, int(gross.sum())))
-        obs[:, rng.random((size, size)) < 0.05] = np.nan
+        obs[:, missing] = np.nan
         path = os.path.join(work, f"off_{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}.tif")
         ds = drv.Create(path, size, size, 2, gdal.GDT_Float32, ["TILED=YES"])
         ds.SetGeoTransform(GT)
