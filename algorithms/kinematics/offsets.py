@@ -733,8 +733,10 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
     shift_r, shift_s = levels if levels is not None else (_typical(ref), _typical(sec))
     ref = np.nan_to_num(ref - shift_r, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     sec = np.nan_to_num(sec - shift_s, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-    raw_ref = np.asarray(raw_ref, dtype=np.float64)
-    raw_sec = np.asarray(raw_sec, dtype=np.float64)
+    # contiguous: one compiled signature of the kernels whatever view the engine hands over (a new
+    # layout would compile inside the first timed call)
+    raw_ref = np.ascontiguousarray(raw_ref, dtype=np.float64)
+    raw_sec = np.ascontiguousarray(raw_sec, dtype=np.float64)
     mode = {"dft": 0, "parabolic": 1, "gaussian": 2}[subpixel]
     fft, fft_kw = _fft_backend()
     # memory: tile surfaces (half of BATCH_BYTES) + one batch of FFT buffers or of refinement windows (a quarter)
