@@ -249,9 +249,15 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
         q_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context) \
             if parameters.get(self.OUTPUT_QUALITY) else ""
         out_info = output_info(ref, out_path, window=o["window"], step=o["step"])
-        spread = _off.sampled_spread(
+        ref_strips = _off.sampled_rows(
             lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE, dtype=np.float64),
             ref.height)
+        spread = _off.robust_spread(ref_strips)
+        levels = None
+        if not o["highpass_px"] > 0:  # constants removed before the single-precision correlations, same in every block
+            levels = _off.image_levels(ref_strips, _off.sampled_rows(
+                lambda r0, r1: read_band(sec_path, band_sec, rows=(r0, r1), name=self.SECONDARY, dtype=np.float64),
+                ref.height))
         if not spread > 0:
             raise GeohazardError(f"{self.REFERENCE_IMAGE} has no texture (constant image): nothing to correlate")
         sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE_IMAGE),
@@ -265,7 +271,7 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
             stable_grid = rasterize_stable(src, out_info, context)
         func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                  subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],
-                                 min_std_abs=0.01 * spread, highpass_px=o["highpass_px"])
+                                 min_std_abs=0.01 * spread, highpass_px=o["highpass_px"], levels=levels)
         rows = _off.block_rows_for(ref.width, window=o["window"], search=o["search"], step=o["step"])
         plan = plan_blocks(ref.height, ref.width, block_rows=rows,
                            halo=_off.halo_rows(o["window"], o["search"], o["step"], o["highpass_px"]))

@@ -90,7 +90,12 @@ def _labels(n_dates, pi, pj, use, labels):
 
 @njit(cache=True)
 def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
-    """Weighted LSQ of one component; fills ``disp[c, d]`` (and ``var[d]``); returns residual norms."""
+    """Weighted LSQ of one component; fills ``disp[c, d]`` (and ``var[d]``); returns residual norms.
+
+    The normal matrix (the weighted Laplacian of the component's graph with its first date fixed) is
+    symmetric positive definite: solved by Cholesky in place (a LAPACK call per pixel costs far more
+    than the arithmetic at these sizes). A non-positive pivot (numerically disconnected) gives NaN.
+    """
     n_comp = y.shape[0]
     n_dates = labels.size
     loc = np.full(n_dates, -1, np.int64)
@@ -108,6 +113,7 @@ def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
         return res, 0, 0
     N = np.zeros((nu, nu))
     b = np.zeros((nu, n_comp))
+    bw = 0
     for p in range(pi.size):
         if not use[p] or labels[pi[p]] != lab:
             continue
@@ -115,6 +121,8 @@ def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
         a = loc[pi[p]]
         c = loc[pj[p]]
         wp = w[p]
+        if a >= 0 and c >= 0:
+            bw = max(bw, abs(c - a))
         if a >= 0:
             N[a, a] += wp
         if c >= 0:
@@ -127,11 +135,13 @@ def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
                 b[c, k] += wp * y[k, p]
             if a >= 0:
                 b[a, k] -= wp * y[k, p]
-    x = np.linalg.solve(N, b)
+    ok = _cholesky(N, nu, bw)
+    if ok:
+        _chol_solve(N, b, nu, bw)
     for q in range(n):
         d = order[q]
         for k in range(n_comp):
-            disp[k, d] = 0.0 if q == 0 else x[q - 1, k]
+            disp[k, d] = 0.0 if q == 0 else (b[q - 1, k] if ok else np.nan)
     for p in range(pi.size):
         if not use[p] or labels[pi[p]] != lab:
             continue
@@ -141,15 +151,162 @@ def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
             s += r * r
         res[p] = math.sqrt(s)
     if want_var:
-        inv = np.linalg.inv(N)
-        for q in range(n):
-            var[order[q]] = 0.0 if q == 0 else inv[q - 1, q - 1]
+        var[order[0]] = 0.0
+        if ok:
+            _chol_inv_diag(N, nu, var, order)
+        else:
+            for q in range(1, n):
+                var[order[q]] = np.nan
     return res, m, nu
+
+
+@njit(cache=True)
+def _cholesky(a, n, bw):
+    """Lower Cholesky factor of the SPD ``a[:n, :n]`` of half-bandwidth ``bw`` (``a[i, j] = 0`` for
+    ``|i - j| > bw``; ``n - 1`` = dense) in its lower triangle, in place; False if not SPD. The factor
+    keeps the band: a network of pairs between nearby dates costs ``n bw^2``, not ``n^3 / 6``."""
+    for j in range(n):
+        k0 = max(0, j - bw)
+        s = a[j, j]
+        for k in range(k0, j):
+            s -= a[j, k] * a[j, k]
+        if not s > 0.0:
+            return False
+        d = math.sqrt(s)
+        a[j, j] = d
+        for i in range(j + 1, min(n, j + bw + 1)):
+            s = a[i, j]
+            for k in range(max(k0, i - bw), j):
+                s -= a[i, k] * a[j, k]
+            a[i, j] = s / d
+    return True
+
+
+@njit(cache=True)
+def _chol_solve(l, b, n, bw):
+    """Solve ``L L^T x = b`` for every column of ``b`` (in place); ``l`` from :func:`_cholesky`."""
+    for k in range(b.shape[1]):
+        for i in range(n):
+            s = b[i, k]
+            for j in range(max(0, i - bw), i):
+                s -= l[i, j] * b[j, k]
+            b[i, k] = s / l[i, i]
+        for i in range(n - 1, -1, -1):
+            s = b[i, k]
+            for j in range(i + 1, min(n, i + bw + 1)):
+                s -= l[j, i] * b[j, k]
+            b[i, k] = s / l[i, i]
+
+
+@njit(cache=True)
+def _chol_inv_diag(l, n, var, order):
+    """Diagonal of ``(L L^T)^-1 = L^-T L^-1`` into ``var[order[r + 1]]``: entry ``r`` is the sum of squares
+    of column ``r`` of ``L^-1`` (``L x = e_r``, zero above ``r``)."""
+    col = np.empty(n)
+    for r in range(n):
+        tot = 0.0
+        for i in range(r, n):
+            s = 1.0 if i == r else 0.0
+            for j in range(r, i):
+                s -= l[i, j] * col[j]
+            col[i] = s / l[i, i]
+            tot += col[i] * col[i]
+        var[order[r + 1]] = tot
 
 
 #: Huber's tuning constant (95 % efficiency on Gaussian residuals) and IRLS iterations of step 1.
 HUBER_C = 1.345
 N_IRLS = 10
+
+
+@njit(cache=True)
+def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
+    """Step 1 on component ``lab``: Huber IRLS (scale 1.4826 x median residual, re-estimated each
+    iteration), then pairs with residual > ``k_mad`` x scale and > ``floor`` set unused. Returns their count.
+
+    Works on the component's pairs gathered once (local date indices, the first date fixed), so each
+    iteration costs the normal matrix, a Cholesky solve and the residuals of those pairs only.
+    """
+    n_comp = y.shape[0]
+    n_dates = labels.size
+    loc = np.full(n_dates, -1, np.int64)
+    n = 0
+    for d in range(n_dates):
+        if labels[d] == lab:
+            loc[d] = n - 1
+            n += 1
+    nu = n - 1
+    m = 0
+    for p in range(pi.size):
+        if use[p] and labels[pi[p]] == lab:
+            m += 1
+    if nu < 1 or m <= nu:
+        return 0  # no redundancy: nothing can be tested
+    idx = np.empty(m, np.int64)
+    la = np.empty(m, np.int64)
+    lc = np.empty(m, np.int64)
+    yc = np.empty((n_comp, m))
+    q = 0
+    bw = 0
+    for p in range(pi.size):
+        if use[p] and labels[pi[p]] == lab:
+            idx[q] = p
+            la[q] = loc[pi[p]]
+            lc[q] = loc[pj[p]]
+            if la[q] >= 0:
+                bw = max(bw, lc[q] - la[q])
+            for k in range(n_comp):
+                yc[k, q] = y[k, p]
+            q += 1
+    wr = np.ones(m)
+    res = np.empty(m)
+    N = np.empty((nu, nu))
+    b = np.empty((nu, n_comp))
+    x = np.empty(n_comp)
+    sc = 0.0
+    for _ in range(n_irls):
+        N[:] = 0.0
+        b[:] = 0.0
+        for q in range(m):
+            a = la[q]
+            c = lc[q]
+            wp = wr[q]
+            if a >= 0:
+                N[a, a] += wp
+            if c >= 0:
+                N[c, c] += wp
+            if a >= 0 and c >= 0:
+                N[a, c] -= wp
+                N[c, a] -= wp
+            for k in range(n_comp):
+                if c >= 0:
+                    b[c, k] += wp * yc[k, q]
+                if a >= 0:
+                    b[a, k] -= wp * yc[k, q]
+        if not _cholesky(N, nu, bw):
+            return 0
+        _chol_solve(N, b, nu, bw)
+        for q in range(m):
+            a = la[q]
+            c = lc[q]
+            s = 0.0
+            for k in range(n_comp):
+                x[k] = yc[k, q] - ((b[c, k] if c >= 0 else 0.0) - (b[a, k] if a >= 0 else 0.0))
+                s += x[k] * x[k]
+            res[q] = math.sqrt(s)
+        sc = 1.4826 * np.median(res)
+        if not sc > floor:
+            break
+        for q in range(m):
+            r = res[q]
+            wr[q] = 1.0 if r <= HUBER_C * sc else HUBER_C * sc / r
+    n_rej = 0
+    for q in range(m):
+        r = res[q]
+        if r > k_mad * sc and r > floor:
+            use[idx[q]] = False
+            n_rej += 1
+    return n_rej
 
 
 @njit(cache=True, parallel=True)
@@ -180,37 +337,9 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma,
                 for k in range(n_comp):
                     ymax = max(ymax, abs(y[k, p]))
         floor = max(min_reject, 1e-9 * ymax)  # noise-free data: residuals are rounding, never gross errors
-        wr = np.ones(n_pairs)
         nlab = _labels(n_dates, pi, pj, use, labels)
         for lab in range(1, nlab + 1):
-            sc = 0.0
-            res = np.full(n_pairs, np.nan)
-            m = 0
-            nu = 0
-            for _ in range(n_irls):
-                res, m, nu = _solve_component(lab, labels, pi, pj, use, y, wr, d_loc, var, False)
-                if m <= nu:
-                    break
-                vals = np.empty(m)
-                q = 0
-                for p in range(n_pairs):
-                    if res[p] == res[p]:
-                        vals[q] = res[p]
-                        q += 1
-                sc = 1.4826 * np.median(vals[:q])
-                if not sc > floor:
-                    break
-                for p in range(n_pairs):
-                    r = res[p]
-                    if r == r:
-                        wr[p] = 1.0 if r <= HUBER_C * sc else HUBER_C * sc / r
-            if m <= nu:
-                continue
-            for p in range(n_pairs):
-                r = res[p]
-                if r == r and r > k_mad * sc and r > floor:
-                    use[p] = False
-                    n_rej += 1
+            n_rej += _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor)
         # step 2: weighted LSQ on what is left
         nlab = _labels(n_dates, pi, pj, use, labels)
         d_loc[:] = np.nan

@@ -131,6 +131,33 @@ def test_time_series_recovers_truth_and_rejects_a_gross_error():
     assert np.all(r["sigma"][0, 0] == 0) and np.all(r["sigma"][0, 1:] < 0.05)
 
 
+def test_weighted_solution_and_sigma_equal_numpy_lstsq():
+    """Step 2 (banded Cholesky on the normal matrix) equals numpy's weighted least squares and
+    s0^2 (A'WA)^-1 on a network with short and long pairs (dense and banded normal matrices)."""
+    rng = np.random.default_rng(3)
+    t, d, pi, pj, y = _network(n=9, span=2, seed=5, noise=0.05)
+    long_pairs = [(0, 8), (1, 6), (2, 7)]
+    pi = np.concatenate([pi, [p[0] for p in long_pairs]])
+    pj = np.concatenate([pj, [p[1] for p in long_pairs]])
+    y = np.concatenate([y, (d[pj[-3:]] - d[pi[-3:]])[:, None] + rng.normal(0, 0.05, (3, 30))])
+    w = rng.uniform(0.5, 4.0, y.shape)
+    for p_i, p_j, yy, ww in ((pi[:-3], pj[:-3], y[:-3], w[:-3]), (pi, pj, y, w)):
+        r = ots.offset_time_series(yy[None], p_i, p_j, t, weights=ww, k_mad=1e6)
+        a = np.zeros((p_i.size, t.size - 1))
+        for q, (i, j) in enumerate(zip(p_i, p_j)):
+            if i > 0:
+                a[q, i - 1] = -1.0
+            a[q, j - 1] = 1.0
+        for px in (0, 7, 29):
+            sw = np.sqrt(ww[:, px])
+            x = np.linalg.lstsq(a * sw[:, None], yy[:, px] * sw, rcond=None)[0]
+            np.testing.assert_allclose(r["displacement"][0, 1:, px], x, rtol=0, atol=1e-10)
+            res = yy[:, px] - a @ x
+            s02 = np.sum(ww[:, px] * res ** 2) / (p_i.size - a.shape[1])
+            cov = s02 * np.linalg.inv(a.T @ (a * ww[:, px][:, None]))
+            np.testing.assert_allclose(r["sigma"][0, 1:, px], np.sqrt(np.diag(cov)), rtol=1e-9)
+
+
 def test_noise_free_network_rejects_nothing_and_bridges_survive():
     t, d, pi, pj, y = _network(noise=0.0)
     keep = ~((pi <= 3) & (pj >= 4))
@@ -162,9 +189,9 @@ def test_no_redundancy_gives_nan_sigma_and_missing_pairs_are_skipped():
     pi, pj = np.array([0, 1]), np.array([1, 2])
     y = np.array([[[1.0, np.nan]], [[2.0, 2.0]]]).transpose(1, 0, 2)  # (1, 2 pairs, 2 px)
     r = ots.offset_time_series(y, pi, pj, t)
-    assert np.isnan(r["sigma"][0, 1, 0]) and r["displacement"][0, 2, 0] == 3.0
+    assert np.isnan(r["sigma"][0, 1, 0]) and r["displacement"][0, 2, 0] == pytest.approx(3.0, abs=1e-12)
     assert np.isnan(r["displacement"][0, 0, 1])
-    assert r["displacement"][0, 1, 1] == 0.0 and r["displacement"][0, 2, 1] == 2.0
+    assert r["displacement"][0, 1, 1] == 0.0 and r["displacement"][0, 2, 1] == pytest.approx(2.0, abs=1e-12)
     with pytest.raises(GeohazardError, match="t_years"):
         ots.offset_time_series(y, pi, pj, t[::-1])
 
@@ -178,6 +205,37 @@ def test_blocks_do_not_change_the_field():
     assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
     for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
         np.testing.assert_array_equal(whole[k], small[k])
+    # without the high-pass filter the images keep a large mean (removed once for all blocks)
+    whole = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0)
+    small = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0,
+                             max_memory_mb=1)
+    ok, e = _errors(whole, -1.3, 2.2)
+    assert ok.sum() >= 20 and np.sqrt(np.mean(e ** 2)) < 0.05  # single-precision correlations still exact
+    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
+        np.testing.assert_array_equal(whole[k], small[k])
+
+
+@pytest.mark.parametrize("window, search, step, subpixel, kind", [
+    (32, 6, 16, "dft", "speckle"), (48, 5, 12, "dft", "fractal"), (24, 3, 8, "parabolic", "smooth")])
+def test_shared_tiles_match_the_per_cell_search(monkeypatch, window, search, step, subpixel, kind):
+    """The shared-tile integer search (window a multiple of gcd(window, step)) gives the offsets, quality and
+    flags of the search that correlates every cell's own window, to single-precision rounding; with nodata
+    and a flat patch in the way."""
+    assert off._tile_size(window, search, step) > 0
+    img = kt.texture((176, 160), kind, seed=12)
+    sec = kt.fourier_shift(img, 1.7, -2.3)
+    sec[100:110, 30:50] = np.nan
+    img[20:60, 100:140] = 50.0
+    sec[20:60, 100:140] = 50.0
+    kw = dict(window=window, search=search, step=step, subpixel=subpixel)
+    tiled = off.offset_field(img, sec, **kw)
+    monkeypatch.setattr(off, "_tile_size", lambda *a: 0)
+    own = off.offset_field(img, sec, **kw)
+    np.testing.assert_array_equal(tiled["flag"], own["flag"])
+    assert {off.FLAG_VALID, off.FLAG_OUTSIDE, off.FLAG_FLAT} <= set(np.unique(own["flag"]))
+    for k, atol, rtol in (("dx", 1e-4, 0), ("dy", 1e-4, 0), ("ncc", 1e-5, 0), ("peak_ratio", 0, 1e-4),
+                          ("snr", 0, 1e-4)):
+        np.testing.assert_allclose(tiled[k], own[k], rtol=rtol, atol=atol, equal_nan=True)
 
 
 def test_correlation_weights_favour_good_pairs():

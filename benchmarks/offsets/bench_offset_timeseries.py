@@ -1,0 +1,226 @@
+"""geohazard:offsettimeseries on a synthetic redundant pair network vs a plain per-pixel numpy ``lstsq``.
+
+Usage: /usr/bin/python3 benchmarks/offsets/bench_offset_timeseries.py [WORK_DIR] [--size N] [--dates D]
+       [--span K] [--threads T] [--baseline-step S]
+
+Synthetic truth (seeded): an N x N raster (default 500) of glacier-like east/north motion (a Gaussian
+flow band up to 120 m/yr with a +-30 % seasonal speed-up, stable ground around it), D dates (default 40)
+every 12 days in **two disconnected groups** (D/2 dates each, a 96-day gap that no pair crosses), each date
+paired with the next K dates of its group (default 4: ~4 pairs per date). Each pair raster holds the east
+and north displacement between its dates plus Gaussian noise (0.3 m, ~1/30 px of 10 m Sentinel-2 offsets),
+5 % of the (pair, pixel) values missing (NaN, failed correlation) and 3 % of the others with gross errors
+(+-10..50 m on both components, mismatches). Written as one 2-band GeoTIFF per pair (``off_YYYYMMDD_YYYYMMDD.tif``).
+
+Ours: the whole ``qgis_process run geohazard:offsettimeseries`` (read, two-step robust least squares
+per pixel and connected component, write), timed as wall clock and CPU (user + sys of the child
+process), NUMBA/OMP/OPENBLAS_NUM_THREADS=T (default 1). Baseline: per pixel and per component of the
+full network, ``numpy.linalg.lstsq`` on the pairs with data (no gross-error rejection), the first date of
+each component fixed to 0 (the same datum as ours), one thread, on every S-th pixel (default 1 = all;
+its time is scaled to all pixels when S > 1).
+
+Scores (against the truth referenced, per pixel, to the first date of each network component the
+tool reports in ``OUTPUT_COMPONENTS``; the same reference for the baseline): RMS and median / 99th
+percentile absolute error of the per-date displacements over all pixels, dates and both components,
+the RMS also on the pixels hit by at least one gross error and on the others; the share of gross
+errors rejected, counted per pixel as min(rejected, injected) / injected, and the excess rejections
+(rejected beyond the injected count) per clean pair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
+
+
+def arg(name, default, cast=str):
+    return cast(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
+def network(n_dates, span):
+    """Dates (two groups, no pair between them) and pairs (i, j) of each date with the next ``span``."""
+    half = n_dates // 2
+    d0 = dt.date(2021, 1, 5)
+    dates = [d0 + dt.timedelta(days=12 * i) for i in range(half)]
+    dates += [dates[-1] + dt.timedelta(days=96 + 12 * i) for i in range(n_dates - half)]
+    groups = [range(0, half), range(half, n_dates)]
+    pairs = [(i, j) for g in groups for i in g for j in g if 0 < j - i <= span]
+    return dates, pairs, groups
+
+
+def make(work, size, n_dates, span, seed=0):
+    from osgeo import gdal, osr
+
+    rng = np.random.default_rng(seed)
+    dates, pairs, groups = network(n_dates, span)
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    yy, xx = np.mgrid[0:size, 0:size] / float(size)
+    # a flow band curving across the raster, speed up to 120 m/yr, direction along the band
+    centre = 0.5 + 0.15 * np.sin(2 * np.pi * xx)
+    speed = 120.0 * np.exp(-((yy - centre) / 0.12) ** 2)
+    ang = np.arctan(0.15 * 2 * np.pi * np.cos(2 * np.pi * xx))
+    ve, vn = speed * np.cos(ang), -speed * np.sin(ang)
+    season = t + 0.3 / (2 * np.pi) * (1 - np.cos(2 * np.pi * t))  # speed x (1 + 0.3 sin)
+    truth = np.stack([ve[None] * season[:, None, None], vn[None] * season[:, None, None]])  # (2, D, N, N)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    drv = gdal.GetDriverByName("GTiff")
+    n_gross = np.zeros((size, size), np.int32)
+    paths = []
+    for i, j in pairs:
+        obs = np.stack([ve * (season[j] - season[i]), vn * (season[j] - season[i])])
+        obs += rng.normal(0, 0.3, obs.shape)
+        missing = rng.random((size, size)) < 0.05
+        gross = (rng.random((size, size)) < 0.03) & ~missing  # only on pairs with data: those can be rejected
+        n_gross += gross
+        obs[:, gross] += rng.choice([-1, 1], (2, int(gross.sum()))) * rng.uniform(10, 50, (2, int(gross.sum())))
+        obs[:, missing] = np.nan
+        path = os.path.join(work, f"off_{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}.tif")
+        ds = drv.Create(path, size, size, 2, gdal.GDT_Float32, ["TILED=YES"])
+        ds.SetGeoTransform(GT)
+        ds.SetProjection(srs.ExportToWkt())
+        for b in range(2):
+            band = ds.GetRasterBand(b + 1)
+            band.SetNoDataValue(float("nan"))
+            band.WriteArray(obs[b].astype(np.float32))
+        ds = None
+        paths.append(path)
+    return dates, pairs, groups, truth, n_gross, paths
+
+
+def read_stack(paths):
+    from osgeo import gdal
+
+    out = []
+    for p in paths:
+        ds = gdal.Open(p)
+        out.append(ds.ReadAsArray().astype(np.float64))
+        ds = None
+    return np.stack(out, axis=1)  # (2, pairs, N, N)
+
+
+def baseline(obs, pairs, groups, n_dates, step):
+    """Plain least squares per pixel and network component (numpy.linalg.lstsq), no rejection."""
+    n_comp, n_pairs, ny, nx = obs.shape
+    flat = obs.reshape(n_comp, n_pairs, -1)
+    pix = np.arange(0, ny * nx, step)
+    disp = np.full((n_comp, n_dates, pix.size), np.nan)
+    designs = []
+    for g in groups:
+        g = list(g)
+        rows = [p for p, (i, j) in enumerate(pairs) if i in g]
+        a = np.zeros((len(rows), len(g) - 1))
+        for r, p in enumerate(rows):
+            i, j = pairs[p]
+            if i != g[0]:
+                a[r, g.index(i) - 1] = -1.0
+            a[r, g.index(j) - 1] = 1.0
+        designs.append((g, np.array(rows), a))
+    t0 = time.process_time()
+    for q, px in enumerate(pix):
+        for g, rows, a in designs:
+            y = flat[:, rows, px].T  # (pairs, 2)
+            ok = np.isfinite(y).all(axis=1)
+            sol = np.linalg.lstsq(a[ok], y[ok], rcond=None)[0]
+            disp[:, g[0], q] = 0.0
+            disp[:, g[1:], q] = sol.T
+    return disp, pix, time.process_time() - t0
+
+
+def referenced(truth, labels):
+    """``truth`` (2, D, P) referenced like the output: each date minus the first date of its network
+    component in that pixel (``labels`` (D, P), 0 = no data -> NaN)."""
+    out = np.full(truth.shape, np.nan)
+    for d in range(labels.shape[0]):
+        lab = labels[d]
+        first = np.argmax(labels == lab[None], axis=0)  # first date with the same label
+        ok = lab > 0
+        ref = np.take_along_axis(truth, first[None, None], axis=1)[:, 0]
+        out[:, d, ok] = (truth[:, d] - ref)[:, ok]
+    return out
+
+
+def score(est, truth, mask=None):
+    e = est - truth
+    if mask is not None:
+        e = e[..., mask]
+    e = np.abs(e[np.isfinite(e)])
+    return float(np.sqrt(np.mean(e ** 2))), int(e.size), np.percentile(e, [50, 99]).round(3).tolist()
+
+
+def main():
+    pos = [a for a in sys.argv[1:] if not a.startswith("--") and sys.argv[sys.argv.index(a) - 1][:2] != "--"]
+    work = pos[0] if pos else tempfile.mkdtemp(prefix="bench_ots_")
+    size, n_dates, span = arg("--size", 500, int), arg("--dates", 40, int), arg("--span", 4, int)
+    threads, step = arg("--threads", 1, int), arg("--baseline-step", 1, int)
+    for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[v] = str(threads)
+    os.makedirs(work, exist_ok=True)
+    dates, pairs, groups, truth, n_gross, paths = make(work, size, n_dates, span)
+    res = {"size": size, "dates": n_dates, "pairs": len(pairs), "threads": threads,
+           "load_before": os.getloadavg()}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    out_d, out_v = os.path.join(work, "ours_disp.tif"), os.path.join(work, "ours_vel.tif")
+    out_c = os.path.join(work, "ours_components.tif")
+    args = [f"INPUTS={p}" for p in paths] + ["COMPONENTS=1,2", f"OUTPUT={out_d}", f"OUTPUT_VELOCITY={out_v}",
+                                             f"OUTPUT_COMPONENTS={out_c}"]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(["qgis_process.bin", "--json", "run", "geohazard:offsettimeseries", "--"] + args,
+                       capture_output=True, text=True, env=env)
+    res["ours_wall_s"] = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res["ours_cpu_s"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    res["load_after_ours"] = os.getloadavg()
+    from osgeo import gdal
+
+    ds = gdal.Open(out_d)
+    est = ds.ReadAsArray().astype(np.float64).reshape(2, n_dates, size, size)
+    ds = gdal.Open(out_v)
+    vel = ds.ReadAsArray().astype(np.float64)
+    ds = gdal.Open(out_c)
+    labels = ds.ReadAsArray().astype(np.int64).reshape(n_dates, -1)
+    ds = None
+    # the truth referenced as the tool references its output: per pixel and network component
+    truth_px = referenced(truth.reshape(2, n_dates, -1), labels).reshape(truth.shape)
+    hit = n_gross > 0
+    res["ours_rms_m"], res["n_values"], res["ours_abs_p50_p99_m"] = score(est, truth_px)
+    res["ours_rms_gross_px_m"] = score(est, truth_px, hit)[0]
+    res["ours_rms_clean_px_m"] = score(est, truth_px, ~hit)[0]
+    n_rej = vel[-1]
+    res["gross_injected"] = int(n_gross.sum())
+    res["gross_rejected_share"] = float(np.minimum(n_rej, n_gross).sum() / max(1, n_gross.sum()))
+    res["excess_rejections_per_clean_pair"] = float(np.maximum(n_rej - n_gross, 0).sum()
+                                                    / (len(pairs) * size * size - n_gross.sum()))
+    res["networks_per_pixel"] = np.unique(vel[-3], return_counts=True)[0].tolist()
+    # baseline
+    obs = read_stack(paths)
+    disp, pix, cpu = baseline(obs, pairs, groups, n_dates, step)
+    tr = truth_px.reshape(2, n_dates, -1)[:, :, pix]
+    res["baseline_cpu_s"] = cpu * step
+    res["baseline_pixels"] = int(pix.size)
+    res["baseline_rms_m"], _, res["baseline_abs_p50_p99_m"] = score(disp, tr)
+    res["baseline_rms_gross_px_m"] = score(disp, tr, hit.ravel()[pix])[0]
+    res["baseline_rms_clean_px_m"] = score(disp, tr, ~hit.ravel()[pix])[0]
+    res["ours_rms_same_px_m"] = score(est.reshape(2, n_dates, -1)[:, :, pix], tr)[0]
+    res["load_after"] = os.getloadavg()
+    print(json.dumps(res, indent=1))
+    if not pos:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
