@@ -34,10 +34,12 @@ from .io.corrections_ts import (
     INPUT_UNITS,
     UNITS_HELP,
     check_stack,
+    closure_plan,
     corrected_paths,
     correction_stack,
     expand_file_inputs,
     geometry_sources,
+    mm_per_file_unit,
     network_closure_offsets,
     parse_step_dates,
     raster_dates,
@@ -175,18 +177,19 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
         func = functools.partial(
             closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
             max_cycles=self.parameterAsInt(parameters, "MAX_CYCLES", context),
-            max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context))
-        # per pixel: the float64 block (corrected in place), the float32 read, integer cycles and flags,
-        # the loops' int16 keys (closures are computed in the kernels, never stored as floats)
-        plan = plan_blocks(info.height, info.width, bytes_per_pixel=net.n_pairs * 16.0 + triplets.n * 4.0,
-                           max_memory_mb=self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context))
+            max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
+            mm_per_unit=np.array([mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
+        # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
+        max_mb = self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context)
+        plan, tile_rows = closure_plan(info, net.n_pairs, triplets.n, min_coh > 0, max_mb)
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
                  for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
         tables = {k: self.parameterAsFileOutput(parameters, k, context)
                   for k in ("OUTPUT_STATS", "OUTPUT_LOOPS") if parameters.get(k)}
         stats = run_closure_correction(
             self, parameters, context, feedback, stack, triplets, func, plan, out_paths, extra, tables,
-            self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0)
+            self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
+            tile_rows=tile_rows, max_memory_mb=max_mb)
         feedback.pushInfo(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
                           f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
                           "(ambiguous)")

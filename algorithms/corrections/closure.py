@@ -557,13 +557,35 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
 
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
                   closure_offset=None, min_coherence: float = 0.0,
-                  alpha: float = 1.5, max_cycles: int = 3, max_residual_rad: float = 1.5) -> dict:
-    """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``."""
-    return correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
-                                 closure_offset=closure_offset, coherence=inputs.get("coherence"),
-                                 min_coherence=min_coherence, inplace=True,
-                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
-                                 solver=_solver_for(triplets, alpha, max_cycles))
+                  alpha: float = 1.5, max_cycles: int = 3, max_residual_rad: float = 1.5,
+                  mm_per_unit=None) -> dict:
+    """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``.
+
+    With ``mm_per_unit`` (M,) the block returns ``corrected`` (M, rows, cols) float32 in the files' units
+    (``corrected_mm / mm_per_unit``) instead of ``corrected_mm`` and ``cycles``: a block waiting to be written
+    then holds 4 bytes a value instead of 10, and the float64 stack is freed as soon as it is computed.
+    """
+    out = correct_closure_block(inputs["stack"], triplets, cycle_mm=cycle_mm, reference_mm=reference_mm,
+                                closure_offset=closure_offset, coherence=inputs.get("coherence"),
+                                min_coherence=min_coherence, inplace=True,
+                                alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
+                                solver=_solver_for(triplets, alpha, max_cycles))
+    if mm_per_unit is not None:
+        corr = out.pop("corrected_mm")
+        del out["cycles"]
+        f = np.asarray(mm_per_unit, np.float64).reshape(-1, 1, 1)
+        # float64 quotient rounded once to float32: the values of (corr[k] / f[k]).astype(float32)
+        out["corrected"] = np.divide(corr, f, out=np.empty(corr.shape, np.float32), dtype=np.float64,
+                                     casting="unsafe")
+    return out
+
+
+def closure_block_bytes(n_ifgs: int, n_loops: int) -> float:
+    """Bytes a pixel of a block of :func:`closure_block` allocates beyond its float64 stack (``n_ifgs``
+    interferograms, ``n_loops`` loops): int16 loop keys (2 T), int16 cycles (2 M), the copies of the keys of
+    the pixels to solve while their patterns are made unique (up to 2 T) and small per-pixel counts
+    (tracemalloc check in tests/core/test_corrections_closure.py)."""
+    return 2.0 * n_ifgs + 4.0 * n_loops + 64.0
 
 
 _SOLVERS: dict = {}

@@ -14,15 +14,21 @@ import os
 import numpy as np
 
 from ...algorithms.conventions import phase_to_los_mm
-from ...algorithms.corrections.closure import ClosureStats, closure_offsets, loop_statistics, loop_table
-from ...algorithms.engine import CallableSource, process_blocks
+from ...algorithms.corrections.closure import (
+    ClosureStats,
+    closure_block_bytes,
+    closure_offsets,
+    loop_statistics,
+    loop_table,
+)
+from ...algorithms.engine import CallableSource, max_memory_bytes, plan_blocks, process_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date, parse_date_pair
 from ...algorithms.progress import SubProgress
 from ..engine_params import executor
 from ..feedback import FeedbackProgress
 from ..params import INPUT_UNITS, UNITS_HELP  # noqa: F401  (re-exported for the tools)
-from ..raster_io import RasterWriter, open_raster, raster_source
+from ..raster_io import TILE_SIZE, RasterWriter, gdal_cache_limit, open_raster, raster_source
 from .corrections import CODEC
 from .points import raster_dates  # noqa: F401  (re-exported for the tools)
 from .stacks import expand_file_inputs, expand_raster_inputs, gather_stack  # noqa: F401  (re-exported for the tools)
@@ -118,18 +124,47 @@ def parse_step_dates(text: str) -> list:
 
 
 # ----------------------------------------------------------------------------- closure correction run
+def closure_pixel_bytes(n_ifgs: int, n_loops: int, coherence: bool) -> float:
+    """Memory a pixel of a block of unwrapclosurecorrection costs over the whole run: the float64 stack of the
+    block read ahead and of the block computed (8 + 8 bytes a value), what the block function allocates
+    (:func:`closure_block_bytes`), its float32 result and the float32 results of the block queued for the
+    writer and of the block being written (3 x 4); with coherence, its float32 reads (2 x 4), the float64
+    interferograms its reader makes on the way (8) and the float64 masked copy of the computed block (8)."""
+    per_ifg = 16.0 + 12.0 + (24.0 if coherence else 0.0)
+    return n_ifgs * per_ifg + closure_block_bytes(n_ifgs, n_loops)
+
+
+def closure_plan(info, n_ifgs: int, n_loops: int, coherence: bool, max_memory_mb) -> tuple:
+    """``(plan, tile_rows)``: row blocks whose whole-run footprint (:func:`closure_pixel_bytes`) fits the
+    budget, and the tile height of the corrected files. Blocks below one 256-row tile are a multiple of
+    16 rows and the files' tiles as tall, so that every block completes one row of tiles of every file
+    (written and flushed at once: nothing of the 202 files waits in buffers or in GDAL's cache)."""
+    bpp = closure_pixel_bytes(n_ifgs, n_loops, coherence)
+    fit = int(max_memory_bytes(max_memory_mb) // (bpp * info.width))
+    if fit >= TILE_SIZE or fit >= info.height:
+        return plan_blocks(info.height, info.width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb), None
+    rows = max(1, fit // 16 * 16) if fit >= 16 else max(1, fit)
+    return plan_blocks(info.height, info.width, block_rows=rows), max(16, rows // 16 * 16)
+
+
+#: GDAL's block cache during the run, as a share of the block budget: enough for the decoded tiles of the
+#: inputs that the next block reads again (a row of 256-row input tiles of 202 files 1000 px wide is 207 MB).
+CACHE_SHARE = 0.5
+
+
 def run_closure_correction(alg, parameters, context, feedback, stack, triplets, func, plan, out_paths: list,
-                           extra: dict, csv_paths: dict, threshold: float, coherence: bool) -> ClosureStats:
+                           extra: dict, csv_paths: dict, threshold: float, coherence: bool,
+                           tile_rows=None, max_memory_mb=None) -> ClosureStats:
     """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
     rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); all published together or none."""
     info, net = stack.info, stack.network
     stats = ClosureStats(triplets.n)
-    factors = np.array([mm_per_file_unit(stack, k) for k in range(net.n_pairs)])
     meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)"}
     with contextlib.ExitStack() as outs:
+        outs.enter_context(gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20))
         writers = [outs.enter_context(RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta,
-                                                        compress=CODEC))
+                                                        compress=CODEC, tile_rows=tile_rows))
                    for k, p in enumerate(out_paths)]
         w_cyc = outs.enter_context(RasterWriter.like(extra["OUTPUT_CYCLES"], info, dtype=np.int16, nodata=-1)) \
             if "OUTPUT_CYCLES" in extra else None
@@ -138,9 +173,9 @@ def run_closure_correction(alg, parameters, context, feedback, stack, triplets, 
             if "OUTPUT_NONCLOSING" in extra else None
 
         def write(block, out):
-            corr = out["corrected_mm"]
+            corr = out["corrected"]  # float32, the files' units (closure_block's mm_per_unit)
             for k, w in enumerate(writers):
-                w.write((corr[k] / factors[k]).astype(np.float32), row=block.row0)
+                w.write(corr[k], row=block.row0)
             none = out["n_loops"] == 0
             if w_cyc is not None:
                 w_cyc.write(np.where(none, -1, out["n_cycles"]).astype(np.int16), row=block.row0)
