@@ -34,6 +34,7 @@ from .io.corrections_ts import (
     INPUT_UNITS,
     UNITS_HELP,
     check_stack,
+    closure_cache_limit,
     closure_plan,
     corrected_paths,
     correction_stack,
@@ -160,6 +161,10 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
         return check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
+        with closure_cache_limit(self.parameterAsDouble(parameters, "MAX_MEMORY_MB", context)):
+            return self._process(parameters, context, feedback)
+
+    def _process(self, parameters, context, feedback):
         stack = correction_stack(self, parameters, context, feedback)
         net, info = stack.network, stack.info
         triplets = network_triplets(net.pairs)
@@ -189,7 +194,7 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
         stats = run_closure_correction(
             self, parameters, context, feedback, stack, triplets, func, plan, out_paths, extra, tables,
             self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
-            tile_rows=tile_rows, max_memory_mb=max_mb)
+            tile_rows=tile_rows)
         feedback.pushInfo(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
                           f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
                           "(ambiguous)")

@@ -152,9 +152,15 @@ def closure_plan(info, n_ifgs: int, n_loops: int, coherence: bool, max_memory_mb
 CACHE_SHARE = 0.5
 
 
+def closure_cache_limit(max_memory_mb):
+    """Context: GDAL's cache at most :data:`CACHE_SHARE` of the budget for the whole run (the sample of rows
+    the closure offsets are taken from, then the blocks), restored after."""
+    return gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20)
+
+
 def run_closure_correction(alg, parameters, context, feedback, stack, triplets, func, plan, out_paths: list,
                            extra: dict, csv_paths: dict, threshold: float, coherence: bool,
-                           tile_rows=None, max_memory_mb=None) -> ClosureStats:
+                           tile_rows=None) -> ClosureStats:
     """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
     rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); all published together or none."""
@@ -162,7 +168,6 @@ def run_closure_correction(alg, parameters, context, feedback, stack, triplets, 
     stats = ClosureStats(triplets.n)
     meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)"}
     with contextlib.ExitStack() as outs:
-        outs.enter_context(gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20))
         writers = [outs.enter_context(RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta,
                                                         compress=CODEC, tile_rows=tile_rows))
                    for k, p in enumerate(out_paths)]
