@@ -92,3 +92,38 @@ def test_no_triplet_refused():
     d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(4)]
     with pytest.raises(GeohazardError, match="no closed triplet"):
         network_triplets([(d[0], d[1]), (d[1], d[2]), (d[2], d[3])])
+
+
+@pytest.mark.parametrize("n_dates, neighbours, shape, noise, share, seed", [
+    (16, 4, (60, 80), 1.5, 0.15, 3),  # planted slips: many pixels solved
+    (12, 3, (50, 90), 3.0, 0.0, 7),   # closure noise only: most pixels have non-closing loops
+])
+def test_block_memory_within_the_plan(n_dates, neighbours, shape, noise, share, seed):
+    """What closure_block allocates (tracemalloc peak, its float64 input excluded) stays within the block
+    planner's model of unwrapclosurecorrection: closure_block_bytes(M, T) plus the float32 result (4 M) a
+    pixel; the float32 result in the files' units is the float64 one divided and rounded once."""
+    import tracemalloc
+
+    from insar_geohazards.algorithms.corrections.closure import closure_block, closure_block_bytes
+    from insar_geohazards.algorithms.engine import Block
+
+    net, clean, planted, _ = planted_stack(n_dates=n_dates, neighbours=neighbours, shape=shape, noise_mm=noise,
+                                           share=share, seed=seed)
+    tri = network_triplets(net.pairs)
+    bad = clean + planted * CYCLE_MM
+    m, h, w = bad.shape
+    factors = np.linspace(-3.0, 2.5, m)
+    factors[np.abs(factors) < 0.1] = 0.7
+    block = Block(0, 0, h, 0, h, h, w)
+    kw = dict(triplets=tri, cycle_mm=CYCLE_MM)
+    want = closure_block(block, {"stack": bad.copy()}, **kw)  # also compiles the kernels outside the trace
+    x = bad.copy()
+    tracemalloc.start()
+    out = closure_block(block, {"stack": x}, mm_per_unit=factors, **kw)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak <= h * w * (closure_block_bytes(m, tri.n) + 4.0 * m), (peak / (h * w), m, tri.n)
+    assert "corrected_mm" not in out and "cycles" not in out and out["corrected"].dtype == np.float32
+    np.testing.assert_array_equal(
+        out["corrected"], np.stack([(want["corrected_mm"][k] / factors[k]).astype(np.float32) for k in range(m)]))
+    assert (out["n_nonclosing"] > 0).mean() > 0.05  # the solving path (unique patterns) ran on many pixels
