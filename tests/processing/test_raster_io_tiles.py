@@ -177,3 +177,33 @@ def test_zstd_writer_is_lossless_tiled_and_opens_in_qgis(qgis_app, tmp_path, mon
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"
     ds = None
     np.testing.assert_array_equal(_read(tmp_path / "d.tif"), data)
+
+
+def test_tile_rows_as_tall_as_the_blocks(qgis_app, tmp_path, tiny_gdal_cache):
+    """tile_rows=32 with 32-row blocks: each block is one row of tiles, written straight through; blocks of
+    other heights (and a last partial tile row) still go through the buffer; same values, 256 x 32 tiles,
+    same file size as one write; a tile height that is not a multiple of 16 is refused."""
+    from osgeo import gdal
+
+    rng = np.random.default_rng(4)
+    data = rng.normal(0.0, 10.0, (300, 500)).astype(np.float32)
+    data[40:90, 100:180] = np.nan
+    for name, steps in (("aligned", [32] * 9 + [12]), ("mixed", [32, 32, 20, 12, 64, 7, 100, 33])):
+        with _writer(tmp_path / f"{name}.tif", data.shape, 1, tile_rows=32, compress="ZSTD") as w:
+            r0 = 0
+            for n in steps:
+                w.write(data[r0:r0 + n], row=r0)
+                r0 += n
+            assert r0 == 300
+            w.commit()
+        np.testing.assert_array_equal(_read(tmp_path / f"{name}.tif"), data)
+        ds = gdal.Open(str(tmp_path / f"{name}.tif"))
+        band = ds.GetRasterBand(1)
+        assert band.GetBlockSize() == [256, 32]
+        ds = None
+    with _writer(tmp_path / "once.tif", data.shape, 1, tile_rows=32, compress="ZSTD") as w:
+        w.write(data)
+        w.commit()
+    assert os.path.getsize(tmp_path / "aligned.tif") == os.path.getsize(tmp_path / "once.tif")
+    with pytest.raises(ValueError, match="multiple of 16"):
+        _writer(tmp_path / "bad.tif", data.shape, 1, tile_rows=40)
