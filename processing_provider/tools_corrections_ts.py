@@ -119,7 +119,9 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
         "number of non-closing loops (|closure| > pi) per pixel, band 1 before and band 2 after correction; a CSV per "
         "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
         "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
-        "interferograms, pixels, RMS closure, shares before and after, bad)."
+        "interferograms, pixels, RMS closure, shares before and after, bad).\n"
+        "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
+        "fit in it, and GDAL's cache is held to half of it while the tool runs."
     ) + DASK_HELP
 
     def input_raster_files(self, parameters, context):
@@ -141,7 +143,7 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
             QgsProcessingParameterNumber.Type.Double, defaultValue=1.5, minValue=0.1, maxValue=3.0)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
-        p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for one block (MB)"),
+        p = QgsProcessingParameterNumber("MAX_MEMORY_MB", self.tr("Memory for the blocks of the run (MB)"),
                                          QgsProcessingParameterNumber.Type.Integer, defaultValue=512, minValue=16)
         p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(p)
