@@ -12,6 +12,7 @@ import contextlib
 import functools
 import math
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -246,21 +247,30 @@ def gtiff_has_zstd() -> bool:
     return drv is not None and "ZSTD" in (drv.GetMetadataItem("DMD_CREATIONOPTIONLIST") or "")
 
 
+_CACHE_LOCK = threading.Lock()
+_CACHE_CAPS: list = []  # caps of the runs now inside gdal_cache_limit
+_CACHE_ORIGINAL: list = []  # GDAL's cache before the first of them
+
+
 @contextlib.contextmanager
 def gdal_cache_limit(max_mb: float):
     """Lower GDAL's block cache (``GDAL_CACHEMAX``) to ``max_mb`` for the ``with`` body, then restore it.
 
     GDAL's default cache is 5 % of the RAM: a tool reading a stack of many files keeps up to that
-    much of their decoded tiles whatever its block budget. Never raises the cache."""
-    old = gdal.GetCacheMax()
-    new = max(1 << 20, int(max_mb * 1024 * 1024))
-    if new < old:
-        gdal.SetCacheMax(new)
+    much of their decoded tiles whatever its block budget. Never raises the cache; runs overlapping in
+    threads (QGIS background tasks) share the smallest cap, and the last one out restores the original."""
+    cap = max(1 << 20, int(max_mb * 1024 * 1024))
+    with _CACHE_LOCK:
+        if not _CACHE_CAPS:
+            _CACHE_ORIGINAL[:] = [gdal.GetCacheMax()]
+        _CACHE_CAPS.append(cap)
+        gdal.SetCacheMax(min(_CACHE_ORIGINAL[0], *_CACHE_CAPS))
     try:
         yield
     finally:
-        if new < old:
-            gdal.SetCacheMax(old)
+        with _CACHE_LOCK:
+            _CACHE_CAPS.remove(cap)
+            gdal.SetCacheMax(min(_CACHE_ORIGINAL[0], *_CACHE_CAPS) if _CACHE_CAPS else _CACHE_ORIGINAL[0])
 
 
 class RasterWriter:

@@ -207,3 +207,28 @@ def test_tile_rows_as_tall_as_the_blocks(qgis_app, tmp_path, tiny_gdal_cache):
     assert os.path.getsize(tmp_path / "aligned.tif") == os.path.getsize(tmp_path / "once.tif")
     with pytest.raises(ValueError, match="multiple of 16"):
         _writer(tmp_path / "bad.tif", data.shape, 1, tile_rows=40)
+
+
+def test_gdal_cache_limit_lowers_and_restores(qgis_app):
+    """The cap lowers GDAL's cache, never raises it; overlapping runs (entered and left in any order) keep the
+    smallest active cap and the last one out restores the original."""
+    from osgeo import gdal
+
+    from insar_geohazards.processing_provider.raster_io import gdal_cache_limit
+
+    old = gdal.GetCacheMax()
+    try:
+        gdal.SetCacheMax(300 << 20)
+        with gdal_cache_limit(10_000):
+            assert gdal.GetCacheMax() == 300 << 20
+        a, b = gdal_cache_limit(200), gdal_cache_limit(100)
+        a.__enter__()
+        assert gdal.GetCacheMax() == 200 << 20
+        b.__enter__()
+        assert gdal.GetCacheMax() == 100 << 20
+        a.__exit__(None, None, None)
+        assert gdal.GetCacheMax() == 100 << 20
+        b.__exit__(None, None, None)
+        assert gdal.GetCacheMax() == 300 << 20
+    finally:
+        gdal.SetCacheMax(old)
