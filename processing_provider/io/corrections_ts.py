@@ -128,10 +128,20 @@ def closure_pixel_bytes(n_ifgs: int, n_loops: int, coherence: bool) -> float:
     """Memory a pixel of a block of unwrapclosurecorrection costs over the whole run: the float64 stack of the
     block read ahead and of the block computed (8 + 8 bytes a value), what the block function allocates
     (:func:`closure_block_bytes`), its float32 result and the float32 results of the block queued for the
-    writer and of the block being written (3 x 4); with coherence, its float32 reads (2 x 4), the float64
-    interferograms its reader makes on the way (8) and the float64 masked copy of the computed block (8)."""
-    per_ifg = 16.0 + 12.0 + (24.0 if coherence else 0.0)
+    writer and of the block being written (3 x 4); with coherence, its float32 reads (2 x 4) and the float64
+    masked copy of the computed block (8)."""
+    per_ifg = 16.0 + 12.0 + (16.0 if coherence else 0.0)
     return n_ifgs * per_ifg + closure_block_bytes(n_ifgs, n_loops)
+
+
+def read_coherence(stack, r0: int, r1: int) -> np.ndarray:
+    """Coherence ``(M, r1-r0, cols)`` float32 of the network's interferograms, without reading them again."""
+    if stack.mintpy is not None:
+        return stack.read(r0, r1, coherence=True)[1]
+    coh = np.empty((stack.network.n_pairs, r1 - r0, stack.info.width), np.float32)
+    for k, i in enumerate(stack.order):
+        coh[k] = stack._read_rows(stack.coh_paths[i], r0, r1, np.float32)
+    return coh
 
 
 def closure_plan(info, n_ifgs: int, n_loops: int, coherence: bool, max_memory_mb) -> tuple:
@@ -191,7 +201,7 @@ def run_closure_correction(alg, parameters, context, feedback, stack, triplets, 
 
         sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
         if coherence:
-            sources["coherence"] = CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=True)[1])
+            sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
         with executor(alg, parameters, context, feedback) as ex:
             process_blocks(plan, func, write, sources=sources, executor=ex,
                            progress=SubProgress(FeedbackProgress(feedback), 5, 100), background_write=True)
