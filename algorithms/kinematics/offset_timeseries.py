@@ -214,6 +214,93 @@ def _chol_inv_diag(l, n, var, order):
         var[order[r + 1]] = tot
 
 
+@njit(cache=True)
+def _unchecked_dates(n_dates, pi, pj, use, labels, flags):
+    """Dates whose displacement rests on a **bridge** of the used-pair graph: ``flags[d] = 1`` when some
+    pair lies on every path from date ``d`` to the first date of its component (``d`` and that reference
+    are in different 2-edge-connected classes), 0 when every link is redundant, left as is for unobserved
+    dates (``labels[d] == 0``). Returns the number of flagged dates.
+
+    A bridge has no redundancy: its residual is zero whatever its error, so a gross error on it cannot be
+    detected and shifts every date on its far side. Bridges by Tarjan's low-link depth-first search
+    (iterative, the pair index as the tree edge so parallel pairs are handled), then the classes by union
+    of the non-bridge pairs: O(dates + pairs) per pixel.
+    """
+    n_pairs = pi.size
+    start = np.zeros(n_dates + 1, np.int64)
+    for p in range(n_pairs):
+        if use[p]:
+            start[pi[p] + 1] += 1
+            start[pj[p] + 1] += 1
+    for d in range(n_dates):
+        start[d + 1] += start[d]
+    fill = start[:n_dates].copy()
+    adj = np.empty(start[n_dates], np.int64)
+    for p in range(n_pairs):
+        if use[p]:
+            adj[fill[pi[p]]] = p
+            fill[pi[p]] += 1
+            adj[fill[pj[p]]] = p
+            fill[pj[p]] += 1
+    disc = np.full(n_dates, -1, np.int64)
+    low = np.zeros(n_dates, np.int64)
+    it = start[:n_dates].copy()
+    par_e = np.full(n_dates, -1, np.int64)
+    stack = np.empty(n_dates, np.int64)
+    bridge = np.zeros(n_pairs, np.bool_)
+    timer = 0
+    for s0 in range(n_dates):
+        if disc[s0] >= 0 or start[s0 + 1] == start[s0]:
+            continue
+        sp = 0
+        stack[0] = s0
+        disc[s0] = timer
+        low[s0] = timer
+        timer += 1
+        while sp >= 0:
+            v = stack[sp]
+            if it[v] < start[v + 1]:
+                e = adj[it[v]]
+                it[v] += 1
+                if e == par_e[v]:
+                    continue
+                u = pi[e] + pj[e] - v
+                if disc[u] < 0:
+                    par_e[u] = e
+                    disc[u] = timer
+                    low[u] = timer
+                    timer += 1
+                    sp += 1
+                    stack[sp] = u
+                elif disc[u] < low[v]:
+                    low[v] = disc[u]
+            else:
+                sp -= 1
+                if sp >= 0:
+                    w = stack[sp]
+                    if low[v] < low[w]:
+                        low[w] = low[v]
+                    if low[v] > disc[w]:
+                        bridge[par_e[v]] = True
+    parent = np.arange(n_dates)
+    for p in range(n_pairs):
+        if use[p] and not bridge[p]:
+            a = _find(parent, pi[p])
+            b = _find(parent, pj[p])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    ref = np.full(n_dates + 1, -1, np.int64)
+    count = 0
+    for d in range(n_dates):  # dates sorted by time: the first of each label is its reference
+        lab = labels[d]
+        if lab > 0:
+            if ref[lab] < 0:
+                ref[lab] = d
+            flags[d] = 1 if _find(parent, d) != _find(parent, ref[lab]) else 0
+            count += flags[d]
+    return count
+
+
 #: Huber's tuning constant (95 % efficiency on Gaussian residuals) and IRLS iterations of step 1.
 HUBER_C = 1.345
 N_IRLS = 10
@@ -310,7 +397,8 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
 
 
 @njit(cache=True, parallel=True)
-def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma, labels_out, vel, stats):
+def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma, labels_out, vel, stats,
+                    unchecked):
     n_comp, n_pairs, n_pix = obs.shape
     n_dates = t.size
     for px in prange(n_pix):
@@ -365,8 +453,11 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma,
             if t1 - t0 > best_span:
                 best_span = t1 - t0
                 best_lab = lab
+        flags = np.full(n_dates, -1, np.int64)
+        n_unchecked = _unchecked_dates(n_dates, pi, pj, use, labels, flags)
         for d in range(n_dates):
             labels_out[d, px] = labels[d]
+            unchecked[d, px] = flags[d]
             for k in range(n_comp):
                 disp[k, d, px] = d_loc[k, d]
         # mean velocity: LSQ slope over the longest component
@@ -394,6 +485,7 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma,
         stats[0, px] = nlab
         stats[1, px] = n_used
         stats[2, px] = n_rej
+        stats[3, px] = n_unchecked
 
 
 # --------------------------------------------------------------------------- public API
@@ -458,7 +550,10 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
         ``displacement`` (n_components, n_dates, n_pixels; 0 at each component's first date,
         NaN where the date has no usable pair), ``sigma`` (same shape), ``labels``
         (n_dates, n_pixels; connected component of each date, 0 = unobserved), ``velocity``
-        (n_components, n_pixels; m/yr), ``n_networks``, ``n_used``, ``n_rejected`` (n_pixels).
+        (n_components, n_pixels; m/yr), ``n_networks``, ``n_used``, ``n_rejected`` (n_pixels),
+        ``unchecked`` (n_dates, n_pixels, int8: 1 = the date's displacement rests on a bridge pair, a
+        gross error on it could not be detected; 0 = every link to the component's first date is
+        redundant; -1 = unobserved) and ``n_unchecked`` (n_pixels; dates flagged 1).
     """
     y = np.ascontiguousarray(obs, dtype=np.float64)
     if y.ndim != 3:
@@ -486,10 +581,13 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
     sigma = np.full((n_comp, n_dates, n_pix), np.nan)
     labels = np.zeros((n_dates, n_pix), np.int64)
     vel = np.full((n_comp, n_pix), np.nan)
-    stats = np.zeros((3, n_pix), np.int64)
-    _network_kernel(y, wts, pi, pj, t, float(k_mad), float(min_reject), N_IRLS, disp, sigma, labels, vel, stats)
+    stats = np.zeros((4, n_pix), np.int64)
+    unchecked = np.full((n_dates, n_pix), -1, np.int8)
+    _network_kernel(y, wts, pi, pj, t, float(k_mad), float(min_reject), N_IRLS, disp, sigma, labels, vel, stats,
+                    unchecked)
     return {"displacement": disp, "sigma": sigma, "labels": labels, "velocity": vel,
-            "n_networks": stats[0], "n_used": stats[1], "n_rejected": stats[2]}
+            "n_networks": stats[0], "n_used": stats[1], "n_rejected": stats[2],
+            "unchecked": unchecked, "n_unchecked": stats[3]}
 
 
 def offset_ts_block(block, inputs, *, pi, pj, t_years, k_mad=3.0, min_reject=0.0, use_weights=False) -> dict:
@@ -508,6 +606,7 @@ def offset_ts_block(block, inputs, *, pi, pj, t_years, k_mad=3.0, min_reject=0.0
     return {"displacement": r["displacement"].reshape(n_comp * n_dates, rows, cols).astype(np.float32),
             "sigma": r["sigma"].reshape(n_comp * n_dates, rows, cols).astype(np.float32),
             "labels": r["labels"].reshape(n_dates, rows, cols).astype(np.int16),
+            "unchecked": r["unchecked"].reshape(n_dates, rows, cols).astype(np.int16),
             "velocity": r["velocity"].reshape(n_comp, rows, cols).astype(np.float32),
             "stats": np.stack([r["n_networks"], r["n_used"], r["n_rejected"]]).reshape(3, rows, cols)
             .astype(np.float32)}
