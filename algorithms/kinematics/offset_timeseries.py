@@ -26,6 +26,13 @@ e.g. Altena et al. 2019 / Samsonov et al. 2021 style networks):
    else equal weights. Per-date uncertainty: ``sigma_d = sqrt(diag(s0^2 (A^T W A)^-1))``,
    ``s0^2 = sum(w r^2) / (m - n)`` the a-posteriori variance of unit weight (NaN without
    redundancy, ``m = n``).
+3. **Unchecked dates**: a pair whose removal would disconnect a date from its component's first date
+   (a bridge of the pixel's graph of used pairs, after missing values and rejections) carries no
+   redundancy: its residual is zero whatever its error, so a gross error on it can be neither detected
+   nor rejected and shifts every date on its far side (a first date hanging on one pair shifts the
+   whole rest of the component). Those dates keep their value but are flagged (``unchecked`` = 1);
+   ``sigma`` does not show it. Bridges by Tarjan's low-link depth-first search on the pixel's graph,
+   O(dates + pairs).
 
 The mean velocity is the least-squares slope of the displacements of the component spanning
 the longest time (m/yr).
