@@ -222,39 +222,49 @@ def _chol_inv_diag(l, n, var, order):
 
 
 @njit(cache=True)
-def _unchecked_dates(n_dates, pi, pj, use, labels, flags):
+def _unchecked_dates(n_dates, pi, pj, use, flags):
     """Dates whose displacement rests on a **bridge** of the used-pair graph: ``flags[d] = 1`` when some
     pair lies on every path from date ``d`` to the first date of its component (``d`` and that reference
-    are in different 2-edge-connected classes), 0 when every link is redundant, left as is for unobserved
-    dates (``labels[d] == 0``). Returns the number of flagged dates.
+    are in different 2-edge-connected classes), 0 when every link is redundant, left as is for dates
+    without a used pair. Returns the number of flagged dates.
 
     A bridge has no redundancy: its residual is zero whatever its error, so a gross error on it cannot be
     detected and shifts every date on its far side. Bridges by Tarjan's low-link depth-first search
-    (iterative, the pair index as the tree edge so parallel pairs are handled), then the classes by union
-    of the non-bridge pairs: O(dates + pairs) per pixel.
+    (iterative, the pair index as the tree edge so parallel pairs are handled) rooted at the first date of
+    each component; then, in pre-order, a date is flagged when a bridge lies on its tree path to the root
+    (every path to the root crosses the same bridges): O(dates + pairs) per pixel.
     """
     n_pairs = pi.size
-    start = np.zeros(n_dates + 1, np.int64)
+    ws = np.empty(7 * n_dates + 1 + 3 * n_pairs, np.int64)  # one allocation per pixel, cut into views
+    start = ws[:n_dates + 1]
+    fill = ws[n_dates + 1:2 * n_dates + 1]
+    disc = ws[2 * n_dates + 1:3 * n_dates + 1]
+    low = ws[3 * n_dates + 1:4 * n_dates + 1]
+    it = ws[4 * n_dates + 1:5 * n_dates + 1]
+    par_e = ws[5 * n_dates + 1:6 * n_dates + 1]
+    stack = ws[6 * n_dates + 1:7 * n_dates + 1]
+    adj = ws[7 * n_dates + 1:7 * n_dates + 1 + 2 * n_pairs]
+    bridge = ws[7 * n_dates + 1 + 2 * n_pairs:]
+    start[:] = 0
     for p in range(n_pairs):
         if use[p]:
             start[pi[p] + 1] += 1
             start[pj[p] + 1] += 1
     for d in range(n_dates):
         start[d + 1] += start[d]
-    fill = start[:n_dates].copy()
-    adj = np.empty(start[n_dates], np.int64)
+    for d in range(n_dates):
+        fill[d] = start[d]
+        it[d] = start[d]
+        disc[d] = -1
+        par_e[d] = -1
     for p in range(n_pairs):
+        bridge[p] = 0
         if use[p]:
             adj[fill[pi[p]]] = p
             fill[pi[p]] += 1
             adj[fill[pj[p]]] = p
             fill[pj[p]] += 1
-    disc = np.full(n_dates, -1, np.int64)
-    low = np.zeros(n_dates, np.int64)
-    it = start[:n_dates].copy()
-    par_e = np.full(n_dates, -1, np.int64)
-    stack = np.empty(n_dates, np.int64)
-    bridge = np.zeros(n_pairs, np.bool_)
+    order = fill  # free again: the dates in discovery (pre-)order
     timer = 0
     for s0 in range(n_dates):
         if disc[s0] >= 0 or start[s0 + 1] == start[s0]:
@@ -263,6 +273,7 @@ def _unchecked_dates(n_dates, pi, pj, use, labels, flags):
         stack[0] = s0
         disc[s0] = timer
         low[s0] = timer
+        order[timer] = s0
         timer += 1
         while sp >= 0:
             v = stack[sp]
@@ -276,6 +287,7 @@ def _unchecked_dates(n_dates, pi, pj, use, labels, flags):
                     par_e[u] = e
                     disc[u] = timer
                     low[u] = timer
+                    order[timer] = u
                     timer += 1
                     sp += 1
                     stack[sp] = u
@@ -288,23 +300,16 @@ def _unchecked_dates(n_dates, pi, pj, use, labels, flags):
                     if low[v] < low[w]:
                         low[w] = low[v]
                     if low[v] > disc[w]:
-                        bridge[par_e[v]] = True
-    parent = np.arange(n_dates)
-    for p in range(n_pairs):
-        if use[p] and not bridge[p]:
-            a = _find(parent, pi[p])
-            b = _find(parent, pj[p])
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    ref = np.full(n_dates + 1, -1, np.int64)
+                        bridge[par_e[v]] = 1
     count = 0
-    for d in range(n_dates):  # dates sorted by time: the first of each label is its reference
-        lab = labels[d]
-        if lab > 0:
-            if ref[lab] < 0:
-                ref[lab] = d
-            flags[d] = 1 if _find(parent, d) != _find(parent, ref[lab]) else 0
-            count += flags[d]
+    for k in range(timer):  # pre-order: a date is flagged when its tree edge is a bridge or its parent is flagged
+        v = order[k]
+        e = par_e[v]
+        if e < 0:
+            flags[v] = 0  # a root: the first date of its component (roots are taken in date order)
+        else:
+            flags[v] = 1 if bridge[e] != 0 or flags[pi[e] + pj[e] - v] == 1 else 0
+            count += flags[v]
     return count
 
 
@@ -461,7 +466,7 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma,
                 best_span = t1 - t0
                 best_lab = lab
         flags = np.full(n_dates, -1, np.int64)
-        n_unchecked = _unchecked_dates(n_dates, pi, pj, use, labels, flags)
+        n_unchecked = _unchecked_dates(n_dates, pi, pj, use, flags)
         for d in range(n_dates):
             labels_out[d, px] = labels[d]
             unchecked[d, px] = flags[d]
