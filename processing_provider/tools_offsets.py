@@ -358,12 +358,19 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         "would spread a gross error over its neighbours). A pair whose removal would split the network has a zero "
         "residual and is never rejected. Step 2: weighted least squares on the remaining pairs; per-date "
         "uncertainty sigma = sqrt(s0^2 diag((A'WA)^-1)), s0^2 = weighted residual sum / (pairs - unknowns) (NaN "
-        "without redundancy).\n\n"
+        "without redundancy). <b>Unchecked dates</b>: a pair that alone links a date (or a group of dates) to the "
+        "rest of its component is a bridge of the pixel's pair graph (after missing values and rejections); its "
+        "residual is zero whatever its error, so a gross error on it cannot be detected and shifts every date on "
+        "its far side from the component's first date. Such dates keep their value but are flagged 1 in "
+        "<b>Unchecked dates</b> and counted in the log; sigma does not show it.\n\n"
         "Outputs (units of the input bands, usually m): <b>Displacement</b> time series, bands = component x date "
         "(descriptions 'c1_YYYY-MM-DD'); <b>Uncertainty</b> (optional, same bands); <b>Velocity</b>: per component "
         "the least-squares slope over the component spanning the longest time (per year), then the number of "
         "network components, pairs used and pairs rejected; <b>Components</b> (optional): the network component "
-        "of each date per pixel (0 = no data). The log lists the components of the full network.\n"
+        "of each date per pixel (0 = no data); <b>Unchecked dates</b> (optional): per date and pixel 1 = its "
+        "displacement rests on a single pair somewhere between it and its component's first date (a gross error "
+        "there cannot be detected), 0 = every link is redundant, -1 = no data. The log lists the components of "
+        "the full network and the number of pixel-dates resting on a single pair.\n"
         "Reference: Altena et al. (2019) doi:10.5194/tc-13-795-2019 (pair networks of glacier offsets)."
     ) + DASK_HELP
 
@@ -376,6 +383,7 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
     OUTPUT_SIGMA = "OUTPUT_SIGMA"
     OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
     OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
+    OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
 
     def initAlgorithm(self, config=None):
         num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
@@ -396,6 +404,9 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
             self.OUTPUT_SIGMA, self.tr("Uncertainty"), optional=True, createByDefault=False))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_COMPONENTS, self.tr("Network components"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_UNCHECKED, self.tr("Unchecked dates (resting on a single pair)"), optional=True,
+            createByDefault=False))
         add_dask_parameter(self)
 
     def _inputs(self, parameters, context):
@@ -465,27 +476,38 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         nb = len(bands)
         descs = [f"c{k + 1}_{date_to_str(d)}" for k in range(nb) for d in dates]
         vdescs = [f"c{k + 1}_velocity_per_year" for k in range(nb)] + ["n_networks", "n_pairs_used", "n_rejected"]
-        per_px = 8.0 * (len(pairs) * (nb + 2) + 4 * len(dates) * nb + 8)
+        per_px = 8.0 * (len(pairs) * (nb + 2) + 4 * len(dates) * nb + len(dates) + 8)
         plan = plan_blocks(info.height, info.width, bytes_per_pixel=per_px)
         opt = {k: self.parameterAsOutputLayer(parameters, k, context) if parameters.get(k) else ""
-               for k in (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS)}
+               for k in (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS, self.OUTPUT_UNCHECKED)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         v_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_VELOCITY, context)
         with RasterWriter.like(out_path, info, count=nb * len(dates), descriptions=descs) as w_d, \
                 RasterWriter.like(v_path, info, count=nb + 3, descriptions=vdescs) as w_v, \
                 optional_writer(opt[self.OUTPUT_SIGMA], info, count=nb * len(dates), descriptions=descs) as w_s, \
                 optional_writer(opt[self.OUTPUT_COMPONENTS], info, count=len(dates),
-                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_c:
+                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_c, \
+                optional_writer(opt[self.OUTPUT_UNCHECKED], info, count=len(dates),
+                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_u:
+            counts = np.zeros(2, np.int64)  # pixel-dates with data, of them resting on a single pair
+
             def write(block, out):
+                counts[0] += int(np.count_nonzero(out["unchecked"] >= 0))
+                counts[1] += int(np.count_nonzero(out["unchecked"] == 1))
                 w_d.write(out["displacement"], row=block.row0)
                 w_v.write(np.concatenate([out["velocity"], out["stats"]]), row=block.row0)
                 w_s.write(out["sigma"], row=block.row0)
                 w_c.write(out["labels"], row=block.row0)
+                w_u.write(out["unchecked"], row=block.row0)
 
             with executor(self, parameters, context, feedback) as ex:
                 process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress)
+            msg = (f"{counts[1]} of {counts[0]} pixel-dates ({100.0 * counts[1] / max(1, counts[0]):.3g} %) rest on a "
+                   "single pair (a bridge of the pixel's pair network): a gross error there cannot be detected"
+                   + ("; see 'Unchecked dates'" if opt[self.OUTPUT_UNCHECKED] else ""))
+            (progress.push_warning if counts[1] else progress.push_info)(msg)
             result = {self.OUTPUT: w_d.commit(), self.OUTPUT_VELOCITY: w_v.commit()}
-            for key, w in ((self.OUTPUT_SIGMA, w_s), (self.OUTPUT_COMPONENTS, w_c)):
+            for key, w in ((self.OUTPUT_SIGMA, w_s), (self.OUTPUT_COMPONENTS, w_c), (self.OUTPUT_UNCHECKED, w_u)):
                 if opt[key]:
                     result[key] = w.commit()
         return result

@@ -26,6 +26,13 @@ e.g. Altena et al. 2019 / Samsonov et al. 2021 style networks):
    else equal weights. Per-date uncertainty: ``sigma_d = sqrt(diag(s0^2 (A^T W A)^-1))``,
    ``s0^2 = sum(w r^2) / (m - n)`` the a-posteriori variance of unit weight (NaN without
    redundancy, ``m = n``).
+3. **Unchecked dates**: a pair whose removal would disconnect a date from its component's first date
+   (a bridge of the pixel's graph of used pairs, after missing values and rejections) carries no
+   redundancy: its residual is zero whatever its error, so a gross error on it can be neither detected
+   nor rejected and shifts every date on its far side (a first date hanging on one pair shifts the
+   whole rest of the component). Those dates keep their value but are flagged (``unchecked`` = 1);
+   ``sigma`` does not show it. Bridges by Tarjan's low-link depth-first search on the pixel's graph,
+   O(dates + pairs).
 
 The mean velocity is the least-squares slope of the displacements of the component spanning
 the longest time (m/yr).
@@ -214,6 +221,98 @@ def _chol_inv_diag(l, n, var, order):
         var[order[r + 1]] = tot
 
 
+@njit(cache=True)
+def _unchecked_dates(n_dates, pi, pj, use, flags):
+    """Dates whose displacement rests on a **bridge** of the used-pair graph: ``flags[d] = 1`` when some
+    pair lies on every path from date ``d`` to the first date of its component (``d`` and that reference
+    are in different 2-edge-connected classes), 0 when every link is redundant, left as is for dates
+    without a used pair. Returns the number of flagged dates.
+
+    A bridge has no redundancy: its residual is zero whatever its error, so a gross error on it cannot be
+    detected and shifts every date on its far side. Bridges by Tarjan's low-link depth-first search
+    (iterative, the pair index as the tree edge so parallel pairs are handled) rooted at the first date of
+    each component; then, in pre-order, a date is flagged when a bridge lies on its tree path to the root
+    (every path to the root crosses the same bridges): O(dates + pairs) per pixel.
+    """
+    n_pairs = pi.size
+    ws = np.empty(7 * n_dates + 1 + 3 * n_pairs, np.int64)  # one allocation per pixel, cut into views
+    start = ws[:n_dates + 1]
+    fill = ws[n_dates + 1:2 * n_dates + 1]
+    disc = ws[2 * n_dates + 1:3 * n_dates + 1]
+    low = ws[3 * n_dates + 1:4 * n_dates + 1]
+    it = ws[4 * n_dates + 1:5 * n_dates + 1]
+    par_e = ws[5 * n_dates + 1:6 * n_dates + 1]
+    stack = ws[6 * n_dates + 1:7 * n_dates + 1]
+    adj = ws[7 * n_dates + 1:7 * n_dates + 1 + 2 * n_pairs]
+    bridge = ws[7 * n_dates + 1 + 2 * n_pairs:]
+    start[:] = 0
+    for p in range(n_pairs):
+        if use[p]:
+            start[pi[p] + 1] += 1
+            start[pj[p] + 1] += 1
+    for d in range(n_dates):
+        start[d + 1] += start[d]
+    for d in range(n_dates):
+        fill[d] = start[d]
+        it[d] = start[d]
+        disc[d] = -1
+        par_e[d] = -1
+    for p in range(n_pairs):
+        bridge[p] = 0
+        if use[p]:
+            adj[fill[pi[p]]] = p
+            fill[pi[p]] += 1
+            adj[fill[pj[p]]] = p
+            fill[pj[p]] += 1
+    order = fill  # free again: the dates in discovery (pre-)order
+    timer = 0
+    for s0 in range(n_dates):
+        if disc[s0] >= 0 or start[s0 + 1] == start[s0]:
+            continue
+        sp = 0
+        stack[0] = s0
+        disc[s0] = timer
+        low[s0] = timer
+        order[timer] = s0
+        timer += 1
+        while sp >= 0:
+            v = stack[sp]
+            if it[v] < start[v + 1]:
+                e = adj[it[v]]
+                it[v] += 1
+                if e == par_e[v]:
+                    continue
+                u = pi[e] + pj[e] - v
+                if disc[u] < 0:
+                    par_e[u] = e
+                    disc[u] = timer
+                    low[u] = timer
+                    order[timer] = u
+                    timer += 1
+                    sp += 1
+                    stack[sp] = u
+                elif disc[u] < low[v]:
+                    low[v] = disc[u]
+            else:
+                sp -= 1
+                if sp >= 0:
+                    w = stack[sp]
+                    if low[v] < low[w]:
+                        low[w] = low[v]
+                    if low[v] > disc[w]:
+                        bridge[par_e[v]] = 1
+    count = 0
+    for k in range(timer):  # pre-order: a date is flagged when its tree edge is a bridge or its parent is flagged
+        v = order[k]
+        e = par_e[v]
+        if e < 0:
+            flags[v] = 0  # a root: the first date of its component (roots are taken in date order)
+        else:
+            flags[v] = 1 if bridge[e] != 0 or flags[pi[e] + pj[e] - v] == 1 else 0
+            count += flags[v]
+    return count
+
+
 #: Huber's tuning constant (95 % efficiency on Gaussian residuals) and IRLS iterations of step 1.
 HUBER_C = 1.345
 N_IRLS = 10
@@ -310,7 +409,8 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
 
 
 @njit(cache=True, parallel=True)
-def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma, labels_out, vel, stats):
+def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma, labels_out, vel, stats,
+                    unchecked):
     n_comp, n_pairs, n_pix = obs.shape
     n_dates = t.size
     for px in prange(n_pix):
@@ -365,8 +465,11 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma,
             if t1 - t0 > best_span:
                 best_span = t1 - t0
                 best_lab = lab
+        flags = np.full(n_dates, -1, np.int64)
+        n_unchecked = _unchecked_dates(n_dates, pi, pj, use, flags)
         for d in range(n_dates):
             labels_out[d, px] = labels[d]
+            unchecked[d, px] = flags[d]
             for k in range(n_comp):
                 disp[k, d, px] = d_loc[k, d]
         # mean velocity: LSQ slope over the longest component
@@ -394,6 +497,7 @@ def _network_kernel(obs, wts, pi, pj, t, k_mad, min_reject, n_irls, disp, sigma,
         stats[0, px] = nlab
         stats[1, px] = n_used
         stats[2, px] = n_rej
+        stats[3, px] = n_unchecked
 
 
 # --------------------------------------------------------------------------- public API
@@ -458,7 +562,10 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
         ``displacement`` (n_components, n_dates, n_pixels; 0 at each component's first date,
         NaN where the date has no usable pair), ``sigma`` (same shape), ``labels``
         (n_dates, n_pixels; connected component of each date, 0 = unobserved), ``velocity``
-        (n_components, n_pixels; m/yr), ``n_networks``, ``n_used``, ``n_rejected`` (n_pixels).
+        (n_components, n_pixels; m/yr), ``n_networks``, ``n_used``, ``n_rejected`` (n_pixels),
+        ``unchecked`` (n_dates, n_pixels, int8: 1 = the date's displacement rests on a bridge pair, a
+        gross error on it could not be detected; 0 = every link to the component's first date is
+        redundant; -1 = unobserved) and ``n_unchecked`` (n_pixels; dates flagged 1).
     """
     y = np.ascontiguousarray(obs, dtype=np.float64)
     if y.ndim != 3:
@@ -486,10 +593,13 @@ def offset_time_series(obs: np.ndarray, pi: np.ndarray, pj: np.ndarray, t_years:
     sigma = np.full((n_comp, n_dates, n_pix), np.nan)
     labels = np.zeros((n_dates, n_pix), np.int64)
     vel = np.full((n_comp, n_pix), np.nan)
-    stats = np.zeros((3, n_pix), np.int64)
-    _network_kernel(y, wts, pi, pj, t, float(k_mad), float(min_reject), N_IRLS, disp, sigma, labels, vel, stats)
+    stats = np.zeros((4, n_pix), np.int64)
+    unchecked = np.full((n_dates, n_pix), -1, np.int8)
+    _network_kernel(y, wts, pi, pj, t, float(k_mad), float(min_reject), N_IRLS, disp, sigma, labels, vel, stats,
+                    unchecked)
     return {"displacement": disp, "sigma": sigma, "labels": labels, "velocity": vel,
-            "n_networks": stats[0], "n_used": stats[1], "n_rejected": stats[2]}
+            "n_networks": stats[0], "n_used": stats[1], "n_rejected": stats[2],
+            "unchecked": unchecked, "n_unchecked": stats[3]}
 
 
 def offset_ts_block(block, inputs, *, pi, pj, t_years, k_mad=3.0, min_reject=0.0, use_weights=False) -> dict:
@@ -508,6 +618,7 @@ def offset_ts_block(block, inputs, *, pi, pj, t_years, k_mad=3.0, min_reject=0.0
     return {"displacement": r["displacement"].reshape(n_comp * n_dates, rows, cols).astype(np.float32),
             "sigma": r["sigma"].reshape(n_comp * n_dates, rows, cols).astype(np.float32),
             "labels": r["labels"].reshape(n_dates, rows, cols).astype(np.int16),
+            "unchecked": r["unchecked"].reshape(n_dates, rows, cols).astype(np.int16),
             "velocity": r["velocity"].reshape(n_comp, rows, cols).astype(np.float32),
             "stats": np.stack([r["n_networks"], r["n_used"], r["n_rejected"]]).reshape(3, rows, cols)
             .astype(np.float32)}

@@ -21,7 +21,8 @@ its time is scaled to all pixels when S > 1).
 Scores (against the truth referenced, per pixel, to the first date of each network component the
 tool reports in ``OUTPUT_COMPONENTS``; the same reference for the baseline): RMS and median / 99th
 percentile absolute error of the per-date displacements over all pixels, dates and both components,
-the RMS also on the pixels hit by at least one gross error and on the others; the share of gross
+the RMS also on the pixels hit by at least one gross error and on the others, and inside / outside the
+pixel-dates flagged in ``OUTPUT_UNCHECKED`` (resting on a single pair); the share of gross
 errors rejected, counted per pixel as min(rejected, injected) / injected, and the excess rejections
 (rejected beyond the injected count) per clean pair.
 """
@@ -174,8 +175,9 @@ def main():
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     out_d, out_v = os.path.join(work, "ours_disp.tif"), os.path.join(work, "ours_vel.tif")
     out_c = os.path.join(work, "ours_components.tif")
+    out_u = os.path.join(work, "ours_unchecked.tif")
     args = [f"INPUTS={p}" for p in paths] + ["COMPONENTS=1,2", f"OUTPUT={out_d}", f"OUTPUT_VELOCITY={out_v}",
-                                             f"OUTPUT_COMPONENTS={out_c}"]
+                                             f"OUTPUT_COMPONENTS={out_c}", f"OUTPUT_UNCHECKED={out_u}"]
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(["qgis_process.bin", "--json", "run", "geohazard:offsettimeseries", "--"] + args,
@@ -193,6 +195,8 @@ def main():
     vel = ds.ReadAsArray().astype(np.float64)
     ds = gdal.Open(out_c)
     labels = ds.ReadAsArray().astype(np.int64).reshape(n_dates, -1)
+    ds = gdal.Open(out_u)
+    unchecked = ds.ReadAsArray().reshape(n_dates, size, size)
     ds = None
     # the truth referenced as the tool references its output: per pixel and network component
     truth_px = referenced(truth.reshape(2, n_dates, -1), labels).reshape(truth.shape)
@@ -200,6 +204,18 @@ def main():
     res["ours_rms_m"], res["n_values"], res["ours_abs_p50_p99_m"] = score(est, truth_px)
     res["ours_rms_gross_px_m"] = score(est, truth_px, hit)[0]
     res["ours_rms_clean_px_m"] = score(est, truth_px, ~hit)[0]
+    # dates resting on a single pair (a bridge): share, and the error inside / outside them
+    flag = unchecked == 1
+    err2 = np.nansum((est - truth_px) ** 2, axis=0)  # (D, N, N), both components
+    has = unchecked >= 0
+    res["unchecked_pixel_dates_share"] = float(flag.sum() / max(1, has.sum()))
+    res["unchecked_cells_share"] = float(flag.any(axis=0).mean())
+    res["sq_error_share_in_unchecked"] = float(err2[flag].sum() / err2[has].sum())
+    res["ours_rms_unchecked_m"] = score(est, truth_px, flag)[0] if flag.any() else None
+    res["ours_rms_checked_m"] = score(est, truth_px, has & ~flag)[0]
+    big = np.abs(est - truth_px).max(axis=0) > 3.0  # pixel-dates off by more than 10 x the noise
+    res["pixel_dates_off_gt_3m"] = int(big.sum())
+    res["of_them_flagged"] = int((big & flag).sum())
     n_rej = vel[-1]
     res["gross_injected"] = int(n_gross.sum())
     res["gross_rejected_share"] = float(np.minimum(n_rej, n_gross).sum() / max(1, n_gross.sum()))

@@ -255,3 +255,89 @@ def test_correlation_weights_favour_good_pairs():
     err_w = np.sqrt(np.mean((weighted["displacement"][0] - truth) ** 2))
     assert err_w < 0.5 * err_flat
     assert np.all(ots.correlation_weights(np.array([np.nan])) == 0)
+
+
+def _flags_by_removal(n_dates, pi, pj, use):
+    """Reference rule, brute force: date d is unchecked when removing one used pair disconnects it from the
+    first date of its component (scipy connected components of the graph without that pair)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    def comps(mask):
+        g = coo_matrix((np.ones(int(mask.sum())), (pi[mask], pj[mask])), shape=(n_dates, n_dates))
+        return connected_components(g, directed=False)[1]
+
+    seen = np.zeros(n_dates, bool)
+    seen[pi[use]] = True
+    seen[pj[use]] = True
+    lab = comps(use)
+    ref = {lab[d]: d for d in range(n_dates - 1, -1, -1) if seen[d]}
+    flags = np.where(seen, 0, -1)
+    for p in np.nonzero(use)[0]:
+        m = use.copy()
+        m[p] = False
+        lab2 = comps(m)
+        for d in np.nonzero(seen)[0]:
+            if lab2[d] != lab2[ref[lab[d]]]:
+                flags[d] = 1
+    return flags
+
+
+def test_dates_resting_on_a_single_pair_are_flagged_exactly_there():
+    """A date hanging on one pair (first, last) and a bridge inside the network: flagged exactly on the far
+    side of the bridge from the component's first date, with or without a gross error on the bridge (which
+    cannot be rejected and shifts those dates); a redundant network, or one where a gross error was
+    rejected, has no flag."""
+    t, d, pi, pj, y = _network(n=8, span=3, noise=0.0)
+    cross = [(1, 4), (2, 4), (2, 5), (3, 5), (3, 6)]  # the pairs across dates 3 | 4 but (3, 4)
+    cases = {  # pairs removed -> dates expected flagged
+        "full": ([], []),
+        "last hangs": ([(4, 7), (5, 7)], [7]),
+        "inner bridge": (cross, [4, 5, 6, 7]),
+        "first hangs": ([(0, 2), (0, 3)], [1, 2, 3, 4, 5, 6, 7]),
+        "two components": (cross + [(3, 4)], []),  # two complete graphs of 4 dates
+        "both": (cross + [(3, 4), (0, 2), (0, 3), (4, 7), (5, 7)], [1, 2, 3, 7]),
+    }
+    bridges = {"last hangs": (6, 7), "inner bridge": (3, 4), "first hangs": (0, 1), "both": (0, 1)}
+    for gross in (0.0, 8.0):
+        for name, (removed, expect) in cases.items():
+            yy = y.copy()
+            for i, j in removed:
+                yy[(pi == i) & (pj == j)] = np.nan
+            if name in bridges:
+                yy[(pi == bridges[name][0]) & (pj == bridges[name][1])] += gross
+            else:
+                yy[(pi == 4) & (pj == 5)] += gross  # a redundant pair: rejected, leaves no bridge
+            r = ots.offset_time_series(yy[None], pi, pj, t)
+            want = np.zeros(8, int)
+            want[expect] = 1
+            np.testing.assert_array_equal(r["unchecked"], np.repeat(want[:, None], 30, axis=1), err_msg=name)
+            assert np.all(r["n_unchecked"] == len(expect)), name
+            if name in bridges and gross:
+                assert np.all(r["n_rejected"] == 0)  # undetectable: the flagged dates carry the error
+                far = [1, 2, 3] if name == "both" else expect  # "both": the bridge (0, 1) moves dates 1-3
+                err = r["displacement"][0, far] - (d[far] - d[0])[:, None]
+                np.testing.assert_allclose(np.abs(err), 8.0, atol=1e-9, err_msg=name)
+            elif name == "full" and gross:
+                assert np.all(r["n_rejected"] == 1)
+                np.testing.assert_allclose(r["displacement"][0], d[:, None] * np.ones((1, 30)), atol=1e-9)
+            if name in ("two components", "both"):
+                assert np.all(r["n_networks"] == 2)
+
+
+@pytest.mark.parametrize("seed,n,span,missing", [(1, 10, 3, 0.45), (2, 16, 2, 0.3), (3, 7, 6, 0.6)])
+def test_unchecked_flags_equal_brute_force_on_random_networks(seed, n, span, missing):
+    """Tarjan low-link bridges + 2-edge-connected classes equal the brute-force rule (remove each pair, test
+    connectivity) on random networks with many missing pairs (no noise: nothing rejected)."""
+    rng = np.random.default_rng(seed)
+    t, d, pi, pj, y = _network(n=n, span=span, seed=seed, noise=0.0)
+    y = np.repeat(y[:, :1], 200, axis=1)
+    y[rng.random(y.shape) < missing] = np.nan
+    r = ots.offset_time_series(y[None], pi, pj, t)
+    assert np.all(r["n_rejected"] == 0)
+    n_flag = 0
+    for px in range(y.shape[1]):
+        want = _flags_by_removal(n, pi, pj, np.isfinite(y[:, px]))
+        np.testing.assert_array_equal(r["unchecked"][:, px], want, err_msg=f"pixel {px}")
+        n_flag += int(np.sum(want == 1))
+    assert n_flag > 50 and np.array_equal(r["n_unchecked"], np.sum(r["unchecked"] == 1, axis=0))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import numpy as np
 import testutils_kinematics as kt
-from testutils import write_geotiff
+from testutils import recording_feedback, write_geotiff
 
 GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
 
@@ -179,3 +179,34 @@ def test_offset_time_series_disconnected_network(run_alg, tmp_path):
     d, _ = _read(res["OUTPUT"])
     second = labels.index(labels[-1])
     np.testing.assert_allclose(d[second], 0.0, atol=1e-6)  # each component starts at 0
+
+
+def test_offset_time_series_flags_dates_on_a_single_pair(run_alg, tmp_path):
+    """Row 0 loses the pair (3, 5) and its other pair to date 5, (4, 5), carries a +5 m gross error: nothing can
+    detect it, so date 5 is flagged there (and nowhere else) and counted in the log; the value keeps the error."""
+    from osgeo import gdal
+
+    paths, dates, t, ve, vn = _series(tmp_path, gross=False)
+    assert "20210206_20210302" in paths[7] and "20210218_20210302" in paths[8]
+    for path, add in ((paths[7], np.nan), (paths[8], 5.0)):
+        ds = gdal.Open(path, gdal.GA_Update)
+        band = ds.GetRasterBand(1)
+        a = band.ReadAsArray()
+        a[0] += add
+        band.WriteArray(a)
+        ds = None
+    fb = recording_feedback()
+    # MIN_REJECT 0.5 m (noise 0.02 m): with 9 pairs over 6 dates the robust scale of the noise alone is small
+    # enough to reject good pairs at a few cells, which would leave bridges there too
+    res = run_alg("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v.tif"), "MIN_REJECT": 0.5,
+                                       "OUTPUT_UNCHECKED": str(tmp_path / "u.tif")}, feedback=fb)
+    u, ds = _read(res["OUTPUT_UNCHECKED"])
+    assert ds.RasterCount == 6 and ds.GetRasterBand(6).GetDescription() == dates[5].isoformat()
+    want = np.zeros(u.shape)
+    want[5, 0] = 1
+    np.testing.assert_array_equal(u, want)
+    d, _ = _read(res["OUTPUT"])
+    np.testing.assert_allclose(d[5, 0] - ve * t[5], 5.0, atol=0.1)  # kept, not rejected: undetectable
+    np.testing.assert_allclose(d[5, 1:], ve * t[5], atol=0.1)
+    assert any("5 of 120 pixel-dates" in w and "cannot be detected" in w for w in fb.warnings), fb.warnings

@@ -43,6 +43,9 @@ def test_offsettimeseries_cli(tmp_path):
         dt_yr = (days[b] - days[a]) / 365.25
         paths.append(write_geotiff(tmp_path / f"off_{a}_{b}.tif", np.full((1, 3, 4), 10.0 * dt_yr)))
     res = run_json("offsettimeseries", {"INPUTS": paths, "COMPONENTS": "1", "OUTPUT": str(tmp_path / "d.tif"),
-                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+                                        "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                        "OUTPUT_UNCHECKED": str(tmp_path / "u.tif")})
     v = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
     np.testing.assert_allclose(v[0], 10.0, rtol=1e-4)
+    u = gdal.Open(res["OUTPUT_UNCHECKED"]).ReadAsArray()
+    assert u.shape == (3, 3, 4) and np.all(u == 0)  # a triangle of pairs: every date redundant
