@@ -341,3 +341,48 @@ def test_unchecked_flags_equal_brute_force_on_random_networks(seed, n, span, mis
         np.testing.assert_array_equal(r["unchecked"][:, px], want, err_msg=f"pixel {px}")
         n_flag += int(np.sum(want == 1))
     assert n_flag > 50 and np.array_equal(r["n_unchecked"], np.sum(r["unchecked"] == 1, axis=0))
+
+
+def _chain(n, span):
+    return np.array([(i, j) for i in range(n) for j in range(i + 1, min(n, i + span + 1))]).T
+
+
+def test_noise_only_sparse_network_keeps_its_good_pairs():
+    """Issue 18: 0.02 m noise, 9 pairs over 6 dates (each date with the next 2). A MAD scale of a few
+    near-zero robust residuals rejected good pairs at a quarter of the pixels (and dropped last dates); data
+    snooping with k = 3 loses a pair with probability ~erfc(3 / sqrt 2) = 0.27 % per pixel."""
+    rng = np.random.default_rng(0)
+    pi, pj = _chain(6, 2)
+    t = np.arange(6) * 0.1
+    d = 0.5 * t + 0.1 * np.sin(7 * t)
+    y = (d[pj] - d[pi])[:, None] + rng.normal(0, 0.02, (pi.size, 2000))
+    r = ots.offset_time_series(y[None], pi, pj, t)
+    assert np.sum(r["n_rejected"] > 0) <= 12  # 0.6 %: binomial(2000, 0.0027) is below 12 with p > 0.99
+    assert np.all(np.isfinite(r["displacement"])) and np.all(r["n_networks"] == 1)
+    assert np.all(r["unchecked"] == 0)
+    # two components (east, north): the same rule on F(2, 2 (f - 1))
+    y2 = np.stack([y, (d[pj] - d[pi])[:, None] + rng.normal(0, 0.02, y.shape)])
+    r2 = ots.offset_time_series(y2, pi, pj, t)
+    assert np.sum(r2["n_rejected"] > 0) <= 12
+
+
+@pytest.mark.parametrize("gross", [3.0, -1.1, 0.05])
+def test_gross_error_on_any_pair_is_rejected_or_its_dates_flagged(gross):
+    """Issue 18, "never a confident wrong offset": one gross error on each pair in turn of a noise-free
+    network of 8 dates each paired with the next 2. Every date is either right (to 1e-9) or flagged
+    unchecked. Where the pair shares a cut with another one (the two pairs of the first or the last date)
+    the error is detected but not located: one of the two is rejected, the other becomes a bridge and its
+    dates are flagged; elsewhere exactly the bad pair is rejected and nothing is flagged."""
+    pi, pj = _chain(8, 2)
+    t = np.arange(8) * 0.1
+    d = 0.5 * t + 0.2 * np.sin(5 * t)
+    y = np.repeat((d[pj] - d[pi])[:, None], pi.size, axis=1)
+    y[np.arange(pi.size), np.arange(pi.size)] += gross  # pixel g: the error on pair g
+    r = ots.offset_time_series(y[None], pi, pj, t)
+    err = np.abs(r["displacement"][0] - (d - d[0])[:, None])
+    assert np.all(r["n_rejected"] == 1) and np.all(r["n_networks"] == 1)
+    assert np.all((err < 1e-9) | (r["unchecked"] == 1))
+    cut = {(0, 1), (0, 2), (5, 7), (6, 7)}
+    for g in range(pi.size):
+        if (pi[g], pj[g]) not in cut:
+            assert np.all(err[:, g] < 1e-9) and r["n_unchecked"][g] == 0, (pi[g], pj[g])
