@@ -352,13 +352,16 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         "(Bamler & Eineder 2005, doi:10.1109/LGRS.2004.843203).\n"
         "<b>Method</b>, per pixel: the pairs with data link the dates into a graph; each connected component is "
         "solved on its own, its displacements referenced to its own first date (0): nothing joins two "
-        "components, no velocity is assumed across a gap. Step 1 (gross errors): data snooping (Baarda 1968), "
+        "components, no velocity is assumed across a gap. Step 1 (gross errors): (a) where more than half of the "
+        "pairs are redundant, a robust fit (Huber M-estimator by iteratively reweighted least squares, scale s = "
+        "1.4826 x median|residual|), pairs with |residual| > <b>k</b> x s and > <b>Minimum residual to reject</b> "
+        "rejected (several errors at once); with less redundancy the robust fit zeroes most residuals and its "
+        "scale collapses, so it is not used there; (b) data snooping (Baarda 1968), "
         "one pair at a time: weighted least squares, then for each pair its residual normalised by its "
         "redundancy number and by the scale of the other pairs (externally studentised, F-distributed for a "
         "good pair); the largest one above the critical value is rejected (if its |residual| > <b>Minimum "
         "residual to reject</b>) and the fit repeated. <b>k</b> (default 3) sets the false-alarm rate: "
-        "erfc(k/sqrt2) = 0.27 % per pixel, shared over its pairs. A MAD scale is not used: in a sparse network "
-        "most robust residuals are exactly zero and good pairs were rejected. Nothing is tested with fewer than "
+        "erfc(k/sqrt2) = 0.27 % per pixel, shared over its pairs. Nothing is tested with fewer than "
         "2 redundant pairs; a pair whose removal would split the network cannot be tested (and its dates are "
         "flagged unchecked, below); a gross error on one of two pairs that alone link a date is detected but "
         "not located: one of them is rejected and the date is flagged. Step 2: weighted least squares on the "
@@ -400,7 +403,7 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(self.WEIGHT_BAND, self.tr("Correlation band (0 = none)"),
                                                        integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.K_MAD, self.tr("Rejection threshold k (standard deviations)"), num, defaultValue=3.0, minValue=0.5,
+            self.K_MAD, self.tr("Rejection threshold k (scales)"), num, defaultValue=3.0, minValue=0.5,
             maxValue=100.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_REJECT, self.tr("Minimum residual to reject (input units)"), num, defaultValue=0.0,
