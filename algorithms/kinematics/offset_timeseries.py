@@ -429,6 +429,20 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
     return n_rej
 
 
+@njit(cache=True)
+def _band_inverse(l, n, bw, z):
+    """Entries ``|i - j| <= bw`` of ``(L L^T)^-1`` into the lower triangle of ``z`` (Takahashi et al. 1973):
+    from ``Z L = L^-T``, ``Z[j, i] = (delta_ij / L[i, i] - sum_{k = i+1}^{i+bw} Z[j, k] L[k, i]) / L[i, i]``
+    for ``i`` from the last row up and ``j = i + bw .. i``: O(n bw^2), every term inside the band."""
+    for i in range(n - 1, -1, -1):
+        k1 = min(n - 1, i + bw)
+        for j in range(k1, i - 1, -1):
+            s = 1.0 / l[i, i] if j == i else 0.0
+            for k in range(i + 1, k1 + 1):
+                s -= (z[j, k] if j >= k else z[k, j]) * l[k, i]
+            z[j, i] = s / l[i, i]
+
+
 #: Relative redundancy number ``w_i q_rr,ii`` below which a pair is untestable (a bridge has exactly 0).
 MIN_REDUNDANCY = 1e-9
 
@@ -437,7 +451,7 @@ MIN_REDUNDANCY = 1e-9
 def _snoop_reject(lab, labels, pi, pj, use, y, w, crit, floor):
     """Step 1 on component ``lab``: data snooping, one pair at a time. Weighted LSQ of the component's used
     pairs; each pair's redundancy number ``q_i = 1/w_i - a_i^T (A^T W A)^-1 a_i`` (from the banded
-    Cholesky factor: ``|L^-1 a_i|^2``) and its externally studentised statistic
+    band of ``(A^T W A)^-1``, :func:`_band_inverse`) and its externally studentised statistic
     ``F_i = (|r_i|^2 / q_i / n_c) / s_(i)^2``, ``s_(i)^2 = (sum w r^2 - |r_i|^2 / q_i) / (n_c (f - 1))`` the
     variance of unit weight without pair ``i`` (``f`` = pairs - unknowns, ``n_c`` components); ``F_i`` follows
     ``F(n_c, n_c (f - 1))`` for a good pair. The largest ``F_i`` among pairs with ``w_i q_i`` above
@@ -477,7 +491,7 @@ def _snoop_reject(lab, labels, pi, pj, use, y, w, crit, floor):
     res2 = np.empty(m)
     N = np.empty((nu, nu))
     b = np.empty((nu, n_comp))
-    z = np.empty(nu)
+    Z = np.zeros((nu, nu))
     n_act = m
     n_rej = 0
     while n_act - nu >= 2:
@@ -506,6 +520,7 @@ def _snoop_reject(lab, labels, pi, pj, use, y, w, crit, floor):
         if not _cholesky(N, nu, bw):
             return n_rej
         _chol_solve(N, b, nu, bw)
+        _band_inverse(N, nu, bw, Z)
         wrss = 0.0
         for q in range(m):
             if not act[q]:
@@ -527,15 +542,7 @@ def _snoop_reject(lab, labels, pi, pj, use, y, w, crit, floor):
             a = la[q]
             c = lc[q]
             p = idx[q]
-            # h = a^T N^-1 a = |L^-1 a|^2, a = e_c - e_a (a local index -1 = the fixed first date)
-            i0 = c if a < 0 else min(a, c)
-            h = 0.0
-            for i in range(i0, nu):
-                s = (1.0 if i == c else 0.0) - (1.0 if i == a else 0.0)
-                for j in range(max(i0, i - bw), i):
-                    s -= N[i, j] * z[j]
-                z[i] = s / N[i, i]
-                h += z[i] * z[i]
+            h = (Z[c, c] if c >= 0 else 0.0) + (Z[a, a] - 2.0 * Z[c, a] if a >= 0 else 0.0)  # a^T N^-1 a
             qrr = 1.0 / w[p] - h
             if not w[p] * qrr > MIN_REDUNDANCY:
                 continue  # (nearly) a bridge: untestable, its dates are flagged unchecked

@@ -407,3 +407,17 @@ def test_several_gross_errors_per_pixel_are_rejected_or_flagged():
     assert not np.any((err > 3.0) & (r["unchecked"] != 1))
     assert np.sum(np.maximum(r["n_rejected"] - gross.sum(0), 0)) <= 0.002 * pi.size * npx
     assert np.all(r["n_rejected"] >= gross.sum(0) - 1)
+
+
+@pytest.mark.parametrize("n,bw", [(7, 2), (12, 4), (5, 4), (9, 8)])
+def test_band_of_the_inverse_equals_numpy(n, bw):
+    """The redundancy numbers of step 1b use the band of (A'WA)^-1 from the Cholesky factor (Takahashi)."""
+    rng = np.random.default_rng(n + bw)
+    b = np.tril(rng.normal(size=(n, n))) * (np.subtract.outer(np.arange(n), np.arange(n)) <= bw)
+    a = b @ b.T + n * np.eye(n)
+    fac = a.copy()
+    assert ots._cholesky(fac, n, bw)
+    z = np.zeros((n, n))
+    ots._band_inverse(fac, n, bw, z)
+    band = np.tri(n, dtype=bool) & (np.subtract.outer(np.arange(n), np.arange(n)) <= bw)
+    np.testing.assert_allclose(z[band], np.linalg.inv(a)[band], rtol=1e-10, atol=1e-14)
