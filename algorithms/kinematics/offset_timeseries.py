@@ -116,6 +116,24 @@ def _labels(n_dates, pi, pj, use, labels):
 
 
 @njit(cache=True)
+def _add_pair(N, b, a, c, wp, y, col):
+    """Add one pair to the normal equations ``N x = b``: local dates ``a -> c`` (-1 = the component's first
+    date, fixed at 0), weight ``wp``, observation ``y[:, col]`` (one column per displacement component)."""
+    if a >= 0:
+        N[a, a] += wp
+    if c >= 0:
+        N[c, c] += wp
+    if a >= 0 and c >= 0:
+        N[a, c] -= wp
+        N[c, a] -= wp
+    for k in range(y.shape[0]):
+        if c >= 0:
+            b[c, k] += wp * y[k, col]
+        if a >= 0:
+            b[a, k] -= wp * y[k, col]
+
+
+@njit(cache=True)
 def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
     """Weighted LSQ of one component; fills ``disp[c, d]`` (and ``var[d]``); returns residual norms.
 
@@ -150,18 +168,7 @@ def _solve_component(lab, labels, pi, pj, use, y, w, disp, var, want_var):
         wp = w[p]
         if a >= 0 and c >= 0:
             bw = max(bw, abs(c - a))
-        if a >= 0:
-            N[a, a] += wp
-        if c >= 0:
-            N[c, c] += wp
-        if a >= 0 and c >= 0:
-            N[a, c] -= wp
-            N[c, a] -= wp
-        for k in range(n_comp):
-            if c >= 0:
-                b[c, k] += wp * y[k, p]
-            if a >= 0:
-                b[a, k] -= wp * y[k, p]
+        _add_pair(N, b, a, c, wp, y, p)
     ok = _cholesky(N, nu, bw)
     if ok:
         _chol_solve(N, b, nu, bw)
@@ -388,21 +395,7 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
         N[:] = 0.0
         b[:] = 0.0
         for q in range(m):
-            a = la[q]
-            c = lc[q]
-            wp = wr[q]
-            if a >= 0:
-                N[a, a] += wp
-            if c >= 0:
-                N[c, c] += wp
-            if a >= 0 and c >= 0:
-                N[a, c] -= wp
-                N[c, a] -= wp
-            for k in range(n_comp):
-                if c >= 0:
-                    b[c, k] += wp * yc[k, q]
-                if a >= 0:
-                    b[a, k] -= wp * yc[k, q]
+            _add_pair(N, b, la[q], lc[q], wr[q], yc, q)
         if not _cholesky(N, nu, bw):
             return 0
         _chol_solve(N, b, nu, bw)
@@ -501,22 +494,8 @@ def _snoop_reject(lab, labels, pi, pj, use, y, w, crit, floor):
         for q in range(m):
             if not act[q]:
                 continue
-            a = la[q]
-            c = lc[q]
             p = idx[q]
-            wp = w[p]
-            if a >= 0:
-                N[a, a] += wp
-            if c >= 0:
-                N[c, c] += wp
-            if a >= 0 and c >= 0:
-                N[a, c] -= wp
-                N[c, a] -= wp
-            for k in range(n_comp):
-                if c >= 0:
-                    b[c, k] += wp * y[k, p]
-                if a >= 0:
-                    b[a, k] -= wp * y[k, p]
+            _add_pair(N, b, la[q], lc[q], w[p], y, p)
         if not _cholesky(N, nu, bw):
             return n_rej
         _chol_solve(N, b, nu, bw)
