@@ -346,15 +346,10 @@ N_IRLS = 10
 
 
 @njit(cache=True)
-def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
-    """Step 1a on component ``lab`` (only when more than half of its pairs are redundant): Huber IRLS (scale
-    1.4826 x median residual, re-estimated each iteration), then pairs with residual > ``k_mad`` x scale and
-    > ``floor`` set unused. Returns their count.
-
-    Works on the component's pairs gathered once (local date indices, the first date fixed), so each
-    iteration costs the normal matrix, a Cholesky solve and the residuals of those pairs only.
-    """
-    n_comp = y.shape[0]
+def _component_pairs(lab, labels, pi, pj, use):
+    """The pairs in use of component ``lab``, gathered once: their indices, the local indices of both dates
+    (-1 = the component's first date, fixed at 0) and the band width of the normal matrix. Returns
+    ``(nu, idx, la, lc, bw)``, ``nu`` = the component's dates - 1 (its unknowns)."""
     n_dates = labels.size
     loc = np.full(n_dates, -1, np.int64)
     n = 0
@@ -362,17 +357,13 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
         if labels[d] == lab:
             loc[d] = n - 1
             n += 1
-    nu = n - 1
     m = 0
     for p in range(pi.size):
         if use[p] and labels[pi[p]] == lab:
             m += 1
-    if nu < 1 or 2 * (m - nu) <= m:
-        return 0  # a robust fit zeroes about one residual per unknown: with half of them zero the MAD is 0
     idx = np.empty(m, np.int64)
     la = np.empty(m, np.int64)
     lc = np.empty(m, np.int64)
-    yc = np.empty((n_comp, m))
     q = 0
     bw = 0
     for p in range(pi.size):
@@ -382,9 +373,28 @@ def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
             lc[q] = loc[pj[p]]
             if la[q] >= 0:
                 bw = max(bw, lc[q] - la[q])
-            for k in range(n_comp):
-                yc[k, q] = y[k, p]
             q += 1
+    return n - 1, idx, la, lc, bw
+
+
+@njit(cache=True)
+def _robust_reject(lab, labels, pi, pj, use, y, n_irls, k_mad, floor):
+    """Step 1a on component ``lab`` (only when more than half of its pairs are redundant): Huber IRLS (scale
+    1.4826 x median residual, re-estimated each iteration), then pairs with residual > ``k_mad`` x scale and
+    > ``floor`` set unused. Returns their count.
+
+    Works on the component's pairs gathered once (local date indices, the first date fixed), so each
+    iteration costs the normal matrix, a Cholesky solve and the residuals of those pairs only.
+    """
+    n_comp = y.shape[0]
+    nu, idx, la, lc, bw = _component_pairs(lab, labels, pi, pj, use)
+    m = idx.size
+    if nu < 1 or 2 * (m - nu) <= m:
+        return 0  # a robust fit zeroes about one residual per unknown: with half of them zero the MAD is 0
+    yc = np.empty((n_comp, m))
+    for q in range(m):
+        for k in range(n_comp):
+            yc[k, q] = y[k, idx[q]]
     wr = np.ones(m)
     res = np.empty(m)
     N = np.empty((nu, nu))
@@ -453,34 +463,11 @@ def _snoop_reject(lab, labels, pi, pj, use, y, w, crit, floor):
     Returns the number of pairs rejected.
     """
     n_comp = y.shape[0]
-    n_dates = labels.size
-    loc = np.full(n_dates, -1, np.int64)
-    n = 0
-    for d in range(n_dates):
-        if labels[d] == lab:
-            loc[d] = n - 1
-            n += 1
-    nu = n - 1
-    m = 0
-    for p in range(pi.size):
-        if use[p] and labels[pi[p]] == lab:
-            m += 1
+    nu, idx, la, lc, bw = _component_pairs(lab, labels, pi, pj, use)
+    m = idx.size
     if nu < 1 or m - nu < 2:
         return 0  # f < 2: nothing can be tested
-    idx = np.empty(m, np.int64)
-    la = np.empty(m, np.int64)
-    lc = np.empty(m, np.int64)
     act = np.ones(m, np.bool_)
-    q = 0
-    bw = 0
-    for p in range(pi.size):
-        if use[p] and labels[pi[p]] == lab:
-            idx[q] = p
-            la[q] = loc[pi[p]]
-            lc[q] = loc[pj[p]]
-            if la[q] >= 0:
-                bw = max(bw, lc[q] - la[q])
-            q += 1
     res2 = np.empty(m)
     N = np.empty((nu, nu))
     b = np.empty((nu, n_comp))
