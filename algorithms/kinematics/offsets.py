@@ -606,6 +606,21 @@ def _integral(img, r0, r1, c0, c1):
     return c, c2
 
 
+@njit(cache=True, inline="always")
+def _sums_about_first(a, r, c, w):
+    """``(x0, sum(d), sum(d^2))`` of the ``w x w`` window of ``a`` at ``(r, c)``, ``d = a - x0`` about its first
+    value ``x0`` (no cancellation when the mean is far from 0; exactly 0 for a constant window)."""
+    x0 = a[r, c]
+    t = 0.0
+    t2 = 0.0
+    for i in range(w):
+        for j in range(w):
+            d = a[r + i, c + j] - x0
+            t += d
+            t2 += d * d
+    return x0, t, t2
+
+
 @njit(cache=True, parallel=True)
 def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
     """Per window at ``(r0[q], c0[q])`` (``w x w``): ``out[q] = [sum, |x - mean|, |first value + shift|, min
@@ -617,14 +632,7 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
     for q in prange(r0.size):
         r, c = r0[q], c0[q]
         if with_hp:
-            x0 = hp[r, c]
-            tot = 0.0
-            ss = 0.0
-            for i in range(w):
-                for j in range(w):
-                    d = hp[r + i, c + j] - x0
-                    tot += d
-                    ss += d * d
+            x0, tot, ss = _sums_about_first(hp, r, c, w)
             out[q, 0] = tot + x0 * w * w
             out[q, 1] = math.sqrt(max(ss - tot * tot / (w * w), 0.0))
             out[q, 2] = abs(x0 + shift)
@@ -633,14 +641,7 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
             for bj in range(4):
                 rr = r + bi * b
                 cc = c + bj * b
-                x0 = raw[rr, cc]
-                t = 0.0
-                t2 = 0.0
-                for i in range(b):
-                    for j in range(b):
-                        d = raw[rr + i, cc + j] - x0
-                        t += d
-                        t2 += d * d
+                _, t, t2 = _sums_about_first(raw, rr, cc, b)
                 low = min(low, math.sqrt(max(t2 - t * t / nb, 0.0) / nb))
         out[q, 3] = low
 
