@@ -1,0 +1,862 @@
+"""Numerical kernels of the multi-sensor east/up time-series solver (numba, batches of pixels).
+
+The model and its notation are in :mod:`algorithms.timeseries.multisensor`. Per pixel the
+unknowns are ordered ``[H_0, U_0, H_1, U_1, ..., H_{K-1}, U_{K-1} | border]`` (``H`` east, or
+the horizontal component along the slope's aspect); the border holds the annual terms
+``(sH, cH, sU, cU)`` (when used), the north velocity (when estimated) and one offset per stack.
+The normal matrix is an *arrow* matrix: a banded core (half-bandwidth :data:`P` = 4, two
+components times two neighbouring dates of the second-difference prior) and dense border
+rows. It is factored as ``[[Lc, 0], [W, Ls]]`` with ``Lc`` the banded Cholesky factor of the
+core, ``W = R Lc^-T`` and ``Ls`` the Cholesky factor of the border's Schur complement.
+
+Marginal variances use the banded selected inverse of the core (Takahashi, Fagan & Chen
+1973; the recursion of Rue & Martino 2007, doi:10.1016/j.jspi.2006.07.016, for band
+matrices) and the identity, for ``Z = Qcc^-1 R^T`` and ``S`` the Schur complement,
+
+    var(e_i^T x + phi_i^T s) = (Qcc^-1)_ii + (z_i - phi_i)^T S^-1 (z_i - phi_i).
+
+Every kernel works on a batch of pixels held in the last (contiguous) axis: each step is a
+loop over the batch, which LLVM vectorises, and a pixel's arithmetic is the same whatever
+the batch it falls in (same bytes for any block layout). No fused multiply-add is asked for.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._numba import njit, prange
+
+#: Half-bandwidth of the banded core (two components x two neighbouring dates).
+P = 4
+#: Pixels solved together in one batch (the last axis of every work array).
+BATCH = 32
+#: Relative pivot below which a pixel's normal matrix is declared singular.
+PIVOT_RTOL = 1e-11
+
+STATUS_OK = 0
+STATUS_NO_DATA = 1
+STATUS_GEOMETRY = 2
+STATUS_SINGULAR = 3
+
+
+# --------------------------------------------------------------------------- hyperparameters
+@njit(cache=True)
+def _median_abs(z, n):
+    """Median of ``|z[:n]|`` (copy, sort)."""
+    a = np.empty(n)
+    for i in range(n):
+        a[i] = abs(z[i])
+    a.sort()
+    if n % 2 == 1:
+        return a[n // 2]
+    return 0.5 * (a[n // 2 - 1] + a[n // 2])
+
+
+@njit(parallel=True, cache=True)
+def series_statistics(t_years, basis, kl_cols, g_irw, h_noise, d_net, y, min_count, sigma_net, sigma, q):
+    """Per pixel: white-noise standard deviation and velocity random-walk density of one LOS series.
+
+    Parameters
+    ----------
+    t_years : ndarray (N,)
+        Dates of the stack, years.
+    basis : ndarray (N, C)
+        Least-squares basis: offset, trend, annual sine/cosine (series of 1.5 years or more) and
+        the low-frequency modes ``sin(k pi (t - t_0) / T)``, ``k = 1..``.
+    kl_cols : ndarray (J,) int
+        Columns of ``basis`` holding the low-frequency modes.
+    g_irw, h_noise, d_net : ndarray (J,)
+        Expected squared coefficient of each mode per unit velocity random-walk density, per
+        unit white-noise variance and per unit interferogram variance (network drift), all
+        dates valid.
+    y : ndarray (N, P)
+        LOS displacement, mm; NaN = missing.
+    min_count : int
+        Pixels with fewer valid dates keep NaN.
+    sigma_net : ndarray (P,)
+        Interferogram noise (mm) of the network that made the series; 0 for per-date series.
+    sigma, q : ndarray (P,)
+        Out: white-noise standard deviation (mm) and random-walk density (mm^2/yr^3, LOS).
+
+    Notes
+    -----
+    White noise: robust variance (median absolute value) of the residual of each value of the
+    least-squares residual series from the line through its two neighbours,
+    ``E z^2 = sigma^2 (1 + (h1^2 + h2^2) / (h1 + h2)^2)`` (the smooth part cancels at the
+    sampling interval). Random walk: ``E c_k^2 = q g_k + sigma^2 h_k + sigma_net^2 d_k`` for the
+    fitted coefficients ``c_k`` of the low-frequency modes, so
+    ``q = sum_k (c_k^2 - sigma^2 h_k - sigma_net^2 d_k) / sum_k g_k`` (clipped at 0): the
+    whole series measures the wander of the velocity at the longest scales it spans.
+    """
+    n_t, n_pix = y.shape
+    nc = basis.shape[1]
+    for p in prange(n_pix):
+        sigma[p] = np.nan
+        q[p] = np.nan
+        n = 0
+        for i in range(n_t):
+            if y[i, p] == y[i, p]:
+                n += 1
+        if n < max(min_count, nc + 3):
+            continue
+        a = np.zeros((nc, nc))
+        b = np.zeros(nc)
+        for i in range(n_t):
+            v = y[i, p]
+            if v != v:
+                continue
+            for j in range(nc):
+                bj = basis[i, j]
+                b[j] += bj * v
+                for k in range(j + 1):
+                    a[j, k] += bj * basis[i, k]
+        for j in range(nc):
+            for k in range(j + 1, nc):
+                a[j, k] = a[k, j]
+            a[j, j] += 1e-10 * (a[j, j] + 1.0)
+        coef = np.linalg.solve(a, b)
+        tt = np.empty(n)
+        rr = np.empty(n)
+        c = 0
+        for i in range(n_t):
+            v = y[i, p]
+            if v != v:
+                continue
+            f = 0.0
+            for j in range(nc):
+                f += basis[i, j] * coef[j]
+            tt[c] = t_years[i]
+            rr[c] = v - f
+            c += 1
+        z = np.empty(n)
+        ks = 0.0
+        for i in range(1, n - 1):
+            h1 = tt[i] - tt[i - 1]
+            h2 = tt[i + 1] - tt[i]
+            s = h1 + h2
+            z[i - 1] = rr[i] - (h2 * rr[i - 1] + h1 * rr[i + 1]) / s
+            ks += 1.0 + (h1 * h1 + h2 * h2) / (s * s)
+        mad = 1.482602218505602 * _median_abs(z, n - 2)
+        s2 = mad * mad / (ks / (n - 2))
+        sn2 = sigma_net[p] * sigma_net[p]
+        num = 0.0
+        den = 0.0
+        for j in range(kl_cols.size):
+            ck = coef[kl_cols[j]]
+            num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
+            den += g_irw[j]
+        sigma[p] = math.sqrt(s2)
+        q[p] = max(num / den, 0.0) if den > 0 else 0.0
+
+
+@njit(parallel=True, cache=True)
+def network_residual_sigma(d, ts, ref, sec, n_dates, sigma):
+    """Standard deviation (mm) of the interferogram residuals ``d_i - (x[sec_i] - x[ref_i])`` per pixel,
+    over ``M - N + 1`` degrees of freedom (NaN where the pixel has no solution or no redundancy)."""
+    m, n_pix = d.shape
+    for p in prange(n_pix):
+        rss = 0.0
+        cnt = 0
+        for i in range(m):
+            di = d[i, p]
+            xa = ts[ref[i], p]
+            xb = ts[sec[i], p]
+            e = di - (xb - xa)
+            if e == e:
+                rss += e * e
+                cnt += 1
+        dof = cnt - n_dates + 1
+        sigma[p] = math.sqrt(rss / dof) if dof > 0 else np.nan
+
+
+# --------------------------------------------------------------------------- batch vector helpers
+@njit(cache=True)
+def _v_sub_mul(y, a, b):
+    """``y -= a * b``."""
+    for q in range(y.size):
+        y[q] -= a[q] * b[q]
+
+
+@njit(cache=True)
+def _v_div(y, a):
+    for q in range(y.size):
+        y[q] = y[q] / a[q]
+
+
+@njit(cache=True)
+def _v_sq_sum(acc, a):
+    """``acc += a * a``."""
+    for q in range(acc.size):
+        acc[q] += a[q] * a[q]
+
+
+# --------------------------------------------------------------------------- the batch solver
+@njit(cache=True)
+def _factor(lb, rb, sb, diag0, ok, n, nbord):
+    """Arrow Cholesky in place: ``lb`` banded core -> ``Lc``, ``rb`` -> ``W``, ``sb`` -> ``Ls``.
+    Pixels whose pivots fall below :data:`PIVOT_RTOL` x the original diagonal get ``ok = False``
+    (their pivots are replaced by 1 so the batch stays finite)."""
+    nb = ok.size
+    acc = np.empty(nb)
+    for i in range(n):
+        dmax = min(P, i)
+        for d in range(dmax, 0, -1):
+            j = i - d
+            row = lb[i, d]
+            for e in range(d + 1, dmax + 1):
+                _v_sub_mul(row, lb[i, e], lb[j, e - d])
+            _v_div(row, lb[j, 0])
+        for q in range(nb):
+            acc[q] = lb[i, 0, q]
+        for e in range(1, dmax + 1):
+            _v_sub_mul(acc, lb[i, e], lb[i, e])
+        for q in range(nb):
+            if acc[q] > PIVOT_RTOL * diag0[i, q]:
+                lb[i, 0, q] = math.sqrt(acc[q])
+            else:
+                ok[q] = False
+                lb[i, 0, q] = 1.0
+    for b in range(nbord):
+        wrow = rb[b]
+        for i in range(n):
+            dmax = min(P, i)
+            for d in range(1, dmax + 1):
+                _v_sub_mul(wrow[i], lb[i, d], wrow[i - d])
+            _v_div(wrow[i], lb[i, 0])
+    for b in range(nbord):
+        for c in range(b + 1):
+            row = sb[b, c]
+            for i in range(n):
+                _v_sub_mul(row, rb[b, i], rb[c, i])
+    for b in range(nbord):
+        for c in range(b):
+            row = sb[b, c]
+            for e in range(c):
+                _v_sub_mul(row, sb[b, e], sb[c, e])
+            _v_div(row, sb[c, c])
+        for q in range(nb):
+            acc[q] = sb[b, b, q]
+        for e in range(b):
+            _v_sub_mul(acc, sb[b, e], sb[b, e])
+        for q in range(nb):
+            if acc[q] > PIVOT_RTOL * diag0[n + b, q]:
+                sb[b, b, q] = math.sqrt(acc[q])
+            else:
+                ok[q] = False
+                sb[b, b, q] = 1.0
+
+
+@njit(cache=True)
+def _forward(lb, wb, sb, fc, fb, n, nbord, i0):
+    """``v = L^-1 [fc; fb]`` in place (``fc`` zero before ``i0``)."""
+    for i in range(i0, n):
+        dmax = min(P, i - i0)
+        for d in range(1, dmax + 1):
+            _v_sub_mul(fc[i], lb[i, d], fc[i - d])
+        _v_div(fc[i], lb[i, 0])
+    for b in range(nbord):
+        for i in range(i0, n):
+            _v_sub_mul(fb[b], wb[b, i], fc[i])
+        for c in range(b):
+            _v_sub_mul(fb[b], sb[b, c], fb[c])
+        _v_div(fb[b], sb[b, b])
+
+
+@njit(cache=True)
+def _backward(lb, wb, sb, fc, fb, n, nbord):
+    """``x = L^-T v`` in place."""
+    for b in range(nbord - 1, -1, -1):
+        for c in range(b + 1, nbord):
+            _v_sub_mul(fb[b], sb[c, b], fb[c])
+        _v_div(fb[b], sb[b, b])
+    for i in range(n - 1, -1, -1):
+        for b in range(nbord):
+            _v_sub_mul(fc[i], wb[b, i], fb[b])
+        for d in range(1, min(P, n - 1 - i) + 1):
+            _v_sub_mul(fc[i], lb[i + d, d], fc[i + d])
+        _v_div(fc[i], lb[i, 0])
+
+
+@njit(cache=True)
+def _norm2(fc, fb, n, nbord, i0, out):
+    for q in range(out.size):
+        out[q] = 0.0
+    for i in range(i0, n):
+        _v_sq_sum(out, fc[i])
+    for b in range(nbord):
+        _v_sq_sum(out, fb[b])
+
+
+@njit(cache=True)
+def _takahashi(lb, sg, n):
+    """Banded selected inverse: ``sg[j, d] = (Lc Lc^T)^-1 [j, j - d]`` for ``d <= P``."""
+    nb = sg.shape[2]
+    acc = np.empty(nb)
+    for i in range(n - 1, -1, -1):
+        kmax = min(i + P, n - 1)
+        for j in range(kmax, i, -1):
+            for q in range(nb):
+                acc[q] = 0.0
+            for k in range(i + 1, kmax + 1):
+                # sigma[j, k] with j, k in (i, i + P]
+                if j >= k:
+                    for q in range(nb):
+                        acc[q] += lb[k, k - i, q] * sg[j, j - k, q]
+                else:
+                    for q in range(nb):
+                        acc[q] += lb[k, k - i, q] * sg[k, k - j, q]
+            for q in range(nb):
+                sg[j, j - i, q] = -acc[q] / lb[i, 0, q]
+        for q in range(nb):
+            acc[q] = 0.0
+        for k in range(i + 1, kmax + 1):
+            for q in range(nb):
+                acc[q] += lb[k, k - i, q] * sg[k, k - i, q]
+        for q in range(nb):
+            li = lb[i, 0, q]
+            sg[i, 0, q] = 1.0 / (li * li) - acc[q] / li
+
+
+@njit(cache=True)
+def _border_row(i, q, s, o, ch, cu, gnq, tk, ps, pc, n_seas, north_est, off0, mode0, obs_mode, mode_first, n_mode,
+                bidx, bval):
+    """Border coefficients of observation ``i`` (stack ``s``, output date ``o``) at pixel ``q``; their count."""
+    nz = 0
+    if n_seas:
+        bidx[0] = 0
+        bval[0] = ch * ps
+        bidx[1] = 1
+        bval[1] = ch * pc
+        bidx[2] = 2
+        bval[2] = cu * ps
+        bidx[3] = 3
+        bval[3] = cu * pc
+        nz = 4
+    if north_est:
+        bidx[nz] = n_seas
+        bval[nz] = gnq * tk
+        nz += 1
+    bidx[nz] = off0 + s
+    bval[nz] = 1.0
+    nz += 1
+    for m in range(n_mode[s]):
+        bidx[nz] = mode0 + mode_first[s] + m
+        bval[nz] = obs_mode[i, m]
+        nz += 1
+    return nz
+
+
+@njit(cache=True)
+def _core_row(o, ch, cu, out_k, out_w, cidx, cval):
+    """Core coefficients of ``ch H(t_o) + cu U(t_o)``, ``X(t_o) = (1 - w) X_k + w X_{k+1}``; their count."""
+    k = out_k[o]
+    w = out_w[o]
+    cidx[0] = 2 * k
+    cval[0] = (1.0 - w) * ch
+    cidx[1] = 2 * k + 1
+    cval[1] = (1.0 - w) * cu
+    if w == 0.0:
+        return 2
+    cidx[2] = 2 * k + 2
+    cval[2] = w * ch
+    cidx[3] = 2 * k + 3
+    cval[3] = w * cu
+    return 4
+
+
+@njit(cache=True)
+def _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, fo, fcoef, comp, nb, ec, eb, vtmp):
+    """Standard deviation of ``sum_j c_j D_comp(t_oj)`` into ``vtmp`` (``ec``, ``eb`` are work arrays)."""
+    for i in range(n):
+        for q in range(nb):
+            ec[i, q] = 0.0
+    for b in range(nbord):
+        for q in range(nb):
+            eb[b, q] = 0.0
+    i0 = n
+    for j in range(fo.size):
+        cj = fcoef[j]
+        if cj == 0.0:
+            continue
+        o = fo[j]
+        k = out_k[o]
+        w = out_w[o]
+        for side in range(2):
+            kk = k + side
+            ww = w if side == 1 else 1.0 - w
+            if ww == 0.0 or kk == r:  # the reference knot is fixed (identity rows)
+                continue
+            i = 2 * kk + comp
+            if i < i0:
+                i0 = i
+            for q in range(nb):
+                ec[i, q] += cj * ww
+        if n_seas:
+            for q in range(nb):
+                eb[2 * comp, q] += cj * phis[o]
+                eb[2 * comp + 1, q] += cj * phic[o]
+    _forward(lb, rb, sb, ec, eb, n, nbord, i0)
+    _norm2(ec, eb, n, nbord, i0, vtmp)
+    for q in range(nb):
+        vtmp[q] = math.sqrt(vtmp[q])
+
+
+@njit(cache=True)
+def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w,
+                tau_o, phis, phic, n_seas, north_est, inv_seas2, north_prior, north_prior_w, wq_inc, q_e, q_u, qg,
+                gap_inc, g_vel, fun_o, fun_c, full, want_leak, out_d, out_s, out_vel, out_svel, out_fun, out_sfun,
+                out_leak, out_north, out_snorth, out_res, out_nres, out_chi2, out_status):
+    """Solve one batch of ``nb`` pixels held in the last axis of every array (see :func:`solve_pixels`)."""
+    k_knots = tau.size
+    n = 2 * k_knots
+    n_out = tau_o.size
+    n_stk = gh.shape[0]
+    n_modes_tot = mode_w.shape[0]
+    off0 = n_seas + north_est
+    mode0 = off0 + n_stk
+    nbord = mode0 + n_modes_tot
+    n_obs = obs_o.size
+    tref = tau[r]
+    lb = np.zeros((n, P + 1, nb))
+    rb = np.zeros((nbord, n, nb))
+    sb = np.zeros((nbord, nbord, nb))
+    fc = np.zeros((n, nb))
+    fb = np.zeros((nbord, nb))
+    diag0 = np.empty((n + nbord, nb))
+    ok = np.ones(nb, np.bool_)
+    cnt = np.zeros((n_stk, nb), np.int64)
+    max_b = 6 + obs_mode.shape[1]
+    bidx = np.zeros(max_b, np.int64)
+    bval = np.zeros(max_b)
+    cidx = np.zeros(4, np.int64)
+    cval = np.zeros(4)
+    # ---- observations
+    for i in range(n_obs):
+        o = obs_o[i]
+        s = obs_s[i]
+        ps = phis[o]
+        pc = phic[o]
+        tk = tau_o[o] - tref
+        for q in range(nb):
+            w = ws[i, q]
+            if not (w > 0.0):
+                continue
+            y = ys[i, q]
+            ch = gh[s, q]
+            cu = gu[s, q]
+            cnt[s, q] += 1
+            nc = _core_row(o, ch, cu, out_k, out_w, cidx, cval)
+            for j in range(nc):
+                ci = cidx[j]
+                cv = w * cval[j]
+                fc[ci, q] += cv * y
+                for jj in range(j + 1):
+                    lb[ci, ci - cidx[jj], q] += cv * cval[jj]
+            nz = _border_row(i, q, s, o, ch, cu, gn[s, q], tk, ps, pc, n_seas, north_est, off0, mode0, obs_mode,
+                             mode_first, n_mode, bidx, bval)
+            for j in range(nz):
+                b = bidx[j]
+                gb = w * bval[j]
+                for jj in range(nc):
+                    rb[b, cidx[jj], q] += gb * cval[jj]
+                fb[b, q] += gb * y
+                for jj in range(nz):
+                    c = bidx[jj]
+                    if c <= b:
+                        sb[b, c, q] += gb * bval[jj]
+    # ---- prior: interval velocities random walk on interval midpoints, per component
+    for k in range(1, k_knots - 1):
+        h0 = tau[k] - tau[k - 1]
+        h1 = tau[k + 1] - tau[k]
+        a = 1.0 / h0
+        c = 1.0 / h1
+        bb = -(a + c)
+        base = wq_inc[k - 1]
+        gi = gap_inc[k - 1]
+        for comp in range(2):
+            i0 = 2 * (k - 1) + comp
+            i1 = i0 + 2
+            i2 = i0 + 4
+            for q in range(nb):
+                if gi >= 0:
+                    qq = qg[gi, comp, q]
+                else:
+                    qq = q_e[q] if comp == 0 else q_u[q]
+                w = base / qq
+                lb[i0, 0, q] += w * a * a
+                lb[i1, 0, q] += w * bb * bb
+                lb[i2, 0, q] += w * c * c
+                lb[i1, 2, q] += w * a * bb
+                lb[i2, 2, q] += w * bb * c
+                lb[i2, 4, q] += w * a * c
+    for b in range(n_seas):
+        for q in range(nb):
+            sb[b, b, q] += inv_seas2
+    if north_est:
+        for q in range(nb):
+            sb[n_seas, n_seas, q] += north_prior_w[q]
+            fb[n_seas, q] += north_prior_w[q] * north_prior[q]
+    for m in range(n_modes_tot):
+        for q in range(nb):
+            sb[mode0 + m, mode0 + m, q] += mode_w[m, q]
+    # ---- datum: the two unknowns of the reference knot are fixed at 0 (identity rows)
+    for comp in range(2):
+        i = 2 * r + comp
+        for q in range(nb):
+            fc[i, q] = 0.0
+            lb[i, 0, q] = 1.0
+        for d in range(1, P + 1):
+            if i - d >= 0:
+                for q in range(nb):
+                    lb[i, d, q] = 0.0
+            if i + d < n:
+                for q in range(nb):
+                    lb[i + d, d, q] = 0.0
+        for b in range(nbord):
+            for q in range(nb):
+                rb[b, i, q] = 0.0
+    # the offset of a stack without data at a pixel: identity row
+    for s in range(n_stk):
+        b = off0 + s
+        for q in range(nb):
+            if cnt[s, q] == 0:
+                sb[b, b, q] = 1.0
+                for c in range(b):
+                    sb[b, c, q] = 0.0
+                for c in range(b + 1, nbord):
+                    sb[c, b, q] = 0.0
+    for i in range(n):
+        for q in range(nb):
+            diag0[i, q] = lb[i, 0, q]
+    for b in range(nbord):
+        for q in range(nb):
+            diag0[n + b, q] = sb[b, b, q]
+    _factor(lb, rb, sb, diag0, ok, n, nbord)
+    # ---- the solution
+    xc = fc.copy()
+    xb = fb.copy()
+    _forward(lb, rb, sb, xc, xb, n, nbord, 0)
+    _backward(lb, rb, sb, xc, xb, n, nbord)
+    # ---- residuals per stack
+    res2 = np.zeros((n_stk, nb))
+    chi = np.zeros(nb)
+    nval = np.zeros(nb)
+    for i in range(n_obs):
+        o = obs_o[i]
+        s = obs_s[i]
+        ps = phis[o]
+        pc = phic[o]
+        tk = tau_o[o] - tref
+        for q in range(nb):
+            w = ws[i, q]
+            if not (w > 0.0):
+                continue
+            ch = gh[s, q]
+            cu = gu[s, q]
+            mdl = 0.0
+            nc = _core_row(o, ch, cu, out_k, out_w, cidx, cval)
+            for j in range(nc):
+                mdl += cval[j] * xc[cidx[j], q]
+            nz = _border_row(i, q, s, o, ch, cu, gn[s, q], tk, ps, pc, n_seas, north_est, off0, mode0, obs_mode,
+                             mode_first, n_mode, bidx, bval)
+            for j in range(nz):
+                mdl += bval[j] * xb[bidx[j], q]
+            e = ys[i, q] - mdl
+            res2[s, q] += e * e
+            chi[q] += w * e * e
+            nval[q] += 1.0
+    # ---- displacement on the output dates (knots interpolated + annual term)
+    for o in range(n_out):
+        k = out_k[o]
+        wo = out_w[o]
+        for comp in range(2):
+            for q in range(nb):
+                v = (1.0 - wo) * xc[2 * k + comp, q]
+                if wo != 0.0:
+                    v += wo * xc[2 * k + 2 + comp, q]
+                if n_seas:
+                    v += phis[o] * xb[2 * comp, q] + phic[o] * xb[2 * comp + 1, q]
+                out_d[comp, o, q] = v
+    vtmp = np.empty(nb)
+    ec = np.zeros((n, nb))
+    eb = np.zeros((nbord, nb))
+    # ---- linear functionals sum_j c_j D(t_oj) of each component (gap displacements, velocity changes)
+    for fi in range(fun_o.shape[0]):
+        for comp in range(2):
+            for q in range(nb):
+                acc = 0.0
+                for j in range(fun_o.shape[1]):
+                    acc += fun_c[fi, j] * out_d[comp, fun_o[fi, j], q]
+                out_fun[fi, comp, q] = acc
+            _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, fun_o[fi], fun_c[fi], comp, nb,
+                        ec, eb, vtmp)
+            for q in range(nb):
+                out_sfun[fi, comp, q] = vtmp[q]
+    if not full:
+        for q in range(nb):
+            if not ok[q] and out_status[q] == STATUS_OK:
+                out_status[q] = STATUS_SINGULAR
+        return ok
+    # ---- velocity: least-squares slope operator applied to the displacement, and its variance
+    all_o = np.arange(n_out)
+    for comp in range(2):
+        for q in range(nb):
+            acc = 0.0
+            for o in range(n_out):
+                acc += g_vel[o] * out_d[comp, o, q]
+            out_vel[comp, q] = acc
+        _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, all_o, g_vel, comp, nb, ec, eb, vtmp)
+        for q in range(nb):
+            out_svel[comp, q] = vtmp[q]
+    # ---- response of the velocity to a north velocity of 1 mm/yr left out of the model
+    if want_leak:
+        lc = np.zeros((n, nb))
+        lbd = np.zeros((nbord, nb))
+        for i in range(n_obs):
+            o = obs_o[i]
+            s = obs_s[i]
+            tk = tau_o[o] - tref
+            ps = phis[o]
+            pc = phic[o]
+            for q in range(nb):
+                w = ws[i, q]
+                if not (w > 0.0):
+                    continue
+                y = gn[s, q] * tk
+                ch = gh[s, q]
+                cu = gu[s, q]
+                nc = _core_row(o, ch, cu, out_k, out_w, cidx, cval)
+                for j in range(nc):
+                    lc[cidx[j], q] += w * cval[j] * y
+                nz = _border_row(i, q, s, o, ch, cu, gn[s, q], tk, ps, pc, n_seas, north_est, off0, mode0,
+                                 obs_mode, mode_first, n_mode, bidx, bval)
+                for j in range(nz):
+                    lbd[bidx[j], q] += w * bval[j] * y
+        for comp in range(2):
+            i = 2 * r + comp
+            for q in range(nb):
+                lc[i, q] = 0.0
+        _forward(lb, rb, sb, lc, lbd, n, nbord, 0)
+        _backward(lb, rb, sb, lc, lbd, n, nbord)
+        for comp in range(2):
+            for q in range(nb):
+                acc = 0.0
+                for o in range(n_out):
+                    k = out_k[o]
+                    wo = out_w[o]
+                    v = (1.0 - wo) * lc[2 * k + comp, q]
+                    if wo != 0.0:
+                        v += wo * lc[2 * k + 2 + comp, q]
+                    if n_seas:
+                        v += phis[o] * lbd[2 * comp, q] + phic[o] * lbd[2 * comp + 1, q]
+                    acc += g_vel[o] * v
+                out_leak[comp, q] = acc
+    # ---- north velocity (estimated with its prior)
+    if north_est:
+        for i in range(n):
+            for q in range(nb):
+                ec[i, q] = 0.0
+        for b in range(nbord):
+            for q in range(nb):
+                eb[b, q] = 0.0
+        for q in range(nb):
+            eb[n_seas, q] = 1.0
+        _forward(lb, rb, sb, ec, eb, n, nbord, n)
+        _norm2(ec, eb, n, nbord, n, vtmp)
+        for q in range(nb):
+            out_north[q] = xb[n_seas, q]
+            out_snorth[q] = math.sqrt(vtmp[q])
+    # ---- marginal standard deviations on the output dates (banded selected inverse + border)
+    sg = np.zeros((n, P + 1, nb))
+    _takahashi(lb, sg, n)
+    # Z = Qcc^-1 R^T = Lc^-T W^T, in place over W; then U = Ls^-1 Z^T, column by column
+    for b in range(nbord):
+        zrow = rb[b]
+        for i in range(n - 1, -1, -1):
+            for d in range(1, min(P, n - 1 - i) + 1):
+                _v_sub_mul(zrow[i], lb[i + d, d], zrow[i + d])
+            _v_div(zrow[i], lb[i, 0])
+    for i in range(n):
+        for b in range(nbord):
+            row = rb[b, i]
+            for c in range(b):
+                _v_sub_mul(row, sb[b, c], rb[c, i])
+            _v_div(row, sb[b, b])
+    # Ls^-1 e of the four annual coefficients (the annual term of an output date)
+    us = np.zeros((4, nbord, nb))
+    for a4 in range(n_seas):
+        for q in range(nb):
+            us[a4, a4, q] = 1.0
+        for b in range(nbord):
+            for c in range(b):
+                _v_sub_mul(us[a4, b], sb[b, c], us[a4, c])
+            _v_div(us[a4, b], sb[b, b])
+    v = np.empty(nb)
+    for o in range(n_out):
+        k = out_k[o]
+        wo = out_w[o]
+        w0 = 1.0 - wo
+        for comp in range(2):
+            i = 2 * k + comp
+            # the reference knot is fixed: its identity rows carry no variance
+            c0 = w0 * w0 if k != r else 0.0
+            c1 = wo * wo if (wo != 0.0 and k + 1 != r) else 0.0
+            c01 = 2.0 * w0 * wo if wo != 0.0 else 0.0
+            for q in range(nb):
+                acc = c0 * sg[i, 0, q]
+                if wo != 0.0:
+                    acc += c1 * sg[i + 2, 0, q] + c01 * sg[i + 2, 2, q]
+                vtmp[q] = acc
+            for b in range(nbord):
+                for q in range(nb):
+                    v[q] = w0 * rb[b, i, q]
+                if wo != 0.0:
+                    for q in range(nb):
+                        v[q] += wo * rb[b, i + 2, q]
+                if n_seas:
+                    for q in range(nb):
+                        v[q] -= phis[o] * us[2 * comp, b, q] + phic[o] * us[2 * comp + 1, b, q]
+                for q in range(nb):
+                    vtmp[q] += v[q] * v[q]
+            for q in range(nb):
+                out_s[comp, o, q] = math.sqrt(vtmp[q]) if not (k == r and wo == 0.0) else 0.0
+    for q in range(nb):
+        for s in range(n_stk):
+            out_nres[s, q] = cnt[s, q]
+            out_res[s, q] = math.sqrt(res2[s, q] / cnt[s, q]) if cnt[s, q] > 0 else np.nan
+        out_chi2[q] = chi[q] / nval[q] if nval[q] > 0 else np.nan
+        if not ok[q] and out_status[q] == STATUS_OK:
+            out_status[q] = STATUS_SINGULAR
+    return ok
+
+
+@njit(parallel=True, cache=True)
+def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w, tau_o,
+                 phis, phic, n_seas, north_est, inv_seas2, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc,
+                 g_vel, fun_o, fun_c, full, want_leak, todo, batch, out_d, out_s, out_vel, out_svel, out_fun, out_sfun,
+                 out_leak, out_north, out_snorth, out_res, out_nres, out_chi2, out_status):
+    """Solve every pixel listed in ``todo`` (indices into the last axis), in batches of ``batch``.
+
+    Shapes: P pixels, O observations, S stacks, K knots, T output dates, G gaps, F functionals,
+    M network modes.
+
+    ys, ws : (O, P)
+        Observation (mm) and weight ``1 / sigma^2`` (0 = not used).
+    obs_o, obs_s : (O,)
+        Output date and stack of each observation.
+    obs_mode : (O, Mmax); mode_first, n_mode : (S,); mode_w : (M, P)
+        Network drift modes: value of each of its stack's modes at the observation, first border
+        column and number of modes of each stack, prior precision of every mode.
+    gh, gu, gn : (S, P)
+        Coefficients of the horizontal unknown, of up and of north in each stack's LOS.
+    tau : (K,)
+        Knots, years; ``r`` the knot of the reference date.
+    out_k, out_w : (T,)
+        Each output date lies at ``(1 - w) tau[k] + w tau[k + 1]``.
+    tau_o, phis, phic : (T,)
+        Output dates (years) and their annual basis ``sin/cos(2 pi t) - sin/cos(2 pi t_r)``.
+    n_seas, north_est : int
+        4 with the annual term (else 0); 1 when the north velocity is estimated.
+    inv_seas2 : float
+        Prior precision of the annual coefficients, mm^-2.
+    north_prior, north_prior_w : (P,)
+        Prior north velocity (mm/yr) and its precision.
+    wq_inc : (K-2,)
+        ``1 / m_k``, ``m_k`` the midpoint spacing of the two intervals of increment ``k`` (years).
+    q_e, q_u : (P,); qg : (G, 2, P)
+        Velocity random-walk densities (mm^2/yr^3) inside segments and across each gap.
+    gap_inc : (K-2,)
+        Gap of each increment, -1 inside segments.
+    g_vel : (T,)
+        Least-squares slope operator over the output dates.
+    fun_o, fun_c : (F, J)
+        Output dates and coefficients of linear functionals of the displacement.
+    full : bool
+        False: solution and functionals only (no marginal variances, velocity, leakage).
+    todo : (T,)
+        Pixels to solve; the outputs of the others are left as given.
+    batch : int
+        Pixels per batch (:data:`BATCH`); a pixel's arithmetic does not depend on it.
+    """
+    n_todo = todo.size
+    n_batch = (n_todo + batch - 1) // batch
+    n_stk = gh.shape[0]
+    n_out = tau_o.size
+    n_fun = fun_o.shape[0]
+    n_gap = qg.shape[0]
+    n_md = mode_w.shape[0]
+    for bi in prange(n_batch):
+        t0 = bi * batch
+        nb = min(n_todo, t0 + batch) - t0
+        idx = todo[t0:t0 + nb]
+        ys_b = np.empty((ys.shape[0], nb))
+        ws_b = np.empty((ys.shape[0], nb))
+        for i in range(ys.shape[0]):
+            for q in range(nb):
+                ys_b[i, q] = ys[i, idx[q]]
+                ws_b[i, q] = ws[i, idx[q]]
+        gh_b = np.empty((n_stk, nb))
+        gu_b = np.empty((n_stk, nb))
+        gn_b = np.empty((n_stk, nb))
+        for s in range(n_stk):
+            for q in range(nb):
+                gh_b[s, q] = gh[s, idx[q]]
+                gu_b[s, q] = gu[s, idx[q]]
+                gn_b[s, q] = gn[s, idx[q]]
+        mw_b = np.empty((n_md, nb))
+        for m in range(n_md):
+            for q in range(nb):
+                mw_b[m, q] = mode_w[m, idx[q]]
+        np_b = np.empty(nb)
+        npw_b = np.empty(nb)
+        qe_b = np.empty(nb)
+        qu_b = np.empty(nb)
+        qg_b = np.empty((n_gap, 2, nb))
+        for q in range(nb):
+            p = idx[q]
+            np_b[q] = north_prior[p]
+            npw_b[q] = north_prior_w[p]
+            qe_b[q] = q_e[p]
+            qu_b[q] = q_u[p]
+            for g in range(n_gap):
+                qg_b[g, 0, q] = qg[g, 0, p]
+                qg_b[g, 1, q] = qg[g, 1, p]
+        d_b = np.full((2, n_out, nb), np.nan)
+        s_b = np.full((2, n_out, nb), np.nan)
+        vel_b = np.full((2, nb), np.nan)
+        svel_b = np.full((2, nb), np.nan)
+        fun_b = np.full((n_fun, 2, nb), np.nan)
+        sfun_b = np.full((n_fun, 2, nb), np.nan)
+        leak_b = np.full((2, nb), np.nan)
+        north_b = np.full(nb, np.nan)
+        snorth_b = np.full(nb, np.nan)
+        res_b = np.full((n_stk, nb), np.nan)
+        nres_b = np.zeros((n_stk, nb), np.int32)
+        chi_b = np.full(nb, np.nan)
+        st_b = np.zeros(nb, np.uint8)
+        solve_batch(nb, ys_b, ws_b, obs_o, obs_s, obs_mode, mode_first, n_mode, mw_b, gh_b, gu_b, gn_b, tau, r,
+                    out_k, out_w, tau_o, phis, phic, n_seas, north_est, inv_seas2, np_b, npw_b, wq_inc, qe_b, qu_b,
+                    qg_b, gap_inc, g_vel, fun_o, fun_c, full, want_leak, d_b, s_b, vel_b, svel_b, fun_b, sfun_b,
+                    leak_b, north_b, snorth_b, res_b, nres_b, chi_b, st_b)
+        for q in range(nb):
+            p = idx[q]
+            for comp in range(2):
+                for o in range(n_out):
+                    out_d[comp, o, p] = d_b[comp, o, q]
+                    out_s[comp, o, p] = s_b[comp, o, q]
+                out_vel[comp, p] = vel_b[comp, q]
+                out_svel[comp, p] = svel_b[comp, q]
+                out_leak[comp, p] = leak_b[comp, q]
+                for f in range(n_fun):
+                    out_fun[f, comp, p] = fun_b[f, comp, q]
+                    out_sfun[f, comp, p] = sfun_b[f, comp, q]
+            out_north[p] = north_b[q]
+            out_snorth[p] = snorth_b[q]
+            for s in range(n_stk):
+                out_res[s, p] = res_b[s, q]
+                out_nres[s, p] = nres_b[s, q]
+            out_chi2[p] = chi_b[q]
+            if st_b[q] != STATUS_OK:
+                out_status[p] = st_b[q]
