@@ -294,7 +294,7 @@ class MultisensorProblem:
                  reference_date=None, gap_days: float = 90.0, bridge_step_days: float = 30.0,
                  max_bridge_years: float = 12.0, seasonal: Optional[bool] = None, seasonal_prior_mm: float = 30.0,
                  min_process_noise: float = 0.25, min_sigma_mm: float = 0.1,
-                 max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 3, low_modes: int = 3,
+                 max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
                  min_interval_days: float = 6.0):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
@@ -723,38 +723,33 @@ class MultisensorProblem:
         sig = np.full((n_stk, n_pix), np.nan)
         q_los = np.full((n_stk, n_pix), np.nan)
         for si, y in enumerate(series):
-            t, basis, kl, g_irw, h_noise, d_net = self.plans[si].stats
+            t, basis, pinv, kl, g_irw, h_noise, d_net = self.plans[si].stats
             s_est = np.empty(n_pix)
             q_est = np.empty(n_pix)
-            _k.series_statistics(t, basis, kl, g_irw, h_noise, d_net, np.ascontiguousarray(y), self.min_dates,
+            _k.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, np.ascontiguousarray(y), self.min_dates,
                                  np.nan_to_num(sig_net[si]), s_est, q_est)
             q_los[si] = q_est
             sig[si] = s_est
         q_e, q_u = _split_process_noise(q_los, gh, gu, self.min_process_noise)
         # ---- observations and weights
-        ys = np.concatenate(series, axis=0)
-        ws = np.empty_like(ys)
-        row = 0
+        n_obs = self.obs_o.size
+        ys = np.empty((n_obs, n_pix))
+        ws = np.empty((n_obs, n_pix))
         n_valid = np.zeros((n_stk, n_pix), np.int64)
+        row = 0
         for si, p in enumerate(self.plans):
             y = series[si]
-            valid = np.isfinite(y)
-            n_valid[si] = valid.sum(axis=0)
             sg = sig_given[si]
             if sg is None:
-                s_use = np.maximum(sig[si], self.min_sigma_mm)[None, :]
+                s_use = sig[si][None, :]
             else:
-                s_use = np.maximum(sg, self.min_sigma_mm)
+                s_use = sg if sg.ndim == 2 else sg[None, :]
                 sig[si] = sg if sg.ndim == 1 else np.sqrt(np.nanmean(sg ** 2, axis=0))
-            usable = (n_valid[si] >= self.min_dates) & np.isfinite(np.broadcast_to(s_use, y.shape)).all(axis=0) \
-                & np.isfinite(gh[si]) & np.isfinite(gu[si])
-            w = np.where(valid & usable[None, :], 1.0 / np.broadcast_to(s_use, y.shape) ** 2, 0.0)
-            w[~np.isfinite(w)] = 0.0
-            ws[row:row + y.shape[0]] = w
-            n_valid[si] = np.where(usable, n_valid[si], 0)
+            ok_geo = np.isfinite(gh[si]) & np.isfinite(gu[si])
+            _k.observation_weights(y, np.ascontiguousarray(s_use, np.float64), self.min_sigma_mm, self.min_dates,
+                                   ok_geo, row, ys, ws, n_valid[si])
             row += y.shape[0]
-        ys = np.where(ws > 0, ys, 0.0)
-        self._modes_in = self._mode_arrays(sig_net, n_pix)
+        modes_in = self._mode_arrays(sig_net, n_pix)
         # ---- which pixels can be solved
         status = np.zeros(n_pix, np.uint8)
         used = n_valid > 0
@@ -773,8 +768,8 @@ class MultisensorProblem:
             fun_k, fun_c = self._velocity_change_functionals()
             qg[:] = _Q_UNTIED
             tmp = _empty_outputs(k, n_pix, n_stk, len(fun_k))
-            self._run(ys, ws, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c, False,
-                      todo, tmp, status.copy())
+            self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
+                      fun_c, False, todo, tmp, status.copy())
             for gi, ((ka, kb), win) in enumerate(zip(self.gap_index, self._vel_windows)):
                 t_eff = self.tau[win[3]] / 2 + self.tau[kb] / 2 - self.tau[ka] / 2 - self.tau[win[0]] / 2
                 for comp, qc in ((0, q_e), (1, q_u)):
@@ -783,14 +778,14 @@ class MultisensorProblem:
                     est = (dv * dv - var) / t_eff
                     qg[gi, comp] = np.where(np.isfinite(est), np.maximum(qc, est), qc)
         fun_k, fun_c = self._gap_functionals()
-        self._run(ys, ws, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c, True,
-                  todo, out, status)
+        self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
+                  True, todo, out, status)
         return self._finish(out, status, shape, sig, q_e, q_u, qg, n_valid, drop, north_code, nm,
                             (sin_a, cos_a) if nm.mode == "slope" else None, north_est, vn, tr)
 
-    def _run(self, ys, ws, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c, full,
-             todo, out, status) -> None:
-        obs_mode, mode_first, n_mode, mode_w = self._modes_in
+    def _run(self, ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
+             full, todo, out, status) -> None:
+        obs_mode, mode_first, n_mode, mode_w = modes_in
         _k.solve_pixels(ys, ws, self.obs_o, self.obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn,
                         self.tau_k, self.r, self.out_k, self.out_w, self.tau, self.phis, self.phic, 4 if self.seasonal else 0, north_est, 1.0 / self.seasonal_prior_mm ** 2, north_prior,
                         north_prior_w, self.wq_inc, q_e, q_u, qg, self.gap_inc, self.g_vel, fun_k, fun_c, full,
@@ -874,13 +869,13 @@ class MultisensorProblem:
             s_north = np.where(bad, np.nan, svn)[None, :] * np.abs(tk)
             res["velocity_north"] = np.where(bad, np.nan, vn).reshape(shape).astype(np.float32)
             res["sigma_velocity_north"] = np.where(bad, np.nan, svn).reshape(shape).astype(np.float32)
-        res["east"] = east.reshape(k, rows, cols).astype(np.float32)
-        res["up"] = out["d"][1].reshape(k, rows, cols).astype(np.float32)
-        res["sigma_east"] = s_east.reshape(k, rows, cols).astype(np.float32)
-        res["sigma_up"] = out["s"][1].reshape(k, rows, cols).astype(np.float32)
+        res["east"] = east.reshape(k, rows, cols).astype(np.float32, copy=False)
+        res["up"] = out["d"][1].reshape(k, rows, cols)
+        res["sigma_east"] = s_east.reshape(k, rows, cols).astype(np.float32, copy=False)
+        res["sigma_up"] = out["s"][1].reshape(k, rows, cols)
         if north is not None:
-            res["north"] = north.reshape(k, rows, cols).astype(np.float32)
-            res["sigma_north"] = s_north.reshape(k, rows, cols).astype(np.float32)
+            res["north"] = north.reshape(k, rows, cols).astype(np.float32, copy=False)
+            res["sigma_north"] = s_north.reshape(k, rows, cols).astype(np.float32, copy=False)
         res["velocity"] = out["vel"].reshape(2, rows, cols).astype(np.float32)
         res["sigma_velocity"] = out["svel"].reshape(2, rows, cols).astype(np.float32)
         if nm.mode == "zero":
@@ -1004,18 +999,19 @@ def _series_statistics_design(dates, lap_pinv, n_low: int):
         cols.append(np.sin(k * math.pi * t / span))
     basis = np.stack(cols, 1)
     kl = np.arange(first_kl, first_kl + n_low, dtype=np.int64)
-    pinv = np.linalg.pinv(basis)[kl]
+    full_pinv = np.linalg.pinv(basis)
+    pinv = full_pinv[kl]
     s_, t_ = np.minimum.outer(t, t), np.maximum.outer(t, t)
     cov_irw = s_ * s_ * (3.0 * t_ - s_) / 6.0  # integrated random walk from the first date, unit density
     g_irw = np.einsum("ki,ij,kj->k", pinv, cov_irw, pinv)
     h_noise = np.einsum("ki,ki->k", pinv, pinv)
     d_net = np.einsum("ki,ij,kj->k", pinv, lap_pinv, pinv) if lap_pinv is not None else np.zeros(kl.size)
-    return t, basis, kl, g_irw, h_noise, d_net
+    return t, basis, np.ascontiguousarray(full_pinv), kl, g_irw, h_noise, d_net
 
 
 def _empty_outputs(k, n_pix, n_stk, n_fun) -> dict:
     nan = np.nan
-    return {"d": np.full((2, k, n_pix), nan), "s": np.full((2, k, n_pix), nan), "vel": np.full((2, n_pix), nan),
+    return {"d": np.full((2, k, n_pix), nan, np.float32), "s": np.full((2, k, n_pix), nan, np.float32), "vel": np.full((2, n_pix), nan),
             "svel": np.full((2, n_pix), nan), "fun": np.full((n_fun, 2, n_pix), nan),
             "sfun": np.full((n_fun, 2, n_pix), nan), "leak": np.full((2, n_pix), nan),
             "north": np.full(n_pix, nan), "snorth": np.full(n_pix, nan), "res": np.full((n_stk, n_pix), nan),

@@ -42,20 +42,8 @@ STATUS_SINGULAR = 3
 
 
 # --------------------------------------------------------------------------- hyperparameters
-@njit(cache=True)
-def _median_abs(z, n):
-    """Median of ``|z[:n]|`` (copy, sort)."""
-    a = np.empty(n)
-    for i in range(n):
-        a[i] = abs(z[i])
-    a.sort()
-    if n % 2 == 1:
-        return a[n // 2]
-    return 0.5 * (a[n // 2 - 1] + a[n // 2])
-
-
 @njit(parallel=True, cache=True)
-def series_statistics(t_years, basis, kl_cols, g_irw, h_noise, d_net, y, min_count, sigma_net, sigma, q):
+def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, y, min_count, sigma_net, sigma, q):
     """Per pixel: white-noise standard deviation and velocity random-walk density of one LOS series.
 
     Parameters
@@ -65,6 +53,8 @@ def series_statistics(t_years, basis, kl_cols, g_irw, h_noise, d_net, y, min_cou
     basis : ndarray (N, C)
         Least-squares basis: offset, trend, annual sine/cosine (series of 1.5 years or more) and
         the low-frequency modes ``sin(k pi (t - t_0) / T)``, ``k = 1..``.
+    pinv : ndarray (C, N)
+        Its pseudo-inverse (pixels valid on every date; the others solve their own normal equations).
     kl_cols : ndarray (J,) int
         Columns of ``basis`` holding the low-frequency modes.
     g_irw, h_noise, d_net : ndarray (J,)
@@ -101,22 +91,30 @@ def series_statistics(t_years, basis, kl_cols, g_irw, h_noise, d_net, y, min_cou
                 n += 1
         if n < max(min_count, nc + 3):
             continue
-        a = np.zeros((nc, nc))
-        b = np.zeros(nc)
-        for i in range(n_t):
-            v = y[i, p]
-            if v != v:
-                continue
+        if n == n_t:
+            coef = np.zeros(nc)
             for j in range(nc):
-                bj = basis[i, j]
-                b[j] += bj * v
-                for k in range(j + 1):
-                    a[j, k] += bj * basis[i, k]
-        for j in range(nc):
-            for k in range(j + 1, nc):
-                a[j, k] = a[k, j]
-            a[j, j] += 1e-10 * (a[j, j] + 1.0)
-        coef = np.linalg.solve(a, b)
+                acc = 0.0
+                for i in range(n_t):
+                    acc += pinv[j, i] * y[i, p]
+                coef[j] = acc
+        else:
+            a = np.zeros((nc, nc))
+            b = np.zeros(nc)
+            for i in range(n_t):
+                v = y[i, p]
+                if v != v:
+                    continue
+                for j in range(nc):
+                    bj = basis[i, j]
+                    b[j] += bj * v
+                    for k in range(j + 1):
+                        a[j, k] += bj * basis[i, k]
+            for j in range(nc):
+                for k in range(j + 1, nc):
+                    a[j, k] = a[k, j]
+                a[j, j] += 1e-10 * (a[j, j] + 1.0)
+            coef = np.linalg.solve(a, b)
         tt = np.empty(n)
         rr = np.empty(n)
         c = 0
@@ -138,7 +136,9 @@ def series_statistics(t_years, basis, kl_cols, g_irw, h_noise, d_net, y, min_cou
             s = h1 + h2
             z[i - 1] = rr[i] - (h2 * rr[i - 1] + h1 * rr[i + 1]) / s
             ks += 1.0 + (h1 * h1 + h2 * h2) / (s * s)
-        mad = 1.482602218505602 * _median_abs(z, n - 2)
+        for i in range(n - 2):
+            z[i] = abs(z[i])
+        mad = 1.482602218505602 * np.median(z[:n - 2])
         s2 = mad * mad / (ks / (n - 2))
         sn2 = sigma_net[p] * sigma_net[p]
         num = 0.0
@@ -169,6 +169,37 @@ def network_residual_sigma(d, ts, ref, sec, n_dates, sigma):
                 cnt += 1
         dof = cnt - n_dates + 1
         sigma[p] = math.sqrt(rss / dof) if dof > 0 else np.nan
+
+
+@njit(parallel=True, cache=True)
+def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_valid):
+    """Rows ``row..row + N`` of the observation and weight arrays of one stack.
+
+    ``y`` (N, P) LOS mm (NaN = missing); ``sigma`` (1 or N, P) its standard deviation (NaN = unknown);
+    pixels with fewer than ``min_count`` valid values, an unknown sigma or no geometry (``ok_geo``
+    False) do not use the stack (weights 0, ``n_valid`` 0); ``ys`` is 0 where the weight is 0.
+    """
+    n_t, n_pix = y.shape
+    per_date = sigma.shape[0] == n_t and n_t > 1
+    for p in prange(n_pix):
+        c = 0
+        for i in range(n_t):
+            v = y[i, p]
+            sv = sigma[i, p] if per_date else sigma[0, p]
+            if v == v and sv == sv:
+                c += 1
+        use = ok_geo[p] and c >= min_count
+        n_valid[p] = c if use else 0
+        for i in range(n_t):
+            v = y[i, p]
+            sv = sigma[i, p] if per_date else sigma[0, p]
+            if use and v == v and sv == sv:
+                sv = max(sv, min_sigma)
+                ws[row + i, p] = 1.0 / (sv * sv)
+                ys[row + i, p] = v
+            else:
+                ws[row + i, p] = 0.0
+                ys[row + i, p] = 0.0
 
 
 # --------------------------------------------------------------------------- batch vector helpers
@@ -320,50 +351,86 @@ def _takahashi(lb, sg, n):
 
 
 @njit(cache=True)
-def _border_row(i, q, s, o, ch, cu, gnq, tk, ps, pc, n_seas, north_est, off0, mode0, obs_mode, mode_first, n_mode,
-                bidx, bval):
-    """Border coefficients of observation ``i`` (stack ``s``, output date ``o``) at pixel ``q``; their count."""
+def _obs_rows(i, o, s, nb, gh, gu, gn, tk, ps, pc, out_k, out_w, n_seas, north_est, off0, mode0, obs_mode,
+              mode_first, n_mode, cidx, cv, bidx, bv):
+    """Coefficients of observation ``i`` (stack ``s``, output date ``o``) for the ``nb`` pixels of a batch.
+
+    Core: ``cv[j, q]`` at unknowns ``cidx[j]`` (``X(t_o) = (1 - w) X_k + w X_{k+1}``); border: ``bv[j, q]`` at
+    ``bidx[j]`` (annual terms, north velocity, the stack's offset, its network modes). Returns the counts.
+    """
+    k = out_k[o]
+    w = out_w[o]
+    nc = 2 if w == 0.0 else 4
+    for side in range(nc // 2):
+        a = w if side == 1 else 1.0 - w
+        cidx[2 * side] = 2 * (k + side)
+        cidx[2 * side + 1] = 2 * (k + side) + 1
+        for q in range(nb):
+            cv[2 * side, q] = a * gh[s, q]
+            cv[2 * side + 1, q] = a * gu[s, q]
     nz = 0
     if n_seas:
-        bidx[0] = 0
-        bval[0] = ch * ps
-        bidx[1] = 1
-        bval[1] = ch * pc
-        bidx[2] = 2
-        bval[2] = cu * ps
-        bidx[3] = 3
-        bval[3] = cu * pc
+        for j in range(4):
+            bidx[j] = j
+        for q in range(nb):
+            bv[0, q] = gh[s, q] * ps
+            bv[1, q] = gh[s, q] * pc
+            bv[2, q] = gu[s, q] * ps
+            bv[3, q] = gu[s, q] * pc
         nz = 4
     if north_est:
         bidx[nz] = n_seas
-        bval[nz] = gnq * tk
+        for q in range(nb):
+            bv[nz, q] = gn[s, q] * tk
         nz += 1
     bidx[nz] = off0 + s
-    bval[nz] = 1.0
+    for q in range(nb):
+        bv[nz, q] = 1.0
     nz += 1
     for m in range(n_mode[s]):
         bidx[nz] = mode0 + mode_first[s] + m
-        bval[nz] = obs_mode[i, m]
+        c = obs_mode[i, m]
+        for q in range(nb):
+            bv[nz, q] = c
         nz += 1
-    return nz
+    return nc, nz
 
 
 @njit(cache=True)
-def _core_row(o, ch, cu, out_k, out_w, cidx, cval):
-    """Core coefficients of ``ch H(t_o) + cu U(t_o)``, ``X(t_o) = (1 - w) X_k + w X_{k+1}``; their count."""
-    k = out_k[o]
-    w = out_w[o]
-    cidx[0] = 2 * k
-    cval[0] = (1.0 - w) * ch
-    cidx[1] = 2 * k + 1
-    cval[1] = (1.0 - w) * cu
-    if w == 0.0:
-        return 2
-    cidx[2] = 2 * k + 2
-    cval[2] = w * ch
-    cidx[3] = 2 * k + 3
-    cval[3] = w * cu
-    return 4
+def _accumulate(nb, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb):
+    """Add ``w g g^T`` and ``w g y`` of one observation (all pixels of the batch) to the normal equations;
+    ``wv = w`` and ``wy = w y`` per pixel."""
+    t = np.empty(nb)
+    for j in range(nc):
+        ci = cidx[j]
+        for q in range(nb):
+            t[q] = wv[q] * cv[j, q]
+        for q in range(nb):
+            fc[ci, q] += cv[j, q] * wy[q]
+        for jj in range(j + 1):
+            d = ci - cidx[jj]
+            row = lb[ci, d]
+            cjj = cv[jj]
+            for q in range(nb):
+                row[q] += t[q] * cjj[q]
+    for j in range(nz):
+        b = bidx[j]
+        for q in range(nb):
+            t[q] = wv[q] * bv[j, q]
+        for q in range(nb):
+            fb[b, q] += bv[j, q] * wy[q]
+        for jj in range(nc):
+            row = rb[b, cidx[jj]]
+            cjj = cv[jj]
+            for q in range(nb):
+                row[q] += t[q] * cjj[q]
+        for jj in range(nz):
+            c = bidx[jj]
+            if c <= b:
+                row = sb[b, c]
+                bjj = bv[jj]
+                for q in range(nb):
+                    row[q] += t[q] * bjj[q]
 
 
 @njit(cache=True)
@@ -429,43 +496,24 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     cnt = np.zeros((n_stk, nb), np.int64)
     max_b = 6 + obs_mode.shape[1]
     bidx = np.zeros(max_b, np.int64)
-    bval = np.zeros(max_b)
+    bv = np.zeros((max_b, nb))
     cidx = np.zeros(4, np.int64)
-    cval = np.zeros(4)
-    # ---- observations
+    cv = np.zeros((4, nb))
+    wv = np.empty(nb)
+    wy = np.empty(nb)
+    # ---- observations (ys is 0 where the weight is 0)
     for i in range(n_obs):
         o = obs_o[i]
         s = obs_s[i]
-        ps = phis[o]
-        pc = phic[o]
-        tk = tau_o[o] - tref
         for q in range(nb):
             w = ws[i, q]
-            if not (w > 0.0):
-                continue
-            y = ys[i, q]
-            ch = gh[s, q]
-            cu = gu[s, q]
-            cnt[s, q] += 1
-            nc = _core_row(o, ch, cu, out_k, out_w, cidx, cval)
-            for j in range(nc):
-                ci = cidx[j]
-                cv = w * cval[j]
-                fc[ci, q] += cv * y
-                for jj in range(j + 1):
-                    lb[ci, ci - cidx[jj], q] += cv * cval[jj]
-            nz = _border_row(i, q, s, o, ch, cu, gn[s, q], tk, ps, pc, n_seas, north_est, off0, mode0, obs_mode,
-                             mode_first, n_mode, bidx, bval)
-            for j in range(nz):
-                b = bidx[j]
-                gb = w * bval[j]
-                for jj in range(nc):
-                    rb[b, cidx[jj], q] += gb * cval[jj]
-                fb[b, q] += gb * y
-                for jj in range(nz):
-                    c = bidx[jj]
-                    if c <= b:
-                        sb[b, c, q] += gb * bval[jj]
+            wv[q] = w
+            wy[q] = w * ys[i, q]
+            if w > 0.0:
+                cnt[s, q] += 1
+        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, phis[o], phic[o], out_k, out_w, n_seas,
+                           north_est, off0, mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
+        _accumulate(nb, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb)
     # ---- prior: interval velocities random walk on interval midpoints, per component
     for k in range(1, k_knots - 1):
         h0 = tau[k] - tau[k - 1]
@@ -543,30 +591,29 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     res2 = np.zeros((n_stk, nb))
     chi = np.zeros(nb)
     nval = np.zeros(nb)
+    mdl = np.empty(nb)
     for i in range(n_obs):
         o = obs_o[i]
         s = obs_s[i]
-        ps = phis[o]
-        pc = phic[o]
-        tk = tau_o[o] - tref
+        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, phis[o], phic[o], out_k, out_w, n_seas,
+                           north_est, off0, mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
+        for q in range(nb):
+            mdl[q] = 0.0
+        for j in range(nc):
+            ci = cidx[j]
+            for q in range(nb):
+                mdl[q] += cv[j, q] * xc[ci, q]
+        for j in range(nz):
+            b = bidx[j]
+            for q in range(nb):
+                mdl[q] += bv[j, q] * xb[b, q]
         for q in range(nb):
             w = ws[i, q]
-            if not (w > 0.0):
-                continue
-            ch = gh[s, q]
-            cu = gu[s, q]
-            mdl = 0.0
-            nc = _core_row(o, ch, cu, out_k, out_w, cidx, cval)
-            for j in range(nc):
-                mdl += cval[j] * xc[cidx[j], q]
-            nz = _border_row(i, q, s, o, ch, cu, gn[s, q], tk, ps, pc, n_seas, north_est, off0, mode0, obs_mode,
-                             mode_first, n_mode, bidx, bval)
-            for j in range(nz):
-                mdl += bval[j] * xb[bidx[j], q]
-            e = ys[i, q] - mdl
-            res2[s, q] += e * e
-            chi[q] += w * e * e
-            nval[q] += 1.0
+            if w > 0.0:
+                e = ys[i, q] - mdl[q]
+                res2[s, q] += e * e
+                chi[q] += w * e * e
+                nval[q] += 1.0
     # ---- displacement on the output dates (knots interpolated + annual term)
     for o in range(n_out):
         k = out_k[o]
@@ -618,22 +665,18 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             o = obs_o[i]
             s = obs_s[i]
             tk = tau_o[o] - tref
-            ps = phis[o]
-            pc = phic[o]
+            nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, phis[o], phic[o], out_k, out_w, n_seas, north_est, off0,
+                               mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
             for q in range(nb):
-                w = ws[i, q]
-                if not (w > 0.0):
-                    continue
-                y = gn[s, q] * tk
-                ch = gh[s, q]
-                cu = gu[s, q]
-                nc = _core_row(o, ch, cu, out_k, out_w, cidx, cval)
-                for j in range(nc):
-                    lc[cidx[j], q] += w * cval[j] * y
-                nz = _border_row(i, q, s, o, ch, cu, gn[s, q], tk, ps, pc, n_seas, north_est, off0, mode0,
-                                 obs_mode, mode_first, n_mode, bidx, bval)
-                for j in range(nz):
-                    lbd[bidx[j], q] += w * bval[j] * y
+                wy[q] = ws[i, q] * gn[s, q] * tk
+            for j in range(nc):
+                ci = cidx[j]
+                for q in range(nb):
+                    lc[ci, q] += cv[j, q] * wy[q]
+            for j in range(nz):
+                b = bidx[j]
+                for q in range(nb):
+                    lbd[b, q] += bv[j, q] * wy[q]
         for comp in range(2):
             i = 2 * r + comp
             for q in range(nb):
@@ -693,11 +736,42 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for c in range(b):
                 _v_sub_mul(us[a4, b], sb[b, c], us[a4, c])
             _v_div(us[a4, b], sb[b, b])
-    v = np.empty(nb)
+    # dot products per knot and component of u_i = Ls^-1 z_i and a, b = Ls^-1 e of the annual terms:
+    # var(D(t_o)) = band part + ||w0 u_k + w1 u_k+1 - phis a - phic b||^2 expanded in them
+    dots = np.zeros((n, 4, nb))  # |u_i|^2, u_i . u_{i+2}, u_i . a, u_i . b
+    for i in range(n):
+        comp = i % 2
+        for b in range(nbord):
+            ui = rb[b, i]
+            for q in range(nb):
+                dots[i, 0, q] += ui[q] * ui[q]
+            if i + 2 < n:
+                un = rb[b, i + 2]
+                for q in range(nb):
+                    dots[i, 1, q] += ui[q] * un[q]
+            if n_seas:
+                ua = us[2 * comp, b]
+                ub = us[2 * comp + 1, b]
+                for q in range(nb):
+                    dots[i, 2, q] += ui[q] * ua[q]
+                    dots[i, 3, q] += ui[q] * ub[q]
+    sab = np.zeros((2, 3, nb))  # |a|^2, |b|^2, a . b per component
+    if n_seas:
+        for comp in range(2):
+            for b in range(nbord):
+                ua = us[2 * comp, b]
+                ub = us[2 * comp + 1, b]
+                for q in range(nb):
+                    sab[comp, 0, q] += ua[q] * ua[q]
+                    sab[comp, 1, q] += ub[q] * ub[q]
+                    sab[comp, 2, q] += ua[q] * ub[q]
     for o in range(n_out):
         k = out_k[o]
         wo = out_w[o]
         w0 = 1.0 - wo
+        fs = phis[o]
+        fcs = phic[o]
+        fixed = k == r and wo == 0.0
         for comp in range(2):
             i = 2 * k + comp
             # the reference knot is fixed: its identity rows carry no variance
@@ -705,23 +779,16 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             c1 = wo * wo if (wo != 0.0 and k + 1 != r) else 0.0
             c01 = 2.0 * w0 * wo if wo != 0.0 else 0.0
             for q in range(nb):
-                acc = c0 * sg[i, 0, q]
-                if wo != 0.0:
-                    acc += c1 * sg[i + 2, 0, q] + c01 * sg[i + 2, 2, q]
-                vtmp[q] = acc
-            for b in range(nbord):
-                for q in range(nb):
-                    v[q] = w0 * rb[b, i, q]
-                if wo != 0.0:
-                    for q in range(nb):
-                        v[q] += wo * rb[b, i + 2, q]
+                acc = c0 * sg[i, 0, q] + w0 * w0 * dots[i, 0, q]
                 if n_seas:
-                    for q in range(nb):
-                        v[q] -= phis[o] * us[2 * comp, b, q] + phic[o] * us[2 * comp + 1, b, q]
-                for q in range(nb):
-                    vtmp[q] += v[q] * v[q]
-            for q in range(nb):
-                out_s[comp, o, q] = math.sqrt(vtmp[q]) if not (k == r and wo == 0.0) else 0.0
+                    acc += fs * fs * sab[comp, 0, q] + fcs * fcs * sab[comp, 1, q] + 2.0 * fs * fcs * sab[comp, 2, q] \
+                        - 2.0 * w0 * (fs * dots[i, 2, q] + fcs * dots[i, 3, q])
+                if wo != 0.0:
+                    acc += c1 * sg[i + 2, 0, q] + c01 * sg[i + 2, 2, q] + wo * wo * dots[i + 2, 0, q] \
+                        + 2.0 * w0 * wo * dots[i, 1, q]
+                    if n_seas:
+                        acc -= 2.0 * wo * (fs * dots[i + 2, 2, q] + fcs * dots[i + 2, 3, q])
+                out_s[comp, o, q] = math.sqrt(acc) if (acc > 0.0 and not fixed) else 0.0
     for q in range(nb):
         for s in range(n_stk):
             out_nres[s, q] = cnt[s, q]
