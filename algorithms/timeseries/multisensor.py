@@ -249,6 +249,7 @@ class _StackPlan:
     stats: Any = None  # (t, basis, kl_cols, g_irw, h_noise, d_net) of the noise statistics
     modes: Optional[np.ndarray] = None  # interferograms: drift modes of the network (N, M)
     mode_var: Optional[np.ndarray] = None  # their variance per unit interferogram variance (M,)
+    drift_rest: Optional[np.ndarray] = None  # (N,) drift variance per date the modes leave, per unit variance
 
 
 class MultisensorProblem:
@@ -288,14 +289,17 @@ class MultisensorProblem:
     min_interval_days : float
         Knots of the motion model are at least this far apart (the motion is linear between them);
         every date enters by linear interpolation and gets an output.
+    acceleration : bool
+        A constant acceleration per component in the deterministic part of the model (weak prior
+        ``N(0, acceleration_prior_mm_yr2^2)``); the random walk then models departures from it.
     """
 
     def __init__(self, stacks: Sequence[Stack], *, shape: tuple, north: Optional[NorthModel] = None,
                  reference_date=None, gap_days: float = 90.0, bridge_step_days: float = 30.0,
                  max_bridge_years: float = 12.0, seasonal: Optional[bool] = None, seasonal_prior_mm: float = 30.0,
-                 min_process_noise: float = 0.25, min_sigma_mm: float = 0.1,
+                 min_process_noise: float = 1.0, min_sigma_mm: float = 0.1,
                  max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
-                 min_interval_days: float = 6.0):
+                 min_interval_days: float = 6.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -319,6 +323,10 @@ class MultisensorProblem:
         if not (min_interval_days >= 1):
             raise GeohazardError(f"min_interval_days must be >= 1, got {min_interval_days!r}")
         self.min_interval_days = float(min_interval_days)
+        if not acceleration_prior_mm_yr2 > 0:
+            raise GeohazardError(f"acceleration_prior_mm_yr2 must be > 0, got {acceleration_prior_mm_yr2!r}")
+        self.acceleration = bool(acceleration)
+        self.acceleration_prior = float(acceleration_prior_mm_yr2)
         for nm_, val in (("network_modes", network_modes), ("low_modes", low_modes)):
             if int(val) != val or val < 0:
                 raise GeohazardError(f"{nm_} must be a whole number >= 0, got {val!r}")
@@ -341,9 +349,8 @@ class MultisensorProblem:
         where = f"stack {s.name!r}"
         if s.units not in UNITS:
             raise GeohazardError(f"{where}: units must be one of {UNITS}, got {s.units!r}")
-        if s.units == "rad" and not (s.wavelength_m is not None and s.wavelength_m > 0):
-            raise GeohazardError(f"{where} is in radians but has no wavelength: give wavelength_m (from the "
-                                 "stack's metadata) to convert its phase to LOS millimetres")
+        if s.wavelength_m is not None and not (isinstance(s.wavelength_m, (int, float)) and s.wavelength_m > 0):
+            raise GeohazardError(f"{where}: wavelength_m must be a positive number of metres, got {s.wavelength_m!r}")
         if s.phase_sign not in (-1, 1):
             raise GeohazardError(f"{where}: phase_sign must be -1 or +1, got {s.phase_sign!r}")
         if s.look not in ("right", "left"):
@@ -426,7 +433,9 @@ class MultisensorProblem:
         lap_pinv = None
         if network is not None:
             lap_pinv, plan.modes, plan.mode_var = _network_modes(network, self.network_modes)
-        plan.stats = _series_statistics_design(dates, lap_pinv, self.low_modes)
+            kept = (plan.modes ** 2 * plan.mode_var).sum(axis=1) if plan.modes is not None else 0.0
+            plan.drift_rest = np.maximum(np.diag(lap_pinv) - kept, 0.0)
+        plan.stats = _series_statistics_design(dates, lap_pinv, self.low_modes, quadratic=self.acceleration)
         return plan
 
     @staticmethod
@@ -467,16 +476,20 @@ class MultisensorProblem:
         return (float(e), float(n), float(u))
 
     def _check_wavelengths(self) -> None:
-        """Two phase stacks of one geometry without a wavelength cannot be told apart (X- or C-band?)."""
-        for i, a in enumerate(self.plans):
-            for b in self.plans[i + 1:]:
-                if a.const_vec is None or b.const_vec is None:
-                    continue
-                if np.allclose(a.const_vec, b.const_vec, atol=1e-3):
-                    wa, wb = a.spec.wavelength_m, b.spec.wavelength_m
-                    if "rad" in (a.spec.units, b.spec.units) and (wa is None or wb is None):
-                        raise GeohazardError(f"stacks {a.spec.name!r} and {b.spec.name!r} share one geometry and "
-                                             "at least one has no wavelength: give wavelength_m for both")
+        """A stack in radians needs its wavelength; one sharing its geometry with another sensor's stack (an X-
+        and a C-band stack on one track) cannot borrow it."""
+        for a in self.plans:
+            if a.spec.units != "rad" or a.spec.wavelength_m is not None:
+                continue
+            mates = [b.spec for b in self.plans if b is not a and a.const_vec is not None and b.const_vec is not None
+                     and np.allclose(a.const_vec, b.const_vec, atol=1e-3)]
+            msg = (f"stack {a.spec.name!r} is in radians but has no wavelength: give wavelength_m (from the stack's "
+                   "metadata) to convert its phase to LOS millimetres")
+            if mates:
+                msg += "; it shares its geometry with " + ", ".join(
+                    f"{m.name!r} ({f'{m.wavelength_m:g} m' if m.wavelength_m else 'no wavelength'})" for m in mates) \
+                    + ", which tells nothing about its own band"
+            raise GeohazardError(msg)
 
     def _check_north(self) -> None:
         nm = self.north
@@ -555,8 +568,15 @@ class MultisensorProblem:
         self.seasonal = bool(span >= 1.5) if seasonal is None else bool(seasonal)
         om = 2.0 * math.pi
         tr = self.tau[model.index(self.reference_date)]
-        self.phis = np.sin(om * self.tau) - math.sin(om * tr)
-        self.phic = np.cos(om * self.tau) - math.cos(om * tr)
+        det, det_w = [], []
+        if self.seasonal:
+            det += [np.sin(om * self.tau) - math.sin(om * tr), np.cos(om * self.tau) - math.cos(om * tr)]
+            det_w += [1.0 / self.seasonal_prior_mm ** 2] * 2
+        if self.acceleration:
+            det.append(0.5 * (self.tau - tr) ** 2)  # displacement of a unit acceleration (mm/yr^2) since t_r
+            det_w.append(1.0 / self.acceleration_prior ** 2)
+        self.det = np.ascontiguousarray(np.stack(det, 1) if det else np.zeros((self.tau.size, 0)))
+        self.det_w = np.array(det_w, float)
         h = np.diff(self.tau_k)
         self.wq_inc = (2.0 / (h[:-1] + h[1:])) if h.size > 1 else np.zeros(0)
         gi = -np.ones(max(knots.size - 1, 0), np.int64)
@@ -587,18 +607,28 @@ class MultisensorProblem:
         self._segments()
 
     def _segments(self) -> None:
-        """Report how each stack is tied to the others (time overlap, gaps, geometries)."""
-        edges = [self.union_dates[0]] + [g.first_after for g in self.gaps]
-        ends = [g.last_before for g in self.gaps] + [self.union_dates[-1]]
-        self.segments = []
-        for a, b in zip(edges, ends):
-            names = tuple(p.spec.name for p in self.plans if p.dates[0] <= b and p.dates[-1] >= a)
-            vecs = [p.const_vec for p in self.plans if p.spec.name in names]
-            n_geo = len({tuple(np.round(v, 2)) for v in vecs if v is not None}) + sum(v is None for v in vecs)
-            self.segments.append((a, b, names, n_geo))
-            if n_geo < 2:
-                self.warnings.append(f"{a}..{b} is seen by one geometry only ({', '.join(names)}): east and up "
-                                     "there rest on the temporal model tying it to the other periods")
+        """Report how each stack is tied to the others (time overlap, gaps, periods seen by one geometry)."""
+        def geom_key(p):
+            return tuple(np.round(p.const_vec, 2)) if p.const_vec is not None else p.spec.name
+
+        runs, cur = [], None
+        for d in self.union_dates:
+            active = [p for p in self.plans if p.dates[0] <= d <= p.dates[-1]]
+            keys = {geom_key(p) for p in active}
+            key = next(iter(keys)) if len(keys) == 1 else None
+            if cur is not None and key == cur[0]:
+                cur[2] = d
+                cur[3] |= {p.spec.name for p in active}
+                continue
+            if cur is not None:
+                runs.append(cur)
+            cur = [key, d, d, {p.spec.name for p in active}] if key is not None else None
+        if cur is not None:
+            runs.append(cur)
+        for _, a, b, names in runs:
+            if (b - a).days >= self.gap_days:
+                self.warnings.append(f"{a}..{b} is seen by one geometry only ({', '.join(sorted(names))}): east and "
+                                     "up there rest on the temporal model tying it to the other periods")
         for g in self.gaps:
             self.warnings.append(f"gap of {g.days / DAYS_PER_YEAR:.1f} years ({g.last_before} .. {g.first_after}): "
                                  f"{', '.join(g.after)} tied to {', '.join(g.before)} only through the temporal "
@@ -723,11 +753,11 @@ class MultisensorProblem:
         sig = np.full((n_stk, n_pix), np.nan)
         q_los = np.full((n_stk, n_pix), np.nan)
         for si, y in enumerate(series):
-            t, basis, pinv, kl, g_irw, h_noise, d_net = self.plans[si].stats
+            t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = self.plans[si].stats
             s_est = np.empty(n_pix)
             q_est = np.empty(n_pix)
-            _k.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, np.ascontiguousarray(y), self.min_dates,
-                                 np.nan_to_num(sig_net[si]), s_est, q_est)
+            _k.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1, np.ascontiguousarray(y),
+                                 self.min_dates, np.nan_to_num(sig_net[si]), s_est, q_est)
             q_los[si] = q_est
             sig[si] = s_est
         q_e, q_u = _split_process_noise(q_los, gh, gu, self.min_process_noise)
@@ -740,7 +770,11 @@ class MultisensorProblem:
         for si, p in enumerate(self.plans):
             y = series[si]
             sg = sig_given[si]
-            if sg is None:
+            if sg is None and p.drift_rest is not None:
+                # the drift the network modes leave: its variance on every date, on top of the white noise
+                sn2 = np.nan_to_num(sig_net[si]) ** 2
+                s_use = np.sqrt(sig[si][None, :] ** 2 + p.drift_rest[:, None] * sn2[None, :])
+            elif sg is None:
                 s_use = sig[si][None, :]
             else:
                 s_use = sg if sg.ndim == 2 else sg[None, :]
@@ -787,11 +821,11 @@ class MultisensorProblem:
              full, todo, out, status) -> None:
         obs_mode, mode_first, n_mode, mode_w = modes_in
         _k.solve_pixels(ys, ws, self.obs_o, self.obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn,
-                        self.tau_k, self.r, self.out_k, self.out_w, self.tau, self.phis, self.phic, 4 if self.seasonal else 0, north_est, 1.0 / self.seasonal_prior_mm ** 2, north_prior,
-                        north_prior_w, self.wq_inc, q_e, q_u, qg, self.gap_inc, self.g_vel, fun_k, fun_c, full,
-                        full and self.north.mode == "zero", todo, _k.BATCH, out["d"], out["s"], out["vel"], out["svel"],
-                        out["fun"], out["sfun"], out["leak"], out["north"], out["snorth"], out["res"], out["nres"],
-                        out["chi2"], status)
+                        self.tau_k, self.r, self.out_k, self.out_w, self.tau, self.det, self.det_w, north_est,
+                        north_prior, north_prior_w, self.wq_inc, q_e, q_u, qg, self.gap_inc, self.g_vel, fun_k, fun_c,
+                        full, full, full and self.north.mode == "zero", todo, _k.BATCH, out["d"], out["s"],
+                        out["vel"], out["svel"], out["fun"], out["sfun"], out["leak"], out["north"], out["snorth"],
+                        out["res"], out["nres"], out["chi2"], status)
 
     def _mode_arrays(self, sig_net, n_pix):
         """Network drift modes of the interferogram stacks: values at the observations, columns, priors."""
@@ -806,11 +840,11 @@ class MultisensorProblem:
             n = len(p.dates)
             if p.modes is not None:
                 obs_mode[row:row + n, :n_mode[si]] = p.modes
-                sn2 = sig_net[si] ** 2
+                # closure-free interferograms (sigma 0) pin the modes; no redundancy (NaN) leaves them loose
+                sn2 = np.maximum(sig_net[si], 1e-3) ** 2
                 for m in range(n_mode[si]):
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        w = 1.0 / (p.mode_var[m] * sn2)
-                    mode_w[first[si] + m] = np.where(np.isfinite(w) & (w > 0), w, 1.0)
+                    w = 1.0 / (p.mode_var[m] * sn2)
+                    mode_w[first[si] + m] = np.where(np.isfinite(w), w, 1.0 / p.mode_var[m])
             row += n
         return obs_mode, first, n_mode, mode_w
 
@@ -986,17 +1020,23 @@ def _network_modes(network, n_modes: int):
     return pinv, vec[:, sel].copy(), 1.0 / lam[sel]
 
 
-def _series_statistics_design(dates, lap_pinv, n_low: int):
-    """Basis and expected mode powers of :func:`multisensor_kernels.series_statistics` for one stack."""
+def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = True):
+    """Basis and expected mode powers of :func:`multisensor_kernels.series_statistics` for one stack: the
+    deterministic terms of the model (offset, trend, acceleration, annual) are removed first."""
     t = np.array([(d - dates[0]).days for d in dates], float) / DAYS_PER_YEAR
     span = max(t[-1], 1e-9)
     cols = [np.ones_like(t), t - t.mean()]
+    if quadratic:
+        cols.append((t - t.mean()) ** 2 - np.mean((t - t.mean()) ** 2))
     if span >= 1.5:
         cols += [np.sin(2 * math.pi * t), np.cos(2 * math.pi * t)]
     first_kl = len(cols)
     n_low = max(0, min(n_low, (t.size - first_kl - 3) // 2))
-    for k in range(1, n_low + 1):
-        cols.append(np.sin(k * math.pi * t / span))
+    # the slowest shapes beyond the deterministic terms: Legendre polynomials of the next degrees on the span
+    x = 2.0 * t / span - 1.0
+    first_deg = 3 if quadratic else 2
+    for k in range(first_deg, first_deg + n_low):
+        cols.append(np.polynomial.legendre.Legendre.basis(k)(x))
     basis = np.stack(cols, 1)
     kl = np.arange(first_kl, first_kl + n_low, dtype=np.int64)
     full_pinv = np.linalg.pinv(basis)
@@ -1006,7 +1046,16 @@ def _series_statistics_design(dates, lap_pinv, n_low: int):
     g_irw = np.einsum("ki,ij,kj->k", pinv, cov_irw, pinv)
     h_noise = np.einsum("ki,ki->k", pinv, pinv)
     d_net = np.einsum("ki,ij,kj->k", pinv, lap_pinv, pinv) if lap_pinv is not None else np.zeros(kl.size)
-    return t, basis, np.ascontiguousarray(full_pinv), kl, g_irw, h_noise, d_net
+    # the drift's share of the lag-1 residuals, so that white noise is not counted twice
+    d_lag1 = 0.0
+    if lap_pinv is not None and t.size >= 3:
+        h1, h2 = np.diff(t)[:-1], np.diff(t)[1:]
+        wa, wc = -h2 / (h1 + h2), -h1 / (h1 + h2)
+        i = np.arange(1, t.size - 1)
+        d_lag1 = float(np.mean(wa * wa * lap_pinv[i - 1, i - 1] + lap_pinv[i, i] + wc * wc * lap_pinv[i + 1, i + 1]
+                               + 2 * wa * lap_pinv[i - 1, i] + 2 * wc * lap_pinv[i, i + 1]
+                               + 2 * wa * wc * lap_pinv[i - 1, i + 1]))
+    return t, basis, np.ascontiguousarray(full_pinv), kl, g_irw, h_noise, d_net, d_lag1
 
 
 def _empty_outputs(k, n_pix, n_stk, n_fun) -> dict:
@@ -1045,14 +1094,16 @@ def _split_process_noise(q_los, gh, gu, floor):
     with np.errstate(divide="ignore", invalid="ignore"):
         qh = (n22 * r1 - n12 * r2) / det
         qu = (n11 * r2 - n12 * r1) / det
-        well = det > 1e-6 * (n11 * n22)
+        # east and up densities are told apart only by stacks whose e^2 : u^2 differ (not a symmetric asc/desc pair)
+        well = det > 0.1 * (n11 * n22)
         only_u = r2 / n22
         only_h = r1 / n11
-        iso = (r1 + r2) / (n11 + 2 * n12 + n22)
     qh2 = np.where(qh < 0, 0.0, np.where(qu < 0, only_h, qh))
     qu2 = np.where(qu < 0, 0.0, np.where(qh < 0, only_u, qu))
-    qh = np.where(well, qh2, iso)
-    qu = np.where(well, qu2, iso)
+    # not separable (e.g. a symmetric ascending + descending pair): each component is given all the variability
+    # the LOS shows, the cautious reading of data that cannot tell east from up
+    qh = np.where(well, qh2, only_h)
+    qu = np.where(well, qu2, only_u)
     any_ok = ok.any(axis=0)
     qh = np.where(any_ok, np.maximum(np.nan_to_num(qh), 0.0), np.nan)
     qu = np.where(any_ok, np.maximum(np.nan_to_num(qu), 0.0), np.nan)

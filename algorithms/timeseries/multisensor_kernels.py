@@ -43,7 +43,8 @@ STATUS_SINGULAR = 3
 
 # --------------------------------------------------------------------------- hyperparameters
 @njit(parallel=True, cache=True)
-def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, y, min_count, sigma_net, sigma, q):
+def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net,
+                      sigma, q):
     """Per pixel: white-noise standard deviation and velocity random-walk density of one LOS series.
 
     Parameters
@@ -61,6 +62,8 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, y, m
         Expected squared coefficient of each mode per unit velocity random-walk density, per
         unit white-noise variance and per unit interferogram variance (network drift), all
         dates valid.
+    d_lag1 : float
+        Mean variance of the lag-1 residual per unit interferogram variance (the drift's share).
     y : ndarray (N, P)
         LOS displacement, mm; NaN = missing.
     min_count : int
@@ -139,8 +142,8 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, y, m
         for i in range(n - 2):
             z[i] = abs(z[i])
         mad = 1.482602218505602 * np.median(z[:n - 2])
-        s2 = mad * mad / (ks / (n - 2))
         sn2 = sigma_net[p] * sigma_net[p]
+        s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n - 2))
         num = 0.0
         den = 0.0
         for j in range(kl_cols.size):
@@ -351,12 +354,13 @@ def _takahashi(lb, sg, n):
 
 
 @njit(cache=True)
-def _obs_rows(i, o, s, nb, gh, gu, gn, tk, ps, pc, out_k, out_w, n_seas, north_est, off0, mode0, obs_mode,
-              mode_first, n_mode, cidx, cv, bidx, bv):
+def _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0, mode0, obs_mode, mode_first,
+              n_mode, cidx, cv, bidx, bv):
     """Coefficients of observation ``i`` (stack ``s``, output date ``o``) for the ``nb`` pixels of a batch.
 
     Core: ``cv[j, q]`` at unknowns ``cidx[j]`` (``X(t_o) = (1 - w) X_k + w X_{k+1}``); border: ``bv[j, q]`` at
-    ``bidx[j]`` (annual terms, north velocity, the stack's offset, its network modes). Returns the counts.
+    ``bidx[j]`` (deterministic terms of each component, north velocity, the stack's offset, its network
+    modes). Returns the counts.
     """
     k = out_k[o]
     w = out_w[o]
@@ -369,17 +373,16 @@ def _obs_rows(i, o, s, nb, gh, gu, gn, tk, ps, pc, out_k, out_w, n_seas, north_e
             cv[2 * side, q] = a * gh[s, q]
             cv[2 * side + 1, q] = a * gu[s, q]
     nz = 0
-    if n_seas:
-        for j in range(4):
-            bidx[j] = j
+    for j in range(n_det):
+        f = det[o, j]
+        bidx[nz] = j
+        bidx[nz + 1] = n_det + j
         for q in range(nb):
-            bv[0, q] = gh[s, q] * ps
-            bv[1, q] = gh[s, q] * pc
-            bv[2, q] = gu[s, q] * ps
-            bv[3, q] = gu[s, q] * pc
-        nz = 4
+            bv[nz, q] = gh[s, q] * f
+            bv[nz + 1, q] = gu[s, q] * f
+        nz += 2
     if north_est:
-        bidx[nz] = n_seas
+        bidx[nz] = 2 * n_det
         for q in range(nb):
             bv[nz, q] = gn[s, q] * tk
         nz += 1
@@ -434,8 +437,9 @@ def _accumulate(nb, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb):
 
 
 @njit(cache=True)
-def _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, fo, fcoef, comp, nb, ec, eb, vtmp):
-    """Standard deviation of ``sum_j c_j D_comp(t_oj)`` into ``vtmp`` (``ec``, ``eb`` are work arrays)."""
+def _functional(lb, rb, sb, n, nbord, n_det, with_det, r, out_k, out_w, det, fo, fcoef, comp, nb, ec, eb, vtmp):
+    """Standard deviation of ``sum_j c_j D_comp(t_oj)`` into ``vtmp`` (``ec``, ``eb`` are work arrays);
+    without ``with_det`` only the random-walk part ``X`` (not the deterministic terms)."""
     for i in range(n):
         for q in range(nb):
             ec[i, q] = 0.0
@@ -460,10 +464,10 @@ def _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, fo, f
                 i0 = i
             for q in range(nb):
                 ec[i, q] += cj * ww
-        if n_seas:
-            for q in range(nb):
-                eb[2 * comp, q] += cj * phis[o]
-                eb[2 * comp + 1, q] += cj * phic[o]
+        if with_det:
+            for jd in range(n_det):
+                for q in range(nb):
+                    eb[comp * n_det + jd, q] += cj * det[o, jd]
     _forward(lb, rb, sb, ec, eb, n, nbord, i0)
     _norm2(ec, eb, n, nbord, i0, vtmp)
     for q in range(nb):
@@ -471,17 +475,32 @@ def _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, fo, f
 
 
 @njit(cache=True)
+def _value(xc, xb, out_k, out_w, det, n_det, with_det, o, comp, q):
+    """``D_comp(t_o)`` (or its random-walk part) from the solution."""
+    k = out_k[o]
+    wo = out_w[o]
+    v = (1.0 - wo) * xc[2 * k + comp, q]
+    if wo != 0.0:
+        v += wo * xc[2 * k + 2 + comp, q]
+    if with_det:
+        for j in range(n_det):
+            v += det[o, j] * xb[comp * n_det + j, q]
+    return v
+
+
+@njit(cache=True)
 def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w,
-                tau_o, phis, phic, n_seas, north_est, inv_seas2, north_prior, north_prior_w, wq_inc, q_e, q_u, qg,
-                gap_inc, g_vel, fun_o, fun_c, full, want_leak, out_d, out_s, out_vel, out_svel, out_fun, out_sfun,
-                out_leak, out_north, out_snorth, out_res, out_nres, out_chi2, out_status):
+                tau_o, det, det_w, north_est, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc, g_vel,
+                fun_o, fun_c, fun_det, full, want_leak, out_d, out_s, out_vel, out_svel, out_fun, out_sfun, out_leak,
+                out_north, out_snorth, out_res, out_nres, out_chi2, out_status):
     """Solve one batch of ``nb`` pixels held in the last axis of every array (see :func:`solve_pixels`)."""
     k_knots = tau.size
     n = 2 * k_knots
     n_out = tau_o.size
     n_stk = gh.shape[0]
+    n_det = det.shape[1]
     n_modes_tot = mode_w.shape[0]
-    off0 = n_seas + north_est
+    off0 = 2 * n_det + north_est
     mode0 = off0 + n_stk
     nbord = mode0 + n_modes_tot
     n_obs = obs_o.size
@@ -494,7 +513,7 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     diag0 = np.empty((n + nbord, nb))
     ok = np.ones(nb, np.bool_)
     cnt = np.zeros((n_stk, nb), np.int64)
-    max_b = 6 + obs_mode.shape[1]
+    max_b = 2 * n_det + 2 + obs_mode.shape[1]
     bidx = np.zeros(max_b, np.int64)
     bv = np.zeros((max_b, nb))
     cidx = np.zeros(4, np.int64)
@@ -511,8 +530,8 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             wy[q] = w * ys[i, q]
             if w > 0.0:
                 cnt[s, q] += 1
-        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, phis[o], phic[o], out_k, out_w, n_seas,
-                           north_est, off0, mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
+        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, det, out_k, out_w, n_det, north_est, off0,
+                           mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
         _accumulate(nb, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb)
     # ---- prior: interval velocities random walk on interval midpoints, per component
     for k in range(1, k_knots - 1):
@@ -539,13 +558,16 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
                 lb[i1, 2, q] += w * a * bb
                 lb[i2, 2, q] += w * bb * c
                 lb[i2, 4, q] += w * a * c
-    for b in range(n_seas):
-        for q in range(nb):
-            sb[b, b, q] += inv_seas2
+    for comp in range(2):
+        for j in range(n_det):
+            b = comp * n_det + j
+            for q in range(nb):
+                sb[b, b, q] += det_w[j]
     if north_est:
+        bn = 2 * n_det
         for q in range(nb):
-            sb[n_seas, n_seas, q] += north_prior_w[q]
-            fb[n_seas, q] += north_prior_w[q] * north_prior[q]
+            sb[bn, bn, q] += north_prior_w[q]
+            fb[bn, q] += north_prior_w[q] * north_prior[q]
     for m in range(n_modes_tot):
         for q in range(nb):
             sb[mode0 + m, mode0 + m, q] += mode_w[m, q]
@@ -595,8 +617,8 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     for i in range(n_obs):
         o = obs_o[i]
         s = obs_s[i]
-        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, phis[o], phic[o], out_k, out_w, n_seas,
-                           north_est, off0, mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
+        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, det, out_k, out_w, n_det, north_est, off0,
+                           mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
         for q in range(nb):
             mdl[q] = 0.0
         for j in range(nc):
@@ -614,18 +636,11 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
                 res2[s, q] += e * e
                 chi[q] += w * e * e
                 nval[q] += 1.0
-    # ---- displacement on the output dates (knots interpolated + annual term)
+    # ---- displacement on the output dates (knots interpolated + deterministic terms)
     for o in range(n_out):
-        k = out_k[o]
-        wo = out_w[o]
         for comp in range(2):
             for q in range(nb):
-                v = (1.0 - wo) * xc[2 * k + comp, q]
-                if wo != 0.0:
-                    v += wo * xc[2 * k + 2 + comp, q]
-                if n_seas:
-                    v += phis[o] * xb[2 * comp, q] + phic[o] * xb[2 * comp + 1, q]
-                out_d[comp, o, q] = v
+                out_d[comp, o, q] = _value(xc, xb, out_k, out_w, det, n_det, True, o, comp, q)
     vtmp = np.empty(nb)
     ec = np.zeros((n, nb))
     eb = np.zeros((nbord, nb))
@@ -635,9 +650,10 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for q in range(nb):
                 acc = 0.0
                 for j in range(fun_o.shape[1]):
-                    acc += fun_c[fi, j] * out_d[comp, fun_o[fi, j], q]
+                    if fun_c[fi, j] != 0.0:
+                        acc += fun_c[fi, j] * _value(xc, xb, out_k, out_w, det, n_det, fun_det, fun_o[fi, j], comp, q)
                 out_fun[fi, comp, q] = acc
-            _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, fun_o[fi], fun_c[fi], comp, nb,
+            _functional(lb, rb, sb, n, nbord, n_det, fun_det, r, out_k, out_w, det, fun_o[fi], fun_c[fi], comp, nb,
                         ec, eb, vtmp)
             for q in range(nb):
                 out_sfun[fi, comp, q] = vtmp[q]
@@ -654,7 +670,7 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for o in range(n_out):
                 acc += g_vel[o] * out_d[comp, o, q]
             out_vel[comp, q] = acc
-        _functional(lb, rb, sb, n, nbord, n_seas, r, out_k, out_w, phis, phic, all_o, g_vel, comp, nb, ec, eb, vtmp)
+        _functional(lb, rb, sb, n, nbord, n_det, True, r, out_k, out_w, det, all_o, g_vel, comp, nb, ec, eb, vtmp)
         for q in range(nb):
             out_svel[comp, q] = vtmp[q]
     # ---- response of the velocity to a north velocity of 1 mm/yr left out of the model
@@ -665,8 +681,8 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             o = obs_o[i]
             s = obs_s[i]
             tk = tau_o[o] - tref
-            nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, phis[o], phic[o], out_k, out_w, n_seas, north_est, off0,
-                               mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
+            nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0, mode0,
+                               obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
             for q in range(nb):
                 wy[q] = ws[i, q] * gn[s, q] * tk
             for j in range(nc):
@@ -687,17 +703,11 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for q in range(nb):
                 acc = 0.0
                 for o in range(n_out):
-                    k = out_k[o]
-                    wo = out_w[o]
-                    v = (1.0 - wo) * lc[2 * k + comp, q]
-                    if wo != 0.0:
-                        v += wo * lc[2 * k + 2 + comp, q]
-                    if n_seas:
-                        v += phis[o] * lbd[2 * comp, q] + phic[o] * lbd[2 * comp + 1, q]
-                    acc += g_vel[o] * v
+                    acc += g_vel[o] * _value(lc, lbd, out_k, out_w, det, n_det, True, o, comp, q)
                 out_leak[comp, q] = acc
     # ---- north velocity (estimated with its prior)
     if north_est:
+        bn = 2 * n_det
         for i in range(n):
             for q in range(nb):
                 ec[i, q] = 0.0
@@ -705,11 +715,11 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for q in range(nb):
                 eb[b, q] = 0.0
         for q in range(nb):
-            eb[n_seas, q] = 1.0
+            eb[bn, q] = 1.0
         _forward(lb, rb, sb, ec, eb, n, nbord, n)
         _norm2(ec, eb, n, nbord, n, vtmp)
         for q in range(nb):
-            out_north[q] = xb[n_seas, q]
+            out_north[q] = xb[bn, q]
             out_snorth[q] = math.sqrt(vtmp[q])
     # ---- marginal standard deviations on the output dates (banded selected inverse + border)
     sg = np.zeros((n, P + 1, nb))
@@ -727,18 +737,19 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for c in range(b):
                 _v_sub_mul(row, sb[b, c], rb[c, i])
             _v_div(row, sb[b, b])
-    # Ls^-1 e of the four annual coefficients (the annual term of an output date)
-    us = np.zeros((4, nbord, nb))
-    for a4 in range(n_seas):
+    # Ls^-1 e of the deterministic coefficients (their terms on an output date)
+    nd2 = 2 * n_det
+    us = np.zeros((max(nd2, 1), nbord, nb))
+    for a4 in range(nd2):
         for q in range(nb):
             us[a4, a4, q] = 1.0
         for b in range(nbord):
             for c in range(b):
                 _v_sub_mul(us[a4, b], sb[b, c], us[a4, c])
             _v_div(us[a4, b], sb[b, b])
-    # dot products per knot and component of u_i = Ls^-1 z_i and a, b = Ls^-1 e of the annual terms:
-    # var(D(t_o)) = band part + ||w0 u_k + w1 u_k+1 - phis a - phic b||^2 expanded in them
-    dots = np.zeros((n, 4, nb))  # |u_i|^2, u_i . u_{i+2}, u_i . a, u_i . b
+    # dot products per knot and component of u_i = Ls^-1 z_i and the us of its component:
+    # var(D(t_o)) = band part + ||w0 u_k + w1 u_k+1 - sum_j f_j us_j||^2 expanded in them
+    dots = np.zeros((n, 2 + n_det, nb))  # |u_i|^2, u_i . u_{i+2}, u_i . us_(comp, j)
     for i in range(n):
         comp = i % 2
         for b in range(nbord):
@@ -749,28 +760,23 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
                 un = rb[b, i + 2]
                 for q in range(nb):
                     dots[i, 1, q] += ui[q] * un[q]
-            if n_seas:
-                ua = us[2 * comp, b]
-                ub = us[2 * comp + 1, b]
+            for j in range(n_det):
+                uj = us[comp * n_det + j, b]
                 for q in range(nb):
-                    dots[i, 2, q] += ui[q] * ua[q]
-                    dots[i, 3, q] += ui[q] * ub[q]
-    sab = np.zeros((2, 3, nb))  # |a|^2, |b|^2, a . b per component
-    if n_seas:
-        for comp in range(2):
-            for b in range(nbord):
-                ua = us[2 * comp, b]
-                ub = us[2 * comp + 1, b]
-                for q in range(nb):
-                    sab[comp, 0, q] += ua[q] * ua[q]
-                    sab[comp, 1, q] += ub[q] * ub[q]
-                    sab[comp, 2, q] += ua[q] * ub[q]
+                    dots[i, 2 + j, q] += ui[q] * uj[q]
+    gram = np.zeros((2, max(n_det, 1), max(n_det, 1), nb))
+    for comp in range(2):
+        for j in range(n_det):
+            for jj in range(n_det):
+                for b in range(nbord):
+                    u1 = us[comp * n_det + j, b]
+                    u2 = us[comp * n_det + jj, b]
+                    for q in range(nb):
+                        gram[comp, j, jj, q] += u1[q] * u2[q]
     for o in range(n_out):
         k = out_k[o]
         wo = out_w[o]
         w0 = 1.0 - wo
-        fs = phis[o]
-        fcs = phic[o]
         fixed = k == r and wo == 0.0
         for comp in range(2):
             i = 2 * k + comp
@@ -780,14 +786,16 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             c01 = 2.0 * w0 * wo if wo != 0.0 else 0.0
             for q in range(nb):
                 acc = c0 * sg[i, 0, q] + w0 * w0 * dots[i, 0, q]
-                if n_seas:
-                    acc += fs * fs * sab[comp, 0, q] + fcs * fcs * sab[comp, 1, q] + 2.0 * fs * fcs * sab[comp, 2, q] \
-                        - 2.0 * w0 * (fs * dots[i, 2, q] + fcs * dots[i, 3, q])
+                for j in range(n_det):
+                    fj = det[o, j]
+                    acc -= 2.0 * w0 * fj * dots[i, 2 + j, q]
+                    for jj in range(n_det):
+                        acc += fj * det[o, jj] * gram[comp, j, jj, q]
                 if wo != 0.0:
                     acc += c1 * sg[i + 2, 0, q] + c01 * sg[i + 2, 2, q] + wo * wo * dots[i + 2, 0, q] \
                         + 2.0 * w0 * wo * dots[i, 1, q]
-                    if n_seas:
-                        acc -= 2.0 * wo * (fs * dots[i + 2, 2, q] + fcs * dots[i + 2, 3, q])
+                    for j in range(n_det):
+                        acc -= 2.0 * wo * det[o, j] * dots[i + 2, 2 + j, q]
                 out_s[comp, o, q] = math.sqrt(acc) if (acc > 0.0 and not fixed) else 0.0
     for q in range(nb):
         for s in range(n_stk):
@@ -801,13 +809,13 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
 
 @njit(parallel=True, cache=True)
 def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w, tau_o,
-                 phis, phic, n_seas, north_est, inv_seas2, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc,
-                 g_vel, fun_o, fun_c, full, want_leak, todo, batch, out_d, out_s, out_vel, out_svel, out_fun, out_sfun,
-                 out_leak, out_north, out_snorth, out_res, out_nres, out_chi2, out_status):
+                 det, det_w, north_est, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc, g_vel, fun_o, fun_c,
+                 fun_det, full, want_leak, todo, batch, out_d, out_s, out_vel, out_svel, out_fun, out_sfun, out_leak,
+                 out_north, out_snorth, out_res, out_nres, out_chi2, out_status):
     """Solve every pixel listed in ``todo`` (indices into the last axis), in batches of ``batch``.
 
     Shapes: P pixels, O observations, S stacks, K knots, T output dates, G gaps, F functionals,
-    M network modes.
+    M network modes, J deterministic terms per component.
 
     ys, ws : (O, P)
         Observation (mm) and weight ``1 / sigma^2`` (0 = not used).
@@ -822,14 +830,13 @@ def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh,
         Knots, years; ``r`` the knot of the reference date.
     out_k, out_w : (T,)
         Each output date lies at ``(1 - w) tau[k] + w tau[k + 1]``.
-    tau_o, phis, phic : (T,)
-        Output dates (years) and their annual basis ``sin/cos(2 pi t) - sin/cos(2 pi t_r)``.
-    n_seas, north_est : int
-        4 with the annual term (else 0); 1 when the north velocity is estimated.
-    inv_seas2 : float
-        Prior precision of the annual coefficients, mm^-2.
-    north_prior, north_prior_w : (P,)
-        Prior north velocity (mm/yr) and its precision.
+    tau_o : (T,)
+        Output dates, years.
+    det : (T, J); det_w : (J,)
+        Deterministic terms of each component on the output dates (annual sine and cosine, acceleration,
+        all 0 on the reference date) and the prior precision of their coefficients.
+    north_est : int
+        1 when the north velocity is estimated (with prior ``north_prior``, precision ``north_prior_w``).
     wq_inc : (K-2,)
         ``1 / m_k``, ``m_k`` the midpoint spacing of the two intervals of increment ``k`` (years).
     q_e, q_u : (P,); qg : (G, 2, P)
@@ -838,8 +845,9 @@ def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh,
         Gap of each increment, -1 inside segments.
     g_vel : (T,)
         Least-squares slope operator over the output dates.
-    fun_o, fun_c : (F, J)
-        Output dates and coefficients of linear functionals of the displacement.
+    fun_o, fun_c : (F, J2); fun_det : bool
+        Output dates and coefficients of linear functionals of the displacement; without ``fun_det``
+        of its random-walk part only.
     full : bool
         False: solution and functionals only (no marginal variances, velocity, leakage).
     todo : (T,)
@@ -904,9 +912,9 @@ def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh,
         chi_b = np.full(nb, np.nan)
         st_b = np.zeros(nb, np.uint8)
         solve_batch(nb, ys_b, ws_b, obs_o, obs_s, obs_mode, mode_first, n_mode, mw_b, gh_b, gu_b, gn_b, tau, r,
-                    out_k, out_w, tau_o, phis, phic, n_seas, north_est, inv_seas2, np_b, npw_b, wq_inc, qe_b, qu_b,
-                    qg_b, gap_inc, g_vel, fun_o, fun_c, full, want_leak, d_b, s_b, vel_b, svel_b, fun_b, sfun_b,
-                    leak_b, north_b, snorth_b, res_b, nres_b, chi_b, st_b)
+                    out_k, out_w, tau_o, det, det_w, north_est, np_b, npw_b, wq_inc, qe_b, qu_b, qg_b, gap_inc, g_vel,
+                    fun_o, fun_c, fun_det, full, want_leak, d_b, s_b, vel_b, svel_b, fun_b, sfun_b, leak_b, north_b,
+                    snorth_b, res_b, nres_b, chi_b, st_b)
         for q in range(nb):
             p = idx[q]
             for comp in range(2):

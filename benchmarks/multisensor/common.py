@@ -9,12 +9,10 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-ROOT = os.path.dirname(os.path.dirname(HERE))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+import _path  # noqa: E402,F401
 
 import scenarios as scn  # noqa: E402
-from algorithms.timeseries.multisensor import NorthModel, Stack, solve_multisensor  # noqa: E402
+from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, Stack, solve_multisensor  # noqa: E402
 
 
 def to_stacks(gen: dict) -> list:
