@@ -292,6 +292,10 @@ class MultisensorProblem:
     acceleration : bool
         A constant acceleration per component in the deterministic part of the model (weak prior
         ``N(0, acceleration_prior_mm_yr2^2)``); the random walk then models departures from it.
+    refine_noise : bool
+        Pixels where a stack's residual RMS exceeds its noise by more than 10 % (noise correlated in
+        time, e.g. filtered EGMS series) are solved again with that stack's noise raised to its residual
+        RMS (``noise_sigma`` reports the value used).
     """
 
     def __init__(self, stacks: Sequence[Stack], *, shape: tuple, north: Optional[NorthModel] = None,
@@ -299,7 +303,8 @@ class MultisensorProblem:
                  max_bridge_years: float = 12.0, seasonal: Optional[bool] = None, seasonal_prior_mm: float = 30.0,
                  min_process_noise: float = 1.0, min_sigma_mm: float = 0.1,
                  max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
-                 min_interval_days: float = 6.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0):
+                 min_interval_days: float = 6.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
+                 refine_noise: bool = True):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -326,6 +331,7 @@ class MultisensorProblem:
         if not acceleration_prior_mm_yr2 > 0:
             raise GeohazardError(f"acceleration_prior_mm_yr2 must be > 0, got {acceleration_prior_mm_yr2!r}")
         self.acceleration = bool(acceleration)
+        self.refine_noise = bool(refine_noise)
         self.acceleration_prior = float(acceleration_prior_mm_yr2)
         for nm_, val in (("network_modes", network_modes), ("low_modes", low_modes)):
             if int(val) != val or val < 0:
@@ -814,6 +820,27 @@ class MultisensorProblem:
         fun_k, fun_c = self._gap_functionals()
         self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
                   True, todo, out, status)
+        if self.refine_noise and todo.size:
+            # a stack whose residuals exceed the noise it was given (noise correlated in time, which the lag-1
+            # estimate misses): its noise is raised to its residual RMS and the pixel solved again
+            scale = np.ones((n_stk, n_pix))
+            row = 0
+            for si, p in enumerate(self.plans):
+                n_s = len(p.dates)
+                w = ws[row:row + n_s]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    given = np.sqrt(np.where(w > 0, 1.0 / w, np.nan))
+                    rms_given = np.sqrt(np.nanmean(given ** 2, axis=0))
+                    ratio = out["res"][si] / rms_given
+                up = np.isfinite(ratio) & (ratio > 1.1)
+                scale[si, up] = ratio[up]
+                ws[row:row + n_s] /= scale[si][None, :] ** 2
+                row += n_s
+            again = np.flatnonzero((scale > 1.0).any(axis=0) & (status == 0)).astype(np.int64)
+            if again.size:
+                sig *= np.where(np.isfinite(sig), scale, 1.0)
+                self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
+                          fun_c, True, again, out, status)
         return self._finish(out, status, shape, sig, q_e, q_u, qg, n_valid, drop, north_code, nm,
                             (sin_a, cos_a) if nm.mode == "slope" else None, north_est, vn, tr)
 
