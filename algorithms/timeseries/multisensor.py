@@ -8,71 +8,73 @@ and up displacement on the union of all dates, with a 1-sigma for every date.
 
 Model (per pixel)
 -----------------
-Observation ``j`` of stack ``s`` (LOS mm, positive toward the satellite, on model date ``k``)::
+Observation ``j`` of stack ``s`` (LOS mm, positive toward the satellite, date ``t_j``)::
 
-    y_sj = g_s . [X_k + S(t_k)] + n_s N(t_k) + c_s + eps_sj,     eps_sj ~ N(0, sigma_s^2)
+    y_sj = g_s . [X(t_j) + D(t_j)] + n_s N(t_j) + c_s + m_s . V_s[j] + eps_sj,   eps_sj ~ N(0, sigma_sj^2)
 
-* ``X_k = (H_k, U_k)``: east (or horizontal along the slope's aspect, see North) and up on
-  the model dates, ``X = 0`` on the reference date (the datum).
-* ``S(t) = (sH, cH; sU, cU) . (sin 2 pi t - sin 2 pi t_r, cos 2 pi t - cos 2 pi t_r)``: an
-  annual term per component (deterministic, weak prior ``N(0, seasonal_prior_mm^2)``).
-* ``c_s``: the unknown offset of stack ``s`` (flat prior). A per-date series is known only up
-  to a constant (its reference date's own noise, or a stack that starts after the datum);
-  the offset carries that, so stacks need no shared reference date. Together with white
-  ``eps`` this is exactly a series whose every value, its reference date's included, carries
-  the acquisition's noise (atmosphere).
+* ``X = (H, U)``: east (or horizontal along the slope's aspect, see North) and up. ``X`` is
+  piecewise linear between *knots* (the dates thinned to ``min_interval_days``, 6 by default),
+  ``X = 0`` on the reference date (the datum); every date enters by interpolation and gets an output.
+* ``D(t)``: deterministic terms per component, 0 on the reference date: an annual sine and cosine
+  (weak prior ``N(0, 30 mm)``) and a constant acceleration (weak prior ``N(0, 50 mm/yr^2)``).
+* ``c_s``: the stack's unknown offset (flat prior). A per-date series is known up to a constant (its
+  reference date's own noise, or a stack starting after the datum): stacks need no shared reference
+  date. With white ``eps`` this is exactly a series whose every value carries its acquisition's noise.
+* ``m_s . V_s``: interferogram stacks only, the drift of the network inversion (below).
 * ``g_s = (e_s, u_s)`` (or ``(e_s sin a + n_s cos a, u_s)`` along aspect ``a``): the stack's
   ground-to-satellite unit vector, constant or per pixel.
 
 Prior on the motion (the regularisation, MSBAS's unknowns): the interval velocities
-``v_k = (X_{k+1} - X_k) / h_k`` between consecutive model dates form a Gaussian random walk
-over the interval midpoints ``m_k``, ``v_k - v_{k-1} ~ N(0, q (m_k - m_{k-1}))`` per
-component: a discrete integrated random walk (cubic smoothing spline) whose density ``q``
-(mm^2/yr^3) is estimated from the data of each pixel. The weight it gives the second
-differences is MSBAS's first-order Tikhonov regularisation of the velocities with a
-weight chosen from the data instead of by hand, and read as a prior it gives every date an
-honest posterior standard deviation: ``Q^-1`` of the normal matrix ``Q``.
+``v_k = (X_{k+1} - X_k) / h_k`` between consecutive knots form a Gaussian random walk over the
+interval midpoints ``m_k``, ``v_k - v_{k-1} ~ N(0, q (m_k - m_{k-1}))`` per component: a discrete
+integrated random walk (cubic smoothing spline, Wahba 1978) with density ``q`` (mm^2/yr^3). Its
+weight on the second differences is MSBAS's first-order Tikhonov regularisation of the velocities,
+chosen from the data instead of by hand; read as a prior it gives every date an honest posterior
+standard deviation from ``Q^-1``.
 
-Noise and process density are estimated per pixel and stack from second moments of the
-stack's own series (:func:`multisensor_kernels.series_noise_moments`): the residual of each
-value from the line through its neighbours at lag 1 gives ``sigma_s`` (white noise), at a
-lag of about a year the velocity random walk ``q_s`` of the LOS; ``q_s = g_sH^2 q_H + g_sU^2
-q_U`` gives ``q_H``, ``q_U`` by non-negative least squares, floored at
-``min_process_noise`` (velocity changes of less than 0.5 mm/yr per year cannot be told from
-noise over the spans of InSAR stacks).
-
-Gaps between missions
----------------------
-Consecutive model dates more than ``gap_days`` apart form a gap. It is filled with model
-dates every ``bridge_step_days`` (flagged: no observation; they make the discrete random
-walk converge to its continuous limit, so the bridge's variance ``q T^3 / 12`` is right),
-and the density across it comes from the data: a first pass leaves the gap almost untied
-(``q = 10^4``) and measures the change ``dv`` of the one-year mean velocity across the gap;
-``q_gap = max(q, (dv^2 - var dv) / T)`` for a gap of ``T`` years (the one sample the data
-give of the velocity's wander at that scale), and the final pass uses it. Every date after
-the gap carries the bridge's uncertainty in its sigma; the gap displacement and its sigma are
-output per gap. A gap longer than ``max_bridge_years`` is refused, naming the stacks on both
-sides.
-
-North
------
-``NorthModel("zero")``: ``N = 0``; the velocity response to a north velocity of 1 mm/yr
-left out of the model is output (``leak_per_north``, the leakage of
-:mod:`docs/multisensor.md`). ``NorthModel("given", velocity_mm_yr=..., sigma_mm_yr=...)``:
-``N(t) = v_N (t - t_r)`` from a model (GNSS, as EGMS L3); with a sigma, ``v_N`` is an unknown
-with that prior and its uncertainty reaches east and up. ``NorthModel("slope", slope_deg=...,
-aspect_deg=...)``: the horizontal motion follows the downhill azimuth (``E = H sin a``,
-``N = H cos a``) where the slope is at least ``min_slope_deg``, else ``N = 0``. The mode is in
-the outputs (``north_mode`` per pixel, the result's ``north`` label).
+Noise and density, per pixel and stack, from the stack's own series
+(:func:`multisensor_kernels.series_statistics`): after a least-squares fit of the deterministic
+terms, the residual of each value from the line through its neighbours gives ``sigma_s`` (white
+noise); the power of the series in the next three Legendre polynomials over its span (the slowest
+shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
+power subtracted. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative least
+squares where the stacks' ``e^2 : u^2`` differ, else each component gets all the LOS variability;
+floored at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
+of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
+three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
+with that stack's noise raised to the residual RMS.
 
 Interferogram stacks
 --------------------
-Interferograms of a stack are reduced, pixel by pixel, to the per-date LOS series of that
-stack by their own network least squares (:class:`~algorithms.timeseries.sbas.SbasSolver`):
-the series is the sufficient statistic of the interferograms for the per-date LOS when the
-noise is carried by the acquisitions (atmosphere), so entering it with a free offset and
-white noise is the joint likelihood of the interferograms. Pixels whose own network is split
-are left out for that stack (counted); a stack whose network is split everywhere is refused.
+Interferograms are reduced, pixel by pixel, to the stack's per-date series by its own network
+least squares (:class:`~algorithms.timeseries.sbas.SbasSolver`): the series is the sufficient
+statistic of the interferograms for the per-date LOS. The network's own noise reaches that series
+as ``sigma_ifg^2 L^+`` (``L`` the network Laplacian, ``sigma_ifg`` from the closure residuals): a drift
+along chains of short pairs that white noise cannot represent. Its ``network_modes`` smoothest
+eigenvectors ``V_s`` enter as unknowns with their prior variances, the variance they leave is
+added to each date's noise. Pixels whose own network is split are left out for that stack (counted);
+a stack whose network is split everywhere is refused.
+
+Gaps between missions
+---------------------
+Consecutive dates more than ``gap_days`` apart form a gap. It is filled with flagged dates every
+``bridge_step_days`` (no observation; they let the discrete random walk reach its continuous
+limit, so the bridge's variance is right), and the density across it comes from the data: a first
+pass leaves the gap almost untied (``q = 10^4``) and measures the change ``dv`` of the one-year mean
+velocity (beyond the deterministic terms) across the gap; ``q_gap = max(q, (dv^2 - var dv) / T)``
+for windows ``T`` years apart, and the final pass uses it. Every date after the gap carries the
+bridge's uncertainty; the gap displacement and its sigma are output per gap. A gap longer than
+``max_bridge_years`` is refused, naming the stacks on both sides; periods seen by one geometry and
+stacks overlapping no other in time are reported.
+
+North
+-----
+``NorthModel("zero")``: ``N = 0``; the velocity response to 1 mm/yr of north motion left out of the
+model is output (``leak_per_north``). ``NorthModel("given", velocity_mm_yr=..., sigma_mm_yr=...)``:
+``N(t) = v_N (t - t_r)`` from a model (GNSS, as EGMS L3); with a sigma ``v_N`` is an unknown with that
+prior, and its uncertainty reaches east and up. ``NorthModel("slope", slope_deg=..., aspect_deg=...)``:
+the horizontal motion follows the downhill azimuth (``E = H sin a``, ``N = H cos a``) where the slope
+is at least ``min_slope_deg``, else ``N = 0``. The mode is in the outputs (``north_mode``, ``north``).
 
 References
 ----------
@@ -293,9 +295,9 @@ class MultisensorProblem:
         A constant acceleration per component in the deterministic part of the model (weak prior
         ``N(0, acceleration_prior_mm_yr2^2)``); the random walk then models departures from it.
     refine_noise : bool
-        Pixels where a stack's residual RMS exceeds its noise by more than 10 % (noise correlated in
-        time, e.g. filtered EGMS series) are solved again with that stack's noise raised to its residual
-        RMS (``noise_sigma`` reports the value used).
+        Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
+        (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
+        solved again with that stack's noise raised to its residual RMS (``noise_sigma`` reports it).
     """
 
     def __init__(self, stacks: Sequence[Stack], *, shape: tuple, north: Optional[NorthModel] = None,
@@ -832,7 +834,9 @@ class MultisensorProblem:
                     given = np.sqrt(np.where(w > 0, 1.0 / w, np.nan))
                     rms_given = np.sqrt(np.nanmean(given ** 2, axis=0))
                     ratio = out["res"][si] / rms_given
-                up = np.isfinite(ratio) & (ratio > 1.1)
+                # beyond three standard errors of a residual RMS over n dates (a white-noise stack rarely triggers)
+                n_used = np.maximum(n_valid[si], 1)
+                up = np.isfinite(ratio) & (ratio > 1.0 + 3.0 / np.sqrt(2.0 * n_used))
                 scale[si, up] = ratio[up]
                 ws[row:row + n_s] /= scale[si][None, :] ** 2
                 row += n_s
@@ -1087,8 +1091,8 @@ def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = 
 
 def _empty_outputs(k, n_pix, n_stk, n_fun) -> dict:
     nan = np.nan
-    return {"d": np.full((2, k, n_pix), nan, np.float32), "s": np.full((2, k, n_pix), nan, np.float32), "vel": np.full((2, n_pix), nan),
-            "svel": np.full((2, n_pix), nan), "fun": np.full((n_fun, 2, n_pix), nan),
+    return {"d": np.full((2, k, n_pix), nan, np.float32), "s": np.full((2, k, n_pix), nan, np.float32),
+            "vel": np.full((2, n_pix), nan), "svel": np.full((2, n_pix), nan), "fun": np.full((n_fun, 2, n_pix), nan),
             "sfun": np.full((n_fun, 2, n_pix), nan), "leak": np.full((2, n_pix), nan),
             "north": np.full(n_pix, nan), "snorth": np.full(n_pix, nan), "res": np.full((n_stk, n_pix), nan),
             "nres": np.zeros((n_stk, n_pix), np.int32), "chi2": np.full(n_pix, nan)}

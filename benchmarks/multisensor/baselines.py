@@ -219,7 +219,7 @@ def msbas(gen, *, lambdas=None, order=1, sample_cols=8, oracle=None):
 
         cache = {}
 
-        def column(c):
+        def column(c, cache=cache, per=per, dates=dates):
             if c not in cache:
                 obs = [(pairs, float(st["e"][0, c]), float(st["u"][0, c])) for pairs, _, st in per]
                 a, dtk = msbas_design(obs, dates)

@@ -33,8 +33,12 @@ sys.path.insert(0, HERE)
 import _path  # noqa: E402,F401
 
 from insar_geohazards.algorithms.engine import CallableSource, plan_blocks, process_blocks  # noqa: E402
-from insar_geohazards.algorithms.geometry.decomposition import (common_dates, decompose_los, interpolate_to_dates,  # noqa: E402
-                                               velocity_from_series)
+from insar_geohazards.algorithms.geometry.decomposition import (  # noqa: E402
+    common_dates,
+    decompose_los,
+    interpolate_to_dates,
+    velocity_from_series,
+)
 from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
 from insar_geohazards.algorithms.timeseries.multisensor import MultisensorProblem, Stack  # noqa: E402
 from insar_geohazards.algorithms.timeseries.network import build_network  # noqa: E402
@@ -112,8 +116,8 @@ class Baseline:
             ts = self.solvers[si].solve(v).timeseries_mm if self.kind == "ifg" else np.asarray(v, np.float64)
             series.append(interpolate_to_dates(ts, self.dates[si], self.common, max_gap_days=90))
         res = decompose_los(series, *[[v[k] for v in self.vec] for k in range(3)])
-        return {"east": res["east"], "up": res["up"],
-                "ve": velocity_from_series(res["east"], self.common), "vu": velocity_from_series(res["up"], self.common)}
+        return {"east": res["east"], "up": res["up"], "ve": velocity_from_series(res["east"], self.common),
+                "vu": velocity_from_series(res["up"], self.common)}
 
 
 def touch(block, inputs):

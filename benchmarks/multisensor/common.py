@@ -10,8 +10,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _path  # noqa: E402,F401
-
 import scenarios as scn  # noqa: E402
+
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, Stack, solve_multisensor  # noqa: E402
 
 

@@ -101,7 +101,7 @@ def figure(path, res, route, route_dates, gridded, sets, ok):
                    label=f"{lab}: mean of {int(g['count'][r, c])} points")
     ax[0].set_ylabel("LOS (mm, toward satellite)")
     ax[0].legend(loc="best", fontsize=8)
-    for k, (name, key) in enumerate((("east", 0), ("up", 1))):
+    for k, name in enumerate(("east", "up")):
         a = ax[1 + k]
         d = np.asarray(res[name][:, r, c], float)
         s_ = np.asarray(res["sigma_" + name][:, r, c], float)

@@ -19,9 +19,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _path  # noqa: E402,F401
-
 import common  # noqa: E402
 import scenarios as scn  # noqa: E402
+
 from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
 
 PAIRS = [
@@ -67,8 +67,9 @@ def landslide():
         for ci, (c, t) in enumerate((("east", te_all), ("up", tu_all))):
             tv = np.tensordot(_slope_weights(dates), t, axes=1)
             err = g["velocity"][ci] - tv
-            row[c] = {"body_error_median": float(np.nanmedian(err[body])), "body_abs_error_p90": float(
-                np.nanpercentile(np.abs(err[body]), 90)), "outside_abs_error_median": float(np.nanmedian(np.abs(err[~body])))}
+            row[c] = {"body_error_median": float(np.nanmedian(err[body])),
+                      "body_abs_error_p90": float(np.nanpercentile(np.abs(err[body]), 90)),
+                      "outside_abs_error_median": float(np.nanmedian(np.abs(err[~body])))}
         if "velocity_north" in g:
             tvn = np.tensordot(_slope_weights(dates), tn_all, axes=1)
             row["north"] = {"body_error_median": float(np.nanmedian((g["velocity_north"] - tvn)[body]))}

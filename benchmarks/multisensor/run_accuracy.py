@@ -29,6 +29,7 @@ sys.path.insert(0, HERE)
 import baselines as bl  # noqa: E402
 import common  # noqa: E402
 import scenarios as scn  # noqa: E402
+
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
 
 
@@ -70,22 +71,23 @@ def run(name, seed_offset=0, north_removed=False):
     ms = bl.msbas(gen)
     rec["msbas_s"] = round(time.time() - t0, 1)
     ms_best = []
-    for pi, (g, lo, hi) in enumerate(bl.periods(gen)):
+    for pi, (_, lo, hi) in enumerate(bl.periods(gen)):
         def oracle(dates, e, u, cols, lo=lo, hi=hi):
             sel = [i for i, d in enumerate(dates) if lo <= d <= hi]
             te, _, tu = scn.truth_at(sc, [dates[i] for i in sel])
             err = [common.demeaned_rms(np.asarray(x)[sel], t[:, :, cols]) for x, t in ((e, te), (u, tu))]
             return float(np.nanmean(err[0] ** 2) + np.nanmean(err[1] ** 2))
         ms_best.append(bl.msbas(gen, oracle=oracle)[pi])
-    for pi, (g, lo, hi) in enumerate(bl.periods(gen)):
+    for pi, (grp, lo, hi) in enumerate(bl.periods(gen)):
         methods = {"ours": (ours.dates, ours["east"], ours["up"]), "ts_route": ts[pi], "nearest": nn[pi],
                    "msbas": ms[pi][:3], "msbas_best": ms_best[pi][:3]}
         mask = np.ones(sc.shape, bool)
         for dates, e, u in methods.values():
             # pixels every method solved on most of its dates (the 6-day route leaves gaps > 90 days empty)
             sel = [i for i, d in enumerate(dates) if lo <= d <= hi]
-            mask &= (np.isfinite(np.asarray(e)[sel]).mean(axis=0) >= 0.8) & (np.isfinite(np.asarray(u)[sel]).mean(axis=0) >= 0.8)
-        row = {"stacks": [gen["stacks"][i]["sensor"].name for i in g], "window": [str(lo), str(hi)],
+            mask &= (np.isfinite(np.asarray(e)[sel]).mean(axis=0) >= 0.8) \
+                & (np.isfinite(np.asarray(u)[sel]).mean(axis=0) >= 0.8)
+        row = {"stacks": [gen["stacks"][i]["sensor"].name for i in grp], "window": [str(lo), str(hi)],
                "pixels": int(mask.sum()), "msbas_lambda": ms[pi][3], "msbas_best_lambda": ms_best[pi][3]}
         for m, (dates, e, u) in methods.items():
             row[m] = series_rms(dates, e, u, sc, lo, hi, mask)
@@ -129,11 +131,12 @@ def table(recs):
             continue
         lines += ["", f"North {'removed from every input' if removed else 'neglected by every method'} "
                   "(RMS mm, mean over seeds):", "",
-                  "| scenario | period (stacks) | px | ours E / U | ts route E / U | nearest E / U | MSBAS L-curve E / U "
+                  "| scenario | period (stacks) | px | ours E / U | ts route E / U | nearest E / U "
+                  "| MSBAS L-curve E / U "
                   "| MSBAS best lambda E / U | ours vs best baseline E / U |", "|---|---|---|---|---|---|---|---|---|"]
         keys = []
         for r in sub:
-            for i, p in enumerate(r["periods"]):
+            for i in range(len(r["periods"])):
                 if (r["scenario"], i) not in keys:
                     keys.append((r["scenario"], i))
         for name, i in keys:
@@ -145,7 +148,8 @@ def table(recs):
             lines.append(f"| {name} | {p0['window'][0][:7]}..{p0['window'][1][:7]} ({', '.join(p0['stacks'])}) "
                          f"| {p0['pixels']} | " + " | ".join(f"{m[k][0]:.2f} / {m[k][1]:.2f}" for k in
                                                            ("ours", "ts_route", "nearest", "msbas", "msbas_best"))
-                         + f" | {100 * (1 - m['ours'][0] / best[0]):.0f} % / {100 * (1 - m['ours'][1] / best[1]):.0f} % |")
+                         + f" | {100 * (1 - m['ours'][0] / best[0]):.0f} % / "
+                         f"{100 * (1 - m['ours'][1] / best[1]):.0f} % |")
     hon = [r for r in recs if "z" in r]
     if hon:
         lines += ["", "Honesty (north handled; pooled over seeds):", "",
@@ -168,8 +172,10 @@ def table(recs):
                 gaps.append(f"{g[0]['from'][:7]}..{g[0]['to'][:7]}: "
                             f"{100 * _mean([x['east']['within2'] for x in g]):.1f} / "
                             f"{100 * _mean([x['up']['within2'] for x in g]):.1f} % "
-                            f"({_mean([x['east']['z_std'] for x in g]):.2f} / {_mean([x['up']['z_std'] for x in g]):.2f})")
-            lines.append(f"| {name} | {len(rs)} | {z['east'][0]:.2f} / {z['east'][1]:.2f} / {100 * z['east'][2]:.1f} % | "
+                            f"({_mean([x['east']['z_std'] for x in g]):.2f} / "
+                            f"{_mean([x['up']['z_std'] for x in g]):.2f})")
+            lines.append(f"| {name} | {len(rs)} | {z['east'][0]:.2f} / {z['east'][1]:.2f} / "
+                         f"{100 * z['east'][2]:.1f} % | "
                          f"{z['up'][0]:.2f} / {z['up'][1]:.2f} / {100 * z['up'][2]:.1f} % | {'; '.join(gaps) or '-'} |")
     return "\n".join(lines)
 

@@ -122,7 +122,10 @@ SCENARIOS = {
 ORDER = ["overlap4", "gap_env_s1", "landslide", "alos_mixed", "ps_series"]
 
 
-def years(dates, t0=D(2000, 1, 1)) -> np.ndarray:
+T0 = D(2000, 1, 1)
+
+
+def years(dates, t0=T0) -> np.ndarray:
     return np.array([(d - t0).days for d in dates], float) / 365.25
 
 

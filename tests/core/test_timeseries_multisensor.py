@@ -61,7 +61,8 @@ def _dense_problem(seed=3):
     n_obs = obs_o.size
     p = dict(
         ys=rng.normal(0, 5, (n_obs, n_pix)), ws=rng.uniform(0.05, 0.3, (n_obs, n_pix)), obs_o=obs_o,
-        obs_s=obs_s.astype(np.int64), gh=rng.uniform(-0.7, 0.7, (n_stk, n_pix)), gu=rng.uniform(0.6, 0.9, (n_stk, n_pix)),
+        obs_s=obs_s.astype(np.int64), gh=rng.uniform(-0.7, 0.7, (n_stk, n_pix)),
+        gu=rng.uniform(0.6, 0.9, (n_stk, n_pix)),
         gn=rng.uniform(-0.15, 0.0, (n_stk, n_pix)), tau=tau, r=r, out_k=pos.astype(np.int64), out_w=w_o, tau_o=tau_o,
         det=np.stack([np.sin(2 * np.pi * tau_o) - np.sin(2 * np.pi * tau_o[ro]),
                       np.cos(2 * np.pi * tau_o) - np.cos(2 * np.pi * tau_o[ro]), 0.5 * (tau_o - tau_o[ro]) ** 2], 1),
@@ -93,7 +94,8 @@ def _run_kernel(p, north_est, want_leak, fn=None, batch=4):
         p["ys"], p["ws"], p["obs_o"], p["obs_s"], p["obs_mode"], p["mode_first"], p["n_mode"], p["mode_w"], p["gh"],
         p["gu"], p["gn"], p["tau"], p["r"], p["out_k"], p["out_w"], p["tau_o"], p["det"], p["det_w"], north_est,
         p["north_prior"], p["north_prior_w"], p["wq_inc"], p["q_e"], p["q_u"], p["qg"], p["gap_inc"],
-        p["g_vel"], p["fun_o"], p["fun_c"], True, True, want_leak, np.arange(n_pix, dtype=np.int64), batch, o["d"], o["s"],
+        p["g_vel"], p["fun_o"], p["fun_c"], True, True, want_leak, np.arange(n_pix, dtype=np.int64), batch, o["d"],
+        o["s"],
         o["vel"], o["svel"], o["fun"], o["sfun"], o["leak"], o["north"], o["snorth"], o["res"], o["nres"], o["chi2"],
         o["st"])
     return o
@@ -312,7 +314,8 @@ def test_stack_isolated_in_time_is_reported():
     shape = (2, 2)
     da, dd = dates_every(12, 60), dates_every(12, 60, D0 + dt.timedelta(days=6))
     lone = dates_every(46, 20, D0 + dt.timedelta(days=60 * 12 + 60))
-    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape)), series_stack("desc", DESC, dd, *truth(dd, D0, shape)),
+    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape)),
+              series_stack("desc", DESC, dd, *truth(dd, D0, shape)),
               series_stack("ALOS", (38.7, -10.0), lone, *truth(lone, D0, shape))]
     res = ms.solve_multisensor(stacks)
     assert any("'ALOS'" in line and "overlaps no other stack" in line for line in res.report)
@@ -324,7 +327,8 @@ def test_north_leakage_response_equals_closed_form_for_two_geometries():
     """With two geometries the velocity's response to a north velocity left out is A^-1 n exactly."""
     shape = (2, 3)
     da, dd = dates_every(12, 60), dates_every(12, 60, D0 + dt.timedelta(days=6))
-    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape)), series_stack("desc", DESC, dd, *truth(dd, D0, shape))]
+    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape)),
+              series_stack("desc", DESC, dd, *truth(dd, D0, shape))]
     res = ms.solve_multisensor(stacks)
     ea, na, ua = los_unit_vector(*ASC)
     ed, nd, ud = los_unit_vector(*DESC)
@@ -347,7 +351,8 @@ def test_north_given_removes_the_leak_and_slope_mode_recovers_north():
         stacks.append(series_stack(name, geom, dates, e, u, north=n, noise=1.0, rng=rng))
     t_all = years(sorted({d for s in stacks for d in s.dates}), D0)
     zero = ms.solve_multisensor(stacks)
-    given = ms.solve_multisensor(stacks, north=ms.NorthModel("given", velocity_mm_yr=h_rate * np.cos(np.radians(aspect))))
+    given = ms.solve_multisensor(stacks, north=ms.NorthModel("given",
+                                                             velocity_mm_yr=h_rate * np.cos(np.radians(aspect))))
     slope = ms.solve_multisensor(stacks, north=ms.NorthModel("slope", slope_deg=np.full(shape, slope_deg),
                                                              aspect_deg=np.full(shape, aspect)))
     true_vu = -h_rate * np.tan(np.radians(slope_deg))
