@@ -203,14 +203,16 @@ def _period_inputs(gen, g, lo, hi):
     return out
 
 
-def msbas(gen, *, lambdas=None, order=1, sample_cols=8, oracle=None):
-    """Baseline (b) per period: (dates, east, up, lambda). ``lambda`` from the L-curve corner on a sample of
-    columns, then every pixel solved (per column: the geometry varies across the columns only). With
-    ``oracle(dates, east, up, cols) -> rms``, ``lambda`` is instead the grid value with the lowest error
-    against the truth on the sample (the best any choice of lambda could do)."""
-    lambdas = np.logspace(-3, 1.5, 19) if lambdas is None else np.asarray(lambdas)
+def msbas(gen, *, lambdas=None, order=1, sample_cols=8, oracle=None, periods_only=None):
+    """Baseline (b): per period a list of (dates, east, up, lambda): ``lambda`` from the L-curve corner on a
+    sample of columns, then every pixel solved (per column: the geometry varies across the columns only).
+    With ``oracle(dates, east, up, cols) -> rms`` the list has a second solution whose ``lambda`` is the grid
+    value with the lowest error against the truth on the sample (the best any choice of lambda could do)."""
+    lambdas = np.logspace(-3, 1.5, 13) if lambdas is None else np.asarray(lambdas)
     out = []
-    for g, lo, hi in periods(gen):
+    for pi, (g, lo, hi) in enumerate(periods(gen)):
+        if periods_only is not None and pi not in periods_only:
+            continue
         per = _period_inputs(gen, g, lo, hi)
         dates = sorted({d for pairs, _, _ in per for p in pairs for d in p})
         rows, cols = per[0][1].shape[1:]
@@ -250,6 +252,7 @@ def msbas(gen, *, lambdas=None, order=1, sample_cols=8, oracle=None):
         ddx, ddy = np.gradient(dx), np.gradient(dy)
         curv = (dx * ddy - dy * ddx) / np.power(dx * dx + dy * dy, 1.5)
         lam = float(lambdas[int(np.nanargmax(np.abs(curv[1:-1]))) + 1])
+        lams = [lam]
         if oracle is not None:
             errs = []
             for lm in lambdas:
@@ -261,24 +264,26 @@ def msbas(gen, *, lambdas=None, order=1, sample_cols=8, oracle=None):
                     e_c, u_c = msbas_cumulative(solve(cached, d[:, ok], lm), cached[1])
                     es[:, ok, j], us[:, ok, j] = e_c, u_c
                 errs.append(oracle(dates, es, us, sample))
-            lam = float(lambdas[int(np.argmin(errs))])
+            lams.append(float(lambdas[int(np.argmin(errs))]))
+        sols = [(np.full_like(east, np.nan), np.full_like(up, np.nan)) for _ in lams]
         for c in range(cols):
             cached, d = column(c)
             a, dtk = cached[0], cached[1]
             ok = np.isfinite(d).all(axis=0)
-            if ok.any():
-                v = solve(cached, d[:, ok], lam)
-                e_c, u_c = msbas_cumulative(v, dtk)
-                east[:, ok, c], up[:, ok, c] = e_c, u_c
-            for r in np.flatnonzero(~ok):  # pixels missing some interferograms: their own rows
-                m = np.isfinite(d[:, r])
-                if m.sum() < 2:
-                    continue
-                v, _ = msbas_solve(a[m], d[m, r:r + 1], lam, order)
-                e_c, u_c = msbas_cumulative(v, dtk)
-                east[:, r, c], up[:, r, c] = e_c[:, 0], u_c[:, 0]
+            for (east_l, up_l), lam_l in zip(sols, lams):
+                if ok.any():
+                    v = solve(cached, d[:, ok], lam_l)
+                    e_c, u_c = msbas_cumulative(v, dtk)
+                    east_l[:, ok, c], up_l[:, ok, c] = e_c, u_c
+                for r in np.flatnonzero(~ok):  # pixels missing some interferograms: their own rows
+                    m = np.isfinite(d[:, r])
+                    if m.sum() < 2:
+                        continue
+                    v, _ = msbas_solve(a[m], d[m, r:r + 1], lam_l, order)
+                    e_c, u_c = msbas_cumulative(v, dtk)
+                    east_l[:, r, c], up_l[:, r, c] = e_c[:, 0], u_c[:, 0]
             cache.pop(c, None)
-        out.append((dates, east, up, lam))
+        out.append([(dates, e_l, u_l, lm) for (e_l, u_l), lm in zip(sols, lams)])
     return out
 
 
