@@ -31,7 +31,7 @@ from .._numba import njit, prange
 #: Half-bandwidth of the banded core (two components x two neighbouring dates).
 P = 4
 #: Pixels solved together in one batch (the last axis of every work array).
-BATCH = 32
+BATCH = 64
 #: Relative pivot below which a pixel's normal matrix is declared singular.
 PIVOT_RTOL = 1e-11
 

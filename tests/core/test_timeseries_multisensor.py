@@ -507,3 +507,25 @@ def test_one_geometry_everywhere_gives_no_solution():
     b = series_stack("asc2", ASC, a.dates, *truth(a.dates, D0, (2, 2)))
     res = ms.solve_multisensor([a, b])
     assert np.all(res["status"] == mk.STATUS_GEOMETRY) and np.isnan(res["east"]).all()
+
+
+def test_noise_correlated_in_time_is_raised_to_the_residuals():
+    """Filtered series (AR(1) noise) fool the lag-1 noise estimate; the residual check raises it."""
+    rng = np.random.default_rng(9)
+    shape = (4, 4)
+    stacks = []
+    for name, geom, start in (("asc", ASC, D0), ("desc", DESC, D0 + dt.timedelta(days=6))):
+        dates = dates_every(12, 120, start)
+        e, u = truth(dates, D0, shape)
+        eps = np.zeros((len(dates),) + shape)
+        for i in range(1, len(dates)):
+            eps[i] = 0.8 * eps[i - 1] + rng.normal(0, 2.0, shape)
+        st = series_stack(name, geom, dates, e, u)
+        st.values = st.values + eps
+        stacks.append(st)
+    plain = ms.solve_multisensor(stacks, refine_noise=False)
+    refined = ms.solve_multisensor(stacks)
+    assert np.median(plain["chi2"]) > 1.3
+    assert np.median(refined["chi2"]) < 1.15
+    assert np.all(refined["noise_sigma"] >= plain["noise_sigma"] - 1e-6)
+    assert np.median(refined["sigma_up"][-1]) > np.median(plain["sigma_up"][-1])
