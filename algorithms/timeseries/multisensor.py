@@ -114,12 +114,19 @@ STATUS = {0: "solved", 1: "no data", 2: "one geometry (east and up not separable
 _Q_UNTIED = 1e4
 
 
+class _PerPixel:
+    """Stands for a per-pixel array in a problem shipped to a worker (the block brings its rows)."""
+
+    def __repr__(self):
+        return "<per-pixel input>"
+
+
 def _is_source(v) -> bool:
     return hasattr(v, "read") and hasattr(v, "shipped")
 
 
 def _per_pixel(v) -> bool:
-    return _is_source(v) or (isinstance(v, np.ndarray) and v.ndim >= 2)
+    return isinstance(v, _PerPixel) or _is_source(v) or (isinstance(v, np.ndarray) and v.ndim >= 2)
 
 
 @dataclass
@@ -689,6 +696,23 @@ class MultisensorProblem:
             if val is not None and _per_pixel(val):
                 out[f"north:{key}"] = val
         return out
+
+    def __getstate__(self):
+        """Pickled for a Dask worker without the data: the block function reads pixels only from its inputs."""
+        from dataclasses import replace
+
+        state = dict(self.__dict__)
+        plans = []
+        for p in self.plans:
+            spec = p.spec
+            changes = {k: _PerPixel() for k in ("incidence_deg", "heading_deg", "los_east", "los_north", "los_up",
+                                                "sigma_mm", "coherence") if _per_pixel(getattr(spec, k))}
+            plans.append(replace(p, spec=replace(spec, values=None, **changes)))
+        state["plans"] = plans
+        nm = self.north
+        state["north"] = replace(nm, **{k: _PerPixel() for k in ("velocity_mm_yr", "sigma_mm_yr", "slope_deg",
+                                                                   "aspect_deg") if _per_pixel(getattr(nm, k))})
+        return state
 
     @property
     def n_dates(self) -> int:

@@ -1,13 +1,15 @@
 """Numerical kernels of the multi-sensor east/up time-series solver (numba, batches of pixels).
 
 The model and its notation are in :mod:`algorithms.timeseries.multisensor`. Per pixel the
-unknowns are ordered ``[H_0, U_0, H_1, U_1, ..., H_{K-1}, U_{K-1} | border]`` (``H`` east, or
-the horizontal component along the slope's aspect); the border holds the annual terms
-``(sH, cH, sU, cU)`` (when used), the north velocity (when estimated) and one offset per stack.
-The normal matrix is an *arrow* matrix: a banded core (half-bandwidth :data:`P` = 4, two
-components times two neighbouring dates of the second-difference prior) and dense border
-rows. It is factored as ``[[Lc, 0], [W, Ls]]`` with ``Lc`` the banded Cholesky factor of the
-core, ``W = R Lc^-T`` and ``Ls`` the Cholesky factor of the border's Schur complement.
+unknowns are ordered ``[H_0, U_0, H_1, U_1, ..., H_{K-1}, U_{K-1} | border]`` on the K knots
+(``H`` east, or the horizontal component along the slope's aspect); the border holds the
+deterministic terms of each component (annual sine and cosine, acceleration), the north velocity
+(when estimated), one offset per stack and the network drift modes of the interferogram stacks.
+An output date between knots ``k`` and ``k + 1`` is ``(1 - w) X_k + w X_{k+1}`` plus its
+deterministic terms. The normal matrix is an *arrow* matrix: a banded core (half-bandwidth
+:data:`P` = 4, two components times two neighbouring knots of the second-difference prior) and
+dense border rows. It is factored as ``[[Lc, 0], [W, Ls]]`` with ``Lc`` the banded Cholesky factor
+of the core, ``W = R Lc^-T`` and ``Ls`` the Cholesky factor of the border's Schur complement.
 
 Marginal variances use the banded selected inverse of the core (Takahashi, Fagan & Chen
 1973; the recursion of Rue & Martino 2007, doi:10.1016/j.jspi.2006.07.016, for band

@@ -529,3 +529,27 @@ def test_noise_correlated_in_time_is_raised_to_the_residuals():
     assert np.median(refined["chi2"]) < 1.15
     assert np.all(refined["noise_sigma"] >= plain["noise_sigma"] - 1e-6)
     assert np.median(refined["sigma_up"][-1]) > np.median(plain["sigma_up"][-1])
+
+
+def test_problem_pickles_without_its_data_and_solves_the_same():
+    """What a Dask worker receives: no pixel arrays, the block brings them; same bytes."""
+    import pickle
+
+    rng = np.random.default_rng(10)
+    shape = (3, 4)
+    stacks = [series_stack("asc", ASC, dates_every(12, 40), *truth(dates_every(12, 40), D0, shape), noise=1.0,
+                           rng=rng),
+              series_stack("desc", DESC, dates_every(12, 40, D0 + dt.timedelta(days=6)),
+                           *truth(dates_every(12, 40, D0 + dt.timedelta(days=6)), D0, shape), noise=1.0, rng=rng)]
+    stacks[0].incidence_deg = np.full(shape, ASC[0])
+    north = ms.NorthModel("slope", slope_deg=np.full(shape, 20.0), aspect_deg=np.full(shape, 90.0))
+    prob = ms.MultisensorProblem(stacks, shape=shape, north=north)
+    blob = pickle.dumps(prob)
+    assert len(blob) < 100_000  # the stacks hold 2 x 40 x 12 values and a 3 x 4 incidence raster
+    worker = pickle.loads(blob)
+    assert worker.plans[0].spec.values is None
+    inputs = {k: np.asarray(v) for k, v in prob.sources().items()}
+    a = prob.solve_arrays(inputs, shape)
+    b = worker.solve_arrays(inputs, shape)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
