@@ -301,6 +301,9 @@ class MultisensorProblem:
     acceleration : bool
         A constant acceleration per component in the deterministic part of the model (weak prior
         ``N(0, acceleration_prior_mm_yr2^2)``); the random walk then models departures from it.
+    min_gap_process_noise : float
+        Floor of the density across a gap, mm^2/yr^3 (the gap's own estimate comes from the velocity
+        change measured across it).
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -313,7 +316,7 @@ class MultisensorProblem:
                  min_process_noise: float = 1.0, min_sigma_mm: float = 0.1,
                  max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
                  min_interval_days: float = 6.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
-                 refine_noise: bool = True):
+                 refine_noise: bool = True, min_gap_process_noise: float = 0.25):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -341,6 +344,9 @@ class MultisensorProblem:
             raise GeohazardError(f"acceleration_prior_mm_yr2 must be > 0, got {acceleration_prior_mm_yr2!r}")
         self.acceleration = bool(acceleration)
         self.refine_noise = bool(refine_noise)
+        if not min_gap_process_noise > 0:
+            raise GeohazardError(f"min_gap_process_noise must be > 0, got {min_gap_process_noise!r}")
+        self.min_gap_process_noise = float(min_gap_process_noise)
         self.acceleration_prior = float(acceleration_prior_mm_yr2)
         for nm_, val in (("network_modes", network_modes), ("low_modes", low_modes)):
             if int(val) != val or val < 0:
@@ -792,7 +798,8 @@ class MultisensorProblem:
                                  self.min_dates, np.nan_to_num(sig_net[si]), s_est, q_est)
             q_los[si] = q_est
             sig[si] = s_est
-        q_e, q_u = _split_process_noise(q_los, gh, gu, self.min_process_noise)
+        q_e_raw, q_u_raw = _split_process_noise(q_los, gh, gu, 0.0)
+        q_e, q_u = np.maximum(q_e_raw, self.min_process_noise), np.maximum(q_u_raw, self.min_process_noise)
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
@@ -838,10 +845,14 @@ class MultisensorProblem:
                       fun_c, False, todo, tmp, status.copy())
             for gi, ((ka, kb), win) in enumerate(zip(self.gap_index, self._vel_windows)):
                 t_eff = self.tau[win[3]] / 2 + self.tau[kb] / 2 - self.tau[ka] / 2 - self.tau[win[0]] / 2
-                for comp, qc in ((0, q_e), (1, q_u)):
+                for comp, qc in ((0, q_e_raw), (1, q_u_raw)):
+                    # the segments' own wander (unfloored) or the change measured across the gap, whichever is
+                    # larger; the floor across a gap is the gap's (the one sample there is tells more than the
+                    # prior that guards the short single-geometry stretches)
+                    qc = np.maximum(np.nan_to_num(qc), self.min_gap_process_noise)
                     dv = tmp["fun"][gi, comp]
                     var = tmp["sfun"][gi, comp] ** 2
-                    est = (dv * dv - var) / t_eff
+                    est = (dv * dv - 2.0 * var) / t_eff
                     qg[gi, comp] = np.where(np.isfinite(est), np.maximum(qc, est), qc)
         fun_k, fun_c = self._gap_functionals()
         self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
@@ -1155,10 +1166,10 @@ def _split_process_noise(q_los, gh, gu, floor):
         only_h = r1 / n11
     qh2 = np.where(qh < 0, 0.0, np.where(qu < 0, only_h, qh))
     qu2 = np.where(qu < 0, 0.0, np.where(qh < 0, only_u, qu))
-    # not separable (e.g. a symmetric ascending + descending pair): each component is given all the variability
-    # the LOS shows, the cautious reading of data that cannot tell east from up
-    qh = np.where(well, qh2, only_h)
-    qu = np.where(well, qu2, only_u)
+    # not separable (e.g. a symmetric ascending + descending pair): the LOS variability is shared alike
+    iso = (r1 + r2) / (n11 + 2 * n12 + n22)
+    qh = np.where(well, qh2, iso)
+    qu = np.where(well, qu2, iso)
     any_ok = ok.any(axis=0)
     qh = np.where(any_ok, np.maximum(np.nan_to_num(qh), 0.0), np.nan)
     qu = np.where(any_ok, np.maximum(np.nan_to_num(qu), 0.0), np.nan)
