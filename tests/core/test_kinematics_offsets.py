@@ -196,23 +196,104 @@ def test_no_redundancy_gives_nan_sigma_and_missing_pairs_are_skipped():
         ots.offset_time_series(y, pi, pj, t[::-1])
 
 
-def test_blocks_do_not_change_the_field():
-    """Row blocks of one output row each (1 MB budget) give the field of a single block: the halo suffices."""
+_FIELD_KEYS = ("dx", "dy", "ncc", "peak_ratio", "snr", "flag")
+
+
+def _same_bytes(a, b):
+    for k in _FIELD_KEYS:
+        assert a[k].dtype == b[k].dtype and a[k].tobytes() == b[k].tobytes(), k
+
+
+@pytest.mark.parametrize("window, search, step, subpixel", [
+    (32, 6, 16, "dft"), (32, 6, 16, "parabolic"), (33, 5, 16, "dft"), (24, 4, 8, "dft")])
+def test_blocks_and_threads_do_not_change_the_field(window, search, step, subpixel):
+    """Row blocks of any height (a multiple of the step or not, one output row each up to the whole image) and
+    one or two threads give the same bytes: every sum is taken in an order fixed by the window, never by the
+    block, the batch of cells sharing a BLAS call, or the thread. (33, 5, 16): no common tile, the per-cell
+    search."""
+    img = kt.texture((176, 152), "speckle", seed=9)
+    sec = kt.fourier_shift(img, -1.3, 2.2)
+    kw = dict(window=window, search=search, step=step, subpixel=subpixel)
+    whole = off.offset_field(img, sec, **kw, block_rows=176)
+    assert np.isfinite(whole["dx"]).sum() >= 20
+    for rows in (step, 23, 37, 50, 101):
+        _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=rows))
+    numba = pytest.importorskip("numba", reason="thread counts only matter with numba")
+    n0 = numba.get_num_threads()
+    try:
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n)
+            _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=37))
+    finally:
+        numba.set_num_threads(n0)
+
+
+def test_blocks_do_not_change_the_field_without_highpass():
+    """Without the high-pass filter the images keep a large mean (removed once for all blocks)."""
     img = kt.texture((160, 144), "speckle", seed=9)
     sec = kt.fourier_shift(img, -1.3, 2.2)
-    whole = off.offset_field(img, sec, window=32, search=6, step=16)
-    small = off.offset_field(img, sec, window=32, search=6, step=16, max_memory_mb=1)
-    assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
-    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
-        np.testing.assert_array_equal(whole[k], small[k])
-    # without the high-pass filter the images keep a large mean (removed once for all blocks)
     whole = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0)
-    small = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0,
-                             max_memory_mb=1)
     ok, e = _errors(whole, -1.3, 2.2)
     assert ok.sum() >= 20 and np.sqrt(np.mean(e ** 2)) < 0.05  # single-precision correlations still exact
-    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
-        np.testing.assert_array_equal(whole[k], small[k])
+    for rows in (16, 29, 64):
+        _same_bytes(whole, off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16,
+                                            highpass_px=0, block_rows=rows))
+    assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
+    _same_bytes(whole, off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0,
+                                        max_memory_mb=1))
+
+
+_CPU_SCRIPT = """
+import hashlib, sys
+if __name__ == "__main__":
+    sys.path[:0] = sys.argv[1:]
+import numpy as np
+import testutils_kinematics as kt
+from insar_geohazards.algorithms.kinematics import offsets as off
+img = kt.texture((160, 152), "speckle", seed=4)
+sec = kt.fourier_shift(img, 0.8, -1.7)
+h = hashlib.sha256()
+for window, step, subpixel, rows in ((32, 16, "dft", 160), (33, 16, "dft", 37), (32, 16, "parabolic", 23)):
+    r = off.offset_field(img, sec, window=window, search=5, step=step, subpixel=subpixel, block_rows=rows)
+    assert np.isfinite(r["dx"]).sum() > 10
+    for k in ("dx", "dy", "ncc", "peak_ratio", "snr", "flag"):
+        h.update(np.ascontiguousarray(r[k]).tobytes())
+digest = h.hexdigest()
+if __name__ == "__main__":
+    print(digest)
+"""
+
+
+def test_same_bytes_on_avx2_and_avx512_targets(tmp_path):
+    """The numba kernels compiled for an AVX2 CPU (haswell; numpy's AVX-512 loops and OpenBLAS's AVX-512 kernels
+    switched off too) and an AVX-512 one (skylake-avx512) give the same bytes as for this machine: no reduction
+    reordered by the vector width, no fused multiply-add, no BLAS call, tables from Python's math."""
+    pytest.importorskip("numba", reason="the CPU target is numba's")
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [os.path.join(os.path.dirname(os.path.dirname(here)), ".build", "plugins"), os.path.dirname(here)]
+    try:  # numpy's own AVX-512 loops, switched off for the AVX2 run
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    avx512 = " ".join(f for f in __cpu_dispatch__ if "AVX512" in f and __cpu_features__.get(f))
+    here_ns = {"__name__": "here"}
+    exec(_CPU_SCRIPT, here_ns)  # this machine, in this process
+    digests = {"host": here_ns["digest"]}
+    for cpu in ("haswell", "skylake-avx512"):
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / cpu), "NUMBA_CPU_NAME": cpu}
+        if cpu == "haswell":
+            env["OPENBLAS_CORETYPE"] = "Haswell"
+            if avx512:
+                env["NPY_DISABLE_CPU_FEATURES"] = avx512
+        run = subprocess.run([sys.executable, "-c", _CPU_SCRIPT, *paths], env=env, capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        digests[cpu] = run.stdout.strip()
+    assert len(set(digests.values())) == 1, digests
 
 
 @pytest.mark.parametrize("window, search, step, subpixel, kind", [
