@@ -67,3 +67,40 @@ def cell_centres(n_out_rows: int, n_out_cols: int, *, step: int, shift_px: float
     r = np.arange(n_out_rows) * step + step / 2.0 + shift_px - 0.5
     c = np.arange(n_out_cols) * step + step / 2.0 + shift_px - 0.5
     return np.meshgrid(r, c, indexing="ij")
+
+
+def snow_scene(kind: str = "smooth", shape=(256, 256), *, noise_frac: float = 0.05, patch=None, both: bool = False,
+               seed: int = 0):
+    """A textured pair with a featureless ("snow") patch and sensor noise, moved by a smooth slide.
+
+    The ground moves by ``0.3 px + up to 2.4 px (rows) / 1.8 px (cols)`` inside an elliptical slide (cubic
+    spline warp); ``patch = (r0, r1, c0, c1)`` (reference pixels) is set to the image's median in the secondary
+    (and in the reference too with ``both``): it does not move with the ground. Both images then get white
+    Gaussian noise of ``noise_frac`` x the reference's robust spread (1.4826 MAD).
+
+    Returns ``(reference, secondary, snow, truth)``: ``snow`` the patch mask, ``truth(rows, cols) -> (dy, dx)``.
+    """
+    n0, n1 = shape
+    img = texture(shape, kind, seed=seed)
+    rows, cols = np.mgrid[0:n0, 0:n1].astype(float)
+
+    def field(r, c):
+        body = np.exp(-(((r - 0.5 * n0) / (0.18 * n0)) ** 2 + ((c - 0.45 * n1) / (0.28 * n1)) ** 2) ** 2)
+        return 2.4 * body + 0.3, 1.8 * body + 0.3
+
+    uy, ux = field(rows, cols)
+    sec = ndimage.map_coordinates(img, [rows - uy, cols - ux], order=3, mode="reflect")
+    v = img.ravel()
+    spread = 1.4826 * np.median(np.abs(v - np.median(v)))
+    if patch is None:
+        patch = (int(0.4 * n0), int(0.65 * n0), int(0.5 * n1), int(0.75 * n1))
+    r0, r1, c0, c1 = patch
+    snow = (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1)
+    level = np.median(img)
+    sec[snow] = level
+    if both:
+        img = img.copy()
+        img[snow] = level
+    rng = np.random.default_rng(seed + 1)
+    sigma = noise_frac * spread
+    return img + rng.normal(0, sigma, shape), sec + rng.normal(0, sigma, shape), snow, field

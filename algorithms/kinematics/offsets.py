@@ -40,9 +40,10 @@ Method
    ``"parabolic"`` and ``"gaussian"`` fit the 3-point NCC neighbourhood of the integer peak
    in each axis (faster, biased towards whole pixels by up to ~0.1 px: "peak locking").
 4. **Rejection**: cells whose window or search area leaves the image or holds nodata, whose
-   reference or secondary window has no texture in one of its 4 x 4 sub-blocks (standard
-   deviation below ``min_std`` x the image's robust spread: a partly featureless window is
-   steered by the edge of its flat part), whose peak is on the search border, or whose
+   reference or secondary window has no texture in one of its sub-blocks (:func:`_sub_grid`; standard
+   deviation within ``1 + 2 / sqrt(2 n)`` times the image's noise, :func:`pair_noise`, or below
+   ``min_std`` x the image's robust spread: a partly featureless window is steered by the edge of its
+   flat part), whose peak is on the search border, or whose
    ``ncc`` / ``peak_ratio`` fall below ``min_ncc`` / ``min_peak_ratio`` get NaN offsets and a
    flag (:data:`FLAGS`). Featureless or pure-noise areas therefore come out NaN, never as a
    confident offset.
@@ -61,6 +62,10 @@ Keane R.D., Adrian R.J. (1992) Theory of cross-correlation analysis of PIV image
 Res. 49, 191-215. doi:10.1007/BF00384623
 Westerweel J., Scarano F. (2005) Universal outlier detection for PIV data. Exp. Fluids 39,
 1096-1100. doi:10.1007/s00348-005-0016-6
+Immerkaer J. (1996) Fast noise variance estimation. Comput. Vis. Image Underst. 64(2), 300-302.
+doi:10.1006/cviu.1996.0060
+Donoho D.L., Johnstone I.M. (1994) Ideal spatial adaptation by wavelet shrinkage. Biometrika 81(3),
+425-455. doi:10.1093/biomet/81.3.425
 Debella-Gilo M., Kaab A. (2011) Sub-pixel precision image matching for measuring surface
 displacements on mass movements using normalized cross-correlation. Remote Sens. Environ.
 115, 130-142. doi:10.1016/j.rse.2010.08.012
@@ -284,6 +289,110 @@ def sampled_rows(read_rows, n_rows: int, *, n_strips: int = 24, strip_rows: int 
 def sampled_spread(read_rows, n_rows: int, *, n_strips: int = 24, strip_rows: int = 32) -> float:
     """:func:`robust_spread` of an image read as ``n_strips`` evenly spaced strips (:func:`sampled_rows`)."""
     return robust_spread(sampled_rows(read_rows, n_rows, n_strips=n_strips, strip_rows=strip_rows))
+
+
+#: A sub-block of a window is featureless when its standard deviation is at most ``1 + NOISE_Z / sqrt(2 n)``
+#: times the image's noise (``n`` pixels in the sub-block): the standard deviation of ``n`` samples of pure
+#: noise scatters by ``1 / sqrt(2 n)`` of itself, so 97.7 % of pure-noise sub-blocks fall below (one-sided,
+#: 2 sigma), and a sub-block needs texture of at least 0.43 (16 x 16) to 0.62 (8 x 8) x the noise to count.
+NOISE_Z = 2.0
+
+
+def _laplace_response(img: np.ndarray) -> np.ndarray:
+    """Immerkaer's noise mask ``[[1, -2, 1], [-2, 4, -2], [1, -2, 1]]`` over the 3 x 3 neighbourhoods of ``img``
+    (finite neighbourhoods only, flattened). It is the difference of two discrete Laplacians: zero on locally
+    linear or quadratic brightness, ``6 sigma`` standard deviation on white noise of ``sigma``."""
+    v = np.asarray(img, dtype=np.float64)
+    if v.ndim != 2 or v.shape[0] < 3 or v.shape[1] < 3:
+        return np.zeros(0)
+    r = (v[:-2, :-2] + v[:-2, 2:] + v[2:, :-2] + v[2:, 2:]
+         - 2.0 * (v[:-2, 1:-1] + v[1:-1, :-2] + v[1:-1, 2:] + v[2:, 1:-1]) + 4.0 * v[1:-1, 1:-1])
+    r = r.ravel()
+    return r[np.isfinite(r)]
+
+
+def noise_sigma(image: np.ndarray) -> float:
+    """Standard deviation of an image's white noise, estimated from the image itself.
+
+    Immerkaer's mask (:func:`_laplace_response`; Immerkaer 1996, doi:10.1006/cviu.1996.0060) cancels locally
+    smooth brightness and keeps most of the noise; the scale of its response is taken robustly, as the
+    median absolute value / 0.6745 (Donoho & Johnstone 1994, doi:10.1093/biomet/81.3.425), so edges and
+    bright targets do not inflate it: ``sigma = median|r| / (0.6745 x 6)``. Texture with power at the pixel
+    scale adds to it (an over-estimate); noise smoothed by resampling lowers it. 0 for a constant image or
+    fewer than 3 x 3 finite pixels.
+    """
+    return _sigma_from_response(_laplace_response(image))
+
+
+def _sigma_from_response(r: np.ndarray) -> float:
+    if r.size == 0:
+        return 0.0
+    if r.size > 400_000:  # a regular subsample is enough for a scale
+        r = r[:: r.size // 400_000]
+    return float(np.median(np.abs(r)) / (0.6745 * 6.0))
+
+
+def pair_noise(reference: np.ndarray, secondary: np.ndarray) -> tuple[float, float]:
+    """Upper bounds of the white noise of two co-registered images: ``(sigma_ref, sigma_sec)``, image units.
+
+    Each is the smaller of the image's own :func:`noise_sigma` (its texture at the pixel scale adds to it)
+    and the :func:`noise_sigma` of the difference of the two images, ``sqrt(sigma_ref^2 + sigma_sec^2)`` on
+    ground that did not move (texture common to both images cancels; motion and misregistration add to it;
+    the median ignores them while they cover less than half the image). On a real Sentinel-1 pair of
+    coherence maps the difference gives 0.030-0.037 where each image alone gives 0.043-0.046.
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    sec = np.asarray(secondary, dtype=np.float64)
+    both = noise_sigma(ref - sec)
+    return min(noise_sigma(ref), both), min(noise_sigma(sec), both)
+
+
+def sampled_noise(read_ref, read_sec, n_rows: int, *, n_strips: int = 24, strip_rows: int = 32) -> tuple[float, float]:
+    """:func:`pair_noise` of two images read as ``n_strips`` evenly spaced strips of ``strip_rows`` rows (the
+    strips of :func:`sampled_rows`, each filtered on its own: bounded memory, no mask across two strips).
+    ``read_ref(r0, r1)``, ``read_sec(r0, r1)`` return rows ``r0:r1`` of each image (same grid)."""
+    n_rows = int(n_rows)
+    starts = np.unique(np.linspace(0, max(0, n_rows - strip_rows), max(1, int(n_strips))).astype(int))
+    parts: tuple[list, list, list] = ([], [], [])
+    for r in starts:
+        r1 = int(min(n_rows, r + strip_rows))
+        a = np.asarray(read_ref(int(r), r1), dtype=np.float64)
+        b = np.asarray(read_sec(int(r), r1), dtype=np.float64)
+        for part, img in zip(parts, (a, b, a - b)):
+            part.append(_laplace_response(img))
+    ref, sec, both = (_sigma_from_response(np.concatenate(p) if p else np.zeros(0)) for p in parts)
+    return min(ref, both), min(sec, both)
+
+
+def sub_block_pixels(window: int) -> int:
+    """Pixels of one sub-block of the flatness test for a ``window`` (:func:`_sub_grid`)."""
+    g = max(1, min(4, int(window) // 8))
+    return (int(window) // g) ** 2
+
+
+def flat_thresholds(spread: float, noise_ref: float, noise_sec: float, *, window: int, min_std: float = 0.01,
+                    noise_z: float = NOISE_Z) -> tuple[float, float]:
+    """Standard deviation at or below which a sub-block of a reference / secondary window is featureless.
+
+    ``max(min_std x spread, (1 + noise_z / sqrt(2 n)) x noise)`` per image, ``n`` = :func:`sub_block_pixels`:
+    ``spread`` (:func:`robust_spread` of the reference) guards noise-free images; ``noise_ref`` /
+    ``noise_sec`` (:func:`pair_noise`, image units) make a patch of pure noise (snow, cloud, a saturated or
+    filled area with sensor noise) featureless: its sub-blocks' standard deviation stays below the bound
+    with probability Phi(noise_z).
+    """
+    if not noise_z >= 0:
+        raise GeohazardError(f"noise_z must be >= 0, got {noise_z!r}")
+    base = float(min_std) * float(spread)
+    factor = 1.0 + float(noise_z) / math.sqrt(2.0 * sub_block_pixels(window))
+    return max(base, factor * float(noise_ref)), max(base, factor * float(noise_sec))
+
+
+def _threshold_pair(min_std_abs) -> tuple[float, float]:
+    """``(reference, secondary)`` flatness thresholds from one value or a pair."""
+    if np.ndim(min_std_abs) == 0:
+        return float(min_std_abs), float(min_std_abs)
+    a, b = min_std_abs
+    return float(a), float(b)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -514,7 +623,7 @@ def _patches(img: np.ndarray, starts_r: np.ndarray, starts_c: np.ndarray, size: 
 
 
 def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel: str = "dft",
-                  upsample: int = 10, min_std_abs: float = 0.0, raw_ref=None, raw_search=None) -> np.ndarray:
+                  upsample: int = 10, min_std_abs=0.0, raw_ref=None, raw_search=None) -> np.ndarray:
     """Match ``n`` reference windows inside their search areas.
 
     Parameters
@@ -526,8 +635,9 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     subpixel : {"dft", "parabolic", "gaussian"}
     upsample : int
         Upsampling factor of the DFT refinement.
-    min_std_abs : float
-        Windows whose standard deviation is at or below this are flat (flag 2).
+    min_std_abs : float or (float, float)
+        Windows whose standard deviation is at or below this are flat (flag 2); a pair gives the
+        reference's and the secondary's (:func:`flat_thresholds`).
     raw_ref, raw_search : ndarray, optional
         The same windows before pre-filtering (``raw_search`` may also be ``(rows, col0)``: the
         search areas' rows of the raw secondary and each area's first column): flatness is judged
@@ -550,12 +660,13 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
         return result
     ref0 = ref - ref.mean(axis=(1, 2), keepdims=True)
     ref_norm = np.sqrt((ref0 * ref0).sum(axis=(1, 2)))
-    raw_min = float(min_std_abs)
+    ref_min, sec_min = _threshold_pair(min_std_abs)
+    lag_min = sec_min
     if raw_ref is not None:
-        ref_flat = _min_sub_std(np.asarray(raw_ref, dtype=np.float64)) <= raw_min
-        min_std_abs = 0.0
+        ref_flat = _min_sub_std(np.asarray(raw_ref, dtype=np.float64)) <= ref_min
+        lag_min = 0.0
     else:
-        ref_flat = ref_norm <= min_std_abs * w
+        ref_flat = ref_norm <= ref_min * w
     ref_flat |= ref_norm <= 1e-12 * (np.abs(ref).max(axis=(1, 2)) + 1e-300) * w
     # correlation at lags 0..2s by FFT of size w + 2s (no wrap-around inside those lags)
     # single precision is plenty for locating the integer peak (NCC error ~1e-6) and halves the FFT time
@@ -566,7 +677,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     corr = np.ascontiguousarray(corr, dtype=np.float64)
     mode = {"dft": 0, "parabolic": 1, "gaussian": 2}[subpixel]
     peaks = np.zeros((n, 8))
-    _ncc_peaks(corr, sea, np.where(ref_flat, 0.0, ref_norm), w, float(min_std_abs), mode, peaks)
+    _ncc_peaks(corr, sea, np.where(ref_flat, 0.0, ref_norm), w, float(lag_min), mode, peaks)
     flag = peaks[:, 7].astype(np.int64)
     flag[ref_flat] = FLAG_FLAT
     iy = peaks[:, 0].astype(np.int64)
@@ -580,7 +691,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
             raw_sec = _patches(rows2d, iy[idx], col0[idx] + ix[idx], w)
         else:
             raw_sec = _patches_batch(np.asarray(raw_search, dtype=np.float64), idx, iy[idx], ix[idx], w)
-        flat_sec = _min_sub_std(raw_sec) <= raw_min
+        flat_sec = _min_sub_std(raw_sec) <= sec_min
         flag[idx[flat_sec]] = FLAG_FLAT
         ok = flag == FLAG_VALID
     if subpixel == "dft" and ok.any():
@@ -722,17 +833,26 @@ def _min_sub_std(patches: np.ndarray) -> np.ndarray:
     return out[:, 3]
 
 
+@njit(cache=True)
+def _sub_grid(w):
+    """``(g, b)``: a window of ``w`` pixels is judged on a ``g x g`` grid of ``b x b`` sub-blocks, ``b = w // g``,
+    ``g = 4`` down to 1 so that a sub-block keeps at least 8 x 8 pixels (the standard deviation of fewer
+    samples scatters too much to tell texture from noise)."""
+    g = max(1, min(4, w // 8))
+    return g, w // g
+
+
 @njit(cache=True, parallel=True)
 def _patch_stats(patches, r0, c0, w, out):
     """:func:`_window_stats` of window ``q`` of each patch ``patches[q]`` (raw statistics only)."""
-    b = max(1, w // 4)
+    g, b = _sub_grid(w)
     nb = b * b
     for q in prange(patches.shape[0]):
         lanes = np.empty(w)
         lanes2 = np.empty(w)
         low = np.inf
-        for bi in range(4):
-            for bj in range(4):
+        for bi in range(g):
+            for bj in range(g):
                 _, t, t2 = _sums_about_first(patches[q], r0[q] + bi * b, c0[q] + bj * b, b, lanes, lanes2)
                 low = min(low, math.sqrt(max(t2 - t * t / nb, 0.0) / nb))
         out[q, 3] = low
@@ -836,7 +956,7 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
     sub-block std]``, the first three on ``hp`` (only when ``with_hp``), the last on ``raw`` over the 4 x 4
     sub-blocks of :func:`_min_sub_std`. Sums of squares are taken about the first value of each window or
     sub-block (:func:`_sums_about_first`)."""
-    b = max(1, w // 4)
+    g, b = _sub_grid(w)
     nb = b * b
     for q in prange(r0.size):
         lanes = np.empty(w)
@@ -848,8 +968,8 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
             out[q, 1] = math.sqrt(max(ss - tot * tot / (w * w), 0.0))
             out[q, 2] = abs(x0 + shift)
         low = np.inf
-        for bi in range(4):
-            for bj in range(4):
+        for bi in range(g):
+            for bj in range(g):
                 rr = r + bi * b
                 cc = c + bj * b
                 _, t, t2 = _sums_about_first(raw, rr, cc, b, lanes, lanes2)
@@ -953,6 +1073,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
     blocks; None = typical values of this block).
     """
     off = (st - w) // 2
+    ref_min, sec_min = _threshold_pair(min_std_abs)
     m, k, n_lag, f = w // t, st // t, 2 * s + 1, t + 2 * s
     # NCC ignores constants added to either image; removing a typical value keeps single-precision
     # correlations exact when the images are far from zero mean (no high-pass); NaN -> 0 (no candidate sees it)
@@ -981,7 +1102,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
         win_r, win_c = rb + ci * st, cb + cj * st
         stats = np.empty((ci.size, 4))
         _window_stats(ref, raw_ref, win_r, win_c, w, shift_r, True, stats)
-        flat = (stats[:, 3] <= min_std_abs) | (stats[:, 1] <= 1e-12 * (stats[:, 2] + 1e-300) * w)
+        flat = (stats[:, 3] <= ref_min) | (stats[:, 1] <= 1e-12 * (stats[:, 2] + 1e-300) * w)
         if flat.any():  # featureless reference window: no FFT spent on it
             out["flag"][i0 + ci[flat], j0 + cj[flat]] = FLAG_FLAT
             ci, cj, win_r, win_c, stats = ci[~flat], cj[~flat], win_r[~flat], win_c[~flat], stats[~flat]
@@ -1030,7 +1151,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
             vi = np.nonzero(valid)[0]
             sst = np.empty((vi.size, 4))
             _window_stats(raw_sec, raw_sec, win_r[vi] + iy[vi] - s, win_c[vi] + ix[vi] - s, w, 0.0, False, sst)
-            flag[vi[sst[:, 3] <= min_std_abs]] = FLAG_FLAT
+            flag[vi[sst[:, 3] <= sec_min]] = FLAG_FLAT
         ncc, ratio = peaks[:, 2], peaks[:, 3]
         flag[(flag == FLAG_VALID) & ~(ncc >= min_ncc)] = FLAG_LOW_NCC
         flag[(flag == FLAG_VALID) & ~(ratio >= min_peak_ratio)] = FLAG_AMBIGUOUS
@@ -1058,8 +1179,12 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
 # --------------------------------------------------------------------------- block function
 def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel: str = "dft",
                  upsample: int = 10, min_ncc: float = 0.2, min_peak_ratio: float = 1.1,
-                 min_std_abs: float = 0.0, highpass_px: float = 0.0, levels=None, cancel=None) -> dict:
+                 min_std_abs=0.0, highpass_px: float = 0.0, levels=None, cancel=None) -> dict:
     """Block function of the engine: offsets of the output rows whose cells start in ``block``.
+
+    ``min_std_abs``: a window with a 4 x 4 sub-block whose standard deviation (before the high-pass filter)
+    is at or below it is flat; a pair ``(reference, secondary)`` of thresholds, one per image
+    (:func:`flat_thresholds`).
 
     ``inputs["reference"]`` and ``inputs["secondary"]`` are the block's rows (halo
     :func:`halo_rows` included), NaN = nodata; optional ``inputs["stable"]`` (same rows, non-zero
@@ -1312,7 +1437,8 @@ def finalize_block(block, inputs, *, bias=(0.0, 0.0), median_test=True, median_e
 # --------------------------------------------------------------------------- whole images (tests, notebooks)
 def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 64, search: int = 16,
                  step: int = 16, subpixel: str = "dft", upsample: int = 10, min_ncc: float = 0.25,
-                 min_peak_ratio: float = 1.5, min_std: float = 0.01, median_test: bool = True,
+                 min_peak_ratio: float = 1.5, min_std: float = 0.01, noise_z: float = NOISE_Z,
+                 noise=None, median_test: bool = True,
                  median_eps: float = 0.1, median_threshold: float = 2.0, stable=None, highpass_px: float = 4.0,
                  max_memory_mb: Optional[float] = None, block_rows: Optional[int] = None, progress=None,
                  executor=None) -> dict:
@@ -1333,9 +1459,13 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
         DFT upsampling factor (resolution 1/upsample px before the parabolic refinement).
     min_ncc, min_peak_ratio : float
         Quality thresholds (see module notes).
-    min_std : float
-        A window whose standard deviation is below ``min_std`` x the reference image's robust
-        spread (:func:`robust_spread`) is flat.
+    min_std, noise_z : float
+        A window with a sub-block (:func:`_sub_grid`) whose standard deviation is at or below
+        ``min_std`` x the reference's robust spread (:func:`robust_spread`) or the noise bound of
+        :func:`flat_thresholds` is flat.
+    noise : (float, float), optional
+        Standard deviations of the two images' noise (image units); default: :func:`sampled_noise`
+        (both images sampled as the tool does). ``(0, 0)`` turns the noise test off.
     median_test : bool
         Apply :func:`normalized_median_test` (``median_eps``, ``median_threshold``).
     stable : ndarray of bool (rows, cols), optional
@@ -1348,7 +1478,8 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
     -------
     dict
         ``dx``, ``dy`` (pixels), ``ncc``, ``peak_ratio``, ``snr``, ``flag`` on the output grid
-        (:func:`output_grid`), ``shift_px`` and ``bias`` (a dict, or None).
+        (:func:`output_grid`), ``shift_px``, ``bias`` (a dict, or None), ``noise`` (the two images' noise
+        estimates) and ``flat_std`` (the two flatness thresholds), in image units.
     """
     check_options(window, search, step, subpixel=subpixel, upsample=upsample, min_ncc=min_ncc,
                   min_peak_ratio=min_peak_ratio)
@@ -1361,9 +1492,12 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
     n_rows, n_cols = ref.shape
     n_out_r, n_out_c, shift = output_grid(n_rows, n_cols, window=window, step=step)
     spread = robust_spread(ref)
+    if noise is None:
+        noise = sampled_noise(lambda r0, r1: ref[r0:r1], lambda r0, r1: sec[r0:r1], n_rows)
+    thresholds = flat_thresholds(spread, *noise, window=window, min_std=min_std, noise_z=noise_z)
     func = functools.partial(offset_block, window=window, search=search, step=step, subpixel=subpixel,
                              upsample=upsample, min_ncc=min_ncc, min_peak_ratio=min_peak_ratio,
-                             min_std_abs=float(min_std) * spread, highpass_px=highpass_px,
+                             min_std_abs=thresholds, highpass_px=highpass_px,
                              levels=image_levels(ref, sec, highpass_px=highpass_px))
     sources = {"reference": ref, "secondary": sec}
     if stable is not None:
@@ -1393,6 +1527,8 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
         out["dy"] = (out["dy"] - bias["dy"]).astype(np.float32)
     out["shift_px"] = shift
     out["bias"] = bias
+    out["noise"] = noise
+    out["flat_std"] = thresholds
     return out
 
 
@@ -1439,6 +1575,8 @@ def block_rows_for(n_cols: int, *, window: int, search: int, step: int,
 
 __all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR",
            "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric", "output_grid",
-           "halo_rows", "robust_spread", "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
+           "halo_rows", "robust_spread", "noise_sigma", "pair_noise", "sampled_noise", "flat_thresholds", "sub_block_pixels",
+           "NOISE_Z",
+           "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
            "finalize_field", "block_rows_for", "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS",
            "SUBPIXEL_METHODS"]

@@ -70,6 +70,93 @@ def test_flat_and_half_flat_images():
     assert ok.sum() >= 10 and np.sqrt(np.mean(e ** 2)) < 0.05
 
 
+def _snow_cells(ref, sec, snow, field, window, **kw):
+    """(cells centred over the patch, of them valid, valid cells whose window misses the patch, their RMS error)."""
+    from scipy import ndimage
+
+    r = off.offset_field(ref, sec, window=window, search=6, step=8, **kw)
+    rr, cc = kt.cell_centres(*r["dx"].shape, step=8, shift_px=r["shift_px"])
+    at = (np.clip(np.round(rr).astype(int), 0, snow.shape[0] - 1), np.clip(np.round(cc).astype(int), 0,
+                                                                             snow.shape[1] - 1))
+    ok = np.isfinite(r["dx"])
+    over = snow[at]
+    clear = ndimage.uniform_filter(snow.astype(float), size=window, mode="constant")[at] == 0
+    ty, tx = field(rr, cc)
+    err = np.hypot(r["dx"] - tx, r["dy"] - ty)[ok & clear]
+    return int(over.sum()), int((ok & over).sum()), int((ok & clear).sum()), float(np.sqrt(np.mean(err ** 2)))
+
+
+@pytest.mark.parametrize("kind", ["smooth", "fractal", "speckle"])
+@pytest.mark.parametrize("noise_frac", [0.03, 0.05])
+@pytest.mark.parametrize("patch, both", [((100, 116, 120, 136), False), ((96, 160, 128, 192), False),
+                                         ((40, 230, 130, 250), True)])
+def test_noisy_featureless_patch_gets_no_offset(kind, noise_frac, patch, both):
+    """A featureless patch (snow) with sensor noise 3-5 x 1 % of the texture's spread, half a window to most of the
+    image, in the secondary or in both images, on a sliding textured ground: no cell centred over it gets a value
+    (without the noise test 3-42 of them did, at 2-10 x the error of the textured cells), and no textured
+    cell is lost."""
+    ref, sec, snow, field = kt.snow_scene(kind, noise_frac=noise_frac, patch=patch, both=both, seed=3)
+    over, over_kept, clear_kept, err = _snow_cells(ref, sec, snow, field, 32)
+    assert over >= 4 and over_kept == 0
+    _, _, clear_before, err_before = _snow_cells(ref, sec, snow, field, 32, noise=(0.0, 0.0))
+    assert clear_kept == clear_before >= 150 and err == err_before < 0.25
+
+
+def test_noise_estimates():
+    """Immerkaer's robust estimate recovers white noise under a smooth texture (within 5 %); the pair bound never
+    exceeds either image's own estimate and, on two real Sentinel-1 coherence maps of the same ground, is the
+    lower one (their common pixel-scale texture cancels in the difference)."""
+    img = kt.texture((300, 280), "smooth", seed=2)
+    rng = np.random.default_rng(5)
+    for sigma in (0.05, 0.2, 1.0):
+        noisy = img + rng.normal(0, sigma, img.shape)
+        assert abs(off.noise_sigma(noisy) / sigma - 1) < 0.05 + 0.04 / sigma  # + the texture's own response
+    assert off.noise_sigma(np.full((20, 20), 3.0)) == 0.0
+    a, b = img + rng.normal(0, 0.3, img.shape), img + rng.normal(0, 0.3, img.shape)
+    na, nb = off.pair_noise(a, b)
+    assert na <= off.noise_sigma(a) and nb <= off.noise_sigma(b) and abs(na / 0.3 - 1) < 0.08
+    strips = off.sampled_noise(lambda r0, r1: a[r0:r1], lambda r0, r1: b[r0:r1], a.shape[0])
+    assert np.allclose(strips, (na, nb), rtol=0.05)
+    # thresholds: 1 + 2 / sqrt(2 n) times the noise, n = 8 x 8 (window 32) to 16 x 16 (window 64)
+    assert off.sub_block_pixels(32) == 64 and off.sub_block_pixels(64) == 256 and off.sub_block_pixels(16) == 64
+    t = off.flat_thresholds(10.0, 1.0, 2.0, window=64)
+    assert np.allclose(t, (1.0 + 2.0 / np.sqrt(512), 2.0 + 4.0 / np.sqrt(512)))
+    assert off.flat_thresholds(10.0, 0.0, 0.0, window=64) == (0.1, 0.1)
+
+
+def _coherence(name):
+    import os
+
+    from osgeo import gdal
+
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "sentinel1_mexico_city", "geotiffs",
+                        f"cropA_{name}_VV_8rlks_flat_eqa_cc.tif")
+    if not os.path.exists(path):
+        pytest.skip(f"real data missing: {path}")
+    return gdal.Open(path).ReadAsArray().astype(np.float64)
+
+
+@pytest.mark.parametrize("window", [16, 24, 32])
+def test_real_pair_keeps_its_textured_cells(window):
+    """Two real Sentinel-1 coherence maps of Mexico City (different dates, same grid: true offset 0, real noise):
+    every cell the quality tests keep without the noise test is kept with it, at < 0.1 px RMS; a featureless
+    patch given the images' own noise level is refused."""
+    pytest.importorskip("osgeo", reason="GDAL reads the real data")
+    a, b = _coherence("20180106-20180130"), _coherence("20180106-20180319")
+    kw = dict(window=window, search=3, step=4, highpass_px=2)
+    r = off.offset_field(a, b, **kw)
+    before = off.offset_field(a, b, **kw, noise=(0.0, 0.0))
+    ok = np.isfinite(r["dx"])
+    assert ok.sum() == np.isfinite(before["dx"]).sum() >= 60
+    assert np.sqrt(np.mean(r["dx"][ok] ** 2 + r["dy"][ok] ** 2)) < 0.1
+    b2 = b.copy()
+    b2[20:44, 40:72] = np.median(b) + np.random.default_rng(0).normal(0, r["noise"][1], (24, 32))
+    r2 = off.offset_field(a, b2, **kw)
+    rr, cc = kt.cell_centres(*r2["dx"].shape, step=4, shift_px=r2["shift_px"])
+    over = (rr >= 20 + window / 4) & (rr < 44 - window / 4) & (cc >= 40 + window / 4) & (cc < 72 - window / 4)
+    assert over.sum() >= 1 and not np.isfinite(r2["dx"][over]).any()
+
+
 def test_nodata_windows_are_skipped():
     img = kt.texture((160, 160), "speckle", seed=3)
     sec = kt.fourier_shift(img, 0.5, 0.5)
