@@ -6,7 +6,8 @@ displacement (up to 3 px toward the south-east inside an elliptical body, zero o
 uniform 0.3 px co-registration error; part of the slide is covered by a featureless patch ("snow")
 in the secondary image, and both images carry white sensor noise of 5 % of the texture's spread (the
 snow patch is then pure noise, which the flatness test must tell from texture). offset_field (window
-48, search 8, step 8) with the area outside the slide as stable ground. Run: `make link` then /usr/bin/python3 docs/make_offsets_figure.py
+48, search 8, step 8) with the area outside the slide as stable ground.
+Run: `make link` then /usr/bin/python3 docs/make_offsets_figure.py
 """
 
 import os

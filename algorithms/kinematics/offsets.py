@@ -1575,8 +1575,7 @@ def block_rows_for(n_cols: int, *, window: int, search: int, step: int,
 
 __all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR",
            "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric", "output_grid",
-           "halo_rows", "robust_spread", "noise_sigma", "pair_noise", "sampled_noise", "flat_thresholds", "sub_block_pixels",
-           "NOISE_Z",
-           "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
+           "halo_rows", "robust_spread", "noise_sigma", "pair_noise", "sampled_noise", "flat_thresholds",
+           "sub_block_pixels", "NOISE_Z", "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
            "finalize_field", "block_rows_for", "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS",
            "SUBPIXEL_METHODS"]
