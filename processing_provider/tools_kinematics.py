@@ -257,6 +257,19 @@ class ValidateInsar(GeohazardAlgorithm):
         return result
 
 
+def _trigger_notes(progress, res, what: str) -> None:
+    """Warnings on a correlation result: best lags on the search limit, series without any correlation."""
+    n = res["best_r"].size
+    lim = int(np.sum(res["at_limit"]))
+    if lim:
+        progress.push_warning(f"{lim} of {n} {what} have their strongest correlation at the largest lag tried "
+                              f"({res['lags_days'][-1]:g} days): the true lag may be longer (raise MAX_LAG_DAYS)")
+    none = int(np.sum(~np.isfinite(res["best_r"])))
+    if none:
+        progress.push_warning(f"{none} of {n} {what} have too few values on the common axis for a correlation (left "
+                              "empty)")
+
+
 class TriggerCorrelation(GeohazardAlgorithm):
     NAME, DISPLAY_NAME, GROUP_ID = "triggercorrelation", "Deformation vs trigger (lagged correlation)", "timeseries"
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
@@ -269,13 +282,19 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "YYYYMMDD/DYYYYMMDD (mm), or INPUT_RASTER, a multi-band raster whose band descriptions are dates (mm).\n"
         "Both go on a common axis of STEP_DAYS bins over their overlap; the response is the velocity (mm/yr) or the "
         "detrended displacement. For lags 0..MAX_LAG_DAYS (driver leading) the Pearson correlation is computed; "
-        "the best lag is reported with a p-value from Student's t with the effective sample size of two "
+        "the best lag is the one of the largest |r|, of either sign: corr_sign is +1 where the response rises with "
+        "the driver, -1 where it falls (a slope facing the sensor moving away as rain rises; subsidence as the "
+        "water level drops). Its two-sided p-value comes from Student's t with the effective sample size of two "
         "autocorrelated series (Bretherton et al. 1999, doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2), "
-        "Bonferroni-corrected over the lags tried. Features are also decomposed into trend + annual/semi-annual "
-        "harmonics (velocity, annual amplitude and peak day).\nDriver gaps: missing days make their bins (and the "
-        "antecedent index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT "
-        "layer (best_lag_days, best_r, p, p_corrected, n_eff, velocity, annual_amplitude, annual_peak_doy); "
-        "OUTPUT_RASTER (bands best lag, best r, p, p corrected); optional PNG of the mean series (OUTPUT_PLOT).\n"
+        "Bonferroni-corrected over the lags tried; a best lag on the largest lag tried is warned about. Features "
+        "are also decomposed into trend + annual/semi-annual harmonics (velocity, annual amplitude and peak day; "
+        "at least 8 dates over 365 days, else empty and the log says why).\nDriver checks: a date given twice "
+        "with different values is refused (the same value twice is kept once, with a warning); rainfall (flux) "
+        "cannot be negative; a level (state) can. Driver gaps: missing days make their bins (and the antecedent "
+        "index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT layer "
+        "(best_lag_days, best_r (signed), corr_sign, p, p_corrected, n_eff, velocity, annual_amplitude, "
+        "annual_peak_doy); OUTPUT_RASTER (bands best lag, best r (signed), p, p corrected); optional PNG of the "
+        "mean series (OUTPUT_PLOT).\n"
         "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
         "TAU_DAYS 0 (plain rainfall sums per step).")
 
@@ -323,13 +342,25 @@ class TriggerCorrelation(GeohazardAlgorithm):
                                                   context)
         kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
                   max_lag_days=opts["max_lag"])
-        res = _tr.correlate_with_driver(dates, series, ddates, dvals, **kw)
+        warnings: list = []
+        res = _tr.correlate_with_driver(dates, series, ddates, dvals, warnings=warnings, **kw)
+        for w in warnings:
+            progress.push_warning(w)
         if res["driver_gap_bins"]:
             progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
                                   "left out of the correlation")
+        _trigger_notes(progress, res, "features")
         seas = _tr.seasonal_parameters(dates, series)
-        fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r", "p", "p_corrected",
-                                                                       "n_eff")}, **seas}
+        reason = _tr.seasonal_reason(dates)
+        n_nan = int(np.sum(~np.isfinite(seas["velocity"])))
+        if reason:  # an explanation, not a data problem: the fields cannot exist for so short a series
+            progress.push_info(f"velocity, annual_amplitude and annual_peak_doy left empty: {reason}")
+        elif n_nan:
+            progress.push_warning(f"velocity, annual_amplitude and annual_peak_doy left empty for {n_nan} of "
+                                  f"{seas['velocity'].size} features: their valid values span less than 365 days or "
+                                  "number fewer than 8")
+        fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r")},
+                  "corr_sign": res["sign"], **{k: res[k] for k in ("p", "p_corrected", "n_eff")}, **seas}
         result = {"OUTPUT": kio.write_features(self.parameterAsOutputLayer(parameters, "OUTPUT", context), fields,
                                                feats)}
         if parameters.get("OUTPUT_PLOT"):

@@ -412,6 +412,87 @@ def test_trigger_uncorrelated_noise_is_not_significant():
     assert np.mean(res["p_corrected"] < 0.05) <= 0.1
 
 
+def _rain_responses(lags, signs, seed=0, n_days=4 * 365, obs_step=12, noise=0.05):
+    """Daily seasonal rain and LOS displacement series whose velocity rises (+1) or falls (-1) with the rain of the
+    previous 12 days, ``lag`` days later (mm, one column per series)."""
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(n_days)]
+    season = 0.2 + np.clip(np.sin(2 * np.pi * np.arange(n_days) / 365.25), 0, None)
+    rain = rng.gamma(0.4, 12, n_days) * season * (rng.uniform(size=n_days) < 0.4)
+    r12 = np.convolve(rain, np.ones(12))[:n_days]
+    idx = np.arange(0, n_days, obs_step)
+    cols = []
+    for lag, sign in zip(lags, signs):
+        vel = 10 + sign * 0.5 * np.concatenate([np.full(lag, r12[0]), r12[:n_days - lag]])
+        cols.append(np.cumsum(vel)[idx] / 365.25 + rng.normal(0, noise, idx.size))
+    return days, rain, [days[i] for i in idx], np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize("kw, tol", [({}, 12), ({"step_days": 6, "tau_days": 30}, 12),
+                                     ({"step_days": 12, "tau_days": 10}, 12), ({"step_days": 24}, 24)])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_trigger_negative_and_positive_responses(kw, tol, seed):
+    """Twelve series, six rising and six falling with the rain, lags 0-156 days: every lag within a step, every sign
+    right, the signed r strong and significant (defaults STEP_DAYS 12, TAU_DAYS 0, and others; the antecedent index
+    of TAU_DAYS 30 smooths the rain, so its lags come out within two 6-day steps). Looking for the largest r alone
+    put every falling series on the 180-day search limit."""
+    lags = [0, 24, 48, 72, 120, 156] * 2
+    signs = [1] * 6 + [-1] * 6
+    days, rain, sdates, y = _rain_responses(lags, signs, seed=seed)
+    res = tr.correlate_with_driver(sdates, y, days, rain, **kw)
+    assert np.all(np.abs(res["best_lag_days"] - lags) <= tol), res["best_lag_days"]
+    assert list(res["sign"]) == signs and np.all(np.sign(res["best_r"]) == signs)
+    assert np.all(np.abs(res["best_r"]) > 0.6) and np.all(res["p_corrected"] < 1e-4)
+    limit = res["lags_days"][-1]
+    assert not res["at_limit"][np.array(lags) < limit - tol].any()  # a lag within a step of the limit may sit on it
+
+
+def test_trigger_water_level_and_the_search_limit():
+    """A state driver (groundwater level, negative values allowed) that the response follows with the opposite
+    sign, and a lag beyond the search: flagged at the limit."""
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
+    t = np.arange(len(days))
+    level = -3.0 + np.sin(2 * np.pi * t / 365.25) + 0.4 * np.sin(2 * np.pi * t / 61)  # m below the surface
+    idx = np.arange(60, len(days), 12)
+    rng = np.random.default_rng(4)
+    y = np.stack([np.cumsum(5 - 20 * level[idx - lag]) * 12 / 365.25 + rng.normal(0, 0.02, idx.size)
+                  for lag in (12, 36)], axis=1)
+    res = tr.correlate_with_driver([days[i] for i in idx], y, days, level, kind="state", max_lag_days=120)
+    assert list(res["sign"]) == [-1, -1] and np.all(np.abs(res["best_lag_days"] - [12, 36]) <= 12)
+    short = tr.correlate_with_driver([days[i] for i in idx], y, days, level, kind="state", max_lag_days=24)
+    assert short["at_limit"][1] and short["best_lag_days"][1] == 24
+
+
+def test_trigger_driver_checks():
+    """A date given twice with two values is refused naming it; twice with one value is kept once with a warning;
+    negative rainfall is refused naming the date; a negative level (state) is fine."""
+    days, rain, sdates, y = _rain_responses([24], [1], seed=3)
+    d2 = days[:100] + [days[50]] + days[100:]
+    r2 = np.concatenate([rain[:100], [rain[50] + 3.0], rain[100:]])
+    with pytest.raises(GeohazardError, match=f"{days[50].isoformat()} twice with different values"):
+        tr.correlate_with_driver(sdates, y, d2, r2)
+    r2[100] = rain[50]
+    warnings = []
+    res = tr.correlate_with_driver(sdates, y, d2, r2, warnings=warnings)
+    ref = tr.correlate_with_driver(sdates, y, days, rain)
+    assert len(warnings) == 1 and days[50].isoformat() in warnings[0] and "kept once" in warnings[0]
+    assert res["best_lag_days"][0] == ref["best_lag_days"][0] and res["best_r"][0] == ref["best_r"][0]
+    with pytest.raises(GeohazardError, match=f"negative.*{days[0].isoformat()}.*rainfall cannot be negative"):
+        tr.correlate_with_driver(sdates, y, days, -rain - 1.0)
+    res = tr.correlate_with_driver(sdates, y, days, -rain - 1.0, kind="state")
+    assert res["sign"][0] == -1
+
+
+def test_seasonal_reason_for_a_short_series():
+    """A 348-day series gets no velocity / annual amplitude, and the reason names the span."""
+    dates = [dt.date(2020, 1, 3) + dt.timedelta(days=12 * i) for i in range(30)]
+    out = tr.seasonal_parameters(dates, np.arange(30.0)[:, None])
+    assert np.isnan(out["velocity"]).all()
+    assert "348 days" in tr.seasonal_reason(dates)
+    assert tr.seasonal_reason(dates + [dt.date(2021, 2, 1)]) is None
+    assert "at least 8" in tr.seasonal_reason(dates[:5])
+
+
 def test_seasonal_decomposition():
     dates = [dt.date(2018, 1, 1) + dt.timedelta(days=10 * i) for i in range(120)]
     t = np.array([(d - dates[0]).days for d in dates]) / 365.25
