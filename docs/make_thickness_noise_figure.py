@@ -89,7 +89,8 @@ def main():
               f"{arr[sel, 1].min():+.1f}..{arr[sel, 1].max():+.1f}%, now {arr[sel, 2].min():+.1f}.."
               f"{arr[sel, 2].max():+.1f}% (scatter 1 sigma up to {arr[sel, 4].max():.1f}%)")
     print(f"all {len(rows)} cases x {SEEDS} draws: mean error before {arr[:, 1].min():+.1f}..{arr[:, 1].max():+.1f}%, "
-          f"now {arr[:, 2].min():+.1f}..{arr[:, 2].max():+.1f}%; scatter now {arr[:, 4].min():.1f}..{arr[:, 4].max():.1f}%")
+          f"now {arr[:, 2].min():+.1f}..{arr[:, 2].max():+.1f}%; scatter now {arr[:, 4].min():.1f}.."
+          f"{arr[:, 4].max():.1f}%")
     fig = Figure(figsize=(9.5, 4.2), dpi=100)
     FigureCanvasAgg(fig)
     for k, (col, title) in enumerate(((1, "operator velocities as given (before)"), (2, "smoothed operator (now)"))):
