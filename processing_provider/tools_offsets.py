@@ -33,6 +33,7 @@ from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .io.offsets import SignedStack, output_info, rasterize_stable, warp_onto
+from .io.stacks import expand_raster_inputs
 from .raster_io import (
     RasterInfo,
     RasterWriter,
@@ -354,8 +355,9 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         "Sentinel-1 or Sentinel-2 pairs of a glacier or landslide), by two-step least squares per connected "
         "component of the pair network.\n\n"
         "<b>Offset rasters</b>: one per pair, on one grid, with the two dates in the file name as for "
-        "interferograms (20200101_20200113, 20200101-20200113, ...). A name with the later date first is read "
-        "as the reversed pair (its offsets change sign).\n"
+        "interferograms (20200101_20200113, 20200101-20200113, ...), or a folder of them (its rasters whose names "
+        "carry a date pair). A name with the later date first is read as the reversed pair (its offsets change "
+        "sign).\n"
         "<b>Component bands</b> (COMPONENTS): the bands holding the components, comma separated (default '1,2' = "
         "east and north metres of "
         "'Offset tracking'; '1' for one component). <b>Correlation band</b> (0 = none; 7 in 'Offset tracking' "
@@ -430,11 +432,15 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
             createByDefault=False))
         add_dask_parameter(self)
 
+    def input_raster_files(self, parameters, context) -> dict:
+        """The offset rasters of INPUTS, a folder expanded as the stack tools do (its dated rasters)."""
+        return {self.INPUTS: expand_raster_inputs(self, parameters, self.INPUTS, context, want="ifg")}
+
     def _inputs(self, parameters, context):
-        layers = self.parameterAsLayerList(parameters, self.INPUTS, context)
-        if len(layers) < 2:
-            raise GeohazardError(f"{self.INPUTS}: give at least two offset rasters (pairs), got {len(layers)}")
-        paths = [lyr.source() for lyr in layers]
+        paths = self.input_raster_files(parameters, context)[self.INPUTS]
+        if len(paths) < 2:
+            raise GeohazardError(f"{self.INPUTS}: give at least two offset rasters (pairs) or a folder of them, got "
+                                 f"{len(paths)}")
         raw_pairs = []
         for p in paths:
             try:
@@ -466,7 +472,11 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         return paths, pairs, signs, infos[0], bands, wb
 
     def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
+        try:  # a folder is not a layer: QGIS's own check sees the files it holds
+            files = self.input_raster_files(parameters, context)[self.INPUTS]
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        ok, msg = super().checkParameterValues({**parameters, self.INPUTS: files}, context)
         if not ok:
             return ok, msg
         try:

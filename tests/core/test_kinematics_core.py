@@ -223,6 +223,22 @@ def test_validation_recovers_known_velocity_bias_and_reports_outside_station():
                         and b.stats["nrmse_range"] <= 0.25 and b.stats["rmse"] <= 5.0)
 
 
+@pytest.mark.parametrize("seed", [0, 3])
+def test_validation_warns_about_stations_in_metres(seed):
+    """GNSS series given in metres (1000 x smaller) against InSAR in mm: a warning naming the station columns and
+    the factor; none on the same data in mm, nor for InSAR in metres wrongly taken as mm (warned the other way)."""
+    stations, x, y, (e, n, u), s, dates, bias = _stations_and_insar(seed)
+    _, info = va.validate_insar(stations, x, y, e, n, u, s, dates, radius_m=100, reference="A")
+    assert info["warnings"] == []
+    metres = [va.Station(st.name, st.x, st.y, st.dates, east=st.east / 1000, north=st.north / 1000,
+                         up=st.up / 1000) for st in stations]
+    res, info = va.validate_insar(metres, x, y, e, n, u, s, dates, radius_m=100, reference="A")
+    assert len(info["warnings"]) == 1 and "columns east, north, up" in info["warnings"][0]
+    assert "stations in metres" in info["warnings"][0] and "1000" in info["warnings"][0]
+    _, info = va.validate_insar(stations, x, y, e, n, u, s / 1000, dates, radius_m=100, reference="A")
+    assert len(info["warnings"]) == 1 and "InSAR in metres" in info["warnings"][0]
+
+
 def test_validation_statistics_by_hand_and_bad_input():
     dates = [dt.date(2021, 1, 1) + dt.timedelta(days=30 * i) for i in range(5)]
     g = np.array([0.0, -1.0, -2.0, -3.0, -4.0])

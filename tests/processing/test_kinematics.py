@@ -69,6 +69,21 @@ def test_landslide3d_rasters_with_dem_and_with_azimuth(run_alg, tmp_path):
     np.testing.assert_allclose(v, truth[:, None, None] * np.ones(v.shape), atol=1e-3)
 
 
+def test_landslide3d_quality_with_empty_sigmas_is_not_called_empty(run_alg, tmp_path):
+    """Two geometries without sigmas and the DEM constraint: no redundancy, so the sigma bands are NoData while the
+    condition and flag bands hold data; no "every pixel is NoData" warning about OUTPUT_QUALITY."""
+    from testutils import recording_feedback
+
+    p, _ = _slide(tmp_path)
+    fb = recording_feedback()
+    res = run_alg("landslide3d", {"RASTERS": [p["asc"], p["desc"]], "GEOMETRIES": "-12,39;192,34", "DEM": p["dem"],
+                                  "OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")},
+                  feedback=fb)
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    assert not np.isfinite(q[0]).any() and np.isfinite(q[4]).all()
+    assert not any("NoData" in w for w in fb.warnings), fb.warnings
+
+
 def test_landslide3d_wrong_input(run_alg, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -365,6 +380,19 @@ def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
                                      "OUTPUT": str(tmp_path / "st2.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st2.csv")})
     rows2 = _table(res2["OUTPUT_TABLE"])
     assert rows2["BM1"]["velocity_difference"] == rows["BM1"]["velocity_difference"]
+    # every dated band is used: no "only band 1 is read"; the levelling in metres is warned about
+    from testutils import recording_feedback
+
+    fb = recording_feedback()
+    metres = tmp_path / "lev_m.csv"
+    metres.write_text("\n".join([lev[0]] + [",".join(r.split(",")[:2] + [f"{float(r.split(',')[2]) / 1000:.6f}"]
+                                                     + r.split(",")[3:]) for r in lev[1:]]) + "\n")
+    run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_CSV": str(metres), "REFERENCE_STATION": "",
+                              "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90.0,
+                              "OUTPUT": str(tmp_path / "st3.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st3.csv")},
+            feedback=fb)
+    assert not any("only band 1" in w for w in fb.warnings), fb.warnings
+    assert any("stations in metres" in w and "east, north, up" in w for w in fb.warnings), fb.warnings
 
 
 def test_landslide3d_time_series_rasters_and_egms_points(run_alg, tmp_path, data_dir):
