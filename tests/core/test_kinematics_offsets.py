@@ -293,7 +293,7 @@ def _same_bytes(a, b):
 
 @pytest.mark.parametrize("window, search, step, subpixel", [
     (32, 6, 16, "dft"), (32, 6, 16, "parabolic"), (33, 5, 16, "dft"), (24, 4, 8, "dft")])
-def test_blocks_and_threads_do_not_change_the_field(window, search, step, subpixel):
+def test_blocks_and_threads_do_not_change_the_field(monkeypatch, window, search, step, subpixel):
     """Row blocks of any height (a multiple of the step or not, one output row each up to the whole image) and
     one or two threads give the same bytes: every sum is taken in an order fixed by the window, never by the
     block, the batch of cells sharing a BLAS call, or the thread. (33, 5, 16): no common tile, the per-cell
@@ -305,6 +305,13 @@ def test_blocks_and_threads_do_not_change_the_field(window, search, step, subpix
     assert np.isfinite(whole["dx"]).sum() >= 20
     for rows in (step, 23, 37, 50, 101):
         _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=rows))
+    for workers in ("1", "2"):  # scipy.fft threads over the batch of windows
+        monkeypatch.setenv("INSAR_GEOHAZARDS_FFT_WORKERS", workers)
+        off._fft_backend.cache_clear()
+        try:
+            _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=50))
+        finally:
+            off._fft_backend.cache_clear()
     numba = pytest.importorskip("numba", reason="thread counts only matter with numba")
     n0 = numba.get_num_threads()
     try:
