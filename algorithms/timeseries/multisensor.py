@@ -38,8 +38,8 @@ terms, the residual of each value from the line through its neighbours gives ``s
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
 power subtracted. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative least
-squares where the stacks' ``e^2 : u^2`` differ, else each component gets all the LOS variability;
-floored at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
+squares where the stacks' ``e^2 : u^2`` differ, else both components share it alike; floored
+at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
 of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
 with that stack's noise raised to the residual RMS.
@@ -61,8 +61,9 @@ Consecutive dates more than ``gap_days`` apart form a gap. It is filled with fla
 ``bridge_step_days`` (no observation; they let the discrete random walk reach its continuous
 limit, so the bridge's variance is right), and the density across it comes from the data: a first
 pass leaves the gap almost untied (``q = 10^4``) and measures the change ``dv`` of the one-year mean
-velocity (beyond the deterministic terms) across the gap; ``q_gap = max(q, (dv^2 - var dv) / T)``
-for windows ``T`` years apart, and the final pass uses it. Every date after the gap carries the
+velocity (beyond the deterministic terms) across the gap; ``q_gap = max(q_0, (dv^2 - 2 var dv) / T)``
+for windows ``T`` years apart, ``q_0`` the larger of the segments' own (unfloored) density and
+``min_gap_process_noise`` (0.25), and the final pass uses it. Every date after the gap carries the
 bridge's uncertainty; the gap displacement and its sigma are output per gap. A gap longer than
 ``max_bridge_years`` is refused, naming the stacks on both sides; periods seen by one geometry and
 stacks overlapping no other in time are reported.
@@ -866,8 +867,8 @@ class MultisensorProblem:
                 n_s = len(p.dates)
                 w = ws[row:row + n_s]
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    given = np.sqrt(np.where(w > 0, 1.0 / w, np.nan))
-                    rms_given = np.sqrt(np.nanmean(given ** 2, axis=0))
+                    # mean noise variance over the stack's valid dates (all-empty pixels give NaN, not a warning)
+                    rms_given = np.sqrt(np.where(w > 0, 1.0 / w, 0.0).sum(axis=0) / (w > 0).sum(axis=0))
                     ratio = out["res"][si] / rms_given
                 # beyond three standard errors of a residual RMS over n dates (a white-noise stack rarely triggers)
                 n_used = np.maximum(n_valid[si], 1)

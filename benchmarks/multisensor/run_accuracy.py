@@ -86,8 +86,8 @@ def run(name, seed_offset=0, north_removed=False):
         for dates, e, u in methods.values():
             # pixels every method solved on most of its dates (the 6-day route leaves gaps > 90 days empty)
             sel = [i for i, d in enumerate(dates) if lo <= d <= hi]
-            mask &= (np.isfinite(np.asarray(e)[sel]).mean(axis=0) >= 0.8) \
-                & (np.isfinite(np.asarray(u)[sel]).mean(axis=0) >= 0.8)
+            mask &= (np.isfinite(np.asarray(e)[sel]).mean(axis=0) >= 0.5) \
+                & (np.isfinite(np.asarray(u)[sel]).mean(axis=0) >= 0.5)
         row = {"stacks": [gen["stacks"][i]["sensor"].name for i in grp], "window": [str(lo), str(hi)],
                "pixels": int(mask.sum()), "msbas_lambda": ms[pi][3], "msbas_best_lambda": ms_best[pi][3]}
         for m, (dates, e, u) in methods.items():
@@ -134,7 +134,8 @@ def table(recs):
                   "(RMS mm, mean over seeds):", "",
                   "| scenario | period (stacks) | px | ours E / U | ts route E / U | nearest E / U "
                   "| MSBAS L-curve E / U "
-                  "| MSBAS best lambda E / U | ours vs best baseline E / U |", "|---|---|---|---|---|---|---|---|---|"]
+                  "| MSBAS best lambda E / U | ours below (a) and (b) E / U | ours below MSBAS best lambda E / U |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         keys = []
         for r in sub:
             for i in range(len(r["periods"])):
@@ -144,13 +145,15 @@ def table(recs):
             ps = [r["periods"][i] for r in sub if r["scenario"] == name]
             m = {k: [_mean([p[k][c] for p in ps]) for c in (0, 1)] for k in ("ours", "ts_route", "nearest", "msbas",
                                                                              "msbas_best")}
-            best = [min(m[k][c] for k in ("ts_route", "nearest", "msbas", "msbas_best")) for c in (0, 1)]
+            best = [min(m[k][c] for k in ("ts_route", "nearest", "msbas")) for c in (0, 1)]
+            orc = m["msbas_best"]
             p0 = ps[0]
             lines.append(f"| {name} | {p0['window'][0][:7]}..{p0['window'][1][:7]} ({', '.join(p0['stacks'])}) "
                          f"| {p0['pixels']} | " + " | ".join(f"{m[k][0]:.2f} / {m[k][1]:.2f}" for k in
                                                            ("ours", "ts_route", "nearest", "msbas", "msbas_best"))
                          + f" | {100 * (1 - m['ours'][0] / best[0]):.0f} % / "
-                         f"{100 * (1 - m['ours'][1] / best[1]):.0f} % |")
+                         f"{100 * (1 - m['ours'][1] / best[1]):.0f} % | {100 * (1 - m['ours'][0] / orc[0]):.0f} % / "
+                         f"{100 * (1 - m['ours'][1] / orc[1]):.0f} % |")
     hon = [r for r in recs if "z" in r]
     if hon:
         lines += ["", "Honesty (north handled; pooled over seeds):", "",
