@@ -228,6 +228,125 @@ def _v_sq_sum(acc, a):
         acc[q] += a[q] * a[q]
 
 
+# Loops over the batch written inline in a kernel are not vectorised (LLVM cannot rule out that the
+# arrays overlap); in these small functions it checks that at run time and vectorises. Each keeps the
+# operation order of the scalar expression it replaces, so every pixel's arithmetic is unchanged.
+@njit(cache=True)
+def _v_add_mul(y, a, b):
+    """``y += a * b``."""
+    for q in range(y.size):
+        y[q] += a[q] * b[q]
+
+
+@njit(cache=True)
+def _v_mul(y, a, b):
+    """``y = a * b``."""
+    for q in range(y.size):
+        y[q] = a[q] * b[q]
+
+
+@njit(cache=True)
+def _v_smul(y, c, a):
+    """``y = c * a`` (``c`` a scalar)."""
+    for q in range(y.size):
+        y[q] = c * a[q]
+
+
+@njit(cache=True)
+def _v_mul_s(y, a, c):
+    """``y = a * c`` (``c`` a scalar)."""
+    for q in range(y.size):
+        y[q] = a[q] * c
+
+
+@njit(cache=True)
+def _v_add_smul(y, c, a):
+    """``y += c * a`` (``c`` a scalar)."""
+    for q in range(y.size):
+        y[q] += c * a[q]
+
+
+@njit(cache=True)
+def _v_sub_smul(y, c, a):
+    """``y -= c * a`` (``c`` a scalar)."""
+    for q in range(y.size):
+        y[q] -= c * a[q]
+
+
+@njit(cache=True)
+def _v_add_mul_ss(y, a, c1, c2):
+    """``y += a * c1 * c2`` (scalars ``c1``, ``c2``; left to right)."""
+    for q in range(y.size):
+        y[q] += a[q] * c1 * c2
+
+
+@njit(cache=True)
+def _v_fill(y, c):
+    for q in range(y.size):
+        y[q] = c
+
+
+@njit(cache=True)
+def _v_copy(y, a):
+    for q in range(y.size):
+        y[q] = a[q]
+
+
+@njit(cache=True)
+def _v_sdiv(y, c, a):
+    """``y = c / a`` (``c`` a scalar)."""
+    for q in range(y.size):
+        y[q] = c / a[q]
+
+
+@njit(cache=True)
+def _v_neg_div(y, a, b):
+    """``y = -a / b``."""
+    for q in range(y.size):
+        y[q] = -a[q] / b[q]
+
+
+@njit(cache=True)
+def _v_diag_inv(y, acc, li):
+    """``y = 1 / (li li) - acc / li``."""
+    for q in range(y.size):
+        v = li[q]
+        y[q] = 1.0 / (v * v) - acc[q] / v
+
+
+@njit(cache=True)
+def _v_lin2(y, c1, a, c2, b):
+    """``y = c1 * a + c2 * b``."""
+    for q in range(y.size):
+        y[q] = c1 * a[q] + c2 * b[q]
+
+
+@njit(cache=True)
+def _v_add_lin4(y, c1, a1, c2, a2, c3, a3, c4, a4):
+    """``y += c1 a1 + c2 a2 + c3 a3 + c4 a4`` (summed left to right, then added)."""
+    for q in range(y.size):
+        y[q] += c1 * a1[q] + c2 * a2[q] + c3 * a3[q] + c4 * a4[q]
+
+
+@njit(cache=True)
+def _v_sqrt_pos(y, acc, fixed):
+    """``y = sqrt(acc)`` where ``acc > 0`` and not ``fixed``, else 0."""
+    for q in range(y.size):
+        a = acc[q]
+        y[q] = math.sqrt(a) if (a > 0.0 and not fixed) else 0.0
+
+
+@njit(cache=True)
+def _v_residual(res2, chi, nval, y, m, w):
+    """Add the squared residual ``y - m`` where the weight ``w`` is positive."""
+    for q in range(y.size):
+        e = y[q] - m[q]
+        ok = w[q] > 0.0
+        res2[q] += e * e if ok else 0.0
+        chi[q] += w[q] * e * e if ok else 0.0
+        nval[q] += 1.0 if ok else 0.0
+
+
 # --------------------------------------------------------------------------- the batch solver
 @njit(cache=True)
 def _factor(lb, rb, sb, diag0, ok, n, nbord):
@@ -254,18 +373,19 @@ def _factor(lb, rb, sb, diag0, ok, n, nbord):
             else:
                 ok[q] = False
                 lb[i, 0, q] = 1.0
-    for b in range(nbord):
-        wrow = rb[b]
-        for i in range(n):
-            dmax = min(P, i)
+    # W and the Schur complement knot by knot: the border rows of one knot stay in cache (each element's
+    # sequence of operations is the same as border row by border row)
+    for i in range(n):
+        dmax = min(P, i)
+        for b in range(nbord):
+            wrow = rb[b]
             for d in range(1, dmax + 1):
                 _v_sub_mul(wrow[i], lb[i, d], wrow[i - d])
             _v_div(wrow[i], lb[i, 0])
-    for b in range(nbord):
-        for c in range(b + 1):
-            row = sb[b, c]
-            for i in range(n):
-                _v_sub_mul(row, rb[b, i], rb[c, i])
+        for b in range(nbord):
+            wi = rb[b, i]
+            for c in range(b + 1):
+                _v_sub_mul(sb[b, c], wi, rb[c, i])
     for b in range(nbord):
         for c in range(b):
             row = sb[b, c]
@@ -292,9 +412,10 @@ def _forward(lb, wb, sb, fc, fb, n, nbord, i0):
         for d in range(1, dmax + 1):
             _v_sub_mul(fc[i], lb[i, d], fc[i - d])
         _v_div(fc[i], lb[i, 0])
-    for b in range(nbord):
-        for i in range(i0, n):
+    for i in range(i0, n):
+        for b in range(nbord):
             _v_sub_mul(fb[b], wb[b, i], fc[i])
+    for b in range(nbord):
         for c in range(b):
             _v_sub_mul(fb[b], sb[b, c], fb[c])
         _v_div(fb[b], sb[b, b])
@@ -333,26 +454,18 @@ def _takahashi(lb, sg, n):
     for i in range(n - 1, -1, -1):
         kmax = min(i + P, n - 1)
         for j in range(kmax, i, -1):
-            for q in range(nb):
-                acc[q] = 0.0
+            _v_fill(acc, 0.0)
             for k in range(i + 1, kmax + 1):
                 # sigma[j, k] with j, k in (i, i + P]
                 if j >= k:
-                    for q in range(nb):
-                        acc[q] += lb[k, k - i, q] * sg[j, j - k, q]
+                    _v_add_mul(acc, lb[k, k - i], sg[j, j - k])
                 else:
-                    for q in range(nb):
-                        acc[q] += lb[k, k - i, q] * sg[k, k - j, q]
-            for q in range(nb):
-                sg[j, j - i, q] = -acc[q] / lb[i, 0, q]
-        for q in range(nb):
-            acc[q] = 0.0
+                    _v_add_mul(acc, lb[k, k - i], sg[k, k - j])
+            _v_neg_div(sg[j, j - i], acc, lb[i, 0])
+        _v_fill(acc, 0.0)
         for k in range(i + 1, kmax + 1):
-            for q in range(nb):
-                acc[q] += lb[k, k - i, q] * sg[k, k - i, q]
-        for q in range(nb):
-            li = lb[i, 0, q]
-            sg[i, 0, q] = 1.0 / (li * li) - acc[q] / li
+            _v_add_mul(acc, lb[k, k - i], sg[k, k - i])
+        _v_diag_inv(sg[i, 0], acc, lb[i, 0])
 
 
 @njit(cache=True)
@@ -371,71 +484,50 @@ def _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, 
         a = w if side == 1 else 1.0 - w
         cidx[2 * side] = 2 * (k + side)
         cidx[2 * side + 1] = 2 * (k + side) + 1
-        for q in range(nb):
-            cv[2 * side, q] = a * gh[s, q]
-            cv[2 * side + 1, q] = a * gu[s, q]
+        _v_smul(cv[2 * side], a, gh[s])
+        _v_smul(cv[2 * side + 1], a, gu[s])
     nz = 0
     for j in range(n_det):
         f = det[o, j]
         bidx[nz] = j
         bidx[nz + 1] = n_det + j
-        for q in range(nb):
-            bv[nz, q] = gh[s, q] * f
-            bv[nz + 1, q] = gu[s, q] * f
+        _v_mul_s(bv[nz], gh[s], f)
+        _v_mul_s(bv[nz + 1], gu[s], f)
         nz += 2
     if north_est:
         bidx[nz] = 2 * n_det
-        for q in range(nb):
-            bv[nz, q] = gn[s, q] * tk
+        _v_mul_s(bv[nz], gn[s], tk)
         nz += 1
     bidx[nz] = off0 + s
-    for q in range(nb):
-        bv[nz, q] = 1.0
+    _v_fill(bv[nz], 1.0)
     nz += 1
     for m in range(n_mode[s]):
         bidx[nz] = mode0 + mode_first[s] + m
-        c = obs_mode[i, m]
-        for q in range(nb):
-            bv[nz, q] = c
+        _v_fill(bv[nz], obs_mode[i, m])
         nz += 1
     return nc, nz
 
 
 @njit(cache=True)
-def _accumulate(nb, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb):
+def _accumulate(t, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb):
     """Add ``w g g^T`` and ``w g y`` of one observation (all pixels of the batch) to the normal equations;
-    ``wv = w`` and ``wy = w y`` per pixel."""
-    t = np.empty(nb)
+    ``wv = w`` and ``wy = w y`` per pixel, ``t`` a work array of the batch's length."""
     for j in range(nc):
         ci = cidx[j]
-        for q in range(nb):
-            t[q] = wv[q] * cv[j, q]
-        for q in range(nb):
-            fc[ci, q] += cv[j, q] * wy[q]
+        _v_mul(t, wv, cv[j])
+        _v_add_mul(fc[ci], cv[j], wy)
         for jj in range(j + 1):
-            d = ci - cidx[jj]
-            row = lb[ci, d]
-            cjj = cv[jj]
-            for q in range(nb):
-                row[q] += t[q] * cjj[q]
+            _v_add_mul(lb[ci, ci - cidx[jj]], t, cv[jj])
     for j in range(nz):
         b = bidx[j]
-        for q in range(nb):
-            t[q] = wv[q] * bv[j, q]
-        for q in range(nb):
-            fb[b, q] += bv[j, q] * wy[q]
+        _v_mul(t, wv, bv[j])
+        _v_add_mul(fb[b], bv[j], wy)
         for jj in range(nc):
-            row = rb[b, cidx[jj]]
-            cjj = cv[jj]
-            for q in range(nb):
-                row[q] += t[q] * cjj[q]
+            _v_add_mul(rb[b, cidx[jj]], t, cv[jj])
         for jj in range(nz):
             c = bidx[jj]
             if c <= b:
-                row = sb[b, c]
-                bjj = bv[jj]
-                for q in range(nb):
-                    row[q] += t[q] * bjj[q]
+                _v_add_mul(sb[b, c], t, bv[jj])
 
 
 @njit(cache=True)
@@ -491,6 +583,19 @@ def _value(xc, xb, out_k, out_w, det, n_det, with_det, o, comp, q):
 
 
 @njit(cache=True)
+def _v_value(y, xc, xb, out_k, out_w, det, n_det, with_det, o, comp):
+    """:func:`_value` for every pixel of the batch, into ``y``."""
+    k = out_k[o]
+    wo = out_w[o]
+    _v_smul(y, 1.0 - wo, xc[2 * k + comp])
+    if wo != 0.0:
+        _v_add_smul(y, wo, xc[2 * k + 2 + comp])
+    if with_det:
+        for j in range(n_det):
+            _v_add_smul(y, det[o, j], xb[comp * n_det + j])
+
+
+@njit(cache=True)
 def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w,
                 tau_o, det, det_w, north_est, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc, g_vel,
                 fun_o, fun_c, fun_det, full, want_leak, out_d, out_s, out_vel, out_svel, out_fun, out_sfun, out_leak,
@@ -520,21 +625,20 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     bv = np.zeros((max_b, nb))
     cidx = np.zeros(4, np.int64)
     cv = np.zeros((4, nb))
-    wv = np.empty(nb)
     wy = np.empty(nb)
+    tw = np.empty(nb)
     # ---- observations (ys is 0 where the weight is 0)
     for i in range(n_obs):
         o = obs_o[i]
         s = obs_s[i]
+        wv = ws[i]
+        _v_mul(wy, wv, ys[i])
         for q in range(nb):
-            w = ws[i, q]
-            wv[q] = w
-            wy[q] = w * ys[i, q]
-            if w > 0.0:
+            if wv[q] > 0.0:
                 cnt[s, q] += 1
         nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, det, out_k, out_w, n_det, north_est, off0,
                            mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
-        _accumulate(nb, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb)
+        _accumulate(tw, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb)
     # ---- prior: interval velocities random walk on interval midpoints, per component
     for k in range(1, k_knots - 1):
         h0 = tau[k] - tau[k - 1]
@@ -548,18 +652,16 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             i0 = 2 * (k - 1) + comp
             i1 = i0 + 2
             i2 = i0 + 4
-            for q in range(nb):
-                if gi >= 0:
-                    qq = qg[gi, comp, q]
-                else:
-                    qq = q_e[q] if comp == 0 else q_u[q]
-                w = base / qq
-                lb[i0, 0, q] += w * a * a
-                lb[i1, 0, q] += w * bb * bb
-                lb[i2, 0, q] += w * c * c
-                lb[i1, 2, q] += w * a * bb
-                lb[i2, 2, q] += w * bb * c
-                lb[i2, 4, q] += w * a * c
+            if gi >= 0:
+                _v_sdiv(tw, base, qg[gi, comp])
+            else:
+                _v_sdiv(tw, base, q_e if comp == 0 else q_u)
+            _v_add_mul_ss(lb[i0, 0], tw, a, a)
+            _v_add_mul_ss(lb[i1, 0], tw, bb, bb)
+            _v_add_mul_ss(lb[i2, 0], tw, c, c)
+            _v_add_mul_ss(lb[i1, 2], tw, a, bb)
+            _v_add_mul_ss(lb[i2, 2], tw, bb, c)
+            _v_add_mul_ss(lb[i2, 4], tw, a, c)
     for comp in range(2):
         for j in range(n_det):
             b = comp * n_det + j
@@ -621,28 +723,16 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
         s = obs_s[i]
         nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, det, out_k, out_w, n_det, north_est, off0,
                            mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
-        for q in range(nb):
-            mdl[q] = 0.0
+        _v_fill(mdl, 0.0)
         for j in range(nc):
-            ci = cidx[j]
-            for q in range(nb):
-                mdl[q] += cv[j, q] * xc[ci, q]
+            _v_add_mul(mdl, cv[j], xc[cidx[j]])
         for j in range(nz):
-            b = bidx[j]
-            for q in range(nb):
-                mdl[q] += bv[j, q] * xb[b, q]
-        for q in range(nb):
-            w = ws[i, q]
-            if w > 0.0:
-                e = ys[i, q] - mdl[q]
-                res2[s, q] += e * e
-                chi[q] += w * e * e
-                nval[q] += 1.0
+            _v_add_mul(mdl, bv[j], xb[bidx[j]])
+        _v_residual(res2[s], chi, nval, ys[i], mdl, ws[i])
     # ---- displacement on the output dates (knots interpolated + deterministic terms)
     for o in range(n_out):
         for comp in range(2):
-            for q in range(nb):
-                out_d[comp, o, q] = _value(xc, xb, out_k, out_w, det, n_det, True, o, comp, q)
+            _v_value(out_d[comp, o], xc, xb, out_k, out_w, det, n_det, True, o, comp)
     vtmp = np.empty(nb)
     ec = np.zeros((n, nb))
     eb = np.zeros((nbord, nb))
@@ -667,11 +757,9 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     # ---- velocity: least-squares slope operator applied to the displacement, and its variance
     all_o = np.arange(n_out)
     for comp in range(2):
-        for q in range(nb):
-            acc = 0.0
-            for o in range(n_out):
-                acc += g_vel[o] * out_d[comp, o, q]
-            out_vel[comp, q] = acc
+        _v_fill(out_vel[comp], 0.0)
+        for o in range(n_out):
+            _v_add_smul(out_vel[comp], g_vel[o], out_d[comp, o])
         _functional(lb, rb, sb, n, nbord, n_det, True, r, out_k, out_w, det, all_o, g_vel, comp, nb, ec, eb, vtmp)
         for q in range(nb):
             out_svel[comp, q] = vtmp[q]
@@ -685,16 +773,12 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             tk = tau_o[o] - tref
             nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0, mode0,
                                obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
-            for q in range(nb):
-                wy[q] = ws[i, q] * gn[s, q] * tk
+            _v_mul(wy, ws[i], gn[s])
+            _v_mul_s(wy, wy, tk)
             for j in range(nc):
-                ci = cidx[j]
-                for q in range(nb):
-                    lc[ci, q] += cv[j, q] * wy[q]
+                _v_add_mul(lc[cidx[j]], cv[j], wy)
             for j in range(nz):
-                b = bidx[j]
-                for q in range(nb):
-                    lbd[b, q] += bv[j, q] * wy[q]
+                _v_add_mul(lbd[bidx[j]], bv[j], wy)
         for comp in range(2):
             i = 2 * r + comp
             for q in range(nb):
@@ -702,11 +786,10 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
         _forward(lb, rb, sb, lc, lbd, n, nbord, 0)
         _backward(lb, rb, sb, lc, lbd, n, nbord)
         for comp in range(2):
-            for q in range(nb):
-                acc = 0.0
-                for o in range(n_out):
-                    acc += g_vel[o] * _value(lc, lbd, out_k, out_w, det, n_det, True, o, comp, q)
-                out_leak[comp, q] = acc
+            _v_fill(out_leak[comp], 0.0)
+            for o in range(n_out):
+                _v_value(tw, lc, lbd, out_k, out_w, det, n_det, True, o, comp)
+                _v_add_smul(out_leak[comp], g_vel[o], tw)
     # ---- north velocity (estimated with its prior)
     if north_est:
         bn = 2 * n_det
@@ -727,9 +810,9 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     sg = np.zeros((n, P + 1, nb))
     _takahashi(lb, sg, n)
     # Z = Qcc^-1 R^T = Lc^-T W^T, in place over W; then U = Ls^-1 Z^T, column by column
-    for b in range(nbord):
-        zrow = rb[b]
-        for i in range(n - 1, -1, -1):
+    for i in range(n - 1, -1, -1):
+        for b in range(nbord):
+            zrow = rb[b]
             for d in range(1, min(P, n - 1 - i) + 1):
                 _v_sub_mul(zrow[i], lb[i + d, d], zrow[i + d])
             _v_div(zrow[i], lb[i, 0])
@@ -756,25 +839,17 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
         comp = i % 2
         for b in range(nbord):
             ui = rb[b, i]
-            for q in range(nb):
-                dots[i, 0, q] += ui[q] * ui[q]
+            _v_add_mul(dots[i, 0], ui, ui)
             if i + 2 < n:
-                un = rb[b, i + 2]
-                for q in range(nb):
-                    dots[i, 1, q] += ui[q] * un[q]
+                _v_add_mul(dots[i, 1], ui, rb[b, i + 2])
             for j in range(n_det):
-                uj = us[comp * n_det + j, b]
-                for q in range(nb):
-                    dots[i, 2 + j, q] += ui[q] * uj[q]
+                _v_add_mul(dots[i, 2 + j], ui, us[comp * n_det + j, b])
     gram = np.zeros((2, max(n_det, 1), max(n_det, 1), nb))
     for comp in range(2):
         for j in range(n_det):
             for jj in range(n_det):
                 for b in range(nbord):
-                    u1 = us[comp * n_det + j, b]
-                    u2 = us[comp * n_det + jj, b]
-                    for q in range(nb):
-                        gram[comp, j, jj, q] += u1[q] * u2[q]
+                    _v_add_mul(gram[comp, j, jj], us[comp * n_det + j, b], us[comp * n_det + jj, b])
     for o in range(n_out):
         k = out_k[o]
         wo = out_w[o]
@@ -786,19 +861,18 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             c0 = w0 * w0 if k != r else 0.0
             c1 = wo * wo if (wo != 0.0 and k + 1 != r) else 0.0
             c01 = 2.0 * w0 * wo if wo != 0.0 else 0.0
-            for q in range(nb):
-                acc = c0 * sg[i, 0, q] + w0 * w0 * dots[i, 0, q]
+            _v_lin2(tw, c0, sg[i, 0], w0 * w0, dots[i, 0])
+            for j in range(n_det):
+                fj = det[o, j]
+                _v_sub_smul(tw, 2.0 * w0 * fj, dots[i, 2 + j])
+                for jj in range(n_det):
+                    _v_add_smul(tw, fj * det[o, jj], gram[comp, j, jj])
+            if wo != 0.0:
+                _v_add_lin4(tw, c1, sg[i + 2, 0], c01, sg[i + 2, 2], wo * wo, dots[i + 2, 0], 2.0 * w0 * wo,
+                            dots[i, 1])
                 for j in range(n_det):
-                    fj = det[o, j]
-                    acc -= 2.0 * w0 * fj * dots[i, 2 + j, q]
-                    for jj in range(n_det):
-                        acc += fj * det[o, jj] * gram[comp, j, jj, q]
-                if wo != 0.0:
-                    acc += c1 * sg[i + 2, 0, q] + c01 * sg[i + 2, 2, q] + wo * wo * dots[i + 2, 0, q] \
-                        + 2.0 * w0 * wo * dots[i, 1, q]
-                    for j in range(n_det):
-                        acc -= 2.0 * wo * det[o, j] * dots[i + 2, 2 + j, q]
-                out_s[comp, o, q] = math.sqrt(acc) if (acc > 0.0 and not fixed) else 0.0
+                    _v_sub_smul(tw, 2.0 * wo * det[o, j], dots[i + 2, 2 + j])
+            _v_sqrt_pos(out_s[comp, o], tw, fixed)
     for q in range(nb):
         for s in range(n_stk):
             out_nres[s, q] = cnt[s, q]
