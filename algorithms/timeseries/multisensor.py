@@ -13,7 +13,7 @@ Observation ``j`` of stack ``s`` (LOS mm, positive toward the satellite, date ``
     y_sj = g_s . [X(t_j) + D(t_j)] + n_s N(t_j) + c_s + m_s . V_s[j] + eps_sj,   eps_sj ~ N(0, sigma_sj^2)
 
 * ``X = (H, U)``: east (or horizontal along the slope's aspect, see North) and up. ``X`` is
-  piecewise linear between *knots* (the dates thinned to ``min_interval_days``, 6 by default),
+  piecewise linear between *knots* (the dates thinned to ``min_interval_days``, 12 by default),
   ``X = 0`` on the reference date (the datum); every date enters by interpolation and gets an output.
 * ``D(t)``: deterministic terms per component, 0 on the reference date: an annual sine and cosine
   (weak prior ``N(0, 30 mm)``) and a constant acceleration (weak prior ``N(0, 50 mm/yr^2)``).
@@ -316,7 +316,7 @@ class MultisensorProblem:
                  max_bridge_years: float = 12.0, seasonal: Optional[bool] = None, seasonal_prior_mm: float = 30.0,
                  min_process_noise: float = 1.0, min_sigma_mm: float = 0.1,
                  max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
-                 min_interval_days: float = 6.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
+                 min_interval_days: float = 12.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
                  refine_noise: bool = True, min_gap_process_noise: float = 0.25):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()

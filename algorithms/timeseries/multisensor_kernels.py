@@ -44,6 +44,100 @@ STATUS_SINGULAR = 3
 
 
 # --------------------------------------------------------------------------- hyperparameters
+@njit(cache=True)
+def _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count,
+                             sigma_net, sigma, q):
+    """:func:`series_statistics` for pixel ``p`` (any pattern of missing dates)."""
+    n_t = y.shape[0]
+    nc = basis.shape[1]
+    sigma[p] = np.nan
+    q[p] = np.nan
+    n = 0
+    for i in range(n_t):
+        if y[i, p] == y[i, p]:
+            n += 1
+    if n < max(min_count, nc + 3):
+        return
+    if n == n_t:
+        coef = np.zeros(nc)
+        for j in range(nc):
+            acc = 0.0
+            for i in range(n_t):
+                acc += pinv[j, i] * y[i, p]
+            coef[j] = acc
+    else:
+        a = np.zeros((nc, nc))
+        b = np.zeros(nc)
+        for i in range(n_t):
+            v = y[i, p]
+            if v != v:
+                continue
+            for j in range(nc):
+                bj = basis[i, j]
+                b[j] += bj * v
+                for k in range(j + 1):
+                    a[j, k] += bj * basis[i, k]
+        for j in range(nc):
+            for k in range(j + 1, nc):
+                a[j, k] = a[k, j]
+            a[j, j] += 1e-10 * (a[j, j] + 1.0)
+        coef = np.linalg.solve(a, b)
+    tt = np.empty(n)
+    rr = np.empty(n)
+    c = 0
+    for i in range(n_t):
+        v = y[i, p]
+        if v != v:
+            continue
+        f = 0.0
+        for j in range(nc):
+            f += basis[i, j] * coef[j]
+        tt[c] = t_years[i]
+        rr[c] = v - f
+        c += 1
+    z = np.empty(n)
+    ks = 0.0
+    for i in range(1, n - 1):
+        h1 = tt[i] - tt[i - 1]
+        h2 = tt[i + 1] - tt[i]
+        s = h1 + h2
+        z[i - 1] = rr[i] - (h2 * rr[i - 1] + h1 * rr[i + 1]) / s
+        ks += 1.0 + (h1 * h1 + h2 * h2) / (s * s)
+    for i in range(n - 2):
+        z[i] = abs(z[i])
+    mad = 1.482602218505602 * np.median(z[:n - 2])
+    sn2 = sigma_net[p] * sigma_net[p]
+    s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n - 2))
+    num = 0.0
+    den = 0.0
+    for j in range(kl_cols.size):
+        ck = coef[kl_cols[j]]
+        num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
+        den += g_irw[j]
+    sigma[p] = math.sqrt(s2)
+    q[p] = max(num / den, 0.0) if den > 0 else 0.0
+
+
+@njit(cache=True)
+def _v_and_finite(ok, a):
+    for q in range(ok.size):
+        ok[q] = ok[q] and a[q] == a[q]
+
+
+@njit(cache=True)
+def _v_residual_of(r, a, f):
+    """``r = a - f``."""
+    for q in range(r.size):
+        r[q] = a[q] - f[q]
+
+
+@njit(cache=True)
+def _v_lag1(z, r0, r1, r2, h1, h2, s):
+    """``z = |r1 - (h2 r0 + h1 r2) / s|``."""
+    for q in range(z.size):
+        z[q] = abs(r1[q] - (h2 * r0[q] + h1 * r2[q]) / s)
+
+
 @njit(parallel=True, cache=True)
 def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net,
                       sigma, q):
@@ -87,73 +181,65 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
     """
     n_t, n_pix = y.shape
     nc = basis.shape[1]
-    for p in prange(n_pix):
-        sigma[p] = np.nan
-        q[p] = np.nan
-        n = 0
+    n_chunk = (n_pix + BATCH - 1) // BATCH
+    for ci in prange(n_chunk):
+        p0 = ci * BATCH
+        p1 = min(n_pix, p0 + BATCH)
+        nb = p1 - p0
+        full = np.ones(nb, np.bool_)
         for i in range(n_t):
-            if y[i, p] == y[i, p]:
-                n += 1
-        if n < max(min_count, nc + 3):
+            _v_and_finite(full, y[i, p0:p1])
+        if n_t < max(min_count, nc + 3) or not full.all():
+            for p in range(p0, p1):
+                _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y,
+                                         min_count, sigma_net, sigma, q)
             continue
-        if n == n_t:
-            coef = np.zeros(nc)
-            for j in range(nc):
-                acc = 0.0
-                for i in range(n_t):
-                    acc += pinv[j, i] * y[i, p]
-                coef[j] = acc
-        else:
-            a = np.zeros((nc, nc))
-            b = np.zeros(nc)
+        # every pixel of the chunk has every date: the same arithmetic, over the chunk at once
+        coef = np.zeros((nc, nb))
+        for j in range(nc):
             for i in range(n_t):
-                v = y[i, p]
-                if v != v:
-                    continue
-                for j in range(nc):
-                    bj = basis[i, j]
-                    b[j] += bj * v
-                    for k in range(j + 1):
-                        a[j, k] += bj * basis[i, k]
-            for j in range(nc):
-                for k in range(j + 1, nc):
-                    a[j, k] = a[k, j]
-                a[j, j] += 1e-10 * (a[j, j] + 1.0)
-            coef = np.linalg.solve(a, b)
-        tt = np.empty(n)
-        rr = np.empty(n)
-        c = 0
+                _v_add_smul(coef[j], pinv[j, i], y[i, p0:p1])
+        rr = np.empty((n_t, nb))
+        f = np.empty(nb)
         for i in range(n_t):
-            v = y[i, p]
-            if v != v:
-                continue
-            f = 0.0
+            _v_fill(f, 0.0)
             for j in range(nc):
-                f += basis[i, j] * coef[j]
-            tt[c] = t_years[i]
-            rr[c] = v - f
-            c += 1
-        z = np.empty(n)
+                _v_add_smul(f, basis[i, j], coef[j])
+            _v_residual_of(rr[i], y[i, p0:p1], f)
+        z = np.empty((n_t - 2, nb))
         ks = 0.0
-        for i in range(1, n - 1):
-            h1 = tt[i] - tt[i - 1]
-            h2 = tt[i + 1] - tt[i]
-            s = h1 + h2
-            z[i - 1] = rr[i] - (h2 * rr[i - 1] + h1 * rr[i + 1]) / s
-            ks += 1.0 + (h1 * h1 + h2 * h2) / (s * s)
-        for i in range(n - 2):
-            z[i] = abs(z[i])
-        mad = 1.482602218505602 * np.median(z[:n - 2])
-        sn2 = sigma_net[p] * sigma_net[p]
-        s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n - 2))
-        num = 0.0
-        den = 0.0
-        for j in range(kl_cols.size):
-            ck = coef[kl_cols[j]]
-            num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
-            den += g_irw[j]
-        sigma[p] = math.sqrt(s2)
-        q[p] = max(num / den, 0.0) if den > 0 else 0.0
+        for i in range(1, n_t - 1):
+            h1 = t_years[i] - t_years[i - 1]
+            h2 = t_years[i + 1] - t_years[i]
+            sh = h1 + h2
+            _v_lag1(z[i - 1], rr[i - 1], rr[i], rr[i + 1], h1, h2, sh)
+            ks += 1.0 + (h1 * h1 + h2 * h2) / (sh * sh)
+        zc = np.empty(n_t - 2)
+        for qq in range(nb):
+            p = p0 + qq
+            for i in range(n_t - 2):
+                zc[i] = z[i, qq]
+            mad = 1.482602218505602 * np.median(zc)
+            sn2 = sigma_net[p] * sigma_net[p]
+            s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n_t - 2))
+            num = 0.0
+            den = 0.0
+            for j in range(kl_cols.size):
+                ck = coef[kl_cols[j], qq]
+                num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
+                den += g_irw[j]
+            sigma[p] = math.sqrt(s2)
+            q[p] = max(num / den, 0.0) if den > 0 else 0.0
+
+
+@njit(cache=True)
+def _v_closure(rss, cnt, d, xa, xb):
+    """Add the squared residual ``d - (xb - xa)`` where it is finite."""
+    for q in range(rss.size):
+        e = d[q] - (xb[q] - xa[q])
+        ok = e == e
+        rss[q] += e * e if ok else 0.0
+        cnt[q] += 1 if ok else 0
 
 
 @njit(parallel=True, cache=True)
@@ -161,19 +247,37 @@ def network_residual_sigma(d, ts, ref, sec, n_dates, sigma):
     """Standard deviation (mm) of the interferogram residuals ``d_i - (x[sec_i] - x[ref_i])`` per pixel,
     over ``M - N + 1`` degrees of freedom (NaN where the pixel has no solution or no redundancy)."""
     m, n_pix = d.shape
-    for p in prange(n_pix):
-        rss = 0.0
-        cnt = 0
+    n_chunk = (n_pix + BATCH - 1) // BATCH
+    for ci in prange(n_chunk):
+        p0 = ci * BATCH
+        p1 = min(n_pix, p0 + BATCH)
+        rss = np.zeros(p1 - p0)
+        cnt = np.zeros(p1 - p0, np.int64)
         for i in range(m):
-            di = d[i, p]
-            xa = ts[ref[i], p]
-            xb = ts[sec[i], p]
-            e = di - (xb - xa)
-            if e == e:
-                rss += e * e
-                cnt += 1
-        dof = cnt - n_dates + 1
-        sigma[p] = math.sqrt(rss / dof) if dof > 0 else np.nan
+            _v_closure(rss, cnt, d[i, p0:p1], ts[ref[i], p0:p1], ts[sec[i], p0:p1])
+        for q in range(p1 - p0):
+            dof = cnt[q] - n_dates + 1
+            sigma[p0 + q] = math.sqrt(rss[q] / dof) if dof > 0 else np.nan
+
+
+@njit(cache=True)
+def _v_count_valid(c, v, sv):
+    for q in range(c.size):
+        c[q] += 1 if (v[q] == v[q] and sv[q] == sv[q]) else 0
+
+
+@njit(cache=True)
+def _v_weights(wrow, yrow, v, sv, use, min_sigma):
+    for q in range(wrow.size):
+        x = v[q]
+        sg = sv[q]
+        if use[q] and x == x and sg == sg:
+            sg = max(sg, min_sigma)
+            wrow[q] = 1.0 / (sg * sg)
+            yrow[q] = x
+        else:
+            wrow[q] = 0.0
+            yrow[q] = 0.0
 
 
 @njit(parallel=True, cache=True)
@@ -186,25 +290,20 @@ def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_v
     """
     n_t, n_pix = y.shape
     per_date = sigma.shape[0] == n_t and n_t > 1
-    for p in prange(n_pix):
-        c = 0
+    n_chunk = (n_pix + BATCH - 1) // BATCH
+    for ci in prange(n_chunk):
+        p0 = ci * BATCH
+        p1 = min(n_pix, p0 + BATCH)
+        c = np.zeros(p1 - p0, np.int64)
         for i in range(n_t):
-            v = y[i, p]
-            sv = sigma[i, p] if per_date else sigma[0, p]
-            if v == v and sv == sv:
-                c += 1
-        use = ok_geo[p] and c >= min_count
-        n_valid[p] = c if use else 0
+            _v_count_valid(c, y[i, p0:p1], sigma[i if per_date else 0, p0:p1])
+        use = np.empty(p1 - p0, np.bool_)
+        for q in range(p1 - p0):
+            use[q] = ok_geo[p0 + q] and c[q] >= min_count
+            n_valid[p0 + q] = c[q] if use[q] else 0
         for i in range(n_t):
-            v = y[i, p]
-            sv = sigma[i, p] if per_date else sigma[0, p]
-            if use and v == v and sv == sv:
-                sv = max(sv, min_sigma)
-                ws[row + i, p] = 1.0 / (sv * sv)
-                ys[row + i, p] = v
-            else:
-                ws[row + i, p] = 0.0
-                ys[row + i, p] = 0.0
+            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], sigma[i if per_date else 0, p0:p1],
+                       use, min_sigma)
 
 
 # --------------------------------------------------------------------------- batch vector helpers
