@@ -17,6 +17,17 @@ Fixed list (written before any tuning; seeds fixed):
 * ``ps_series``   2019-2022: Sentinel-1 asc + desc per-date PS-like series (white noise + atmosphere,
                   5 % missing dates), bowl + seasonal + landslide.
 
+Hold-outs, added after the model was fixed (different sensors, gaps and motions, to check that nothing was
+tuned to the five above; not used to choose any setting):
+
+* ``ers_csk_s1``  ERS asc + desc per-date PS-like series (35 d, 1995-2000), a 10.6-year gap, COSMO-SkyMed
+                  asc + desc (16 d, X-band, interferograms 2011-2014), a 2.4-year gap, Sentinel-1 desc (12 d
+                  series, 2017-2020); a volcanic inflation decaying exponentially (tau 6 years) and a
+                  landslide reactivated inside the first gap (velocity jump, then a decay).
+* ``rsat_tsx_gap`` RADARSAT-2 desc (24 d, C-band interferograms in radians, 2009-2013, 10 % missing), TerraSAR-X
+                  asc (11 d series, 2012-2015), a 3.5-year gap, Sentinel-1 asc + desc (6 d / 12 d interferograms,
+                  2019-2021); subsidence that slows inside the gap (pumping stopped), seasonal.
+
 Noise: every acquisition carries an atmospheric screen (a smooth random field with a
 per-date standard deviation drawn from 2-7 mm, differenced to the reference pixel); every
 interferogram adds decorrelation phase noise (0.35 rad, i.e. 1.5 mm C-band, 0.9 mm X-band,
@@ -38,7 +49,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _path  # noqa: E402,F401
 
-from insar_geohazards.algorithms.conventions import ALOS_WAVELENGTH_M, ENVISAT_WAVELENGTH_M, SENTINEL1_WAVELENGTH_M  # noqa: E402
+from insar_geohazards.algorithms.conventions import (  # noqa: E402
+    ALOS_WAVELENGTH_M,
+    ENVISAT_WAVELENGTH_M,
+    ERS_WAVELENGTH_M,
+    RADARSAT_WAVELENGTH_M,
+    SENTINEL1_WAVELENGTH_M,
+)
 from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
 
 TSX_WAVELENGTH_M = 299_792_458.0 / 9.65e9
@@ -118,8 +135,27 @@ SCENARIOS = {
         Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2019, 1, 4), D(2022, 12, 30),
                kind="series", missing=0.05),
     ], motions=("bowl", "seasonal", "landslide"), slope=True, seed=15),
+    # hold-outs (see the module notes)
+    "ers_csk_s1": Scenario("ers_csk_s1", [
+        Sensor("ERS-asc", ERS_WAVELENGTH_M, -13.0, (22.8, 23.1), 35, D(1995, 5, 1), D(2000, 12, 1), kind="series",
+               missing=0.1),
+        Sensor("ERS-desc", ERS_WAVELENGTH_M, 193.0, (23.1, 22.8), 35, D(1995, 5, 9), D(2000, 11, 20), kind="series",
+               missing=0.1),
+        Sensor("CSK-asc", CSK_WAVELENGTH_M, -10.0, (30.0, 30.3), 16, D(2011, 7, 3), D(2014, 6, 30)),
+        Sensor("CSK-desc", CSK_WAVELENGTH_M, 190.0, (35.0, 34.7), 16, D(2011, 7, 11), D(2014, 7, 8)),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2016, 11, 20), D(2020, 10, 30),
+               kind="series"),
+    ], motions=("decay", "reactivation", "seasonal"), seed=16),
+    "rsat_tsx_gap": Scenario("rsat_tsx_gap", [
+        Sensor("RSAT2-desc", RADARSAT_WAVELENGTH_M, 191.0, (34.0, 33.6), 24, D(2009, 3, 2), D(2013, 4, 20),
+               units="rad", missing=0.1),
+        Sensor("TSX-asc", TSX_WAVELENGTH_M, -10.0, (28.0, 28.2), 11, D(2012, 1, 8), D(2015, 6, 20), kind="series"),
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 6, D(2018, 12, 4), D(2021, 11, 27)),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2018, 12, 9), D(2021, 11, 30)),
+    ], motions=("slowing", "seasonal"), seed=17),
 }
 ORDER = ["overlap4", "gap_env_s1", "landslide", "alos_mixed", "ps_series"]
+HOLDOUT = ["ers_csk_s1", "rsat_tsx_gap"]
 
 
 T0 = D(2000, 1, 1)
@@ -188,6 +224,34 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             tc = sc.extra.get("t_change", 12.5)  # mid-2012, inside the gap
             u += g * (-8.0 * (t - t_mid) - 12.0 * np.maximum(t - tc, 0.0))
             e += g * (5.0 * np.maximum(t - tc, 0.0))
+        elif m == "decay":
+            # inflation source slowing down: u = A (1 - exp(-(t - t0) / tau)), radial horizontal outward
+            cy, cx, rad = rows * 0.45, cols * 0.55, rows * 0.25
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            amp = 150.0 * (1.0 - np.exp(-np.maximum(t - t_first, 0.0) / 6.0))
+            u += g * amp
+            e += 0.3 * (xx - cx) / rad * g * amp
+            n += 0.3 * -(yy - cy) / rad * g * amp  # rows grow southward
+        elif m == "reactivation":
+            # a slope moving 3 mm/yr, reactivated in mid-2004 (20 mm/yr more, decaying over 5 years), moving west
+            r0, r1, c0, c1 = rows // 10, rows // 3, cols // 10, cols // 3
+            body = np.zeros(sc.shape)
+            body[r0:r1, c0:c1] = 1.0
+            tc = 4.5
+            extra = np.where(t > tc, 20.0 * 5.0 * (1.0 - np.exp(-(t - tc) / 5.0)), 0.0)
+            along = body * (3.0 * (t - t_first) + extra)
+            e += -0.9 * along
+            u += -0.4 * along
+        elif m == "slowing":
+            # subsidence of 40 mm/yr until mid-2016, then slowing to 10 mm/yr over two years (smooth)
+            cy, cx, rad = rows * 0.5, cols * 0.5, rows * 0.3
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            ts_ = 16.5
+            rate_after = 10.0
+            tt = t - t_first
+            slow = np.where(t > ts_, (40.0 - rate_after) * (t - ts_ - 2.0 * (1.0 - np.exp(-(t - ts_) / 2.0))), 0.0)
+            u += -g * (40.0 * tt - slow)
+            e += 0.1 * (xx - cx) / rad * -g * (40.0 * tt - slow)
         elif m == "landslide":
             _, aspect, (r0, r1, c0, c1) = terrain(sc.shape)
             body = np.zeros(sc.shape)
