@@ -28,7 +28,7 @@ def _plain(value):
 
 
 def describe(alg) -> dict:
-    """Parameters ``[type, flags, default]`` and outputs (type) of one algorithm."""
+    """Parameters ``[type, flags, default]``, outputs (type), toolbox group and help page of one algorithm."""
     from qgis.core import QgsProcessingParameterDefinition as D
 
     params = {}
@@ -37,7 +37,7 @@ def describe(alg) -> dict:
                          if d.flags() & flag)
         params[d.name()] = [d.type(), flags.strip(), _plain(d.defaultValue())]
     outputs = {o.name(): o.type() for o in alg.outputDefinitions()}
-    return {"parameters": params, "outputs": outputs}
+    return {"parameters": params, "outputs": outputs, "group": alg.groupId(), "help": alg.helpUrl()}
 
 
 def readme_lines() -> list:
@@ -86,7 +86,8 @@ def dumps(snap: dict) -> str:
         params = list(t["parameters"].items())
         lines += [f"  {json.dumps(k)}: {json.dumps(v)}" + ("," if j < len(params) - 1 else "")
                   for j, (k, v) in enumerate(params)]
-        lines.append(f" }}, \"outputs\": {json.dumps(t['outputs'])}}}" + ("," if i < len(tools) - 1 else ""))
+        rest = {k: v for k, v in t.items() if k != "parameters"}
+        lines.append(f" }}, {json.dumps(rest)[1:]}" + ("," if i < len(tools) - 1 else ""))
     lines.append(f'}}, "readme_qgis_process": {json.dumps(snap["readme_qgis_process"])}}}')
     return "\n".join(lines) + "\n"
 

@@ -46,6 +46,7 @@ def test_every_frozen_id_still_works(registry, tool_id):
         elif "hidden" not in flags:
             assert default_now == default, f"{tool_id}: {pid} default {default!r} became {default_now!r}"
             assert ("optional" in flags_now) >= ("optional" in flags), f"{tool_id}: {pid} became mandatory"
+    assert (now["group"], now["help"]) == (before["group"], before["help"]), f"{tool_id}: toolbox group or help page"
     for oid, kind in before["outputs"].items():
         assert oid in now["outputs"], f"{tool_id}: output {oid} is gone"
         assert now["outputs"][oid] == kind, f"{tool_id}: output {oid} was a {kind}, is a {now['outputs'][oid]}"
