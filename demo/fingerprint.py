@@ -3,8 +3,8 @@
 Rasters are hashed by their pixel arrays, nodata, geotransform, CRS, band descriptions and metadata
 (read with GDAL, so file-level bytes such as compression details do not count); vectors by their layers'
 fields, geometry and attributes feature by feature (OGR); HDF5 files by datasets and attributes; text
-files (CSV, TXT, QML, HTML) by their content with the output folder's path replaced; other files by their
-bytes. Usage:
+files (CSV, TXT, HTML) by their content with the output folder's path replaced, QML styles as canonical XML
+(attributes sorted: Qt writes them in a random order); other files by their bytes. Usage:
 
     python3 demo/fingerprint.py OUTPUT_FOLDER > reference.json
     python3 demo/fingerprint.py OUTPUT_FOLDER --against reference.json   # exit 1 on any difference
@@ -99,7 +99,12 @@ def fingerprint(folder: str) -> dict:
                 result[rel] = hdf5(path)
             elif low.endswith(TEXT):
                 with open(path, encoding="utf-8", errors="replace") as f:
-                    result[rel] = _h(f.read().replace(folder, "<OUT>"))
+                    text = f.read().replace(folder, "<OUT>")
+                if low.endswith(".qml"):  # Qt writes XML attributes in a random order: compare them sorted
+                    import xml.etree.ElementTree as ET
+
+                    text = ET.canonicalize(text)
+                result[rel] = _h(text)
             else:
                 with open(path, "rb") as f:
                     result[rel] = _h(f.read())

@@ -36,7 +36,7 @@ Pipeline (each step has a documented, keyword-only parameter):
 
 The outline polygon of each ADA (a morphological closing of the cluster's points, which
 follows concave shapes and is not a bounding box) is built by the caller from the labels
-returned here, see ``processing_provider/tools_ada.py``.
+returned here (the adadetection tool).
 
 Coordinates must be in metres (a projected CRS). Velocities are LOS in mm/yr, positive
 toward the satellite (see :mod:`algorithms.conventions`).

@@ -135,6 +135,20 @@ def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
     )
 
 
+def parse_date_list(text: str, *, name: str = "dates") -> list[_dt.date]:
+    """Dates of a comma (or semicolon) separated list such as ``"2020-03-01, 2021-06-15"``.
+
+    Raises :class:`GeohazardError` naming ``name`` and the item that is not a date."""
+    out = []
+    for item in (text or "").replace(";", ",").split(","):
+        if item.strip():
+            try:
+                out.append(parse_date(item.strip()))
+            except GeohazardError:
+                raise GeohazardError(f"{name}: {item.strip()!r} is not a date (YYYY-MM-DD)") from None
+    return out
+
+
 def date_to_str(d: _dt.date) -> str:
     """ISO string ``YYYY-MM-DD``."""
     return d.isoformat()

@@ -129,30 +129,25 @@ def trace_wkb(f: Faults, e0: float, n0: float) -> list:
     return out
 
 
-def read_los_datasets(alg, parameters, context, std_id):
-    """LOS rasters 1 and 2 -> list of (info, los, x, y, los_vector, quadtree samples)."""
+def read_los_datasets(items, max_std_mm: float) -> list:
+    """LOS rasters ``[(parameter, path, incidence_deg, heading_deg), ...]`` -> list of (info, los, x, y,
+    los_vector, quadtree samples); both in one projected CRS."""
     from ...algorithms.elastic.inversion import quadtree_sample
-    from ..raster_io import raster_info, read_band, require_projected
+    from .raster import raster_info, read_band, require_projected
 
     datasets = []
-    for lid, iid, hid in (("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING"), ("LOS_DESC", "DESC_INCIDENCE", "DESC_HEADING")):
-        if not parameters.get(lid):
-            continue
-        info = raster_info(alg.raster_path(parameters, lid, context), lid)
+    for lid, path, incidence, heading in items:
+        info = raster_info(path, lid)
         require_projected(info, lid)
         los = read_band(info.path, name=lid, dtype=np.float64)
         rr, cc = np.meshgrid(np.arange(info.height), np.arange(info.width), indexing="ij")
         xx, yy = info.pixel_centres(rr, cc)
-        lv = np.array(los_mod.los_unit_vector(alg.parameterAsDouble(parameters, iid, context),
-                                              alg.parameterAsDouble(parameters, hid, context)), float).ravel()
+        lv = np.array(los_mod.los_unit_vector(incidence, heading), float).ravel()
         datasets.append((info, los, xx, yy, lv,
-                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets),
-                                         max_std_mm=alg.parameterAsDouble(parameters, std_id, context))))
+                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets), max_std_mm=max_std_mm)))
     if len(datasets) == 2 and not datasets[1][0].srs.IsSame(datasets[0][0].srs):
         raise GeohazardError("LOS_DESC is not in the same CRS as LOS_ASC; reproject one of them first")
     return datasets
-
-
 def segment_wkb(p0, p1) -> list:
     """Two-point line WKB of each segment ``p0[i] -> p1[i]`` (map coordinates)."""
     wkb = []

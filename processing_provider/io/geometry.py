@@ -12,7 +12,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import los_blocks as _losb
 from ...algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth, los_unit_vector
 from ...algorithms.geometry.terrain import geographic_pixel_size_m
-from ..raster_io import DEFAULT_BLOCK_ROWS, RasterInfo, read_band
+from .raster import DEFAULT_BLOCK_ROWS, RasterInfo, read_band
 
 INCIDENCE_KINDS = list(_losb.INCIDENCE_KINDS)
 

@@ -1,14 +1,13 @@
-"""IO of the offset tools (offsettracking, offsettimeseries): the output grid of the
-correlation windows, stable-area polygons burnt onto it, the secondary image resampled onto
-the reference grid, and a stack of pair rasters read with reversed pairs negated."""
+"""IO of the offset tools (offsettracking, offsettimeseries): the output grid of the correlation windows,
+the secondary image resampled onto the reference grid, and a stack of pair rasters read with reversed pairs
+negated."""
 
 from __future__ import annotations
 
-import numpy as np
-from osgeo import gdal, ogr, osr
+from osgeo import gdal
 
 from ...algorithms.kinematics import offsets as _off
-from ..raster_io import RasterInfo
+from .raster import RasterInfo
 
 
 def output_info(info: RasterInfo, path: str, *, window: int, step: int) -> RasterInfo:
@@ -20,39 +19,6 @@ def output_info(info: RasterInfo, path: str, *, window: int, step: int) -> Raste
     return RasterInfo(path=path, width=n_c, height=n_r, count=1,
                       geotransform=(x0, gt[1] * step, gt[2] * step, y0, gt[4] * step, gt[5] * step),
                       crs_wkt=info.crs_wkt, has_georef=info.has_georef)
-
-
-def rasterize_stable(source, out_info: RasterInfo, context) -> np.ndarray:
-    """Stable-area polygons burnt onto the output grid (pixel centres inside), uint8."""
-    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
-
-    mem = gdal.GetDriverByName("MEM").Create("", out_info.width, out_info.height, 1, gdal.GDT_Byte)
-    mem.SetGeoTransform(out_info.geotransform)
-    if out_info.crs_wkt:
-        mem.SetProjection(out_info.crs_wkt)
-    vds = (ogr.GetDriverByName("Memory") or ogr.GetDriverByName("MEM")).CreateDataSource("stable")
-    srs = None
-    dest = QgsCoordinateReferenceSystem()
-    if out_info.crs_wkt:
-        dest.createFromWkt(out_info.crs_wkt)
-        srs = osr.SpatialReference()
-        srs.ImportFromWkt(out_info.crs_wkt)
-    layer = vds.CreateLayer("stable", srs, ogr.wkbMultiPolygon)
-    xform = None
-    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
-        xform = QgsCoordinateTransform(source.sourceCrs(), dest, context.transformContext())
-    for feat in source.getFeatures():
-        geom = feat.geometry()
-        if geom is None or geom.isEmpty():
-            continue
-        if xform is not None:
-            geom.transform(xform)
-        f = ogr.Feature(layer.GetLayerDefn())
-        f.SetGeometry(ogr.CreateGeometryFromWkb(bytes(geom.asWkb())))
-        layer.CreateFeature(f)
-    gdal.RasterizeLayer(mem, [1], layer, burn_values=[1])
-    band = mem.GetRasterBand(1)
-    return band.ReadAsArray().astype(np.uint8)
 
 
 def warp_onto(ref: RasterInfo, src_path: str, dst_path: str) -> bool:
@@ -76,7 +42,7 @@ class SignedStack:
 
     def __init__(self, paths, band, sign):
         from ...algorithms.engine import StackSource
-        from ..raster_io import GdalOpener
+        from .blocks import GdalOpener
 
         self.stack = StackSource(paths, GdalOpener(), band=band, dtype="float32")
         self.sign = sign

@@ -6,11 +6,10 @@ import os
 
 import numpy as np
 from osgeo import gdal
-from qgis.core import QgsProcessingException
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.slc import date_from_description, date_from_name
-from ..raster_io import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
+from .raster import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
 
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 
@@ -125,24 +124,6 @@ def slc_block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: in
     """Rows per block so that ``copies`` complex64 copies of a stack block fit the budget."""
     per_row = max(1, len(stack) * stack.info.width * 8 * copies)
     return int(max(4, min(cap, BLOCK_BUDGET_BYTES // per_row)))
-
-
-def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
-    layers = alg.parameterAsLayerList(parameters, alg.INPUT, context)
-    paths = [lyr.source() for lyr in layers]
-    if not paths:
-        raise GeohazardError("INPUT: no SLC raster was given")
-    return SlcStack(paths, "INPUT", need_complex=need_complex)
-
-
-def check_slc_stack(alg, parameters, context, min_dates, need_complex=True):
-    try:
-        stack = slc_stack(alg, parameters, context, need_complex)
-    except (GeohazardError, QgsProcessingException) as exc:
-        return False, str(exc)
-    if len(stack) < min_dates:
-        return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
-    return True, ""
 
 
 def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None):

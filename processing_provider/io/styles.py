@@ -21,7 +21,7 @@ from qgis.core import (
     QgsStyle,
 )
 
-from ..compat import band_min_max
+from .compat import band_min_max
 
 # Post-processors must outlive processAlgorithm(): QGIS keeps only a raw pointer.
 _KEEP_ALIVE: list = []
@@ -106,7 +106,7 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
     if not layer.isValid():
         return ""
     if vmax is None:
-        from ..raster_io import read_band
+        from .raster import read_band
 
         data = read_band(path, band)
         finite = np.abs(data[np.isfinite(data)])
@@ -156,8 +156,7 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
 
 
 # ---------------------------------------------------------------------------------------------
-# Classified rasters and vector styles (issue 5). Added at the end; the functions above keep
-# their behaviour and signatures.
+# Classified rasters and vector styles.
 
 #: Traffic-light colours of alert levels and activity classes.
 ALERT_COLOURS = {-1: "#9e9e9e", 0: "#1a9641", 1: "#ffd700", 2: "#fd8d3c", 3: "#d7191c"}
@@ -378,31 +377,30 @@ class _Arrange(QgsProcessingLayerPostProcessorInterface):
                 parent.removeChildNode(child)
 
 
-def arrange_outputs(alg, context, results: dict, main=()) -> list:
-    """Name, visibility and order of the outputs QGIS loads when ``alg`` finishes.
+def arrange_outputs(tool: str, destinations: list, context, results: dict, main=()) -> list:
+    """Name, visibility and order of the outputs QGIS loads when the tool ``tool`` finishes.
 
-    ``main`` are the output IDs shown (default: the first destination parameter); the other
-    outputs load unchecked. Vector outputs go above rasters. Returns ``[(path, name, visible,
-    rank)]`` of the layers arranged (empty outside QGIS's loading of results)."""
+    ``destinations``: ``[(output ID, description, is_vector)]`` in the tool's order. ``main`` are the output
+    IDs shown (default: the first destination); the other outputs load unchecked. Vector outputs go above
+    rasters. Returns ``[(path, name, visible, rank)]`` of the layers arranged (empty outside QGIS's loading of
+    results)."""
     if context is None:
         return []
-    dests = [d for d in alg.destinationParameterDefinitions()]
-    main = tuple(main) or tuple(d.name() for d in dests[:1])
+    main = tuple(main) or tuple(d[0] for d in destinations[:1])
     _RUN["n"] += 1
-    run_id = f"{alg.name()}-{_RUN['n']}"
-    loaded = [(pos, d, results.get(d.name())) for pos, d in enumerate(dests)]
+    run_id = f"{tool}-{_RUN['n']}"
+    loaded = [(pos, d, results.get(d[0])) for pos, d in enumerate(destinations)]
     loaded = [(pos, d, p) for pos, d, p in loaded
               if isinstance(p, str) and p and context.willLoadLayerOnCompletion(p)]
-    if loaded and not any(d.name() in main for _, d, _ in loaded):
-        main = (loaded[0][1].name(),)  # none of the main outputs was asked for: show the first one
+    if loaded and not any(d[0] in main for _, d, _ in loaded):
+        main = (loaded[0][1][0],)  # none of the main outputs was asked for: show the first one
     arranged = []
-    for pos, d, path in loaded:
-        is_vector = d.type() in ("vectorDestination", "sink")
-        visible = d.name() in main
+    for pos, (name, description, is_vector), path in loaded:
+        visible = name in main
         rank = (0 if visible else 100) + (0 if is_vector else 50) + pos
         details = context.layerToLoadOnCompletionDetails(path)
-        proc = _Arrange(details.postProcessor(), d.description(), visible, rank, run_id)
+        proc = _Arrange(details.postProcessor(), description, visible, rank, run_id)
         _KEEP_ALIVE.append(proc)
         details.setPostProcessor(proc)
-        arranged.append((path, d.description(), visible, rank))
+        arranged.append((path, description, visible, rank))
     return arranged

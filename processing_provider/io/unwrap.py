@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from osgeo import gdal
 
-from ..raster_io import open_raster
+from .raster import open_raster
 
 
 def is_complex(path: str) -> bool:

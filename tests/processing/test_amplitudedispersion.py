@@ -22,7 +22,8 @@ def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "CALIBRATE", "DISPERSION_THRESHOLD", "THRESHOLD", "OUTPUT_MEAN_AMPLITUDE",
-                   "OUTPUT_DISPERSION", "OUTPUT_PS_MASK", "DASK_SCHEDULER"]  # THRESHOLD: hidden former ID
+                   "OUTPUT_DISPERSION", "OUTPUT_PS_MASK",  # THRESHOLD: hidden former ID
+                   "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("DISPERSION_THRESHOLD").defaultValue() == 0.25
     assert "D_A = sigma_A / mean_A" in a.shortHelpString()
     assert a.group() == "Time series"

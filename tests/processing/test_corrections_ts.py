@@ -231,7 +231,7 @@ def test_pca_atmosphere_run(run_alg, tmp_path):
 def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider import tools_corrections_ts as tc
+    from insar_geohazards.processing_provider.tools.corrections import unwrapclosurecorrection as tc
 
     # 3 blocks of 16 rows, the corrected files' tiles as tall
     monkeypatch.setattr(tc, "closure_plan", lambda info, *a: (engine.plan_blocks(info.height, info.width,
@@ -256,8 +256,8 @@ def test_closure_plan_fits_the_budget(qgis_app):
     written): rows x width x closure_pixel_bytes within MAX_MEMORY_MB; below one 256-row tile the blocks
     are a multiple of 16 rows and the corrected files' tiles as tall; the model grows with the network."""
     from insar_geohazards.algorithms.corrections.closure import closure_block_bytes
-    from insar_geohazards.processing_provider.io.corrections_ts import closure_pixel_bytes, closure_plan
-    from insar_geohazards.processing_provider.raster_io import RasterInfo
+    from insar_geohazards.processing_provider.io.corrections import closure_pixel_bytes, closure_plan
+    from insar_geohazards.processing_provider.io.raster import RasterInfo
 
     assert closure_pixel_bytes(202, 256, False) == 202 * 28 + closure_block_bytes(202, 256)
     assert closure_pixel_bytes(202, 256, True) > closure_pixel_bytes(202, 256, False)

@@ -61,7 +61,8 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     """Every child parameter the model does not wire carries the tool's own default."""
     from qgis.core import QgsApplication
 
-    from insar_geohazards.processing_provider.compat import MODEL_SOURCE_STATIC_VALUE
+    from insar_geohazards.processing_provider.inputs import knobs
+    from insar_geohazards.processing_provider.io.compat import MODEL_SOURCE_STATIC_VALUE
 
     reg = QgsApplication.processingRegistry()
     model = reg.algorithmById(MODEL_ID)
@@ -69,7 +70,8 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     for child in model.childAlgorithms().values():
         tool = reg.algorithmById(child.algorithmId())
         for name, sources in child.parameterSources().items():
-            if sources[0].source() == MODEL_SOURCE_STATIC_VALUE:
+            if sources[0].source() == MODEL_SOURCE_STATIC_VALUE and name not in knobs.RUN_WIDE:
+                # a run-wide knob has no default of its own (empty = the setting); the model's value is the same
                 assert sources[0].staticValue() == tool.parameterDefinition(name).defaultValue(), name
                 n += 1
     assert n >= 20
@@ -321,15 +323,16 @@ def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
 # ------------------------------------------------------------------------------------- numba
 def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
     from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider import base
+    from insar_geohazards.processing_provider.tools import _base
+    from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
     fb = _Log()
-    assert base.announce_compilation("sbasinversion", fb)
+    assert _base.announce_compilation(SbasInversion.KERNELS, fb)
     assert "first run only" in fb.text and fb.progress_texts == ["Compiling fast kernels, first run only..."]
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
     fb = _Log()
-    assert not base.announce_compilation("sbasinversion", fb) and fb.text == ""
+    assert not _base.announce_compilation(SbasInversion.KERNELS, fb) and fb.text == ""
 
 
 def test_kernels_are_cached_on_disk_in_numba_cache_dir(tmp_path):
@@ -442,14 +445,13 @@ def test_more_tools_without_their_secondary_outputs(run_alg, tmp_path):
 
 
 def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
-    """KERNELS lists registered tools and modules that hold numba kernels (with numba installed)."""
+    """A tool's KERNELS name core modules that hold numba kernels (with numba installed)."""
     import importlib
 
     from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider.base import KERNELS
 
-    names = {a.name() for a in _provider_algorithms()}
-    assert set(KERNELS) <= names
+    KERNELS = {a.name(): a.KERNELS for a in _provider_algorithms() if getattr(a, "KERNELS", ())}
+    assert {"sbasinversion", "okadaforward", "unwrap"} <= set(KERNELS)
     if not _numba.HAVE_NUMBA:
         pytest.skip("numba is not installed: no kernels to look for")
     from numba.core.registry import CPUDispatcher

@@ -58,7 +58,7 @@ def test_landslideactivity_and_point_models_on_dask_equal_the_local_run(run_alg,
     t = np.array([(d - dates[0]).days for d in dates]) / 365.25
     d = t[:, None] * rng.uniform(-20, 20, 300)[None, :] + rng.normal(0, 1.0, (30, 300))
     src = write_dated_layer(tmp_path / "ts.gpkg", dates, d)
-    from insar_geohazards.processing_provider.tools_models import TimeSeriesModels
+    from insar_geohazards.processing_provider.tools.models.timeseriesmodels import TimeSeriesModels
 
     monkeypatch.setattr(TimeSeriesModels, "BLOCK_POINTS", 64)  # 5 point blocks
     models = []

@@ -32,7 +32,7 @@ def test_parameters(alg):
                    "HEADING_UNITS", "LOOK", "HEADING_2",
                    "INCIDENCE_2", "INCIDENCE_RASTER_2", "STRONG_RATIO", "MODERATE_RATIO", "FLAT_SLOPE",
                    "MIN_SENSITIVITY", "OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE",
-                   "OUTPUT_COMBINED", "DASK_SCHEDULER"]
+                   "OUTPUT_COMBINED", "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert "R-index" in a.shortHelpString() and "passive" in a.shortHelpString()
     assert a.group() == "Geometry and line of sight"
 

@@ -173,7 +173,7 @@ def test_landslide3d_real_egms_run_against_ascdescdecomposition(run_alg, tmp_pat
 def _validation_inputs(tmp_path):
     from qgis.core import QgsFeature, QgsField, QgsFields, QgsGeometry, QgsPointXY, QgsVectorFileWriter, QgsVectorLayer
 
-    from insar_geohazards.processing_provider.compat import FIELD_DOUBLE
+    from insar_geohazards.processing_provider.io.compat import FIELD_DOUBLE
 
     rng = np.random.default_rng(3)
     gd = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(2 * 365)]
@@ -242,7 +242,7 @@ def test_triggercorrelation_points(run_alg, tmp_path, geom):
     from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
 
     from insar_geohazards.algorithms.kinematics import triggers as tr
-    from insar_geohazards.processing_provider.compat import FIELD_DOUBLE
+    from insar_geohazards.processing_provider.io.compat import FIELD_DOUBLE
 
     rng = np.random.default_rng(5)
     days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]

@@ -25,7 +25,7 @@ def test_parameters(alg):
     assert ids == ["INPUT", "POINTS", "VELOCITY_FIELD", "DEM", "HEADING", "INCIDENCE", "INCIDENCE_RASTER",
                    "INCIDENCE_UNITS", "HEADING_RASTER", "HEADING_UNITS",
                    "LOOK", "MIN_SENSITIVITY", "OUTPUT_VERTICAL", "OUTPUT_DOWNSLOPE",
-                   "OUTPUT_POINTS", "DASK_SCHEDULER"]
+                   "OUTPUT_POINTS", "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert "V_SLOPE = V_LOS / C" in a.shortHelpString()
 
 

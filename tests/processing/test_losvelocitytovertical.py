@@ -20,7 +20,8 @@ def _read(path):
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids == ["INPUT", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "OUTPUT", "DASK_SCHEDULER"]
+    assert ids == ["INPUT", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "OUTPUT", "MAX_MEMORY_MB",
+                   "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("INCIDENCE_RASTER").flags() & a.parameterDefinition("INCIDENCE_RASTER").FlagOptional
     assert a.parameterDefinition("INCIDENCE").defaultValue() == 37.0
     assert "cos(incidence)" in a.shortHelpString()

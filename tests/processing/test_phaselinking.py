@@ -28,7 +28,7 @@ def test_parameters(alg):
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "WINDOW_ROWS", "WINDOW_COLS", "SHP_METHOD", "ALPHA", "METHOD", "PS_MASK",
                    "OUTPUT_FORMAT", "NETWORK", "OUTPUT", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_SHP_COUNT",
-                   "OUTPUT_INTERFEROGRAMS", "DASK_SCHEDULER"]
+                   "OUTPUT_INTERFEROGRAMS", "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("METHOD").options() == ["EMI", "EVD", "Coherence-weighted EVD"]
     assert "temporal coherence" in a.shortHelpString()
 

@@ -1,0 +1,25 @@
+"""Parameter IDs: one ID per quantity across all tools.
+
+A quantity that several tools take has one ID everywhere: the radar wavelength is ``WAVELENGTH_M`` in every
+tool, an incidence angle of a second geometry is ``ASC_INCIDENCE``/``DESC_INCIDENCE``, a temporal-coherence
+gate ``MIN_TEMPORAL_COHERENCE`` ... IDs are public API (models and ``qgis_process`` lines use them): an ID that
+changed stays a hidden alias of its new ID (:mod:`.aliases`, the tool's ``FORMER_IDS``).
+"""
+
+WAVELENGTH = "WAVELENGTH_M"  #: radar wavelength (m); empty = the inputs' metadata, else Sentinel-1
+INCIDENCE, HEADING = "INCIDENCE", "HEADING"  #: one geometry (degrees; heading clockwise from north)
+ASC_INCIDENCE, ASC_HEADING = "ASC_INCIDENCE", "ASC_HEADING"  #: first of two geometries
+DESC_INCIDENCE, DESC_HEADING = "DESC_INCIDENCE", "DESC_HEADING"  #: second of two geometries
+DEM = "DEM"  #: heights (m)
+REFERENCE = "REFERENCE"  #: reference point of a stack (a map point; empty = automatic)
+COHERENCE_THRESHOLD = "COHERENCE_THRESHOLD"  #: pixel (spatial) coherence gate of the stack tools
+MIN_TEMPORAL_COHERENCE = "MIN_TEMPORAL_COHERENCE"  #: temporal-coherence gate (0-1)
+DISPERSION_THRESHOLD = "DISPERSION_THRESHOLD"  #: largest amplitude dispersion D_A of a PS
+VELOCITY_FIELD, VELOCITY_STD_FIELD = "VELOCITY_FIELD", "VELOCITY_STD_FIELD"  #: point fields (mm/yr)
+PIXEL_SIZE, PIXEL_SIZE_KM = "PIXEL_SIZE", "PIXEL_SIZE_KM"  #: output pixel (m; km in the Coulomb dialogs)
+SHEAR_MODULUS, POISSON = "SHEAR_MODULUS", "POISSON"  #: elastic medium (Pa; -)
+INTERFEROGRAMS, COHERENCE = "INTERFEROGRAMS", "COHERENCE"  #: a stack's rasters (lists or folders)
+BASELINES = "BASELINES"  #: perpendicular baselines (GAMMA files or a folder)
+MINTPY_STACK = "MINTPY_STACK"  #: a MintPy ifgramStack.h5 (hidden; an .h5 given as INTERFEROGRAMS does the same)
+INPUT_UNITS = "INPUT_UNITS"  #: unit and sign of a stack's values
+OUTPUT_REPORT = "OUTPUT_REPORT"  #: network report (HTML)

@@ -1,0 +1,184 @@
+"""Stack inputs: the stack tools' parameters into plain file lists and an opened :class:`..io.stacks.StackInput`.
+
+A raster-list parameter also takes folders: a folder's files, or a list the dialog's "Add Directory..." made,
+are filtered to the stack's rasters (interferograms or coherence) as :func:`..io.stacks.filter_stack_files`
+does; a MintPy ``ifgramStack.h5`` may stand as the one item of INTERFEROGRAMS.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from typing import Optional
+
+from qgis.core import QgsProcessingException
+
+from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import parse_date_pair
+from ..io.raster import RASTER_EXT
+from ..io.slc import SlcStack
+from ..io.stacks import (
+    StackInput,
+    filter_stack_files,
+    ignored_report,
+    is_mintpy_stack,
+    open_stack,
+    write_network_report,
+)
+from .feedback import FeedbackProgress
+from .ids import BASELINES, COHERENCE, INPUT_UNITS, INTERFEROGRAMS, OUTPUT_REPORT, WAVELENGTH
+from .wavelength import user_wavelength
+
+
+def raw_list(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
+                         ignored: Optional[list] = None) -> list[str]:
+    """File paths of a multiple-raster parameter that also accepts folder paths.
+
+    ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every
+    raster that is not a coherence file); ``want="coh"`` keeps coherence files (``cc``,
+    ``coh``, ``cor``). A list of several files is filtered the same way (the dialog's "Add
+    Directory..." adds every file of the folder); the files left out are appended to
+    ``ignored``. A MintPy ``.h5`` item is not a raster and is left out (see :func:`mintpy_stack_path`).
+    """
+    paths: list[str] = []
+    listed: list[str] = []
+    others = []
+    for item in raw_list(parameters.get(name)):
+        text = item if isinstance(item, str) else None
+        if text and os.path.isdir(text):
+            files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
+            if not files:
+                raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
+                                     f"raster ({', '.join(RASTER_EXT)})")
+            paths += files
+        elif is_mintpy_stack(text):
+            continue
+        elif text and os.path.isfile(text):
+            listed.append(text)
+        else:
+            others.append(item)
+    if len(listed) > 1:
+        kept = filter_stack_files(listed, want)
+        if ignored is not None:
+            ignored += [f for f in listed if f not in kept]
+        listed = kept
+    paths += listed
+    if others:
+        layers = alg.parameterAsLayerList({name: others}, name, context)
+        if len(layers) != len(others):
+            raise GeohazardError(f"{name}: {others!r} could not be loaded as raster layers")
+        paths += [lyr.source() for lyr in layers]
+    return paths
+
+
+def mintpy_stack_path(alg, parameters, context) -> str:
+    """A MintPy ifgramStack.h5: MINTPY_STACK (kept for scripts), or an ``.h5`` given as INTERFEROGRAMS."""
+    h5 = alg.parameterAsFile(parameters, "MINTPY_STACK", context) if "MINTPY_STACK" in parameters else ""
+    if h5:
+        return h5
+    items = [i for i in raw_list(parameters.get("INTERFEROGRAMS")) if is_mintpy_stack(i)]
+    if len(items) > 1:
+        raise GeohazardError("INTERFEROGRAMS: give one MintPy ifgramStack.h5, not several")
+    return items[0] if items else ""
+
+
+def expand_file_inputs(value) -> list[str]:
+    out = []
+    for item in raw_list(value):
+        text = str(item)
+        if os.path.isdir(text) or os.path.isfile(text):
+            out.append(text)
+        elif text:
+            raise GeohazardError(f"BASELINES: {text!r} is neither a file nor a folder")
+    return out
+
+
+def stack_raster_files(alg, parameters, context) -> dict:
+    """The raster files the stack tools read (for the guard layer): folder contents filtered as they are."""
+    return {name: expand_raster_inputs(alg, parameters, name, context, want=want)
+            for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
+
+
+def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
+    """Cross-parameter checks shared by the tools (folders accepted for raster lists)."""
+    skip = {"INTERFEROGRAMS", "COHERENCE", "BASELINES"}
+    for d in alg.parameterDefinitions():
+        if d.name() in skip or d.isDestination():
+            continue
+        if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
+            return False, alg.tr("Incorrect parameter value for {}").format(d.name())
+    try:
+        has_h5 = mintpy and bool(mintpy_stack_path(alg, parameters, context))
+        ifgs = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
+        if not ifgs and not has_h5:
+            return False, ("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                           + (", or a MINTPY_STACK" if mintpy else ""))
+        if ifgs and has_h5:
+            return False, "give either INTERFEROGRAMS or MINTPY_STACK, not both"
+        for p in ifgs:
+            parse_date_pair(p)
+        expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")
+        expand_file_inputs(parameters.get("BASELINES"))
+    except GeohazardError as exc:
+        return False, str(exc)
+    return True, ""
+
+
+def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = INPUT_UNITS,
+                 baselines: bool = True, feedback=None) -> StackInput:
+    """INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES / WAVELENGTH_M as a :class:`StackInput`.
+
+    The wavelength follows the one rule (WAVELENGTH_M if given, else the inputs' metadata, else Sentinel-1)
+    and is logged on ``feedback``, as are the files of the lists left out."""
+    units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
+    log = FeedbackProgress(feedback)
+    h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
+    wavelength = user_wavelength(alg, parameters, WAVELENGTH, context)
+    if h5:
+        return open_stack([], mintpy_h5=h5, wavelength_m=wavelength, log=log)
+    ignored: dict = {INTERFEROGRAMS: [], COHERENCE: []}
+    paths = expand_raster_inputs(alg, parameters, INTERFEROGRAMS, context, want="ifg", ignored=ignored[INTERFEROGRAMS])
+    if not paths:
+        raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                             + (", or a MINTPY_STACK" if allow_mintpy else ""))
+    coh = expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh", ignored=ignored[COHERENCE])
+    files = expand_file_inputs(parameters.get(BASELINES)) if baselines else []
+    stack = open_stack(paths, coh_paths=coh, baseline_files=files, units=units, wavelength_m=wavelength,
+                       ignored=ignored, log=log)
+    for line in ignored_report(ignored):
+        log.push_info(line)
+    return stack
+
+
+def write_report(alg, parameters, context, net, full, flt, ref_rc) -> dict:
+    """The network report asked for as OUTPUT_REPORT (HTML, with PNG and text next to it)."""
+    if not parameters.get(OUTPUT_REPORT):
+        return {}
+    return write_network_report(alg.parameterAsFileOutput(parameters, OUTPUT_REPORT, context), net, full, flt, ref_rc)
+
+
+def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
+    """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names)."""
+    paths = [lyr.source() for lyr in alg.parameterAsLayerList(parameters, "INPUT", context)]
+    if not paths:
+        raise GeohazardError("INPUT: no SLC raster was given")
+    return SlcStack(paths, "INPUT", need_complex=need_complex)
+
+
+def check_slc_stack(alg, parameters, context, min_dates, need_complex=True):
+    """``(ok, message)``: INPUT holds an SLC stack of at least ``min_dates`` dates."""
+    try:
+        stack = slc_stack(alg, parameters, context, need_complex)
+    except (GeohazardError, QgsProcessingException) as exc:
+        return False, str(exc)
+    if len(stack) < min_dates:
+        return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
+    return True, ""

@@ -1,0 +1,238 @@
+"""landslideactivity."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ....algorithms.ada.activity import landslide_activity, points_in_polygons_blocks
+from ....algorithms.ada.detection import stability_threshold
+from ....algorithms.errors import GeohazardError
+from ....algorithms.geometry.los import los_unit_vector
+from ....algorithms.geometry.terrain import los_to_downslope, slope_aspect
+from ....algorithms.progress import SubProgress
+from ...inputs import knobs
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import read_point_table, source_layer, velocity_field
+from ...io.ada import (
+    polygon_rings,
+)
+from ...io.compat import FIELD_DOUBLE, FIELD_INT, FIELD_STRING
+from ...io.raster import raster_info, read_band
+from ...tools._base import GeohazardAlgorithm
+from ._common import (
+    _copy_fields,
+    _intersects_any,
+    _metric_crs_for_source,
+    _py,
+    _style_sink,
+    _to_metric_geometries,
+)
+
+
+def _sample_dem_slope(dem_path, name, x, y, src_wkt):
+    """Slope and aspect (degrees) of a projected DEM at points given in ``src_wkt``."""
+    info_ = raster_info(dem_path, name)
+    srs = info_.srs
+    if srs is None or srs.IsGeographic():
+        raise GeohazardError(f"{name}: the DEM must be in a projected CRS in metres (got "
+                             f"{'no CRS' if srs is None else 'a geographic CRS'}); reproject it first")
+    from pyproj import Transformer
+
+    dx, dy = info_.pixel_size
+    dem = read_band(dem_path, 1, name=name, dtype=np.float64)
+    slope, aspect = slope_aspect(dem, dx, dy)
+    t = Transformer.from_crs(src_wkt, info_.crs_wkt, always_xy=True)
+    px, py = t.transform(np.asarray(x, float), np.asarray(y, float))
+    row, col = info_.world_to_pixel(px, py)
+    r = np.floor(row).astype(np.int64)
+    c = np.floor(col).astype(np.int64)
+    ok = (r >= 0) & (r < info_.height) & (c >= 0) & (c < info_.width) & np.isfinite(row) & np.isfinite(col)
+    s = np.full(np.size(x), np.nan)
+    a = np.full(np.size(x), np.nan)
+    s[ok] = slope[r[ok], c[ok]]
+    a[ok] = aspect[r[ok], c[ok]]
+    return s, a
+
+
+class LandslideActivity(GeohazardAlgorithm):
+    OVERLAP = (("INVENTORY", "POINTS"), ("INVENTORY", "DEM"), ("INVENTORY", "ADAS"))
+    NAME = "landslideactivity"
+    DISPLAY_NAME = "Landslide activity from moving points"
+    GROUP_ID = "ada"
+    TAGS = "landslide,activity,inventory,IFFI,velocity,state of activity"
+    KERNELS = ("ada.activity",)
+    HELP_PAGE = "ada"
+    ENGINE = True
+    HELP = (
+        "State of activity of mapped landslides from InSAR points, and candidate new landslides.\n\n"
+        "<b>Inventory</b>: landslide polygons. <b>Points</b>: InSAR points with a LOS velocity field "
+        "(mm/yr, positive toward the satellite; auto-detected VEL, mean_velocity ...). Per landslide: "
+        "n_points inside, min_points required (5 below 0.05 km2 growing log-linearly to 20 above 1 km2, "
+        "after the ISBAS Sicily inventory work), n_moving and share_moving (|v| >= THRESHOLD, 0 = 2 std "
+        "of the points' velocities), mean_vlos and max_vlos (largest magnitude, signed), and with a "
+        "<b>DEM</b> (projected, metres) the downslope velocity V_SLOPE = V_LOS / C (C = cosine between "
+        "the LOS and the steepest-descent direction; points with |C| < MIN_SENSITIVITY get none): "
+        "n_vslope, mean_vslope, max_vslope (positive = downhill). The LOS direction comes from the "
+        "points' los_east/los_north/los_up fields (EGMS) or from INCIDENCE and HEADING. "
+        "rep_vel = mean V_SLOPE when at least min_points points have one, else mean V_LOS; state = "
+        "'not enough data' (n_points < min_points), 'active' (|rep_vel| >= THRESHOLD) or 'inactive'.\n\n"
+        "<b>ADAs</b> (optional): active deformation areas outside every inventory polygon are written "
+        "to <b>candidates</b> (possible new landslides).\n"
+        "References: Cigna F. et al. (2013), doi:10.1007/s10346-012-0335-7; Notti D. et al. (2014), "
+        "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009.\n"
+        "The point-in-polygon step runs on blocks of points (local or Dask; each point is independent)."
+    )
+
+    INVENTORY = "INVENTORY"
+    POINTS = "POINTS"
+    VELOCITY_FIELD = "VELOCITY_FIELD"
+    DEM = "DEM"
+    ADAS = "ADAS"
+    THRESHOLD = "THRESHOLD"
+    MIN_SENSITIVITY = "MIN_SENSITIVITY"
+    INCIDENCE = "INCIDENCE"
+    HEADING = "HEADING"
+    OUTPUT = "OUTPUT"
+    OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INVENTORY, self.tr("Landslide inventory"),
+                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.POINTS, self.tr("InSAR points"),
+                                                              [QgsProcessing.SourceType.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterField(
+            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr; empty = auto)"), parentLayerParameterName=self.POINTS,
+            type=QgsProcessingParameterField.DataType.Numeric, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.ADAS, self.tr("Active deformation areas (candidate new landslides)"),
+            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
+        self.addParameter(num(self.THRESHOLD, self.tr("Stability threshold (mm/yr; 0 = 2 std of the points)"),
+                              num.Double, 0.0, minValue=0.0))
+        self.addParameter(num(self.MIN_SENSITIVITY, self.tr("Minimum |C| for V_SLOPE"), num.Double, 0.3,
+                              minValue=0.01, maxValue=1.0))
+        self.addParameter(num(self.INCIDENCE, self.tr("Incidence (degrees), when points have no LOS fields"),
+                              num.Double, 37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(num(self.HEADING, self.tr("Heading (degrees from north), when points have no LOS fields"),
+                              num.Double, -12.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Landslide activity"),
+                                                            QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.SourceType.TypeVectorPolygon,
+            optional=True, createByDefault=True))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
+        if layer is not None:
+            try:
+                velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+            except GeohazardError as exc:
+                return False, str(exc)
+        return True, ""
+
+    def _v_slope(self, parameters, context, table, vel, los_fields, inside, src_wkt):
+        """Downslope velocity of the points inside a landslide (NaN elsewhere), from the DEM."""
+        dem = self.raster_path(parameters, self.DEM, context)
+        v = table.attributes[vel]
+        s = np.full(v.size, np.nan)
+        asp = np.full(v.size, np.nan)
+        s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
+        if los_fields:
+            e, n, u = (table.attributes[f] for f in los_fields)
+        else:
+            e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                      self.parameterAsDouble(parameters, self.HEADING, context))
+        return los_to_downslope(v, e, n, u, s, asp, min_sensitivity=self.parameterAsDouble(
+            parameters, self.MIN_SENSITIVITY, context))[0]
+
+    def _write_activity(self, parameters, context, inv, feats, act):
+        names = [("area_km2", FIELD_DOUBLE), ("n_points", FIELD_INT), ("min_points", FIELD_INT),
+                 ("n_moving", FIELD_INT), ("share_moving", FIELD_DOUBLE), ("mean_vlos", FIELD_DOUBLE),
+                 ("max_vlos", FIELD_DOUBLE), ("n_vslope", FIELD_INT), ("mean_vslope", FIELD_DOUBLE),
+                 ("max_vslope", FIELD_DOUBLE), ("rep_vel", FIELD_DOUBLE), ("rep_source", FIELD_STRING),
+                 ("state", FIELD_STRING), ("threshold", FIELD_DOUBLE)]
+        fields = _copy_fields(inv.fields(), names)
+        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        for i, (f, _) in enumerate(feats):
+            out = QgsFeature(fields)
+            out.setGeometry(f.geometry())
+            out.setAttributes(list(f.attributes()) + [_py(act[nm][i]) for nm, _ in names])
+            sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
+        del sink  # flush and close the file before styling it
+        _style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
+        return dest
+
+    def _candidates(self, parameters, context, feats, crs_metric, feedback) -> dict:
+        """ADAs outside every inventory landslide, written to OUTPUT_CANDIDATES."""
+        ada_src = self.parameterAsSource(parameters, self.ADAS, context)
+        adas = _to_metric_geometries(ada_src, crs_metric, context)
+        hit = _intersects_any([g for _, g in adas], [g for _, g in feats])
+        cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
+        csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
+                                            ada_src.wkbType(), ada_src.sourceCrs())
+        for (f, _), h in zip(adas, hit):
+            if csink is not None and not h:
+                out = QgsFeature(cfields)
+                out.setGeometry(f.geometry())
+                out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
+                csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
+        feedback.pushInfo(f"{int((~hit).sum())} of {len(adas)} ADAs lie outside every inventory landslide "
+                          "(candidates)")
+        return {self.OUTPUT_CANDIDATES: cdest} if csink is not None else {}
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
+        if inv is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
+        layer = source_layer(self, parameters, self.POINTS, context)
+        vel = velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
+        los_fields = los_fields if len(los_fields) == 3 else []
+        table = read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
+                                 SubProgress(progress, 0, 30))
+        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
+        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
+        from pyproj import Transformer
+
+        xm, ym = Transformer.from_crs(src_wkt, crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019),
+                                      always_xy=True).transform(table.x, table.y)
+        feats = _to_metric_geometries(inv, crs_metric, context, progress)
+        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
+        with knobs.run_settings(self, parameters, context).executor(progress) as ex:
+            poly_idx = points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress, 30, 50))
+        v = table.attributes[vel]
+        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
+        feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
+                          f"points inside {len(feats)} landslides")
+        v_slope = self._v_slope(parameters, context, table, vel, los_fields, poly_idx >= 0, src_wkt) \
+            if parameters.get(self.DEM) else None
+        area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
+        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        act["area_km2"] = area_km2
+        act["threshold"] = np.full(len(feats), thr)
+        results = {self.OUTPUT: self._write_activity(parameters, context, inv, feats, act)}
+        states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
+        feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
+        if parameters.get(self.ADAS):
+            results.update(self._candidates(parameters, context, feats, crs_metric, feedback))
+        return results

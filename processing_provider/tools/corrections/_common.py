@@ -1,0 +1,73 @@
+"""Shared helpers of the corrections tools."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.dates import parse_date_list
+from ...inputs.declare import UNITS_HELP
+from ...tools._base import GeohazardAlgorithm
+
+STACK_HELP = (
+    "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
+    "(date pair from each file name). <b>Coherence</b> (optional): folder or list matched by date pair.\n"
+    + UNITS_HELP
+)
+
+
+OUTPUT_HELP = (
+    "<b>Output folder</b>: one corrected GeoTIFF per interferogram with the input's file name (a non-GeoTIFF "
+    "input becomes NAME.tif), same unit and sign as the input, NaN = no data, ZSTD-compressed (lossless; QGIS and "
+    "GDAL-based software read it): give the folder as the next tool's or the SBAS tool's interferograms. Nothing "
+    "is written when the run fails.\n"
+)
+
+
+MASK_HELP = (
+    "<b>Stable area</b> (optional): polygons of ground you trust not to move, and/or a mask raster on the "
+    "interferograms' grid (non-zero = use). <b>Coherence threshold</b>: pixels of an interferogram whose "
+    "coherence is below it are left out of the fit (needs COHERENCE; 0.3 by default: below it unwrapped phase "
+    "is mostly noise). <b>Minimum pixels</b>: an interferogram with fewer usable pixels in the mask is refused "
+    "with its name (a fit on a handful of pixels would invent the correction).\n"
+)
+
+
+MODES = ["Per interferogram", "Per date (network-consistent: inverted on the network)"]
+
+
+def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
+    alg.addParameter(QgsProcessingParameterVectorLayer(
+        "STABLE_AREA", alg.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
+    alg.addParameter(QgsProcessingParameterRasterLayer("MASK", alg.tr("Mask raster (non-zero = use, same grid)"),
+                                                       optional=True))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "COHERENCE_THRESHOLD", alg.tr("Coherence threshold of the fitted pixels"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=coherence_default, minValue=0.0, maxValue=1.0))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "MIN_PIXELS", alg.tr("Minimum usable pixels per interferogram (count)"),
+        QgsProcessingParameterNumber.Type.Integer, defaultValue=100, minValue=3))
+
+
+def output_folder(alg, label: str) -> None:
+    alg.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", alg.tr(label)))
+    alg.addParameter(QgsProcessingParameterFileDestination(
+        "OUTPUT_REPORT", alg.tr("Report (CSV)"), "CSV files (*.csv)", optional=True))
+
+
+def check_steps(alg, parameters, context) -> tuple:
+    ok, msg = GeohazardAlgorithm.checkParameterValues(alg, parameters, context)
+    if not ok:
+        return ok, msg
+    try:
+        parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")
+    except GeohazardError as exc:
+        return False, str(exc)
+    return True, ""

@@ -1,0 +1,121 @@
+"""demerrorcorrection."""
+
+from __future__ import annotations
+
+import functools
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ....algorithms.corrections.dem_error import (
+    check_design,
+    dem_error_engine_block,
+    design_matrix,
+    read_date_baselines,
+)
+from ....algorithms.formats.dates import parse_date_list
+from ...inputs import knobs
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import geometry_sources, output_paths
+from ...inputs.stacks import expand_file_inputs
+from ...io.corrections import (
+    run_series_blocks,
+    series_metadata,
+)
+from ...io.points import raster_dates
+from ...io.styles import style_raster_diverging
+from ...tools._base import GeohazardAlgorithm
+from ._common import check_steps
+
+
+class DemErrorCorrection(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
+    NAME = "demerrorcorrection"
+    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
+    DISPLAY_NAME = "DEM-error correction of a time series"
+    GROUP_ID = "corrections"
+    TAGS = "DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy"
+    HELP_PAGE = "corrections"
+    ENGINE = True
+    HELP = (
+        "Estimates the DEM error (topographic residual) of every pixel and removes its effect from a displacement "
+        "time series (Fattahi & Amelung 2013, doi:10.1109/TGRS.2012.2227761; as MintPy dem_error.py): per pixel, "
+        "least squares of the series on B_perp / (R sin(incidence)) together with a temporal deformation model "
+        "(polynomial in time, optional steps), then d_cor = d - B_perp / (R sin(incidence)) * dz.\n\n"
+        "<b>Time series</b>: a multi-band raster with one band per date and the date (YYYY-MM-DD) as band "
+        "description, in mm, LOS positive toward the satellite, as written by the SBAS tool.\n"
+        "<b>Baselines</b> (required): perpendicular baseline of each date from a CSV 'date,bperp_m', a MintPy "
+        "timeseries.h5 or ifgramStack.h5, GAMMA *_bperp.par / *_base.par files or folder, or an ISCE baselines "
+        "folder (pair baselines are turned into date baselines by least squares, the first date at 0).\n"
+        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid, or constants (defaults: 850 km "
+        "and 39 deg, the middle of a Sentinel-1 IW swath). They only scale the DEM error; the corrected time series "
+        "does not depend on them.\n"
+        "<b>Polynomial order</b> (default 2, as MintPy) and <b>step dates</b> (YYYY-MM-DD, comma separated: "
+        "earthquakes, works) of the deformation model.\n\n"
+        "<b>Outputs</b>: corrected time series (same layout and reference as the input), DEM error (m, MintPy's "
+        "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm). Dates without data at a "
+        "pixel are left out of its fit; pixels with fewer than (number of model terms + 3) dates are NaN."
+    )
+
+    def initAlgorithm(self, config=None):
+        dbl = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(QgsProcessingParameterRasterLayer("INPUT", self.tr("Time series (mm, one band per date)")))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "BASELINES", self.tr("Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder)"),
+            QgsProcessing.SourceType.TypeFile))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "SLANT_RANGE_RASTER", self.tr("Slant range raster (m)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "SLANT_RANGE", self.tr("Slant range (m, when no raster)"), dbl, defaultValue=850000.0, minValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "INCIDENCE_RASTER", self.tr("Incidence angle raster (degrees)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "INCIDENCE", self.tr("Incidence angle (degrees, when no raster)"), dbl, defaultValue=39.0, minValue=0.1,
+            maxValue=89.9))
+        self.addParameter(QgsProcessingParameterNumber(
+            "POLY_ORDER", self.tr("Polynomial order of the deformation model"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=2, minValue=0, maxValue=5))
+        self.addParameter(QgsProcessingParameterString(
+            "STEP_DATES", self.tr("Step dates of the deformation model (YYYY-MM-DD, comma separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Corrected time series (mm)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_DEM_ERROR", self.tr("DEM error (m)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_RESIDUAL", self.tr("RMS of the fit residual (mm)"), optional=True, createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = check_steps(self, parameters, context)
+        if ok and not expand_file_inputs(parameters.get("BASELINES")):
+            return False, ("BASELINES: the DEM-error correction needs the perpendicular baselines of the dates "
+                           "(CSV date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder)")
+        return ok, msg
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, "INPUT", context)
+        dates = raster_dates(info, "INPUT")
+        bperp = read_date_baselines(expand_file_inputs(parameters.get("BASELINES")), dates)
+        g = design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+                          step_dates=parse_date_list(self.parameterAsString(parameters, "STEP_DATES", context),
+                                                     name="STEP_DATES"))
+        check_design(g)
+        feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
+        func = functools.partial(dem_error_engine_block, g=g,
+                                 slant_range_m=self.parameterAsDouble(parameters, "SLANT_RANGE", context),
+                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context))
+        meta = series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
+                                           "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
+        run = knobs.run_settings(self, parameters, context)
+        spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
+                "OUTPUT_RESIDUAL": ("residual_rms_mm", "band")}
+        paths = output_paths(self, parameters, spec, context, optional=("OUTPUT_RESIDUAL",))
+        run_series_blocks(info, dates, run.plan(info.height, info.width, bytes_per_pixel=len(dates) * 8.0 * 5), func,
+                          {p: spec[k] for k, p in paths.items()}, run=run, progress=FeedbackProgress(feedback),
+                          sources=geometry_sources(self, parameters, context, info), meta=meta)
+        style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
+        return paths

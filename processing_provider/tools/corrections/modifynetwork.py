@@ -1,0 +1,156 @@
+"""modifynetwork."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ....algorithms.conventions import radians_per_m
+from ....algorithms.corrections import network_mod
+from ....algorithms.engine import StackSource
+from ....algorithms.errors import GeohazardError
+from ....algorithms.progress import SubProgress
+from ...inputs import declare, knobs
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import optional_file
+from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
+from ...io.blocks import GdalOpener
+from ...io.corrections import (
+    Stack,
+    fit_pass,
+    link_or_copy,
+    write_csv,
+)
+from ...tools._base import GeohazardAlgorithm
+from ._common import STACK_HELP
+
+
+class ModifyNetwork(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "modifynetwork"
+    DISPLAY_NAME = "Modify network (drop interferograms)"
+    GROUP_ID = "corrections"
+    TAGS = "network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series"
+    MAIN_OUTPUTS = ("OUTPUT_REPORT",)
+    HELP_PAGE = "corrections"
+    ENGINE = True
+    HELP = (
+        "Chooses the interferograms that go into the time series and says why the others were dropped, as "
+        "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "
+        "doi:10.3390/rs12030424).\n\n"
+        + STACK_HELP +
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the perpendicular-baseline "
+        "limit.\n"
+        "<b>Criteria</b> (0 / empty = not used): maximum temporal baseline (days), maximum perpendicular baseline "
+        "(m), minimum spatial mean coherence (needs COHERENCE), dates to exclude (every interferogram touching "
+        "them), pairs to drop (YYYYMMDD_YYYYMMDD, comma separated), first / last date, and the <b>loop-closure "
+        "misfit</b> (radians; LiCSBAS uses 1.5): for every triplet ij + jk - ik the spatial standard deviation of "
+        "the closure phase is computed; an interferogram in at least one loop above the limit and in no loop "
+        "below it is dropped (unwrapping errors, bad coregistration).\n"
+        "<b>Connectivity</b>: a network split into subsets, or a date losing all its interferograms, is refused "
+        "naming the dates, unless <b>Keep connected</b> (puts back the dropped interferograms that reconnect it, "
+        "highest coherence or shortest baseline first, never those you excluded by name or date; as MintPy's "
+        "keepMinSpanTree) or <b>Allow disconnected</b> (the SBAS tool bridges gaps with its minimum-norm "
+        "solution).\n\n"
+        "<b>Outputs</b>: a folder with the kept interferograms under their own file names (hard links to the "
+        "inputs when the file system allows, else copies): give it to the next tool as INTERFEROGRAMS; the "
+        "coherence folder can stay the original one (matched by date pair). Report (CSV): one row per "
+        "interferogram with baselines, mean coherence, worst loop misfit, kept or not and why."
+    )
+
+    def initAlgorithm(self, config=None):
+        declare.add_stack_parameters(self, mintpy=False)
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        declare.add_network_filter_parameters(self)
+        self.addParameter(QgsProcessingParameterString(
+            "EXCLUDE_DATES", self.tr("Dates to exclude (YYYYMMDD, comma separated)"), optional=True))
+        self.addParameter(QgsProcessingParameterString("START_DATE", self.tr("First date (YYYYMMDD)"), optional=True))
+        self.addParameter(QgsProcessingParameterString("END_DATE", self.tr("Last date (YYYYMMDD)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_LOOP_MISFIT", self.tr("Maximum loop-closure misfit (radians, 0 = not checked)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "KEEP_CONNECTED", self.tr("Keep the network connected (put back the best dropped interferograms)"),
+            defaultValue=False))
+        self.addParameter(QgsProcessingParameterBoolean(
+            "ALLOW_DISCONNECTED", self.tr("Allow a disconnected network"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", self.tr("Kept interferograms (folder)")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_REPORT", self.tr("Network report (CSV)"), "CSV files (*.csv)", optional=True))
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = Stack(gather_stack(self, parameters, context, allow_mintpy=False, feedback=feedback),
+                      run.max_memory_mb)
+        net = stack.network
+        min_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
+        max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)
+        if min_coh > 0 and stack.coh_paths is None:
+            raise GeohazardError("MIN_MEAN_COHERENCE: the coherence limit needs COHERENCE rasters")
+        mean_coh = self._mean_coherence(stack, run, SubProgress(progress, 0, 40)) \
+            if stack.coh_paths is not None else None
+        triplets = network_mod.closure_triplets(net)
+        misfit = None
+        if max_loop > 0:
+            if not len(triplets):
+                feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
+            else:
+                to_rad = 1.0 if stack.units < 2 else \
+                    radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
+                sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
+                                                         signs=stack.signs, to_radians=to_rad),
+                                sources=stack.sources(coherence=False), run=run, progress=SubProgress(progress, 40, 80))
+                misfit = network_mod.closure_misfit(sums)
+        text = {k: self.parameterAsString(parameters, k, context) or "" for k in
+                ("EXCLUDE_DATES", "DROP_PAIRS", "START_DATE", "END_DATE")}
+        edit = network_mod.modify_network(
+            net, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
+            max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+            mean_coherence=mean_coh, min_mean_coherence=min_coh,
+            exclude_dates=[s for s in text["EXCLUDE_DATES"].replace(";", ",").split(",")],
+            exclude_pairs=[s for s in text["DROP_PAIRS"].replace(";", ",").split(",")],
+            start_date=text["START_DATE"] or None, end_date=text["END_DATE"] or None,
+            triplets=triplets, loop_misfit_rad=misfit, max_loop_misfit_rad=max_loop or None,
+            keep_connected=self.parameterAsBool(parameters, "KEEP_CONNECTED", context),
+            allow_disconnected=self.parameterAsBool(parameters, "ALLOW_DISCONNECTED", context))
+        for i, why in sorted(edit.reasons.items()):
+            feedback.pushInfo(f"dropped {stack.names[i]}: {why}")
+        for i in edit.restored:
+            feedback.pushInfo(f"put back {stack.names[i]} to keep the network connected")
+        if edit.dates_out or len(edit.subsets) > 1:
+            feedback.pushWarning(network_mod.disconnection_message(edit).replace("the drops disconnect", "accepted: "
+                                                                                 "the drops disconnect"))
+        feedback.pushInfo(f"kept {edit.n_kept} of {net.n_pairs} interferograms")
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        os.makedirs(out_dir, exist_ok=True)
+        for i in np.flatnonzero(edit.keep):
+            link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
+        progress.set_progress(100)
+        result = {"OUTPUT": out_dir}
+        rep = optional_file(self, parameters, "OUTPUT_REPORT", context)
+        if rep:
+            result["OUTPUT_REPORT"] = write_csv(rep, network_mod.edit_table(
+                net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))
+        return result
+
+    def _mean_coherence(self, stack, run, progress):
+        src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
+        sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sums["s"] / sums["n"]

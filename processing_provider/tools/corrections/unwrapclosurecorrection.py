@@ -1,0 +1,152 @@
+"""unwrapclosurecorrection."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ....algorithms.corrections.closure import closure_block, network_triplets
+from ....algorithms.errors import GeohazardError
+from ...inputs import declare, knobs
+from ...inputs.declare import UNITS_HELP
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
+from ...io.corrections import (
+    closure_cache_limit,
+    closure_plan,
+    corrected_paths,
+    mm_per_file_unit,
+    network_closure_offsets,
+    run_closure_correction,
+)
+from ...io.styles import style_raster_sequential
+from ...tools._base import GeohazardAlgorithm
+
+
+class UnwrapClosureCorrection(GeohazardAlgorithm):
+    OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
+    NAME = "unwrapclosurecorrection"
+    DISPLAY_NAME = "Unwrapping-error correction by phase closure"
+    GROUP_ID = "corrections"
+    TAGS = "unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS"
+    MAIN_OUTPUTS = ("OUTPUT_NONCLOSING", "OUTPUT_STATS")
+    KERNELS = ("corrections.closure",)
+    HELP_PAGE = "corrections"
+    ENGINE = True
+    HELP = (
+        "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
+        "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
+        "statistics. Method of MintPy's unwrap_error_phase_closure (Yunjun et al. 2019, "
+        "doi:10.1016/j.cageo.2019.104331): the integer closure ambiguities K = round(C phi / 2 pi) of a pixel are "
+        "explained by the sparsest integer cycles U added to the interferograms, min sum|C U + K| + alpha sum|U|, "
+        "solved exactly (mixed-integer programme, scipy HiGHS) once per distinct closure pattern.\n\n"
+        "<b>Safeguards</b> (so that no error is created): a correction must close at least two loops (alpha = 1.5 "
+        "per cycle: one failing loop alone is never 'fixed'); a loop is used at a pixel only when its closure is "
+        "within MAX_RESIDUAL_RAD of a whole number of cycles (closures near +-pi are noise); when another "
+        "correction explains the closures equally well (an interferogram in a single loop, two interferograms with "
+        "the same loops) the pixel is left unchanged and counted as ambiguous. Errors that shift a whole date by a "
+        "cycle are invisible to closures and stay.\n\n"
+        "<b>Inputs</b>: unwrapped interferograms (folder or list, date pair in each name, as for the SBAS tool), "
+        "optional coherence with MIN_COHERENCE (values below it are neither used nor corrected), the unit/sign of "
+        "the files.\n" + UNITS_HELP +
+        "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
+        "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
+        "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
+        "an unwrapping error) decides the integer closures. The outputs keep the input's own reference: only whole "
+        "cycles are added.\n"
+        "<b>Maximum cycles</b> (default 3): largest correction of one interferogram at one pixel.\n"
+        "<b>Bad-loop threshold</b> (default 1.5 rad, LiCSBAS loop_thre): a loop whose RMS closure is at or above it "
+        "is bad; an interferogram in bad loops only is flagged bad.\n\n"
+        "<b>Outputs</b>: OUTPUT folder with the corrected interferograms under the same file names (GeoTIFF, "
+        "ZSTD, same unit and sign as the input); number of cycles corrected per pixel (sum over interferograms); "
+        "number of non-closing loops (|closure| > pi) per pixel, band 1 before and band 2 after correction; a CSV per "
+        "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
+        "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
+        "interferograms, pixels, RMS closure, shares before and after, bad).\n"
+        "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
+        "fit in it, and GDAL's cache is held to half of it while the tool runs."
+    )
+
+    def input_raster_files(self, parameters, context):
+        return stack_raster_files(self, parameters, context)
+
+    def initAlgorithm(self, config=None):
+        declare.add_stack_parameters(self, mintpy=False)
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_COHERENCE", self.tr("Values with a lower coherence are neither used nor corrected (0 = all)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_CYCLES", self.tr("Largest correction of one interferogram at one pixel (cycles)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=3, minValue=1, maxValue=20))
+        self.addParameter(QgsProcessingParameterNumber(
+            "LOOP_THRESHOLD_RAD", self.tr("Bad-loop threshold: RMS closure (rad)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=1.5, minValue=0.01, maxValue=10.0))
+        p = QgsProcessingParameterNumber(
+            "MAX_RESIDUAL_RAD", self.tr("Loop used at a pixel when its closure is this close to whole cycles (rad)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=1.5, minValue=0.1, maxValue=3.0)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(p)
+        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", self.tr("Corrected interferograms folder")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_CYCLES", self.tr("Cycles corrected per pixel (count)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_NONCLOSING", self.tr("Non-closing loops per pixel (before, after)"), optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_STATS", self.tr("Loop-closure statistics per interferogram"), "CSV files (*.csv)", optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_LOOPS", self.tr("Loop-closure statistics per loop"), "CSV files (*.csv)", optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        run = knobs.run_settings(self, parameters, context)
+        with closure_cache_limit(run.max_memory_mb):
+            return self._process(parameters, context, feedback, run)
+
+    def _process(self, parameters, context, feedback, run):
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        net, info = stack.network, stack.info
+        triplets = network_triplets(net.pairs)
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        out_paths = corrected_paths(stack, out_dir)
+        os.makedirs(out_dir, exist_ok=True)
+        min_coh = self.parameterAsDouble(parameters, "MIN_COHERENCE", context)
+        if min_coh > 0 and not stack.has_coherence:
+            raise GeohazardError("MIN_COHERENCE needs COHERENCE rasters")
+        cycle_mm = stack.wavelength_m * 1000.0 / 2.0
+        offsets = network_closure_offsets(stack, triplets, cycle_mm)
+        feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
+                          "the network (offsets of the interferograms), removed before rounding (cycles): "
+                          + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
+        func = functools.partial(
+            closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+            max_cycles=self.parameterAsInt(parameters, "MAX_CYCLES", context),
+            max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
+            mm_per_unit=np.array([mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
+        # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
+        plan, tile_rows = closure_plan(info, net.n_pairs, triplets.n, min_coh > 0, run.max_memory_mb)
+        extra = {k: self.parameterAsOutputLayer(parameters, k, context)
+                 for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
+        tables = {k: self.parameterAsFileOutput(parameters, k, context)
+                  for k in ("OUTPUT_STATS", "OUTPUT_LOOPS") if parameters.get(k)}
+        stats = run_closure_correction(
+            stack, triplets, func, plan, out_paths, extra, tables,
+            self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
+            run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows)
+        feedback.pushInfo(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
+                          f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
+                          "(ambiguous)")
+        for path in extra.values():
+            style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
+        return {"OUTPUT": out_dir, **extra, **tables}

@@ -1,0 +1,232 @@
+"""Shared helpers of the faults tools."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+
+from ....algorithms.elastic.coulomb_inp import read_coulomb_inp
+from ....algorithms.elastic.faults import faults_from_traces
+from ....algorithms.errors import GeohazardError
+from ...inputs.declare import km_parameter
+from ...io.faults import (
+    read_fault_lines,
+    read_patch_polygons,
+    require_projected_crs,
+)
+
+UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
+
+
+COMMON_SOURCE_HELP = (
+    "<b>Source faults</b>: a line layer of fault traces (top edges, digitised so that the fault dips to "
+    "the right), in a projected CRS in metres. Per-feature attributes are used when present: dip_deg, "
+    "top_m, bottom_m (depths, m, positive down), slip_m, rake_deg (0 left-lateral, 90 reverse, 180 "
+    "right-lateral, -90 normal), opening_m; otherwise the default values below. Each trace segment "
+    "becomes one rectangle. The slip-patch polygons written by slipinversion are accepted too.\n"
+    "<b>Coulomb input file</b> (alternative): a Coulomb 3.x .inp file; its local km frame is placed at "
+    "ORIGIN_EAST/ORIGIN_NORTH (map coordinates, m) in the chosen CRS; its faults with slip are the sources.\n"
+)
+
+
+#: Units of the Coulomb dialogs (km for fault geometry, as Coulomb 3) and of the former IDs.
+COULOMB_UNITS_HELP = (
+    "<b>Units</b>: depths and lengths in km, as in Coulomb 3 (TOP_DEPTH_KM, BOTTOM_DEPTH_KM, DEPTHS{pixel}); "
+    "slip in m (as Coulomb 3); frame origin as map coordinates (m). Layer fields keep their own unit "
+    "(top_m, bottom_m in m). The former IDs TOP_DEPTH, BOTTOM_DEPTH{pixel_old} (m) still work in models and "
+    "qgis_process and are converted.\n"
+)
+
+
+class _FaultSourceMixin:
+    """Parameters and reading of source faults shared by forward and Coulomb tools."""
+
+    FAULTS = "FAULTS"
+    COULOMB_INP = "COULOMB_INP"
+    CRS = "CRS"
+    ORIGIN_EAST = "ORIGIN_EAST"
+    ORIGIN_NORTH = "ORIGIN_NORTH"
+    DIP = "DIP"
+    TOP_DEPTH = "TOP_DEPTH"
+    BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    TOP_DEPTH_KM = "TOP_DEPTH_KM"
+    BOTTOM_DEPTH_KM = "BOTTOM_DEPTH_KM"
+    SLIP = "SLIP"
+    RAKE = "RAKE"
+    POISSON = "POISSON"
+    #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
+    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): former IDs, ids.FORMER_IDS)
+    DEPTH_UNIT = "m"
+
+    def default_depths_m(self, parameters, context):
+        """Default top and bottom depths of the source lines, in metres."""
+        if self.DEPTH_UNIT == "m":
+            return (self.parameterAsDouble(parameters, self.TOP_DEPTH, context),
+                    self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context))
+        return tuple(1000.0 * self.parameterAsDouble(parameters, pid, context)
+                     for pid in (self.TOP_DEPTH_KM, self.BOTTOM_DEPTH_KM))
+
+    def add_source_parameters(self):
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.FAULTS, self.tr("Source faults (line layer, or slip patches from slipinversion)"),
+            [QgsProcessing.SourceType.TypeVectorLine, QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.COULOMB_INP, self.tr("Coulomb 3 input file (.inp), instead of a layer"), extension="inp",
+            optional=True))
+        self.addParameter(QgsProcessingParameterCrs(
+            self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (map coordinate, m)"),
+            QgsProcessingParameterNumber.Type.Double, 0.0))
+        num = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(QgsProcessingParameterNumber(self.DIP, self.tr("Default dip (degrees)"), num, 60.0,
+                                                       minValue=0.001, maxValue=90.0))
+        if self.DEPTH_UNIT == "m":
+            for pid, label, default, lo in ((self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0),
+                                            (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001)):
+                self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                               maxValue=1e6))
+        else:
+            self.addParameter(km_parameter(self, self.TOP_DEPTH_KM, "Default top depth", 0.0, minimum=0.0,
+                                           maximum=1000.0))
+            self.addParameter(km_parameter(self, self.BOTTOM_DEPTH_KM, "Default bottom depth", 15.0, minimum=0.001,
+                                           maximum=1000.0))
+        for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
+                                            (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Type.Double, 0.25, minValue=0.0,
+            maxValue=0.499))
+
+    def check_sources(self, parameters, context):
+        has_layer = bool(parameters.get(self.FAULTS))
+        has_inp = bool(parameters.get(self.COULOMB_INP))
+        if has_layer == has_inp:
+            return False, self.tr("Give exactly one of FAULTS (line layer) or COULOMB_INP (.inp file).")
+        if has_inp and not self.parameterAsCrs(parameters, self.CRS, context).isValid():
+            return False, self.tr("CRS: choose the projected CRS in which the Coulomb file's km frame is placed.")
+        if has_inp and self.parameterAsCrs(parameters, self.CRS, context).isGeographic():
+            return False, self.tr("CRS must be a projected CRS in metres, not a geographic one.")
+        return True, ""
+
+    def read_sources(self, parameters, context):
+        """-> (Faults, crs, coulomb input or None)."""
+        if parameters.get(self.COULOMB_INP):
+            path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
+            crs = self.parameterAsCrs(parameters, self.CRS, context)
+            require_projected_crs(crs, self.CRS)
+            cin = read_coulomb_inp(path)
+            src = cin.sources
+            src.east_m = src.east_m + self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
+            src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
+            return src, crs, cin
+        source = self.parameterAsSource(parameters, self.FAULTS, context)
+        polygon = QgsWkbTypes.GeometryType.PolygonGeometry
+        if source is not None and QgsWkbTypes.geometryType(source.wkbType()) == polygon:
+            faults, crs = read_patch_polygons(source, name=self.FAULTS)
+            return faults, crs, None
+        top_m, bottom_m = self.default_depths_m(parameters, context)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "top": top_m, "bottom": bottom_m,
+                    "slip": self.parameterAsDouble(parameters, self.SLIP, context),
+                    "rake": self.parameterAsDouble(parameters, self.RAKE, context), "opening": 0.0}
+        traces, a, names, crs = read_fault_lines(source, name=self.FAULTS, defaults=defaults, context=context)
+        faults = faults_from_traces(traces, dip_deg=a["dip"], top_m=a["top"], bottom_m=a["bottom"], slip_m=a["slip"],
+                                    rake_deg=a["rake"], opening_m=a["opening"], names=names)
+        return faults, crs, None
+
+
+def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
+    """Output grid; ``px`` (m) overrides the value of ``pixel_id`` (a pixel size in m)."""
+    extent = alg.parameterAsExtent(parameters, extent_id, context, crs)
+    if extent.isNull() or extent.width() <= 0 or extent.height() <= 0:
+        raise GeohazardError(f"{extent_id}: an extent with a non-zero width and height is needed")
+    if px is None:
+        px = alg.parameterAsDouble(parameters, pixel_id, context)
+    ncols = int(np.ceil(extent.width() / px))
+    nrows = int(np.ceil(extent.height() / px))
+    if ncols * nrows > 25_000_000:
+        raise GeohazardError(f"{pixel_id}: a pixel of {px:g} m over this extent gives {nrows} x {ncols} pixels; "
+                             f"use a coarser pixel")
+    gt = (extent.xMinimum(), px, 0.0, extent.yMaximum(), 0.0, -px)
+    return gt, nrows, ncols
+
+
+class _CoulombParams:
+    DEPTHS = "DEPTHS"
+    RECEIVER_STRIKE = "RECEIVER_STRIKE"
+    RECEIVER_DIP = "RECEIVER_DIP"
+    RECEIVER_RAKE = "RECEIVER_RAKE"
+    FRICTION = "FRICTION"
+    SHEAR_MODULUS = "SHEAR_MODULUS"
+    UNITS = "UNITS"
+
+    def add_coulomb_parameters(self, strike=True):
+        self.addParameter(QgsProcessingParameterString(
+            self.DEPTHS, self.tr("Calculation depths (km, comma separated)"), defaultValue="10"))
+        if strike:
+            self.addParameter(QgsProcessingParameterNumber(
+                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"),
+                QgsProcessingParameterNumber.Type.Double, 0.0,
+                minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RECEIVER_DIP, self.tr("Receiver dip (degrees)"), QgsProcessingParameterNumber.Type.Double, 90.0,
+            minValue=0.001, maxValue=90.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RECEIVER_RAKE, self.tr("Receiver rake (degrees)"), QgsProcessingParameterNumber.Type.Double, 180.0,
+            minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FRICTION, self.tr("Effective friction coefficient"), QgsProcessingParameterNumber.Type.Double, 0.4,
+            minValue=0.0, maxValue=2.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SHEAR_MODULUS, self.tr("Shear modulus (Pa)"), QgsProcessingParameterNumber.Type.Double, 3.2e10,
+            minValue=1e6))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.UNITS, self.tr("Stress unit"), options=[u for u, _ in UNITS], defaultValue=0))
+
+    def depths_m(self, parameters, context):
+        text = self.parameterAsString(parameters, self.DEPTHS, context)
+        try:
+            vals = [float(t) for t in text.replace(";", ",").split(",") if t.strip()]
+        except ValueError:
+            raise GeohazardError(f"{self.DEPTHS}: {text!r} is not a comma-separated list of depths in km") from None
+        if not vals or any(v < 0 for v in vals):
+            raise GeohazardError(f"{self.DEPTHS}: give one or more depths >= 0 km, got {text!r}")
+        return [v * 1000.0 for v in vals]
+
+    def elastic(self, parameters, context, cin):
+        if cin is not None:
+            return cin.shear_modulus_pa, cin.poisson
+        return (self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                self.parameterAsDouble(parameters, self.POISSON, context))
+
+    def material(self, parameters, context, cin, feedback):
+        """(shear modulus Pa, Poisson, friction): from the Coulomb file when one is given, logged."""
+        user = {self.SHEAR_MODULUS: self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+                self.POISSON: self.parameterAsDouble(parameters, self.POISSON, context),
+                self.FRICTION: self.parameterAsDouble(parameters, self.FRICTION, context)}
+        if cin is None:
+            feedback.pushInfo(self.tr(f"shear modulus {user[self.SHEAR_MODULUS]:.4g} Pa, Poisson "
+                                      f"{user[self.POISSON]:g}, friction {user[self.FRICTION]:g} (parameters)"))
+            return user[self.SHEAR_MODULUS], user[self.POISSON], user[self.FRICTION]
+        from_file = {self.SHEAR_MODULUS: cin.shear_modulus_pa, self.POISSON: cin.poisson, self.FRICTION: cin.friction}
+        feedback.pushInfo(self.tr(
+            f"from the Coulomb file: shear modulus {cin.shear_modulus_pa:.4g} Pa (E1 = {cin.young_pa:.4g} Pa), "
+            f"Poisson {cin.poisson:g} (PR1), friction {cin.friction:g} (FRIC)"))
+        for key, val in from_file.items():
+            given = parameters.get(key)
+            if given not in (None, "") and not np.isclose(user[key], val, rtol=1e-9):
+                feedback.pushWarning(self.tr(f"{key} = {user[key]:g} is not used: the Coulomb file's value {val:g} is"))
+        return from_file[self.SHEAR_MODULUS], from_file[self.POISSON], from_file[self.FRICTION]

@@ -1,0 +1,210 @@
+"""slipinversion."""
+
+from __future__ import annotations
+
+import numpy as np
+from osgeo import ogr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ....algorithms.elastic.faults import faults_from_traces
+from ....algorithms.elastic.inversion import concat_samples, invert_fault_slip, model_on_grid, plot_lcurve
+from ....algorithms.errors import GeohazardError
+from ...inputs import declare
+from ...inputs.aliases import LOS_PAIR_ALIASES
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import los_datasets
+from ...io.faults import (
+    patch_fields,
+    patch_wkb,
+    read_fault_lines,
+    sample_fields,
+)
+from ...io.raster import write_raster
+from ...io.styles import style_raster_diverging
+from ...io.vector import write_vector
+from ...tools._base import GeohazardAlgorithm
+
+
+class SlipInversion(GeohazardAlgorithm):
+    OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
+    NAME = "slipinversion"
+    DISPLAY_NAME = "Slip inversion from InSAR (distributed slip)"
+    GROUP_ID = "faults"
+    TAGS = "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic"
+    MAIN_OUTPUTS = ("OUTPUT_PATCHES",)
+    KERNELS = ("elastic.okada",)
+    HELP_PAGE = "faults"
+    FORMER_IDS = LOS_PAIR_ALIASES
+    HELP = (
+        "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
+        "elastic half-space (Okada 1992).\n\n"
+        "<b>LOS rasters</b>: coseismic LOS displacement in mm, positive toward the satellite, projected CRS "
+        "in metres; each with its incidence and heading (degrees; heading clockwise from north, right-looking).\n"
+        "<b>Fault trace</b>: line layer (top edge, fault dipping to the right); <b>dip</b>, <b>top</b> and "
+        "<b>bottom depth</b> (m); <b>patch length/width</b> (m) define the patches.\n"
+        "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
+        "so every patch's rake stays inside it. <b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
+        "at the corner of the L-curve (PNG output). <b>Ramp</b>: a plane per dataset is estimated with the slip.\n"
+        "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n"
+        "<b>Dip grid search</b> ('min,max,step'): the inversion is run for each dip with the smoothing chosen at "
+        "DIP (or given), the dip with the smallest RMS is kept and reported.\n\n"
+        "<b>Outputs</b>: slip patches (polygons: strike_slip_m left-lateral +, dip_slip_m reverse +, slip_m, "
+        "rake_deg, depth_m), quadtree samples (points: los_mm, model_mm, residual_mm, dataset), model and "
+        "residual rasters on the grid of the first LOS raster (mm), the L-curve PNG, and M0 (N m), Mw, RMS "
+        "(mm) and variance reduction.\n"
+        "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
+        "doi:10.1785/BSSA0820021018."
+    )
+    LOS_ASC, LOS_DESC = "LOS_ASC", "LOS_DESC"
+    FAULT = "FAULT"
+    DIP = "DIP"
+    TOP_DEPTH = "TOP_DEPTH"
+    BOTTOM_DEPTH = "BOTTOM_DEPTH"
+    PATCH_LENGTH = "PATCH_LENGTH"
+    PATCH_WIDTH = "PATCH_WIDTH"
+    RAKE_MIN = "RAKE_MIN"
+    RAKE_MAX = "RAKE_MAX"
+    SMOOTHING = "SMOOTHING"
+    QUADTREE_STD = "QUADTREE_STD"
+    RAMP = "RAMP"
+    DIP_SEARCH = "DIP_SEARCH"
+    SHEAR_MODULUS = "SHEAR_MODULUS"
+    POISSON = "POISSON"
+    OUTPUT_PATCHES = "OUTPUT_PATCHES"
+    OUTPUT_SAMPLES = "OUTPUT_SAMPLES"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
+    OUTPUT_LCURVE = "OUTPUT_LCURVE"
+
+    def initAlgorithm(self, config=None):
+        from qgis.core import QgsProcessingParameterFileDestination
+
+        num = QgsProcessingParameterNumber.Type.Double
+        declare.add_los_pair(self)
+        self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
+                                                              [QgsProcessing.SourceType.TypeVectorLine]))
+        for pid, label, default, lo, hi in (
+                (self.DIP, "Dip (degrees)", 60.0, 0.001, 90.0),
+                (self.TOP_DEPTH, "Top depth (m)", 0.0, 0.0, 1e6),
+                (self.BOTTOM_DEPTH, "Bottom depth (m)", 15000.0, 1.0, 1e6),
+                (self.PATCH_LENGTH, "Patch length along strike (m)", 2000.0, 10.0, 1e6),
+                (self.PATCH_WIDTH, "Patch width down dip (m)", 2000.0, 10.0, 1e6),
+                (self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
+                (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
+                (self.SMOOTHING, "Smoothing weight (0 = L-curve corner)", 0.0, 0.0, 1e6),
+                (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+                (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
+                (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
+            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
+                                                           maxValue=hi))
+        self.addParameter(QgsProcessingParameterBoolean(self.RAMP, self.tr("Estimate a ramp per dataset"), True))
+        self.addParameter(QgsProcessingParameterString(
+            self.DIP_SEARCH, self.tr("Dip grid search 'min,max,step' in degrees (empty = use DIP)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
+                                                                  QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_SAMPLES, self.tr("Quadtree samples"), QgsProcessing.SourceType.TypeVectorPoint, optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MODEL, self.tr("Model LOS (mm)"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RESIDUAL, self.tr("Residual LOS (mm)"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_LCURVE, self.tr("L-curve"),
+                                                                "PNG files (*.png)", optional=True))
+        from qgis.core import QgsProcessingOutputNumber
+
+        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
+                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
+                parameters, self.TOP_DEPTH, context):
+            return False, self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH.")
+        span = (self.parameterAsDouble(parameters, self.RAKE_MAX, context)
+                - self.parameterAsDouble(parameters, self.RAKE_MIN, context))
+        if not 0 < span <= 180:
+            return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
+        return True, ""
+
+    def _dips(self, parameters, context):
+        """The dips of DIP_SEARCH 'min,max,step' (None when empty: invert at DIP)."""
+        text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
+        if not text:
+            return None
+        try:
+            d0, d1, step = (float(t) for t in text.split(","))
+        except ValueError:
+            raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {text!r}") from None
+        if step <= 0 or d1 < d0:
+            raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {text!r}")
+        return np.arange(d0, d1 + 1e-9, step)
+
+    def _faults(self, parameters, context, crs):
+        # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
+        traces, _, names, _ = read_fault_lines(self.parameterAsSource(parameters, self.FAULT, context),
+                                               name=self.FAULT, defaults=defaults, dest_crs=crs, context=context)
+        return faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                  bottom_m=defaults["bottom"], names=names)
+
+    def process(self, parameters, context, feedback):
+        datasets = los_datasets(self, parameters, context, self.QUADTREE_STD)
+        crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
+        samples = concat_samples([d[5] for d in datasets])
+        feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
+        opts = dict(rake_range_deg=(self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                                    self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
+                    ramp=self.parameterAsBool(parameters, self.RAMP, context),
+                    poisson=self.parameterAsDouble(parameters, self.POISSON, context))
+        res, patches, index, dip_table = invert_fault_slip(
+            samples, self._faults(parameters, context, crs), **opts,
+            patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+            patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
+            smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
+            shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+            dips_deg=self._dips(parameters, context), progress=FeedbackProgress(feedback, 0, 95))
+        feedback.pushInfo(f"{len(patches)} patches")
+        if dip_table is not None:
+            for dip, rms, mw in dip_table:
+                feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
+            feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
+        feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+                          f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
+        results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
+        write_vector(out, patch_fields(res.patches, index), crs_wkt=crs.toWkt(), wkb=patch_wkb(res.patches),
+                     geometry_type=ogr.wkbPolygon)
+        results[self.OUTPUT_PATCHES] = out
+        if parameters.get(self.OUTPUT_SAMPLES):
+            results[self.OUTPUT_SAMPLES] = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
+            write_vector(results[self.OUTPUT_SAMPLES], sample_fields(samples, res.model_mm), crs_wkt=crs.toWkt(),
+                         x=samples.east_m, y=samples.north_m)
+        info, los, xx, yy, lv, _ = datasets[0]
+        if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
+            model = model_on_grid(res, samples, patches, los, xx, yy, lv, **opts)
+            for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
+                if parameters.get(key):
+                    results[key] = write_raster(self.parameterAsOutputLayer(parameters, key, context), arr, info,
+                                                descriptions=[key.lower()])
+                    style_raster_diverging(results[key], context=context)
+        if parameters.get(self.OUTPUT_LCURVE):
+            path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
+            if res.lcurve.size:
+                results[self.OUTPUT_LCURVE] = plot_lcurve(res, path)
+            else:
+                feedback.pushInfo("Fixed smoothing: no L-curve computed")
+        return results

@@ -1,0 +1,282 @@
+"""geometricdistortion."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.geometry import distortion as _dist
+from ...inputs import knobs
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import output_paths
+from ...io.blocks import raster_source
+from ...io.geometry import (
+    HEADING_KINDS,
+    INCIDENCE_KINDS,
+    heading_reader,
+    incidence_reader,
+    metric_pixel_size,
+    scene_heading,
+    write_share_table,
+)
+from ...io.raster import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, optional_writer, raster_info, read_band
+from ...io.styles import (
+    DISTORTION_COLOURS,
+    VISIBILITY_COLOURS,
+    palette,
+    style_raster_classified,
+    style_raster_sequential,
+)
+from ...io.writers import all_or_none, compression_threads, exact_float_dtype
+from ...tools._base import GeohazardAlgorithm
+
+
+class GeometricDistortion(GeohazardAlgorithm):
+    OVERLAP = (("DEM", "INCIDENCE_RASTER"), ("DEM", "HEADING_RASTER"), ("DEM", "INCIDENCE_RASTER_2"))
+    NAME = "geometricdistortion"
+    DISPLAY_NAME = "Geometric distortion (layover, shadow, R-index, visibility)"
+    GROUP_ID = "geometry"
+    TAGS = "layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM"
+    KERNELS = ("geometry.distortion",)
+    HELP_PAGE = "geometry"
+    ENGINE = True
+    HELP = (
+        "Maps where a SAR geometry can see the ground: active and passive layover, active and passive "
+        "shadow, strong and moderate foreshortening and good visibility; the R-index; and the visibility/"
+        "sensitivity of each slope to downslope motion, with a table of the share of each class.\n\n"
+        "<b>DEM</b>: heights in metres, projected or geographic CRS (slope and aspect are computed in metres "
+        "either way: a geographic DEM uses the WGS84 pixel size of each row).\n"
+        "<b>Heading</b>: satellite flight direction, degrees clockwise from north (Sentinel-1 ascending about "
+        "-10 to -13, descending about 190-193). <b>Incidence</b>: degrees from the vertical, one value or a "
+        "raster on the DEM grid, band 1 (incidence in degrees/radians, e.g. ISCE los.rdr.geo band 1, or the "
+        "look-vector elevation angle lv_theta = 90 - incidence of GAMMA/HyP3). The range scan uses one heading "
+        "for the scene (it changes by a fraction of a degree along a frame). <b>Look side</b>: right for every "
+        "current spaceborne SAR.\n"
+        "<b>Heading raster</b> (optional): per-pixel heading, or the look-vector azimuth of GAMMA/HyP3 (lv_phi) "
+        "or ISCE (los band 2); the range scan then uses its circular mean.\n"
+        "<b>Second geometry</b> (optional heading): gives a combined map with the best class of the two per "
+        "pixel (band 1) and which geometry gave it (band 2: 1 = first, 2 = second, 3 = equal).\n\n"
+        "Active layover: slope facing the sensor steeper than the incidence; active shadow: slope facing away "
+        "steeper than 90 - incidence. Passive layover (ground sharing its slant range with a layover slope) and "
+        "passive shadow (ground hidden behind a ridge) come from a scan of every range line across the DEM "
+        "(far-field approximation, block by block with bounded memory). Foreshortening is judged by R-index / "
+        "sin(incidence), the ground length of a pixel relative to flat ground: strong below 0.5, moderate below "
+        "0.8 (configurable).\n"
+        "R-index = sin(incidence - alpha), alpha the slope along range (positive facing the sensor); <= 0 is "
+        "layover, NaN in active shadow.\n"
+        "Visibility classes: shadow, layover, parallel illumination (LOS within 10 degrees of grazing the slope), "
+        "flat (slope below the flat threshold: motion assumed vertical), low sensitivity (|C| below the "
+        "threshold, C the cosine between the LOS and the downslope direction), sensitivity.\n\n"
+        "Outputs: class raster (styled legend), R-index raster, visibility raster, a CSV table (geometry, "
+        "class, pixels, share %, area km2) and the optional combined raster.\n"
+        "References: Notti D. et al. (2014) doi:10.1080/01431161.2014.894528; Cigna F. et al. (2014) "
+        "doi:10.5194/nhess-14-2373-2014; Kropatsch & Strobl (1990) doi:10.1109/36.58986."
+    )
+
+    DEM = "DEM"
+    HEADING = "HEADING"
+    INCIDENCE = "INCIDENCE"
+    INCIDENCE_RASTER = "INCIDENCE_RASTER"
+    INCIDENCE_UNITS = "INCIDENCE_UNITS"
+    HEADING_RASTER = "HEADING_RASTER"
+    HEADING_UNITS = "HEADING_UNITS"
+    LOOK = "LOOK"
+    HEADING_2 = "HEADING_2"
+    INCIDENCE_2 = "INCIDENCE_2"
+    INCIDENCE_RASTER_2 = "INCIDENCE_RASTER_2"
+    STRONG_RATIO = "STRONG_RATIO"
+    MODERATE_RATIO = "MODERATE_RATIO"
+    FLAT_SLOPE = "FLAT_SLOPE"
+    MIN_SENSITIVITY = "MIN_SENSITIVITY"
+    OUTPUT_CLASSES = "OUTPUT_CLASSES"
+    OUTPUT_RINDEX = "OUTPUT_RINDEX"
+    OUTPUT_VISIBILITY = "OUTPUT_VISIBILITY"
+    OUTPUT_TABLE = "OUTPUT_TABLE"
+    OUTPUT_COMBINED = "OUTPUT_COMBINED"
+    LOOKS = ["right", "left"]
+    #: the arrays written and their GeoTIFF dtypes (blocks computed elsewhere carry only these back)
+    WRITTEN = {"classes": None, "rindex": np.float32, "visibility": None}
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)")))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEADING, self.tr("Heading (flight direction, degrees clockwise from north)"), num,
+            defaultValue=-12.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE, self.tr("Incidence angle (degrees), used when no incidence raster is given"), num,
+            defaultValue=37.0, minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INCIDENCE_RASTER, self.tr("Incidence raster (DEM grid)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (DEM grid)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=self.LOOKS,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.HEADING_2, self.tr("Second geometry: heading (degrees), for the combined map"), num,
+            optional=True, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE_2, self.tr("Second geometry: incidence (degrees)"), num, defaultValue=37.0,
+            minValue=0.001, maxValue=89.999))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INCIDENCE_RASTER_2, self.tr("Second geometry: incidence raster (DEM grid, same content)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.STRONG_RATIO, self.tr("Strong foreshortening below R-index / sin(incidence)"), num,
+            defaultValue=0.5, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MODERATE_RATIO, self.tr("Moderate foreshortening below R-index / sin(incidence)"), num,
+            defaultValue=0.8, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FLAT_SLOPE, self.tr("Flat below slope (degrees)"), num, defaultValue=5.0, minValue=0.0,
+            maxValue=89.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_SENSITIVITY, self.tr("Low sensitivity below |C| (cosine LOS / downslope)"), num,
+            defaultValue=0.3, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_CLASSES, self.tr("Distortion classes")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index"),
+                                                                  optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes"), optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)", optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
+
+    def _second(self, parameters):
+        return parameters.get(self.HEADING_2) not in (None, "")
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            dem = self.raster_info(parameters, self.DEM, context)
+            metric_pixel_size(dem, self.DEM)
+            for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2, self.HEADING_RASTER):
+                if parameters.get(p):
+                    check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        if self.parameterAsDouble(parameters, self.STRONG_RATIO, context) >= \
+                self.parameterAsDouble(parameters, self.MODERATE_RATIO, context):
+            return False, "STRONG_RATIO must be smaller than MODERATE_RATIO"
+        if parameters.get(self.OUTPUT_COMBINED) and not self._second(parameters):
+            return False, "OUTPUT_COMBINED needs a second geometry: set HEADING_2"
+        return True, ""
+
+    def _writers(self, info, outs, combined):
+        # Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~4x either way (level 6
+        # spends 10x the CPU for ~12 % smaller files); the R-index is near-incompressible float
+        # noise (level 6 saves 2 % over level 1 at twice the CPU). Lossless either way; see
+        # BENCHMARKS.md for the measured alternatives.
+        writers = {
+            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
+                                         descriptions=["distortion class"], zlevel=1),
+            "rindex": optional_writer(outs.get(self.OUTPUT_RINDEX, ""), info, descriptions=["R-index"], zlevel=1),
+            "visibility": optional_writer(outs.get(self.OUTPUT_VISIBILITY, ""), info, dtype=np.uint8, nodata=0,
+                                          descriptions=["visibility class"], zlevel=1),
+        }
+        if combined:
+            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
+                                                    descriptions=["best distortion class", "best geometry"], zlevel=1)
+
+        return writers
+
+    def _geometries(self, parameters, context, feedback, info):
+        """The first (and, when given, the second) acquisition geometry, checked against the DEM grid."""
+        look = self.LOOKS[self.parameterAsEnum(parameters, self.LOOK, context)]
+        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
+        geos = []
+        for suffix, name in (("", "first geometry"), ("_2", "second geometry")):
+            if suffix and not self._second(parameters):
+                continue
+            inc_par = getattr(self, "INCIDENCE_RASTER" + suffix)
+            inc_path = self.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
+            if inc_path:
+                check_same_grid([info, raster_info(inc_path, inc_par)], [self.DEM, inc_par])
+            heading = float(_dist.check_heading(self.parameterAsDouble(parameters, "HEADING" + suffix, context),
+                                                name="HEADING" + suffix))
+            read_heading = None
+            if not suffix and parameters.get(self.HEADING_RASTER):
+                h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
+                check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
+                read_heading = heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
+                                              self.HEADING_RASTER, look)
+                heading = scene_heading(read_heading, info.height)
+                feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
+            geos.append(_dist.AcquisitionGeometry(
+                heading_deg=heading, read_heading=read_heading,
+                incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
+                read_incidence=incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+        return geos
+
+    def _style(self, outs: dict, combined, context) -> None:
+        distortion = palette(_dist.DISTORTION_CLASSES, DISTORTION_COLOURS)
+        for path in (outs[self.OUTPUT_CLASSES], combined):
+            if path:
+                style_raster_classified(path, distortion, context=context)
+        if self.OUTPUT_VISIBILITY in outs:
+            style_raster_classified(outs[self.OUTPUT_VISIBILITY], palette(_dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS),
+                                    context=context)
+        if self.OUTPUT_RINDEX in outs:
+            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
+                                    ramp_name="RdYlGn")
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        info = self.raster_info(parameters, self.DEM, context)
+        dx_rows, dy = metric_pixel_size(info, self.DEM)
+        geos = self._geometries(parameters, context, feedback, info)
+        outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
+                            context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
+        combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
+            if parameters.get(self.OUTPUT_COMBINED) else None
+        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
+            if parameters.get(self.OUTPUT_TABLE) else ""
+        with compression_threads():
+            writers = self._writers(info, outs, combined)
+        dem_dtype = exact_float_dtype(info.path)
+
+        def read_dem(r0, r1):
+            return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
+
+        def write(r0, r1, gi, arrays):
+            if gi == 0:
+                for k in ("classes", "rindex", "visibility"):
+                    writers[k].write(arrays[k], row=r0)
+            elif gi == -1 and "combined" in writers:
+                writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
+
+        opts = {k: self.parameterAsDouble(parameters, pid, context) for k, pid in (
+            ("strong_ratio", self.STRONG_RATIO), ("moderate_ratio", self.MODERATE_RATIO),
+            ("flat_slope_deg", self.FLAT_SLOPE), ("min_sensitivity", self.MIN_SENSITIVITY))}
+        with all_or_none(writers), knobs.run_settings(self, parameters, context).executor(progress) as ex:
+            # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
+            # threads of this process share the heights the backward scan already decoded
+            remote = ex.distributed and not ex.in_process
+            dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
+            tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
+                                          geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
+                                          block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                          progress=progress, outputs=self.WRITTEN, **opts)
+        if table:
+            write_share_table(table, tables, [g.name for g in geos])
+        for t, g in zip(tables, geos):
+            feedback.pushInfo(f"{g.name}: " + ", ".join(f"{r['name']} {r['share_pct']:.1f}%"
+                                                        for r in t["distortion"] if r["pixels"]))
+        self._style(outs, combined, context)
+        return {**outs, **({self.OUTPUT_TABLE: table} if table else {}),
+                **({self.OUTPUT_COMBINED: combined} if combined else {})}

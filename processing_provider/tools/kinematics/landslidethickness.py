@@ -1,0 +1,93 @@
+"""landslidethickness."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ....algorithms.errors import GeohazardError
+from ...inputs.feedback import FeedbackProgress
+from ...io import kinematics as kio
+from ...tools._base import GeohazardAlgorithm
+from ._common import DBL
+
+
+class LandslideThickness(GeohazardAlgorithm):
+    NAME = "landslidethickness"
+    DISPLAY_NAME = "Landslide thickness (mass conservation)"
+    GROUP_ID = "geometry"
+    TAGS = "landslide,thickness,depth,volume,mass conservation,flux,rheology,3-D"
+    HELP_PAGE = "kinematics"
+    MULTIBAND_INPUTS = ("VELOCITY", "TIME_SERIES_3D")
+    HELP = (
+        "Thickness h (m) of a landslide from its 3-D surface velocity by volume conservation (Booth et al. 2013): "
+        "dz/dt = -div(f h u_s), with u_s = (E, N) the surface velocity, f the rheology factor (depth-averaged / "
+        "surface velocity: 1 = sliding block, 2/3 = viscous flow without basal slip; h scales as 1/f) and dz/dt "
+        "= U - E dz/dx - N dz/dy the height change at a fixed place. Solved on the grid by least squares with "
+        "Laplacian smoothing (ALPHA, dimensionless) and h = 0 outside the landslide (LANDSLIDE_OUTLINE polygons, "
+        "else cells faster than MIN_SPEED mm/yr).\n<b>Inputs</b>: VELOCITY = landslide3d OUTPUT (E, N, U in mm/yr), "
+        "DEM on the same grid (m); optional TIME_SERIES_3D = landslide3d OUTPUT_TS to test steadiness.\n"
+        "<b>Outputs</b>: OUTPUT thickness (m); OUTPUT_QUALITY bands dz/dt (mm/yr), mass-balance residual (mm/yr), "
+        "flags (bit mask: 1 slow, 2 negative thickness, 4 misfit = residual > max(3 robust sigma, 2 mm/yr): "
+        "divergent or convergent flux not explained, 8 non-steady = speed changed > 30 % between the halves of the "
+        "series, 16 edge). The solve is global over the landslide (not in blocks): up to 2 million landslide cells.\n"
+        "<b>Defaults</b>: RHEOLOGY_FACTOR 1 (slow landslides mostly slide on a basal shear zone), ALPHA 0.3 (1.4-2.3 % "
+        "thickness error on synthetic landslides; larger is smoother), MIN_SPEED 1 mm/yr (the InSAR velocity noise).\n"
+        "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) JGR Solid Earth 121; "
+        "Hu et al. (2018) doi:10.1002/2017GL076623.")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterRasterLayer("VELOCITY", self.tr("3-D velocity (E, N, U mm/yr)")))
+        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m)")))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            "LANDSLIDE_OUTLINE", self.tr("Landslide outline"), [QgsProcessing.SourceType.TypeVectorPolygon],
+            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer("TIME_SERIES_3D", self.tr("3-D time series (landslide3d)"),
+                                                            optional=True))
+        for key, label, val, hi in (("RHEOLOGY_FACTOR", "Rheology factor f", 1.0, 1.0),
+                                    ("ALPHA", "Smoothing (dimensionless)", 0.3, 1e6),
+                                    ("MIN_SPEED", "Smallest horizontal speed (mm/yr)", 1.0, 1e9)):
+            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=0.0,
+                                                           maxValue=hi))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Thickness (m)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_QUALITY", self.tr("dz/dt, residual, flags")))
+
+    def process(self, parameters, context, feedback):
+        from ....algorithms.kinematics import thickness as _th
+        from ...io.raster import check_same_grid, read_band, read_bands, write_raster
+
+        vel = self.raster_info(parameters, "VELOCITY", context)
+        dem = self.raster_info(parameters, "DEM", context)
+        if vel.count != 3:
+            raise GeohazardError(f"VELOCITY must have 3 bands (east, north, up: landslide3d OUTPUT), got {vel.count}")
+        check_same_grid([vel, dem], ["VELOCITY", "DEM"])
+        if vel.width * vel.height > 25_000_000:
+            raise GeohazardError(f"VELOCITY has {vel.width} x {vel.height} cells; clip it to the landslide first")
+        dx, dy = kio.metric_size(dem, "DEM")
+        v = read_bands(vel.path, name="VELOCITY", dtype=np.float64)
+        mask = kio.polygon_mask(self.parameterAsSource(parameters, "LANDSLIDE_OUTLINE", context), vel, context,
+                                 "LANDSLIDE_OUTLINE") \
+            if parameters.get("LANDSLIDE_OUTLINE") else None
+        halves = kio.speed_halves(self.raster_path(parameters, "TIME_SERIES_3D", context), "TIME_SERIES_3D") \
+            if parameters.get("TIME_SERIES_3D") else None
+        res = _th.invert_thickness(v[0], v[1], v[2], read_band(dem.path, name="DEM", dtype=np.float64), dx_m=dx[0],
+                                   dy_m=dy, mask=mask, speed_halves=halves,
+                                   rheology_factor=self.parameterAsDouble(parameters, "RHEOLOGY_FACTOR", context),
+                                   alpha=self.parameterAsDouble(parameters, "ALPHA", context),
+                                   min_speed=self.parameterAsDouble(parameters, "MIN_SPEED", context))
+        progress = FeedbackProgress(feedback)
+        fl = res["flags"][np.isfinite(res["thickness"])]
+        counts = ", ".join(f"{k} {int(np.sum(fl & b > 0))}" for k, b in _th.FLAGS.items())
+        progress.push_info(f"{res['n_cells']} landslide cells, volume {res['volume_m3']:.4g} m3; flags: {counts}")
+        out = write_raster(self.parameterAsOutputLayer(parameters, "OUTPUT", context), res["thickness"], vel,
+                           descriptions=["thickness m"])
+        q = write_raster(self.parameterAsOutputLayer(parameters, "OUTPUT_QUALITY", context),
+                         np.stack([res["dzdt"], res["residual"], res["flags"].astype(float)]), vel,
+                         descriptions=["dz/dt mm/yr", "mass-balance residual mm/yr", "flags"])
+        return {"OUTPUT": out, "OUTPUT_QUALITY": q}

@@ -1,0 +1,226 @@
+"""offsettimeseries."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterString,
+)
+
+from ....algorithms.engine import plan_blocks
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.dates import date_to_str, decimal_years, parse_date_pair
+from ....algorithms.kinematics import offset_timeseries as _ots
+from ...inputs import knobs
+from ...inputs.feedback import FeedbackProgress
+from ...io.blocks import run_blocks
+from ...io.offsets import SignedStack
+from ...io.raster import (
+    RasterWriter,
+    check_same_grid,
+    optional_writer,
+    raster_info,
+)
+from ...tools._base import GeohazardAlgorithm
+
+
+class OffsetTimeSeries(GeohazardAlgorithm):
+    NAME = "offsettimeseries"
+    DISPLAY_NAME = "Offset time series (pair network)"
+    GROUP_ID = "kinematics"
+    TAGS = "offset tracking,time series,glacier,landslide,velocity,network,least squares"
+    MAIN_OUTPUTS = ("OUTPUT_VELOCITY",)
+    KERNELS = ("kinematics.offset_timeseries",)
+    HELP_PAGE = "kinematics"
+    ENGINE = True
+    MULTIBAND_INPUTS = ("INPUTS",)
+    HELP = (
+        "Displacement time series from a redundant set of offset-tracking pairs (e.g. 'Offset tracking' outputs of "
+        "Sentinel-1 or Sentinel-2 pairs of a glacier or landslide), by two-step least squares per connected "
+        "component of the pair network.\n\n"
+        "<b>Offset rasters</b>: one per pair, on one grid, with the two dates in the file name as for "
+        "interferograms (20200101_20200113, 20200101-20200113, ...). A name with the later date first is read "
+        "as the reversed pair (its offsets change sign).\n"
+        "<b>Component bands</b> (COMPONENTS): the bands holding the components, comma separated (default '1,2' = "
+        "east and north metres of "
+        "'Offset tracking'; '1' for one component). <b>Correlation band</b> (0 = none; 7 in 'Offset tracking' "
+        "outputs): weights of the second step, rho^2/(1-rho^2), the inverse variance of a correlation offset "
+        "(Bamler & Eineder 2005, doi:10.1109/LGRS.2004.843203).\n"
+        "<b>Method</b>, per pixel: the pairs with data link the dates into a graph; each connected component is "
+        "solved on its own, its displacements referenced to its own first date (0): nothing joins two "
+        "components, no velocity is assumed across a gap. Step 1 (gross errors): (a) where more than half of the "
+        "pairs are redundant, a robust fit (Huber M-estimator by iteratively reweighted least squares, scale s = "
+        "1.4826 x median|residual|), pairs with |residual| > <b>k</b> x s and > <b>Minimum residual to reject</b> "
+        "rejected (several errors at once); with less redundancy the robust fit zeroes most residuals and its "
+        "scale collapses, so it is not used there; (b) data snooping (Baarda 1968), "
+        "one pair at a time: weighted least squares, then for each pair its residual normalised by its "
+        "redundancy number and by the scale of the other pairs (externally studentised, F-distributed for a "
+        "good pair); the largest one above the critical value is rejected (if its |residual| > <b>Minimum "
+        "residual to reject</b>) and the fit repeated. <b>k</b> (default 3) sets the false-alarm rate: "
+        "erfc(k/sqrt2) = 0.27 % per pixel, shared over its pairs. Nothing is tested with fewer than "
+        "2 redundant pairs; a pair whose removal would split the network cannot be tested (and its dates are "
+        "flagged unchecked, below); a gross error on one of two pairs that alone link a date is detected but "
+        "not located: one of them is rejected and the date is flagged. Step 2: weighted least squares on the "
+        "remaining pairs (step 1 uses the same weights); per-date "
+        "uncertainty sigma = sqrt(s0^2 diag((A'WA)^-1)), s0^2 = weighted residual sum / (pairs - unknowns) (NaN "
+        "without redundancy). <b>Unchecked dates</b>: a pair that alone links a date (or a group of dates) to the "
+        "rest of its component is a bridge of the pixel's pair graph (after missing values and rejections); its "
+        "residual is zero whatever its error, so a gross error on it cannot be detected and shifts every date on "
+        "its far side from the component's first date. Such dates keep their value but are flagged 1 in "
+        "<b>Unchecked dates</b> and counted in the log; sigma does not show it.\n\n"
+        "Outputs (units of the input bands, usually m): <b>Displacement</b> time series, bands = component x date "
+        "(descriptions 'c1_YYYY-MM-DD'); <b>Uncertainty</b> (optional, same bands); <b>Velocity</b>: per component "
+        "the least-squares slope over the component spanning the longest time (per year), then the number of "
+        "network components, pairs used and pairs rejected; <b>Components</b> (optional): the network component "
+        "of each date per pixel (0 = no data); <b>Unchecked dates</b> (optional): per date and pixel 1 = its "
+        "displacement rests on a single pair somewhere between it and its component's first date (a gross error "
+        "there cannot be detected), 0 = every link is redundant, -1 = no data. The log lists the components of "
+        "the full network and the number of pixel-dates resting on a single pair.\n"
+        "Reference: Altena et al. (2019) doi:10.5194/tc-13-795-2019 (pair networks of glacier offsets)."
+    )
+
+    INPUTS = "INPUTS"
+    COMPONENTS = "COMPONENTS"
+    WEIGHT_BAND = "WEIGHT_BAND"
+    K_MAD = "K_MAD"
+    MIN_REJECT = "MIN_REJECT"
+    OUTPUT = "OUTPUT"
+    OUTPUT_SIGMA = "OUTPUT_SIGMA"
+    OUTPUT_VELOCITY = "OUTPUT_VELOCITY"
+    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
+    OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
+
+    def initAlgorithm(self, config=None):
+        num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUTS, self.tr("Offset rasters (dates in the names)"), QgsProcessing.SourceType.TypeRaster))
+        self.addParameter(QgsProcessingParameterString(self.COMPONENTS, self.tr("Component bands (comma separated)"),
+                                                       defaultValue="1,2"))
+        self.addParameter(QgsProcessingParameterNumber(self.WEIGHT_BAND, self.tr("Correlation band (0 = none)"),
+                                                       integer, defaultValue=0, minValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.K_MAD, self.tr("Rejection threshold k (scales)"), num, defaultValue=3.0, minValue=0.5,
+            maxValue=100.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_REJECT, self.tr("Minimum residual to reject (input units)"), num, defaultValue=0.0,
+            minValue=0.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_VELOCITY, self.tr("Velocity")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_SIGMA, self.tr("Uncertainty"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_COMPONENTS, self.tr("Network components"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_UNCHECKED, self.tr("Unchecked dates (resting on a single pair)"), optional=True,
+            createByDefault=False))
+
+    def _inputs(self, parameters, context):
+        layers = self.parameterAsLayerList(parameters, self.INPUTS, context)
+        if len(layers) < 2:
+            raise GeohazardError(f"{self.INPUTS}: give at least two offset rasters (pairs), got {len(layers)}")
+        paths = [lyr.source() for lyr in layers]
+        raw_pairs = []
+        for p in paths:
+            try:
+                raw_pairs.append(parse_date_pair(p))
+            except GeohazardError as exc:
+                raise GeohazardError(f"{self.INPUTS}: {exc}") from None
+        pairs = [tuple(sorted(pr)) for pr in raw_pairs]
+        signs = [1.0 if pr[0] < pr[1] else -1.0 for pr in raw_pairs]
+        if len(set(pairs)) != len(pairs):
+            dup = sorted({p for p in pairs if pairs.count(p) > 1})[0]
+            raise GeohazardError(f"{self.INPUTS}: the pair {date_to_str(dup[0])} - {date_to_str(dup[1])} is given "
+                                 "twice")
+        names = [os.path.basename(p) for p in paths]
+        infos = [raster_info(p, n) for p, n in zip(paths, names)]
+        check_same_grid(infos, names)
+        text = self.parameterAsString(parameters, self.COMPONENTS, context) or "1,2"
+        try:
+            bands = [int(b) for b in text.replace(" ", "").split(",") if b]
+        except ValueError:
+            raise GeohazardError(f"{self.COMPONENTS}: expected band numbers separated by commas, "
+                                 f"got {text!r}") from None
+        wb = self.parameterAsInt(parameters, self.WEIGHT_BAND, context)
+        for b in bands + ([wb] if wb else []):
+            if not 1 <= b <= infos[0].count:
+                raise GeohazardError(f"{self.COMPONENTS}/{self.WEIGHT_BAND}: band {b} asked for, the offset rasters "
+                                     f"have {infos[0].count} band(s)")
+        if not bands:
+            raise GeohazardError(f"{self.COMPONENTS}: give at least one band")
+        return paths, pairs, signs, infos[0], bands, wb
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        try:
+            self._inputs(parameters, context)
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        paths, pairs, signs, info, bands, wb = self._inputs(parameters, context)
+        progress = FeedbackProgress(feedback)
+        dates, pi, pj = _ots.pair_indices(pairs)
+        t = decimal_years(dates)
+        comps = _ots.network_components(len(dates), pi, pj)
+        progress.push_info(f"{len(pairs)} pairs, {len(dates)} dates, {len(comps)} connected component(s) in the full "
+                           "network: " + "; ".join(f"{date_to_str(dates[c[0]])} .. {date_to_str(dates[c[-1]])} "
+                                                   f"({len(c)} dates)" for c in comps))
+        sign = np.asarray(signs, np.float32)[:, None, None]
+        sources = {}
+        for k, b in enumerate(bands):
+            sources[f"c{k}"] = SignedStack(paths, b, sign)
+        if wb:
+            sources["rho"] = SignedStack(paths, wb, None)
+        func = functools.partial(_ots.offset_ts_block, pi=pi, pj=pj, t_years=t,
+                                 k_mad=self.parameterAsDouble(parameters, self.K_MAD, context),
+                                 min_reject=self.parameterAsDouble(parameters, self.MIN_REJECT, context),
+                                 use_weights=bool(wb))
+        nb = len(bands)
+        descs = [f"c{k + 1}_{date_to_str(d)}" for k in range(nb) for d in dates]
+        vdescs = [f"c{k + 1}_velocity_per_year" for k in range(nb)] + ["n_networks", "n_pairs_used", "n_rejected"]
+        per_px = 8.0 * (len(pairs) * (nb + 2) + 4 * len(dates) * nb + len(dates) + 8)
+        plan = plan_blocks(info.height, info.width, bytes_per_pixel=per_px)
+        opt = {k: self.parameterAsOutputLayer(parameters, k, context) if parameters.get(k) else ""
+               for k in (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS, self.OUTPUT_UNCHECKED)}
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        v_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_VELOCITY, context)
+        with RasterWriter.like(out_path, info, count=nb * len(dates), descriptions=descs) as w_d, \
+                RasterWriter.like(v_path, info, count=nb + 3, descriptions=vdescs) as w_v, \
+                optional_writer(opt[self.OUTPUT_SIGMA], info, count=nb * len(dates), descriptions=descs) as w_s, \
+                optional_writer(opt[self.OUTPUT_COMPONENTS], info, count=len(dates),
+                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_c, \
+                optional_writer(opt[self.OUTPUT_UNCHECKED], info, count=len(dates),
+                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_u:
+            counts = np.zeros(2, np.int64)  # pixel-dates with data, of them resting on a single pair
+
+            def write(block, out):
+                counts[0] += int(np.count_nonzero(out["unchecked"] >= 0))
+                counts[1] += int(np.count_nonzero(out["unchecked"] == 1))
+                w_d.write(out["displacement"], row=block.row0)
+                w_v.write(np.concatenate([out["velocity"], out["stats"]]), row=block.row0)
+                w_s.write(out["sigma"], row=block.row0)
+                w_c.write(out["labels"], row=block.row0)
+                w_u.write(out["unchecked"], row=block.row0)
+
+            run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
+                       progress=progress)
+            msg = (f"{counts[1]} of {counts[0]} pixel-dates ({100.0 * counts[1] / max(1, counts[0]):.3g} %) rest on a "
+                   "single pair (a bridge of the pixel's pair network): a gross error there cannot be detected"
+                   + ("; see 'Unchecked dates'" if opt[self.OUTPUT_UNCHECKED] else ""))
+            (progress.push_warning if counts[1] else progress.push_info)(msg)
+            result = {self.OUTPUT: w_d.commit(), self.OUTPUT_VELOCITY: w_v.commit()}
+            for key, w in ((self.OUTPUT_SIGMA, w_s), (self.OUTPUT_COMPONENTS, w_c), (self.OUTPUT_UNCHECKED, w_u)):
+                if opt[key]:
+                    result[key] = w.commit()
+        return result

@@ -1,0 +1,114 @@
+"""triggercorrelation."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.kinematics import triggers as _tr
+from ...inputs import knobs
+from ...inputs.feedback import FeedbackProgress
+from ...io import kinematics as kio
+from ...tools._base import GeohazardAlgorithm
+from ._common import DBL
+
+
+class TriggerCorrelation(GeohazardAlgorithm):
+    NAME = "triggercorrelation"
+    DISPLAY_NAME = "Deformation vs trigger (lagged correlation)"
+    GROUP_ID = "timeseries"
+    TAGS = "rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide"
+    HELP_PAGE = "kinematics"
+    ENGINE = True
+    KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
+    CRS_FREE_INPUTS = ("INPUT",)  # the geometry is copied, never used
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    HELP = (
+        "Relates deformation time series to a driver series from a CSV (columns date,value): rainfall (flux, "
+        "summed per step; with TAU_DAYS > 0 the antecedent index A_t = k A_(t-1) + R_t, k = exp(-1/TAU_DAYS)) or "
+        "a level (state, interpolated). Deformation: INPUT, points or ADA polygons with dated fields "
+        "YYYYMMDD/DYYYYMMDD (mm), or INPUT_RASTER, a multi-band raster whose band descriptions are dates (mm).\n"
+        "Both go on a common axis of STEP_DAYS bins over their overlap; the response is the velocity (mm/yr) or the "
+        "detrended displacement. For lags 0..MAX_LAG_DAYS (driver leading) the Pearson correlation is computed; "
+        "the best lag is reported with a p-value from Student's t with the effective sample size of two "
+        "autocorrelated series (Bretherton et al. 1999, doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2), "
+        "Bonferroni-corrected over the lags tried. Features are also decomposed into trend + annual/semi-annual "
+        "harmonics (velocity, annual amplitude and peak day).\nDriver gaps: missing days make their bins (and the "
+        "antecedent index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT "
+        "layer (best_lag_days, best_r, p, p_corrected, n_eff, velocity, annual_amplitude, annual_peak_doy); "
+        "OUTPUT_RASTER (bands best lag, best r, p, p corrected); optional PNG of the mean series (OUTPUT_PLOT).\n"
+        "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
+        "TAU_DAYS 0 (plain rainfall sums per step).")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("Deformation (dated fields)"),
+                                                              [QgsProcessing.SourceType.TypeVector], optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer("INPUT_RASTER", self.tr("Deformation raster (dated bands)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterFile("DRIVER_CSV", self.tr("Driver CSV (date,value)"), extension="csv"))
+        self.addParameter(QgsProcessingParameterEnum("DRIVER_KIND", self.tr("Driver kind"),
+                                                     ["flux (rainfall)", "state (water level)"], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum("RESPONSE", self.tr("Response"), list(_tr.RESPONSES),
+                                                     defaultValue=0))
+        for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
+                                                                     0.0),
+                                ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):
+            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT", self.tr("Correlation per feature"),
+                                                                  optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_RASTER", self.tr("Correlation per cell"),
+                                                                  optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_PLOT", self.tr("Plot"), "PNG (*.png)",
+                                                                optional=True, createByDefault=False))
+
+    def process(self, parameters, context, feedback):
+        if bool(parameters.get("INPUT")) == bool(parameters.get("INPUT_RASTER")):
+            raise GeohazardError("give either INPUT (points/polygons) or INPUT_RASTER (dated bands)")
+        ddates, dvals = kio.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
+        tau = self.parameterAsDouble(parameters, "TAU_DAYS", context)
+        opts = dict(step=self.parameterAsDouble(parameters, "STEP_DAYS", context), tau=tau if tau > 0 else None,
+                    kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND", context)],
+                    response=_tr.RESPONSES[self.parameterAsEnum(parameters, "RESPONSE", context)],
+                    max_lag=self.parameterAsDouble(parameters, "MAX_LAG_DAYS", context))
+        progress = FeedbackProgress(feedback)
+        if parameters.get("INPUT_RASTER"):
+            if not parameters.get("OUTPUT_RASTER"):
+                raise GeohazardError("INPUT_RASTER given: set OUTPUT_RASTER")
+            return {"OUTPUT_RASTER": kio.trigger_raster(
+                self.raster_path(parameters, "INPUT_RASTER", context), "INPUT_RASTER", ddates, dvals, opts,
+                self.parameterAsOutputLayer(parameters, "OUTPUT_RASTER", context),
+                run=knobs.run_settings(self, parameters, context), progress=progress)}
+        if not parameters.get("OUTPUT"):
+            raise GeohazardError("INPUT given: set OUTPUT")
+        feats, dates, series = kio.dated_features(self.parameterAsSource(parameters, "INPUT", context), "INPUT",
+                                                  context)
+        kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
+                  max_lag_days=opts["max_lag"])
+        res = _tr.correlate_with_driver(dates, series, ddates, dvals, **kw)
+        if res["driver_gap_bins"]:
+            progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
+                                  "left out of the correlation")
+        seas = _tr.seasonal_parameters(dates, series)
+        fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r", "p", "p_corrected",
+                                                                       "n_eff")}, **seas}
+        result = {"OUTPUT": kio.write_features(self.parameterAsOutputLayer(parameters, "OUTPUT", context), fields,
+                                               feats)}
+        if parameters.get("OUTPUT_PLOT"):
+            with np.errstate(invalid="ignore"):
+                avg = np.nanmean(series, axis=1)
+            mean = _tr.correlate_with_driver(dates, avg, ddates, dvals, **kw)
+            result["OUTPUT_PLOT"] = _tr.plot_correlation(
+                mean, self.parameterAsFileOutput(parameters, "OUTPUT_PLOT", context), title="mean of all features",
+                series=(dates, avg))
+        return result

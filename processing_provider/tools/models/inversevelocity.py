@@ -1,0 +1,174 @@
+"""inversevelocity."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.dates import parse_date
+from ....algorithms.progress import SubProgress, check_canceled
+from ....algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
+from ...inputs.feedback import FeedbackProgress
+from ...io.forecast import forecast_fields, plot_alerts
+from ...io.points import date_fields_of, read_dated_features
+from ...io.styles import (
+    ALERT_COLOURS,
+    style_vector_categorized,
+)
+from ...io.vector import write_vector
+from ...tools._base import GeohazardAlgorithm
+
+ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
+
+
+class InverseVelocity(GeohazardAlgorithm):
+    CRS_FREE_INPUTS = ("INPUT",)
+    NAME = "inversevelocity"
+    DISPLAY_NAME = "Inverse-velocity failure forecast"
+    GROUP_ID = "timeseries"
+    TAGS = "inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert"
+    HELP_PAGE = "models"
+    HELP = (
+        "Forecasts the failure time of accelerating points or active deformation areas with the "
+        "inverse-velocity method (Fukuzono 1985; Voight 1988): before failure by tertiary creep 1/v falls "
+        "linearly with time and reaches zero at failure.\n\n"
+        "<b>Input</b>: points or polygons (e.g. ADAs) with dated displacement fields DYYYYMMDD or YYYYMMDD "
+        "(mm). Velocities are taken along the main direction of motion (sign of the net displacement, or "
+        "as chosen).\n"
+        "<b>Smoothing window</b>: acquisitions per local straight-line fit that gives the smoothed velocity. "
+        "<b>Fit window</b>: most recent smoothed velocities used for the 1/v line.\n"
+        "<b>Confidence</b> (%): the forecast window is the set of dates where zero lies inside the "
+        "confidence band of the 1/v line (Fieller inverse prediction, variance inflated for the serial "
+        "correlation of overlapping windows).\n"
+        "<b>Alert levels</b>: red when the forecast is within RED_DAYS of the reference date (default: last "
+        "acquisition, or already past), orange within ORANGE_DAYS, yellow when the acceleration is "
+        "significant but the forecast is further away, none otherwise or when the last velocity is below "
+        "MIN_VELOCITY (mm/yr); <b>no data</b> (IV_ALERT -1) when a feature has fewer than 3 valid smoothed "
+        "velocities in the fit window: it was not judged, which is not the same as no alert.\n\n"
+        "<b>Outputs</b>: the input features with IV_ALERT (-1-3), IV_LEVEL (no data/none/yellow/orange/red), TF_DATE "
+        "and its window TF_LOW..TF_HIGH, DAYS_TO_TF, V_LAST (mm/yr), IV_SLOPE, IV_R2, IV_N; optional folder "
+        "with one PNG per alerted feature (displacement, 1/v, trend and window).\n\n"
+        "A forecast is a tool for the expert, not an automatic warning: check the plots. References: "
+        "Fukuzono (1985), 4th Int. Conf. Landslides, 145-150; Voight (1988) doi:10.1038/332125a0; Intrieri "
+        "et al. (2019) doi:10.1016/j.earscirev.2019.03.019."
+    )
+
+    INPUT = "INPUT"
+    SMOOTH_WINDOW = "SMOOTH_WINDOW"
+    FIT_WINDOW = "FIT_WINDOW"
+    CONFIDENCE = "CONFIDENCE"
+    MIN_VELOCITY = "MIN_VELOCITY"
+    RED_DAYS = "RED_DAYS"
+    ORANGE_DAYS = "ORANGE_DAYS"
+    DIRECTION = "DIRECTION"
+    NOW_DATE = "NOW_DATE"
+    MAX_PLOTS = "MAX_PLOTS"
+    OUTPUT = "OUTPUT"
+    PLOT_FOLDER = "PLOT_FOLDER"
+    DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.INPUT, self.tr("Points or ADAs with dated displacement fields (mm)"),
+            [QgsProcessing.SourceType.TypeVectorAnyGeometry]))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SMOOTH_WINDOW, self.tr("Smoothing window (acquisitions)"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=5, minValue=3))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.FIT_WINDOW, self.tr("Fit window (most recent smoothed velocities)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=10, minValue=3))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.CONFIDENCE, self.tr("Confidence of the forecast window (%)"), QgsProcessingParameterNumber.Type.Double,
+            defaultValue=95.0, minValue=50.0, maxValue=99.9))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_VELOCITY, self.tr("Minimum last velocity for an alert (mm/yr)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=5.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=30, minValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.DIRECTION, self.tr("Direction of motion"), options=self.DIRECTIONS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterString(
+            self.NOW_DATE, self.tr("Reference date of the alert, YYYY-MM-DD (default: last acquisition)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_PLOTS, self.tr("Maximum number of PNG plots"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=50, minValue=0))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Failure forecast")))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.PLOT_FOLDER, self.tr("Folder for PNG plots of alerted features"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        red = self.parameterAsDouble(parameters, self.RED_DAYS, context)
+        orange = self.parameterAsDouble(parameters, self.ORANGE_DAYS, context)
+        if red > orange:
+            return False, f"RED_DAYS ({red:g}) must not exceed ORANGE_DAYS ({orange:g})"
+        try:
+            source = self.parameterAsSource(parameters, self.INPUT, context)
+            if source is None:
+                return False, "INPUT: the layer could not be loaded"
+            pairs = date_fields_of(source, self.INPUT)
+            smooth = self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context)
+            if len(pairs) < smooth + 2:
+                return False, (f"INPUT has {len(pairs)} dates; the inverse-velocity forecast needs at least "
+                               f"SMOOTH_WINDOW + 2 = {smooth + 2}")
+            if parameters.get(self.NOW_DATE):
+                parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
+        except GeohazardError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        data = read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30))
+        now = self.parameterAsString(parameters, self.NOW_DATE, context).strip() or None
+        direction = [0, 1, -1][self.parameterAsEnum(parameters, self.DIRECTION, context)]
+        fc = forecast_failure(
+            data.displacement_mm, data.dates,
+            smooth_window=self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context),
+            fit_window=self.parameterAsInt(parameters, self.FIT_WINDOW, context),
+            confidence=self.parameterAsDouble(parameters, self.CONFIDENCE, context) / 100.0,
+            min_velocity_mm_yr=self.parameterAsDouble(parameters, self.MIN_VELOCITY, context),
+            red_days=self.parameterAsDouble(parameters, self.RED_DAYS, context),
+            orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
+            now=parse_date(now) if now else None, direction=direction)
+        check_canceled(progress)
+        counts = np.bincount(fc.alert + 1, minlength=5)[1:]
+        n_nodata = int((fc.alert < 0).sum())
+        feedback.pushInfo(f"{data.displacement_mm.shape[1]} features: red {counts[3]}, orange {counts[2]}, "
+                          f"yellow {counts[1]}, none {counts[0]}, no data {n_nodata}")
+        if n_nodata:
+            feedback.pushWarning(f"{n_nodata} feature(s) have too few valid displacements for a forecast: IV_ALERT "
+                                 "-1, IV_LEVEL 'no data' (not judged - this is not 'no alert')")
+        if n_nodata == len(fc.alert):
+            raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
+                                 "in the fit window) for a forecast; check the dated fields")
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_vector(out, forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
+                     geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
+        style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
+        results = {self.OUTPUT: out}
+        if parameters.get(self.PLOT_FOLDER):
+            folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context)
+            n = plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
+                            SubProgress(progress, 70, 100))
+            feedback.pushInfo(f"{n} plots written to {folder}")
+            results[self.PLOT_FOLDER] = folder
+        return results

@@ -1,0 +1,128 @@
+"""amplitudedispersion."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ....algorithms.engine import plan_blocks
+from ....algorithms.errors import GeohazardError
+from ....algorithms.progress import SubProgress
+from ....algorithms.timeseries.ps import (
+    amplitude_dispersion_block,
+    amplitude_sums_block,
+    calibration_factors,
+)
+from ...inputs import ids, knobs
+from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import output_paths
+from ...inputs.stacks import check_slc_stack, slc_stack
+from ...io.blocks import run_blocks
+from ...io.raster import RasterWriter, optional_writer
+from ...io.slc import slc_block_rows
+from ...io.styles import style_raster_sequential
+from ...tools._base import GeohazardAlgorithm
+
+
+class AmplitudeDispersion(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    NAME = "amplitudedispersion"
+    DISPLAY_NAME = "PS candidates by amplitude dispersion"
+    GROUP_ID = "timeseries"
+    TAGS = "PS,persistent scatterers,amplitude dispersion,SLC"
+    MAIN_OUTPUTS = ("OUTPUT_PS_MASK",)
+    HELP_PAGE = "psds"
+    FORMER_IDS = (Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),)
+    ENGINE = True
+    HELP = (
+        "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
+        "dispersion index D_A = sigma_A / mean_A and the PS-candidate mask D_A <= threshold.\n\n"
+        "<b>SLC stack</b>: complex rasters GDAL can read (GeoTIFF CInt16/CFloat32, ENVI, VRT, ISCE "
+        "*.slc.full.vrt, SNAP BEAM-DIMAP i/q bands), one file per date (date YYYYMMDD or 01Jan2020 in the "
+        "name or folder) or one multi-band file whose band descriptions are dates. Radar geometry "
+        "(no georeferencing) is fine; outputs stay on the input grid.\n"
+        "<b>Calibrate</b>: divide each date by its image-wide mean amplitude first (removes gain changes "
+        "between acquisitions).\n<b>Threshold</b>: largest D_A of a candidate (0.25 in Ferretti et al.).\n\n"
+        "<b>Outputs</b>: mean amplitude, D_A (dimensionless; for high signal-to-clutter ratio the phase "
+        "standard deviation in radians is about D_A), PS mask (1 = candidate).\n\n"
+        "Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR interferometry, "
+        "IEEE TGRS 39(1), doi:10.1109/36.898661."
+    )
+    INPUT = "INPUT"
+    CALIBRATE = "CALIBRATE"
+    DISPERSION_THRESHOLD = ids.DISPERSION_THRESHOLD
+    OUTPUT_MEAN_AMPLITUDE = "OUTPUT_MEAN_AMPLITUDE"
+    OUTPUT_DISPERSION = "OUTPUT_DISPERSION"
+    OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.SourceType.TypeRaster))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.CALIBRATE, self.tr("Calibrate amplitudes per date"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.DISPERSION_THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
+            defaultValue=0.25, minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        return check_slc_stack(self, parameters, context, 3)
+
+    def process(self, parameters, context, feedback):
+        stack = slc_stack(self, parameters, context)
+        if len(stack) < 3:
+            raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
+        thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
+        info = stack.info
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
+        plan = plan_blocks(info.height, info.width, block_rows=slc_block_rows(stack))
+        sources = {"slc": stack.source()}
+        outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
+                                               self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
+        totals = {"sums": np.zeros(len(stack)), "counts": np.zeros(len(stack)), "n_ps": 0}
+
+        def add_sums(block, out):  # plan order: the same float sums as a sequential loop
+            totals["sums"] += out["sums"]
+            totals["counts"] += out["counts"]
+
+        writers = {"mean": optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info),
+                   "dispersion": RasterWriter.like(outs[self.OUTPUT_DISPERSION], info),
+                   "ps": RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255)}
+
+        def write(block, out):
+            totals["n_ps"] += int((out["ps"] == 1).sum())
+            for key, w in writers.items():
+                w.write(out[key], row=block.row0)
+
+        with run.executor(progress) as ex:
+            cal = None
+            if calibrate:
+                run_blocks(plan, amplitude_sums_block, add_sums, sources=sources, run=run, executor=ex,
+                           progress=SubProgress(progress, 0, 40))
+                cal = calibration_factors(totals["sums"], totals["counts"])
+            run_blocks(plan, functools.partial(amplitude_dispersion_block, calibration=cal, threshold=thr), write,
+                       sources=sources, run=run, executor=ex, writers=writers,
+                       progress=SubProgress(progress, 40 if calibrate else 0, 100), background_write=True)
+        n_ps = totals["n_ps"]
+        feedback.pushInfo(f"{n_ps} PS candidates (D_A <= {thr:g}) from {len(stack)} dates")
+        if n_ps == 0:
+            feedback.pushWarning(f"no pixel has D_A <= {thr:g}; raise the threshold or check the stack")
+        style_raster_sequential(outs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6, ramp_name="Viridis")
+        return outs

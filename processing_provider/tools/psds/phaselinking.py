@@ -1,0 +1,187 @@
+"""phaselinking."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ....algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
+from ...inputs import knobs
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import output_paths
+from ...inputs.stacks import check_slc_stack, slc_stack
+from ...io.blocks import raster_source, run_blocks
+from ...io.raster import RasterWriter, optional_writer
+from ...io.slc import slc_block_rows
+from ...io.styles import style_raster_sequential
+from ...tools._base import GeohazardAlgorithm
+
+
+class PhaseLinking(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    OVERLAP = (("INPUT", "PS_MASK"),)
+    NAME = "phaselinking"
+    DISPLAY_NAME = "DS phase linking"
+    GROUP_ID = "timeseries"
+    TAGS = "DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series"
+    KERNELS = ("timeseries.shp", "timeseries.phase_linking")
+    HELP_PAGE = "psds"
+    ENGINE = True
+    HELP = (
+        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
+        "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "
+        "test or a GLRT on their amplitude time series (significance level alpha); their sample coherence "
+        "matrix G gives N linked phases by EMI (Ansari et al. 2018), EVD (principal eigenvector) or "
+        "coherence-weighted EVD (eigenvector of |G| o G). PS pixels (optional mask) keep their own phase "
+        "and, as in dolphin, still count as neighbours of other pixels when the homogeneous-pixel test accepts "
+        "them. Processed in row blocks with window overlap.\n\n"
+        "<b>SLC stack</b>: as for the amplitude dispersion tool (>= 3 dates).\n"
+        "<b>Window</b>: rows x columns (odd), e.g. 5 x 11 for Sentinel-1 azimuth x range.\n\n"
+        "<b>Outputs</b>: linked wrapped phase, one band per date (single reference: date 1 = 0), in radians "
+        "(phase grows with range) or as unit complex numbers; temporal coherence "
+        "gamma = |sum_{m!=n} exp(j(phi_mn - (theta_m - theta_n)))| / (N(N-1)) (1 = the linked phases explain "
+        "every interferogram; PS get 1); SHP count; optionally wrapped interferograms "
+        "YYYYMMDD_YYYYMMDD.wrapped.tif of a single-reference or nearest-3 network, ready for unwrapping.\n\n"
+        "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
+        "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
+    )
+    INPUT = "INPUT"
+    WINDOW_ROWS = "WINDOW_ROWS"
+    WINDOW_COLS = "WINDOW_COLS"
+    SHP_METHOD = "SHP_METHOD"
+    ALPHA = "ALPHA"
+    METHOD = "METHOD"
+    PS_MASK = "PS_MASK"
+    OUTPUT_FORMAT = "OUTPUT_FORMAT"
+    NETWORK = "NETWORK"
+    OUTPUT = "OUTPUT"
+    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
+    OUTPUT_SHP_COUNT = "OUTPUT_SHP_COUNT"
+    OUTPUT_INTERFEROGRAMS = "OUTPUT_INTERFEROGRAMS"
+    SHP_CODES = ["glrt", "ks", "rect"]
+    SHP_NAMES = ["GLRT (Parizzi & Brcic)", "Kolmogorov-Smirnov", "None (rectangular window)"]
+    METHOD_CODES = ["emi", "evd", "cevd"]
+    METHOD_NAMES = ["EMI", "EVD", "Coherence-weighted EVD"]
+    FORMATS = ["Phase (radians, Float32)", "Unit complex (CFloat32)"]
+    NETWORKS = ["Single reference (first date)", "Nearest 3 dates"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.SourceType.TypeRaster))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.WINDOW_ROWS, self.tr("Window rows (odd)"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=5, minValue=1, maxValue=101))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.WINDOW_COLS, self.tr("Window columns (odd)"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=11, minValue=1, maxValue=101))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SHP_METHOD, self.tr("Homogeneous-pixel test"), options=self.SHP_NAMES, defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ALPHA, self.tr("Significance level of the test"), QgsProcessingParameterNumber.Type.Double,
+            defaultValue=0.05, minValue=0.0001, maxValue=0.5))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.METHOD, self.tr("Phase-linking estimator"), options=self.METHOD_NAMES, defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.PS_MASK, self.tr("PS mask (non-zero = PS, keeps its own phase)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.OUTPUT_FORMAT, self.tr("Linked phase format"), options=self.FORMATS, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.NETWORK, self.tr("Interferogram network"), options=self.NETWORKS, defaultValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Linked phase")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence (0-1)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_SHP_COUNT, self.tr("SHP count (pixels)"), optional=True))
+        self.addParameter(QgsProcessingParameterFolderDestination(
+            self.OUTPUT_INTERFEROGRAMS, self.tr("Wrapped interferograms folder"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        for p in (self.WINDOW_ROWS, self.WINDOW_COLS):
+            v = self.parameterAsInt(parameters, p, context)
+            if v % 2 == 0:
+                return False, f"{p} must be odd, got {v}"
+        ok, msg = check_slc_stack(self, parameters, context, 3)
+        if not ok:
+            return ok, msg
+        stack = slc_stack(self, parameters, context)
+        wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
+        wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)
+        if wr > stack.info.height or wc > stack.info.width:
+            return False, (f"window {wr} x {wc} is larger than the image "
+                           f"({stack.info.height} x {stack.info.width} pixels)")
+        if parameters.get(self.PS_MASK):
+            try:
+                m = self.raster_info(parameters, self.PS_MASK, context)
+            except QgsProcessingException as exc:
+                return False, str(exc)
+            if m.shape != stack.info.shape:
+                return False, (f"PS_MASK has {m.height} rows x {m.width} columns, expected "
+                               f"{stack.info.height} x {stack.info.width} like INPUT")
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        stack = slc_stack(self, parameters, context)
+        info = stack.info
+        n = len(stack)
+        window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
+                  self.parameterAsInt(parameters, self.WINDOW_COLS, context))
+        shp = self.SHP_CODES[self.parameterAsEnum(parameters, self.SHP_METHOD, context)]
+        method = self.METHOD_CODES[self.parameterAsEnum(parameters, self.METHOD, context)]
+        alpha = self.parameterAsDouble(parameters, self.ALPHA, context)
+        as_complex = self.parameterAsEnum(parameters, self.OUTPUT_FORMAT, context) == 1
+        ps_path = self.raster_path(parameters, self.PS_MASK, context) if parameters.get(self.PS_MASK) else None
+        ifg_dir = self.parameterAsString(parameters, self.OUTPUT_INTERFEROGRAMS, context) \
+            if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
+        network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
+        pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
+        outs = output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT),
+                            context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
+        plan = phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
+                               block_rows=slc_block_rows(stack, cap=64, copies=5))
+        sources = {"slc": stack.source()}
+        if ps_path:
+            sources["ps_mask"] = raster_source(ps_path, name=self.PS_MASK)
+        func = functools.partial(phase_link_block, window=window, method=method, shp_method=shp, alpha=alpha)
+        if ifg_dir:
+            os.makedirs(ifg_dir, exist_ok=True)
+        w_ph = RasterWriter.like(outs[self.OUTPUT], info, count=n, descriptions=[d.isoformat() for d in stack.dates],
+                                 dtype=np.complex64 if as_complex else np.float32,
+                                 metadata={"method": method, "shp_method": shp, "window": f"{window}"})
+        w_tc = optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
+        w_n = optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
+        ifg_writers = [RasterWriter.like(
+            os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
+            descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"]) for i, j in pairs]
+
+        def write(block, out):
+            ph = out["phase"]
+            w_ph.write(np.exp(1j * ph.astype(np.float64)).astype(np.complex64) if as_complex else ph, row=block.row0)
+            w_tc.write(out["temporal_coherence"], row=block.row0)
+            w_n.write(out["shp_count"], row=block.row0)
+            for (i, j), w in zip(pairs, ifg_writers):
+                w.write(np.angle(np.exp(1j * (ph[j] - ph[i]))).astype(np.float32), row=block.row0)
+
+        run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
+                   progress=FeedbackProgress(feedback), writers=[w_ph, w_tc, w_n] + ifg_writers, background_write=True)
+        if self.OUTPUT_TEMPORAL_COHERENCE in outs:
+            style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
+        result = dict(outs)
+        if ifg_dir:
+            result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir
+        return result

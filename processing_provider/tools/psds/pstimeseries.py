@@ -1,0 +1,231 @@
+"""pstimeseries."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.dates import field_name
+from ....algorithms.formats.slc import baselines_for_dates, read_baselines
+from ....algorithms.progress import SubProgress, check_canceled
+from ....algorithms.timeseries.ps import (
+    ps_ds_selection,
+)
+from ....algorithms.timeseries.psi import ps_time_series
+from ...inputs import ids
+from ...inputs.aliases import Alias
+from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.stacks import check_slc_stack, slc_stack
+from ...inputs.wavelength import resolve_wavelength
+from ...io.raster import read_band
+from ...io.slc import point_coordinates, read_selected_phase, slc_block_rows
+from ...io.styles import style_points_velocity
+from ...io.vector import write_vector
+from ...tools._base import GeohazardAlgorithm
+
+
+class PsTimeSeries(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
+    OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
+    NAME = "pstimeseries"
+    DISPLAY_NAME = "PS/DS point time series"
+    GROUP_ID = "timeseries"
+    TAGS = "PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide"
+    KERNELS = ("timeseries.psi",)
+    HELP_PAGE = "psds"
+    FORMER_IDS = (Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE))
+    HELP = (
+        "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
+        "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "
+        "Delaunay arc network; on each arc the velocity and DEM-error differences are found by a "
+        "periodogram over the interferometric phases (maximum arc temporal coherence); incoherent arcs "
+        "(below the arc coherence threshold, e.g. crossing decorrelated areas) and arcs that disagree with "
+        "the network are rejected; the rest are integrated by weighted least squares from the reference "
+        "point; arc residuals (small on coherent arcs, so unwrapped in time) give the displacement series.\n\n"
+        "<b>Phase stack</b>: the linked phase of the phase-linking tool (radians or complex, dated bands) "
+        "or the coregistered SLC stack itself.\n"
+        "<b>Amplitude dispersion</b> and/or <b>temporal coherence</b> rasters select the points (at least "
+        "one).\n<b>Baselines</b> (optional): a 'date bperp_m' table, a GAMMA bperp_file, an ISCE2 "
+        "baselines folder's file or a SNAP .dim header; without them only velocity is estimated.\n"
+        "<b>Reference</b>: row/column of the reference pixel (-1 = the best point).\n"
+        "<b>Latitude/longitude rasters</b> (radar geometry only): put the points on the map (EPSG:4326); "
+        "otherwise points of an ungeoreferenced stack are drawn at x = column, y = -row.\n\n"
+        "<b>Output</b>: points with ROW, COL, TYPE (PS/DS), VEL (mm/yr, LOS, positive toward the "
+        "satellite, relative to the reference point), V_STDEV (mm/yr, standard error of the fitted "
+        "slope), COHERENCE (mean temporal coherence of the point's accepted arcs), HEIGHT_ERR (m, DEM "
+        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n"
+        + WAVELENGTH_HELP + "\n\n"
+        "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
+        "doi:10.1007/978-1-4020-4723-7."
+    )
+    INPUT = "INPUT"
+    DISPERSION = "DISPERSION"
+    DISPERSION_THRESHOLD = ids.DISPERSION_THRESHOLD
+    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
+    MIN_TEMPORAL_COHERENCE = ids.MIN_TEMPORAL_COHERENCE
+    BASELINES = "BASELINES"
+    WAVELENGTH = ids.WAVELENGTH
+    SLANT_RANGE = "SLANT_RANGE"
+    INCIDENCE = "INCIDENCE"
+    ARC_COHERENCE = "ARC_COHERENCE"
+    MAX_VELOCITY = "MAX_VELOCITY"
+    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
+    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
+    REFERENCE_ROW = "REFERENCE_ROW"
+    REFERENCE_COL = "REFERENCE_COL"
+    LATITUDE = "LATITUDE"
+    LONGITUDE = "LONGITUDE"
+    OUTPUT = "OUTPUT"
+
+    def initAlgorithm(self, config=None):
+        dbl = QgsProcessingParameterNumber.Type.Double
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            self.INPUT, self.tr("Phase stack (linked phase or SLCs)"), QgsProcessing.SourceType.TypeRaster))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.DISPERSION, self.tr("Amplitude dispersion (selects PS)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.DISPERSION_THRESHOLD, self.tr("PS: largest amplitude dispersion"), dbl, defaultValue=0.25,
+            minValue=0.01, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.TEMPORAL_COHERENCE, self.tr("Temporal coherence (selects DS)"), optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MIN_TEMPORAL_COHERENCE, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
+            minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterFile(
+            self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
+            optional=True))
+        self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.SLANT_RANGE, self.tr("Slant range (m)"), dbl, defaultValue=850000.0, minValue=1000.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.INCIDENCE, self.tr("Incidence angle (degrees)"), dbl, defaultValue=37.0, minValue=0.1,
+            maxValue=89.9))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.ARC_COHERENCE, self.tr("Smallest arc temporal coherence"), dbl, defaultValue=0.7,
+            minValue=0.05, maxValue=0.99))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_VELOCITY, self.tr("Largest velocity difference on an arc (mm/yr)"), dbl, defaultValue=50.0,
+            minValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_HEIGHT_ERROR, self.tr("Largest DEM-error difference on an arc (m)"), dbl, defaultValue=50.0,
+            minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_ARC_LENGTH, self.tr("Longest arc (m in a projected stack, pixels without georeferencing; "
+                                         "0 = no limit)"), dbl, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.REFERENCE_ROW, self.tr("Reference pixel row (-1 = automatic)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.REFERENCE_COL, self.tr("Reference pixel column (-1 = automatic)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.LATITUDE, self.tr("Latitude raster (radar geometry)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.LONGITUDE, self.tr("Longitude raster (radar geometry)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT, self.tr("PS/DS points"), QgsProcessing.SourceType.TypeVectorPoint))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        if not parameters.get(self.DISPERSION) and not parameters.get(self.TEMPORAL_COHERENCE):
+            return False, "give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points"
+        if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
+            return False, "LATITUDE and LONGITUDE must be given together"
+        ok, msg = check_slc_stack(self, parameters, context, 4, need_complex=False)
+        if not ok:
+            return ok, msg
+        shape = slc_stack(self, parameters, context, False).info.shape
+        for p in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE):
+            if parameters.get(p):
+                try:
+                    info = self.raster_info(parameters, p, context)
+                except QgsProcessingException as exc:
+                    return False, str(exc)
+                if info.shape != shape:
+                    return False, (f"{p} has {info.height} rows x {info.width} columns, expected "
+                                   f"{shape[0]} x {shape[1]} like INPUT")
+        return True, ""
+
+    def _select(self, parameters, context, width):
+        """``select(r0, r1)`` for :func:`read_selected_phase`: the core PS/DS rule on DISPERSION, TEMPORAL_COHERENCE."""
+        paths = {pid: self.raster_path(parameters, pid, context) if parameters.get(pid) else None
+                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)}
+        opts = dict(dispersion_threshold=self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context),
+                    coherence_threshold=self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context))
+
+        def select(r0, r1):
+            da, tc = (read_band(path, rows=(r0, r1), name=pid, dtype=np.float64) if path else None
+                      for pid, path in paths.items())
+            return ps_ds_selection((r1 - r0, width), da, tc, **opts)
+
+        return select, opts
+
+    def _reference(self, parameters, context, rows, cols):
+        rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
+        rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
+        if rr0 < 0 or rc0 < 0:
+            return None
+        hit = np.flatnonzero((rows == rr0) & (cols == rc0))
+        if hit.size == 0:
+            raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
+        return int(hit[0])
+
+    def process(self, parameters, context, feedback):
+        stack = slc_stack(self, parameters, context, need_complex=False)
+        info = stack.info
+        progress = FeedbackProgress(feedback)
+        select, opts = self._select(parameters, context, info.width)
+        picked = read_selected_phase(stack, select, slc_block_rows(stack), SubProgress(progress, 0, 30))
+        if picked is None:
+            raise GeohazardError(f"no PS (D_A <= {opts['dispersion_threshold']:g}) or DS (temporal coherence >= "
+                                 f"{opts['coherence_threshold']:g}) point found; relax the thresholds")
+        rows, cols, kinds, quality, phase = picked
+        feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
+        x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
+        bperp = None
+        if parameters.get(self.BASELINES):
+            bperp = baselines_for_dates(read_baselines(self.parameterAsFile(parameters, self.BASELINES, context)),
+                                        stack.dates)
+        max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
+        wavelength = resolve_wavelength(
+            self, parameters, self.WAVELENGTH, context, feedback,
+            rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
+        res = ps_time_series(
+            phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
+            slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
+            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
+            reference=self._reference(parameters, context, rows, cols),
+            arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),
+            max_velocity_mm_yr=self.parameterAsDouble(parameters, self.MAX_VELOCITY, context),
+            max_height_error_m=self.parameterAsDouble(parameters, self.MAX_HEIGHT_ERROR, context),
+            max_arc_length=max_len if max_len > 0 else None, quality=quality,
+            progress=SubProgress(progress, 30, 90))
+        check_canceled(progress)
+        k = res.index
+        feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
+                          f"{k.size} points kept; reference at row {rows[res.reference]}, "
+                          f"column {cols[res.reference]}")
+        lat_lon = [self.raster_path(parameters, pid, context) if parameters.get(self.LATITUDE) else None
+                   for pid in (self.LATITUDE, self.LONGITUDE)]
+        px, py, crs = point_coordinates(info, rows[k], cols[k], *lat_lon)
+        fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
+                  "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
+                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan),
+                  **{field_name(d): res.displacement_mm[i] for i, d in enumerate(stack.dates)}}
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
+        style_points_velocity(out, context=context)
+        return {self.OUTPUT: out}

@@ -1,0 +1,112 @@
+"""phasegradientstacking."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ....algorithms.engine import StackSource, plan_blocks
+from ....algorithms.timeseries.network import filter_network
+from ....algorithms.timeseries.stack_blocks import phase_gradient_block
+from ...inputs import declare, ids, knobs
+from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.layers import output_paths
+from ...inputs.stacks import (
+    check_stack_parameters,
+    gather_stack,
+    stack_raster_files,
+)
+from ...io.blocks import GdalOpener, run_blocks
+from ...io.raster import RasterWriter
+from ...io.styles import style_raster_diverging, style_raster_sequential
+from ...tools._base import GeohazardAlgorithm
+from ._common import block_rows_for
+
+
+class PhaseGradientStacking(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "phasegradientstacking"
+    DISPLAY_NAME = "Phase-gradient stacking (landslide detection)"
+    GROUP_ID = "timeseries"
+    TAGS = "phase gradient,landslide,detection,velocity,wrapped,interferogram"
+    HELP_PAGE = "timeseries"
+    ENGINE = True
+    HELP = (
+        "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
+        "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "
+        "of z(next) * conj(z), and the gradients are stacked as a rate, sum(w g) / sum(w dt). Localised "
+        "motion (landslide bodies and borders) shows up as high gradient; smooth atmospheric delays largely "
+        "cancel. After Fu, Zhang, Wang et al. (2022), doi:10.3389/fenvs.2022.963322.\n\n"
+        "<b>Interferograms</b>: wrapped phase (radians), complex interferograms, or unwrapped phase (it is "
+        "re-wrapped); folder or list, date pair from the file name. Use short temporal baselines "
+        "(e.g. <= 48 days) so gradients do not alias.\n"
+        "<b>Coherence</b> (optional): weights (the smaller of the two pixels).\n"
+        "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n\n"
+        "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
+        "row (azimuth) components, signed, LOS positive toward the satellite."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"),
+            QgsProcessing.SourceType.TypeRaster))
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
+            optional=True))
+        self.addParameter(wavelength_parameter(self, ids.WAVELENGTH))
+        self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
+                                                     options=INPUT_UNITS[:2], defaultValue=0))
+        self.addParameter(declare.max_temporal_baseline_parameter(self))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
+            QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=1, minValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT", self.tr("Phase-gradient magnitude (mm/yr per pixel)")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_RANGE", self.tr("Column (range) gradient (mm/yr per pixel)"), optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_AZIMUTH", self.tr("Row (azimuth) gradient (mm/yr per pixel)"), optional=True,
+            createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        return check_stack_parameters(self, parameters, context, mintpy=False)
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
+            parameters, "MAX_TEMPORAL_BASELINE", context))
+        stack = stack.subset(flt.keep) if not flt.keep.all() else stack
+        sign = 1.0 if self.parameterAsEnum(parameters, "INPUT_UNITS", context) == 0 else -1.0
+        min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
+        span = stack.network.temporal_baseline_days / 365.25
+        info = stack.info
+        paths = output_paths(self, parameters, ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"), context,
+                             optional=("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"))
+        rows = block_rows_for(stack, run, factor=10)
+        order = list(stack.order)
+        sources = {"phase": StackSource([stack.paths[i] for i in order], GdalOpener(), dtype=np.float64)}
+        if stack.coh_paths is not None:
+            sources["coherence"] = StackSource([stack.coh_paths[i] for i in order], GdalOpener(), dtype=np.float32)
+        func = functools.partial(phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
+                                 signs=sign * np.asarray(stack.signs, dtype=np.float64), min_count=min_count)
+        names = {"OUTPUT": "magnitude_mm_yr", "OUTPUT_RANGE": "col_mm_yr", "OUTPUT_AZIMUTH": "row_mm_yr"}
+        run_blocks(plan_blocks(info.height, info.width, block_rows=rows, halo=1), func, sources=sources, run=run,
+                   progress=progress, writers={names[k]: RasterWriter.like(p, info) for k, p in paths.items()},
+                   background_write=True)
+        style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
+        for k in ("OUTPUT_RANGE", "OUTPUT_AZIMUTH"):
+            if k in paths:
+                style_raster_diverging(paths[k], context=context)
+        return paths

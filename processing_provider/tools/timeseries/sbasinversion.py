@@ -1,0 +1,314 @@
+"""sbasinversion."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingOutputFile,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ....algorithms.engine import plan_blocks
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.mintpy import MintpyTimeseriesWriter, write_velocity_h5
+from ....algorithms.progress import SubProgress, check_canceled, warn
+from ....algorithms.timeseries.network import Network, filter_network
+from ....algorithms.timeseries.sbas import SbasSolver
+from ....algorithms.timeseries.sbas_blocks import SbasCollector, sbas_block
+from ...inputs import declare, knobs
+from ...inputs.declare import UNITS_HELP, WEIGHTING
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.stacks import (
+    check_stack_parameters,
+    gather_stack,
+    stack_raster_files,
+    write_report,
+)
+from ...inputs.stacks import raw_list as _raw_list
+from ...io.blocks import run_blocks
+from ...io.raster import (
+    RasterInfo,
+    RasterWriter,
+    aligned_block_rows,
+    check_same_grid,
+    raster_info,
+    read_band,
+)
+from ...io.stacks import StackInput, is_mintpy_stack, write_points
+from ...io.styles import style_points_velocity, style_raster_diverging, style_raster_sequential
+from ...tools._base import GeohazardAlgorithm
+from ._common import block_rows_for, reference_pixel, reference_values, scan_stack, stack_source
+
+
+class SbasInversion(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "sbasinversion"
+    DISPLAY_NAME = "SBAS / ISBAS time series inversion"
+    GROUP_ID = "timeseries"
+    TAGS = ("SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,interferogram,"
+            "unwrapped,MintPy,ground motion")
+    MAIN_OUTPUTS = ("OUTPUT_VELOCITY", "OUTPUT_POINTS")
+    KERNELS = ("timeseries.sbas",)
+    HELP_PAGE = "timeseries"
+    ENGINE = True
+    HELP = (
+        "Displacement time series and velocity from a network of unwrapped interferograms by "
+        "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "
+        "ISBAS, Sowter et al. 2013, doi:10.1080/2150704X.2013.823673).\n\n"
+        "<b>Interferograms</b>: a folder (files whose name contains 'unw' are used when present) or a list of "
+        "rasters on one grid; the date pair of each comes from its file name (20200101_20200113, "
+        "20180106-20180130, 060619-061002, HyP3 S1AA_20200101T..._20200113T..., ...). Or a MintPy "
+        "ifgramStack.h5 (its dropIfgram flag, bperp and WAVELENGTH are used).\n"
+        "<b>Coherence</b> (optional): folder or list matched by date pair (names with cc/coh/cor).\n"
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the network plot "
+        "and the perpendicular-baseline filter.\n"
+        + UNITS_HELP +
+        "<b>Reference point</b>: all interferograms are referenced to this pixel (must have data in all of "
+        "them). Empty: the most coherent pixel whose 5x5 neighbourhood is valid in every interferogram.\n"
+        "<b>Network filters</b>: maximum temporal (days) and perpendicular (m) baseline, minimum mean "
+        "coherence, pairs to drop (YYYYMMDD_YYYYMMDD, comma separated). 0 = no limit.\n"
+        "<b>Weighting</b>: none, or inverse phase variance from coherence (Tough et al. 1995, as MintPy).\n"
+        "<b>Coherence threshold</b>: per pixel, interferogram values with lower coherence are not used.\n"
+        "<b>ISBAS minimum count</b>: pixels need at least this many usable interferograms; 0 = all of "
+        "them (classic SBAS). A pixel whose own network is split into subsets gets the minimum-norm "
+        "velocity solution across the gaps (Berardino 2002).\n"
+        "<b>Minimum temporal coherence</b>: pixels below it are NaN in the time series and velocity.\n"
+        "<b>DEM</b> (optional, same grid): HEIGHT of the points.\n\n"
+        "<b>Outputs</b>: time series (one band per date, band description = ISO date, mm, first date = 0, "
+        "LOS positive toward the satellite), velocity (mm/yr, linear fit of the time series), its "
+        "standard error, temporal coherence (0..1, Pepe & Lanari 2006), number of interferograms used, "
+        "optional points (GeoPackage in the raster CRS: VEL, V_STDEV, COHERENCE, HEIGHT, DYYYYMMDD in mm), "
+        "optional MintPy timeseries.h5 / velocity.h5 (metres), and a network report (HTML + PNG + text) "
+        "listing dates, pairs, dropped pairs and disconnected subsets. The time-series GeoTIFF is ZSTD-compressed "
+        "(lossless; half the CPU time of DEFLATE): QGIS, GDAL >= 2.3, rasterio and MintPy read it; for software "
+        "that does not, convert it with <i>gdal_translate -co COMPRESS=DEFLATE</i>.\n\n"
+        "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
+        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
+    )
+
+    def initAlgorithm(self, config=None):
+        declare.add_stack_parameters(self, mintpy=True)
+        self.addParameter(QgsProcessingParameterMultipleLayers(
+            "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
+            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
+                                                      optional=True))
+        declare.add_network_filter_parameters(self)
+        self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
+                                                     defaultValue=0))
+        p = QgsProcessingParameterNumber("LOOKS", self.tr("Independent looks (variance weighting)"),
+                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=10, minValue=1,
+                                         maxValue=80)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        self.addParameter(p)
+        self.addParameter(QgsProcessingParameterNumber(
+            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold (ISBAS)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "ISBAS_MIN_COUNT", self.tr("ISBAS minimum number of usable interferograms per pixel (0 = all)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            "DEM", self.tr("DEM (m, same grid; for the points' HEIGHT)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TIMESERIES", self.tr("Time series (mm)")))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Velocity (mm/yr)")))
+        # secondary outputs: made by default in the dialog, may be left out (then not written)
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_VELOCITY_STD", self.tr("Velocity standard error (mm/yr)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_TEMPORAL_COHERENCE", self.tr("Temporal coherence (0-1)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_COHCOUNT", self.tr("Interferograms used per pixel (count)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            "OUTPUT_POINTS", self.tr("Velocity points (mm/yr; time series in mm)"), optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_MINTPY_TIMESERIES", self.tr("MintPy timeseries.h5"), "HDF5 (*.h5)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_MINTPY_VELOCITY", self.tr("MintPy velocity.h5"), "HDF5 (*.h5)", optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT_REPORT", self.tr("Network report (HTML; PNG and text alongside)"), "HTML (*.html)",
+            optional=True))
+        self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = check_stack_parameters(self, parameters, context, mintpy=True)
+        if not ok:
+            return ok, msg
+        w = self.parameterAsEnum(parameters, "WEIGHTING", context)
+        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
+        has_coh = bool(_raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK")) \
+            or any(is_mintpy_stack(i) for i in _raw_list(parameters.get("INTERFEROGRAMS")))
+        if (w == 1 or thr > 0) and not has_coh:
+            return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
+        return True, ""
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = gather_stack(self, parameters, context, feedback=feedback)
+        full = stack.network
+        weighting = ["none", "variance"][self.parameterAsEnum(parameters, "WEIGHTING", context)]
+        if weighting == "variance" and not stack.has_coherence:
+            raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
+        rows = block_rows_for(stack, run)
+        min_mean_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
+        # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
+        need_scan = not parameters.get("REFERENCE") or min_mean_coh > 0
+        count = mean_coh = ifg_coh = None
+        with run.executor(progress) as ex:
+            if need_scan:
+                count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
+                                                      coherence=stack.has_coherence, run=run, executor=ex)
+            flt = filter_network(
+                full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
+                max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+                mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
+                drop_pairs=(self.parameterAsString(parameters, "DROP_PAIRS", context) or "").split(","))
+            if not flt.keep.all():
+                stack = stack.subset(flt.keep)
+                if need_scan:
+                    count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
+                                                    coherence=stack.has_coherence, run=run, executor=ex)
+            net = stack.network
+            if count is not None and count.max() == 0:
+                raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
+                                     "interferogram")
+            warn_disconnected(progress, net)
+            ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
+            feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
+                              f"{net.n_dates} dates, weighting {weighting}")
+            solver = SbasSolver(
+                net, wavelength_m=stack.wavelength_m, weighting=weighting,
+                looks=self.parameterAsInt(parameters, "LOOKS", context),
+                coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
+                min_count=self.parameterAsInt(parameters, "ISBAS_MIN_COUNT", context),
+                min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
+            outputs = write_sbas_outputs(self, parameters, context, stack, solver, reference_values(stack, *ref_rc),
+                                         ref_rc, rows, SubProgress(progress, 25, 95), run=run, executor=ex)
+        outputs.update(write_report(self, parameters, context, net, full, flt, ref_rc))
+        return outputs
+
+
+def warn_disconnected(progress, net: Network) -> None:
+    subsets = net.components()
+    if len(subsets) > 1:
+        warn(progress, f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
+            f"{net.dates[s[0]]}..{net.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
+            + " -- solved with the minimum-norm velocity across the gaps")
+
+
+#: Grids up to this size keep their velocity, error and last date (12 bytes per pixel) for the styles.
+STYLE_STATS_MAX_PIXELS = 25_000_000
+
+
+SBAS_OUTPUTS = {"OUTPUT_TIMESERIES": "timeseries", "OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std",
+                "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence", "OUTPUT_COHCOUNT": "count"}
+
+
+def sbas_writers(info: RasterInfo, net: Network, meta: dict) -> dict:
+    """Makers of the SBAS rasters (output key -> ``path -> RasterWriter``)."""
+    dates = [d.isoformat() for d in net.dates]
+    return {
+        # the one large output (N bands): ZSTD, half the compression CPU of DEFLATE for the same size (tool help)
+        "OUTPUT_TIMESERIES": lambda p: RasterWriter.like(p, info, count=net.n_dates, descriptions=dates,
+                                                         metadata=meta, compress="ZSTD"),
+        "OUTPUT_VELOCITY": lambda p: RasterWriter.like(p, info, metadata={**meta, "UNIT": "mm/yr"},
+                                                       descriptions=["LOS velocity (mm/yr)"]),
+        "OUTPUT_VELOCITY_STD": lambda p: RasterWriter.like(p, info, metadata={"UNIT": "mm/yr"},
+                                                           descriptions=["velocity standard error (mm/yr)"]),
+        "OUTPUT_TEMPORAL_COHERENCE": lambda p: RasterWriter.like(p, info, descriptions=["temporal coherence"]),
+        "OUTPUT_COHCOUNT": lambda p: RasterWriter.like(p, info, dtype=np.int16, nodata=-1,
+                                                       descriptions=["interferograms used"]),
+    }
+
+
+def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: SbasSolver, ref_mm, ref_rc, rows,
+                       progress, *, run, executor=None) -> dict:
+    """The solve pass on the block engine (:func:`~..algorithms.timeseries.sbas_blocks.sbas_block`): rasters,
+    MintPy h5 and points, each published only when every block is written."""
+    info, net = stack.info, stack.network
+    need_coh = stack.has_coherence and (solver.weighting == "variance" or solver.coherence_threshold > 0)
+    dem_path = alg.raster_path(parameters, "DEM", context) if parameters.get("DEM") else None
+    if dem_path:
+        check_same_grid([info, raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
+    out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in SBAS_OUTPUTS
+           if k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") or parameters.get(k)}
+    points_path, h5_ts, h5_vel = (alg.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
+                                  for k in ("OUTPUT_POINTS", "OUTPUT_MINTPY_TIMESERIES", "OUTPUT_MINTPY_VELOCITY"))
+    meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "REFERENCE_ROW": ref_rc[0],
+            "REFERENCE_COL": ref_rc[1], "WAVELENGTH_M": stack.wavelength_m}
+    epsg = None
+    if info.crs_wkt:
+        auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
+        epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
+    georef = dict(geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
+    keep = SbasCollector(info.shape, geotransform=info.geotransform, points=bool(points_path),
+                         full_velocity=bool(h5_vel), read_height=(lambda r0, r1: read_band(
+                             dem_path, rows=(r0, r1), name="DEM")) if dem_path else None,
+                         style_stats=info.width * info.height <= STYLE_STATS_MAX_PIXELS)
+    makers = sbas_writers(info, net, meta)
+    writers = {k: makers[k](p) for k, p in out.items()}
+    with contextlib.ExitStack() as guard:
+        h5w = MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
+                                     bperp_m=net.date_bperp_m(), **georef) if h5_ts else None
+        if h5w is not None:
+            guard.push(lambda exc_type, *_: exc_type is not None and h5w.abort())
+
+        def write(block, res):
+            for key, w in writers.items():
+                w.write(res[SBAS_OUTPUTS[key]], row=block.row0)
+            if h5w is not None:
+                h5w.write(res["timeseries"], row=block.row0)
+            keep(block, res)
+
+        # blocks fill whole output tiles (written once, whatever GDAL's cache size); the engine reads block k+1
+        # and writes block k-1 in background threads while block k is solved
+        plan = plan_blocks(info.height, info.width,
+                           block_rows=aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows))
+        run_blocks(plan, functools.partial(sbas_block, solver=solver), write,
+                   sources={"stack": stack_source(stack, need_coh, ref_mm)}, run=run, executor=executor,
+                   progress=progress, writers=writers, background_write=True)
+        check_canceled(progress)
+        if h5w is not None:
+            h5w.commit()
+    if keep.n_disconnected:
+        warn(progress, f"{keep.n_disconnected} pixel(s) had a disconnected network of usable interferograms "
+                       "(minimum-norm velocity across the gaps)")
+    results = dict(out)
+    if h5_vel:
+        write_velocity_h5(h5_vel, keep.velocity, keep.velocity_std, dates=net.dates, wavelength_m=stack.wavelength_m,
+                          **georef)
+        results["OUTPUT_MINTPY_VELOCITY"] = h5_vel
+    if h5_ts:
+        results["OUTPUT_MINTPY_TIMESERIES"] = h5_ts
+    if points_path:
+        results["OUTPUT_POINTS"] = write_points(points_path, keep.pts, net, info, has_dem=bool(dem_path))
+        style_points_velocity(results["OUTPUT_POINTS"], context=context)
+    ranges = keep.style_ranges() or {}  # the ramps' limits from the blocks, not from reading the files again
+    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, vmax=ranges.get("velocity"))
+    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates, vmax=ranges.get("last_date"))
+    if "OUTPUT_VELOCITY_STD" in out:
+        lo, hi = ranges.get("velocity_std", (None, None))
+        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma", vmin=lo, vmax=hi)
+    if "OUTPUT_TEMPORAL_COHERENCE" in out:
+        style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
+    if "OUTPUT_COHCOUNT" in out:
+        style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
+    return results

@@ -1,0 +1,123 @@
+"""stackingvelocity."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from qgis.core import (
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ....algorithms.engine import CallableSource, plan_blocks
+from ....algorithms.progress import SubProgress
+from ....algorithms.timeseries.network import filter_network
+from ....algorithms.timeseries.stack_blocks import stacking_block
+from ...inputs import declare, knobs
+from ...inputs.declare import UNITS_HELP, WEIGHTING
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.stacks import (
+    check_stack_parameters,
+    gather_stack,
+    stack_raster_files,
+)
+from ...inputs.stacks import raw_list as _raw_list
+from ...io.blocks import run_blocks
+from ...io.raster import (
+    RasterWriter,
+)
+from ...io.styles import style_raster_diverging, style_raster_sequential
+from ...tools._base import GeohazardAlgorithm
+from ._common import block_rows_for, reference_pixel, reference_values, scan_stack
+
+
+class StackingVelocity(GeohazardAlgorithm):
+    input_raster_files = stack_raster_files
+    NAME = "stackingvelocity"
+    DISPLAY_NAME = "Stacking velocity (weighted rate stacking)"
+    GROUP_ID = "timeseries"
+    TAGS = "stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion"
+    MAIN_OUTPUTS = ("OUTPUT_VELOCITY",)
+    HELP_PAGE = "timeseries"
+    ENGINE = True
+    HELP = (
+        "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
+        "v = sum(w d dt) / sum(w dt^2) per pixel, with its standard error from the scatter of the "
+        "interferogram rates (Sandwell & Price 1998, doi:10.1029/1998JB900010). Assumes a constant rate.\n\n"
+        "<b>Interferograms</b>: folder or list (date pair from the file name). <b>Coherence</b> (optional): "
+        "for the weighting and the threshold.\n" + UNITS_HELP +
+        "<b>Reference point</b>: as in the SBAS tool (empty: automatic).\n"
+        "<b>Maximum temporal baseline</b> (days, 0 = all).\n\n"
+        "<b>Outputs</b>: velocity (mm/yr, LOS positive toward the satellite), standard error (mm/yr), "
+        "number of interferograms used."
+    )
+
+    def initAlgorithm(self, config=None):
+        declare.add_stack_parameters(self, mintpy=False)
+        self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
+                                                      optional=True))
+        self.addParameter(declare.max_temporal_baseline_parameter(self))
+        self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "LOOKS", self.tr("Independent looks (variance weighting)"), QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=10, minValue=1, maxValue=80))
+        self.addParameter(QgsProcessingParameterNumber(
+            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold"), QgsProcessingParameterNumber.Type.Double,
+            defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
+            QgsProcessingParameterNumber.Type.Integer,
+            defaultValue=2, minValue=1))
+        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Stacked velocity")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_VELOCITY_STD", self.tr("Stacked velocity standard error"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_COUNT", self.tr("Interferograms used"), optional=True, createByDefault=False))
+
+    def checkParameterValues(self, parameters, context):
+        ok, msg = check_stack_parameters(self, parameters, context, mintpy=False)
+        if ok and (self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
+                   or self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context) > 0) \
+                and not _raw_list(parameters.get("COHERENCE")):
+            return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
+        return ok, msg
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
+            parameters, "MAX_TEMPORAL_BASELINE", context))
+        stack = stack.subset(flt.keep) if not flt.keep.all() else stack
+        rows = block_rows_for(stack, run, factor=5)
+        count = mean_coh = None
+        if not parameters.get("REFERENCE"):
+            count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 0, 30), coherence=stack.has_coherence,
+                                            run=run)
+        ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
+        ref_mm = reference_values(stack, *ref_rc)
+        weighted = self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
+        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
+        looks = self.parameterAsInt(parameters, "LOOKS", context)
+        min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
+        span = stack.network.temporal_baseline_days / 365.25
+        info = stack.info
+        keys = [k for k in ("OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_COUNT") if parameters.get(k)]
+        paths = {k: self.parameterAsOutputLayer(parameters, k, context) for k in keys}
+        coherence = stack.has_coherence and (weighted or thr > 0)
+        # the stack is read here (units, signs, MintPy) and shipped to Dask workers with each block
+        source = CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=coherence))
+        func = functools.partial(stacking_block, span_years=span, reference_mm=ref_mm, weighted=weighted,
+                                 coherence_threshold=thr, looks=looks, min_count=min_count)
+        names = {"OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_COUNT": "count"}
+        writers = {names[k]: RasterWriter.like(p, info, **({"dtype": np.int16, "nodata": -1} if k == "OUTPUT_COUNT"
+                                                            else {})) for k, p in paths.items()}
+        run_blocks(plan_blocks(info.height, info.width, block_rows=rows), func, sources={"stack": source}, run=run,
+                   progress=SubProgress(progress, 30, 100), writers=writers, background_write=True)
+        style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
+        if "OUTPUT_VELOCITY_STD" in paths:
+            style_raster_sequential(paths["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+        return paths
