@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ....algorithms.engine import plan_blocks, process_blocks
+from ....algorithms.engine import LocalExecutor, plan_blocks
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import offsets as _off
 from ....algorithms.progress import SubProgress
@@ -310,17 +310,11 @@ class OffsetTracking(GeohazardAlgorithm):
             pixel_y_m=self.parameterAsDouble(parameters, self.AZIMUTH_SPACING, context) if radar else None)
         names = _off.OFFSET_BANDS_RADAR if radar else _off.OFFSET_BANDS_MAP
         plan2 = plan_blocks(out_info.height, out_info.width, halo=1, bytes_per_pixel=8.0 * 30)
-        with RasterWriter.like(out_path, out_info, count=7, descriptions=names, metadata=metadata) as w_off, \
-                optional_writer(q_path, out_info, count=4, descriptions=_off.QUALITY_BANDS) as w_q:
-            def write_final(block, out):
-                w_off.write(out["offsets"], row=block.row0)
-                w_q.write(out["quality"], row=block.row0)
-
-            process_blocks(plan2, fin, write_final,
-                           sources={"raw": raster_source(raw_path, bands=None, dtype=np.float64, name="offsets")},
-                           progress=SubProgress(progress, 90, 100))
-            result = {self.OUTPUT: w_off.commit()}
-            if q_path:
-                result[self.OUTPUT_QUALITY] = w_q.commit()
+        writers = {"offsets": RasterWriter.like(out_path, out_info, count=7, descriptions=names, metadata=metadata),
+                   "quality": optional_writer(q_path, out_info, count=4, descriptions=_off.QUALITY_BANDS)}
+        # the raw offsets are a scratch file of this machine: the second pass runs here
+        run_blocks(plan2, fin, sources={"raw": raster_source(raw_path, bands=None, dtype=np.float64, name="offsets")},
+                   run=run, executor=LocalExecutor(), progress=SubProgress(progress, 90, 100), writers=writers)
+        result = {self.OUTPUT: out_path, **({self.OUTPUT_QUALITY: q_path} if q_path else {})}
         style_raster_sequential(out_path, band=3, context=context)
         return result
