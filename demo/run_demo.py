@@ -229,7 +229,7 @@ def steps(out: str) -> list[dict]:
             "title": "RADARSAT PS Boissano: inverse-velocity failure forecast and alert levels",
             "alg": "geohazard:inversevelocity", "group": "RADARSAT Boissano: inverse velocity",
             "params": {"INPUT": radarsat, "OUTPUT": os.path.join(out, "radarsat_inverse_velocity.gpkg"),
-                       "PLOT_FOLDER": os.path.join(out, "inverse_velocity_plots")},
+                       "OUTPUT_PLOTS": os.path.join(out, "inverse_velocity_plots")},
             "load": ["OUTPUT"],
         },
     ]

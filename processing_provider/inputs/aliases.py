@@ -65,6 +65,8 @@ def alias_definition(alg, definition, alias: Alias):
     old.setDefaultValue(None)
     old.setFlags(old.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden
                  | QgsProcessingParameterDefinition.Flag.FlagOptional)
+    if old.isDestination():
+        old.setCreateByDefault(False)  # written only when given (a model or a script of before)
     if isinstance(old, QgsProcessingParameterNumber) and alias.factor != 1.0:
         lo, hi = definition.minimum(), definition.maximum()
         old.setMinimum(lo * alias.factor if alias.old_minimum is None else alias.old_minimum)
@@ -121,6 +123,12 @@ def resolve_aliases(alg, parameters, context) -> dict:
         if not given(params, old_id):
             continue
         value = params[old_id]
+        if d.isDestination():  # an output: written once, under its new ID (the results carry both IDs)
+            if given(params, new_id) and not _temporary(params[new_id]) and str(params[new_id]) != str(value):
+                raise GeohazardError(f"{old_id} and {new_id} name two files for one output; give only {new_id} "
+                                     f"({old_id} is its former name)")
+            params[new_id] = params.pop(old_id)
+            continue
         if factor != 1.0:
             value = alg.parameterAsDouble({old_id: value}, old_id, context) / factor
         if given(params, new_id):
@@ -136,6 +144,25 @@ def resolve_aliases(alg, parameters, context) -> dict:
                     + f"; {old_id} is its former name" + (f" in{old_unit}" if old_unit else ""))
         params[new_id] = value
     return params
+
+
+def _temporary(value) -> bool:
+    """A destination left to QGIS (a temporary output), as a model fills the outputs it does not keep."""
+    from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition
+
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    return str(value) == QgsProcessing.TEMPORARY_OUTPUT
+
+
+def with_former_outputs(alg, results: dict) -> dict:
+    """``results`` with each output also under its former IDs (a model step saved before reads it by those)."""
+    out = dict(results)
+    for a in getattr(alg, "FORMER_IDS", ()):
+        if a.new_id in out and alg.parameterDefinition(a.old_id) is not None \
+                and alg.parameterDefinition(a.old_id).isDestination():
+            out.setdefault(a.old_id, out[a.new_id])
+    return out
 
 
 def id_given(alg, parameters, new_id: str) -> str:

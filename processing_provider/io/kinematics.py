@@ -348,13 +348,14 @@ def speed_halves(path: str, name: str):
 
     info = raster_info(path, name)
     if info.count < 12 or info.count % 3:
-        raise GeohazardError(f"{name} must be a landslide3d OUTPUT_TS raster (east, north, up per date), got "
+        raise GeohazardError(f"{name} must be a landslide3d OUTPUT_TIMESERIES raster (east, north, up per date), got "
                              f"{info.count} bands")
     k = info.count // 3
     try:
         dates = [parse_date(d.split()[-1]) for d in info.descriptions[:k]]
     except (GeohazardError, IndexError):
-        raise GeohazardError(f"{name}: band descriptions must read 'east YYYY-MM-DD' (landslide3d OUTPUT_TS)") from None
+        raise GeohazardError(f"{name}: band descriptions must read 'east YYYY-MM-DD' (landslide3d "
+                             "OUTPUT_TIMESERIES)") from None
     ts = read_bands(path, name=name, dtype=np.float64)
     half = k // 2
     out = []

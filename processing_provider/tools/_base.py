@@ -48,7 +48,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
 from ..inputs import knobs
-from ..inputs.aliases import resolve_aliases, with_aliases
+from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, range_problem
 from ..inputs.layers import raster_path
 from ..io.probe import degenerate_outputs, quiet_gdal_reads
@@ -239,8 +239,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                         feedback.pushWarning(message)
             run.commit()
             if isinstance(results, dict):
+                results = with_former_outputs(self, results)
                 dests = [(d.name(), d.description(), d.type() in ("vectorDestination", "sink"))
-                         for d in self.destinationParameterDefinitions()]
+                         for d in self.destinationParameterDefinitions() if not d.metadata().get("geohazard_alias")]
                 arrange_outputs(self.NAME, dests, context, results, self.MAIN_OUTPUTS)
             return results
         except OperationCanceled:

@@ -55,8 +55,10 @@ def test_every_former_id_is_a_hidden_alias_of_a_visible_new_id(qgis_app):
 
 # quantities whose ID is shared by tools that declare them with different parameter types, on purpose
 SAME_ID_OTHER_TYPE = {
-    # ascdescdecomposition takes two point layers: its fields are names typed once for both layers
-    "VELOCITY_FIELD": "ascdescdecomposition", "VELOCITY_STD_FIELD": "ascdescdecomposition",
+    # ascdescdecomposition and landslide3d take several point layers: their fields are names typed once for all
+    "VELOCITY_FIELD": "ascdescdecomposition", "VELOCITY_STD_FIELD": "ascdescdecomposition, landslide3d",
+    # offsettracking honours a selection of the polygons (a feature source); the stack corrections burn a layer
+    "STABLE_AREA": "offsettracking",
     # sbasinversion takes GAMMA baseline files or a folder, pstimeseries one table file
     "BASELINES": "sbasinversion",
     # INPUT is each tool's main input (a file, a layer, a stack), not one quantity

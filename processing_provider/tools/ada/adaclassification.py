@@ -26,6 +26,8 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import dated_fields, decimal_years
 from ....algorithms.geometry.terrain import slope_aspect
 from ....algorithms.progress import check_canceled
+from ...inputs import ids
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io.ada import (
     VELOCITY_CANDIDATES,
@@ -39,12 +41,13 @@ from ._common import _copy_fields, _intersects_any, _metric_crs_for_source, _py,
 
 
 class AdaClassification(GeohazardAlgorithm):
-    OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", "LANDSLIDES"))
+    OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", ids.INVENTORY))
     NAME = "adaclassification"
     DISPLAY_NAME = "Active deformation areas (ADA) classification"
     GROUP_ID = "ada"
     TAGS = "ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement"
     HELP_PAGE = "ada"
+    FORMER_IDS = (Alias("LANDSLIDES", ids.INVENTORY),)
     HELP = (
         "Classifies active deformation areas (polygons, e.g. from 'ADA detection') into the likely "
         "process: landslide, subsidence, sinkhole_collapse, settlement (of structures), "
@@ -52,7 +55,7 @@ class AdaClassification(GeohazardAlgorithm):
         "ada_class and an explanation of the rule that fired.\n\n"
         "Rules, first match wins: (1) share of the ADA in layover/shadow (DISTORTION raster, non-zero "
         "= distorted) >= MAX_DISTORTED_SHARE -> distorted (dropped with DROP_DISTORTED); (2) inside a "
-        "mapped landslide (LANDSLIDES) or mean slope >= SLOPE_GATE degrees (10, the SADA gate; slope "
+        "mapped landslide (INVENTORY) or mean slope >= SLOPE_GATE degrees (10, the SADA gate; slope "
         "from the DEM, else the ADA's slope_pts_deg from point heights) -> landslide; (3) seasonal "
         "amplitude of the ADA's mean time series (DYYYYMMDD fields) >= MIN_SEASONAL mm and >= "
         "THERMAL_RATIO x |yearly trend| -> thermal_dilation; (4) velocity > 0 -> uplift; (5) velocity "
@@ -70,7 +73,7 @@ class AdaClassification(GeohazardAlgorithm):
     INPUT = "INPUT"
     VELOCITY_FIELD = "VELOCITY_FIELD"
     DEM = "DEM"
-    LANDSLIDES = "LANDSLIDES"
+    INVENTORY = ids.INVENTORY
     GEOLOGY = "GEOLOGY"
     GEOLOGY_FIELD = "GEOLOGY_FIELD"
     LAND_USE = "LAND_USE"
@@ -97,7 +100,7 @@ class AdaClassification(GeohazardAlgorithm):
             parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
                                                             optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.LANDSLIDES, self.tr("Landslide inventory"), poly,
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INVENTORY, self.tr("Landslide inventory"), poly,
                                                               optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(self.GEOLOGY, self.tr("Geology"), poly, optional=True))
         self.addParameter(QgsProcessingParameterField(self.GEOLOGY_FIELD, self.tr("Geology class field"),
@@ -199,8 +202,8 @@ class AdaClassification(GeohazardAlgorithm):
         geoms = [g for _, g in feats]
         ev = {"slope_deg": self._mean_slope(parameters, context, source, feats, geoms, crs_metric),
               "in_landslide": None, "distorted_share": None, "trend_mm_yr": None, "seasonal_amplitude_mm": None}
-        if parameters.get(self.LANDSLIDES):
-            ls = _to_metric_geometries(self.parameterAsSource(parameters, self.LANDSLIDES, context), crs_metric,
+        if parameters.get(self.INVENTORY):
+            ls = _to_metric_geometries(self.parameterAsSource(parameters, self.INVENTORY, context), crs_metric,
                                        context)
             ev["in_landslide"] = _intersects_any(geoms, [g for _, g in ls])
         if parameters.get(self.DISTORTION):

@@ -20,7 +20,8 @@ from ....algorithms.engine import StackSource
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import gacos
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs
+from ...inputs import declare, ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import fit_mask, optional_file
 from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
@@ -52,6 +53,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
     TAGS = ("troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,correction,interferogram,"
             "MintPy,LiCSBAS")
     HELP_PAGE = "corrections"
+    FORMER_IDS = (Alias("INCIDENCE_ANGLE", ids.INCIDENCE),)
     ENGINE = True
     HELP = (
         "Removes the tropospheric delay from unwrapped interferograms.\n\n"
@@ -98,7 +100,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             "INCIDENCE_RASTER", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            "INCIDENCE_ANGLE", self.tr("Incidence angle when no raster (degrees, delay maps; 0 = not given)"),
+            ids.INCIDENCE, self.tr("Incidence angle when no raster (degrees, delay maps; 0 = not given)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=80.0))
         output_folder(self, "Tropospheric-corrected interferograms (folder)")
 
@@ -114,8 +116,8 @@ class TroposphericCorrection(GeohazardAlgorithm):
             if not parameters.get("DELAYS"):
                 return False, "DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)"
             if not parameters.get("INCIDENCE_RASTER") and \
-                    not self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context):
-                return False, ("INCIDENCE_RASTER / INCIDENCE_ANGLE: the zenith delays are projected to the line of "
+                    not self.parameterAsDouble(parameters, ids.INCIDENCE, context):
+                return False, ("INCIDENCE_RASTER / INCIDENCE: the zenith delays are projected to the line of "
                                "sight with the incidence angle; give a raster or a constant angle in degrees")
         return True, ""
 
@@ -215,7 +217,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
         if extra:
             feedback.pushInfo(f"DELAYS: {len(extra)} map(s) of dates not in the interferograms are ignored: "
                               + ", ".join(os.path.basename(f) for f in extra[:6]) + (" ..." if len(extra) > 6 else ""))
-        inc_const = self.parameterAsDouble(parameters, "INCIDENCE_ANGLE", context)
+        inc_const = self.parameterAsDouble(parameters, ids.INCIDENCE, context)
         src = stack.sources(coherence=False)
         if parameters.get("INCIDENCE_RASTER"):
             ipath = self.raster_path(parameters, "INCIDENCE_RASTER", context)

@@ -16,7 +16,8 @@ from qgis.core import (
 
 from ....algorithms.corrections.closure import closure_block, network_triplets
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare, knobs
+from ...inputs import declare, ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
@@ -41,6 +42,7 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
     MAIN_OUTPUTS = ("OUTPUT_NONCLOSING", "OUTPUT_STATS")
     KERNELS = ("corrections.closure",)
     HELP_PAGE = "corrections"
+    FORMER_IDS = (Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),)
     ENGINE = True
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
@@ -56,8 +58,8 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
         "the same loops) the pixel is left unchanged and counted as ambiguous. Errors that shift a whole date by a "
         "cycle are invisible to closures and stay.\n\n"
         "<b>Inputs</b>: unwrapped interferograms (folder or list, date pair in each name, as for the SBAS tool), "
-        "optional coherence with MIN_COHERENCE (values below it are neither used nor corrected), the unit/sign of "
-        "the files.\n" + UNITS_HELP +
+        "optional coherence with COHERENCE_THRESHOLD (values below it are neither used nor corrected), the "
+        "unit/sign of the files.\n" + UNITS_HELP +
         "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
         "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
         "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
@@ -82,7 +84,7 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COHERENCE", self.tr("Values with a lower coherence are neither used nor corrected (0 = all)"),
+            ids.COHERENCE_THRESHOLD, self.tr("Values with a lower coherence are neither used nor corrected (0 = all)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_CYCLES", self.tr("Largest correction of one interferogram at one pixel (cycles)"),
@@ -121,9 +123,9 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
         out_paths = corrected_paths(stack, out_dir)
         os.makedirs(out_dir, exist_ok=True)
-        min_coh = self.parameterAsDouble(parameters, "MIN_COHERENCE", context)
+        min_coh = self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context)
         if min_coh > 0 and not stack.has_coherence:
-            raise GeohazardError("MIN_COHERENCE needs COHERENCE rasters")
+            raise GeohazardError("COHERENCE_THRESHOLD needs COHERENCE rasters")
         cycle_mm = stack.wavelength_m * 1000.0 / 2.0
         offsets = network_closure_offsets(stack, triplets, cycle_mm)
         feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "

@@ -64,7 +64,7 @@ class _FaultSourceMixin:
     RAKE = "RAKE"
     POISSON = "POISSON"
     #: unit of the default depths in the dialog: "m" (okadaforward) or "km" (Coulomb tools, whose
-    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): former IDs, ids.FORMER_IDS)
+    #: TOP_DEPTH_KM/BOTTOM_DEPTH_KM replace TOP_DEPTH/BOTTOM_DEPTH (m): their FORMER_IDS)
     DEPTH_UNIT = "m"
 
     def default_depths_m(self, parameters, context):

@@ -31,7 +31,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     TAGS = "Coulomb,stress,CFS,fault,earthquake,triggering"
     KERNELS = ("elastic.okada",)
     HELP_PAGE = "faults"
-    FORMER_IDS = (DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km", old_minimum=0.01),))
+    FORMER_IDS = DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km", old_minimum=0.01),)
     ENGINE = True
     HELP = (
         "Coulomb failure stress change (dCFS), shear and normal stress change on receiver faults, mapped at one "

@@ -15,7 +15,8 @@ from qgis.core import (
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
-from ...inputs import knobs
+from ...inputs import ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
 from ...tools._base import GeohazardAlgorithm
@@ -28,6 +29,7 @@ class Landslide3D(GeohazardAlgorithm):
     GROUP_ID = "geometry"
     TAGS = "3-D,three-dimensional,landslide,east,north,up,azimuth offsets,surface-parallel,Huber,TLS"
     HELP_PAGE = "kinematics"
+    FORMER_IDS = (Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES))
     ENGINE = True
     MULTIBAND_INPUTS = ("RASTERS",)
     HELP = (
@@ -49,8 +51,8 @@ class Landslide3D(GeohazardAlgorithm):
         "M-estimator (IRLS, k = 1.345) or total least "
         "squares (unit-vector errors SIGMA_GEOMETRY).\n<b>Outputs</b>: OUTPUT (3 bands E, N, U, mm/yr), "
         "OUTPUT_QUALITY (sigma E/N/U propagated from the input sigmas, condition number, flag), optional "
-        "OUTPUT_TS (E, N, U per common date every SPACING_DAYS, mm, with TIME_SERIES; velocities are then fitted "
-        "to the series).\n<b>Defaults</b>: MAX_CONDITION 10 (errors amplified at most ~10x; asc + desc east/up "
+        "OUTPUT_TIMESERIES (E, N, U per common date every SPACING_DAYS, mm, with TIME_SERIES; velocities are then "
+        "fitted to the series).\n<b>Defaults</b>: MAX_CONDITION 10 (errors amplified at most ~10x; asc + desc east/up "
         "is ~1.3), SIGMA_GEOMETRY 0.005 (~0.3 degree of incidence/heading error), CELL_SIZE 100 m (the EGMS L3 "
         "grid), MIN_SLOPE 5 degrees, SPACING_DAYS 6 (the Sentinel-1 repeat, as EGMS L3).\nReferences: Wright et al. "
         "(2004) doi:10.1029/2003GL018827; Joughin, Kwok & Fahnestock (1998) IEEE TGRS 36; Huber (1964) "
@@ -73,14 +75,14 @@ class Landslide3D(GeohazardAlgorithm):
                                 ("MIN_SLOPE", "Gentlest slope constrained (degrees)", 5.0)):
             self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=1e-6))
         self.addParameter(QgsProcessingParameterString("VALUE_FIELD", self.tr("Velocity field"), "mean_velocity"))
-        self.addParameter(QgsProcessingParameterString("STD_FIELD", self.tr("Std field"), "mean_velocity_std",
-                                                       optional=True))
+        self.addParameter(QgsProcessingParameterString(ids.VELOCITY_STD_FIELD, self.tr("Std field"),
+                                                       "mean_velocity_std", optional=True))
         self.addParameter(QgsProcessingParameterBoolean("TIME_SERIES", self.tr("Time series"), defaultValue=False))
         self.addParameter(QgsProcessingParameterNumber("SPACING_DAYS", self.tr("Common date spacing (days)"),
                                                        QgsProcessingParameterNumber.Type.Integer, 6, minValue=1))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("East, north, up (mm/yr)")))
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_QUALITY", self.tr("Quality")))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TS", self.tr("3-D time series"),
+        self.addParameter(QgsProcessingParameterRasterDestination(ids.OUTPUT_TIMESERIES, self.tr("3-D time series"),
                                                                   optional=True, createByDefault=False))
 
     def process(self, parameters, context, feedback):
@@ -106,10 +108,8 @@ class Landslide3D(GeohazardAlgorithm):
                                  "offsets / other geometries")
         opts = dict(ts=self.parameterAsBool(parameters, "TIME_SERIES", context), max_gap=90.0, solver=solver,
                     spacing=self.parameterAsInt(parameters, "SPACING_DAYS", context))
-        outs = {"velocity": self.parameterAsOutputLayer(parameters, "OUTPUT", context),
-                "quality": self.parameterAsOutputLayer(parameters, "OUTPUT_QUALITY", context),
-                "ts": self.parameterAsOutputLayer(parameters, "OUTPUT_TS", context) if parameters.get("OUTPUT_TS")
-                else ""}
+        outs = {key: (self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
+                for key, pid in (("velocity", "OUTPUT"), ("quality", "OUTPUT_QUALITY"), ("ts", ids.OUTPUT_TIMESERIES))}
         progress = FeedbackProgress(feedback)
         progress.push_info(f"geometry condition number {cond:.3g} (3-D separable below {solver['max_condition']:g})")
         if rasters:
@@ -119,9 +119,9 @@ class Landslide3D(GeohazardAlgorithm):
             info, res, dates = kio.motion3d_points(
                 points, names, geoms,
                 value_field=self.parameterAsString(parameters, "VALUE_FIELD", context),
-                std_field=self.parameterAsString(parameters, "STD_FIELD", context), dem=dem,
+                std_field=self.parameterAsString(parameters, ids.VELOCITY_STD_FIELD, context), dem=dem,
                 cell=self.parameterAsDouble(parameters, "CELL_SIZE", context), opts=opts, context=context,
                 progress=progress)
             written = kio.write_grid_outputs(info, res, outs, dates)
         return {"OUTPUT": written["velocity"], "OUTPUT_QUALITY": written["quality"],
-                **({"OUTPUT_TS": written["ts"]} if "ts" in written else {})}
+                **({ids.OUTPUT_TIMESERIES: written["ts"]} if "ts" in written else {})}

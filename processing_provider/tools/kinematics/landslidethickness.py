@@ -32,7 +32,7 @@ class LandslideThickness(GeohazardAlgorithm):
         "= U - E dz/dx - N dz/dy the height change at a fixed place. Solved on the grid by least squares with "
         "Laplacian smoothing (ALPHA, dimensionless) and h = 0 outside the landslide (LANDSLIDE_OUTLINE polygons, "
         "else cells faster than MIN_SPEED mm/yr).\n<b>Inputs</b>: VELOCITY = landslide3d OUTPUT (E, N, U in mm/yr), "
-        "DEM on the same grid (m); optional TIME_SERIES_3D = landslide3d OUTPUT_TS to test steadiness.\n"
+        "DEM on the same grid (m); optional TIME_SERIES_3D = landslide3d OUTPUT_TIMESERIES to test steadiness.\n"
         "<b>Outputs</b>: OUTPUT thickness (m); OUTPUT_QUALITY bands dz/dt (mm/yr), mass-balance residual (mm/yr), "
         "flags (bit mask: 1 slow, 2 negative thickness, 4 misfit = residual > max(3 robust sigma, 2 mm/yr): "
         "divergent or convergent flux not explained, 8 non-steady = speed changed > 30 % between the halves of the "

@@ -24,7 +24,8 @@ from ....algorithms.engine import LocalExecutor, plan_blocks
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import offsets as _off
 from ....algorithms.progress import SubProgress
-from ...inputs import knobs
+from ...inputs import ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import polygons_wkb
 from ...io.blocks import raster_source, run_blocks
@@ -50,9 +51,10 @@ class OffsetTracking(GeohazardAlgorithm):
             "amplitude,velocity,displacement")
     KERNELS = ("kinematics.offsets",)
     HELP_PAGE = "kinematics"
+    FORMER_IDS = (Alias("STABLE_POLYGONS", ids.STABLE_AREA),)
     ENGINE = True
     MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
-    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", "STABLE_POLYGONS"),
+    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", ids.STABLE_AREA),
                ("REFERENCE_IMAGE", "STABLE_MASK"))
     HELP = (
         "Measures the displacement between two co-registered images (SAR amplitude, or optical GeoTIFF such as "
@@ -111,7 +113,7 @@ class OffsetTracking(GeohazardAlgorithm):
     MIN_PEAK_RATIO = "MIN_PEAK_RATIO"
     MEDIAN_TEST = "MEDIAN_TEST"
     MEDIAN_THRESHOLD = "MEDIAN_THRESHOLD"
-    STABLE_POLYGONS = "STABLE_POLYGONS"
+    STABLE_AREA = ids.STABLE_AREA
     STABLE_MASK = "STABLE_MASK"
     GEOMETRY = "GEOMETRY"
     RANGE_SPACING = "RANGE_SPACING"
@@ -150,7 +152,7 @@ class OffsetTracking(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(self.MEDIAN_THRESHOLD, self.tr("Median test threshold"),
                                                        num, defaultValue=2.0, minValue=0.1, maxValue=100.0))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.STABLE_POLYGONS, self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
+            self.STABLE_AREA, self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
             optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.STABLE_MASK, self.tr("Stable mask (reference grid, non-zero = stable)"), optional=True))
@@ -259,8 +261,8 @@ class OffsetTracking(GeohazardAlgorithm):
             sources["stable"] = raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
                                               dtype=np.float32, name=self.STABLE_MASK)
         stable_grid = None
-        if parameters.get(self.STABLE_POLYGONS):
-            stable_grid = burn_polygons(polygons_wkb(self, parameters, self.STABLE_POLYGONS, context,
+        if parameters.get(self.STABLE_AREA):
+            stable_grid = burn_polygons(polygons_wkb(self, parameters, self.STABLE_AREA, context,
                                                      out_info.crs_wkt), out_info)
         func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                  subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],

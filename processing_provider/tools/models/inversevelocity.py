@@ -17,6 +17,8 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
+from ...inputs import ids
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io.forecast import forecast_fields, plot_alerts
 from ...io.points import date_fields_of, read_dated_features
@@ -37,6 +39,7 @@ class InverseVelocity(GeohazardAlgorithm):
     GROUP_ID = "timeseries"
     TAGS = "inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert"
     HELP_PAGE = "models"
+    FORMER_IDS = (Alias("PLOT_FOLDER", ids.OUTPUT_PLOTS),)
     HELP = (
         "Forecasts the failure time of accelerating points or active deformation areas with the "
         "inverse-velocity method (Fukuzono 1985; Voight 1988): before failure by tertiary creep 1/v falls "
@@ -73,7 +76,7 @@ class InverseVelocity(GeohazardAlgorithm):
     NOW_DATE = "NOW_DATE"
     MAX_PLOTS = "MAX_PLOTS"
     OUTPUT = "OUTPUT"
-    PLOT_FOLDER = "PLOT_FOLDER"
+    OUTPUT_PLOTS = ids.OUTPUT_PLOTS
     DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
 
     def initAlgorithm(self, config=None):
@@ -108,7 +111,7 @@ class InverseVelocity(GeohazardAlgorithm):
             defaultValue=50, minValue=0))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Failure forecast")))
         self.addParameter(QgsProcessingParameterFolderDestination(
-            self.PLOT_FOLDER, self.tr("Folder for PNG plots of alerted features"), optional=True,
+            self.OUTPUT_PLOTS, self.tr("Folder for PNG plots of alerted features"), optional=True,
             createByDefault=False))
 
     def checkParameterValues(self, parameters, context):
@@ -165,10 +168,10 @@ class InverseVelocity(GeohazardAlgorithm):
                      geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
         style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
         results = {self.OUTPUT: out}
-        if parameters.get(self.PLOT_FOLDER):
-            folder = self.parameterAsString(parameters, self.PLOT_FOLDER, context)
+        if parameters.get(self.OUTPUT_PLOTS):
+            folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
             n = plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
                             SubProgress(progress, 70, 100))
             feedback.pushInfo(f"{n} plots written to {folder}")
-            results[self.PLOT_FOLDER] = folder
+            results[self.OUTPUT_PLOTS] = folder
         return results

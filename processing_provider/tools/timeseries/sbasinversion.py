@@ -28,7 +28,8 @@ from ....algorithms.progress import SubProgress, check_canceled, warn
 from ....algorithms.timeseries.network import Network, filter_network
 from ....algorithms.timeseries.sbas import SbasSolver
 from ....algorithms.timeseries.sbas_blocks import SbasCollector, sbas_block
-from ...inputs import declare, knobs
+from ...inputs import declare, ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.stacks import (
@@ -63,6 +64,7 @@ class SbasInversion(GeohazardAlgorithm):
     MAIN_OUTPUTS = ("OUTPUT_VELOCITY", "OUTPUT_POINTS")
     KERNELS = ("timeseries.sbas",)
     HELP_PAGE = "timeseries"
+    FORMER_IDS = (Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),)
     ENGINE = True
     HELP = (
         "Displacement time series and velocity from a network of unwrapped interferograms by "
@@ -118,7 +120,7 @@ class SbasInversion(GeohazardAlgorithm):
             "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold (ISBAS)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
-            "ISBAS_MIN_COUNT", self.tr("ISBAS minimum number of usable interferograms per pixel (0 = all)"),
+            ids.MIN_COUNT, self.tr("ISBAS minimum number of usable interferograms per pixel (0 = all)"),
             QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
@@ -198,7 +200,7 @@ class SbasInversion(GeohazardAlgorithm):
                 net, wavelength_m=stack.wavelength_m, weighting=weighting,
                 looks=self.parameterAsInt(parameters, "LOOKS", context),
                 coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
-                min_count=self.parameterAsInt(parameters, "ISBAS_MIN_COUNT", context),
+                min_count=self.parameterAsInt(parameters, ids.MIN_COUNT, context),
                 min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
             outputs = write_sbas_outputs(self, parameters, context, stack, solver, reference_values(stack, *ref_rc),
                                          ref_rc, rows, SubProgress(progress, 25, 95), run=run, executor=ex)

@@ -28,7 +28,8 @@ from ....algorithms.timeseries.unwrap import (
     unwrap_interferogram,
 )
 from ....algorithms.timeseries.unwrap_tiles import MIN_TILE_ROWS, TILE_HALO, unwrap_tiled
-from ...inputs import knobs
+from ...inputs import ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.stacks import expand_raster_inputs
 from ...io.blocks import raster_source
@@ -67,6 +68,7 @@ class Unwrap(GeohazardAlgorithm):
     MAIN_OUTPUTS = ("OUTPUT_REPORT",)
     KERNELS = ("timeseries.unwrap", "timeseries.unwrap_tiles")
     HELP_PAGE = "unwrap"
+    FORMER_IDS = (Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS))
     ENGINE = True
     HELP = (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
@@ -102,9 +104,9 @@ class Unwrap(GeohazardAlgorithm):
     COHERENCE = "COHERENCE"
     MASK = "MASK"
     BACKEND = "BACKEND"
-    MIN_COHERENCE = "MIN_COHERENCE"
+    COHERENCE_THRESHOLD = ids.COHERENCE_THRESHOLD
     MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
-    NLOOKS = "NLOOKS"
+    LOOKS = ids.LOOKS
     OUTPUT = "OUTPUT"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
@@ -124,14 +126,14 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.BACKEND, self.tr("Unwrapper"), options=self.BACKEND_NAMES, defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_COHERENCE, self.tr("Minimum coherence of an unwrapped pixel"),
+            self.COHERENCE_THRESHOLD, self.tr("Minimum coherence of an unwrapped pixel"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_COMPONENT_PIXELS, self.tr("Smallest connected component kept (pixels)"),
             QgsProcessingParameterNumber.Type.Integer, defaultValue=50, minValue=1))
         self.addParameter(QgsProcessingParameterNumber(
-            self.NLOOKS, self.tr("Equivalent number of looks of the coherence (SNAPHU)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=9.0, minValue=1.0))
+            self.LOOKS, self.tr("Equivalent number of looks of the coherence (SNAPHU)"),
+            QgsProcessingParameterNumber.Type.Integer, defaultValue=9, minValue=1))
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT, self.tr("Unwrapped interferograms folder")))
         self.addParameter(QgsProcessingParameterFileDestination(
@@ -202,9 +204,9 @@ class Unwrap(GeohazardAlgorithm):
                                  + (" ..." if len(ignored) > 6 else ""))
         backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
         run = knobs.run_settings(self, parameters, context)
-        opts = {"min_coherence": self.parameterAsDouble(parameters, self.MIN_COHERENCE, context),
+        opts = {"min_coherence": self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context),
                 "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),
-                "nlooks": self.parameterAsDouble(parameters, self.NLOOKS, context),
+                "nlooks": self.parameterAsDouble(parameters, self.LOOKS, context),
                 "max_memory_mb": run.max_memory_mb}
         out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
         report, closure = (self.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
