@@ -1,4 +1,9 @@
-"""Shared parameter declarations: a quantity several tools take is declared here once.
+"""Parameter declarations: one short constructor per kind of parameter, and the quantities several tools share.
+
+``number("ALPHA", "Significance level", 0.05, 0.0, 1.0)`` stands for
+``QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Type.Double,
+defaultValue=0.05, minValue=0.0, maxValue=1.0)``; ``advanced=True`` puts a parameter in the dialog's advanced
+group. Labels are translated when the tool adds the parameter (:meth:`..tools._base.GeohazardAlgorithm.addParameter`).
 
 The stack tools' inputs (:func:`add_stack_parameters`), the two LOS geometries of the fault tools
 (:func:`add_los_pair`), the network filters, the wavelength (empty = the inputs' metadata, else
@@ -16,17 +21,147 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
     QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingParameterVectorLayer,
 )
 
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M
 from . import ids
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, WAVELENGTH
+
+#: Geometry types of vector inputs and outputs, by name.
+_SOURCE = QgsProcessing.SourceType
+GEOMETRY = {"point": _SOURCE.TypeVectorPoint, "line": _SOURCE.TypeVectorLine, "polygon": _SOURCE.TypeVectorPolygon,
+            "any": _SOURCE.TypeVectorAnyGeometry, "table": _SOURCE.TypeVector}
+_ADVANCED = QgsProcessingParameterDefinition.Flag.FlagAdvanced
+
+
+def _flagged(definition, advanced: bool):
+    if advanced:
+        definition.setFlags(definition.flags() | _ADVANCED)
+    return definition
+
+
+def _range(lo, hi) -> dict:
+    return {**({"minValue": lo} if lo is not None else {}), **({"maxValue": hi} if hi is not None else {})}
+
+
+def number(pid, label, default=None, lo=None, hi=None, *, optional=False, advanced=False):
+    """A real number (Double)."""
+    return _flagged(QgsProcessingParameterNumber(pid, label, QgsProcessingParameterNumber.Type.Double, default,
+                                                 optional, **_range(lo, hi)), advanced)
+
+
+def integer(pid, label, default=None, lo=None, hi=None, *, optional=False, advanced=False):
+    """A whole number (a count, a window size ...)."""
+    return _flagged(QgsProcessingParameterNumber(pid, label, QgsProcessingParameterNumber.Type.Integer, default,
+                                                 optional, **_range(lo, hi)), advanced)
+
+
+def enum(pid, label, options, default=0, *, multiple=False, optional=False, advanced=False):
+    """One of ``options`` (its index), or several with ``multiple``."""
+    return _flagged(QgsProcessingParameterEnum(pid, label, options, multiple, default, optional), advanced)
+
+
+def boolean(pid, label, default=None, *, optional=False, advanced=False):
+    return _flagged(QgsProcessingParameterBoolean(pid, label, default, optional), advanced)
+
+
+def text(pid, label, default=None, *, optional=False, advanced=False):
+    return _flagged(QgsProcessingParameterString(pid, label, default, False, optional), advanced)
+
+
+def raster(pid, label, *, optional=False):
+    return QgsProcessingParameterRasterLayer(pid, label, optional=optional)
+
+
+def rasters(pid, label, *, optional=False):
+    """Several rasters (or folders of them, for the tools that expand folders)."""
+    return QgsProcessingParameterMultipleLayers(pid, label, QgsProcessing.SourceType.TypeRaster, optional=optional)
+
+
+def files(pid, label, *, optional=False):
+    return QgsProcessingParameterMultipleLayers(pid, label, QgsProcessing.SourceType.TypeFile, optional=optional)
+
+
+def features(pid, label, geometry="any", *, optional=False):
+    """A vector layer read feature by feature (honours "selected features only"); ``geometry`` one name of
+    :data:`GEOMETRY` or a tuple of them ("table": any layer, with or without geometry)."""
+    kinds = [geometry] if isinstance(geometry, str) else list(geometry)
+    return QgsProcessingParameterFeatureSource(pid, label, [GEOMETRY[k] for k in kinds], optional=optional)
+
+
+def layers(pid, label, geometry="any", *, optional=False):
+    """Several vector layers."""
+    return QgsProcessingParameterMultipleLayers(pid, label, GEOMETRY[geometry], optional=optional)
+
+
+def vector_layer(pid, label, geometry="any", *, optional=False):
+    """A whole vector layer (its selection is not honoured)."""
+    return QgsProcessingParameterVectorLayer(pid, label, [GEOMETRY[geometry]], optional=optional)
+
+
+def point(pid, label, *, optional=False):
+    return QgsProcessingParameterPoint(pid, label, optional=optional)
+
+
+def crs(pid, label, default=None, *, optional=False):
+    return QgsProcessingParameterCrs(pid, label, default, optional)
+
+
+def extent(pid, label, *, optional=False):
+    return QgsProcessingParameterExtent(pid, label, optional=optional)
+
+
+def field(pid, label, parent, *, numeric=False, default=None, optional=False):
+    kind = QgsProcessingParameterField.DataType.Numeric if numeric else QgsProcessingParameterField.DataType.Any
+    return QgsProcessingParameterField(pid, label, default, parent, kind, optional=optional)
+
+
+def file(pid, label, *, extension="", file_filter="", folder=False, optional=False):
+    behavior = QgsProcessingParameterFile.Behavior.Folder if folder else QgsProcessingParameterFile.Behavior.File
+    return QgsProcessingParameterFile(pid, label, behavior, extension, optional=optional, fileFilter=file_filter)
+
+
+def raster_out(pid, label, *, optional=False, create=True):
+    return QgsProcessingParameterRasterDestination(pid, label, optional=optional, createByDefault=create)
+
+
+def vector_out(pid, label, geometry="any", *, optional=False, create=True):
+    return QgsProcessingParameterVectorDestination(pid, label, GEOMETRY[geometry], optional=optional,
+                                                   createByDefault=create)
+
+
+def sink_out(pid, label, geometry="any", *, optional=False, create=True):
+    """A vector output QGIS writes (memory layer, any OGR format)."""
+    return QgsProcessingParameterFeatureSink(pid, label, GEOMETRY[geometry], optional=optional,
+                                             createByDefault=create)
+
+
+def file_out(pid, label, file_filter, *, optional=False, create=True):
+    return QgsProcessingParameterFileDestination(pid, label, file_filter, optional=optional, createByDefault=create)
+
+
+def folder_out(pid, label, *, optional=False, create=True):
+    return QgsProcessingParameterFolderDestination(pid, label, optional=optional, createByDefault=create)
+
 
 WAVELENGTH_HELP = ("<b>Wavelength</b> (m): leave empty to use the inputs' metadata (GeoTIFF WAVELENGTH_METRES / "
                    "WAVELENGTH, MintPy attribute WAVELENGTH), else the Sentinel-1 C-band value "

@@ -213,8 +213,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     KEY_OUTPUT_FIELDS: dict = {}
 
     def addParameter(self, definition, createOutput=True):
-        """``QgsProcessingAlgorithm.addParameter`` with the dialog's number of decimals set; a parameter
-        with former IDs (``params.FORMER_IDS``) is followed by their hidden aliases."""
+        """``QgsProcessingAlgorithm.addParameter`` with the label translated and the dialog's number of decimals
+        set; a parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
+        definition.setDescription(self.tr(definition.description()))
         ok = True
         for d in with_aliases(self, definition):
             set_decimals(d)

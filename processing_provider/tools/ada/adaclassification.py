@@ -8,15 +8,8 @@ import numpy as np
 from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
     QgsSpatialIndex,
 )
 
@@ -26,7 +19,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import dated_fields, decimal_years
 from ....algorithms.geometry.terrain import slope_aspect
 from ....algorithms.progress import check_canceled
-from ...inputs import ids
+from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io.ada import (
@@ -93,47 +86,31 @@ class AdaClassification(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber
-        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Active deformation areas"), poly))
-        self.addParameter(QgsProcessingParameterField(
-            self.VELOCITY_FIELD, self.tr("Mean velocity field (mm/yr; empty = mean_vel or auto)"),
-            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INVENTORY, self.tr("Landslide inventory"), poly,
-                                                              optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.GEOLOGY, self.tr("Geology"), poly, optional=True))
-        self.addParameter(QgsProcessingParameterField(self.GEOLOGY_FIELD, self.tr("Geology class field"),
-                                                      parentLayerParameterName=self.GEOLOGY, optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.LAND_USE, self.tr("Land use"), poly, optional=True))
-        self.addParameter(QgsProcessingParameterField(self.LAND_USE_FIELD, self.tr("Land use class field"),
-                                                      parentLayerParameterName=self.LAND_USE, optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.DISTORTION, self.tr("Layover/shadow mask (non-zero = distorted)"), optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(self.DROP_DISTORTED, self.tr("Drop distorted ADAs"),
-                                                        defaultValue=False))
-        self.addParameter(num(self.SLOPE_GATE, self.tr("Landslide slope gate (degrees)"), num.Double, 10.0,
-                              minValue=0.0, maxValue=90.0))
-        self.addParameter(num(self.THERMAL_RATIO, self.tr("Thermal: seasonal amplitude / yearly trend"), num.Double,
-                              1.0, minValue=0.0))
-        self.addParameter(num(self.MIN_SEASONAL, self.tr("Thermal: minimum seasonal amplitude (mm)"), num.Double,
-                              2.0, minValue=0.0))
-        self.addParameter(num(self.SINKHOLE_MAX_AREA, self.tr("Sinkhole: maximum area (m2)"), num.Double, 20000.0,
-                              minValue=0.0))
+        self.addParameter(declare.features(self.INPUT, "Active deformation areas", "polygon"))
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Mean velocity field (mm/yr; empty = mean_vel or auto)",
+                                        self.INPUT, numeric=True, optional=True))
+        self.addParameter(declare.raster(self.DEM, "DEM (projected, metres)", optional=True))
+        self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon", optional=True))
+        self.addParameter(declare.features(self.GEOLOGY, "Geology", "polygon", optional=True))
+        self.addParameter(declare.field(self.GEOLOGY_FIELD, "Geology class field", self.GEOLOGY, optional=True))
+        self.addParameter(declare.features(self.LAND_USE, "Land use", "polygon", optional=True))
+        self.addParameter(declare.field(self.LAND_USE_FIELD, "Land use class field", self.LAND_USE, optional=True))
+        self.addParameter(declare.raster(self.DISTORTION, "Layover/shadow mask (non-zero = distorted)", optional=True))
+        self.addParameter(declare.boolean(self.DROP_DISTORTED, "Drop distorted ADAs", False))
+        self.addParameter(declare.number(self.SLOPE_GATE, "Landslide slope gate (degrees)", 10.0, 0.0, 90.0))
+        self.addParameter(declare.number(self.THERMAL_RATIO, "Thermal: seasonal amplitude / yearly trend", 1.0, 0.0))
+        self.addParameter(declare.number(self.MIN_SEASONAL, "Thermal: minimum seasonal amplitude (mm)", 2.0, 0.0))
+        self.addParameter(declare.number(self.SINKHOLE_MAX_AREA, "Sinkhole: maximum area (m2)", 20000.0, 0.0))
         self.addParameter(num(self.SINKHOLE_MIN_SPEED, self.tr("Sinkhole: minimum |velocity| without karst geology "
                                                                "(mm/yr)"), num.Double, 10.0, minValue=0.0))
-        self.addParameter(num(self.SETTLEMENT_MAX_AREA, self.tr("Settlement: maximum area (m2)"), num.Double, 50000.0,
-                              minValue=0.0))
-        self.addParameter(num(self.MAX_DISTORTED_SHARE, self.tr("Visibility gate: maximum distorted share"),
-                              num.Double, 0.5, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterString(
-            self.KARST_KEYWORDS, self.tr("Karst/evaporite geology keywords"),
-            defaultValue="karst,gypsum,evaporite,limestone,salt,anhydrite,dolomite,chalk"))
-        self.addParameter(QgsProcessingParameterString(
-            self.URBAN_KEYWORDS, self.tr("Urban land-use keywords"),
-            defaultValue="urban,built,building,residential,industrial,commercial,infrastructure"))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Classified ADAs"),
-                                                            QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(declare.number(self.SETTLEMENT_MAX_AREA, "Settlement: maximum area (m2)", 50000.0, 0.0))
+        self.addParameter(declare.number(self.MAX_DISTORTED_SHARE, "Visibility gate: maximum distorted share", 0.5, 0.0,
+                                         1.0))
+        self.addParameter(declare.text(self.KARST_KEYWORDS, "Karst/evaporite geology keywords",
+                                       "karst,gypsum,evaporite,limestone,salt,anhydrite,dolomite,chalk"))
+        self.addParameter(declare.text(self.URBAN_KEYWORDS, "Urban land-use keywords",
+                                       "urban,built,building,residential,industrial,commercial,infrastructure"))
+        self.addParameter(declare.sink_out(self.OUTPUT, "Classified ADAs", "polygon"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 from osgeo import ogr
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.ada.classification import plane_slope_deg
 from ....algorithms.ada.detection import FLAG_NAMES, detect_ada
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, info
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import read_point_table, source_layer, velocity_field
 from ...io.ada import (
@@ -121,50 +111,37 @@ class AdaDetection(GeohazardAlgorithm):
     OUTPUT_POINTS = "OUTPUT_POINTS"
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("Measurement points"), [QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterField(
-            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr, LOS positive toward the satellite; empty = auto)"),
-            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.VELOCITY_STD_FIELD, self.tr("Velocity standard deviation field (mm/yr; empty = auto)"),
-            parentLayerParameterName=self.INPUT, type=QgsProcessingParameterField.DataType.Numeric, optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.USE_TIME_SERIES, self.tr("Use dated displacement fields (mean time series, temporal consistency)"),
-            defaultValue=True))
-        self.addParameter(num(self.THRESHOLD, self.tr("Stability threshold (mm/yr; 0 = N_SIGMA x std of the map)"),
-                              num.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(num(self.N_SIGMA, self.tr("Threshold in standard deviations of the velocity map"),
-                              num.Double, defaultValue=2.0, minValue=0.1))
-        self.addParameter(num(self.MIN_SNR, self.tr("Minimum |velocity| / std (0 = off)"), num.Double,
-                              defaultValue=2.0, minValue=0.0))
-        self.addParameter(num(self.RADIUS, self.tr("Search and link radius (m; 0 = 2.5 x the local point spacing)"),
-                              num.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(num(self.MIN_NEIGHBOURS, self.tr("Minimum active neighbours within the radius"),
-                              num.Integer, defaultValue=2, minValue=0))
-        self.addParameter(num(self.MIN_ACTIVE_FRACTION, self.tr("Minimum share of active points within the radius"),
-                              num.Double, defaultValue=0.4, minValue=0.0, maxValue=1.0))
-        self.addParameter(num(self.Z_MAX, self.tr("Outlier z-score against neighbours (0 = off)"), num.Double,
-                              defaultValue=3.0, minValue=0.0))
-        self.addParameter(num(self.MIN_POINTS, self.tr("Minimum points per ADA"), num.Integer, defaultValue=5,
-                              minValue=2))
-        self.addParameter(num(self.OUTLINE_MARGIN,
-                              self.tr("Outline margin beyond the outer points (m; 0 = 0.75 x the local point spacing)"),
-                              num.Double, defaultValue=0.0, minValue=0.0))
-        for prm in (num(self.MIN_CONTRAST, self.tr("Minimum contrast with the surrounding ground (x threshold; "
-                                                   "0 = off)"), num.Double, defaultValue=0.5, minValue=0.0),
-                    QgsProcessingParameterEnum(self.THRESHOLD_SIGMA, self.tr("Standard deviation behind the "
-                                                                             "automatic threshold"),
-                                               ["velocity map (all points)", "stable points (1.4826 x MAD)"],
-                                               defaultValue=0)):
-            prm.setFlags(prm.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-            self.addParameter(prm)
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Active deformation areas"), QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_POINTS, self.tr("Points with ADA id and flags"), QgsProcessing.SourceType.TypeVectorPoint,
-            optional=True, createByDefault=True))
+        self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))
+        self.addParameter(declare.field(self.VELOCITY_FIELD,
+                                        "Velocity field (mm/yr, LOS positive toward the satellite; empty = auto)",
+                                        self.INPUT, numeric=True, optional=True))
+        self.addParameter(declare.field(self.VELOCITY_STD_FIELD,
+                                        "Velocity standard deviation field (mm/yr; empty = auto)", self.INPUT,
+                                        numeric=True, optional=True))
+        self.addParameter(declare.boolean(self.USE_TIME_SERIES,
+                                          "Use dated displacement fields (mean time series, temporal consistency)",
+                                          True))
+        self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = N_SIGMA x std of the map)",
+                                         0.0, 0.0))
+        self.addParameter(declare.number(self.N_SIGMA, "Threshold in standard deviations of the velocity map", 2.0,
+                                         0.1))
+        self.addParameter(declare.number(self.MIN_SNR, "Minimum |velocity| / std (0 = off)", 2.0, 0.0))
+        self.addParameter(declare.number(self.RADIUS, "Search and link radius (m; 0 = 2.5 x the local point spacing)",
+                                         0.0, 0.0))
+        self.addParameter(declare.integer(self.MIN_NEIGHBOURS, "Minimum active neighbours within the radius", 2, 0))
+        self.addParameter(declare.number(self.MIN_ACTIVE_FRACTION, "Minimum share of active points within the radius",
+                                         0.4, 0.0, 1.0))
+        self.addParameter(declare.number(self.Z_MAX, "Outlier z-score against neighbours (0 = off)", 3.0, 0.0))
+        self.addParameter(declare.integer(self.MIN_POINTS, "Minimum points per ADA", 5, 2))
+        self.addParameter(declare.number(self.OUTLINE_MARGIN, "Outline margin beyond the outer points "
+                                         "(m; 0 = 0.75 x the local point spacing)", 0.0, 0.0))
+        self.addParameter(declare.number(self.MIN_CONTRAST, "Minimum contrast with the surrounding ground "
+                                         "(x threshold; 0 = off)", 0.5, 0.0, advanced=True))
+        self.addParameter(declare.enum(self.THRESHOLD_SIGMA, "Standard deviation behind the automatic threshold",
+                                       ["velocity map (all points)", "stable points (1.4826 x MAD)"], advanced=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Active deformation areas", "polygon"))
+        self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Points with ADA id and flags", "point",
+                                             optional=True))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -9,17 +9,13 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
     QgsGeometry,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterString,
 )
 
 from ....algorithms.ada.faults import distance_bands
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import check_canceled
+from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...io.compat import FIELD_DOUBLE, FIELD_STRING
 from ...tools._base import GeohazardAlgorithm
@@ -52,15 +48,11 @@ class FaultProximity(GeohazardAlgorithm):
     OUTPUT_CHART = "OUTPUT_CHART"
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, self.tr("ADAs or landslides"),
-                                                              [QgsProcessing.SourceType.TypeVectorAnyGeometry]))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.FAULTS, self.tr("Faults"),
-                                                              [QgsProcessing.SourceType.TypeVectorLine]))
-        self.addParameter(QgsProcessingParameterString(self.BANDS, self.tr("Distance bands, upper limits (m)"),
-                                                       defaultValue="500,1000,2000,5000"))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Features with fault distance")))
-        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_CHART, self.tr("Chart"),
-                                                                self.tr("PNG files (*.png)"), optional=True))
+        self.addParameter(declare.features(self.INPUT, "ADAs or landslides"))
+        self.addParameter(declare.features(self.FAULTS, "Faults", "line"))
+        self.addParameter(declare.text(self.BANDS, "Distance bands, upper limits (m)", "500,1000,2000,5000"))
+        self.addParameter(declare.sink_out(self.OUTPUT, "Features with fault distance"))
+        self.addParameter(declare.file_out(self.OUTPUT_CHART, "Chart", self.tr("PNG files (*.png)"), optional=True))
 
     def _bands(self, parameters, context):
         text = self.parameterAsString(parameters, self.BANDS, context)

@@ -7,13 +7,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
 )
 
 from ....algorithms.ada.activity import landslide_activity, points_in_polygons_blocks
@@ -22,7 +16,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry.los import los_unit_vector
 from ....algorithms.geometry.terrain import los_to_downslope, slope_aspect
 from ....algorithms.progress import SubProgress
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import read_point_table, source_layer, velocity_field
 from ...io.ada import (
@@ -108,32 +102,23 @@ class LandslideActivity(GeohazardAlgorithm):
     OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INVENTORY, self.tr("Landslide inventory"),
-                                                              [QgsProcessing.SourceType.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.POINTS, self.tr("InSAR points"),
-                                                              [QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterField(
-            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr; empty = auto)"), parentLayerParameterName=self.POINTS,
-            type=QgsProcessingParameterField.DataType.Numeric, optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (projected, metres)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ADAS, self.tr("Active deformation areas (candidate new landslides)"),
-            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
-        self.addParameter(num(self.THRESHOLD, self.tr("Stability threshold (mm/yr; 0 = 2 std of the points)"),
-                              num.Double, 0.0, minValue=0.0))
-        self.addParameter(num(self.MIN_SENSITIVITY, self.tr("Minimum |C| for V_SLOPE"), num.Double, 0.3,
-                              minValue=0.01, maxValue=1.0))
-        self.addParameter(num(self.INCIDENCE, self.tr("Incidence (degrees), when points have no LOS fields"),
-                              num.Double, 37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(num(self.HEADING, self.tr("Heading (degrees from north), when points have no LOS fields"),
-                              num.Double, -12.0, minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Landslide activity"),
-                                                            QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT_CANDIDATES, self.tr("Candidate new landslides"), QgsProcessing.SourceType.TypeVectorPolygon,
-            optional=True, createByDefault=True))
+        self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon"))
+        self.addParameter(declare.features(self.POINTS, "InSAR points", "point"))
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr; empty = auto)", self.POINTS,
+                                        numeric=True, optional=True))
+        self.addParameter(declare.raster(self.DEM, "DEM (projected, metres)", optional=True))
+        self.addParameter(declare.features(self.ADAS, "Active deformation areas (candidate new landslides)", "polygon",
+                                           optional=True))
+        self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = 2 std of the points)", 0.0,
+                                         0.0))
+        self.addParameter(declare.number(self.MIN_SENSITIVITY, "Minimum |C| for V_SLOPE", 0.3, 0.01, 1.0))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees), when points have no LOS fields", 37.0,
+                                         0.001, 89.999))
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees from north), when points have no LOS fields",
+                                         -12.0, -360.0, 360.0))
+        self.addParameter(declare.sink_out(self.OUTPUT, "Landslide activity", "polygon"))
+        self.addParameter(declare.sink_out(self.OUTPUT_CANDIDATES, "Candidate new landslides", "polygon",
+                                           optional=True))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

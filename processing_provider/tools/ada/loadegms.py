@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.formats.dates import field_name
 from ....algorithms.formats.egms import read_egms
 from ....algorithms.progress import SubProgress, check_canceled
+from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...io.ada import (
     epsg_wkt,
@@ -45,10 +41,9 @@ class LoadEgms(GeohazardAlgorithm):
     OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("EGMS CSV or ZIP file"),
-                                                     fileFilter="EGMS (*.csv *.zip *.CSV *.ZIP)"))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("EGMS points"),
-                                                                  QgsProcessing.SourceType.TypeVectorPoint))
+        self.addParameter(declare.file(self.INPUT, "EGMS CSV or ZIP file",
+                                       file_filter="EGMS (*.csv *.zip *.CSV *.ZIP)"))
+        self.addParameter(declare.vector_out(self.OUTPUT, "EGMS points", "point"))
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterVectorLayer,
-)
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date_list
+from ...inputs import declare
 from ...inputs.declare import UNITS_HELP
 from ...tools._base import GeohazardAlgorithm
 
@@ -44,22 +36,16 @@ MODES = ["Per interferogram", "Per date (network-consistent: inverted on the net
 
 
 def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
-    alg.addParameter(QgsProcessingParameterVectorLayer(
-        "STABLE_AREA", alg.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
-    alg.addParameter(QgsProcessingParameterRasterLayer("MASK", alg.tr("Mask raster (non-zero = use, same grid)"),
-                                                       optional=True))
-    alg.addParameter(QgsProcessingParameterNumber(
-        "COHERENCE_THRESHOLD", alg.tr("Coherence threshold of the fitted pixels"),
-        QgsProcessingParameterNumber.Type.Double, defaultValue=coherence_default, minValue=0.0, maxValue=1.0))
-    alg.addParameter(QgsProcessingParameterNumber(
-        "MIN_PIXELS", alg.tr("Minimum usable pixels per interferogram (count)"),
-        QgsProcessingParameterNumber.Type.Integer, defaultValue=100, minValue=3))
+    alg.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))
+    alg.addParameter(declare.raster("MASK", "Mask raster (non-zero = use, same grid)", optional=True))
+    alg.addParameter(declare.number("COHERENCE_THRESHOLD", "Coherence threshold of the fitted pixels",
+                                    coherence_default, 0.0, 1.0))
+    alg.addParameter(declare.integer("MIN_PIXELS", "Minimum usable pixels per interferogram (count)", 100, 3))
 
 
 def output_folder(alg, label: str) -> None:
-    alg.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", alg.tr(label)))
-    alg.addParameter(QgsProcessingParameterFileDestination(
-        "OUTPUT_REPORT", alg.tr("Report (CSV)"), "CSV files (*.csv)", optional=True))
+    alg.addParameter(declare.folder_out("OUTPUT", label))
+    alg.addParameter(declare.file_out("OUTPUT_REPORT", "Report (CSV)", "CSV files (*.csv)", optional=True))
 
 
 def check_steps(alg, parameters, context) -> tuple:

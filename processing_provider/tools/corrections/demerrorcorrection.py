@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
-)
-
 from ....algorithms.corrections.dem_error import (
     check_design,
     dem_error_engine_block,
@@ -20,7 +11,7 @@ from ....algorithms.corrections.dem_error import (
     read_date_baselines,
 )
 from ....algorithms.formats.dates import parse_date_list
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import geometry_sources, output_paths
 from ...inputs.stacks import expand_file_inputs
@@ -64,29 +55,21 @@ class DemErrorCorrection(GeohazardAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        dbl = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterRasterLayer("INPUT", self.tr("Time series (mm, one band per date)")))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "BASELINES", self.tr("Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder)"),
-            QgsProcessing.SourceType.TypeFile))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "SLANT_RANGE_RASTER", self.tr("Slant range raster (m)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "SLANT_RANGE", self.tr("Slant range (m, when no raster)"), dbl, defaultValue=850000.0, minValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "INCIDENCE_RASTER", self.tr("Incidence angle raster (degrees)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "INCIDENCE", self.tr("Incidence angle (degrees, when no raster)"), dbl, defaultValue=39.0, minValue=0.1,
-            maxValue=89.9))
-        self.addParameter(QgsProcessingParameterNumber(
-            "POLY_ORDER", self.tr("Polynomial order of the deformation model"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=2, minValue=0, maxValue=5))
-        self.addParameter(QgsProcessingParameterString(
-            "STEP_DATES", self.tr("Step dates of the deformation model (YYYY-MM-DD, comma separated)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Corrected time series (mm)")))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_DEM_ERROR", self.tr("DEM error (m)")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_RESIDUAL", self.tr("RMS of the fit residual (mm)"), optional=True, createByDefault=False))
+        self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
+        self.addParameter(declare.files("BASELINES",
+            "Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder)"))
+        self.addParameter(declare.raster("SLANT_RANGE_RASTER", "Slant range raster (m)", optional=True))
+        self.addParameter(declare.number("SLANT_RANGE", "Slant range (m, when no raster)", 850000.0, 1.0))
+        self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees)", optional=True))
+        self.addParameter(declare.number("INCIDENCE", "Incidence angle (degrees, when no raster)", 39.0, 0.1, 89.9))
+        self.addParameter(declare.integer("POLY_ORDER", "Polynomial order of the deformation model", 2, 0, 5))
+        self.addParameter(declare.text("STEP_DATES",
+                                       "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
+        self.addParameter(declare.raster_out("OUTPUT_DEM_ERROR", "DEM error (m)"))
+        self.addParameter(declare.raster_out("OUTPUT_RESIDUAL", "RMS of the fit residual (mm)", optional=True,
+                                             create=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = check_steps(self, parameters, context)

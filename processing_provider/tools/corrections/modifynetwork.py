@@ -6,15 +6,6 @@ import functools
 import os
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
-)
 
 from ....algorithms.conventions import radians_per_m
 from ....algorithms.corrections import network_mod
@@ -71,25 +62,21 @@ class ModifyNetwork(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
-            QgsProcessing.SourceType.TypeFile, optional=True))
+        self.addParameter(declare.files("BASELINES",
+                                        "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
+                                        optional=True))
         declare.add_network_filter_parameters(self)
-        self.addParameter(QgsProcessingParameterString(
-            "EXCLUDE_DATES", self.tr("Dates to exclude (YYYYMMDD, comma separated)"), optional=True))
-        self.addParameter(QgsProcessingParameterString("START_DATE", self.tr("First date (YYYYMMDD)"), optional=True))
-        self.addParameter(QgsProcessingParameterString("END_DATE", self.tr("Last date (YYYYMMDD)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_LOOP_MISFIT", self.tr("Maximum loop-closure misfit (radians, 0 = not checked)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterBoolean(
-            "KEEP_CONNECTED", self.tr("Keep the network connected (put back the best dropped interferograms)"),
-            defaultValue=False))
-        self.addParameter(QgsProcessingParameterBoolean(
-            "ALLOW_DISCONNECTED", self.tr("Allow a disconnected network"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", self.tr("Kept interferograms (folder)")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_REPORT", self.tr("Network report (CSV)"), "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.text("EXCLUDE_DATES", "Dates to exclude (YYYYMMDD, comma separated)", optional=True))
+        self.addParameter(declare.text("START_DATE", "First date (YYYYMMDD)", optional=True))
+        self.addParameter(declare.text("END_DATE", "Last date (YYYYMMDD)", optional=True))
+        self.addParameter(declare.number("MAX_LOOP_MISFIT", "Maximum loop-closure misfit (radians, 0 = not checked)",
+                                         0.0, 0.0))
+        self.addParameter(declare.boolean("KEEP_CONNECTED",
+                                          "Keep the network connected (put back the best dropped interferograms)",
+                                          False))
+        self.addParameter(declare.boolean("ALLOW_DISCONNECTED", "Allow a disconnected network", False))
+        self.addParameter(declare.folder_out("OUTPUT", "Kept interferograms (folder)"))
+        self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (CSV)", "CSV files (*.csv)", optional=True))
 
     def checkParameterValues(self, parameters, context):
         return check_stack_parameters(self, parameters, context, mintpy=False)

@@ -5,18 +5,11 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
-)
 
 from ....algorithms.corrections.pca import pca_engine_block, smooth_model
 from ....algorithms.engine import max_memory_bytes, plan_blocks
 from ....algorithms.formats.dates import parse_date_list
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import output_paths
 from ...io.corrections import (
@@ -63,26 +56,21 @@ class PcaAtmosphere(GeohazardAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterRasterLayer("INPUT", self.tr("Time series (mm, one band per date)")))
-        self.addParameter(QgsProcessingParameterNumber(
-            "TILE_PIXELS", self.tr("Tile size (pixels)"), QgsProcessingParameterNumber.Type.Integer, defaultValue=64,
-            minValue=8, maxValue=4096))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_AUTOCORR", self.tr("Leftover signatures less autocorrelated than this are atmosphere"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.5, minValue=0.0, maxValue=0.95))
-        self.addParameter(QgsProcessingParameterNumber(
-            "POLY_ORDER", self.tr("Polynomial order of the deformation model"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=2, minValue=0, maxValue=4))
-        self.addParameter(QgsProcessingParameterBoolean("ANNUAL", self.tr("Annual cycle in the deformation model"),
-                                                        defaultValue=True))
-        self.addParameter(QgsProcessingParameterString(
-            "STEP_DATES", self.tr("Step dates of the deformation model (YYYY-MM-DD, comma separated)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Corrected time series (mm)")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_ATMOSPHERE", self.tr("Estimated atmospheric delay (mm)"), optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_COMPONENTS", self.tr("Components removed per tile (count)"), optional=True,
-            createByDefault=False))
+        self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
+        self.addParameter(declare.integer("TILE_PIXELS", "Tile size (pixels)", 64, 8, 4096))
+        self.addParameter(declare.number("MAX_AUTOCORR",
+                                         "Leftover signatures less autocorrelated than this are atmosphere", 0.5, 0.0,
+                                         0.95))
+        self.addParameter(declare.integer("POLY_ORDER", "Polynomial order of the deformation model", 2, 0, 4))
+        self.addParameter(declare.boolean("ANNUAL", "Annual cycle in the deformation model", True))
+        self.addParameter(declare.text("STEP_DATES",
+                                       "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
+        self.addParameter(declare.raster_out("OUTPUT_ATMOSPHERE", "Estimated atmospheric delay (mm)", optional=True,
+                                             create=False))
+        self.addParameter(declare.raster_out("OUTPUT_COMPONENTS", "Components removed per tile (count)", optional=True,
+                                             create=False))
 
     def checkParameterValues(self, parameters, context):
         return check_steps(self, parameters, context)

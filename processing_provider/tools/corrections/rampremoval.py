@@ -5,9 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterEnum,
-)
 
 from ....algorithms.corrections import ramps
 from ....algorithms.progress import SubProgress
@@ -51,9 +48,8 @@ class RampRemoval(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
-        self.addParameter(QgsProcessingParameterEnum("RAMP_TYPE", self.tr("Ramp"), options=["Linear", "Quadratic"],
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit"), options=MODES, defaultValue=0))
+        self.addParameter(declare.enum("RAMP_TYPE", "Ramp", ["Linear", "Quadratic"]))
+        self.addParameter(declare.enum("MODE", "Fit", MODES))
         mask_inputs(self)
         output_folder(self, "Interferograms without ramps (folder)")
 

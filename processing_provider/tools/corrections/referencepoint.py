@@ -7,14 +7,7 @@ import functools
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingOutputString,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterVectorDestination,
-    QgsProcessingParameterVectorLayer,
 )
 
 from ....algorithms.corrections import reference
@@ -59,20 +52,12 @@ class ReferencePoint(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
-        self.addParameter(QgsProcessingParameterNumber("WINDOW", self.tr("Window (pixels)"),
-                                                       QgsProcessingParameterNumber.Type.Integer, defaultValue=5,
-                                                       minValue=1, maxValue=51))
-        self.addParameter(QgsProcessingParameterBoolean(
-            "STABILITY", self.tr("Prefer pixels that move like the scene (stability)"), defaultValue=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            "STABLE_AREA", self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
-            optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer("MASK", self.tr("Mask raster (non-zero = allowed)"),
-                                                           optional=True))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            "OUTPUT", self.tr("Reference point"), QgsProcessing.SourceType.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_REPORT", self.tr("Candidates (CSV)"), "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.integer("WINDOW", "Window (pixels)", 5, 1, 51))
+        self.addParameter(declare.boolean("STABILITY", "Prefer pixels that move like the scene (stability)", True))
+        self.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))
+        self.addParameter(declare.raster("MASK", "Mask raster (non-zero = allowed)", optional=True))
+        self.addParameter(declare.vector_out("OUTPUT", "Reference point", "point"))
+        self.addParameter(declare.file_out("OUTPUT_REPORT", "Candidates (CSV)", "CSV files (*.csv)", optional=True))
         self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
 
     def checkParameterValues(self, parameters, context):

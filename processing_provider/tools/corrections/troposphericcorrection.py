@@ -8,12 +8,6 @@ import shutil
 import tempfile
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-)
 
 from ....algorithms.corrections import troposphere
 from ....algorithms.engine import StackSource
@@ -81,27 +75,21 @@ class TroposphericCorrection(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
-        self.addParameter(QgsProcessingParameterEnum("METHOD", self.tr("Method"), options=TROPO_METHODS,
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m, same grid; phase-elevation)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit (phase-elevation)"), options=MODES,
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "WINDOW", self.tr("Window size (pixels, 0 = whole image; phase-elevation)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "CORRELATION_THRESHOLD", self.tr("Minimum phase-height correlation to correct (0 = always)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(declare.enum("METHOD", "Method", TROPO_METHODS))
+        self.addParameter(declare.raster("DEM", "DEM (m, same grid; phase-elevation)", optional=True))
+        self.addParameter(declare.enum("MODE", "Fit (phase-elevation)", MODES))
+        self.addParameter(declare.integer("WINDOW", "Window size (pixels, 0 = whole image; phase-elevation)", 0, 0))
+        self.addParameter(declare.number("CORRELATION_THRESHOLD",
+                                         "Minimum phase-height correlation to correct (0 = always)", 0.0, 0.0, 1.0))
         mask_inputs(self)
-        self.addParameter(QgsProcessingParameterFile(
-            "DELAYS", self.tr("Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)"),
-            behavior=QgsProcessingParameterFile.Behavior.Folder, optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "INCIDENCE_RASTER", self.tr("Incidence angle raster (degrees, delay maps)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            ids.INCIDENCE, self.tr("Incidence angle when no raster (degrees, delay maps; 0 = not given)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=80.0))
+        self.addParameter(declare.file("DELAYS",
+                                       "Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)",
+                                       folder=True, optional=True))
+        self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees, delay maps)",
+                                         optional=True))
+        self.addParameter(declare.number(ids.INCIDENCE,
+                                         "Incidence angle when no raster (degrees, delay maps; 0 = not given)", 0.0,
+                                         0.0, 80.0))
         output_folder(self, "Tropospheric-corrected interferograms (folder)")
 
     def checkParameterValues(self, parameters, context):

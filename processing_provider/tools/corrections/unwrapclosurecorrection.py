@@ -6,13 +6,6 @@ import functools
 import os
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-)
 
 from ....algorithms.corrections.closure import closure_block, network_triplets
 from ....algorithms.errors import GeohazardError
@@ -83,30 +76,23 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
-        self.addParameter(QgsProcessingParameterNumber(
-            ids.COHERENCE_THRESHOLD, self.tr("Values with a lower coherence are neither used nor corrected (0 = all)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MAX_CYCLES", self.tr("Largest correction of one interferogram at one pixel (cycles)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=3, minValue=1, maxValue=20))
-        self.addParameter(QgsProcessingParameterNumber(
-            "LOOP_THRESHOLD_RAD", self.tr("Bad-loop threshold: RMS closure (rad)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=1.5, minValue=0.01, maxValue=10.0))
-        p = QgsProcessingParameterNumber(
-            "MAX_RESIDUAL_RAD", self.tr("Loop used at a pixel when its closure is this close to whole cycles (rad)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=1.5, minValue=0.1, maxValue=3.0)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-        self.addParameter(p)
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT", self.tr("Corrected interferograms folder")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_CYCLES", self.tr("Cycles corrected per pixel (count)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_NONCLOSING", self.tr("Non-closing loops per pixel (before, after)"), optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_STATS", self.tr("Loop-closure statistics per interferogram"), "CSV files (*.csv)", optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_LOOPS", self.tr("Loop-closure statistics per loop"), "CSV files (*.csv)", optional=True,
-            createByDefault=False))
+        self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
+                                         "Values with a lower coherence are neither used nor corrected (0 = all)", 0.0,
+                                         0.0, 1.0))
+        self.addParameter(declare.integer("MAX_CYCLES", "Largest correction of one interferogram at one pixel (cycles)",
+                                          3, 1, 20))
+        self.addParameter(declare.number("LOOP_THRESHOLD_RAD", "Bad-loop threshold: RMS closure (rad)", 1.5, 0.01,
+                                         10.0))
+        self.addParameter(declare.number("MAX_RESIDUAL_RAD", "Loop used at a pixel when its closure is this close "
+                                         "to whole cycles (rad)", 1.5, 0.1, 3.0, advanced=True))
+        self.addParameter(declare.folder_out("OUTPUT", "Corrected interferograms folder"))
+        self.addParameter(declare.raster_out("OUTPUT_CYCLES", "Cycles corrected per pixel (count)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_NONCLOSING", "Non-closing loops per pixel (before, after)",
+                                             optional=True))
+        self.addParameter(declare.file_out("OUTPUT_STATS", "Loop-closure statistics per interferogram",
+                                           "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.file_out("OUTPUT_LOOPS", "Loop-closure statistics per loop", "CSV files (*.csv)",
+                                           optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
         return check_stack_parameters(self, parameters, context, mintpy=False)

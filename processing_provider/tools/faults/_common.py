@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
     QgsWkbTypes,
 )
 
 from ....algorithms.elastic.coulomb_inp import read_coulomb_inp
 from ....algorithms.elastic.faults import faults_from_traces
 from ....algorithms.errors import GeohazardError
+from ...inputs import declare
 from ...inputs.declare import km_parameter
 from ...io.faults import (
     read_fault_lines,
@@ -76,28 +70,18 @@ class _FaultSourceMixin:
                      for pid in (self.TOP_DEPTH_KM, self.BOTTOM_DEPTH_KM))
 
     def add_source_parameters(self):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.FAULTS, self.tr("Source faults (line layer, or slip patches from slipinversion)"),
-            [QgsProcessing.SourceType.TypeVectorLine, QgsProcessing.SourceType.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.COULOMB_INP, self.tr("Coulomb 3 input file (.inp), instead of a layer"), extension="inp",
-            optional=True))
-        self.addParameter(QgsProcessingParameterCrs(
-            self.CRS, self.tr("CRS of the Coulomb file's frame (projected)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Coulomb frame origin, easting (map coordinate, m)"),
-            QgsProcessingParameterNumber.Type.Double, 0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Coulomb frame origin, northing (map coordinate, m)"),
-            QgsProcessingParameterNumber.Type.Double, 0.0))
-        num = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterNumber(self.DIP, self.tr("Default dip (degrees)"), num, 60.0,
-                                                       minValue=0.001, maxValue=90.0))
+        self.addParameter(declare.features(self.FAULTS, "Source faults (line layer, or slip patches from "
+                                           "slipinversion)", ("line", "polygon"), optional=True))
+        self.addParameter(declare.file(self.COULOMB_INP, "Coulomb 3 input file (.inp), instead of a layer",
+                                       extension="inp", optional=True))
+        self.addParameter(declare.crs(self.CRS, "CRS of the Coulomb file's frame (projected)", optional=True))
+        self.addParameter(declare.number(self.ORIGIN_EAST, "Coulomb frame origin, easting (map coordinate, m)", 0.0))
+        self.addParameter(declare.number(self.ORIGIN_NORTH, "Coulomb frame origin, northing (map coordinate, m)", 0.0))
+        self.addParameter(declare.number(self.DIP, "Default dip (degrees)", 60.0, 0.001, 90.0))
         if self.DEPTH_UNIT == "m":
             for pid, label, default, lo in ((self.TOP_DEPTH, "Default top depth (m)", 0.0, 0.0),
                                             (self.BOTTOM_DEPTH, "Default bottom depth (m)", 15000.0, 0.001)):
-                self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
-                                                               maxValue=1e6))
+                self.addParameter(declare.number(pid, label, default, lo, 1e6))
         else:
             self.addParameter(km_parameter(self, self.TOP_DEPTH_KM, "Default top depth", 0.0, minimum=0.0,
                                            maximum=1000.0))
@@ -105,11 +89,8 @@ class _FaultSourceMixin:
                                            maximum=1000.0))
         for pid, label, default, lo, hi in ((self.SLIP, "Default slip (m)", 1.0, -1e3, 1e3),
                                             (self.RAKE, "Default rake (degrees)", 0.0, -360.0, 360.0)):
-            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
-                                                           maxValue=hi))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.POISSON, self.tr("Poisson's ratio"), QgsProcessingParameterNumber.Type.Double, 0.25, minValue=0.0,
-            maxValue=0.499))
+            self.addParameter(declare.number(pid, label, default, lo, hi))
+        self.addParameter(declare.number(self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499))
 
     def check_sources(self, parameters, context):
         has_layer = bool(parameters.get(self.FAULTS))
@@ -174,27 +155,14 @@ class _CoulombParams:
     UNITS = "UNITS"
 
     def add_coulomb_parameters(self, strike=True):
-        self.addParameter(QgsProcessingParameterString(
-            self.DEPTHS, self.tr("Calculation depths (km, comma separated)"), defaultValue="10"))
+        self.addParameter(declare.text(self.DEPTHS, "Calculation depths (km, comma separated)", "10"))
         if strike:
-            self.addParameter(QgsProcessingParameterNumber(
-                self.RECEIVER_STRIKE, self.tr("Receiver strike (degrees)"),
-                QgsProcessingParameterNumber.Type.Double, 0.0,
-                minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RECEIVER_DIP, self.tr("Receiver dip (degrees)"), QgsProcessingParameterNumber.Type.Double, 90.0,
-            minValue=0.001, maxValue=90.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RECEIVER_RAKE, self.tr("Receiver rake (degrees)"), QgsProcessingParameterNumber.Type.Double, 180.0,
-            minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.FRICTION, self.tr("Effective friction coefficient"), QgsProcessingParameterNumber.Type.Double, 0.4,
-            minValue=0.0, maxValue=2.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.SHEAR_MODULUS, self.tr("Shear modulus (Pa)"), QgsProcessingParameterNumber.Type.Double, 3.2e10,
-            minValue=1e6))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.UNITS, self.tr("Stress unit"), options=[u for u, _ in UNITS], defaultValue=0))
+            self.addParameter(declare.number(self.RECEIVER_STRIKE, "Receiver strike (degrees)", 0.0, -360.0, 360.0))
+        self.addParameter(declare.number(self.RECEIVER_DIP, "Receiver dip (degrees)", 90.0, 0.001, 90.0))
+        self.addParameter(declare.number(self.RECEIVER_RAKE, "Receiver rake (degrees)", 180.0, -360.0, 360.0))
+        self.addParameter(declare.number(self.FRICTION, "Effective friction coefficient", 0.4, 0.0, 2.0))
+        self.addParameter(declare.number(self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6))
+        self.addParameter(declare.enum(self.UNITS, "Stress unit", [u for u, _ in UNITS]))
 
     def depths_m(self, parameters, context):
         text = self.parameterAsString(parameters, self.DEPTHS, context)

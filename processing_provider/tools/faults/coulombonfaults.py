@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from osgeo import ogr
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
+from ...inputs import declare
 from ...inputs.aliases import DEPTH_KM_ALIASES
 from ...inputs.feedback import FeedbackProgress
 from ...io.faults import (
@@ -61,11 +57,9 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.RECEIVERS, self.tr("Receiver faults (line layer)"), [QgsProcessing.SourceType.TypeVectorLine]))
+        self.addParameter(declare.features(self.RECEIVERS, "Receiver faults (line layer)", "line"))
         self.add_coulomb_parameters(strike=False)
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Receivers with Coulomb stress"), QgsProcessing.SourceType.TypeVectorLine))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Receivers with Coulomb stress", "line"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import functools
 
-from qgis.core import (
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterExtent,
-    QgsProcessingParameterRasterDestination,
-)
-
 from ....algorithms.elastic.grid_blocks import coulomb_grid_block
 from ....algorithms.elastic.stress import regional_stress_tensor
 from ....algorithms.engine import plan_blocks
-from ...inputs import ids, knobs
+from ...inputs import declare, ids, knobs
 from ...inputs.aliases import DEPTH_KM_ALIASES, Alias, id_given
 from ...inputs.declare import km_parameter
 from ...inputs.feedback import FeedbackProgress
@@ -57,12 +51,12 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
         self.add_coulomb_parameters()
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.OPTIMAL, self.tr("Optimally oriented planes (needs the regional stress of a Coulomb file)"),
-            defaultValue=False))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
+        self.addParameter(declare.boolean(self.OPTIMAL,
+                                          "Optimally oriented planes (needs the regional stress of a Coulomb file)",
+                                          False))
+        self.addParameter(declare.extent(self.EXTENT, "Output extent"))
         self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Coulomb stress change")))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Coulomb stress change"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from osgeo import ogr
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.elastic.coulomb_inp import read_coulomb_inp
 from ....algorithms.elastic.faults import moment
 from ....algorithms.elastic.okada import KIND_POINT
+from ...inputs import declare
 from ...io.faults import (
     fault_fields,
     require_projected_crs,
@@ -50,18 +44,12 @@ class ImportCoulombInput(GeohazardAlgorithm):
     OUTPUT_RECEIVERS = "OUTPUT_RECEIVERS"
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFile(self.INPUT, self.tr("Coulomb input file"), extension="inp"))
-        self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Projected CRS of the output"), "EPSG:32610"))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_EAST, self.tr("Frame origin, easting (map coordinate, m)"),
-            QgsProcessingParameterNumber.Type.Double, 0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ORIGIN_NORTH, self.tr("Frame origin, northing (map coordinate, m)"),
-            QgsProcessingParameterNumber.Type.Double, 0.0))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_SOURCES, self.tr("Source faults"), QgsProcessing.SourceType.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_RECEIVERS, self.tr("Receiver faults"), QgsProcessing.SourceType.TypeVectorLine, optional=True))
+        self.addParameter(declare.file(self.INPUT, "Coulomb input file", extension="inp"))
+        self.addParameter(declare.crs(self.CRS, "Projected CRS of the output", "EPSG:32610"))
+        self.addParameter(declare.number(self.ORIGIN_EAST, "Frame origin, easting (map coordinate, m)", 0.0))
+        self.addParameter(declare.number(self.ORIGIN_NORTH, "Frame origin, northing (map coordinate, m)", 0.0))
+        self.addParameter(declare.vector_out(self.OUTPUT_SOURCES, "Source faults", "line"))
+        self.addParameter(declare.vector_out(self.OUTPUT_RECEIVERS, "Receiver faults", "line", optional=True))
 
     def process(self, parameters, context, feedback):
         crs = self.parameterAsCrs(parameters, self.CRS, context)

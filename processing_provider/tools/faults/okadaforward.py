@@ -5,17 +5,12 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterExtent,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-)
 
 from ....algorithms.elastic.faults import moment
 from ....algorithms.elastic.grid_blocks import okada_grid_block
 from ....algorithms.engine import plan_blocks
 from ....algorithms.geometry import los as los_mod
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import run_blocks
 from ...io.raster import RasterWriter
@@ -50,16 +45,11 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Output extent")))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size (m)"), QgsProcessingParameterNumber.Type.Double, 500.0, minValue=0.01))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE, self.tr("Incidence angle (degrees)"), QgsProcessingParameterNumber.Type.Double, 37.0,
-            minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEADING, self.tr("Satellite heading (degrees from north)"), QgsProcessingParameterNumber.Type.Double,
-            -12.0, minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement (mm)")))
+        self.addParameter(declare.extent(self.EXTENT, "Output extent"))
+        self.addParameter(declare.number(self.PIXEL_SIZE, "Pixel size (m)", 500.0, 0.01))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.001, 89.999))
+        self.addParameter(declare.number(self.HEADING, "Satellite heading (degrees from north)", -12.0, -360.0, 360.0))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Displacement (mm)"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

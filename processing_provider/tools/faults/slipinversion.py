@@ -6,13 +6,6 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterString,
-    QgsProcessingParameterVectorDestination,
 )
 
 from ....algorithms.elastic.faults import faults_from_traces
@@ -86,12 +79,9 @@ class SlipInversion(GeohazardAlgorithm):
     OUTPUT_LCURVE = "OUTPUT_LCURVE"
 
     def initAlgorithm(self, config=None):
-        from qgis.core import QgsProcessingParameterFileDestination
 
-        num = QgsProcessingParameterNumber.Type.Double
         declare.add_los_pair(self)
-        self.addParameter(QgsProcessingParameterFeatureSource(self.FAULT, self.tr("Fault trace (line layer)"),
-                                                              [QgsProcessing.SourceType.TypeVectorLine]))
+        self.addParameter(declare.features(self.FAULT, "Fault trace (line layer)", "line"))
         for pid, label, default, lo, hi in (
                 (self.DIP, "Dip (degrees)", 60.0, 0.001, 90.0),
                 (self.TOP_DEPTH, "Top depth (m)", 0.0, 0.0, 1e6),
@@ -104,21 +94,15 @@ class SlipInversion(GeohazardAlgorithm):
                 (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
                 (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
                 (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
-            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
-                                                           maxValue=hi))
-        self.addParameter(QgsProcessingParameterBoolean(self.RAMP, self.tr("Estimate a ramp per dataset"), True))
-        self.addParameter(QgsProcessingParameterString(
-            self.DIP_SEARCH, self.tr("Dip grid search 'min,max,step' in degrees (empty = use DIP)"), optional=True))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT_PATCHES, self.tr("Slip patches"),
-                                                                  QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_SAMPLES, self.tr("Quadtree samples"), QgsProcessing.SourceType.TypeVectorPoint, optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MODEL, self.tr("Model LOS (mm)"),
-                                                                  optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RESIDUAL, self.tr("Residual LOS (mm)"),
-                                                                  optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT_LCURVE, self.tr("L-curve"),
-                                                                "PNG files (*.png)", optional=True))
+            self.addParameter(declare.number(pid, label, default, lo, hi))
+        self.addParameter(declare.boolean(self.RAMP, "Estimate a ramp per dataset", True))
+        self.addParameter(declare.text(self.DIP_SEARCH, "Dip grid search 'min,max,step' in degrees (empty = use DIP)",
+                                       optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT_PATCHES, "Slip patches", "polygon"))
+        self.addParameter(declare.vector_out(self.OUTPUT_SAMPLES, "Quadtree samples", "point", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_MODEL, "Model LOS (mm)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_RESIDUAL, "Residual LOS (mm)", optional=True))
+        self.addParameter(declare.file_out(self.OUTPUT_LCURVE, "L-curve", "PNG files (*.png)", optional=True))
         from qgis.core import QgsProcessingOutputNumber
 
         for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),

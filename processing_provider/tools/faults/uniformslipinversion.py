@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from osgeo import ogr
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.errors import GeohazardError
 from ...inputs import declare
@@ -72,28 +66,18 @@ class UniformSlipInversion(GeohazardAlgorithm):
         for pid, label in self.RANGES:
             default = {"STRIKE_RANGE": "0,180", "DIP_RANGE": "20,89", "TOP_RANGE": "0,10000",
                        "LENGTH_RANGE": "2000,60000", "WIDTH_RANGE": "2000,30000"}.get(pid)
-            self.addParameter(QgsProcessingParameterString(pid, self.tr(label), defaultValue=default,
-                                                           optional=default is None))
-        num = QgsProcessingParameterNumber.Type.Double
+            self.addParameter(declare.text(pid, label, default, optional=default is None))
         for pid, label, default, lo, hi in (("RAKE_MIN", "Minimum rake (degrees)", 0.0, -360.0, 360.0),
                                             ("RAKE_MAX", "Maximum rake (degrees)", 180.0, -360.0, 360.0),
                                             ("QUADTREE_STD", "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
                                             ("SHEAR_MODULUS", "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
                                             ("POISSON", "Poisson's ratio", 0.25, 0.0, 0.499)):
-            self.addParameter(QgsProcessingParameterNumber(pid, self.tr(label), num, default, minValue=lo,
-                                                           maxValue=hi))
-        self.addParameter(QgsProcessingParameterNumber("N_MONTE_CARLO", self.tr("Monte-Carlo realisations"),
-                                                       QgsProcessingParameterNumber.Type.Integer, 20, minValue=0,
-                                                       maxValue=1000))
-        self.addParameter(QgsProcessingParameterNumber("MAX_ITERATIONS", self.tr("Optimiser generations"),
-                                                       QgsProcessingParameterNumber.Type.Integer, 60, minValue=5,
-                                                       maxValue=10000))
-        self.addParameter(QgsProcessingParameterNumber("SEED", self.tr("Random seed"),
-                                                       QgsProcessingParameterNumber.Type.Integer, 0, minValue=0))
-        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT_FAULT", self.tr("Best fault"),
-                                                                  QgsProcessing.SourceType.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT_TABLE", self.tr("Monte-Carlo table"),
-                                                                  QgsProcessing.SourceType.TypeVector, optional=True))
+            self.addParameter(declare.number(pid, label, default, lo, hi))
+        self.addParameter(declare.integer("N_MONTE_CARLO", "Monte-Carlo realisations", 20, 0, 1000))
+        self.addParameter(declare.integer("MAX_ITERATIONS", "Optimiser generations", 60, 5, 10000))
+        self.addParameter(declare.integer("SEED", "Random seed", 0, 0))
+        self.addParameter(declare.vector_out("OUTPUT_FAULT", "Best fault", "line"))
+        self.addParameter(declare.vector_out("OUTPUT_TABLE", "Monte-Carlo table", "table", optional=True))
         from qgis.core import QgsProcessingOutputNumber
 
         for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),

@@ -5,16 +5,7 @@ from __future__ import annotations
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterCrs,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
 )
 
 from ....algorithms.errors import GeohazardError
@@ -22,7 +13,7 @@ from ....algorithms.formats.dates import dated_fields, parse_date
 from ....algorithms.geometry import decomposition as _dec
 from ....algorithms.geometry.los import los_unit_vector
 from ....algorithms.progress import SubProgress, check_canceled, iter_blocks
-from ...inputs import ids
+from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io.geometry import (
@@ -103,64 +94,40 @@ class AscDescDecomposition(GeohazardAlgorithm):
     WEIGHTINGS = ["unit weights (EGMS L3)", "inverse variance (needs standard deviations)"]
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber.Type.Double
-        pts = [QgsProcessing.SourceType.TypeVectorPoint]
         for geo, heading in (("ASC", -12.0), ("DESC", 192.0)):
             label = "Ascending" if geo == "ASC" else "Descending"
-            self.addParameter(QgsProcessingParameterRasterLayer(
-                f"{geo}_RASTER", self.tr(f"{label} LOS raster (mm/yr, or dated bands in mm)"), optional=True))
-            self.addParameter(QgsProcessingParameterNumber(
-                f"{geo}_HEADING", self.tr(f"{label} heading (degrees)"), num, defaultValue=heading,
-                minValue=-360.0, maxValue=360.0))
-            self.addParameter(QgsProcessingParameterNumber(
-                f"{geo}_INCIDENCE", self.tr(f"{label} incidence (degrees)"), num, defaultValue=37.0,
-                minValue=0.001, maxValue=89.999))
-            self.addParameter(QgsProcessingParameterNumber(
-                f"{geo}_SIGMA", self.tr(f"{label} raster standard deviation (0 = unknown)"), num, defaultValue=0.0,
-                minValue=0.0))
-            self.addParameter(QgsProcessingParameterFeatureSource(
-                f"{geo}_POINTS", self.tr(f"{label} points"), pts, optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.VELOCITY_FIELD, self.tr("Velocity field of the points"), defaultValue="mean_velocity"))
-        self.addParameter(QgsProcessingParameterString(
-            self.VELOCITY_STD_FIELD, self.tr("Velocity standard-deviation field of the points (empty = none)"),
-            defaultValue="mean_velocity_std", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PIXEL_SIZE, self.tr("Pixel size of the point grid (m)"), num, defaultValue=100.0, minValue=0.01))
-        self.addParameter(QgsProcessingParameterCrs(
-            self.GRID_CRS, self.tr("Grid CRS for points (projected; default EPSG:3035 as EGMS L3)"),
-            defaultValue="EPSG:3035", optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.TEMPLATE, self.tr("Template raster to snap the point grid to (its origin, cell size, extent, CRS)"),
-            optional=True))
+            self.addParameter(declare.raster(f"{geo}_RASTER", f"{label} LOS raster (mm/yr, or dated bands in mm)",
+                                             optional=True))
+            self.addParameter(declare.number(f"{geo}_HEADING", f"{label} heading (degrees)", heading, -360.0, 360.0))
+            self.addParameter(declare.number(f"{geo}_INCIDENCE", f"{label} incidence (degrees)", 37.0, 0.001, 89.999))
+            self.addParameter(declare.number(f"{geo}_SIGMA", f"{label} raster standard deviation (0 = unknown)", 0.0,
+                                             0.0))
+            self.addParameter(declare.features(f"{geo}_POINTS", f"{label} points", "point", optional=True))
+        self.addParameter(declare.text(self.VELOCITY_FIELD, "Velocity field of the points", "mean_velocity"))
+        self.addParameter(declare.text(self.VELOCITY_STD_FIELD,
+                                       "Velocity standard-deviation field of the points (empty = none)",
+                                       "mean_velocity_std", optional=True))
+        self.addParameter(declare.number(self.PIXEL_SIZE, "Pixel size of the point grid (m)", 100.0, 0.01))
+        self.addParameter(declare.crs(self.GRID_CRS, "Grid CRS for points (projected; default EPSG:3035 as EGMS L3)",
+                                      "EPSG:3035", optional=True))
+        self.addParameter(declare.raster(self.TEMPLATE,
+            "Template raster to snap the point grid to (its origin, cell size, extent, CRS)", optional=True))
         for key, axis in ((self.ORIGIN_X, "x"), (self.ORIGIN_Y, "y")):
-            self.addParameter(QgsProcessingParameterNumber(
-                key, self.tr(f"Grid origin {axis} for points (a cell corner, GRID_CRS metres)"), num,
-                defaultValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.NORTH_VELOCITY, self.tr("North velocity assumed (mm/yr; 0 = neglected)"), num, defaultValue=0.0))
-        self.addParameter(QgsProcessingParameterEnum(self.WEIGHTING, self.tr("Weighting"), options=self.WEIGHTINGS,
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_CONDITION, self.tr("Maximum condition number of the geometry"), num, defaultValue=10.0,
-            minValue=1.0))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.TIME_SERIES, self.tr("Decompose time series (EGMS L3 route; velocities when inputs carry no dates)"),
-            defaultValue=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.SPACING_DAYS, self.tr("Common date spacing (days)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=6, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_GAP_DAYS, self.tr("Longest gap bridged by interpolation (days)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=1))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_EAST, self.tr("East velocity")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_UP, self.tr("Up velocity")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_QUALITY, self.tr("Quality (sigma east, sigma up, condition, count)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_EAST_TS, self.tr("East time series"), optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_UP_TS, self.tr("Up time series"), optional=True, createByDefault=False))
+            self.addParameter(declare.number(key, f"Grid origin {axis} for points (a cell corner, GRID_CRS metres)",
+                                             0.0))
+        self.addParameter(declare.number(self.NORTH_VELOCITY, "North velocity assumed (mm/yr; 0 = neglected)", 0.0))
+        self.addParameter(declare.enum(self.WEIGHTING, "Weighting", self.WEIGHTINGS))
+        self.addParameter(declare.number(self.MAX_CONDITION, "Maximum condition number of the geometry", 10.0, 1.0))
+        self.addParameter(declare.boolean(self.TIME_SERIES,
+            "Decompose time series (EGMS L3 route; velocities when inputs carry no dates)", True))
+        self.addParameter(declare.integer(self.SPACING_DAYS, "Common date spacing (days)", 6, 1))
+        self.addParameter(declare.integer(self.MAX_GAP_DAYS, "Longest gap bridged by interpolation (days)", 90, 1))
+        self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East velocity"))
+        self.addParameter(declare.raster_out(self.OUTPUT_UP, "Up velocity"))
+        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality (sigma east, sigma up, condition, count)",
+                                             optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_EAST_TS, "East time series", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_UP_TS, "Up time series", optional=True, create=False))
 
     def _mode(self, parameters):
         r = [bool(parameters.get(p)) for p in (self.ASC_RASTER, self.DESC_RASTER)]

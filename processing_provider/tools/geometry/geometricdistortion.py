@@ -5,16 +5,11 @@ from __future__ import annotations
 import numpy as np
 from qgis.core import (
     QgsProcessingException,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
 )
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import output_paths
 from ...io.blocks import raster_source
@@ -106,54 +101,36 @@ class GeometricDistortion(GeohazardAlgorithm):
     WRITTEN = {"classes": None, "rindex": np.float32, "visibility": None}
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)")))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEADING, self.tr("Heading (flight direction, degrees clockwise from north)"), num,
-            defaultValue=-12.0, minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE, self.tr("Incidence angle (degrees), used when no incidence raster is given"), num,
-            defaultValue=37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INCIDENCE_RASTER, self.tr("Incidence raster (DEM grid)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (DEM grid)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=self.LOOKS,
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEADING_2, self.tr("Second geometry: heading (degrees), for the combined map"), num,
-            optional=True, minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE_2, self.tr("Second geometry: incidence (degrees)"), num, defaultValue=37.0,
-            minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INCIDENCE_RASTER_2, self.tr("Second geometry: incidence raster (DEM grid, same content)"),
-            optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.STRONG_RATIO, self.tr("Strong foreshortening below R-index / sin(incidence)"), num,
-            defaultValue=0.5, minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MODERATE_RATIO, self.tr("Moderate foreshortening below R-index / sin(incidence)"), num,
-            defaultValue=0.8, minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.FLAT_SLOPE, self.tr("Flat below slope (degrees)"), num, defaultValue=5.0, minValue=0.0,
-            maxValue=89.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_SENSITIVITY, self.tr("Low sensitivity below |C| (cosine LOS / downslope)"), num,
-            defaultValue=0.3, minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_CLASSES, self.tr("Distortion classes")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_RINDEX, self.tr("R-index"),
-                                                                  optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_VISIBILITY, self.tr("Visibility / sensitivity classes"), optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_TABLE, self.tr("Class shares table"), "CSV files (*.csv)", optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_COMBINED, self.tr("Combined two-geometry classes"), optional=True, createByDefault=False))
+        self.addParameter(declare.raster(self.DEM, "DEM (metres)"))
+        self.addParameter(declare.number(self.HEADING, "Heading (flight direction, degrees clockwise from north)",
+                                         -12.0, -360.0, 360.0))
+        self.addParameter(declare.number(self.INCIDENCE,
+                                         "Incidence angle (degrees), used when no incidence raster is given", 37.0,
+                                         0.001, 89.999))
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (DEM grid)", optional=True))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", INCIDENCE_KINDS))
+        self.addParameter(declare.raster(self.HEADING_RASTER, "Heading / look-vector azimuth raster (DEM grid)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", HEADING_KINDS))
+        self.addParameter(declare.enum(self.LOOK, "Look side", self.LOOKS))
+        self.addParameter(declare.number(self.HEADING_2, "Second geometry: heading (degrees), for the combined map",
+                                         None, -360.0, 360.0, optional=True))
+        self.addParameter(declare.number(self.INCIDENCE_2, "Second geometry: incidence (degrees)", 37.0, 0.001, 89.999))
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER_2,
+                                         "Second geometry: incidence raster (DEM grid, same content)", optional=True))
+        self.addParameter(declare.number(self.STRONG_RATIO, "Strong foreshortening below R-index / sin(incidence)", 0.5,
+                                         0.01, 1.0))
+        self.addParameter(declare.number(self.MODERATE_RATIO, "Moderate foreshortening below R-index / sin(incidence)",
+                                         0.8, 0.01, 1.0))
+        self.addParameter(declare.number(self.FLAT_SLOPE, "Flat below slope (degrees)", 5.0, 0.0, 89.0))
+        self.addParameter(declare.number(self.MIN_SENSITIVITY, "Low sensitivity below |C| (cosine LOS / downslope)",
+                                         0.3, 0.01, 1.0))
+        self.addParameter(declare.raster_out(self.OUTPUT_CLASSES, "Distortion classes"))
+        self.addParameter(declare.raster_out(self.OUTPUT_RINDEX, "R-index", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_VISIBILITY, "Visibility / sensitivity classes", optional=True))
+        self.addParameter(declare.file_out(self.OUTPUT_TABLE, "Class shares table", "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_COMBINED, "Combined two-geometry classes", optional=True,
+                                             create=False))
 
     def _second(self, parameters):
         return parameters.get(self.HEADING_2) not in (None, "")

@@ -7,15 +7,7 @@ import functools
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterVectorDestination,
 )
 
 from ....algorithms.errors import GeohazardError
@@ -24,7 +16,7 @@ from ....algorithms.geometry import los_blocks as _losb
 from ....algorithms.geometry.los import check_incidence
 from ....algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
 from ....algorithms.progress import SubProgress, iter_blocks
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import raster_source, run_blocks
 from ...io.geometry import (
@@ -89,43 +81,27 @@ class LosProjection(GeohazardAlgorithm):
     OUTPUT_POINTS = "OUTPUT_POINTS"
 
     def initAlgorithm(self, config=None):
-        num = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("LOS velocity raster"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.POINTS, self.tr("LOS velocity points"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.VELOCITY_FIELD, self.tr("Velocity field (mm/yr, positive toward the satellite)"),
-            defaultValue="mean_velocity", parentLayerParameterName=self.POINTS,
-            type=QgsProcessingParameterField.DataType.Numeric, optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (metres)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.HEADING, self.tr("Heading (degrees clockwise from north)"), num, defaultValue=-12.0,
-            minValue=-360.0, maxValue=360.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE, self.tr("Incidence angle (degrees)"), num, defaultValue=37.0, minValue=0.001,
-            maxValue=89.999))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INCIDENCE_RASTER, self.tr("Incidence raster (grid of the LOS raster)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.INCIDENCE_UNITS, self.tr("Incidence raster content"), options=INCIDENCE_KINDS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.HEADING_RASTER, self.tr("Heading / look-vector azimuth raster (grid of the LOS raster)"),
-            optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.HEADING_UNITS, self.tr("Heading raster content"), options=HEADING_KINDS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum(self.LOOK, self.tr("Look side"), options=["right", "left"],
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_SENSITIVITY, self.tr("Minimum |C| for the downslope projection"), num, defaultValue=0.3,
-            minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_VERTICAL, self.tr("Vertical velocity"), optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DOWNSLOPE, self.tr("Downslope velocity"), optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT_POINTS, self.tr("Projected points"), QgsProcessing.SourceType.TypeVectorPoint, optional=True,
-            createByDefault=False))
+        self.addParameter(declare.raster(self.INPUT, "LOS velocity raster", optional=True))
+        self.addParameter(declare.features(self.POINTS, "LOS velocity points", "point", optional=True))
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr, positive toward the satellite)",
+                                        self.POINTS, default="mean_velocity", numeric=True, optional=True))
+        self.addParameter(declare.raster(self.DEM, "DEM (metres)", optional=True))
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees clockwise from north)", -12.0, -360.0, 360.0))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.001, 89.999))
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (grid of the LOS raster)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", INCIDENCE_KINDS))
+        self.addParameter(declare.raster(self.HEADING_RASTER,
+                                         "Heading / look-vector azimuth raster (grid of the LOS raster)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", HEADING_KINDS))
+        self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"]))
+        self.addParameter(declare.number(self.MIN_SENSITIVITY, "Minimum |C| for the downslope projection", 0.3, 0.01,
+                                         1.0))
+        self.addParameter(declare.raster_out(self.OUTPUT_VERTICAL, "Vertical velocity", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_DOWNSLOPE, "Downslope velocity", optional=True, create=False))
+        self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Projected points", "point", optional=True,
+                                             create=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

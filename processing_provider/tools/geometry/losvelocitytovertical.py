@@ -7,16 +7,12 @@ import functools
 import numpy as np
 from qgis.core import (
     QgsProcessingException,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
 )
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import los_blocks as _losb
 from ....algorithms.geometry.los import check_incidence
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import raster_source, run_blocks
 from ...io.raster import RasterWriter, check_same_grid, raster_info
@@ -59,16 +55,14 @@ class LosVelocityToVertical(GeohazardAlgorithm):
     UNITS = ["degrees", "radians"]
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INPUT, self.tr("Input LOS raster (positive toward the satellite)")))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE, self.tr("Incidence angle (degrees), used when no incidence raster is given"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=37.0, minValue=0.001, maxValue=89.999))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INCIDENCE_RASTER, self.tr("Incidence raster (same grid as the input)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.INCIDENCE_UNITS, self.tr("Incidence raster unit"), options=self.UNITS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Vertical velocity")))
+        self.addParameter(declare.raster(self.INPUT, "Input LOS raster (positive toward the satellite)"))
+        self.addParameter(declare.number(self.INCIDENCE,
+                                         "Incidence angle (degrees), used when no incidence raster is given", 37.0,
+                                         0.001, 89.999))
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (same grid as the input)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster unit", self.UNITS))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Vertical velocity"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

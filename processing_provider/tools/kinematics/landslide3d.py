@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
-)
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
-from ...inputs import ids, knobs
+from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
 from ...tools._base import GeohazardAlgorithm
-from ._common import DBL
 
 
 class Landslide3D(GeohazardAlgorithm):
@@ -59,31 +47,25 @@ class Landslide3D(GeohazardAlgorithm):
         "doi:10.1214/aoms/1177703732.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterMultipleLayers("RASTERS", self.tr("LOS / azimuth rasters"),
-                                                               QgsProcessing.SourceType.TypeRaster, optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers("POINT_LAYERS", self.tr("LOS point layers"),
-                                                               QgsProcessing.SourceType.TypeVectorPoint, optional=True))
-        self.addParameter(QgsProcessingParameterString("GEOMETRIES", self.tr("Geometries (heading,incidence[,sigma]"
-                                                                             " or az,heading[,sigma]; ...)")))
-        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum("METHOD", self.tr("Estimator"), list(_m3.METHODS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum("CONSTRAINT", self.tr("Surface-parallel constraint"),
-                                                     list(_m3.CONSTRAINTS), defaultValue=0))
+        self.addParameter(declare.rasters("RASTERS", "LOS / azimuth rasters", optional=True))
+        self.addParameter(declare.layers("POINT_LAYERS", "LOS point layers", "point", optional=True))
+        self.addParameter(declare.text("GEOMETRIES",
+                                       "Geometries (heading,incidence[,sigma] or az,heading[,sigma]; ...)"))
+        self.addParameter(declare.raster("DEM", "DEM (m)", optional=True))
+        self.addParameter(declare.enum("METHOD", "Estimator", list(_m3.METHODS)))
+        self.addParameter(declare.enum("CONSTRAINT", "Surface-parallel constraint", list(_m3.CONSTRAINTS)))
         for key, label, val in (("MAX_CONDITION", "Largest geometry condition number", 10.0),
                                 ("SIGMA_GEOMETRY", "Unit-vector sigma (TLS)", 0.005),
                                 ("CELL_SIZE", "Cell size for points (m)", 100.0),
                                 ("MIN_SLOPE", "Gentlest slope constrained (degrees)", 5.0)):
-            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=1e-6))
-        self.addParameter(QgsProcessingParameterString("VALUE_FIELD", self.tr("Velocity field"), "mean_velocity"))
-        self.addParameter(QgsProcessingParameterString(ids.VELOCITY_STD_FIELD, self.tr("Std field"),
-                                                       "mean_velocity_std", optional=True))
-        self.addParameter(QgsProcessingParameterBoolean("TIME_SERIES", self.tr("Time series"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterNumber("SPACING_DAYS", self.tr("Common date spacing (days)"),
-                                                       QgsProcessingParameterNumber.Type.Integer, 6, minValue=1))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("East, north, up (mm/yr)")))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_QUALITY", self.tr("Quality")))
-        self.addParameter(QgsProcessingParameterRasterDestination(ids.OUTPUT_TIMESERIES, self.tr("3-D time series"),
-                                                                  optional=True, createByDefault=False))
+            self.addParameter(declare.number(key, label, val, 1e-6))
+        self.addParameter(declare.text("VALUE_FIELD", "Velocity field", "mean_velocity"))
+        self.addParameter(declare.text(ids.VELOCITY_STD_FIELD, "Std field", "mean_velocity_std", optional=True))
+        self.addParameter(declare.boolean("TIME_SERIES", "Time series", False))
+        self.addParameter(declare.integer("SPACING_DAYS", "Common date spacing (days)", 6, 1))
+        self.addParameter(declare.raster_out("OUTPUT", "East, north, up (mm/yr)"))
+        self.addParameter(declare.raster_out("OUTPUT_QUALITY", "Quality"))
+        self.addParameter(declare.raster_out(ids.OUTPUT_TIMESERIES, "3-D time series", optional=True, create=False))
 
     def process(self, parameters, context, feedback):
         rasters = self.parameterAsLayerList(parameters, "RASTERS", context) if parameters.get("RASTERS") else []

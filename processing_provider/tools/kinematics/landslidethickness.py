@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-)
 
 from ....algorithms.errors import GeohazardError
+from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
 from ...tools._base import GeohazardAlgorithm
-from ._common import DBL
 
 
 class LandslideThickness(GeohazardAlgorithm):
@@ -43,20 +36,16 @@ class LandslideThickness(GeohazardAlgorithm):
         "Hu et al. (2018) doi:10.1002/2017GL076623.")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterRasterLayer("VELOCITY", self.tr("3-D velocity (E, N, U mm/yr)")))
-        self.addParameter(QgsProcessingParameterRasterLayer("DEM", self.tr("DEM (m)")))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "LANDSLIDE_OUTLINE", self.tr("Landslide outline"), [QgsProcessing.SourceType.TypeVectorPolygon],
-            optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer("TIME_SERIES_3D", self.tr("3-D time series (landslide3d)"),
-                                                            optional=True))
+        self.addParameter(declare.raster("VELOCITY", "3-D velocity (E, N, U mm/yr)"))
+        self.addParameter(declare.raster("DEM", "DEM (m)"))
+        self.addParameter(declare.features("LANDSLIDE_OUTLINE", "Landslide outline", "polygon", optional=True))
+        self.addParameter(declare.raster("TIME_SERIES_3D", "3-D time series (landslide3d)", optional=True))
         for key, label, val, hi in (("RHEOLOGY_FACTOR", "Rheology factor f", 1.0, 1.0),
                                     ("ALPHA", "Smoothing (dimensionless)", 0.3, 1e6),
                                     ("MIN_SPEED", "Smallest horizontal speed (mm/yr)", 1.0, 1e9)):
-            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=0.0,
-                                                           maxValue=hi))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT", self.tr("Thickness (m)")))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_QUALITY", self.tr("dz/dt, residual, flags")))
+            self.addParameter(declare.number(key, label, val, 0.0, hi))
+        self.addParameter(declare.raster_out("OUTPUT", "Thickness (m)"))
+        self.addParameter(declare.raster_out("OUTPUT_QUALITY", "dz/dt, residual, flags"))
 
     def process(self, parameters, context, feedback):
         from ....algorithms.kinematics import thickness as _th

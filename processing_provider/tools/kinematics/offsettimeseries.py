@@ -7,19 +7,15 @@ import os
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterString,
 )
 
 from ....algorithms.engine import plan_blocks
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import date_to_str, decimal_years, parse_date_pair
 from ....algorithms.kinematics import offset_timeseries as _ots
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import run_blocks
 from ...io.offsets import SignedStack
@@ -99,28 +95,18 @@ class OffsetTimeSeries(GeohazardAlgorithm):
     OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
 
     def initAlgorithm(self, config=None):
-        num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUTS, self.tr("Offset rasters (dates in the names)"), QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterString(self.COMPONENTS, self.tr("Component bands (comma separated)"),
-                                                       defaultValue="1,2"))
-        self.addParameter(QgsProcessingParameterNumber(self.WEIGHT_BAND, self.tr("Correlation band (0 = none)"),
-                                                       integer, defaultValue=0, minValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.K_MAD, self.tr("Rejection threshold k (scales)"), num, defaultValue=3.0, minValue=0.5,
-            maxValue=100.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_REJECT, self.tr("Minimum residual to reject (input units)"), num, defaultValue=0.0,
-            minValue=0.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Displacement")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_VELOCITY, self.tr("Velocity")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_SIGMA, self.tr("Uncertainty"), optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_COMPONENTS, self.tr("Network components"), optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_UNCHECKED, self.tr("Unchecked dates (resting on a single pair)"), optional=True,
-            createByDefault=False))
+        _num, _integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
+        self.addParameter(declare.rasters(self.INPUTS, "Offset rasters (dates in the names)"))
+        self.addParameter(declare.text(self.COMPONENTS, "Component bands (comma separated)", "1,2"))
+        self.addParameter(declare.integer(self.WEIGHT_BAND, "Correlation band (0 = none)", 0, 0))
+        self.addParameter(declare.number(self.K_MAD, "Rejection threshold k (scales)", 3.0, 0.5, 100.0))
+        self.addParameter(declare.number(self.MIN_REJECT, "Minimum residual to reject (input units)", 0.0, 0.0))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Displacement"))
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY, "Velocity"))
+        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA, "Uncertainty", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_COMPONENTS, "Network components", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_UNCHECKED, "Unchecked dates (resting on a single pair)",
+                                             optional=True, create=False))
 
     def _inputs(self, parameters, context):
         layers = self.parameterAsLayerList(parameters, self.INPUTS, context)

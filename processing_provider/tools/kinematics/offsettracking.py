@@ -9,14 +9,8 @@ import tempfile
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingUtils,
 )
 
@@ -24,7 +18,7 @@ from ....algorithms.engine import LocalExecutor, plan_blocks
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import offsets as _off
 from ....algorithms.progress import SubProgress
-from ...inputs import ids, knobs
+from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import polygons_wkb
@@ -123,50 +117,31 @@ class OffsetTracking(GeohazardAlgorithm):
     GEOMETRIES = ["map (east / north from the georeferencing)", "radar (range / azimuth from pixel spacings)"]
 
     def initAlgorithm(self, config=None):
-        num, integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
-        self.addParameter(QgsProcessingParameterRasterLayer(self.REFERENCE_IMAGE, self.tr("Reference image (earlier)")))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.SECONDARY, self.tr("Secondary image (later)")))
-        self.addParameter(QgsProcessingParameterNumber(self.BAND_REFERENCE, self.tr("Reference band"), integer,
-                                                       defaultValue=1, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(self.BAND_SECONDARY, self.tr("Secondary band"), integer,
-                                                       defaultValue=1, minValue=1))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.RESAMPLE, self.tr("Resample the secondary onto the reference grid when the grids differ"),
-            defaultValue=False))
-        self.addParameter(QgsProcessingParameterNumber(self.WINDOW, self.tr("Window (pixels)"), integer,
-                                                       defaultValue=64, minValue=8, maxValue=1024))
-        self.addParameter(QgsProcessingParameterNumber(self.SEARCH, self.tr("Search range (pixels)"), integer,
-                                                       defaultValue=16, minValue=1, maxValue=512))
-        self.addParameter(QgsProcessingParameterNumber(self.STEP, self.tr("Step (pixels)"), integer,
-                                                       defaultValue=16, minValue=1, maxValue=1024))
-        self.addParameter(QgsProcessingParameterEnum(self.SUBPIXEL, self.tr("Sub-pixel method"),
-                                                     options=list(_off.SUBPIXEL_METHODS), defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(self.HIGHPASS, self.tr("High-pass filter sigma (pixels)"),
-                                                       num, defaultValue=4.0, minValue=0.0, maxValue=100.0))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_NCC, self.tr("Minimum NCC"), num,
-                                                       defaultValue=0.25, minValue=-1.0, maxValue=0.99))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_PEAK_RATIO, self.tr("Minimum peak ratio"), num,
-                                                       defaultValue=1.5, minValue=1.0, maxValue=100.0))
-        self.addParameter(QgsProcessingParameterBoolean(self.MEDIAN_TEST, self.tr("Normalised median test"),
-                                                        defaultValue=True))
-        self.addParameter(QgsProcessingParameterNumber(self.MEDIAN_THRESHOLD, self.tr("Median test threshold"),
-                                                       num, defaultValue=2.0, minValue=0.1, maxValue=100.0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.STABLE_AREA, self.tr("Stable area (polygons)"), [QgsProcessing.SourceType.TypeVectorPolygon],
-            optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.STABLE_MASK, self.tr("Stable mask (reference grid, non-zero = stable)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(self.GEOMETRY, self.tr("Geometry"), options=self.GEOMETRIES,
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RANGE_SPACING, self.tr("Range pixel spacing (m), radar geometry"), num, defaultValue=0.0,
-            minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.AZIMUTH_SPACING, self.tr("Azimuth pixel spacing (m), radar geometry"), num, defaultValue=0.0,
-            minValue=0.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Offsets")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_QUALITY, self.tr("Quality"), optional=True, createByDefault=False))
+        _num, _integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
+        self.addParameter(declare.raster(self.REFERENCE_IMAGE, "Reference image (earlier)"))
+        self.addParameter(declare.raster(self.SECONDARY, "Secondary image (later)"))
+        self.addParameter(declare.integer(self.BAND_REFERENCE, "Reference band", 1, 1))
+        self.addParameter(declare.integer(self.BAND_SECONDARY, "Secondary band", 1, 1))
+        self.addParameter(declare.boolean(self.RESAMPLE,
+                                          "Resample the secondary onto the reference grid when the grids differ",
+                                          False))
+        self.addParameter(declare.integer(self.WINDOW, "Window (pixels)", 64, 8, 1024))
+        self.addParameter(declare.integer(self.SEARCH, "Search range (pixels)", 16, 1, 512))
+        self.addParameter(declare.integer(self.STEP, "Step (pixels)", 16, 1, 1024))
+        self.addParameter(declare.enum(self.SUBPIXEL, "Sub-pixel method", list(_off.SUBPIXEL_METHODS)))
+        self.addParameter(declare.number(self.HIGHPASS, "High-pass filter sigma (pixels)", 4.0, 0.0, 100.0))
+        self.addParameter(declare.number(self.MIN_NCC, "Minimum NCC", 0.25, -1.0, 0.99))
+        self.addParameter(declare.number(self.MIN_PEAK_RATIO, "Minimum peak ratio", 1.5, 1.0, 100.0))
+        self.addParameter(declare.boolean(self.MEDIAN_TEST, "Normalised median test", True))
+        self.addParameter(declare.number(self.MEDIAN_THRESHOLD, "Median test threshold", 2.0, 0.1, 100.0))
+        self.addParameter(declare.features(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
+        self.addParameter(declare.raster(self.STABLE_MASK, "Stable mask (reference grid, non-zero = stable)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.GEOMETRY, "Geometry", self.GEOMETRIES))
+        self.addParameter(declare.number(self.RANGE_SPACING, "Range pixel spacing (m), radar geometry", 0.0, 0.0))
+        self.addParameter(declare.number(self.AZIMUTH_SPACING, "Azimuth pixel spacing (m), radar geometry", 0.0, 0.0))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Offsets"))
+        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality", optional=True, create=False))
 
     def _options(self, parameters, context):
         o = {k: self.parameterAsInt(parameters, getattr(self, k.upper()), context)

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import triggers as _tr
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
 from ...tools._base import GeohazardAlgorithm
-from ._common import DBL
 
 
 class TriggerCorrelation(GeohazardAlgorithm):
@@ -52,25 +40,18 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "TAU_DAYS 0 (plain rainfall sums per step).")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource("INPUT", self.tr("Deformation (dated fields)"),
-                                                              [QgsProcessing.SourceType.TypeVector], optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer("INPUT_RASTER", self.tr("Deformation raster (dated bands)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterFile("DRIVER_CSV", self.tr("Driver CSV (date,value)"), extension="csv"))
-        self.addParameter(QgsProcessingParameterEnum("DRIVER_KIND", self.tr("Driver kind"),
-                                                     ["flux (rainfall)", "state (water level)"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum("RESPONSE", self.tr("Response"), list(_tr.RESPONSES),
-                                                     defaultValue=0))
+        self.addParameter(declare.features("INPUT", "Deformation (dated fields)", "table", optional=True))
+        self.addParameter(declare.raster("INPUT_RASTER", "Deformation raster (dated bands)", optional=True))
+        self.addParameter(declare.file("DRIVER_CSV", "Driver CSV (date,value)", extension="csv"))
+        self.addParameter(declare.enum("DRIVER_KIND", "Driver kind", ["flux (rainfall)", "state (water level)"]))
+        self.addParameter(declare.enum("RESPONSE", "Response", list(_tr.RESPONSES)))
         for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
                                                                      0.0),
                                 ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):
-            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val, minValue=0.0))
-        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT", self.tr("Correlation per feature"),
-                                                                  optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_RASTER", self.tr("Correlation per cell"),
-                                                                  optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_PLOT", self.tr("Plot"), "PNG (*.png)",
-                                                                optional=True, createByDefault=False))
+            self.addParameter(declare.number(key, label, val, 0.0))
+        self.addParameter(declare.vector_out("OUTPUT", "Correlation per feature", optional=True, create=False))
+        self.addParameter(declare.raster_out("OUTPUT_RASTER", "Correlation per cell", optional=True, create=False))
+        self.addParameter(declare.file_out("OUTPUT_PLOT", "Plot", "PNG (*.png)", optional=True, create=False))
 
     def process(self, parameters, context, feedback):
         if bool(parameters.get("INPUT")) == bool(parameters.get("INPUT_RASTER")):

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
-    QgsProcessingParameterVectorDestination,
-)
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
+from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import station_inputs
 from ...io import kinematics as kio
 from ...tools._base import GeohazardAlgorithm
-from ._common import DBL
 
 
 class ValidateInsar(GeohazardAlgorithm):
@@ -63,20 +51,15 @@ class ValidateInsar(GeohazardAlgorithm):
         "github.com/marianavarro27/ValInSAR, B01_ValidateTwobyTwo.m).")
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "INSAR", self.tr("InSAR points (dated fields)"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer("INSAR_RASTER", self.tr("InSAR raster (dated bands, mm)"),
-                                                            optional=True))
-        self.addParameter(QgsProcessingParameterFile("STATIONS_CSV", self.tr("Station time series (CSV)"),
-                                                     extension="csv", optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "STATIONS_TABLE", self.tr("Station time series (layer or table)"), [QgsProcessing.SourceType.TypeVector],
-            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "STATIONS", self.tr("Station locations"), [QgsProcessing.SourceType.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterString("NAME_FIELD", self.tr("Station name field"), "station"))
-        self.addParameter(QgsProcessingParameterString(
-            "REFERENCE_STATION", self.tr("Reference (station, 'mean' or empty)"), "mean", optional=True))
+        self.addParameter(declare.features("INSAR", "InSAR points (dated fields)", "point", optional=True))
+        self.addParameter(declare.raster("INSAR_RASTER", "InSAR raster (dated bands, mm)", optional=True))
+        self.addParameter(declare.file("STATIONS_CSV", "Station time series (CSV)", extension="csv", optional=True))
+        self.addParameter(declare.features("STATIONS_TABLE", "Station time series (layer or table)", "table",
+                                           optional=True))
+        self.addParameter(declare.features("STATIONS", "Station locations", "point", optional=True))
+        self.addParameter(declare.text("NAME_FIELD", "Station name field", "station"))
+        self.addParameter(declare.text("REFERENCE_STATION", "Reference (station, 'mean' or empty)", "mean",
+                                       optional=True))
         for key, label, val in (("RADIUS", "Colocation radius (m)", 100.0), ("WINDOW_DAYS", "Station window (days)",
                                                                              7.0),
                                 ("HEADING", "Heading if no LOS fields", -12.0),
@@ -84,14 +67,11 @@ class ValidateInsar(GeohazardAlgorithm):
                                 ("MAX_NRMSE", "Largest RMSE / range", 0.25), ("MIN_R2", "Smallest R2", 0.7),
                                 ("MAX_DV", "Largest velocity difference (mm/yr)", 2.0),
                                 ("MAX_RMSE", "Largest RMSE (mm)", 5.0)):
-            self.addParameter(QgsProcessingParameterNumber(key, self.tr(label), DBL, defaultValue=val,
-                                                           minValue=-360.0 if key == "HEADING" else 0.0))
-        self.addParameter(QgsProcessingParameterNumber("MAX_GAP_DAYS", self.tr("Longest station gap bridged (days)"),
-                                                       QgsProcessingParameterNumber.Type.Integer, 15, minValue=1))
-        self.addParameter(QgsProcessingParameterVectorDestination("OUTPUT", self.tr("Stations with statistics")))
-        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT_TABLE", self.tr("Table"), "CSV (*.csv)"))
-        self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT_PLOTS", self.tr("Plots folder"),
-                                                                  optional=True, createByDefault=False))
+            self.addParameter(declare.number(key, label, val, -360.0 if key == "HEADING" else 0.0))
+        self.addParameter(declare.integer("MAX_GAP_DAYS", "Longest station gap bridged (days)", 15, 1))
+        self.addParameter(declare.vector_out("OUTPUT", "Stations with statistics"))
+        self.addParameter(declare.file_out("OUTPUT_TABLE", "Table", "CSV (*.csv)"))
+        self.addParameter(declare.folder_out("OUTPUT_PLOTS", "Plots folder", optional=True, create=False))
 
     def process(self, parameters, context, feedback):
         if bool(parameters.get("INSAR")) == bool(parameters.get("INSAR_RASTER")):

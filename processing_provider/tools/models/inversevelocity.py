@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
-    QgsProcessingParameterVectorDestination,
-)
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
-from ...inputs import ids
+from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io.forecast import forecast_fields, plot_alerts
@@ -80,39 +71,21 @@ class InverseVelocity(GeohazardAlgorithm):
     DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("Points or ADAs with dated displacement fields (mm)"),
-            [QgsProcessing.SourceType.TypeVectorAnyGeometry]))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.SMOOTH_WINDOW, self.tr("Smoothing window (acquisitions)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=5, minValue=3))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.FIT_WINDOW, self.tr("Fit window (most recent smoothed velocities)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=10, minValue=3))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CONFIDENCE, self.tr("Confidence of the forecast window (%)"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=95.0, minValue=50.0, maxValue=99.9))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_VELOCITY, self.tr("Minimum last velocity for an alert (mm/yr)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=5.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.RED_DAYS, self.tr("Red alert: forecast within (days)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=30, minValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ORANGE_DAYS, self.tr("Orange alert: forecast within (days)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=90, minValue=0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.DIRECTION, self.tr("Direction of motion"), options=self.DIRECTIONS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            self.NOW_DATE, self.tr("Reference date of the alert, YYYY-MM-DD (default: last acquisition)"),
-            optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_PLOTS, self.tr("Maximum number of PNG plots"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=50, minValue=0))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Failure forecast")))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            self.OUTPUT_PLOTS, self.tr("Folder for PNG plots of alerted features"), optional=True,
-            createByDefault=False))
+        self.addParameter(declare.features(self.INPUT, "Points or ADAs with dated displacement fields (mm)"))
+        self.addParameter(declare.integer(self.SMOOTH_WINDOW, "Smoothing window (acquisitions)", 5, 3))
+        self.addParameter(declare.integer(self.FIT_WINDOW, "Fit window (most recent smoothed velocities)", 10, 3))
+        self.addParameter(declare.number(self.CONFIDENCE, "Confidence of the forecast window (%)", 95.0, 50.0, 99.9))
+        self.addParameter(declare.number(self.MIN_VELOCITY, "Minimum last velocity for an alert (mm/yr)", 5.0, 0.0))
+        self.addParameter(declare.integer(self.RED_DAYS, "Red alert: forecast within (days)", 30, 0))
+        self.addParameter(declare.integer(self.ORANGE_DAYS, "Orange alert: forecast within (days)", 90, 0))
+        self.addParameter(declare.enum(self.DIRECTION, "Direction of motion", self.DIRECTIONS))
+        self.addParameter(declare.text(self.NOW_DATE,
+                                       "Reference date of the alert, YYYY-MM-DD (default: last acquisition)",
+                                       optional=True))
+        self.addParameter(declare.integer(self.MAX_PLOTS, "Maximum number of PNG plots", 50, 0))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Failure forecast"))
+        self.addParameter(declare.folder_out(self.OUTPUT_PLOTS, "Folder for PNG plots of alerted features",
+                                             optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -7,16 +7,7 @@ import functools
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
-    QgsProcessingParameterVectorDestination,
 )
 
 from ....algorithms.engine import Block, plan_blocks
@@ -26,7 +17,7 @@ from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries.breakpoints import KIND_NAMES
 from ....algorithms.timeseries.model_blocks import fit_series, models_raster_block
 from ....algorithms.timeseries.models import MODELS
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import raster_source, run_blocks
 from ...io.points import date_fields_of, object_array, raster_dates, read_dated_features
@@ -107,31 +98,24 @@ class TimeSeriesModels(GeohazardAlgorithm):
     BLOCK_POINTS = 20000
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.INPUT, self.tr("Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)"),
-            [QgsProcessing.SourceType.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INPUT_RASTER, self.tr("Or: time-series raster (one band per date, ISO date band descriptions)"),
-            optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.MODELS, self.tr("Models to fit"), options=list(MODELS), allowMultiple=True, defaultValue=[0, 1, 2]))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.CRITERION, self.tr("Model choice criterion"), options=self.CRITERIA, defaultValue=2))
-        self.addParameter(QgsProcessingParameterString(
-            self.ORIGIN_DATE, self.tr("Origin (event / loading) date for log models, YYYY-MM-DD"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.PRIMARY_END_DAYS, self.tr("End of primary consolidation Tp (days after loading; 0 = first date)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.BREAKPOINTS, self.tr("Detect a breakpoint (step or trend change)"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_DELTA_BIC, self.tr("Breakpoint evidence threshold (BIC improvement)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=10.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("Model parameters (points)"), QgsProcessing.SourceType.TypeVectorAnyGeometry,
-            optional=True, createByDefault=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_RASTER, self.tr("Model parameters (raster)"), optional=True, createByDefault=False))
+        self.addParameter(declare.features(self.INPUT,
+            "Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)", optional=True))
+        self.addParameter(declare.raster(self.INPUT_RASTER,
+                                         "Or: time-series raster (one band per date, ISO date band descriptions)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.MODELS, "Models to fit", list(MODELS), [0, 1, 2], multiple=True))
+        self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
+        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date for log models, YYYY-MM-DD",
+                                       optional=True))
+        self.addParameter(declare.number(self.PRIMARY_END_DAYS,
+                                         "End of primary consolidation Tp (days after loading; 0 = first date)", 0.0,
+                                         0.0))
+        self.addParameter(declare.boolean(self.BREAKPOINTS, "Detect a breakpoint (step or trend change)", False))
+        self.addParameter(declare.number(self.MIN_DELTA_BIC, "Breakpoint evidence threshold (BIC improvement)", 10.0,
+                                         0.0))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Model parameters (points)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Model parameters (raster)", optional=True,
+                                             create=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

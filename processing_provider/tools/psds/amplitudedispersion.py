@@ -5,13 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-)
 
 from ....algorithms.engine import plan_blocks
 from ....algorithms.errors import GeohazardError
@@ -21,7 +14,7 @@ from ....algorithms.timeseries.ps import (
     amplitude_sums_block,
     calibration_factors,
 )
-from ...inputs import ids, knobs
+from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import output_paths
@@ -65,18 +58,12 @@ class AmplitudeDispersion(GeohazardAlgorithm):
     OUTPUT_PS_MASK = "OUTPUT_PS_MASK"
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.CALIBRATE, self.tr("Calibrate amplitudes per date"), defaultValue=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.DISPERSION_THRESHOLD, self.tr("PS threshold on D_A"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=0.25, minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_MEAN_AMPLITUDE, self.tr("Mean amplitude"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DISPERSION, self.tr("Amplitude dispersion D_A")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_PS_MASK, self.tr("PS candidates")))
+        self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))
+        self.addParameter(declare.boolean(self.CALIBRATE, "Calibrate amplitudes per date", True))
+        self.addParameter(declare.number(self.DISPERSION_THRESHOLD, "PS threshold on D_A", 0.25, 0.01, 1.0))
+        self.addParameter(declare.raster_out(self.OUTPUT_MEAN_AMPLITUDE, "Mean amplitude", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_DISPERSION, "Amplitude dispersion D_A"))
+        self.addParameter(declare.raster_out(self.OUTPUT_PS_MASK, "PS candidates"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -7,18 +7,11 @@ import os
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
 )
 
 from ....algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
-from ...inputs import knobs
+from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import output_paths
 from ...inputs.stacks import check_slc_stack, slc_stack
@@ -78,35 +71,20 @@ class PhaseLinking(GeohazardAlgorithm):
     NETWORKS = ["Single reference (first date)", "Nearest 3 dates"]
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Coregistered SLC stack (complex)"), QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.WINDOW_ROWS, self.tr("Window rows (odd)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=5, minValue=1, maxValue=101))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.WINDOW_COLS, self.tr("Window columns (odd)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=11, minValue=1, maxValue=101))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.SHP_METHOD, self.tr("Homogeneous-pixel test"), options=self.SHP_NAMES, defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ALPHA, self.tr("Significance level of the test"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=0.05, minValue=0.0001, maxValue=0.5))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHOD, self.tr("Phase-linking estimator"), options=self.METHOD_NAMES, defaultValue=0))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.PS_MASK, self.tr("PS mask (non-zero = PS, keeps its own phase)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.OUTPUT_FORMAT, self.tr("Linked phase format"), options=self.FORMATS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.NETWORK, self.tr("Interferogram network"), options=self.NETWORKS, defaultValue=1))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Linked phase")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_TEMPORAL_COHERENCE, self.tr("Temporal coherence (0-1)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_SHP_COUNT, self.tr("SHP count (pixels)"), optional=True))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            self.OUTPUT_INTERFEROGRAMS, self.tr("Wrapped interferograms folder"), optional=True,
-            createByDefault=False))
+        self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))
+        self.addParameter(declare.integer(self.WINDOW_ROWS, "Window rows (odd)", 5, 1, 101))
+        self.addParameter(declare.integer(self.WINDOW_COLS, "Window columns (odd)", 11, 1, 101))
+        self.addParameter(declare.enum(self.SHP_METHOD, "Homogeneous-pixel test", self.SHP_NAMES))
+        self.addParameter(declare.number(self.ALPHA, "Significance level of the test", 0.05, 0.0001, 0.5))
+        self.addParameter(declare.enum(self.METHOD, "Phase-linking estimator", self.METHOD_NAMES))
+        self.addParameter(declare.raster(self.PS_MASK, "PS mask (non-zero = PS, keeps its own phase)", optional=True))
+        self.addParameter(declare.enum(self.OUTPUT_FORMAT, "Linked phase format", self.FORMATS))
+        self.addParameter(declare.enum(self.NETWORK, "Interferogram network", self.NETWORKS, 1))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Linked phase"))
+        self.addParameter(declare.raster_out(self.OUTPUT_TEMPORAL_COHERENCE, "Temporal coherence (0-1)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_SHP_COUNT, "SHP count (pixels)", optional=True))
+        self.addParameter(declare.folder_out(self.OUTPUT_INTERFEROGRAMS, "Wrapped interferograms folder", optional=True,
+                                             create=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterVectorDestination,
 )
 
 from ....algorithms.errors import GeohazardError
@@ -21,7 +15,7 @@ from ....algorithms.timeseries.ps import (
     ps_ds_selection,
 )
 from ....algorithms.timeseries.psi import ps_time_series
-from ...inputs import ids
+from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
@@ -89,52 +83,29 @@ class PsTimeSeries(GeohazardAlgorithm):
     OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):
-        dbl = QgsProcessingParameterNumber.Type.Double
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Phase stack (linked phase or SLCs)"), QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.DISPERSION, self.tr("Amplitude dispersion (selects PS)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.DISPERSION_THRESHOLD, self.tr("PS: largest amplitude dispersion"), dbl, defaultValue=0.25,
-            minValue=0.01, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.TEMPORAL_COHERENCE, self.tr("Temporal coherence (selects DS)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_TEMPORAL_COHERENCE, self.tr("DS: smallest temporal coherence"), dbl, defaultValue=0.8,
-            minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterFile(
-            self.BASELINES, self.tr("Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)"),
-            optional=True))
+        self.addParameter(declare.rasters(self.INPUT, "Phase stack (linked phase or SLCs)"))
+        self.addParameter(declare.raster(self.DISPERSION, "Amplitude dispersion (selects PS)", optional=True))
+        self.addParameter(declare.number(self.DISPERSION_THRESHOLD, "PS: largest amplitude dispersion", 0.25, 0.01,
+                                         1.0))
+        self.addParameter(declare.raster(self.TEMPORAL_COHERENCE, "Temporal coherence (selects DS)", optional=True))
+        self.addParameter(declare.number(self.MIN_TEMPORAL_COHERENCE, "DS: smallest temporal coherence", 0.8, 0.0, 1.0))
+        self.addParameter(declare.file(self.BASELINES,
+                                       "Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)",
+                                       optional=True))
         self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.SLANT_RANGE, self.tr("Slant range (m)"), dbl, defaultValue=850000.0, minValue=1000.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.INCIDENCE, self.tr("Incidence angle (degrees)"), dbl, defaultValue=37.0, minValue=0.1,
-            maxValue=89.9))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.ARC_COHERENCE, self.tr("Smallest arc temporal coherence"), dbl, defaultValue=0.7,
-            minValue=0.05, maxValue=0.99))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_VELOCITY, self.tr("Largest velocity difference on an arc (mm/yr)"), dbl, defaultValue=50.0,
-            minValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_HEIGHT_ERROR, self.tr("Largest DEM-error difference on an arc (m)"), dbl, defaultValue=50.0,
-            minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_ARC_LENGTH, self.tr("Longest arc (m in a projected stack, pixels without georeferencing; "
-                                         "0 = no limit)"), dbl, defaultValue=0.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.REFERENCE_ROW, self.tr("Reference pixel row (-1 = automatic)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.REFERENCE_COL, self.tr("Reference pixel column (-1 = automatic)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=-1, minValue=-1))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.LATITUDE, self.tr("Latitude raster (radar geometry)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.LONGITUDE, self.tr("Longitude raster (radar geometry)"), optional=True))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            self.OUTPUT, self.tr("PS/DS points"), QgsProcessing.SourceType.TypeVectorPoint))
+        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m)", 850000.0, 1000.0))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.1, 89.9))
+        self.addParameter(declare.number(self.ARC_COHERENCE, "Smallest arc temporal coherence", 0.7, 0.05, 0.99))
+        self.addParameter(declare.number(self.MAX_VELOCITY, "Largest velocity difference on an arc (mm/yr)", 50.0, 1.0))
+        self.addParameter(declare.number(self.MAX_HEIGHT_ERROR, "Largest DEM-error difference on an arc (m)", 50.0,
+                                         0.0))
+        self.addParameter(declare.number(self.MAX_ARC_LENGTH, "Longest arc (m in a projected stack, pixels without "
+                                         "georeferencing; 0 = no limit)", 0.0, 0.0))
+        self.addParameter(declare.integer(self.REFERENCE_ROW, "Reference pixel row (-1 = automatic)", -1, -1))
+        self.addParameter(declare.integer(self.REFERENCE_COL, "Reference pixel column (-1 = automatic)", -1, -1))
+        self.addParameter(declare.raster(self.LATITUDE, "Latitude raster (radar geometry)", optional=True))
+        self.addParameter(declare.raster(self.LONGITUDE, "Longitude raster (radar geometry)", optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "PS/DS points", "point"))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = super().checkParameterValues(parameters, context)

@@ -5,13 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-)
 
 from ....algorithms.engine import StackSource, plan_blocks
 from ....algorithms.timeseries.network import filter_network
@@ -56,28 +49,17 @@ class PhaseGradientStacking(GeohazardAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "INTERFEROGRAMS", self.tr("Wrapped interferograms (rasters, or a folder)"),
-            QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "COHERENCE", self.tr("Coherence rasters or folder (weights)"), QgsProcessing.SourceType.TypeRaster,
-            optional=True))
+        self.addParameter(declare.rasters("INTERFEROGRAMS", "Wrapped interferograms (rasters, or a folder)"))
+        self.addParameter(declare.rasters("COHERENCE", "Coherence rasters or folder (weights)", optional=True))
         self.addParameter(wavelength_parameter(self, ids.WAVELENGTH))
-        self.addParameter(QgsProcessingParameterEnum("INPUT_UNITS", self.tr("Phase convention"),
-                                                     options=INPUT_UNITS[:2], defaultValue=0))
+        self.addParameter(declare.enum("INPUT_UNITS", "Phase convention", INPUT_UNITS[:2]))
         self.addParameter(declare.max_temporal_baseline_parameter(self))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
-            QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=1, minValue=1))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT", self.tr("Phase-gradient magnitude (mm/yr per pixel)")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_RANGE", self.tr("Column (range) gradient (mm/yr per pixel)"), optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_AZIMUTH", self.tr("Row (azimuth) gradient (mm/yr per pixel)"), optional=True,
-            createByDefault=False))
+        self.addParameter(declare.integer("MIN_COUNT", "Minimum number of interferograms per pixel", 1, 1))
+        self.addParameter(declare.raster_out("OUTPUT", "Phase-gradient magnitude (mm/yr per pixel)"))
+        self.addParameter(declare.raster_out("OUTPUT_RANGE", "Column (range) gradient (mm/yr per pixel)", optional=True,
+                                             create=False))
+        self.addParameter(declare.raster_out("OUTPUT_AZIMUTH", "Row (azimuth) gradient (mm/yr per pixel)",
+                                             optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
         return check_stack_parameters(self, parameters, context, mintpy=False)

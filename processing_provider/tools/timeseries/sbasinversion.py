@@ -8,17 +8,7 @@ import functools
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingOutputFile,
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterPoint,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterVectorDestination,
 )
 
 from ....algorithms.engine import plan_blocks
@@ -103,51 +93,33 @@ class SbasInversion(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=True)
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            "BASELINES", self.tr("Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder"),
-            QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
-                                                      optional=True))
+        self.addParameter(declare.files("BASELINES",
+                                        "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
+                                        optional=True))
+        self.addParameter(declare.point("REFERENCE", "Reference point (empty: automatic)", optional=True))
         declare.add_network_filter_parameters(self)
-        self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
-                                                     defaultValue=0))
-        p = QgsProcessingParameterNumber("LOOKS", self.tr("Independent looks (variance weighting)"),
-                                         QgsProcessingParameterNumber.Type.Integer, defaultValue=10, minValue=1,
-                                         maxValue=80)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
-        self.addParameter(p)
-        self.addParameter(QgsProcessingParameterNumber(
-            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold (ISBAS)"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            ids.MIN_COUNT, self.tr("ISBAS minimum number of usable interferograms per pixel (0 = all)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_TEMPORAL_COHERENCE", self.tr("Minimum temporal coherence"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.7, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            "DEM", self.tr("DEM (m, same grid; for the points' HEIGHT)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_TIMESERIES", self.tr("Time series (mm)")))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Velocity (mm/yr)")))
+        self.addParameter(declare.enum("WEIGHTING", "Weighting", WEIGHTING))
+        self.addParameter(declare.integer(ids.LOOKS, "Independent looks (variance weighting)", 10, 1, 80,
+                                          advanced=True))
+        self.addParameter(declare.number("COHERENCE_THRESHOLD", "Pixel coherence threshold (ISBAS)", 0.0, 0.0, 1.0))
+        self.addParameter(declare.integer(ids.MIN_COUNT,
+                                          "ISBAS minimum number of usable interferograms per pixel (0 = all)", 0, 0))
+        self.addParameter(declare.number("MIN_TEMPORAL_COHERENCE", "Minimum temporal coherence", 0.7, 0.0, 1.0))
+        self.addParameter(declare.raster("DEM", "DEM (m, same grid; for the points' HEIGHT)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_TIMESERIES", "Time series (mm)"))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Velocity (mm/yr)"))
         # secondary outputs: made by default in the dialog, may be left out (then not written)
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_VELOCITY_STD", self.tr("Velocity standard error (mm/yr)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_TEMPORAL_COHERENCE", self.tr("Temporal coherence (0-1)"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_COHCOUNT", self.tr("Interferograms used per pixel (count)"), optional=True))
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            "OUTPUT_POINTS", self.tr("Velocity points (mm/yr; time series in mm)"), optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_MINTPY_TIMESERIES", self.tr("MintPy timeseries.h5"), "HDF5 (*.h5)", optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_MINTPY_VELOCITY", self.tr("MintPy velocity.h5"), "HDF5 (*.h5)", optional=True,
-            createByDefault=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "OUTPUT_REPORT", self.tr("Network report (HTML; PNG and text alongside)"), "HTML (*.html)",
-            optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Velocity standard error (mm/yr)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence (0-1)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_COHCOUNT", "Interferograms used per pixel (count)", optional=True))
+        self.addParameter(declare.vector_out("OUTPUT_POINTS", "Velocity points (mm/yr; time series in mm)",
+                                             optional=True, create=False))
+        self.addParameter(declare.file_out("OUTPUT_MINTPY_TIMESERIES", "MintPy timeseries.h5", "HDF5 (*.h5)",
+                                           optional=True, create=False))
+        self.addParameter(declare.file_out("OUTPUT_MINTPY_VELOCITY", "MintPy velocity.h5", "HDF5 (*.h5)", optional=True,
+                                           create=False))
+        self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (HTML; PNG and text alongside)",
+                                           "HTML (*.html)", optional=True))
         self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
 
     def checkParameterValues(self, parameters, context):

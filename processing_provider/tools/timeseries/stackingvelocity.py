@@ -5,12 +5,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterPoint,
-    QgsProcessingParameterRasterDestination,
-)
 
 from ....algorithms.engine import CallableSource, plan_blocks
 from ....algorithms.progress import SubProgress
@@ -57,26 +51,15 @@ class StackingVelocity(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
-        self.addParameter(QgsProcessingParameterPoint("REFERENCE", self.tr("Reference point (empty: automatic)"),
-                                                      optional=True))
+        self.addParameter(declare.point("REFERENCE", "Reference point (empty: automatic)", optional=True))
         self.addParameter(declare.max_temporal_baseline_parameter(self))
-        self.addParameter(QgsProcessingParameterEnum("WEIGHTING", self.tr("Weighting"), options=WEIGHTING,
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "LOOKS", self.tr("Independent looks (variance weighting)"), QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=10, minValue=1, maxValue=80))
-        self.addParameter(QgsProcessingParameterNumber(
-            "COHERENCE_THRESHOLD", self.tr("Pixel coherence threshold"), QgsProcessingParameterNumber.Type.Double,
-            defaultValue=0.0, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_COUNT", self.tr("Minimum number of interferograms per pixel"),
-            QgsProcessingParameterNumber.Type.Integer,
-            defaultValue=2, minValue=1))
-        self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_VELOCITY", self.tr("Stacked velocity")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_VELOCITY_STD", self.tr("Stacked velocity standard error"), optional=True))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            "OUTPUT_COUNT", self.tr("Interferograms used"), optional=True, createByDefault=False))
+        self.addParameter(declare.enum("WEIGHTING", "Weighting", WEIGHTING))
+        self.addParameter(declare.integer("LOOKS", "Independent looks (variance weighting)", 10, 1, 80))
+        self.addParameter(declare.number("COHERENCE_THRESHOLD", "Pixel coherence threshold", 0.0, 0.0, 1.0))
+        self.addParameter(declare.integer("MIN_COUNT", "Minimum number of interferograms per pixel", 2, 1))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Stacked velocity"))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Stacked velocity standard error", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_COUNT", "Interferograms used", optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = check_stack_parameters(self, parameters, context, mintpy=False)

@@ -6,15 +6,6 @@ import csv
 import os
 
 import numpy as np
-from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterFolderDestination,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
-)
 
 from ....algorithms.engine import LocalExecutor
 from ....algorithms.errors import GeohazardError
@@ -28,7 +19,7 @@ from ....algorithms.timeseries.unwrap import (
     unwrap_interferogram,
 )
 from ....algorithms.timeseries.unwrap_tiles import MIN_TILE_ROWS, TILE_HALO, unwrap_tiled
-from ...inputs import ids, knobs
+from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.stacks import expand_raster_inputs
@@ -115,32 +106,22 @@ class Unwrap(GeohazardAlgorithm):
     BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.INPUT, self.tr("Wrapped interferograms (complex or phase in radians, rasters or a folder)"),
-            QgsProcessing.SourceType.TypeRaster))
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.COHERENCE, self.tr("Coherence: one raster for all, or rasters/folder matched by date pair"),
-            QgsProcessing.SourceType.TypeRaster, optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.MASK, self.tr("Mask (non-zero = unwrap)"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.BACKEND, self.tr("Unwrapper"), options=self.BACKEND_NAMES, defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.COHERENCE_THRESHOLD, self.tr("Minimum coherence of an unwrapped pixel"),
-            QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_COMPONENT_PIXELS, self.tr("Smallest connected component kept (pixels)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=50, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.LOOKS, self.tr("Equivalent number of looks of the coherence (SNAPHU)"),
-            QgsProcessingParameterNumber.Type.Integer, defaultValue=9, minValue=1))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            self.OUTPUT, self.tr("Unwrapped interferograms folder")))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_REPORT, self.tr("Unwrapping report"), "CSV files (*.csv)", optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_CLOSURE, self.tr("Triplet closure check"), "CSV files (*.csv)", optional=True,
-            createByDefault=False))
+        self.addParameter(declare.rasters(self.INPUT,
+                                          "Wrapped interferograms (complex or phase in radians, rasters or a folder)"))
+        self.addParameter(declare.rasters(self.COHERENCE,
+                                          "Coherence: one raster for all, or rasters/folder matched by date pair",
+                                          optional=True))
+        self.addParameter(declare.raster(self.MASK, "Mask (non-zero = unwrap)", optional=True))
+        self.addParameter(declare.enum(self.BACKEND, "Unwrapper", self.BACKEND_NAMES))
+        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence of an unwrapped pixel", 0.3, 0.0,
+                                         1.0))
+        self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
+                                          1))
+        self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
+        self.addParameter(declare.folder_out(self.OUTPUT, "Unwrapped interferograms folder"))
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Unwrapping report", "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.file_out(self.OUTPUT_CLOSURE, "Triplet closure check", "CSV files (*.csv)",
+                                           optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
         for d in self.parameterDefinitions():  # folders are accepted for the raster lists
