@@ -1,11 +1,13 @@
 """Base class shared by every InSAR Geohazards Processing tool.
 
-A tool is one class in ``tools/<family>/<tool ID>.py``. It sets ``NAME`` (its ID), ``DISPLAY_NAME``,
-``GROUP_ID`` (toolbox group) and ``HELP``, implements ``initAlgorithm`` and ``process`` (instead of
-``processAlgorithm``), and stays thin: parameters -> arrays -> one core call -> outputs. Core errors
-become ``QgsProcessingException`` with the core's message; a cancel request becomes a clean stop with
-no output left behind. Everything else about the tool is a class attribute too:
+A tool is one class in ``tools/<family>/<tool ID>.py``, declared by the :func:`tool` decorator above it
+(its ID, title, toolbox group, help page ...: the class attributes below) with its ``HELP`` text; it
+implements ``initAlgorithm`` and ``process`` (instead of ``processAlgorithm``), and stays thin:
+parameters -> arrays -> one core call -> outputs. Core errors become ``QgsProcessingException`` with the
+core's message; a cancel request becomes a clean stop with no output left behind. The class attributes:
 
+``NAME``, ``DISPLAY_NAME``, ``GROUP_ID``
+    the tool's ID (``geohazard:<NAME>``), its title and its toolbox group (:data:`GROUPS`).
 ``TAGS``
     search words of the toolbox, comma separated (every tool also gets "InSAR", "SAR", "geohazard").
 ``MAIN_OUTPUTS``
@@ -134,6 +136,20 @@ def _guarded_check(alg, parameters, context, check):
         return check(parameters)
 
 
+def tool(name: str, display_name: str, *, group: str, page: str, tags: str = "", main: tuple = (),
+         kernels: tuple = (), former: tuple = (), engine: bool = False):
+    """Class decorator of a tool: its ID, title, toolbox group, help page, search words, the outputs loaded
+    visible, its numba kernel modules, its former parameter IDs and whether it runs on the block engine
+    (the class attributes ``NAME`` ... ``ENGINE`` of :class:`GeohazardAlgorithm`)."""
+    def declare(cls):
+        cls.NAME, cls.DISPLAY_NAME, cls.GROUP_ID, cls.HELP_PAGE = name, display_name, group, page
+        cls.TAGS, cls.MAIN_OUTPUTS, cls.KERNELS = tags, tuple(main), tuple(kernels)
+        cls.FORMER_IDS, cls.ENGINE = tuple(former), engine
+        return cls
+
+    return declare
+
+
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
     """Common plumbing: names, groups, help, translation and error mapping."""
 
@@ -185,10 +201,11 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         # the plugin never writes next to its inputs (the tools' own checks included).
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("initAlgorithm")
-        if init is not None and cls.ENGINE:
+        if init is not None:
             def init_with_knobs(self, config=None, _init=init):
                 _init(self, config)
-                knobs.add_run_parameters(self)
+                if self.ENGINE:
+                    knobs.add_run_parameters(self)
 
             cls.initAlgorithm = init_with_knobs
         check = cls.__dict__.get("checkParameterValues")

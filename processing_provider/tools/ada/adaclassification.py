@@ -29,18 +29,15 @@ from ...io.ada import (
 )
 from ...io.compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_STRING
 from ...io.raster import raster_info, read_band
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import _copy_fields, _intersects_any, _metric_crs_for_source, _py, _style_sink, _to_metric_geometries
 
 
+@tool("adaclassification", "Active deformation areas (ADA) classification", group="ada",
+      tags="ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement", page="ada",
+      former=(Alias("LANDSLIDES", ids.INVENTORY),))
 class AdaClassification(GeohazardAlgorithm):
     OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", ids.INVENTORY))
-    NAME = "adaclassification"
-    DISPLAY_NAME = "Active deformation areas (ADA) classification"
-    GROUP_ID = "ada"
-    TAGS = "ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement"
-    HELP_PAGE = "ada"
-    FORMER_IDS = (Alias("LANDSLIDES", ids.INVENTORY),)
     HELP = (
         "Classifies active deformation areas (polygons, e.g. from 'ADA detection') into the likely "
         "process: landslide, subsidence, sinkhole_collapse, settlement (of structures), "

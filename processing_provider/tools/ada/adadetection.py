@@ -24,21 +24,17 @@ from ...io.ada import (
     write_points_gpkg,
 )
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import _style_vector
 
 #: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
 MAX_SERIES_VALUES = 100_000_000
 
 
+@tool("adadetection", "Active deformation areas (ADA) detection", group="ada",
+      tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
+      main=("OUTPUT",), page="ada", engine=True)
 class AdaDetection(GeohazardAlgorithm):
-    NAME = "adadetection"
-    DISPLAY_NAME = "Active deformation areas (ADA) detection"
-    GROUP_ID = "ada"
-    TAGS = "ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion"
-    MAIN_OUTPUTS = ("OUTPUT",)
-    HELP_PAGE = "ada"
-    ENGINE = True
     HELP = (
         "Finds active deformation areas (ADA) in a layer of InSAR measurement points (PS, SBAS, "
         "EGMS ...): the polygons where the ground moves, how fast and how reliably.\n\n"

@@ -18,17 +18,14 @@ from ....algorithms.progress import check_canceled
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...io.compat import FIELD_DOUBLE, FIELD_STRING
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import _copy_fields, _metric_crs_for_source, _py, _to_metric_geometries
 
 
+@tool("faultproximity", "Distance to faults (ADAs, landslides)", group="ada",
+      tags="fault,distance,landslide,ADA,active deformation areas", page="ada")
 class FaultProximity(GeohazardAlgorithm):
     OVERLAP = (("INPUT", "FAULTS", 1.0),)
-    NAME = "faultproximity"
-    DISPLAY_NAME = "Distance to faults (ADAs, landslides)"
-    GROUP_ID = "ada"
-    TAGS = "fault,distance,landslide,ADA,active deformation areas"
-    HELP_PAGE = "ada"
     HELP = (
         "Distance from each feature (active deformation areas, landslides, points) to the nearest "
         "fault line, and the distribution of the features by distance band.\n\n"

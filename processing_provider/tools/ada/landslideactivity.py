@@ -24,7 +24,7 @@ from ...io.ada import (
 )
 from ...io.compat import FIELD_DOUBLE, FIELD_INT, FIELD_STRING
 from ...io.raster import raster_info, read_band
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import (
     _copy_fields,
     _intersects_any,
@@ -60,15 +60,11 @@ def _sample_dem_slope(dem_path, name, x, y, src_wkt):
     return s, a
 
 
+@tool("landslideactivity", "Landslide activity from moving points", group="ada",
+      tags="landslide,activity,inventory,IFFI,velocity,state of activity", kernels=("ada.activity",), page="ada",
+      engine=True)
 class LandslideActivity(GeohazardAlgorithm):
     OVERLAP = (("INVENTORY", "POINTS"), ("INVENTORY", "DEM"), ("INVENTORY", "ADAS"))
-    NAME = "landslideactivity"
-    DISPLAY_NAME = "Landslide activity from moving points"
-    GROUP_ID = "ada"
-    TAGS = "landslide,activity,inventory,IFFI,velocity,state of activity"
-    KERNELS = ("ada.activity",)
-    HELP_PAGE = "ada"
-    ENGINE = True
     HELP = (
         "State of activity of mapped landslides from InSAR points, and candidate new landslides.\n\n"
         "<b>Inventory</b>: landslide polygons. <b>Points</b>: InSAR points with a LOS velocity field "

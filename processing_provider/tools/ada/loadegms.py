@@ -13,17 +13,14 @@ from ...io.ada import (
     epsg_wkt,
     write_points_gpkg,
 )
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import _style_vector
 
 
+@tool("loadegms", "Load EGMS product (L2a / L2b / L3 CSV)", group="formats",
+      tags="EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points", page="ada")
 class LoadEgms(GeohazardAlgorithm):
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
-    NAME = "loadegms"
-    DISPLAY_NAME = "Load EGMS product (L2a / L2b / L3 CSV)"
-    GROUP_ID = "formats"
-    TAGS = "EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points"
-    HELP_PAGE = "ada"
     HELP = (
         "Opens a European Ground Motion Service (EGMS) point product — L2a Basic, L2b Calibrated or L3 "
         "Ortho — as a point layer in one step. <b>Input</b>: the CSV as downloaded, plain or zipped "

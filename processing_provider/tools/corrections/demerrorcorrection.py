@@ -21,19 +21,16 @@ from ...io.corrections import (
 )
 from ...io.points import raster_dates
 from ...io.styles import style_raster_diverging
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import check_steps
 
 
+@tool("demerrorcorrection", "DEM-error correction of a time series", group="corrections",
+      tags="DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy", page="corrections",
+      engine=True)
 class DemErrorCorrection(GeohazardAlgorithm):
     OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
-    NAME = "demerrorcorrection"
     MULTIBAND_INPUTS = ("INPUT",)  # one band per date
-    DISPLAY_NAME = "DEM-error correction of a time series"
-    GROUP_ID = "corrections"
-    TAGS = "DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy"
-    HELP_PAGE = "corrections"
-    ENGINE = True
     HELP = (
         "Estimates the DEM error (topographic residual) of every pixel and removes its effect from a displacement "
         "time series (Fattahi & Amelung 2013, doi:10.1109/TGRS.2012.2227761; as MintPy dem_error.py): per pixel, "

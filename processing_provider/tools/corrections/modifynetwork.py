@@ -23,19 +23,15 @@ from ...io.corrections import (
     link_or_copy,
     write_csv,
 )
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import STACK_HELP
 
 
+@tool("modifynetwork", "Modify network (drop interferograms)", group="corrections",
+      tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
+      main=("OUTPUT_REPORT",), page="corrections", engine=True)
 class ModifyNetwork(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "modifynetwork"
-    DISPLAY_NAME = "Modify network (drop interferograms)"
-    GROUP_ID = "corrections"
-    TAGS = "network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series"
-    MAIN_OUTPUTS = ("OUTPUT_REPORT",)
-    HELP_PAGE = "corrections"
-    ENGINE = True
     HELP = (
         "Chooses the interferograms that go into the time series and says why the others were dropped, as "
         "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "

@@ -18,18 +18,15 @@ from ...io.corrections import (
 )
 from ...io.points import raster_dates
 from ...io.styles import style_raster_diverging
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import check_steps
 
 
+@tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)", group="corrections",
+      tags="PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
+      page="corrections", engine=True)
 class PcaAtmosphere(GeohazardAlgorithm):
-    NAME = "pcaatmosphere"
     MULTIBAND_INPUTS = ("INPUT",)  # one band per date
-    DISPLAY_NAME = "PCA correction of atmospheric artefacts (time series)"
-    GROUP_ID = "corrections"
-    TAGS = "PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram"
-    HELP_PAGE = "corrections"
-    ENGINE = True
     HELP = (
         "Removes tropospheric artefacts from a displacement time series with principal components computed block "
         "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "

@@ -21,18 +21,15 @@ from ...io.corrections import (
     write_corrected,
     write_csv,
 )
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
 
 
+@tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)", group="corrections",
+      tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
+      engine=True)
 class RampRemoval(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "rampremoval"
-    DISPLAY_NAME = "Ramp removal (linear / quadratic, fitted on a stable mask)"
-    GROUP_ID = "corrections"
-    TAGS = "ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy"
-    HELP_PAGE = "corrections"
-    ENGINE = True
     HELP = (
         "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
         "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "

@@ -22,18 +22,14 @@ from ...io.corrections import (
     write_csv,
 )
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import STACK_HELP
 
 
+@tool("referencepoint", "Reference point (coherent and stable)", group="corrections",
+      tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "referencepoint"
-    DISPLAY_NAME = "Reference point (coherent and stable)"
-    GROUP_ID = "corrections"
-    TAGS = "reference point,stable,coherence,SBAS,time series,MintPy"
-    HELP_PAGE = "corrections"
-    ENGINE = True
     HELP = (
         "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
         "neighbourhood is coherent (MintPy reference_point: maximum average coherence) and which moves like the "

@@ -32,23 +32,20 @@ from ...io.corrections import (
     write_csv,
 )
 from ...io.raster import raster_info
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
                  "External zenith delay maps (GACOS .ztd or per-date GeoTIFFs)"]
 
 
+@tool("troposphericcorrection", "Tropospheric correction (phase-elevation or GACOS / zenith delay maps)",
+      group="corrections",
+      tags=("troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,correction,interferogram,"
+            "MintPy,LiCSBAS"),
+      page="corrections", former=(Alias("INCIDENCE_ANGLE", ids.INCIDENCE),), engine=True)
 class TroposphericCorrection(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "troposphericcorrection"
-    DISPLAY_NAME = "Tropospheric correction (phase-elevation or GACOS / zenith delay maps)"
-    GROUP_ID = "corrections"
-    TAGS = ("troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,correction,interferogram,"
-            "MintPy,LiCSBAS")
-    HELP_PAGE = "corrections"
-    FORMER_IDS = (Alias("INCIDENCE_ANGLE", ids.INCIDENCE),)
-    ENGINE = True
     HELP = (
         "Removes the tropospheric delay from unwrapped interferograms.\n\n"
         "<b>Phase-elevation</b> (stratified troposphere; Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010; "

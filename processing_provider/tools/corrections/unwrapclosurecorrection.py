@@ -23,20 +23,15 @@ from ...io.corrections import (
     run_closure_correction,
 )
 from ...io.styles import style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure", group="corrections",
+      tags="unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS",
+      main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
+      former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
 class UnwrapClosureCorrection(GeohazardAlgorithm):
     OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
-    NAME = "unwrapclosurecorrection"
-    DISPLAY_NAME = "Unwrapping-error correction by phase closure"
-    GROUP_ID = "corrections"
-    TAGS = "unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS"
-    MAIN_OUTPUTS = ("OUTPUT_NONCLOSING", "OUTPUT_STATS")
-    KERNELS = ("corrections.closure",)
-    HELP_PAGE = "corrections"
-    FORMER_IDS = (Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),)
-    ENGINE = True
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
         "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "

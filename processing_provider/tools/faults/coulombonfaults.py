@@ -16,18 +16,14 @@ from ...io.faults import (
 )
 from ...io.styles import style_lines_dcfs
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, UNITS, _CoulombParams, _FaultSourceMixin
 
 
+@tool("coulombonfaults", "Coulomb stress change on mapped faults", group="faults",
+      tags="Coulomb,stress,CFS,receiver faults,earthquake,triggering", kernels=("elastic.okada",), page="faults",
+      former=DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
-    NAME = "coulombonfaults"
-    DISPLAY_NAME = "Coulomb stress change on mapped faults"
-    GROUP_ID = "faults"
-    TAGS = "Coulomb,stress,CFS,receiver faults,earthquake,triggering"
-    KERNELS = ("elastic.okada",)
-    HELP_PAGE = "faults"
-    FORMER_IDS = DEPTH_KM_ALIASES
     HELP = (
         "Coulomb failure stress change resolved on every segment of a receiver fault inventory.\n\n"
         + COMMON_SOURCE_HELP +

@@ -14,19 +14,15 @@ from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import run_blocks
 from ...io.raster import RasterWriter
 from ...io.styles import style_raster_diverging
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, UNITS, _CoulombParams, _FaultSourceMixin, _grid
 
 
+@tool("coulombstress", "Coulomb stress change maps", group="faults",
+      tags="Coulomb,stress,CFS,fault,earthquake,triggering", kernels=("elastic.okada",), page="faults",
+      former=DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km", old_minimum=0.01),),
+      engine=True)
 class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
-    NAME = "coulombstress"
-    DISPLAY_NAME = "Coulomb stress change maps"
-    GROUP_ID = "faults"
-    TAGS = "Coulomb,stress,CFS,fault,earthquake,triggering"
-    KERNELS = ("elastic.okada",)
-    HELP_PAGE = "faults"
-    FORMER_IDS = DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km", old_minimum=0.01),)
-    ENGINE = True
     HELP = (
         "Coulomb failure stress change (dCFS), shear and normal stress change on receiver faults, mapped at one "
         "or several depths, from source fault slip (Okada 1992 half-space).\n\n" + COMMON_SOURCE_HELP +

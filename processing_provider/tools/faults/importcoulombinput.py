@@ -14,16 +14,12 @@ from ...io.faults import (
     trace_wkb,
 )
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", group="faults", tags="Coulomb,.inp,fault,import",
+      main=("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"), page="faults")
 class ImportCoulombInput(GeohazardAlgorithm):
-    NAME = "importcoulombinput"
-    DISPLAY_NAME = "Import Coulomb 3 input file (.inp)"
-    GROUP_ID = "faults"
-    TAGS = "Coulomb,.inp,fault,import"
-    MAIN_OUTPUTS = ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS")
-    HELP_PAGE = "faults"
     HELP = (
         "Reads a Coulomb 3.x input file and writes its faults as line layers (top edges, start -> finish, the "
         "fault dipping to the right), so Coulomb users can use them in the other fault tools.\n\n"

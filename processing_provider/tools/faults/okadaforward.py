@@ -15,18 +15,14 @@ from ...inputs.feedback import FeedbackProgress
 from ...io.blocks import run_blocks
 from ...io.raster import RasterWriter
 from ...io.styles import style_raster_diverging
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, _FaultSourceMixin, _grid
 
 
+@tool("okadaforward", "Okada forward model (fault slip to displacement)", group="faults",
+      tags="Okada,dislocation,fault,earthquake,displacement,forward model", kernels=("elastic.okada",), page="faults",
+      engine=True)
 class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
-    NAME = "okadaforward"
-    DISPLAY_NAME = "Okada forward model (fault slip to displacement)"
-    GROUP_ID = "faults"
-    TAGS = "Okada,dislocation,fault,earthquake,displacement,forward model"
-    KERNELS = ("elastic.okada",)
-    HELP_PAGE = "faults"
-    ENGINE = True
     HELP = (
         "Surface displacement of rectangular dislocations in an elastic half-space (Okada 1985/1992) on a "
         "regular grid: east, north, up and line-of-sight (LOS) bands, in mm.\n\n" + COMMON_SOURCE_HELP +

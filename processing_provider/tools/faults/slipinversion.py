@@ -24,19 +24,14 @@ from ...io.faults import (
 from ...io.raster import write_raster
 from ...io.styles import style_raster_diverging
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("slipinversion", "Slip inversion from InSAR (distributed slip)", group="faults",
+      tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
+      kernels=("elastic.okada",), page="faults", former=LOS_PAIR_ALIASES)
 class SlipInversion(GeohazardAlgorithm):
     OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
-    NAME = "slipinversion"
-    DISPLAY_NAME = "Slip inversion from InSAR (distributed slip)"
-    GROUP_ID = "faults"
-    TAGS = "slip,inversion,fault,earthquake,Okada,distributed slip,coseismic"
-    MAIN_OUTPUTS = ("OUTPUT_PATCHES",)
-    KERNELS = ("elastic.okada",)
-    HELP_PAGE = "faults"
-    FORMER_IDS = LOS_PAIR_ALIASES
     HELP = (
         "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
         "elastic half-space (Okada 1992).\n\n"

@@ -15,7 +15,7 @@ from ...io.faults import (
     trace_wkb,
 )
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
 def _range(alg, parameters, pid, context):
@@ -29,15 +29,11 @@ def _range(alg, parameters, pid, context):
     return lo, hi
 
 
+@tool("uniformslipinversion", "Uniform-slip fault inversion from InSAR (global search)", group="faults",
+      tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=("elastic.okada",),
+      page="faults", former=LOS_PAIR_ALIASES)
 class UniformSlipInversion(GeohazardAlgorithm):
     OVERLAP = (("LOS_ASC", "LOS_DESC"),)
-    NAME = "uniformslipinversion"
-    DISPLAY_NAME = "Uniform-slip fault inversion from InSAR (global search)"
-    GROUP_ID = "faults"
-    TAGS = "slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo"
-    KERNELS = ("elastic.okada",)
-    HELP_PAGE = "faults"
-    FORMER_IDS = LOS_PAIR_ALIASES
     HELP = (
         "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
         "global search (differential evolution) over location, strike, dip, top depth, length and width "

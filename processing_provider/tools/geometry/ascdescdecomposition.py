@@ -34,19 +34,15 @@ from ...io.styles import (
 )
 from ...io.vector import read_points
 from ...io.writers import all_or_none
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("ascdescdecomposition", "Ascending + descending decomposition (east-west and vertical)", group="geometry",
+      tags="ascending,descending,decomposition,east-west,vertical,velocity,subsidence,uplift", main=("OUTPUT_UP",),
+      page="geometry", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("CELL_SIZE", ids.PIXEL_SIZE)))
 class AscDescDecomposition(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("ASC_RASTER", "DESC_RASTER")
     OVERLAP = (("ASC_RASTER", "DESC_RASTER"), ("ASC_POINTS", "DESC_POINTS"))
-    NAME = "ascdescdecomposition"
-    DISPLAY_NAME = "Ascending + descending decomposition (east-west and vertical)"
-    GROUP_ID = "geometry"
-    TAGS = "ascending,descending,decomposition,east-west,vertical,velocity,subsidence,uplift"
-    MAIN_OUTPUTS = ("OUTPUT_UP",)
-    HELP_PAGE = "geometry"
-    FORMER_IDS = (Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("CELL_SIZE", ids.PIXEL_SIZE))
     HELP = (
         "Combines ascending and descending LOS velocities (or displacement time series) into east-west and "
         "vertical motion by least squares per cell: d_i - n_i N = e_i E + u_i U for every observation i of the "

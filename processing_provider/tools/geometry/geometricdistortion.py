@@ -31,18 +31,14 @@ from ...io.styles import (
     style_raster_sequential,
 )
 from ...io.writers import all_or_none, compression_threads, exact_float_dtype
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("geometricdistortion", "Geometric distortion (layover, shadow, R-index, visibility)", group="geometry",
+      tags="layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM",
+      kernels=("geometry.distortion",), page="geometry", engine=True)
 class GeometricDistortion(GeohazardAlgorithm):
     OVERLAP = (("DEM", "INCIDENCE_RASTER"), ("DEM", "HEADING_RASTER"), ("DEM", "INCIDENCE_RASTER_2"))
-    NAME = "geometricdistortion"
-    DISPLAY_NAME = "Geometric distortion (layover, shadow, R-index, visibility)"
-    GROUP_ID = "geometry"
-    TAGS = "layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM"
-    KERNELS = ("geometry.distortion",)
-    HELP_PAGE = "geometry"
-    ENGINE = True
     HELP = (
         "Maps where a SAR geometry can see the ground: active and passive layover, active and passive "
         "shadow, strong and moderate foreshortening and good visibility; the R-index; and the visibility/"

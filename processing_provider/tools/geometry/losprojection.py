@@ -31,18 +31,14 @@ from ...io.styles import (
     style_raster_diverging,
 )
 from ...io.vector import read_points, write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("losprojection", "LOS projection to vertical and downslope", group="geometry",
+      tags="LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence",
+      main=("OUTPUT_VERTICAL", "OUTPUT_POINTS"), page="geometry", engine=True)
 class LosProjection(GeohazardAlgorithm):
     OVERLAP = (("INPUT", "DEM"), ("POINTS", "DEM"), ("INPUT", "INCIDENCE_RASTER"))
-    NAME = "losprojection"
-    DISPLAY_NAME = "LOS projection to vertical and downslope"
-    GROUP_ID = "geometry"
-    TAGS = "LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence"
-    MAIN_OUTPUTS = ("OUTPUT_VERTICAL", "OUTPUT_POINTS")
-    HELP_PAGE = "geometry"
-    ENGINE = True
     HELP = (
         "Projects line-of-sight (LOS) velocities onto the vertical (v_vert = v_los / u_up, i.e. / cos(incidence)) "
         "and onto the steepest-descent direction of the terrain (V_SLOPE = V_LOS / C, C the cosine between the "

@@ -19,18 +19,14 @@ from ...io.raster import RasterWriter, check_same_grid, raster_info
 from ...io.styles import (
     style_raster_diverging,
 )
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("losvelocitytovertical", "LOS velocity to vertical", group="geometry",
+      tags="LOS,line of sight,vertical,velocity,subsidence,incidence", page="geometry", engine=True)
 class LosVelocityToVertical(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("INPUT",)
     OVERLAP = (("INPUT", "INCIDENCE_RASTER"),)
-    NAME = "losvelocitytovertical"
-    DISPLAY_NAME = "LOS velocity to vertical"
-    GROUP_ID = "geometry"
-    TAGS = "LOS,line of sight,vertical,velocity,subsidence,incidence"
-    HELP_PAGE = "geometry"
-    ENGINE = True
     HELP = (
         "Projects line-of-sight (LOS) velocity or displacement onto the vertical, assuming the "
         "ground moves only up or down (subsidence, uplift): v_vert = v_los / cos(incidence).\n\n"

@@ -8,17 +8,14 @@ from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("landslide3d", "3-D landslide displacement (east, north, up)", group="geometry",
+      tags="3-D,three-dimensional,landslide,east,north,up,azimuth offsets,surface-parallel,Huber,TLS",
+      page="kinematics", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES)),
+      engine=True)
 class Landslide3D(GeohazardAlgorithm):
-    NAME = "landslide3d"
-    DISPLAY_NAME = "3-D landslide displacement (east, north, up)"
-    GROUP_ID = "geometry"
-    TAGS = "3-D,three-dimensional,landslide,east,north,up,azimuth offsets,surface-parallel,Huber,TLS"
-    HELP_PAGE = "kinematics"
-    FORMER_IDS = (Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES))
-    ENGINE = True
     MULTIBAND_INPUTS = ("RASTERS",)
     HELP = (
         "East, north and up motion per cell from two or more SAR geometries: LOS velocities or time series "

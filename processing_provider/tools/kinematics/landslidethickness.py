@@ -8,15 +8,12 @@ from ....algorithms.errors import GeohazardError
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("landslidethickness", "Landslide thickness (mass conservation)", group="geometry",
+      tags="landslide,thickness,depth,volume,mass conservation,flux,rheology,3-D", page="kinematics")
 class LandslideThickness(GeohazardAlgorithm):
-    NAME = "landslidethickness"
-    DISPLAY_NAME = "Landslide thickness (mass conservation)"
-    GROUP_ID = "geometry"
-    TAGS = "landslide,thickness,depth,volume,mass conservation,flux,rheology,3-D"
-    HELP_PAGE = "kinematics"
     MULTIBAND_INPUTS = ("VELOCITY", "TIME_SERIES_3D")
     HELP = (
         "Thickness h (m) of a landslide from its 3-D surface velocity by volume conservation (Booth et al. 2013): "

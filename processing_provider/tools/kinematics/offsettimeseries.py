@@ -25,18 +25,13 @@ from ...io.raster import (
     optional_writer,
     raster_info,
 )
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("offsettimeseries", "Offset time series (pair network)", group="kinematics",
+      tags="offset tracking,time series,glacier,landslide,velocity,network,least squares", main=("OUTPUT_VELOCITY",),
+      kernels=("kinematics.offset_timeseries",), page="kinematics", engine=True)
 class OffsetTimeSeries(GeohazardAlgorithm):
-    NAME = "offsettimeseries"
-    DISPLAY_NAME = "Offset time series (pair network)"
-    GROUP_ID = "kinematics"
-    TAGS = "offset tracking,time series,glacier,landslide,velocity,network,least squares"
-    MAIN_OUTPUTS = ("OUTPUT_VELOCITY",)
-    KERNELS = ("kinematics.offset_timeseries",)
-    HELP_PAGE = "kinematics"
-    ENGINE = True
     MULTIBAND_INPUTS = ("INPUTS",)
     HELP = (
         "Displacement time series from a redundant set of offset-tracking pairs (e.g. 'Offset tracking' outputs of "

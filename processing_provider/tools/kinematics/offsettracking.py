@@ -34,19 +34,15 @@ from ...io.raster import (
     require_projected,
 )
 from ...io.styles import style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("offsettracking", "Offset tracking (image cross-correlation)", group="kinematics",
+      tags=("offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,Sentinel-2,"
+            "amplitude,velocity,displacement"),
+      kernels=("kinematics.offsets",), page="kinematics", former=(Alias("STABLE_POLYGONS", ids.STABLE_AREA),),
+      engine=True)
 class OffsetTracking(GeohazardAlgorithm):
-    NAME = "offsettracking"
-    DISPLAY_NAME = "Offset tracking (image cross-correlation)"
-    GROUP_ID = "kinematics"
-    TAGS = ("offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,Sentinel-2,"
-            "amplitude,velocity,displacement")
-    KERNELS = ("kinematics.offsets",)
-    HELP_PAGE = "kinematics"
-    FORMER_IDS = (Alias("STABLE_POLYGONS", ids.STABLE_AREA),)
-    ENGINE = True
     MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
     OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", ids.STABLE_AREA),
                ("REFERENCE_IMAGE", "STABLE_MASK"))

@@ -9,16 +9,13 @@ from ....algorithms.kinematics import triggers as _tr
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("triggercorrelation", "Deformation vs trigger (lagged correlation)", group="timeseries",
+      tags="rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide", page="kinematics",
+      engine=True)
 class TriggerCorrelation(GeohazardAlgorithm):
-    NAME = "triggercorrelation"
-    DISPLAY_NAME = "Deformation vs trigger (lagged correlation)"
-    GROUP_ID = "timeseries"
-    TAGS = "rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide"
-    HELP_PAGE = "kinematics"
-    ENGINE = True
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
     CRS_FREE_INPUTS = ("INPUT",)  # the geometry is copied, never used
     MULTIBAND_INPUTS = ("INPUT_RASTER",)

@@ -11,15 +11,12 @@ from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.layers import station_inputs
 from ...io import kinematics as kio
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("validateinsar", "Validate InSAR against GNSS / levelling", group="geometry",
+      tags="validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth", page="kinematics")
 class ValidateInsar(GeohazardAlgorithm):
-    NAME = "validateinsar"
-    DISPLAY_NAME = "Validate InSAR against GNSS / levelling"
-    GROUP_ID = "geometry"
-    TAGS = "validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth"
-    HELP_PAGE = "kinematics"
     CRS_FREE_INPUTS = ("STATIONS_TABLE",)
     HELP = (
         "Compares InSAR time series (INSAR points with dated fields YYYYMMDD/DYYYYMMDD, or INSAR_RASTER with dated "

@@ -18,19 +18,16 @@ from ...io.styles import (
     style_vector_categorized,
 )
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
 
 
+@tool("inversevelocity", "Inverse-velocity failure forecast", group="timeseries",
+      tags="inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert", page="models",
+      former=(Alias("PLOT_FOLDER", ids.OUTPUT_PLOTS),))
 class InverseVelocity(GeohazardAlgorithm):
     CRS_FREE_INPUTS = ("INPUT",)
-    NAME = "inversevelocity"
-    DISPLAY_NAME = "Inverse-velocity failure forecast"
-    GROUP_ID = "timeseries"
-    TAGS = "inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert"
-    HELP_PAGE = "models"
-    FORMER_IDS = (Alias("PLOT_FOLDER", ids.OUTPUT_PLOTS),)
     HELP = (
         "Forecasts the failure time of accelerating points or active deformation areas with the "
         "inverse-velocity method (Fukuzono 1985; Voight 1988): before failure by tertiary creep 1/v falls "

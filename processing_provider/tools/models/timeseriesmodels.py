@@ -28,7 +28,7 @@ from ...io.styles import (
     style_raster_sequential,
 )
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
 def _velocity_field(columns: dict) -> str:
@@ -47,17 +47,13 @@ def _collect_points_block(parts, progress, block, out):
         (warn if kind == "warning" else info)(progress, message)
 
 
+@tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)", group="timeseries",
+      tags=("time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,subsidence,"
+            "landslide,model fitting"),
+      main=("OUTPUT", "OUTPUT_RASTER"), page="models", engine=True)
 class TimeSeriesModels(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     CRS_FREE_INPUTS = ("INPUT",)
-    NAME = "timeseriesmodels"
-    DISPLAY_NAME = "Time-series models (linear, seasonal, acceleration, logarithmic ...)"
-    GROUP_ID = "timeseries"
-    TAGS = ("time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,subsidence,"
-            "landslide,model fitting")
-    MAIN_OUTPUTS = ("OUTPUT", "OUTPUT_RASTER")
-    HELP_PAGE = "models"
-    ENGINE = True
     HELP = (
         "Fits temporal models to the displacement history of every point or polygon (vector layer with "
         "dated fields DYYYYMMDD, as our outputs and PS products, or EGMS YYYYMMDD) or every pixel (time-series "

@@ -23,19 +23,14 @@ from ...io.blocks import run_blocks
 from ...io.raster import RasterWriter, optional_writer
 from ...io.slc import slc_block_rows
 from ...io.styles import style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("amplitudedispersion", "PS candidates by amplitude dispersion", group="timeseries",
+      tags="PS,persistent scatterers,amplitude dispersion,SLC", main=("OUTPUT_PS_MASK",), page="psds",
+      former=(Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),), engine=True)
 class AmplitudeDispersion(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
-    NAME = "amplitudedispersion"
-    DISPLAY_NAME = "PS candidates by amplitude dispersion"
-    GROUP_ID = "timeseries"
-    TAGS = "PS,persistent scatterers,amplitude dispersion,SLC"
-    MAIN_OUTPUTS = ("OUTPUT_PS_MASK",)
-    HELP_PAGE = "psds"
-    FORMER_IDS = (Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),)
-    ENGINE = True
     HELP = (
         "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
         "dispersion index D_A = sigma_A / mean_A and the PS-candidate mask D_A <= threshold.\n\n"

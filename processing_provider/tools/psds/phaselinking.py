@@ -19,19 +19,15 @@ from ...io.blocks import raster_source, run_blocks
 from ...io.raster import RasterWriter, optional_writer
 from ...io.slc import slc_block_rows
 from ...io.styles import style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("phaselinking", "DS phase linking", group="timeseries",
+      tags="DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
+      kernels=("timeseries.shp", "timeseries.phase_linking"), page="psds", engine=True)
 class PhaseLinking(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     OVERLAP = (("INPUT", "PS_MASK"),)
-    NAME = "phaselinking"
-    DISPLAY_NAME = "DS phase linking"
-    GROUP_ID = "timeseries"
-    TAGS = "DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series"
-    KERNELS = ("timeseries.shp", "timeseries.phase_linking")
-    HELP_PAGE = "psds"
-    ENGINE = True
     HELP = (
         "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
         "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "

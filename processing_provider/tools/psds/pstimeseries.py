@@ -25,20 +25,17 @@ from ...io.raster import read_band
 from ...io.slc import point_coordinates, read_selected_phase, slc_block_rows
 from ...io.styles import style_points_velocity
 from ...io.vector import write_vector
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
+@tool("pstimeseries", "PS/DS point time series", group="timeseries",
+      tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("timeseries.psi",),
+      page="psds",
+      former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE)))
 class PsTimeSeries(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
     OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
-    NAME = "pstimeseries"
-    DISPLAY_NAME = "PS/DS point time series"
-    GROUP_ID = "timeseries"
-    TAGS = "PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide"
-    KERNELS = ("timeseries.psi",)
-    HELP_PAGE = "psds"
-    FORMER_IDS = (Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE))
     HELP = (
         "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
         "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "

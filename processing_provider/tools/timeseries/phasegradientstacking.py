@@ -21,18 +21,14 @@ from ...inputs.stacks import (
 from ...io.blocks import GdalOpener, run_blocks
 from ...io.raster import RasterWriter
 from ...io.styles import style_raster_diverging, style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for
 
 
+@tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
+      tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
 class PhaseGradientStacking(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "phasegradientstacking"
-    DISPLAY_NAME = "Phase-gradient stacking (landslide detection)"
-    GROUP_ID = "timeseries"
-    TAGS = "phase gradient,landslide,detection,velocity,wrapped,interferogram"
-    HELP_PAGE = "timeseries"
-    ENGINE = True
     HELP = (
         "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
         "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "

@@ -40,22 +40,17 @@ from ...io.raster import (
 )
 from ...io.stacks import StackInput, is_mintpy_stack, write_points
 from ...io.styles import style_points_velocity, style_raster_diverging, style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for, reference_pixel, reference_values, scan_stack, stack_source
 
 
+@tool("sbasinversion", "SBAS / ISBAS time series inversion", group="timeseries",
+      tags=("SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,interferogram,"
+            "unwrapped,MintPy,ground motion"),
+      main=("OUTPUT_VELOCITY", "OUTPUT_POINTS"), kernels=("timeseries.sbas",), page="timeseries",
+      former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
 class SbasInversion(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "sbasinversion"
-    DISPLAY_NAME = "SBAS / ISBAS time series inversion"
-    GROUP_ID = "timeseries"
-    TAGS = ("SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,interferogram,"
-            "unwrapped,MintPy,ground motion")
-    MAIN_OUTPUTS = ("OUTPUT_VELOCITY", "OUTPUT_POINTS")
-    KERNELS = ("timeseries.sbas",)
-    HELP_PAGE = "timeseries"
-    FORMER_IDS = (Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),)
-    ENGINE = True
     HELP = (
         "Displacement time series and velocity from a network of unwrapped interferograms by "
         "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "

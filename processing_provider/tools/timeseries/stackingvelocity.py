@@ -24,19 +24,15 @@ from ...io.raster import (
     RasterWriter,
 )
 from ...io.styles import style_raster_diverging, style_raster_sequential
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for, reference_pixel, reference_values, scan_stack
 
 
+@tool("stackingvelocity", "Stacking velocity (weighted rate stacking)", group="timeseries",
+      tags="stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
+      main=("OUTPUT_VELOCITY",), page="timeseries", engine=True)
 class StackingVelocity(GeohazardAlgorithm):
     input_raster_files = stack_raster_files
-    NAME = "stackingvelocity"
-    DISPLAY_NAME = "Stacking velocity (weighted rate stacking)"
-    GROUP_ID = "timeseries"
-    TAGS = "stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion"
-    MAIN_OUTPUTS = ("OUTPUT_VELOCITY",)
-    HELP_PAGE = "timeseries"
-    ENGINE = True
     HELP = (
         "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
         "v = sum(w d dt) / sum(w dt^2) per pixel, with its standard error from the scatter of the "

@@ -26,7 +26,7 @@ from ...inputs.stacks import expand_raster_inputs
 from ...io.blocks import raster_source
 from ...io.raster import RasterWriter, check_same_grid, raster_info, read_band
 from ...io.unwrap import is_complex, read_back
-from ...tools._base import GeohazardAlgorithm
+from .._base import GeohazardAlgorithm, tool
 
 
 def _pair_name(path: str, name: str) -> str:
@@ -51,16 +51,11 @@ def _other_grid(info, ref) -> bool:
     return a is not None and b is not None and not a.IsSame(b)
 
 
+@tool("unwrap", "Phase unwrapping", group="timeseries",
+      tags="unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series",
+      main=("OUTPUT_REPORT",), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
+      former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
 class Unwrap(GeohazardAlgorithm):
-    NAME = "unwrap"
-    DISPLAY_NAME = "Phase unwrapping"
-    GROUP_ID = "timeseries"
-    TAGS = "unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series"
-    MAIN_OUTPUTS = ("OUTPUT_REPORT",)
-    KERNELS = ("timeseries.unwrap", "timeseries.unwrap_tiles")
-    HELP_PAGE = "unwrap"
-    FORMER_IDS = (Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS))
-    ENGINE = True
     HELP = (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
         "phase grows with range for the phase linking tool's interferograms) and connected components, "
