@@ -450,6 +450,19 @@ CASES = {
 }
 
 
+def hostile_cases(tools, recipe):
+    """The hostile test of a family: every case of :data:`CASES` on every tool of ``tools``, each tool run with
+    its ``recipe(tool, tmp_path)``. A test module binds it as ``test_hostile``."""
+    import pytest
+
+    @pytest.mark.parametrize("case", list(CASES))
+    @pytest.mark.parametrize("tool", tools)
+    def test_hostile(qgis_app, tool, case, tmp_path):
+        CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+
+    return test_hostile
+
+
 def copy_into(src, folder):
     os.makedirs(folder, exist_ok=True)
     dst = os.path.join(folder, os.path.basename(src))

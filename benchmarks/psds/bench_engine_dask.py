@@ -17,6 +17,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -40,21 +41,14 @@ def main():
     out = sys.argv[1]
     rows, cols, n_dates, repeat = (int(v) for v in (sys.argv[2:6] + ["240", "400", "30", "3"][len(sys.argv[2:6]):]))
     os.makedirs(out, exist_ok=True)
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+    from bench_qgis import start_qgis
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from insar_geohazards.plugin import InsarGeohazardsPlugin
-
-    plugin = InsarGeohazardsPlugin(None)
-    plugin.initProcessing()
+    app, plugin = start_qgis()
     import pathlib
 
     import processing
     from osgeo import gdal
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
     from testutils_psds import write_slc_files
 
     from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack

@@ -47,9 +47,9 @@ from . import ids
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, WAVELENGTH
 
 #: Geometry types of vector inputs and outputs, by name.
-_SOURCE = QgsProcessing.SourceType
-GEOMETRY = {"point": _SOURCE.TypeVectorPoint, "line": _SOURCE.TypeVectorLine, "polygon": _SOURCE.TypeVectorPolygon,
-            "any": _SOURCE.TypeVectorAnyGeometry, "table": _SOURCE.TypeVector}
+GEOMETRY = {"point": QgsProcessing.SourceType.TypeVectorPoint, "line": QgsProcessing.SourceType.TypeVectorLine,
+            "polygon": QgsProcessing.SourceType.TypeVectorPolygon, "table": QgsProcessing.SourceType.TypeVector,
+            "any": QgsProcessing.SourceType.TypeVectorAnyGeometry}
 _ADVANCED = QgsProcessingParameterDefinition.Flag.FlagAdvanced
 
 

@@ -4,7 +4,6 @@ troposphericcorrection (phase-elevation)."""
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -45,10 +44,7 @@ def recipe(tool, tmp):
                      overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_dem_far_away_is_refused(qgis_app, tmp_path):

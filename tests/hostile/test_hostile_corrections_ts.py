@@ -4,7 +4,6 @@ import datetime as dt
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -82,7 +81,4 @@ def recipe(tool, tmp):
                      nocrs="accept", overlap={"INCIDENCE_RASTER": inc}, implausible={"INCIDENCE": 95.0})
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)

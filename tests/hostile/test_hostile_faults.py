@@ -113,10 +113,7 @@ def recipe(tool, tmp):
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_uniformslip_at_its_maxima_is_refused_at_once_with_a_cost_estimate(qgis_app, tmp_path):

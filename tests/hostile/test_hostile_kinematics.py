@@ -97,10 +97,7 @@ def recipe(tool, tmp):
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_driver_gaps_and_bad_driver_are_reported(qgis_app, tmp_path):

@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 
 TOOLS = ["timeseriesmodels", "inversevelocity"]
@@ -31,10 +30,7 @@ def recipe(tool, tmp):
                     overlap=None, implausible=implausible)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_timeseriesmodels_raster_input_all_nan_is_refused(qgis_app, tmp_path):

@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 import testutils_kinematics as kt
 from testutils import write_geotiff
@@ -69,10 +68,7 @@ def recipe(tool, tmp):
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_featureless_images_give_no_offset_and_a_warning(qgis_app, tmp_path):

@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -60,10 +59,7 @@ def recipe(tool, tmp):
                     implausible=implausible)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_real_raster_given_as_slc_is_refused(qgis_app, tmp_path):

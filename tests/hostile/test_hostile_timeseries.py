@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -42,10 +41,7 @@ def recipe(tool, tmp):
                     nocrs="accept", overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def _vel(path):

@@ -231,7 +231,7 @@ def test_pca_atmosphere_run(run_alg, tmp_path):
 def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider.tools.corrections import unwrapclosurecorrection as tc
+    from insar_geohazards.processing_provider.io import corrections as tc
 
     # 3 blocks of 16 rows, the corrected files' tiles as tall
     monkeypatch.setattr(tc, "closure_plan", lambda info, *a: (engine.plan_blocks(info.height, info.width,

@@ -18,10 +18,7 @@ from qgis.core import (
 )
 
 from ....algorithms.progress import check_canceled
-from ...io.ada import (
-    metric_frame,
-)
-from ...io.styles import apply_on_load, sidecar_qml
+from ...io import ada, styles
 
 
 def _style_vector(path, context, *, field_name_, kind, categories=None):
@@ -66,9 +63,9 @@ def _style_vector(path, context, *, field_name_, kind, categories=None):
             cats.append(QgsRendererCategory(val, sym, label))
         renderer = QgsCategorizedSymbolRenderer(field_name_, cats)
     layer.setRenderer(renderer)
-    qml = sidecar_qml(path)
+    qml = styles.sidecar_qml(path)
     layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
+    styles.apply_on_load(context, path, qml)
     return qml
 
 
@@ -88,7 +85,7 @@ def _to_metric_geometries(source, crs_metric: QgsCoordinateReferenceSystem, cont
 
 def _metric_crs_for_source(source, name) -> QgsCoordinateReferenceSystem:
     ext = source.sourceExtent()
-    frame = metric_frame(source.sourceCrs(), np.array([ext.center().x()]), np.array([ext.center().y()]), name=name)
+    frame = ada.metric_frame(source.sourceCrs(), np.array([ext.center().x()]), np.array([ext.center().y()]), name=name)
     return QgsCoordinateReferenceSystem.fromWkt(frame.metric_wkt)
 
 

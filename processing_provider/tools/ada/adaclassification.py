@@ -13,22 +13,15 @@ from qgis.core import (
     QgsSpatialIndex,
 )
 
-from ....algorithms.ada.classification import CLASSES, classify_ada, seasonal_fit
-from ....algorithms.ada.zonal import nan_mean, nonzero_share, zonal_stat
+from ....algorithms.ada import classification, zonal
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import dated_fields, decimal_years
-from ....algorithms.geometry.terrain import slope_aspect
+from ....algorithms.formats import dates
+from ....algorithms.geometry import terrain
 from ....algorithms.progress import check_canceled
 from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io.ada import (
-    VELOCITY_CANDIDATES,
-    find_field,
-    rings_in_crs,
-)
-from ...io.compat import FIELD_BOOL, FIELD_DOUBLE, FIELD_STRING
-from ...io.raster import raster_info, read_band
+from ...io import ada, compat, raster
 from .._base import GeohazardAlgorithm, tool
 from ._common import _copy_fields, _intersects_any, _metric_crs_for_source, _py, _style_sink, _to_metric_geometries
 
@@ -118,7 +111,7 @@ class AdaClassification(GeohazardAlgorithm):
                 return False, f"{field_p}: choose the class field of the {layer_p} layer"
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if layer is not None and not self.parameterAsString(parameters, self.VELOCITY_FIELD, context):
-            if find_field(layer.fields(), ("mean_vel",) + VELOCITY_CANDIDATES) is None:
+            if ada.find_field(layer.fields(), ("mean_vel",) + ada.VELOCITY_CANDIDATES) is None:
                 return False, f"{self.VELOCITY_FIELD}: no mean_vel or velocity field in {layer.name()!r}; choose one"
         return True, ""
 
@@ -148,23 +141,24 @@ class AdaClassification(GeohazardAlgorithm):
 
     def _zonal(self, raster_path, name, geoms, crs_metric_wkt, fn):
         """Per polygon, ``fn(values inside)`` of a raster sampled at pixel centres (core: zonal_stat)."""
-        info_ = raster_info(raster_path, name)
+        info_ = raster.raster_info(raster_path, name)
         if info_.srs is None:
             raise GeohazardError(f"{name}: the raster has no CRS")
-        data = read_band(raster_path, 1, name=name, dtype=np.float64)
-        return zonal_stat(data, info_.geotransform, rings_in_crs(geoms, crs_metric_wkt, info_.crs_wkt), fn)
+        data = raster.read_band(raster_path, 1, name=name, dtype=np.float64)
+        return zonal.zonal_stat(data, info_.geotransform, ada.rings_in_crs(geoms, crs_metric_wkt, info_.crs_wkt), fn)
 
     def _mean_slope(self, parameters, context, source, feats, geoms, crs_metric):
         """Mean DEM slope (degrees) per ADA; the ADAs' slope_pts_deg without a DEM; else NaN."""
         if parameters.get(self.DEM):
             dem = self.raster_path(parameters, self.DEM, context)
-            dem_info = raster_info(dem, self.DEM)
+            dem_info = raster.raster_info(dem, self.DEM)
             if dem_info.srs is None or dem_info.srs.IsGeographic():
                 raise GeohazardError(f"{self.DEM}: the DEM must be in a projected CRS in metres; reproject it first")
-            slope_r, _ = slope_aspect(read_band(dem, 1, name=self.DEM, dtype=np.float64), *dem_info.pixel_size)
+            slope_r, _ = terrain.slope_aspect(raster.read_band(dem, 1, name=self.DEM, dtype=np.float64),
+                                              *dem_info.pixel_size)
             tmp = _write_tmp_raster(slope_r, dem_info)
             try:
-                return self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), nan_mean)
+                return self._zonal(tmp, self.DEM, geoms, crs_metric.toWkt(), zonal.nan_mean)
             finally:
                 os.remove(tmp)
         if source.fields().lookupField("slope_pts_deg") >= 0:
@@ -182,11 +176,12 @@ class AdaClassification(GeohazardAlgorithm):
             ev["in_landslide"] = _intersects_any(geoms, [g for _, g in ls])
         if parameters.get(self.DISTORTION):
             ev["distorted_share"] = self._zonal(self.raster_path(parameters, self.DISTORTION, context),
-                                                self.DISTORTION, geoms, crs_metric.toWkt(), nonzero_share)
-        dated = dated_fields(source.fields().names())
+                                                self.DISTORTION, geoms, crs_metric.toWkt(), zonal.nonzero_share)
+        dated = dates.dated_fields(source.fields().names())
         if len(dated) >= 6 and feats:
             series = np.array([[_num(f[n]) for n, _ in dated] for f, _ in feats])
-            ev["trend_mm_yr"], ev["seasonal_amplitude_mm"] = seasonal_fit(series, decimal_years([d for _, d in dated]))
+            ev["trend_mm_yr"], ev["seasonal_amplitude_mm"] = classification.seasonal_fit(
+                series, dates.decimal_years([d for _, d in dated]))
         ev["geology"] = self._majority_class(parameters, self.GEOLOGY, self.GEOLOGY_FIELD, geoms, crs_metric, context)
         ev["land_use"] = self._majority_class(parameters, self.LAND_USE, self.LAND_USE_FIELD, geoms, crs_metric,
                                               context)
@@ -209,8 +204,8 @@ class AdaClassification(GeohazardAlgorithm):
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
-        vel = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or find_field(
-            source.fields(), ("mean_vel",) + VELOCITY_CANDIDATES)
+        vel = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or ada.find_field(
+            source.fields(), ("mean_vel",) + ada.VELOCITY_CANDIDATES)
         if vel is None or source.fields().lookupField(vel) < 0:
             raise GeohazardError(f"{self.VELOCITY_FIELD}: no velocity field {vel!r} in the ADA layer")
         crs_metric = _metric_crs_for_source(source, self.INPUT)
@@ -220,12 +215,13 @@ class AdaClassification(GeohazardAlgorithm):
         ev = self._evidence(parameters, context, source, feats, crs_metric)
         v = np.array([_num(f[vel]) for f, _ in feats])
         area = np.array([g.area() for _, g in feats])
-        classes, why = classify_ada(v, area, **ev, **self._rules(parameters, context))
+        classes, why = classification.classify_ada(v, area, **ev, **self._rules(parameters, context))
         progress.set_progress(80)
         check_canceled(progress)
-        extra = [("ada_class", FIELD_STRING), ("explanation", FIELD_STRING), ("mean_slope_deg", FIELD_DOUBLE),
-                 ("seasonal_amp_mm", FIELD_DOUBLE), ("trend_mm_yr", FIELD_DOUBLE),
-                 ("distorted_share", FIELD_DOUBLE), ("in_landslide", FIELD_BOOL)]
+        extra = [("ada_class", compat.FIELD_STRING), ("explanation", compat.FIELD_STRING), ("mean_slope_deg",
+                                                                                            compat.FIELD_DOUBLE),
+                 ("seasonal_amp_mm", compat.FIELD_DOUBLE), ("trend_mm_yr", compat.FIELD_DOUBLE),
+                 ("distorted_share", compat.FIELD_DOUBLE), ("in_landslide", compat.FIELD_BOOL)]
         fields = _copy_fields(source.fields(), extra)
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                           source.sourceCrs())
@@ -246,7 +242,7 @@ class AdaClassification(GeohazardAlgorithm):
             sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
         feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
         del sink  # flush and close the file before styling it
-        _style_sink(dest, context, "ada_class", list(CLASSES))
+        _style_sink(dest, context, "ada_class", list(classification.CLASSES))
         return {self.OUTPUT: dest}
 
 

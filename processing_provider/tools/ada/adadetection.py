@@ -5,25 +5,12 @@ from __future__ import annotations
 import numpy as np
 from osgeo import ogr
 
-from ....algorithms.ada.classification import plane_slope_deg
-from ....algorithms.ada.detection import FLAG_NAMES, detect_ada
+from ....algorithms.ada import classification, detection
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, info
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import read_point_table, source_layer, velocity_field
-from ...io.ada import (
-    HEIGHT_CANDIDATES,
-    STD_CANDIDATES,
-    ada_outlines,
-    ada_polygon_fields,
-    crs_wkt,
-    find_field,
-    metric_frame,
-    series_fields,
-    write_points_gpkg,
-)
-from ...io.vector import write_vector
+from ...io import ada, vector
 from .._base import GeohazardAlgorithm, tool
 from ._common import _style_vector
 
@@ -146,7 +133,7 @@ class AdaDetection(GeohazardAlgorithm):
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if layer is not None:
             try:
-                velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+                layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
             except GeohazardError as exc:
                 return False, str(exc)
         return True, ""
@@ -165,33 +152,35 @@ class AdaDetection(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        layer = source_layer(self, parameters, self.INPUT, context)
-        vel = velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
-        std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or find_field(
-            layer.fields(), STD_CANDIDATES)
-        height = find_field(layer.fields(), HEIGHT_CANDIDATES)
-        ts = series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
-                           MAX_SERIES_VALUES)
+        layer = layers.source_layer(self, parameters, self.INPUT, context)
+        vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
+            layer.fields(), ada.STD_CANDIDATES)
+        height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
+        ts = ada.series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
+                               MAX_SERIES_VALUES)
         wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
-        table = read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
-        frame = metric_frame(table.crs, table.x, table.y, name=self.INPUT)
+        table = layers.read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
+        frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
         xm, ym = frame.forward(table.x, table.y)
         info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
              + (f", {len(ts)} dates" if ts else ""))
         series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
         with knobs.run_settings(self, parameters, context).executor(progress) as ex:
-            res = detect_ada(xm, ym, table.attributes[vel], velocity_std_mm_yr=table.attributes[std] if std else None,
-                             series_mm=series, executor=ex, progress=SubProgress(progress, 25, 70),
-                             **self._options(parameters, context))
+            res = detection.detect_ada(xm, ym, table.attributes[vel],
+                                       velocity_std_mm_yr=table.attributes[std] if std else None,
+                                       series_mm=series, executor=ex, progress=SubProgress(progress, 25, 70),
+                                       **self._options(parameters, context))
         del series
-        wkbs, areas = ada_outlines(xm, ym, res, margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN,
-                                                                                context),
-                                   back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
-        slope = plane_slope_deg(xm, ym, table.attributes[height], res.labels, res.n_ada) if height else None
+        wkbs, areas = ada.ada_outlines(xm, ym, res, margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN,
+                                                                                    context),
+                                       back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
+        slope = classification.plane_slope_deg(xm, ym, table.attributes[height], res.labels,
+                                               res.n_ada) if height else None
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        out_wkt = crs_wkt(table.crs)
-        write_vector(out, ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
-                     geometry_type=ogr.wkbMultiPolygon)
+        out_wkt = ada.crs_wkt(table.crs)
+        vector.write_vector(out, ada.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
+                            geometry_type=ogr.wkbMultiPolygon)
         _style_vector(out, context, field_name_="mean_vel", kind="velocity")
         feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
             "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
@@ -203,9 +192,9 @@ class AdaDetection(GeohazardAlgorithm):
             # style labels them and the help lists them
             pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": res.labels,
                        "flag": res.flags.astype(np.int64)}
-            write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=out_wkt,
-                              progress=SubProgress(progress, 85, 100))
+            ada.write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=out_wkt,
+                                  progress=SubProgress(progress, 85, 100))
             _style_vector(out_pts, context, field_name_="flag", kind="class",
-                          categories=[(c, f"{c} {FLAG_NAMES[c]}") for c in sorted(FLAG_NAMES)])
+                          categories=[(c, f"{c} {detection.FLAG_NAMES[c]}") for c in sorted(detection.FLAG_NAMES)])
             results[self.OUTPUT_POINTS] = out_pts
         return results

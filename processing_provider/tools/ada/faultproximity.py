@@ -17,7 +17,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import check_canceled
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
-from ...io.compat import FIELD_DOUBLE, FIELD_STRING
+from ...io import compat
 from .._base import GeohazardAlgorithm, tool
 from ._common import _copy_fields, _metric_crs_for_source, _py, _to_metric_geometries
 
@@ -97,7 +97,7 @@ class FaultProximity(GeohazardAlgorithm):
         labels = [f"{lo:g}-{hi:g} m" if np.isfinite(hi) else f"> {lo:g} m"
                   for lo, hi in zip(table["lower_m"], table["upper_m"])]
         idx = np.searchsorted(np.asarray(bands, float), dist, side="left")
-        fields = _copy_fields(source.fields(), [("dist_fault_m", FIELD_DOUBLE), ("band", FIELD_STRING)])
+        fields = _copy_fields(source.fields(), [("dist_fault_m", compat.FIELD_DOUBLE), ("band", compat.FIELD_STRING)])
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, source.wkbType(),
                                           source.sourceCrs())
         if sink is None:

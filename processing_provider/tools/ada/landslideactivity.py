@@ -10,20 +10,13 @@ from qgis.core import (
     QgsProcessingException,
 )
 
-from ....algorithms.ada.activity import landslide_activity, points_in_polygons_blocks
-from ....algorithms.ada.detection import stability_threshold
+from ....algorithms.ada import activity, detection
 from ....algorithms.errors import GeohazardError
-from ....algorithms.geometry.los import los_unit_vector
-from ....algorithms.geometry.terrain import los_to_downslope, slope_aspect
+from ....algorithms.geometry import los, terrain
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import read_point_table, source_layer, velocity_field
-from ...io.ada import (
-    polygon_rings,
-)
-from ...io.compat import FIELD_DOUBLE, FIELD_INT, FIELD_STRING
-from ...io.raster import raster_info, read_band
+from ...io import ada, compat, raster
 from .._base import GeohazardAlgorithm, tool
 from ._common import (
     _copy_fields,
@@ -37,7 +30,7 @@ from ._common import (
 
 def _sample_dem_slope(dem_path, name, x, y, src_wkt):
     """Slope and aspect (degrees) of a projected DEM at points given in ``src_wkt``."""
-    info_ = raster_info(dem_path, name)
+    info_ = raster.raster_info(dem_path, name)
     srs = info_.srs
     if srs is None or srs.IsGeographic():
         raise GeohazardError(f"{name}: the DEM must be in a projected CRS in metres (got "
@@ -45,8 +38,8 @@ def _sample_dem_slope(dem_path, name, x, y, src_wkt):
     from pyproj import Transformer
 
     dx, dy = info_.pixel_size
-    dem = read_band(dem_path, 1, name=name, dtype=np.float64)
-    slope, aspect = slope_aspect(dem, dx, dy)
+    dem = raster.read_band(dem_path, 1, name=name, dtype=np.float64)
+    slope, aspect = terrain.slope_aspect(dem, dx, dy)
     t = Transformer.from_crs(src_wkt, info_.crs_wkt, always_xy=True)
     px, py = t.transform(np.asarray(x, float), np.asarray(y, float))
     row, col = info_.world_to_pixel(px, py)
@@ -123,7 +116,7 @@ class LandslideActivity(GeohazardAlgorithm):
         layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
         if layer is not None:
             try:
-                velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+                layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
             except GeohazardError as exc:
                 return False, str(exc)
         return True, ""
@@ -138,17 +131,20 @@ class LandslideActivity(GeohazardAlgorithm):
         if los_fields:
             e, n, u = (table.attributes[f] for f in los_fields)
         else:
-            e, n, u = los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                      self.parameterAsDouble(parameters, self.HEADING, context))
-        return los_to_downslope(v, e, n, u, s, asp, min_sensitivity=self.parameterAsDouble(
+            e, n, u = los.los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                          self.parameterAsDouble(parameters, self.HEADING, context))
+        return terrain.los_to_downslope(v, e, n, u, s, asp, min_sensitivity=self.parameterAsDouble(
             parameters, self.MIN_SENSITIVITY, context))[0]
 
     def _write_activity(self, parameters, context, inv, feats, act):
-        names = [("area_km2", FIELD_DOUBLE), ("n_points", FIELD_INT), ("min_points", FIELD_INT),
-                 ("n_moving", FIELD_INT), ("share_moving", FIELD_DOUBLE), ("mean_vlos", FIELD_DOUBLE),
-                 ("max_vlos", FIELD_DOUBLE), ("n_vslope", FIELD_INT), ("mean_vslope", FIELD_DOUBLE),
-                 ("max_vslope", FIELD_DOUBLE), ("rep_vel", FIELD_DOUBLE), ("rep_source", FIELD_STRING),
-                 ("state", FIELD_STRING), ("threshold", FIELD_DOUBLE)]
+        names = [("area_km2", compat.FIELD_DOUBLE), ("n_points", compat.FIELD_INT), ("min_points", compat.FIELD_INT),
+                 ("n_moving", compat.FIELD_INT), ("share_moving", compat.FIELD_DOUBLE), ("mean_vlos",
+                                                                                         compat.FIELD_DOUBLE),
+                 ("max_vlos", compat.FIELD_DOUBLE), ("n_vslope", compat.FIELD_INT), ("mean_vslope",
+                                                                                     compat.FIELD_DOUBLE),
+                 ("max_vslope", compat.FIELD_DOUBLE), ("rep_vel", compat.FIELD_DOUBLE), ("rep_source",
+                                                                                         compat.FIELD_STRING),
+                 ("state", compat.FIELD_STRING), ("threshold", compat.FIELD_DOUBLE)]
         fields = _copy_fields(inv.fields(), names)
         sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
         if sink is None:
@@ -167,7 +163,7 @@ class LandslideActivity(GeohazardAlgorithm):
         ada_src = self.parameterAsSource(parameters, self.ADAS, context)
         adas = _to_metric_geometries(ada_src, crs_metric, context)
         hit = _intersects_any([g for _, g in adas], [g for _, g in feats])
-        cfields = _copy_fields(ada_src.fields(), [("candidate", FIELD_STRING)])
+        cfields = _copy_fields(ada_src.fields(), [("candidate", compat.FIELD_STRING)])
         csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
                                             ada_src.wkbType(), ada_src.sourceCrs())
         for (f, _), h in zip(adas, hit):
@@ -185,12 +181,12 @@ class LandslideActivity(GeohazardAlgorithm):
         inv = self.parameterAsSource(parameters, self.INVENTORY, context)
         if inv is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
-        layer = source_layer(self, parameters, self.POINTS, context)
-        vel = velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        layer = layers.source_layer(self, parameters, self.POINTS, context)
+        vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
         los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
         los_fields = los_fields if len(los_fields) == 3 else []
-        table = read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
-                                 SubProgress(progress, 0, 30))
+        table = layers.read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
+                                        SubProgress(progress, 0, 30))
         crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
         src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
         from pyproj import Transformer
@@ -198,17 +194,18 @@ class LandslideActivity(GeohazardAlgorithm):
         xm, ym = Transformer.from_crs(src_wkt, crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019),
                                       always_xy=True).transform(table.x, table.y)
         feats = _to_metric_geometries(inv, crs_metric, context, progress)
-        rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
+        rings = [ada.polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
         with knobs.run_settings(self, parameters, context).executor(progress) as ex:
-            poly_idx = points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress, 30, 50))
+            poly_idx = activity.points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress,
+                                                                                                           30, 50))
         v = table.attributes[vel]
-        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or stability_threshold(v)
+        thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or detection.stability_threshold(v)
         feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
                           f"points inside {len(feats)} landslides")
         v_slope = self._v_slope(parameters, context, table, vel, los_fields, poly_idx >= 0, src_wkt) \
             if parameters.get(self.DEM) else None
         area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
-        act = landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
+        act = activity.landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
         act["area_km2"] = area_km2
         act["threshold"] = np.full(len(feats), thr)
         results = {self.OUTPUT: self._write_activity(parameters, context, inv, feats, act)}

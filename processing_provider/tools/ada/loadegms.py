@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....algorithms.formats.dates import field_name
-from ....algorithms.formats.egms import read_egms
+from ....algorithms.formats import dates, egms
 from ....algorithms.progress import SubProgress, check_canceled
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
-from ...io.ada import (
-    epsg_wkt,
-    write_points_gpkg,
-)
+from ...io import ada
 from .._base import GeohazardAlgorithm, tool
 from ._common import _style_vector
 
@@ -45,7 +41,7 @@ class LoadEgms(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         path = self.parameterAsFile(parameters, self.INPUT, context)
-        data = read_egms(path)
+        data = egms.read_egms(path)
         progress.set_progress(40)
         check_canceled(progress)
         fields = dict(data.columns)
@@ -54,10 +50,10 @@ class LoadEgms(GeohazardAlgorithm):
             fields["date_first"] = np.array([data.dates[0]] * n, dtype=object)
             fields["date_last"] = np.array([data.dates[-1]] * n, dtype=object)
             for j, d in enumerate(data.dates):
-                fields[field_name(d)] = data.displacement_mm[:, j].astype(np.float64)
+                fields[dates.field_name(d)] = data.displacement_mm[:, j].astype(np.float64)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_points_gpkg(out, data.x, data.y, fields, crs_wkt=epsg_wkt(data.epsg), layer_name=data.name,
-                          progress=SubProgress(progress, 40, 100))
+        ada.write_points_gpkg(out, data.x, data.y, fields, crs_wkt=ada.epsg_wkt(data.epsg), layer_name=data.name,
+                              progress=SubProgress(progress, 40, 100))
         _style_vector(out, context, field_name_="mean_velocity", kind="velocity")
         feedback.pushInfo(f"{data.level}: {n} points, {len(data.dates)} dates "
                           f"({data.dates[0] if data.dates else '-'} .. {data.dates[-1] if data.dates else '-'}), "

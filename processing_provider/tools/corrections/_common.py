@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import parse_date_list
+from ....algorithms.formats import dates
 from ...inputs import declare
 from ...inputs.declare import UNITS_HELP
 from ...tools._base import GeohazardAlgorithm
@@ -53,7 +53,7 @@ def check_steps(alg, parameters, context) -> tuple:
     if not ok:
         return ok, msg
     try:
-        parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")
+        dates.parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")
     except GeohazardError as exc:
         return False, str(exc)
     return True, ""

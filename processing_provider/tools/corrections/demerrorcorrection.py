@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from ....algorithms.corrections.dem_error import (
-    check_design,
-    dem_error_engine_block,
-    design_matrix,
-    read_date_baselines,
-)
+from ....algorithms.corrections import dem_error
 from ....algorithms.formats.dates import parse_date_list
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import geometry_sources, output_paths
-from ...inputs.stacks import expand_file_inputs
-from ...io.corrections import (
-    run_series_blocks,
-    series_metadata,
-)
-from ...io.points import raster_dates
-from ...io.styles import style_raster_diverging
+from ...io import corrections, points, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import check_steps
 
@@ -70,32 +58,33 @@ class DemErrorCorrection(GeohazardAlgorithm):
 
     def checkParameterValues(self, parameters, context):
         ok, msg = check_steps(self, parameters, context)
-        if ok and not expand_file_inputs(parameters.get("BASELINES")):
+        if ok and not stacks.expand_file_inputs(parameters.get("BASELINES")):
             return False, ("BASELINES: the DEM-error correction needs the perpendicular baselines of the dates "
                            "(CSV date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder)")
         return ok, msg
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
-        dates = raster_dates(info, "INPUT")
-        bperp = read_date_baselines(expand_file_inputs(parameters.get("BASELINES")), dates)
-        g = design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+        dates = points.raster_dates(info, "INPUT")
+        bperp = dem_error.read_date_baselines(stacks.expand_file_inputs(parameters.get("BASELINES")), dates)
+        g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
                           step_dates=parse_date_list(self.parameterAsString(parameters, "STEP_DATES", context),
                                                      name="STEP_DATES"))
-        check_design(g)
+        dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
-        func = functools.partial(dem_error_engine_block, g=g,
+        func = functools.partial(dem_error.dem_error_engine_block, g=g,
                                  slant_range_m=self.parameterAsDouble(parameters, "SLANT_RANGE", context),
                                  incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context))
-        meta = series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
-                                           "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
+        meta = corrections.series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
+                                                       "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
         run = knobs.run_settings(self, parameters, context)
         spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
                 "OUTPUT_RESIDUAL": ("residual_rms_mm", "band")}
-        paths = output_paths(self, parameters, spec, context, optional=("OUTPUT_RESIDUAL",))
-        run_series_blocks(info, dates, run.plan(info.height, info.width, bytes_per_pixel=len(dates) * 8.0 * 5), func,
+        paths = layers.output_paths(self, parameters, spec, context, optional=("OUTPUT_RESIDUAL",))
+        corrections.run_series_blocks(info, dates, run.plan(info.height, info.width,
+                                                            bytes_per_pixel=len(dates) * 8.0 * 5), func,
                           {p: spec[k] for k, p in paths.items()}, run=run, progress=FeedbackProgress(feedback),
-                          sources=geometry_sources(self, parameters, context, info), meta=meta)
-        style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
-        style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
+                                      sources=layers.geometry_sources(self, parameters, context, info), meta=meta)
+        styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        styles.style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
         return paths

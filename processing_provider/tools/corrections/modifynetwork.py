@@ -7,22 +7,13 @@ import os
 
 import numpy as np
 
-from ....algorithms.conventions import radians_per_m
+from ....algorithms import conventions, engine
 from ....algorithms.corrections import network_mod
-from ....algorithms.engine import StackSource
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import optional_file
-from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
-from ...io.blocks import GdalOpener
-from ...io.corrections import (
-    Stack,
-    fit_pass,
-    link_or_copy,
-    write_csv,
-)
+from ...io import blocks, corrections
 from .._base import GeohazardAlgorithm, tool
 from ._common import STACK_HELP
 
@@ -31,7 +22,7 @@ from ._common import STACK_HELP
       tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
       main=("OUTPUT_REPORT",), page="corrections", engine=True)
 class ModifyNetwork(GeohazardAlgorithm):
-    input_raster_files = stack_raster_files
+    input_raster_files = stacks.stack_raster_files
     HELP = (
         "Chooses the interferograms that go into the time series and says why the others were dropped, as "
         "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "
@@ -75,12 +66,12 @@ class ModifyNetwork(GeohazardAlgorithm):
         self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (CSV)", "CSV files (*.csv)", optional=True))
 
     def checkParameterValues(self, parameters, context):
-        return check_stack_parameters(self, parameters, context, mintpy=False)
+        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = Stack(gather_stack(self, parameters, context, allow_mintpy=False, feedback=feedback),
-                      run.max_memory_mb)
+        stack = corrections.Stack(stacks.gather_stack(self, parameters, context, allow_mintpy=False, feedback=feedback),
+                                  run.max_memory_mb)
         net = stack.network
         min_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
         max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)
@@ -95,9 +86,9 @@ class ModifyNetwork(GeohazardAlgorithm):
                 feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
             else:
                 to_rad = 1.0 if stack.units < 2 else \
-                    radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
-                sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
-                                                         signs=stack.signs, to_radians=to_rad),
+                    conventions.radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
+                sums = corrections.fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
+                                                                     signs=stack.signs, to_radians=to_rad),
                                 sources=stack.sources(coherence=False), run=run, progress=SubProgress(progress, 40, 80))
                 misfit = network_mod.closure_misfit(sums)
         text = {k: self.parameterAsString(parameters, k, context) or "" for k in
@@ -123,17 +114,17 @@ class ModifyNetwork(GeohazardAlgorithm):
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
         os.makedirs(out_dir, exist_ok=True)
         for i in np.flatnonzero(edit.keep):
-            link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
+            corrections.link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
         progress.set_progress(100)
         result = {"OUTPUT": out_dir}
-        rep = optional_file(self, parameters, "OUTPUT_REPORT", context)
+        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:
-            result["OUTPUT_REPORT"] = write_csv(rep, network_mod.edit_table(
+            result["OUTPUT_REPORT"] = corrections.write_csv(rep, network_mod.edit_table(
                 net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))
         return result
 
     def _mean_coherence(self, stack, run, progress):
-        src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
-        sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
+        src = {"coherence": engine.StackSource(stack.coh_paths, blocks.GdalOpener(), dtype=np.float32)}
+        sums = corrections.fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
         with np.errstate(invalid="ignore", divide="ignore"):
             return sums["s"] / sums["n"]

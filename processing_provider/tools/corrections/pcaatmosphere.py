@@ -6,18 +6,12 @@ import functools
 
 import numpy as np
 
-from ....algorithms.corrections.pca import pca_engine_block, smooth_model
-from ....algorithms.engine import max_memory_bytes, plan_blocks
+from ....algorithms import engine
+from ....algorithms.corrections import pca
 from ....algorithms.formats.dates import parse_date_list
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import output_paths
-from ...io.corrections import (
-    run_series_blocks,
-    series_metadata,
-)
-from ...io.points import raster_dates
-from ...io.styles import style_raster_diverging
+from ...io import corrections, points, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import check_steps
 
@@ -74,25 +68,28 @@ class PcaAtmosphere(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
-        dates = raster_dates(info, "INPUT")
-        g = smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
-                         poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
-                         step_dates=parse_date_list(self.parameterAsString(parameters, "STEP_DATES", context),
-                                                    name="STEP_DATES"))
+        dates = points.raster_dates(info, "INPUT")
+        g = pca.smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
+                             poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+                             step_dates=parse_date_list(self.parameterAsString(parameters, "STEP_DATES", context),
+                                                        name="STEP_DATES"))
         tile = self.parameterAsInt(parameters, "TILE_PIXELS", context)
         max_autocorr = self.parameterAsDouble(parameters, "MAX_AUTOCORR", context)
-        func = functools.partial(pca_engine_block, g=g, tile=tile, max_autocorr=max_autocorr)
+        func = functools.partial(pca.pca_engine_block, g=g, tile=tile, max_autocorr=max_autocorr)
         per_row = info.width * len(dates) * 4.0 * 3  # float32 input, delay and output
         run = knobs.run_settings(self, parameters, context)
-        rows = max(1, int(max_memory_bytes(run.max_memory_mb) // max(per_row * tile, 1)) - 2) * tile  # 2 tiles of halo
+        rows = max(1, int(engine.max_memory_bytes(run.max_memory_mb) // max(per_row * tile,
+                                                                            1)) - 2) * tile  # 2 tiles of halo
         # overlapping tiles reach one tile beyond a block's rows: halo = tile (the result does not
         # depend on the blocks)
-        plan = plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)), halo=tile)
-        meta = series_metadata(info.path, {"PCA_ATMOSPHERE": f"tile {tile} px, max autocorrelation {max_autocorr}"})
+        plan = engine.plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)), halo=tile)
+        meta = corrections.series_metadata(info.path,
+                                           {"PCA_ATMOSPHERE": f"tile {tile} px, max autocorrelation {max_autocorr}"})
         spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_ATMOSPHERE": ("atmosphere_mm", "series"),
                 "OUTPUT_COMPONENTS": ("n_removed", "band")}
-        paths = output_paths(self, parameters, spec, context, optional=("OUTPUT_ATMOSPHERE", "OUTPUT_COMPONENTS"))
-        run_series_blocks(info, dates, plan, func, {p: spec[k] for k, p in paths.items()}, run=run,
-                          progress=FeedbackProgress(feedback), meta=meta, dtype=np.float32)
-        style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        paths = layers.output_paths(self, parameters, spec, context, optional=("OUTPUT_ATMOSPHERE",
+                                                                               "OUTPUT_COMPONENTS"))
+        corrections.run_series_blocks(info, dates, plan, func, {p: spec[k] for k, p in paths.items()}, run=run,
+                                      progress=FeedbackProgress(feedback), meta=meta, dtype=np.float32)
+        styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
         return paths

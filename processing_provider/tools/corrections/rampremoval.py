@@ -8,19 +8,9 @@ import numpy as np
 
 from ....algorithms.corrections import ramps
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import fit_mask, optional_file
-from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
-from ...io.corrections import (
-    Stack,
-    describe_plan,
-    fit_pass,
-    mask_sources,
-    unit_meta,
-    write_corrected,
-    write_csv,
-)
+from ...io import corrections
 from .._base import GeohazardAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
 
@@ -29,7 +19,7 @@ from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, out
       tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
       engine=True)
 class RampRemoval(GeohazardAlgorithm):
-    input_raster_files = stack_raster_files
+    input_raster_files = stacks.stack_raster_files
     HELP = (
         "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
         "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "
@@ -51,27 +41,29 @@ class RampRemoval(GeohazardAlgorithm):
         output_folder(self, "Interferograms without ramps (folder)")
 
     def checkParameterValues(self, parameters, context):
-        return check_stack_parameters(self, parameters, context, mintpy=False)
+        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = Stack(gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback),
-                      run.max_memory_mb)
+        stack = corrections.Stack(stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False,
+                                                      feedback=feedback),
+                                  run.max_memory_mb)
         kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        mask = fit_mask(self, parameters, context, stack.info)
-        src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
+        mask = layers.fit_mask(self, parameters, context, stack.info)
+        src = {**stack.sources(coherence=thr > 0), **corrections.mask_sources(mask)}
         per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
         min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
         mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
-        meta = {**unit_meta(stack), "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
+        meta = {**corrections.unit_meta(stack),
+                "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
         # whole interferograms in memory when they fit: per interferogram, each is read once, fitted and
         # corrected; per date, two passes over them (every fit before any correction)
         plan = stack.group_plan(shared_bytes=8.0)
-        feedback.pushInfo(describe_plan(plan, one_read=not per_date))
+        feedback.pushInfo(corrections.describe_plan(plan, one_read=not per_date))
         if plan is not None and not per_date:
-            _, got = write_corrected(
+            _, got = corrections.write_corrected(
                 stack, functools.partial(ramps.ramp_fit_apply_block, kind=kind, coherence_threshold=thr,
                                          min_pixels=min_px, names=stack.names, mask_name=mask_name),
                 sources=src, out_dir=out_dir, run=run,
@@ -80,26 +72,28 @@ class RampRemoval(GeohazardAlgorithm):
             normals = got
             before, after = ramps.fit_residual_rms(normals, coef)
         else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
-            normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=thr),
-                               sources=src, run=run,
-                               progress=SubProgress(progress, 0, 45), plan=plan)
+            normals = corrections.fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind,
+                                                                    coherence_threshold=thr),
+                                           sources=src, run=run,
+                                           progress=SubProgress(progress, 0, 45), plan=plan)
             coef = ramps.solve_normals(normals, names=stack.names, min_pixels=min_px, mask_name=mask_name)
             before, after = ramps.fit_residual_rms(normals, coef)
             if per_date:
                 coef = ramps.per_date_coefficients(coef, stack.network.ref_index, stack.network.sec_index,
                                                    stack.network.n_dates, stack.signs)[1]
-            write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
-                            sources=stack.sources(coherence=False), out_dir=out_dir, run=run,
-                            progress=SubProgress(progress, 45, 100),
-                            metadata=meta, plan=plan)
+            corrections.write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
+                                        sources=stack.sources(coherence=False), out_dir=out_dir, run=run,
+                                        progress=SubProgress(progress, 45, 100),
+                                        metadata=meta, plan=plan)
         feedback.pushInfo(f"{kind} ramps removed from {stack.m} interferograms; RMS on the mask "
                           f"{np.median(before):.3g} -> {np.median(after):.3g} (median, input unit)")
         result = {"OUTPUT": out_dir}
-        rep = optional_file(self, parameters, "OUTPUT_REPORT", context)
+        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:
             terms = ["c0", "cx", "cy", "cxx", "cyy", "cxy"][:coef.shape[1]]
-            write_csv(rep, [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms, cf)},
-                             "rms_before": float(b), "rms_after_fit": float(a)}
-                            for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)])
+            corrections.write_csv(rep, [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms,
+                                                                                                               cf)},
+                                         "rms_before": float(b), "rms_after_fit": float(a)}
+                                        for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)])
             result["OUTPUT_REPORT"] = rep
         return result

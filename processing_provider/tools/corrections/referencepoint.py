@@ -12,16 +12,9 @@ from qgis.core import (
 
 from ....algorithms.corrections import reference
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import fit_mask, optional_file
-from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
-from ...io.blocks import run_blocks
-from ...io.corrections import (
-    Stack,
-    write_csv,
-)
-from ...io.vector import write_vector
+from ...io import blocks, corrections, vector
 from .._base import GeohazardAlgorithm, tool
 from ._common import STACK_HELP
 
@@ -29,7 +22,7 @@ from ._common import STACK_HELP
 @tool("referencepoint", "Reference point (coherent and stable)", group="corrections",
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(GeohazardAlgorithm):
-    input_raster_files = stack_raster_files
+    input_raster_files = stacks.stack_raster_files
     HELP = (
         "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
         "neighbourhood is coherent (MintPy reference_point: maximum average coherence) and which moves like the "
@@ -57,40 +50,41 @@ class ReferencePoint(GeohazardAlgorithm):
         self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
 
     def checkParameterValues(self, parameters, context):
-        return check_stack_parameters(self, parameters, context, mintpy=False)
+        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = Stack(gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback),
-                      run.max_memory_mb)
+        stack = corrections.Stack(stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False,
+                                                      feedback=feedback),
+                                  run.max_memory_mb)
         choice = choose_reference(stack, run, SubProgress(progress, 0, 90),
                                   window=self.parameterAsInt(parameters, "WINDOW", context),
                                   stability=self.parameterAsBool(parameters, "STABILITY", context),
-                                  allowed=fit_mask(self, parameters, context, stack.info))
+                                  allowed=layers.fit_mask(self, parameters, context, stack.info))
         info = stack.info
         x, y = info.pixel_centres(choice.row, choice.col)
         out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        write_vector(out, {"ROW": np.array([choice.row]), "COL": np.array([choice.col]),
-                           "COHERENCE": np.array([choice.coherence]), "RATE": np.array([choice.rate]),
-                           "SCORE": np.array([choice.score])}, crs_wkt=info.crs_wkt, x=np.array([float(x)]),
-                     y=np.array([float(y)]))
+        vector.write_vector(out, {"ROW": np.array([choice.row]), "COL": np.array([choice.col]),
+                                  "COHERENCE": np.array([choice.coherence]), "RATE": np.array([choice.rate]),
+                                  "SCORE": np.array([choice.score])}, crs_wkt=info.crs_wkt, x=np.array([float(x)]),
+                            y=np.array([float(y)]))
         authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
         text = f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
         feedback.pushInfo(f"Reference point: row {choice.row}, column {choice.col} ({text}); window coherence "
                           f"{choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median {choice.median_rate:.4g} "
                           "(input unit per year)")
         result = {"OUTPUT": out, "REFERENCE_POINT": text}
-        rep = optional_file(self, parameters, "OUTPUT_REPORT", context)
+        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:
             rows = []
             for k, c in enumerate(choice.candidates, 1):
                 cx, cy = info.pixel_centres(c["row"], c["col"])
                 rows.append({"rank": k, **c, "x": float(cx), "y": float(cy)})
-            result["OUTPUT_REPORT"] = write_csv(rep, rows)
+            result["OUTPUT_REPORT"] = corrections.write_csv(rep, rows)
         return result
 
 
-def choose_reference(stack: Stack, run, progress, *, window: int = 5,
+def choose_reference(stack: corrections.Stack, run, progress, *, window: int = 5,
                      stability: bool = True, allowed=None) -> reference.ReferenceChoice:
     """The coherence + stability reference of a stack (one block pass, then :func:`reference.select_reference`)."""
     h, w = stack.info.shape
@@ -103,9 +97,9 @@ def choose_reference(stack: Stack, run, progress, *, window: int = 5,
         for k, v in out.items():
             maps[k][block.row0:block.row1] = v
 
-    run_blocks(stack.plan(copies=3.0), functools.partial(reference.reference_sums_block, span_years=span,
-                                                         signs=stack.signs),
-               put, sources=stack.sources(coherence=True), run=run, progress=progress)
+    blocks.run_blocks(stack.plan(copies=3.0), functools.partial(reference.reference_sums_block, span_years=span,
+                                                                signs=stack.signs),
+                      put, sources=stack.sources(coherence=True), run=run, progress=progress)
     rate = reference.stacking_rate(maps["sdt"], maps["dt2"])
     return reference.select_reference(maps["count"], stack.m, rate=rate, mean_coherence=maps.get("coh"),
                                       window=window, stability=stability, allowed=allowed)

@@ -7,22 +7,13 @@ import os
 
 import numpy as np
 
-from ....algorithms.corrections.closure import closure_block, network_triplets
+from ....algorithms.corrections import closure
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare, ids, knobs
+from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.stacks import check_stack_parameters, gather_stack, stack_raster_files
-from ...io.corrections import (
-    closure_cache_limit,
-    closure_plan,
-    corrected_paths,
-    mm_per_file_unit,
-    network_closure_offsets,
-    run_closure_correction,
-)
-from ...io.styles import style_raster_sequential
+from ...io import corrections, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -67,7 +58,7 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
     )
 
     def input_raster_files(self, parameters, context):
-        return stack_raster_files(self, parameters, context)
+        return stacks.stack_raster_files(self, parameters, context)
 
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=False)
@@ -90,40 +81,40 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
                                            optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
-        return check_stack_parameters(self, parameters, context, mintpy=False)
+        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
 
     def process(self, parameters, context, feedback):
         run = knobs.run_settings(self, parameters, context)
-        with closure_cache_limit(run.max_memory_mb):
+        with corrections.closure_cache_limit(run.max_memory_mb):
             return self._process(parameters, context, feedback, run)
 
     def _process(self, parameters, context, feedback, run):
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         net, info = stack.network, stack.info
-        triplets = network_triplets(net.pairs)
+        triplets = closure.network_triplets(net.pairs)
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
-        out_paths = corrected_paths(stack, out_dir)
+        out_paths = corrections.corrected_paths(stack, out_dir)
         os.makedirs(out_dir, exist_ok=True)
         min_coh = self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context)
         if min_coh > 0 and not stack.has_coherence:
             raise GeohazardError("COHERENCE_THRESHOLD needs COHERENCE rasters")
         cycle_mm = stack.wavelength_m * 1000.0 / 2.0
-        offsets = network_closure_offsets(stack, triplets, cycle_mm)
+        offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
         feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
                           "the network (offsets of the interferograms), removed before rounding (cycles): "
                           + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
         func = functools.partial(
-            closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+            closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
             max_cycles=self.parameterAsInt(parameters, "MAX_CYCLES", context),
             max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
-            mm_per_unit=np.array([mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
+            mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
         # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
-        plan, tile_rows = closure_plan(info, net.n_pairs, triplets.n, min_coh > 0, run.max_memory_mb)
+        plan, tile_rows = corrections.closure_plan(info, net.n_pairs, triplets.n, min_coh > 0, run.max_memory_mb)
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
                  for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
         tables = {k: self.parameterAsFileOutput(parameters, k, context)
                   for k in ("OUTPUT_STATS", "OUTPUT_LOOPS") if parameters.get(k)}
-        stats = run_closure_correction(
+        stats = corrections.run_closure_correction(
             stack, triplets, func, plan, out_paths, extra, tables,
             self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
             run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows)
@@ -131,5 +122,5 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
                           f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
                           "(ambiguous)")
         for path in extra.values():
-            style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
+            styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
         return {"OUTPUT": out_dir, **extra, **tables}

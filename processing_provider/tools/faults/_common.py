@@ -7,7 +7,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ....algorithms.elastic.coulomb_inp import read_coulomb_inp
+from ....algorithms.elastic import coulomb_inp
 from ....algorithms.elastic.faults import faults_from_traces
 from ....algorithms.errors import GeohazardError
 from ...inputs import declare
@@ -109,7 +109,7 @@ class _FaultSourceMixin:
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
             crs = self.parameterAsCrs(parameters, self.CRS, context)
             require_projected_crs(crs, self.CRS)
-            cin = read_coulomb_inp(path)
+            cin = coulomb_inp.read_coulomb_inp(path)
             src = cin.sources
             src.east_m = src.east_m + self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
             src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)

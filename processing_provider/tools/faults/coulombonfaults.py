@@ -7,22 +7,20 @@ from osgeo import ogr
 
 from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare
-from ...inputs.aliases import DEPTH_KM_ALIASES
+from ...inputs import aliases, declare
 from ...inputs.feedback import FeedbackProgress
+from ...io import styles, vector
 from ...io.faults import (
     read_fault_lines,
     segment_wkb,
 )
-from ...io.styles import style_lines_dcfs
-from ...io.vector import write_vector
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, UNITS, _CoulombParams, _FaultSourceMixin
 
 
 @tool("coulombonfaults", "Coulomb stress change on mapped faults", group="faults",
       tags="Coulomb,stress,CFS,receiver faults,earthquake,triggering", kernels=("elastic.okada",), page="faults",
-      former=DEPTH_KM_ALIASES)
+      former=aliases.DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
         "Coulomb failure stress change resolved on every segment of a receiver fault inventory.\n\n"
@@ -103,7 +101,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             seg, depths, faults.table(), shear_modulus_pa=mu, poisson=nu, friction=friction, scale_pa=scale,
             depths_name=self.DEPTHS, progress=progress)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=segment_wkb(seg.p0, seg.p1),
-                     geometry_type=ogr.wkbLineString)
-        style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
+        vector.write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=segment_wkb(seg.p0, seg.p1),
+                            geometry_type=ogr.wkbLineString)
+        styles.style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}

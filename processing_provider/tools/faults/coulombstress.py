@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import functools
 
-from ....algorithms.elastic.grid_blocks import coulomb_grid_block
-from ....algorithms.elastic.stress import regional_stress_tensor
-from ....algorithms.engine import plan_blocks
-from ...inputs import declare, ids, knobs
-from ...inputs.aliases import DEPTH_KM_ALIASES, Alias, id_given
+from ....algorithms import engine
+from ....algorithms.elastic import grid_blocks, stress
+from ...inputs import aliases, declare, ids, knobs
+from ...inputs.aliases import Alias
 from ...inputs.declare import km_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...io.blocks import run_blocks
-from ...io.raster import RasterWriter
-from ...io.styles import style_raster_diverging
+from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, UNITS, _CoulombParams, _FaultSourceMixin, _grid
 
 
 @tool("coulombstress", "Coulomb stress change maps", group="faults",
       tags="Coulomb,stress,CFS,fault,earthquake,triggering", kernels=("elastic.okada",), page="faults",
-      former=DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km", old_minimum=0.01),),
+      former=aliases.DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km",
+                                               old_minimum=0.01),),
       engine=True)
 class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
@@ -71,23 +69,24 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         depths = self.depths_m(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
         optimal = self.parameterAsBool(parameters, self.OPTIMAL, context)
-        regional = regional_stress_tensor(cin.regional) if (optimal and cin is not None) else None
+        regional = stress.regional_stress_tensor(cin.regional) if (optimal and cin is not None) else None
         rec = {} if optimal else {
             "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
             "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
             "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
         px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
         gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT,
-                                 id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
+                                 aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
-        func = functools.partial(coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
+        func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
                                  regional=regional, shear_modulus_pa=mu, poisson=nu, friction=friction, receiver=rec,
                                  scale_pa=scale)
-        plan = plan_blocks(nrows, ncols, block_rows=max(1, 50_000 // max(ncols, 1)))  # kernel temporaries per point
-        run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
-                   progress=FeedbackProgress(feedback), background_write=True,
-                   writers={"stress": RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
-                                                   crs_wkt=crs.toWkt(), count=len(desc), descriptions=desc)})
-        style_raster_diverging(out_path, context=context, band=1, invert=True)
+        plan = engine.plan_blocks(nrows, ncols, block_rows=max(1, 50_000 // max(ncols,
+                                                                                1)))  # kernel temporaries per point
+        blocks.run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
+                          progress=FeedbackProgress(feedback), background_write=True,
+                          writers={"stress": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
+                                                          crs_wkt=crs.toWkt(), count=len(desc), descriptions=desc)})
+        styles.style_raster_diverging(out_path, context=context, band=1, invert=True)
         return {self.OUTPUT: out_path}

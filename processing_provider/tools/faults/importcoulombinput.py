@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from osgeo import ogr
 
-from ....algorithms.elastic.coulomb_inp import read_coulomb_inp
-from ....algorithms.elastic.faults import moment
-from ....algorithms.elastic.okada import KIND_POINT
+from ....algorithms.elastic import coulomb_inp, faults, okada
 from ...inputs import declare
+from ...io import vector
 from ...io.faults import (
     fault_fields,
     require_projected_crs,
     trace_wkb,
 )
-from ...io.vector import write_vector
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -50,7 +48,7 @@ class ImportCoulombInput(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         require_projected_crs(crs, self.CRS)
-        cin = read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
+        cin = coulomb_inp.read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
         e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
         n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
         feedback.pushInfo(self.tr(
@@ -61,17 +59,17 @@ class ImportCoulombInput(GeohazardAlgorithm):
         for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
             if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:
                 continue
-            points = mask & (cin.faults.kind == KIND_POINT)
+            points = mask & (cin.faults.kind == okada.KIND_POINT)
             if points.any():
                 feedback.pushWarning(self.tr(f"{int(points.sum())} Kode 400 point source(s) are not written as lines; "
                                              f"use the .inp file directly in the fault tools (COULOMB_INP)"))
             mask = mask & ~points
             f = cin.faults.subset(mask)
             out = self.parameterAsOutputLayer(parameters, key, context)
-            write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=trace_wkb(f, e0, n0),
-                         geometry_type=ogr.wkbLineString)
+            vector.write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=trace_wkb(f, e0, n0),
+                                geometry_type=ogr.wkbLineString)
             results[key] = out
             if key == self.OUTPUT_SOURCES and len(f):
-                m0, mw = moment(f, shear_modulus_pa=cin.shear_modulus_pa)
+                m0, mw = faults.moment(f, shear_modulus_pa=cin.shear_modulus_pa)
                 feedback.pushInfo(self.tr(f"{len(f)} sources: M0 = {m0:.4g} N m, Mw = {mw:.2f}"))
         return results

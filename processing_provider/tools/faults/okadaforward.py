@@ -6,15 +6,13 @@ import functools
 
 import numpy as np
 
+from ....algorithms import engine
+from ....algorithms.elastic import grid_blocks
 from ....algorithms.elastic.faults import moment
-from ....algorithms.elastic.grid_blocks import okada_grid_block
-from ....algorithms.engine import plan_blocks
 from ....algorithms.geometry import los as los_mod
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io.blocks import run_blocks
-from ...io.raster import RasterWriter
-from ...io.styles import style_raster_diverging
+from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, _FaultSourceMixin, _grid
 
@@ -61,15 +59,16 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         head = self.parameterAsDouble(parameters, self.HEADING, context)
         los_vec = np.array(los_mod.los_unit_vector(inc, head), dtype=float).reshape(3)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        func = functools.partial(okada_grid_block, geotransform=gt, table=faults.table(), poisson=poisson,
+        func = functools.partial(grid_blocks.okada_grid_block, geotransform=gt, table=faults.table(), poisson=poisson,
                                  los_vec=los_vec)
-        plan = plan_blocks(nrows, ncols, block_rows=max(1, 200_000 // max(ncols, 1)))  # kernel temporaries per point
-        run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
-                   progress=FeedbackProgress(feedback), background_write=True,
-                   writers={"displacement": RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
-                                                         crs_wkt=crs.toWkt(), count=4,
+        plan = engine.plan_blocks(nrows, ncols, block_rows=max(1, 200_000 // max(ncols,
+                                                                                 1)))  # kernel temporaries per point
+        blocks.run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
+                          progress=FeedbackProgress(feedback), background_write=True,
+                   writers={"displacement": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
+                                                                crs_wkt=crs.toWkt(), count=4,
                                                          descriptions=["east_mm", "north_mm", "up_mm", "los_mm"])})
-        style_raster_diverging(out_path, context=context, band=4)
+        styles.style_raster_diverging(out_path, context=context, band=4)
         m0, mw = moment(faults)
         feedback.pushInfo(self.tr(f"{len(faults)} source planes; M0 = {m0:.4g} N m, Mw = {mw:.2f} (mu = 3.2e10 Pa)"))
         return {self.OUTPUT: out_path}

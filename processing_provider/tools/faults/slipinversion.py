@@ -8,28 +8,23 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
 )
 
-from ....algorithms.elastic.faults import faults_from_traces
-from ....algorithms.elastic.inversion import concat_samples, invert_fault_slip, model_on_grid, plot_lcurve
+from ....algorithms.elastic import faults, inversion
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare
-from ...inputs.aliases import LOS_PAIR_ALIASES
+from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import los_datasets
+from ...io import raster, styles, vector
 from ...io.faults import (
     patch_fields,
     patch_wkb,
     read_fault_lines,
     sample_fields,
 )
-from ...io.raster import write_raster
-from ...io.styles import style_raster_diverging
-from ...io.vector import write_vector
 from .._base import GeohazardAlgorithm, tool
 
 
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)", group="faults",
       tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
-      kernels=("elastic.okada",), page="faults", former=LOS_PAIR_ALIASES)
+      kernels=("elastic.okada",), page="faults", former=aliases.LOS_PAIR_ALIASES)
 class SlipInversion(GeohazardAlgorithm):
     OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
     HELP = (
@@ -137,19 +132,19 @@ class SlipInversion(GeohazardAlgorithm):
                     "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
         traces, _, names, _ = read_fault_lines(self.parameterAsSource(parameters, self.FAULT, context),
                                                name=self.FAULT, defaults=defaults, dest_crs=crs, context=context)
-        return faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
-                                  bottom_m=defaults["bottom"], names=names)
+        return faults.faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                         bottom_m=defaults["bottom"], names=names)
 
     def process(self, parameters, context, feedback):
-        datasets = los_datasets(self, parameters, context, self.QUADTREE_STD)
+        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD)
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
-        samples = concat_samples([d[5] for d in datasets])
+        samples = inversion.concat_samples([d[5] for d in datasets])
         feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
         opts = dict(rake_range_deg=(self.parameterAsDouble(parameters, self.RAKE_MIN, context),
                                     self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
                     ramp=self.parameterAsBool(parameters, self.RAMP, context),
                     poisson=self.parameterAsDouble(parameters, self.POISSON, context))
-        res, patches, index, dip_table = invert_fault_slip(
+        res, patches, index, dip_table = inversion.invert_fault_slip(
             samples, self._faults(parameters, context, crs), **opts,
             patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
             patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
@@ -165,25 +160,25 @@ class SlipInversion(GeohazardAlgorithm):
                           f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
         results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
-        write_vector(out, patch_fields(res.patches, index), crs_wkt=crs.toWkt(), wkb=patch_wkb(res.patches),
-                     geometry_type=ogr.wkbPolygon)
+        vector.write_vector(out, patch_fields(res.patches, index), crs_wkt=crs.toWkt(), wkb=patch_wkb(res.patches),
+                            geometry_type=ogr.wkbPolygon)
         results[self.OUTPUT_PATCHES] = out
         if parameters.get(self.OUTPUT_SAMPLES):
             results[self.OUTPUT_SAMPLES] = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
-            write_vector(results[self.OUTPUT_SAMPLES], sample_fields(samples, res.model_mm), crs_wkt=crs.toWkt(),
-                         x=samples.east_m, y=samples.north_m)
+            vector.write_vector(results[self.OUTPUT_SAMPLES], sample_fields(samples, res.model_mm), crs_wkt=crs.toWkt(),
+                                x=samples.east_m, y=samples.north_m)
         info, los, xx, yy, lv, _ = datasets[0]
         if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
-            model = model_on_grid(res, samples, patches, los, xx, yy, lv, **opts)
+            model = inversion.model_on_grid(res, samples, patches, los, xx, yy, lv, **opts)
             for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
                 if parameters.get(key):
-                    results[key] = write_raster(self.parameterAsOutputLayer(parameters, key, context), arr, info,
-                                                descriptions=[key.lower()])
-                    style_raster_diverging(results[key], context=context)
+                    results[key] = raster.write_raster(self.parameterAsOutputLayer(parameters, key, context), arr, info,
+                                                       descriptions=[key.lower()])
+                    styles.style_raster_diverging(results[key], context=context)
         if parameters.get(self.OUTPUT_LCURVE):
             path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
             if res.lcurve.size:
-                results[self.OUTPUT_LCURVE] = plot_lcurve(res, path)
+                results[self.OUTPUT_LCURVE] = inversion.plot_lcurve(res, path)
             else:
                 feedback.pushInfo("Fixed smoothing: no L-curve computed")
         return results

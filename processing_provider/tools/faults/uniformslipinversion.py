@@ -6,15 +6,9 @@ import numpy as np
 from osgeo import ogr
 
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare
-from ...inputs.aliases import LOS_PAIR_ALIASES
+from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import los_datasets
-from ...io.faults import (
-    fault_fields,
-    trace_wkb,
-)
-from ...io.vector import write_vector
+from ...io import faults, vector
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -31,7 +25,7 @@ def _range(alg, parameters, pid, context):
 
 @tool("uniformslipinversion", "Uniform-slip fault inversion from InSAR (global search)", group="faults",
       tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=("elastic.okada",),
-      page="faults", former=LOS_PAIR_ALIASES)
+      page="faults", former=aliases.LOS_PAIR_ALIASES)
 class UniformSlipInversion(GeohazardAlgorithm):
     OVERLAP = (("LOS_ASC", "LOS_DESC"),)
     HELP = (
@@ -99,7 +93,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
 
-        datasets = los_datasets(self, parameters, context, "QUADTREE_STD")
+        datasets = layers.los_datasets(self, parameters, context, "QUADTREE_STD")
         info = datasets[0][0]
         samples = concat_samples([d[5] for d in datasets])
         bounds = []
@@ -134,15 +128,16 @@ class UniformSlipInversion(GeohazardAlgorithm):
                 sd = col.std(ddof=1) if len(col) > 1 else 0.0
                 feedback.pushInfo(self.tr(f"{nm}: mean {col.mean():.4g}, std {sd:.3g}"))
         out = self.parameterAsOutputLayer(parameters, "OUTPUT_FAULT", context)
-        fields = fault_fields(f, np.array([100]))
+        fields = faults.fault_fields(f, np.array([100]))
         fields["mw"] = np.array([res.mw])
-        write_vector(out, fields, crs_wkt=crs_wkt, wkb=trace_wkb(f, 0.0, 0.0), geometry_type=ogr.wkbLineString)
+        vector.write_vector(out, fields, crs_wkt=crs_wkt, wkb=faults.trace_wkb(f, 0.0, 0.0),
+                            geometry_type=ogr.wkbLineString)
         results = {"OUTPUT_FAULT": out, "M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm,
                    "VARIANCE_REDUCTION": res.variance_reduction}
         if parameters.get("OUTPUT_TABLE") and len(res.realisations):
             tab = self.parameterAsOutputLayer(parameters, "OUTPUT_TABLE", context)
             cols = {"realisation": np.arange(1, len(res.realisations) + 1, dtype=np.int64)}
             cols.update({nm: res.realisations[:, k] for k, nm in enumerate(names)})
-            write_vector(tab, cols, wkb=[None] * len(res.realisations), geometry_type=ogr.wkbNone)
+            vector.write_vector(tab, cols, wkb=[None] * len(res.realisations), geometry_type=ogr.wkbNone)
             results["OUTPUT_TABLE"] = tab
         return results

@@ -11,35 +11,20 @@ from qgis.core import (
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import dated_fields, parse_date
 from ....algorithms.geometry import decomposition as _dec
-from ....algorithms.geometry.los import los_unit_vector
+from ....algorithms.geometry import los
 from ....algorithms.progress import SubProgress, check_canceled, iter_blocks
 from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io.geometry import (
-    los_from_fields,
-    optional_fields,
-)
-from ...io.raster import (
-    DEFAULT_BLOCK_ROWS,
-    RasterInfo,
-    RasterWriter,
-    check_same_grid,
-    read_band,
-    read_bands,
-)
-from ...io.styles import (
-    style_raster_diverging,
-    style_raster_sequential,
-)
-from ...io.vector import read_points
+from ...io import geometry, raster, styles, vector
 from ...io.writers import all_or_none
 from .._base import GeohazardAlgorithm, tool
 
 
 @tool("ascdescdecomposition", "Ascending + descending decomposition (east-west and vertical)", group="geometry",
       tags="ascending,descending,decomposition,east-west,vertical,velocity,subsidence,uplift", main=("OUTPUT_UP",),
-      page="geometry", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("CELL_SIZE", ids.PIXEL_SIZE)))
+      page="geometry", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("CELL_SIZE",
+                                                                                 ids.PIXEL_SIZE)))
 class AscDescDecomposition(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("ASC_RASTER", "DESC_RASTER")
     OVERLAP = (("ASC_RASTER", "DESC_RASTER"), ("ASC_POINTS", "DESC_POINTS"))
@@ -201,13 +186,13 @@ class AscDescDecomposition(GeohazardAlgorithm):
 
     def _style(self, out: dict, dates, context) -> None:
         for key in (self.OUTPUT_EAST, self.OUTPUT_UP):
-            style_raster_diverging(out[key], context=context)
+            styles.style_raster_diverging(out[key], context=context)
         if self.OUTPUT_QUALITY in out:
-            style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
-                                    ramp_name="Viridis")
+            styles.style_raster_sequential(out[self.OUTPUT_QUALITY], context=context, band=3, vmin=1.0, vmax=3.0,
+                                           ramp_name="Viridis")
         for key in (self.OUTPUT_EAST_TS, self.OUTPUT_UP_TS):
             if key in out:
-                style_raster_diverging(out[key], context=context, band=len(dates))
+                styles.style_raster_diverging(out[key], context=context, band=len(dates))
 
     def process(self, parameters, context, feedback):
         mode, msg = self._mode(parameters)
@@ -217,16 +202,16 @@ class AscDescDecomposition(GeohazardAlgorithm):
         opts = self._options(parameters, context, progress, mode)
         if mode == "points":
             grid, crs_wkt, res, dates = self._points(parameters, context, progress, opts)
-            info = RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
-                              geotransform=grid.geotransform, crs_wkt=crs_wkt)
+            info = raster.RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
+                                     geotransform=grid.geotransform, crs_wkt=crs_wkt)
             blocks = iter([(0, res)])
         else:
             info, blocks, dates = self._rasters(parameters, context, progress, opts)
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
         specs = self._specs(parameters, opts, dates)
-        writers = {key: RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
-                                          count=len(desc), descriptions=desc, metadata=meta)
+        writers = {key: raster.RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
+                                                 count=len(desc), descriptions=desc, metadata=meta)
                    for key, _, desc in specs}
         n_valid, cond = 0, []
         with all_or_none(writers):
@@ -289,15 +274,16 @@ class AscDescDecomposition(GeohazardAlgorithm):
             if vfield not in names:
                 raise GeohazardError(f"{pp} has no field {vfield!r} (VELOCITY_FIELD)")
             fields = [vfield] + ([sfield] if sfield and sfield in names else [])
-            fields += optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+            fields += geometry.optional_fields(src, ["los_east", "los_north", "los_up", "incidence_angle",
+                                                     "track_angle"])
             dated = dated_fields(names) if opts["ts"] else []
             if opts["ts"] and len(dated) < 2:
                 raise GeohazardError(f"{pp} has {len(dated)} dated fields (YYYYMMDD or DYYYYMMDD); TIME_SERIES "
                                      "needs at least two")
-            pts = read_points(src, fields + [n for n, _ in dated], name=pp, dest_crs=crs, context=context,
-                              progress=SubProgress(progress, 25 * i, 25 * i + 20))
-            e, n, u, how = los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
-                                            self.parameterAsDouble(parameters, ip, context), "right")
+            pts = vector.read_points(src, fields + [n for n, _ in dated], name=pp, dest_crs=crs, context=context,
+                                     progress=SubProgress(progress, 25 * i, 25 * i + 20))
+            e, n, u, how = geometry.los_from_fields(pts, len(pts), self.parameterAsDouble(parameters, hp, context),
+                                                    self.parameterAsDouble(parameters, ip, context), "right")
             progress.push_info(f"{pp}: {len(pts)} points, LOS vectors from {how}")
             sig = pts.attributes.get(sfield) if sfield else None
             series = np.stack([pts.attributes[nm] for nm, _ in dated]) if dated else None
@@ -335,8 +321,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
         vecs, sig = [], []
         for hp, ip, sp in ((self.ASC_HEADING, self.ASC_INCIDENCE, self.ASC_SIGMA),
                            (self.DESC_HEADING, self.DESC_INCIDENCE, self.DESC_SIGMA)):
-            vecs.append(los_unit_vector(self.parameterAsDouble(parameters, ip, context),
-                                        self.parameterAsDouble(parameters, hp, context)))
+            vecs.append(los.los_unit_vector(self.parameterAsDouble(parameters, ip, context),
+                                            self.parameterAsDouble(parameters, hp, context)))
             sig.append(self.parameterAsDouble(parameters, sp, context))
         sigma = sig if all(s > 0 for s in sig) else None
         if opts["weighted"] and sigma is None:
@@ -354,15 +340,15 @@ class AscDescDecomposition(GeohazardAlgorithm):
             common = _dec.common_dates(date_lists[0], date_lists[1], spacing_days=opts["spacing"])
 
         def blocks():
-            for _, _, r0, r1 in iter_blocks(info.height, DEFAULT_BLOCK_ROWS, progress=progress):
+            for _, _, r0, r1 in iter_blocks(info.height, raster.DEFAULT_BLOCK_ROWS, progress=progress):
                 if not opts["ts"]:
-                    stacks = [read_band(i.path, 1, rows=(r0, r1), name=n, dtype=np.float64)
+                    stacks = [raster.read_band(i.path, 1, rows=(r0, r1), name=n, dtype=np.float64)
                               for i, n in zip(infos, names)]
                     res = _dec.decompose_los(stacks, *vec, sigma=sigma, north_mm=opts["north"],
                                              weighted=opts["weighted"], max_condition=opts["max_condition"])
                     yield r0, res
                     continue
-                stacks = [_dec.interpolate_to_dates(read_bands(i.path, rows=(r0, r1), name=n, dtype=np.float64),
+                stacks = [_dec.interpolate_to_dates(raster.read_bands(i.path, rows=(r0, r1), name=n, dtype=np.float64),
                                                     dl, common, max_gap_days=opts["max_gap"])
                           for i, n, dl in zip(infos, names, date_lists)]
                 res = _dec.decompose_los(stacks, *vec, north_mm=opts["north"], max_condition=opts["max_condition"])
@@ -394,4 +380,4 @@ def _check_overlap_same_grid(infos, names):
     by = (gb[3] + b.height * gb[5], gb[3])
     if ax[1] <= bx[0] or bx[1] <= ax[0] or ay[1] <= by[0] or by[1] <= ay[0]:
         raise GeohazardError(f"{names[0]} and {names[1]} do not overlap")
-    check_same_grid(infos, names)
+    raster.check_same_grid(infos, names)

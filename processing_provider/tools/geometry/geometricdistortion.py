@@ -9,27 +9,9 @@ from qgis.core import (
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import output_paths
-from ...io.blocks import raster_source
-from ...io.geometry import (
-    HEADING_KINDS,
-    INCIDENCE_KINDS,
-    heading_reader,
-    incidence_reader,
-    metric_pixel_size,
-    scene_heading,
-    write_share_table,
-)
-from ...io.raster import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, optional_writer, raster_info, read_band
-from ...io.styles import (
-    DISTORTION_COLOURS,
-    VISIBILITY_COLOURS,
-    palette,
-    style_raster_classified,
-    style_raster_sequential,
-)
+from ...io import blocks, geometry, raster, styles
 from ...io.writers import all_or_none, compression_threads, exact_float_dtype
 from .._base import GeohazardAlgorithm, tool
 
@@ -104,10 +86,10 @@ class GeometricDistortion(GeohazardAlgorithm):
                                          "Incidence angle (degrees), used when no incidence raster is given", 37.0,
                                          0.001, 89.999))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (DEM grid)", optional=True))
-        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", INCIDENCE_KINDS))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
         self.addParameter(declare.raster(self.HEADING_RASTER, "Heading / look-vector azimuth raster (DEM grid)",
                                          optional=True))
-        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", HEADING_KINDS))
+        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", geometry.HEADING_KINDS))
         self.addParameter(declare.enum(self.LOOK, "Look side", self.LOOKS))
         self.addParameter(declare.number(self.HEADING_2, "Second geometry: heading (degrees), for the combined map",
                                          None, -360.0, 360.0, optional=True))
@@ -137,10 +119,10 @@ class GeometricDistortion(GeohazardAlgorithm):
             return ok, msg
         try:
             dem = self.raster_info(parameters, self.DEM, context)
-            metric_pixel_size(dem, self.DEM)
+            geometry.metric_pixel_size(dem, self.DEM)
             for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2, self.HEADING_RASTER):
                 if parameters.get(p):
-                    check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
+                    raster.check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
         except (GeohazardError, QgsProcessingException) as exc:
             return False, str(exc)
         if self.parameterAsDouble(parameters, self.STRONG_RATIO, context) >= \
@@ -156,14 +138,15 @@ class GeometricDistortion(GeohazardAlgorithm):
         # noise (level 6 saves 2 % over level 1 at twice the CPU). Lossless either way; see
         # BENCHMARKS.md for the measured alternatives.
         writers = {
-            "classes": RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
-                                         descriptions=["distortion class"], zlevel=1),
-            "rindex": optional_writer(outs.get(self.OUTPUT_RINDEX, ""), info, descriptions=["R-index"], zlevel=1),
-            "visibility": optional_writer(outs.get(self.OUTPUT_VISIBILITY, ""), info, dtype=np.uint8, nodata=0,
-                                          descriptions=["visibility class"], zlevel=1),
+            "classes": raster.RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
+                                                descriptions=["distortion class"], zlevel=1),
+            "rindex": raster.optional_writer(outs.get(self.OUTPUT_RINDEX, ""), info, descriptions=["R-index"],
+                                             zlevel=1),
+            "visibility": raster.optional_writer(outs.get(self.OUTPUT_VISIBILITY, ""), info, dtype=np.uint8, nodata=0,
+                                                 descriptions=["visibility class"], zlevel=1),
         }
         if combined:
-            writers["combined"] = RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
+            writers["combined"] = raster.RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
                                                     descriptions=["best distortion class", "best geometry"], zlevel=1)
 
         return writers
@@ -179,42 +162,45 @@ class GeometricDistortion(GeohazardAlgorithm):
             inc_par = getattr(self, "INCIDENCE_RASTER" + suffix)
             inc_path = self.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
             if inc_path:
-                check_same_grid([info, raster_info(inc_path, inc_par)], [self.DEM, inc_par])
+                raster.check_same_grid([info, raster.raster_info(inc_path, inc_par)], [self.DEM, inc_par])
             heading = float(_dist.check_heading(self.parameterAsDouble(parameters, "HEADING" + suffix, context),
                                                 name="HEADING" + suffix))
             read_heading = None
             if not suffix and parameters.get(self.HEADING_RASTER):
                 h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
-                check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.DEM, self.HEADING_RASTER])
-                read_heading = heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
-                                              self.HEADING_RASTER, look)
-                heading = scene_heading(read_heading, info.height)
+                raster.check_same_grid([info, raster.raster_info(h_path, self.HEADING_RASTER)], [self.DEM,
+                                                                                                 self.HEADING_RASTER])
+                read_heading = geometry.heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS,
+                                                                                    context),
+                                                       self.HEADING_RASTER, look)
+                heading = geometry.scene_heading(read_heading, info.height)
                 feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
             geos.append(_dist.AcquisitionGeometry(
                 heading_deg=heading, read_heading=read_heading,
                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
-                read_incidence=incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+                read_incidence=geometry.incidence_reader(inc_path, kind, inc_par), look=look, name=name))
         return geos
 
     def _style(self, outs: dict, combined, context) -> None:
-        distortion = palette(_dist.DISTORTION_CLASSES, DISTORTION_COLOURS)
+        distortion = styles.palette(_dist.DISTORTION_CLASSES, styles.DISTORTION_COLOURS)
         for path in (outs[self.OUTPUT_CLASSES], combined):
             if path:
-                style_raster_classified(path, distortion, context=context)
+                styles.style_raster_classified(path, distortion, context=context)
         if self.OUTPUT_VISIBILITY in outs:
-            style_raster_classified(outs[self.OUTPUT_VISIBILITY], palette(_dist.VISIBILITY_CLASSES, VISIBILITY_COLOURS),
-                                    context=context)
+            styles.style_raster_classified(outs[self.OUTPUT_VISIBILITY], styles.palette(_dist.VISIBILITY_CLASSES,
+                                                                                        styles.VISIBILITY_COLOURS),
+                                           context=context)
         if self.OUTPUT_RINDEX in outs:
-            style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
-                                    ramp_name="RdYlGn")
+            styles.style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
+                                           ramp_name="RdYlGn")
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         info = self.raster_info(parameters, self.DEM, context)
-        dx_rows, dy = metric_pixel_size(info, self.DEM)
+        dx_rows, dy = geometry.metric_pixel_size(info, self.DEM)
         geos = self._geometries(parameters, context, feedback, info)
-        outs = output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
-                            context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
+        outs = layers.output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
+                                   context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
         combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
             if parameters.get(self.OUTPUT_COMBINED) else None
         table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
@@ -224,7 +210,7 @@ class GeometricDistortion(GeohazardAlgorithm):
         dem_dtype = exact_float_dtype(info.path)
 
         def read_dem(r0, r1):
-            return read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
+            return raster.read_band(info.path, rows=(r0, r1), name=self.DEM, dtype=dem_dtype)
 
         def write(r0, r1, gi, arrays):
             if gi == 0:
@@ -240,13 +226,13 @@ class GeometricDistortion(GeohazardAlgorithm):
             # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
             # threads of this process share the heights the backward scan already decoded
             remote = ex.distributed and not ex.in_process
-            dem_source = raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
+            dem_source = blocks.raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
             tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                           geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                          block_rows=raster.DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
                                           progress=progress, outputs=self.WRITTEN, **opts)
         if table:
-            write_share_table(table, tables, [g.name for g in geos])
+            geometry.write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
             feedback.pushInfo(f"{g.name}: " + ", ".join(f"{r['name']} {r['share_pct']:.1f}%"
                                                         for r in t["distortion"] if r["pixels"]))

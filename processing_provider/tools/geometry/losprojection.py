@@ -12,25 +12,12 @@ from qgis.core import (
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
+from ....algorithms.geometry import los, terrain
 from ....algorithms.geometry import los_blocks as _losb
-from ....algorithms.geometry.los import check_incidence
-from ....algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
 from ....algorithms.progress import SubProgress, iter_blocks
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io.blocks import raster_source, run_blocks
-from ...io.geometry import (
-    HEADING_KINDS,
-    INCIDENCE_KINDS,
-    los_from_fields,
-    metric_pixel_size,
-    optional_fields,
-)
-from ...io.raster import DEFAULT_BLOCK_ROWS, RasterWriter, check_same_grid, raster_info, read_band
-from ...io.styles import (
-    style_raster_diverging,
-)
-from ...io.vector import read_points, write_vector
+from ...io import blocks, geometry, raster, styles, vector
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -86,11 +73,11 @@ class LosProjection(GeohazardAlgorithm):
         self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.001, 89.999))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (grid of the LOS raster)",
                                          optional=True))
-        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", INCIDENCE_KINDS))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
         self.addParameter(declare.raster(self.HEADING_RASTER,
                                          "Heading / look-vector azimuth raster (grid of the LOS raster)",
                                          optional=True))
-        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", HEADING_KINDS))
+        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", geometry.HEADING_KINDS))
         self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"]))
         self.addParameter(declare.number(self.MIN_SENSITIVITY, "Minimum |C| for the downslope projection", 0.3, 0.01,
                                          1.0))
@@ -117,17 +104,17 @@ class LosProjection(GeohazardAlgorithm):
                 info = self.raster_info(parameters, self.INPUT, context)
                 for p in (self.DEM, self.INCIDENCE_RASTER, self.HEADING_RASTER):
                     if parameters.get(p):
-                        check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
+                        raster.check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
             if parameters.get(self.DEM):
-                metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
+                geometry.metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
         except (GeohazardError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
 
     def process(self, parameters, context, feedback):
         heading = float(_dist.check_heading(self.parameterAsDouble(parameters, self.HEADING, context), name="HEADING"))
-        incidence = float(check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                          name=self.INCIDENCE))
+        incidence = float(los.check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                              name=self.INCIDENCE))
         look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
         cmin = self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context)
         dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None
@@ -149,24 +136,25 @@ class LosProjection(GeohazardAlgorithm):
         h_path = None
         if parameters.get(self.HEADING_RASTER):
             h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
-            check_same_grid([info, raster_info(h_path, self.HEADING_RASTER)], [self.INPUT, self.HEADING_RASTER])
+            raster.check_same_grid([info, raster.raster_info(h_path, self.HEADING_RASTER)], [self.INPUT,
+                                                                                             self.HEADING_RASTER])
         dx_rows, dy = None, 1.0
         if dem is not None:
-            check_same_grid([info, dem], [self.INPUT, self.DEM])
-            dx_rows, dy = metric_pixel_size(dem, self.DEM)
+            raster.check_same_grid([info, dem], [self.INPUT, self.DEM])
+            dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM)
         outs = {}
         for key, desc in ((self.OUTPUT_VERTICAL, "vertical"), (self.OUTPUT_DOWNSLOPE, "downslope")):
             if parameters.get(key):
                 descs = info.descriptions if info.count > 1 else [f"{desc} velocity"]
-                outs[key] = RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
-                                              count=info.count, descriptions=descs)
+                outs[key] = raster.RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
+                                                     count=info.count, descriptions=descs)
         down = self.OUTPUT_DOWNSLOPE in outs
-        sources = {"los": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
+        sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
         for key, path, name in (("incidence", inc_path, self.INCIDENCE_RASTER),
                                 ("heading", h_path, self.HEADING_RASTER),
                                 ("dem", dem.path if down else None, self.DEM)):
             if path:
-                sources[key] = raster_source(path, dtype=np.float64, name=name)
+                sources[key] = blocks.raster_source(path, dtype=np.float64, name=name)
         func = functools.partial(
             _losb.los_projection_block, heading_deg=heading, incidence_deg=incidence, look=look,
             incidence_kind=kind, heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
@@ -174,27 +162,27 @@ class LosProjection(GeohazardAlgorithm):
             vertical=self.OUTPUT_VERTICAL in outs, downslope=down, incidence_name=self.INCIDENCE_RASTER)
         keys = {self.OUTPUT_VERTICAL: "vertical", self.OUTPUT_DOWNSLOPE: "downslope"}
         run = knobs.run_settings(self, parameters, context)
-        run_blocks(run.plan(info.height, info.width, halo=1 if down else 0,
-                            bytes_per_pixel=8.0 * (info.count * (1 + len(outs)) + 12)),
-                   func, sources=sources, run=run, progress=progress, background_write=True,
-                   writers={keys[k]: w for k, w in outs.items()})
+        blocks.run_blocks(run.plan(info.height, info.width, halo=1 if down else 0,
+                                   bytes_per_pixel=8.0 * (info.count * (1 + len(outs)) + 12)),
+                          func, sources=sources, run=run, progress=progress, background_write=True,
+                          writers={keys[k]: w for k, w in outs.items()})
         result = {key: w.path for key, w in outs.items()}
         for path in result.values():
-            style_raster_diverging(path, context=context)
+            styles.style_raster_diverging(path, context=context)
         return result
 
     def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
         source = self.parameterAsSource(parameters, self.POINTS, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
-        extra = optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
+        extra = geometry.optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
         dest_crs = None
         if dem is not None:
             dest_crs = QgsCoordinateReferenceSystem()
             dest_crs.createFromWkt(dem.crs_wkt)
-        pts = read_points(source, [vfield] + extra, name=self.POINTS, dest_crs=dest_crs, context=context,
-                          progress=SubProgress(progress, 0, 30))
+        pts = vector.read_points(source, [vfield] + extra, name=self.POINTS, dest_crs=dest_crs, context=context,
+                                 progress=SubProgress(progress, 0, 30))
         n = len(pts)
-        e, nn, u, how = los_from_fields(pts, n, heading, incidence, look)
+        e, nn, u, how = geometry.los_from_fields(pts, n, heading, incidence, look)
         progress.push_info(f"LOS vectors from {how}")
         v = pts.attributes[vfield]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -202,27 +190,27 @@ class LosProjection(GeohazardAlgorithm):
         slope = np.full(n, np.nan)
         aspect = np.full(n, np.nan)
         if dem is not None:
-            dx_rows, dy = metric_pixel_size(dem, self.DEM)
+            dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM)
             row, col = dem.world_to_pixel(pts.x, pts.y)
             row, col = np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
             inside = (row >= 0) & (row < dem.height) & (col >= 0) & (col < dem.width)
             if (~inside).any():
                 progress.push_warning(f"{int((~inside).sum())} of {n} points fall outside the DEM: no downslope value")
-            for q0, q1, r0, r1 in iter_blocks(dem.height, DEFAULT_BLOCK_ROWS, overlap=1,
+            for q0, q1, r0, r1 in iter_blocks(dem.height, raster.DEFAULT_BLOCK_ROWS, overlap=1,
                                               progress=SubProgress(progress, 30, 80)):
                 sel = inside & (row >= r0) & (row < r1)
                 if not sel.any():
                     continue
-                z = read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
-                s, a = slope_aspect_metric(z, dx_rows[q0:q1], dy)
+                z = raster.read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
+                s, a = terrain.slope_aspect_metric(z, dx_rows[q0:q1], dy)
                 slope[sel] = s[row[sel] - q0, col[sel]]
                 aspect[sel] = a[row[sel] - q0, col[sel]]
-        down, c = los_to_downslope(v, e, nn, u, slope, aspect, min_sensitivity=cmin)
+        down, c = terrain.los_to_downslope(v, e, nn, u, slope, aspect, min_sensitivity=cmin)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
         crs = dest_crs if dest_crs is not None else source.sourceCrs()
-        write_vector(out, {"source_fid": pts.fids, "v_los": v, "v_vertical": vert, "v_downslope": down,
-                           "sensitivity": c, "slope_deg": slope, "aspect_deg": aspect,
-                           "los_east": np.asarray(e, float), "los_north": np.asarray(nn, float),
-                           "los_up": np.asarray(u, float)},
-                     crs_wkt=crs.toWkt(), x=pts.x, y=pts.y, progress=SubProgress(progress, 80, 100))
+        vector.write_vector(out, {"source_fid": pts.fids, "v_los": v, "v_vertical": vert, "v_downslope": down,
+                                  "sensitivity": c, "slope_deg": slope, "aspect_deg": aspect,
+                                  "los_east": np.asarray(e, float), "los_north": np.asarray(nn, float),
+                                  "los_up": np.asarray(u, float)},
+                            crs_wkt=crs.toWkt(), x=pts.x, y=pts.y, progress=SubProgress(progress, 80, 100))
         return out

@@ -10,15 +10,11 @@ from qgis.core import (
 )
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
-from ....algorithms.geometry.los import check_incidence
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io.blocks import raster_source, run_blocks
-from ...io.raster import RasterWriter, check_same_grid, raster_info
-from ...io.styles import (
-    style_raster_diverging,
-)
+from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -67,7 +63,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         if parameters.get(self.INCIDENCE_RASTER):
             try:
                 infos = [self.raster_info(parameters, p, context) for p in (self.INPUT, self.INCIDENCE_RASTER)]
-                check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
+                raster.check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
             except (GeohazardError, QgsProcessingException) as exc:
                 return False, str(exc)
         return True, ""
@@ -77,20 +73,22 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         inc_path = None
         if parameters.get(self.INCIDENCE_RASTER):
             inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context)
-        inc_value = check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context), name=self.INCIDENCE)
+        inc_value = los.check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                        name=self.INCIDENCE)
         in_radians = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context) == 1
         if inc_path:
-            check_same_grid([info, raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT, self.INCIDENCE_RASTER])
+            raster.check_same_grid([info, raster.raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT,
+                                                                                                 self.INCIDENCE_RASTER])
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        sources = {"los": raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
+        sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
         if inc_path:
-            sources["incidence"] = raster_source(inc_path, dtype=np.float64, name=self.INCIDENCE_RASTER)
+            sources["incidence"] = blocks.raster_source(inc_path, dtype=np.float64, name=self.INCIDENCE_RASTER)
         func = functools.partial(_losb.los_vertical_block, incidence_deg=inc_value, in_radians=in_radians,
                                  incidence_name=self.INCIDENCE_RASTER)
         run = knobs.run_settings(self, parameters, context)
-        run_blocks(run.plan(info.height, info.width, bytes_per_pixel=8.0 * (2 * info.count + 2)), func,
-                   sources=sources, run=run, progress=FeedbackProgress(feedback), background_write=True,
-                   writers={"vertical": RasterWriter.like(out_path, info, count=info.count,
-                                                          descriptions=info.descriptions)})
-        style_raster_diverging(out_path, context=context)
+        blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=8.0 * (2 * info.count + 2)), func,
+                          sources=sources, run=run, progress=FeedbackProgress(feedback), background_write=True,
+                          writers={"vertical": raster.RasterWriter.like(out_path, info, count=info.count,
+                                                                        descriptions=info.descriptions)})
+        styles.style_raster_diverging(out_path, context=context)
         return {self.OUTPUT: out_path}

@@ -13,8 +13,8 @@ from .._base import GeohazardAlgorithm, tool
 
 @tool("landslide3d", "3-D landslide displacement (east, north, up)", group="geometry",
       tags="3-D,three-dimensional,landslide,east,north,up,azimuth offsets,surface-parallel,Huber,TLS",
-      page="kinematics", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES)),
-      engine=True)
+      page="kinematics", engine=True,
+      former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES)))
 class Landslide3D(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("RASTERS",)
     HELP = (

@@ -58,7 +58,7 @@ class LandslideThickness(GeohazardAlgorithm):
         dx, dy = kio.metric_size(dem, "DEM")
         v = read_bands(vel.path, name="VELOCITY", dtype=np.float64)
         mask = kio.polygon_mask(self.parameterAsSource(parameters, "LANDSLIDE_OUTLINE", context), vel, context,
-                                 "LANDSLIDE_OUTLINE") \
+                                "LANDSLIDE_OUTLINE") \
             if parameters.get("LANDSLIDE_OUTLINE") else None
         halves = kio.speed_halves(self.raster_path(parameters, "TIME_SERIES_3D", context), "TIME_SERIES_3D") \
             if parameters.get("TIME_SERIES_3D") else None

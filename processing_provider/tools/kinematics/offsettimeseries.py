@@ -11,20 +11,13 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
-from ....algorithms.engine import plan_blocks
+from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import date_to_str, decimal_years, parse_date_pair
 from ....algorithms.kinematics import offset_timeseries as _ots
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io.blocks import run_blocks
-from ...io.offsets import SignedStack
-from ...io.raster import (
-    RasterWriter,
-    check_same_grid,
-    optional_writer,
-    raster_info,
-)
+from ...io import blocks, offsets, raster
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -121,8 +114,8 @@ class OffsetTimeSeries(GeohazardAlgorithm):
             raise GeohazardError(f"{self.INPUTS}: the pair {date_to_str(dup[0])} - {date_to_str(dup[1])} is given "
                                  "twice")
         names = [os.path.basename(p) for p in paths]
-        infos = [raster_info(p, n) for p, n in zip(paths, names)]
-        check_same_grid(infos, names)
+        infos = [raster.raster_info(p, n) for p, n in zip(paths, names)]
+        raster.check_same_grid(infos, names)
         text = self.parameterAsString(parameters, self.COMPONENTS, context) or "1,2"
         try:
             bands = [int(b) for b in text.replace(" ", "").split(",") if b]
@@ -160,9 +153,9 @@ class OffsetTimeSeries(GeohazardAlgorithm):
         sign = np.asarray(signs, np.float32)[:, None, None]
         sources = {}
         for k, b in enumerate(bands):
-            sources[f"c{k}"] = SignedStack(paths, b, sign)
+            sources[f"c{k}"] = offsets.SignedStack(paths, b, sign)
         if wb:
-            sources["rho"] = SignedStack(paths, wb, None)
+            sources["rho"] = offsets.SignedStack(paths, wb, None)
         func = functools.partial(_ots.offset_ts_block, pi=pi, pj=pj, t_years=t,
                                  k_mad=self.parameterAsDouble(parameters, self.K_MAD, context),
                                  min_reject=self.parameterAsDouble(parameters, self.MIN_REJECT, context),
@@ -171,18 +164,19 @@ class OffsetTimeSeries(GeohazardAlgorithm):
         descs = [f"c{k + 1}_{date_to_str(d)}" for k in range(nb) for d in dates]
         vdescs = [f"c{k + 1}_velocity_per_year" for k in range(nb)] + ["n_networks", "n_pairs_used", "n_rejected"]
         per_px = 8.0 * (len(pairs) * (nb + 2) + 4 * len(dates) * nb + len(dates) + 8)
-        plan = plan_blocks(info.height, info.width, bytes_per_pixel=per_px)
+        plan = engine.plan_blocks(info.height, info.width, bytes_per_pixel=per_px)
         opt = {k: self.parameterAsOutputLayer(parameters, k, context) if parameters.get(k) else ""
                for k in (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS, self.OUTPUT_UNCHECKED)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         v_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_VELOCITY, context)
-        with RasterWriter.like(out_path, info, count=nb * len(dates), descriptions=descs) as w_d, \
-                RasterWriter.like(v_path, info, count=nb + 3, descriptions=vdescs) as w_v, \
-                optional_writer(opt[self.OUTPUT_SIGMA], info, count=nb * len(dates), descriptions=descs) as w_s, \
-                optional_writer(opt[self.OUTPUT_COMPONENTS], info, count=len(dates),
+        with raster.RasterWriter.like(out_path, info, count=nb * len(dates), descriptions=descs) as w_d, \
+                raster.RasterWriter.like(v_path, info, count=nb + 3, descriptions=vdescs) as w_v, \
+                raster.optional_writer(opt[self.OUTPUT_SIGMA], info, count=nb * len(dates),
+                                       descriptions=descs) as w_s, \
+                raster.optional_writer(opt[self.OUTPUT_COMPONENTS], info, count=len(dates),
                                 descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_c, \
-                optional_writer(opt[self.OUTPUT_UNCHECKED], info, count=len(dates),
-                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_u:
+                raster.optional_writer(opt[self.OUTPUT_UNCHECKED], info, count=len(dates),
+                                       descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_u:
             counts = np.zeros(2, np.int64)  # pixel-dates with data, of them resting on a single pair
 
             def write(block, out):
@@ -194,8 +188,8 @@ class OffsetTimeSeries(GeohazardAlgorithm):
                 w_c.write(out["labels"], row=block.row0)
                 w_u.write(out["unchecked"], row=block.row0)
 
-            run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
-                       progress=progress)
+            blocks.run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
+                              progress=progress)
             msg = (f"{counts[1]} of {counts[0]} pixel-dates ({100.0 * counts[1] / max(1, counts[0]):.3g} %) rest on a "
                    "single pair (a bridge of the pixel's pair network): a gross error there cannot be detected"
                    + ("; see 'Unchecked dates'" if opt[self.OUTPUT_UNCHECKED] else ""))

@@ -14,26 +14,14 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ....algorithms.engine import LocalExecutor, plan_blocks
+from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import offsets as _off
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, ids, knobs
+from ...inputs import declare, ids, knobs, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import polygons_wkb
-from ...io.blocks import raster_source, run_blocks
-from ...io.offsets import output_info, warp_onto
-from ...io.raster import (
-    RasterInfo,
-    RasterWriter,
-    burn_polygons,
-    check_same_grid,
-    optional_writer,
-    read_band,
-    require_projected,
-)
-from ...io.styles import style_raster_sequential
+from ...io import blocks, offsets, raster, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -155,7 +143,7 @@ class OffsetTracking(GeohazardAlgorithm):
         ref = self.raster_info(parameters, self.REFERENCE_IMAGE, context)
         sec = self.raster_info(parameters, self.SECONDARY, context)
         for name, info, band in ((self.REFERENCE_IMAGE, ref, self.BAND_REFERENCE), (self.SECONDARY, sec,
-                                                                                self.BAND_SECONDARY)):
+                                                                                    self.BAND_SECONDARY)):
             b = self.parameterAsInt(parameters, band, context)
             if b > info.count:
                 raise GeohazardError(f"{band}: {name} has {info.count} band(s), band {b} was asked for")
@@ -176,10 +164,10 @@ class OffsetTracking(GeohazardAlgorithm):
                 if not self.parameterAsDouble(parameters, p, context) > 0:
                     raise GeohazardError(f"{p}: radar geometry needs the pixel spacing in metres (> 0)")
         else:
-            require_projected(ref, self.REFERENCE_IMAGE)
+            raster.require_projected(ref, self.REFERENCE_IMAGE)
         if parameters.get(self.STABLE_MASK):
-            check_same_grid([ref, self.raster_info(parameters, self.STABLE_MASK, context)],
-                            [self.REFERENCE_IMAGE, self.STABLE_MASK])
+            raster.check_same_grid([ref, self.raster_info(parameters, self.STABLE_MASK, context)],
+                                   [self.REFERENCE_IMAGE, self.STABLE_MASK])
         return o, ref, sec, radar
 
     def checkParameterValues(self, parameters, context):
@@ -205,7 +193,7 @@ class OffsetTracking(GeohazardAlgorithm):
         sec_path = sec.path
         if not ref.same_grid(sec):
             sec_path = os.path.join(tmp, "secondary_on_reference.vrt")
-            if not warp_onto(ref, sec.path, sec_path):
+            if not offsets.warp_onto(ref, sec.path, sec_path):
                 raise GeohazardError(f"{self.SECONDARY}: could not be resampled onto the grid of "
                                      f"{self.REFERENCE_IMAGE}")
             progress.push_info("secondary resampled onto the reference grid (cubic)")
@@ -214,41 +202,44 @@ class OffsetTracking(GeohazardAlgorithm):
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         q_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context) \
             if parameters.get(self.OUTPUT_QUALITY) else ""
-        out_info = output_info(ref, out_path, window=o["window"], step=o["step"])
+        out_info = offsets.output_info(ref, out_path, window=o["window"], step=o["step"])
         ref_strips = _off.sampled_rows(
-            lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE, dtype=np.float64),
+            lambda r0, r1: raster.read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE,
+                                            dtype=np.float64),
             ref.height)
         spread = _off.robust_spread(ref_strips)
         levels = None
         if not o["highpass_px"] > 0:  # constants removed before the single-precision correlations, same in every block
             levels = _off.image_levels(ref_strips, _off.sampled_rows(
-                lambda r0, r1: read_band(sec_path, band_sec, rows=(r0, r1), name=self.SECONDARY, dtype=np.float64),
+                lambda r0, r1: raster.read_band(sec_path, band_sec, rows=(r0, r1), name=self.SECONDARY,
+                                                dtype=np.float64),
                 ref.height))
         if not spread > 0:
             raise GeohazardError(f"{self.REFERENCE_IMAGE} has no texture (constant image): nothing to correlate")
-        sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE_IMAGE),
-                   "secondary": raster_source(sec_path, bands=band_sec, dtype=np.float32, name=self.SECONDARY)}
+        sources = {"reference": blocks.raster_source(ref.path, bands=band_ref, dtype=np.float32,
+                                                     name=self.REFERENCE_IMAGE),
+                   "secondary": blocks.raster_source(sec_path, bands=band_sec, dtype=np.float32, name=self.SECONDARY)}
         if parameters.get(self.STABLE_MASK):
-            sources["stable"] = raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
-                                              dtype=np.float32, name=self.STABLE_MASK)
+            sources["stable"] = blocks.raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
+                                                     dtype=np.float32, name=self.STABLE_MASK)
         stable_grid = None
         if parameters.get(self.STABLE_AREA):
-            stable_grid = burn_polygons(polygons_wkb(self, parameters, self.STABLE_AREA, context,
-                                                     out_info.crs_wkt), out_info)
+            stable_grid = raster.burn_polygons(layers.polygons_wkb(self, parameters, self.STABLE_AREA, context,
+                                                                   out_info.crs_wkt), out_info)
         func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                  subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],
                                  min_std_abs=0.01 * spread, highpass_px=o["highpass_px"], levels=levels)
         run = knobs.run_settings(self, parameters, context)
         rows = _off.block_rows_for(ref.width, window=o["window"], search=o["search"], step=o["step"],
                                    max_memory_mb=run.max_memory_mb)
-        plan = plan_blocks(ref.height, ref.width, block_rows=rows,
-                           halo=_off.halo_rows(o["window"], o["search"], o["step"], o["highpass_px"]))
+        plan = engine.plan_blocks(ref.height, ref.width, block_rows=rows,
+                                  halo=_off.halo_rows(o["window"], o["search"], o["step"], o["highpass_px"]))
         raw_path = os.path.join(tmp, "raw_offsets.tif")
         kept: dict = {"dx": [], "dy": []}
-        raw_info = RasterInfo(path=raw_path, width=out_info.width, height=out_info.height, count=6,
-                              geotransform=out_info.geotransform, crs_wkt=out_info.crs_wkt)
+        raw_info = raster.RasterInfo(path=raw_path, width=out_info.width, height=out_info.height, count=6,
+                                     geotransform=out_info.geotransform, crs_wkt=out_info.crs_wkt)
         use_stable = stable_grid is not None or "stable" in sources
-        with RasterWriter.like(raw_path, raw_info, count=6) as raw_writer:
+        with raster.RasterWriter.like(raw_path, raw_info, count=6) as raw_writer:
             def write_raw(block, out):
                 i0 = -(-block.row0 // o["step"])
                 arr = np.stack([out[k].astype(np.float32) for k in _off.BLOCK_OUTPUTS])
@@ -263,7 +254,7 @@ class OffsetTracking(GeohazardAlgorithm):
                     kept["dx"].append(out["dx"][sel])
                     kept["dy"].append(out["dy"][sel])
 
-            run_blocks(plan, func, write_raw, sources=sources, run=run, progress=SubProgress(progress, 0, 90))
+            blocks.run_blocks(plan, func, write_raw, sources=sources, run=run, progress=SubProgress(progress, 0, 90))
             raw_writer.commit()
         bias = (0.0, 0.0)
         metadata = {}
@@ -282,12 +273,14 @@ class OffsetTracking(GeohazardAlgorithm):
             pixel_x_m=self.parameterAsDouble(parameters, self.RANGE_SPACING, context) if radar else None,
             pixel_y_m=self.parameterAsDouble(parameters, self.AZIMUTH_SPACING, context) if radar else None)
         names = _off.OFFSET_BANDS_RADAR if radar else _off.OFFSET_BANDS_MAP
-        plan2 = plan_blocks(out_info.height, out_info.width, halo=1, bytes_per_pixel=8.0 * 30)
-        writers = {"offsets": RasterWriter.like(out_path, out_info, count=7, descriptions=names, metadata=metadata),
-                   "quality": optional_writer(q_path, out_info, count=4, descriptions=_off.QUALITY_BANDS)}
+        plan2 = engine.plan_blocks(out_info.height, out_info.width, halo=1, bytes_per_pixel=8.0 * 30)
+        writers = {"offsets": raster.RasterWriter.like(out_path, out_info, count=7, descriptions=names,
+                                                       metadata=metadata),
+                   "quality": raster.optional_writer(q_path, out_info, count=4, descriptions=_off.QUALITY_BANDS)}
         # the raw offsets are a scratch file of this machine: the second pass runs here
-        run_blocks(plan2, fin, sources={"raw": raster_source(raw_path, bands=None, dtype=np.float64, name="offsets")},
-                   run=run, executor=LocalExecutor(), progress=SubProgress(progress, 90, 100), writers=writers)
+        blocks.run_blocks(plan2, fin, sources={"raw": blocks.raster_source(raw_path, bands=None, dtype=np.float64,
+                                                                           name="offsets")},
+                   run=run, executor=engine.LocalExecutor(), progress=SubProgress(progress, 90, 100), writers=writers)
         result = {self.OUTPUT: out_path, **({self.OUTPUT_QUALITY: q_path} if q_path else {})}
-        style_raster_sequential(out_path, band=3, context=context)
+        styles.style_raster_sequential(out_path, band=3, context=context)
         return result

@@ -79,7 +79,7 @@ class TriggerCorrelation(GeohazardAlgorithm):
                                   "left out of the correlation")
         seas = _tr.seasonal_parameters(dates, series)
         fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r", "p", "p_corrected",
-                                                                       "n_eff")}, **seas}
+                                                                     "n_eff")}, **seas}
         result = {"OUTPUT": kio.write_features(self.parameterAsOutputLayer(parameters, "OUTPUT", context), fields,
                                                feats)}
         if parameters.get("OUTPUT_PLOT"):

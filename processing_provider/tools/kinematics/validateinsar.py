@@ -7,9 +7,8 @@ import os
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
-from ...inputs import declare
+from ...inputs import declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import station_inputs
 from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
 
@@ -83,15 +82,15 @@ class ValidateInsar(GeohazardAlgorithm):
             kio.require_projected(crs, "INSAR")
             pts = kio.read_los_points(src, "INSAR", value_field="", std_field="", geometry=g, crs=crs,
                                       context=context, progress=FeedbackProgress(feedback, 0, 40), dated=True)
-            stations = station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
+            stations = layers.station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
         else:
             crs = kio.crs_of(self.raster_info(parameters, "INSAR_RASTER", context))
-            stations = station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
+            stations = layers.station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
             pts, _ = kio.insar_raster_points(self.raster_path(parameters, "INSAR_RASTER", context), "INSAR_RASTER",
                                              stations, self.parameterAsDouble(parameters, "RADIUS", context), g)
         p = {k: self.parameterAsDouble(parameters, k, context) for k in ("RADIUS", "WINDOW_DAYS", "MAX_GAP_DAYS",
-                                                                           "MAX_NRMSE",
-                                                                           "MIN_R2", "MAX_DV", "MAX_RMSE")}
+                                                                         "MAX_NRMSE",
+                                                                         "MIN_R2", "MAX_DV", "MAX_RMSE")}
         ref = (self.parameterAsString(parameters, "REFERENCE_STATION", context) or "").strip() or None
         res, info = _va.validate_insar(stations, pts["x"], pts["y"], pts["e"], pts["n"], pts["u"], pts["series"],
                                        pts["dates"], radius_m=p["RADIUS"], reference=ref, window_days=p["WINDOW_DAYS"],

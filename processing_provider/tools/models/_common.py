@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ....algorithms.timeseries.model_blocks import model_columns
+from ....algorithms.timeseries import model_blocks
 
-_model_columns = model_columns  # moved to the core (algorithms/timeseries/model_blocks.py)
+_model_columns = model_blocks.model_columns  # moved to the core (algorithms/timeseries/model_blocks.py)

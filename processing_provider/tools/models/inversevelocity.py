@@ -5,22 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import parse_date
+from ....algorithms.formats import dates
 from ....algorithms.progress import SubProgress, check_canceled
-from ....algorithms.timeseries.inverse_velocity import ALERT_NAMES, forecast_failure
+from ....algorithms.timeseries import inverse_velocity
 from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io.forecast import forecast_fields, plot_alerts
-from ...io.points import date_fields_of, read_dated_features
-from ...io.styles import (
-    ALERT_COLOURS,
-    style_vector_categorized,
-)
-from ...io.vector import write_vector
+from ...io import forecast, points, styles, vector
 from .._base import GeohazardAlgorithm, tool
 
-ALERT_CATEGORIES = [(ALERT_NAMES[k], ALERT_NAMES[k], ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
+ALERT_CATEGORIES = [(inverse_velocity.ALERT_NAMES[k], inverse_velocity.ALERT_NAMES[k],
+                     styles.ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
 
 
 @tool("inversevelocity", "Inverse-velocity failure forecast", group="timeseries",
@@ -96,13 +91,13 @@ class InverseVelocity(GeohazardAlgorithm):
             source = self.parameterAsSource(parameters, self.INPUT, context)
             if source is None:
                 return False, "INPUT: the layer could not be loaded"
-            pairs = date_fields_of(source, self.INPUT)
+            pairs = points.date_fields_of(source, self.INPUT)
             smooth = self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context)
             if len(pairs) < smooth + 2:
                 return False, (f"INPUT has {len(pairs)} dates; the inverse-velocity forecast needs at least "
                                f"SMOOTH_WINDOW + 2 = {smooth + 2}")
             if parameters.get(self.NOW_DATE):
-                parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
+                dates.parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
         except GeohazardError as exc:
             return False, str(exc)
         return True, ""
@@ -110,10 +105,10 @@ class InverseVelocity(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         source = self.parameterAsSource(parameters, self.INPUT, context)
-        data = read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30))
+        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30))
         now = self.parameterAsString(parameters, self.NOW_DATE, context).strip() or None
         direction = [0, 1, -1][self.parameterAsEnum(parameters, self.DIRECTION, context)]
-        fc = forecast_failure(
+        fc = inverse_velocity.forecast_failure(
             data.displacement_mm, data.dates,
             smooth_window=self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context),
             fit_window=self.parameterAsInt(parameters, self.FIT_WINDOW, context),
@@ -121,7 +116,7 @@ class InverseVelocity(GeohazardAlgorithm):
             min_velocity_mm_yr=self.parameterAsDouble(parameters, self.MIN_VELOCITY, context),
             red_days=self.parameterAsDouble(parameters, self.RED_DAYS, context),
             orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
-            now=parse_date(now) if now else None, direction=direction)
+            now=dates.parse_date(now) if now else None, direction=direction)
         check_canceled(progress)
         counts = np.bincount(fc.alert + 1, minlength=5)[1:]
         n_nodata = int((fc.alert < 0).sum())
@@ -134,14 +129,14 @@ class InverseVelocity(GeohazardAlgorithm):
             raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
                                  "in the fit window) for a forecast; check the dated fields")
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out, forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
-                     geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
-        style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
+        vector.write_vector(out, forecast.forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
+                            geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
+        styles.style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
         results = {self.OUTPUT: out}
         if parameters.get(self.OUTPUT_PLOTS):
             folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
-            n = plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
-                            SubProgress(progress, 70, 100))
+            n = forecast.plot_alerts(folder, data, fc, self.parameterAsInt(parameters, self.MAX_PLOTS, context),
+                                     SubProgress(progress, 70, 100))
             feedback.pushInfo(f"{n} plots written to {folder}")
             results[self.OUTPUT_PLOTS] = folder
         return results

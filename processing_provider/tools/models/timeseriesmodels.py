@@ -10,24 +10,15 @@ from qgis.core import (
     QgsProcessingException,
 )
 
-from ....algorithms.engine import Block, plan_blocks
+from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries.breakpoints import KIND_NAMES
-from ....algorithms.timeseries.model_blocks import fit_series, models_raster_block
+from ....algorithms.timeseries import breakpoints, model_blocks
 from ....algorithms.timeseries.models import MODELS
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io.blocks import raster_source, run_blocks
-from ...io.points import date_fields_of, object_array, raster_dates, read_dated_features
-from ...io.raster import DEFAULT_BLOCK_ROWS, RasterWriter
-from ...io.styles import (
-    style_points_velocity,
-    style_raster_diverging,
-    style_raster_sequential,
-)
-from ...io.vector import write_vector
+from ...io import blocks, points, raster, styles, vector
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -125,9 +116,9 @@ class TimeSeriesModels(GeohazardAlgorithm):
             if has_r:
                 if not parameters.get(self.OUTPUT_RASTER):
                     return False, self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)")
-                raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
+                points.raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
             else:
-                date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
+                points.date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
             if parameters.get(self.ORIGIN_DATE):
                 parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
         except (GeohazardError, QgsProcessingException) as exc:
@@ -145,7 +136,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
     @staticmethod
     def _fit(disp, dates, opts, breaks, min_dbic, progress):
-        return fit_series(disp, dates, opts, breaks, min_dbic, progress)
+        return model_blocks.fit_series(disp, dates, opts, breaks, min_dbic, progress)
 
     def process(self, parameters, context, feedback):
         opts = self._options(parameters, context)
@@ -155,21 +146,21 @@ class TimeSeriesModels(GeohazardAlgorithm):
         if parameters.get(self.INPUT_RASTER):
             return self._process_raster(parameters, context, opts, breaks, min_dbic, progress)
         source = self.parameterAsSource(parameters, self.INPUT, context)
-        data = read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15))
+        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15))
         m = data.displacement_mm.shape[1]
         feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
                           f"models: {', '.join(opts['models'])}")
         # points in blocks of BLOCK_POINTS on the block engine (this process or Dask; same blocks, same bytes)
         parts = []
-        plan = [Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
+        plan = [engine.Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
                 for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
         from ....algorithms.timeseries.model_blocks import models_points_block
 
         func = functools.partial(models_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
-        run_blocks(plan, func, functools.partial(_collect_points_block, parts, progress),
-                   run=knobs.run_settings(self, parameters, context),
-                   prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
-                   progress=SubProgress(progress, 15, 90))
+        blocks.run_blocks(plan, func, functools.partial(_collect_points_block, parts, progress),
+                          run=knobs.run_settings(self, parameters, context),
+                          prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
+                          progress=SubProgress(progress, 15, 90))
         fields = dict(data.attributes)
         fields["BEST_MODEL"] = np.concatenate([p[1]["BEST_MODEL"] for p in parts])
         fields["RMS_MM"] = np.concatenate([p[1]["RMS_MM"] for p in parts])
@@ -179,8 +170,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         if breaks:
             kind = np.concatenate([p[3].kind for p in parts])
             index = np.concatenate([p[3].index for p in parts])
-            fields["BRK_KIND"] = object_array(KIND_NAMES[int(k)] for k in kind)
-            fields["BRK_DATE"] = object_array(data.dates[i] if i >= 0 else None for i in index)
+            fields["BRK_KIND"] = points.object_array(breakpoints.KIND_NAMES[int(k)] for k in kind)
+            fields["BRK_DATE"] = points.object_array(data.dates[i] if i >= 0 else None for i in index)
             fields["BRK_STEP"] = np.concatenate([p[3].step_mm for p in parts])
             fields["BRK_V1"] = np.concatenate([p[3].velocity_before_mm_yr for p in parts])
             fields["BRK_V2"] = np.concatenate([p[3].velocity_after_mm_yr for p in parts])
@@ -191,14 +182,14 @@ class TimeSeriesModels(GeohazardAlgorithm):
         counts = {nm: int((fields["BEST_MODEL"] == nm).sum()) for nm in opts["models"]}
         feedback.pushInfo("best model counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
-                     progress=SubProgress(progress, 90, 100))
-        style_points_velocity(out, _velocity_field(parts[0][2]), context=context)
+        vector.write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
+                            progress=SubProgress(progress, 90, 100))
+        styles.style_points_velocity(out, _velocity_field(parts[0][2]), context=context)
         return {self.OUTPUT: out}
 
     def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress):
         info = self.raster_info(parameters, self.INPUT_RASTER, context)
-        dates = raster_dates(info, self.INPUT_RASTER)
+        dates = points.raster_dates(info, self.INPUT_RASTER)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context)
         meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
                 "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
@@ -208,21 +199,22 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
         def write(block, res):
             if "writer" not in state:
-                state["writer"] = files.enter_context(RasterWriter.like(
+                state["writer"] = files.enter_context(raster.RasterWriter.like(
                     out, info, count=len(res["names"]), descriptions=res["names"], metadata=meta))
                 state["names"] = res["names"]
             state["writer"].write(res["stack"], row=block.row0)
 
-        func = functools.partial(models_raster_block, dates=dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
-        plan = plan_blocks(info.height, info.width, block_rows=max(1, DEFAULT_BLOCK_ROWS // 4))
+        func = functools.partial(model_blocks.models_raster_block, dates=dates, opts=opts, breaks=breaks,
+                                 min_dbic=min_dbic)
+        plan = engine.plan_blocks(info.height, info.width, block_rows=max(1, raster.DEFAULT_BLOCK_ROWS // 4))
         with files:
-            run_blocks(plan, func, write, run=knobs.run_settings(self, parameters, context), progress=progress,
-                       sources={"series": raster_source(info.path, bands=None, dtype=np.float64,
-                                                        name=self.INPUT_RASTER)})
+            blocks.run_blocks(plan, func, write, run=knobs.run_settings(self, parameters, context), progress=progress,
+                              sources={"series": blocks.raster_source(info.path, bands=None, dtype=np.float64,
+                                                                      name=self.INPUT_RASTER)})
         names = state["names"]
         vel = [k for k in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL") if k in names]
         if vel:
-            style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)
+            styles.style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)
         else:
-            style_raster_sequential(out, context=context, band=names.index("RMS_MM") + 1)
+            styles.style_raster_sequential(out, context=context, band=names.index("RMS_MM") + 1)
         return {self.OUTPUT_RASTER: out}

@@ -6,23 +6,14 @@ import functools
 
 import numpy as np
 
-from ....algorithms.engine import plan_blocks
+from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries.ps import (
-    amplitude_dispersion_block,
-    amplitude_sums_block,
-    calibration_factors,
-)
-from ...inputs import declare, ids, knobs
+from ....algorithms.timeseries import ps
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import output_paths
-from ...inputs.stacks import check_slc_stack, slc_stack
-from ...io.blocks import run_blocks
-from ...io.raster import RasterWriter, optional_writer
-from ...io.slc import slc_block_rows
-from ...io.styles import style_raster_sequential
+from ...io import blocks, raster, slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -64,19 +55,19 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         ok, msg = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, msg
-        return check_slc_stack(self, parameters, context, 3)
+        return stacks.check_slc_stack(self, parameters, context, 3)
 
     def process(self, parameters, context, feedback):
-        stack = slc_stack(self, parameters, context)
+        stack = stacks.slc_stack(self, parameters, context)
         if len(stack) < 3:
             raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
         thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
         info = stack.info
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
-        plan = plan_blocks(info.height, info.width, block_rows=slc_block_rows(stack))
+        plan = engine.plan_blocks(info.height, info.width, block_rows=slc.slc_block_rows(stack))
         sources = {"slc": stack.source()}
-        outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
+        outs = layers.output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
                                                self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
         totals = {"sums": np.zeros(len(stack)), "counts": np.zeros(len(stack)), "n_ps": 0}
 
@@ -84,9 +75,9 @@ class AmplitudeDispersion(GeohazardAlgorithm):
             totals["sums"] += out["sums"]
             totals["counts"] += out["counts"]
 
-        writers = {"mean": optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info),
-                   "dispersion": RasterWriter.like(outs[self.OUTPUT_DISPERSION], info),
-                   "ps": RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255)}
+        writers = {"mean": raster.optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info),
+                   "dispersion": raster.RasterWriter.like(outs[self.OUTPUT_DISPERSION], info),
+                   "ps": raster.RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255)}
 
         def write(block, out):
             totals["n_ps"] += int((out["ps"] == 1).sum())
@@ -96,15 +87,17 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         with run.executor(progress) as ex:
             cal = None
             if calibrate:
-                run_blocks(plan, amplitude_sums_block, add_sums, sources=sources, run=run, executor=ex,
-                           progress=SubProgress(progress, 0, 40))
-                cal = calibration_factors(totals["sums"], totals["counts"])
-            run_blocks(plan, functools.partial(amplitude_dispersion_block, calibration=cal, threshold=thr), write,
-                       sources=sources, run=run, executor=ex, writers=writers,
-                       progress=SubProgress(progress, 40 if calibrate else 0, 100), background_write=True)
+                blocks.run_blocks(plan, ps.amplitude_sums_block, add_sums, sources=sources, run=run, executor=ex,
+                                  progress=SubProgress(progress, 0, 40))
+                cal = ps.calibration_factors(totals["sums"], totals["counts"])
+            blocks.run_blocks(plan, functools.partial(ps.amplitude_dispersion_block, calibration=cal, threshold=thr),
+                              write,
+                              sources=sources, run=run, executor=ex, writers=writers,
+                              progress=SubProgress(progress, 40 if calibrate else 0, 100), background_write=True)
         n_ps = totals["n_ps"]
         feedback.pushInfo(f"{n_ps} PS candidates (D_A <= {thr:g}) from {len(stack)} dates")
         if n_ps == 0:
             feedback.pushWarning(f"no pixel has D_A <= {thr:g}; raise the threshold or check the stack")
-        style_raster_sequential(outs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6, ramp_name="Viridis")
+        styles.style_raster_sequential(outs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6,
+                                       ramp_name="Viridis")
         return outs

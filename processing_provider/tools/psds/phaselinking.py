@@ -10,15 +10,10 @@ from qgis.core import (
     QgsProcessingException,
 )
 
-from ....algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
-from ...inputs import declare, knobs
+from ....algorithms.timeseries import phase_linking
+from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import output_paths
-from ...inputs.stacks import check_slc_stack, slc_stack
-from ...io.blocks import raster_source, run_blocks
-from ...io.raster import RasterWriter, optional_writer
-from ...io.slc import slc_block_rows
-from ...io.styles import style_raster_sequential
+from ...io import blocks, raster, slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -90,10 +85,10 @@ class PhaseLinking(GeohazardAlgorithm):
             v = self.parameterAsInt(parameters, p, context)
             if v % 2 == 0:
                 return False, f"{p} must be odd, got {v}"
-        ok, msg = check_slc_stack(self, parameters, context, 3)
+        ok, msg = stacks.check_slc_stack(self, parameters, context, 3)
         if not ok:
             return ok, msg
-        stack = slc_stack(self, parameters, context)
+        stack = stacks.slc_stack(self, parameters, context)
         wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
         wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)
         if wr > stack.info.height or wc > stack.info.width:
@@ -110,7 +105,7 @@ class PhaseLinking(GeohazardAlgorithm):
         return True, ""
 
     def process(self, parameters, context, feedback):
-        stack = slc_stack(self, parameters, context)
+        stack = stacks.slc_stack(self, parameters, context)
         info = stack.info
         n = len(stack)
         window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
@@ -123,23 +118,26 @@ class PhaseLinking(GeohazardAlgorithm):
         ifg_dir = self.parameterAsString(parameters, self.OUTPUT_INTERFEROGRAMS, context) \
             if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
         network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
-        pairs = interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
-        outs = output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT),
-                            context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
-        plan = phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
-                               block_rows=slc_block_rows(stack, cap=64, copies=5))
+        pairs = phase_linking.interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
+        outs = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE,
+                                                      self.OUTPUT_SHP_COUNT),
+                                   context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
+        plan = phase_linking.phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
+                                             block_rows=slc.slc_block_rows(stack, cap=64, copies=5))
         sources = {"slc": stack.source()}
         if ps_path:
-            sources["ps_mask"] = raster_source(ps_path, name=self.PS_MASK)
-        func = functools.partial(phase_link_block, window=window, method=method, shp_method=shp, alpha=alpha)
+            sources["ps_mask"] = blocks.raster_source(ps_path, name=self.PS_MASK)
+        func = functools.partial(phase_linking.phase_link_block, window=window, method=method, shp_method=shp,
+                                 alpha=alpha)
         if ifg_dir:
             os.makedirs(ifg_dir, exist_ok=True)
-        w_ph = RasterWriter.like(outs[self.OUTPUT], info, count=n, descriptions=[d.isoformat() for d in stack.dates],
-                                 dtype=np.complex64 if as_complex else np.float32,
-                                 metadata={"method": method, "shp_method": shp, "window": f"{window}"})
-        w_tc = optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
-        w_n = optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
-        ifg_writers = [RasterWriter.like(
+        w_ph = raster.RasterWriter.like(outs[self.OUTPUT], info, count=n,
+                                        descriptions=[d.isoformat() for d in stack.dates],
+                                        dtype=np.complex64 if as_complex else np.float32,
+                                        metadata={"method": method, "shp_method": shp, "window": f"{window}"})
+        w_tc = raster.optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
+        w_n = raster.optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
+        ifg_writers = [raster.RasterWriter.like(
             os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
             descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"]) for i, j in pairs]
 
@@ -151,10 +149,10 @@ class PhaseLinking(GeohazardAlgorithm):
             for (i, j), w in zip(pairs, ifg_writers):
                 w.write(np.angle(np.exp(1j * (ph[j] - ph[i]))).astype(np.float32), row=block.row0)
 
-        run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
+        blocks.run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
                    progress=FeedbackProgress(feedback), writers=[w_ph, w_tc, w_n] + ifg_writers, background_write=True)
         if self.OUTPUT_TEMPORAL_COHERENCE in outs:
-            style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
+            styles.style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
         result = dict(outs)
         if ifg_dir:
             result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir

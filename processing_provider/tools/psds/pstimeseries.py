@@ -8,30 +8,24 @@ from qgis.core import (
 )
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import field_name
-from ....algorithms.formats.slc import baselines_for_dates, read_baselines
+from ....algorithms.formats import dates, slc
 from ....algorithms.progress import SubProgress, check_canceled
-from ....algorithms.timeseries.ps import (
-    ps_ds_selection,
-)
-from ....algorithms.timeseries.psi import ps_time_series
-from ...inputs import declare, ids
+from ....algorithms.timeseries import ps, psi
+from ...inputs import declare, ids, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.stacks import check_slc_stack, slc_stack
 from ...inputs.wavelength import resolve_wavelength
-from ...io.raster import read_band
+from ...io import raster, styles, vector
 from ...io.slc import point_coordinates, read_selected_phase, slc_block_rows
-from ...io.styles import style_points_velocity
-from ...io.vector import write_vector
 from .._base import GeohazardAlgorithm, tool
 
 
 @tool("pstimeseries", "PS/DS point time series", group="timeseries",
       tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("timeseries.psi",),
       page="psds",
-      former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE)))
+      former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD",
+                                                         ids.MIN_TEMPORAL_COHERENCE)))
 class PsTimeSeries(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
@@ -112,10 +106,10 @@ class PsTimeSeries(GeohazardAlgorithm):
             return False, "give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points"
         if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
             return False, "LATITUDE and LONGITUDE must be given together"
-        ok, msg = check_slc_stack(self, parameters, context, 4, need_complex=False)
+        ok, msg = stacks.check_slc_stack(self, parameters, context, 4, need_complex=False)
         if not ok:
             return ok, msg
-        shape = slc_stack(self, parameters, context, False).info.shape
+        shape = stacks.slc_stack(self, parameters, context, False).info.shape
         for p in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE):
             if parameters.get(p):
                 try:
@@ -135,9 +129,9 @@ class PsTimeSeries(GeohazardAlgorithm):
                     coherence_threshold=self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context))
 
         def select(r0, r1):
-            da, tc = (read_band(path, rows=(r0, r1), name=pid, dtype=np.float64) if path else None
+            da, tc = (raster.read_band(path, rows=(r0, r1), name=pid, dtype=np.float64) if path else None
                       for pid, path in paths.items())
-            return ps_ds_selection((r1 - r0, width), da, tc, **opts)
+            return ps.ps_ds_selection((r1 - r0, width), da, tc, **opts)
 
         return select, opts
 
@@ -152,7 +146,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         return int(hit[0])
 
     def process(self, parameters, context, feedback):
-        stack = slc_stack(self, parameters, context, need_complex=False)
+        stack = stacks.slc_stack(self, parameters, context, need_complex=False)
         info = stack.info
         progress = FeedbackProgress(feedback)
         select, opts = self._select(parameters, context, info.width)
@@ -165,13 +159,14 @@ class PsTimeSeries(GeohazardAlgorithm):
         x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
         bperp = None
         if parameters.get(self.BASELINES):
-            bperp = baselines_for_dates(read_baselines(self.parameterAsFile(parameters, self.BASELINES, context)),
-                                        stack.dates)
+            bperp = slc.baselines_for_dates(slc.read_baselines(self.parameterAsFile(parameters, self.BASELINES,
+                                                                                    context)),
+                                            stack.dates)
         max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
         wavelength = resolve_wavelength(
             self, parameters, self.WAVELENGTH, context, feedback,
             rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
-        res = ps_time_series(
+        res = psi.ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
             slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
             incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
@@ -192,8 +187,8 @@ class PsTimeSeries(GeohazardAlgorithm):
         fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
                   "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
                   "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan),
-                  **{field_name(d): res.displacement_mm[i] for i, d in enumerate(stack.dates)}}
+                  **{dates.field_name(d): res.displacement_mm[i] for i, d in enumerate(stack.dates)}}
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
-        style_points_velocity(out, context=context)
+        vector.write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
+        styles.style_points_velocity(out, context=context)
         return {self.OUTPUT: out}

@@ -6,21 +6,12 @@ import functools
 
 import numpy as np
 
-from ....algorithms.engine import StackSource, plan_blocks
-from ....algorithms.timeseries.network import filter_network
-from ....algorithms.timeseries.stack_blocks import phase_gradient_block
-from ...inputs import declare, ids, knobs
+from ....algorithms import engine
+from ....algorithms.timeseries import network, stack_blocks
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.layers import output_paths
-from ...inputs.stacks import (
-    check_stack_parameters,
-    gather_stack,
-    stack_raster_files,
-)
-from ...io.blocks import GdalOpener, run_blocks
-from ...io.raster import RasterWriter
-from ...io.styles import style_raster_diverging, style_raster_sequential
+from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for
 
@@ -28,7 +19,7 @@ from ._common import block_rows_for
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
       tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
 class PhaseGradientStacking(GeohazardAlgorithm):
-    input_raster_files = stack_raster_files
+    input_raster_files = stacks.stack_raster_files
     HELP = (
         "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
         "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "
@@ -58,33 +49,35 @@ class PhaseGradientStacking(GeohazardAlgorithm):
                                              optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
-        return check_stack_parameters(self, parameters, context, mintpy=False)
+        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
-        flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        flt = network.filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
         sign = 1.0 if self.parameterAsEnum(parameters, "INPUT_UNITS", context) == 0 else -1.0
         min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
         span = stack.network.temporal_baseline_days / 365.25
         info = stack.info
-        paths = output_paths(self, parameters, ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"), context,
-                             optional=("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"))
+        paths = layers.output_paths(self, parameters, ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"), context,
+                                    optional=("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"))
         rows = block_rows_for(stack, run, factor=10)
         order = list(stack.order)
-        sources = {"phase": StackSource([stack.paths[i] for i in order], GdalOpener(), dtype=np.float64)}
+        sources = {"phase": engine.StackSource([stack.paths[i] for i in order], blocks.GdalOpener(), dtype=np.float64)}
         if stack.coh_paths is not None:
-            sources["coherence"] = StackSource([stack.coh_paths[i] for i in order], GdalOpener(), dtype=np.float32)
-        func = functools.partial(phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
+            sources["coherence"] = engine.StackSource([stack.coh_paths[i] for i in order], blocks.GdalOpener(),
+                                                      dtype=np.float32)
+        func = functools.partial(stack_blocks.phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
                                  signs=sign * np.asarray(stack.signs, dtype=np.float64), min_count=min_count)
         names = {"OUTPUT": "magnitude_mm_yr", "OUTPUT_RANGE": "col_mm_yr", "OUTPUT_AZIMUTH": "row_mm_yr"}
-        run_blocks(plan_blocks(info.height, info.width, block_rows=rows, halo=1), func, sources=sources, run=run,
-                   progress=progress, writers={names[k]: RasterWriter.like(p, info) for k, p in paths.items()},
-                   background_write=True)
-        style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
+        blocks.run_blocks(engine.plan_blocks(info.height, info.width, block_rows=rows, halo=1), func, sources=sources,
+                          run=run,
+                   progress=progress, writers={names[k]: raster.RasterWriter.like(p, info) for k, p in paths.items()},
+                          background_write=True)
+        styles.style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
         for k in ("OUTPUT_RANGE", "OUTPUT_AZIMUTH"):
             if k in paths:
-                style_raster_diverging(paths[k], context=context)
+                styles.style_raster_diverging(paths[k], context=context)
         return paths

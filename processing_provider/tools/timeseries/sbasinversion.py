@@ -11,35 +11,17 @@ from qgis.core import (
     QgsProcessingOutputFile,
 )
 
-from ....algorithms.engine import plan_blocks
+from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.mintpy import MintpyTimeseriesWriter, write_velocity_h5
+from ....algorithms.formats import mintpy
 from ....algorithms.progress import SubProgress, check_canceled, warn
-from ....algorithms.timeseries.network import Network, filter_network
-from ....algorithms.timeseries.sbas import SbasSolver
-from ....algorithms.timeseries.sbas_blocks import SbasCollector, sbas_block
-from ...inputs import declare, ids, knobs
+from ....algorithms.timeseries import network, sbas, sbas_blocks
+from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.stacks import (
-    check_stack_parameters,
-    gather_stack,
-    stack_raster_files,
-    write_report,
-)
-from ...inputs.stacks import raw_list as _raw_list
-from ...io.blocks import run_blocks
-from ...io.raster import (
-    RasterInfo,
-    RasterWriter,
-    aligned_block_rows,
-    check_same_grid,
-    raster_info,
-    read_band,
-)
+from ...io import blocks, raster, styles
 from ...io.stacks import StackInput, is_mintpy_stack, write_points
-from ...io.styles import style_points_velocity, style_raster_diverging, style_raster_sequential
 from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for, reference_pixel, reference_values, scan_stack, stack_source
 
@@ -50,7 +32,7 @@ from ._common import block_rows_for, reference_pixel, reference_values, scan_sta
       main=("OUTPUT_VELOCITY", "OUTPUT_POINTS"), kernels=("timeseries.sbas",), page="timeseries",
       former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
 class SbasInversion(GeohazardAlgorithm):
-    input_raster_files = stack_raster_files
+    input_raster_files = stacks.stack_raster_files
     HELP = (
         "Displacement time series and velocity from a network of unwrapped interferograms by "
         "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "
@@ -118,20 +100,20 @@ class SbasInversion(GeohazardAlgorithm):
         self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
 
     def checkParameterValues(self, parameters, context):
-        ok, msg = check_stack_parameters(self, parameters, context, mintpy=True)
+        ok, msg = stacks.check_stack_parameters(self, parameters, context, mintpy=True)
         if not ok:
             return ok, msg
         w = self.parameterAsEnum(parameters, "WEIGHTING", context)
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        has_coh = bool(_raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK")) \
-            or any(is_mintpy_stack(i) for i in _raw_list(parameters.get("INTERFEROGRAMS")))
+        has_coh = bool(stacks.raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK")) \
+            or any(is_mintpy_stack(i) for i in stacks.raw_list(parameters.get("INTERFEROGRAMS")))
         if (w == 1 or thr > 0) and not has_coh:
             return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
         return True, ""
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = gather_stack(self, parameters, context, feedback=feedback)
+        stack = stacks.gather_stack(self, parameters, context, feedback=feedback)
         full = stack.network
         weighting = ["none", "variance"][self.parameterAsEnum(parameters, "WEIGHTING", context)]
         if weighting == "variance" and not stack.has_coherence:
@@ -145,7 +127,7 @@ class SbasInversion(GeohazardAlgorithm):
             if need_scan:
                 count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
                                                       coherence=stack.has_coherence, run=run, executor=ex)
-            flt = filter_network(
+            flt = network.filter_network(
                 full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
                 max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
                 mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
@@ -163,7 +145,7 @@ class SbasInversion(GeohazardAlgorithm):
             ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
             feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
                               f"{net.n_dates} dates, weighting {weighting}")
-            solver = SbasSolver(
+            solver = sbas.SbasSolver(
                 net, wavelength_m=stack.wavelength_m, weighting=weighting,
                 looks=self.parameterAsInt(parameters, "LOOKS", context),
                 coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
@@ -171,16 +153,16 @@ class SbasInversion(GeohazardAlgorithm):
                 min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
             outputs = write_sbas_outputs(self, parameters, context, stack, solver, reference_values(stack, *ref_rc),
                                          ref_rc, rows, SubProgress(progress, 25, 95), run=run, executor=ex)
-        outputs.update(write_report(self, parameters, context, net, full, flt, ref_rc))
+        outputs.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc))
         return outputs
 
 
-def warn_disconnected(progress, net: Network) -> None:
+def warn_disconnected(progress, net: network.Network) -> None:
     subsets = net.components()
     if len(subsets) > 1:
         warn(progress, f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
             f"{net.dates[s[0]]}..{net.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
-            + " -- solved with the minimum-norm velocity across the gaps")
+             + " -- solved with the minimum-norm velocity across the gaps")
 
 
 #: Grids up to this size keep their velocity, error and last date (12 bytes per pixel) for the styles.
@@ -191,24 +173,24 @@ SBAS_OUTPUTS = {"OUTPUT_TIMESERIES": "timeseries", "OUTPUT_VELOCITY": "velocity"
                 "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence", "OUTPUT_COHCOUNT": "count"}
 
 
-def sbas_writers(info: RasterInfo, net: Network, meta: dict) -> dict:
+def sbas_writers(info: raster.RasterInfo, net: network.Network, meta: dict) -> dict:
     """Makers of the SBAS rasters (output key -> ``path -> RasterWriter``)."""
     dates = [d.isoformat() for d in net.dates]
     return {
         # the one large output (N bands): ZSTD, half the compression CPU of DEFLATE for the same size (tool help)
-        "OUTPUT_TIMESERIES": lambda p: RasterWriter.like(p, info, count=net.n_dates, descriptions=dates,
-                                                         metadata=meta, compress="ZSTD"),
-        "OUTPUT_VELOCITY": lambda p: RasterWriter.like(p, info, metadata={**meta, "UNIT": "mm/yr"},
-                                                       descriptions=["LOS velocity (mm/yr)"]),
-        "OUTPUT_VELOCITY_STD": lambda p: RasterWriter.like(p, info, metadata={"UNIT": "mm/yr"},
-                                                           descriptions=["velocity standard error (mm/yr)"]),
-        "OUTPUT_TEMPORAL_COHERENCE": lambda p: RasterWriter.like(p, info, descriptions=["temporal coherence"]),
-        "OUTPUT_COHCOUNT": lambda p: RasterWriter.like(p, info, dtype=np.int16, nodata=-1,
-                                                       descriptions=["interferograms used"]),
+        "OUTPUT_TIMESERIES": lambda p: raster.RasterWriter.like(p, info, count=net.n_dates, descriptions=dates,
+                                                                metadata=meta, compress="ZSTD"),
+        "OUTPUT_VELOCITY": lambda p: raster.RasterWriter.like(p, info, metadata={**meta, "UNIT": "mm/yr"},
+                                                              descriptions=["LOS velocity (mm/yr)"]),
+        "OUTPUT_VELOCITY_STD": lambda p: raster.RasterWriter.like(p, info, metadata={"UNIT": "mm/yr"},
+                                                                  descriptions=["velocity standard error (mm/yr)"]),
+        "OUTPUT_TEMPORAL_COHERENCE": lambda p: raster.RasterWriter.like(p, info, descriptions=["temporal coherence"]),
+        "OUTPUT_COHCOUNT": lambda p: raster.RasterWriter.like(p, info, dtype=np.int16, nodata=-1,
+                                                              descriptions=["interferograms used"]),
     }
 
 
-def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: SbasSolver, ref_mm, ref_rc, rows,
+def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: sbas.SbasSolver, ref_mm, ref_rc, rows,
                        progress, *, run, executor=None) -> dict:
     """The solve pass on the block engine (:func:`~..algorithms.timeseries.sbas_blocks.sbas_block`): rasters,
     MintPy h5 and points, each published only when every block is written."""
@@ -216,7 +198,7 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
     need_coh = stack.has_coherence and (solver.weighting == "variance" or solver.coherence_threshold > 0)
     dem_path = alg.raster_path(parameters, "DEM", context) if parameters.get("DEM") else None
     if dem_path:
-        check_same_grid([info, raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
+        raster.check_same_grid([info, raster.raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
     out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in SBAS_OUTPUTS
            if k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") or parameters.get(k)}
     points_path, h5_ts, h5_vel = (alg.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
@@ -228,15 +210,15 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
         auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
         epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
     georef = dict(geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
-    keep = SbasCollector(info.shape, geotransform=info.geotransform, points=bool(points_path),
-                         full_velocity=bool(h5_vel), read_height=(lambda r0, r1: read_band(
+    keep = sbas_blocks.SbasCollector(info.shape, geotransform=info.geotransform, points=bool(points_path),
+                                     full_velocity=bool(h5_vel), read_height=(lambda r0, r1: raster.read_band(
                              dem_path, rows=(r0, r1), name="DEM")) if dem_path else None,
-                         style_stats=info.width * info.height <= STYLE_STATS_MAX_PIXELS)
+                                     style_stats=info.width * info.height <= STYLE_STATS_MAX_PIXELS)
     makers = sbas_writers(info, net, meta)
     writers = {k: makers[k](p) for k, p in out.items()}
     with contextlib.ExitStack() as guard:
-        h5w = MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
-                                     bperp_m=net.date_bperp_m(), **georef) if h5_ts else None
+        h5w = mintpy.MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
+                                            bperp_m=net.date_bperp_m(), **georef) if h5_ts else None
         if h5w is not None:
             guard.push(lambda exc_type, *_: exc_type is not None and h5w.abort())
 
@@ -249,35 +231,37 @@ def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: Sbas
 
         # blocks fill whole output tiles (written once, whatever GDAL's cache size); the engine reads block k+1
         # and writes block k-1 in background threads while block k is solved
-        plan = plan_blocks(info.height, info.width,
-                           block_rows=aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows))
-        run_blocks(plan, functools.partial(sbas_block, solver=solver), write,
-                   sources={"stack": stack_source(stack, need_coh, ref_mm)}, run=run, executor=executor,
-                   progress=progress, writers=writers, background_write=True)
+        plan = engine.plan_blocks(info.height, info.width,
+                                  block_rows=raster.aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows))
+        blocks.run_blocks(plan, functools.partial(sbas_blocks.sbas_block, solver=solver), write,
+                          sources={"stack": stack_source(stack, need_coh, ref_mm)}, run=run, executor=executor,
+                          progress=progress, writers=writers, background_write=True)
         check_canceled(progress)
         if h5w is not None:
             h5w.commit()
     if keep.n_disconnected:
         warn(progress, f"{keep.n_disconnected} pixel(s) had a disconnected network of usable interferograms "
-                       "(minimum-norm velocity across the gaps)")
+             "(minimum-norm velocity across the gaps)")
     results = dict(out)
     if h5_vel:
-        write_velocity_h5(h5_vel, keep.velocity, keep.velocity_std, dates=net.dates, wavelength_m=stack.wavelength_m,
-                          **georef)
+        mintpy.write_velocity_h5(h5_vel, keep.velocity, keep.velocity_std, dates=net.dates,
+                                 wavelength_m=stack.wavelength_m,
+                                 **georef)
         results["OUTPUT_MINTPY_VELOCITY"] = h5_vel
     if h5_ts:
         results["OUTPUT_MINTPY_TIMESERIES"] = h5_ts
     if points_path:
         results["OUTPUT_POINTS"] = write_points(points_path, keep.pts, net, info, has_dem=bool(dem_path))
-        style_points_velocity(results["OUTPUT_POINTS"], context=context)
+        styles.style_points_velocity(results["OUTPUT_POINTS"], context=context)
     ranges = keep.style_ranges() or {}  # the ramps' limits from the blocks, not from reading the files again
-    style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, vmax=ranges.get("velocity"))
-    style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates, vmax=ranges.get("last_date"))
+    styles.style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, vmax=ranges.get("velocity"))
+    styles.style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates,
+                                  vmax=ranges.get("last_date"))
     if "OUTPUT_VELOCITY_STD" in out:
         lo, hi = ranges.get("velocity_std", (None, None))
-        style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma", vmin=lo, vmax=hi)
+        styles.style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma", vmin=lo, vmax=hi)
     if "OUTPUT_TEMPORAL_COHERENCE" in out:
-        style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
+        styles.style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
     if "OUTPUT_COHCOUNT" in out:
-        style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
+        styles.style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
     return results

@@ -6,24 +6,13 @@ import functools
 
 import numpy as np
 
-from ....algorithms.engine import CallableSource, plan_blocks
+from ....algorithms import engine
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries.network import filter_network
-from ....algorithms.timeseries.stack_blocks import stacking_block
-from ...inputs import declare, knobs
+from ....algorithms.timeseries import network, stack_blocks
+from ...inputs import declare, knobs, stacks
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.stacks import (
-    check_stack_parameters,
-    gather_stack,
-    stack_raster_files,
-)
-from ...inputs.stacks import raw_list as _raw_list
-from ...io.blocks import run_blocks
-from ...io.raster import (
-    RasterWriter,
-)
-from ...io.styles import style_raster_diverging, style_raster_sequential
+from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for, reference_pixel, reference_values, scan_stack
 
@@ -32,7 +21,7 @@ from ._common import block_rows_for, reference_pixel, reference_values, scan_sta
       tags="stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
       main=("OUTPUT_VELOCITY",), page="timeseries", engine=True)
 class StackingVelocity(GeohazardAlgorithm):
-    input_raster_files = stack_raster_files
+    input_raster_files = stacks.stack_raster_files
     HELP = (
         "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
         "v = sum(w d dt) / sum(w dt^2) per pixel, with its standard error from the scatter of the "
@@ -58,17 +47,17 @@ class StackingVelocity(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_COUNT", "Interferograms used", optional=True, create=False))
 
     def checkParameterValues(self, parameters, context):
-        ok, msg = check_stack_parameters(self, parameters, context, mintpy=False)
+        ok, msg = stacks.check_stack_parameters(self, parameters, context, mintpy=False)
         if ok and (self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
                    or self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context) > 0) \
-                and not _raw_list(parameters.get("COHERENCE")):
+                and not stacks.raw_list(parameters.get("COHERENCE")):
             return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
         return ok, msg
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
-        flt = filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        flt = network.filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
             parameters, "MAX_TEMPORAL_BASELINE", context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
         rows = block_rows_for(stack, run, factor=5)
@@ -88,15 +77,17 @@ class StackingVelocity(GeohazardAlgorithm):
         paths = {k: self.parameterAsOutputLayer(parameters, k, context) for k in keys}
         coherence = stack.has_coherence and (weighted or thr > 0)
         # the stack is read here (units, signs, MintPy) and shipped to Dask workers with each block
-        source = CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=coherence))
-        func = functools.partial(stacking_block, span_years=span, reference_mm=ref_mm, weighted=weighted,
+        source = engine.CallableSource(lambda r0, r1: stack.read(r0, r1, coherence=coherence))
+        func = functools.partial(stack_blocks.stacking_block, span_years=span, reference_mm=ref_mm, weighted=weighted,
                                  coherence_threshold=thr, looks=looks, min_count=min_count)
         names = {"OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_COUNT": "count"}
-        writers = {names[k]: RasterWriter.like(p, info, **({"dtype": np.int16, "nodata": -1} if k == "OUTPUT_COUNT"
-                                                            else {})) for k, p in paths.items()}
-        run_blocks(plan_blocks(info.height, info.width, block_rows=rows), func, sources={"stack": source}, run=run,
-                   progress=SubProgress(progress, 30, 100), writers=writers, background_write=True)
-        style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
+        writers = {names[k]: raster.RasterWriter.like(p, info, **({"dtype": np.int16,
+                                                                   "nodata": -1} if k == "OUTPUT_COUNT"
+                                                                  else {})) for k, p in paths.items()}
+        blocks.run_blocks(engine.plan_blocks(info.height, info.width, block_rows=rows), func,
+                          sources={"stack": source}, run=run,
+                          progress=SubProgress(progress, 30, 100), writers=writers, background_write=True)
+        styles.style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
         if "OUTPUT_VELOCITY_STD" in paths:
-            style_raster_sequential(paths["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
+            styles.style_raster_sequential(paths["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma")
         return paths

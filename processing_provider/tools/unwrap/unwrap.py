@@ -7,24 +7,15 @@ import os
 
 import numpy as np
 
-from ....algorithms.engine import LocalExecutor
+from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date_pair
 from ....algorithms.progress import SubProgress, check_canceled
-from ....algorithms.timeseries.unwrap import (
-    SNAPHU_INSTALL_HELP,
-    closure_cycles,
-    closure_triplets,
-    snaphu_available,
-    unwrap_interferogram,
-)
-from ....algorithms.timeseries.unwrap_tiles import MIN_TILE_ROWS, TILE_HALO, unwrap_tiled
-from ...inputs import declare, ids, knobs
+from ....algorithms.timeseries import unwrap, unwrap_tiles
+from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...inputs.stacks import expand_raster_inputs
-from ...io.blocks import raster_source
-from ...io.raster import RasterWriter, check_same_grid, raster_info, read_band
+from ...io import blocks, raster
 from ...io.unwrap import is_complex, read_back
 from .._base import GeohazardAlgorithm, tool
 
@@ -70,7 +61,7 @@ class Unwrap(GeohazardAlgorithm):
         "fringe consistency and second differences, Herraez et al. 2002; pixels below the minimum coherence are "
         "not unwrapped, and what they cut apart "
         "becomes separate connected components instead of a guess) or SNAPHU (Chen & Zebker 2001, statistical "
-        "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n\n"
+        "cost, through the optional Python package 'snaphu'; " + unwrap.SNAPHU_INSTALL_HELP + ").\n\n"
         "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
         "unwrapped) and YYYYMMDD_YYYYMMDD.conncomp.tif (connected components, 1 = largest, 0 = not unwrapped); "
         "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
@@ -78,8 +69,9 @@ class Unwrap(GeohazardAlgorithm):
         "optional): for every triplet ij + jk - ik of the network, the share of pixels whose unwrapped phases "
         "do not close to a whole-cycle-free sum (unwrapping errors).\n\n"
         f"<b>Memory</b> (built-in): rasters larger than one tile of the memory budget (MAX_MEMORY_MB, advanced, "
-        f"default 512 MB: about 5 Mpx) are unwrapped in row tiles of at least {MIN_TILE_ROWS} rows overlapping "
-        f"their neighbours by {2 * TILE_HALO} rows; the whole-cycle offsets between tiles come from a vote on "
+        f"default 512 MB: about 5 Mpx) are unwrapped in row tiles of at least {unwrap_tiles.MIN_TILE_ROWS} rows "
+        f"overlapping their neighbours by {2 * unwrap_tiles.TILE_HALO} rows; the whole-cycle offsets between tiles "
+        "come from a vote on "
         "the overlaps and a spanning tree over the tiles' components (parts whose overlaps disagree stay "
         "separate components). Measured peak of the whole tool on a 5000 x 5000 interferogram: 0.7 GB; it does "
         "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. "
@@ -125,8 +117,8 @@ class Unwrap(GeohazardAlgorithm):
             if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
                 return False, self.tr("Incorrect parameter value for {}").format(d.name())
         if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
-                and not snaphu_available():
-            return False, "BACKEND: " + SNAPHU_INSTALL_HELP
+                and not unwrap.snaphu_available():
+            return False, "BACKEND: " + unwrap.SNAPHU_INSTALL_HELP
         try:
             self._inputs(parameters, context)
         except GeohazardError as exc:
@@ -135,16 +127,16 @@ class Unwrap(GeohazardAlgorithm):
 
     # ------------------------------------------------------------------ inputs
     def _inputs(self, parameters, context, ignored=None):
-        ifgs = expand_raster_inputs(self, parameters, self.INPUT, context, want="ifg", ignored=ignored)
+        ifgs = stacks.expand_raster_inputs(self, parameters, self.INPUT, context, want="ifg", ignored=ignored)
         if not ifgs:
             raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
         pairs = [_pair_name(p, self.INPUT) for p in ifgs]
         dup = sorted({p for p in pairs if pairs.count(p) > 1})
         if dup:
             raise GeohazardError(f"INPUT: date pair(s) {', '.join(dup)} given more than once")
-        infos = [raster_info(p, os.path.basename(p)) for p in ifgs]
-        check_same_grid(infos, [os.path.basename(p) for p in ifgs])
-        coh = expand_raster_inputs(self, parameters, self.COHERENCE, context, want="coh") \
+        infos = [raster.raster_info(p, os.path.basename(p)) for p in ifgs]
+        raster.check_same_grid(infos, [os.path.basename(p) for p in ifgs])
+        coh = stacks.expand_raster_inputs(self, parameters, self.COHERENCE, context, want="coh") \
             if parameters.get(self.COHERENCE) else []
         if len(coh) == 1:
             coh_for = {p: coh[0] for p in pairs}
@@ -161,7 +153,7 @@ class Unwrap(GeohazardAlgorithm):
             coh_for = {}
         for name, path in [(self.COHERENCE, c) for c in sorted(set(coh_for.values()))] + (
                 [(self.MASK, self.raster_path(parameters, self.MASK, context))] if parameters.get(self.MASK) else []):
-            info = raster_info(path, name)
+            info = raster.raster_info(path, name)
             if info.shape != infos[0].shape:
                 raise GeohazardError(f"{name}: {os.path.basename(path)} has {info.height} rows x {info.width} "
                                      f"columns, expected {infos[0].height} x {infos[0].width} like INPUT")
@@ -193,16 +185,16 @@ class Unwrap(GeohazardAlgorithm):
         writers, rows = [], []
         n = len(ifgs)
         try:
-            with run.executor(progress) if backend == "builtin" else LocalExecutor() as ex:
+            with run.executor(progress) if backend == "builtin" else engine.LocalExecutor() as ex:
                 for k, (path, pair) in enumerate(zip(ifgs, pairs)):
                     check_canceled(progress)
                     feedback.setProgressText(f"Unwrapping {pair} ({k + 1}/{n})")
                     meta = {"backend": backend, "units": "radians"}
-                    w_u = RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=[pair],
-                                            metadata=meta)
+                    w_u = raster.RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=[pair],
+                                                   metadata=meta)
                     writers.append(w_u)
-                    w_c = RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), info,
-                                            descriptions=[pair], dtype=np.uint16, nodata=0)
+                    w_c = raster.RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), info,
+                                                   descriptions=[pair], dtype=np.uint16, nodata=0)
                     writers.append(w_c)
                     sub = SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n)
                     stats = _unwrap_one(path, coh_for.get(pair), mask, (w_u, w_c), info, backend, opts, ex, sub,
@@ -231,27 +223,27 @@ def _unwrap_one(path, coh_path, mask_path, writers, info, backend, opts, ex, pro
     if backend == "snaphu":  # SNAPHU tiles by itself (snaphu-py holds the whole raster)
         mask = None
         if mask_path:
-            m = read_band(mask_path, name=Unwrap.MASK)
+            m = raster.read_band(mask_path, name=Unwrap.MASK)
             mask = np.isfinite(m) & (m != 0)
-        res = unwrap_interferogram(read_band(path, name=name, dtype=dtype),
-                                   read_band(coh_path, name=Unwrap.COHERENCE) if coh_path else None, mask,
-                                   backend="snaphu", min_coherence=opts["min_coherence"], name=name,
-                                   nlooks=opts["nlooks"])
+        res = unwrap.unwrap_interferogram(raster.read_band(path, name=name, dtype=dtype),
+                                          raster.read_band(coh_path, name=Unwrap.COHERENCE) if coh_path else None, mask,
+                                          backend="snaphu", min_coherence=opts["min_coherence"], name=name,
+                                          nlooks=opts["nlooks"])
         w_u.write(res.unwrapped)
         w_c.write(res.components)
         return res.stats
-    sources = {"phase": raster_source(path, dtype=dtype, name=name),
-               "coherence": raster_source(coh_path, name=Unwrap.COHERENCE) if coh_path else None,
-               "mask": raster_source(mask_path, name=Unwrap.MASK) if mask_path else None}
+    sources = {"phase": blocks.raster_source(path, dtype=dtype, name=name),
+               "coherence": blocks.raster_source(coh_path, name=Unwrap.COHERENCE) if coh_path else None,
+               "mask": blocks.raster_source(mask_path, name=Unwrap.MASK) if mask_path else None}
 
     def write(row0, unwrapped, components):
         w_u.write(unwrapped, row=row0)
         w_c.write(components, row=row0)
 
-    return unwrap_tiled(sources, info.height, info.width, write, min_coherence=opts["min_coherence"],
-                        min_component_size=opts["min_component_size"], name=name,
-                        max_memory_mb=opts["max_memory_mb"], executor=ex, progress=progress,
-                        scratch_dir=scratch_dir)
+    return unwrap_tiles.unwrap_tiled(sources, info.height, info.width, write, min_coherence=opts["min_coherence"],
+                                     min_component_size=opts["min_component_size"], name=name,
+                                     max_memory_mb=opts["max_memory_mb"], executor=ex, progress=progress,
+                                     scratch_dir=scratch_dir)
 
 
 def _summary(pair: str, stats: dict) -> str:
@@ -284,7 +276,7 @@ def _write_csv(path: str, rows: list, fields=None) -> None:
 def _closure(writers, pairs, progress) -> list:
     """Triplet closure of the unwrapped outputs (read back from the temporary files)."""
     dates = [tuple(p.split("_")) for p in pairs]
-    triplets = closure_triplets(dates)
+    triplets = unwrap.closure_triplets(dates)
     out = []
 
     def arr(k, which):
@@ -292,7 +284,7 @@ def _closure(writers, pairs, progress) -> list:
 
     for a, b, c in triplets:
         check_canceled(progress)
-        k = closure_cycles(arr(a, 0), arr(b, 0), arr(c, 0), arr(a, 1), arr(b, 1), arr(c, 1))
+        k = unwrap.closure_cycles(arr(a, 0), arr(b, 0), arr(c, 0), arr(a, 1), arr(b, 1), arr(c, 1))
         ok = np.isfinite(k)
         n_ok = int(ok.sum())
         out.append({"triplet": f"{pairs[a]} + {pairs[b]} - {pairs[c]}", "pixels": n_ok,
