@@ -30,3 +30,8 @@ class FeedbackProgress:
     def push_info(self, message: str) -> None:
         if self._feedback is not None:
             self._feedback.pushInfo(message)
+
+    def set_text(self, text: str) -> None:
+        """The text above the progress bar (what is being done)."""
+        if self._feedback is not None:
+            self._feedback.setProgressText(text)

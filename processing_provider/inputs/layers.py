@@ -102,6 +102,16 @@ def geometry_sources(alg, parameters, context, info) -> dict:
     return sources
 
 
+def check_shapes(alg, parameters, context, names, shape, *, like: str = "INPUT") -> None:
+    """The raster parameters of ``names`` that are given have ``shape`` (rows, columns), like ``like``."""
+    for name in names:
+        if parameters.get(name):
+            info = raster_info(raster_path(alg, parameters, name, context), name)
+            if info.shape != tuple(shape):
+                raise GeohazardError(f"{name} has {info.height} rows x {info.width} columns, expected "
+                                     f"{shape[0]} x {shape[1]} like {like}")
+
+
 def source_layer(alg, parameters, name, context):
     """The vector layer of a source parameter; raises naming the parameter when QGIS cannot read it."""
     layer = alg.parameterAsVectorLayer(parameters, name, context)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import glob
 import os
+from dataclasses import dataclass
 from typing import Optional
-
-from qgis.core import QgsProcessingException
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date_pair
-from ..io.raster import RASTER_EXT
+from ..io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ..io.slc import SlcStack
 from ..io.stacks import (
     StackInput,
@@ -25,8 +24,9 @@ from ..io.stacks import (
     open_stack,
     write_network_report,
 )
+from . import ids
 from .feedback import FeedbackProgress
-from .ids import BASELINES, COHERENCE, INPUT_UNITS, INTERFEROGRAMS, OUTPUT_REPORT, WAVELENGTH
+from .ids import BASELINES, COHERENCE, INPUT_UNITS, INTERFEROGRAMS, MINTPY_STACK, OUTPUT_REPORT, WAVELENGTH
 from .wavelength import user_wavelength
 
 
@@ -107,29 +107,33 @@ def stack_raster_files(alg, parameters, context) -> dict:
             for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
 
 
-def check_stack_parameters(alg, parameters, context, *, mintpy: bool):
-    """Cross-parameter checks shared by the tools (folders accepted for raster lists)."""
-    skip = {"INTERFEROGRAMS", "COHERENCE", "BASELINES"}
-    for d in alg.parameterDefinitions():
-        if d.name() in skip or d.isDestination():
-            continue
-        if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
-            return False, alg.tr("Incorrect parameter value for {}").format(d.name())
-    try:
-        has_h5 = mintpy and bool(mintpy_stack_path(alg, parameters, context))
-        ifgs = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg")
-        if not ifgs and not has_h5:
-            return False, ("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
-                           + (", or a MINTPY_STACK" if mintpy else ""))
-        if ifgs and has_h5:
-            return False, "give either INTERFEROGRAMS or MINTPY_STACK, not both"
-        for p in ifgs:
-            parse_date_pair(p)
-        expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh")
-        expand_file_inputs(parameters.get("BASELINES"))
-    except GeohazardError as exc:
-        return False, str(exc)
-    return True, ""
+#: The list parameters of the stack tools that also take folders.
+STACK_LISTS = (INTERFEROGRAMS, COHERENCE, BASELINES)
+
+
+def check_stack(alg, parameters, context, *, mintpy: bool = False) -> None:
+    """The stack tools' checks: interferograms given (or a MintPy stack), dated, folders readable."""
+    has_h5 = mintpy and bool(mintpy_stack_path(alg, parameters, context))
+    ifgs = expand_raster_inputs(alg, parameters, INTERFEROGRAMS, context, want="ifg")
+    if not ifgs and not has_h5:
+        raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                             + (", or a MINTPY_STACK" if mintpy else ""))
+    if ifgs and has_h5:
+        raise GeohazardError("give either INTERFEROGRAMS or MINTPY_STACK, not both")
+    for p in ifgs:
+        parse_date_pair(p)
+    expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh")
+    expand_file_inputs(parameters.get(BASELINES))
+
+
+def check_weighting(alg, parameters, context) -> None:
+    """Coherence-based WEIGHTING and a COHERENCE_THRESHOLD need coherence (rasters, or a MintPy stack's)."""
+    raw = raw_list(parameters.get(COHERENCE))
+    has_coh = bool(raw) or bool(parameters.get(MINTPY_STACK)) \
+        or any(is_mintpy_stack(i) for i in raw_list(parameters.get(INTERFEROGRAMS)))
+    if (alg.parameterAsEnum(parameters, "WEIGHTING", context) == 1
+            or alg.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context) > 0) and not has_coh:
+        raise GeohazardError("WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters")
 
 
 def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = INPUT_UNITS,
@@ -173,12 +177,60 @@ def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
     return SlcStack(paths, "INPUT", need_complex=need_complex)
 
 
-def check_slc_stack(alg, parameters, context, min_dates, need_complex=True):
-    """``(ok, message)``: INPUT holds an SLC stack of at least ``min_dates`` dates."""
-    try:
-        stack = slc_stack(alg, parameters, context, need_complex)
-    except (GeohazardError, QgsProcessingException) as exc:
-        return False, str(exc)
+def check_slc_stack(alg, parameters, context, min_dates, need_complex=True) -> SlcStack:
+    """The SLC stack of INPUT, refused with a message when it has fewer than ``min_dates`` dates."""
+    stack = slc_stack(alg, parameters, context, need_complex)
     if len(stack) < min_dates:
-        return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
-    return True, ""
+        raise GeohazardError(f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}")
+    return stack
+
+
+def pair_name(path: str, name: str) -> str:
+    """``YYYYMMDD_YYYYMMDD`` of a file named after its date pair; refused naming the parameter otherwise."""
+    try:
+        d1, d2 = parse_date_pair(os.path.basename(path))
+    except GeohazardError:
+        raise GeohazardError(f"{name}: {os.path.basename(path)!r} has no date pair in its name "
+                             "(e.g. 20200101_20200113.wrapped.tif), needed to name the outputs for the "
+                             "time-series tools") from None
+    return f"{d1:%Y%m%d}_{d2:%Y%m%d}"
+
+
+@dataclass
+class WrappedStack:
+    """Wrapped interferograms named by their date pairs, their grid, the coherence of each pair (or none)."""
+
+    paths: list
+    pairs: list
+    info: RasterInfo
+    coherence_for: dict
+
+
+def wrapped_stack(alg, parameters, context, *, mask=None, ignored=None) -> WrappedStack:
+    """INPUT (rasters or a folder) and COHERENCE (one raster for all, or one per date pair) of the unwrapping
+    tool, every raster (and ``mask``) on one grid."""
+    ifgs = expand_raster_inputs(alg, parameters, "INPUT", context, want="ifg", ignored=ignored)
+    if not ifgs:
+        raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
+    pairs = [pair_name(p, "INPUT") for p in ifgs]
+    dup = sorted({p for p in pairs if pairs.count(p) > 1})
+    if dup:
+        raise GeohazardError(f"INPUT: date pair(s) {', '.join(dup)} given more than once")
+    infos = [raster_info(p, os.path.basename(p)) for p in ifgs]
+    check_same_grid(infos, [os.path.basename(p) for p in ifgs])
+    coh = expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh") if parameters.get(COHERENCE) else []
+    by_pair = {p: coh[0] for p in pairs} if len(coh) == 1 else {pair_name(c, COHERENCE): c for c in coh}
+    missing = [p for p in pairs if p not in by_pair] if coh else []
+    if missing:
+        raise GeohazardError(f"COHERENCE: no coherence raster for {', '.join(missing[:5])}"
+                             + (" ..." if len(missing) > 5 else ""))
+    coh_for = {p: by_pair[p] for p in pairs} if coh else {}
+    for name, path in [(COHERENCE, c) for c in sorted(set(coh_for.values()))] + ([("MASK", mask)] if mask else []):
+        info = raster_info(path, name)
+        if info.shape != infos[0].shape:
+            raise GeohazardError(f"{name}: {os.path.basename(path)} has {info.height} rows x {info.width} "
+                                 f"columns, expected {infos[0].height} x {infos[0].width} like INPUT")
+        if info.other_grid(infos[0]):
+            raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the same grid (origin, pixel size "
+                                 f"or CRS) as the interferogram {os.path.basename(ifgs[0])}")
+    return WrappedStack(ifgs, pairs, infos[0], coh_for)

@@ -5,7 +5,6 @@ the block loops of the closure and time-series corrections.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 
@@ -26,6 +25,7 @@ from ...algorithms.progress import SubProgress
 from .blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from .raster import TILE_SIZE, RasterWriter, gdal_cache_limit, open_raster, raster_info
 from .stacks import StackInput
+from .writers import write_csv
 
 
 def output_name(path: str) -> str:
@@ -180,17 +180,6 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, p
     run_blocks(plan or stack.plan(), func, write, sources=sources, run=run, progress=progress, writers=writers,
                background_write=True)
     return paths, {k: np.stack(v) for k, v in got.items()}
-
-
-def write_csv(path: str, rows: list, *, digits=None) -> str:
-    """``rows`` (dicts with the same keys) as a CSV table; floats with ``digits`` significant digits when given."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        for r in rows:
-            w.writerow(r if digits is None else {k: (f"{v:.{digits}g}" if isinstance(v, float) else v)
-                                                 for k, v in r.items()})
-    return path
 
 
 def unit_meta(stack: Stack) -> dict:

@@ -88,6 +88,17 @@ class RasterInfo:
             return a is None and b is None
         return bool(a.IsSame(b))
 
+    def other_grid(self, ref: "RasterInfo") -> bool:
+        """True when two georeferenced rasters of the same size lie on different grids. A raster without
+        georeferencing (radar geometry) is taken pixel for pixel; a CRS missing on one side is no mismatch."""
+        if not (self.has_georef and ref.has_georef):
+            return False
+        scale = max(abs(ref.geotransform[1]), abs(ref.geotransform[5]), 1e-12)
+        if any(abs(a - b) > 1e-6 * scale for a, b in zip(self.geotransform, ref.geotransform)):
+            return True
+        a, b = self.srs, ref.srs
+        return a is not None and b is not None and not a.IsSame(b)
+
     def pixel_centres(self, rows=None, cols=None):
         """Map x, y of pixel centres for index arrays ``rows``, ``cols`` (broadcast)."""
         gt = self.geotransform

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 
 from osgeo import gdal
 
@@ -40,3 +41,15 @@ def exact_float_dtype(path: str, band: int = 1):
     dtype = np.float32 if ds.GetRasterBand(band).DataType in exact32 else np.float64
     ds = None
     return dtype
+
+
+def write_csv(path: str, rows: list, *, fields=None, digits=None) -> str:
+    """``rows`` (dicts with the same keys) as a CSV table: columns ``fields`` (default: the first row's keys;
+    a header only when there are no rows), floats with ``digits`` significant digits when given."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields or list(rows[0].keys()))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r if digits is None else {k: (f"{v:.{digits}g}" if isinstance(v, float) else v)
+                                                 for k, v in r.items()})
+    return path

@@ -217,10 +217,33 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             cls.checkParameterValues = quiet_check
 
     def checkParameterValues(self, parameters, context):
-        return _guarded_check(self, parameters, context,
-                              lambda p: super(GeohazardAlgorithm, self).checkParameterValues(p, context))
+        return _guarded_check(self, parameters, context, lambda p: self._checked(p, context))
 
     checkParameterValues._quiet = True
+
+    #: list parameters that also take folders (QGIS's own check of a layer list would refuse a folder)
+    FOLDER_INPUTS: tuple = ()
+
+    def _checked(self, parameters, context) -> tuple:
+        """QGIS's check of each value (the folder lists excepted), then the tool's own :meth:`check`."""
+        if not self.FOLDER_INPUTS:
+            ok, msg = QgsProcessingAlgorithm.checkParameterValues(self, parameters, context)
+            if not ok:
+                return ok, msg
+        for d in self.parameterDefinitions() if self.FOLDER_INPUTS else ():
+            if d.name() in self.FOLDER_INPUTS or d.isDestination():
+                continue
+            if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
+                return False, self.tr("Incorrect parameter value for {}").format(d.name())
+        try:
+            self.check(parameters, context)
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def check(self, parameters, context) -> None:
+        """The tool's cross-parameter checks (same grid, one of two inputs given ...), run by
+        ``checkParameterValues``: raise :class:`GeohazardError` naming the parameter and the value."""
 
     COMPLEX_INPUTS: tuple = ()
     MULTIBAND_INPUTS: tuple = ()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms import _numba
-from insar_geohazards.algorithms.elastic import okada
+from insar_geohazards.algorithms.elastic import okada, okada_planes
 from insar_geohazards.algorithms.elastic.faults import Faults, discretize, faults_from_traces
 
 RTOL = 1e-9
@@ -61,7 +61,7 @@ def _stations(rng, f, n=400):
 def test_variable_slip_mesh_matches_per_patch(seed):
     rng = np.random.default_rng(seed)
     f, t = _random_mesh(rng, 9, 5)
-    groups, cstart, corners, _, members, rest = okada.plane_groups(t)
+    groups, cstart, corners, _, members, rest = okada_planes.plane_groups(t)
     assert groups.shape[0] == 1 and members.size == len(t) and rest.size == 0
     assert corners.shape[0] <= 10 * 6  # (nx + 1)(nz + 1) distinct corners
     e, n = _stations(rng, f)
@@ -73,7 +73,7 @@ def test_variable_slip_mesh_matches_per_patch(seed):
 def test_uniform_slip_mesh_is_the_parent_rectangle():
     rng = np.random.default_rng(5)
     f, t = _random_mesh(rng, 12, 7, uniform=True)
-    _, _, corners, _, _, _ = okada.plane_groups(t)
+    _, _, corners, _, _, _ = okada_planes.plane_groups(t)
     assert corners.shape[0] == 4  # interior corners cancel exactly
     e, n = _stations(rng, f)
     for z in (0.0, -6e3):
@@ -102,7 +102,7 @@ def test_non_planar_mixture_groups_and_matches():
                           bottom_m=5e3, strike_slip_m=1e6, dip_slip_m=2e6, kind=okada.KIND_POINT)
     t = Faults.concat([p1, p2, lone, quiet, point]).table()
     t[: len(p1) + len(p2), 7:10] *= rng.uniform(0.2, 1.5, (len(p1) + len(p2), 1))
-    groups, cstart, _, mstart, _, rest = okada.plane_groups(t)
+    groups, cstart, _, mstart, _, rest = okada_planes.plane_groups(t)
     assert groups.shape[0] == 5 and np.diff(cstart).min() == 0
     assert np.diff(mstart).sum() == len(t) - 1 and rest.tolist() == [len(t) - 1]
     e = rng.uniform(-30e3, 40e3, 500)
@@ -160,7 +160,7 @@ def test_shared_kernel_numba_and_python_agree():
     f, t = _random_mesh(rng, 3, 2)
     e, n = _stations(rng, f, n=6)
     z = np.full(e.size, -2e3)
-    pieces = okada.plane_groups(t)
+    pieces = okada_planes.plane_groups(t)
     alpha = okada.alpha_from_poisson(0.25)
     out_n = np.empty((e.size, 12))
     out_p = np.empty((e.size, 12))

@@ -102,18 +102,15 @@ class AdaClassification(GeohazardAlgorithm):
                                        "urban,built,building,residential,industrial,commercial,infrastructure"))
         self.addParameter(declare.sink_out(self.OUTPUT, "Classified ADAs", "polygon"))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         for layer_p, field_p in ((self.GEOLOGY, self.GEOLOGY_FIELD), (self.LAND_USE, self.LAND_USE_FIELD)):
             if parameters.get(layer_p) and not parameters.get(field_p):
-                return False, f"{field_p}: choose the class field of the {layer_p} layer"
+                raise GeohazardError(f"{field_p}: choose the class field of the {layer_p} layer")
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if layer is not None and not self.parameterAsString(parameters, self.VELOCITY_FIELD, context):
             if ada.find_field(layer.fields(), ("mean_vel",) + ada.VELOCITY_CANDIDATES) is None:
-                return False, f"{self.VELOCITY_FIELD}: no mean_vel or velocity field in {layer.name()!r}; choose one"
-        return True, ""
+                raise GeohazardError(f"{self.VELOCITY_FIELD}: no mean_vel or velocity field in {layer.name()!r}; "
+                                     "choose one")
 
     def _majority_class(self, parameters, layer_p, field_p, geoms, crs_metric, context):
         if not parameters.get(layer_p):

@@ -6,7 +6,6 @@ import numpy as np
 from osgeo import ogr
 
 from ....algorithms.ada import classification, detection
-from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, info
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
@@ -126,17 +125,10 @@ class AdaDetection(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Points with ADA id and flags", "point",
                                              optional=True))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
         if layer is not None:
-            try:
-                layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
-            except GeohazardError as exc:
-                return False, str(exc)
-        return True, ""
+            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
 
     def _options(self, parameters, context) -> dict:
         """detect_ada keyword arguments from the tool parameters."""

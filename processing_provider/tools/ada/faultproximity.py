@@ -61,15 +61,8 @@ class FaultProximity(GeohazardAlgorithm):
         distance_bands([], bands)  # validates
         return bands
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        try:
-            self._bands(parameters, context)
-        except GeohazardError as exc:
-            return False, str(exc)
-        return True, ""
+    def check(self, parameters, context):
+        self._bands(parameters, context)
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)

@@ -109,17 +109,10 @@ class LandslideActivity(GeohazardAlgorithm):
         self.addParameter(declare.sink_out(self.OUTPUT_CANDIDATES, "Candidate new landslides", "polygon",
                                            optional=True))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         layer = self.parameterAsVectorLayer(parameters, self.POINTS, context)
         if layer is not None:
-            try:
-                layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
-            except GeohazardError as exc:
-                return False, str(exc)
-        return True, ""
+            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
 
     def _v_slope(self, parameters, context, table, vel, los_fields, inside, src_wkt):
         """Downslope velocity of the points inside a landslide (NaN elsewhere), from the DEM."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates
 from ...inputs import declare
 from ...inputs.declare import UNITS_HELP
-from ...tools._base import GeohazardAlgorithm
 
 STACK_HELP = (
     "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
@@ -48,12 +46,6 @@ def output_folder(alg, label: str) -> None:
     alg.addParameter(declare.file_out("OUTPUT_REPORT", "Report (CSV)", "CSV files (*.csv)", optional=True))
 
 
-def check_steps(alg, parameters, context) -> tuple:
-    ok, msg = GeohazardAlgorithm.checkParameterValues(alg, parameters, context)
-    if not ok:
-        return ok, msg
-    try:
-        dates.parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")
-    except GeohazardError as exc:
-        return False, str(exc)
-    return True, ""
+def step_dates(alg, parameters, context) -> list:
+    """STEP_DATES, the dates of steps in the deformation model (YYYY-MM-DD, comma separated)."""
+    return dates.parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 
 from ....algorithms.corrections import dem_error
-from ....algorithms.formats.dates import parse_date_list
+from ....algorithms.errors import GeohazardError
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...io import corrections, points, styles
 from .._base import GeohazardAlgorithm, tool
-from ._common import check_steps
+from ._common import step_dates
 
 
 @tool("demerrorcorrection", "DEM-error correction of a time series", group="corrections",
@@ -56,20 +56,18 @@ class DemErrorCorrection(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_RESIDUAL", "RMS of the fit residual (mm)", optional=True,
                                              create=False))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = check_steps(self, parameters, context)
-        if ok and not stacks.expand_file_inputs(parameters.get("BASELINES")):
-            return False, ("BASELINES: the DEM-error correction needs the perpendicular baselines of the dates "
-                           "(CSV date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder)")
-        return ok, msg
+    def check(self, parameters, context):
+        step_dates(self, parameters, context)
+        if not stacks.expand_file_inputs(parameters.get("BASELINES")):
+            raise GeohazardError("BASELINES: the DEM-error correction needs the perpendicular baselines of the dates "
+                                 "(CSV date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder)")
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
         dates = points.raster_dates(info, "INPUT")
         bperp = dem_error.read_date_baselines(stacks.expand_file_inputs(parameters.get("BASELINES")), dates)
         g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
-                          step_dates=parse_date_list(self.parameterAsString(parameters, "STEP_DATES", context),
-                                                     name="STEP_DATES"))
+                          step_dates=step_dates(self, parameters, context))
         dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
         func = functools.partial(dem_error.dem_error_engine_block, g=g,

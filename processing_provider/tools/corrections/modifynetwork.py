@@ -22,6 +22,7 @@ from ._common import STACK_HELP
       tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
       main=("OUTPUT_REPORT",), page="corrections", engine=True)
 class ModifyNetwork(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Chooses the interferograms that go into the time series and says why the others were dropped, as "
@@ -65,8 +66,8 @@ class ModifyNetwork(GeohazardAlgorithm):
         self.addParameter(declare.folder_out("OUTPUT", "Kept interferograms (folder)"))
         self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (CSV)", "CSV files (*.csv)", optional=True))
 
-    def checkParameterValues(self, parameters, context):
-        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -8,12 +8,11 @@ import numpy as np
 
 from ....algorithms import engine
 from ....algorithms.corrections import pca
-from ....algorithms.formats.dates import parse_date_list
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...io import corrections, points, styles
 from .._base import GeohazardAlgorithm, tool
-from ._common import check_steps
+from ._common import step_dates
 
 
 @tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)", group="corrections",
@@ -63,16 +62,15 @@ class PcaAtmosphere(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_COMPONENTS", "Components removed per tile (count)", optional=True,
                                              create=False))
 
-    def checkParameterValues(self, parameters, context):
-        return check_steps(self, parameters, context)
+    def check(self, parameters, context):
+        step_dates(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
         dates = points.raster_dates(info, "INPUT")
         g = pca.smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
                              poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
-                             step_dates=parse_date_list(self.parameterAsString(parameters, "STEP_DATES", context),
-                                                        name="STEP_DATES"))
+                             step_dates=step_dates(self, parameters, context))
         tile = self.parameterAsInt(parameters, "TILE_PIXELS", context)
         max_autocorr = self.parameterAsDouble(parameters, "MAX_AUTOCORR", context)
         func = functools.partial(pca.pca_engine_block, g=g, tile=tile, max_autocorr=max_autocorr)

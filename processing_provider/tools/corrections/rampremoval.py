@@ -19,6 +19,7 @@ from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, out
       tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
       engine=True)
 class RampRemoval(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
@@ -40,8 +41,8 @@ class RampRemoval(GeohazardAlgorithm):
         mask_inputs(self)
         output_folder(self, "Interferograms without ramps (folder)")
 
-    def checkParameterValues(self, parameters, context):
-        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -22,6 +22,7 @@ from ._common import STACK_HELP
 @tool("referencepoint", "Reference point (coherent and stable)", group="corrections",
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
@@ -49,8 +50,8 @@ class ReferencePoint(GeohazardAlgorithm):
         self.addParameter(declare.file_out("OUTPUT_REPORT", "Candidates (CSV)", "CSV files (*.csv)", optional=True))
         self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
 
-    def checkParameterValues(self, parameters, context):
-        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -31,6 +31,7 @@ TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (D
             "MintPy,LiCSBAS"),
       page="corrections", former=(Alias("INCIDENCE_ANGLE", ids.INCIDENCE),), engine=True)
 class TroposphericCorrection(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Removes the tropospheric delay from unwrapped interferograms.\n\n"
@@ -75,22 +76,18 @@ class TroposphericCorrection(GeohazardAlgorithm):
                                          0.0, 80.0))
         output_folder(self, "Tropospheric-corrected interferograms (folder)")
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = stacks.check_stack_parameters(self, parameters, context, mintpy=False)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
         method = self.parameterAsEnum(parameters, "METHOD", context)
         if method < 2 and not parameters.get("DEM"):
-            return False, ("DEM: the phase-elevation correction needs a DEM (heights in metres on the "
-                           "interferograms' grid)")
-        if method == 2:
-            if not parameters.get("DELAYS"):
-                return False, "DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)"
-            if not parameters.get("INCIDENCE_RASTER") and \
-                    not self.parameterAsDouble(parameters, ids.INCIDENCE, context):
-                return False, ("INCIDENCE_RASTER / INCIDENCE: the zenith delays are projected to the line of "
-                               "sight with the incidence angle; give a raster or a constant angle in degrees")
-        return True, ""
+            raise GeohazardError("DEM: the phase-elevation correction needs a DEM (heights in metres on the "
+                                 "interferograms' grid)")
+        if method == 2 and not parameters.get("DELAYS"):
+            raise GeohazardError("DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)")
+        if method == 2 and not parameters.get("INCIDENCE_RASTER") and \
+                not self.parameterAsDouble(parameters, ids.INCIDENCE, context):
+            raise GeohazardError("INCIDENCE_RASTER / INCIDENCE: the zenith delays are projected to the line of "
+                                 "sight with the incidence angle; give a raster or a constant angle in degrees")
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -22,6 +22,7 @@ from .._base import GeohazardAlgorithm, tool
       main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
 class UnwrapClosureCorrection(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
@@ -80,8 +81,8 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
         self.addParameter(declare.file_out("OUTPUT_LOOPS", "Loop-closure statistics per loop", "CSV files (*.csv)",
                                            optional=True, create=False))
 
-    def checkParameterValues(self, parameters, context):
-        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         run = knobs.run_settings(self, parameters, context)

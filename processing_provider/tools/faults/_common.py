@@ -18,6 +18,8 @@ from ...io.faults import (
     require_projected_crs,
 )
 
+#: The core modules whose numba kernels the Okada tools compile on their first run.
+OKADA_KERNELS = ("elastic.okada", "elastic.okada_planes")
 UNITS = [("bar", 1e5), ("MPa", 1e6), ("kPa", 1e3)]
 
 
@@ -92,16 +94,17 @@ class _FaultSourceMixin:
             self.addParameter(declare.number(pid, label, default, lo, hi))
         self.addParameter(declare.number(self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499))
 
-    def check_sources(self, parameters, context):
+    def check(self, parameters, context):
+        """Exactly one source (a layer or a Coulomb file), the Coulomb file placed in a projected CRS."""
         has_layer = bool(parameters.get(self.FAULTS))
         has_inp = bool(parameters.get(self.COULOMB_INP))
         if has_layer == has_inp:
-            return False, self.tr("Give exactly one of FAULTS (line layer) or COULOMB_INP (.inp file).")
+            raise GeohazardError(self.tr("Give exactly one of FAULTS (line layer) or COULOMB_INP (.inp file)."))
         if has_inp and not self.parameterAsCrs(parameters, self.CRS, context).isValid():
-            return False, self.tr("CRS: choose the projected CRS in which the Coulomb file's km frame is placed.")
+            raise GeohazardError(self.tr("CRS: choose the projected CRS in which the Coulomb file's km frame is "
+                                         "placed."))
         if has_inp and self.parameterAsCrs(parameters, self.CRS, context).isGeographic():
-            return False, self.tr("CRS must be a projected CRS in metres, not a geographic one.")
-        return True, ""
+            raise GeohazardError(self.tr("CRS must be a projected CRS in metres, not a geographic one."))
 
     def read_sources(self, parameters, context):
         """-> (Faults, crs, coulomb input or None)."""

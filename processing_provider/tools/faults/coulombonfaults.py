@@ -15,11 +15,11 @@ from ...io.faults import (
     segment_wkb,
 )
 from .._base import GeohazardAlgorithm, tool
-from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, UNITS, _CoulombParams, _FaultSourceMixin
+from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
 
 
 @tool("coulombonfaults", "Coulomb stress change on mapped faults", group="faults",
-      tags="Coulomb,stress,CFS,receiver faults,earthquake,triggering", kernels=("elastic.okada",), page="faults",
+      tags="Coulomb,stress,CFS,receiver faults,earthquake,triggering", kernels=OKADA_KERNELS, page="faults",
       former=aliases.DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
@@ -54,12 +54,6 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         self.addParameter(declare.features(self.RECEIVERS, "Receiver faults (line layer)", "line"))
         self.add_coulomb_parameters(strike=False)
         self.addParameter(declare.vector_out(self.OUTPUT, "Receivers with Coulomb stress", "line"))
-
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        return self.check_sources(parameters, context)
 
     def receiver_depths(self, parameters, context):
         """DEPTHS as a list of metres, ``None`` standing for each receiver's mid-depth ("mid")."""

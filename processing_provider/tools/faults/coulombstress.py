@@ -6,17 +6,26 @@ import functools
 
 from ....algorithms import engine
 from ....algorithms.elastic import grid_blocks, stress
+from ....algorithms.errors import GeohazardError
 from ...inputs import aliases, declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.declare import km_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
-from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, UNITS, _CoulombParams, _FaultSourceMixin, _grid
+from ._common import (
+    COMMON_SOURCE_HELP,
+    COULOMB_UNITS_HELP,
+    OKADA_KERNELS,
+    UNITS,
+    _CoulombParams,
+    _FaultSourceMixin,
+    _grid,
+)
 
 
 @tool("coulombstress", "Coulomb stress change maps", group="faults",
-      tags="Coulomb,stress,CFS,fault,earthquake,triggering", kernels=("elastic.okada",), page="faults",
+      tags="Coulomb,stress,CFS,fault,earthquake,triggering", kernels=OKADA_KERNELS, page="faults",
       former=aliases.DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km",
                                                old_minimum=0.01),),
       engine=True)
@@ -52,16 +61,11 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))
         self.addParameter(declare.raster_out(self.OUTPUT, "Coulomb stress change"))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        ok, msg = self.check_sources(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
+        super().check(parameters, context)
         if self.parameterAsBool(parameters, self.OPTIMAL, context) and not parameters.get(self.COULOMB_INP):
-            return False, self.tr("OPTIMAL needs a regional stress: give it through COULOMB_INP (S1..S3 lines).")
-        return True, ""
+            raise GeohazardError(self.tr("OPTIMAL needs a regional stress: give it through COULOMB_INP (S1..S3 "
+                                         "lines)."))
 
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context)

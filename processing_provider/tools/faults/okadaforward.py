@@ -14,11 +14,11 @@ from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
-from ._common import COMMON_SOURCE_HELP, _FaultSourceMixin, _grid
+from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
 
 
 @tool("okadaforward", "Okada forward model (fault slip to displacement)", group="faults",
-      tags="Okada,dislocation,fault,earthquake,displacement,forward model", kernels=("elastic.okada",), page="faults",
+      tags="Okada,dislocation,fault,earthquake,displacement,forward model", kernels=OKADA_KERNELS, page="faults",
       engine=True)
 class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
@@ -44,12 +44,6 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.001, 89.999))
         self.addParameter(declare.number(self.HEADING, "Satellite heading (degrees from north)", -12.0, -360.0, 360.0))
         self.addParameter(declare.raster_out(self.OUTPUT, "Displacement (mm)"))
-
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        return self.check_sources(parameters, context)
 
     def process(self, parameters, context, feedback):
         faults, crs, cin = self.read_sources(parameters, context)

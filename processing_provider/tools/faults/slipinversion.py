@@ -20,11 +20,12 @@ from ...io.faults import (
     sample_fields,
 )
 from .._base import GeohazardAlgorithm, tool
+from ._common import OKADA_KERNELS
 
 
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)", group="faults",
       tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
-      kernels=("elastic.okada",), page="faults", former=aliases.LOS_PAIR_ALIASES)
+      kernels=OKADA_KERNELS, page="faults", former=aliases.LOS_PAIR_ALIASES)
 class SlipInversion(GeohazardAlgorithm):
     OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
     HELP = (
@@ -99,18 +100,14 @@ class SlipInversion(GeohazardAlgorithm):
                            ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
             self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
                 parameters, self.TOP_DEPTH, context):
-            return False, self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH.")
+            raise GeohazardError(self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH."))
         span = (self.parameterAsDouble(parameters, self.RAKE_MAX, context)
                 - self.parameterAsDouble(parameters, self.RAKE_MIN, context))
         if not 0 < span <= 180:
-            return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
-        return True, ""
+            raise GeohazardError(self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}."))
 
     def _dips(self, parameters, context):
         """The dips of DIP_SEARCH 'min,max,step' (None when empty: invert at DIP)."""

@@ -10,6 +10,7 @@ from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
 from ...io import faults, vector
 from .._base import GeohazardAlgorithm, tool
+from ._common import OKADA_KERNELS
 
 
 def _range(alg, parameters, pid, context):
@@ -24,7 +25,7 @@ def _range(alg, parameters, pid, context):
 
 
 @tool("uniformslipinversion", "Uniform-slip fault inversion from InSAR (global search)", group="faults",
-      tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=("elastic.okada",),
+      tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=OKADA_KERNELS,
       page="faults", former=aliases.LOS_PAIR_ALIASES)
 class UniformSlipInversion(GeohazardAlgorithm):
     OVERLAP = (("LOS_ASC", "LOS_DESC"),)
@@ -74,21 +75,14 @@ class UniformSlipInversion(GeohazardAlgorithm):
                            ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
             self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        try:
-            for pid, _ in self.RANGES:
-                if self.parameterAsString(parameters, pid, context).strip():
-                    _range(self, parameters, pid, context)
-        except GeohazardError as exc:
-            return False, str(exc)
+    def check(self, parameters, context):
+        for pid, _ in self.RANGES:
+            if self.parameterAsString(parameters, pid, context).strip():
+                _range(self, parameters, pid, context)
         span = self.parameterAsDouble(parameters, "RAKE_MAX", context) - self.parameterAsDouble(
             parameters, "RAKE_MIN", context)
         if not 0 < span <= 180:
-            return False, self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}.")
-        return True, ""
+            raise GeohazardError(self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}."))
 
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessingException,
 )
 
 from ....algorithms.errors import GeohazardError
@@ -124,34 +123,25 @@ class AscDescDecomposition(GeohazardAlgorithm):
             ["ASC_RASTER/ASC_POINTS", "DESC_RASTER/DESC_POINTS"]
         return None, f"one geometry is missing: {', '.join(missing)}; decomposition needs ascending and descending"
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         mode, msg = self._mode(parameters)
         if mode is None:
-            return False, msg
+            raise GeohazardError(msg)
         if mode == "raster":
             if parameters.get(self.TEMPLATE):
-                return False, "TEMPLATE snaps the grid of point inputs; ASC_RASTER/DESC_RASTER keep their own grid"
-            try:
-                infos = [self.raster_info(parameters, p, context) for p in (self.ASC_RASTER, self.DESC_RASTER)]
-                _check_overlap_same_grid(infos, [self.ASC_RASTER, self.DESC_RASTER])
-            except (GeohazardError, QgsProcessingException) as exc:
-                return False, str(exc)
+                raise GeohazardError("TEMPLATE snaps the grid of point inputs; ASC_RASTER/DESC_RASTER keep their own "
+                                     "grid")
+            infos = [self.raster_info(parameters, p, context) for p in (self.ASC_RASTER, self.DESC_RASTER)]
+            _check_overlap_same_grid(infos, [self.ASC_RASTER, self.DESC_RASTER])
         else:
             crs = self._grid_crs(parameters, context)
             if not crs.isValid() or crs.isGeographic():
-                return False, f"GRID_CRS must be a projected CRS in metres, got {crs.authid() or 'none'}"
+                raise GeohazardError(f"GRID_CRS must be a projected CRS in metres, got {crs.authid() or 'none'}")
             if parameters.get(self.TEMPLATE):
-                try:
-                    self._template_grid(parameters, context)
-                except (GeohazardError, QgsProcessingException) as exc:
-                    return False, str(exc)
+                self._template_grid(parameters, context)
         if (parameters.get(self.OUTPUT_EAST_TS) or parameters.get(self.OUTPUT_UP_TS)) and \
                 not self.parameterAsBool(parameters, self.TIME_SERIES, context):
-            return False, "time-series outputs need TIME_SERIES"
-        return True, ""
+            raise GeohazardError("time-series outputs need TIME_SERIES")
 
     def _options(self, parameters, context, progress, mode) -> dict:
         """The solver's options; the time-series route falls back to velocities on undated inputs."""

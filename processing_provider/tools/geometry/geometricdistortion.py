@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingException,
-)
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
@@ -113,24 +110,17 @@ class GeometricDistortion(GeohazardAlgorithm):
     def _second(self, parameters):
         return parameters.get(self.HEADING_2) not in (None, "")
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        try:
-            dem = self.raster_info(parameters, self.DEM, context)
-            geometry.metric_pixel_size(dem, self.DEM)
-            for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2, self.HEADING_RASTER):
-                if parameters.get(p):
-                    raster.check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
-        except (GeohazardError, QgsProcessingException) as exc:
-            return False, str(exc)
+    def check(self, parameters, context):
+        dem = self.raster_info(parameters, self.DEM, context)
+        geometry.metric_pixel_size(dem, self.DEM)
+        for p in (self.INCIDENCE_RASTER, self.INCIDENCE_RASTER_2, self.HEADING_RASTER):
+            if parameters.get(p):
+                raster.check_same_grid([dem, self.raster_info(parameters, p, context)], [self.DEM, p])
         if self.parameterAsDouble(parameters, self.STRONG_RATIO, context) >= \
                 self.parameterAsDouble(parameters, self.MODERATE_RATIO, context):
-            return False, "STRONG_RATIO must be smaller than MODERATE_RATIO"
+            raise GeohazardError("STRONG_RATIO must be smaller than MODERATE_RATIO")
         if parameters.get(self.OUTPUT_COMBINED) and not self._second(parameters):
-            return False, "OUTPUT_COMBINED needs a second geometry: set HEADING_2"
-        return True, ""
+            raise GeohazardError("OUTPUT_COMBINED needs a second geometry: set HEADING_2")
 
     def _writers(self, info, outs, combined):
         # Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~4x either way (level 6

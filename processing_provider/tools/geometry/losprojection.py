@@ -7,7 +7,6 @@ import functools
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessingException,
 )
 
 from ....algorithms.errors import GeohazardError
@@ -86,30 +85,23 @@ class LosProjection(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Projected points", "point", optional=True,
                                              create=False))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         has_r, has_p = bool(parameters.get(self.INPUT)), bool(parameters.get(self.POINTS))
         if not (has_r or has_p):
-            return False, "give a LOS raster (INPUT) or a point layer (POINTS)"
+            raise GeohazardError("give a LOS raster (INPUT) or a point layer (POINTS)")
         if has_p and not parameters.get(self.OUTPUT_POINTS):
-            return False, "POINTS given: set OUTPUT_POINTS"
+            raise GeohazardError("POINTS given: set OUTPUT_POINTS")
         if has_r and not (parameters.get(self.OUTPUT_VERTICAL) or parameters.get(self.OUTPUT_DOWNSLOPE)):
-            return False, "INPUT given: set OUTPUT_VERTICAL and/or OUTPUT_DOWNSLOPE"
+            raise GeohazardError("INPUT given: set OUTPUT_VERTICAL and/or OUTPUT_DOWNSLOPE")
         if parameters.get(self.OUTPUT_DOWNSLOPE) and not parameters.get(self.DEM):
-            return False, "OUTPUT_DOWNSLOPE needs a DEM"
-        try:
-            if has_r:
-                info = self.raster_info(parameters, self.INPUT, context)
-                for p in (self.DEM, self.INCIDENCE_RASTER, self.HEADING_RASTER):
-                    if parameters.get(p):
-                        raster.check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
-            if parameters.get(self.DEM):
-                geometry.metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
-        except (GeohazardError, QgsProcessingException) as exc:
-            return False, str(exc)
-        return True, ""
+            raise GeohazardError("OUTPUT_DOWNSLOPE needs a DEM")
+        if has_r:
+            info = self.raster_info(parameters, self.INPUT, context)
+            for p in (self.DEM, self.INCIDENCE_RASTER, self.HEADING_RASTER):
+                if parameters.get(p):
+                    raster.check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
+        if parameters.get(self.DEM):
+            geometry.metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
 
     def process(self, parameters, context, feedback):
         heading = float(_dist.check_heading(self.parameterAsDouble(parameters, self.HEADING, context), name="HEADING"))

@@ -5,11 +5,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingException,
-)
 
-from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ...inputs import declare, knobs
@@ -56,17 +52,10 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster unit", self.UNITS))
         self.addParameter(declare.raster_out(self.OUTPUT, "Vertical velocity"))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         if parameters.get(self.INCIDENCE_RASTER):
-            try:
-                infos = [self.raster_info(parameters, p, context) for p in (self.INPUT, self.INCIDENCE_RASTER)]
-                raster.check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
-            except (GeohazardError, QgsProcessingException) as exc:
-                return False, str(exc)
-        return True, ""
+            infos = [self.raster_info(parameters, p, context) for p in (self.INPUT, self.INCIDENCE_RASTER)]
+            raster.check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, self.INPUT, context)

@@ -7,7 +7,6 @@ import os
 
 import numpy as np
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingParameterNumber,
 )
 
@@ -131,15 +130,8 @@ class OffsetTimeSeries(GeohazardAlgorithm):
             raise GeohazardError(f"{self.COMPONENTS}: give at least one band")
         return paths, pairs, signs, infos[0], bands, wb
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        try:
-            self._inputs(parameters, context)
-        except (GeohazardError, QgsProcessingException) as exc:
-            return False, str(exc)
-        return True, ""
+    def check(self, parameters, context):
+        self._inputs(parameters, context)
 
     def process(self, parameters, context, feedback):
         paths, pairs, signs, info, bands, wb = self._inputs(parameters, context)

@@ -9,7 +9,6 @@ import tempfile
 
 import numpy as np
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingParameterNumber,
     QgsProcessingUtils,
 )
@@ -170,15 +169,8 @@ class OffsetTracking(GeohazardAlgorithm):
                                    [self.REFERENCE_IMAGE, self.STABLE_MASK])
         return o, ref, sec, radar
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        try:
-            self._check(parameters, context)
-        except (GeohazardError, QgsProcessingException) as exc:
-            return False, str(exc)
-        return True, ""
+    def check(self, parameters, context):
+        self._check(parameters, context)
 
     def process(self, parameters, context, feedback):
         o, ref, sec, radar = self._check(parameters, context)

@@ -79,28 +79,21 @@ class InverseVelocity(GeohazardAlgorithm):
         self.addParameter(declare.folder_out(self.OUTPUT_PLOTS, "Folder for PNG plots of alerted features",
                                              optional=True, create=False))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         red = self.parameterAsDouble(parameters, self.RED_DAYS, context)
         orange = self.parameterAsDouble(parameters, self.ORANGE_DAYS, context)
         if red > orange:
-            return False, f"RED_DAYS ({red:g}) must not exceed ORANGE_DAYS ({orange:g})"
-        try:
-            source = self.parameterAsSource(parameters, self.INPUT, context)
-            if source is None:
-                return False, "INPUT: the layer could not be loaded"
-            pairs = points.date_fields_of(source, self.INPUT)
-            smooth = self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context)
-            if len(pairs) < smooth + 2:
-                return False, (f"INPUT has {len(pairs)} dates; the inverse-velocity forecast needs at least "
-                               f"SMOOTH_WINDOW + 2 = {smooth + 2}")
-            if parameters.get(self.NOW_DATE):
-                dates.parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
-        except GeohazardError as exc:
-            return False, str(exc)
-        return True, ""
+            raise GeohazardError(f"RED_DAYS ({red:g}) must not exceed ORANGE_DAYS ({orange:g})")
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        if source is None:
+            raise GeohazardError("INPUT: the layer could not be loaded")
+        pairs = points.date_fields_of(source, self.INPUT)
+        smooth = self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context)
+        if len(pairs) < smooth + 2:
+            raise GeohazardError(f"INPUT has {len(pairs)} dates; the inverse-velocity forecast needs at least "
+                           f"SMOOTH_WINDOW + 2 = {smooth + 2}")
+        if parameters.get(self.NOW_DATE):
+            dates.parse_date(self.parameterAsString(parameters, self.NOW_DATE, context))
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)

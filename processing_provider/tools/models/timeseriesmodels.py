@@ -6,9 +6,6 @@ import contextlib
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingException,
-)
 
 from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
@@ -104,26 +101,19 @@ class TimeSeriesModels(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Model parameters (raster)", optional=True,
                                              create=False))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         has_v = bool(parameters.get(self.INPUT))
         has_r = bool(parameters.get(self.INPUT_RASTER))
         if has_v == has_r:
-            return False, self.tr("Give either INPUT (points) or INPUT_RASTER (time-series raster), not both")
-        try:
-            if has_r:
-                if not parameters.get(self.OUTPUT_RASTER):
-                    return False, self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)")
-                points.raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
-            else:
-                points.date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
-            if parameters.get(self.ORIGIN_DATE):
-                parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
-        except (GeohazardError, QgsProcessingException) as exc:
-            return False, str(exc)
-        return True, ""
+            raise GeohazardError(self.tr("Give either INPUT (points) or INPUT_RASTER (time-series raster), not both"))
+        if has_r:
+            if not parameters.get(self.OUTPUT_RASTER):
+                raise GeohazardError(self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)"))
+            points.raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
+        else:
+            points.date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
+        if parameters.get(self.ORIGIN_DATE):
+            parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
 
     def _options(self, parameters, context):
         models = [MODELS[i] for i in self.parameterAsEnums(parameters, self.MODELS, context)] or ["linear"]

@@ -51,11 +51,8 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_DISPERSION, "Amplitude dispersion D_A"))
         self.addParameter(declare.raster_out(self.OUTPUT_PS_MASK, "PS candidates"))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        return stacks.check_slc_stack(self, parameters, context, 3)
+    def check(self, parameters, context):
+        stacks.check_slc_stack(self, parameters, context, 3)
 
     def process(self, parameters, context, feedback):
         stack = stacks.slc_stack(self, parameters, context)

@@ -6,10 +6,8 @@ import functools
 import os
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingException,
-)
 
+from ....algorithms.errors import GeohazardError
 from ....algorithms.timeseries import phase_linking
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
@@ -77,32 +75,18 @@ class PhaseLinking(GeohazardAlgorithm):
         self.addParameter(declare.folder_out(self.OUTPUT_INTERFEROGRAMS, "Wrapped interferograms folder", optional=True,
                                              create=False))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         for p in (self.WINDOW_ROWS, self.WINDOW_COLS):
             v = self.parameterAsInt(parameters, p, context)
             if v % 2 == 0:
-                return False, f"{p} must be odd, got {v}"
-        ok, msg = stacks.check_slc_stack(self, parameters, context, 3)
-        if not ok:
-            return ok, msg
-        stack = stacks.slc_stack(self, parameters, context)
+                raise GeohazardError(f"{p} must be odd, got {v}")
+        stack = stacks.check_slc_stack(self, parameters, context, 3)
         wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
         wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)
         if wr > stack.info.height or wc > stack.info.width:
-            return False, (f"window {wr} x {wc} is larger than the image "
-                           f"({stack.info.height} x {stack.info.width} pixels)")
-        if parameters.get(self.PS_MASK):
-            try:
-                m = self.raster_info(parameters, self.PS_MASK, context)
-            except QgsProcessingException as exc:
-                return False, str(exc)
-            if m.shape != stack.info.shape:
-                return False, (f"PS_MASK has {m.height} rows x {m.width} columns, expected "
-                               f"{stack.info.height} x {stack.info.width} like INPUT")
-        return True, ""
+            raise GeohazardError(f"window {wr} x {wc} is larger than the image "
+                                 f"({stack.info.height} x {stack.info.width} pixels)")
+        layers.check_shapes(self, parameters, context, (self.PS_MASK,), stack.info.shape)
 
     def process(self, parameters, context, feedback):
         stack = stacks.slc_stack(self, parameters, context)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingException,
-)
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates, slc
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries import ps, psi
-from ...inputs import declare, ids, stacks
+from ...inputs import declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
@@ -98,28 +95,14 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.LONGITUDE, "Longitude raster (radar geometry)", optional=True))
         self.addParameter(declare.vector_out(self.OUTPUT, "PS/DS points", "point"))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
+    def check(self, parameters, context):
         if not parameters.get(self.DISPERSION) and not parameters.get(self.TEMPORAL_COHERENCE):
-            return False, "give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points"
+            raise GeohazardError("give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points")
         if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
-            return False, "LATITUDE and LONGITUDE must be given together"
-        ok, msg = stacks.check_slc_stack(self, parameters, context, 4, need_complex=False)
-        if not ok:
-            return ok, msg
-        shape = stacks.slc_stack(self, parameters, context, False).info.shape
-        for p in (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE):
-            if parameters.get(p):
-                try:
-                    info = self.raster_info(parameters, p, context)
-                except QgsProcessingException as exc:
-                    return False, str(exc)
-                if info.shape != shape:
-                    return False, (f"{p} has {info.height} rows x {info.width} columns, expected "
-                                   f"{shape[0]} x {shape[1]} like INPUT")
-        return True, ""
+            raise GeohazardError("LATITUDE and LONGITUDE must be given together")
+        shape = stacks.check_slc_stack(self, parameters, context, 4, need_complex=False).info.shape
+        layers.check_shapes(self, parameters, context,
+                            (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE), shape)
 
     def _select(self, parameters, context, width):
         """``select(r0, r1)`` for :func:`read_selected_phase`: the core PS/DS rule on DISPERSION, TEMPORAL_COHERENCE."""

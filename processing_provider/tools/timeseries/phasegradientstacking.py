@@ -19,6 +19,7 @@ from ._common import block_rows_for
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
       tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
 class PhaseGradientStacking(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
@@ -48,8 +49,8 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_AZIMUTH", "Row (azimuth) gradient (mm/yr per pixel)",
                                              optional=True, create=False))
 
-    def checkParameterValues(self, parameters, context):
-        return stacks.check_stack_parameters(self, parameters, context, mintpy=False)
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -21,7 +21,7 @@ from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
-from ...io.stacks import StackInput, is_mintpy_stack, write_points
+from ...io.stacks import StackInput, write_points
 from .._base import GeohazardAlgorithm, tool
 from ._common import block_rows_for, reference_pixel, reference_values, scan_stack, stack_source
 
@@ -32,6 +32,7 @@ from ._common import block_rows_for, reference_pixel, reference_values, scan_sta
       main=("OUTPUT_VELOCITY", "OUTPUT_POINTS"), kernels=("timeseries.sbas",), page="timeseries",
       former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
 class SbasInversion(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Displacement time series and velocity from a network of unwrapped interferograms by "
@@ -99,17 +100,9 @@ class SbasInversion(GeohazardAlgorithm):
                                            "HTML (*.html)", optional=True))
         self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = stacks.check_stack_parameters(self, parameters, context, mintpy=True)
-        if not ok:
-            return ok, msg
-        w = self.parameterAsEnum(parameters, "WEIGHTING", context)
-        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        has_coh = bool(stacks.raw_list(parameters.get("COHERENCE"))) or bool(parameters.get("MINTPY_STACK")) \
-            or any(is_mintpy_stack(i) for i in stacks.raw_list(parameters.get("INTERFEROGRAMS")))
-        if (w == 1 or thr > 0) and not has_coh:
-            return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
-        return True, ""
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context, mintpy=True)
+        stacks.check_weighting(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -21,6 +21,7 @@ from ._common import block_rows_for, reference_pixel, reference_values, scan_sta
       tags="stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
       main=("OUTPUT_VELOCITY",), page="timeseries", engine=True)
 class StackingVelocity(GeohazardAlgorithm):
+    FOLDER_INPUTS = stacks.STACK_LISTS
     input_raster_files = stacks.stack_raster_files
     HELP = (
         "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
@@ -46,13 +47,9 @@ class StackingVelocity(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Stacked velocity standard error", optional=True))
         self.addParameter(declare.raster_out("OUTPUT_COUNT", "Interferograms used", optional=True, create=False))
 
-    def checkParameterValues(self, parameters, context):
-        ok, msg = stacks.check_stack_parameters(self, parameters, context, mintpy=False)
-        if ok and (self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
-                   or self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context) > 0) \
-                and not stacks.raw_list(parameters.get("COHERENCE")):
-            return False, "WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters"
-        return ok, msg
+    def check(self, parameters, context):
+        stacks.check_stack(self, parameters, context)
+        stacks.check_weighting(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

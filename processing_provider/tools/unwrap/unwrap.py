@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import os
-
-import numpy as np
 
 from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import parse_date_pair
-from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries import unwrap, unwrap_tiles
-from ...inputs import declare, ids, knobs, stacks
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster
-from ...io.unwrap import is_complex, read_back
+from ...io import unwrap as unwrap_io
+from ...io import writers
 from .._base import GeohazardAlgorithm, tool
-
-
-def _pair_name(path: str, name: str) -> str:
-    try:
-        d1, d2 = parse_date_pair(os.path.basename(path))
-    except GeohazardError:
-        raise GeohazardError(f"{name}: {os.path.basename(path)!r} has no date pair in its name "
-                             "(e.g. 20200101_20200113.wrapped.tif), needed to name the outputs for the "
-                             "time-series tools") from None
-    return f"{d1:%Y%m%d}_{d2:%Y%m%d}"
-
-
-def _other_grid(info, ref) -> bool:
-    """True when two georeferenced rasters of the same size lie on different grids. A raster without
-    georeferencing (radar geometry) is taken pixel for pixel; a CRS missing on one side is not a mismatch."""
-    if not (info.has_georef and ref.has_georef):
-        return False
-    scale = max(abs(ref.geotransform[1]), abs(ref.geotransform[5]), 1e-12)
-    if any(abs(a - b) > 1e-6 * scale for a, b in zip(info.geotransform, ref.geotransform)):
-        return True
-    a, b = info.srs, ref.srs
-    return a is not None and b is not None and not a.IsSame(b)
 
 
 @tool("unwrap", "Phase unwrapping", group="timeseries",
@@ -47,6 +21,7 @@ def _other_grid(info, ref) -> bool:
       main=("OUTPUT_REPORT",), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
 class Unwrap(GeohazardAlgorithm):
+    FOLDER_INPUTS = ("INPUT", "COHERENCE")
     HELP = (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
         "phase grows with range for the phase linking tool's interferograms) and connected components, "
@@ -110,61 +85,18 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(declare.file_out(self.OUTPUT_CLOSURE, "Triplet closure check", "CSV files (*.csv)",
                                            optional=True, create=False))
 
-    def checkParameterValues(self, parameters, context):
-        for d in self.parameterDefinitions():  # folders are accepted for the raster lists
-            if d.name() in (self.INPUT, self.COHERENCE) or d.isDestination():
-                continue
-            if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
-                return False, self.tr("Incorrect parameter value for {}").format(d.name())
+    def check(self, parameters, context):
         if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
                 and not unwrap.snaphu_available():
-            return False, "BACKEND: " + unwrap.SNAPHU_INSTALL_HELP
-        try:
-            self._inputs(parameters, context)
-        except GeohazardError as exc:
-            return False, str(exc)
-        return True, ""
+            raise GeohazardError("BACKEND: " + unwrap.SNAPHU_INSTALL_HELP)
+        stacks.wrapped_stack(self, parameters, context, mask=self._mask(parameters, context))
 
-    # ------------------------------------------------------------------ inputs
-    def _inputs(self, parameters, context, ignored=None):
-        ifgs = stacks.expand_raster_inputs(self, parameters, self.INPUT, context, want="ifg", ignored=ignored)
-        if not ifgs:
-            raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
-        pairs = [_pair_name(p, self.INPUT) for p in ifgs]
-        dup = sorted({p for p in pairs if pairs.count(p) > 1})
-        if dup:
-            raise GeohazardError(f"INPUT: date pair(s) {', '.join(dup)} given more than once")
-        infos = [raster.raster_info(p, os.path.basename(p)) for p in ifgs]
-        raster.check_same_grid(infos, [os.path.basename(p) for p in ifgs])
-        coh = stacks.expand_raster_inputs(self, parameters, self.COHERENCE, context, want="coh") \
-            if parameters.get(self.COHERENCE) else []
-        if len(coh) == 1:
-            coh_for = {p: coh[0] for p in pairs}
-        elif coh:
-            by_pair = {}
-            for c in coh:
-                by_pair[_pair_name(c, self.COHERENCE)] = c
-            missing = [p for p in pairs if p not in by_pair]
-            if missing:
-                raise GeohazardError(f"COHERENCE: no coherence raster for {', '.join(missing[:5])}"
-                                     + (" ..." if len(missing) > 5 else ""))
-            coh_for = {p: by_pair[p] for p in pairs}
-        else:
-            coh_for = {}
-        for name, path in [(self.COHERENCE, c) for c in sorted(set(coh_for.values()))] + (
-                [(self.MASK, self.raster_path(parameters, self.MASK, context))] if parameters.get(self.MASK) else []):
-            info = raster.raster_info(path, name)
-            if info.shape != infos[0].shape:
-                raise GeohazardError(f"{name}: {os.path.basename(path)} has {info.height} rows x {info.width} "
-                                     f"columns, expected {infos[0].height} x {infos[0].width} like INPUT")
-            if _other_grid(info, infos[0]):
-                raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the same grid (origin, pixel size "
-                                     f"or CRS) as the interferogram {os.path.basename(ifgs[0])}")
-        return ifgs, pairs, infos[0], coh_for
+    def _mask(self, parameters, context):
+        return self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
 
     def process(self, parameters, context, feedback):
-        ignored = []
-        ifgs, pairs, info, coh_for = self._inputs(parameters, context, ignored)
+        ignored, mask = [], self._mask(parameters, context)
+        stack = stacks.wrapped_stack(self, parameters, context, mask=mask, ignored=ignored)
         if ignored:  # a list made by "Add Directory...": say what was left out and why
             feedback.pushWarning(f"INPUT: left out {len(ignored)} file(s) that are not dated interferograms of the "
                                  "stack (no YYYYMMDD_YYYYMMDD pair in the name, coherence, or wrapped next to "
@@ -174,119 +106,20 @@ class Unwrap(GeohazardAlgorithm):
         run = knobs.run_settings(self, parameters, context)
         opts = {"min_coherence": self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context),
                 "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),
-                "nlooks": self.parameterAsDouble(parameters, self.LOOKS, context),
-                "max_memory_mb": run.max_memory_mb}
+                "nlooks": self.parameterAsDouble(parameters, self.LOOKS, context), "max_memory_mb": run.max_memory_mb}
         out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
-        report, closure = (self.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
+        report, closure = (layers.optional_file(self, parameters, k, context)
                            for k in (self.OUTPUT_REPORT, self.OUTPUT_CLOSURE))
-        mask = self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
         os.makedirs(out_dir, exist_ok=True)
         progress = FeedbackProgress(feedback)
-        writers, rows = [], []
-        n = len(ifgs)
-        try:
+        with contextlib.ExitStack() as outputs:
             with run.executor(progress) if backend == "builtin" else engine.LocalExecutor() as ex:
-                for k, (path, pair) in enumerate(zip(ifgs, pairs)):
-                    check_canceled(progress)
-                    feedback.setProgressText(f"Unwrapping {pair} ({k + 1}/{n})")
-                    meta = {"backend": backend, "units": "radians"}
-                    w_u = raster.RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=[pair],
-                                                   metadata=meta)
-                    writers.append(w_u)
-                    w_c = raster.RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), info,
-                                                   descriptions=[pair], dtype=np.uint16, nodata=0)
-                    writers.append(w_c)
-                    sub = SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n)
-                    stats = _unwrap_one(path, coh_for.get(pair), mask, (w_u, w_c), info, backend, opts, ex, sub,
-                                        out_dir)
-                    rows.append({"interferogram": pair, "backend": backend, **stats})
-                    feedback.pushInfo(_summary(pair, stats))
+                rows, written = unwrap_io.unwrap_files(stack, mask, out_dir, backend, opts, executor=ex,
+                                                       progress=progress, outputs=outputs)
             if report:
-                _write_csv(report, rows)
+                writers.write_csv(report, rows)
             if closure:
-                _write_csv(closure, _closure(writers, pairs, progress), ["triplet", "pixels", "share_not_closing"])
-            for w in writers:
-                w.commit()
-        except BaseException:
-            _discard(writers, (report, closure))
-            raise
-        result = {self.OUTPUT: out_dir}
-        result.update({key: p for key, p in ((self.OUTPUT_REPORT, report), (self.OUTPUT_CLOSURE, closure)) if p})
-        return result
-
-
-def _unwrap_one(path, coh_path, mask_path, writers, info, backend, opts, ex, progress, scratch_dir) -> dict:
-    """Unwrap one interferogram into its two writers; the statistics of the report."""
-    name = os.path.basename(path)
-    dtype = np.complex64 if is_complex(path) else np.float32
-    w_u, w_c = writers
-    if backend == "snaphu":  # SNAPHU tiles by itself (snaphu-py holds the whole raster)
-        mask = None
-        if mask_path:
-            m = raster.read_band(mask_path, name=Unwrap.MASK)
-            mask = np.isfinite(m) & (m != 0)
-        res = unwrap.unwrap_interferogram(raster.read_band(path, name=name, dtype=dtype),
-                                          raster.read_band(coh_path, name=Unwrap.COHERENCE) if coh_path else None, mask,
-                                          backend="snaphu", min_coherence=opts["min_coherence"], name=name,
-                                          nlooks=opts["nlooks"])
-        w_u.write(res.unwrapped)
-        w_c.write(res.components)
-        return res.stats
-    sources = {"phase": blocks.raster_source(path, dtype=dtype, name=name),
-               "coherence": blocks.raster_source(coh_path, name=Unwrap.COHERENCE) if coh_path else None,
-               "mask": blocks.raster_source(mask_path, name=Unwrap.MASK) if mask_path else None}
-
-    def write(row0, unwrapped, components):
-        w_u.write(unwrapped, row=row0)
-        w_c.write(components, row=row0)
-
-    return unwrap_tiles.unwrap_tiled(sources, info.height, info.width, write, min_coherence=opts["min_coherence"],
-                                     min_component_size=opts["min_component_size"], name=name,
-                                     max_memory_mb=opts["max_memory_mb"], executor=ex, progress=progress,
-                                     scratch_dir=scratch_dir)
-
-
-def _summary(pair: str, stats: dict) -> str:
-    tiles = stats.get("tiles", 1)
-    return (f"{pair}: {100 * stats['share_unwrapped']:.1f}% of valid pixels unwrapped in {stats['components']} "
-            f"component(s), {stats['residues']} residues"
-            + (f"; {tiles} tiles, {stats['seams_rejected']} tile seam(s) left apart (overlap disagreed), "
-               f"{stats['seam_conflicts']} contradicting seam vote(s)" if tiles > 1 else ""))
-
-
-def _discard(writers, paths) -> None:
-    """Error or cancel: delete every temporary raster and the CSV files written so far."""
-    for w in writers:
-        if not w._done:
-            w.abort()
-    for p in paths:
-        if p and os.path.exists(p):
-            os.remove(p)
-
-
-def _write_csv(path: str, rows: list, fields=None) -> None:
-    """A CSV table (header only when there are no rows: a network without triplets)."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields or list(rows[0].keys()))
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
-
-
-def _closure(writers, pairs, progress) -> list:
-    """Triplet closure of the unwrapped outputs (read back from the temporary files)."""
-    dates = [tuple(p.split("_")) for p in pairs]
-    triplets = unwrap.closure_triplets(dates)
-    out = []
-
-    def arr(k, which):
-        return read_back(writers[2 * k + which])
-
-    for a, b, c in triplets:
-        check_canceled(progress)
-        k = unwrap.closure_cycles(arr(a, 0), arr(b, 0), arr(c, 0), arr(a, 1), arr(b, 1), arr(c, 1))
-        ok = np.isfinite(k)
-        n_ok = int(ok.sum())
-        out.append({"triplet": f"{pairs[a]} + {pairs[b]} - {pairs[c]}", "pixels": n_ok,
-                    "share_not_closing": float((k[ok] != 0).sum() / n_ok) if n_ok else float("nan")})
-    return out
+                writers.write_csv(closure, unwrap_io.closure_rows(written, stack.pairs, progress),
+                                  fields=["triplet", "pixels", "share_not_closing"])
+        return {self.OUTPUT: out_dir, **{key: p for key, p in ((self.OUTPUT_REPORT, report),
+                                                              (self.OUTPUT_CLOSURE, closure)) if p}}
