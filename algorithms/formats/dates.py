@@ -93,6 +93,15 @@ def parse_date(value) -> _dt.date:
     raise GeohazardError(f"cannot read a date from {value!r}: expected YYYYMMDD, YYYY-MM-DD or DYYYYMMDD")
 
 
+def is_date(value) -> bool:
+    """True when :func:`parse_date` reads a date from ``value``."""
+    try:
+        parse_date(value)
+    except (GeohazardError, TypeError, ValueError):
+        return False
+    return True
+
+
 def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
     """Return the (reference, secondary) dates encoded in an interferogram file name.
 

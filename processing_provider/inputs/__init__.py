@@ -7,6 +7,9 @@
 ``stacks``    interferogram and SLC stack parameters -> file lists -> opened stacks
 ``layers``    layer and output parameters -> paths, point tables, fields, masks, stations
 ``wavelength`` the wavelength parameter's value and its one rule
+``values``    scalar parameters -> plain values, each read as its declaration says
+``geometry``  the ascending + descending pair of a decomposition
+``kinematics`` offset-tracking image pairs and offset pair stacks
 ``guard``     the checks every run passes before computing (outputs, inputs, ranges, overlaps)
 ``feedback``  QgsProcessingFeedback -> the core's progress protocol
 

@@ -4,10 +4,16 @@ negated."""
 
 from __future__ import annotations
 
+import os
+
+import numpy as np
 from osgeo import gdal
 
+from ...algorithms.engine import LocalExecutor, plan_blocks
+from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics import offsets as _off
-from .raster import RasterInfo
+from .blocks import raster_source, run_blocks
+from .raster import RasterInfo, RasterWriter, read_band
 
 
 def output_info(info: RasterInfo, path: str, *, window: int, step: int) -> RasterInfo:
@@ -33,6 +39,94 @@ def warp_onto(ref: RasterInfo, src_path: str, dst_path: str) -> bool:
     ok = ds is not None
     ds = None
     return ok
+
+
+def on_grid_of(ref: RasterInfo, sec: RasterInfo, folder: str, names, progress) -> str:
+    """Path of the secondary image on the reference grid: its own, or a cubic warp in ``folder``."""
+    if ref.same_grid(sec):
+        return sec.path
+    path = os.path.join(folder, "secondary_on_reference.vrt")
+    if not warp_onto(ref, sec.path, path):
+        raise GeohazardError(f"{names[1]}: could not be resampled onto the grid of {names[0]}")
+    progress.push_info("secondary resampled onto the reference grid (cubic)")
+    return path
+
+
+def image_statistics(ref: RasterInfo, sec_path: str, o: dict, names) -> tuple:
+    """``(spread, levels)`` from sampled rows: the reference's robust spread, and without a high-pass filter the
+    constant levels removed from both images (the same in every block); a constant reference is refused."""
+    def rows_of(path, band, name):
+        return _off.sampled_rows(lambda r0, r1: read_band(path, band, rows=(r0, r1), name=name, dtype=np.float64),
+                                 ref.height)
+
+    ref_strips = rows_of(ref.path, o["band_ref"], names[0])
+    spread = _off.robust_spread(ref_strips)
+    levels = None
+    if not o["highpass_px"] > 0:
+        levels = _off.image_levels(ref_strips, rows_of(sec_path, o["band_sec"], names[1]))
+    if not spread > 0:
+        raise GeohazardError(f"{names[0]} has no texture (constant image): nothing to correlate")
+    return spread, levels
+
+
+class StableCells:
+    """The raw offsets of the stable cells (a mask read with the blocks, polygons burnt on the output grid, or
+    both: their union), gathered block by block; their median is the co-registration bias."""
+
+    def __init__(self, grid=None, mask: bool = False):
+        self.grid, self.used = grid, grid is not None or mask
+        self.dx, self.dy = [], []
+
+    def add(self, out: dict, i0: int, n_rows: int) -> None:
+        if not self.used:
+            return
+        st = np.zeros(out["dx"].shape, bool)
+        if "stable" in out:
+            st |= out["stable"] != 0
+        if self.grid is not None:
+            st |= self.grid[i0:i0 + n_rows] != 0
+        sel = st & np.isfinite(out["dx"])
+        self.dx.append(out["dx"][sel])
+        self.dy.append(out["dy"][sel])
+
+    def bias(self, progress) -> tuple:
+        """``((column, row) bias in px, metadata)``; no bias without stable cells asked for."""
+        if not self.used:
+            return (0.0, 0.0), {}
+        dx = np.concatenate(self.dx) if self.dx else np.zeros(0)
+        dy = np.concatenate(self.dy) if self.dy else np.zeros(0)
+        b = _off.stable_bias(dx, dy, np.ones(dx.shape, bool))
+        progress.push_info(f"stable-area bias removed: column {b['dx']:+.3f} px, row {b['dy']:+.3f} px "
+                           f"(spread {b['mad_dx']:.3f} / {b['mad_dy']:.3f} px over {b['n']} cells)")
+        return (b["dx"], b["dy"]), {"bias_col_px": f"{b['dx']:.4f}", "bias_row_px": f"{b['dy']:.4f}",
+                                    "bias_cells": b["n"]}
+
+
+def raw_offsets(plan, func, sources, *, run, out_info: RasterInfo, step: int, stable: StableCells, progress,
+                path: str) -> str:
+    """First pass: the block correlations written to a 6-band scratch raster at ``path`` on the output grid,
+    the stable cells gathered on the way."""
+    info = RasterInfo(path=path, width=out_info.width, height=out_info.height, count=6,
+                      geotransform=out_info.geotransform, crs_wkt=out_info.crs_wkt)
+    with RasterWriter.like(path, info, count=6) as writer:
+        def write(block, out):
+            i0 = -(-block.row0 // step)
+            arr = np.stack([out[k].astype(np.float32) for k in _off.BLOCK_OUTPUTS])
+            writer.write(arr, row=i0)
+            stable.add(out, i0, arr.shape[1])
+
+        run_blocks(plan, func, write, sources=sources, run=run, progress=progress)
+        writer.commit()
+    return path
+
+
+def finish_offsets(raw_path: str, func, writers, *, run, progress) -> None:
+    """Second pass over the raw offsets (bias, median test, metric offsets); the raw offsets are a scratch file
+    of this machine, so it runs here."""
+    ref = writers["offsets"]
+    plan = plan_blocks(ref.height, ref.width, halo=1, bytes_per_pixel=8.0 * 30)
+    run_blocks(plan, func, sources={"raw": raster_source(raw_path, bands=None, dtype=np.float64, name="offsets")},
+               run=run, executor=LocalExecutor(), progress=progress, writers=writers)
 
 
 class SignedStack:

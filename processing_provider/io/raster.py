@@ -222,6 +222,21 @@ def check_same_grid(infos: Sequence[RasterInfo], names: Sequence[str]) -> None:
             raise GeohazardError(f"{nm} is not on the same grid (origin, pixel size or CRS) as {names[0]}")
 
 
+def check_overlapping_grids(infos: Sequence[RasterInfo], names: Sequence[str]) -> None:
+    """Two rasters in one CRS that overlap, on the same grid (:func:`check_same_grid`)."""
+    a, b = infos
+    if a.crs_wkt and b.crs_wkt and a.srs is not None and not a.srs.IsSame(b.srs):
+        raise GeohazardError(f"{names[1]} is in another CRS than {names[0]}; warp both to one grid first")
+    ga, gb = a.geotransform, b.geotransform
+    ax = (ga[0], ga[0] + a.width * ga[1])
+    bx = (gb[0], gb[0] + b.width * gb[1])
+    ay = (ga[3] + a.height * ga[5], ga[3])
+    by = (gb[3] + b.height * gb[5], gb[3])
+    if ax[1] <= bx[0] or bx[1] <= ax[0] or ay[1] <= by[0] or by[1] <= ay[0]:
+        raise GeohazardError(f"{names[0]} and {names[1]} do not overlap")
+    check_same_grid(infos, names)
+
+
 def require_projected(info: RasterInfo, name: str) -> None:
     """Raise when a raster has no CRS or a geographic one where metres are needed."""
     if not info.crs_wkt:

@@ -49,7 +49,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
-from ..inputs import knobs
+from ..inputs import knobs, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, range_problem
 from ..inputs.layers import raster_path
@@ -268,6 +268,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             with quiet_gdal_reads():
                 parameters = resolve_aliases(self, parameters, context)
                 params, targets = check_before(self, parameters, context, feedback)
+                self.check(params, context)  # also when a model or a script runs the tool without checking it
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
@@ -315,6 +316,11 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def raster_path(self, parameters, name: str, context) -> str:
         """File path of a raster parameter; raises naming the parameter when it is not a GDAL raster."""
         return raster_path(self, parameters, name, context)
+
+    def values(self, parameters, context, *names: str):
+        """The scalar parameters ``names`` as plain values, attributes named by their IDs
+        (:func:`..inputs.values.values`)."""
+        return values.values(self, parameters, context, *names)
 
     def raster_info(self, parameters, name: str, context) -> RasterInfo:
         return raster_info(self.raster_path(parameters, name, context), name)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
-from qgis.core import (
-    QgsProcessingParameterNumber,
-)
 
-from ....algorithms import engine
-from ....algorithms.errors import GeohazardError
-from ....algorithms.formats.dates import date_to_str, decimal_years, parse_date_pair
+from ....algorithms.formats.dates import date_to_str, decimal_years
 from ....algorithms.kinematics import offset_timeseries as _ots
-from ...inputs import declare, knobs
+from ...inputs import declare, kinematics, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, offsets, raster
 from .._base import GeohazardAlgorithm, tool
@@ -82,7 +76,6 @@ class OffsetTimeSeries(GeohazardAlgorithm):
     OUTPUT_UNCHECKED = "OUTPUT_UNCHECKED"
 
     def initAlgorithm(self, config=None):
-        _num, _integer = QgsProcessingParameterNumber.Type.Double, QgsProcessingParameterNumber.Type.Integer
         self.addParameter(declare.rasters(self.INPUTS, "Offset rasters (dates in the names)"))
         self.addParameter(declare.text(self.COMPONENTS, "Component bands (comma separated)", "1,2"))
         self.addParameter(declare.integer(self.WEIGHT_BAND, "Correlation band (0 = none)", 0, 0))
@@ -95,99 +88,54 @@ class OffsetTimeSeries(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_UNCHECKED, "Unchecked dates (resting on a single pair)",
                                              optional=True, create=False))
 
-    def _inputs(self, parameters, context):
-        layers = self.parameterAsLayerList(parameters, self.INPUTS, context)
-        if len(layers) < 2:
-            raise GeohazardError(f"{self.INPUTS}: give at least two offset rasters (pairs), got {len(layers)}")
-        paths = [lyr.source() for lyr in layers]
-        raw_pairs = []
-        for p in paths:
-            try:
-                raw_pairs.append(parse_date_pair(p))
-            except GeohazardError as exc:
-                raise GeohazardError(f"{self.INPUTS}: {exc}") from None
-        pairs = [tuple(sorted(pr)) for pr in raw_pairs]
-        signs = [1.0 if pr[0] < pr[1] else -1.0 for pr in raw_pairs]
-        if len(set(pairs)) != len(pairs):
-            dup = sorted({p for p in pairs if pairs.count(p) > 1})[0]
-            raise GeohazardError(f"{self.INPUTS}: the pair {date_to_str(dup[0])} - {date_to_str(dup[1])} is given "
-                                 "twice")
-        names = [os.path.basename(p) for p in paths]
-        infos = [raster.raster_info(p, n) for p, n in zip(paths, names)]
-        raster.check_same_grid(infos, names)
-        text = self.parameterAsString(parameters, self.COMPONENTS, context) or "1,2"
-        try:
-            bands = [int(b) for b in text.replace(" ", "").split(",") if b]
-        except ValueError:
-            raise GeohazardError(f"{self.COMPONENTS}: expected band numbers separated by commas, "
-                                 f"got {text!r}") from None
-        wb = self.parameterAsInt(parameters, self.WEIGHT_BAND, context)
-        for b in bands + ([wb] if wb else []):
-            if not 1 <= b <= infos[0].count:
-                raise GeohazardError(f"{self.COMPONENTS}/{self.WEIGHT_BAND}: band {b} asked for, the offset rasters "
-                                     f"have {infos[0].count} band(s)")
-        if not bands:
-            raise GeohazardError(f"{self.COMPONENTS}: give at least one band")
-        return paths, pairs, signs, infos[0], bands, wb
-
     def check(self, parameters, context):
-        self._inputs(parameters, context)
+        kinematics.offset_pairs(self, parameters, context)
 
     def process(self, parameters, context, feedback):
-        paths, pairs, signs, info, bands, wb = self._inputs(parameters, context)
+        paths, pairs, signs, info, bands, wb = kinematics.offset_pairs(self, parameters, context)
         progress = FeedbackProgress(feedback)
         dates, pi, pj = _ots.pair_indices(pairs)
-        t = decimal_years(dates)
         comps = _ots.network_components(len(dates), pi, pj)
         progress.push_info(f"{len(pairs)} pairs, {len(dates)} dates, {len(comps)} connected component(s) in the full "
                            "network: " + "; ".join(f"{date_to_str(dates[c[0]])} .. {date_to_str(dates[c[-1]])} "
                                                    f"({len(c)} dates)" for c in comps))
         sign = np.asarray(signs, np.float32)[:, None, None]
-        sources = {}
-        for k, b in enumerate(bands):
-            sources[f"c{k}"] = offsets.SignedStack(paths, b, sign)
+        sources = {f"c{k}": offsets.SignedStack(paths, b, sign) for k, b in enumerate(bands)}
         if wb:
             sources["rho"] = offsets.SignedStack(paths, wb, None)
-        func = functools.partial(_ots.offset_ts_block, pi=pi, pj=pj, t_years=t,
-                                 k_mad=self.parameterAsDouble(parameters, self.K_MAD, context),
-                                 min_reject=self.parameterAsDouble(parameters, self.MIN_REJECT, context),
-                                 use_weights=bool(wb))
-        nb = len(bands)
-        descs = [f"c{k + 1}_{date_to_str(d)}" for k in range(nb) for d in dates]
-        vdescs = [f"c{k + 1}_velocity_per_year" for k in range(nb)] + ["n_networks", "n_pairs_used", "n_rejected"]
+        v = self.values(parameters, context, self.K_MAD, self.MIN_REJECT)
+        func = functools.partial(_ots.offset_ts_block, pi=pi, pj=pj, t_years=decimal_years(dates), k_mad=v.K_MAD,
+                                 min_reject=v.MIN_REJECT, use_weights=bool(wb))
+        nb, days = len(bands), [date_to_str(d) for d in dates]
+        descs = [f"c{k + 1}_{day}" for k in range(nb) for day in days]
+        optional = (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS, self.OUTPUT_UNCHECKED)
+        out = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_VELOCITY) + optional, context,
+                                  optional=optional)
+        labels = dict(count=len(dates), descriptions=days, dtype=np.int16, nodata=-1)
+        writers = {"displacement": raster.RasterWriter.like(out[self.OUTPUT], info, count=nb * len(dates),
+                                                            descriptions=descs),
+                   "velocity": raster.RasterWriter.like(out[self.OUTPUT_VELOCITY], info, count=nb + 3, descriptions=[
+                       f"c{k + 1}_velocity_per_year" for k in range(nb)] + ["n_networks", "n_pairs_used",
+                                                                            "n_rejected"]),
+                   "sigma": raster.optional_writer(out.get(self.OUTPUT_SIGMA, ""), info, count=nb * len(dates),
+                                                   descriptions=descs),
+                   "labels": raster.optional_writer(out.get(self.OUTPUT_COMPONENTS, ""), info, **labels),
+                   "unchecked": raster.optional_writer(out.get(self.OUTPUT_UNCHECKED, ""), info, **labels)}
+        counts = np.zeros(2, np.int64)  # pixel-dates with data, of them resting on a single pair
+
+        def write(block, res):
+            counts[0] += int(np.count_nonzero(res["unchecked"] >= 0))
+            counts[1] += int(np.count_nonzero(res["unchecked"] == 1))
+            res = dict(res, velocity=np.concatenate([res["velocity"], res["stats"]]))
+            for key, w in writers.items():
+                w.write(res[key], row=block.row0)
+
+        run = knobs.run_settings(self, parameters, context)
         per_px = 8.0 * (len(pairs) * (nb + 2) + 4 * len(dates) * nb + len(dates) + 8)
-        plan = engine.plan_blocks(info.height, info.width, bytes_per_pixel=per_px)
-        opt = {k: self.parameterAsOutputLayer(parameters, k, context) if parameters.get(k) else ""
-               for k in (self.OUTPUT_SIGMA, self.OUTPUT_COMPONENTS, self.OUTPUT_UNCHECKED)}
-        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        v_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_VELOCITY, context)
-        with raster.RasterWriter.like(out_path, info, count=nb * len(dates), descriptions=descs) as w_d, \
-                raster.RasterWriter.like(v_path, info, count=nb + 3, descriptions=vdescs) as w_v, \
-                raster.optional_writer(opt[self.OUTPUT_SIGMA], info, count=nb * len(dates),
-                                       descriptions=descs) as w_s, \
-                raster.optional_writer(opt[self.OUTPUT_COMPONENTS], info, count=len(dates),
-                                descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_c, \
-                raster.optional_writer(opt[self.OUTPUT_UNCHECKED], info, count=len(dates),
-                                       descriptions=[date_to_str(d) for d in dates], dtype=np.int16, nodata=-1) as w_u:
-            counts = np.zeros(2, np.int64)  # pixel-dates with data, of them resting on a single pair
-
-            def write(block, out):
-                counts[0] += int(np.count_nonzero(out["unchecked"] >= 0))
-                counts[1] += int(np.count_nonzero(out["unchecked"] == 1))
-                w_d.write(out["displacement"], row=block.row0)
-                w_v.write(np.concatenate([out["velocity"], out["stats"]]), row=block.row0)
-                w_s.write(out["sigma"], row=block.row0)
-                w_c.write(out["labels"], row=block.row0)
-                w_u.write(out["unchecked"], row=block.row0)
-
-            blocks.run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
-                              progress=progress)
-            msg = (f"{counts[1]} of {counts[0]} pixel-dates ({100.0 * counts[1] / max(1, counts[0]):.3g} %) rest on a "
-                   "single pair (a bridge of the pixel's pair network): a gross error there cannot be detected"
-                   + ("; see 'Unchecked dates'" if opt[self.OUTPUT_UNCHECKED] else ""))
-            (progress.push_warning if counts[1] else progress.push_info)(msg)
-            result = {self.OUTPUT: w_d.commit(), self.OUTPUT_VELOCITY: w_v.commit()}
-            for key, w in ((self.OUTPUT_SIGMA, w_s), (self.OUTPUT_COMPONENTS, w_c), (self.OUTPUT_UNCHECKED, w_u)):
-                if opt[key]:
-                    result[key] = w.commit()
-        return result
+        blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=per_px), func, write, sources=sources,
+                          run=run, progress=progress, writers=writers)
+        msg = (f"{counts[1]} of {counts[0]} pixel-dates ({100.0 * counts[1] / max(1, counts[0]):.3g} %) rest on a "
+               "single pair (a bridge of the pixel's pair network): a gross error there cannot be detected"
+               + ("; see 'Unchecked dates'" if self.OUTPUT_UNCHECKED in out else ""))
+        (progress.push_warning if counts[1] else progress.push_info)(msg)
+        return out
