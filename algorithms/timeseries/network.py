@@ -347,3 +347,13 @@ def plot_network(network: Network, path: str, *, title: str = "Interferogram net
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def disconnection_note(network: Network) -> str:
+    """Empty for a connected network, else its subsets (dates and counts) and how they are solved."""
+    subsets = network.components()
+    if len(subsets) < 2:
+        return ""
+    return (f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
+        f"{network.dates[s[0]]}..{network.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
+        + " -- solved with the minimum-norm velocity across the gaps")

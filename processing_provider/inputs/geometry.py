@@ -15,6 +15,7 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import dated_fields, is_date, parse_date
 from ...algorithms.geometry import decomposition as _dec
+from ...algorithms.geometry import distortion as _dist
 from ...algorithms.geometry import los
 from ...algorithms.progress import SubProgress
 from ..io import blocks, geometry, raster, vector
@@ -199,3 +200,30 @@ def raster_pair(alg, parameters, context, opts) -> tuple:
     sources = {k: blocks.raster_source(i.path, bands=None if opts["ts"] else [1], dtype=np.float64, name=n)
                for k, i, n in zip(("asc", "desc"), infos, _pairs(alg)[0])}
     return infos[0], func, sources, common
+
+
+def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
+    """The first (and, with HEADING_2, the second) acquisition geometry of the distortion map: heading (or the
+    scene heading of HEADING_RASTER), incidence number or raster (on the DEM grid, checked by the tool)."""
+    look = alg.LOOKS[alg.parameterAsEnum(parameters, alg.LOOK, context)]
+    kind = alg.parameterAsEnum(parameters, alg.INCIDENCE_UNITS, context)
+    geos = []
+    for suffix, name in (("", "first geometry"), ("_2", "second geometry")):
+        if suffix and parameters.get(alg.HEADING_2) in (None, ""):
+            continue
+        inc_par = getattr(alg, "INCIDENCE_RASTER" + suffix)
+        inc_path = alg.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
+        heading = float(_dist.check_heading(alg.parameterAsDouble(parameters, "HEADING" + suffix, context),
+                                            name="HEADING" + suffix))
+        read_heading = None
+        if not suffix and parameters.get(alg.HEADING_RASTER):
+            read_heading = geometry.heading_reader(alg.raster_path(parameters, alg.HEADING_RASTER, context),
+                                                   alg.parameterAsEnum(parameters, alg.HEADING_UNITS, context),
+                                                   alg.HEADING_RASTER, look)
+            heading = geometry.scene_heading(read_heading, info.height)
+            feedback.pushInfo(f"scene heading from {alg.HEADING_RASTER}: {heading:.3f} degrees")
+        geos.append(_dist.AcquisitionGeometry(
+            heading_deg=heading, read_heading=read_heading,
+            incidence_deg=alg.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
+            read_incidence=geometry.incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+    return geos

@@ -29,3 +29,8 @@ STABLE_AREA = "STABLE_AREA"  #: polygons of ground that does not move
 INVENTORY = "INVENTORY"  #: mapped landslides (polygons)
 OUTPUT_TIMESERIES = "OUTPUT_TIMESERIES"  #: a time series, one band per date
 OUTPUT_PLOTS = "OUTPUT_PLOTS"  #: a folder of PNG plots
+MAX_TEMPORAL_BASELINE = "MAX_TEMPORAL_BASELINE"  #: longest interferogram of a stack kept (days; 0 = no limit)
+MAX_PERP_BASELINE = "MAX_PERP_BASELINE"  #: largest perpendicular baseline kept (m; 0 = no limit)
+MIN_MEAN_COHERENCE = "MIN_MEAN_COHERENCE"  #: lowest mean coherence of an interferogram kept
+DROP_PAIRS = "DROP_PAIRS"  #: interferograms left out by name (YYYYMMDD_YYYYMMDD, comma separated)
+WEIGHTING = "WEIGHTING"  #: how observations are weighted (an enum of the tool)

@@ -120,6 +120,23 @@ def source_layer(alg, parameters, name, context):
     return layer
 
 
+def feature_source(alg, parameters, name, context):
+    """The feature source of a vector parameter; raises QGIS's message when it cannot be read."""
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
+    return source
+
+
+def feature_sink(alg, parameters, name, context, fields, like) -> tuple:
+    """``(sink, destination)`` of a feature-sink output with ``fields`` and the geometry type and CRS of the
+    source ``like``; raises QGIS's message when it cannot be created."""
+    sink, dest = alg.parameterAsSink(parameters, name, context, fields, like.wkbType(), like.sourceCrs())
+    if sink is None:
+        raise QgsProcessingException(alg.invalidSinkError(parameters, name))
+    return sink, dest
+
+
 def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
     """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop)."""
     value = parameters.get(name)

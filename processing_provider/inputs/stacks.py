@@ -12,8 +12,12 @@ import os
 from dataclasses import dataclass
 from typing import Optional
 
+import numpy as np
+from qgis.core import QgsCoordinateReferenceSystem
+
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date_pair
+from ...algorithms.timeseries import sbas
 from ..io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ..io.slc import SlcStack
 from ..io.stacks import (
@@ -22,6 +26,7 @@ from ..io.stacks import (
     ignored_report,
     is_mintpy_stack,
     open_stack,
+    reference_values,
     write_network_report,
 )
 from . import ids
@@ -234,3 +239,37 @@ def wrapped_stack(alg, parameters, context, *, mask=None, ignored=None) -> Wrapp
             raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the same grid (origin, pixel size "
                                  f"or CRS) as the interferogram {os.path.basename(ifgs[0])}")
     return WrappedStack(ifgs, pairs, infos[0], coh_for)
+
+
+def network_filters(alg, parameters, context) -> dict:
+    """The interferogram filters the tool declares (:func:`..inputs.declare.add_network_filter_parameters`, or
+    the temporal baseline alone), as keywords of :func:`~algorithms.timeseries.network.filter_network`."""
+    out = {"max_temporal_baseline_days": alg.parameterAsDouble(parameters, ids.MAX_TEMPORAL_BASELINE, context)}
+    if alg.parameterDefinition(ids.MAX_PERP_BASELINE) is not None:
+        out["max_perp_baseline_m"] = alg.parameterAsDouble(parameters, ids.MAX_PERP_BASELINE, context) or None
+        out["min_mean_coherence"] = alg.parameterAsDouble(parameters, ids.MIN_MEAN_COHERENCE, context)
+        text = alg.parameterAsString(parameters, ids.DROP_PAIRS, context) or ""
+        out["drop_pairs"] = text.replace(";", ",").split(",")
+    return out
+
+
+def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh) -> tuple[int, int]:
+    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram."""
+    info = stack.info
+    if parameters.get(ids.REFERENCE):
+        crs = QgsCoordinateReferenceSystem()
+        if info.crs_wkt:
+            crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
+        pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context, crs)
+        row, col = info.world_to_pixel(pt.x(), pt.y())
+        r, c = int(np.floor(row)), int(np.floor(col))
+        if not (0 <= r < info.height and 0 <= c < info.width):
+            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) is outside the interferograms "
+                                 f"({info.height} rows x {info.width} columns)")
+        n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
+        if n_valid < stack.network.n_pairs:
+            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) (row {r}, column {c}) has no "
+                                 f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
+                                 "interferograms; choose a pixel valid in all of them")
+        return r, c
+    return sbas.choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)

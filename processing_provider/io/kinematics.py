@@ -20,7 +20,7 @@ from ...algorithms.kinematics import motion3d as _m3
 from ...algorithms.progress import SubProgress
 from .blocks import RunSettings, raster_source, run_blocks
 from .raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
-from .vector import read_points, write_vector
+from .vector import as_number, read_points, write_vector
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
@@ -251,7 +251,7 @@ def dated_features(source, name, context):
     fids, wkbs, rows = [], [], []
     for f in source.getFeatures():
         attrs = f.attributes()
-        rows.append([_num(attrs[i]) for i in idx])
+        rows.append([as_number(attrs[i]) for i in idx])
         fids.append(f.id())
         g = f.geometry()
         wkbs.append(bytes(g.asWkb()) if not g.isNull() else None)
@@ -260,13 +260,6 @@ def dated_features(source, name, context):
     series = np.array(rows, dtype=np.float64).T
     return ({"fid": np.array(fids), "wkb": wkbs, "wkb_type": int(source.wkbType()),
              "crs_wkt": source.sourceCrs().toWkt()}, [d for _, d in dfields], series)
-
-
-def _num(v):
-    try:
-        return float(v) if v is not None else np.nan
-    except (TypeError, ValueError):
-        return np.nan
 
 
 def write_features(path, fields, feats):

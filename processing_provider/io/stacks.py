@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -16,18 +17,23 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
+from ...algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.baselines import read_baselines
 from ...algorithms.formats.dates import field_name, parse_date_pair
 from ...algorithms.formats.mintpy import read_ifgram_stack
+from ...algorithms.progress import SubProgress
+from ...algorithms.timeseries import sbas_blocks
 from ...algorithms.timeseries.network import (
     Network,
     build_network,
+    filter_network,
     network_report_html,
     network_report_text,
     orient_pairs,
     plot_network,
 )
+from .blocks import RunSettings, run_blocks
 from .metadata import wavelength_choice
 from .probe import data_band_index
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
@@ -295,3 +301,54 @@ def write_network_report(path: str, net: Network, full: Network, flt, ref_rc) ->
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
     return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
+
+
+# ------------------------------------------------------------------ block passes over a stack
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
+    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+    return CallableSource(lambda r0, r1: sbas_blocks.referenced(stack.read(r0, r1, coherence=coherence),
+                                                                reference_mm))
+
+
+def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, run: RunSettings,
+               executor=None) -> tuple:
+    """One pass on the block engine: valid count per pixel, mean coherence per pixel and per interferogram."""
+    info = stack.info
+    scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
+    run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
+               functools.partial(sbas_blocks.scan_block, coherence=coherence), scan,
+               sources={"stack": stack_source(stack, coherence)}, run=run, executor=executor, progress=progress)
+    return scan.result()
+
+
+def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, run: RunSettings, executor=None,
+                   **filters) -> tuple:
+    """``(stack, filter result, count, mean coherence)``: the network filtered by ``filters`` (keywords of
+    :func:`~algorithms.timeseries.network.filter_network`; a mean-coherence filter scans the stack first) and,
+    with ``scan`` (or after such a filter), the valid count and mean coherence per pixel of the kept stack."""
+    coherence_filter = (filters.get("min_mean_coherence") or 0) > 0
+    count = mean_coh = ifg_coh = None
+    if coherence_filter:
+        count, mean_coh, ifg_coh = scan_stack(stack, block_rows, SubProgress(progress, 0, 60),
+                                              coherence=stack.has_coherence, run=run, executor=executor)
+    flt = filter_network(stack.network, mean_coherence=ifg_coh, **filters)
+    if not flt.keep.all():
+        stack = stack.subset(flt.keep)
+        count = mean_coh = None
+    if (scan or coherence_filter) and count is None:
+        count, mean_coh, _ = scan_stack(stack, block_rows, SubProgress(progress, 60 if coherence_filter else 0, 100),
+                                        coherence=stack.has_coherence, run=run, executor=executor)
+    return stack, flt, count, mean_coh
+
+
+def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
+    """The stack's values (mm) at pixel ``(r, c)``, one per interferogram."""
+    ifg, _ = stack.read(r, r + 1)
+    return ifg[:, 0, c].copy()
+
+
+def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:
+    """Rows per block so that ~``factor`` float64 copies of the block stack fit in the run's memory budget."""
+    per_row = stack.network.n_pairs * stack.info.width * 8.0 * factor
+    return int(max(1, min(stack.info.height, max_memory_bytes(run.max_memory_mb) // max(per_row, 1))))

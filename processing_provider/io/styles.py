@@ -313,6 +313,20 @@ DISTORTION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#2b2b2b", 4: "#7f7f7f", 5:
 VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5: "#1a9641", 6: "#e0e0e0"}
 
 
+def style_distortion(paths: dict, context) -> None:
+    """Styles of the geometric-distortion rasters (``classes``, ``combined``, ``visibility``, ``rindex``)."""
+    from ...algorithms.geometry.distortion import DISTORTION_CLASSES, VISIBILITY_CLASSES
+
+    for key in ("classes", "combined"):
+        if paths.get(key):
+            style_raster_classified(paths[key], palette(DISTORTION_CLASSES, DISTORTION_COLOURS), context=context)
+    if "visibility" in paths:
+        style_raster_classified(paths["visibility"], palette(VISIBILITY_CLASSES, VISIBILITY_COLOURS),
+                                context=context)
+    if "rindex" in paths:
+        style_raster_sequential(paths["rindex"], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlGn")
+
+
 def style_lines_dcfs(path, field, threshold, context=None):
     """Red above +threshold, blue below -threshold, grey between; saved as a .qml sidecar."""
     from qgis.core import QgsGraduatedSymbolRenderer, QgsRendererRange, QgsSymbol, QgsVectorLayer
@@ -375,6 +389,63 @@ class _Arrange(QgsProcessingLayerPostProcessorInterface):
                 clone = child.clone()
                 parent.insertChildNode(i, clone)
                 parent.removeChildNode(child)
+
+
+def style_ada_vector(path, context, *, field_name_, kind, categories=None):
+    """Save a .qml sidecar of an ADA layer: fixed velocity classes (mm/yr, diverging) or categories on a class."""
+    from qgis.core import (
+        QgsCategorizedSymbolRenderer,
+        QgsGraduatedSymbolRenderer,
+        QgsRendererCategory,
+        QgsRendererRange,
+        QgsSymbol,
+        QgsVectorLayer,
+        QgsWkbTypes,
+    )
+    from qgis.PyQt.QtGui import QColor
+
+    layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
+    if not layer.isValid() or layer.fields().lookupField(field_name_) < 0:
+        return ""
+    gtype = layer.geometryType()
+    if kind == "velocity":
+        edges = [-1e9, -20, -10, -5, -2, 2, 5, 10, 20, 1e9]
+        colours = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#f7f7f7", "#92c5de", "#4393c3", "#2166ac",
+                   "#053061"]
+        ranges = []
+        for lo, hi, c in zip(edges[:-1], edges[1:], colours):
+            sym = QgsSymbol.defaultSymbol(gtype)
+            sym.setColor(QColor(c))
+            if gtype == QgsWkbTypes.GeometryType.PolygonGeometry:
+                sym.setOpacity(0.75)
+            label = f"{lo:g} .. {hi:g} mm/yr".replace("-1e+09", "<").replace("1e+09", ">")
+            ranges.append(QgsRendererRange(lo, hi, sym, label))
+        renderer = QgsGraduatedSymbolRenderer(field_name_, ranges)
+    else:
+        if categories is None:
+            idx = layer.fields().lookupField(field_name_)
+            categories = sorted({str(v) for v in layer.uniqueValues(idx)})
+        values = [c if isinstance(c, tuple) else (c, str(c)) for c in categories]
+        palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+                   "#bdbdbd"]
+        cats = []
+        for i, (val, label) in enumerate(values):
+            sym = QgsSymbol.defaultSymbol(gtype)
+            sym.setColor(QColor(palette[i % len(palette)]))
+            cats.append(QgsRendererCategory(val, sym, label))
+        renderer = QgsCategorizedSymbolRenderer(field_name_, cats)
+    layer.setRenderer(renderer)
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+    return qml
+
+
+def style_sink(dest, context, field, categories):
+    """Category style sidecar for a sink output written to a file (not for memory layers)."""
+    path = str(dest).split("|")[0]
+    if os.path.isfile(path):
+        style_ada_vector(path, context, field_name_=field, kind="class", categories=categories)
 
 
 def arrange_outputs(tool: str, destinations: list, context, results: dict, main=()) -> list:

@@ -50,7 +50,8 @@ class PointData:
         return int(self.x.size)
 
 
-def _as_number(value) -> float:
+def as_number(value) -> float:
+    """An attribute value as a float; NULL, None and text that is no number: NaN."""
     if value is None:
         return np.nan
     try:
@@ -113,7 +114,7 @@ def read_points(source, field_names: Sequence[str] = (), *, name: str = "input l
     out = {}
     for f, c in zip(field_names, cols):
         if numeric:
-            out[f] = np.fromiter((_as_number(v) for v in c), dtype=np.float64, count=len(c))
+            out[f] = np.fromiter((as_number(v) for v in c), dtype=np.float64, count=len(c))
         else:
             out[f] = np.array(c, dtype=object)
     return PointData(np.asarray(xs, float), np.asarray(ys, float), out,

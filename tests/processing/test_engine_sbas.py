@@ -70,9 +70,9 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
 
     from insar_geohazards.algorithms.timeseries.network import filter_network
     from insar_geohazards.algorithms.timeseries.sbas import SbasSolver, choose_reference
-    from insar_geohazards.processing_provider.inputs.stacks import gather_stack
+    from insar_geohazards.processing_provider.inputs.stacks import gather_stack, reference_pixel
     from insar_geohazards.processing_provider.io.raster import aligned_block_rows, output_tile_rows
-    from insar_geohazards.processing_provider.tools.timeseries._common import reference_pixel, reference_values
+    from insar_geohazards.processing_provider.io.stacks import reference_values
 
     a, ctx = alg("sbasinversion"), QgsProcessingContext()
     stack = gather_stack(a, params, ctx)
@@ -125,7 +125,7 @@ def _assert_equal(res, frozen, stack, ref, *, points=True, h5=True):
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_path, monkeypatch):
     pytest.importorskip("h5py", reason="h5py is not installed")
-    from insar_geohazards.processing_provider.tools.timeseries import sbasinversion as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
 
     folder = _synthetic(tmp_path / "s")
     heights = np.arange(53 * 37.0).reshape(53, 37) + 1000.0
@@ -142,7 +142,7 @@ def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_p
 
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_mexico_city(alg, run_alg, tmp_path, data_dir, monkeypatch):
-    from insar_geohazards.processing_provider.tools.timeseries import sbasinversion as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
 
     folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 9)
@@ -160,7 +160,7 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     from qgis.core import QgsProcessingFeedback
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider.tools.timeseries import sbasinversion as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(40, 23), seed=9)
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)

@@ -9,9 +9,8 @@ from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada, vector
+from ...io import ada, styles, vector
 from .._base import GeohazardAlgorithm, tool
-from ._common import _style_vector
 
 #: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
 MAX_SERIES_VALUES = 100_000_000
@@ -173,7 +172,7 @@ class AdaDetection(GeohazardAlgorithm):
         out_wkt = ada.crs_wkt(table.crs)
         vector.write_vector(out, ada.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
                             geometry_type=ogr.wkbMultiPolygon)
-        _style_vector(out, context, field_name_="mean_vel", kind="velocity")
+        styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
         feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
             "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
             "filters (see the counts above)."))
@@ -186,7 +185,7 @@ class AdaDetection(GeohazardAlgorithm):
                        "flag": res.flags.astype(np.int64)}
             ada.write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=out_wkt,
                                   progress=SubProgress(progress, 85, 100))
-            _style_vector(out_pts, context, field_name_="flag", kind="class",
+            styles.style_ada_vector(out_pts, context, field_name_="flag", kind="class",
                           categories=[(c, f"{c} {detection.FLAG_NAMES[c]}") for c in sorted(detection.FLAG_NAMES)])
             results[self.OUTPUT_POINTS] = out_pts
         return results

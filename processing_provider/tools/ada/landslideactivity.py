@@ -3,54 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsFeature,
-    QgsFeatureSink,
-    QgsProcessingException,
-)
 
 from ....algorithms.ada import activity, detection
-from ....algorithms.errors import GeohazardError
-from ....algorithms.geometry import los, terrain
 from ....algorithms.progress import SubProgress
+from ...inputs import ada as inputs_ada
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada, compat, raster
+from ...io import compat, features, styles
 from .._base import GeohazardAlgorithm, tool
-from ._common import (
-    _copy_fields,
-    _intersects_any,
-    _metric_crs_for_source,
-    _py,
-    _style_sink,
-    _to_metric_geometries,
-)
-
-
-def _sample_dem_slope(dem_path, name, x, y, src_wkt):
-    """Slope and aspect (degrees) of a projected DEM at points given in ``src_wkt``."""
-    info_ = raster.raster_info(dem_path, name)
-    srs = info_.srs
-    if srs is None or srs.IsGeographic():
-        raise GeohazardError(f"{name}: the DEM must be in a projected CRS in metres (got "
-                             f"{'no CRS' if srs is None else 'a geographic CRS'}); reproject it first")
-    from pyproj import Transformer
-
-    dx, dy = info_.pixel_size
-    dem = raster.read_band(dem_path, 1, name=name, dtype=np.float64)
-    slope, aspect = terrain.slope_aspect(dem, dx, dy)
-    t = Transformer.from_crs(src_wkt, info_.crs_wkt, always_xy=True)
-    px, py = t.transform(np.asarray(x, float), np.asarray(y, float))
-    row, col = info_.world_to_pixel(px, py)
-    r = np.floor(row).astype(np.int64)
-    c = np.floor(col).astype(np.int64)
-    ok = (r >= 0) & (r < info_.height) & (c >= 0) & (c < info_.width) & np.isfinite(row) & np.isfinite(col)
-    s = np.full(np.size(x), np.nan)
-    a = np.full(np.size(x), np.nan)
-    s[ok] = slope[r[ok], c[ok]]
-    a[ok] = aspect[r[ok], c[ok]]
-    return s, a
 
 
 @tool("landslideactivity", "Landslide activity from moving points", group="ada",
@@ -114,96 +74,61 @@ class LandslideActivity(GeohazardAlgorithm):
         if layer is not None:
             layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
 
-    def _v_slope(self, parameters, context, table, vel, los_fields, inside, src_wkt):
-        """Downslope velocity of the points inside a landslide (NaN elsewhere), from the DEM."""
-        dem = self.raster_path(parameters, self.DEM, context)
-        v = table.attributes[vel]
-        s = np.full(v.size, np.nan)
-        asp = np.full(v.size, np.nan)
-        s[inside], asp[inside] = _sample_dem_slope(dem, self.DEM, table.x[inside], table.y[inside], src_wkt)
-        if los_fields:
-            e, n, u = (table.attributes[f] for f in los_fields)
-        else:
-            e, n, u = los.los_unit_vector(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                          self.parameterAsDouble(parameters, self.HEADING, context))
-        return terrain.los_to_downslope(v, e, n, u, s, asp, min_sensitivity=self.parameterAsDouble(
-            parameters, self.MIN_SENSITIVITY, context))[0]
-
-    def _write_activity(self, parameters, context, inv, feats, act):
-        names = [("area_km2", compat.FIELD_DOUBLE), ("n_points", compat.FIELD_INT), ("min_points", compat.FIELD_INT),
-                 ("n_moving", compat.FIELD_INT), ("share_moving", compat.FIELD_DOUBLE), ("mean_vlos",
-                                                                                         compat.FIELD_DOUBLE),
-                 ("max_vlos", compat.FIELD_DOUBLE), ("n_vslope", compat.FIELD_INT), ("mean_vslope",
-                                                                                     compat.FIELD_DOUBLE),
-                 ("max_vslope", compat.FIELD_DOUBLE), ("rep_vel", compat.FIELD_DOUBLE), ("rep_source",
-                                                                                         compat.FIELD_STRING),
-                 ("state", compat.FIELD_STRING), ("threshold", compat.FIELD_DOUBLE)]
-        fields = _copy_fields(inv.fields(), names)
-        sink, dest = self.parameterAsSink(parameters, self.OUTPUT, context, fields, inv.wkbType(), inv.sourceCrs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        for i, (f, _) in enumerate(feats):
-            out = QgsFeature(fields)
-            out.setGeometry(f.geometry())
-            out.setAttributes(list(f.attributes()) + [_py(act[nm][i]) for nm, _ in names])
-            sink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
-        del sink  # flush and close the file before styling it
-        _style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
-        return dest
+    #: the attributes added to each landslide, from :func:`~algorithms.ada.activity.landslide_activity`
+    ACTIVITY_FIELDS = [("area_km2", compat.FIELD_DOUBLE), ("n_points", compat.FIELD_INT),
+                       ("min_points", compat.FIELD_INT), ("n_moving", compat.FIELD_INT),
+                       ("share_moving", compat.FIELD_DOUBLE), ("mean_vlos", compat.FIELD_DOUBLE),
+                       ("max_vlos", compat.FIELD_DOUBLE), ("n_vslope", compat.FIELD_INT),
+                       ("mean_vslope", compat.FIELD_DOUBLE), ("max_vslope", compat.FIELD_DOUBLE),
+                       ("rep_vel", compat.FIELD_DOUBLE), ("rep_source", compat.FIELD_STRING),
+                       ("state", compat.FIELD_STRING), ("threshold", compat.FIELD_DOUBLE)]
 
     def _candidates(self, parameters, context, feats, crs_metric, feedback) -> dict:
         """ADAs outside every inventory landslide, written to OUTPUT_CANDIDATES."""
         ada_src = self.parameterAsSource(parameters, self.ADAS, context)
-        adas = _to_metric_geometries(ada_src, crs_metric, context)
-        hit = _intersects_any([g for _, g in adas], [g for _, g in feats])
-        cfields = _copy_fields(ada_src.fields(), [("candidate", compat.FIELD_STRING)])
-        csink, cdest = self.parameterAsSink(parameters, self.OUTPUT_CANDIDATES, context, cfields,
-                                            ada_src.wkbType(), ada_src.sourceCrs())
-        for (f, _), h in zip(adas, hit):
-            if csink is not None and not h:
-                out = QgsFeature(cfields)
-                out.setGeometry(f.geometry())
-                out.setAttributes(list(f.attributes()) + ["ADA outside every inventory landslide"])
-                csink.addFeature(out, QgsFeatureSink.Flag.FastInsert)
+        adas = features.metric_geometries(ada_src, crs_metric, context)
+        hit = features.intersects_any([g for _, g in adas], [g for _, g in feats])
         feedback.pushInfo(f"{int((~hit).sum())} of {len(adas)} ADAs lie outside every inventory landslide "
                           "(candidates)")
-        return {self.OUTPUT_CANDIDATES: cdest} if csink is not None else {}
+        if not parameters.get(self.OUTPUT_CANDIDATES):
+            return {}
+        fields = features.copy_fields(ada_src.fields(), [("candidate", compat.FIELD_STRING)])
+        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT_CANDIDATES, context, fields, ada_src)
+        features.add_features(sink, fields, adas, [["ADA outside every inventory landslide"]] * len(adas), keep=~hit)
+        return {self.OUTPUT_CANDIDATES: dest}
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        inv = self.parameterAsSource(parameters, self.INVENTORY, context)
-        if inv is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.INVENTORY))
+        inv = layers.feature_source(self, parameters, self.INVENTORY, context)
         layer = layers.source_layer(self, parameters, self.POINTS, context)
         vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
         los_fields = [f for f in ("los_east", "los_north", "los_up") if layer.fields().lookupField(f) >= 0]
         los_fields = los_fields if len(los_fields) == 3 else []
         table = layers.read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
                                         SubProgress(progress, 0, 30))
-        crs_metric = _metric_crs_for_source(inv, self.INVENTORY)
-        src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
-        from pyproj import Transformer
-
-        xm, ym = Transformer.from_crs(src_wkt, crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019),
-                                      always_xy=True).transform(table.x, table.y)
-        feats = _to_metric_geometries(inv, crs_metric, context, progress)
-        rings = [ada.polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
+        crs_metric = features.metric_crs(inv, self.INVENTORY)
+        feats = features.metric_geometries(inv, crs_metric, context, progress)
         with knobs.run_settings(self, parameters, context).executor(progress) as ex:
-            poly_idx = activity.points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress,
-                                                                                                           30, 50))
+            poly_idx = features.points_in_polygons(table, crs_metric, feats, executor=ex,
+                                                   progress=SubProgress(progress, 30, 50))
         v = table.attributes[vel]
         thr = self.parameterAsDouble(parameters, self.THRESHOLD, context) or detection.stability_threshold(v)
         feedback.pushInfo(f"stability threshold {thr:.3g} mm/yr; {int((poly_idx >= 0).sum())} of {v.size} "
                           f"points inside {len(feats)} landslides")
-        v_slope = self._v_slope(parameters, context, table, vel, los_fields, poly_idx >= 0, src_wkt) \
-            if parameters.get(self.DEM) else None
+        v_slope = inputs_ada.downslope_velocity(self, parameters, context, table, vel, los_fields, poly_idx >= 0)
         area_km2 = np.array([g.area() / 1e6 if not g.isNull() else 0.0 for _, g in feats])
         act = activity.landslide_activity(poly_idx, v, area_km2, threshold_mm_yr=thr, v_slope_mm_yr=v_slope)
         act["area_km2"] = area_km2
         act["threshold"] = np.full(len(feats), thr)
-        results = {self.OUTPUT: self._write_activity(parameters, context, inv, feats, act)}
+        fields = features.copy_fields(inv.fields(), self.ACTIVITY_FIELDS)
+        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT, context, fields, inv)
+        features.add_features(sink, fields, feats, [[act[nm][i] for nm, _ in self.ACTIVITY_FIELDS]
+                                                    for i in range(len(feats))])
+        del sink  # flush and close the file before styling it
+        styles.style_sink(dest, context, "state", ["active", "inactive", "not enough data"])
         states = {s: int(np.sum(act["state"] == s)) for s in ("active", "inactive", "not enough data")}
         feedback.pushInfo("landslides: " + ", ".join(f"{k} {n}" for k, n in states.items()))
+        results = {self.OUTPUT: dest}
         if parameters.get(self.ADAS):
             results.update(self._candidates(parameters, context, feats, crs_metric, feedback))
         return results

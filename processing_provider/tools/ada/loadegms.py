@@ -8,9 +8,8 @@ from ....algorithms.formats import dates, egms
 from ....algorithms.progress import SubProgress, check_canceled
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada
+from ...io import ada, styles
 from .._base import GeohazardAlgorithm, tool
-from ._common import _style_vector
 
 
 @tool("loadegms", "Load EGMS product (L2a / L2b / L3 CSV)", group="formats",
@@ -54,7 +53,7 @@ class LoadEgms(GeohazardAlgorithm):
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         ada.write_points_gpkg(out, data.x, data.y, fields, crs_wkt=ada.epsg_wkt(data.epsg), layer_name=data.name,
                               progress=SubProgress(progress, 40, 100))
-        _style_vector(out, context, field_name_="mean_velocity", kind="velocity")
+        styles.style_ada_vector(out, context, field_name_="mean_velocity", kind="velocity")
         feedback.pushInfo(f"{data.level}: {n} points, {len(data.dates)} dates "
                           f"({data.dates[0] if data.dates else '-'} .. {data.dates[-1] if data.dates else '-'}), "
                           f"EPSG:{data.epsg}")

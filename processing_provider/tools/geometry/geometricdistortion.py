@@ -7,6 +7,7 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
 from ...inputs import declare, knobs, layers
+from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, geometry, raster, styles
 from ...io.writers import all_or_none, compression_threads, exact_float_dtype
@@ -122,81 +123,18 @@ class GeometricDistortion(GeohazardAlgorithm):
         if parameters.get(self.OUTPUT_COMBINED) and not self._second(parameters):
             raise GeohazardError("OUTPUT_COMBINED needs a second geometry: set HEADING_2")
 
-    def _writers(self, info, outs, combined):
-        # Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~4x either way (level 6
-        # spends 10x the CPU for ~12 % smaller files); the R-index is near-incompressible float
-        # noise (level 6 saves 2 % over level 1 at twice the CPU). Lossless either way; see
-        # BENCHMARKS.md for the measured alternatives.
-        writers = {
-            "classes": raster.RasterWriter.like(outs[self.OUTPUT_CLASSES], info, dtype=np.uint8, nodata=0,
-                                                descriptions=["distortion class"], zlevel=1),
-            "rindex": raster.optional_writer(outs.get(self.OUTPUT_RINDEX, ""), info, descriptions=["R-index"],
-                                             zlevel=1),
-            "visibility": raster.optional_writer(outs.get(self.OUTPUT_VISIBILITY, ""), info, dtype=np.uint8, nodata=0,
-                                                 descriptions=["visibility class"], zlevel=1),
-        }
-        if combined:
-            writers["combined"] = raster.RasterWriter.like(combined, info, count=2, dtype=np.uint8, nodata=0,
-                                                    descriptions=["best distortion class", "best geometry"], zlevel=1)
-
-        return writers
-
-    def _geometries(self, parameters, context, feedback, info):
-        """The first (and, when given, the second) acquisition geometry, checked against the DEM grid."""
-        look = self.LOOKS[self.parameterAsEnum(parameters, self.LOOK, context)]
-        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
-        geos = []
-        for suffix, name in (("", "first geometry"), ("_2", "second geometry")):
-            if suffix and not self._second(parameters):
-                continue
-            inc_par = getattr(self, "INCIDENCE_RASTER" + suffix)
-            inc_path = self.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
-            if inc_path:
-                raster.check_same_grid([info, raster.raster_info(inc_path, inc_par)], [self.DEM, inc_par])
-            heading = float(_dist.check_heading(self.parameterAsDouble(parameters, "HEADING" + suffix, context),
-                                                name="HEADING" + suffix))
-            read_heading = None
-            if not suffix and parameters.get(self.HEADING_RASTER):
-                h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
-                raster.check_same_grid([info, raster.raster_info(h_path, self.HEADING_RASTER)], [self.DEM,
-                                                                                                 self.HEADING_RASTER])
-                read_heading = geometry.heading_reader(h_path, self.parameterAsEnum(parameters, self.HEADING_UNITS,
-                                                                                    context),
-                                                       self.HEADING_RASTER, look)
-                heading = geometry.scene_heading(read_heading, info.height)
-                feedback.pushInfo(f"scene heading from {self.HEADING_RASTER}: {heading:.3f} degrees")
-            geos.append(_dist.AcquisitionGeometry(
-                heading_deg=heading, read_heading=read_heading,
-                incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
-                read_incidence=geometry.incidence_reader(inc_path, kind, inc_par), look=look, name=name))
-        return geos
-
-    def _style(self, outs: dict, combined, context) -> None:
-        distortion = styles.palette(_dist.DISTORTION_CLASSES, styles.DISTORTION_COLOURS)
-        for path in (outs[self.OUTPUT_CLASSES], combined):
-            if path:
-                styles.style_raster_classified(path, distortion, context=context)
-        if self.OUTPUT_VISIBILITY in outs:
-            styles.style_raster_classified(outs[self.OUTPUT_VISIBILITY], styles.palette(_dist.VISIBILITY_CLASSES,
-                                                                                        styles.VISIBILITY_COLOURS),
-                                           context=context)
-        if self.OUTPUT_RINDEX in outs:
-            styles.style_raster_sequential(outs[self.OUTPUT_RINDEX], context=context, vmin=-1.0, vmax=1.0,
-                                           ramp_name="RdYlGn")
-
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         info = self.raster_info(parameters, self.DEM, context)
         dx_rows, dy = geometry.metric_pixel_size(info, self.DEM)
-        geos = self._geometries(parameters, context, feedback, info)
-        outs = layers.output_paths(self, parameters, (self.OUTPUT_CLASSES, self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY),
-                                   context, optional=(self.OUTPUT_RINDEX, self.OUTPUT_VISIBILITY))
-        combined = self.parameterAsOutputLayer(parameters, self.OUTPUT_COMBINED, context) \
-            if parameters.get(self.OUTPUT_COMBINED) else None
-        table = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context) \
-            if parameters.get(self.OUTPUT_TABLE) else ""
+        geos = pair.acquisition_geometries(self, parameters, context, feedback, info)
+        names = {self.OUTPUT_CLASSES: "classes", self.OUTPUT_RINDEX: "rindex", self.OUTPUT_VISIBILITY: "visibility",
+                 self.OUTPUT_COMBINED: "combined"}
+        outs = layers.output_paths(self, parameters, names, context, optional=list(names)[1:])
+        table = layers.optional_file(self, parameters, self.OUTPUT_TABLE, context)
+        paths = {names[k]: p for k, p in outs.items()}
         with compression_threads():
-            writers = self._writers(info, outs, combined)
+            writers = geometry.distortion_writers(info, paths)
         dem_dtype = exact_float_dtype(info.path)
 
         def read_dem(r0, r1):
@@ -209,9 +147,8 @@ class GeometricDistortion(GeohazardAlgorithm):
             elif gi == -1 and "combined" in writers:
                 writers["combined"].write(np.stack([arrays["best"], arrays["source"]]), row=r0)
 
-        opts = {k: self.parameterAsDouble(parameters, pid, context) for k, pid in (
-            ("strong_ratio", self.STRONG_RATIO), ("moderate_ratio", self.MODERATE_RATIO),
-            ("flat_slope_deg", self.FLAT_SLOPE), ("min_sensitivity", self.MIN_SENSITIVITY))}
+        v = self.values(parameters, context, self.STRONG_RATIO, self.MODERATE_RATIO, self.FLAT_SLOPE,
+                        self.MIN_SENSITIVITY)
         with all_or_none(writers), knobs.run_settings(self, parameters, context).executor(progress) as ex:
             # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
             # threads of this process share the heights the backward scan already decoded
@@ -220,12 +157,13 @@ class GeometricDistortion(GeohazardAlgorithm):
             tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                           geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
                                           block_rows=raster.DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
-                                          progress=progress, outputs=self.WRITTEN, **opts)
+                                          progress=progress, outputs=self.WRITTEN, strong_ratio=v.STRONG_RATIO,
+                                          moderate_ratio=v.MODERATE_RATIO, flat_slope_deg=v.FLAT_SLOPE,
+                                          min_sensitivity=v.MIN_SENSITIVITY)
         if table:
             geometry.write_share_table(table, tables, [g.name for g in geos])
         for t, g in zip(tables, geos):
             feedback.pushInfo(f"{g.name}: " + ", ".join(f"{r['name']} {r['share_pct']:.1f}%"
                                                         for r in t["distortion"] if r["pixels"]))
-        self._style(outs, combined, context)
-        return {**outs, **({self.OUTPUT_TABLE: table} if table else {}),
-                **({self.OUTPUT_COMBINED: combined} if combined else {})}
+        styles.style_distortion(paths, context)
+        return {**outs, **({self.OUTPUT_TABLE: table} if table else {})}

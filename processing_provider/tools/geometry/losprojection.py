@@ -5,18 +5,14 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from qgis.core import (
-    QgsCoordinateReferenceSystem,
-)
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
-from ....algorithms.geometry import los, terrain
+from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
-from ....algorithms.progress import SubProgress, iter_blocks
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, geometry, raster, styles, vector
+from ...io import blocks, geometry, raster, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -121,88 +117,41 @@ class LosProjection(GeohazardAlgorithm):
         return result
 
     def _rasters(self, parameters, context, progress, dem, heading, incidence, look, cmin):
+        """INPUT projected block by block (its grid and DEM, INCIDENCE_RASTER, HEADING_RASTER's checked the same
+        by :meth:`check`)."""
         info = self.raster_info(parameters, self.INPUT, context)
-        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
-        inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
-            if parameters.get(self.INCIDENCE_RASTER) else None
-        h_path = None
-        if parameters.get(self.HEADING_RASTER):
-            h_path = self.raster_path(parameters, self.HEADING_RASTER, context)
-            raster.check_same_grid([info, raster.raster_info(h_path, self.HEADING_RASTER)], [self.INPUT,
-                                                                                             self.HEADING_RASTER])
-        dx_rows, dy = None, 1.0
-        if dem is not None:
-            raster.check_same_grid([info, dem], [self.INPUT, self.DEM])
-            dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM)
-        outs = {}
-        for key, desc in ((self.OUTPUT_VERTICAL, "vertical"), (self.OUTPUT_DOWNSLOPE, "downslope")):
-            if parameters.get(key):
-                descs = info.descriptions if info.count > 1 else [f"{desc} velocity"]
-                outs[key] = raster.RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
-                                                     count=info.count, descriptions=descs)
-        down = self.OUTPUT_DOWNSLOPE in outs
+        paths = layers.output_paths(self, parameters, (self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE), context,
+                                    optional=(self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE))
+        keys = {self.OUTPUT_VERTICAL: "vertical", self.OUTPUT_DOWNSLOPE: "downslope"}
+        writers = {keys[k]: raster.RasterWriter.like(p, info, count=info.count, descriptions=info.descriptions
+                                                     if info.count > 1 else [f"{keys[k]} velocity"])
+                   for k, p in paths.items()}
+        down = "downslope" in writers
+        dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM) if down else (None, 1.0)
         sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
-        for key, path, name in (("incidence", inc_path, self.INCIDENCE_RASTER),
-                                ("heading", h_path, self.HEADING_RASTER),
-                                ("dem", dem.path if down else None, self.DEM)):
-            if path:
-                sources[key] = blocks.raster_source(path, dtype=np.float64, name=name)
+        for key, name in (("incidence", self.INCIDENCE_RASTER), ("heading", self.HEADING_RASTER),
+                          ("dem", self.DEM if down else None)):
+            if name and parameters.get(name):
+                sources[key] = blocks.raster_source(self.raster_path(parameters, name, context), dtype=np.float64,
+                                                    name=name)
         func = functools.partial(
             _losb.los_projection_block, heading_deg=heading, incidence_deg=incidence, look=look,
-            incidence_kind=kind, heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context),
-            min_sensitivity=cmin, dx_rows_m=dx_rows if down else None, dy_m=dy if down else 1.0,
-            vertical=self.OUTPUT_VERTICAL in outs, downslope=down, incidence_name=self.INCIDENCE_RASTER)
-        keys = {self.OUTPUT_VERTICAL: "vertical", self.OUTPUT_DOWNSLOPE: "downslope"}
+            incidence_kind=self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context),
+            heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context), min_sensitivity=cmin,
+            dx_rows_m=dx_rows, dy_m=dy, vertical="vertical" in writers, downslope=down,
+            incidence_name=self.INCIDENCE_RASTER)
         run = knobs.run_settings(self, parameters, context)
         blocks.run_blocks(run.plan(info.height, info.width, halo=1 if down else 0,
-                                   bytes_per_pixel=8.0 * (info.count * (1 + len(outs)) + 12)),
-                          func, sources=sources, run=run, progress=progress, background_write=True,
-                          writers={keys[k]: w for k, w in outs.items()})
-        result = {key: w.path for key, w in outs.items()}
-        for path in result.values():
+                                   bytes_per_pixel=8.0 * (info.count * (1 + len(writers)) + 12)),
+                          func, sources=sources, run=run, progress=progress, background_write=True, writers=writers)
+        for path in paths.values():
             styles.style_raster_diverging(path, context=context)
-        return result
+        return paths
 
     def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
         source = self.parameterAsSource(parameters, self.POINTS, context)
         vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
-        extra = geometry.optional_fields(source, ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"])
-        dest_crs = None
-        if dem is not None:
-            dest_crs = QgsCoordinateReferenceSystem()
-            dest_crs.createFromWkt(dem.crs_wkt)
-        pts = vector.read_points(source, [vfield] + extra, name=self.POINTS, dest_crs=dest_crs, context=context,
-                                 progress=SubProgress(progress, 0, 30))
-        n = len(pts)
-        e, nn, u, how = geometry.los_from_fields(pts, n, heading, incidence, look)
-        progress.push_info(f"LOS vectors from {how}")
-        v = pts.attributes[vfield]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vert = v / u
-        slope = np.full(n, np.nan)
-        aspect = np.full(n, np.nan)
-        if dem is not None:
-            dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM)
-            row, col = dem.world_to_pixel(pts.x, pts.y)
-            row, col = np.floor(row).astype(np.int64), np.floor(col).astype(np.int64)
-            inside = (row >= 0) & (row < dem.height) & (col >= 0) & (col < dem.width)
-            if (~inside).any():
-                progress.push_warning(f"{int((~inside).sum())} of {n} points fall outside the DEM: no downslope value")
-            for q0, q1, r0, r1 in iter_blocks(dem.height, raster.DEFAULT_BLOCK_ROWS, overlap=1,
-                                              progress=SubProgress(progress, 30, 80)):
-                sel = inside & (row >= r0) & (row < r1)
-                if not sel.any():
-                    continue
-                z = raster.read_band(dem.path, rows=(q0, q1), name=self.DEM, dtype=np.float64)
-                s, a = terrain.slope_aspect_metric(z, dx_rows[q0:q1], dy)
-                slope[sel] = s[row[sel] - q0, col[sel]]
-                aspect[sel] = a[row[sel] - q0, col[sel]]
-        down, c = terrain.los_to_downslope(v, e, nn, u, slope, aspect, min_sensitivity=cmin)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
-        crs = dest_crs if dest_crs is not None else source.sourceCrs()
-        vector.write_vector(out, {"source_fid": pts.fids, "v_los": v, "v_vertical": vert, "v_downslope": down,
-                                  "sensitivity": c, "slope_deg": slope, "aspect_deg": aspect,
-                                  "los_east": np.asarray(e, float), "los_north": np.asarray(nn, float),
-                                  "los_up": np.asarray(u, float)},
-                            crs_wkt=crs.toWkt(), x=pts.x, y=pts.y, progress=SubProgress(progress, 80, 100))
-        return out
+        return geometry.project_points(source, vfield, out, dem=dem, dem_name=self.DEM, heading=heading,
+                                       incidence=incidence, look=look, min_sensitivity=cmin, context=context,
+                                       progress=progress, name=self.POINTS)

@@ -12,8 +12,8 @@ from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
+from ...io import stacks as io_stacks
 from .._base import GeohazardAlgorithm, tool
-from ._common import block_rows_for
 
 
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
@@ -55,8 +55,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
-        flt = network.filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
-            parameters, "MAX_TEMPORAL_BASELINE", context))
+        flt = network.filter_network(stack.network, **stacks.network_filters(self, parameters, context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
         sign = 1.0 if self.parameterAsEnum(parameters, "INPUT_UNITS", context) == 0 else -1.0
         min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
@@ -64,7 +63,7 @@ class PhaseGradientStacking(GeohazardAlgorithm):
         info = stack.info
         paths = layers.output_paths(self, parameters, ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"), context,
                                     optional=("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"))
-        rows = block_rows_for(stack, run, factor=10)
+        rows = io_stacks.block_rows_for(stack, run, factor=10)
         order = list(stack.order)
         sources = {"phase": engine.StackSource([stack.paths[i] for i in order], blocks.GdalOpener(), dtype=np.float64)}
         if stack.coh_paths is not None:

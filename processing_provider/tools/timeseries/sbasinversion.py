@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
+from qgis.core import QgsProcessingOutputFile
 
-import numpy as np
-from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsProcessingOutputFile,
-)
-
-from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats import mintpy
-from ....algorithms.progress import SubProgress, check_canceled, warn
-from ....algorithms.timeseries import network, sbas, sbas_blocks
-from ...inputs import declare, ids, knobs, stacks
+from ....algorithms.progress import SubProgress, warn
+from ....algorithms.timeseries import network, sbas
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
-from ...io.stacks import StackInput, write_points
+from ...io import raster, timeseries
+from ...io import stacks as io_stacks
 from .._base import GeohazardAlgorithm, tool
-from ._common import block_rows_for, reference_pixel, reference_values, scan_stack, stack_source
 
 
 @tool("sbasinversion", "SBAS / ISBAS time series inversion", group="timeseries",
@@ -69,6 +59,13 @@ class SbasInversion(GeohazardAlgorithm):
         "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
     )
 
+    #: raster outputs by the block result they hold (the first two always written), file outputs by name
+    RASTERS = {ids.OUTPUT_TIMESERIES: "timeseries", "OUTPUT_VELOCITY": "velocity",
+               "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence",
+               "OUTPUT_COHCOUNT": "count"}
+    FILES = {"OUTPUT_POINTS": "points", "OUTPUT_MINTPY_TIMESERIES": "mintpy_timeseries",
+             "OUTPUT_MINTPY_VELOCITY": "mintpy_velocity"}
+
     def initAlgorithm(self, config=None):
         declare.add_stack_parameters(self, mintpy=True)
         self.addParameter(declare.files("BASELINES",
@@ -108,153 +105,38 @@ class SbasInversion(GeohazardAlgorithm):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, feedback=feedback)
         full = stack.network
-        weighting = ["none", "variance"][self.parameterAsEnum(parameters, "WEIGHTING", context)]
+        v = self.values(parameters, context, ids.WEIGHTING, ids.LOOKS, ids.COHERENCE_THRESHOLD, ids.MIN_COUNT,
+                        ids.MIN_TEMPORAL_COHERENCE)
+        weighting = ["none", "variance"][v.WEIGHTING]
         if weighting == "variance" and not stack.has_coherence:
             raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
-        rows = block_rows_for(stack, run)
-        min_mean_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
-        # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
-        need_scan = not parameters.get("REFERENCE") or min_mean_coh > 0
-        count = mean_coh = ifg_coh = None
+        rows = io_stacks.block_rows_for(stack, run)
         with run.executor(progress) as ex:
-            if need_scan:
-                count, mean_coh, ifg_coh = scan_stack(stack, rows, SubProgress(progress, 0, 15),
-                                                      coherence=stack.has_coherence, run=run, executor=ex)
-            flt = network.filter_network(
-                full, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
-                max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
-                mean_coherence=ifg_coh, min_mean_coherence=min_mean_coh,
-                drop_pairs=(self.parameterAsString(parameters, "DROP_PAIRS", context) or "").split(","))
-            if not flt.keep.all():
-                stack = stack.subset(flt.keep)
-                if need_scan:
-                    count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 15, 25),
-                                                    coherence=stack.has_coherence, run=run, executor=ex)
+            # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
+            stack, flt, count, mean_coh = io_stacks.filtered_stack(
+                stack, rows, SubProgress(progress, 0, 25), scan=not parameters.get(ids.REFERENCE), run=run,
+                executor=ex, **stacks.network_filters(self, parameters, context))
             net = stack.network
             if count is not None and count.max() == 0:
                 raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
                                      "interferogram")
-            warn_disconnected(progress, net)
-            ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
+            if network.disconnection_note(net):
+                warn(progress, network.disconnection_note(net))
+            ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
             feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
                               f"{net.n_dates} dates, weighting {weighting}")
-            solver = sbas.SbasSolver(
-                net, wavelength_m=stack.wavelength_m, weighting=weighting,
-                looks=self.parameterAsInt(parameters, "LOOKS", context),
-                coherence_threshold=self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context),
-                min_count=self.parameterAsInt(parameters, ids.MIN_COUNT, context),
-                min_temporal_coherence=self.parameterAsDouble(parameters, "MIN_TEMPORAL_COHERENCE", context))
-            outputs = write_sbas_outputs(self, parameters, context, stack, solver, reference_values(stack, *ref_rc),
-                                         ref_rc, rows, SubProgress(progress, 25, 95), run=run, executor=ex)
-        outputs.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc))
-        return outputs
-
-
-def warn_disconnected(progress, net: network.Network) -> None:
-    subsets = net.components()
-    if len(subsets) > 1:
-        warn(progress, f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
-            f"{net.dates[s[0]]}..{net.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
-             + " -- solved with the minimum-norm velocity across the gaps")
-
-
-#: Grids up to this size keep their velocity, error and last date (12 bytes per pixel) for the styles.
-STYLE_STATS_MAX_PIXELS = 25_000_000
-
-
-SBAS_OUTPUTS = {"OUTPUT_TIMESERIES": "timeseries", "OUTPUT_VELOCITY": "velocity", "OUTPUT_VELOCITY_STD": "velocity_std",
-                "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence", "OUTPUT_COHCOUNT": "count"}
-
-
-def sbas_writers(info: raster.RasterInfo, net: network.Network, meta: dict) -> dict:
-    """Makers of the SBAS rasters (output key -> ``path -> RasterWriter``)."""
-    dates = [d.isoformat() for d in net.dates]
-    return {
-        # the one large output (N bands): ZSTD, half the compression CPU of DEFLATE for the same size (tool help)
-        "OUTPUT_TIMESERIES": lambda p: raster.RasterWriter.like(p, info, count=net.n_dates, descriptions=dates,
-                                                                metadata=meta, compress="ZSTD"),
-        "OUTPUT_VELOCITY": lambda p: raster.RasterWriter.like(p, info, metadata={**meta, "UNIT": "mm/yr"},
-                                                              descriptions=["LOS velocity (mm/yr)"]),
-        "OUTPUT_VELOCITY_STD": lambda p: raster.RasterWriter.like(p, info, metadata={"UNIT": "mm/yr"},
-                                                                  descriptions=["velocity standard error (mm/yr)"]),
-        "OUTPUT_TEMPORAL_COHERENCE": lambda p: raster.RasterWriter.like(p, info, descriptions=["temporal coherence"]),
-        "OUTPUT_COHCOUNT": lambda p: raster.RasterWriter.like(p, info, dtype=np.int16, nodata=-1,
-                                                              descriptions=["interferograms used"]),
-    }
-
-
-def write_sbas_outputs(alg, parameters, context, stack: StackInput, solver: sbas.SbasSolver, ref_mm, ref_rc, rows,
-                       progress, *, run, executor=None) -> dict:
-    """The solve pass on the block engine (:func:`~..algorithms.timeseries.sbas_blocks.sbas_block`): rasters,
-    MintPy h5 and points, each published only when every block is written."""
-    info, net = stack.info, stack.network
-    need_coh = stack.has_coherence and (solver.weighting == "variance" or solver.coherence_threshold > 0)
-    dem_path = alg.raster_path(parameters, "DEM", context) if parameters.get("DEM") else None
-    if dem_path:
-        raster.check_same_grid([info, raster.raster_info(dem_path, "DEM")], ["INTERFEROGRAMS", "DEM"])
-    out = {k: alg.parameterAsOutputLayer(parameters, k, context) for k in SBAS_OUTPUTS
-           if k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") or parameters.get(k)}
-    points_path, h5_ts, h5_vel = (alg.parameterAsFileOutput(parameters, k, context) if parameters.get(k) else ""
-                                  for k in ("OUTPUT_POINTS", "OUTPUT_MINTPY_TIMESERIES", "OUTPUT_MINTPY_VELOCITY"))
-    meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "REFERENCE_ROW": ref_rc[0],
-            "REFERENCE_COL": ref_rc[1], "WAVELENGTH_M": stack.wavelength_m}
-    epsg = None
-    if info.crs_wkt:
-        auth = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid()
-        epsg = int(auth.split(":")[1]) if auth.startswith("EPSG:") else None
-    georef = dict(geotransform=info.geotransform if info.has_georef else None, epsg=epsg, ref_yx=ref_rc)
-    keep = sbas_blocks.SbasCollector(info.shape, geotransform=info.geotransform, points=bool(points_path),
-                                     full_velocity=bool(h5_vel), read_height=(lambda r0, r1: raster.read_band(
-                             dem_path, rows=(r0, r1), name="DEM")) if dem_path else None,
-                                     style_stats=info.width * info.height <= STYLE_STATS_MAX_PIXELS)
-    makers = sbas_writers(info, net, meta)
-    writers = {k: makers[k](p) for k, p in out.items()}
-    with contextlib.ExitStack() as guard:
-        h5w = mintpy.MintpyTimeseriesWriter(h5_ts, net.dates, info.shape, wavelength_m=stack.wavelength_m,
-                                            bperp_m=net.date_bperp_m(), **georef) if h5_ts else None
-        if h5w is not None:
-            guard.push(lambda exc_type, *_: exc_type is not None and h5w.abort())
-
-        def write(block, res):
-            for key, w in writers.items():
-                w.write(res[SBAS_OUTPUTS[key]], row=block.row0)
-            if h5w is not None:
-                h5w.write(res["timeseries"], row=block.row0)
-            keep(block, res)
-
-        # blocks fill whole output tiles (written once, whatever GDAL's cache size); the engine reads block k+1
-        # and writes block k-1 in background threads while block k is solved
-        plan = engine.plan_blocks(info.height, info.width,
-                                  block_rows=raster.aligned_block_rows(rows, writers["OUTPUT_TIMESERIES"].tile_rows))
-        blocks.run_blocks(plan, functools.partial(sbas_blocks.sbas_block, solver=solver), write,
-                          sources={"stack": stack_source(stack, need_coh, ref_mm)}, run=run, executor=executor,
-                          progress=progress, writers=writers, background_write=True)
-        check_canceled(progress)
-        if h5w is not None:
-            h5w.commit()
-    if keep.n_disconnected:
-        warn(progress, f"{keep.n_disconnected} pixel(s) had a disconnected network of usable interferograms "
-             "(minimum-norm velocity across the gaps)")
-    results = dict(out)
-    if h5_vel:
-        mintpy.write_velocity_h5(h5_vel, keep.velocity, keep.velocity_std, dates=net.dates,
-                                 wavelength_m=stack.wavelength_m,
-                                 **georef)
-        results["OUTPUT_MINTPY_VELOCITY"] = h5_vel
-    if h5_ts:
-        results["OUTPUT_MINTPY_TIMESERIES"] = h5_ts
-    if points_path:
-        results["OUTPUT_POINTS"] = write_points(points_path, keep.pts, net, info, has_dem=bool(dem_path))
-        styles.style_points_velocity(results["OUTPUT_POINTS"], context=context)
-    ranges = keep.style_ranges() or {}  # the ramps' limits from the blocks, not from reading the files again
-    styles.style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, vmax=ranges.get("velocity"))
-    styles.style_raster_diverging(out["OUTPUT_TIMESERIES"], context=context, band=net.n_dates,
-                                  vmax=ranges.get("last_date"))
-    if "OUTPUT_VELOCITY_STD" in out:
-        lo, hi = ranges.get("velocity_std", (None, None))
-        styles.style_raster_sequential(out["OUTPUT_VELOCITY_STD"], context=context, ramp_name="Magma", vmin=lo, vmax=hi)
-    if "OUTPUT_TEMPORAL_COHERENCE" in out:
-        styles.style_raster_sequential(out["OUTPUT_TEMPORAL_COHERENCE"], context=context, vmin=0.0, vmax=1.0)
-    if "OUTPUT_COHCOUNT" in out:
-        styles.style_raster_sequential(out["OUTPUT_COHCOUNT"], context=context, vmin=0, vmax=net.n_pairs)
-    return results
+            solver = sbas.SbasSolver(net, wavelength_m=stack.wavelength_m, weighting=weighting, looks=v.LOOKS,
+                                     coherence_threshold=v.COHERENCE_THRESHOLD, min_count=v.MIN_COUNT,
+                                     min_temporal_coherence=v.MIN_TEMPORAL_COHERENCE)
+            dem = self.raster_path(parameters, ids.DEM, context) if parameters.get(ids.DEM) else ""
+            if dem:
+                raster.check_same_grid([stack.info, raster.raster_info(dem, ids.DEM)], [ids.INTERFEROGRAMS, ids.DEM])
+            out = layers.output_paths(self, parameters, self.RASTERS, context, optional=list(self.RASTERS)[2:])
+            files = {name: layers.optional_file(self, parameters, key, context) for key, name in self.FILES.items()}
+            written, ranges = timeseries.write_sbas(
+                stack, solver, io_stacks.reference_values(stack, *ref_rc), ref_rc, rows, SubProgress(progress, 25, 95),
+                rasters={self.RASTERS[k]: p for k, p in out.items()}, files=files, dem_path=dem, run=run, executor=ex)
+        timeseries.style_sbas(written, ranges, net, context)
+        out.update({key: written[name] for key, name in self.FILES.items() if name in written})
+        out.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc))
+        return out

@@ -13,8 +13,8 @@ from ...inputs import declare, knobs, stacks
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
+from ...io import stacks as io_stacks
 from .._base import GeohazardAlgorithm, tool
-from ._common import block_rows_for, reference_pixel, reference_values, scan_stack
 
 
 @tool("stackingvelocity", "Stacking velocity (weighted rate stacking)", group="timeseries",
@@ -54,16 +54,15 @@ class StackingVelocity(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
-        flt = network.filter_network(stack.network, max_temporal_baseline_days=self.parameterAsDouble(
-            parameters, "MAX_TEMPORAL_BASELINE", context))
+        flt = network.filter_network(stack.network, **stacks.network_filters(self, parameters, context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
-        rows = block_rows_for(stack, run, factor=5)
+        rows = io_stacks.block_rows_for(stack, run, factor=5)
         count = mean_coh = None
         if not parameters.get("REFERENCE"):
-            count, mean_coh, _ = scan_stack(stack, rows, SubProgress(progress, 0, 30), coherence=stack.has_coherence,
-                                            run=run)
-        ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
-        ref_mm = reference_values(stack, *ref_rc)
+            count, mean_coh, _ = io_stacks.scan_stack(stack, rows, SubProgress(progress, 0, 30),
+                                                      coherence=stack.has_coherence, run=run)
+        ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
+        ref_mm = io_stacks.reference_values(stack, *ref_rc)
         weighted = self.parameterAsEnum(parameters, "WEIGHTING", context) == 1
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
         looks = self.parameterAsInt(parameters, "LOOKS", context)
