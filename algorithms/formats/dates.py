@@ -144,6 +144,17 @@ def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
     )
 
 
+def parse_date_pairs(paths, *, name: str) -> list:
+    """:func:`parse_date_pair` of each file name of ``paths``; an error names the parameter ``name``."""
+    pairs = []
+    for p in paths:
+        try:
+            pairs.append(parse_date_pair(p))
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: {exc}") from None
+    return pairs
+
+
 def parse_date_list(text: str, *, name: str = "dates") -> list[_dt.date]:
     """Dates of a comma (or semicolon) separated list such as ``"2020-03-01, 2021-06-15"``.
 

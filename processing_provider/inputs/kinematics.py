@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.dates import date_to_str, parse_date_pair
+from ...algorithms.formats.dates import date_to_str, parse_date_pairs
 from ...algorithms.kinematics import offsets as _off
 from ..io import raster
 from .values import values
@@ -63,12 +63,7 @@ def tracking_inputs(alg, parameters, context) -> tuple:
 def _dated_pairs(name: str, paths) -> tuple:
     """``(pairs in time order, signs)``: a pair given latest-first is read negated; a pair given twice is
     refused."""
-    raw_pairs = []
-    for p in paths:
-        try:
-            raw_pairs.append(parse_date_pair(p))
-        except GeohazardError as exc:
-            raise GeohazardError(f"{name}: {exc}") from None
+    raw_pairs = parse_date_pairs(paths, name=name)
     pairs = [tuple(sorted(pr)) for pr in raw_pairs]
     if len(set(pairs)) != len(pairs):
         dup = sorted({p for p in pairs if pairs.count(p) > 1})[0]

@@ -18,6 +18,7 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date_pair
 from ...algorithms.timeseries import sbas
+from ..io.corrections import Stack as CorrectionStack
 from ..io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ..io.slc import SlcStack
 from ..io.stacks import (
@@ -273,3 +274,10 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
     return sbas.choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
+
+
+def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):
+    """The stack of a correction tool (rasters, not a MintPy file) in network order, read within the run's
+    memory budget (:class:`..io.corrections.Stack`)."""
+    return CorrectionStack(gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines,
+                                        feedback=feedback), run.max_memory_mb)

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -33,7 +31,7 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import check_canceled, info
-from .transaction import LIVE_TEMPS
+from .vector import staged_file, write_vector
 
 ogr.UseExceptions()
 
@@ -227,18 +225,10 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
     a temporary name and moved into place only when complete.
     """
     if not path.lower().endswith(".gpkg"):
-        from .vector import write_vector
-
         return write_vector(path, fields, crs_wkt=crs_wkt, x=x, y=y, layer_name=layer_name, progress=progress)
     n = len(x)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GeohazardError(f"output folder {folder!r} does not exist")
     lname = layer_name or os.path.splitext(os.path.basename(path))[0]
-    tmpdir = tempfile.mkdtemp(prefix=".part_", dir=folder)
-    LIVE_TEMPS.add(tmpdir)
-    try:
-        tmp = os.path.join(tmpdir, os.path.basename(path))
+    with staged_file(path) as tmp:
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
         srs = osr.SpatialReference()
         srs.ImportFromWkt(crs_wkt)
@@ -320,11 +310,6 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
         elif progress is not None:
             info(progress, f"{os.path.basename(path)}: {n} points written without a spatial index (QGIS builds one "
                            "on demand: Layer Properties > Source > Create spatial index)")
-        for fname in os.listdir(tmpdir):
-            os.replace(os.path.join(tmpdir, fname), os.path.join(folder, fname))
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        LIVE_TEMPS.discard(tmpdir)
     return path
 
 

@@ -6,9 +6,13 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
 
+from ...algorithms.elastic import inversion
 from ...algorithms.elastic.faults import Faults
 from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import los as los_mod
+from . import styles
+from .raster import write_raster
+from .vector import write_vector
 
 FIELD_ALIASES = {
     "dip": ("dip_deg", "dip"),
@@ -185,3 +189,30 @@ def sample_fields(samples, model_mm) -> dict:
     """Fields of the quadtree-sample layer: data, model and residual LOS (mm)."""
     return {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": model_mm,
             "residual_mm": samples.los_mm - model_mm, "std_mm": samples.std_mm, "n_pixels": samples.count}
+
+
+def write_slip_outputs(res, samples, patches, index, dataset, crs_wkt: str, paths: dict, *, model_options: dict,
+                       context=None, log=None) -> dict:
+    """The outputs of a distributed-slip inversion asked for in ``paths`` (``patches`` always; ``samples``,
+    ``model``, ``residual``, ``lcurve``): patch polygons, samples with their model, the model and residual on
+    the first dataset's grid (``dataset``: its info, LOS, x, y, LOS vectors), the L-curve plot."""
+    write_vector(paths["patches"], patch_fields(res.patches, index), crs_wkt=crs_wkt, wkb=patch_wkb(res.patches),
+                 geometry_type=ogr.wkbPolygon)
+    out = {"patches": paths["patches"]}
+    if paths.get("samples"):
+        write_vector(paths["samples"], sample_fields(samples, res.model_mm), crs_wkt=crs_wkt, x=samples.east_m,
+                     y=samples.north_m)
+        out["samples"] = paths["samples"]
+    info, los, xx, yy, lv = dataset[:5]
+    if paths.get("model") or paths.get("residual"):
+        model = inversion.model_on_grid(res, samples, patches, los, xx, yy, lv, **model_options)
+        for key, arr in (("model", model), ("residual", los - model)):
+            if paths.get(key):
+                out[key] = write_raster(paths[key], arr, info, descriptions=[f"output_{key}"])
+                styles.style_raster_diverging(out[key], context=context)
+    if paths.get("lcurve"):
+        if res.lcurve.size:
+            out["lcurve"] = inversion.plot_lcurve(res, paths["lcurve"])
+        elif log is not None:
+            log.push_info("Fixed smoothing: no L-curve computed")
+    return out

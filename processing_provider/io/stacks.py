@@ -20,7 +20,7 @@ from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, pha
 from ...algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.baselines import read_baselines
-from ...algorithms.formats.dates import field_name, parse_date_pair
+from ...algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ...algorithms.formats.mintpy import read_ifgram_stack
 from ...algorithms.progress import SubProgress
 from ...algorithms.timeseries import sbas_blocks
@@ -246,12 +246,7 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
                           order=np.arange(net.n_pairs))
     paths = list(ifg_paths)
     names = [os.path.basename(p) for p in paths]
-    raw_pairs = []
-    for p in paths:
-        try:
-            raw_pairs.append(parse_date_pair(p))
-        except GeohazardError as exc:
-            raise GeohazardError(f"INTERFEROGRAMS: {exc}") from None
+    raw_pairs = parse_date_pairs(paths, name="INTERFEROGRAMS")
     pairs, signs = orient_pairs(raw_pairs)
     infos = [raster_info(p, n) for p, n in zip(paths, names)]
     check_same_grid(infos, names)

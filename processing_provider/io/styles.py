@@ -94,6 +94,29 @@ def _ramp(name: str, invert: bool = False):
     return ramp
 
 
+def _save_style(layer, path: str, context) -> str:
+    """The layer's style as the .qml sidecar of ``path``, applied when QGIS loads the output."""
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+    return qml
+
+
+def _pseudocolour(layer, path: str, band: int, vmin: float, vmax: float, ramp, n_classes: int, context) -> str:
+    """Interpolated colour ramp of ``band`` between ``vmin`` and ``vmax``, labelled in the raster's unit."""
+    shader_fn = QgsColorRampShader(vmin, vmax, ramp)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    shader_fn.classifyColorRamp(n_classes, band, layer.extent(), layer.dataProvider())
+    _label_items(shader_fn, vmin, vmax, raster_unit(path))
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(shader_fn)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
+    renderer.setClassificationMin(vmin)
+    renderer.setClassificationMax(vmax)
+    layer.setRenderer(renderer)
+    return _save_style(layer, path, context)
+
+
 def style_raster_diverging(path: str, *, context=None, vmax: float | None = None, band: int = 1,
                            ramp_name: str = "RdBu", invert: bool = False, percentile: float = 98.0) -> str:
     """Diverging colour ramp centred at zero (velocities, displacements, stress).
@@ -113,20 +136,7 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
         vmax = float(np.percentile(finite, percentile)) if finite.size else 1.0
         if vmax == 0:
             vmax = 1.0
-    shader_fn = QgsColorRampShader(-vmax, vmax, _ramp(ramp_name, invert))
-    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
-    shader_fn.classifyColorRamp(11, band, layer.extent(), layer.dataProvider())
-    _label_items(shader_fn, -vmax, vmax, raster_unit(path))
-    shader = QgsRasterShader()
-    shader.setRasterShaderFunction(shader_fn)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
-    renderer.setClassificationMin(-vmax)
-    renderer.setClassificationMax(vmax)
-    layer.setRenderer(renderer)
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _pseudocolour(layer, path, band, -vmax, vmax, _ramp(ramp_name, invert), 11, context)
 
 
 def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, band: int = 1,
@@ -139,20 +149,7 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
         lo, hi = band_min_max(path, band) or (0.0, 1.0)
         vmin = lo if vmin is None else vmin
         vmax = hi if vmax is None else vmax
-    shader_fn = QgsColorRampShader(vmin, vmax, _ramp(ramp_name))
-    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
-    shader_fn.classifyColorRamp(9, band, layer.extent(), layer.dataProvider())
-    _label_items(shader_fn, vmin, vmax, raster_unit(path))
-    shader = QgsRasterShader()
-    shader.setRasterShaderFunction(shader_fn)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
-    renderer.setClassificationMin(vmin)
-    renderer.setClassificationMax(vmax)
-    layer.setRenderer(renderer)
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _pseudocolour(layer, path, band, vmin, vmax, _ramp(ramp_name), 9, context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,10 +179,7 @@ def style_raster_classified(path: str, classes, *, context=None, band: int = 1) 
         return ""
     items = [QgsPalettedRasterRenderer.Class(float(v), QColor(c), str(lab)) for v, lab, c in classes]
     layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, items))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _save_style(layer, path, context)
 
 
 def _vector_layer(path: str):
@@ -193,13 +187,6 @@ def _vector_layer(path: str):
 
     layer = QgsVectorLayer(path, os.path.splitext(os.path.basename(path))[0], "ogr")
     return layer if layer.isValid() else None
-
-
-def _save_vector_style(layer, path: str, context) -> str:
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
 
 
 def _field_values(layer, field: str) -> np.ndarray:
@@ -265,7 +252,7 @@ def style_vector_graduated(path: str, field: str, *, context=None, vmax: float |
         ranges.append(QgsRendererRange(low, high, symbol, label + (f" {unit}" if unit else "")))
     renderer = QgsGraduatedSymbolRenderer(field, ranges)
     layer.setRenderer(renderer)
-    return _save_vector_style(layer, path, context)
+    return _save_style(layer, path, context)
 
 
 def style_points_velocity(path: str, field: str = "VEL", *, context=None, vmax: float | None = None) -> str:
@@ -304,7 +291,7 @@ def style_vector_categorized(path: str, field: str, categories, *, context=None,
             symbol.setOpacity(0.7)
         cats.append(QgsRendererCategory(value, symbol, str(label)))
     layer.setRenderer(QgsCategorizedSymbolRenderer(field, cats))
-    return _save_vector_style(layer, path, context)
+    return _save_style(layer, path, context)
 
 
 #: Colours of the geometricdistortion classes and visibility classes.
@@ -344,9 +331,7 @@ def style_lines_dcfs(path, field, threshold, context=None):
         sym.setWidth(0.8)
         ranges.append(QgsRendererRange(lo, hi, sym, label))
     layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
+    _save_style(layer, path, context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,10 +420,7 @@ def style_ada_vector(path, context, *, field_name_, kind, categories=None):
             cats.append(QgsRendererCategory(val, sym, label))
         renderer = QgsCategorizedSymbolRenderer(field_name_, cats)
     layer.setRenderer(renderer)
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _save_style(layer, path, context)
 
 
 def style_sink(dest, context, field, categories):

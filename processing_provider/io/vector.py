@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import shutil
@@ -135,6 +136,24 @@ def _ogr_type(values: np.ndarray):
     return ogr.OFTString, ogr.OFSTNone
 
 
+@contextlib.contextmanager
+def staged_file(path: str):
+    """A temporary path for ``path`` in a hidden folder beside it: what is written there (the file and its
+    sidecars) replaces the destination when the block ends normally and is removed otherwise."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise GeohazardError(f"output folder {folder!r} does not exist")
+    tmpdir = tempfile.mkdtemp(prefix=".part_", dir=folder)
+    LIVE_TEMPS.add(tmpdir)
+    try:
+        yield os.path.join(tmpdir, os.path.basename(path))
+        for fname in os.listdir(tmpdir):
+            os.replace(os.path.join(tmpdir, fname), os.path.join(folder, fname))
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        LIVE_TEMPS.discard(tmpdir)
+
+
 def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, wkb: Optional[Sequence[bytes]] = None,
                  geometry_type: int = ogr.wkbPoint, layer_name: Optional[str] = None, progress=None) -> str:
     """Write a vector file with typed fields.
@@ -160,13 +179,7 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
     for k, v in fields.items():
         if len(v) != n:
             raise ValueError(f"field {k} has {len(v)} values for {n} features")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GeohazardError(f"output folder {folder!r} does not exist")
-    tmpdir = tempfile.mkdtemp(prefix=".part_", dir=folder)
-    LIVE_TEMPS.add(tmpdir)
-    try:
-        tmp_path = os.path.join(tmpdir, os.path.basename(path))
+    with staged_file(path) as tmp_path:
         drv = ogr.GetDriverByName(driver_name)
         ds = drv.CreateDataSource(tmp_path)
         srs = None
@@ -213,9 +226,4 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
             layer.CreateFeature(feat)
         layer.CommitTransaction()
         ds = None
-        for fname in os.listdir(tmpdir):
-            os.replace(os.path.join(tmpdir, fname), os.path.join(folder, fname))
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        LIVE_TEMPS.discard(tmpdir)
     return path

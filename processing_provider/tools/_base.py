@@ -49,7 +49,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
-from ..inputs import knobs, values
+from ..inputs import ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, range_problem
 from ..inputs.layers import raster_path
@@ -164,6 +164,64 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     FORMER_IDS: tuple = ()
     ENGINE = False
 
+    # the parameter IDs several tools share (inputs/ids.py); a tool names only its own, once, in ``IDS``
+    #: the tool's own parameter and output IDs, space separated: each becomes a class attribute of that name
+    IDS: str = ""
+    ASC_HEADING = ids.ASC_HEADING
+    ASC_INCIDENCE = ids.ASC_INCIDENCE
+    BASELINES = ids.BASELINES
+    BOTTOM_DEPTH = ids.BOTTOM_DEPTH
+    COHERENCE = ids.COHERENCE
+    COHERENCE_THRESHOLD = ids.COHERENCE_THRESHOLD
+    CRS = ids.CRS
+    DEM = ids.DEM
+    DESC_HEADING = ids.DESC_HEADING
+    DESC_INCIDENCE = ids.DESC_INCIDENCE
+    DIP = ids.DIP
+    DISPERSION_THRESHOLD = ids.DISPERSION_THRESHOLD
+    DROP_PAIRS = ids.DROP_PAIRS
+    EXTENT = ids.EXTENT
+    FAULTS = ids.FAULTS
+    HEADING = ids.HEADING
+    HEADING_RASTER = ids.HEADING_RASTER
+    HEADING_UNITS = ids.HEADING_UNITS
+    INCIDENCE = ids.INCIDENCE
+    INCIDENCE_RASTER = ids.INCIDENCE_RASTER
+    INCIDENCE_UNITS = ids.INCIDENCE_UNITS
+    INPUT = ids.INPUT
+    INPUT_UNITS = ids.INPUT_UNITS
+    INTERFEROGRAMS = ids.INTERFEROGRAMS
+    INVENTORY = ids.INVENTORY
+    LOOK = ids.LOOK
+    LOOKS = ids.LOOKS
+    MAX_PERP_BASELINE = ids.MAX_PERP_BASELINE
+    MAX_TEMPORAL_BASELINE = ids.MAX_TEMPORAL_BASELINE
+    MINTPY_STACK = ids.MINTPY_STACK
+    MIN_COUNT = ids.MIN_COUNT
+    MIN_MEAN_COHERENCE = ids.MIN_MEAN_COHERENCE
+    MIN_SENSITIVITY = ids.MIN_SENSITIVITY
+    MIN_TEMPORAL_COHERENCE = ids.MIN_TEMPORAL_COHERENCE
+    ORIGIN_EAST = ids.ORIGIN_EAST
+    ORIGIN_NORTH = ids.ORIGIN_NORTH
+    OUTPUT = ids.OUTPUT
+    OUTPUT_PLOTS = ids.OUTPUT_PLOTS
+    OUTPUT_POINTS = ids.OUTPUT_POINTS
+    OUTPUT_REPORT = ids.OUTPUT_REPORT
+    OUTPUT_TIMESERIES = ids.OUTPUT_TIMESERIES
+    PIXEL_SIZE = ids.PIXEL_SIZE
+    PIXEL_SIZE_KM = ids.PIXEL_SIZE_KM
+    POINTS = ids.POINTS
+    POISSON = ids.POISSON
+    REFERENCE = ids.REFERENCE
+    SHEAR_MODULUS = ids.SHEAR_MODULUS
+    STABLE_AREA = ids.STABLE_AREA
+    THRESHOLD = ids.THRESHOLD
+    TOP_DEPTH = ids.TOP_DEPTH
+    VELOCITY_FIELD = ids.VELOCITY_FIELD
+    VELOCITY_STD_FIELD = ids.VELOCITY_STD_FIELD
+    WAVELENGTH = ids.WAVELENGTH
+    WEIGHTING = ids.WEIGHTING
+
     def tr(self, text: str) -> str:
         return QCoreApplication.translate(type(self).__name__, text)
 
@@ -200,6 +258,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         # band statistics that GDAL would save as <input>.aux.xml. Open them with PAM off so
         # the plugin never writes next to its inputs (the tools' own checks included).
         super().__init_subclass__(**kwargs)
+        for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
+            for name in klass.__dict__.get("IDS", "").split():
+                if not hasattr(cls, name):
+                    setattr(cls, name, name)
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):
@@ -324,3 +386,19 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def raster_info(self, parameters, name: str, context) -> RasterInfo:
         return raster_info(self.raster_path(parameters, name, context), name)
+
+
+class StackAlgorithm(GeohazardAlgorithm):
+    """A tool on a stack of interferograms whose lists also take folders (:data:`..inputs.stacks.STACK_LISTS`):
+    the stack is checked as :func:`..inputs.stacks.check_stack` does (a MintPy ``ifgramStack.h5`` accepted when
+    ``MINTPY``), its weighting too when ``WEIGHTED``; the guard layer reads the files the folders hold."""
+
+    FOLDER_INPUTS = stacks.STACK_LISTS
+    MINTPY = False
+    WEIGHTED = False
+    input_raster_files = stacks.stack_raster_files
+
+    def check(self, parameters, context) -> None:
+        stacks.check_stack(self, parameters, context, mintpy=self.MINTPY)
+        if self.WEIGHTED:
+            stacks.check_weighting(self, parameters, context)

@@ -73,23 +73,8 @@ class AdaDetection(GeohazardAlgorithm):
         "doi:10.3390/rs11141675 (2-sigma threshold from the stable points)."
     )
 
-    INPUT = "INPUT"
-    VELOCITY_FIELD = "VELOCITY_FIELD"
-    VELOCITY_STD_FIELD = "VELOCITY_STD_FIELD"
-    USE_TIME_SERIES = "USE_TIME_SERIES"
-    THRESHOLD = "THRESHOLD"
-    N_SIGMA = "N_SIGMA"
-    MIN_SNR = "MIN_SNR"
-    RADIUS = "RADIUS"
-    MIN_NEIGHBOURS = "MIN_NEIGHBOURS"
-    MIN_ACTIVE_FRACTION = "MIN_ACTIVE_FRACTION"
-    Z_MAX = "Z_MAX"
-    MIN_POINTS = "MIN_POINTS"
-    OUTLINE_MARGIN = "OUTLINE_MARGIN"
-    MIN_CONTRAST = "MIN_CONTRAST"
-    THRESHOLD_SIGMA = "THRESHOLD_SIGMA"
-    OUTPUT = "OUTPUT"
-    OUTPUT_POINTS = "OUTPUT_POINTS"
+    IDS = ("USE_TIME_SERIES N_SIGMA MIN_SNR RADIUS MIN_NEIGHBOURS MIN_ACTIVE_FRACTION Z_MAX MIN_POINTS "
+           "OUTLINE_MARGIN MIN_CONTRAST THRESHOLD_SIGMA")
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))

@@ -28,11 +28,7 @@ class FaultProximity(GeohazardAlgorithm):
         "printed in the log and returned (share within each band)."
     )
 
-    INPUT = "INPUT"
-    FAULTS = "FAULTS"
-    BANDS = "BANDS"
-    OUTPUT = "OUTPUT"
-    OUTPUT_CHART = "OUTPUT_CHART"
+    IDS = "BANDS OUTPUT_CHART"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "ADAs or landslides"))

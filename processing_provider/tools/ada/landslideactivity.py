@@ -38,17 +38,7 @@ class LandslideActivity(GeohazardAlgorithm):
         "The point-in-polygon step runs on blocks of points (local or Dask; each point is independent)."
     )
 
-    INVENTORY = "INVENTORY"
-    POINTS = "POINTS"
-    VELOCITY_FIELD = "VELOCITY_FIELD"
-    DEM = "DEM"
-    ADAS = "ADAS"
-    THRESHOLD = "THRESHOLD"
-    MIN_SENSITIVITY = "MIN_SENSITIVITY"
-    INCIDENCE = "INCIDENCE"
-    HEADING = "HEADING"
-    OUTPUT = "OUTPUT"
-    OUTPUT_CANDIDATES = "OUTPUT_CANDIDATES"
+    IDS = "ADAS OUTPUT_CANDIDATES"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon"))

@@ -29,8 +29,6 @@ class LoadEgms(GeohazardAlgorithm):
         "Reference: EGMS Product Description Document, Copernicus Land Monitoring Service."
     )
 
-    INPUT = "INPUT"
-    OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.file(self.INPUT, "EGMS CSV or ZIP file",

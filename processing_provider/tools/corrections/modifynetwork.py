@@ -14,16 +14,14 @@ from ....algorithms.progress import SubProgress
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, corrections
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
 
 @tool("modifynetwork", "Modify network (drop interferograms)", group="corrections",
       tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
       main=("OUTPUT_REPORT",), page="corrections", engine=True)
-class ModifyNetwork(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
-    input_raster_files = stacks.stack_raster_files
+class ModifyNetwork(StackAlgorithm):
     HELP = (
         "Chooses the interferograms that go into the time series and says why the others were dropped, as "
         "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "
@@ -66,13 +64,9 @@ class ModifyNetwork(GeohazardAlgorithm):
         self.addParameter(declare.folder_out("OUTPUT", "Kept interferograms (folder)"))
         self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (CSV)", "CSV files (*.csv)", optional=True))
 
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context)
-
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = corrections.Stack(stacks.gather_stack(self, parameters, context, allow_mintpy=False, feedback=feedback),
-                                  run.max_memory_mb)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run, baselines=True)
         net = stack.network
         min_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
         max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)

@@ -11,16 +11,14 @@ from ....algorithms.progress import SubProgress
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...io import corrections
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
 
 
 @tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)", group="corrections",
       tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
       engine=True)
-class RampRemoval(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
-    input_raster_files = stacks.stack_raster_files
+class RampRemoval(StackAlgorithm):
     HELP = (
         "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
         "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "
@@ -41,14 +39,9 @@ class RampRemoval(GeohazardAlgorithm):
         mask_inputs(self)
         output_folder(self, "Interferograms without ramps (folder)")
 
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context)
-
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = corrections.Stack(stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False,
-                                                      feedback=feedback),
-                                  run.max_memory_mb)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run)
         kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
         mask = layers.fit_mask(self, parameters, context, stack.info)

@@ -15,15 +15,13 @@ from ....algorithms.progress import SubProgress
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, corrections, vector
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
 
 @tool("referencepoint", "Reference point (coherent and stable)", group="corrections",
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
-class ReferencePoint(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
-    input_raster_files = stacks.stack_raster_files
+class ReferencePoint(StackAlgorithm):
     HELP = (
         "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
         "neighbourhood is coherent (MintPy reference_point: maximum average coherence) and which moves like the "
@@ -50,14 +48,9 @@ class ReferencePoint(GeohazardAlgorithm):
         self.addParameter(declare.file_out("OUTPUT_REPORT", "Candidates (CSV)", "CSV files (*.csv)", optional=True))
         self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
 
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context)
-
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = corrections.Stack(stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False,
-                                                      feedback=feedback),
-                                  run.max_memory_mb)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run)
         choice = choose_reference(stack, run, SubProgress(progress, 0, 90),
                                   window=self.parameterAsInt(parameters, "WINDOW", context),
                                   stability=self.parameterAsBool(parameters, "STABILITY", context),

@@ -14,15 +14,14 @@ from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
 from ...io import corrections, styles
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 
 
 @tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure", group="corrections",
       tags="unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS",
       main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
-class UnwrapClosureCorrection(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
+class UnwrapClosureCorrection(StackAlgorithm):
     OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
@@ -80,9 +79,6 @@ class UnwrapClosureCorrection(GeohazardAlgorithm):
                                            "CSV files (*.csv)", optional=True))
         self.addParameter(declare.file_out("OUTPUT_LOOPS", "Loop-closure statistics per loop", "CSV files (*.csv)",
                                            optional=True, create=False))
-
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         run = knobs.run_settings(self, parameters, context)

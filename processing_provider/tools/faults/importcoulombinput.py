@@ -30,12 +30,7 @@ class ImportCoulombInput(GeohazardAlgorithm):
         "stress are reported in the log.\n"
         "Reference: Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
     )
-    INPUT = "INPUT"
-    CRS = "CRS"
-    ORIGIN_EAST = "ORIGIN_EAST"
-    ORIGIN_NORTH = "ORIGIN_NORTH"
-    OUTPUT_SOURCES = "OUTPUT_SOURCES"
-    OUTPUT_RECEIVERS = "OUTPUT_RECEIVERS"
+    IDS = "OUTPUT_SOURCES OUTPUT_RECEIVERS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.file(self.INPUT, "Coulomb input file", extension="inp"))

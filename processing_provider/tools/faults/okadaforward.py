@@ -31,11 +31,6 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         "surface are singular and left as nodata. The tool reports M0 and Mw (mu = 3.2e10 Pa).\n"
         "Reference: Okada Y. (1992) BSSA 82(2) 1018-1040, doi:10.1785/BSSA0820021018."
     )
-    EXTENT = "EXTENT"
-    PIXEL_SIZE = "PIXEL_SIZE"
-    INCIDENCE = "INCIDENCE"
-    HEADING = "HEADING"
-    OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):
         self.add_source_parameters()

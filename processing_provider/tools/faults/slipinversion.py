@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from osgeo import ogr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
 )
@@ -12,13 +11,7 @@ from ....algorithms.elastic import faults, inversion
 from ....algorithms.errors import GeohazardError
 from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import raster, styles, vector
-from ...io.faults import (
-    patch_fields,
-    patch_wkb,
-    read_fault_lines,
-    sample_fields,
-)
+from ...io.faults import read_fault_lines, write_slip_outputs
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS
 
@@ -48,26 +41,8 @@ class SlipInversion(GeohazardAlgorithm):
         "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
         "doi:10.1785/BSSA0820021018."
     )
-    LOS_ASC, LOS_DESC = "LOS_ASC", "LOS_DESC"
-    FAULT = "FAULT"
-    DIP = "DIP"
-    TOP_DEPTH = "TOP_DEPTH"
-    BOTTOM_DEPTH = "BOTTOM_DEPTH"
-    PATCH_LENGTH = "PATCH_LENGTH"
-    PATCH_WIDTH = "PATCH_WIDTH"
-    RAKE_MIN = "RAKE_MIN"
-    RAKE_MAX = "RAKE_MAX"
-    SMOOTHING = "SMOOTHING"
-    QUADTREE_STD = "QUADTREE_STD"
-    RAMP = "RAMP"
-    DIP_SEARCH = "DIP_SEARCH"
-    SHEAR_MODULUS = "SHEAR_MODULUS"
-    POISSON = "POISSON"
-    OUTPUT_PATCHES = "OUTPUT_PATCHES"
-    OUTPUT_SAMPLES = "OUTPUT_SAMPLES"
-    OUTPUT_MODEL = "OUTPUT_MODEL"
-    OUTPUT_RESIDUAL = "OUTPUT_RESIDUAL"
-    OUTPUT_LCURVE = "OUTPUT_LCURVE"
+    IDS = ("LOS_ASC LOS_DESC FAULT PATCH_LENGTH PATCH_WIDTH RAKE_MIN RAKE_MAX SMOOTHING QUADTREE_STD RAMP "
+           "DIP_SEARCH OUTPUT_PATCHES OUTPUT_SAMPLES OUTPUT_MODEL OUTPUT_RESIDUAL OUTPUT_LCURVE")
 
     def initAlgorithm(self, config=None):
 
@@ -155,27 +130,12 @@ class SlipInversion(GeohazardAlgorithm):
             feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
         feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
                           f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
-        results = {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction}
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_PATCHES, context)
-        vector.write_vector(out, patch_fields(res.patches, index), crs_wkt=crs.toWkt(), wkb=patch_wkb(res.patches),
-                            geometry_type=ogr.wkbPolygon)
-        results[self.OUTPUT_PATCHES] = out
-        if parameters.get(self.OUTPUT_SAMPLES):
-            results[self.OUTPUT_SAMPLES] = self.parameterAsOutputLayer(parameters, self.OUTPUT_SAMPLES, context)
-            vector.write_vector(results[self.OUTPUT_SAMPLES], sample_fields(samples, res.model_mm), crs_wkt=crs.toWkt(),
-                                x=samples.east_m, y=samples.north_m)
-        info, los, xx, yy, lv, _ = datasets[0]
-        if parameters.get(self.OUTPUT_MODEL) or parameters.get(self.OUTPUT_RESIDUAL):
-            model = inversion.model_on_grid(res, samples, patches, los, xx, yy, lv, **opts)
-            for key, arr in ((self.OUTPUT_MODEL, model), (self.OUTPUT_RESIDUAL, los - model)):
-                if parameters.get(key):
-                    results[key] = raster.write_raster(self.parameterAsOutputLayer(parameters, key, context), arr, info,
-                                                       descriptions=[key.lower()])
-                    styles.style_raster_diverging(results[key], context=context)
-        if parameters.get(self.OUTPUT_LCURVE):
-            path = self.parameterAsFileOutput(parameters, self.OUTPUT_LCURVE, context)
-            if res.lcurve.size:
-                results[self.OUTPUT_LCURVE] = inversion.plot_lcurve(res, path)
-            else:
-                feedback.pushInfo("Fixed smoothing: no L-curve computed")
-        return results
+        names = {self.OUTPUT_PATCHES: "patches", self.OUTPUT_SAMPLES: "samples", self.OUTPUT_MODEL: "model",
+                 self.OUTPUT_RESIDUAL: "residual", self.OUTPUT_LCURVE: "lcurve"}
+        paths = {names[k]: p for k, p in layers.output_paths(self, parameters, list(names)[:4], context,
+                                                             optional=list(names)[1:]).items()}
+        paths["lcurve"] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
+        written = write_slip_outputs(res, samples, patches, index, datasets[0], crs.toWkt(), paths,
+                                     model_options=opts, context=context, log=FeedbackProgress(feedback))
+        return {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction,
+                **{k: written[n] for k, n in names.items() if n in written}}

@@ -42,21 +42,7 @@ class LosProjection(GeohazardAlgorithm):
         "doi:10.1080/01431161.2014.894528."
     )
 
-    INPUT = "INPUT"
-    POINTS = "POINTS"
-    VELOCITY_FIELD = "VELOCITY_FIELD"
-    DEM = "DEM"
-    HEADING = "HEADING"
-    INCIDENCE = "INCIDENCE"
-    INCIDENCE_RASTER = "INCIDENCE_RASTER"
-    INCIDENCE_UNITS = "INCIDENCE_UNITS"
-    HEADING_RASTER = "HEADING_RASTER"
-    HEADING_UNITS = "HEADING_UNITS"
-    LOOK = "LOOK"
-    MIN_SENSITIVITY = "MIN_SENSITIVITY"
-    OUTPUT_VERTICAL = "OUTPUT_VERTICAL"
-    OUTPUT_DOWNSLOPE = "OUTPUT_DOWNSLOPE"
-    OUTPUT_POINTS = "OUTPUT_POINTS"
+    IDS = "OUTPUT_VERTICAL OUTPUT_DOWNSLOPE"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "LOS velocity raster", optional=True))

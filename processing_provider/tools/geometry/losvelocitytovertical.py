@@ -35,11 +35,6 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         "projection. Reference: Notti D. et al. (2014), doi:10.1080/01431161.2014.894528."
     )
 
-    INPUT = "INPUT"
-    INCIDENCE = "INCIDENCE"
-    INCIDENCE_RASTER = "INCIDENCE_RASTER"
-    INCIDENCE_UNITS = "INCIDENCE_UNITS"
-    OUTPUT = "OUTPUT"
     UNITS = ["degrees", "radians"]
 
     def initAlgorithm(self, config=None):

@@ -48,18 +48,7 @@ class InverseVelocity(GeohazardAlgorithm):
         "et al. (2019) doi:10.1016/j.earscirev.2019.03.019."
     )
 
-    INPUT = "INPUT"
-    SMOOTH_WINDOW = "SMOOTH_WINDOW"
-    FIT_WINDOW = "FIT_WINDOW"
-    CONFIDENCE = "CONFIDENCE"
-    MIN_VELOCITY = "MIN_VELOCITY"
-    RED_DAYS = "RED_DAYS"
-    ORANGE_DAYS = "ORANGE_DAYS"
-    DIRECTION = "DIRECTION"
-    NOW_DATE = "NOW_DATE"
-    MAX_PLOTS = "MAX_PLOTS"
-    OUTPUT = "OUTPUT"
-    OUTPUT_PLOTS = ids.OUTPUT_PLOTS
+    IDS = "SMOOTH_WINDOW FIT_WINDOW CONFIDENCE MIN_VELOCITY RED_DAYS ORANGE_DAYS DIRECTION NOW_DATE MAX_PLOTS"
     DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
 
     def initAlgorithm(self, config=None):

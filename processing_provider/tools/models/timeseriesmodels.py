@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import numpy as np
@@ -11,28 +10,12 @@ from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries import breakpoints, model_blocks
+from ....algorithms.timeseries import model_blocks
 from ....algorithms.timeseries.models import MODELS
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, points, raster, styles, vector
+from ...io import blocks, points, raster, styles, vector, writers
 from .._base import GeohazardAlgorithm, tool
-
-
-def _velocity_field(columns: dict) -> str:
-    for name in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL"):
-        if name in columns:
-            return name
-    return next(iter(columns))
-
-
-def _collect_points_block(parts, progress, block, out):
-    """Writer of the point path (calling process, plan order): keep the fit, relay the block's messages."""
-    from ....algorithms.progress import info, warn
-
-    parts.append((None, out["head"], out["columns"], out["breakpoints"]))
-    for kind, message in out["messages"]:
-        (warn if kind == "warning" else info)(progress, message)
 
 
 @tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)", group="timeseries",
@@ -68,16 +51,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
         "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
     )
 
-    INPUT = "INPUT"
-    INPUT_RASTER = "INPUT_RASTER"
-    MODELS = "MODELS"
-    CRITERION = "CRITERION"
-    ORIGIN_DATE = "ORIGIN_DATE"
-    PRIMARY_END_DAYS = "PRIMARY_END_DAYS"
-    BREAKPOINTS = "BREAKPOINTS"
-    MIN_DELTA_BIC = "MIN_DELTA_BIC"
-    OUTPUT = "OUTPUT"
-    OUTPUT_RASTER = "OUTPUT_RASTER"
+    IDS = "INPUT_RASTER MODELS CRITERION ORIGIN_DATE PRIMARY_END_DAYS BREAKPOINTS MIN_DELTA_BIC OUTPUT_RASTER"
     CRITERIA = ["AIC", "AICc", "BIC"]
     BLOCK_POINTS = 20000
 
@@ -116,22 +90,16 @@ class TimeSeriesModels(GeohazardAlgorithm):
             parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
 
     def _options(self, parameters, context):
-        models = [MODELS[i] for i in self.parameterAsEnums(parameters, self.MODELS, context)] or ["linear"]
-        origin = self.parameterAsString(parameters, self.ORIGIN_DATE, context).strip() or None
-        if origin is not None:
-            origin = parse_date(origin)
-        tp = self.parameterAsDouble(parameters, self.PRIMARY_END_DAYS, context) or None
-        crit = self.CRITERIA[self.parameterAsEnum(parameters, self.CRITERION, context)].lower()
-        return dict(models=models, criterion=crit, origin_date=origin, primary_end_days=tp)
-
-    @staticmethod
-    def _fit(disp, dates, opts, breaks, min_dbic, progress):
-        return model_blocks.fit_series(disp, dates, opts, breaks, min_dbic, progress)
+        """``(options of fit_models, breakpoints, minimum delta BIC)``."""
+        v = self.values(parameters, context, self.MODELS, self.ORIGIN_DATE, self.PRIMARY_END_DAYS, self.CRITERION,
+                        self.BREAKPOINTS, self.MIN_DELTA_BIC)
+        origin = v.ORIGIN_DATE.strip() or None
+        opts = dict(models=[MODELS[i] for i in v.MODELS] or ["linear"], criterion=self.CRITERIA[v.CRITERION].lower(),
+                    origin_date=parse_date(origin) if origin else None, primary_end_days=v.PRIMARY_END_DAYS or None)
+        return opts, v.BREAKPOINTS, v.MIN_DELTA_BIC
 
     def process(self, parameters, context, feedback):
-        opts = self._options(parameters, context)
-        breaks = self.parameterAsBool(parameters, self.BREAKPOINTS, context)
-        min_dbic = self.parameterAsDouble(parameters, self.MIN_DELTA_BIC, context)
+        opts, breaks, min_dbic = self._options(parameters, context)
         progress = FeedbackProgress(feedback)
         if parameters.get(self.INPUT_RASTER):
             return self._process_raster(parameters, context, opts, breaks, min_dbic, progress)
@@ -141,40 +109,24 @@ class TimeSeriesModels(GeohazardAlgorithm):
         feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
                           f"models: {', '.join(opts['models'])}")
         # points in blocks of BLOCK_POINTS on the block engine (this process or Dask; same blocks, same bytes)
-        parts = []
-        plan = [engine.Block(i, a, min(a + self.BLOCK_POINTS, m), a, min(a + self.BLOCK_POINTS, m), m, 1)
-                for i, a in enumerate(range(0, m, self.BLOCK_POINTS))]
-        from ....algorithms.timeseries.model_blocks import models_points_block
-
-        func = functools.partial(models_points_block, dates=data.dates, opts=opts, breaks=breaks, min_dbic=min_dbic)
-        blocks.run_blocks(plan, func, functools.partial(_collect_points_block, parts, progress),
-                          run=knobs.run_settings(self, parameters, context),
+        fits = model_blocks.PointFits(progress)
+        blocks.run_blocks(engine.plan_blocks(m, 1, block_rows=self.BLOCK_POINTS),
+                          functools.partial(model_blocks.models_points_block, dates=data.dates, opts=opts,
+                                            breaks=breaks, min_dbic=min_dbic),
+                          fits, run=knobs.run_settings(self, parameters, context),
                           prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
                           progress=SubProgress(progress, 15, 90))
-        fields = dict(data.attributes)
-        fields["BEST_MODEL"] = np.concatenate([p[1]["BEST_MODEL"] for p in parts])
-        fields["RMS_MM"] = np.concatenate([p[1]["RMS_MM"] for p in parts])
-        fields["N_DATES"] = np.isfinite(data.displacement_mm).sum(axis=0).astype(np.int64)
-        for key in parts[0][2]:
-            fields[key] = np.concatenate([p[2][key] for p in parts])
+        fields = {**data.attributes, **fits.fields(data.dates, data.displacement_mm)}
         if breaks:
-            kind = np.concatenate([p[3].kind for p in parts])
-            index = np.concatenate([p[3].index for p in parts])
-            fields["BRK_KIND"] = points.object_array(breakpoints.KIND_NAMES[int(k)] for k in kind)
-            fields["BRK_DATE"] = points.object_array(data.dates[i] if i >= 0 else None for i in index)
-            fields["BRK_STEP"] = np.concatenate([p[3].step_mm for p in parts])
-            fields["BRK_V1"] = np.concatenate([p[3].velocity_before_mm_yr for p in parts])
-            fields["BRK_V2"] = np.concatenate([p[3].velocity_after_mm_yr for p in parts])
-            fields["BRK_DBIC"] = np.concatenate([p[3].delta_bic for p in parts])
-            feedback.pushInfo(f"breakpoints: {int((kind == 1).sum())} steps, {int((kind == 2).sum())} trend changes")
-        for name, d in zip(data.date_fields, data.displacement_mm):
-            fields[name] = d
+            feedback.pushInfo(f"breakpoints: {int((fields['BRK_KIND'] == 'step').sum())} steps, "
+                              f"{int((fields['BRK_KIND'] == 'trend').sum())} trend changes")
+        fields.update(zip(data.date_fields, data.displacement_mm))
         counts = {nm: int((fields["BEST_MODEL"] == nm).sum()) for nm in opts["models"]}
         feedback.pushInfo("best model counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         vector.write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
                             progress=SubProgress(progress, 90, 100))
-        styles.style_points_velocity(out, _velocity_field(parts[0][2]), context=context)
+        styles.style_points_velocity(out, fits.velocity_field(), context=context)
         return {self.OUTPUT: out}
 
     def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress):
@@ -184,25 +136,16 @@ class TimeSeriesModels(GeohazardAlgorithm):
         meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
                 "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
                 "DATES": ",".join(d.isoformat() for d in dates)}
-        state = {}
-        files = contextlib.ExitStack()  # the writer, made by the first block (its bands are known then)
-
-        def write(block, res):
-            if "writer" not in state:
-                state["writer"] = files.enter_context(raster.RasterWriter.like(
-                    out, info, count=len(res["names"]), descriptions=res["names"], metadata=meta))
-                state["names"] = res["names"]
-            state["writer"].write(res["stack"], row=block.row0)
-
+        writer = writers.FirstBlockWriter(out, info, metadata=meta)
         func = functools.partial(model_blocks.models_raster_block, dates=dates, opts=opts, breaks=breaks,
                                  min_dbic=min_dbic)
         plan = engine.plan_blocks(info.height, info.width, block_rows=max(1, raster.DEFAULT_BLOCK_ROWS // 4))
-        with files:
-            blocks.run_blocks(plan, func, write, run=knobs.run_settings(self, parameters, context), progress=progress,
-                              sources={"series": blocks.raster_source(info.path, bands=None, dtype=np.float64,
-                                                                      name=self.INPUT_RASTER)})
-        names = state["names"]
-        vel = [k for k in ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL") if k in names]
+        blocks.run_blocks(plan, func, writer.write, run=knobs.run_settings(self, parameters, context),
+                          progress=progress, writers=[writer],
+                          sources={"series": blocks.raster_source(info.path, bands=None, dtype=np.float64,
+                                                                  name=self.INPUT_RASTER)})
+        names = writer.names
+        vel = [k for k in model_blocks.VELOCITY_COLUMNS if k in names]
         if vel:
             styles.style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)
         else:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats import dates, slc
+from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
-from ....algorithms.timeseries import ps, psi
+from ....algorithms.timeseries import psi
 from ...inputs import declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.wavelength import resolve_wavelength
-from ...io import raster, styles, vector
-from ...io.slc import point_coordinates, read_selected_phase, slc_block_rows
+from ...io import slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -51,24 +50,8 @@ class PsTimeSeries(GeohazardAlgorithm):
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
-    INPUT = "INPUT"
-    DISPERSION = "DISPERSION"
-    DISPERSION_THRESHOLD = ids.DISPERSION_THRESHOLD
-    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
-    MIN_TEMPORAL_COHERENCE = ids.MIN_TEMPORAL_COHERENCE
-    BASELINES = "BASELINES"
-    WAVELENGTH = ids.WAVELENGTH
-    SLANT_RANGE = "SLANT_RANGE"
-    INCIDENCE = "INCIDENCE"
-    ARC_COHERENCE = "ARC_COHERENCE"
-    MAX_VELOCITY = "MAX_VELOCITY"
-    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
-    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
-    REFERENCE_ROW = "REFERENCE_ROW"
-    REFERENCE_COL = "REFERENCE_COL"
-    LATITUDE = "LATITUDE"
-    LONGITUDE = "LONGITUDE"
-    OUTPUT = "OUTPUT"
+    IDS = ("DISPERSION TEMPORAL_COHERENCE SLANT_RANGE ARC_COHERENCE MAX_VELOCITY MAX_HEIGHT_ERROR MAX_ARC_LENGTH "
+           "REFERENCE_ROW REFERENCE_COL LATITUDE LONGITUDE")
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Phase stack (linked phase or SLCs)"))
@@ -104,20 +87,6 @@ class PsTimeSeries(GeohazardAlgorithm):
         layers.check_shapes(self, parameters, context,
                             (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE), shape)
 
-    def _select(self, parameters, context, width):
-        """``select(r0, r1)`` for :func:`read_selected_phase`: the core PS/DS rule on DISPERSION, TEMPORAL_COHERENCE."""
-        paths = {pid: self.raster_path(parameters, pid, context) if parameters.get(pid) else None
-                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)}
-        opts = dict(dispersion_threshold=self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context),
-                    coherence_threshold=self.parameterAsDouble(parameters, self.MIN_TEMPORAL_COHERENCE, context))
-
-        def select(r0, r1):
-            da, tc = (raster.read_band(path, rows=(r0, r1), name=pid, dtype=np.float64) if path else None
-                      for pid, path in paths.items())
-            return ps.ps_ds_selection((r1 - r0, width), da, tc, **opts)
-
-        return select, opts
-
     def _reference(self, parameters, context, rows, cols):
         rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
         rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
@@ -132,46 +101,39 @@ class PsTimeSeries(GeohazardAlgorithm):
         stack = stacks.slc_stack(self, parameters, context, need_complex=False)
         info = stack.info
         progress = FeedbackProgress(feedback)
-        select, opts = self._select(parameters, context, info.width)
-        picked = read_selected_phase(stack, select, slc_block_rows(stack), SubProgress(progress, 0, 30))
-        if picked is None:
-            raise GeohazardError(f"no PS (D_A <= {opts['dispersion_threshold']:g}) or DS (temporal coherence >= "
-                                 f"{opts['coherence_threshold']:g}) point found; relax the thresholds")
-        rows, cols, kinds, quality, phase = picked
+        v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE, self.SLANT_RANGE,
+                        self.INCIDENCE, self.ARC_COHERENCE, self.MAX_VELOCITY, self.MAX_HEIGHT_ERROR,
+                        self.MAX_ARC_LENGTH)
+        paths = [self.raster_path(parameters, pid, context) if parameters.get(pid) else None
+                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)]
+        rows, cols, kinds, quality, phase = slc.ps_ds_points(
+            stack, *paths, dispersion_threshold=v.DISPERSION_THRESHOLD,
+            coherence_threshold=v.MIN_TEMPORAL_COHERENCE, names=(self.DISPERSION, self.TEMPORAL_COHERENCE),
+            progress=SubProgress(progress, 0, 30))
         feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
         x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
         bperp = None
         if parameters.get(self.BASELINES):
-            bperp = slc.baselines_for_dates(slc.read_baselines(self.parameterAsFile(parameters, self.BASELINES,
-                                                                                    context)),
-                                            stack.dates)
-        max_len = self.parameterAsDouble(parameters, self.MAX_ARC_LENGTH, context)
+            bperp = baselines.baselines_for_dates(baselines.read_baselines(
+                self.parameterAsFile(parameters, self.BASELINES, context)), stack.dates)
         wavelength = resolve_wavelength(
             self, parameters, self.WAVELENGTH, context, feedback,
             rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
         res = psi.ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
-            slant_range_m=self.parameterAsDouble(parameters, self.SLANT_RANGE, context),
-            incidence_deg=self.parameterAsDouble(parameters, self.INCIDENCE, context),
-            reference=self._reference(parameters, context, rows, cols),
-            arc_coherence_min=self.parameterAsDouble(parameters, self.ARC_COHERENCE, context),
-            max_velocity_mm_yr=self.parameterAsDouble(parameters, self.MAX_VELOCITY, context),
-            max_height_error_m=self.parameterAsDouble(parameters, self.MAX_HEIGHT_ERROR, context),
-            max_arc_length=max_len if max_len > 0 else None, quality=quality,
-            progress=SubProgress(progress, 30, 90))
+            slant_range_m=v.SLANT_RANGE, incidence_deg=v.INCIDENCE, reference=self._reference(parameters, context,
+                                                                                             rows, cols),
+            arc_coherence_min=v.ARC_COHERENCE, max_velocity_mm_yr=v.MAX_VELOCITY,
+            max_height_error_m=v.MAX_HEIGHT_ERROR, max_arc_length=v.MAX_ARC_LENGTH if v.MAX_ARC_LENGTH > 0 else None,
+            quality=quality, progress=SubProgress(progress, 30, 90))
         check_canceled(progress)
-        k = res.index
         feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
-                          f"{k.size} points kept; reference at row {rows[res.reference]}, "
+                          f"{res.index.size} points kept; reference at row {rows[res.reference]}, "
                           f"column {cols[res.reference]}")
         lat_lon = [self.raster_path(parameters, pid, context) if parameters.get(self.LATITUDE) else None
                    for pid in (self.LATITUDE, self.LONGITUDE)]
-        px, py, crs = point_coordinates(info, rows[k], cols[k], *lat_lon)
-        fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
-                  "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
-                  "HEIGHT_ERR": res.height_error_m if bperp is not None else np.full(k.size, np.nan),
-                  **{dates.field_name(d): res.displacement_mm[i] for i, d in enumerate(stack.dates)}}
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out, fields, crs_wkt=crs, x=px, y=py, progress=SubProgress(progress, 90, 100))
+        slc.write_ps_points(out, info, res, rows, cols, kinds, stack.dates, *lat_lon, has_bperp=bperp is not None,
+                            progress=SubProgress(progress, 90, 100))
         styles.style_points_velocity(out, context=context)
         return {self.OUTPUT: out}

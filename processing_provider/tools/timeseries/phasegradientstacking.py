@@ -13,14 +13,12 @@ from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
 from ...io import stacks as io_stacks
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 
 
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
       tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
-class PhaseGradientStacking(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
-    input_raster_files = stacks.stack_raster_files
+class PhaseGradientStacking(StackAlgorithm):
     HELP = (
         "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
         "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "
@@ -48,9 +46,6 @@ class PhaseGradientStacking(GeohazardAlgorithm):
                                              create=False))
         self.addParameter(declare.raster_out("OUTPUT_AZIMUTH", "Row (azimuth) gradient (mm/yr per pixel)",
                                              optional=True, create=False))
-
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -13,7 +13,7 @@ from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
 from ...io import raster, timeseries
 from ...io import stacks as io_stacks
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 
 
 @tool("sbasinversion", "SBAS / ISBAS time series inversion", group="timeseries",
@@ -21,9 +21,9 @@ from .._base import GeohazardAlgorithm, tool
             "unwrapped,MintPy,ground motion"),
       main=("OUTPUT_VELOCITY", "OUTPUT_POINTS"), kernels=("timeseries.sbas",), page="timeseries",
       former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
-class SbasInversion(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
-    input_raster_files = stacks.stack_raster_files
+class SbasInversion(StackAlgorithm):
+    MINTPY = True
+    WEIGHTED = True
     HELP = (
         "Displacement time series and velocity from a network of unwrapped interferograms by "
         "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "
@@ -96,10 +96,6 @@ class SbasInversion(GeohazardAlgorithm):
         self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (HTML; PNG and text alongside)",
                                            "HTML (*.html)", optional=True))
         self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
-
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context, mintpy=True)
-        stacks.check_weighting(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -14,15 +14,14 @@ from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
 from ...io import blocks, raster, styles
 from ...io import stacks as io_stacks
-from .._base import GeohazardAlgorithm, tool
+from .._base import StackAlgorithm, tool
 
 
 @tool("stackingvelocity", "Stacking velocity (weighted rate stacking)", group="timeseries",
       tags="stacking,velocity,rate,subsidence,landslide,deformation,interferogram,ground motion",
       main=("OUTPUT_VELOCITY",), page="timeseries", engine=True)
-class StackingVelocity(GeohazardAlgorithm):
-    FOLDER_INPUTS = stacks.STACK_LISTS
-    input_raster_files = stacks.stack_raster_files
+class StackingVelocity(StackAlgorithm):
+    WEIGHTED = True
     HELP = (
         "Quick-look LOS velocity from a stack of unwrapped interferograms by weighted rate stacking: "
         "v = sum(w d dt) / sum(w dt^2) per pixel, with its standard error from the scatter of the "
@@ -46,10 +45,6 @@ class StackingVelocity(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Stacked velocity"))
         self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Stacked velocity standard error", optional=True))
         self.addParameter(declare.raster_out("OUTPUT_COUNT", "Interferograms used", optional=True, create=False))
-
-    def check(self, parameters, context):
-        stacks.check_stack(self, parameters, context)
-        stacks.check_weighting(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)

@@ -53,16 +53,7 @@ class Unwrap(GeohazardAlgorithm):
         "A raster that fits in one tile is unwrapped whole."
 
     )
-    INPUT = "INPUT"
-    COHERENCE = "COHERENCE"
-    MASK = "MASK"
-    BACKEND = "BACKEND"
-    COHERENCE_THRESHOLD = ids.COHERENCE_THRESHOLD
-    MIN_COMPONENT_PIXELS = "MIN_COMPONENT_PIXELS"
-    LOOKS = ids.LOOKS
-    OUTPUT = "OUTPUT"
-    OUTPUT_REPORT = "OUTPUT_REPORT"
-    OUTPUT_CLOSURE = "OUTPUT_CLOSURE"
+    IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE"
     COMPLEX_INPUTS = ("INPUT",)  # a wrapped interferogram may be complex (a + ib)
     BACKENDS = ["builtin", "snaphu"]
     BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
