@@ -12,12 +12,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "core"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from testutils_kinematics import ustica_cells  # noqa: E402
 
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv  # noqa: E402
 from insar_geohazards.algorithms.geometry.terrain import slope_aspect  # noqa: E402
 from insar_geohazards.algorithms.kinematics import motion3d as m3  # noqa: E402
 from insar_geohazards.algorithms.kinematics import triggers as tr  # noqa: E402
@@ -52,20 +53,7 @@ def landslide3d():
     f.colorbar(im, ax=ax)
     share = float(np.mean(cond <= 10))
     # EGMS Ustica: real 3-D run with a DEM from the points' heights
-    pts = []
-    for name in ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"):
-        c = read_egms_csv(os.path.join(ROOT, "tests", "data", "egms_ustica", name), with_series=False)["columns"]
-        pts.append(dict(x=c["easting"], y=c["northing"], d=c["mean_velocity"], e=c["los_east"], n=c["los_north"],
-                        u=c["los_up"], sigma=c["mean_velocity_std"], h=c["height_ortho"]))
-    grid = dc.grid_for_points(np.concatenate([p["x"] for p in pts]), np.concatenate([p["y"] for p in pts]), 100.0)
-    d, e, n, u, sig, cnt = m3.grid_observations(pts, grid)
-    hsum = 0.0
-    for p in pts:
-        r, c = grid.cell_index(p["x"], p["y"])
-        hsum = hsum + np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
-                                  minlength=grid.n_rows * grid.n_cols)
-    with np.errstate(invalid="ignore"):
-        dem = (hsum / cnt.sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
+    pts, grid, (d, e, n, u, sig, cnt), dem = ustica_cells(os.path.join(ROOT, "tests", "data", "egms_ustica"))
     sl, asp = slope_aspect(dem, 100.0, 100.0)
     res = m3.solve_3d(d, e, n, u, sigma=sig, slope_deg=sl.ravel(), aspect_deg=asp.ravel(), constraint="always")
     ok = res["flag"] == m3.FLAG_CONSTRAINED
