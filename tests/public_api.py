@@ -1,8 +1,8 @@
 """The provider's public face as plain data: tool IDs, parameter and output IDs, former IDs, shipped models.
 
-``snapshot()`` reads it from a running QGIS with the provider registered; ``tests/data/public_api.json`` holds
-the snapshot taken before the provider's files were reorganised, and the compatibility tests compare the
-provider of today with it. Regenerate only when an ID is added on purpose (never to hide a removal):
+``snapshot()`` reads it from a running QGIS with the provider registered (:func:`start_qgis`, also used by the
+benchmarks); ``tests/data/public_api.json`` holds the frozen snapshot and the compatibility tests compare the
+provider with it. Regenerate only when an ID is added on purpose (never to hide a removal):
 
     QT_QPA_PLATFORM=offscreen python3 tests/public_api.py > tests/data/public_api.json
 """
@@ -59,10 +59,12 @@ def snapshot() -> dict:
     return {"tools": dict(sorted(tools.items())), "readme_qgis_process": readme_lines()}
 
 
-def _start_qgis():
+def start_qgis():
+    """``(app, plugin)``: a headless QgsApplication with Processing and the geohazard provider ready."""
     for p in ("/usr/share/qgis/python/plugins", "/usr/share/qgis/python", os.path.join(ROOT, ".build", "plugins")):
         if p not in sys.path:
             sys.path.insert(0 if p.endswith("plugins") and ".build" in p else len(sys.path), p)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)
@@ -93,5 +95,5 @@ def dumps(snap: dict) -> str:
 
 
 if __name__ == "__main__":
-    _app, _plugin = _start_qgis()
+    _app, _plugin = start_qgis()
     sys.stdout.write(dumps(snapshot()))

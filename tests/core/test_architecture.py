@@ -62,9 +62,6 @@ TOOLS = os.path.join(PROVIDER, "tools")
 MAX_FILE_LINES = 600
 MAX_ADAPTER_LINES = 60
 # adapters not yet thin: their science moves to algorithms/ in the next steps of this reorganisation
-LONG_ADAPTERS = {"adaclassification", "landslideactivity", "troposphericcorrection", "ascdescdecomposition",
-                 "offsettracking", "sbasinversion", "unwrap", "faultproximity", "slipinversion", "geometricdistortion",
-                 "losprojection", "offsettimeseries", "timeseriesmodels", "pstimeseries"}
 
 
 def _tree(path):
@@ -243,7 +240,7 @@ def test_adapters_are_at_most_60_lines():
     long = {}
     for family, _, path in _tool_files():
         for name, n in adapter_lines(family, path).items():
-            if n > MAX_ADAPTER_LINES and name not in LONG_ADAPTERS:
+            if n > MAX_ADAPTER_LINES:
                 long[name] = n
     assert not long, f"adapters over {MAX_ADAPTER_LINES} lines: {long}"
 
@@ -257,10 +254,10 @@ def test_one_block_loop():
             continue
         if "process_blocks" in _calls(_tree(path)):
             bad.append(os.path.relpath(path, ROOT))
-    for _, stem, path in _tool_files():
+    for _, _, path in _tool_files():
         tree = _tree(path)
         calls = _calls(tree)
-        assert "iter_blocks" not in calls or stem in ("ascdescdecomposition", "losprojection"), path
+        assert "iter_blocks" not in calls, path
         for loop in (n for n in ast.walk(tree) if isinstance(n, ast.For)):
             it = loop.iter
             is_range = isinstance(it, ast.Call) and getattr(it.func, "id", "") == "range"

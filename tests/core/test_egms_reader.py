@@ -49,19 +49,19 @@ def test_plain_csv_equals_zip_and_lonlat_fallback(asc, data_dir, tmp_path):
     assert e.level == "L2a" and e.epsg == 4326 and 13.0 < e.x[0] < 13.3
 
 
-def test_bad_files(tmp_path):
+def test_missing_file(tmp_path):
     with pytest.raises(GeohazardError, match="does not exist"):
         read_egms(str(tmp_path / "none.zip"))
+
+
+@pytest.mark.parametrize("text, match", [
+    ("a,b\n1,2\n", "pid"),
+    ("pid,easting,northing,mean_velocity\nA,1,2,3\nB,1,2\n", "line 3"),
+    ("pid,easting,northing,mean_velocity\n", "no points"),
+    ("pid,easting,northing,mean_velocity\nA,1,2,fast\n", "mean_velocity"),
+])
+def test_bad_files(tmp_path, text, match):
     bad = tmp_path / "x.csv"
-    bad.write_text("a,b\n1,2\n")
-    with pytest.raises(GeohazardError, match="pid"):
-        read_egms(str(bad))
-    bad.write_text("pid,easting,northing,mean_velocity\nA,1,2,3\nB,1,2\n")
-    with pytest.raises(GeohazardError, match="line 3"):
-        read_egms(str(bad))
-    bad.write_text("pid,easting,northing,mean_velocity\n")
-    with pytest.raises(GeohazardError, match="no points"):
-        read_egms(str(bad))
-    bad.write_text("pid,easting,northing,mean_velocity\nA,1,2,fast\n")
-    with pytest.raises(GeohazardError, match="mean_velocity"):
+    bad.write_text(text)
+    with pytest.raises(GeohazardError, match=match):
         read_egms(str(bad))

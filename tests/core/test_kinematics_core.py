@@ -5,10 +5,10 @@ import os
 
 import numpy as np
 import pytest
+from testutils_kinematics import ustica_cells
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.geometry import decomposition as dc
-from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 from insar_geohazards.algorithms.geometry.terrain import slope_aspect
 from insar_geohazards.algorithms.kinematics import motion3d as m3
@@ -133,20 +133,7 @@ def test_ustica_real_3d_run_consistent_with_east_up_decomposition(data_dir):
     orthometric heights. Two LOS views fix the motion up to the null vector of the 2 x 3 geometry:
     the constrained 3-D solution must differ from the east+up decomposition (north neglected) by a
     multiple of that null vector, and the cell-mean route must match the EGMS L3 all-points route."""
-    pts = []
-    for name in ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"):
-        c = read_egms_csv(os.path.join(data_dir, "egms_ustica", name), with_series=False)["columns"]
-        pts.append(dict(x=c["easting"], y=c["northing"], d=c["mean_velocity"], e=c["los_east"], n=c["los_north"],
-                        u=c["los_up"], sigma=c["mean_velocity_std"], h=c["height_ortho"]))
-    grid = dc.grid_for_points(np.concatenate([p["x"] for p in pts]), np.concatenate([p["y"] for p in pts]), 100.0)
-    d, e, n, u, sig, cnt = m3.grid_observations(pts, grid)
-    hsum = 0.0
-    for p in pts:
-        r, c = grid.cell_index(p["x"], p["y"])
-        hsum = hsum + np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
-                                  minlength=grid.n_rows * grid.n_cols)
-    with np.errstate(invalid="ignore"):
-        dem = (hsum / cnt.sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
+    pts, grid, (d, e, n, u, sig, cnt), dem = ustica_cells(os.path.join(data_dir, "egms_ustica"))
     slope, aspect = slope_aspect(dem, 100.0, 100.0)
     r = m3.solve_3d(d, e, n, u, sigma=sig, slope_deg=slope.ravel(), aspect_deg=aspect.ravel(), constraint="always")
     ok = r["flag"] == m3.FLAG_CONSTRAINED

@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from testutils import RecordingProgress
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.timeseries.breakpoints import NO_BREAK, STEP, TREND_CHANGE, detect_breakpoints
@@ -127,21 +128,10 @@ def test_bad_inputs_give_clear_messages():
 def test_series_with_too_few_valid_dates_are_left_empty_and_reported():
     d = _series("linear", [0, 1.0], m=3, gaps=0.0)
     d[2:, 1] = np.nan
-    msgs = []
-
-    class P:
-        def set_progress(self, p):
-            pass
-
-        def is_canceled(self):
-            return False
-
-        def push_warning(self, m):
-            msgs.append(m)
-
-    fit = fit_model(d, DATES, "linear", progress=P())
+    log = RecordingProgress()
+    fit = fit_model(d, DATES, "linear", progress=log)
     assert np.isnan(fit.params[1]).all() and np.isfinite(fit.params[[0, 2]]).all()
-    assert msgs and "1 series have fewer than 3 valid dates" in msgs[0]
+    assert log.warnings and "1 series have fewer than 3 valid dates" in log.warnings[0]
 
 
 def test_breakpoints_find_steps_and_trend_changes_and_not_noise():

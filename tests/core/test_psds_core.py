@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from testutils import RecordingProgress
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
@@ -172,16 +173,9 @@ def test_blockwise_equals_whole_image(sim):
 def test_cancel_between_blocks(sim):
     from insar_geohazards.algorithms.errors import OperationCanceled
 
-    class Cancel:
-        def set_progress(self, p):
-            pass
-
-        def is_canceled(self):
-            return True
-
     with pytest.raises(OperationCanceled):
         phase_link_stack(lambda a, b: sim.slc[:, a:b], lambda *a: None, shape=sim.slc.shape[1:],
-                         n_dates=sim.slc.shape[0], block_rows=8, progress=Cancel())
+                         n_dates=sim.slc.shape[0], block_rows=8, progress=RecordingProgress(canceled=True))
 
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed: only the Python path exists")

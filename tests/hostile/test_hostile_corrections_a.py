@@ -12,10 +12,8 @@ OUTPUT = {"referencepoint": ("OUTPUT", "ref.gpkg")}
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     files = hk.ifg_stack(j(tmp, "ifgs"), shape=(20, 22))
     name, value = OUTPUT.get(tool, ("OUTPUT", "corrected"))
     params = {"INTERFEROGRAMS": files, name: j(out, value)}

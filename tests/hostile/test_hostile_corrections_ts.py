@@ -18,30 +18,15 @@ def _ts(path, *, gt=hk.GT, epsg=32633, nan=False, n=12, shape=(16, 18)):
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     if tool == "unwrapclosurecorrection":
         files = hk.ifg_stack(j(tmp, "ifgs"))
         params = {"INTERFEROGRAMS": files, "OUTPUT": j(out, "fixed"), "OUTPUT_STATS": j(out, "stats.csv"),
                   "OUTPUT_CYCLES": j(out, "cycles.tif")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                bad = hk.ifg_stack(j(folder, "trunc"))
-                hk.truncate(bad[2])
-                return {"INTERFEROGRAMS": bad}, os.path.basename(bad[2])
-            if kind == "nan":
-                return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "nan"), nan=True)}, "no valid pixel"
-            return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "radar"), epsg=None, gt=None)}, None
-
-        far = hk.ifg_stack(j(tmp, "far"), gt=hk.FAR_GT)
-        overlap = {"COHERENCE": [f.replace(".tif", "_coh.tif") for f in far]}
-        for f in overlap["COHERENCE"]:
-            write_geotiff(f, np.full((16, 18), 0.8), geotransform=hk.FAR_GT)
         return hk.Recipe(params, ["OUTPUT", "OUTPUT_STATS", "OUTPUT_CYCLES"], ("INTERFEROGRAMS", "OUTPUT_CYCLES"),
-                         spoil, raster="INTERFEROGRAMS", nocrs="accept", overlap=overlap,
+                         hk.stack_spoil, raster="INTERFEROGRAMS", nocrs="accept", overlap=hk.far_coherence(tmp),
                          implausible={"WAVELENGTH_M": 1e6})
     if tool == "pcaatmosphere":
         ts, _ = _ts(j(tmp, "ts.tif"), n=24)

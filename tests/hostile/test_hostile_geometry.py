@@ -11,9 +11,7 @@ TOOLS = ["losvelocitytovertical", "geometricdistortion", "losprojection", "ascde
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out, exist_ok=True)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
     if tool == "losvelocitytovertical":
         src = hk.los_raster(j(tmp, "ifg.tif"))

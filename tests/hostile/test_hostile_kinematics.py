@@ -33,9 +33,7 @@ def _stations(path):
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out, exist_ok=True)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
     if tool == "landslide3d":
         params = {"RASTERS": [hk.los_raster(j(tmp, "asc.tif")), hk.los_raster(j(tmp, "desc.tif"), seed=1)],
@@ -73,12 +71,7 @@ def recipe(tool, tmp):
         params = {"INSAR": hk.dated_layer(j(tmp, "insar.gpkg")), "STATIONS_CSV": _stations(j(tmp, "gnss.csv")),
                   "REFERENCE_STATION": "", "OUTPUT": j(out, "st.gpkg"), "OUTPUT_TABLE": j(out, "st.csv")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INSAR": hk.truncate(hk.dated_layer(j(folder, "trunc.gpkg")))}, "trunc"
-            if kind == "nan":
-                return {"INSAR": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INSAR": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+        spoil = hk.spoil_input("INSAR", hk.dated_layer)
 
         return hk.Recipe(params, ["OUTPUT", "OUTPUT_TABLE"], ("INSAR", "OUTPUT"), spoil, vector="INSAR",
                          implausible={"INCIDENCE": 89.999})
@@ -86,12 +79,7 @@ def recipe(tool, tmp):
         params = {"INPUT": hk.dated_layer(j(tmp, "defo.gpkg")), "DRIVER_CSV": _rain(j(tmp, "rain.csv")),
                   "STEP_DAYS": 12.0, "MAX_LAG_DAYS": 48.0, "OUTPUT": j(out, "c.gpkg")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INPUT": hk.truncate(hk.dated_layer(j(folder, "trunc.gpkg")))}, "trunc"
-            if kind == "nan":
-                return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+        spoil = hk.spoil_input("INPUT", hk.dated_layer)
 
         return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", nocrs="accept")
     raise KeyError(tool)

@@ -9,21 +9,14 @@ TOOLS = ["timeseriesmodels", "inversevelocity"]
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     src = hk.dated_layer(j(tmp, "pts.gpkg"))
     params = {"INPUT": src, "OUTPUT": j(out, "res.gpkg")}
     if tool == "inversevelocity":
         params["PLOT_FOLDER"] = j(out, "plots")
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
-        if kind == "nan":
-            return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
-        return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+    spoil = hk.spoil_input("INPUT", hk.dated_layer, broken=True)
 
     implausible = {"ORIGIN_DATE": "1900-01-01"} if tool == "timeseriesmodels" else {"NOW_DATE": "1900-01-01"}
     return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", nocrs="accept",

@@ -27,9 +27,7 @@ def pair_raster(path, *, gt=hk.GT, epsg=32633, value=None, seed=0):
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out, exist_ok=True)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
     if tool == "offsettracking":
         ref = image(j(tmp, "ref.tif"))

@@ -10,10 +10,8 @@ TOOLS = ["amplitudedispersion", "phaselinking", "pstimeseries"]
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     files, sim = hk.slc_files(j(tmp, "slc"))
     shape = sim.slc.shape[1:]
     gt = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)

@@ -4,18 +4,13 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 from testutils_psds import write_slc_files, write_slc_multiband
 
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
 
 NAME = "amplitudedispersion"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    return gdal.Open(path).ReadAsArray()
 
 
 def test_parameters(alg):

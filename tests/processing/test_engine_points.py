@@ -7,21 +7,15 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from testutils import vector_features
 from testutils_ada import planted_field, write_points, write_wkt_layer
 from testutils_models import write_dated_layer
 
 
 def dump(path):
     """Every feature's attributes and geometry WKB, in order (a byte-exact comparison)."""
-    from osgeo import ogr
-
-    ds = ogr.Open(str(path))
-    lyr = ds.GetLayer(0)
-    out = []
-    for f in lyr:
-        g = f.GetGeometryRef()
-        out.append((tuple(f.GetField(i) for i in range(f.GetFieldCount())), g.ExportToIsoWkb() if g else None))
-    return out
+    names, rows = vector_features(path)
+    return [(tuple(r[n] for n in names), r["__wkb__"]) for r in rows]
 
 
 @pytest.fixture(autouse=True)

@@ -12,17 +12,11 @@ import os
 import numpy as np
 import pytest
 from engine_reference import sbas_scan_frozen, sbas_solve_frozen
+from testutils import read_raster as _read
 from testutils import write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT")
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return ds.ReadAsArray(), ds
 
 
 def _points(path):

@@ -6,17 +6,11 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_bands as _read
 from testutils import write_geotiff
 from testutils_geometry import gamma_to_geotiff, read_gamma_par, ridge
 
 NAME = "geometricdistortion"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
 
 
 def _ridge_dem(tmp_path):

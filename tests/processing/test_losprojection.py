@@ -5,18 +5,13 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 from testutils_geometry import plane
 
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
 NAME = "losprojection"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    return gdal.Open(path).ReadAsArray()
 
 
 def test_parameters(alg):

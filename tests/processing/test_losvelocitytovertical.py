@@ -5,16 +5,10 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_bands as _read
 from testutils import write_geotiff
 
 NAME = "losvelocitytovertical"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
 
 
 def test_parameters(alg):

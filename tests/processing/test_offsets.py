@@ -4,16 +4,10 @@ import datetime as dt
 
 import numpy as np
 import testutils_kinematics as kt
+from testutils import read_bands as _read
 from testutils import recording_feedback, write_geotiff
 
 GT = (500000.0, 10.0, 0.0, 4100000.0, 0.0, -10.0)
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
 
 
 def _pair(tmp_path, dy=1.3, dx=-0.6, shape=(160, 192), kind="speckle", stable_motion=True):

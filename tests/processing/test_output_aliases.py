@@ -10,6 +10,7 @@ import os
 import subprocess
 
 import pytest
+from testutils import one_step_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -45,39 +46,16 @@ def test_both_ids_naming_two_places_are_refused(run_alg, tmp_path, points):
 def test_a_model_step_reading_the_former_output_id_runs(qgis_app, tmp_path, points):
     import processing
     from qgis.core import (
+        QgsApplication,
         QgsProcessingContext,
         QgsProcessingFeedback,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
     )
-
-    model = QgsProcessingModelAlgorithm("plots before", "tests")
-    child = QgsProcessingModelChildAlgorithm("geohazard:inversevelocity")
-    child.setChildId("iv")
-    from qgis.core import QgsApplication
 
     tool = QgsApplication.processingRegistry().algorithmById("geohazard:inversevelocity")
     values = {d.name(): d.defaultValue() for d in tool.parameterDefinitions()
               if not d.isDestination() and d.defaultValue() is not None}
-    for pid, value in {**values, "INPUT": points}.items():
-        child.addParameterSources(pid, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
-    outputs = {}
-    for name, child_output in (("alerts", "OUTPUT"), ("plots", "PLOT_FOLDER")):
-        out = QgsProcessingModelOutput(name, name)
-        out.setChildOutputName(child_output)
-        out.setChildId("iv")
-        outputs[name] = out
-    child.setModelOutputs(outputs)
-    model.addChildAlgorithm(child)
-    path = tmp_path / "plots_before.model3"
-    assert model.toFile(str(path))
-    loaded = QgsProcessingModelAlgorithm()
-    assert loaded.fromFile(str(path))
-    loaded.initAlgorithm({})
-    ok, issues = loaded.validate()
-    assert ok, issues
+    loaded = one_step_model(tmp_path / "plots_before.model3", "geohazard:inversevelocity", {**values, "INPUT": points},
+                            {"alerts": "OUTPUT", "plots": "PLOT_FOLDER"})
     dests = {d.name(): d for d in loaded.destinationParameterDefinitions()}
     params = {name: str(tmp_path / ("m.gpkg" if name.endswith("alerts") else "m_plots")) for name in dests}
     res = processing.run(loaded, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())

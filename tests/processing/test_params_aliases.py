@@ -10,6 +10,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from testutils import one_step_model
 from testutils_psds import write_slc_files
 
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
@@ -166,9 +167,6 @@ def test_a_model_saved_with_the_former_id_validates_and_runs(qgis_app, tmp_path,
         QgsProcessingContext,
         QgsProcessingFeedback,
         QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
     )
 
     with open(os.path.join(ROOT, "models", "slc_stack_to_time_series.model3")) as f:
@@ -182,24 +180,8 @@ def test_a_model_saved_with_the_former_id_validates_and_runs(qgis_app, tmp_path,
     ok, issues = old.validate()
     assert ok, issues
 
-    static = QgsProcessingModelChildParameterSource.fromStaticValue
-    model = QgsProcessingModelAlgorithm("old ps", "tests")
-    child = QgsProcessingModelChildAlgorithm("geohazard:amplitudedispersion")
-    child.setChildId("ps")
-    for pid, value in {"INPUT": slc_files, "CALIBRATE": True, "THRESHOLD": 0.4}.items():
-        child.addParameterSources(pid, [static(value)])
-    out = QgsProcessingModelOutput("mask", "mask")
-    out.setChildOutputName("OUTPUT_PS_MASK")
-    out.setChildId("ps")
-    child.setModelOutputs({"mask": out})
-    model.addChildAlgorithm(child)
-    path = tmp_path / "old_ps.model3"
-    assert model.toFile(str(path))
-    loaded = QgsProcessingModelAlgorithm()
-    assert loaded.fromFile(str(path))
-    loaded.initAlgorithm({})
-    ok, issues = loaded.validate()
-    assert ok, issues
+    loaded = one_step_model(tmp_path / "old_ps.model3", "geohazard:amplitudedispersion",
+                            {"INPUT": slc_files, "CALIBRATE": True, "THRESHOLD": 0.4}, {"mask": "OUTPUT_PS_MASK"})
     dest = loaded.destinationParameterDefinitions()[0].name()
     res = processing.run(loaded, {dest: str(tmp_path / "model_mask.tif")}, context=QgsProcessingContext(),
                          feedback=QgsProcessingFeedback())

@@ -4,15 +4,10 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 
 NAME = "phasegradientstacking"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    return gdal.Open(path).ReadAsArray()
 
 
 def test_parameters(alg):

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_raster as _read
 from testutils_psds import write_slc_files, write_slc_multiband
 
 from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
@@ -14,13 +15,6 @@ NAME = "phaselinking"
 def _outs(tmp_path):
     return {"OUTPUT": str(tmp_path / "ph.tif"), "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
             "OUTPUT_SHP_COUNT": str(tmp_path / "n.tif")}
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return ds.ReadAsArray(), ds
 
 
 def test_parameters(alg):

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
@@ -27,13 +28,6 @@ def _writer(path, shape, count, **kw):
 
     return RasterWriter(str(path), width=shape[1], height=shape[0], geotransform=(0, 1, 0, 0, 0, -1),
                         crs_wkt="", count=count, **kw)
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(str(path))
-    return ds.ReadAsArray()
 
 
 def test_block_rows_line_up_with_tiles(qgis_app):
