@@ -151,10 +151,20 @@ class Unwrap(GeohazardAlgorithm):
         if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
                 and not snaphu_available():
             return False, "BACKEND: " + SNAPHU_INSTALL_HELP
+        for name in (self.MIN_COHERENCE, self.NLOOKS, self.MAX_MEMORY_MB, self.MIN_COMPONENT_PIXELS):
+            if parameters.get(name) is not None and not np.isfinite(self.parameterAsDouble(parameters, name, context)):
+                return False, f"{name}: expected a number, got {parameters.get(name)!r}"
         try:
-            self._inputs(parameters, context)
+            _, _, info, _ = self._inputs(parameters, context)
         except GeohazardError as exc:
             return False, str(exc)
+        # as a double: a value beyond the integer range must not wrap around into an acceptable one
+        size = self.parameterAsDouble(parameters, self.MIN_COMPONENT_PIXELS, context) \
+            if parameters.get(self.MIN_COMPONENT_PIXELS) is not None else 0
+        if size > info.height * info.width:
+            return False, (f"MIN_COMPONENT_PIXELS is {size:.0f} pixels, more than the whole interferogram "
+                           f"({info.height} x {info.width} = {info.height * info.width} pixels): no component "
+                           "could be kept and every output would be NoData")
         return True, ""
 
     # ------------------------------------------------------------------ inputs
@@ -213,7 +223,7 @@ class Unwrap(GeohazardAlgorithm):
         mask = self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
         os.makedirs(out_dir, exist_ok=True)
         progress = FeedbackProgress(feedback)
-        writers, rows = [], []
+        writers, rows, empty = [], [], []
         n = len(ifgs)
         try:
             with executor(self, parameters, context, feedback) if backend == "builtin" else LocalExecutor() as ex:
@@ -232,6 +242,13 @@ class Unwrap(GeohazardAlgorithm):
                                         out_dir)
                     rows.append({"interferogram": pair, "backend": backend, **stats})
                     feedback.pushInfo(_summary(pair, stats))
+                    if stats["unwrapped"] == 0:
+                        empty.append(pair)
+                        feedback.pushWarning(f"{pair}: no pixel unwrapped, its output is NoData everywhere: "
+                                             + _why_empty(backend, opts))
+            if len(empty) == n:
+                raise GeohazardError(f"no pixel unwrapped in any of the {n} interferogram(s): "
+                                     + _why_empty(backend, opts))
             if report:
                 _write_csv(report, rows)
             if closure:
@@ -275,6 +292,14 @@ def _unwrap_one(path, coh_path, mask_path, writers, info, backend, opts, ex, pro
                         min_component_size=opts["min_component_size"], name=name,
                         max_memory_mb=opts["max_memory_mb"], executor=ex, progress=progress,
                         scratch_dir=scratch_dir)
+
+
+def _why_empty(backend: str, opts: dict) -> str:
+    if backend == "snaphu":
+        return ("SNAPHU grew no connected component (its components are 0 everywhere; with few looks at low "
+                f"coherence it often does): check NLOOKS ({opts['nlooks']:g}) or use the built-in backend")
+    return (f"every connected coherent area (coherence >= MIN_COHERENCE {opts['min_coherence']:g}) is smaller than "
+            f"MIN_COMPONENT_PIXELS ({opts['min_component_size']} pixels): lower MIN_COMPONENT_PIXELS or MIN_COHERENCE")
 
 
 def _summary(pair: str, stats: dict) -> str:

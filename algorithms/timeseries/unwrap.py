@@ -789,6 +789,27 @@ def unwrap_snaphu(phase: np.ndarray, quality: np.ndarray, mask=None, *, nlooks: 
 
 
 # --------------------------------------------------------------------------- one interferogram
+def check_options(shape, *, min_coherence: float, min_component_size: int) -> None:
+    """Refuse options no interferogram of ``shape`` can meet (they would leave every pixel out).
+
+    Raises
+    ------
+    GeohazardError
+        ``min_coherence`` not a number in 0-1, or ``min_component_size`` not a whole number
+        of pixels or larger than the raster (its value and the raster's size named)."""
+    mc = float(min_coherence)
+    if not 0.0 <= mc <= 1.0:  # NaN fails too
+        raise GeohazardError(f"min_coherence must be in 0-1, got {min_coherence!r}")
+    size = float(min_component_size)
+    if not (np.isfinite(size) and size == np.floor(size) and size >= 0):
+        raise GeohazardError(f"min_component_size must be a whole number of pixels >= 0, got {min_component_size!r}")
+    rows, cols = (int(x) for x in shape[:2])
+    if size > rows * cols:
+        raise GeohazardError(
+            f"min_component_size is {int(size)} pixels, more than the whole interferogram ({rows} x {cols} = "
+            f"{rows * cols} pixels): no component could be kept and every pixel would be left out")
+
+
 def unwrap_interferogram(data, coherence=None, mask=None, *, backend: str = "builtin",
                          min_coherence: float = 0.3, min_component_size: int = 50,
                          name: str = "interferogram", **snaphu_options) -> UnwrapResult:
@@ -802,6 +823,7 @@ def unwrap_interferogram(data, coherence=None, mask=None, *, backend: str = "bui
     """
     if backend not in BACKENDS:
         raise GeohazardError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    check_options(np.shape(data), min_coherence=min_coherence, min_component_size=min_component_size)
     phase = wrapped_phase(data, name)
     if coherence is None:
         quality = estimate_quality(phase if mask is None else np.where(mask, phase, np.nan))

@@ -52,6 +52,7 @@ from .unwrap import (
     WRAP_TOLERANCE,
     _median_cycles,
     _root_counts,
+    check_options,
     estimate_quality,
     residues,
     spanning_tree_unwrap,
@@ -403,6 +404,7 @@ def unwrap_tiled(sources: dict, n_rows: int, n_cols: int, writer, *, min_coheren
         left apart) and ``seam_conflicts`` (votes contradicting a stronger path).
     """
     progress = ensure(progress)
+    check_options((n_rows, n_cols), min_coherence=min_coherence, min_component_size=min_component_size)
     plan = plan_tiles(n_rows, n_cols, halo=halo, max_memory_mb=max_memory_mb, tile_rows=tile_rows)
     func = partial(unwrap_tile, min_coherence=min_coherence, min_component_size=min_component_size,
                    name=name, halo=halo)

@@ -1,6 +1,6 @@
 """Built-in unwrapper vs SNAPHU on co-seismic interferograms cut by a decorrelated surface rupture.
 
-Usage: python rupture.py [--coherence true|estimated] [--only NAME_PART] [--no-snaphu]
+Usage: python rupture.py [--coherence true|estimated] [--only NAME_PART] [--no-snaphu] [--seed-offset N]
 (numpy, scipy, numba and snaphu 0.4.1; run by run.sh with .build/venv-unwrap; no QGIS)
 
 The case family (:data:`CASES`, fixed seeds) comes from ``tests/testutils_unwrap.py``
@@ -12,7 +12,8 @@ pixels along the trace (coherence 0-0.1), coherence falling towards 0.22-0.3 bes
 pixels with smooth or pixel-scale patchiness, a background of 0.45-0.95 or 0.2-0.95, phase noise
 of 4, 9 or 20 looks. Both unwrappers get the wrapped phase and the same coherence: the true one
 (default) or the multilooked estimate of the simulated samples (``--coherence estimated``, biased
-high where the ground is decorrelated: a 0.3 floor no longer isolates the strip).
+high where the ground is decorrelated: a 0.3 floor no longer isolates the strip). ``--seed-offset``
+draws other noise and coherence fields for the same cases (held-out checks of the defaults).
 
 Score, as the outside check: the share of the coherent region (land outside the strip, true
 coherence >= 0.3) within half a cycle of the truth after one integer-cycle offset per connected
@@ -85,15 +86,15 @@ def snaphu_run(d, coherence, looks):
     return np.where(cc > 0, unw, np.nan), cc, time.perf_counter() - t
 
 
-def main(coherence="true", only=None, with_snaphu=True):
-    print(f"coherence given to both: {coherence}")
+def main(coherence="true", only=None, with_snaphu=True, seed_offset=0):
+    print(f"coherence given to both: {coherence}; seeds: the case list's + {seed_offset}")
     print(f"{'case':50s} {'ours %':>7s} {'SNAPHU %':>8s} {'diff':>6s} {'out ours':>8s} {'out SN':>6s} "
           f"{'comp':>4s} {'SN':>3s} {'s ours':>6s} {'s SN':>5s}")
     diffs, ours_all = [], []
     for name, kw in CASES.items():
         if only and only not in name:
             continue
-        d = rupture_interferogram(**kw)
+        d = rupture_interferogram(**{**kw, "seed": kw["seed"] + seed_offset})
         region = d["land"] & (d["coherence"] >= 0.3)
         coh = d["coherence"] if coherence == "true" else d["estimated_coherence"]
         t = time.perf_counter()
@@ -122,4 +123,5 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     coh = args[args.index("--coherence") + 1] if "--coherence" in args else "true"
     only = args[args.index("--only") + 1] if "--only" in args else None
-    main(coh, only, "--no-snaphu" not in args)
+    offset = int(args[args.index("--seed-offset") + 1]) if "--seed-offset" in args else 0
+    main(coh, only, "--no-snaphu" not in args, offset)
