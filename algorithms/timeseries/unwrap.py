@@ -160,97 +160,129 @@ def _residues(p):
 def estimate_quality(phase: np.ndarray, size: int = 5, *, chunk_rows=None) -> np.ndarray:
     """Pseudo-coherence (0-1) from the wrapped phase alone:
     ``sqrt(|mean exp(j dx)| |mean exp(j dy)|)`` over ``size x size`` windows of the wrapped
-    row and column differences (1 for a smooth fringe pattern of any density, ~0 for noise).
-    Computed in row chunks (float32, ``chunk_rows`` rows, default about :data:`CHUNK_PIXELS`
-    pixels), so it costs a few bytes per pixel beyond its output."""
-    out = np.empty(np.shape(phase), np.float32)
-    for r0, r1, (mcd, msd), (mcr, msr), off in _window_means(phase, size, chunk_rows):
-        q = np.hypot(mcd[off:off + r1 - r0], msd[off:off + r1 - r0])
-        q *= np.hypot(mcr[off:off + r1 - r0], msr[off:off + r1 - r0])
-        out[r0:r1] = np.sqrt(q)
-    out[~np.isfinite(phase)] = np.nan
-    return out
-
-
-def _window_means(phase, size, chunk_rows):
-    """Per chunk of rows: ``(r0, r1, (mean cos, mean sin) of the differences down, (...) to the
-    right, offset of row r0 in the arrays)`` over ``size x size`` windows (float32; NaN
-    differences count as zero)."""
-    from scipy.ndimage import uniform_filter
-
-    p = np.asarray(phase, dtype=np.float32)
-    rows = p.shape[0]
-    halo = size // 2 + 1
-    if chunk_rows is None:
-        chunk_rows = max(16, CHUNK_PIXELS // max(1, p.shape[1]))
-    for r0 in range(0, rows, chunk_rows):
-        r1 = min(rows, r0 + chunk_rows)
-        a0, a1 = max(0, r0 - halo), min(rows, r1 + halo)
-        blk = p[a0:a1]
-        means = []
-        for axis in (0, 1):
-            d = np.diff(blk, axis=axis, append=blk[-1:] if axis == 0 else blk[:, -1:])
-            if axis == 0 and a1 == rows:
-                d[-1] = d[-2] if d.shape[0] > 1 else 0.0
-            if axis == 1:
-                d[:, -1] = d[:, -2] if d.shape[1] > 1 else 0.0
-            bad = ~np.isfinite(d)
-            c, s = np.cos(d), np.sin(d)
-            c[bad] = 0.0
-            s[bad] = 0.0
-            means.append((uniform_filter(c, size, mode="nearest"), uniform_filter(s, size, mode="nearest")))
-        yield r0, r1, means[0], means[1], r0 - a0
+    row and column differences (1 for a smooth fringe pattern of any density, ~0 for noise;
+    NaN differences count as 0, windows beyond the raster repeat its edge). Each window is
+    summed on its own in a fixed order, so a pixel's value depends on its window only, not
+    on where a chunk or a tile starts. Computed in row chunks (``chunk_rows``, default about
+    :data:`CHUNK_PIXELS` pixels), a few bytes per pixel beyond its output."""
+    return _window_statistics(phase, size, chunk_rows, False)[0]
 
 
 def phase_statistics(phase: np.ndarray, size: int = 5, *, chunk_rows=None):
     """Pseudo-coherence and, per edge direction, the expected difference and its ambiguity.
 
     Over ``size x size`` windows of the wrapped differences down (rows) and to the right
-    (columns): ``m = mean exp(j d)``. Returns arrays of the phase's shape:
+    (columns): ``m = mean exp(j d)`` (as :func:`estimate_quality`). Returns arrays of the
+    phase's shape:
 
-    * ``quality`` (float32): the pseudo-coherence ``sqrt(|m_down| |m_right|)`` (:func:`estimate_quality`);
-    * ``expected_down``, ``expected_right`` (int8, pi / 127 radians, -128 = none): ``angle(m)``, the expected
-      difference to the next pixel, far less noisy than one difference, where the window is
-      consistent (``|m| >=`` :data:`GRADIENT_MIN_CONSISTENCY`), NaN elsewhere (noisier windows
-      estimate it worse than the wrapped difference itself). SNAPHU's smooth cost centres on
-      the same kind of estimate (Chen & Zebker 2001, doi:10.1364/JOSAA.18.000338);
-    * ``cap_down``, ``cap_right`` (uint8, 255 = 1): 1 where ``angle(m)`` is :data:`AMBIGUITY_SIGMAS` noise spreads
-      ``sqrt(-2 ln |m|)`` or more away from +-pi, falling to 0 at +-pi: fringes at the sampling
-      limit (one per two pixels), where a noisy difference lands on the wrong cycle.
+    * ``quality`` (float32): the pseudo-coherence ``sqrt(|m_down| |m_right|)``;
+    * ``expected_down``, ``expected_right`` (int8, pi / 127 radians, -128 = none): ``angle(m)``,
+      the expected difference to the next pixel, far less noisy than one difference, where the
+      window is consistent (``|m| >=`` :data:`GRADIENT_MIN_CONSISTENCY`); none elsewhere (a
+      noisier window estimates it worse than the wrapped difference itself). SNAPHU's smooth
+      cost centres on the same kind of estimate (Chen & Zebker 2001, doi:10.1364/JOSAA.18.000338);
+    * ``cap_down``, ``cap_right`` (uint8, 255 = 1): 1 where ``angle(m)`` is
+      :data:`AMBIGUITY_SIGMAS` noise spreads ``sqrt(-2 ln |m|)`` or more away from +-pi, falling
+      to 0 at +-pi: fringes at the sampling limit (one per two pixels), where a noisy
+      difference lands on the wrong cycle.
     """
+    return _window_statistics(phase, size, chunk_rows, True)
+
+
+def _window_statistics(phase, size, chunk_rows, directions):
     p = np.asarray(phase, dtype=np.float32)
+    if p.ndim != 2:
+        raise GeohazardError(f"phase must be 2-D, got shape {p.shape}")
+    rows, cols = p.shape
+    half = int(size) // 2
     quality = np.empty(p.shape, np.float32)
-    out = (np.empty(p.shape, np.int8), np.empty(p.shape, np.int8), np.empty(p.shape, np.uint8),
-           np.empty(p.shape, np.uint8))
-    for r0, r1, (mcd, msd), (mcr, msr), off in _window_means(p, size, chunk_rows):
-        _finish_statistics(mcd, msd, mcr, msr, off, r0, r1, quality, *out, GRADIENT_MIN_CONSISTENCY,
-                           AMBIGUITY_SIGMAS)
-    quality[~np.isfinite(p)] = np.nan
-    return (quality,) + out
+    shape = p.shape if directions else (1, 1)
+    out = (np.empty(shape, np.int8), np.empty(shape, np.int8), np.empty(shape, np.uint8), np.empty(shape, np.uint8))
+    if chunk_rows is None:
+        chunk_rows = max(16, CHUNK_PIXELS // max(1, cols))
+    for r0 in range(0, rows, int(chunk_rows)):
+        r1 = min(rows, r0 + int(chunk_rows))
+        a0, a1 = max(0, r0 - half), min(rows, r1 + half + 1)  # one more row: the differences down
+        blk = p[a0:a1]
+        _window_rows(p, np.cos(blk), np.sin(blk), a0, r0, r1, half, quality, *out, directions,
+                     GRADIENT_MIN_CONSISTENCY, AMBIGUITY_SIGMAS)
+    return (quality,) + (out if directions else ())
 
 
 @njit(cache=True)
-def _finish_statistics(mcd, msd, mcr, msr, off, r0, r1, quality, exp_down, exp_right, cap_down, cap_right,
-                       min_consistency, sigmas):
-    cols = quality.shape[1]
-    for i in range(r1 - r0):
-        for j in range(cols):
-            md = np.hypot(np.float64(mcd[off + i, j]), np.float64(msd[off + i, j]))
-            mr = np.hypot(np.float64(mcr[off + i, j]), np.float64(msr[off + i, j]))
-            quality[r0 + i, j] = np.sqrt(md * mr)
+def _window_rows(p, cp, sp, a0, r0, r1, half, quality, exp_down, exp_right, cap_down, cap_right, directions,
+                 min_consistency, sigmas):
+    """:func:`phase_statistics` on rows ``r0:r1`` (``cp``, ``sp``: cos and sin of the phase from
+    row ``a0``): per direction, the cos and sin of the wrapped differences
+    (``exp(j (b - a)) = exp(j b) exp(-j a)``; the last row / column repeats the one before; NaN
+    counts 0) summed along each row over the window, then down the columns, each sum in a
+    fixed order."""
+    rows, cols = p.shape
+    b0, b1 = max(0, r0 - half), min(rows, r1 + half)
+    sums = np.zeros((4, b1 - b0, cols))
+    cs = np.zeros((4, cols))
+    for i in range(b1 - b0):
+        r = b0 + i
+        rd = r if r + 1 < rows else r - 1
+        for c in range(cols):
+            # a raster one pixel high (wide) has no difference down (right): taken as 0, a consistent one
+            cs[0, c] = cs[2, c] = 1.0 if rd < 0 else 0.0
+            cs[1, c] = cs[3, c] = 0.0
+            if rd >= 0:
+                x0, y0 = np.float64(cp[rd - a0, c]), np.float64(sp[rd - a0, c])
+                x1, y1 = np.float64(cp[rd + 1 - a0, c]), np.float64(sp[rd + 1 - a0, c])
+                cc_, ss_ = x1 * x0 + y1 * y0, y1 * x0 - x1 * y0
+                if not (np.isnan(cc_) or np.isnan(ss_)):
+                    cs[0, c], cs[1, c] = cc_, ss_
+            cr = c if c + 1 < cols else c - 1
+            if cr < 0:
+                cs[2, c] = 1.0
+            else:
+                x0, y0 = np.float64(cp[r - a0, cr]), np.float64(sp[r - a0, cr])
+                x1, y1 = np.float64(cp[r - a0, cr + 1]), np.float64(sp[r - a0, cr + 1])
+                cc_, ss_ = x1 * x0 + y1 * y0, y1 * x0 - x1 * y0
+                if not (np.isnan(cc_) or np.isnan(ss_)):
+                    cs[2, c], cs[3, c] = cc_, ss_
+        for c in range(cols):
+            inner = half <= c < cols - half
+            for k in range(4):
+                acc = 0.0
+                if inner:
+                    for dc in range(-half, half + 1):
+                        acc += cs[k, c + dc]
+                else:
+                    for dc in range(-half, half + 1):
+                        acc += cs[k, min(max(c + dc, 0), cols - 1)]
+                sums[k, i, c] = acc
+    norm = 1.0 / ((2 * half + 1) ** 2)
+    m = np.empty(4)
+    for r in range(r0, r1):
+        inner = half <= r < rows - half
+        for c in range(cols):
+            for k in range(4):
+                acc = 0.0
+                if inner:
+                    for dr in range(-half, half + 1):
+                        acc += sums[k, r + dr - b0, c]
+                else:
+                    for dr in range(-half, half + 1):
+                        acc += sums[k, min(max(r + dr, 0), rows - 1) - b0, c]
+                m[k] = acc * norm
+            md = np.hypot(m[0], m[1])
+            mr = np.hypot(m[2], m[3])
+            quality[r, c] = np.nan if np.isnan(p[r, c]) else np.sqrt(md * mr)
+            if not directions:
+                continue
             for k in range(2):
+                mag = md if k == 0 else mr
+                g = np.arctan2(m[2 * k + 1], m[2 * k])
+                sigma = np.sqrt(-2.0 * np.log(min(max(mag, 1e-6), 1.0 - 1e-7)))
+                cap = np.uint8(np.rint(255.0 * min(max((np.pi - abs(g)) / (sigmas * sigma), 0.0), 1.0)))
+                e = np.int8(np.rint(g * (127.0 / np.pi))) if mag >= min_consistency else np.int8(-128)
                 if k == 0:
-                    m, g = md, np.arctan2(np.float64(msd[off + i, j]), np.float64(mcd[off + i, j]))
+                    exp_down[r, c], cap_down[r, c] = e, cap
                 else:
-                    m, g = mr, np.arctan2(np.float64(msr[off + i, j]), np.float64(mcr[off + i, j]))
-                sigma = np.sqrt(-2.0 * np.log(min(max(m, 1e-6), 1.0 - 1e-7)))
-                cap = min(max((np.pi - abs(g)) / (sigmas * sigma), 0.0), 1.0)
-                e = np.int8(np.rint(g * (127.0 / np.pi))) if m >= min_consistency else np.int8(-128)
-                cap = np.uint8(np.rint(cap * 255.0))
-                if k == 0:
-                    exp_down[r0 + i, j], cap_down[r0 + i, j] = e, cap
-                else:
-                    exp_right[r0 + i, j], cap_right[r0 + i, j] = e, cap
+                    exp_right[r, c], cap_right[r, c] = e, cap
 
 
 # --------------------------------------------------------------------------- built-in backend
