@@ -66,7 +66,7 @@ _LEVELS = 4096
 BRIDGE_COHERENCE_FACTOR = 0.5
 #: Sets of at least this many coherent pixels are not joined by one edge: the edges between
 #: two such sets vote on their whole-cycle offset ...
-LARGE_SET_PIXELS = 64
+LARGE_SET_PIXELS = 48
 #: ... each edge weighing its quality (0-1); they are joined when the best-supported offset
 #: outweighs the others by at least this (four perfect edges) ...
 JOIN_MIN_WEIGHT = 4.0
@@ -74,7 +74,7 @@ JOIN_MIN_WEIGHT = 4.0
 JOIN_MIN_AGREEMENT = 0.75
 #: An edge whose expected difference is within this many local noise spreads of pi (where a
 #: cycle is ambiguous: fringes near one per two pixels) loses quality in proportion.
-AMBIGUITY_SIGMAS = 3.0
+AMBIGUITY_SIGMAS = 5.0
 #: The window's mean difference is the expected difference across an edge (the cycle nearest
 #: to it is taken) only where ``|mean exp(j d)|`` is at least this (noise spread <= 0.85 rad);
 #: noisier windows estimate it worse than the wrapped difference does.
