@@ -75,10 +75,18 @@ class Unwrap(GeohazardAlgorithm):
         "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
         "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
         "<b>Backend</b>: built-in (quality-guided unwrapping along the maximum spanning tree of coherence, "
-        "fringe consistency and second differences, Herraez et al. 2002; pixels below the minimum coherence are "
-        "not unwrapped, and what they cut apart "
-        "becomes separate connected components instead of a guess) or SNAPHU (Chen & Zebker 2001, statistical "
-        "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n\n"
+        "fringe consistency and second differences, Herraez et al. 2002, each difference taken to the cycle "
+        "nearest the local fringe gradient; two large patches are joined only when the edges between them agree "
+        "on their whole-cycle offset, so a decorrelated strip such as a surface rupture is not crossed by one "
+        "noisy path) or SNAPHU (Chen & Zebker 2001, statistical "
+        "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n"
+        "<b>Minimum coherence</b> (built-in): pixels at or above it form the connected components. Pixels from "
+        "half of it up to it whose fringes are consistent (pseudo-coherence at least the minimum) are unwrapped "
+        "last, from the component they touch, and can carry a patch cut off by a thin low-coherence gap back to "
+        "it; lower pixels, masked and NaN pixels are not unwrapped, and what they cut apart becomes separate "
+        "connected components instead of a guess. <b>Smallest component</b>: smaller components are left out; a "
+        "value larger than the raster is refused, and an interferogram left without any pixel is named in a "
+        "warning (an error when every interferogram is).\n\n"
         "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
         "unwrapped) and YYYYMMDD_YYYYMMDD.conncomp.tif (connected components, 1 = largest, 0 = not unwrapped); "
         "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
@@ -121,7 +129,8 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.BACKEND, self.tr("Unwrapper"), options=self.BACKEND_NAMES, defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_COHERENCE, self.tr("Minimum coherence of an unwrapped pixel"),
+            self.MIN_COHERENCE, self.tr("Minimum coherence (built-in: from half of it, consistent fringes are "
+                                        "unwrapped last)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_COMPONENT_PIXELS, self.tr("Smallest connected component kept (pixels)"),

@@ -693,7 +693,9 @@ def spanning_tree_unwrap(phase: np.ndarray, coherence: np.ndarray, mask=None, *,
     bridge = _bridge_pixels(phase, coh, data, valid, float(min_coherence))
     del data
     ph = np.where(valid, phase, np.float32(np.nan))
-    quality = coh.copy()
+    bridge_coh = coh[bridge] if bridge is not None else None
+    quality = coh  # lowered in place below; the bridge pixels get their coherence back
+    del coh
     if phase_quality:
         pq, grad_down, grad_right, cap_down, cap_right = phase_statistics(ph, QUALITY_WINDOW)
         np.minimum(quality, np.nan_to_num(pq, nan=0.0), out=quality)
@@ -707,10 +709,10 @@ def spanning_tree_unwrap(phase: np.ndarray, coherence: np.ndarray, mask=None, *,
         _second_difference_quality(ph, np.asarray(coherence, dtype=np.float32), quality, SECOND_DIFFERENCE_WEIGHT)
     if bridge is not None:
         ph[bridge] = phase[bridge]
-        quality[bridge] = coh[bridge]
+        quality[bridge] = bridge_coh
+        del bridge_coh
     else:
         bridge = np.zeros(phase.shape, bool)
-    del coh
     parent, cycles, kept, n_strong = _grow_components(ph, quality, valid, bridge, penalty, grad_down, grad_right,
                                                       cap_down, cap_right, _LEVELS, RESIDUE_PENALTY,
                                                       LARGE_SET_PIXELS)
