@@ -3,24 +3,31 @@
 Two backends behind one call (:func:`unwrap_interferogram`):
 
 ``"builtin"``
-    A quality-guided unwrapper on a maximum spanning tree (the reliability-sorted
-    path-following of Herraez et al. 2002, Appl. Opt. 41(35), doi:10.1364/AO.41.007437):
-    every pixel pair (4-neighbours) is an edge whose quality is the lowest of the two
-    pixels' coherence, of their pseudo-coherence (consistency of the fringes in a 5x5
-    window, :func:`estimate_quality`) and of their second-difference reliability
-    ``1 / (1 + coherence**2 D)`` (Herraez et al. 2002: low where the fringes bend faster than they are
-    sampled, steep bowls under noise), halved when the edge borders a residue (a 2x2 loop
-    whose wrapped differences do not sum to a multiple of 2 pi); edges are taken from the
-    best down (Kruskal, union-find) and the phase is integrated along the tree they form,
-    so errors are pushed to the least reliable pixels. Three congruent clean-up passes
-    follow: a pixel a whole number of cycles away from the median of its component's
-    pixels in a 5x5 window is moved by those cycles (isolated errors in noisy areas).
-    Pixels below ``min_coherence``, masked or NaN are not unwrapped; what
-    stays connected through coherent pixels forms one **connected component**
-    (labels 1, 2, ... by decreasing size, 0 = not unwrapped): the unwrapper never
-    guesses the cycle offset across a decorrelated gap. Components smaller than
-    ``min_component_size`` pixels are dropped (label 0, NaN phase). Pure numba/numpy,
-    the whole interferogram in memory (about 40 bytes per pixel); big rasters go through
+    A quality-guided unwrapper on a spanning tree (the reliability-sorted path following of
+    Herraez et al. 2002, Appl. Opt. 41(35), doi:10.1364/AO.41.007437): every pixel pair
+    (4-neighbours) is an edge whose quality is the lowest of the two pixels' coherence, of
+    their pseudo-coherence (consistency of the fringes in a 5x5 window, :func:`estimate_quality`),
+    of their second-difference reliability ``1 / (1 + coherence**2 D)`` (Herraez et al. 2002:
+    low where the fringes bend faster than they are sampled) and of an ambiguity cap (low where
+    the window's mean difference is near +-pi, fringes at the sampling limit,
+    :func:`phase_statistics`), halved when the edge borders a residue (a 2x2 loop whose wrapped
+    differences do not sum to a multiple of 2 pi). The difference across an edge takes the
+    whole cycle nearest the window's mean difference where that window is consistent, else the
+    wrapped difference. Edges are taken from the best down (Kruskal) by a union-find that
+    carries each pixel's whole cycles; two sets of at least :data:`LARGE_SET_PIXELS` coherent
+    pixels are never joined by one edge: the edges between them vote, weighted by quality, for
+    their offset, and they are joined when the vote is clear (:func:`vote_offsets`), so one
+    noisy path across a decorrelated strip or an aliased zone does not put a whole side a cycle
+    off. Three congruent clean-up passes follow: a pixel a whole number of cycles away from the
+    median of its component's pixels in a 5x5 window is moved by those cycles.
+    Pixels at or above ``min_coherence`` form the **connected components** (labels 1, 2, ...
+    by decreasing size, 0 = not unwrapped); *bridge* pixels, from half of it up to it with
+    consistent fringes, are integrated after all of them and kept where their component holds
+    coherent pixels, so patches cut off by thin low-coherence gaps join the ground they belong
+    to; lower, masked or NaN pixels are not unwrapped, and the unwrapper never guesses the
+    cycle offset across a decorrelated gap. Components smaller than ``min_component_size``
+    pixels are dropped (label 0, NaN phase). Pure numba/numpy, deterministic, the whole
+    interferogram in memory (about 47 bytes per pixel); big rasters go through
     :mod:`algorithms.timeseries.unwrap_tiles` (overlapping row tiles, bounded memory).
 
 ``"snaphu"``
@@ -32,7 +39,7 @@ Two backends behind one call (:func:`unwrap_interferogram`):
 Both return the unwrapped phase in radians with the input's sign (phase grows with
 range, see :mod:`algorithms.conventions`); within a component the result equals the
 wrapped phase plus a multiple of 2 pi; the constant of each component is
-free (the built-in backend starts each from its most coherent pixel's wrapped value).
+free (the built-in backend leaves each component's most coherent pixel at its wrapped value).
 """
 
 from __future__ import annotations
@@ -656,8 +663,9 @@ def unwrap_builtin(phase: np.ndarray, coherence: np.ndarray, mask=None, *, min_c
                    min_component_size: int = 50, phase_quality: bool = True) -> UnwrapResult:
     """Quality-guided (maximum-spanning-tree) unwrapping with connected components (see module doc).
 
-    Pixels with ``coherence >= min_coherence`` (and ``mask``) are unwrapped; the edge order
-    uses ``min(coherence, estimate_quality(phase), 1 / (1 + coherence**2 D))`` when ``phase_quality`` (the fringes' own
+    Pixels with ``coherence >= min_coherence`` (and ``mask``) are unwrapped, and the bridge
+    pixels down to half of it (module doc); the edge order uses ``min(coherence, pseudo-coherence,
+    1 / (1 + coherence**2 D), ambiguity cap)`` when ``phase_quality`` (the fringes' own
     consistency catches noise the coherence does not predict), else the coherence alone.
     The whole interferogram is held in memory; :mod:`algorithms.timeseries.unwrap_tiles`
     unwraps big rasters in overlapping tiles.
