@@ -64,7 +64,7 @@ TILE_HALO = 64
 #: Fewest rows of a tile (its own rows, without halo), whatever the memory budget.
 MIN_TILE_ROWS = 256
 #: Memory of one tile pixel in the tile pass (inputs, spanning tree, labels, outputs), bytes: the
-#: peaks of benchmarks/unwrap/memory.py less the process at rest are 68-72 bytes per pixel read.
+#: peaks of benchmarks/unwrap/memory.py less the process at rest are about 70 bytes per pixel read.
 BYTES_PER_PIXEL = 96
 #: A seam vote joins two tile components only with at least this many agreeing pixels ...
 MIN_SEAM_VOTES = 16
