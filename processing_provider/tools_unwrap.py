@@ -75,10 +75,18 @@ class Unwrap(GeohazardAlgorithm):
         "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
         "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
         "<b>Backend</b>: built-in (quality-guided unwrapping along the maximum spanning tree of coherence, "
-        "fringe consistency and second differences, Herraez et al. 2002; pixels below the minimum coherence are "
-        "not unwrapped, and what they cut apart "
-        "becomes separate connected components instead of a guess) or SNAPHU (Chen & Zebker 2001, statistical "
-        "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n\n"
+        "fringe consistency and second differences, Herraez et al. 2002, each difference taken to the cycle "
+        "nearest the local fringe gradient; two large patches are joined only when the edges between them agree "
+        "on their whole-cycle offset, so a decorrelated strip such as a surface rupture is not crossed by one "
+        "noisy path) or SNAPHU (Chen & Zebker 2001, statistical "
+        "cost, through the optional Python package 'snaphu'; " + SNAPHU_INSTALL_HELP + ").\n"
+        "<b>Minimum coherence</b> (built-in): pixels at or above it form the connected components. Pixels from "
+        "half of it up to it whose fringes are consistent (pseudo-coherence at least the minimum) are unwrapped "
+        "last, from the component they touch, and can carry a patch cut off by a thin low-coherence gap back to "
+        "it; lower pixels, masked and NaN pixels are not unwrapped, and what they cut apart becomes separate "
+        "connected components instead of a guess. <b>Smallest component</b>: smaller components are left out; a "
+        "value larger than the raster is refused, and an interferogram left without any pixel is named in a "
+        "warning (an error when every interferogram is).\n\n"
         "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
         "unwrapped) and YYYYMMDD_YYYYMMDD.conncomp.tif (connected components, 1 = largest, 0 = not unwrapped); "
         "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
@@ -121,7 +129,8 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterEnum(
             self.BACKEND, self.tr("Unwrapper"), options=self.BACKEND_NAMES, defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_COHERENCE, self.tr("Minimum coherence of an unwrapped pixel"),
+            self.MIN_COHERENCE, self.tr("Minimum coherence (built-in: from half of it, consistent fringes are "
+                                        "unwrapped last)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_COMPONENT_PIXELS, self.tr("Smallest connected component kept (pixels)"),
@@ -151,10 +160,20 @@ class Unwrap(GeohazardAlgorithm):
         if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
                 and not snaphu_available():
             return False, "BACKEND: " + SNAPHU_INSTALL_HELP
+        for name in (self.MIN_COHERENCE, self.NLOOKS, self.MAX_MEMORY_MB, self.MIN_COMPONENT_PIXELS):
+            if parameters.get(name) is not None and not np.isfinite(self.parameterAsDouble(parameters, name, context)):
+                return False, f"{name}: expected a number, got {parameters.get(name)!r}"
         try:
-            self._inputs(parameters, context)
+            _, _, info, _ = self._inputs(parameters, context)
         except GeohazardError as exc:
             return False, str(exc)
+        # as a double: a value beyond the integer range must not wrap around into an acceptable one
+        size = self.parameterAsDouble(parameters, self.MIN_COMPONENT_PIXELS, context) \
+            if parameters.get(self.MIN_COMPONENT_PIXELS) is not None else 0
+        if size > info.height * info.width:
+            return False, (f"MIN_COMPONENT_PIXELS is {size:.0f} pixels, more than the whole interferogram "
+                           f"({info.height} x {info.width} = {info.height * info.width} pixels): no component "
+                           "could be kept and every output would be NoData")
         return True, ""
 
     # ------------------------------------------------------------------ inputs
@@ -213,7 +232,7 @@ class Unwrap(GeohazardAlgorithm):
         mask = self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
         os.makedirs(out_dir, exist_ok=True)
         progress = FeedbackProgress(feedback)
-        writers, rows = [], []
+        writers, rows, empty = [], [], []
         n = len(ifgs)
         try:
             with executor(self, parameters, context, feedback) if backend == "builtin" else LocalExecutor() as ex:
@@ -232,6 +251,13 @@ class Unwrap(GeohazardAlgorithm):
                                         out_dir)
                     rows.append({"interferogram": pair, "backend": backend, **stats})
                     feedback.pushInfo(_summary(pair, stats))
+                    if stats["unwrapped"] == 0:
+                        empty.append(pair)
+                        feedback.pushWarning(f"{pair}: no pixel unwrapped, its output is NoData everywhere: "
+                                             + _why_empty(backend, opts))
+            if len(empty) == n:
+                raise GeohazardError(f"no pixel unwrapped in any of the {n} interferogram(s): "
+                                     + _why_empty(backend, opts))
             if report:
                 _write_csv(report, rows)
             if closure:
@@ -275,6 +301,14 @@ def _unwrap_one(path, coh_path, mask_path, writers, info, backend, opts, ex, pro
                         min_component_size=opts["min_component_size"], name=name,
                         max_memory_mb=opts["max_memory_mb"], executor=ex, progress=progress,
                         scratch_dir=scratch_dir)
+
+
+def _why_empty(backend: str, opts: dict) -> str:
+    if backend == "snaphu":
+        return ("SNAPHU grew no connected component (its components are 0 everywhere; with few looks at low "
+                f"coherence it often does): check NLOOKS ({opts['nlooks']:g}) or use the built-in backend")
+    return (f"every connected coherent area (coherence >= MIN_COHERENCE {opts['min_coherence']:g}) is smaller than "
+            f"MIN_COMPONENT_PIXELS ({opts['min_component_size']} pixels): lower MIN_COMPONENT_PIXELS or MIN_COHERENCE")
 
 
 def _summary(pair: str, stats: dict) -> str:
