@@ -334,10 +334,11 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
 
 def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold):
     """The AmplitudeDispersion loop of main 787161a: writes ``outs`` (mean, dispersion, ps) like the tool did."""
+    from insar_geohazards.algorithms.ordered import add_rows
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.algorithms.timeseries.ps import (
-        amplitude_date_sums,
         amplitude_dispersion,
+        amplitude_row_sums,
         calibration_factors,
         ps_candidates,
     )
@@ -345,13 +346,11 @@ def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold
 
     info = stack.info
     cal = None
-    if calibrate:
-        sums = np.zeros(len(stack))
-        counts = np.zeros(len(stack))
+    if calibrate:  # the calibration sums added row by row in row order (since the determinism rule)
+        sums = counts = None
         for r0, r1, _, _ in iter_blocks(info.height, block_rows):
-            s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
-            sums += s
-            counts += c
+            s, c = amplitude_row_sums(np.abs(stack.read_rows(r0, r1)))
+            sums, counts = add_rows(sums, s), add_rows(counts, c)
         cal = calibration_factors(sums, counts)
     n_ps = 0
     with RasterWriter.like(outs[0], info) as w_mean, RasterWriter.like(outs[1], info) as w_da, \

@@ -175,21 +175,13 @@ def _amplitude(rng):
     slc = _slc(rng)
 
     def run(rows, ex):
-        acc = ps.DateSums() if hasattr(ps, "DateSums") else None
-        totals = {"sums": 0.0, "counts": 0.0}
-
-        def add(block, out):
-            if acc is not None:
-                acc.add(block, out)
-            else:
-                totals["sums"] = totals["sums"] + out["sums"]
-                totals["counts"] = totals["counts"] + out["counts"]
-        eng.process_blocks(plan(rows), ps.amplitude_sums_block, add, sources={"slc": slc}, executor=ex)
-        sums, counts = acc.result() if acc is not None else (totals["sums"], totals["counts"])
+        acc = ps.DateSums()
+        eng.process_blocks(plan(rows), ps.amplitude_sums_block, acc, sources={"slc": slc}, executor=ex)
+        sums, counts = acc.result()
         cal = ps.calibration_factors(sums, counts)
         got = run_map(functools.partial(ps.amplitude_dispersion_block, calibration=cal, threshold=0.25),
                       {"slc": slc}, ("mean", "dispersion", "ps"), rows, ex)
-        return {"calibration": cal, **got}
+        return {"calibration": cal, "sums": sums, "counts": counts, **got}
     return run
 
 
@@ -292,7 +284,7 @@ def _coulomb(rng):
     from insar_geohazards.algorithms.elastic.grid_blocks import coulomb_grid_block
     from insar_geohazards.algorithms.elastic.stress import regional_stress_tensor
 
-    kw = dict(geotransform=GT, table=_faults().table(), depths_m=[3000.0, 7000.0], shear_modulus_pa=3.2e10,
+    kw = dict(geotransform=GT, table=_faults().table(), depths_m=[0.0, 3000.0, 7000.0], shear_modulus_pa=3.2e10,
               poisson=0.25, friction=0.4, scale_pa=1e5)
     fixed = functools.partial(coulomb_grid_block, regional=None,
                               receiver={"strike_deg": 30.0, "dip_deg": 60.0, "rake_deg": 90.0}, **kw)
