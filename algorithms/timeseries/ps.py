@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GeohazardError
-from ..ordered import RowSums, add_rows, row_sums
+from ..ordered import RowSums, add_rows, row_sums, sum_first_axis
 
 
 def _check_stack(stack, name="amplitude"):
@@ -129,10 +129,13 @@ def amplitude_dispersion(amplitude, *, calibration=None) -> tuple[np.ndarray, np
             raise GeohazardError(f"calibration must be {amp.shape[0]} positive factors, got {cal}")
         amp = amp / cal[:, None, None]
     amp[~(amp > 0)] = np.nan
-    n = np.sum(np.isfinite(amp), axis=0)
+    ok = np.isfinite(amp)
+    n = np.sum(ok, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(np.where(n >= 3, amp, np.nan), axis=0) if amp.size else np.zeros(amp.shape[1:])
-        std = np.sqrt(np.nanmean((amp - mean) ** 2, axis=0))
+        # means over the dates in order (algorithms.ordered: the same bits for a block of one pixel)
+        mean = sum_first_axis(np.where(ok, amp, 0.0)) / n if amp.size else np.zeros(amp.shape[1:])
+        mean = np.where(n >= 3, mean, np.nan)
+        std = np.sqrt(sum_first_axis(np.where(ok, (amp - mean) ** 2, 0.0)) / n)
         da = std / mean
     bad = n < 3
     mean[bad] = np.nan

@@ -20,7 +20,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..ordered import RowSums, row_sums
+from ..ordered import RowSums, row_sums, sum_first_axis
 
 #: Names of the rasters :func:`sbas_block` returns, in the order of the tool's outputs.
 SBAS_RASTERS = ("timeseries", "velocity", "velocity_std", "temporal_coherence", "count")
@@ -63,7 +63,7 @@ def scan_block(block, inputs, *, coherence: bool) -> dict:
     if coherence:
         m = coh.shape[0]
         c0 = np.where(np.isfinite(coh), coh, 0.0)
-        out["coh_sum"] = c0.sum(axis=0)
+        out["coh_sum"] = sum_first_axis(c0)
         out["ifg_coh_sum"] = row_sums(c0).T
         out["ifg_coh_n"] = np.isfinite(coh.reshape(m, -1)).sum(axis=1)
     return out
