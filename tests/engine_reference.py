@@ -20,9 +20,11 @@ from insar_geohazards.algorithms.geometry.distortion import (
     _heights,
     _RowStore,
     _table,
+    class_rows,
     classify_block,
     combine_best_geometry,
 )
+from insar_geohazards.algorithms.ordered import add_rows
 from insar_geohazards.algorithms.progress import SubProgress, check_canceled
 
 
@@ -119,18 +121,14 @@ def distortion_map_frozen(read_dem, write, *, n_rows: int, n_cols: int, geometri
                     strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
                     min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
                 write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
-                cd = np.bincount(cls.ravel(), minlength=256)
-                cv = np.bincount(vis.ravel(), minlength=256)
+                # class areas row by row, added in row order (since the determinism rule: the same bits for any
+                # block layout)
+                cd, ad = class_rows(cls, dx_rows[r0:r1], dy_m)
+                cv, av = class_rows(vis, dx_rows[r0:r1], dy_m)
                 counts_d += cd
                 counts_v += cv
-                dxb = dx_rows[r0:r1]
-                if np.ptp(dxb) == 0:  # projected grid: one pixel area
-                    area_d += cd * (dxb[0] * dy_m)
-                    area_v += cv * (dxb[0] * dy_m)
-                else:
-                    pix_area = np.repeat(dxb * dy_m, n_cols)
-                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
-                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+                area_d = add_rows(area_d, ad if fwd.plan.rows_top_down else ad[::-1])
+                area_v = add_rows(area_v, av if fwd.plan.rows_top_down else av[::-1])
                 if n_geo == 2:
                     class_store[gi].write(r0, cls)
             tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),

@@ -261,8 +261,10 @@ def _distortion(rng):
                 if key not in got:
                     got[key] = np.zeros((ROWS, COLS), np.asarray(a).dtype)
                 got[key][r0:r1] = a
+        # geographic rows: the pixel width changes with the row (class areas are sums of unequal areas)
         tables = distortion_map(lambda r0, r1: dem[r0:r1], write, n_rows=ROWS, n_cols=COLS, geometries=geos,
-                                dx_rows_m=np.full(ROWS, 25.0), dy_m=25.0, block_rows=rows or ROWS, executor=ex)
+                                dx_rows_m=30.87 * np.cos(np.radians(46.1 + 0.001 * np.arange(ROWS))), dy_m=30.9,
+                                block_rows=rows or ROWS, executor=ex)
         got["tables"] = np.array(repr(tables))
         return got
     return run
