@@ -276,7 +276,8 @@ def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
         y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
         xx, yy = np.meshgrid(x, y)
         d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
-        los = d @ los_vec
+        lv = np.asarray(los_vec, float).reshape(3)
+        los = d[..., 0] * lv[0] + d[..., 1] * lv[1] + d[..., 2] * lv[2]  # no BLAS (since the determinism rule)
         out[:, r0:r1] = np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)
     return out
 

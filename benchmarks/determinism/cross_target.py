@@ -1,8 +1,9 @@
 """Every case of the determinism harness once (whole image, this process); outputs pickled or compared.
 
-``python cross_target.py run OUT.pkl`` runs the cases of tests/core/test_engine_determinism.py and pickles
-their outputs; ``python cross_target.py compare A.pkl B.pkl ...`` prints, per case, whether the other runs
-gave the same bytes as the first. cross_target.sh runs it under several CPU targets (numba's
+``python cross_target.py build CASES.pkl`` builds the inputs of every case of
+tests/core/test_engine_determinism.py once; ``python cross_target.py run CASES.pkl OUT.pkl`` runs them and
+pickles their outputs; ``python cross_target.py compare A.pkl B.pkl ...`` prints, per case, whether the other
+runs gave the same bytes as the first. cross_target.sh runs it under several CPU targets (numba's
 NUMBA_CPU_NAME, OpenBLAS's OPENBLAS_CORETYPE, numpy's NPY_DISABLE_CPU_FEATURES) and compares.
 """
 
@@ -16,18 +17,36 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def run(path):
+def _paths():
     sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
     sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+
+def build(path):
+    """Build every case's inputs once (the builders use numpy's transcendental functions, which differ between
+    numpy's AVX-512 and AVX2 loops) and pickle the ready-to-run cases, so every target runs the same inputs."""
+    import cloudpickle
+
+    _paths()
     from core.test_engine_determinism import CASES
 
+    cases = {name: (fn(np.random.default_rng(7)), layouts[0]) for name, (fn, layouts, _) in CASES.items()}
+    with open(path, "wb") as fh:
+        cloudpickle.dump(cases, fh)
+    print(f"{path}: {len(cases)} cases built")
+
+
+def run(cases_path, path):
+    _paths()
     from insar_geohazards.algorithms import engine as eng
 
+    with open(cases_path, "rb") as fh:
+        cases = pickle.load(fh)
     out = {}
     t0 = time.time()
-    for name, (fn, layouts, _) in CASES.items():
+    for name, (fn, layout) in cases.items():
         try:
-            out[name] = fn(np.random.default_rng(7))(layouts[0], eng.LocalExecutor())
+            out[name] = fn(layout, eng.LocalExecutor())
         except Exception as exc:  # a case that cannot run here is reported, not hidden
             out[name] = {"error": np.array(repr(exc))}
     with open(path, "wb") as fh:
@@ -63,7 +82,9 @@ def compare(paths):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "run":
-        run(sys.argv[2])
+    if sys.argv[1] == "build":
+        build(sys.argv[2])
+    elif sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3])
     else:
         compare(sys.argv[2:])

@@ -11,9 +11,10 @@ mkdir -p "$OUT"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 export QT_QPA_PLATFORM=offscreen
+/usr/bin/python3 "$HERE/cross_target.py" build "$TMP/cases.pkl"  # the same inputs for every target
 run() {  # name, then environment assignments
   local name="$1"; shift
-  env "$@" NUMBA_CACHE_DIR="$TMP/$name" /usr/bin/python3 "$HERE/cross_target.py" run "$OUT/$name.pkl"
+  env "$@" NUMBA_CACHE_DIR="$TMP/$name" /usr/bin/python3 "$HERE/cross_target.py" run "$TMP/cases.pkl" "$OUT/$name.pkl"
 }
 run host
 run numba_haswell NUMBA_CPU_NAME=haswell
