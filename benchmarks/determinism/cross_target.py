@@ -18,8 +18,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _paths():
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    for p in (os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tests"),
+              os.path.join(ROOT, "benchmarks", "ada")):  # the ADA cases' point generators
+        sys.path.insert(0, p)
 
 
 def build(path):
