@@ -695,8 +695,7 @@ def _activity(rng):
 
 
 # --------------------------------------------------------------------------- offset tracking
-@case("offsettracking", layouts=(None, 1, 0.6), narrow=False,
-      xfail="offsettracking: window sums about a block-dependent origin (algorithms/kinematics/offsets.py)")
+@case("offsettracking", layouts=(None, 1, 0.6), narrow=False)
 def _offsets(rng):
     from scipy.ndimage import fourier_shift, gaussian_filter
 

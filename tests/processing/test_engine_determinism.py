@@ -7,8 +7,9 @@ plan, and for the stack corrections row blocks instead of blocks of whole interf
 interferograms). The outputs (raster values and band names, vector attributes and geometries, CSV tables)
 must be the same. The core side of the harness is tests/core/test_engine_determinism.py.
 
-Not here: ``offsettracking`` (its window sums depend on the block origin; a strict xfail in the core
-harness) and the tile layout of ``unwrap`` (tiles are part of that method: it is run with threads and Dask).
+Not here: ``offsettracking`` (its blocks are multiples of its step, set by its memory budget: the core harness
+runs it with several budgets) and the tile layout of ``unwrap`` (tiles are part of that method: it is run with
+threads and Dask).
 """
 
 from __future__ import annotations
