@@ -326,7 +326,7 @@ class TroposphericCorrection(GeohazardAlgorithm):
             normals = fit_pass(stack, functools.partial(troposphere.elevation_normal_block, order=order, h0=h0,
                                                         hscale=hscale, layout=layout, coherence_threshold=thr),
                                sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
-                               progress=SubProgress(progress, 0, 45), plan=plan)
+                               progress=SubProgress(progress, 0, 45), plan=plan, n_window_rows=layout[0])
             coef, corr, fallback = troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_px,
                                                                correlation_threshold=corr_thr, mask_name=mask_name)
             if per_date:

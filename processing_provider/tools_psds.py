@@ -28,6 +28,7 @@ from ..algorithms.formats.slc import baselines_for_dates, read_baselines
 from ..algorithms.progress import SubProgress, check_canceled
 from ..algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_block, phase_link_plan
 from ..algorithms.timeseries.ps import (
+    DateSums,
     amplitude_dispersion_block,
     amplitude_sums_block,
     calibration_factors,
@@ -112,11 +113,8 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         sources = {"slc": stack.source()}
         outs = output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
                                                self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
-        totals = {"sums": np.zeros(len(stack)), "counts": np.zeros(len(stack)), "n_ps": 0}
-
-        def add_sums(block, out):  # plan order: the same float sums as a sequential loop
-            totals["sums"] += out["sums"]
-            totals["counts"] += out["counts"]
+        totals = {"n_ps": 0}
+        date_sums = DateSums()  # per-row sums added in row order: the same factors for any block layout
 
         with executor(self, parameters, context, feedback) as ex, \
                 optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info) as w_mean, \
@@ -124,9 +122,9 @@ class AmplitudeDispersion(GeohazardAlgorithm):
                 RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255) as w_ps:
             cal = None
             if calibrate:
-                process_blocks(plan, amplitude_sums_block, add_sums, sources=sources, executor=ex,
+                process_blocks(plan, amplitude_sums_block, date_sums, sources=sources, executor=ex,
                                progress=SubProgress(progress, 0, 40))
-                cal = calibration_factors(totals["sums"], totals["counts"])
+                cal = calibration_factors(*date_sums.result())
 
             def write(block, out):
                 totals["n_ps"] += int((out["ps"] == 1).sum())

@@ -42,6 +42,7 @@ from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.baselines import read_baselines
 from ..formats.dates import parse_date, parse_date_pair
+from ..ordered import columnwise_matmul, sum_first_axis
 
 
 def design_matrix(dates: Sequence[_dt.date], bperp_m: np.ndarray, *, poly_order: int = 2,
@@ -117,11 +118,13 @@ def dem_error_block(ts_mm: np.ndarray, g: np.ndarray, *, range_sin_inc_m, min_da
             continue
         pinv = np.linalg.pinv(gg)
         sub = flat if (px.size == flat.shape[1] and rows_ok.all()) else flat[np.ix_(rows_ok, px)]
-        x = pinv @ sub
+        # column by column, sums in date order (no BLAS): a pixel's fit does not depend on the other
+        # pixels of its pattern in the block, nor on the CPU
+        x = columnwise_matmul(pinv, sub)
         beta[px] = x[0]
-        res = gg @ x
+        res = columnwise_matmul(gg, x)
         np.subtract(sub, res, out=res)
-        rms[px] = np.sqrt(np.einsum("ij,ij->j", res, res) / res.shape[0])
+        rms[px] = np.sqrt(sum_first_axis(res * res) / res.shape[0])
     corrected = flat - g[:, :1] * beta[None, :]  # minus the topographic term (N, P) mm
     s = np.broadcast_to(np.asarray(range_sin_inc_m, np.float64), (rows, cols)).reshape(-1)
     dz = beta * s / 1000.0  # beta: mm of LOS per m of baseline; dz in m

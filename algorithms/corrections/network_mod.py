@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import NetworkError
 from ..formats.dates import parse_date
+from ..ordered import row_sums
 from ..timeseries.network import Network, filter_network
 
 
@@ -57,25 +58,28 @@ def closure_triplets(network: Network) -> np.ndarray:
 
 
 def closure_sums_block(block, inputs: dict, *, triplets: np.ndarray, signs: np.ndarray, to_radians: float) -> dict:
-    """Block function: per triplet, the count, sum and sum of squares of the closure phase (radians)
-    over the pixels valid in its three interferograms. ``inputs["stack"]`` ``(M, rows, cols)`` in
+    """Block function: per row of the block and triplet, the count, sum and sum of squares of the closure
+    phase (radians) over the pixels valid in its three interferograms (``(rows, T)`` each, added in row
+    order by :class:`~algorithms.corrections.ramps.FitSums`). ``inputs["stack"]`` ``(M, rows, cols)`` in
     the files' orientation; ``signs`` turn it into later-minus-earlier; ``to_radians`` converts the unit."""
-    data = np.asarray(inputs["stack"], np.float64).reshape(len(signs), -1) * (np.asarray(signs) * to_radians)[:, None]
+    raw = np.asarray(inputs["stack"], np.float64)
+    rows = raw.shape[1]
+    data = raw * (np.asarray(signs) * to_radians)[:, None, None]
     t = np.asarray(triplets)
     if t.size == 0:
-        return {"n": np.zeros(0, np.int64), "s": np.zeros(0), "ss": np.zeros(0)}
+        return {"n": np.zeros((rows, 0), np.int64), "s": np.zeros((rows, 0)), "ss": np.zeros((rows, 0))}
     clo = data[t[:, 0]] + data[t[:, 1]] - data[t[:, 2]]
     ok = np.isfinite(clo)
     c0 = np.where(ok, clo, 0.0)
-    return {"n": ok.sum(axis=1).astype(np.int64), "s": c0.sum(axis=1), "ss": np.einsum("ij,ij->i", c0, c0)}
+    return {"n": ok.sum(axis=-1).astype(np.int64).T, "s": row_sums(c0).T, "ss": row_sums(c0 * c0).T}
 
 
 def coherence_sums_block(block, inputs: dict) -> dict:
-    """Block function: per interferogram, the sum and count of the valid coherence values (spatial mean)."""
+    """Block function: per row of the block and interferogram, the sum and count of the valid coherence
+    values (``(rows, M)``, added in row order: the spatial mean of each interferogram)."""
     c = np.asarray(inputs["coherence"], np.float64)
-    c = c.reshape(c.shape[0], -1)
     ok = np.isfinite(c)
-    return {"s": np.where(ok, c, 0.0).sum(axis=1), "n": ok.sum(axis=1)}
+    return {"s": row_sums(np.where(ok, c, 0.0)).T, "n": ok.sum(axis=-1).T}
 
 
 def closure_misfit(sums: dict) -> np.ndarray:

@@ -44,7 +44,7 @@ import numpy as np
 
 from ..conventions import radians_per_m
 from ..errors import GeohazardError
-from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients, power_normal_equations
+from .ramps import MaskTooSmallError, per_date_coefficients, row_power_sums, sum_rows
 
 #: Input units (the order of the tools' INPUT_UNITS): radians growing with range, radians
 #: growing toward the satellite, LOS metres and LOS millimetres positive toward the satellite.
@@ -64,11 +64,6 @@ def window_layout(shape: Sequence[int], window: int) -> tuple[int, int, int]:
     if window <= 0 or window >= max(h, w):
         return 1, 1, max(h, w)
     return -(-h // window), -(-w // window), int(window)
-
-
-def _window_index(rows: np.ndarray, cols: np.ndarray, layout) -> np.ndarray:
-    nwr, nwc, size = layout
-    return np.minimum(rows // size, nwr - 1) * nwc + np.minimum(cols // size, nwc - 1)
 
 
 def height_inputs(dem: np.ndarray, h0: float, hscale: float) -> dict:
@@ -92,16 +87,16 @@ def block_heights(inputs: dict, h0: float, hscale: float) -> dict:
 
 def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
                            layout=(1, 1, 1), coherence_threshold: float = 0.0) -> dict:
-    """Block function of the fitting pass: normal equations per interferogram and window.
+    """Block function of the fitting pass: normal equations per interferogram and window, row by row.
 
     ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data),
-    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns
-    ``ata (M, W, k, k)``, ``atb (M, W, k)``, ``n (M, W)``, ``btb (M, W)`` with ``W`` windows.
+    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns, per row of
+    the block, ``ata (rows, M, Wc, k, k)``, ``atb (rows, M, Wc, k)``, ``n (rows, M, Wc)``,
+    ``btb (rows, M, Wc)`` for the ``Wc`` window columns and ``window_row`` (rows,), the row of
+    windows of each row: :class:`~algorithms.corrections.ramps.FitSums` adds them in row order
+    into ``(M, W, ...)`` totals of the ``W`` windows (the same bits for any block layout).
     """
     data = np.asarray(inputs["stack"])
-    if data.dtype != np.float32:
-        data = data.astype(np.float64, copy=False)
-    m = data.shape[0]
     heights = block_heights(inputs, h0, hscale)
     use = np.isfinite(data) & heights["dem_ok"][None]
     mask = inputs.get("mask")
@@ -111,26 +106,13 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
-    hs = heights["hs0"].ravel()
-    n_win = layout[0] * layout[1]
-    d_all = data.reshape(m, -1)
-    u_all = use.reshape(m, -1)
-    if n_win == 1:  # power sums of the heights: no (pixels, k) design
-        height_design(hs[:1], order)  # checks the order
-        ne = power_normal_equations(hs, d_all, u_all, order)
-        return {key: v[:, None] for key, v in ne.items()}
-    rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
-    widx = _window_index(rr.ravel(), cc.ravel(), layout)
-    k = order + 1
-    out = {"ata": np.zeros((m, n_win, k, k)), "atb": np.zeros((m, n_win, k)), "n": np.zeros((m, n_win), np.int64),
-           "btb": np.zeros((m, n_win))}
-    g_all = height_design(hs, order)
-    for wi in np.unique(widx):
-        sel = widx == wi
-        ne = normal_equations(g_all[sel], d_all[:, sel], u_all[:, sel])
-        for key in out:
-            out[key][:, wi] = ne[key]
-    return out
+    height_design(np.zeros(1), order)  # checks the order
+    nwr, nwc, size = layout
+    starts = np.arange(nwc) * size if nwc > 1 else np.zeros(1, np.intp)
+    ps = row_power_sums(heights["hs0"], data, use, w_powers=2 * order, d_powers=order, starts=starts)
+    a = np.arange(order + 1)
+    return {"ata": ps["sw"][..., a[:, None] + a[None, :]], "atb": ps["sd"], "n": ps["n"], "btb": ps["btb"],
+            "window_row": np.minimum(np.arange(block.row0, block.row1) // size, nwr - 1)}
 
 
 def correlation_from_normals(normals: dict) -> np.ndarray:
@@ -269,15 +251,15 @@ def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float 
     """Block function of the one-read path: fit and remove the phase-elevation terms of whole interferograms.
 
     The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
-    so each interferogram is read once. Same values as :func:`elevation_normal_block` summed over row
-    blocks, :func:`solve_elevation` and :func:`elevation_apply_block` (the two-pass path, to float
-    rounding). Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, W, k)``, ``correlation``
-    and ``fallback`` ``(M, W)`` and the pixel counts ``n`` ``(M, W)``.
+    so each interferogram is read once. The same bits as :func:`elevation_normal_block` added over row
+    blocks (:class:`~algorithms.corrections.ramps.FitSums`), :func:`solve_elevation` and
+    :func:`elevation_apply_block` (the two-pass path). Returns ``corrected`` ``(M, rows, cols)`` float32,
+    ``coef`` ``(M, W, k)``, ``correlation`` and ``fallback`` ``(M, W)`` and the pixel counts ``n`` ``(M, W)``.
     """
     data = np.asarray(inputs["stack"])
     f0 = block.files[0] if block.files is not None else 0
-    normals = elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
-                                     coherence_threshold=coherence_threshold)
+    normals = sum_rows(elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
+                                              coherence_threshold=coherence_threshold), layout[0])
     coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                                            correlation_threshold=correlation_threshold, mask_name=mask_name)
     out = elevation_apply_block(dataclasses.replace(block, files=None), inputs, coef=coef, order=order, h0=h0,
@@ -300,9 +282,9 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
     blk = Block(0, 0, h, 0, h, h, w)
     h0, hscale = height_scaling(np.nanmin(dem), np.nanmax(dem))
     layout = window_layout((h, w), window)
-    normals = elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
-                                     order=order, h0=h0, hscale=hscale, layout=layout,
-                                     coherence_threshold=coherence_threshold)
+    normals = sum_rows(elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
+                                              order=order, h0=h0, hscale=hscale, layout=layout,
+                                              coherence_threshold=coherence_threshold), layout[0])
     coef, _, _ = solve_elevation(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels,
                                  correlation_threshold=correlation_threshold)
     if per_date is not None:

@@ -42,6 +42,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import columnwise_matmul, sum_first_axis
 
 DRIVER_KINDS = ("flux", "state")
 RESPONSES = ("rate", "detrended")
@@ -159,7 +160,7 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
         w[np.arange(pts.size), j] = 1 - frac
         w[np.arange(pts.size), j + 1] += frac
         inside = (pts >= t[0]) & (pts <= t[-1])
-        blk = w @ flat[:, full]
+        blk = columnwise_matmul(w, flat[:, full])  # column by column: a series does not depend on the others
         blk[~inside] = np.nan
         res[:, full] = blk
     for col in np.nonzero(~full)[0]:
@@ -174,10 +175,10 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
         ok = np.isfinite(res)
         n = ok.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            tm = np.where(ok, ty[:, None], 0).sum(0) / n
-            ym = np.where(ok, res, 0).sum(0) / n
+            tm = sum_first_axis(np.where(ok, ty[:, None], 0)) / n
+            ym = sum_first_axis(np.where(ok, res, 0)) / n
             dt_ = np.where(ok, ty[:, None] - tm, 0)
-            slope = (dt_ * np.where(ok, res - ym, 0)).sum(0) / (dt_ * dt_).sum(0)
+            slope = sum_first_axis(dt_ * np.where(ok, res - ym, 0)) / sum_first_axis(dt_ * dt_)
             out = np.where(ok & (n >= 3), res - ym - slope * (ty[:, None] - tm), np.nan)
     return out.reshape((out.shape[0],) + y.shape[1:])
 
@@ -198,10 +199,10 @@ def _lag1_columns(y):
     ok = np.isfinite(a) & np.isfinite(b)
     cnt = ok.sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ma = np.where(ok, a, 0).sum(0) / cnt
-        mb = np.where(ok, b, 0).sum(0) / cnt
+        ma = sum_first_axis(np.where(ok, a, 0)) / cnt
+        mb = sum_first_axis(np.where(ok, b, 0)) / cnt
         da, db = np.where(ok, a - ma, 0), np.where(ok, b - mb, 0)
-        r = (da * db).sum(0) / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+        r = sum_first_axis(da * db) / np.sqrt(sum_first_axis(da * da) * sum_first_axis(db * db))
     return np.where((cnt >= 3) & np.isfinite(r), r, 0.0)
 
 
@@ -248,10 +249,11 @@ def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
         aa = np.where(ok, a, 0.0)
         bb = np.where(ok, b, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ma, mb = aa.sum(0) / cnt, bb.sum(0) / cnt
+            # sums over the bins in order, series by series (algorithms.ordered)
+            ma, mb = sum_first_axis(aa) / cnt, sum_first_axis(bb) / cnt
             da, db = np.where(ok, a - ma, 0.0), np.where(ok, b - mb, 0.0)
-            cov = (da * db).sum(0)
-            rr = cov / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+            cov = sum_first_axis(da * db)
+            rr = cov / np.sqrt(sum_first_axis(da * da) * sum_first_axis(db * db))
         r[lag] = np.where(cnt >= min_pairs, rr, np.nan)
         npair[lag] = cnt
     # the strongest correlation of either sign; argmax keeps the first of equal values (the shortest lag)

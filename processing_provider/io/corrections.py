@@ -13,6 +13,7 @@ import shutil
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
 
+from ...algorithms.corrections.ramps import FitSums
 from ...algorithms.engine import StackSource, plan_blocks, plan_file_groups, process_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import gacos
@@ -170,25 +171,15 @@ def describe_plan(plan, *, one_read: bool) -> str:
         f"two passes (every fit before any correction) over {what}"
 
 
-def fit_pass(stack: Stack, func, *, sources, alg, parameters, context, feedback, progress, plan=None) -> dict:
-    """Run a fitting block function over the stack and sum its outputs (normal equations) over row blocks;
-    with blocks of whole interferograms (``plan`` from :meth:`Stack.group_plan`) each block's outputs are
-    those of its files (first axis) and are put in file order instead."""
-    total = {}
-
-    def add(block, out):
-        for k, v in out.items():
-            if block.files is not None:
-                v = np.asarray(v)
-                if k not in total:
-                    total[k] = np.zeros((stack.m,) + v.shape[1:], v.dtype)
-                total[k][block.files[0]:block.files[1]] = v
-            else:
-                total[k] = total[k] + v if k in total else np.array(v, copy=True)
-
+def fit_pass(stack: Stack, func, *, sources, alg, parameters, context, feedback, progress, plan=None,
+             n_window_rows: int = 1) -> dict:
+    """Run a fitting block function over the stack and add its per-row sums (normal equations) in row order
+    (:class:`~...algorithms.corrections.ramps.FitSums`: the same totals for any block layout); with blocks of
+    whole interferograms (``plan`` from :meth:`Stack.group_plan`) each block's totals are those of its files."""
+    total = FitSums(stack.m, n_window_rows)
     with executor(alg, parameters, context, feedback) as ex:
-        process_blocks(plan or stack.plan(), func, add, sources=sources, executor=ex, progress=progress)
-    return total
+        process_blocks(plan or stack.plan(), func, total, sources=sources, executor=ex, progress=progress)
+    return total.result()
 
 
 def write_corrected(stack: Stack, func, *, sources, out_dir, alg, parameters, context, feedback, progress,
