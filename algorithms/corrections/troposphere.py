@@ -90,13 +90,90 @@ def block_heights(inputs: dict, h0: float, hscale: float) -> dict:
     return height_inputs(inputs["dem"], h0, hscale)
 
 
+def filter_radius(filter_px: float) -> int:
+    """Rows of halo the high-pass filter of ``filter_px`` needs (its Gaussian kernel is cut at 3 sigma)."""
+    return int(3.0 * float(filter_px) + 0.5) if filter_px and filter_px > 0 else 0
+
+
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing (rows and columns) with zeros outside the array: each value is a sum over its
+    neighbours within :func:`filter_radius`, so a block read with that halo gives the whole image's values."""
+    from scipy.ndimage import gaussian_filter
+
+    return gaussian_filter(x, float(sigma), mode="constant", cval=0.0, truncate=3.0)
+
+
+def high_pass_columns(data: np.ndarray, use: np.ndarray, hs: np.ndarray, order: int,
+                      filter_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """High-passed data and height terms of one interferogram, on its usable pixels.
+
+    Each of ``data``, ``hs``, ``hs^2`` (``(rows, cols)``) loses its local mean over the usable pixels
+    (normalised Gaussian of ``filter_px`` pixels: ``x - G(x w) / G(w)``, ``w`` = ``use``), so a deformation
+    or a ramp smoother than the filter does not enter the phase-elevation fit while the relief's texture
+    still does (band-pass estimation as Lin et al. 2010, doi:10.1029/2010GC003228, and Bekaert et al. 2015,
+    doi:10.1002/2014JB011558). Returns ``(data_hp, columns_hp (order, rows, cols), fit)`` where ``fit``
+    is ``use`` where at least half of the kernel had usable pixels (bool).
+    """
+    w = use.astype(np.float64)
+    wsum = _smooth(w, filter_px)
+    fit = use & (wsum >= 0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = np.where(wsum > 0, 1.0 / wsum, 0.0)
+    d0 = np.where(use, data, 0.0)
+    d_hp = d0 - _smooth(d0, filter_px) * inv
+    cols = np.empty((order,) + hs.shape)
+    for a in range(order):
+        v = np.where(use, hs ** (a + 1), 0.0)
+        cols[a] = v - _smooth(v, filter_px) * inv
+    return d_hp, cols, fit
+
+
+def _filtered_normals(block, data, use, hs2d, order, layout, filter_px):
+    """Normal equations ``[1, hp(hs), hp(hs^2) ...]`` of every interferogram and window on the block's core rows."""
+    m = data.shape[0]
+    core = block.core if block is not None else slice(None)
+    k = order + 1
+    n_win = layout[0] * layout[1]
+    out = {"ata": np.zeros((m, n_win, k, k)), "atb": np.zeros((m, n_win, k)), "n": np.zeros((m, n_win), np.int64),
+           "btb": np.zeros((m, n_win))}
+    widx = None
+    if n_win > 1:
+        rows = data[:, core].shape[1]
+        rr, cc = np.meshgrid(np.arange(block.row0, block.row0 + rows), np.arange(data.shape[2]), indexing="ij")
+        widx = _window_index(rr.ravel(), cc.ravel(), layout)
+    for i in range(m):
+        d_hp, cols, fit = high_pass_columns(data[i], use[i], hs2d, order, filter_px)
+        f = fit[core].ravel()
+        if not f.any():
+            continue
+        g = np.concatenate([np.ones((1, f.sum())), cols[:, core].reshape(order, -1)[:, f]]).T
+        dv = d_hp[core].ravel()[f]
+        if widx is None:
+            out["ata"][i, 0] = g.T @ g
+            out["atb"][i, 0] = g.T @ dv
+            out["n"][i, 0] = f.sum()
+            out["btb"][i, 0] = dv @ dv
+            continue
+        wi = widx[f]
+        for w in np.unique(wi):
+            sel = wi == w
+            gw = g[sel]
+            out["ata"][i, w] = gw.T @ gw
+            out["atb"][i, w] = gw.T @ dv[sel]
+            out["n"][i, w] = sel.sum()
+            out["btb"][i, w] = dv[sel] @ dv[sel]
+    return out
+
+
 def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
-                           layout=(1, 1, 1), coherence_threshold: float = 0.0) -> dict:
+                           layout=(1, 1, 1), coherence_threshold: float = 0.0, filter_px: float = 0.0) -> dict:
     """Block function of the fitting pass: normal equations per interferogram and window.
 
-    ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data),
-    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns
-    ``ata (M, W, k, k)``, ``atb (M, W, k)``, ``n (M, W)``, ``btb (M, W)`` with ``W`` windows.
+    ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data), optional ``mask``
+    (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns ``ata (M, W, k, k)``, ``atb (M, W, k)``,
+    ``n (M, W)``, ``btb (M, W)`` with ``W`` windows. ``filter_px`` > 0: the data and the height terms are
+    high-passed first (:func:`high_pass_columns`); the block must then be read with a halo of
+    :func:`filter_radius` rows (its core rows are summed).
     """
     data = np.asarray(inputs["stack"])
     if data.dtype != np.float32:
@@ -111,12 +188,19 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
-    hs = heights["hs0"].ravel()
+    height_design(heights["hs0"].ravel()[:1], order)  # checks the order
+    if filter_px and filter_px > 0:
+        return _filtered_normals(block, data, use, heights["hs0"], order, layout, filter_px)
+    if block is not None and (block.read0 != block.row0 or block.read1 != block.row1):
+        core = block.core
+        data, use, hs2 = data[:, core], use[:, core], heights["hs0"][core]
+    else:
+        hs2 = heights["hs0"]
+    hs = hs2.ravel()
     n_win = layout[0] * layout[1]
     d_all = data.reshape(m, -1)
     u_all = use.reshape(m, -1)
     if n_win == 1:  # power sums of the heights: no (pixels, k) design
-        height_design(hs[:1], order)  # checks the order
         ne = power_normal_equations(hs, d_all, u_all, order)
         return {key: v[:, None] for key, v in ne.items()}
     rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
@@ -206,6 +290,54 @@ def elevation_per_date(coef: np.ndarray, ref_index, sec_index, n_dates: int, sig
     return out
 
 
+@dataclasses.dataclass
+class GuardedElevation:
+    """What :func:`guarded_elevation_per_date` removed: per-date coefficients ``(N, W, k)`` before and after the
+    guard, the trend split of the first height term of the whole scene (window 0 when windows), and the
+    correlation of the per-interferogram slope with the pairs' time span."""
+
+    per_date: np.ndarray
+    removed_per_date: np.ndarray
+    split: object
+    span_r: float
+
+
+def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *, signs=None, z: float = 2.0,
+                               span_days=None) -> tuple[np.ndarray, GuardedElevation]:
+    """Per-date phase-elevation coefficients whose trend is guarded (:mod:`algorithms.corrections.trend`).
+
+    ``coef`` ``(M, W, k)`` per interferogram (files' orientation); ``years`` ``(N,)`` the dates. The
+    coefficients of each window are inverted on the network for one set per date (first date 0), and the
+    trend of each height term is split: its random part is removed, the part that tracks time beyond ``z``
+    standard errors is kept (deformation that correlates with height). Returns the per-interferogram
+    coefficients to remove ``(M, W, k)`` and a :class:`GuardedElevation`. ``z = inf`` removes every trend
+    (the plain per-date mode).
+    """
+    from .trend import span_correlation, split_trend
+
+    coef = np.asarray(coef, np.float64)
+    m, n_win, k = coef.shape
+    n_dates = len(years)
+    s = np.ones(m) if signs is None else np.asarray(signs, np.float64)
+    per_date = np.empty((n_dates, n_win, k))
+    removed = np.empty_like(per_date)
+    first = None
+    for w in range(n_win):
+        per_date[:, w] = per_date_coefficients(coef[:, w], ref_index, sec_index, n_dates, signs)[0]
+        removed[:, w, 0] = per_date[:, w, 0]
+        rem, split = split_trend(per_date[:, w, 1:], years, z=z)
+        removed[:, w, 1:] = rem
+        if first is None:
+            first = split
+    a = np.zeros((m, n_dates))
+    a[np.arange(m), ref_index] = -1.0
+    a[np.arange(m), sec_index] = 1.0
+    out = s[:, None, None] * np.einsum("mn,nwk->mwk", a, removed)
+    span = None if span_days is None else np.asarray(span_days, np.float64)
+    r = span_correlation(s * coef[:, 0, 1], span) if span is not None else float("nan")
+    return out, GuardedElevation(per_date, removed, first, r)
+
+
 def _axis_weights(pos: np.ndarray, n: int, size: int, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bilinear interpolation between window centres along one axis: lower index, upper index, upper weight."""
     starts = np.arange(n) * size
@@ -265,7 +397,8 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
 
 def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
                               layout=(1, 1, 1), coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
-                              min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK") -> dict:
+                              min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK",
+                              filter_px: float = 0.0) -> dict:
     """Block function of the one-read path: fit and remove the phase-elevation terms of whole interferograms.
 
     The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
@@ -277,7 +410,7 @@ def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float 
     data = np.asarray(inputs["stack"])
     f0 = block.files[0] if block.files is not None else 0
     normals = elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
-                                     coherence_threshold=coherence_threshold)
+                                     coherence_threshold=coherence_threshold, filter_px=filter_px)
     coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                                            correlation_threshold=correlation_threshold, mask_name=mask_name)
     out = elevation_apply_block(dataclasses.replace(block, files=None), inputs, coef=coef, order=order, h0=h0,
@@ -290,9 +423,14 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
                             mask: Optional[np.ndarray] = None, coherence: Optional[np.ndarray] = None,
                             coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
                             min_pixels: int = 100, names: Optional[Sequence[str]] = None,
-                            per_date: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
+                            per_date: Optional[tuple] = None, filter_px: float = 0.0, years=None,
+                            z: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """In-memory convenience (scripts, tests): the whole phase-elevation correction of a stack
-    ``(M, rows, cols)`` with ``dem`` ``(rows, cols)``. Returns ``(corrected, removed term)``."""
+    ``(M, rows, cols)`` with ``dem`` ``(rows, cols)``. Returns ``(corrected, removed term)``.
+
+    ``per_date`` = ``(ref_index, sec_index, n_dates, signs)``; with ``years`` ``(N,)`` too, the trend of the
+    per-date slopes is guarded with ``z`` (:func:`guarded_elevation_per_date`). ``filter_px``: high-pass
+    estimation (:func:`high_pass_columns`)."""
     from ..engine import Block
 
     stack = np.asarray(stack, np.float64)
@@ -302,11 +440,14 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
     layout = window_layout((h, w), window)
     normals = elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
                                      order=order, h0=h0, hscale=hscale, layout=layout,
-                                     coherence_threshold=coherence_threshold)
+                                     coherence_threshold=coherence_threshold, filter_px=filter_px)
     coef, _, _ = solve_elevation(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels,
                                  correlation_threshold=correlation_threshold)
     if per_date is not None:
-        coef = elevation_per_date(coef, *per_date)
+        if years is not None:
+            coef = guarded_elevation_per_date(coef, per_date[0], per_date[1], years, signs=per_date[3], z=z)[0]
+        else:
+            coef = elevation_per_date(coef, *per_date)
     out = elevation_apply_block(blk, {"stack": stack, "dem": dem}, coef=coef, order=order, h0=h0, hscale=hscale,
                                 layout=layout)
     return out["corrected"], out["delay"]

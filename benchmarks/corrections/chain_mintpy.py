@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 
 import numpy as np

@@ -68,6 +68,31 @@ def load(stack_dir: str, wavelength_m: float = WAVELENGTH_M) -> dict:
     return out
 
 
+def load_mexico(wavelength_m: float = WAVELENGTH_M) -> dict:
+    """The bundled Mexico City Sentinel-1 stack (tests/data, GAMMA: radians growing with range) as :func:`load`
+    gives a synthetic one; ``stable`` = the demo's western strip (columns < 15); pixel size from the
+    geographic grid."""
+    from algorithms.corrections.dem_error import read_date_baselines
+    from algorithms.formats.dates import parse_date_pair
+
+    folder = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
+    unw = sorted(glob.glob(os.path.join(folder, "geotiffs", "*_unw.tif")))
+    cc = sorted(glob.glob(os.path.join(folder, "geotiffs", "*_cc.tif")))
+    pairs = [parse_date_pair(p) for p in unw]
+    net = build_network(pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in pairs])
+    to_mm = -1.0 / radians_per_mm(wavelength_m)
+    ifg = np.stack([read_tif(p)[0] for p in unw]) * to_mm
+    coh = np.stack([read_tif(p)[0] for p in cc])
+    dem, gt, wkt = read_tif(os.path.join(folder, "geotiffs", "cropA_T005A_dem.tif"))
+    lat = gt[3] + gt[5] * dem.shape[0] / 2
+    pixel_m = (abs(gt[5]) * 111_320.0, abs(gt[1]) * 111_320.0 * np.cos(np.radians(lat)))
+    bp = read_date_baselines(sorted(glob.glob(os.path.join(folder, "baselines", "*"))), list(net.dates))
+    cols = np.arange(dem.shape[1])[None, :].repeat(dem.shape[0], 0)
+    return {"net": net, "ifg_mm": ifg, "coherence": coh, "dem": dem, "gt": gt, "wkt": wkt,
+            "wavelength_m": wavelength_m, "pixel_m": pixel_m, "incidence_deg": None, "slant_range_m": None,
+            "stable": (cols < 15) & np.isfinite(dem), "bperp_date_m": np.asarray(bp, float)}
+
+
 def plain(d: dict) -> dict:
     """geohazard:sbasinversion with its defaults (unweighted, temporal coherence >= 0.7, automatic reference)."""
     from algorithms.timeseries.sbas import choose_reference, sbas_inversion
@@ -76,7 +101,7 @@ def plain(d: dict) -> dict:
     r, c = choose_reference(count, d["net"].n_pairs, mean_coherence=d["coherence"].mean(axis=0))
     res = sbas_inversion(d["ifg_mm"], d["net"], reference_mm=d["ifg_mm"][:, r, c], wavelength_m=d["wavelength_m"],
                          min_temporal_coherence=0.7)
-    return {"velocity": res.velocity_mm_yr, "velocity_std": res.velocity_std_mm_yr}
+    return {"velocity": res.velocity_mm_yr, "velocity_std": res.velocity_std_mm_yr, "timeseries": res.timeseries_mm}
 
 
 def before(d: dict, stable: bool) -> dict:
@@ -85,8 +110,7 @@ def before(d: dict, stable: bool) -> dict:
     SBAS -> DEM error (850 km, 39 deg); its velocity is the final series' linear rate."""
     from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
-    from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, \
-        modify_network
+    from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
     from algorithms.corrections.ramps import remove_ramps
     from algorithms.corrections.reference import select_reference, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
@@ -140,7 +164,93 @@ def before(d: dict, stable: bool) -> dict:
             "sbas_velocity": res.velocity_mm_yr, "times": times, "kept": int(keep.sum()), "pairs": int(keep.size)}
 
 
-VARIANTS = {"plain": lambda d, stable: plain(d), "before": before}
+def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
+          filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "none",
+          tropo_z=None, ramp_z=None, dem_error: bool = True, tropo: bool = True, ramp: bool = True) -> dict:
+    """The model now: unwrapping errors by closure (coherent values) -> network (loops still misfitting over
+    coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, trend
+    guarded, every coherent pixel) -> linear ramps (per date on the stable area unless it extrapolates, trend
+    guarded, physical cap) -> reference point (stable area) -> SBAS -> DEM error with the per-pixel geometry ->
+    final velocity."""
+    from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
+    from algorithms.corrections.dem_error import dem_error_block, design_matrix
+    from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
+    from algorithms.corrections.ramp_limits import default_max_gradient_mm_km, guarded_ramps
+    from algorithms.corrections.ramps import ramp_apply_block, ramp_normal_block
+    from algorithms.corrections.reference import select_reference, stacking_rate
+    from algorithms.corrections.troposphere import correct_phase_elevation
+    from algorithms.engine import Block
+    from algorithms.timeseries.sbas import linear_velocity, sbas_inversion
+
+    net, ifg, coh = d["net"], d["ifg_mm"], d["coherence"]
+    times = {}
+    t0 = time.process_time()
+    cycle = d["wavelength_m"] * 1000 / 2
+    trip = network_triplets(net.pairs)
+    rows = np.unique(np.linspace(0, ifg.shape[1] - 1, min(ifg.shape[1], 64)).astype(int))
+    off = closure_offsets(ifg[:, rows], trip, cycle_mm=cycle)
+    ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off, coherence=coh,
+                                min_coherence=closure_coherence)["corrected_mm"]
+    times["closure"] = time.process_time() - t0
+    t0 = time.process_time()
+    tri = closure_triplets(net)
+    sums = closure_sums_block(None, {"stack": ifg, "coherence": coh}, triplets=tri, signs=np.ones(net.n_pairs),
+                              to_radians=radians_per_mm(d["wavelength_m"]), coherence_threshold=0.3)
+    edit = modify_network(net, triplets=tri, loop_misfit_rad=closure_misfit(sums), max_loop_misfit_rad=loop_misfit_rad,
+                          keep_connected=True, mean_coherence=np.nanmean(coh.reshape(net.n_pairs, -1), axis=1))
+    keep = edit.keep
+    net2 = net.subset(keep)
+    ifg, coh = ifg[keep], coh[keep]
+    times["network"] = time.process_time() - t0
+    per_date = (net2.ref_index, net2.sec_index, net2.n_dates, None)
+    t0 = time.process_time()
+    if tropo:
+        ifg, _ = correct_phase_elevation(ifg, d["dem"], order=1, coherence=coh, coherence_threshold=0.3,
+                                         per_date=per_date, filter_px=filter_px, years=net2.years,
+                                         z=z if tropo_z is None else tropo_z)
+    times["troposphere"] = time.process_time() - t0
+    t0 = time.process_time()
+    h, w = ifg.shape[1:]
+    blk = Block(0, 0, h, 0, h, h, w)
+    mask = d["stable"] if stable else None
+    normals = ramp_normal_block(blk, {"stack": ifg, "mask": mask, "coherence": coh}, kind="linear",
+                                coherence_threshold=0.3, with_all=True)
+    coef, report = guarded_ramps(normals, kind="linear", names=list(net2.names), shape=(h, w),
+                                 pixel_km=(d["pixel_m"][0] / 1000, d["pixel_m"][1] / 1000), per_date=per_date,
+                                 years=net2.years, z=z if ramp_z is None else ramp_z,
+                                 max_gradient_per_km=default_max_gradient_mm_km(
+                                     d["wavelength_m"]), extrapolation=extrapolation)
+    if ramp:
+        ifg = ramp_apply_block(blk, {"stack": ifg}, kind="linear", coef=coef)["corrected"].astype(np.float64)
+    times["ramps"] = time.process_time() - t0
+    t0 = time.process_time()
+    span = net2.temporal_baseline_days / 365.25
+    ok = np.isfinite(ifg)
+    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
+    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
+    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
+                           mean_coherence=coh.mean(axis=0), allowed=mask)
+    res = sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=d["wavelength_m"],
+                         min_temporal_coherence=0.7, weighting=weighting,
+                         coherence=coh if weighting != "none" else None)
+    times["sbas"] = time.process_time() - t0
+    t0 = time.process_time()
+    g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
+                      poly_order=2)
+    geo = 850e3 * np.sin(np.radians(39.0)) if d["slant_range_m"] is None else \
+        d["slant_range_m"] * np.sin(np.radians(d["incidence_deg"]))
+    dem = dem_error_block(res.timeseries_mm, g, range_sin_inc_m=geo)
+    if not dem_error:
+        dem["corrected_mm"] = res.timeseries_mm
+    vel, vstd = linear_velocity(dem["corrected_mm"], net2.years)
+    times["dem_error"] = time.process_time() - t0
+    return {"velocity": vel.reshape(h, w), "velocity_std": vstd.reshape(h, w), "sbas_velocity": res.velocity_mm_yr,
+            "dem_error_m": dem["dem_error_m"], "timeseries": dem["corrected_mm"], "times": times,
+            "kept": int(keep.sum()), "pairs": int(keep.size),
+            "ramp_fit": report.fitted_on, "ramp_leverage": round(report.leverage, 1)}
+
+
+VARIANTS = {"plain": lambda d, stable: plain(d), "before": before, "chain": chain}
 
 
 def main():

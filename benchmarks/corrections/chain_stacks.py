@@ -232,7 +232,8 @@ def _plant_slips(s, rng, pairs, days, rate, belt, stable, coh):
         elif where == "stable":
             rr, cc = np.nonzero(stable)
             ph, pw = rng.integers(8, 20, 2)
-            r0, c0 = rr.min() + rng.integers(0, max(1, rr.ptp() - ph)), cc.min() + rng.integers(0, max(1, cc.ptp() - pw))
+            r0 = rr.min() + rng.integers(0, max(1, rr.ptp() - ph))
+            c0 = cc.min() + rng.integers(0, max(1, cc.ptp() - pw))
         else:
             ph, pw = rng.integers(6, 22 if big else 16, 2)
             r0, c0 = rng.integers(0, h - ph), rng.integers(0, w - pw)
