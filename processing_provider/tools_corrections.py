@@ -466,15 +466,16 @@ class TroposphericCorrection(GeohazardAlgorithm):
             msg = (f"phase-elevation slope per date: trend {b:+.3g} {unit}/km per year (standard error {se:.3g}, "
                    f"t = {float(split.t[0]):+.1f}); {100 * share:.0f} % of the trend removed")
             feedback.pushInfo(msg)
-            if np.isfinite(r) and abs(r) >= 0.5 and share < 1.0:
+            span = f"the per-interferogram slope against the pairs' time span: r = {r:+.2f}" if np.isfinite(r) else ""
+            if share < 1.0:
                 feedback.pushWarning(
-                    f"the per-interferogram phase-elevation slope tracks the pairs' time span (r = {r:+.2f} with the "
-                    f"temporal baseline): deformation that correlates with height is in the fit; its trend is kept "
-                    f"({100 * (1 - share):.0f} % of it), only the date-to-date part is removed")
+                    f"the phase-elevation slope grows with time (t = {float(split.t[0]):+.1f}; {span}): deformation "
+                    f"that correlates with height is in the fit; its trend is kept ({100 * (1 - share):.0f} % of "
+                    "it), only the date-to-date part and the share of the trend that chance explains are removed")
             elif np.isfinite(r) and abs(r) >= 0.5:
                 feedback.pushWarning(
-                    f"the per-interferogram phase-elevation slope tracks the pairs' time span (r = {r:+.2f}) but its "
-                    "trend is within the scatter of the dates: removed as atmosphere")
+                    f"the phase-elevation slope tracks the pairs' time span ({span}) but its trend over the dates is "
+                    "within their scatter: removed as atmosphere")
         rows = []
         for i, nm in enumerate(stack.names):
             for w in range(fitted.shape[1]):

@@ -19,6 +19,10 @@ import os
 import subprocess
 import sys
 
+# numba caches kernels next to their source under the importing module's name: a cache written while the core
+# is imported as "algorithms" cannot be loaded by the plugin ("insar_geohazards.algorithms"), so these drivers
+# keep their own
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "geohazard_bench_numba"))
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
