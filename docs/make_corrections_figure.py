@@ -139,7 +139,8 @@ def main(work: str) -> str:
         ok = np.isfinite(d) & np.isfinite(dem)
         stats.append({"setup": label, "peak_plain": float(np.nanpercentile(p, 0.5)),
                       "peak_corrected": float(np.nanpercentile(c, 0.5)),
-                      "faster_than_100_plain": int(np.sum(p < -100)), "faster_than_100_corrected": int(np.sum(c < -100)),
+                      "faster_than_100_plain": int(np.sum(p < -100)),
+                      "faster_than_100_corrected": int(np.sum(c < -100)),
                       "r_diff_dem": float(np.corrcoef(d[ok], dem[ok])[0, 1]), "tilt": float(_tilt(d)),
                       "diff_rms": float(np.nanstd(d))})
     for a in ax[:2].ravel():
