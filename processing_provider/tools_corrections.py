@@ -174,68 +174,33 @@ class RampRemoval(GeohazardAlgorithm):
         stack = Stack(self, parameters, context, feedback)
         kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        mask = read_mask(self, parameters, context, stack)
-        src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
+        src = {**stack.sources(coherence=thr > 0), **mask_sources(read_mask(self, parameters, context, stack))}
         per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
         min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
         guard = self.parameterAsDouble(parameters, "TREND_GUARD", context)
-        mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
         to_mm = mm_per_unit(stack)
         max_grad = self.parameterAsDouble(parameters, "MAX_GRADIENT_MM_KM", context) or \
             ramp_limits.default_max_gradient_mm_km(stack.wavelength_m)
-        try:
-            dx, dy = metric_pixel_size(stack.info, "INTERFEROGRAMS")
-            pixel_km = (dy / 1000.0, float(np.mean(dx)) / 1000.0)
-        except GeohazardError:  # radar geometry: the pixel size is not known here
-            pixel_km = None
-            feedback.pushInfo("INTERFEROGRAMS have no map coordinates: the pixel size is unknown, so the largest "
-                              "gradient (mm/km) is not applied")
+        limits = dict(kind=kind, names=stack.names, shape=stack.info.shape, pixel_km=_pixel_km(stack, feedback),
+                      min_pixels=min_px, max_gradient_per_km=max_grad / to_mm, mask_name=MASK_NAME,
+                      extrapolation=ramp_limits.EXTRAPOLATION_MODES[
+                          self.parameterAsEnum(parameters, "EXTRAPOLATION", context)])
         meta = {**unit_meta(stack), "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
-        shape = stack.info.shape
-        extrapolation = ramp_limits.EXTRAPOLATION_MODES[self.parameterAsEnum(parameters, "EXTRAPOLATION", context)]
-        unit = ("rad", "rad", "m", "mm")[stack.units]
         # whole interferograms in memory when they fit: per interferogram, each is read once, fitted within the
         # limits and corrected; per date, two passes over them (every fit before any correction)
         plan = stack.group_plan(shared_bytes=8.0)
         feedback.pushInfo(describe_plan(plan, one_read=not per_date))
+        run = dict(stack=stack, sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context,
+                   feedback=feedback, progress=progress, metadata=meta, plan=plan)
         if plan is not None and not per_date:
-            _, got = write_corrected(
-                stack, functools.partial(ramp_limits.limited_fit_apply_block, kind=kind, coherence_threshold=thr,
-                                         min_pixels=min_px, names=stack.names, mask_name=mask_name, shape=shape,
-                                         pixel_km=pixel_km, max_gradient_per_km=max_grad / to_mm,
-                                         extrapolation=extrapolation),
-                sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context, feedback=feedback,
-                progress=progress, metadata=meta, plan=plan,
-                collect=("coef", "leverage", "capped", "swapped", "ata", "atb", "n", "btb"))
-            coef = got.pop("coef")
-            rep = ramp_limits.RampReport(float(np.median(got["leverage"])), bool(got["swapped"].any()),
-                                         "all coherent pixels" if got["swapped"].any() else "mask", float("nan"),
-                                         float("nan"))
-            rep.capped = [(stack.names[i], float("nan"), float("nan")) for i in np.flatnonzero(got["capped"])]
-            if got["swapped"].any():
-                rep.messages.append(f"{mask_name}: the fitted pixels of {int(got['swapped'].sum())} interferogram(s) "
-                                    "do not surround the scene: their surfaces are fitted on every coherent pixel")
-            normals = {k: got[k] for k in ("ata", "atb", "n", "btb")}
+            coef, rep, normals = _ramps_one_read(thr, limits, run)
         else:
-            normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=thr,
-                                                        with_all=True),
-                               sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
-                               progress=SubProgress(progress, 0, 45), plan=plan)
-            net = stack.network
-            coef, rep = ramp_limits.guarded_ramps(
-                normals, kind=kind, names=stack.names, shape=shape, pixel_km=pixel_km, min_pixels=min_px,
-                per_date=(net.ref_index, net.sec_index, net.n_dates, stack.signs) if per_date else None,
-                years=net.years if per_date else None, z=guard if guard > 0 else np.inf,
-                max_gradient_per_km=max_grad / to_mm, extrapolation=extrapolation, mask_name=mask_name, unit=unit)
-            write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
-                            sources=stack.sources(coherence=False), out_dir=out_dir, alg=self, parameters=parameters,
-                            context=context, feedback=feedback, progress=SubProgress(progress, 45, 100),
-                            metadata=meta, plan=plan)
+            coef, rep, normals = _ramps_two_passes(thr, limits, run, per_date=per_date,
+                                                   z=guard if guard > 0 else np.inf)
         self._log_limits(rep, kind, to_mm, max_grad, per_date, feedback)
-        mask_normals = {k: normals[k] for k in ("ata", "atb", "n", "btb")}
-        fitted = ramps.solve_normals(mask_normals, names=stack.names, min_pixels=min_px, mask_name=mask_name)
-        before, after = ramps.fit_residual_rms(mask_normals, fitted)
+        fitted = ramps.solve_normals(normals, names=stack.names, min_pixels=min_px, mask_name=MASK_NAME)
+        before, after = ramps.fit_residual_rms(normals, fitted)
         feedback.pushInfo(f"{kind} ramps removed from {stack.m} interferograms; RMS on the mask "
                           f"{np.median(before):.3g} -> {np.median(after):.3g} (median, input unit)")
         result = {"OUTPUT": out_dir}
@@ -268,6 +233,54 @@ class RampRemoval(GeohazardAlgorithm):
                               for t, tt, sh in zip(["x", "y", "x2", "y2", "xy"], sp.t, sp.removed_share))
             feedback.pushInfo(f"trend of the ramps over the dates ({parts}); the kept trend (deformation) reaches "
                               f"{rep.velocity_far_edge * to_mm:.2f} mm/yr at the far edge")
+
+
+MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
+
+
+def _pixel_km(stack, feedback):
+    """(dy, dx) of the stack's pixels in km, or None in radar geometry (the gradient limit is then not applied)."""
+    try:
+        dx, dy = metric_pixel_size(stack.info, "INTERFEROGRAMS")
+    except GeohazardError:
+        feedback.pushInfo("INTERFEROGRAMS have no map coordinates: the pixel size is unknown, so the largest "
+                          "gradient (mm/km) is not applied")
+        return None
+    return dy / 1000.0, float(np.mean(dx)) / 1000.0
+
+
+def _ramps_one_read(thr, limits, run):
+    """Per interferogram, whole interferograms in memory: each read once, fitted within the limits, corrected."""
+    stack = run["stack"]
+    _, got = write_corrected(
+        func=functools.partial(ramp_limits.limited_fit_apply_block, coherence_threshold=thr, **limits),
+        collect=("coef", "leverage", "capped", "swapped", "ata", "atb", "n", "btb"), **run)
+    swapped = got["swapped"]
+    rep = ramp_limits.RampReport(float(np.median(got["leverage"])), bool(swapped.any()),
+                                 "all coherent pixels" if swapped.any() else "mask", float("nan"), float("nan"))
+    rep.capped = [(stack.names[i], float("nan"), float("nan")) for i in np.flatnonzero(got["capped"])]
+    if swapped.any():
+        rep.messages.append(f"{MASK_NAME}: the fitted pixels of {int(swapped.sum())} interferogram(s) do not "
+                            "surround the scene: their surfaces are fitted on every coherent pixel")
+    return got["coef"], rep, {k: got[k] for k in ("ata", "atb", "n", "btb")}
+
+
+def _ramps_two_passes(thr, limits, run, *, per_date, z):
+    """Every fit first (mask and every coherent pixel), the limits and the trend guard, then the correction."""
+    stack = run["stack"]
+    normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=limits["kind"],
+                                                coherence_threshold=thr, with_all=True),
+                       sources=run["sources"], alg=run["alg"], parameters=run["parameters"],
+                       context=run["context"], feedback=run["feedback"],
+                       progress=SubProgress(run["progress"], 0, 45), plan=run["plan"])
+    net = stack.network
+    coef, rep = ramp_limits.guarded_ramps(
+        normals, per_date=(net.ref_index, net.sec_index, net.n_dates, stack.signs) if per_date else None,
+        years=net.years if per_date else None, z=z, unit=("rad", "rad", "m", "mm")[stack.units], **limits)
+    write_corrected(func=functools.partial(ramps.ramp_apply_block, kind=limits["kind"], coef=coef),
+                    **{**run, "sources": stack.sources(coherence=False),
+                       "progress": SubProgress(run["progress"], 45, 100)})
+    return coef, rep, {k: normals[k] for k in ("ata", "atb", "n", "btb")}
 
 
 # ============================================================================ troposphere

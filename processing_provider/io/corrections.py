@@ -291,8 +291,10 @@ def dem_height_sd(path: str) -> float:
 
 
 def mm_per_unit(stack) -> float:
-    """Millimetres of LOS per unit of the stack's files (radians: wavelength / 4 pi)."""
-    return (stack.wavelength_m * 1000.0 / (4.0 * np.pi), stack.wavelength_m * 1000.0 / (4.0 * np.pi), 1000.0,
+    """Millimetres of LOS per unit of the stack's files (size only: radians give wavelength / 4 pi)."""
+    from ...algorithms.conventions import radians_per_mm
+
+    return (1.0 / radians_per_mm(stack.wavelength_m), 1.0 / radians_per_mm(stack.wavelength_m), 1000.0,
             1.0)[stack.units]
 
 
