@@ -690,7 +690,9 @@ def degenerate_outputs(targets: dict, results: dict, key_fields: Optional[dict] 
             try:
                 if kind == "raster":
                     ds = gdal.OpenEx(file_part, gdal.OF_RASTER | gdal.OF_READONLY)
-                    if not any(_has_valid(ds.GetRasterBand(b + 1)) for b in range(min(ds.RasterCount, 2))):
+                    # every band until one holds data (a quality raster's first bands may be empty, e.g. sigmas
+                    # that cannot be estimated, while its flags are not); at most 32 bands
+                    if not any(_has_valid(ds.GetRasterBand(b + 1)) for b in range(min(ds.RasterCount, 32))):
                         problems.append(f"{name}: every pixel of {os.path.basename(file_part)} is NoData; the "
                                         "inputs or thresholds left nothing to compute")
                 elif kind == "vector":

@@ -33,6 +33,7 @@ from .engine_params import HELP as DASK_HELP
 from .engine_params import add_dask_parameter, executor
 from .feedback import FeedbackProgress
 from .io.offsets import SignedStack, output_info, rasterize_stable, warp_onto
+from .io.stacks import expand_raster_inputs
 from .raster_io import (
     RasterInfo,
     RasterWriter,
@@ -80,7 +81,11 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
         "<b>Quality</b>: a cell is kept only when its NCC peak >= <b>Minimum NCC</b> (default 0.25) and the peak "
         "ratio (highest / second-highest local maximum, 1 = ambiguous) >= <b>Minimum peak ratio</b> (default "
         "1.5). On pairs of unrelated images, 95 % of cells fall below these with a 64 px window; smaller windows "
-        "need higher thresholds. Flat windows, peaks on the search border and nodata are refused too. Then the "
+        "need higher thresholds. Featureless windows, peaks on the search border and nodata are refused too: a "
+        "window is featureless when one of its sub-blocks (4 x 4 grid, at least 8 x 8 px each) has a standard "
+        "deviation within 1.09-1.18 x the image's noise (a snow or cloud patch with sensor noise), the noise being "
+        "estimated from the images themselves (Immerkaer 1996, doi:10.1006/cviu.1996.0060, on each image and on "
+        "their difference; logged). Then the "
         "<b>normalised median test</b> (Westerweel & Scarano 2005, doi:10.1007/s00348-005-0016-6; threshold 2, "
         "eps 0.1 px) removes vectors unlike their 3 x 3 neighbours. Refused cells are NaN: featureless or noisy "
         "areas give no offset, never a confident wrong one.\n"
@@ -249,17 +254,24 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
         q_path = self.parameterAsOutputLayer(parameters, self.OUTPUT_QUALITY, context) \
             if parameters.get(self.OUTPUT_QUALITY) else ""
         out_info = output_info(ref, out_path, window=o["window"], step=o["step"])
-        ref_strips = _off.sampled_rows(
-            lambda r0, r1: read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE, dtype=np.float64),
-            ref.height)
+        def read_ref(r0, r1):
+            return read_band(ref.path, band_ref, rows=(r0, r1), name=self.REFERENCE_IMAGE, dtype=np.float64)
+
+        def read_sec(r0, r1):
+            return read_band(sec_path, band_sec, rows=(r0, r1), name=self.SECONDARY, dtype=np.float64)
+
+        ref_strips = _off.sampled_rows(read_ref, ref.height)
         spread = _off.robust_spread(ref_strips)
         levels = None
         if not o["highpass_px"] > 0:  # constants removed before the single-precision correlations, same in every block
-            levels = _off.image_levels(ref_strips, _off.sampled_rows(
-                lambda r0, r1: read_band(sec_path, band_sec, rows=(r0, r1), name=self.SECONDARY, dtype=np.float64),
-                ref.height))
+            levels = _off.image_levels(ref_strips, _off.sampled_rows(read_sec, ref.height))
         if not spread > 0:
             raise GeohazardError(f"{self.REFERENCE_IMAGE} has no texture (constant image): nothing to correlate")
+        noise = _off.sampled_noise(read_ref, read_sec, ref.height)
+        flat_std = _off.flat_thresholds(spread, *noise, window=o["window"])
+        progress.push_info(f"noise (upper bound, image units): reference {noise[0]:.4g}, secondary {noise[1]:.4g}; "
+                           f"sub-blocks of {_off.sub_block_pixels(o['window'])} px with a standard deviation up to "
+                           f"{flat_std[0]:.4g} / {flat_std[1]:.4g} are featureless")
         sources = {"reference": raster_source(ref.path, bands=band_ref, dtype=np.float32, name=self.REFERENCE_IMAGE),
                    "secondary": raster_source(sec_path, bands=band_sec, dtype=np.float32, name=self.SECONDARY)}
         if parameters.get(self.STABLE_MASK):
@@ -271,7 +283,7 @@ class OffsetTracking(_KinematicsHelp, GeohazardAlgorithm):
             stable_grid = rasterize_stable(src, out_info, context)
         func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                  subpixel=o["subpixel"], min_ncc=o["min_ncc"], min_peak_ratio=o["min_peak_ratio"],
-                                 min_std_abs=0.01 * spread, highpass_px=o["highpass_px"], levels=levels)
+                                 min_std_abs=flat_std, highpass_px=o["highpass_px"], levels=levels)
         rows = _off.block_rows_for(ref.width, window=o["window"], search=o["search"], step=o["step"])
         plan = plan_blocks(ref.height, ref.width, block_rows=rows,
                            halo=_off.halo_rows(o["window"], o["search"], o["step"], o["highpass_px"]))
@@ -343,8 +355,9 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         "Sentinel-1 or Sentinel-2 pairs of a glacier or landslide), by two-step least squares per connected "
         "component of the pair network.\n\n"
         "<b>Offset rasters</b>: one per pair, on one grid, with the two dates in the file name as for "
-        "interferograms (20200101_20200113, 20200101-20200113, ...). A name with the later date first is read "
-        "as the reversed pair (its offsets change sign).\n"
+        "interferograms (20200101_20200113, 20200101-20200113, ...), or a folder of them (its rasters whose names "
+        "carry a date pair). A name with the later date first is read as the reversed pair (its offsets change "
+        "sign).\n"
         "<b>Component bands</b> (COMPONENTS): the bands holding the components, comma separated (default '1,2' = "
         "east and north metres of "
         "'Offset tracking'; '1' for one component). <b>Correlation band</b> (0 = none; 7 in 'Offset tracking' "
@@ -419,11 +432,15 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
             createByDefault=False))
         add_dask_parameter(self)
 
+    def input_raster_files(self, parameters, context) -> dict:
+        """The offset rasters of INPUTS, a folder expanded as the stack tools do (its dated rasters)."""
+        return {self.INPUTS: expand_raster_inputs(self, parameters, self.INPUTS, context, want="ifg")}
+
     def _inputs(self, parameters, context):
-        layers = self.parameterAsLayerList(parameters, self.INPUTS, context)
-        if len(layers) < 2:
-            raise GeohazardError(f"{self.INPUTS}: give at least two offset rasters (pairs), got {len(layers)}")
-        paths = [lyr.source() for lyr in layers]
+        paths = self.input_raster_files(parameters, context)[self.INPUTS]
+        if len(paths) < 2:
+            raise GeohazardError(f"{self.INPUTS}: give at least two offset rasters (pairs) or a folder of them, got "
+                                 f"{len(paths)}")
         raw_pairs = []
         for p in paths:
             try:
@@ -455,7 +472,11 @@ class OffsetTimeSeries(_KinematicsHelp, GeohazardAlgorithm):
         return paths, pairs, signs, infos[0], bands, wb
 
     def checkParameterValues(self, parameters, context):
-        ok, msg = super().checkParameterValues(parameters, context)
+        try:  # a folder is not a layer: QGIS's own check sees the files it holds
+            files = self.input_raster_files(parameters, context)[self.INPUTS]
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        ok, msg = super().checkParameterValues({**parameters, self.INPUTS: files}, context)
         if not ok:
             return ok, msg
         try:

@@ -414,17 +414,24 @@ def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, ou
         raise GeohazardError(f"{name}: every band description must be a date ({exc})") from None
     if len(dates) < 4:
         raise GeohazardError(f"{name} has {len(dates)} dated bands; at least 4 are needed")
+    warnings: list = []
     edges, drv, gaps, note = _tr.prepare_driver(dates, ddates, dvals, step_days=opts["step"], kind=opts["kind"],
-                                                tau_days=opts["tau"])
+                                                tau_days=opts["tau"], warnings=warnings)
+    for msg in warnings:
+        progress.push_warning(msg)
     if gaps:
         progress.push_warning(f"driver: {gaps} of {drv.size} bins have gaps and were left out of the correlation")
     func = functools.partial(_tr.trigger_block, edges=edges, driver=drv, dates=dates, response=opts["response"],
                              max_lag_days=opts["max_lag"])
     desc = ["best lag days", "best r", "p", "p corrected (Bonferroni)"]
     w = RasterWriter.like(out_path, info, count=4, descriptions=desc, metadata={"driver": note})
+    counts = {"at_limit": 0, "empty": 0, "cells": 0}
 
     def write(block, out):
         w.write(out["result"], row=block.row0)
+        counts["at_limit"] += int(np.sum(out["at_limit"]))
+        counts["empty"] += int(np.sum(~np.isfinite(out["result"][1])))
+        counts["cells"] += int(out["result"][1].size)
 
     plan = plan_blocks(info.height, info.width, bytes_per_pixel=8.0 * (3 * info.count + 60))
     try:
@@ -435,6 +442,17 @@ def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, ou
     except BaseException:
         w.abort()
         raise
+    if counts["at_limit"]:
+        largest = min(int(opts["max_lag"] // opts["step"]), drv.size - 8) * opts["step"]
+        progress.push_warning(f"{counts['at_limit']} of {counts['cells']} cells have their strongest correlation at "
+                              f"the largest lag tried ({largest:g} days): the true lag may be longer (raise "
+                              "MAX_LAG_DAYS)")
+    if counts["empty"] == counts["cells"]:
+        w.abort()
+        raise GeohazardError(f"{name}: no cell has enough values on the common axis for a correlation")
+    if counts["empty"]:
+        progress.push_warning(f"{counts['empty']} of {counts['cells']} cells have too few values for a correlation "
+                              "(left empty)")
     return w.commit()
 
 
