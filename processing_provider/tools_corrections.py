@@ -34,7 +34,7 @@ from qgis.core import (
 )
 
 from ..algorithms.conventions import radians_per_m
-from ..algorithms.corrections import network_mod, ramps, reference, troposphere
+from ..algorithms.corrections import network_mod, ramp_limits, ramps, reference, troposphere
 from ..algorithms.engine import StackSource, process_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import gacos
@@ -47,10 +47,12 @@ from .feedback import FeedbackProgress
 from .io.corrections import (
     Stack,
     dem_height_range,
+    dem_height_sd,
     describe_plan,
     fit_pass,
     link_or_copy,
     mask_sources,
+    mm_per_unit,
     read_mask,
     report_path,
     unit_meta,
@@ -58,6 +60,7 @@ from .io.corrections import (
     write_corrected,
     write_csv,
 )
+from .io.geometry import metric_pixel_size
 from .io.stacks import stack_raster_files
 from .params import INPUT_UNITS, UNITS_HELP, check_stack_parameters
 from .params import add_stack_parameters as common_parameters
@@ -83,6 +86,8 @@ MASK_HELP = (
     "with its name (a fit on a handful of pixels would invent the correction).\n"
 )
 MODES = ["Per interferogram", "Per date (network-consistent: inverted on the network)"]
+EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the deformation)",
+                 "Fit on the mask, capped at the largest gradient", "Refuse"]
 
 
 # ============================================================================ shared plumbing
@@ -126,9 +131,20 @@ class RampRemoval(GeohazardAlgorithm):
         "the surfaces are inverted on the network (one per date) and each interferogram loses the difference of "
         "its two dates' surfaces, so a deformation ramp seen in one interferogram only is not removed.\n\n"
         + STACK_HELP + MASK_HELP + OUTPUT_HELP +
-        "<b>Report</b> (CSV): per interferogram the coefficients (x and y scaled to -1..1 over the grid), pixels "
-        "used, RMS on the mask before and after (input unit). Checked against MintPy 1.6.4 deramp (docs/"
-        "corrections.md)."
+        "<b>Extrapolation</b>: a surface fitted on a mask that does not surround the scene (a stable strip along "
+        "one edge) is extrapolated over the rest; the log says so with its size at the far edge. By default the "
+        "surfaces are then fitted on every coherent pixel (the trend guard below keeps the deformation); or fit "
+        "on the mask and cap, or refuse.\n"
+        "<b>Largest gradient</b> (mm of LOS per km, 0 = from the wavelength: 3 mm/km at C-band, growing as the "
+        "wavelength squared for the ionosphere): a surface whose range over the scene exceeds it times the "
+        "scene's diagonal is scaled down to it (orbits make millimetres over a few tens of km).\n"
+        "<b>Trend guard</b> (per date, default 2; 0 = off): the trend of each ramp term over the dates changes the "
+        "velocity. It is compared with the trend that random ramps of the size seen from date to date (fitted on "
+        "every coherent pixel) could make: within 2 standard errors it is removed; beyond, only the share "
+        "(2 / t)^2 is removed and the rest is kept as deformation (a bowl's flank is not turned into a tilt).\n"
+        "<b>Report</b> (CSV): per interferogram the coefficients removed (x and y scaled to -1..1 over the grid), "
+        "pixels used, RMS on the mask before and after the fitted surface (input unit). Checked against MintPy "
+        "1.6.4 deramp (docs/corrections.md)."
     ) + DASK_HELP
 
     def initAlgorithm(self, config=None):
@@ -137,6 +153,16 @@ class RampRemoval(GeohazardAlgorithm):
                                                      defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum("MODE", self.tr("Fit"), options=MODES, defaultValue=0))
         mask_inputs(self)
+        self.addParameter(QgsProcessingParameterEnum(
+            "EXTRAPOLATION", self.tr("When the mask does not surround the scene"), options=EXTRAPOLATION,
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "MAX_GRADIENT_MM_KM", self.tr("Largest ramp gradient of one date (mm/km, 0 = from the wavelength)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "TREND_GUARD", self.tr("Trend guard: keep the ramps' trend beyond this many standard errors "
+                                   "(per date, 0 = off)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=2.0, minValue=0.0, maxValue=100.0))
         output_folder(self, "Interferograms without ramps (folder)")
         add_dask_parameter(self)
 
@@ -148,50 +174,113 @@ class RampRemoval(GeohazardAlgorithm):
         stack = Stack(self, parameters, context, feedback)
         kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
         thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        mask = read_mask(self, parameters, context, stack)
-        src = {**stack.sources(coherence=thr > 0), **mask_sources(mask)}
+        src = {**stack.sources(coherence=thr > 0), **mask_sources(read_mask(self, parameters, context, stack))}
         per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
         min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
-        mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
+        guard = self.parameterAsDouble(parameters, "TREND_GUARD", context)
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        to_mm = mm_per_unit(stack)
+        max_grad = self.parameterAsDouble(parameters, "MAX_GRADIENT_MM_KM", context) or \
+            ramp_limits.default_max_gradient_mm_km(stack.wavelength_m)
+        limits = dict(kind=kind, names=stack.names, shape=stack.info.shape, pixel_km=_pixel_km(stack, feedback),
+                      min_pixels=min_px, max_gradient_per_km=max_grad / to_mm, mask_name=MASK_NAME,
+                      extrapolation=ramp_limits.EXTRAPOLATION_MODES[
+                          self.parameterAsEnum(parameters, "EXTRAPOLATION", context)])
         meta = {**unit_meta(stack), "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
-        # whole interferograms in memory when they fit: per interferogram, each is read once, fitted and
-        # corrected; per date, two passes over them (every fit before any correction)
+        # whole interferograms in memory when they fit: per interferogram, each is read once, fitted within the
+        # limits and corrected; per date, two passes over them (every fit before any correction)
         plan = stack.group_plan(shared_bytes=8.0)
         feedback.pushInfo(describe_plan(plan, one_read=not per_date))
+        run = dict(stack=stack, sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context,
+                   feedback=feedback, progress=progress, metadata=meta, plan=plan)
         if plan is not None and not per_date:
-            _, got = write_corrected(
-                stack, functools.partial(ramps.ramp_fit_apply_block, kind=kind, coherence_threshold=thr,
-                                         min_pixels=min_px, names=stack.names, mask_name=mask_name),
-                sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context, feedback=feedback,
-                progress=progress, metadata=meta, plan=plan, collect=("coef", "ata", "atb", "n", "btb"))
-            coef = got.pop("coef")
-            normals = got
-            before, after = ramps.fit_residual_rms(normals, coef)
-        else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
-            normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=thr),
-                               sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
-                               progress=SubProgress(progress, 0, 45), plan=plan)
-            coef = ramps.solve_normals(normals, names=stack.names, min_pixels=min_px, mask_name=mask_name)
-            before, after = ramps.fit_residual_rms(normals, coef)
-            if per_date:
-                coef = ramps.per_date_coefficients(coef, stack.network.ref_index, stack.network.sec_index,
-                                                   stack.network.n_dates, stack.signs)[1]
-            write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
-                            sources=stack.sources(coherence=False), out_dir=out_dir, alg=self, parameters=parameters,
-                            context=context, feedback=feedback, progress=SubProgress(progress, 45, 100),
-                            metadata=meta, plan=plan)
+            coef, rep, normals = _ramps_one_read(thr, limits, run)
+        else:
+            coef, rep, normals = _ramps_two_passes(thr, limits, run, per_date=per_date,
+                                                   z=guard if guard > 0 else np.inf)
+        self._log_limits(rep, kind, to_mm, max_grad, per_date, feedback)
+        fitted = ramps.solve_normals(normals, names=stack.names, min_pixels=min_px, mask_name=MASK_NAME)
+        before, after = ramps.fit_residual_rms(normals, fitted)
         feedback.pushInfo(f"{kind} ramps removed from {stack.m} interferograms; RMS on the mask "
                           f"{np.median(before):.3g} -> {np.median(after):.3g} (median, input unit)")
         result = {"OUTPUT": out_dir}
-        rep = report_path(self, parameters, context)
-        if rep:
+        rep_path = report_path(self, parameters, context)
+        if rep_path:
             terms = ["c0", "cx", "cy", "cxx", "cyy", "cxy"][:coef.shape[1]]
-            write_csv(rep, [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms, cf)},
-                             "rms_before": float(b), "rms_after_fit": float(a)}
-                            for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)])
-            result["OUTPUT_REPORT"] = rep
+            write_csv(rep_path, [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms, cf)},
+                                  "rms_before": float(b), "rms_after_fit": float(a)}
+                                 for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)])
+            result["OUTPUT_REPORT"] = rep_path
         return result
+
+    @staticmethod
+    def _log_limits(rep, kind, to_mm, max_grad, per_date, feedback):
+        for msg in rep.messages:
+            feedback.pushWarning(msg)
+        feedback.pushInfo(f"{kind} surfaces fitted on {'the mask' if rep.fitted_on == 'mask' else rep.fitted_on} "
+                          f"(leverage {rep.leverage:.1f} x a scene-wide fit; above "
+                          f"{ramp_limits.MAX_LEVERAGE:g} the mask extrapolates)")
+        if rep.capped:
+            worst = max(rep.capped, key=lambda c: c[1] / c[2] if c[2] == c[2] else 0.0)
+            size = f" (largest: {worst[1] * to_mm:.1f} mm over the scene, {worst[2] * to_mm:.1f} mm allowed)" \
+                if worst[2] == worst[2] else ""
+            feedback.pushWarning(f"{len(rep.capped)} surface(s) steeper than {max_grad:g} mm/km over the scene were "
+                                 f"scaled down to it{size}: " + ", ".join(str(c[0]) for c in rep.capped[:8])
+                                 + (" ..." if len(rep.capped) > 8 else ""))
+        if per_date and rep.split is not None:
+            sp = rep.split
+            parts = ", ".join(f"{t}: t = {float(tt):+.1f}, {100 * float(sh):.0f} % removed"
+                              for t, tt, sh in zip(["x", "y", "x2", "y2", "xy"], sp.t, sp.removed_share))
+            feedback.pushInfo(f"trend of the ramps over the dates ({parts}); the kept trend (deformation) reaches "
+                              f"{rep.velocity_far_edge * to_mm:.2f} mm/yr at the far edge")
+
+
+MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
+
+
+def _pixel_km(stack, feedback):
+    """(dy, dx) of the stack's pixels in km, or None in radar geometry (the gradient limit is then not applied)."""
+    try:
+        dx, dy = metric_pixel_size(stack.info, "INTERFEROGRAMS")
+    except GeohazardError:
+        feedback.pushInfo("INTERFEROGRAMS have no map coordinates: the pixel size is unknown, so the largest "
+                          "gradient (mm/km) is not applied")
+        return None
+    return dy / 1000.0, float(np.mean(dx)) / 1000.0
+
+
+def _ramps_one_read(thr, limits, run):
+    """Per interferogram, whole interferograms in memory: each read once, fitted within the limits, corrected."""
+    stack = run["stack"]
+    _, got = write_corrected(
+        func=functools.partial(ramp_limits.limited_fit_apply_block, coherence_threshold=thr, **limits),
+        collect=("coef", "leverage", "capped", "swapped", "ata", "atb", "n", "btb"), **run)
+    swapped = got["swapped"]
+    rep = ramp_limits.RampReport(float(np.median(got["leverage"])), bool(swapped.any()),
+                                 "all coherent pixels" if swapped.any() else "mask", float("nan"), float("nan"))
+    rep.capped = [(stack.names[i], float("nan"), float("nan")) for i in np.flatnonzero(got["capped"])]
+    if swapped.any():
+        rep.messages.append(f"{MASK_NAME}: the fitted pixels of {int(swapped.sum())} interferogram(s) do not "
+                            "surround the scene: their surfaces are fitted on every coherent pixel")
+    return got["coef"], rep, {k: got[k] for k in ("ata", "atb", "n", "btb")}
+
+
+def _ramps_two_passes(thr, limits, run, *, per_date, z):
+    """Every fit first (mask and every coherent pixel), the limits and the trend guard, then the correction."""
+    stack = run["stack"]
+    normals = fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=limits["kind"],
+                                                coherence_threshold=thr, with_all=True),
+                       sources=run["sources"], alg=run["alg"], parameters=run["parameters"],
+                       context=run["context"], feedback=run["feedback"],
+                       progress=SubProgress(run["progress"], 0, 45), plan=run["plan"])
+    net = stack.network
+    coef, rep = ramp_limits.guarded_ramps(
+        normals, per_date=(net.ref_index, net.sec_index, net.n_dates, stack.signs) if per_date else None,
+        years=net.years if per_date else None, z=z, unit=("rad", "rad", "m", "mm")[stack.units], **limits)
+    write_corrected(func=functools.partial(ramps.ramp_apply_block, kind=limits["kind"], coef=coef),
+                    **{**run, "sources": stack.sources(coherence=False),
+                       "progress": SubProgress(run["progress"], 45, 100)})
+    return coef, rep, {k: normals[k] for k in ("ata", "atb", "n", "btb")}
 
 
 # ============================================================================ troposphere
@@ -215,6 +304,18 @@ class TroposphericCorrection(GeohazardAlgorithm):
         "relief uses the whole-image fit. <b>Per date</b>: coefficients inverted on the network (one per date). "
         "<b>Correlation threshold</b> (as MintPy -t, default 0 = always correct): an interferogram (window) "
         "whose phase-height correlation is weaker is left as it is.\n"
+        "<b>High-pass filter</b> (pixels, default 3; 0 = off): the phase and the heights lose their local mean "
+        "(Gaussian of that many pixels) before the fit, so a subsidence bowl, a ramp or any signal smoother than "
+        "the filter does not bias the slope, while the relief's texture still measures it (band-pass estimation, "
+        "Lin et al. 2010, doi:10.1029/2010GC003228; Bekaert et al. 2015, doi:10.1002/2014JB011558); only the "
+        "height terms are removed, unfiltered.\n"
+        "<b>Trend guard</b> (per date, default 2; 0 = off): deformation that correlates with height makes the "
+        "per-date slope grow with time. The trend of the per-date slopes is compared with its standard error "
+        "from their scatter: within 2 standard errors it is atmosphere and removed; beyond, only the share "
+        "(2 / t)^2 is removed and the rest - what tracks time - is kept as deformation, so the velocity is not "
+        "bent. The log says when the per-interferogram slope tracks the pairs' time span (correlation with the "
+        "temporal baseline), the trend, its t and the share removed; the report has the slope, correlation and "
+        "the RMS removed per interferogram.\n"
         "<b>External delay maps</b>: a folder with one zenith total delay map per date in metres: GACOS "
         "(Yu et al. 2018, doi:10.1029/2017JB015305) YYYYMMDD.ztd with YYYYMMDD.ztd.rsc, or YYYYMMDD.ztd.tif / any "
         "GeoTIFF whose name has the date. Each is resampled (bilinear) onto the interferograms' grid, projected to "
@@ -242,6 +343,13 @@ class TroposphericCorrection(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             "CORRELATION_THRESHOLD", self.tr("Minimum phase-height correlation to correct (0 = always)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "FILTER_PIXELS", self.tr("High-pass filter before the fit (pixels, 0 = off; phase-elevation)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=3.0, minValue=0.0, maxValue=100.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "TREND_GUARD", self.tr("Trend guard: keep the slope's trend beyond this many standard errors "
+                                   "(per date, 0 = off)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=2.0, minValue=0.0, maxValue=100.0))
         mask_inputs(self)
         self.addParameter(QgsProcessingParameterFile(
             "DELAYS", self.tr("Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)"),
@@ -301,10 +409,14 @@ class TroposphericCorrection(GeohazardAlgorithm):
         per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
         min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
         corr_thr = self.parameterAsDouble(parameters, "CORRELATION_THRESHOLD", context)
+        filter_px = self.parameterAsDouble(parameters, "FILTER_PIXELS", context)
+        guard = self.parameterAsDouble(parameters, "TREND_GUARD", context)
         mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
         n_win = layout[0] * layout[1]
         meta = {**unit_meta(stack), "CORRECTION": f"phase-elevation order {order}" + (" per date" if per_date else "")
-                + (f", windows {layout[2]} px" if n_win > 1 else "")}
+                + (f", windows {layout[2]} px" if n_win > 1 else "")
+                + (f", high-pass {filter_px:g} px" if filter_px > 0 else "")
+                + (f", trend guard {guard:g}" if per_date and guard > 0 else "")}
         # whole interferograms in memory when they fit: per interferogram, each is read once, fitted and
         # corrected; per date, two passes over them. The DEM is then read once for all of them (its scaled
         # heights and terms: 17 bytes a pixel)
@@ -312,26 +424,35 @@ class TroposphericCorrection(GeohazardAlgorithm):
         feedback.pushInfo(describe_plan(plan, one_read=not per_date))
         heights = {"dem": dem_src} if plan is None else \
             troposphere.height_inputs(dem_src.read(0, stack.info.height, stack.info.width), h0, hscale)
+        guarded = None
         if plan is not None and not per_date:
             src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), **heights}
             _, got = write_corrected(
                 stack, functools.partial(troposphere.elevation_fit_apply_block, order=order, h0=h0, hscale=hscale,
                                          layout=layout, coherence_threshold=thr, correlation_threshold=corr_thr,
-                                         min_pixels=min_px, names=stack.names, mask_name=mask_name),
+                                         min_pixels=min_px, names=stack.names, mask_name=mask_name,
+                                         filter_px=filter_px),
                 sources=src, out_dir=out_dir, alg=self, parameters=parameters, context=context, feedback=feedback,
                 progress=progress, metadata=meta, plan=plan, collect=("coef", "correlation", "fallback", "n"))
             coef, corr, fallback, normals = got["coef"], got["correlation"], got["fallback"], {"n": got["n"]}
+            fitted = coef
         else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
             src = {**stack.sources(coherence=thr > 0), **mask_sources(mask), **heights}
             normals = fit_pass(stack, functools.partial(troposphere.elevation_normal_block, order=order, h0=h0,
-                                                        hscale=hscale, layout=layout, coherence_threshold=thr),
+                                                        hscale=hscale, layout=layout, coherence_threshold=thr,
+                                                        filter_px=filter_px),
                                sources=src, alg=self, parameters=parameters, context=context, feedback=feedback,
-                               progress=SubProgress(progress, 0, 45), plan=plan, n_window_rows=layout[0])
+                               progress=SubProgress(progress, 0, 45),
+                               plan=plan or stack.plan(halo=troposphere.filter_radius(filter_px)),
+                               n_window_rows=layout[0])
             coef, corr, fallback = troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_px,
                                                                correlation_threshold=corr_thr, mask_name=mask_name)
+            fitted = coef
             if per_date:
-                coef = troposphere.elevation_per_date(coef, stack.network.ref_index, stack.network.sec_index,
-                                                      stack.network.n_dates, stack.signs)
+                net = stack.network
+                coef, guarded = troposphere.guarded_elevation_per_date(
+                    coef, net.ref_index, net.sec_index, net.years, signs=stack.signs, z=guard if guard > 0 else np.inf,
+                    span_days=net.temporal_baseline_days)
             write_corrected(stack, functools.partial(troposphere.elevation_apply_block, coef=coef, order=order, h0=h0,
                                                      hscale=hscale, layout=layout, delay=False),
                             sources={**stack.sources(coherence=False), **heights}, out_dir=out_dir, alg=self,
@@ -341,15 +462,50 @@ class TroposphericCorrection(GeohazardAlgorithm):
             feedback.pushInfo(f"{layout[0]} x {layout[1]} windows of {layout[2]} px; "
                               f"{int(fallback.sum())} of {fallback.size} interferogram-windows used the "
                               "whole-image fit")
+        return self._elevation_report(stack, order, fitted, coef, corr, normals, fallback, hscale, guarded, guard,
+                                      dem_path, feedback)
+
+    def _elevation_report(self, stack, order, fitted, removed, corr, normals, fallback, hscale, guarded, guard,
+                          dem_path, feedback):
+        """Per interferogram: slope (unit per km), correlation and the RMS of the removed term (the log too)."""
+        unit = ("rad", "rad", "m", "mm")[stack.units]
+        to_mm = mm_per_unit(stack)
+        h_sd = dem_height_sd(dem_path)
+        if guarded is not None:
+            split = guarded.split
+            b = float(split.slope[0]) / hscale * 1000.0
+            se = float(split.se[0]) / hscale * 1000.0
+            share = float(split.removed_share[0])
+            r = guarded.span_r
+            msg = (f"phase-elevation slope per date: trend {b:+.3g} {unit}/km per year (standard error {se:.3g}, "
+                   f"t = {float(split.t[0]):+.1f}); {100 * share:.0f} % of the trend removed")
+            feedback.pushInfo(msg)
+            span = f"the per-interferogram slope against the pairs' time span: r = {r:+.2f}" if np.isfinite(r) else ""
+            if share < 1.0:
+                feedback.pushWarning(
+                    f"the phase-elevation slope grows with time (t = {float(split.t[0]):+.1f}; {span}): deformation "
+                    f"that correlates with height is in the fit; its trend is kept ({100 * (1 - share):.0f} % of "
+                    "it), only the date-to-date part and the share of the trend that chance explains are removed")
+            elif np.isfinite(r) and abs(r) >= 0.5:
+                feedback.pushWarning(
+                    f"the phase-elevation slope tracks the pairs' time span ({span}) but its trend over the dates is "
+                    "within their scatter: removed as atmosphere")
         rows = []
         for i, nm in enumerate(stack.names):
-            for w in range(n_win):
+            for w in range(fitted.shape[1]):
+                k1 = float(fitted[i, w, 1] / hscale * 1000.0)
+                rem = float(removed[i, w, 1] / hscale * 1000.0)
                 row = {"interferogram": nm, "window": w, "pixels": int(normals["n"][i, w]),
                        "correlation": round(float(corr[i, w]), 4), "whole_image_fit": bool(fallback[i, w]),
-                       "k1_per_km": float(coef[i, w, 1] / hscale * 1000.0)}
+                       "k1_per_km": k1, "removed_k1_per_km": rem,
+                       "removed_rms_mm": abs(rem) * h_sd / 1000.0 * to_mm}
                 if order == 2:
-                    row["k2_per_km2"] = float(coef[i, w, 2] / hscale ** 2 * 1e6)
+                    row["k2_per_km2"] = float(fitted[i, w, 2] / hscale ** 2 * 1e6)
                 rows.append(row)
+        for row in rows[:: fitted.shape[1]]:
+            feedback.pushInfo(f"{row['interferogram']}: slope {row['k1_per_km']:+.3g} {unit}/km (r = "
+                              f"{row['correlation']:+.2f}), removed {row['removed_k1_per_km']:+.3g} {unit}/km, "
+                              f"{row['removed_rms_mm']:.3g} mm RMS")
         return rows
 
     def _external(self, stack, parameters, context, feedback, progress, out_dir):
@@ -413,8 +569,12 @@ class ModifyNetwork(GeohazardAlgorithm):
         "(m), minimum spatial mean coherence (needs COHERENCE), dates to exclude (every interferogram touching "
         "them), pairs to drop (YYYYMMDD_YYYYMMDD, comma separated), first / last date, and the <b>loop-closure "
         "misfit</b> (radians; LiCSBAS uses 1.5): for every triplet ij + jk - ik the spatial standard deviation of "
-        "the closure phase is computed; an interferogram in at least one loop above the limit and in no loop "
-        "below it is dropped (unwrapping errors, bad coregistration).\n"
+        "the closure phase is computed over the pixels whose coherence is at least <b>Loop coherence</b> (0.3, "
+        "with COHERENCE) in its three interferograms, so incoherent ground does not make a loop bad. The culprits "
+        "are dropped one at a time: the interferogram in the most loops above the limit and in no loop below it "
+        "goes first, its loops go with it, and the count starts again, so an interferogram that only shared loops "
+        "with a dropped one is kept. Run it after geohazard:unwrapclosurecorrection (as Corrected SBAS does): the "
+        "loops that correction closes are good, and only what still misfits is dropped.\n"
         "<b>Connectivity</b>: a network split into subsets, or a date losing all its interferograms, is refused "
         "naming the dates, unless <b>Keep connected</b> (puts back the dropped interferograms that reconnect it, "
         "highest coherence or shortest baseline first, never those you excluded by name or date; as MintPy's "
@@ -439,6 +599,9 @@ class ModifyNetwork(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             "MAX_LOOP_MISFIT", self.tr("Maximum loop-closure misfit (radians, 0 = not checked)"),
             QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            "LOOP_COHERENCE", self.tr("Loop misfit over pixels at least this coherent (with COHERENCE)"),
+            QgsProcessingParameterNumber.Type.Double, defaultValue=0.3, minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterBoolean(
             "KEEP_CONNECTED", self.tr("Keep the network connected (put back the best dropped interferograms)"),
             defaultValue=False))
@@ -470,9 +633,12 @@ class ModifyNetwork(GeohazardAlgorithm):
             else:
                 to_rad = 1.0 if stack.units < 2 else \
                     radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
+                loop_coh = self.parameterAsDouble(parameters, "LOOP_COHERENCE", context) \
+                    if stack.coh_paths is not None else 0.0
                 sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
-                                                         signs=stack.signs, to_radians=to_rad),
-                                sources=stack.sources(coherence=False), alg=self, parameters=parameters,
+                                                         signs=stack.signs, to_radians=to_rad,
+                                                         coherence_threshold=loop_coh),
+                                sources=stack.sources(coherence=loop_coh > 0), alg=self, parameters=parameters,
                                 context=context, feedback=feedback, progress=SubProgress(progress, 40, 80))
                 misfit = network_mod.closure_misfit(sums)
         text = {k: self.parameterAsString(parameters, k, context) or "" for k in

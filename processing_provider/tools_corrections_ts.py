@@ -22,6 +22,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..algorithms.conventions import DAYS_PER_YEAR
 from ..algorithms.corrections.closure import closure_block, network_triplets
 from ..algorithms.corrections.dem_error import check_design, dem_error_engine_block, design_matrix, read_date_baselines
 from ..algorithms.corrections.pca import pca_engine_block, smooth_model
@@ -104,8 +105,8 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
         "the same loops) the pixel is left unchanged and counted as ambiguous. Errors that shift a whole date by a "
         "cycle are invisible to closures and stay.\n\n"
         "<b>Inputs</b>: unwrapped interferograms (folder or list, date pair in each name, as for the SBAS tool), "
-        "optional coherence with MIN_COHERENCE (values below it are neither used nor corrected), the unit/sign of "
-        "the files.\n" + UNITS_HELP +
+        "optional coherence with MIN_COHERENCE (values below it are neither used nor corrected; without coherence "
+        "rasters it is not applied, with a warning), the unit/sign of the files.\n" + UNITS_HELP +
         "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
         "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
         "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
@@ -175,7 +176,9 @@ class UnwrapClosureCorrection(CorrectionDocs, GeohazardAlgorithm):
         os.makedirs(out_dir, exist_ok=True)
         min_coh = self.parameterAsDouble(parameters, "MIN_COHERENCE", context)
         if min_coh > 0 and not stack.has_coherence:
-            raise GeohazardError("MIN_COHERENCE needs COHERENCE rasters")
+            feedback.pushWarning(f"MIN_COHERENCE {min_coh:g} is not applied: no COHERENCE rasters were given, so "
+                                 "every value is used and may be corrected")
+            min_coh = 0.0
         cycle_mm = stack.wavelength_m * 1000.0 / 2.0
         offsets = network_closure_offsets(stack, triplets, cycle_mm)
         feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
@@ -228,7 +231,9 @@ class DemErrorCorrection(CorrectionDocs, GeohazardAlgorithm):
         "<b>Polynomial order</b> (default 2, as MintPy) and <b>step dates</b> (YYYY-MM-DD, comma separated: "
         "earthquakes, works) of the deformation model.\n\n"
         "<b>Outputs</b>: corrected time series (same layout and reference as the input), DEM error (m, MintPy's "
-        "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm). Dates without data at a "
+        "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm), and the <b>final "
+        "velocity</b> of the corrected series with its standard error (mm/yr, least-squares line as the SBAS tool "
+        "and MintPy's timeseries2velocity, LOS positive toward the satellite). Dates without data at a "
         "pixel are left out of its fit; pixels with fewer than (number of model terms + 3) dates are NaN."
     ) + DASK_HELP
 
@@ -257,6 +262,11 @@ class DemErrorCorrection(CorrectionDocs, GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination("OUTPUT_DEM_ERROR", self.tr("DEM error (m)")))
         self.addParameter(QgsProcessingParameterRasterDestination(
             "OUTPUT_RESIDUAL", self.tr("RMS of the fit residual (mm)"), optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_VELOCITY", self.tr("Final velocity of the corrected series (mm/yr)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            "OUTPUT_VELOCITY_STD", self.tr("Final velocity standard error (mm/yr)"), optional=True,
+            createByDefault=False))
 
     def checkParameterValues(self, parameters, context):
         ok, msg = check_steps(self, parameters, context)
@@ -273,19 +283,23 @@ class DemErrorCorrection(CorrectionDocs, GeohazardAlgorithm):
                           step_dates=parse_step_dates(self.parameterAsString(parameters, "STEP_DATES", context)))
         check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
+        years = np.array([(d - dates[0]).days for d in dates], np.float64) / DAYS_PER_YEAR
         func = functools.partial(dem_error_engine_block, g=g,
                                  slant_range_m=self.parameterAsDouble(parameters, "SLANT_RANGE", context),
-                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context))
+                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context), years=years)
         meta = series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
                                            "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
         paths = run_series_blocks(
             self, parameters, context, feedback, info, dates,
             plan_blocks(info.height, info.width, bytes_per_pixel=len(dates) * 8.0 * 5), func,
             {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
-             "OUTPUT_RESIDUAL": ("residual_rms_mm", "band")},
+             "OUTPUT_RESIDUAL": ("residual_rms_mm", "band"), "OUTPUT_VELOCITY": ("velocity_mm_yr", "band"),
+             "OUTPUT_VELOCITY_STD": ("velocity_std_mm_yr", "band")},
             sources=geometry_sources(self, parameters, context, info), meta=meta)
         style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
         style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
+        if "OUTPUT_VELOCITY" in paths:
+            style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
         return paths
 
 

@@ -133,14 +133,21 @@ def dem_error_block(ts_mm: np.ndarray, g: np.ndarray, *, range_sin_inc_m, min_da
 
 
 def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m: float = 1.0,
-                           incidence_deg: float = 90.0) -> dict:
+                           incidence_deg: float = 90.0, years: Optional[np.ndarray] = None) -> dict:
     """Block function for the engine: ``inputs["series"]`` (N, rows, cols) mm; optional rasters
-    ``inputs["slant_range"]`` (m) and ``inputs["incidence"]`` (degrees) replace the constants."""
+    ``inputs["slant_range"]`` (m) and ``inputs["incidence"]`` (degrees) replace the constants. With ``years``
+    (N,), also the final velocity of the corrected series and its standard error (``velocity_mm_yr``,
+    ``velocity_std_mm_yr``: least-squares line, as the SBAS tool and MintPy's ``timeseries2velocity``)."""
     r = inputs.get("slant_range", slant_range_m)
     inc = inputs.get("incidence", incidence_deg)
     s = np.asarray(r, np.float64) * np.sin(np.radians(np.asarray(inc, np.float64)))
     s = np.where(s > 0, s, np.nan)
-    return dem_error_block(inputs["series"], g, range_sin_inc_m=s)
+    out = dem_error_block(inputs["series"], g, range_sin_inc_m=s)
+    if years is not None:
+        from ..timeseries.sbas import linear_velocity
+
+        out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
+    return out
 
 
 # ----------------------------------------------------------------------------- baselines per date

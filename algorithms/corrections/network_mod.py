@@ -57,14 +57,20 @@ def closure_triplets(network: Network) -> np.ndarray:
     return np.array(sorted(out), dtype=np.int64).reshape(-1, 3)
 
 
-def closure_sums_block(block, inputs: dict, *, triplets: np.ndarray, signs: np.ndarray, to_radians: float) -> dict:
+def closure_sums_block(block, inputs: dict, *, triplets: np.ndarray, signs: np.ndarray, to_radians: float,
+                       coherence_threshold: float = 0.0) -> dict:
     """Block function: per row of the block and triplet, the count, sum and sum of squares of the closure
     phase (radians) over the pixels valid in its three interferograms (``(rows, T)`` each, added in row
     order by :class:`~algorithms.corrections.ramps.FitSums`). ``inputs["stack"]`` ``(M, rows, cols)`` in
-    the files' orientation; ``signs`` turn it into later-minus-earlier; ``to_radians`` converts the unit."""
+    the files' orientation; ``signs`` turn it into later-minus-earlier; ``to_radians`` converts the unit.
+    With ``inputs["coherence"]`` and ``coherence_threshold`` > 0, values less coherent are left out (the
+    misfit then measures unwrapping errors, not the noise of incoherent ground)."""
     raw = np.asarray(inputs["stack"], np.float64)
     rows = raw.shape[1]
     data = raw * (np.asarray(signs) * to_radians)[:, None, None]
+    coh = inputs.get("coherence")
+    if coh is not None and coherence_threshold > 0:
+        data = np.where(np.asarray(coh).reshape(data.shape) >= coherence_threshold, data, np.nan)
     t = np.asarray(triplets)
     if t.size == 0:
         return {"n": np.zeros((rows, 0), np.int64), "s": np.zeros((rows, 0)), "ss": np.zeros((rows, 0))}
@@ -91,15 +97,32 @@ def closure_misfit(sums: dict) -> np.ndarray:
     return np.where(n > 0, np.sqrt(np.clip(var, 0, None)), np.nan)
 
 
-def bad_loop_interferograms(triplets: np.ndarray, misfit: np.ndarray, threshold: float, n_pairs: int) -> np.ndarray:
-    """Interferograms in at least one bad loop (misfit > threshold) and in no good loop, ``(M,)`` bool."""
-    in_bad = np.zeros(n_pairs, bool)
-    in_good = np.zeros(n_pairs, bool)
-    for tri, mf in zip(triplets, misfit):
-        if not np.isfinite(mf):
-            continue
-        (in_bad if mf > threshold else in_good)[tri] = True
-    return in_bad & ~in_good
+def culprit_interferograms(triplets: np.ndarray, misfit: np.ndarray, threshold: float, n_pairs: int) -> np.ndarray:
+    """Interferograms to drop, ``(M,)`` bool, found one at a time.
+
+    Among the loops whose three interferograms are still kept, each interferogram's bad loops
+    (misfit > threshold) and good loops are counted; one in at least one bad loop and in no good loop
+    is a culprit. The one with the most bad loops (then the worst misfit, then the lowest index) is
+    dropped, its loops leave the count, and the search starts again until no culprit is left. A clean
+    interferogram that only shared loops with a dropped one keeps no bad loop and is kept.
+    """
+    t = np.asarray(triplets, np.int64).reshape(-1, 3)
+    mf = np.asarray(misfit, np.float64)
+    known = np.isfinite(mf)
+    keep = np.ones(n_pairs, bool)
+    bad = known & (mf > threshold)
+    while True:
+        alive = known & keep[t].all(axis=1)
+        n_bad = np.bincount(t[alive & bad].ravel(), minlength=n_pairs)
+        n_good = np.bincount(t[alive & ~bad].ravel(), minlength=n_pairs)
+        cand = np.flatnonzero(keep & (n_bad > 0) & (n_good == 0))
+        if cand.size == 0:
+            return ~keep
+        worst = np.zeros(n_pairs)
+        for k in np.flatnonzero(alive & bad):
+            worst[t[k]] = np.maximum(worst[t[k]], mf[k])
+        pick = cand[np.lexsort((cand, -worst[cand], -n_bad[cand]))[0]]
+        keep[pick] = False
 
 
 def _dates(values) -> list:
@@ -175,13 +198,13 @@ def modify_network(network: Network, *, max_temporal_baseline_days: Optional[flo
                 reasons.setdefault(i, f"outside the {name} date {b:%Y%m%d}")
                 user.add(i)
     if max_loop_misfit_rad and loop_misfit_rad is not None and triplets is not None and len(triplets):
-        bad = bad_loop_interferograms(np.asarray(triplets), np.asarray(loop_misfit_rad), max_loop_misfit_rad,
-                                      network.n_pairs)
+        bad = culprit_interferograms(np.asarray(triplets), np.asarray(loop_misfit_rad), max_loop_misfit_rad,
+                                     network.n_pairs)
         for i in np.flatnonzero(bad):
             worst = max(float(m) for t, m in zip(triplets, loop_misfit_rad) if i in t and np.isfinite(m))
             keep[i] = False
             reasons.setdefault(int(i), f"loop closure misfit {worst:.2f} rad > {max_loop_misfit_rad:g} rad in "
-                                       "every loop it closes")
+                                       "every loop it closes with the interferograms kept")
     restored = []
     if keep_connected:
         restored = _reconnect(network, keep, user, mean_coherence)

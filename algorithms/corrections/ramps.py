@@ -177,19 +177,29 @@ def ramp_normal_equations(block, data: np.ndarray, use: np.ndarray, kind: str) -
             "n": ps["n"][:, :, 0], "btb": ps["btb"][:, :, 0]}
 
 
-def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
+def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0,
+                      with_all: bool = False) -> dict:
     """Block function of the fitting pass: normal equations of every interferogram, row by row.
 
     ``inputs["stack"]`` ``(M, rows, cols)`` (NaN = no data), optional ``inputs["mask"]``
     ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
     without halo. Returns the per-row arrays of :func:`ramp_normal_equations`, to be added in
-    row order over the blocks (:class:`FitSums`).
+    row order over the blocks (:class:`FitSums`); ``with_all``: also those of every coherent pixel,
+    mask or not (keys ``ata_all``, ``atb_all``, ``n_all``, ``btb_all``; :func:`guarded_ramps` measures
+    the date-to-date scatter of the ramps on them).
     """
     _check_kind(kind)
     data = np.asarray(inputs["stack"])
     use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
                         coherence_threshold=coherence_threshold)
-    return ramp_normal_equations(block, data, use, kind)
+    out = ramp_normal_equations(block, data, use, kind)
+    if with_all:
+        if inputs.get("mask") is None:
+            out.update({f"{k}_all": np.array(v, copy=True) for k, v in out.items()})
+        else:
+            every = usable_pixels(data, coherence=inputs.get("coherence"), coherence_threshold=coherence_threshold)
+            out.update({f"{k}_all": v for k, v in ramp_normal_equations(block, data, every, kind).items()})
+    return out
 
 
 class FitSums:

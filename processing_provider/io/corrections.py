@@ -273,6 +273,22 @@ def link_or_copy(src: str, dst: str) -> None:
         shutil.copyfile(src, dst)
 
 
+def dem_height_sd(path: str) -> float:
+    """Spatial standard deviation of the DEM's heights (metres, no-data left out)."""
+    ds = open_raster(path, "DEM")
+    stats = ds.GetRasterBand(1).ComputeStatistics(False)
+    ds = None
+    return float(stats[3])
+
+
+def mm_per_unit(stack) -> float:
+    """Millimetres of LOS per unit of the stack's files (size only: radians give wavelength / 4 pi)."""
+    from ...algorithms.conventions import radians_per_mm
+
+    return (1.0 / radians_per_mm(stack.wavelength_m), 1.0 / radians_per_mm(stack.wavelength_m), 1000.0,
+            1.0)[stack.units]
+
+
 def dem_height_range(path: str, info) -> tuple:
     """``(lowest, highest)`` height of the DEM at ``path`` (metres), refused when not on the grid of ``info``."""
     dinfo = raster_info(path, "DEM")

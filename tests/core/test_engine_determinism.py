@@ -459,20 +459,21 @@ def _stack_source(arr):
     return Src()
 
 
-def row_or_file_plans(m, block_rows):
-    """Row blocks of ``block_rows`` rows, or (``block_rows`` negative) blocks of ``-block_rows`` whole files."""
+def row_or_file_plans(m, block_rows, halo=0):
+    """Row blocks of ``block_rows`` rows (read with ``halo``), or (``block_rows`` negative) blocks of
+    ``-block_rows`` whole files."""
     if block_rows is not None and block_rows < 0:
         k = -block_rows
         return [eng.Block(i, 0, ROWS, 0, ROWS, ROWS, COLS, (f, min(f + k, m))) for i, f in enumerate(range(0, m, k))]
-    return plan(block_rows)
+    return plan(block_rows, halo=halo)
 
 
-def _sum_pass(func, sources, block_rows, ex, m, n_window_rows=1):
+def _sum_pass(func, sources, block_rows, ex, m, n_window_rows=1, halo=0):
     """The fitting pass of the stack corrections: each block's row sums, added in row order (files: in file order)."""
     from insar_geohazards.algorithms.corrections.ramps import FitSums
 
     acc = FitSums(m, n_window_rows)
-    eng.process_blocks(row_or_file_plans(m, block_rows), func, acc, sources=sources, executor=ex)
+    eng.process_blocks(row_or_file_plans(m, block_rows, halo), func, acc, sources=sources, executor=ex)
     return acc.result()
 
 
@@ -542,20 +543,22 @@ def _troposphere(rng):
 
     def run(rows, ex):
         out = {}
-        for order, window in ((1, 0), (2, 0), (1, 6)):
+        high_pass = ((1, 0, 2.0), (2, 0, 1.0)) if COLS > 1 else ()  # a one-column image has no local mean to remove
+        for order, window, fpx in ((1, 0, 0.0), (2, 0, 0.0), (1, 6, 0.0)) + high_pass:
             layout = tr.window_layout((ROWS, COLS), window)
             kw = dict(order=order, h0=h0, hscale=hs, layout=layout)
             src = {"stack": _stack_source(ifg), "dem": dem, "coherence": _stack_source(coh)}
-            normals = _sum_pass(functools.partial(tr.elevation_normal_block, coherence_threshold=0.2, **kw),
-                                src, rows, ex, m, layout[0])
+            normals = _sum_pass(functools.partial(tr.elevation_normal_block, coherence_threshold=0.2, filter_px=fpx,
+                                                  **kw), src, rows, ex, m, layout[0], halo=tr.filter_radius(fpx))
             coef, corr, fb = tr.solve_elevation(normals, names=names, min_pixels=10)
-            key = f"{order}_{window}"
+            key = f"{order}_{window}" + (f"_hp{fpx:g}" if fpx else "")
             out.update({f"{key}_coef": coef, f"{key}_corr": corr, f"{key}_fallback": fb})
             out[key] = _corrected_pass(functools.partial(tr.elevation_apply_block, coef=coef, delay=False, **kw),
                                        {"stack": _stack_source(ifg), "dem": dem}, rows, ex, m)["corrected"]
             if rows is not None and rows < 0:
                 one = _corrected_pass(functools.partial(tr.elevation_fit_apply_block, coherence_threshold=0.2,
-                                                        min_pixels=10, names=names, **kw), src, rows, ex, m,
+                                                        min_pixels=10, names=names, filter_px=fpx, **kw),
+                                      src, rows, ex, m,
                                       collect=("coef",))
                 out[f"{key}_one_read"], out[f"{key}_one_read_coef"] = one["corrected"], one["coef"]
             else:
