@@ -32,6 +32,7 @@ import os
 import tempfile
 from typing import Optional
 
+import numpy as np
 from osgeo import gdal, ogr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -364,9 +365,23 @@ def _minmax(band, approx=True):
 
 
 def _has_valid(band) -> bool:
-    if _minmax(band, True) is not None:
+    """Whether the band holds one finite value that is not NoData (GDAL's min/max skip NaN but not
+    infinities: a band of +-Inf reports (DBL_MAX, inf), so such a band is read to be sure)."""
+    mm = _minmax(band, True) or _minmax(band, False)
+    if mm is None:
+        return False
+    if all(np.isfinite(v) and abs(v) < 1.7e308 for v in mm):
         return True
-    return _minmax(band, False) is not None
+    nodata = band.GetNoDataValue()
+    rows = max(1, (1 << 22) // max(1, band.XSize))
+    for r0 in range(0, band.YSize, rows):
+        a = band.ReadAsArray(0, r0, band.XSize, min(rows, band.YSize - r0))
+        ok = np.isfinite(a)
+        if nodata is not None and np.isfinite(nodata):
+            ok &= a != nodata
+        if ok.any():
+            return True
+    return False
 
 
 def check_rasters(alg, parameters, context, feedback=None) -> None:
@@ -401,7 +416,7 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
         if empty and len(empty) == len(items):
             what = empty[0] if len(items) == 1 else f"all {len(items)} rasters"
             raise GeohazardError(f"{name}: {what} {'has' if len(items) == 1 else 'have'} no valid pixel (every "
-                                 "pixel is no-data); nothing can be computed from it")
+                                 "pixel is no-data or infinite); nothing can be computed from it")
         if empty and feedback is not None:
             feedback.pushWarning(f"{name}: {len(empty)} raster(s) have no valid pixel and add nothing: "
                                  f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}")
@@ -539,6 +554,10 @@ def check_overlaps(alg, parameters, context) -> None:
         if ea is None or eb is None:
             continue
         (ra, ca, _), (rb, cb, _) = ea, eb
+        for name, r in ((a, ra), (b, rb)):
+            if r.isNull() or r.xMinimum() > r.xMaximum() or r.yMinimum() > r.yMaximum():
+                raise GeohazardError(f"{name}: the layer has no features (or none with a geometry); give a layer "
+                                     "with at least one")
         if not ca.isValid() or not cb.isValid():
             # radar (pixel) geometry: the tool checks that the grids match; vector layers
             # without CRS were refused by check_vectors already

@@ -111,7 +111,7 @@ def _style_vector(path, context, *, field_name_, kind, categories=None):
     from qgis.PyQt.QtGui import QColor
 
     layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
-    if not layer.isValid() or layer.fields().lookupField(field_name_) < 0:
+    if not layer.isValid() or not layer.isSpatial() or layer.fields().lookupField(field_name_) < 0:
         return ""
     gtype = layer.geometryType()
     if kind == "velocity":
@@ -159,6 +159,40 @@ def _to_metric_geometries(source, crs_metric: QgsCoordinateReferenceSystem, cont
             g.transform(ct)
         out.append((feat, g))
     return out
+
+
+def _usable_polygons(feats: list, name: str, feedback) -> list:
+    """The (feature, geometry) pairs that have a polygon: features without a geometry are left out, invalid
+    polygons (self-intersections: their area and inside test are wrong) are repaired with GEOS's makeValid; both
+    are reported with their feature IDs. Raises when no polygon is left."""
+    kept, missing, repaired = [], [], []
+    for f, g in feats:
+        if g.isNull() or g.isEmpty():
+            missing.append(f.id())
+            continue
+        if not g.isGeosValid():
+            fixed = g.makeValid()
+            if fixed.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
+                fixed = fixed.convertToType(QgsWkbTypes.GeometryType.PolygonGeometry, True)
+            if fixed is None or fixed.isNull() or fixed.isEmpty():
+                missing.append(f.id())
+                continue
+            repaired.append(f.id())
+            g = fixed
+        kept.append((f, g))
+
+    def ids(v):
+        return ", ".join(str(i) for i in v[:10]) + (" ..." if len(v) > 10 else "")
+
+    if missing and feedback is not None:
+        feedback.pushWarning(f"{name}: {len(missing)} feature(s) without a polygon are left out (feature IDs "
+                             f"{ids(missing)})")
+    if repaired and feedback is not None:
+        feedback.pushWarning(f"{name}: {len(repaired)} invalid polygon(s) (self-intersecting ...) repaired before "
+                             f"counting points and areas (feature IDs {ids(repaired)}); fix them in the inventory")
+    if not kept:
+        raise GeohazardError(f"{name}: no feature has a polygon geometry")
+    return kept
 
 
 def _metric_crs_for_source(source, name) -> QgsCoordinateReferenceSystem:
@@ -828,7 +862,7 @@ class LandslideActivity(GeohazardAlgorithm):
 
         xm, ym = Transformer.from_crs(src_wkt, crs_metric.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019),
                                       always_xy=True).transform(table.x, table.y)
-        feats = _to_metric_geometries(inv, crs_metric, context, progress)
+        feats = _usable_polygons(_to_metric_geometries(inv, crs_metric, context, progress), self.INVENTORY, feedback)
         rings = [polygon_rings(bytes(g.asWkb())) if not g.isNull() else [] for _, g in feats]
         with executor(self, parameters, context, feedback) as ex:
             poly_idx = points_in_polygons_blocks(xm, ym, rings, executor=ex, progress=SubProgress(progress, 30, 50))

@@ -227,6 +227,12 @@ class PhaseLinking(GeohazardAlgorithm):
             v = self.parameterAsInt(parameters, p, context)
             if v % 2 == 0:
                 return False, f"{p} must be odd, got {v}"
+        n_win = self.parameterAsInt(parameters, self.WINDOW_ROWS, context) * \
+            self.parameterAsInt(parameters, self.WINDOW_COLS, context)
+        if n_win < 9:
+            return False, (f"WINDOW_ROWS x WINDOW_COLS: a window of {n_win} pixel(s) has too few neighbours to "
+                           "estimate a coherence (with one pixel it is 1 everywhere, with a few it is biased "
+                           "far above the truth); use at least 9 pixels, e.g. 3 x 3")
         ok, msg = check_slc_stack(self, parameters, context, 3)
         if not ok:
             return ok, msg
@@ -409,6 +415,10 @@ class PsTimeSeries(GeohazardAlgorithm):
             return False, "give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points"
         if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
             return False, "LATITUDE and LONGITUDE must be given together"
+        ref = [self.parameterAsInt(parameters, p, context) for p in (self.REFERENCE_ROW, self.REFERENCE_COL)]
+        if (ref[0] >= 0) != (ref[1] >= 0):
+            return False, (f"REFERENCE_ROW ({ref[0]}) and REFERENCE_COL ({ref[1]}) go together: give both (a pixel) "
+                           "or leave both at -1 (automatic)")
         ok, msg = check_slc_stack(self, parameters, context, 4, need_complex=False)
         if not ok:
             return ok, msg
@@ -453,7 +463,15 @@ class PsTimeSeries(GeohazardAlgorithm):
         info = stack.info
         progress = FeedbackProgress(feedback)
         select, opts = self._select(parameters, context, info.width)
-        picked = read_selected_phase(stack, select, slc_block_rows(stack), SubProgress(progress, 0, 30))
+        no_signal: list = []
+        picked = read_selected_phase(stack, select, slc_block_rows(stack), SubProgress(progress, 0, 30),
+                                     no_signal=no_signal)
+        if sum(no_signal) and picked is None:
+            raise GeohazardError(f"INPUT: all {sum(no_signal)} selected pixels have zero amplitude on at least one "
+                                 "date: their phase is undefined (an empty or zero-filled SLC?); check the stack")
+        if sum(no_signal):
+            feedback.pushWarning(f"INPUT: {sum(no_signal)} selected pixel(s) have zero amplitude on at least one date "
+                                 "(no phase there) and are left out")
         if picked is None:
             raise GeohazardError(f"no PS (D_A <= {opts['dispersion_threshold']:g}) or DS (temporal coherence >= "
                                  f"{opts['coherence_threshold']:g}) point found; relax the thresholds")

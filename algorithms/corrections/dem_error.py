@@ -215,7 +215,34 @@ def _read_isce(folder: str) -> dict:
     return pairs
 
 
+#: Perpendicular baselines beyond this (m) are taken for a wrong unit or file: spaceborne SAR orbital tubes keep
+#: them within a few kilometres (ERS/Envisat/ALOS/Sentinel-1 stacks: under ~3 km).
+MAX_BASELINE_M = 10_000.0
+
+
 def read_date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarray:
+    """Perpendicular baseline (m) of every date relative to the first, from the BASELINES files
+    (:func:`_date_baselines`), checked to be finite and within :data:`MAX_BASELINE_M`.
+
+    Raises
+    ------
+    GeohazardError
+        Naming BASELINES and the date, when a value is not finite or implausibly large.
+    """
+    b = _date_baselines(paths, dates)
+    dates = list(dates)
+    bad = np.flatnonzero(~np.isfinite(b))
+    if bad.size:
+        raise GeohazardError(f"BASELINES: the perpendicular baseline of {dates[bad[0]].isoformat()} is not a number")
+    worst = int(np.argmax(np.abs(b)))
+    if abs(b[worst]) > MAX_BASELINE_M:
+        raise GeohazardError(
+            f"BASELINES: a perpendicular baseline of {b[worst]:.6g} m ({dates[worst].isoformat()}) is beyond any "
+            f"spaceborne SAR orbit tube (at most {MAX_BASELINE_M:g} m); check the file and that its unit is metres")
+    return b
+
+
+def _date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarray:
     """Perpendicular baseline of each date (m, relative to the first date) from the files users have.
 
     Accepted: a CSV ``date,bperp_m`` (one row per date); a MintPy ``timeseries.h5`` /

@@ -236,7 +236,7 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
     a temporary name and moved into place only when complete.
     """
     if not path.lower().endswith(".gpkg"):
-        from .vector_io import write_vector
+        from ..vector_io import write_vector
 
         return write_vector(path, fields, crs_wkt=crs_wkt, x=x, y=y, layer_name=layer_name, progress=progress)
     n = len(x)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import numpy as np
 from osgeo import gdal
@@ -145,11 +146,13 @@ def check_slc_stack(alg, parameters, context, min_dates, need_complex=True):
     return True, ""
 
 
-def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None):
+def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None, no_signal: Optional[list] = None):
     """Phase (radians, relative to the first date for complex stacks) of the pixels ``select`` picks.
 
     ``select(r0, r1) -> (ps, ds, quality)`` for rows ``r0:r1``. Returns ``rows, cols, kinds ('PS'/'DS'),
-    quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected."""
+    quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected. A complex pixel whose
+    amplitude is zero or not finite on some date has no phase there and is left out; their count is
+    appended to ``no_signal``."""
     from ...algorithms.progress import iter_blocks
 
     info = stack.info
@@ -162,6 +165,13 @@ def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None)
         rr, cc = np.nonzero(sel)
         block = stack.read_rows(r0, r1)[:, rr, cc]
         if np.iscomplexobj(block):
+            has_signal = np.all(np.isfinite(block) & (block != 0), axis=0)
+            if no_signal is not None:
+                no_signal.append(int((~has_signal).sum()))
+            if not has_signal.all():
+                block, rr, cc = block[:, has_signal], rr[has_signal], cc[has_signal]
+                if not rr.size:
+                    continue
             block = np.angle(block * np.conj(block[0]))
         phases.append(block.astype(np.float64))
         rows.append(rr + r0)

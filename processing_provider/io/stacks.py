@@ -69,6 +69,14 @@ def _has_date_pair(path: str) -> bool:
     return True
 
 
+def _pairs_a_date_with_itself(path: str) -> bool:
+    try:
+        parse_date_pair(path)
+    except GeohazardError as exc:
+        return "with itself" in str(exc)
+    return False
+
+
 def filter_stack_files(files: list, want: str) -> list:
     """The files of a folder (or of a list made by the dialog's "Add Directory...") that belong to
     the stack: rasters only (no ``.aux.xml``/``.ovr`` sidecars); for ``want="ifg"`` the names with
@@ -83,6 +91,10 @@ def filter_stack_files(files: list, want: str) -> list:
     unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
     files = unw or [f for f, st in zip(files, stem) if not _COH_RE.search(st)]
     dated = [f for f in files if _has_date_pair(f)]
+    if len(dated) >= 2:
+        for f in files:  # a same-date pair among dated files is an interferogram with a wrong name, not a DEM
+            if f not in dated and _pairs_a_date_with_itself(f):
+                parse_date_pair(f)  # raises, naming the file
     return dated if len(dated) >= 2 else files
 
 
@@ -125,7 +137,10 @@ def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
     for item in raw_list(parameters.get(name)):
         text = item if isinstance(item, str) else None
         if text and os.path.isdir(text):
-            files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
+            try:
+                files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
+            except GeohazardError as exc:
+                raise GeohazardError(f"{name}: {exc}") from None
             if not files:
                 raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
                                      f"raster ({', '.join(RASTER_EXT)})")
@@ -137,7 +152,10 @@ def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
         else:
             others.append(item)
     if len(listed) > 1:
-        kept = filter_stack_files(listed, want)
+        try:
+            kept = filter_stack_files(listed, want)
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: {exc}") from None
         if ignored is not None:
             ignored += [f for f in listed if f not in kept]
         listed = kept
