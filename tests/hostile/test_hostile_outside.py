@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 
+import numpy as np
 import pytest
 import testutils_hostile as hk
 
@@ -336,3 +337,80 @@ def test_sbas_on_one_interferogram_warns_that_nothing_checks_it(qgis_app, tmp_pa
     fb = hk.warning_feedback()  # a network with loops: no such warning
     hk.run("sbasinversion", {"INTERFEROGRAMS": files, "OUTPUT_VELOCITY": str(tmp_path / "v2.tif")}, fb)
     assert not any("no redundancy" in w for w in fb.warnings)
+
+
+# ------------------------------------------------------------------ the wavelength travels through a chain
+def _tag(files, wavelength_m):
+    from osgeo import gdal
+
+    for f in files:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
+        ds = None
+    return files
+
+
+@pytest.mark.parametrize("band,wavelength_m", [("L", 0.2362), ("X", 0.031)])
+def test_wavelength_of_the_stack_reaches_the_velocity_through_a_correction(qgis_app, band, wavelength_m, tmp_path):
+    from osgeo import gdal
+
+    def velocity(path):
+        ds = gdal.Open(path)
+        return ds.GetRasterBand(1).ReadAsArray().astype(float)
+
+    files = _tag(hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6), wavelength_m)
+    plain = hk.ifg_stack(str(tmp_path / "c_band"), n_dates=6)  # the same phases, no tag: Sentinel-1
+    ref = "500300,4099700 [EPSG:32633]"
+    alone = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": ref,
+                                              "OUTPUT_VELOCITY": str(tmp_path / "alone.tif")})["OUTPUT_VELOCITY"])
+    c_band = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": plain, "REFERENCE": ref,
+                                               "OUTPUT_VELOCITY": str(tmp_path / "c.tif")})["OUTPUT_VELOCITY"])
+    fixed = hk.run("unwrapclosurecorrection", {"INTERFEROGRAMS": files, "OUTPUT": str(tmp_path / "fixed")})["OUTPUT"]
+    fixed_files = sorted(str(p) for p in __import__("pathlib").Path(fixed).glob("*.tif"))
+    fb = hk.warning_feedback()
+    chain = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": fixed_files, "REFERENCE": ref,
+                                              "OUTPUT_VELOCITY": str(tmp_path / "chain.tif")}, fb)["OUTPUT_VELOCITY"])
+    ok = np.isfinite(alone) & (np.abs(c_band) > 1)
+    np.testing.assert_allclose(chain[ok], alone[ok], rtol=0.01)
+    assert np.median(alone[ok] / c_band[ok]) == pytest.approx(wavelength_m / 0.05546576, rel=0.01)
+
+
+# ------------------------------------------------------------------ a model's outputs against its inputs
+def test_model_refuses_an_output_that_is_its_own_input(qgis_app, tmp_path):
+    files = hk.ifg_stack(str(tmp_path / "ifgs"))
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(16, 18))
+    before = hk.digest([dem])
+    (tmp_path / "bperp.csv").write_text("".join(f"2020{m:02d}01,{10 * m}\n" for m in range(1, 6)))
+    msg = hk.expect_refusal("correctedsbas", {
+        "INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "bperp.csv")],
+        "network:NETWORK_REPORT": str(tmp_path / "net.csv"), "unwrapping:LOOP_STATS": str(tmp_path / "loops.csv"),
+        "ramps:CORRECTED": str(tmp_path / "corrected"), "reference:REFERENCE": str(tmp_path / "ref.gpkg"),
+        "sbas:TIMESERIES": str(tmp_path / "ts.tif"), "sbas:VELOCITY": str(tmp_path / "v.tif"),
+        "demerror:TIMESERIES": str(tmp_path / "ts_dem.tif"), "demerror:DEM_ERROR": dem},
+        r"demerror:DEM_ERROR: .*dem.tif' is the model's input DEM")
+    assert "Traceback" not in msg and hk.digest([dem]) == before
+    assert not (tmp_path / "v.tif").exists()
+
+
+def test_models_take_a_folder_and_need_only_the_outputs_a_user_names(qgis_app, tmp_path):
+    import datetime as dt
+
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    for mid in ("correctedsbas", "sbastolandslideactivity"):
+        alg = QgsApplication.processingRegistry().algorithmById(f"geohazard:{mid}")
+        assert all(d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
+                   for d in alg.destinationParameterDefinitions())
+    hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6, shape=(30, 32))
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(30, 32))
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(6)]
+    (tmp_path / "b.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(dates, [3, -40, 25, 60, -12, 33])))
+    res = hk.run("correctedsbas", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "DEM": dem,
+                                   "BASELINES": [str(tmp_path / "b.csv")],
+                                   "demerror:VELOCITY": str(tmp_path / "final.tif")})
+    assert res["demerror:VELOCITY"] == str(tmp_path / "final.tif") and os.path.exists(res["demerror:VELOCITY"])
+    # the landslide model without its optional points output: the ADA step still gets the points
+    inv = hk.polygon_layer(str(tmp_path / "inv.gpkg"), [hk.square(500000.0, 4099520.0, 400.0)])
+    res = hk.run("sbastolandslideactivity", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "INVENTORY": inv,
+                                             "activity:ACTIVITY": str(tmp_path / "act.gpkg")})
+    assert os.path.exists(res["activity:ACTIVITY"]) and os.path.exists(str(res["sbas:POINTS"]))
