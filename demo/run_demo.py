@@ -170,10 +170,12 @@ def steps(out: str) -> list[dict]:
         },
         # corrections (issue 16) steps
         {
-            "title": "The shipped model Corrected SBAS on the Mexico City stack: network (loop closure) -> "
-                     "unwrapping errors (phase closure) -> phase-elevation troposphere -> ramps (per date, fitted "
-                     "on the stable western strip, mexico_stable_area.gpkg) -> reference point -> SBAS -> DEM "
-                     "error; compare with the uncorrected SBAS velocity of the main job",
+            "title": "The shipped model Corrected SBAS on the Mexico City stack: unwrapping errors (phase closure) "
+                     "-> network (loops still misclosing) -> phase-elevation troposphere (high-passed, trend "
+                     "guarded) -> ramps (per date; the stable western strip, mexico_stable_area.gpkg, would "
+                     "extrapolate them, so every coherent pixel is used and their trend guarded) -> reference point "
+                     "(in the strip) -> SBAS -> DEM error -> final velocity; compare with the uncorrected SBAS "
+                     "velocity of the main job",
             "alg": "geohazard:correctedsbas", "group": "Mexico City: model Corrected SBAS",
             "prepare": lambda: mexico_stable_area(os.path.join(out, "mexico_stable_area.gpkg")),
             "params": {
@@ -190,9 +192,11 @@ def steps(out: str) -> list[dict]:
                 "sbas:VELOCITY": os.path.join(out, "corrected_velocity.tif"),
                 "demerror:TIMESERIES": os.path.join(out, "corrected_timeseries_dem_error.tif"),
                 "demerror:DEM_ERROR": os.path.join(out, "corrected_dem_error.tif"),
+                "demerror:VELOCITY": os.path.join(out, "corrected_final_velocity.tif"),
+                "demerror:VELOCITY_STD": os.path.join(out, "corrected_final_velocity_std.tif"),
             },
-            "load": ["sbas:VELOCITY", "reference:REFERENCE", "demerror:DEM_ERROR", "demerror:TIMESERIES",
-                     "sbas:TIMESERIES"],
+            "load": ["demerror:VELOCITY", "reference:REFERENCE", "demerror:DEM_ERROR", "demerror:TIMESERIES",
+                     "sbas:VELOCITY"],
             "extra": lambda: [os.path.join(out, "mexico_stable_area.gpkg")],
         },
         {

@@ -134,6 +134,18 @@ def trigger():
     r = tr.correlate_with_driver(sdates, series, days, rain, step_days=6, tau_days=30, max_lag_days=180)
     tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger.png"), title="synthetic: velocity = 2 + 0.3 x "
                         "antecedent rain (tau 30 d) 36 days earlier", series=(sdates, series[:, 0]))
+    # responses of either sign with the defaults (STEP_DAYS 12, TAU_DAYS 0)
+    from test_kinematics_core import _rain_responses
+
+    lags, signs = [0, 24, 48, 72, 120, 156] * 2, [1] * 6 + [-1] * 6
+    days, rain, sdates, y = _rain_responses(lags, signs, seed=1)
+    r = tr.correlate_with_driver(sdates, y, days, rain)
+    print("triggercorrelation, 6 rising + 6 falling series (defaults): lags", r["best_lag_days"].astype(int).tolist(),
+          "signs", r["sign"].tolist(), "r", np.round(r["best_r"], 2).tolist(),
+          f"largest corrected p {np.max(r['p_corrected']):.1e}")
+    tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger_negative.png"), column=9,
+                        title="synthetic: LOS velocity falls with the 12-day rain 72 days earlier (defaults)",
+                        series=(sdates, y[:, 9]))
 
 
 def thickness():
@@ -162,6 +174,9 @@ def thickness():
 if __name__ == "__main__":
     if sys.argv[1:] == ["validation"]:  # only the validateinsar figures
         validation()
+        raise SystemExit(0)
+    if sys.argv[1:] == ["trigger"]:  # only the triggercorrelation figures
+        trigger()
         raise SystemExit(0)
     landslide3d()
     validation()

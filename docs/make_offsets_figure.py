@@ -4,8 +4,10 @@ A 384 x 384 textured image (Gaussian-filtered noise, tests/testutils_kinematics.
 so the cubic-spline warp moves all its frequencies alike) is warped by a smooth landslide-like
 displacement (up to 3 px toward the south-east inside an elliptical body, zero outside) plus a
 uniform 0.3 px co-registration error; part of the slide is covered by a featureless patch ("snow")
-in the secondary image. offset_field (window 48, search 8, step 8) with the area outside the
-slide as stable ground. Run: `make link` then /usr/bin/python3 docs/make_offsets_figure.py
+in the secondary image, and both images carry white sensor noise of 5 % of the texture's spread (the
+snow patch is then pure noise, which the flatness test must tell from texture). offset_field (window
+48, search 8, step 8) with the area outside the slide as stable ground.
+Run: `make link` then /usr/bin/python3 docs/make_offsets_figure.py
 """
 
 import os
@@ -42,6 +44,10 @@ sec = ndimage.map_coordinates(img, [rows - uy, cols - ux], order=3, mode="reflec
 
 snow = (rows > 150) & (rows < 240) & (cols > 200) & (cols < 290)
 sec[snow] = 100.0
+rng = np.random.default_rng(22)
+noise = 0.05 * off.robust_spread(img)
+img = img + rng.normal(0, noise, img.shape)
+sec = sec + rng.normal(0, noise, sec.shape)
 stable = body < 0.01
 r = off.offset_field(img, sec, window=48, search=8, step=8, stable=stable)
 rr, cc = kt.cell_centres(*r["dx"].shape, step=8, shift_px=r["shift_px"])
@@ -49,6 +55,7 @@ ti = np.clip(np.round(rr).astype(int), 0, N - 1), np.clip(np.round(cc).astype(in
 tx, ty = (ux - 0.3)[ti], (uy - 0.3)[ti]
 ok = np.isfinite(r["dx"])
 err = np.hypot(r["dx"] - tx, r["dy"] - ty)[ok]
+print(f"noise {noise:.3f}; estimated (upper bounds) {r['noise'][0]:.3f} / {r['noise'][1]:.3f}")
 print(f"bias removed: col {r['bias']['dx']:+.3f} px, row {r['bias']['dy']:+.3f} px (truth +0.300, +0.300)")
 print(f"{ok.sum()} of {ok.size} cells valid; vector error RMS {np.sqrt(np.mean(err ** 2)):.3f} px, "
       f"95th percentile {np.percentile(err, 95):.3f} px; cells over the snow patch valid: "

@@ -288,33 +288,40 @@ def main_slc(path: str = SLC_MODEL_FILE) -> str:
 # ---------------------------------------------------------------- Corrected SBAS
 CORR_MODEL_NAME = "correctedsbas"
 CORR_MODEL_FILE = os.path.join(HERE, "corrected_sbas.model3")
-CORR_DISPLAY_NAME = ("Corrected SBAS (model: network -> unwrapping errors -> troposphere -> ramps -> reference -> "
-                     "SBAS -> DEM error)")
+CORR_DISPLAY_NAME = ("Corrected SBAS (model: unwrapping errors -> network -> troposphere -> ramps -> reference -> "
+                     "SBAS -> DEM error -> final velocity)")
 CORR_HELP = (
-    "Unwrapped interferograms -> network modification -> unwrapping-error correction by phase closure -> "
-    "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series and velocity "
-    "-> DEM-error correction of the time series.\n\n"
-    "Chains geohazard:modifynetwork (loop-closure misfit above 1.5 rad as LiCSBAS, network kept connected; "
-    "CSV report), geohazard:unwrapclosurecorrection (integer cycles by phase closure, loop statistics), "
-    "geohazard:troposphericcorrection (linear phase-elevation with the DEM, fitted on the stable "
-    "area, per date: network-consistent), geohazard:rampremoval (linear ramp fitted on the stable area, per "
-    "date), geohazard:referencepoint (coherent "
-    "pixel moving like the scene's majority) and geohazard:sbasinversion (its REFERENCE wired to the chosen "
-    "point) and geohazard:demerrorcorrection (Fattahi & Amelung 2013 on the SBAS time series, with the "
-    "perpendicular baselines). The SBAS velocity is that of the series before the DEM-error step. Each step "
-    "writes a folder of interferograms with the input file names, so any step can be opened, checked or "
-    "replaced in the modeler.\n\n"
+    "Unwrapped interferograms -> unwrapping-error correction by phase closure -> network modification -> "
+    "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series -> DEM-error "
+    "correction -> final velocity.\n\n"
+    "The order loses least: what can be corrected is corrected first (geohazard:unwrapclosurecorrection fixes "
+    "whole cycles by phase closure on the values at least 0.3 coherent), then geohazard:modifynetwork drops only "
+    "the interferograms whose loops still misclose by more than 1.5 rad over the coherent pixels, one culprit at a "
+    "time (a pair that only shared loops with a dropped one is kept; the network is kept connected). "
+    "geohazard:troposphericcorrection fits the linear phase-elevation slope on every coherent pixel after a 3-pixel "
+    "high-pass (a bowl or a ramp does not bias it), per date, and keeps the part of the slope's trend that tracks "
+    "time beyond 2 standard errors (deformation that correlates with height survives; the log warns when the "
+    "slope tracks the pairs' time span). geohazard:rampremoval fits linear ramps per date on the stable area, or "
+    "on every coherent pixel when the stable area does not surround the scene (it would extrapolate: the log gives "
+    "the far-edge size), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and guards their "
+    "trend the same way. geohazard:referencepoint chooses a coherent pixel moving like the scene (inside the "
+    "stable area when given), geohazard:sbasinversion inverts the series and geohazard:demerrorcorrection (Fattahi "
+    "& Amelung 2013, with the perpendicular baselines and, when given, the incidence and slant-range rasters) "
+    "removes the DEM error and writes the final velocity and its standard error. Each step writes a folder of "
+    "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
-    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates), BASELINES (perpendicular "
-    "baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, MintPy .h5, ISCE), DEM "
-    "(heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
-    "ground that does not move: strongly advised where deformation follows the topography, e.g. a subsiding "
-    "basin floor, otherwise the phase-elevation fit absorbs deformation).\n"
-    "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, time "
-    "series (mm) and velocity (mm/yr, LOS positive toward the satellite), time series corrected for the DEM error "
-    "(mm) and the DEM error (m).\n\n"
+    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates; without it every value is used), "
+    "BASELINES (perpendicular baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, "
+    "MintPy .h5, ISCE), DEM (heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
+    "ground that does not move: the reference is chosen inside and the ramps are fitted on it when it surrounds "
+    "the scene), INCIDENCE and SLANT_RANGE (optional rasters on the grid, degrees and metres: they scale the DEM "
+    "error; defaults 39 deg and 850 km).\n"
+    "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, SBAS "
+    "time series (mm) and velocity (mm/yr) before the DEM-error step, time series corrected for the DEM error "
+    "(mm), the DEM error (m), and the final velocity and its standard error (mm/yr, LOS positive toward the "
+    "satellite).\n\n"
     "Every step keeps its own defaults otherwise; open the model in the graphical modeler to change them (e.g. "
-    "external GACOS delays instead of phase-elevation, per-date fits, windows)."
+    "external GACOS delays instead of phase-elevation, windows, quadratic ramps)."
 )
 
 
@@ -332,7 +339,10 @@ def build_corrected():
         "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
                      "MintPy .h5 or ISCE folder (for the DEM-error step).",
         "DEM": "Heights in metres on the interferograms' grid.",
-        "STABLE_AREA": "Polygons of ground that does not move (optional, advised)."})
+        "STABLE_AREA": "Polygons of ground that does not move (optional): the reference is chosen inside, and the "
+                       "ramps are fitted on it when it surrounds the scene.",
+        "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry, default 39 deg).",
+        "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry, default 850 km)."})
     m.inputs([
         (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
                                               QgsProcessing.SourceType.TypeRaster), 120),
@@ -342,18 +352,22 @@ def build_corrected():
                                               QgsProcessing.SourceType.TypeFile), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
         (QgsProcessingParameterVectorLayer("STABLE_AREA", "Stable area (polygons)",
-                                           [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080)])
+                                           [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),
+        (QgsProcessingParameterRasterLayer("INCIDENCE", "Incidence angle (degrees, optional raster)", optional=True),
+         1320),
+        (QgsProcessingParameterRasterLayer("SLANT_RANGE", "Slant range (m, optional raster)", optional=True), 1560)])
     coh, stable = m.param("COHERENCE"), m.param("STABLE_AREA")
-    m.child("network", "geohazard:modifynetwork", "Modify network", 240, 200,
-            {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
-             "MAX_LOOP_MISFIT": m.static(1.5), "KEEP_CONNECTED": m.static(True)},
-            {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
     m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
-            340, 280, {"INTERFEROGRAMS": m.output("network", "OUTPUT"), "COHERENCE": coh},
+            240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
+                       "COHERENCE_THRESHOLD": m.static(0.3)},
             {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
+    m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
+            {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT"), "COHERENCE": coh,
+             "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True)},
+            {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
     m.child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
-            440, 360, {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT"), "COHERENCE": coh,
-                       "DEM": m.param("DEM"), "STABLE_AREA": stable, "MODE": m.static(1)}, {})
+            440, 360, {"INTERFEROGRAMS": m.output("network", "OUTPUT"), "COHERENCE": coh,
+                       "DEM": m.param("DEM"), "MODE": m.static(1)}, {})
     m.child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
             {"INTERFEROGRAMS": m.output("troposphere", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable,
              "MODE": m.static(1)},
@@ -364,12 +378,15 @@ def build_corrected():
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
             {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
              "REFERENCE": m.output("reference", "REFERENCE_POINT")},
-            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
-             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
-    m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction of the time series", 1240, 1000,
-            {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
+    m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
+            {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
+             "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE")},
             {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
-             "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)")})
+             "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr)"),
+             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)")})
     return m.done()
 
 

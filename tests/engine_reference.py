@@ -20,9 +20,11 @@ from insar_geohazards.algorithms.geometry.distortion import (
     _heights,
     _RowStore,
     _table,
+    class_rows,
     classify_block,
     combine_best_geometry,
 )
+from insar_geohazards.algorithms.ordered import add_rows
 from insar_geohazards.algorithms.progress import SubProgress, check_canceled
 
 
@@ -119,18 +121,14 @@ def distortion_map_frozen(read_dem, write, *, n_rows: int, n_cols: int, geometri
                     strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
                     min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
                 write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
-                cd = np.bincount(cls.ravel(), minlength=256)
-                cv = np.bincount(vis.ravel(), minlength=256)
+                # class areas row by row, added in row order (since the determinism rule: the same bits for any
+                # block layout)
+                cd, ad = class_rows(cls, dx_rows[r0:r1], dy_m)
+                cv, av = class_rows(vis, dx_rows[r0:r1], dy_m)
                 counts_d += cd
                 counts_v += cv
-                dxb = dx_rows[r0:r1]
-                if np.ptp(dxb) == 0:  # projected grid: one pixel area
-                    area_d += cd * (dxb[0] * dy_m)
-                    area_v += cv * (dxb[0] * dy_m)
-                else:
-                    pix_area = np.repeat(dxb * dy_m, n_cols)
-                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
-                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+                area_d = add_rows(area_d, ad if fwd.plan.rows_top_down else ad[::-1])
+                area_v = add_rows(area_v, av if fwd.plan.rows_top_down else av[::-1])
                 if n_geo == 2:
                     class_store[gi].write(r0, cls)
             tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
@@ -278,7 +276,8 @@ def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
         y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
         xx, yy = np.meshgrid(x, y)
         d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
-        los = d @ los_vec
+        lv = np.asarray(los_vec, float).reshape(3)
+        los = d[..., 0] * lv[0] + d[..., 1] * lv[1] + d[..., 2] * lv[2]  # no BLAS (since the determinism rule)
         out[:, r0:r1] = np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)
     return out
 
@@ -334,10 +333,11 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
 
 def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold):
     """The AmplitudeDispersion loop of main 787161a: writes ``outs`` (mean, dispersion, ps) like the tool did."""
+    from insar_geohazards.algorithms.ordered import add_rows
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.algorithms.timeseries.ps import (
-        amplitude_date_sums,
         amplitude_dispersion,
+        amplitude_row_sums,
         calibration_factors,
         ps_candidates,
     )
@@ -345,13 +345,11 @@ def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold
 
     info = stack.info
     cal = None
-    if calibrate:
-        sums = np.zeros(len(stack))
-        counts = np.zeros(len(stack))
+    if calibrate:  # the calibration sums added row by row in row order (since the determinism rule)
+        sums = counts = None
         for r0, r1, _, _ in iter_blocks(info.height, block_rows):
-            s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
-            sums += s
-            counts += c
+            s, c = amplitude_row_sums(np.abs(stack.read_rows(r0, r1)))
+            sums, counts = add_rows(sums, s), add_rows(counts, c)
         cal = calibration_factors(sums, counts)
     n_ps = 0
     with RasterWriter.like(outs[0], info) as w_mean, RasterWriter.like(outs[1], info) as w_da, \

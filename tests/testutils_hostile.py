@@ -69,7 +69,7 @@ def garbage(path, text="this is not a geodata file\n" * 20) -> str:
 
 
 def write_layer(path, wkts, fields=None, *, epsg=32633, layer="layer", text_fields=()):
-    """Geometries (WKT) and float (or text) fields to a GeoPackage; ``epsg=None``: no CRS."""
+    """Geometries (WKT; None: no geometry) and float (or text) fields to a GeoPackage; ``epsg=None``: no CRS."""
     from osgeo import ogr, osr
 
     srs = None
@@ -87,7 +87,8 @@ def write_layer(path, wkts, fields=None, *, epsg=32633, layer="layer", text_fiel
     defn = lyr.GetLayerDefn()
     for i, w in enumerate(wkts):
         f = ogr.Feature(defn)
-        f.SetGeometry(ogr.CreateGeometryFromWkt(w))
+        if w is not None:  # None: a feature without geometry
+            f.SetGeometry(ogr.CreateGeometryFromWkt(w))
         for k, vals in fields.items():
             v = vals[i]
             if k in text_fields:

@@ -95,3 +95,80 @@ def ustica_cells(folder):
     with np.errstate(invalid="ignore"):
         dem = (hsum / obs[5].sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
     return pts, grid, obs, dem
+
+
+def snow_scene(kind: str = "smooth", shape=(256, 256), *, noise_frac: float = 0.05, patch=None, both: bool = False,
+               seed: int = 0):
+    """A textured pair with a featureless ("snow") patch and sensor noise, moved by a smooth slide.
+
+    The ground moves by ``0.3 px + up to 2.4 px (rows) / 1.8 px (cols)`` inside an elliptical slide (cubic
+    spline warp); ``patch = (r0, r1, c0, c1)`` (reference pixels) is set to the image's median in the secondary
+    (and in the reference too with ``both``): it does not move with the ground. Both images then get white
+    Gaussian noise of ``noise_frac`` x the reference's robust spread (1.4826 MAD).
+
+    Returns ``(reference, secondary, snow, truth)``: ``snow`` the patch mask, ``truth(rows, cols) -> (dy, dx)``.
+    """
+    n0, n1 = shape
+    img = texture(shape, kind, seed=seed)
+    rows, cols = np.mgrid[0:n0, 0:n1].astype(float)
+
+    def field(r, c):
+        body = np.exp(-(((r - 0.5 * n0) / (0.18 * n0)) ** 2 + ((c - 0.45 * n1) / (0.28 * n1)) ** 2) ** 2)
+        return 2.4 * body + 0.3, 1.8 * body + 0.3
+
+    uy, ux = field(rows, cols)
+    sec = ndimage.map_coordinates(img, [rows - uy, cols - ux], order=3, mode="reflect")
+    v = img.ravel()
+    spread = 1.4826 * np.median(np.abs(v - np.median(v)))
+    if patch is None:
+        patch = (int(0.4 * n0), int(0.65 * n0), int(0.5 * n1), int(0.75 * n1))
+    r0, r1, c0, c1 = patch
+    snow = (rows >= r0) & (rows < r1) & (cols >= c0) & (cols < c1)
+    level = np.median(img)
+    sec[snow] = level
+    if both:
+        img = img.copy()
+        img[snow] = level
+    rng = np.random.default_rng(seed + 1)
+    sigma = noise_frac * spread
+    return img + rng.normal(0, sigma, shape), sec + rng.normal(0, sigma, shape), snow, field
+
+
+def landslide_body(n: int = 40, dx: float = 15.0, *, a: float = 250.0, b: float = 150.0, h0: float = 20.0,
+                   u0: float = 200.0, flow_deg: float = 90.0, profile: str = "parabolic", stretch: float = 0.3,
+                   spread: float = 0.2, f: float = 1.0, over: int = 4):
+    """A landslide of known thickness sliding over a slope, for the mass-conservation tests.
+
+    Elliptical body (semi-axes ``a`` along the flow, ``b`` across, metres) of thickness ``h0 (1 - r^2)``
+    (``profile="parabolic"``) or ``h0 (1 - r^4)`` (``"flat"``, a plug with steep margins), moving toward
+    ``flow_deg`` (clockwise from north) at ``u0 (1 + stretch s/a)`` mm/yr along the flow and ``spread u0 t/b``
+    across it (``s``, ``t`` along/across the flow from the centre); the ground dips 10 degrees toward the flow,
+    with undulations. The forward model (``dz/dt = -div(f h u)``, ``U = dz/dt + E dz/dx + N dz/dy``) runs on a
+    grid ``over`` times finer and is block-averaged onto the ``n x n`` grid of ``dx`` m cells (no inverse crime).
+
+    Returns ``(east, north, up, dem, thickness, r2)`` on the grid (mm/yr, m, m; ``r2 < 1`` is the body).
+    """
+    fine = dx / over
+    c = (np.arange(n * over) + 0.5) * fine - n * dx / 2
+    x, yr = np.meshgrid(c, c)
+    y = -yr
+    th = np.radians(flow_deg)
+    de, dn = np.sin(th), np.cos(th)  # flow direction (east, north)
+    s, t = x * de + y * dn, -x * dn + y * de
+    r2 = (s / a) ** 2 + (t / b) ** 2
+    shape = 1 - r2 if profile == "parabolic" else 1 - r2 ** 2
+    h = np.where(r2 < 1, h0 * shape, 0.0)
+    inside = r2 < 1.2
+    us = np.where(inside, u0 * (1 + stretch * s / a), 0.0)
+    ut = np.where(inside, spread * u0 * (t / b), 0.0)
+    ue, un = us * de - ut * dn, us * dn + ut * de
+    z = 1000 - np.tan(np.radians(10)) * s + 5 * np.sin(t / 80)
+    dzdx = np.gradient(z, fine, axis=1)
+    dzdy = -np.gradient(z, fine, axis=0)
+    dzdt = -(np.gradient(f * h * ue, fine, axis=1) - np.gradient(f * h * un, fine, axis=0))
+    up = dzdt + ue * dzdx + un * dzdy
+
+    def sub(arr):
+        return arr.reshape(n, over, n, over).mean(axis=(1, 3))
+
+    return sub(ue), sub(un), sub(up), sub(z), sub(h), sub(r2)

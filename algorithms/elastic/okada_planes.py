@@ -29,8 +29,6 @@ PLANE_ANGLE_TOL_DEG = 1.0e-9
 #: A station falls back to per-patch DC3D for a plane when ``q^2 <= FALLBACK_Q2_REL R^2 + ...``
 #: (see :func:`_near_plane`): |q| within 1e-3 of its distance to the plane's farthest corner.
 FALLBACK_Q2_REL = 1.0e-6
-#: LLVM flags for the fused corner loop (no "nnan"/"ninf": NaN and inf keep IEEE semantics).
-_FASTMATH = {"contract", "arcp", "reassoc", "nsz"}
 GROUP_COLUMNS = ("east_m", "north_m", "depth_m", "sin_strike", "cos_strike", "sin_dip", "cos_dip",
                  "al_min", "al_max", "aw_min", "aw_max")
 
@@ -177,7 +175,7 @@ def _near_plane(x, y, z, depth, sd, cd, grp, surface_disp_only):
     return False
 
 
-@njit(fastmath=_FASTMATH)
+@njit
 def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only, out, sa, sab, sc):
     """Chinnery sum of one plane group over its distinct corners (regular branches), Okada frame.
 
@@ -185,9 +183,9 @@ def _plane_corners(alpha, x, y, z, grp, corners, c0, c1, grad, surface_disp_only
     :func:`_near_plane` is False (then ``q != 0``, ``R > 0`` and DC3D takes the
     ``log(R + xi)``, ``log(R + eta)`` branches at every corner). The formulas are those of
     :func:`_corner_geometry`, :func:`_part_a`, :func:`_part_b` and :func:`_part_c`, fused
-    into one loop with scalar accumulators, compiled with LLVM's ``contract``, ``arcp``,
-    ``reassoc`` and ``nsz`` flags (FMA, reciprocals, reordered sums; no finite-math
-    assumptions): 1.45x faster than calling them, same values to ~1e-12 of the maximum.
+    into one loop with scalar accumulators (plain IEEE arithmetic, no fast-math flags: FMA
+    contraction and reordered sums would give other bits on another CPU; see
+    docs/architecture.md, "Determinism"); same values to ~1e-12 of the maximum.
     Fills ``out[12]`` in DC3D's order.
     """
     depth = grp[2]

@@ -40,9 +40,10 @@ Method
    ``"parabolic"`` and ``"gaussian"`` fit the 3-point NCC neighbourhood of the integer peak
    in each axis (faster, biased towards whole pixels by up to ~0.1 px: "peak locking").
 4. **Rejection**: cells whose window or search area leaves the image or holds nodata, whose
-   reference or secondary window has no texture in one of its 4 x 4 sub-blocks (standard
-   deviation below ``min_std`` x the image's robust spread: a partly featureless window is
-   steered by the edge of its flat part), whose peak is on the search border, or whose
+   reference or secondary window has no texture in one of its sub-blocks (:func:`_sub_grid`; standard
+   deviation within ``1 + 2 / sqrt(2 n)`` times the image's noise, :func:`pair_noise`, or below
+   ``min_std`` x the image's robust spread: a partly featureless window is steered by the edge of its
+   flat part), whose peak is on the search border, or whose
    ``ncc`` / ``peak_ratio`` fall below ``min_ncc`` / ``min_peak_ratio`` get NaN offsets and a
    flag (:data:`FLAGS`). Featureless or pure-noise areas therefore come out NaN, never as a
    confident offset.
@@ -61,6 +62,10 @@ Keane R.D., Adrian R.J. (1992) Theory of cross-correlation analysis of PIV image
 Res. 49, 191-215. doi:10.1007/BF00384623
 Westerweel J., Scarano F. (2005) Universal outlier detection for PIV data. Exp. Fluids 39,
 1096-1100. doi:10.1007/s00348-005-0016-6
+Immerkaer J. (1996) Fast noise variance estimation. Comput. Vis. Image Underst. 64(2), 300-302.
+doi:10.1006/cviu.1996.0060
+Donoho D.L., Johnstone I.M. (1994) Ideal spatial adaptation by wavelet shrinkage. Biometrika 81(3),
+425-455. doi:10.1093/biomet/81.3.425
 Debella-Gilo M., Kaab A. (2011) Sub-pixel precision image matching for measuring surface
 displacements on mass movements using normalized cross-correlation. Remote Sens. Environ.
 115, 130-142. doi:10.1016/j.rse.2010.08.012
@@ -75,8 +80,24 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import njit, prange
+from .._numba import HAVE_NUMBA, njit, prange
 from ..errors import GeohazardError
+
+
+def _helper_inline() -> str:
+    """How the small loop helpers below are inlined. A loop over two 1-D arrays vectorises only when the
+    compiler knows they do not overlap: numba < 0.57 (LLVM 11) learns it from the array arguments of a separate
+    function (kept through LLVM's own inlining), newer releases check at run time and pay for a call they do
+    not inline."""
+    if not HAVE_NUMBA:
+        return "never"
+    import numba
+
+    major, minor = (int(p) for p in numba.__version__.split(".")[:2])
+    return "never" if (major, minor) < (0, 57) else "always"
+
+
+_INLINE = _helper_inline()
 
 
 @functools.cache
@@ -152,20 +173,94 @@ def highpass(image: np.ndarray, sigma_px: float) -> np.ndarray:
     """``image`` minus its Gaussian blur of ``sigma_px`` (0 = unchanged); NaN spreads over 4 sigma.
 
     Removes the slowly varying part (illumination, shading, the red spectrum of natural
-    terrain) so the correlation peak is sharp and its quality measures mean something.
+    terrain) so the correlation peak is sharp and its quality measures mean something. The blur is
+    separable (rows, then columns), truncated at 4 sigma, edges continued by the nearest pixel
+    (the filter of scipy's ``gaussian_filter(mode="nearest", truncate=4)``); its weights
+    come from Python's ``math`` (numpy's vectorised ``exp`` differs by an ulp between CPUs) and each
+    output pixel is summed in a fixed order, so the result is the same on every CPU and block.
     """
     if not sigma_px or sigma_px <= 0:
         return image
-    from scipy import ndimage
-
-    bad = ~np.isfinite(image)
-    filled = np.where(bad, 0.0, image)
-    blur = ndimage.gaussian_filter(filled, float(sigma_px), mode="nearest", truncate=4.0)
-    out = image - blur
+    img = np.asarray(image, dtype=np.float64)
+    bad = ~np.isfinite(img)
+    filled = np.where(bad, 0.0, img) if bad.any() else np.ascontiguousarray(img)
+    wts = _gauss_weights(float(sigma_px))
+    tmp = np.empty_like(filled)
+    out = np.empty_like(filled)
+    _blur_rows(filled, wts, tmp)
+    _blur_cols(tmp, wts, out)
+    _subtract_from(out, filled)  # out <- image - blur
     if bad.any():
+        from scipy import ndimage
+
         spread = ndimage.maximum_filter(bad, size=2 * int(math.ceil(4.0 * sigma_px)) + 1)
         out[spread] = np.nan
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _gauss_weights(sigma_px: float) -> np.ndarray:
+    """Half of a normalised Gaussian kernel truncated at 4 sigma: ``[w0, w1, .., wK]`` (``K = int(4 sigma + 0.5)``)."""
+    radius = int(4.0 * sigma_px + 0.5)
+    phi = [math.exp(-0.5 * (k / sigma_px) ** 2) for k in range(-radius, radius + 1)]
+    total = math.fsum(phi)
+    return np.array([phi[radius + k] / total for k in range(radius + 1)])
+
+
+@njit(cache=True, inline=_INLINE)
+def _fold_tap(acc, a, b, wk):
+    """``acc += (a + b) * wk`` (1-D)."""
+    for m in range(acc.size):
+        acc[m] += (a[m] + b[m]) * wk
+
+
+@njit(cache=True, inline=_INLINE)
+def _scale_into(acc, a, w0):
+    """``acc = a * w0`` (1-D)."""
+    for m in range(acc.size):
+        acc[m] = a[m] * w0
+
+
+@njit(cache=True, parallel=True)
+def _blur_rows(img, wts, out):
+    """Gaussian blur along axis 0 (rows), nearest-pixel edges: ``out[r] = w0 img[r] + sum_k wk (img[r-k] + img[r+k])``,
+    ``k = 1..K`` in that order."""
+    n0 = img.shape[0]
+    kk = wts.size - 1
+    for r in prange(n0):
+        _scale_into(out[r], img[r], wts[0])
+        for k in range(1, kk + 1):
+            _fold_tap(out[r], img[max(r - k, 0)], img[min(r + k, n0 - 1)], wts[k])
+
+
+@njit(cache=True, parallel=True)
+def _blur_cols(img, wts, out):
+    """Gaussian blur along axis 1 (columns), nearest-pixel edges, the same order of sums as :func:`_blur_rows`."""
+    n0, n1 = img.shape
+    kk = wts.size - 1
+    for r in prange(n0):
+        # the row continued by kk copies of its end pixels, so every tap is a contiguous slice
+        ext = np.empty(n1 + 2 * kk)
+        for m in range(kk):
+            ext[m] = img[r, 0]
+            ext[kk + n1 + m] = img[r, n1 - 1]
+        ext[kk:kk + n1] = img[r]
+        _scale_into(out[r], ext[kk:kk + n1], wts[0])
+        for k in range(1, kk + 1):
+            _fold_tap(out[r], ext[kk - k:kk - k + n1], ext[kk + k:kk + k + n1], wts[k])
+
+
+@njit(cache=True, parallel=True)
+def _subtract_from(blur, img):
+    """``blur <- img - blur`` in place."""
+    for r in prange(blur.shape[0]):
+        _rsub(blur[r], img[r])
+
+
+@njit(cache=True, inline=_INLINE)
+def _rsub(acc, a):
+    for m in range(acc.size):
+        acc[m] = a[m] - acc[m]
 
 
 def robust_spread(image: np.ndarray) -> float:
@@ -194,6 +289,110 @@ def sampled_rows(read_rows, n_rows: int, *, n_strips: int = 24, strip_rows: int 
 def sampled_spread(read_rows, n_rows: int, *, n_strips: int = 24, strip_rows: int = 32) -> float:
     """:func:`robust_spread` of an image read as ``n_strips`` evenly spaced strips (:func:`sampled_rows`)."""
     return robust_spread(sampled_rows(read_rows, n_rows, n_strips=n_strips, strip_rows=strip_rows))
+
+
+#: A sub-block of a window is featureless when its standard deviation is at most ``1 + NOISE_Z / sqrt(2 n)``
+#: times the image's noise (``n`` pixels in the sub-block): the standard deviation of ``n`` samples of pure
+#: noise scatters by ``1 / sqrt(2 n)`` of itself, so 97.7 % of pure-noise sub-blocks fall below (one-sided,
+#: 2 sigma), and a sub-block needs texture of at least 0.43 (16 x 16) to 0.62 (8 x 8) x the noise to count.
+NOISE_Z = 2.0
+
+
+def _laplace_response(img: np.ndarray) -> np.ndarray:
+    """Immerkaer's noise mask ``[[1, -2, 1], [-2, 4, -2], [1, -2, 1]]`` over the 3 x 3 neighbourhoods of ``img``
+    (finite neighbourhoods only, flattened). It is the difference of two discrete Laplacians: zero on locally
+    linear or quadratic brightness, ``6 sigma`` standard deviation on white noise of ``sigma``."""
+    v = np.asarray(img, dtype=np.float64)
+    if v.ndim != 2 or v.shape[0] < 3 or v.shape[1] < 3:
+        return np.zeros(0)
+    r = (v[:-2, :-2] + v[:-2, 2:] + v[2:, :-2] + v[2:, 2:]
+         - 2.0 * (v[:-2, 1:-1] + v[1:-1, :-2] + v[1:-1, 2:] + v[2:, 1:-1]) + 4.0 * v[1:-1, 1:-1])
+    r = r.ravel()
+    return r[np.isfinite(r)]
+
+
+def noise_sigma(image: np.ndarray) -> float:
+    """Standard deviation of an image's white noise, estimated from the image itself.
+
+    Immerkaer's mask (:func:`_laplace_response`; Immerkaer 1996, doi:10.1006/cviu.1996.0060) cancels locally
+    smooth brightness and keeps most of the noise; the scale of its response is taken robustly, as the
+    median absolute value / 0.6745 (Donoho & Johnstone 1994, doi:10.1093/biomet/81.3.425), so edges and
+    bright targets do not inflate it: ``sigma = median|r| / (0.6745 x 6)``. Texture with power at the pixel
+    scale adds to it (an over-estimate); noise smoothed by resampling lowers it. 0 for a constant image or
+    fewer than 3 x 3 finite pixels.
+    """
+    return _sigma_from_response(_laplace_response(image))
+
+
+def _sigma_from_response(r: np.ndarray) -> float:
+    if r.size == 0:
+        return 0.0
+    if r.size > 100_000:  # a regular subsample is enough for a scale (its median to ~0.5 %)
+        r = r[:: r.size // 100_000]
+    return float(np.median(np.abs(r)) / (0.6745 * 6.0))
+
+
+def pair_noise(reference: np.ndarray, secondary: np.ndarray) -> tuple[float, float]:
+    """Upper bounds of the white noise of two co-registered images: ``(sigma_ref, sigma_sec)``, image units.
+
+    Each is the smaller of the image's own :func:`noise_sigma` (its texture at the pixel scale adds to it)
+    and the :func:`noise_sigma` of the difference of the two images, ``sqrt(sigma_ref^2 + sigma_sec^2)`` on
+    ground that did not move (texture common to both images cancels; motion and misregistration add to it;
+    the median ignores them while they cover less than half the image). On a real Sentinel-1 pair of
+    coherence maps the difference gives 0.030-0.037 where each image alone gives 0.043-0.046.
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    sec = np.asarray(secondary, dtype=np.float64)
+    both = noise_sigma(ref - sec)
+    return min(noise_sigma(ref), both), min(noise_sigma(sec), both)
+
+
+def sampled_noise(read_ref, read_sec, n_rows: int, *, n_strips: int = 24, strip_rows: int = 8) -> tuple[float, float]:
+    """:func:`pair_noise` of two images read as ``n_strips`` evenly spaced strips of ``strip_rows`` rows (each
+    filtered on its own: bounded memory, no mask across two strips). ``read_ref(r0, r1)``, ``read_sec(r0, r1)``
+    return rows ``r0:r1`` of each image (same grid)."""
+    n_rows = int(n_rows)
+    starts = np.unique(np.linspace(0, max(0, n_rows - strip_rows), max(1, int(n_strips))).astype(int))
+    parts: tuple[list, list, list] = ([], [], [])
+    for r in starts:
+        r1 = int(min(n_rows, r + strip_rows))
+        a = np.asarray(read_ref(int(r), r1), dtype=np.float64)
+        b = np.asarray(read_sec(int(r), r1), dtype=np.float64)
+        for part, img in zip(parts, (a, b, a - b)):
+            part.append(_laplace_response(img))
+    ref, sec, both = (_sigma_from_response(np.concatenate(p) if p else np.zeros(0)) for p in parts)
+    return min(ref, both), min(sec, both)
+
+
+def sub_block_pixels(window: int) -> int:
+    """Pixels of one sub-block of the flatness test for a ``window`` (:func:`_sub_grid`)."""
+    g = max(1, min(4, int(window) // 8))
+    return (int(window) // g) ** 2
+
+
+def flat_thresholds(spread: float, noise_ref: float, noise_sec: float, *, window: int, min_std: float = 0.01,
+                    noise_z: float = NOISE_Z) -> tuple[float, float]:
+    """Standard deviation at or below which a sub-block of a reference / secondary window is featureless.
+
+    ``max(min_std x spread, (1 + noise_z / sqrt(2 n)) x noise)`` per image, ``n`` = :func:`sub_block_pixels`:
+    ``spread`` (:func:`robust_spread` of the reference) guards noise-free images; ``noise_ref`` /
+    ``noise_sec`` (:func:`pair_noise`, image units) make a patch of pure noise (snow, cloud, a saturated or
+    filled area with sensor noise) featureless: its sub-blocks' standard deviation stays below the bound
+    with probability Phi(noise_z).
+    """
+    if not noise_z >= 0:
+        raise GeohazardError(f"noise_z must be >= 0, got {noise_z!r}")
+    base = float(min_std) * float(spread)
+    factor = 1.0 + float(noise_z) / math.sqrt(2.0 * sub_block_pixels(window))
+    return max(base, factor * float(noise_ref)), max(base, factor * float(noise_sec))
+
+
+def _threshold_pair(min_std_abs) -> tuple[float, float]:
+    """``(reference, secondary)`` flatness thresholds from one value or a pair."""
+    if np.ndim(min_std_abs) == 0:
+        return float(min_std_abs), float(min_std_abs)
+    a, b = min_std_abs
+    return float(a), float(b)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -282,8 +481,8 @@ def _pick_peak(ncc, flat, subpix_mode, out):
     for i in range(L):
         for j in range(L):
             v = ncc[i, j]
-            if v != v or (i == bi and j == bj):
-                continue
+            if not v > second or (i == bi and j == bj):
+                continue  # NaN, or cannot raise the second maximum: no need to test the neighbourhood
             is_max = True
             for di in range(-1, 2):
                 for dj in range(-1, 2):
@@ -330,79 +529,90 @@ def _fit3(a, b, c, mode):
     return 0.0
 
 
+@njit(cache=True, inline=_INLINE)
+def _add_into(acc, a):
+    """``acc += a`` (1-D)."""
+    for m in range(acc.size):
+        acc[m] += a[m]
+
+
+@njit(cache=True, inline=_INLINE)
+def _dev_into(acc, acc2, a, x0):
+    """``acc += a - x0``, ``acc2 += (a - x0)^2`` (1-D)."""
+    for m in range(acc.size):
+        d = a[m] - x0
+        acc[m] += d
+        acc2[m] += d * d
+
+
+@njit(cache=True, inline=_INLINE)
+def _taper_row(out, a, tap, mean):
+    """``out = tap * (a - mean)`` (1-D, single precision out)."""
+    for m in range(out.size):
+        out[m] = tap[m] * (a[m] - mean)
+
+
 @njit(cache=True)
-def _parabolic_peak(surf):
-    """Index of the maximum of a 2-D real surface and its 3-point parabolic refinement."""
-    n0, n1 = surf.shape
-    bi = 0
-    bj = 0
-    best = surf[0, 0]
-    for i in range(n0):
-        for j in range(n1):
-            if surf[i, j] > best:
-                best = surf[i, j]
-                bi = i
-                bj = j
-    di = 0.0
-    dj = 0.0
-    if 0 < bi < n0 - 1:
-        di = _fit3(surf[bi - 1, bj], best, surf[bi + 1, bj], 1)
-    if 0 < bj < n1 - 1:
-        dj = _fit3(surf[bi, bj - 1], best, surf[bi, bj + 1], 1)
-    return bi + di, bj + dj
+def _lane_total(lanes):
+    """Sum of the per-column partial sums, left to right (the fixed order that makes window sums the same
+    whatever vector width the CPU has)."""
+    t = 0.0
+    for j in range(lanes.size):
+        t += lanes[j]
+    return t
 
 
 @njit(cache=True, parallel=True)
 def _tapered_windows(src, idx, r0, c0, tap, out):
-    """``out[k] = taper * (window - mean)`` of ``src[idx[k], r0[k]:r0[k] + w, c0[k]:c0[k] + w]`` (float32)."""
+    """``out[k] = taper * (window - mean)`` of ``src[idx[k], r0[k]:r0[k] + w, c0[k]:c0[k] + w]`` (float32).
+
+    The mean is summed per column over the rows, then across the columns: a fixed order, vectorised."""
     w = tap.shape[0]
     for k in prange(idx.size):
         q = idx[k]
-        tot = 0.0
+        lanes = np.zeros(w)
         for i in range(w):
-            for j in range(w):
-                tot += src[q, r0[k] + i, c0[k] + j]
-        mean = tot / (w * w)
+            _add_into(lanes, src[q, r0[k] + i, c0[k]:c0[k] + w])
+        mean = _lane_total(lanes) / (w * w)
         for i in range(w):
-            for j in range(w):
-                out[k, i, j] = tap[i, j] * (src[q, r0[k] + i, c0[k] + j] - mean)
-
-
-@njit(cache=True, parallel=True)
-def _dft_peaks(surfaces, out):
-    """Peaks of upsampled cross-power surfaces (n, U, U), sub-sample refined; out (n, 2) in samples."""
-    for k in prange(surfaces.shape[0]):
-        out[k, 0], out[k, 1] = _parabolic_peak(surfaces[k])
+            _taper_row(out[k, i], src[q, r0[k] + i, c0[k]:c0[k] + w], tap[i], mean)
 
 
 @functools.lru_cache(maxsize=16)
 def _taper(w: int) -> np.ndarray:
     """2-D Hann taper of a ``w x w`` window (no zero samples): the circular correlation of two
-    windows then ignores their edges, where the shifted content differs."""
-    t = np.hanning(w + 2)[1:-1]
+    windows then ignores their edges, where the shifted content differs. Made with Python's ``math``
+    (the same values on every CPU)."""
+    t = np.array([0.5 - 0.5 * math.cos(2.0 * math.pi * k / (w + 1)) for k in range(1, w + 1)])
     return np.outer(t, t)
 
 
 @functools.lru_cache(maxsize=16)
-def _dft_kernel(w: int, upsample: int):
-    """Matrix of the upsampled inverse DFT over shifts -0.75..0.75 px (Guizar-Sicairos 2008).
+def _dft_tables(w: int, upsample: int):
+    """Tables of the upsampled DFT over shifts ``0 .. 0.75 px`` (Guizar-Sicairos 2008), the negative shifts by symmetry.
 
-    Returns ``(K, Kh.T, col_w, shifts)``: ``K`` of shape ``(U, w)`` with ``K[p, k] = exp(2i pi f_k t_p)``,
-    ``f_k`` the signed DFT frequencies (cycles per pixel) and ``t_p`` the shifts sampled every
-    ``1/upsample`` px; ``Kh`` the same over the non-negative frequencies of a real FFT and
-    ``col_w`` their Hermitian weights: ``Re(K @ (CP * col_w) @ Kh.T)`` is the cross-correlation
-    at those sub-pixel shifts for a half spectrum ``CP`` (``rfft2``).
+    Returns ``(row_cos, row_sin, col_cos, col_sin, col_w, shifts)``: ``row_cos[a, i] = cos(2 pi f_i t_a)`` over
+    the signed DFT frequencies ``f_i`` of the rows (cycles per pixel) and the shifts ``t_a = a / upsample``,
+    ``a = 0 .. ceil(0.75 upsample)``; ``col_cos[j, a]`` the same over the non-negative frequencies of a real
+    FFT along the columns; ``col_w`` their Hermitian weights (each half-spectrum column stands for itself and
+    its mirror); ``shifts`` every sampled shift, ``-t_max .. t_max`` (pixels). Single precision, made with
+    Python's ``math``.
     """
     half = int(math.ceil(0.75 * upsample))
-    shifts = np.arange(-half, half + 1) / float(upsample)
-    kern = np.exp(2j * np.pi * np.outer(shifts, np.fft.fftfreq(w))).astype(np.complex64)
-    half_freqs = np.fft.rfftfreq(w)
-    kern_t = np.ascontiguousarray(np.exp(2j * np.pi * np.outer(shifts, half_freqs)).T.astype(np.complex64))
-    col_w = np.full(half_freqs.size, 2.0, np.float32)  # each half-spectrum column stands for itself and its mirror
+    fr = [k / w if k < (w + 1) // 2 else (k - w) / w for k in range(w)]  # numpy.fft.fftfreq(w)
+    fc = [k / w for k in range(w // 2 + 1)]  # numpy.fft.rfftfreq(w)
+    ang_r = [[2.0 * math.pi * f * (a / upsample) for f in fr] for a in range(half + 1)]
+    ang_c = [[2.0 * math.pi * f * (a / upsample) for a in range(half + 1)] for f in fc]
+    row_cos = np.array([[math.cos(x) for x in row] for row in ang_r], np.float32)
+    row_sin = np.array([[math.sin(x) for x in row] for row in ang_r], np.float32)
+    col_cos = np.array([[math.cos(x) for x in row] for row in ang_c], np.float32)
+    col_sin = np.array([[math.sin(x) for x in row] for row in ang_c], np.float32)
+    col_w = np.full(len(fc), 2.0, np.float32)
     col_w[0] = 1.0
     if w % 2 == 0:
         col_w[-1] = 1.0
-    return kern, kern_t, col_w, shifts
+    shifts = np.arange(-half, half + 1) / float(upsample)
+    return row_cos, row_sin, col_cos, col_sin, col_w, shifts
 
 
 # --------------------------------------------------------------------------- patches
@@ -413,7 +623,7 @@ def _patches(img: np.ndarray, starts_r: np.ndarray, starts_c: np.ndarray, size: 
 
 
 def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel: str = "dft",
-                  upsample: int = 10, min_std_abs: float = 0.0, raw_ref=None, raw_search=None) -> np.ndarray:
+                  upsample: int = 10, min_std_abs=0.0, raw_ref=None, raw_search=None) -> np.ndarray:
     """Match ``n`` reference windows inside their search areas.
 
     Parameters
@@ -425,8 +635,9 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     subpixel : {"dft", "parabolic", "gaussian"}
     upsample : int
         Upsampling factor of the DFT refinement.
-    min_std_abs : float
-        Windows whose standard deviation is at or below this are flat (flag 2).
+    min_std_abs : float or (float, float)
+        Windows whose standard deviation is at or below this are flat (flag 2); a pair gives the
+        reference's and the secondary's (:func:`flat_thresholds`).
     raw_ref, raw_search : ndarray, optional
         The same windows before pre-filtering (``raw_search`` may also be ``(rows, col0)``: the
         search areas' rows of the raw secondary and each area's first column): flatness is judged
@@ -449,12 +660,13 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
         return result
     ref0 = ref - ref.mean(axis=(1, 2), keepdims=True)
     ref_norm = np.sqrt((ref0 * ref0).sum(axis=(1, 2)))
-    raw_min = float(min_std_abs)
+    ref_min, sec_min = _threshold_pair(min_std_abs)
+    lag_min = sec_min
     if raw_ref is not None:
-        ref_flat = _min_sub_std(np.asarray(raw_ref, dtype=np.float64)) <= raw_min
-        min_std_abs = 0.0
+        ref_flat = _min_sub_std(np.asarray(raw_ref, dtype=np.float64)) <= ref_min
+        lag_min = 0.0
     else:
-        ref_flat = ref_norm <= min_std_abs * w
+        ref_flat = ref_norm <= ref_min * w
     ref_flat |= ref_norm <= 1e-12 * (np.abs(ref).max(axis=(1, 2)) + 1e-300) * w
     # correlation at lags 0..2s by FFT of size w + 2s (no wrap-around inside those lags)
     # single precision is plenty for locating the integer peak (NCC error ~1e-6) and halves the FFT time
@@ -465,7 +677,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
     corr = np.ascontiguousarray(corr, dtype=np.float64)
     mode = {"dft": 0, "parabolic": 1, "gaussian": 2}[subpixel]
     peaks = np.zeros((n, 8))
-    _ncc_peaks(corr, sea, np.where(ref_flat, 0.0, ref_norm), w, float(min_std_abs), mode, peaks)
+    _ncc_peaks(corr, sea, np.where(ref_flat, 0.0, ref_norm), w, float(lag_min), mode, peaks)
     flag = peaks[:, 7].astype(np.int64)
     flag[ref_flat] = FLAG_FLAT
     iy = peaks[:, 0].astype(np.int64)
@@ -479,7 +691,7 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
             raw_sec = _patches(rows2d, iy[idx], col0[idx] + ix[idx], w)
         else:
             raw_sec = _patches_batch(np.asarray(raw_search, dtype=np.float64), idx, iy[idx], ix[idx], w)
-        flat_sec = _min_sub_std(raw_sec) <= raw_min
+        flat_sec = _min_sub_std(raw_sec) <= sec_min
         flag[idx[flat_sec]] = FLAG_FLAT
         ok = flag == FLAG_VALID
     if subpixel == "dft" and ok.any():
@@ -501,49 +713,144 @@ def match_patches(ref_windows: np.ndarray, search_areas: np.ndarray, *, subpixel
 
 def _refine_dft(a: np.ndarray, b: np.ndarray, upsample: int) -> tuple[np.ndarray, np.ndarray]:
     """Residual shift ``(dy, dx)`` (pixels, within +-0.75) of the tapered windows ``b`` relative to ``a``
-    (both ``(n, w, w)`` float32) by the upsampled DFT of their partially whitened cross-power spectrum."""
+    (both ``(n, w, w)`` float32) by the upsampled DFT of their partially whitened cross-power spectrum.
+
+    Each window's result depends on that window only (never on which others share the batch) and is
+    summed in a fixed order (:func:`_upsampled_peaks`): the same bytes whatever the blocks, threads or CPU.
+    """
     n_sel, w = a.shape[0], a.shape[1]
-    kern, kern_t, col_w, shifts = _dft_kernel(w, int(upsample))
+    row_cos, row_sin, col_cos, col_sin, col_w, shifts = _dft_tables(w, int(upsample))
     # real windows: half spectrum along columns (Hermitian), single precision (peak error < 1e-4 px)
     _fft, _FFT_KW = _fft_backend()
-    cp = _fft.rfft2(b, **_FFT_KW)
-    _cross_power(_fft.rfft2(a, **_FFT_KW), cp, col_w)  # CP / |CP|^(1/2): half-way between plain and phase correlation
-    u = kern.shape[0]
-    # two large products instead of one small one per cell: columns first, then rows
-    x = (cp.reshape(-1, cp.shape[2]) @ kern_t).reshape(n_sel, w, u)
-    x = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(w, n_sel * u)
-    surf = (kern @ x).reshape(u, n_sel, u).transpose(1, 0, 2).real
     loc = np.zeros((n_sel, 2))
-    _dft_peaks(np.ascontiguousarray(surf), loc)
+    _upsampled_peaks(_fft.rfft2(a, **_FFT_KW), _fft.rfft2(b, **_FFT_KW), row_cos, row_sin, col_cos, col_sin,
+                     col_w, loc)
     step = shifts[1] - shifts[0]
     return shifts[0] + loc[:, 0] * step, shifts[0] + loc[:, 1] * step
 
 
+@njit(cache=True, inline=_INLINE)
+def _cross_row(fa, fb, col_w, out):
+    """One row of the partially whitened cross-power spectrum ``P = fb conj(fa) / |fb conj(fa)|^(1/2) * col_w``,
+    real and imaginary parts interleaved in ``out`` (single precision)."""
+    for j in range(fa.size):
+        a = fa[j]
+        z = fb[j]
+        re = z.real * a.real + z.imag * a.imag
+        im = z.imag * a.real - z.real * a.imag
+        f = col_w[j] / (math.sqrt(math.sqrt(re * re + im * im)) + np.float32(1e-30))
+        out[2 * j] = re * f
+        out[2 * j + 1] = im * f
+
+
+@njit(cache=True, inline=_INLINE)
+def _axpy(acc, x, c):
+    """``acc += c * x`` (1-D)."""
+    for m in range(acc.size):
+        acc[m] += c * x[m]
+
+
 @njit(cache=True, parallel=True)
-def _cross_power(fa, fb, col_w):
-    """``fb[k, i, j] <- fb * conj(fa) / |fb * conj(fa)|^(1/2) * col_w[j]`` in place (single precision)."""
-    n, n0, n1 = fb.shape
+def _upsampled_peaks(fa, fb, row_cos, row_sin, col_cos, col_sin, col_w, out):
+    """Peaks of the upsampled cross-correlation surfaces of ``n`` window pairs, sub-sample refined.
+
+    ``fa``, ``fb`` (n, w, w//2 + 1) are the half spectra (``rfft2``) of the two windows; tables of
+    :func:`_dft_tables`. The surface at shifts ``(t_p, t_q)`` is ``Re sum_ij P[i, j] exp(2 i pi (f_i t_p + g_j
+    t_q))`` (``P`` from :func:`_cross_row`). The sum over the rows is split into cosine and sine parts, which
+    give the shifts ``+t`` and ``-t`` at once; then the columns, likewise. ``out[k] = (row, col)`` of the
+    highest sample plus a 3-point parabola in each axis, in samples from ``-t_max``. Everything is summed in
+    a fixed order in single precision, one window pair at a time.
+    """
+    n, w, h = fa.shape
+    n_half = row_cos.shape[0]
+    half = n_half - 1
+    u = 2 * half + 1
     for k in prange(n):
-        for i in range(n0):
-            for j in range(n1):
-                a = fa[k, i, j]
-                z = fb[k, i, j]
-                re = z.real * a.real + z.imag * a.imag
-                im = z.imag * a.real - z.real * a.imag
-                f = col_w[j] / (math.sqrt(math.sqrt(re * re + im * im)) + np.float32(1e-30))
-                fb[k, i, j] = complex(re * f, im * f)
+        prow = np.empty((w, 2 * h), np.float32)
+        for i in range(w):
+            _cross_row(fa[k, i], fb[k, i], col_w, prow[i])
+        # rows: C[a] = sum_i cos(2 pi f_i t_a) P[i], S[a] = sum_i sin(..) P[i] (complex, interleaved)
+        cs = np.zeros((2 * n_half, 2 * h), np.float32)
+        for i in range(w):
+            for a in range(n_half):
+                _axpy(cs[a], prow[i], row_cos[a, i])
+                _axpy(cs[n_half + a], prow[i], row_sin[a, i])
+        # Y(+t_a) = C + i S, Y(-t_a) = C - i S; real and imaginary parts per column j, over the row shifts p
+        yr = np.empty((h, u), np.float32)
+        yi = np.empty((h, u), np.float32)
+        for a in range(n_half):
+            for j in range(h):
+                c_re, c_im = cs[a, 2 * j], cs[a, 2 * j + 1]
+                s_re, s_im = cs[n_half + a, 2 * j], cs[n_half + a, 2 * j + 1]
+                yr[j, half + a] = c_re - s_im
+                yi[j, half + a] = c_im + s_re
+                yr[j, half - a] = c_re + s_im
+                yi[j, half - a] = c_im - s_re
+        # columns: surface(p, +-t_b) = sum_j yr cos(2 pi g_j t_b) -+ sum_j yi sin(2 pi g_j t_b)
+        acc_c = np.zeros((n_half, u), np.float32)
+        acc_s = np.zeros((n_half, u), np.float32)
+        for j in range(h):
+            for bb in range(n_half):
+                _axpy(acc_c[bb], yr[j], col_cos[j, bb])
+                _axpy(acc_s[bb], yi[j], col_sin[j, bb])
+        surf = np.empty((u, u), np.float32)
+        for p in range(u):
+            for bb in range(n_half):
+                surf[p, half + bb] = acc_c[bb, p] - acc_s[bb, p]
+                surf[p, half - bb] = acc_c[bb, p] + acc_s[bb, p]
+        best = surf[0, 0]
+        bi = 0
+        bj = 0
+        for p in range(u):
+            for q in range(u):
+                if surf[p, q] > best:
+                    best = surf[p, q]
+                    bi = p
+                    bj = q
+        di = 0.0
+        dj = 0.0
+        if 0 < bi < u - 1:
+            di = _fit3(surf[bi - 1, bj], best, surf[bi + 1, bj], 1)
+        if 0 < bj < u - 1:
+            dj = _fit3(surf[bi, bj - 1], best, surf[bi, bj + 1], 1)
+        out[k, 0] = bi + di
+        out[k, 1] = bj + dj
 
 
 def _min_sub_std(patches: np.ndarray) -> np.ndarray:
     """Smallest standard deviation over the 4 x 4 sub-blocks of each ``(n, w, w)`` patch.
 
     A window partly featureless (snow, saturation, a constant fill) is refused as flat: its
-    correlation would be steered by the edge of the flat part, which does not move with the ground.
+    correlation would be steered by the edge of its flat part, which does not move with the ground.
+    The same sums as the shared-tile path (:func:`_window_stats`).
     """
-    n, w = patches.shape[0], patches.shape[1]
-    b = max(1, w // 4)
-    q = patches[:, :4 * b, :4 * b].reshape(n, 4, b, 4, b)
-    return q.std(axis=(2, 4)).min(axis=(1, 2))
+    p = np.ascontiguousarray(patches, dtype=np.float64)
+    n, w = p.shape[0], p.shape[1]
+    out = np.empty((n, 4))
+    if n:
+        zeros = np.zeros(n, np.int64)
+        _patch_stats(p, zeros, zeros, w, out)
+    return out[:, 3]
+
+
+@njit(cache=True)
+def _sub_grid(w):
+    """``(g, b)``: a window of ``w`` pixels is judged on a ``g x g`` grid of ``b x b`` sub-blocks, ``b = w // g``,
+    ``g = 4`` down to 1 so that a sub-block keeps at least 8 x 8 pixels (the standard deviation of fewer
+    samples scatters too much to tell texture from noise)."""
+    g = max(1, min(4, w // 8))
+    return g, w // g
+
+
+@njit(cache=True, parallel=True)
+def _patch_stats(patches, r0, c0, w, out):
+    """:func:`_window_stats` of window ``q`` of each patch ``patches[q]`` (raw statistics only)."""
+    g, b = _sub_grid(w)
+    for q in prange(patches.shape[0]):
+        lanes = np.empty(w)
+        lanes2 = np.empty(w)
+        x0 = np.empty(w)
+        out[q, 3] = _min_sub_block_std(patches[q], r0[q], c0[q], g, b, lanes, lanes2, x0)
 
 
 def _patches_batch(sea: np.ndarray, idx: np.ndarray, iy: np.ndarray, ix: np.ndarray, w: int) -> np.ndarray:
@@ -572,6 +879,13 @@ def _tile_size(window: int, search: int, step: int) -> int:
     return t if per_cell_tiled < 0.8 * per_cell_own else 0
 
 
+@njit(cache=True, inline=_INLINE)
+def _copy_f32(out, a):
+    """``out = a`` as single precision (1-D)."""
+    for m in range(out.size):
+        out[m] = a[m]
+
+
 @njit(cache=True, parallel=True)
 def _gather_tiles(ref, sec, ta, tb, r_base, c_base, t, s, ref_out, sec_out):
     """Tile ``q`` of the reference (``t x t`` from ``(r_base + ta[q]*t, c_base + tb[q]*t)``) and its search
@@ -581,11 +895,20 @@ def _gather_tiles(ref, sec, ta, tb, r_base, c_base, t, s, ref_out, sec_out):
         r = r_base + ta[q] * t
         c = c_base + tb[q] * t
         for i in range(t):
-            for j in range(t):
-                ref_out[q, i, j] = ref[r + i, c + j]
+            _copy_f32(ref_out[q, i], ref[r + i, c:c + t])
         for i in range(f):
-            for j in range(f):
-                sec_out[q, i, j] = sec[r - s + i, c - s + j]
+            _copy_f32(sec_out[q, i], sec[r - s + i, c - s:c - s + f])
+
+
+@njit(cache=True, parallel=True)
+def _sum_tile_rows(surf, k, m, out):
+    """``out[i] = surf[i k] + surf[i k + 1] + .. + surf[i k + m - 1]`` (tile-row sums of the correlation surfaces,
+    added in that order)."""
+    for i in prange(out.shape[0]):
+        o = out[i].reshape(-1)
+        o[:] = surf[i * k].reshape(-1)
+        for p in range(1, m):
+            _add_into(o, surf[i * k + p].reshape(-1))
 
 
 @njit(cache=True)
@@ -606,19 +929,59 @@ def _integral(img, r0, r1, c0, c1):
     return c, c2
 
 
-@njit(cache=True, inline="always")
-def _sums_about_first(a, r, c, w):
-    """``(x0, sum(d), sum(d^2))`` of the ``w x w`` window of ``a`` at ``(r, c)``, ``d = a - x0`` about its first
-    value ``x0`` (no cancellation when the mean is far from 0; exactly 0 for a constant window)."""
+@njit(cache=True)
+def _sums_about_first(a, r, c, w, lanes, lanes2):
+    """``(x0, sum(d), sum(d^2))`` of the ``w x w`` window of ``a`` at ``(r, c)``, ``d = a - x0`` about the window's
+    first value ``x0`` (no cancellation when the mean is far from 0; exactly 0 for a constant window). Sums run
+    per column over the rows, then across the columns (:func:`_lane_total`): the same order on every CPU and
+    in every block. ``lanes``, ``lanes2``: scratch of at least ``w`` values."""
     x0 = a[r, c]
-    t = 0.0
-    t2 = 0.0
+    lt = lanes[:w]
+    lt2 = lanes2[:w]
+    lt[:] = 0.0
+    lt2[:] = 0.0
     for i in range(w):
-        for j in range(w):
-            d = a[r + i, c + j] - x0
-            t += d
-            t2 += d * d
-    return x0, t, t2
+        _dev_into(lt, lt2, a[r + i, c:c + w], x0)
+    return x0, _lane_total(lt), _lane_total(lt2)
+
+
+@njit(cache=True, inline=_INLINE)
+def _dev_into_lanes(acc, acc2, a, x0):
+    """``acc += a - x0``, ``acc2 += (a - x0)^2`` with one origin per lane (1-D)."""
+    for m in range(acc.size):
+        d = a[m] - x0[m]
+        acc[m] += d
+        acc2[m] += d * d
+
+
+@njit(cache=True)
+def _min_sub_block_std(raw, r, c, g, b, lanes, lanes2, x0):
+    """Smallest standard deviation of the ``g x g`` sub-blocks (``b x b``) of the window of ``raw`` at ``(r, c)``.
+
+    Each band of ``g`` sub-blocks side by side is summed in one pass over its rows (lanes per column, each
+    about its sub-block's first value), then each sub-block's lanes left to right: the sums of
+    :func:`_sums_about_first` on every sub-block, in the same order."""
+    nb = b * b
+    wb = g * b
+    low = np.inf
+    lt = lanes[:wb]
+    lt2 = lanes2[:wb]
+    xo = x0[:wb]
+    for bi in range(g):
+        rr = r + bi * b
+        for bj in range(g):
+            v = raw[rr, c + bj * b]
+            for m in range(b):
+                xo[bj * b + m] = v
+        lt[:] = 0.0
+        lt2[:] = 0.0
+        for i in range(b):
+            _dev_into_lanes(lt, lt2, raw[rr + i, c:c + wb], xo)
+        for bj in range(g):
+            t = _lane_total(lt[bj * b:(bj + 1) * b])
+            t2 = _lane_total(lt2[bj * b:(bj + 1) * b])
+            low = min(low, math.sqrt(max(t2 - t * t / nb, 0.0) / nb))
+    return low
 
 
 @njit(cache=True, parallel=True)
@@ -626,24 +989,32 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
     """Per window at ``(r0[q], c0[q])`` (``w x w``): ``out[q] = [sum, |x - mean|, |first value + shift|, min
     sub-block std]``, the first three on ``hp`` (only when ``with_hp``), the last on ``raw`` over the 4 x 4
     sub-blocks of :func:`_min_sub_std`. Sums of squares are taken about the first value of each window or
-    sub-block (no cancellation when the mean is far from 0; exactly 0 for a constant window)."""
-    b = max(1, w // 4)
-    nb = b * b
+    sub-block (:func:`_sums_about_first`)."""
+    g, b = _sub_grid(w)
     for q in prange(r0.size):
+        lanes = np.empty(w)
+        lanes2 = np.empty(w)
+        x0 = np.empty(w)
         r, c = r0[q], c0[q]
         if with_hp:
-            x0, tot, ss = _sums_about_first(hp, r, c, w)
-            out[q, 0] = tot + x0 * w * w
+            x0h, tot, ss = _sums_about_first(hp, r, c, w, lanes, lanes2)
+            out[q, 0] = tot + x0h * w * w
             out[q, 1] = math.sqrt(max(ss - tot * tot / (w * w), 0.0))
-            out[q, 2] = abs(x0 + shift)
-        low = np.inf
-        for bi in range(4):
-            for bj in range(4):
-                rr = r + bi * b
-                cc = c + bj * b
-                _, t, t2 = _sums_about_first(raw, rr, cc, b)
-                low = min(low, math.sqrt(max(t2 - t * t / nb, 0.0) / nb))
-        out[q, 3] = low
+            out[q, 2] = abs(x0h + shift)
+        out[q, 3] = _min_sub_block_std(raw, r, c, g, b, lanes, lanes2, x0)
+
+
+@njit(cache=True, inline=_INLINE)
+def _ncc_row(out, corr, i_a, i_b, i_c, i_d, q_a, q_b, q_c, q_d, mean_r, norm_r, npx, var_floor):
+    """One row of an NCC surface from the raw correlations and the integral images' four corner rows of every
+    lag window (sums ``i_*``, sums of squares ``q_*``): NaN where the lag window's variance is at or below
+    ``var_floor``."""
+    for v in range(out.size):
+        s1 = i_d[v] - i_b[v] - i_c[v] + i_a[v]
+        s2 = q_d[v] - q_b[v] - q_c[v] + q_a[v]
+        var = s2 - s1 * s1 / npx
+        val = (corr[v] - mean_r * s1) / (norm_r * math.sqrt(max(var, 1e-300)))
+        out[v] = val if var > var_floor else np.nan
 
 
 @njit(cache=True, parallel=True)
@@ -656,30 +1027,31 @@ def _tiled_ncc(rows_sum, ci, cj, k, m, ii, ii2, yb, xb, st, w, sum_r, norm_r, va
     half = (n_lag - 1) // 2
     for q in prange(ci.size):
         i, j = ci[q], cj[q]
-        corr = np.zeros((n_lag, n_lag))
-        for p in range(m):
-            b = j * k + p
-            for u in range(n_lag):
-                for v in range(n_lag):
-                    corr[u, v] += rows_sum[i, b, u, v]
+        corr = np.empty((n_lag, n_lag))
+        flat_corr = corr.reshape(-1)
+        _copy_f64(flat_corr, rows_sum[i, j * k].reshape(-1))
+        for p in range(1, m):
+            _add_into(flat_corr, rows_sum[i, j * k + p].reshape(-1))
         ncc = np.empty((n_lag, n_lag))
-        flat = False
         mean_r = sum_r[q] / npx
         y0 = yb + i * st
         x0 = xb + j * st
         for u in range(n_lag):
-            for v in range(n_lag):
-                y, x = y0 + u, x0 + v
-                s1 = ii[y + w, x + w] - ii[y, x + w] - ii[y + w, x] + ii[y, x]
-                s2 = ii2[y + w, x + w] - ii2[y, x + w] - ii2[y + w, x] + ii2[y, x]
-                var = s2 - s1 * s1 / npx
-                if var <= var_floor:
-                    ncc[u, v] = np.nan
-                    if u == half and v == half:
-                        flat = True
-                else:
-                    ncc[u, v] = (corr[u, v] - mean_r * s1) / (norm_r[q] * math.sqrt(var))
+            y = y0 + u
+            _ncc_row(ncc[u], corr[u], ii[y, x0:x0 + n_lag], ii[y, x0 + w:x0 + w + n_lag],
+                     ii[y + w, x0:x0 + n_lag], ii[y + w, x0 + w:x0 + w + n_lag],
+                     ii2[y, x0:x0 + n_lag], ii2[y, x0 + w:x0 + w + n_lag],
+                     ii2[y + w, x0:x0 + n_lag], ii2[y + w, x0 + w:x0 + w + n_lag],
+                     mean_r, norm_r[q], npx, var_floor)
+        flat = ncc[half, half] != ncc[half, half]
         _pick_peak(ncc, flat, subpix_mode, out[q])
+
+
+@njit(cache=True, inline=_INLINE)
+def _copy_f64(out, a):
+    """``out = a`` as double precision (1-D)."""
+    for m in range(out.size):
+        out[m] = a[m]
 
 
 def _typical(img: np.ndarray) -> float:
@@ -728,6 +1100,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
     blocks; None = typical values of this block).
     """
     off = (st - w) // 2
+    ref_min, sec_min = _threshold_pair(min_std_abs)
     m, k, n_lag, f = w // t, st // t, 2 * s + 1, t + 2 * s
     # NCC ignores constants added to either image; removing a typical value keeps single-precision
     # correlations exact when the images are far from zero mean (no high-pass); NaN -> 0 (no candidate sees it)
@@ -756,7 +1129,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
         win_r, win_c = rb + ci * st, cb + cj * st
         stats = np.empty((ci.size, 4))
         _window_stats(ref, raw_ref, win_r, win_c, w, shift_r, True, stats)
-        flat = (stats[:, 3] <= min_std_abs) | (stats[:, 1] <= 1e-12 * (stats[:, 2] + 1e-300) * w)
+        flat = (stats[:, 3] <= ref_min) | (stats[:, 1] <= 1e-12 * (stats[:, 2] + 1e-300) * w)
         if flat.any():  # featureless reference window: no FFT spent on it
             out["flag"][i0 + ci[flat], j0 + cj[flat]] = FLAG_FLAT
             ci, cj, win_r, win_c, stats = ci[~flat], cj[~flat], win_r[~flat], win_c[~flat], stats[~flat]
@@ -775,11 +1148,13 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
             st_ = np.empty((a_.size, f, f), np.float32)
             _gather_tiles(ref, sec, a_, b_, rb, cb, t, s, rt, st_)
             spec = fft.rfft2(st_, **fft_kw)
-            spec *= np.conj(fft.rfft2(rt, s=(f, f), **fft_kw))
-            surf[a_, b_] = fft.irfft2(spec, s=(f, f), **fft_kw)[:, :n_lag, :n_lag]
-        rows_sum = surf[0:(ni - 1) * k + 1:k].copy()
-        for p in range(1, m):
-            rows_sum += surf[p:p + (ni - 1) * k + 1:k]
+            # the tile's spectrum without transforming its zero padding: rows of the tile only, then columns
+            spec *= np.conj(fft.fft(fft.rfft(rt, n=f, axis=2, **fft_kw), n=f, axis=1, **fft_kw))
+            # back along the rows, then along the columns of the first n_lag rows only (the lags kept)
+            back = fft.ifft(spec, axis=1, **fft_kw)[:, :n_lag]
+            surf[a_, b_] = fft.irfft(back, n=f, axis=2, **fft_kw)[:, :, :n_lag]
+        rows_sum = np.empty((ni, need.shape[1], n_lag, n_lag), np.float32)
+        _sum_tile_rows(surf, k, m, rows_sum)
         del surf
         peaks = np.zeros((ci.size, 8))
         x_lo, x_hi = max(0, cb - s), min(sec.shape[1], cb + (nj - 1) * st + w + s)
@@ -803,7 +1178,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
             vi = np.nonzero(valid)[0]
             sst = np.empty((vi.size, 4))
             _window_stats(raw_sec, raw_sec, win_r[vi] + iy[vi] - s, win_c[vi] + ix[vi] - s, w, 0.0, False, sst)
-            flag[vi[sst[:, 3] <= min_std_abs]] = FLAG_FLAT
+            flag[vi[sst[:, 3] <= sec_min]] = FLAG_FLAT
         ncc, ratio = peaks[:, 2], peaks[:, 3]
         flag[(flag == FLAG_VALID) & ~(ncc >= min_ncc)] = FLAG_LOW_NCC
         flag[(flag == FLAG_VALID) & ~(ratio >= min_peak_ratio)] = FLAG_AMBIGUOUS
@@ -831,8 +1206,12 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
 # --------------------------------------------------------------------------- block function
 def offset_block(block, inputs, *, window: int, search: int, step: int, subpixel: str = "dft",
                  upsample: int = 10, min_ncc: float = 0.2, min_peak_ratio: float = 1.1,
-                 min_std_abs: float = 0.0, highpass_px: float = 0.0, levels=None, cancel=None) -> dict:
+                 min_std_abs=0.0, highpass_px: float = 0.0, levels=None, cancel=None) -> dict:
     """Block function of the engine: offsets of the output rows whose cells start in ``block``.
+
+    ``min_std_abs``: a window with a 4 x 4 sub-block whose standard deviation (before the high-pass filter)
+    is at or below it is flat; a pair ``(reference, secondary)`` of thresholds, one per image
+    (:func:`flat_thresholds`).
 
     ``inputs["reference"]`` and ``inputs["secondary"]`` are the block's rows (halo
     :func:`halo_rows` included), NaN = nodata; optional ``inputs["stable"]`` (same rows, non-zero
@@ -1085,9 +1464,11 @@ def finalize_block(block, inputs, *, bias=(0.0, 0.0), median_test=True, median_e
 # --------------------------------------------------------------------------- whole images (tests, notebooks)
 def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 64, search: int = 16,
                  step: int = 16, subpixel: str = "dft", upsample: int = 10, min_ncc: float = 0.25,
-                 min_peak_ratio: float = 1.5, min_std: float = 0.01, median_test: bool = True,
+                 min_peak_ratio: float = 1.5, min_std: float = 0.01, noise_z: float = NOISE_Z,
+                 noise=None, median_test: bool = True,
                  median_eps: float = 0.1, median_threshold: float = 2.0, stable=None, highpass_px: float = 4.0,
-                 max_memory_mb: Optional[float] = None, progress=None, executor=None) -> dict:
+                 max_memory_mb: Optional[float] = None, block_rows: Optional[int] = None, progress=None,
+                 executor=None) -> dict:
     """Offset field of two co-registered images on the same grid (in memory; the tool streams blocks).
 
     Parameters
@@ -1105,19 +1486,27 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
         DFT upsampling factor (resolution 1/upsample px before the parabolic refinement).
     min_ncc, min_peak_ratio : float
         Quality thresholds (see module notes).
-    min_std : float
-        A window whose standard deviation is below ``min_std`` x the reference image's robust
-        spread (:func:`robust_spread`) is flat.
+    min_std, noise_z : float
+        A window with a sub-block (:func:`_sub_grid`) whose standard deviation is at or below
+        ``min_std`` x the reference's robust spread (:func:`robust_spread`) or the noise bound of
+        :func:`flat_thresholds` is flat.
+    noise : (float, float), optional
+        Standard deviations of the two images' noise (image units); default: :func:`sampled_noise`
+        (both images sampled as the tool does). ``(0, 0)`` turns the noise test off.
     median_test : bool
         Apply :func:`normalized_median_test` (``median_eps``, ``median_threshold``).
     stable : ndarray of bool (rows, cols), optional
         Stable ground on the reference grid: the median offset of its cells is subtracted.
+    max_memory_mb, block_rows : optional
+        Memory budget of a row block, or its rows (any number: the field is the same for every block
+        layout, thread count and CPU).
 
     Returns
     -------
     dict
         ``dx``, ``dy`` (pixels), ``ncc``, ``peak_ratio``, ``snr``, ``flag`` on the output grid
-        (:func:`output_grid`), ``shift_px`` and ``bias`` (a dict, or None).
+        (:func:`output_grid`), ``shift_px``, ``bias`` (a dict, or None), ``noise`` (the two images' noise
+        estimates) and ``flat_std`` (the two flatness thresholds), in image units.
     """
     check_options(window, search, step, subpixel=subpixel, upsample=upsample, min_ncc=min_ncc,
                   min_peak_ratio=min_peak_ratio)
@@ -1130,9 +1519,12 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
     n_rows, n_cols = ref.shape
     n_out_r, n_out_c, shift = output_grid(n_rows, n_cols, window=window, step=step)
     spread = robust_spread(ref)
+    if noise is None:
+        noise = sampled_noise(lambda r0, r1: ref[r0:r1], lambda r0, r1: sec[r0:r1], n_rows)
+    thresholds = flat_thresholds(spread, *noise, window=window, min_std=min_std, noise_z=noise_z)
     func = functools.partial(offset_block, window=window, search=search, step=step, subpixel=subpixel,
                              upsample=upsample, min_ncc=min_ncc, min_peak_ratio=min_peak_ratio,
-                             min_std_abs=float(min_std) * spread, highpass_px=highpass_px,
+                             min_std_abs=thresholds, highpass_px=highpass_px,
                              levels=image_levels(ref, sec, highpass_px=highpass_px))
     sources = {"reference": ref, "secondary": sec}
     if stable is not None:
@@ -1140,7 +1532,8 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
         if st_arr.shape != ref.shape:
             raise GeohazardError(f"stable has shape {st_arr.shape}, expected {ref.shape} like the reference")
         sources["stable"] = st_arr.astype(np.float32)
-    rows = block_rows_for(n_cols, window=window, search=search, step=step, max_memory_mb=max_memory_mb)
+    rows = block_rows if block_rows is not None else \
+        block_rows_for(n_cols, window=window, search=search, step=step, max_memory_mb=max_memory_mb)
     out: dict = {k: np.empty((n_out_r, n_out_c), np.uint8 if k in ("flag", "stable") else np.float32)
                  for k in BLOCK_OUTPUTS + (("stable",) if stable is not None else ())}
     from ..engine import plan_blocks, process_blocks
@@ -1161,6 +1554,8 @@ def offset_field(reference: np.ndarray, secondary: np.ndarray, *, window: int = 
         out["dy"] = (out["dy"] - bias["dy"]).astype(np.float32)
     out["shift_px"] = shift
     out["bias"] = bias
+    out["noise"] = noise
+    out["flat_std"] = thresholds
     return out
 
 
@@ -1207,6 +1602,7 @@ def block_rows_for(n_cols: int, *, window: int, search: int, step: int,
 
 __all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP", "OFFSET_BANDS_RADAR",
            "QUALITY_BANDS", "match_patches", "normalized_median_test", "stable_bias", "to_metric", "output_grid",
-           "halo_rows", "robust_spread", "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
+           "halo_rows", "robust_spread", "noise_sigma", "pair_noise", "sampled_noise", "flat_thresholds",
+           "sub_block_pixels", "NOISE_Z", "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
            "finalize_field", "block_rows_for", "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS",
            "SUBPIXEL_METHODS"]

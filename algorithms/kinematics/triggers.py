@@ -15,12 +15,17 @@ Antecedent rainfall
 
 Lagged cross-correlation
     ``r(L) = corr(driver(t), response(t + L))`` for ``L = 0 .. max_lag`` bins (driver leads),
-    Pearson on the pairs where both exist. Significance uses the effective sample size of
-    two autocorrelated series (Bretherton et al. 1999, doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2):
-    ``n_eff = n (1 - a1 b1) / (1 + a1 b1)`` with ``a1``, ``b1`` the lag-1 autocorrelations,
-    ``t = r sqrt((n_eff - 2) / (1 - r^2))``; ``p`` two-sided from Student's t, and
+    Pearson on the pairs where both exist. The best lag is the one of the **largest |r|**, and
+    its sign is reported: +1 when the response rises with the driver, -1 when it falls (a slope
+    facing the sensor moving away from it, i.e. LOS decreasing, as rain rises; subsidence as the
+    groundwater level drops). Ties go to the shortest lag. Significance uses the effective sample
+    size of two autocorrelated series (Bretherton et al. 1999,
+    doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2): ``n_eff = n (1 - a1 b1) / (1 + a1 b1)``
+    with ``a1``, ``b1`` the lag-1 autocorrelations, ``t = |r| sqrt((n_eff - 2) / (1 - r^2))``;
+    ``p`` two-sided from Student's t (a correlation of either sign is searched for), and
     ``p_corrected = min(1, p x number of lags)`` (Bonferroni, since the best of several lags is
-    picked).
+    picked). A best lag on the largest lag tried is flagged (``at_limit``): the true lag may lie
+    beyond the search.
 
 Seasonal decomposition
     Harmonic regression ``y = c + v t + sum_k (a_k cos 2 pi k t + b_k sin 2 pi k t)``, ``k = 1, 2``
@@ -37,6 +42,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import columnwise_matmul, sum_first_axis
 
 DRIVER_KINDS = ("flux", "state")
 RESPONSES = ("rate", "detrended")
@@ -154,7 +160,7 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
         w[np.arange(pts.size), j] = 1 - frac
         w[np.arange(pts.size), j + 1] += frac
         inside = (pts >= t[0]) & (pts <= t[-1])
-        blk = w @ flat[:, full]
+        blk = columnwise_matmul(w, flat[:, full])  # column by column: a series does not depend on the others
         blk[~inside] = np.nan
         res[:, full] = blk
     for col in np.nonzero(~full)[0]:
@@ -169,10 +175,10 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
         ok = np.isfinite(res)
         n = ok.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            tm = np.where(ok, ty[:, None], 0).sum(0) / n
-            ym = np.where(ok, res, 0).sum(0) / n
+            tm = sum_first_axis(np.where(ok, ty[:, None], 0)) / n
+            ym = sum_first_axis(np.where(ok, res, 0)) / n
             dt_ = np.where(ok, ty[:, None] - tm, 0)
-            slope = (dt_ * np.where(ok, res - ym, 0)).sum(0) / (dt_ * dt_).sum(0)
+            slope = sum_first_axis(dt_ * np.where(ok, res - ym, 0)) / sum_first_axis(dt_ * dt_)
             out = np.where(ok & (n >= 3), res - ym - slope * (ty[:, None] - tm), np.nan)
     return out.reshape((out.shape[0],) + y.shape[1:])
 
@@ -193,10 +199,10 @@ def _lag1_columns(y):
     ok = np.isfinite(a) & np.isfinite(b)
     cnt = ok.sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ma = np.where(ok, a, 0).sum(0) / cnt
-        mb = np.where(ok, b, 0).sum(0) / cnt
+        ma = sum_first_axis(np.where(ok, a, 0)) / cnt
+        mb = sum_first_axis(np.where(ok, b, 0)) / cnt
         da, db = np.where(ok, a - ma, 0), np.where(ok, b - mb, 0)
-        r = (da * db).sum(0) / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+        r = sum_first_axis(da * db) / np.sqrt(sum_first_axis(da * da) * sum_first_axis(db * db))
     return np.where((cnt >= 3) & np.isfinite(r), r, 0.0)
 
 
@@ -215,9 +221,10 @@ def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
     Returns
     -------
     dict
-        ``r`` (n_lags, n_series), ``n`` pairs, ``best_lag`` (bins, n_series), ``best_r``,
-        ``p`` (two-sided, effective sample size) and ``p_corrected`` (Bonferroni over lags)
-        at the best lag; ``n_eff``.
+        ``r`` (n_lags, n_series), ``n`` pairs, ``best_lag`` (bins, n_series; -1 when undefined), the
+        lag of the largest ``|r|``; ``best_r`` (signed r there), ``sign`` (+1 / -1, 0 when undefined),
+        ``p`` (two-sided, effective sample size) and ``p_corrected`` (Bonferroni over lags) at the best
+        lag; ``n_eff``; ``at_limit`` (bool: the best lag is the largest lag tried, ``max_lag > 0``).
     """
     from scipy import stats
 
@@ -242,14 +249,15 @@ def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
         aa = np.where(ok, a, 0.0)
         bb = np.where(ok, b, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ma, mb = aa.sum(0) / cnt, bb.sum(0) / cnt
+            # sums over the bins in order, series by series (algorithms.ordered)
+            ma, mb = sum_first_axis(aa) / cnt, sum_first_axis(bb) / cnt
             da, db = np.where(ok, a - ma, 0.0), np.where(ok, b - mb, 0.0)
-            cov = (da * db).sum(0)
-            rr = cov / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+            cov = sum_first_axis(da * db)
+            rr = cov / np.sqrt(sum_first_axis(da * da) * sum_first_axis(db * db))
         r[lag] = np.where(cnt >= min_pairs, rr, np.nan)
         npair[lag] = cnt
-    with np.errstate(invalid="ignore"):
-        best = np.nanargmax(np.where(np.isfinite(r), r, -np.inf), axis=0)
+    # the strongest correlation of either sign; argmax keeps the first of equal values (the shortest lag)
+    best = np.argmax(np.where(np.isfinite(r), np.abs(r), -np.inf), axis=0)
     best_r = r[best, np.arange(ns)]
     a1 = _lag1(d)
     b1 = _lag1_columns(y)
@@ -264,8 +272,10 @@ def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
     fin = np.isfinite(best_r)
     p = np.where(fin, p, np.nan)
     n_eff = np.where(fin, ne, np.nan)
-    return {"r": r, "n": npair, "best_lag": np.where(np.isfinite(best_r), best, -1), "best_r": best_r, "p": p,
-            "p_corrected": np.minimum(1.0, p * n_l), "n_eff": n_eff}
+    sign = np.where(fin, np.sign(best_r), 0.0).astype(np.int64)
+    return {"r": r, "n": npair, "best_lag": np.where(fin, best, -1), "best_r": best_r, "sign": sign, "p": p,
+            "p_corrected": np.minimum(1.0, p * n_l), "n_eff": n_eff,
+            "at_limit": fin & (best == max_lag) & (max_lag > 0)}
 
 
 def seasonal_decomposition(dates, values):
@@ -300,12 +310,66 @@ def seasonal_decomposition(dates, values):
     return out
 
 
+def check_driver(dates, values, *, kind: str = "flux", warnings: Optional[list] = None):
+    """The driver's dates and values, sorted, each date once; refuses what cannot be a driver series.
+
+    * A date given twice with two different values is refused, naming the date and both values (which
+      one is right cannot be told); the same value twice is kept once, with a warning appended to
+      ``warnings``.
+    * A flux (rainfall, mm) cannot be negative: a negative value is refused, naming its date (a
+      missing day is an empty cell, not -1 or -999). A state (water level, groundwater head) can be.
+
+    Returns ``(dates, values)``.
+    """
+    if kind not in DRIVER_KINDS:
+        raise GeohazardError(f"driver kind must be one of {DRIVER_KINDS}, got {kind!r}")
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size != len(dates):
+        raise GeohazardError(f"the driver has {len(dates)} dates and {v.size} values")
+    t = _ord(dates)
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    dates = [dates[i] for i in order]
+    same = np.nonzero(t[1:] == t[:-1])[0]
+    if same.size:
+        a, b = v[same], v[same + 1]
+        differ = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        if differ.any():
+            k = int(same[differ][0])
+            raise GeohazardError(
+                f"the driver gives {dates[k].isoformat()} twice with different values ({v[k]:g} and {v[k + 1]:g})"
+                f"{f' and {int(differ.sum()) - 1} more such date(s)' if differ.sum() > 1 else ''}: keep one value "
+                "per date")
+        keep = np.ones(t.size, bool)
+        keep[same + 1] = False
+        if warnings is not None:
+            warnings.append(f"driver: {same.size} date(s) repeated with the same value (first "
+                            f"{dates[int(same[0])].isoformat()}), kept once")
+        t, v = t[keep], v[keep]
+        dates = [d for d, k in zip(dates, keep) if k]
+    if kind == "flux":
+        neg = np.nonzero(v < 0)[0]
+        if neg.size:
+            k = int(neg[0])
+            raise GeohazardError(
+                f"the driver is a flux (rainfall) but has {neg.size} negative value(s), the first {v[k]:g} on "
+                f"{dates[k].isoformat()}: rainfall cannot be negative (leave a missing day empty; a level that "
+                "can be negative is a state driver)")
+    return dates, v
+
+
 def prepare_driver(resp_dates, drv_dates, drv_values, *, step_days: float = 12.0, kind: str = "flux",
-                   tau_days: Optional[float] = None, min_pairs: int = 8):
-    """The driver on the common axis: ``(edges, values per bin, gap bins, note)`` (see module notes)."""
+                   tau_days: Optional[float] = None, min_pairs: int = 8, warnings: Optional[list] = None):
+    """The driver on the common axis: ``(edges, values per bin, gap bins, note)`` (see module notes).
+
+    The driver is checked first (:func:`check_driver`); non-fatal problems are appended to ``warnings``.
+    """
     dv = np.asarray(drv_values, dtype=np.float64)
     if dv.size != len(drv_dates) or dv.size < 3:
         raise GeohazardError(f"the driver needs at least 3 dated values (got {dv.size} values, {len(drv_dates)} dates)")
+    drv_dates, dv = check_driver(list(drv_dates), dv, kind=kind, warnings=warnings)
+    if dv.size < 3:
+        raise GeohazardError(f"the driver needs at least 3 distinct dates, got {dv.size}")
     note = kind
     if tau_days is not None and kind == "flux":
         drv_dates, dv = antecedent_index(drv_dates, dv, tau_days=tau_days)
@@ -333,10 +397,24 @@ def correlate_binned(edges, drv, resp_dates, series, *, response: str = "rate", 
     return res
 
 
+def seasonal_reason(dates) -> Optional[str]:
+    """Why :func:`seasonal_parameters` can give no value for any series on ``dates`` (None when it can)."""
+    if len(dates) < 8:
+        return f"the series has {len(dates)} dates, at least 8 are needed"
+    t = _ord(dates)
+    span = int(t.max() - t.min())
+    if span < 365:
+        return (f"the series spans {span} days ({min(dates).isoformat()}..{max(dates).isoformat()}); an annual "
+                "harmonic needs at least 365")
+    return None
+
+
 def seasonal_parameters(dates, series):
     """Velocity, annual amplitude and annual peak day of every column of ``series`` (n_dates, n).
 
-    Same model as :func:`seasonal_decomposition`; columns without gaps are fitted together.
+    Same model as :func:`seasonal_decomposition`; columns without gaps are fitted together. All NaN
+    when the dates span less than a year or number fewer than 8 (:func:`seasonal_reason` says which);
+    a column with gaps is NaN when its valid values do.
     """
     y = np.asarray(series, dtype=np.float64)
     if y.ndim == 1:
@@ -364,7 +442,7 @@ def seasonal_parameters(dates, series):
 
 def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_days: float = 12.0,
                           kind: str = "flux", response: str = "rate", tau_days: Optional[float] = None,
-                          max_lag_days: float = 180.0, min_pairs: int = 8):
+                          max_lag_days: float = 180.0, min_pairs: int = 8, warnings: Optional[list] = None):
     """The whole analysis for many deformation series against one driver.
 
     Parameters
@@ -381,6 +459,8 @@ def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_day
         With a flux driver: use the antecedent index with this decay time instead of the
         plain bin sums.
     max_lag_days : float
+    warnings : list, optional
+        Non-fatal problems of the driver are appended to it (:func:`check_driver`).
 
     Returns
     -------
@@ -397,22 +477,53 @@ def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_day
     if len(resp_dates) < 4:
         raise GeohazardError(f"deformation series need at least 4 dates, got {len(resp_dates)}")
     edges, drv, gaps, note = prepare_driver(resp_dates, drv_dates, drv_values, step_days=step_days, kind=kind,
-                                            tau_days=tau_days, min_pairs=min_pairs)
+                                            tau_days=tau_days, min_pairs=min_pairs, warnings=warnings)
     res = correlate_binned(edges, drv, resp_dates, y, response=response, max_lag_days=max_lag_days,
                            min_pairs=min_pairs)
     res.update(driver_gap_bins=gaps, driver_note=note)
     return res
 
 
+def correlation_warnings(res: dict, what: str) -> list:
+    """Warnings on a result of :func:`correlate_with_driver` for ``what`` (e.g. "features"): best lags on the
+    largest lag tried, series without any correlation."""
+    n = res["best_r"].size
+    out = []
+    lim = int(np.sum(res["at_limit"]))
+    if lim:
+        out.append(f"{lim} of {n} {what} have their strongest correlation at the largest lag tried "
+                   f"({res['lags_days'][-1]:g} days): the true lag may be longer (raise MAX_LAG_DAYS)")
+    none = int(np.sum(~np.isfinite(res["best_r"])))
+    if none:
+        out.append(f"{none} of {n} {what} have too few values on the common axis for a correlation (left empty)")
+    return out
+
+
+def seasonal_notes(dates, seasonal: dict, what: str) -> tuple:
+    """``(info, warning)`` on the empty values of :func:`seasonal_parameters` (each "" when there is none): the
+    dates themselves too short for a harmonic is an explanation, some ``what`` without values a data problem."""
+    reason = seasonal_reason(dates)
+    if reason:
+        return f"velocity, annual_amplitude and annual_peak_doy left empty: {reason}", ""
+    n_nan = int(np.sum(~np.isfinite(seasonal["velocity"])))
+    if n_nan:
+        return "", (f"velocity, annual_amplitude and annual_peak_doy left empty for {n_nan} of "
+                    f"{seasonal['velocity'].size} {what}: their valid values span less than 365 days or number "
+                    "fewer than 8")
+    return "", ""
+
+
 def trigger_block(block, inputs, *, edges, driver, dates, response="rate", max_lag_days=180.0, min_pairs=8):
     """Block function of the raster route (:mod:`algorithms.engine`): ``inputs["stack"]`` (n_dates, rows,
-    cols) in mm -> ``result`` (4, rows, cols): best lag (days), best r, p, Bonferroni-corrected p."""
+    cols) in mm -> ``result`` (4, rows, cols): best lag (days, largest |r|), best r (signed), p, Bonferroni-corrected
+    p; ``at_limit`` (rows, cols): the best lag is the largest tried."""
     st = np.asarray(inputs["stack"], dtype=np.float64)[:, block.core]
     rows, cols = st.shape[1:]
     res = correlate_binned(edges, driver, dates, st.reshape(st.shape[0], -1), response=response,
                            max_lag_days=max_lag_days, min_pairs=min_pairs)
     return {"result": np.stack([res[k].reshape(rows, cols) for k in ("best_lag_days", "best_r", "p",
-                                                                      "p_corrected")])}
+                                                                      "p_corrected")]),
+            "at_limit": res["at_limit"].reshape(rows, cols)}
 
 
 def plot_correlation(res, path: str, *, column: int = 0, title: str = "", series=None) -> str:
@@ -438,7 +549,7 @@ def plot_correlation(res, path: str, *, column: int = 0, title: str = "", series
     bl = res["best_lag_days"][column]
     if np.isfinite(bl):
         ax3.axvline(bl, color="tab:red", lw=0.8)
-        ax3.set_title(f"best lag {bl:g} days, r {res['best_r'][column]:.2f}, p {res['p'][column]:.2g} "
+        ax3.set_title(f"best lag {bl:g} days (largest |r|), r {res['best_r'][column]:+.2f}, p {res['p'][column]:.2g} "
                       f"(corrected {res['p_corrected'][column]:.2g})", fontsize=9)
     ax3.set_xlabel("lag (days, driver leading)")
     ax3.set_ylabel("correlation r")

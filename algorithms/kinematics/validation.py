@@ -267,7 +267,8 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
     results : list of StationResult
     info : dict
         ``reference`` (text), ``reference_series`` (n_dates,) removed from InSAR,
-        ``network`` (:func:`network_statistics`).
+        ``network`` (:func:`network_statistics`), ``warnings`` (list of str: e.g. a unit mismatch,
+        :func:`unit_scale_note`).
     """
     thresholds = dict(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
     if not radius_m > 0:
@@ -315,6 +316,10 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
         own[st.name] = (sd, sv, sparse)
         res.status = STATUS_OK
     usable = list(ins)
+    notes = []
+    scale = unit_scale_note(ins, gns)
+    if scale:
+        notes.append(scale)
     ref_series = np.zeros(len(dates))
     ref_text = "none"
     # the reference motion is estimated at the InSAR dates: stations whose values reach them
@@ -364,7 +369,41 @@ def validate_insar(stations: Sequence[Station], x, y, los_e, los_n, los_u, serie
             continue
         res.passed, res.failed = check_thresholds(res.stats, thresholds)
     return results, {"reference": ref_text, "reference_series": ref_series, "thresholds": thresholds,
-                     "network": network_statistics(results, thresholds)}
+                     "network": network_statistics(results, thresholds), "warnings": notes}
+
+
+#: Ratio of the spreads of colocated InSAR and station series beyond which their units are taken to differ
+#: (mm against m: 1000). Real pairs, noise included, stay within ~1/30..30 (a stable GNSS scatters by mm).
+UNIT_RATIO = 100.0
+
+
+def unit_scale_note(insar: dict, stations: dict) -> Optional[str]:
+    """A warning when the colocated InSAR and station series differ in scale as mm and metres do.
+
+    ``insar``, ``stations``: ``{name: series}`` on the InSAR dates (mm expected for both). The spread of a
+    series is its 5-95 % range; the median of the InSAR / station ratios over stations is compared with
+    :data:`UNIT_RATIO`. None when the scales agree or nothing can be compared.
+    """
+    ratios = []
+    for k in insar:
+        a, g = np.asarray(insar[k], float), np.asarray(stations[k], float)
+        ok = np.isfinite(a) & np.isfinite(g)
+        if ok.sum() < 3:
+            continue
+        sa, sg = (float(np.subtract(*np.percentile(v[ok], [95, 5]))) for v in (a, g))
+        if sa > 0 and sg > 0:
+            ratios.append(sa / sg)
+    if not ratios:
+        return None
+    r = float(np.median(ratios))
+    if r >= UNIT_RATIO:
+        return (f"the station series (columns east, north, up) vary {r:.0f} times less than the InSAR series at "
+                f"the same places (median over {len(ratios)} station(s)): stations in metres? Both must be in mm "
+                "(multiply the station values by 1000)")
+    if r <= 1.0 / UNIT_RATIO:
+        return (f"the InSAR series vary {1 / r:.0f} times less than the station series at the same places (median "
+                f"over {len(ratios)} station(s)): InSAR in metres? Both must be in mm")
+    return None
 
 
 def _sparse_station(st, vec, a, dates):

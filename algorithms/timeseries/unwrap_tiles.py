@@ -1,7 +1,7 @@
 """Tiled built-in unwrapping: big interferograms in overlapping tiles with bounded memory.
 
 The built-in unwrapper (:func:`~algorithms.timeseries.unwrap.unwrap_builtin`) is global: it
-holds the whole interferogram (about 41 bytes per pixel). :func:`unwrap_tiled` cuts the
+holds the whole interferogram (about 47 bytes per pixel). :func:`unwrap_tiled` cuts the
 raster into row tiles of the block engine (:mod:`algorithms.engine`), each read with
 ``halo`` rows of overlap above and below, and works in two passes:
 
@@ -52,6 +52,7 @@ from .unwrap import (
     WRAP_TOLERANCE,
     _median_cycles,
     _root_counts,
+    check_options,
     estimate_quality,
     residues,
     spanning_tree_unwrap,
@@ -63,7 +64,7 @@ TILE_HALO = 64
 #: Fewest rows of a tile (its own rows, without halo), whatever the memory budget.
 MIN_TILE_ROWS = 256
 #: Memory of one tile pixel in the tile pass (inputs, spanning tree, labels, outputs), bytes: the
-#: peaks of benchmarks/unwrap/memory.py less the process at rest are 64-68 bytes per pixel read.
+#: peaks of benchmarks/unwrap/memory.py less the process at rest are about 70 bytes per pixel read.
 BYTES_PER_PIXEL = 96
 #: A seam vote joins two tile components only with at least this many agreeing pixels ...
 MIN_SEAM_VOTES = 16
@@ -403,6 +404,7 @@ def unwrap_tiled(sources: dict, n_rows: int, n_cols: int, writer, *, min_coheren
         left apart) and ``seam_conflicts`` (votes contradicting a stronger path).
     """
     progress = ensure(progress)
+    check_options((n_rows, n_cols), min_coherence=min_coherence, min_component_size=min_component_size)
     plan = plan_tiles(n_rows, n_cols, halo=halo, max_memory_mb=max_memory_mb, tile_rows=tile_rows)
     func = partial(unwrap_tile, min_coherence=min_coherence, min_component_size=min_component_size,
                    name=name, halo=halo)

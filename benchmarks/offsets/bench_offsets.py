@@ -6,10 +6,13 @@ Both methods see the same cells: a 64 x 64 window every 16 px; ours searches +-1
 correlates the two 64 x 64 windows (it finds shifts up to +-32 px, cyclically) with
 ``upsample_factor=50`` (our default). Accuracy is the RMS of the offset error over cells both
 methods return; time is the CPU time (process_time) of the whole field, every library on one thread (the
-machine is shared; numba kernels compiled beforehand).
+machine is shared; numba kernels compiled and both methods run once on a full-size pair beforehand, so the
+first timed row does not pay for first-touch page faults of the large buffers or FFT plans).
 
-Run (every library on one thread; ours with scipy.fft workers=1 via INSAR_GEOHAZARDS_FFT_WORKERS=1):
-  INSAR_GEOHAZARDS_FFT_WORKERS=1 /work/wt/speed/.build/venv-bench/bin/python benchmarks/offsets/bench_offsets.py
+Run (every library on one thread; ours with scipy.fft workers=1 via INSAR_GEOHAZARDS_FFT_WORKERS=1), from the
+repository root after `make link` (scikit-image in the bench venv):
+  INSAR_GEOHAZARDS_FFT_WORKERS=1 .build/venv-bench/bin/python benchmarks/offsets/bench_offsets.py
+or `bash benchmarks/offsets/run_bench_offsets.sh` (the same, with the CPU model and load printed).
 """
 
 import os
@@ -58,6 +61,11 @@ def main():
     rng = np.random.default_rng(42)
     img0 = kt.texture((64, 64), "smooth", 0)
     off.offset_field(img0, img0, window=32, search=4, step=16)  # compile the kernels
+    warm = kt.texture((N, N), "smooth", seed=999)
+    warm_sec = kt.fourier_shift(warm, 0.3, -0.7)
+    off.offset_field(warm, warm_sec, window=W, search=S, step=STEP, upsample=UP)  # untimed full-size runs
+    off.offset_field(warm, warm_sec, window=W, search=S, step=STEP, subpixel="parabolic")
+    skimage_field(warm[:256, :256], warm_sec[:256, :256], "phase")
     print(f"image {N} x {N}, window {W}, search +-{S}, step {STEP}, upsample ours {UP} (+ parabola), skimage "
           f"{UP_SK}; load: {os.getloadavg()}")
     print("| texture | motion | ours dft RMS (px) | ours parabolic RMS | skimage phase RMS | skimage plain RMS | "

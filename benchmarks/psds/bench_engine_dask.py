@@ -48,12 +48,13 @@ def main():
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
     from testutils_psds import write_slc_files
 
+    from insar_geohazards.algorithms.timeseries import phase_linking, ps
     from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
-    from insar_geohazards.processing_provider import tools_psds
     from insar_geohazards.processing_provider.io.slc import SlcStack, slc_block_rows
 
-    tools_psds.phase_link_block = _timed("phaselinking", tools_psds.phase_link_block)
-    tools_psds.amplitude_dispersion_block = _timed("amplitudedispersion", tools_psds.amplitude_dispersion_block)
+    # the tools look the block functions up in their core modules at each run
+    phase_linking.phase_link_block = _timed("phaselinking", phase_linking.phase_link_block)
+    ps.amplitude_dispersion_block = _timed("amplitudedispersion", ps.amplitude_dispersion_block)
     sim = simulate_slc_stack(shape=(rows, cols), n_dates=n_dates, seed=11, water_fraction=0.1,
                              atmosphere_std_rad=0.5)
     files = write_slc_files(pathlib.Path(out), sim)

@@ -39,6 +39,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterDefinition,
     QgsProcessingUtils,
     QgsProject,
     QgsProperty,
@@ -147,19 +148,24 @@ def resolve_outputs(alg, parameters, context) -> tuple[dict, dict]:
     for d in alg.destinationParameterDefinitions():
         name = d.name()
         value = parameters.get(name)
+        kind = _dest_kind(d)
         if value is None or value == "" or (isinstance(value, QgsProcessingOutputLayerDefinition)
                                             and not value.sink.staticValue()):
-            continue
-        kind = _dest_kind(d)
+            if d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional or kind not in ("raster", "vector",
+                                                                                             "file"):
+                continue
+            # a required output left out (a script's processing.run): a temporary file, as the dialog and
+            # qgis_process give, rather than writing to an empty path
+            value = params[name] = QgsProcessing.TEMPORARY_OUTPUT
         if kind == "folder":
             text = str(value.sink.staticValue() if isinstance(value, QgsProcessingOutputLayerDefinition) else value)
             if text and text != QgsProcessing.TEMPORARY_OUTPUT:
                 targets[name] = (text, kind)
             continue
         if kind in ("raster", "vector"):
-            path = alg.parameterAsOutputLayer(parameters, name, context)
+            path = alg.parameterAsOutputLayer(params, name, context)
         elif kind == "file":
-            path = alg.parameterAsFileOutput(parameters, name, context)
+            path = alg.parameterAsFileOutput(params, name, context)
         else:
             continue
         if not path:
@@ -191,6 +197,11 @@ def check_outputs(alg, targets: dict, inputs: dict) -> None:
             raise GeohazardError(f"{name} and {seen[real]} are the same file {file_part!r}; give each output its "
                                  "own file name")
         seen[real] = name
+        if kind == "folder" and os.path.exists(real) and not os.path.isdir(real):
+            raise GeohazardError(f"{name}: {file_part!r} is a file, not a folder; choose a folder path (it is "
+                                 "created when missing)")
+        if kind != "folder" and os.path.isdir(real):
+            raise GeohazardError(f"{name}: {file_part!r} is a folder; give a file name inside it")
         ext = os.path.splitext(file_part)[1].lower()
         if kind == "raster" and ext not in RASTER_OUT_EXT:
             raise GeohazardError(f"{name}: {os.path.basename(file_part)!r} - this tool writes GeoTIFF rasters; "
@@ -277,7 +288,7 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
         if empty and len(empty) == len(items):
             what = empty[0] if len(items) == 1 else f"all {len(items)} rasters"
             raise GeohazardError(f"{name}: {what} {'has' if len(items) == 1 else 'have'} no valid pixel (every "
-                                 "pixel is no-data); nothing can be computed from it")
+                                 "pixel is no-data or infinite); nothing can be computed from it")
         if empty and feedback is not None:
             feedback.pushWarning(f"{name}: {len(empty)} raster(s) have no valid pixel and add nothing: "
                                  f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}")
@@ -413,6 +424,10 @@ def check_overlaps(alg, parameters, context) -> None:
         if ea is None or eb is None:
             continue
         (ra, ca, _), (rb, cb, _) = ea, eb
+        for name, r in ((a, ra), (b, rb)):
+            if r.isNull() or r.xMinimum() > r.xMaximum() or r.yMinimum() > r.yMaximum():
+                raise GeohazardError(f"{name}: the layer has no features (or none with a geometry); give a layer "
+                                     "with at least one")
         if not ca.isValid() or not cb.isValid():
             # radar (pixel) geometry: the tool checks that the grids match; vector layers
             # without CRS were refused by check_vectors already
@@ -459,6 +474,8 @@ def range_problem(alg, parameters, context) -> str:
             v = float(value)
         except (TypeError, ValueError):
             return f"{d.name()}: {value!r} is not a number (use a dot as decimal separator)"
+        if v != v:
+            return f"{d.name()}: expected a number, got {value!r}"
         lo, hi = d.minimum(), d.maximum()
         if (v < lo or v > hi) and d.checkValueIsAcceptable(value) is False:
             hint = BY_PARAMETER.get(d.name())
@@ -470,6 +487,27 @@ def range_problem(alg, parameters, context) -> str:
             else:
                 accepted = f"{lo:g} to {hi:g}"
             return f"{d.name()} = {v:g} is outside the accepted range ({accepted}){usual}; check the value and its unit"
+    return ""
+
+
+_FILE_INPUT_TYPES = ("raster", "vector", "source", "multilayer", "file", "mesh", "pointcloud")
+
+
+def missing_file_problem(alg, parameters) -> str:
+    """A message naming the parameter and the path when an input given as a file path does not exist
+    (QGIS's own check would only say "Incorrect parameter value"); "" when every path exists. Layer IDs,
+    names of loaded layers, data-source URIs and GDAL virtual paths are left to QGIS."""
+    for d in alg.parameterDefinitions():
+        if d.isDestination() or d.type() not in _FILE_INPUT_TYPES:
+            continue
+        value = parameters.get(d.name())
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if not isinstance(item, str) or not item or "|" in item or "://" in item or item.startswith("/vsi"):
+                continue
+            if (os.sep in item or "/" in item) and not os.path.exists(item) \
+                    and QgsProject.instance().mapLayer(item) is None:
+                return f"{d.name()}: the file {item!r} does not exist"
     return ""
 
 

@@ -9,6 +9,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import date_to_str, parse_date_pairs
 from ...algorithms.kinematics import offsets as _off
 from ..io import raster
+from .stacks import expand_raster_inputs
 from .values import values
 
 
@@ -71,13 +72,18 @@ def _dated_pairs(name: str, paths) -> tuple:
     return pairs, [1.0 if pr[0] < pr[1] else -1.0 for pr in raw_pairs]
 
 
+def offset_files(alg, parameters, context) -> dict:
+    """The offset rasters of INPUTS, a folder expanded as the stack tools do (its dated rasters)."""
+    return {alg.INPUTS: expand_raster_inputs(alg, parameters, alg.INPUTS, context, want="ifg")}
+
+
 def offset_pairs(alg, parameters, context) -> tuple:
-    """``(paths, pairs, signs, info, component bands, weight band)`` of a stack of offset pair rasters on one
-    grid, dates in their names."""
-    layers = alg.parameterAsLayerList(parameters, alg.INPUTS, context)
-    if len(layers) < 2:
-        raise GeohazardError(f"{alg.INPUTS}: give at least two offset rasters (pairs), got {len(layers)}")
-    paths = [lyr.source() for lyr in layers]
+    """``(paths, pairs, signs, info, component bands, weight band)`` of a stack of offset pair rasters (or a
+    folder of them) on one grid, dates in their names."""
+    paths = offset_files(alg, parameters, context)[alg.INPUTS]
+    if len(paths) < 2:
+        raise GeohazardError(f"{alg.INPUTS}: give at least two offset rasters (pairs) or a folder of them, got "
+                             f"{len(paths)}")
     pairs, signs = _dated_pairs(alg.INPUTS, paths)
     names = [os.path.basename(p) for p in paths]
     infos = [raster.raster_info(p, n) for p, n in zip(paths, names)]

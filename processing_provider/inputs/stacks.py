@@ -60,7 +60,10 @@ def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
     for item in raw_list(parameters.get(name)):
         text = item if isinstance(item, str) else None
         if text and os.path.isdir(text):
-            files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
+            try:
+                files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
+            except GeohazardError as exc:
+                raise GeohazardError(f"{name}: {exc}") from None
             if not files:
                 raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
                                      f"raster ({', '.join(RASTER_EXT)})")
@@ -72,7 +75,10 @@ def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
         else:
             others.append(item)
     if len(listed) > 1:
-        kept = filter_stack_files(listed, want)
+        try:
+            kept = filter_stack_files(listed, want)
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: {exc}") from None
         if ignored is not None:
             ignored += [f for f in listed if f not in kept]
         listed = kept

@@ -5,6 +5,7 @@ the block loops of the closure and time-series corrections.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 
@@ -18,6 +19,7 @@ from ...algorithms.corrections.closure import (
     loop_statistics,
     loop_table,
 )
+from ...algorithms.corrections.ramps import FitSums
 from ...algorithms.engine import CallableSource, StackSource, max_memory_bytes, plan_blocks, plan_file_groups
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import gacos
@@ -26,6 +28,9 @@ from .blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from .raster import TILE_SIZE, RasterWriter, gdal_cache_limit, open_raster, raster_info
 from .stacks import StackInput
 from .writers import write_csv
+
+#: What a fit mask is made of, named when an interferogram has too few pixels in it.
+MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
 
 
 def output_name(path: str) -> str:
@@ -132,24 +137,13 @@ def describe_plan(plan, *, one_read: bool) -> str:
         f"two passes (every fit before any correction) over {what}"
 
 
-def fit_pass(stack: Stack, func, *, sources, run: RunSettings, progress, plan=None) -> dict:
-    """Run a fitting block function over the stack and sum its outputs (normal equations) over row blocks;
-    with blocks of whole interferograms (``plan`` from :meth:`Stack.group_plan`) each block's outputs are
-    those of its files (first axis) and are put in file order instead."""
-    total = {}
-
-    def add(block, out):
-        for k, v in out.items():
-            if block.files is not None:
-                v = np.asarray(v)
-                if k not in total:
-                    total[k] = np.zeros((stack.m,) + v.shape[1:], v.dtype)
-                total[k][block.files[0]:block.files[1]] = v
-            else:
-                total[k] = total[k] + v if k in total else np.array(v, copy=True)
-
-    run_blocks(plan or stack.plan(), func, add, sources=sources, run=run, progress=progress)
-    return total
+def fit_pass(stack: Stack, func, *, sources, run: RunSettings, progress, plan=None, n_window_rows: int = 1) -> dict:
+    """Run a fitting block function over the stack and add its per-row sums (normal equations) in row order
+    (:class:`~...algorithms.corrections.ramps.FitSums`: the same totals for any block layout); with blocks of
+    whole interferograms (``plan`` from :meth:`Stack.group_plan`) each block's totals are those of its files."""
+    total = FitSums(stack.m, n_window_rows)
+    run_blocks(plan or stack.plan(), func, total, sources=sources, run=run, progress=progress)
+    return total.result()
 
 
 def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, progress,
@@ -182,9 +176,38 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, p
     return paths, {k: np.stack(v) for k, v in got.items()}
 
 
+def mean_coherence(stack: Stack, run: RunSettings, progress) -> np.ndarray:
+    """Spatial mean coherence of each interferogram (NaN where it has no valid value)."""
+    from ...algorithms.corrections import network_mod
+
+    src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
+    sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums["s"] / sums["n"]
+
+
+def loop_misfit(stack: Stack, triplets, *, coherence_threshold: float, run: RunSettings, progress) -> np.ndarray:
+    """Loop-closure misfit (radians) of each triplet over the pixels at least ``coherence_threshold`` coherent in
+    its three interferograms (every pixel without coherence rasters)."""
+    from ...algorithms.conventions import radians_per_m
+    from ...algorithms.corrections import network_mod
+
+    to_rad = 1.0 if stack.units < 2 else radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
+    loop_coh = coherence_threshold if stack.coh_paths is not None else 0.0
+    sums = fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets, signs=stack.signs,
+                                             to_radians=to_rad, coherence_threshold=loop_coh),
+                    sources=stack.sources(coherence=loop_coh > 0), run=run, progress=progress)
+    return network_mod.closure_misfit(sums)
+
+
 def unit_meta(stack: Stack) -> dict:
-    return {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
+    """What a corrected interferogram carries for the next step: its unit and sign and the wavelength the
+    stack was read with (so a later tool converting phase to mm uses the same one, not a default)."""
+    meta = {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
                      "m (LOS, positive toward the satellite)", "mm (LOS, positive toward the satellite)"][stack.units]}
+    if getattr(stack, "wavelength_m", None):
+        meta["WAVELENGTH_M"] = f"{stack.wavelength_m:.10g}"
+    return meta
 
 
 def warp_delay(path: str, info, out: str) -> str:
@@ -226,6 +249,22 @@ def link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
+
+
+def dem_height_sd(path: str) -> float:
+    """Spatial standard deviation of the DEM's heights (metres, no-data left out)."""
+    ds = open_raster(path, "DEM")
+    stats = ds.GetRasterBand(1).ComputeStatistics(False)
+    ds = None
+    return float(stats[3])
+
+
+def mm_per_unit(stack) -> float:
+    """Millimetres of LOS per unit of the stack's files (size only: radians give wavelength / 4 pi)."""
+    from ...algorithms.conventions import radians_per_mm
+
+    return (1.0 / radians_per_mm(stack.wavelength_m), 1.0 / radians_per_mm(stack.wavelength_m), 1000.0,
+            1.0)[stack.units]
 
 
 def dem_height_range(path: str, info) -> tuple:
@@ -337,7 +376,7 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none."""
     info, net = stack.info, stack.network
     stats = ClosureStats(triplets.n)
-    meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)"}
+    meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)", "WAVELENGTH_M": f"{stack.wavelength_m:.10g}"}
     writers = [RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta, compress=CODEC,
                                  tile_rows=tile_rows) for k, p in enumerate(out_paths)]
     w_cyc = RasterWriter.like(extra["OUTPUT_CYCLES"], info, dtype=np.int16, nodata=-1) \
@@ -372,9 +411,13 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
 
 
 def series_metadata(path: str, extra: dict) -> dict:
-    """The input series' reference metadata (``REFERENCE_*`` as sbasinversion writes it) plus ``extra``."""
+    """The input series' metadata that later steps need (reference ``REFERENCE_*``, unit and sign, wavelength)
+    plus ``extra``."""
+    from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
+
     ds = open_raster(path, "INPUT")
-    meta = {k: v for k, v in (ds.GetMetadata() or {}).items() if k.startswith("REFERENCE")}
+    meta = {k: v for k, v in (ds.GetMetadata() or {}).items()
+            if k.startswith("REFERENCE") or k in ("UNIT", "SIGN") + WAVELENGTH_METADATA_KEYS}
     ds = None
     meta.update(extra)
     return meta

@@ -13,12 +13,13 @@ from qgis.core import (
     QgsFields,
     QgsGeometry,
     QgsSpatialIndex,
+    QgsWkbTypes,
 )
 
 from ...algorithms.ada import activity, zonal
 from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import terrain
-from ...algorithms.progress import check_canceled
+from ...algorithms.progress import check_canceled, warn
 from . import ada, raster
 
 
@@ -34,6 +35,39 @@ def metric_geometries(source, crs_metric: QgsCoordinateReferenceSystem, context,
             g.transform(ct)
         out.append((feat, g))
     return out
+
+
+def usable_polygons(feats: list, name: str, progress=None) -> list:
+    """The (feature, geometry) pairs that have a polygon: features without a geometry are left out, invalid
+    polygons (self-intersections: their area and inside test are wrong) are repaired with GEOS's makeValid; both
+    are reported with their feature IDs. Raises when no polygon is left."""
+    kept, missing, repaired = [], [], []
+    for f, g in feats:
+        if g.isNull() or g.isEmpty():
+            missing.append(f.id())
+            continue
+        if not g.isGeosValid():
+            fixed = g.makeValid()
+            if fixed.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
+                fixed = fixed.convertToType(QgsWkbTypes.GeometryType.PolygonGeometry, True)
+            if fixed is None or fixed.isNull() or fixed.isEmpty():
+                missing.append(f.id())
+                continue
+            repaired.append(f.id())
+            g = fixed
+        kept.append((f, g))
+
+    def ids(v):
+        return ", ".join(str(i) for i in v[:10]) + (" ..." if len(v) > 10 else "")
+
+    if missing and progress is not None:
+        warn(progress, f"{name}: {len(missing)} feature(s) without a polygon are left out (feature IDs {ids(missing)})")
+    if repaired and progress is not None:
+        warn(progress, f"{name}: {len(repaired)} invalid polygon(s) (self-intersecting ...) repaired before counting "
+                       f"points and areas (feature IDs {ids(repaired)}); fix them in the inventory")
+    if not kept:
+        raise GeohazardError(f"{name}: no feature has a polygon geometry")
+    return kept
 
 
 def metric_crs(source, name) -> QgsCoordinateReferenceSystem:

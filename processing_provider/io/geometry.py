@@ -174,7 +174,18 @@ def project_points(source, vfield: str, out_path: str, *, dem, dem_name: str, he
     n = len(pts)
     e, nn, u, how = los_from_fields(pts, n, heading, incidence, look)
     progress.push_info(f"LOS vectors from {how}")
-    v = pts.attributes[vfield]
+    idx = source.fields().lookupField(vfield)
+    if idx >= 0 and not source.fields().at(idx).isNumeric():
+        raise GeohazardError(f"{name}: VELOCITY_FIELD {vfield!r} is a {source.fields().at(idx).typeName()} "
+                             "field; choose the numeric velocity field (mm/yr)")
+    v = np.asarray(pts.attributes[vfield], np.float64)
+    finite = np.isfinite(v)
+    if n and not finite.any():
+        raise GeohazardError(f"{name}: VELOCITY_FIELD {vfield!r} has no value in any of the {n} points (NULL or "
+                             "not a number); choose the velocity field")
+    if not finite.all():
+        progress.push_warning(f"{int((~finite).sum())} of {n} points have no value in {vfield!r} (NULL or not "
+                              "a number): their projected velocities are empty")
     with np.errstate(divide="ignore", invalid="ignore"):
         vert = v / u
     slope = np.full(n, np.nan)

@@ -21,6 +21,7 @@ from ...algorithms.progress import SubProgress
 from .blocks import RunSettings, raster_source, run_blocks
 from .raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
 from .vector import as_number, read_points, write_vector
+from .writers import all_or_none
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
@@ -359,6 +360,41 @@ def speed_halves(path: str, name: str):
     return tuple(out)
 
 
+def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, context, progress) -> dict:
+    """The feature route of triggercorrelation: one row of correlation and seasonal fields per feature of
+    ``source`` written to ``out_path`` (its geometry copied), the mean series' plot to ``plot_path`` when given."""
+    from ...algorithms.kinematics import triggers as _tr
+
+    feats, dates, series = dated_features(source, name, context)
+    kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
+              max_lag_days=opts["max_lag"])
+    warnings: list = []
+    res = _tr.correlate_with_driver(dates, series, ddates, dvals, warnings=warnings, **kw)
+    for w in warnings:
+        progress.push_warning(w)
+    if res["driver_gap_bins"]:
+        progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
+                              "left out of the correlation")
+    for w in _tr.correlation_warnings(res, "features"):
+        progress.push_warning(w)
+    seas = _tr.seasonal_parameters(dates, series)
+    note, warning = _tr.seasonal_notes(dates, seas, "features")
+    if note:
+        progress.push_info(note)
+    if warning:
+        progress.push_warning(warning)
+    fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r")},
+              "corr_sign": res["sign"], **{k: res[k] for k in ("p", "p_corrected", "n_eff")}, **seas}
+    result = {"OUTPUT": write_features(out_path, fields, feats)}
+    if plot_path:
+        with np.errstate(invalid="ignore"):
+            avg = np.nanmean(series, axis=1)
+        mean = _tr.correlate_with_driver(dates, avg, ddates, dvals, **kw)
+        result["OUTPUT_PLOT"] = _tr.plot_correlation(mean, plot_path, title="mean of all features",
+                                                     series=(dates, avg))
+    return result
+
+
 def trigger_raster(path, name, ddates, dvals, opts, out_path, *, run: RunSettings, progress):
     """The raster route of triggercorrelation on the block engine (one output with 4 bands)."""
     from ...algorithms.kinematics import triggers as _tr
@@ -370,21 +406,39 @@ def trigger_raster(path, name, ddates, dvals, opts, out_path, *, run: RunSetting
         raise GeohazardError(f"{name}: every band description must be a date ({exc})") from None
     if len(dates) < 4:
         raise GeohazardError(f"{name} has {len(dates)} dated bands; at least 4 are needed")
+    warnings: list = []
     edges, drv, gaps, note = _tr.prepare_driver(dates, ddates, dvals, step_days=opts["step"], kind=opts["kind"],
-                                                tau_days=opts["tau"])
+                                                tau_days=opts["tau"], warnings=warnings)
+    for msg in warnings:
+        progress.push_warning(msg)
     if gaps:
         progress.push_warning(f"driver: {gaps} of {drv.size} bins have gaps and were left out of the correlation")
     func = functools.partial(_tr.trigger_block, edges=edges, driver=drv, dates=dates, response=opts["response"],
                              max_lag_days=opts["max_lag"])
     desc = ["best lag days", "best r", "p", "p corrected (Bonferroni)"]
     w = RasterWriter.like(out_path, info, count=4, descriptions=desc, metadata={"driver": note})
+    counts = {"at_limit": 0, "empty": 0, "cells": 0}
 
     def write(block, out):
         w.write(out["result"], row=block.row0)
+        counts["at_limit"] += int(np.sum(out["at_limit"]))
+        counts["empty"] += int(np.sum(~np.isfinite(out["result"][1])))
+        counts["cells"] += int(out["result"][1].size)
 
     plan = run.plan(info.height, info.width, bytes_per_pixel=8.0 * (3 * info.count + 60))
-    run_blocks(plan, func, write, sources={"stack": raster_source(path, bands=None, dtype=np.float64, name=name)},
-               run=run, progress=progress, writers=[w])
+    with all_or_none([w]):  # published when every block is written and some cell has a correlation
+        run_blocks(plan, func, write, sources={"stack": raster_source(path, bands=None, dtype=np.float64, name=name)},
+                   run=run, progress=progress)
+        if counts["at_limit"]:
+            largest = min(int(opts["max_lag"] // opts["step"]), drv.size - 8) * opts["step"]
+            progress.push_warning(f"{counts['at_limit']} of {counts['cells']} cells have their strongest correlation "
+                                  f"at the largest lag tried ({largest:g} days): the true lag may be longer (raise "
+                                  "MAX_LAG_DAYS)")
+        if counts["empty"] == counts["cells"]:
+            raise GeohazardError(f"{name}: no cell has enough values on the common axis for a correlation")
+        if counts["empty"]:
+            progress.push_warning(f"{counts['empty']} of {counts['cells']} cells have too few values for a "
+                                  "correlation (left empty)")
     return w.path
 
 

@@ -52,21 +52,30 @@ def on_grid_of(ref: RasterInfo, sec: RasterInfo, folder: str, names, progress) -
     return path
 
 
-def image_statistics(ref: RasterInfo, sec_path: str, o: dict, names) -> tuple:
-    """``(spread, levels)`` from sampled rows: the reference's robust spread, and without a high-pass filter the
-    constant levels removed from both images (the same in every block); a constant reference is refused."""
-    def rows_of(path, band, name):
-        return _off.sampled_rows(lambda r0, r1: read_band(path, band, rows=(r0, r1), name=name, dtype=np.float64),
-                                 ref.height)
+def image_statistics(ref: RasterInfo, sec_path: str, o: dict, names, progress) -> tuple:
+    """``(flat_std, levels)`` from sampled rows: the standard deviations at or below which a sub-block of a
+    reference / secondary window is featureless (the reference's robust spread and both images' noise, logged),
+    and without a high-pass filter the constant levels removed from both images (the same in every block); a
+    constant reference is refused."""
+    def read_ref(r0, r1):
+        return read_band(ref.path, o["band_ref"], rows=(r0, r1), name=names[0], dtype=np.float64)
 
-    ref_strips = rows_of(ref.path, o["band_ref"], names[0])
+    def read_sec(r0, r1):
+        return read_band(sec_path, o["band_sec"], rows=(r0, r1), name=names[1], dtype=np.float64)
+
+    ref_strips = _off.sampled_rows(read_ref, ref.height)
     spread = _off.robust_spread(ref_strips)
     levels = None
     if not o["highpass_px"] > 0:
-        levels = _off.image_levels(ref_strips, rows_of(sec_path, o["band_sec"], names[1]))
+        levels = _off.image_levels(ref_strips, _off.sampled_rows(read_sec, ref.height))
     if not spread > 0:
         raise GeohazardError(f"{names[0]} has no texture (constant image): nothing to correlate")
-    return spread, levels
+    noise = _off.sampled_noise(read_ref, read_sec, ref.height)
+    flat_std = _off.flat_thresholds(spread, *noise, window=o["window"])
+    progress.push_info(f"noise (upper bound, image units): reference {noise[0]:.4g}, secondary {noise[1]:.4g}; "
+                       f"sub-blocks of {_off.sub_block_pixels(o['window'])} px with a standard deviation up to "
+                       f"{flat_std[0]:.4g} / {flat_std[1]:.4g} are featureless")
+    return flat_std, levels
 
 
 class StableCells:

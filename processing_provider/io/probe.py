@@ -12,6 +12,7 @@ import os
 import tempfile
 from typing import Optional
 
+import numpy as np
 from osgeo import gdal, ogr
 
 from ...algorithms.errors import GeohazardError
@@ -160,9 +161,23 @@ def _minmax(band, approx=True):
 
 
 def _has_valid(band) -> bool:
-    if _minmax(band, True) is not None:
+    """Whether the band holds one finite value that is not NoData (GDAL's min/max skip NaN but not
+    infinities: a band of +-Inf reports (DBL_MAX, inf), so such a band is read to be sure)."""
+    mm = _minmax(band, True) or _minmax(band, False)
+    if mm is None:
+        return False
+    if all(np.isfinite(v) and abs(v) < 1.7e308 for v in mm):
         return True
-    return _minmax(band, False) is not None
+    nodata = band.GetNoDataValue()
+    rows = max(1, (1 << 22) // max(1, band.XSize))
+    for r0 in range(0, band.YSize, rows):
+        a = band.ReadAsArray(0, r0, band.XSize, min(rows, band.YSize - r0))
+        ok = np.isfinite(a)
+        if nodata is not None and np.isfinite(nodata):
+            ok &= a != nodata
+        if ok.any():
+            return True
+    return False
 
 
 def degenerate_outputs(targets: dict, results: dict, key_fields: Optional[dict] = None) -> list[str]:
@@ -182,7 +197,9 @@ def degenerate_outputs(targets: dict, results: dict, key_fields: Optional[dict] 
             try:
                 if kind == "raster":
                     ds = gdal.OpenEx(file_part, gdal.OF_RASTER | gdal.OF_READONLY)
-                    if not any(_has_valid(ds.GetRasterBand(b + 1)) for b in range(min(ds.RasterCount, 2))):
+                    # every band until one holds data (a quality raster's first bands may be empty, e.g. sigmas
+                    # that cannot be estimated, while its flags are not); at most 32 bands
+                    if not any(_has_valid(ds.GetRasterBand(b + 1)) for b in range(min(ds.RasterCount, 32))):
                         problems.append(f"{name}: every pixel of {os.path.basename(file_part)} is NoData; the "
                                         "inputs or thresholds left nothing to compute")
                 elif kind == "vector":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import numpy as np
 from osgeo import gdal
@@ -10,6 +11,7 @@ from osgeo import gdal
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import field_name
 from ...algorithms.formats.slc import date_from_description, date_from_name
+from ...algorithms.progress import warn
 from ...algorithms.timeseries.ps import ps_ds_selection
 from .raster import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
 from .vector import write_vector
@@ -129,11 +131,13 @@ def slc_block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: in
     return int(max(4, min(cap, BLOCK_BUDGET_BYTES // per_row)))
 
 
-def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None):
+def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None, no_signal: Optional[list] = None):
     """Phase (radians, relative to the first date for complex stacks) of the pixels ``select`` picks.
 
     ``select(r0, r1) -> (ps, ds, quality)`` for rows ``r0:r1``. Returns ``rows, cols, kinds ('PS'/'DS'),
-    quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected."""
+    quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected. A complex pixel whose
+    amplitude is zero or not finite on some date has no phase there and is left out; their count is
+    appended to ``no_signal``."""
     from ...algorithms.progress import iter_blocks
 
     info = stack.info
@@ -146,6 +150,13 @@ def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None)
         rr, cc = np.nonzero(sel)
         block = stack.read_rows(r0, r1)[:, rr, cc]
         if np.iscomplexobj(block):
+            has_signal = np.all(np.isfinite(block) & (block != 0), axis=0)
+            if no_signal is not None:
+                no_signal.append(int((~has_signal).sum()))
+            if not has_signal.all():
+                block, rr, cc = block[:, has_signal], rr[has_signal], cc[has_signal]
+                if not rr.size:
+                    continue
             block = np.angle(block * np.conj(block[0]))
         phases.append(block.astype(np.float64))
         rows.append(rr + r0)
@@ -193,7 +204,14 @@ def ps_ds_points(stack: SlcStack, dispersion_path, coherence_path, *, dispersion
         return ps_ds_selection((r1 - r0, width), da, tc, dispersion_threshold=dispersion_threshold,
                                coherence_threshold=coherence_threshold)
 
-    picked = read_selected_phase(stack, select, slc_block_rows(stack), progress)
+    no_signal: list = []
+    picked = read_selected_phase(stack, select, slc_block_rows(stack), progress, no_signal=no_signal)
+    if sum(no_signal) and picked is None:
+        raise GeohazardError(f"INPUT: all {sum(no_signal)} selected pixels have zero amplitude on at least one "
+                             "date: their phase is undefined (an empty or zero-filled SLC?); check the stack")
+    if sum(no_signal):
+        warn(progress, f"INPUT: {sum(no_signal)} selected pixel(s) have zero amplitude on at least one date "
+                       "(no phase there) and are left out")
     if picked is None:
         raise GeohazardError(f"no PS (D_A <= {dispersion_threshold:g}) or DS (temporal coherence >= "
                              f"{coherence_threshold:g}) point found; relax the thresholds")

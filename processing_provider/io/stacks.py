@@ -63,6 +63,14 @@ def is_coherence_file(path: str) -> bool:
     return bool(_COH_RE.search(os.path.basename(path)))
 
 
+def _pairs_a_date_with_itself(path: str) -> bool:
+    try:
+        parse_date_pair(path)
+    except GeohazardError as exc:
+        return "with itself" in str(exc)
+    return False
+
+
 def filter_stack_files(files: list, want: str) -> list:
     """The files of a folder (or of a list made by the dialog's "Add Directory...") that belong to
     the stack: rasters only (no ``.aux.xml``/``.ovr`` sidecars); for ``want="ifg"`` the names with
@@ -76,6 +84,10 @@ def filter_stack_files(files: list, want: str) -> list:
     unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
     files = unw or [f for f in files if not is_coherence_file(f)]
     dated = [f for f in files if _has_date_pair(f)]
+    if len(dated) >= 2:
+        for f in files:  # a same-date pair among dated files is an interferogram with a wrong name, not a DEM
+            if f not in dated and _pairs_a_date_with_itself(f):
+                parse_date_pair(f)  # raises, naming the file
     return dated if len(dated) >= 2 else files
 
 

@@ -390,7 +390,7 @@ def style_ada_vector(path, context, *, field_name_, kind, categories=None):
     from qgis.PyQt.QtGui import QColor
 
     layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
-    if not layer.isValid() or layer.fields().lookupField(field_name_) < 0:
+    if not layer.isValid() or not layer.isSpatial() or layer.fields().lookupField(field_name_) < 0:
         return ""
     gtype = layer.geometryType()
     if kind == "velocity":

@@ -8,6 +8,14 @@ failure, a cancel or SIGTERM every file the run created at a destination (and ev
 back. So a failing later step never leaves earlier outputs of the same run behind, and a
 re-run that fails leaves the previous results as they were.
 
+Two runs writing the same destination at once would move each other's files aside or delete
+them (one could then exit 0 naming a file that no longer exists). Each destination is therefore
+claimed with a hidden lock file beside it (``.<name>.geohazard-lock``, holding the process ID and
+host) for the life of the run: a second run of another process that finds a live claim is refused
+before it touches anything, naming the parameter and the other process; a claim left by a process
+that no longer runs is taken over. Runs nested in one process (a model and its steps) share their
+claims.
+
 SIGTERM (``kill``, a job scheduler, ``timeout``) is handled while a run is active (in the
 main thread, as in ``qgis_process``): the open transactions are rolled back, then the
 signal's previous disposition is restored and the signal raised again, so the exit status
@@ -17,11 +25,15 @@ back, so QGIS itself is never left with a Python-level SIGTERM handler.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
+import socket
 import threading
 from typing import Optional
+
+from ...algorithms.errors import GeohazardError
 
 #: Open transactions, innermost last (a shipped model's transaction holds its children's).
 _ACTIVE: list = []
@@ -58,11 +70,20 @@ class OutputTransaction:
         self._targets: list[str] = []
         self._folders: dict = {}
         self._backups: list[tuple[str, str]] = []
+        self._claims: list[str] = []
         self._done = False
 
     # ------------------------------------------------------------------ life cycle
     def begin(self, targets: dict) -> "OutputTransaction":
-        """``targets``: ``{parameter: (path, kind)}`` as resolved by the guard."""
+        """``targets``: ``{parameter: (path, kind)}`` as resolved by the guard.
+
+        Raises
+        ------
+        GeohazardError
+            When another process is writing one of the destinations (nothing is touched then).
+        """
+        for name, (path, _) in targets.items():
+            self._claim(name, path.split("|")[0])
         for _, (path, kind) in targets.items():
             self.add(path.split("|")[0], kind)
         with _LOCK:
@@ -126,8 +147,41 @@ class OutputTransaction:
         for folder, before in child._folders.items():
             self._folders.setdefault(folder, before)
 
+    # ------------------------------------------------------------------ claims
+    def _claim(self, name: str, path: str) -> None:
+        lock = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(os.path.abspath(path))}"
+                            ".geohazard-lock")
+        me = f"{os.getpid()} {socket.gethostname()}"
+        for _ in range(2):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = _read_claim(lock)
+                if owner == me or (owner is not None and _is_stale(owner)):
+                    if owner != me:
+                        _remove(lock)
+                        continue
+                    return  # a run of this process (a model's step) already holds it
+                self._release()
+                who = f"process {owner}" if owner else "another run"
+                raise GeohazardError(
+                    f"{name}: {path!r} is being written by another run ({who}); wait until it ends or choose "
+                    f"another path (if no run is active, delete {lock!r})") from None
+            except OSError:
+                return  # a folder the guard found writable but without room for a lock: nothing to claim
+            with os.fdopen(fd, "w") as fh:
+                fh.write(me)
+            self._claims.append(lock)
+            return
+
+    def _release(self) -> None:
+        for lock in self._claims:
+            _remove(lock)
+        self._claims = []
+
     def _close(self) -> None:
         self._done = True
+        self._release()
         with _LOCK:
             if self in _ACTIVE:
                 _ACTIVE.remove(self)
@@ -144,6 +198,32 @@ class OutputTransaction:
         else:
             self.rollback()
         return False
+
+
+def _read_claim(lock: str) -> Optional[str]:
+    try:
+        with open(lock) as fh:
+            return fh.read(200).strip() or None
+    except OSError:
+        return None
+
+
+def _is_stale(owner: str) -> bool:
+    """A claim of a process of this host that no longer runs (claims of other hosts are never stale)."""
+    try:
+        pid, host = owner.split(" ", 1)
+        pid = int(pid)
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by another user
+        return False
+    return False
 
 
 def rollback_all() -> None:
@@ -193,3 +273,14 @@ def _install_sigterm() -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
     except (ValueError, OSError):  # not allowed here (embedded interpreter)
         pass
+
+
+def disk_full(exc: BaseException) -> str:
+    """The reason when ``exc`` says the disk (or the user's quota) is full, else ""."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
+    text = str(exc)
+    for marker in ("No space left on device", "Disk quota exceeded"):
+        if marker in text:
+            return marker
+    return ""

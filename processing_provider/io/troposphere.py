@@ -20,28 +20,15 @@ from . import corrections
 from .blocks import GdalOpener, raster_source
 from .raster import raster_info
 
-#: What the fit mask is made of, named when an interferogram has too few pixels in it.
-MASK_NAME = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
-
-
-def _report_rows(stack, normals, corr, fallback, coef, *, hscale, order, n_win) -> list:
-    rows = []
-    for i, nm in enumerate(stack.names):
-        for w in range(n_win):
-            row = {"interferogram": nm, "window": w, "pixels": int(normals["n"][i, w]),
-                   "correlation": round(float(corr[i, w]), 4), "whole_image_fit": bool(fallback[i, w]),
-                   "k1_per_km": float(coef[i, w, 1] / hscale * 1000.0)}
-            if order == 2:
-                row["k2_per_km2"] = float(coef[i, w, 2] / hscale ** 2 * 1e6)
-            rows.append(row)
-    return rows
+MASK_NAME = corrections.MASK_NAME
 
 
 def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence_threshold: float, window: int,
-                            per_date: bool, min_pixels: int, correlation_threshold: float, out_dir: str, run,
-                            progress) -> list:
+                            per_date: bool, min_pixels: int, correlation_threshold: float, filter_px: float,
+                            trend_guard: float, out_dir: str, run, progress) -> list:
     """Phase-elevation correction of order 1 or 2 (:mod:`~algorithms.corrections.troposphere`), fitted in
-    windows of ``window`` px, per interferogram or network-consistent per date."""
+    windows of ``window`` px after a high-pass of ``filter_px`` px (0 = off), per interferogram or
+    network-consistent per date with the trend guard ``trend_guard`` (0 = off). Returns the report's rows."""
     h0, hscale = troposphere.height_scaling(*corrections.dem_height_range(dem_path, stack.info))
     thr = coherence_threshold
     layout = troposphere.window_layout(stack.info.shape, window)
@@ -49,7 +36,9 @@ def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence
     n_win = layout[0] * layout[1]
     meta = {**corrections.unit_meta(stack),
             "CORRECTION": f"phase-elevation order {order}" + (" per date" if per_date else "")
-            + (f", windows {layout[2]} px" if n_win > 1 else "")}
+            + (f", windows {layout[2]} px" if n_win > 1 else "")
+            + (f", high-pass {filter_px:g} px" if filter_px > 0 else "")
+            + (f", trend guard {trend_guard:g}" if per_date and trend_guard > 0 else "")}
     # whole interferograms in memory when they fit: per interferogram, each is read once, fitted and
     # corrected; per date, two passes over them. The DEM is then read once for all of them (its scaled
     # heights and terms: 17 bytes a pixel)
@@ -58,25 +47,31 @@ def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence
     heights = {"dem": dem_src} if plan is None else \
         troposphere.height_inputs(dem_src.read(0, stack.info.height, stack.info.width), h0, hscale)
     src = {**stack.sources(coherence=thr > 0), **corrections.mask_sources(mask), **heights}
+    guarded = None
     if plan is not None and not per_date:
         _, got = corrections.write_corrected(
             stack, functools.partial(troposphere.elevation_fit_apply_block, order=order, h0=h0, hscale=hscale,
                                      layout=layout, coherence_threshold=thr,
                                      correlation_threshold=correlation_threshold, min_pixels=min_pixels,
-                                     names=stack.names, mask_name=MASK_NAME),
+                                     names=stack.names, mask_name=MASK_NAME, filter_px=filter_px),
             sources=src, out_dir=out_dir, run=run, progress=progress, metadata=meta, plan=plan,
             collect=("coef", "correlation", "fallback", "n"))
         coef, corr, fallback, normals = got["coef"], got["correlation"], got["fallback"], {"n": got["n"]}
+        fitted = coef
     else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
         normals = corrections.fit_pass(stack, functools.partial(
             troposphere.elevation_normal_block, order=order, h0=h0, hscale=hscale, layout=layout,
-            coherence_threshold=thr), sources=src, run=run, progress=SubProgress(progress, 0, 45), plan=plan)
+            coherence_threshold=thr, filter_px=filter_px), sources=src, run=run, progress=SubProgress(progress, 0, 45),
+            plan=plan or stack.plan(halo=troposphere.filter_radius(filter_px)), n_window_rows=layout[0])
         coef, corr, fallback = troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_pixels,
                                                            correlation_threshold=correlation_threshold,
                                                            mask_name=MASK_NAME)
+        fitted = coef
         if per_date:
-            coef = troposphere.elevation_per_date(coef, stack.network.ref_index, stack.network.sec_index,
-                                                  stack.network.n_dates, stack.signs)
+            net = stack.network
+            coef, guarded = troposphere.guarded_elevation_per_date(
+                coef, net.ref_index, net.sec_index, net.years, signs=stack.signs,
+                z=trend_guard if trend_guard > 0 else np.inf, span_days=net.temporal_baseline_days)
         corrections.write_corrected(stack, functools.partial(troposphere.elevation_apply_block, coef=coef,
                                                              order=order, h0=h0, hscale=hscale, layout=layout,
                                                              delay=False),
@@ -85,7 +80,18 @@ def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence
     if n_win > 1:
         progress.push_info(f"{layout[0]} x {layout[1]} windows of {layout[2]} px; {int(fallback.sum())} of "
                            f"{fallback.size} interferogram-windows used the whole-image fit")
-    return _report_rows(stack, normals, corr, fallback, coef, hscale=hscale, order=order, n_win=n_win)
+    unit = ("rad", "rad", "m", "mm")[stack.units]
+    messages = troposphere.guard_messages(guarded, hscale=hscale, unit=unit) if guarded is not None else []
+    for level, message in messages:
+        (progress.push_warning if level == "warning" else progress.push_info)(message)
+    rows = troposphere.elevation_report(stack.names, fitted, coef, corr, normals["n"], fallback, order=order,
+                                        hscale=hscale, height_sd_m=corrections.dem_height_sd(dem_path),
+                                        mm_per_unit=corrections.mm_per_unit(stack))
+    for row in rows[:: fitted.shape[1]]:
+        progress.push_info(f"{row['interferogram']}: slope {row['k1_per_km']:+.3g} {unit}/km (r = "
+                           f"{row['correlation']:+.2f}), removed {row['removed_k1_per_km']:+.3g} {unit}/km, "
+                           f"{row['removed_rms_mm']:.3g} mm RMS")
+    return rows
 
 
 def correct_with_delays(stack, folder: str, *, incidence_path: str, incidence_deg: float, out_dir: str, run,

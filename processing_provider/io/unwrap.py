@@ -9,6 +9,7 @@ import os
 import numpy as np
 from osgeo import gdal
 
+from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import SubProgress, check_canceled
 from ...algorithms.timeseries import unwrap, unwrap_tiles
 from .blocks import raster_source
@@ -75,7 +76,7 @@ def unwrap_files(stack, mask_path, out_dir, backend, opts, *, executor, progress
     """Unwrap every interferogram of ``stack`` (:class:`..inputs.stacks.WrappedStack`) into
     ``<pair>.unw.tif`` and ``<pair>.conncomp.tif`` of ``out_dir``; their writers are entered on ``outputs``
     (an ExitStack: published together when it closes normally). Returns the rows of the report."""
-    rows, writers = [], []
+    rows, writers, empty = [], [], []
     n = len(stack.paths)
     for k, (path, pair) in enumerate(zip(stack.paths, stack.pairs)):
         check_canceled(progress)
@@ -91,7 +92,23 @@ def unwrap_files(stack, mask_path, out_dir, backend, opts, *, executor, progress
                             executor, SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n), out_dir)
         rows.append({"interferogram": pair, "backend": backend, **stats})
         progress.push_info(summary(pair, stats))
+        if stats["unwrapped"] == 0:
+            empty.append(pair)
+            progress.push_warning(f"{pair}: no pixel unwrapped, its output is NoData everywhere: "
+                                  + why_empty(backend, opts))
+    if len(empty) == n:
+        raise GeohazardError(f"no pixel unwrapped in any of the {n} interferogram(s): " + why_empty(backend, opts))
     return rows, writers
+
+
+def why_empty(backend: str, opts: dict) -> str:
+    """Why an interferogram came out without any unwrapped pixel, and what to change."""
+    if backend == "snaphu":
+        return ("SNAPHU grew no connected component (its components are 0 everywhere; with few looks at low "
+                f"coherence it often does): check LOOKS ({opts['nlooks']:g}) or use the built-in backend")
+    return (f"every connected coherent area (coherence >= COHERENCE_THRESHOLD {opts['min_coherence']:g}) is smaller "
+            f"than MIN_COMPONENT_PIXELS ({opts['min_component_size']} pixels): lower MIN_COMPONENT_PIXELS or "
+            "COHERENCE_THRESHOLD")
 
 
 def closure_rows(writers, pairs, progress) -> list:

@@ -171,6 +171,8 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
     wkb : sequence of bytes, optional
         One WKB geometry per feature (polygons, lines ...); ``None`` for no geometry.
     """
+    if not path or not os.path.basename(path):
+        raise GeohazardError(f"no output file name was given ({path!r})")
     ext = os.path.splitext(path)[1].lower() or ".gpkg"
     driver_name = _DRIVERS.get(ext)
     if driver_name is None:
@@ -179,6 +181,14 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
     for k, v in fields.items():
         if len(v) != n:
             raise ValueError(f"field {k} has {len(v)} values for {n} features")
+    if driver_name == "ESRI Shapefile":
+        long_names = [k for k in fields if len(k.encode("utf-8")) > 10]
+        if long_names or len(fields) > 254:
+            why = (f"field names of at most 10 characters, and {', '.join(repr(k) for k in long_names[:5])}"
+                   + (f" and {len(long_names) - 5} more" if len(long_names) > 5 else "")
+                   + " would be cut (the tools that read this layer next would not find them)") if long_names \
+                else f"at most 254 fields, and this layer has {len(fields)}"
+            raise GeohazardError(f"{path!r}: a Shapefile keeps {why}; write a GeoPackage (.gpkg) instead")
     with staged_file(path) as tmp_path:
         drv = ogr.GetDriverByName(driver_name)
         ds = drv.CreateDataSource(tmp_path)
@@ -188,7 +198,11 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
             srs.ImportFromWkt(crs_wkt)
             srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
         lname = layer_name or os.path.splitext(os.path.basename(path))[0]
-        layer = ds.CreateLayer(lname, srs, geometry_type if (x is not None or wkb is not None) else ogr.wkbNone)
+        options = []
+        if driver_name == "CSV" and (x is not None or wkb is not None):
+            options = ["GEOMETRY=AS_XY" if x is not None else "GEOMETRY=AS_WKT"]
+        layer = ds.CreateLayer(lname, srs, geometry_type if (x is not None or wkb is not None) else ogr.wkbNone,
+                               options=options)
         columns = []
         for k, v in fields.items():
             arr = np.asarray(v)

@@ -51,12 +51,12 @@ from qgis.PyQt.QtCore import QCoreApplication
 from ...algorithms.errors import GeohazardError, OperationCanceled
 from ..inputs import ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
-from ..inputs.guard import check_before, range_problem
+from ..inputs.guard import check_before, missing_file_problem, range_problem
 from ..inputs.layers import raster_path
 from ..io.probe import degenerate_outputs, quiet_gdal_reads
 from ..io.raster import RasterInfo, raster_info
 from ..io.styles import arrange_outputs
-from ..io.transaction import OutputTransaction
+from ..io.transaction import OutputTransaction, disk_full
 
 #: Processing groups: id -> display name.
 GROUPS = {
@@ -125,7 +125,7 @@ def set_decimals(definition) -> None:
 def _guarded_check(alg, parameters, context, check):
     """Ranges first, then former parameter IDs resolved, then ``check(parameters)`` with GDAL's PAM
     off (no ``.aux.xml`` written next to the inputs while QGIS loads them)."""
-    problem = range_problem(alg, parameters, context)
+    problem = range_problem(alg, parameters, context) or missing_file_problem(alg, parameters)
     if problem:
         return False, problem
     try:
@@ -357,6 +357,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         except MemoryError:
             run.rollback()
             raise QgsProcessingException(self.memory_advice()) from None
+        except (OSError, RuntimeError) as exc:  # GDAL's write errors arrive as RuntimeError with the C message
+            run.rollback()
+            full = disk_full(exc)
+            if full:
+                raise QgsProcessingException(self.tr(
+                    f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
+                    "an output folder on another disk.")) from None
+            raise
         except BaseException:
             run.rollback()
             raise

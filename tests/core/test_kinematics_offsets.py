@@ -70,6 +70,93 @@ def test_flat_and_half_flat_images():
     assert ok.sum() >= 10 and np.sqrt(np.mean(e ** 2)) < 0.05
 
 
+def _snow_cells(ref, sec, snow, field, window, **kw):
+    """(cells centred over the patch, of them valid, valid cells whose window misses the patch, their RMS error)."""
+    from scipy import ndimage
+
+    r = off.offset_field(ref, sec, window=window, search=6, step=8, **kw)
+    rr, cc = kt.cell_centres(*r["dx"].shape, step=8, shift_px=r["shift_px"])
+    at = (np.clip(np.round(rr).astype(int), 0, snow.shape[0] - 1), np.clip(np.round(cc).astype(int), 0,
+                                                                             snow.shape[1] - 1))
+    ok = np.isfinite(r["dx"])
+    over = snow[at]
+    clear = ndimage.uniform_filter(snow.astype(float), size=window, mode="constant")[at] == 0
+    ty, tx = field(rr, cc)
+    err = np.hypot(r["dx"] - tx, r["dy"] - ty)[ok & clear]
+    return int(over.sum()), int((ok & over).sum()), int((ok & clear).sum()), float(np.sqrt(np.mean(err ** 2)))
+
+
+@pytest.mark.parametrize("kind", ["smooth", "fractal", "speckle"])
+@pytest.mark.parametrize("noise_frac", [0.03, 0.05])
+@pytest.mark.parametrize("patch, both", [((100, 116, 120, 136), False), ((96, 160, 128, 192), False),
+                                         ((40, 230, 130, 250), True)])
+def test_noisy_featureless_patch_gets_no_offset(kind, noise_frac, patch, both):
+    """A featureless patch (snow) with sensor noise 3-5 x 1 % of the texture's spread, half a window to most of the
+    image, in the secondary or in both images, on a sliding textured ground: no cell centred over it gets a value
+    (without the noise test 3-42 of them did, at 2-10 x the error of the textured cells), and no textured
+    cell is lost."""
+    ref, sec, snow, field = kt.snow_scene(kind, noise_frac=noise_frac, patch=patch, both=both, seed=3)
+    over, over_kept, clear_kept, err = _snow_cells(ref, sec, snow, field, 32)
+    assert over >= 4 and over_kept == 0
+    _, _, clear_before, err_before = _snow_cells(ref, sec, snow, field, 32, noise=(0.0, 0.0))
+    assert clear_kept == clear_before >= 150 and err == err_before < 0.25
+
+
+def test_noise_estimates():
+    """Immerkaer's robust estimate recovers white noise under a smooth texture (within 5 %); the pair bound never
+    exceeds either image's own estimate and, on two real Sentinel-1 coherence maps of the same ground, is the
+    lower one (their common pixel-scale texture cancels in the difference)."""
+    img = kt.texture((300, 280), "smooth", seed=2)
+    rng = np.random.default_rng(5)
+    for sigma in (0.05, 0.2, 1.0):
+        noisy = img + rng.normal(0, sigma, img.shape)
+        assert abs(off.noise_sigma(noisy) / sigma - 1) < 0.05 + 0.04 / sigma  # + the texture's own response
+    assert off.noise_sigma(np.full((20, 20), 3.0)) == 0.0
+    a, b = img + rng.normal(0, 0.3, img.shape), img + rng.normal(0, 0.3, img.shape)
+    na, nb = off.pair_noise(a, b)
+    assert na <= off.noise_sigma(a) and nb <= off.noise_sigma(b) and abs(na / 0.3 - 1) < 0.08
+    strips = off.sampled_noise(lambda r0, r1: a[r0:r1], lambda r0, r1: b[r0:r1], a.shape[0])
+    assert np.allclose(strips, (na, nb), rtol=0.05)
+    # thresholds: 1 + 2 / sqrt(2 n) times the noise, n = 8 x 8 (window 32) to 16 x 16 (window 64)
+    assert off.sub_block_pixels(32) == 64 and off.sub_block_pixels(64) == 256 and off.sub_block_pixels(16) == 64
+    t = off.flat_thresholds(10.0, 1.0, 2.0, window=64)
+    assert np.allclose(t, (1.0 + 2.0 / np.sqrt(512), 2.0 + 4.0 / np.sqrt(512)))
+    assert off.flat_thresholds(10.0, 0.0, 0.0, window=64) == (0.1, 0.1)
+
+
+def _coherence(name):
+    import os
+
+    from osgeo import gdal
+
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "sentinel1_mexico_city", "geotiffs",
+                        f"cropA_{name}_VV_8rlks_flat_eqa_cc.tif")
+    if not os.path.exists(path):
+        pytest.skip(f"real data missing: {path}")
+    return gdal.Open(path).ReadAsArray().astype(np.float64)
+
+
+@pytest.mark.parametrize("window", [16, 24, 32])
+def test_real_pair_keeps_its_textured_cells(window):
+    """Two real Sentinel-1 coherence maps of Mexico City (different dates, same grid: true offset 0, real noise):
+    every cell the quality tests keep without the noise test is kept with it, at < 0.1 px RMS; a featureless
+    patch given the images' own noise level is refused."""
+    pytest.importorskip("osgeo", reason="GDAL reads the real data")
+    a, b = _coherence("20180106-20180130"), _coherence("20180106-20180319")
+    kw = dict(window=window, search=3, step=4, highpass_px=2)
+    r = off.offset_field(a, b, **kw)
+    before = off.offset_field(a, b, **kw, noise=(0.0, 0.0))
+    ok = np.isfinite(r["dx"])
+    assert ok.sum() == np.isfinite(before["dx"]).sum() >= 60
+    assert np.sqrt(np.mean(r["dx"][ok] ** 2 + r["dy"][ok] ** 2)) < 0.1
+    b2 = b.copy()
+    b2[20:44, 40:72] = np.median(b) + np.random.default_rng(0).normal(0, r["noise"][1], (24, 32))
+    r2 = off.offset_field(a, b2, **kw)
+    rr, cc = kt.cell_centres(*r2["dx"].shape, step=4, shift_px=r2["shift_px"])
+    over = (rr >= 20 + window / 4) & (rr < 44 - window / 4) & (cc >= 40 + window / 4) & (cc < 72 - window / 4)
+    assert over.sum() >= 1 and not np.isfinite(r2["dx"][over]).any()
+
+
 def test_nodata_windows_are_skipped():
     img = kt.texture((160, 160), "speckle", seed=3)
     sec = kt.fourier_shift(img, 0.5, 0.5)
@@ -196,23 +283,111 @@ def test_no_redundancy_gives_nan_sigma_and_missing_pairs_are_skipped():
         ots.offset_time_series(y, pi, pj, t[::-1])
 
 
-def test_blocks_do_not_change_the_field():
-    """Row blocks of one output row each (1 MB budget) give the field of a single block: the halo suffices."""
+_FIELD_KEYS = ("dx", "dy", "ncc", "peak_ratio", "snr", "flag")
+
+
+def _same_bytes(a, b):
+    for k in _FIELD_KEYS:
+        assert a[k].dtype == b[k].dtype and a[k].tobytes() == b[k].tobytes(), k
+
+
+@pytest.mark.parametrize("window, search, step, subpixel", [
+    (32, 6, 16, "dft"), (32, 6, 16, "parabolic"), (33, 5, 16, "dft"), (24, 4, 8, "dft")])
+def test_blocks_and_threads_do_not_change_the_field(monkeypatch, window, search, step, subpixel):
+    """Row blocks of any height (a multiple of the step or not, one output row each up to the whole image) and
+    one or two threads give the same bytes: every sum is taken in an order fixed by the window, never by the
+    block, the batch of cells sharing a BLAS call, or the thread. (33, 5, 16): no common tile, the per-cell
+    search."""
+    img = kt.texture((176, 152), "speckle", seed=9)
+    sec = kt.fourier_shift(img, -1.3, 2.2)
+    kw = dict(window=window, search=search, step=step, subpixel=subpixel)
+    whole = off.offset_field(img, sec, **kw, block_rows=176)
+    assert np.isfinite(whole["dx"]).sum() >= 20
+    for rows in (step, 23, 37, 50, 101):
+        _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=rows))
+    for workers in ("1", "2"):  # scipy.fft threads over the batch of windows
+        monkeypatch.setenv("INSAR_GEOHAZARDS_FFT_WORKERS", workers)
+        off._fft_backend.cache_clear()
+        try:
+            _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=50))
+        finally:
+            off._fft_backend.cache_clear()
+    numba = pytest.importorskip("numba", reason="thread counts only matter with numba")
+    n0 = numba.get_num_threads()
+    try:
+        for n in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+            numba.set_num_threads(n)
+            _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=37))
+    finally:
+        numba.set_num_threads(n0)
+
+
+def test_blocks_do_not_change_the_field_without_highpass():
+    """Without the high-pass filter the images keep a large mean (removed once for all blocks)."""
     img = kt.texture((160, 144), "speckle", seed=9)
     sec = kt.fourier_shift(img, -1.3, 2.2)
-    whole = off.offset_field(img, sec, window=32, search=6, step=16)
-    small = off.offset_field(img, sec, window=32, search=6, step=16, max_memory_mb=1)
-    assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
-    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
-        np.testing.assert_array_equal(whole[k], small[k])
-    # without the high-pass filter the images keep a large mean (removed once for all blocks)
     whole = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0)
-    small = off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0,
-                             max_memory_mb=1)
     ok, e = _errors(whole, -1.3, 2.2)
     assert ok.sum() >= 20 and np.sqrt(np.mean(e ** 2)) < 0.05  # single-precision correlations still exact
-    for k in ("dx", "dy", "ncc", "peak_ratio", "flag"):
-        np.testing.assert_array_equal(whole[k], small[k])
+    for rows in (16, 29, 64):
+        _same_bytes(whole, off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16,
+                                            highpass_px=0, block_rows=rows))
+    assert off.block_rows_for(144, window=32, search=6, step=16, max_memory_mb=1) == 16
+    _same_bytes(whole, off.offset_field(img + 5000.0, sec + 5000.0, window=32, search=6, step=16, highpass_px=0,
+                                        max_memory_mb=1))
+
+
+_CPU_SCRIPT = """
+import hashlib, sys
+if __name__ == "__main__":
+    sys.path[:0] = sys.argv[1:]
+import numpy as np
+import testutils_kinematics as kt
+from insar_geohazards.algorithms.kinematics import offsets as off
+img = kt.texture((160, 152), "speckle", seed=4)
+sec = kt.fourier_shift(img, 0.8, -1.7)
+h = hashlib.sha256()
+for window, step, subpixel, rows in ((32, 16, "dft", 160), (33, 16, "dft", 37), (32, 16, "parabolic", 23)):
+    r = off.offset_field(img, sec, window=window, search=5, step=step, subpixel=subpixel, block_rows=rows)
+    assert np.isfinite(r["dx"]).sum() > 10
+    for k in ("dx", "dy", "ncc", "peak_ratio", "snr", "flag"):
+        h.update(np.ascontiguousarray(r[k]).tobytes())
+digest = h.hexdigest()
+if __name__ == "__main__":
+    print(digest)
+"""
+
+
+def test_same_bytes_on_avx2_and_avx512_targets(tmp_path):
+    """The numba kernels compiled for an AVX2 CPU (haswell; numpy's AVX-512 loops and OpenBLAS's AVX-512 kernels
+    switched off too) and an AVX-512 one (skylake-avx512) give the same bytes as for this machine: no reduction
+    reordered by the vector width, no fused multiply-add, no BLAS call, tables from Python's math."""
+    pytest.importorskip("numba", reason="the CPU target is numba's")
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [os.path.join(os.path.dirname(os.path.dirname(here)), ".build", "plugins"), os.path.dirname(here)]
+    try:  # numpy's own AVX-512 loops, switched off for the AVX2 run
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:
+        from numpy.core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    avx512 = " ".join(f for f in __cpu_dispatch__ if "AVX512" in f and __cpu_features__.get(f))
+    here_ns = {"__name__": "here"}
+    exec(_CPU_SCRIPT, here_ns)  # this machine, in this process
+    digests = {"host": here_ns["digest"]}
+    for cpu in ("haswell", "skylake-avx512"):
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / cpu), "NUMBA_CPU_NAME": cpu}
+        if cpu == "haswell":
+            env["OPENBLAS_CORETYPE"] = "Haswell"
+            if avx512:
+                env["NPY_DISABLE_CPU_FEATURES"] = avx512
+        run = subprocess.run([sys.executable, "-c", _CPU_SCRIPT, *paths], env=env, capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        digests[cpu] = run.stdout.strip()
+    assert len(set(digests.values())) == 1, digests
 
 
 @pytest.mark.parametrize("window, search, step, subpixel, kind", [

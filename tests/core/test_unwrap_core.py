@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from testutils_unwrap import correct_share, synthetic_interferogram
+from testutils_unwrap import correct_share, rupture_interferogram, synthetic_interferogram
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.timeseries.unwrap import (
@@ -47,6 +47,62 @@ def test_steep_bowls_are_not_unwrapped_a_cycle_off(seed):
     res = unwrap_interferogram(d["wrapped"], d["coherence"])
     region = d["land"] & (d["coherence"] >= 0.3)
     assert correct_share(res.unwrapped, res.components, d["truth"], region) > 0.99
+
+
+# Co-seismic interferograms cut by a decorrelated surface rupture (benchmarks/unwrap/rupture.py, smaller):
+# the coherence beside the strip is a lace of patches around the 0.3 threshold
+LACE = dict(rows=160, cols=160, slip_m=2.0, looks=20, edge_coherence=0.25, drop_px=20.0, patch_sigma_px=0.0,
+            patch_std=0.1)
+
+
+@pytest.mark.parametrize("seed,mechanism", [(6, "strike-slip"), (1, "strike-slip"), (14, "thrust")])
+def test_coherent_patches_beside_a_rupture_are_unwrapped_not_left_out(seed, mechanism):
+    """Coherent patches cut off from the ground by thin sub-threshold gaps used to be separate components
+    below the minimum size, left out (1 % of the coherent ground, 98.7-99.2 % right where SNAPHU was at
+    99.7 %); bridged by the sub-threshold pixels they now join the side they belong to."""
+    d = rupture_interferogram(seed=seed, mechanism=mechanism, **LACE)
+    region = d["land"] & (d["coherence"] >= 0.3)
+    res = unwrap_interferogram(d["wrapped"], d["coherence"])
+    assert correct_share(res.unwrapped, res.components, d["truth"], region) > 0.997
+    assert (region & (res.components == 0)).sum() < 0.002 * region.sum()
+    assert res.stats["components"] == 2  # the two sides of the rupture, never joined across it
+    assert (res.components[d["strip"]] == 0).all()
+
+
+@pytest.mark.parametrize("case", [dict(seed=3, slip_m=1.5, trace="en-echelon", pixel_m=150.0),
+                                  dict(seed=22, mechanism="normal", slip_m=0.5, trace="en-echelon", strip_px=1.0,
+                                       pixel_m=150.0),
+                                  dict(seed=14, mechanism="thrust", **LACE)])
+def test_rupture_with_a_biased_coherence_is_not_crossed(case):
+    """With the multilooked coherence estimate (biased high: half the strip's pixels read >= 0.3) the tree
+    used to cross the strip and put one side a cycle off (48-51 % right); the sides now meet only through
+    votes that do not agree, and stay apart."""
+    d = rupture_interferogram(**{"rows": 160, "cols": 160, "looks": 9, **case})
+    region = d["land"] & (d["coherence"] >= 0.3)
+    res = unwrap_interferogram(d["wrapped"], d["estimated_coherence"])
+    assert correct_share(res.unwrapped, res.components, d["truth"], region) > 0.975
+    assert res.stats["components"] >= 2
+
+
+def test_sides_of_a_partial_rupture_are_one_component_around_its_tip():
+    d = rupture_interferogram(160, 160, seed=4, slip_m=1.5, partial=True, pixel_m=150.0)
+    region = d["land"] & (d["coherence"] >= 0.3)
+    res = unwrap_interferogram(d["wrapped"], d["coherence"])
+    assert res.stats["components"] == 1
+    assert correct_share(res.unwrapped, res.components, d["truth"], region) > 0.99
+
+
+def test_options_that_cannot_be_met_are_refused():
+    d = synthetic_interferogram(30, 40, seed=0)
+    with pytest.raises(GeohazardError, match=r"min_component_size is 1201 pixels.*30 x 40 = 1200"):
+        unwrap_interferogram(d["wrapped"], d["coherence"], min_component_size=1201)
+    for bad in (float("nan"), -0.1, 1.5):
+        with pytest.raises(GeohazardError, match="min_coherence"):
+            unwrap_interferogram(d["wrapped"], d["coherence"], min_coherence=bad)
+    with pytest.raises(GeohazardError, match="min_component_size"):
+        unwrap_interferogram(d["wrapped"], d["coherence"], min_component_size=2.5)
+    res = unwrap_interferogram(d["wrapped"], d["coherence"], min_component_size=1200)  # the raster: allowed
+    assert res.stats["unwrapped"] == 0
 
 
 def test_complex_input_and_no_coherence():

@@ -1,5 +1,6 @@
-"""The shipped graphical model geohazard:correctedsbas (modifynetwork -> unwrapclosurecorrection ->
-troposphericcorrection -> rampremoval -> referencepoint -> sbasinversion -> demerrorcorrection)."""
+"""The shipped graphical model geohazard:correctedsbas (unwrapclosurecorrection -> modifynetwork ->
+troposphericcorrection -> rampremoval -> referencepoint -> sbasinversion -> demerrorcorrection with the final
+velocity)."""
 
 import os
 
@@ -27,13 +28,21 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     assert (src.outputChildId(), src.outputName()) == ("reference", "REFERENCE_POINT")
     src = model.childAlgorithm("sbas").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("ramps", "OUTPUT")
-    src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
+    # correct first, then drop only what still misfits
+    src = model.childAlgorithm("network").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("unwrapping", "OUTPUT")
+    src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
+    assert (src.outputChildId(), src.outputName()) == ("network", "OUTPUT")
+    assert model.childAlgorithm("unwrapping").parameterSources()["COHERENCE_THRESHOLD"][0].staticValue() == 0.3
+    for key in ("INCIDENCE_RASTER", "SLANT_RANGE_RASTER"):
+        src = model.childAlgorithm("demerror").parameterSources()[key][0]
+        assert src.parameterName() == key.split("_RASTER")[0]
     src = model.childAlgorithm("demerror").parameterSources()["INPUT"][0]
     assert (src.outputChildId(), src.outputName()) == ("sbas", "OUTPUT_TIMESERIES")
     assert sorted(p.name() for p in model.destinationParameterDefinitions()) == [
-        "demerror:DEM_ERROR", "demerror:TIMESERIES", "network:NETWORK_REPORT", "ramps:CORRECTED",
-        "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY", "unwrapping:LOOP_STATS"]
+        "demerror:DEM_ERROR", "demerror:TIMESERIES", "demerror:VELOCITY", "demerror:VELOCITY_STD",
+        "network:NETWORK_REPORT", "ramps:CORRECTED", "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY",
+        "unwrapping:LOOP_STATS"]
     registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert registered is not None and registered.displayName().startswith("Corrected SBAS")
     # meaning, not bytes
@@ -48,8 +57,10 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
 
     s = synthetic_stack(shape=(40, 56), n_dates=10, seed=21, bowl_mm_yr=-60.0, strat_mm_per_km=12.0, ramp_mm=10.0,
                         turb_mm=1.0)
-    gt = (500000.0, 30.0, 0, 2150000.0, 0, -30.0)
-    files = write_stack_tifs(str(tmp_path / "ifgs"), mm_to_rad(s["ifg_mm"]), s["dates"], s["pairs"])
+    # 300 m pixels: a 12 x 17 km scene, where ramps of 10 mm are within what orbits and the ionosphere make
+    step = 300.0
+    gt = (500000.0, step, 0, 2150000.0, 0, -step)
+    files = write_stack_tifs(str(tmp_path / "ifgs"), mm_to_rad(s["ifg_mm"]), s["dates"], s["pairs"], step=step)
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32614)
     dem = write_tif(str(tmp_path / "dem.tif"), s["dem"], srs.ExportToWkt(), gt)
@@ -57,7 +68,7 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / "stable.gpkg"))
     layer = ds.CreateLayer("stable", srs, ogr.wkbPolygon)
     f = ogr.Feature(layer.GetLayerDefn())
-    x0, x1, y0, y1 = 500000 + 30 * 30, 500000 + 30 * 56, 2150000 - 30 * 40, 2150000
+    x0, x1, y0, y1 = 500000 + step * 30, 500000 + step * 56, 2150000 - step * 40, 2150000
     f.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"))
     layer.CreateFeature(f)
     ds = None
@@ -81,7 +92,9 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
         return float(np.sqrt(np.mean((e - np.median(e)) ** 2)))
 
     assert np.isfinite(v).mean() > 0.95
-    assert rms(v) < 0.35 * rms(raw), (rms(v), rms(raw))
+    # 10 dates: the y-trend of the random ramps is 2.9 standard errors, which the trend guard cannot tell from
+    # deformation and partly keeps
+    assert rms(v) < 0.4 * rms(raw), (rms(v), rms(raw))
     assert len(os.listdir(tmp_path / "corrected")) == len(files)
     ds = gdal.Open(out["demerror:DEM_ERROR"])
     dz = ds.GetRasterBand(1).ReadAsArray()

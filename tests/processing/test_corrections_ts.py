@@ -266,3 +266,35 @@ def test_closure_plan_fits_the_budget(qgis_app):
             assert tile == max(16, rows // 16 * 16)
         else:
             assert tile is None and (rows % 256 == 0 or rows == h)
+
+
+def test_dem_error_writes_the_final_velocity(run_alg, tmp_path):
+    path, csvf, dates, dz, defo = _ts_raster(tmp_path)
+    res = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "cor.tif"),
+                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
+                                         "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                         "OUTPUT_VELOCITY_STD": str(tmp_path / "vs.tif")})
+    v, _ = _read(res["OUTPUT_VELOCITY"])
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    rate = defo[-1] / t[-1]
+    assert np.sqrt(np.mean((v - rate) ** 2)) < 0.5  # mm/yr, dates with 0.3 mm of noise
+    cor, _ = _read(res["OUTPUT"])  # the line fitted to the corrected series, not to the input
+    np.testing.assert_allclose(v, np.polyfit(t, cor.reshape(len(dates), -1), 1)[0].reshape(v.shape), atol=1e-3)
+    vs, _ = _read(res["OUTPUT_VELOCITY_STD"])
+    assert np.all((vs > 0) & (vs < 1.0))
+
+
+def test_closure_without_coherence_warns_that_min_coherence_is_not_applied(run_alg, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        warnings = []
+
+        def pushWarning(self, text):
+            Log.warnings.append(text)
+
+    net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(12, 14), seed=2, patch=(3, 5))
+    folder = _folder(tmp_path, net, clean)
+    run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "COHERENCE_THRESHOLD": 0.3,
+                                        "OUTPUT": str(tmp_path / "o")}, feedback=Log())
+    assert any("COHERENCE_THRESHOLD 0.3 is not applied" in w for w in Log.warnings)

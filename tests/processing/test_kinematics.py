@@ -69,6 +69,21 @@ def test_landslide3d_rasters_with_dem_and_with_azimuth(run_alg, tmp_path):
     np.testing.assert_allclose(v, truth[:, None, None] * np.ones(v.shape), atol=1e-3)
 
 
+def test_landslide3d_quality_with_empty_sigmas_is_not_called_empty(run_alg, tmp_path):
+    """Two geometries without sigmas and the DEM constraint: no redundancy, so the sigma bands are NoData while the
+    condition and flag bands hold data; no "every pixel is NoData" warning about OUTPUT_QUALITY."""
+    from testutils import recording_feedback
+
+    p, _ = _slide(tmp_path)
+    fb = recording_feedback()
+    res = run_alg("landslide3d", {"RASTERS": [p["asc"], p["desc"]], "GEOMETRIES": "-12,39;192,34", "DEM": p["dem"],
+                                  "OUTPUT": str(tmp_path / "v.tif"), "OUTPUT_QUALITY": str(tmp_path / "q.tif")},
+                  feedback=fb)
+    q, _ = _read(res["OUTPUT_QUALITY"])
+    assert not np.isfinite(q[0]).any() and np.isfinite(q[4]).all()
+    assert not any("NoData" in w for w in fb.warnings), fb.warnings
+
+
 def test_landslide3d_wrong_input(run_alg, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -365,6 +380,19 @@ def test_validateinsar_raster_against_levelling(run_alg, tmp_path):
                                      "OUTPUT": str(tmp_path / "st2.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st2.csv")})
     rows2 = _table(res2["OUTPUT_TABLE"])
     assert rows2["BM1"]["velocity_difference"] == rows["BM1"]["velocity_difference"]
+    # every dated band is used: no "only band 1 is read"; the levelling in metres is warned about
+    from testutils import recording_feedback
+
+    fb = recording_feedback()
+    metres = tmp_path / "lev_m.csv"
+    metres.write_text("\n".join([lev[0]] + [",".join(r.split(",")[:2] + [f"{float(r.split(',')[2]) / 1000:.6f}"]
+                                                     + r.split(",")[3:]) for r in lev[1:]]) + "\n")
+    run_alg("validateinsar", {"INSAR_RASTER": ras, "STATIONS_CSV": str(metres), "REFERENCE_STATION": "",
+                              "HEADING": -12.0, "INCIDENCE": 37.0, "WINDOW_DAYS": 0.0, "MAX_GAP_DAYS": 90.0,
+                              "OUTPUT": str(tmp_path / "st3.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st3.csv")},
+            feedback=fb)
+    assert not any("only band 1" in w for w in fb.warnings), fb.warnings
+    assert any("stations in metres" in w and "east, north, up" in w for w in fb.warnings), fb.warnings
 
 
 def test_landslide3d_time_series_rasters_and_egms_points(run_alg, tmp_path, data_dir):
@@ -406,3 +434,65 @@ def test_landslide3d_time_series_rasters_and_egms_points(run_alg, tmp_path, data
     ok = np.isfinite(ts[k - 1])
     assert k > 40 and ok.sum() >= 9
     np.testing.assert_allclose(ts[2 * k:][:, ok], 0.15 * ts[:k][:, ok], atol=1e-3)  # surface-parallel every date
+
+
+def _trigger_layer(days, idx, columns):
+    from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
+
+    from insar_geohazards.processing_provider.io.compat import FIELD_DOUBLE
+
+    layer = QgsVectorLayer("Point?crs=EPSG:32633", "defo", "memory")
+    layer.dataProvider().addAttributes([QgsField("D" + days[i].strftime("%Y%m%d"), FIELD_DOUBLE) for i in idx])
+    layer.updateFields()
+    feats = []
+    for j, col in enumerate(columns):
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(500000 + 10 * j, 4100000)))
+        f.setAttributes([float(v) for v in col])
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    return layer
+
+
+def test_triggercorrelation_negative_response_defaults(run_alg, tmp_path):
+    """With the defaults (STEP_DAYS 12, TAU_DAYS 0): series falling as the rain rises get their lag and corr_sign -1;
+    a repeated date with one value is kept once with a warning, with two values refused naming it; negative rain is
+    refused; a 348-day series says why velocity and amplitude are empty."""
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+    from testutils import recording_feedback
+
+    rng = np.random.default_rng(6)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=i) for i in range(3 * 365)]
+    season = 0.2 + np.clip(np.sin(2 * np.pi * np.arange(len(days)) / 365.25), 0, None)
+    rain = rng.gamma(0.4, 12, len(days)) * season * (rng.uniform(size=len(days)) < 0.4)
+    r12 = np.convolve(rain, np.ones(12))[:len(days)]
+    idx = np.arange(0, len(days), 12)
+    lags, signs = [24, 72, 24, 72], [1, 1, -1, -1]
+    cols = [np.cumsum(10 + s * 0.5 * np.concatenate([np.full(lg, r12[0]), r12[:-lg]]))[idx] / 365.25
+            + rng.normal(0, 0.05, idx.size) for lg, s in zip(lags, signs)]
+    layer = _trigger_layer(days, idx, cols)
+    rows = [f"{d.isoformat()},{r:.3f}" for d, r in zip(days, rain)]
+    drv = tmp_path / "rain.csv"
+    drv.write_text("date,rain_mm\n" + "\n".join(rows + [rows[40]]) + "\n")  # one date twice, same value
+    fb = recording_feedback()
+    res = run_alg("triggercorrelation", {"INPUT": layer, "DRIVER_CSV": str(drv), "OUTPUT": str(tmp_path / "c.gpkg")},
+                  feedback=fb)
+    out = list(QgsVectorLayer(res["OUTPUT"], "c", "ogr").getFeatures())
+    assert [f["corr_sign"] for f in out] == signs
+    assert all(abs(f["best_lag_days"] - lg) <= 12 for f, lg in zip(out, lags))
+    assert all(np.sign(f["best_r"]) == s and f["p_corrected"] < 1e-3 for f, s in zip(out, signs))
+    assert any(days[40].isoformat() in w and "kept once" in w for w in fb.warnings)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,rain_mm\n" + "\n".join(rows + [f"{days[40].isoformat()},99"]) + "\n")
+    with pytest.raises(QgsProcessingException, match=f"{days[40].isoformat()} twice with different values"):
+        run_alg("triggercorrelation", {"INPUT": layer, "DRIVER_CSV": str(bad), "OUTPUT": str(tmp_path / "b.gpkg")})
+    neg = tmp_path / "neg.csv"
+    neg.write_text("date,rain_mm\n" + "\n".join(f"{d.isoformat()},{-r - 1:.3f}" for d, r in zip(days, rain)) + "\n")
+    with pytest.raises(QgsProcessingException, match="rainfall cannot be negative"):
+        run_alg("triggercorrelation", {"INPUT": layer, "DRIVER_CSV": str(neg), "OUTPUT": str(tmp_path / "n.gpkg")})
+    assert not (tmp_path / "b.gpkg").exists() and not (tmp_path / "n.gpkg").exists()
+    short = idx[idx < 360][:30]
+    fb = recording_feedback()
+    res = run_alg("triggercorrelation", {"INPUT": _trigger_layer(days, short, [c[:short.size] for c in cols]),
+                                         "DRIVER_CSV": str(drv), "OUTPUT": str(tmp_path / "s.gpkg")}, feedback=fb)
+    assert any("velocity" in w and "348 days" in w for w in fb.info), fb.info

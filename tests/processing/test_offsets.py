@@ -100,7 +100,9 @@ def test_noise_pair_gives_no_offset(run_alg, tmp_path):
     arr, _ = _read(res["OUTPUT"])
     assert not np.isfinite(arr[0]).any()
     q, _ = _read(res["OUTPUT_QUALITY"])
-    assert set(np.unique(q[3]).astype(int)) <= {1, 3, 4, 5}
+    # pure noise has no texture above its own noise: featureless (2), never a valid offset
+    assert set(np.unique(q[3]).astype(int)) <= {1, 2, 3, 4, 5}
+    assert (q[3] == 2).sum() > 0.9 * (q[3] != 1).sum()
 
 
 def test_different_grid_refused_unless_resampled(run_alg, alg, tmp_path):
@@ -204,3 +206,26 @@ def test_offset_time_series_flags_dates_on_a_single_pair(run_alg, tmp_path):
     np.testing.assert_allclose(d[5, 0] - ve * t[5], 5.0, atol=0.1)  # kept, not rejected: undetectable
     np.testing.assert_allclose(d[5, 1:], ve * t[5], atol=0.1)
     assert any("5 of 120 pixel-dates" in w and "cannot be detected" in w for w in fb.warnings), fb.warnings
+
+
+def test_offset_time_series_accepts_a_folder(run_alg, alg, tmp_path):
+    """A folder in INPUTS is read like the stack tools read one (its rasters with a date pair in the name; a DEM
+    beside them is left out), with the result of the listed files; an empty folder is named in the message."""
+    from qgis.core import QgsProcessingContext
+
+    folder = tmp_path / "pairs"
+    folder.mkdir()
+    paths, dates, t, ve, vn = _series(folder, gross=False)
+    write_geotiff(folder / "dem.tif", np.zeros((10, 12)), geotransform=GT)
+    params = {"INPUTS": [str(folder)], "COMPONENTS": "1,2", "OUTPUT": str(tmp_path / "d.tif"),
+              "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}
+    ok, msg = alg("offsettimeseries").checkParameterValues(params, QgsProcessingContext())
+    assert ok, msg
+    res = run_alg("offsettimeseries", params)
+    ref = run_alg("offsettimeseries", {**params, "INPUTS": paths, "OUTPUT": str(tmp_path / "d2.tif"),
+                                       "OUTPUT_VELOCITY": str(tmp_path / "v2.tif")})
+    np.testing.assert_array_equal(_read(res["OUTPUT"])[0], _read(ref["OUTPUT"])[0])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    ok, msg = alg("offsettimeseries").checkParameterValues({**params, "INPUTS": [str(empty)]}, QgsProcessingContext())
+    assert not ok and "INPUTS" in msg and "empty" in msg

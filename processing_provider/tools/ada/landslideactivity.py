@@ -97,7 +97,8 @@ class LandslideActivity(GeohazardAlgorithm):
         table = layers.read_point_table(self, parameters, self.POINTS, context, [vel] + los_fields,
                                         SubProgress(progress, 0, 30))
         crs_metric = features.metric_crs(inv, self.INVENTORY)
-        feats = features.metric_geometries(inv, crs_metric, context, progress)
+        feats = features.usable_polygons(features.metric_geometries(inv, crs_metric, context, progress),
+                                         self.INVENTORY, progress)
         with knobs.run_settings(self, parameters, context).executor(progress) as ex:
             poly_idx = features.points_in_polygons(table, crs_metric, feats, executor=ex,
                                                    progress=SubProgress(progress, 30, 50))

@@ -35,7 +35,9 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "<b>Polynomial order</b> (default 2, as MintPy) and <b>step dates</b> (YYYY-MM-DD, comma separated: "
         "earthquakes, works) of the deformation model.\n\n"
         "<b>Outputs</b>: corrected time series (same layout and reference as the input), DEM error (m, MintPy's "
-        "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm). Dates without data at a "
+        "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm), and the <b>final "
+        "velocity</b> of the corrected series with its standard error (mm/yr, least-squares line as the SBAS tool "
+        "and MintPy's timeseries2velocity, LOS positive toward the satellite). Dates without data at a "
         "pixel are left out of its fit; pixels with fewer than (number of model terms + 3) dates are NaN."
     )
 
@@ -55,6 +57,10 @@ class DemErrorCorrection(GeohazardAlgorithm):
         self.addParameter(declare.raster_out("OUTPUT_DEM_ERROR", "DEM error (m)"))
         self.addParameter(declare.raster_out("OUTPUT_RESIDUAL", "RMS of the fit residual (mm)", optional=True,
                                              create=False))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Final velocity of the corrected series (mm/yr)",
+                                             optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)",
+                                             optional=True, create=False))
 
     def check(self, parameters, context):
         step_dates(self, parameters, context)
@@ -72,17 +78,21 @@ class DemErrorCorrection(GeohazardAlgorithm):
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
         func = functools.partial(dem_error.dem_error_engine_block, g=g,
                                  slant_range_m=self.parameterAsDouble(parameters, "SLANT_RANGE", context),
-                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context))
+                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context),
+                                 years=dem_error.years_since_first(dates))
         meta = corrections.series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
                                                        "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
         run = knobs.run_settings(self, parameters, context)
         spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
-                "OUTPUT_RESIDUAL": ("residual_rms_mm", "band")}
-        paths = layers.output_paths(self, parameters, spec, context, optional=("OUTPUT_RESIDUAL",))
+                "OUTPUT_RESIDUAL": ("residual_rms_mm", "band"), "OUTPUT_VELOCITY": ("velocity_mm_yr", "band"),
+                "OUTPUT_VELOCITY_STD": ("velocity_std_mm_yr", "band")}
+        paths = layers.output_paths(self, parameters, spec, context, optional=list(spec)[2:])
         corrections.run_series_blocks(info, dates, run.plan(info.height, info.width,
                                                             bytes_per_pixel=len(dates) * 8.0 * 5), func,
                           {p: spec[k] for k, p in paths.items()}, run=run, progress=FeedbackProgress(feedback),
                                       sources=layers.geometry_sources(self, parameters, context, info), meta=meta)
         styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
         styles.style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
+        if "OUTPUT_VELOCITY" in paths:
+            styles.style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
         return paths

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import os
 
 import numpy as np
 
-from ....algorithms import conventions, engine
 from ....algorithms.corrections import network_mod
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, corrections
+from ...io import corrections
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
@@ -33,8 +31,12 @@ class ModifyNetwork(StackAlgorithm):
         "(m), minimum spatial mean coherence (needs COHERENCE), dates to exclude (every interferogram touching "
         "them), pairs to drop (YYYYMMDD_YYYYMMDD, comma separated), first / last date, and the <b>loop-closure "
         "misfit</b> (radians; LiCSBAS uses 1.5): for every triplet ij + jk - ik the spatial standard deviation of "
-        "the closure phase is computed; an interferogram in at least one loop above the limit and in no loop "
-        "below it is dropped (unwrapping errors, bad coregistration).\n"
+        "the closure phase is computed over the pixels whose coherence is at least <b>Loop coherence</b> (0.3, "
+        "with COHERENCE) in its three interferograms, so incoherent ground does not make a loop bad. The culprits "
+        "are dropped one at a time: the interferogram in the most loops above the limit and in no loop below it "
+        "goes first, its loops go with it, and the count starts again, so an interferogram that only shared loops "
+        "with a dropped one is kept. Run it after geohazard:unwrapclosurecorrection (as Corrected SBAS does): the "
+        "loops that correction closes are good, and only what still misfits is dropped.\n"
         "<b>Connectivity</b>: a network split into subsets, or a date losing all its interferograms, is refused "
         "naming the dates, unless <b>Keep connected</b> (puts back the dropped interferograms that reconnect it, "
         "highest coherence or shortest baseline first, never those you excluded by name or date; as MintPy's "
@@ -57,6 +59,8 @@ class ModifyNetwork(StackAlgorithm):
         self.addParameter(declare.text("END_DATE", "Last date (YYYYMMDD)", optional=True))
         self.addParameter(declare.number("MAX_LOOP_MISFIT", "Maximum loop-closure misfit (radians, 0 = not checked)",
                                          0.0, 0.0))
+        self.addParameter(declare.number("LOOP_COHERENCE", "Loop misfit over pixels at least this coherent (with "
+                                         "COHERENCE)", 0.3, 0.0, 1.0))
         self.addParameter(declare.boolean("KEEP_CONNECTED",
                                           "Keep the network connected (put back the best dropped interferograms)",
                                           False))
@@ -72,20 +76,16 @@ class ModifyNetwork(StackAlgorithm):
         max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)
         if min_coh > 0 and stack.coh_paths is None:
             raise GeohazardError("MIN_MEAN_COHERENCE: the coherence limit needs COHERENCE rasters")
-        mean_coh = self._mean_coherence(stack, run, SubProgress(progress, 0, 40)) \
+        mean_coh = corrections.mean_coherence(stack, run, SubProgress(progress, 0, 40)) \
             if stack.coh_paths is not None else None
         triplets = network_mod.closure_triplets(net)
         misfit = None
-        if max_loop > 0:
-            if not len(triplets):
-                feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
-            else:
-                to_rad = 1.0 if stack.units < 2 else \
-                    conventions.radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
-                sums = corrections.fit_pass(stack, functools.partial(network_mod.closure_sums_block, triplets=triplets,
-                                                                     signs=stack.signs, to_radians=to_rad),
-                                sources=stack.sources(coherence=False), run=run, progress=SubProgress(progress, 40, 80))
-                misfit = network_mod.closure_misfit(sums)
+        if max_loop > 0 and not len(triplets):
+            feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
+        elif max_loop > 0:
+            misfit = corrections.loop_misfit(stack, triplets, run=run, progress=SubProgress(progress, 40, 80),
+                                             coherence_threshold=self.parameterAsDouble(parameters, "LOOP_COHERENCE",
+                                                                                        context))
         text = {k: self.parameterAsString(parameters, k, context) or "" for k in
                 ("EXCLUDE_DATES", "DROP_PAIRS", "START_DATE", "END_DATE")}
         edit = network_mod.modify_network(
@@ -117,9 +117,3 @@ class ModifyNetwork(StackAlgorithm):
             result["OUTPUT_REPORT"] = corrections.write_csv(rep, network_mod.edit_table(
                 net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))
         return result
-
-    def _mean_coherence(self, stack, run, progress):
-        src = {"coherence": engine.StackSource(stack.coh_paths, blocks.GdalOpener(), dtype=np.float32)}
-        sums = corrections.fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return sums["s"] / sums["n"]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
 from ....algorithms.corrections import ramps
-from ....algorithms.progress import SubProgress
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...io import corrections
+from ...io import ramps as ramps_io
 from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
+
+EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the deformation)",
+                 "Fit on the mask, capped at the largest gradient", "Refuse"]
 
 
 @tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)", group="corrections",
@@ -27,9 +26,20 @@ class RampRemoval(StackAlgorithm):
         "the surfaces are inverted on the network (one per date) and each interferogram loses the difference of "
         "its two dates' surfaces, so a deformation ramp seen in one interferogram only is not removed.\n\n"
         + STACK_HELP + MASK_HELP + OUTPUT_HELP +
-        "<b>Report</b> (CSV): per interferogram the coefficients (x and y scaled to -1..1 over the grid), pixels "
-        "used, RMS on the mask before and after (input unit). Checked against MintPy 1.6.4 deramp (docs/"
-        "corrections.md)."
+        "<b>Extrapolation</b>: a surface fitted on a mask that does not surround the scene (a stable strip along "
+        "one edge) is extrapolated over the rest; the log says so with its size at the far edge. By default the "
+        "surfaces are then fitted on every coherent pixel (the trend guard below keeps the deformation); or fit "
+        "on the mask and cap, or refuse.\n"
+        "<b>Largest gradient</b> (mm of LOS per km, 0 = from the wavelength: 3 mm/km at C-band, growing as the "
+        "wavelength squared for the ionosphere): a surface whose range over the scene exceeds it times the "
+        "scene's diagonal is scaled down to it (orbits make millimetres over a few tens of km).\n"
+        "<b>Trend guard</b> (per date, default 2; 0 = off): the trend of each ramp term over the dates changes the "
+        "velocity. It is compared with the trend that random ramps of the size seen from date to date (fitted on "
+        "every coherent pixel) could make: within 2 standard errors it is removed; beyond, only the share "
+        "(2 / t)^2 is removed and the rest is kept as deformation (a bowl's flank is not turned into a tilt).\n"
+        "<b>Report</b> (CSV): per interferogram the coefficients removed (x and y scaled to -1..1 over the grid), "
+        "pixels used, RMS on the mask before and after the fitted surface (input unit). Checked against MintPy "
+        "1.6.4 deramp (docs/corrections.md)."
     )
 
     def initAlgorithm(self, config=None):
@@ -37,57 +47,26 @@ class RampRemoval(StackAlgorithm):
         self.addParameter(declare.enum("RAMP_TYPE", "Ramp", ["Linear", "Quadratic"]))
         self.addParameter(declare.enum("MODE", "Fit", MODES))
         mask_inputs(self)
+        self.addParameter(declare.enum("EXTRAPOLATION", "When the mask does not surround the scene", EXTRAPOLATION))
+        self.addParameter(declare.number("MAX_GRADIENT_MM_KM", "Largest ramp gradient of one date (mm/km, 0 = from "
+                                         "the wavelength)", 0.0, 0.0))
+        self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the ramps' trend beyond this many standard "
+                                         "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
         output_folder(self, "Interferograms without ramps (folder)")
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.correction_stack(self, parameters, context, feedback, run)
-        kind = ramps.RAMP_KINDS[self.parameterAsEnum(parameters, "RAMP_TYPE", context)]
-        thr = self.parameterAsDouble(parameters, "COHERENCE_THRESHOLD", context)
-        mask = layers.fit_mask(self, parameters, context, stack.info)
-        src = {**stack.sources(coherence=thr > 0), **corrections.mask_sources(mask)}
-        per_date = self.parameterAsEnum(parameters, "MODE", context) == 1
-        min_px = self.parameterAsInt(parameters, "MIN_PIXELS", context)
-        mask_name = "STABLE_AREA / MASK / COHERENCE_THRESHOLD"
+        v = self.values(parameters, context, "RAMP_TYPE", "COHERENCE_THRESHOLD", "MODE", "MIN_PIXELS", "TREND_GUARD",
+                        "MAX_GRADIENT_MM_KM", "EXTRAPOLATION")
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
-        meta = {**corrections.unit_meta(stack),
-                "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
-        # whole interferograms in memory when they fit: per interferogram, each is read once, fitted and
-        # corrected; per date, two passes over them (every fit before any correction)
-        plan = stack.group_plan(shared_bytes=8.0)
-        feedback.pushInfo(corrections.describe_plan(plan, one_read=not per_date))
-        if plan is not None and not per_date:
-            _, got = corrections.write_corrected(
-                stack, functools.partial(ramps.ramp_fit_apply_block, kind=kind, coherence_threshold=thr,
-                                         min_pixels=min_px, names=stack.names, mask_name=mask_name),
-                sources=src, out_dir=out_dir, run=run,
-                progress=progress, metadata=meta, plan=plan, collect=("coef", "ata", "atb", "n", "btb"))
-            coef = got.pop("coef")
-            normals = got
-            before, after = ramps.fit_residual_rms(normals, coef)
-        else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
-            normals = corrections.fit_pass(stack, functools.partial(ramps.ramp_normal_block, kind=kind,
-                                                                    coherence_threshold=thr),
-                                           sources=src, run=run,
-                                           progress=SubProgress(progress, 0, 45), plan=plan)
-            coef = ramps.solve_normals(normals, names=stack.names, min_pixels=min_px, mask_name=mask_name)
-            before, after = ramps.fit_residual_rms(normals, coef)
-            if per_date:
-                coef = ramps.per_date_coefficients(coef, stack.network.ref_index, stack.network.sec_index,
-                                                   stack.network.n_dates, stack.signs)[1]
-            corrections.write_corrected(stack, functools.partial(ramps.ramp_apply_block, kind=kind, coef=coef),
-                                        sources=stack.sources(coherence=False), out_dir=out_dir, run=run,
-                                        progress=SubProgress(progress, 45, 100),
-                                        metadata=meta, plan=plan)
-        feedback.pushInfo(f"{kind} ramps removed from {stack.m} interferograms; RMS on the mask "
-                          f"{np.median(before):.3g} -> {np.median(after):.3g} (median, input unit)")
+        rows = ramps_io.remove_ramps(
+            stack, kind=ramps.RAMP_KINDS[v.RAMP_TYPE], mask=layers.fit_mask(self, parameters, context, stack.info),
+            coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
+            trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
+            out_dir=out_dir, run=run, progress=progress)
         result = {"OUTPUT": out_dir}
         rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:
-            terms = ["c0", "cx", "cy", "cxx", "cyy", "cxy"][:coef.shape[1]]
-            corrections.write_csv(rep, [{"interferogram": nm, "pixels": int(n), **{t: float(c) for t, c in zip(terms,
-                                                                                                               cf)},
-                                         "rms_before": float(b), "rms_after_fit": float(a)}
-                                        for nm, n, cf, b, a in zip(stack.names, normals["n"], coef, before, after)])
-            result["OUTPUT_REPORT"] = rep
+            result["OUTPUT_REPORT"] = corrections.write_csv(rep, rows)
         return result

@@ -31,6 +31,18 @@ class TroposphericCorrection(StackAlgorithm):
         "relief uses the whole-image fit. <b>Per date</b>: coefficients inverted on the network (one per date). "
         "<b>Correlation threshold</b> (as MintPy -t, default 0 = always correct): an interferogram (window) "
         "whose phase-height correlation is weaker is left as it is.\n"
+        "<b>High-pass filter</b> (pixels, default 3; 0 = off): the phase and the heights lose their local mean "
+        "(Gaussian of that many pixels) before the fit, so a subsidence bowl, a ramp or any signal smoother than "
+        "the filter does not bias the slope, while the relief's texture still measures it (band-pass estimation, "
+        "Lin et al. 2010, doi:10.1029/2010GC003228; Bekaert et al. 2015, doi:10.1002/2014JB011558); only the "
+        "height terms are removed, unfiltered.\n"
+        "<b>Trend guard</b> (per date, default 2; 0 = off): deformation that correlates with height makes the "
+        "per-date slope grow with time. The trend of the per-date slopes is compared with its standard error "
+        "from their scatter: within 2 standard errors it is atmosphere and removed; beyond, only the share "
+        "(2 / t)^2 is removed and the rest - what tracks time - is kept as deformation, so the velocity is not "
+        "bent. The log says when the per-interferogram slope tracks the pairs' time span (correlation with the "
+        "temporal baseline), the trend, its t and the share removed; the report has the slope, correlation and "
+        "the RMS removed per interferogram.\n"
         "<b>External delay maps</b>: a folder with one zenith total delay map per date in metres: GACOS "
         "(Yu et al. 2018, doi:10.1029/2017JB015305) YYYYMMDD.ztd with YYYYMMDD.ztd.rsc, or YYYYMMDD.ztd.tif / any "
         "GeoTIFF whose name has the date. Each is resampled (bilinear) onto the interferograms' grid, projected to "
@@ -52,6 +64,11 @@ class TroposphericCorrection(StackAlgorithm):
         self.addParameter(declare.integer("WINDOW", "Window size (pixels, 0 = whole image; phase-elevation)", 0, 0))
         self.addParameter(declare.number("CORRELATION_THRESHOLD",
                                          "Minimum phase-height correlation to correct (0 = always)", 0.0, 0.0, 1.0))
+        self.addParameter(declare.number("FILTER_PIXELS",
+                                         "High-pass filter before the fit (pixels, 0 = off; phase-elevation)", 3.0, 0.0,
+                                         100.0))
+        self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the slope's trend beyond this many standard "
+                                         "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
         mask_inputs(self)
         self.addParameter(declare.file("DELAYS",
                                        "Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)",
@@ -90,12 +107,13 @@ class TroposphericCorrection(StackAlgorithm):
                 progress=progress)
         else:
             v = self.values(parameters, context, "COHERENCE_THRESHOLD", "WINDOW", "MODE", "MIN_PIXELS",
-                            "CORRELATION_THRESHOLD")
+                            "CORRELATION_THRESHOLD", "FILTER_PIXELS", "TREND_GUARD")
             rows = troposphere.correct_phase_elevation(
                 stack, self.raster_path(parameters, "DEM", context), order=method + 1,
                 mask=layers.fit_mask(self, parameters, context, stack.info), coherence_threshold=v.COHERENCE_THRESHOLD,
                 window=v.WINDOW, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
-                correlation_threshold=v.CORRELATION_THRESHOLD, out_dir=out_dir, run=run, progress=progress)
+                correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
+                out_dir=out_dir, run=run, progress=progress)
         result = {"OUTPUT": out_dir}
         rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:

@@ -8,7 +8,6 @@ import os
 import numpy as np
 
 from ....algorithms.corrections import closure
-from ....algorithms.errors import GeohazardError
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
@@ -37,8 +36,8 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "the same loops) the pixel is left unchanged and counted as ambiguous. Errors that shift a whole date by a "
         "cycle are invisible to closures and stay.\n\n"
         "<b>Inputs</b>: unwrapped interferograms (folder or list, date pair in each name, as for the SBAS tool), "
-        "optional coherence with COHERENCE_THRESHOLD (values below it are neither used nor corrected), the "
-        "unit/sign of the files.\n" + UNITS_HELP +
+        "optional coherence with COHERENCE_THRESHOLD (values below it are neither used nor corrected; without "
+        "coherence rasters it is not applied, with a warning), the unit/sign of the files.\n" + UNITS_HELP +
         "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
         "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
         "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
@@ -94,7 +93,9 @@ class UnwrapClosureCorrection(StackAlgorithm):
         os.makedirs(out_dir, exist_ok=True)
         min_coh = self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context)
         if min_coh > 0 and not stack.has_coherence:
-            raise GeohazardError("COHERENCE_THRESHOLD needs COHERENCE rasters")
+            feedback.pushWarning(f"COHERENCE_THRESHOLD {min_coh:g} is not applied: no COHERENCE rasters were given, "
+                                 "so every value is used and may be corrected")
+            min_coh = 0.0
         cycle_mm = stack.wavelength_m * 1000.0 / 2.0
         offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
         feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "

@@ -35,7 +35,10 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "or several depths, from source fault slip (Okada 1992 half-space).\n\n" + COMMON_SOURCE_HELP +
         "<b>Receivers</b>: a fixed strike/dip/rake (right-hand rule; rake 0 left-lateral, 90 reverse, 180 "
         "right-lateral) or, with <b>optimally oriented planes</b>, the planes best oriented for failure under "
-        "the regional stress of the Coulomb file (S1..S3, compression positive).\n"
+        "the regional stress of the Coulomb file (S1..S3, compression positive). The two conjugate optimal planes "
+        "have the same dCFS (King et al. 1994), so the shear and normal bands are those of the plane picked by a "
+        "fixed rule: the larger dCFS when the two differ by more than 1e-6 of it, else the gentler dip, then the "
+        "smaller dip-direction azimuth (0-360), two vertical planes the smaller strike (0-180).\n"
         "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Stress unit</b>: bar, MPa or kPa.\n"
         "<b>Extent</b> (map coordinates) and <b>pixel size</b> (km): the output grid, in the faults' CRS.\n"
         + COULOMB_UNITS_HELP.format(pixel=", PIXEL_SIZE_KM", pixel_old=", PIXEL_SIZE") + "\n"

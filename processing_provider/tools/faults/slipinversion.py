@@ -116,13 +116,14 @@ class SlipInversion(GeohazardAlgorithm):
                                     self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
                     ramp=self.parameterAsBool(parameters, self.RAMP, context),
                     poisson=self.parameterAsDouble(parameters, self.POISSON, context))
+        flts, dips = self._faults(parameters, context, crs), self._dips(parameters, context)
+        size = dict(patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+                    patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
+        inversion.check_problem_size(flts, **size, n_samples=samples.east_m.size, dips_deg=dips)
         res, patches, index, dip_table = inversion.invert_fault_slip(
-            samples, self._faults(parameters, context, crs), **opts,
-            patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
-            patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
-            smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
+            samples, flts, **opts, **size, smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
             shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
-            dips_deg=self._dips(parameters, context), progress=FeedbackProgress(feedback, 0, 95))
+            dips_deg=dips, progress=FeedbackProgress(feedback, 0, 95))
         feedback.pushInfo(f"{len(patches)} patches")
         if dip_table is not None:
             for dip, rms, mw in dip_table:

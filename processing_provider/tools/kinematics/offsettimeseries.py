@@ -18,14 +18,17 @@ from .._base import GeohazardAlgorithm, tool
       tags="offset tracking,time series,glacier,landslide,velocity,network,least squares", main=("OUTPUT_VELOCITY",),
       kernels=("kinematics.offset_timeseries",), page="kinematics", engine=True)
 class OffsetTimeSeries(GeohazardAlgorithm):
+    FOLDER_INPUTS = ("INPUTS",)
+    input_raster_files = kinematics.offset_files
     MULTIBAND_INPUTS = ("INPUTS",)
     HELP = (
         "Displacement time series from a redundant set of offset-tracking pairs (e.g. 'Offset tracking' outputs of "
         "Sentinel-1 or Sentinel-2 pairs of a glacier or landslide), by two-step least squares per connected "
         "component of the pair network.\n\n"
         "<b>Offset rasters</b>: one per pair, on one grid, with the two dates in the file name as for "
-        "interferograms (20200101_20200113, 20200101-20200113, ...). A name with the later date first is read "
-        "as the reversed pair (its offsets change sign).\n"
+        "interferograms (20200101_20200113, 20200101-20200113, ...), or a folder of them (its rasters whose names "
+        "carry a date pair). A name with the later date first is read as the reversed pair (its offsets change "
+        "sign).\n"
         "<b>Component bands</b> (COMPONENTS): the bands holding the components, comma separated (default '1,2' = "
         "east and north metres of "
         "'Offset tracking'; '1' for one component). <b>Correlation band</b> (0 = none; 7 in 'Offset tracking' "

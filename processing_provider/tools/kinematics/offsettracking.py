@@ -47,7 +47,11 @@ class OffsetTracking(GeohazardAlgorithm):
         "<b>Quality</b>: a cell is kept only when its NCC peak >= <b>Minimum NCC</b> (default 0.25) and the peak "
         "ratio (highest / second-highest local maximum, 1 = ambiguous) >= <b>Minimum peak ratio</b> (default "
         "1.5). On pairs of unrelated images, 95 % of cells fall below these with a 64 px window; smaller windows "
-        "need higher thresholds. Flat windows, peaks on the search border and nodata are refused too. Then the "
+        "need higher thresholds. Featureless windows, peaks on the search border and nodata are refused too: a "
+        "window is featureless when one of its sub-blocks (4 x 4 grid, at least 8 x 8 px each) has a standard "
+        "deviation within 1.09-1.18 x the image's noise (a snow or cloud patch with sensor noise), the noise being "
+        "estimated from the images themselves (Immerkaer 1996, doi:10.1006/cviu.1996.0060, on each image and on "
+        "their difference; logged). Then the "
         "<b>normalised median test</b> (Westerweel & Scarano 2005, doi:10.1007/s00348-005-0016-6; threshold 2, "
         "eps 0.1 px) removes vectors unlike their 3 x 3 neighbours. Refused cells are NaN: featureless or noisy "
         "areas give no offset, never a confident wrong one.\n"
@@ -119,7 +123,7 @@ class OffsetTracking(GeohazardAlgorithm):
         with tempfile.TemporaryDirectory(prefix="offsets_", dir=QgsProcessingUtils.tempFolder(),
                                          ignore_cleanup_errors=True) as tmp:
             sec_path = offsets.on_grid_of(ref, sec, tmp, names, progress)
-            spread, levels = offsets.image_statistics(ref, sec_path, o, names)
+            flat_std, levels = offsets.image_statistics(ref, sec_path, o, names, progress)
             sources = {"reference": blocks.raster_source(ref.path, bands=o["band_ref"], name=names[0]),
                        "secondary": blocks.raster_source(sec_path, bands=o["band_sec"], name=names[1])}
             if parameters.get(self.STABLE_MASK):
@@ -127,7 +131,7 @@ class OffsetTracking(GeohazardAlgorithm):
                                                          name=self.STABLE_MASK)
             func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
                                      subpixel=o["subpixel"], min_ncc=o["min_ncc"],
-                                     min_peak_ratio=o["min_peak_ratio"], min_std_abs=0.01 * spread,
+                                     min_peak_ratio=o["min_peak_ratio"], min_std_abs=flat_std,
                                      highpass_px=o["highpass_px"], levels=levels)
             rows = _off.block_rows_for(ref.width, window=o["window"], search=o["search"], step=o["step"],
                                        max_memory_mb=run.max_memory_mb)

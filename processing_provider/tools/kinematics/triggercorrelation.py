@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import triggers as _tr
-from ...inputs import declare, knobs
+from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
@@ -26,13 +24,19 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "YYYYMMDD/DYYYYMMDD (mm), or INPUT_RASTER, a multi-band raster whose band descriptions are dates (mm).\n"
         "Both go on a common axis of STEP_DAYS bins over their overlap; the response is the velocity (mm/yr) or the "
         "detrended displacement. For lags 0..MAX_LAG_DAYS (driver leading) the Pearson correlation is computed; "
-        "the best lag is reported with a p-value from Student's t with the effective sample size of two "
+        "the best lag is the one of the largest |r|, of either sign: corr_sign is +1 where the response rises with "
+        "the driver, -1 where it falls (a slope facing the sensor moving away as rain rises; subsidence as the "
+        "water level drops). Its two-sided p-value comes from Student's t with the effective sample size of two "
         "autocorrelated series (Bretherton et al. 1999, doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2), "
-        "Bonferroni-corrected over the lags tried. Features are also decomposed into trend + annual/semi-annual "
-        "harmonics (velocity, annual amplitude and peak day).\nDriver gaps: missing days make their bins (and the "
-        "antecedent index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT "
-        "layer (best_lag_days, best_r, p, p_corrected, n_eff, velocity, annual_amplitude, annual_peak_doy); "
-        "OUTPUT_RASTER (bands best lag, best r, p, p corrected); optional PNG of the mean series (OUTPUT_PLOT).\n"
+        "Bonferroni-corrected over the lags tried; a best lag on the largest lag tried is warned about. Features "
+        "are also decomposed into trend + annual/semi-annual harmonics (velocity, annual amplitude and peak day; "
+        "at least 8 dates over 365 days, else empty and the log says why).\nDriver checks: a date given twice "
+        "with different values is refused (the same value twice is kept once, with a warning); rainfall (flux) "
+        "cannot be negative; a level (state) can. Driver gaps: missing days make their bins (and the antecedent "
+        "index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT layer "
+        "(best_lag_days, best_r (signed), corr_sign, p, p_corrected, n_eff, velocity, annual_amplitude, "
+        "annual_peak_doy); OUTPUT_RASTER (bands best lag, best r (signed), p, p corrected); optional PNG of the "
+        "mean series (OUTPUT_PLOT).\n"
         "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
         "TAU_DAYS 0 (plain rainfall sums per step).")
 
@@ -69,24 +73,7 @@ class TriggerCorrelation(GeohazardAlgorithm):
                 run=knobs.run_settings(self, parameters, context), progress=progress)}
         if not parameters.get("OUTPUT"):
             raise GeohazardError("INPUT given: set OUTPUT")
-        feats, dates, series = kio.dated_features(self.parameterAsSource(parameters, "INPUT", context), "INPUT",
-                                                  context)
-        kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
-                  max_lag_days=opts["max_lag"])
-        res = _tr.correlate_with_driver(dates, series, ddates, dvals, **kw)
-        if res["driver_gap_bins"]:
-            progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
-                                  "left out of the correlation")
-        seas = _tr.seasonal_parameters(dates, series)
-        fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r", "p", "p_corrected",
-                                                                     "n_eff")}, **seas}
-        result = {"OUTPUT": kio.write_features(self.parameterAsOutputLayer(parameters, "OUTPUT", context), fields,
-                                               feats)}
-        if parameters.get("OUTPUT_PLOT"):
-            with np.errstate(invalid="ignore"):
-                avg = np.nanmean(series, axis=1)
-            mean = _tr.correlate_with_driver(dates, avg, ddates, dvals, **kw)
-            result["OUTPUT_PLOT"] = _tr.plot_correlation(
-                mean, self.parameterAsFileOutput(parameters, "OUTPUT_PLOT", context), title="mean of all features",
-                series=(dates, avg))
-        return result
+        return kio.trigger_features(
+            self.parameterAsSource(parameters, "INPUT", context), "INPUT", ddates, dvals, opts,
+            self.parameterAsOutputLayer(parameters, "OUTPUT", context),
+            layers.optional_file(self, parameters, "OUTPUT_PLOT", context), context=context, progress=progress)

@@ -17,6 +17,7 @@ from .._base import GeohazardAlgorithm, tool
       tags="validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth", page="kinematics")
 class ValidateInsar(GeohazardAlgorithm):
     CRS_FREE_INPUTS = ("STATIONS_TABLE",)
+    MULTIBAND_INPUTS = ("INSAR_RASTER",)  # one dated band per InSAR date: every band is read
     HELP = (
         "Compares InSAR time series (INSAR points with dated fields YYYYMMDD/DYYYYMMDD, or INSAR_RASTER with dated "
         "band descriptions; mm, LOS positive toward the satellite; LOS vectors from los_east/los_north/los_up "
@@ -26,7 +27,8 @@ class ValidateInsar(GeohazardAlgorithm):
         "coordinates from x/y columns (InSAR CRS) or the STATIONS layer (field NAME_FIELD).\n<b>Method</b>: InSAR "
         "points within RADIUS m are averaged; the station ENU is projected on their LOS; station series are "
         "averaged over WINDOW_DAYS around each InSAR date, or interpolated (sparse levelling; gaps longer than "
-        "MAX_GAP_DAYS not bridged); a common reference removes "
+        "MAX_GAP_DAYS not bridged); both in mm (station series varying 100x less than the InSAR series at the "
+        "same places, as stations in metres do, or 100x more are warned about); a common reference removes "
         "the InSAR reference-point motion (REFERENCE_STATION: a station name, 'mean' = network mean, or empty = none); "
         "both series start at zero on the first common date. Per station: bias (mean difference, mm), RMSE, std, "
         "Pearson r and R2, velocities and their difference (mm/yr), ValInSAR normalised RMSEs (RMSE / range and "
@@ -98,6 +100,8 @@ class ValidateInsar(GeohazardAlgorithm):
                                        thresholds={"nrmse_range": p["MAX_NRMSE"], "r2": p["MIN_R2"],
                                                    "abs_velocity_difference": p["MAX_DV"], "rmse": p["MAX_RMSE"]})
         progress = FeedbackProgress(feedback, 40, 100)
+        for message in info["warnings"]:
+            progress.push_warning(message)
         progress.push_info(f"common reference: {info['reference']}")
         for r in res:
             if r.status != _va.STATUS_OK and r.status != _va.STATUS_REFERENCE:

@@ -85,6 +85,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
                 raise GeohazardError(self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)"))
             points.raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
         else:
+            if not parameters.get(self.OUTPUT):
+                raise GeohazardError(self.tr("INPUT (points) needs OUTPUT (a .gpkg path, or TEMPORARY_OUTPUT)"))
             points.date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
         if parameters.get(self.ORIGIN_DATE):
             parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))

@@ -61,11 +61,8 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         sources = {"slc": stack.source()}
         outs = layers.output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
                                                self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
-        totals = {"sums": np.zeros(len(stack)), "counts": np.zeros(len(stack)), "n_ps": 0}
-
-        def add_sums(block, out):  # plan order: the same float sums as a sequential loop
-            totals["sums"] += out["sums"]
-            totals["counts"] += out["counts"]
+        totals = {"n_ps": 0}
+        date_sums = ps.DateSums()  # per-row sums added in row order: the same factors for any block layout
 
         writers = {"mean": raster.optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info),
                    "dispersion": raster.RasterWriter.like(outs[self.OUTPUT_DISPERSION], info),
@@ -79,9 +76,9 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         with run.executor(progress) as ex:
             cal = None
             if calibrate:
-                blocks.run_blocks(plan, ps.amplitude_sums_block, add_sums, sources=sources, run=run, executor=ex,
+                blocks.run_blocks(plan, ps.amplitude_sums_block, date_sums, sources=sources, run=run, executor=ex,
                                   progress=SubProgress(progress, 0, 40))
-                cal = ps.calibration_factors(totals["sums"], totals["counts"])
+                cal = ps.calibration_factors(*date_sums.result())
             blocks.run_blocks(plan, functools.partial(ps.amplitude_dispersion_block, calibration=cal, threshold=thr),
                               write,
                               sources=sources, run=run, executor=ex, writers=writers,

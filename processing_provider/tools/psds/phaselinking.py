@@ -69,6 +69,12 @@ class PhaseLinking(GeohazardAlgorithm):
             v = self.parameterAsInt(parameters, p, context)
             if v % 2 == 0:
                 raise GeohazardError(f"{p} must be odd, got {v}")
+        n_win = self.parameterAsInt(parameters, self.WINDOW_ROWS, context) * \
+            self.parameterAsInt(parameters, self.WINDOW_COLS, context)
+        if n_win < 9:
+            raise GeohazardError(f"WINDOW_ROWS x WINDOW_COLS: a window of {n_win} pixel(s) has too few neighbours to "
+                                 "estimate a coherence (with one pixel it is 1 everywhere, with a few it is biased "
+                                 "far above the truth); use at least 9 pixels, e.g. 3 x 3")
         stack = stacks.check_slc_stack(self, parameters, context, 3)
         wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
         wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)

@@ -83,6 +83,10 @@ class PsTimeSeries(GeohazardAlgorithm):
             raise GeohazardError("give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points")
         if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
             raise GeohazardError("LATITUDE and LONGITUDE must be given together")
+        ref = [self.parameterAsInt(parameters, p, context) for p in (self.REFERENCE_ROW, self.REFERENCE_COL)]
+        if (ref[0] >= 0) != (ref[1] >= 0):
+            raise GeohazardError(f"REFERENCE_ROW ({ref[0]}) and REFERENCE_COL ({ref[1]}) go together: give both (a "
+                                 "pixel) or leave both at -1 (automatic)")
         shape = stacks.check_slc_stack(self, parameters, context, 4, need_complex=False).info.shape
         layers.check_shapes(self, parameters, context,
                             (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE), shape)

@@ -118,6 +118,8 @@ class SbasInversion(StackAlgorithm):
                                      "interferogram")
             if network.disconnection_note(net):
                 warn(progress, network.disconnection_note(net))
+            if network.redundancy_note(net):
+                warn(progress, f"{ids.INTERFEROGRAMS}: {network.redundancy_note(net)}")
             ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
             feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
                               f"{net.n_dates} dates, weighting {weighting}")

@@ -33,10 +33,18 @@ class Unwrap(GeohazardAlgorithm):
         "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
         "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
         "<b>Backend</b>: built-in (quality-guided unwrapping along the maximum spanning tree of coherence, "
-        "fringe consistency and second differences, Herraez et al. 2002; pixels below the minimum coherence are "
-        "not unwrapped, and what they cut apart "
-        "becomes separate connected components instead of a guess) or SNAPHU (Chen & Zebker 2001, statistical "
-        "cost, through the optional Python package 'snaphu'; " + unwrap.SNAPHU_INSTALL_HELP + ").\n\n"
+        "fringe consistency and second differences, Herraez et al. 2002, each difference taken to the cycle "
+        "nearest the local fringe gradient; two large patches are joined only when the edges between them agree "
+        "on their whole-cycle offset, so a decorrelated strip such as a surface rupture is not crossed by one "
+        "noisy path) or SNAPHU (Chen & Zebker 2001, statistical "
+        "cost, through the optional Python package 'snaphu'; " + unwrap.SNAPHU_INSTALL_HELP + ").\n"
+        "<b>Minimum coherence</b> (built-in): pixels at or above it form the connected components. Pixels from "
+        "half of it up to it whose fringes are consistent (pseudo-coherence at least the minimum) are unwrapped "
+        "last, from the component they touch, and can carry a patch cut off by a thin low-coherence gap back to "
+        "it; lower pixels, masked and NaN pixels are not unwrapped, and what they cut apart becomes separate "
+        "connected components instead of a guess. <b>Smallest component</b>: smaller components are left out; a "
+        "value larger than the raster is refused, and an interferogram left without any pixel is named in a "
+        "warning (an error when every interferogram is).\n\n"
         "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
         "unwrapped) and YYYYMMDD_YYYYMMDD.conncomp.tif (connected components, 1 = largest, 0 = not unwrapped); "
         "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
@@ -66,8 +74,8 @@ class Unwrap(GeohazardAlgorithm):
                                           optional=True))
         self.addParameter(declare.raster(self.MASK, "Mask (non-zero = unwrap)", optional=True))
         self.addParameter(declare.enum(self.BACKEND, "Unwrapper", self.BACKEND_NAMES))
-        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence of an unwrapped pixel", 0.3, 0.0,
-                                         1.0))
+        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence (built-in: from half of it, "
+                                         "consistent fringes are unwrapped last)", 0.3, 0.0, 1.0))
         self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
                                           1))
         self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
@@ -80,7 +88,14 @@ class Unwrap(GeohazardAlgorithm):
         if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
                 and not unwrap.snaphu_available():
             raise GeohazardError("BACKEND: " + unwrap.SNAPHU_INSTALL_HELP)
-        stacks.wrapped_stack(self, parameters, context, mask=self._mask(parameters, context))
+        info = stacks.wrapped_stack(self, parameters, context, mask=self._mask(parameters, context)).info
+        # as a double: a value beyond the integer range must not wrap around into an acceptable one
+        size = self.parameterAsDouble(parameters, self.MIN_COMPONENT_PIXELS, context) \
+            if parameters.get(self.MIN_COMPONENT_PIXELS) is not None else 0
+        if size > info.height * info.width:
+            raise GeohazardError(f"MIN_COMPONENT_PIXELS is {size:.0f} pixels, more than the whole interferogram "
+                                 f"({info.height} x {info.width} = {info.height * info.width} pixels): no component "
+                                 "could be kept and every output would be NoData")
 
     def _mask(self, parameters, context):
         return self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
