@@ -32,19 +32,26 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
 
 
 def recording_feedback():
-    """A QgsProcessingFeedback that keeps what the tool logs: ``.info`` and ``.warnings`` lists of str."""
+    """A QgsProcessingFeedback that keeps what the tool logs: ``.info`` and ``.warnings`` lists of str, ``.text``
+    (every line, warnings prefixed "WARNING ") and ``.progress_texts``. Created lazily: QGIS must be up."""
     from qgis.core import QgsProcessingFeedback
 
     class RecordingFeedback(QgsProcessingFeedback):
         def __init__(self):
             super().__init__()
-            self.info, self.warnings = [], []
+            self.info, self.warnings, self.progress_texts = [], [], []
+            self.text = ""
 
-        def pushInfo(self, info, *args):
+        def pushInfo(self, info, *args):  # noqa: N802 - QGIS API name
             self.info.append(info)
+            self.text += info + "\n"
 
-        def pushWarning(self, warning, *args):
+        def pushWarning(self, warning, *args):  # noqa: N802 - QGIS API name
             self.warnings.append(warning)
+            self.text += "WARNING " + warning + "\n"
+
+        def setProgressText(self, text):  # noqa: N802 - QGIS API name
+            self.progress_texts.append(text)
 
     return RecordingFeedback()
 

@@ -49,7 +49,7 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
-from ..inputs import ids, knobs, stacks, values
+from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, missing_file_problem, range_problem
 from ..inputs.layers import raster_path
@@ -163,6 +163,10 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     HELP_PAGE = ""
     FORMER_IDS: tuple = ()
     ENGINE = False
+    #: the stack parameters (:func:`..inputs.declare.add_stack_parameters`) declared first; a MintPy
+    #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
+    STACK_PARAMETERS = False
+    MINTPY = False
 
     # the parameter IDs several tools share (inputs/ids.py); a tool names only its own, once, in ``IDS``
     #: the tool's own parameter and output IDs, space separated: each becomes a class attribute of that name
@@ -265,6 +269,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         init = cls.__dict__.get("initAlgorithm")
         if init is not None:
             def init_with_knobs(self, config=None, _init=init):
+                if self.STACK_PARAMETERS:
+                    declare.add_stack_parameters(self, mintpy=self.MINTPY)
                 _init(self, config)
                 if self.ENGINE:
                     knobs.add_run_parameters(self)
@@ -398,11 +404,12 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
 class StackAlgorithm(GeohazardAlgorithm):
     """A tool on a stack of interferograms whose lists also take folders (:data:`..inputs.stacks.STACK_LISTS`):
-    the stack is checked as :func:`..inputs.stacks.check_stack` does (a MintPy ``ifgramStack.h5`` accepted when
-    ``MINTPY``), its weighting too when ``WEIGHTED``; the guard layer reads the files the folders hold."""
+    its stack parameters are declared before its own (``STACK_PARAMETERS``), the stack is checked as
+    :func:`..inputs.stacks.check_stack` does (a MintPy ``ifgramStack.h5`` accepted when ``MINTPY``), its
+    weighting too when ``WEIGHTED``; the guard layer reads the files the folders hold."""
 
     FOLDER_INPUTS = stacks.STACK_LISTS
-    MINTPY = False
+    STACK_PARAMETERS = True
     WEIGHTED = False
     input_raster_files = stacks.stack_raster_files
 

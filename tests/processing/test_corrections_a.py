@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 import testutils_hostile as hk
+from testutils import recording_feedback
 from testutils_corrections import synthetic_stack, velocity_from_ifgs, write_stack_tifs, write_tif
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -284,26 +285,6 @@ def test_one_read_and_two_pass_paths_write_the_same(qgis_app, tmp_path, monkeypa
                 assert float(a[k]) == pytest.approx(float(b[k]), rel=1e-7, abs=1e-9), k
 
 
-class _Log:
-    """A feedback that keeps what the tool said."""
-
-    def __new__(cls):
-        from qgis.core import QgsProcessingFeedback
-
-        class Log(QgsProcessingFeedback):
-            def __init__(self):
-                super().__init__()
-                self.text = ""
-
-            def pushInfo(self, info):
-                self.text += info + "\n"
-
-            def pushWarning(self, warning):
-                self.text += "WARNING " + warning + "\n"
-
-        return Log()
-
-
 def _height_uplift_stack(tmp, step=150.0):
     """20 dates: uplift of the high ground (+100 mm/yr at the top, correlation > 0.9 with the height), a random
     stratified delay of 2 mm/km and turbulence; 150 m pixels."""
@@ -322,7 +303,7 @@ def test_phase_elevation_keeps_height_correlated_uplift_and_says_the_slope_grows
     from insar_geohazards.algorithms.corrections.troposphere import correct_phase_elevation
 
     s, files, dem, rate, ifg = _height_uplift_stack(str(tmp_path))
-    log = _Log()
+    log = recording_feedback()
     res = hk.run("troposphericcorrection", {"INTERFEROGRAMS": files, "INPUT_UNITS": 3, "DEM": dem, "MODE": 1,
                                             "MIN_PIXELS": 50, "OUTPUT": str(tmp_path / "out"),
                                             "OUTPUT_REPORT": str(tmp_path / "t.csv")}, log)
@@ -361,7 +342,7 @@ def test_rampremoval_names_an_extrapolated_ramp_and_does_not_tilt_the_bowl(qgis_
     hk.expect_refusal("rampremoval", {**base, "EXTRAPOLATION": 2, "OUTPUT": str(tmp_path / "no")},
                       r"do not surround the scene.*up to [0-9.]+ mm at the far edge")
     assert not os.path.exists(tmp_path / "no") or not os.listdir(tmp_path / "no")
-    log = _Log()
+    log = recording_feedback()
     res = hk.run("rampremoval", {**base, "OUTPUT": str(tmp_path / "out")}, log)
     assert "at the far edge" in log.text and "fitted on every coherent pixel" in log.text, log.text
     n = len(s["dates"])

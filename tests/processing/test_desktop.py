@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
+from testutils import recording_feedback, write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -195,7 +195,7 @@ def test_add_directory_list_runs_like_the_folder(run_alg, tmp_path):
     assert len(files) == 4 * net.n_pairs + 2
     outs = {}
     for tag, value in (("folder", str(folder)), ("list", files)):
-        fb = _Log()
+        fb = recording_feedback()
         res = run_alg("sbasinversion", {
             "INTERFEROGRAMS": value, "COHERENCE": value, "INPUT_UNITS": 3, "WEIGHTING": 1,
             "MIN_TEMPORAL_COHERENCE": 0, "OUTPUT_TIMESERIES": str(tmp_path / f"{tag}_ts.tif"),
@@ -232,27 +232,6 @@ def test_mintpy_stack_given_as_the_interferograms(run_alg, tmp_path):
         arrays.append(ds.ReadAsArray())
         ds = None
     np.testing.assert_array_equal(arrays[0], arrays[1])
-
-
-class _Log:
-    """A feedback that keeps what the tool reports (created lazily: QGIS must be up)."""
-
-    def __new__(cls):
-        from qgis.core import QgsProcessingFeedback
-
-        class Log(QgsProcessingFeedback):
-            def __init__(self):
-                super().__init__()
-                self.text = ""
-                self.progress_texts = []
-
-            def pushInfo(self, info):  # noqa: N802 - QGIS API name
-                self.text += info + "\n"
-
-            def setProgressText(self, text):  # noqa: N802 - QGIS API name
-                self.progress_texts.append(text)
-
-        return Log()
 
 
 # ------------------------------------------------------------------------------ optional outputs
@@ -327,11 +306,11 @@ def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
     from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
-    fb = _Log()
+    fb = recording_feedback()
     assert _base.announce_compilation(SbasInversion.KERNELS, fb)
     assert "first run only" in fb.text and fb.progress_texts == ["Compiling fast kernels, first run only..."]
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
-    fb = _Log()
+    fb = recording_feedback()
     assert not _base.announce_compilation(SbasInversion.KERNELS, fb) and fb.text == ""
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ....algorithms.formats import dates
-from ...inputs import declare
+from ...inputs import declare, layers
 from ...inputs.declare import UNITS_HELP
+from ...io import writers
 
 STACK_HELP = (
     "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
@@ -44,6 +45,16 @@ def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
 def output_folder(alg, label: str) -> None:
     alg.addParameter(declare.folder_out("OUTPUT", label))
     alg.addParameter(declare.file_out("OUTPUT_REPORT", "Report (CSV)", "CSV files (*.csv)", optional=True))
+
+
+def folder_and_report(alg, parameters, context, out_dir: str, rows) -> dict:
+    """The results of a correction tool: its output folder and, when asked for, the report (CSV) of ``rows``
+    (a list of dicts, or a callable giving it)."""
+    result = {"OUTPUT": out_dir}
+    rep = layers.optional_file(alg, parameters, "OUTPUT_REPORT", context)
+    if rep:
+        result["OUTPUT_REPORT"] = writers.write_csv(rep, rows() if callable(rows) else rows)
+    return result
 
 
 def step_dates(alg, parameters, context) -> list:

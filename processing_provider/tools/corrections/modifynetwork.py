@@ -9,11 +9,11 @@ import numpy as np
 from ....algorithms.corrections import network_mod
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs, layers, stacks
+from ...inputs import declare, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...io import corrections
 from .._base import StackAlgorithm, tool
-from ._common import STACK_HELP
+from ._common import STACK_HELP, folder_and_report
 
 
 @tool("modifynetwork", "Modify network (drop interferograms)", group="corrections",
@@ -49,7 +49,6 @@ class ModifyNetwork(StackAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(declare.files("BASELINES",
                                         "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
                                         optional=True))
@@ -111,9 +110,5 @@ class ModifyNetwork(StackAlgorithm):
         for i in np.flatnonzero(edit.keep):
             corrections.link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
         progress.set_progress(100)
-        result = {"OUTPUT": out_dir}
-        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
-        if rep:
-            result["OUTPUT_REPORT"] = corrections.write_csv(rep, network_mod.edit_table(
-                net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))
-        return result
+        return folder_and_report(self, parameters, context, out_dir, lambda: network_mod.edit_table(
+            net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))

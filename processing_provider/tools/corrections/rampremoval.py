@@ -5,10 +5,9 @@ from __future__ import annotations
 from ....algorithms.corrections import ramps
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections
 from ...io import ramps as ramps_io
 from .._base import StackAlgorithm, tool
-from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
 
 EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the deformation)",
                  "Fit on the mask, capped at the largest gradient", "Refuse"]
@@ -43,7 +42,6 @@ class RampRemoval(StackAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(declare.enum("RAMP_TYPE", "Ramp", ["Linear", "Quadratic"]))
         self.addParameter(declare.enum("MODE", "Fit", MODES))
         mask_inputs(self)
@@ -65,8 +63,4 @@ class RampRemoval(StackAlgorithm):
             coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
             trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
             out_dir=out_dir, run=run, progress=progress)
-        result = {"OUTPUT": out_dir}
-        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
-        if rep:
-            result["OUTPUT_REPORT"] = corrections.write_csv(rep, rows)
-        return result
+        return folder_and_report(self, parameters, context, out_dir, rows)

@@ -39,7 +39,6 @@ class ReferencePoint(StackAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(declare.integer("WINDOW", "Window (pixels)", 5, 1, 51))
         self.addParameter(declare.boolean("STABILITY", "Prefer pixels that move like the scene (stability)", True))
         self.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))

@@ -6,9 +6,9 @@ from ....algorithms.errors import GeohazardError
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections, troposphere
+from ...io import troposphere
 from .._base import StackAlgorithm, tool
-from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, mask_inputs, output_folder
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
                  "External zenith delay maps (GACOS .ztd or per-date GeoTIFFs)"]
@@ -57,7 +57,6 @@ class TroposphericCorrection(StackAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(declare.enum("METHOD", "Method", TROPO_METHODS))
         self.addParameter(declare.raster("DEM", "DEM (m, same grid; phase-elevation)", optional=True))
         self.addParameter(declare.enum("MODE", "Fit (phase-elevation)", MODES))
@@ -114,8 +113,4 @@ class TroposphericCorrection(StackAlgorithm):
                 window=v.WINDOW, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
                 correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
                 out_dir=out_dir, run=run, progress=progress)
-        result = {"OUTPUT": out_dir}
-        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
-        if rep:
-            result["OUTPUT_REPORT"] = corrections.write_csv(rep, rows)
-        return result
+        return folder_and_report(self, parameters, context, out_dir, rows)

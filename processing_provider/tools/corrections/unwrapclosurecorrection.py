@@ -60,7 +60,6 @@ class UnwrapClosureCorrection(StackAlgorithm):
         return stacks.stack_raster_files(self, parameters, context)
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
                                          "Values with a lower coherence are neither used nor corrected (0 = all)", 0.0,
                                          0.0, 1.0))

@@ -19,6 +19,7 @@ from .._base import StackAlgorithm, tool
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
       tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
 class PhaseGradientStacking(StackAlgorithm):
+    STACK_PARAMETERS = False  # wrapped interferograms: its own labels, no unit
     HELP = (
         "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
         "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "

@@ -67,7 +67,6 @@ class SbasInversion(StackAlgorithm):
              "OUTPUT_MINTPY_VELOCITY": "mintpy_velocity"}
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=True)
         self.addParameter(declare.files("BASELINES",
                                         "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
                                         optional=True))

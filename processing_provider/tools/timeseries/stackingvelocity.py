@@ -35,7 +35,6 @@ class StackingVelocity(StackAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        declare.add_stack_parameters(self, mintpy=False)
         self.addParameter(declare.point("REFERENCE", "Reference point (empty: automatic)", optional=True))
         self.addParameter(declare.max_temporal_baseline_parameter(self))
         self.addParameter(declare.enum("WEIGHTING", "Weighting", WEIGHTING))
