@@ -77,7 +77,7 @@ def landslide3d():
           f"95th pct {np.nanpercentile(np.abs(du), 95):.2f} mm/yr; "
           f"median sigma_up {np.nanmedian(res['sigma_up'][0, ok]):.2f}")
     # synthetic accuracy
-    from test_kinematics_core import L_ASC, L_DESC, S1_ASC, S1_DESC, _landslide, _observe
+    from test_kinematics_motion3d_validation_triggers import L_ASC, L_DESC, S1_ASC, S1_DESC, _landslide, _observe
 
     for label, vecs, sigs in (("S1 asc+desc + DEM", [S1_ASC, S1_DESC], [1, 1]),
                               ("S1 asc+desc + azimuth (sigma 15)", [S1_ASC, S1_DESC, m3.azimuth_unit_vector(-8.94)],
@@ -99,7 +99,7 @@ def landslide3d():
 
 
 def validation():
-    from test_kinematics_core import _stations_and_insar
+    from test_kinematics_motion3d_validation_triggers import _stations_and_insar
 
     errs = []
     for seed in range(20):
@@ -121,7 +121,7 @@ def validation():
 
 
 def trigger():
-    from test_kinematics_core import _rain_and_response
+    from test_kinematics_motion3d_validation_triggers import _rain_and_response
 
     got = []
     for lag in (12, 36, 60, 90):
@@ -135,7 +135,7 @@ def trigger():
     tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger.png"), title="synthetic: velocity = 2 + 0.3 x "
                         "antecedent rain (tau 30 d) 36 days earlier", series=(sdates, series[:, 0]))
     # responses of either sign with the defaults (STEP_DAYS 12, TAU_DAYS 0)
-    from test_kinematics_core import _rain_responses
+    from test_kinematics_motion3d_validation_triggers import _rain_responses
 
     lags, signs = [0, 24, 48, 72, 120, 156] * 2, [1] * 6 + [-1] * 6
     days, rain, sdates, y = _rain_responses(lags, signs, seed=1)
@@ -149,7 +149,7 @@ def trigger():
 
 
 def thickness():
-    from test_kinematics_core import _thick_case
+    from test_kinematics_motion3d_validation_triggers import _thick_case
 
     th, e, nn, u, z, h, r2 = _thick_case(n=48, dx=12.5)
     res = th.invert_thickness(e, nn, u, z, dx_m=12.5, dy_m=12.5, mask=r2 < 1)

@@ -1,4 +1,4 @@
-"""The desktop first hour (issue 12 part 3): what a user meets in the dialog, the modeler,
+"""The desktop first hour: what a user meets in the dialog, the modeler,
 the toolbox search and the layer panel, for every tool of the provider."""
 
 import glob

@@ -1,4 +1,4 @@
-"""Point tools on the block engine (issue 15): adadetection (spatial tiles with halos),
+"""Point tools on the block engine: adadetection (spatial tiles with halos),
 landslideactivity (point-in-polygon blocks) and timeseriesmodels on points (point blocks)
 give the same bytes in this process and on an embedded Dask LocalCluster (2 worker threads
 on this machine: at least two ADA tiles per worker)."""

@@ -1,5 +1,5 @@
 """RasterWriter / block engine: blocks that do not line up with compressed tiles must not blow up
-the output (issue 13: 13-row SBAS blocks and a small GDAL cache gave a > 4 GB time series instead of
+the output (13-row SBAS blocks and a small GDAL cache gave a > 4 GB time series instead of
 429 MB), values must round-trip whatever the write order, and the background reader / writer
 helpers must hand errors back to the caller."""
 

@@ -90,7 +90,7 @@ def test_model_output_names_are_the_same_on_every_qgis(qgis_app, tmp_path):
 @pytest.mark.skipif(not glob.glob(os.path.join(MEXICO, "*_unw.tif")),
                     reason="needs the bundled Sentinel-1 Mexico City stack (tests/data/sentinel1_mexico_city)")
 @pytest.mark.skipif(not _children_registered(),
-                    reason="needs sbasinversion/adadetection/landslideactivity (issues 6, 7)")
+                    reason="needs sbasinversion/adadetection/landslideactivity")
 def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
     """End to end on real Sentinel-1 interferograms. There is no real landslide inventory for
     Mexico City, so the inventory here is the stack's footprint split in two: a test fixture that

@@ -38,7 +38,7 @@ def test_parameters(alg):
     a = alg(NAME)
     assert not missing_parameters(a, PUBLIC)
     assert a.parameterDefinition("WAVELENGTH_M").defaultValue() is None  # metadata, else Sentinel-1 (see
-    # test_wavelength_rule.py)
+    # test_formats_wavelength.py)
     assert a.parameterDefinition("INTERFEROGRAMS").layerType() == 3  # QgsProcessing.SourceType.TypeRaster
     assert a.parameterDefinition("WEIGHTING").options()[1].startswith("Coherence")
     assert "OUTPUT_NETWORK_PNG" in [o.name() for o in a.outputDefinitions()]

@@ -1,4 +1,4 @@
-"""Styles added for issue 5: classified rasters, graduated points and stress lines, categories."""
+"""Styles: classified rasters, graduated points and stress lines, categories."""
 
 import os
 

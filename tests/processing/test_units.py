@@ -1,4 +1,4 @@
-"""Length units in the dialogs (issue 12 part 3, "mixed m/km in one dialog").
+"""Length units in the dialogs (never metres and kilometres mixed in one dialog).
 
 Every length parameter of every tool is listed below with its unit; the tests check that the
 description states it, that no parameter speaking of a length is missing from the table, and

@@ -1,4 +1,4 @@
-"""Core of the issue-16 part-A corrections: ramps, phase-elevation, external delays, network, reference."""
+"""Core of the stack corrections: ramps, phase-elevation, external delays, network, reference."""
 
 from __future__ import annotations
 
@@ -237,7 +237,7 @@ def test_per_date_coefficients_follow_files_named_later_first():
     np.testing.assert_allclose(per_ifg, coef * signs[:, None], atol=1e-12)
 
 
-# --------------------------------------------------------------------------- one read per interferogram (issue 16)
+# --------------------------------------------------------------------------- one read per interferogram
 def _two_pass_ramps(stack, inputs, kind, block_rows, names, coh_thr):
     """Reference: the tools' two-pass path (normals summed over row blocks, solve, correct row block by row block)."""
     from insar_geohazards.algorithms.corrections import ramps

@@ -19,7 +19,7 @@ from insar_geohazards.algorithms.timeseries.unwrap_tiles import (
     unwrap_array_tiled,
 )
 
-# generators of test_unwrap_core (sizes, densities, holes, water, noise), cut in small tiles
+# generators of test_timeseries_unwrap (sizes, densities, holes, water, noise), cut in small tiles
 TILED_CASES = [
     (dict(rows=160, cols=100, seed=1, bowls=((0.3, 0.4, 25.0, 8.0), (0.7, 0.6, -30.0, 12.0)),
           holes=((0.5, 0.2, 0.1), (0.2, 0.8, 0.06))), 40, 16),

@@ -1,38 +1,12 @@
-"""geohazard:unwrapclosurecorrection and geohazard:demerrorcorrection: parameters, wrong input, synthetic
-truth through GeoTIFF folders, outputs, nothing half-written."""
+"""geohazard:unwrapclosurecorrection: parameters, runs against planted errors and the Mexico City stack."""
 
-import datetime as dt
 import os
 
 import numpy as np
 import pytest
-from testutils import missing_parameters, write_geotiff
 from testutils import read_raster as _read
 from testutils_corrections import CYCLE_MM, S1_WAVELENGTH_M, error_counts, planted_stack
-
-
-def _folder(tmp_path, net, data, *, to_rad=True, name="ifgs"):
-    folder = tmp_path / name
-    folder.mkdir()
-    for k, (a, b) in enumerate(net.pairs):
-        # radians, phase grows with range: rad = -mm * 4 pi / (lambda * 1000)
-        arr = -data[k] * 4 * np.pi / (S1_WAVELENGTH_M * 1000) if to_rad else data[k]
-        write_geotiff(folder / f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif", arr, nodata=-9999.0)
-        write_geotiff(folder / f"{a:%Y%m%d}_{b:%Y%m%d}.cc.tif", np.full(arr.shape, 0.8))
-    return folder
-
-
-def test_parameters(alg):
-    a = alg("unwrapclosurecorrection")
-    assert not missing_parameters(a, ("INTERFEROGRAMS", "COHERENCE", "INPUT_UNITS", "WAVELENGTH_M", "MIN_COHERENCE",
-                                      "MAX_CYCLES", "LOOP_THRESHOLD_RAD", "OUTPUT", "OUTPUT_CYCLES",
-                                      "OUTPUT_NONCLOSING", "OUTPUT_STATS", "DASK_SCHEDULER"))
-    assert "Yunjun" in a.shortHelpString() and a.group() == "Corrections"
-    d = alg("demerrorcorrection")
-    assert not missing_parameters(d, ("INPUT", "BASELINES", "SLANT_RANGE", "SLANT_RANGE_RASTER", "INCIDENCE",
-                                      "INCIDENCE_RASTER", "POLY_ORDER", "STEP_DATES", "OUTPUT", "OUTPUT_DEM_ERROR",
-                                      "OUTPUT_RESIDUAL"))
-    assert "Fattahi" in d.shortHelpString()
+from testutils_series_corrections import _folder
 
 
 def test_closure_folder_run(run_alg, tmp_path):
@@ -94,61 +68,6 @@ def test_closure_refusals(run_alg, tmp_path):
         run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(folder)})
 
 
-def _ts_raster(tmp_path, *, n=24, shape=(10, 12), seed=0):
-    rng = np.random.default_rng(seed)
-    dates = [dt.date(2021, 1, 5) + dt.timedelta(days=12 * i) for i in range(n)]
-    b = rng.normal(0, 80, n)
-    b -= b[0]
-    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
-    s = 850e3 * np.sin(np.radians(39.0))
-    dz = rng.normal(0, 25, shape)
-    defo = rng.normal(-8, 6, shape)[None] * t[:, None, None]
-    ts = defo + b[:, None, None] / s * dz[None] * 1000 + rng.normal(0, 0.3, (n,) + shape)
-    ts -= ts[:1]
-    path = write_geotiff(tmp_path / "ts.tif", ts, descriptions=[d.isoformat() for d in dates])
-    csvf = tmp_path / "bperp.csv"
-    csvf.write_text("date,bperp_m\n" + "".join(f"{d.isoformat()},{v:.4f}\n" for d, v in zip(dates, b + 12.0)))
-    return path, str(csvf), dates, dz, defo
-
-
-def test_dem_error_run(run_alg, tmp_path):
-    path, csvf, dates, dz, defo = _ts_raster(tmp_path)
-    res = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "SLANT_RANGE": 850000.0,
-                                         "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "cor.tif"),
-                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
-                                         "OUTPUT_RESIDUAL": str(tmp_path / "res.tif")})
-    est, _ = _read(res["OUTPUT_DEM_ERROR"])
-    assert np.sqrt(np.mean((est - dz) ** 2)) < 3.0  # m, for dz of 25 m RMS
-    cor, ds = _read(res["OUTPUT"])
-    assert [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)] == [d.isoformat() for d in dates]
-    assert np.sqrt(np.mean((cor - defo) ** 2)) < 1.0
-    # an incidence raster on the grid gives the same series
-    inc = write_geotiff(tmp_path / "inc.tif", np.full(dz.shape, 39.0))
-    res2 = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "INCIDENCE_RASTER": inc,
-                                          "OUTPUT": str(tmp_path / "cor2.tif"),
-                                          "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")})
-    np.testing.assert_allclose(_read(res2["OUTPUT"])[0], cor, atol=1e-4)
-
-
-def test_dem_error_refusals(run_alg, tmp_path):
-    from qgis.core import QgsProcessingException
-
-    path, csvf, dates, _, _ = _ts_raster(tmp_path)
-    with pytest.raises(QgsProcessingException, match="BASELINES"):
-        run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [], "OUTPUT": str(tmp_path / "c.tif"),
-                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
-    short = tmp_path / "short.csv"
-    short.write_text("".join(f"{d.isoformat()},{i}\n" for i, d in enumerate(dates[:-1])))
-    with pytest.raises(QgsProcessingException, match="no perpendicular baseline for 1 date"):
-        run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [str(short)], "OUTPUT": str(tmp_path / "c.tif"),
-                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
-    assert not os.path.exists(tmp_path / "c.tif") and not os.path.exists(tmp_path / "d.tif")
-    nodates = write_geotiff(tmp_path / "nodates.tif", np.zeros((3, 4, 4)))
-    with pytest.raises(QgsProcessingException, match="description"):
-        run_alg("demerrorcorrection", {"INPUT": nodates, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "c.tif"),
-                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
-
-
 def test_closure_mexico_city_planted(run_alg, tmp_path, data_dir):
     """Real Sentinel-1 GAMMA stack (tests/data, PyRate's Mexico City crop): the stack closes as given (nothing
     changed), cycle slips planted in interferograms with 3+ loops are fixed, none made elsewhere."""
@@ -190,34 +109,6 @@ def test_closure_mexico_city_planted(run_alg, tmp_path, data_dir):
         n_new += int((~mask & ok & (cyc != 0)).sum())
     assert n_new == 0
     assert n_fixed / n_planted > 0.95
-
-
-def test_pca_atmosphere_run(run_alg, tmp_path):
-    import sys
-
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks", "corrections"))
-    from synthetic_atmosphere import atmosphere_stack
-
-    s = atmosphere_stack(shape=(40, 56), n_dates=30, strat_mm_per_km=5, turb_mm=5, seed=8)
-    path = write_geotiff(tmp_path / "ts.tif", s["series_mm"], descriptions=[d.isoformat() for d in s["dates"]])
-    res = run_alg("pcaatmosphere", {"INPUT": path, "TILE_PIXELS": 32, "OUTPUT": str(tmp_path / "c.tif"),
-                                    "OUTPUT_ATMOSPHERE": str(tmp_path / "a.tif"),
-                                    "OUTPUT_COMPONENTS": str(tmp_path / "n.tif")})
-    cor, ds = _read(res["OUTPUT"])
-    assert ds.GetRasterBand(1).GetDescription() == s["dates"][0].isoformat()
-    before = np.sqrt(np.mean((s["series_mm"] - s["deformation_mm"]) ** 2))
-    after = np.sqrt(np.mean((cor - s["deformation_mm"]) ** 2))
-    assert after < 0.7 * before
-    atm, _ = _read(res["OUTPUT_ATMOSPHERE"])
-    np.testing.assert_allclose(atm + cor, s["series_mm"], atol=1e-3)
-    n, _ = _read(res["OUTPUT_COMPONENTS"])
-    assert np.nanmin(n) >= 1
-    few = write_geotiff(tmp_path / "few.tif", s["series_mm"][:8], descriptions=[d.isoformat() for d in s["dates"][:8]])
-    from qgis.core import QgsProcessingException
-
-    with pytest.raises(QgsProcessingException, match="at least 12"):
-        run_alg("pcaatmosphere", {"INPUT": few, "OUTPUT": str(tmp_path / "c2.tif")})
-    assert not os.path.exists(tmp_path / "c2.tif")
 
 
 def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
@@ -266,22 +157,6 @@ def test_closure_plan_fits_the_budget(qgis_app):
             assert tile == max(16, rows // 16 * 16)
         else:
             assert tile is None and (rows % 256 == 0 or rows == h)
-
-
-def test_dem_error_writes_the_final_velocity(run_alg, tmp_path):
-    path, csvf, dates, dz, defo = _ts_raster(tmp_path)
-    res = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "cor.tif"),
-                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
-                                         "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
-                                         "OUTPUT_VELOCITY_STD": str(tmp_path / "vs.tif")})
-    v, _ = _read(res["OUTPUT_VELOCITY"])
-    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
-    rate = defo[-1] / t[-1]
-    assert np.sqrt(np.mean((v - rate) ** 2)) < 0.5  # mm/yr, dates with 0.3 mm of noise
-    cor, _ = _read(res["OUTPUT"])  # the line fitted to the corrected series, not to the input
-    np.testing.assert_allclose(v, np.polyfit(t, cor.reshape(len(dates), -1), 1)[0].reshape(v.shape), atol=1e-3)
-    vs, _ = _read(res["OUTPUT_VELOCITY_STD"])
-    assert np.all((vs > 0) & (vs < 1.0))
 
 
 def test_closure_without_coherence_warns_that_min_coherence_is_not_applied(run_alg, tmp_path):

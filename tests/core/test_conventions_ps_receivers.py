@@ -1,4 +1,4 @@
-"""Core pieces that moved out of the adapters (issue 15): phase <-> mm factors, the PS/DS rule,
+"""Core pieces that moved out of the adapters: phase <-> mm factors, the PS/DS rule,
 receiver segments, the slip-inversion ramp."""
 
 import numpy as np

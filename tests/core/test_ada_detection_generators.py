@@ -51,7 +51,7 @@ def test_defaults_recall_and_precision_on_unseen_generators(name, n, kw):
 
 
 def test_adaptive_radius_finds_rural_areas_one_radius_misses():
-    """The failure of issue 14: with one radius from the map's median spacing (set by the dense
+    """The failure this guards against: with one radius from the map's median spacing (set by the dense
     towns) the areas in the sparse countryside are lost; the local radius keeps them."""
     hit_fixed = hit_adaptive = n_rural = 0
     for seed in SEEDS:

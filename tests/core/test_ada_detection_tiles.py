@@ -1,6 +1,6 @@
-"""ADA detection on spatial tiles with halos (issue 15): the same bytes as the untiled run, in
+"""ADA detection on spatial tiles with halos: the same bytes as the untiled run, in
 this process and on a 2-worker Dask LocalCluster; the halo bound it relies on; the local
-contrast test and the stable-points threshold (issue 14 item 4) against synthetic truth."""
+contrast test and the stable-points threshold against synthetic truth."""
 
 import os
 import sys
