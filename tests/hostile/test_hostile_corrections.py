@@ -112,14 +112,5 @@ def recipe_series(tool, tmp):
 
 
 
-TOOLS = TOOLS_STACK + TOOLS_SERIES
-
-
-def recipe(tool, tmp):
-    """The small valid run of ``tool``."""
-    if tool in TOOLS_STACK:
-        return recipe_stack(tool, tmp)
-    return recipe_series(tool, tmp)
-
-
+TOOLS, recipe = hk.recipes((TOOLS_STACK, recipe_stack), (TOOLS_SERIES, recipe_series))
 test_hostile = hk.hostile_cases(TOOLS, recipe)

@@ -210,14 +210,5 @@ def test_pair_names_without_dates_are_refused(qgis_app, tmp_path):
                                            "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "INPUTS")
 
 
-TOOLS = TOOLS_MOTION + TOOLS_OFFSETS
-
-
-def recipe(tool, tmp):
-    """The small valid run of ``tool``."""
-    if tool in TOOLS_MOTION:
-        return recipe_motion(tool, tmp)
-    return recipe_offsets(tool, tmp)
-
-
+TOOLS, recipe = hk.recipes((TOOLS_MOTION, recipe_motion), (TOOLS_OFFSETS, recipe_offsets))
 test_hostile = hk.hostile_cases(TOOLS, recipe)
