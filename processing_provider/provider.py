@@ -90,6 +90,20 @@ def model_algorithms() -> list:
             # model sits in the same toolbox group as the tools
             return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
 
+        def flags(self):
+            # QGIS runs a model in the main thread unless told otherwise; every step here is one of our tools,
+            # which run in background tasks, so the model does too (the desktop keeps repainting while the first
+            # run compiles the numba kernels, and Cancel works)
+            from qgis.core import QgsProcessingAlgorithm
+
+            f = super().flags()
+            registry = QgsApplication.processingRegistry()
+            for child in self.childAlgorithms().values():
+                alg = registry.algorithmById(child.algorithmId())
+                if alg is None or alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading:
+                    return f
+            return f & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
+
         def checkParameterValues(self, parameters, context):
             from ..algorithms.errors import GeohazardError
 

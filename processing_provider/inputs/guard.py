@@ -424,10 +424,11 @@ def check_overlaps(alg, parameters, context) -> None:
         if ea is None or eb is None:
             continue
         (ra, ca, _), (rb, cb, _) = ea, eb
-        for name, r in ((a, ra), (b, rb)):
-            if r.isNull() or r.xMinimum() > r.xMaximum() or r.yMinimum() > r.yMaximum():
-                raise GeohazardError(f"{name}: the layer has no features (or none with a geometry); give a layer "
-                                     "with at least one")
+        if _no_extent(ra):  # the main layer of the pair
+            raise GeohazardError(f"{a}: the layer has no features (or none with a geometry); give a layer with at "
+                                 "least one")
+        if _no_extent(rb):  # an empty second layer (e.g. no ADA found by an earlier step) lies nowhere: nothing
+            continue        # to compare, the tool reports what it could not use
         if not ca.isValid() or not cb.isValid():
             # radar (pixel) geometry: the tool checks that the grids match; vector layers
             # without CRS were refused by check_vectors already
@@ -449,6 +450,11 @@ def check_overlaps(alg, parameters, context) -> None:
             raise GeohazardError(
                 f"{a} and {b} do not overlap ({a}: {_fmt(ra)}, {b}: {_fmt(rb)} in {ca.authid() or 'the CRS of ' + a}); "
                 f"{b} must {'lie near' if margin else 'cover the same area as'} {a}: check the layers and their CRS")
+
+
+def _no_extent(r: QgsRectangle) -> bool:
+    """An empty layer's extent (null, or min above max: QGIS gives +-1.8e308)."""
+    return r.isNull() or r.xMinimum() > r.xMaximum() or r.yMinimum() > r.yMaximum()
 
 
 def _fmt(r: QgsRectangle) -> str:

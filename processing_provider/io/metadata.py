@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 
 from osgeo import gdal
 
-from ...algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect
+from ...algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
 
 
 def geotiff_metadata(paths: Iterable[str]):
@@ -34,3 +34,12 @@ def wavelength_choice(user_m: Optional[float], *, rasters: Iterable[str] = (), a
         for w in choice.warnings:
             log.push_warning(w)
     return choice
+
+
+def carried_wavelength(paths: Iterable[str]) -> dict:
+    """``{"WAVELENGTH_M": value}`` for the outputs of a tool that keeps phase in radians (phase linking,
+    unwrapping) when its inputs carry a wavelength, so the step that converts to millimetres later uses it;
+    ``{}`` when they carry none; refused when they carry different ones
+    (:func:`~algorithms.formats.wavelength.single_wavelength`)."""
+    value = single_wavelength(*collect(list(geotiff_metadata(paths))))
+    return {"WAVELENGTH_M": f"{value:.10g}"} if value is not None else {}

@@ -82,6 +82,7 @@ class SlcStack:
         dup = sorted({d for d in dates if dates.count(d) > 1})
         if dup:
             raise GeohazardError(f"{name}: date {dup[0].isoformat()} appears more than once in the stack")
+        self.paths = [str(p) for p in paths]  # the files given, in their order
         self.dates = dates
         self.entries = entries
         self.info = infos[0]

@@ -13,6 +13,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import SubProgress, check_canceled
 from ...algorithms.timeseries import unwrap, unwrap_tiles
 from .blocks import raster_source
+from .metadata import carried_wavelength
 from .raster import RasterWriter, open_raster, read_band
 
 
@@ -84,7 +85,8 @@ def unwrap_files(stack, mask_path, out_dir, backend, opts, *, executor, progress
         pair_writers = (
             outputs.enter_context(RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), stack.info,
                                                     descriptions=[pair],
-                                                    metadata={"backend": backend, "units": "radians"})),
+                                                    metadata={"backend": backend, "units": "radians",
+                                                              **carried_wavelength([path])})),
             outputs.enter_context(RasterWriter.like(os.path.join(out_dir, f"{pair}.conncomp.tif"), stack.info,
                                                     descriptions=[pair], dtype=np.uint16, nodata=0)))
         writers += pair_writers

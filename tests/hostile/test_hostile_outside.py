@@ -301,7 +301,7 @@ def tiny_disk(tmp_path):
     try:
         yield str(mnt)
     finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)  # lazy: GDAL may still hold a handle
 
 
 @pytest.mark.parametrize("tool,outputs", [

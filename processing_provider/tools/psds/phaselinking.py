@@ -11,7 +11,7 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.timeseries import phase_linking
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, slc, styles
+from ...io import blocks, metadata, raster, slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -110,15 +110,17 @@ class PhaseLinking(GeohazardAlgorithm):
                                  alpha=alpha)
         if ifg_dir:
             os.makedirs(ifg_dir, exist_ok=True)
+        carried = metadata.carried_wavelength(stack.paths)
         w_ph = raster.RasterWriter.like(outs[self.OUTPUT], info, count=n,
                                         descriptions=[d.isoformat() for d in stack.dates],
                                         dtype=np.complex64 if as_complex else np.float32,
-                                        metadata={"method": method, "shp_method": shp, "window": f"{window}"})
+                                        metadata={"method": method, "shp_method": shp, "window": f"{window}",
+                                                  **carried})
         w_tc = raster.optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
         w_n = raster.optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
         ifg_writers = [raster.RasterWriter.like(
             os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
-            descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"]) for i, j in pairs]
+            descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"], metadata=carried) for i, j in pairs]
 
         def write(block, out):
             ph = out["phase"]
