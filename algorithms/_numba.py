@@ -20,6 +20,10 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
     # A wait policy or spin count the user set is kept. Read once, when libgomp loads.
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["GOMP_SPINCOUNT"] = "10000"
+    # Intel's SVML (installed with numba by some distributions, e.g. conda's icc_rt) would vectorise math.sin,
+    # exp ... in our loops: other bits than the scalar libm calls of a loop's remainder, so a pixel's value would
+    # depend on its position in a block and on the CPU's vector width. Off unless the user asks for it.
+    os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
     try:
         import numba as _numba
 

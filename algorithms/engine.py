@@ -219,10 +219,22 @@ def plan_file_groups(n_files: int, n_rows: int, n_cols: int, *, bytes_per_file_p
 
 
 def read_block(src, block: Block):
-    """The inputs of ``block`` from ``src``: its rows, and only its files where the source is a stack."""
+    """The inputs of ``block`` from ``src``: its rows, and only its files where the source is a stack.
+
+    Arrays come out C-contiguous (as a raster read does): a view of an in-memory array would give the
+    block function strides that depend on the block's shape, and numpy's SIMD loops take another code
+    path (other bits) for some strides (docs/architecture.md, "Determinism")."""
     if block.files is not None and getattr(src, "by_file", False):
-        return src.read(block.read0, block.read1, block.n_cols, files=block.files)
-    return src.read(block.read0, block.read1, block.n_cols)
+        return _contiguous(src.read(block.read0, block.read1, block.n_cols, files=block.files))
+    return _contiguous(src.read(block.read0, block.read1, block.n_cols))
+
+
+def _contiguous(value):
+    if isinstance(value, np.ndarray):
+        return value if value.flags.c_contiguous else np.ascontiguousarray(value)
+    if isinstance(value, tuple):
+        return tuple(_contiguous(v) for v in value)
+    return value
 
 
 def block_bytes(block: Block, bytes_per_pixel: float) -> float:

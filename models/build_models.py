@@ -82,57 +82,53 @@ def _register_provider() -> None:
 _KEEP: list = []
 
 
-def build():
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-        QgsProcessingParameterPoint,
-        QgsProcessingParameterRasterLayer,
-        QgsProcessingParameterVectorLayer,
-    )
-    from qgis.PyQt.QtCore import QPointF
+class _Model:
+    """A model being built: its inputs (in dialog order) and its children, each wired to model inputs, to
+    other children's outputs or to static values, every other mandatory child parameter at its default."""
 
-    model = QgsProcessingModelAlgorithm(MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({"ALG_DESC": HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": DISPLAY_NAME,
-                          "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
-                          "COHERENCE": "Coherence rasters of the same pairs (optional).",
-                          "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every "
-                                       "interferogram (optional; empty = automatic choice of the most coherent "
-                                       "pixel, which may itself be moving: set it when you know a stable area).",
-                          "INVENTORY": "Landslide inventory polygons.",
-                          "DEM": "Digital elevation model (optional)."})
+    def __init__(self, name: str, display_name: str, help_text: str, input_help: dict):
+        from qgis.core import QgsProcessingModelAlgorithm
 
-    def add_input(definition, x, y):
-        definition.setDescription(definition.description())
-        param = QgsProcessingModelParameter(definition.name())
-        param.setPosition(QPointF(x, y))
-        model.addModelParameter(definition, param)
+        self.model = QgsProcessingModelAlgorithm(name, "Time series", "timeseries")
+        self.model.setHelpContent({"ALG_DESC": help_text, "ALG_CREATOR": "InSAR Geohazards",
+                                   "DISPLAY_NAME": display_name, **input_help})
 
-    add_input(QgsProcessingParameterMultipleLayers(
-        "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.SourceType.TypeRaster), 120, 60)
-    add_input(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster, optional=True), 380, 60)
-    add_input(QgsProcessingParameterPoint(
-        "REFERENCE", "Reference point (empty: automatic)", optional=True), 640, 60)
-    add_input(QgsProcessingParameterVectorLayer(
-        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 900, 60)
-    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160, 60)
+    def inputs(self, placed) -> None:
+        """``(definition, x)`` of each model input; the dialog lists them in this order (without it QGIS sorts
+        them by ID)."""
+        from qgis.core import QgsProcessingModelParameter
+        from qgis.PyQt.QtCore import QPointF
 
-    # the dialog lists the inputs in this order (the main input first); without it QGIS sorts them by ID
-    model.setParameterOrder(["INTERFEROGRAMS", "COHERENCE", "REFERENCE", "INVENTORY", "DEM"])
+        for definition, x in placed:
+            param = QgsProcessingModelParameter(definition.name())
+            param.setPosition(QPointF(x, 60))
+            self.model.addModelParameter(definition, param)
+        self.model.setParameterOrder([d.name() for d, _ in placed])
 
-    def src_param(name):
+    @staticmethod
+    def param(name):
+        from qgis.core import QgsProcessingModelChildParameterSource
+
         return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
 
-    def src_child(child, output):
+    @staticmethod
+    def output(child, output):
+        from qgis.core import QgsProcessingModelChildParameterSource
+
         return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
 
-    def add_child(child_id, alg_id, description, x, y, params, outputs, deps=()):
+    @staticmethod
+    def static(value):
+        from qgis.core import QgsProcessingModelChildParameterSource
+
+        return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
+
+    def child(self, child_id, alg_id, description, x, y, params, outputs) -> None:
+        """Add ``alg_id`` as ``child_id`` with its wired ``params`` and the model ``outputs`` it gives
+        (model output name -> (its output ID, label))."""
+        from qgis.core import QgsProcessingModelChildAlgorithm, QgsProcessingModelOutput
+        from qgis.PyQt.QtCore import QPointF
+
         child = QgsProcessingModelChildAlgorithm(alg_id)
         child.setChildId(child_id)
         child.setDescription(description)
@@ -140,7 +136,7 @@ def build():
         for name, sources in params.items():
             child.addParameterSources(name, sources)
         for name, value in child_defaults(alg_id, set(params)).items():
-            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+            child.addParameterSources(name, self.static(value))
         outs = {}
         for out_name, (param_name, label) in outputs.items():
             out = QgsProcessingModelOutput(out_name, label)
@@ -149,23 +145,53 @@ def build():
             out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
             outs[out_name] = out
         child.setModelOutputs(outs)
-        model.addChildAlgorithm(child)
+        self.model.addChildAlgorithm(child)
 
-    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
-              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": src_param("COHERENCE"),
-               "REFERENCE": src_param("REFERENCE")},
-              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)"),
-               "POINTS": ("OUTPUT_POINTS", "Velocity points")})
-    add_child("ada", "geohazard:adadetection", "ADA detection", 480, 400,
-              {"INPUT": src_child("sbas", "OUTPUT_POINTS")},
-              {"ADAS": ("OUTPUT", "Active deformation areas")})
-    add_child("activity", "geohazard:landslideactivity", "Landslide activity", 820, 560,
-              {"INVENTORY": src_param("INVENTORY"), "POINTS": src_child("sbas", "OUTPUT_POINTS"),
-               "DEM": src_param("DEM"), "ADAS": src_child("ada", "OUTPUT")},
-              {"ACTIVITY": ("OUTPUT", "Landslide activity"),
-               "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
-    return pin_output_names(model)
+    def done(self):
+        return pin_output_names(self.model)
+
+
+def build():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterPoint,
+        QgsProcessingParameterRasterLayer,
+        QgsProcessingParameterVectorLayer,
+    )
+
+    m = _Model(MODEL_NAME, DISPLAY_NAME, HELP, {
+        "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
+        "COHERENCE": "Coherence rasters of the same pairs (optional).",
+        "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every interferogram "
+                     "(optional; empty = automatic choice of the most coherent pixel, which may itself be moving: "
+                     "set it when you know a stable area).",
+        "INVENTORY": "Landslide inventory polygons.",
+        "DEM": "Digital elevation model (optional)."})
+    m.inputs([
+        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
+                                              QgsProcessing.SourceType.TypeRaster), 120),
+        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
+                                              optional=True), 380),
+        (QgsProcessingParameterPoint("REFERENCE", "Reference point (empty: automatic)", optional=True), 640),
+        (QgsProcessingParameterVectorLayer("INVENTORY", "Landslide inventory (polygons)",
+                                           [QgsProcessing.SourceType.TypeVectorPolygon]), 900),
+        (QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160)])
+    m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
+            {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": m.param("COHERENCE"),
+             "REFERENCE": m.param("REFERENCE")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)"),
+             "POINTS": ("OUTPUT_POINTS", "Velocity points")})
+    m.child("ada", "geohazard:adadetection", "ADA detection", 480, 400,
+            {"INPUT": m.output("sbas", "OUTPUT_POINTS")},
+            {"ADAS": ("OUTPUT", "Active deformation areas")})
+    m.child("activity", "geohazard:landslideactivity", "Landslide activity", 820, 560,
+            {"INVENTORY": m.param("INVENTORY"), "POINTS": m.output("sbas", "OUTPUT_POINTS"),
+             "DEM": m.param("DEM"), "ADAS": m.output("ada", "OUTPUT")},
+            {"ACTIVITY": ("OUTPUT", "Landslide activity"),
+             "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
+    return m.done()
 
 
 def pin_output_names(model):
@@ -229,70 +255,29 @@ SLC_HELP = (
 
 
 def build_slc():
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-    )
-    from qgis.PyQt.QtCore import QPointF
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
 
-    model = QgsProcessingModelAlgorithm(SLC_MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({"ALG_DESC": SLC_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": SLC_DISPLAY_NAME,
-                          "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band "
-                                 "descriptions)."})
-    definition = QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
-                                                      QgsProcessing.SourceType.TypeRaster)
-    param = QgsProcessingModelParameter("SLC")
-    param.setPosition(QPointF(120, 60))
-    model.addModelParameter(definition, param)
-    model.setParameterOrder(["SLC"])
-
-    def src_param(name):
-        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
-
-    def src_child(child, output):
-        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
-
-    def add_child(child_id, alg_id, description, x, y, params, outputs):
-        child = QgsProcessingModelChildAlgorithm(alg_id)
-        child.setChildId(child_id)
-        child.setDescription(description)
-        child.setPosition(QPointF(x, y))
-        for name, sources in params.items():
-            child.addParameterSources(name, sources)
-        for name, value in child_defaults(alg_id, set(params)).items():
-            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
-        outs = {}
-        for out_name, (param_name, label) in outputs.items():
-            out = QgsProcessingModelOutput(out_name, label)
-            out.setChildId(child_id)
-            out.setChildOutputName(param_name)
-            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
-            outs[out_name] = out
-        child.setModelOutputs(outs)
-        model.addChildAlgorithm(child)
-
-    add_child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
-              {"INPUT": src_param("SLC")},
-              {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
-    add_child("linking", "geohazard:phaselinking", "DS phase linking", 480, 360,
-              {"INPUT": src_param("SLC"), "PS_MASK": src_child("ps", "OUTPUT_PS_MASK")},
-              {"TEMPORAL_COHERENCE": ("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence"),
-               "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
-    add_child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
-              {"INPUT": src_child("linking", "OUTPUT_INTERFEROGRAMS"),
-               "COHERENCE": src_child("linking", "OUTPUT_TEMPORAL_COHERENCE")},
-              {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
-               "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
-    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,
-              {"INTERFEROGRAMS": src_child("unwrap", "OUTPUT")},
-              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
-    return pin_output_names(model)
+    m = _Model(SLC_MODEL_NAME, SLC_DISPLAY_NAME, SLC_HELP, {
+        "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band descriptions)."})
+    m.inputs([(QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
+                                                    QgsProcessing.SourceType.TypeRaster), 120)])
+    m.child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
+            {"INPUT": m.param("SLC")},
+            {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
+    m.child("linking", "geohazard:phaselinking", "DS phase linking", 480, 360,
+            {"INPUT": m.param("SLC"), "PS_MASK": m.output("ps", "OUTPUT_PS_MASK")},
+            {"TEMPORAL_COHERENCE": ("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence"),
+             "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
+    m.child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
+            {"INPUT": m.output("linking", "OUTPUT_INTERFEROGRAMS"),
+             "COHERENCE": m.output("linking", "OUTPUT_TEMPORAL_COHERENCE")},
+            {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
+             "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
+    m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,
+            {"INTERFEROGRAMS": m.output("unwrap", "OUTPUT")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
+    return m.done()
 
 
 def main_slc(path: str = SLC_MODEL_FILE) -> str:
@@ -303,60 +288,62 @@ def main_slc(path: str = SLC_MODEL_FILE) -> str:
 # ---------------------------------------------------------------- Corrected SBAS
 CORR_MODEL_NAME = "correctedsbas"
 CORR_MODEL_FILE = os.path.join(HERE, "corrected_sbas.model3")
-CORR_DISPLAY_NAME = ("Corrected SBAS (model: network -> unwrapping errors -> troposphere -> ramps -> reference -> "
-                     "SBAS -> DEM error)")
+CORR_DISPLAY_NAME = ("Corrected SBAS (model: unwrapping errors -> network -> troposphere -> ramps -> reference -> "
+                     "SBAS -> DEM error -> final velocity)")
 CORR_HELP = (
-    "Unwrapped interferograms -> network modification -> unwrapping-error correction by phase closure -> "
-    "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series and velocity "
-    "-> DEM-error correction of the time series.\n\n"
-    "Chains geohazard:modifynetwork (loop-closure misfit above 1.5 rad as LiCSBAS, network kept connected; "
-    "CSV report), geohazard:unwrapclosurecorrection (integer cycles by phase closure, loop statistics), "
-    "geohazard:troposphericcorrection (linear phase-elevation with the DEM, fitted on the stable "
-    "area, per date: network-consistent), geohazard:rampremoval (linear ramp fitted on the stable area, per "
-    "date), geohazard:referencepoint (coherent "
-    "pixel moving like the scene's majority) and geohazard:sbasinversion (its REFERENCE wired to the chosen "
-    "point) and geohazard:demerrorcorrection (Fattahi & Amelung 2013 on the SBAS time series, with the "
-    "perpendicular baselines). The SBAS velocity is that of the series before the DEM-error step. Each step "
-    "writes a folder of interferograms with the input file names, so any step can be opened, checked or "
-    "replaced in the modeler.\n\n"
+    "Unwrapped interferograms -> unwrapping-error correction by phase closure -> network modification -> "
+    "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series -> DEM-error "
+    "correction -> final velocity.\n\n"
+    "The order loses least: what can be corrected is corrected first (geohazard:unwrapclosurecorrection fixes "
+    "whole cycles by phase closure on the values at least 0.3 coherent), then geohazard:modifynetwork drops only "
+    "the interferograms whose loops still misclose by more than 1.5 rad over the coherent pixels, one culprit at a "
+    "time (a pair that only shared loops with a dropped one is kept; the network is kept connected). "
+    "geohazard:troposphericcorrection fits the linear phase-elevation slope on every coherent pixel after a 3-pixel "
+    "high-pass (a bowl or a ramp does not bias it), per date, and keeps the part of the slope's trend that tracks "
+    "time beyond 2 standard errors (deformation that correlates with height survives; the log warns when the "
+    "slope tracks the pairs' time span). geohazard:rampremoval fits linear ramps per date on the stable area, or "
+    "on every coherent pixel when the stable area does not surround the scene (it would extrapolate: the log gives "
+    "the far-edge size), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and guards their "
+    "trend the same way. geohazard:referencepoint chooses a coherent pixel moving like the scene (inside the "
+    "stable area when given), geohazard:sbasinversion inverts the series and geohazard:demerrorcorrection (Fattahi "
+    "& Amelung 2013, with the perpendicular baselines and, when given, the incidence and slant-range rasters) "
+    "removes the DEM error and writes the final velocity and its standard error. Each step writes a folder of "
+    "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
-    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates), BASELINES (perpendicular "
-    "baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, MintPy .h5, ISCE), DEM "
-    "(heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
-    "ground that does not move: strongly advised where deformation follows the topography, e.g. a subsiding "
-    "basin floor, otherwise the phase-elevation fit absorbs deformation).\n"
-    "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, time "
-    "series (mm) and velocity (mm/yr, LOS positive toward the satellite), time series corrected for the DEM error "
-    "(mm) and the DEM error (m).\n\n"
+    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates; without it every value is used), "
+    "BASELINES (perpendicular baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, "
+    "MintPy .h5, ISCE), DEM (heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
+    "ground that does not move: the reference is chosen inside and the ramps are fitted on it when it surrounds "
+    "the scene), INCIDENCE and SLANT_RANGE (optional rasters on the grid, degrees and metres: they scale the DEM "
+    "error; defaults 39 deg and 850 km).\n"
+    "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, SBAS "
+    "time series (mm) and velocity (mm/yr) before the DEM-error step, time series corrected for the DEM error "
+    "(mm), the DEM error (m), and the final velocity and its standard error (mm/yr, LOS positive toward the "
+    "satellite).\n\n"
     "Every step keeps its own defaults otherwise; open the model in the graphical modeler to change them (e.g. "
-    "external GACOS delays instead of phase-elevation, per-date fits, windows)."
+    "external GACOS delays instead of phase-elevation, windows, quadratic ramps)."
 )
 
 
 def build_corrected():
     from qgis.core import (
         QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
         QgsProcessingParameterMultipleLayers,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
     )
-    from qgis.PyQt.QtCore import QPointF
 
-    model = QgsProcessingModelAlgorithm(CORR_MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({
-        "ALG_DESC": CORR_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": CORR_DISPLAY_NAME,
+    m = _Model(CORR_MODEL_NAME, CORR_DISPLAY_NAME, CORR_HELP, {
         "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names.",
         "COHERENCE": "Coherence rasters of the same pairs (optional).",
         "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
                      "MintPy .h5 or ISCE folder (for the DEM-error step).",
         "DEM": "Heights in metres on the interferograms' grid.",
-        "STABLE_AREA": "Polygons of ground that does not move (optional, advised)."})
-    inputs = [
+        "STABLE_AREA": "Polygons of ground that does not move (optional): the reference is chosen inside, and the "
+                       "ramps are fitted on it when it surrounds the scene.",
+        "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry, default 39 deg).",
+        "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry, default 850 km)."})
+    m.inputs([
         (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
                                               QgsProcessing.SourceType.TypeRaster), 120),
         (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
@@ -366,71 +353,41 @@ def build_corrected():
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
         (QgsProcessingParameterVectorLayer("STABLE_AREA", "Stable area (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),
-    ]
-    for definition, x in inputs:
-        param = QgsProcessingModelParameter(definition.name())
-        param.setPosition(QPointF(x, 60))
-        model.addModelParameter(definition, param)
-    model.setParameterOrder([d.name() for d, _ in inputs])
-
-    def src_param(name):
-        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
-
-    def src_child(child, output):
-        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
-
-    def static(value):
-        return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
-
-    def add_child(child_id, alg_id, description, x, y, params, outputs):
-        child = QgsProcessingModelChildAlgorithm(alg_id)
-        child.setChildId(child_id)
-        child.setDescription(description)
-        child.setPosition(QPointF(x, y))
-        for name, sources in params.items():
-            child.addParameterSources(name, sources)
-        for name, value in child_defaults(alg_id, set(params)).items():
-            child.addParameterSources(name, static(value))
-        outs = {}
-        for out_name, (param_name, label) in outputs.items():
-            out = QgsProcessingModelOutput(out_name, label)
-            out.setChildId(child_id)
-            out.setChildOutputName(param_name)
-            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
-            outs[out_name] = out
-        child.setModelOutputs(outs)
-        model.addChildAlgorithm(child)
-
-    coh = src_param("COHERENCE")
-    add_child("network", "geohazard:modifynetwork", "Modify network", 240, 200,
-              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": coh,
-               "MAX_LOOP_MISFIT": static(1.5), "KEEP_CONNECTED": static(True)},
-              {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
-    add_child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
-              340, 280, {"INTERFEROGRAMS": src_child("network", "OUTPUT"), "COHERENCE": coh},
-              {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
-    add_child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
-              440, 360, {"INTERFEROGRAMS": src_child("unwrapping", "OUTPUT"), "COHERENCE": coh,
-                         "DEM": src_param("DEM"),
-                         "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)}, {})
-    add_child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
-              {"INTERFEROGRAMS": src_child("troposphere", "OUTPUT"), "COHERENCE": coh,
-               "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)},
-              {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
-    add_child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
-              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
-               "STABLE_AREA": src_param("STABLE_AREA")},
-              {"REFERENCE": ("OUTPUT", "Reference point")})
-    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
-              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
-               "REFERENCE": src_child("reference", "REFERENCE_POINT")},
-              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
-    add_child("demerror", "geohazard:demerrorcorrection", "DEM-error correction of the time series", 1240, 1000,
-              {"INPUT": src_child("sbas", "OUTPUT_TIMESERIES"), "BASELINES": src_param("BASELINES")},
-              {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
-               "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)")})
-    return pin_output_names(model)
+        (QgsProcessingParameterRasterLayer("INCIDENCE", "Incidence angle (degrees, optional raster)", optional=True),
+         1320),
+        (QgsProcessingParameterRasterLayer("SLANT_RANGE", "Slant range (m, optional raster)", optional=True), 1560)])
+    coh, stable = m.param("COHERENCE"), m.param("STABLE_AREA")
+    m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
+            240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
+                       "COHERENCE_THRESHOLD": m.static(0.3)},
+            {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
+    m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
+            {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT"), "COHERENCE": coh,
+             "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True)},
+            {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
+    m.child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
+            440, 360, {"INTERFEROGRAMS": m.output("network", "OUTPUT"), "COHERENCE": coh,
+                       "DEM": m.param("DEM"), "MODE": m.static(1)}, {})
+    m.child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
+            {"INTERFEROGRAMS": m.output("troposphere", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable,
+             "MODE": m.static(1)},
+            {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
+    m.child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
+            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable},
+            {"REFERENCE": ("OUTPUT", "Reference point")})
+    m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
+            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
+             "REFERENCE": m.output("reference", "REFERENCE_POINT")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
+    m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
+            {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
+             "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE")},
+            {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
+             "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr)"),
+             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)")})
+    return m.done()
 
 
 def main_corrected(path: str = CORR_MODEL_FILE) -> str:

@@ -1,9 +1,9 @@
 """The ``geohazard`` Processing provider.
 
-Tools are collected from every module ``processing_provider/tools_*.py`` that defines
-``ALGORITHMS`` (a list of algorithm classes), so adding a tool family never touches
-this file. Graphical models shipped in ``models/*.model3`` are added too (their ID is
-``geohazard:<model name>``).
+Tools are found by walking ``processing_provider/tools/``: every tool class defined in a
+``tools/<family>/<tool ID>.py`` module (a :class:`.tools._base.GeohazardAlgorithm` subclass with a
+``NAME``), so adding a tool never touches this file. Graphical models shipped in ``models/*.model3``
+are added too (their ID is ``geohazard:<model name>``).
 """
 
 from __future__ import annotations
@@ -16,20 +16,62 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .base import DOCS_URL, GROUPS, ICON_DIR
+from .tools._base import DOCS_URL, GROUPS, ICON_DIR
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 
 
 def algorithm_classes() -> list:
-    """All algorithm classes of the plugin, in module then list order."""
+    """Every tool class of the plugin, in the order of their modules' paths."""
+    from . import tools
+    from .tools._base import GeohazardAlgorithm
+
     classes = []
-    here = os.path.dirname(__file__)
-    for mod in sorted(m.name for m in pkgutil.iter_modules([here]) if m.name.startswith("tools_")):
-        module = importlib.import_module(f"{__package__}.{mod}")
-        classes.extend(getattr(module, "ALGORITHMS", []))
+    for info in sorted(pkgutil.walk_packages(tools.__path__, tools.__name__ + "."), key=lambda m: m.name):
+        if info.ispkg or info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        module = importlib.import_module(info.name)
+        classes += [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, GeohazardAlgorithm)
+                    and c.__module__ == module.__name__ and c.NAME]
     return classes
+
+
+def _paths(value) -> list:
+    """File paths in a parameter value (a string, a list, an output definition), without URI options."""
+    from qgis.core import QgsProcessingOutputLayerDefinition
+
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, str) and item and item != "TEMPORARY_OUTPUT" and "://" not in item:
+            out.append(os.path.realpath(item.split("|")[0]))
+    return out
+
+
+def model_output_problem(model, parameters) -> str:
+    """A model's output that is one of its inputs (each step guards its own inputs, not the model's: the
+    DEM given as a later step's output would be overwritten), or two outputs on one file; "" when none."""
+    inputs = {}
+    for d in model.parameterDefinitions():
+        if not d.isDestination():
+            for p in _paths(parameters.get(d.name())):
+                inputs.setdefault(p, d.name())
+                if os.path.isdir(p):
+                    for f in glob.glob(os.path.join(p, "*")):
+                        inputs.setdefault(os.path.realpath(f), d.name())
+    seen = {}
+    for d in model.destinationParameterDefinitions():
+        for p in _paths(parameters.get(d.name())):
+            if p in inputs:
+                return (f"{d.name()}: {p!r} is the model's input {inputs[p]}; writing it would destroy that input. "
+                        "Choose another output path")
+            if p in seen:
+                return f"{d.name()} and {seen[p]} are the same file {p!r}; give each output its own path"
+            seen[p] = d.name()
+    return ""
 
 
 def model_algorithms() -> list:
@@ -48,11 +90,39 @@ def model_algorithms() -> list:
             # model sits in the same toolbox group as the tools
             return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
 
+        def flags(self):
+            # QGIS runs a model in the main thread unless told otherwise; every step here is one of our tools,
+            # which run in background tasks, so the model does too (the desktop keeps repainting while the first
+            # run compiles the numba kernels, and Cancel works)
+            from qgis.core import QgsProcessingAlgorithm
+
+            f = super().flags()
+            registry = QgsApplication.processingRegistry()
+            for child in self.childAlgorithms().values():
+                alg = registry.algorithmById(child.algorithmId())
+                if alg is None or alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading:
+                    return f
+            return f & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
+
+        def checkParameterValues(self, parameters, context):
+            from ..algorithms.errors import GeohazardError
+
+            try:
+                parameters = expand_model_folders(self, parameters)
+            except GeohazardError as exc:
+                return False, str(exc)
+            ok, msg = super().checkParameterValues(parameters, context)
+            if not ok:
+                return ok, msg
+            problem = model_output_problem(self, parameters)
+            return (False, problem) if problem else (True, "")
+
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from .transaction import OutputTransaction
+            from .io.transaction import OutputTransaction
 
+            parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})
             try:
                 results = super().processAlgorithm(parameters, context, feedback)
@@ -76,15 +146,69 @@ def model_algorithms() -> list:
             model = ShippedModel()
             model.loadVariant(self.toVariant())
             model.setSourceFilePath(self.sourceFilePath())
-            return model
+            return relax_model_outputs(model)
 
     models = []
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
         model = ShippedModel()
         if model.fromFile(path):
             model.setSourceFilePath(path)
-            models.append(model)
+            models.append(relax_model_outputs(model))
     return models
+
+
+def relax_model_outputs(model):
+    """Every output of a shipped model optional: a user names the ones to keep (from qgis_process too), the
+    others go to temporary files (:func:`fill_model_outputs`)."""
+    from qgis.core import QgsProcessingParameterDefinition
+
+    for d in model.destinationParameterDefinitions():
+        model.parameterDefinition(d.name()).setFlags(d.flags() | QgsProcessingParameterDefinition.Flag.FlagOptional)
+    return model
+
+
+def fill_model_outputs(model, parameters) -> dict:
+    """``parameters`` with a temporary destination for each model output left empty: QGIS 3.22 would give the
+    step an empty path (a later step reading it then fails, e.g. ADA on the SBAS points)."""
+    from qgis.core import QgsProcessingOutputLayerDefinition
+
+    out = dict(parameters)
+    for d in model.destinationParameterDefinitions():
+        value = out.get(d.name())
+        if value is None or value == "" or (isinstance(value, QgsProcessingOutputLayerDefinition)
+                                            and not value.sink.staticValue()):
+            out[d.name()] = d.generateTemporaryDestination()
+    return out
+
+
+def expand_model_folders(model, parameters) -> dict:
+    """``parameters`` with each folder given to a multiple-raster input replaced by its stack files (as the
+    tools do: interferograms, or coherence rasters for COHERENCE)."""
+    from qgis.core import QgsProcessing
+
+    from ..algorithms.errors import GeohazardError
+    from .io.stacks import filter_stack_files
+
+    out = dict(parameters)
+    for d in model.parameterDefinitions():
+        if d.type() != "multilayer" or d.layerType() != QgsProcessing.SourceType.TypeRaster:
+            continue
+        value = out.get(d.name())
+        items = value if isinstance(value, (list, tuple)) else [value] if value else []
+        if not any(isinstance(i, str) and os.path.isdir(i) for i in items):
+            continue
+        files = []
+        for item in items:
+            if isinstance(item, str) and os.path.isdir(item):
+                found = filter_stack_files(sorted(glob.glob(os.path.join(item, "*"))),
+                                           "coh" if d.name() == "COHERENCE" else "ifg")
+                if not found:
+                    raise GeohazardError(f"{d.name()}: the folder {item!r} holds no raster")
+                files += found
+            else:
+                files.append(item)
+        out[d.name()] = files
+    return out
 
 
 def silence_hdf5_diagnostics() -> int:

@@ -20,9 +20,11 @@ from insar_geohazards.algorithms.geometry.distortion import (
     _heights,
     _RowStore,
     _table,
+    class_rows,
     classify_block,
     combine_best_geometry,
 )
+from insar_geohazards.algorithms.ordered import add_rows
 from insar_geohazards.algorithms.progress import SubProgress, check_canceled
 
 
@@ -119,18 +121,14 @@ def distortion_map_frozen(read_dem, write, *, n_rows: int, n_cols: int, geometri
                     strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
                     min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
                 write(r0, r1, gi, {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens})
-                cd = np.bincount(cls.ravel(), minlength=256)
-                cv = np.bincount(vis.ravel(), minlength=256)
+                # class areas row by row, added in row order (since the determinism rule: the same bits for any
+                # block layout)
+                cd, ad = class_rows(cls, dx_rows[r0:r1], dy_m)
+                cv, av = class_rows(vis, dx_rows[r0:r1], dy_m)
                 counts_d += cd
                 counts_v += cv
-                dxb = dx_rows[r0:r1]
-                if np.ptp(dxb) == 0:  # projected grid: one pixel area
-                    area_d += cd * (dxb[0] * dy_m)
-                    area_v += cv * (dxb[0] * dy_m)
-                else:
-                    pix_area = np.repeat(dxb * dy_m, n_cols)
-                    area_d += np.bincount(cls.ravel(), weights=pix_area, minlength=256)
-                    area_v += np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+                area_d = add_rows(area_d, ad if fwd.plan.rows_top_down else ad[::-1])
+                area_v = add_rows(area_v, av if fwd.plan.rows_top_down else av[::-1])
                 if n_geo == 2:
                     class_store[gi].write(r0, cls)
             tables.append({"distortion": _table(counts_d, area_d, DISTORTION_CLASSES),
@@ -165,7 +163,7 @@ def los_projection_frozen(info, *, dem=None, inc_path=None, inc_kind=0, read_hea
     from insar_geohazards.algorithms.geometry.terrain import los_to_downslope, slope_aspect_metric
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.processing_provider.io.geometry import incidence_to_degrees, metric_pixel_size
-    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, read_band
+    from insar_geohazards.processing_provider.io.raster import DEFAULT_BLOCK_ROWS, read_band
 
     out = {}
     if vertical:
@@ -199,7 +197,7 @@ def los_to_vertical_frozen(info, *, inc_path=None, inc_value=37.0, in_radians=Fa
     """The loop of ``losvelocitytovertical`` before the engine; returns ``(bands, rows, cols)`` float32."""
     from insar_geohazards.algorithms.geometry.los import check_incidence, los_to_vertical
     from insar_geohazards.algorithms.progress import iter_blocks
-    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, read_band
+    from insar_geohazards.processing_provider.io.raster import DEFAULT_BLOCK_ROWS, read_band
 
     out = np.empty((info.count, info.height, info.width), np.float32)
     for r0, r1, _, _ in iter_blocks(info.height, DEFAULT_BLOCK_ROWS):
@@ -241,7 +239,7 @@ def phase_gradient_frozen(stack, rows, *, sign, span, min_count):
 
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.algorithms.timeseries.phase_gradient import phase_gradient_stack
-    from insar_geohazards.processing_provider.raster_io import read_band
+    from insar_geohazards.processing_provider.io.raster import read_band
 
     def read_wrapped(path, rr, sgn):
         a = read_band(path, rows=rr, name=os.path.basename(path), dtype=np.float64)
@@ -278,7 +276,8 @@ def okada_grid_frozen(gt, nrows, ncols, table, poisson, los_vec):
         y = gt[3] + (np.arange(r0, r1) + 0.5) * gt[5]
         xx, yy = np.meshgrid(x, y)
         d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
-        los = d @ los_vec
+        lv = np.asarray(los_vec, float).reshape(3)
+        los = d[..., 0] * lv[0] + d[..., 1] * lv[1] + d[..., 2] * lv[2]  # no BLAS (since the determinism rule)
         out[:, r0:r1] = np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)
     return out
 
@@ -309,7 +308,7 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
     from insar_geohazards.algorithms.timeseries.breakpoints import detect_breakpoints
     from insar_geohazards.algorithms.timeseries.model_blocks import model_columns  # moved verbatim from the tool
     from insar_geohazards.algorithms.timeseries.models import fit_models
-    from insar_geohazards.processing_provider.raster_io import DEFAULT_BLOCK_ROWS, raster_info, read_bands
+    from insar_geohazards.processing_provider.io.raster import DEFAULT_BLOCK_ROWS, raster_info, read_bands
 
     info = raster_info(path)
     parts, names = [], None
@@ -334,24 +333,23 @@ def models_raster_frozen(path, dates, opts, breaks, min_dbic):
 
 def amplitude_dispersion_frozen(stack, block_rows, outs, *, calibrate, threshold):
     """The AmplitudeDispersion loop of main 787161a: writes ``outs`` (mean, dispersion, ps) like the tool did."""
+    from insar_geohazards.algorithms.ordered import add_rows
     from insar_geohazards.algorithms.progress import iter_blocks
     from insar_geohazards.algorithms.timeseries.ps import (
-        amplitude_date_sums,
         amplitude_dispersion,
+        amplitude_row_sums,
         calibration_factors,
         ps_candidates,
     )
-    from insar_geohazards.processing_provider.raster_io import RasterWriter
+    from insar_geohazards.processing_provider.io.raster import RasterWriter
 
     info = stack.info
     cal = None
-    if calibrate:
-        sums = np.zeros(len(stack))
-        counts = np.zeros(len(stack))
+    if calibrate:  # the calibration sums added row by row in row order (since the determinism rule)
+        sums = counts = None
         for r0, r1, _, _ in iter_blocks(info.height, block_rows):
-            s, c = amplitude_date_sums(np.abs(stack.read_rows(r0, r1)))
-            sums += s
-            counts += c
+            s, c = amplitude_row_sums(np.abs(stack.read_rows(r0, r1)))
+            sums, counts = add_rows(sums, s), add_rows(counts, c)
         cal = calibration_factors(sums, counts)
     n_ps = 0
     with RasterWriter.like(outs[0], info) as w_mean, RasterWriter.like(outs[1], info) as w_da, \
@@ -372,7 +370,7 @@ def phase_linking_frozen(stack, block_rows, outs, *, window, method, shp, alpha,
     import os
 
     from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link_stack
-    from insar_geohazards.processing_provider.raster_io import RasterWriter, read_band
+    from insar_geohazards.processing_provider.io.raster import RasterWriter, read_band
 
     info = stack.info
     n = len(stack)

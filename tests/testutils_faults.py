@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from testutils import vector_features
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "coulomb_inputs")
 
 
@@ -45,11 +47,5 @@ def read_raster(path):
 
 
 def read_features(path):
-    from osgeo import ogr
-
-    ds = ogr.Open(str(path))
-    lyr = ds.GetLayer(0)
-    rows = []
-    for f in lyr:
-        rows.append({k: f.GetField(k) for k in f.keys()})
-    return rows
+    names, rows = vector_features(path)
+    return [{n: r[n] for n in names} for r in rows]

@@ -46,9 +46,9 @@ from qgis.PyQt.QtWidgets import (
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
 from ..algorithms.timeseries.models import MODELS, TimeBase, fit_model, predict
-from ..processing_provider.base import ICON_DIR
 from ..processing_provider.io.points import date_fields_of, raster_dates
-from ..processing_provider.raster_io import raster_info, read_band
+from ..processing_provider.io.raster import raster_info, read_band
+from ..processing_provider.tools._base import ICON_DIR
 
 LABEL_FIELDS = ("CODE", "code", "pid", "PID", "ID", "id", "name", "NAME")
 

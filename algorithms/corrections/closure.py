@@ -45,6 +45,7 @@ import numpy as np
 
 from .._numba import njit, prange
 from ..errors import GeohazardError
+from ..ordered import add_rows
 
 TWO_PI = 2.0 * np.pi
 #: Sentinel of a triplet not usable at a pixel (one of its interferograms has no data).
@@ -165,23 +166,26 @@ def _classify_kernel(x, scale, idx, offset, max_frac, key, n_loops, n_nonclosing
 
 
 @njit(parallel=True)
-def _loop_sums_kernel(x, scale, idx, offset, pixels, sum_sq, nonclosing):
-    """Per loop, over the pixels: pixels with data, sum of squared closures (cycles^2), |closure| > pi."""
+def _loop_sums_kernel(x, scale, idx, offset, n_cols, pixels, sum_sq, nonclosing):
+    """Per loop, over the pixels: pixels with data, |closure| > pi, and the sum of squared closures
+    (cycles^2) of each row (``sum_sq`` ``(T, rows)``: added in row order by :class:`ClosureStats`, so the
+    totals do not depend on the block layout)."""
     n_t = idx.shape[0]
-    n_p = x.shape[1]
+    n_rows = x.shape[1] // n_cols
     for t in prange(n_t):
         n = 0.0
-        s2 = 0.0
         nz = 0.0
-        for p in range(n_p):
-            c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
-            if np.isfinite(c):
-                n += 1.0
-                s2 += c * c
-                if np.rint(c) != 0:
-                    nz += 1.0
+        for r in range(n_rows):
+            s2 = 0.0
+            for p in range(r * n_cols, (r + 1) * n_cols):
+                c = (x[idx[t, 0], p] + x[idx[t, 1], p] - x[idx[t, 2], p]) * scale - offset[t]
+                if np.isfinite(c):
+                    n += 1.0
+                    s2 += c * c
+                    if np.rint(c) != 0:
+                        nz += 1.0
+            sum_sq[t, r] = s2
         pixels[t] = n
-        sum_sq[t] = s2
         nonclosing[t] = nz
 
 
@@ -330,7 +334,8 @@ def _date_run_shifts(triplets: Triplets) -> np.ndarray:
 
 @dataclass
 class ClosureStats:
-    """Per-triplet sums over the pixels of the blocks seen so far (accumulated in plan order)."""
+    """Per-triplet sums over the pixels of the blocks seen so far (:meth:`add` is called in plan order, blocks
+    top to bottom: the squared closures are added row by row, the same totals for any block layout)."""
 
     n_triplets: int
     pixels: np.ndarray = None
@@ -349,7 +354,7 @@ class ClosureStats:
 
     def add(self, out: dict) -> None:
         self.pixels += out["loop_pixels"]
-        self.sum_sq_rad += out["loop_sum_sq_rad"]
+        self.sum_sq_rad = add_rows(self.sum_sq_rad, out["loop_sum_sq_rad"], axis=1)
         self.nonclosing += out["loop_nonclosing"]
         self.nonclosing_after += out["loop_nonclosing_after"]
         self.corrected = out["ifg_corrected"] if self.corrected is None else self.corrected + out["ifg_corrected"]
@@ -403,7 +408,7 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         ``n_cycles`` (rows, cols) total |cycles| per pixel, ``n_nonclosing`` /
         ``n_nonclosing_after`` (rows, cols) triplets with a non-zero integer closure before and
         after, ``ambiguous`` (rows, cols) bool (detected, not corrected), and per-triplet sums
-        for :class:`ClosureStats`.
+        for :class:`ClosureStats` (``loop_sum_sq_rad`` ``(T, rows)``: per row, added in row order).
     """
     x = np.asarray(stack_mm, dtype=np.float64)
     if inplace and x is not stack_mm:
@@ -434,9 +439,9 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     # cycles; a noisy loop (closure near +-pi) says nothing reliable about which way to round
     _classify_kernel(xm, scale, idx, offset, float(max_residual_rad) / TWO_PI, key, n_loops, n_nonclosing, todo_flag)
     loop_pixels = np.empty(t)
-    loop_sum_sq = np.empty(t)
+    loop_sum_sq = np.empty((t, rows))
     loop_nonclosing = np.empty(t)
-    _loop_sums_kernel(xm, scale, idx, offset, loop_pixels, loop_sum_sq, loop_nonclosing)
+    _loop_sums_kernel(xm, scale, idx, offset, cols, loop_pixels, loop_sum_sq, loop_nonclosing)
     u = np.zeros((m, p), np.int16)
     ambiguous = np.zeros(p, bool)
     todo = np.flatnonzero(todo_flag)

@@ -42,12 +42,18 @@ from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.baselines import read_baselines
 from ..formats.dates import parse_date, parse_date_pair
+from ..ordered import columnwise_matmul, sum_first_axis
+
+
+def years_since_first(dates: Sequence[_dt.date]) -> np.ndarray:
+    """Time of each date since the first, in years of :data:`~..conventions.DAYS_PER_YEAR` days."""
+    return np.array([(d - dates[0]).days for d in dates], np.float64) / DAYS_PER_YEAR
 
 
 def design_matrix(dates: Sequence[_dt.date], bperp_m: np.ndarray, *, poly_order: int = 2,
                   step_dates: Sequence[_dt.date] = ()) -> np.ndarray:
     """``[bperp, 1, t, t^2, ..., H(t - step) ...]``, shape ``(N, 1 + poly_order + 1 + n_steps)``; t in years."""
-    t = np.array([(d - dates[0]).days for d in dates], np.float64) / DAYS_PER_YEAR
+    t = years_since_first(dates)
     cols = [np.asarray(bperp_m, np.float64)]
     cols += [t ** k for k in range(int(poly_order) + 1)]
     for s in step_dates:
@@ -117,11 +123,13 @@ def dem_error_block(ts_mm: np.ndarray, g: np.ndarray, *, range_sin_inc_m, min_da
             continue
         pinv = np.linalg.pinv(gg)
         sub = flat if (px.size == flat.shape[1] and rows_ok.all()) else flat[np.ix_(rows_ok, px)]
-        x = pinv @ sub
+        # column by column, sums in date order (no BLAS): a pixel's fit does not depend on the other
+        # pixels of its pattern in the block, nor on the CPU
+        x = columnwise_matmul(pinv, sub)
         beta[px] = x[0]
-        res = gg @ x
+        res = columnwise_matmul(gg, x)
         np.subtract(sub, res, out=res)
-        rms[px] = np.sqrt(np.einsum("ij,ij->j", res, res) / res.shape[0])
+        rms[px] = np.sqrt(sum_first_axis(res * res) / res.shape[0])
     corrected = flat - g[:, :1] * beta[None, :]  # minus the topographic term (N, P) mm
     s = np.broadcast_to(np.asarray(range_sin_inc_m, np.float64), (rows, cols)).reshape(-1)
     dz = beta * s / 1000.0  # beta: mm of LOS per m of baseline; dz in m
@@ -130,14 +138,21 @@ def dem_error_block(ts_mm: np.ndarray, g: np.ndarray, *, range_sin_inc_m, min_da
 
 
 def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m: float = 1.0,
-                           incidence_deg: float = 90.0) -> dict:
+                           incidence_deg: float = 90.0, years: Optional[np.ndarray] = None) -> dict:
     """Block function for the engine: ``inputs["series"]`` (N, rows, cols) mm; optional rasters
-    ``inputs["slant_range"]`` (m) and ``inputs["incidence"]`` (degrees) replace the constants."""
+    ``inputs["slant_range"]`` (m) and ``inputs["incidence"]`` (degrees) replace the constants. With ``years``
+    (N,), also the final velocity of the corrected series and its standard error (``velocity_mm_yr``,
+    ``velocity_std_mm_yr``: least-squares line, as the SBAS tool and MintPy's ``timeseries2velocity``)."""
     r = inputs.get("slant_range", slant_range_m)
     inc = inputs.get("incidence", incidence_deg)
     s = np.asarray(r, np.float64) * np.sin(np.radians(np.asarray(inc, np.float64)))
     s = np.where(s > 0, s, np.nan)
-    return dem_error_block(inputs["series"], g, range_sin_inc_m=s)
+    out = dem_error_block(inputs["series"], g, range_sin_inc_m=s)
+    if years is not None:
+        from ..timeseries.sbas import linear_velocity
+
+        out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
+    return out
 
 
 # ----------------------------------------------------------------------------- baselines per date
@@ -205,7 +220,34 @@ def _read_isce(folder: str) -> dict:
     return pairs
 
 
+#: Perpendicular baselines beyond this (m) are taken for a wrong unit or file: spaceborne SAR orbital tubes keep
+#: them within a few kilometres (ERS/Envisat/ALOS/Sentinel-1 stacks: under ~3 km).
+MAX_BASELINE_M = 10_000.0
+
+
 def read_date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarray:
+    """Perpendicular baseline (m) of every date relative to the first, from the BASELINES files
+    (:func:`_date_baselines`), checked to be finite and within :data:`MAX_BASELINE_M`.
+
+    Raises
+    ------
+    GeohazardError
+        Naming BASELINES and the date, when a value is not finite or implausibly large.
+    """
+    b = _date_baselines(paths, dates)
+    dates = list(dates)
+    bad = np.flatnonzero(~np.isfinite(b))
+    if bad.size:
+        raise GeohazardError(f"BASELINES: the perpendicular baseline of {dates[bad[0]].isoformat()} is not a number")
+    worst = int(np.argmax(np.abs(b)))
+    if abs(b[worst]) > MAX_BASELINE_M:
+        raise GeohazardError(
+            f"BASELINES: a perpendicular baseline of {b[worst]:.6g} m ({dates[worst].isoformat()}) is beyond any "
+            f"spaceborne SAR orbit tube (at most {MAX_BASELINE_M:g} m); check the file and that its unit is metres")
+    return b
+
+
+def _date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarray:
     """Perpendicular baseline of each date (m, relative to the first date) from the files users have.
 
     Accepted: a CSV ``date,bperp_m`` (one row per date); a MintPy ``timeseries.h5`` /

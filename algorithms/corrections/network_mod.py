@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import NetworkError
 from ..formats.dates import parse_date
+from ..ordered import row_sums
 from ..timeseries.network import Network, filter_network
 
 
@@ -56,26 +57,35 @@ def closure_triplets(network: Network) -> np.ndarray:
     return np.array(sorted(out), dtype=np.int64).reshape(-1, 3)
 
 
-def closure_sums_block(block, inputs: dict, *, triplets: np.ndarray, signs: np.ndarray, to_radians: float) -> dict:
-    """Block function: per triplet, the count, sum and sum of squares of the closure phase (radians)
-    over the pixels valid in its three interferograms. ``inputs["stack"]`` ``(M, rows, cols)`` in
-    the files' orientation; ``signs`` turn it into later-minus-earlier; ``to_radians`` converts the unit."""
-    data = np.asarray(inputs["stack"], np.float64).reshape(len(signs), -1) * (np.asarray(signs) * to_radians)[:, None]
+def closure_sums_block(block, inputs: dict, *, triplets: np.ndarray, signs: np.ndarray, to_radians: float,
+                       coherence_threshold: float = 0.0) -> dict:
+    """Block function: per row of the block and triplet, the count, sum and sum of squares of the closure
+    phase (radians) over the pixels valid in its three interferograms (``(rows, T)`` each, added in row
+    order by :class:`~algorithms.corrections.ramps.FitSums`). ``inputs["stack"]`` ``(M, rows, cols)`` in
+    the files' orientation; ``signs`` turn it into later-minus-earlier; ``to_radians`` converts the unit.
+    With ``inputs["coherence"]`` and ``coherence_threshold`` > 0, values less coherent are left out (the
+    misfit then measures unwrapping errors, not the noise of incoherent ground)."""
+    raw = np.asarray(inputs["stack"], np.float64)
+    rows = raw.shape[1]
+    data = raw * (np.asarray(signs) * to_radians)[:, None, None]
+    coh = inputs.get("coherence")
+    if coh is not None and coherence_threshold > 0:
+        data = np.where(np.asarray(coh).reshape(data.shape) >= coherence_threshold, data, np.nan)
     t = np.asarray(triplets)
     if t.size == 0:
-        return {"n": np.zeros(0, np.int64), "s": np.zeros(0), "ss": np.zeros(0)}
+        return {"n": np.zeros((rows, 0), np.int64), "s": np.zeros((rows, 0)), "ss": np.zeros((rows, 0))}
     clo = data[t[:, 0]] + data[t[:, 1]] - data[t[:, 2]]
     ok = np.isfinite(clo)
     c0 = np.where(ok, clo, 0.0)
-    return {"n": ok.sum(axis=1).astype(np.int64), "s": c0.sum(axis=1), "ss": np.einsum("ij,ij->i", c0, c0)}
+    return {"n": ok.sum(axis=-1).astype(np.int64).T, "s": row_sums(c0).T, "ss": row_sums(c0 * c0).T}
 
 
 def coherence_sums_block(block, inputs: dict) -> dict:
-    """Block function: per interferogram, the sum and count of the valid coherence values (spatial mean)."""
+    """Block function: per row of the block and interferogram, the sum and count of the valid coherence
+    values (``(rows, M)``, added in row order: the spatial mean of each interferogram)."""
     c = np.asarray(inputs["coherence"], np.float64)
-    c = c.reshape(c.shape[0], -1)
     ok = np.isfinite(c)
-    return {"s": np.where(ok, c, 0.0).sum(axis=1), "n": ok.sum(axis=1)}
+    return {"s": row_sums(np.where(ok, c, 0.0)).T, "n": ok.sum(axis=-1).T}
 
 
 def closure_misfit(sums: dict) -> np.ndarray:
@@ -87,15 +97,32 @@ def closure_misfit(sums: dict) -> np.ndarray:
     return np.where(n > 0, np.sqrt(np.clip(var, 0, None)), np.nan)
 
 
-def bad_loop_interferograms(triplets: np.ndarray, misfit: np.ndarray, threshold: float, n_pairs: int) -> np.ndarray:
-    """Interferograms in at least one bad loop (misfit > threshold) and in no good loop, ``(M,)`` bool."""
-    in_bad = np.zeros(n_pairs, bool)
-    in_good = np.zeros(n_pairs, bool)
-    for tri, mf in zip(triplets, misfit):
-        if not np.isfinite(mf):
-            continue
-        (in_bad if mf > threshold else in_good)[tri] = True
-    return in_bad & ~in_good
+def culprit_interferograms(triplets: np.ndarray, misfit: np.ndarray, threshold: float, n_pairs: int) -> np.ndarray:
+    """Interferograms to drop, ``(M,)`` bool, found one at a time.
+
+    Among the loops whose three interferograms are still kept, each interferogram's bad loops
+    (misfit > threshold) and good loops are counted; one in at least one bad loop and in no good loop
+    is a culprit. The one with the most bad loops (then the worst misfit, then the lowest index) is
+    dropped, its loops leave the count, and the search starts again until no culprit is left. A clean
+    interferogram that only shared loops with a dropped one keeps no bad loop and is kept.
+    """
+    t = np.asarray(triplets, np.int64).reshape(-1, 3)
+    mf = np.asarray(misfit, np.float64)
+    known = np.isfinite(mf)
+    keep = np.ones(n_pairs, bool)
+    bad = known & (mf > threshold)
+    while True:
+        alive = known & keep[t].all(axis=1)
+        n_bad = np.bincount(t[alive & bad].ravel(), minlength=n_pairs)
+        n_good = np.bincount(t[alive & ~bad].ravel(), minlength=n_pairs)
+        cand = np.flatnonzero(keep & (n_bad > 0) & (n_good == 0))
+        if cand.size == 0:
+            return ~keep
+        worst = np.zeros(n_pairs)
+        for k in np.flatnonzero(alive & bad):
+            worst[t[k]] = np.maximum(worst[t[k]], mf[k])
+        pick = cand[np.lexsort((cand, -worst[cand], -n_bad[cand]))[0]]
+        keep[pick] = False
 
 
 def _dates(values) -> list:
@@ -171,13 +198,13 @@ def modify_network(network: Network, *, max_temporal_baseline_days: Optional[flo
                 reasons.setdefault(i, f"outside the {name} date {b:%Y%m%d}")
                 user.add(i)
     if max_loop_misfit_rad and loop_misfit_rad is not None and triplets is not None and len(triplets):
-        bad = bad_loop_interferograms(np.asarray(triplets), np.asarray(loop_misfit_rad), max_loop_misfit_rad,
-                                      network.n_pairs)
+        bad = culprit_interferograms(np.asarray(triplets), np.asarray(loop_misfit_rad), max_loop_misfit_rad,
+                                     network.n_pairs)
         for i in np.flatnonzero(bad):
             worst = max(float(m) for t, m in zip(triplets, loop_misfit_rad) if i in t and np.isfinite(m))
             keep[i] = False
             reasons.setdefault(int(i), f"loop closure misfit {worst:.2f} rad > {max_loop_misfit_rad:g} rad in "
-                                       "every loop it closes")
+                                       "every loop it closes with the interferograms kept")
     restored = []
     if keep_connected:
         restored = _reconnect(network, keep, user, mean_coherence)
@@ -194,11 +221,20 @@ def modify_network(network: Network, *, max_temporal_baseline_days: Optional[flo
     subsets = [[network.dates[j] for j in c] for c in comps]
     edit = NetworkEdit(keep, {i: w for i, w in reasons.items() if not keep[i]}, restored, dates_out, subsets)
     if (dates_out or len(subsets) > 1) and not allow_disconnected:
-        raise NetworkError(disconnection_message(edit))
+        given = network.components(np.ones(network.n_pairs, bool))
+        raise NetworkError(disconnection_message(edit, keep_connected=keep_connected, input_subsets=len(given),
+                                                 by_name=bool(user)))
     return edit
 
 
-def disconnection_message(edit: NetworkEdit) -> str:
+def disconnection_message(edit: NetworkEdit, *, keep_connected: bool = False, input_subsets: int = 1,
+                          by_name: bool = False) -> str:
+    """Why the kept network is split and what can be done, given whether the input network was already split
+    (``input_subsets`` > 1), KEEP_CONNECTED was on and interferograms were dropped by name (``by_name``)."""
+    if input_subsets > 1:
+        return (f"the input network is already split into {input_subsets} subsets before any drop (no "
+                "interferogram joins them, so none can be put back): add interferograms that link them, or "
+                "ALLOW_DISCONNECTED to accept it")
     parts = []
     if edit.dates_out:
         parts.append(f"{len(edit.dates_out)} date(s) lose every interferogram: "
@@ -206,9 +242,15 @@ def disconnection_message(edit: NetworkEdit) -> str:
     if len(edit.subsets) > 1:
         parts.append(f"the kept interferograms form {len(edit.subsets)} separate subsets: " + "; ".join(
             f"{s[0]:%Y%m%d}..{s[-1]:%Y%m%d} ({len(s)} dates)" for s in edit.subsets))
-    return ("the drops disconnect the network: " + "; ".join(parts)
-            + ". Loosen the limits, turn on KEEP_CONNECTED (puts back the best dropped interferograms that "
-              "reconnect it), or ALLOW_DISCONNECTED to accept it")
+    if keep_connected:
+        advice = ("KEEP_CONNECTED put back what it could" + (", but not the interferograms dropped by name "
+                  "(DROP_PAIRS, EXCLUDE_DATES, START_DATE, END_DATE)" if by_name else "")
+                  + ". Loosen the limits" + (" or drop fewer by name" if by_name else "")
+                  + ", or ALLOW_DISCONNECTED to accept it")
+    else:
+        advice = ("Loosen the limits, turn on KEEP_CONNECTED (puts back the best dropped interferograms that "
+                  "reconnect it), or ALLOW_DISCONNECTED to accept it")
+    return "the drops disconnect the network: " + "; ".join(parts) + ". " + advice
 
 
 def _reconnect(network: Network, keep: np.ndarray, user: set, mean_coherence) -> list:

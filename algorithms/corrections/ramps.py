@@ -19,9 +19,10 @@ consistent across the network is removed (a deformation signal that looks like a
 one interferogram only survives).
 
 The work is split into two block passes for the engine (:mod:`algorithms.engine`):
-:func:`ramp_normal_block` accumulates the normal equations of every interferogram over a
-block (the writer adds them up), :func:`solve_ramps` solves them, :func:`ramp_apply_block`
-subtracts the surfaces. Values stay in the input's unit (a ramp is linear in the data).
+:func:`ramp_normal_block` gives the normal equations of every interferogram row by row
+(:class:`FitSums` adds them in row order: the same totals for any block layout),
+:func:`solve_normals` solves them, :func:`ramp_apply_block` subtracts the surfaces. Values stay in the
+input's unit (a ramp is linear in the data).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import add_rows
 
 RAMP_KINDS = ("linear", "quadratic")
 N_TERMS = {"linear": 3, "quadratic": 6}
@@ -85,145 +87,186 @@ def usable_pixels(data: np.ndarray, *, mask: Optional[np.ndarray] = None, cohere
     return ok
 
 
-#: Pixels per chunk of :func:`normal_equations` for many data vectors; with few, chunks hold up to
-#: ``CHUNK * 32`` values of each buffer (~2 MB of float64: few Python steps, temporaries stay small).
+#: Temporaries of :func:`row_power_sums` hold about ``CHUNK * 32`` values (~2 MB of float64).
 CHUNK = 8192
-
-
-def _chunk_pixels(m: int) -> int:
-    return max(CHUNK, CHUNK * 32 // max(1, int(m)))
 #: Exponents ``(i, j)`` of ``x^i y^j`` of each design term, in :func:`ramp_design`'s order.
 TERM_POWERS = {"linear": ((0, 0), (1, 0), (0, 1)),
                "quadratic": ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
 
 
-def _chunks(data: np.ndarray, use: np.ndarray, pixels: int):
-    """``(start, stop, d0, w)`` over the last axis of ``data`` ``(M, p)`` in chunks of ``pixels``: float64 buffers
-    (reused) of the data with 0 where ``use`` is False, and of ``use`` as 0/1."""
-    m, p = data.shape
-    c = max(1, min(int(pixels), p))
-    d0 = np.empty((m, c))
-    w = np.empty((m, c))
-    for s in range(0, p, c):
-        e = min(p, s + c)
-        u = use[:, s:e]
-        dc, wc = d0[:, :e - s], w[:, :e - s]
-        dc.fill(0.0)
-        np.copyto(dc, data[:, s:e], where=u)
-        np.copyto(wc, u)
-        yield s, e, dc, wc
+def row_power_sums(v, data: np.ndarray, use: np.ndarray, *, w_powers: int, d_powers: int,
+                   starts=(0,)) -> dict:
+    """Power sums of each row of ``M`` images, per segment of columns: the partial sums of a fit's normal equations.
 
+    Parameters
+    ----------
+    v : ndarray (cols,) or (rows, cols)
+        The variable of the polynomial (a scaled coordinate, a scaled height), float64.
+    data : ndarray (M, rows, cols)
+        The images (float32 or float64); only the pixels of ``use`` count.
+    use : ndarray (M, rows, cols) bool
+    w_powers, d_powers : int
+        Highest power of ``v`` summed alone and weighted by the data.
+    starts : sequence of int
+        First column of each segment (windows of columns; ``(0,)``: whole rows).
 
-def _finish(ata, atb, btb, use) -> dict:
-    return {"ata": ata, "atb": atb, "n": np.count_nonzero(use, axis=1).astype(np.int64), "btb": btb}
+    Returns
+    -------
+    dict
+        Per row (first axis), image and segment: ``sw`` ``(rows, M, S, w_powers + 1)`` sums of
+        ``v^a``, ``sd`` ``(rows, M, S, d_powers + 1)`` sums of ``d v^a``, ``btb`` ``(rows, M, S)``
+        sums of ``d^2`` and ``n`` ``(rows, M, S)`` pixel counts (int64), all float64 sums.
 
-
-def normal_equations(g, data: np.ndarray, use: np.ndarray) -> dict:
-    """Normal equations of one design ``g`` ``(p, k)`` for ``M`` data vectors ``(M, p)`` with their own
-    pixel selections ``use`` ``(M, p)``: ``ata (M, k, k)``, ``atb (M, k)``, ``n (M,)``, ``btb (M,)`` (float64).
-
-    ``g`` may also be a callable ``g(start, stop) -> (stop - start, k)`` giving the design of the pixels
-    ``start:stop`` (a design computed chunk by chunk is never held whole). The data (float32 or
-    float64) are taken a chunk of pixels at a time into float64 buffers: every product and sum is
-    float64 and no temporary has the data's size.
+    Notes
+    -----
+    Each row is summed on its own (numpy's reduction over the row's columns), so the sums of a
+    row do not depend on the block that holds it; added row by row in row order (:class:`FitSums`,
+    :func:`algorithms.ordered.add_rows`) they give the same totals for any block layout.
     """
-    m = data.shape[0]
-    design = g if callable(g) else (lambda s, e: g[s:e])
-    ata = atb = None
-    btb = np.zeros(m)
-    c = _chunk_pixels(m)
-    for s, e, dc, wc in _chunks(data, use, c):
-        gc = np.asarray(design(s, e), np.float64)
-        k = gc.shape[1]
-        if ata is None:
-            ata, atb = np.zeros((m, k, k)), np.zeros((m, k))
-            iu = np.triu_indices(k)
-            gg = np.empty((min(c, data.shape[1]), len(iu[0])))
-        for t, (a, b) in enumerate(zip(*iu)):  # the products of design columns, upper triangle
-            np.multiply(gc[:, a], gc[:, b], out=gg[:e - s, t])
-        ata[:, iu[0], iu[1]] += wc @ gg[:e - s]
-        atb += dc @ gc
-        btb += np.einsum("ij,ij->i", dc, dc)
-    ata[:, iu[1], iu[0]] = ata[:, iu[0], iu[1]]
-    return _finish(ata, atb, btb, use)
+    m, rows, cols = data.shape
+    starts = np.asarray(starts, np.intp)
+    n_seg = starts.size
+    v = np.asarray(v, np.float64)
+    out = {"sw": np.empty((rows, m, n_seg, w_powers + 1)), "sd": np.empty((rows, m, n_seg, d_powers + 1)),
+           "btb": np.empty((rows, m, n_seg)), "n": np.empty((rows, m, n_seg), np.int64)}
+    step = max(1, CHUNK * 32 // max(1, m * cols))
 
+    def seg_sums(a):
+        return np.moveaxis(np.add.reduceat(a, starts, axis=-1), 1, 0)  # (r, M, S)
 
-def power_normal_equations(v: np.ndarray, data: np.ndarray, use: np.ndarray, order: int) -> dict:
-    """Normal equations of the polynomial design ``[1, v, ..., v^order]`` (``v`` ``(p,)``) for ``M`` data vectors
-    ``(M, p)`` with their own selections ``use`` ``(M, p)``: as :func:`normal_equations`, from the power sums
-    ``sum w v^a`` (``a <= 2 order``) and ``sum d v^a`` (``a <= order``), float64."""
-    m = data.shape[0]
-    mw = np.zeros((m, 2 * order + 1))
-    md = np.zeros((m, order + 1))
-    btb = np.zeros(m)
-    c = _chunk_pixels(m)
-    vp = np.empty((min(c, data.shape[1]), 2 * order + 1))
-    for s, e, dc, wc in _chunks(data, use, c):
-        pw = vp[:e - s]
-        pw[:, 0] = 1.0
-        for a in range(1, 2 * order + 1):
-            np.multiply(pw[:, a - 1], v[s:e], out=pw[:, a])
-        mw += wc @ pw
-        md += dc @ pw[:, :order + 1]
-        btb += np.einsum("ij,ij->i", dc, dc)
-    a = np.arange(order + 1)
-    return _finish(mw[:, a[:, None] + a[None, :]], md, btb, use)
+    for r0 in range(0, rows, step):
+        r1 = min(rows, r0 + step)
+        u = use[:, r0:r1]
+        d0 = np.where(u, data[:, r0:r1], 0).astype(np.float64, copy=False)
+        w = u.astype(np.float64)
+        vv = v[r0:r1] if v.ndim == 2 else v
+        out["n"][r0:r1] = np.moveaxis(np.add.reduceat(u, starts, axis=-1, dtype=np.int64), 1, 0)
+        out["btb"][r0:r1] = seg_sums(d0 * d0)
+        vp = np.ones(vv.shape)
+        for a in range(max(w_powers, d_powers) + 1):
+            if a:
+                vp = vp * vv
+            if a <= w_powers:
+                out["sw"][r0:r1, ..., a] = seg_sums(w * vp)
+            if a <= d_powers:
+                out["sd"][r0:r1, ..., a] = seg_sums(d0 * vp)
+    return out
 
 
 def ramp_normal_equations(block, data: np.ndarray, use: np.ndarray, kind: str) -> dict:
     """Normal equations of the surfaces ``kind`` for ``M`` images ``(M, rows, cols)`` of ``block`` with their own
-    selections ``use`` ``(M, rows, cols)``: as :func:`normal_equations` with :func:`block_design`, but from the
-    moments ``sum w x^i y^j`` and ``sum d x^i y^j``. ``x`` depends on the column only and ``y`` on the row,
-    so each moment is a product of the image with a few column powers, then a sum over rows with row
-    powers: the cost is two passes over the data, whatever the number of terms. Float64."""
+    selections ``use`` ``(M, rows, cols)``, **row by row**: ``ata`` ``(rows, M, k, k)``, ``atb`` ``(rows, M, k)``,
+    ``n`` ``(rows, M)`` (int64), ``btb`` ``(rows, M)`` (float64), to be added in row order (:class:`FitSums`).
+
+    From the moments ``sum w x^i y^j`` and ``sum d x^i y^j``: ``x`` depends on the column only and ``y`` on
+    the row, so each row's moments are its power sums in ``x`` (:func:`row_power_sums`) times powers of its
+    ``y``."""
     powers = TERM_POWERS[kind]
     m, rows, cols = data.shape
     top = 2 * max(max(p) for p in powers)
     shape = (block.n_rows_total, block.n_cols)
     x = scaled_coordinates(np.zeros(1), np.arange(cols), shape)[0]
     y = scaled_coordinates(np.arange(block.row0, block.row1), np.zeros(1), shape)[1]
-    xp = x[:, None] ** np.arange(top + 1)[None, :]  # (cols, top + 1)
+    ps = row_power_sums(x, data, use, w_powers=top, d_powers=top // 2)
     yp = y[:, None] ** np.arange(top + 1)[None, :]  # (rows, top + 1)
-    mw = np.zeros((m, top + 1, top + 1))  # [m, i, j] = sum w x^i y^j
-    md = np.zeros((m, top + 1, top + 1))
-    btb = np.zeros(m)
-    step = max(1, CHUNK * 32 // max(1, m * cols))  # rows per chunk: ~2 MB float64 buffers
-    d2 = data.reshape(m, -1)
-    u2 = use.reshape(m, -1)
-    for s, e, dc, wc in _chunks(d2, u2, step * cols):
-        r0, r1 = s // cols, e // cols
-        sw = (wc.reshape(m * (r1 - r0), cols) @ xp).reshape(m, r1 - r0, top + 1)  # row sums of w x^i
-        sd = (dc.reshape(m * (r1 - r0), cols) @ xp).reshape(m, r1 - r0, top + 1)
-        mw += np.einsum("mri,rj->mij", sw, yp[r0:r1])
-        md += np.einsum("mri,rj->mij", sd, yp[r0:r1])
-        btb += np.einsum("ij,ij->i", dc, dc)
+    mw = ps["sw"][:, :, 0, :, None] * yp[:, None, None, :]  # [r, m, i, j] = sum over the row of w x^i y^j
+    md = ps["sd"][:, :, 0, :, None] * yp[:, None, None, :top // 2 + 1]
     i = np.array([p[0] for p in powers])
     j = np.array([p[1] for p in powers])
-    ata = mw[:, i[:, None] + i[None, :], j[:, None] + j[None, :]]
-    return _finish(ata, md[:, i, j], btb, u2)
+    return {"ata": mw[:, :, i[:, None] + i[None, :], j[:, None] + j[None, :]], "atb": md[:, :, i, j],
+            "n": ps["n"][:, :, 0], "btb": ps["btb"][:, :, 0]}
 
 
-def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0) -> dict:
-    """Block function of the fitting pass: normal equations of every interferogram over the block.
+def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_threshold: float = 0.0,
+                      with_all: bool = False) -> dict:
+    """Block function of the fitting pass: normal equations of every interferogram, row by row.
 
     ``inputs["stack"]`` ``(M, rows, cols)`` (NaN = no data), optional ``inputs["mask"]``
     ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
-    without halo. Returns the arrays of :func:`normal_equations`, to be summed over blocks.
+    without halo. Returns the per-row arrays of :func:`ramp_normal_equations`, to be added in
+    row order over the blocks (:class:`FitSums`); ``with_all``: also those of every coherent pixel,
+    mask or not (keys ``ata_all``, ``atb_all``, ``n_all``, ``btb_all``; :func:`guarded_ramps` measures
+    the date-to-date scatter of the ramps on them).
     """
     _check_kind(kind)
     data = np.asarray(inputs["stack"])
     use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
                         coherence_threshold=coherence_threshold)
-    return ramp_normal_equations(block, data, use, kind)
+    out = ramp_normal_equations(block, data, use, kind)
+    if with_all:
+        if inputs.get("mask") is None:
+            out.update({f"{k}_all": np.array(v, copy=True) for k, v in out.items()})
+        else:
+            every = usable_pixels(data, coherence=inputs.get("coherence"), coherence_threshold=coherence_threshold)
+            out.update({f"{k}_all": v for k, v in ramp_normal_equations(block, data, every, kind).items()})
+    return out
+
+
+class FitSums:
+    """Writer of a fitting pass of the stack corrections: per-row partial sums added in row order.
+
+    The fitting block functions (:func:`ramp_normal_block`, the phase-elevation, closure and
+    coherence sums) return one partial sum per row of the block (first axis), so the totals are
+    the same bits for any block layout (:mod:`algorithms.ordered`). Blocks of whole interferograms
+    (``block.files``, :func:`algorithms.engine.plan_file_groups`) give the totals of their files
+    (second axis), put in file order. An output ``window_row`` (per row: its row of windows) sends
+    each row's sums, one per window column (third axis), to the windows of that row.
+    """
+
+    def __init__(self, n_files: Optional[int] = None, n_window_rows: int = 1):
+        self.n_files = n_files
+        self.n_window_rows = int(n_window_rows)
+        self.totals: dict = {}
+        self.next_row = 0
+
+    def __call__(self, block, out: dict) -> None:
+        out = dict(out)
+        wrow = out.pop("window_row", None)
+        if block.files is None and block.row0 != self.next_row:
+            raise ValueError(f"row partials must arrive in row order: expected row {self.next_row}, got {block.row0}")
+        for k, v in out.items():
+            v = np.asarray(v)
+            if block.files is None:
+                self.totals[k] = self._add(self.totals.get(k), v, wrow)
+            else:
+                f0, f1 = block.files
+                part = self._add(None, v, wrow)
+                if k not in self.totals:
+                    self.totals[k] = np.zeros((self.n_files,) + part.shape[1:], part.dtype)
+                self.totals[k][f0:f1] = part
+        if block.files is None:
+            self.next_row = block.row1
+
+    def _add(self, total, v, wrow):
+        if wrow is None:
+            return add_rows(total, v)
+        nwc = v.shape[2]
+        if total is None:
+            total = np.zeros((v.shape[1], self.n_window_rows * nwc) + v.shape[3:], v.dtype)
+        wrow = np.asarray(wrow)
+        for wr in np.unique(wrow):
+            sl = slice(int(wr) * nwc, (int(wr) + 1) * nwc)
+            run = v[wrow == wr]  # the block's rows of that row of windows, in order
+            total[:, sl] = add_rows(total[:, sl], run)
+        return total
+
+    def result(self) -> dict:
+        return dict(self.totals)
+
+
+def sum_rows(parts: dict, n_window_rows: int = 1) -> dict:
+    """The totals of one block's per-row sums (a block of whole images): :class:`FitSums` of that block alone."""
+    from ..engine import Block
+
+    rows = next(iter(v for k, v in parts.items() if k != "window_row")).shape[0]
+    acc = FitSums(n_window_rows=n_window_rows)
+    acc(Block(0, 0, rows, 0, rows, rows, 1), parts)
+    return acc.result()
 
 
 def add_normals(total: Optional[dict], part: dict) -> dict:
-    """Sum of two sets of normal equations (the writer of the fitting pass)."""
-    if total is None:
-        return {k: np.array(v, copy=True) for k, v in part.items()}
-    for k, v in part.items():
-        total[k] += v
-    return total
+    """``total`` plus one row block's per-row normal equations (the next rows), added in row order."""
+    return {k: add_rows(None if total is None else total[k], v) for k, v in part.items()}
 
 
 def solve_normals(normals: dict, *, names: Sequence[str], min_pixels: int, what: str = "ramp",
@@ -261,9 +304,15 @@ def fit_residual_rms(normals: dict, coef: np.ndarray) -> tuple[np.ndarray, np.nd
     """RMS of the data on the mask before (about zero) and after removing the fitted surface, ``(M,)`` each."""
     n = np.maximum(normals["n"], 1)
     before = np.sqrt(normals["btb"] / n)
-    # |b - A c|^2 = b'b - 2 c'A'b + c'A'A c
-    after2 = normals["btb"] - 2 * np.einsum("ik,ik->i", coef, normals["atb"]) \
-        + np.einsum("ik,ikl,il->i", coef, normals["ata"], coef)
+    # |b - A c|^2 = b'b - 2 c'A'b + c'A'A c, the terms added in a fixed order
+    ata, atb = normals["ata"], normals["atb"]
+    cab = np.zeros(coef.shape[0])
+    cac = np.zeros(coef.shape[0])
+    for k in range(coef.shape[1]):
+        cab += coef[:, k] * atb[:, k]
+        for q in range(coef.shape[1]):
+            cac += coef[:, k] * ata[:, k, q] * coef[:, q]
+    after2 = normals["btb"] - 2 * cab + cac
     return before, np.sqrt(np.clip(after2, 0, None) / n)
 
 
@@ -339,13 +388,13 @@ def ramp_fit_apply_block(block, inputs: dict, *, kind: str = "linear", coherence
 
     The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
     so each interferogram is read once: its normal equations, coefficients and corrected values come
-    from the same block. Same values as :func:`ramp_normal_block` summed over row blocks,
-    :func:`solve_normals` and :func:`ramp_apply_block` (the two-pass path, to float rounding).
+    from the same block. The same bits as :func:`ramp_normal_block` added over row blocks
+    (:class:`FitSums`), :func:`solve_normals` and :func:`ramp_apply_block` (the two-pass path).
     Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, k)`` and the normal equations.
     """
     data = np.asarray(inputs["stack"])
     f0 = block.files[0] if block.files is not None else 0
-    normals = ramp_normal_block(block, inputs, kind=kind, coherence_threshold=coherence_threshold)
+    normals = sum_rows(ramp_normal_block(block, inputs, kind=kind, coherence_threshold=coherence_threshold))
     coef = solve_normals(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                          mask_name=mask_name)
     return {"corrected": _subtract_surfaces(block, data, coef), "coef": coef, **normals}
@@ -366,7 +415,7 @@ def remove_ramps(stack: np.ndarray, *, kind: str = "linear", mask: Optional[np.n
     m, h, w = stack.shape
     blk = Block(0, 0, h, 0, h, h, w)
     inputs = {"stack": stack, "mask": mask, "coherence": coherence}
-    normals = ramp_normal_block(blk, inputs, kind=kind, coherence_threshold=coherence_threshold)
+    normals = sum_rows(ramp_normal_block(blk, inputs, kind=kind, coherence_threshold=coherence_threshold))
     coef = solve_normals(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels)
     if per_date is not None:
         ref, sec, n_dates, signs = per_date

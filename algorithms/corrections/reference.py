@@ -28,6 +28,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import sum_first_axis
 
 
 @dataclass
@@ -51,13 +52,15 @@ def reference_sums_block(block, inputs: dict, *, span_years: np.ndarray, signs: 
     ok = np.isfinite(data)
     dt = np.asarray(span_years, np.float64)
     d0 = np.where(ok, data, 0.0) * s[:, None, None]
+    # sums over the interferograms in order, pixel by pixel (no BLAS: a pixel's sums do not depend on the
+    # other pixels of the block, nor on the CPU)
     out = {"count": ok.sum(axis=0).astype(np.int32),
-           "sdt": np.tensordot(dt, d0, axes=(0, 0)),
-           "dt2": np.tensordot(dt * dt, ok.astype(np.float64), axes=(0, 0))}
+           "sdt": sum_first_axis(dt[:, None, None] * d0),
+           "dt2": sum_first_axis((dt * dt)[:, None, None] * ok)}
     coh = inputs.get("coherence")
     if coh is not None:
         c = np.asarray(coh, np.float64)
-        out["coh"] = np.where(np.isfinite(c), c, 0.0).sum(axis=0) / m
+        out["coh"] = sum_first_axis(np.where(np.isfinite(c), c, 0.0)) / m
     return out
 
 

@@ -44,7 +44,7 @@ import numpy as np
 
 from ..conventions import radians_per_m
 from ..errors import GeohazardError
-from .ramps import MaskTooSmallError, normal_equations, per_date_coefficients, power_normal_equations
+from .ramps import MaskTooSmallError, per_date_coefficients, row_power_sums, sum_rows
 
 #: Input units (the order of the tools' INPUT_UNITS): radians growing with range, radians
 #: growing toward the satellite, LOS metres and LOS millimetres positive toward the satellite.
@@ -66,11 +66,6 @@ def window_layout(shape: Sequence[int], window: int) -> tuple[int, int, int]:
     return -(-h // window), -(-w // window), int(window)
 
 
-def _window_index(rows: np.ndarray, cols: np.ndarray, layout) -> np.ndarray:
-    nwr, nwc, size = layout
-    return np.minimum(rows // size, nwr - 1) * nwc + np.minimum(cols // size, nwc - 1)
-
-
 def height_inputs(dem: np.ndarray, h0: float, hscale: float) -> dict:
     """What the block functions derive from the DEM ``(rows, cols)`` (m, NaN = no data), made once for a
     whole grid when the same rows serve many blocks (:func:`elevation_fit_apply_block`): ``hs0`` scaled
@@ -90,18 +85,91 @@ def block_heights(inputs: dict, h0: float, hscale: float) -> dict:
     return height_inputs(inputs["dem"], h0, hscale)
 
 
+def filter_radius(filter_px: float) -> int:
+    """Rows of halo the high-pass filter of ``filter_px`` needs (its Gaussian kernel is cut at 3 sigma)."""
+    return int(3.0 * float(filter_px) + 0.5) if filter_px and filter_px > 0 else 0
+
+
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing (rows and columns) with zeros outside the array: each value is a sum over its
+    neighbours within :func:`filter_radius`, so a block read with that halo gives the whole image's values."""
+    from scipy.ndimage import gaussian_filter
+
+    return gaussian_filter(x, float(sigma), mode="constant", cval=0.0, truncate=3.0)
+
+
+def high_pass_columns(data: np.ndarray, use: np.ndarray, hs: np.ndarray, order: int,
+                      filter_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """High-passed data and height terms of one interferogram, on its usable pixels.
+
+    Each of ``data``, ``hs``, ``hs^2`` (``(rows, cols)``) loses its local mean over the usable pixels
+    (normalised Gaussian of ``filter_px`` pixels: ``x - G(x w) / G(w)``, ``w`` = ``use``), so a deformation
+    or a ramp smoother than the filter does not enter the phase-elevation fit while the relief's texture
+    still does (band-pass estimation as Lin et al. 2010, doi:10.1029/2010GC003228, and Bekaert et al. 2015,
+    doi:10.1002/2014JB011558). Returns ``(data_hp, columns_hp (order, rows, cols), fit)`` where ``fit``
+    is ``use`` where at least half of the kernel had usable pixels (bool).
+    """
+    w = use.astype(np.float64)
+    wsum = _smooth(w, filter_px)
+    fit = use & (wsum >= 0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv = np.where(wsum > 0, 1.0 / wsum, 0.0)
+    d0 = np.where(use, data, 0.0)
+    d_hp = d0 - _smooth(d0, filter_px) * inv
+    cols = np.empty((order,) + hs.shape)
+    for a in range(order):
+        v = np.where(use, hs ** (a + 1), 0.0)
+        cols[a] = v - _smooth(v, filter_px) * inv
+    return d_hp, cols, fit
+
+
+def _filtered_normals(block, data, use, hs2d, order, layout, filter_px):
+    """Per-row normal equations ``[1, hp(hs), hp(hs^2) ...]`` of every interferogram and window column on the
+    block's core rows, in :func:`elevation_normal_block`'s layout (each row summed on its own, added in row
+    order by :class:`~algorithms.corrections.ramps.FitSums`)."""
+    m = data.shape[0]
+    core = block.core
+    k = order + 1
+    nwr, nwc, size = layout
+    starts = np.arange(nwc) * size if nwc > 1 else np.zeros(1, np.intp)
+    rows = block.row1 - block.row0
+    out = {"ata": np.zeros((rows, m, starts.size, k, k)), "atb": np.zeros((rows, m, starts.size, k)),
+           "n": np.zeros((rows, m, starts.size), np.int64), "btb": np.zeros((rows, m, starts.size))}
+
+    def seg(a):  # (rows, cols) -> (rows, S): each row's sum over each window column
+        return np.add.reduceat(np.ascontiguousarray(a, dtype=np.float64), starts, axis=-1)
+
+    for i in range(m):
+        d_hp, terms, fit = high_pass_columns(data[i], use[i], hs2d, order, filter_px)
+        f = fit[core]
+        if not f.any():
+            continue
+        g = [f.astype(np.float64)] + [np.where(f, terms[a][core], 0.0) for a in range(order)]
+        dv = np.where(f, d_hp[core], 0.0)
+        out["n"][:, i] = np.add.reduceat(f, starts, axis=-1, dtype=np.int64)
+        out["btb"][:, i] = seg(dv * dv)
+        for a in range(k):
+            out["atb"][:, i, :, a] = seg(g[a] * dv)
+            for c in range(a, k):
+                out["ata"][:, i, :, a, c] = out["ata"][:, i, :, c, a] = seg(g[a] * g[c])
+    out["window_row"] = np.minimum(np.arange(block.row0, block.row1) // size, nwr - 1)
+    return out
+
+
 def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
-                           layout=(1, 1, 1), coherence_threshold: float = 0.0) -> dict:
-    """Block function of the fitting pass: normal equations per interferogram and window.
+                           layout=(1, 1, 1), coherence_threshold: float = 0.0, filter_px: float = 0.0) -> dict:
+    """Block function of the fitting pass: normal equations per interferogram and window, row by row.
 
     ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data),
-    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns
-    ``ata (M, W, k, k)``, ``atb (M, W, k)``, ``n (M, W)``, ``btb (M, W)`` with ``W`` windows.
+    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns, per row of
+    the block, ``ata (rows, M, Wc, k, k)``, ``atb (rows, M, Wc, k)``, ``n (rows, M, Wc)``,
+    ``btb (rows, M, Wc)`` for the ``Wc`` window columns and ``window_row`` (rows,), the row of
+    windows of each row: :class:`~algorithms.corrections.ramps.FitSums` adds them in row order
+    into ``(M, W, ...)`` totals of the ``W`` windows (the same bits for any block layout).
+    ``filter_px`` > 0: the data and the height terms are high-passed first (:func:`high_pass_columns`);
+    the block must then be read with a halo of :func:`filter_radius` rows (only its core rows are summed).
     """
     data = np.asarray(inputs["stack"])
-    if data.dtype != np.float32:
-        data = data.astype(np.float64, copy=False)
-    m = data.shape[0]
     heights = block_heights(inputs, h0, hscale)
     use = np.isfinite(data) & heights["dem_ok"][None]
     mask = inputs.get("mask")
@@ -111,26 +179,19 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
-    hs = heights["hs0"].ravel()
-    n_win = layout[0] * layout[1]
-    d_all = data.reshape(m, -1)
-    u_all = use.reshape(m, -1)
-    if n_win == 1:  # power sums of the heights: no (pixels, k) design
-        height_design(hs[:1], order)  # checks the order
-        ne = power_normal_equations(hs, d_all, u_all, order)
-        return {key: v[:, None] for key, v in ne.items()}
-    rr, cc = np.meshgrid(np.arange(block.row0, block.row1), np.arange(block.n_cols), indexing="ij")
-    widx = _window_index(rr.ravel(), cc.ravel(), layout)
-    k = order + 1
-    out = {"ata": np.zeros((m, n_win, k, k)), "atb": np.zeros((m, n_win, k)), "n": np.zeros((m, n_win), np.int64),
-           "btb": np.zeros((m, n_win))}
-    g_all = height_design(hs, order)
-    for wi in np.unique(widx):
-        sel = widx == wi
-        ne = normal_equations(g_all[sel], d_all[:, sel], u_all[:, sel])
-        for key in out:
-            out[key][:, wi] = ne[key]
-    return out
+    height_design(np.zeros(1), order)  # checks the order
+    if filter_px and filter_px > 0:
+        return _filtered_normals(block, data, use, heights["hs0"], order, layout, filter_px)
+    hs0 = heights["hs0"]
+    if block.read0 != block.row0 or block.read1 != block.row1:
+        core = block.core
+        data, use, hs0 = data[:, core], use[:, core], hs0[core]
+    nwr, nwc, size = layout
+    starts = np.arange(nwc) * size if nwc > 1 else np.zeros(1, np.intp)
+    ps = row_power_sums(hs0, data, use, w_powers=2 * order, d_powers=order, starts=starts)
+    a = np.arange(order + 1)
+    return {"ata": ps["sw"][..., a[:, None] + a[None, :]], "atb": ps["sd"], "n": ps["n"], "btb": ps["btb"],
+            "window_row": np.minimum(np.arange(block.row0, block.row1) // size, nwr - 1)}
 
 
 def correlation_from_normals(normals: dict) -> np.ndarray:
@@ -206,6 +267,98 @@ def elevation_per_date(coef: np.ndarray, ref_index, sec_index, n_dates: int, sig
     return out
 
 
+@dataclasses.dataclass
+class GuardedElevation:
+    """What :func:`guarded_elevation_per_date` removed: per-date coefficients ``(N, W, k)`` before and after the
+    guard, the trend split of the first height term of the whole scene (window 0 when windows), and the
+    correlation of the per-interferogram slope with the pairs' time span."""
+
+    per_date: np.ndarray
+    removed_per_date: np.ndarray
+    split: object
+    span_r: float
+
+
+def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *, signs=None, z: float = 2.0,
+                               span_days=None) -> tuple[np.ndarray, GuardedElevation]:
+    """Per-date phase-elevation coefficients whose trend is guarded (:mod:`algorithms.corrections.trend`).
+
+    ``coef`` ``(M, W, k)`` per interferogram (files' orientation); ``years`` ``(N,)`` the dates. The
+    coefficients of each window are inverted on the network for one set per date (first date 0), and the
+    trend of each height term is split: its random part is removed, the part that tracks time beyond ``z``
+    standard errors is kept (deformation that correlates with height). Returns the per-interferogram
+    coefficients to remove ``(M, W, k)`` and a :class:`GuardedElevation`. ``z = inf`` removes every trend
+    (the plain per-date mode).
+    """
+    from .trend import span_correlation, split_trend
+
+    coef = np.asarray(coef, np.float64)
+    m, n_win, k = coef.shape
+    n_dates = len(years)
+    s = np.ones(m) if signs is None else np.asarray(signs, np.float64)
+    per_date = np.empty((n_dates, n_win, k))
+    removed = np.empty_like(per_date)
+    first = None
+    for w in range(n_win):
+        per_date[:, w] = per_date_coefficients(coef[:, w], ref_index, sec_index, n_dates, signs)[0]
+        removed[:, w, 0] = per_date[:, w, 0]
+        rem, split = split_trend(per_date[:, w, 1:], years, z=z)
+        removed[:, w, 1:] = rem
+        if first is None:
+            first = split
+    a = np.zeros((m, n_dates))
+    a[np.arange(m), ref_index] = -1.0
+    a[np.arange(m), sec_index] = 1.0
+    out = s[:, None, None] * np.einsum("mn,nwk->mwk", a, removed)
+    span = None if span_days is None else np.asarray(span_days, np.float64)
+    r = span_correlation(s * coef[:, 0, 1], span) if span is not None else float("nan")
+    return out, GuardedElevation(per_date, removed, first, r)
+
+
+def guard_messages(guarded: GuardedElevation, *, hscale: float, unit: str) -> list:
+    """``(level, message)`` pairs (level "warning" or "info") on the trend guard of the per-date slopes: the trend,
+    its t and the share removed; a warning when the slope grows with time (deformation in the fit, its trend
+    kept) or tracks the pairs' time span while its trend stays within the scatter."""
+    split = guarded.split
+    b = float(split.slope[0]) / hscale * 1000.0
+    se = float(split.se[0]) / hscale * 1000.0
+    share = float(split.removed_share[0])
+    r = guarded.span_r
+    out = [("info", f"phase-elevation slope per date: trend {b:+.3g} {unit}/km per year (standard error {se:.3g}, "
+                    f"t = {float(split.t[0]):+.1f}); {100 * share:.0f} % of the trend removed")]
+    span = f"the per-interferogram slope against the pairs' time span: r = {r:+.2f}" if np.isfinite(r) else ""
+    if share < 1.0:
+        out.append(("warning", f"the phase-elevation slope grows with time (t = {float(split.t[0]):+.1f}; {span}): "
+                               "deformation that correlates with height is in the fit; its trend is kept "
+                               f"({100 * (1 - share):.0f} % of it), only the date-to-date part and the share of the "
+                               "trend that chance explains are removed"))
+    elif np.isfinite(r) and abs(r) >= 0.5:
+        out.append(("warning", f"the phase-elevation slope tracks the pairs' time span ({span}) but its trend over "
+                               "the dates is within their scatter: removed as atmosphere"))
+    return out
+
+
+def elevation_report(names: Sequence[str], fitted: np.ndarray, removed: np.ndarray, correlation: np.ndarray,
+                     pixels: np.ndarray, fallback: np.ndarray, *, order: int, hscale: float, height_sd_m: float,
+                     mm_per_unit: float) -> list:
+    """Rows of the phase-elevation report, one per interferogram and window: pixels, correlation, whole-image
+    fallback, the fitted and the removed slope (data unit per km), the RMS of the removed term over the DEM's
+    heights (mm, ``height_sd_m`` their standard deviation) and, for order 2, the quadratic term (per km^2)."""
+    rows = []
+    for i, nm in enumerate(names):
+        for w in range(fitted.shape[1]):
+            k1 = float(fitted[i, w, 1] / hscale * 1000.0)
+            rem = float(removed[i, w, 1] / hscale * 1000.0)
+            row = {"interferogram": nm, "window": w, "pixels": int(pixels[i, w]),
+                   "correlation": round(float(correlation[i, w]), 4), "whole_image_fit": bool(fallback[i, w]),
+                   "k1_per_km": k1, "removed_k1_per_km": rem,
+                   "removed_rms_mm": abs(rem) * height_sd_m / 1000.0 * mm_per_unit}
+            if order == 2:
+                row["k2_per_km2"] = float(fitted[i, w, 2] / hscale ** 2 * 1e6)
+            rows.append(row)
+    return rows
+
+
 def _axis_weights(pos: np.ndarray, n: int, size: int, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bilinear interpolation between window centres along one axis: lower index, upper index, upper weight."""
     starts = np.arange(n) * size
@@ -265,19 +418,20 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
 
 def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
                               layout=(1, 1, 1), coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
-                              min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK") -> dict:
+                              min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK",
+                              filter_px: float = 0.0) -> dict:
     """Block function of the one-read path: fit and remove the phase-elevation terms of whole interferograms.
 
     The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
-    so each interferogram is read once. Same values as :func:`elevation_normal_block` summed over row
-    blocks, :func:`solve_elevation` and :func:`elevation_apply_block` (the two-pass path, to float
-    rounding). Returns ``corrected`` ``(M, rows, cols)`` float32, ``coef`` ``(M, W, k)``, ``correlation``
-    and ``fallback`` ``(M, W)`` and the pixel counts ``n`` ``(M, W)``.
+    so each interferogram is read once. The same bits as :func:`elevation_normal_block` added over row
+    blocks (:class:`~algorithms.corrections.ramps.FitSums`), :func:`solve_elevation` and
+    :func:`elevation_apply_block` (the two-pass path). Returns ``corrected`` ``(M, rows, cols)`` float32,
+    ``coef`` ``(M, W, k)``, ``correlation`` and ``fallback`` ``(M, W)`` and the pixel counts ``n`` ``(M, W)``.
     """
     data = np.asarray(inputs["stack"])
     f0 = block.files[0] if block.files is not None else 0
-    normals = elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
-                                     coherence_threshold=coherence_threshold)
+    normals = sum_rows(elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
+                                              coherence_threshold=coherence_threshold, filter_px=filter_px), layout[0])
     coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                                            correlation_threshold=correlation_threshold, mask_name=mask_name)
     out = elevation_apply_block(dataclasses.replace(block, files=None), inputs, coef=coef, order=order, h0=h0,
@@ -290,9 +444,14 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
                             mask: Optional[np.ndarray] = None, coherence: Optional[np.ndarray] = None,
                             coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
                             min_pixels: int = 100, names: Optional[Sequence[str]] = None,
-                            per_date: Optional[tuple] = None) -> tuple[np.ndarray, np.ndarray]:
+                            per_date: Optional[tuple] = None, filter_px: float = 0.0, years=None,
+                            z: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """In-memory convenience (scripts, tests): the whole phase-elevation correction of a stack
-    ``(M, rows, cols)`` with ``dem`` ``(rows, cols)``. Returns ``(corrected, removed term)``."""
+    ``(M, rows, cols)`` with ``dem`` ``(rows, cols)``. Returns ``(corrected, removed term)``.
+
+    ``per_date`` = ``(ref_index, sec_index, n_dates, signs)``; with ``years`` ``(N,)`` too, the trend of the
+    per-date slopes is guarded with ``z`` (:func:`guarded_elevation_per_date`). ``filter_px``: high-pass
+    estimation (:func:`high_pass_columns`)."""
     from ..engine import Block
 
     stack = np.asarray(stack, np.float64)
@@ -300,13 +459,16 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
     blk = Block(0, 0, h, 0, h, h, w)
     h0, hscale = height_scaling(np.nanmin(dem), np.nanmax(dem))
     layout = window_layout((h, w), window)
-    normals = elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
-                                     order=order, h0=h0, hscale=hscale, layout=layout,
-                                     coherence_threshold=coherence_threshold)
+    normals = sum_rows(elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
+                                              order=order, h0=h0, hscale=hscale, layout=layout,
+                                              coherence_threshold=coherence_threshold, filter_px=filter_px), layout[0])
     coef, _, _ = solve_elevation(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels,
                                  correlation_threshold=correlation_threshold)
     if per_date is not None:
-        coef = elevation_per_date(coef, *per_date)
+        if years is not None:
+            coef = guarded_elevation_per_date(coef, per_date[0], per_date[1], years, signs=per_date[3], z=z)[0]
+        else:
+            coef = elevation_per_date(coef, *per_date)
     out = elevation_apply_block(blk, {"stack": stack, "dem": dem}, coef=coef, order=order, h0=h0, hscale=hscale,
                                 layout=layout)
     return out["corrected"], out["delay"]

@@ -28,6 +28,10 @@ from .faults import Faults
 from .okada import KIND_POINT, KIND_RECTANGLE
 
 BAR_PA = 1.0e5
+#: Fault ends farther (km) from the file's origin than half the Earth's circumference cannot be on the Earth.
+MAX_FRAME_KM = 20_000.0
+#: Deepest fault bottom accepted (km): below the lithosphere the elastic half-space means nothing.
+MAX_DEPTH_KM = 700.0
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?"
 
 
@@ -130,6 +134,13 @@ def read_coulomb_inp(path: str) -> CoulombInput:
             break
         m = row_re.match(ln)
         if m is None:
+            tokens = ln.split()
+            if len(tokens) >= 11 and tokens[0].isdigit():  # a fault row with a value that is not a number
+                labels = ("X-start", "Y-start", "X-fin", "Y-fin", "Kode", "column 6 (slip or opening)",
+                          "column 7 (slip)", "dip", "top", "bottom")
+                bad = next((lab, t) for lab, t in zip(labels, tokens[1:11])
+                           if not re.fullmatch(_NUM if lab != "Kode" else r"\d+", t))
+                raise GeohazardError(f"{path}: line {i + 1}: {bad[0]} is {bad[1]!r}, not a number")
             break
         vals = [float(g.replace("d", "e").replace("D", "e")) for g in m.groups()[:10]]
         rows.append(vals)
@@ -138,6 +149,14 @@ def read_coulomb_inp(path: str) -> CoulombInput:
     if not rows:
         raise GeohazardError(f"{path}: the fault table after line {start + 1} has no fault lines")
     a = np.asarray(rows)
+    for r, ln in zip(a, lineno):
+        far = np.abs(r[[0, 1, 2, 3]]).max()
+        if not np.isfinite(r).all() or far > MAX_FRAME_KM:
+            raise GeohazardError(f"{path}: line {ln}: a fault end {far:.6g} km from the frame's origin is beyond "
+                                 f"the Earth (at most {MAX_FRAME_KM:g} km); positions are in km")
+        if not (0.0 <= r[8] <= r[9] <= MAX_DEPTH_KM):
+            raise GeohazardError(f"{path}: line {ln}: top {r[8]:g} km and bottom {r[9]:g} km must satisfy "
+                                 f"0 <= top <= bottom <= {MAX_DEPTH_KM:g} km")
     xs, ys, xf, yf = (a[:, k] * 1000.0 for k in range(4))
     kode = a[:, 4].astype(int)
     c6, c7, dip, top_km, bot_km = (a[:, k] for k in range(5, 10))

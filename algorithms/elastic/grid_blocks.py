@@ -29,7 +29,8 @@ def okada_grid_block(block, inputs, *, geotransform, table, poisson: float, los_
     """
     xx, yy = block_xy(block, geotransform)
     d = okada_displacement(xx, yy, table, poisson=poisson) * 1000.0
-    los = d @ np.asarray(los_vec, dtype=float)
+    lv = np.asarray(los_vec, dtype=float).reshape(3)
+    los = d[..., 0] * lv[0] + d[..., 1] * lv[1] + d[..., 2] * lv[2]  # no BLAS: the same bits on every CPU
     return {"displacement": np.concatenate([np.moveaxis(d, -1, 0), los[None]], axis=0)}
 
 

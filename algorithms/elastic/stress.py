@@ -153,15 +153,41 @@ def regional_stress_tensor(principal):
     return out
 
 
+#: The two conjugate optimal planes tie when their dCFS differ by at most this share of the larger |dCFS| ...
+TIE_RTOL = 1e-6
+#: ... plus this share of the total stress's magnitude (Frobenius norm): the rounding of its eigenvectors.
+TIE_STRESS_RTOL = 1e-9
+#: Angles (degrees) closer than this are equal when the planes are put in order.
+ORDER_TOL_DEG = 1e-6
+
+
 def optimal_planes(stress, regional, *, friction: float = 0.4, n_search: int = 0):
     """Coulomb stress change on optimally oriented planes (King et al. 1994).
 
     The total stress (regional + change) is diagonalised at each point; the optimal
     planes contain the intermediate axis and make the angle
-    ``theta = 0.5 atan(1/mu')`` with the most compressive axis. The two conjugate
-    planes have the same total Coulomb stress; the change resolved on them (with the
-    slip direction that the total shear drives) is returned, as in Coulomb 3's
+    ``theta = 0.5 atan(1/mu')`` with the most compressive axis. The change is resolved on
+    both conjugate planes, with the slip direction the total shear drives, as in Coulomb 3's
     "optimally oriented faults".
+
+    **Which plane.** At that angle the two conjugate planes have the same dCFS in exact
+    arithmetic: in the frame of the total stress's axes, the term of the change's
+    ``s1``-``s3`` shear enters the two planes with the factor ``+-(mu' sin 2 theta - cos 2 theta)``,
+    which is zero when ``tan 2 theta = 1/mu'``. Rounding then picks a plane at random (the
+    sign of an eigenvector, the CPU, the library), and with it the shear and normal stress.
+    The rule, the same everywhere:
+
+    1. the plane with the larger dCFS, unless the two differ by at most
+       ``TIE_RTOL x max(|dCFS|) + TIE_STRESS_RTOL x |total stress|`` (a tie: always, up to
+       rounding, at the optimal angle);
+    2. on a tie, the plane with the gentler dip; at equal dips (within :data:`ORDER_TOL_DEG`),
+       the one whose dip direction has the smaller azimuth clockwise from north in [0, 360);
+       two vertical planes: the one whose strike is the smaller in [0, 180) (an azimuth
+       within :data:`ORDER_TOL_DEG` below 360, or 180, counts as 0).
+
+    The returned dCFS is the larger of the two planes' values, whichever plane is returned
+    (it does not depend on the rule); the plane's own dCFS differs from it by less than the
+    tolerance.
 
     Parameters
     ----------
@@ -175,16 +201,18 @@ def optimal_planes(stress, regional, *, friction: float = 0.4, n_search: int = 0
     Returns
     -------
     dcfs, strike_deg, dip_deg, rake_deg : ndarray, shape ``stress.shape[:-2]``
-        Coulomb stress change (Pa) on the optimal plane with the larger change, and that
-        plane's orientation.
+        Coulomb stress change (Pa) on the optimal planes, and the orientation of the plane
+        chosen by the rule above.
     """
     s = np.asarray(stress, float)
     total = s + np.asarray(regional, float)
+    ok = np.isfinite(total).all(axis=(-2, -1))  # points on a source edge (NaN) stay NaN
+    total = np.where(ok[..., None, None], total, 0.0)
     w, v = np.linalg.eigh(total)  # ascending: w[...,0] most compressive (tension positive)
     theta = 0.5 * np.arctan2(1.0, friction)
     s1 = v[..., :, 0]
     s3 = v[..., :, 2]
-    best = None
+    planes = []
     for sign in (1.0, -1.0):
         # plane normal at (90 - theta) from s1 in the s1-s3 plane
         nrm = np.sin(theta) * s1 * sign + np.cos(theta) * s3
@@ -195,21 +223,55 @@ def optimal_planes(stress, regional, *, friction: float = 0.4, n_search: int = 0
         slip = shear_vec / np.maximum(np.linalg.norm(shear_vec, axis=-1, keepdims=True), 1e-300)
         t_chg = np.einsum("...ij,...j->...i", s, nrm)
         dcfs = np.einsum("...i,...i->...", t_chg, slip) + friction * np.einsum("...i,...i->...", t_chg, nrm)
-        strike, dip, rake = _plane_from_vectors(nrm, slip)
-        cand = (dcfs, strike, dip, rake)
-        if best is None:
-            best = cand
-        else:
-            take = cand[0] > best[0]
-            best = tuple(np.where(take, c, b) for c, b in zip(cand, best))
-    return best
+        planes.append((dcfs, nrm, slip))
+    (da, na, sa), (db, nb, sb) = planes
+    take_a = pick_conjugate(da, db, na, nb, np.sqrt(np.einsum("...ij,...ij->...", total, total)))
+    nrm = np.where(take_a[..., None], na, nb)
+    slip = np.where(take_a[..., None], sa, sb)
+    strike, dip, rake = _plane_from_vectors(nrm, slip)
+    return tuple(np.where(ok, a, np.nan) for a in (np.maximum(da, db), strike, dip, rake))
+
+
+def pick_conjugate(dcfs_a, dcfs_b, normal_a, normal_b, total_scale_pa):
+    """True where plane ``a`` is the optimal plane :func:`optimal_planes` returns, False for ``b``.
+
+    ``dcfs_a``, ``dcfs_b``: the planes' dCFS (Pa); ``normal_a``, ``normal_b`` ``(..., 3)``: their
+    upward unit normals (east, north, up); ``total_scale_pa``: the magnitude of the total stress
+    (Frobenius norm). The larger dCFS wins unless the two tie (:data:`TIE_RTOL`,
+    :data:`TIE_STRESS_RTOL`); ties go to the plane that comes first (gentler dip, then dip
+    direction, vertical planes by strike; :data:`ORDER_TOL_DEG`).
+    """
+    da, db = np.asarray(dcfs_a, float), np.asarray(dcfs_b, float)
+    tie = np.abs(da - db) <= TIE_RTOL * np.maximum(np.abs(da), np.abs(db)) + TIE_STRESS_RTOL * np.asarray(
+        total_scale_pa, float)
+    return np.where(tie, _comes_first(np.asarray(normal_a, float), np.asarray(normal_b, float)), da > db)
+
+
+def _comes_first(na, nb):
+    """True where the plane of upward normal ``na`` comes before that of ``nb`` in the order of
+    :func:`optimal_planes` (gentler dip; dip direction; strike of vertical planes)."""
+    def angles(n):
+        nz = np.clip(n[..., 2], -1.0, 1.0)
+        dip = np.degrees(np.arccos(nz))
+        dipdir = np.degrees(np.arctan2(np.ascontiguousarray(n[..., 0]), np.ascontiguousarray(n[..., 1]))) % 360.0
+        strike = (dipdir - 90.0) % 180.0
+        return dip, np.where(dipdir > 360.0 - ORDER_TOL_DEG, dipdir - 360.0, dipdir), \
+            np.where(strike > 180.0 - ORDER_TOL_DEG, strike - 180.0, strike)
+
+    dip_a, dd_a, st_a = angles(na)
+    dip_b, dd_b, st_b = angles(nb)
+    vertical = (dip_a > 90.0 - ORDER_TOL_DEG) & (dip_b > 90.0 - ORDER_TOL_DEG)
+    azimuth_a = np.where(vertical, st_a, dd_a)
+    azimuth_b = np.where(vertical, st_b, dd_b)
+    same_dip = np.abs(dip_a - dip_b) <= ORDER_TOL_DEG
+    return np.where(same_dip, azimuth_a <= azimuth_b + ORDER_TOL_DEG, dip_a < dip_b)
 
 
 def _plane_from_vectors(normal, slip):
     """Strike, dip, rake (degrees) from an upward normal and a unit slip vector."""
     nz = np.clip(normal[..., 2], -1.0, 1.0)
     dip = np.degrees(np.arccos(nz))
-    strike = np.degrees(np.arctan2(-normal[..., 1], normal[..., 0])) % 360.0
+    strike = np.degrees(np.arctan2(-normal[..., 1], np.ascontiguousarray(normal[..., 0]))) % 360.0
     phi = np.radians(strike)
     sv = np.stack([np.sin(phi), np.cos(phi), np.zeros_like(phi)], axis=-1)
     along = np.einsum("...i,...i->...", slip, sv)

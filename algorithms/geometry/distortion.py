@@ -46,6 +46,7 @@ import numpy as np
 
 from .._numba import njit, prange
 from ..errors import GeohazardError, OperationCanceled
+from ..ordered import add_rows
 from .los import check_incidence, los_unit_vector
 
 #: Distortion classes (uint8 raster values; 0 = no data).
@@ -912,10 +913,12 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
                 f = fwd.scan_block(heights.read(r0, r1), inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
                 return {"flags": f, "incidence": inc, "heading": geo.heading(r0, r1), "dx_rows": dx_rows[r0:r1]}
 
-            def collect(block, out, gi=gi, sums=sums):
+            def collect(block, out, gi=gi, sums=sums, down=fwd.plan.rows_top_down):
                 write(block.row0, block.row1, gi, {k: out[k] for k, _ in keep})
-                for k in sums:
+                for k in ("counts_d", "counts_v"):
                     sums[k] += out[k]
+                for k in ("area_d", "area_v"):  # per-row areas, added row by row in the scan's row order
+                    sums[k] = add_rows(sums[k], out[k] if down else out[k][::-1])
                 if n_geo == 2:
                     class_store[gi].write(block.row0, out["classes"])
 
@@ -951,8 +954,8 @@ def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_
     grid edges, NaN-padded here), ``flags`` (the scans' bits), ``incidence`` (block rows
     or ``(1, 1)``), ``heading`` (number or block rows) and ``dx_rows`` of the block.
     Returns the rasters named in ``keep`` (``(name, dtype or None)`` pairs; the classes
-    always) and the counts and areas per class (``counts_d``, ``counts_v``, ``area_d``,
-    ``area_v``, 256 bins each).
+    always) and the counts per class (``counts_d``, ``counts_v``, 256 bins each) and, per row, the
+    areas per class (``area_d``, ``area_v``, ``(rows, 256)``, :func:`class_rows`).
     """
     z = _heights(inputs["dem"])
     rows, n_cols = block.rows, z.shape[1]
@@ -965,20 +968,23 @@ def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_
         dem, dxb, dy_m, inputs["incidence"], inputs["flags"], heading_deg=inputs["heading"], look=look,
         method=method, strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
         min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
-    cd = np.bincount(cls.ravel(), minlength=256)
-    cv = np.bincount(vis.ravel(), minlength=256)
-    if np.ptp(dxb) == 0:  # projected grid: one pixel area
-        area_d = cd * (dxb[0] * dy_m)
-        area_v = cv * (dxb[0] * dy_m)
-    else:
-        pix_area = np.repeat(dxb * dy_m, n_cols)
-        area_d = np.bincount(cls.ravel(), weights=pix_area, minlength=256)
-        area_v = np.bincount(vis.ravel(), weights=pix_area, minlength=256)
+    cd, area_d = class_rows(cls, dxb, dy_m)
+    cv, area_v = class_rows(vis, dxb, dy_m)
     rasters = {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens}
     out = {k: rasters[k] if t is None else rasters[k].astype(t) for k, t in keep}
     out["classes"] = cls
     out.update(counts_d=cd, counts_v=cv, area_d=area_d, area_v=area_v)
     return out
+
+
+def class_rows(classes, dx_rows_m, dy_m: float):
+    """Pixels per class (256 bins) of a block, and per row the area per class (``(rows, 256)``, m^2: the row's
+    count times its pixel area), to be added one row at a time in the order the scan visits the rows
+    (:func:`algorithms.ordered.add_rows`): the class areas are then the same bits for any block layout."""
+    rows = classes.shape[0]
+    idx = classes.astype(np.int64) + 256 * np.arange(rows)[:, None]
+    per_row = np.bincount(idx.ravel(), minlength=256 * rows).reshape(rows, 256)
+    return per_row.sum(axis=0), per_row * (np.asarray(dx_rows_m, np.float64) * dy_m)[:, None]
 
 
 def combine_task(block, inputs) -> dict:

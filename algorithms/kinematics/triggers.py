@@ -42,6 +42,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import columnwise_matmul, sum_first_axis
 
 DRIVER_KINDS = ("flux", "state")
 RESPONSES = ("rate", "detrended")
@@ -159,7 +160,7 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
         w[np.arange(pts.size), j] = 1 - frac
         w[np.arange(pts.size), j + 1] += frac
         inside = (pts >= t[0]) & (pts <= t[-1])
-        blk = w @ flat[:, full]
+        blk = columnwise_matmul(w, flat[:, full])  # column by column: a series does not depend on the others
         blk[~inside] = np.nan
         res[:, full] = blk
     for col in np.nonzero(~full)[0]:
@@ -174,10 +175,10 @@ def resample_response(dates, series, edges, *, response: str = "rate"):
         ok = np.isfinite(res)
         n = ok.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            tm = np.where(ok, ty[:, None], 0).sum(0) / n
-            ym = np.where(ok, res, 0).sum(0) / n
+            tm = sum_first_axis(np.where(ok, ty[:, None], 0)) / n
+            ym = sum_first_axis(np.where(ok, res, 0)) / n
             dt_ = np.where(ok, ty[:, None] - tm, 0)
-            slope = (dt_ * np.where(ok, res - ym, 0)).sum(0) / (dt_ * dt_).sum(0)
+            slope = sum_first_axis(dt_ * np.where(ok, res - ym, 0)) / sum_first_axis(dt_ * dt_)
             out = np.where(ok & (n >= 3), res - ym - slope * (ty[:, None] - tm), np.nan)
     return out.reshape((out.shape[0],) + y.shape[1:])
 
@@ -198,10 +199,10 @@ def _lag1_columns(y):
     ok = np.isfinite(a) & np.isfinite(b)
     cnt = ok.sum(0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ma = np.where(ok, a, 0).sum(0) / cnt
-        mb = np.where(ok, b, 0).sum(0) / cnt
+        ma = sum_first_axis(np.where(ok, a, 0)) / cnt
+        mb = sum_first_axis(np.where(ok, b, 0)) / cnt
         da, db = np.where(ok, a - ma, 0), np.where(ok, b - mb, 0)
-        r = (da * db).sum(0) / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+        r = sum_first_axis(da * db) / np.sqrt(sum_first_axis(da * da) * sum_first_axis(db * db))
     return np.where((cnt >= 3) & np.isfinite(r), r, 0.0)
 
 
@@ -248,10 +249,11 @@ def lagged_correlation(driver, response, *, max_lag: int, min_pairs: int = 8):
         aa = np.where(ok, a, 0.0)
         bb = np.where(ok, b, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ma, mb = aa.sum(0) / cnt, bb.sum(0) / cnt
+            # sums over the bins in order, series by series (algorithms.ordered)
+            ma, mb = sum_first_axis(aa) / cnt, sum_first_axis(bb) / cnt
             da, db = np.where(ok, a - ma, 0.0), np.where(ok, b - mb, 0.0)
-            cov = (da * db).sum(0)
-            rr = cov / np.sqrt((da * da).sum(0) * (db * db).sum(0))
+            cov = sum_first_axis(da * db)
+            rr = cov / np.sqrt(sum_first_axis(da * da) * sum_first_axis(db * db))
         r[lag] = np.where(cnt >= min_pairs, rr, np.nan)
         npair[lag] = cnt
     # the strongest correlation of either sign; argmax keeps the first of equal values (the shortest lag)
@@ -480,6 +482,35 @@ def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_day
                            min_pairs=min_pairs)
     res.update(driver_gap_bins=gaps, driver_note=note)
     return res
+
+
+def correlation_warnings(res: dict, what: str) -> list:
+    """Warnings on a result of :func:`correlate_with_driver` for ``what`` (e.g. "features"): best lags on the
+    largest lag tried, series without any correlation."""
+    n = res["best_r"].size
+    out = []
+    lim = int(np.sum(res["at_limit"]))
+    if lim:
+        out.append(f"{lim} of {n} {what} have their strongest correlation at the largest lag tried "
+                   f"({res['lags_days'][-1]:g} days): the true lag may be longer (raise MAX_LAG_DAYS)")
+    none = int(np.sum(~np.isfinite(res["best_r"])))
+    if none:
+        out.append(f"{none} of {n} {what} have too few values on the common axis for a correlation (left empty)")
+    return out
+
+
+def seasonal_notes(dates, seasonal: dict, what: str) -> tuple:
+    """``(info, warning)`` on the empty values of :func:`seasonal_parameters` (each "" when there is none): the
+    dates themselves too short for a harmonic is an explanation, some ``what`` without values a data problem."""
+    reason = seasonal_reason(dates)
+    if reason:
+        return f"velocity, annual_amplitude and annual_peak_doy left empty: {reason}", ""
+    n_nan = int(np.sum(~np.isfinite(seasonal["velocity"])))
+    if n_nan:
+        return "", (f"velocity, annual_amplitude and annual_peak_doy left empty for {n_nan} of "
+                    f"{seasonal['velocity'].size} {what}: their valid values span less than 365 days or number "
+                    "fewer than 8")
+    return "", ""
 
 
 def trigger_block(block, inputs, *, edges, driver, dates, response="rate", max_lag_days=180.0, min_pairs=8):

@@ -49,6 +49,7 @@ import numpy as np
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.dates import parse_date
+from ..ordered import columnwise_matmul, row_sums, sum_first_axis
 from ..progress import check_canceled, warn
 
 #: Model names, in the order tools list them.
@@ -172,12 +173,18 @@ def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
     n_dates, p = G.shape
     w = mask.astype(np.float64)
     dz = np.where(mask, d, 0.0)
-    N = np.einsum("ip,iq,im->mpq", G, G, w)
-    rhs = np.einsum("ip,im->mp", G, dz)
-    n = w.sum(axis=0)
+    # sums over the dates in date order, series by series (no BLAS, no pairwise sum across the series): a
+    # series' fit does not depend on the other series of the block nor on the CPU
+    m = d.shape[1]
+    N = np.zeros((m, p, p))
+    rhs = np.zeros((m, p))
+    for i in range(n_dates):
+        N += (G[i][:, None] * G[i][None, :])[None] * w[i][:, None, None]
+        rhs += G[i][None, :] * dz[i][:, None]
+    n = sum_first_axis(w)
     ok = n >= p
     # rank check on a scale-free version of N
-    diag = np.sqrt(np.maximum(np.einsum("mpp->mp", N), 1e-300))
+    diag = np.sqrt(np.maximum(np.diagonal(N, axis1=1, axis2=2), 1e-300))
     Ns = N / (diag[:, :, None] * diag[:, None, :])
     cond_ok = np.linalg.cond(Ns[ok]) < 1e10 if ok.any() else np.zeros(0, bool)
     good = ok.copy()
@@ -185,9 +192,11 @@ def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
     N[~good] = np.eye(p)
     rhs[~good] = 0.0
     Ninv = np.linalg.inv(N)
-    params = np.einsum("mpq,mq->mp", Ninv, rhs)
-    resid = np.where(mask, d - (G @ params.T), 0.0)
-    rss = np.einsum("im,im->m", resid, resid)
+    params = np.zeros((m, p))
+    for q in range(p):
+        params += Ninv[:, :, q] * rhs[:, q, None]
+    resid = np.where(mask, d - columnwise_matmul(G, params.T), 0.0)
+    rss = sum_first_axis(resid * resid)
     params[~good] = np.nan
     Ninv[~good] = np.nan
     rss[~good] = np.nan
@@ -246,7 +255,9 @@ class ModelFit:
         return information_criterion(self.rss, self.n_used, self.n_params, criterion)
 
     def param(self, name: str) -> np.ndarray:
-        return self.params[:, self.param_names.index(name)]
+        # a contiguous copy: numpy's AVX-512 transcendental loops give bits that depend on where a strided
+        # input lies in memory (see docs/architecture.md, "Determinism"); callers take arctan2, log ... of it
+        return np.ascontiguousarray(self.params[:, self.param_names.index(name)])
 
 
 def _as_2d(displacement_mm, n_dates: int, name: str) -> np.ndarray:
@@ -264,21 +275,20 @@ def _afterslip_lsq(tau_days, tau_c, d, mask, w=None, dz=None):
     """Batched fit of ``a + A log10(1 + tau / tau_c)``; ``tau_c`` a scalar or one value per series."""
     w = mask.astype(np.float64) if w is None else w
     dz = np.where(mask, d, 0.0) if dz is None else dz
-    s0, r0 = w.sum(0), dz.sum(0)
+    # sums over the dates in date order (see _batched_lsq)
+    s0, r0 = sum_first_axis(w), sum_first_axis(dz)
     if np.ndim(tau_c) == 0:
-        g = np.log10(1.0 + tau_days / float(tau_c))  # (n,) shared by all series
-        s1, s11, r1 = g @ w, (g * g) @ w, g @ dz
-        g1 = g[:, None]
+        g1 = np.log10(1.0 + tau_days / float(tau_c))[:, None]  # (n, 1) shared by all series
     else:
         g1 = np.log10(1.0 + tau_days[:, None] / np.asarray(tau_c)[None, :])  # (n, m)
-        wg = w * g1
-        s1, s11, r1 = wg.sum(0), (wg * g1).sum(0), (dz * g1).sum(0)
+    wg = w * g1
+    s1, s11, r1 = sum_first_axis(wg), sum_first_axis(wg * g1), sum_first_axis(dz * g1)
     det = s0 * s11 - s1 * s1
     with np.errstate(invalid="ignore", divide="ignore"):
         a = (s11 * r0 - s1 * r1) / det
         amp = (s0 * r1 - s1 * r0) / det
         # RSS = sum w d^2 - (a r0 + A r1) for the least-squares solution
-        rss = (dz * dz).sum(0) - (a * r0 + amp * r1)
+        rss = sum_first_axis(dz * dz) - (a * r0 + amp * r1)
     rss = np.where(np.abs(det) > 1e-12, np.maximum(rss, 0.0), np.nan)
     return np.column_stack([a, amp]), rss
 
@@ -367,10 +377,12 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         g[:, :, 1] = np.log10(1.0 + ratio)
         g[:, :, 2] = -lin[:, 1:2] * ratio / (tau_c[:, None] * np.log(10.0) * (1.0 + ratio))
         w = mask.T.astype(np.float64)
-        N = np.einsum("mip,miq,mi->mpq", g, g, w)
+        N = np.zeros((g.shape[0], 3, 3))
+        for i in range(g.shape[1]):  # date order, series by series (see _batched_lsq)
+            N += g[:, i, :, None] * g[:, i, None, :] * w[:, i, None, None]
         pred = lin[:, 0:1] + lin[:, 1:2] * g[:, :, 1]
         resid = np.where(mask.T, d.T - pred, 0.0)
-        rss = np.einsum("mi,mi->m", resid, resid)
+        rss = row_sums(resid * resid)
         n = w.sum(axis=1)
         good = np.isfinite(lin).all(axis=1)
         with np.errstate(invalid="ignore"):
@@ -384,7 +396,7 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
     dof = n - p
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma2 = np.where(dof > 0, rss / dof, np.nan)
-        stdev = np.sqrt(np.maximum(np.einsum("mpp->mp", Ninv), 0.0) * sigma2[:, None])
+        stdev = np.sqrt(np.maximum(np.diagonal(Ninv, axis1=1, axis2=2), 0.0) * sigma2[:, None])
         rms = np.sqrt(rss / n)
     few = n < need
     if few.any():

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..conventions import phase_to_mm_elementwise
 from ..errors import GeohazardError
+from ..ordered import sum_first_axis
 
 
 def wrapped_gradients(ifg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +57,11 @@ def wrapped_gradients(ifg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = np.exp(1j * a.astype(np.float64))
     g_col = np.full(z.shape, np.nan)
     g_row = np.full(z.shape, np.nan)
-    g_col[..., :, :-1] = np.angle(z[..., :, 1:] * np.conj(z[..., :, :-1]))
-    g_row[..., :-1, :] = np.angle(z[..., 1:, :] * np.conj(z[..., :-1, :]))
+    # products of contiguous copies: numpy's AVX-512 complex multiply rounds strided operands differently
+    # (fused multiply-add), and a slice's strides depend on the block's shape (docs/architecture.md)
+    c = np.ascontiguousarray
+    g_col[..., :, :-1] = np.angle(c(z[..., :, 1:]) * np.conj(c(z[..., :, :-1])))
+    g_row[..., :-1, :] = np.angle(c(z[..., 1:, :]) * np.conj(c(z[..., :-1, :])))
     return g_col, g_row
 
 
@@ -113,7 +117,7 @@ def phase_gradient_stack(ifg: np.ndarray, span_years: np.ndarray, *, wavelength_
         ok = np.isfinite(g) & (wg > 0)
         wg = np.where(ok, wg, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.sum(wg * np.where(ok, g, 0.0), axis=0) / np.sum(wg * dtb, axis=0)
+            rate = sum_first_axis(wg * np.where(ok, g, 0.0)) / sum_first_axis(wg * dtb)
         counts.append(ok.sum(axis=0))
         out[f"{key}_mm_yr"] = phase_to_mm_elementwise(rate, wavelength_m, phase_sign=-1)
     count = np.minimum(counts[0], counts[1]).astype(np.int32)

@@ -77,7 +77,7 @@ def _cabs(z):
     return np.sqrt(z.real * z.real + z.imag * z.imag)
 
 
-@njit(fastmath=True)
+@njit
 def _cholesky_inplace(a, n):
     """Lower Cholesky factor of Hermitian PD ``a`` in its lower triangle; False if not PD."""
     for j in range(n):
@@ -96,7 +96,7 @@ def _cholesky_inplace(a, n):
     return True
 
 
-@njit(fastmath=True)
+@njit
 def _real_spd_inverse(a, out, n):
     """Inverse of a real SPD matrix by Cholesky (``a`` is overwritten); False if not SPD.
 
@@ -139,7 +139,7 @@ def _real_spd_inverse(a, out, n):
     return True
 
 
-@njit(fastmath=True)
+@njit
 def _chol_solve(lo, b, x, y, n):
     """Solve ``L L^H x = b`` with the lower factor ``lo``."""
     for i in range(n):

@@ -7,8 +7,9 @@ without any interferogram.
 
 Calibration: each date's amplitudes are divided by that date's image-wide mean amplitude
 (divided by the mean over dates), removing gain changes between acquisitions before the
-dispersion is computed. The factors come from the whole image: accumulate them block by
-block with :func:`amplitude_date_sums` and turn them into factors with
+dispersion is computed. The factors come from the whole image: accumulate the per-row sums of
+each block (:func:`amplitude_sums_block`) in row order with :class:`DateSums` (or
+:func:`amplitude_date_sums` on a whole stack) and turn them into factors with
 :func:`calibration_factors`.
 
 Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR
@@ -20,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import RowSums, add_rows, row_sums, sum_first_axis
 
 
 def _check_stack(stack, name="amplitude"):
@@ -31,8 +33,27 @@ def _check_stack(stack, name="amplitude"):
     return arr
 
 
+def amplitude_row_sums(amplitude) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and date, the sum and count of finite, non-zero amplitudes.
+
+    Parameters
+    ----------
+    amplitude : ndarray, shape (n_dates, rows, cols)
+        Amplitudes ``|slc|`` (NaN or 0 = no data).
+
+    Returns
+    -------
+    sums, counts : ndarray, shape (rows, n_dates)
+        Added in row order (:class:`DateSums`, :func:`algorithms.ordered.add_rows`) they give the
+        image's sums, the same bits for any block layout.
+    """
+    amp = _check_stack(amplitude).astype(np.float64, copy=False)
+    ok = np.isfinite(amp) & (amp > 0)
+    return row_sums(np.where(ok, amp, 0.0)).T, ok.sum(axis=-1).astype(np.float64).T
+
+
 def amplitude_date_sums(amplitude) -> tuple[np.ndarray, np.ndarray]:
-    """Per-date sum and count of finite, non-zero amplitudes of a block.
+    """Per-date sum and count of finite, non-zero amplitudes of a stack (rows added in row order).
 
     Parameters
     ----------
@@ -43,9 +64,23 @@ def amplitude_date_sums(amplitude) -> tuple[np.ndarray, np.ndarray]:
     -------
     sums, counts : ndarray, shape (n_dates,)
     """
-    amp = _check_stack(amplitude).astype(np.float64, copy=False)
-    ok = np.isfinite(amp) & (amp > 0)
-    return np.where(ok, amp, 0.0).sum(axis=(1, 2)), ok.sum(axis=(1, 2)).astype(np.float64)
+    sums, counts = amplitude_row_sums(amplitude)
+    return add_rows(None, sums), add_rows(None, counts)
+
+
+class DateSums:
+    """Writer of the calibration pass: the per-row sums of :func:`amplitude_sums_block` added in row order."""
+
+    def __init__(self):
+        self._rows = RowSums()
+
+    def __call__(self, block, out: dict) -> None:
+        self._rows(block, {"sums": out["sums"], "counts": out["counts"]})
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(sums, counts)`` per date, for :func:`calibration_factors`."""
+        t = self._rows.result()
+        return t["sums"], t["counts"]
 
 
 def calibration_factors(sums, counts) -> np.ndarray:
@@ -94,10 +129,13 @@ def amplitude_dispersion(amplitude, *, calibration=None) -> tuple[np.ndarray, np
             raise GeohazardError(f"calibration must be {amp.shape[0]} positive factors, got {cal}")
         amp = amp / cal[:, None, None]
     amp[~(amp > 0)] = np.nan
-    n = np.sum(np.isfinite(amp), axis=0)
+    ok = np.isfinite(amp)
+    n = np.sum(ok, axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(np.where(n >= 3, amp, np.nan), axis=0) if amp.size else np.zeros(amp.shape[1:])
-        std = np.sqrt(np.nanmean((amp - mean) ** 2, axis=0))
+        # means over the dates in order (algorithms.ordered: the same bits for a block of one pixel)
+        mean = sum_first_axis(np.where(ok, amp, 0.0)) / n if amp.size else np.zeros(amp.shape[1:])
+        mean = np.where(n >= 3, mean, np.nan)
+        std = np.sqrt(sum_first_axis(np.where(ok, (amp - mean) ** 2, 0.0)) / n)
         da = std / mean
     bad = n < 3
     mean[bad] = np.nan
@@ -132,9 +170,9 @@ def ps_candidates(dispersion, *, threshold: float = 0.25, mean_amplitude=None, m
 
 
 def amplitude_sums_block(block, inputs: dict) -> dict:
-    """Block function of the engine: per-date ``sums`` and ``counts`` of ``|inputs["slc"]|`` (see
-    :func:`amplitude_date_sums`); add them up in plan order for :func:`calibration_factors`."""
-    sums, counts = amplitude_date_sums(np.abs(inputs["slc"]))
+    """Block function of the engine: per row and date, ``sums`` and ``counts`` of ``|inputs["slc"]|`` (see
+    :func:`amplitude_row_sums`); :class:`DateSums` adds them in row order for :func:`calibration_factors`."""
+    sums, counts = amplitude_row_sums(np.abs(inputs["slc"]))
     return {"sums": sums, "counts": counts}
 
 

@@ -43,6 +43,7 @@ import numpy as np
 from .._numba import HAVE_NUMBA, njit, prange
 from ..conventions import SENTINEL1_WAVELENGTH_M, radians_per_mm
 from ..errors import GeohazardError
+from ..ordered import columnwise_matmul
 from .network import Network
 
 WEIGHTINGS = ("none", "variance")
@@ -237,6 +238,13 @@ def _b_sub_scaled(y, a, x):
 
 
 @njit(cache=True)
+def _b_add_scaled(y, a, x):
+    """``y += a * x`` (no fused multiply-add)."""
+    for q in range(y.size):
+        y[q] += a * x[q]
+
+
+@njit(cache=True)
 def _b_div(y, a):
     for q in range(y.size):
         y[q] = y[q] / a
@@ -305,6 +313,29 @@ def _solve_shared_factor(d, rows, pix, fac, first, ref, sec, mm_to_rad, ts, tcoh
         for k in range(nr):
             _b_phasor_sum(dl[k], x[rsec[k]], x[rref[k]], mm_to_rad, sc, ss)
         _b_coherence(sc, ss, nr, pix, q0, tcoh)
+
+
+@njit(parallel=True, cache=True)
+def _apply_operator(op, d, rows, pix, x):
+    """``x = op @ d[rows][:, pix]`` column by column, each inner sum over ``rows`` in order (no BLAS: a
+    pixel's solution does not depend on the other pixels of the block, nor on the CPU's BLAS kernels;
+    the bits of :func:`algorithms.ordered.columnwise_matmul`)."""
+    n_out = op.shape[0]
+    nr = rows.size
+    n_pix = pix.size
+    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
+        q0 = ch * _BATCH
+        nb = min(n_pix, q0 + _BATCH) - q0
+        dl = np.empty((nr, nb))
+        for k in range(nr):
+            _b_gather(d[rows[k]], pix, q0, dl[k])
+        acc = np.zeros((n_out, nb))
+        for j in range(n_out):
+            for k in range(nr):
+                _b_add_scaled(acc[j], op[j, k], dl[k])
+        for j in range(n_out):
+            for q in range(nb):
+                x[j, q0 + q] = acc[j, q]
 
 
 @njit(cache=True)
@@ -379,7 +410,7 @@ def _min_norm_velocity(lap, r, dt, rcond, x):
 
 
 @njit(parallel=True, cache=True)
-def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond):
+def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     """Per-pixel weighted least squares of an interferogram network.
 
     Parameters
@@ -398,6 +429,9 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond):
         ``4 pi / (lambda_m * 1000)`` for the temporal coherence.
     rcond : float
         Relative singular-value cut-off of the minimum-norm velocity solution.
+    min_norm : bool
+        Solve the pixels whose network is disconnected by the minimum-norm velocity solution;
+        False leaves them NaN (flagged ``deficient``) for the caller to solve.
 
     Returns
     -------
@@ -427,6 +461,8 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond):
         _build_normal(d, w, p, ref, sec, lap, r)
         if not _chol_solve(lap, r, x, first):
             deficient[p] = True
+            if not min_norm:
+                continue
             _build_normal(d, w, p, ref, sec, lap, r)
             _min_norm_velocity(lap, r, dt, rcond, x)
         ts[p, 0] = 0.0
@@ -607,7 +643,10 @@ class SbasSolver:
         Singular-value cut-off of the minimum-norm velocity solution (MintPy: 1e-5).
     group_min_pixels : int
         Unweighted inversion: patterns of valid interferograms shared by at least this many
-        pixels are solved as one matrix product.
+        pixels of a block share one factorisation (a speed-up only: every pixel gets the bits
+        it would get alone, so the result does not depend on the block layout). Pixels whose
+        network is disconnected get the minimum-norm solution of their pattern's pseudo-inverse,
+        applied column by column, however many pixels share it.
     """
 
     def __init__(self, network: Network, *, wavelength_m: float = SENTINEL1_WAVELENGTH_M,
@@ -758,28 +797,43 @@ class SbasSolver:
                 groups.append((np.packbits(np.ones(m, bool)).tobytes(), full))
             else:
                 small.append(full)
+        deficient = []  # (key, pixels) whose network is disconnected: solved by their pattern's operator
         for key, pix in groups:
-            vmask = valid[:, pix[0]]
-            rows = np.flatnonzero(vmask)
+            rows = np.flatnonzero(valid[:, pix[0]])
             fac = self._pattern_factor(key, rows)
             if fac is not None:
                 _solve_shared_factor(d, rows, pix, fac, self._first, self._ref, self._sec, self._mm_to_rad,
                                      ts, tcoh)
-                continue
-            op = self._pattern_operator(key, vmask)
-            x = op @ d[rows][:, pix]
-            ts[0, pix] = 0.0
-            ts[1:, pix] = x
-            _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
-            disc[pix] = True
+            else:
+                deficient.append((key, pix))
         rest = np.sort(np.concatenate(small)) if small else np.zeros(0, np.intp)
         if rest.size:
             w = valid[:, rest].astype(np.float64)
             t, tc, _, df = wls_kernel(np.ascontiguousarray(d[:, rest]), w, self._ref, self._sec, self._dt,
-                                      self.min_count, self._mm_to_rad, self.rcond)
+                                      self.min_count, self._mm_to_rad, self.rcond, False)
             ts[:, rest] = t.T
             tcoh[rest] = tc
-            disc[rest] = df
+            if df.any():
+                lone = rest[df]
+                keys = np.packbits(valid[:, lone], axis=0).T.copy()
+                keys = keys.view(np.dtype((np.void, keys.shape[1]))).ravel()
+                uniq, inverse = np.unique(keys, return_inverse=True)
+                deficient += [(uniq[g].tobytes(), lone[inverse == g]) for g in range(uniq.size)]
+        # a disconnected pixel gets the minimum-norm solution of its pattern (pseudo-inverse), applied column by
+        # column: the same bits whether its pattern is shared by many pixels of the block or by none
+        for key, pix in deficient:
+            vmask = valid[:, pix[0]]
+            rows = np.flatnonzero(vmask)
+            op = np.ascontiguousarray(self._pattern_operator(key, vmask))
+            x = np.empty((op.shape[0], pix.size))
+            if HAVE_NUMBA:
+                _apply_operator(op, d, rows, pix, x)
+            else:
+                x[:] = columnwise_matmul(op, d[rows][:, pix])
+            ts[0, pix] = 0.0
+            ts[1:, pix] = x
+            _group_temporal_coherence(d, x, self._ref, self._sec, rows, pix, self._mm_to_rad, tcoh)
+            disc[pix] = True
 
 
 _CHUNK = 512  # pixels per parallel task of the validity and velocity kernels

@@ -20,6 +20,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..ordered import RowSums, row_sums, sum_first_axis
+
 #: Names of the rasters :func:`sbas_block` returns, in the order of the tool's outputs.
 SBAS_RASTERS = ("timeseries", "velocity", "velocity_std", "temporal_coherence", "count")
 
@@ -54,19 +56,22 @@ def referenced(stack_block: tuple, reference_mm: Optional[np.ndarray]) -> tuple:
 
 def scan_block(block, inputs, *, coherence: bool) -> dict:
     """Valid count per pixel; with ``coherence`` also the per-pixel coherence sum (NaN as 0) and,
-    per interferogram, the sum and number of finite coherence values of the block."""
+    per interferogram, the sum of the finite coherence values of each row of the block
+    (``ifg_coh_sum`` ``(rows, M)``, added in row order by :class:`StackScan`) and their number."""
     ifg, coh = inputs["stack"]
     out = {"count": np.isfinite(ifg).sum(axis=0)}
     if coherence:
         m = coh.shape[0]
-        out["coh_sum"] = np.where(np.isfinite(coh), coh, 0.0).sum(axis=0)
-        out["ifg_coh_sum"] = np.nansum(coh.reshape(m, -1), axis=1)
+        c0 = np.where(np.isfinite(coh), coh, 0.0)
+        out["coh_sum"] = sum_first_axis(c0)
+        out["ifg_coh_sum"] = row_sums(c0).T
         out["ifg_coh_n"] = np.isfinite(coh.reshape(m, -1)).sum(axis=1)
     return out
 
 
 class StackScan:
-    """Writer of the scan pass: fills the per-pixel grids and sums the per-interferogram values in plan order."""
+    """Writer of the scan pass: fills the per-pixel grids and adds the per-interferogram row sums in row order
+    (the same totals for any block layout, :mod:`algorithms.ordered`)."""
 
     def __init__(self, n_rows: int, n_cols: int, n_pairs: int, *, coherence: bool):
         self.n_pairs = int(n_pairs)
@@ -75,12 +80,14 @@ class StackScan:
         self.coh_sum = np.zeros((n_rows, n_cols)) if coherence else None
         self.ifg_coh_sum = np.zeros(n_pairs)
         self.ifg_coh_n = np.zeros(n_pairs)
+        self._rows = RowSums()
 
     def __call__(self, block, out: dict) -> None:
         self.count[block.row0:block.row1] = out["count"]
         if self.coherence:
             self.coh_sum[block.row0:block.row1] = out["coh_sum"]
-            self.ifg_coh_sum += out["ifg_coh_sum"]
+            self._rows.add(block.row0, {"ifg_coh_sum": out["ifg_coh_sum"]})
+            self.ifg_coh_sum = self._rows.totals["ifg_coh_sum"]
             self.ifg_coh_n += out["ifg_coh_n"]
 
     def result(self) -> tuple:

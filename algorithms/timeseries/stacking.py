@@ -23,6 +23,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GeohazardError
+from ..ordered import sum_first_axis
 
 
 def stacking_velocity(ifg_mm: np.ndarray, span_years: np.ndarray, *, weights: Optional[np.ndarray] = None,
@@ -64,12 +65,14 @@ def stacking_velocity(ifg_mm: np.ndarray, span_years: np.ndarray, *, weights: Op
     w = np.where(ok, w, 0.0)
     d0 = np.where(ok, d, 0.0)
     dtb = dt.reshape(shape)
-    swt2 = np.sum(w * dtb * dtb, axis=0)
+    # sums over the interferograms in order (also for a block of one pixel, where numpy's reduction would
+    # switch to its pairwise sum: algorithms.ordered)
+    swt2 = sum_first_axis(w * dtb * dtb)
     count = ok.sum(axis=0).astype(np.int32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.sum(w * d0 * dtb, axis=0) / swt2
+        v = sum_first_axis(w * d0 * dtb) / swt2
         res = np.where(ok, d0 - v[None] * dtb, 0.0)
-        s2 = np.sum(w * res * res, axis=0) / (count - 1)
+        s2 = sum_first_axis(w * res * res) / (count - 1)
         std = np.sqrt(s2 / swt2)
     bad = count < max(min_count, 1)
     v[bad] = np.nan

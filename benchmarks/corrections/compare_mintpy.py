@@ -3,7 +3,7 @@ ramp removal and phase-elevation correction. Run with the benchmark venv (MintPy
 
     /work/wt/speed/.build/venv-bench/bin/python benchmarks/corrections/compare_mintpy.py
 
-Our side is the pure core (algorithms/corrections), which tests/processing/test_corrections_a.py shows equal to
+Our side is the pure core (algorithms/corrections), which tests/processing/test_troposphericcorrection.py shows equal to
 the Processing tools' block-engine output (to float32 rounding).
 """
 

@@ -203,3 +203,105 @@ def test_all_zero_complex_interferograms_are_refused(qgis_app, tmp_path):
     files = [_complex(tmp_path / f"{p}.int.tif", np.zeros(SHAPE), amplitude=0.0) for p in PAIRS]
     hk.expect_refusal(TOOL, {"INPUT": files, "OUTPUT": _out(tmp_path)}, "no valid pixel|nothing (can be|to) unwrap")
     _nothing_written(tmp_path)
+
+
+# ---------------------------------------------------------------- parameters at their limits
+def _read(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(path)
+    try:
+        return ds.GetRasterBand(1).ReadAsArray()
+    finally:
+        ds = None
+
+
+def _split_coherence(path, *, band=0.05):
+    """Coherence 0.9 cut by a decorrelated cross into four quadrants of about 130 pixels each."""
+    coh = np.full(SHAPE, 0.9)
+    coh[SHAPE[0] // 2 - 1:SHAPE[0] // 2 + 1] = band
+    coh[:, SHAPE[1] // 2 - 1:SHAPE[1] // 2 + 1] = band
+    return write_geotiff(str(path), coh, geotransform=hk.GT)
+
+
+@pytest.mark.parametrize("size", [SHAPE[0] * SHAPE[1] + 1, 10**6, 2**31 - 1])
+def test_component_size_larger_than_the_raster_is_refused(qgis_app, tmp_path, size):
+    """No component can hold more pixels than the raster: such a minimum would write NoData everywhere."""
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "MIN_COMPONENT_PIXELS": size,
+                                   "OUTPUT": _out(tmp_path)}, "MIN_COMPONENT_PIXELS")
+    assert str(size) in msg and f"{SHAPE[0]} x {SHAPE[1]}" in msg and str(SHAPE[0] * SHAPE[1]) in msg
+    _nothing_written(tmp_path)
+
+
+def test_component_size_above_the_int_range_is_refused(qgis_app, tmp_path):
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "MIN_COMPONENT_PIXELS": 10**12,
+                             "OUTPUT": _out(tmp_path)}, "MIN_COMPONENT_PIXELS")
+    _nothing_written(tmp_path)
+
+
+def test_component_size_that_keeps_nothing_anywhere_is_refused(qgis_app, tmp_path):
+    """A minimum below the raster size but above every connected coherent area: every interferogram would
+    come out all NoData. That is an error naming the parameter, not 'unwrapped 0' and exit 0."""
+    files, _ = wrapped_stack(str(tmp_path / "ifgs"))
+    coh = _split_coherence(tmp_path / "tcoh.tif")
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": [coh], "MIN_COMPONENT_PIXELS": 400,
+                                   "OUTPUT": _out(tmp_path)}, "MIN_COMPONENT_PIXELS")
+    assert "400" in msg and "no pixel" in msg
+    _nothing_written(tmp_path)
+
+
+def test_an_interferogram_left_empty_is_named_in_a_warning(qgis_app, tmp_path):
+    """One interferogram whose coherent areas are all smaller than the minimum: the others are written,
+    and a warning names the empty one, the parameter and its value."""
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    coh[0] = _split_coherence(tmp_path / "ifgs" / f"{PAIRS[0]}.coh.tif")
+    fb = hk.warning_feedback()
+    out = hk.run(TOOL, {"INPUT": files, "COHERENCE": coh, "MIN_COMPONENT_PIXELS": 400, "OUTPUT": _out(tmp_path)},
+                 fb)["OUTPUT"]
+    empty = [w for w in fb.warnings if PAIRS[0] in w]
+    assert empty and "MIN_COMPONENT_PIXELS" in empty[0] and "400" in empty[0], fb.warnings
+    assert not any(PAIRS[1] in w or PAIRS[2] in w for w in fb.warnings), fb.warnings
+    assert np.isfinite(_read(os.path.join(out, f"{PAIRS[1]}.unw.tif"))).all()
+    assert np.isnan(_read(os.path.join(out, f"{PAIRS[0]}.unw.tif"))).all()
+
+
+@pytest.mark.parametrize("value", [1.0, 0.95])
+def test_minimum_coherence_above_every_pixel_is_refused(qgis_app, tmp_path, value):
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))  # coherence 0.9 everywhere
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "MIN_COHERENCE": value,
+                                   "OUTPUT": _out(tmp_path)}, "all incoherent")
+    assert f"{value:g}" in msg
+    _nothing_written(tmp_path)
+
+
+def test_minimum_coherence_zero_unwraps_every_pixel(qgis_app, tmp_path):
+    """MIN_COHERENCE 0 is a valid choice: every pixel with data is unwrapped, no warning."""
+    files, _ = wrapped_stack(str(tmp_path / "ifgs"))
+    coh = _split_coherence(tmp_path / "tcoh.tif", band=0.0)
+    fb = hk.warning_feedback()
+    out = hk.run(TOOL, {"INPUT": files, "COHERENCE": [coh], "MIN_COHERENCE": 0.0, "OUTPUT": _out(tmp_path)},
+                 fb)["OUTPUT"]
+    assert not fb.warnings, fb.warnings
+    assert np.isfinite(_read(os.path.join(out, f"{PAIRS[0]}.unw.tif"))).all()
+
+
+@pytest.mark.parametrize("param,value", [("MIN_COHERENCE", -0.1), ("MIN_COHERENCE", 1.5),
+                                         ("MIN_COHERENCE", float("nan")), ("MIN_COMPONENT_PIXELS", 0),
+                                         ("MIN_COMPONENT_PIXELS", -5), ("NLOOKS", 0.5), ("NLOOKS", float("inf")),
+                                         ("MAX_MEMORY_MB", 0), ("MAX_MEMORY_MB", float("nan"))])
+def test_out_of_range_parameters_are_refused(qgis_app, tmp_path, param, value):
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, param: value, "OUTPUT": _out(tmp_path)}, param)
+    assert "Traceback" not in msg
+    _nothing_written(tmp_path)
+
+
+def test_tiny_memory_budget_still_unwraps(qgis_app, tmp_path):
+    """MAX_MEMORY_MB 1: tiles never go below their minimum height, the result is that of the default."""
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    a = hk.run(TOOL, {"INPUT": files, "COHERENCE": coh, "OUTPUT": str(tmp_path / "a")})["OUTPUT"]
+    b = hk.run(TOOL, {"INPUT": files, "COHERENCE": coh, "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "b")})["OUTPUT"]
+    for p in PAIRS:
+        np.testing.assert_array_equal(_read(os.path.join(a, f"{p}.unw.tif")), _read(os.path.join(b, f"{p}.unw.tif")))

@@ -5,18 +5,12 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_bands as _read
 from testutils import write_geotiff
 
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
 NAME = "ascdescdecomposition"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
 
 
 def _out(tmp_path):

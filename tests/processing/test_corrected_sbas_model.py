@@ -1,12 +1,12 @@
-"""The shipped graphical model geohazard:correctedsbas (modifynetwork -> unwrapclosurecorrection ->
-troposphericcorrection -> rampremoval -> referencepoint -> sbasinversion -> demerrorcorrection)."""
+"""The shipped graphical model geohazard:correctedsbas (unwrapclosurecorrection -> modifynetwork ->
+troposphericcorrection -> rampremoval -> referencepoint -> sbasinversion -> demerrorcorrection with the final
+velocity)."""
 
-import importlib.util
 import os
 
 import numpy as np
 from testutils_corrections import mm_to_rad, synthetic_stack, velocity_from_ifgs, write_stack_tifs, write_tif
-from testutils_models import model_meaning
+from testutils_models import model_meaning, rebuilt_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_ID = "geohazard:correctedsbas"
@@ -28,21 +28,25 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     assert (src.outputChildId(), src.outputName()) == ("reference", "REFERENCE_POINT")
     src = model.childAlgorithm("sbas").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("ramps", "OUTPUT")
-    src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
+    # correct first, then drop only what still misfits
+    src = model.childAlgorithm("network").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("unwrapping", "OUTPUT")
+    src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
+    assert (src.outputChildId(), src.outputName()) == ("network", "OUTPUT")
+    assert model.childAlgorithm("unwrapping").parameterSources()["COHERENCE_THRESHOLD"][0].staticValue() == 0.3
+    for key in ("INCIDENCE_RASTER", "SLANT_RANGE_RASTER"):
+        src = model.childAlgorithm("demerror").parameterSources()[key][0]
+        assert src.parameterName() == key.split("_RASTER")[0]
     src = model.childAlgorithm("demerror").parameterSources()["INPUT"][0]
     assert (src.outputChildId(), src.outputName()) == ("sbas", "OUTPUT_TIMESERIES")
     assert sorted(p.name() for p in model.destinationParameterDefinitions()) == [
-        "demerror:DEM_ERROR", "demerror:TIMESERIES", "network:NETWORK_REPORT", "ramps:CORRECTED",
-        "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY", "unwrapping:LOOP_STATS"]
+        "demerror:DEM_ERROR", "demerror:TIMESERIES", "demerror:VELOCITY", "demerror:VELOCITY_STD",
+        "network:NETWORK_REPORT", "ramps:CORRECTED", "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY",
+        "unwrapping:LOOP_STATS"]
     registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert registered is not None and registered.displayName().startswith("Corrected SBAS")
-    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    fresh = QgsProcessingModelAlgorithm()
-    assert fresh.fromFile(mod.main_corrected(str(tmp_path / "m.model3")))
-    assert model_meaning(fresh) == model_meaning(model)  # meaning, not bytes
+    # meaning, not bytes
+    assert model_meaning(rebuilt_model("main_corrected", tmp_path / "m.model3")) == model_meaning(model)
 
 
 def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
@@ -53,8 +57,10 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
 
     s = synthetic_stack(shape=(40, 56), n_dates=10, seed=21, bowl_mm_yr=-60.0, strat_mm_per_km=12.0, ramp_mm=10.0,
                         turb_mm=1.0)
-    gt = (500000.0, 30.0, 0, 2150000.0, 0, -30.0)
-    files = write_stack_tifs(str(tmp_path / "ifgs"), mm_to_rad(s["ifg_mm"]), s["dates"], s["pairs"])
+    # 300 m pixels: a 12 x 17 km scene, where ramps of 10 mm are within what orbits and the ionosphere make
+    step = 300.0
+    gt = (500000.0, step, 0, 2150000.0, 0, -step)
+    files = write_stack_tifs(str(tmp_path / "ifgs"), mm_to_rad(s["ifg_mm"]), s["dates"], s["pairs"], step=step)
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32614)
     dem = write_tif(str(tmp_path / "dem.tif"), s["dem"], srs.ExportToWkt(), gt)
@@ -62,7 +68,7 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / "stable.gpkg"))
     layer = ds.CreateLayer("stable", srs, ogr.wkbPolygon)
     f = ogr.Feature(layer.GetLayerDefn())
-    x0, x1, y0, y1 = 500000 + 30 * 30, 500000 + 30 * 56, 2150000 - 30 * 40, 2150000
+    x0, x1, y0, y1 = 500000 + step * 30, 500000 + step * 56, 2150000 - step * 40, 2150000
     f.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"))
     layer.CreateFeature(f)
     ds = None
@@ -86,7 +92,9 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
         return float(np.sqrt(np.mean((e - np.median(e)) ** 2)))
 
     assert np.isfinite(v).mean() > 0.95
-    assert rms(v) < 0.35 * rms(raw), (rms(v), rms(raw))
+    # 10 dates: the y-trend of the random ramps is 2.9 standard errors, which the trend guard cannot tell from
+    # deformation and partly keeps
+    assert rms(v) < 0.4 * rms(raw), (rms(v), rms(raw))
     assert len(os.listdir(tmp_path / "corrected")) == len(files)
     ds = gdal.Open(out["demerror:DEM_ERROR"])
     dz = ds.GetRasterBand(1).ReadAsArray()

@@ -25,7 +25,7 @@ def test_parameters(alg):
 
 def _synthetic(tmp_path):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "core"))
-    from test_faults_inversion import synthetic_quake  # noqa: F401  (same truth as the core test)
+    from test_elastic_inversion import synthetic_quake  # noqa: F401  (same truth as the core test)
 
     from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces, moment
     from insar_geohazards.algorithms.elastic.okada import okada_displacement

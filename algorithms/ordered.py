@@ -1,0 +1,130 @@
+"""Sums and products whose bits do not depend on how the grid is cut into blocks.
+
+The block engine (:mod:`algorithms.engine`) promises the same bytes whatever the block layout,
+the thread count, the scheduler or the x86 CPU. Two kinds of arithmetic break that promise when
+written the obvious way:
+
+* **a sum over a block's pixels** (``a.sum()``, ``np.nansum(a.reshape(m, -1), axis=1)``, a matrix
+  product whose inner dimension is the pixels): numpy sums pairwise in chunks and BLAS in
+  kernel-sized panels, so the rounding depends on how many pixels the block holds and where it
+  starts; adding the blocks' sums in plan order then depends on the layout as well;
+* **a matrix product over the pixels** (``operator @ data`` with one column per pixel,
+  ``np.tensordot``, ``np.linalg.lstsq`` with many right-hand sides): OpenBLAS computes the
+  columns in groups whose size depends on the CPU kernel (Haswell, SkylakeX ...) and on the
+  number of columns, and the columns left over are summed in another order, so a pixel's value
+  depends on its neighbours in the block and on the CPU.
+
+The tools use these instead:
+
+* :func:`row_sums` reduces each row over its columns (numpy's pairwise sum along one contiguous
+  row: the same bits for a row whatever block it is in), and :class:`RowSums` (or
+  :func:`add_rows`) adds such per-row partials **one row at a time in row order**, so a total is
+  the same for any block layout, for blocks of whole images, and on any CPU (additions only);
+* :func:`columnwise_matmul` computes ``a @ b`` column by column with the inner sum in a fixed
+  order (elementwise numpy, no BLAS): each column depends on that column only;
+* :func:`sum_first_axis` sums a stack over its first axis (dates, interferograms) in order,
+  also when a block holds a single pixel (numpy's reduction would then switch to its pairwise
+  sum).
+
+numpy's elementwise arithmetic (``+ - * /``, ``sqrt``) is exactly rounded and gives the same bits
+on every CPU; its transcendental functions do not (see docs/architecture.md, "Determinism").
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+
+def row_sums(a) -> np.ndarray:
+    """Sums over the last axis (the columns of each row), float64: ``(..., rows, cols) -> (..., rows)``.
+
+    Each row is reduced on its own (numpy's pairwise sum over one contiguous row), so a row's sum
+    does not depend on the other rows of the block.
+    """
+    return np.add.reduce(np.ascontiguousarray(a, dtype=np.float64), axis=-1)
+
+
+def add_rows(total: Optional[np.ndarray], partials, axis: int = 0) -> np.ndarray:
+    """``total`` plus the row partials ``partials`` (rows along ``axis``), added one row at a time in order.
+
+    ``total`` None starts from the first row. The running sum (:func:`numpy.add.accumulate`) adds
+    the rows in sequence, so adding the rows of one block at once, or block after block in row
+    order, gives the same bits.
+    """
+    p = np.moveaxis(np.asarray(partials), axis, 0)
+    if p.shape[0] == 0:
+        return total if total is not None else np.zeros(p.shape[1:], p.dtype)
+    if total is not None:
+        p = np.concatenate([np.asarray(total, dtype=np.result_type(total, p))[None], p])
+    return np.add.accumulate(p, axis=0)[-1]
+
+
+class RowSums:
+    """Totals of per-row partial sums, added in row order: a writer for the engine's fitting passes.
+
+    A block function returns, for each quantity, its partial sums row by row (first axis: the
+    block's rows, e.g. from :func:`row_sums` moved to the front); ``add(row0, parts)`` (the engine
+    calls writers in plan order, blocks top to bottom) adds them one row at a time. Quantities
+    whose rows are not on the first axis are given in ``row_axis``.
+
+    Raises
+    ------
+    ValueError
+        When blocks arrive out of row order (the totals would then depend on the order).
+    """
+
+    def __init__(self, row_axis: Optional[dict] = None):
+        self.totals: dict = {}
+        self.row_axis = dict(row_axis or {})
+        self.next_row = 0
+
+    def add(self, row0: int, parts: dict) -> None:
+        if int(row0) != self.next_row:
+            raise ValueError(f"row partials must arrive in row order: expected row {self.next_row}, got {row0}")
+        n = None
+        for k, v in parts.items():
+            axis = self.row_axis.get(k, 0)
+            self.totals[k] = add_rows(self.totals.get(k), v, axis=axis)
+            n = np.shape(v)[axis]
+        self.next_row += int(n or 0)
+
+    def __call__(self, block, out: dict) -> None:
+        self.add(block.row0, out)
+
+    def result(self) -> dict:
+        return dict(self.totals)
+
+
+def columnwise_matmul(a, b) -> np.ndarray:
+    """``a @ b`` for ``a`` ``(k, n)`` and ``b`` ``(n, P)`` (float64), each column summed over ``n`` in order.
+
+    Column ``j`` of the result depends on column ``j`` of ``b`` only (no BLAS: the bits are the
+    same whatever ``P``, the column's position and the CPU). For the small ``n`` of a time
+    series (dates, interferograms) it costs ``n`` vectorised passes over ``(k, P)``.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"columnwise_matmul needs (k, n) and (n, P) arrays, got {a.shape} and {b.shape}")
+    k, n = a.shape
+    out = np.zeros((k, b.shape[1]))
+    tmp = np.empty_like(out)
+    for i in range(n):
+        np.multiply(a[:, i:i + 1], b[i:i + 1], out=tmp)
+        out += tmp
+    return out
+
+
+def sum_first_axis(a) -> np.ndarray:
+    """Sum over the first axis, in order: ``a[0] + a[1] + ...`` (the bits of numpy's reduction over the first
+    axis of a stack of several pixels, kept when a block holds one pixel)."""
+    a = np.asarray(a)
+    out = np.array(a[0], copy=True)
+    for i in range(1, a.shape[0]):
+        out += a[i]
+    return out
+
+
+__all__ = ["row_sums", "add_rows", "RowSums", "columnwise_matmul", "sum_first_axis"]

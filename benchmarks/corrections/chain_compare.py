@@ -1,0 +1,113 @@
+"""Corrected SBAS against MintPy's matching smallbaselineApp steps and plain SBAS, on the synthetic stacks of
+chain_stacks.py (known truth): final velocity RMS error (mm/yr, referenced to the stable area, pixels of mean
+coherence >= 0.3 where every compared result has a value).
+
+    /usr/bin/python3 benchmarks/corrections/chain_compare.py [--work DIR] [--stacks S1_redundant,...] [--no-mintpy]
+
+For each stack and for both set-ups - with the stable area (ramps fitted on it by both, our phase-elevation on
+it too, reference inside it) and with the defaults (no stable area: MintPy's maskTempCoh.h5, automatic
+reference) - it runs MintPy (``.build/venv-bench``, chain_mintpy.py), our chain (chain_ours.py: "chain" = the
+model now, "before" = the model as it was) and plain SBAS, prints a table and writes
+``benchmarks/results/corrections/chain_vs_mintpy.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+# numba caches kernels next to their source under the importing module's name: a cache written while the core
+# is imported as "algorithms" cannot be loaded by the plugin ("insar_geohazards.algorithms"), so these drivers
+# keep their own
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "geohazard_bench_numba"))
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path[:0] = [HERE, ROOT]
+
+import chain_ours  # noqa: E402
+import chain_stacks  # noqa: E402
+
+VENV = os.path.join(ROOT, ".build", "venv-bench", "bin", "python")
+
+
+def mintpy_velocity(stack_dir, work, stable, quadratic):
+    cmd = [VENV, os.path.join(HERE, "chain_mintpy.py"), stack_dir, work] + (["--stable"] if stable else []) \
+        + (["--quadratic"] if quadratic else [])
+    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    info = json.loads(res.stdout.strip().splitlines()[-1])
+    import h5py
+
+    with h5py.File(info["velocity"], "r") as f:
+        v = f["velocity"][:].astype(np.float64) * 1000.0
+    v[v == 0] = np.nan  # MintPy: 0 where nothing was inverted
+    return v, info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--work", default="/tmp/geohazard_chain")
+    ap.add_argument("--stacks", default=",".join(chain_stacks.SPECS))
+    ap.add_argument("--variants", default="chain,before")
+    ap.add_argument("--setups", default="stable,defaults")
+    ap.add_argument("--no-mintpy", action="store_true")
+    ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "corrections",
+                                                  "chain_vs_mintpy.json"))
+    args = ap.parse_args()
+    results = []
+    variants = [v for v in args.variants.split(",") if v]
+    for name in args.stacks.split(","):
+        sdir = os.path.join(args.work, "stacks", name)
+        stack = chain_stacks.make_stack(name)
+        if not os.path.exists(os.path.join(sdir, "truth.npz")):
+            chain_stacks.write_stack(stack, sdir)
+        d = chain_ours.load(sdir)
+        quadratic = chain_stacks.SPECS[name]["quadratic"]
+        pl = chain_ours.plain(d)
+        # what perfect corrections would leave (turbulence, decorrelation noise): the stack without its
+        # stratified delay, ramps, DEM-error term and planted cycles, through the same plain SBAS
+        parts = stack["strat_mm"] + stack["ramp_mm"]
+        dem_term = stack["bperp_m"][:, None, None] * (stack["dz_m"] / (stack["slant_range_m"] * np.sin(
+            np.radians(stack["incidence_deg"]))))[None] * 1000.0
+        parts = parts + dem_term
+        clean = d["ifg_mm"] - np.stack([parts[j] - parts[i] for i, j in stack["pairs"]]) \
+            - stack["cycles"] * chain_stacks.CYCLE_MM
+        floor = chain_ours.plain({**d, "ifg_mm": clean})["velocity"]
+        for setup in args.setups.split(","):
+            stable = setup == "stable"
+            vel = {"plain": pl["velocity"]}
+            extra = {}
+            for v in variants:
+                out = chain_ours.VARIANTS[v](d, stable)
+                vel[v] = out["velocity"]
+                extra[v] = {k: x for k, x in out.items() if not isinstance(x, np.ndarray)}
+            if not args.no_mintpy:
+                vel["mintpy"], extra["mintpy"] = mintpy_velocity(sdir, os.path.join(args.work, "mintpy", name, setup),
+                                                                 stable, quadratic)
+            common = np.logical_and.reduce([np.isfinite(x) for x in vel.values()])
+            scores = {k: chain_stacks.score(x, stack, common=common) for k, x in vel.items()}
+            scores["floor"] = chain_stacks.score(floor, stack, common=common & np.isfinite(floor))
+            own = {k: chain_stacks.score(x, stack) for k, x in vel.items()}
+            row = {"stack": name, "setup": setup, "about": chain_stacks.SPECS[name]["about"],
+                   "rms_mm_yr": {k: round(s["rms"], 3) for k, s in scores.items()},
+                   "pixels": scores["plain"]["pixels"],
+                   "coverage": {k: round(s["coverage"], 3) for k, s in own.items()},
+                   "rms_own_pixels": {k: round(s["rms"], 3) for k, s in own.items()}, "details": extra}
+            if "mintpy" in vel:
+                row["ratio_to_mintpy"] = {k: round(scores[k]["rms"] / scores["mintpy"]["rms"], 3)
+                                          for k in vel if k != "mintpy"}
+            results.append(row)
+            print(f"{name:18s} {setup:8s} " + "  ".join(f"{k} {s['rms']:6.2f}" for k, s in scores.items())
+                  + (f"   ratio chain/MintPy {row['ratio_to_mintpy'].get(variants[0], float('nan')):.2f}"
+                     if "ratio_to_mintpy" in row else "") + f"   ({row['pixels']} px)", flush=True)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()

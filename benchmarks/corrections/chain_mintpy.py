@@ -1,0 +1,166 @@
+"""MintPy 1.6's smallbaselineApp steps matching the Corrected SBAS chain, on a stack written by chain_stacks.py.
+
+Run with the benchmark venv (MintPy + rasterio + h5py):
+
+    .build/venv-bench/bin/python benchmarks/corrections/chain_mintpy.py STACK_DIR WORK_DIR [--stable] [--repeat N]
+
+The stack's GeoTIFFs become MintPy's ``inputs/ifgramStack.h5`` and ``inputs/geometryGeo.h5`` (height, incidence,
+slant range) directly, so that ``load_data`` is not timed; then, in one process, the steps ``modify_network``,
+``reference_point``, ``correct_unwrap_error`` (phase closure), ``invert_network``, ``correct_troposphere``
+(height correlation), ``deramp`` (linear, or quadratic with ``--quadratic``), ``correct_topography`` and
+``velocity`` run with the template ``mintpy_chain.cfg`` (kept next to this script). ``--stable``: the ramps are
+fitted on the stable area (``stable.tif``, MintPy ``mintpy.deramp.maskFile``) and the reference point is the
+stable area's centre, as our chain with a STABLE_AREA; otherwise MintPy's defaults (maskTempCoh.h5, automatic
+reference). Prints one JSON line: per-step wall and CPU seconds, the velocity file and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import glob
+import io
+import json
+import os
+import re
+import shutil
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STEPS = ["modify_network", "reference_point", "correct_unwrap_error", "invert_network", "correct_troposphere",
+         "deramp", "correct_topography", "velocity"]
+
+
+def read_tif(path):
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        return ds.read(1).astype(np.float32), ds.transform.to_gdal(), ds.crs.to_epsg()
+
+
+def connected_components(coh, *, threshold=0.2, min_pixels=100):
+    """What an unwrapper such as SNAPHU labels: regions of coherent pixels (3 x 3 mean coherence >= ``threshold``)
+    connected to each other, numbered by size; regions under ``min_pixels`` and incoherent pixels are 0."""
+    from scipy import ndimage
+
+    out = np.zeros(coh.shape, np.int16)
+    for k in range(coh.shape[0]):
+        good = ndimage.uniform_filter(coh[k].astype(np.float64), 3) >= threshold
+        lab, n = ndimage.label(good)
+        sizes = np.bincount(lab.ravel())[1:]
+        order = np.argsort(-sizes)
+        for rank, comp in enumerate(order[:32000]):
+            if sizes[comp] >= min_pixels:
+                out[k][lab == comp + 1] = rank + 1
+    return out
+
+
+def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
+    import h5py
+
+    os.makedirs(os.path.join(work, "inputs"), exist_ok=True)
+    ifgs = sorted(glob.glob(os.path.join(stack_dir, "ifg", "*.tif")))
+    pairs = [re.findall(r"\d{8}", os.path.basename(p))[:2] for p in ifgs]
+    unw = np.stack([read_tif(p)[0] for p in ifgs])
+    coh = np.stack([read_tif(os.path.join(stack_dir, "coh", f"{a}_{b}.cc.tif"))[0] for a, b in pairs])
+    dem, gt, epsg = read_tif(os.path.join(stack_dir, "dem.tif"))
+    inc = read_tif(os.path.join(stack_dir, "incidence.tif"))[0]
+    rng = read_tif(os.path.join(stack_dir, "slant_range.tif"))[0]
+    bp = {}
+    with open(os.path.join(stack_dir, "bperp.csv")) as f:
+        next(f)
+        for line in f:
+            d, b = line.strip().split(",")
+            bp[d.replace("-", "")] = float(b)
+    m, rows, cols = unw.shape
+    attrs = {"LENGTH": rows, "WIDTH": cols, "WAVELENGTH": wavelength_m, "PLATFORM": "Sen", "PROCESSOR": "gamma",
+             "ALOOKS": 1, "RLOOKS": 1, "X_FIRST": gt[0], "Y_FIRST": gt[3], "X_STEP": gt[1], "Y_STEP": gt[5],
+             "X_UNIT": "meters", "Y_UNIT": "meters", "EPSG": epsg, "UTM_ZONE": "14N", "ORBIT_DIRECTION": "ASCENDING",
+             "HEADING": -12.0, "ANTENNA_SIDE": -1, "CENTER_LINE_UTC": 43200, "STARTING_RANGE": float(rng.min()),
+             "RANGE_PIXEL_SIZE": 2.3, "AZIMUTH_PIXEL_SIZE": 14.0, "EARTH_RADIUS": 6371000.0, "HEIGHT": 693000.0,
+             "INCIDENCE_ANGLE": float(inc.mean()), "SLANT_RANGE_DISTANCE": float(rng.mean()), "UNIT": "radian",
+             "PROJECT_NAME": "chain", "DATE12": ""}
+    with h5py.File(os.path.join(work, "inputs", "ifgramStack.h5"), "w") as f:
+        f.create_dataset("unwrapPhase", data=unw, chunks=(m, min(rows, 128), min(cols, 128)))
+        f.create_dataset("coherence", data=coh, chunks=(m, min(rows, 128), min(cols, 128)))
+        f.create_dataset("connectComponent", data=connected_components(coh), chunks=(m, min(rows, 128),
+                                                                                      min(cols, 128)))
+        f.create_dataset("date", data=np.array([[a.encode(), b.encode()] for a, b in pairs]))
+        f.create_dataset("bperp", data=np.array([bp[b] - bp[a] for a, b in pairs], np.float32))
+        f.create_dataset("dropIfgram", data=np.ones(m, bool))
+        for k, v in {**attrs, "FILE_TYPE": "ifgramStack"}.items():
+            f.attrs[k] = str(v)
+    with h5py.File(os.path.join(work, "inputs", "geometryGeo.h5"), "w") as f:
+        f.create_dataset("height", data=dem)
+        f.create_dataset("incidenceAngle", data=inc)
+        f.create_dataset("slantRangeDistance", data=rng)
+        for k, v in {**attrs, "FILE_TYPE": "geometry"}.items():
+            f.attrs[k] = str(v)
+    stable = read_tif(os.path.join(stack_dir, "stable.tif"))[0] > 0
+    rr, cc = np.nonzero(stable)
+    return {"stable": stable, "centre": (int(np.median(rr)), int(np.median(cc))), "attrs": attrs}
+
+
+def write_template(work: str, *, ramp: str, stable_mask: str | None, ref_yx) -> str:
+    with open(os.path.join(HERE, "mintpy_chain.cfg")) as f:
+        text = f.read()
+    text = text.replace("@RAMP@", ramp)
+    text = text.replace("@DERAMP_MASK@", stable_mask or "maskTempCoh.h5")
+    text = text.replace("@REF_YX@", f"{ref_yx[0]},{ref_yx[1]}" if ref_yx else "auto")
+    path = os.path.join(work, "chain.cfg")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("stack")
+    ap.add_argument("work")
+    ap.add_argument("--stable", action="store_true")
+    ap.add_argument("--quadratic", action="store_true")
+    ap.add_argument("--wavelength", type=float, default=0.05546576)
+    args = ap.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    info = write_inputs(args.stack, args.work, args.wavelength)
+    mask = None
+    if args.stable:
+        import h5py
+
+        mask = os.path.join(args.work, "stableMask.h5")
+        with h5py.File(mask, "w") as f:
+            f.create_dataset("mask", data=info["stable"])
+            for k, v in {**info["attrs"], "FILE_TYPE": "mask"}.items():
+                f.attrs[k] = str(v)
+    tmpl = write_template(args.work, ramp="quadratic" if args.quadratic else "linear", stable_mask=mask,
+                          ref_yx=info["centre"] if args.stable else None)
+    import mintpy  # noqa: F401  (imported before timing: the import is not a step)
+    from mintpy.smallbaselineApp import TimeSeriesAnalysis
+
+    cwd = os.getcwd()
+    os.chdir(args.work)
+    times = {}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            app = TimeSeriesAnalysis(tmpl, args.work)
+            app.open()
+            for step in STEPS:
+                w0, c0 = time.perf_counter(), time.process_time()
+                app.run(steps=[step])
+                times[step] = (time.perf_counter() - w0, time.process_time() - c0)
+    finally:
+        os.chdir(cwd)
+    out = {"stack": os.path.basename(os.path.normpath(args.stack)), "stable": args.stable,
+           "velocity": os.path.join(args.work, "velocity.h5"),
+           "wall_s": round(sum(t[0] for t in times.values()), 3), "cpu_s": round(sum(t[1] for t in times.values()), 3),
+           "steps": {k: [round(a, 3), round(b, 3)] for k, (a, b) in times.items()}, "load": os.getloadavg()[0],
+           "date": dt.datetime.now().isoformat(timespec="seconds")}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Speed and peak memory on compare.py's 2000 x 2000 case: built-in backend vs snaphu-py, one process each.
+
+Usage: python speed_2000.py builtin|tiled|snaphu [SEED]   (run by speed_2000.sh; snaphu needs .build/venv-unwrap)
+Prints the correct-cycle share (compare.py's score, SNAPHU with its own components), the components,
+the wall and CPU seconds (user + sys, this process and its children) of the unwrapping call.
+"""
+
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from big_builtin import KW  # noqa: E402  (compare.py's BIG case)
+from testutils_unwrap import correct_share, synthetic_interferogram  # noqa: E402
+
+
+def main(method, seed):
+    d = synthetic_interferogram(seed=seed, **KW)
+    region = d["land"] & (d["coherence"] >= 0.3)
+    cpu0 = _cpu()
+    t = time.perf_counter()
+    if method == "snaphu":
+        import snaphu
+
+        unw, cc = snaphu.unwrap(np.exp(1j * d["wrapped"]).astype(np.complex64), d["coherence"],
+                                nlooks=float(KW["looks"]), cost="smooth", init="mcf")
+        unw = np.where(cc > 0, unw, np.nan)
+    elif method == "tiled":
+        from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled
+
+        unw, cc, _ = unwrap_array_tiled(d["wrapped"], d["coherence"], max_memory_mb=64)
+    else:
+        from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram
+
+        r = unwrap_interferogram(d["wrapped"], d["coherence"])
+        unw, cc = r.unwrapped, r.components
+    sec = time.perf_counter() - t
+    cpu = _cpu() - cpu0
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    print(f"{method:8s} seed {seed}: correct {100 * correct_share(unw, cc, d['truth'], region):.2f} %, "
+          f"{len(np.unique(cc[cc > 0]))} component(s), unwrapping {sec:.1f} s wall, {cpu:.1f} CPU-s (user + sys, "
+          f"child processes included: snaphu-py runs SNAPHU as one), peak RSS of the largest process "
+          f"{peak / 1024:.0f} MB (the synthetic case's generator included)", flush=True)
+
+
+def _cpu():
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0)
