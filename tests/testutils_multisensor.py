@@ -42,10 +42,12 @@ def write_raster(path, arr, *, gt=GT, epsg=EPSG, descriptions=None, metadata=Non
     if arr.ndim == 2:
         arr = arr[None]
     ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
+    if gt is not None:
+        ds.SetGeoTransform(gt)
+    if epsg is not None:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsg)
+        ds.SetProjection(srs.ExportToWkt())
     if metadata:
         ds.SetMetadata({k: str(v) for k, v in metadata.items()})
     for i in range(arr.shape[0]):
@@ -95,7 +97,8 @@ def scene(folder, *, seed=0, shape=SHAPE, with_ifg=True, metadata_geometry=True,
         e, n, u = los_vector(inc, head)
         dates = dates_every(dt.date(2019, 1, 5), 11, 60)
         te, tn, tu = truth(shape, dates)
-        acq = te * e + tn * n + tu * u + rng.normal(0, 1.5, (len(dates), 1, 1)) * np.linspace(1, 0, shape[0])[None, :, None]
+        screen = rng.normal(0, 1.5, (len(dates), 1, 1)) * np.linspace(1, 0, shape[0])[None, :, None]
+        acq = te * e + tn * n + tu * u + screen
         sub = os.path.join(folder, "tsx_asc")
         os.makedirs(sub, exist_ok=True)
         mm_per_rad = TSX / (4 * math.pi) * 1000.0

@@ -21,6 +21,7 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.conventions import phase_to_los_mm
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date
+from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, check_scalar
 from ...algorithms.timeseries.multisensor import NorthModel, Stack, check_spatial_overlap
 from ..io import multisensor as ms_io
 from .aliases import given
@@ -53,6 +54,9 @@ def _numbers(alg, parameters, name: str, context, n: int) -> list:
         vals = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
         raise GeohazardError(f"{name}: {text!r} is not a comma-separated list of numbers") from None
+    rule = {INCIDENCES: INCIDENCE_DEG, HEADINGS: HEADING_DEG, WAVELENGTHS: WAVELENGTH_M}.get(name)
+    for v in vals:
+        check_scalar(name, v, rule)
     if len(vals) == 1:
         return vals * n
     if len(vals) != n:

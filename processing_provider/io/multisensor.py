@@ -26,9 +26,11 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date, parse_date_pairs
 from ...algorithms.formats.wavelength import wavelength_from_metadata
 from ...algorithms.geometry.terrain import slope_aspect
+from . import styles
 from .blocks import raster_source
 from .raster import RasterInfo, RasterWriter, open_raster, raster_info
 from .stacks import filter_stack_files, open_stack, stack_source
+from .writers import write_csv
 
 #: GDAL resampling of the stacks and rasters that are not on the output grid (the tool's RESAMPLING options).
 RESAMPLINGS = ("bilinear", "nearest", "average", "cubic")
@@ -212,6 +214,13 @@ def output_grid(infos: list, names: list, template: Optional[RasterInfo] = None)
     fine = infos[k]
     gt = fine.geotransform
     ext = np.array([_extent_in(i, fine.crs_wkt) for i in infos])
+    for a, nm in enumerate(names):
+        meets = [b for b in range(len(names)) if b != a and ext[a, 0] < ext[b, 2] and ext[b, 0] < ext[a, 2]
+                 and ext[a, 1] < ext[b, 3] and ext[b, 1] < ext[a, 3]]
+        if len(names) > 1 and not meets:
+            others = ", ".join(repr(m) for m in names if m != nm)
+            raise GeohazardError(f"stack {nm!r} and the other stacks ({others}) do not overlap in space; check its "
+                                 "extent and CRS")
     xmin, ymin, xmax, ymax = ext[:, 0].min(), ext[:, 1].min(), ext[:, 2].max(), ext[:, 3].max()
     dx, dy = gt[1], gt[5]  # dy < 0 for north-up
     c0 = math.floor((xmin - gt[0]) / dx + 1e-9)
@@ -426,3 +435,100 @@ class StackReport:
                         "mean_residual_rms_mm": round(res, 3) if n else "",
                         "residual_to_noise": round(res / noise, 3) if n and noise > 0 else ""})
         return out
+
+
+class Outputs:
+    """The tool's outputs written block by block: up / east time series and their sigma (the dock's metadata), the
+    velocities, the quality and gap rasters when asked for, and the per-stack report.
+
+    ``dest``: ``{output ID: path}`` (``OUTPUT_QUALITY`` / ``OUTPUT_GAPS`` only when wanted); ``rows``: the fixed
+    columns of the report, one dict per stack; ``sources``: the input series' paths."""
+
+    SERIES = {"OUTPUT_UP": ("up", {COMPONENT_KEY: "UP", "SIGN": "up positive"}),
+              "OUTPUT_EAST": ("east", {COMPONENT_KEY: "EAST", "SIGN": "east positive"}),
+              "OUTPUT_SIGMA_UP": ("sigma_up", {SIGMA_KEY: "UP"}),
+              "OUTPUT_SIGMA_EAST": ("sigma_east", {SIGMA_KEY: "EAST"})}
+    QUALITY = ["status (0 solved, 1 no data, 2 one geometry, 3 singular)", "mean squared normalised residual",
+               "east velocity error per mm/yr of north neglected", "up velocity error per mm/yr of north neglected",
+               "east random-walk density (mm^2/yr^3)", "up random-walk density (mm^2/yr^3)"]
+
+    def __init__(self, dest: dict, problem, grid: Grid, rows: list, sources: list, resampling: str):
+        self.problem, self.north = problem, problem.north.mode
+        meta = {"UNIT": "mm", "REFERENCE_DATE": problem.reference_date.isoformat(), "NORTH_MODE": problem.north.label,
+                GROUP_KEY: group_id(sorted(dest.values()), sources), SOURCES_KEY: ";".join(sources),
+                "RESAMPLING": resampling, "STACKS": ";".join(p.spec.name for p in problem.plans),
+                "GAPS": ";".join(f"{g.last_before}/{g.first_after}" for g in problem.gaps),
+                "PROCESSING": "geohazard:multisensortimeseries"}
+        self.writers = series_writers({k: (dest[k], extra) for k, (_, extra) in self.SERIES.items()}, grid,
+                                      problem.dates, problem.observed, meta)
+        info = grid.info()
+        base = {k: meta[k] for k in ("REFERENCE_DATE", "NORTH_MODE", GROUP_KEY, "PROCESSING")}
+        vel = ["east velocity (mm/yr)", "up velocity (mm/yr)", "sigma east velocity (mm/yr)",
+               "sigma up velocity (mm/yr)"] + (["north velocity (mm/yr)", "sigma north velocity (mm/yr)"]
+                                               if self.north != "zero" else [])
+        self.writers["OUTPUT_VELOCITY"] = RasterWriter.like(dest["OUTPUT_VELOCITY"], info, count=len(vel),
+                                                            descriptions=vel, metadata={**base, "UNIT": "mm/yr"})
+        if "OUTPUT_QUALITY" in dest:
+            self.writers["OUTPUT_QUALITY"] = RasterWriter.like(dest["OUTPUT_QUALITY"], info, count=len(self.QUALITY),
+                                                               descriptions=self.QUALITY, metadata=base)
+        gaps = [f"{g.last_before}..{g.first_after} {what}" for g in problem.gaps
+                for what in ("east (mm)", "up (mm)", "sigma east (mm)", "sigma up (mm)")]
+        if "OUTPUT_GAPS" in dest and gaps:
+            self.writers["OUTPUT_GAPS"] = RasterWriter.like(dest["OUTPUT_GAPS"], info, count=len(gaps),
+                                                            descriptions=gaps, metadata=base)
+        self.report = StackReport(rows)
+
+    def write(self, block, out: dict) -> None:
+        r, w = block.row0, self.writers
+        for key, (comp, _) in self.SERIES.items():
+            w[key].write(np.asarray(out[comp], np.float32), row=r)
+        vel = [out["velocity"][0], out["velocity"][1], out["sigma_velocity"][0], out["sigma_velocity"][1]]
+        if "velocity_north" in out:
+            vel += [out["velocity_north"], out["sigma_velocity_north"]]
+        w["OUTPUT_VELOCITY"].write(np.stack(vel).astype(np.float32), row=r)
+        if "OUTPUT_QUALITY" in w:
+            leak = out.get("leak_per_north")
+            nan = np.full(out["chi2"].shape, np.nan, np.float32)
+            q = [out["status"].astype(np.float32), out["chi2"], nan if leak is None else leak[0],
+                 nan if leak is None else leak[1], out["process_noise"][0], out["process_noise"][1]]
+            w["OUTPUT_QUALITY"].write(np.stack(q).astype(np.float32), row=r)
+        if "OUTPUT_GAPS" in w:
+            g = []
+            for gi in range(len(self.problem.gaps)):
+                g += [out["gap_displacement"][gi, 0], out["gap_displacement"][gi, 1], out["gap_sigma"][gi, 0],
+                      out["gap_sigma"][gi, 1]]
+            w["OUTPUT_GAPS"].write(np.stack(g).astype(np.float32), row=r)
+        self.report.add(out)
+
+    def finish(self, report_path: str, context, log=None) -> dict:
+        """Paths of the outputs, the report written, every raster styled, one log line per stack."""
+        out = {k: wr.path for k, wr in self.writers.items()}
+        table = self.report.table()
+        out["OUTPUT_REPORT"] = write_csv(report_path, table, fields=list(StackReport.COLUMNS))
+        for row in table:
+            if log is not None:
+                log.push_info(f"stack {row['stack']!r}: solved on {row['pixels_solved']} pixels, mean noise "
+                              f"{row['mean_noise_sigma_mm']} mm, mean residual RMS {row['mean_residual_rms_mm']} mm")
+        k = len(self.problem.dates)
+        for key in ("OUTPUT_UP", "OUTPUT_EAST"):
+            styles.style_raster_diverging(out[key], context=context, band=k)
+        for key in ("OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST"):
+            styles.style_raster_sequential(out[key], context=context, band=k, ramp_name="Viridis")
+        styles.style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, band=2)
+        if "OUTPUT_QUALITY" in out:
+            styles.style_raster_classified(out["OUTPUT_QUALITY"], [
+                (0, "solved", "#2c7bb6"), (1, "no data", "#bdbdbd"), (2, "one geometry", "#fdae61"),
+                (3, "singular", "#d7191c")], context=context, band=1)
+        return out
+
+
+def report_rows(problem, entries) -> list:
+    """The fixed columns of the per-stack report (``entries``: the tool's stacks, in the problem's order)."""
+    rows = []
+    for p, e in zip(problem.plans, entries):
+        f = e.file
+        geo = "per-pixel" if p.const_vec is None else "LOS ({:.3f}, {:.3f}, {:.3f})".format(*p.const_vec)
+        rows.append({"stack": f.name, "kind": f.kind, "dates": len(p.dates), "first_date": p.dates[0].isoformat(),
+                     "last_date": p.dates[-1].isoformat(), "wavelength_m": e.given.get("wavelength_m") or "",
+                     "units": e.given["units"], "geometry": geo})
+    return rows

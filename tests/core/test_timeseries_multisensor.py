@@ -436,7 +436,7 @@ def test_stacks_without_spatial_overlap_are_refused_by_name():
     a, d = _two((2, 4))
     a.values[:, :, 2:] = np.nan
     d.values[:, :, :2] = np.nan
-    with pytest.raises(GeohazardError, match="stack 'asc' does not overlap any other stack in space"):
+    with pytest.raises(GeohazardError, match=r"stack 'asc' and the other stacks \('desc'\) do not overlap in space"):
         ms.solve_multisensor([a, d])
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ....algorithms.timeseries.multisensor import MultisensorProblem
 from ...inputs import declare, knobs
 from ...inputs import multisensor as ms_in
 from ...inputs.aliases import given
 from ...inputs.feedback import FeedbackProgress
 from ...io import multisensor as ms_io
-from ...io import raster, styles
 from ...io.blocks import run_blocks
-from ...io.writers import write_csv
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -85,10 +81,6 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
     IDS = ("SERIES MANIFEST INCIDENCES HEADINGS INCIDENCE_RASTERS HEADING_RASTERS WAVELENGTHS REFERENCE_DATE "
            "NORTH NORTH_VELOCITY NORTH_RASTER NORTH_SIGMA GAP_DAYS MAX_BRIDGE_YEARS TEMPLATE RESAMPLING OUTPUT_UP "
            "OUTPUT_EAST OUTPUT_SIGMA_UP OUTPUT_SIGMA_EAST OUTPUT_VELOCITY OUTPUT_QUALITY OUTPUT_GAPS")
-    SERIES_OUTPUTS = {"OUTPUT_UP": ("up", {ms_io.COMPONENT_KEY: "UP", "SIGN": "up positive"}),
-                      "OUTPUT_EAST": ("east", {ms_io.COMPONENT_KEY: "EAST", "SIGN": "east positive"}),
-                      "OUTPUT_SIGMA_UP": ("sigma_up", {ms_io.SIGMA_KEY: "UP"}),
-                      "OUTPUT_SIGMA_EAST": ("sigma_east", {ms_io.SIGMA_KEY: "EAST"})}
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.SERIES, "Per-date LOS series, one raster per stack (band descriptions "
@@ -151,96 +143,10 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
             progress.push_info(folder.log_text())
             for line in problem.report():
                 (progress.push_warning if line.startswith("warning") else progress.push_info)(line)
-            writers, report = self._writers(parameters, context, problem, grid, entries, resampling)
+            dest = {k: self.parameterAsOutputLayer(parameters, k, context) for k in list(ms_io.Outputs.SERIES) + [
+                self.OUTPUT_VELOCITY] + [k for k in (self.OUTPUT_QUALITY, self.OUTPUT_GAPS) if parameters.get(k)]}
+            outputs = ms_io.Outputs(dest, problem, grid, ms_io.report_rows(problem, entries),
+                                    [p for e in entries if e.file.kind == "series" for p in e.file.paths], resampling)
             run_blocks(run.plan(grid.height, grid.width, bytes_per_pixel=problem.bytes_per_pixel()), problem,
-                       lambda block, out: self._write(block, out, writers, report, problem), sources=problem.sources(),
-                       run=run, progress=progress, writers=writers)
-        out = {k: w.path for k, w in writers.items()}
-        table = report.table()
-        out[self.OUTPUT_REPORT] = write_csv(self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context), table,
-                                            fields=list(ms_io.StackReport.COLUMNS))
-        for row in table:
-            progress.push_info(f"stack {row['stack']!r}: solved on {row['pixels_solved']} pixels, mean noise "
-                               f"{row['mean_noise_sigma_mm']} mm, mean residual RMS {row['mean_residual_rms_mm']} mm")
-        self._style(out, len(problem.dates), context)
-        return out
-
-    # ------------------------------------------------------------------ outputs
-    def _writers(self, parameters, context, problem, grid, entries, resampling):
-        dest = {k: self.parameterAsOutputLayer(parameters, k, context)
-                for k in list(self.SERIES_OUTPUTS) + [self.OUTPUT_VELOCITY]}
-        for k in (self.OUTPUT_QUALITY, self.OUTPUT_GAPS):
-            if parameters.get(k):
-                dest[k] = self.parameterAsOutputLayer(parameters, k, context)
-        sources = [p for e in entries if e.file.kind == "series" for p in e.file.paths]
-        nm = problem.north
-        meta = {"UNIT": "mm", "REFERENCE_DATE": problem.reference_date.isoformat(), "NORTH_MODE": nm.label,
-                ms_io.GROUP_KEY: ms_io.group_id(sorted(dest.values()), sources),
-                ms_io.SOURCES_KEY: ";".join(sources), "RESAMPLING": resampling,
-                "STACKS": ";".join(s.spec.name for s in problem.plans),
-                "GAPS": ";".join(f"{g.last_before}/{g.first_after}" for g in problem.gaps),
-                "PROCESSING": "geohazard:multisensortimeseries"}
-        writers = ms_io.series_writers({k: (dest[k], extra) for k, (_, extra) in self.SERIES_OUTPUTS.items()}, grid,
-                                       problem.dates, problem.observed, meta)
-        info = grid.info()
-        vel = ["east velocity (mm/yr)", "up velocity (mm/yr)", "sigma east velocity (mm/yr)",
-               "sigma up velocity (mm/yr)"]
-        if nm.mode != "zero":
-            vel += ["north velocity (mm/yr)", "sigma north velocity (mm/yr)"]
-        base = {k: meta[k] for k in ("REFERENCE_DATE", "NORTH_MODE", ms_io.GROUP_KEY, "PROCESSING")}
-        writers[self.OUTPUT_VELOCITY] = raster.RasterWriter.like(dest[self.OUTPUT_VELOCITY], info, count=len(vel),
-                                                                 descriptions=vel, metadata={**base, "UNIT": "mm/yr"})
-        if self.OUTPUT_QUALITY in dest:
-            q = ["status (0 solved, 1 no data, 2 one geometry, 3 singular)", "mean squared normalised residual",
-                 "east velocity error per mm/yr of north neglected", "up velocity error per mm/yr of north neglected",
-                 "east random-walk density (mm^2/yr^3)", "up random-walk density (mm^2/yr^3)"]
-            writers[self.OUTPUT_QUALITY] = raster.RasterWriter.like(dest[self.OUTPUT_QUALITY], info, count=len(q),
-                                                                    descriptions=q, metadata=base)
-        if self.OUTPUT_GAPS in dest:
-            g = [f"{gp.last_before}..{gp.first_after} {what}" for gp in problem.gaps
-                 for what in ("east (mm)", "up (mm)", "sigma east (mm)", "sigma up (mm)")]
-            if g:
-                writers[self.OUTPUT_GAPS] = raster.RasterWriter.like(dest[self.OUTPUT_GAPS], info, count=len(g),
-                                                                     descriptions=g, metadata=base)
-        rows = []
-        for p, e in zip(problem.plans, entries):
-            f = e.file
-            geo = ("per-pixel" if p.const_vec is None else
-                   "LOS ({:.3f}, {:.3f}, {:.3f})".format(*p.const_vec))
-            rows.append({"stack": f.name, "kind": f.kind, "dates": len(p.dates), "first_date": p.dates[0].isoformat(),
-                         "last_date": p.dates[-1].isoformat(), "wavelength_m": e.given.get("wavelength_m") or "",
-                         "units": e.given["units"], "geometry": geo})
-        return writers, ms_io.StackReport(rows)
-
-    def _write(self, block, out, writers, report, problem) -> None:
-        r = block.row0
-        for key, (comp, _) in self.SERIES_OUTPUTS.items():
-            writers[key].write(np.asarray(out[comp], np.float32), row=r)
-        vel = [out["velocity"][0], out["velocity"][1], out["sigma_velocity"][0], out["sigma_velocity"][1]]
-        if "velocity_north" in out:
-            vel += [out["velocity_north"], out["sigma_velocity_north"]]
-        writers[self.OUTPUT_VELOCITY].write(np.stack(vel).astype(np.float32), row=r)
-        if self.OUTPUT_QUALITY in writers:
-            leak = out.get("leak_per_north")
-            nan = np.full(out["chi2"].shape, np.nan, np.float32)
-            q = [out["status"].astype(np.float32), out["chi2"], nan if leak is None else leak[0],
-                 nan if leak is None else leak[1], out["process_noise"][0], out["process_noise"][1]]
-            writers[self.OUTPUT_QUALITY].write(np.stack(q).astype(np.float32), row=r)
-        if self.OUTPUT_GAPS in writers:
-            g = []
-            for gi in range(len(problem.gaps)):
-                g += [out["gap_displacement"][gi, 0], out["gap_displacement"][gi, 1], out["gap_sigma"][gi, 0],
-                      out["gap_sigma"][gi, 1]]
-            writers[self.OUTPUT_GAPS].write(np.stack(g).astype(np.float32), row=r)
-        report.add(out)
-
-    def _style(self, out: dict, n_dates: int, context) -> None:
-        for key in ("OUTPUT_UP", "OUTPUT_EAST"):
-            styles.style_raster_diverging(out[key], context=context, band=n_dates)
-        for key in ("OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST"):
-            styles.style_raster_sequential(out[key], context=context, band=n_dates, ramp_name="Viridis")
-        styles.style_raster_diverging(out[self.OUTPUT_VELOCITY], context=context, band=2)
-        if self.OUTPUT_QUALITY in out:
-            styles.style_raster_classified(out[self.OUTPUT_QUALITY], [
-                (0, "solved", "#2c7bb6"), (1, "no data", "#bdbdbd"), (2, "one geometry", "#fdae61"),
-                (3, "singular", "#d7191c")], context=context, band=1)
+                       outputs.write, sources=problem.sources(), run=run, progress=progress, writers=outputs.writers)
+        return outputs.finish(self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context), context, progress)
