@@ -10,7 +10,7 @@ Honesty (``ours`` with north handled: the true steady north velocity given as a 
 or the slope constraint in the landslide scenario): z = (estimate - truth) / sigma over every date after
 the reference date and every solved pixel, and, per gap, the gap displacement against its 2-sigma.
 
-Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2]
+Usage: /usr/bin/python3 run_accuracy.py OUT_DIR [scenario ...] [--seeds 0,1,2]   (default: every scenario and hold-out)
 Writes OUT_DIR/accuracy.json and prints the markdown tables of docs/multisensor.md.
 """
 
@@ -84,10 +84,11 @@ def run(name, seed_offset=0, north_removed=False):
                    "msbas": ms[pi][:3], "msbas_best": ms_best[pi][:3]}
         mask = np.ones(sc.shape, bool)
         for dates, e, u in methods.values():
-            # pixels every method solved on most of its dates (the 6-day route leaves gaps > 90 days empty)
+            # pixels every method solved on a quarter of its dates or more (the 6-day route leaves gaps longer than
+            # 90 days empty: ALOS at 46 days with missing acquisitions keeps under half of them)
             sel = [i for i, d in enumerate(dates) if lo <= d <= hi]
-            mask &= (np.isfinite(np.asarray(e)[sel]).mean(axis=0) >= 0.5) \
-                & (np.isfinite(np.asarray(u)[sel]).mean(axis=0) >= 0.5)
+            mask &= (np.isfinite(np.asarray(e)[sel]).mean(axis=0) >= 0.25) \
+                & (np.isfinite(np.asarray(u)[sel]).mean(axis=0) >= 0.25)
         row = {"stacks": [gen["stacks"][i]["sensor"].name for i in grp], "window": [str(lo), str(hi)],
                "pixels": int(mask.sum()), "msbas_lambda": ms[pi][3], "msbas_best_lambda": ms_best[pi][3]}
         for m, (dates, e, u) in methods.items():
@@ -186,7 +187,7 @@ def table(recs):
 
 def main():
     out_dir = sys.argv[1]
-    names = [a for a in sys.argv[2:] if not a.startswith("--") and a in scn.SCENARIOS] or scn.ORDER
+    names = [a for a in sys.argv[2:] if not a.startswith("--") and a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
     seeds = [0]
     if "--seeds" in sys.argv:
         seeds = [int(x) for x in sys.argv[sys.argv.index("--seeds") + 1].split(",")]
