@@ -138,7 +138,7 @@ def _v_lag1(z, r0, r1, r2, h1, h2, s):
         z[q] = abs(r1[q] - (h2 * r0[q] + h1 * r2[q]) / s)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net,
                       sigma, q):
     """Per pixel: white-noise standard deviation and velocity random-walk density of one LOS series.
@@ -242,7 +242,7 @@ def _v_closure(rss, cnt, d, xa, xb):
         cnt[q] += 1 if ok else 0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def network_residual_sigma(d, ts, ref, sec, n_dates, sigma):
     """Standard deviation (mm) of the interferogram residuals ``d_i - (x[sec_i] - x[ref_i])`` per pixel,
     over ``M - N + 1`` degrees of freedom (NaN where the pixel has no solution or no redundancy)."""
@@ -280,7 +280,7 @@ def _v_weights(wrow, yrow, v, sv, use, min_sigma):
             yrow[q] = 0.0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_valid):
     """Rows ``row..row + N`` of the observation and weight arrays of one stack.
 
@@ -633,12 +633,9 @@ def _accumulate(t, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb):
 def _functional(lb, rb, sb, n, nbord, n_det, with_det, r, out_k, out_w, det, fo, fcoef, comp, nb, ec, eb, vtmp):
     """Standard deviation of ``sum_j c_j D_comp(t_oj)`` into ``vtmp`` (``ec``, ``eb`` are work arrays);
     without ``with_det`` only the random-walk part ``X`` (not the deterministic terms)."""
-    for i in range(n):
-        for q in range(nb):
-            ec[i, q] = 0.0
-    for b in range(nbord):
-        for q in range(nb):
-            eb[b, q] = 0.0
+    # the right-hand side is the same for every pixel: summed once as scalars (in the order a per-pixel sum takes)
+    es = np.zeros(n)
+    ebs = np.zeros(nbord)
     i0 = n
     for j in range(fo.size):
         cj = fcoef[j]
@@ -655,12 +652,14 @@ def _functional(lb, rb, sb, n, nbord, n_det, with_det, r, out_k, out_w, det, fo,
             i = 2 * kk + comp
             if i < i0:
                 i0 = i
-            for q in range(nb):
-                ec[i, q] += cj * ww
+            es[i] += cj * ww
         if with_det:
             for jd in range(n_det):
-                for q in range(nb):
-                    eb[comp * n_det + jd, q] += cj * det[o, jd]
+                ebs[comp * n_det + jd] += cj * det[o, jd]
+    for i in range(i0, n):
+        _v_fill(ec[i], es[i])
+    for b in range(nbord):
+        _v_fill(eb[b], ebs[b])
     _forward(lb, rb, sb, ec, eb, n, nbord, i0)
     _norm2(ec, eb, n, nbord, i0, vtmp)
     for q in range(nb):
@@ -982,7 +981,7 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     return ok
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w, tau_o,
                  det, det_w, north_est, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc, g_vel, fun_o, fun_c,
                  fun_det, full, want_leak, todo, batch, out_d, out_s, out_vel, out_svel, out_fun, out_sfun, out_leak,
