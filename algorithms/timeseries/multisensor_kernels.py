@@ -321,6 +321,40 @@ def _v_div(y, a):
 
 
 @njit(cache=True)
+def _v_sub_dot4(y, a, b):
+    """``y -= a[0] b[0]; y -= a[1] b[1]; ...`` for the four rows of ``a`` and ``b`` (in that order)."""
+    for q in range(y.size):
+        y[q] = y[q] - a[0, q] * b[0, q] - a[1, q] * b[1, q] - a[2, q] * b[2, q] - a[3, q] * b[3, q]
+
+
+@njit(cache=True)
+def _m_sub_mul(y, a, x):
+    """``y[i] -= a * x[i]`` for every row ``i`` of ``y`` and ``x`` (``a`` one row)."""
+    for i in range(y.shape[0]):
+        _v_sub_mul(y[i], a, x[i])
+
+
+@njit(cache=True)
+def _m_sub_mul4_row(y, a, x0, x1, x2, x3):
+    for q in range(y.size):
+        y[q] = y[q] - a[0, q] * x0[q] - a[1, q] * x1[q] - a[2, q] * x2[q] - a[3, q] * x3[q]
+
+
+@njit(cache=True)
+def _m_sub_mul4(y, a, x0, x1, x2, x3):
+    """``y[i] -= a[0] x0[i]; y[i] -= a[1] x1[i]; ...`` for every row ``i`` (in that order)."""
+    for i in range(y.shape[0]):
+        _m_sub_mul4_row(y[i], a, x0[i], x1[i], x2[i], x3[i])
+
+
+@njit(cache=True)
+def _m_div(y, a):
+    """``y[i] /= a`` for every row ``i``."""
+    for i in range(y.shape[0]):
+        _v_div(y[i], a)
+
+
+@njit(cache=True)
 def _v_sq_sum(acc, a):
     """``acc += a * a``."""
     for q in range(acc.size):
@@ -481,10 +515,20 @@ def _factor(lb, rb, sb, diag0, ok, n, nbord):
             for d in range(1, dmax + 1):
                 _v_sub_mul(wrow[i], lb[i, d], wrow[i - d])
             _v_div(wrow[i], lb[i, 0])
+    # the Schur complement four knots' rows at a time (each element's subtractions in the order of i)
+    i = 0
+    while i + 4 <= n:
+        for b in range(nbord):
+            wb = rb[b, i:i + 4]
+            for c in range(b + 1):
+                _v_sub_dot4(sb[b, c], wb, rb[c, i:i + 4])
+        i += 4
+    while i < n:
         for b in range(nbord):
             wi = rb[b, i]
             for c in range(b + 1):
                 _v_sub_mul(sb[b, c], wi, rb[c, i])
+        i += 1
     for b in range(nbord):
         for c in range(b):
             row = sb[b, c]
@@ -914,12 +958,17 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for d in range(1, min(P, n - 1 - i) + 1):
                 _v_sub_mul(zrow[i], lb[i + d, d], zrow[i + d])
             _v_div(zrow[i], lb[i, 0])
-    for i in range(n):
-        for b in range(nbord):
-            row = rb[b, i]
-            for c in range(b):
-                _v_sub_mul(row, sb[b, c], rb[c, i])
-            _v_div(row, sb[b, b])
+    # (for every knot row, border by border; each element's operations in the same order as row by row)
+    for b in range(nbord):
+        ub = rb[b]
+        c = 0
+        while c + 4 <= b:
+            _m_sub_mul4(ub, sb[b, c:c + 4], rb[c], rb[c + 1], rb[c + 2], rb[c + 3])
+            c += 4
+        while c < b:
+            _m_sub_mul(ub, sb[b, c], rb[c])
+            c += 1
+        _m_div(ub, sb[b, b])
     # Ls^-1 e of the deterministic coefficients (their terms on an output date)
     nd2 = 2 * n_det
     us = np.zeros((max(nd2, 1), nbord, nb))
