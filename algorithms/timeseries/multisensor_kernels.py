@@ -33,7 +33,7 @@ from .._numba import njit, prange
 #: Half-bandwidth of the banded core (two components x two neighbouring dates).
 P = 4
 #: Pixels solved together in one batch (the last axis of every work array).
-BATCH = 64
+BATCH = 128
 #: Relative pivot below which a pixel's normal matrix is declared singular.
 PIVOT_RTOL = 1e-11
 
@@ -769,6 +769,9 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     cv = np.zeros((4, nb))
     wy = np.empty(nb)
     tw = np.empty(nb)
+    wl = np.empty(nb)
+    lc = np.zeros((n if want_leak else 0, nb))
+    lbd = np.zeros((nbord if want_leak else 0, nb))
     # ---- observations (ys is 0 where the weight is 0)
     for i in range(n_obs):
         o = obs_o[i]
@@ -778,9 +781,18 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
         for q in range(nb):
             if wv[q] > 0.0:
                 cnt[s, q] += 1
-        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, det, out_k, out_w, n_det, north_est, off0,
+        tk = tau_o[o] - tref
+        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0,
                            mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
         _accumulate(tw, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb)
+        if want_leak:
+            # right-hand side of the velocity's response to north, from the same observation rows
+            _v_mul(wl, wv, gn[s])
+            _v_mul_s(wl, wl, tk)
+            for j in range(nc):
+                _v_add_mul(lc[cidx[j]], cv[j], wl)
+            for j in range(nz):
+                _v_add_mul(lbd[bidx[j]], bv[j], wl)
     # ---- prior: interval velocities random walk on interval midpoints, per component
     for k in range(1, k_knots - 1):
         h0 = tau[k] - tau[k - 1]
@@ -907,20 +919,6 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             out_svel[comp, q] = vtmp[q]
     # ---- response of the velocity to a north velocity of 1 mm/yr left out of the model
     if want_leak:
-        lc = np.zeros((n, nb))
-        lbd = np.zeros((nbord, nb))
-        for i in range(n_obs):
-            o = obs_o[i]
-            s = obs_s[i]
-            tk = tau_o[o] - tref
-            nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0, mode0,
-                               obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
-            _v_mul(wy, ws[i], gn[s])
-            _v_mul_s(wy, wy, tk)
-            for j in range(nc):
-                _v_add_mul(lc[cidx[j]], cv[j], wy)
-            for j in range(nz):
-                _v_add_mul(lbd[bidx[j]], bv[j], wy)
         for comp in range(2):
             i = 2 * r + comp
             for q in range(nb):
@@ -1138,12 +1136,15 @@ def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh,
                     out_k, out_w, tau_o, det, det_w, north_est, np_b, npw_b, wq_inc, qe_b, qu_b, qg_b, gap_inc, g_vel,
                     fun_o, fun_c, fun_det, full, want_leak, d_b, s_b, vel_b, svel_b, fun_b, sfun_b, leak_b, north_b,
                     snorth_b, res_b, nres_b, chi_b, st_b)
+        for comp in range(2):
+            for o in range(n_out):
+                for q in range(nb):
+                    out_d[comp, o, idx[q]] = d_b[comp, o, q]
+                for q in range(nb):
+                    out_s[comp, o, idx[q]] = s_b[comp, o, q]
         for q in range(nb):
             p = idx[q]
             for comp in range(2):
-                for o in range(n_out):
-                    out_d[comp, o, p] = d_b[comp, o, q]
-                    out_s[comp, o, p] = s_b[comp, o, q]
                 out_vel[comp, p] = vel_b[comp, q]
                 out_svel[comp, p] = svel_b[comp, q]
                 out_leak[comp, p] = leak_b[comp, q]
