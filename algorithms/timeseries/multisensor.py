@@ -1065,12 +1065,14 @@ class MultisensorProblem:
             if p.order is not None:
                 v = v[p.order]
             return v, drop, np.zeros(n_pix)
-        v = v * p.sign[:, None]
+        if np.any(p.sign != 1):
+            v = v * p.sign[:, None]
         coh = inputs.get(f"{s.name}:coherence")
         if coh is not None:
             coh = np.asarray(coh, np.float64).reshape(p.n_obs, n_pix)
         res = p.solver.solve(v, coherence=coh)
-        ts = np.array(res.timeseries_mm, np.float64).reshape(len(p.dates), n_pix)
+        # the solver's own array (not a view of the input): NaN is written into it below
+        ts = np.asarray(res.timeseries_mm, np.float64).reshape(len(p.dates), n_pix)
         split = np.asarray(res.disconnected).reshape(-1)
         ts[:, split] = np.nan
         drop[split] = 1
