@@ -93,14 +93,13 @@ def main():
     fig.savefig(os.path.join(IMG, "models_radarsat.png"))
 
     # 3. inverse velocity on a synthetic failure with known time (1/v = A (tf - t))
-    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure
-    from insar_geohazards.processing_provider.io.forecast import plot_inverse_velocity
+    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure, plot_forecast
 
     days = np.arange(0, 372, 6.0)
     dates = [dt.date(2020, 1, 1) + dt.timedelta(days=int(t)) for t in days]
     d = (1 / 0.1826) * np.log((400.0 - days) / 400.0) + np.random.default_rng(5).normal(0, 0.1, days.size)
     fc = forecast_failure(d, dates)
-    plot_inverse_velocity(os.path.join(IMG, "models_inverse_velocity.png"),
+    plot_forecast(os.path.join(IMG, "models_inverse_velocity.png"),
                           "synthetic tertiary creep, true failure 2021-02-04", dates, d, fc, 0)
     print("figures in", IMG)
     dock.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
@@ -39,56 +38,17 @@ from .probe import data_band_index
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
 
-_COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
-
-
-_UNW_RE = re.compile(r"unw", re.I)
-
-
-def _has_date_pair(path: str) -> bool:
-    try:
-        parse_date_pair(path)
-    except GeohazardError:
-        return False
-    return True
-
 
 def is_mintpy_stack(path) -> bool:
     """A MintPy ifgramStack.h5 given as an item of a raster list (by its extension)."""
     return isinstance(path, str) and path.lower().endswith(".h5")
 
 
-def is_coherence_file(path: str) -> bool:
-    """A coherence raster by its name: a ``cc``/``coh``/``cor``/``coherence`` word, or such an extension."""
-    return bool(_COH_RE.search(os.path.basename(path)))
-
-
-def _pairs_a_date_with_itself(path: str) -> bool:
-    try:
-        parse_date_pair(path)
-    except GeohazardError as exc:
-        return "with itself" in str(exc)
-    return False
-
-
-def filter_stack_files(files: list, want: str) -> list:
-    """The files of a folder (or of a list made by the dialog's "Add Directory...") that belong to
-    the stack: rasters only (no ``.aux.xml``/``.ovr`` sidecars); for ``want="ifg"`` the names with
-    ``unw`` when there are any, else every raster that is not a coherence file, and only files
-    whose name carries a date pair when some do (a DEM in the folder is skipped); for
-    ``want="coh"`` the coherence files (``cc``, ``coh``, ``cor``) when there are any."""
-    files = [f for f in files if f.lower().endswith(RASTER_EXT)]
-    if want == "coh":
-        coh = [f for f in files if is_coherence_file(f)]
-        return coh or files
-    unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
-    files = unw or [f for f in files if not is_coherence_file(f)]
-    dated = [f for f in files if _has_date_pair(f)]
-    if len(dated) >= 2:
-        for f in files:  # a same-date pair among dated files is an interferogram with a wrong name, not a DEM
-            if f not in dated and _pairs_a_date_with_itself(f):
-                parse_date_pair(f)  # raises, naming the file
-    return dated if len(dated) >= 2 else files
+from ...algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules
+    filter_stack_files,
+    has_date_pair,
+    is_coherence_file,
+)
 
 
 def ignored_report(ignored: dict) -> list:
@@ -98,7 +58,7 @@ def ignored_report(ignored: dict) -> list:
         if not files:
             continue
         sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
-        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (_has_date_pair(f), f))
+        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (has_date_pair(f), f))
         what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
         text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
         if sidecars:
