@@ -7,23 +7,23 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from algorithms.corrections.network_mod import (
+from insar_geohazards.algorithms.corrections.network_mod import (
     closure_misfit,
     closure_sums_block,
     closure_triplets,
     modify_network,
 )
-from algorithms.corrections.ramps import MaskTooSmallError, remove_ramps, sum_rows
-from algorithms.corrections.reference import reference_sums_block, select_reference, stacking_rate
-from algorithms.corrections.troposphere import (
+from insar_geohazards.algorithms.corrections.ramps import MaskTooSmallError, remove_ramps, sum_rows
+from insar_geohazards.algorithms.corrections.reference import reference_sums_block, select_reference, stacking_rate
+from insar_geohazards.algorithms.corrections.troposphere import (
     correct_phase_elevation,
     delay_apply_block,
     delay_to_data_factor,
 )
-from algorithms.engine import Block
-from algorithms.errors import GeohazardError, NetworkError
-from algorithms.formats.gacos import match_dates, read_ztd
-from algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.engine import Block
+from insar_geohazards.algorithms.errors import GeohazardError, NetworkError
+from insar_geohazards.algorithms.formats.gacos import match_dates, read_ztd
+from insar_geohazards.algorithms.timeseries.network import build_network
 from tests.testutils_corrections import synthetic_stack, velocity_from_ifgs
 
 
@@ -223,7 +223,7 @@ def test_reference_avoids_the_moving_area():
 
 
 def test_per_date_coefficients_follow_files_named_later_first():
-    from algorithms.corrections.ramps import per_date_coefficients
+    from insar_geohazards.algorithms.corrections.ramps import per_date_coefficients
 
     rng = np.random.default_rng(0)
     ref = np.array([0, 0, 1, 1, 2])
@@ -240,8 +240,8 @@ def test_per_date_coefficients_follow_files_named_later_first():
 # --------------------------------------------------------------------------- one read per interferogram (issue 16)
 def _two_pass_ramps(stack, inputs, kind, block_rows, names, coh_thr):
     """Reference: the tools' two-pass path (normals summed over row blocks, solve, correct row block by row block)."""
-    from algorithms.corrections import ramps
-    from algorithms.engine import plan_blocks
+    from insar_geohazards.algorithms.corrections import ramps
+    from insar_geohazards.algorithms.engine import plan_blocks
 
     m, h, w = stack.shape
     total = None
@@ -256,7 +256,7 @@ def _two_pass_ramps(stack, inputs, kind, block_rows, names, coh_thr):
 
 
 def _groups(m, h, w, per_file_mb):
-    from algorithms.engine import plan_file_groups
+    from insar_geohazards.algorithms.engine import plan_file_groups
 
     return plan_file_groups(m, h, w, bytes_per_file_pixel=32.0, bytes_per_pixel=8.0, max_memory_mb=512,
                             group_mb=per_file_mb)
@@ -264,7 +264,7 @@ def _groups(m, h, w, per_file_mb):
 
 @pytest.mark.parametrize("kind,shape,seed", [("linear", (40, 70), 11), ("quadratic", (64, 48), 12)])
 def test_one_read_ramp_blocks_equal_the_two_pass_path(kind, shape, seed):
-    from algorithms.corrections import ramps
+    from insar_geohazards.algorithms.corrections import ramps
 
     s = synthetic_stack(shape=shape, seed=seed, strat_mm_per_km=0.0, ramp_mm=25.0, quadratic=kind == "quadratic")
     rng = np.random.default_rng(seed)
@@ -291,9 +291,9 @@ def test_one_read_ramp_blocks_equal_the_two_pass_path(kind, shape, seed):
 
 @pytest.mark.parametrize("order,window", [(1, 0), (2, 0), (1, 20)])
 def test_one_read_phase_elevation_blocks_equal_the_two_pass_path(order, window):
-    from algorithms.corrections import troposphere as tr
-    from algorithms.corrections.ramps import FitSums
-    from algorithms.engine import plan_blocks
+    from insar_geohazards.algorithms.corrections import troposphere as tr
+    from insar_geohazards.algorithms.corrections.ramps import FitSums
+    from insar_geohazards.algorithms.engine import plan_blocks
 
     s = synthetic_stack(shape=(45, 60), seed=13 + order + window, strat_mm_per_km=10.0, turb_mm=1.0)
     stack = s["ifg_mm"].astype(np.float32)
@@ -329,9 +329,9 @@ def test_one_read_block_memory_stays_within_the_tools_model():
     8 (ramps) / 40 (phase-elevation) a pixel shared (tools_corrections.py)."""
     import tracemalloc
 
-    from algorithms.corrections import ramps
-    from algorithms.corrections import troposphere as tr
-    from algorithms.engine import Block
+    from insar_geohazards.algorithms.corrections import ramps
+    from insar_geohazards.algorithms.corrections import troposphere as tr
+    from insar_geohazards.algorithms.engine import Block
 
     rng = np.random.default_rng(7)
     k, h, w = 6, 300, 400

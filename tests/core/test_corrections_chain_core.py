@@ -6,32 +6,38 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from algorithms.corrections.dem_error import dem_error_block, dem_error_engine_block, design_matrix
-from algorithms.corrections.network_mod import (
+from insar_geohazards.algorithms.corrections.dem_error import dem_error_block, dem_error_engine_block, design_matrix
+from insar_geohazards.algorithms.corrections.network_mod import (
     closure_misfit,
     closure_sums_block,
     closure_triplets,
     culprit_interferograms,
     modify_network,
 )
-from algorithms.corrections.ramp_limits import (
+from insar_geohazards.algorithms.corrections.ramp_limits import (
     default_max_gradient_mm_km,
     guarded_ramps,
     leverage_ratio,
     limited_fit_apply_block,
 )
-from algorithms.corrections.ramps import FitSums, MaskTooSmallError, ramp_apply_block, ramp_normal_block, sum_rows
-from algorithms.corrections.trend import span_correlation, split_trend, student_quantile
-from algorithms.corrections.troposphere import (
+from insar_geohazards.algorithms.corrections.ramps import (
+    FitSums,
+    MaskTooSmallError,
+    ramp_apply_block,
+    ramp_normal_block,
+    sum_rows,
+)
+from insar_geohazards.algorithms.corrections.trend import span_correlation, split_trend, student_quantile
+from insar_geohazards.algorithms.corrections.troposphere import (
     correct_phase_elevation,
     elevation_normal_block,
     filter_radius,
     guarded_elevation_per_date,
     height_scaling,
 )
-from algorithms.engine import Block, plan_blocks
-from algorithms.timeseries.network import build_network
-from algorithms.timeseries.sbas import linear_velocity
+from insar_geohazards.algorithms.engine import Block, plan_blocks
+from insar_geohazards.algorithms.timeseries.network import build_network
+from insar_geohazards.algorithms.timeseries.sbas import linear_velocity
 from tests.testutils_corrections import smooth_noise, synthetic_stack, velocity_from_ifgs
 
 
@@ -116,7 +122,7 @@ def test_slope_that_tracks_the_time_span_is_reported():
     h0, hs = height_scaling(h.min(), h.max())
     blk = Block(0, 0, 60, 0, 60, 60, 80)
     ne = sum_rows(elevation_normal_block(blk, {"stack": ifg, "dem": h}, h0=h0, hscale=hs))
-    coef = np.linalg.solve(ne["ata"][:, 0], ne["atb"][:, 0])[:, None, :]
+    coef = np.linalg.solve(ne["ata"][:, 0], ne["atb"][:, 0][..., None])[..., 0][:, None, :]
     span = np.array([(s["dates"][j] - s["dates"][i]).days for i, j in s["pairs"]])
     _, g = guarded_elevation_per_date(coef, ref, sec, s["years"], z=2.0, span_days=span)
     assert g.span_r > 0.5 and g.split.t[0] > 5 and g.split.removed_share[0] < 0.2
@@ -135,11 +141,11 @@ def test_high_passed_fit_ignores_smooth_signals_and_is_block_independent():
     h0, hs = height_scaling(h.min(), h.max())
     whole = sum_rows(elevation_normal_block(Block(0, 0, rows, 0, rows, rows, cols), {"stack": stack, "dem": h},
                                             h0=h0, hscale=hs, filter_px=3.0))
-    coef = np.linalg.solve(whole["ata"][:, 0], whole["atb"][:, 0])
+    coef = np.linalg.solve(whole["ata"][:, 0], whole["atb"][:, 0][..., None])[..., 0]
     np.testing.assert_allclose(coef[:, 1] / hs * 1000.0, k, atol=0.6)  # the bowl and ramps do not bias it
     full_band = sum_rows(elevation_normal_block(Block(0, 0, rows, 0, rows, rows, cols), {"stack": stack, "dem": h},
                                                 h0=h0, hscale=hs))
-    coef_fb = np.linalg.solve(full_band["ata"][:, 0], full_band["atb"][:, 0])
+    coef_fb = np.linalg.solve(full_band["ata"][:, 0], full_band["atb"][:, 0][..., None])[..., 0]
     assert np.abs(coef_fb[1:, 1] / hs * 1000.0 - k[1:]).max() > 3 * np.abs(coef[1:, 1] / hs * 1000.0 - k[1:]).max()
     halo = filter_radius(3.0)
     for rows_per_block in (7, 16, 33):
@@ -316,7 +322,7 @@ def test_dem_error_block_gives_the_final_velocity_of_the_corrected_series():
 def test_split_input_network_is_named_as_such_not_blamed_on_keep_connected():
     import datetime as dt
 
-    from algorithms.timeseries.network import NetworkError
+    from insar_geohazards.algorithms.timeseries.network import NetworkError
 
     d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(6)]
     net = build_network([(d[0], d[1]), (d[1], d[2]), (d[3], d[4]), (d[4], d[5])])  # two islands

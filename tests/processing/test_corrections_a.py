@@ -54,7 +54,7 @@ def small_blocks(monkeypatch):
 
 
 def test_rampremoval_matches_core_and_truth(qgis_app, tmp_path, small_blocks):
-    from algorithms.corrections.ramps import remove_ramps
+    from insar_geohazards.algorithms.corrections.ramps import remove_ramps
 
     s, files, _ = _stack(str(tmp_path), shape=(45, 70), seed=1, strat_mm_per_km=0.0, ramp_mm=25.0, quadratic=True)
     stable = (s["bowl"] < 0.01).astype(np.uint8)
@@ -84,7 +84,7 @@ def test_rampremoval_refuses_too_small_mask(qgis_app, tmp_path):
 
 
 def test_phase_elevation_tool_matches_core_windows_per_date(qgis_app, tmp_path, small_blocks):
-    from algorithms.corrections.troposphere import correct_phase_elevation
+    from insar_geohazards.algorithms.corrections.troposphere import correct_phase_elevation
 
     s, files, dem = _stack(str(tmp_path), shape=(50, 90), seed=3, strat_mm_per_km=10.0, strat_gradient=1.0,
                            turb_mm=1.0)
@@ -319,7 +319,7 @@ def _height_uplift_stack(tmp, step=150.0):
 
 def test_phase_elevation_keeps_height_correlated_uplift_and_says_the_slope_grows_with_time(qgis_app, tmp_path,
                                                                                       small_blocks):
-    from algorithms.corrections.troposphere import correct_phase_elevation
+    from insar_geohazards.algorithms.corrections.troposphere import correct_phase_elevation
 
     s, files, dem, rate, ifg = _height_uplift_stack(str(tmp_path))
     log = _Log()
