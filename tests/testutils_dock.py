@@ -20,9 +20,12 @@ DATES = [dt.date(2020, 1, 3) + dt.timedelta(days=12 * k) for k in range(30)]
 #: UTM 33N grid of the group: 8 columns x 6 rows of 30 m.
 GT_UTM = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
 SHAPE = (6, 8)
-#: Ground-to-satellite unit vectors (east, up) of the two LOS sources.
+#: Ground-to-satellite unit vectors (east, up) of the LOS sources (two rasters, one point file).
 ASC = (-0.62, 0.78)
 DESC = (0.60, 0.80)
+POINTS = (-0.45, 0.89)
+#: Offset (m) of each point of the point source from its UTM pixel centre.
+POINT_OFFSET = (7.0, -5.0)
 
 
 def years(dates=DATES) -> np.ndarray:
@@ -67,13 +70,38 @@ def write_series_raster(path, cube, *, dates=DATES, geotransform=GT_UTM, epsg=32
     return out
 
 
-def write_component_group(folder, *, group="run-42", with_sigma=True) -> dict:
-    """Write up, east, their sigmas and two LOS sources into ``folder``; returns the paths.
+def write_points_source(path, x, y, unit_vector=POINTS) -> str:
+    """A GeoPackage of LOS points (UTM 33N, ``pid`` and ``DYYYYMMDD`` fields) at ``x, y``."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    lyr = ds.CreateLayer("points", srs, ogr.wkbPoint)
+    lyr.CreateField(ogr.FieldDefn("pid", ogr.OFTString))
+    names = [d.strftime("D%Y%m%d") for d in DATES]
+    for nm in names:
+        lyr.CreateField(ogr.FieldDefn(nm, ogr.OFTReal))
+    los = unit_vector[0] * east_mm(x, y) + unit_vector[1] * up_mm(x, y)
+    for k, (xx, yy) in enumerate(zip(x, y)):
+        feat = ogr.Feature(lyr.GetLayerDefn())
+        feat.SetField("pid", f"P{k:03d}")
+        for i, nm in enumerate(names):
+            feat.SetField(nm, float(los[i, k]))
+        feat.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({xx} {yy})"))
+        lyr.CreateFeature(feat)
+    ds = None
+    return str(path)
+
+
+def write_component_group(folder, *, group="run-42", with_sigma=True, points_source=False) -> dict:
+    """Write up, east, their sigmas and the LOS sources into ``folder``; returns the paths.
 
     * ``up.tif``, ``east.tif``, ``sigma_up.tif``, ``sigma_east.tif``: UTM 33N, 8 x 6 pixels of 30 m.
     * ``asc_los.tif``: the same grid; ``desc_los.tif``: geographic (EPSG:4326) pixels of about
-      10 m covering the same ground, so a pick is carried across CRSs.
-    LOS = e * east + u * up at each source pixel's own centre.
+      10 m covering the same ground, so a pick is carried across CRSs; with ``points_source``
+      also ``asc_points.gpkg``, one point per pixel, ``POINT_OFFSET`` from its centre.
+    LOS = e * east + u * up at each source pixel's own centre (at each point).
     """
     os.makedirs(folder, exist_ok=True)
     n = len(DATES)
@@ -98,7 +126,12 @@ def write_component_group(folder, *, group="run-42", with_sigma=True) -> dict:
     desc = DESC[0] * east_mm(gx, gy) + DESC[1] * up_mm(gx, gy)
     paths["desc"] = write_series_raster(os.path.join(folder, "desc_los.tif"), desc.reshape(n, *geo_shape),
                                         geotransform=gt_geo, epsg=4326, TIMESERIES_COMPONENT="LOS")
-    sources = ";".join([paths["asc"], paths["desc"]])
+    sources = [paths["asc"], paths["desc"]]
+    if points_source:
+        paths["points"] = write_points_source(os.path.join(folder, "asc_points.gpkg"), x + POINT_OFFSET[0],
+                                              y + POINT_OFFSET[1])
+        sources.append(paths["points"])
+    sources = ";".join(sources)
     paths["up"] = write_series_raster(os.path.join(folder, "up.tif"), up, TIMESERIES_COMPONENT="UP",
                                       TIMESERIES_GROUP=group, TIMESERIES_SOURCES=sources)
     paths["east"] = write_series_raster(os.path.join(folder, "east.tif"), east, TIMESERIES_COMPONENT="EAST",
@@ -113,5 +146,5 @@ def write_component_group(folder, *, group="run-42", with_sigma=True) -> dict:
 
 
 def los_truth(which: str, x_utm: float, y_utm: float) -> np.ndarray:
-    e, u = ASC if which == "asc" else DESC
+    e, u = {"asc": ASC, "desc": DESC, "points": POINTS}[which]
     return (e * east_mm(x_utm, y_utm) + u * up_mm(x_utm, y_utm))[:, 0]

@@ -179,13 +179,18 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.canvas.mpl_connect("pick_event", self._plot_picked)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Curve", "Component", "CRS", "Count", "Model and parameters"])
+        self.table.setHorizontalHeaderLabels(["Curve", "Model and parameters", "Count", "Component", "CRS"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 260)
+        header.resizeSection(1, 380)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setToolTip("Delete removes the selected curve; Ctrl+C copies the table")
         self.table.itemSelectionChanged.connect(self._table_selection_changed)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -710,9 +715,9 @@ class TimeSeriesViewerDock(QgsDockWidget):
             comp = (s.component or "LOS") + (" (reference point)" if is_ref else "")
             if s.panel == "los":
                 comp += " source"
-            cells = [first, QTableWidgetItem(comp), QTableWidgetItem(s.crs), QTableWidgetItem(str(s.count)),
-                     QTableWidgetItem("" if is_ref else describe_fit(self.fits.get(s.key)))]
-            cells[-1].setToolTip(cells[-1].text())
+            fit = QTableWidgetItem("" if is_ref else describe_fit(self.fits.get(s.key)))
+            fit.setToolTip(fit.text())
+            cells = [first, fit, QTableWidgetItem(str(s.count)), QTableWidgetItem(comp), QTableWidgetItem(s.crs)]
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
             if s.key == self.selected:

@@ -132,7 +132,7 @@ def test_points_labelled_with_id_and_coordinates_fit_and_export(dock, ps_layer, 
     slope = np.polyfit(_years(s.dates)[ok], s.values_mm[ok], 1)[0]  # numpy's own least squares
     assert v[0] == pytest.approx(slope, abs=1e-9) and v[0] == pytest.approx(-11.58, abs=0.05)
     row = next(r for r in range(dock.table.rowCount()) if dock.table.item(r, 0).text() == s.label)
-    assert "linear: v -11.6±" in dock.table.item(row, 4).text() and dock.table.item(row, 2).text() == "EPSG:3003"
+    assert "linear: v -11.6±" in dock.table.item(row, 1).text() and dock.table.item(row, 4).text() == "EPSG:3003"
 
     csv_path, fits_path = dock.export_csv(str(tmp_path / "ts.csv"))
     rows = _read_csv(csv_path)
@@ -387,6 +387,26 @@ def test_component_group_up_east_sigma_and_los_sources(dock, canvas, project, tm
     assert dock.series == [] and dock.markers() == []
 
 
+def test_component_group_with_a_point_file_source(dock, canvas, project, tmp_path):
+    from qgis.core import QgsPointXY, QgsVectorLayer
+    from testutils_dock import POINT_OFFSET
+
+    paths = write_component_group(str(tmp_path / "run"), points_source=True)
+    east = _raster(project, paths["east"], "east")  # picked on east this time
+    src_layer = QgsVectorLayer(paths["points"], "LOS points", "ogr")
+    project.addMapLayer(src_layer)
+    _view(canvas, east)
+    dock.set_series_layer(east)
+    assert dock.pick_at(QgsPointXY(500000.0 + 5.5 * 30, 4100000.0 - 0.5 * 30))  # row 0, col 5
+    s = dock.series[-1]
+    x, y = 500165.0 + POINT_OFFSET[0], 4099985.0 + POINT_OFFSET[1]
+    assert (s.panel, s.point_id, s.x, s.y) == ("los", "P005", pytest.approx(x), pytest.approx(y))
+    assert s.label == f"LOS points P005 ({x:.1f}, {y:.1f})"  # named as the project names the file
+    np.testing.assert_allclose(s.values_mm, los_truth("points", x, y), atol=1e-9)
+    project.removeMapLayer(src_layer.id())  # the source's own layer leaves: its curve goes
+    assert [c.panel for c in dock.series] == ["main", "main", "los", "los"]
+
+
 def test_component_group_without_sigma_or_sources(dock, canvas, project, tmp_path):
     from osgeo import gdal
     from qgis.core import QgsPointXY
@@ -434,7 +454,7 @@ def test_fits_acceleration_seasonal_and_breakpoint(dock, canvas, project, tmp_pa
     assert fit.acceleration is not None
     texts = [x.get_text() for x in dock.figure.axes[0].texts]
     assert any(x.startswith("accelerating: a +") for x in texts)
-    row = [dock.table.item(r, 4).text() for r in range(3)][0]
+    row = [dock.table.item(r, 1).text() for r in range(3)][0]
     assert "quadratic: v₀" in row and "a +" in row and "mm/yr²" in row
 
     dock.set_model("Linear + annual and semi-annual")  # by its label too
@@ -450,7 +470,7 @@ def test_fits_acceleration_seasonal_and_breakpoint(dock, canvas, project, tmp_pa
     vlines = [ln for ln in dock.figure.axes[0].lines if ln.get_linestyle() == "--"]
     assert vlines and any(x.get_text().startswith(f"{bp['date'].isoformat()}: step -1")
                           for x in dock.figure.axes[0].texts)
-    assert "break 20" in dock.table.item(1, 4).text()
+    assert "break 20" in dock.table.item(1, 1).text()
     _, fits_path = dock.export_csv(str(tmp_path / "f.csv"))
     fits = _read_csv(fits_path)
     assert [r[10] for r in fits if r[0] == step.label and r[9] == "break_first_date_after"] == [DATES[20].isoformat()]
@@ -501,7 +521,7 @@ def test_tab_order_and_copy(dock, ps_layer, qgis_app):
     QTest.keySequence(dock.table, "Ctrl+C") if hasattr(QTest, "keySequence") else \
         QTest.keyClick(dock.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     text = QApplication.clipboard().text()
-    assert text.splitlines()[0].startswith("Curve\tComponent\tCRS") and "RADARSAT PS" in text.splitlines()[1]
+    assert text.splitlines()[0].startswith("Curve\tModel and parameters\tCount\tComponent\tCRS") and "RADARSAT PS" in text.splitlines()[1]
 
 
 # ------------------------------------------------------------------------------------------ GUI part
