@@ -63,9 +63,11 @@ class Series:
     reference date; ``sigma_mm`` is a stored 1-sigma (component rasters).
     """
 
-    label: str
     dates: list
     values_mm: np.ndarray
+    name: str = ""  # what: layer and point ID, "Up: <layer>", "<layer> mean of 12 pixels"
+    where: str = ""  # the coordinates in ``crs`` ("x, y")
+    label: str = ""  # "<name> (<where>)" unless given
     kind: str = "point"  # point | pixel | polygon | feature
     layer_name: str = ""
     layer_ids: tuple = ()
@@ -84,6 +86,10 @@ class Series:
     colour: str = ""
     geometry_wkt: str = ""  # polygon of a polygon mean (layer CRS)
     notes: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.label:
+            self.label = f"{self.name} ({self.where})" if self.where else self.name
 
 
 def crs_name(crs: QgsCoordinateReferenceSystem) -> str:
@@ -256,7 +262,7 @@ def feature_series(layer: QgsVectorLayer, fids) -> list:
         single = geom.type() == QgsWkbTypes.GeometryType.PointGeometry and not geom.isMultipart()
         p = geom.asPoint() if single else geom.centroid().asPoint()
         out.append(Series(
-            label=f"{layer.name()} {pid} ({format_xy(p.x(), p.y(), crs)})", dates=dates, values_mm=vals,
+            name=f"{layer.name()} {pid}", where=format_xy(p.x(), p.y(), crs), dates=dates, values_mm=vals,
             kind="point", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs), x=p.x(), y=p.y(),
             point_id=pid, component="LOS", key=("point", layer.id(), feat.id())))
     return out
@@ -304,10 +310,9 @@ def _polygon_series(layer, geom, dates, members, what, component) -> Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # dates where every member is NaN: NaN
         mean = np.nanmean(members, axis=1)
-    label = f"{layer.name()} mean of {n} {what} ({format_xy(c.x(), c.y(), crs)})"
-    return Series(label=label, dates=dates, values_mm=mean, kind="polygon", layer_name=layer.name(),
-                  layer_ids=(layer.id(),), crs=crs_name(crs), x=c.x(), y=c.y(), component=component,
-                  members_mm=members, count=n, geometry_wkt=geom.asWkt(6),
+    return Series(name=f"{layer.name()} mean of {n} {what}", where=format_xy(c.x(), c.y(), crs), dates=dates,
+                  values_mm=mean, kind="polygon", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs),
+                  x=c.x(), y=c.y(), component=component, members_mm=members, count=n, geometry_wkt=geom.asWkt(6),
                   key=("polygon", layer.id(), geom.asWkt(6)))
 
 
@@ -416,7 +421,7 @@ def _source_series(src: str, point: QgsPointXY, crs: QgsCoordinateReferenceSyste
         src_crs = raster_crs(info)
         p = transform_point(point, crs, src_crs)
         dates, vals, (r, c, cx, cy) = read_pixel(src, p.x(), p.y(), name)
-        return Series(label=f"{name} ({format_xy(cx, cy, src_crs)})", dates=dates, values_mm=vals, kind="pixel",
+        return Series(name=name, where=format_xy(cx, cy, src_crs), dates=dates, values_mm=vals, kind="pixel",
                       layer_name=name, layer_ids=ids, crs=crs_name(src_crs), x=cx, y=cy, component="LOS",
                       panel="los")
     layer = QgsVectorLayer(src, name, "ogr")
@@ -448,7 +453,7 @@ def raster_pick(layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsP
     if group is None:
         dates, vals, (r, c, cx, cy) = read_pixel(path, point.x(), point.y(), layer.name())
         comp = raster_metadata(path).get(COMPONENT_KEY, "").upper()
-        return [Series(label=f"{layer.name()} ({format_xy(cx, cy, crs)})", dates=dates, values_mm=vals,
+        return [Series(name=layer.name(), where=format_xy(cx, cy, crs), dates=dates, values_mm=vals,
                        kind="pixel", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs), x=cx,
                        y=cy, component=comp if comp in COMPONENTS else "LOS", key=("pixel", layer.id(), r, c))], \
             QgsPointXY(cx, cy)
@@ -479,7 +484,7 @@ def raster_pick(layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsP
             else:
                 notes.append(f"{s_name}: its dates differ from {name}'s; 1-sigma not shown")
         ids = tuple(dict.fromkeys((layer.id(), *_project_layer_ids(cpath, project))))
-        out.append(Series(label=f"{comp.capitalize()}: {name} ({format_xy(cx, cy, c_crs)})", dates=dates,
+        out.append(Series(name=f"{comp.capitalize()}: {name}", where=format_xy(cx, cy, c_crs), dates=dates,
                           values_mm=vals, kind="pixel", layer_name=name, layer_ids=ids, crs=crs_name(c_crs), x=cx,
                           y=cy, component=comp, sigma_mm=sigma))
     if centre is None:

@@ -48,6 +48,8 @@ PARAM_LABELS = {
     "rate_mm_per_decade": ("K", "mm/decade"),
 }
 
+#: Behind the marks' text, so it reads over the curves.
+_TEXT_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75}
 #: Breakpoints need this many dates on each side (the core's default).
 BREAK_MIN_SEGMENT = 5
 
@@ -227,6 +229,9 @@ def draw(figure, shown: list, fits: dict, *, selected=None, title: str = "", emp
     ax.set_title(title or "InSAR displacement time series", fontsize=10)
     if not shown:
         ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes, color="0.45")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
     for a in axes:
         for lbl in a.get_xticklabels():
             lbl.set_rotation(25)
@@ -284,8 +289,10 @@ def _draw_series(ax, s, fit: Optional[Fit], selected: bool, detailed: bool) -> d
         a, sa, v0, v1 = fit.acceleration
         word = "accelerating" if abs(v1) > abs(v0) else "decelerating"
         ax.annotate(f"{word}: a {a:+.1f}±{sa:.1f} mm/yr²", xy=(fit.dense_dates[-1], fit.dense_mm[-1]),
-                    xytext=(-8, 14 if a > 0 else -18), textcoords="offset points", ha="right", fontsize=7,
-                    color=colour, arrowprops={"arrowstyle": "->", "color": colour, "lw": 0.8})
+                    # toward the inside of the plot: a curve bending up ends high, one bending down ends low
+                    xytext=(-10, -16 if a > 0 else 12), textcoords="offset points", ha="right", fontsize=7,
+                    color=colour, arrowprops={"arrowstyle": "->", "color": colour, "lw": 0.8}, bbox=_TEXT_BOX,
+                    zorder=6)
         ax.plot([fit.dense_dates[-1]], [fit.dense_mm[-1]], "^" if a > 0 else "v", ms=7, color=colour, zorder=5)
     if fit.breakpoint is not None:
         from matplotlib.dates import date2num
@@ -294,7 +301,8 @@ def _draw_series(ax, s, fit: Optional[Fit], selected: bool, detailed: bool) -> d
         ax.axvline(bp["date"], color=colour, ls="--", lw=1.0, zorder=1)
         ax.annotate(f"{bp['date'].isoformat()}: {break_text(bp)}", xy=(date2num(bp["date"]), 0.97),
                     xycoords=ax.get_xaxis_transform(), xytext=(-2, 0), textcoords="offset points", rotation=90,
-                    rotation_mode="anchor", ha="right", va="bottom", fontsize=7, color=colour)
+                    rotation_mode="anchor", ha="right", va="bottom", fontsize=7, color=colour, bbox=_TEXT_BOX,
+                    zorder=6)
     return out
 
 

@@ -85,6 +85,7 @@ ICON = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
 EMPTY_TEXT = "Pick points or pixels, or draw a polygon, on the map"
+TABLE_COLUMNS = ["Curve", "Model and parameters", "Where (CRS)", "Count", "Component"]
 #: Pick tolerance around a click, in screen pixels.
 PICK_PIXELS = 8
 
@@ -178,19 +179,18 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.canvas.setMinimumSize(320, 220)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.canvas.mpl_connect("pick_event", self._plot_picked)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Curve", "Model and parameters", "Count", "Component", "CRS"])
+        self.table = QTableWidget(0, len(TABLE_COLUMNS))
+        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 260)
-        header.resizeSection(1, 380)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header.resizeSection(1, 420)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setMinimumHeight(130)
         self.table.setToolTip("Delete removes the selected curve; Ctrl+C copies the table")
         self.table.itemSelectionChanged.connect(self._table_selection_changed)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -710,14 +710,15 @@ class TimeSeriesViewerDock(QgsDockWidget):
             is_ref = self.reference is not None and s is self.reference
             pix = QPixmap(12, 12)
             pix.fill(QColor(s.colour or "gray"))
-            first = QTableWidgetItem(QIcon(pix), s.label)
+            first = QTableWidgetItem(QIcon(pix), s.name)
             first.setToolTip(s.label)
             comp = (s.component or "LOS") + (" (reference point)" if is_ref else "")
             if s.panel == "los":
                 comp += " source"
             fit = QTableWidgetItem("" if is_ref else describe_fit(self.fits.get(s.key)))
             fit.setToolTip(fit.text())
-            cells = [first, fit, QTableWidgetItem(str(s.count)), QTableWidgetItem(comp), QTableWidgetItem(s.crs)]
+            cells = [first, fit, QTableWidgetItem(f"{s.where} ({s.crs})"), QTableWidgetItem(str(s.count)),
+                     QTableWidgetItem(comp)]
             for c, item in enumerate(cells):
                 self.table.setItem(r, c, item)
             if s.key == self.selected:

@@ -96,9 +96,10 @@ def test_dock_session_in_qgis_desktop(qgis_app, tmp_path):
     assert poly["series"][-1].startswith("Synthetic series (mm) mean of 144 pixels (")
     # the model chosen with the keyboard, its parameters in the table
     assert report["model"] == "Quadratic (acceleration)"
-    fit_rows = {r[0]: r[1] for r in steps["fit"]["table"]}
+    fit_rows = {f"{r[0]} ({r[2].rsplit(' (', 1)[0]})": r[1] for r in steps["fit"]["table"]}
     assert "quadratic: v₀ -3.0±0.0 mm/yr, a -1.0±0.0 mm/yr²" in fit_rows[px["series"][0]]
     assert all("quadratic: v₀" in fit_rows[lbl] for lbl in labels)
+    assert {r[2].rsplit(" (", 1)[1] for r in steps["fit"]["table"]} == {"EPSG:3003)"}
 
     # CSV: the pixel and the polygon mean as the raster holds them, the model values; the parameters
     with open(tmp_path / "dock.csv", encoding="utf-8") as fh:

@@ -131,8 +131,9 @@ def test_points_labelled_with_id_and_coordinates_fit_and_export(dock, ps_layer, 
     ok = np.isfinite(s.values_mm)
     slope = np.polyfit(_years(s.dates)[ok], s.values_mm[ok], 1)[0]  # numpy's own least squares
     assert v[0] == pytest.approx(slope, abs=1e-9) and v[0] == pytest.approx(-11.58, abs=0.05)
-    row = next(r for r in range(dock.table.rowCount()) if dock.table.item(r, 0).text() == s.label)
-    assert "linear: v -11.6±" in dock.table.item(row, 1).text() and dock.table.item(row, 4).text() == "EPSG:3003"
+    row = next(r for r in range(dock.table.rowCount()) if dock.table.item(r, 0).text() == "RADARSAT PS A1EMM")
+    assert "linear: v -11.6±" in dock.table.item(row, 1).text()
+    assert dock.table.item(row, 2).text() == "1437785.6, 4887764.4 (EPSG:3003)"
 
     csv_path, fits_path = dock.export_csv(str(tmp_path / "ts.csv"))
     rows = _read_csv(csv_path)
@@ -518,10 +519,10 @@ def test_tab_order_and_copy(dock, ps_layer, qgis_app):
             w = w.nextInFocusChain()
         assert w is b, (a.text() if hasattr(a, "text") else a, w)
     dock.add_features(ps_layer, [0])
-    QTest.keySequence(dock.table, "Ctrl+C") if hasattr(QTest, "keySequence") else \
-        QTest.keyClick(dock.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    text = QApplication.clipboard().text()
-    assert text.splitlines()[0].startswith("Curve\tModel and parameters\tCount\tComponent\tCRS") and "RADARSAT PS" in text.splitlines()[1]
+    QTest.keyClick(dock.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QApplication.clipboard().text().splitlines()
+    assert lines[0] == "Curve\tModel and parameters\tWhere (CRS)\tCount\tComponent"
+    assert lines[1].startswith("RADARSAT PS ") and "(EPSG:3003)\t" in lines[1]
 
 
 # ------------------------------------------------------------------------------------------ GUI part
