@@ -30,7 +30,13 @@ from __future__ import annotations
 
 import os
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber, QgsRasterLayer
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterNumber,
+    QgsProject,
+    QgsRasterLayer,
+)
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..algorithms.errors import GeohazardError, OperationCanceled
@@ -182,10 +188,44 @@ def set_decimals(definition) -> None:
     definition.setMetadata(meta)
 
 
+def _disk_full(exc: BaseException) -> str:
+    """The reason when ``exc`` says the disk (or the user's quota) is full, else ""."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
+    text = str(exc)
+    for marker in ("No space left on device", "Disk quota exceeded"):
+        if marker in text:
+            return marker
+    return ""
+
+
+_FILE_INPUT_TYPES = ("raster", "vector", "source", "multilayer", "file", "mesh", "pointcloud")
+
+
+def missing_file_problem(alg, parameters) -> str:
+    """A message naming the parameter and the path when an input given as a file path does not exist
+    (QGIS's own check would only say "Incorrect parameter value"); "" when every path exists. Layer IDs,
+    names of loaded layers, data-source URIs and GDAL virtual paths are left to QGIS."""
+    for d in alg.parameterDefinitions():
+        if d.isDestination() or d.type() not in _FILE_INPUT_TYPES:
+            continue
+        value = parameters.get(d.name())
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if not isinstance(item, str) or not item or "|" in item or "://" in item or item.startswith("/vsi"):
+                continue
+            if (os.sep in item or "/" in item) and not os.path.exists(item) \
+                    and QgsProject.instance().mapLayer(item) is None:
+                return f"{d.name()}: the file {item!r} does not exist"
+    return ""
+
+
 def _guarded_check(alg, parameters, context, check):
     """Ranges first, then former parameter IDs resolved, then ``check(parameters)`` with GDAL's PAM
     off (no ``.aux.xml`` written next to the inputs while QGIS loads them)."""
-    problem = range_problem(alg, parameters, context)
+    problem = range_problem(alg, parameters, context) or missing_file_problem(alg, parameters)
     if problem:
         return False, problem
     try:
@@ -304,6 +344,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         except MemoryError:
             run.rollback()
             raise QgsProcessingException(self.memory_advice()) from None
+        except (OSError, RuntimeError) as exc:  # GDAL's write errors arrive as RuntimeError with the C message
+            run.rollback()
+            full = _disk_full(exc)
+            if full:
+                raise QgsProcessingException(self.tr(
+                    f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
+                    "an output folder on another disk.")) from None
+            raise
         except BaseException:
             run.rollback()
             raise

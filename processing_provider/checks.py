@@ -42,6 +42,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterDefinition,
     QgsProcessingUtils,
     QgsProject,
     QgsProperty,
@@ -198,19 +199,24 @@ def resolve_outputs(alg, parameters, context) -> tuple[dict, dict]:
     for d in alg.destinationParameterDefinitions():
         name = d.name()
         value = parameters.get(name)
+        kind = _dest_kind(d)
         if value is None or value == "" or (isinstance(value, QgsProcessingOutputLayerDefinition)
                                             and not value.sink.staticValue()):
-            continue
-        kind = _dest_kind(d)
+            if d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional or kind not in ("raster", "vector",
+                                                                                             "file"):
+                continue
+            # a required output left out (a script's processing.run): a temporary file, as the dialog and
+            # qgis_process give, rather than writing to an empty path
+            value = params[name] = QgsProcessing.TEMPORARY_OUTPUT
         if kind == "folder":
             text = str(value.sink.staticValue() if isinstance(value, QgsProcessingOutputLayerDefinition) else value)
             if text and text != QgsProcessing.TEMPORARY_OUTPUT:
                 targets[name] = (text, kind)
             continue
         if kind in ("raster", "vector"):
-            path = alg.parameterAsOutputLayer(parameters, name, context)
+            path = alg.parameterAsOutputLayer(params, name, context)
         elif kind == "file":
-            path = alg.parameterAsFileOutput(parameters, name, context)
+            path = alg.parameterAsFileOutput(params, name, context)
         else:
             continue
         if not path:
@@ -242,6 +248,11 @@ def check_outputs(alg, targets: dict, inputs: dict) -> None:
             raise GeohazardError(f"{name} and {seen[real]} are the same file {file_part!r}; give each output its "
                                  "own file name")
         seen[real] = name
+        if kind == "folder" and os.path.exists(real) and not os.path.isdir(real):
+            raise GeohazardError(f"{name}: {file_part!r} is a file, not a folder; choose a folder path (it is "
+                                 "created when missing)")
+        if kind != "folder" and os.path.isdir(real):
+            raise GeohazardError(f"{name}: {file_part!r} is a folder; give a file name inside it")
         ext = os.path.splitext(file_part)[1].lower()
         if kind == "raster" and ext not in RASTER_OUT_EXT:
             raise GeohazardError(f"{name}: {os.path.basename(file_part)!r} - this tool writes GeoTIFF rasters; "
@@ -554,10 +565,11 @@ def check_overlaps(alg, parameters, context) -> None:
         if ea is None or eb is None:
             continue
         (ra, ca, _), (rb, cb, _) = ea, eb
-        for name, r in ((a, ra), (b, rb)):
-            if r.isNull() or r.xMinimum() > r.xMaximum() or r.yMinimum() > r.yMaximum():
-                raise GeohazardError(f"{name}: the layer has no features (or none with a geometry); give a layer "
-                                     "with at least one")
+        if _no_extent(ra):  # the main layer of the pair
+            raise GeohazardError(f"{a}: the layer has no features (or none with a geometry); give a layer with at "
+                                 "least one")
+        if _no_extent(rb):  # an empty second layer (e.g. no ADA found by an earlier step) lies nowhere: nothing
+            continue        # to compare, the tool reports what it could not use
         if not ca.isValid() or not cb.isValid():
             # radar (pixel) geometry: the tool checks that the grids match; vector layers
             # without CRS were refused by check_vectors already
@@ -579,6 +591,11 @@ def check_overlaps(alg, parameters, context) -> None:
             raise GeohazardError(
                 f"{a} and {b} do not overlap ({a}: {_fmt(ra)}, {b}: {_fmt(rb)} in {ca.authid() or 'the CRS of ' + a}); "
                 f"{b} must {'lie near' if margin else 'cover the same area as'} {a}: check the layers and their CRS")
+
+
+def _no_extent(r: QgsRectangle) -> bool:
+    """An empty layer's extent (null, or min above max: QGIS gives +-1.8e308)."""
+    return r.isNull() or r.xMinimum() > r.xMaximum() or r.yMinimum() > r.yMaximum()
 
 
 def _fmt(r: QgsRectangle) -> str:

@@ -32,6 +32,43 @@ def algorithm_classes() -> list:
     return classes
 
 
+def _paths(value) -> list:
+    """File paths in a parameter value (a string, a list, an output definition), without URI options."""
+    from qgis.core import QgsProcessingOutputLayerDefinition
+
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    items = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, str) and item and item != "TEMPORARY_OUTPUT" and "://" not in item:
+            out.append(os.path.realpath(item.split("|")[0]))
+    return out
+
+
+def model_output_problem(model, parameters) -> str:
+    """A model's output that is one of its inputs (each step guards its own inputs, not the model's: the
+    DEM given as a later step's output would be overwritten), or two outputs on one file; "" when none."""
+    inputs = {}
+    for d in model.parameterDefinitions():
+        if not d.isDestination():
+            for p in _paths(parameters.get(d.name())):
+                inputs.setdefault(p, d.name())
+                if os.path.isdir(p):
+                    for f in glob.glob(os.path.join(p, "*")):
+                        inputs.setdefault(os.path.realpath(f), d.name())
+    seen = {}
+    for d in model.destinationParameterDefinitions():
+        for p in _paths(parameters.get(d.name())):
+            if p in inputs:
+                return (f"{d.name()}: {p!r} is the model's input {inputs[p]}; writing it would destroy that input. "
+                        "Choose another output path")
+            if p in seen:
+                return f"{d.name()} and {seen[p]} are the same file {p!r}; give each output its own path"
+            seen[p] = d.name()
+    return ""
+
+
 def model_algorithms() -> list:
     """The graphical models shipped with the plugin (``models/*.model3``), loaded."""
     from qgis.core import QgsProcessingModelAlgorithm
@@ -48,11 +85,39 @@ def model_algorithms() -> list:
             # model sits in the same toolbox group as the tools
             return {name: gid for gid, name in GROUPS.items()}.get(self.group(), super().groupId())
 
+        def flags(self):
+            # QGIS runs a model in the main thread unless told otherwise; every step here is one of our tools,
+            # which run in background tasks, so the model does too (the desktop keeps repainting while the first
+            # run compiles the numba kernels, and Cancel works)
+            from qgis.core import QgsProcessingAlgorithm
+
+            f = super().flags()
+            registry = QgsApplication.processingRegistry()
+            for child in self.childAlgorithms().values():
+                alg = registry.algorithmById(child.algorithmId())
+                if alg is None or alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading:
+                    return f
+            return f & ~QgsProcessingAlgorithm.Flag.FlagNoThreading
+
+        def checkParameterValues(self, parameters, context):
+            from ..algorithms.errors import GeohazardError
+
+            try:
+                parameters = expand_model_folders(self, parameters)
+            except GeohazardError as exc:
+                return False, str(exc)
+            ok, msg = super().checkParameterValues(parameters, context)
+            if not ok:
+                return ok, msg
+            problem = model_output_problem(self, parameters)
+            return (False, problem) if problem else (True, "")
+
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
             from .transaction import OutputTransaction
 
+            parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})
             try:
                 results = super().processAlgorithm(parameters, context, feedback)
@@ -76,15 +141,69 @@ def model_algorithms() -> list:
             model = ShippedModel()
             model.loadVariant(self.toVariant())
             model.setSourceFilePath(self.sourceFilePath())
-            return model
+            return relax_model_outputs(model)
 
     models = []
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
         model = ShippedModel()
         if model.fromFile(path):
             model.setSourceFilePath(path)
-            models.append(model)
+            models.append(relax_model_outputs(model))
     return models
+
+
+def relax_model_outputs(model):
+    """Every output of a shipped model optional: a user names the ones to keep (from qgis_process too), the
+    others go to temporary files (:func:`fill_model_outputs`)."""
+    from qgis.core import QgsProcessingParameterDefinition
+
+    for d in model.destinationParameterDefinitions():
+        model.parameterDefinition(d.name()).setFlags(d.flags() | QgsProcessingParameterDefinition.Flag.FlagOptional)
+    return model
+
+
+def fill_model_outputs(model, parameters) -> dict:
+    """``parameters`` with a temporary destination for each model output left empty: QGIS 3.22 would give the
+    step an empty path (a later step reading it then fails, e.g. ADA on the SBAS points)."""
+    from qgis.core import QgsProcessingOutputLayerDefinition
+
+    out = dict(parameters)
+    for d in model.destinationParameterDefinitions():
+        value = out.get(d.name())
+        if value is None or value == "" or (isinstance(value, QgsProcessingOutputLayerDefinition)
+                                            and not value.sink.staticValue()):
+            out[d.name()] = d.generateTemporaryDestination()
+    return out
+
+
+def expand_model_folders(model, parameters) -> dict:
+    """``parameters`` with each folder given to a multiple-raster input replaced by its stack files (as the
+    tools do: interferograms, or coherence rasters for COHERENCE)."""
+    from qgis.core import QgsProcessing
+
+    from ..algorithms.errors import GeohazardError
+    from .io.stacks import filter_stack_files
+
+    out = dict(parameters)
+    for d in model.parameterDefinitions():
+        if d.type() != "multilayer" or d.layerType() != QgsProcessing.SourceType.TypeRaster:
+            continue
+        value = out.get(d.name())
+        items = value if isinstance(value, (list, tuple)) else [value] if value else []
+        if not any(isinstance(i, str) and os.path.isdir(i) for i in items):
+            continue
+        files = []
+        for item in items:
+            if isinstance(item, str) and os.path.isdir(item):
+                found = filter_stack_files(sorted(glob.glob(os.path.join(item, "*"))),
+                                           "coh" if d.name() == "COHERENCE" else "ifg")
+                if not found:
+                    raise GeohazardError(f"{d.name()}: the folder {item!r} holds no raster")
+                files += found
+            else:
+                files.append(item)
+        out[d.name()] = files
+    return out
 
 
 def silence_hdf5_diagnostics() -> int:

@@ -669,6 +669,25 @@ class SlipInversion(GeohazardAlgorithm):
             raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {text!r}")
         return np.arange(d0, d1 + 1e-9, step)
 
+    #: Largest problem solved: patches, and bytes of the dense Green's functions (2 slip components per patch).
+    MAX_PATCHES = 20_000
+    MAX_GREENS_BYTES = 4e9
+
+    def _check_size(self, faults, patch_length_m, patch_width_m, n_samples, dips) -> None:
+        """Refuse, before any work, a discretisation too fine for the memory it needs (counted per fault as
+        the inversion cuts it: whole patches along strike and down dip; the gentlest dip of a search)."""
+        dip = np.radians(np.full(len(faults.length_m), float(np.min(dips))) if dips is not None else faults.dip_deg)
+        width = (faults.bottom_m - faults.top_m) / np.maximum(np.sin(dip), 1e-6)
+        n = int(np.sum(np.maximum(1, np.ceil(faults.length_m / patch_length_m - 1e-9))
+                       * np.maximum(1, np.ceil(width / patch_width_m - 1e-9))))
+        need = 2.0 * n * max(n_samples, 1) * 8.0
+        if n > self.MAX_PATCHES or need > self.MAX_GREENS_BYTES:
+            raise GeohazardError(
+                f"PATCH_LENGTH {patch_length_m:g} m x PATCH_WIDTH {patch_width_m:g} m cut the fault into about {n:,} "
+                f"patches; with {n_samples:,} samples their Green's functions need {need / 1e9:.1f} GB (at most "
+                f"{self.MAX_PATCHES:,} patches and {self.MAX_GREENS_BYTES / 1e9:g} GB): use larger patches, a shorter "
+                "fault or fewer samples (a larger QUADTREE_STD)")
+
     def _faults(self, parameters, context, crs):
         # this tool's depths are in m (it does not inherit the km source-fault mixin)
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
@@ -688,10 +707,12 @@ class SlipInversion(GeohazardAlgorithm):
                                     self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
                     ramp=self.parameterAsBool(parameters, self.RAMP, context),
                     poisson=self.parameterAsDouble(parameters, self.POISSON, context))
+        faults = self._faults(parameters, context, crs)
+        plen = self.parameterAsDouble(parameters, self.PATCH_LENGTH, context)
+        pwid = self.parameterAsDouble(parameters, self.PATCH_WIDTH, context)
+        self._check_size(faults, plen, pwid, samples.east_m.size, self._dips(parameters, context))
         res, patches, index, dip_table = invert_fault_slip(
-            samples, self._faults(parameters, context, crs), **opts,
-            patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
-            patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context),
+            samples, faults, **opts, patch_length_m=plen, patch_width_m=pwid,
             smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
             shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
             dips_deg=self._dips(parameters, context), progress=FeedbackProgress(feedback, 0, 95))

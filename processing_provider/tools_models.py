@@ -155,6 +155,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
                     return False, self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)")
                 raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
             else:
+                if not parameters.get(self.OUTPUT):
+                    return False, self.tr("INPUT (points) needs OUTPUT (a .gpkg path, or TEMPORARY_OUTPUT)")
                 date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
             if parameters.get(self.ORIGIN_DATE):
                 parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))

@@ -51,7 +51,7 @@ from .raster_io import (
 )
 from .vector_io import write_vector
 from .wavelength import HELP as WAVELENGTH_HELP
-from .wavelength import resolve_wavelength, wavelength_parameter
+from .wavelength import carried_wavelength, resolve_wavelength, wavelength_parameter
 
 
 class AmplitudeDispersion(GeohazardAlgorithm):
@@ -277,17 +277,20 @@ class PhaseLinking(GeohazardAlgorithm):
         func = functools.partial(phase_link_block, window=window, method=method, shp_method=shp, alpha=alpha)
         if ifg_dir:
             os.makedirs(ifg_dir, exist_ok=True)
+        carried = carried_wavelength([lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT,
+                                                                                          context)])
         with contextlib.ExitStack() as files:
             w_ph = files.enter_context(RasterWriter.like(
                 outs[self.OUTPUT], info, count=n, descriptions=[d.isoformat() for d in stack.dates],
                 dtype=np.complex64 if as_complex else np.float32,
-                metadata={"method": method, "shp_method": shp, "window": f"{window}"}))
+                metadata={"method": method, "shp_method": shp, "window": f"{window}", **carried}))
             w_tc = files.enter_context(optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info))
             w_n = files.enter_context(optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32,
                                                       nodata=0))
             ifg_writers = [files.enter_context(RasterWriter.like(
                 os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
-                descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"])) for i, j in pairs]
+                descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"], metadata=carried))
+                for i, j in pairs]
 
             def write(block, out):
                 ph = out["phase"]

@@ -256,6 +256,13 @@ class SbasInversion(GeohazardAlgorithm):
                 raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
                                      "interferogram")
             warn_disconnected(progress, net)
+            n_parts = len(net.components(np.ones(net.n_pairs, bool)))
+            if net.n_pairs <= net.n_dates - n_parts:  # a tree: every pair is needed, none checks another
+                feedback.pushWarning(
+                    f"INTERFEROGRAMS: {net.n_pairs} interferogram(s) for {net.n_dates} dates leave no redundancy: "
+                    "no loop can reveal an unwrapping error and the atmosphere of each date stays in the series "
+                    "(temporal coherence is 1 by construction); read the velocity as that of the interferograms "
+                    "themselves, or add pairs")
             ref_rc = reference_pixel(self, parameters, context, stack, count, mean_coh)
             feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
                               f"{net.n_dates} dates, weighting {weighting}")

@@ -36,6 +36,7 @@ from .feedback import FeedbackProgress
 from .io.stacks import expand_raster_inputs
 from .io.unwrap import is_complex, read_back
 from .raster_io import RasterWriter, check_same_grid, raster_info, raster_source, read_band
+from .wavelength import carried_wavelength
 
 
 def _pair_name(path: str, name: str) -> str:
@@ -239,7 +240,7 @@ class Unwrap(GeohazardAlgorithm):
                 for k, (path, pair) in enumerate(zip(ifgs, pairs)):
                     check_canceled(progress)
                     feedback.setProgressText(f"Unwrapping {pair} ({k + 1}/{n})")
-                    meta = {"backend": backend, "units": "radians"}
+                    meta = {"backend": backend, "units": "radians", **carried_wavelength([path])}
                     w_u = RasterWriter.like(os.path.join(out_dir, f"{pair}.unw.tif"), info, descriptions=[pair],
                                             metadata=meta)
                     writers.append(w_u)

@@ -151,6 +151,8 @@ def write_vector(path: str, fields: dict, *, crs_wkt: str = "", x=None, y=None, 
     wkb : sequence of bytes, optional
         One WKB geometry per feature (polygons, lines ...); ``None`` for no geometry.
     """
+    if not path or not os.path.basename(path):
+        raise GeohazardError(f"no output file name was given ({path!r})")
     ext = os.path.splitext(path)[1].lower() or ".gpkg"
     driver_name = _DRIVERS.get(ext)
     if driver_name is None:

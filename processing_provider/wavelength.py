@@ -65,3 +65,26 @@ def resolve_wavelength(alg, parameters, pid: str, context, feedback, *, rasters:
         for w in choice.warnings:
             feedback.pushWarning(w)
     return choice
+
+
+def carried_wavelength(paths: Iterable[str]) -> dict:
+    """``{"WAVELENGTH_M": value}`` for the outputs of a tool that keeps phase in radians (phase linking,
+    unwrapping) when its inputs carry a wavelength, so the step that converts to millimetres later uses it;
+    ``{}`` when they carry none.
+
+    Raises
+    ------
+    GeohazardError
+        When the inputs carry different wavelengths (the files are named).
+    """
+    from ..algorithms.errors import GeohazardError
+
+    found, problems = collect(list(geotiff_metadata(paths)))
+    if problems:
+        raise GeohazardError(problems[0])
+    values = {round(v, 9) for _, v in found}
+    if len(values) > 1:
+        (a, va), (b, vb) = next((x, y) for x in found for y in found if round(x[1], 9) != round(y[1], 9))
+        raise GeohazardError(f"the inputs carry different wavelengths: {a} = {va:.8g} m but {b} = {vb:.8g} m; a "
+                             "stack must come from one sensor")
+    return {"WAVELENGTH_M": f"{found[0][1]:.10g}"} if found else {}

@@ -221,11 +221,20 @@ def modify_network(network: Network, *, max_temporal_baseline_days: Optional[flo
     subsets = [[network.dates[j] for j in c] for c in comps]
     edit = NetworkEdit(keep, {i: w for i, w in reasons.items() if not keep[i]}, restored, dates_out, subsets)
     if (dates_out or len(subsets) > 1) and not allow_disconnected:
-        raise NetworkError(disconnection_message(edit))
+        given = network.components(np.ones(network.n_pairs, bool))
+        raise NetworkError(disconnection_message(edit, keep_connected=keep_connected, input_subsets=len(given),
+                                                 by_name=bool(user)))
     return edit
 
 
-def disconnection_message(edit: NetworkEdit) -> str:
+def disconnection_message(edit: NetworkEdit, *, keep_connected: bool = False, input_subsets: int = 1,
+                          by_name: bool = False) -> str:
+    """Why the kept network is split and what can be done, given whether the input network was already split
+    (``input_subsets`` > 1), KEEP_CONNECTED was on and interferograms were dropped by name (``by_name``)."""
+    if input_subsets > 1:
+        return (f"the input network is already split into {input_subsets} subsets before any drop (no "
+                "interferogram joins them, so none can be put back): add interferograms that link them, or "
+                "ALLOW_DISCONNECTED to accept it")
     parts = []
     if edit.dates_out:
         parts.append(f"{len(edit.dates_out)} date(s) lose every interferogram: "
@@ -233,9 +242,15 @@ def disconnection_message(edit: NetworkEdit) -> str:
     if len(edit.subsets) > 1:
         parts.append(f"the kept interferograms form {len(edit.subsets)} separate subsets: " + "; ".join(
             f"{s[0]:%Y%m%d}..{s[-1]:%Y%m%d} ({len(s)} dates)" for s in edit.subsets))
-    return ("the drops disconnect the network: " + "; ".join(parts)
-            + ". Loosen the limits, turn on KEEP_CONNECTED (puts back the best dropped interferograms that "
-              "reconnect it), or ALLOW_DISCONNECTED to accept it")
+    if keep_connected:
+        advice = ("KEEP_CONNECTED put back what it could" + (", but not the interferograms dropped by name "
+                  "(DROP_PAIRS, EXCLUDE_DATES, START_DATE, END_DATE)" if by_name else "")
+                  + ". Loosen the limits" + (" or drop fewer by name" if by_name else "")
+                  + ", or ALLOW_DISCONNECTED to accept it")
+    else:
+        advice = ("Loosen the limits, turn on KEEP_CONNECTED (puts back the best dropped interferograms that "
+                  "reconnect it), or ALLOW_DISCONNECTED to accept it")
+    return "the drops disconnect the network: " + "; ".join(parts) + ". " + advice
 
 
 def _reconnect(network: Network, keep: np.ndarray, user: set, mean_coherence) -> list:

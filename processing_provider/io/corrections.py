@@ -224,8 +224,13 @@ def write_csv(path: str, rows: list) -> str:
 
 
 def unit_meta(stack: Stack) -> dict:
-    return {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
+    """What a corrected interferogram carries for the next step: its unit and sign and the wavelength the
+    stack was read with (so a later tool converting phase to mm uses the same one, not a default)."""
+    meta = {"UNIT": ["radians (phase grows with range)", "radians (phase grows toward the satellite)",
                      "m (LOS, positive toward the satellite)", "mm (LOS, positive toward the satellite)"][stack.units]}
+    if getattr(stack, "wavelength_m", None):
+        meta["WAVELENGTH_M"] = f"{stack.wavelength_m:.10g}"
+    return meta
 
 
 def report_path(alg, parameters, context) -> str:

@@ -176,7 +176,7 @@ def run_closure_correction(alg, parameters, context, feedback, stack, triplets, 
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); all published together or none."""
     info, net = stack.info, stack.network
     stats = ClosureStats(triplets.n)
-    meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)"}
+    meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)", "WAVELENGTH_M": f"{stack.wavelength_m:.10g}"}
     with contextlib.ExitStack() as outs:
         writers = [outs.enter_context(RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta,
                                                         compress=CODEC, tile_rows=tile_rows))
@@ -217,9 +217,13 @@ def run_closure_correction(alg, parameters, context, feedback, stack, triplets, 
 
 # ----------------------------------------------------------------------------- time-series runs
 def series_metadata(path: str, extra: dict) -> dict:
-    """The input series' reference metadata (``REFERENCE_*`` as sbasinversion writes it) plus ``extra``."""
+    """The input series' metadata that later steps need (reference ``REFERENCE_*``, unit and sign, wavelength)
+    plus ``extra``."""
+    from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
+
     ds = open_raster(path, "INPUT")
-    meta = {k: v for k, v in (ds.GetMetadata() or {}).items() if k.startswith("REFERENCE")}
+    meta = {k: v for k, v in (ds.GetMetadata() or {}).items()
+            if k.startswith("REFERENCE") or k in ("UNIT", "SIGN") + WAVELENGTH_METADATA_KEYS}
     ds = None
     meta.update(extra)
     return meta

@@ -311,3 +311,20 @@ def test_dem_error_block_gives_the_final_velocity_of_the_corrected_series():
     want, want_std = linear_velocity(dem_error_block(ts, g, range_sin_inc_m=s)["corrected_mm"], years)
     np.testing.assert_array_equal(out["velocity_mm_yr"], want)
     np.testing.assert_array_equal(out["velocity_std_mm_yr"], want_std)
+
+
+def test_split_input_network_is_named_as_such_not_blamed_on_keep_connected():
+    import datetime as dt
+
+    from algorithms.timeseries.network import NetworkError
+
+    d = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(6)]
+    net = build_network([(d[0], d[1]), (d[1], d[2]), (d[3], d[4]), (d[4], d[5])])  # two islands
+    with pytest.raises(NetworkError, match=r"input network is already split into 2 subsets before any drop") as e:
+        modify_network(net, keep_connected=True)
+    assert "turn on KEEP_CONNECTED" not in str(e.value)
+    net2 = build_network([(d[i], d[j]) for i in range(6) for j in range(i + 1, min(6, i + 3))])
+    with pytest.raises(NetworkError, match=r"KEEP_CONNECTED put back what it could, but not the interferograms "
+                                           r"dropped by name") as e:
+        modify_network(net2, keep_connected=True, exclude_dates=[d[2], d[3]])
+    assert "turn on KEEP_CONNECTED" not in str(e.value)

@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 
+import numpy as np
 import pytest
 import testutils_hostile as hk
 
@@ -235,3 +236,181 @@ def test_importcoulombinput_names_the_bad_fault_line(qgis_app, tmp_path, old, ne
     msg = hk.expect_refusal("importcoulombinput", {"INPUT": path, "CRS": "EPSG:32610",
                                                    "OUTPUT_SOURCES": str(tmp_path / "s.gpkg")}, match)
     assert "no fault lines" not in msg
+
+
+# ------------------------------------------------------------------ outputs that cannot be written
+def test_timeseriesmodels_without_output_is_refused(qgis_app, tmp_path):
+    src = hk.dated_layer(str(tmp_path / "pts.gpkg"))
+    hk.expect_refusal("timeseriesmodels", {"INPUT": src}, r"INPUT \(points\) needs OUTPUT")
+
+
+def test_plot_folder_that_is_a_file_is_refused_before_running(qgis_app, tmp_path):
+    src = hk.dated_layer(str(tmp_path / "pts.gpkg"))
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    msg = hk.expect_refusal("inversevelocity", {"INPUT": src, "OUTPUT": str(tmp_path / "iv.gpkg"),
+                                                "PLOT_FOLDER": str(afile)},
+                            r"PLOT_FOLDER: .*afile' is a file, not a folder")
+    assert "Traceback" not in msg and not (tmp_path / "iv.gpkg").exists()
+
+
+def test_vector_output_that_is_a_folder_is_refused(qgis_app, tmp_path):
+    src = hk.dated_layer(str(tmp_path / "pts.gpkg"))
+    (tmp_path / "out.gpkg").mkdir()
+    hk.expect_refusal("inversevelocity", {"INPUT": src, "OUTPUT": str(tmp_path / "out.gpkg")},
+                      r"OUTPUT: .*out.gpkg' is a folder")
+
+
+@pytest.mark.parametrize("tool,params", [
+    ("amplitudedispersion", {"OUTPUT_DISPERSION": "a.tif"}),
+    ("phaselinking", {"OUTPUT": "p.tif"}),
+])
+def test_missing_slc_file_is_named(qgis_app, tool, params, tmp_path):
+    files, _ = hk.slc_files(str(tmp_path / "slc"))
+    gone = str(tmp_path / "slc" / "20990101.slc.tif")
+    msg = hk.expect_refusal(tool, {"INPUT": files[:3] + [gone] + files[3:],
+                                   **{k: str(tmp_path / v) for k, v in params.items()}},
+                            r"INPUT: the file .*20990101.slc.tif' does not exist")
+    assert "Incorrect parameter value" not in msg
+
+
+# ------------------------------------------------------------------ slip inversion size
+def test_slipinversion_with_millions_of_patches_is_refused_up_front(qgis_app, tmp_path):
+    from hostile.test_hostile_faults import fault_lines, los_data
+
+    params = {"LOS_ASC": los_data(str(tmp_path / "asc.tif")), "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0,
+              "FAULT": fault_lines(str(tmp_path / "trace.gpkg")), "DIP": 55.0, "BOTTOM_DEPTH": 9000.0,
+              "PATCH_LENGTH": 10.0, "PATCH_WIDTH": 10.0, "QUADTREE_STD": 4.0, "RAMP": False,
+              "OUTPUT_PATCHES": str(tmp_path / "p.gpkg")}
+    hk.expect_refusal("slipinversion", params, r"PATCH_LENGTH 10 m x PATCH_WIDTH 10 m cut the fault into about "
+                                               r"[0-9,]+ patches.*use larger patches")
+    assert not (tmp_path / "p.gpkg").exists()
+
+
+# ------------------------------------------------------------------ a full disk
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 96 KiB tmpfs: room for the first bytes of an output, not for the whole (needs root and mount)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a full disk is simulated with a small tmpfs, which needs root and mount")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield str(mnt)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)  # lazy: GDAL may still hold a handle
+
+
+@pytest.mark.parametrize("tool,outputs", [
+    ("rampremoval", {"OUTPUT": "corr"}),
+    ("sbasinversion", {"OUTPUT_TIMESERIES": "ts.tif", "OUTPUT_VELOCITY": "v.tif"}),
+    ("pcaatmosphere", None),
+])
+def test_full_disk_is_a_clear_message_and_leaves_nothing(qgis_app, tiny_disk, tool, outputs, tmp_path):
+    import datetime as dt
+
+    import numpy as np
+    from testutils import write_geotiff
+
+    if outputs is None:  # a time series for the PCA tool
+        dates = [dt.date(2021, 1, 5) + dt.timedelta(days=12 * i) for i in range(24)]
+        rng = np.random.default_rng(0)
+        ts = write_geotiff(str(tmp_path / "ts.tif"), np.cumsum(rng.normal(0, 2, (24, 60, 70)), axis=0),
+                           geotransform=hk.GT, epsg=32633, descriptions=[d.isoformat() for d in dates])
+        params = {"INPUT": ts, "TILE_PIXELS": 8, "OUTPUT": os.path.join(tiny_disk, "cor.tif")}
+    else:
+        files = hk.ifg_stack(str(tmp_path / "ifgs"), shape=(60, 70), n_dates=8)
+        params = {"INTERFEROGRAMS": files, **{k: os.path.join(tiny_disk, v) for k, v in outputs.items()}}
+    msg = hk.expect_refusal(tool, params, r"No space left to write the outputs .*nothing was kept")
+    assert "Traceback" not in msg
+    assert os.listdir(tiny_disk) == []
+
+
+def test_sbas_on_one_interferogram_warns_that_nothing_checks_it(qgis_app, tmp_path):
+    files = hk.ifg_stack(str(tmp_path / "ifgs"))
+    fb = hk.warning_feedback()
+    hk.run("sbasinversion", {"INTERFEROGRAMS": files[:1], "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, fb)
+    assert any("1 interferogram(s) for 2 dates leave no redundancy" in w for w in fb.warnings)
+    fb = hk.warning_feedback()  # a network with loops: no such warning
+    hk.run("sbasinversion", {"INTERFEROGRAMS": files, "OUTPUT_VELOCITY": str(tmp_path / "v2.tif")}, fb)
+    assert not any("no redundancy" in w for w in fb.warnings)
+
+
+# ------------------------------------------------------------------ the wavelength travels through a chain
+def _tag(files, wavelength_m):
+    from osgeo import gdal
+
+    for f in files:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
+        ds = None
+    return files
+
+
+@pytest.mark.parametrize("band,wavelength_m", [("L", 0.2362), ("X", 0.031)])
+def test_wavelength_of_the_stack_reaches_the_velocity_through_a_correction(qgis_app, band, wavelength_m, tmp_path):
+    from osgeo import gdal
+
+    def velocity(path):
+        ds = gdal.Open(path)
+        return ds.GetRasterBand(1).ReadAsArray().astype(float)
+
+    files = _tag(hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6), wavelength_m)
+    plain = hk.ifg_stack(str(tmp_path / "c_band"), n_dates=6)  # the same phases, no tag: Sentinel-1
+    ref = "500300,4099700 [EPSG:32633]"
+    alone = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": ref,
+                                              "OUTPUT_VELOCITY": str(tmp_path / "alone.tif")})["OUTPUT_VELOCITY"])
+    c_band = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": plain, "REFERENCE": ref,
+                                               "OUTPUT_VELOCITY": str(tmp_path / "c.tif")})["OUTPUT_VELOCITY"])
+    fixed = hk.run("unwrapclosurecorrection", {"INTERFEROGRAMS": files, "OUTPUT": str(tmp_path / "fixed")})["OUTPUT"]
+    fixed_files = sorted(str(p) for p in __import__("pathlib").Path(fixed).glob("*.tif"))
+    fb = hk.warning_feedback()
+    chain = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": fixed_files, "REFERENCE": ref,
+                                              "OUTPUT_VELOCITY": str(tmp_path / "chain.tif")}, fb)["OUTPUT_VELOCITY"])
+    ok = np.isfinite(alone) & (np.abs(c_band) > 1)
+    np.testing.assert_allclose(chain[ok], alone[ok], rtol=0.01)
+    assert np.median(alone[ok] / c_band[ok]) == pytest.approx(wavelength_m / 0.05546576, rel=0.01)
+
+
+# ------------------------------------------------------------------ a model's outputs against its inputs
+def test_model_refuses_an_output_that_is_its_own_input(qgis_app, tmp_path):
+    files = hk.ifg_stack(str(tmp_path / "ifgs"))
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(16, 18))
+    before = hk.digest([dem])
+    (tmp_path / "bperp.csv").write_text("".join(f"2020{m:02d}01,{10 * m}\n" for m in range(1, 6)))
+    msg = hk.expect_refusal("correctedsbas", {
+        "INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "bperp.csv")],
+        "network:NETWORK_REPORT": str(tmp_path / "net.csv"), "unwrapping:LOOP_STATS": str(tmp_path / "loops.csv"),
+        "ramps:CORRECTED": str(tmp_path / "corrected"), "reference:REFERENCE": str(tmp_path / "ref.gpkg"),
+        "sbas:TIMESERIES": str(tmp_path / "ts.tif"), "sbas:VELOCITY": str(tmp_path / "v.tif"),
+        "demerror:TIMESERIES": str(tmp_path / "ts_dem.tif"), "demerror:DEM_ERROR": dem},
+        r"demerror:DEM_ERROR: .*dem.tif' is the model's input DEM")
+    assert "Traceback" not in msg and hk.digest([dem]) == before
+    assert not (tmp_path / "v.tif").exists()
+
+
+def test_models_take_a_folder_and_need_only_the_outputs_a_user_names(qgis_app, tmp_path):
+    import datetime as dt
+
+    from qgis.core import QgsApplication, QgsProcessingParameterDefinition
+
+    for mid in ("correctedsbas", "sbastolandslideactivity"):
+        alg = QgsApplication.processingRegistry().algorithmById(f"geohazard:{mid}")
+        assert all(d.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional
+                   for d in alg.destinationParameterDefinitions())
+    hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6, shape=(30, 32))
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(30, 32))
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(6)]
+    (tmp_path / "b.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(dates, [3, -40, 25, 60, -12, 33])))
+    res = hk.run("correctedsbas", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "DEM": dem,
+                                   "BASELINES": [str(tmp_path / "b.csv")],
+                                   "demerror:VELOCITY": str(tmp_path / "final.tif")})
+    assert res["demerror:VELOCITY"] == str(tmp_path / "final.tif") and os.path.exists(res["demerror:VELOCITY"])
+    # the landslide model without its optional points output: the ADA step still gets the points
+    inv = hk.polygon_layer(str(tmp_path / "inv.gpkg"), [hk.square(500000.0, 4099520.0, 400.0)])
+    res = hk.run("sbastolandslideactivity", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "INVENTORY": inv,
+                                             "activity:ACTIVITY": str(tmp_path / "act.gpkg")})
+    assert os.path.exists(res["activity:ACTIVITY"]) and os.path.exists(str(res["sbas:POINTS"]))
