@@ -134,13 +134,32 @@ def _is_null(v) -> bool:
 
 
 # ----------------------------------------------------------------------------- rasters
+_METADATA: dict = {}
+
+
 def raster_metadata(path: str) -> dict:
-    """GDAL metadata of the default domain (empty when the file does not open)."""
+    """GDAL metadata of the default domain (empty when the file does not open).
+
+    Cached by path, size and modification time: a pick on a group reads the metadata of every
+    raster in its folder.
+    """
+    try:
+        st = os.stat(path)
+        key = (os.path.abspath(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _METADATA:
+        return dict(_METADATA[key])
     try:
         ds = open_raster(path, os.path.basename(path))
+        meta = dict(ds.GetMetadata() or {})
     except GeohazardError:
-        return {}
-    return dict(ds.GetMetadata() or {})
+        meta = {}
+    if key is not None:
+        if len(_METADATA) > 4096:
+            _METADATA.clear()
+        _METADATA[key] = meta
+    return dict(meta)
 
 
 def raster_crs(info) -> QgsCoordinateReferenceSystem:
