@@ -278,12 +278,16 @@ def feature_series(layer: QgsVectorLayer, fids) -> list:
     for feat, vals in zip(feats, values):
         pid = str(feat[label_field]) if label_field and not _is_null(feat[label_field]) else str(feat.id())
         geom = feat.geometry()
-        single = geom.type() == QgsWkbTypes.GeometryType.PointGeometry and not geom.isMultipart()
-        p = geom.asPoint() if single else geom.centroid().asPoint()
+        if geom.isNull() or geom.isEmpty():
+            x = y = None
+        else:
+            single = geom.type() == QgsWkbTypes.GeometryType.PointGeometry and not geom.isMultipart()
+            p = geom.asPoint() if single else geom.centroid().asPoint()
+            x, y = p.x(), p.y()
         out.append(Series(
-            name=f"{layer.name()} {pid}", where=format_xy(p.x(), p.y(), crs), dates=dates, values_mm=vals,
-            kind="point", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs), x=p.x(), y=p.y(),
-            point_id=pid, component="LOS", key=("point", layer.id(), feat.id())))
+            name=f"{layer.name()} {pid}", where="no geometry" if x is None else format_xy(x, y, crs), dates=dates,
+            values_mm=vals, kind="point", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs),
+            x=x, y=y, point_id=pid, component="LOS", key=("point", layer.id(), feat.id())))
     return out
 
 

@@ -86,6 +86,8 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
            "#7f7f7f")
 EMPTY_TEXT = "Pick points or pixels, or draw a polygon, on the map"
 TABLE_COLUMNS = ["Curve", "Model and parameters", "Where (CRS)", "Count", "Component"]
+#: Most curves on one plot (a legend and a table stay readable; a polygon mean stands for many points).
+MAX_CURVES = 40
 #: Pick tolerance around a click, in screen pixels.
 PICK_PIXELS = 8
 
@@ -341,30 +343,51 @@ class TimeSeriesViewerDock(QgsDockWidget):
 
         ``marker``: ``(QgsGeometry, QgsCoordinateReferenceSystem)`` of the place picked.
         """
+        return self._add_picks([(items, marker)])
+
+    def _add_picks(self, picks) -> int:
+        """Add ``[(series, marker)]``, one redraw for all; at most ``MAX_CURVES`` curves are plotted."""
         known = {s.key for s in self.series} | ({self.reference.key} if self.reference else set())
-        new = [s for s in items if not s.key or s.key not in known]
-        if not new:
+        added, notes, first, skipped = 0, [], None, 0
+        for items, marker in picks:
+            new = [s for s in items if not s.key or s.key not in known]
+            if len(self.series) + len(new) > MAX_CURVES:
+                skipped += len(new)
+                continue
+            if not new:
+                continue
+            pick = self._next_pick
+            self._next_pick += 1
+            for s in new:
+                s.pick = pick
+                s.colour = self._colour()
+                self.series.append(s)
+                known.add(s.key)
+            if marker is not None and not marker[0].isNull():
+                self._add_marker(pick, *marker, new[0].colour)
+            notes += [n for s in new for n in s.notes]
+            first = first or new[0]
+            added += len(new)
+        if added:
+            self.selected = first.key
+            self._after_change()
+        if skipped:
+            notes.append(f"{skipped} curve(s) not added: the dock plots at most {MAX_CURVES}; draw a polygon for "
+                         "the mean of many points")
+        if notes:
+            self.status.setText("; ".join(notes))
+        elif added:
+            self.status.setText(f"Added {first.label}." if added == 1 else f"Added {added} curves.")
+        else:
             self.status.setText("Already plotted.")
-            return 0
-        pick = self._next_pick
-        self._next_pick += 1
-        for s in new:
-            s.pick = pick
-            s.colour = self._colour()
-            self.series.append(s)
-        if marker is not None:
-            self._add_marker(pick, *marker, new[0].colour)
-        notes = [n for s in new for n in s.notes]
-        self.selected = new[0].key
-        self._after_change()
-        self.status.setText("; ".join(notes) if notes else f"Added {new[0].label}.")
-        return len(new)
+        return added
 
     def add_features(self, layer: QgsVectorLayer, fids) -> int:
-        added = 0
+        picks = []
         for s in feature_series(layer, fids):
-            added += self.add_series([s], marker=(QgsGeometry.fromPointXY(QgsPointXY(s.x, s.y)), layer.crs()))
-        return added
+            where = QgsGeometry() if s.x is None else QgsGeometry.fromPointXY(QgsPointXY(s.x, s.y))
+            picks.append(([s], (where, layer.crs())))
+        return self._add_picks(picks)
 
     def add_at_point(self, layer, point: QgsPointXY, tolerance: float) -> bool:
         """Add the feature nearest to ``point`` (layer CRS) within ``tolerance``, or the raster pixel."""

@@ -173,6 +173,21 @@ def test_points_labelled_with_id_and_coordinates_fit_and_export(dock, ps_layer, 
     assert dock.series == [] and dock.reference is None and _canvas_items(canvas, QgsVertexMarker) == []
 
 
+def test_selected_points_in_one_go_at_most_forty(dock, ps_layer, canvas):
+    from qgis.gui import QgsVertexMarker
+
+    from insar_geohazards.ui.timeseries_viewer import MAX_CURVES
+
+    dock.set_series_layer(ps_layer)
+    ps_layer.selectByIds(list(range(3)))
+    assert dock.add_selected() == 3 and dock.status.text() == "Added 3 curves."
+    ps_layer.selectByIds(list(range(50)))
+    assert dock.add_selected() == MAX_CURVES - 3 == 37
+    assert len(dock.series) == 40 and len(_canvas_items(canvas, QgsVertexMarker)) == 40
+    assert "10 curve(s) not added: the dock plots at most 40" in dock.status.text()
+    assert len({s.colour for s in dock.series}) == 10  # the palette cycles
+
+
 def test_points_polygon_mean_matches_qgis_contains(dock, ps_layer, canvas):
     from qgis.core import QgsGeometry, QgsPointXY
 
