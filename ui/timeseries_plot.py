@@ -312,26 +312,28 @@ def write_csv(path: str, shown: list, fits: dict) -> str:
     dates = sorted({d for s in shown for d in s.dates})
     header, columns = ["date"], []
 
-    def column(s, arr):
-        lookup = dict(zip(s.dates, arr))
+    def column(own_dates, arr):
+        lookup = dict(zip(own_dates, arr))
         return [lookup.get(d, np.nan) for d in dates]
 
     for s in shown:
         header.append(f"{s.label} (mm)")
-        columns.append(column(s, s.values_mm))
+        columns.append(column(s.dates, s.values_mm))
         if s.sigma_mm is not None:
             header.append(f"{s.label} 1-sigma (mm)")
-            columns.append(column(s, s.sigma_mm))
+            columns.append(column(s.dates, s.sigma_mm))
         spread = s.spread_mm
         if spread is not None:
             header.append(f"{s.label} std (mm)")
-            columns.append(column(s, spread))
+            columns.append(column(s.dates, spread))
             header.append(f"{s.label} count")
-            columns.append(column(s, np.isfinite(s.members_mm).sum(axis=1).astype(float)))
+            columns.append(column(s.dates, np.isfinite(s.members_mm).sum(axis=1).astype(float)))
         fit = fits.get(s.key)
         if fit is not None and fit._raw is not None:
+            # the model over the curve's own dates only: no extrapolation to another curve's years
+            span = [d for d in dates if s.dates[0] <= d <= s.dates[-1]]
             header.append(f"{s.label} {fit.model} model (mm)")
-            columns.append(list(fit.values_at(dates)))
+            columns.append(column(span, fit.values_at(span)))
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(header)

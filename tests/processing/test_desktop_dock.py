@@ -116,7 +116,9 @@ def test_dock_session_in_qgis_desktop(qgis_app, tmp_path):
     mean_col = header.index(f"{poly['series'][-1]} (mm)")
     got = np.array([float(r[mean_col]) for r in raster_rows])
     np.testing.assert_allclose(got, truth(pr[inside], pc[inside]).mean(axis=1), atol=2e-3)
-    assert f"{px['series'][0]} quadratic model (mm)" in header
+    mcol = header.index(f"{px['series'][0]} quadratic model (mm)")  # the exact model of an exact quadratic
+    np.testing.assert_allclose([float(r[mcol]) for r in raster_rows], truth([10], [20])[:, 0], atol=2e-3)
+    assert all(r[mcol] == "" for r in rows_csv[1:] if r not in raster_rows)  # not extrapolated to the PS years
     with open(tmp_path / "dock_fits.csv", encoding="utf-8") as fh:
         fits = list(csv.reader(fh))
     acc = next(r for r in fits if r[0] == px["series"][0] and r[9] == "acceleration_mm_yr2")
