@@ -29,6 +29,7 @@ not at all. A tool tunes the guard with class attributes:
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 from qgis.core import (
     QgsProcessingAlgorithm,
@@ -188,8 +189,9 @@ def set_decimals(definition) -> None:
     definition.setMetadata(meta)
 
 
-def _disk_full(exc: BaseException) -> str:
-    """The reason when ``exc`` says the disk (or the user's quota) is full, else ""."""
+def _disk_full(exc: BaseException, targets: Optional[dict] = None) -> str:
+    """The reason when ``exc`` says the disk (or the user's quota) is full, or when it is a write error and the
+    disk of an output has (almost) no room left (GDAL >= 3.9 reports only "IO error writing ..."); else ""."""
     import errno
 
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -198,6 +200,16 @@ def _disk_full(exc: BaseException) -> str:
     for marker in ("No space left on device", "Disk quota exceeded"):
         if marker in text:
             return marker
+    if isinstance(exc, RuntimeError) and not any(w in text.lower() for w in ("write", "i/o", "io error")):
+        return ""
+    for path, _ in (targets or {}).values():
+        folder = os.path.dirname(os.path.abspath(path.split("|")[0]))
+        try:
+            st = os.statvfs(folder)
+        except OSError:
+            continue
+        if st.f_bavail * st.f_frsize < (1 << 20):
+            return f"{st.f_bavail * st.f_frsize // 1024} KiB free in {folder}"
     return ""
 
 
@@ -315,6 +327,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         run = OutputTransaction()
+        targets: dict = {}
         try:
             with quiet_gdal_reads():
                 parameters = resolve_aliases(self, parameters, context)
@@ -345,8 +358,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             run.rollback()
             raise QgsProcessingException(self.memory_advice()) from None
         except (OSError, RuntimeError) as exc:  # GDAL's write errors arrive as RuntimeError with the C message
+            full = _disk_full(exc, targets)  # before the rollback frees the space
             run.rollback()
-            full = _disk_full(exc)
             if full:
                 raise QgsProcessingException(self.tr(
                     f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
