@@ -59,7 +59,7 @@ SCRIPT = textwrap.dedent(r"""
     print("RESULT " + json.dumps({"threaded": threaded, "ok": done.get("ok"), "seconds": t1 - t0,
                                   "max_gap": max(gaps), "progress_steps": len(moves),
                                   "compiled": sorted(os.listdir(os.environ["NUMBA_CACHE_DIR"]))[:3],
-                                  "errors": errors}))
+                                  "errors": errors}), flush=True)
     os._exit(0)
 """).replace("ROOT", repr(ROOT))
 
