@@ -1,13 +1,7 @@
 """Screenshots of the time-series dock (docs/desktop.md), taken in the real QGIS desktop.
 
-Run from the repository root (after `make link`); a throw-away profile enables the plugin:
-
-    mkdir -p .build/qgis-profile/profiles/default/QGIS
-    printf '[PythonPlugins]\\ninsar_geohazards=true\\nprocessing=true\\n' \\
-        > .build/qgis-profile/profiles/default/QGIS/QGIS3.ini
-    QGIS_PLUGINPATH=$PWD/.build/plugins xvfb-run -a -s "-screen 0 1600x1000x24" \\
-        qgis --nologo --noversioncheck --profiles-path .build/qgis-profile \\
-        --code docs/make_desktop_dock.py
+Run as docs/make_desktop_first_hour.py says (the same throw-away profile), with
+``--code docs/make_desktop_dock.py``.
 
 With the bundled RADARSAT PS of Boissano (real data) it clicks two PS and draws a polygon with
 the mouse, chooses the quadratic model and breakpoints, and saves the desktop

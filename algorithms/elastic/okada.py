@@ -114,6 +114,19 @@ def _rotate_into(buf, sp, cp, grad, acc, w):
         acc[11] += w * a22
 
 
+@njit
+def _add_sources(alpha, e, n, z, sources, rows, grad, buf, scratch, acc):
+    """Add the sources ``sources[rows]`` one by one (DC3D / DC3D0) at one station into ``acc``, map frame;
+    True (and stop) at the first singular one."""
+    for r in range(rows.shape[0]):
+        src = sources[rows[r]]
+        if _one_source(alpha, e, n, z, src, grad, buf, scratch) != 0:
+            return True
+        phi = math.radians(src[3])
+        _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+    return False
+
+
 @njit(parallel=True)
 def _sum_sources_kernel(alpha, e, n, z, sources, groups, cstart, corners, mstart, members, rest, grad, share,
                         out):
@@ -140,25 +153,12 @@ def _sum_sources_kernel(alpha, e, n, z, sources, groups, cstart, corners, mstart
                                surface_disp_only, buf, scratch[0], scratch[1], scratch[2])
                 _rotate_into(buf, grp[3], grp[4], grad, acc, 1.0)
                 continue
-            for m in range(mstart[gi], mstart[gi + 1]):
-                src = sources[members[m]]
-                iret = _one_source(alpha, e[i], n[i], z[i], src, grad, buf, scratch)
-                if iret != 0:
-                    singular = True
-                    break
-                phi = math.radians(src[3])
-                _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+            singular = _add_sources(alpha, e[i], n[i], z[i], sources, members[mstart[gi]:mstart[gi + 1]], grad, buf,
+                                    scratch, acc)
             if singular:
                 break
         if not singular:
-            for r in range(rest.shape[0]):
-                src = sources[rest[r]]
-                iret = _one_source(alpha, e[i], n[i], z[i], src, grad, buf, scratch)
-                if iret != 0:
-                    singular = True
-                    break
-                phi = math.radians(src[3])
-                _rotate_into(buf, math.sin(phi), math.cos(phi), grad, acc, 1.0)
+            singular = _add_sources(alpha, e[i], n[i], z[i], sources, rest, grad, buf, scratch, acc)
         nc = out.shape[1]
         for k in range(nc):
             out[i, k] = math.nan if singular else acc[k]

@@ -22,16 +22,8 @@ from ...algorithms.formats.baselines import read_baselines
 from ...algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ...algorithms.formats.mintpy import read_ifgram_stack
 from ...algorithms.progress import SubProgress
+from ...algorithms.timeseries import network as nw
 from ...algorithms.timeseries import sbas_blocks
-from ...algorithms.timeseries.network import (
-    Network,
-    build_network,
-    filter_network,
-    network_report_html,
-    network_report_text,
-    orient_pairs,
-    plot_network,
-)
 from .blocks import RunSettings, run_blocks
 from .metadata import wavelength_choice
 from .probe import data_band_index
@@ -95,7 +87,7 @@ _FREE_REFS = _free_refcount()
 class StackInput:
     """Interferograms (GeoTIFF list or MintPy stack) read block-wise as LOS mm."""
 
-    network: Network
+    network: nw.Network
     info: RasterInfo
     wavelength_m: float
     units: int
@@ -181,7 +173,7 @@ class StackInput:
 
 
 # ============================================================================ outputs of the stack tools
-def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_dem: bool) -> str:
+def write_points(path: str, pts: dict, net: nw.Network, info: RasterInfo, *, has_dem: bool) -> str:
     def cat(key):
         return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
 
@@ -212,14 +204,14 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
         crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt() if stack.epsg else ""
         info = RasterInfo(mintpy_h5, stack.shape[1], stack.shape[0], len(stack.pairs),
                           gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
-        net = build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
+        net = nw.build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
                             bperp_m=stack.bperp_m)
         return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
                           order=np.arange(net.n_pairs))
     paths = list(ifg_paths)
     names = [os.path.basename(p) for p in paths]
     raw_pairs = parse_date_pairs(paths, name="INTERFEROGRAMS")
-    pairs, signs = orient_pairs(raw_pairs)
+    pairs, signs = nw.orient_pairs(raw_pairs)
     infos = [raster_info(p, n) for p, n in zip(paths, names)]
     check_same_grid(infos, names)
     matched = None
@@ -251,22 +243,22 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
     else:
         wavelength = wavelength_m or SENTINEL1_WAVELENGTH_M
     order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
-    net = build_network([pairs[i] for i in order], names=[names[i] for i in order],
+    net = nw.build_network([pairs[i] for i in order], names=[names[i] for i in order],
                         bperp_m=None if bperp is None else bperp[order])
     stack = StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, matched, None, order)
     stack.ignored = ignored or {}
     return stack
 
 
-def write_network_report(path: str, net: Network, full: Network, flt, ref_rc) -> dict:
+def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc) -> dict:
     """Network report: HTML at ``path`` (+ PNG + text next to it); ``{output ID: path}`` written."""
     base = os.path.splitext(path)[0]
-    png = plot_network(net, base + ".png")
+    png = nw.plot_network(net, base + ".png")
     extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
     with open(base + ".txt", "w", encoding="utf-8") as fh:
-        fh.write(network_report_text(net, full=full, dropped=flt, extra=extra))
+        fh.write(nw.network_report_text(net, full=full, dropped=flt, extra=extra))
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
+        fh.write(nw.network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
     return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
 
 
@@ -299,7 +291,7 @@ def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, 
     if coherence_filter:
         count, mean_coh, ifg_coh = scan_stack(stack, block_rows, SubProgress(progress, 0, 60),
                                               coherence=stack.has_coherence, run=run, executor=executor)
-    flt = filter_network(stack.network, mean_coherence=ifg_coh, **filters)
+    flt = nw.filter_network(stack.network, mean_coherence=ifg_coh, **filters)
     if not flt.keep.all():
         stack = stack.subset(flt.keep)
         count = mean_coh = None
