@@ -1,4 +1,4 @@
-"""Corrections of an interferogram stack before the SBAS inversion (issue 16, part A):
+"""Corrections of an interferogram stack before the SBAS inversion:
 network modification, reference point, ramp removal, tropospheric correction.
 
 Every tool takes the stack the way ``sbasinversion`` does (INTERFEROGRAMS list or folder,

@@ -1,4 +1,4 @@
-"""Corrections of interferogram stacks and time series (issue 16, part B): unwrapping errors by
+"""Corrections of interferogram stacks and time series: unwrapping errors by
 phase closure, DEM error, PCA atmosphere. Thin adapters: IO in :mod:`.corrections_io`, science in
 ``algorithms/corrections``."""
 

@@ -1,4 +1,4 @@
-"""IO of the corrections of part B (issue 16): stack input, block loops and writers, CSV tables.
+"""IO of the unwrapping, DEM-error and PCA corrections: stack input, block loops and writers, CSV tables.
 
 The tools in ``tools_corrections_ts.py`` read parameters, call this module and the core
 (``algorithms/corrections``); everything GDAL and every writer lives here. Stack helpers come from the

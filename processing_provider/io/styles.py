@@ -156,7 +156,7 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
 
 
 # ---------------------------------------------------------------------------------------------
-# Classified rasters and vector styles (issue 5). Added at the end; the functions above keep
+# Classified rasters and vector styles. The functions above keep
 # their behaviour and signatures.
 
 #: Traffic-light colours of alert levels and activity classes.
