@@ -82,6 +82,17 @@ def _register_provider() -> None:
 _KEEP: list = []
 
 
+def _stack_inputs(*, coherence_x: int) -> list:
+    """The unwrapped interferograms and their coherence rasters, the first inputs of the stack models, with the
+    coherence box at ``coherence_x``."""
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
+
+    return [(QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
+                                                  QgsProcessing.SourceType.TypeRaster), 120),
+            (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
+                                                  optional=True), coherence_x)]
+
+
 class _Model:
     """A model being built: its inputs (in dialog order) and its children, each wired to model inputs, to
     other children's outputs or to static values, every other mandatory child parameter at its default."""
@@ -154,7 +165,6 @@ class _Model:
 def build():
     from qgis.core import (
         QgsProcessing,
-        QgsProcessingParameterMultipleLayers,
         QgsProcessingParameterPoint,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
@@ -169,10 +179,7 @@ def build():
         "INVENTORY": "Landslide inventory polygons.",
         "DEM": "Digital elevation model (optional)."})
     m.inputs([
-        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
-                                              QgsProcessing.SourceType.TypeRaster), 120),
-        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
-                                              optional=True), 380),
+        *_stack_inputs(coherence_x=380),
         (QgsProcessingParameterPoint("REFERENCE", "Reference point (empty: automatic)", optional=True), 640),
         (QgsProcessingParameterVectorLayer("INVENTORY", "Landslide inventory (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon]), 900),
@@ -344,10 +351,7 @@ def build_corrected():
         "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry, default 39 deg).",
         "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry, default 850 km)."})
     m.inputs([
-        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
-                                              QgsProcessing.SourceType.TypeRaster), 120),
-        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
-                                              optional=True), 360),
+        *_stack_inputs(coherence_x=360),
         (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
                                               QgsProcessing.SourceType.TypeFile), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),

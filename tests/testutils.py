@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
@@ -157,7 +159,28 @@ class RecordingProgress:
         self.messages.append(message)
 
 
+def output_files(folder, **names) -> dict:
+    """``{output ID: path}`` of files named ``names`` (output ID -> file name) in ``folder``."""
+    return {key: os.path.join(str(folder), name) for key, name in names.items()}
+
+
+def parameter_ids(alg) -> list:
+    """The parameter IDs of the algorithm ``alg``, in the dialog's order."""
+    return [p.name() for p in alg.parameterDefinitions()]
+
+
 def missing_parameters(alg, ids) -> list:
     """The parameter IDs of ``ids`` that the algorithm ``alg`` does not declare."""
     have = {p.name() for p in alg.parameterDefinitions()}
     return [pid for pid in ids if pid not in have]
+
+
+def tag_wavelength(files, wavelength_m):
+    """Write ``WAVELENGTH_METRES`` into each raster's metadata (a stack of another sensor); returns ``files``."""
+    from osgeo import gdal
+
+    for f in files:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
+        ds = None
+    return files

@@ -428,26 +428,6 @@ def ada_outlines(xm, ym, result, *, margin_m: float = 0.0, back=None, progress=N
     return wkbs, areas
 
 
-def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
-    """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
-    from ...algorithms.formats.dates import field_name
-
-    a, k = result.attributes, result.n_ada
-    fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
-              "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
-              "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
-              "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
-    if slope_deg is not None:
-        fields["slope_pts_deg"] = slope_deg
-    fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
-                   "qi_class": a["qi_class"], "threshold": np.full(k, result.threshold_mm_yr),
-                   "radius_m": a["radius_m"]})
-    if result.mean_series_mm is not None:
-        for j, (_, d) in enumerate(series_dates):
-            fields[field_name(d)] = result.mean_series_mm[:, j]
-    return fields
-
-
 def rings_in_crs(geoms, src_wkt: str, dst_wkt: str) -> list:
     """Rings of QGIS polygon geometries (in ``src_wkt``) transformed to ``dst_wkt``, for the core."""
     from pyproj import Transformer

@@ -14,7 +14,6 @@ import numpy as np
 from ...algorithms.conventions import phase_to_los_mm
 from ...algorithms.corrections.closure import (
     ClosureStats,
-    closure_block_bytes,
     closure_offsets,
     loop_statistics,
     loop_table,
@@ -25,7 +24,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import gacos
 from ...algorithms.progress import SubProgress
 from .blocks import GdalOpener, RunSettings, raster_source, run_blocks
-from .raster import TILE_SIZE, RasterWriter, gdal_cache_limit, open_raster, raster_info
+from .raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
 from .stacks import StackInput
 from .writers import write_csv
 
@@ -324,16 +323,6 @@ def network_closure_offsets(stack, triplets, cycle_mm: float) -> np.ndarray:
     return closure_offsets(sample, triplets, cycle_mm=cycle_mm)
 
 
-def closure_pixel_bytes(n_ifgs: int, n_loops: int, coherence: bool) -> float:
-    """Memory a pixel of a block of unwrapclosurecorrection costs over the whole run: the float64 stack of the
-    block read ahead and of the block computed (8 + 8 bytes a value), what the block function allocates
-    (:func:`closure_block_bytes`), its float32 result and the float32 results of the block queued for the
-    writer and of the block being written (3 x 4); with coherence, its float32 reads (2 x 4) and the float64
-    masked copy of the computed block (8)."""
-    per_ifg = 16.0 + 12.0 + (16.0 if coherence else 0.0)
-    return n_ifgs * per_ifg + closure_block_bytes(n_ifgs, n_loops)
-
-
 def read_coherence(stack, r0: int, r1: int) -> np.ndarray:
     """Coherence ``(M, r1-r0, cols)`` float32 of the network's interferograms, without reading them again."""
     if stack.mintpy is not None:
@@ -342,19 +331,6 @@ def read_coherence(stack, r0: int, r1: int) -> np.ndarray:
     for k, i in enumerate(stack.order):
         coh[k] = stack._read_rows(stack.coh_paths[i], r0, r1, np.float32)
     return coh
-
-
-def closure_plan(info, n_ifgs: int, n_loops: int, coherence: bool, max_memory_mb) -> tuple:
-    """``(plan, tile_rows)``: row blocks whose whole-run footprint (:func:`closure_pixel_bytes`) fits the
-    budget, and the tile height of the corrected files. Blocks below one 256-row tile are a multiple of
-    16 rows and the files' tiles as tall, so that every block completes one row of tiles of every file
-    (written and flushed at once: nothing of the 202 files waits in buffers or in GDAL's cache)."""
-    bpp = closure_pixel_bytes(n_ifgs, n_loops, coherence)
-    fit = int(max_memory_bytes(max_memory_mb) // (bpp * info.width))
-    if fit >= TILE_SIZE or fit >= info.height:
-        return plan_blocks(info.height, info.width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb), None
-    rows = max(1, fit // 16 * 16) if fit >= 16 else max(1, fit)
-    return plan_blocks(info.height, info.width, block_rows=rows), max(16, rows // 16 * 16)
 
 
 #: GDAL's block cache during the run, as a share of the block budget: enough for the decoded tiles of the

@@ -19,21 +19,17 @@ from typing import Optional, Sequence
 import numpy as np
 from osgeo import gdal, osr
 
+from ...algorithms.engine import TILE_SIZE
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.stack_names import RASTER_EXT  # noqa: F401 - the one list, read by io and inputs
 from .probe import data_band_index
 from .transaction import LIVE_TEMPS
 
 gdal.UseExceptions()
 
-#: Extensions of the raster files a folder given as a raster-list input contributes.
-RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil", ".cc", ".coh")
-
 #: Rows per block used by tools that stream rasters (bounded memory).
 DEFAULT_BLOCK_ROWS = 256
 
-#: Tile size of the GeoTIFFs we write (tile height shrinks for many-band wide outputs, see
-#: :func:`output_tile_rows`).
-TILE_SIZE = 256
 
 #: Most memory one writer may hold for a row of tiles (all bands) before it is written.
 TILE_ROW_BUDGET_BYTES = 64 * 1024 * 1024

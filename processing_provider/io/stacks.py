@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
@@ -23,34 +22,13 @@ from ...algorithms.formats.baselines import read_baselines
 from ...algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ...algorithms.formats.mintpy import read_ifgram_stack
 from ...algorithms.progress import SubProgress
+from ...algorithms.timeseries import network as nw
 from ...algorithms.timeseries import sbas_blocks
-from ...algorithms.timeseries.network import (
-    Network,
-    build_network,
-    filter_network,
-    network_report_html,
-    network_report_text,
-    orient_pairs,
-    plot_network,
-)
 from .blocks import RunSettings, run_blocks
 from .metadata import wavelength_choice
 from .probe import data_band_index
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
-
-_COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
-
-
-_UNW_RE = re.compile(r"unw", re.I)
-
-
-def _has_date_pair(path: str) -> bool:
-    try:
-        parse_date_pair(path)
-    except GeohazardError:
-        return False
-    return True
 
 
 def is_mintpy_stack(path) -> bool:
@@ -58,37 +36,11 @@ def is_mintpy_stack(path) -> bool:
     return isinstance(path, str) and path.lower().endswith(".h5")
 
 
-def is_coherence_file(path: str) -> bool:
-    """A coherence raster by its name: a ``cc``/``coh``/``cor``/``coherence`` word, or such an extension."""
-    return bool(_COH_RE.search(os.path.basename(path)))
-
-
-def _pairs_a_date_with_itself(path: str) -> bool:
-    try:
-        parse_date_pair(path)
-    except GeohazardError as exc:
-        return "with itself" in str(exc)
-    return False
-
-
-def filter_stack_files(files: list, want: str) -> list:
-    """The files of a folder (or of a list made by the dialog's "Add Directory...") that belong to
-    the stack: rasters only (no ``.aux.xml``/``.ovr`` sidecars); for ``want="ifg"`` the names with
-    ``unw`` when there are any, else every raster that is not a coherence file, and only files
-    whose name carries a date pair when some do (a DEM in the folder is skipped); for
-    ``want="coh"`` the coherence files (``cc``, ``coh``, ``cor``) when there are any."""
-    files = [f for f in files if f.lower().endswith(RASTER_EXT)]
-    if want == "coh":
-        coh = [f for f in files if is_coherence_file(f)]
-        return coh or files
-    unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
-    files = unw or [f for f in files if not is_coherence_file(f)]
-    dated = [f for f in files if _has_date_pair(f)]
-    if len(dated) >= 2:
-        for f in files:  # a same-date pair among dated files is an interferogram with a wrong name, not a DEM
-            if f not in dated and _pairs_a_date_with_itself(f):
-                parse_date_pair(f)  # raises, naming the file
-    return dated if len(dated) >= 2 else files
+from ...algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules
+    filter_stack_files,
+    has_date_pair,
+    is_coherence_file,
+)
 
 
 def ignored_report(ignored: dict) -> list:
@@ -98,7 +50,7 @@ def ignored_report(ignored: dict) -> list:
         if not files:
             continue
         sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
-        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (_has_date_pair(f), f))
+        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (has_date_pair(f), f))
         what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
         text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
         if sidecars:
@@ -135,7 +87,7 @@ _FREE_REFS = _free_refcount()
 class StackInput:
     """Interferograms (GeoTIFF list or MintPy stack) read block-wise as LOS mm."""
 
-    network: Network
+    network: nw.Network
     info: RasterInfo
     wavelength_m: float
     units: int
@@ -221,7 +173,7 @@ class StackInput:
 
 
 # ============================================================================ outputs of the stack tools
-def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_dem: bool) -> str:
+def write_points(path: str, pts: dict, net: nw.Network, info: RasterInfo, *, has_dem: bool) -> str:
     def cat(key):
         return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
 
@@ -252,14 +204,14 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
         crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt() if stack.epsg else ""
         info = RasterInfo(mintpy_h5, stack.shape[1], stack.shape[0], len(stack.pairs),
                           gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
-        net = build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
+        net = nw.build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
                             bperp_m=stack.bperp_m)
         return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
                           order=np.arange(net.n_pairs))
     paths = list(ifg_paths)
     names = [os.path.basename(p) for p in paths]
     raw_pairs = parse_date_pairs(paths, name="INTERFEROGRAMS")
-    pairs, signs = orient_pairs(raw_pairs)
+    pairs, signs = nw.orient_pairs(raw_pairs)
     infos = [raster_info(p, n) for p, n in zip(paths, names)]
     check_same_grid(infos, names)
     matched = None
@@ -291,22 +243,22 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
     else:
         wavelength = wavelength_m or SENTINEL1_WAVELENGTH_M
     order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
-    net = build_network([pairs[i] for i in order], names=[names[i] for i in order],
+    net = nw.build_network([pairs[i] for i in order], names=[names[i] for i in order],
                         bperp_m=None if bperp is None else bperp[order])
     stack = StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, matched, None, order)
     stack.ignored = ignored or {}
     return stack
 
 
-def write_network_report(path: str, net: Network, full: Network, flt, ref_rc) -> dict:
+def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc) -> dict:
     """Network report: HTML at ``path`` (+ PNG + text next to it); ``{output ID: path}`` written."""
     base = os.path.splitext(path)[0]
-    png = plot_network(net, base + ".png")
+    png = nw.plot_network(net, base + ".png")
     extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
     with open(base + ".txt", "w", encoding="utf-8") as fh:
-        fh.write(network_report_text(net, full=full, dropped=flt, extra=extra))
+        fh.write(nw.network_report_text(net, full=full, dropped=flt, extra=extra))
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
+        fh.write(nw.network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
     return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
 
 
@@ -339,7 +291,7 @@ def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, 
     if coherence_filter:
         count, mean_coh, ifg_coh = scan_stack(stack, block_rows, SubProgress(progress, 0, 60),
                                               coherence=stack.has_coherence, run=run, executor=executor)
-    flt = filter_network(stack.network, mean_coherence=ifg_coh, **filters)
+    flt = nw.filter_network(stack.network, mean_coherence=ifg_coh, **filters)
     if not flt.keep.all():
         stack = stack.subset(flt.keep)
         count = mean_coh = None

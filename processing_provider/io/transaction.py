@@ -275,12 +275,24 @@ def _install_sigterm() -> None:
         pass
 
 
-def disk_full(exc: BaseException) -> str:
-    """The reason when ``exc`` says the disk (or the user's quota) is full, else ""."""
+def disk_full(exc: BaseException, targets: Optional[dict] = None) -> str:
+    """The reason when ``exc`` says the disk (or the user's quota) is full, or when it is a write error and the
+    disk of an output (``targets``: ``{parameter: (path, kind)}``) has (almost) no room left (GDAL >= 3.9 reports
+    only "IO error writing ..."); else ""."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
     text = str(exc)
     for marker in ("No space left on device", "Disk quota exceeded"):
         if marker in text:
             return marker
+    if isinstance(exc, RuntimeError) and not any(w in text.lower() for w in ("write", "i/o", "io error")):
+        return ""
+    for path, _ in (targets or {}).values():
+        folder = os.path.dirname(os.path.abspath(path.split("|")[0]))
+        try:
+            st = os.statvfs(folder)
+        except OSError:
+            continue
+        if st.f_bavail * st.f_frsize < (1 << 20):
+            return f"{st.f_bavail * st.f_frsize // 1024} KiB free in {folder}"
     return ""

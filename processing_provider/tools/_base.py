@@ -332,6 +332,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         run = OutputTransaction()
+        targets: dict = {}
         try:
             with quiet_gdal_reads():
                 parameters = resolve_aliases(self, parameters, context)
@@ -364,8 +365,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             run.rollback()
             raise QgsProcessingException(self.memory_advice()) from None
         except (OSError, RuntimeError) as exc:  # GDAL's write errors arrive as RuntimeError with the C message
+            full = disk_full(exc, targets)  # before the rollback frees the space
             run.rollback()
-            full = disk_full(exc)
             if full:
                 raise QgsProcessingException(self.tr(
                     f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "

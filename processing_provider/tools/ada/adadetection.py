@@ -155,7 +155,7 @@ class AdaDetection(GeohazardAlgorithm):
                                                res.n_ada) if height else None
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         out_wkt = ada.crs_wkt(table.crs)
-        vector.write_vector(out, ada.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
+        vector.write_vector(out, detection.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
                             geometry_type=ogr.wkbMultiPolygon)
         styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
         feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(

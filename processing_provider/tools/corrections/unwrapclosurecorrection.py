@@ -106,7 +106,8 @@ class UnwrapClosureCorrection(StackAlgorithm):
             max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
             mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
         # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
-        plan, tile_rows = corrections.closure_plan(info, net.n_pairs, triplets.n, min_coh > 0, run.max_memory_mb)
+        plan, tile_rows = closure.closure_plan(info.height, info.width, net.n_pairs, triplets.n, min_coh > 0,
+                                                 run.max_memory_mb)
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
                  for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
         tables = {k: self.parameterAsFileOutput(parameters, k, context)

@@ -116,7 +116,7 @@ class OffsetTracking(GeohazardAlgorithm):
         q_path = layers.output_paths(self, parameters, [self.OUTPUT_QUALITY], context,
                                      optional=[self.OUTPUT_QUALITY]).get(self.OUTPUT_QUALITY, "")
         out_info = offsets.output_info(ref, out_path, window=o["window"], step=o["step"])
-        stable = offsets.StableCells(raster.burn_polygons(layers.polygons_wkb(
+        stable = _off.StableCells(raster.burn_polygons(layers.polygons_wkb(
             self, parameters, self.STABLE_AREA, context, out_info.crs_wkt), out_info)
             if parameters.get(self.STABLE_AREA) else None, mask=bool(parameters.get(self.STABLE_MASK)))
         run = knobs.run_settings(self, parameters, context)

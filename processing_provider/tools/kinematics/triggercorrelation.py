@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import driver
 from ....algorithms.kinematics import triggers as _tr
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
@@ -57,7 +58,7 @@ class TriggerCorrelation(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         if bool(parameters.get("INPUT")) == bool(parameters.get("INPUT_RASTER")):
             raise GeohazardError("give either INPUT (points/polygons) or INPUT_RASTER (dated bands)")
-        ddates, dvals = kio.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
+        ddates, dvals = driver.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
         tau = self.parameterAsDouble(parameters, "TAU_DAYS", context)
         opts = dict(step=self.parameterAsDouble(parameters, "STEP_DAYS", context), tau=tau if tau > 0 else None,
                     kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND", context)],
