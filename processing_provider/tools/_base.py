@@ -49,14 +49,14 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
+from ...io.probe import degenerate_outputs, quiet_gdal_reads
+from ...io.raster import RasterInfo, raster_info
+from ...io.styles import arrange_outputs
+from ...io.transaction import OutputTransaction, disk_full
 from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, missing_file_problem, range_problem
 from ..inputs.layers import raster_path
-from ..io.probe import degenerate_outputs, quiet_gdal_reads
-from ..io.raster import RasterInfo, raster_info
-from ..io.styles import arrange_outputs
-from ..io.transaction import OutputTransaction, disk_full
 
 #: Processing groups: id -> display name.
 GROUPS = {

@@ -12,9 +12,9 @@ from qgis.core import (
 
 from ....algorithms.corrections import reference
 from ....algorithms.progress import SubProgress
+from ....io import blocks, corrections, vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, corrections, vector
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 

@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 
-from ...algorithms.progress import check_canceled
-from ...algorithms.timeseries import inverse_velocity
-from ...algorithms.timeseries.inverse_velocity import ALERT_NAMES
+from ..algorithms.progress import check_canceled
+from ..algorithms.timeseries import inverse_velocity
+from ..algorithms.timeseries.inverse_velocity import ALERT_NAMES
 from .points import object_array
 
 

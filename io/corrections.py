@@ -11,18 +11,18 @@ import shutil
 
 import numpy as np
 
-from ...algorithms.conventions import phase_to_los_mm
-from ...algorithms.corrections.closure import (
+from ..algorithms.conventions import phase_to_los_mm
+from ..algorithms.corrections.closure import (
     ClosureStats,
     closure_offsets,
     loop_statistics,
     loop_table,
 )
-from ...algorithms.corrections.ramps import FitSums
-from ...algorithms.engine import CallableSource, StackSource, max_memory_bytes, plan_blocks, plan_file_groups
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats import gacos
-from ...algorithms.progress import SubProgress
+from ..algorithms.corrections.ramps import FitSums
+from ..algorithms.engine import CallableSource, StackSource, max_memory_bytes, plan_blocks, plan_file_groups
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats import gacos
+from ..algorithms.progress import SubProgress
 from .blocks import GdalOpener, RunSettings, raster_source, run_blocks
 from .raster import RasterWriter, gdal_cache_limit, open_raster, raster_info
 from .stacks import StackInput
@@ -177,7 +177,7 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, p
 
 def mean_coherence(stack: Stack, run: RunSettings, progress) -> np.ndarray:
     """Spatial mean coherence of each interferogram (NaN where it has no valid value)."""
-    from ...algorithms.corrections import network_mod
+    from ..algorithms.corrections import network_mod
 
     src = {"coherence": StackSource(stack.coh_paths, GdalOpener(), dtype=np.float32)}
     sums = fit_pass(stack, network_mod.coherence_sums_block, sources=src, run=run, progress=progress)
@@ -188,8 +188,8 @@ def mean_coherence(stack: Stack, run: RunSettings, progress) -> np.ndarray:
 def loop_misfit(stack: Stack, triplets, *, coherence_threshold: float, run: RunSettings, progress) -> np.ndarray:
     """Loop-closure misfit (radians) of each triplet over the pixels at least ``coherence_threshold`` coherent in
     its three interferograms (every pixel without coherence rasters)."""
-    from ...algorithms.conventions import radians_per_m
-    from ...algorithms.corrections import network_mod
+    from ..algorithms.conventions import radians_per_m
+    from ..algorithms.corrections import network_mod
 
     to_rad = 1.0 if stack.units < 2 else radians_per_m(stack.wavelength_m) * (1.0 if stack.units == 2 else 1e-3)
     loop_coh = coherence_threshold if stack.coh_paths is not None else 0.0
@@ -260,7 +260,7 @@ def dem_height_sd(path: str) -> float:
 
 def mm_per_unit(stack) -> float:
     """Millimetres of LOS per unit of the stack's files (size only: radians give wavelength / 4 pi)."""
-    from ...algorithms.conventions import radians_per_mm
+    from ..algorithms.conventions import radians_per_mm
 
     return (1.0 / radians_per_mm(stack.wavelength_m), 1.0 / radians_per_mm(stack.wavelength_m), 1000.0,
             1.0)[stack.units]
@@ -389,7 +389,7 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
 def series_metadata(path: str, extra: dict) -> dict:
     """The input series' metadata that later steps need (reference ``REFERENCE_*``, unit and sign, wavelength)
     plus ``extra``."""
-    from ...algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
+    from ..algorithms.formats.wavelength import WAVELENGTH_METADATA_KEYS
 
     ds = open_raster(path, "INPUT")
     meta = {k: v for k, v in (ds.GetMetadata() or {}).items()

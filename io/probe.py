@@ -15,8 +15,8 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, ogr
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.plausibility import coherence_scale_problem
+from ..algorithms.errors import GeohazardError
+from ..algorithms.plausibility import coherence_scale_problem
 
 gdal.UseExceptions()
 

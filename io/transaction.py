@@ -33,7 +33,7 @@ import socket
 import threading
 from typing import Optional
 
-from ...algorithms.errors import GeohazardError
+from ..algorithms.errors import GeohazardError
 
 #: Open transactions, innermost last (a shipped model's transaction holds its children's).
 _ACTIVE: list = []

@@ -6,10 +6,10 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
 
-from ...algorithms.elastic import inversion
-from ...algorithms.elastic.faults import Faults
-from ...algorithms.errors import GeohazardError
-from ...algorithms.geometry import los as los_mod
+from ..algorithms.elastic import inversion
+from ..algorithms.elastic.faults import Faults
+from ..algorithms.errors import GeohazardError
+from ..algorithms.geometry import los as los_mod
 from . import styles
 from .raster import write_raster
 from .vector import write_vector
@@ -136,7 +136,7 @@ def trace_wkb(f: Faults, e0: float, n0: float) -> list:
 def read_los_datasets(items, max_std_mm: float) -> list:
     """LOS rasters ``[(parameter, path, incidence_deg, heading_deg), ...]`` -> list of (info, los, x, y,
     los_vector, quadtree samples); both in one projected CRS."""
-    from ...algorithms.elastic.inversion import quadtree_sample
+    from ..algorithms.elastic.inversion import quadtree_sample
     from .raster import raster_info, read_band, require_projected
 
     datasets = []

@@ -8,9 +8,9 @@ import functools
 
 import numpy as np
 
-from ...algorithms.corrections import ramp_limits, ramps
-from ...algorithms.errors import GeohazardError
-from ...algorithms.progress import SubProgress
+from ..algorithms.corrections import ramp_limits, ramps
+from ..algorithms.errors import GeohazardError
+from ..algorithms.progress import SubProgress
 from . import corrections
 from .geometry import metric_pixel_size
 

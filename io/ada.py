@@ -29,8 +29,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.progress import check_canceled, info
+from ..algorithms.errors import GeohazardError
+from ..algorithms.progress import check_canceled, info
 from .vector import staged_file, write_vector
 
 ogr.UseExceptions()
@@ -387,7 +387,7 @@ def polygon_rings(geom_wkb: bytes) -> list:
 def series_fields(layer, use: bool, feedback, max_values: int) -> list:
     """``[(field, date)]`` of the layer's numeric dated displacement fields; none when not
     ``use`` or when points x dates exceeds ``max_values`` (a warning says so)."""
-    from ...algorithms.formats.dates import dated_fields
+    from ..algorithms.formats.dates import dated_fields
 
     if not use:
         return []

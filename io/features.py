@@ -16,10 +16,10 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ...algorithms.ada import activity, zonal
-from ...algorithms.errors import GeohazardError
-from ...algorithms.geometry import terrain
-from ...algorithms.progress import check_canceled, warn
+from ..algorithms.ada import activity, zonal
+from ..algorithms.errors import GeohazardError
+from ..algorithms.geometry import terrain
+from ..algorithms.progress import check_canceled, warn
 from . import ada, raster
 
 

@@ -15,15 +15,15 @@ from typing import Optional
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
-from ...algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.baselines import read_baselines
-from ...algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
-from ...algorithms.formats.mintpy import read_ifgram_stack
-from ...algorithms.progress import SubProgress
-from ...algorithms.timeseries import network as nw
-from ...algorithms.timeseries import sbas_blocks
+from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
+from ..algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.baselines import read_baselines
+from ..algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
+from ..algorithms.formats.mintpy import read_ifgram_stack
+from ..algorithms.progress import SubProgress
+from ..algorithms.timeseries import network as nw
+from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
 from .metadata import wavelength_choice
 from .probe import data_band_index
@@ -36,7 +36,7 @@ def is_mintpy_stack(path) -> bool:
     return isinstance(path, str) and path.lower().endswith(".h5")
 
 
-from ...algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules
+from ..algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules
     filter_stack_files,
     has_date_pair,
     is_coherence_file,

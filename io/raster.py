@@ -19,9 +19,9 @@ from typing import Optional, Sequence
 import numpy as np
 from osgeo import gdal, osr
 
-from ...algorithms.engine import TILE_SIZE
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.stack_names import RASTER_EXT  # noqa: F401 - the one list, read by io and inputs
+from ..algorithms.engine import TILE_SIZE
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.stack_names import RASTER_EXT  # noqa: F401 - the one list, read by io and inputs
 from .probe import data_band_index
 from .transaction import LIVE_TEMPS
 

@@ -9,10 +9,10 @@ import functools
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.engine import plan_blocks
-from ...algorithms.formats import mintpy
-from ...algorithms.progress import check_canceled, warn
-from ...algorithms.timeseries import sbas_blocks
+from ..algorithms.engine import plan_blocks
+from ..algorithms.formats import mintpy
+from ..algorithms.progress import check_canceled, warn
+from ..algorithms.timeseries import sbas_blocks
 from . import styles
 from .blocks import run_blocks
 from .raster import RasterWriter, aligned_block_rows, read_band

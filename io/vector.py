@@ -27,8 +27,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.progress import check_canceled
+from ..algorithms.errors import GeohazardError
+from ..algorithms.progress import check_canceled
 from .transaction import LIVE_TEMPS
 
 ogr.UseExceptions()

@@ -22,10 +22,10 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, osr
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.dates import parse_date, parse_date_pairs
-from ...algorithms.formats.wavelength import wavelength_from_metadata
-from ...algorithms.geometry.terrain import slope_aspect
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import parse_date, parse_date_pairs
+from ..algorithms.formats.wavelength import wavelength_from_metadata
+from ..algorithms.geometry.terrain import slope_aspect
 from . import styles
 from .blocks import raster_source
 from .raster import RasterInfo, RasterWriter, open_raster, raster_info

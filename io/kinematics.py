@@ -10,13 +10,13 @@ import functools
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.dates import dated_fields, parse_date
-from ...algorithms.geometry import decomposition as _dec
-from ...algorithms.geometry.los import los_unit_vector
-from ...algorithms.geometry.terrain import slope_aspect_metric
-from ...algorithms.kinematics import motion3d as _m3
-from ...algorithms.progress import SubProgress
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.geometry import decomposition as _dec
+from ..algorithms.geometry.los import los_unit_vector
+from ..algorithms.geometry.terrain import slope_aspect_metric
+from ..algorithms.kinematics import motion3d as _m3
+from ..algorithms.progress import SubProgress
 from .blocks import RunSettings, raster_source, run_blocks
 from .raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
 from .vector import as_number, read_points, write_vector
@@ -306,7 +306,7 @@ def polygon_mask(source, info: RasterInfo, context, name: str):
 
 def speed_halves(path: str, name: str):
     """Horizontal speed (mm/yr) over the two halves of a landslide3d 3-D time series raster."""
-    from ...algorithms.geometry.decomposition import velocity_from_series
+    from ..algorithms.geometry.decomposition import velocity_from_series
     from .raster import read_bands
 
     info = raster_info(path, name)
@@ -332,7 +332,7 @@ def speed_halves(path: str, name: str):
 def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, context, progress) -> dict:
     """The feature route of triggercorrelation: one row of correlation and seasonal fields per feature of
     ``source`` written to ``out_path`` (its geometry copied), the mean series' plot to ``plot_path`` when given."""
-    from ...algorithms.kinematics import triggers as _tr
+    from ..algorithms.kinematics import triggers as _tr
 
     feats, dates, series = dated_features(source, name, context)
     kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
@@ -366,7 +366,7 @@ def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, 
 
 def trigger_raster(path, name, ddates, dvals, opts, out_path, *, run: RunSettings, progress):
     """The raster route of triggercorrelation on the block engine (one output with 4 bands)."""
-    from ...algorithms.kinematics import triggers as _tr
+    from ..algorithms.kinematics import triggers as _tr
 
     info = raster_info(path, name)
     try:

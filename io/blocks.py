@@ -17,8 +17,8 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal
 
-from ...algorithms.engine import RasterSource, open_executor, plan_blocks, process_blocks, register_thread_context
-from ...algorithms.errors import GeohazardError
+from ..algorithms.engine import RasterSource, open_executor, plan_blocks, process_blocks, register_thread_context
+from ..algorithms.errors import GeohazardError
 from .probe import data_band_index
 from .raster import _to_float, open_raster
 from .writers import all_or_none
@@ -133,7 +133,7 @@ def limited_threads(threads: int):
 
 def _numba_threads():
     """numba when the core uses it (the core runs without it, slower)."""
-    from ...algorithms import _numba
+    from ..algorithms import _numba
 
     if not _numba.HAVE_NUMBA:
         return None

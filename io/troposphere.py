@@ -11,11 +11,11 @@ import tempfile
 
 import numpy as np
 
-from ...algorithms import engine
-from ...algorithms.corrections import troposphere
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats import gacos
-from ...algorithms.progress import SubProgress
+from ..algorithms import engine
+from ..algorithms.corrections import troposphere
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats import gacos
+from ..algorithms.progress import SubProgress
 from . import corrections
 from .blocks import GdalOpener, raster_source
 from .raster import raster_info

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from qgis.core import QgsFeatureRequest, QgsGeometry, QgsWkbTypes
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.dates import dated_fields, parse_date
-from ...algorithms.progress import check_canceled
-from ...algorithms.timeseries.models import check_dates
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import dated_fields, parse_date
+from ..algorithms.progress import check_canceled
+from ..algorithms.timeseries.models import check_dates
 
 
 @dataclass

@@ -8,12 +8,12 @@ import os
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.engine import CallableSource, plan_blocks, process_blocks
-from ...algorithms.errors import GeohazardError
-from ...algorithms.geometry import los_blocks as _losb
-from ...algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth, los_unit_vector
-from ...algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect, slope_aspect_metric
-from ...algorithms.progress import SubProgress, iter_blocks
+from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
+from ..algorithms.errors import GeohazardError
+from ..algorithms.geometry import los_blocks as _losb
+from ..algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth, los_unit_vector
+from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect, slope_aspect_metric
+from ..algorithms.progress import SubProgress, iter_blocks
 from .raster import DEFAULT_BLOCK_ROWS, RasterInfo, RasterWriter, optional_writer, raster_info, read_band
 from .vector import read_points, write_vector
 

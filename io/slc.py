@@ -8,11 +8,11 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.formats.dates import field_name
-from ...algorithms.formats.slc import date_from_description, date_from_name
-from ...algorithms.progress import warn
-from ...algorithms.timeseries.ps import ps_ds_selection
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import field_name
+from ..algorithms.formats.slc import date_from_description, date_from_name
+from ..algorithms.progress import warn
+from ..algorithms.timeseries.ps import ps_ds_selection
 from .raster import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
 from .vector import write_vector
 
@@ -139,7 +139,7 @@ def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None,
     quality, phase (n_dates, n_points)``, or ``None`` when no pixel was selected. A complex pixel whose
     amplitude is zero or not finite on some date has no phase there and is left out; their count is
     appended to ``no_signal``."""
-    from ...algorithms.progress import iter_blocks
+    from ..algorithms.progress import iter_blocks
 
     info = stack.info
     rows, cols, kinds, quality, phases = [], [], [], [], []

@@ -7,7 +7,7 @@ from typing import Iterable, Optional
 
 from osgeo import gdal
 
-from ...algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
+from ..algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
 
 
 def geotiff_metadata(paths: Iterable[str]):

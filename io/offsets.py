@@ -9,9 +9,9 @@ import os
 import numpy as np
 from osgeo import gdal
 
-from ...algorithms.engine import LocalExecutor, plan_blocks
-from ...algorithms.errors import GeohazardError
-from ...algorithms.kinematics import offsets as _off
+from ..algorithms.engine import LocalExecutor, plan_blocks
+from ..algorithms.errors import GeohazardError
+from ..algorithms.kinematics import offsets as _off
 from .blocks import raster_source, run_blocks
 from .raster import RasterInfo, RasterWriter, read_band
 
@@ -111,7 +111,7 @@ class SignedStack:
     shipped = False
 
     def __init__(self, paths, band, sign):
-        from ...algorithms.engine import StackSource
+        from ..algorithms.engine import StackSource
         from .blocks import GdalOpener
 
         self.stack = StackSource(paths, GdalOpener(), band=band, dtype="float32")

@@ -9,9 +9,9 @@ import os
 import numpy as np
 from osgeo import gdal
 
-from ...algorithms.errors import GeohazardError
-from ...algorithms.progress import SubProgress, check_canceled
-from ...algorithms.timeseries import unwrap, unwrap_tiles
+from ..algorithms.errors import GeohazardError
+from ..algorithms.progress import SubProgress, check_canceled
+from ..algorithms.timeseries import unwrap, unwrap_tiles
 from .blocks import raster_source
 from .metadata import carried_wavelength
 from .raster import RasterWriter, open_raster, read_band
