@@ -104,6 +104,16 @@ class OutputTransaction:
                 os.replace(p, backup)
                 self._backups.append((p, backup))
 
+    def written_files(self) -> list:
+        """The files this run has written so far: its file destinations that exist and the new files in its
+        folder destinations."""
+        out = [p for p in self._targets if os.path.isfile(p)]
+        for folder, before in self._folders.items():
+            if os.path.isdir(folder):
+                out += [os.path.join(folder, n) for n in sorted(set(os.listdir(folder)) - (before or set()))
+                        if os.path.isfile(os.path.join(folder, n))]
+        return out
+
     def commit(self) -> None:
         if self._done:
             return
