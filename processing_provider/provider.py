@@ -16,10 +16,12 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .tools._base import DOCS_URL, GROUPS, ICON_DIR
+from .tools._base import GROUPS, ICON_DIR, help_url
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+#: the help page of each shipped model (``docs/<page>``, at the model's section); others: ``models``
+MODEL_PAGES = {"correctedsbas": "corrections", "slcstacktotimeseries": "unwrap"}
 
 
 def algorithm_classes() -> list:
@@ -140,7 +142,7 @@ def model_algorithms() -> list:
                     "active deformation areas", "landslide", "activity", "inventory"]
 
         def helpUrl(self):
-            return DOCS_URL.format("models")
+            return help_url(MODEL_PAGES.get(self.name(), "models"), self.name())
 
         def createInstance(self):
             model = ShippedModel()

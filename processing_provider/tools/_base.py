@@ -15,7 +15,7 @@ core's message; a cancel request becomes a clean stop with no output left behind
 ``KERNELS``
     core modules (under ``algorithms/``) holding the numba kernels it calls (first-run compile notice).
 ``HELP_PAGE``
-    the page of ``docs/`` its help button opens.
+    the page of ``docs/`` its help button opens (:func:`help_url`, at the tool's section).
 ``FORMER_IDS``
     former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
 ``ENGINE``
@@ -46,7 +46,7 @@ from __future__ import annotations
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
 from ..inputs import declare, ids, knobs, stacks, values
@@ -69,10 +69,22 @@ GROUPS = {
     "corrections": "Corrections",
 }
 
-ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "icons")
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ICON_DIR = os.path.join(PLUGIN_DIR, "icons")
+DOCS_DIR = os.path.join(PLUGIN_DIR, "docs")
 
-#: Documentation pages (``HELP_PAGE`` -> ``docs/<page>.md``).
-DOCS_URL = "https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/{}.md"
+
+def help_url(page: str, anchor: str = "") -> str:
+    """``file://`` URL of the help page ``docs/<page>.html`` shipped with the plugin, at the section ``anchor``
+    (the HTML is rendered from the Markdown by ``docs/build_help.py`` at ``make package`` and ``make link``);
+    the Markdown page itself where the HTML was not rendered (a checkout used without ``make link``)."""
+    html = os.path.join(DOCS_DIR, page + ".html")
+    if not os.path.exists(html):
+        return QUrl.fromLocalFile(os.path.join(DOCS_DIR, page + ".md")).toString()
+    url = QUrl.fromLocalFile(html)
+    if anchor:
+        url.setFragment(anchor)
+    return url.toString()
 
 #: Search words every tool gets, so searching the toolbox for the provider's topic lists all of them.
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
@@ -252,7 +264,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(",")) if t]
 
     def helpUrl(self) -> str:
-        return DOCS_URL.format(self.HELP_PAGE)
+        return help_url(self.HELP_PAGE, self.NAME)
 
     def createInstance(self):
         return type(self)()

@@ -84,18 +84,75 @@ def test_model_runs_from_qgis_process_validation(qgis_app):
     model = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert {d.name() for d in model.destinationParameterDefinitions()} == {
         "sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS", "activity:ACTIVITY", "activity:CANDIDATES"}
-    assert model.helpUrl().endswith("docs/models.md") and "landslide" in model.tags()
+    assert _help_file(model)[0].endswith("models.html") and "landslide" in model.tags()
 
 
 # ------------------------------------------------------------------------------- dialog polish
-def test_every_tool_has_search_tags_and_a_help_url(qgis_app):
+def _help_file(alg) -> tuple:
+    """``(local file, section)`` the tool's Help button opens; the file exists."""
+    from qgis.PyQt.QtCore import QUrl
+
+    url = QUrl(alg.helpUrl())
+    assert url.isLocalFile(), (alg.id(), alg.helpUrl())
+    assert os.path.isfile(url.toLocalFile()), (alg.id(), alg.helpUrl())
+    return url.toLocalFile(), url.fragment()
+
+
+def test_every_tool_has_search_tags_and_a_local_help_page_at_its_section(qgis_app):
+    """The Help button opens the page shipped with the plugin (rendered at `make link` / `make package`),
+    at the tool's own section: no web page that may not exist."""
     algs = _provider_algorithms()
     assert len(algs) >= 24
     for a in algs:
         assert "InSAR" in a.tags(), a.id()
-        url = a.helpUrl()
-        assert url.startswith("https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/"), a.id()
-        assert os.path.exists(os.path.join(ROOT, "docs", url.rsplit("/", 1)[1])), url
+        path, section = _help_file(a)
+        assert os.path.realpath(path).startswith(os.path.join(ROOT, "docs")) and path.endswith(".html"), a.id()
+        assert section == a.name()
+        with open(path, encoding="utf-8") as fh:
+            assert f'id="{section}"' in fh.read(), f"{a.id()}: no section {section!r} in {path}"
+
+
+def test_help_falls_back_to_the_markdown_page_without_the_rendered_html(qgis_app, monkeypatch):
+    from qgis.PyQt.QtCore import QUrl
+
+    from insar_geohazards.processing_provider.tools import _base
+
+    monkeypatch.setattr(_base, "DOCS_DIR", os.path.join(ROOT, "docs", "no-such-folder"))
+    url = QUrl(_base.help_url("ada", "adadetection"))
+    assert url.isLocalFile() and url.toLocalFile().endswith("no-such-folder/ada.md")
+
+
+def test_help_pages_render_the_markdown():
+    """docs/build_help.py renders what the pages use: headings, nested lists, tables, code, links, images."""
+    sys.path.insert(0, os.path.join(ROOT, "docs"))
+    try:
+        import build_help
+    finally:
+        sys.path.pop(0)
+    page = build_help.render(textwrap.dedent("""\
+        # Tools (`geohazard:first`)
+
+        Text with `a <b> | c` and **bold**, *italic*, [next](other.md#x) and ![fig](img/f.png).
+
+        1. **Step**:
+           * *inner* one;
+           * inner two
+        2. second
+
+        | tool | what |
+        |---|---|
+        | `geohazard:second` | a `x|y` cell |
+
+        ```
+        code <here>
+        ```
+        """))
+    assert '<a id="first"></a><h1 id="tools-geohazardfirst">' in page
+    assert "<code>a &lt;b&gt; | c</code>" in page and "<strong>bold</strong>" in page and "<em>italic</em>" in page
+    assert '<a href="other.html#x">next</a>' in page and '<img src="img/f.png" alt="fig">' in page
+    assert "<ol>\n<li><strong>Step</strong>:\n<ul>\n<li><em>inner</em> one;</li>" in page
+    assert '<tr id="second"><td><code>geohazard:second</code></td><td>a <code>x|y</code> cell</td></tr>' in page
+    assert "<pre><code>code &lt;here&gt;</code></pre>" in page
 
 
 @pytest.mark.parametrize("word, expected", [
