@@ -16,7 +16,7 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .tools._base import GROUPS, ICON_DIR, help_url
+from .tools._base import GROUPS, PROVIDER_ICON, help_url
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
@@ -252,10 +252,10 @@ class GeohazardProvider(QgsProcessingProvider):
         return "InSAR Geohazards: time series, active deformation areas, geometry and faults"
 
     def icon(self) -> QIcon:
-        return QIcon(os.path.join(ICON_DIR, "insar_geohazards.svg"))
+        return QIcon(PROVIDER_ICON)
 
     def svgIconPath(self) -> str:
-        return os.path.join(ICON_DIR, "insar_geohazards.svg")
+        return PROVIDER_ICON
 
     def supportsNonFileBasedOutput(self) -> bool:
         # outputs are written with GDAL/OGR, so temporary outputs must be files

@@ -20,6 +20,8 @@ core's message; a cancel request becomes a clean stop with no output left behind
     former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
 ``ENGINE``
     the tool runs on the block engine: it gets the run-wide knobs (:mod:`..inputs.knobs`).
+``FAMILY``
+    the folder of ``tools/`` the tool's module is in (set from it): its icon is ``icons/families/<FAMILY>.svg``.
 
 Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
 run-level transaction (:mod:`..io.transaction`): outputs are published together or not at all. A tool
@@ -47,6 +49,7 @@ import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
+from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
 from ..inputs import declare, ids, knobs, stacks, values
@@ -71,6 +74,7 @@ GROUPS = {
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ICON_DIR = os.path.join(PLUGIN_DIR, "icons")
+PROVIDER_ICON = os.path.join(ICON_DIR, "insar_geohazards.svg")
 DOCS_DIR = os.path.join(PLUGIN_DIR, "docs")
 
 
@@ -175,6 +179,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     HELP_PAGE = ""
     FORMER_IDS: tuple = ()
     ENGINE = False
+    FAMILY = ""
     #: the stack parameters (:func:`..inputs.declare.add_stack_parameters`) declared first; a MintPy
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
     STACK_PARAMETERS = False
@@ -266,6 +271,13 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def helpUrl(self) -> str:
         return help_url(self.HELP_PAGE, self.NAME)
 
+    def svgIconPath(self) -> str:
+        path = os.path.join(ICON_DIR, "families", self.FAMILY + ".svg")
+        return path if os.path.exists(path) else PROVIDER_ICON
+
+    def icon(self) -> QIcon:
+        return QIcon(self.svgIconPath())
+
     def createInstance(self):
         return type(self)()
 
@@ -274,6 +286,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         # band statistics that GDAL would save as <input>.aux.xml. Open them with PAM off so
         # the plugin never writes next to its inputs (the tools' own checks included).
         super().__init_subclass__(**kwargs)
+        parts = cls.__module__.split(".")
+        if "tools" in parts[:-2]:
+            cls.FAMILY = parts[parts.index("tools") + 1]
         for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
             for name in klass.__dict__.get("IDS", "").split():
                 if not hasattr(cls, name):

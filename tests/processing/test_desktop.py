@@ -496,3 +496,25 @@ def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
         for m in mods:
             module = importlib.import_module(f"insar_geohazards.algorithms.{m}")
             assert any(isinstance(o, CPUDispatcher) for o in vars(module).values()), m
+
+
+def test_each_tool_shows_its_family_icon(qgis_app):
+    """One icon per family of tools (the folders of processing_provider/tools), a valid SVG that renders."""
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtSvg import QSvgRenderer
+
+    tools_dir = os.path.join(ROOT, "processing_provider", "tools")
+    families = {d for d in os.listdir(tools_dir) if os.path.isdir(os.path.join(tools_dir, d)) and not d.startswith("_")}
+    seen = {}
+    for a in _provider_algorithms():
+        if not hasattr(a, "FAMILY"):  # the shipped graphical models keep QGIS's model icon
+            continue
+        module_family = type(a).__module__.split(".")[-2]
+        path = a.svgIconPath()
+        assert os.path.basename(path) == module_family + ".svg", (a.id(), path)
+        assert os.path.isfile(path) and QSvgRenderer(path).isValid(), path
+        assert not a.icon().isNull() and not a.icon().pixmap(QSize(24, 24)).isNull(), a.id()
+        seen[module_family] = path
+    assert set(seen) == families
+    with_contents = {open(p, encoding="utf-8").read() for p in seen.values()}
+    assert len(with_contents) == len(families), "two families share an icon"
