@@ -81,8 +81,12 @@ def model_algorithms() -> list:
     from qgis.core import QgsProcessingModelAlgorithm
 
     class ShippedModel(QgsProcessingModelAlgorithm):
-        """A shipped model keeps its short ID (``geohazard:<model name>``) but shows the
-        readable name stored in its help (key ``DISPLAY_NAME``) in the toolbox."""
+        """A shipped model: its file's name is the readable one (the modeler's Model Properties show it), its ID
+        the short one stored in its help (key ``MODEL_ID``; ``geohazard:<MODEL_ID>``); models saved before
+        carry the short ID as their name and the readable one under ``DISPLAY_NAME``."""
+
+        def name(self):
+            return self.helpContent().get("MODEL_ID") or super().name()
 
         def displayName(self):
             return self.helpContent().get("DISPLAY_NAME") or self.name()

@@ -191,11 +191,25 @@ def test_counts_are_integer_parameters_and_doubles_show_few_decimals(qgis_app):
                 seen.add(d.name())
             if d.dataType() == QgsProcessingParameterNumber.Type.Double:
                 dec = d.metadata()["widget_wrapper"]["decimals"]
-                assert 2 <= dec <= 9, (a.id(), d.name())
+                assert 1 <= dec <= 4, (a.id(), d.name(), dec)  # never "10.000000"
                 default = d.defaultValue()
                 if default is not None:  # the spin box shows the default without rounding it
                     assert abs(round(default, dec) - default) <= 1e-9 * max(1.0, abs(default)), (a.id(), d.name())
     assert seen == COUNTS
+
+
+#: one-word options that are words a user reads as such (units, the look side)
+WORD_OPTIONS = {"right", "left", "bar", "degrees", "radians"}
+
+
+def test_combos_show_words_not_the_cores_codes(qgis_app):
+    """An enum's options read as words ("Least squares", not "ls"); the stored value is the index either way."""
+    for a in _provider_algorithms():
+        for d in a.parameterDefinitions():
+            if d.type() != "enum":
+                continue
+            for option in d.options():
+                assert option in WORD_OPTIONS or " " in option or option != option.lower(), (a.id(), d.name(), option)
 
 
 def test_main_inputs_are_mandatory(qgis_app):
