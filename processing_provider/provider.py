@@ -152,15 +152,39 @@ def model_algorithms() -> list:
             model = ShippedModel()
             model.loadVariant(self.toVariant())
             model.setSourceFilePath(self.sourceFilePath())
-            return relax_model_outputs(model)
+            return relax_model_outputs(path_list_inputs(model))
 
     models = []
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
         model = ShippedModel()
         if model.fromFile(path):
             model.setSourceFilePath(path)
-            models.append(relax_model_outputs(model))
+            models.append(relax_model_outputs(path_list_inputs(model)))
     return models
+
+
+def path_list_inputs(model):
+    """The model's raster and file list inputs as :class:`.inputs.declare.PathList` (folders and baseline tables
+    checked as paths, not opened as layers with every data provider), in the same order."""
+    from qgis.core import QgsProcessing
+
+    from .inputs.declare import PathList
+
+    kinds = (QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeFile)
+    inputs = [d for d in model.parameterDefinitions() if not d.isDestination()]
+    if not any(d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList) for d in inputs):
+        return model
+    # a definition added to a model goes last: re-add every input in its order, then the outputs after them
+    kept = []
+    for d in inputs:
+        swap = d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList)
+        kept.append((PathList.of(d) if swap else d.clone(), model.parameterComponent(d.name()).clone()))
+    for d, _ in kept:
+        model.removeModelParameter(d.name())
+    for d, component in kept:
+        model.addModelParameter(d, component)
+    model.updateDestinationParameters()
+    return model
 
 
 def relax_model_outputs(model):

@@ -398,6 +398,9 @@ class RasterWriter:
                 band.SetDescription(str(descriptions[i]))
         if metadata:
             self._ds.SetMetadata({str(k): str(v) for k, v in metadata.items()})
+        # each band's smallest and largest value written (NaN: none yet), for the statistics of constant bands
+        self._lo = np.full(self.count, np.nan)
+        self._hi = np.full(self.count, np.nan)
         # tile-row buffer: rows [_row0, _row0 + tile_rows) of every band, filled in order
         self._row0 = 0
         self._fill = np.zeros(self.count, np.int64)
@@ -412,7 +415,22 @@ class RasterWriter:
                    crs_wkt=info.crs_wkt, **kwargs)
 
     def _gdal_write(self, band: int, arr: np.ndarray, row: int) -> None:
-        self._ds.GetRasterBand(band).WriteArray(arr.astype(self.dtype, copy=False), 0, row)
+        arr = arr.astype(self.dtype, copy=False)
+        if self.dtype.kind in "fiu" and arr.size:
+            i = band - 1
+            self._lo[i] = np.fmin(self._lo[i], np.fmin.reduce(arr, axis=None))
+            self._hi[i] = np.fmax(self._hi[i], np.fmax.reduce(arr, axis=None))
+        self._ds.GetRasterBand(band).WriteArray(arr, 0, row)
+
+    def _constant_band_statistics(self) -> None:
+        """Statistics stored for each band holding one value (the reference date of a time series is all
+        zeros): QGIS asks GDAL for the band's histogram between its minimum and maximum to stretch its colours,
+        which GDAL 3.10 refuses when they are equal ("ERROR 5: dfMax should be strictly greater than dfMin",
+        printed by every load). The maximum stored is one float32 step above the value; the pixels keep it."""
+        for i in np.flatnonzero(np.isfinite(self._lo) & (self._lo == self._hi)):
+            value = float(self._lo[i])
+            step = float(np.spacing(np.float32(max(abs(value), 1.0))))
+            self._ds.GetRasterBand(int(i) + 1).SetStatistics(value, value + step, value, 0.0)
 
     def _flush_buffer(self) -> None:
         """Write the buffered rows of every band and start the next row of tiles."""
@@ -488,6 +506,7 @@ class RasterWriter:
         if self._streaming and self._fill.any():
             self._flush_buffer()
         self._buf = None
+        self._constant_band_statistics()
         self._ds.FlushCache()
         self._ds = None
 
