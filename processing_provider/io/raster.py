@@ -398,9 +398,7 @@ class RasterWriter:
                 band.SetDescription(str(descriptions[i]))
         if metadata:
             self._ds.SetMetadata({str(k): str(v) for k, v in metadata.items()})
-        # each band's smallest and largest value written (NaN: none yet), for the statistics of constant bands
-        self._lo = np.full(self.count, np.nan)
-        self._hi = np.full(self.count, np.nan)
+        self._lo, self._hi = np.full(self.count, np.nan), np.full(self.count, np.nan)  # extremes written per band
         # tile-row buffer: rows [_row0, _row0 + tile_rows) of every band, filled in order
         self._row0 = 0
         self._fill = np.zeros(self.count, np.int64)
@@ -417,20 +415,18 @@ class RasterWriter:
     def _gdal_write(self, band: int, arr: np.ndarray, row: int) -> None:
         arr = arr.astype(self.dtype, copy=False)
         if self.dtype.kind in "fiu" and arr.size:
-            i = band - 1
-            self._lo[i] = np.fmin(self._lo[i], np.fmin.reduce(arr, axis=None))
-            self._hi[i] = np.fmax(self._hi[i], np.fmax.reduce(arr, axis=None))
+            self._lo[band - 1] = np.fmin(self._lo[band - 1], np.fmin.reduce(arr, axis=None))
+            self._hi[band - 1] = np.fmax(self._hi[band - 1], np.fmax.reduce(arr, axis=None))
         self._ds.GetRasterBand(band).WriteArray(arr, 0, row)
 
     def _constant_band_statistics(self) -> None:
-        """Statistics stored for each band holding one value (the reference date of a time series is all
-        zeros): QGIS asks GDAL for the band's histogram between its minimum and maximum to stretch its colours,
-        which GDAL 3.10 refuses when they are equal ("ERROR 5: dfMax should be strictly greater than dfMin",
-        printed by every load). The maximum stored is one float32 step above the value; the pixels keep it."""
-        for i in np.flatnonzero(np.isfinite(self._lo) & (self._lo == self._hi)):
-            value = float(self._lo[i])
-            step = float(np.spacing(np.float32(max(abs(value), 1.0))))
-            self._ds.GetRasterBand(int(i) + 1).SetStatistics(value, value + step, value, 0.0)
+        """Statistics of each one-value band (a series' reference date): QGIS stretches colours over a histogram
+        from minimum to maximum, which GDAL 3.10 refuses when equal ("ERROR 5: dfMax should be strictly greater
+        than dfMin"). The stored maximum is one float32 step above the value (the pixels keep it)."""
+        lo, hi = self._lo, self._hi
+        for i in np.flatnonzero(np.isfinite(lo) & (lo == hi)):
+            step = float(np.spacing(np.float32(max(abs(lo[i]), 1.0))))
+            self._ds.GetRasterBand(int(i) + 1).SetStatistics(float(lo[i]), float(lo[i]) + step, float(lo[i]), 0.0)
 
     def _flush_buffer(self) -> None:
         """Write the buffered rows of every band and start the next row of tiles."""
