@@ -15,7 +15,7 @@ from ..algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth, los_u
 from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect, slope_aspect_metric
 from ..algorithms.progress import SubProgress, iter_blocks
 from .raster import DEFAULT_BLOCK_ROWS, RasterInfo, RasterWriter, optional_writer, raster_info, read_band
-from .vector import read_points, write_vector
+from .vector import read_points, wkt_of, write_vector
 
 INCIDENCE_KINDS = list(_losb.INCIDENCE_KINDS)
 
@@ -203,7 +203,7 @@ def project_points(source, vfield: str, out_path: str, *, dem, dem_name: str, he
                             "sensitivity": c, "slope_deg": slope, "aspect_deg": aspect,
                             "los_east": np.asarray(e, float), "los_north": np.asarray(nn, float),
                             "los_up": np.asarray(u, float)},
-                 crs_wkt=crs.toWkt(), x=pts.x, y=pts.y, progress=SubProgress(progress, 80, 100))
+                 crs_wkt=wkt_of(crs), x=pts.x, y=pts.y, progress=SubProgress(progress, 80, 100))
     return out_path
 
 

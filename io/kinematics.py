@@ -19,7 +19,7 @@ from ..algorithms.kinematics import motion3d as _m3
 from ..algorithms.progress import SubProgress
 from .blocks import RunSettings, raster_source, run_blocks
 from .raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
-from .vector import as_number, read_points, write_vector
+from .vector import as_number, read_points, wkt_of, write_vector
 from .writers import all_or_none
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
@@ -259,7 +259,7 @@ def dated_features(source, name, context):
         raise GeohazardError(f"{name} has no features")
     series = np.array(rows, dtype=np.float64).T
     return ({"fid": np.array(fids), "wkb": wkbs, "wkb_type": int(source.wkbType()),
-             "crs_wkt": source.sourceCrs().toWkt()}, [d for _, d in dfields], series)
+             "crs_wkt": wkt_of(source.sourceCrs())}, [d for _, d in dfields], series)
 
 
 def write_features(path, fields, feats):

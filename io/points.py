@@ -12,6 +12,7 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.progress import check_canceled
 from ..algorithms.timeseries.models import check_dates
+from .vector import wkt_of
 
 
 @dataclass
@@ -114,7 +115,7 @@ def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
             attributes[f] = np.array([None if v is None else str(v) for v in vals], dtype=object)
     disp = np.asarray(rows, dtype=np.float64).T
     return DatedFeatures([d for _, d in pairs], date_names, disp, attributes, wkbs, int(flat),
-                         source.sourceCrs().toWkt())
+                         wkt_of(source.sourceCrs()))
 
 
 def object_array(values) -> np.ndarray:

@@ -398,6 +398,7 @@ class RasterWriter:
                 band.SetDescription(str(descriptions[i]))
         if metadata:
             self._ds.SetMetadata({str(k): str(v) for k, v in metadata.items()})
+        self._lo, self._hi = np.full(self.count, np.nan), np.full(self.count, np.nan)  # extremes written per band
         # tile-row buffer: rows [_row0, _row0 + tile_rows) of every band, filled in order
         self._row0 = 0
         self._fill = np.zeros(self.count, np.int64)
@@ -412,7 +413,20 @@ class RasterWriter:
                    crs_wkt=info.crs_wkt, **kwargs)
 
     def _gdal_write(self, band: int, arr: np.ndarray, row: int) -> None:
-        self._ds.GetRasterBand(band).WriteArray(arr.astype(self.dtype, copy=False), 0, row)
+        arr = arr.astype(self.dtype, copy=False)
+        if self.dtype.kind in "fiu" and arr.size:
+            self._lo[band - 1] = np.fmin(self._lo[band - 1], np.fmin.reduce(arr, axis=None))
+            self._hi[band - 1] = np.fmax(self._hi[band - 1], np.fmax.reduce(arr, axis=None))
+        self._ds.GetRasterBand(band).WriteArray(arr, 0, row)
+
+    def _constant_band_statistics(self) -> None:
+        """Statistics of each one-value band (a series' reference date): QGIS stretches colours over a histogram
+        from minimum to maximum, which GDAL 3.10 refuses when equal ("ERROR 5: dfMax should be strictly greater
+        than dfMin"). The stored maximum is one float32 step above the value (the pixels keep it)."""
+        lo, hi = self._lo, self._hi
+        for i in np.flatnonzero(np.isfinite(lo) & (lo == hi)):
+            step = float(np.spacing(np.float32(max(abs(lo[i]), 1.0))))
+            self._ds.GetRasterBand(int(i) + 1).SetStatistics(float(lo[i]), float(lo[i]) + step, float(lo[i]), 0.0)
 
     def _flush_buffer(self) -> None:
         """Write the buffered rows of every band and start the next row of tiles."""
@@ -488,6 +502,7 @@ class RasterWriter:
         if self._streaming and self._fill.any():
             self._flush_buffer()
         self._buf = None
+        self._constant_band_statistics()
         self._ds.FlushCache()
         self._ds = None
 

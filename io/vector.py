@@ -37,6 +37,13 @@ _DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".geojson": "GeoJSON", ".
             ".csv": "CSV", ".sqlite": "SQLite", ".fgb": "FlatGeobuf", ".gml": "GML", ".kml": "KML"}
 
 
+def wkt_of(crs) -> str:
+    """``crs`` (a QgsCoordinateReferenceSystem) as QGIS's preferred WKT (WKT2) for the files written: its WKT1
+    drops the datum ensemble of EPSG CRSs such as ETRS89 / LAEA Europe (EPSG:3035, the EGMS grid), and GDAL
+    then warns that the output's EPSG code does not match its definition and stores a custom CRS."""
+    return crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT_PREFERRED)
+
+
 @dataclass
 class PointData:
     """Coordinates and attributes of a point layer as arrays."""

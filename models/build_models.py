@@ -100,9 +100,10 @@ class _Model:
     def __init__(self, name: str, display_name: str, help_text: str, input_help: dict):
         from qgis.core import QgsProcessingModelAlgorithm
 
-        self.model = QgsProcessingModelAlgorithm(name, "Time series", "timeseries")
+        # the modeler shows the model's name: the readable one; the provider gives it its short ID (MODEL_ID)
+        self.model = QgsProcessingModelAlgorithm(display_name, "Time series", "timeseries")
         self.model.setHelpContent({"ALG_DESC": help_text, "ALG_CREATOR": "InSAR Geohazards",
-                                   "DISPLAY_NAME": display_name, **input_help})
+                                   "DISPLAY_NAME": display_name, "MODEL_ID": name, **input_help})
 
     def inputs(self, placed) -> None:
         """``(definition, x)`` of each model input; the dialog lists them in this order (without it QGIS sorts

@@ -15,11 +15,13 @@ core's message; a cancel request becomes a clean stop with no output left behind
 ``KERNELS``
     core modules (under ``algorithms/``) holding the numba kernels it calls (first-run compile notice).
 ``HELP_PAGE``
-    the page of ``docs/`` its help button opens.
+    the page of ``docs/`` its help button opens (:func:`help_url`, at the tool's section).
 ``FORMER_IDS``
     former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
 ``ENGINE``
     the tool runs on the block engine: it gets the run-wide knobs (:mod:`..inputs.knobs`).
+``FAMILY``
+    the folder of ``tools/`` the tool's module is in (set from it): its icon is ``icons/families/<FAMILY>.svg``.
 
 Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
 run-level transaction (:mod:`..io.transaction`): outputs are published together or not at all. A tool
@@ -46,7 +48,8 @@ from __future__ import annotations
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
+from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
 from ...io.metadata import stamp_history
@@ -71,10 +74,23 @@ GROUPS = {
     "corrections": "Corrections",
 }
 
-ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "icons")
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ICON_DIR = os.path.join(PLUGIN_DIR, "icons")
+PROVIDER_ICON = os.path.join(ICON_DIR, "insar_geohazards.svg")
+DOCS_DIR = os.path.join(PLUGIN_DIR, "docs")
 
-#: Documentation pages (``HELP_PAGE`` -> ``docs/<page>.md``).
-DOCS_URL = "https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/{}.md"
+
+def help_url(page: str, anchor: str = "") -> str:
+    """``file://`` URL of the help page ``docs/<page>.html`` shipped with the plugin, at the section ``anchor``
+    (the HTML is rendered from the Markdown by ``docs/build_help.py`` at ``make package`` and ``make link``);
+    the Markdown page itself where the HTML was not rendered (a checkout used without ``make link``)."""
+    html = os.path.join(DOCS_DIR, page + ".html")
+    if not os.path.exists(html):
+        return QUrl.fromLocalFile(os.path.join(DOCS_DIR, page + ".md")).toString()
+    url = QUrl.fromLocalFile(html)
+    if anchor:
+        url.setFragment(anchor)
+    return url.toString()
 
 #: Search words every tool gets, so searching the toolbox for the provider's topic lists all of them.
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
@@ -165,6 +181,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     HELP_PAGE = ""
     FORMER_IDS: tuple = ()
     ENGINE = False
+    FAMILY = ""
     #: the stack parameters (:func:`..inputs.declare.add_stack_parameters`) declared first; a MintPy
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
     STACK_PARAMETERS = False
@@ -254,7 +271,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(",")) if t]
 
     def helpUrl(self) -> str:
-        return DOCS_URL.format(self.HELP_PAGE)
+        return help_url(self.HELP_PAGE, self.NAME)
+
+    def svgIconPath(self) -> str:
+        path = os.path.join(ICON_DIR, "families", self.FAMILY + ".svg")
+        return path if os.path.exists(path) else PROVIDER_ICON
+
+    def icon(self) -> QIcon:
+        return QIcon(self.svgIconPath())
 
     def createInstance(self):
         return type(self)()
@@ -264,6 +288,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         # band statistics that GDAL would save as <input>.aux.xml. Open them with PAM off so
         # the plugin never writes next to its inputs (the tools' own checks included).
         super().__init_subclass__(**kwargs)
+        parts = cls.__module__.split(".")
+        if "tools" in parts[:-2]:
+            cls.FAMILY = parts[parts.index("tools") + 1]
         for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
             for name in klass.__dict__.get("IDS", "").split():
                 if not hasattr(cls, name):

@@ -3,18 +3,20 @@
 Started as ``qgis --code desktop_dock_session.py`` under Xvfb with the plugin enabled; reads its
 inputs from ``INSAR_DOCK_SESSION`` (a JSON file), drives the desktop with mouse clicks and key
 presses on the real widgets, writes ``report.json`` (and the exports and a screenshot) next to it,
-then quits QGIS.
+then quits QGIS. It also presses a tool's Help button (the URL QGIS would open is caught) and draws the
+family icons in the default and the Night Mapping theme.
 """
 
 import json
 import os
 import traceback
 
-from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
+from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
 from qgis.gui import QgsRubberBand, QgsVertexMarker
-from qgis.PyQt.QtCore import QPoint, Qt, QTimer
+from qgis.PyQt.QtCore import QObject, QPoint, Qt, QTimer, QUrl, pyqtSlot
+from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtTest import QTest
-from qgis.PyQt.QtWidgets import QDockWidget, QFileDialog
+from qgis.PyQt.QtWidgets import QDialogButtonBox, QDockWidget, QFileDialog
 from qgis.utils import iface, plugins
 
 SPEC = json.load(open(os.environ["INSAR_DOCK_SESSION"], encoding="utf-8"))
@@ -129,6 +131,77 @@ def session():
     wait()
     state(dock, "all_removed")
     REPORT["empty_text"] = [t.get_text() for ax in dock.figure.axes for t in ax.texts]
+    # 8. a tool's Help button: QGIS opens the URL the tool gives (caught here instead of starting a browser)
+    REPORT["help"] = open_help("geohazard:sbasinversion")
+    # 9. the family icons in the default theme and in a dark one
+    REPORT["icons"] = {"default": icon_report()}
+    QgsApplication.setUITheme("Night Mapping")
+    wait(500)
+    REPORT["icons"]["Night Mapping"] = icon_report()
+    window.grab().save(os.path.join(OUT, "desktop_dark.png"))
+    QgsApplication.setUITheme("default")
+
+
+class UrlCatcher(QObject):
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    @pyqtSlot(QUrl)
+    def open(self, url):
+        self.urls.append(url)
+
+
+def open_help(alg_id):
+    """Open the tool's dialog, press its Help button; the file URL QGIS asked the desktop to open."""
+    import processing
+
+    catcher = UrlCatcher()
+    for scheme in ("file", "http", "https"):
+        QDesktopServices.setUrlHandler(scheme, catcher, "open")
+    dialog = processing.createAlgorithmDialog(alg_id)
+    dialog.show()
+    wait(500)
+    boxes = [b for b in dialog.findChildren(QDialogButtonBox) if b.button(QDialogButtonBox.StandardButton.Help)]
+    QTest.mouseClick(boxes[0].button(QDialogButtonBox.StandardButton.Help), Qt.MouseButton.LeftButton)
+    wait(300)
+    dialog.close()
+    for scheme in ("file", "http", "https"):
+        QDesktopServices.unsetUrlHandler(scheme)
+    urls = [u.toString() for u in catcher.urls]
+    local = catcher.urls[0] if catcher.urls and catcher.urls[0].isLocalFile() else None
+    return {"urls": urls, "file": local.toLocalFile() if local else "", "fragment": local.fragment() if local else "",
+            "exists": bool(local) and os.path.isfile(local.toLocalFile())}
+
+
+def icon_report():
+    """Per family: the icon's file, whether it renders, and how far its drawn pixels stand out from the window's
+    background colour (mean luminance difference, 0-255) in the current theme."""
+    from qgis.PyQt.QtGui import QImage, QPainter
+    from qgis.PyQt.QtSvg import QSvgRenderer
+
+    background = iface.mainWindow().palette().color(iface.mainWindow().backgroundRole())
+    lum = lambda c: 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()  # noqa: E731
+    out = {}
+    for alg in QgsApplication.processingRegistry().providerById("geohazard").algorithms():
+        family = getattr(alg, "FAMILY", "")
+        if not family or family in out:
+            continue
+        icon = alg.icon()
+        pixmap = icon.pixmap(48, 48)
+        image = QImage(48, 48, QImage.Format.Format_ARGB32)
+        image.fill(background)
+        painter = QPainter(image)
+        renderer = QSvgRenderer(alg.svgIconPath())
+        renderer.render(painter)
+        painter.end()
+        drawn = [image.pixelColor(x, y) for x in range(48) for y in range(48)
+                 if image.pixelColor(x, y) != background]
+        contrast = sum(abs(lum(c) - lum(background)) for c in drawn) / max(len(drawn), 1)
+        out[family] = {"path": alg.svgIconPath(), "null": icon.isNull() or pixmap.isNull(),
+                       "valid_svg": renderer.isValid(), "drawn_share": len(drawn) / 48 / 48,
+                       "contrast": contrast, "background": background.name()}
+    return out
 
 
 def finish():

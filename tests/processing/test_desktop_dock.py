@@ -3,8 +3,10 @@
 QGIS starts with a throw-away profile that enables the plugin and runs desktop_dock_session.py,
 which picks a pixel with the toolbar button's map tool and finds its marker, picks several PS,
 draws a polygon, chooses a model with the keyboard, exports CSV and PNG through the buttons,
-deletes a curve with Delete and removes the layers. This test checks what the session reports
-and what it wrote against the closed-form values of the synthetic raster and the PS product.
+deletes a curve with Delete and removes the layers, presses a tool's Help button and draws the family icons
+in the default and a dark theme. This test checks what the session reports and what it wrote against the
+closed-form values of the synthetic raster and the PS product, that the help opened is the local page at the
+tool's section, and that every family icon renders and stands out from the window in both themes.
 """
 
 import csv
@@ -139,3 +141,19 @@ def test_dock_session_in_qgis_desktop(qgis_app, tmp_path):
     gone = steps["all_removed"]
     assert gone["series"] == [] and gone["vertex_markers"] == 0 and gone["plot_curves"] == 0 and gone["table"] == []
     assert report["empty_text"] == ["Pick points or pixels, or draw a polygon, on the map"]
+
+    # Help opens the page shipped with the plugin, offline, at the tool's section
+    help_ = report["help"]
+    assert help_["exists"] and help_["file"].endswith(os.path.join("docs", "timeseries.html")), help_
+    assert help_["fragment"] == "sbasinversion" and len(help_["urls"]) == 1
+    with open(help_["file"], encoding="utf-8") as fh:
+        assert 'id="sbasinversion"' in fh.read()
+    # one icon per family, drawn and standing out from the window in the light and the dark theme
+    families = {"timeseries", "psds", "unwrap", "corrections", "ada", "geometry", "kinematics", "faults", "models"}
+    light, dark = report["icons"]["default"], report["icons"]["Night Mapping"]
+    assert set(light) == set(dark) == families
+    assert light["ada"]["background"] != dark["ada"]["background"]  # the theme did change
+    for theme in (light, dark):
+        for family, icon in theme.items():
+            assert icon["path"].endswith(f"families/{family}.svg") and not icon["null"] and icon["valid_svg"]
+            assert icon["drawn_share"] > 0.1 and icon["contrast"] > 40, (family, icon)

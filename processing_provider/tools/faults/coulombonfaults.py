@@ -94,7 +94,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             seg, depths, faults.table(), shear_modulus_pa=mu, poisson=nu, friction=friction, scale_pa=scale,
             depths_name=self.DEPTHS, progress=progress)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=segment_wkb(seg.p0, seg.p1),
+        vector.write_vector(out_path, fields, crs_wkt=vector.wkt_of(crs), wkb=segment_wkb(seg.p0, seg.p1),
                             geometry_type=ogr.wkbLineString)
         styles.style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}

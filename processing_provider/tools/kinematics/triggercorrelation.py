@@ -10,6 +10,9 @@ from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
+#: the responses' labels in the dialog, by the core's names (their order: the core's)
+RESPONSE_LABELS = {"rate": "Displacement rate", "detrended": "Detrended displacement"}
+
 
 @tool("triggercorrelation", "Deformation vs trigger (lagged correlation)", group="timeseries",
       tags="rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide", page="kinematics",
@@ -46,7 +49,7 @@ class TriggerCorrelation(GeohazardAlgorithm):
         self.addParameter(declare.raster("INPUT_RASTER", "Deformation raster (dated bands)", optional=True))
         self.addParameter(declare.file("DRIVER_CSV", "Driver CSV (date,value)", extension="csv"))
         self.addParameter(declare.enum("DRIVER_KIND", "Driver kind", ["flux (rainfall)", "state (water level)"]))
-        self.addParameter(declare.enum("RESPONSE", "Response", list(_tr.RESPONSES)))
+        self.addParameter(declare.enum("RESPONSE", "Response", [RESPONSE_LABELS[r] for r in _tr.RESPONSES]))
         for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
                                                                      0.0),
                                 ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):

@@ -17,6 +17,11 @@ from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
+#: the models' labels in the dialog, by the core's names (their order and the stored indices: the core's)
+MODEL_LABELS = {"linear": "Linear", "seasonal": "Seasonal (linear + annual and semi-annual)",
+                "quadratic": "Quadratic (constant acceleration)", "logarithmic": "Logarithmic (creep)",
+                "afterslip": "Afterslip", "consolidation": "Secondary consolidation"}
+
 
 @tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)", group="timeseries",
       tags=("time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,subsidence,"
@@ -61,7 +66,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.INPUT_RASTER,
                                          "Or: time-series raster (one band per date, ISO date band descriptions)",
                                          optional=True))
-        self.addParameter(declare.enum(self.MODELS, "Models to fit", list(MODELS), [0, 1, 2], multiple=True))
+        self.addParameter(declare.enum(self.MODELS, "Models to fit", [MODEL_LABELS[m] for m in MODELS], [0, 1, 2],
+                                       multiple=True))
         self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
         self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date for log models, YYYY-MM-DD",
                                        optional=True))
