@@ -81,11 +81,13 @@ def inherited_history(input_paths: Iterable[str]) -> list:
 
 def stamp_history(output_paths: Iterable[str], steps: list) -> int:
     """Write ``steps`` (oldest first) as the ``PROCESSING_HISTORY`` of every GeoTIFF among ``output_paths``;
-    returns how many were stamped. Other formats are left as written."""
+    returns how many were stamped. Other formats are left as written, and so is a file that is a link (an
+    output folder may link the inputs it keeps unchanged: writing there would change the input)."""
     text = "\n".join(steps[-MAX_HISTORY_STEPS:])
     n = 0
     for path in output_paths:
-        if not path.lower().endswith((".tif", ".tiff")) or not os.path.isfile(path):
+        if not path.lower().endswith((".tif", ".tiff")) or not os.path.isfile(path) or os.path.islink(path) \
+                or os.stat(path).st_nlink > 1:
             continue
         ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_UPDATE)
         if ds is None:

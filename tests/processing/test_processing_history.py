@@ -42,3 +42,14 @@ def test_the_corrected_sbas_model_writes_its_steps_in_order(qgis_app, tmp_path):
     assert "geohazard:sbasinversion" in tools and "geohazard:rampremoval" in tools
     assert tools.index("geohazard:rampremoval") < tools.index("geohazard:sbasinversion")
     assert len(tools) == len(set(tools)) >= 4
+
+
+def test_linked_outputs_are_not_stamped_and_inputs_stay_unchanged(qgis_app, tmp_path):
+    """modifynetwork links the interferograms it keeps into its folder: stamping them would write into the
+    inputs, so linked outputs keep the inputs' metadata and the input files keep their bytes."""
+    files = hk.ifg_stack(str(tmp_path / "ifg"), n_dates=6, shape=(30, 32))
+    before = hk.digest(files)
+    hk.run("modifynetwork", {"INTERFEROGRAMS": files, "MAX_TEMPORAL_BASELINE": 13, "KEEP_CONNECTED": True,
+                             "OUTPUT": str(tmp_path / "net")})
+    assert hk.digest(files) == before
+    assert any(p.stat().st_nlink > 1 for p in (tmp_path / "net").glob("*.tif"))
