@@ -72,6 +72,7 @@ class OutputTransaction:
         self._backups: list[tuple[str, str]] = []
         self._claims: list[str] = []
         self._done = False
+        self.notes: list[str] = []  # one-line summaries of the steps run inside (a model prints them at the end)
 
     # ------------------------------------------------------------------ life cycle
     def begin(self, targets: dict) -> "OutputTransaction":
@@ -103,6 +104,11 @@ class OutputTransaction:
                 backup = os.path.join(os.path.dirname(p), f".{os.path.basename(p)}.geohazard-backup-{os.getpid()}")
                 os.replace(p, backup)
                 self._backups.append((p, backup))
+
+    def note(self, text: str) -> str:
+        """Keep a one-line summary of this run (adopted by the enclosing run); returns ``text``."""
+        self.notes.append(text)
+        return text
 
     def written_files(self) -> list:
         """The files this run has written so far: its file destinations that exist and the new files in its
@@ -154,6 +160,7 @@ class OutputTransaction:
         """A child run succeeded: its outputs now belong to this (outer) run."""
         self._targets += [p for p in child._targets if p not in self._targets]
         self._backups += child._backups
+        self.notes += child.notes
         for folder, before in child._folders.items():
             self._folders.setdefault(folder, before)
 

@@ -138,6 +138,8 @@ def model_algorithms() -> list:
             if feedback is not None and feedback.isCanceled():
                 run.rollback()
                 return {}
+            if feedback is not None and run.notes:
+                feedback.pushInfo("Summary of the steps:\n" + "\n".join(f"  {n}" for n in run.notes))
             run.commit()
             return results
 

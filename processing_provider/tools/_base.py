@@ -360,7 +360,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
-        run = OutputTransaction()
+        run = self._run = OutputTransaction()
         targets: dict = {}
         try:
             with quiet_gdal_reads():
@@ -405,6 +405,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         except BaseException:
             run.rollback()
             raise
+
+    def note(self, text: str) -> str:
+        """A one-line summary of what this run did, kept for the summary a model prints at its end; returns
+        ``text`` (``feedback.pushInfo(self.note(...))`` logs it too)."""
+        run = getattr(self, "_run", None)
+        if run is not None and text:
+            run.note(f"{self.name()}: {text}")
+        return text
 
     def memory_advice(self) -> str:
         """What to change when the run ran out of memory (names parameters this tool has)."""

@@ -1,5 +1,6 @@
 """Every raster a tool writes carries PROCESSING_HISTORY: the steps of its inputs' histories, then its own
-(tool, version, the scalar parameters given), through a script chain and through a shipped model."""
+(tool, version, the scalar parameters given), through a script chain and through a shipped model; a shipped
+model ends its log with one summary line per step."""
 
 import datetime as dt
 import re
@@ -53,3 +54,24 @@ def test_linked_outputs_are_not_stamped_and_inputs_stay_unchanged(qgis_app, tmp_
                              "OUTPUT": str(tmp_path / "net")})
     assert hk.digest(files) == before
     assert any(p.stat().st_nlink > 1 for p in (tmp_path / "net").glob("*.tif"))
+
+
+def test_the_model_ends_with_a_summary_of_its_steps(qgis_app, tmp_path):
+    from testutils import recording_feedback
+
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(6)]
+    (tmp_path / "b.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(dates, [3, -40, 25, 60, -12, 33])))
+    files = hk.ifg_stack(str(tmp_path / "ifg"), n_dates=6, shape=(30, 32))
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(30, 32))
+    fb = recording_feedback()
+    hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "b.csv")],
+                             "demerror:VELOCITY": str(tmp_path / "v.tif")}, feedback=fb)
+    text = fb.text
+    assert "Summary of the steps:" in text
+    summary = text[text.index("Summary of the steps:"):].splitlines()[1:]
+    lines = [s.strip() for s in summary if s.startswith("  ")]
+    tools = [s.split(":")[0] for s in lines]
+    assert tools[:2] == ["unwrapclosurecorrection", "modifynetwork"], lines
+    assert any(s.startswith("troposphericcorrection: ") and "removed" in s for s in lines), lines
+    assert any(s.startswith("rampremoval: RMS on the fit area ") for s in lines), lines
+    assert any(s.startswith("sbasinversion: Reference pixel: ") for s in lines), lines

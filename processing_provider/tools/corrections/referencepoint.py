@@ -63,9 +63,9 @@ class ReferencePoint(StackAlgorithm):
                             y=np.array([float(y)]))
         authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
         text = f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
-        feedback.pushInfo(f"Reference point: row {choice.row}, column {choice.col} ({text}); window coherence "
-                          f"{choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median {choice.median_rate:.4g} "
-                          "(input unit per year)")
+        feedback.pushInfo(self.note(f"Reference point: row {choice.row}, column {choice.col} ({text}); window "
+                                    f"coherence {choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median "
+                                    f"{choice.median_rate:.4g} (input unit per year)"))
         result = {"OUTPUT": out, "REFERENCE_POINT": text}
         rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:

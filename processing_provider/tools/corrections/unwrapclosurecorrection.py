@@ -116,9 +116,9 @@ class UnwrapClosureCorrection(StackAlgorithm):
             stack, triplets, func, plan, out_paths, extra, tables,
             self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
             run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows)
-        feedback.pushInfo(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
-                          f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
-                          "(ambiguous)")
+        feedback.pushInfo(self.note(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} "
+                                    f"interferogram values); {stats.ambiguous_pixels} pixel(s) with non-closing loops "
+                                    "left unchanged (ambiguous)"))
         for path in extra.values():
             styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
         return {"OUTPUT": out_dir, **extra, **tables}

@@ -120,8 +120,8 @@ class SbasInversion(StackAlgorithm):
             if network.redundancy_note(net):
                 warn(progress, f"{ids.INTERFEROGRAMS}: {network.redundancy_note(net)}")
             ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
-            feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
-                              f"{net.n_dates} dates, weighting {weighting}")
+            feedback.pushInfo(self.note(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} "
+                                        f"interferograms, {net.n_dates} dates, weighting {weighting}"))
             solver = sbas.SbasSolver(net, wavelength_m=stack.wavelength_m, weighting=weighting, looks=v.LOOKS,
                                      coherence_threshold=v.COHERENCE_THRESHOLD, min_count=v.MIN_COUNT,
                                      min_temporal_coherence=v.MIN_TEMPORAL_COHERENCE)
