@@ -140,7 +140,8 @@ def deforming_areas(rate: np.ndarray, usable: Optional[np.ndarray] = None, *, k:
     keep = ok.copy()
     scale = float(np.nanmax(np.abs(v[ok]))) if ok.any() else 0.0
     c, sigma, it = None, float("nan"), 0
-    for it in range(1, int(max_iterations) + 1):
+    while it < int(max_iterations):
+        it += 1
         c = _plane(v, keep, x, y)
         if c is None:
             return none

@@ -179,11 +179,15 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     the per-pixel geometry -> final velocity. ``z`` is the phase-elevation's guard; ``ramp_z`` / ``ramp_power``
     (default the ramp removal's) the ramps'."""
     from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
+    from algorithms.corrections.deforming import deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
-    from algorithms.corrections.deforming import deforming_areas
-    from algorithms.corrections.ramp_limits import (RAMP_GUARD_POWER, RAMP_Z_DEFAULT, default_max_gradient_mm_km,
-                                                    guarded_ramps)
+    from algorithms.corrections.ramp_limits import (
+        RAMP_GUARD_POWER,
+        RAMP_Z_DEFAULT,
+        default_max_gradient_mm_km,
+        guarded_ramps,
+    )
     from algorithms.corrections.ramps import ramp_apply_block, ramp_normal_block, sum_rows
     from algorithms.corrections.reference import reference_sums_block, select_reference, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
