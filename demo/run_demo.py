@@ -28,7 +28,7 @@ def steps(out: str) -> list[dict]:
             "params": {"INPUT": envisat[0], "INCIDENCE": 23.0, "OUTPUT": os.path.join(out, "envisat_vertical.tif")},
             "load": ["OUTPUT"],
         },
-        # time series (issue 6) steps
+        # time series steps
         {
             "title": "Mexico City, 30 Sentinel-1 interferograms: SBAS time series + velocity (coherence-weighted)",
             "alg": "geohazard:sbasinversion", "group": "Mexico City: SBAS time series (main job)",
@@ -56,7 +56,7 @@ def steps(out: str) -> list[dict]:
             },
             "load": ["OUTPUT"],
         },
-        # ADA (issue 7) steps
+        # ADA steps
         {
             "title": "EGMS L2b Ustica ascending 2020-2024 (zipped CSV): load as a typed point layer, EPSG:3035",
             "alg": "geohazard:loadegms", "group": "EGMS Ustica: points",
@@ -79,7 +79,7 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT": os.path.join(out, "egms_ustica_asc_ada_classes.gpkg")},
             "load": ["OUTPUT"],
         },
-        # geometry (issue 4) steps
+        # geometry steps
         {
             "title": "Envisat DEM (geographic): layover, shadow, R-index and visibility, descending heading 193.15",
             "alg": "geohazard:geometricdistortion", "group": "Envisat DEM: geometric distortion",
@@ -110,7 +110,7 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT_POINTS": os.path.join(out, "ustica_desc_projected.gpkg")},
             "load": ["OUTPUT_POINTS"],
         },
-        # faults (issue 8) steps
+        # faults steps
         {
             "title": "Coulomb 3 example (Mendocino M7.3 left-lateral, USGS Example-2): faults as layers",
             "alg": "geohazard:importcoulombinput", "group": "Coulomb example: faults",
@@ -147,7 +147,7 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT": os.path.join(out, "csz_receivers_dcfs.gpkg")},
             "load": ["OUTPUT"],
         },
-        # models (issue 5) steps
+        # models steps
         {
             "title": "The shipped model SBAS -> velocity points -> ADA -> landslide activity on the Mexico City stack. "
                      "Mexico City has no landslide inventory: the polygons are 3 x 2 analysis cells over the stack "
@@ -168,7 +168,7 @@ def steps(out: str) -> list[dict]:
             },
             "load": ["ada:ADAS", "activity:ACTIVITY"],
         },
-        # corrections (issue 16) steps
+        # corrections steps
         {
             "title": "The shipped model Corrected SBAS on the Mexico City stack: unwrapping errors (phase closure) "
                      "-> network (loops still misclosing) -> phase-elevation troposphere (high-passed, trend "
@@ -233,7 +233,7 @@ def steps(out: str) -> list[dict]:
             "title": "RADARSAT PS Boissano: inverse-velocity failure forecast and alert levels",
             "alg": "geohazard:inversevelocity", "group": "RADARSAT Boissano: inverse velocity",
             "params": {"INPUT": radarsat, "OUTPUT": os.path.join(out, "radarsat_inverse_velocity.gpkg"),
-                       "PLOT_FOLDER": os.path.join(out, "inverse_velocity_plots")},
+                       "OUTPUT_PLOTS": os.path.join(out, "inverse_velocity_plots")},
             "load": ["OUTPUT"],
         },
     ]

@@ -12,12 +12,13 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "core"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from testutils_kinematics import ustica_cells  # noqa: E402
 
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv  # noqa: E402
 from insar_geohazards.algorithms.geometry.terrain import slope_aspect  # noqa: E402
 from insar_geohazards.algorithms.kinematics import motion3d as m3  # noqa: E402
 from insar_geohazards.algorithms.kinematics import triggers as tr  # noqa: E402
@@ -52,20 +53,7 @@ def landslide3d():
     f.colorbar(im, ax=ax)
     share = float(np.mean(cond <= 10))
     # EGMS Ustica: real 3-D run with a DEM from the points' heights
-    pts = []
-    for name in ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"):
-        c = read_egms_csv(os.path.join(ROOT, "tests", "data", "egms_ustica", name), with_series=False)["columns"]
-        pts.append(dict(x=c["easting"], y=c["northing"], d=c["mean_velocity"], e=c["los_east"], n=c["los_north"],
-                        u=c["los_up"], sigma=c["mean_velocity_std"], h=c["height_ortho"]))
-    grid = dc.grid_for_points(np.concatenate([p["x"] for p in pts]), np.concatenate([p["y"] for p in pts]), 100.0)
-    d, e, n, u, sig, cnt = m3.grid_observations(pts, grid)
-    hsum = 0.0
-    for p in pts:
-        r, c = grid.cell_index(p["x"], p["y"])
-        hsum = hsum + np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
-                                  minlength=grid.n_rows * grid.n_cols)
-    with np.errstate(invalid="ignore"):
-        dem = (hsum / cnt.sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
+    pts, grid, (d, e, n, u, sig, cnt), dem = ustica_cells(os.path.join(ROOT, "tests", "data", "egms_ustica"))
     sl, asp = slope_aspect(dem, 100.0, 100.0)
     res = m3.solve_3d(d, e, n, u, sigma=sig, slope_deg=sl.ravel(), aspect_deg=asp.ravel(), constraint="always")
     ok = res["flag"] == m3.FLAG_CONSTRAINED
@@ -89,7 +77,7 @@ def landslide3d():
           f"95th pct {np.nanpercentile(np.abs(du), 95):.2f} mm/yr; "
           f"median sigma_up {np.nanmedian(res['sigma_up'][0, ok]):.2f}")
     # synthetic accuracy
-    from test_kinematics_core import L_ASC, L_DESC, S1_ASC, S1_DESC, _landslide, _observe
+    from test_kinematics_motion3d_validation_triggers import L_ASC, L_DESC, S1_ASC, S1_DESC, _landslide, _observe
 
     for label, vecs, sigs in (("S1 asc+desc + DEM", [S1_ASC, S1_DESC], [1, 1]),
                               ("S1 asc+desc + azimuth (sigma 15)", [S1_ASC, S1_DESC, m3.azimuth_unit_vector(-8.94)],
@@ -111,7 +99,7 @@ def landslide3d():
 
 
 def validation():
-    from test_kinematics_core import _stations_and_insar
+    from test_kinematics_motion3d_validation_triggers import _stations_and_insar
 
     errs = []
     for seed in range(20):
@@ -133,7 +121,7 @@ def validation():
 
 
 def trigger():
-    from test_kinematics_core import _rain_and_response
+    from test_kinematics_motion3d_validation_triggers import _rain_and_response
 
     got = []
     for lag in (12, 36, 60, 90):
@@ -147,7 +135,7 @@ def trigger():
     tr.plot_correlation(r, os.path.join(IMG, "kinematics_trigger.png"), title="synthetic: velocity = 2 + 0.3 x "
                         "antecedent rain (tau 30 d) 36 days earlier", series=(sdates, series[:, 0]))
     # responses of either sign with the defaults (STEP_DAYS 12, TAU_DAYS 0)
-    from test_kinematics_core import _rain_responses
+    from test_kinematics_motion3d_validation_triggers import _rain_responses
 
     lags, signs = [0, 24, 48, 72, 120, 156] * 2, [1] * 6 + [-1] * 6
     days, rain, sdates, y = _rain_responses(lags, signs, seed=1)
@@ -161,7 +149,7 @@ def trigger():
 
 
 def thickness():
-    from test_kinematics_core import _thick_case
+    from test_kinematics_motion3d_validation_triggers import _thick_case
 
     th, e, nn, u, z, h, r2 = _thick_case(n=48, dx=12.5)
     res = th.invert_thickness(e, nn, u, z, dx_m=12.5, dy_m=12.5, mask=r2 < 1)

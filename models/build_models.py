@@ -82,57 +82,64 @@ def _register_provider() -> None:
 _KEEP: list = []
 
 
-def build():
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-        QgsProcessingParameterPoint,
-        QgsProcessingParameterRasterLayer,
-        QgsProcessingParameterVectorLayer,
-    )
-    from qgis.PyQt.QtCore import QPointF
+def _stack_inputs(*, coherence_x: int) -> list:
+    """The unwrapped interferograms and their coherence rasters, the first inputs of the stack models, with the
+    coherence box at ``coherence_x``."""
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
 
-    model = QgsProcessingModelAlgorithm(MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({"ALG_DESC": HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": DISPLAY_NAME,
-                          "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
-                          "COHERENCE": "Coherence rasters of the same pairs (optional).",
-                          "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every "
-                                       "interferogram (optional; empty = automatic choice of the most coherent "
-                                       "pixel, which may itself be moving: set it when you know a stable area).",
-                          "INVENTORY": "Landslide inventory polygons.",
-                          "DEM": "Digital elevation model (optional)."})
+    return [(QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
+                                                  QgsProcessing.SourceType.TypeRaster), 120),
+            (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
+                                                  optional=True), coherence_x)]
 
-    def add_input(definition, x, y):
-        definition.setDescription(definition.description())
-        param = QgsProcessingModelParameter(definition.name())
-        param.setPosition(QPointF(x, y))
-        model.addModelParameter(definition, param)
 
-    add_input(QgsProcessingParameterMultipleLayers(
-        "INTERFEROGRAMS", "Unwrapped interferograms", QgsProcessing.SourceType.TypeRaster), 120, 60)
-    add_input(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster, optional=True), 380, 60)
-    add_input(QgsProcessingParameterPoint(
-        "REFERENCE", "Reference point (empty: automatic)", optional=True), 640, 60)
-    add_input(QgsProcessingParameterVectorLayer(
-        "INVENTORY", "Landslide inventory (polygons)", [QgsProcessing.SourceType.TypeVectorPolygon]), 900, 60)
-    add_input(QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160, 60)
+class _Model:
+    """A model being built: its inputs (in dialog order) and its children, each wired to model inputs, to
+    other children's outputs or to static values, every other mandatory child parameter at its default."""
 
-    # the dialog lists the inputs in this order (the main input first); without it QGIS sorts them by ID
-    model.setParameterOrder(["INTERFEROGRAMS", "COHERENCE", "REFERENCE", "INVENTORY", "DEM"])
+    def __init__(self, name: str, display_name: str, help_text: str, input_help: dict):
+        from qgis.core import QgsProcessingModelAlgorithm
 
-    def src_param(name):
+        self.model = QgsProcessingModelAlgorithm(name, "Time series", "timeseries")
+        self.model.setHelpContent({"ALG_DESC": help_text, "ALG_CREATOR": "InSAR Geohazards",
+                                   "DISPLAY_NAME": display_name, **input_help})
+
+    def inputs(self, placed) -> None:
+        """``(definition, x)`` of each model input; the dialog lists them in this order (without it QGIS sorts
+        them by ID)."""
+        from qgis.core import QgsProcessingModelParameter
+        from qgis.PyQt.QtCore import QPointF
+
+        for definition, x in placed:
+            param = QgsProcessingModelParameter(definition.name())
+            param.setPosition(QPointF(x, 60))
+            self.model.addModelParameter(definition, param)
+        self.model.setParameterOrder([d.name() for d, _ in placed])
+
+    @staticmethod
+    def param(name):
+        from qgis.core import QgsProcessingModelChildParameterSource
+
         return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
 
-    def src_child(child, output):
+    @staticmethod
+    def output(child, output):
+        from qgis.core import QgsProcessingModelChildParameterSource
+
         return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
 
-    def add_child(child_id, alg_id, description, x, y, params, outputs, deps=()):
+    @staticmethod
+    def static(value):
+        from qgis.core import QgsProcessingModelChildParameterSource
+
+        return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
+
+    def child(self, child_id, alg_id, description, x, y, params, outputs) -> None:
+        """Add ``alg_id`` as ``child_id`` with its wired ``params`` and the model ``outputs`` it gives
+        (model output name -> (its output ID, label))."""
+        from qgis.core import QgsProcessingModelChildAlgorithm, QgsProcessingModelOutput
+        from qgis.PyQt.QtCore import QPointF
+
         child = QgsProcessingModelChildAlgorithm(alg_id)
         child.setChildId(child_id)
         child.setDescription(description)
@@ -140,7 +147,7 @@ def build():
         for name, sources in params.items():
             child.addParameterSources(name, sources)
         for name, value in child_defaults(alg_id, set(params)).items():
-            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+            child.addParameterSources(name, self.static(value))
         outs = {}
         for out_name, (param_name, label) in outputs.items():
             out = QgsProcessingModelOutput(out_name, label)
@@ -149,23 +156,49 @@ def build():
             out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
             outs[out_name] = out
         child.setModelOutputs(outs)
-        model.addChildAlgorithm(child)
+        self.model.addChildAlgorithm(child)
 
-    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
-              {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": src_param("COHERENCE"),
-               "REFERENCE": src_param("REFERENCE")},
-              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)"),
-               "POINTS": ("OUTPUT_POINTS", "Velocity points")})
-    add_child("ada", "geohazard:adadetection", "ADA detection", 480, 400,
-              {"INPUT": src_child("sbas", "OUTPUT_POINTS")},
-              {"ADAS": ("OUTPUT", "Active deformation areas")})
-    add_child("activity", "geohazard:landslideactivity", "Landslide activity", 820, 560,
-              {"INVENTORY": src_param("INVENTORY"), "POINTS": src_child("sbas", "OUTPUT_POINTS"),
-               "DEM": src_param("DEM"), "ADAS": src_child("ada", "OUTPUT")},
-              {"ACTIVITY": ("OUTPUT", "Landslide activity"),
-               "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
-    return pin_output_names(model)
+    def done(self):
+        return pin_output_names(self.model)
+
+
+def build():
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingParameterPoint,
+        QgsProcessingParameterRasterLayer,
+        QgsProcessingParameterVectorLayer,
+    )
+
+    m = _Model(MODEL_NAME, DISPLAY_NAME, HELP, {
+        "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
+        "COHERENCE": "Coherence rasters of the same pairs (optional).",
+        "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every interferogram "
+                     "(optional; empty = automatic choice of the most coherent pixel, which may itself be moving: "
+                     "set it when you know a stable area).",
+        "INVENTORY": "Landslide inventory polygons.",
+        "DEM": "Digital elevation model (optional)."})
+    m.inputs([
+        *_stack_inputs(coherence_x=380),
+        (QgsProcessingParameterPoint("REFERENCE", "Reference point (empty: automatic)", optional=True), 640),
+        (QgsProcessingParameterVectorLayer("INVENTORY", "Landslide inventory (polygons)",
+                                           [QgsProcessing.SourceType.TypeVectorPolygon]), 900),
+        (QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160)])
+    m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
+            {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": m.param("COHERENCE"),
+             "REFERENCE": m.param("REFERENCE")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)"),
+             "POINTS": ("OUTPUT_POINTS", "Velocity points")})
+    m.child("ada", "geohazard:adadetection", "ADA detection", 480, 400,
+            {"INPUT": m.output("sbas", "OUTPUT_POINTS")},
+            {"ADAS": ("OUTPUT", "Active deformation areas")})
+    m.child("activity", "geohazard:landslideactivity", "Landslide activity", 820, 560,
+            {"INVENTORY": m.param("INVENTORY"), "POINTS": m.output("sbas", "OUTPUT_POINTS"),
+             "DEM": m.param("DEM"), "ADAS": m.output("ada", "OUTPUT")},
+            {"ACTIVITY": ("OUTPUT", "Landslide activity"),
+             "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
+    return m.done()
 
 
 def pin_output_names(model):
@@ -229,70 +262,29 @@ SLC_HELP = (
 
 
 def build_slc():
-    from qgis.core import (
-        QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterMultipleLayers,
-    )
-    from qgis.PyQt.QtCore import QPointF
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
 
-    model = QgsProcessingModelAlgorithm(SLC_MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({"ALG_DESC": SLC_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": SLC_DISPLAY_NAME,
-                          "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band "
-                                 "descriptions)."})
-    definition = QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
-                                                      QgsProcessing.SourceType.TypeRaster)
-    param = QgsProcessingModelParameter("SLC")
-    param.setPosition(QPointF(120, 60))
-    model.addModelParameter(definition, param)
-    model.setParameterOrder(["SLC"])
-
-    def src_param(name):
-        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
-
-    def src_child(child, output):
-        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
-
-    def add_child(child_id, alg_id, description, x, y, params, outputs):
-        child = QgsProcessingModelChildAlgorithm(alg_id)
-        child.setChildId(child_id)
-        child.setDescription(description)
-        child.setPosition(QPointF(x, y))
-        for name, sources in params.items():
-            child.addParameterSources(name, sources)
-        for name, value in child_defaults(alg_id, set(params)).items():
-            child.addParameterSources(name, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
-        outs = {}
-        for out_name, (param_name, label) in outputs.items():
-            out = QgsProcessingModelOutput(out_name, label)
-            out.setChildId(child_id)
-            out.setChildOutputName(param_name)
-            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
-            outs[out_name] = out
-        child.setModelOutputs(outs)
-        model.addChildAlgorithm(child)
-
-    add_child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
-              {"INPUT": src_param("SLC")},
-              {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
-    add_child("linking", "geohazard:phaselinking", "DS phase linking", 480, 360,
-              {"INPUT": src_param("SLC"), "PS_MASK": src_child("ps", "OUTPUT_PS_MASK")},
-              {"TEMPORAL_COHERENCE": ("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence"),
-               "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
-    add_child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
-              {"INPUT": src_child("linking", "OUTPUT_INTERFEROGRAMS"),
-               "COHERENCE": src_child("linking", "OUTPUT_TEMPORAL_COHERENCE")},
-              {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
-               "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
-    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,
-              {"INTERFEROGRAMS": src_child("unwrap", "OUTPUT")},
-              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
-    return pin_output_names(model)
+    m = _Model(SLC_MODEL_NAME, SLC_DISPLAY_NAME, SLC_HELP, {
+        "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band descriptions)."})
+    m.inputs([(QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
+                                                    QgsProcessing.SourceType.TypeRaster), 120)])
+    m.child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
+            {"INPUT": m.param("SLC")},
+            {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
+    m.child("linking", "geohazard:phaselinking", "DS phase linking", 480, 360,
+            {"INPUT": m.param("SLC"), "PS_MASK": m.output("ps", "OUTPUT_PS_MASK")},
+            {"TEMPORAL_COHERENCE": ("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence"),
+             "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
+    m.child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
+            {"INPUT": m.output("linking", "OUTPUT_INTERFEROGRAMS"),
+             "COHERENCE": m.output("linking", "OUTPUT_TEMPORAL_COHERENCE")},
+            {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
+             "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
+    m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,
+            {"INTERFEROGRAMS": m.output("unwrap", "OUTPUT")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
+    return m.done()
 
 
 def main_slc(path: str = SLC_MODEL_FILE) -> str:
@@ -343,20 +335,12 @@ CORR_HELP = (
 def build_corrected():
     from qgis.core import (
         QgsProcessing,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
         QgsProcessingParameterMultipleLayers,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
     )
-    from qgis.PyQt.QtCore import QPointF
 
-    model = QgsProcessingModelAlgorithm(CORR_MODEL_NAME, "Time series", "timeseries")
-    model.setHelpContent({
-        "ALG_DESC": CORR_HELP, "ALG_CREATOR": "InSAR Geohazards", "DISPLAY_NAME": CORR_DISPLAY_NAME,
+    m = _Model(CORR_MODEL_NAME, CORR_DISPLAY_NAME, CORR_HELP, {
         "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names.",
         "COHERENCE": "Coherence rasters of the same pairs (optional).",
         "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
@@ -366,11 +350,8 @@ def build_corrected():
                        "ramps are fitted on it when it surrounds the scene.",
         "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry, default 39 deg).",
         "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry, default 850 km)."})
-    inputs = [
-        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
-                                              QgsProcessing.SourceType.TypeRaster), 120),
-        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
-                                              optional=True), 360),
+    m.inputs([
+        *_stack_inputs(coherence_x=360),
         (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
                                               QgsProcessing.SourceType.TypeFile), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
@@ -378,75 +359,39 @@ def build_corrected():
                                            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),
         (QgsProcessingParameterRasterLayer("INCIDENCE", "Incidence angle (degrees, optional raster)", optional=True),
          1320),
-        (QgsProcessingParameterRasterLayer("SLANT_RANGE", "Slant range (m, optional raster)", optional=True), 1560),
-    ]
-    for definition, x in inputs:
-        param = QgsProcessingModelParameter(definition.name())
-        param.setPosition(QPointF(x, 60))
-        model.addModelParameter(definition, param)
-    model.setParameterOrder([d.name() for d, _ in inputs])
-
-    def src_param(name):
-        return [QgsProcessingModelChildParameterSource.fromModelParameter(name)]
-
-    def src_child(child, output):
-        return [QgsProcessingModelChildParameterSource.fromChildOutput(child, output)]
-
-    def static(value):
-        return [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
-
-    def add_child(child_id, alg_id, description, x, y, params, outputs):
-        child = QgsProcessingModelChildAlgorithm(alg_id)
-        child.setChildId(child_id)
-        child.setDescription(description)
-        child.setPosition(QPointF(x, y))
-        for name, sources in params.items():
-            child.addParameterSources(name, sources)
-        for name, value in child_defaults(alg_id, set(params)).items():
-            child.addParameterSources(name, static(value))
-        outs = {}
-        for out_name, (param_name, label) in outputs.items():
-            out = QgsProcessingModelOutput(out_name, label)
-            out.setChildId(child_id)
-            out.setChildOutputName(param_name)
-            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
-            outs[out_name] = out
-        child.setModelOutputs(outs)
-        model.addChildAlgorithm(child)
-
-    coh = src_param("COHERENCE")
-    add_child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
-              240, 200, {"INTERFEROGRAMS": src_param("INTERFEROGRAMS"), "COHERENCE": coh,
-                         "MIN_COHERENCE": static(0.3)},
-              {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
-    add_child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
-              {"INTERFEROGRAMS": src_child("unwrapping", "OUTPUT"), "COHERENCE": coh,
-               "MAX_LOOP_MISFIT": static(1.5), "LOOP_COHERENCE": static(0.3), "KEEP_CONNECTED": static(True)},
-              {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
-    add_child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
-              440, 360, {"INTERFEROGRAMS": src_child("network", "OUTPUT"), "COHERENCE": coh,
-                         "DEM": src_param("DEM"), "MODE": static(1)}, {})
-    add_child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
-              {"INTERFEROGRAMS": src_child("troposphere", "OUTPUT"), "COHERENCE": coh,
-               "STABLE_AREA": src_param("STABLE_AREA"), "MODE": static(1)},
-              {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
-    add_child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
-              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
-               "STABLE_AREA": src_param("STABLE_AREA")},
-              {"REFERENCE": ("OUTPUT", "Reference point")})
-    add_child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
-              {"INTERFEROGRAMS": src_child("ramps", "OUTPUT"), "COHERENCE": coh,
-               "REFERENCE": src_child("reference", "REFERENCE_POINT")},
-              {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
-    add_child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
-              {"INPUT": src_child("sbas", "OUTPUT_TIMESERIES"), "BASELINES": src_param("BASELINES"),
-               "INCIDENCE_RASTER": src_param("INCIDENCE"), "SLANT_RANGE_RASTER": src_param("SLANT_RANGE")},
-              {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
-               "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
-               "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr)"),
-               "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)")})
-    return pin_output_names(model)
+        (QgsProcessingParameterRasterLayer("SLANT_RANGE", "Slant range (m, optional raster)", optional=True), 1560)])
+    coh, stable = m.param("COHERENCE"), m.param("STABLE_AREA")
+    m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
+            240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
+                       "COHERENCE_THRESHOLD": m.static(0.3)},
+            {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
+    m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
+            {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT"), "COHERENCE": coh,
+             "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True)},
+            {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
+    m.child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
+            440, 360, {"INTERFEROGRAMS": m.output("network", "OUTPUT"), "COHERENCE": coh,
+                       "DEM": m.param("DEM"), "MODE": m.static(1)}, {})
+    m.child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
+            {"INTERFEROGRAMS": m.output("troposphere", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable,
+             "MODE": m.static(1)},
+            {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
+    m.child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
+            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable},
+            {"REFERENCE": ("OUTPUT", "Reference point")})
+    m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
+            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
+             "REFERENCE": m.output("reference", "REFERENCE_POINT")},
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
+    m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
+            {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
+             "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE")},
+            {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
+             "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr)"),
+             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)")})
+    return m.done()
 
 
 def main_corrected(path: str = CORR_MODEL_FILE) -> str:

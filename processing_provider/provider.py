@@ -1,9 +1,9 @@
 """The ``geohazard`` Processing provider.
 
-Tools are collected from every module ``processing_provider/tools_*.py`` that defines
-``ALGORITHMS`` (a list of algorithm classes), so adding a tool family never touches
-this file. Graphical models shipped in ``models/*.model3`` are added too (their ID is
-``geohazard:<model name>``).
+Tools are found by walking ``processing_provider/tools/``: every tool class defined in a
+``tools/<family>/<tool ID>.py`` module (a :class:`.tools._base.GeohazardAlgorithm` subclass with a
+``NAME``), so adding a tool never touches this file. Graphical models shipped in ``models/*.model3``
+are added too (their ID is ``geohazard:<model name>``).
 """
 
 from __future__ import annotations
@@ -16,19 +16,24 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .base import DOCS_URL, GROUPS, ICON_DIR
+from .tools._base import DOCS_URL, GROUPS, ICON_DIR
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 
 
 def algorithm_classes() -> list:
-    """All algorithm classes of the plugin, in module then list order."""
+    """Every tool class of the plugin, in the order of their modules' paths."""
+    from . import tools
+    from .tools._base import GeohazardAlgorithm
+
     classes = []
-    here = os.path.dirname(__file__)
-    for mod in sorted(m.name for m in pkgutil.iter_modules([here]) if m.name.startswith("tools_")):
-        module = importlib.import_module(f"{__package__}.{mod}")
-        classes.extend(getattr(module, "ALGORITHMS", []))
+    for info in sorted(pkgutil.walk_packages(tools.__path__, tools.__name__ + "."), key=lambda m: m.name):
+        if info.ispkg or info.name.rsplit(".", 1)[-1].startswith("_"):
+            continue
+        module = importlib.import_module(info.name)
+        classes += [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, GeohazardAlgorithm)
+                    and c.__module__ == module.__name__ and c.NAME]
     return classes
 
 
@@ -115,7 +120,7 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from .transaction import OutputTransaction
+            from .io.transaction import OutputTransaction
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})

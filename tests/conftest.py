@@ -88,3 +88,9 @@ def alg(qgis_app):
         return a
 
     return _get
+
+
+@pytest.fixture()
+def small_blocks(monkeypatch):
+    """Force several blocks (and a partial last one) so the block loops are exercised."""
+    monkeypatch.setenv("INSAR_GEOHAZARDS_MAX_MEMORY_MB", "0.3")

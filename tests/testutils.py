@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
@@ -32,18 +34,153 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
 
 
 def recording_feedback():
-    """A QgsProcessingFeedback that keeps what the tool logs: ``.info`` and ``.warnings`` lists of str."""
+    """A QgsProcessingFeedback that keeps what the tool logs: ``.info`` and ``.warnings`` lists of str, ``.text``
+    (every line, warnings prefixed "WARNING ") and ``.progress_texts``. Created lazily: QGIS must be up."""
     from qgis.core import QgsProcessingFeedback
 
     class RecordingFeedback(QgsProcessingFeedback):
         def __init__(self):
             super().__init__()
-            self.info, self.warnings = [], []
+            self.info, self.warnings, self.progress_texts = [], [], []
+            self.text = ""
 
-        def pushInfo(self, info, *args):
+        def pushInfo(self, info, *args):  # noqa: N802 - QGIS API name
             self.info.append(info)
+            self.text += info + "\n"
 
-        def pushWarning(self, warning, *args):
+        def pushWarning(self, warning, *args):  # noqa: N802 - QGIS API name
             self.warnings.append(warning)
+            self.text += "WARNING " + warning + "\n"
+
+        def setProgressText(self, text):  # noqa: N802 - QGIS API name
+            self.progress_texts.append(text)
 
     return RecordingFeedback()
+
+
+def read_array(path) -> np.ndarray:
+    """The pixels of a raster: ``(rows, cols)`` for one band, ``(bands, rows, cols)`` for several."""
+    from osgeo import gdal
+
+    return gdal.Open(str(path)).ReadAsArray()
+
+
+def read_raster(path) -> tuple:
+    """``(pixels as read_array gives them, dataset)``."""
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    return ds.ReadAsArray(), ds
+
+
+def read_bands(path) -> tuple:
+    """``(pixels as (bands, rows, cols) whatever the band count, dataset)``."""
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
+
+
+def box(x0, y0, w, h) -> str:
+    """WKT of the axis-aligned rectangle with lower-left corner (x0, y0), width w and height h."""
+    return f"POLYGON(({x0} {y0},{x0 + w} {y0},{x0 + w} {y0 + h},{x0} {y0 + h},{x0} {y0}))"
+
+
+def one_step_model(path, alg_id: str, values: dict, outputs: dict):
+    """A model of one ``alg_id`` step saved to ``path`` as the modeler saves it (``values``: static value of
+    each parameter ID; ``outputs``: model output name -> the step's output ID), loaded back and validated."""
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+    )
+
+    model = QgsProcessingModelAlgorithm("one step", "tests")
+    child = QgsProcessingModelChildAlgorithm(alg_id)
+    child.setChildId("step")
+    for pid, value in values.items():
+        child.addParameterSources(pid, [QgsProcessingModelChildParameterSource.fromStaticValue(value)])
+    outs = {}
+    for name, child_output in outputs.items():
+        out = QgsProcessingModelOutput(name, name)
+        out.setChildOutputName(child_output)
+        out.setChildId("step")
+        outs[name] = out
+    child.setModelOutputs(outs)
+    model.addChildAlgorithm(child)
+    assert model.toFile(str(path))
+    loaded = QgsProcessingModelAlgorithm()
+    assert loaded.fromFile(str(path))
+    loaded.initAlgorithm({})
+    ok, issues = loaded.validate()
+    assert ok, issues
+    return loaded
+
+
+def vector_features(path) -> tuple:
+    """``(field names, features)`` of the first layer of a vector file, each feature a dict with its attributes
+    (in field order) and, under the keys ``None`` and ``"__wkb__"``, its geometry as WKT and ISO WKB (None
+    without a geometry)."""
+    from osgeo import ogr
+
+    ds = ogr.Open(str(path))
+    layer = ds.GetLayer(0)
+    defn = layer.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    rows = []
+    for f in layer:
+        g = f.GetGeometryRef()
+        rows.append({**{n: f.GetField(n) for n in names}, None: g.ExportToWkt() if g is not None else None,
+                     "__wkb__": g.ExportToIsoWkb() if g is not None else None})
+    return names, rows
+
+
+class RecordingProgress:
+    """The core's progress protocol, keeping what it is told: ``.infos``, ``.warnings`` (and ``.messages``, both
+    in order) and the last percentage; with ``canceled`` the user has canceled the run."""
+
+    def __init__(self, *, canceled: bool = False):
+        self.infos, self.warnings, self.messages, self.percent = [], [], [], 0.0
+        self.canceled = canceled
+
+    def set_progress(self, percent):
+        self.percent = percent
+
+    def is_canceled(self):
+        return self.canceled
+
+    def push_info(self, message):
+        self.infos.append(message)
+        self.messages.append(message)
+
+    def push_warning(self, message):
+        self.warnings.append(message)
+        self.messages.append(message)
+
+
+def output_files(folder, **names) -> dict:
+    """``{output ID: path}`` of files named ``names`` (output ID -> file name) in ``folder``."""
+    return {key: os.path.join(str(folder), name) for key, name in names.items()}
+
+
+def parameter_ids(alg) -> list:
+    """The parameter IDs of the algorithm ``alg``, in the dialog's order."""
+    return [p.name() for p in alg.parameterDefinitions()]
+
+
+def missing_parameters(alg, ids) -> list:
+    """The parameter IDs of ``ids`` that the algorithm ``alg`` does not declare."""
+    have = {p.name() for p in alg.parameterDefinitions()}
+    return [pid for pid in ids if pid not in have]
+
+
+def tag_wavelength(files, wavelength_m):
+    """Write ``WAVELENGTH_METRES`` into each raster's metadata (a stack of another sensor); returns ``files``."""
+    from osgeo import gdal
+
+    for f in files:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
+        ds = None
+    return files

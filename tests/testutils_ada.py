@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from testutils import vector_features
 
 
 def planted_field(n_points=200_000, *, size_m=20_000.0, n_areas=20, n_noisy=10, noise_mm_yr=1.0,
@@ -131,12 +132,5 @@ def write_wkt_layer(path, wkts, *, epsg=32633, fields=None, geom_type=None):
 
 def read_layer(path):
     """All features of a vector file as a list of (geometry WKT, attribute dict)."""
-    from osgeo import ogr
-
-    ds = ogr.Open(str(path))
-    lyr = ds.GetLayer(0)
-    out = []
-    for f in lyr:
-        g = f.GetGeometryRef()
-        out.append((g.ExportToWkt() if g is not None else None, f.items()))
-    return out
+    names, rows = vector_features(path)
+    return [(r[None], {n: r[n] for n in names}) for r in rows]

@@ -115,7 +115,7 @@ def write_tif(path, arr, wkt, gt, nodata=None):
     return str(path)
 
 
-# ---------------------------------------------------------------- part B: planted unwrapping errors
+# ---------------------------------------------------------------- planted unwrapping errors
 
 S1_WAVELENGTH_M = 0.05546576
 CYCLE_MM = S1_WAVELENGTH_M * 1000 / 2

@@ -451,8 +451,75 @@ CASES = {
 }
 
 
+def hostile_cases(tools, recipe):
+    """The hostile test of a family: every case of :data:`CASES` on every tool of ``tools``, each tool run with
+    its ``recipe(tool, tmp_path)``. A test module binds it as ``test_hostile``."""
+    import pytest
+
+    @pytest.mark.parametrize("case", list(CASES))
+    @pytest.mark.parametrize("tool", tools)
+    def test_hostile(qgis_app, tool, case, tmp_path):
+        CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+
+    return test_hostile
+
+
 def copy_into(src, folder):
     os.makedirs(folder, exist_ok=True)
     dst = os.path.join(folder, os.path.basename(src))
     shutil.copy(src, dst)
     return dst
+
+
+def stack_spoil(kind, folder):
+    """The spoiled interferogram stacks of the stack tools' cases: a truncated file, all NaN, no georeference."""
+    if kind == "truncated":
+        bad = ifg_stack(os.path.join(folder, "trunc"))
+        truncate(bad[2])
+        return {"INTERFEROGRAMS": bad}, os.path.basename(bad[2])
+    if kind == "nan":
+        return {"INTERFEROGRAMS": ifg_stack(os.path.join(folder, "nan"), nan=True)}, "no valid pixel"
+    return {"INTERFEROGRAMS": ifg_stack(os.path.join(folder, "radar"), epsg=None, gt=None)}, None
+
+
+def far_coherence(folder) -> dict:
+    """COHERENCE rasters of a stack on a grid far from the standard one (nothing overlaps)."""
+    far = ifg_stack(os.path.join(folder, "far"), gt=FAR_GT)
+    overlap = {"COHERENCE": [f.replace(".tif", "_coh.tif") for f in far]}
+    for f in overlap["COHERENCE"]:
+        write_geotiff(f, np.full((16, 18), 0.8), geotransform=FAR_GT)
+    return overlap
+
+
+
+def spoil_input(key, make, ext=".gpkg", *, broken=False, trunc_message="trunc", nan_message=None):
+    """The spoiled cases of an input ``key`` made by ``make(path, nan=..., epsg=...)``: a truncated file (with
+    ``broken``: a text file posing as one), every value NaN, no CRS; each with the text its refusal names."""
+    def spoil(kind, folder):
+        if kind == "truncated":
+            if broken:
+                return {key: garbage(os.path.join(folder, "broken" + ext))}, "broken" + ext
+            return {key: truncate(make(os.path.join(folder, "trunc" + ext)))}, trunc_message
+        if kind == "nan":
+            return {key: make(os.path.join(folder, "nan" + ext), nan=True)}, nan_message
+        return {key: make(os.path.join(folder, "nocrs" + ext), epsg=None)}, None
+
+    return spoil
+
+
+def folders(tmp) -> tuple:
+    """``(tmp, out)`` as strings, the ``out`` folder for the outputs made."""
+    out = os.path.join(str(tmp), "out")
+    os.makedirs(out, exist_ok=True)
+    return str(tmp), out
+
+
+def recipes(*families):
+    """``(tools, recipe)`` of a test file holding several families' recipes: ``families`` are ``(tools, recipe)``
+    pairs; the recipe returned calls the one of the tool's family."""
+    tools = [t for ts, _ in families for t in ts]
+
+    def recipe(tool, tmp):
+        return next(r for ts, r in families if tool in ts)(tool, tmp)
+
+    return tools, recipe

@@ -69,6 +69,34 @@ def cell_centres(n_out_rows: int, n_out_cols: int, *, step: int, shift_px: float
     return np.meshgrid(r, c, indexing="ij")
 
 
+def ustica_cells(folder):
+    """EGMS L2b Ustica asc 117 + desc 022 on the EGMS L3 100 m grid: ``(points, grid, observations, dem)`` with
+    the points per geometry, the cell-mean LOS observations of :func:`~algorithms.kinematics.motion3d.
+    grid_observations` ``(d, e, n, u, sigma, count)`` and a DEM of the cell means of the points' orthometric
+    heights."""
+    import os
+
+    from insar_geohazards.algorithms.geometry import decomposition as dc
+    from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv
+    from insar_geohazards.algorithms.kinematics import motion3d as m3
+
+    pts = []
+    for name in ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"):
+        c = read_egms_csv(os.path.join(folder, name), with_series=False)["columns"]
+        pts.append(dict(x=c["easting"], y=c["northing"], d=c["mean_velocity"], e=c["los_east"], n=c["los_north"],
+                        u=c["los_up"], sigma=c["mean_velocity_std"], h=c["height_ortho"]))
+    grid = dc.grid_for_points(np.concatenate([p["x"] for p in pts]), np.concatenate([p["y"] for p in pts]), 100.0)
+    obs = m3.grid_observations(pts, grid)
+    hsum = 0.0
+    for p in pts:
+        r, c = grid.cell_index(p["x"], p["y"])
+        hsum = hsum + np.bincount(np.where(r >= 0, r * grid.n_cols + c, 0), weights=np.where(r >= 0, p["h"], 0),
+                                  minlength=grid.n_rows * grid.n_cols)
+    with np.errstate(invalid="ignore"):
+        dem = (hsum / obs[5].sum(axis=0)).reshape(grid.n_rows, grid.n_cols)
+    return pts, grid, obs, dem
+
+
 def snow_scene(kind: str = "smooth", shape=(256, 256), *, noise_frac: float = 0.05, patch=None, both: bool = False,
                seed: int = 0):
     """A textured pair with a featureless ("snow") patch and sensor noise, moved by a smooth slide.

@@ -6,6 +6,7 @@ import glob
 import os
 
 import numpy as np
+from testutils import vector_features
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RADARSAT_SHP = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
@@ -47,14 +48,8 @@ def write_dated_layer(path, dates, values, *, prefix="D", epsg=32632, polygons=F
 
 def read_layer(path):
     """(field names, list of attribute dicts) of the first layer of ``path``."""
-    from osgeo import ogr
-
-    ds = ogr.Open(str(path))
-    layer = ds.GetLayer(0)
-    defn = layer.GetLayerDefn()
-    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-    rows = [{n: f.GetField(n) for n in names} for f in layer]
-    return names, rows
+    names, rows = vector_features(path)
+    return names, [{n: r[n] for n in names} for r in rows]
 
 
 def model_meaning(model):
@@ -76,3 +71,23 @@ def model_meaning(model):
         children[cid] = (child.algorithmId(), child.description(), sources, outs)
     return {"name": model.name(), "group": model.group(), "inputs": params, "outputs": outputs,
             "children": children, "help": model.helpContent()}
+
+
+def build_models_module():
+    """``models/build_models.py`` loaded as a module (the script that writes the shipped models)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_models", os.path.join(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))), "models", "build_models.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def rebuilt_model(main: str, path):
+    """The model the build script's ``main`` function writes to ``path``, loaded back."""
+    from qgis.core import QgsProcessingModelAlgorithm
+
+    fresh = QgsProcessingModelAlgorithm()
+    assert fresh.fromFile(getattr(build_models_module(), main)(str(path)))
+    return fresh

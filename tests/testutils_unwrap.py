@@ -60,6 +60,20 @@ def correct_share(unwrapped, components, truth, region) -> float:
     return good / max(1, int(region.sum()))
 
 
+# The synthetic cases of the unwrapping benchmarks (benchmarks/unwrap: compare.py, tiles.py).
+# max gradient of a Gaussian bowl = peak / (radius sqrt(e)) rad/px; 2 pi rad = 1 fringe; beyond pi rad/px
+# (5 fringes per 10 px) the steepest ring is aliased: no unwrapper can get it right
+BENCH_CASES = {
+    "bowl 1.0 rad/px (1.6 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -60.0, 36.0),)),
+    "bowl 2.5 rad/px (4.1 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -80.0, 19.0),)),
+    "2 bowls 3.5 rad/px (5.6 fr/10px) holes": dict(rows=300, cols=400, bowls=((0.4, 0.35, -70.0, 12.0),
+                                                                       (0.6, 0.7, 40.0, 8.0)),
+                                                holes=((0.2, 0.8, 0.08), (0.75, 0.3, 0.1))),
+    "low coherence 0.2-0.6, 4 looks": dict(rows=300, cols=300, bowls=((0.5, 0.5, -50.0, 20.0),),
+                                           coh_range=(0.2, 0.6), looks=4),
+}
+
+
 #: Sentinel-1 C band wavelength (m) and a descending right-looking geometry for the rupture cases.
 C_BAND_M = 0.05546576
 #: Fault mechanisms of :func:`rupture_interferogram`: (dip degrees, rake degrees).

@@ -36,7 +36,7 @@ Pipeline (each step has a documented, keyword-only parameter):
 
 The outline polygon of each ADA (a morphological closing of the cluster's points, which
 follows concave shapes and is not a bounding box) is built by the caller from the labels
-returned here, see ``processing_provider/tools_ada.py``.
+returned here (the adadetection tool).
 
 Coordinates must be in metres (a projected CRS). Velocities are LOS in mm/yr, positive
 toward the satellite (see :mod:`algorithms.conventions`).
@@ -318,48 +318,11 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         Zero ADAs is a valid result (reported through ``progress``), not an error.
     """
     progress = ensure(progress)
-    x = np.asarray(x_m, dtype=np.float64)
-    y = np.asarray(y_m, dtype=np.float64)
-    v = np.asarray(velocity_mm_yr, dtype=np.float64)
+    x, y, v, std, series_mm = _arrays(x_m, y_m, velocity_mm_yr, velocity_std_mm_yr, series_mm)
+    _check_options(min_points=min_points, min_active_fraction=min_active_fraction,
+                   max_opposite_ratio=max_opposite_ratio, min_mean_z=min_mean_z, min_neighbours=min_neighbours)
     n = v.size
-    if n == 0:
-        raise GeohazardError("the point layer is empty: no velocity values")
-    if x.shape != (n,) or y.shape != (n,):
-        raise GeohazardError(f"x_m, y_m and velocity_mm_yr must have the same length, got {x.shape}, {y.shape}, "
-                             f"{v.shape}")
-    if min_points < 2:
-        raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
-    if not 0.0 <= min_active_fraction <= 1.0:
-        raise GeohazardError(f"min_active_fraction must be in [0, 1], got {min_active_fraction!r}")
-    if max_opposite_ratio is not None and not max_opposite_ratio >= 0:
-        raise GeohazardError(f"max_opposite_ratio must be >= 0 or None, got {max_opposite_ratio!r}")
-    if not min_mean_z >= 0:
-        raise GeohazardError(f"min_mean_z must be >= 0, got {min_mean_z!r}")
-    if min_neighbours < 0:
-        raise GeohazardError(f"min_neighbours must be >= 0, got {min_neighbours!r}")
-    std = None
-    if velocity_std_mm_yr is not None:
-        std = np.asarray(velocity_std_mm_yr, dtype=np.float64)
-        if std.shape != (n,):
-            raise GeohazardError(f"velocity_std_mm_yr has shape {std.shape}, expected ({n},)")
-    if series_mm is not None:
-        series_mm = np.asarray(series_mm, dtype=np.float64)
-        if series_mm.ndim != 2 or series_mm.shape[0] != n:
-            raise GeohazardError(f"series_mm has shape {series_mm.shape}, expected ({n}, n_dates)")
-
-    flags = np.full(n, FLAG_STABLE, np.uint8)
-    valid = np.isfinite(v) & np.isfinite(x) & np.isfinite(y)
-    flags[~valid] = FLAG_NO_DATA
-    if valid.sum() < 2:
-        raise GeohazardError(f"only {int(valid.sum())} of {n} points have a finite velocity and position")
-    vi = np.flatnonzero(valid)
-    dup = np.zeros(n, bool)
-    dup[vi] = _duplicates(x[vi], y[vi])
-    if dup.any():
-        warn(progress, f"{int(dup.sum())} duplicate points (same position within 1 mm) ignored")
-        flags[dup] = FLAG_DUPLICATE
-        valid &= ~dup
-        vi = np.flatnonzero(valid)
+    flags, valid, vi = _valid_points(x, y, v, progress)
     check_canceled(progress)
     progress.set_progress(5)
 
@@ -423,57 +386,15 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     del nbh
     m = ai.size
     deg = np.bincount(pi, minlength=m).astype(np.float64)
-    s1 = np.bincount(pi, va[pj], m)
-    s2 = np.bincount(pi, va[pj] ** 2, m)
-    frac = (deg + 1.0) / np.maximum(n_all, 1.0)
-    isolated = deg < min_neighbours
-    # sparse: among mostly stable points, or in a neighbourhood that does not move as a whole
-    # (noisy stable ground: its mean stays within a few standard errors of zero even where
-    # chance puts many exceedances of one sign together)
-    incoherent = np.sign(va) * mean_all < min_mean_z * se_all
-    if max_opposite_ratio is not None:
-        # noisy ground exceeds the threshold both ways; a moving area's stable surroundings
-        # almost never do in the opposite direction
-        incoherent |= n_opp > max_opposite_ratio * (deg + 1.0)
-    low = frac < min_active_fraction
-    rescued = np.zeros(m, bool)
-    if count_test and low.any():
-        # a low share over a disc is not evidence of noise when the disc is wider than the area
-        # (a narrow strip: most of the disc is stable ground): keep the point when its count of
-        # same-sign active neighbours is itself improbable for noise (map or local opposite rate)
-        rescued = low & _significant_count(deg, n_o, va, vi.size, m, n_opp, pi, pj)
-        low &= ~rescued
-    sparse = ~isolated & (low | incoherent)
-    outlier = np.zeros(m, bool)
-    if z_max > 0:
-        ok = deg >= 2
-        mean_nb = np.where(ok, s1 / np.maximum(deg, 1), 0.0)
-        var_nb = np.where(ok, s2 / np.maximum(deg, 1) - mean_nb ** 2, 0.0)
-        sd_nb = np.sqrt(np.maximum(var_nb, 0.0))
-        # a floor of half the threshold: neighbours that agree closely must not turn ordinary noise into outliers
-        sd_nb = np.maximum(sd_nb, 0.5 * thr)
-        outlier = ok & ~isolated & ~sparse & (np.abs(va - mean_nb) > z_max * sd_nb)
+    isolated, sparse, outlier, rescued = _noise(
+        va, pi, pj, deg, n_all, n_o, mean_all, se_all, n_opp, vi.size, thr, min_neighbours=min_neighbours,
+        min_active_fraction=min_active_fraction, min_mean_z=min_mean_z, max_opposite_ratio=max_opposite_ratio,
+        z_max=z_max, count_test=count_test)
     flags[ai[isolated]] = FLAG_ISOLATED
     flags[ai[sparse]] = FLAG_SPARSE
     flags[ai[outlier]] = FLAG_OUTLIER
-    core = ~(isolated | sparse | outlier)
-
-    # core points linked when either lies within the other's radius
-    both = core[pi] & core[pj]
-    comp = _components(m, pi[both], pj[both])
-    comp[~core] = -1
-    # border points (as in DBSCAN): a sparse or isolated point within the radius of a core point
-    # (or with one in its own radius) joins that core point's cluster, so the edge of an area, where
-    # about half of the neighbourhood is stable ground, is not eroded; outliers never join
-    border = (sparse | isolated)
-    to_b = core[pi] & border[pj]
-    from_b = border[pi] & core[pj]
-    bi = np.concatenate([pj[to_b], pi[from_b]])
-    bc = np.concatenate([comp[pi[to_b]], comp[pj[from_b]]])
-    comp[bi] = bc  # a border point between two clusters goes to one of them
-    joined = border & (comp >= 0)
+    comp, joined, keep = _link(m, pi, pj, isolated, sparse, outlier)
     flags[ai[joined]] = FLAG_STABLE
-    keep = core | joined
     # MIN_POINTS counts every point of the cluster (core and border), the n_points of the ADA
     sizes = np.bincount(comp[keep], minlength=m)
     big = sizes >= min_points
@@ -525,6 +446,118 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     attrs["radius_m"] = _group_median(lab, r[in_ada], k_ada)
     attrs["spacing_m"] = _group_median(lab, local[in_ada], k_ada)
     return AdaResult(labels, flags, thr, r_med, spacing, attrs, mean_ts, radius)
+
+
+def _arrays(x_m, y_m, velocity_mm_yr, velocity_std_mm_yr, series_mm) -> tuple:
+    """The inputs of :func:`detect_ada` as float64 arrays, their lengths checked."""
+    x = np.asarray(x_m, dtype=np.float64)
+    y = np.asarray(y_m, dtype=np.float64)
+    v = np.asarray(velocity_mm_yr, dtype=np.float64)
+    n = v.size
+    if n == 0:
+        raise GeohazardError("the point layer is empty: no velocity values")
+    if x.shape != (n,) or y.shape != (n,):
+        raise GeohazardError(f"x_m, y_m and velocity_mm_yr must have the same length, got {x.shape}, {y.shape}, "
+                             f"{v.shape}")
+    std = None
+    if velocity_std_mm_yr is not None:
+        std = np.asarray(velocity_std_mm_yr, dtype=np.float64)
+        if std.shape != (n,):
+            raise GeohazardError(f"velocity_std_mm_yr has shape {std.shape}, expected ({n},)")
+    if series_mm is not None:
+        series_mm = np.asarray(series_mm, dtype=np.float64)
+        if series_mm.ndim != 2 or series_mm.shape[0] != n:
+            raise GeohazardError(f"series_mm has shape {series_mm.shape}, expected ({n}, n_dates)")
+    return x, y, v, std, series_mm
+
+
+def _check_options(*, min_points, min_active_fraction, max_opposite_ratio, min_mean_z, min_neighbours) -> None:
+    if min_points < 2:
+        raise GeohazardError(f"min_points must be >= 2, got {min_points!r}")
+    if not 0.0 <= min_active_fraction <= 1.0:
+        raise GeohazardError(f"min_active_fraction must be in [0, 1], got {min_active_fraction!r}")
+    if max_opposite_ratio is not None and not max_opposite_ratio >= 0:
+        raise GeohazardError(f"max_opposite_ratio must be >= 0 or None, got {max_opposite_ratio!r}")
+    if not min_mean_z >= 0:
+        raise GeohazardError(f"min_mean_z must be >= 0, got {min_mean_z!r}")
+    if min_neighbours < 0:
+        raise GeohazardError(f"min_neighbours must be >= 0, got {min_neighbours!r}")
+
+
+def _valid_points(x, y, v, progress) -> tuple:
+    """``(flags, valid, indices of the valid points)``: no data and duplicate positions flagged."""
+    n = v.size
+    flags = np.full(n, FLAG_STABLE, np.uint8)
+    valid = np.isfinite(v) & np.isfinite(x) & np.isfinite(y)
+    flags[~valid] = FLAG_NO_DATA
+    if valid.sum() < 2:
+        raise GeohazardError(f"only {int(valid.sum())} of {n} points have a finite velocity and position")
+    vi = np.flatnonzero(valid)
+    dup = np.zeros(n, bool)
+    dup[vi] = _duplicates(x[vi], y[vi])
+    if dup.any():
+        warn(progress, f"{int(dup.sum())} duplicate points (same position within 1 mm) ignored")
+        flags[dup] = FLAG_DUPLICATE
+        valid &= ~dup
+        vi = np.flatnonzero(valid)
+    return flags, valid, vi
+
+
+def _noise(va, pi, pj, deg, n_all, n_o, mean_all, se_all, n_opp, n_valid, thr, *, min_neighbours,
+           min_active_fraction, min_mean_z, max_opposite_ratio, z_max, count_test) -> tuple:
+    """The noise filters of the active points: ``(isolated, sparse, outlier, rescued by the count test)``."""
+    m = va.size
+    s1 = np.bincount(pi, va[pj], m)
+    s2 = np.bincount(pi, va[pj] ** 2, m)
+    frac = (deg + 1.0) / np.maximum(n_all, 1.0)
+    isolated = deg < min_neighbours
+    # sparse: among mostly stable points, or in a neighbourhood that does not move as a whole
+    # (noisy stable ground: its mean stays within a few standard errors of zero even where
+    # chance puts many exceedances of one sign together)
+    incoherent = np.sign(va) * mean_all < min_mean_z * se_all
+    if max_opposite_ratio is not None:
+        # noisy ground exceeds the threshold both ways; a moving area's stable surroundings
+        # almost never do in the opposite direction
+        incoherent |= n_opp > max_opposite_ratio * (deg + 1.0)
+    low = frac < min_active_fraction
+    rescued = np.zeros(m, bool)
+    if count_test and low.any():
+        # a low share over a disc is not evidence of noise when the disc is wider than the area
+        # (a narrow strip: most of the disc is stable ground): keep the point when its count of
+        # same-sign active neighbours is itself improbable for noise (map or local opposite rate)
+        rescued = low & _significant_count(deg, n_o, va, n_valid, m, n_opp, pi, pj)
+        low &= ~rescued
+    sparse = ~isolated & (low | incoherent)
+    outlier = np.zeros(m, bool)
+    if z_max > 0:
+        ok = deg >= 2
+        mean_nb = np.where(ok, s1 / np.maximum(deg, 1), 0.0)
+        var_nb = np.where(ok, s2 / np.maximum(deg, 1) - mean_nb ** 2, 0.0)
+        sd_nb = np.sqrt(np.maximum(var_nb, 0.0))
+        # a floor of half the threshold: neighbours that agree closely must not turn ordinary noise into outliers
+        sd_nb = np.maximum(sd_nb, 0.5 * thr)
+        outlier = ok & ~isolated & ~sparse & (np.abs(va - mean_nb) > z_max * sd_nb)
+    return isolated, sparse, outlier, rescued
+
+
+def _link(m, pi, pj, isolated, sparse, outlier) -> tuple:
+    """Clusters of the active points: ``(cluster of each, -1 none; border points joined; points kept)``."""
+    core = ~(isolated | sparse | outlier)
+    # core points linked when either lies within the other's radius
+    both = core[pi] & core[pj]
+    comp = _components(m, pi[both], pj[both])
+    comp[~core] = -1
+    # border points (as in DBSCAN): a sparse or isolated point within the radius of a core point
+    # (or with one in its own radius) joins that core point's cluster, so the edge of an area, where
+    # about half of the neighbourhood is stable ground, is not eroded; outliers never join
+    border = (sparse | isolated)
+    to_b = core[pi] & border[pj]
+    from_b = border[pi] & core[pj]
+    bi = np.concatenate([pj[to_b], pi[from_b]])
+    bc = np.concatenate([comp[pi[to_b]], comp[pj[from_b]]])
+    comp[bi] = bc  # a border point between two clusters goes to one of them
+    joined = border & (comp >= 0)
+    return comp, joined, core | joined
 
 
 def _significant_count(deg, n_other, va, n_valid, m, n_opp, pi, pj):
@@ -743,3 +776,23 @@ def ada_attributes(x_m, y_m, velocity_mm_yr, labels, *, nb_active=None, nb_all=N
     if progress is not None:
         progress.set_progress(100)
     return attrs, mean_ts
+
+
+def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
+    """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
+    from ..formats.dates import field_name
+
+    a, k = result.attributes, result.n_ada
+    fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
+              "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
+              "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
+              "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
+    if slope_deg is not None:
+        fields["slope_pts_deg"] = slope_deg
+    fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
+                   "qi_class": a["qi_class"], "threshold": np.full(k, result.threshold_mm_yr),
+                   "radius_m": a["radius_m"]})
+    if result.mean_series_mm is not None:
+        for j, (_, d) in enumerate(series_dates):
+            fields[field_name(d)] = result.mean_series_mm[:, j]
+    return fields

@@ -45,10 +45,15 @@ from ..formats.dates import parse_date, parse_date_pair
 from ..ordered import columnwise_matmul, sum_first_axis
 
 
+def years_since_first(dates: Sequence[_dt.date]) -> np.ndarray:
+    """Time of each date since the first, in years of :data:`~..conventions.DAYS_PER_YEAR` days."""
+    return np.array([(d - dates[0]).days for d in dates], np.float64) / DAYS_PER_YEAR
+
+
 def design_matrix(dates: Sequence[_dt.date], bperp_m: np.ndarray, *, poly_order: int = 2,
                   step_dates: Sequence[_dt.date] = ()) -> np.ndarray:
     """``[bperp, 1, t, t^2, ..., H(t - step) ...]``, shape ``(N, 1 + poly_order + 1 + n_steps)``; t in years."""
-    t = np.array([(d - dates[0]).days for d in dates], np.float64) / DAYS_PER_YEAR
+    t = years_since_first(dates)
     cols = [np.asarray(bperp_m, np.float64)]
     cols += [t ** k for k in range(int(poly_order) + 1)]
     for s in step_dates:

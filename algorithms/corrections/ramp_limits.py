@@ -273,3 +273,41 @@ def _cap(coef: np.ndarray, shape, kind, max_gradient_per_km, diag_km, labels, re
         coef[i, 1:] *= allowed / rng[i]
         report.capped.append((labels[i], float(rng[i]), allowed))
     return coef
+
+
+def one_read_report(got: dict, names: Sequence[str], *, mask_name: str) -> RampReport:
+    """The :class:`RampReport` of the one-read path (:func:`limited_fit_apply_block` per interferogram, its
+    ``leverage``, ``capped`` and ``swapped`` gathered in file order): no trend guard, the capped surfaces
+    named without sizes."""
+    swapped = np.asarray(got["swapped"], bool)
+    rep = RampReport(float(np.median(got["leverage"])), bool(swapped.any()),
+                     "all coherent pixels" if swapped.any() else "mask", float("nan"), float("nan"))
+    rep.capped = [(names[i], float("nan"), float("nan")) for i in np.flatnonzero(got["capped"])]
+    if swapped.any():
+        rep.messages.append(f"{mask_name}: the fitted pixels of {int(swapped.sum())} interferogram(s) do not "
+                            "surround the scene: their surfaces are fitted on every coherent pixel")
+    return rep
+
+
+def report_messages(rep: RampReport, *, kind: str, mm_per_unit: float, max_gradient_mm_km: float,
+                    per_date: bool) -> list:
+    """``(level, message)`` pairs (level "warning" or "info") saying what the limits did: the messages of the
+    fit, where the surfaces were fitted and the leverage, the capped surfaces and, per date, the trend split."""
+    out = [("warning", msg) for msg in rep.messages]
+    out.append(("info", f"{kind} surfaces fitted on {'the mask' if rep.fitted_on == 'mask' else rep.fitted_on} "
+                        f"(leverage {rep.leverage:.1f} x a scene-wide fit; above {MAX_LEVERAGE:g} the mask "
+                        "extrapolates)"))
+    if rep.capped:
+        worst = max(rep.capped, key=lambda c: c[1] / c[2] if c[2] == c[2] else 0.0)
+        size = f" (largest: {worst[1] * mm_per_unit:.1f} mm over the scene, {worst[2] * mm_per_unit:.1f} mm " \
+               "allowed)" if worst[2] == worst[2] else ""
+        out.append(("warning", f"{len(rep.capped)} surface(s) steeper than {max_gradient_mm_km:g} mm/km over the "
+                               f"scene were scaled down to it{size}: " + ", ".join(str(c[0]) for c in rep.capped[:8])
+                    + (" ..." if len(rep.capped) > 8 else "")))
+    if per_date and rep.split is not None:
+        sp = rep.split
+        parts = ", ".join(f"{t}: t = {float(tt):+.1f}, {100 * float(sh):.0f} % removed"
+                          for t, tt, sh in zip(["x", "y", "x2", "y2", "xy"], sp.t, sp.removed_share))
+        out.append(("info", f"trend of the ramps over the dates ({parts}); the kept trend (deformation) reaches "
+                            f"{rep.velocity_far_edge * mm_per_unit:.2f} mm/yr at the far edge"))
+    return out

@@ -315,6 +315,50 @@ def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *,
     return out, GuardedElevation(per_date, removed, first, r)
 
 
+def guard_messages(guarded: GuardedElevation, *, hscale: float, unit: str) -> list:
+    """``(level, message)`` pairs (level "warning" or "info") on the trend guard of the per-date slopes: the trend,
+    its t and the share removed; a warning when the slope grows with time (deformation in the fit, its trend
+    kept) or tracks the pairs' time span while its trend stays within the scatter."""
+    split = guarded.split
+    b = float(split.slope[0]) / hscale * 1000.0
+    se = float(split.se[0]) / hscale * 1000.0
+    share = float(split.removed_share[0])
+    r = guarded.span_r
+    out = [("info", f"phase-elevation slope per date: trend {b:+.3g} {unit}/km per year (standard error {se:.3g}, "
+                    f"t = {float(split.t[0]):+.1f}); {100 * share:.0f} % of the trend removed")]
+    span = f"the per-interferogram slope against the pairs' time span: r = {r:+.2f}" if np.isfinite(r) else ""
+    if share < 1.0:
+        out.append(("warning", f"the phase-elevation slope grows with time (t = {float(split.t[0]):+.1f}; {span}): "
+                               "deformation that correlates with height is in the fit; its trend is kept "
+                               f"({100 * (1 - share):.0f} % of it), only the date-to-date part and the share of the "
+                               "trend that chance explains are removed"))
+    elif np.isfinite(r) and abs(r) >= 0.5:
+        out.append(("warning", f"the phase-elevation slope tracks the pairs' time span ({span}) but its trend over "
+                               "the dates is within their scatter: removed as atmosphere"))
+    return out
+
+
+def elevation_report(names: Sequence[str], fitted: np.ndarray, removed: np.ndarray, correlation: np.ndarray,
+                     pixels: np.ndarray, fallback: np.ndarray, *, order: int, hscale: float, height_sd_m: float,
+                     mm_per_unit: float) -> list:
+    """Rows of the phase-elevation report, one per interferogram and window: pixels, correlation, whole-image
+    fallback, the fitted and the removed slope (data unit per km), the RMS of the removed term over the DEM's
+    heights (mm, ``height_sd_m`` their standard deviation) and, for order 2, the quadratic term (per km^2)."""
+    rows = []
+    for i, nm in enumerate(names):
+        for w in range(fitted.shape[1]):
+            k1 = float(fitted[i, w, 1] / hscale * 1000.0)
+            rem = float(removed[i, w, 1] / hscale * 1000.0)
+            row = {"interferogram": nm, "window": w, "pixels": int(pixels[i, w]),
+                   "correlation": round(float(correlation[i, w]), 4), "whole_image_fit": bool(fallback[i, w]),
+                   "k1_per_km": k1, "removed_k1_per_km": rem,
+                   "removed_rms_mm": abs(rem) * height_sd_m / 1000.0 * mm_per_unit}
+            if order == 2:
+                row["k2_per_km2"] = float(fitted[i, w, 2] / hscale ** 2 * 1e6)
+            rows.append(row)
+    return rows
+
+
 def _axis_weights(pos: np.ndarray, n: int, size: int, total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bilinear interpolation between window centres along one axis: lower index, upper index, upper weight."""
     starts = np.arange(n) * size

@@ -554,6 +554,35 @@ def search_dip(samples: Samples, faults: Faults, dips_deg, *, patch_length_m: fl
     return float(table[np.argmin(table[:, 1]), 0]), table
 
 
+#: Largest problem solved: patches, and bytes of the dense Green's functions (2 slip components per patch).
+MAX_PATCHES = 20_000
+MAX_GREENS_BYTES = 4e9
+
+
+def check_problem_size(faults: Faults, *, patch_length_m: float, patch_width_m: float, n_samples: int,
+                       dips_deg=None) -> None:
+    """Refuse, before any work, a discretisation too fine for the memory it needs (counted per fault as
+    :func:`~.faults.discretize` cuts it: whole patches along strike and down dip; the gentlest dip of a search).
+
+    Raises
+    ------
+    GeohazardError
+        More than :data:`MAX_PATCHES` patches or :data:`MAX_GREENS_BYTES` of Green's functions.
+    """
+    dip = np.radians(np.full(len(faults.length_m), float(np.min(dips_deg))) if dips_deg is not None
+                     else faults.dip_deg)
+    width = (faults.bottom_m - faults.top_m) / np.maximum(np.sin(dip), 1e-6)
+    n = int(np.sum(np.maximum(1, np.ceil(faults.length_m / patch_length_m - 1e-9))
+                   * np.maximum(1, np.ceil(width / patch_width_m - 1e-9))))
+    need = 2.0 * n * max(n_samples, 1) * 8.0
+    if n > MAX_PATCHES or need > MAX_GREENS_BYTES:
+        raise GeohazardError(
+            f"PATCH_LENGTH {patch_length_m:g} m x PATCH_WIDTH {patch_width_m:g} m cut the fault into about {n:,} "
+            f"patches; with {n_samples:,} samples their Green's functions need {need / 1e9:.1f} GB (at most "
+            f"{MAX_PATCHES:,} patches and {MAX_GREENS_BYTES / 1e9:g} GB): use larger patches, a shorter "
+            "fault or fewer samples (a larger QUADTREE_STD)")
+
+
 def invert_fault_slip(samples: Samples, faults: Faults, *, patch_length_m: float, patch_width_m: float,
                       rake_range_deg=(0.0, 180.0), smoothing: float = 0.0, ramp: bool = True, poisson: float = 0.25,
                       shear_modulus_pa: float = 3.2e10, dips_deg=None, progress=None):

@@ -93,6 +93,15 @@ def parse_date(value) -> _dt.date:
     raise GeohazardError(f"cannot read a date from {value!r}: expected YYYYMMDD, YYYY-MM-DD or DYYYYMMDD")
 
 
+def is_date(value) -> bool:
+    """True when :func:`parse_date` reads a date from ``value``."""
+    try:
+        parse_date(value)
+    except (GeohazardError, TypeError, ValueError):
+        return False
+    return True
+
+
 def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
     """Return the (reference, secondary) dates encoded in an interferogram file name.
 
@@ -133,6 +142,31 @@ def parse_date_pair(name: str) -> tuple[_dt.date, _dt.date]:
         f"no date pair found in the file name {base!r}: expected e.g. 20200101_20200113, "
         "20200101-20200113, 060619-061002 or S1AA_20200101T..._20200113T..."
     )
+
+
+def parse_date_pairs(paths, *, name: str) -> list:
+    """:func:`parse_date_pair` of each file name of ``paths``; an error names the parameter ``name``."""
+    pairs = []
+    for p in paths:
+        try:
+            pairs.append(parse_date_pair(p))
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: {exc}") from None
+    return pairs
+
+
+def parse_date_list(text: str, *, name: str = "dates") -> list[_dt.date]:
+    """Dates of a comma (or semicolon) separated list such as ``"2020-03-01, 2021-06-15"``.
+
+    Raises :class:`GeohazardError` naming ``name`` and the item that is not a date."""
+    out = []
+    for item in (text or "").replace(";", ",").split(","):
+        if item.strip():
+            try:
+                out.append(parse_date(item.strip()))
+            except GeohazardError:
+                raise GeohazardError(f"{name}: {item.strip()!r} is not a date (YYYY-MM-DD)") from None
+    return out
 
 
 def date_to_str(d: _dt.date) -> str:

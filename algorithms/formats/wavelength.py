@@ -137,3 +137,23 @@ def collect(items: Iterable[tuple[str, Mapping[str, object]]]) -> tuple[list, li
         if hit is not None:
             found.append((f"{name} {hit[0]}", hit[1]))
     return found, problems
+
+
+def single_wavelength(found, problems=()) -> Optional[float]:
+    """The one wavelength (m) that ``found`` (``(file, metres)`` pairs of :func:`collect`) carries, or None when
+    none does.
+
+    Raises
+    ------
+    GeohazardError
+        When a file's value could not be read (the first of ``problems``) or the files carry different
+        wavelengths (two of them are named): a stack comes from one sensor.
+    """
+    if problems:
+        raise GeohazardError(problems[0])
+    values = {round(v, 9) for _, v in found}
+    if len(values) > 1:
+        (a, va), (b, vb) = next((x, y) for x in found for y in found if round(x[1], 9) != round(y[1], 9))
+        raise GeohazardError(f"the inputs carry different wavelengths: {a} = {va:.8g} m but {b} = {vb:.8g} m; a "
+                             "stack must come from one sensor")
+    return found[0][1] if found else None

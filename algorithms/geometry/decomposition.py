@@ -515,3 +515,55 @@ def decompose_point_sets(data, grid, *, north=0.0, weighted=False, max_condition
     if progress is not None:
         progress.set_progress(100.0)
     return out, dates
+
+
+def decompose_block(block, inputs, *, vec, sigma=None, north=0.0, weighted=False, max_condition=10.0,
+                    date_lists=(), common=(), max_gap=90.0):
+    """Engine block function of two co-registered LOS rasters ``asc`` and ``desc`` (bands, rows, cols).
+
+    Without ``date_lists`` band 1 of each is a velocity (mm/yr) and the velocities are decomposed
+    (:func:`decompose_los`, ``vec`` its three per-geometry unit-vector components). With them the dated
+    bands are interpolated onto ``common`` (gaps up to ``max_gap`` days bridged), decomposed date by date
+    with north displacement neglected, and the east/up velocities fitted to the decomposed series (the EGMS
+    L3 route; ``east_ts``/``up_ts`` kept, sigmas unknown).
+    """
+    stacks = [inputs["asc"], inputs["desc"]]
+    if not date_lists:
+        return decompose_los([s[0] for s in stacks], *vec, sigma=sigma, north_mm=north, weighted=weighted,
+                             max_condition=max_condition)
+    stacks = [interpolate_to_dates(s, dl, common, max_gap_days=max_gap) for s, dl in zip(stacks, date_lists)]
+    res = decompose_los(stacks, *vec, north_mm=north, max_condition=max_condition)
+    east = velocity_from_series(res["east"], common)
+    return {"east_ts": res["east"], "up_ts": res["up"], "condition": res["condition"],
+            "count": res["count"].max(axis=0), "east": east, "up": velocity_from_series(res["up"], common),
+            "sigma_east": np.full(east.shape, np.nan), "sigma_up": np.full(east.shape, np.nan)}
+
+
+def points_grid(x, y, *, template: Optional[Grid] = None, cell_m: float = 100.0, origin_x: float = 0.0,
+                origin_y: float = 0.0):
+    """``(grid, n_outside)``: ``template`` (points outside it counted; all outside is an error) or the grid
+    of :func:`grid_for_points` over the points."""
+    if template is None:
+        return grid_for_points(x, y, cell_m, origin_x=origin_x, origin_y=origin_y), 0
+    r, _ = template.cell_index(x, y)
+    n_out = int((r < 0).sum())
+    if n_out == len(x):
+        raise GeohazardError("no point of ASC_POINTS/DESC_POINTS falls inside TEMPLATE")
+    return template, n_out
+
+
+class ConditionTally:
+    """Cells decomposed and the median condition number of their geometry, gathered block by block."""
+
+    def __init__(self):
+        self.n_valid = 0
+        self._conditions = []
+
+    def add(self, res: dict) -> None:
+        valid = np.isfinite(res["up"])
+        self.n_valid += int(valid.sum())
+        self._conditions.append(res["condition"][valid])
+
+    def summary(self) -> str:
+        med = float(np.median(np.concatenate(self._conditions))) if self.n_valid else float("nan")
+        return f"{self.n_valid} cells decomposed; median condition number {med:.3f}"

@@ -19,7 +19,7 @@ e.g. Altena et al. 2019 / Samsonov et al. 2021 style networks):
       ``|r_p| > k_mad * s`` and ``> min_reject`` are rejected. It removes several gross errors at once,
       where a one-at-a-time test is masked (each error inflates the scale the others are tested
       against). Not with less redundancy: a robust fit zeroes about one residual per unknown, so with
-      ``f <= pairs / 2`` the MAD is (nearly) zero and good pairs were rejected (issue 18: 9 pairs over
+      ``f <= pairs / 2`` the MAD is (nearly) zero and good pairs were rejected (measured: 9 pairs over
       6 dates at 0.02 m noise, a quarter of the pixels lost good pairs; with one gross error on a
       noise-free network of 8 dates each paired with the next two, 3-4 pairs rejected and dates
       0.1-0.25 m off, unflagged).

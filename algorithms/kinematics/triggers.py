@@ -484,6 +484,35 @@ def correlate_with_driver(resp_dates, series, drv_dates, drv_values, *, step_day
     return res
 
 
+def correlation_warnings(res: dict, what: str) -> list:
+    """Warnings on a result of :func:`correlate_with_driver` for ``what`` (e.g. "features"): best lags on the
+    largest lag tried, series without any correlation."""
+    n = res["best_r"].size
+    out = []
+    lim = int(np.sum(res["at_limit"]))
+    if lim:
+        out.append(f"{lim} of {n} {what} have their strongest correlation at the largest lag tried "
+                   f"({res['lags_days'][-1]:g} days): the true lag may be longer (raise MAX_LAG_DAYS)")
+    none = int(np.sum(~np.isfinite(res["best_r"])))
+    if none:
+        out.append(f"{none} of {n} {what} have too few values on the common axis for a correlation (left empty)")
+    return out
+
+
+def seasonal_notes(dates, seasonal: dict, what: str) -> tuple:
+    """``(info, warning)`` on the empty values of :func:`seasonal_parameters` (each "" when there is none): the
+    dates themselves too short for a harmonic is an explanation, some ``what`` without values a data problem."""
+    reason = seasonal_reason(dates)
+    if reason:
+        return f"velocity, annual_amplitude and annual_peak_doy left empty: {reason}", ""
+    n_nan = int(np.sum(~np.isfinite(seasonal["velocity"])))
+    if n_nan:
+        return "", (f"velocity, annual_amplitude and annual_peak_doy left empty for {n_nan} of "
+                    f"{seasonal['velocity'].size} {what}: their valid values span less than 365 days or number "
+                    "fewer than 8")
+    return "", ""
+
+
 def trigger_block(block, inputs, *, edges, driver, dates, response="rate", max_lag_days=180.0, min_pairs=8):
     """Block function of the raster route (:mod:`algorithms.engine`): ``inputs["stack"]`` (n_dates, rows,
     cols) in mm -> ``result`` (4, rows, cols): best lag (days, largest |r|), best r (signed), p, Bonferroni-corrected

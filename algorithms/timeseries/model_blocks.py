@@ -110,3 +110,49 @@ def models_raster_block(block, inputs, *, dates, opts: dict, breaks: bool = Fals
     names = list(bands)
     return {"stack": np.stack([bands[k] for k in names]).reshape(len(names), block.rows, series.shape[2]),
             "names": names}
+
+
+#: The velocity columns of the models, the first one present styles the outputs.
+VELOCITY_COLUMNS = ("LIN_VEL", "SEA_VEL", "QUA_VEL", "LOG_VEL")
+
+
+class PointFits:
+    """The fits of the point blocks (:func:`models_points_block`), gathered in plan order as the engine's
+    writer; each block's messages are relayed to ``progress`` as they arrive."""
+
+    def __init__(self, progress=None):
+        self.parts = []
+        self.progress = progress
+
+    def __call__(self, block, out: dict) -> None:
+        from ..progress import info, warn
+
+        self.parts.append((out["head"], out["columns"], out["breakpoints"]))
+        for kind, message in out["messages"]:
+            (warn if kind == "warning" else info)(self.progress, message)
+
+    def velocity_field(self) -> str:
+        """The first velocity column of the fits (else their first column)."""
+        columns = self.parts[0][1]
+        return next((name for name in VELOCITY_COLUMNS if name in columns), next(iter(columns)))
+
+    def fields(self, dates, displacement_mm) -> dict:
+        """Columns of the fitted points: ``BEST_MODEL``, ``RMS_MM``, ``N_DATES``, the model columns and, with
+        breakpoints, ``BRK_KIND``, ``BRK_DATE``, ``BRK_STEP``, ``BRK_V1``, ``BRK_V2``, ``BRK_DBIC``."""
+        from .breakpoints import KIND_NAMES
+
+        parts = self.parts
+        fields = {"BEST_MODEL": np.concatenate([p[0]["BEST_MODEL"] for p in parts]),
+                  "RMS_MM": np.concatenate([p[0]["RMS_MM"] for p in parts]),
+                  "N_DATES": np.isfinite(displacement_mm).sum(axis=0).astype(np.int64)}
+        for key in parts[0][1]:
+            fields[key] = np.concatenate([p[1][key] for p in parts])
+        if parts[0][2] is not None:
+            kind = np.concatenate([p[2].kind for p in parts])
+            index = np.concatenate([p[2].index for p in parts])
+            fields["BRK_KIND"] = np.array([KIND_NAMES[int(k)] for k in kind], dtype=object)
+            fields["BRK_DATE"] = np.array([dates[i] if i >= 0 else None for i in index], dtype=object)
+            for name, attr in (("BRK_STEP", "step_mm"), ("BRK_V1", "velocity_before_mm_yr"),
+                               ("BRK_V2", "velocity_after_mm_yr"), ("BRK_DBIC", "delta_bic")):
+                fields[name] = np.concatenate([getattr(p[2], attr) for p in parts])
+        return fields

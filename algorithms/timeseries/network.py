@@ -347,3 +347,24 @@ def plot_network(network: Network, path: str, *, title: str = "Interferogram net
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def disconnection_note(network: Network) -> str:
+    """Empty for a connected network, else its subsets (dates and counts) and how they are solved."""
+    subsets = network.components()
+    if len(subsets) < 2:
+        return ""
+    return (f"the network is disconnected into {len(subsets)} subsets: " + "; ".join(
+        f"{network.dates[s[0]]}..{network.dates[s[-1]]} ({len(s)} dates)" for s in subsets)
+        + " -- solved with the minimum-norm velocity across the gaps")
+
+
+def redundancy_note(network: Network) -> str:
+    """Empty when the network has loops, else why a tree (every pair needed, none checking another) limits what
+    the series can tell."""
+    n_parts = len(network.components(np.ones(network.n_pairs, bool)))
+    if network.n_pairs > network.n_dates - n_parts:
+        return ""
+    return (f"{network.n_pairs} interferogram(s) for {network.n_dates} dates leave no redundancy: no loop can reveal "
+            "an unwrapping error and the atmosphere of each date stays in the series (temporal coherence is 1 by "
+            "construction); read the velocity as that of the interferograms themselves, or add pairs")

@@ -111,26 +111,29 @@ class UnwrapResult:
 
 
 # --------------------------------------------------------------------------- input checks
-def wrapped_phase(data, name: str = "interferogram") -> np.ndarray:
-    """Wrapped phase (float32, radians in [-pi, pi]) of a complex or phase array.
+def wrapped_phase(data, name: str = "interferogram", *, allow_empty: bool = False) -> np.ndarray:
+    """Wrapped phase (float32, radians in [-pi, pi]; NaN for nodata and complex zeros) of a complex or phase
+    array; with ``allow_empty`` (one tile of a larger raster) it may be all NaN.
 
     Raises
     ------
     GeohazardError
         When a real array holds values far outside [-pi, pi] (an unwrapped interferogram
-        given by mistake) or has no finite value.
+        given by mistake) or, without ``allow_empty``, has no finite value.
     """
     arr = np.asarray(data)
     if np.iscomplexobj(arr):
         out = np.angle(arr).astype(np.float32)
         out[~np.isfinite(arr) | (arr == 0)] = np.nan
-        if not np.isfinite(out).any():
+        if not allow_empty and not np.isfinite(out).any():
             raise GeohazardError(f"{name}: no valid pixel (every value is zero or nodata)")
         return out
     out = arr.astype(np.float32, copy=True)
     finite = np.isfinite(out)
     if not finite.any():
-        raise GeohazardError(f"{name}: no valid pixel (every value is nodata)")
+        if not allow_empty:
+            raise GeohazardError(f"{name}: no valid pixel (every value is nodata)")
+        return out
     lo, hi = float(out[finite].min()), float(out[finite].max())
     if lo < -np.pi - WRAP_TOLERANCE or hi > np.pi + WRAP_TOLERANCE:
         raise GeohazardError(

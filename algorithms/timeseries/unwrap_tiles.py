@@ -41,7 +41,6 @@ from functools import partial
 
 import numpy as np
 
-from .._numba import njit
 from ..engine import CallableSource, LocalExecutor, plan_blocks, process_blocks
 from ..errors import GeohazardError
 from ..progress import SubProgress, check_canceled, ensure
@@ -49,7 +48,7 @@ from .unwrap import (
     MEDIAN_HALF_WINDOW,
     MEDIAN_PASSES,
     TWO_PI,
-    WRAP_TOLERANCE,
+    _join_sets,
     _median_cycles,
     _root_counts,
     check_options,
@@ -57,6 +56,7 @@ from .unwrap import (
     residues,
     spanning_tree_unwrap,
     unwrap_interferogram,
+    wrapped_phase,
 )
 
 #: Rows of overlap read above and below each tile (neighbouring tiles share ``2 x TILE_HALO`` rows).
@@ -99,23 +99,8 @@ def plan_tiles(n_rows: int, n_cols: int, *, halo: int = TILE_HALO, max_memory_mb
 
 # --------------------------------------------------------------------------- pass 1: one tile
 def wrapped_block(data, name: str = "interferogram") -> np.ndarray:
-    """Wrapped phase of one tile (float32, NaN for nodata and complex zeros); a tile may be all NaN.
-
-    Raises GeohazardError when a real tile holds values far outside [-pi, pi] (unwrapped input)."""
-    arr = np.asarray(data)
-    if np.iscomplexobj(arr):
-        out = np.angle(arr).astype(np.float32)
-        out[~np.isfinite(arr) | (arr == 0)] = np.nan
-        return out
-    out = arr.astype(np.float32, copy=True)
-    finite = np.isfinite(out)
-    if finite.any():
-        lo, hi = float(out[finite].min()), float(out[finite].max())
-        if lo < -np.pi - WRAP_TOLERANCE or hi > np.pi + WRAP_TOLERANCE:
-            raise GeohazardError(
-                f"{name}: values range from {lo:.3g} to {hi:.3g}, expected wrapped phase in [-pi, pi] radians "
-                "(or a complex interferogram): is it already unwrapped?")
-    return np.clip(out, -np.pi, np.pi)
+    """Wrapped phase of one tile (:func:`~.unwrap.wrapped_phase`; a tile may be all NaN)."""
+    return wrapped_phase(data, name, allow_empty=True)
 
 
 def _mask_of(inputs):
@@ -294,7 +279,7 @@ class SeamMerger:
         accepted = (e[:, 3] >= MIN_SEAM_VOTES) & (e[:, 3] >= MIN_SEAM_AGREEMENT * e[:, 4])
         acc = e[accepted]
         acc = acc[np.argsort(-acc[:, 3], kind="stable")]
-        root, offset, conflicts = _join(self.n_nodes, sizes.copy(), acc[:, 0], acc[:, 1], acc[:, 2])
+        root, offset, conflicts = _join_sets(self.n_nodes, sizes, acc[:, 0], acc[:, 1], acc[:, 2])
         total = np.bincount(root, weights=sizes, minlength=self.n_nodes).astype(np.int64) if self.n_nodes \
             else np.zeros(0, np.int64)
         big = np.flatnonzero(total >= max(1, int(min_component_size)))
@@ -303,54 +288,6 @@ class SeamMerger:
         label_of_root[big] = np.arange(1, len(big) + 1)
         stats = {"seams_rejected": int((~accepted).sum()), "seam_conflicts": int(conflicts)}
         return offset, label_of_root[root], total[big], stats
-
-
-@njit(cache=True)
-def _find_offset(parent, off, x):
-    """Root of ``x`` and its whole-cycle offset to the root's frame (path compression)."""
-    r = x
-    acc = 0
-    while parent[r] != r:
-        acc += off[r]
-        r = parent[r]
-    y = x
-    rem = acc
-    while parent[y] != y:
-        nxt = parent[y]
-        o = off[y]
-        parent[y] = r
-        off[y] = rem
-        rem -= o
-        y = nxt
-    return r, acc
-
-
-@njit(cache=True)
-def _join(n, size, a, b, k):
-    """Kruskal over seam edges ``a - b = k`` cycles (heaviest first): root and offset per node."""
-    parent = np.arange(n)
-    off = np.zeros(n, np.int64)
-    conflicts = 0
-    for i in range(a.size):
-        ra, oa = _find_offset(parent, off, a[i])
-        rb, ob = _find_offset(parent, off, b[i])
-        if ra == rb:
-            if ob != k[i] + oa:
-                conflicts += 1
-            continue
-        if size[ra] >= size[rb]:
-            parent[rb] = ra
-            off[rb] = k[i] + oa - ob
-            size[ra] += size[rb]
-        else:
-            parent[ra] = rb
-            off[ra] = ob - k[i] - oa
-            size[rb] += size[ra]
-    root = np.empty(n, np.int64)
-    total = np.empty(n, np.int64)
-    for x in range(n):
-        root[x], total[x] = _find_offset(parent, off, x)
-    return root, total, conflicts
 
 
 # --------------------------------------------------------------------------- pass 2: offsets

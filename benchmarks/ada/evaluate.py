@@ -9,10 +9,14 @@ its area, median and share within 30 %, over recalled areas.
 """
 
 import json
+import os
 import sys
 
 import numpy as np
 from osgeo import ogr
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tests"))
+from testutils_ada import inside_ellipse as inside  # noqa: E402
 
 ogr.UseExceptions()
 
@@ -24,14 +28,6 @@ def ellipse(a):
     px, py = cx + u * np.cos(th) - w * np.sin(th), cy + u * np.sin(th) + w * np.cos(th)
     return ogr.CreateGeometryFromWkt("POLYGON((" + ", ".join(f"{p} {q}" for p, q in zip(px, py))
                                      + f", {px[0]} {py[0]}))")
-
-
-def inside(x, y, a):
-    cx, cy, ax, bx, th = a[:5]
-    dx, dy = x - cx, y - cy
-    u = dx * np.cos(th) + dy * np.sin(th)
-    w = -dx * np.sin(th) + dy * np.cos(th)
-    return (u / ax) ** 2 + (w / bx) ** 2 <= 1
 
 
 def load(path):

@@ -7,25 +7,15 @@ both checkouts, and how far they agree point by point (points in an ADA in both 
 OTHER_PLUGIN_ROOT is e.g. an export of the code before a change (`git archive REV | tar -x`).
 """
 
-import json
 import os
-import subprocess
 import sys
 
 import numpy as np
+from real_data import run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(ROOT, "tests", "data")
-
-
-def run(plugins, alg, **params):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": plugins}
-    args = ["qgis_process.bin", "--json", "run", f"geohazard:{alg}", "--"] + [f"{k}={v}" for k, v in params.items()]
-    p = subprocess.run(args, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise SystemExit(f"{alg} failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    return json.loads(p.stdout[p.stdout.index("{"):])
 
 
 def plugin_dir(root, out, tag):
@@ -60,13 +50,13 @@ def main(other, out):
     inputs = {}
     for k, z in {"ustica_asc": "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip",
                  "ustica_desc": "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip"}.items():
-        inputs[k] = run(roots["this"], "loadegms", INPUT=os.path.join(DATA, "egms_ustica", z),
+        inputs[k] = run("loadegms", roots["this"], INPUT=os.path.join(DATA, "egms_ustica", z),
                         OUTPUT=os.path.join(out, f"{k}.gpkg"))["results"]["OUTPUT"]
     inputs["boissano"] = os.path.join(DATA, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp")
     for name, src in inputs.items():
         ids = {}
         for tag, plugins in roots.items():
-            res = run(plugins, "adadetection", INPUT=src, OUTPUT=os.path.join(out, f"{name}_{tag}.gpkg"),
+            res = run("adadetection", plugins, INPUT=src, OUTPUT=os.path.join(out, f"{name}_{tag}.gpkg"),
                       OUTPUT_POINTS=os.path.join(out, f"{name}_{tag}_pts.gpkg"))["results"]
             t = ada_table(res["OUTPUT"])
             ids[tag] = point_ids(res["OUTPUT_POINTS"])

@@ -22,8 +22,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(ROOT, "tests", "data")
 
 
-def run(alg, **params):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+def run(alg, plugins=None, **params):
+    """``qgis_process --json run geohazard:ALG`` with the plugin folder ``plugins`` (default: this checkout's)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "QGIS_PLUGINPATH": plugins or os.path.join(ROOT, ".build", "plugins")}
     args = ["qgis_process.bin", "--json", "run", f"geohazard:{alg}", "--"] + [f"{k}={v}" for k, v in params.items()]
     p = subprocess.run(args, capture_output=True, text=True, env=env)
     if p.returncode != 0:

@@ -3,18 +3,12 @@
 # scikit-learn DBSCAN + convex hull (peer baseline), same points, same run.
 # Usage: benchmarks/ada/run.sh [N_POINTS]   (from the repository root)
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$(dirname "$0")/../bench_env.sh"
 N="${1:-1000000}"
 OUT="$ROOT/.build/bench-ada"
-VENV="$ROOT/.build/venv-bench"
-mkdir -p "$OUT" "$ROOT/.build/plugins"
-[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
-if [ ! -x "$VENV/bin/python" ]; then
-  /root/.pyenv/versions/3.11.7/bin/python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "scikit-learn==1.5.2" "scipy" "numpy<2"
-fi
-export QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH="$ROOT/.build/plugins"
-qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
+mkdir -p "$OUT"
+bench_venv --check sklearn "scikit-learn==1.5.2" "scipy" "numpy<2"
+enable_plugin
 [ -f "$OUT/synthetic_$N.gpkg" ] || /usr/bin/python3 "$ROOT/benchmarks/ada/make_synthetic.py" "$OUT" "$N"
 echo "== ours: qgis_process geohazard:adadetection, polygons only (reading + writing included)"
 rm -f "$OUT/ours.gpkg" "$OUT/ours_points.gpkg"

@@ -108,6 +108,22 @@ def plain(d: dict) -> dict:
     return {"velocity": res.velocity_mm_yr, "velocity_std": res.velocity_std_mm_yr, "timeseries": res.timeseries_mm}
 
 
+def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, **sbas_options):
+    """The reference point (as the referencepoint tool: coherent, moving like the scene, inside ``mask``) and the
+    SBAS inversion of the corrected interferograms (mm)."""
+    from algorithms.corrections.reference import select_reference, stacking_rate
+    from algorithms.timeseries.sbas import sbas_inversion
+
+    span = net2.temporal_baseline_days / 365.25
+    ok = np.isfinite(ifg)
+    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
+    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
+    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
+                           mean_coherence=coh.mean(axis=0), allowed=mask)
+    return sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=wavelength_m,
+                          min_temporal_coherence=0.7, **sbas_options)
+
+
 def before(d: dict, stable: bool) -> dict:
     """The model as shipped before: network (loop misfit 1.5 rad, kept connected) -> closure (all pixels) ->
     phase-elevation (linear, per date, stable area) -> linear ramps (per date, stable area) -> reference point ->
@@ -116,9 +132,8 @@ def before(d: dict, stable: bool) -> dict:
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
     from algorithms.corrections.ramps import remove_ramps, sum_rows
-    from algorithms.corrections.reference import select_reference, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
-    from algorithms.timeseries.sbas import linear_velocity, sbas_inversion
+    from algorithms.timeseries.sbas import linear_velocity
 
     net, ifg, coh = d["net"], d["ifg_mm"], d["coherence"]
     times = {}
@@ -149,14 +164,7 @@ def before(d: dict, stable: bool) -> dict:
     ifg, _ = remove_ramps(ifg, kind="linear", mask=mask, coherence=coh, coherence_threshold=0.3, per_date=per_date)
     times["ramps"] = time.process_time() - t0
     t0 = time.process_time()
-    span = net2.temporal_baseline_days / 365.25
-    ok = np.isfinite(ifg)
-    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
-    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
-    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
-                           mean_coherence=coh.mean(axis=0), allowed=mask)
-    res = sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=d["wavelength_m"],
-                         min_temporal_coherence=0.7)
+    res = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"])
     times["sbas"] = time.process_time() - t0
     t0 = time.process_time()
     g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
@@ -189,10 +197,10 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
         guarded_ramps,
     )
     from algorithms.corrections.ramps import ramp_apply_block, ramp_normal_block, sum_rows
-    from algorithms.corrections.reference import reference_sums_block, select_reference, stacking_rate
+    from algorithms.corrections.reference import reference_sums_block, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
     from algorithms.engine import Block
-    from algorithms.timeseries.sbas import linear_velocity, sbas_inversion
+    from algorithms.timeseries.sbas import linear_velocity
 
     net, ifg, coh = d["net"], d["ifg_mm"], d["coherence"]
     times = {}
@@ -244,15 +252,8 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
         ifg = ramp_apply_block(blk, {"stack": ifg}, kind="linear", coef=coef)["corrected"].astype(np.float64)
     times["ramps"] = time.process_time() - t0
     t0 = time.process_time()
-    span = net2.temporal_baseline_days / 365.25
-    ok = np.isfinite(ifg)
-    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
-    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
-    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
-                           mean_coherence=coh.mean(axis=0), allowed=mask)
-    res = sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=d["wavelength_m"],
-                         min_temporal_coherence=0.7, weighting=weighting,
-                         coherence=coh if weighting != "none" else None)
+    res = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"], weighting=weighting,
+                              coherence=coh if weighting != "none" else None)
     times["sbas"] = time.process_time() - t0
     t0 = time.process_time()
     g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],

@@ -14,30 +14,21 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis (its start_qgis sets QGIS's paths)
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
-sys.path.append("/usr/share/qgis/python/plugins")
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def main():
     dem, out = sys.argv[1], sys.argv[2]
     repeat = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     os.makedirs(out, exist_ok=True)
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+    from bench_qgis import start_qgis
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from insar_geohazards.plugin import InsarGeohazardsPlugin
-
-    plugin = InsarGeohazardsPlugin(None)
-    plugin.initProcessing()
+    app, plugin = start_qgis()
     import numpy as np
     import processing
     from osgeo import gdal
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     def run(sched, tag):
         params = {"DEM": dem, "HEADING": -12.0, "INCIDENCE": 37.0, "DASK_SCHEDULER": sched}

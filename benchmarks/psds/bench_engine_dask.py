@@ -17,11 +17,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))  # benchmarks/: bench_qgis (its start_qgis sets QGIS's paths)
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-sys.path.append("/usr/share/qgis/python/plugins")
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 BLOCK_TIMES: dict = {}
 
@@ -40,29 +38,23 @@ def main():
     out = sys.argv[1]
     rows, cols, n_dates, repeat = (int(v) for v in (sys.argv[2:6] + ["240", "400", "30", "3"][len(sys.argv[2:6]):]))
     os.makedirs(out, exist_ok=True)
-    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+    from bench_qgis import start_qgis
 
-    app = QgsApplication([], False)
-    app.initQgis()
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from insar_geohazards.plugin import InsarGeohazardsPlugin
-
-    plugin = InsarGeohazardsPlugin(None)
-    plugin.initProcessing()
+    app, plugin = start_qgis()
     import pathlib
 
     import processing
     from osgeo import gdal
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
     from testutils_psds import write_slc_files
 
+    from insar_geohazards.algorithms.timeseries import phase_linking, ps
     from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
-    from insar_geohazards.processing_provider import tools_psds
     from insar_geohazards.processing_provider.io.slc import SlcStack, slc_block_rows
 
-    tools_psds.phase_link_block = _timed("phaselinking", tools_psds.phase_link_block)
-    tools_psds.amplitude_dispersion_block = _timed("amplitudedispersion", tools_psds.amplitude_dispersion_block)
+    # the tools look the block functions up in their core modules at each run
+    phase_linking.phase_link_block = _timed("phaselinking", phase_linking.phase_link_block)
+    ps.amplitude_dispersion_block = _timed("amplitudedispersion", ps.amplitude_dispersion_block)
     sim = simulate_slc_stack(shape=(rows, cols), n_dates=n_dates, seed=11, water_fraction=0.1,
                              atmosphere_std_rad=0.5)
     files = write_slc_files(pathlib.Path(out), sim)

@@ -1,16 +1,10 @@
 #!/usr/bin/env bash
 # PS/DS phase linking: ours vs dolphin (isce-framework) on the same simulated stack, same window, one run.
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-VENV="$ROOT/.build/venv-bench"
+source "$(dirname "$0")/../bench_env.sh"
 OUT="$ROOT/benchmarks/results/psds"
-mkdir -p "$OUT" "$ROOT/.build/plugins"
-[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
-if [ ! -x "$VENV/bin/python" ]; then
-  /root/.pyenv/versions/3.11.7/bin/python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -c "import dolphin" 2>/dev/null || "$VENV/bin/pip" install -q dolphin
+mkdir -p "$OUT"
+bench_venv dolphin
 # dolphin imports GDAL's Python bindings (a conda dependency, not on PyPI as a wheel): build them
 # against the system GDAL (Debian 12: libgdal-dev 3.6.2)
 if ! "$VENV/bin/python" -c "from osgeo import gdal" 2>/dev/null; then

@@ -4,17 +4,9 @@
 # .build/bench_ts (about 3.5 GB of disk for the 1-Mpx stack), runs both tools, prints JSON lines.
 # Usage: benchmarks/timeseries/run.sh [ROWS COLS]   (default 1000 1000; the 300x300 stack is always run)
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-VENV="$ROOT/.build/venv-bench"
-if [ ! -x "$VENV/bin/ifgram_inversion.py" ]; then
-  /root/.pyenv/versions/3.11.7/bin/python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q mintpy
-fi
-mkdir -p "$ROOT/.build/plugins"
-[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
-export QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH="$ROOT/.build/plugins"
-qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
+source "$(dirname "$0")/../bench_env.sh"
+bench_venv mintpy
+enable_plugin
 OUT="$ROOT/.build/bench_ts"
 ROWS="${1:-1000}"; COLS="${2:-1000}"
 # 300 x 300 px, 60 dates, 202 interferograms: both tools, both weightings

@@ -20,22 +20,12 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))  # run.sh links the 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 import snaphu  # noqa: E402
-from testutils_unwrap import correct_share, synthetic_interferogram  # noqa: E402
+from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram  # noqa: E402
 
 from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
 from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled  # noqa: E402
 
-# max gradient of a Gaussian bowl = peak / (radius sqrt(e)) rad/px; 2 pi rad = 1 fringe; beyond pi rad/px
-# (5 fringes per 10 px) the steepest ring is aliased: no unwrapper can get it right
-CASES = {
-    "bowl 1.0 rad/px (1.6 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -60.0, 36.0),)),
-    "bowl 2.5 rad/px (4.1 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -80.0, 19.0),)),
-    "2 bowls 3.5 rad/px (5.6 fr/10px) holes": dict(rows=300, cols=400, bowls=((0.4, 0.35, -70.0, 12.0),
-                                                                       (0.6, 0.7, 40.0, 8.0)),
-                                                holes=((0.2, 0.8, 0.08), (0.75, 0.3, 0.1))),
-    "low coherence 0.2-0.6, 4 looks": dict(rows=300, cols=300, bowls=((0.5, 0.5, -50.0, 20.0),),
-                                           coh_range=(0.2, 0.6), looks=4),
-}
+CASES = BENCH_CASES
 #: a raster where tiling matters (--big): 2000 x 2000, six bowls of 2.4-4.6 fringes per 10 px,
 #: holes, water, coherence 0.2-0.95; tiled at the default 256-row tiles (engine budget 64 MB)
 BIG = {"big 2000x2000, 6 bowls 2.4-4.6 fr/10px": dict(

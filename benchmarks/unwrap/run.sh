@@ -12,8 +12,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 N="${1:-3}"
 BIG="${2:-}"
 VENV="$ROOT/.build/venv-unwrap"
-mkdir -p "$ROOT/.build/plugins"
-[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
+make -s -C "$ROOT" link
 if [ ! -x "$VENV/bin/python" ]; then
   /usr/bin/python3 -m venv --system-site-packages "$VENV"
   "$VENV/bin/pip" install -q "snaphu==0.4.1"

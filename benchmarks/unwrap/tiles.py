@@ -21,21 +21,13 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, HERE)
 
-from testutils_unwrap import correct_share, synthetic_interferogram  # noqa: E402
+from testutils_unwrap import BENCH_CASES, correct_share, synthetic_interferogram  # noqa: E402
 
 from insar_geohazards.algorithms.formats.dates import parse_date_pair  # noqa: E402
 from insar_geohazards.algorithms.timeseries.unwrap import unwrap_interferogram  # noqa: E402
 from insar_geohazards.algorithms.timeseries.unwrap_tiles import unwrap_array_tiled  # noqa: E402
 
-CASES = {
-    "bowl 1.0 rad/px (1.6 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -60.0, 36.0),)),
-    "bowl 2.5 rad/px (4.1 fringes/10px)": dict(rows=300, cols=300, bowls=((0.5, 0.5, -80.0, 19.0),)),
-    "2 bowls 3.5 rad/px (5.6 fr/10px) holes": dict(rows=300, cols=400, bowls=((0.4, 0.35, -70.0, 12.0),
-                                                                       (0.6, 0.7, 40.0, 8.0)),
-                                                holes=((0.2, 0.8, 0.08), (0.75, 0.3, 0.1))),
-    "low coherence 0.2-0.6, 4 looks": dict(rows=300, cols=300, bowls=((0.5, 0.5, -50.0, 20.0),),
-                                           coh_range=(0.2, 0.6), looks=4),
-}
+CASES = BENCH_CASES
 #: (tile rows, halo rows) tried on the 300-row synthetic rasters
 TILINGS = [(64, 16), (64, 32), (100, 32), (100, 64), (150, 64)]
 #: the real rasters are 60-72 rows: smaller tiles

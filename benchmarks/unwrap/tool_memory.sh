@@ -8,7 +8,7 @@ N="${1:-5000}"
 MEM="${2:-512}"
 DIR="$ROOT/.build/unwrap_tool_mem_$N"
 mkdir -p "$DIR"
-[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
+make -s -C "$ROOT" link
 if [ ! -e "$DIR/20200101_20200113.wrapped.tif" ]; then
   /usr/bin/python3 - "$N" "$DIR" <<'PY'
 import sys

@@ -1,10 +1,11 @@
 """IO helpers of the active-deformation-area tools: fast point reading, metric CRS,
 fast GeoPackage point writing, polygon outlines and rings for the pure core.
 
-* :func:`read_point_table` reads coordinates and numeric fields of a point layer. For
+* :func:`point_layer_table` reads coordinates and numeric fields of a point layer. For
   file-based (OGR) layers it uses GDAL's Arrow stream (``GetArrowStreamAsNumPy``, GDAL
   >= 3.6): about 1 s per million points instead of a ``QgsFeature`` loop; other providers,
-  subsets and "selected features only" fall back to :func:`vector_io.read_points`.
+  subsets and "selected features only" are read feature by feature
+  (:func:`..inputs.layers.read_point_table`).
 * :func:`metric_frame` picks a projected CRS in metres (the layer's own when it is
   projected in metres, else the local UTM zone) and transforms coordinates with pyproj.
 * :func:`write_points_gpkg` writes millions of points to GeoPackage with SQLite bulk
@@ -15,9 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import shutil
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -25,7 +24,6 @@ import numpy as np
 from osgeo import ogr, osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessingFeatureSourceDefinition,
     QgsProviderRegistry,
     QgsUnitTypes,
     QgsWkbTypes,
@@ -33,8 +31,7 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.progress import check_canceled, info
-from ..transaction import LIVE_TEMPS
-from .vector import read_points
+from .vector import staged_file, write_vector
 
 ogr.UseExceptions()
 
@@ -133,29 +130,21 @@ def _ogr_arrow_points(layer, field_names, progress):
                       np.concatenate(fids), layer.crs())
 
 
-def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
-    """Read a point parameter as arrays (fast OGR Arrow path when possible)."""
-    value = parameters.get(name)
-    layer = alg.parameterAsVectorLayer(parameters, name, context)
-    if layer is None:
-        raise GeohazardError(f"{name}: {value!r} is not a vector layer QGIS can read")
+def point_layer_table(layer, name: str, field_names, progress=None, *, fast: bool = True):
+    """Coordinates and numeric fields of a point layer through GDAL's Arrow stream (OGR layers, GDAL >= 3.6),
+    or None when that path cannot serve (another provider, a subset, ``fast`` False): the caller then reads
+    the features. Raises naming ``name`` when the layer is not a point layer or lacks a field."""
     if QgsWkbTypes.geometryType(layer.wkbType()) != QgsWkbTypes.GeometryType.PointGeometry:
         raise GeohazardError(f"{name} must be a point layer, got {QgsWkbTypes.displayString(layer.wkbType())}")
     for f in field_names:
         if layer.fields().lookupField(f) < 0:
             raise GeohazardError(f"{name} has no field {f!r}")
-    limited = isinstance(value, QgsProcessingFeatureSourceDefinition) and (
-        value.selectedFeaturesOnly or value.featureLimit != -1)
-    if layer.providerType() == "ogr" and not layer.subsetString() and not limited:
+    if fast and layer.providerType() == "ogr" and not layer.subsetString():
         try:
-            table = _ogr_arrow_points(layer, list(field_names), progress)
+            return _ogr_arrow_points(layer, list(field_names), progress)
         except (RuntimeError, AttributeError, KeyError, ValueError):
-            table = None
-        if table is not None:
-            return table
-    source = alg.parameterAsSource(parameters, name, context)
-    pts = read_points(source, list(field_names), name=name, context=context, progress=progress)
-    return PointTable(pts.x, pts.y, pts.attributes, pts.fids, source.sourceCrs())
+            return None
+    return None
 
 
 @dataclass
@@ -236,18 +225,10 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
     a temporary name and moved into place only when complete.
     """
     if not path.lower().endswith(".gpkg"):
-        from ..vector_io import write_vector
-
         return write_vector(path, fields, crs_wkt=crs_wkt, x=x, y=y, layer_name=layer_name, progress=progress)
     n = len(x)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GeohazardError(f"output folder {folder!r} does not exist")
     lname = layer_name or os.path.splitext(os.path.basename(path))[0]
-    tmpdir = tempfile.mkdtemp(prefix=".part_", dir=folder)
-    LIVE_TEMPS.add(tmpdir)
-    try:
-        tmp = os.path.join(tmpdir, os.path.basename(path))
+    with staged_file(path) as tmp:
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
         srs = osr.SpatialReference()
         srs.ImportFromWkt(crs_wkt)
@@ -329,11 +310,6 @@ def write_points_gpkg(path: str, x, y, fields: dict, *, crs_wkt: str, layer_name
         elif progress is not None:
             info(progress, f"{os.path.basename(path)}: {n} points written without a spatial index (QGIS builds one "
                            "on demand: Layer Properties > Source > Create spatial index)")
-        for fname in os.listdir(tmpdir):
-            os.replace(os.path.join(tmpdir, fname), os.path.join(folder, fname))
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        LIVE_TEMPS.discard(tmpdir)
     return path
 
 
@@ -450,26 +426,6 @@ def ada_outlines(xm, ym, result, *, margin_m: float = 0.0, back=None, progress=N
             g.Transform(back)
         wkbs.append(g.ExportToIsoWkb())
     return wkbs, areas
-
-
-def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
-    """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
-    from ...algorithms.formats.dates import field_name
-
-    a, k = result.attributes, result.n_ada
-    fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
-              "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
-              "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
-              "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
-    if slope_deg is not None:
-        fields["slope_pts_deg"] = slope_deg
-    fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
-                   "qi_class": a["qi_class"], "threshold": np.full(k, result.threshold_mm_yr),
-                   "radius_m": a["radius_m"]})
-    if result.mean_series_mm is not None:
-        for j, (_, d) in enumerate(series_dates):
-            fields[field_name(d)] = result.mean_series_mm[:, j]
-    return fields
 
 
 def rings_in_crs(geoms, src_wkt: str, dst_wkt: str) -> list:

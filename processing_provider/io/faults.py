@@ -6,9 +6,13 @@ import numpy as np
 from osgeo import ogr
 from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsWkbTypes
 
+from ...algorithms.elastic import inversion
 from ...algorithms.elastic.faults import Faults
 from ...algorithms.errors import GeohazardError
 from ...algorithms.geometry import los as los_mod
+from . import styles
+from .raster import write_raster
+from .vector import write_vector
 
 FIELD_ALIASES = {
     "dip": ("dip_deg", "dip"),
@@ -129,30 +133,25 @@ def trace_wkb(f: Faults, e0: float, n0: float) -> list:
     return out
 
 
-def read_los_datasets(alg, parameters, context, std_id):
-    """LOS rasters 1 and 2 -> list of (info, los, x, y, los_vector, quadtree samples)."""
+def read_los_datasets(items, max_std_mm: float) -> list:
+    """LOS rasters ``[(parameter, path, incidence_deg, heading_deg), ...]`` -> list of (info, los, x, y,
+    los_vector, quadtree samples); both in one projected CRS."""
     from ...algorithms.elastic.inversion import quadtree_sample
-    from ..raster_io import raster_info, read_band, require_projected
+    from .raster import raster_info, read_band, require_projected
 
     datasets = []
-    for lid, iid, hid in (("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING"), ("LOS_DESC", "DESC_INCIDENCE", "DESC_HEADING")):
-        if not parameters.get(lid):
-            continue
-        info = raster_info(alg.raster_path(parameters, lid, context), lid)
+    for lid, path, incidence, heading in items:
+        info = raster_info(path, lid)
         require_projected(info, lid)
         los = read_band(info.path, name=lid, dtype=np.float64)
         rr, cc = np.meshgrid(np.arange(info.height), np.arange(info.width), indexing="ij")
         xx, yy = info.pixel_centres(rr, cc)
-        lv = np.array(los_mod.los_unit_vector(alg.parameterAsDouble(parameters, iid, context),
-                                              alg.parameterAsDouble(parameters, hid, context)), float).ravel()
+        lv = np.array(los_mod.los_unit_vector(incidence, heading), float).ravel()
         datasets.append((info, los, xx, yy, lv,
-                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets),
-                                         max_std_mm=alg.parameterAsDouble(parameters, std_id, context))))
+                         quadtree_sample(los, xx, yy, lv, dataset=len(datasets), max_std_mm=max_std_mm)))
     if len(datasets) == 2 and not datasets[1][0].srs.IsSame(datasets[0][0].srs):
         raise GeohazardError("LOS_DESC is not in the same CRS as LOS_ASC; reproject one of them first")
     return datasets
-
-
 def segment_wkb(p0, p1) -> list:
     """Two-point line WKB of each segment ``p0[i] -> p1[i]`` (map coordinates)."""
     wkb = []
@@ -190,3 +189,30 @@ def sample_fields(samples, model_mm) -> dict:
     """Fields of the quadtree-sample layer: data, model and residual LOS (mm)."""
     return {"dataset": samples.dataset, "los_mm": samples.los_mm, "model_mm": model_mm,
             "residual_mm": samples.los_mm - model_mm, "std_mm": samples.std_mm, "n_pixels": samples.count}
+
+
+def write_slip_outputs(res, samples, patches, index, dataset, crs_wkt: str, paths: dict, *, model_options: dict,
+                       context=None, log=None) -> dict:
+    """The outputs of a distributed-slip inversion asked for in ``paths`` (``patches`` always; ``samples``,
+    ``model``, ``residual``, ``lcurve``): patch polygons, samples with their model, the model and residual on
+    the first dataset's grid (``dataset``: its info, LOS, x, y, LOS vectors), the L-curve plot."""
+    write_vector(paths["patches"], patch_fields(res.patches, index), crs_wkt=crs_wkt, wkb=patch_wkb(res.patches),
+                 geometry_type=ogr.wkbPolygon)
+    out = {"patches": paths["patches"]}
+    if paths.get("samples"):
+        write_vector(paths["samples"], sample_fields(samples, res.model_mm), crs_wkt=crs_wkt, x=samples.east_m,
+                     y=samples.north_m)
+        out["samples"] = paths["samples"]
+    info, los, xx, yy, lv = dataset[:5]
+    if paths.get("model") or paths.get("residual"):
+        model = inversion.model_on_grid(res, samples, patches, los, xx, yy, lv, **model_options)
+        for key, arr in (("model", model), ("residual", los - model)):
+            if paths.get(key):
+                out[key] = write_raster(paths[key], arr, info, descriptions=[f"output_{key}"])
+                styles.style_raster_diverging(out[key], context=context)
+    if paths.get("lcurve"):
+        if res.lcurve.size:
+            out["lcurve"] = inversion.plot_lcurve(res, paths["lcurve"])
+        elif log is not None:
+            log.push_info("Fixed smoothing: no L-curve computed")
+    return out

@@ -1,18 +1,15 @@
 """Layer <-> array helpers of the kinematics tools (landslide3d, validateinsar, triggercorrelation).
 
-Kept out of ``tools_kinematics.py`` so the adapters stay thin: each function reads or writes
-one thing and raises :class:`GeohazardError` naming the parameter.
+Each function reads or writes one thing and raises :class:`GeohazardError` naming the parameter.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.engine import plan_blocks, process_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import dated_fields, parse_date
 from ...algorithms.geometry import decomposition as _dec
@@ -20,9 +17,10 @@ from ...algorithms.geometry.los import los_unit_vector
 from ...algorithms.geometry.terrain import slope_aspect_metric
 from ...algorithms.kinematics import motion3d as _m3
 from ...algorithms.progress import SubProgress
-from ..engine_params import executor
-from ..raster_io import RasterInfo, RasterWriter, check_same_grid, raster_info, raster_source, read_band, write_raster
-from ..vector_io import read_points, write_vector
+from .blocks import RunSettings, raster_source, run_blocks
+from .raster import RasterInfo, RasterWriter, check_same_grid, raster_info, read_band, write_raster
+from .vector import as_number, read_points, write_vector
+from .writers import all_or_none
 
 LOS_FIELDS = ("los_east", "los_north", "los_up", "incidence_angle", "track_angle")
 
@@ -130,9 +128,9 @@ def motion3d_points(layers, names, geoms, *, value_field, std_field, dem, cell, 
     return info, res, dates
 
 
-def motion3d_rasters(alg, parameters, context, layers, names, geoms, dem, opts, outs, progress):
+def motion3d_rasters(paths, names, geoms, dem, opts, outs, *, run: RunSettings, progress):
     """The raster route of landslide3d on the block engine; ``outs`` maps output key -> path."""
-    infos = [raster_info(lyr.source(), nm) for lyr, nm in zip(layers, names)]
+    infos = [raster_info(path, nm) for path, nm in zip(paths, names)]
     check_same_grid(infos + ([dem] if dem is not None else []), names + (["DEM"] if dem is not None else []))
     date_lists, common = None, None
     if opts["ts"]:
@@ -164,15 +162,9 @@ def motion3d_rasters(alg, parameters, context, layers, names, geoms, dem, opts, 
             w.write(out[k], row=block.row0)
 
     n_b = sum(i.count for i in infos) + 8 + (3 * len(common) if common else 0)
-    plan = plan_blocks(info.height, info.width, halo=1 if dem is not None else 0, bytes_per_pixel=8.0 * n_b * 3)
-    try:
-        with executor(alg, parameters, context, None) as ex:
-            process_blocks(plan, func, write, sources=sources, executor=ex, progress=progress)
-    except BaseException:
-        for w in writers.values():
-            w.abort()
-        raise
-    return {k: w.commit() for k, w in writers.items()}, common
+    plan = run.plan(info.height, info.width, halo=1 if dem is not None else 0, bytes_per_pixel=8.0 * n_b * 3)
+    run_blocks(plan, func, write, sources=sources, run=run, progress=progress, writers=writers)
+    return {k: w.path for k, w in writers.items()}, common
 
 
 def write_grid_outputs(info, res, outs, dates):
@@ -182,36 +174,6 @@ def write_grid_outputs(info, res, outs, dates):
     if dates:
         spec["ts"] = [f"{c} {d.isoformat()}" for c in ("east", "north", "up") for d in dates]
     return {k: write_raster(outs[k], res[k], info, descriptions=desc) for k, desc in spec.items() if outs.get(k)}
-
-
-def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_field):
-    """Stations from the CSV (long format) with coordinates from its x/y columns or the station layer."""
-    from ...algorithms.kinematics.validation import Station, read_station_csv
-
-    if parameters.get("STATIONS_TABLE"):
-        recs = read_station_csv(table_as_csv(alg.parameterAsSource(parameters, "STATIONS_TABLE", context)),
-                                name="STATIONS_TABLE")
-    else:
-        if not csv_path or not os.path.exists(csv_path):
-            raise GeohazardError(f"STATIONS_CSV {csv_path!r} does not exist; give STATIONS_CSV or STATIONS_TABLE")
-        with open(csv_path, encoding="utf-8-sig") as fh:
-            recs = read_station_csv(fh.read(), name="STATIONS_CSV")
-    coords = {}
-    if parameters.get(layer_key):
-        src = alg.parameterAsSource(parameters, layer_key, context)
-        pts = read_points(src, [name_field], name=layer_key, dest_crs=crs, context=context, numeric=False)
-        coords = {str(v): (x, y) for v, x, y in zip(pts.attributes[name_field], pts.x, pts.y)}
-    stations = []
-    for nm, r in recs.items():
-        if nm in coords:
-            x, y = coords[nm]
-        elif r["x"] is not None and r["y"] is not None and np.isfinite(r["x"]).any():
-            x, y = float(np.nanmean(r["x"])), float(np.nanmean(r["y"]))
-        else:
-            raise GeohazardError(f"station {nm!r} has no coordinates: add x/y columns (InSAR CRS) to STATIONS_CSV "
-                                 f"or a feature with {name_field} = {nm!r} to {layer_key}")
-        stations.append(Station(nm, x, y, r["dates"], east=r["east"], north=r["north"], up=r["up"]))
-    return stations
 
 
 def table_as_csv(source) -> str:
@@ -289,7 +251,7 @@ def dated_features(source, name, context):
     fids, wkbs, rows = [], [], []
     for f in source.getFeatures():
         attrs = f.attributes()
-        rows.append([_num(attrs[i]) for i in idx])
+        rows.append([as_number(attrs[i]) for i in idx])
         fids.append(f.id())
         g = f.geometry()
         wkbs.append(bytes(g.asWkb()) if not g.isNull() else None)
@@ -298,13 +260,6 @@ def dated_features(source, name, context):
     series = np.array(rows, dtype=np.float64).T
     return ({"fid": np.array(fids), "wkb": wkbs, "wkb_type": int(source.wkbType()),
              "crs_wkt": source.sourceCrs().toWkt()}, [d for _, d in dfields], series)
-
-
-def _num(v):
-    try:
-        return float(v) if v is not None else np.nan
-    except (TypeError, ValueError):
-        return np.nan
 
 
 def write_features(path, fields, feats):
@@ -316,36 +271,6 @@ def write_features(path, fields, feats):
     gtype = ogr.GT_Flatten(feats["wkb_type"]) if feats["wkb_type"] < 1000 else feats["wkb_type"] % 1000
     return write_vector(path, cols, crs_wkt=feats["crs_wkt"], wkb=[feats["wkb"][i] for i in keep],
                         geometry_type=gtype)
-
-
-def read_driver_csv(path):
-    """Driver series from a CSV with a date column and one numeric column (first two columns otherwise)."""
-    import csv
-
-    if not os.path.exists(path):
-        raise GeohazardError(f"DRIVER_CSV {path!r} does not exist")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
-    if len(rows) < 4:
-        raise GeohazardError(f"DRIVER_CSV {path!r}: needs a header and at least 3 rows")
-    head = [h.strip().lower() for h in rows[0]]
-    di = next((i for i, h in enumerate(head) if h in ("date", "time", "day")), 0)
-    vi = next((i for i in range(len(head)) if i != di), None)
-    if vi is None:
-        raise GeohazardError(f"DRIVER_CSV {path!r}: needs a date column and a value column")
-    dates, vals = [], []
-    for k, r in enumerate(rows[1:], start=2):
-        try:
-            dates.append(parse_date(r[di].strip()))
-        except (GeohazardError, IndexError):
-            raise GeohazardError(f"DRIVER_CSV line {k}: {r[di] if di < len(r) else ''!r} is not a date") from None
-        v = r[vi].strip() if vi < len(r) else ""
-        try:
-            vals.append(float(v) if v else np.nan)
-        except ValueError:
-            raise GeohazardError(f"DRIVER_CSV line {k}: value {v!r} is not a number") from None
-    order = np.argsort([d.toordinal() for d in dates])
-    return [dates[i] for i in order], np.asarray(vals, float)[order]
 
 
 def polygon_mask(source, info: RasterInfo, context, name: str):
@@ -382,17 +307,18 @@ def polygon_mask(source, info: RasterInfo, context, name: str):
 def speed_halves(path: str, name: str):
     """Horizontal speed (mm/yr) over the two halves of a landslide3d 3-D time series raster."""
     from ...algorithms.geometry.decomposition import velocity_from_series
-    from ..raster_io import read_bands
+    from .raster import read_bands
 
     info = raster_info(path, name)
     if info.count < 12 or info.count % 3:
-        raise GeohazardError(f"{name} must be a landslide3d OUTPUT_TS raster (east, north, up per date), got "
+        raise GeohazardError(f"{name} must be a landslide3d OUTPUT_TIMESERIES raster (east, north, up per date), got "
                              f"{info.count} bands")
     k = info.count // 3
     try:
         dates = [parse_date(d.split()[-1]) for d in info.descriptions[:k]]
     except (GeohazardError, IndexError):
-        raise GeohazardError(f"{name}: band descriptions must read 'east YYYY-MM-DD' (landslide3d OUTPUT_TS)") from None
+        raise GeohazardError(f"{name}: band descriptions must read 'east YYYY-MM-DD' (landslide3d "
+                             "OUTPUT_TIMESERIES)") from None
     ts = read_bands(path, name=name, dtype=np.float64)
     half = k // 2
     out = []
@@ -403,7 +329,42 @@ def speed_halves(path: str, name: str):
     return tuple(out)
 
 
-def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, out_path, progress):
+def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, context, progress) -> dict:
+    """The feature route of triggercorrelation: one row of correlation and seasonal fields per feature of
+    ``source`` written to ``out_path`` (its geometry copied), the mean series' plot to ``plot_path`` when given."""
+    from ...algorithms.kinematics import triggers as _tr
+
+    feats, dates, series = dated_features(source, name, context)
+    kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
+              max_lag_days=opts["max_lag"])
+    warnings: list = []
+    res = _tr.correlate_with_driver(dates, series, ddates, dvals, warnings=warnings, **kw)
+    for w in warnings:
+        progress.push_warning(w)
+    if res["driver_gap_bins"]:
+        progress.push_warning(f"driver: {res['driver_gap_bins']} of {res['driver'].size} bins have gaps and were "
+                              "left out of the correlation")
+    for w in _tr.correlation_warnings(res, "features"):
+        progress.push_warning(w)
+    seas = _tr.seasonal_parameters(dates, series)
+    note, warning = _tr.seasonal_notes(dates, seas, "features")
+    if note:
+        progress.push_info(note)
+    if warning:
+        progress.push_warning(warning)
+    fields = {"source_fid": feats["fid"], **{k: res[k] for k in ("best_lag_days", "best_r")},
+              "corr_sign": res["sign"], **{k: res[k] for k in ("p", "p_corrected", "n_eff")}, **seas}
+    result = {"OUTPUT": write_features(out_path, fields, feats)}
+    if plot_path:
+        with np.errstate(invalid="ignore"):
+            avg = np.nanmean(series, axis=1)
+        mean = _tr.correlate_with_driver(dates, avg, ddates, dvals, **kw)
+        result["OUTPUT_PLOT"] = _tr.plot_correlation(mean, plot_path, title="mean of all features",
+                                                     series=(dates, avg))
+    return result
+
+
+def trigger_raster(path, name, ddates, dvals, opts, out_path, *, run: RunSettings, progress):
     """The raster route of triggercorrelation on the block engine (one output with 4 bands)."""
     from ...algorithms.kinematics import triggers as _tr
 
@@ -433,27 +394,21 @@ def trigger_raster(alg, parameters, context, path, name, ddates, dvals, opts, ou
         counts["empty"] += int(np.sum(~np.isfinite(out["result"][1])))
         counts["cells"] += int(out["result"][1].size)
 
-    plan = plan_blocks(info.height, info.width, bytes_per_pixel=8.0 * (3 * info.count + 60))
-    try:
-        with executor(alg, parameters, context, None) as ex:
-            process_blocks(plan, func, write, sources={"stack": raster_source(path, bands=None, dtype=np.float64,
-                                                                               name=name)},
-                           executor=ex, progress=progress)
-    except BaseException:
-        w.abort()
-        raise
-    if counts["at_limit"]:
-        largest = min(int(opts["max_lag"] // opts["step"]), drv.size - 8) * opts["step"]
-        progress.push_warning(f"{counts['at_limit']} of {counts['cells']} cells have their strongest correlation at "
-                              f"the largest lag tried ({largest:g} days): the true lag may be longer (raise "
-                              "MAX_LAG_DAYS)")
-    if counts["empty"] == counts["cells"]:
-        w.abort()
-        raise GeohazardError(f"{name}: no cell has enough values on the common axis for a correlation")
-    if counts["empty"]:
-        progress.push_warning(f"{counts['empty']} of {counts['cells']} cells have too few values for a correlation "
-                              "(left empty)")
-    return w.commit()
+    plan = run.plan(info.height, info.width, bytes_per_pixel=8.0 * (3 * info.count + 60))
+    with all_or_none([w]):  # published when every block is written and some cell has a correlation
+        run_blocks(plan, func, write, sources={"stack": raster_source(path, bands=None, dtype=np.float64, name=name)},
+                   run=run, progress=progress)
+        if counts["at_limit"]:
+            largest = min(int(opts["max_lag"] // opts["step"]), drv.size - 8) * opts["step"]
+            progress.push_warning(f"{counts['at_limit']} of {counts['cells']} cells have their strongest correlation "
+                                  f"at the largest lag tried ({largest:g} days): the true lag may be longer (raise "
+                                  "MAX_LAG_DAYS)")
+        if counts["empty"] == counts["cells"]:
+            raise GeohazardError(f"{name}: no cell has enough values on the common axis for a correlation")
+        if counts["empty"]:
+            progress.push_warning(f"{counts['empty']} of {counts['cells']} cells have too few values for a "
+                                  "correlation (left empty)")
+    return w.path
 
 
 def insar_raster_points(path, name, stations, radius_m, vector):
@@ -461,7 +416,7 @@ def insar_raster_points(path, name, stations, radius_m, vector):
 
     Only the rows around each station are read. Returns the dict of :func:`read_los_points`.
     """
-    from ..raster_io import read_bands
+    from .raster import read_bands
 
     info = raster_info(path, name)
     if info.is_geographic or not info.crs_wkt:

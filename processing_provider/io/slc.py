@@ -7,11 +7,14 @@ from typing import Optional
 
 import numpy as np
 from osgeo import gdal
-from qgis.core import QgsProcessingException
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import field_name
 from ...algorithms.formats.slc import date_from_description, date_from_name
-from ..raster_io import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
+from ...algorithms.progress import warn
+from ...algorithms.timeseries.ps import ps_ds_selection
+from .raster import DEFAULT_BLOCK_ROWS, check_same_grid, open_raster, raster_info, read_band
+from .vector import write_vector
 
 _COMPLEX = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
 
@@ -79,6 +82,7 @@ class SlcStack:
         dup = sorted({d for d in dates if dates.count(d) > 1})
         if dup:
             raise GeohazardError(f"{name}: date {dup[0].isoformat()} appears more than once in the stack")
+        self.paths = [str(p) for p in paths]  # the files given, in their order
         self.dates = dates
         self.entries = entries
         self.info = infos[0]
@@ -126,24 +130,6 @@ def slc_block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: in
     """Rows per block so that ``copies`` complex64 copies of a stack block fit the budget."""
     per_row = max(1, len(stack) * stack.info.width * 8 * copies)
     return int(max(4, min(cap, BLOCK_BUDGET_BYTES // per_row)))
-
-
-def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
-    layers = alg.parameterAsLayerList(parameters, alg.INPUT, context)
-    paths = [lyr.source() for lyr in layers]
-    if not paths:
-        raise GeohazardError("INPUT: no SLC raster was given")
-    return SlcStack(paths, "INPUT", need_complex=need_complex)
-
-
-def check_slc_stack(alg, parameters, context, min_dates, need_complex=True):
-    try:
-        stack = slc_stack(alg, parameters, context, need_complex)
-    except (GeohazardError, QgsProcessingException) as exc:
-        return False, str(exc)
-    if len(stack) < min_dates:
-        return False, f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}"
-    return True, ""
 
 
 def read_selected_phase(stack: SlcStack, select, block_rows: int, progress=None, no_signal: Optional[list] = None):
@@ -204,3 +190,43 @@ def _sample(path, rows, cols):
     r0, r1 = int(rows.min()), int(rows.max()) + 1
     arr = read_band(path, rows=(r0, r1), dtype=np.float64)
     return arr[rows - r0, cols]
+
+
+def ps_ds_points(stack: SlcStack, dispersion_path, coherence_path, *, dispersion_threshold: float,
+                 coherence_threshold: float, names, progress=None) -> tuple:
+    """``(rows, cols, kinds, quality, phase)`` of the PS (amplitude dispersion <= ``dispersion_threshold``) and
+    DS (temporal coherence >= ``coherence_threshold``) pixels (:func:`~algorithms.timeseries.ps.ps_ds_selection`),
+    their phase read block by block; refused when there is none."""
+    width = stack.info.width
+
+    def select(r0, r1):
+        da, tc = (read_band(path, rows=(r0, r1), name=name, dtype=np.float64) if path else None
+                  for name, path in zip(names, (dispersion_path, coherence_path)))
+        return ps_ds_selection((r1 - r0, width), da, tc, dispersion_threshold=dispersion_threshold,
+                               coherence_threshold=coherence_threshold)
+
+    no_signal: list = []
+    picked = read_selected_phase(stack, select, slc_block_rows(stack), progress, no_signal=no_signal)
+    if sum(no_signal) and picked is None:
+        raise GeohazardError(f"INPUT: all {sum(no_signal)} selected pixels have zero amplitude on at least one "
+                             "date: their phase is undefined (an empty or zero-filled SLC?); check the stack")
+    if sum(no_signal):
+        warn(progress, f"INPUT: {sum(no_signal)} selected pixel(s) have zero amplitude on at least one date "
+                       "(no phase there) and are left out")
+    if picked is None:
+        raise GeohazardError(f"no PS (D_A <= {dispersion_threshold:g}) or DS (temporal coherence >= "
+                             f"{coherence_threshold:g}) point found; relax the thresholds")
+    return picked
+
+
+def write_ps_points(path: str, info, res, rows, cols, kinds, dates, lat_path=None, lon_path=None, *,
+                    has_bperp: bool, progress=None) -> str:
+    """The points kept by :func:`~algorithms.timeseries.psi.ps_time_series` with their row, column, type,
+    velocity, its standard deviation, coherence, DEM error (with baselines) and displacement per date."""
+    k = res.index
+    px, py, crs = point_coordinates(info, rows[k], cols[k], lat_path, lon_path)
+    fields = {"ROW": rows[k].astype(np.int64), "COL": cols[k].astype(np.int64), "TYPE": kinds[k].astype(object),
+              "VEL": res.velocity_mm_yr, "V_STDEV": res.velocity_std_mm_yr, "COHERENCE": res.coherence,
+              "HEIGHT_ERR": res.height_error_m if has_bperp else np.full(k.size, np.nan),
+              **{field_name(d): res.displacement_mm[i] for i, d in enumerate(dates)}}
+    return write_vector(path, fields, crs_wkt=crs, x=px, y=py, progress=progress)

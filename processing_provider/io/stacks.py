@@ -1,11 +1,13 @@
-"""Interferogram stacks: folders and lists of rasters or a MintPy ifgramStack.h5, read block-wise as LOS mm."""
+"""Interferogram stacks: rasters or a MintPy ifgramStack.h5, read block-wise as LOS mm.
+
+:func:`open_stack` turns plain file lists (what :mod:`..inputs.stacks` makes of the tool parameters) into a
+:class:`StackInput`; the stack tools' points and network report are written here too.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import glob
+import functools
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from typing import Optional
@@ -14,88 +16,31 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
+from ...algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.baselines import read_baselines
-from ...algorithms.formats.dates import field_name, parse_date_pair
+from ...algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ...algorithms.formats.mintpy import read_ifgram_stack
-from ...algorithms.timeseries.network import (
-    Network,
-    build_network,
-    network_report_html,
-    network_report_text,
-    orient_pairs,
-    plot_network,
+from ...algorithms.progress import SubProgress
+from ...algorithms.timeseries import network as nw
+from ...algorithms.timeseries import sbas_blocks
+from .blocks import RunSettings, run_blocks
+from .metadata import wavelength_choice
+from .probe import data_band_index
+from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
+from .vector import write_vector
+
+
+def is_mintpy_stack(path) -> bool:
+    """A MintPy ifgramStack.h5 given as an item of a raster list (by its extension)."""
+    return isinstance(path, str) and path.lower().endswith(".h5")
+
+
+from ...algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules
+    filter_stack_files,
+    has_date_pair,
+    is_coherence_file,
 )
-from ..checks import data_band_index
-from ..raster_io import RasterInfo, check_same_grid, open_raster, raster_info
-from ..vector_io import write_vector
-from ..wavelength import resolve_wavelength, user_wavelength
-
-RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil")
-
-
-_COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
-
-
-_UNW_RE = re.compile(r"unw", re.I)
-
-
-@contextlib.contextmanager
-def gdal_threads():
-    """Multi-threaded DEFLATE compression of the outputs (GTiff honours GDAL_NUM_THREADS)."""
-    from osgeo import gdal
-
-    old = gdal.GetConfigOption("GDAL_NUM_THREADS")
-    gdal.SetConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
-    try:
-        yield
-    finally:
-        gdal.SetConfigOption("GDAL_NUM_THREADS", old)
-
-
-def raw_list(value) -> list:
-    if value is None or value == "":
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
-def _has_date_pair(path: str) -> bool:
-    try:
-        parse_date_pair(path)
-    except GeohazardError:
-        return False
-    return True
-
-
-def _pairs_a_date_with_itself(path: str) -> bool:
-    try:
-        parse_date_pair(path)
-    except GeohazardError as exc:
-        return "with itself" in str(exc)
-    return False
-
-
-def filter_stack_files(files: list, want: str) -> list:
-    """The files of a folder (or of a list made by the dialog's "Add Directory...") that belong to
-    the stack: rasters only (no ``.aux.xml``/``.ovr`` sidecars); for ``want="ifg"`` the names with
-    ``unw`` when there are any, else every raster that is not a coherence file, and only files
-    whose name carries a date pair when some do (a DEM in the folder is skipped); for
-    ``want="coh"`` the coherence files (``cc``, ``coh``, ``cor``) when there are any."""
-    files = [f for f in files if f.lower().endswith(RASTER_EXT)]
-    stem = [os.path.splitext(os.path.basename(f))[0] for f in files]
-    if want == "coh":
-        coh = [f for f, st in zip(files, stem) if _COH_RE.search(st)]
-        return coh or files
-    unw = [f for f in files if _UNW_RE.search(os.path.basename(f))]
-    files = unw or [f for f, st in zip(files, stem) if not _COH_RE.search(st)]
-    dated = [f for f in files if _has_date_pair(f)]
-    if len(dated) >= 2:
-        for f in files:  # a same-date pair among dated files is an interferogram with a wrong name, not a DEM
-            if f not in dated and _pairs_a_date_with_itself(f):
-                parse_date_pair(f)  # raises, naming the file
-    return dated if len(dated) >= 2 else files
 
 
 def ignored_report(ignored: dict) -> list:
@@ -105,7 +50,7 @@ def ignored_report(ignored: dict) -> list:
         if not files:
             continue
         sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
-        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (_has_date_pair(f), f))
+        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (has_date_pair(f), f))
         what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
         text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
         if sidecars:
@@ -115,68 +60,6 @@ def ignored_report(ignored: dict) -> list:
                 + (" ..." if len(rasters) > 6 else "")
         lines.append(text)
     return lines
-
-
-def is_mintpy_stack(path) -> bool:
-    return isinstance(path, str) and path.lower().endswith(".h5")
-
-
-def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
-                         ignored: Optional[list] = None) -> list[str]:
-    """File paths of a multiple-raster parameter that also accepts folder paths.
-
-    ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every
-    raster that is not a coherence file); ``want="coh"`` keeps coherence files (``cc``,
-    ``coh``, ``cor``). A list of several files is filtered the same way (the dialog's "Add
-    Directory..." adds every file of the folder); the files left out are appended to
-    ``ignored``. A MintPy ``.h5`` item is not a raster and is left out (see :func:`mintpy_stack_path`).
-    """
-    paths: list[str] = []
-    listed: list[str] = []
-    others = []
-    for item in raw_list(parameters.get(name)):
-        text = item if isinstance(item, str) else None
-        if text and os.path.isdir(text):
-            try:
-                files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
-            except GeohazardError as exc:
-                raise GeohazardError(f"{name}: {exc}") from None
-            if not files:
-                raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
-                                     f"raster ({', '.join(RASTER_EXT)})")
-            paths += files
-        elif is_mintpy_stack(text):
-            continue
-        elif text and os.path.isfile(text):
-            listed.append(text)
-        else:
-            others.append(item)
-    if len(listed) > 1:
-        try:
-            kept = filter_stack_files(listed, want)
-        except GeohazardError as exc:
-            raise GeohazardError(f"{name}: {exc}") from None
-        if ignored is not None:
-            ignored += [f for f in listed if f not in kept]
-        listed = kept
-    paths += listed
-    if others:
-        layers = alg.parameterAsLayerList({name: others}, name, context)
-        if len(layers) != len(others):
-            raise GeohazardError(f"{name}: {others!r} could not be loaded as raster layers")
-        paths += [lyr.source() for lyr in layers]
-    return paths
-
-
-def mintpy_stack_path(alg, parameters, context) -> str:
-    """A MintPy ifgramStack.h5: MINTPY_STACK (kept for scripts), or an ``.h5`` given as INTERFEROGRAMS."""
-    h5 = alg.parameterAsFile(parameters, "MINTPY_STACK", context) if "MINTPY_STACK" in parameters else ""
-    if h5:
-        return h5
-    items = [i for i in raw_list(parameters.get("INTERFEROGRAMS")) if is_mintpy_stack(i)]
-    if len(items) > 1:
-        raise GeohazardError("INTERFEROGRAMS: give one MintPy ifgramStack.h5, not several")
-    return items[0] if items else ""
 
 
 def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
@@ -204,7 +87,7 @@ _FREE_REFS = _free_refcount()
 class StackInput:
     """Interferograms (GeoTIFF list or MintPy stack) read block-wise as LOS mm."""
 
-    network: Network
+    network: nw.Network
     info: RasterInfo
     wavelength_m: float
     units: int
@@ -289,104 +172,8 @@ class StackInput:
         return ifg, coh
 
 
-def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = "INPUT_UNITS",
-                 baselines: bool = True, feedback=None) -> StackInput:
-    """Turn INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES into a :class:`StackInput`.
-
-    The wavelength follows the one rule of :mod:`.wavelength` (WAVELENGTH_M if given, else the
-    inputs' metadata, else Sentinel-1) and is logged on ``feedback``.
-    """
-    units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
-    h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
-    if h5:
-        stack = read_ifgram_stack(h5)
-        wavelength = resolve_wavelength(alg, parameters, "WAVELENGTH_M", context, feedback,
-                                        attributes=[(os.path.basename(h5), stack.attrs)]).wavelength_m
-        gt = stack.geotransform
-        crs = ""
-        if stack.epsg:
-            crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt()
-        info = RasterInfo(h5, stack.shape[1], stack.shape[0], len(stack.pairs),
-                          gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
-        net = build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
-                            bperp_m=stack.bperp_m)
-        return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
-                          order=np.arange(net.n_pairs))
-    ignored: dict = {"INTERFEROGRAMS": [], "COHERENCE": []}
-    paths = expand_raster_inputs(alg, parameters, "INTERFEROGRAMS", context, want="ifg",
-                                 ignored=ignored["INTERFEROGRAMS"])
-    if not paths:
-        raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
-                             + (", or a MINTPY_STACK" if allow_mintpy else ""))
-    names = [os.path.basename(p) for p in paths]
-    raw_pairs = []
-    for p in paths:
-        try:
-            raw_pairs.append(parse_date_pair(p))
-        except GeohazardError as exc:
-            raise GeohazardError(f"INTERFEROGRAMS: {exc}") from None
-    pairs, signs = orient_pairs(raw_pairs)
-    infos = [raster_info(p, n) for p, n in zip(paths, names)]
-    check_same_grid(infos, names)
-    coh_paths = None
-    coh_list = expand_raster_inputs(alg, parameters, "COHERENCE", context, want="coh", ignored=ignored["COHERENCE"])
-    if coh_list:
-        by_pair = {}
-        for c in coh_list:
-            try:
-                by_pair[tuple(sorted(parse_date_pair(c)))] = c
-            except GeohazardError as exc:
-                raise GeohazardError(f"COHERENCE: {exc}") from None
-        coh_paths = []
-        for pr, nm in zip(pairs, names):
-            if pr not in by_pair:
-                raise GeohazardError(f"COHERENCE: no coherence raster for interferogram {nm} "
-                                     f"({pr[0]:%Y%m%d}-{pr[1]:%Y%m%d})")
-            coh_paths.append(by_pair[pr])
-        cinfos = [raster_info(c, os.path.basename(c)) for c in coh_paths]
-        check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in coh_paths])
-    bperp = None
-    if baselines:
-        files = expand_file_inputs(parameters.get("BASELINES"))
-        if files:
-            table = read_baselines(files)
-            missing = [n for pr, n in zip(pairs, names) if pr not in table]
-            if missing:
-                raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
-                                     f"e.g. {missing[0]}")
-            bperp = np.array([table[pr] for pr in pairs])
-    if units in (0, 1):  # phase: the wavelength matters
-        wavelength = resolve_wavelength(alg, parameters, "WAVELENGTH_M", context, feedback,
-                                        rasters=paths).wavelength_m
-    else:
-        wavelength = user_wavelength(alg, parameters, "WAVELENGTH_M", context) or SENTINEL1_WAVELENGTH_M
-    order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
-    net = build_network([pairs[i] for i in order], names=[names[i] for i in order],
-                        bperp_m=None if bperp is None else bperp[order])
-    stack = StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, coh_paths, None, order)
-    stack.ignored = ignored
-    return stack
-
-
-def expand_file_inputs(value) -> list[str]:
-    out = []
-    for item in raw_list(value):
-        text = str(item)
-        if os.path.isdir(text) or os.path.isfile(text):
-            out.append(text)
-        elif text:
-            raise GeohazardError(f"BASELINES: {text!r} is neither a file nor a folder")
-    return out
-
-
-def stack_raster_files(alg, parameters, context) -> dict:
-    """The raster files the stack tools read (for the guard layer): folder contents filtered as they are."""
-    return {name: expand_raster_inputs(alg, parameters, name, context, want=want)
-            for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
-
-
 # ============================================================================ outputs of the stack tools
-def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_dem: bool) -> str:
+def write_points(path: str, pts: dict, net: nw.Network, info: RasterInfo, *, has_dem: bool) -> str:
     def cat(key):
         return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
 
@@ -401,17 +188,126 @@ def write_points(path: str, pts: dict, net: Network, info: RasterInfo, *, has_de
     return write_vector(path, fields, crs_wkt=info.crs_wkt, x=cat("x"), y=cat("y"))
 
 
-def write_report(alg, parameters, context, net: Network, full: Network, flt, ref_rc) -> dict:
-    """Network report: HTML (+ PNG + text next to it)."""
-    path = alg.parameterAsFileOutput(parameters, "OUTPUT_REPORT", context) if parameters.get("OUTPUT_REPORT") \
-        else ""
-    if not path:
-        return {}
+def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: str = "", baseline_files=(),
+               units: int = 0, wavelength_m: Optional[float] = None, ignored: Optional[dict] = None,
+               log=None) -> StackInput:
+    """The interferograms (or a MintPy ifgramStack.h5) as a :class:`StackInput` in network order.
+
+    ``units``: 0 radians growing with range, 1 radians growing toward the satellite, 2 m, 3 mm. The
+    wavelength follows the one rule (``wavelength_m`` when given, else the inputs' metadata, else
+    Sentinel-1; :func:`.metadata.wavelength_choice`, logged on ``log``)."""
+    if mintpy_h5:
+        stack = read_ifgram_stack(mintpy_h5)
+        wavelength = wavelength_choice(wavelength_m, attributes=[(os.path.basename(mintpy_h5), stack.attrs)],
+                                       log=log).wavelength_m
+        gt = stack.geotransform
+        crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt() if stack.epsg else ""
+        info = RasterInfo(mintpy_h5, stack.shape[1], stack.shape[0], len(stack.pairs),
+                          gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
+        net = nw.build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
+                            bperp_m=stack.bperp_m)
+        return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
+                          order=np.arange(net.n_pairs))
+    paths = list(ifg_paths)
+    names = [os.path.basename(p) for p in paths]
+    raw_pairs = parse_date_pairs(paths, name="INTERFEROGRAMS")
+    pairs, signs = nw.orient_pairs(raw_pairs)
+    infos = [raster_info(p, n) for p, n in zip(paths, names)]
+    check_same_grid(infos, names)
+    matched = None
+    if coh_paths:
+        by_pair = {}
+        for c in coh_paths:
+            try:
+                by_pair[tuple(sorted(parse_date_pair(c)))] = c
+            except GeohazardError as exc:
+                raise GeohazardError(f"COHERENCE: {exc}") from None
+        matched = []
+        for pr, nm in zip(pairs, names):
+            if pr not in by_pair:
+                raise GeohazardError(f"COHERENCE: no coherence raster for interferogram {nm} "
+                                     f"({pr[0]:%Y%m%d}-{pr[1]:%Y%m%d})")
+            matched.append(by_pair[pr])
+        cinfos = [raster_info(c, os.path.basename(c)) for c in matched]
+        check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in matched])
+    bperp = None
+    if baseline_files:
+        table = read_baselines(list(baseline_files))
+        missing = [n for pr, n in zip(pairs, names) if pr not in table]
+        if missing:
+            raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
+                                 f"e.g. {missing[0]}")
+        bperp = np.array([table[pr] for pr in pairs])
+    if units in (0, 1):  # phase: the wavelength matters
+        wavelength = wavelength_choice(wavelength_m, rasters=paths, log=log).wavelength_m
+    else:
+        wavelength = wavelength_m or SENTINEL1_WAVELENGTH_M
+    order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
+    net = nw.build_network([pairs[i] for i in order], names=[names[i] for i in order],
+                        bperp_m=None if bperp is None else bperp[order])
+    stack = StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, matched, None, order)
+    stack.ignored = ignored or {}
+    return stack
+
+
+def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc) -> dict:
+    """Network report: HTML at ``path`` (+ PNG + text next to it); ``{output ID: path}`` written."""
     base = os.path.splitext(path)[0]
-    png = plot_network(net, base + ".png")
+    png = nw.plot_network(net, base + ".png")
     extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
     with open(base + ".txt", "w", encoding="utf-8") as fh:
-        fh.write(network_report_text(net, full=full, dropped=flt, extra=extra))
+        fh.write(nw.network_report_text(net, full=full, dropped=flt, extra=extra))
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
+        fh.write(nw.network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
     return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
+
+
+# ------------------------------------------------------------------ block passes over a stack
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
+    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+    return CallableSource(lambda r0, r1: sbas_blocks.referenced(stack.read(r0, r1, coherence=coherence),
+                                                                reference_mm))
+
+
+def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, run: RunSettings,
+               executor=None) -> tuple:
+    """One pass on the block engine: valid count per pixel, mean coherence per pixel and per interferogram."""
+    info = stack.info
+    scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
+    run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
+               functools.partial(sbas_blocks.scan_block, coherence=coherence), scan,
+               sources={"stack": stack_source(stack, coherence)}, run=run, executor=executor, progress=progress)
+    return scan.result()
+
+
+def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, run: RunSettings, executor=None,
+                   **filters) -> tuple:
+    """``(stack, filter result, count, mean coherence)``: the network filtered by ``filters`` (keywords of
+    :func:`~algorithms.timeseries.network.filter_network`; a mean-coherence filter scans the stack first) and,
+    with ``scan`` (or after such a filter), the valid count and mean coherence per pixel of the kept stack."""
+    coherence_filter = (filters.get("min_mean_coherence") or 0) > 0
+    count = mean_coh = ifg_coh = None
+    if coherence_filter:
+        count, mean_coh, ifg_coh = scan_stack(stack, block_rows, SubProgress(progress, 0, 60),
+                                              coherence=stack.has_coherence, run=run, executor=executor)
+    flt = nw.filter_network(stack.network, mean_coherence=ifg_coh, **filters)
+    if not flt.keep.all():
+        stack = stack.subset(flt.keep)
+        count = mean_coh = None
+    if (scan or coherence_filter) and count is None:
+        count, mean_coh, _ = scan_stack(stack, block_rows, SubProgress(progress, 60 if coherence_filter else 0, 100),
+                                        coherence=stack.has_coherence, run=run, executor=executor)
+    return stack, flt, count, mean_coh
+
+
+def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
+    """The stack's values (mm) at pixel ``(r, c)``, one per interferogram."""
+    ifg, _ = stack.read(r, r + 1)
+    return ifg[:, 0, c].copy()
+
+
+def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:
+    """Rows per block so that ~``factor`` float64 copies of the block stack fit in the run's memory budget."""
+    per_row = stack.network.n_pairs * stack.info.width * 8.0 * factor
+    return int(max(1, min(stack.info.height, max_memory_bytes(run.max_memory_mb) // max(per_row, 1))))

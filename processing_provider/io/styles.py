@@ -21,7 +21,7 @@ from qgis.core import (
     QgsStyle,
 )
 
-from ..compat import band_min_max
+from .compat import band_min_max
 
 # Post-processors must outlive processAlgorithm(): QGIS keeps only a raw pointer.
 _KEEP_ALIVE: list = []
@@ -94,6 +94,29 @@ def _ramp(name: str, invert: bool = False):
     return ramp
 
 
+def _save_style(layer, path: str, context) -> str:
+    """The layer's style as the .qml sidecar of ``path``, applied when QGIS loads the output."""
+    qml = sidecar_qml(path)
+    layer.saveNamedStyle(qml)
+    apply_on_load(context, path, qml)
+    return qml
+
+
+def _pseudocolour(layer, path: str, band: int, vmin: float, vmax: float, ramp, n_classes: int, context) -> str:
+    """Interpolated colour ramp of ``band`` between ``vmin`` and ``vmax``, labelled in the raster's unit."""
+    shader_fn = QgsColorRampShader(vmin, vmax, ramp)
+    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    shader_fn.classifyColorRamp(n_classes, band, layer.extent(), layer.dataProvider())
+    _label_items(shader_fn, vmin, vmax, raster_unit(path))
+    shader = QgsRasterShader()
+    shader.setRasterShaderFunction(shader_fn)
+    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
+    renderer.setClassificationMin(vmin)
+    renderer.setClassificationMax(vmax)
+    layer.setRenderer(renderer)
+    return _save_style(layer, path, context)
+
+
 def style_raster_diverging(path: str, *, context=None, vmax: float | None = None, band: int = 1,
                            ramp_name: str = "RdBu", invert: bool = False, percentile: float = 98.0) -> str:
     """Diverging colour ramp centred at zero (velocities, displacements, stress).
@@ -106,27 +129,14 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
     if not layer.isValid():
         return ""
     if vmax is None:
-        from ..raster_io import read_band
+        from .raster import read_band
 
         data = read_band(path, band)
         finite = np.abs(data[np.isfinite(data)])
         vmax = float(np.percentile(finite, percentile)) if finite.size else 1.0
         if vmax == 0:
             vmax = 1.0
-    shader_fn = QgsColorRampShader(-vmax, vmax, _ramp(ramp_name, invert))
-    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
-    shader_fn.classifyColorRamp(11, band, layer.extent(), layer.dataProvider())
-    _label_items(shader_fn, -vmax, vmax, raster_unit(path))
-    shader = QgsRasterShader()
-    shader.setRasterShaderFunction(shader_fn)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
-    renderer.setClassificationMin(-vmax)
-    renderer.setClassificationMax(vmax)
-    layer.setRenderer(renderer)
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _pseudocolour(layer, path, band, -vmax, vmax, _ramp(ramp_name, invert), 11, context)
 
 
 def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, band: int = 1,
@@ -139,25 +149,11 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
         lo, hi = band_min_max(path, band) or (0.0, 1.0)
         vmin = lo if vmin is None else vmin
         vmax = hi if vmax is None else vmax
-    shader_fn = QgsColorRampShader(vmin, vmax, _ramp(ramp_name))
-    shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
-    shader_fn.classifyColorRamp(9, band, layer.extent(), layer.dataProvider())
-    _label_items(shader_fn, vmin, vmax, raster_unit(path))
-    shader = QgsRasterShader()
-    shader.setRasterShaderFunction(shader_fn)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), band, shader)
-    renderer.setClassificationMin(vmin)
-    renderer.setClassificationMax(vmax)
-    layer.setRenderer(renderer)
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _pseudocolour(layer, path, band, vmin, vmax, _ramp(ramp_name), 9, context)
 
 
 # ---------------------------------------------------------------------------------------------
-# Classified rasters and vector styles (issue 5). Added at the end; the functions above keep
-# their behaviour and signatures.
+# Classified rasters and vector styles.
 
 #: Traffic-light colours of alert levels and activity classes.
 ALERT_COLOURS = {-1: "#9e9e9e", 0: "#1a9641", 1: "#ffd700", 2: "#fd8d3c", 3: "#d7191c"}
@@ -183,10 +179,7 @@ def style_raster_classified(path: str, classes, *, context=None, band: int = 1) 
         return ""
     items = [QgsPalettedRasterRenderer.Class(float(v), QColor(c), str(lab)) for v, lab, c in classes]
     layer.setRenderer(QgsPalettedRasterRenderer(layer.dataProvider(), band, items))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
+    return _save_style(layer, path, context)
 
 
 def _vector_layer(path: str):
@@ -194,13 +187,6 @@ def _vector_layer(path: str):
 
     layer = QgsVectorLayer(path, os.path.splitext(os.path.basename(path))[0], "ogr")
     return layer if layer.isValid() else None
-
-
-def _save_vector_style(layer, path: str, context) -> str:
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
-    return qml
 
 
 def _field_values(layer, field: str) -> np.ndarray:
@@ -266,7 +252,7 @@ def style_vector_graduated(path: str, field: str, *, context=None, vmax: float |
         ranges.append(QgsRendererRange(low, high, symbol, label + (f" {unit}" if unit else "")))
     renderer = QgsGraduatedSymbolRenderer(field, ranges)
     layer.setRenderer(renderer)
-    return _save_vector_style(layer, path, context)
+    return _save_style(layer, path, context)
 
 
 def style_points_velocity(path: str, field: str = "VEL", *, context=None, vmax: float | None = None) -> str:
@@ -305,13 +291,27 @@ def style_vector_categorized(path: str, field: str, categories, *, context=None,
             symbol.setOpacity(0.7)
         cats.append(QgsRendererCategory(value, symbol, str(label)))
     layer.setRenderer(QgsCategorizedSymbolRenderer(field, cats))
-    return _save_vector_style(layer, path, context)
+    return _save_style(layer, path, context)
 
 
 #: Colours of the geometricdistortion classes and visibility classes.
 DISTORTION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#2b2b2b", 4: "#7f7f7f", 5: "#abd9e9", 6: "#74add1",
                       7: "#1a9641"}
 VISIBILITY_COLOURS = {1: "#2b2b2b", 2: "#d7191c", 3: "#9e7bb5", 4: "#fdae61", 5: "#1a9641", 6: "#e0e0e0"}
+
+
+def style_distortion(paths: dict, context) -> None:
+    """Styles of the geometric-distortion rasters (``classes``, ``combined``, ``visibility``, ``rindex``)."""
+    from ...algorithms.geometry.distortion import DISTORTION_CLASSES, VISIBILITY_CLASSES
+
+    for key in ("classes", "combined"):
+        if paths.get(key):
+            style_raster_classified(paths[key], palette(DISTORTION_CLASSES, DISTORTION_COLOURS), context=context)
+    if "visibility" in paths:
+        style_raster_classified(paths["visibility"], palette(VISIBILITY_CLASSES, VISIBILITY_COLOURS),
+                                context=context)
+    if "rindex" in paths:
+        style_raster_sequential(paths["rindex"], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlGn")
 
 
 def style_lines_dcfs(path, field, threshold, context=None):
@@ -331,9 +331,7 @@ def style_lines_dcfs(path, field, threshold, context=None):
         sym.setWidth(0.8)
         ranges.append(QgsRendererRange(lo, hi, sym, label))
     layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
-    qml = sidecar_qml(path)
-    layer.saveNamedStyle(qml)
-    apply_on_load(context, path, qml)
+    _save_style(layer, path, context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,31 +376,84 @@ class _Arrange(QgsProcessingLayerPostProcessorInterface):
                 parent.removeChildNode(child)
 
 
-def arrange_outputs(alg, context, results: dict, main=()) -> list:
-    """Name, visibility and order of the outputs QGIS loads when ``alg`` finishes.
+def style_ada_vector(path, context, *, field_name_, kind, categories=None):
+    """Save a .qml sidecar of an ADA layer: fixed velocity classes (mm/yr, diverging) or categories on a class."""
+    from qgis.core import (
+        QgsCategorizedSymbolRenderer,
+        QgsGraduatedSymbolRenderer,
+        QgsRendererCategory,
+        QgsRendererRange,
+        QgsSymbol,
+        QgsVectorLayer,
+        QgsWkbTypes,
+    )
+    from qgis.PyQt.QtGui import QColor
 
-    ``main`` are the output IDs shown (default: the first destination parameter); the other
-    outputs load unchecked. Vector outputs go above rasters. Returns ``[(path, name, visible,
-    rank)]`` of the layers arranged (empty outside QGIS's loading of results)."""
+    layer = QgsVectorLayer(path, os.path.basename(path), "ogr")
+    if not layer.isValid() or not layer.isSpatial() or layer.fields().lookupField(field_name_) < 0:
+        return ""
+    gtype = layer.geometryType()
+    if kind == "velocity":
+        edges = [-1e9, -20, -10, -5, -2, 2, 5, 10, 20, 1e9]
+        colours = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#f7f7f7", "#92c5de", "#4393c3", "#2166ac",
+                   "#053061"]
+        ranges = []
+        for lo, hi, c in zip(edges[:-1], edges[1:], colours):
+            sym = QgsSymbol.defaultSymbol(gtype)
+            sym.setColor(QColor(c))
+            if gtype == QgsWkbTypes.GeometryType.PolygonGeometry:
+                sym.setOpacity(0.75)
+            label = f"{lo:g} .. {hi:g} mm/yr".replace("-1e+09", "<").replace("1e+09", ">")
+            ranges.append(QgsRendererRange(lo, hi, sym, label))
+        renderer = QgsGraduatedSymbolRenderer(field_name_, ranges)
+    else:
+        if categories is None:
+            idx = layer.fields().lookupField(field_name_)
+            categories = sorted({str(v) for v in layer.uniqueValues(idx)})
+        values = [c if isinstance(c, tuple) else (c, str(c)) for c in categories]
+        palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+                   "#bdbdbd"]
+        cats = []
+        for i, (val, label) in enumerate(values):
+            sym = QgsSymbol.defaultSymbol(gtype)
+            sym.setColor(QColor(palette[i % len(palette)]))
+            cats.append(QgsRendererCategory(val, sym, label))
+        renderer = QgsCategorizedSymbolRenderer(field_name_, cats)
+    layer.setRenderer(renderer)
+    return _save_style(layer, path, context)
+
+
+def style_sink(dest, context, field, categories):
+    """Category style sidecar for a sink output written to a file (not for memory layers)."""
+    path = str(dest).split("|")[0]
+    if os.path.isfile(path):
+        style_ada_vector(path, context, field_name_=field, kind="class", categories=categories)
+
+
+def arrange_outputs(tool: str, destinations: list, context, results: dict, main=()) -> list:
+    """Name, visibility and order of the outputs QGIS loads when the tool ``tool`` finishes.
+
+    ``destinations``: ``[(output ID, description, is_vector)]`` in the tool's order. ``main`` are the output
+    IDs shown (default: the first destination); the other outputs load unchecked. Vector outputs go above
+    rasters. Returns ``[(path, name, visible, rank)]`` of the layers arranged (empty outside QGIS's loading of
+    results)."""
     if context is None:
         return []
-    dests = [d for d in alg.destinationParameterDefinitions()]
-    main = tuple(main) or tuple(d.name() for d in dests[:1])
+    main = tuple(main) or tuple(d[0] for d in destinations[:1])
     _RUN["n"] += 1
-    run_id = f"{alg.name()}-{_RUN['n']}"
-    loaded = [(pos, d, results.get(d.name())) for pos, d in enumerate(dests)]
+    run_id = f"{tool}-{_RUN['n']}"
+    loaded = [(pos, d, results.get(d[0])) for pos, d in enumerate(destinations)]
     loaded = [(pos, d, p) for pos, d, p in loaded
               if isinstance(p, str) and p and context.willLoadLayerOnCompletion(p)]
-    if loaded and not any(d.name() in main for _, d, _ in loaded):
-        main = (loaded[0][1].name(),)  # none of the main outputs was asked for: show the first one
+    if loaded and not any(d[0] in main for _, d, _ in loaded):
+        main = (loaded[0][1][0],)  # none of the main outputs was asked for: show the first one
     arranged = []
-    for pos, d, path in loaded:
-        is_vector = d.type() in ("vectorDestination", "sink")
-        visible = d.name() in main
+    for pos, (name, description, is_vector), path in loaded:
+        visible = name in main
         rank = (0 if visible else 100) + (0 if is_vector else 50) + pos
         details = context.layerToLoadOnCompletionDetails(path)
-        proc = _Arrange(details.postProcessor(), d.description(), visible, rank, run_id)
+        proc = _Arrange(details.postProcessor(), description, visible, rank, run_id)
         _KEEP_ALIVE.append(proc)
         details.setPostProcessor(proc)
-        arranged.append((path, d.description(), visible, rank))
+        arranged.append((path, description, visible, rank))
     return arranged

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 
 from osgeo import gdal
 
@@ -40,3 +41,41 @@ def exact_float_dtype(path: str, band: int = 1):
     dtype = np.float32 if ds.GetRasterBand(band).DataType in exact32 else np.float64
     ds = None
     return dtype
+
+
+def write_csv(path: str, rows: list, *, fields=None, digits=None) -> str:
+    """``rows`` (dicts with the same keys) as a CSV table: columns ``fields`` (default: the first row's keys;
+    a header only when there are no rows), floats with ``digits`` significant digits when given."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields or list(rows[0].keys()))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r if digits is None else {k: (f"{v:.{digits}g}" if isinstance(v, float) else v)
+                                                 for k, v in r.items()})
+    return path
+
+
+class FirstBlockWriter:
+    """A :class:`RasterWriter` made when the first block's result arrives, for outputs whose bands are known
+    only then: ``write(block, result)`` takes ``result["names"]`` (the band descriptions) and
+    ``result["stack"]`` (bands, rows, cols). As a context manager it publishes or removes the file."""
+
+    def __init__(self, path: str, info, **kwargs):
+        self.path, self.info, self.kwargs = path, info, kwargs
+        self.writer, self.names = None, None
+
+    def write(self, block, result: dict) -> None:
+        if self.writer is None:
+            self.names = list(result["names"])
+            from .raster import RasterWriter
+
+            self.writer = RasterWriter.like(self.path, self.info, count=len(self.names), descriptions=self.names,
+                                            **self.kwargs).__enter__()
+        self.writer.write(result["stack"], row=block.row0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return self.writer.__exit__(exc_type, exc, tb) if self.writer is not None else False
+

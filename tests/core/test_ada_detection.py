@@ -3,6 +3,7 @@ recall/precision on synthetic planted areas (vs a DBSCAN baseline's known weakne
 
 import numpy as np
 import pytest
+from testutils import RecordingProgress
 from testutils_ada import inside_ellipse, planted_field, score_by_points
 
 from insar_geohazards.algorithms.ada import detection as det
@@ -93,22 +94,11 @@ def test_sparse_chance_points_in_noisy_stable_ground_are_not_an_ada():
 
 
 def test_all_stable_is_zero_adas_with_an_explanation():
-    msgs = []
-
-    class P:
-        def set_progress(self, p):
-            pass
-
-        def is_canceled(self):
-            return False
-
-        def push_info(self, m):
-            msgs.append(m)
-
+    log = RecordingProgress()
     x, y = grid(10)
-    r = det.detect_ada(x, y, np.zeros(x.size), threshold_mm_yr=2.0, progress=P())
+    r = det.detect_ada(x, y, np.zeros(x.size), threshold_mm_yr=2.0, progress=log)
     assert r.n_ada == 0 and np.all(r.labels == -1)
-    assert any("zero active deformation areas" in m for m in msgs)
+    assert any("zero active deformation areas" in m for m in log.infos)
 
 
 def test_duplicates_nan_and_significance_flags():

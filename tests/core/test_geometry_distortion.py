@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from testutils import RecordingProgress
 from testutils_geometry import plane, ridge
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
@@ -189,16 +190,9 @@ def test_distortion_map_blocks_match_whole_array_and_cancel():
     assert sum(shares.values()) == pytest.approx(100.0)
     assert shares["passive shadow"] > 0 and shares["passive layover"] > 0
 
-    class Cancel:
-        def set_progress(self, p):
-            pass
-
-        def is_canceled(self):
-            return True
-
     with pytest.raises(OperationCanceled):
         dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos[:1],
-                         dx_rows_m=2.0, dy_m=2.0, progress=Cancel())
+                         dx_rows_m=2.0, dy_m=2.0, progress=RecordingProgress(canceled=True))
 
 
 def test_bad_geometry_is_explained():

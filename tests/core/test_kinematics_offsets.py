@@ -523,7 +523,7 @@ def _chain(n, span):
 
 
 def test_noise_only_sparse_network_keeps_its_good_pairs():
-    """Issue 18: 0.02 m noise, 9 pairs over 6 dates (each date with the next 2). A MAD scale of a few
+    """0.02 m noise, 9 pairs over 6 dates (each date with the next 2). A MAD scale of a few
     near-zero robust residuals rejected good pairs at a quarter of the pixels (and dropped last dates); data
     snooping with k = 3 loses a pair with probability ~erfc(3 / sqrt 2) = 0.27 % per pixel."""
     rng = np.random.default_rng(0)
@@ -543,7 +543,7 @@ def test_noise_only_sparse_network_keeps_its_good_pairs():
 
 @pytest.mark.parametrize("gross", [3.0, -1.1, 0.05])
 def test_gross_error_on_any_pair_is_rejected_or_its_dates_flagged(gross):
-    """Issue 18, "never a confident wrong offset": one gross error on each pair in turn of a noise-free
+    """"Never a confident wrong offset": one gross error on each pair in turn of a noise-free
     network of 8 dates each paired with the next 2. Every date is either right (to 1e-9) or flagged
     unchecked. Where the pair shares a cut with another one (the two pairs of the first or the last date)
     the error is detected but not located: one of the two is rejected, the other becomes a bridge and its

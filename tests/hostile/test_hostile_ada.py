@@ -4,7 +4,6 @@ faultproximity."""
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 
 TOOLS = ["adadetection", "adaclassification", "landslideactivity", "faultproximity"]
@@ -18,21 +17,14 @@ def _ada(tmp):
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     far_pts = lambda folder: hk.points_layer(j(folder, "far_pts.gpkg"), x0=X0 + 1e6, y0=Y0 + 1e6)  # noqa: E731
     if tool == "adadetection":
         pts = hk.points_layer(j(tmp, "pts.gpkg"))
         params = {"INPUT": pts, "OUTPUT": j(out, "ada.gpkg")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
-            if kind == "nan":
-                return {"INPUT": hk.points_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INPUT": hk.points_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+        spoil = hk.spoil_input("INPUT", hk.points_layer, broken=True)
 
         return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT")
     if tool == "adaclassification":
@@ -90,10 +82,7 @@ def recipe(tool, tmp):
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_point_layer_is_refused_as_landslide_inventory(qgis_app, tmp_path):

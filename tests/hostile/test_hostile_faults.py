@@ -40,10 +40,8 @@ def fault_lines(path, *, epsg=32633, dx=0.0, fields=None, text_fields=()):
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     extent = f"{E0 - 20e3},{E0 + 20e3},{N0 - 20e3},{N0 + 20e3} [EPSG:32633]"
     if tool in ("okadaforward", "coulombstress"):
         faults = fault_lines(j(tmp, "faults.gpkg"), fields={"slip_m": [2.0], "rake_deg": [90.0]})
@@ -82,12 +80,8 @@ def recipe(tool, tmp):
                   "BOTTOM_DEPTH": 9000.0, "PATCH_LENGTH": 4000.0, "PATCH_WIDTH": 4500.0, "QUADTREE_STD": 4.0,
                   "RAMP": False, "OUTPUT_PATCHES": j(out, "p.gpkg")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"LOS_ASC": hk.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
-            if kind == "nan":
-                return {"LOS_ASC": los_data(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
-            return {"LOS_ASC": los_data(j(folder, "nocrs.tif"), epsg=None)}, None
+        spoil = hk.spoil_input("LOS_ASC", los_data, ".tif", trunc_message="trunc.tif",
+                               nan_message="no valid pixel")
 
         return hk.Recipe(params, ["OUTPUT_PATCHES"], ("FAULT", "OUTPUT_PATCHES"), spoil, raster="LOS_ASC",
                         overlap={"FAULT": fault_lines(j(tmp, "far.gpkg"), dx=9e5)},
@@ -100,12 +94,8 @@ def recipe(tool, tmp):
                   "LENGTH_RANGE": "10000,20000", "WIDTH_RANGE": "5000,12000", "QUADTREE_STD": 4.0,
                   "N_MONTE_CARLO": 0, "MAX_ITERATIONS": 8, "OUTPUT_FAULT": j(out, "f.gpkg")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"LOS_ASC": hk.truncate(los_data(j(folder, "trunc.tif")))}, "trunc.tif"
-            if kind == "nan":
-                return {"LOS_ASC": los_data(j(folder, "nan.tif"), nan=True)}, "no valid pixel"
-            return {"LOS_ASC": los_data(j(folder, "nocrs.tif"), epsg=None)}, None
+        spoil = hk.spoil_input("LOS_ASC", los_data, ".tif", trunc_message="trunc.tif",
+                               nan_message="no valid pixel")
 
         far = los_data(j(tmp, "far.tif"), gt=(E0 + 9e5, 1500.0, 0.0, N0, 0.0, -1500.0))
         return hk.Recipe(params, ["OUTPUT_FAULT"], ("LOS_ASC", "OUTPUT_FAULT"), spoil, raster="LOS_ASC",
@@ -113,10 +103,7 @@ def recipe(tool, tmp):
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_uniformslip_at_its_maxima_is_refused_at_once_with_a_cost_estimate(qgis_app, tmp_path):

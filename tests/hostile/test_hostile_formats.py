@@ -17,10 +17,8 @@ INP = os.path.join(hk.DATA, "coulomb_inputs", "Example-1.inp")
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     if tool == "loadegms":
         src = hk.copy_into(EGMS_CSV, j(tmp, "in"))
         params = {"INPUT": src, "OUTPUT": j(out, "egms.gpkg")}

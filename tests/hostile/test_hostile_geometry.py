@@ -4,7 +4,6 @@ ascdescdecomposition."""
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -12,9 +11,7 @@ TOOLS = ["losvelocitytovertical", "geometricdistortion", "losprojection", "ascde
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out, exist_ok=True)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
     if tool == "losvelocitytovertical":
         src = hk.los_raster(j(tmp, "ifg.tif"))
@@ -86,10 +83,7 @@ def recipe(tool, tmp):
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_complex_raster_is_refused_not_cast(qgis_app, tmp_path):

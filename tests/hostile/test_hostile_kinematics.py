@@ -1,4 +1,5 @@
-"""Hostile inputs for the kinematics tools: landslide3d, landslidethickness, validateinsar, triggercorrelation."""
+"""Hostile inputs for the kinematics tools: landslide3d, landslidethickness, validateinsar, triggercorrelation,
+offsettracking, offsettimeseries."""
 
 import datetime as dt
 import os
@@ -6,9 +7,10 @@ import os
 import numpy as np
 import pytest
 import testutils_hostile as hk
+import testutils_kinematics as kt
 from testutils import write_geotiff
 
-TOOLS = ["landslide3d", "landslidethickness", "validateinsar", "triggercorrelation"]
+TOOLS_MOTION = ["landslide3d", "landslidethickness", "validateinsar", "triggercorrelation"]
 
 
 def _csv(path, text):
@@ -32,10 +34,8 @@ def _stations(path):
     return _csv(path, "\n".join(lines) + "\n")
 
 
-def recipe(tool, tmp):
-    tmp = str(tmp)
-    out = os.path.join(tmp, "out")
-    os.makedirs(out, exist_ok=True)
+def recipe_motion(tool, tmp):
+    tmp, out = hk.folders(tmp)
     j = os.path.join
     if tool == "landslide3d":
         params = {"RASTERS": [hk.los_raster(j(tmp, "asc.tif")), hk.los_raster(j(tmp, "desc.tif"), seed=1)],
@@ -73,12 +73,7 @@ def recipe(tool, tmp):
         params = {"INSAR": hk.dated_layer(j(tmp, "insar.gpkg")), "STATIONS_CSV": _stations(j(tmp, "gnss.csv")),
                   "REFERENCE_STATION": "", "OUTPUT": j(out, "st.gpkg"), "OUTPUT_TABLE": j(out, "st.csv")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INSAR": hk.truncate(hk.dated_layer(j(folder, "trunc.gpkg")))}, "trunc"
-            if kind == "nan":
-                return {"INSAR": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INSAR": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+        spoil = hk.spoil_input("INSAR", hk.dated_layer)
 
         return hk.Recipe(params, ["OUTPUT", "OUTPUT_TABLE"], ("INSAR", "OUTPUT"), spoil, vector="INSAR",
                          implausible={"INCIDENCE": 89.999})
@@ -86,21 +81,12 @@ def recipe(tool, tmp):
         params = {"INPUT": hk.dated_layer(j(tmp, "defo.gpkg")), "DRIVER_CSV": _rain(j(tmp, "rain.csv")),
                   "STEP_DAYS": 12.0, "MAX_LAG_DAYS": 48.0, "OUTPUT": j(out, "c.gpkg")}
 
-        def spoil(kind, folder):
-            if kind == "truncated":
-                return {"INPUT": hk.truncate(hk.dated_layer(j(folder, "trunc.gpkg")))}, "trunc"
-            if kind == "nan":
-                return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
-            return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+        spoil = hk.spoil_input("INPUT", hk.dated_layer)
 
         return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", nocrs="accept")
     raise KeyError(tool)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
 
 
 def test_driver_gaps_and_bad_driver_are_reported(qgis_app, tmp_path):
@@ -141,3 +127,88 @@ def test_validateinsar_sparse_levelling_with_a_reference_is_refused_clearly(qgis
     with open(out["OUTPUT_TABLE"], newline="") as fh:
         row = {r["station"]: r for r in csv.DictReader(fh)}["BM"]
     assert row["status"] == "compared" and float(row["n"]) == 4  # the 5th campaign is after the last InSAR date
+
+
+TOOLS_OFFSETS = ["offsettracking", "offsettimeseries"]
+SHAPE = (64, 72)
+
+
+def image(path, *, seed=0, shift=(0.0, 0.0), gt=hk.GT, epsg=32633, value=None):
+    img = kt.texture(SHAPE, "speckle", seed=seed)
+    if shift != (0.0, 0.0):
+        img = kt.fourier_shift(img, *shift)
+    if value is not None:
+        img = np.full(SHAPE, value)
+    return write_geotiff(path, img, geotransform=gt, epsg=epsg)
+
+
+def pair_raster(path, *, gt=hk.GT, epsg=32633, value=None, seed=0):
+    rng = np.random.default_rng(seed)
+    arr = rng.normal(1.0, 0.1, (2, 24, 28)) if value is None else np.full((2, 24, 28), value)
+    return write_geotiff(path, arr, geotransform=gt, epsg=epsg)
+
+
+def recipe_offsets(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    if tool == "offsettracking":
+        ref = image(j(tmp, "ref.tif"))
+        sec = image(j(tmp, "sec.tif"), shift=(0.5, -0.3))
+        params = {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4, "STEP": 16,
+                  "OUTPUT": j(out, "off.tif"), "OUTPUT_QUALITY": j(out, "q.tif")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                return {"REFERENCE_IMAGE": hk.truncate(image(j(folder, "trunc.tif")))}, "trunc.tif"
+            if kind == "nan":
+                return {"REFERENCE_IMAGE": image(j(folder, "nan.tif"), value=np.nan)}, "no valid pixel"
+            return {"REFERENCE_IMAGE": image(j(folder, "r_nocrs.tif"), epsg=None),
+                    "SECONDARY": image(j(folder, "s_nocrs.tif"), epsg=None, shift=(0.5, 0.0))}, None
+
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_QUALITY"], ("REFERENCE_IMAGE", "OUTPUT"), spoil,
+                         raster="REFERENCE_IMAGE", nocrs="refuse",
+                         overlap={"SECONDARY": image(j(tmp, "far.tif"), gt=hk.FAR_GT)})
+    if tool == "offsettimeseries":
+        names = ["off_20210101_20210113.tif", "off_20210113_20210125.tif", "off_20210101_20210125.tif"]
+        paths = [pair_raster(j(tmp, n), seed=k) for k, n in enumerate(names)]
+        params = {"INPUTS": paths, "COMPONENTS": "1,2", "OUTPUT": j(out, "d.tif"), "OUTPUT_VELOCITY": j(out, "v.tif")}
+
+        def spoil(kind, folder):
+            if kind == "truncated":
+                bad = hk.truncate(pair_raster(j(folder, "off_20210101_20210125.tif")))
+                return {"INPUTS": paths[:2] + [bad]}, "off_20210101_20210125"
+            if kind == "nan":
+                return {"INPUTS": paths[:2] + [pair_raster(j(folder, "off_20210101_20210125.tif"), value=np.nan)]}, \
+                    "no valid pixel"
+            return {"INPUTS": [pair_raster(j(folder, n), epsg=None, seed=k) for k, n in enumerate(names)]}, None
+
+        far = pair_raster(j(tmp, "far_20210125_20210206.tif"), gt=hk.FAR_GT)
+        return hk.Recipe(params, ["OUTPUT", "OUTPUT_VELOCITY"], ("INPUTS", "OUTPUT"), spoil, raster="INPUTS",
+                         nocrs="accept", overlap={"INPUTS": paths + [far]})
+    raise KeyError(tool)
+
+
+
+
+def test_featureless_images_give_no_offset_and_a_warning(qgis_app, tmp_path):
+    ref = image(tmp_path / "flat_a.tif", value=7.0)
+    sec = image(tmp_path / "tex.tif")
+    msg = hk.expect_refusal("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 32, "SEARCH": 4,
+                                               "STEP": 16, "OUTPUT": str(tmp_path / "o.tif")}, "texture|constant")
+    assert "REFERENCE_IMAGE" in msg and not (tmp_path / "o.tif").exists()
+
+
+def test_window_larger_than_image_is_refused(qgis_app, tmp_path):
+    ref, sec = image(tmp_path / "a.tif"), image(tmp_path / "b.tif", seed=1)
+    hk.expect_refusal("offsettracking", {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 64, "SEARCH": 8,
+                                         "OUTPUT": str(tmp_path / "o.tif")}, "WINDOW")
+
+
+def test_pair_names_without_dates_are_refused(qgis_app, tmp_path):
+    paths = [pair_raster(tmp_path / "a.tif"), pair_raster(tmp_path / "b.tif")]
+    hk.expect_refusal("offsettimeseries", {"INPUTS": paths, "OUTPUT": str(tmp_path / "d.tif"),
+                                           "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, "INPUTS")
+
+
+TOOLS, recipe = hk.recipes((TOOLS_MOTION, recipe_motion), (TOOLS_OFFSETS, recipe_offsets))
+test_hostile = hk.hostile_cases(TOOLS, recipe)

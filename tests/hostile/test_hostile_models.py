@@ -3,38 +3,27 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 
 TOOLS = ["timeseriesmodels", "inversevelocity"]
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     src = hk.dated_layer(j(tmp, "pts.gpkg"))
     params = {"INPUT": src, "OUTPUT": j(out, "res.gpkg")}
     if tool == "inversevelocity":
         params["PLOT_FOLDER"] = j(out, "plots")
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            return {"INPUT": hk.garbage(j(folder, "broken.gpkg"))}, "broken.gpkg"
-        if kind == "nan":
-            return {"INPUT": hk.dated_layer(j(folder, "nan.gpkg"), nan=True)}, None
-        return {"INPUT": hk.dated_layer(j(folder, "nocrs.gpkg"), epsg=None)}, None
+    spoil = hk.spoil_input("INPUT", hk.dated_layer, broken=True)
 
     implausible = {"ORIGIN_DATE": "1900-01-01"} if tool == "timeseriesmodels" else {"NOW_DATE": "1900-01-01"}
     return hk.Recipe(params, ["OUTPUT"], ("INPUT", "OUTPUT"), spoil, vector="INPUT", nocrs="accept",
                     overlap=None, implausible=implausible)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_timeseriesmodels_raster_input_all_nan_is_refused(qgis_app, tmp_path):

@@ -3,7 +3,6 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -11,10 +10,8 @@ TOOLS = ["amplitudedispersion", "phaselinking", "pstimeseries"]
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     files, sim = hk.slc_files(j(tmp, "slc"))
     shape = sim.slc.shape[1:]
     gt = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
@@ -60,10 +57,7 @@ def recipe(tool, tmp):
                     implausible=implausible)
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def test_real_raster_given_as_slc_is_refused(qgis_app, tmp_path):

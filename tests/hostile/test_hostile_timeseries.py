@@ -3,9 +3,7 @@
 import os
 
 import numpy as np
-import pytest
 import testutils_hostile as hk
-from testutils import write_geotiff
 
 TOOLS = ["sbasinversion", "stackingvelocity", "phasegradientstacking"]
 OUTPUTS = {
@@ -17,35 +15,18 @@ OUTPUTS = {
 
 
 def recipe(tool, tmp):
-    tmp = str(tmp)
+    tmp, out = hk.folders(tmp)
     j = os.path.join
-    out = j(tmp, "out")
-    os.makedirs(out, exist_ok=True)
     files = hk.ifg_stack(j(tmp, "ifgs"))
     params = {"INTERFEROGRAMS": files, "MIN_TEMPORAL_COHERENCE": 0.0}
     params.update({o: j(out, f"{o.lower()}.tif") for o in OUTPUTS[tool]})
 
-    def spoil(kind, folder):
-        if kind == "truncated":
-            bad = hk.ifg_stack(j(folder, "trunc"))
-            hk.truncate(bad[2])
-            return {"INTERFEROGRAMS": bad}, os.path.basename(bad[2])
-        if kind == "nan":
-            return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "nan"), nan=True)}, "no valid pixel"
-        return {"INTERFEROGRAMS": hk.ifg_stack(j(folder, "radar"), epsg=None, gt=None)}, None
-
-    far = hk.ifg_stack(j(tmp, "far"), gt=hk.FAR_GT)
-    overlap = {"COHERENCE": [f.replace(".tif", "_coh.tif") for f in far]}
-    for f in overlap["COHERENCE"]:
-        write_geotiff(f, np.full((16, 18), 0.8), geotransform=hk.FAR_GT)
-    return hk.Recipe(params, OUTPUTS[tool], ("INTERFEROGRAMS", OUTPUTS[tool][0]), spoil, raster="INTERFEROGRAMS",
-                    nocrs="accept", overlap=overlap, implausible={"WAVELENGTH_M": 1e6})
+    return hk.Recipe(params, OUTPUTS[tool], ("INTERFEROGRAMS", OUTPUTS[tool][0]), hk.stack_spoil,
+                     raster="INTERFEROGRAMS", nocrs="accept", overlap=hk.far_coherence(tmp),
+                     implausible={"WAVELENGTH_M": 1e6})
 
 
-@pytest.mark.parametrize("case", list(hk.CASES))
-@pytest.mark.parametrize("tool", TOOLS)
-def test_hostile(qgis_app, tool, case, tmp_path):
-    hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 
 def _vel(path):

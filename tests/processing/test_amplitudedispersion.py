@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 from testutils_psds import write_slc_files, write_slc_multiband
 
@@ -12,17 +13,12 @@ from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
 NAME = "amplitudedispersion"
 
 
-def _read(path):
-    from osgeo import gdal
-
-    return gdal.Open(path).ReadAsArray()
-
-
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "CALIBRATE", "DISPERSION_THRESHOLD", "THRESHOLD", "OUTPUT_MEAN_AMPLITUDE",
-                   "OUTPUT_DISPERSION", "OUTPUT_PS_MASK", "DASK_SCHEDULER"]  # THRESHOLD: hidden former ID
+                   "OUTPUT_DISPERSION", "OUTPUT_PS_MASK",  # THRESHOLD: hidden former ID
+                   "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("DISPERSION_THRESHOLD").defaultValue() == 0.25
     assert "D_A = sigma_A / mean_A" in a.shortHelpString()
     assert a.group() == "Time series"

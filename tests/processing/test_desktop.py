@@ -1,4 +1,4 @@
-"""The desktop first hour (issue 12 part 3): what a user meets in the dialog, the modeler,
+"""The desktop first hour: what a user meets in the dialog, the modeler,
 the toolbox search and the layer panel, for every tool of the provider."""
 
 import glob
@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
+from testutils import recording_feedback, write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,7 +29,7 @@ SECONDARY_OUTPUTS = {
 }
 
 #: Parameters whose value is a count (or whole days / MB): Integer spin boxes, not "0.000000".
-COUNTS = {"LOOKS", "ISBAS_MIN_COUNT", "MIN_COUNT", "MIN_NEIGHBOURS", "MIN_POINTS", "SMOOTH_WINDOW", "FIT_WINDOW",
+COUNTS = {"LOOKS", "MIN_COUNT", "MIN_NEIGHBOURS", "MIN_POINTS", "SMOOTH_WINDOW", "FIT_WINDOW",
           "MAX_PLOTS", "WINDOW_ROWS", "WINDOW_COLS", "N_MONTE_CARLO", "MAX_ITERATIONS", "SEED", "SPACING_DAYS",
           "MAX_GAP_DAYS", "RED_DAYS", "ORANGE_DAYS", "MAX_TEMPORAL_BASELINE", "MAX_MEMORY_MB", "REFERENCE_ROW",
           "REFERENCE_COL"}
@@ -61,7 +61,8 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     """Every child parameter the model does not wire carries the tool's own default."""
     from qgis.core import QgsApplication
 
-    from insar_geohazards.processing_provider.compat import MODEL_SOURCE_STATIC_VALUE
+    from insar_geohazards.processing_provider.inputs import knobs
+    from insar_geohazards.processing_provider.io.compat import MODEL_SOURCE_STATIC_VALUE
 
     reg = QgsApplication.processingRegistry()
     model = reg.algorithmById(MODEL_ID)
@@ -69,7 +70,8 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     for child in model.childAlgorithms().values():
         tool = reg.algorithmById(child.algorithmId())
         for name, sources in child.parameterSources().items():
-            if sources[0].source() == MODEL_SOURCE_STATIC_VALUE:
+            if sources[0].source() == MODEL_SOURCE_STATIC_VALUE and name not in knobs.RUN_WIDE:
+                # a run-wide knob has no default of its own (empty = the setting); the model's value is the same
                 assert sources[0].staticValue() == tool.parameterDefinition(name).defaultValue(), name
                 n += 1
     assert n >= 20
@@ -193,7 +195,7 @@ def test_add_directory_list_runs_like_the_folder(run_alg, tmp_path):
     assert len(files) == 4 * net.n_pairs + 2
     outs = {}
     for tag, value in (("folder", str(folder)), ("list", files)):
-        fb = _Log()
+        fb = recording_feedback()
         res = run_alg("sbasinversion", {
             "INTERFEROGRAMS": value, "COHERENCE": value, "INPUT_UNITS": 3, "WEIGHTING": 1,
             "MIN_TEMPORAL_COHERENCE": 0, "OUTPUT_TIMESERIES": str(tmp_path / f"{tag}_ts.tif"),
@@ -230,27 +232,6 @@ def test_mintpy_stack_given_as_the_interferograms(run_alg, tmp_path):
         arrays.append(ds.ReadAsArray())
         ds = None
     np.testing.assert_array_equal(arrays[0], arrays[1])
-
-
-class _Log:
-    """A feedback that keeps what the tool reports (created lazily: QGIS must be up)."""
-
-    def __new__(cls):
-        from qgis.core import QgsProcessingFeedback
-
-        class Log(QgsProcessingFeedback):
-            def __init__(self):
-                super().__init__()
-                self.text = ""
-                self.progress_texts = []
-
-            def pushInfo(self, info):  # noqa: N802 - QGIS API name
-                self.text += info + "\n"
-
-            def setProgressText(self, text):  # noqa: N802 - QGIS API name
-                self.progress_texts.append(text)
-
-        return Log()
 
 
 # ------------------------------------------------------------------------------ optional outputs
@@ -321,15 +302,16 @@ def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
 # ------------------------------------------------------------------------------------- numba
 def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
     from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider import base
+    from insar_geohazards.processing_provider.tools import _base
+    from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
-    fb = _Log()
-    assert base.announce_compilation("sbasinversion", fb)
+    fb = recording_feedback()
+    assert _base.announce_compilation(SbasInversion.KERNELS, fb)
     assert "first run only" in fb.text and fb.progress_texts == ["Compiling fast kernels, first run only..."]
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
-    fb = _Log()
-    assert not base.announce_compilation("sbasinversion", fb) and fb.text == ""
+    fb = recording_feedback()
+    assert not _base.announce_compilation(SbasInversion.KERNELS, fb) and fb.text == ""
 
 
 def test_kernels_are_cached_on_disk_in_numba_cache_dir(tmp_path):
@@ -442,14 +424,13 @@ def test_more_tools_without_their_secondary_outputs(run_alg, tmp_path):
 
 
 def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
-    """KERNELS lists registered tools and modules that hold numba kernels (with numba installed)."""
+    """A tool's KERNELS name core modules that hold numba kernels (with numba installed)."""
     import importlib
 
     from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider.base import KERNELS
 
-    names = {a.name() for a in _provider_algorithms()}
-    assert set(KERNELS) <= names
+    KERNELS = {a.name(): a.KERNELS for a in _provider_algorithms() if getattr(a, "KERNELS", ())}
+    assert {"sbasinversion", "okadaforward", "unwrap"} <= set(KERNELS)
     if not _numba.HAVE_NUMBA:
         pytest.skip("numba is not installed: no kernels to look for")
     from numba.core.registry import CPUDispatcher

@@ -35,18 +35,18 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "phasegradientstacking": ("phasegradientstacking", "timeseries", {"OUTPUT_RANGE": "@r.tif"}),
     "amplitudedispersion": ("amplitudedispersion", "psds", {"OUTPUT_MEAN_AMPLITUDE": "@m.tif"}),
     "phaselinking": ("phaselinking", "psds", {}),
-    "rampremoval": ("rampremoval", "corrections_a", {"OUTPUT_REPORT": "@r.csv"}),
-    "rampremoval_per_date": ("rampremoval", "corrections_a", {"MODE": 1, "RAMP_TYPE": 1, "OUTPUT_REPORT": "@r.csv"}),
-    "troposphericcorrection": ("troposphericcorrection", "corrections_a", {"OUTPUT_REPORT": "@r.csv"}),
-    "troposphericcorrection_windows": ("troposphericcorrection", "corrections_a",
+    "rampremoval": ("rampremoval", "corrections", {"OUTPUT_REPORT": "@r.csv"}),
+    "rampremoval_per_date": ("rampremoval", "corrections", {"MODE": 1, "RAMP_TYPE": 1, "OUTPUT_REPORT": "@r.csv"}),
+    "troposphericcorrection": ("troposphericcorrection", "corrections", {"OUTPUT_REPORT": "@r.csv"}),
+    "troposphericcorrection_windows": ("troposphericcorrection", "corrections",
                                        {"WINDOW": 7, "MIN_PIXELS": 12, "OUTPUT_REPORT": "@r.csv"}),
-    "modifynetwork": ("modifynetwork", "corrections_a", {"MAX_LOOP_MISFIT": 3.0, "OUTPUT_REPORT": "@r.csv"}),
-    "referencepoint": ("referencepoint", "corrections_a", {"OUTPUT_REPORT": "@r.csv"}),
-    "unwrapclosurecorrection": ("unwrapclosurecorrection", "corrections_ts", {"OUTPUT_STATS": "@s.csv",
+    "modifynetwork": ("modifynetwork", "corrections", {"MAX_LOOP_MISFIT": 3.0, "OUTPUT_REPORT": "@r.csv"}),
+    "referencepoint": ("referencepoint", "corrections", {"OUTPUT_REPORT": "@r.csv"}),
+    "unwrapclosurecorrection": ("unwrapclosurecorrection", "corrections", {"OUTPUT_STATS": "@s.csv",
                                                                               "OUTPUT_LOOPS": "@l.csv"}),
-    "demerrorcorrection": ("demerrorcorrection", "corrections_ts", {"OUTPUT_DEM_ERROR": "@d.tif",
+    "demerrorcorrection": ("demerrorcorrection", "corrections", {"OUTPUT_DEM_ERROR": "@d.tif",
                                                                     "OUTPUT_RESIDUAL": "@r.tif"}),
-    "pcaatmosphere": ("pcaatmosphere", "corrections_ts", {"OUTPUT_ATMOSPHERE": "@a.tif"}),
+    "pcaatmosphere": ("pcaatmosphere", "corrections", {"OUTPUT_ATMOSPHERE": "@a.tif"}),
     "okadaforward": ("okadaforward", "faults", {}),
     "coulombstress": ("coulombstress", "faults", {}),
     "coulombstress_optimal": ("coulombstress", "coulomb_optimal", {}),
@@ -57,7 +57,7 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "triggercorrelation_raster": ("triggercorrelation", "trigger_raster", {}),
     "timeseriesmodels": ("timeseriesmodels", "models", {}),
     "timeseriesmodels_raster": ("timeseriesmodels", "models_raster", {}),
-    "offsettimeseries": ("offsettimeseries", "offsets", {}),
+    "offsettimeseries": ("offsettimeseries", "kinematics", {}),
     "adadetection": ("adadetection", "ada", {}),
     "landslideactivity": ("landslideactivity", "ada", {}),
     "unwrap": ("unwrap", "unwrap", {}),
@@ -128,8 +128,8 @@ def _recipe(case, tmp):
 @contextlib.contextmanager
 def points_layout(case, size):
     """Blocks (tiles) of ``size`` points for the point tools (None: the tool's own)."""
-    from insar_geohazards.algorithms.ada import neighbourhood
-    from insar_geohazards.processing_provider import tools_ada, tools_models
+    from insar_geohazards.algorithms.ada import activity, neighbourhood
+    from insar_geohazards.processing_provider.tools.models import timeseriesmodels
 
     calls = {"plans": 1}
     with pytest.MonkeyPatch.context() as m:
@@ -137,10 +137,10 @@ def points_layout(case, size):
             if case == "adadetection":
                 m.setattr(neighbourhood, "DEFAULT_TILE_POINTS", size)
             elif case == "landslideactivity":
-                m.setattr(tools_ada, "points_in_polygons_blocks",
-                          functools.partial(tools_ada.points_in_polygons_blocks, block_points=size))
+                m.setattr(activity, "points_in_polygons_blocks",
+                          functools.partial(activity.points_in_polygons_blocks, block_points=size))
             else:
-                m.setattr(tools_models.TimeSeriesModels, "BLOCK_POINTS", size)
+                m.setattr(timeseriesmodels.TimeSeriesModels, "BLOCK_POINTS", size)
         yield calls
 
 

@@ -23,7 +23,7 @@ def _sources(alg, params):
 
 
 def _grid(alg, params, ctx, crs_faults):
-    from insar_geohazards.processing_provider.tools_faults import _grid as grid
+    from insar_geohazards.processing_provider.tools.faults._common import _grid as grid
 
     return grid(alg, params, ctx, crs_faults, "EXTENT", "PIXEL_SIZE")
 

@@ -1,4 +1,4 @@
-"""Point tools on the block engine (issue 15): adadetection (spatial tiles with halos),
+"""Point tools on the block engine: adadetection (spatial tiles with halos),
 landslideactivity (point-in-polygon blocks) and timeseriesmodels on points (point blocks)
 give the same bytes in this process and on an embedded Dask LocalCluster (2 worker threads
 on this machine: at least two ADA tiles per worker)."""
@@ -7,21 +7,15 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from testutils import vector_features
 from testutils_ada import planted_field, write_points, write_wkt_layer
 from testutils_models import write_dated_layer
 
 
 def dump(path):
     """Every feature's attributes and geometry WKB, in order (a byte-exact comparison)."""
-    from osgeo import ogr
-
-    ds = ogr.Open(str(path))
-    lyr = ds.GetLayer(0)
-    out = []
-    for f in lyr:
-        g = f.GetGeometryRef()
-        out.append((tuple(f.GetField(i) for i in range(f.GetFieldCount())), g.ExportToIsoWkb() if g else None))
-    return out
+    names, rows = vector_features(path)
+    return [(tuple(r[n] for n in names), r["__wkb__"]) for r in rows]
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +52,7 @@ def test_landslideactivity_and_point_models_on_dask_equal_the_local_run(run_alg,
     t = np.array([(d - dates[0]).days for d in dates]) / 365.25
     d = t[:, None] * rng.uniform(-20, 20, 300)[None, :] + rng.normal(0, 1.0, (30, 300))
     src = write_dated_layer(tmp_path / "ts.gpkg", dates, d)
-    from insar_geohazards.processing_provider.tools_models import TimeSeriesModels
+    from insar_geohazards.processing_provider.tools.models.timeseriesmodels import TimeSeriesModels
 
     monkeypatch.setattr(TimeSeriesModels, "BLOCK_POINTS", 64)  # 5 point blocks
     models = []

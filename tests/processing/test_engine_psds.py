@@ -35,13 +35,13 @@ def _stack(files):
 
 
 def _small_blocks(monkeypatch, rows):
-    from insar_geohazards.processing_provider import tools_psds
+    from insar_geohazards.processing_provider.io import slc
 
     if rows is None:
         from insar_geohazards.processing_provider.io.slc import slc_block_rows
 
         return slc_block_rows
-    monkeypatch.setattr(tools_psds, "slc_block_rows", lambda stack, **kw: rows)
+    monkeypatch.setattr(slc, "slc_block_rows", lambda stack, **kw: rows)
     return lambda stack, **kw: rows
 
 

@@ -12,17 +12,11 @@ import os
 import numpy as np
 import pytest
 from engine_reference import sbas_scan_frozen, sbas_solve_frozen
+from testutils import read_raster as _read
 from testutils import write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 OUTS = ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT")
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return ds.ReadAsArray(), ds
 
 
 def _points(path):
@@ -70,8 +64,9 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
 
     from insar_geohazards.algorithms.timeseries.network import filter_network
     from insar_geohazards.algorithms.timeseries.sbas import SbasSolver, choose_reference
-    from insar_geohazards.processing_provider.raster_io import aligned_block_rows, output_tile_rows
-    from insar_geohazards.processing_provider.tools_timeseries import gather_stack, reference_pixel, reference_values
+    from insar_geohazards.processing_provider.inputs.stacks import gather_stack, reference_pixel
+    from insar_geohazards.processing_provider.io.raster import aligned_block_rows, output_tile_rows
+    from insar_geohazards.processing_provider.io.stacks import reference_values
 
     a, ctx = alg("sbasinversion"), QgsProcessingContext()
     stack = gather_stack(a, params, ctx)
@@ -124,12 +119,12 @@ def _assert_equal(res, frozen, stack, ref, *, points=True, h5=True):
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_path, monkeypatch):
     pytest.importorskip("h5py", reason="h5py is not installed")
-    from insar_geohazards.processing_provider import tools_timeseries as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
 
     folder = _synthetic(tmp_path / "s")
     heights = np.arange(53 * 37.0).reshape(53, 37) + 1000.0
     dem = write_geotiff(tmp_path / "dem.tif", heights)
-    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=6.0: 7)  # scan: 8 blocks, solve: 14
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 7)  # scan: 8 blocks, solve: 14
     params = {"INTERFEROGRAMS": folder, "COHERENCE": folder, "INPUT_UNITS": 3, "WEIGHTING": 1,
               "COHERENCE_THRESHOLD": 0.25, "ISBAS_MIN_COUNT": 20, "MIN_TEMPORAL_COHERENCE": 0.3,
               "MIN_MEAN_COHERENCE": 0.1, "DROP_PAIRS": "20200101_20200113", "DEM": dem}
@@ -141,10 +136,10 @@ def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_p
 
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_mexico_city(alg, run_alg, tmp_path, data_dir, monkeypatch):
-    from insar_geohazards.processing_provider import tools_timeseries as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
 
     folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
-    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=6.0: 9)
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 9)
     params = {"INTERFEROGRAMS": folder, "COHERENCE": folder, "COHERENCE_THRESHOLD": 0.3, "ISBAS_MIN_COUNT": 15}
     res = run_alg("sbasinversion", {**params, "OUTPUT_POINTS": str(tmp_path / "pts.gpkg"),
                                     **{k: str(tmp_path / f"{k.lower()}.tif") for k in OUTS}})
@@ -159,10 +154,10 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     from qgis.core import QgsProcessingFeedback
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider import tools_timeseries as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(40, 23), seed=9)
-    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=6.0: 4)
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)  # the embedded LocalCluster: 2 workers
 
     class Log(QgsProcessingFeedback):
@@ -212,7 +207,7 @@ def test_engine_threads_read_with_the_guards_gdal_settings(qgis_app):
     from osgeo import gdal
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider.checks import quiet_gdal_reads
+    from insar_geohazards.processing_provider.io.probe import quiet_gdal_reads
 
     seen = []
 

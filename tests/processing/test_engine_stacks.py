@@ -26,7 +26,7 @@ def _stack(alg, params):
     from qgis.core import QgsProcessingContext
 
     from insar_geohazards.algorithms.timeseries.network import filter_network
-    from insar_geohazards.processing_provider.io.stacks import gather_stack
+    from insar_geohazards.processing_provider.inputs.stacks import gather_stack
 
     a = alg
     ctx = QgsProcessingContext()
@@ -52,7 +52,9 @@ def wrapped_folder(tmp_path_factory):
 
 
 def test_stackingvelocity_equals_the_frozen_loop_on_real_data(alg, run_alg, tmp_path, data_dir):
-    from insar_geohazards.processing_provider.tools_timeseries import block_rows_for, reference_pixel, reference_values
+    from insar_geohazards.processing_provider.inputs.stacks import reference_pixel
+    from insar_geohazards.processing_provider.io.blocks import RunSettings
+    from insar_geohazards.processing_provider.io.stacks import block_rows_for, reference_values
 
     folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
     params = {"INTERFEROGRAMS": folder, "COHERENCE": folder, "WEIGHTING": 1, "COHERENCE_THRESHOLD": 0.2,
@@ -64,7 +66,7 @@ def test_stackingvelocity_equals_the_frozen_loop_on_real_data(alg, run_alg, tmp_
     from qgis.core import QgsProcessingContext
 
     ref_rc = reference_pixel(a, params, QgsProcessingContext(), stack, None, None)
-    ref = stacking_velocity_frozen(stack, block_rows_for(stack, 256.0, factor=5),
+    ref = stacking_velocity_frozen(stack, block_rows_for(stack, RunSettings(), factor=5),
                                    ref_mm=reference_values(stack, *ref_rc),
                                    span=stack.network.temporal_baseline_days / 365.25, weighted=True, thr=0.2,
                                    looks=10, min_count=2)
@@ -76,7 +78,8 @@ def test_stackingvelocity_equals_the_frozen_loop_on_real_data(alg, run_alg, tmp_
 @pytest.mark.parametrize("data", ["real", "synthetic"])
 def test_phasegradientstacking_equals_the_frozen_loop(alg, run_alg, tmp_path, data_dir, wrapped_folder, data,
                                                      monkeypatch):
-    from insar_geohazards.processing_provider import tools_timeseries as tt
+    from insar_geohazards.processing_provider.io import stacks as tt
+    from insar_geohazards.processing_provider.io.blocks import RunSettings
 
     if data == "real":
         folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
@@ -86,12 +89,12 @@ def test_phasegradientstacking_equals_the_frozen_loop(alg, run_alg, tmp_path, da
         params = {"INTERFEROGRAMS": wrapped_folder, "COHERENCE": wrapped_folder, "INPUT_UNITS": 1,
                   "WAVELENGTH_M": 0.0555}
         rows = 16  # several blocks with their halo row
-        monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=10: rows)
+        monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=10: rows)
     params.update({"OUTPUT": str(tmp_path / "g.tif"), "OUTPUT_RANGE": str(tmp_path / "gx.tif"),
                    "OUTPUT_AZIMUTH": str(tmp_path / "gy.tif")})
     res = run_alg("phasegradientstacking", params)
     stack = _stack(alg("phasegradientstacking"), params)
-    ref = phase_gradient_frozen(stack, rows or tt.block_rows_for(stack, 256.0, factor=10),
+    ref = phase_gradient_frozen(stack, rows or tt.block_rows_for(stack, RunSettings(), factor=10),
                                 sign=-1.0 if params.get("INPUT_UNITS") == 1 else 1.0,
                                 span=stack.network.temporal_baseline_days / 365.25, min_count=1)
     for key, k in (("OUTPUT", "magnitude_mm_yr"), ("OUTPUT_RANGE", "col_mm_yr"), ("OUTPUT_AZIMUTH", "row_mm_yr")):
@@ -101,9 +104,9 @@ def test_phasegradientstacking_equals_the_frozen_loop(alg, run_alg, tmp_path, da
 
 def test_stack_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, tmp_path, wrapped_folder, monkeypatch):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
-    from insar_geohazards.processing_provider import tools_timeseries as tt
+    from insar_geohazards.processing_provider.io import stacks
 
-    monkeypatch.setattr(tt, "block_rows_for", lambda stack, mb, factor=10: 16)
+    monkeypatch.setattr(stacks, "block_rows_for", lambda stack, run, factor=10: 16)
     got = []
     for sched in ("", "local"):
         d = tmp_path / (sched or "here")

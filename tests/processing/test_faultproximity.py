@@ -1,14 +1,11 @@
 """geohazard:faultproximity — parameters, bad bands, distances and chart on a hand-made case."""
 
 import pytest
+from testutils import box
 from testutils_ada import read_layer, write_wkt_layer
 
 NAME = "faultproximity"
 X0, Y0 = 500000.0, 4100000.0
-
-
-def box(x0, y0, w, h):
-    return f"POLYGON(({x0} {y0},{x0 + w} {y0},{x0 + w} {y0 + h},{x0} {y0 + h},{x0} {y0}))"
 
 
 def test_parameters(alg):

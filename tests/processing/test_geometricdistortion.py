@@ -6,17 +6,11 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_bands as _read
 from testutils import write_geotiff
 from testutils_geometry import gamma_to_geotiff, read_gamma_par, ridge
 
 NAME = "geometricdistortion"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
 
 
 def _ridge_dem(tmp_path):
@@ -32,7 +26,7 @@ def test_parameters(alg):
                    "HEADING_UNITS", "LOOK", "HEADING_2",
                    "INCIDENCE_2", "INCIDENCE_RASTER_2", "STRONG_RATIO", "MODERATE_RATIO", "FLAT_SLOPE",
                    "MIN_SENSITIVITY", "OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE",
-                   "OUTPUT_COMBINED", "DASK_SCHEDULER"]
+                   "OUTPUT_COMBINED", "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert "R-index" in a.shortHelpString() and "passive" in a.shortHelpString()
     assert a.group() == "Geometry and line of sight"
 

@@ -24,7 +24,7 @@ def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "SMOOTH_WINDOW", "FIT_WINDOW", "CONFIDENCE", "MIN_VELOCITY", "RED_DAYS",
-                   "ORANGE_DAYS", "DIRECTION", "NOW_DATE", "MAX_PLOTS", "OUTPUT", "PLOT_FOLDER"]
+                   "ORANGE_DAYS", "DIRECTION", "NOW_DATE", "MAX_PLOTS", "OUTPUT", "OUTPUT_PLOTS", "PLOT_FOLDER"]
     assert a.parameterDefinition("RED_DAYS").defaultValue() == 30.0
     assert "Fukuzono" in a.shortHelpString()
 

@@ -2,15 +2,11 @@
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
+from testutils import box, write_geotiff
 from testutils_ada import read_layer, write_points, write_wkt_layer
 
 NAME = "landslideactivity"
 X0, Y0 = 500000.0, 4100000.0
-
-
-def box(x0, y0, w, h):
-    return f"POLYGON(({x0} {y0},{x0 + w} {y0},{x0 + w} {y0 + h},{x0} {y0 + h},{x0} {y0}))"
 
 
 def test_parameters(alg):

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 from testutils_geometry import plane
 
@@ -13,19 +14,13 @@ from insar_geohazards.algorithms.geometry.los import los_unit_vector
 NAME = "losprojection"
 
 
-def _read(path):
-    from osgeo import gdal
-
-    return gdal.Open(path).ReadAsArray()
-
-
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "POINTS", "VELOCITY_FIELD", "DEM", "HEADING", "INCIDENCE", "INCIDENCE_RASTER",
                    "INCIDENCE_UNITS", "HEADING_RASTER", "HEADING_UNITS",
                    "LOOK", "MIN_SENSITIVITY", "OUTPUT_VERTICAL", "OUTPUT_DOWNSLOPE",
-                   "OUTPUT_POINTS", "DASK_SCHEDULER"]
+                   "OUTPUT_POINTS", "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert "V_SLOPE = V_LOS / C" in a.shortHelpString()
 
 

@@ -5,22 +5,17 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_bands as _read
 from testutils import write_geotiff
 
 NAME = "losvelocitytovertical"
 
 
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return np.stack([ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]), ds
-
-
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids == ["INPUT", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "OUTPUT", "DASK_SCHEDULER"]
+    assert ids == ["INPUT", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "OUTPUT", "MAX_MEMORY_MB",
+                   "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("INCIDENCE_RASTER").flags() & a.parameterDefinition("INCIDENCE_RASTER").FlagOptional
     assert a.parameterDefinition("INCIDENCE").defaultValue() == 37.0
     assert "cos(incidence)" in a.shortHelpString()

@@ -4,22 +4,18 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 
 NAME = "phasegradientstacking"
-
-
-def _read(path):
-    from osgeo import gdal
-
-    return gdal.Open(path).ReadAsArray()
 
 
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INTERFEROGRAMS", "COHERENCE", "WAVELENGTH_M", "INPUT_UNITS", "MAX_TEMPORAL_BASELINE",
-                   "MIN_COUNT", "OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH", "DASK_SCHEDULER"]
+                   "MIN_COUNT", "OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH", "MAX_MEMORY_MB", "DASK_SCHEDULER",
+                   "THREADS"]
     assert "without phase unwrapping" in a.shortHelpString()
 
 

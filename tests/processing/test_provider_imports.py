@@ -1,5 +1,5 @@
 """Loading the provider (what every qgis_process call and QGIS start pays) imports no heavy library a tool imports
-only when it runs: scipy's big subpackages, scikit-learn, h5py, matplotlib, pyproj, Dask (issue 14 item 6: the
+only when it runs: scipy's big subpackages, scikit-learn, h5py, matplotlib, pyproj, Dask (the
 fixed cost of every run). numba (and with it scipy's top package) is still imported: the kernels are compiled
 functions defined at module level."""
 

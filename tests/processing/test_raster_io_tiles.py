@@ -1,5 +1,5 @@
 """RasterWriter / block engine: blocks that do not line up with compressed tiles must not blow up
-the output (issue 13: 13-row SBAS blocks and a small GDAL cache gave a > 4 GB time series instead of
+the output (13-row SBAS blocks and a small GDAL cache gave a > 4 GB time series instead of
 429 MB), values must round-trip whatever the write order, and the background reader / writer
 helpers must hand errors back to the caller."""
 
@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import read_array as _read
 from testutils import write_geotiff
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
@@ -23,21 +24,14 @@ def tiny_gdal_cache():
 
 
 def _writer(path, shape, count, **kw):
-    from insar_geohazards.processing_provider.raster_io import RasterWriter
+    from insar_geohazards.processing_provider.io.raster import RasterWriter
 
     return RasterWriter(str(path), width=shape[1], height=shape[0], geotransform=(0, 1, 0, 0, 0, -1),
                         crs_wkt="", count=count, **kw)
 
 
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(str(path))
-    return ds.ReadAsArray()
-
-
 def test_block_rows_line_up_with_tiles(qgis_app):
-    from insar_geohazards.processing_provider.raster_io import aligned_block_rows, output_tile_rows
+    from insar_geohazards.processing_provider.io.raster import aligned_block_rows, output_tile_rows
 
     assert [aligned_block_rows(r, 256) for r in (13, 52, 100, 255, 256, 300, 700)] == [8, 32, 64, 128, 256, 256, 512]
     assert aligned_block_rows(1, 256) == 1 and aligned_block_rows(5, 48) == 4
@@ -139,7 +133,7 @@ def test_sbas_output_size_sane_with_tiny_gdal_cache(qgis_app, run_alg, tmp_path)
     np.testing.assert_array_equal(values["tiny"], values["default"])
     assert sizes["tiny"] <= 1.02 * sizes["default"], sizes
     assert sizes["tiny"] < 1.1 * values["tiny"].nbytes
-    from insar_geohazards.processing_provider.raster_io import gtiff_has_zstd
+    from insar_geohazards.processing_provider.io.raster import gtiff_has_zstd
 
     ds = gdal.Open(str(tmp_path / "tiny" / "ts.tif"))  # the time series is ZSTD (tool help), the others DEFLATE
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
@@ -154,7 +148,7 @@ def test_zstd_writer_is_lossless_tiled_and_opens_in_qgis(qgis_app, tmp_path, mon
     from osgeo import gdal
     from qgis.core import QgsRasterLayer
 
-    from insar_geohazards.processing_provider import raster_io
+    from insar_geohazards.processing_provider.io import raster as raster_io
 
     rng = np.random.default_rng(2)
     data = rng.normal(0.0, 10.0, (4, 300, 280)).astype(np.float32)
@@ -214,7 +208,7 @@ def test_gdal_cache_limit_lowers_and_restores(qgis_app):
     smallest active cap and the last one out restores the original."""
     from osgeo import gdal
 
-    from insar_geohazards.processing_provider.raster_io import gdal_cache_limit
+    from insar_geohazards.processing_provider.io.raster import gdal_cache_limit
 
     old = gdal.GetCacheMax()
     try:

@@ -4,7 +4,7 @@ import glob
 import os
 
 import pytest
-from testutils_models import model_meaning
+from testutils_models import build_models_module, model_meaning
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_ID = "geohazard:sbastolandslideactivity"
@@ -62,11 +62,7 @@ PUBLIC_OUTPUTS = {"sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS",
 
 def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
     """Compared by meaning, not bytes: QGIS versions order and mark the XML differently."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = build_models_module()
     from qgis.core import QgsProcessingModelAlgorithm
 
     fresh, shipped = QgsProcessingModelAlgorithm(), QgsProcessingModelAlgorithm()
@@ -77,11 +73,7 @@ def test_model_file_is_what_the_build_script_writes(qgis_app, tmp_path):
 def test_model_output_names_are_the_same_on_every_qgis(qgis_app, tmp_path):
     """demo/run_demo.py and users' qgis_process lines name the outputs sbas:VELOCITY etc.; QGIS >= 3.24
     would rename the outputs of a new model from their descriptions unless build_models pins them."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = build_models_module()
     from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
 
     built = mod.build()
@@ -98,7 +90,7 @@ def test_model_output_names_are_the_same_on_every_qgis(qgis_app, tmp_path):
 @pytest.mark.skipif(not glob.glob(os.path.join(MEXICO, "*_unw.tif")),
                     reason="needs the bundled Sentinel-1 Mexico City stack (tests/data/sentinel1_mexico_city)")
 @pytest.mark.skipif(not _children_registered(),
-                    reason="needs sbasinversion/adadetection/landslideactivity (issues 6, 7)")
+                    reason="needs sbasinversion/adadetection/landslideactivity")
 def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
     """End to end on real Sentinel-1 interferograms. There is no real landslide inventory for
     Mexico City, so the inventory here is the stack's footprint split in two: a test fixture that

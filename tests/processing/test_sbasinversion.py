@@ -4,7 +4,8 @@ import os
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
+from testutils import missing_parameters, write_geotiff
+from testutils import read_raster as _read
 from testutils_timeseries import sbas_dates, sbas_pairs, synthetic_stack
 
 NAME = "sbasinversion"
@@ -14,13 +15,6 @@ PUBLIC = ["INTERFEROGRAMS", "COHERENCE", "MINTPY_STACK", "WAVELENGTH_M", "INPUT_
           "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT", "OUTPUT_POINTS",
           "OUTPUT_MINTPY_TIMESERIES", "OUTPUT_MINTPY_VELOCITY", "OUTPUT_REPORT", "BASELINES"]
 OUTS = ["OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT"]
-
-
-def _read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    return ds.ReadAsArray(), ds
 
 
 def _outputs(tmp_path):
@@ -42,11 +36,9 @@ def _synthetic_folder(tmp_path, *, noise=0.0, shape=(10, 12)):
 
 def test_parameters(alg):
     a = alg(NAME)
-    ids = [p.name() for p in a.parameterDefinitions()]
-    for pid in PUBLIC:
-        assert pid in ids, pid
+    assert not missing_parameters(a, PUBLIC)
     assert a.parameterDefinition("WAVELENGTH_M").defaultValue() is None  # metadata, else Sentinel-1 (see
-    # test_wavelength_rule.py)
+    # test_formats_wavelength.py)
     assert a.parameterDefinition("INTERFEROGRAMS").layerType() == 3  # QgsProcessing.SourceType.TypeRaster
     assert a.parameterDefinition("WEIGHTING").options()[1].startswith("Coherence")
     assert "OUTPUT_NETWORK_PNG" in [o.name() for o in a.outputDefinitions()]

@@ -17,7 +17,8 @@ def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
     assert ids == ["INPUT", "INPUT_RASTER", "MODELS", "CRITERION", "ORIGIN_DATE", "PRIMARY_END_DAYS",
-                   "BREAKPOINTS", "MIN_DELTA_BIC", "OUTPUT", "OUTPUT_RASTER", "DASK_SCHEDULER"]
+                   "BREAKPOINTS", "MIN_DELTA_BIC", "OUTPUT", "OUTPUT_RASTER", "MAX_MEMORY_MB", "DASK_SCHEDULER",
+                   "THREADS"]
     assert a.parameterDefinition("MODELS").options() == ["linear", "seasonal", "quadratic", "logarithmic",
                                                          "afterslip", "consolidation"]
     assert a.parameterDefinition("CRITERION").defaultValue() == 2

@@ -1,4 +1,4 @@
-"""Length units in the dialogs (issue 12 part 3, "mixed m/km in one dialog").
+"""Length units in the dialogs (never metres and kilometres mixed in one dialog).
 
 Every length parameter of every tool is listed below with its unit; the tests check that the
 description states it, that no parameter speaking of a length is missing from the table, and
@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+from testutils import one_step_model
 from testutils_faults import DATA, read_features, read_raster, write_lines
 
 #: tool -> {parameter ID: unit of its value (or of a raster's content)}; hidden former IDs included.
@@ -255,38 +256,18 @@ def test_a_model_saved_with_the_former_ids_runs_unchanged(qgis_app, tmp_path):
     from qgis.core import (
         QgsProcessingContext,
         QgsProcessingFeedback,
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
     )
 
     src = _source_lines(tmp_path)
     ext = f"{E0 - 20000},{E0 + 20000},{N0 - 20000},{N0 + 20000} [EPSG:32633]"
-    static = QgsProcessingModelChildParameterSource.fromStaticValue
-    model = QgsProcessingModelAlgorithm("old coulomb", "tests")
-    child = QgsProcessingModelChildAlgorithm("geohazard:coulombstress")
-    child.setChildId("cfs")
     # every parameter the dialog showed before the km IDs, as the modeler saved it
     before = {"FAULTS": src, "COULOMB_INP": None, "CRS": None, "ORIGIN_EAST": 0.0, "ORIGIN_NORTH": 0.0, "DIP": 60.0,
               "TOP_DEPTH": 1000.0, "BOTTOM_DEPTH": 9000.0, "SLIP": 1.0, "RAKE": 0.0, "POISSON": 0.25, "DEPTHS": "6",
               "RECEIVER_STRIKE": 0.0, "RECEIVER_DIP": 90.0, "RECEIVER_RAKE": 180.0, "FRICTION": 0.4,
               "SHEAR_MODULUS": 3.2e10, "UNITS": 0, "OPTIMAL": False, "EXTENT": ext, "PIXEL_SIZE": 4000.0}
-    for pid, value in before.items():
-        child.addParameterSources(pid, [static(value)])
-    out = QgsProcessingModelOutput("dcfs", "dcfs")
-    out.setChildOutputName("OUTPUT")
-    out.setChildId("cfs")
-    child.setModelOutputs({"dcfs": out})
-    model.addChildAlgorithm(child)
-    path = tmp_path / "old.model3"
-    assert model.toFile(str(path))
-    loaded = QgsProcessingModelAlgorithm()
-    assert loaded.fromFile(str(path))
-    loaded.initAlgorithm({})
-    ok, issues = loaded.validate()
-    assert ok, issues  # the new km IDs, absent from the saved step, do not make the model invalid
-    # QGIS 3.22 names the model's output "cfs:dcfs", 3.40+ (model format version 2) "dcfs"
+    # the new km IDs, absent from the saved step, do not make the model invalid
+    loaded = one_step_model(tmp_path / "old.model3", "geohazard:coulombstress", before, {"dcfs": "OUTPUT"})
+    # QGIS 3.22 names the model's output "step:dcfs", 3.40+ (model format version 2) "dcfs"
     dest = loaded.destinationParameterDefinitions()[0].name()
     res = processing.run(loaded, {dest: str(tmp_path / "model.tif")}, context=QgsProcessingContext(),
                          feedback=QgsProcessingFeedback())

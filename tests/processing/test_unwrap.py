@@ -121,7 +121,7 @@ def test_bad_inputs_give_clear_messages_and_nothing_written(qgis_app, run_alg, t
     nodate = write_geotiff(tmp_path / "ifg.tif", np.zeros((40, 50)))
     with pytest.raises(QgsProcessingException, match="no date pair"):
         run_alg(NAME, {"INPUT": [nodate], "OUTPUT": out})
-    import insar_geohazards.processing_provider.tools_unwrap as tu
+    import insar_geohazards.algorithms.timeseries.unwrap as tu
 
     monkeypatch.setattr(tu, "snaphu_available", lambda: False)
     with pytest.raises(QgsProcessingException, match="pip install"):

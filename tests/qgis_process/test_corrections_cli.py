@@ -1,4 +1,4 @@
-"""Correction tools (issue 16 part A) through headless ``qgis_process --json run``: folder in, folder out."""
+"""Correction tools on stacks through headless ``qgis_process --json run``: folder in, folder out."""
 
 import os
 

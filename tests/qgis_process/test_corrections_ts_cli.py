@@ -1,4 +1,4 @@
-"""Corrections of part B through headless ``qgis_process --json run`` (public IDs end to end)."""
+"""Time-series corrections (closure, DEM error, PCA) through headless ``qgis_process --json run``."""
 
 import datetime as dt
 import os

@@ -1,0 +1,27 @@
+# Sourced by the benchmark scripts: the repository paths, the plugin link QGIS loads, and the peers'
+# virtual environment (.build/venv-bench, Python 3.11) with the packages a benchmark needs.
+# Usage: source "$(dirname "$0")/../bench_env.sh"; bench_venv PACKAGE ... ; then "$VENV/bin/python" ...
+HERE="$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+VENV="$ROOT/.build/venv-bench"
+PEER_PYTHON="${PEER_PYTHON:-/root/.pyenv/versions/3.11.7/bin/python3}"
+mkdir -p "$ROOT/.build/plugins"
+[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
+
+# bench_venv [--check MODULE] PACKAGE...: create the venv when missing and install the packages unless
+# MODULE (default: the first package) already imports there.
+bench_venv() {
+  local check=""
+  if [ "${1:-}" = "--check" ]; then check="$2"; shift 2; fi
+  [ -x "$VENV/bin/python" ] || "$PEER_PYTHON" -m venv "$VENV"
+  if [ $# -gt 0 ]; then
+    check="${check:-${1%%[=<>]*}}"
+    "$VENV/bin/python" -c "import ${check//-/_}" 2>/dev/null || "$VENV/bin/pip" install -q "$@"
+  fi
+}
+
+# enable_plugin: qgis_process.bin sees this checkout's plugin (headless).
+enable_plugin() {
+  export QT_QPA_PLATFORM=offscreen QGIS_PLUGINPATH="$ROOT/.build/plugins"
+  qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
+}

@@ -1,0 +1,269 @@
+"""Parameter declarations: one short constructor per kind of parameter, and the quantities several tools share.
+
+``number("ALPHA", "Significance level", 0.05, 0.0, 1.0)`` stands for
+``QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Type.Double,
+defaultValue=0.05, minValue=0.0, maxValue=1.0)``; ``advanced=True`` puts a parameter in the dialog's advanced
+group. Labels are translated when the tool adds the parameter (:meth:`..tools._base.GeohazardAlgorithm.addParameter`).
+
+The stack tools' inputs (:func:`add_stack_parameters`), the two LOS geometries of the fault tools
+(:func:`add_los_pair`), the network filters, the wavelength (empty = the inputs' metadata, else
+Sentinel-1) and lengths in km of the Coulomb dialogs.
+
+Length units of the dialogs: one length unit per dialog, written in every length parameter's
+description: metres for the InSAR, ADA and geometry tools and for the fault tools driven by InSAR
+(okadaforward, slipinversion, uniformslipinversion); kilometres for fault geometry in the Coulomb
+tools, as in Coulomb 3 (slip stays in metres there, and frame origins are map coordinates in the
+CRS's metres). A parameter whose unit changed gets a new ID (``TOP_DEPTH_KM``) and keeps the old one
+(``TOP_DEPTH``, m) as a hidden alias with its unit factor (:mod:`.aliases`).
+"""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterPoint,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingParameterVectorLayer,
+)
+
+from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M
+from . import ids
+from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, WAVELENGTH
+
+#: Geometry types of vector inputs and outputs, by name.
+GEOMETRY = {"point": QgsProcessing.SourceType.TypeVectorPoint, "line": QgsProcessing.SourceType.TypeVectorLine,
+            "polygon": QgsProcessing.SourceType.TypeVectorPolygon, "table": QgsProcessing.SourceType.TypeVector,
+            "any": QgsProcessing.SourceType.TypeVectorAnyGeometry}
+_ADVANCED = QgsProcessingParameterDefinition.Flag.FlagAdvanced
+
+
+def _flagged(definition, advanced: bool):
+    if advanced:
+        definition.setFlags(definition.flags() | _ADVANCED)
+    return definition
+
+
+def _range(lo, hi) -> dict:
+    return {**({"minValue": lo} if lo is not None else {}), **({"maxValue": hi} if hi is not None else {})}
+
+
+def number(pid, label, default=None, lo=None, hi=None, *, optional=False, advanced=False):
+    """A real number (Double)."""
+    return _flagged(QgsProcessingParameterNumber(pid, label, QgsProcessingParameterNumber.Type.Double, default,
+                                                 optional, **_range(lo, hi)), advanced)
+
+
+def integer(pid, label, default=None, lo=None, hi=None, *, optional=False, advanced=False):
+    """A whole number (a count, a window size ...)."""
+    return _flagged(QgsProcessingParameterNumber(pid, label, QgsProcessingParameterNumber.Type.Integer, default,
+                                                 optional, **_range(lo, hi)), advanced)
+
+
+def enum(pid, label, options, default=0, *, multiple=False, optional=False, advanced=False):
+    """One of ``options`` (its index), or several with ``multiple``."""
+    return _flagged(QgsProcessingParameterEnum(pid, label, options, multiple, default, optional), advanced)
+
+
+def boolean(pid, label, default=None, *, optional=False, advanced=False):
+    return _flagged(QgsProcessingParameterBoolean(pid, label, default, optional), advanced)
+
+
+def text(pid, label, default=None, *, optional=False, advanced=False):
+    return _flagged(QgsProcessingParameterString(pid, label, default, False, optional), advanced)
+
+
+def raster(pid, label, *, optional=False):
+    return QgsProcessingParameterRasterLayer(pid, label, optional=optional)
+
+
+def rasters(pid, label, *, optional=False):
+    """Several rasters (or folders of them, for the tools that expand folders)."""
+    return QgsProcessingParameterMultipleLayers(pid, label, QgsProcessing.SourceType.TypeRaster, optional=optional)
+
+
+def files(pid, label, *, optional=False):
+    return QgsProcessingParameterMultipleLayers(pid, label, QgsProcessing.SourceType.TypeFile, optional=optional)
+
+
+def features(pid, label, geometry="any", *, optional=False):
+    """A vector layer read feature by feature (honours "selected features only"); ``geometry`` one name of
+    :data:`GEOMETRY` or a tuple of them ("table": any layer, with or without geometry)."""
+    kinds = [geometry] if isinstance(geometry, str) else list(geometry)
+    return QgsProcessingParameterFeatureSource(pid, label, [GEOMETRY[k] for k in kinds], optional=optional)
+
+
+def layers(pid, label, geometry="any", *, optional=False):
+    """Several vector layers."""
+    return QgsProcessingParameterMultipleLayers(pid, label, GEOMETRY[geometry], optional=optional)
+
+
+def vector_layer(pid, label, geometry="any", *, optional=False):
+    """A whole vector layer (its selection is not honoured)."""
+    return QgsProcessingParameterVectorLayer(pid, label, [GEOMETRY[geometry]], optional=optional)
+
+
+def point(pid, label, *, optional=False):
+    return QgsProcessingParameterPoint(pid, label, optional=optional)
+
+
+def crs(pid, label, default=None, *, optional=False):
+    return QgsProcessingParameterCrs(pid, label, default, optional)
+
+
+def extent(pid, label, *, optional=False):
+    return QgsProcessingParameterExtent(pid, label, optional=optional)
+
+
+def field(pid, label, parent, *, numeric=False, default=None, optional=False):
+    kind = QgsProcessingParameterField.DataType.Numeric if numeric else QgsProcessingParameterField.DataType.Any
+    return QgsProcessingParameterField(pid, label, default, parent, kind, optional=optional)
+
+
+def file(pid, label, *, extension="", file_filter="", folder=False, optional=False):
+    behavior = QgsProcessingParameterFile.Behavior.Folder if folder else QgsProcessingParameterFile.Behavior.File
+    return QgsProcessingParameterFile(pid, label, behavior, extension, optional=optional, fileFilter=file_filter)
+
+
+def raster_out(pid, label, *, optional=False, create=True):
+    return QgsProcessingParameterRasterDestination(pid, label, optional=optional, createByDefault=create)
+
+
+def vector_out(pid, label, geometry="any", *, optional=False, create=True):
+    return QgsProcessingParameterVectorDestination(pid, label, GEOMETRY[geometry], optional=optional,
+                                                   createByDefault=create)
+
+
+def sink_out(pid, label, geometry="any", *, optional=False, create=True):
+    """A vector output QGIS writes (memory layer, any OGR format)."""
+    return QgsProcessingParameterFeatureSink(pid, label, GEOMETRY[geometry], optional=optional,
+                                             createByDefault=create)
+
+
+def file_out(pid, label, file_filter, *, optional=False, create=True):
+    return QgsProcessingParameterFileDestination(pid, label, file_filter, optional=optional, createByDefault=create)
+
+
+def folder_out(pid, label, *, optional=False, create=True):
+    return QgsProcessingParameterFolderDestination(pid, label, optional=optional, createByDefault=create)
+
+
+WAVELENGTH_HELP = ("<b>Wavelength</b> (m): leave empty to use the inputs' metadata (GeoTIFF WAVELENGTH_METRES / "
+                   "WAVELENGTH, MintPy attribute WAVELENGTH), else the Sentinel-1 C-band value "
+                   f"{SENTINEL1_WAVELENGTH_M:.8f} m; a value given here is used and any disagreement with the metadata "
+                   "is warned about. The log says which value was used and where it came from.")
+
+
+def wavelength_parameter(alg, pid: str = WAVELENGTH) -> QgsProcessingParameterNumber:
+    """Optional wavelength (m) with no default: empty means metadata, else Sentinel-1."""
+    return QgsProcessingParameterNumber(
+        pid, alg.tr(f"Radar wavelength (m; empty = from the inputs' metadata, else Sentinel-1 "
+                    f"{SENTINEL1_WAVELENGTH_M:.8f})"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=None, optional=True, minValue=1e-4)
+
+
+def km_parameter(alg, pid, label, default, *, minimum, maximum=None) -> QgsProcessingParameterNumber:
+    """A length in km (``label (km)``), with metre resolution in the spin box."""
+    kwargs = {"minValue": minimum}
+    if maximum is not None:
+        kwargs["maxValue"] = maximum
+    p = QgsProcessingParameterNumber(pid, alg.tr(f"{label} (km)"), QgsProcessingParameterNumber.Type.Double,
+                                     default, **kwargs)
+    p.setMetadata({"widget_wrapper": {"decimals": 3}})
+    return p
+
+
+#: Options of INPUT_UNITS (the stack tools) and WEIGHTING (sbasinversion, stackingvelocity).
+INPUT_UNITS = [
+    "Radians, phase grows with range (GAMMA, ISCE, MintPy, LiCSAR, HyP3, SNAP)",
+    "Radians, phase grows toward the satellite",
+    "Metres of LOS displacement (positive toward the satellite)",
+    "Millimetres of LOS displacement (positive toward the satellite)",
+]
+
+
+WEIGHTING = ["None (ordinary least squares, as MintPy -w no)",
+             "Coherence-based phase variance (as MintPy -w var)"]
+
+
+UNITS_HELP = (
+    "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
+    "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
+    "Mexico City test data follow it), or LOS metres / millimetres positive toward the satellite.\n"
+    + WAVELENGTH_HELP + "\n"
+)
+
+
+def add_los_pair(alg) -> None:
+    """LOS_ASC / LOS_DESC displacement rasters (mm) with the incidence and heading of each geometry."""
+    from qgis.core import QgsProcessingParameterRasterLayer
+
+    num = QgsProcessingParameterNumber.Type.Double
+    for los, inc, head, n, heading, optional in (("LOS_ASC", ASC_INCIDENCE, ASC_HEADING, 1, -12.0, False),
+                                                  ("LOS_DESC", DESC_INCIDENCE, DESC_HEADING, 2, 192.0, True)):
+        alg.addParameter(QgsProcessingParameterRasterLayer(los, alg.tr(f"LOS displacement {n} (mm)"),
+                                                           optional=optional))
+        alg.addParameter(QgsProcessingParameterNumber(inc, alg.tr(f"Incidence {n} (degrees)"), num, 37.0,
+                                                      minValue=0.001, maxValue=89.999))
+        alg.addParameter(QgsProcessingParameterNumber(head, alg.tr(f"Heading {n} (degrees)"), num, heading,
+                                                      minValue=-360.0, maxValue=360.0))
+
+
+def add_stack_parameters(alg, *, mintpy: bool, units: bool = True,
+                         coherence_label: str = "Coherence rasters or folder"):
+    """INTERFEROGRAMS, COHERENCE, (hidden) MINTPY_STACK, WAVELENGTH_M and (``units``) INPUT_UNITS of the stack
+    tools."""
+    # the main input is mandatory; a MintPy stack is given as its (single) item. MINTPY_STACK is
+    # kept, hidden, for scripts and qgis_process lines written before
+    label = "Unwrapped interferograms (rasters, a folder, or a MintPy ifgramStack.h5)" if mintpy else \
+        "Unwrapped interferograms (rasters, or a folder)"
+    p = QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", alg.tr(label), QgsProcessing.SourceType.TypeRaster)
+    alg.addParameter(p)
+    alg.addParameter(QgsProcessingParameterMultipleLayers(
+        "COHERENCE", alg.tr(coherence_label), QgsProcessing.SourceType.TypeRaster, optional=True))
+    if mintpy:
+        p = QgsProcessingParameterFile(
+            "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True)
+        p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
+        alg.addParameter(p)
+    alg.addParameter(wavelength_parameter(alg, WAVELENGTH))
+    if units:
+        alg.addParameter(QgsProcessingParameterEnum(ids.INPUT_UNITS, alg.tr("Input unit / sign"), options=INPUT_UNITS,
+                                                    defaultValue=0))
+
+
+# ------------------------------------------------------------------ network filters of a stack
+def max_temporal_baseline_parameter(alg) -> QgsProcessingParameterNumber:
+    """``MAX_TEMPORAL_BASELINE``: longest interferogram kept (days; 0 = no limit)."""
+    return QgsProcessingParameterNumber(
+        "MAX_TEMPORAL_BASELINE", alg.tr("Maximum temporal baseline (days, 0 = no limit)"),
+        QgsProcessingParameterNumber.Type.Integer, defaultValue=0, minValue=0)
+
+
+def add_network_filter_parameters(alg) -> None:
+    """The interferogram filters shared by ``sbasinversion`` and ``modifynetwork``: temporal and
+    perpendicular baselines, mean coherence, pairs to drop."""
+    alg.addParameter(max_temporal_baseline_parameter(alg))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "MAX_PERP_BASELINE", alg.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
+    alg.addParameter(QgsProcessingParameterNumber(
+        "MIN_MEAN_COHERENCE", alg.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
+        QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
+    alg.addParameter(QgsProcessingParameterString(
+        "DROP_PAIRS", alg.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))

@@ -1,0 +1,90 @@
+"""Run-wide knobs, declared once here and given to every tool that runs on the block engine.
+
+``MAX_MEMORY_MB``: memory one block may use, in MiB (2**20 bytes); ``DASK_SCHEDULER``: where the blocks run;
+``THREADS``: compute and compression threads of this process. All three are advanced and optional; an empty
+value takes, in order, the QGIS setting ``insar_geohazards/<knob in lower case>`` (Settings > Options >
+Advanced), the environment variable ``INSAR_GEOHAZARDS_<KNOB>``, else the default (512 MiB, this process,
+every CPU). A tool marked ``ENGINE = True`` gets them from :class:`..tools._base.GeohazardAlgorithm` and
+reads them with :func:`run_settings`. Results do not depend on any of them: the same bytes whatever the
+block size, the scheduler or the thread count.
+"""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import (
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsSettings,
+)
+
+from ...algorithms.engine import DEFAULT_MAX_MEMORY_MB, ENV_MAX_MEMORY, ENV_SCHEDULER, scheduler_from
+from ...algorithms.errors import GeohazardError
+from ..io.blocks import RunSettings
+from .aliases import given
+
+MAX_MEMORY_MB, DASK_SCHEDULER, THREADS = "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"
+RUN_WIDE = (MAX_MEMORY_MB, DASK_SCHEDULER, THREADS)
+ENV_THREADS = "INSAR_GEOHAZARDS_THREADS"
+_SETTINGS = {k: f"insar_geohazards/{k.lower()}" for k in RUN_WIDE}
+_ENV = {MAX_MEMORY_MB: ENV_MAX_MEMORY, DASK_SCHEDULER: ENV_SCHEDULER, THREADS: ENV_THREADS}
+
+HELP = (
+    "\n\n<b>Run-wide settings</b> (advanced, optional; empty = the QGIS setting insar_geohazards/max_memory_mb, "
+    "/dask_scheduler, /threads, else the environment variables INSAR_GEOHAZARDS_MAX_MEMORY_MB, "
+    f"{ENV_SCHEDULER}, {ENV_THREADS}, else the default). <b>Memory for one block</b> (MiB, 1 MiB = 2^20 bytes; "
+    f"default {DEFAULT_MAX_MEMORY_MB}): the rasters are processed in blocks of rows this size, whatever the "
+    "input size. <b>Dask scheduler</b>: where the blocks are computed. Empty = this machine, in this process "
+    "(the default); 'local' = an embedded Dask LocalCluster on this machine; 'tcp://host:8786' = a running "
+    "dask.distributed scheduler. Workers must see the input rasters under the same paths (shared filesystem) "
+    "and have this plugin and GDAL importable; outputs are written by this process. Needs python3-distributed "
+    "(Debian/Ubuntu) or pip install distributed. <b>Threads</b> (0 = every CPU): compute and compression "
+    "threads of this process. Results are identical whatever these settings."
+)
+
+
+def _advanced(p):
+    p.setFlags(p.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+    return p
+
+
+def add_run_parameters(alg) -> None:
+    """Add the optional, advanced run-wide knobs to ``alg``."""
+    num = QgsProcessingParameterNumber
+    alg.addParameter(_advanced(num(
+        MAX_MEMORY_MB, alg.tr(f"Memory for one block (MiB; empty = {DEFAULT_MAX_MEMORY_MB} or the setting)"),
+        num.Type.Integer, defaultValue=None, optional=True, minValue=1)))
+    alg.addParameter(_advanced(QgsProcessingParameterString(
+        DASK_SCHEDULER, alg.tr("Dask scheduler (empty = this process, 'local' = LocalCluster, or tcp://host:port)"),
+        defaultValue="", optional=True)))
+    alg.addParameter(_advanced(num(THREADS, alg.tr("Threads of this process (0 = every CPU)"), num.Type.Integer,
+                                   defaultValue=None, optional=True, minValue=0)))
+
+
+def _default(name: str) -> str:
+    """The QGIS setting of a knob, else its environment variable, else empty."""
+    value = str(QgsSettings().value(_SETTINGS[name], "") or "").strip()
+    return value or os.environ.get(_ENV[name], "").strip()
+
+
+def _number(alg, parameters, name: str, context):
+    if given(parameters, name):
+        return alg.parameterAsDouble(parameters, name, context)
+    text = _default(name)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise GeohazardError(f"{name}: the setting or environment value {text!r} is not a number") from None
+
+
+def run_settings(alg, parameters, context) -> RunSettings:
+    """This run's knobs: the parameters, else the QGIS settings, else the environment, else the defaults."""
+    memory = _number(alg, parameters, MAX_MEMORY_MB, context)
+    threads = _number(alg, parameters, THREADS, context)
+    value = alg.parameterAsString(parameters, DASK_SCHEDULER, context) if given(parameters, DASK_SCHEDULER) else ""
+    scheduler = scheduler_from(value.strip() or _default(DASK_SCHEDULER) or None)
+    return RunSettings(max_memory_mb=memory, scheduler=scheduler, threads=int(threads or 0))

@@ -1,0 +1,212 @@
+"""Layer and output parameters into plain values: file paths, point tables, chosen fields.
+
+A raster parameter becomes a GDAL file path (:func:`raster_path`), a point layer a
+:class:`..io.ada.PointTable` of arrays (:func:`read_point_table`), a destination a path or nothing when the
+user left an optional output out (:func:`output_paths`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
+    QgsRasterLayer,
+)
+
+from ...algorithms.errors import GeohazardError
+from ...algorithms.kinematics.validation import Station, read_station_csv
+from ..io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
+from ..io.blocks import raster_source
+from ..io.corrections import mask_raster
+from ..io.faults import read_los_datasets
+from ..io.kinematics import table_as_csv
+from ..io.raster import burn_polygons, check_same_grid, raster_info
+from ..io.vector import read_points
+from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE
+
+
+def raster_path(alg, parameters, name: str, context) -> str:
+    """File path of a raster parameter; raises naming the parameter when it is not a GDAL raster."""
+    layer = alg.parameterAsRasterLayer(parameters, name, context)
+    if layer is None:
+        value = parameters.get(name)
+        if value is None or value == "":
+            raise QgsProcessingException(alg.invalidRasterError(parameters, name))
+        raise QgsProcessingException(f"{name}: {value!r} is not a raster layer or file QGIS can read")
+    if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
+        raise QgsProcessingException(f"{name}: layer {layer.name()!r} is not a file-based (GDAL) raster")
+    return layer.source()
+
+
+def output_paths(alg, parameters, names, context, *, optional=()) -> dict:
+    """Paths of raster/vector destinations; the ``optional`` ones are left out (absent from the
+    result) when the user did not ask for them, so they are neither written nor loaded."""
+    return {k: alg.parameterAsOutputLayer(parameters, k, context) for k in names
+            if k not in optional or parameters.get(k)}
+
+
+def optional_file(alg, parameters, name: str, context) -> str:
+    """Path of a file (or folder) destination, or "" when the user left it out."""
+    return alg.parameterAsFileOutput(parameters, name, context) if parameters.get(name) else ""
+
+
+def polygons_wkb(alg, parameters, name: str, context, crs_wkt: str) -> list:
+    """The polygons of a vector parameter as WKB in the CRS ``crs_wkt`` (empty: the layer's own)."""
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise GeohazardError(f"{name}: not a polygon layer QGIS can read")
+    dest = QgsCoordinateReferenceSystem.fromWkt(crs_wkt) if crs_wkt else source.sourceCrs()
+    xform = None
+    if dest.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != dest:
+        xform = QgsCoordinateTransform(source.sourceCrs(), dest, context.transformContext())
+    out = []
+    for feat in source.getFeatures():
+        geom = feat.geometry()
+        if geom is None or geom.isNull() or geom.isEmpty():
+            continue
+        if xform is not None:
+            geom.transform(xform)
+        out.append(bytes(geom.asWkb()))
+    return out
+
+
+def fit_mask(alg, parameters, context, info):
+    """The fit mask on the grid of ``info`` (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
+    mask = mask_raster(raster_path(alg, parameters, "MASK", context), info) if parameters.get("MASK") else None
+    if parameters.get("STABLE_AREA"):
+        polygons = polygons_wkb(alg, parameters, "STABLE_AREA", context, info.crs_wkt)
+        if not polygons:
+            raise GeohazardError("STABLE_AREA: the layer has no polygon")
+        burnt = burn_polygons(polygons, info)
+        mask = burnt if mask is None else (mask & burnt)
+    if mask is not None and not mask.any():
+        raise GeohazardError("STABLE_AREA / MASK: the stable area covers no pixel of the interferograms")
+    return mask
+
+
+def geometry_sources(alg, parameters, context, info) -> dict:
+    """Optional slant-range and incidence rasters (demerrorcorrection) as engine sources on the series' grid."""
+    sources, grids, names = {}, [info], ["INPUT"]
+    for key, name in (("SLANT_RANGE_RASTER", "slant_range"), ("INCIDENCE_RASTER", "incidence")):
+        if parameters.get(key):
+            path = raster_path(alg, parameters, key, context)
+            grids.append(raster_info(path, key))
+            names.append(key)
+            sources[name] = raster_source(path, dtype=np.float64, name=key)
+    check_same_grid(grids, names)
+    return sources
+
+
+def check_shapes(alg, parameters, context, names, shape, *, like: str = "INPUT") -> None:
+    """The raster parameters of ``names`` that are given have ``shape`` (rows, columns), like ``like``."""
+    for name in names:
+        if parameters.get(name):
+            info = raster_info(raster_path(alg, parameters, name, context), name)
+            if info.shape != tuple(shape):
+                raise GeohazardError(f"{name} has {info.height} rows x {info.width} columns, expected "
+                                     f"{shape[0]} x {shape[1]} like {like}")
+
+
+def source_layer(alg, parameters, name, context):
+    """The vector layer of a source parameter; raises naming the parameter when QGIS cannot read it."""
+    layer = alg.parameterAsVectorLayer(parameters, name, context)
+    if layer is None:
+        raise GeohazardError(f"{name}: {parameters.get(name)!r} is not a vector layer QGIS can read")
+    return layer
+
+
+def feature_source(alg, parameters, name, context):
+    """The feature source of a vector parameter; raises QGIS's message when it cannot be read."""
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
+    return source
+
+
+def feature_sink(alg, parameters, name, context, fields, like) -> tuple:
+    """``(sink, destination)`` of a feature-sink output with ``fields`` and the geometry type and CRS of the
+    source ``like``; raises QGIS's message when it cannot be created."""
+    sink, dest = alg.parameterAsSink(parameters, name, context, fields, like.wkbType(), like.sourceCrs())
+    if sink is None:
+        raise QgsProcessingException(alg.invalidSinkError(parameters, name))
+    return sink, dest
+
+
+def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
+    """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop)."""
+    value = parameters.get(name)
+    layer = source_layer(alg, parameters, name, context)
+    limited = isinstance(value, QgsProcessingFeatureSourceDefinition) and (
+        value.selectedFeaturesOnly or value.featureLimit != -1)
+    table = point_layer_table(layer, name, field_names, progress, fast=not limited)
+    if table is not None:
+        return table
+    source = alg.parameterAsSource(parameters, name, context)
+    pts = read_points(source, list(field_names), name=name, context=context, progress=progress)
+    return PointTable(pts.x, pts.y, pts.attributes, pts.fids, source.sourceCrs())
+
+
+def velocity_field(alg, parameters, name, layer, context, *, required=True, candidates=VELOCITY_CANDIDATES):
+    """The velocity field chosen in ``name`` (checked numeric), else the first of ``candidates`` the layer has."""
+    chosen = alg.parameterAsString(parameters, name, context)
+    if chosen:
+        idx = layer.fields().lookupField(chosen)
+        if idx < 0:
+            raise GeohazardError(f"{name}: the layer has no field {chosen!r}")
+        if not layer.fields().at(idx).isNumeric():
+            raise GeohazardError(f"{name}: field {chosen!r} is not numeric")
+        return chosen
+    found = find_field(layer.fields(), candidates)
+    if found is None and required:
+        raise GeohazardError(
+            f"{name}: no numeric velocity field found in layer {layer.name()!r} (looked for "
+            f"{', '.join(candidates)}); choose the field holding the velocity in mm/yr")
+    return found
+
+
+def std_and_height_fields(alg, parameters, name, layer, context) -> tuple:
+    """The velocity-std field (chosen in ``name``, else found by name) and a height field, or None each."""
+    std = alg.parameterAsString(parameters, name, context) or find_field(layer.fields(), STD_CANDIDATES)
+    return std, find_field(layer.fields(), HEIGHT_CANDIDATES)
+
+
+def los_datasets(alg, parameters, context, std_id) -> list:
+    """LOS_ASC / LOS_DESC rasters with their geometry, read and quadtree-sampled for the slip inversions."""
+    items = [(lid, raster_path(alg, parameters, lid, context), alg.parameterAsDouble(parameters, iid, context),
+              alg.parameterAsDouble(parameters, hid, context))
+             for lid, iid, hid in (("LOS_ASC", ASC_INCIDENCE, ASC_HEADING), ("LOS_DESC", DESC_INCIDENCE, DESC_HEADING))
+             if parameters.get(lid)]
+    return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))
+
+
+def station_inputs(alg, parameters, context, crs, csv_path, layer_key, name_field):
+    """Stations from the CSV (long format) with coordinates from its x/y columns or the station layer."""
+    if parameters.get("STATIONS_TABLE"):
+        recs = read_station_csv(table_as_csv(alg.parameterAsSource(parameters, "STATIONS_TABLE", context)),
+                                name="STATIONS_TABLE")
+    else:
+        if not csv_path or not os.path.exists(csv_path):
+            raise GeohazardError(f"STATIONS_CSV {csv_path!r} does not exist; give STATIONS_CSV or STATIONS_TABLE")
+        with open(csv_path, encoding="utf-8-sig") as fh:
+            recs = read_station_csv(fh.read(), name="STATIONS_CSV")
+    coords = {}
+    if parameters.get(layer_key):
+        src = alg.parameterAsSource(parameters, layer_key, context)
+        pts = read_points(src, [name_field], name=layer_key, dest_crs=crs, context=context, numeric=False)
+        coords = {str(v): (x, y) for v, x, y in zip(pts.attributes[name_field], pts.x, pts.y)}
+    stations = []
+    for nm, r in recs.items():
+        if nm in coords:
+            x, y = coords[nm]
+        elif r["x"] is not None and r["y"] is not None and np.isfinite(r["x"]).any():
+            x, y = float(np.nanmean(r["x"])), float(np.nanmean(r["y"]))
+        else:
+            raise GeohazardError(f"station {nm!r} has no coordinates: add x/y columns (InSAR CRS) to STATIONS_CSV "
+                                 f"or a feature with {name_field} = {nm!r} to {layer_key}")
+        stations.append(Station(nm, x, y, r["dates"], east=r["east"], north=r["north"], up=r["up"]))
+    return stations

@@ -1,0 +1,289 @@
+"""Stack inputs: the stack tools' parameters into plain file lists and an opened :class:`..io.stacks.StackInput`.
+
+A raster-list parameter also takes folders: a folder's files, or a list the dialog's "Add Directory..." made,
+are filtered to the stack's rasters (interferograms or coherence) as :func:`..io.stacks.filter_stack_files`
+does; a MintPy ``ifgramStack.h5`` may stand as the one item of INTERFEROGRAMS.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from qgis.core import QgsCoordinateReferenceSystem
+
+from ...algorithms.errors import GeohazardError
+from ...algorithms.formats.dates import parse_date_pair
+from ...algorithms.timeseries import sbas
+from ..io.corrections import Stack as CorrectionStack
+from ..io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
+from ..io.slc import SlcStack
+from ..io.stacks import (
+    StackInput,
+    filter_stack_files,
+    ignored_report,
+    is_mintpy_stack,
+    open_stack,
+    reference_values,
+    write_network_report,
+)
+from . import ids
+from .feedback import FeedbackProgress
+from .ids import BASELINES, COHERENCE, INPUT_UNITS, INTERFEROGRAMS, MINTPY_STACK, OUTPUT_REPORT, WAVELENGTH
+from .wavelength import user_wavelength
+
+
+def raw_list(value) -> list:
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
+                         ignored: Optional[list] = None) -> list[str]:
+    """File paths of a multiple-raster parameter that also accepts folder paths.
+
+    ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every
+    raster that is not a coherence file); ``want="coh"`` keeps coherence files (``cc``,
+    ``coh``, ``cor``). A list of several files is filtered the same way (the dialog's "Add
+    Directory..." adds every file of the folder); the files left out are appended to
+    ``ignored``. A MintPy ``.h5`` item is not a raster and is left out (see :func:`mintpy_stack_path`).
+    """
+    paths: list[str] = []
+    listed: list[str] = []
+    others = []
+    for item in raw_list(parameters.get(name)):
+        text = item if isinstance(item, str) else None
+        if text and os.path.isdir(text):
+            try:
+                files = filter_stack_files(sorted(glob.glob(os.path.join(text, "*"))), want)
+            except GeohazardError as exc:
+                raise GeohazardError(f"{name}: {exc}") from None
+            if not files:
+                raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
+                                     f"raster ({', '.join(RASTER_EXT)})")
+            paths += files
+        elif is_mintpy_stack(text):
+            continue
+        elif text and os.path.isfile(text):
+            listed.append(text)
+        else:
+            others.append(item)
+    if len(listed) > 1:
+        try:
+            kept = filter_stack_files(listed, want)
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: {exc}") from None
+        if ignored is not None:
+            ignored += [f for f in listed if f not in kept]
+        listed = kept
+    paths += listed
+    if others:
+        layers = alg.parameterAsLayerList({name: others}, name, context)
+        if len(layers) != len(others):
+            raise GeohazardError(f"{name}: {others!r} could not be loaded as raster layers")
+        paths += [lyr.source() for lyr in layers]
+    return paths
+
+
+def mintpy_stack_path(alg, parameters, context) -> str:
+    """A MintPy ifgramStack.h5: MINTPY_STACK (kept for scripts), or an ``.h5`` given as INTERFEROGRAMS."""
+    h5 = alg.parameterAsFile(parameters, "MINTPY_STACK", context) if "MINTPY_STACK" in parameters else ""
+    if h5:
+        return h5
+    items = [i for i in raw_list(parameters.get("INTERFEROGRAMS")) if is_mintpy_stack(i)]
+    if len(items) > 1:
+        raise GeohazardError("INTERFEROGRAMS: give one MintPy ifgramStack.h5, not several")
+    return items[0] if items else ""
+
+
+def expand_file_inputs(value) -> list[str]:
+    out = []
+    for item in raw_list(value):
+        text = str(item)
+        if os.path.isdir(text) or os.path.isfile(text):
+            out.append(text)
+        elif text:
+            raise GeohazardError(f"BASELINES: {text!r} is neither a file nor a folder")
+    return out
+
+
+def stack_raster_files(alg, parameters, context) -> dict:
+    """The raster files the stack tools read (for the guard layer): folder contents filtered as they are."""
+    return {name: expand_raster_inputs(alg, parameters, name, context, want=want)
+            for name, want in (("INTERFEROGRAMS", "ifg"), ("COHERENCE", "coh"))}
+
+
+#: The list parameters of the stack tools that also take folders.
+STACK_LISTS = (INTERFEROGRAMS, COHERENCE, BASELINES)
+
+
+def check_stack(alg, parameters, context, *, mintpy: bool = False) -> None:
+    """The stack tools' checks: interferograms given (or a MintPy stack), dated, folders readable."""
+    has_h5 = mintpy and bool(mintpy_stack_path(alg, parameters, context))
+    ifgs = expand_raster_inputs(alg, parameters, INTERFEROGRAMS, context, want="ifg")
+    if not ifgs and not has_h5:
+        raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                             + (", or a MINTPY_STACK" if mintpy else ""))
+    if ifgs and has_h5:
+        raise GeohazardError("give either INTERFEROGRAMS or MINTPY_STACK, not both")
+    for p in ifgs:
+        parse_date_pair(p)
+    expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh")
+    expand_file_inputs(parameters.get(BASELINES))
+
+
+def check_weighting(alg, parameters, context) -> None:
+    """Coherence-based WEIGHTING and a COHERENCE_THRESHOLD need coherence (rasters, or a MintPy stack's)."""
+    raw = raw_list(parameters.get(COHERENCE))
+    has_coh = bool(raw) or bool(parameters.get(MINTPY_STACK)) \
+        or any(is_mintpy_stack(i) for i in raw_list(parameters.get(INTERFEROGRAMS)))
+    if (alg.parameterAsEnum(parameters, "WEIGHTING", context) == 1
+            or alg.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context) > 0) and not has_coh:
+        raise GeohazardError("WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters")
+
+
+def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = INPUT_UNITS,
+                 baselines: bool = True, feedback=None) -> StackInput:
+    """INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES / WAVELENGTH_M as a :class:`StackInput`.
+
+    The wavelength follows the one rule (WAVELENGTH_M if given, else the inputs' metadata, else Sentinel-1)
+    and is logged on ``feedback``, as are the files of the lists left out."""
+    units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
+    log = FeedbackProgress(feedback)
+    h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
+    wavelength = user_wavelength(alg, parameters, WAVELENGTH, context)
+    if h5:
+        return open_stack([], mintpy_h5=h5, wavelength_m=wavelength, log=log)
+    ignored: dict = {INTERFEROGRAMS: [], COHERENCE: []}
+    paths = expand_raster_inputs(alg, parameters, INTERFEROGRAMS, context, want="ifg", ignored=ignored[INTERFEROGRAMS])
+    if not paths:
+        raise GeohazardError("INTERFEROGRAMS: give a folder or a list of unwrapped interferograms"
+                             + (", or a MINTPY_STACK" if allow_mintpy else ""))
+    coh = expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh", ignored=ignored[COHERENCE])
+    files = expand_file_inputs(parameters.get(BASELINES)) if baselines else []
+    stack = open_stack(paths, coh_paths=coh, baseline_files=files, units=units, wavelength_m=wavelength,
+                       ignored=ignored, log=log)
+    for line in ignored_report(ignored):
+        log.push_info(line)
+    return stack
+
+
+def write_report(alg, parameters, context, net, full, flt, ref_rc) -> dict:
+    """The network report asked for as OUTPUT_REPORT (HTML, with PNG and text next to it)."""
+    if not parameters.get(OUTPUT_REPORT):
+        return {}
+    return write_network_report(alg.parameterAsFileOutput(parameters, OUTPUT_REPORT, context), net, full, flt, ref_rc)
+
+
+def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
+    """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names)."""
+    paths = [lyr.source() for lyr in alg.parameterAsLayerList(parameters, "INPUT", context)]
+    if not paths:
+        raise GeohazardError("INPUT: no SLC raster was given")
+    return SlcStack(paths, "INPUT", need_complex=need_complex)
+
+
+def check_slc_stack(alg, parameters, context, min_dates, need_complex=True) -> SlcStack:
+    """The SLC stack of INPUT, refused with a message when it has fewer than ``min_dates`` dates."""
+    stack = slc_stack(alg, parameters, context, need_complex)
+    if len(stack) < min_dates:
+        raise GeohazardError(f"INPUT has {len(stack)} date(s); this tool needs at least {min_dates}")
+    return stack
+
+
+def pair_name(path: str, name: str) -> str:
+    """``YYYYMMDD_YYYYMMDD`` of a file named after its date pair; refused naming the parameter otherwise."""
+    try:
+        d1, d2 = parse_date_pair(os.path.basename(path))
+    except GeohazardError:
+        raise GeohazardError(f"{name}: {os.path.basename(path)!r} has no date pair in its name "
+                             "(e.g. 20200101_20200113.wrapped.tif), needed to name the outputs for the "
+                             "time-series tools") from None
+    return f"{d1:%Y%m%d}_{d2:%Y%m%d}"
+
+
+@dataclass
+class WrappedStack:
+    """Wrapped interferograms named by their date pairs, their grid, the coherence of each pair (or none)."""
+
+    paths: list
+    pairs: list
+    info: RasterInfo
+    coherence_for: dict
+
+
+def wrapped_stack(alg, parameters, context, *, mask=None, ignored=None) -> WrappedStack:
+    """INPUT (rasters or a folder) and COHERENCE (one raster for all, or one per date pair) of the unwrapping
+    tool, every raster (and ``mask``) on one grid."""
+    ifgs = expand_raster_inputs(alg, parameters, "INPUT", context, want="ifg", ignored=ignored)
+    if not ifgs:
+        raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
+    pairs = [pair_name(p, "INPUT") for p in ifgs]
+    dup = sorted({p for p in pairs if pairs.count(p) > 1})
+    if dup:
+        raise GeohazardError(f"INPUT: date pair(s) {', '.join(dup)} given more than once")
+    infos = [raster_info(p, os.path.basename(p)) for p in ifgs]
+    check_same_grid(infos, [os.path.basename(p) for p in ifgs])
+    coh = expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh") if parameters.get(COHERENCE) else []
+    by_pair = {p: coh[0] for p in pairs} if len(coh) == 1 else {pair_name(c, COHERENCE): c for c in coh}
+    missing = [p for p in pairs if p not in by_pair] if coh else []
+    if missing:
+        raise GeohazardError(f"COHERENCE: no coherence raster for {', '.join(missing[:5])}"
+                             + (" ..." if len(missing) > 5 else ""))
+    coh_for = {p: by_pair[p] for p in pairs} if coh else {}
+    for name, path in [(COHERENCE, c) for c in sorted(set(coh_for.values()))] + ([("MASK", mask)] if mask else []):
+        info = raster_info(path, name)
+        if info.shape != infos[0].shape:
+            raise GeohazardError(f"{name}: {os.path.basename(path)} has {info.height} rows x {info.width} "
+                                 f"columns, expected {infos[0].height} x {infos[0].width} like INPUT")
+        if info.other_grid(infos[0]):
+            raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the same grid (origin, pixel size "
+                                 f"or CRS) as the interferogram {os.path.basename(ifgs[0])}")
+    return WrappedStack(ifgs, pairs, infos[0], coh_for)
+
+
+def network_filters(alg, parameters, context) -> dict:
+    """The interferogram filters the tool declares (:func:`..inputs.declare.add_network_filter_parameters`, or
+    the temporal baseline alone), as keywords of :func:`~algorithms.timeseries.network.filter_network`."""
+    out = {"max_temporal_baseline_days": alg.parameterAsDouble(parameters, ids.MAX_TEMPORAL_BASELINE, context)}
+    if alg.parameterDefinition(ids.MAX_PERP_BASELINE) is not None:
+        out["max_perp_baseline_m"] = alg.parameterAsDouble(parameters, ids.MAX_PERP_BASELINE, context) or None
+        out["min_mean_coherence"] = alg.parameterAsDouble(parameters, ids.MIN_MEAN_COHERENCE, context)
+        text = alg.parameterAsString(parameters, ids.DROP_PAIRS, context) or ""
+        out["drop_pairs"] = text.replace(";", ",").split(",")
+    return out
+
+
+def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh) -> tuple[int, int]:
+    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram."""
+    info = stack.info
+    if parameters.get(ids.REFERENCE):
+        crs = QgsCoordinateReferenceSystem()
+        if info.crs_wkt:
+            crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
+        pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context, crs)
+        row, col = info.world_to_pixel(pt.x(), pt.y())
+        r, c = int(np.floor(row)), int(np.floor(col))
+        if not (0 <= r < info.height and 0 <= c < info.width):
+            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) is outside the interferograms "
+                                 f"({info.height} rows x {info.width} columns)")
+        n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
+        if n_valid < stack.network.n_pairs:
+            raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) (row {r}, column {c}) has no "
+                                 f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
+                                 "interferograms; choose a pixel valid in all of them")
+        return r, c
+    return sbas.choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
+
+
+def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):
+    """The stack of a correction tool (rasters, not a MintPy file) in network order, read within the run's
+    memory budget (:class:`..io.corrections.Stack`)."""
+    return CorrectionStack(gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines,
+                                        feedback=feedback), run.max_memory_mb)

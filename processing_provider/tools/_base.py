@@ -1,0 +1,420 @@
+"""Base class shared by every InSAR Geohazards Processing tool.
+
+A tool is one class in ``tools/<family>/<tool ID>.py``, declared by the :func:`tool` decorator above it
+(its ID, title, toolbox group, help page ...: the class attributes below) with its ``HELP`` text; it
+implements ``initAlgorithm`` and ``process`` (instead of ``processAlgorithm``), and stays thin:
+parameters -> arrays -> one core call -> outputs. Core errors become ``QgsProcessingException`` with the
+core's message; a cancel request becomes a clean stop with no output left behind. The class attributes:
+
+``NAME``, ``DISPLAY_NAME``, ``GROUP_ID``
+    the tool's ID (``geohazard:<NAME>``), its title and its toolbox group (:data:`GROUPS`).
+``TAGS``
+    search words of the toolbox, comma separated (every tool also gets "InSAR", "SAR", "geohazard").
+``MAIN_OUTPUTS``
+    outputs loaded visible when the tool finishes in QGIS (default: its first output).
+``KERNELS``
+    core modules (under ``algorithms/``) holding the numba kernels it calls (first-run compile notice).
+``HELP_PAGE``
+    the page of ``docs/`` its help button opens.
+``FORMER_IDS``
+    former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
+``ENGINE``
+    the tool runs on the block engine: it gets the run-wide knobs (:mod:`..inputs.knobs`).
+
+Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
+run-level transaction (:mod:`..io.transaction`): outputs are published together or not at all. A tool
+tunes the guard with class attributes:
+
+``COMPLEX_INPUTS``
+    raster parameters that accept complex data (SLCs); complex rasters are refused elsewhere.
+``MULTIBAND_INPUTS``
+    raster parameters whose every band is data (a 2-band amplitude + phase ``.unw`` is refused
+    there; elsewhere its phase band is read).
+``COHERENCE_INPUTS``
+    raster parameters holding a coherence (0-1 scale checked); default ``("COHERENCE",)``.
+``CRS_FREE_INPUTS``
+    vector parameters whose geometry is not used (a layer without CRS is accepted).
+``OVERLAP``
+    pairs of parameters that must cover a common area when both are given.
+``KEY_OUTPUT_FIELDS``
+    ``{output: (field, ...)}``: a vector output whose key fields are NULL in every feature is
+    reported as empty (default: any numeric field).
+"""
+
+from __future__ import annotations
+
+import os
+
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ...algorithms.errors import GeohazardError, OperationCanceled
+from ..inputs import declare, ids, knobs, stacks, values
+from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
+from ..inputs.guard import check_before, missing_file_problem, range_problem
+from ..inputs.layers import raster_path
+from ..io.probe import degenerate_outputs, quiet_gdal_reads
+from ..io.raster import RasterInfo, raster_info
+from ..io.styles import arrange_outputs
+from ..io.transaction import OutputTransaction, disk_full
+
+#: Processing groups: id -> display name.
+GROUPS = {
+    "timeseries": "Time series",
+    "ada": "Active deformation areas",
+    "geometry": "Geometry and line of sight",
+    "faults": "Faults and stress",
+    "formats": "Import and formats",
+    "kinematics": "Landslide and glacier kinematics",
+    "corrections": "Corrections",
+}
+
+ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "icons")
+
+#: Documentation pages (``HELP_PAGE`` -> ``docs/<page>.md``).
+DOCS_URL = "https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/{}.md"
+
+#: Search words every tool gets, so searching the toolbox for the provider's topic lists all of them.
+COMMON_TAGS = ("InSAR", "SAR", "geohazard")
+
+
+def announce_compilation(kernels, feedback) -> bool:
+    """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
+    a machine: tens of seconds with the progress bar still); returns True when it does."""
+    import importlib
+
+    from ...algorithms import _numba
+
+    modules = [importlib.import_module(f"...algorithms.{m}", __package__) for m in kernels]
+    if not modules or not _numba.first_compilation(modules):
+        return False
+    if feedback is None:
+        return True
+    todo = _numba.kernels_to_compile(modules)
+    folder = _numba.cache_folder(modules[0])
+    feedback.setProgressText(QCoreApplication.translate("GeohazardAlgorithm",
+                                                        "Compiling fast kernels, first run only..."))
+    feedback.pushInfo(f"Compiling fast kernels (numba, {len(todo)} functions), first run only: this run takes "
+                      "up to a minute longer; later runs load them from the cache"
+                      + (f" ({folder})" if folder else "") + ".")
+    return True
+
+
+def _decimals(value) -> int:
+    text = f"{abs(float(value)):.9f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def set_decimals(definition) -> None:
+    """Decimals shown by a Double parameter's spin box: enough for its default and bounds
+    (at least 2, 3 for fractions in 0..1, at most 9) instead of QGIS's fixed "0.000000"."""
+    if definition.type() != "number" or definition.dataType() != QgsProcessingParameterNumber.Type.Double:
+        return
+    values = [v for v in (definition.defaultValue(), definition.minimum(), definition.maximum())
+              if isinstance(v, (int, float)) and abs(v) < 1e15]
+    wanted = max([_decimals(v) for v in values] + [2])
+    if definition.maximum() <= 1.0:
+        wanted = max(wanted, 3)
+    meta = definition.metadata()
+    wrapper = dict(meta.get("widget_wrapper", {}) or {})
+    wrapper.setdefault("decimals", min(wanted, 9))
+    meta["widget_wrapper"] = wrapper
+    definition.setMetadata(meta)
+
+
+def _guarded_check(alg, parameters, context, check):
+    """Ranges first, then former parameter IDs resolved, then ``check(parameters)`` with GDAL's PAM
+    off (no ``.aux.xml`` written next to the inputs while QGIS loads them)."""
+    problem = range_problem(alg, parameters, context) or missing_file_problem(alg, parameters)
+    if problem:
+        return False, problem
+    try:
+        parameters = resolve_aliases(alg, parameters, context)
+    except GeohazardError as exc:
+        return False, str(exc)
+    with quiet_gdal_reads():
+        return check(parameters)
+
+
+def tool(name: str, display_name: str, *, group: str, page: str, tags: str = "", main: tuple = (),
+         kernels: tuple = (), former: tuple = (), engine: bool = False):
+    """Class decorator of a tool: its ID, title, toolbox group, help page, search words, the outputs loaded
+    visible, its numba kernel modules, its former parameter IDs and whether it runs on the block engine
+    (the class attributes ``NAME`` ... ``ENGINE`` of :class:`GeohazardAlgorithm`)."""
+    def declare(cls):
+        cls.NAME, cls.DISPLAY_NAME, cls.GROUP_ID, cls.HELP_PAGE = name, display_name, group, page
+        cls.TAGS, cls.MAIN_OUTPUTS, cls.KERNELS = tags, tuple(main), tuple(kernels)
+        cls.FORMER_IDS, cls.ENGINE = tuple(former), engine
+        return cls
+
+    return declare
+
+
+class GeohazardAlgorithm(QgsProcessingAlgorithm):
+    """Common plumbing: names, groups, help, translation and error mapping."""
+
+    NAME = ""
+    DISPLAY_NAME = ""
+    GROUP_ID = ""
+    HELP = ""
+    TAGS = ""
+    MAIN_OUTPUTS: tuple = ()
+    KERNELS: tuple = ()
+    HELP_PAGE = ""
+    FORMER_IDS: tuple = ()
+    ENGINE = False
+    #: the stack parameters (:func:`..inputs.declare.add_stack_parameters`) declared first; a MintPy
+    #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
+    STACK_PARAMETERS = False
+    MINTPY = False
+
+    # the parameter IDs several tools share (inputs/ids.py); a tool names only its own, once, in ``IDS``
+    #: the tool's own parameter and output IDs, space separated: each becomes a class attribute of that name
+    IDS: str = ""
+    ASC_HEADING = ids.ASC_HEADING
+    ASC_INCIDENCE = ids.ASC_INCIDENCE
+    BASELINES = ids.BASELINES
+    BOTTOM_DEPTH = ids.BOTTOM_DEPTH
+    COHERENCE = ids.COHERENCE
+    COHERENCE_THRESHOLD = ids.COHERENCE_THRESHOLD
+    CRS = ids.CRS
+    DEM = ids.DEM
+    DESC_HEADING = ids.DESC_HEADING
+    DESC_INCIDENCE = ids.DESC_INCIDENCE
+    DIP = ids.DIP
+    DISPERSION_THRESHOLD = ids.DISPERSION_THRESHOLD
+    DROP_PAIRS = ids.DROP_PAIRS
+    EXTENT = ids.EXTENT
+    FAULTS = ids.FAULTS
+    HEADING = ids.HEADING
+    HEADING_RASTER = ids.HEADING_RASTER
+    HEADING_UNITS = ids.HEADING_UNITS
+    INCIDENCE = ids.INCIDENCE
+    INCIDENCE_RASTER = ids.INCIDENCE_RASTER
+    INCIDENCE_UNITS = ids.INCIDENCE_UNITS
+    INPUT = ids.INPUT
+    INPUT_UNITS = ids.INPUT_UNITS
+    INTERFEROGRAMS = ids.INTERFEROGRAMS
+    INVENTORY = ids.INVENTORY
+    LOOK = ids.LOOK
+    LOOKS = ids.LOOKS
+    MAX_PERP_BASELINE = ids.MAX_PERP_BASELINE
+    MAX_TEMPORAL_BASELINE = ids.MAX_TEMPORAL_BASELINE
+    MINTPY_STACK = ids.MINTPY_STACK
+    MIN_COUNT = ids.MIN_COUNT
+    MIN_MEAN_COHERENCE = ids.MIN_MEAN_COHERENCE
+    MIN_SENSITIVITY = ids.MIN_SENSITIVITY
+    MIN_TEMPORAL_COHERENCE = ids.MIN_TEMPORAL_COHERENCE
+    ORIGIN_EAST = ids.ORIGIN_EAST
+    ORIGIN_NORTH = ids.ORIGIN_NORTH
+    OUTPUT = ids.OUTPUT
+    OUTPUT_PLOTS = ids.OUTPUT_PLOTS
+    OUTPUT_POINTS = ids.OUTPUT_POINTS
+    OUTPUT_REPORT = ids.OUTPUT_REPORT
+    OUTPUT_TIMESERIES = ids.OUTPUT_TIMESERIES
+    PIXEL_SIZE = ids.PIXEL_SIZE
+    PIXEL_SIZE_KM = ids.PIXEL_SIZE_KM
+    POINTS = ids.POINTS
+    POISSON = ids.POISSON
+    REFERENCE = ids.REFERENCE
+    SHEAR_MODULUS = ids.SHEAR_MODULUS
+    STABLE_AREA = ids.STABLE_AREA
+    THRESHOLD = ids.THRESHOLD
+    TOP_DEPTH = ids.TOP_DEPTH
+    VELOCITY_FIELD = ids.VELOCITY_FIELD
+    VELOCITY_STD_FIELD = ids.VELOCITY_STD_FIELD
+    WAVELENGTH = ids.WAVELENGTH
+    WEIGHTING = ids.WEIGHTING
+
+    def tr(self, text: str) -> str:
+        return QCoreApplication.translate(type(self).__name__, text)
+
+    def name(self) -> str:
+        return self.NAME
+
+    def displayName(self) -> str:
+        return self.tr(self.DISPLAY_NAME)
+
+    def groupId(self) -> str:
+        return self.GROUP_ID
+
+    def group(self) -> str:
+        return self.tr(GROUPS[self.GROUP_ID])
+
+    def shortHelpString(self) -> str:
+        former = [a for a in self.FORMER_IDS if a.old_id not in self.HELP]
+        note = ("\n\n<b>Former IDs</b> (still accepted in models and qgis_process): " + ", ".join(
+            f"{a.old_id} (now {a.new_id}" + (f"; the former in {a.old_unit})" if a.old_unit else ")")
+            for a in former)) if former else ""
+        return self.tr(self.HELP + (knobs.HELP if self.ENGINE else "")) + note
+
+    def tags(self) -> list:
+        return [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(",")) if t]
+
+    def helpUrl(self) -> str:
+        return DOCS_URL.format(self.HELP_PAGE)
+
+    def createInstance(self):
+        return type(self)()
+
+    def __init_subclass__(cls, **kwargs):
+        # Processing loads the input layers while checking the parameters; QGIS then computes
+        # band statistics that GDAL would save as <input>.aux.xml. Open them with PAM off so
+        # the plugin never writes next to its inputs (the tools' own checks included).
+        super().__init_subclass__(**kwargs)
+        for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
+            for name in klass.__dict__.get("IDS", "").split():
+                if not hasattr(cls, name):
+                    setattr(cls, name, name)
+        init = cls.__dict__.get("initAlgorithm")
+        if init is not None:
+            def init_with_knobs(self, config=None, _init=init):
+                if self.STACK_PARAMETERS:
+                    declare.add_stack_parameters(self, mintpy=self.MINTPY)
+                _init(self, config)
+                if self.ENGINE:
+                    knobs.add_run_parameters(self)
+
+            cls.initAlgorithm = init_with_knobs
+        check = cls.__dict__.get("checkParameterValues")
+        if check is not None and not getattr(check, "_quiet", False):
+            def quiet_check(self, parameters, context, _check=check):
+                return _guarded_check(self, parameters, context, lambda p: _check(self, p, context))
+
+            quiet_check._quiet = True
+            cls.checkParameterValues = quiet_check
+
+    def checkParameterValues(self, parameters, context):
+        return _guarded_check(self, parameters, context, lambda p: self._checked(p, context))
+
+    checkParameterValues._quiet = True
+
+    #: list parameters that also take folders (QGIS's own check of a layer list would refuse a folder)
+    FOLDER_INPUTS: tuple = ()
+
+    def _checked(self, parameters, context) -> tuple:
+        """QGIS's check of each value (the folder lists excepted), then the tool's own :meth:`check`."""
+        if not self.FOLDER_INPUTS:
+            ok, msg = QgsProcessingAlgorithm.checkParameterValues(self, parameters, context)
+            if not ok:
+                return ok, msg
+        for d in self.parameterDefinitions() if self.FOLDER_INPUTS else ():
+            if d.name() in self.FOLDER_INPUTS or d.isDestination():
+                continue
+            if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
+                return False, self.tr("Incorrect parameter value for {}").format(d.name())
+        try:
+            self.check(parameters, context)
+        except (GeohazardError, QgsProcessingException) as exc:
+            return False, str(exc)
+        return True, ""
+
+    def check(self, parameters, context) -> None:
+        """The tool's cross-parameter checks (same grid, one of two inputs given ...), run by
+        ``checkParameterValues``: raise :class:`GeohazardError` naming the parameter and the value."""
+
+    COMPLEX_INPUTS: tuple = ()
+    MULTIBAND_INPUTS: tuple = ()
+    COHERENCE_INPUTS: tuple = ("COHERENCE",)
+    CRS_FREE_INPUTS: tuple = ()
+    OVERLAP: tuple = ()
+    KEY_OUTPUT_FIELDS: dict = {}
+
+    def addParameter(self, definition, createOutput=True):
+        """``QgsProcessingAlgorithm.addParameter`` with the label translated and the dialog's number of decimals
+        set; a parameter with former IDs (the class's ``FORMER_IDS``) is followed by their hidden aliases."""
+        definition.setDescription(self.tr(definition.description()))
+        ok = True
+        for d in with_aliases(self, definition):
+            set_decimals(d)
+            ok = super().addParameter(d, createOutput) and ok
+        return ok
+
+    def processAlgorithm(self, parameters, context, feedback):
+        run = OutputTransaction()
+        targets: dict = {}
+        try:
+            with quiet_gdal_reads():
+                parameters = resolve_aliases(self, parameters, context)
+                params, targets = check_before(self, parameters, context, feedback)
+                self.check(params, context)  # also when a model or a script runs the tool without checking it
+                run.begin(targets)
+                if feedback is not None and feedback.isCanceled():
+                    raise OperationCanceled()
+                announce_compilation(self.KERNELS, feedback)
+                results = self.process(params, context, feedback)
+                if feedback is not None and feedback.isCanceled():
+                    raise OperationCanceled()
+                for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
+                    if feedback is not None:
+                        feedback.pushWarning(message)
+            run.commit()
+            if isinstance(results, dict):
+                results = with_former_outputs(self, results)
+                dests = [(d.name(), d.description(), d.type() in ("vectorDestination", "sink"))
+                         for d in self.destinationParameterDefinitions() if not d.metadata().get("geohazard_alias")]
+                arrange_outputs(self.NAME, dests, context, results, self.MAIN_OUTPUTS)
+            return results
+        except OperationCanceled:
+            run.rollback()
+            raise QgsProcessingException(self.tr("Canceled by the user; no output was written.")) from None
+        except GeohazardError as exc:
+            run.rollback()
+            raise QgsProcessingException(str(exc)) from None
+        except MemoryError:
+            run.rollback()
+            raise QgsProcessingException(self.memory_advice()) from None
+        except (OSError, RuntimeError) as exc:  # GDAL's write errors arrive as RuntimeError with the C message
+            full = disk_full(exc, targets)  # before the rollback frees the space
+            run.rollback()
+            if full:
+                raise QgsProcessingException(self.tr(
+                    f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
+                    "an output folder on another disk.")) from None
+            raise
+        except BaseException:
+            run.rollback()
+            raise
+
+    def memory_advice(self) -> str:
+        """What to change when the run ran out of memory (names parameters this tool has)."""
+        hints = []
+        if self.ENGINE:
+            hints.append(f"lower {knobs.MAX_MEMORY_MB} (smaller blocks)")
+        hints.append("clip the inputs to a smaller area")
+        if self.parameterDefinition("INTERFEROGRAMS") is not None:
+            hints.append("use fewer interferograms")
+        return self.tr("Not enough memory; " + ", or ".join(hints) + ".")
+
+    def process(self, parameters, context, feedback) -> dict:  # pragma: no cover - abstract
+        raise QgsProcessingException(f"{type(self).__name__}.process is not implemented")
+
+    # ------------------------------------------------------------------ helpers
+    def raster_path(self, parameters, name: str, context) -> str:
+        """File path of a raster parameter; raises naming the parameter when it is not a GDAL raster."""
+        return raster_path(self, parameters, name, context)
+
+    def values(self, parameters, context, *names: str):
+        """The scalar parameters ``names`` as plain values, attributes named by their IDs
+        (:func:`..inputs.values.values`)."""
+        return values.values(self, parameters, context, *names)
+
+    def raster_info(self, parameters, name: str, context) -> RasterInfo:
+        return raster_info(self.raster_path(parameters, name, context), name)
+
+
+class StackAlgorithm(GeohazardAlgorithm):
+    """A tool on a stack of interferograms whose lists also take folders (:data:`..inputs.stacks.STACK_LISTS`):
+    its stack parameters are declared before its own (``STACK_PARAMETERS``), the stack is checked as
+    :func:`..inputs.stacks.check_stack` does (a MintPy ``ifgramStack.h5`` accepted when ``MINTPY``), its
+    weighting too when ``WEIGHTED``; the guard layer reads the files the folders hold."""
+
+    FOLDER_INPUTS = stacks.STACK_LISTS
+    STACK_PARAMETERS = True
+    WEIGHTED = False
+    input_raster_files = stacks.stack_raster_files
+
+    def check(self, parameters, context) -> None:
+        stacks.check_stack(self, parameters, context, mintpy=self.MINTPY)
+        if self.WEIGHTED:
+            stacks.check_weighting(self, parameters, context)

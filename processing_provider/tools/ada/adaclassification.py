@@ -1,0 +1,122 @@
+"""adaclassification."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+from qgis.core import QgsProcessingParameterNumber
+
+from ....algorithms.ada import classification
+from ....algorithms.errors import GeohazardError
+from ....algorithms.progress import check_canceled
+from ...inputs import ada as inputs_ada
+from ...inputs import declare, ids, layers
+from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
+from ...io import ada, compat, features, styles
+from ...io.vector import as_number
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("adaclassification", "Active deformation areas (ADA) classification", group="ada",
+      tags="ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement", page="ada",
+      former=(Alias("LANDSLIDES", ids.INVENTORY),))
+class AdaClassification(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", ids.INVENTORY))
+    HELP = (
+        "Classifies active deformation areas (polygons, e.g. from 'ADA detection') into the likely "
+        "process: landslide, subsidence, sinkhole_collapse, settlement (of structures), "
+        "thermal_dilation, uplift, unclassified, and distorted (visibility gate). Every ADA gets "
+        "ada_class and an explanation of the rule that fired.\n\n"
+        "Rules, first match wins: (1) share of the ADA in layover/shadow (DISTORTION raster, non-zero "
+        "= distorted) >= MAX_DISTORTED_SHARE -> distorted (dropped with DROP_DISTORTED); (2) inside a "
+        "mapped landslide (INVENTORY) or mean slope >= SLOPE_GATE degrees (10, the SADA gate; slope "
+        "from the DEM, else the ADA's slope_pts_deg from point heights) -> landslide; (3) seasonal "
+        "amplitude of the ADA's mean time series (DYYYYMMDD fields) >= MIN_SEASONAL mm and >= "
+        "THERMAL_RATIO x |yearly trend| -> thermal_dilation; (4) velocity > 0 -> uplift; (5) velocity "
+        "< 0, area <= SINKHOLE_MAX_AREA m2 and (karst/evaporite geology or |v| >= SINKHOLE_MIN_SPEED) "
+        "-> sinkhole_collapse; (6) velocity < 0, area <= SETTLEMENT_MAX_AREA and urban land use -> "
+        "settlement; (7) velocity < 0 with a known slope below the gate -> subsidence; (8) otherwise "
+        "unclassified.\n\n"
+        "Velocities in mm/yr (LOS, positive toward the satellite). Geology and land use: polygon "
+        "layers with a text class field; the class covering most of the ADA is used, matched against "
+        "KARST_KEYWORDS / URBAN_KEYWORDS (comma separated, case-insensitive).\n"
+        "References: Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Barra A. et al. (2017), "
+        "doi:10.3390/rs9101002."
+    )
+
+    IDS = ("GEOLOGY GEOLOGY_FIELD LAND_USE LAND_USE_FIELD DISTORTION DROP_DISTORTED SLOPE_GATE THERMAL_RATIO "
+           "MIN_SEASONAL SINKHOLE_MAX_AREA SINKHOLE_MIN_SPEED SETTLEMENT_MAX_AREA MAX_DISTORTED_SHARE "
+           "KARST_KEYWORDS URBAN_KEYWORDS")
+
+    def initAlgorithm(self, config=None):
+        num = QgsProcessingParameterNumber
+        self.addParameter(declare.features(self.INPUT, "Active deformation areas", "polygon"))
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Mean velocity field (mm/yr; empty = mean_vel or auto)",
+                                        self.INPUT, numeric=True, optional=True))
+        self.addParameter(declare.raster(self.DEM, "DEM (projected, metres)", optional=True))
+        self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon", optional=True))
+        self.addParameter(declare.features(self.GEOLOGY, "Geology", "polygon", optional=True))
+        self.addParameter(declare.field(self.GEOLOGY_FIELD, "Geology class field", self.GEOLOGY, optional=True))
+        self.addParameter(declare.features(self.LAND_USE, "Land use", "polygon", optional=True))
+        self.addParameter(declare.field(self.LAND_USE_FIELD, "Land use class field", self.LAND_USE, optional=True))
+        self.addParameter(declare.raster(self.DISTORTION, "Layover/shadow mask (non-zero = distorted)", optional=True))
+        self.addParameter(declare.boolean(self.DROP_DISTORTED, "Drop distorted ADAs", False))
+        self.addParameter(declare.number(self.SLOPE_GATE, "Landslide slope gate (degrees)", 10.0, 0.0, 90.0))
+        self.addParameter(declare.number(self.THERMAL_RATIO, "Thermal: seasonal amplitude / yearly trend", 1.0, 0.0))
+        self.addParameter(declare.number(self.MIN_SEASONAL, "Thermal: minimum seasonal amplitude (mm)", 2.0, 0.0))
+        self.addParameter(declare.number(self.SINKHOLE_MAX_AREA, "Sinkhole: maximum area (m2)", 20000.0, 0.0))
+        self.addParameter(num(self.SINKHOLE_MIN_SPEED, self.tr("Sinkhole: minimum |velocity| without karst geology "
+                                                               "(mm/yr)"), num.Double, 10.0, minValue=0.0))
+        self.addParameter(declare.number(self.SETTLEMENT_MAX_AREA, "Settlement: maximum area (m2)", 50000.0, 0.0))
+        self.addParameter(declare.number(self.MAX_DISTORTED_SHARE, "Visibility gate: maximum distorted share", 0.5, 0.0,
+                                         1.0))
+        self.addParameter(declare.text(self.KARST_KEYWORDS, "Karst/evaporite geology keywords",
+                                       "karst,gypsum,evaporite,limestone,salt,anhydrite,dolomite,chalk"))
+        self.addParameter(declare.text(self.URBAN_KEYWORDS, "Urban land-use keywords",
+                                       "urban,built,building,residential,industrial,commercial,infrastructure"))
+        self.addParameter(declare.sink_out(self.OUTPUT, "Classified ADAs", "polygon"))
+
+    def check(self, parameters, context):
+        for layer_p, field_p in ((self.GEOLOGY, self.GEOLOGY_FIELD), (self.LAND_USE, self.LAND_USE_FIELD)):
+            if parameters.get(layer_p) and not parameters.get(field_p):
+                raise GeohazardError(f"{field_p}: choose the class field of the {layer_p} layer")
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        if layer is not None and not self.parameterAsString(parameters, self.VELOCITY_FIELD, context):
+            if ada.find_field(layer.fields(), ("mean_vel",) + ada.VELOCITY_CANDIDATES) is None:
+                raise GeohazardError(f"{self.VELOCITY_FIELD}: no mean_vel or velocity field in {layer.name()!r}; "
+                                     "choose one")
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        source = layers.feature_source(self, parameters, self.INPUT, context)
+        vel = inputs_ada.ada_velocity_field(self, parameters, context, source)
+        crs_metric = features.metric_crs(source, self.INPUT)
+        feats = features.metric_geometries(source, crs_metric, context, progress)
+        progress.set_progress(30)
+        check_canceled(progress)
+        ev = inputs_ada.classification_evidence(self, parameters, context, source, feats, crs_metric)
+        v = np.array([as_number(f[vel]) for f, _ in feats])
+        area = np.array([g.area() for _, g in feats])
+        classes, why = classification.classify_ada(v, area, **ev,
+                                                   **inputs_ada.classification_rules(self, parameters, context))
+        progress.set_progress(80)
+        check_canceled(progress)
+        extra = [("ada_class", compat.FIELD_STRING), ("explanation", compat.FIELD_STRING),
+                 ("mean_slope_deg", compat.FIELD_DOUBLE), ("seasonal_amp_mm", compat.FIELD_DOUBLE),
+                 ("trend_mm_yr", compat.FIELD_DOUBLE), ("distorted_share", compat.FIELD_DOUBLE),
+                 ("in_landslide", compat.FIELD_BOOL)]
+        fields = features.copy_fields(source.fields(), extra)
+        sink, dest = layers.feature_sink(self, parameters, self.OUTPUT, context, fields, source)
+        keep = [not (self.parameterAsBoolean(parameters, self.DROP_DISTORTED, context) and c == "distorted")
+                for c in classes]
+        cols = [ev["slope_deg"], ev["seasonal_amplitude_mm"], ev["trend_mm_yr"], ev["distorted_share"]]
+        rows = [[classes[i], why[i]] + [c[i] if c is not None else None for c in cols]
+                + [bool(ev["in_landslide"][i]) if ev["in_landslide"] is not None else None] for i in range(len(feats))]
+        features.add_features(sink, fields, feats, rows, keep=keep)
+        counts = collections.Counter(c for c, k in zip(classes, keep) if k)
+        feedback.pushInfo("classes: " + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
+        del sink  # flush and close the file before styling it
+        styles.style_sink(dest, context, "ada_class", list(classification.CLASSES))
+        return {self.OUTPUT: dest}

@@ -1,0 +1,176 @@
+"""adadetection."""
+
+from __future__ import annotations
+
+import numpy as np
+from osgeo import ogr
+
+from ....algorithms.ada import classification, detection
+from ....algorithms.progress import SubProgress, info
+from ...inputs import declare, knobs, layers
+from ...inputs.feedback import FeedbackProgress
+from ...io import ada, styles, vector
+from .._base import GeohazardAlgorithm, tool
+
+#: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
+MAX_SERIES_VALUES = 100_000_000
+
+
+@tool("adadetection", "Active deformation areas (ADA) detection", group="ada",
+      tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
+      main=("OUTPUT",), page="ada", engine=True)
+class AdaDetection(GeohazardAlgorithm):
+    HELP = (
+        "Finds active deformation areas (ADA) in a layer of InSAR measurement points (PS, SBAS, "
+        "EGMS ...): the polygons where the ground moves, how fast and how reliably.\n\n"
+        "<b>Input</b>: a point layer in any CRS (geographic CRSs are handled in the local UTM zone; "
+        "outputs are written in the input CRS). <b>Velocity field</b>: LOS velocity in mm/yr, positive "
+        "toward the satellite (auto-detected: VEL, mean_velocity, velocity ...). <b>Velocity std</b> "
+        "(optional, auto-detected V_STDEV, mean_velocity_std ...): a point must also have "
+        "|v| >= MIN_SNR x std. Dated displacement fields (DYYYYMMDD or EGMS YYYYMMDD) give each "
+        "ADA its mean time series and the temporal consistency.\n\n"
+        "Steps: (1) stability threshold: |v| >= THRESHOLD mm/yr, or N_SIGMA standard deviations of the "
+        "velocity map when THRESHOLD is 0 (2 sigma, Barra et al. 2017); (2) search radius: RADIUS metres, "
+        "or when RADIUS is 0 (default) 2.5 x the local point spacing of each active point (from the "
+        "distance to its 16th nearest point), so each neighbourhood holds about 20 points in dense towns "
+        "and in sparse countryside alike; (3) noise filtering within the radius: isolated points (fewer "
+        "than MIN_NEIGHBOURS active same-sign neighbours), sparse points (same-sign active share of all "
+        "points within the radius below MIN_ACTIVE_FRACTION unless the count of active neighbours is itself "
+        "improbable for noise (binomial test against the larger of the map's and the local opposite-sign "
+        "exceedance rate, level 1 / number of active points: keeps strips narrower than the radius), "
+        "or the mean velocity of the other points "
+        "within the radius less than 2.5 standard errors from zero on the point's side, or a point beyond "
+        "the threshold the other way among fewer than 20 same-sign active points: removes chance "
+        "exceedances in noisy stable ground) and outliers (more than Z_MAX standard deviations from "
+        "their neighbours); (4) clustering: "
+        "the remaining (core) same-sign active points are linked within the radius; isolated and sparse "
+        "points next to a core point then join its ADA as border points (the edge of an area, where "
+        "half of the neighbourhood is stable, is kept); ADAs with fewer than MIN_POINTS points (core and "
+        "border) are dropped; (5) local contrast: a cluster is an ADA only when it moves relative to the ground "
+        "around it: the median velocity of its points must differ from the median of its ring (the points "
+        "outside every cluster between 0.5 and 1.5 R from it, R the radius of a disc holding its points) by at "
+        "least MIN_CONTRAST x the threshold on its side (default 0.5, i.e. one standard deviation of the map "
+        "with the 2-sigma threshold): clusters on the highs of a smooth, atmosphere-like velocity field move "
+        "with their surroundings and are flagged no_contrast (a threshold you give is still honoured; 0 turns "
+        "the test off); (6) outline by morphological closing of the points (follows concave shapes; "
+        "OUTLINE_MARGIN metres beyond the outer points, 0 = 0.75 x the ADA's local point spacing).\n\n"
+        "THRESHOLD_SIGMA (advanced): the standard deviation behind the automatic threshold: of the whole "
+        "velocity map (default, as in Barra et al. 2017) or of the stable points, estimated robustly as "
+        "1.4826 x the median absolute deviation (lower when much of the map moves; more sensitive, also to "
+        "correlated noise). Large point sets are processed in spatial tiles with halos as wide as the largest "
+        "neighbourhood, so tiled, untiled and Dask runs give the same result.\n\n"
+        "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
+        "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
+        "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
+        "quality = sc x tc and qi_class 1 (best) .. 4 (after Navarro et al. 2020), the threshold used, "
+        "radius_m (the ADA's median search radius), "
+        "and the mean time series (DYYYYMMDD fields, mm). <b>Output points</b>: every input point "
+        "with its source fid, velocity, ada_id (-1 outside) and flag: 0 stable, 1 in an ADA, 2 isolated, 3 "
+        "sparse, 4 outlier, 5 small cluster, 6 no data, 7 duplicate, 8 not significant (|v| < MIN_SNR x std), "
+        "9 no contrast (a cluster moving with its surroundings).\n\n"
+        "Zero ADAs is a valid result (explained in the log). References: Barra A. et al. (2017), "
+        "doi:10.3390/rs9101002; Navarro J.A. et al. (2020), doi:10.3390/ijgi9100584; Tomas R. et al. (2019), "
+        "doi:10.3390/rs11141675 (2-sigma threshold from the stable points)."
+    )
+
+    IDS = ("USE_TIME_SERIES N_SIGMA MIN_SNR RADIUS MIN_NEIGHBOURS MIN_ACTIVE_FRACTION Z_MAX MIN_POINTS "
+           "OUTLINE_MARGIN MIN_CONTRAST THRESHOLD_SIGMA")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))
+        self.addParameter(declare.field(self.VELOCITY_FIELD,
+                                        "Velocity field (mm/yr, LOS positive toward the satellite; empty = auto)",
+                                        self.INPUT, numeric=True, optional=True))
+        self.addParameter(declare.field(self.VELOCITY_STD_FIELD,
+                                        "Velocity standard deviation field (mm/yr; empty = auto)", self.INPUT,
+                                        numeric=True, optional=True))
+        self.addParameter(declare.boolean(self.USE_TIME_SERIES,
+                                          "Use dated displacement fields (mean time series, temporal consistency)",
+                                          True))
+        self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = N_SIGMA x std of the map)",
+                                         0.0, 0.0))
+        self.addParameter(declare.number(self.N_SIGMA, "Threshold in standard deviations of the velocity map", 2.0,
+                                         0.1))
+        self.addParameter(declare.number(self.MIN_SNR, "Minimum |velocity| / std (0 = off)", 2.0, 0.0))
+        self.addParameter(declare.number(self.RADIUS, "Search and link radius (m; 0 = 2.5 x the local point spacing)",
+                                         0.0, 0.0))
+        self.addParameter(declare.integer(self.MIN_NEIGHBOURS, "Minimum active neighbours within the radius", 2, 0))
+        self.addParameter(declare.number(self.MIN_ACTIVE_FRACTION, "Minimum share of active points within the radius",
+                                         0.4, 0.0, 1.0))
+        self.addParameter(declare.number(self.Z_MAX, "Outlier z-score against neighbours (0 = off)", 3.0, 0.0))
+        self.addParameter(declare.integer(self.MIN_POINTS, "Minimum points per ADA", 5, 2))
+        self.addParameter(declare.number(self.OUTLINE_MARGIN, "Outline margin beyond the outer points "
+                                         "(m; 0 = 0.75 x the local point spacing)", 0.0, 0.0))
+        self.addParameter(declare.number(self.MIN_CONTRAST, "Minimum contrast with the surrounding ground "
+                                         "(x threshold; 0 = off)", 0.5, 0.0, advanced=True))
+        self.addParameter(declare.enum(self.THRESHOLD_SIGMA, "Standard deviation behind the automatic threshold",
+                                       ["velocity map (all points)", "stable points (1.4826 x MAD)"], advanced=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Active deformation areas", "polygon"))
+        self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Points with ADA id and flags", "point",
+                                             optional=True))
+
+    def check(self, parameters, context):
+        layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
+        if layer is not None:
+            layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+
+    def _options(self, parameters, context) -> dict:
+        """detect_ada keyword arguments from the tool parameters."""
+        p, i = self.parameterAsDouble, self.parameterAsInt
+        return dict(threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
+                    n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
+                    radius_m=p(parameters, self.RADIUS, context) or None,
+                    min_neighbours=i(parameters, self.MIN_NEIGHBOURS, context),
+                    min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
+                    z_max=p(parameters, self.Z_MAX, context), min_points=i(parameters, self.MIN_POINTS, context),
+                    min_contrast=p(parameters, self.MIN_CONTRAST, context),
+                    sigma_from=("map", "stable")[self.parameterAsEnum(parameters, self.THRESHOLD_SIGMA, context)])
+
+    def process(self, parameters, context, feedback):
+        progress = FeedbackProgress(feedback)
+        layer = layers.source_layer(self, parameters, self.INPUT, context)
+        vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
+        std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
+            layer.fields(), ada.STD_CANDIDATES)
+        height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
+        ts = ada.series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
+                               MAX_SERIES_VALUES)
+        wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
+        table = layers.read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
+        frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
+        xm, ym = frame.forward(table.x, table.y)
+        info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
+             + (f", {len(ts)} dates" if ts else ""))
+        series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
+        with knobs.run_settings(self, parameters, context).executor(progress) as ex:
+            res = detection.detect_ada(xm, ym, table.attributes[vel],
+                                       velocity_std_mm_yr=table.attributes[std] if std else None,
+                                       series_mm=series, executor=ex, progress=SubProgress(progress, 25, 70),
+                                       **self._options(parameters, context))
+        del series
+        wkbs, areas = ada.ada_outlines(xm, ym, res, margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN,
+                                                                                    context),
+                                       back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
+        slope = classification.plane_slope_deg(xm, ym, table.attributes[height], res.labels,
+                                               res.n_ada) if height else None
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        out_wkt = ada.crs_wkt(table.crs)
+        vector.write_vector(out, detection.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
+                            geometry_type=ogr.wkbMultiPolygon)
+        styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
+        feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
+            "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
+            "filters (see the counts above)."))
+        results = {self.OUTPUT: out}
+        out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        if out_pts:
+            # flag codes only (a text column would cost ~25 % more time on millions of points); the
+            # style labels them and the help lists them
+            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": res.labels,
+                       "flag": res.flags.astype(np.int64)}
+            ada.write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=out_wkt,
+                                  progress=SubProgress(progress, 85, 100))
+            styles.style_ada_vector(out_pts, context, field_name_="flag", kind="class",
+                          categories=[(c, f"{c} {detection.FLAG_NAMES[c]}") for c in sorted(detection.FLAG_NAMES)])
+            results[self.OUTPUT_POINTS] = out_pts
+        return results

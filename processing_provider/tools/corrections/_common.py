@@ -1,0 +1,62 @@
+"""Shared helpers of the corrections tools."""
+
+from __future__ import annotations
+
+from ....algorithms.formats import dates
+from ...inputs import declare, layers
+from ...inputs.declare import UNITS_HELP
+from ...io import writers
+
+STACK_HELP = (
+    "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
+    "(date pair from each file name). <b>Coherence</b> (optional): folder or list matched by date pair.\n"
+    + UNITS_HELP
+)
+
+
+OUTPUT_HELP = (
+    "<b>Output folder</b>: one corrected GeoTIFF per interferogram with the input's file name (a non-GeoTIFF "
+    "input becomes NAME.tif), same unit and sign as the input, NaN = no data, ZSTD-compressed (lossless; QGIS and "
+    "GDAL-based software read it): give the folder as the next tool's or the SBAS tool's interferograms. Nothing "
+    "is written when the run fails.\n"
+)
+
+
+MASK_HELP = (
+    "<b>Stable area</b> (optional): polygons of ground you trust not to move, and/or a mask raster on the "
+    "interferograms' grid (non-zero = use). <b>Coherence threshold</b>: pixels of an interferogram whose "
+    "coherence is below it are left out of the fit (needs COHERENCE; 0.3 by default: below it unwrapped phase "
+    "is mostly noise). <b>Minimum pixels</b>: an interferogram with fewer usable pixels in the mask is refused "
+    "with its name (a fit on a handful of pixels would invent the correction).\n"
+)
+
+
+MODES = ["Per interferogram", "Per date (network-consistent: inverted on the network)"]
+
+
+def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
+    alg.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))
+    alg.addParameter(declare.raster("MASK", "Mask raster (non-zero = use, same grid)", optional=True))
+    alg.addParameter(declare.number("COHERENCE_THRESHOLD", "Coherence threshold of the fitted pixels",
+                                    coherence_default, 0.0, 1.0))
+    alg.addParameter(declare.integer("MIN_PIXELS", "Minimum usable pixels per interferogram (count)", 100, 3))
+
+
+def output_folder(alg, label: str) -> None:
+    alg.addParameter(declare.folder_out("OUTPUT", label))
+    alg.addParameter(declare.file_out("OUTPUT_REPORT", "Report (CSV)", "CSV files (*.csv)", optional=True))
+
+
+def folder_and_report(alg, parameters, context, out_dir: str, rows) -> dict:
+    """The results of a correction tool: its output folder and, when asked for, the report (CSV) of ``rows``
+    (a list of dicts, or a callable giving it)."""
+    result = {"OUTPUT": out_dir}
+    rep = layers.optional_file(alg, parameters, "OUTPUT_REPORT", context)
+    if rep:
+        result["OUTPUT_REPORT"] = writers.write_csv(rep, rows() if callable(rows) else rows)
+    return result
+
+
+def step_dates(alg, parameters, context) -> list:
+    """STEP_DATES, the dates of steps in the deformation model (YYYY-MM-DD, comma separated)."""
+    return dates.parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")

@@ -1,0 +1,98 @@
+"""demerrorcorrection."""
+
+from __future__ import annotations
+
+import functools
+
+from ....algorithms.corrections import dem_error
+from ....algorithms.errors import GeohazardError
+from ...inputs import declare, knobs, layers, stacks
+from ...inputs.feedback import FeedbackProgress
+from ...io import corrections, points, styles
+from .._base import GeohazardAlgorithm, tool
+from ._common import step_dates
+
+
+@tool("demerrorcorrection", "DEM-error correction of a time series", group="corrections",
+      tags="DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy", page="corrections",
+      engine=True)
+class DemErrorCorrection(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
+    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
+    HELP = (
+        "Estimates the DEM error (topographic residual) of every pixel and removes its effect from a displacement "
+        "time series (Fattahi & Amelung 2013, doi:10.1109/TGRS.2012.2227761; as MintPy dem_error.py): per pixel, "
+        "least squares of the series on B_perp / (R sin(incidence)) together with a temporal deformation model "
+        "(polynomial in time, optional steps), then d_cor = d - B_perp / (R sin(incidence)) * dz.\n\n"
+        "<b>Time series</b>: a multi-band raster with one band per date and the date (YYYY-MM-DD) as band "
+        "description, in mm, LOS positive toward the satellite, as written by the SBAS tool.\n"
+        "<b>Baselines</b> (required): perpendicular baseline of each date from a CSV 'date,bperp_m', a MintPy "
+        "timeseries.h5 or ifgramStack.h5, GAMMA *_bperp.par / *_base.par files or folder, or an ISCE baselines "
+        "folder (pair baselines are turned into date baselines by least squares, the first date at 0).\n"
+        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid, or constants (defaults: 850 km "
+        "and 39 deg, the middle of a Sentinel-1 IW swath). They only scale the DEM error; the corrected time series "
+        "does not depend on them.\n"
+        "<b>Polynomial order</b> (default 2, as MintPy) and <b>step dates</b> (YYYY-MM-DD, comma separated: "
+        "earthquakes, works) of the deformation model.\n\n"
+        "<b>Outputs</b>: corrected time series (same layout and reference as the input), DEM error (m, MintPy's "
+        "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm), and the <b>final "
+        "velocity</b> of the corrected series with its standard error (mm/yr, least-squares line as the SBAS tool "
+        "and MintPy's timeseries2velocity, LOS positive toward the satellite). Dates without data at a "
+        "pixel are left out of its fit; pixels with fewer than (number of model terms + 3) dates are NaN."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
+        self.addParameter(declare.files("BASELINES",
+            "Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder)"))
+        self.addParameter(declare.raster("SLANT_RANGE_RASTER", "Slant range raster (m)", optional=True))
+        self.addParameter(declare.number("SLANT_RANGE", "Slant range (m, when no raster)", 850000.0, 1.0))
+        self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees)", optional=True))
+        self.addParameter(declare.number("INCIDENCE", "Incidence angle (degrees, when no raster)", 39.0, 0.1, 89.9))
+        self.addParameter(declare.integer("POLY_ORDER", "Polynomial order of the deformation model", 2, 0, 5))
+        self.addParameter(declare.text("STEP_DATES",
+                                       "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
+        self.addParameter(declare.raster_out("OUTPUT_DEM_ERROR", "DEM error (m)"))
+        self.addParameter(declare.raster_out("OUTPUT_RESIDUAL", "RMS of the fit residual (mm)", optional=True,
+                                             create=False))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Final velocity of the corrected series (mm/yr)",
+                                             optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)",
+                                             optional=True, create=False))
+
+    def check(self, parameters, context):
+        step_dates(self, parameters, context)
+        if not stacks.expand_file_inputs(parameters.get("BASELINES")):
+            raise GeohazardError("BASELINES: the DEM-error correction needs the perpendicular baselines of the dates "
+                                 "(CSV date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder)")
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, "INPUT", context)
+        dates = points.raster_dates(info, "INPUT")
+        bperp = dem_error.read_date_baselines(stacks.expand_file_inputs(parameters.get("BASELINES")), dates)
+        g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+                          step_dates=step_dates(self, parameters, context))
+        dem_error.check_design(g)
+        feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
+        func = functools.partial(dem_error.dem_error_engine_block, g=g,
+                                 slant_range_m=self.parameterAsDouble(parameters, "SLANT_RANGE", context),
+                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context),
+                                 years=dem_error.years_since_first(dates))
+        meta = corrections.series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
+                                                       "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
+        run = knobs.run_settings(self, parameters, context)
+        spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
+                "OUTPUT_RESIDUAL": ("residual_rms_mm", "band"), "OUTPUT_VELOCITY": ("velocity_mm_yr", "band"),
+                "OUTPUT_VELOCITY_STD": ("velocity_std_mm_yr", "band")}
+        paths = layers.output_paths(self, parameters, spec, context, optional=list(spec)[2:])
+        corrections.run_series_blocks(info, dates, run.plan(info.height, info.width,
+                                                            bytes_per_pixel=len(dates) * 8.0 * 5), func,
+                          {p: spec[k] for k, p in paths.items()}, run=run, progress=FeedbackProgress(feedback),
+                                      sources=layers.geometry_sources(self, parameters, context, info), meta=meta)
+        styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        styles.style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
+        if "OUTPUT_VELOCITY" in paths:
+            styles.style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
+        return paths

@@ -1,0 +1,114 @@
+"""modifynetwork."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ....algorithms.corrections import network_mod
+from ....algorithms.errors import GeohazardError
+from ....algorithms.progress import SubProgress
+from ...inputs import declare, knobs, stacks
+from ...inputs.feedback import FeedbackProgress
+from ...io import corrections
+from .._base import StackAlgorithm, tool
+from ._common import STACK_HELP, folder_and_report
+
+
+@tool("modifynetwork", "Modify network (drop interferograms)", group="corrections",
+      tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
+      main=("OUTPUT_REPORT",), page="corrections", engine=True)
+class ModifyNetwork(StackAlgorithm):
+    HELP = (
+        "Chooses the interferograms that go into the time series and says why the others were dropped, as "
+        "MintPy's modify_network (Yunjun et al. 2019) with LiCSBAS's loop-closure check (Morishita et al. 2020, "
+        "doi:10.3390/rs12030424).\n\n"
+        + STACK_HELP +
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the perpendicular-baseline "
+        "limit.\n"
+        "<b>Criteria</b> (0 / empty = not used): maximum temporal baseline (days), maximum perpendicular baseline "
+        "(m), minimum spatial mean coherence (needs COHERENCE), dates to exclude (every interferogram touching "
+        "them), pairs to drop (YYYYMMDD_YYYYMMDD, comma separated), first / last date, and the <b>loop-closure "
+        "misfit</b> (radians; LiCSBAS uses 1.5): for every triplet ij + jk - ik the spatial standard deviation of "
+        "the closure phase is computed over the pixels whose coherence is at least <b>Loop coherence</b> (0.3, "
+        "with COHERENCE) in its three interferograms, so incoherent ground does not make a loop bad. The culprits "
+        "are dropped one at a time: the interferogram in the most loops above the limit and in no loop below it "
+        "goes first, its loops go with it, and the count starts again, so an interferogram that only shared loops "
+        "with a dropped one is kept. Run it after geohazard:unwrapclosurecorrection (as Corrected SBAS does): the "
+        "loops that correction closes are good, and only what still misfits is dropped.\n"
+        "<b>Connectivity</b>: a network split into subsets, or a date losing all its interferograms, is refused "
+        "naming the dates, unless <b>Keep connected</b> (puts back the dropped interferograms that reconnect it, "
+        "highest coherence or shortest baseline first, never those you excluded by name or date; as MintPy's "
+        "keepMinSpanTree) or <b>Allow disconnected</b> (the SBAS tool bridges gaps with its minimum-norm "
+        "solution).\n\n"
+        "<b>Outputs</b>: a folder with the kept interferograms under their own file names (hard links to the "
+        "inputs when the file system allows, else copies): give it to the next tool as INTERFEROGRAMS; the "
+        "coherence folder can stay the original one (matched by date pair). Report (CSV): one row per "
+        "interferogram with baselines, mean coherence, worst loop misfit, kept or not and why."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.files("BASELINES",
+                                        "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
+                                        optional=True))
+        declare.add_network_filter_parameters(self)
+        self.addParameter(declare.text("EXCLUDE_DATES", "Dates to exclude (YYYYMMDD, comma separated)", optional=True))
+        self.addParameter(declare.text("START_DATE", "First date (YYYYMMDD)", optional=True))
+        self.addParameter(declare.text("END_DATE", "Last date (YYYYMMDD)", optional=True))
+        self.addParameter(declare.number("MAX_LOOP_MISFIT", "Maximum loop-closure misfit (radians, 0 = not checked)",
+                                         0.0, 0.0))
+        self.addParameter(declare.number("LOOP_COHERENCE", "Loop misfit over pixels at least this coherent (with "
+                                         "COHERENCE)", 0.3, 0.0, 1.0))
+        self.addParameter(declare.boolean("KEEP_CONNECTED",
+                                          "Keep the network connected (put back the best dropped interferograms)",
+                                          False))
+        self.addParameter(declare.boolean("ALLOW_DISCONNECTED", "Allow a disconnected network", False))
+        self.addParameter(declare.folder_out("OUTPUT", "Kept interferograms (folder)"))
+        self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (CSV)", "CSV files (*.csv)", optional=True))
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run, baselines=True)
+        net = stack.network
+        min_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
+        max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)
+        if min_coh > 0 and stack.coh_paths is None:
+            raise GeohazardError("MIN_MEAN_COHERENCE: the coherence limit needs COHERENCE rasters")
+        mean_coh = corrections.mean_coherence(stack, run, SubProgress(progress, 0, 40)) \
+            if stack.coh_paths is not None else None
+        triplets = network_mod.closure_triplets(net)
+        misfit = None
+        if max_loop > 0 and not len(triplets):
+            feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
+        elif max_loop > 0:
+            misfit = corrections.loop_misfit(stack, triplets, run=run, progress=SubProgress(progress, 40, 80),
+                                             coherence_threshold=self.parameterAsDouble(parameters, "LOOP_COHERENCE",
+                                                                                        context))
+        text = {k: self.parameterAsString(parameters, k, context) or "" for k in
+                ("EXCLUDE_DATES", "DROP_PAIRS", "START_DATE", "END_DATE")}
+        edit = network_mod.modify_network(
+            net, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
+            max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+            mean_coherence=mean_coh, min_mean_coherence=min_coh,
+            exclude_dates=[s for s in text["EXCLUDE_DATES"].replace(";", ",").split(",")],
+            exclude_pairs=[s for s in text["DROP_PAIRS"].replace(";", ",").split(",")],
+            start_date=text["START_DATE"] or None, end_date=text["END_DATE"] or None,
+            triplets=triplets, loop_misfit_rad=misfit, max_loop_misfit_rad=max_loop or None,
+            keep_connected=self.parameterAsBool(parameters, "KEEP_CONNECTED", context),
+            allow_disconnected=self.parameterAsBool(parameters, "ALLOW_DISCONNECTED", context))
+        for i, why in sorted(edit.reasons.items()):
+            feedback.pushInfo(f"dropped {stack.names[i]}: {why}")
+        for i in edit.restored:
+            feedback.pushInfo(f"put back {stack.names[i]} to keep the network connected")
+        if edit.dates_out or len(edit.subsets) > 1:
+            feedback.pushWarning(network_mod.disconnection_message(edit).replace("the drops disconnect", "accepted: "
+                                                                                 "the drops disconnect"))
+        feedback.pushInfo(f"kept {edit.n_kept} of {net.n_pairs} interferograms")
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        os.makedirs(out_dir, exist_ok=True)
+        for i in np.flatnonzero(edit.keep):
+            corrections.link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
+        progress.set_progress(100)
+        return folder_and_report(self, parameters, context, out_dir, lambda: network_mod.edit_table(
+            net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))

@@ -1,0 +1,93 @@
+"""pcaatmosphere."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ....algorithms import engine
+from ....algorithms.corrections import pca
+from ...inputs import declare, knobs, layers
+from ...inputs.feedback import FeedbackProgress
+from ...io import corrections, points, styles
+from .._base import GeohazardAlgorithm, tool
+from ._common import step_dates
+
+
+@tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)", group="corrections",
+      tags="PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
+      page="corrections", engine=True)
+class PcaAtmosphere(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
+    HELP = (
+        "Removes tropospheric artefacts from a displacement time series with principal components computed block "
+        "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "
+        "early warning). In each square tile (tiles overlap by half and are blended, so no seam shows) the series is "
+        "decomposed into principal components (SVD about its temporal mean, from the dates' Gram matrix); for "
+        "each leading component, the part of its temporal signature that a smooth deformation model (polynomial "
+        "in time, annual cycle, declared steps) does not explain is atmosphere when it is white in time (lag-one "
+        "autocorrelation below MAX_AUTOCORR: the delay of one date is independent of the next), and it is "
+        "removed. Deformation that follows the model is kept, including when it shares a component with the "
+        "delays. What is removed is orthogonal to the model: velocities are unchanged, the displacement of each "
+        "date is cleaned.\n\n"
+        "<b>When to use it</b> (synthetic stacks, docs/corrections.md): it removes turbulent and randomly "
+        "stratified delays better than phase-elevation fits (which also bend deformation that correlates with "
+        "elevation); it keeps a delay that follows the seasons (phase-elevation removes it); it needs many dates "
+        "(refused below 3 x the model terms; 30+ recommended); a surge outside the model is partly removed unless "
+        "its date is given in STEP_DATES.\n\n"
+        "<b>Time series</b>: one band per date, date as band description, mm, as written by the SBAS tool.\n"
+        "<b>Tile size</b> (TILE_PIXELS, pixels, default 64): larger than the deforming areas of interest and than the "
+        "correlation length of the turbulence.\n"
+        "<b>Maximum autocorrelation</b> (default 0.5): white leftovers (below it) are atmosphere.\n"
+        "<b>Model</b>: polynomial order (default 2), annual terms (default on), step dates (YYYY-MM-DD).\n\n"
+        "<b>Outputs</b>: corrected time series (same layout), optional estimated atmospheric delay per date (mm), "
+        "optional number of components removed per tile."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
+        self.addParameter(declare.integer("TILE_PIXELS", "Tile size (pixels)", 64, 8, 4096))
+        self.addParameter(declare.number("MAX_AUTOCORR",
+                                         "Leftover signatures less autocorrelated than this are atmosphere", 0.5, 0.0,
+                                         0.95))
+        self.addParameter(declare.integer("POLY_ORDER", "Polynomial order of the deformation model", 2, 0, 4))
+        self.addParameter(declare.boolean("ANNUAL", "Annual cycle in the deformation model", True))
+        self.addParameter(declare.text("STEP_DATES",
+                                       "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
+        self.addParameter(declare.raster_out("OUTPUT_ATMOSPHERE", "Estimated atmospheric delay (mm)", optional=True,
+                                             create=False))
+        self.addParameter(declare.raster_out("OUTPUT_COMPONENTS", "Components removed per tile (count)", optional=True,
+                                             create=False))
+
+    def check(self, parameters, context):
+        step_dates(self, parameters, context)
+
+    def process(self, parameters, context, feedback):
+        info = self.raster_info(parameters, "INPUT", context)
+        dates = points.raster_dates(info, "INPUT")
+        g = pca.smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
+                             poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+                             step_dates=step_dates(self, parameters, context))
+        tile = self.parameterAsInt(parameters, "TILE_PIXELS", context)
+        max_autocorr = self.parameterAsDouble(parameters, "MAX_AUTOCORR", context)
+        func = functools.partial(pca.pca_engine_block, g=g, tile=tile, max_autocorr=max_autocorr)
+        per_row = info.width * len(dates) * 4.0 * 3  # float32 input, delay and output
+        run = knobs.run_settings(self, parameters, context)
+        rows = max(1, int(engine.max_memory_bytes(run.max_memory_mb) // max(per_row * tile,
+                                                                            1)) - 2) * tile  # 2 tiles of halo
+        # overlapping tiles reach one tile beyond a block's rows: halo = tile (the result does not
+        # depend on the blocks)
+        plan = engine.plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)), halo=tile)
+        meta = corrections.series_metadata(info.path,
+                                           {"PCA_ATMOSPHERE": f"tile {tile} px, max autocorrelation {max_autocorr}"})
+        spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_ATMOSPHERE": ("atmosphere_mm", "series"),
+                "OUTPUT_COMPONENTS": ("n_removed", "band")}
+        paths = layers.output_paths(self, parameters, spec, context, optional=("OUTPUT_ATMOSPHERE",
+                                                                               "OUTPUT_COMPONENTS"))
+        corrections.run_series_blocks(info, dates, plan, func, {p: spec[k] for k, p in paths.items()}, run=run,
+                                      progress=FeedbackProgress(feedback), meta=meta, dtype=np.float32)
+        styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        return paths

@@ -1,0 +1,66 @@
+"""rampremoval."""
+
+from __future__ import annotations
+
+from ....algorithms.corrections import ramps
+from ...inputs import declare, knobs, layers, stacks
+from ...inputs.feedback import FeedbackProgress
+from ...io import ramps as ramps_io
+from .._base import StackAlgorithm, tool
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
+
+EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the deformation)",
+                 "Fit on the mask, capped at the largest gradient", "Refuse"]
+
+
+@tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)", group="corrections",
+      tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
+      engine=True)
+class RampRemoval(StackAlgorithm):
+    HELP = (
+        "Removes orbital / ionospheric / long-wavelength ramps from unwrapped interferograms: a linear "
+        "(c0 + c1 x + c2 y) or quadratic (+ x2, y2, xy) surface is fitted by least squares on the pixels of a "
+        "stable mask and subtracted everywhere, as MintPy's remove_ramp (Yunjun et al. 2019, "
+        "doi:10.1016/j.cageo.2019.104331). <b>Per interferogram</b>: each keeps its own surface. <b>Per date</b>: "
+        "the surfaces are inverted on the network (one per date) and each interferogram loses the difference of "
+        "its two dates' surfaces, so a deformation ramp seen in one interferogram only is not removed.\n\n"
+        + STACK_HELP + MASK_HELP + OUTPUT_HELP +
+        "<b>Extrapolation</b>: a surface fitted on a mask that does not surround the scene (a stable strip along "
+        "one edge) is extrapolated over the rest; the log says so with its size at the far edge. By default the "
+        "surfaces are then fitted on every coherent pixel (the trend guard below keeps the deformation); or fit "
+        "on the mask and cap, or refuse.\n"
+        "<b>Largest gradient</b> (mm of LOS per km, 0 = from the wavelength: 3 mm/km at C-band, growing as the "
+        "wavelength squared for the ionosphere): a surface whose range over the scene exceeds it times the "
+        "scene's diagonal is scaled down to it (orbits make millimetres over a few tens of km).\n"
+        "<b>Trend guard</b> (per date, default 2; 0 = off): the trend of each ramp term over the dates changes the "
+        "velocity. It is compared with the trend that random ramps of the size seen from date to date (fitted on "
+        "every coherent pixel) could make: within 2 standard errors it is removed; beyond, only the share "
+        "(2 / t)^2 is removed and the rest is kept as deformation (a bowl's flank is not turned into a tilt).\n"
+        "<b>Report</b> (CSV): per interferogram the coefficients removed (x and y scaled to -1..1 over the grid), "
+        "pixels used, RMS on the mask before and after the fitted surface (input unit). Checked against MintPy "
+        "1.6.4 deramp (docs/corrections.md)."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.enum("RAMP_TYPE", "Ramp", ["Linear", "Quadratic"]))
+        self.addParameter(declare.enum("MODE", "Fit", MODES))
+        mask_inputs(self)
+        self.addParameter(declare.enum("EXTRAPOLATION", "When the mask does not surround the scene", EXTRAPOLATION))
+        self.addParameter(declare.number("MAX_GRADIENT_MM_KM", "Largest ramp gradient of one date (mm/km, 0 = from "
+                                         "the wavelength)", 0.0, 0.0))
+        self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the ramps' trend beyond this many standard "
+                                         "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
+        output_folder(self, "Interferograms without ramps (folder)")
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run)
+        v = self.values(parameters, context, "RAMP_TYPE", "COHERENCE_THRESHOLD", "MODE", "MIN_PIXELS", "TREND_GUARD",
+                        "MAX_GRADIENT_MM_KM", "EXTRAPOLATION")
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        rows = ramps_io.remove_ramps(
+            stack, kind=ramps.RAMP_KINDS[v.RAMP_TYPE], mask=layers.fit_mask(self, parameters, context, stack.info),
+            coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
+            trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
+            out_dir=out_dir, run=run, progress=progress)
+        return folder_and_report(self, parameters, context, out_dir, rows)

@@ -1,0 +1,98 @@
+"""referencepoint."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessingOutputString,
+)
+
+from ....algorithms.corrections import reference
+from ....algorithms.progress import SubProgress
+from ...inputs import declare, knobs, layers, stacks
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, corrections, vector
+from .._base import StackAlgorithm, tool
+from ._common import STACK_HELP
+
+
+@tool("referencepoint", "Reference point (coherent and stable)", group="corrections",
+      tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
+class ReferencePoint(StackAlgorithm):
+    HELP = (
+        "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
+        "neighbourhood is coherent (MintPy reference_point: maximum average coherence) and which moves like the "
+        "coherent majority of the scene: the weighted stacking rate of each pixel (Sandwell & Price 1998, "
+        "doi:10.1029/1998JB900010) is compared with their median, and score = window-mean coherence x "
+        "exp(-|rate - median| / (3 MAD)) is maximised. A very coherent pixel in a subsidence bowl thus loses "
+        "to a coherent one outside it; where most of the scene moves (a city-wide subsidence bowl), give the "
+        "<b>stable area</b> (polygons and/or mask raster): the reference is then chosen inside it. Untick "
+        "<b>Stability</b> for the coherence-only choice.\n\n"
+        + STACK_HELP +
+        "<b>Window</b>: side of the neighbourhood (pixels, odd; 5 as the SBAS tool).\n\n"
+        "<b>Outputs</b>: the point (GeoPackage in the interferograms' CRS: ROW, COL, COHERENCE, RATE in input "
+        "unit per year, SCORE), REFERENCE_POINT as text 'x,y [CRS]' to wire into the SBAS tool's REFERENCE in a "
+        "model, and a CSV of the best candidates."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.integer("WINDOW", "Window (pixels)", 5, 1, 51))
+        self.addParameter(declare.boolean("STABILITY", "Prefer pixels that move like the scene (stability)", True))
+        self.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))
+        self.addParameter(declare.raster("MASK", "Mask raster (non-zero = allowed)", optional=True))
+        self.addParameter(declare.vector_out("OUTPUT", "Reference point", "point"))
+        self.addParameter(declare.file_out("OUTPUT_REPORT", "Candidates (CSV)", "CSV files (*.csv)", optional=True))
+        self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run)
+        choice = choose_reference(stack, run, SubProgress(progress, 0, 90),
+                                  window=self.parameterAsInt(parameters, "WINDOW", context),
+                                  stability=self.parameterAsBool(parameters, "STABILITY", context),
+                                  allowed=layers.fit_mask(self, parameters, context, stack.info))
+        info = stack.info
+        x, y = info.pixel_centres(choice.row, choice.col)
+        out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        vector.write_vector(out, {"ROW": np.array([choice.row]), "COL": np.array([choice.col]),
+                                  "COHERENCE": np.array([choice.coherence]), "RATE": np.array([choice.rate]),
+                                  "SCORE": np.array([choice.score])}, crs_wkt=info.crs_wkt, x=np.array([float(x)]),
+                            y=np.array([float(y)]))
+        authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
+        text = f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
+        feedback.pushInfo(f"Reference point: row {choice.row}, column {choice.col} ({text}); window coherence "
+                          f"{choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median {choice.median_rate:.4g} "
+                          "(input unit per year)")
+        result = {"OUTPUT": out, "REFERENCE_POINT": text}
+        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
+        if rep:
+            rows = []
+            for k, c in enumerate(choice.candidates, 1):
+                cx, cy = info.pixel_centres(c["row"], c["col"])
+                rows.append({"rank": k, **c, "x": float(cx), "y": float(cy)})
+            result["OUTPUT_REPORT"] = corrections.write_csv(rep, rows)
+        return result
+
+
+def choose_reference(stack: corrections.Stack, run, progress, *, window: int = 5,
+                     stability: bool = True, allowed=None) -> reference.ReferenceChoice:
+    """The coherence + stability reference of a stack (one block pass, then :func:`reference.select_reference`)."""
+    h, w = stack.info.shape
+    maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
+    if stack.coh_paths is not None:
+        maps["coh"] = np.zeros((h, w))
+    span = stack.network.temporal_baseline_days / 365.25
+
+    def put(block, out):
+        for k, v in out.items():
+            maps[k][block.row0:block.row1] = v
+
+    blocks.run_blocks(stack.plan(copies=3.0), functools.partial(reference.reference_sums_block, span_years=span,
+                                                                signs=stack.signs),
+                      put, sources=stack.sources(coherence=True), run=run, progress=progress)
+    rate = reference.stacking_rate(maps["sdt"], maps["dt2"])
+    return reference.select_reference(maps["count"], stack.m, rate=rate, mean_coherence=maps.get("coh"),
+                                      window=window, stability=stability, allowed=allowed)

@@ -1,0 +1,116 @@
+"""troposphericcorrection."""
+
+from __future__ import annotations
+
+from ....algorithms.errors import GeohazardError
+from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
+from ...io import troposphere
+from .._base import StackAlgorithm, tool
+from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
+
+TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
+                 "External zenith delay maps (GACOS .ztd or per-date GeoTIFFs)"]
+
+
+@tool("troposphericcorrection", "Tropospheric correction (phase-elevation or GACOS / zenith delay maps)",
+      group="corrections",
+      tags=("troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,correction,interferogram,"
+            "MintPy,LiCSBAS"),
+      page="corrections", former=(Alias("INCIDENCE_ANGLE", ids.INCIDENCE),), engine=True)
+class TroposphericCorrection(StackAlgorithm):
+    HELP = (
+        "Removes the tropospheric delay from unwrapped interferograms.\n\n"
+        "<b>Phase-elevation</b> (stratified troposphere; Doin et al. 2009, doi:10.1016/j.jappgeo.2009.03.010; "
+        "MintPy tropo_phase_elevation; LiCSBAS): per interferogram, phase = c0 + k1 h (+ k2 h2) is fitted on the "
+        "mask with the DEM height h, and the height terms are removed (zero at the DEM's lowest point). "
+        "<b>Window</b> "
+        "(pixels, 0 = whole image): square windows get their own coefficients, interpolated bilinearly between "
+        "window centres (stratification changing across a large scene); a window with too few pixels or no "
+        "relief uses the whole-image fit. <b>Per date</b>: coefficients inverted on the network (one per date). "
+        "<b>Correlation threshold</b> (as MintPy -t, default 0 = always correct): an interferogram (window) "
+        "whose phase-height correlation is weaker is left as it is.\n"
+        "<b>High-pass filter</b> (pixels, default 3; 0 = off): the phase and the heights lose their local mean "
+        "(Gaussian of that many pixels) before the fit, so a subsidence bowl, a ramp or any signal smoother than "
+        "the filter does not bias the slope, while the relief's texture still measures it (band-pass estimation, "
+        "Lin et al. 2010, doi:10.1029/2010GC003228; Bekaert et al. 2015, doi:10.1002/2014JB011558); only the "
+        "height terms are removed, unfiltered.\n"
+        "<b>Trend guard</b> (per date, default 2; 0 = off): deformation that correlates with height makes the "
+        "per-date slope grow with time. The trend of the per-date slopes is compared with its standard error "
+        "from their scatter: within 2 standard errors it is atmosphere and removed; beyond, only the share "
+        "(2 / t)^2 is removed and the rest - what tracks time - is kept as deformation, so the velocity is not "
+        "bent. The log says when the per-interferogram slope tracks the pairs' time span (correlation with the "
+        "temporal baseline), the trend, its t and the share removed; the report has the slope, correlation and "
+        "the RMS removed per interferogram.\n"
+        "<b>External delay maps</b>: a folder with one zenith total delay map per date in metres: GACOS "
+        "(Yu et al. 2018, doi:10.1029/2017JB015305) YYYYMMDD.ztd with YYYYMMDD.ztd.rsc, or YYYYMMDD.ztd.tif / any "
+        "GeoTIFF whose name has the date. Each is resampled (bilinear) onto the interferograms' grid, projected to "
+        "the line of sight (/ cos(incidence): a raster in degrees or one constant angle) and each interferogram "
+        "loses delay(second date) - delay(first date), converted to its unit (MintPy tropo_gacos). Every date of "
+        "the stack needs a map (the missing dates are named); maps of other dates are ignored and listed.\n\n"
+        + STACK_HELP +
+        "<b>DEM</b>: heights in metres on the interferograms' grid (same size, origin, pixel size and CRS).\n"
+        + MASK_HELP + OUTPUT_HELP +
+        "<b>Report</b> (CSV): per interferogram the coefficients (phase-elevation: per window: mm or radians per "
+        "km of height) or the removed delay's spatial standard deviation (delay maps)."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.enum("METHOD", "Method", TROPO_METHODS))
+        self.addParameter(declare.raster("DEM", "DEM (m, same grid; phase-elevation)", optional=True))
+        self.addParameter(declare.enum("MODE", "Fit (phase-elevation)", MODES))
+        self.addParameter(declare.integer("WINDOW", "Window size (pixels, 0 = whole image; phase-elevation)", 0, 0))
+        self.addParameter(declare.number("CORRELATION_THRESHOLD",
+                                         "Minimum phase-height correlation to correct (0 = always)", 0.0, 0.0, 1.0))
+        self.addParameter(declare.number("FILTER_PIXELS",
+                                         "High-pass filter before the fit (pixels, 0 = off; phase-elevation)", 3.0, 0.0,
+                                         100.0))
+        self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the slope's trend beyond this many standard "
+                                         "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
+        mask_inputs(self)
+        self.addParameter(declare.file("DELAYS",
+                                       "Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)",
+                                       folder=True, optional=True))
+        self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees, delay maps)",
+                                         optional=True))
+        self.addParameter(declare.number(ids.INCIDENCE,
+                                         "Incidence angle when no raster (degrees, delay maps; 0 = not given)", 0.0,
+                                         0.0, 80.0))
+        output_folder(self, "Tropospheric-corrected interferograms (folder)")
+
+    def check(self, parameters, context):
+        super().check(parameters, context)
+        method = self.parameterAsEnum(parameters, "METHOD", context)
+        if method < 2 and not parameters.get("DEM"):
+            raise GeohazardError("DEM: the phase-elevation correction needs a DEM (heights in metres on the "
+                                 "interferograms' grid)")
+        if method == 2 and not parameters.get("DELAYS"):
+            raise GeohazardError("DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)")
+        if method == 2 and not parameters.get("INCIDENCE_RASTER") and \
+                not self.parameterAsDouble(parameters, ids.INCIDENCE, context):
+            raise GeohazardError("INCIDENCE_RASTER / INCIDENCE: the zenith delays are projected to the line of "
+                                 "sight with the incidence angle; give a raster or a constant angle in degrees")
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.correction_stack(self, parameters, context, feedback, run)
+        method = self.parameterAsEnum(parameters, "METHOD", context)
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        if method == 2:
+            inc = self.raster_path(parameters, "INCIDENCE_RASTER", context) \
+                if parameters.get("INCIDENCE_RASTER") else ""
+            rows = troposphere.correct_with_delays(
+                stack, self.parameterAsFile(parameters, "DELAYS", context), incidence_path=inc,
+                incidence_deg=self.parameterAsDouble(parameters, ids.INCIDENCE, context), out_dir=out_dir, run=run,
+                progress=progress)
+        else:
+            v = self.values(parameters, context, "COHERENCE_THRESHOLD", "WINDOW", "MODE", "MIN_PIXELS",
+                            "CORRELATION_THRESHOLD", "FILTER_PIXELS", "TREND_GUARD")
+            rows = troposphere.correct_phase_elevation(
+                stack, self.raster_path(parameters, "DEM", context), order=method + 1,
+                mask=layers.fit_mask(self, parameters, context, stack.info), coherence_threshold=v.COHERENCE_THRESHOLD,
+                window=v.WINDOW, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
+                correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
+                out_dir=out_dir, run=run, progress=progress)
+        return folder_and_report(self, parameters, context, out_dir, rows)

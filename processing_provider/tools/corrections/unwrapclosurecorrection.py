@@ -1,0 +1,124 @@
+"""unwrapclosurecorrection."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+from ....algorithms.corrections import closure
+from ...inputs import declare, ids, knobs, stacks
+from ...inputs.aliases import Alias
+from ...inputs.declare import UNITS_HELP
+from ...inputs.feedback import FeedbackProgress
+from ...io import corrections, styles
+from .._base import StackAlgorithm, tool
+
+
+@tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure", group="corrections",
+      tags="unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS",
+      main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
+      former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
+class UnwrapClosureCorrection(StackAlgorithm):
+    OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
+    HELP = (
+        "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
+        "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
+        "statistics. Method of MintPy's unwrap_error_phase_closure (Yunjun et al. 2019, "
+        "doi:10.1016/j.cageo.2019.104331): the integer closure ambiguities K = round(C phi / 2 pi) of a pixel are "
+        "explained by the sparsest integer cycles U added to the interferograms, min sum|C U + K| + alpha sum|U|, "
+        "solved exactly (mixed-integer programme, scipy HiGHS) once per distinct closure pattern.\n\n"
+        "<b>Safeguards</b> (so that no error is created): a correction must close at least two loops (alpha = 1.5 "
+        "per cycle: one failing loop alone is never 'fixed'); a loop is used at a pixel only when its closure is "
+        "within MAX_RESIDUAL_RAD of a whole number of cycles (closures near +-pi are noise); when another "
+        "correction explains the closures equally well (an interferogram in a single loop, two interferograms with "
+        "the same loops) the pixel is left unchanged and counted as ambiguous. Errors that shift a whole date by a "
+        "cycle are invisible to closures and stay.\n\n"
+        "<b>Inputs</b>: unwrapped interferograms (folder or list, date pair in each name, as for the SBAS tool), "
+        "optional coherence with COHERENCE_THRESHOLD (values below it are neither used nor corrected; without "
+        "coherence rasters it is not applied, with a warning), the unit/sign of the files.\n" + UNITS_HELP +
+        "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
+        "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
+        "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
+        "an unwrapping error) decides the integer closures. The outputs keep the input's own reference: only whole "
+        "cycles are added.\n"
+        "<b>Maximum cycles</b> (default 3): largest correction of one interferogram at one pixel.\n"
+        "<b>Bad-loop threshold</b> (default 1.5 rad, LiCSBAS loop_thre): a loop whose RMS closure is at or above it "
+        "is bad; an interferogram in bad loops only is flagged bad.\n\n"
+        "<b>Outputs</b>: OUTPUT folder with the corrected interferograms under the same file names (GeoTIFF, "
+        "ZSTD, same unit and sign as the input); number of cycles corrected per pixel (sum over interferograms); "
+        "number of non-closing loops (|closure| > pi) per pixel, band 1 before and band 2 after correction; a CSV per "
+        "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
+        "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
+        "interferograms, pixels, RMS closure, shares before and after, bad).\n"
+        "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
+        "fit in it, and GDAL's cache is held to half of it while the tool runs."
+    )
+
+    def input_raster_files(self, parameters, context):
+        return stacks.stack_raster_files(self, parameters, context)
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
+                                         "Values with a lower coherence are neither used nor corrected (0 = all)", 0.0,
+                                         0.0, 1.0))
+        self.addParameter(declare.integer("MAX_CYCLES", "Largest correction of one interferogram at one pixel (cycles)",
+                                          3, 1, 20))
+        self.addParameter(declare.number("LOOP_THRESHOLD_RAD", "Bad-loop threshold: RMS closure (rad)", 1.5, 0.01,
+                                         10.0))
+        self.addParameter(declare.number("MAX_RESIDUAL_RAD", "Loop used at a pixel when its closure is this close "
+                                         "to whole cycles (rad)", 1.5, 0.1, 3.0, advanced=True))
+        self.addParameter(declare.folder_out("OUTPUT", "Corrected interferograms folder"))
+        self.addParameter(declare.raster_out("OUTPUT_CYCLES", "Cycles corrected per pixel (count)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_NONCLOSING", "Non-closing loops per pixel (before, after)",
+                                             optional=True))
+        self.addParameter(declare.file_out("OUTPUT_STATS", "Loop-closure statistics per interferogram",
+                                           "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.file_out("OUTPUT_LOOPS", "Loop-closure statistics per loop", "CSV files (*.csv)",
+                                           optional=True, create=False))
+
+    def process(self, parameters, context, feedback):
+        run = knobs.run_settings(self, parameters, context)
+        with corrections.closure_cache_limit(run.max_memory_mb):
+            return self._process(parameters, context, feedback, run)
+
+    def _process(self, parameters, context, feedback, run):
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        net, info = stack.network, stack.info
+        triplets = closure.network_triplets(net.pairs)
+        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        out_paths = corrections.corrected_paths(stack, out_dir)
+        os.makedirs(out_dir, exist_ok=True)
+        min_coh = self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context)
+        if min_coh > 0 and not stack.has_coherence:
+            feedback.pushWarning(f"COHERENCE_THRESHOLD {min_coh:g} is not applied: no COHERENCE rasters were given, "
+                                 "so every value is used and may be corrected")
+            min_coh = 0.0
+        cycle_mm = stack.wavelength_m * 1000.0 / 2.0
+        offsets = corrections.network_closure_offsets(stack, triplets, cycle_mm)
+        feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
+                          "the network (offsets of the interferograms), removed before rounding (cycles): "
+                          + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
+        func = functools.partial(
+            closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+            max_cycles=self.parameterAsInt(parameters, "MAX_CYCLES", context),
+            max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
+            mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
+        # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
+        plan, tile_rows = closure.closure_plan(info.height, info.width, net.n_pairs, triplets.n, min_coh > 0,
+                                                 run.max_memory_mb)
+        extra = {k: self.parameterAsOutputLayer(parameters, k, context)
+                 for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
+        tables = {k: self.parameterAsFileOutput(parameters, k, context)
+                  for k in ("OUTPUT_STATS", "OUTPUT_LOOPS") if parameters.get(k)}
+        stats = corrections.run_closure_correction(
+            stack, triplets, func, plan, out_paths, extra, tables,
+            self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
+            run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows)
+        feedback.pushInfo(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
+                          f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
+                          "(ambiguous)")
+        for path in extra.values():
+            styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
+        return {"OUTPUT": out_dir, **extra, **tables}

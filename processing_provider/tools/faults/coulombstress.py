@@ -1,0 +1,96 @@
+"""coulombstress."""
+
+from __future__ import annotations
+
+import functools
+
+from ....algorithms import engine
+from ....algorithms.elastic import grid_blocks, stress
+from ....algorithms.errors import GeohazardError
+from ...inputs import aliases, declare, ids, knobs
+from ...inputs.aliases import Alias
+from ...inputs.declare import km_parameter
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, raster, styles
+from .._base import GeohazardAlgorithm, tool
+from ._common import (
+    COMMON_SOURCE_HELP,
+    COULOMB_UNITS_HELP,
+    OKADA_KERNELS,
+    UNITS,
+    _CoulombParams,
+    _FaultSourceMixin,
+    _grid,
+)
+
+
+@tool("coulombstress", "Coulomb stress change maps", group="faults",
+      tags="Coulomb,stress,CFS,fault,earthquake,triggering", kernels=OKADA_KERNELS, page="faults",
+      former=aliases.DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km",
+                                               old_minimum=0.01),),
+      engine=True)
+class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
+    HELP = (
+        "Coulomb failure stress change (dCFS), shear and normal stress change on receiver faults, mapped at one "
+        "or several depths, from source fault slip (Okada 1992 half-space).\n\n" + COMMON_SOURCE_HELP +
+        "<b>Receivers</b>: a fixed strike/dip/rake (right-hand rule; rake 0 left-lateral, 90 reverse, 180 "
+        "right-lateral) or, with <b>optimally oriented planes</b>, the planes best oriented for failure under "
+        "the regional stress of the Coulomb file (S1..S3, compression positive). The two conjugate optimal planes "
+        "have the same dCFS (King et al. 1994), so the shear and normal bands are those of the plane picked by a "
+        "fixed rule: the larger dCFS when the two differ by more than 1e-6 of it, else the gentler dip, then the "
+        "smaller dip-direction azimuth (0-360), two vertical planes the smaller strike (0-180).\n"
+        "<b>Depths</b>: km, comma separated. <b>Friction</b>: effective mu'. <b>Stress unit</b>: bar, MPa or kPa.\n"
+        "<b>Extent</b> (map coordinates) and <b>pixel size</b> (km): the output grid, in the faults' CRS.\n"
+        + COULOMB_UNITS_HELP.format(pixel=", PIXEL_SIZE_KM", pixel_old=", PIXEL_SIZE") + "\n"
+        "<b>Output</b>: GeoTIFF with 3 bands per depth: dCFS, shear (positive in the rake direction), normal "
+        "(positive = unclamping); dCFS = shear + mu' normal; bands named by depth in km (dcfs_bar_5km, "
+        "shear_bar_5km, normal_bar_5km). Points on a source edge are nodata.\n"
+        "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
+        "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
+    )
+    IDS = "OPTIMAL"
+    DEPTH_UNIT = "km"
+
+    def initAlgorithm(self, config=None):
+        self.add_source_parameters()
+        self.add_coulomb_parameters()
+        self.addParameter(declare.boolean(self.OPTIMAL,
+                                          "Optimally oriented planes (needs the regional stress of a Coulomb file)",
+                                          False))
+        self.addParameter(declare.extent(self.EXTENT, "Output extent"))
+        self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Coulomb stress change"))
+
+    def check(self, parameters, context):
+        super().check(parameters, context)
+        if self.parameterAsBool(parameters, self.OPTIMAL, context) and not parameters.get(self.COULOMB_INP):
+            raise GeohazardError(self.tr("OPTIMAL needs a regional stress: give it through COULOMB_INP (S1..S3 "
+                                         "lines)."))
+
+    def process(self, parameters, context, feedback):
+        faults, crs, cin = self.read_sources(parameters, context)
+        mu, nu, friction = self.material(parameters, context, cin, feedback)
+        depths = self.depths_m(parameters, context)
+        unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
+        optimal = self.parameterAsBool(parameters, self.OPTIMAL, context)
+        regional = stress.regional_stress_tensor(cin.regional) if (optimal and cin is not None) else None
+        rec = {} if optimal else {
+            "strike_deg": self.parameterAsDouble(parameters, self.RECEIVER_STRIKE, context),
+            "dip_deg": self.parameterAsDouble(parameters, self.RECEIVER_DIP, context),
+            "rake_deg": self.parameterAsDouble(parameters, self.RECEIVER_RAKE, context)}
+        px_m = 1000.0 * self.parameterAsDouble(parameters, self.PIXEL_SIZE_KM, context)
+        gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT,
+                                 aliases.id_given(self, parameters, self.PIXEL_SIZE_KM), px=px_m)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        desc = [f"{k}_{unit}_{d / 1000.0:g}km" for d in depths for k in ("dcfs", "shear", "normal")]
+        func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
+                                 regional=regional, shear_modulus_pa=mu, poisson=nu, friction=friction, receiver=rec,
+                                 scale_pa=scale)
+        plan = engine.plan_blocks(nrows, ncols, block_rows=max(1, 50_000 // max(ncols,
+                                                                                1)))  # kernel temporaries per point
+        blocks.run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
+                          progress=FeedbackProgress(feedback), background_write=True,
+                          writers={"stress": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
+                                                          crs_wkt=crs.toWkt(), count=len(desc), descriptions=desc)})
+        styles.style_raster_diverging(out_path, context=context, band=1, invert=True)
+        return {self.OUTPUT: out_path}

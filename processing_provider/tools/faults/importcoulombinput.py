@@ -1,0 +1,70 @@
+"""importcoulombinput."""
+
+from __future__ import annotations
+
+from osgeo import ogr
+
+from ....algorithms.elastic import coulomb_inp, faults, okada
+from ...inputs import declare
+from ...io import vector
+from ...io.faults import (
+    fault_fields,
+    require_projected_crs,
+    trace_wkb,
+)
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", group="faults", tags="Coulomb,.inp,fault,import",
+      main=("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"), page="faults")
+class ImportCoulombInput(GeohazardAlgorithm):
+    HELP = (
+        "Reads a Coulomb 3.x input file and writes its faults as line layers (top edges, start -> finish, the "
+        "fault dipping to the right), so Coulomb users can use them in the other fault tools.\n\n"
+        "<b>Input</b>: .inp file (Kode 100 slip, 200/300 opening, 400 point sources; Kode 500 is refused).\n"
+        "<b>CRS</b> and <b>origin</b>: the file's local km frame (x east, y north) is placed at ORIGIN_EAST, "
+        "ORIGIN_NORTH (m) in this projected CRS.\n\n"
+        "<b>Outputs</b>: sources (faults with slip) and receivers (faults without), with fields name, kode, "
+        "dip_deg, top_m, bottom_m, slip_m, rake_deg, strike_slip_m (left-lateral +), dip_slip_m (reverse +), "
+        "opening_m, right_lat_m (Coulomb's sign) and reverse_m. Elastic constants, friction and the regional "
+        "stress are reported in the log.\n"
+        "Reference: Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
+    )
+    IDS = "OUTPUT_SOURCES OUTPUT_RECEIVERS"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.file(self.INPUT, "Coulomb input file", extension="inp"))
+        self.addParameter(declare.crs(self.CRS, "Projected CRS of the output", "EPSG:32610"))
+        self.addParameter(declare.number(self.ORIGIN_EAST, "Frame origin, easting (map coordinate, m)", 0.0))
+        self.addParameter(declare.number(self.ORIGIN_NORTH, "Frame origin, northing (map coordinate, m)", 0.0))
+        self.addParameter(declare.vector_out(self.OUTPUT_SOURCES, "Source faults", "line"))
+        self.addParameter(declare.vector_out(self.OUTPUT_RECEIVERS, "Receiver faults", "line", optional=True))
+
+    def process(self, parameters, context, feedback):
+        crs = self.parameterAsCrs(parameters, self.CRS, context)
+        require_projected_crs(crs, self.CRS)
+        cin = coulomb_inp.read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))
+        e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
+        n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
+        feedback.pushInfo(self.tr(
+            f"Poisson {cin.poisson}, Young {cin.young_pa:.4g} Pa (shear modulus {cin.shear_modulus_pa:.4g} Pa), "
+            f"friction {cin.friction}, calculation depth {cin.calc_depth_m / 1000.0:g} km (use it in DEPTHS), "
+            f"regional stress (azimuth, plunge, Pa, compression +) {cin.regional}"))
+        results = {}
+        for key, mask in ((self.OUTPUT_SOURCES, cin.is_source), (self.OUTPUT_RECEIVERS, ~cin.is_source)):
+            if not parameters.get(key) and key == self.OUTPUT_RECEIVERS:
+                continue
+            points = mask & (cin.faults.kind == okada.KIND_POINT)
+            if points.any():
+                feedback.pushWarning(self.tr(f"{int(points.sum())} Kode 400 point source(s) are not written as lines; "
+                                             f"use the .inp file directly in the fault tools (COULOMB_INP)"))
+            mask = mask & ~points
+            f = cin.faults.subset(mask)
+            out = self.parameterAsOutputLayer(parameters, key, context)
+            vector.write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=trace_wkb(f, e0, n0),
+                                geometry_type=ogr.wkbLineString)
+            results[key] = out
+            if key == self.OUTPUT_SOURCES and len(f):
+                m0, mw = faults.moment(f, shear_modulus_pa=cin.shear_modulus_pa)
+                feedback.pushInfo(self.tr(f"{len(f)} sources: M0 = {m0:.4g} N m, Mw = {mw:.2f}"))
+        return results

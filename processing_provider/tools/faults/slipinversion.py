@@ -1,0 +1,142 @@
+"""slipinversion."""
+
+from __future__ import annotations
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+)
+
+from ....algorithms.elastic import faults, inversion
+from ....algorithms.errors import GeohazardError
+from ...inputs import aliases, declare, layers
+from ...inputs.feedback import FeedbackProgress
+from ...io.faults import read_fault_lines, write_slip_outputs
+from .._base import GeohazardAlgorithm, tool
+from ._common import OKADA_KERNELS
+
+
+@tool("slipinversion", "Slip inversion from InSAR (distributed slip)", group="faults",
+      tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
+      kernels=OKADA_KERNELS, page="faults", former=aliases.LOS_PAIR_ALIASES)
+class SlipInversion(GeohazardAlgorithm):
+    OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
+    HELP = (
+        "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
+        "elastic half-space (Okada 1992).\n\n"
+        "<b>LOS rasters</b>: coseismic LOS displacement in mm, positive toward the satellite, projected CRS "
+        "in metres; each with its incidence and heading (degrees; heading clockwise from north, right-looking).\n"
+        "<b>Fault trace</b>: line layer (top edge, fault dipping to the right); <b>dip</b>, <b>top</b> and "
+        "<b>bottom depth</b> (m); <b>patch length/width</b> (m) define the patches.\n"
+        "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
+        "so every patch's rake stays inside it. <b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
+        "at the corner of the L-curve (PNG output). <b>Ramp</b>: a plane per dataset is estimated with the slip.\n"
+        "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n"
+        "<b>Dip grid search</b> ('min,max,step'): the inversion is run for each dip with the smoothing chosen at "
+        "DIP (or given), the dip with the smallest RMS is kept and reported.\n\n"
+        "<b>Outputs</b>: slip patches (polygons: strike_slip_m left-lateral +, dip_slip_m reverse +, slip_m, "
+        "rake_deg, depth_m), quadtree samples (points: los_mm, model_mm, residual_mm, dataset), model and "
+        "residual rasters on the grid of the first LOS raster (mm), the L-curve PNG, and M0 (N m), Mw, RMS "
+        "(mm) and variance reduction.\n"
+        "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
+        "doi:10.1785/BSSA0820021018."
+    )
+    IDS = ("LOS_ASC LOS_DESC FAULT PATCH_LENGTH PATCH_WIDTH RAKE_MIN RAKE_MAX SMOOTHING QUADTREE_STD RAMP "
+           "DIP_SEARCH OUTPUT_PATCHES OUTPUT_SAMPLES OUTPUT_MODEL OUTPUT_RESIDUAL OUTPUT_LCURVE")
+
+    def initAlgorithm(self, config=None):
+
+        declare.add_los_pair(self)
+        self.addParameter(declare.features(self.FAULT, "Fault trace (line layer)", "line"))
+        for pid, label, default, lo, hi in (
+                (self.DIP, "Dip (degrees)", 60.0, 0.001, 90.0),
+                (self.TOP_DEPTH, "Top depth (m)", 0.0, 0.0, 1e6),
+                (self.BOTTOM_DEPTH, "Bottom depth (m)", 15000.0, 1.0, 1e6),
+                (self.PATCH_LENGTH, "Patch length along strike (m)", 2000.0, 10.0, 1e6),
+                (self.PATCH_WIDTH, "Patch width down dip (m)", 2000.0, 10.0, 1e6),
+                (self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
+                (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
+                (self.SMOOTHING, "Smoothing weight (0 = L-curve corner)", 0.0, 0.0, 1e6),
+                (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+                (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
+                (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
+            self.addParameter(declare.number(pid, label, default, lo, hi))
+        self.addParameter(declare.boolean(self.RAMP, "Estimate a ramp per dataset", True))
+        self.addParameter(declare.text(self.DIP_SEARCH, "Dip grid search 'min,max,step' in degrees (empty = use DIP)",
+                                       optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT_PATCHES, "Slip patches", "polygon"))
+        self.addParameter(declare.vector_out(self.OUTPUT_SAMPLES, "Quadtree samples", "point", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_MODEL, "Model LOS (mm)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_RESIDUAL, "Residual LOS (mm)", optional=True))
+        self.addParameter(declare.file_out(self.OUTPUT_LCURVE, "L-curve", "PNG files (*.png)", optional=True))
+        from qgis.core import QgsProcessingOutputNumber
+
+        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
+                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+            self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
+
+    def check(self, parameters, context):
+        if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
+                parameters, self.TOP_DEPTH, context):
+            raise GeohazardError(self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH."))
+        span = (self.parameterAsDouble(parameters, self.RAKE_MAX, context)
+                - self.parameterAsDouble(parameters, self.RAKE_MIN, context))
+        if not 0 < span <= 180:
+            raise GeohazardError(self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}."))
+
+    def _dips(self, parameters, context):
+        """The dips of DIP_SEARCH 'min,max,step' (None when empty: invert at DIP)."""
+        text = self.parameterAsString(parameters, self.DIP_SEARCH, context).strip()
+        if not text:
+            return None
+        try:
+            d0, d1, step = (float(t) for t in text.split(","))
+        except ValueError:
+            raise GeohazardError(f"{self.DIP_SEARCH}: expected 'min,max,step', got {text!r}") from None
+        if step <= 0 or d1 < d0:
+            raise GeohazardError(f"{self.DIP_SEARCH}: need min <= max and step > 0, got {text!r}")
+        return np.arange(d0, d1 + 1e-9, step)
+
+    def _faults(self, parameters, context, crs):
+        # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
+                    "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
+                    "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
+        traces, _, names, _ = read_fault_lines(self.parameterAsSource(parameters, self.FAULT, context),
+                                               name=self.FAULT, defaults=defaults, dest_crs=crs, context=context)
+        return faults.faults_from_traces(traces, dip_deg=defaults["dip"], top_m=defaults["top"],
+                                         bottom_m=defaults["bottom"], names=names)
+
+    def process(self, parameters, context, feedback):
+        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD)
+        crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
+        samples = inversion.concat_samples([d[5] for d in datasets])
+        feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
+        opts = dict(rake_range_deg=(self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                                    self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
+                    ramp=self.parameterAsBool(parameters, self.RAMP, context),
+                    poisson=self.parameterAsDouble(parameters, self.POISSON, context))
+        flts, dips = self._faults(parameters, context, crs), self._dips(parameters, context)
+        size = dict(patch_length_m=self.parameterAsDouble(parameters, self.PATCH_LENGTH, context),
+                    patch_width_m=self.parameterAsDouble(parameters, self.PATCH_WIDTH, context))
+        inversion.check_problem_size(flts, **size, n_samples=samples.east_m.size, dips_deg=dips)
+        res, patches, index, dip_table = inversion.invert_fault_slip(
+            samples, flts, **opts, **size, smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
+            shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+            dips_deg=dips, progress=FeedbackProgress(feedback, 0, 95))
+        feedback.pushInfo(f"{len(patches)} patches")
+        if dip_table is not None:
+            for dip, rms, mw in dip_table:
+                feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
+            feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
+        feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+                          f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
+        names = {self.OUTPUT_PATCHES: "patches", self.OUTPUT_SAMPLES: "samples", self.OUTPUT_MODEL: "model",
+                 self.OUTPUT_RESIDUAL: "residual", self.OUTPUT_LCURVE: "lcurve"}
+        paths = {names[k]: p for k, p in layers.output_paths(self, parameters, list(names)[:4], context,
+                                                             optional=list(names)[1:]).items()}
+        paths["lcurve"] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
+        written = write_slip_outputs(res, samples, patches, index, datasets[0], crs.toWkt(), paths,
+                                     model_options=opts, context=context, log=FeedbackProgress(feedback))
+        return {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction,
+                **{k: written[n] for k, n in names.items() if n in written}}

@@ -1,0 +1,143 @@
+"""losprojection."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.geometry import distortion as _dist
+from ....algorithms.geometry import los
+from ....algorithms.geometry import los_blocks as _losb
+from ...inputs import declare, knobs, layers
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, geometry, raster, styles
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("losprojection", "LOS projection to vertical and downslope", group="geometry",
+      tags="LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence",
+      main=("OUTPUT_VERTICAL", "OUTPUT_POINTS"), page="geometry", engine=True)
+class LosProjection(GeohazardAlgorithm):
+    OVERLAP = (("INPUT", "DEM"), ("POINTS", "DEM"), ("INPUT", "INCIDENCE_RASTER"))
+    HELP = (
+        "Projects line-of-sight (LOS) velocities onto the vertical (v_vert = v_los / u_up, i.e. / cos(incidence)) "
+        "and onto the steepest-descent direction of the terrain (V_SLOPE = V_LOS / C, C the cosine between the "
+        "LOS and the downslope unit vector from slope and aspect), for a raster and/or a point layer.\n\n"
+        "<b>LOS raster</b> (optional): velocity in mm/yr or displacement in mm, positive toward the "
+        "satellite; every band is projected (a time series stays a time series, band descriptions are kept). "
+        "<b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
+        "unit vectors are taken from los_east/los_north/los_up when present (EGMS), else from incidence_angle/"
+        "track_angle fields, else from the heading and incidence given here.\n"
+        "<b>Heading raster</b> (optional, rasters only): per-pixel heading, or the look-vector azimuth of "
+        "GAMMA/HyP3 (lv_phi) or ISCE (los band 2).\n"
+        "<b>DEM</b>: needed for the downslope projection (projected or geographic; slopes in metres). For a "
+        "raster it must be on the same grid; points are placed on it by their coordinates (any CRS).\n"
+        "<b>Minimum sensitivity</b>: V_SLOPE is left empty where |C| is below it (the projection would amplify "
+        "noise more than 1/|C|); default 0.3 (amplification <= 3.3).\n\n"
+        "Outputs: vertical and downslope rasters (diverging styles) and/or a point layer with v_los, v_vertical, "
+        "v_downslope (positive = moving downhill), sensitivity C, slope, aspect and the source feature id.\n"
+        "References: Cigna F. et al. (2012) doi:10.1016/j.rse.2011.03.004; Notti D. et al. (2014) "
+        "doi:10.1080/01431161.2014.894528."
+    )
+
+    IDS = "OUTPUT_VERTICAL OUTPUT_DOWNSLOPE"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.raster(self.INPUT, "LOS velocity raster", optional=True))
+        self.addParameter(declare.features(self.POINTS, "LOS velocity points", "point", optional=True))
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr, positive toward the satellite)",
+                                        self.POINTS, default="mean_velocity", numeric=True, optional=True))
+        self.addParameter(declare.raster(self.DEM, "DEM (metres)", optional=True))
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees clockwise from north)", -12.0, -360.0, 360.0))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.001, 89.999))
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (grid of the LOS raster)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
+        self.addParameter(declare.raster(self.HEADING_RASTER,
+                                         "Heading / look-vector azimuth raster (grid of the LOS raster)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", geometry.HEADING_KINDS))
+        self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"]))
+        self.addParameter(declare.number(self.MIN_SENSITIVITY, "Minimum |C| for the downslope projection", 0.3, 0.01,
+                                         1.0))
+        self.addParameter(declare.raster_out(self.OUTPUT_VERTICAL, "Vertical velocity", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_DOWNSLOPE, "Downslope velocity", optional=True, create=False))
+        self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Projected points", "point", optional=True,
+                                             create=False))
+
+    def check(self, parameters, context):
+        has_r, has_p = bool(parameters.get(self.INPUT)), bool(parameters.get(self.POINTS))
+        if not (has_r or has_p):
+            raise GeohazardError("give a LOS raster (INPUT) or a point layer (POINTS)")
+        if has_p and not parameters.get(self.OUTPUT_POINTS):
+            raise GeohazardError("POINTS given: set OUTPUT_POINTS")
+        if has_r and not (parameters.get(self.OUTPUT_VERTICAL) or parameters.get(self.OUTPUT_DOWNSLOPE)):
+            raise GeohazardError("INPUT given: set OUTPUT_VERTICAL and/or OUTPUT_DOWNSLOPE")
+        if parameters.get(self.OUTPUT_DOWNSLOPE) and not parameters.get(self.DEM):
+            raise GeohazardError("OUTPUT_DOWNSLOPE needs a DEM")
+        if has_r:
+            info = self.raster_info(parameters, self.INPUT, context)
+            for p in (self.DEM, self.INCIDENCE_RASTER, self.HEADING_RASTER):
+                if parameters.get(p):
+                    raster.check_same_grid([info, self.raster_info(parameters, p, context)], [self.INPUT, p])
+        if parameters.get(self.DEM):
+            geometry.metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
+
+    def process(self, parameters, context, feedback):
+        heading = float(_dist.check_heading(self.parameterAsDouble(parameters, self.HEADING, context), name="HEADING"))
+        incidence = float(los.check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
+                                              name=self.INCIDENCE))
+        look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
+        cmin = self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context)
+        dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None
+        result = {}
+        progress = FeedbackProgress(feedback, 0, 50 if parameters.get(self.POINTS) else 100)
+        if parameters.get(self.INPUT):
+            result.update(self._rasters(parameters, context, progress, dem, heading, incidence, look, cmin))
+        if parameters.get(self.POINTS):
+            progress = FeedbackProgress(feedback, 50 if parameters.get(self.INPUT) else 0, 100)
+            result[self.OUTPUT_POINTS] = self._points(parameters, context, progress, dem, heading, incidence,
+                                                      look, cmin)
+        return result
+
+    def _rasters(self, parameters, context, progress, dem, heading, incidence, look, cmin):
+        """INPUT projected block by block (its grid and DEM, INCIDENCE_RASTER, HEADING_RASTER's checked the same
+        by :meth:`check`)."""
+        info = self.raster_info(parameters, self.INPUT, context)
+        paths = layers.output_paths(self, parameters, (self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE), context,
+                                    optional=(self.OUTPUT_VERTICAL, self.OUTPUT_DOWNSLOPE))
+        keys = {self.OUTPUT_VERTICAL: "vertical", self.OUTPUT_DOWNSLOPE: "downslope"}
+        writers = {keys[k]: raster.RasterWriter.like(p, info, count=info.count, descriptions=info.descriptions
+                                                     if info.count > 1 else [f"{keys[k]} velocity"])
+                   for k, p in paths.items()}
+        down = "downslope" in writers
+        dx_rows, dy = geometry.metric_pixel_size(dem, self.DEM) if down else (None, 1.0)
+        sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
+        for key, name in (("incidence", self.INCIDENCE_RASTER), ("heading", self.HEADING_RASTER),
+                          ("dem", self.DEM if down else None)):
+            if name and parameters.get(name):
+                sources[key] = blocks.raster_source(self.raster_path(parameters, name, context), dtype=np.float64,
+                                                    name=name)
+        func = functools.partial(
+            _losb.los_projection_block, heading_deg=heading, incidence_deg=incidence, look=look,
+            incidence_kind=self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context),
+            heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context), min_sensitivity=cmin,
+            dx_rows_m=dx_rows, dy_m=dy, vertical="vertical" in writers, downslope=down,
+            incidence_name=self.INCIDENCE_RASTER)
+        run = knobs.run_settings(self, parameters, context)
+        blocks.run_blocks(run.plan(info.height, info.width, halo=1 if down else 0,
+                                   bytes_per_pixel=8.0 * (info.count * (1 + len(writers)) + 12)),
+                          func, sources=sources, run=run, progress=progress, background_write=True, writers=writers)
+        for path in paths.values():
+            styles.style_raster_diverging(path, context=context)
+        return paths
+
+    def _points(self, parameters, context, progress, dem, heading, incidence, look, cmin):
+        source = self.parameterAsSource(parameters, self.POINTS, context)
+        vfield = self.parameterAsString(parameters, self.VELOCITY_FIELD, context) or "mean_velocity"
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        return geometry.project_points(source, vfield, out, dem=dem, dem_name=self.DEM, heading=heading,
+                                       incidence=incidence, look=look, min_sensitivity=cmin, context=context,
+                                       progress=progress, name=self.POINTS)

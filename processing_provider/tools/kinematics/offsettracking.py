@@ -1,0 +1,153 @@
+"""offsettracking."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+
+from qgis.core import QgsProcessingUtils
+
+from ....algorithms import engine
+from ....algorithms.kinematics import offsets as _off
+from ....algorithms.progress import SubProgress
+from ...inputs import declare, ids, kinematics, knobs, layers
+from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, offsets, raster, styles
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("offsettracking", "Offset tracking (image cross-correlation)", group="kinematics",
+      tags=("offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,Sentinel-2,"
+            "amplitude,velocity,displacement"),
+      kernels=("kinematics.offsets",), page="kinematics", former=(Alias("STABLE_POLYGONS", ids.STABLE_AREA),),
+      engine=True)
+class OffsetTracking(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
+    OVERLAP = (("REFERENCE_IMAGE", "SECONDARY"), ("REFERENCE_IMAGE", ids.STABLE_AREA),
+               ("REFERENCE_IMAGE", "STABLE_MASK"))
+    HELP = (
+        "Measures the displacement between two co-registered images (SAR amplitude, or optical GeoTIFF such as "
+        "Sentinel-2 band 8 or a hillshade) by normalised cross-correlation (NCC) of windows: fast landslides, "
+        "glaciers, dunes, co-seismic offsets, where InSAR phase decorrelates.\n\n"
+        "<b>Reference / secondary image</b> and their bands. They must be on the same grid; if they are not, "
+        "tick <b>Resample the secondary onto the reference grid</b> (cubic, through a virtual warp; sub-pixel "
+        "accuracy then depends on that resampling) or co-register them first.\n"
+        "<b>Window</b> (px, default 64): side of the correlation window; larger is more robust and smoother. "
+        "<b>Search range</b> (px, default 16): largest offset searched along each axis; must exceed the largest "
+        "motion. <b>Step</b> (px, default 16): output spacing.\n"
+        "<b>Sub-pixel method</b>: 'dft' (default) = upsampled DFT of the cross-power spectrum (Guizar-Sicairos "
+        "et al. 2008, doi:10.1364/OL.33.000156) on Hann-tapered windows, 0.005-0.04 px RMS on our synthetic "
+        "tests; 'parabolic'/'gaussian' = 3-point fit of the NCC peak (faster, ~0.02-0.05 px, biased toward "
+        "whole pixels).\n"
+        "<b>High-pass filter</b> (px, default 4; 0 = off): subtracts a Gaussian blur before matching, so shading "
+        "and large-scale brightness do not dominate the correlation (without it, unrelated windows of natural "
+        "terrain correlate at 0.4-0.75 and pass any threshold).\n"
+        "<b>Quality</b>: a cell is kept only when its NCC peak >= <b>Minimum NCC</b> (default 0.25) and the peak "
+        "ratio (highest / second-highest local maximum, 1 = ambiguous) >= <b>Minimum peak ratio</b> (default "
+        "1.5). On pairs of unrelated images, 95 % of cells fall below these with a 64 px window; smaller windows "
+        "need higher thresholds. Featureless windows, peaks on the search border and nodata are refused too: a "
+        "window is featureless when one of its sub-blocks (4 x 4 grid, at least 8 x 8 px each) has a standard "
+        "deviation within 1.09-1.18 x the image's noise (a snow or cloud patch with sensor noise), the noise being "
+        "estimated from the images themselves (Immerkaer 1996, doi:10.1006/cviu.1996.0060, on each image and on "
+        "their difference; logged). Then the "
+        "<b>normalised median test</b> (Westerweel & Scarano 2005, doi:10.1007/s00348-005-0016-6; threshold 2, "
+        "eps 0.1 px) removes vectors unlike their 3 x 3 neighbours. Refused cells are NaN: featureless or noisy "
+        "areas give no offset, never a confident wrong one.\n"
+        "<b>Stable area</b> (polygons) or <b>stable mask</b> (raster on the reference grid, non-zero = stable; "
+        "both together: their union): the median offset over stable cells (co-registration or mosaicking "
+        "residual) is subtracted and reported.\n"
+        "<b>Geometry</b>: 'map' gives east/north offsets in metres from the georeferencing (projected CRS "
+        "needed); 'radar' gives range/azimuth offsets in metres from the range and azimuth pixel spacings you "
+        "give (slant or ground range, as you give it).\n\n"
+        "Outputs: <b>Offsets</b> on the output grid, 7 bands: east (or range) m, north (or azimuth) m, magnitude "
+        "m, direction (degrees clockwise from north, or from +azimuth toward +range), column offset px, row "
+        "offset px (reference -> secondary: a feature at (row, col) of the reference is at (row + dy, col + dx) "
+        "of the secondary; rows grow southward in a north-up map), NCC. <b>Quality</b> (optional), 4 bands: NCC, "
+        "peak ratio, SNR (peak / mean |NCC|), flag (0 valid, 1 outside/nodata, 2 flat, 3 peak on the search "
+        "border, 4 low NCC, 5 ambiguous, 6 median-test outlier). Divide by the time between the images for a "
+        "velocity, or feed several pairs to 'Offset time series'.\n"
+        "Checked against: synthetic pairs (three textures, shifts and rotations) and scikit-image's "
+        "phase_cross_correlation on the same windows (docs/kinematics.md).\n"
+        "References: Lewis (1995) fast normalized cross-correlation; Debella-Gilo & Kaab (2011) "
+        "doi:10.1016/j.rse.2010.08.012."
+    )
+
+    IDS = ("REFERENCE_IMAGE SECONDARY BAND_REFERENCE BAND_SECONDARY RESAMPLE WINDOW SEARCH STEP SUBPIXEL "
+           "HIGHPASS MIN_NCC MIN_PEAK_RATIO MEDIAN_TEST MEDIAN_THRESHOLD STABLE_MASK GEOMETRY RANGE_SPACING "
+           "AZIMUTH_SPACING OUTPUT_QUALITY")
+    GEOMETRIES = ["map (east / north from the georeferencing)", "radar (range / azimuth from pixel spacings)"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.raster(self.REFERENCE_IMAGE, "Reference image (earlier)"))
+        self.addParameter(declare.raster(self.SECONDARY, "Secondary image (later)"))
+        self.addParameter(declare.integer(self.BAND_REFERENCE, "Reference band", 1, 1))
+        self.addParameter(declare.integer(self.BAND_SECONDARY, "Secondary band", 1, 1))
+        self.addParameter(declare.boolean(self.RESAMPLE,
+                                          "Resample the secondary onto the reference grid when the grids differ",
+                                          False))
+        self.addParameter(declare.integer(self.WINDOW, "Window (pixels)", 64, 8, 1024))
+        self.addParameter(declare.integer(self.SEARCH, "Search range (pixels)", 16, 1, 512))
+        self.addParameter(declare.integer(self.STEP, "Step (pixels)", 16, 1, 1024))
+        self.addParameter(declare.enum(self.SUBPIXEL, "Sub-pixel method", list(_off.SUBPIXEL_METHODS)))
+        self.addParameter(declare.number(self.HIGHPASS, "High-pass filter sigma (pixels)", 4.0, 0.0, 100.0))
+        self.addParameter(declare.number(self.MIN_NCC, "Minimum NCC", 0.25, -1.0, 0.99))
+        self.addParameter(declare.number(self.MIN_PEAK_RATIO, "Minimum peak ratio", 1.5, 1.0, 100.0))
+        self.addParameter(declare.boolean(self.MEDIAN_TEST, "Normalised median test", True))
+        self.addParameter(declare.number(self.MEDIAN_THRESHOLD, "Median test threshold", 2.0, 0.1, 100.0))
+        self.addParameter(declare.features(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
+        self.addParameter(declare.raster(self.STABLE_MASK, "Stable mask (reference grid, non-zero = stable)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.GEOMETRY, "Geometry", self.GEOMETRIES))
+        self.addParameter(declare.number(self.RANGE_SPACING, "Range pixel spacing (m), radar geometry", 0.0, 0.0))
+        self.addParameter(declare.number(self.AZIMUTH_SPACING, "Azimuth pixel spacing (m), radar geometry", 0.0, 0.0))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Offsets"))
+        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality", optional=True, create=False))
+
+    def check(self, parameters, context):
+        kinematics.tracking_inputs(self, parameters, context)
+
+    def process(self, parameters, context, feedback):
+        o, ref, sec = kinematics.tracking_inputs(self, parameters, context)
+        progress = FeedbackProgress(feedback)
+        names = (self.REFERENCE_IMAGE, self.SECONDARY)
+        out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        q_path = layers.output_paths(self, parameters, [self.OUTPUT_QUALITY], context,
+                                     optional=[self.OUTPUT_QUALITY]).get(self.OUTPUT_QUALITY, "")
+        out_info = offsets.output_info(ref, out_path, window=o["window"], step=o["step"])
+        stable = _off.StableCells(raster.burn_polygons(layers.polygons_wkb(
+            self, parameters, self.STABLE_AREA, context, out_info.crs_wkt), out_info)
+            if parameters.get(self.STABLE_AREA) else None, mask=bool(parameters.get(self.STABLE_MASK)))
+        run = knobs.run_settings(self, parameters, context)
+        with tempfile.TemporaryDirectory(prefix="offsets_", dir=QgsProcessingUtils.tempFolder(),
+                                         ignore_cleanup_errors=True) as tmp:
+            sec_path = offsets.on_grid_of(ref, sec, tmp, names, progress)
+            flat_std, levels = offsets.image_statistics(ref, sec_path, o, names, progress)
+            sources = {"reference": blocks.raster_source(ref.path, bands=o["band_ref"], name=names[0]),
+                       "secondary": blocks.raster_source(sec_path, bands=o["band_sec"], name=names[1])}
+            if parameters.get(self.STABLE_MASK):
+                sources["stable"] = blocks.raster_source(self.raster_path(parameters, self.STABLE_MASK, context),
+                                                         name=self.STABLE_MASK)
+            func = functools.partial(_off.offset_block, window=o["window"], search=o["search"], step=o["step"],
+                                     subpixel=o["subpixel"], min_ncc=o["min_ncc"],
+                                     min_peak_ratio=o["min_peak_ratio"], min_std_abs=flat_std,
+                                     highpass_px=o["highpass_px"], levels=levels)
+            rows = _off.block_rows_for(ref.width, window=o["window"], search=o["search"], step=o["step"],
+                                       max_memory_mb=run.max_memory_mb)
+            plan = engine.plan_blocks(ref.height, ref.width, block_rows=rows,
+                                      halo=_off.halo_rows(o["window"], o["search"], o["step"], o["highpass_px"]))
+            raw = offsets.raw_offsets(plan, func, sources, run=run, out_info=out_info, step=o["step"], stable=stable,
+                                      progress=SubProgress(progress, 0, 90), path=os.path.join(tmp, "raw.tif"))
+            bias, metadata = stable.bias(progress)
+            fin = functools.partial(_off.finalize_block, bias=bias, median_test=o["median_test"],
+                                    median_threshold=o["median_threshold"],
+                                    geotransform=None if o["radar"] else ref.geotransform,
+                                    pixel_x_m=o["pixel_x_m"], pixel_y_m=o["pixel_y_m"])
+            bands = _off.OFFSET_BANDS_RADAR if o["radar"] else _off.OFFSET_BANDS_MAP
+            writers = {"offsets": raster.RasterWriter.like(out_path, out_info, count=7, descriptions=bands,
+                                                           metadata=metadata),
+                       "quality": raster.optional_writer(q_path, out_info, count=4, descriptions=_off.QUALITY_BANDS)}
+            offsets.finish_offsets(raw, fin, writers, run=run, progress=SubProgress(progress, 90, 100))
+        styles.style_raster_sequential(out_path, band=3, context=context)
+        return {self.OUTPUT: out_path, **({self.OUTPUT_QUALITY: q_path} if q_path else {})}

@@ -1,0 +1,80 @@
+"""triggercorrelation."""
+
+from __future__ import annotations
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import driver
+from ....algorithms.kinematics import triggers as _tr
+from ...inputs import declare, knobs, layers
+from ...inputs.feedback import FeedbackProgress
+from ...io import kinematics as kio
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("triggercorrelation", "Deformation vs trigger (lagged correlation)", group="timeseries",
+      tags="rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide", page="kinematics",
+      engine=True)
+class TriggerCorrelation(GeohazardAlgorithm):
+    KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
+    CRS_FREE_INPUTS = ("INPUT",)  # the geometry is copied, never used
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    HELP = (
+        "Relates deformation time series to a driver series from a CSV (columns date,value): rainfall (flux, "
+        "summed per step; with TAU_DAYS > 0 the antecedent index A_t = k A_(t-1) + R_t, k = exp(-1/TAU_DAYS)) or "
+        "a level (state, interpolated). Deformation: INPUT, points or ADA polygons with dated fields "
+        "YYYYMMDD/DYYYYMMDD (mm), or INPUT_RASTER, a multi-band raster whose band descriptions are dates (mm).\n"
+        "Both go on a common axis of STEP_DAYS bins over their overlap; the response is the velocity (mm/yr) or the "
+        "detrended displacement. For lags 0..MAX_LAG_DAYS (driver leading) the Pearson correlation is computed; "
+        "the best lag is the one of the largest |r|, of either sign: corr_sign is +1 where the response rises with "
+        "the driver, -1 where it falls (a slope facing the sensor moving away as rain rises; subsidence as the "
+        "water level drops). Its two-sided p-value comes from Student's t with the effective sample size of two "
+        "autocorrelated series (Bretherton et al. 1999, doi:10.1175/1520-0442(1999)012<1990:TENOSD>2.0.CO;2), "
+        "Bonferroni-corrected over the lags tried; a best lag on the largest lag tried is warned about. Features "
+        "are also decomposed into trend + annual/semi-annual harmonics (velocity, annual amplitude and peak day; "
+        "at least 8 dates over 365 days, else empty and the log says why).\nDriver checks: a date given twice "
+        "with different values is refused (the same value twice is kept once, with a warning); rainfall (flux) "
+        "cannot be negative; a level (state) can. Driver gaps: missing days make their bins (and the antecedent "
+        "index, until its memory fades below 5 %) missing; their number is reported.\nOutputs: OUTPUT layer "
+        "(best_lag_days, best_r (signed), corr_sign, p, p_corrected, n_eff, velocity, annual_amplitude, "
+        "annual_peak_doy); OUTPUT_RASTER (bands best lag, best r (signed), p, p corrected); optional PNG of the "
+        "mean series (OUTPUT_PLOT).\n"
+        "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
+        "TAU_DAYS 0 (plain rainfall sums per step).")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.features("INPUT", "Deformation (dated fields)", "table", optional=True))
+        self.addParameter(declare.raster("INPUT_RASTER", "Deformation raster (dated bands)", optional=True))
+        self.addParameter(declare.file("DRIVER_CSV", "Driver CSV (date,value)", extension="csv"))
+        self.addParameter(declare.enum("DRIVER_KIND", "Driver kind", ["flux (rainfall)", "state (water level)"]))
+        self.addParameter(declare.enum("RESPONSE", "Response", list(_tr.RESPONSES)))
+        for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
+                                                                     0.0),
+                                ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):
+            self.addParameter(declare.number(key, label, val, 0.0))
+        self.addParameter(declare.vector_out("OUTPUT", "Correlation per feature", optional=True, create=False))
+        self.addParameter(declare.raster_out("OUTPUT_RASTER", "Correlation per cell", optional=True, create=False))
+        self.addParameter(declare.file_out("OUTPUT_PLOT", "Plot", "PNG (*.png)", optional=True, create=False))
+
+    def process(self, parameters, context, feedback):
+        if bool(parameters.get("INPUT")) == bool(parameters.get("INPUT_RASTER")):
+            raise GeohazardError("give either INPUT (points/polygons) or INPUT_RASTER (dated bands)")
+        ddates, dvals = driver.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
+        tau = self.parameterAsDouble(parameters, "TAU_DAYS", context)
+        opts = dict(step=self.parameterAsDouble(parameters, "STEP_DAYS", context), tau=tau if tau > 0 else None,
+                    kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND", context)],
+                    response=_tr.RESPONSES[self.parameterAsEnum(parameters, "RESPONSE", context)],
+                    max_lag=self.parameterAsDouble(parameters, "MAX_LAG_DAYS", context))
+        progress = FeedbackProgress(feedback)
+        if parameters.get("INPUT_RASTER"):
+            if not parameters.get("OUTPUT_RASTER"):
+                raise GeohazardError("INPUT_RASTER given: set OUTPUT_RASTER")
+            return {"OUTPUT_RASTER": kio.trigger_raster(
+                self.raster_path(parameters, "INPUT_RASTER", context), "INPUT_RASTER", ddates, dvals, opts,
+                self.parameterAsOutputLayer(parameters, "OUTPUT_RASTER", context),
+                run=knobs.run_settings(self, parameters, context), progress=progress)}
+        if not parameters.get("OUTPUT"):
+            raise GeohazardError("INPUT given: set OUTPUT")
+        return kio.trigger_features(
+            self.parameterAsSource(parameters, "INPUT", context), "INPUT", ddates, dvals, opts,
+            self.parameterAsOutputLayer(parameters, "OUTPUT", context),
+            layers.optional_file(self, parameters, "OUTPUT_PLOT", context), context=context, progress=progress)

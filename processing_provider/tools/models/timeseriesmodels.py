@@ -1,0 +1,155 @@
+"""timeseriesmodels."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ....algorithms import engine
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.dates import parse_date
+from ....algorithms.progress import SubProgress
+from ....algorithms.timeseries import model_blocks
+from ....algorithms.timeseries.models import MODELS
+from ...inputs import declare, knobs
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, points, raster, styles, vector, writers
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)", group="timeseries",
+      tags=("time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,subsidence,"
+            "landslide,model fitting"),
+      main=("OUTPUT", "OUTPUT_RASTER"), page="models", engine=True)
+class TimeSeriesModels(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    CRS_FREE_INPUTS = ("INPUT",)
+    HELP = (
+        "Fits temporal models to the displacement history of every point or polygon (vector layer with "
+        "dated fields DYYYYMMDD, as our outputs and PS products, or EGMS YYYYMMDD) or every pixel (time-series "
+        "raster with one band per date and the ISO date as band description), picks the best model per "
+        "point by an information criterion and, optionally, detects a breakpoint.\n\n"
+        "<b>Models</b> (d in mm, LOS positive toward the satellite, t in years since the first date, "
+        "tau in days since the origin date):\n"
+        "linear d = a + v t; seasonal = linear + annual and semi-annual sine/cosine (amplitude and day of "
+        "year of the annual peak); quadratic d = a + v t + acc t^2/2 (v at the first date, acc in mm/yr^2); "
+        "logarithmic d = a + B log10(tau) + C tau (landslide creep; B mm per decade, C mm/yr); afterslip "
+        "d = a + A log10(1 + tau/tau_c) (tau_c fitted, days); secondary consolidation d = a + K log10(tau/Tp) "
+        "(K = C_alpha dH in mm per decade of time; divide by the layer thickness for C_alpha).\n"
+        "<b>Origin date</b>: event or loading date for the last three models (YYYY-MM-DD; default one "
+        "sampling interval before the first date). <b>Tp</b>: end of primary consolidation in days after "
+        "loading (0 = the first date).\n"
+        "<b>Criterion</b>: AIC, AICc or BIC (Gaussian likelihood; lowest wins, ties go to the simpler model).\n"
+        "<b>Breakpoints</b>: for every candidate date a step and a trend change are tested against the "
+        "linear model; a break is reported when BIC improves by more than the threshold (10 = very strong).\n\n"
+        "<b>Outputs</b>: points: the input attributes and dated fields plus, per model, parameters with "
+        "1-sigma uncertainties (_SD), residual RMS (mm) and criterion (_IC), BEST_MODEL, RMS_MM and the "
+        "BRK_* fields; rasters: one band per numeric output, named in the band descriptions. Velocities "
+        "in mm/yr. Gaps (NULL/NaN) are skipped per point.\n\n"
+        "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Marone et al. (1991) "
+        "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
+    )
+
+    IDS = "INPUT_RASTER MODELS CRITERION ORIGIN_DATE PRIMARY_END_DAYS BREAKPOINTS MIN_DELTA_BIC OUTPUT_RASTER"
+    CRITERIA = ["AIC", "AICc", "BIC"]
+    BLOCK_POINTS = 20000
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.features(self.INPUT,
+            "Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)", optional=True))
+        self.addParameter(declare.raster(self.INPUT_RASTER,
+                                         "Or: time-series raster (one band per date, ISO date band descriptions)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.MODELS, "Models to fit", list(MODELS), [0, 1, 2], multiple=True))
+        self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
+        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date for log models, YYYY-MM-DD",
+                                       optional=True))
+        self.addParameter(declare.number(self.PRIMARY_END_DAYS,
+                                         "End of primary consolidation Tp (days after loading; 0 = first date)", 0.0,
+                                         0.0))
+        self.addParameter(declare.boolean(self.BREAKPOINTS, "Detect a breakpoint (step or trend change)", False))
+        self.addParameter(declare.number(self.MIN_DELTA_BIC, "Breakpoint evidence threshold (BIC improvement)", 10.0,
+                                         0.0))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Model parameters (points)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Model parameters (raster)", optional=True,
+                                             create=False))
+
+    def check(self, parameters, context):
+        has_v = bool(parameters.get(self.INPUT))
+        has_r = bool(parameters.get(self.INPUT_RASTER))
+        if has_v == has_r:
+            raise GeohazardError(self.tr("Give either INPUT (points) or INPUT_RASTER (time-series raster), not both"))
+        if has_r:
+            if not parameters.get(self.OUTPUT_RASTER):
+                raise GeohazardError(self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)"))
+            points.raster_dates(self.raster_info(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER)
+        else:
+            if not parameters.get(self.OUTPUT):
+                raise GeohazardError(self.tr("INPUT (points) needs OUTPUT (a .gpkg path, or TEMPORARY_OUTPUT)"))
+            points.date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
+        if parameters.get(self.ORIGIN_DATE):
+            parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
+
+    def _options(self, parameters, context):
+        """``(options of fit_models, breakpoints, minimum delta BIC)``."""
+        v = self.values(parameters, context, self.MODELS, self.ORIGIN_DATE, self.PRIMARY_END_DAYS, self.CRITERION,
+                        self.BREAKPOINTS, self.MIN_DELTA_BIC)
+        origin = v.ORIGIN_DATE.strip() or None
+        opts = dict(models=[MODELS[i] for i in v.MODELS] or ["linear"], criterion=self.CRITERIA[v.CRITERION].lower(),
+                    origin_date=parse_date(origin) if origin else None, primary_end_days=v.PRIMARY_END_DAYS or None)
+        return opts, v.BREAKPOINTS, v.MIN_DELTA_BIC
+
+    def process(self, parameters, context, feedback):
+        opts, breaks, min_dbic = self._options(parameters, context)
+        progress = FeedbackProgress(feedback)
+        if parameters.get(self.INPUT_RASTER):
+            return self._process_raster(parameters, context, opts, breaks, min_dbic, progress)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
+        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15))
+        m = data.displacement_mm.shape[1]
+        feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
+                          f"models: {', '.join(opts['models'])}")
+        # points in blocks of BLOCK_POINTS on the block engine (this process or Dask; same blocks, same bytes)
+        fits = model_blocks.PointFits(progress)
+        blocks.run_blocks(engine.plan_blocks(m, 1, block_rows=self.BLOCK_POINTS),
+                          functools.partial(model_blocks.models_points_block, dates=data.dates, opts=opts,
+                                            breaks=breaks, min_dbic=min_dbic),
+                          fits, run=knobs.run_settings(self, parameters, context),
+                          prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
+                          progress=SubProgress(progress, 15, 90))
+        fields = {**data.attributes, **fits.fields(data.dates, data.displacement_mm)}
+        if breaks:
+            feedback.pushInfo(f"breakpoints: {int((fields['BRK_KIND'] == 'step').sum())} steps, "
+                              f"{int((fields['BRK_KIND'] == 'trend').sum())} trend changes")
+        fields.update(zip(data.date_fields, data.displacement_mm))
+        counts = {nm: int((fields["BEST_MODEL"] == nm).sum()) for nm in opts["models"]}
+        feedback.pushInfo("best model counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        vector.write_vector(out, fields, crs_wkt=data.crs_wkt, wkb=data.wkb, geometry_type=data.geometry_type,
+                            progress=SubProgress(progress, 90, 100))
+        styles.style_points_velocity(out, fits.velocity_field(), context=context)
+        return {self.OUTPUT: out}
+
+    def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress):
+        info = self.raster_info(parameters, self.INPUT_RASTER, context)
+        dates = points.raster_dates(info, self.INPUT_RASTER)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context)
+        meta = {"BEST_MODEL_CODES": ", ".join(f"{i + 1}={m}" for i, m in enumerate(opts["models"])),
+                "BRK_INDEX": "1-based index of the first date after the break (0 = none)",
+                "DATES": ",".join(d.isoformat() for d in dates)}
+        writer = writers.FirstBlockWriter(out, info, metadata=meta)
+        func = functools.partial(model_blocks.models_raster_block, dates=dates, opts=opts, breaks=breaks,
+                                 min_dbic=min_dbic)
+        plan = engine.plan_blocks(info.height, info.width, block_rows=max(1, raster.DEFAULT_BLOCK_ROWS // 4))
+        blocks.run_blocks(plan, func, writer.write, run=knobs.run_settings(self, parameters, context),
+                          progress=progress, writers=[writer],
+                          sources={"series": blocks.raster_source(info.path, bands=None, dtype=np.float64,
+                                                                  name=self.INPUT_RASTER)})
+        names = writer.names
+        vel = [k for k in model_blocks.VELOCITY_COLUMNS if k in names]
+        if vel:
+            styles.style_raster_diverging(out, context=context, band=names.index(vel[0]) + 1)
+        else:
+            styles.style_raster_sequential(out, context=context, band=names.index("RMS_MM") + 1)
+        return {self.OUTPUT_RASTER: out}

@@ -1,0 +1,92 @@
+"""amplitudedispersion."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ....algorithms import engine
+from ....algorithms.errors import GeohazardError
+from ....algorithms.progress import SubProgress
+from ....algorithms.timeseries import ps
+from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, raster, slc, styles
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("amplitudedispersion", "PS candidates by amplitude dispersion", group="timeseries",
+      tags="PS,persistent scatterers,amplitude dispersion,SLC", main=("OUTPUT_PS_MASK",), page="psds",
+      former=(Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),), engine=True)
+class AmplitudeDispersion(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    HELP = (
+        "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
+        "dispersion index D_A = sigma_A / mean_A and the PS-candidate mask D_A <= threshold.\n\n"
+        "<b>SLC stack</b>: complex rasters GDAL can read (GeoTIFF CInt16/CFloat32, ENVI, VRT, ISCE "
+        "*.slc.full.vrt, SNAP BEAM-DIMAP i/q bands), one file per date (date YYYYMMDD or 01Jan2020 in the "
+        "name or folder) or one multi-band file whose band descriptions are dates. Radar geometry "
+        "(no georeferencing) is fine; outputs stay on the input grid.\n"
+        "<b>Calibrate</b>: divide each date by its image-wide mean amplitude first (removes gain changes "
+        "between acquisitions).\n<b>Threshold</b>: largest D_A of a candidate (0.25 in Ferretti et al.).\n\n"
+        "<b>Outputs</b>: mean amplitude, D_A (dimensionless; for high signal-to-clutter ratio the phase "
+        "standard deviation in radians is about D_A), PS mask (1 = candidate).\n\n"
+        "Reference: Ferretti A., Prati C., Rocca F. (2001), Permanent scatterers in SAR interferometry, "
+        "IEEE TGRS 39(1), doi:10.1109/36.898661."
+    )
+    IDS = "CALIBRATE OUTPUT_MEAN_AMPLITUDE OUTPUT_DISPERSION OUTPUT_PS_MASK"
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))
+        self.addParameter(declare.boolean(self.CALIBRATE, "Calibrate amplitudes per date", True))
+        self.addParameter(declare.number(self.DISPERSION_THRESHOLD, "PS threshold on D_A", 0.25, 0.01, 1.0))
+        self.addParameter(declare.raster_out(self.OUTPUT_MEAN_AMPLITUDE, "Mean amplitude", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_DISPERSION, "Amplitude dispersion D_A"))
+        self.addParameter(declare.raster_out(self.OUTPUT_PS_MASK, "PS candidates"))
+
+    def check(self, parameters, context):
+        stacks.check_slc_stack(self, parameters, context, 3)
+
+    def process(self, parameters, context, feedback):
+        stack = stacks.slc_stack(self, parameters, context)
+        if len(stack) < 3:
+            raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
+        thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)
+        info = stack.info
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
+        plan = engine.plan_blocks(info.height, info.width, block_rows=slc.slc_block_rows(stack))
+        sources = {"slc": stack.source()}
+        outs = layers.output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
+                                               self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))
+        totals = {"n_ps": 0}
+        date_sums = ps.DateSums()  # per-row sums added in row order: the same factors for any block layout
+
+        writers = {"mean": raster.optional_writer(outs.get(self.OUTPUT_MEAN_AMPLITUDE, ""), info),
+                   "dispersion": raster.RasterWriter.like(outs[self.OUTPUT_DISPERSION], info),
+                   "ps": raster.RasterWriter.like(outs[self.OUTPUT_PS_MASK], info, dtype=np.uint8, nodata=255)}
+
+        def write(block, out):
+            totals["n_ps"] += int((out["ps"] == 1).sum())
+            for key, w in writers.items():
+                w.write(out[key], row=block.row0)
+
+        with run.executor(progress) as ex:
+            cal = None
+            if calibrate:
+                blocks.run_blocks(plan, ps.amplitude_sums_block, date_sums, sources=sources, run=run, executor=ex,
+                                  progress=SubProgress(progress, 0, 40))
+                cal = ps.calibration_factors(*date_sums.result())
+            blocks.run_blocks(plan, functools.partial(ps.amplitude_dispersion_block, calibration=cal, threshold=thr),
+                              write,
+                              sources=sources, run=run, executor=ex, writers=writers,
+                              progress=SubProgress(progress, 40 if calibrate else 0, 100), background_write=True)
+        n_ps = totals["n_ps"]
+        feedback.pushInfo(f"{n_ps} PS candidates (D_A <= {thr:g}) from {len(stack)} dates")
+        if n_ps == 0:
+            feedback.pushWarning(f"no pixel has D_A <= {thr:g}; raise the threshold or check the stack")
+        styles.style_raster_sequential(outs[self.OUTPUT_DISPERSION], context=context, vmin=0.0, vmax=0.6,
+                                       ramp_name="Viridis")
+        return outs

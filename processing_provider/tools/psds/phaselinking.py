@@ -1,0 +1,140 @@
+"""phaselinking."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import numpy as np
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.timeseries import phase_linking
+from ...inputs import declare, knobs, layers, stacks
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, metadata, raster, slc, styles
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("phaselinking", "DS phase linking", group="timeseries",
+      tags="DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
+      kernels=("timeseries.shp", "timeseries.phase_linking"), page="psds", engine=True)
+class PhaseLinking(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    OVERLAP = (("INPUT", "PS_MASK"),)
+    HELP = (
+        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
+        "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "
+        "test or a GLRT on their amplitude time series (significance level alpha); their sample coherence "
+        "matrix G gives N linked phases by EMI (Ansari et al. 2018), EVD (principal eigenvector) or "
+        "coherence-weighted EVD (eigenvector of |G| o G). PS pixels (optional mask) keep their own phase "
+        "and, as in dolphin, still count as neighbours of other pixels when the homogeneous-pixel test accepts "
+        "them. Processed in row blocks with window overlap.\n\n"
+        "<b>SLC stack</b>: as for the amplitude dispersion tool (>= 3 dates).\n"
+        "<b>Window</b>: rows x columns (odd), e.g. 5 x 11 for Sentinel-1 azimuth x range.\n\n"
+        "<b>Outputs</b>: linked wrapped phase, one band per date (single reference: date 1 = 0), in radians "
+        "(phase grows with range) or as unit complex numbers; temporal coherence "
+        "gamma = |sum_{m!=n} exp(j(phi_mn - (theta_m - theta_n)))| / (N(N-1)) (1 = the linked phases explain "
+        "every interferogram; PS get 1); SHP count; optionally wrapped interferograms "
+        "YYYYMMDD_YYYYMMDD.wrapped.tif of a single-reference or nearest-3 network, ready for unwrapping.\n\n"
+        "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
+        "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
+    )
+    IDS = ("WINDOW_ROWS WINDOW_COLS SHP_METHOD ALPHA METHOD PS_MASK OUTPUT_FORMAT NETWORK "
+           "OUTPUT_TEMPORAL_COHERENCE OUTPUT_SHP_COUNT OUTPUT_INTERFEROGRAMS")
+    SHP_CODES = ["glrt", "ks", "rect"]
+    SHP_NAMES = ["GLRT (Parizzi & Brcic)", "Kolmogorov-Smirnov", "None (rectangular window)"]
+    METHOD_CODES = ["emi", "evd", "cevd"]
+    METHOD_NAMES = ["EMI", "EVD", "Coherence-weighted EVD"]
+    FORMATS = ["Phase (radians, Float32)", "Unit complex (CFloat32)"]
+    NETWORKS = ["Single reference (first date)", "Nearest 3 dates"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))
+        self.addParameter(declare.integer(self.WINDOW_ROWS, "Window rows (odd)", 5, 1, 101))
+        self.addParameter(declare.integer(self.WINDOW_COLS, "Window columns (odd)", 11, 1, 101))
+        self.addParameter(declare.enum(self.SHP_METHOD, "Homogeneous-pixel test", self.SHP_NAMES))
+        self.addParameter(declare.number(self.ALPHA, "Significance level of the test", 0.05, 0.0001, 0.5))
+        self.addParameter(declare.enum(self.METHOD, "Phase-linking estimator", self.METHOD_NAMES))
+        self.addParameter(declare.raster(self.PS_MASK, "PS mask (non-zero = PS, keeps its own phase)", optional=True))
+        self.addParameter(declare.enum(self.OUTPUT_FORMAT, "Linked phase format", self.FORMATS))
+        self.addParameter(declare.enum(self.NETWORK, "Interferogram network", self.NETWORKS, 1))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Linked phase"))
+        self.addParameter(declare.raster_out(self.OUTPUT_TEMPORAL_COHERENCE, "Temporal coherence (0-1)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_SHP_COUNT, "SHP count (pixels)", optional=True))
+        self.addParameter(declare.folder_out(self.OUTPUT_INTERFEROGRAMS, "Wrapped interferograms folder", optional=True,
+                                             create=False))
+
+    def check(self, parameters, context):
+        for p in (self.WINDOW_ROWS, self.WINDOW_COLS):
+            v = self.parameterAsInt(parameters, p, context)
+            if v % 2 == 0:
+                raise GeohazardError(f"{p} must be odd, got {v}")
+        n_win = self.parameterAsInt(parameters, self.WINDOW_ROWS, context) * \
+            self.parameterAsInt(parameters, self.WINDOW_COLS, context)
+        if n_win < 9:
+            raise GeohazardError(f"WINDOW_ROWS x WINDOW_COLS: a window of {n_win} pixel(s) has too few neighbours to "
+                                 "estimate a coherence (with one pixel it is 1 everywhere, with a few it is biased "
+                                 "far above the truth); use at least 9 pixels, e.g. 3 x 3")
+        stack = stacks.check_slc_stack(self, parameters, context, 3)
+        wr = self.parameterAsInt(parameters, self.WINDOW_ROWS, context)
+        wc = self.parameterAsInt(parameters, self.WINDOW_COLS, context)
+        if wr > stack.info.height or wc > stack.info.width:
+            raise GeohazardError(f"window {wr} x {wc} is larger than the image "
+                                 f"({stack.info.height} x {stack.info.width} pixels)")
+        layers.check_shapes(self, parameters, context, (self.PS_MASK,), stack.info.shape)
+
+    def process(self, parameters, context, feedback):
+        stack = stacks.slc_stack(self, parameters, context)
+        info = stack.info
+        n = len(stack)
+        window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),
+                  self.parameterAsInt(parameters, self.WINDOW_COLS, context))
+        shp = self.SHP_CODES[self.parameterAsEnum(parameters, self.SHP_METHOD, context)]
+        method = self.METHOD_CODES[self.parameterAsEnum(parameters, self.METHOD, context)]
+        alpha = self.parameterAsDouble(parameters, self.ALPHA, context)
+        as_complex = self.parameterAsEnum(parameters, self.OUTPUT_FORMAT, context) == 1
+        ps_path = self.raster_path(parameters, self.PS_MASK, context) if parameters.get(self.PS_MASK) else None
+        ifg_dir = self.parameterAsString(parameters, self.OUTPUT_INTERFEROGRAMS, context) \
+            if parameters.get(self.OUTPUT_INTERFEROGRAMS) else ""
+        network = "single" if self.parameterAsEnum(parameters, self.NETWORK, context) == 0 else "nearest"
+        pairs = phase_linking.interferogram_pairs(n, network, neighbours=3) if ifg_dir else []
+        outs = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE,
+                                                      self.OUTPUT_SHP_COUNT),
+                                   context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
+        plan = phase_linking.phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
+                                             block_rows=slc.slc_block_rows(stack, cap=64, copies=5))
+        sources = {"slc": stack.source()}
+        if ps_path:
+            sources["ps_mask"] = blocks.raster_source(ps_path, name=self.PS_MASK)
+        func = functools.partial(phase_linking.phase_link_block, window=window, method=method, shp_method=shp,
+                                 alpha=alpha)
+        if ifg_dir:
+            os.makedirs(ifg_dir, exist_ok=True)
+        carried = metadata.carried_wavelength(stack.paths)
+        w_ph = raster.RasterWriter.like(outs[self.OUTPUT], info, count=n,
+                                        descriptions=[d.isoformat() for d in stack.dates],
+                                        dtype=np.complex64 if as_complex else np.float32,
+                                        metadata={"method": method, "shp_method": shp, "window": f"{window}",
+                                                  **carried})
+        w_tc = raster.optional_writer(outs.get(self.OUTPUT_TEMPORAL_COHERENCE, ""), info)
+        w_n = raster.optional_writer(outs.get(self.OUTPUT_SHP_COUNT, ""), info, dtype=np.int32, nodata=0)
+        ifg_writers = [raster.RasterWriter.like(
+            os.path.join(ifg_dir, f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}.wrapped.tif"), info,
+            descriptions=[f"{stack.dates[i]:%Y%m%d}_{stack.dates[j]:%Y%m%d}"], metadata=carried) for i, j in pairs]
+
+        def write(block, out):
+            ph = out["phase"]
+            w_ph.write(np.exp(1j * ph.astype(np.float64)).astype(np.complex64) if as_complex else ph, row=block.row0)
+            w_tc.write(out["temporal_coherence"], row=block.row0)
+            w_n.write(out["shp_count"], row=block.row0)
+            for (i, j), w in zip(pairs, ifg_writers):
+                w.write(np.angle(np.exp(1j * (ph[j] - ph[i]))).astype(np.float32), row=block.row0)
+
+        blocks.run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
+                   progress=FeedbackProgress(feedback), writers=[w_ph, w_tc, w_n] + ifg_writers, background_write=True)
+        if self.OUTPUT_TEMPORAL_COHERENCE in outs:
+            styles.style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
+        result = dict(outs)
+        if ifg_dir:
+            result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir
+        return result

@@ -1,0 +1,143 @@
+"""pstimeseries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import slc as baselines
+from ....algorithms.progress import SubProgress, check_canceled
+from ....algorithms.timeseries import psi
+from ...inputs import declare, ids, layers, stacks
+from ...inputs.aliases import Alias
+from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
+from ...inputs.feedback import FeedbackProgress
+from ...inputs.wavelength import resolve_wavelength
+from ...io import slc, styles
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("pstimeseries", "PS/DS point time series", group="timeseries",
+      tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("timeseries.psi",),
+      page="psds",
+      former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD",
+                                                         ids.MIN_TEMPORAL_COHERENCE)))
+class PsTimeSeries(GeohazardAlgorithm):
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
+    OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
+    HELP = (
+        "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
+        "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "
+        "Delaunay arc network; on each arc the velocity and DEM-error differences are found by a "
+        "periodogram over the interferometric phases (maximum arc temporal coherence); incoherent arcs "
+        "(below the arc coherence threshold, e.g. crossing decorrelated areas) and arcs that disagree with "
+        "the network are rejected; the rest are integrated by weighted least squares from the reference "
+        "point; arc residuals (small on coherent arcs, so unwrapped in time) give the displacement series.\n\n"
+        "<b>Phase stack</b>: the linked phase of the phase-linking tool (radians or complex, dated bands) "
+        "or the coregistered SLC stack itself.\n"
+        "<b>Amplitude dispersion</b> and/or <b>temporal coherence</b> rasters select the points (at least "
+        "one).\n<b>Baselines</b> (optional): a 'date bperp_m' table, a GAMMA bperp_file, an ISCE2 "
+        "baselines folder's file or a SNAP .dim header; without them only velocity is estimated.\n"
+        "<b>Reference</b>: row/column of the reference pixel (-1 = the best point).\n"
+        "<b>Latitude/longitude rasters</b> (radar geometry only): put the points on the map (EPSG:4326); "
+        "otherwise points of an ungeoreferenced stack are drawn at x = column, y = -row.\n\n"
+        "<b>Output</b>: points with ROW, COL, TYPE (PS/DS), VEL (mm/yr, LOS, positive toward the "
+        "satellite, relative to the reference point), V_STDEV (mm/yr, standard error of the fitted "
+        "slope), COHERENCE (mean temporal coherence of the point's accepted arcs), HEIGHT_ERR (m, DEM "
+        "error relative to the reference) and DYYYYMMDD displacements (mm, relative to the first date).\n"
+        + WAVELENGTH_HELP + "\n\n"
+        "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
+        "doi:10.1007/978-1-4020-4723-7."
+    )
+    IDS = ("DISPERSION TEMPORAL_COHERENCE SLANT_RANGE ARC_COHERENCE MAX_VELOCITY MAX_HEIGHT_ERROR MAX_ARC_LENGTH "
+           "REFERENCE_ROW REFERENCE_COL LATITUDE LONGITUDE")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.INPUT, "Phase stack (linked phase or SLCs)"))
+        self.addParameter(declare.raster(self.DISPERSION, "Amplitude dispersion (selects PS)", optional=True))
+        self.addParameter(declare.number(self.DISPERSION_THRESHOLD, "PS: largest amplitude dispersion", 0.25, 0.01,
+                                         1.0))
+        self.addParameter(declare.raster(self.TEMPORAL_COHERENCE, "Temporal coherence (selects DS)", optional=True))
+        self.addParameter(declare.number(self.MIN_TEMPORAL_COHERENCE, "DS: smallest temporal coherence", 0.8, 0.0, 1.0))
+        self.addParameter(declare.file(self.BASELINES,
+                                       "Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)",
+                                       optional=True))
+        self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
+        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m)", 850000.0, 1000.0))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.1, 89.9))
+        self.addParameter(declare.number(self.ARC_COHERENCE, "Smallest arc temporal coherence", 0.7, 0.05, 0.99))
+        self.addParameter(declare.number(self.MAX_VELOCITY, "Largest velocity difference on an arc (mm/yr)", 50.0, 1.0))
+        self.addParameter(declare.number(self.MAX_HEIGHT_ERROR, "Largest DEM-error difference on an arc (m)", 50.0,
+                                         0.0))
+        self.addParameter(declare.number(self.MAX_ARC_LENGTH, "Longest arc (m in a projected stack, pixels without "
+                                         "georeferencing; 0 = no limit)", 0.0, 0.0))
+        self.addParameter(declare.integer(self.REFERENCE_ROW, "Reference pixel row (-1 = automatic)", -1, -1))
+        self.addParameter(declare.integer(self.REFERENCE_COL, "Reference pixel column (-1 = automatic)", -1, -1))
+        self.addParameter(declare.raster(self.LATITUDE, "Latitude raster (radar geometry)", optional=True))
+        self.addParameter(declare.raster(self.LONGITUDE, "Longitude raster (radar geometry)", optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "PS/DS points", "point"))
+
+    def check(self, parameters, context):
+        if not parameters.get(self.DISPERSION) and not parameters.get(self.TEMPORAL_COHERENCE):
+            raise GeohazardError("give DISPERSION (PS) and/or TEMPORAL_COHERENCE (DS) to select points")
+        if bool(parameters.get(self.LATITUDE)) != bool(parameters.get(self.LONGITUDE)):
+            raise GeohazardError("LATITUDE and LONGITUDE must be given together")
+        ref = [self.parameterAsInt(parameters, p, context) for p in (self.REFERENCE_ROW, self.REFERENCE_COL)]
+        if (ref[0] >= 0) != (ref[1] >= 0):
+            raise GeohazardError(f"REFERENCE_ROW ({ref[0]}) and REFERENCE_COL ({ref[1]}) go together: give both (a "
+                                 "pixel) or leave both at -1 (automatic)")
+        shape = stacks.check_slc_stack(self, parameters, context, 4, need_complex=False).info.shape
+        layers.check_shapes(self, parameters, context,
+                            (self.DISPERSION, self.TEMPORAL_COHERENCE, self.LATITUDE, self.LONGITUDE), shape)
+
+    def _reference(self, parameters, context, rows, cols):
+        rr0 = self.parameterAsInt(parameters, self.REFERENCE_ROW, context)
+        rc0 = self.parameterAsInt(parameters, self.REFERENCE_COL, context)
+        if rr0 < 0 or rc0 < 0:
+            return None
+        hit = np.flatnonzero((rows == rr0) & (cols == rc0))
+        if hit.size == 0:
+            raise GeohazardError(f"reference pixel (row {rr0}, column {rc0}) is not a selected PS/DS point")
+        return int(hit[0])
+
+    def process(self, parameters, context, feedback):
+        stack = stacks.slc_stack(self, parameters, context, need_complex=False)
+        info = stack.info
+        progress = FeedbackProgress(feedback)
+        v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE, self.SLANT_RANGE,
+                        self.INCIDENCE, self.ARC_COHERENCE, self.MAX_VELOCITY, self.MAX_HEIGHT_ERROR,
+                        self.MAX_ARC_LENGTH)
+        paths = [self.raster_path(parameters, pid, context) if parameters.get(pid) else None
+                 for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)]
+        rows, cols, kinds, quality, phase = slc.ps_ds_points(
+            stack, *paths, dispersion_threshold=v.DISPERSION_THRESHOLD,
+            coherence_threshold=v.MIN_TEMPORAL_COHERENCE, names=(self.DISPERSION, self.TEMPORAL_COHERENCE),
+            progress=SubProgress(progress, 0, 30))
+        feedback.pushInfo(f"{(kinds == 'PS').sum()} PS and {(kinds == 'DS').sum()} DS points selected")
+        x, y = info.pixel_centres(rows, cols) if info.has_georef else (cols + 0.5, rows + 0.5)
+        bperp = None
+        if parameters.get(self.BASELINES):
+            bperp = baselines.baselines_for_dates(baselines.read_baselines(
+                self.parameterAsFile(parameters, self.BASELINES, context)), stack.dates)
+        wavelength = resolve_wavelength(
+            self, parameters, self.WAVELENGTH, context, feedback,
+            rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
+        res = psi.ps_time_series(
+            phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
+            slant_range_m=v.SLANT_RANGE, incidence_deg=v.INCIDENCE, reference=self._reference(parameters, context,
+                                                                                             rows, cols),
+            arc_coherence_min=v.ARC_COHERENCE, max_velocity_mm_yr=v.MAX_VELOCITY,
+            max_height_error_m=v.MAX_HEIGHT_ERROR, max_arc_length=v.MAX_ARC_LENGTH if v.MAX_ARC_LENGTH > 0 else None,
+            quality=quality, progress=SubProgress(progress, 30, 90))
+        check_canceled(progress)
+        feedback.pushInfo(f"{int(res.arc_accepted.sum())} of {res.arcs.shape[0]} arcs accepted; "
+                          f"{res.index.size} points kept; reference at row {rows[res.reference]}, "
+                          f"column {cols[res.reference]}")
+        lat_lon = [self.raster_path(parameters, pid, context) if parameters.get(self.LATITUDE) else None
+                   for pid in (self.LATITUDE, self.LONGITUDE)]
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        slc.write_ps_points(out, info, res, rows, cols, kinds, stack.dates, *lat_lon, has_bperp=bperp is not None,
+                            progress=SubProgress(progress, 90, 100))
+        styles.style_points_velocity(out, context=context)
+        return {self.OUTPUT: out}

@@ -1,0 +1,79 @@
+"""phasegradientstacking."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ....algorithms import engine
+from ....algorithms.timeseries import network, stack_blocks
+from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
+from ...inputs.feedback import FeedbackProgress
+from ...io import blocks, raster, styles
+from ...io import stacks as io_stacks
+from .._base import StackAlgorithm, tool
+
+
+@tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
+      tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
+class PhaseGradientStacking(StackAlgorithm):
+    STACK_PARAMETERS = False  # wrapped interferograms: its own labels, no unit
+    HELP = (
+        "Reveals slow-moving landslides without phase unwrapping: the wrapped phase gradient of each "
+        "short-baseline interferogram is taken along columns (range / x) and rows (azimuth / y) as the angle "
+        "of z(next) * conj(z), and the gradients are stacked as a rate, sum(w g) / sum(w dt). Localised "
+        "motion (landslide bodies and borders) shows up as high gradient; smooth atmospheric delays largely "
+        "cancel. After Fu, Zhang, Wang et al. (2022), doi:10.3389/fenvs.2022.963322.\n\n"
+        "<b>Interferograms</b>: wrapped phase (radians), complex interferograms, or unwrapped phase (it is "
+        "re-wrapped); folder or list, date pair from the file name. Use short temporal baselines "
+        "(e.g. <= 48 days) so gradients do not alias.\n"
+        "<b>Coherence</b> (optional): weights (the smaller of the two pixels).\n"
+        "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n\n"
+        "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
+        "row (azimuth) components, signed, LOS positive toward the satellite."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters("INTERFEROGRAMS", "Wrapped interferograms (rasters, or a folder)"))
+        self.addParameter(declare.rasters("COHERENCE", "Coherence rasters or folder (weights)", optional=True))
+        self.addParameter(wavelength_parameter(self, ids.WAVELENGTH))
+        self.addParameter(declare.enum("INPUT_UNITS", "Phase convention", INPUT_UNITS[:2]))
+        self.addParameter(declare.max_temporal_baseline_parameter(self))
+        self.addParameter(declare.integer("MIN_COUNT", "Minimum number of interferograms per pixel", 1, 1))
+        self.addParameter(declare.raster_out("OUTPUT", "Phase-gradient magnitude (mm/yr per pixel)"))
+        self.addParameter(declare.raster_out("OUTPUT_RANGE", "Column (range) gradient (mm/yr per pixel)", optional=True,
+                                             create=False))
+        self.addParameter(declare.raster_out("OUTPUT_AZIMUTH", "Row (azimuth) gradient (mm/yr per pixel)",
+                                             optional=True, create=False))
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
+        flt = network.filter_network(stack.network, **stacks.network_filters(self, parameters, context))
+        stack = stack.subset(flt.keep) if not flt.keep.all() else stack
+        sign = 1.0 if self.parameterAsEnum(parameters, "INPUT_UNITS", context) == 0 else -1.0
+        min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
+        span = stack.network.temporal_baseline_days / 365.25
+        info = stack.info
+        paths = layers.output_paths(self, parameters, ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"), context,
+                                    optional=("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"))
+        rows = io_stacks.block_rows_for(stack, run, factor=10)
+        order = list(stack.order)
+        sources = {"phase": engine.StackSource([stack.paths[i] for i in order], blocks.GdalOpener(), dtype=np.float64)}
+        if stack.coh_paths is not None:
+            sources["coherence"] = engine.StackSource([stack.coh_paths[i] for i in order], blocks.GdalOpener(),
+                                                      dtype=np.float32)
+        func = functools.partial(stack_blocks.phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
+                                 signs=sign * np.asarray(stack.signs, dtype=np.float64), min_count=min_count)
+        names = {"OUTPUT": "magnitude_mm_yr", "OUTPUT_RANGE": "col_mm_yr", "OUTPUT_AZIMUTH": "row_mm_yr"}
+        blocks.run_blocks(engine.plan_blocks(info.height, info.width, block_rows=rows, halo=1), func, sources=sources,
+                          run=run,
+                   progress=progress, writers={names[k]: raster.RasterWriter.like(p, info) for k, p in paths.items()},
+                          background_write=True)
+        styles.style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
+        for k in ("OUTPUT_RANGE", "OUTPUT_AZIMUTH"):
+            if k in paths:
+                styles.style_raster_diverging(paths[k], context=context)
+        return paths

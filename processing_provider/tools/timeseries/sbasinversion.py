@@ -1,0 +1,139 @@
+"""sbasinversion."""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingOutputFile
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.progress import SubProgress, warn
+from ....algorithms.timeseries import network, sbas
+from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs.aliases import Alias
+from ...inputs.declare import UNITS_HELP, WEIGHTING
+from ...inputs.feedback import FeedbackProgress
+from ...io import raster, timeseries
+from ...io import stacks as io_stacks
+from .._base import StackAlgorithm, tool
+
+
+@tool("sbasinversion", "SBAS / ISBAS time series inversion", group="timeseries",
+      tags=("SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,interferogram,"
+            "unwrapped,MintPy,ground motion"),
+      main=("OUTPUT_VELOCITY", "OUTPUT_POINTS"), kernels=("timeseries.sbas",), page="timeseries",
+      former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
+class SbasInversion(StackAlgorithm):
+    MINTPY = True
+    WEIGHTED = True
+    HELP = (
+        "Displacement time series and velocity from a network of unwrapped interferograms by "
+        "pixel-wise (weighted) least squares (SBAS, Berardino et al. 2002, doi:10.1109/TGRS.2002.803792; "
+        "ISBAS, Sowter et al. 2013, doi:10.1080/2150704X.2013.823673).\n\n"
+        "<b>Interferograms</b>: a folder (files whose name contains 'unw' are used when present) or a list of "
+        "rasters on one grid; the date pair of each comes from its file name (20200101_20200113, "
+        "20180106-20180130, 060619-061002, HyP3 S1AA_20200101T..._20200113T..., ...). Or a MintPy "
+        "ifgramStack.h5 (its dropIfgram flag, bperp and WAVELENGTH are used).\n"
+        "<b>Coherence</b> (optional): folder or list matched by date pair (names with cc/coh/cor).\n"
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the network plot "
+        "and the perpendicular-baseline filter.\n"
+        + UNITS_HELP +
+        "<b>Reference point</b>: all interferograms are referenced to this pixel (must have data in all of "
+        "them). Empty: the most coherent pixel whose 5x5 neighbourhood is valid in every interferogram.\n"
+        "<b>Network filters</b>: maximum temporal (days) and perpendicular (m) baseline, minimum mean "
+        "coherence, pairs to drop (YYYYMMDD_YYYYMMDD, comma separated). 0 = no limit.\n"
+        "<b>Weighting</b>: none, or inverse phase variance from coherence (Tough et al. 1995, as MintPy).\n"
+        "<b>Coherence threshold</b>: per pixel, interferogram values with lower coherence are not used.\n"
+        "<b>ISBAS minimum count</b>: pixels need at least this many usable interferograms; 0 = all of "
+        "them (classic SBAS). A pixel whose own network is split into subsets gets the minimum-norm "
+        "velocity solution across the gaps (Berardino 2002).\n"
+        "<b>Minimum temporal coherence</b>: pixels below it are NaN in the time series and velocity.\n"
+        "<b>DEM</b> (optional, same grid): HEIGHT of the points.\n\n"
+        "<b>Outputs</b>: time series (one band per date, band description = ISO date, mm, first date = 0, "
+        "LOS positive toward the satellite), velocity (mm/yr, linear fit of the time series), its "
+        "standard error, temporal coherence (0..1, Pepe & Lanari 2006), number of interferograms used, "
+        "optional points (GeoPackage in the raster CRS: VEL, V_STDEV, COHERENCE, HEIGHT, DYYYYMMDD in mm), "
+        "optional MintPy timeseries.h5 / velocity.h5 (metres), and a network report (HTML + PNG + text) "
+        "listing dates, pairs, dropped pairs and disconnected subsets. The time-series GeoTIFF is ZSTD-compressed "
+        "(lossless; half the CPU time of DEFLATE): QGIS, GDAL >= 2.3, rasterio and MintPy read it; for software "
+        "that does not, convert it with <i>gdal_translate -co COMPRESS=DEFLATE</i>.\n\n"
+        "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
+        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
+    )
+
+    #: raster outputs by the block result they hold (the first two always written), file outputs by name
+    RASTERS = {ids.OUTPUT_TIMESERIES: "timeseries", "OUTPUT_VELOCITY": "velocity",
+               "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence",
+               "OUTPUT_COHCOUNT": "count"}
+    FILES = {"OUTPUT_POINTS": "points", "OUTPUT_MINTPY_TIMESERIES": "mintpy_timeseries",
+             "OUTPUT_MINTPY_VELOCITY": "mintpy_velocity"}
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.files("BASELINES",
+                                        "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
+                                        optional=True))
+        self.addParameter(declare.point("REFERENCE", "Reference point (empty: automatic)", optional=True))
+        declare.add_network_filter_parameters(self)
+        self.addParameter(declare.enum("WEIGHTING", "Weighting", WEIGHTING))
+        self.addParameter(declare.integer(ids.LOOKS, "Independent looks (variance weighting)", 10, 1, 80,
+                                          advanced=True))
+        self.addParameter(declare.number("COHERENCE_THRESHOLD", "Pixel coherence threshold (ISBAS)", 0.0, 0.0, 1.0))
+        self.addParameter(declare.integer(ids.MIN_COUNT,
+                                          "ISBAS minimum number of usable interferograms per pixel (0 = all)", 0, 0))
+        self.addParameter(declare.number("MIN_TEMPORAL_COHERENCE", "Minimum temporal coherence", 0.7, 0.0, 1.0))
+        self.addParameter(declare.raster("DEM", "DEM (m, same grid; for the points' HEIGHT)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_TIMESERIES", "Time series (mm)"))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Velocity (mm/yr)"))
+        # secondary outputs: made by default in the dialog, may be left out (then not written)
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Velocity standard error (mm/yr)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence (0-1)", optional=True))
+        self.addParameter(declare.raster_out("OUTPUT_COHCOUNT", "Interferograms used per pixel (count)", optional=True))
+        self.addParameter(declare.vector_out("OUTPUT_POINTS", "Velocity points (mm/yr; time series in mm)",
+                                             optional=True, create=False))
+        self.addParameter(declare.file_out("OUTPUT_MINTPY_TIMESERIES", "MintPy timeseries.h5", "HDF5 (*.h5)",
+                                           optional=True, create=False))
+        self.addParameter(declare.file_out("OUTPUT_MINTPY_VELOCITY", "MintPy velocity.h5", "HDF5 (*.h5)", optional=True,
+                                           create=False))
+        self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (HTML; PNG and text alongside)",
+                                           "HTML (*.html)", optional=True))
+        self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        stack = stacks.gather_stack(self, parameters, context, feedback=feedback)
+        full = stack.network
+        v = self.values(parameters, context, ids.WEIGHTING, ids.LOOKS, ids.COHERENCE_THRESHOLD, ids.MIN_COUNT,
+                        ids.MIN_TEMPORAL_COHERENCE)
+        weighting = ["none", "variance"][v.WEIGHTING]
+        if weighting == "variance" and not stack.has_coherence:
+            raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
+        rows = io_stacks.block_rows_for(stack, run)
+        with run.executor(progress) as ex:
+            # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
+            stack, flt, count, mean_coh = io_stacks.filtered_stack(
+                stack, rows, SubProgress(progress, 0, 25), scan=not parameters.get(ids.REFERENCE), run=run,
+                executor=ex, **stacks.network_filters(self, parameters, context))
+            net = stack.network
+            if count is not None and count.max() == 0:
+                raise GeohazardError("INTERFEROGRAMS: every pixel is no-data (NaN or the nodata value) in every "
+                                     "interferogram")
+            if network.disconnection_note(net):
+                warn(progress, network.disconnection_note(net))
+            if network.redundancy_note(net):
+                warn(progress, f"{ids.INTERFEROGRAMS}: {network.redundancy_note(net)}")
+            ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
+            feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
+                              f"{net.n_dates} dates, weighting {weighting}")
+            solver = sbas.SbasSolver(net, wavelength_m=stack.wavelength_m, weighting=weighting, looks=v.LOOKS,
+                                     coherence_threshold=v.COHERENCE_THRESHOLD, min_count=v.MIN_COUNT,
+                                     min_temporal_coherence=v.MIN_TEMPORAL_COHERENCE)
+            dem = self.raster_path(parameters, ids.DEM, context) if parameters.get(ids.DEM) else ""
+            if dem:
+                raster.check_same_grid([stack.info, raster.raster_info(dem, ids.DEM)], [ids.INTERFEROGRAMS, ids.DEM])
+            out = layers.output_paths(self, parameters, self.RASTERS, context, optional=list(self.RASTERS)[2:])
+            files = {name: layers.optional_file(self, parameters, key, context) for key, name in self.FILES.items()}
+            written, ranges = timeseries.write_sbas(
+                stack, solver, io_stacks.reference_values(stack, *ref_rc), ref_rc, rows, SubProgress(progress, 25, 95),
+                rasters={self.RASTERS[k]: p for k, p in out.items()}, files=files, dem_path=dem, run=run, executor=ex)
+        timeseries.style_sbas(written, ranges, net, context)
+        out.update({key: written[name] for key, name in self.FILES.items() if name in written})
+        out.update(stacks.write_report(self, parameters, context, net, full, flt, ref_rc))
+        return out

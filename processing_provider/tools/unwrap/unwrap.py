@@ -1,0 +1,131 @@
+"""unwrap."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from ....algorithms import engine
+from ....algorithms.errors import GeohazardError
+from ....algorithms.timeseries import unwrap, unwrap_tiles
+from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs.aliases import Alias
+from ...inputs.feedback import FeedbackProgress
+from ...io import unwrap as unwrap_io
+from ...io import writers
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("unwrap", "Phase unwrapping", group="timeseries",
+      tags="unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series",
+      main=("OUTPUT_REPORT",), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
+      former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
+class Unwrap(GeohazardAlgorithm):
+    FOLDER_INPUTS = ("INPUT", "COHERENCE")
+    HELP = (
+        "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
+        "phase grows with range for the phase linking tool's interferograms) and connected components, "
+        "ready for the SBAS inversion.\n\n"
+        "<b>Wrapped interferograms</b>: complex or wrapped-phase (radians, -pi..pi) rasters, or a folder such as "
+        "the phase linking tool's wrapped interferograms folder; each name carries its date pair "
+        "(YYYYMMDD_YYYYMMDD). Already unwrapped inputs (values far outside -pi..pi) are refused.\n"
+        "<b>Coherence</b> (optional): one raster used for every interferogram (e.g. the temporal coherence of "
+        "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
+        "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
+        "<b>Backend</b>: built-in (quality-guided unwrapping along the maximum spanning tree of coherence, "
+        "fringe consistency and second differences, Herraez et al. 2002, each difference taken to the cycle "
+        "nearest the local fringe gradient; two large patches are joined only when the edges between them agree "
+        "on their whole-cycle offset, so a decorrelated strip such as a surface rupture is not crossed by one "
+        "noisy path) or SNAPHU (Chen & Zebker 2001, statistical "
+        "cost, through the optional Python package 'snaphu'; " + unwrap.SNAPHU_INSTALL_HELP + ").\n"
+        "<b>Minimum coherence</b> (built-in): pixels at or above it form the connected components. Pixels from "
+        "half of it up to it whose fringes are consistent (pseudo-coherence at least the minimum) are unwrapped "
+        "last, from the component they touch, and can carry a patch cut off by a thin low-coherence gap back to "
+        "it; lower pixels, masked and NaN pixels are not unwrapped, and what they cut apart becomes separate "
+        "connected components instead of a guess. <b>Smallest component</b>: smaller components are left out; a "
+        "value larger than the raster is refused, and an interferogram left without any pixel is named in a "
+        "warning (an error when every interferogram is).\n\n"
+        "<b>Outputs</b>: in the output folder, YYYYMMDD_YYYYMMDD.unw.tif (unwrapped phase, NaN where not "
+        "unwrapped) and YYYYMMDD_YYYYMMDD.conncomp.tif (connected components, 1 = largest, 0 = not unwrapped); "
+        "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
+        "share of valid pixels unwrapped, number of components, residues, mean coherence. Closure check (CSV, "
+        "optional): for every triplet ij + jk - ik of the network, the share of pixels whose unwrapped phases "
+        "do not close to a whole-cycle-free sum (unwrapping errors).\n\n"
+        f"<b>Memory</b> (built-in): rasters larger than one tile of the memory budget (MAX_MEMORY_MB, advanced, "
+        f"default 512 MB: about 5 Mpx) are unwrapped in row tiles of at least {unwrap_tiles.MIN_TILE_ROWS} rows "
+        f"overlapping their neighbours by {2 * unwrap_tiles.TILE_HALO} rows; the whole-cycle offsets between tiles "
+        "come from a vote on "
+        "the overlaps and a spanning tree over the tiles' components (parts whose overlaps disagree stay "
+        "separate components). Measured peak of the whole tool on a 5000 x 5000 interferogram: 0.7 GB; it does "
+        "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. "
+        "A raster that fits in one tile is unwrapped whole."
+
+    )
+    IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE"
+    COMPLEX_INPUTS = ("INPUT",)  # a wrapped interferogram may be complex (a + ib)
+    BACKENDS = ["builtin", "snaphu"]
+    BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.INPUT,
+                                          "Wrapped interferograms (complex or phase in radians, rasters or a folder)"))
+        self.addParameter(declare.rasters(self.COHERENCE,
+                                          "Coherence: one raster for all, or rasters/folder matched by date pair",
+                                          optional=True))
+        self.addParameter(declare.raster(self.MASK, "Mask (non-zero = unwrap)", optional=True))
+        self.addParameter(declare.enum(self.BACKEND, "Unwrapper", self.BACKEND_NAMES))
+        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence (built-in: from half of it, "
+                                         "consistent fringes are unwrapped last)", 0.3, 0.0, 1.0))
+        self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
+                                          1))
+        self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
+        self.addParameter(declare.folder_out(self.OUTPUT, "Unwrapped interferograms folder"))
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Unwrapping report", "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.file_out(self.OUTPUT_CLOSURE, "Triplet closure check", "CSV files (*.csv)",
+                                           optional=True, create=False))
+
+    def check(self, parameters, context):
+        if self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)] == "snaphu" \
+                and not unwrap.snaphu_available():
+            raise GeohazardError("BACKEND: " + unwrap.SNAPHU_INSTALL_HELP)
+        info = stacks.wrapped_stack(self, parameters, context, mask=self._mask(parameters, context)).info
+        # as a double: a value beyond the integer range must not wrap around into an acceptable one
+        size = self.parameterAsDouble(parameters, self.MIN_COMPONENT_PIXELS, context) \
+            if parameters.get(self.MIN_COMPONENT_PIXELS) is not None else 0
+        if size > info.height * info.width:
+            raise GeohazardError(f"MIN_COMPONENT_PIXELS is {size:.0f} pixels, more than the whole interferogram "
+                                 f"({info.height} x {info.width} = {info.height * info.width} pixels): no component "
+                                 "could be kept and every output would be NoData")
+
+    def _mask(self, parameters, context):
+        return self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
+
+    def process(self, parameters, context, feedback):
+        ignored, mask = [], self._mask(parameters, context)
+        stack = stacks.wrapped_stack(self, parameters, context, mask=mask, ignored=ignored)
+        if ignored:  # a list made by "Add Directory...": say what was left out and why
+            feedback.pushWarning(f"INPUT: left out {len(ignored)} file(s) that are not dated interferograms of the "
+                                 "stack (no YYYYMMDD_YYYYMMDD pair in the name, coherence, or wrapped next to "
+                                 "unwrapped files): " + ", ".join(os.path.basename(f) for f in ignored[:6])
+                                 + (" ..." if len(ignored) > 6 else ""))
+        backend = self.BACKENDS[self.parameterAsEnum(parameters, self.BACKEND, context)]
+        run = knobs.run_settings(self, parameters, context)
+        opts = {"min_coherence": self.parameterAsDouble(parameters, self.COHERENCE_THRESHOLD, context),
+                "min_component_size": self.parameterAsInt(parameters, self.MIN_COMPONENT_PIXELS, context),
+                "nlooks": self.parameterAsDouble(parameters, self.LOOKS, context), "max_memory_mb": run.max_memory_mb}
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
+        report, closure = (layers.optional_file(self, parameters, k, context)
+                           for k in (self.OUTPUT_REPORT, self.OUTPUT_CLOSURE))
+        os.makedirs(out_dir, exist_ok=True)
+        progress = FeedbackProgress(feedback)
+        with contextlib.ExitStack() as outputs:
+            with run.executor(progress) if backend == "builtin" else engine.LocalExecutor() as ex:
+                rows, written = unwrap_io.unwrap_files(stack, mask, out_dir, backend, opts, executor=ex,
+                                                       progress=progress, outputs=outputs)
+            if report:
+                writers.write_csv(report, rows)
+            if closure:
+                writers.write_csv(closure, unwrap_io.closure_rows(written, stack.pairs, progress),
+                                  fields=["triplet", "pixels", "share_not_closing"])
+        return {self.OUTPUT: out_dir, **{key: p for key, p in ((self.OUTPUT_REPORT, report),
+                                                              (self.OUTPUT_CLOSURE, closure)) if p}}

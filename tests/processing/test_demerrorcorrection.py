@@ -1,0 +1,76 @@
+"""geohazard:demerrorcorrection: parameters, runs against planted errors and the Mexico City stack."""
+
+import os
+
+import numpy as np
+import pytest
+from testutils import missing_parameters, write_geotiff
+from testutils import read_raster as _read
+from testutils_series_corrections import _ts_raster
+
+
+def test_parameters(alg):
+    a = alg("unwrapclosurecorrection")
+    assert not missing_parameters(a, ("INTERFEROGRAMS", "COHERENCE", "INPUT_UNITS", "WAVELENGTH_M", "MIN_COHERENCE",
+                                      "MAX_CYCLES", "LOOP_THRESHOLD_RAD", "OUTPUT", "OUTPUT_CYCLES",
+                                      "OUTPUT_NONCLOSING", "OUTPUT_STATS", "DASK_SCHEDULER"))
+    assert "Yunjun" in a.shortHelpString() and a.group() == "Corrections"
+    d = alg("demerrorcorrection")
+    assert not missing_parameters(d, ("INPUT", "BASELINES", "SLANT_RANGE", "SLANT_RANGE_RASTER", "INCIDENCE",
+                                      "INCIDENCE_RASTER", "POLY_ORDER", "STEP_DATES", "OUTPUT", "OUTPUT_DEM_ERROR",
+                                      "OUTPUT_RESIDUAL"))
+    assert "Fattahi" in d.shortHelpString()
+
+
+def test_dem_error_run(run_alg, tmp_path):
+    path, csvf, dates, dz, defo = _ts_raster(tmp_path)
+    res = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "SLANT_RANGE": 850000.0,
+                                         "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "cor.tif"),
+                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
+                                         "OUTPUT_RESIDUAL": str(tmp_path / "res.tif")})
+    est, _ = _read(res["OUTPUT_DEM_ERROR"])
+    assert np.sqrt(np.mean((est - dz) ** 2)) < 3.0  # m, for dz of 25 m RMS
+    cor, ds = _read(res["OUTPUT"])
+    assert [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)] == [d.isoformat() for d in dates]
+    assert np.sqrt(np.mean((cor - defo) ** 2)) < 1.0
+    # an incidence raster on the grid gives the same series
+    inc = write_geotiff(tmp_path / "inc.tif", np.full(dz.shape, 39.0))
+    res2 = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "INCIDENCE_RASTER": inc,
+                                          "OUTPUT": str(tmp_path / "cor2.tif"),
+                                          "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")})
+    np.testing.assert_allclose(_read(res2["OUTPUT"])[0], cor, atol=1e-4)
+
+
+def test_dem_error_refusals(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    path, csvf, dates, _, _ = _ts_raster(tmp_path)
+    with pytest.raises(QgsProcessingException, match="BASELINES"):
+        run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [], "OUTPUT": str(tmp_path / "c.tif"),
+                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
+    short = tmp_path / "short.csv"
+    short.write_text("".join(f"{d.isoformat()},{i}\n" for i, d in enumerate(dates[:-1])))
+    with pytest.raises(QgsProcessingException, match="no perpendicular baseline for 1 date"):
+        run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [str(short)], "OUTPUT": str(tmp_path / "c.tif"),
+                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
+    assert not os.path.exists(tmp_path / "c.tif") and not os.path.exists(tmp_path / "d.tif")
+    nodates = write_geotiff(tmp_path / "nodates.tif", np.zeros((3, 4, 4)))
+    with pytest.raises(QgsProcessingException, match="description"):
+        run_alg("demerrorcorrection", {"INPUT": nodates, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "c.tif"),
+                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
+
+
+def test_dem_error_writes_the_final_velocity(run_alg, tmp_path):
+    path, csvf, dates, dz, defo = _ts_raster(tmp_path)
+    res = run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "cor.tif"),
+                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
+                                         "OUTPUT_VELOCITY": str(tmp_path / "v.tif"),
+                                         "OUTPUT_VELOCITY_STD": str(tmp_path / "vs.tif")})
+    v, _ = _read(res["OUTPUT_VELOCITY"])
+    t = np.array([(d - dates[0]).days for d in dates]) / 365.25
+    rate = defo[-1] / t[-1]
+    assert np.sqrt(np.mean((v - rate) ** 2)) < 0.5  # mm/yr, dates with 0.3 mm of noise
+    cor, _ = _read(res["OUTPUT"])  # the line fitted to the corrected series, not to the input
+    np.testing.assert_allclose(v, np.polyfit(t, cor.reshape(len(dates), -1), 1)[0].reshape(v.shape), atol=1e-3)
+    vs, _ = _read(res["OUTPUT_VELOCITY_STD"])
+    assert np.all((vs > 0) & (vs < 1.0))

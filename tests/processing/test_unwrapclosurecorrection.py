@@ -1,0 +1,171 @@
+"""geohazard:unwrapclosurecorrection: parameters, runs against planted errors and the Mexico City stack."""
+
+import os
+
+import numpy as np
+import pytest
+from testutils import read_raster as _read
+from testutils_corrections import CYCLE_MM, S1_WAVELENGTH_M, error_counts, planted_stack
+from testutils_series_corrections import _folder
+
+
+def test_closure_folder_run(run_alg, tmp_path):
+    net, clean, planted, _ = planted_stack(n_dates=10, neighbours=3, shape=(20, 24), noise_mm=0.8, share=0.3, seed=4)
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    out_dir = tmp_path / "fixed"
+    res = run_alg("unwrapclosurecorrection", {
+        "INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 0, "MIN_COHERENCE": 0.5,
+        "OUTPUT": str(out_dir), "OUTPUT_CYCLES": str(tmp_path / "cycles.tif"),
+        "OUTPUT_NONCLOSING": str(tmp_path / "nonclosing.tif"), "OUTPUT_STATS": str(tmp_path / "stats.csv"),
+        "OUTPUT_LOOPS": str(tmp_path / "loops.csv")})
+    names = sorted(os.listdir(out_dir))
+    assert names == sorted(f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif" for a, b in net.pairs)
+    corrected = []
+    for a, b in net.pairs:
+        arr, _ = _read(out_dir / f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif")
+        corrected.append(-arr * S1_WAVELENGTH_M * 1000 / (4 * np.pi))
+    n, fixed, new = error_counts(np.array(corrected), clean, planted)
+    assert new == 0 and fixed / n > 0.9
+    # the values not corrected are bit-identical to the input (float32 round trip)
+    src, _ = _read(folder / f"{net.pairs[0][0]:%Y%m%d}_{net.pairs[0][1]:%Y%m%d}.unw.tif")
+    out0, _ = _read(out_dir / f"{net.pairs[0][0]:%Y%m%d}_{net.pairs[0][1]:%Y%m%d}.unw.tif")
+    same = planted[0] == 0
+    np.testing.assert_array_equal(out0[same], src[same])
+    cyc, _ = _read(res["OUTPUT_CYCLES"])
+    assert cyc.sum() >= fixed
+    nc, ds = _read(res["OUTPUT_NONCLOSING"])
+    assert ds.GetRasterBand(1).GetDescription() == "before" and (nc[1] <= nc[0]).all() and nc[0].max() > 0
+    import csv
+
+    with open(res["OUTPUT_STATS"]) as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == net.n_pairs
+    assert {"interferogram", "loops", "bad_loops", "rms_closure_rad", "share_nonclosing", "share_nonclosing_after",
+            "corrected_pixels", "bad"} <= set(rows[0])
+    hit = {f"{a:%Y%m%d}_{b:%Y%m%d}.unw.tif" for k, (a, b) in enumerate(net.pairs) if planted[k].any()}
+    for r in rows:
+        if r["interferogram"] in hit:
+            assert float(r["share_nonclosing"]) > 0
+        assert float(r["share_nonclosing_after"]) <= float(r["share_nonclosing"]) + 1e-12
+    with open(res["OUTPUT_LOOPS"]) as fh:
+        loops = list(csv.DictReader(fh))
+    from insar_geohazards.algorithms.corrections.closure import network_triplets
+
+    assert len(loops) == network_triplets(net.pairs).n and all(int(r["pixels"]) == 20 * 24 for r in loops)
+
+
+def test_closure_refusals(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    net, clean, planted, _ = planted_stack(n_dates=5, neighbours=1, shape=(8, 8), seed=1, patch=(2, 4))
+    folder = _folder(tmp_path, net, clean)
+    with pytest.raises(QgsProcessingException, match="no closed triplet"):
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(tmp_path / "o")})
+    assert not os.path.exists(tmp_path / "o") or not os.listdir(tmp_path / "o")
+    net, clean, planted, _ = planted_stack(n_dates=5, neighbours=2, shape=(8, 8), seed=1, patch=(2, 4))
+    folder = _folder(tmp_path, net, clean, name="ifgs2")
+    with pytest.raises(QgsProcessingException, match="destroy the input|holds the input"):
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(folder)})
+
+
+def test_closure_mexico_city_planted(run_alg, tmp_path, data_dir):
+    """Real Sentinel-1 GAMMA stack (tests/data, PyRate's Mexico City crop): the stack closes as given (nothing
+    changed), cycle slips planted in interferograms with 3+ loops are fixed, none made elsewhere."""
+    import glob
+    import shutil
+
+    from osgeo import gdal
+
+    src = sorted(glob.glob(os.path.join(str(data_dir), "sentinel1_mexico_city", "geotiffs", "*_unw.tif")))
+    folder = tmp_path / "mx"
+    folder.mkdir()
+    orig = {}
+    for p in src:
+        shutil.copy(p, folder)
+        orig[os.path.basename(p)] = gdal.Open(p).ReadAsArray().astype(np.float64)
+    planted = {"cropA_20180307-20180506_VV_8rlks_eqa_unw.tif": (slice(10, 25), slice(60, 80), 1),
+               "cropA_20180319-20180331_VV_8rlks_eqa_unw.tif": (slice(30, 45), slice(20, 35), -2),
+               "cropA_20180331-20180506_VV_8rlks_eqa_unw.tif": (slice(40, 55), slice(70, 90), 1)}
+    for name, (r, c, n) in planted.items():
+        ds = gdal.Open(str(folder / name), gdal.GA_Update)
+        arr = ds.ReadAsArray()
+        valid = arr != 0
+        arr[r, c] = np.where(valid[r, c], arr[r, c] + n * 2 * np.pi, 0)
+        ds.GetRasterBand(1).WriteArray(arr)
+        ds = None
+    res = run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "OUTPUT": str(tmp_path / "fixed"),
+                                              "OUTPUT_STATS": str(tmp_path / "s.csv")})
+    n_planted = n_fixed = n_new = 0
+    for name, a in orig.items():
+        b = gdal.Open(os.path.join(res["OUTPUT"], name)).ReadAsArray().astype(np.float64)
+        ok = (a != 0) & np.isfinite(b)
+        cyc = np.rint((b - a) / (2 * np.pi))
+        mask = np.zeros(a.shape, bool)
+        if name in planted:
+            r, c, _ = planted[name]
+            mask[r, c] = True
+            n_planted += int((mask & ok).sum())
+            n_fixed += int((mask & ok & (cyc == 0)).sum())
+        n_new += int((~mask & ok & (cyc != 0)).sum())
+    assert n_new == 0
+    assert n_fixed / n_planted > 0.95
+
+
+def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.algorithms.corrections import closure
+
+    # 3 blocks of 16 rows, the corrected files' tiles as tall
+    monkeypatch.setattr(closure, "closure_plan", lambda h, w, *a: (engine.plan_blocks(h, w, block_rows=16), 16))
+    net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(40, 24), noise_mm=0.8, seed=6)
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    got = []
+    for sched in ("", "local"):
+        d = tmp_path / (sched or "here")
+        d.mkdir()
+        res = run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "DASK_SCHEDULER": sched,
+                                                  "OUTPUT": str(d / "fixed"), "OUTPUT_CYCLES": str(d / "c.tif")})
+        got.append([_read(os.path.join(res["OUTPUT"], f))[0].tobytes() for f in sorted(os.listdir(res["OUTPUT"]))]
+                   + [_read(res["OUTPUT_CYCLES"])[0].tobytes()])
+        _, ds = _read(os.path.join(res["OUTPUT"], sorted(os.listdir(res["OUTPUT"]))[0]))
+        assert ds.GetRasterBand(1).GetBlockSize() == [256, 16]
+    assert got[0] == got[1]
+
+
+def test_closure_plan_fits_the_budget(qgis_app):
+    """The plan of unwrapclosurecorrection counts every block alive at once (read ahead, computed, queued,
+    written): rows x width x closure_pixel_bytes within MAX_MEMORY_MB; below one 256-row tile the blocks
+    are a multiple of 16 rows and the corrected files' tiles as tall; the model grows with the network."""
+    from insar_geohazards.algorithms.corrections.closure import closure_block_bytes, closure_pixel_bytes, closure_plan
+
+    assert closure_pixel_bytes(202, 256, False) == 202 * 28 + closure_block_bytes(202, 256)
+    assert closure_pixel_bytes(202, 256, True) > closure_pixel_bytes(202, 256, False)
+    for (h, w), m, t, coh, mb in (((1000, 1000), 202, 256, False, 512), ((1000, 1000), 202, 256, True, 512),
+                                  ((3000, 2000), 40, 60, False, 64), ((500, 300), 10, 8, False, 16),
+                                  ((100000, 5000), 300, 900, False, 16)):
+        plan, tile = closure_plan(h, w, m, t, coh, mb)
+        rows = plan[0].row1 - plan[0].row0
+        assert plan[-1].row1 == h and all(b.row0 == a.row1 for a, b in zip(plan, plan[1:]))
+        assert rows * w * closure_pixel_bytes(m, t, coh) <= mb * 2 ** 20 or rows == 1
+        if rows < min(h, 256):
+            assert rows % 16 == 0 or rows < 16
+            assert tile == max(16, rows // 16 * 16)
+        else:
+            assert tile is None and (rows % 256 == 0 or rows == h)
+
+
+def test_closure_without_coherence_warns_that_min_coherence_is_not_applied(run_alg, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        warnings = []
+
+        def pushWarning(self, text):
+            Log.warnings.append(text)
+
+    net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(12, 14), seed=2, patch=(3, 5))
+    folder = _folder(tmp_path, net, clean)
+    run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "COHERENCE_THRESHOLD": 0.3,
+                                        "OUTPUT": str(tmp_path / "o")}, feedback=Log())
+    assert any("COHERENCE_THRESHOLD 0.3 is not applied" in w for w in Log.warnings)
