@@ -7,11 +7,13 @@ the whole scene; deformation is confined to areas. So the pixels whose stacking 
 sum(dt^2)`` over the interferograms, Sandwell & Price 1998, doi:10.1029/1998JB900010) departs from a plane
 fitted robustly to the whole scene are taken out of the fit:
 
-1. the rate map is smoothed (normalised Gaussian of ``smooth_px`` over the usable pixels), so the
-   decorrelation noise does not hide a shallow flank;
+1. the rate less a plane is smoothed (normalised Gaussian of ``smooth_px`` over the usable pixels), so the
+   decorrelation noise does not hide a shallow flank (the plane is taken out first because the normalised
+   Gaussian bends a steep plane at the edges and holes);
 2. a plane is fitted by least squares, the pixels further than ``k`` robust standard deviations (1.4826 MAD
    of the residuals of the pixels kept) are dropped, and the fit is repeated until the kept set no longer
-   changes (iterative sigma clipping);
+   changes (iterative sigma clipping); steps 1 and 2 are done twice, the plane of step 1 being the least-squares
+   plane of every usable pixel, then that of the pixels kept in the first round;
 3. the dropped areas are grown by ``grow_px`` pixels (their flanks fade below the threshold before the
    deformation ends).
 
@@ -135,25 +137,34 @@ def deforming_areas(rate: np.ndarray, usable: Optional[np.ndarray] = None, *, k:
     none = DeformingAreas(ok, False, 1.0, np.full(3, np.nan), float("nan"), 0)
     if n_ok < 10:
         return none
-    v = _smooth(rate, ok, smooth_px)
-    ok &= np.isfinite(v)
+    usable_ok = ok
     keep = ok.copy()
-    scale = float(np.nanmax(np.abs(v[ok]))) if ok.any() else 0.0
-    c, sigma, it = None, float("nan"), 0
-    while it < int(max_iterations):
-        it += 1
-        c = _plane(v, keep, x, y)
-        if c is None:
+    plane, sigma, it = np.full(3, np.nan), float("nan"), 0
+    # two rounds: the smoothing is done on the rate less a plane (a normalised Gaussian bends a steep plane at
+    # the edges and holes), first the least-squares plane of every pixel, then the clipped plane of round one
+    for _ in range(2):
+        base = _plane(rate, keep, x, y)
+        if base is None:
             return none
-        r = v - (c[0] + c[1] * x + c[2] * y)
-        rk = r[keep]
-        sigma = 1.4826 * float(np.median(np.abs(rk - np.median(rk))))
-        new = ok & (np.abs(r) <= max(k * sigma, 1e-9 * (scale + 1.0)))
-        if not new.any():
-            return none
-        if np.array_equal(new, keep):
-            break
-        keep = new
+        v = _smooth(rate - (base[0] + base[1] * x + base[2] * y), usable_ok, smooth_px)
+        ok = usable_ok & np.isfinite(v)
+        keep &= ok
+        scale = float(np.nanmax(np.abs(v[ok]))) if ok.any() else 0.0
+        for _ in range(int(max_iterations)):
+            it += 1
+            c = _plane(v, keep, x, y)
+            if c is None:
+                return none
+            r = v - (c[0] + c[1] * x + c[2] * y)
+            rk = r[keep]
+            sigma = 1.4826 * float(np.median(np.abs(rk - np.median(rk))))
+            new = ok & (np.abs(r) <= max(k * sigma, 1e-9 * (scale + 1.0)))
+            if not new.any():
+                return none
+            if np.array_equal(new, keep):
+                break
+            keep = new
+        plane = base + c
     deforming = ok & ~keep
     if grow_px > 0 and deforming.any():
         from scipy.ndimage import binary_dilation
@@ -162,5 +173,5 @@ def deforming_areas(rate: np.ndarray, usable: Optional[np.ndarray] = None, *, k:
     quiet = ok & ~deforming
     share = float(quiet.sum()) / max(n_ok, 1)
     if share < min_quiet_share:
-        return DeformingAreas(ok, False, share, c, sigma, it)
-    return DeformingAreas(quiet, True, share, c, sigma, it)
+        return DeformingAreas(ok, False, share, plane, sigma, it)
+    return DeformingAreas(quiet, True, share, plane, sigma, it)
