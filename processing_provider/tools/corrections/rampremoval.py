@@ -42,7 +42,7 @@ class RampRemoval(StackAlgorithm):
         "every coherent pixel) could make: within 3 standard errors it is removed; beyond, only the share "
         "(3 / t)^6 is removed (with the deforming areas left out; (3 / t)^2 without them) and the rest is kept as "
         "deformation (a bowl covering most of the scene is not turned into a tilt).\n"
-                "<b>Report</b> (CSV): per interferogram the coefficients removed (x and y scaled to -1..1 over the grid), "
+        "<b>Report</b> (CSV): per interferogram the coefficients removed (x and y scaled to -1..1 over the grid), "
         "pixels used, RMS on the mask before and after the fitted surface (input unit). Checked against MintPy "
         "1.6.4 deramp (docs/corrections.md)."
     )
