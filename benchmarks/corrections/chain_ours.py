@@ -177,7 +177,7 @@ def before(d: dict, stable: bool) -> dict:
 
 
 def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
-          filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "none",
+          filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "variance",
           tropo_z=None, ramp_z=None, ramp_power=None, quiet: bool = True, dem_error: bool = True,
           tropo: bool = True, ramp: bool = True) -> dict:
     """The model now: unwrapping errors by closure (coherent values) -> network (loops still misfitting over
