@@ -314,8 +314,9 @@ CORR_HELP = (
     "is not a ramp), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and removes their "
     "trend unless it is far beyond what random ramps make. geohazard:referencepoint chooses a coherent pixel "
     "moving like the scene (inside the stable area when given), geohazard:sbasinversion inverts the series "
-    "(weighted by the phase variance of each pair's coherence, as MintPy) and geohazard:demerrorcorrection (Fattahi "
-    "& Amelung 2013, with the perpendicular baselines and, when given, the incidence and slant-range rasters) "
+    "(weighted by the phase variance of each pair's coherence when COHERENCE is given, as MintPy) and "
+    "geohazard:demerrorcorrection (Fattahi & Amelung 2013, with the perpendicular baselines and, when given, the "
+    "incidence and slant-range rasters) "
     "removes the DEM error and writes the final velocity and its standard error. Each step writes a folder of "
     "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
@@ -383,7 +384,7 @@ def build_corrected():
             {"REFERENCE": ("OUTPUT", "Reference point")})
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
             {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
-             "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(1)},
+             "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(2)},
             {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
              "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
