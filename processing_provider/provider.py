@@ -120,7 +120,7 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from .io.transaction import OutputTransaction
+            from ..io.transaction import OutputTransaction
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})
@@ -187,7 +187,7 @@ def expand_model_folders(model, parameters) -> dict:
     from qgis.core import QgsProcessing
 
     from ..algorithms.errors import GeohazardError
-    from .io.stacks import filter_stack_files
+    from ..io.stacks import filter_stack_files
 
     out = dict(parameters)
     for d in model.parameterDefinitions():

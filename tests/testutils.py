@@ -8,8 +8,9 @@ import numpy as np
 
 
 def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0), epsg=32633,
-                  nodata=None, descriptions=None):
-    """Write a float32 GeoTIFF (2-D or 3-D array) with GDAL; returns ``path``."""
+                  nodata=None, descriptions=None, metadata=None):
+    """Write a float32 GeoTIFF (2-D or 3-D array) with GDAL, dataset ``metadata`` (values as str); returns
+    ``path``."""
     from osgeo import gdal, osr
 
     arr = np.asarray(array, dtype=np.float32)
@@ -22,6 +23,8 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
         srs = osr.SpatialReference()
         srs.ImportFromEPSG(epsg)
         ds.SetProjection(srs.ExportToWkt())
+    if metadata:
+        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
     for i in range(arr.shape[0]):
         band = ds.GetRasterBand(i + 1)
         if nodata is not None:

@@ -36,8 +36,8 @@ from qgis.core import (
 
 from ..algorithms.ada.activity import points_in_polygons
 from ..algorithms.errors import GeohazardError
-from ..processing_provider.io.points import date_fields_of, raster_dates
-from ..processing_provider.io.raster import open_raster, raster_info
+from ..io.points import date_fields_of, raster_dates
+from ..io.raster import open_raster, raster_info
 
 #: Fields naming a point, first found wins (PS products, EGMS, our outputs).
 LABEL_FIELDS = ("CODE", "code", "pid", "PID", "ID", "id", "name", "NAME")

@@ -9,8 +9,8 @@ from ...algorithms.ada import classification, zonal
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
-from ..io import ada, features, geometry
-from ..io.vector import as_number
+from ...io import ada, features, geometry
+from ...io.vector import as_number
 from .values import values
 
 

@@ -49,14 +49,16 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
+from ...io.metadata import stamp_history
+from ...io.probe import degenerate_outputs, quiet_gdal_reads
+from ...io.raster import RasterInfo, raster_info
+from ...io.styles import arrange_outputs
+from ...io.transaction import OutputTransaction, disk_full
 from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, missing_file_problem, range_problem
+from ..inputs.history import history
 from ..inputs.layers import raster_path
-from ..io.probe import degenerate_outputs, quiet_gdal_reads
-from ..io.raster import RasterInfo, raster_info
-from ..io.styles import arrange_outputs
-from ..io.transaction import OutputTransaction, disk_full
 
 #: Processing groups: id -> display name.
 GROUPS = {
@@ -348,6 +350,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
                     if feedback is not None:
                         feedback.pushWarning(message)
+                stamp_history(run.written_files(), history(self, params, context))
             run.commit()
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)

@@ -61,6 +61,7 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "adadetection": ("adadetection", "ada", {}),
     "landslideactivity": ("landslideactivity", "ada", {}),
     "unwrap": ("unwrap", "unwrap", {}),
+    "multisensortimeseries": ("multisensortimeseries", "multisensor", {"OUTPUT_QUALITY": "@q.tif"}),
 }
 NO_FORCED_LAYOUT = {"unwrap"}
 FILE_GROUPS = {"rampremoval", "rampremoval_per_date", "troposphericcorrection", "troposphericcorrection_windows"}

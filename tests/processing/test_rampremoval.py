@@ -89,7 +89,7 @@ def test_one_read_and_two_pass_paths_write_the_same(qgis_app, tmp_path, monkeypa
         assert outs["dask"][0].tobytes() == outs["one"][0].tobytes()
     from osgeo import gdal
 
-    from insar_geohazards.processing_provider.io.raster import gtiff_has_zstd
+    from insar_geohazards.io.raster import gtiff_has_zstd
 
     ds = gdal.Open(str(tmp_path / "one" / os.path.basename(files[0])))
     assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")

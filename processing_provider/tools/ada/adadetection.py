@@ -7,9 +7,9 @@ from osgeo import ogr
 
 from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
+from ....io import ada, styles, vector
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada, styles, vector
 from .._base import GeohazardAlgorithm, tool
 
 #: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ....algorithms.formats import dates
+from ....io import writers
 from ...inputs import declare, layers
 from ...inputs.declare import UNITS_HELP
-from ...io import writers
 
 STACK_HELP = (
     "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "

@@ -9,9 +9,9 @@ import numpy as np
 from ....algorithms.corrections import network_mod
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
+from ....io import corrections
 from ...inputs import declare, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP, folder_and_report
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
+from ....io import ramps as ramps_io
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import ramps as ramps_io
 from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
 

@@ -10,9 +10,9 @@ from qgis.core import (
 
 from ....algorithms.corrections import reference
 from ....algorithms.progress import SubProgress
+from ....io import corrections, vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections, vector
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 

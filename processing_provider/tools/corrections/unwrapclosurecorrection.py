@@ -8,11 +8,11 @@ import os
 import numpy as np
 
 from ....algorithms.corrections import closure
+from ....io import corrections, styles
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections, styles
 from .._base import StackAlgorithm, tool
 
 

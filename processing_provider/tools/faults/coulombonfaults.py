@@ -7,13 +7,13 @@ from osgeo import ogr
 
 from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
-from ...inputs import aliases, declare
-from ...inputs.feedback import FeedbackProgress
-from ...io import styles, vector
-from ...io.faults import (
+from ....io import styles, vector
+from ....io.faults import (
     read_fault_lines,
     segment_wkb,
 )
+from ...inputs import aliases, declare
+from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
 

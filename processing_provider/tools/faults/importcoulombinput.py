@@ -5,13 +5,13 @@ from __future__ import annotations
 from osgeo import ogr
 
 from ....algorithms.elastic import coulomb_inp, faults, okada
-from ...inputs import declare
-from ...io import vector
-from ...io.faults import (
+from ....io import vector
+from ....io.faults import (
     fault_fields,
     require_projected_crs,
     trace_wkb,
 )
+from ...inputs import declare
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -9,9 +9,9 @@ from qgis.core import (
 
 from ....algorithms.elastic import faults, inversion
 from ....algorithms.errors import GeohazardError
+from ....io.faults import read_fault_lines, write_slip_outputs
 from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io.faults import read_fault_lines, write_slip_outputs
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS
 

@@ -11,10 +11,10 @@ from qgis.core import QgsProcessingUtils
 from ....algorithms import engine
 from ....algorithms.kinematics import offsets as _off
 from ....algorithms.progress import SubProgress
+from ....io import blocks, offsets, raster, styles
 from ...inputs import declare, ids, kinematics, knobs, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, offsets, raster, styles
 from .._base import GeohazardAlgorithm, tool
 
 

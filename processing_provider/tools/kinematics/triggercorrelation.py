@@ -5,9 +5,9 @@ from __future__ import annotations
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import driver
 from ....algorithms.kinematics import triggers as _tr
+from ....io import kinematics as kio
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -7,9 +7,9 @@ import os
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
+from ....io import kinematics as kio
 from ...inputs import declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -12,9 +12,9 @@ from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import model_blocks
 from ....algorithms.timeseries.models import MODELS
+from ....io import blocks, points, raster, styles, vector, writers
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, points, raster, styles, vector, writers
 from .._base import GeohazardAlgorithm, tool
 
 

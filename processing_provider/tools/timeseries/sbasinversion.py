@@ -7,12 +7,12 @@ from qgis.core import QgsProcessingOutputFile
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, warn
 from ....algorithms.timeseries import network, sbas
+from ....io import raster, timeseries
+from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...io import raster, timeseries
-from ...io import stacks as io_stacks
 from .._base import StackAlgorithm, tool
 
 #: The shared choices and one for chains whose coherence is optional (the Corrected SBAS model).

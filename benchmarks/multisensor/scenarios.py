@@ -1,0 +1,363 @@
+"""Synthetic multi-sensor scenarios with known truth (east, north, up) for the joint east/up solver.
+
+Fixed list (written before any tuning; seeds fixed):
+
+* ``overlap4``    2017-2019: Sentinel-1 asc (6 d) + desc (12 d), TerraSAR-X asc (11 d), COSMO-SkyMed
+                  desc (11 d), interferograms; subsidence bowl with radial horizontal motion, seasonal
+                  aquifer, accelerating patch.
+* ``gap_env_s1``  Envisat asc + desc (35 d) 2003-2010, a 4.4-year gap, Sentinel-1 asc + desc (12 d)
+                  2015-2021, interferograms; bowl, seasonal, accelerating patch, a patch whose
+                  velocity changes inside the gap.
+* ``landslide``   2018-2021: Sentinel-1 asc (6 d) + desc (12 d) series and TerraSAR-X asc (11 d)
+                  interferograms; a translational landslide moving NNE (strong north component)
+                  down a 20-degree slope (DEM given), seasonal elsewhere.
+* ``alos_mixed``  Envisat desc (35 d, interferograms, 2004-2010), ALOS asc (46 d, L-band phase in
+                  radians, 2007-2011), a 4.3-year gap, Sentinel-1 asc + desc (12 d series, 2015-2020);
+                  accelerating subsidence and seasonal.
+* ``ps_series``   2019-2022: Sentinel-1 asc + desc per-date PS-like series (white noise + atmosphere,
+                  5 % missing dates), bowl + seasonal + landslide.
+
+Hold-outs, added after the model was fixed (different sensors, gaps and motions, to check that nothing was
+tuned to the five above; not used to choose any setting):
+
+* ``ers_csk_s1``  ERS asc + desc per-date PS-like series (35 d, 1995-2000), a 10.6-year gap, COSMO-SkyMed
+                  asc + desc (16 d, X-band, interferograms 2011-2014), a 2.4-year gap, Sentinel-1 desc (12 d
+                  series, 2017-2020); a volcanic inflation decaying exponentially (tau 6 years) and a
+                  landslide reactivated inside the first gap (velocity jump, then a decay).
+* ``rsat_tsx_gap`` RADARSAT-2 desc (24 d, C-band interferograms in radians, 2009-2013, 10 % missing), TerraSAR-X
+                  asc (11 d series, 2012-2015), a 3.5-year gap, Sentinel-1 asc + desc (6 d / 12 d interferograms,
+                  2019-2021); subsidence that slows inside the gap (pumping stopped), seasonal.
+
+Noise: every acquisition carries an atmospheric screen (a smooth random field with a
+per-date standard deviation drawn from 2-7 mm, differenced to the reference pixel); every
+interferogram adds decorrelation phase noise (0.35 rad, i.e. 1.5 mm C-band, 0.9 mm X-band,
+6.6 mm L-band); per-date series add 1.5 mm of white noise. A rectangle is invisible from the
+descending geometries (shadow), so only one geometry covers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import _path  # noqa: E402,F401
+
+from insar_geohazards.algorithms.conventions import (  # noqa: E402
+    ALOS_WAVELENGTH_M,
+    ENVISAT_WAVELENGTH_M,
+    ERS_WAVELENGTH_M,
+    RADARSAT_WAVELENGTH_M,
+    SENTINEL1_WAVELENGTH_M,
+)
+from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
+
+TSX_WAVELENGTH_M = 299_792_458.0 / 9.65e9
+CSK_WAVELENGTH_M = 299_792_458.0 / 9.6e9
+PIXEL_M = 100.0
+REF_RC = (1, 1)
+
+
+@dataclass
+class Sensor:
+    name: str
+    wavelength_m: float
+    heading_deg: float
+    incidence_deg: tuple  # (near, far) across the columns
+    repeat_days: int
+    start: dt.date
+    end: dt.date
+    kind: str = "ifg"  # "ifg" | "series"
+    units: str = "mm"  # "mm" | "rad" (interferograms only)
+    n_conn: int = 3
+    missing: float = 0.03
+    shadow: bool = False  # the shadow rectangle has no data in this geometry
+
+
+@dataclass
+class Scenario:
+    name: str
+    sensors: list
+    shape: tuple = (40, 40)
+    motions: tuple = ()
+    seed: int = 0
+    series_noise_mm: float = 1.5
+    phase_noise_rad: float = 0.35
+    slope: bool = False
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+D = dt.date
+SCENARIOS = {
+    "overlap4": Scenario("overlap4", [
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 6, D(2017, 1, 3), D(2019, 12, 28)),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2017, 1, 8), D(2019, 12, 30),
+               shadow=True),
+        Sensor("TSX-asc", TSX_WAVELENGTH_M, -10.0, (28.0, 28.2), 11, D(2017, 1, 5), D(2019, 12, 20)),
+        Sensor("CSK-desc", CSK_WAVELENGTH_M, 190.0, (33.0, 32.8), 11, D(2017, 1, 9), D(2019, 12, 24), shadow=True),
+    ], motions=("bowl", "seasonal", "accelerating"), seed=11),
+    "gap_env_s1": Scenario("gap_env_s1", [
+        Sensor("ENV-asc", ENVISAT_WAVELENGTH_M, -13.0, (22.8, 23.0), 35, D(2003, 2, 10), D(2010, 10, 1),
+               missing=0.15),
+        Sensor("ENV-desc", ENVISAT_WAVELENGTH_M, 193.0, (22.9, 22.7), 35, D(2003, 2, 20), D(2010, 9, 20),
+               missing=0.15, shadow=True),
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 12, D(2015, 3, 1), D(2021, 12, 20)),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2015, 3, 7), D(2021, 12, 26),
+               shadow=True),
+    ], motions=("bowl", "seasonal", "accelerating", "changepoint"), seed=12),
+    "landslide": Scenario("landslide", [
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 6, D(2018, 1, 2), D(2021, 12, 28),
+               kind="series"),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2018, 1, 7), D(2021, 12, 30),
+               kind="series"),
+        Sensor("TSX-asc", TSX_WAVELENGTH_M, -10.0, (28.0, 28.2), 11, D(2018, 1, 4), D(2021, 12, 20)),
+    ], motions=("landslide", "seasonal"), slope=True, seed=13),
+    "alos_mixed": Scenario("alos_mixed", [
+        Sensor("ENV-desc", ENVISAT_WAVELENGTH_M, 193.0, (22.9, 22.7), 35, D(2004, 1, 15), D(2010, 9, 20),
+               missing=0.15),
+        Sensor("ALOS-asc", ALOS_WAVELENGTH_M, -10.0, (38.7, 38.9), 46, D(2007, 1, 20), D(2011, 3, 10),
+               units="rad", missing=0.2, n_conn=2),
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 12, D(2015, 6, 1), D(2020, 12, 20),
+               kind="series"),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2015, 6, 5), D(2020, 12, 26),
+               kind="series"),
+    ], motions=("bowl_accel", "seasonal"), seed=14),
+    "ps_series": Scenario("ps_series", [
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 6, D(2019, 1, 1), D(2022, 12, 27),
+               kind="series", missing=0.05),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2019, 1, 4), D(2022, 12, 30),
+               kind="series", missing=0.05),
+    ], motions=("bowl", "seasonal", "landslide"), slope=True, seed=15),
+    # hold-outs (see the module notes)
+    "ers_csk_s1": Scenario("ers_csk_s1", [
+        Sensor("ERS-asc", ERS_WAVELENGTH_M, -13.0, (22.8, 23.1), 35, D(1995, 5, 1), D(2000, 12, 1), kind="series",
+               missing=0.1),
+        Sensor("ERS-desc", ERS_WAVELENGTH_M, 193.0, (23.1, 22.8), 35, D(1995, 5, 9), D(2000, 11, 20), kind="series",
+               missing=0.1),
+        Sensor("CSK-asc", CSK_WAVELENGTH_M, -10.0, (30.0, 30.3), 16, D(2011, 7, 3), D(2014, 6, 30)),
+        Sensor("CSK-desc", CSK_WAVELENGTH_M, 190.0, (35.0, 34.7), 16, D(2011, 7, 11), D(2014, 7, 8)),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2016, 11, 20), D(2020, 10, 30),
+               kind="series"),
+    ], motions=("decay", "reactivation", "seasonal"), seed=16),
+    "rsat_tsx_gap": Scenario("rsat_tsx_gap", [
+        Sensor("RSAT2-desc", RADARSAT_WAVELENGTH_M, 191.0, (34.0, 33.6), 24, D(2009, 3, 2), D(2013, 4, 20),
+               units="rad", missing=0.1),
+        Sensor("TSX-asc", TSX_WAVELENGTH_M, -10.0, (28.0, 28.2), 11, D(2012, 1, 8), D(2015, 6, 20), kind="series"),
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 6, D(2018, 12, 4), D(2021, 11, 27)),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2018, 12, 9), D(2021, 11, 30)),
+    ], motions=("slowing", "seasonal"), seed=17),
+}
+ORDER = ["overlap4", "gap_env_s1", "landslide", "alos_mixed", "ps_series"]
+HOLDOUT = ["ers_csk_s1", "rsat_tsx_gap"]
+
+
+T0 = D(2000, 1, 1)
+
+
+def years(dates, t0=T0) -> np.ndarray:
+    return np.array([(d - t0).days for d in dates], float) / 365.25
+
+
+def acquisition_dates(s: Sensor, rng) -> list:
+    out, d = [], s.start
+    while d <= s.end:
+        out.append(d)
+        d += dt.timedelta(days=s.repeat_days)
+    keep = rng.uniform(size=len(out)) >= s.missing
+    keep[0] = keep[-1] = True
+    return [d for d, k in zip(out, keep) if k]
+
+
+def terrain(shape):
+    """A 20-degree slope facing azimuth 20 (NNE) in the landslide window, gentle elsewhere."""
+    rows, cols = shape
+    slope = np.full(shape, 2.0)
+    aspect = np.full(shape, 135.0)
+    r0, r1, c0, c1 = rows // 4, 3 * rows // 4, cols // 2, cols - 3
+    slope[r0:r1, c0:c1] = 20.0
+    aspect[r0:r1, c0:c1] = 20.0
+    return slope, aspect, (r0, r1, c0, c1)
+
+
+def truth_enu(sc: Scenario, t_years: np.ndarray):
+    """Truth (E, N, U) in mm, each (n_t, rows, cols), at times ``t_years`` (years since 2000)."""
+    rows, cols = sc.shape
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(float)
+    t = np.asarray(t_years, float)[:, None, None]
+    e = np.zeros((t.shape[0], rows, cols))
+    n = np.zeros_like(e)
+    u = np.zeros_like(e)
+    # fixed epochs of the scenario (not of the dates asked for): the truth is one function of time
+    t_first = float(years([min(s.start for s in sc.sensors)])[0])
+    t_mid = 0.5 * (t_first + float(years([max(s.end for s in sc.sensors)])[0]))
+    for m in sc.motions:
+        if m in ("bowl", "bowl_accel"):
+            cy, cx, rad = rows * 0.55, cols * 0.4, rows * 0.22
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            rate = -35.0 * g
+            lin = rate * (t - t_mid)
+            u += lin + ((-1.5 * g) * (t - t_mid) ** 2 if m == "bowl_accel" else 0.0)
+            # horizontal motion toward the centre, steady (a north velocity field a GNSS model could give)
+            e += 0.18 * (xx - cx) / rad * lin
+            n += 0.18 * -(yy - cy) / rad * lin
+        elif m == "seasonal":
+            amp = 6.0 * np.exp(-((yy - rows * 0.25) ** 2 + (xx - cols * 0.7) ** 2) / (2 * (rows * 0.2) ** 2)) + 1.0
+            ph = 0.5 + 0.02 * xx
+            u += amp * np.sin(2 * math.pi * t + ph)
+            e += 0.25 * amp * np.sin(2 * math.pi * t + ph + 0.7)
+        elif m == "accelerating":
+            cy, cx = rows * 0.25, cols * 0.25
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.1) ** 2))
+            tt = t - t_first
+            u += g * (-4.0 * tt - 3.0 * tt ** 2)
+            e += g * (2.0 * tt + 1.5 * tt ** 2)
+        elif m == "changepoint":
+            cy, cx = rows * 0.8, cols * 0.75
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.1) ** 2))
+            tc = sc.extra.get("t_change", 12.5)  # mid-2012, inside the gap
+            u += g * (-8.0 * (t - t_mid) - 12.0 * np.maximum(t - tc, 0.0))
+            e += g * (5.0 * np.maximum(t - tc, 0.0))
+        elif m == "decay":
+            # inflation source slowing down: u = A (1 - exp(-(t - t0) / tau)), radial horizontal outward
+            cy, cx, rad = rows * 0.45, cols * 0.55, rows * 0.25
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            amp = 150.0 * (1.0 - np.exp(-np.maximum(t - t_first, 0.0) / 6.0))
+            u += g * amp
+            e += 0.3 * (xx - cx) / rad * g * amp
+            n += 0.3 * -(yy - cy) / rad * g * amp  # rows grow southward
+        elif m == "reactivation":
+            # a slope moving 3 mm/yr, reactivated in mid-2004 (20 mm/yr more, decaying over 5 years), moving west
+            r0, r1, c0, c1 = rows // 10, rows // 3, cols // 10, cols // 3
+            body = np.zeros(sc.shape)
+            body[r0:r1, c0:c1] = 1.0
+            tc = 4.5
+            extra = np.where(t > tc, 20.0 * 5.0 * (1.0 - np.exp(-(t - tc) / 5.0)), 0.0)
+            along = body * (3.0 * (t - t_first) + extra)
+            e += -0.9 * along
+            u += -0.4 * along
+        elif m == "slowing":
+            # subsidence of 40 mm/yr until mid-2016, then slowing to 10 mm/yr over two years (smooth)
+            cy, cx, rad = rows * 0.5, cols * 0.5, rows * 0.3
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            ts_ = 16.5
+            rate_after = 10.0
+            tt = t - t_first
+            slow = np.where(t > ts_, (40.0 - rate_after) * (t - ts_ - 2.0 * (1.0 - np.exp(-(t - ts_) / 2.0))), 0.0)
+            u += -g * (40.0 * tt - slow)
+            e += 0.1 * (xx - cx) / rad * -g * (40.0 * tt - slow)
+        elif m == "landslide":
+            _, aspect, (r0, r1, c0, c1) = terrain(sc.shape)
+            body = np.zeros(sc.shape)
+            body[r0 + 2:r1 - 2, c0 + 2:c1 - 2] = 1.0
+            speed = -body * 30.0  # downslope mm/yr, surface parallel on a 20 degree slope facing 20 deg
+            h = -speed * math.cos(math.radians(20.0))
+            v = speed * math.sin(math.radians(20.0))
+            tt = t - t_first
+            shape_t = tt + 0.15 * np.sin(2 * math.pi * t)  # faster in one season
+            e += h * math.sin(math.radians(20.0)) * shape_t
+            n += h * math.cos(math.radians(20.0)) * shape_t
+            u += v * shape_t
+    return e, n, u
+
+
+def los_vectors(s: Sensor, shape):
+    rows, cols = shape
+    inc = np.broadcast_to(np.linspace(s.incidence_deg[0], s.incidence_deg[1], cols)[None, :], shape).copy()
+    e, n, u = los_unit_vector(inc, np.full(shape, s.heading_deg))
+    return inc, np.asarray(e), np.asarray(n), np.asarray(u)
+
+
+def atmosphere(shape, n, rng, *, std_range=(2.0, 7.0)):
+    """Per-acquisition smooth random screens (n, rows, cols), zero at the reference pixel."""
+    rows, cols = shape
+    ky = np.fft.fftfreq(rows)[:, None]
+    kx = np.fft.rfftfreq(cols)[None, :]
+    k = np.sqrt(ky ** 2 + kx ** 2)
+    filt = np.where(k > 0, np.maximum(k, 1e-9) ** (-11.0 / 6.0), 0.0) * np.exp(-(k / 0.15) ** 2)
+    out = np.empty((n,) + shape)
+    for i in range(n):
+        w = rng.normal(size=shape)
+        f = np.fft.irfft2(np.fft.rfft2(w) * filt, s=shape)
+        f -= f[REF_RC]
+        f /= f.std() + 1e-12
+        out[i] = f * rng.uniform(*std_range)
+    return out
+
+
+def network(dates, n_conn):
+    pairs = []
+    for i in range(len(dates)):
+        for j in range(i + 1, min(len(dates), i + 1 + n_conn)):
+            pairs.append((dates[i], dates[j]))
+    return pairs
+
+
+def generate(name: str, *, north_removed: bool = False) -> dict:
+    """Make a scenario: stacks (values with noise), their geometry, and the truth on every date.
+
+    ``north_removed``: the LOS carries no north motion (as if a perfect north model had been subtracted
+    from every input), to compare the time-series estimation without the common north leakage."""
+    sc = SCENARIOS[name]
+    rng = np.random.default_rng(sc.seed)
+    rows, cols = sc.shape
+    stacks = []
+    shadow = np.zeros(sc.shape, bool)
+    shadow[rows - 8:rows - 2, 2:10] = True
+    for s in sc.sensors:
+        dates = acquisition_dates(s, rng)
+        inc, e, n, u = los_vectors(s, sc.shape)
+        te, tn, tu = truth_enu(sc, years(dates))
+        los = te * e + (0.0 if north_removed else tn * n) + tu * u
+        los = los - los[:, REF_RC[0], REF_RC[1]][:, None, None]
+        atm = atmosphere(sc.shape, len(dates), rng)
+        acq = los + atm  # per-acquisition LOS (mm) with its atmosphere
+        if s.kind == "series":
+            vals = acq + rng.normal(0, sc.series_noise_mm, acq.shape)
+            vals[:, REF_RC[0], REF_RC[1]] = 0.0
+            vals = vals - vals[0]
+            pairs = None
+        else:
+            pairs = network(dates, s.n_conn)
+            idx = {d: i for i, d in enumerate(dates)}
+            mm_per_rad = s.wavelength_m / (4 * math.pi) * 1000.0
+            vals = np.empty((len(pairs),) + sc.shape)
+            for k, (a, b) in enumerate(pairs):
+                noise = rng.normal(0, sc.phase_noise_rad * mm_per_rad, sc.shape)
+                noise[REF_RC] = 0.0
+                vals[k] = acq[idx[b]] - acq[idx[a]] + noise
+            if s.units == "rad":
+                vals = -vals / mm_per_rad  # phase grows with range (MintPy/ISCE/GAMMA convention)
+        if s.shadow:
+            vals[:, shadow] = np.nan
+        stacks.append(dict(sensor=s, dates=dates, pairs=pairs, values=vals, incidence=inc, heading=s.heading_deg,
+                           e=e, n=n, u=u))
+    out = dict(scenario=sc, stacks=stacks, shadow=shadow)
+    if sc.slope:
+        slope, aspect, _ = terrain(sc.shape)
+        out["slope"], out["aspect"] = slope, aspect
+    return out
+
+
+def truth_at(sc: Scenario, dates, ref_date=None):
+    """Truth east, north, up (n, rows, cols) mm at ``dates``, relative to the reference pixel and, when
+    given, to ``ref_date``."""
+    comps = [a - a[:, REF_RC[0], REF_RC[1]][:, None, None] for a in truth_enu(sc, years(dates))]
+    if ref_date is not None:
+        refs = [a - a[:, REF_RC[0], REF_RC[1]][:, None, None] for a in truth_enu(sc, years([ref_date]))]
+        comps = [a - r for a, r in zip(comps, refs)]
+    return comps
+
+
+def steady_north(gen: dict) -> float:
+    """The truth's north velocity over 2020 (steady in every scenario that has north motion), mm/yr: what a GNSS
+    velocity model would give."""
+    a, b = D(2020, 1, 1), D(2021, 1, 1)
+    tn = truth_at(gen["scenario"], [a, b])[1]
+    return (tn[1] - tn[0]) * 365.25 / (b - a).days

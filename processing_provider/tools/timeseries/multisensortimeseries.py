@@ -1,0 +1,152 @@
+"""multisensortimeseries."""
+
+from __future__ import annotations
+
+from ....algorithms.timeseries.multisensor import MultisensorProblem
+from ....io import multisensor as ms_io
+from ....io.blocks import run_blocks
+from ...inputs import declare, knobs
+from ...inputs import multisensor as ms_in
+from ...inputs.aliases import given
+from ...inputs.feedback import FeedbackProgress
+from .._base import GeohazardAlgorithm, tool
+
+
+@tool("multisensortimeseries", "Multi-sensor east and up time series (every stack, across gaps)", group="timeseries",
+      tags=("multi-sensor,multi-geometry,MSBAS,ascending,descending,decomposition,east-west,vertical,time series,"
+            "TerraSAR-X,COSMO-SkyMed,Envisat,ERS,ALOS,Sentinel-1,EGMS,gap"),
+      main=("OUTPUT_UP", "OUTPUT_EAST"), kernels=("timeseries.multisensor_kernels",), page="multisensor", engine=True)
+class MultisensorTimeSeries(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("SERIES",)
+    HELP = (
+        "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have: "
+        "ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending, each with its own "
+        "wavelength, geometry, dates and reference, across the gaps between missions. All stacks are solved "
+        "together, pixel by pixel, on the union of their dates (not by combining finished per-stack results): "
+        "the motion is piecewise linear between knots at least 12 days apart, with a velocity random walk whose "
+        "density comes from each pixel's own data (a cubic smoothing spline; MSBAS's first-order regularisation "
+        "with its weight set from the data and stated per pixel), an annual term and an acceleration, an offset "
+        "per stack (stacks need no shared reference date) and the drift of each interferogram network. See "
+        "docs/multisensor.md for the model, benchmarks and limits.\n\n"
+        "<b>Stacks</b>: SERIES takes rasters of per-date LOS series, one per stack (the time series of "
+        "sbasinversion and pstimeseries: one band per date, band descriptions YYYY-MM-DD, mm, LOS positive "
+        "toward the satellite). A MANIFEST (CSV with a header, or JSON list) adds stacks, one row each, columns "
+        "name, path (a series raster; or a folder of interferograms, or interferogram rasters separated by ';' "
+        "with date pairs in their names), kind (series / interferograms), units (mm, m, rad), wavelength_m, "
+        "incidence_deg and heading_deg (numbers or raster paths), or los_east / los_north / los_up (numbers or "
+        "rasters: the ground-to-satellite unit vector, as EGMS), look (right / left), reference_date; relative "
+        "paths are relative to the manifest.\n"
+        "<b>Metadata</b>: what a stack's GeoTIFF carries is used (UNIT; WAVELENGTH_M or WAVELENGTH_METRES; "
+        "INCIDENCE_DEG and HEADING_DEG; LOOK); a value given here wins and a disagreement is warned about. "
+        "Interferograms without UNIT are read as unwrapped phase in radians growing with range; series without "
+        "UNIT as mm. A stack in radians needs its wavelength (metadata or here): it is never borrowed from "
+        "another stack.\n"
+        "<b>Geometry of SERIES rasters</b>: INCIDENCES and HEADINGS (degrees; comma-separated, one per SERIES "
+        "raster in order, or one for all) or INCIDENCE_RASTERS and HEADING_RASTERS (one per SERIES raster, in "
+        "order), else the rasters' metadata. WAVELENGTHS (m) likewise. A stack without geometry is refused.\n"
+        "<b>Grid</b>: every stack, geometry, north and DEM raster is resampled (RESAMPLING, named in the log) onto "
+        "one output grid: TEMPLATE's grid, else the finest input grid over the union of the stacks' extents "
+        "(in that stack's CRS). Stacks that share no area with another stack are refused.\n"
+        "<b>Reference</b>: REFERENCE (a point every stack covers) re-references every stack there (its values "
+        "there are subtracted); empty: each stack keeps its own reference. REFERENCE_DATE: the outputs' datum "
+        "(0 there); empty: the first date.\n"
+        "<b>North</b>: neglected (north = 0; the output says how much a north velocity would leak into east and "
+        "up), a north velocity (NORTH_VELOCITY or a NORTH_RASTER, mm/yr, e.g. a GNSS velocity model as EGMS uses, "
+        "with its sigma NORTH_SIGMA), or along the downslope direction of the DEM (landslides: the horizontal "
+        "motion follows the aspect where the slope is 5 degrees or more). The choice is in every output's "
+        "metadata (NORTH_MODE).\n"
+        "<b>Gaps</b>: consecutive dates more than GAP_DAYS apart form a gap; the temporal model bridges it (model "
+        "dates every 30 days inside it, band metadata OBSERVED=0) with an uncertainty that grows across it, and "
+        "the displacement across each gap is output with its sigma. Stacks more than MAX_BRIDGE_YEARS apart are "
+        "refused.\n\n"
+        "<b>Outputs</b> (mm and mm/yr; up positive upward, east positive eastward; 0 on the reference date): "
+        "OUTPUT_UP and OUTPUT_EAST (one band per model date, band descriptions = ISO dates), their 1-sigma "
+        "OUTPUT_SIGMA_UP / OUTPUT_SIGMA_EAST, OUTPUT_VELOCITY (east, up, sigma east, sigma up; north and its "
+        "sigma when north is given or along the slope: linear + annual fit over the observed dates), "
+        "OUTPUT_QUALITY (status: 0 solved, 1 no data, 2 one geometry (east and up not separable), 3 singular; "
+        "mean squared normalised residual; east and up velocity error per mm/yr of north motion neglected; "
+        "velocity random-walk density east and up, mm^2/yr^3), OUTPUT_GAPS (per gap: displacement east, up and "
+        "their sigma) and OUTPUT_REPORT (CSV, one row per stack: pixels, mean noise, mean residual RMS). The "
+        "time-series rasters carry TIMESERIES_COMPONENT (UP / EAST) or TIMESERIES_SIGMA_OF, TIMESERIES_GROUP "
+        "(shared by the outputs of one run) and TIMESERIES_SOURCES (the input series) for the time-series dock, "
+        "which draws the up and east curves of a picked pixel with its input LOS series.\n\n"
+        "This tool extends ascdescdecomposition, which stays for velocity maps and EGMS points (its time-series "
+        "route interpolates two stacks onto 6-day dates and decomposes them date by date, with no sigma per date "
+        "and nothing across gaps).\n"
+        "References: Samsonov S., d'Oreye N. (2012) doi:10.1111/j.1365-246X.2012.05636.x and (2017) "
+        "doi:10.1016/j.cageo.2017.08.008 (MSBAS); Wahba G. (1978) doi:10.1111/j.2517-6161.1978.tb01050.x "
+        "(smoothing spline as a Bayesian estimate)."
+    )
+
+    IDS = ("SERIES MANIFEST INCIDENCES HEADINGS INCIDENCE_RASTERS HEADING_RASTERS WAVELENGTHS REFERENCE_DATE "
+           "NORTH NORTH_VELOCITY NORTH_RASTER NORTH_SIGMA GAP_DAYS MAX_BRIDGE_YEARS TEMPLATE RESAMPLING OUTPUT_UP "
+           "OUTPUT_EAST OUTPUT_SIGMA_UP OUTPUT_SIGMA_EAST OUTPUT_VELOCITY OUTPUT_QUALITY OUTPUT_GAPS")
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.SERIES, "Per-date LOS series, one raster per stack (band descriptions "
+                                                       "are dates)", optional=True))
+        self.addParameter(declare.file(self.MANIFEST, "Stack manifest (CSV or JSON: one row per stack)",
+                                       file_filter="Manifest (*.csv *.json)", optional=True))
+        self.addParameter(declare.text(self.INCIDENCES, "Incidence of each SERIES raster (degrees, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.text(self.HEADINGS, "Heading of each SERIES raster (degrees, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.rasters(self.INCIDENCE_RASTERS, "Incidence rasters, one per SERIES raster",
+                                          optional=True))
+        self.addParameter(declare.rasters(self.HEADING_RASTERS, "Heading rasters, one per SERIES raster",
+                                          optional=True))
+        self.addParameter(declare.text(self.WAVELENGTHS, "Wavelength of each SERIES raster (m, comma separated)",
+                                       optional=True, advanced=True))
+        self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"], advanced=True))
+        self.addParameter(declare.point(self.REFERENCE, "Common reference point", optional=True))
+        self.addParameter(declare.text(self.REFERENCE_DATE, "Reference date of the outputs (YYYY-MM-DD)",
+                                       optional=True))
+        self.addParameter(declare.enum(self.NORTH, "North component", list(ms_in.NORTH_MODES)))
+        self.addParameter(declare.number(self.NORTH_VELOCITY, "North velocity (mm/yr)", 0.0))
+        self.addParameter(declare.raster(self.NORTH_RASTER, "North velocity raster (mm/yr)", optional=True))
+        self.addParameter(declare.number(self.NORTH_SIGMA, "North velocity sigma (mm/yr; 0 = exact)", 0.0, 0.0))
+        self.addParameter(declare.raster(self.DEM, "DEM (m; for the downslope constraint)", optional=True))
+        self.addParameter(declare.integer(self.GAP_DAYS, "Dates further apart than this form a gap (days)", 90, 1,
+                                          advanced=True))
+        self.addParameter(declare.number(self.MAX_BRIDGE_YEARS, "Longest gap bridged (years)", 12.0, 0.1,
+                                         advanced=True))
+        self.addParameter(declare.raster(self.TEMPLATE, "Template raster giving the output grid", optional=True))
+        self.addParameter(declare.enum(self.RESAMPLING, "Resampling onto the output grid", list(ms_io.RESAMPLINGS)))
+        self.addParameter(declare.raster_out(self.OUTPUT_UP, "Up time series (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East time series (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_UP, "Up 1-sigma (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_EAST, "East 1-sigma (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY, "Velocities (mm/yr)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality (status, residual, north leak, density)",
+                                             optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_GAPS, "Displacement across each gap (mm)", optional=True,
+                                             create=False))
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Per-stack residual report (CSV)", "CSV (*.csv)"))
+
+    def check(self, parameters, context):
+        ms_in.check(self, parameters, context)
+
+    def process(self, parameters, context, feedback):
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        entries = ms_in.resolve(ms_in.gather(self, parameters, context), progress)
+        template = self.raster_info(parameters, self.TEMPLATE, context) if given(parameters, self.TEMPLATE) else None
+        grid, grid_text = ms_io.output_grid([e.file.info for e in entries], [e.file.name for e in entries], template)
+        resampling = ms_io.RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)]
+        progress.push_info(f"Output grid: {grid_text}")
+        with ms_io.GridFolder(grid, resampling) as folder:
+            stacks = ms_in.core_stacks(entries, grid, folder, ms_in.reference_rc(self, parameters, context, grid))
+            v = self.values(parameters, context, self.GAP_DAYS, self.MAX_BRIDGE_YEARS)
+            north = ms_in.north_model(self, parameters, context, grid, folder)
+            problem = MultisensorProblem(stacks, shape=grid.shape, north=north, gap_days=float(v.GAP_DAYS),
+                                         reference_date=ms_in.reference_date(self, parameters, context),
+                                         max_bridge_years=v.MAX_BRIDGE_YEARS)
+            progress.push_info(folder.log_text())
+            for line in problem.report():
+                (progress.push_warning if line.startswith("warning") else progress.push_info)(line)
+            dest = {k: self.parameterAsOutputLayer(parameters, k, context) for k in list(ms_io.Outputs.SERIES) + [
+                self.OUTPUT_VELOCITY] + [k for k in (self.OUTPUT_QUALITY, self.OUTPUT_GAPS) if parameters.get(k)]}
+            outputs = ms_io.Outputs(dest, problem, grid, ms_io.report_rows(problem, entries),
+                                    [p for e in entries if e.file.kind == "series" for p in e.file.paths], resampling)
+            run_blocks(run.plan(grid.height, grid.width, bytes_per_pixel=problem.bytes_per_pixel()), problem,
+                       outputs.write, sources=problem.sources(), run=run, progress=progress, writers=outputs.writers)
+        return outputs.finish(self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context), context, progress)

@@ -1,0 +1,549 @@
+"""Joint multi-sensor east/up time series: kernel against dense algebra, known truths, gaps, north, bad input."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.geometry.decomposition import Grid
+from insar_geohazards.algorithms.geometry.los import los_unit_vector
+from insar_geohazards.algorithms.timeseries import multisensor as ms
+from insar_geohazards.algorithms.timeseries import multisensor_kernels as mk
+
+D0 = dt.date(2018, 1, 1)
+ASC = (39.0, -12.0)  # incidence, heading
+DESC = (41.0, 192.0)
+
+
+def dates_every(days, n, start=D0):
+    return [start + dt.timedelta(days=int(days * i)) for i in range(n)]
+
+
+def years(dates, ref):
+    return np.array([(d - ref).days for d in dates], float) / 365.25
+
+
+def truth(dates, ref, shape, *, v_e=6.0, v_u=-20.0, amp=4.0, acc=0.0):
+    """East, up (n, rows, cols): linear + annual (up) + acceleration, varying across the columns."""
+    t = years(dates, ref)[:, None, None]
+    x = np.linspace(0.5, 1.5, shape[1])[None, None, :] * np.ones(shape)[None]
+    east = v_e * x * t + 0 * x
+    up = v_u * x * t + amp * (np.sin(2 * np.pi * t) - 0.0) + 0.5 * acc * x * t ** 2
+    return east, up
+
+
+def series_stack(name, geom, dates, east, up, *, noise=0.0, rng=None, north=None, **kw):
+    e, n, u = (float(v) for v in los_unit_vector(*geom))
+    los = e * east + u * up + (0.0 if north is None else n * north)
+    if noise:
+        los = los + rng.normal(0, noise, los.shape)
+    los = los - los[0]  # the series' own reference date
+    return ms.Stack(name, dates=dates, values=los, incidence_deg=geom[0], heading_deg=geom[1], **kw)
+
+
+def _two(shape=(2, 2), n=30, *, noise=0.0, rng=None):
+    """Ascending and descending series of ``n`` dates 12 days apart (descending 6 days later) on the truth."""
+    da, dd = dates_every(12, n), dates_every(12, n, D0 + dt.timedelta(days=6))
+    return [series_stack("asc", ASC, da, *truth(da, D0, shape), noise=noise, rng=rng),
+            series_stack("desc", DESC, dd, *truth(dd, D0, shape), noise=noise, rng=rng)]
+
+
+# --------------------------------------------------------------------------- kernel against dense algebra
+def _dense_problem(seed=3):
+    rng = np.random.default_rng(seed)
+    t_out, n_pix, n_stk = 40, 9, 3
+    tau_o = np.sort(rng.uniform(0, 4, t_out))
+    tau_o[0] = 0.0
+    knots = np.array(sorted({0, t_out - 1} | set(rng.choice(np.arange(1, t_out - 1), 20, replace=False).tolist())))
+    tau = tau_o[knots]
+    r = 3
+    ro = knots[r]
+    pos = np.minimum(np.searchsorted(knots, np.arange(t_out), side="right") - 1, knots.size - 1)
+    w_o = np.zeros(t_out)
+    inner = knots[pos] != np.arange(t_out)
+    w_o[inner] = (tau_o[inner] - tau[pos[inner]]) / (tau[pos[inner] + 1] - tau[pos[inner]])
+    obs_o = np.concatenate([np.arange(0, t_out, 2), np.arange(1, t_out, 2), np.arange(0, t_out, 3)]).astype(np.int64)
+    obs_s = np.repeat(np.arange(n_stk), [len(range(0, t_out, 2)), len(range(1, t_out, 2)), len(range(0, t_out, 3))])
+    n_obs = obs_o.size
+    p = dict(
+        ys=rng.normal(0, 5, (n_obs, n_pix)), ws=rng.uniform(0.05, 0.3, (n_obs, n_pix)), obs_o=obs_o,
+        obs_s=obs_s.astype(np.int64), gh=rng.uniform(-0.7, 0.7, (n_stk, n_pix)),
+        gu=rng.uniform(0.6, 0.9, (n_stk, n_pix)),
+        gn=rng.uniform(-0.15, 0.0, (n_stk, n_pix)), tau=tau, r=r, out_k=pos.astype(np.int64), out_w=w_o, tau_o=tau_o,
+        det=np.stack([np.sin(2 * np.pi * tau_o) - np.sin(2 * np.pi * tau_o[ro]),
+                      np.cos(2 * np.pi * tau_o) - np.cos(2 * np.pi * tau_o[ro]), 0.5 * (tau_o - tau_o[ro]) ** 2], 1),
+        det_w=np.array([1 / 30 ** 2, 1 / 30 ** 2, 1 / 50 ** 2]),
+        q_e=rng.uniform(0.5, 5, n_pix), q_u=rng.uniform(0.5, 5, n_pix), qg=rng.uniform(10, 50, (1, 2, n_pix)),
+        g_vel=rng.normal(0, 0.1, t_out), fun_o=np.array([[3, 30, 0, 0], [2, 10, 25, 33]], np.int64),
+        fun_c=np.array([[-1.0, 1.0, 0, 0], [0.3, -0.3, -0.5, 0.5]]), n_mode=np.array([2, 0, 1], np.int64),
+        mode_first=np.array([0, 2, 2], np.int64), mode_w=rng.uniform(0.5, 2, (3, n_pix)),
+        north_prior=rng.normal(0, 3, n_pix), north_prior_w=1 / rng.uniform(1, 3, n_pix) ** 2)
+    p["ws"][rng.uniform(size=p["ws"].shape) < 0.1] = 0.0
+    h = np.diff(tau)
+    p["wq_inc"] = 2 / (h[:-1] + h[1:])
+    p["gap_inc"] = -np.ones(tau.size - 2, np.int64)
+    p["gap_inc"][8:11] = 0
+    p["obs_mode"] = np.zeros((n_obs, 2))
+    for i in range(n_obs):
+        p["obs_mode"][i, :p["n_mode"][obs_s[i]]] = rng.normal(0, 0.2, p["n_mode"][obs_s[i]])
+    return p
+
+
+def _run_kernel(p, north_est, want_leak, fn=None, batch=4):
+    n_pix, t_out, n_stk = p["ys"].shape[1], p["tau_o"].size, p["gh"].shape[0]
+    o = dict(d=np.full((2, t_out, n_pix), np.nan), s=np.full((2, t_out, n_pix), np.nan),
+             vel=np.full((2, n_pix), np.nan), svel=np.full((2, n_pix), np.nan), fun=np.full((2, 2, n_pix), np.nan),
+             sfun=np.full((2, 2, n_pix), np.nan), leak=np.full((2, n_pix), np.nan), north=np.full(n_pix, np.nan),
+             snorth=np.full(n_pix, np.nan), res=np.full((n_stk, n_pix), np.nan),
+             nres=np.zeros((n_stk, n_pix), np.int32), chi2=np.full(n_pix, np.nan), st=np.zeros(n_pix, np.uint8))
+    (fn or mk.solve_pixels)(
+        p["ys"], p["ws"], p["obs_o"], p["obs_s"], p["obs_mode"], p["mode_first"], p["n_mode"], p["mode_w"], p["gh"],
+        p["gu"], p["gn"], p["tau"], p["r"], p["out_k"], p["out_w"], p["tau_o"], p["det"], p["det_w"], north_est,
+        p["north_prior"], p["north_prior_w"], p["wq_inc"], p["q_e"], p["q_u"], p["qg"], p["gap_inc"],
+        p["g_vel"], p["fun_o"], p["fun_c"], True, True, want_leak, np.arange(n_pix, dtype=np.int64), batch, o["d"],
+        o["s"],
+        o["vel"], o["svel"], o["fun"], o["sfun"], o["leak"], o["north"], o["snorth"], o["res"], o["nres"], o["chi2"],
+        o["st"])
+    return o
+
+
+def _dense_solution(p, pix, north_est):
+    """The posterior of one pixel from the full normal matrix written out (numpy inverse)."""
+    kk, t_out, n_stk = p["tau"].size, p["tau_o"].size, p["gh"].shape[0]
+    nj = p["det"].shape[1]
+    n_modes = int(p["n_mode"].sum())
+    nb = 2 * nj + north_est + n_stk + n_modes
+    n = 2 * kk + nb
+    off, m0 = 2 * kk + 2 * nj + north_est, 2 * kk + 2 * nj + north_est + n_stk
+    ro = np.flatnonzero(np.isclose(p["tau_o"], p["tau"][p["r"]]))[0]
+
+    def out_rows(comp):
+        m = np.zeros((t_out, n))
+        for t in range(t_out):
+            k, w = p["out_k"][t], p["out_w"][t]
+            m[t, 2 * k + comp] += 1 - w
+            if w:
+                m[t, 2 * (k + 1) + comp] += w
+            m[t, 2 * kk + comp * nj:2 * kk + (comp + 1) * nj] = p["det"][t]
+        return m
+
+    eh, eu = out_rows(0), out_rows(1)
+    q = np.zeros((n, n))
+    f = np.zeros(n)
+    fl = np.zeros(n)
+    for i in range(p["obs_o"].size):
+        t, s, w = p["obs_o"][i], p["obs_s"][i], p["ws"][i, pix]
+        if w <= 0:
+            continue
+        g = p["gh"][s, pix] * eh[t] + p["gu"][s, pix] * eu[t]
+        dtr = p["tau_o"][t] - p["tau_o"][ro]
+        if north_est:
+            g[2 * kk + 2 * nj] = p["gn"][s, pix] * dtr
+        g[off + s] = 1.0
+        for m in range(p["n_mode"][s]):
+            g[m0 + p["mode_first"][s] + m] = p["obs_mode"][i, m]
+        q += w * np.outer(g, g)
+        f += w * g * p["ys"][i, pix]
+        fl += w * g * p["gn"][s, pix] * dtr
+    h = np.diff(p["tau"])
+    for k in range(1, kk - 1):
+        a, c = 1 / h[k - 1], 1 / h[k]
+        for comp in range(2):
+            qq = p["qg"][0, comp, pix] if p["gap_inc"][k - 1] >= 0 else (p["q_e"], p["q_u"])[comp][pix]
+            g = np.zeros(n)
+            g[2 * (k - 1) + comp], g[2 * k + comp], g[2 * (k + 1) + comp] = a, -(a + c), c
+            q += np.outer(g, g) * p["wq_inc"][k - 1] / qq
+    q[2 * kk:2 * kk + 2 * nj, 2 * kk:2 * kk + 2 * nj] += np.diag(np.tile(p["det_w"], 2))
+    if north_est:
+        q[2 * kk + 2 * nj, 2 * kk + 2 * nj] += p["north_prior_w"][pix]
+        f[2 * kk + 2 * nj] += p["north_prior_w"][pix] * p["north_prior"][pix]
+    for m in range(n_modes):
+        q[m0 + m, m0 + m] += p["mode_w"][m, pix]
+    keep = [i for i in range(n) if i not in (2 * p["r"], 2 * p["r"] + 1)]
+    cov = np.zeros((n, n))
+    cov[np.ix_(keep, keep)] = np.linalg.inv(q[np.ix_(keep, keep)])
+    return eh, eu, cov @ f, cov, cov @ fl
+
+
+@pytest.mark.parametrize("north_est", [0, 1])
+def test_kernel_equals_dense_posterior(north_est):
+    """Solution, every date's sigma, velocity, gap/velocity-change functionals, north velocity and leakage equal
+    the posterior computed from the full normal matrix (knots with interpolated dates, annual term, network
+    modes, a gap with its own density, the datum)."""
+    p = _dense_problem()
+    o = _run_kernel(p, north_est, want_leak=north_est == 0)
+    for pix in range(p["ys"].shape[1]):
+        eh, eu, x, cov, xl = _dense_solution(p, pix, north_est)
+        for comp, e in ((0, eh), (1, eu)):
+            np.testing.assert_allclose(o["d"][comp, :, pix], e @ x, atol=1e-6)
+            np.testing.assert_allclose(o["s"][comp, :, pix], np.sqrt(np.einsum("ij,jk,ik->i", e, cov, e)), atol=1e-6)
+            gv = p["g_vel"] @ e
+            np.testing.assert_allclose([o["vel"][comp, pix], o["svel"][comp, pix]], [gv @ x, np.sqrt(gv @ cov @ gv)],
+                                       atol=1e-7)
+            for fi in range(2):
+                ef = p["fun_c"][fi] @ e[p["fun_o"][fi]]
+                np.testing.assert_allclose([o["fun"][fi, comp, pix], o["sfun"][fi, comp, pix]],
+                                           [ef @ x, np.sqrt(ef @ cov @ ef)], atol=1e-6)
+            if north_est == 0:
+                np.testing.assert_allclose(o["leak"][comp, pix], gv @ xl, atol=1e-8)
+        if north_est:
+            k = 2 * p["tau"].size + 2 * p["det"].shape[1]
+            np.testing.assert_allclose([o["north"][pix], o["snorth"][pix]], [x[k], np.sqrt(cov[k, k])], atol=1e-7)
+
+
+def test_kernel_numba_equals_python_and_any_batch():
+    p = _dense_problem(seed=5)
+    ref = _run_kernel(p, 0, True, batch=9)
+    for fn, batch in ((mk.solve_pixels, 1), (mk.solve_pixels, 4), (mk.solve_pixels.py_func, 2)):
+        o = _run_kernel(p, 0, True, fn=fn, batch=batch)
+        for key in ref:
+            np.testing.assert_array_equal(o[key], ref[key])
+
+
+# --------------------------------------------------------------------------- known truths
+def test_noise_free_linear_and_annual_motion_recovered_exactly():
+    """Two geometries on interleaved dates, per-date series with unknown offsets: a linear + annual truth is
+    in the model, so it is reproduced to rounding (the prior costs nothing for it)."""
+    shape = (3, 4)
+    da, dd = dates_every(12, 90), dates_every(12, 90, D0 + dt.timedelta(days=5))
+    ea, ua = truth(da, D0, shape)
+    ed, ud = truth(dd, D0, shape)
+    stacks = [series_stack("asc", ASC, da, ea, ua), series_stack("desc", DESC, dd, ed, ud)]
+    res = ms.solve_multisensor(stacks, min_sigma_mm=0.5)
+    te, tu = truth(res.dates, res.reference_date, shape)
+    assert res.reference_date == D0 and len(res.dates) == 180 and not res.gaps
+    np.testing.assert_allclose(res["east"], te, atol=2e-3)
+    np.testing.assert_allclose(res["up"], tu, atol=2e-3)
+    np.testing.assert_allclose(res["velocity"][1], -20.0 * np.linspace(0.5, 1.5, 4)[None, :] * np.ones(shape),
+                               atol=0.02)
+    assert np.all(res["status"] == 0) and np.all(res["sigma_up"][0] == 0) and np.all(res["sigma_up"][1:] > 0)
+
+
+def test_noisy_series_sigma_is_honest_and_beats_date_by_date():
+    """White noise of known size: errors against the truth have z-scores of spread ~1, and the joint estimate
+    is far better than decomposing each date with its nearest partner."""
+    rng = np.random.default_rng(1)
+    shape = (6, 10)
+    da, dd = dates_every(6, 160), dates_every(12, 80, D0 + dt.timedelta(days=3))
+    stacks = []
+    for name, geom, dates, noise in (("asc", ASC, da, 4.0), ("desc", DESC, dd, 3.0)):
+        e, u = truth(dates, D0, shape, acc=4.0)
+        stacks.append(series_stack(name, geom, dates, e, u, noise=noise, rng=rng))
+    res = ms.solve_multisensor(stacks)
+    te, tu = truth(res.dates, res.reference_date, shape, acc=4.0)
+    z = np.concatenate([((res["east"] - te) / res["sigma_east"])[1:].ravel(),
+                        ((res["up"] - tu) / res["sigma_up"])[1:].ravel()])
+    assert 0.75 < z.std() < 1.3, z.std()
+    assert np.mean(np.abs(z) < 2) > 0.9
+    sig = np.nanmedian(res["noise_sigma"].reshape(2, -1), axis=1)
+    np.testing.assert_allclose(sig, [4.0, 3.0], rtol=0.15)
+    err_up = np.sqrt(np.mean((res["up"] - tu) ** 2))
+    assert err_up < 2.0  # a single pair of dates would give ~ sqrt(4^2 + 3^2) / (2 cos(40)) = 3.3 mm and worse
+
+
+def test_interferogram_stack_equals_its_series_without_closure_error():
+    """A stack of interferograms made of the differences of a series (no closure error) gives what the series
+    gives: the network solve reduces it to that series, its drift modes are pinned."""
+    shape = (2, 3)
+    da, dd = dates_every(12, 40), dates_every(12, 40, D0 + dt.timedelta(days=6))
+    ea, ua = truth(da, D0, shape)
+    ed, ud = truth(dd, D0, shape)
+    rng = np.random.default_rng(2)
+    asc = series_stack("asc", ASC, da, ea, ua, noise=2.0, rng=rng)
+    desc = series_stack("desc", DESC, dd, ed, ud, noise=2.0, rng=rng)
+    pairs = [(da[i], da[j]) for i in range(40) for j in range(i + 1, min(40, i + 4))]
+    idx = {d: i for i, d in enumerate(da)}
+    ifg = np.stack([asc.values[idx[b]] - asc.values[idx[a]] for a, b in pairs])
+    asc_ifg = ms.Stack("asc", pairs=pairs, values=ifg, incidence_deg=ASC[0], heading_deg=ASC[1])
+    a = ms.solve_multisensor([asc, desc])
+    b = ms.solve_multisensor([asc_ifg, desc])
+    np.testing.assert_allclose(b["up"], a["up"], atol=1e-3)
+    np.testing.assert_allclose(b["sigma_up"], a["sigma_up"], rtol=1e-3, atol=1e-4)
+    assert np.all(b["dropped"] == 0)
+
+
+def test_phase_in_radians_with_wavelength_equals_millimetres():
+    shape = (2, 2)
+    da, dd = dates_every(12, 30), dates_every(12, 30, D0 + dt.timedelta(days=6))
+    ea, ua = truth(da, D0, shape)
+    ed, ud = truth(dd, D0, shape)
+    asc = series_stack("asc", ASC, da, ea, ua)
+    desc = series_stack("desc", DESC, dd, ed, ud)
+    wl = 0.0311
+    rad = ms.Stack("asc", dates=da, values=-asc.values * 4 * np.pi / (wl * 1000), units="rad", wavelength_m=wl,
+                   incidence_deg=ASC[0], heading_deg=ASC[1])
+    a = ms.solve_multisensor([asc, desc])
+    b = ms.solve_multisensor([rad, desc])
+    np.testing.assert_allclose(b["east"], a["east"], atol=1e-9)
+
+
+# --------------------------------------------------------------------------- gaps
+def _gap_stacks(rng, shape, noise=2.0, acc=0.0):
+    out = []
+    for name, geom, start, step, n in (("ENV-asc", (23.0, -13.0), D0, 35, 40),
+                                       ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 40),
+                                       ("S1-asc", ASC, D0 + dt.timedelta(days=2200), 12, 120),
+                                       ("S1-desc", DESC, D0 + dt.timedelta(days=2206), 12, 120)):
+        dates = dates_every(step, n, start)
+        e, u = truth(dates, D0, shape, acc=acc)
+        out.append(series_stack(name, geom, dates, e, u, noise=noise, rng=rng))
+    return out
+
+
+def test_gap_between_missions_is_bridged_flagged_and_honest():
+    rng = np.random.default_rng(4)
+    shape = (6, 8)
+    stacks = _gap_stacks(rng, shape)
+    res = ms.solve_multisensor(stacks)
+    assert len(res.gaps) == 1
+    g = res.gaps[0]
+    assert g.before == ("ENV-asc", "ENV-desc") and g.after == ("S1-asc", "S1-desc") and g.days > 2 * 365
+    assert (~res.observed).sum() >= g.days // 30 - 1  # flagged model dates inside the gap
+    assert any("gap of" in line for line in res.report)
+    te, tu = truth([g.last_before, g.first_after], D0, shape)
+    for ci, t in ((0, te), (1, tu)):
+        z = (res["gap_displacement"][0, ci] - (t[1] - t[0])) / res["gap_sigma"][0, ci]
+        assert np.mean(np.abs(z) < 2) >= 0.9
+    # every date after the gap carries the bridge: its sigma exceeds the last one before
+    i_a, i_b = res.dates.index(g.last_before), res.dates.index(g.first_after)
+    assert np.all(res["sigma_up"][i_b] > res["sigma_up"][i_a])
+
+
+def test_gap_longer_than_max_bridge_is_refused_naming_the_stacks():
+    rng = np.random.default_rng(4)
+    stacks = _gap_stacks(rng, (2, 2))
+    with pytest.raises(GeohazardError, match=r"'ENV-asc', 'ENV-desc'.*'S1-asc', 'S1-desc'.*max_bridge_years"):
+        ms.solve_multisensor(stacks, max_bridge_years=2.0)
+
+
+def test_stack_isolated_in_time_is_reported():
+    shape = (2, 2)
+    da, dd = dates_every(12, 60), dates_every(12, 60, D0 + dt.timedelta(days=6))
+    lone = dates_every(46, 20, D0 + dt.timedelta(days=60 * 12 + 60))
+    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape)),
+              series_stack("desc", DESC, dd, *truth(dd, D0, shape)),
+              series_stack("ALOS", (38.7, -10.0), lone, *truth(lone, D0, shape))]
+    res = ms.solve_multisensor(stacks)
+    assert any("'ALOS'" in line and "overlaps no other stack" in line for line in res.report)
+    assert any("one geometry only (ALOS)" in line for line in res.report)
+
+
+# --------------------------------------------------------------------------- north
+def test_north_leakage_response_equals_closed_form_for_two_geometries():
+    """With two geometries the velocity's response to a north velocity left out is A^-1 n exactly."""
+    shape = (2, 3)
+    stacks = _two(shape, 60)
+    res = ms.solve_multisensor(stacks)
+    ea, na, ua = los_unit_vector(*ASC)
+    ed, nd, ud = los_unit_vector(*DESC)
+    expected = np.linalg.solve(np.array([[ea, ua], [ed, ud]]), [na, nd])
+    np.testing.assert_allclose(res["leak_per_north"][:, 0, 0], expected, atol=2e-3)
+
+
+def test_north_given_removes_the_leak_and_slope_mode_recovers_north():
+    rng = np.random.default_rng(5)
+    shape = (4, 5)
+    da, dd = dates_every(12, 100), dates_every(12, 100, D0 + dt.timedelta(days=6))
+    tsx = dates_every(11, 108, D0 + dt.timedelta(days=3))
+    aspect, slope_deg = 20.0, 25.0
+    h_rate = 30.0  # horizontal mm/yr along the aspect, surface parallel
+    stacks = []
+    for name, geom, dates in (("asc", ASC, da), ("desc", DESC, dd), ("tsx", (30.0, -10.0), tsx)):
+        t = years(dates, D0)[:, None, None] * np.ones(shape)[None]
+        e, n = h_rate * np.sin(np.radians(aspect)) * t, h_rate * np.cos(np.radians(aspect)) * t
+        u = -h_rate * np.tan(np.radians(slope_deg)) * t
+        stacks.append(series_stack(name, geom, dates, e, u, north=n, noise=1.0, rng=rng))
+    t_all = years(sorted({d for s in stacks for d in s.dates}), D0)
+    zero = ms.solve_multisensor(stacks)
+    given = ms.solve_multisensor(stacks, north=ms.NorthModel("given",
+                                                             velocity_mm_yr=h_rate * np.cos(np.radians(aspect))))
+    slope = ms.solve_multisensor(stacks, north=ms.NorthModel("slope", slope_deg=np.full(shape, slope_deg),
+                                                             aspect_deg=np.full(shape, aspect)))
+    true_vu = -h_rate * np.tan(np.radians(slope_deg))
+    err_zero = np.abs(zero["velocity"][1] - true_vu).mean()
+    assert err_zero > 2.0  # north motion leaks into up when neglected
+    for res in (given, slope):
+        assert np.abs(res["velocity"][1] - true_vu).mean() < 0.5
+        np.testing.assert_allclose(res["velocity_north"], h_rate * np.cos(np.radians(aspect)), atol=1.0)
+        assert res["north"].shape == (len(t_all),) + shape
+    assert np.all(slope["north_mode"] == ms.NORTH_CODES["slope"]) and np.all(given["north_mode"] == 1)
+    assert "slope" in slope.north and "velocity model" in given.north
+
+
+def test_north_given_with_sigma_propagates_its_uncertainty():
+    rng = np.random.default_rng(6)
+    stacks = _two((2, 2), 80, noise=1.0, rng=rng)
+    exact = ms.solve_multisensor(stacks, north=ms.NorthModel("given", velocity_mm_yr=0.0))
+    loose = ms.solve_multisensor(stacks, north=ms.NorthModel("given", velocity_mm_yr=0.0, sigma_mm_yr=3.0))
+    assert np.all(loose["sigma_velocity"][1] > exact["sigma_velocity"][1])
+    np.testing.assert_allclose(loose["sigma_velocity_north"], 3.0, rtol=0.05)
+
+
+# --------------------------------------------------------------------------- layout, inputs, outputs
+def test_same_bytes_whatever_the_block_layout():
+    rng = np.random.default_rng(7)
+    shape = (7, 5)
+    stacks = _gap_stacks(rng, shape)
+    stacks[1].values[:, 2, :] = np.nan  # one geometry missing on a row
+    stacks[2].values[5:9, 4, 1] = np.nan  # a few missing dates
+    pairs = [(stacks[2].dates[i], stacks[2].dates[j]) for i in range(120) for j in range(i + 1, min(120, i + 3))]
+    idx = {d: i for i, d in enumerate(stacks[2].dates)}
+    ifg = np.stack([stacks[2].values[idx[b]] - stacks[2].values[idx[a]] for a, b in pairs])
+    ifg += rng.normal(0, 0.5, ifg.shape)
+    stacks[2] = ms.Stack("S1-asc", pairs=pairs, values=ifg, incidence_deg=ASC[0], heading_deg=ASC[1])
+    runs = [ms.solve_multisensor(stacks, block_rows=b) for b in (1, 3, 7)]
+    for r in runs[1:]:
+        for key, arr in runs[0].arrays.items():
+            np.testing.assert_array_equal(r[key], arr, err_msg=key)
+    assert np.all(runs[0]["status"] == 0) and np.all(runs[0]["dropped"] == 0)
+
+
+def test_inputs_not_mutated_and_single_geometry_pixels_flagged():
+    rng = np.random.default_rng(8)
+    stacks = _two((3, 3), 50, noise=1.0, rng=rng)
+    stacks[1].values[:, 0, 0] = np.nan
+    before = [s.values.copy() for s in stacks]
+    res = ms.solve_multisensor(stacks)
+    for s, b in zip(stacks, before):
+        np.testing.assert_array_equal(s.values, b)
+    assert res["status"][0, 0] == mk.STATUS_GEOMETRY and np.isnan(res["up"][:, 0, 0]).all()
+    assert np.all(res["status"].ravel()[1:] == 0)
+
+
+def test_grid_points_to_stack_averages_points_per_cell():
+    grid = Grid(0.0, 200.0, 100.0, 2, 2)
+    x = np.array([10.0, 20.0, 150.0, 150.0])
+    y = np.array([190.0, 150.0, 50.0, 60.0])
+    series = np.array([[1.0, 3.0, 5.0, np.nan], [2.0, 4.0, 6.0, 8.0]])
+    e = np.array([-0.6, -0.6, -0.6, -0.6])
+    out = ms.grid_points_to_stack(x, y, series, e, np.full(4, -0.1), np.full(4, 0.79), grid)
+    np.testing.assert_allclose(out["values"][:, 0, 0], [2.0, 3.0])
+    np.testing.assert_allclose(out["values"][:, 1, 1], [5.0, 7.0])
+    assert np.isnan(out["values"][0, 0, 1]) and out["count"][1, 1] == 2
+    norm = out["los_east"] ** 2 + out["los_north"] ** 2 + out["los_up"] ** 2
+    np.testing.assert_allclose(norm[np.isfinite(norm)], 1.0)
+
+
+# --------------------------------------------------------------------------- bad input
+def test_stacks_without_spatial_overlap_are_refused_by_name():
+    a, d = _two((2, 4))
+    a.values[:, :, 2:] = np.nan
+    d.values[:, :, :2] = np.nan
+    with pytest.raises(GeohazardError, match=r"stack 'asc' and the other stacks \('desc'\) do not overlap in space"):
+        ms.solve_multisensor([a, d])
+
+
+def test_stack_without_geometry_is_refused_by_name():
+    a, d = _two()
+    d.incidence_deg = None
+    with pytest.raises(GeohazardError, match="stack 'desc' has no geometry.*only heading_deg given"):
+        ms.solve_multisensor([a, d])
+
+
+def test_unparsable_dates_are_refused_naming_stack_and_value():
+    a, d = _two()
+    a.dates = list(a.dates)
+    a.dates[3] = "2018-13-45"
+    with pytest.raises(GeohazardError, match=r"stack 'asc': cannot read a date from '2018-13-45'"):
+        ms.solve_multisensor([a, d])
+    a.dates[3] = a.dates[2]
+    with pytest.raises(GeohazardError, match=r"stack 'asc': date .* appears twice"):
+        ms.solve_multisensor([a, d])
+
+
+def test_same_geometry_different_wavelengths_without_metadata_is_refused():
+    a, d = _two()
+    x = ms.Stack("TSX-asc", dates=a.dates, values=a.values * 0.2, units="rad", incidence_deg=ASC[0],
+                 heading_deg=ASC[1])
+    s1 = ms.Stack("S1-asc", dates=a.dates, values=a.values * 0.07, units="rad", wavelength_m=0.0555,
+                  incidence_deg=ASC[0], heading_deg=ASC[1])
+    with pytest.raises(GeohazardError, match=r"stack 'TSX-asc' is in radians but has no wavelength.*shares its "
+                                             r"geometry with 'S1-asc' \(0.0555 m\)"):
+        ms.solve_multisensor([s1, x, d])
+
+
+def test_reference_point_outside_a_stack_is_refused_by_name():
+    a, d = _two()
+    d.reference_rc = (5, 1)
+    with pytest.raises(GeohazardError, match=r"stack 'desc': reference point \(row 5, col 1\) lies outside"):
+        ms.solve_multisensor([a, d])
+    with pytest.raises(GeohazardError, match=r"reference point \(row 0, col 9\) lies outside the grid"):
+        ms.solve_multisensor(_two(), reference_rc=(0, 9))
+
+
+@pytest.mark.parametrize("change, pattern", [
+    (lambda s: setattr(s[0], "name", "desc"), "two stacks are named 'desc'"),
+    (lambda s: setattr(s[1], "values", s[1].values[:, :1]), r"stack 'desc': values have shape"),
+    (lambda s: setattr(s[0], "units", "cm"), r"stack 'asc': units must be one of"),
+    (lambda s: setattr(s[1], "incidence_deg", 95.0), r"stack 'desc': incidence_deg must be between 0 and 90"),
+    (lambda s: setattr(s[0], "reference_date", dt.date(2030, 1, 1)), r"stack 'asc': reference date 2030-01-01"),
+    (lambda s: setattr(s[1], "sigma_mm", -1.0), r"stack 'desc': sigma_mm must be > 0"),
+])
+def test_other_bad_stack_arguments_name_the_stack(change, pattern):
+    stacks = _two()
+    change(stacks)
+    with pytest.raises(GeohazardError, match=pattern):
+        ms.solve_multisensor(stacks)
+
+
+def test_split_interferogram_network_is_refused():
+    a, d = _two()
+    da = a.dates
+    pairs = [(da[i], da[i + 1]) for i in range(10)] + [(da[i], da[i + 1]) for i in range(15, 29)]
+    ifg = np.zeros((len(pairs), 2, 2))
+    with pytest.raises(GeohazardError, match=r"stack 'asc': its interferogram network is split into 2 subsets"):
+        ms.solve_multisensor([ms.Stack("asc", pairs=pairs, values=ifg, incidence_deg=ASC[0], heading_deg=ASC[1]), d])
+
+
+def test_one_geometry_everywhere_gives_no_solution():
+    a, _ = _two()
+    b = series_stack("asc2", ASC, a.dates, *truth(a.dates, D0, (2, 2)))
+    res = ms.solve_multisensor([a, b])
+    assert np.all(res["status"] == mk.STATUS_GEOMETRY) and np.isnan(res["east"]).all()
+
+
+def test_noise_correlated_in_time_is_raised_to_the_residuals():
+    """Filtered series (AR(1) noise) fool the lag-1 noise estimate; the residual check raises it."""
+    rng = np.random.default_rng(9)
+    shape = (4, 4)
+    stacks = []
+    for name, geom, start in (("asc", ASC, D0), ("desc", DESC, D0 + dt.timedelta(days=6))):
+        dates = dates_every(12, 120, start)
+        e, u = truth(dates, D0, shape)
+        eps = np.zeros((len(dates),) + shape)
+        for i in range(1, len(dates)):
+            eps[i] = 0.8 * eps[i - 1] + rng.normal(0, 2.0, shape)
+        st = series_stack(name, geom, dates, e, u)
+        st.values = st.values + eps
+        stacks.append(st)
+    plain = ms.solve_multisensor(stacks, refine_noise=False)
+    refined = ms.solve_multisensor(stacks)
+    assert np.median(plain["chi2"]) > 1.3
+    assert np.median(refined["chi2"]) < 1.15
+    assert np.all(refined["noise_sigma"] >= plain["noise_sigma"] - 1e-6)
+    assert np.median(refined["sigma_up"][-1]) > np.median(plain["sigma_up"][-1])
+
+
+def test_problem_pickles_without_its_data_and_solves_the_same():
+    """What a Dask worker receives: no pixel arrays, the block brings them; same bytes."""
+    import pickle
+
+    rng = np.random.default_rng(10)
+    shape = (3, 4)
+    stacks = [series_stack("asc", ASC, dates_every(12, 40), *truth(dates_every(12, 40), D0, shape), noise=1.0,
+                           rng=rng),
+              series_stack("desc", DESC, dates_every(12, 40, D0 + dt.timedelta(days=6)),
+                           *truth(dates_every(12, 40, D0 + dt.timedelta(days=6)), D0, shape), noise=1.0, rng=rng)]
+    stacks[0].incidence_deg = np.full(shape, ASC[0])
+    north = ms.NorthModel("slope", slope_deg=np.full(shape, 20.0), aspect_deg=np.full(shape, 90.0))
+    prob = ms.MultisensorProblem(stacks, shape=shape, north=north)
+    blob = pickle.dumps(prob)
+    assert len(blob) < 100_000  # the stacks hold 2 x 40 x 12 values and a 3 x 4 incidence raster
+    worker = pickle.loads(blob)
+    assert worker.plans[0].spec.values is None
+    inputs = {k: np.asarray(v) for k, v in prob.sources().items()}
+    a = prob.solve_arrays(inputs, shape)
+    b = worker.solve_arrays(inputs, shape)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
