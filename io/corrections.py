@@ -125,6 +125,26 @@ def mask_sources(mask) -> dict:
     return {} if mask is None else {"mask": mask}
 
 
+def stacking_sums(stack: Stack, run: RunSettings, progress) -> dict:
+    """One block pass: per pixel the valid interferograms (``count``), the stacking-rate sums ``sdt``, ``dt2``
+    (:func:`~..algorithms.corrections.reference.reference_sums_block`) and, with coherence, its mean ``coh``."""
+    from ..algorithms.corrections.reference import reference_sums_block
+
+    h, w = stack.info.shape
+    maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
+    if stack.coh_paths is not None:
+        maps["coh"] = np.zeros((h, w))
+    span = stack.network.temporal_baseline_days / 365.25
+
+    def put(block, out):
+        for k, v in out.items():
+            maps[k][block.row0:block.row1] = v
+
+    run_blocks(stack.plan(copies=3.0), functools.partial(reference_sums_block, span_years=span, signs=stack.signs),
+               put, sources=stack.sources(coherence=True), run=run, progress=progress)
+    return maps
+
+
 def describe_plan(plan, *, one_read: bool) -> str:
     """The log line saying how the stack is read: blocks of whole interferograms read once (fit, correct,
     write), or twice (fit all, then correct), or two passes over row blocks."""

@@ -311,10 +311,13 @@ CORR_HELP = (
     "time beyond 2 standard errors (deformation that correlates with height survives; the log warns when the "
     "slope tracks the pairs' time span). geohazard:rampremoval fits linear ramps per date on the stable area, or "
     "on every coherent pixel when the stable area does not surround the scene (it would extrapolate: the log gives "
-    "the far-edge size), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and guards their "
-    "trend the same way. geohazard:referencepoint chooses a coherent pixel moving like the scene (inside the "
-    "stable area when given), geohazard:sbasinversion inverts the series and geohazard:demerrorcorrection (Fattahi "
-    "& Amelung 2013, with the perpendicular baselines and, when given, the incidence and slant-range rasters) "
+    "the far-edge size), leaving out the areas whose stacking rate departs from the scene's plane (a bowl's flank "
+    "is not a ramp), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and removes their "
+    "trend unless it is far beyond what random ramps make. geohazard:referencepoint chooses a coherent pixel "
+    "moving like the scene (inside the stable area when given), geohazard:sbasinversion inverts the series "
+    "(weighted by the phase variance of each pair's coherence when COHERENCE is given, as MintPy) and "
+    "geohazard:demerrorcorrection (Fattahi & Amelung 2013, with the perpendicular baselines and, when given, the "
+    "incidence and slant-range rasters) "
     "removes the DEM error and writes the final velocity and its standard error. Each step writes a folder of "
     "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
@@ -382,7 +385,7 @@ def build_corrected():
             {"REFERENCE": ("OUTPUT", "Reference point")})
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
             {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
-             "REFERENCE": m.output("reference", "REFERENCE_POINT")},
+             "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(2)},
             {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
              "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
