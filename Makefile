@@ -18,7 +18,7 @@ help:
 	@echo "make test-matrix  test + demo on Debian 13 / QGIS 3.40 in a debootstrap chroot (.build/chroot-trixie)"
 	@echo "make test-sid     the same on Debian unstable / QGIS 3.44 (optional, not in CI)"
 	@echo "make demo     run the main job headless on bundled real data (outputs: $(DEMO_OUT))"
-	@echo "make package  build dist/insar_geohazards.zip (installable plugin)"
+	@echo "make package  build dist/insar_geohazards.zip (installable plugin, help rendered to HTML)"
 	@echo "make lint     ruff (config in pyproject.toml)"
 	@echo "make bench    side-by-side benchmarks (own venv with MintPy, dolphin, cutde ...)"
 
@@ -32,6 +32,7 @@ deps:
 
 link:
 	@mkdir -p $(PLUGINS) && ln -sfn ../.. $(PLUGINS)/insar_geohazards
+	@$(PY) docs/build_help.py docs >/dev/null
 	@qgis_process.bin plugins enable insar_geohazards >/dev/null 2>&1 || true
 
 TESTS ?= tests
@@ -57,6 +58,7 @@ package:
 	@rm -rf .build/package dist && mkdir -p .build/package/insar_geohazards dist
 	git archive --format=tar HEAD | tar -x -C .build/package/insar_geohazards
 	cd .build/package/insar_geohazards && rm -rf tests benchmarks .ci demo docs/*.ipynb Makefile pyproject.toml .gitignore BENCHMARKS.md
+	$(PY) .build/package/insar_geohazards/docs/build_help.py .build/package/insar_geohazards/docs
 	cd .build/package && zip -qr $(ROOT)/dist/insar_geohazards.zip insar_geohazards
 	@echo "Built dist/insar_geohazards.zip"
 

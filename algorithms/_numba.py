@@ -25,7 +25,13 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
     # depend on its position in a block and on the CPU's vector width. Off unless the user asks for it.
     os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
     try:
-        import numba as _numba
+        import warnings
+
+        with warnings.catch_warnings():
+            # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
+            # shows DeprecationWarnings, so every plugin start printed its two lines: nothing the user can act on
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import numba as _numba
 
         HAVE_NUMBA = True
     except ImportError:  # numba is optional: the pure-Python path is the fallback
@@ -113,6 +119,35 @@ if HAVE_NUMBA:
     prange = _numba.prange
 else:
     prange = range
+
+
+def _fork_only_start_lock() -> bool:
+    """Give numba the no-op lock it takes itself when processes do not start by fork.
+
+    numba guards the start of its thread pool with a multiprocessing lock when processes start by fork (a
+    forked child could inherit a half-started pool), testing ``"fork" in multiprocessing.get_start_method()``,
+    which also matches "forkserver", Python 3.14's default on Linux. That lock is then a named semaphore
+    registered with the resource tracker and never released: every run that used a parallel kernel ended with
+    "There appear to be 1 leaked semaphore objects to clean up at shutdown". A forkserver or spawned process
+    inherits no pool, so no lock is needed. Reads the start method without fixing it (the first of
+    ``get_all_start_methods()`` is the default). Returns True when the no-op lock was set."""
+    if not HAVE_NUMBA or os.name == "nt":  # numba wants its lock on Windows
+        return False
+    try:
+        import multiprocessing
+
+        from numba.np.ufunc import parallel
+
+        method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+        if method == "fork" or parallel._backend_init_process_lock is not None:
+            return False
+        parallel._backend_init_process_lock = parallel._nop()
+        return True
+    except (ImportError, AttributeError):  # another numba layout: leave it as it is
+        return False
+
+
+_fork_only_start_lock()
 
 
 def parallel_threading_layer() -> str:

@@ -57,6 +57,9 @@ from .progress import check_canceled, ensure
 
 #: Memory budget of one block (all inputs, outputs and temporaries), MB.
 DEFAULT_MAX_MEMORY_MB = 512
+#: Side (pixels) of the compressed tiles of the GeoTIFFs written block by block; planners that keep the writes
+#: to whole rows of tiles align their blocks to it.
+TILE_SIZE = 256
 #: Output tile height of :class:`RasterWriter` (blocks are multiples of it).
 DEFAULT_TILE_ROWS = 256
 #: Environment variables giving defaults to scripts and ``qgis_process``.

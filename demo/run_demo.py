@@ -386,6 +386,10 @@ def analysis_cells(path: str, ncols: int = 3, nrows: int = 2) -> None:
     dst = None
 
 
+#: ``(algorithm id, stderr)`` of every qgis_process run of this process (the tests read what a run logs)
+STDERR: list = []
+
+
 def qgis_process(alg: str, params: dict) -> dict:
     args = ["qgis_process.bin", "--json", "run", alg, "--"]
     for key, value in params.items():
@@ -394,6 +398,7 @@ def qgis_process(alg: str, params: dict) -> dict:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
     proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    STDERR.append((alg, proc.stderr))
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
         raise SystemExit(f"demo step {alg} failed")

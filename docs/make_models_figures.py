@@ -35,20 +35,7 @@ def main():
     shp = glob.glob(os.path.join(ROOT, "tests", "data", "radarsat_boissano", "*.shp"))[0]
     os.makedirs(IMG, exist_ok=True)
 
-    # 1. the dock with three real PS and the seasonal model
-    from insar_geohazards.ui.timeseries_viewer import TimeSeriesViewerDock
-
-    layer = QgsVectorLayer(shp, "RADARSAT PS", "ogr")
-    dock = TimeSeriesViewerDock()
-    codes = {"A1EMM", "A1ATW", "A1CHP"}
-    dock.add_features(layer, [f.id() for f in layer.getFeatures() if f["CODE"] in codes])
-    dock.set_model("seasonal")
-    dock.resize(980, 620)
-    dock.show()
-    app.processEvents()
-    dock.grab().save(os.path.join(IMG, "models_dock.png"))
-
-    # 2. map of the linear velocity and best model on the real PS
+    # 1. map of the linear velocity and best model on the real PS
     tmp = tempfile.mkdtemp()
     out = processing.run("geohazard:timeseriesmodels",
                          {"INPUT": shp, "MODELS": [0, 1, 2], "BREAKPOINTS": True,
@@ -92,19 +79,16 @@ def main():
     fig.tight_layout()
     fig.savefig(os.path.join(IMG, "models_radarsat.png"))
 
-    # 3. inverse velocity on a synthetic failure with known time (1/v = A (tf - t))
-    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure
-    from insar_geohazards.processing_provider.io.forecast import plot_inverse_velocity
+    # 2. inverse velocity on a synthetic failure with known time (1/v = A (tf - t))
+    from insar_geohazards.algorithms.timeseries.inverse_velocity import forecast_failure, plot_forecast
 
     days = np.arange(0, 372, 6.0)
     dates = [dt.date(2020, 1, 1) + dt.timedelta(days=int(t)) for t in days]
     d = (1 / 0.1826) * np.log((400.0 - days) / 400.0) + np.random.default_rng(5).normal(0, 0.1, days.size)
     fc = forecast_failure(d, dates)
-    plot_inverse_velocity(os.path.join(IMG, "models_inverse_velocity.png"),
+    plot_forecast(os.path.join(IMG, "models_inverse_velocity.png"),
                           "synthetic tertiary creep, true failure 2021-02-04", dates, d, fc, 0)
     print("figures in", IMG)
-    dock.close()
-    dock.deleteLater()
     app.processEvents()
     plugin.unload()
 

@@ -82,6 +82,17 @@ def _register_provider() -> None:
 _KEEP: list = []
 
 
+def _stack_inputs(*, coherence_x: int) -> list:
+    """The unwrapped interferograms and their coherence rasters, the first inputs of the stack models, with the
+    coherence box at ``coherence_x``."""
+    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
+
+    return [(QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
+                                                  QgsProcessing.SourceType.TypeRaster), 120),
+            (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
+                                                  optional=True), coherence_x)]
+
+
 class _Model:
     """A model being built: its inputs (in dialog order) and its children, each wired to model inputs, to
     other children's outputs or to static values, every other mandatory child parameter at its default."""
@@ -89,9 +100,10 @@ class _Model:
     def __init__(self, name: str, display_name: str, help_text: str, input_help: dict):
         from qgis.core import QgsProcessingModelAlgorithm
 
-        self.model = QgsProcessingModelAlgorithm(name, "Time series", "timeseries")
+        # the modeler shows the model's name: the readable one; the provider gives it its short ID (MODEL_ID)
+        self.model = QgsProcessingModelAlgorithm(display_name, "Time series", "timeseries")
         self.model.setHelpContent({"ALG_DESC": help_text, "ALG_CREATOR": "InSAR Geohazards",
-                                   "DISPLAY_NAME": display_name, **input_help})
+                                   "DISPLAY_NAME": display_name, "MODEL_ID": name, **input_help})
 
     def inputs(self, placed) -> None:
         """``(definition, x)`` of each model input; the dialog lists them in this order (without it QGIS sorts
@@ -154,7 +166,6 @@ class _Model:
 def build():
     from qgis.core import (
         QgsProcessing,
-        QgsProcessingParameterMultipleLayers,
         QgsProcessingParameterPoint,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
@@ -169,10 +180,7 @@ def build():
         "INVENTORY": "Landslide inventory polygons.",
         "DEM": "Digital elevation model (optional)."})
     m.inputs([
-        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
-                                              QgsProcessing.SourceType.TypeRaster), 120),
-        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
-                                              optional=True), 380),
+        *_stack_inputs(coherence_x=380),
         (QgsProcessingParameterPoint("REFERENCE", "Reference point (empty: automatic)", optional=True), 640),
         (QgsProcessingParameterVectorLayer("INVENTORY", "Landslide inventory (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon]), 900),
@@ -303,10 +311,13 @@ CORR_HELP = (
     "time beyond 2 standard errors (deformation that correlates with height survives; the log warns when the "
     "slope tracks the pairs' time span). geohazard:rampremoval fits linear ramps per date on the stable area, or "
     "on every coherent pixel when the stable area does not surround the scene (it would extrapolate: the log gives "
-    "the far-edge size), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and guards their "
-    "trend the same way. geohazard:referencepoint chooses a coherent pixel moving like the scene (inside the "
-    "stable area when given), geohazard:sbasinversion inverts the series and geohazard:demerrorcorrection (Fattahi "
-    "& Amelung 2013, with the perpendicular baselines and, when given, the incidence and slant-range rasters) "
+    "the far-edge size), leaving out the areas whose stacking rate departs from the scene's plane (a bowl's flank "
+    "is not a ramp), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and removes their "
+    "trend unless it is far beyond what random ramps make. geohazard:referencepoint chooses a coherent pixel "
+    "moving like the scene (inside the stable area when given), geohazard:sbasinversion inverts the series "
+    "(weighted by the phase variance of each pair's coherence when COHERENCE is given, as MintPy) and "
+    "geohazard:demerrorcorrection (Fattahi & Amelung 2013, with the perpendicular baselines and, when given, the "
+    "incidence and slant-range rasters) "
     "removes the DEM error and writes the final velocity and its standard error. Each step writes a folder of "
     "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
@@ -344,10 +355,7 @@ def build_corrected():
         "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry, default 39 deg).",
         "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry, default 850 km)."})
     m.inputs([
-        (QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", "Unwrapped interferograms",
-                                              QgsProcessing.SourceType.TypeRaster), 120),
-        (QgsProcessingParameterMultipleLayers("COHERENCE", "Coherence rasters", QgsProcessing.SourceType.TypeRaster,
-                                              optional=True), 360),
+        *_stack_inputs(coherence_x=360),
         (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
                                               QgsProcessing.SourceType.TypeFile), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
@@ -377,7 +385,7 @@ def build_corrected():
             {"REFERENCE": ("OUTPUT", "Reference point")})
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
             {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
-             "REFERENCE": m.output("reference", "REFERENCE_POINT")},
+             "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(2)},
             {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
              "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,

@@ -16,10 +16,12 @@ import pkgutil
 from qgis.core import QgsApplication, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from .tools._base import DOCS_URL, GROUPS, ICON_DIR
+from .tools._base import GROUPS, PROVIDER_ICON, help_url
 
 PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+#: the help page of each shipped model (``docs/<page>``, at the model's section); others: ``models``
+MODEL_PAGES = {"correctedsbas": "corrections", "slcstacktotimeseries": "unwrap"}
 
 
 def algorithm_classes() -> list:
@@ -79,8 +81,12 @@ def model_algorithms() -> list:
     from qgis.core import QgsProcessingModelAlgorithm
 
     class ShippedModel(QgsProcessingModelAlgorithm):
-        """A shipped model keeps its short ID (``geohazard:<model name>``) but shows the
-        readable name stored in its help (key ``DISPLAY_NAME``) in the toolbox."""
+        """A shipped model: its file's name is the readable one (the modeler's Model Properties show it), its ID
+        the short one stored in its help (key ``MODEL_ID``; ``geohazard:<MODEL_ID>``); models saved before
+        carry the short ID as their name and the readable one under ``DISPLAY_NAME``."""
+
+        def name(self):
+            return self.helpContent().get("MODEL_ID") or super().name()
 
         def displayName(self):
             return self.helpContent().get("DISPLAY_NAME") or self.name()
@@ -120,7 +126,7 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
-            from .io.transaction import OutputTransaction
+            from ..io.transaction import OutputTransaction
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})
@@ -132,6 +138,8 @@ def model_algorithms() -> list:
             if feedback is not None and feedback.isCanceled():
                 run.rollback()
                 return {}
+            if feedback is not None and run.notes:
+                feedback.pushInfo("Summary of the steps:\n" + "\n".join(f"  {n}" for n in run.notes))
             run.commit()
             return results
 
@@ -140,21 +148,45 @@ def model_algorithms() -> list:
                     "active deformation areas", "landslide", "activity", "inventory"]
 
         def helpUrl(self):
-            return DOCS_URL.format("models")
+            return help_url(MODEL_PAGES.get(self.name(), "models"), self.name())
 
         def createInstance(self):
             model = ShippedModel()
             model.loadVariant(self.toVariant())
             model.setSourceFilePath(self.sourceFilePath())
-            return relax_model_outputs(model)
+            return relax_model_outputs(path_list_inputs(model))
 
     models = []
     for path in sorted(glob.glob(os.path.join(MODELS_DIR, "*.model3"))):
         model = ShippedModel()
         if model.fromFile(path):
             model.setSourceFilePath(path)
-            models.append(relax_model_outputs(model))
+            models.append(relax_model_outputs(path_list_inputs(model)))
     return models
+
+
+def path_list_inputs(model):
+    """The model's raster and file list inputs as :class:`.inputs.declare.PathList` (folders and baseline tables
+    checked as paths, not opened as layers with every data provider), in the same order."""
+    from qgis.core import QgsProcessing
+
+    from .inputs.declare import PathList
+
+    kinds = (QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeFile)
+    inputs = [d for d in model.parameterDefinitions() if not d.isDestination()]
+    if not any(d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList) for d in inputs):
+        return model
+    # a definition added to a model goes last: re-add every input in its order, then the outputs after them
+    kept = []
+    for d in inputs:
+        swap = d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList)
+        kept.append((PathList.of(d) if swap else d.clone(), model.parameterComponent(d.name()).clone()))
+    for d, _ in kept:
+        model.removeModelParameter(d.name())
+    for d, component in kept:
+        model.addModelParameter(d, component)
+    model.updateDestinationParameters()
+    return model
 
 
 def relax_model_outputs(model):
@@ -187,7 +219,7 @@ def expand_model_folders(model, parameters) -> dict:
     from qgis.core import QgsProcessing
 
     from ..algorithms.errors import GeohazardError
-    from .io.stacks import filter_stack_files
+    from ..io.stacks import filter_stack_files
 
     out = dict(parameters)
     for d in model.parameterDefinitions():
@@ -250,10 +282,10 @@ class GeohazardProvider(QgsProcessingProvider):
         return "InSAR Geohazards: time series, active deformation areas, geometry and faults"
 
     def icon(self) -> QIcon:
-        return QIcon(os.path.join(ICON_DIR, "insar_geohazards.svg"))
+        return QIcon(PROVIDER_ICON)
 
     def svgIconPath(self) -> str:
-        return os.path.join(ICON_DIR, "insar_geohazards.svg")
+        return PROVIDER_ICON
 
     def supportsNonFileBasedOutput(self) -> bool:
         # outputs are written with GDAL/OGR, so temporary outputs must be files

@@ -37,7 +37,18 @@ def describe(alg) -> dict:
                          if d.flags() & flag)
         params[d.name()] = [d.type(), flags.strip(), _plain(d.defaultValue())]
     outputs = {o.name(): o.type() for o in alg.outputDefinitions()}
-    return {"parameters": params, "outputs": outputs, "group": alg.groupId(), "help": alg.helpUrl()}
+    return {"parameters": params, "outputs": outputs, "group": alg.groupId(), "help": help_page(alg.helpUrl())}
+
+
+def help_page(url: str) -> str:
+    """The help page a help URL opens, as ``docs/<page>.html#<section>`` (the plugin's folder left out)."""
+    from qgis.PyQt.QtCore import QUrl
+
+    q = QUrl(url)
+    if not q.isLocalFile():
+        return url
+    path = os.path.relpath(os.path.realpath(q.toLocalFile()), ROOT).replace(os.sep, "/")
+    return path + ("#" + q.fragment() if q.fragment() else "")
 
 
 def readme_lines() -> list:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 
 def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0), epsg=32633,
-                  nodata=None, descriptions=None):
-    """Write a float32 GeoTIFF (2-D or 3-D array) with GDAL; returns ``path``."""
+                  nodata=None, descriptions=None, metadata=None):
+    """Write a float32 GeoTIFF (2-D or 3-D array) with GDAL, dataset ``metadata`` (values as str); returns
+    ``path``."""
     from osgeo import gdal, osr
 
     arr = np.asarray(array, dtype=np.float32)
@@ -20,6 +23,8 @@ def write_geotiff(path, array, *, geotransform=(500000.0, 30.0, 0.0, 4100000.0, 
         srs = osr.SpatialReference()
         srs.ImportFromEPSG(epsg)
         ds.SetProjection(srs.ExportToWkt())
+    if metadata:
+        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
     for i in range(arr.shape[0]):
         band = ds.GetRasterBand(i + 1)
         if nodata is not None:
@@ -157,7 +162,28 @@ class RecordingProgress:
         self.messages.append(message)
 
 
+def output_files(folder, **names) -> dict:
+    """``{output ID: path}`` of files named ``names`` (output ID -> file name) in ``folder``."""
+    return {key: os.path.join(str(folder), name) for key, name in names.items()}
+
+
+def parameter_ids(alg) -> list:
+    """The parameter IDs of the algorithm ``alg``, in the dialog's order."""
+    return [p.name() for p in alg.parameterDefinitions()]
+
+
 def missing_parameters(alg, ids) -> list:
     """The parameter IDs of ``ids`` that the algorithm ``alg`` does not declare."""
     have = {p.name() for p in alg.parameterDefinitions()}
     return [pid for pid in ids if pid not in have]
+
+
+def tag_wavelength(files, wavelength_m):
+    """Write ``WAVELENGTH_METRES`` into each raster's metadata (a stack of another sensor); returns ``files``."""
+    from osgeo import gdal
+
+    for f in files:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
+        ds = None
+    return files

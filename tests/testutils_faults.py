@@ -6,6 +6,9 @@ import os
 
 from testutils import vector_features
 
+#: Centre of the synthetic fault scenes (UTM 33N, m).
+E0, N0 = 500000.0, 4100000.0
+
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "coulomb_inputs")
 
 
@@ -49,3 +52,25 @@ def read_raster(path):
 def read_features(path):
     names, rows = vector_features(path)
     return [{n: r[n] for n in names} for r in rows]
+
+
+def los_pair(folder, table, centre, *, pixel_m: float, n: int, noise_mm: float, seed: int) -> list:
+    """Ascending (incidence 34, heading -12) and descending (39, 192) LOS rasters (mm, with Gaussian noise of
+    ``noise_mm``) of the Okada sources ``table`` on an ``n`` x ``n`` grid of ``pixel_m`` cells centred on
+    ``centre`` (east, north); returns their paths ``folder/asc.tif``, ``folder/desc.tif``."""
+    import numpy as np
+    from testutils import write_geotiff
+
+    from insar_geohazards.algorithms.elastic.okada import okada_displacement
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+    half = pixel_m * n / 2
+    gt = (centre[0] - half, pixel_m, 0.0, centre[1] + half, 0.0, -pixel_m)
+    xx, yy = np.meshgrid(gt[0] + (np.arange(n) + 0.5) * pixel_m, gt[3] - (np.arange(n) + 0.5) * pixel_m)
+    d = okada_displacement(xx, yy, table)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for name, inc, head in (("asc", 34.0, -12.0), ("desc", 39.0, 192.0)):
+        los = d @ np.array(los_unit_vector(inc, head)).ravel() * 1000.0 + rng.normal(0, noise_mm, xx.shape)
+        paths.append(write_geotiff(os.path.join(str(folder), f"{name}.tif"), los, geotransform=gt))
+    return paths

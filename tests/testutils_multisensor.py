@@ -8,6 +8,7 @@ import math
 import os
 
 import numpy as np
+from testutils import write_geotiff
 
 GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
 EPSG = 32633
@@ -36,28 +37,9 @@ def truth(shape, dates, t0=dt.date(2019, 1, 1)):
 
 
 def write_raster(path, arr, *, gt=GT, epsg=EPSG, descriptions=None, metadata=None):
-    from osgeo import gdal, osr
-
-    arr = np.asarray(arr, np.float32)
-    if arr.ndim == 2:
-        arr = arr[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), arr.shape[2], arr.shape[1], arr.shape[0], gdal.GDT_Float32)
-    if gt is not None:
-        ds.SetGeoTransform(gt)
-    if epsg is not None:
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(epsg)
-        ds.SetProjection(srs.ExportToWkt())
-    if metadata:
-        ds.SetMetadata({k: str(v) for k, v in metadata.items()})
-    for i in range(arr.shape[0]):
-        b = ds.GetRasterBand(i + 1)
-        b.SetNoDataValue(float("nan"))
-        if descriptions is not None:
-            b.SetDescription(descriptions[i])
-        b.WriteArray(arr[i])
-    ds = None
-    return str(path)
+    """A float32 GeoTIFF on the scene's grid, NaN as nodata."""
+    return write_geotiff(path, arr, geotransform=gt, epsg=epsg, nodata=float("nan"), descriptions=descriptions,
+                         metadata=metadata)
 
 
 def dates_every(start, days, n, skip=()):

@@ -1,224 +1,608 @@
-"""Time-series viewer dock: click points or raster pixels, plot their displacement history.
+"""Time-series viewer dock: pick points, pixels or polygons on the map and plot their displacement.
 
-* Vector layers with dated displacement fields (``DYYYYMMDD`` as our outputs and PS
-  products, or EGMS ``YYYYMMDD``): click near a point (or use "Add selected") to plot it.
-* Time-series rasters (one band per date, ISO dates as band descriptions): click a pixel.
-* Several series at once; optional fitted model per series (the core's temporal models);
-  change the reference date (all series zero there) or the reference point (its series is
-  subtracted from the others); export what is shown as CSV or PNG.
-
-The dock holds no maths: fitting is :mod:`algorithms.timeseries.models`, reading goes
-through :mod:`processing_provider`.
+* Layers: point layers with dated displacement fields (``DYYYYMMDD`` as our outputs and PS
+  products, EGMS ``YYYYMMDD``) and time-series rasters (one band per date, dates as band
+  descriptions). The dock's layer list follows the active layer.
+* *Pick point* adds the point nearest to a click or the pixel under it, with a marker on the map
+  in the curve's colour; *Draw polygon* (left clicks, right click or Enter to close) and *Add
+  selection* (selected points, or the mean inside the selected polygons of any layer) add a
+  polygon mean with its spread (±1 standard deviation) and count.
+* A pick on the ``UP`` or ``EAST`` raster of a multi-sensor group plots up and east with their
+  1-sigma and the LOS sources at the same place in a second panel (see
+  :mod:`ui.timeseries_data`).
+* A model fitted per curve (the core's temporal models) with its parameters and 1-sigma,
+  acceleration and breakpoints marked; reference date and reference point; CSV (values, and a
+  second table of the fitted parameters) and PNG export.
+* Curves are labelled with coordinates in their layer's CRS and go (with their marker) when
+  their layer is removed from the project. Keyboard: Tab walks the controls, Delete removes the
+  selected curve, Ctrl+C copies the curve table, Escape stops picking; in the polygon tool
+  Enter closes, Backspace removes the last vertex and Escape cancels.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as _dt
+import dataclasses
 import os
-from dataclasses import dataclass
+import warnings
 
 import numpy as np
 from qgis.core import (
-    QgsCoordinateTransform,
-    QgsFeatureRequest,
+    QgsCoordinateReferenceSystem,
     QgsGeometry,
     QgsPointXY,
     QgsProject,
     QgsRasterLayer,
-    QgsRectangle,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
-from qgis.gui import QgsDockWidget, QgsMapToolEmitPoint
-from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtGui import QIcon
+from qgis.gui import QgsDockWidget, QgsMapTool, QgsMapToolEmitPoint, QgsRubberBand, QgsVertexMarker
+from qgis.PyQt.QtCore import QEvent, Qt
+from qgis.PyQt.QtGui import QColor, QIcon, QKeySequence, QPixmap
 from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
     QAction,
+    QApplication,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
-from ..algorithms.timeseries.models import MODELS, TimeBase, fit_model, predict
-from ..processing_provider.io.points import date_fields_of, raster_dates
-from ..processing_provider.io.raster import raster_info, read_band
-from ..processing_provider.tools._base import ICON_DIR
+from .timeseries_data import (
+    Series,
+    feature_series,
+    is_timeseries_points,
+    is_timeseries_raster,
+    nearest_feature,
+    points_polygon_series,
+    raster_pick,
+    raster_polygon_series,
+    transform_geometry,
+    transform_point,
+)
+from .timeseries_plot import (
+    MODEL_CHOICES,
+    describe_fit,
+    draw,
+    export_figure,
+    fit_series,
+    fits_csv_path,
+    write_csv,
+    write_fits_csv,
+)
 
-LABEL_FIELDS = ("CODE", "code", "pid", "PID", "ID", "id", "name", "NAME")
-
-
-@dataclass
-class Series:
-    """One plotted displacement history."""
-
-    label: str
-    dates: list
-    values_mm: np.ndarray
-
-
-def _ordinal(dates) -> np.ndarray:
-    return np.array([d.toordinal() for d in dates], dtype=np.float64)
-
-
-def feature_series(layer: QgsVectorLayer, fids) -> list:
-    """Series of the features ``fids`` of a layer with dated fields."""
-    pairs = date_fields_of(layer, layer.name())
-    names = [f for f, _ in pairs]
-    dates = [d for _, d in pairs]
-    idx = [layer.fields().lookupField(f) for f in names]
-    label_field = next((f for f in LABEL_FIELDS if layer.fields().lookupField(f) >= 0), None)
-    out = []
-    for feat in layer.getFeatures(QgsFeatureRequest().setFilterFids(list(fids))):
-        attrs = feat.attributes()
-        vals = np.array([np.nan if attrs[i] is None or attrs[i] == "" or (hasattr(attrs[i], "isNull")
-                                                                           and attrs[i].isNull())
-                         else float(attrs[i]) for i in idx])
-        label = f"{layer.name()} {feat[label_field] if label_field else feat.id()}"
-        out.append(Series(label, dates, vals))
-    return out
-
-
-def raster_pixel_series(layer: QgsRasterLayer, point: QgsPointXY) -> Series:
-    """Series of the pixel of a time-series raster under ``point`` (layer CRS)."""
-    info = raster_info(layer.source(), layer.name())
-    dates = raster_dates(info, layer.name())
-    row, col = info.world_to_pixel(point.x(), point.y())
-    r, c = int(np.floor(row)), int(np.floor(col))
-    if not (0 <= r < info.height and 0 <= c < info.width):
-        raise GeohazardError(f"{layer.name()}: the point ({point.x():.2f}, {point.y():.2f}) is outside the raster")
-    vals = np.array([read_band(info.path, b + 1, rows=(r, r + 1), name=layer.name(), dtype=np.float64)[0, c]
-                     for b in range(info.count)])
-    return Series(f"{layer.name()} px({r},{c})", dates, vals)
+ICON = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "icons", "insar_geohazards.svg")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+           "#7f7f7f")
+EMPTY_TEXT = "Pick points or pixels, or draw a polygon, on the map"
+TABLE_COLUMNS = ["Curve", "Model and parameters", "Where (CRS)", "Count", "Component"]
+#: Most curves on one plot (a legend and a table stay readable; a polygon mean stands for many points).
+MAX_CURVES = 40
+#: Pick tolerance around a click, in screen pixels.
+PICK_PIXELS = 8
 
 
 class TimeSeriesViewerDock(QgsDockWidget):
-    """The dock: a plot, series controls, model/reference choice and export buttons."""
+    """The dock: layer, pick and polygon tools, model choice, plot, curve table, export."""
 
-    def __init__(self, iface=None, parent=None):
+    def __init__(self, iface=None, parent=None, canvas=None):
         super().__init__("InSAR time series", parent)
         self.setObjectName("InsarGeohazardsTimeSeriesViewer")
         self.iface = iface
+        self.map_canvas = canvas if canvas is not None else (iface.mapCanvas() if iface is not None else None)
+        self.project = QgsProject.instance()
         self.series: list[Series] = []
-        self.reference_series: Series | None = None
+        self.reference: Series | None = None
         self.reference_date = None
         self.model = ""
+        self.breakpoints = False
+        self.selected = None
         self.fits: dict = {}
+        self._fit_cache: dict = {}
+        self._markers: dict = {}  # pick -> (canvas item, crs, QgsGeometry in that crs)
+        self._next_pick = 1
+        self._layer_ok: dict = {}
+        self._artists: dict = {}
+        self._build()
+        self.point_tool = self.polygon_tool = None
+        if self.map_canvas is not None:
+            self.point_tool = PointPickTool(self.map_canvas, self)
+            self.polygon_tool = PolygonTool(self.map_canvas, self)
+            self.point_tool.deactivated.connect(lambda: self._set_checked(self.pick_button, False))
+            self.polygon_tool.deactivated.connect(lambda: self._set_checked(self.polygon_button, False))
+            self.map_canvas.destinationCrsChanged.connect(self._place_markers)
+        self.project.layersRemoved.connect(self._layers_removed)
+        self.project.layersAdded.connect(self._refresh_layers)
+        self.project.cleared.connect(self.clear)
+        if iface is not None:
+            iface.currentLayerChanged.connect(self._active_layer_changed)
+        self._refresh_layers()
+        self.redraw()
+
+    # ------------------------------------------------------------------ widgets
+    def _build(self) -> None:
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
         from matplotlib.figure import Figure
 
-        self.figure = Figure(figsize=(7, 4), dpi=100)
-        self.ax = self.figure.add_subplot(111)
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumSize(320, 220)
         body = QWidget()
         layout = QVBoxLayout(body)
-        bar = QHBoxLayout()
-        self.pick_button = QPushButton("Pick on map")
+        row1 = QHBoxLayout()
+        row1.addWidget(QLabel("Layer"))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("Time-series layer read by the picks: point layers with DYYYYMMDD / YYYYMMDD "
+                                    "fields, rasters with one band per date (follows the active layer)")
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layer_combo.setMinimumContentsLength(12)
+        row1.addWidget(self.layer_combo, 1)
+        self.pick_button = QPushButton("Pick point")
         self.pick_button.setCheckable(True)
-        self.pick_button.setToolTip("Click points (layers with DYYYYMMDD / YYYYMMDD fields) or pixels of a "
-                                    "time-series raster in the active layer")
-        self.add_selected_button = QPushButton("Add selected")
-        self.reference_button = QPushButton("Last as reference point")
-        self.clear_button = QPushButton("Clear")
-        for b in (self.pick_button, self.add_selected_button, self.reference_button, self.clear_button):
-            bar.addWidget(b)
-        layout.addLayout(bar)
-        bar2 = QHBoxLayout()
-        bar2.addWidget(QLabel("Model"))
+        self.pick_button.setToolTip("Click near a point or on a pixel of the layer to add its time series")
+        self.polygon_button = QPushButton("Draw polygon")
+        self.polygon_button.setCheckable(True)
+        self.polygon_button.setToolTip("Left clicks add vertices; right click, double click or Enter closes; "
+                                       "Backspace removes the last vertex; Escape cancels. Plots the mean of the "
+                                       "pixels or points inside with ±1 standard deviation")
+        self.selection_button = QPushButton("Add selection")
+        self.selection_button.setToolTip("Selected points of the layer, or the mean inside the selected polygons "
+                                         "of the active layer (or of any polygon layer with a selection)")
+        for b in (self.pick_button, self.polygon_button, self.selection_button):
+            row1.addWidget(b)
+        layout.addLayout(row1)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Model"))
         self.model_combo = QComboBox()
-        self.model_combo.addItems(["none", *MODELS])
-        bar2.addWidget(self.model_combo)
-        bar2.addWidget(QLabel("Reference date"))
+        for value, label in MODEL_CHOICES:
+            self.model_combo.addItem(label, value)
+        self.model_combo.setToolTip("Model fitted to every curve, with its parameters ±1-sigma in the legend and "
+                                    "the table")
+        row2.addWidget(self.model_combo)
+        self.break_check = QCheckBox("Breakpoints")
+        self.break_check.setToolTip("Test every curve for one step or change of velocity (BIC, at least 5 dates "
+                                    "each side) and mark it")
+        row2.addWidget(self.break_check)
+        row2.addWidget(QLabel("Reference date"))
         self.date_combo = QComboBox()
         self.date_combo.addItem("as stored")
-        bar2.addWidget(self.date_combo)
-        self.csv_button = QPushButton("Export CSV")
-        self.png_button = QPushButton("Export PNG")
-        bar2.addWidget(self.csv_button)
-        bar2.addWidget(self.png_button)
-        layout.addLayout(bar2)
-        layout.addWidget(self.canvas, 1)
+        row2.addWidget(self.date_combo)
+        row2.addStretch(1)
+        layout.addLayout(row2)
+        self.figure = Figure(figsize=(7, 4), dpi=100)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumSize(320, 220)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.canvas.mpl_connect("pick_event", self._plot_picked)
+        self.table = QTableWidget(0, len(TABLE_COLUMNS))
+        self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 420)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setMinimumHeight(130)
+        self.table.setToolTip("Delete removes the selected curve; Ctrl+C copies the table")
+        self.table.itemSelectionChanged.connect(self._table_selection_changed)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter, 1)
+        row3 = QHBoxLayout()
+        self.reference_button = QPushButton("Use as reference point")
+        self.reference_button.setToolTip("Subtract the selected curve from the curves of the same component "
+                                         "(a stable point); again on the reference to stop")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected curve (Delete)")
+        self.clear_button = QPushButton("Clear")
+        self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setToolTip("The curves as shown, their spread/1-sigma and model values per date; the "
+                                   "fitted parameters in a second file (<name>_fits.csv)")
+        self.png_button = QPushButton("Export PNG…")
+        for b in (self.reference_button, self.remove_button, self.clear_button):
+            row3.addWidget(b)
+        row3.addStretch(1)
+        row3.addWidget(self.csv_button)
+        row3.addWidget(self.png_button)
+        layout.addLayout(row3)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.setWidget(body)
-        self.model_combo.currentTextChanged.connect(self._model_changed)
+        order = [self.layer_combo, self.pick_button, self.polygon_button, self.selection_button, self.model_combo,
+                 self.break_check, self.date_combo, self.table, self.reference_button, self.remove_button,
+                 self.clear_button, self.csv_button, self.png_button]
+        for a, b in zip(order[:-1], order[1:]):
+            QWidget.setTabOrder(a, b)
+        self.table.installEventFilter(self)
+        self.layer_combo.currentIndexChanged.connect(self._layer_chosen)
+        self.pick_button.toggled.connect(self.set_picking)
+        self.polygon_button.toggled.connect(self.set_drawing)
+        self.selection_button.clicked.connect(self.add_selected)
+        self.model_combo.currentIndexChanged.connect(self._model_changed)
+        self.break_check.toggled.connect(self.set_breakpoints)
         self.date_combo.currentIndexChanged.connect(self._date_changed)
+        self.reference_button.clicked.connect(self._reference_clicked)
+        self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear)
-        self.reference_button.clicked.connect(self._last_as_reference)
-        self.add_selected_button.clicked.connect(self.add_selected)
         self.csv_button.clicked.connect(self._ask_csv)
         self.png_button.clicked.connect(self._ask_png)
-        self.redraw()
 
-    # ------------------------------------------------------------------ data
-    def _append(self, items) -> int:
-        labels = {s.label for s in self.series}
-        new = [s for s in items if s.label not in labels]
-        self.series.extend(new)
-        return len(new)
+    # ------------------------------------------------------------------ keyboard
+    #: Keys the dock takes while the focus is inside it, before QGIS's own shortcuts.
+    KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Escape)
 
-    def add_series(self, series: Series) -> None:
-        self._append([series])
-        self._refresh_dates()
-        self.redraw()
+    def event(self, e):
+        # a main-window shortcut on Delete/Escape would otherwise take the key away from the dock
+        if e.type() == QEvent.Type.ShortcutOverride and e.key() in self.KEYS and not e.modifiers():
+            e.accept()
+            return True
+        return super().event(e)
 
-    def add_features(self, layer: QgsVectorLayer, fids) -> int:
-        added = self._append(feature_series(layer, fids))
-        self._refresh_dates()
-        self.redraw()
+    def keyPressEvent(self, e):  # noqa: N802 - Qt API name
+        if e.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not e.modifiers():
+            self.remove_selected()
+        elif e.key() == Qt.Key.Key_Escape:
+            self.set_picking(False)
+            self.set_drawing(False)
+        else:
+            super().keyPressEvent(e)
+            return
+        e.accept()
+
+    def eventFilter(self, obj, e):  # noqa: N802 - Qt API name
+        if obj is self.table and e.type() == QEvent.Type.KeyPress and e.matches(QKeySequence.StandardKey.Copy):
+            self.copy_table()
+            return True
+        return super().eventFilter(obj, e)
+
+    @staticmethod
+    def _set_checked(button, on: bool) -> None:
+        button.blockSignals(True)
+        button.setChecked(on)
+        button.blockSignals(False)
+
+    # ------------------------------------------------------------------ layers
+    def _usable(self, layer) -> bool:
+        key = (layer.id(), layer.source())
+        if key not in self._layer_ok:
+            self._layer_ok[key] = is_timeseries_raster(layer) or is_timeseries_points(layer)
+        return self._layer_ok[key]
+
+    def _refresh_layers(self, *_):
+        current = self.layer_combo.currentData()
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        for layer in self.project.mapLayers().values():
+            if isinstance(layer, (QgsRasterLayer, QgsVectorLayer)) and self._usable(layer):
+                self.layer_combo.addItem(layer.name(), layer.id())
+        i = self.layer_combo.findData(current)
+        if i < 0 and self.iface is not None and self.iface.activeLayer() is not None:
+            i = self.layer_combo.findData(self.iface.activeLayer().id())
+        self.layer_combo.setCurrentIndex(max(i, 0) if self.layer_combo.count() else -1)
+        self.layer_combo.blockSignals(False)
+
+    def _active_layer_changed(self, layer) -> None:
+        if layer is not None:
+            i = self.layer_combo.findData(layer.id())
+            if i >= 0:
+                self.layer_combo.setCurrentIndex(i)
+
+    def _layer_chosen(self, _index) -> None:
+        layer = self.series_layer()
+        if layer is not None:
+            self.status.setText(f"Picks read {layer.name()}.")
+
+    def series_layer(self):
+        """The layer the picks read: the one chosen in the dock (it follows the active layer)."""
+        lid = self.layer_combo.currentData()
+        return self.project.mapLayer(lid) if lid else None
+
+    def set_series_layer(self, layer) -> None:
+        self._refresh_layers()
+        i = self.layer_combo.findData(layer.id())
+        if i < 0:
+            raise GeohazardError(f"{layer.name()} is not a time-series layer of the project (points with dated "
+                                 "fields, or a raster with one band per date)")
+        self.layer_combo.setCurrentIndex(i)
+
+    def _layers_removed(self, ids) -> None:
+        gone = set(ids)
+        self._layer_ok = {k: v for k, v in self._layer_ok.items() if k[0] not in gone}
+        before = len(self.series) + (self.reference is not None)
+        self.series = [s for s in self.series if not gone & set(s.layer_ids)]
+        if self.reference is not None and gone & set(self.reference.layer_ids):
+            self.reference = None
+        removed = before - len(self.series) - (self.reference is not None)
+        self._refresh_layers()
+        if removed:
+            self._after_change()
+            self.status.setText(f"Removed {removed} curve(s) of the removed layer(s).")
+
+    # ------------------------------------------------------------------ adding curves
+    def _colour(self) -> str:
+        used = [s.colour for s in self.series] + ([self.reference.colour] if self.reference else [])
+        free = [c for c in PALETTE if c not in used]
+        return free[0] if free else PALETTE[len(used) % len(PALETTE)]
+
+    def add_series(self, items, *, marker=None) -> int:
+        """Add series (one pick: they share a marker); returns how many were new.
+
+        ``marker``: ``(QgsGeometry, QgsCoordinateReferenceSystem)`` of the place picked.
+        """
+        return self._add_picks([(items, marker)])
+
+    def _add_picks(self, picks) -> int:
+        """Add ``[(series, marker)]``, one redraw for all; at most ``MAX_CURVES`` curves are plotted."""
+        known = {s.key for s in self.series} | ({self.reference.key} if self.reference else set())
+        added, notes, first, skipped = 0, [], None, 0
+        for items, marker in picks:
+            new = [s for s in items if not s.key or s.key not in known]
+            if len(self.series) + len(new) > MAX_CURVES:
+                skipped += len(new)
+                continue
+            if not new:
+                continue
+            pick = self._next_pick
+            self._next_pick += 1
+            for s in new:
+                s.pick = pick
+                s.colour = self._colour()
+                self.series.append(s)
+                known.add(s.key)
+            if marker is not None and not marker[0].isNull():
+                self._add_marker(pick, *marker, new[0].colour)
+            notes += [n for s in new for n in s.notes]
+            first = first or new[0]
+            added += len(new)
+        if added:
+            self.selected = first.key
+            self._after_change()
+        if skipped:
+            notes.append(f"{skipped} curve(s) not added: the dock plots at most {MAX_CURVES}; draw a polygon for "
+                         "the mean of many points")
+        if notes:
+            self.status.setText("; ".join(notes))
+        elif added:
+            self.status.setText(f"Added {first.label}." if added == 1 else f"Added {added} curves.")
+        else:
+            self.status.setText("Already plotted.")
         return added
 
-    def add_selected(self) -> int:
-        layer = self.iface.activeLayer() if self.iface is not None else None
-        if not isinstance(layer, QgsVectorLayer) or not layer.selectedFeatureCount():
-            self.status.setText("Select points on a layer with dated fields first.")
-            return 0
-        try:
-            return self.add_features(layer, layer.selectedFeatureIds())
-        except GeohazardError as exc:
-            self.status.setText(str(exc))
-            return 0
+    def add_features(self, layer: QgsVectorLayer, fids) -> int:
+        picks = []
+        for s in feature_series(layer, fids):
+            where = QgsGeometry() if s.x is None else QgsGeometry.fromPointXY(QgsPointXY(s.x, s.y))
+            picks.append(([s], (where, layer.crs())))
+        return self._add_picks(picks)
 
     def add_at_point(self, layer, point: QgsPointXY, tolerance: float) -> bool:
         """Add the feature nearest to ``point`` (layer CRS) within ``tolerance``, or the raster pixel."""
         try:
             if isinstance(layer, QgsRasterLayer):
-                self.add_series(raster_pixel_series(layer, point))
+                items, centre = raster_pick(layer, point, self.project)
+                self.add_series(items, marker=(QgsGeometry.fromPointXY(centre), layer.crs()))
                 return True
             if isinstance(layer, QgsVectorLayer):
-                rect = QgsRectangle(point.x() - tolerance, point.y() - tolerance,
-                                    point.x() + tolerance, point.y() + tolerance)
-                best, best_d = None, None
-                for feat in layer.getFeatures(QgsFeatureRequest().setFilterRect(rect).setNoAttributes()):
-                    d = feat.geometry().distance(QgsGeometry.fromPointXY(point))
-                    if best_d is None or d < best_d:
-                        best, best_d = feat.id(), d
-                if best is None:
-                    self.status.setText("No point of the active layer near the click.")
+                fid = nearest_feature(layer, point, tolerance)
+                if fid is None:
+                    self.status.setText(f"No point of {layer.name()} near the click.")
                     return False
-                self.add_features(layer, [best])
+                self.add_features(layer, [fid])
                 return True
         except GeohazardError as exc:
             self.status.setText(str(exc))
             return False
-        self.status.setText("Make a point layer with dated fields or a time-series raster the active layer.")
+        self.status.setText("Choose a point layer with dated fields or a time-series raster in the dock's list.")
         return False
+
+    def add_polygon(self, layer, geometry: QgsGeometry, crs: QgsCoordinateReferenceSystem) -> bool:
+        """Add the mean of the pixels (or points) of ``layer`` inside ``geometry`` given in ``crs``."""
+        if layer is None:
+            self.status.setText("Choose a time-series layer in the dock's list first.")
+            return False
+        geom = transform_geometry(geometry, crs, layer.crs())
+        try:
+            if isinstance(layer, QgsRasterLayer):
+                s = raster_polygon_series(layer, geom)
+            else:
+                s = points_polygon_series(layer, geom)
+        except GeohazardError as exc:
+            self.status.setText(str(exc))
+            return False
+        return self.add_series([s], marker=(geom, layer.crs())) > 0
+
+    def add_selected(self) -> int:
+        """Selected points of the dock's layer, else the mean inside selected polygons of another layer."""
+        layer = self.series_layer()
+        if isinstance(layer, QgsVectorLayer) and layer.selectedFeatureCount():
+            try:
+                return self.add_features(layer, layer.selectedFeatureIds())
+            except GeohazardError as exc:
+                self.status.setText(str(exc))
+                return 0
+        polygons = self._selected_polygon_layer()
+        if polygons is None or layer is None:
+            self.status.setText("Select points of the layer, or polygons of a polygon layer, first.")
+            return 0
+        added = 0
+        for feat in polygons.getSelectedFeatures():
+            added += bool(self.add_polygon(layer, feat.geometry(), polygons.crs()))
+        return added
+
+    def _selected_polygon_layer(self):
+        candidates = []
+        if self.iface is not None and self.iface.activeLayer() is not None:
+            candidates.append(self.iface.activeLayer())
+        candidates += list(self.project.mapLayers().values())
+        for lyr in candidates:
+            if isinstance(lyr, QgsVectorLayer) and lyr.selectedFeatureCount() \
+                    and lyr.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
+                return lyr
+        return None
+
+    # ------------------------------------------------------------------ map tools and markers
+    def set_picking(self, on: bool) -> None:
+        self._set_checked(self.pick_button, on)
+        self._use_tool(self.point_tool, on)
+        if on:
+            self._set_checked(self.polygon_button, False)
+
+    def set_drawing(self, on: bool) -> None:
+        self._set_checked(self.polygon_button, on)
+        self._use_tool(self.polygon_tool, on)
+        if on:
+            self._set_checked(self.pick_button, False)
+
+    def _use_tool(self, tool, on: bool) -> None:
+        if tool is None:
+            return
+        if on:
+            self.map_canvas.setMapTool(tool)
+        elif self.map_canvas.mapTool() is tool:
+            self.map_canvas.unsetMapTool(tool)
+
+    def pick_at(self, point: QgsPointXY) -> bool:
+        """A click at ``point`` (map canvas CRS) with the pick tool."""
+        layer = self.series_layer()
+        if layer is None:
+            self.status.setText("Add a time-series layer (points with dated fields, or a raster with one band per "
+                                "date) to the project.")
+            return False
+        crs = self.map_canvas.mapSettings().destinationCrs()
+        p = transform_point(point, crs, layer.crs())
+        tol_canvas = self.map_canvas.mapUnitsPerPixel() * PICK_PIXELS
+        corner = transform_point(QgsPointXY(point.x() + tol_canvas, point.y()), crs, layer.crs())
+        tol = max(abs(corner.x() - p.x()), abs(corner.y() - p.y()), 1e-9)
+        return self.add_at_point(layer, p, tol)
+
+    def _add_marker(self, pick: int, geom: QgsGeometry, crs, colour: str) -> None:
+        if self.map_canvas is None:
+            return
+        if geom.type() == QgsWkbTypes.GeometryType.PointGeometry:
+            item = QgsVertexMarker(self.map_canvas)
+            item.setIconType(QgsVertexMarker.IconType.ICON_CIRCLE)
+            item.setIconSize(14)
+            item.setPenWidth(3)
+            item.setColor(QColor(colour))
+        else:
+            item = QgsRubberBand(self.map_canvas)
+            item.setStrokeColor(QColor(colour))
+            fill = QColor(colour)
+            fill.setAlpha(50)
+            item.setFillColor(fill)
+            item.setWidth(2)
+        item.setToolTip(next((s.label for s in self.series if s.pick == pick), ""))
+        self._markers[pick] = (item, crs, QgsGeometry(geom))
+        self._place_marker(pick)
+
+    def _place_marker(self, pick: int) -> None:
+        item, crs, geom = self._markers[pick]
+        dest = self.map_canvas.mapSettings().destinationCrs()
+        g = transform_geometry(geom, crs, dest)
+        if isinstance(item, QgsVertexMarker):
+            item.setCenter(g.asPoint())
+        else:
+            item.setToGeometry(g)
+
+    def _place_markers(self, *_):
+        for pick in self._markers:
+            self._place_marker(pick)
+
+    def _sync_markers(self) -> None:
+        """Drop markers of picks with no curve left; the reference point's marker is a black square."""
+        live = {s.pick for s in self.series} | ({self.reference.pick} if self.reference else set())
+        for pick in [p for p in self._markers if p not in live]:
+            item = self._markers.pop(pick)[0]
+            self.map_canvas.scene().removeItem(item)
+        for pick, (item, _, _) in self._markers.items():
+            if isinstance(item, QgsVertexMarker):
+                is_ref = self.reference is not None and self.reference.pick == pick
+                item.setIconType(QgsVertexMarker.IconType.ICON_BOX if is_ref else QgsVertexMarker.IconType.ICON_CIRCLE)
+                if is_ref:
+                    item.setColor(QColor("black"))
+
+    def markers(self) -> list:
+        """The map canvas items marking the plotted places (vertex markers and polygon rubber bands)."""
+        return [m[0] for m in self._markers.values()]
+
+    # ------------------------------------------------------------------ removing
+    def remove_series(self, key) -> bool:
+        if self.reference is not None and self.reference.key == key:
+            label = self.reference.label
+            self.reference = None
+        else:
+            label = next((s.label for s in self.series if s.key == key), None)
+            if label is None:
+                return False
+            self.series = [s for s in self.series if s.key != key]
+        self.status.setText(f"Removed {label}.")
+        if self.selected == key:
+            self.selected = None
+        self._after_change()
+        return True
+
+    def remove_selected(self) -> bool:
+        if self.selected is None:
+            self.status.setText("Select a curve in the table (or click it in the plot) first.")
+            return False
+        keys = [s.key for s in self.series] + ([self.reference.key] if self.reference else [])
+        row = keys.index(self.selected) if self.selected in keys else 0
+        removed = self.remove_series(self.selected)
+        keys = [s.key for s in self.series] + ([self.reference.key] if self.reference else [])
+        if keys:  # keep a selection so Delete can be pressed again
+            self.selected = keys[min(row, len(keys) - 1)]
+            self._after_change()
+        return removed
 
     def clear(self) -> None:
         self.series = []
-        self.reference_series = None
-        self._refresh_dates()
-        self.redraw()
+        self.reference = None
+        self.selected = None
+        self._after_change()
 
+    def shutdown(self) -> None:
+        """Stop the tools, remove the markers and disconnect from the project (before deleting the dock)."""
+        self.set_picking(False)
+        self.set_drawing(False)
+        self.series, self.reference = [], None
+        if self.map_canvas is not None:
+            self._sync_markers()
+            self.map_canvas.destinationCrsChanged.disconnect(self._place_markers)
+        for signal, slot in ((self.project.layersRemoved, self._layers_removed),
+                             (self.project.layersAdded, self._refresh_layers), (self.project.cleared, self.clear)):
+            signal.disconnect(slot)
+        if self.iface is not None:
+            self.iface.currentLayerChanged.disconnect(self._active_layer_changed)
+
+    # ------------------------------------------------------------------ options
     def set_model(self, model: str) -> None:
-        self.model_combo.setCurrentText(model or "none")
+        """Choose the model by its stored value (``"linear"`` ...) or label; ``""``/``"none"`` for none."""
+        model = "" if model in (None, "none") else model
+        for i, (value, label) in enumerate(MODEL_CHOICES):
+            if model in (value, label):
+                self.model_combo.setCurrentIndex(i)
+                return
+        raise GeohazardError(f"unknown model {model!r}; choose one of "
+                             f"{', '.join(v for v, _ in MODEL_CHOICES if v)}")
+
+    def set_breakpoints(self, on: bool) -> None:
+        self._set_checked(self.break_check, on)
+        self.breakpoints = bool(on)
+        self.redraw()
 
     def set_reference_date(self, date) -> None:
         if date is None:
@@ -230,80 +614,32 @@ class TimeSeriesViewerDock(QgsDockWidget):
             raise GeohazardError(f"reference date {text} is not a date of the plotted series")
         self.date_combo.setCurrentIndex(i)
 
-    def set_reference_series(self, index) -> None:
-        """Use series ``index`` as reference point (removed from the plotted list), None to reset."""
-        self.reference_series = None if index is None else self.series.pop(index)
+    def set_reference(self, key) -> None:
+        """Use the curve ``key`` as reference point (subtracted from curves of its component); None to stop."""
+        if self.reference is not None:
+            self.series.append(self.reference)
+            self.reference = None
+        if key is not None:
+            i = next((k for k, s in enumerate(self.series) if s.key == key), None)
+            if i is None:
+                raise GeohazardError(f"no plotted curve {key!r}")
+            self.reference = self.series.pop(i)
+        self._after_change()
+
+    def _reference_clicked(self) -> None:
+        if self.selected is None:
+            self.status.setText("Select the curve of a stable point in the table first.")
+            return
+        is_ref = self.reference is not None and self.reference.key == self.selected
+        self.set_reference(None if is_ref else self.selected)
+
+    def _model_changed(self, index: int) -> None:
+        self.model = self.model_combo.itemData(index) or ""
         self.redraw()
 
-    # ------------------------------------------------------------------ display values
-    def displayed(self) -> list[Series]:
-        """The series as shown: minus the reference point, zero at the reference date."""
-        out = []
-        ref = self.reference_series
-        for s in self.series:
-            vals = s.values_mm.astype(np.float64).copy()
-            if ref is not None:
-                ok = np.isfinite(ref.values_mm)
-                vals = vals - np.interp(_ordinal(s.dates), _ordinal(ref.dates)[ok], ref.values_mm[ok])
-            if self.reference_date is not None and self.reference_date in s.dates:
-                vals = vals - vals[s.dates.index(self.reference_date)]
-            out.append(Series(s.label, s.dates, vals))
-        return out
-
-    def _fit(self, s: Series):
-        try:
-            fit = fit_model(s.values_mm, s.dates, self.model)
-        except GeohazardError as exc:
-            self.status.setText(str(exc))
-            return None, None, ""
-        if not np.isfinite(fit.params).all():
-            return None, None, ""
-        dense = [s.dates[0] + _dt.timedelta(days=int(k)) for k in
-                 np.linspace(0, (s.dates[-1] - s.dates[0]).days, 200)]
-        curve = predict(self.model, fit.params, dense, TimeBase(s.dates))[:, 0]
-        text = ""
-        if "velocity_mm_yr" in fit.param_names:
-            i = fit.param_names.index("velocity_mm_yr")
-            text = f"v={fit.params[0, i]:.1f}±{fit.stdev[0, i]:.1f} mm/yr"
-        if "acceleration_mm_yr2" in fit.param_names:
-            i = fit.param_names.index("acceleration_mm_yr2")
-            text += f" a={fit.params[0, i]:.1f}±{fit.stdev[0, i]:.1f} mm/yr²"
-        text += f" rms={fit.rms_mm[0]:.1f} mm"
-        return dense, curve, text.strip()
-
-    def redraw(self) -> None:
-        ax = self.ax
-        ax.clear()
-        self.fits = {}
-        shown = self.displayed()
-        for k, s in enumerate(shown):
-            colour = f"C{k % 10}"
-            ax.plot(s.dates, s.values_mm, "o", ms=3, color=colour, label=s.label)
-            if self.model and self.model != "none":
-                dense, curve, text = self._fit(s)
-                if dense is not None:
-                    ax.plot(dense, curve, "-", lw=1.2, color=colour, label=f"{self.model}: {text}")
-                    self.fits[s.label] = (dense, curve, text)
-        ax.axhline(0.0, color="0.6", lw=0.6)
-        ax.set_ylabel("LOS displacement (mm, + toward satellite)")
-        title = "InSAR displacement time series"
-        if self.reference_series is not None:
-            title += f" (relative to {self.reference_series.label})"
-        ax.set_title(title, fontsize=10)
-        if shown:
-            ax.legend(fontsize=7, loc="best")
-        else:
-            ax.text(0.5, 0.5, "Pick points or pixels on the map", ha="center", va="center",
-                    transform=ax.transAxes, color="0.5")
-        ax.grid(True, lw=0.3)
-        self.figure.autofmt_xdate()
-        width, height = self.figure.get_size_inches()
-        if width * self.figure.dpi > 100 and height * self.figure.dpi > 100:
-            try:
-                self.figure.tight_layout()
-            except (ValueError, np.linalg.LinAlgError):
-                pass  # a dock squeezed to nothing: keep the default margins
-        self.canvas.draw_idle()
+    def _date_changed(self, index: int) -> None:
+        self.reference_date = None if index <= 0 else parse_date(self.date_combo.itemText(index))
+        self.redraw()
 
     def _refresh_dates(self) -> None:
         current = self.reference_date
@@ -318,77 +654,263 @@ class TimeSeriesViewerDock(QgsDockWidget):
             self.reference_date = None
         self.date_combo.blockSignals(False)
 
-    def _model_changed(self, text: str) -> None:
-        self.model = "" if text == "none" else text
+    # ------------------------------------------------------------------ display
+    def displayed(self) -> list[Series]:
+        """The curves as shown: minus the reference point (same component), zero at the reference date.
+
+        A stored 1-sigma is relative to the stored reference: it is dropped when either reference
+        changes; a polygon's spread is recomputed from its members.
+        """
+        ref = self.reference
+        out = []
+        for s in self.series:
+            vals = s.values_mm.astype(np.float64).copy()
+            members = None if s.members_mm is None else s.members_mm.astype(np.float64).copy()
+            shifted = False
+            if ref is not None and (ref.component or "LOS") == (s.component or "LOS"):
+                ok = np.isfinite(ref.values_mm)
+                rd = np.array([d.toordinal() for d in ref.dates], dtype=np.float64)[ok]
+                sd = np.array([d.toordinal() for d in s.dates], dtype=np.float64)
+                shift = np.interp(sd, rd, ref.values_mm[ok]) if ok.any() else np.full(sd.size, np.nan)
+                vals -= shift
+                if members is not None:
+                    members -= shift[:, None]
+                shifted = True
+            if self.reference_date is not None and self.reference_date in s.dates:
+                i = s.dates.index(self.reference_date)
+                vals -= vals[i]
+                if members is not None:
+                    members -= members[i][None, :]
+                shifted = True
+            spread = None
+            if members is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=RuntimeWarning)  # dates where every member is NaN
+                    spread = np.nanstd(members, axis=1)
+                    vals = np.nanmean(members, axis=1)
+            out.append(dataclasses.replace(s, values_mm=vals, members_mm=members, spread_mm=spread,
+                                           sigma_mm=None if shifted else s.sigma_mm))
+        return out
+
+    def _fit(self, s: Series):
+        key = (s.key, self.model, self.breakpoints, s.values_mm.tobytes())
+        if key not in self._fit_cache:
+            if len(self._fit_cache) > 256:
+                self._fit_cache.clear()
+            self._fit_cache[key] = fit_series(s.dates, s.values_mm, self.model, breakpoints=self.breakpoints)
+        return self._fit_cache[key]
+
+    def _after_change(self) -> None:
+        if self.map_canvas is not None:
+            self._sync_markers()
+        self._refresh_dates()
         self.redraw()
 
-    def _date_changed(self, index: int) -> None:
-        self.reference_date = None if index <= 0 else parse_date(self.date_combo.itemText(index))
-        self.redraw()
+    def redraw(self) -> None:
+        shown = self.displayed()
+        self.fits = {}
+        if self.model or self.breakpoints:
+            for s in shown:
+                self.fits[s.key] = self._fit(s)
+        self._artists = draw(self.figure, shown, self.fits, selected=self.selected, title=self._title(),
+                             empty_text=EMPTY_TEXT)
+        self.canvas.draw_idle()
+        self._fill_table(shown)
 
-    def _last_as_reference(self) -> None:
-        if self.series:
-            self.set_reference_series(len(self.series) - 1)
+    def _title(self) -> str:
+        title = "InSAR displacement time series"
+        if self.reference is not None:
+            title += f"\nrelative to {self.reference.label}"
+        if self.reference_date is not None:
+            title += f" (zero on {self.reference_date.isoformat()})"
+        return title
+
+    def _fill_table(self, shown) -> None:
+        rows = list(shown) + ([self.reference] if self.reference is not None else [])
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        for r, s in enumerate(rows):
+            is_ref = self.reference is not None and s is self.reference
+            pix = QPixmap(12, 12)
+            pix.fill(QColor(s.colour or "gray"))
+            first = QTableWidgetItem(QIcon(pix), s.name)
+            first.setToolTip(s.label)
+            comp = (s.component or "LOS") + (" (reference point)" if is_ref else "")
+            if s.panel == "los":
+                comp += " source"
+            fit = QTableWidgetItem("" if is_ref else describe_fit(self.fits.get(s.key)))
+            fit.setToolTip(fit.text())
+            cells = [first, fit, QTableWidgetItem(f"{s.where} ({s.crs})"), QTableWidgetItem(str(s.count)),
+                     QTableWidgetItem(comp)]
+            for c, item in enumerate(cells):
+                self.table.setItem(r, c, item)
+            if s.key == self.selected:
+                self.table.selectRow(r)
+        if self.selected is None:
+            self.table.clearSelection()
+        self.table.blockSignals(False)
+        self.remove_button.setEnabled(bool(rows))
+        self.reference_button.setText("Stop reference point" if self.reference is not None
+                                      and self.selected == self.reference.key else "Use as reference point")
+
+    def _row_keys(self) -> list:
+        return [s.key for s in self.series] + ([self.reference.key] if self.reference is not None else [])
+
+    def _table_selection_changed(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        keys = self._row_keys()
+        key = keys[rows[0].row()] if rows and rows[0].row() < len(keys) else None
+        if key != self.selected:
+            self.selected = key
+            self.redraw()
+
+    def _plot_picked(self, event) -> None:
+        key = self._artists.get(event.artist)
+        if key is not None and key != self.selected:
+            self.selected = key
+            self.redraw()
+
+    def copy_table(self) -> str:
+        lines = ["\t".join(self.table.horizontalHeaderItem(c).text() for c in range(self.table.columnCount()))]
+        for r in range(self.table.rowCount()):
+            lines.append("\t".join(self.table.item(r, c).text() for c in range(self.table.columnCount())))
+        text = "\n".join(lines)
+        QApplication.clipboard().setText(text)
+        return text
 
     # ------------------------------------------------------------------ export
-    def export_csv(self, path: str) -> str:
-        """Write the shown series (and fitted model values at the acquisition dates) as CSV."""
+    def export_csv(self, path: str) -> tuple:
+        """Write the shown curves (``path``) and their fitted parameters (``<stem>_fits.csv``)."""
         shown = self.displayed()
-        dates = sorted({d for s in shown for d in s.dates})
-        header = ["date"]
-        columns = []
-        for s in shown:
-            lookup = dict(zip(s.dates, s.values_mm))
-            header.append(f"{s.label} (mm)")
-            columns.append([lookup.get(d, np.nan) for d in dates])
-            if s.label in self.fits:
-                fit = fit_model(s.values_mm, s.dates, self.model)
-                vals = predict(self.model, fit.params, dates, TimeBase(s.dates))[:, 0]
-                header.append(f"{s.label} {self.model} model (mm)")
-                columns.append(list(vals))
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header)
-            for i, d in enumerate(dates):
-                writer.writerow([d.isoformat()] + ["" if not np.isfinite(c[i]) else f"{c[i]:.3f}" for c in columns])
-        return path
+        fits = {s.key: self._fit(s) for s in shown} if (self.model or self.breakpoints) else {}
+        write_csv(path, shown, fits)
+        fits_path = fits_csv_path(path)
+        write_fits_csv(fits_path, shown, fits)
+        return path, fits_path
 
     def export_png(self, path: str, dpi: int = 150) -> str:
-        self.figure.savefig(path, dpi=dpi)
-        return path
+        """Save the plot with each curve's fitted parameters in the legend (the screen shows them in the table)."""
+        shown = self.displayed()
+        fits = {s.key: self._fit(s) for s in shown} if (self.model or self.breakpoints) else {}
+        return export_figure(path, shown, fits, title=self._title(), dpi=dpi)
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export time series", "", "CSV (*.csv)")
         if path:
-            self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
+            path, fits = self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
+            self.status.setText(f"Wrote {path} and {os.path.basename(fits)}.")
 
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plot", "", "PNG (*.png)")
         if path:
-            self.export_png(path if path.lower().endswith(".png") else path + ".png")
+            self.status.setText(f"Wrote {self.export_png(path if path.lower().endswith('.png') else path + '.png')}.")
 
 
-class PickTool(QgsMapToolEmitPoint):
-    """Map tool: each click adds the nearest point / the pixel of the active layer."""
+class PointPickTool(QgsMapToolEmitPoint):
+    """Map tool: each left click adds the nearest point / the pixel of the dock's layer."""
 
-    def __init__(self, canvas, dock: TimeSeriesViewerDock, iface):
+    def __init__(self, canvas, dock: TimeSeriesViewerDock):
         super().__init__(canvas)
         self.dock = dock
-        self.iface = iface
         self.canvasClicked.connect(self._clicked)
 
     def _clicked(self, point, button) -> None:
-        layer = self.iface.activeLayer()
-        if layer is None:
-            self.dock.status.setText("Choose an active layer (points with dated fields or a time-series raster).")
+        if button == Qt.MouseButton.LeftButton:
+            self.dock.pick_at(point)
+
+    def keyPressEvent(self, e):  # noqa: N802 - QGIS API name
+        if e.key() == Qt.Key.Key_Escape:
+            self.dock.set_picking(False)
+            e.accept()
             return
-        canvas = self.canvas()
-        transform = QgsCoordinateTransform(canvas.mapSettings().destinationCrs(), layer.crs(), QgsProject.instance())
-        p = transform.transform(point)
-        tol_canvas = canvas.mapUnitsPerPixel() * 8
-        corner = transform.transform(QgsPointXY(point.x() + tol_canvas, point.y()))
-        tol = max(abs(corner.x() - p.x()), abs(corner.y() - p.y()), 1e-9)
-        self.dock.add_at_point(layer, p, tol)
+        super().keyPressEvent(e)
+
+
+class PolygonTool(QgsMapTool):
+    """Map tool drawing a polygon: left clicks add vertices, right click / double click / Enter close."""
+
+    def __init__(self, canvas, dock: TimeSeriesViewerDock):
+        super().__init__(canvas)
+        self.dock = dock
+        self.vertices: list = []
+        self.band = None
+        self.setCursor(Qt.CursorShape.CrossCursor)
+
+    def _band(self):
+        if self.band is None:
+            self.band = QgsRubberBand(self.canvas())
+            self.band.setStrokeColor(QColor(200, 30, 30))
+            self.band.setFillColor(QColor(200, 30, 30, 40))
+            self.band.setWidth(2)
+        return self.band
+
+    def _show(self, extra=None) -> None:
+        pts = self.vertices + ([extra] if extra is not None else [])
+        if len(pts) >= 3:
+            geom = QgsGeometry.fromPolygonXY([pts + [pts[0]]])
+        elif len(pts) == 2:
+            geom = QgsGeometry.fromPolylineXY(pts)
+        else:
+            if self.band is not None:
+                self.band.reset()
+            return
+        self._band().setToGeometry(geom)
+
+    def add_vertex(self, point: QgsPointXY) -> None:
+        if not self.vertices or self.vertices[-1] != point:
+            self.vertices.append(QgsPointXY(point))
+        self._show()
+
+    def finish(self) -> bool:
+        """Close the polygon and add its mean to the dock; False when it has fewer than 3 vertices."""
+        pts, self.vertices = self.vertices, []
+        self._show()
+        if len(pts) < 3:
+            self.dock.status.setText("A polygon needs at least 3 vertices.")
+            return False
+        crs = self.canvas().mapSettings().destinationCrs()
+        return self.dock.add_polygon(self.dock.series_layer(), QgsGeometry.fromPolygonXY([pts + [pts[0]]]), crs)
+
+    def cancel(self) -> None:
+        self.vertices = []
+        self._show()
+
+    def canvasMoveEvent(self, e):  # noqa: N802 - QGIS API name
+        if self.vertices:
+            self._show(self.toMapCoordinates(e.pos()))
+
+    def canvasReleaseEvent(self, e):  # noqa: N802 - QGIS API name
+        if e.button() == Qt.MouseButton.LeftButton:
+            self.add_vertex(self.toMapCoordinates(e.pos()))
+        elif e.button() == Qt.MouseButton.RightButton:
+            self.finish()
+
+    def canvasDoubleClickEvent(self, e):  # noqa: N802 - QGIS API name
+        self.finish()
+
+    def keyPressEvent(self, e):  # noqa: N802 - QGIS API name
+        key = e.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.finish()
+        elif key == Qt.Key.Key_Backspace and self.vertices:
+            self.vertices.pop()
+            self._show()
+        elif key == Qt.Key.Key_Escape:
+            if self.vertices:
+                self.cancel()
+            else:
+                self.dock.set_drawing(False)
+        else:
+            super().keyPressEvent(e)
+            return
+        e.accept()
+
+    def deactivate(self):
+        self.cancel()
+        if self.band is not None:
+            self.canvas().scene().removeItem(self.band)
+            self.band = None
+        super().deactivate()
 
 
 class TimeSeriesViewerPart:
@@ -398,50 +920,30 @@ class TimeSeriesViewerPart:
         self.iface = iface
         self.dock = None
         self.action = None
-        self.tool = None
 
     def init_gui(self) -> None:
         self.dock = TimeSeriesViewerDock(self.iface, self.iface.mainWindow())
         self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
-        self.action = QAction(QIcon(os.path.join(ICON_DIR, "insar_geohazards.svg")), "InSAR time series viewer",
-                              self.iface.mainWindow())
+        self.action = QAction(QIcon(ICON), "InSAR time series viewer", self.iface.mainWindow())
         self.action.setCheckable(True)
         self.action.setToolTip("Show the InSAR time-series viewer and pick points or pixels on the map")
         # the action mirrors the dock's visibility (also when closed from its title bar)
         self.dock.setToggleVisibilityAction(self.action)
-        self.action.toggled.connect(self._shown)
+        self.action.toggled.connect(self.dock.set_picking)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu("InSAR Geohazards", self.action)
-        self.tool = PickTool(self.iface.mapCanvas(), self.dock, self.iface)
-        self.tool.deactivated.connect(lambda: self._set_pick_button(False))
-        self.dock.pick_button.toggled.connect(self._pick_toggled)
 
-    def _shown(self, on: bool) -> None:
-        self._pick_toggled(on)
-
-    def _set_pick_button(self, on: bool) -> None:
-        if self.dock is None:
-            return
-        self.dock.pick_button.blockSignals(True)
-        self.dock.pick_button.setChecked(on)
-        self.dock.pick_button.blockSignals(False)
-
-    def _pick_toggled(self, on: bool) -> None:
-        canvas = self.iface.mapCanvas()
-        if on:
-            canvas.setMapTool(self.tool)
-        elif canvas.mapTool() is self.tool:
-            canvas.unsetMapTool(self.tool)
-        self._set_pick_button(on)
+    @property
+    def tool(self):
+        return self.dock.point_tool if self.dock is not None else None
 
     def unload(self) -> None:
-        if self.tool is not None and self.iface.mapCanvas().mapTool() is self.tool:
-            self.iface.mapCanvas().unsetMapTool(self.tool)
         if self.action is not None:
             self.iface.removeToolBarIcon(self.action)
             self.iface.removePluginMenu("InSAR Geohazards", self.action)
         if self.dock is not None:
+            self.dock.shutdown()
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
-        self.dock = self.action = self.tool = None
+        self.dock = self.action = None

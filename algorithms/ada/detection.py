@@ -776,3 +776,23 @@ def ada_attributes(x_m, y_m, velocity_mm_yr, labels, *, nb_active=None, nb_all=N
     if progress is not None:
         progress.set_progress(100)
     return attrs, mean_ts
+
+
+def ada_polygon_fields(result, areas, series_dates=(), slope_deg=None) -> dict:
+    """Attribute columns of the ADA polygons (see the tool's help) from a detection result."""
+    from ..formats.dates import field_name
+
+    a, k = result.attributes, result.n_ada
+    fields = {"ada_id": np.arange(k, dtype=np.int64), "n_points": a["n_points"], "area_m2": areas,
+              "density_km2": a["n_points"] / np.maximum(areas, 1e-9) * 1e6,
+              "mean_vel": a["mean_vel"], "median_vel": a["median_vel"], "max_vel": a["max_vel"],
+              "std_vel": a["std_vel"], "mean_vel_std": a["mean_vel_std"]}
+    if slope_deg is not None:
+        fields["slope_pts_deg"] = slope_deg
+    fields.update({"sc": a["spatial_consistency"], "tc": a["temporal_consistency"], "quality": a["quality"],
+                   "qi_class": a["qi_class"], "threshold": np.full(k, result.threshold_mm_yr),
+                   "radius_m": a["radius_m"]})
+    if result.mean_series_mm is not None:
+        for j, (_, d) in enumerate(series_dates):
+            fields[field_name(d)] = result.mean_series_mm[:, j]
+    return fields

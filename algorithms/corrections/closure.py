@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._numba import njit, prange
+from ..engine import TILE_SIZE, max_memory_bytes, plan_blocks
 from ..errors import GeohazardError
 from ..ordered import add_rows
 
@@ -658,3 +659,27 @@ def loop_table(stats: ClosureStats, triplets: Triplets, names, *, loop_threshold
                      "rms_closure_rad": float(rms[t]), "share_nonclosing": float(share[t]),
                      "share_nonclosing_after": float(after[t]), "bad": bool(rms[t] >= loop_threshold_rad)})
     return rows
+
+
+def closure_pixel_bytes(n_ifgs: int, n_loops: int, coherence: bool) -> float:
+    """Memory a pixel of a block of unwrapclosurecorrection costs over the whole run: the float64 stack of the
+    block read ahead and of the block computed (8 + 8 bytes a value), what the block function allocates
+    (:func:`closure_block_bytes`), its float32 result and the float32 results of the block queued for the
+    writer and of the block being written (3 x 4); with coherence, its float32 reads (2 x 4) and the float64
+    masked copy of the computed block (8)."""
+    per_ifg = 16.0 + 12.0 + (16.0 if coherence else 0.0)
+    return n_ifgs * per_ifg + closure_block_bytes(n_ifgs, n_loops)
+
+
+def closure_plan(height: int, width: int, n_ifgs: int, n_loops: int, coherence: bool, max_memory_mb) -> tuple:
+    """``(plan, tile_rows)``: row blocks of a ``height`` x ``width`` grid whose whole-run footprint
+    (:func:`closure_pixel_bytes`) fits the budget (``max_memory_mb``), and the tile height of the corrected files.
+    Blocks below one 256-row tile are a multiple of 16 rows and the files' tiles as tall, so that every block
+    completes one row of tiles of every file
+    (written and flushed at once: nothing of the 202 files waits in buffers or in GDAL's cache)."""
+    bpp = closure_pixel_bytes(n_ifgs, n_loops, coherence)
+    fit = int(max_memory_bytes(max_memory_mb) // (bpp * width))
+    if fit >= TILE_SIZE or fit >= height:
+        return plan_blocks(height, width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb), None
+    rows = max(1, fit // 16 * 16) if fit >= 16 else max(1, fit)
+    return plan_blocks(height, width, block_rows=rows), max(16, rows // 16 * 16)

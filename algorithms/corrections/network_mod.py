@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import NetworkError
 from ..formats.dates import parse_date
 from ..ordered import row_sums
-from ..timeseries.network import Network, filter_network
+from ..timeseries.network import DateSets, Network, filter_network
 
 
 @dataclass
@@ -255,28 +255,17 @@ def disconnection_message(edit: NetworkEdit, *, keep_connected: bool = False, in
 
 def _reconnect(network: Network, keep: np.ndarray, user: set, mean_coherence) -> list:
     """Dropped interferograms (not excluded by the user) that join subsets, best first (Kruskal)."""
-    parent = list(range(network.n_dates))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DateSets(network.n_dates)
     ref, sec = network.ref_index, network.sec_index
     for i in np.flatnonzero(keep):
-        a, b = find(int(ref[i])), find(int(sec[i]))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+        sets.join(int(ref[i]), int(sec[i]))
     cands = [i for i in np.flatnonzero(~keep) if int(i) not in user]
     coh = None if mean_coherence is None else np.asarray(mean_coherence, float)
     tb = network.temporal_baseline_days
     cands.sort(key=lambda i: (-(coh[i] if coh is not None and np.isfinite(coh[i]) else -1.0), tb[i], i))
     out = []
     for i in cands:
-        a, b = find(int(ref[i])), find(int(sec[i]))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+        if sets.join(int(ref[i]), int(sec[i])):
             out.append(int(i))
     return out
 

@@ -19,7 +19,12 @@ atmosphere can do:
 * **Trend guard** (per date): the trend of each ramp term is split as in :mod:`algorithms.corrections.trend`,
   its standard error taken from the date-to-date scatter of the ramps fitted on every coherent pixel (the size
   that random orbital and ionospheric ramps have on this stack): a velocity ramp beyond what they explain is
-  deformation and is kept.
+  deformation and is kept. The ramp removal fits outside the deforming areas
+  (:mod:`algorithms.corrections.deforming`), so what is left of a trend is random unless it is far beyond
+  chance: its guard removes trends within ``RAMP_Z_DEFAULT`` (3) standard errors whole (99.7 % of random
+  trends) and beyond that a share falling as ``(z' / |t|)^RAMP_GUARD_POWER`` (6: a trend of twice the
+  threshold is kept for 98 %; a deformation covering most of the scene, which the areas cannot leave out,
+  makes such trends).
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ EXTRAPOLATION_MODES = ("all", "cap", "refuse")
 #: fit's; half the scene gives about 5, a strip along one edge 30 to 80).
 MAX_LEVERAGE = 10.0
 C_BAND_WAVELENGTH_M = 0.0555
+#: Trend guard of the ramp removal (module notes): threshold (standard errors) and the power of the removed share.
+RAMP_Z_DEFAULT = 3.0
+RAMP_GUARD_POWER = 6.0
 
 
 def default_max_gradient_mm_km(wavelength_m: float) -> float:
@@ -142,7 +150,7 @@ def guarded_ramps(normals: dict, *, kind: str, names: Sequence[str], shape: Sequ
                   years: Optional[np.ndarray] = None, z: float = Z_DEFAULT,
                   max_gradient_per_km: Optional[float] = None, extrapolation: str = "all",
                   max_leverage: float = MAX_LEVERAGE, mask_name: str = "MASK",
-                  unit: str = "") -> tuple[np.ndarray, RampReport]:
+                  unit: str = "", power: float = 2.0) -> tuple[np.ndarray, RampReport]:
     """Surfaces to remove from every interferogram ``(M, k)`` (files' orientation), within the module's limits.
 
     Parameters
@@ -161,6 +169,9 @@ def guarded_ramps(normals: dict, *, kind: str, names: Sequence[str], shape: Sequ
         Largest surface range over the scene per km of its diagonal, data unit (None: no cap).
     extrapolation : {"all", "cap", "refuse"}
         What to do when the mask extrapolates (leverage ratio above ``max_leverage``).
+    z, power : float
+        Trend guard (:func:`algorithms.corrections.trend.split_trend`): trends within ``z`` standard errors are
+        removed whole, beyond that the share ``(z' / |t|)^power``.
 
     Raises
     ------
@@ -212,7 +223,7 @@ def guarded_ramps(normals: dict, *, kind: str, names: Sequence[str], shape: Sequ
     pd_all = per_date_coefficients(coef_all, ref, sec, n_dates, signs)[0]
     if years is not None:
         se = trend_scatter_se(pd_all[:, 1:], years)
-        rem, split = split_trend(pd[:, 1:], years, z=z, se=se)
+        rem, split = split_trend(pd[:, 1:], years, z=z, se=se, power=power)
         pd = np.concatenate([pd[:, :1], rem], axis=1)
         report.split = split
         report.velocity_far_edge = float(far_edge_size(np.concatenate([[0.0], split.kept])[None], (0.0, 0.0),

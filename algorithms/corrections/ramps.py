@@ -182,22 +182,28 @@ def ramp_normal_block(block, inputs: dict, *, kind: str = "linear", coherence_th
     """Block function of the fitting pass: normal equations of every interferogram, row by row.
 
     ``inputs["stack"]`` ``(M, rows, cols)`` (NaN = no data), optional ``inputs["mask"]``
-    ``(rows, cols)`` and ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read
-    without halo. Returns the per-row arrays of :func:`ramp_normal_equations`, to be added in
-    row order over the blocks (:class:`FitSums`); ``with_all``: also those of every coherent pixel,
-    mask or not (keys ``ata_all``, ``atb_all``, ``n_all``, ``btb_all``; :func:`guarded_ramps` measures
-    the date-to-date scatter of the ramps on them).
+    ``(rows, cols)``, ``inputs["quiet"]`` ``(rows, cols)`` (non-zero = outside the deforming areas,
+    :func:`algorithms.corrections.deforming.deforming_areas`; it restricts every fit) and
+    ``inputs["coherence"]`` ``(M, rows, cols)``. The block is read without halo. Returns the per-row
+    arrays of :func:`ramp_normal_equations`, to be added in row order over the blocks (:class:`FitSums`);
+    ``with_all``: also those of every coherent (quiet) pixel, mask or not (keys ``ata_all``, ``atb_all``,
+    ``n_all``, ``btb_all``; :func:`guarded_ramps` measures the date-to-date scatter of the ramps on them).
     """
     _check_kind(kind)
     data = np.asarray(inputs["stack"])
-    use = usable_pixels(data, mask=inputs.get("mask"), coherence=inputs.get("coherence"),
-                        coherence_threshold=coherence_threshold)
+    mask, quiet = inputs.get("mask"), inputs.get("quiet")
+    if quiet is not None:
+        quiet = np.asarray(quiet)
+        quiet = np.isfinite(quiet) & (quiet != 0)
+        mask = quiet if mask is None else quiet & (np.isfinite(np.asarray(mask)) & (np.asarray(mask) != 0))
+    use = usable_pixels(data, mask=mask, coherence=inputs.get("coherence"), coherence_threshold=coherence_threshold)
     out = ramp_normal_equations(block, data, use, kind)
     if with_all:
         if inputs.get("mask") is None:
             out.update({f"{k}_all": np.array(v, copy=True) for k, v in out.items()})
         else:
-            every = usable_pixels(data, coherence=inputs.get("coherence"), coherence_threshold=coherence_threshold)
+            every = usable_pixels(data, mask=quiet, coherence=inputs.get("coherence"),
+                                  coherence_threshold=coherence_threshold)
             out.update({f"{k}_all": v for k, v in ramp_normal_equations(block, data, every, kind).items()})
     return out
 

@@ -46,7 +46,7 @@ class TrendSplit:
     t : ndarray (k,)
         ``slope / se`` (0 where both are 0, inf where only ``se`` is 0).
     removed_share : ndarray (k,)
-        Share of the trend that is removed, ``min(1, (z / t)^2)``.
+        Share of the trend that is removed, ``min(1, (z / t)^power)``.
     """
 
     slope: np.ndarray
@@ -80,7 +80,7 @@ def trend_scatter_se(per_date: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def split_trend(per_date: np.ndarray, years: np.ndarray, *, z: float = Z_DEFAULT,
-                se: Optional[np.ndarray] = None) -> tuple[np.ndarray, TrendSplit]:
+                se: Optional[np.ndarray] = None, power: float = 2.0) -> tuple[np.ndarray, TrendSplit]:
     """The removable part of per-date coefficients and the trend diagnostics.
 
     Parameters
@@ -95,6 +95,10 @@ def split_trend(per_date: np.ndarray, years: np.ndarray, *, z: float = Z_DEFAULT
     se : ndarray (k,), optional
         Standard error of the trend when another, trusted scatter gives it (e.g. the date-to-date scatter
         of ramps fitted on every coherent pixel); default: from the scatter of ``per_date`` itself.
+    power : float
+        Beyond ``z'`` the removed share is ``(z' / |t|)^power``: 2 (default) is the empirical-Bayes share of
+        the module notes; a larger power keeps more of a trend far beyond chance (used when the fit already
+        leaves the deforming areas out, so that only a trend far beyond chance is deformation).
 
     Returns
     -------
@@ -111,13 +115,15 @@ def split_trend(per_date: np.ndarray, years: np.ndarray, *, z: float = Z_DEFAULT
         raise GeohazardError(f"per_date has {y.shape[0]} dates, years has {years.shape[0]}")
     if not z >= 0:
         raise GeohazardError(f"z (trend guard) must be >= 0, got {z!r}")
+    if not power > 0:
+        raise GeohazardError(f"power must be > 0, got {power!r}")
     tt, stt = _centred(years)
     b = tt @ (y - y.mean(axis=0)) / stt if stt > 0 else np.zeros(y.shape[1])
     s = trend_scatter_se(y, years) if se is None else np.broadcast_to(np.asarray(se, np.float64), b.shape).copy()
     z = student_quantile(z, y.shape[0] - 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(s > 0, b / s, np.where(b == 0, 0.0, np.inf))
-        share = np.where(np.abs(t) <= z, 1.0, (z / np.abs(t)) ** 2)
+        share = np.where(np.abs(t) <= z, 1.0, (z / np.abs(t)) ** float(power))
     share = np.where(np.isfinite(share), share, 0.0)
     split = TrendSplit(b, s, t, share)
     removable = y - (years - years[0])[:, None] * split.kept[None]

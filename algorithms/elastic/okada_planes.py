@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .._numba import njit
-from . import okada as _ok
+from . import okada_dc3d as _ok
 
 #: Tolerances for "same plane" (strike and dip equal to 1e-9 degrees, normal offset <= 1 um)
 #: and "same corner coordinate" (1 um along strike or dip). Coordinates rounded coarser than

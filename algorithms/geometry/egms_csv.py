@@ -65,3 +65,12 @@ def _parse(fh, name: str, with_series: bool) -> dict:
     if with_series:
         out["series"] = np.array([[float(r[i]) if r[i] != "" else np.nan for i in date_idx] for r in rows]).T
     return out
+
+
+def point_set(read: dict) -> dict:
+    """The arrays :func:`algorithms.geometry.decomposition.decompose_point_sets` takes, from one
+    :func:`read_egms_csv` result: ``x``, ``y`` (easting, northing), ``v`` and ``sigma`` (mean velocity and its
+    standard deviation, mm/yr), ``e``, ``n``, ``u`` (LOS unit vector), ``series`` and ``dates``."""
+    c = read["columns"]
+    return dict(x=c["easting"], y=c["northing"], v=c["mean_velocity"], sigma=c["mean_velocity_std"],
+                e=c["los_east"], n=c["los_north"], u=c["los_up"], series=read["series"], dates=read["dates"])

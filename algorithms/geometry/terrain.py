@@ -33,26 +33,7 @@ def slope_aspect(dem_m, dx_m: float, dy_m: float):
     ``dz/dx`` and ``dz/dy`` (y toward north) from Horn (1981), doi:10.1109/PROC.1981.11918;
     aspect = atan2(-dz/dx, -dz/dy) measured clockwise from north (downhill azimuth).
     """
-    z = np.asarray(dem_m, dtype=np.float64)
-    if z.ndim != 2:
-        raise GeohazardError(f"dem_m must be 2-D, got shape {z.shape}")
-    if not (dx_m > 0 and dy_m > 0):
-        raise GeohazardError(f"pixel size must be positive metres, got dx_m={dx_m!r}, dy_m={dy_m!r}")
-    slope = np.full(z.shape, np.nan)
-    aspect = np.full(z.shape, np.nan)
-    if z.shape[0] < 3 or z.shape[1] < 3:
-        return slope, aspect
-    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
-    d, f = z[1:-1, :-2], z[1:-1, 2:]
-    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
-    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx_m)
-    dzdy_north = ((a + 2 * b + c) - (g + 2 * h + i)) / (8.0 * dy_m)  # row 0 is north
-    slope[1:-1, 1:-1] = np.degrees(np.arctan(np.hypot(dzdx, dzdy_north)))
-    with np.errstate(invalid="ignore"):
-        asp = np.degrees(np.arctan2(-dzdx, -dzdy_north)) % 360.0
-    asp[(dzdx == 0) & (dzdy_north == 0)] = np.nan
-    aspect[1:-1, 1:-1] = asp
-    return slope, aspect
+    return slope_aspect_metric(dem_m, dx_m, dy_m)
 
 
 def downslope_unit_vector(slope_deg, aspect_deg):

@@ -82,6 +82,7 @@ import numpy as np
 
 from .._numba import HAVE_NUMBA, njit, prange
 from ..errors import GeohazardError
+from ..progress import info
 
 
 def _helper_inline() -> str:
@@ -1606,3 +1607,36 @@ __all__ = ["offset_field", "offset_block", "finalize_block", "OFFSET_BANDS_MAP",
            "sub_block_pixels", "NOISE_Z", "image_levels", "sampled_rows", "sampled_spread", "highpass", "check_options",
            "finalize_field", "block_rows_for", "batch_cells", "BYTES_PER_PIXEL", "FLAGS", "BLOCK_OUTPUTS",
            "SUBPIXEL_METHODS"]
+
+
+class StableCells:
+    """The raw offsets of the stable cells (a mask read with the blocks, polygons burnt on the output grid, or
+    both: their union), gathered block by block; their median is the co-registration bias."""
+
+    def __init__(self, grid=None, mask: bool = False):
+        self.grid, self.used = grid, grid is not None or mask
+        self.dx, self.dy = [], []
+
+    def add(self, out: dict, i0: int, n_rows: int) -> None:
+        if not self.used:
+            return
+        st = np.zeros(out["dx"].shape, bool)
+        if "stable" in out:
+            st |= out["stable"] != 0
+        if self.grid is not None:
+            st |= self.grid[i0:i0 + n_rows] != 0
+        sel = st & np.isfinite(out["dx"])
+        self.dx.append(out["dx"][sel])
+        self.dy.append(out["dy"][sel])
+
+    def bias(self, progress) -> tuple:
+        """``((column, row) bias in px, metadata)``; no bias without stable cells asked for."""
+        if not self.used:
+            return (0.0, 0.0), {}
+        dx = np.concatenate(self.dx) if self.dx else np.zeros(0)
+        dy = np.concatenate(self.dy) if self.dy else np.zeros(0)
+        b = stable_bias(dx, dy, np.ones(dx.shape, bool))
+        info(progress, f"stable-area bias removed: column {b['dx']:+.3f} px, row {b['dy']:+.3f} px "
+                       f"(spread {b['mad_dx']:.3f} / {b['mad_dy']:.3f} px over {b['n']} cells)")
+        return (b["dx"], b["dy"]), {"bias_col_px": f"{b['dx']:.4f}", "bias_row_px": f"{b['dy']:.4f}",
+                                    "bias_cells": b["n"]}

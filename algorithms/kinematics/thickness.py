@@ -121,6 +121,19 @@ def smooth_within(values, mask, sigma_cells: float):
         return np.where(m & (den > 0), num / den, v)
 
 
+
+def _neighbours(idx, r_idx, c_idx, dr: int, dc: int):
+    """Cells (numbered by ``idx``, -1 outside the mask) whose neighbour at ``(dr, dc)`` is a cell too: their
+    numbers ``k``, the neighbours' numbers ``j`` and the neighbours' rows and columns."""
+    rows, cols = idx.shape
+    r2, c2 = r_idx + dr, c_idx + dc
+    inside = (r2 >= 0) & (r2 < rows) & (c2 >= 0) & (c2 < cols)
+    k = np.nonzero(inside)[0]
+    j = idx[r2[k], c2[k]]
+    use = j >= 0
+    return k[use], j[use], r2[k][use], c2[k][use]
+
+
 def invert_thickness(east, north, up, dem_m, *, dx_m: float, dy_m: float, mask=None, rheology_factor: float = 1.0,
                      alpha: float = 0.3, min_speed: float = 1.0, speed_halves=None, max_speed_change: float = 0.3,
                      min_misfit: float = 2.0, smooth_cells: float = 2.0):
@@ -211,26 +224,18 @@ def invert_thickness(east, north, up, dem_m, *, dx_m: float, dy_m: float, mask=N
     rr, cc, vv = [], [], []
     for dr, dc, comp, scale in ((0, 1, ue, 1 / (2 * dx_m)), (0, -1, ue, -1 / (2 * dx_m)),
                                 (-1, 0, un, 1 / (2 * dy_m)), (1, 0, un, -1 / (2 * dy_m))):
-        r2, c2 = r_idx + dr, c_idx + dc
-        inside = (r2 >= 0) & (r2 < rows) & (c2 >= 0) & (c2 < cols)
-        k = np.nonzero(inside)[0]
-        j = idx[r2[k], c2[k]]
-        use = j >= 0
-        rr.append(k[use])
-        cc.append(j[use])
-        vv.append(f * scale * comp[r2[k][use], c2[k][use]])
+        k, j, r2, c2 = _neighbours(idx, r_idx, c_idx, dr, dc)
+        rr.append(k)
+        cc.append(j)
+        vv.append(f * scale * comp[r2, c2])
     g = sp.csr_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(n_cells, n_cells))
     # 5-point Laplacian with h = 0 outside
     lr, lc, lv = [np.arange(n_cells)], [np.arange(n_cells)], [np.full(n_cells, -4.0 / (dx_m * dy_m))]
     for dr, dc in ((0, 1), (0, -1), (1, 0), (-1, 0)):
-        r2, c2 = r_idx + dr, c_idx + dc
-        inside = (r2 >= 0) & (r2 < rows) & (c2 >= 0) & (c2 < cols)
-        k = np.nonzero(inside)[0]
-        j = idx[r2[k], c2[k]]
-        use = j >= 0
-        lr.append(k[use])
-        lc.append(j[use])
-        lv.append(np.full(int(use.sum()), 1.0 / (dx_m * dy_m)))
+        k, j, _, _ = _neighbours(idx, r_idx, c_idx, dr, dc)
+        lr.append(k)
+        lc.append(j)
+        lv.append(np.full(k.size, 1.0 / (dx_m * dy_m)))
     lap = sp.csr_matrix((np.concatenate(lv), (np.concatenate(lr), np.concatenate(lc))), shape=(n_cells, n_cells))
     u_med = float(np.median(speed[m])) * mm_to_m
     w = alpha * f * u_med * dx_m  # scales with the flux term, so h(f) = h(1) / f exactly

@@ -289,3 +289,45 @@ def forecast_failure(displacement_mm, dates: Sequence, *, smooth_window: int = 5
         velocity_last_mm_yr=v_last, direction=sign.astype(np.int64), n_used=n.astype(np.int64),
         days_to_failure=to_fail, alert=alert, first_date=ds[0], t_velocity_days=t_v, velocity_mm_day=v_dir,
         fit_mask=use)
+
+
+def plot_forecast(path: str, title: str, dates, displacement_mm, fc, j: int) -> str:
+    """PNG of feature ``j`` of the forecast ``fc``: the displacement (mm) on ``dates``, the smoothed velocity and the
+    1/v fit with its forecast window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    first = fc.first_date
+    as_dates = [first + _dt.timedelta(days=float(x)) for x in fc.t_velocity_days[:, j] if np.isfinite(x)]
+    fig = Figure(figsize=(8, 6), dpi=100)
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
+    ax1.plot(dates, displacement_mm, ".", ms=3, color="0.3")
+    ax1.set_ylabel("LOS displacement (mm)")
+    ax1.set_title(title)
+    ok = np.isfinite(fc.t_velocity_days[:, j]) & np.isfinite(fc.velocity_mm_day[:, j])
+    v = fc.velocity_mm_day[ok, j]
+    with np.errstate(divide="ignore"):
+        inv = np.where(v > 0, 1.0 / v, np.nan)
+    used = fc.fit_mask[ok, j]
+    ax2.plot(as_dates, inv, "o", ms=3, mfc="none", color="0.5", label="1/v (smoothed)")
+    ax2.plot([d for d, u in zip(as_dates, used) if u], inv[used], "o", ms=4, color="tab:blue", label="fitted")
+    if np.isfinite(fc.failure_day[j]):
+        t0 = fc.t_velocity_days[ok, j][used].min()
+        tt = np.linspace(t0, fc.failure_day[j], 50)
+        ax2.plot([first + _dt.timedelta(days=float(x)) for x in tt], fc.intercept[j] + fc.slope[j] * tt,
+                 "-", color="tab:red", label="1/v trend")
+        tf = fc.to_date(fc.failure_day[j])
+        ax2.axvline(tf, color="tab:red", ls="--", lw=1)
+        lo, hi = fc.to_date(fc.failure_low_day[j]), fc.to_date(fc.failure_high_day[j])
+        if lo is not None and hi is not None:
+            ax2.axvspan(lo, hi, color="tab:red", alpha=0.12, label="forecast window")
+        ax2.set_title(f"forecast failure {tf.isoformat()}  alert: {ALERT_NAMES[int(fc.alert[j])]}", fontsize=10)
+    ax2.set_ylabel("inverse velocity (day/mm)")
+    ax2.set_ylim(bottom=0)
+    ax2.legend(fontsize=8, loc="upper right")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path)
+    return path

@@ -85,6 +85,23 @@ def delaunay_arcs(x, y, *, max_length: Optional[float] = None) -> np.ndarray:
     return edges.astype(np.int64)
 
 
+@njit
+def _arc_power(z, i, a, kappa, v, h):
+    """|sum_k z[i, k] exp(-j (a_k v + kappa_k h))|^2: the squared coherence (times n^2) of arc ``i`` at the
+    velocity ``v`` and height ``h``."""
+    sr = 0.0
+    si = 0.0
+    for k in range(z.shape[1]):
+        ph = a[k] * v + kappa[k] * h
+        c = np.cos(ph)
+        s = np.sin(ph)
+        zr = z[i, k].real
+        zi = z[i, k].imag
+        sr += zr * c + zi * s
+        si += zi * c - zr * s
+    return sr * sr + si * si
+
+
 @njit(parallel=True)
 def _periodogram_kernel(z, a, kappa, v_grid, h_grid, out_v, out_h, out_g):
     n_arcs, n = z.shape
@@ -96,17 +113,7 @@ def _periodogram_kernel(z, a, kappa, v_grid, h_grid, out_v, out_h, out_g):
             h = h_grid[ih]
             for iv in range(v_grid.shape[0]):
                 v = v_grid[iv]
-                sr = 0.0
-                si = 0.0
-                for k in range(n):
-                    ph = a[k] * v + kappa[k] * h
-                    c = np.cos(ph)
-                    s = np.sin(ph)
-                    zr = z[i, k].real
-                    zi = z[i, k].imag
-                    sr += zr * c + zi * s
-                    si += zi * c - zr * s
-                g = sr * sr + si * si
+                g = _arc_power(z, i, a, kappa, v, h)
                 if g > best:
                     best = g
                     bv = v
@@ -127,15 +134,7 @@ def _refine_kernel(z, a, kappa, centre_v, centre_h, dv, dh, nv, nh, out_v, out_h
             h = centre_h[i] + ih * dh
             for iv in range(-nv, nv + 1):
                 v = centre_v[i] + iv * dv
-                sr = 0.0
-                si = 0.0
-                for k in range(n):
-                    ph = a[k] * v + kappa[k] * h
-                    c = np.cos(ph)
-                    s = np.sin(ph)
-                    sr += z[i, k].real * c + z[i, k].imag * s
-                    si += z[i, k].imag * c - z[i, k].real * s
-                g = sr * sr + si * si
+                g = _arc_power(z, i, a, kappa, v, h)
                 if g > best:
                     best = g
                     bv = v

@@ -297,6 +297,19 @@ def _window_rows(p, cp, sp, a0, r0, r1, half, quality, exp_down, exp_right, cap_
 
 # --------------------------------------------------------------------------- built-in backend
 @njit(cache=True)
+def _edge_sets(parent, cycles, e, n, cols):
+    """Pixels ``a``, ``b`` of edge ``e`` (``e < n``: ``a`` and its right neighbour; else ``a = e - n`` and the
+    pixel below) with their sets' roots and cycles relative to them."""
+    if e < n:
+        a, b = e, e + 1
+    else:
+        a, b = e - n, e - n + cols
+    ra, na = _find_cycles(parent, cycles, a)
+    rb, nb_ = _find_cycles(parent, cycles, b)
+    return a, b, ra, na, rb, nb_
+
+
+@njit(cache=True)
 def _find_cycles(parent, cycles, x):
     """Root of ``x`` and the whole cycles of ``x`` relative to its root (path compression:
     ``cycles[y]`` is kept relative to ``parent[y]``)."""
@@ -396,12 +409,7 @@ def _grow_components(phase, quality, strong, bridge, penalty, grad_down, grad_ri
     kept = 0
     for i in range(acc):
         e = order[i]
-        if e < n:
-            a, b = e, e + 1
-        else:
-            a, b = e - n, e - n + cols
-        ra, na = _find_cycles(parent, cycles, a)
-        rb, nb_ = _find_cycles(parent, cycles, b)
+        a, b, ra, na, rb, nb_ = _edge_sets(parent, cycles, e, n, cols)
         if ra == rb:
             continue
         sa, sb = n_strong[ra], n_strong[rb]
@@ -440,12 +448,7 @@ def _set_votes(phase, quality, strong, penalty, grad_down, grad_right, cap_down,
     weight = np.empty(edges.size, np.int64)
     for i in range(edges.size):
         e = edges[i]
-        if e < n:
-            a, b = e, e + 1
-        else:
-            a, b = e - n, e - n + cols
-        ra, na = _find_cycles(parent, cycles, a)
-        rb, nb_ = _find_cycles(parent, cycles, b)
+        a, b, ra, na, rb, nb_ = _edge_sets(parent, cycles, e, n, cols)
         d = np.float64(flat[b]) - np.float64(flat[a])
         g = (grad_right.flat[a] if e < n else grad_down.flat[a]) if sflat[a] and sflat[b] else np.int8(-128)
         o = na + _edge_cycles(d, g) - nb_  # cycles to add to rb's set

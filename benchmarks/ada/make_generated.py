@@ -15,7 +15,7 @@ sys.path[:0] = [HERE, os.path.join(ROOT, ".build", "plugins"), "/usr/share/qgis/
 import numpy as np  # noqa: E402
 from generators import GENERATORS  # noqa: E402
 
-from insar_geohazards.processing_provider.io.ada import write_points_gpkg  # noqa: E402
+from insar_geohazards.io.ada import write_points_gpkg  # noqa: E402
 
 
 def main(out, name, n, seed=0):

@@ -18,7 +18,7 @@ sys.path[:0] = [os.path.join(ROOT, ".build", "plugins"), os.path.join(ROOT, "tes
 
 from testutils_ada import planted_field  # noqa: E402
 
-from insar_geohazards.processing_provider.io.ada import write_points_gpkg  # noqa: E402
+from insar_geohazards.io.ada import write_points_gpkg  # noqa: E402
 
 
 def main(out, n=1_000_000, noisy=40):

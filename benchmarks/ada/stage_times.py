@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 from osgeo import ogr  # noqa: E402
 
 from insar_geohazards.algorithms.ada.detection import detect_ada  # noqa: E402
-from insar_geohazards.processing_provider.io.ada import _parse_point_wkb, closing_outline  # noqa: E402
+from insar_geohazards.io.ada import _parse_point_wkb, closing_outline  # noqa: E402
 
 
 def main(path):

@@ -51,7 +51,7 @@ def mintpy_velocity(stack_dir, work, stable, quadratic):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--work", default="/tmp/geohazard_chain")
-    ap.add_argument("--stacks", default=",".join(chain_stacks.SPECS))
+    ap.add_argument("--stacks", default=",".join(chain_stacks.ALL_SPECS))
     ap.add_argument("--variants", default="chain,before")
     ap.add_argument("--setups", default="stable,defaults")
     ap.add_argument("--no-mintpy", action="store_true")
@@ -66,7 +66,7 @@ def main():
         if not os.path.exists(os.path.join(sdir, "truth.npz")):
             chain_stacks.write_stack(stack, sdir)
         d = chain_ours.load(sdir)
-        quadratic = chain_stacks.SPECS[name]["quadratic"]
+        quadratic = chain_stacks.ALL_SPECS[name]["quadratic"]
         pl = chain_ours.plain(d)
         # what perfect corrections would leave (turbulence, decorrelation noise): the stack without its
         # stratified delay, ramps, DEM-error term and planted cycles, through the same plain SBAS
@@ -92,7 +92,7 @@ def main():
             scores = {k: chain_stacks.score(x, stack, common=common) for k, x in vel.items()}
             scores["floor"] = chain_stacks.score(floor, stack, common=common & np.isfinite(floor))
             own = {k: chain_stacks.score(x, stack) for k, x in vel.items()}
-            row = {"stack": name, "setup": setup, "about": chain_stacks.SPECS[name]["about"],
+            row = {"stack": name, "setup": setup, "about": chain_stacks.ALL_SPECS[name]["about"],
                    "rms_mm_yr": {k: round(s["rms"], 3) for k, s in scores.items()},
                    "pixels": scores["plain"]["pixels"],
                    "coverage": {k: round(s["coverage"], 3) for k, s in own.items()},

@@ -108,6 +108,22 @@ def plain(d: dict) -> dict:
     return {"velocity": res.velocity_mm_yr, "velocity_std": res.velocity_std_mm_yr, "timeseries": res.timeseries_mm}
 
 
+def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, **sbas_options):
+    """The reference point (as the referencepoint tool: coherent, moving like the scene, inside ``mask``) and the
+    SBAS inversion of the corrected interferograms (mm)."""
+    from algorithms.corrections.reference import select_reference, stacking_rate
+    from algorithms.timeseries.sbas import sbas_inversion
+
+    span = net2.temporal_baseline_days / 365.25
+    ok = np.isfinite(ifg)
+    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
+    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
+    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
+                           mean_coherence=coh.mean(axis=0), allowed=mask)
+    return sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=wavelength_m,
+                          min_temporal_coherence=0.7, **sbas_options)
+
+
 def before(d: dict, stable: bool) -> dict:
     """The model as shipped before: network (loop misfit 1.5 rad, kept connected) -> closure (all pixels) ->
     phase-elevation (linear, per date, stable area) -> linear ramps (per date, stable area) -> reference point ->
@@ -116,9 +132,8 @@ def before(d: dict, stable: bool) -> dict:
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
     from algorithms.corrections.ramps import remove_ramps, sum_rows
-    from algorithms.corrections.reference import select_reference, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
-    from algorithms.timeseries.sbas import linear_velocity, sbas_inversion
+    from algorithms.timeseries.sbas import linear_velocity
 
     net, ifg, coh = d["net"], d["ifg_mm"], d["coherence"]
     times = {}
@@ -149,14 +164,7 @@ def before(d: dict, stable: bool) -> dict:
     ifg, _ = remove_ramps(ifg, kind="linear", mask=mask, coherence=coh, coherence_threshold=0.3, per_date=per_date)
     times["ramps"] = time.process_time() - t0
     t0 = time.process_time()
-    span = net2.temporal_baseline_days / 365.25
-    ok = np.isfinite(ifg)
-    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
-    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
-    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
-                           mean_coherence=coh.mean(axis=0), allowed=mask)
-    res = sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=d["wavelength_m"],
-                         min_temporal_coherence=0.7)
+    res = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"])
     times["sbas"] = time.process_time() - t0
     t0 = time.process_time()
     g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
@@ -169,22 +177,30 @@ def before(d: dict, stable: bool) -> dict:
 
 
 def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
-          filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "none",
-          tropo_z=None, ramp_z=None, dem_error: bool = True, tropo: bool = True, ramp: bool = True) -> dict:
+          filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "variance",
+          tropo_z=None, ramp_z=None, ramp_power=None, quiet: bool = True, dem_error: bool = True,
+          tropo: bool = True, ramp: bool = True) -> dict:
     """The model now: unwrapping errors by closure (coherent values) -> network (loops still misfitting over
     coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, trend
-    guarded, every coherent pixel) -> linear ramps (per date on the stable area unless it extrapolates, trend
-    guarded, physical cap) -> reference point (stable area) -> SBAS -> DEM error with the per-pixel geometry ->
-    final velocity."""
+    guarded, every coherent pixel) -> linear ramps (per date on the stable area unless it extrapolates, outside
+    the deforming areas, trend guarded, physical cap) -> reference point (stable area) -> SBAS -> DEM error with
+    the per-pixel geometry -> final velocity. ``z`` is the phase-elevation's guard; ``ramp_z`` / ``ramp_power``
+    (default the ramp removal's) the ramps'."""
     from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
+    from algorithms.corrections.deforming import deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
-    from algorithms.corrections.ramp_limits import default_max_gradient_mm_km, guarded_ramps
+    from algorithms.corrections.ramp_limits import (
+        RAMP_GUARD_POWER,
+        RAMP_Z_DEFAULT,
+        default_max_gradient_mm_km,
+        guarded_ramps,
+    )
     from algorithms.corrections.ramps import ramp_apply_block, ramp_normal_block, sum_rows
-    from algorithms.corrections.reference import select_reference, stacking_rate
+    from algorithms.corrections.reference import reference_sums_block, stacking_rate
     from algorithms.corrections.troposphere import correct_phase_elevation
     from algorithms.engine import Block
-    from algorithms.timeseries.sbas import linear_velocity, sbas_inversion
+    from algorithms.timeseries.sbas import linear_velocity
 
     net, ifg, coh = d["net"], d["ifg_mm"], d["coherence"]
     times = {}
@@ -217,26 +233,27 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     h, w = ifg.shape[1:]
     blk = Block(0, 0, h, 0, h, h, w)
     mask = d["stable"] if stable else None
-    normals = sum_rows(ramp_normal_block(blk, {"stack": ifg, "mask": mask, "coherence": coh}, kind="linear",
-                                         coherence_threshold=0.3, with_all=True))
+    inputs = {"stack": ifg, "mask": mask, "coherence": coh}
+    areas = None
+    if quiet:
+        sums = reference_sums_block(blk, {"stack": ifg, "coherence": coh}, span_years=net2.temporal_baseline_days
+                                    / 365.25)
+        areas = deforming_areas(stacking_rate(sums["sdt"], sums["dt2"]), sums["coh"] >= 0.3)
+        if areas.applied:
+            inputs["quiet"] = areas.quiet
+    normals = sum_rows(ramp_normal_block(blk, inputs, kind="linear", coherence_threshold=0.3, with_all=True))
     coef, report = guarded_ramps(normals, kind="linear", names=list(net2.names), shape=(h, w),
                                  pixel_km=(d["pixel_m"][0] / 1000, d["pixel_m"][1] / 1000), per_date=per_date,
-                                 years=net2.years, z=z if ramp_z is None else ramp_z,
+                                 years=net2.years, z=RAMP_Z_DEFAULT if ramp_z is None else ramp_z,
+                                 power=RAMP_GUARD_POWER if ramp_power is None else ramp_power,
                                  max_gradient_per_km=default_max_gradient_mm_km(
                                      d["wavelength_m"]), extrapolation=extrapolation)
     if ramp:
         ifg = ramp_apply_block(blk, {"stack": ifg}, kind="linear", coef=coef)["corrected"].astype(np.float64)
     times["ramps"] = time.process_time() - t0
     t0 = time.process_time()
-    span = net2.temporal_baseline_days / 365.25
-    ok = np.isfinite(ifg)
-    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
-    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
-    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
-                           mean_coherence=coh.mean(axis=0), allowed=mask)
-    res = sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=d["wavelength_m"],
-                         min_temporal_coherence=0.7, weighting=weighting,
-                         coherence=coh if weighting != "none" else None)
+    res = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"], weighting=weighting,
+                              coherence=coh if weighting != "none" else None)
     times["sbas"] = time.process_time() - t0
     t0 = time.process_time()
     g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
@@ -251,7 +268,9 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     return {"velocity": vel.reshape(h, w), "velocity_std": vstd.reshape(h, w), "sbas_velocity": res.velocity_mm_yr,
             "dem_error_m": dem["dem_error_m"], "timeseries": dem["corrected_mm"], "times": times,
             "kept": int(keep.sum()), "pairs": int(keep.size),
-            "ramp_fit": report.fitted_on, "ramp_leverage": round(report.leverage, 1)}
+            "ramp_fit": report.fitted_on, "ramp_leverage": round(report.leverage, 1),
+            "quiet_share": None if areas is None else round(areas.share, 3),
+            "ramp_trend_t": None if report.split is None else [round(float(t), 2) for t in report.split.t]}
 
 
 VARIANTS = {"plain": lambda d, stable: plain(d), "before": before, "chain": chain}

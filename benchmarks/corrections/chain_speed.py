@@ -108,7 +108,7 @@ def main():
         for i in range(args.repeat):
             cmd = [venv, os.path.join(HERE, "chain_mintpy.py"), sdir, os.path.join(args.work, f"mintpy{i}")] \
                 + (["--stable"] if args.stable else []) \
-                + (["--quadratic"] if chain_stacks.SPECS.get(args.stack, {}).get("quadratic") else [])
+                + (["--quadratic"] if chain_stacks.ALL_SPECS.get(args.stack, {}).get("quadratic") else [])
             r = subprocess.run(cmd, capture_output=True, text=True, check=True)
             runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
         m = min(runs, key=lambda r: r["cpu_s"])

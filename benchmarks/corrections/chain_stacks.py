@@ -83,6 +83,26 @@ SPECS = {
         stable=(0.03, 0.70, 0.28, 0.97)),
 }
 
+# Made after the deforming areas and the ramps' trend guard were tuned on SPECS, and never tuned on: a check of
+# the defaults on shapes, seeds and error placements the tuning did not see
+HOLDOUT = {
+    "S7_edge_bowl": dict(
+        about="150x180 px, 24 dates / 12 d, 3 neighbours; a bowl -70 mm/yr cut by the east edge (its flank looks "
+              "like a tilt); strat 6 mm/km, turbulence 4 mm; ramps 4 mm; slips scattered in 10 % of the pairs",
+        shape=(150, 180), n_dates=24, day_step=12, neighbours=3, seed=77, relief_m=700.0,
+        defo=[("bowl", 0.97, 0.45, 0.14, -70.0)], strat_mm_km=6.0, turb_mm=4.0, ramp_mm=4.0, quadratic=False,
+        dz_m=10.0, slips=("scattered", 0.1), stable=(0.05, 0.03, 0.35, 0.25)),
+    "S8_two_slides": dict(
+        about="90x160 px, 32 dates / 12 d, 4 neighbours; two landslides -30 and -50 mm/yr near the south edge; "
+              "low-coherence fields; strat 8 mm/km, turbulence 3.5 mm; ramps 3 mm; slips in the pairs with the "
+              "fewest loops",
+        shape=(90, 160), n_dates=32, day_step=12, neighbours=4, seed=88, relief_m=1000.0, lowcoh=0.4,
+        defo=[("slope", 0.3, 0.8, 0.06, -30.0), ("slope", 0.65, 0.85, 0.07, -50.0)], strat_mm_km=8.0,
+        turb_mm=3.5, ramp_mm=3.0, quadratic=False, dz_m=8.0, slips=("few_loops", 0.3),
+        stable=(0.05, 0.05, 0.3, 0.3)),
+}
+ALL_SPECS = {**SPECS, **HOLDOUT}
+
 
 def _field(rng, shape, scale_px):
     from scipy.ndimage import gaussian_filter
@@ -100,7 +120,7 @@ def _pairs(n_dates, neighbours, gap=None):
 def make_stack(name: str) -> dict:
     """The arrays of stack ``name`` (see :data:`SPECS`): interferograms (LOS mm), coherence, DEM, geometry,
     baselines, the truth and the parts."""
-    s = SPECS[name]
+    s = ALL_SPECS[name]
     rng = np.random.default_rng(s["seed"])
     h, w = s["shape"]
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
@@ -313,7 +333,7 @@ def write_stack(stack: dict, folder: str) -> dict:
 
 def main(argv):
     out = argv[0]
-    names = argv[1:] or list(SPECS)
+    names = argv[1:] or list(ALL_SPECS)
     for name in names:
         s = make_stack(name)
         write_stack(s, os.path.join(out, name))

@@ -20,18 +20,12 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chain_ours import read_tif  # noqa: E402 - the same reader as our side
 
 
 def read(path):
-    from osgeo import gdal
-
-    ds = gdal.Open(path)
-    b = ds.GetRasterBand(1)
-    a = b.ReadAsArray().astype(np.float64)
-    nd = b.GetNoDataValue()
-    if nd is not None:
-        a[a == nd] = np.nan
-    return a
+    return read_tif(path)[0]
 
 
 def load():

@@ -28,9 +28,9 @@ def main():
     plugins = os.path.join(ROOT, ".build", "plugins")
     sys.path.insert(0, plugins)
     from insar_geohazards.algorithms.engine import ReadRequest
-    from insar_geohazards.processing_provider.io.blocks import GdalOpener
-    from insar_geohazards.processing_provider.io.corrections import CODEC
-    from insar_geohazards.processing_provider.io.raster import RasterWriter, raster_info
+    from insar_geohazards.io.blocks import GdalOpener
+    from insar_geohazards.io.corrections import CODEC
+    from insar_geohazards.io.raster import RasterWriter, raster_info
 
     tif = os.path.join(a.stack, "tif")
     files = sorted(os.path.join(tif, f) for f in os.listdir(tif) if f.endswith("_unw.tif"))

@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv  # noqa: E402
+from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv  # noqa: E402
 
 
 def main():
@@ -32,11 +32,7 @@ def main():
     t0 = time.perf_counter()
     sets = [read_egms_csv(f) for f in files]
     t_read = time.perf_counter() - t0
-    data = []
-    for s in sets:
-        c = s["columns"]
-        data.append(dict(x=c["easting"], y=c["northing"], v=c["mean_velocity"], sigma=c["mean_velocity_std"],
-                         e=c["los_east"], n=c["los_north"], u=c["los_up"], series=s["series"], dates=s["dates"]))
+    data = [point_set(s) for s in sets]
     # ascending first (los_east < 0 for a right-looking ascending pass)
     data.sort(key=lambda d: np.nanmean(d["e"]))
     grid = dc.grid_for_points(np.concatenate([d["x"] for d in data]), np.concatenate([d["y"] for d in data]), 100.0)

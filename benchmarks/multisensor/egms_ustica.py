@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 import _path  # noqa: E402,F401
 
 from insar_geohazards.algorithms.geometry import decomposition as dc  # noqa: E402
-from insar_geohazards.algorithms.geometry.egms_csv import read_egms_csv  # noqa: E402
+from insar_geohazards.algorithms.geometry.egms_csv import point_set, read_egms_csv  # noqa: E402
 from insar_geohazards.algorithms.timeseries.multisensor import Stack, grid_points_to_stack, solve_multisensor  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -58,11 +58,7 @@ def run(src):
     res = solve_multisensor(stacks)
     cpu = time.process_time() - t0
     # the EGMS L3 Ortho route on the same points and cells
-    data = []
-    for s in sets:
-        c = s["columns"]
-        data.append(dict(x=c["easting"], y=c["northing"], v=c["mean_velocity"], sigma=c["mean_velocity_std"],
-                         e=c["los_east"], n=c["los_north"], u=c["los_up"], series=s["series"], dates=s["dates"]))
+    data = [point_set(s) for s in sets]
     route, route_dates = dc.decompose_point_sets(data, grid, ts=True, spacing=6, max_gap=90.0)
     ok = (res["status"] == 0) & np.isfinite(route["up"])
     stats = {

@@ -28,15 +28,6 @@ import scenarios as scn  # noqa: E402
 
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
 
-
-def steady_north(gen):
-    """The truth's north velocity over 2020 (steady in every scenario that has north motion), mm/yr."""
-    sc = gen["scenario"]
-    a, b = scn.D(2020, 1, 1), scn.D(2021, 1, 1)
-    tn = scn.truth_at(sc, [a, b])[1]
-    return (tn[1] - tn[0]) * 365.25 / (b - a).days
-
-
 #: motions whose north component is no steady velocity (a GNSS velocity model cannot give it): their north
 #: motion is taken out of the inputs instead, as a perfect north model would
 UNSTEADY_NORTH = ("decay",)
@@ -57,7 +48,7 @@ def north_model(gen):
         return NorthModel("slope", slope_deg=gen["slope"], aspect_deg=gen["aspect"])
     if any(m in gen["scenario"].motions for m in UNSTEADY_NORTH):
         return NorthModel("zero")
-    return NorthModel("given", velocity_mm_yr=steady_north(gen))
+    return NorthModel("given", velocity_mm_yr=scn.steady_north(gen))
 
 
 def run(name, seed, options):

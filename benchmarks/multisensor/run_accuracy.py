@@ -33,13 +33,6 @@ import scenarios as scn  # noqa: E402
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
 
 
-def steady_north(gen):
-    sc = gen["scenario"]
-    a, b = scn.D(2020, 1, 1), scn.D(2021, 1, 1)
-    tn = scn.truth_at(sc, [a, b])[1]
-    return (tn[1] - tn[0]) * 365.25 / (b - a).days
-
-
 def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
     sel = [i for i, d in enumerate(dates) if lo <= d <= hi]
     ds = [dates[i] for i in sel]
@@ -100,7 +93,7 @@ def run(name, seed_offset=0, north_removed=False):
     if name in ("landslide",):
         nm = NorthModel("slope", slope_deg=gen["slope"], aspect_deg=gen["aspect"])
     else:
-        nm = NorthModel("given", velocity_mm_yr=steady_north(gen))
+        nm = NorthModel("given", velocity_mm_yr=scn.steady_north(gen))
     hon = solve_multisensor(common.to_stacks(gen), north=nm)
     z = common.zscores(hon, sc)
     rec["z"] = {c: {"std": float(v.std()), "rms": float(np.sqrt(np.mean(v ** 2))), "mean": float(v.mean()),

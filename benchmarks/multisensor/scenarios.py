@@ -353,3 +353,11 @@ def truth_at(sc: Scenario, dates, ref_date=None):
         refs = [a - a[:, REF_RC[0], REF_RC[1]][:, None, None] for a in truth_enu(sc, years([ref_date]))]
         comps = [a - r for a, r in zip(comps, refs)]
     return comps
+
+
+def steady_north(gen: dict) -> float:
+    """The truth's north velocity over 2020 (steady in every scenario that has north motion), mm/yr: what a GNSS
+    velocity model would give."""
+    a, b = D(2020, 1, 1), D(2021, 1, 1)
+    tn = truth_at(gen["scenario"], [a, b])[1]
+    return (tn[1] - tn[0]) * 365.25 / (b - a).days

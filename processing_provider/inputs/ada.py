@@ -9,8 +9,8 @@ from ...algorithms.ada import classification, zonal
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
-from ..io import ada, features, geometry
-from ..io.vector import as_number
+from ...io import ada, features, geometry
+from ...io.vector import as_number, wkt_of
 from .values import values
 
 
@@ -48,7 +48,7 @@ def _mean_slope(alg, parameters, context, source, feats, geoms, crs_metric):
     """Mean DEM slope (degrees) per ADA; the ADAs' slope_pts_deg without a DEM; else NaN."""
     if parameters.get(alg.DEM):
         return features.mean_dem_slope(alg.raster_path(parameters, alg.DEM, context), alg.DEM, geoms,
-                                       crs_metric.toWkt())
+                                       wkt_of(crs_metric))
     if source.fields().lookupField("slope_pts_deg") >= 0:
         return np.array([as_number(f["slope_pts_deg"]) for f, _ in feats])
     return np.full(len(feats), np.nan)
@@ -66,7 +66,7 @@ def classification_evidence(alg, parameters, context, source, feats, crs_metric)
         ev["in_landslide"] = features.intersects_any(geoms, [g for _, g in ls])
     if parameters.get(alg.DISTORTION):
         ev["distorted_share"] = features.zonal_raster(alg.raster_path(parameters, alg.DISTORTION, context),
-                                                      alg.DISTORTION, geoms, crs_metric.toWkt(), zonal.nonzero_share)
+                                                      alg.DISTORTION, geoms, wkt_of(crs_metric), zonal.nonzero_share)
     dated = dates.dated_fields(source.fields().names())
     if len(dated) >= 6 and feats:
         series = np.array([[as_number(f[n]) for n, _ in dated] for f, _ in feats])

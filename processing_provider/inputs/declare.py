@@ -19,6 +19,8 @@ CRS's metres). A parameter whose unit changed gets a new ID (``TOP_DEPTH_KM``) a
 
 from __future__ import annotations
 
+import os
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
@@ -40,6 +42,7 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
     QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
 )
 
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M
@@ -92,13 +95,61 @@ def raster(pid, label, *, optional=False):
     return QgsProcessingParameterRasterLayer(pid, label, optional=optional)
 
 
+class PathList(QgsProcessingParameterMultipleLayers):
+    """Several layers or files, or folders holding them (the tools list a folder's files themselves).
+
+    QGIS checks such a value, and writes the run's Python command (dialog log, history, ``qgis_process``), by
+    opening every item with every data provider: a folder or a non-layer file (a ``.par.gz`` baseline table)
+    then prints "[OGR] Cannot open", GDAL's "not recognized as a supported file format" and MDAL's "Unable to
+    load mesh" lines although the tool reads it fine. Here folders (and every item of a file list) are checked
+    as paths and written as strings; layers are checked as QGIS does."""
+
+    def _paths(self, value):
+        """The items of ``value`` as paths when none needs opening as a layer (each a folder, or any path of a
+        file list); None otherwise."""
+        items = value if isinstance(value, (list, tuple)) else [value] if isinstance(value, str) and value else None
+        if not items or not all(isinstance(i, str) and i for i in items):
+            return None
+        if self.layerType() == QgsProcessing.SourceType.TypeFile or all(os.path.isdir(i) for i in items):
+            return list(items)
+        return None
+
+    def checkValueIsAcceptable(self, value, context=None):
+        items = self._paths(value)
+        if items is None:
+            return super().checkValueIsAcceptable(value, context)
+        return len(items) >= max(self.minimumNumberInputs(), 1)
+
+    def valueAsPythonString(self, value, context):
+        items = self._paths(value)
+        if items is None:
+            return super().valueAsPythonString(value, context)
+        return "[" + ",".join(QgsProcessingUtils.stringToPythonLiteral(i) for i in items) + "]"
+
+    def clone(self):
+        return PathList.of(self)
+
+    @staticmethod
+    def of(definition) -> PathList:
+        """A path list like the multiple-layer ``definition``."""
+        copy = PathList(definition.name(), definition.description(), definition.layerType(),
+                        definition.defaultValue(),
+                        bool(definition.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional))
+        copy.setFlags(definition.flags())
+        copy.setMetadata(definition.metadata())
+        copy.setHelp(definition.help())
+        copy.setMinimumNumberInputs(definition.minimumNumberInputs())
+        return copy
+
+
 def rasters(pid, label, *, optional=False):
     """Several rasters (or folders of them, for the tools that expand folders)."""
-    return QgsProcessingParameterMultipleLayers(pid, label, QgsProcessing.SourceType.TypeRaster, optional=optional)
+    return PathList(pid, label, QgsProcessing.SourceType.TypeRaster, optional=optional)
 
 
 def files(pid, label, *, optional=False):
-    return QgsProcessingParameterMultipleLayers(pid, label, QgsProcessing.SourceType.TypeFile, optional=optional)
+    """Several files, or folders of them (never opened as layers)."""
+    return PathList(pid, label, QgsProcessing.SourceType.TypeFile, optional=optional)
 
 
 def features(pid, label, geometry="any", *, optional=False):
@@ -232,10 +283,8 @@ def add_stack_parameters(alg, *, mintpy: bool, units: bool = True,
     # kept, hidden, for scripts and qgis_process lines written before
     label = "Unwrapped interferograms (rasters, a folder, or a MintPy ifgramStack.h5)" if mintpy else \
         "Unwrapped interferograms (rasters, or a folder)"
-    p = QgsProcessingParameterMultipleLayers("INTERFEROGRAMS", alg.tr(label), QgsProcessing.SourceType.TypeRaster)
-    alg.addParameter(p)
-    alg.addParameter(QgsProcessingParameterMultipleLayers(
-        "COHERENCE", alg.tr(coherence_label), QgsProcessing.SourceType.TypeRaster, optional=True))
+    alg.addParameter(rasters("INTERFEROGRAMS", alg.tr(label)))
+    alg.addParameter(rasters("COHERENCE", alg.tr(coherence_label), optional=True))
     if mintpy:
         p = QgsProcessingParameterFile(
             "MINTPY_STACK", alg.tr("MintPy ifgramStack.h5 (instead of rasters)"), extension="h5", optional=True)

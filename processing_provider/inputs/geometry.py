@@ -18,7 +18,7 @@ from ...algorithms.geometry import decomposition as _dec
 from ...algorithms.geometry import distortion as _dist
 from ...algorithms.geometry import los
 from ...algorithms.progress import SubProgress
-from ..io import blocks, geometry, raster, vector
+from ...io import blocks, geometry, raster, vector
 from . import values as _values
 
 LOS_FIELDS = ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"]

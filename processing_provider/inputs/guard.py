@@ -49,7 +49,7 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.plausibility import BY_PARAMETER, DATE_PARAMETERS, check_date, check_scalar
-from ..io.probe import (
+from ...io.probe import (
     NOT_DATA,
     RASTER_OUT_EXT,
     SIDECARS,
@@ -60,7 +60,7 @@ from ..io.probe import (
     probe_raster,
     strip_uri,
 )
-from ..io.raster import RASTER_EXT
+from ...io.raster import RASTER_EXT
 
 _PARAM_INPUT_TYPES = ("raster", "multilayer", "source", "vector", "file", "layer", "mesh", "pointcloud")
 

@@ -8,7 +8,7 @@ import os
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import date_to_str, parse_date_pairs
 from ...algorithms.kinematics import offsets as _off
-from ..io import raster
+from ...io import raster
 from .stacks import expand_raster_inputs
 from .values import values
 

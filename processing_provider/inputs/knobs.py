@@ -22,7 +22,7 @@ from qgis.core import (
 
 from ...algorithms.engine import DEFAULT_MAX_MEMORY_MB, ENV_MAX_MEMORY, ENV_SCHEDULER, scheduler_from
 from ...algorithms.errors import GeohazardError
-from ..io.blocks import RunSettings
+from ...io.blocks import RunSettings
 from .aliases import given
 
 MAX_MEMORY_MB, DASK_SCHEDULER, THREADS = "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"

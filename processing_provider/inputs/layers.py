@@ -20,13 +20,13 @@ from qgis.core import (
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics.validation import Station, read_station_csv
-from ..io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
-from ..io.blocks import raster_source
-from ..io.corrections import mask_raster
-from ..io.faults import read_los_datasets
-from ..io.kinematics import table_as_csv
-from ..io.raster import burn_polygons, check_same_grid, raster_info
-from ..io.vector import read_points
+from ...io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
+from ...io.blocks import raster_source
+from ...io.corrections import mask_raster
+from ...io.faults import read_los_datasets
+from ...io.kinematics import table_as_csv
+from ...io.raster import burn_polygons, check_same_grid, raster_info
+from ...io.vector import read_points
 from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE
 
 

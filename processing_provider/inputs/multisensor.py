@@ -23,7 +23,7 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, check_scalar
 from ...algorithms.timeseries.multisensor import NorthModel, Stack, check_spatial_overlap
-from ..io import multisensor as ms_io
+from ...io import multisensor as ms_io
 from .aliases import given
 
 SERIES, MANIFEST = "SERIES", "MANIFEST"

@@ -18,10 +18,10 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date_pair
 from ...algorithms.timeseries import sbas
-from ..io.corrections import Stack as CorrectionStack
-from ..io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
-from ..io.slc import SlcStack
-from ..io.stacks import (
+from ...io.corrections import Stack as CorrectionStack
+from ...io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
+from ...io.slc import SlcStack
+from ...io.stacks import (
     StackInput,
     filter_stack_files,
     ignored_report,

@@ -15,11 +15,13 @@ core's message; a cancel request becomes a clean stop with no output left behind
 ``KERNELS``
     core modules (under ``algorithms/``) holding the numba kernels it calls (first-run compile notice).
 ``HELP_PAGE``
-    the page of ``docs/`` its help button opens.
+    the page of ``docs/`` its help button opens (:func:`help_url`, at the tool's section).
 ``FORMER_IDS``
     former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
 ``ENGINE``
     the tool runs on the block engine: it gets the run-wide knobs (:mod:`..inputs.knobs`).
+``FAMILY``
+    the folder of ``tools/`` the tool's module is in (set from it): its icon is ``icons/families/<FAMILY>.svg``.
 
 Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
 run-level transaction (:mod:`..io.transaction`): outputs are published together or not at all. A tool
@@ -46,17 +48,20 @@ from __future__ import annotations
 import os
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
-from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
+from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
+from ...io.metadata import stamp_history
+from ...io.probe import degenerate_outputs, quiet_gdal_reads
+from ...io.raster import RasterInfo, raster_info
+from ...io.styles import arrange_outputs
+from ...io.transaction import OutputTransaction, disk_full
 from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.guard import check_before, missing_file_problem, range_problem
+from ..inputs.history import history
 from ..inputs.layers import raster_path
-from ..io.probe import degenerate_outputs, quiet_gdal_reads
-from ..io.raster import RasterInfo, raster_info
-from ..io.styles import arrange_outputs
-from ..io.transaction import OutputTransaction, disk_full
 
 #: Processing groups: id -> display name.
 GROUPS = {
@@ -69,10 +74,23 @@ GROUPS = {
     "corrections": "Corrections",
 }
 
-ICON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "icons")
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ICON_DIR = os.path.join(PLUGIN_DIR, "icons")
+PROVIDER_ICON = os.path.join(ICON_DIR, "insar_geohazards.svg")
+DOCS_DIR = os.path.join(PLUGIN_DIR, "docs")
 
-#: Documentation pages (``HELP_PAGE`` -> ``docs/<page>.md``).
-DOCS_URL = "https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/{}.md"
+
+def help_url(page: str, anchor: str = "") -> str:
+    """``file://`` URL of the help page ``docs/<page>.html`` shipped with the plugin, at the section ``anchor``
+    (the HTML is rendered from the Markdown by ``docs/build_help.py`` at ``make package`` and ``make link``);
+    the Markdown page itself where the HTML was not rendered (a checkout used without ``make link``)."""
+    html = os.path.join(DOCS_DIR, page + ".html")
+    if not os.path.exists(html):
+        return QUrl.fromLocalFile(os.path.join(DOCS_DIR, page + ".md")).toString()
+    url = QUrl.fromLocalFile(html)
+    if anchor:
+        url.setFragment(anchor)
+    return url.toString()
 
 #: Search words every tool gets, so searching the toolbox for the provider's topic lists all of them.
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
@@ -163,6 +181,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     HELP_PAGE = ""
     FORMER_IDS: tuple = ()
     ENGINE = False
+    FAMILY = ""
     #: the stack parameters (:func:`..inputs.declare.add_stack_parameters`) declared first; a MintPy
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
     STACK_PARAMETERS = False
@@ -252,7 +271,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(",")) if t]
 
     def helpUrl(self) -> str:
-        return DOCS_URL.format(self.HELP_PAGE)
+        return help_url(self.HELP_PAGE, self.NAME)
+
+    def svgIconPath(self) -> str:
+        path = os.path.join(ICON_DIR, "families", self.FAMILY + ".svg")
+        return path if os.path.exists(path) else PROVIDER_ICON
+
+    def icon(self) -> QIcon:
+        return QIcon(self.svgIconPath())
 
     def createInstance(self):
         return type(self)()
@@ -262,6 +288,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         # band statistics that GDAL would save as <input>.aux.xml. Open them with PAM off so
         # the plugin never writes next to its inputs (the tools' own checks included).
         super().__init_subclass__(**kwargs)
+        parts = cls.__module__.split(".")
+        if "tools" in parts[:-2]:
+            cls.FAMILY = parts[parts.index("tools") + 1]
         for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
             for name in klass.__dict__.get("IDS", "").split():
                 if not hasattr(cls, name):
@@ -331,7 +360,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
-        run = OutputTransaction()
+        run = self._run = OutputTransaction()
+        targets: dict = {}
         try:
             with quiet_gdal_reads():
                 parameters = resolve_aliases(self, parameters, context)
@@ -347,6 +377,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
                     if feedback is not None:
                         feedback.pushWarning(message)
+                stamp_history(run.written_files(), history(self, params, context))
             run.commit()
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)
@@ -364,8 +395,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             run.rollback()
             raise QgsProcessingException(self.memory_advice()) from None
         except (OSError, RuntimeError) as exc:  # GDAL's write errors arrive as RuntimeError with the C message
+            full = disk_full(exc, targets)  # before the rollback frees the space
             run.rollback()
-            full = disk_full(exc)
             if full:
                 raise QgsProcessingException(self.tr(
                     f"No space left to write the outputs ({full}); nothing was kept. Free some space or choose "
@@ -374,6 +405,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         except BaseException:
             run.rollback()
             raise
+
+    def note(self, text: str) -> str:
+        """A one-line summary of what this run did, kept for the summary a model prints at its end; returns
+        ``text`` (``feedback.pushInfo(self.note(...))`` logs it too)."""
+        run = getattr(self, "_run", None)
+        if run is not None and text:
+            run.note(f"{self.name()}: {text}")
+        return text
 
     def memory_advice(self) -> str:
         """What to change when the run ran out of memory (names parameters this tool has)."""

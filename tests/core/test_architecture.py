@@ -58,6 +58,7 @@ def test_the_core_imports_dask_only_inside_functions():
 
 # ------------------------------------------------------------------ the provider: three layers, one room per tool
 PROVIDER = os.path.join(ROOT, "processing_provider")
+IO = os.path.join(ROOT, "io")
 TOOLS = os.path.join(PROVIDER, "tools")
 MAX_FILE_LINES = 600
 MAX_ADAPTER_LINES = 60
@@ -139,13 +140,14 @@ def _tool_classes(tree):
 
 
 def test_io_never_sees_the_parameter_layer_or_a_tool():
-    """io/ (files <-> numpy) imports neither inputs/ nor tools/ and no io function takes a tool or its parameters
-    (``alg``, ``parameters``); inputs/ imports no tool."""
+    """io/ (files <-> numpy, shared by the provider and the dock) imports nothing of the provider or the dock and no
+    io function takes a tool or its parameters (``alg``, ``parameters``); inputs/ imports no tool; the dock reads
+    files through io/, not through the provider."""
     bad = []
-    for path in _py_files(os.path.join(PROVIDER, "io")):
+    for path in _py_files(IO):
         tree = _tree(path)
         for m in _imported_modules(tree, path):
-            if m.startswith(("processing_provider.inputs", "processing_provider.tools")):
+            if m.startswith(("processing_provider", "ui")):
                 bad.append(f"{os.path.relpath(path, ROOT)} imports {m}")
         for fn in ast.walk(tree):
             if isinstance(fn, ast.FunctionDef):
@@ -155,6 +157,10 @@ def test_io_never_sees_the_parameter_layer_or_a_tool():
     for path in _py_files(os.path.join(PROVIDER, "inputs")):
         for m in _imported_modules(_tree(path), path):
             if m.startswith("processing_provider.tools"):
+                bad.append(f"{os.path.relpath(path, ROOT)} imports {m}")
+    for path in _py_files(os.path.join(ROOT, "ui")):
+        for m in _imported_modules(_tree(path), path):
+            if m.startswith("processing_provider"):
                 bad.append(f"{os.path.relpath(path, ROOT)} imports {m}")
     assert not bad, bad
 
@@ -187,7 +193,8 @@ def test_no_name_keyed_tool_dicts():
 
 
 def test_no_provider_file_over_600_lines():
-    long = {os.path.relpath(p, ROOT): _lines(p) for p in _py_files(PROVIDER) if _lines(p) > MAX_FILE_LINES}
+    long = {os.path.relpath(p, ROOT): _lines(p) for p in [*_py_files(PROVIDER), *_py_files(IO)]
+            if _lines(p) > MAX_FILE_LINES}
     assert not long, long
 
 
@@ -249,7 +256,7 @@ def test_one_block_loop():
     """Only the runner of io/blocks.py calls the engine's process_blocks; engine tools hand it a block function
     (or call a core driver built on the engine) and never loop over row blocks themselves."""
     bad = []
-    for path in _py_files(PROVIDER):
+    for path in [*_py_files(PROVIDER), *_py_files(IO)]:
         if path.endswith(os.path.join("io", "blocks.py")) or path.endswith(os.path.join("io", "geometry.py")):
             continue
         if "process_blocks" in _calls(_tree(path)):
@@ -269,7 +276,7 @@ def test_run_wide_knobs_are_declared_once():
     """MAX_MEMORY_MB, DASK_SCHEDULER and THREADS are declared in inputs/knobs.py only (every engine tool gets
     them from the base class)."""
     hits = []
-    for path in list(_py_files(PROVIDER)) + list(_py_files(os.path.join(ROOT, "ui"))):
+    for path in [*_py_files(PROVIDER), *_py_files(IO), *_py_files(os.path.join(ROOT, "ui"))]:
         text = open(path).read()
         for knob in ("MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"):
             if f'"{knob}"' in text:
@@ -309,21 +316,21 @@ def test_one_home_per_module_and_per_constant():
     """No module stands in for another (sys.modules aliases) and the raster extensions are listed once."""
     bad = []
     ext = []
-    for path in _py_files(PROVIDER):
+    for path in [*_py_files(PROVIDER), *_py_files(IO), *_py_files(os.path.join(ROOT, "algorithms"))]:
         text = open(path).read()
         if "sys.modules[" in text:
             bad.append(os.path.relpath(path, ROOT))
         if "RASTER_EXT = (" in text:
             ext.append(os.path.relpath(path, ROOT))
     assert not bad, bad
-    assert ext == ["processing_provider/io/raster.py"], ext
+    assert ext == ["algorithms/formats/stack_names.py"], ext
 
 
 def test_no_hand_written_writer_aborts():
     """No ``except BaseException: w.abort()`` in the provider: writers are context managers, published together
     by io.writers.all_or_none (the runner of io/blocks.py enters them)."""
     bad = []
-    for path in _py_files(PROVIDER):
+    for path in [*_py_files(PROVIDER), *_py_files(IO)]:
         for n in ast.walk(_tree(path)):
             if isinstance(n, ast.ExceptHandler) and getattr(n.type, "id", "") == "BaseException" \
                     and "abort" in _calls(n):
@@ -336,7 +343,7 @@ def test_no_issue_numbers_or_project_history_in_the_code():
 
     pattern = re.compile(r"\bissue[s]? ?#?\d+|\bpart [AB]\b|\bformer place of\b", re.I)
     bad = []
-    for folder in ("algorithms", "processing_provider", "ui", "tests", "models", "demo"):
+    for folder in ("algorithms", "processing_provider", "io", "ui", "tests", "models", "demo"):
         for path in _py_files(os.path.join(ROOT, folder)):
             if os.path.abspath(path) == os.path.abspath(__file__):
                 continue  # the pattern itself
@@ -365,3 +372,33 @@ def test_phase_to_mm_only_in_conventions():
                         if pattern.search(code):
                             bad.append(f"{os.path.relpath(path, ROOT)}:{i}: {line.strip()}")
     assert not bad, bad
+
+
+def test_no_import_cycles_in_the_core_or_the_provider():
+    """Module-level imports form no cycle (a function-level import, taken when it runs, does not count)."""
+    graph = {}
+    for folder in ("algorithms", "processing_provider"):
+        for path in _py_files(os.path.join(ROOT, folder)):
+            name = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".").removesuffix(".__init__")
+            tree = _tree(path)
+            top = ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
+                             type_ignores=[])
+            graph[name] = {m for m in _imported_modules(top, path)}
+    graph = {k: {m for m in v if m in graph and m != k} for k, v in graph.items()}
+    state, cycles = {}, []
+
+    def visit(node, stack):
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, stack + [nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    # a package importing its own submodules (``from . import x`` in __init__) is not a cycle of modules
+    cycles = [c for c in cycles if not any(b.startswith(a + ".") for a, b in zip(c, c[1:]))]
+    assert not cycles, cycles

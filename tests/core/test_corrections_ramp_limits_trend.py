@@ -122,7 +122,7 @@ def test_slope_that_tracks_the_time_span_is_reported():
     h0, hs = height_scaling(h.min(), h.max())
     blk = Block(0, 0, 60, 0, 60, 60, 80)
     ne = sum_rows(elevation_normal_block(blk, {"stack": ifg, "dem": h}, h0=h0, hscale=hs))
-    coef = np.linalg.solve(ne["ata"][:, 0], ne["atb"][:, 0])[:, None, :]
+    coef = np.linalg.solve(ne["ata"][:, 0], ne["atb"][:, 0][..., None])[..., 0][:, None, :]
     span = np.array([(s["dates"][j] - s["dates"][i]).days for i, j in s["pairs"]])
     _, g = guarded_elevation_per_date(coef, ref, sec, s["years"], z=2.0, span_days=span)
     assert g.span_r > 0.5 and g.split.t[0] > 5 and g.split.removed_share[0] < 0.2
@@ -141,11 +141,11 @@ def test_high_passed_fit_ignores_smooth_signals_and_is_block_independent():
     h0, hs = height_scaling(h.min(), h.max())
     whole = sum_rows(elevation_normal_block(Block(0, 0, rows, 0, rows, rows, cols), {"stack": stack, "dem": h},
                                             h0=h0, hscale=hs, filter_px=3.0))
-    coef = np.linalg.solve(whole["ata"][:, 0], whole["atb"][:, 0])
+    coef = np.linalg.solve(whole["ata"][:, 0], whole["atb"][:, 0][..., None])[..., 0]
     np.testing.assert_allclose(coef[:, 1] / hs * 1000.0, k, atol=0.6)  # the bowl and ramps do not bias it
     full_band = sum_rows(elevation_normal_block(Block(0, 0, rows, 0, rows, rows, cols), {"stack": stack, "dem": h},
                                                 h0=h0, hscale=hs))
-    coef_fb = np.linalg.solve(full_band["ata"][:, 0], full_band["atb"][:, 0])
+    coef_fb = np.linalg.solve(full_band["ata"][:, 0], full_band["atb"][:, 0][..., None])[..., 0]
     assert np.abs(coef_fb[1:, 1] / hs * 1000.0 - k[1:]).max() > 3 * np.abs(coef[1:, 1] / hs * 1000.0 - k[1:]).max()
     halo = filter_radius(3.0)
     for rows_per_block in (7, 16, 33):

@@ -503,9 +503,18 @@ def _ramps(rng):
     mask = (rng.random((ROWS, COLS)) < 0.8).astype(np.uint8)
     m = net.n_pairs
     names = [str(i) for i in range(m)]
+    # the per-date fit outside the deforming areas (a bowl in the stacking rate)
+    from insar_geohazards.algorithms.corrections.deforming import deforming_areas
+
+    bowl = -50.0 * np.exp(-((xx - 0.7 * COLS) ** 2 + (yy - 0.5 * ROWS) ** 2) / (2 * (0.15 * COLS) ** 2))
+    quiet = deforming_areas(bowl + 0.2 * xx + rng.normal(size=(ROWS, COLS))).quiet.astype(np.uint8)
 
     def run(rows, ex):
         out = {}
+        src = {"stack": _stack_source(ifg), "mask": mask, "quiet": quiet, "coherence": _stack_source(coh)}
+        normals = _sum_pass(functools.partial(ramps.ramp_normal_block, kind="linear", coherence_threshold=0.2,
+                                              with_all=True), src, rows, ex, m)
+        out.update({f"linear_quiet_{k}": v for k, v in normals.items()})
         for kind in ("linear", "quadratic"):
             src = {"stack": _stack_source(ifg), "mask": mask, "coherence": _stack_source(coh)}
             normals = _sum_pass(functools.partial(ramps.ramp_normal_block, kind=kind, coherence_threshold=0.2),

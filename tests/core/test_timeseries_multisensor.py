@@ -42,6 +42,13 @@ def series_stack(name, geom, dates, east, up, *, noise=0.0, rng=None, north=None
     return ms.Stack(name, dates=dates, values=los, incidence_deg=geom[0], heading_deg=geom[1], **kw)
 
 
+def _two(shape=(2, 2), n=30, *, noise=0.0, rng=None):
+    """Ascending and descending series of ``n`` dates 12 days apart (descending 6 days later) on the truth."""
+    da, dd = dates_every(12, n), dates_every(12, n, D0 + dt.timedelta(days=6))
+    return [series_stack("asc", ASC, da, *truth(da, D0, shape), noise=noise, rng=rng),
+            series_stack("desc", DESC, dd, *truth(dd, D0, shape), noise=noise, rng=rng)]
+
+
 # --------------------------------------------------------------------------- kernel against dense algebra
 def _dense_problem(seed=3):
     rng = np.random.default_rng(seed)
@@ -326,9 +333,7 @@ def test_stack_isolated_in_time_is_reported():
 def test_north_leakage_response_equals_closed_form_for_two_geometries():
     """With two geometries the velocity's response to a north velocity left out is A^-1 n exactly."""
     shape = (2, 3)
-    da, dd = dates_every(12, 60), dates_every(12, 60, D0 + dt.timedelta(days=6))
-    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape)),
-              series_stack("desc", DESC, dd, *truth(dd, D0, shape))]
+    stacks = _two(shape, 60)
     res = ms.solve_multisensor(stacks)
     ea, na, ua = los_unit_vector(*ASC)
     ed, nd, ud = los_unit_vector(*DESC)
@@ -368,10 +373,7 @@ def test_north_given_removes_the_leak_and_slope_mode_recovers_north():
 
 def test_north_given_with_sigma_propagates_its_uncertainty():
     rng = np.random.default_rng(6)
-    shape = (2, 2)
-    da, dd = dates_every(12, 80), dates_every(12, 80, D0 + dt.timedelta(days=6))
-    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape), noise=1.0, rng=rng),
-              series_stack("desc", DESC, dd, *truth(dd, D0, shape), noise=1.0, rng=rng)]
+    stacks = _two((2, 2), 80, noise=1.0, rng=rng)
     exact = ms.solve_multisensor(stacks, north=ms.NorthModel("given", velocity_mm_yr=0.0))
     loose = ms.solve_multisensor(stacks, north=ms.NorthModel("given", velocity_mm_yr=0.0, sigma_mm_yr=3.0))
     assert np.all(loose["sigma_velocity"][1] > exact["sigma_velocity"][1])
@@ -399,10 +401,7 @@ def test_same_bytes_whatever_the_block_layout():
 
 def test_inputs_not_mutated_and_single_geometry_pixels_flagged():
     rng = np.random.default_rng(8)
-    shape = (3, 3)
-    da, dd = dates_every(12, 50), dates_every(12, 50, D0 + dt.timedelta(days=6))
-    stacks = [series_stack("asc", ASC, da, *truth(da, D0, shape), noise=1.0, rng=rng),
-              series_stack("desc", DESC, dd, *truth(dd, D0, shape), noise=1.0, rng=rng)]
+    stacks = _two((3, 3), 50, noise=1.0, rng=rng)
     stacks[1].values[:, 0, 0] = np.nan
     before = [s.values.copy() for s in stacks]
     res = ms.solve_multisensor(stacks)
@@ -427,11 +426,6 @@ def test_grid_points_to_stack_averages_points_per_cell():
 
 
 # --------------------------------------------------------------------------- bad input
-def _two(shape=(2, 2)):
-    da, dd = dates_every(12, 30), dates_every(12, 30, D0 + dt.timedelta(days=6))
-    return [series_stack("asc", ASC, da, *truth(da, D0, shape)), series_stack("desc", DESC, dd, *truth(dd, D0, shape))]
-
-
 def test_stacks_without_spatial_overlap_are_refused_by_name():
     a, d = _two((2, 4))
     a.values[:, :, 2:] = np.nan

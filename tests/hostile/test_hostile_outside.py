@@ -8,6 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 import testutils_hostile as hk
+from testutils import tag_wavelength
 
 
 # ------------------------------------------------------------------ interferogram stacks
@@ -340,14 +341,7 @@ def test_sbas_on_one_interferogram_warns_that_nothing_checks_it(qgis_app, tmp_pa
 
 
 # ------------------------------------------------------------------ the wavelength travels through a chain
-def _tag(files, wavelength_m):
-    from osgeo import gdal
 
-    for f in files:
-        ds = gdal.Open(f, gdal.GA_Update)
-        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
-        ds = None
-    return files
 
 
 @pytest.mark.parametrize("band,wavelength_m", [("L", 0.2362), ("X", 0.031)])
@@ -358,7 +352,7 @@ def test_wavelength_of_the_stack_reaches_the_velocity_through_a_correction(qgis_
         ds = gdal.Open(path)
         return ds.GetRasterBand(1).ReadAsArray().astype(float)
 
-    files = _tag(hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6), wavelength_m)
+    files = tag_wavelength(hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=6), wavelength_m)
     plain = hk.ifg_stack(str(tmp_path / "c_band"), n_dates=6)  # the same phases, no tag: Sentinel-1
     ref = "500300,4099700 [EPSG:32633]"
     alone = velocity(hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": ref,

@@ -5,8 +5,8 @@ import os
 
 import numpy as np
 import pytest
+from testutils import output_files, parameter_ids, write_geotiff
 from testutils import read_bands as _read
-from testutils import write_geotiff
 
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
@@ -14,13 +14,11 @@ NAME = "ascdescdecomposition"
 
 
 def _out(tmp_path):
-    return {"OUTPUT_EAST": str(tmp_path / "e.tif"), "OUTPUT_UP": str(tmp_path / "u.tif"),
-            "OUTPUT_QUALITY": str(tmp_path / "q.tif")}
+    return output_files(tmp_path, OUTPUT_EAST="e.tif", OUTPUT_UP="u.tif", OUTPUT_QUALITY="q.tif")
 
 
 def test_parameters(alg):
-    a = alg(NAME)
-    ids = [p.name() for p in a.parameterDefinitions()]
+    ids = parameter_ids(a := alg(NAME))
     assert ids[:10] == ["ASC_RASTER", "ASC_HEADING", "ASC_INCIDENCE", "ASC_SIGMA", "ASC_POINTS", "DESC_RASTER",
                         "DESC_HEADING", "DESC_INCIDENCE", "DESC_SIGMA", "DESC_POINTS"]
     # STD_FIELD and CELL_SIZE: hidden former IDs of VELOCITY_STD_FIELD and PIXEL_SIZE

@@ -6,19 +6,13 @@ import datetime as dt
 import numpy as np
 import pytest
 import testutils_hostile as hk
+from testutils import tag_wavelength
 
 S1 = 0.05546576
 REF = "500300,4099700 [EPSG:32633]"
 
 
-def _tag(files, wavelength_m):
-    from osgeo import gdal
 
-    for f in files:
-        ds = gdal.Open(f, gdal.GA_Update)
-        ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
-        ds = None
-    return files
 
 
 def _read(path):
@@ -43,7 +37,7 @@ def test_corrected_sbas_model_scales_with_the_wavelength(qgis_app, wavelength_m,
     for name, wl in (("plain", None), ("tagged", wavelength_m)):
         files = hk.ifg_stack(str(tmp_path / name), n_dates=6, shape=(30, 32))
         if wl:
-            _tag(files, wl)
+            tag_wavelength(files, wl)
         res = hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "b.csv")],
                                        "demerror:VELOCITY": str(tmp_path / f"{name}.tif")})
         got[name] = _read(res["demerror:VELOCITY"])
@@ -57,7 +51,7 @@ def test_landslide_model_scales_with_the_wavelength(qgis_app, wavelength_m, tmp_
     for name, wl in (("plain", None), ("tagged", wavelength_m)):
         files = hk.ifg_stack(str(tmp_path / name), n_dates=6, shape=(30, 32))
         if wl:
-            _tag(files, wl)
+            tag_wavelength(files, wl)
         res = hk.run("sbastolandslideactivity", {"INTERFEROGRAMS": files, "INVENTORY": inv, "REFERENCE": REF,
                                                  "sbas:VELOCITY": str(tmp_path / f"{name}.tif")})
         got[name] = _read(res["sbas:VELOCITY"])
@@ -69,7 +63,7 @@ def test_slc_model_carries_the_wavelength_to_the_velocity(qgis_app, tmp_path):
     for name, wl in (("plain", None), ("tagged", 0.2362)):
         files, _ = hk.slc_files(str(tmp_path / name), shape=(24, 26), n_dates=8)
         if wl:
-            _tag(files, wl)
+            tag_wavelength(files, wl)
         res = hk.run("slcstacktotimeseries", {"SLC": files, "sbas:VELOCITY": str(tmp_path / f"{name}.tif")})
         got[name] = _read(res["sbas:VELOCITY"])
     assert _ratio(got["tagged"], got["plain"]) == pytest.approx(0.2362 / S1, rel=0.01)

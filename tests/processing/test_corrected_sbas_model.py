@@ -21,7 +21,8 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
 
     model = QgsProcessingModelAlgorithm()
-    assert model.fromFile(PATH) and model.name() == "correctedsbas"
+    assert model.fromFile(PATH) and model.helpContent()["MODEL_ID"] == "correctedsbas"
+    assert model.name().startswith("Corrected SBAS (model:")  # what the modeler's Model Properties show
     for cid, alg in CHILDREN.items():
         assert model.childAlgorithm(cid).algorithmId() == alg
     src = model.childAlgorithm("sbas").parameterSources()["REFERENCE"][0]

@@ -61,8 +61,8 @@ def test_model_static_child_values_are_the_tools_defaults(qgis_app):
     """Every child parameter the model does not wire carries the tool's own default."""
     from qgis.core import QgsApplication
 
+    from insar_geohazards.io.compat import MODEL_SOURCE_STATIC_VALUE
     from insar_geohazards.processing_provider.inputs import knobs
-    from insar_geohazards.processing_provider.io.compat import MODEL_SOURCE_STATIC_VALUE
 
     reg = QgsApplication.processingRegistry()
     model = reg.algorithmById(MODEL_ID)
@@ -84,18 +84,75 @@ def test_model_runs_from_qgis_process_validation(qgis_app):
     model = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert {d.name() for d in model.destinationParameterDefinitions()} == {
         "sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS", "activity:ACTIVITY", "activity:CANDIDATES"}
-    assert model.helpUrl().endswith("docs/models.md") and "landslide" in model.tags()
+    assert _help_file(model)[0].endswith("models.html") and "landslide" in model.tags()
 
 
 # ------------------------------------------------------------------------------- dialog polish
-def test_every_tool_has_search_tags_and_a_help_url(qgis_app):
+def _help_file(alg) -> tuple:
+    """``(local file, section)`` the tool's Help button opens; the file exists."""
+    from qgis.PyQt.QtCore import QUrl
+
+    url = QUrl(alg.helpUrl())
+    assert url.isLocalFile(), (alg.id(), alg.helpUrl())
+    assert os.path.isfile(url.toLocalFile()), (alg.id(), alg.helpUrl())
+    return url.toLocalFile(), url.fragment()
+
+
+def test_every_tool_has_search_tags_and_a_local_help_page_at_its_section(qgis_app):
+    """The Help button opens the page shipped with the plugin (rendered at `make link` / `make package`),
+    at the tool's own section: no web page that may not exist."""
     algs = _provider_algorithms()
     assert len(algs) >= 24
     for a in algs:
         assert "InSAR" in a.tags(), a.id()
-        url = a.helpUrl()
-        assert url.startswith("https://github.com/insar-geohazards/insar_geohazards/blob/main/docs/"), a.id()
-        assert os.path.exists(os.path.join(ROOT, "docs", url.rsplit("/", 1)[1])), url
+        path, section = _help_file(a)
+        assert os.path.realpath(path).startswith(os.path.join(ROOT, "docs")) and path.endswith(".html"), a.id()
+        assert section == a.name()
+        with open(path, encoding="utf-8") as fh:
+            assert f'id="{section}"' in fh.read(), f"{a.id()}: no section {section!r} in {path}"
+
+
+def test_help_falls_back_to_the_markdown_page_without_the_rendered_html(qgis_app, monkeypatch):
+    from qgis.PyQt.QtCore import QUrl
+
+    from insar_geohazards.processing_provider.tools import _base
+
+    monkeypatch.setattr(_base, "DOCS_DIR", os.path.join(ROOT, "docs", "no-such-folder"))
+    url = QUrl(_base.help_url("ada", "adadetection"))
+    assert url.isLocalFile() and url.toLocalFile().endswith("no-such-folder/ada.md")
+
+
+def test_help_pages_render_the_markdown():
+    """docs/build_help.py renders what the pages use: headings, nested lists, tables, code, links, images."""
+    sys.path.insert(0, os.path.join(ROOT, "docs"))
+    try:
+        import build_help
+    finally:
+        sys.path.pop(0)
+    page = build_help.render(textwrap.dedent("""\
+        # Tools (`geohazard:first`)
+
+        Text with `a <b> | c` and **bold**, *italic*, [next](other.md#x) and ![fig](img/f.png).
+
+        1. **Step**:
+           * *inner* one;
+           * inner two
+        2. second
+
+        | tool | what |
+        |---|---|
+        | `geohazard:second` | a `x|y` cell |
+
+        ```
+        code <here>
+        ```
+        """))
+    assert '<a id="first"></a><h1 id="tools-geohazardfirst">' in page
+    assert "<code>a &lt;b&gt; | c</code>" in page and "<strong>bold</strong>" in page and "<em>italic</em>" in page
+    assert '<a href="other.html#x">next</a>' in page and '<img src="img/f.png" alt="fig">' in page
+    assert "<ol>\n<li><strong>Step</strong>:\n<ul>\n<li><em>inner</em> one;</li>" in page
+    assert '<tr id="second"><td><code>geohazard:second</code></td><td>a <code>x|y</code> cell</td></tr>' in page
+    assert "<pre><code>code &lt;here&gt;</code></pre>" in page
 
 
 @pytest.mark.parametrize("word, expected", [
@@ -134,11 +191,25 @@ def test_counts_are_integer_parameters_and_doubles_show_few_decimals(qgis_app):
                 seen.add(d.name())
             if d.dataType() == QgsProcessingParameterNumber.Type.Double:
                 dec = d.metadata()["widget_wrapper"]["decimals"]
-                assert 2 <= dec <= 9, (a.id(), d.name())
+                assert 1 <= dec <= 4, (a.id(), d.name(), dec)  # never "10.000000"
                 default = d.defaultValue()
                 if default is not None:  # the spin box shows the default without rounding it
                     assert abs(round(default, dec) - default) <= 1e-9 * max(1.0, abs(default)), (a.id(), d.name())
     assert seen == COUNTS
+
+
+#: one-word options that are words a user reads as such (units, the look side)
+WORD_OPTIONS = {"right", "left", "bar", "degrees", "radians"}
+
+
+def test_combos_show_words_not_the_cores_codes(qgis_app):
+    """An enum's options read as words ("Least squares", not "ls"); the stored value is the index either way."""
+    for a in _provider_algorithms():
+        for d in a.parameterDefinitions():
+            if d.type() != "enum":
+                continue
+            for option in d.options():
+                assert option in WORD_OPTIONS or " " in option or option != option.lower(), (a.id(), d.name(), option)
 
 
 def test_main_inputs_are_mandatory(qgis_app):
@@ -439,3 +510,25 @@ def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
         for m in mods:
             module = importlib.import_module(f"insar_geohazards.algorithms.{m}")
             assert any(isinstance(o, CPUDispatcher) for o in vars(module).values()), m
+
+
+def test_each_tool_shows_its_family_icon(qgis_app):
+    """One icon per family of tools (the folders of processing_provider/tools), a valid SVG that renders."""
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtSvg import QSvgRenderer
+
+    tools_dir = os.path.join(ROOT, "processing_provider", "tools")
+    families = {d for d in os.listdir(tools_dir) if os.path.isdir(os.path.join(tools_dir, d)) and not d.startswith("_")}
+    seen = {}
+    for a in _provider_algorithms():
+        if not hasattr(a, "FAMILY"):  # the shipped graphical models keep QGIS's model icon
+            continue
+        module_family = type(a).__module__.split(".")[-2]
+        path = a.svgIconPath()
+        assert os.path.basename(path) == module_family + ".svg", (a.id(), path)
+        assert os.path.isfile(path) and QSvgRenderer(path).isValid(), path
+        assert not a.icon().isNull() and not a.icon().pixmap(QSize(24, 24)).isNull(), a.id()
+        seen[module_family] = path
+    assert set(seen) == families
+    with_contents = {open(p, encoding="utf-8").read() for p in seen.values()}
+    assert len(with_contents) == len(families), "two families share an icon"

@@ -29,16 +29,16 @@ def _bytes(path):
 
 
 def _stack(files):
-    from insar_geohazards.processing_provider.io.slc import SlcStack
+    from insar_geohazards.io.slc import SlcStack
 
     return SlcStack(files, "INPUT")
 
 
 def _small_blocks(monkeypatch, rows):
-    from insar_geohazards.processing_provider.io import slc
+    from insar_geohazards.io import slc
 
     if rows is None:
-        from insar_geohazards.processing_provider.io.slc import slc_block_rows
+        from insar_geohazards.io.slc import slc_block_rows
 
         return slc_block_rows
     monkeypatch.setattr(slc, "slc_block_rows", lambda stack, **kw: rows)

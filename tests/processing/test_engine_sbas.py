@@ -64,9 +64,9 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
 
     from insar_geohazards.algorithms.timeseries.network import filter_network
     from insar_geohazards.algorithms.timeseries.sbas import SbasSolver, choose_reference
+    from insar_geohazards.io.raster import aligned_block_rows, output_tile_rows
+    from insar_geohazards.io.stacks import reference_values
     from insar_geohazards.processing_provider.inputs.stacks import gather_stack, reference_pixel
-    from insar_geohazards.processing_provider.io.raster import aligned_block_rows, output_tile_rows
-    from insar_geohazards.processing_provider.io.stacks import reference_values
 
     a, ctx = alg("sbasinversion"), QgsProcessingContext()
     stack = gather_stack(a, params, ctx)
@@ -119,7 +119,7 @@ def _assert_equal(res, frozen, stack, ref, *, points=True, h5=True):
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_path, monkeypatch):
     pytest.importorskip("h5py", reason="h5py is not installed")
-    from insar_geohazards.processing_provider.io import stacks as tt
+    from insar_geohazards.io import stacks as tt
 
     folder = _synthetic(tmp_path / "s")
     heights = np.arange(53 * 37.0).reshape(53, 37) + 1000.0
@@ -136,7 +136,7 @@ def test_sbas_on_the_engine_equals_the_frozen_loop_synthetic(alg, run_alg, tmp_p
 
 
 def test_sbas_on_the_engine_equals_the_frozen_loop_mexico_city(alg, run_alg, tmp_path, data_dir, monkeypatch):
-    from insar_geohazards.processing_provider.io import stacks as tt
+    from insar_geohazards.io import stacks as tt
 
     folder = os.path.join(data_dir, "sentinel1_mexico_city", "geotiffs")
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 9)
@@ -154,7 +154,7 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     from qgis.core import QgsProcessingFeedback
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider.io import stacks as tt
+    from insar_geohazards.io import stacks as tt
 
     folder = _synthetic(tmp_path / "s", shape=(40, 23), seed=9)
     monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)
@@ -184,7 +184,7 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
 def test_stack_block_buffers_are_reused_only_when_no_one_holds_them(qgis_app):
     """StackInput.read reuses its float64 block arrays (no new 50 MB array per block), never one that a
     block still in flight (the array, a view of it) holds; the frozen-loop tests above check the values."""
-    from insar_geohazards.processing_provider.io.stacks import StackInput
+    from insar_geohazards.io.stacks import StackInput
 
     stack = StackInput(network=None, info=None, wavelength_m=0.055, units=3, signs=np.ones(2))
     first = stack._block_buffer((2, 3, 4))
@@ -207,7 +207,7 @@ def test_engine_threads_read_with_the_guards_gdal_settings(qgis_app):
     from osgeo import gdal
 
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider.io.probe import quiet_gdal_reads
+    from insar_geohazards.io.probe import quiet_gdal_reads
 
     seen = []
 

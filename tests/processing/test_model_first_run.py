@@ -59,7 +59,7 @@ SCRIPT = textwrap.dedent(r"""
     print("RESULT " + json.dumps({"threaded": threaded, "ok": done.get("ok"), "seconds": t1 - t0,
                                   "max_gap": max(gaps), "progress_steps": len(moves),
                                   "compiled": sorted(os.listdir(os.environ["NUMBA_CACHE_DIR"]))[:3],
-                                  "errors": errors}))
+                                  "errors": errors}), flush=True)
     os._exit(0)
 """).replace("ROOT", repr(ROOT))
 
@@ -73,7 +73,7 @@ def test_first_model_run_keeps_the_desktop_repainting(tmp_path):
     out = subprocess.run([sys.executable, str(script), str(tmp_path)], env=env, capture_output=True, text=True,
                          timeout=900)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    assert line is not None, out.stderr[-3000:]
+    assert line is not None, f"exit {out.returncode}; stdout: {out.stdout[-1500:]}; stderr: {out.stderr[-3000:]}"
     res = json.loads(line[len("RESULT "):])
     assert res["threaded"] and res["ok"], res
     assert res["compiled"], "the kernels were not compiled in the fresh cache: the test measured nothing"

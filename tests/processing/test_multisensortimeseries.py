@@ -184,3 +184,33 @@ def test_bad_input_names_the_stack(run_alg, tmp_path, case):
     with pytest.raises(QgsProcessingException, match=match):
         run_alg(NAME, params)
     assert not os.listdir(out), "a refused run left files"
+
+
+def test_dock_reads_up_east_and_the_input_series(run_alg, tmp_path):
+    """A pick on the up raster of a run gives the dock up and east with their sigma and the input LOS series of the
+    same place: the values of the written rasters at that pixel."""
+    from qgis.core import QgsPointXY, QgsProject, QgsRasterLayer
+
+    from insar_geohazards.ui.timeseries_data import raster_pick
+
+    sc = scene(str(tmp_path / "in"), with_ifg=False)
+    os.makedirs(tmp_path / "out")
+    res = run_alg(NAME, _params(sc, str(tmp_path / "out")))
+    layer = QgsRasterLayer(res["OUTPUT_UP"], "up")
+    assert layer.isValid()
+    row, col = 7, 11
+    x, y = GT[0] + (col + 0.5) * GT[1], GT[3] + (row + 0.5) * GT[5]
+    series, centre = raster_pick(layer, QgsPointXY(x, y), QgsProject.instance())
+    main = {s.component: s for s in series if s.panel == "main"}
+    assert set(main) == {"UP", "EAST"}
+    assert (centre.x(), centre.y()) == (x, y)
+    for comp, out, sig in (("UP", "OUTPUT_UP", "OUTPUT_SIGMA_UP"), ("EAST", "OUTPUT_EAST", "OUTPUT_SIGMA_EAST")):
+        vals, _ = _read(res[out])
+        sigma, _ = _read(res[sig])
+        np.testing.assert_array_equal(main[comp].values_mm, vals[:, row, col])
+        np.testing.assert_array_equal(main[comp].sigma_mm, sigma[:, row, col])
+    los = [s for s in series if s.panel == "los"]
+    assert [s.component for s in los] == ["LOS", "LOS"]
+    for s, path in zip(los, sc["series"]):
+        vals, _ = _read(path)
+        np.testing.assert_array_equal(s.values_mm, vals[:, row, col])

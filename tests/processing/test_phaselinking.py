@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from testutils import output_files, parameter_ids
 from testutils import read_raster as _read
 from testutils_psds import write_slc_files, write_slc_multiband
 
@@ -13,13 +14,11 @@ NAME = "phaselinking"
 
 
 def _outs(tmp_path):
-    return {"OUTPUT": str(tmp_path / "ph.tif"), "OUTPUT_TEMPORAL_COHERENCE": str(tmp_path / "tc.tif"),
-            "OUTPUT_SHP_COUNT": str(tmp_path / "n.tif")}
+    return output_files(tmp_path, OUTPUT="ph.tif", OUTPUT_TEMPORAL_COHERENCE="tc.tif", OUTPUT_SHP_COUNT="n.tif")
 
 
 def test_parameters(alg):
-    a = alg(NAME)
-    ids = [p.name() for p in a.parameterDefinitions()]
+    ids = parameter_ids(a := alg(NAME))
     assert ids == ["INPUT", "WINDOW_ROWS", "WINDOW_COLS", "SHP_METHOD", "ALPHA", "METHOD", "PS_MASK",
                    "OUTPUT_FORMAT", "NETWORK", "OUTPUT", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_SHP_COUNT",
                    "OUTPUT_INTERFEROGRAMS", "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]

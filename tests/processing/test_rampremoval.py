@@ -82,13 +82,14 @@ def test_one_read_and_two_pass_paths_write_the_same(qgis_app, tmp_path, monkeypa
                      Log())
         assert ("read once" in Log.text) == (label != "two" and not per_date), Log.text
         assert ("row blocks" in Log.text) == (label == "two"), Log.text
+        assert ("left out of the ramp fit" in Log.text) == (tool == "rampremoval" and per_date), Log.text
         outs[label] = (_pair_arrays(res["OUTPUT"], s), _report(res["OUTPUT_REPORT"]))
     assert outs["one"][0].tobytes() == outs["two"][0].tobytes()  # normal equations added row by row: same bytes
     if "dask" in outs:
         assert outs["dask"][0].tobytes() == outs["one"][0].tobytes()
     from osgeo import gdal
 
-    from insar_geohazards.processing_provider.io.raster import gtiff_has_zstd
+    from insar_geohazards.io.raster import gtiff_has_zstd
 
     ds = gdal.Open(str(tmp_path / "one" / os.path.basename(files[0])))
     assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
@@ -122,3 +123,24 @@ def test_rampremoval_names_an_extrapolated_ramp_and_does_not_tilt_the_bowl(qgis_
     cols = np.arange(90)[None, :].repeat(40, 0)
     tilt = np.polyfit(cols.ravel(), change.ravel(), 1)[0] * 89
     assert abs(tilt) < 10.0, tilt  # mm/yr across the 13.5 km scene
+
+
+def test_per_date_ramps_leave_the_deforming_areas_out(qgis_app, tmp_path):
+    """A bowl on the west side and random ramps: fitted on every pixel, the ramps take the bowl's flank and their
+    trend tilts the velocity; with the deforming areas left out (default) the velocity is the bowl's."""
+    s = synthetic_stack(shape=(50, 100), n_dates=20, seed=5, bowl_mm_yr=-60.0, strat_mm_per_km=0.0, ramp_mm=2.0,
+                        turb_mm=0.5, day_step=12)
+    files = write_stack_tifs(str(tmp_path / "ifgs"), s["ifg_mm"], s["dates"], s["pairs"], step=150.0)
+    base = {"INTERFEROGRAMS": files, "INPUT_UNITS": 3, "MODE": 1, "MIN_PIXELS": 50}
+    n = len(s["dates"])
+    truth = velocity_from_ifgs(np.stack([s["defo_mm"][j] - s["defo_mm"][i] for i, j in s["pairs"]]), s["pairs"], n,
+                               s["years"])
+    err = {}
+    for on in (True, False):
+        log = recording_feedback()
+        res = hk.run("rampremoval", {**base, "DEFORMING_AREAS": on, "OUTPUT": str(tmp_path / f"out{on}")}, log)
+        assert ("left out of the ramp fit" in log.text) == on, log.text
+        v = velocity_from_ifgs(_pair_arrays(res["OUTPUT"], s), s["pairs"], n, s["years"])
+        e = (v - truth) - np.median(v - truth)
+        err[on] = float(np.sqrt(np.mean(e ** 2)))
+    assert err[True] < 0.5 * err[False] and err[True] < 1.5, err

@@ -24,14 +24,14 @@ def tiny_gdal_cache():
 
 
 def _writer(path, shape, count, **kw):
-    from insar_geohazards.processing_provider.io.raster import RasterWriter
+    from insar_geohazards.io.raster import RasterWriter
 
     return RasterWriter(str(path), width=shape[1], height=shape[0], geotransform=(0, 1, 0, 0, 0, -1),
                         crs_wkt="", count=count, **kw)
 
 
 def test_block_rows_line_up_with_tiles(qgis_app):
-    from insar_geohazards.processing_provider.io.raster import aligned_block_rows, output_tile_rows
+    from insar_geohazards.io.raster import aligned_block_rows, output_tile_rows
 
     assert [aligned_block_rows(r, 256) for r in (13, 52, 100, 255, 256, 300, 700)] == [8, 32, 64, 128, 256, 256, 512]
     assert aligned_block_rows(1, 256) == 1 and aligned_block_rows(5, 48) == 4
@@ -133,7 +133,7 @@ def test_sbas_output_size_sane_with_tiny_gdal_cache(qgis_app, run_alg, tmp_path)
     np.testing.assert_array_equal(values["tiny"], values["default"])
     assert sizes["tiny"] <= 1.02 * sizes["default"], sizes
     assert sizes["tiny"] < 1.1 * values["tiny"].nbytes
-    from insar_geohazards.processing_provider.io.raster import gtiff_has_zstd
+    from insar_geohazards.io.raster import gtiff_has_zstd
 
     ds = gdal.Open(str(tmp_path / "tiny" / "ts.tif"))  # the time series is ZSTD (tool help), the others DEFLATE
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == ("ZSTD" if gtiff_has_zstd() else "DEFLATE")
@@ -148,7 +148,7 @@ def test_zstd_writer_is_lossless_tiled_and_opens_in_qgis(qgis_app, tmp_path, mon
     from osgeo import gdal
     from qgis.core import QgsRasterLayer
 
-    from insar_geohazards.processing_provider.io import raster as raster_io
+    from insar_geohazards.io import raster as raster_io
 
     rng = np.random.default_rng(2)
     data = rng.normal(0.0, 10.0, (4, 300, 280)).astype(np.float32)
@@ -208,7 +208,7 @@ def test_gdal_cache_limit_lowers_and_restores(qgis_app):
     smallest active cap and the last one out restores the original."""
     from osgeo import gdal
 
-    from insar_geohazards.processing_provider.io.raster import gdal_cache_limit
+    from insar_geohazards.io.raster import gdal_cache_limit
 
     old = gdal.GetCacheMax()
     try:

@@ -29,7 +29,8 @@ def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
     path = os.path.join(ROOT, "models", "sbas_to_landslide_activity.model3")
     model = QgsProcessingModelAlgorithm()
     assert model.fromFile(path)
-    assert model.name() == "sbastolandslideactivity"
+    assert model.helpContent()["MODEL_ID"] == "sbastolandslideactivity"
+    assert model.name().startswith("SBAS to landslide activity (model:")  # the modeler's Model Properties
     assert sorted(model.childAlgorithms()) == ["activity", "ada", "sbas"]
     assert [model.childAlgorithm(c).algorithmId() for c in ("sbas", "ada", "activity")] == list(CHILDREN)
     inputs = {p.name(): p for p in model.parameterDefinitions()}

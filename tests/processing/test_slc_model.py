@@ -15,7 +15,8 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
 
     model = QgsProcessingModelAlgorithm()
-    assert model.fromFile(PATH) and model.name() == "slcstacktotimeseries"
+    assert model.fromFile(PATH) and model.helpContent()["MODEL_ID"] == "slcstacktotimeseries"
+    assert model.name().startswith("SLC stack to time series (model:")  # what the modeler's Model Properties show
     assert [model.childAlgorithm(c).algorithmId() for c in ("ps", "linking", "unwrap", "sbas")] == [
         "geohazard:amplitudedispersion", "geohazard:phaselinking", "geohazard:unwrap", "geohazard:sbasinversion"]
     src = model.childAlgorithm("unwrap").parameterSources()["INPUT"][0]

@@ -5,16 +5,14 @@ import sys
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
-from testutils_faults import read_features, write_lines
+from testutils import parameter_ids, write_geotiff
+from testutils_faults import E0, N0, los_pair, read_features, write_lines
 
 NAME = "slipinversion"
-E0, N0 = 500000.0, 4100000.0
 
 
 def test_parameters(alg):
-    a = alg(NAME)
-    ids = [p.name() for p in a.parameterDefinitions()]
+    ids = parameter_ids(a := alg(NAME))
     for pid in ("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING", "LOS_DESC", "DESC_INCIDENCE", "DESC_HEADING", "FAULT",
                 "DIP", "TOP_DEPTH", "BOTTOM_DEPTH", "PATCH_LENGTH", "PATCH_WIDTH", "RAKE_MIN", "RAKE_MAX",
                 "SMOOTHING", "QUADTREE_STD", "RAMP", "SHEAR_MODULUS", "POISSON", "OUTPUT_PATCHES",
@@ -28,8 +26,6 @@ def _synthetic(tmp_path):
     from test_elastic_inversion import synthetic_quake  # noqa: F401  (same truth as the core test)
 
     from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces, moment
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
-    from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
     f = faults_from_traces([np.array([[E0 - 12e3, N0], [E0 + 12e3, N0]])], dip_deg=50.0, top_m=500.0,
                            bottom_m=11e3, slip_m=0.0, rake_deg=90.0)
@@ -38,16 +34,7 @@ def _synthetic(tmp_path):
     slip = 2.5 * np.exp(-(((c[:, 0] - E0) / 7e3) ** 2 + ((c[:, 2] - 5e3) / 3.5e3) ** 2))
     p.strike_slip_m = slip * np.cos(np.radians(75.0))
     p.dip_slip_m = slip * np.sin(np.radians(75.0))
-    gt = (E0 - 40e3, 1000.0, 0.0, N0 + 40e3, 0.0, -1000.0)
-    x = gt[0] + (np.arange(80) + 0.5) * 1000.0
-    y = gt[3] - (np.arange(80) + 0.5) * 1000.0
-    xx, yy = np.meshgrid(x, y)
-    d = okada_displacement(xx, yy, p.table())
-    rng = np.random.default_rng(3)
-    paths = []
-    for name, inc, head in (("asc", 34.0, -12.0), ("desc", 39.0, 192.0)):
-        los = d @ np.array(los_unit_vector(inc, head)).ravel() * 1000.0 + rng.normal(0, 3.0, xx.shape)
-        paths.append(write_geotiff(tmp_path / f"{name}.tif", los, geotransform=gt))
+    paths = los_pair(tmp_path, p.table(), (E0, N0), pixel_m=1000.0, n=80, noise_mm=3.0, seed=3)
     trace = write_lines(tmp_path / "trace.gpkg", [[(E0 - 12e3, N0), (E0 + 12e3, N0)]])
     return paths, trace, moment(p)[1]
 

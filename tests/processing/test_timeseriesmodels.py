@@ -19,8 +19,12 @@ def test_parameters(alg):
     assert ids == ["INPUT", "INPUT_RASTER", "MODELS", "CRITERION", "ORIGIN_DATE", "PRIMARY_END_DAYS",
                    "BREAKPOINTS", "MIN_DELTA_BIC", "OUTPUT", "OUTPUT_RASTER", "MAX_MEMORY_MB", "DASK_SCHEDULER",
                    "THREADS"]
-    assert a.parameterDefinition("MODELS").options() == ["linear", "seasonal", "quadratic", "logarithmic",
-                                                         "afterslip", "consolidation"]
+    # the dialog shows words; the stored indices stay the core's order (models and scripts use them)
+    assert a.parameterDefinition("MODELS").options() == [
+        "Linear", "Seasonal (linear + annual and semi-annual)", "Quadratic (constant acceleration)",
+        "Logarithmic (creep)", "Afterslip", "Secondary consolidation"]
+    from insar_geohazards.algorithms.timeseries.models import MODELS
+    assert list(MODELS) == ["linear", "seasonal", "quadratic", "logarithmic", "afterslip", "consolidation"]
     assert a.parameterDefinition("CRITERION").defaultValue() == 2
     assert "log10(1 + tau/tau_c)" in a.shortHelpString()
     assert a.group() == "Time series"

@@ -2,16 +2,14 @@
 
 import numpy as np
 import pytest
-from testutils import write_geotiff
-from testutils_faults import read_features
+from testutils import parameter_ids, write_geotiff
+from testutils_faults import E0, N0, los_pair, read_features
 
 NAME = "uniformslipinversion"
-E0, N0 = 500000.0, 4100000.0
 
 
 def test_parameters(alg):
-    a = alg(NAME)
-    ids = [p.name() for p in a.parameterDefinitions()]
+    ids = parameter_ids(a := alg(NAME))
     for pid in ("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING", "LOS_DESC", "EAST_RANGE", "NORTH_RANGE", "STRIKE_RANGE",
                 "DIP_RANGE", "TOP_RANGE", "LENGTH_RANGE", "WIDTH_RANGE", "RAKE_MIN", "RAKE_MAX", "N_MONTE_CARLO",
                 "MAX_ITERATIONS", "SEED", "OUTPUT_FAULT", "OUTPUT_TABLE"):
@@ -22,20 +20,9 @@ def test_parameters(alg):
 def _data(tmp_path):
     from insar_geohazards.algorithms.elastic.faults import moment
     from insar_geohazards.algorithms.elastic.inversion import uniform_fault
-    from insar_geohazards.algorithms.elastic.okada import okada_displacement
-    from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
     truth = uniform_fault([E0 + 2000.0, N0 - 1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3], (1.2, 0.8))
-    gt = (E0 - 30e3, 1500.0, 0.0, N0 + 30e3, 0.0, -1500.0)
-    x = gt[0] + (np.arange(40) + 0.5) * 1500.0
-    y = gt[3] - (np.arange(40) + 0.5) * 1500.0
-    xx, yy = np.meshgrid(x, y)
-    d = okada_displacement(xx, yy, truth.table())
-    rng = np.random.default_rng(2)
-    paths = []
-    for nm, inc, head in (("asc", 34.0, -12.0), ("desc", 39.0, 192.0)):
-        los = d @ np.array(los_unit_vector(inc, head)).ravel() * 1000.0 + rng.normal(0, 2.0, xx.shape)
-        paths.append(write_geotiff(tmp_path / f"{nm}.tif", los, geotransform=gt))
+    paths = los_pair(tmp_path, truth.table(), (E0, N0), pixel_m=1500.0, n=40, noise_mm=2.0, seed=2)
     return paths, moment(truth)[1]
 
 

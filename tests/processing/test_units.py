@@ -33,6 +33,7 @@ LENGTHS = {
     "geometricdistortion": {"DEM": "m"},
     "importcoulombinput": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m"},
     "landslide3d": {"DEM": "m", "CELL_SIZE": "m"},
+    "multisensortimeseries": {"WAVELENGTHS": "m", "DEM": "m"},
     "landslideactivity": {"DEM": "m"},
     "landslidethickness": {"DEM": "m"},
     "losprojection": {"DEM": "m"},
@@ -65,7 +66,8 @@ FORMER = {"coulombstress": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH
           "coulombonfaults": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH": ("BOTTOM_DEPTH_KM", 1000.0)}}
 
 #: IDs that look like lengths but are not (angles, velocities).
-NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "ORIGIN_DATE", "STABLE_AREA"}  # STABLE_AREA: polygons
+NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "NORTH_RASTER", "NORTH_SIGMA", "NORTH", "ORIGIN_DATE",
+               "STABLE_AREA", "DEFORMING_AREAS"}  # STABLE_AREA: polygons
 LENGTH_ID = re.compile(r"DEPTH|SIZE|RADIUS|LENGTH|WIDTH|DIST(?!ORT)|MARGIN|BANDS|EAST|NORTH|ORIGIN|AREA|HEIGHT|SLANT|"
                        r"WAVELENGTH|PERP|^DEM$|^SLIP$|_RANGE$")
 #: unit tokens a description may carry -> the unit they name

@@ -114,11 +114,10 @@ def test_closure_mexico_city_planted(run_alg, tmp_path, data_dir):
 def test_dask_localcluster_equals_the_local_run(run_alg, tmp_path, monkeypatch):
     pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
     from insar_geohazards.algorithms import engine
-    from insar_geohazards.processing_provider.io import corrections as tc
+    from insar_geohazards.algorithms.corrections import closure
 
     # 3 blocks of 16 rows, the corrected files' tiles as tall
-    monkeypatch.setattr(tc, "closure_plan", lambda info, *a: (engine.plan_blocks(info.height, info.width,
-                                                                                 block_rows=16), 16))
+    monkeypatch.setattr(closure, "closure_plan", lambda h, w, *a: (engine.plan_blocks(h, w, block_rows=16), 16))
     net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(40, 24), noise_mm=0.8, seed=6)
     folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
     got = []
@@ -138,17 +137,14 @@ def test_closure_plan_fits_the_budget(qgis_app):
     """The plan of unwrapclosurecorrection counts every block alive at once (read ahead, computed, queued,
     written): rows x width x closure_pixel_bytes within MAX_MEMORY_MB; below one 256-row tile the blocks
     are a multiple of 16 rows and the corrected files' tiles as tall; the model grows with the network."""
-    from insar_geohazards.algorithms.corrections.closure import closure_block_bytes
-    from insar_geohazards.processing_provider.io.corrections import closure_pixel_bytes, closure_plan
-    from insar_geohazards.processing_provider.io.raster import RasterInfo
+    from insar_geohazards.algorithms.corrections.closure import closure_block_bytes, closure_pixel_bytes, closure_plan
 
     assert closure_pixel_bytes(202, 256, False) == 202 * 28 + closure_block_bytes(202, 256)
     assert closure_pixel_bytes(202, 256, True) > closure_pixel_bytes(202, 256, False)
     for (h, w), m, t, coh, mb in (((1000, 1000), 202, 256, False, 512), ((1000, 1000), 202, 256, True, 512),
                                   ((3000, 2000), 40, 60, False, 64), ((500, 300), 10, 8, False, 16),
                                   ((100000, 5000), 300, 900, False, 16)):
-        info = RasterInfo(path="x.tif", width=w, height=h, count=1, geotransform=(0, 1, 0, 0, 0, -1), crs_wkt="")
-        plan, tile = closure_plan(info, m, t, coh, mb)
+        plan, tile = closure_plan(h, w, m, t, coh, mb)
         rows = plan[0].row1 - plan[0].row0
         assert plan[-1].row1 == h and all(b.row0 == a.row1 for a, b in zip(plan, plan[1:]))
         assert rows * w * closure_pixel_bytes(m, t, coh) <= mb * 2 ** 20 or rows == 1

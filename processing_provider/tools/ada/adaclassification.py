@@ -10,12 +10,12 @@ from qgis.core import QgsProcessingParameterNumber
 from ....algorithms.ada import classification
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import check_canceled
+from ....io import ada, compat, features, styles
+from ....io.vector import as_number
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada, compat, features, styles
-from ...io.vector import as_number
 from .._base import GeohazardAlgorithm, tool
 
 

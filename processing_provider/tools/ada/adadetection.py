@@ -7,9 +7,9 @@ from osgeo import ogr
 
 from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
+from ....io import ada, styles, vector
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada, styles, vector
 from .._base import GeohazardAlgorithm, tool
 
 #: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
@@ -155,7 +155,7 @@ class AdaDetection(GeohazardAlgorithm):
                                                res.n_ada) if height else None
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         out_wkt = ada.crs_wkt(table.crs)
-        vector.write_vector(out, ada.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
+        vector.write_vector(out, detection.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
                             geometry_type=ogr.wkbMultiPolygon)
         styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
         feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(

@@ -6,9 +6,9 @@ import numpy as np
 
 from ....algorithms.ada.faults import distance_bands, distance_chart
 from ....algorithms.errors import GeohazardError
+from ....io import compat, features
 from ...inputs import declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import compat, features
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -6,10 +6,10 @@ import numpy as np
 
 from ....algorithms.ada import activity, detection
 from ....algorithms.progress import SubProgress
+from ....io import compat, features, styles
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import compat, features, styles
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -6,9 +6,9 @@ import numpy as np
 
 from ....algorithms.formats import dates, egms
 from ....algorithms.progress import SubProgress, check_canceled
+from ....io import ada, styles
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
-from ...io import ada, styles
 from .._base import GeohazardAlgorithm, tool
 
 

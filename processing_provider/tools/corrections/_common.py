@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ....algorithms.formats import dates
+from ....io import writers
 from ...inputs import declare, layers
 from ...inputs.declare import UNITS_HELP
-from ...io import writers
 
 STACK_HELP = (
     "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
@@ -51,10 +53,35 @@ def folder_and_report(alg, parameters, context, out_dir: str, rows) -> dict:
     """The results of a correction tool: its output folder and, when asked for, the report (CSV) of ``rows``
     (a list of dicts, or a callable giving it)."""
     result = {"OUTPUT": out_dir}
+    rows = rows() if callable(rows) else rows
+    alg.note(report_summary(rows))
     rep = layers.optional_file(alg, parameters, "OUTPUT_REPORT", context)
     if rep:
-        result["OUTPUT_REPORT"] = writers.write_csv(rep, rows() if callable(rows) else rows)
+        result["OUTPUT_REPORT"] = writers.write_csv(rep, rows)
     return result
+
+
+def _median(rows, key):
+    vals = [r[key] for r in rows if isinstance(r.get(key), (int, float)) and r[key] == r[key]]
+    return float(np.median(vals)) if vals else None
+
+
+def report_summary(rows) -> str:
+    """One line of what a correction removed, from its report rows (medians over the interferograms or dates)."""
+    if not rows:
+        return ""
+    parts = []
+    before, after = _median(rows, "rms_before"), _median(rows, "rms_after_fit")
+    if before is not None and after is not None:
+        parts.append(f"RMS on the fit area {before:.3g} -> {after:.3g} (median, input unit)")
+    for key, label in (("removed_rms_mm", "removed {:.3g} mm RMS (median)"),
+                       ("k1_per_km", "phase-elevation slope {:+.3g} per km (median)"),
+                       ("correlation", "correlation with height {:+.2f} (median)"),
+                       ("dem_error_m", "DEM error {:+.3g} m (median)")):
+        v = _median(rows, key)
+        if v is not None:
+            parts.append(label.format(v))
+    return "; ".join(parts)
 
 
 def step_dates(alg, parameters, context) -> list:

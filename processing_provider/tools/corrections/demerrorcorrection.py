@@ -6,9 +6,9 @@ import functools
 
 from ....algorithms.corrections import dem_error
 from ....algorithms.errors import GeohazardError
+from ....io import corrections, points, styles
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections, points, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
 

@@ -9,9 +9,9 @@ import numpy as np
 from ....algorithms.corrections import network_mod
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
+from ....io import corrections
 from ...inputs import declare, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP, folder_and_report
 
@@ -104,7 +104,7 @@ class ModifyNetwork(StackAlgorithm):
         if edit.dates_out or len(edit.subsets) > 1:
             feedback.pushWarning(network_mod.disconnection_message(edit).replace("the drops disconnect", "accepted: "
                                                                                  "the drops disconnect"))
-        feedback.pushInfo(f"kept {edit.n_kept} of {net.n_pairs} interferograms")
+        feedback.pushInfo(self.note(f"kept {edit.n_kept} of {net.n_pairs} interferograms"))
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
         os.makedirs(out_dir, exist_ok=True)
         for i in np.flatnonzero(edit.keep):

@@ -8,9 +8,9 @@ import numpy as np
 
 from ....algorithms import engine
 from ....algorithms.corrections import pca
+from ....io import corrections, points, styles
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections, points, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
 

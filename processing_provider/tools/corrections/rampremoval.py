@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ....algorithms.corrections import ramps
+from ....algorithms.corrections import ramp_limits, ramps
+from ....io import ramps as ramps_io
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import ramps as ramps_io
 from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
 
@@ -32,10 +32,16 @@ class RampRemoval(StackAlgorithm):
         "<b>Largest gradient</b> (mm of LOS per km, 0 = from the wavelength: 3 mm/km at C-band, growing as the "
         "wavelength squared for the ionosphere): a surface whose range over the scene exceeds it times the "
         "scene's diagonal is scaled down to it (orbits make millimetres over a few tens of km).\n"
-        "<b>Trend guard</b> (per date, default 2; 0 = off): the trend of each ramp term over the dates changes the "
+        "<b>Deforming areas</b> (per date, default on): a ramp fitted on every coherent pixel also fits the flank "
+        "of a bowl on one side of the scene. The stacking rate of each pixel (sum(d dt) / sum(dt2)) is smoothed over "
+        "2 pixels, a plane is fitted to it with iterative clipping at 2.5 robust standard deviations, and the "
+        "pixels beyond (grown by 3 pixels) are left out of every fit; a tilt of the whole scene stays in. When "
+        "fewer than 20 % of the pixels would be left, none is left out (the log says which).\n"
+        "<b>Trend guard</b> (per date, default 3; 0 = off): the trend of each ramp term over the dates changes the "
         "velocity. It is compared with the trend that random ramps of the size seen from date to date (fitted on "
-        "every coherent pixel) could make: within 2 standard errors it is removed; beyond, only the share "
-        "(2 / t)^2 is removed and the rest is kept as deformation (a bowl's flank is not turned into a tilt).\n"
+        "every coherent pixel) could make: within 3 standard errors it is removed; beyond, only the share "
+        "(3 / t)^6 is removed (with the deforming areas left out; (3 / t)^2 without them) and the rest is kept as "
+        "deformation (a bowl covering most of the scene is not turned into a tilt).\n"
         "<b>Report</b> (CSV): per interferogram the coefficients removed (x and y scaled to -1..1 over the grid), "
         "pixels used, RMS on the mask before and after the fitted surface (input unit). Checked against MintPy "
         "1.6.4 deramp (docs/corrections.md)."
@@ -48,19 +54,21 @@ class RampRemoval(StackAlgorithm):
         self.addParameter(declare.enum("EXTRAPOLATION", "When the mask does not surround the scene", EXTRAPOLATION))
         self.addParameter(declare.number("MAX_GRADIENT_MM_KM", "Largest ramp gradient of one date (mm/km, 0 = from "
                                          "the wavelength)", 0.0, 0.0))
+        self.addParameter(declare.boolean("DEFORMING_AREAS", "Leave the deforming areas out of the fit (per date; "
+                                          "found from the stacking rate)", True))
         self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the ramps' trend beyond this many standard "
-                                         "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
+                                         "errors (per date, 0 = off)", ramp_limits.RAMP_Z_DEFAULT, 0.0, 100.0))
         output_folder(self, "Interferograms without ramps (folder)")
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.correction_stack(self, parameters, context, feedback, run)
         v = self.values(parameters, context, "RAMP_TYPE", "COHERENCE_THRESHOLD", "MODE", "MIN_PIXELS", "TREND_GUARD",
-                        "MAX_GRADIENT_MM_KM", "EXTRAPOLATION")
+                        "MAX_GRADIENT_MM_KM", "EXTRAPOLATION", "DEFORMING_AREAS")
         out_dir = self.parameterAsString(parameters, "OUTPUT", context)
         rows = ramps_io.remove_ramps(
             stack, kind=ramps.RAMP_KINDS[v.RAMP_TYPE], mask=layers.fit_mask(self, parameters, context, stack.info),
             coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
             trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
-            out_dir=out_dir, run=run, progress=progress)
+            deforming_areas=v.DEFORMING_AREAS, out_dir=out_dir, run=run, progress=progress)
         return folder_and_report(self, parameters, context, out_dir, rows)

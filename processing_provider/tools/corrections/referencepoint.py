@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -12,9 +10,9 @@ from qgis.core import (
 
 from ....algorithms.corrections import reference
 from ....algorithms.progress import SubProgress
+from ....io import corrections, vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, corrections, vector
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
@@ -63,9 +61,9 @@ class ReferencePoint(StackAlgorithm):
                             y=np.array([float(y)]))
         authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
         text = f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
-        feedback.pushInfo(f"Reference point: row {choice.row}, column {choice.col} ({text}); window coherence "
-                          f"{choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median {choice.median_rate:.4g} "
-                          "(input unit per year)")
+        feedback.pushInfo(self.note(f"Reference point: row {choice.row}, column {choice.col} ({text}); window "
+                                    f"coherence {choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median "
+                                    f"{choice.median_rate:.4g} (input unit per year)"))
         result = {"OUTPUT": out, "REFERENCE_POINT": text}
         rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
         if rep:
@@ -80,19 +78,7 @@ class ReferencePoint(StackAlgorithm):
 def choose_reference(stack: corrections.Stack, run, progress, *, window: int = 5,
                      stability: bool = True, allowed=None) -> reference.ReferenceChoice:
     """The coherence + stability reference of a stack (one block pass, then :func:`reference.select_reference`)."""
-    h, w = stack.info.shape
-    maps = {"count": np.zeros((h, w), np.int32), "sdt": np.zeros((h, w)), "dt2": np.zeros((h, w))}
-    if stack.coh_paths is not None:
-        maps["coh"] = np.zeros((h, w))
-    span = stack.network.temporal_baseline_days / 365.25
-
-    def put(block, out):
-        for k, v in out.items():
-            maps[k][block.row0:block.row1] = v
-
-    blocks.run_blocks(stack.plan(copies=3.0), functools.partial(reference.reference_sums_block, span_years=span,
-                                                                signs=stack.signs),
-                      put, sources=stack.sources(coherence=True), run=run, progress=progress)
+    maps = corrections.stacking_sums(stack, run, progress)
     rate = reference.stacking_rate(maps["sdt"], maps["dt2"])
     return reference.select_reference(maps["count"], stack.m, rate=rate, mean_coherence=maps.get("coh"),
                                       window=window, stability=stability, allowed=allowed)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....io import troposphere
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import troposphere
 from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
 

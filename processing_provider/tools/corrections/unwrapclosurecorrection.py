@@ -8,11 +8,11 @@ import os
 import numpy as np
 
 from ....algorithms.corrections import closure
+from ....io import corrections, styles
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
-from ...io import corrections, styles
 from .._base import StackAlgorithm, tool
 
 
@@ -106,7 +106,8 @@ class UnwrapClosureCorrection(StackAlgorithm):
             max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
             mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
         # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
-        plan, tile_rows = corrections.closure_plan(info, net.n_pairs, triplets.n, min_coh > 0, run.max_memory_mb)
+        plan, tile_rows = closure.closure_plan(info.height, info.width, net.n_pairs, triplets.n, min_coh > 0,
+                                                 run.max_memory_mb)
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
                  for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
         tables = {k: self.parameterAsFileOutput(parameters, k, context)
@@ -115,9 +116,9 @@ class UnwrapClosureCorrection(StackAlgorithm):
             stack, triplets, func, plan, out_paths, extra, tables,
             self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
             run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows)
-        feedback.pushInfo(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} interferogram "
-                          f"values); {stats.ambiguous_pixels} pixel(s) with non-closing loops left unchanged "
-                          "(ambiguous)")
+        feedback.pushInfo(self.note(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} "
+                                    f"interferogram values); {stats.ambiguous_pixels} pixel(s) with non-closing loops "
+                                    "left unchanged (ambiguous)"))
         for path in extra.values():
             styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
         return {"OUTPUT": out_dir, **extra, **tables}

@@ -10,13 +10,13 @@ from qgis.core import (
 from ....algorithms.elastic import coulomb_inp
 from ....algorithms.elastic.faults import faults_from_traces
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare
-from ...inputs.declare import km_parameter
-from ...io.faults import (
+from ....io.faults import (
     read_fault_lines,
     read_patch_polygons,
     require_projected_crs,
 )
+from ...inputs import declare
+from ...inputs.declare import km_parameter
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
 OKADA_KERNELS = ("elastic.okada", "elastic.okada_planes")

@@ -7,13 +7,13 @@ from osgeo import ogr
 
 from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
-from ...inputs import aliases, declare
-from ...inputs.feedback import FeedbackProgress
-from ...io import styles, vector
-from ...io.faults import (
+from ....io import styles, vector
+from ....io.faults import (
     read_fault_lines,
     segment_wkb,
 )
+from ...inputs import aliases, declare
+from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
 
@@ -94,7 +94,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
             seg, depths, faults.table(), shear_modulus_pa=mu, poisson=nu, friction=friction, scale_pa=scale,
             depths_name=self.DEPTHS, progress=progress)}
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out_path, fields, crs_wkt=crs.toWkt(), wkb=segment_wkb(seg.p0, seg.p1),
+        vector.write_vector(out_path, fields, crs_wkt=vector.wkt_of(crs), wkb=segment_wkb(seg.p0, seg.p1),
                             geometry_type=ogr.wkbLineString)
         styles.style_lines_dcfs(out_path, f"dcfs_{depth_tag(depths[0])}", 0.1 * 1e5 / scale, context)
         return {self.OUTPUT: out_path}

@@ -7,11 +7,11 @@ import functools
 from ....algorithms import engine
 from ....algorithms.elastic import grid_blocks, stress
 from ....algorithms.errors import GeohazardError
+from ....io import blocks, raster, styles
 from ...inputs import aliases, declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.declare import km_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import (
     COMMON_SOURCE_HELP,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from osgeo import ogr
 
 from ....algorithms.elastic import coulomb_inp, faults, okada
-from ...inputs import declare
-from ...io import vector
-from ...io.faults import (
+from ....io import vector
+from ....io.faults import (
     fault_fields,
     require_projected_crs,
     trace_wkb,
 )
+from ...inputs import declare
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -61,8 +61,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
             mask = mask & ~points
             f = cin.faults.subset(mask)
             out = self.parameterAsOutputLayer(parameters, key, context)
-            vector.write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=crs.toWkt(), wkb=trace_wkb(f, e0, n0),
-                                geometry_type=ogr.wkbLineString)
+            vector.write_vector(out, fault_fields(f, cin.kode[mask]), crs_wkt=vector.wkt_of(crs),
+                                wkb=trace_wkb(f, e0, n0), geometry_type=ogr.wkbLineString)
             results[key] = out
             if key == self.OUTPUT_SOURCES and len(f):
                 m0, mw = faults.moment(f, shear_modulus_pa=cin.shear_modulus_pa)

@@ -10,9 +10,9 @@ from ....algorithms import engine
 from ....algorithms.elastic import grid_blocks
 from ....algorithms.elastic.faults import moment
 from ....algorithms.geometry import los as los_mod
+from ....io import blocks, raster, styles
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
 

@@ -9,9 +9,10 @@ from qgis.core import (
 
 from ....algorithms.elastic import faults, inversion
 from ....algorithms.errors import GeohazardError
+from ....io.faults import read_fault_lines, write_slip_outputs
+from ....io.vector import wkt_of
 from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io.faults import read_fault_lines, write_slip_outputs
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS
 
@@ -136,7 +137,7 @@ class SlipInversion(GeohazardAlgorithm):
         paths = {names[k]: p for k, p in layers.output_paths(self, parameters, list(names)[:4], context,
                                                              optional=list(names)[1:]).items()}
         paths["lcurve"] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
-        written = write_slip_outputs(res, samples, patches, index, datasets[0], crs.toWkt(), paths,
+        written = write_slip_outputs(res, samples, patches, index, datasets[0], wkt_of(crs), paths,
                                      model_options=opts, context=context, log=FeedbackProgress(feedback))
         return {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction,
                 **{k: written[n] for k, n in names.items() if n in written}}

@@ -6,9 +6,9 @@ import numpy as np
 from osgeo import ogr
 
 from ....algorithms.errors import GeohazardError
+from ....io import faults, vector
 from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import faults, vector
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS
 

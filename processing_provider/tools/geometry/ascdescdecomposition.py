@@ -7,12 +7,12 @@ import numpy as np
 from ....algorithms import engine
 from ....algorithms.geometry import decomposition as _dec
 from ....algorithms.progress import SubProgress, check_canceled
+from ....io import blocks, raster, styles
+from ....io.writers import all_or_none
 from ...inputs import declare, ids
 from ...inputs import geometry as pair
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
-from ...io.writers import all_or_none
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -6,11 +6,11 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
+from ....io import blocks, geometry, raster, styles
+from ....io.writers import all_or_none, compression_threads, exact_float_dtype
 from ...inputs import declare, knobs, layers
 from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, geometry, raster, styles
-from ...io.writers import all_or_none, compression_threads, exact_float_dtype
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -10,9 +10,9 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import distortion as _dist
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
+from ....io import blocks, geometry, raster, styles
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, geometry, raster, styles
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -8,9 +8,9 @@ import numpy as np
 
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
+from ....io import blocks, raster, styles
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
+from ....io import kinematics as kio
 from ...inputs import declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
+
+#: the estimators' and constraint modes' labels in the dialog, by the core's names (their order: the core's)
+METHOD_LABELS = {"ls": "Least squares", "huber": "Huber M-estimator (robust to outliers)",
+                 "tls": "Total least squares (errors in the geometry too)"}
+CONSTRAINT_LABELS = {"auto": "Only where the geometry is ill-conditioned",
+                     "always": "Everywhere (on slopes of at least the gentlest slope)",
+                     "never": "Never (ill-conditioned cells are flagged)"}
 
 
 @tool("landslide3d", "3-D landslide displacement (east, north, up)", group="geometry",
@@ -29,7 +36,8 @@ class Landslide3D(GeohazardAlgorithm):
         "for time series (convert azimuth offsets from pixels/metres first).\n"
         "<b>Rank deficiency</b>: LOS alone is almost blind to north-south motion; where the geometry condition "
         "number exceeds MAX_CONDITION (default 10) the motion is constrained parallel to the DEM surface "
-        "(U = dz/dx E + dz/dy N; CONSTRAINT auto/always/never) on slopes of at least MIN_SLOPE degrees (default 5: "
+        "(U = dz/dx E + dz/dy N; CONSTRAINT: only there by default, everywhere, or never) on slopes of at least "
+        "MIN_SLOPE degrees (default 5: "
         "flatter ground would turn vertical motion into spurious north motion). East/west-facing slopes stay "
         "ill-conditioned with ascending + descending LOS (flag 3): add azimuth offsets there. Without a DEM a "
         "rank-deficient geometry is refused with a clear message.\n<b>Estimators</b>: least squares, Huber "
@@ -49,13 +57,17 @@ class Landslide3D(GeohazardAlgorithm):
         self.addParameter(declare.text("GEOMETRIES",
                                        "Geometries (heading,incidence[,sigma] or az,heading[,sigma]; ...)"))
         self.addParameter(declare.raster("DEM", "DEM (m)", optional=True))
-        self.addParameter(declare.enum("METHOD", "Estimator", list(_m3.METHODS)))
-        self.addParameter(declare.enum("CONSTRAINT", "Surface-parallel constraint", list(_m3.CONSTRAINTS)))
-        for key, label, val in (("MAX_CONDITION", "Largest geometry condition number", 10.0),
-                                ("SIGMA_GEOMETRY", "Unit-vector sigma (TLS)", 0.005),
-                                ("CELL_SIZE", "Cell size for points (m)", 100.0),
-                                ("MIN_SLOPE", "Gentlest slope constrained (degrees)", 5.0)):
-            self.addParameter(declare.number(key, label, val, 1e-6))
+        self.addParameter(declare.enum("METHOD", "Estimator", [METHOD_LABELS[m] for m in _m3.METHODS]))
+        self.addParameter(declare.enum("CONSTRAINT", "Surface-parallel constraint",
+                                       [CONSTRAINT_LABELS[c] for c in _m3.CONSTRAINTS]))
+        for key, label, val, decimals in (("MAX_CONDITION", "Largest geometry condition number", 10.0, 1),
+                                          ("SIGMA_GEOMETRY", "Unit-vector sigma (TLS)", 0.005, 4),
+                                          ("CELL_SIZE", "Cell size for points (m)", 100.0, 1),
+                                          ("MIN_SLOPE", "Gentlest slope constrained (degrees)", 5.0, 1)):
+            # the lower bound only says "more than zero": the spin box shows the decimals the values need
+            p = declare.number(key, label, val, 1e-6)
+            p.setMetadata({"widget_wrapper": {"decimals": decimals}})
+            self.addParameter(p)
         self.addParameter(declare.text("VALUE_FIELD", "Velocity field", "mean_velocity"))
         self.addParameter(declare.text(ids.VELOCITY_STD_FIELD, "Std field", "mean_velocity_std", optional=True))
         self.addParameter(declare.boolean("TIME_SERIES", "Time series", False))

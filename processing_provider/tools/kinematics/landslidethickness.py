@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
+from ....io import kinematics as kio
 from ...inputs import declare
 from ...inputs.feedback import FeedbackProgress
-from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -51,7 +51,7 @@ class LandslideThickness(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         from ....algorithms.kinematics import thickness as _th
-        from ...io.raster import check_same_grid, read_band, read_bands, write_raster
+        from ....io.raster import check_same_grid, read_band, read_bands, write_raster
 
         vel = self.raster_info(parameters, "VELOCITY", context)
         dem = self.raster_info(parameters, "DEM", context)

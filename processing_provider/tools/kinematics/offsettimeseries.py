@@ -8,9 +8,9 @@ import numpy as np
 
 from ....algorithms.formats.dates import date_to_str, decimal_years
 from ....algorithms.kinematics import offset_timeseries as _ots
+from ....io import blocks, offsets, raster
 from ...inputs import declare, kinematics, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, offsets, raster
 from .._base import GeohazardAlgorithm, tool
 
 

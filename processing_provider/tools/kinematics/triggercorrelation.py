@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import driver
 from ....algorithms.kinematics import triggers as _tr
+from ....io import kinematics as kio
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
+
+#: the responses' labels in the dialog, by the core's names (their order: the core's)
+RESPONSE_LABELS = {"rate": "Displacement rate", "detrended": "Detrended displacement"}
 
 
 @tool("triggercorrelation", "Deformation vs trigger (lagged correlation)", group="timeseries",
@@ -45,7 +49,7 @@ class TriggerCorrelation(GeohazardAlgorithm):
         self.addParameter(declare.raster("INPUT_RASTER", "Deformation raster (dated bands)", optional=True))
         self.addParameter(declare.file("DRIVER_CSV", "Driver CSV (date,value)", extension="csv"))
         self.addParameter(declare.enum("DRIVER_KIND", "Driver kind", ["flux (rainfall)", "state (water level)"]))
-        self.addParameter(declare.enum("RESPONSE", "Response", list(_tr.RESPONSES)))
+        self.addParameter(declare.enum("RESPONSE", "Response", [RESPONSE_LABELS[r] for r in _tr.RESPONSES]))
         for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
                                                                      0.0),
                                 ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):
@@ -57,7 +61,7 @@ class TriggerCorrelation(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         if bool(parameters.get("INPUT")) == bool(parameters.get("INPUT_RASTER")):
             raise GeohazardError("give either INPUT (points/polygons) or INPUT_RASTER (dated bands)")
-        ddates, dvals = kio.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
+        ddates, dvals = driver.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
         tau = self.parameterAsDouble(parameters, "TAU_DAYS", context)
         opts = dict(step=self.parameterAsDouble(parameters, "STEP_DAYS", context), tau=tau if tau > 0 else None,
                     kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND", context)],

@@ -7,9 +7,10 @@ import os
 from ....algorithms.errors import GeohazardError
 from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
+from ....io import kinematics as kio
+from ....io.vector import wkt_of
 from ...inputs import declare, layers
 from ...inputs.feedback import FeedbackProgress
-from ...io import kinematics as kio
 from .._base import GeohazardAlgorithm, tool
 
 
@@ -117,7 +118,7 @@ class ValidateInsar(GeohazardAlgorithm):
         else:
             progress.push_info(f"network velocities: {vel['n']} compared station(s), at least 3 are needed for "
                                "the network statistics")
-        out = kio.write_validation(res, crs.toWkt(), stations, self.parameterAsOutputLayer(parameters, "OUTPUT",
+        out = kio.write_validation(res, wkt_of(crs), stations, self.parameterAsOutputLayer(parameters, "OUTPUT",
                                                                                            context),
                                    self.parameterAsFileOutput(parameters, "OUTPUT_TABLE", context), network=net)
         result = {"OUTPUT": out["layer"], "OUTPUT_TABLE": out["table"]}

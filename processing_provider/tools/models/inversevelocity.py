@@ -8,10 +8,10 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries import inverse_velocity
+from ....io import forecast, points, styles, vector
 from ...inputs import declare, ids
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import forecast, points, styles, vector
 from .._base import GeohazardAlgorithm, tool
 
 ALERT_CATEGORIES = [(inverse_velocity.ALERT_NAMES[k], inverse_velocity.ALERT_NAMES[k],

@@ -12,10 +12,15 @@ from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import model_blocks
 from ....algorithms.timeseries.models import MODELS
+from ....io import blocks, points, raster, styles, vector, writers
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, points, raster, styles, vector, writers
 from .._base import GeohazardAlgorithm, tool
+
+#: the models' labels in the dialog, by the core's names (their order and the stored indices: the core's)
+MODEL_LABELS = {"linear": "Linear", "seasonal": "Seasonal (linear + annual and semi-annual)",
+                "quadratic": "Quadratic (constant acceleration)", "logarithmic": "Logarithmic (creep)",
+                "afterslip": "Afterslip", "consolidation": "Secondary consolidation"}
 
 
 @tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)", group="timeseries",
@@ -61,7 +66,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.INPUT_RASTER,
                                          "Or: time-series raster (one band per date, ISO date band descriptions)",
                                          optional=True))
-        self.addParameter(declare.enum(self.MODELS, "Models to fit", list(MODELS), [0, 1, 2], multiple=True))
+        self.addParameter(declare.enum(self.MODELS, "Models to fit", [MODEL_LABELS[m] for m in MODELS], [0, 1, 2],
+                                       multiple=True))
         self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
         self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date for log models, YYYY-MM-DD",
                                        optional=True))

@@ -10,10 +10,10 @@ from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import ps
+from ....io import blocks, raster, slc, styles
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 

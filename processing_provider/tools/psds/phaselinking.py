@@ -9,9 +9,9 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.timeseries import phase_linking
+from ....io import blocks, metadata, raster, slc, styles
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, metadata, raster, slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 

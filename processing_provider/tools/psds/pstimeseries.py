@@ -8,12 +8,12 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries import psi
+from ....io import slc, styles
 from ...inputs import declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.wavelength import resolve_wavelength
-from ...io import slc, styles
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ....algorithms.timeseries.multisensor import MultisensorProblem
+from ....io import multisensor as ms_io
+from ....io.blocks import run_blocks
 from ...inputs import declare, knobs
 from ...inputs import multisensor as ms_in
 from ...inputs.aliases import given
 from ...inputs.feedback import FeedbackProgress
-from ...io import multisensor as ms_io
-from ...io.blocks import run_blocks
 from .._base import GeohazardAlgorithm, tool
 
 

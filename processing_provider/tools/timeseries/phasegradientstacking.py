@@ -8,11 +8,11 @@ import numpy as np
 
 from ....algorithms import engine
 from ....algorithms.timeseries import network, stack_blocks
+from ....io import blocks, raster, styles
+from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
-from ...io import stacks as io_stacks
 from .._base import StackAlgorithm, tool
 
 

@@ -7,13 +7,16 @@ from qgis.core import QgsProcessingOutputFile
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, warn
 from ....algorithms.timeseries import network, sbas
+from ....io import raster, timeseries
+from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...io import raster, timeseries
-from ...io import stacks as io_stacks
 from .._base import StackAlgorithm, tool
+
+#: The shared choices and one for chains whose coherence is optional (the Corrected SBAS model).
+SBAS_WEIGHTING = WEIGHTING + ["Coherence-based phase variance when COHERENCE is given, else none"]
 
 
 @tool("sbasinversion", "SBAS / ISBAS time series inversion", group="timeseries",
@@ -40,7 +43,8 @@ class SbasInversion(StackAlgorithm):
         "them). Empty: the most coherent pixel whose 5x5 neighbourhood is valid in every interferogram.\n"
         "<b>Network filters</b>: maximum temporal (days) and perpendicular (m) baseline, minimum mean "
         "coherence, pairs to drop (YYYYMMDD_YYYYMMDD, comma separated). 0 = no limit.\n"
-        "<b>Weighting</b>: none, or inverse phase variance from coherence (Tough et al. 1995, as MintPy).\n"
+        "<b>Weighting</b>: none, or inverse phase variance from coherence (Tough et al. 1995, as MintPy), or the "
+        "latter when COHERENCE is given and none otherwise (logged; the Corrected SBAS model uses it).\n"
         "<b>Coherence threshold</b>: per pixel, interferogram values with lower coherence are not used.\n"
         "<b>ISBAS minimum count</b>: pixels need at least this many usable interferograms; 0 = all of "
         "them (classic SBAS). A pixel whose own network is split into subsets gets the minimum-norm "
@@ -72,7 +76,7 @@ class SbasInversion(StackAlgorithm):
                                         optional=True))
         self.addParameter(declare.point("REFERENCE", "Reference point (empty: automatic)", optional=True))
         declare.add_network_filter_parameters(self)
-        self.addParameter(declare.enum("WEIGHTING", "Weighting", WEIGHTING))
+        self.addParameter(declare.enum("WEIGHTING", "Weighting", SBAS_WEIGHTING))
         self.addParameter(declare.integer(ids.LOOKS, "Independent looks (variance weighting)", 10, 1, 80,
                                           advanced=True))
         self.addParameter(declare.number("COHERENCE_THRESHOLD", "Pixel coherence threshold (ISBAS)", 0.0, 0.0, 1.0))
@@ -102,7 +106,10 @@ class SbasInversion(StackAlgorithm):
         full = stack.network
         v = self.values(parameters, context, ids.WEIGHTING, ids.LOOKS, ids.COHERENCE_THRESHOLD, ids.MIN_COUNT,
                         ids.MIN_TEMPORAL_COHERENCE)
-        weighting = ["none", "variance"][v.WEIGHTING]
+        weighting = ["none", "variance", "variance"][v.WEIGHTING]
+        if v.WEIGHTING == 2 and not stack.has_coherence:
+            weighting = "none"
+            feedback.pushInfo("WEIGHTING: no COHERENCE rasters, so no weighting (ordinary least squares)")
         if weighting == "variance" and not stack.has_coherence:
             raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
         rows = io_stacks.block_rows_for(stack, run)
@@ -120,8 +127,8 @@ class SbasInversion(StackAlgorithm):
             if network.redundancy_note(net):
                 warn(progress, f"{ids.INTERFEROGRAMS}: {network.redundancy_note(net)}")
             ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
-            feedback.pushInfo(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} interferograms, "
-                              f"{net.n_dates} dates, weighting {weighting}")
+            feedback.pushInfo(self.note(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} "
+                                        f"interferograms, {net.n_dates} dates, weighting {weighting}"))
             solver = sbas.SbasSolver(net, wavelength_m=stack.wavelength_m, weighting=weighting, looks=v.LOOKS,
                                      coherence_threshold=v.COHERENCE_THRESHOLD, min_count=v.MIN_COUNT,
                                      min_temporal_coherence=v.MIN_TEMPORAL_COHERENCE)

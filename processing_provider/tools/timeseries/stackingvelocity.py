@@ -9,11 +9,11 @@ import numpy as np
 from ....algorithms import engine
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import network, stack_blocks
+from ....io import blocks, raster, styles
+from ....io import stacks as io_stacks
 from ...inputs import declare, knobs, stacks
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
-from ...io import blocks, raster, styles
-from ...io import stacks as io_stacks
 from .._base import StackAlgorithm, tool
 
 

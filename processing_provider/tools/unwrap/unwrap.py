@@ -8,11 +8,11 @@ import os
 from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.timeseries import unwrap, unwrap_tiles
+from ....io import unwrap as unwrap_io
+from ....io import writers
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
-from ...io import unwrap as unwrap_io
-from ...io import writers
 from .._base import GeohazardAlgorithm, tool
 
 

@@ -1,0 +1,242 @@
+"""Files probed before and after a run: readable, complete, the expected kind; outputs not empty.
+
+The guard layer (:mod:`..inputs.guard`) names the parameters; this module opens the files. Probing never
+writes next to a file: PAM is off while checking and running (no ``<input>.aux.xml`` with statistics) and
+gzip indexes are off (``CPL_VSIL_GZIP_WRITE_PROPERTIES=NO``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from typing import Optional
+
+import numpy as np
+from osgeo import gdal, ogr
+
+from ..algorithms.errors import GeohazardError
+from ..algorithms.plausibility import coherence_scale_problem
+
+gdal.UseExceptions()
+
+#: Extensions the raster writer (GeoTIFF) honours.
+RASTER_OUT_EXT = (".tif", ".tiff")
+#: Extensions the vector writers honour (``vector._DRIVERS``).
+VECTOR_OUT_EXT = (".gpkg", ".shp", ".geojson", ".json", ".csv", ".sqlite", ".fgb", ".gml", ".kml")
+#: Side-cars a GIS keeps next to a data file: writing one of them damages the input.
+SIDECARS = (".aux.xml", ".ovr", ".msk", ".rsc", ".xml", ".hdr", ".prj", ".shx", ".dbf", ".cpg", ".qix", ".sbn",
+            ".sbx", ".qmd", ".qml", "-wal", "-shm", "-journal", ".properties", ".vrt")
+#: Side-cars that are never data themselves (skipped when a list holds a whole folder).
+NOT_DATA = (".aux.xml", ".ovr", ".msk", ".rsc", ".hdr", ".prj", ".shx", ".dbf", ".cpg", ".qix", ".sbn", ".sbx",
+            ".qmd", ".qml", "-wal", "-shm", "-journal", ".properties")
+COMPLEX_TYPES = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_CFloat64)
+
+
+@contextlib.contextmanager
+def quiet_gdal_reads():
+    """GDAL reads that never write next to the file: no ``.aux.xml``, no gzip index ``.properties``.
+
+    Thread-local, for the duration of a check or a run: PAM is off, so datasets opened
+    meanwhile (by the tool or by QGIS loading an input layer, which computes band
+    statistics for its renderer) never save ``<input>.aux.xml``. GeoTIFF outputs keep
+    nodata, band descriptions and metadata inside the file, so nothing is lost; inputs
+    whose georeferencing exists only in an ``.aux.xml`` are not supported.
+    """
+    keys = {"CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO", "GDAL_PAM_ENABLED": "NO"}
+    old = {k: gdal.GetThreadLocalConfigOption(k, None) for k in keys}
+    for k, v in keys.items():
+        gdal.SetThreadLocalConfigOption(k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            gdal.SetThreadLocalConfigOption(k, v)
+
+
+def data_band_index(ds, path: str) -> int:
+    """1-based band that holds the data of a raster read as one quantity.
+
+    A 2-band ``.unw`` (ROI_PAC, ISCE, SNAPHU ``-o`` with amplitude) stores amplitude in band 1
+    and the unwrapped phase in band 2; everything else is read from band 1.
+    """
+    if ds.RasterCount == 2 and str(path).lower().endswith(".unw"):
+        return 2
+    return 1
+
+
+def band_min_max(path: str, band: int = 1):
+    """Exact ``(min, max)`` of a band's valid pixels, or None when it has none."""
+    with quiet_gdal_reads():
+        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+        return _minmax(ds.GetRasterBand(band), False)
+
+
+def open_problem(path: str, what: str) -> str:
+    """Why GDAL cannot open ``path`` as a ``what`` ("raster", "vector layer" or "layer"); empty when it can."""
+    flags = {"raster": gdal.OF_RASTER, "vector layer": gdal.OF_VECTOR}.get(what, gdal.OF_RASTER | gdal.OF_VECTOR)
+    with quiet_gdal_reads():
+        try:
+            ds = gdal.OpenEx(path, flags | gdal.OF_READONLY)
+        except RuntimeError as exc:
+            return _short(exc)
+    return "" if ds is not None else "not recognised"
+
+
+def strip_uri(text: str) -> str:
+    """File part of a GDAL/OGR/QGIS source (``a.gpkg|layername=x`` -> ``a.gpkg``)."""
+    text = str(text)
+    for prefix in ("/vsigzip/", "/vsizip/"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text.split("|")[0].split("?")[0]
+
+
+def check_writable_folder(name: str, folder: str) -> None:
+    """Raise naming ``name`` unless a file can be created (and removed) in ``folder``."""
+    if not os.path.isdir(folder):
+        raise GeohazardError(f"{name}: the output folder {folder!r} does not exist; create it or choose another")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".geohazard_write_test_", dir=folder)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as exc:
+        raise GeohazardError(f"{name}: cannot write in the folder {folder!r} ({exc.strerror or exc}); choose a "
+                             "folder you can write to") from None
+
+
+def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, coherence: bool) -> dict:
+    """Open and read ``path`` (first and last rows of its data band); refuse what the tool cannot use.
+
+    Returns a small dict (``valid``: has at least one valid pixel; ``band``: data band).
+    """
+    base = os.path.basename(path)
+    label = f"{name}: {base}"
+    with quiet_gdal_reads():
+        try:
+            ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+        except RuntimeError as exc:
+            raise GeohazardError(f"{label} is not a raster GDAL can read ({_short(exc)}); check the file (a "
+                                 "copy or download may be incomplete)") from None
+        if ds is None or ds.RasterCount == 0:
+            raise GeohazardError(f"{label} is not a raster GDAL can read")
+        idx = data_band_index(ds, path)
+        if idx == 2 and multiband_ok:
+            raise GeohazardError(f"{label} is a 2-band amplitude + unwrapped phase file; this input reads every "
+                                 "band as data. Extract the phase (band 2) first, e.g. gdal_translate -b 2")
+        band = ds.GetRasterBand(idx)
+        if band.DataType in COMPLEX_TYPES and not complex_ok:
+            raise GeohazardError(f"{label} holds complex values ({gdal.GetDataTypeName(band.DataType)}); this input "
+                                 "needs real values (unwrapped phase, displacement, heights ...). Convert it first "
+                                 "(phase: angle, amplitude: modulus); complex values are never cast to real")
+        h, w = ds.RasterYSize, ds.RasterXSize
+        try:
+            for b in sorted({idx, ds.RasterCount}):
+                bb = ds.GetRasterBand(b)
+                bb.ReadRaster(0, 0, w, 1)
+                bb.ReadRaster(0, h - 1, w, 1)
+        except RuntimeError as exc:
+            raise GeohazardError(f"{label} cannot be read ({_short(exc)}): the file is truncated or corrupt; copy "
+                                 "or export it again") from None
+        valid = _has_valid(band)
+        if coherence and valid and band.DataType not in COMPLEX_TYPES:
+            mm = _minmax(band)
+            problem = coherence_scale_problem(*mm) if mm else None
+            if problem:
+                raise GeohazardError(f"{label}: {problem}")
+    return {"valid": valid, "band": idx, "bands": ds.RasterCount}
+
+
+def _short(exc) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _minmax(band, approx=True):
+    try:
+        mm = band.ComputeRasterMinMax(approx)
+    except RuntimeError:
+        return None
+    return tuple(mm) if mm else None
+
+
+def _has_valid(band) -> bool:
+    """Whether the band holds one finite value that is not NoData (GDAL's min/max skip NaN but not
+    infinities: a band of +-Inf reports (DBL_MAX, inf), so such a band is read to be sure)."""
+    mm = _minmax(band, True) or _minmax(band, False)
+    if mm is None:
+        return False
+    if all(np.isfinite(v) and abs(v) < 1.7e308 for v in mm):
+        return True
+    nodata = band.GetNoDataValue()
+    rows = max(1, (1 << 22) // max(1, band.XSize))
+    for r0 in range(0, band.YSize, rows):
+        a = band.ReadAsArray(0, r0, band.XSize, min(rows, band.YSize - r0))
+        ok = np.isfinite(a)
+        if nodata is not None and np.isfinite(nodata):
+            ok &= a != nodata
+        if ok.any():
+            return True
+    return False
+
+
+def degenerate_outputs(targets: dict, results: dict, key_fields: Optional[dict] = None) -> list[str]:
+    """Messages for outputs that exist but came out empty (all NoData, no feature, all NULL).
+
+    ``key_fields``: ``{output: (field, ...)}`` whose values must not all be NULL (default: any
+    numeric field).
+    """
+    problems = []
+    for name, (path, kind) in targets.items():
+        if name not in results or not path:
+            continue
+        file_part = strip_uri(path)
+        if not os.path.isfile(file_part):
+            continue
+        with quiet_gdal_reads():
+            try:
+                if kind == "raster":
+                    ds = gdal.OpenEx(file_part, gdal.OF_RASTER | gdal.OF_READONLY)
+                    # every band until one holds data (a quality raster's first bands may be empty, e.g. sigmas
+                    # that cannot be estimated, while its flags are not); at most 32 bands
+                    if not any(_has_valid(ds.GetRasterBand(b + 1)) for b in range(min(ds.RasterCount, 32))):
+                        problems.append(f"{name}: every pixel of {os.path.basename(file_part)} is NoData; the "
+                                        "inputs or thresholds left nothing to compute")
+                elif kind == "vector":
+                    problems += _vector_problems(name, path, (key_fields or {}).get(name))
+            except RuntimeError:
+                continue
+    return problems
+
+
+def _vector_problems(name: str, path: str, key_fields=None) -> list[str]:
+    file_part = strip_uri(path)
+    ds = ogr.Open(file_part)
+    if ds is None:
+        return []
+    lname = path.split("layername=")[1].split("|")[0] if "layername=" in path else None
+    layer = ds.GetLayerByName(lname) if lname else ds.GetLayer(0)
+    if layer is None:
+        return []
+    n = layer.GetFeatureCount()
+    if n == 0:
+        return [f"{name}: {os.path.basename(file_part)} has no features (nothing was detected or kept)"]
+    defn = layer.GetLayerDefn()
+    numeric = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())
+               if defn.GetFieldDefn(i).GetType() in (ogr.OFTReal, ogr.OFTInteger, ogr.OFTInteger64)]
+    if key_fields:
+        numeric = [f for f in numeric if f in key_fields]
+    if not numeric or n > 2_000_000 or ds.GetDriver().GetName() != "GPKG":
+        return []
+    checks = " OR ".join(f'"{f}" IS NOT NULL' for f in numeric)
+    res = ds.ExecuteSQL(f'SELECT COUNT(*) FROM "{layer.GetName()}" WHERE {checks}')
+    try:
+        count = res.GetNextFeature().GetField(0) if res is not None else 1
+    finally:
+        if res is not None:
+            ds.ReleaseResultSet(res)
+    if count == 0:
+        what = ", ".join(numeric) if key_fields else "every numeric value"
+        return [f"{name}: {what} of {os.path.basename(file_part)} is NULL in every feature; no feature had "
+                "enough data"]
+    return []

@@ -1,0 +1,313 @@
+"""Interferogram stacks: rasters or a MintPy ifgramStack.h5, read block-wise as LOS mm.
+
+:func:`open_stack` turns plain file lists (what :mod:`..inputs.stacks` makes of the tool parameters) into a
+:class:`StackInput`; the stack tools' points and network report are written here too.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from qgis.core import QgsCoordinateReferenceSystem
+
+from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
+from ..algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.baselines import read_baselines
+from ..algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
+from ..algorithms.formats.mintpy import read_ifgram_stack
+from ..algorithms.progress import SubProgress
+from ..algorithms.timeseries import network as nw
+from ..algorithms.timeseries import sbas_blocks
+from .blocks import RunSettings, run_blocks
+from .metadata import wavelength_choice
+from .probe import data_band_index
+from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
+from .vector import write_vector
+
+
+def is_mintpy_stack(path) -> bool:
+    """A MintPy ifgramStack.h5 given as an item of a raster list (by its extension)."""
+    return isinstance(path, str) and path.lower().endswith(".h5")
+
+
+from ..algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules
+    filter_stack_files,
+    has_date_pair,
+    is_coherence_file,
+)
+
+
+def ignored_report(ignored: dict) -> list:
+    """One line per input list that had files left out (as after the dialog's "Add Directory...")."""
+    lines = []
+    for name, files in (ignored or {}).items():
+        if not files:
+            continue
+        sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
+        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (has_date_pair(f), f))
+        what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
+        text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
+        if sidecars:
+            text += f"; {len(sidecars)} sidecar file(s) (.aux.xml ...)"
+        if rasters:
+            text += f"; {len(rasters)} raster(s): " + ", ".join(os.path.basename(f) for f in rasters[:6]) \
+                + (" ..." if len(rasters) > 6 else "")
+        lines.append(text)
+    return lines
+
+
+def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
+    if units == 0:
+        return phase_to_los_mm(arr, wavelength_m, phase_sign=-1)
+    if units == 1:
+        return phase_to_los_mm(arr, wavelength_m, phase_sign=1)
+    if units == 2:
+        return arr.astype(np.float64) * 1000.0
+    return arr.astype(np.float64)
+
+
+def _free_refcount() -> int:
+    """``sys.getrefcount`` of an array only a list holds, seen from a loop over that list as in
+    :meth:`StackInput._block_buffer` (3 on CPython 3.9-3.13: the list, the loop variable, the argument;
+    measured rather than assumed, as interpreters may borrow some of these references)."""
+    for buf in [np.empty(0)]:
+        return sys.getrefcount(buf)
+
+
+_FREE_REFS = _free_refcount()
+
+
+@dataclass
+class StackInput:
+    """Interferograms (GeoTIFF list or MintPy stack) read block-wise as LOS mm."""
+
+    network: nw.Network
+    info: RasterInfo
+    wavelength_m: float
+    units: int
+    signs: np.ndarray
+    paths: list = field(default_factory=list)
+    coh_paths: Optional[list] = None
+    mintpy: object = None
+    order: Optional[np.ndarray] = None  # index into the file list for each network pair
+    _open: dict = field(default_factory=dict, repr=False)
+    _buffers: list = field(default_factory=list, repr=False)  # float64 block arrays handed out by read()
+    ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
+
+    def _band(self, path: str):
+        """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
+        item = self._open.get(path)
+        if item is None:
+            ds = open_raster(path, os.path.basename(path))
+            band = ds.GetRasterBand(data_band_index(ds, path))
+            item = self._open[path] = (ds, band, band.GetNoDataValue())
+        return item[1], item[2]
+
+    def _block_buffer(self, shape: tuple) -> np.ndarray:
+        """A float64 array of ``shape`` for :meth:`read`: one handed out before and no longer referenced
+        anywhere else (a view, a queue, a task still holding it keeps it out), else a new one.
+
+        A new 50 MB block array costs its page faults and the kernel's zeroing of every page, block
+        after block (~0.5 CPU-s of the 1-Mpx SBAS run); the block engine holds at most two blocks
+        (the one computed, the one read ahead), so a few buffers are reused instead."""
+        for buf in self._buffers:
+            if buf.shape == shape and sys.getrefcount(buf) <= _FREE_REFS:
+                return buf
+        buf = np.empty(shape)
+        self._buffers[:] = [b for b in self._buffers if b.shape == shape][-2:] + [buf]
+        return buf
+
+    def _read_rows(self, path: str, r0: int, r1: int, dtype) -> np.ndarray:
+        band, nodata = self._band(path)
+        arr = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+        out = arr.astype(dtype)
+        if nodata is not None and not np.isnan(nodata):
+            out[arr == nodata] = np.nan
+        return out
+
+    @property
+    def has_coherence(self) -> bool:
+        return self.coh_paths is not None or (self.mintpy is not None and self.mintpy.has_coherence)
+
+    def subset(self, keep: np.ndarray) -> "StackInput":
+        return StackInput(self.network.subset(keep), self.info, self.wavelength_m, self.units, self.signs[keep],
+                          self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open)
+
+    def read(self, r0: int, r1: int, *, coherence: bool = False):
+        """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1``."""
+        m = self.network.n_pairs
+        if self.mintpy is not None:
+            raw = self.mintpy.read((r0, r1))[self.order]
+            ifg = phase_to_los_mm(raw, self.wavelength_m, phase_sign=-1)
+            coh = self.mintpy.read((r0, r1), "coherence")[self.order] if coherence else None
+            return ifg, coh
+        ifg = self._block_buffer((m, r1 - r0, self.info.width))
+        coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
+        # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
+        scale = None if self.units > 1 else (
+            mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == 0 else 1))
+        for k, i in enumerate(self.order):
+            if scale is None:
+                a = self._read_rows(self.paths[i], r0, r1, np.float64)
+                ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
+            else:
+                band, nodata = self._band(self.paths[i])
+                raw = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+                out = ifg[k]
+                if np.iscomplexobj(raw):
+                    raw = raw.real
+                np.multiply(raw, scale, out=out, dtype=np.float64)
+                if nodata is not None and not np.isnan(nodata):
+                    out[raw == nodata] = np.nan
+                if self.signs[k] != 1:
+                    np.multiply(out, self.signs[k], out=out)
+            if coherence:
+                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32)
+        return ifg, coh
+
+
+# ============================================================================ outputs of the stack tools
+def write_points(path: str, pts: dict, net: nw.Network, info: RasterInfo, *, has_dem: bool) -> str:
+    def cat(key):
+        return np.concatenate(pts[key]) if pts[key] else np.zeros(0)
+
+    ts = np.concatenate(pts["ts"], axis=1) if pts["ts"] else np.zeros((net.n_dates, 0), np.float32)
+    n = ts.shape[1]
+    fields = {"PID": np.arange(1, n + 1, dtype=np.int64), "VEL": cat("VEL"), "V_STDEV": cat("V_STDEV"),
+              "COHERENCE": cat("COHERENCE")}
+    if has_dem:
+        fields["HEIGHT"] = cat("HEIGHT").astype(np.float64)
+    for i, d in enumerate(net.dates):
+        fields[field_name(d)] = ts[i].astype(np.float64)
+    return write_vector(path, fields, crs_wkt=info.crs_wkt, x=cat("x"), y=cat("y"))
+
+
+def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: str = "", baseline_files=(),
+               units: int = 0, wavelength_m: Optional[float] = None, ignored: Optional[dict] = None,
+               log=None) -> StackInput:
+    """The interferograms (or a MintPy ifgramStack.h5) as a :class:`StackInput` in network order.
+
+    ``units``: 0 radians growing with range, 1 radians growing toward the satellite, 2 m, 3 mm. The
+    wavelength follows the one rule (``wavelength_m`` when given, else the inputs' metadata, else
+    Sentinel-1; :func:`.metadata.wavelength_choice`, logged on ``log``)."""
+    if mintpy_h5:
+        stack = read_ifgram_stack(mintpy_h5)
+        wavelength = wavelength_choice(wavelength_m, attributes=[(os.path.basename(mintpy_h5), stack.attrs)],
+                                       log=log).wavelength_m
+        gt = stack.geotransform
+        crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt() if stack.epsg else ""
+        info = RasterInfo(mintpy_h5, stack.shape[1], stack.shape[0], len(stack.pairs),
+                          gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
+        net = nw.build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
+                            bperp_m=stack.bperp_m)
+        return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
+                          order=np.arange(net.n_pairs))
+    paths = list(ifg_paths)
+    names = [os.path.basename(p) for p in paths]
+    raw_pairs = parse_date_pairs(paths, name="INTERFEROGRAMS")
+    pairs, signs = nw.orient_pairs(raw_pairs)
+    infos = [raster_info(p, n) for p, n in zip(paths, names)]
+    check_same_grid(infos, names)
+    matched = None
+    if coh_paths:
+        by_pair = {}
+        for c in coh_paths:
+            try:
+                by_pair[tuple(sorted(parse_date_pair(c)))] = c
+            except GeohazardError as exc:
+                raise GeohazardError(f"COHERENCE: {exc}") from None
+        matched = []
+        for pr, nm in zip(pairs, names):
+            if pr not in by_pair:
+                raise GeohazardError(f"COHERENCE: no coherence raster for interferogram {nm} "
+                                     f"({pr[0]:%Y%m%d}-{pr[1]:%Y%m%d})")
+            matched.append(by_pair[pr])
+        cinfos = [raster_info(c, os.path.basename(c)) for c in matched]
+        check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in matched])
+    bperp = None
+    if baseline_files:
+        table = read_baselines(list(baseline_files))
+        missing = [n for pr, n in zip(pairs, names) if pr not in table]
+        if missing:
+            raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
+                                 f"e.g. {missing[0]}")
+        bperp = np.array([table[pr] for pr in pairs])
+    if units in (0, 1):  # phase: the wavelength matters
+        wavelength = wavelength_choice(wavelength_m, rasters=paths, log=log).wavelength_m
+    else:
+        wavelength = wavelength_m or SENTINEL1_WAVELENGTH_M
+    order = np.argsort([f"{a:%Y%m%d}{b:%Y%m%d}" for a, b in pairs], kind="stable")
+    net = nw.build_network([pairs[i] for i in order], names=[names[i] for i in order],
+                        bperp_m=None if bperp is None else bperp[order])
+    stack = StackInput(net, infos[0], wavelength, units, np.asarray(signs)[order], paths, matched, None, order)
+    stack.ignored = ignored or {}
+    return stack
+
+
+def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_rc) -> dict:
+    """Network report: HTML at ``path`` (+ PNG + text next to it); ``{output ID: path}`` written."""
+    base = os.path.splitext(path)[0]
+    png = nw.plot_network(net, base + ".png")
+    extra = [f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}"]
+    with open(base + ".txt", "w", encoding="utf-8") as fh:
+        fh.write(nw.network_report_text(net, full=full, dropped=flt, extra=extra))
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(nw.network_report_html(net, png_name=os.path.basename(png), full=full, dropped=flt, extra=extra))
+    return {"OUTPUT_REPORT": path, "OUTPUT_NETWORK_PNG": png}
+
+
+# ------------------------------------------------------------------ block passes over a stack
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
+    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+    return CallableSource(lambda r0, r1: sbas_blocks.referenced(stack.read(r0, r1, coherence=coherence),
+                                                                reference_mm))
+
+
+def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, run: RunSettings,
+               executor=None) -> tuple:
+    """One pass on the block engine: valid count per pixel, mean coherence per pixel and per interferogram."""
+    info = stack.info
+    scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
+    run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
+               functools.partial(sbas_blocks.scan_block, coherence=coherence), scan,
+               sources={"stack": stack_source(stack, coherence)}, run=run, executor=executor, progress=progress)
+    return scan.result()
+
+
+def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, run: RunSettings, executor=None,
+                   **filters) -> tuple:
+    """``(stack, filter result, count, mean coherence)``: the network filtered by ``filters`` (keywords of
+    :func:`~algorithms.timeseries.network.filter_network`; a mean-coherence filter scans the stack first) and,
+    with ``scan`` (or after such a filter), the valid count and mean coherence per pixel of the kept stack."""
+    coherence_filter = (filters.get("min_mean_coherence") or 0) > 0
+    count = mean_coh = ifg_coh = None
+    if coherence_filter:
+        count, mean_coh, ifg_coh = scan_stack(stack, block_rows, SubProgress(progress, 0, 60),
+                                              coherence=stack.has_coherence, run=run, executor=executor)
+    flt = nw.filter_network(stack.network, mean_coherence=ifg_coh, **filters)
+    if not flt.keep.all():
+        stack = stack.subset(flt.keep)
+        count = mean_coh = None
+    if (scan or coherence_filter) and count is None:
+        count, mean_coh, _ = scan_stack(stack, block_rows, SubProgress(progress, 60 if coherence_filter else 0, 100),
+                                        coherence=stack.has_coherence, run=run, executor=executor)
+    return stack, flt, count, mean_coh
+
+
+def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
+    """The stack's values (mm) at pixel ``(r, c)``, one per interferogram."""
+    ifg, _ = stack.read(r, r + 1)
+    return ifg[:, 0, c].copy()
+
+
+def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:
+    """Rows per block so that ~``factor`` float64 copies of the block stack fit in the run's memory budget."""
+    per_row = stack.network.n_pairs * stack.info.width * 8.0 * factor
+    return int(max(1, min(stack.info.height, max_memory_bytes(run.max_memory_mb) // max(per_row, 1))))

@@ -1,0 +1,132 @@
+"""The causes of log noise, each checked where it starts: folder and baseline-table inputs never opened as
+layers, statistics of a constant band that QGIS's histogram accepts, numba's start lock released
+(the qgis_process runs of the demo: tests/qgis_process/test_quiet_log_cli.py)."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city")
+
+
+def _registry():
+    from qgis.core import QgsApplication
+
+    return QgsApplication.processingRegistry()
+
+
+@pytest.mark.parametrize("tool, name, value", [
+    ("sbasinversion", "INTERFEROGRAMS", os.path.join(MEXICO, "geotiffs")),
+    ("sbasinversion", "COHERENCE", [os.path.join(MEXICO, "geotiffs")]),
+    ("sbasinversion", "BASELINES", os.path.join(MEXICO, "baselines")),
+    ("demerrorcorrection", "BASELINES", sorted(
+        os.path.join(MEXICO, "baselines", f) for f in os.listdir(os.path.join(MEXICO, "baselines")))[:3]),
+    ("correctedsbas", "INTERFEROGRAMS", os.path.join(MEXICO, "geotiffs")),
+    ("correctedsbas", "BASELINES", os.path.join(MEXICO, "baselines")),
+])
+def test_folders_and_tables_are_checked_and_written_as_paths(qgis_app, capfd, tool, name, value):
+    """QGIS checks a value (qgis_process: every parameter, before the run) and writes the run's Python command
+    (dialog log, history) by opening each item as a layer with every provider: a folder printed GDAL's "not
+    recognized" and MDAL's "Unable to load mesh", a .par.gz table "[OGR] Cannot open /vsigzip/..."."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    messages = []
+    QgsApplication.messageLog().messageReceived.connect(lambda m, tag, level: messages.append(f"[{tag}] {m}"))
+    definition = _registry().algorithmById(f"geohazard:{tool}").parameterDefinition(name)
+    context = QgsProcessingContext()
+    capfd.readouterr()
+    assert definition.checkValueIsAcceptable(value, context)
+    text = definition.valueAsPythonString(value, context)
+    items = value if isinstance(value, list) else [value]
+    assert all(repr(i).strip("'") in text for i in items), text
+    QgsApplication.processEvents()
+    err = capfd.readouterr().err
+    assert not err.strip() and not messages, (err, messages)
+    # a clone (the modeler, batch runs) keeps the behaviour
+    assert definition.clone().checkValueIsAcceptable(value, context)
+
+
+def test_path_lists_still_refuse_what_is_not_there(qgis_app):
+    from qgis.core import QgsProcessingContext
+
+    context = QgsProcessingContext()
+    sbas = _registry().algorithmById("geohazard:sbasinversion")
+    assert not sbas.parameterDefinition("INTERFEROGRAMS").checkValueIsAcceptable("", context)
+    assert not sbas.parameterDefinition("INTERFEROGRAMS").checkValueIsAcceptable(
+        os.path.join(MEXICO, "no-such-raster.tif"), context)
+    files = sorted(os.path.join(MEXICO, "geotiffs", f) for f in os.listdir(os.path.join(MEXICO, "geotiffs"))
+                   if f.endswith("_unw.tif"))[:2]
+    assert sbas.parameterDefinition("INTERFEROGRAMS").checkValueIsAcceptable(files, context)
+
+
+def test_model_inputs_keep_their_order_and_become_path_lists(qgis_app):
+    from insar_geohazards.processing_provider.inputs.declare import PathList
+
+    model = _registry().algorithmById("geohazard:correctedsbas")
+    inputs = [d for d in model.parameterDefinitions() if not d.isDestination()]
+    assert [d.name() for d in inputs][:4] == ["INTERFEROGRAMS", "COHERENCE", "BASELINES", "DEM"]
+    assert all(isinstance(d, PathList) for d in inputs[:3])
+    assert all(isinstance(d, PathList) for d in model.createInstance().parameterDefinitions()[:3])
+
+
+def test_constant_band_gets_statistics_qgis_can_histogram(tmp_path):
+    """The reference date of a time series is all zeros: QGIS stretches a new layer's colours from a histogram
+    between the band's minimum and maximum, which GDAL 3.10 refuses when they are equal ("ERROR 5: dfMax should
+    be strictly greater than dfMin"). The statistics stored say a maximum one float32 step above; the pixels
+    stay zero."""
+    from osgeo import gdal
+
+    from insar_geohazards.io.raster import RasterWriter
+
+    rng = np.random.default_rng(3)
+    cube = rng.normal(size=(3, 40, 50)).astype(np.float32)
+    cube[0] = 0.0
+    cube[2] = np.nan
+    path = str(tmp_path / "series.tif")
+    with RasterWriter(path, width=50, height=40, geotransform=(0, 1, 0, 0, 0, -1), crs_wkt="", count=3,
+                      tile_rows=16) as w:
+        for row in (0, 16, 32):
+            w.write(cube[:, row:row + 16], row=row)
+        w.commit()
+    ds = gdal.Open(path)
+    band = ds.GetRasterBand(1)
+    meta = band.GetMetadata()
+    assert float(meta["STATISTICS_MINIMUM"]) == 0.0 < float(meta["STATISTICS_MAXIMUM"]) <= 2e-7
+    assert not band.ReadAsArray().any()
+    assert "STATISTICS_MAXIMUM" not in ds.GetRasterBand(2).GetMetadata()  # varying: QGIS computes them
+    assert "STATISTICS_MAXIMUM" not in ds.GetRasterBand(3).GetMetadata()  # no data at all
+    assert not os.path.exists(path + ".aux.xml")
+
+
+def test_numba_start_lock_leaves_no_semaphore_at_exit(tmp_path):
+    """Processes started by forkserver (Python 3.14's default on Linux): numba's thread-pool start lock was a
+    named semaphore never released, and a process ending without finalising Python (QGIS) printed "There
+    appear to be 1 leaked semaphore objects to clean up at shutdown"."""
+    pytest.importorskip("numba", reason="numba is not installed: no thread pool, no lock")
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(f"""\
+        import multiprocessing, os, sys
+        multiprocessing.set_start_method("forkserver")
+        sys.path.insert(0, {os.path.join(ROOT, ".build", "plugins")!r})
+        import numpy as np
+        from insar_geohazards.algorithms._numba import njit, prange
+
+        @njit(parallel=True)
+        def total(a):
+            s = 0.0
+            for i in prange(a.size):
+                s += a[i]
+            return s
+
+        print(total(np.ones(1000)), flush=True)
+        os._exit(0)  # as QGIS ends: no Python finalisation
+        """))
+    env = {k: v for k, v in os.environ.items() if k != "INSAR_GEOHAZARDS_DISABLE_NUMBA"}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "1000.0", out.stderr
+    assert "leaked semaphore" not in out.stderr, out.stderr
