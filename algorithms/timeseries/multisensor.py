@@ -101,6 +101,7 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 
 from ..conventions import DAYS_PER_YEAR, phase_to_los_mm
+from ..dense import pinv_tall, scaled_gram, sym_eig
 from ..errors import GeohazardError, NetworkError
 from ..formats.dates import parse_date
 from ..geometry.los import los_unit_vector
@@ -614,7 +615,7 @@ class MultisensorProblem:
             cols += [np.sin(om * obs_t), np.cos(om * obs_t)]
         a = np.stack(cols, 1)
         g = np.zeros(self.tau.size)
-        g[self.observed] = np.linalg.pinv(a)[1]
+        g[self.observed] = pinv_tall(a)[1]
         self.g_vel = g
         index = {d: i for i, d in enumerate(model)}
         self.obs_o = np.concatenate([[index[d] for d in p.dates] for p in self.plans]).astype(np.int64)
@@ -1094,9 +1095,9 @@ def _network_modes(network, n_modes: int):
     np.add.at(lap, (b, b), 1.0)
     np.add.at(lap, (a, b), -1.0)
     np.add.at(lap, (b, a), -1.0)
-    lam, vec = np.linalg.eigh(lap)
+    lam, vec = sym_eig(lap)  # the same bits on any CPU and BLAS thread count (LAPACK's differ)
     keep = lam > 1e-9 * lam.max()
-    pinv = (vec[:, keep] / lam[keep]) @ vec[:, keep].T
+    pinv = scaled_gram(vec[:, keep], 1.0 / lam[keep])
     order = np.argsort(lam[keep])  # smallest Laplacian eigenvalues = largest drift variances
     m = min(int(n_modes), int(keep.sum()))
     if m == 0:
@@ -1124,7 +1125,7 @@ def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = 
         cols.append(np.polynomial.legendre.Legendre.basis(k)(x))
     basis = np.stack(cols, 1)
     kl = np.arange(first_kl, first_kl + n_low, dtype=np.int64)
-    full_pinv = np.linalg.pinv(basis)
+    full_pinv = pinv_tall(basis)
     pinv = full_pinv[kl]
     s_, t_ = np.minimum.outer(t, t), np.maximum.outer(t, t)
     cov_irw = s_ * s_ * (3.0 * t_ - s_) / 6.0  # integrated random walk from the first date, unit density

@@ -137,7 +137,24 @@ def unwrap(rng):
 #: The cases the test runs (compiling is most of their cost: ~20 CPU-s for each target); the others run with
 #: ``python tests/core/numba_target_cases.py sbas phase_linking ...`` or benchmarks/determinism/cross_target.sh.
 QUICK = ("okada", "closure", "distortion")
-CASES = {"okada": okada, "sbas": sbas, "phase_linking": phase_linking, "closure": closure,
+def dense(rng):
+    from insar_geohazards.algorithms.dense import pinv_tall, scaled_gram, sym_eig
+
+    n = 40
+    pairs = [(i, j) for i in range(n) for j in (i + 1, i + 2, i + 5) if j < n]
+    lap = np.zeros((n, n))
+    for i, j in pairs:
+        w = rng.uniform(0.5, 1.5)
+        lap[i, i] += w
+        lap[j, j] += w
+        lap[i, j] -= w
+        lap[j, i] -= w
+    lam, vec = sym_eig(lap)
+    basis = np.stack([np.ones(n), np.linspace(-1, 1, n), np.sin(np.arange(n)), rng.normal(size=n)], 1)
+    return digest(lam, vec, scaled_gram(vec[:, 1:], 1.0 / lam[1:]), pinv_tall(basis))
+
+
+CASES = {"dense": dense, "okada": okada, "sbas": sbas, "phase_linking": phase_linking, "closure": closure,
          "distortion": distortion, "offset_series": offset_series, "unwrap": unwrap}
 
 if __name__ == "__main__":
