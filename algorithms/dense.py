@@ -118,20 +118,6 @@ def scaled_gram(v, w):
 
 
 @njit(cache=True)
-def _gram(a):
-    n, m = a.shape
-    g = np.zeros((m, m))
-    for i in range(m):
-        for j in range(i, m):
-            s = 0.0
-            for k in range(n):
-                s += a[k, i] * a[k, j]
-            g[i, j] = s
-            g[j, i] = s
-    return g
-
-
-@njit(cache=True)
 def _apply_rows(p, a):
     """``p @ a.T`` for p (m, m) and a (n, m): shape (m, n)."""
     m = p.shape[0]
@@ -152,7 +138,7 @@ def pinv_tall(a, *, rcond: float = 1e-13):
     a = np.ascontiguousarray(a, dtype=np.float64)
     if a.ndim != 2:
         raise GeohazardError(f"pinv_tall needs a 2-D matrix, got shape {a.shape}")
-    lam, vec = sym_eig(_gram(a))
+    lam, vec = sym_eig(scaled_gram(a.T, np.ones(a.shape[0])))  # a^T a
     keep = lam > rcond * max(float(lam.max()), 0.0) if lam.size else lam > 0
     w = np.where(keep, 1.0 / np.where(keep, lam, 1.0), 0.0)
     return _apply_rows(scaled_gram(vec, w), a)

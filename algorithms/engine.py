@@ -364,7 +364,11 @@ def _as_source(src):
 
 def run_block(func: Callable, block: Block, sources: Mapping[str, Any], extra: Optional[dict] = None) -> dict:
     """Read every input of ``block`` and apply ``func`` (the body of one task, local or on a worker)."""
-    inputs = {k: read_block(src, block) for k, src in sources.items()}
+    return apply_block(func, block, {k: read_block(src, block) for k, src in sources.items()}, extra)
+
+
+def apply_block(func: Callable, block: Block, inputs: dict, extra: Optional[dict] = None) -> dict:
+    """``func(block, inputs)`` with ``extra`` added to the inputs; its result must be a dict of arrays."""
     if extra:
         inputs.update(extra)
     out = func(block, inputs)
@@ -721,11 +725,7 @@ def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bo
             inputs = fut.result() if fut is not None else read(block)
             if i + 1 < n:
                 nxt = start(i + 1)
-            if extra:
-                inputs.update(extra)
-            out = func(block, inputs)
-            if not isinstance(out, dict):
-                raise GeohazardError(f"a block function must return a dict of arrays, got {type(out).__name__}")
+            out = apply_block(func, block, inputs, extra)
             del inputs
             if write is not None:
                 write(block, out)
