@@ -35,7 +35,7 @@ def test_parameters(alg):
                 "TEMPLATE", "RESAMPLING", "OUTPUT_UP", "OUTPUT_EAST", "OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST",
                 "OUTPUT_VELOCITY", "OUTPUT_REPORT", "MAX_MEMORY_MB", "DASK_SCHEDULER"):
         assert pid in ids, pid
-    assert a.parameterDefinition("RESAMPLING").options()[0] == "bilinear"
+    assert a.parameterDefinition("RESAMPLING").options()[0].startswith("Bilinear interpolation")
     text = a.shortHelpString()
     for word in ("TIMESERIES_COMPONENT", "MANIFEST", "ascdescdecomposition", "INCIDENCE_DEG", "doi:"):
         assert word in text, word

@@ -11,6 +11,10 @@ from ...inputs.aliases import given
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
+#: Words shown for the GDAL resampling of each RESAMPLING index (the stored index is unchanged).
+RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",
+                     "nearest": "Nearest neighbour (no new values)",
+                     "average": "Average of the covered pixels (finer inputs)", "cubic": "Cubic convolution"}
 
 @tool("multisensortimeseries", "Multi-sensor east and up time series (every stack, across gaps)", group="timeseries",
       tags=("multi-sensor,multi-geometry,MSBAS,ascending,descending,decomposition,east-west,vertical,time series,"
@@ -111,7 +115,8 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         self.addParameter(declare.number(self.MAX_BRIDGE_YEARS, "Longest gap bridged (years)", 12.0, 0.1,
                                          advanced=True))
         self.addParameter(declare.raster(self.TEMPLATE, "Template raster giving the output grid", optional=True))
-        self.addParameter(declare.enum(self.RESAMPLING, "Resampling onto the output grid", list(ms_io.RESAMPLINGS)))
+        self.addParameter(declare.enum(self.RESAMPLING, "Resampling onto the output grid",
+                                       [RESAMPLING_LABELS[r] for r in ms_io.RESAMPLINGS]))
         self.addParameter(declare.raster_out(self.OUTPUT_UP, "Up time series (mm)"))
         self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East time series (mm)"))
         self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_UP, "Up 1-sigma (mm)"))
