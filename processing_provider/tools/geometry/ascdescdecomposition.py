@@ -49,8 +49,8 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "off the velocities themselves are decomposed, which differs from EGMS L3 by the temporal sampling "
         "(EGMS Ustica: median 0.04 mm/yr, 95th percentile 0.16 mm/yr in up).\n\n"
         "Outputs: east (positive east) and up (positive up) rasters in mm/yr; a quality raster (bands: sigma "
-        "east, sigma up, condition number of the geometry, observations used); optional east/up time-series "
-        "rasters (one band per common date, mm).\n"
+        "east, sigma up, condition number of the geometry (NaN where one look direction cannot separate east "
+        "from up), observations used); optional east/up time-series rasters (one band per common date, mm).\n"
         "References: Manzo M. et al. (2006) doi:10.1016/j.jvolgeores.2005.11.010; Copernicus EGMS L3 Ortho "
         "product description."
     )
@@ -134,7 +134,9 @@ class AscDescDecomposition(GeohazardAlgorithm):
         def write(block, res):
             tally.add(res)
             for key, (comps, _) in specs.items():
-                arrs = [np.asarray(res[c], dtype=np.float64) for c in comps]
+                # an infinite condition (one look direction) is written as NaN: GDAL cannot histogram an inf band
+                arrs = [np.asarray(np.where(np.isinf(res[c]), np.nan, res[c]) if c == "condition" else res[c],
+                                   dtype=np.float64) for c in comps]
                 writers[key].write(arrs[0] if len(arrs) == 1 else np.stack(arrs), row=block.row0)
 
         if mode == "points":
