@@ -227,3 +227,36 @@ def test_inputs_of_different_geometries_are_not_carried_and_are_refused_where_us
     with pytest.raises(QgsProcessingException, match=r"INCIDENCE_DEG='200' is not a valid incidence angle"):
         hk.run("demerrorcorrection", {"INPUT": ts, "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
+
+
+def test_the_corrected_sbas_model_takes_its_geometry_from_the_files(qgis_app, tmp_path):
+    """No BASELINES, no geometry raster: the model's DEM-error step uses what the interferograms carry, and its
+    final rasters carry it on; an untagged stack without BASELINES stops with a message naming BASELINES."""
+    from qgis.core import QgsProcessingException
+
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=SHAPE)
+    files = _stack(str(tmp_path / "ifg"), noise=0.02)
+    fb = recording_feedback()
+    res = hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem,
+                                   "demerror:VELOCITY": str(tmp_path / "v.tif"),
+                                   "demerror:DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
+    assert "incidence angle 34 deg: from the inputs' metadata" in fb.text
+    assert "perpendicular baselines: from the inputs' metadata" in fb.text
+    for out in ("demerror:VELOCITY", "demerror:DEM_ERROR"):
+        md = _meta(res[out])
+        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
+            (INC, HEAD, RANGE), out
+    est, truth = _band(res["demerror:DEM_ERROR"]), _dz()
+    ok = np.isfinite(est)
+    assert np.corrcoef(est[ok], truth[ok])[0, 1] > 0.95
+    plain = _stack(str(tmp_path / "plain"), tag=False)
+    errors = []
+
+    class Errors(type(fb)):
+        def reportError(self, error, fatalError=False):  # noqa: N802 - QGIS API name
+            errors.append(error)
+
+    with pytest.raises(QgsProcessingException):
+        hk.run("correctedsbas", {"INTERFEROGRAMS": plain, "DEM": dem, "demerror:VELOCITY": str(tmp_path / "p.tif")},
+               feedback=Errors())
+    assert any("BASELINES: the DEM-error correction needs the perpendicular baselines" in e for e in errors), errors
