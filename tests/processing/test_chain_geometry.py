@@ -260,3 +260,24 @@ def test_the_corrected_sbas_model_takes_its_geometry_from_the_files(qgis_app, tm
         hk.run("correctedsbas", {"INTERFEROGRAMS": plain, "DEM": dem, "demerror:VELOCITY": str(tmp_path / "p.tif")},
                feedback=Errors())
     assert any("BASELINES: the DEM-error correction needs the perpendicular baselines" in e for e in errors), errors
+
+
+def test_the_los_projections_read_the_geometry_the_velocity_carries(qgis_app, tmp_path):
+    """losvelocitytovertical and losprojection: the incidence / heading the velocity raster carries replace the
+    parameters' defaults (v / cos 34 deg, not / cos 37 deg); a typed value wins with a warning naming both."""
+    v = np.linspace(-20.0, 10.0, SHAPE[0] * SHAPE[1]).reshape(SHAPE)
+    path = write_geotiff(str(tmp_path / "v.tif"), v, metadata={"INCIDENCE_DEG": str(INC), "HEADING_DEG": str(HEAD)})
+    fb = recording_feedback()
+    res = hk.run("losvelocitytovertical", {"INPUT": path, "OUTPUT": str(tmp_path / "up.tif")}, feedback=fb)
+    np.testing.assert_allclose(_band(res["OUTPUT"]), v / math.cos(math.radians(INC)), rtol=1e-5)
+    assert "incidence angle 34 deg: from the inputs' metadata (v.tif INCIDENCE_DEG)" in fb.text
+    fb = recording_feedback()
+    res = hk.run("losvelocitytovertical", {"INPUT": path, "INCIDENCE": 40.0, "OUTPUT": str(tmp_path / "up2.tif")},
+                 feedback=fb)
+    np.testing.assert_allclose(_band(res["OUTPUT"]), v / math.cos(math.radians(40.0)), rtol=1e-5)
+    assert any("INCIDENCE = 40 deg disagrees with the inputs' metadata (v.tif INCIDENCE_DEG = 34 deg)" in w
+               for w in fb.warnings)
+    fb = recording_feedback()
+    res = hk.run("losprojection", {"INPUT": path, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif")}, feedback=fb)
+    np.testing.assert_allclose(_band(res["OUTPUT_VERTICAL"]), v / math.cos(math.radians(INC)), rtol=1e-5)
+    assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text
