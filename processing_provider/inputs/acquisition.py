@@ -39,6 +39,12 @@ def resolve_geometry(alg, parameters, pid: str, context, feedback, key: str, *, 
     choice = geometry_choice(key, user_number(alg, parameters, pid, context), rasters=rasters,
                              attributes=attributes, parameter=pid, default=default, default_label=default_label,
                              why_needed=why_needed, log=FeedbackProgress(feedback))
+    if choice.from_metadata and given(parameters, pid):
+        at_default = alg.parameterAsDouble(parameters, pid, context)
+        if at_default != choice.value:
+            FeedbackProgress(feedback).push_info(
+                f"{pid} is at its default ({at_default:g}), which stands for 'not given': the value the inputs "
+                f"carry ({choice.value:.10g}) is used; type another value to override it")
     carry = getattr(alg, "carry_geometry", None)
     if carry is not None and (choice.from_metadata or choice.source.startswith("given")):
         carry(**{key: choice.value})
