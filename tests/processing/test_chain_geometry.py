@@ -102,8 +102,8 @@ def test_the_dem_error_step_uses_the_geometry_the_stack_carries(qgis_app, tmp_pa
     fb = recording_feedback()
     # INCIDENCE sent at its default, as the dialog sends every value: it stands for "not given"
     res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "INCIDENCE": 39.0,
-                                        "OUTPUT": str(tmp_path / "c.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")},
-                 feedback=fb)
+                                        "OUTPUT": str(tmp_path / "c.tif"),
+                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
     assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(1.0, abs=0.01)
     assert "INCIDENCE is at its default (39), which stands for 'not given': the value the inputs carry (34)" in fb.text
     assert "incidence angle 34 deg: from the inputs' metadata" in fb.text
