@@ -237,9 +237,40 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
     ----------
     Okada (1992), doi:10.1785/BSSA0820021018.
     """
-    from ..progress import check_canceled
-
     sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    out, shape = _evaluate(east_m, north_m, sources, up_m, poisson, gradients, gradients, share_corners, block_points,
+                           progress)
+    disp = out[:, :3].reshape(shape + (3,))
+    if gradients:
+        return disp, out[:, 3:].reshape(shape + (3, 3))
+    return disp
+
+
+def okada_gradients(east_m, north_m, sources, *, up_m=None, poisson=0.25, share_corners=True, block_points=65536,
+                    progress=None):
+    """Displacement gradient of many Okada sources at many points, map frame, without the displacement.
+
+    The same ``grad`` as :func:`okada_displacement` with ``gradients=True`` (same bits), about a third
+    faster: DC3D's derivatives need none of its ``atan``/``log`` terms, which only the displacement takes.
+    Arguments as in :func:`okada_displacement`.
+
+    Returns
+    -------
+    grad : ndarray, shape (..., 3, 3)
+        ``grad[..., i, j] = d u_i / d x_j`` (east, north, up; dimensionless). NaN on a source edge.
+    """
+    sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    out, shape = _evaluate(east_m, north_m, sources, up_m, poisson, True, False, share_corners, block_points, progress)
+    return out[:, 3:].reshape(shape + (3, 3))
+
+
+def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, share_corners, block_points,
+              progress):
+    """``out (n_points, 3 or 12)`` and the points' shape; with ``gradients`` and shared corners the block
+    kernel of :mod:`.okada_block` (vectorised over stations), else :func:`_sum_sources_kernel`."""
+    from ..progress import check_canceled
+    from .okada_block import _gradients_kernel  # imports this module's per-source helpers
+
     if sources.shape[1] != len(SRC_COLUMNS):
         raise GeohazardError(f"sources must have {len(SRC_COLUMNS)} columns, got shape {sources.shape}")
     shape, (e, n, z) = _check_points(east_m, north_m, up_m)
@@ -253,12 +284,13 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
         if progress is not None:
             progress.set_progress(100.0 * b / n_blocks)
         i1 = min(i0 + block_points, e.size)
-        _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart, members,
-                            rest, bool(gradients), bool(share_corners), out[i0:i1])
-    disp = out[:, :3].reshape(shape + (3,))
-    if gradients:
-        return disp, out[:, 3:].reshape(shape + (3, 3))
-    return disp
+        if gradients and share_corners:
+            _gradients_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
+                              members, rest, bool(displacement), out[i0:i1])
+        else:
+            _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
+                                members, rest, bool(gradients), bool(share_corners), out[i0:i1])
+    return out, shape
 
 
 def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):
