@@ -17,6 +17,7 @@ The flop count is read from the machine code of the vectorised station loops (pa
 vector body, times the lanes), so it is the work the CPU really does per (corner, station).
 """
 
+import math
 import os
 import re
 import sys
@@ -78,6 +79,94 @@ def loop_flops(fn):
         else:
             ops["add"] += 2 if op.startswith(("fmadd", "fmsub", "fnmadd", "fnmsub")) else 1
     return ops["add"], ops["div"], ops["sqrt"]
+
+
+def unit_costs():
+    """Measured CPU time per station-lane of the CPU's packed add/mul, divide and square root, on one core:
+    numba loops over 256 contiguous doubles (in L1, vectorised like the kernel's station loops), each element
+    going through 4 independent chains of 16 operations. Returns seconds per operation and element."""
+    import numba
+
+    @numba.njit(error_model="numpy")
+    def arith_once(a, out):
+        for i in range(a.size):
+            x = a[i] + out[i] * 0.0  # depends on the last repetition: nothing to hoist
+            y0 = x * 1.0000001 + 0.5
+            y1 = x * 1.0000002 + 0.25
+            y2 = x * 1.0000003 + 0.16666666666666666
+            y3 = x * 1.0000004 + 0.125
+            y0 = y0 * 0.9999999 + 0.25
+            y1 = y1 * 0.9999998 + 0.125
+            y2 = y2 * 0.9999997 + 0.08333333333333333
+            y3 = y3 * 0.9999996 + 0.0625
+            y0 = y0 * 0.9999998 + 0.125
+            y1 = y1 * 0.9999997 + 0.08333333333333333
+            y2 = y2 * 0.9999996 + 0.0625
+            y3 = y3 * 0.9999995 + 0.05
+            y0 = y0 * 0.9999997 + 0.08333333333333333
+            y1 = y1 * 0.9999996 + 0.0625
+            y2 = y2 * 0.9999995 + 0.05
+            y3 = y3 * 0.9999994 + 0.041666666666666664
+            y0 = y0 * 0.9999996 + 0.0625
+            y1 = y1 * 0.9999995 + 0.05
+            y2 = y2 * 0.9999994 + 0.041666666666666664
+            y3 = y3 * 0.9999993 + 0.03571428571428571
+            y0 = y0 * 0.9999995 + 0.05
+            y1 = y1 * 0.9999994 + 0.041666666666666664
+            y2 = y2 * 0.9999993 + 0.03571428571428571
+            y3 = y3 * 0.9999992 + 0.03125
+            y0 = y0 * 0.9999994 + 0.041666666666666664
+            y1 = y1 * 0.9999993 + 0.03571428571428571
+            y2 = y2 * 0.9999992 + 0.03125
+            y3 = y3 * 0.9999991 + 0.027777777777777776
+            y0 = y0 * 0.9999993 + 0.03571428571428571
+            y1 = y1 * 0.9999992 + 0.03125
+            y2 = y2 * 0.9999991 + 0.027777777777777776
+            y3 = y3 * 0.999999 + 0.025
+            out[i] += (y0 + y1) + (y2 + y3)
+
+    @numba.njit(error_model="numpy")
+    def div_once(a, b, out):
+        for i in range(a.size):
+            x = a[i] + out[i] * 0.0
+            out[i] += (x / b[i] + b[i] / x) + (1.0 / x + 2.0 / b[i])
+
+    @numba.njit(error_model="numpy")
+    def sqrt_once(a, b, out):
+        for i in range(a.size):
+            x = a[i] + out[i] * 0.0
+            out[i] += (math.sqrt(x) + math.sqrt(b[i])) + (math.sqrt(x + 1.0) + math.sqrt(b[i] + 1.0))
+
+    # the repetitions outside the vectorised loop's function (LLVM does not vectorise it inside another loop)
+    @numba.njit(error_model="numpy")
+    def arith(a, out, reps):
+        for _ in range(reps):
+            arith_once(a, out)
+
+    @numba.njit(error_model="numpy")
+    def div(a, b, out, reps):
+        for _ in range(reps):
+            div_once(a, b, out)
+
+    @numba.njit(error_model="numpy")
+    def sqrt(a, b, out, reps):
+        for _ in range(reps):
+            sqrt_once(a, b, out)
+
+    a = np.linspace(1.0, 2.0, 256)
+    b = np.linspace(3.0, 4.0, 256)
+    out = np.zeros(256)
+    reps = 50_000
+    arith(a, out, 10)
+    div(a, b, out, 10)
+    sqrt(a, b, out, 10)
+    t_arith, _ = cpu(lambda: arith(a, out, reps))
+    t_div, _ = cpu(lambda: div(a, b, out, reps))
+    t_sqrt, _ = cpu(lambda: sqrt(a, b, out, reps))
+    n = reps * a.size
+    # per element: 69 add/mul (4 chains of 16, 3 to combine them, 2 for the dependence); 4 divides (+5 adds);
+    # 4 square roots (+7 adds)
+    return t_arith / (69 * n), t_div / (4 * n), t_sqrt / (4 * n)
 
 
 def main():
@@ -188,8 +277,21 @@ def main():
         print(f"  {fn.__name__}: packed ops in the machine code: {f[0]} add/sub/mul, {f[1]} div, {f[2]} sqrt "
               "(vector body and its epilogue)")
         tot = [a + b for a, b in zip(tot, f)]
-    print(f"  sum: {tot}")
-    print(f"  corners x nodes = {n_cs / 1e6:.0f} M (corner, station) evaluations")
+    add, ndiv, nsqrt = tot
+    per_add, per_div, per_sqrt = unit_costs()
+    print(f"  per (corner, station): {add} add/sub/mul, {ndiv} div, {nsqrt} sqrt (the two station loops)")
+    print(f"  measured on this core, per element (vectorised): add/mul {per_add * 1e12:.0f} ps, "
+          f"div {per_div * 1e12:.0f} ps, sqrt {per_sqrt * 1e12:.0f} ps")
+    t_fp = add * per_add
+    t_dv = ndiv * per_div + nsqrt * per_sqrt
+    actual = per_cs["real part A (9 derivatives)"] + per_cs["image parts A+B+C (9 derivatives)"]
+    print(f"  floor per (corner, station): add/mul {t_fp * 1e9:.2f} ns, div+sqrt {t_dv * 1e9:.2f} ns "
+          f"(sum {(t_fp + t_dv) * 1e9:.2f} ns, max {max(t_fp, t_dv) * 1e9:.2f} ns) vs measured {actual * 1e9:.2f} ns")
+    print(f"  corners x nodes = {n_cs / 1e6:.0f} M (corner, station) evaluations: floor for the grid "
+          f"{max(t_fp, t_dv) * n_cs:.2f}-{(t_fp + t_dv) * n_cs:.2f} CPU s, i.e. "
+          f"{max(t_fp, t_dv) * n_cs / 2:.2f}-{(t_fp + t_dv) * n_cs / 2:.2f} s on 2 cores")
+    print(f"  flops per point-patch pair: {(add + ndiv + nsqrt) * n_cs / pairs:.0f} "
+          f"({add + ndiv + nsqrt} per (corner, station) x {n_corners / len(table):.3f} corners per patch)")
 
 
 if __name__ == "__main__":
