@@ -253,6 +253,17 @@ def main():
         "real part A (+ displacement)": corner_loop(okada_block._real_part_a, False),
         "image parts A+B+C (+ displacement)": corner_loop(okada_block._image_parts_abc, True),
     }
+    # the per-station kernel (corner loop inside the station loop, libm log/atan, scalar) on every 10th row
+    # of the grid, against the block kernel on the same rows
+    _, e10, n10 = grid_problem(500)
+    e10 = e10.reshape(500, 500)[::10].ravel()
+    n10 = n10.reshape(500, 500)[::10].ravel()
+    out10 = np.empty((e10.size, 12))
+    z10 = np.full(e10.size, -10e3)
+    okada._sum_sources_kernel(alpha, e10[:5], n10[:5], z10[:5], table, *pieces, True, True, out10[:5])
+    t_station, _ = cpu(lambda: okada._sum_sources_kernel(alpha, e10, n10, z10, table, *pieces, True, True, out10),
+                       repeat=1)
+    t_block10, _ = cpu(lambda: okada.okada_gradients(e10, n10, table, up_m=-10e3))
     sig = stress_from_gradient(grad, shear_modulus_pa=3.2e10, poisson=0.25)
     t_stress, sig = cpu(lambda: stress_from_gradient(grad, shear_modulus_pa=3.2e10, poisson=0.25))
     t_proj, _ = cpu(lambda: (resolve_on_planes(sig, 90.0, 60.0, 90.0, friction=0.4),
@@ -261,6 +272,8 @@ def main():
     print(f"{len(table)} patches -> {n_corners} distinct corners ({n_corners / len(table):.2f} per patch); "
           f"{rows} x 500 nodes timed on 1 thread, CPU s scaled to the 500 x 500 grid")
     print(f"  plane_groups (slip-weighted corner coefficients, once): {t_groups:.3f} s")
+    print(f"  every 10th row: per-station kernel (previous path) {t_station * 10:.2f} CPU s, block kernel "
+          f"{t_block10 * 10:.2f} CPU s for the grid ({t_station / t_block10:.1f}x)")
     print(f"  okada_gradients (the map's kernel):      {t_grad * scale:7.2f} CPU s = "
           f"{t_grad * scale / pairs * 1e9:.1f} ns per point-patch pair")
     print(f"  okada_displacement + gradients:          {t_both * scale:7.2f} CPU s")
