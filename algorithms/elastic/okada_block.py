@@ -44,6 +44,8 @@ _OSA = 6 * _MB
 _OSB = 18 * _MB
 _OSC = 30 * _MB
 _NW = 42 * _MB
+#: Blocks are taken in this many interleaved sequences (load balance between threads, see _gradients_body).
+STRIPES = 16
 
 
 @njit(error_model="numpy")
@@ -852,7 +854,17 @@ def _gradients_body(alpha, e, n, z, sources, groups, cstart, corners, mstart, me
     npts = e.shape[0]
     nblocks = (npts + _MB - 1) // _MB
     for b in prange(nblocks):
-        i0 = b * _MB
+        # prange hands each thread a contiguous range of b: taking the blocks in STRIPES interleaved orders
+        # spreads the costly ones (the per-patch fallback along the line where a plane crosses the depth of
+        # the map) over the threads. Which thread computes a block does not change its values.
+        per = (nblocks + STRIPES - 1) // STRIPES
+        full = nblocks - (per - 1) * STRIPES  # stripes holding `per` blocks; the others hold per - 1
+        if b < full * per:
+            blk = (b % per) * STRIPES + b // per
+        else:
+            r = b - full * per
+            blk = (r % (per - 1)) * STRIPES + full + r // (per - 1)
+        i0 = blk * _MB
         mb = min(i0 + _MB, npts) - i0
         acc = np.zeros((_MB, 12))
         singular = np.zeros(_MB, dtype=np.bool_)
