@@ -17,6 +17,8 @@ Two layers live here:
   :func:`okada_displacement` sums the rectangles of each plane over their distinct corners
   with net signed slip (:func:`~.okada_planes.plane_groups`; exact, see :mod:`.okada_planes`), falling back
   to patch-by-patch DC3D near the plane.
+  With gradients the corners are evaluated for 64 stations at a time in vectorised loops
+  (:mod:`.okada_block`); :func:`okada_gradients` returns the 9 derivatives without the displacement.
 
 Coordinates in Okada's system: x along strike, y horizontal and perpendicular to
 strike (pointing to the left of strike: the fault dips toward -y, hanging wall on -y),
@@ -222,8 +224,9 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
     share_corners : bool
         Evaluate the rectangles plane by plane over their distinct corners with net slip
         (:func:`plane_groups`; exact, same result as patch by patch to rounding, ~4x fewer
-        corner evaluations for a meshed fault and far fewer for uniform slip). ``False``
-        sums DC3D patch by patch (reference path).
+        corner evaluations for a meshed fault and far fewer for uniform slip; with ``gradients``
+        vectorised over blocks of stations, :mod:`.okada_block`). ``False`` sums DC3D patch by
+        patch (reference path).
 
     Returns
     -------
