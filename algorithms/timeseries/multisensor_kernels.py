@@ -280,11 +280,27 @@ def _v_weights(wrow, yrow, v, sv, use, min_sigma):
             yrow[q] = 0.0
 
 
+@njit(cache=True)
+def _v_sigma_row(out, sigma, i, per_date, drift, sn2, p0):
+    """The noise of date ``i`` for pixels ``p0..``: ``sigma`` itself, or with the network drift's share
+    ``sqrt(sigma^2 + drift[i] sn2)`` when ``drift`` is given."""
+    srow = sigma[i if per_date else 0]
+    if drift.size:
+        d = drift[i]
+        for q in range(out.size):
+            sg = srow[p0 + q]
+            out[q] = math.sqrt(sg * sg + d * sn2[p0 + q])
+    else:
+        for q in range(out.size):
+            out[q] = srow[p0 + q]
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_valid):
+def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_valid, drift, sn2):
     """Rows ``row..row + N`` of the observation and weight arrays of one stack.
 
-    ``y`` (N, P) LOS mm (NaN = missing); ``sigma`` (1 or N, P) its standard deviation (NaN = unknown);
+    ``y`` (N, P) LOS mm (NaN = missing); ``sigma`` (1 or N, P) its standard deviation (NaN = unknown),
+    raised to ``sqrt(sigma^2 + drift[i] sn2)`` on date ``i`` when ``drift`` (N,) is not empty (``sn2`` (P,));
     pixels with fewer than ``min_count`` valid values, an unknown sigma or no geometry (``ok_geo``
     False) do not use the stack (weights 0, ``n_valid`` 0); ``ys`` is 0 where the weight is 0.
     """
@@ -295,15 +311,52 @@ def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_v
         p0 = ci * BATCH
         p1 = min(n_pix, p0 + BATCH)
         c = np.zeros(p1 - p0, np.int64)
+        srow = np.empty(p1 - p0)
         for i in range(n_t):
-            _v_count_valid(c, y[i, p0:p1], sigma[i if per_date else 0, p0:p1])
+            _v_sigma_row(srow, sigma, i, per_date, drift, sn2, p0)
+            _v_count_valid(c, y[i, p0:p1], srow)
         use = np.empty(p1 - p0, np.bool_)
         for q in range(p1 - p0):
             use[q] = ok_geo[p0 + q] and c[q] >= min_count
             n_valid[p0 + q] = c[q] if use[q] else 0
         for i in range(n_t):
-            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], sigma[i if per_date else 0, p0:p1],
-                       use, min_sigma)
+            _v_sigma_row(srow, sigma, i, per_date, drift, sn2, p0)
+            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], srow, use, min_sigma)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def refine_weights(ws, row, n_s, res, n_valid, scale):
+    """Raise the noise of one stack where its residual RMS ``res`` (P,) exceeds the RMS of the noise it was
+    given (the mean of ``1 / w`` over its valid dates) by more than three standard errors of a residual RMS
+    over ``n`` dates, ``1 + 3 / sqrt(2 n)``: ``scale`` (P,) gets the ratio there (1 elsewhere) and the weights
+    ``ws[row:row + n_s]`` are divided by its square."""
+    n_pix = res.size
+    n_chunk = (n_pix + BATCH - 1) // BATCH
+    for ci in prange(n_chunk):
+        p0 = ci * BATCH
+        p1 = min(n_pix, p0 + BATCH)
+        tot = np.zeros(p1 - p0)
+        cnt = np.zeros(p1 - p0)
+        for i in range(n_s):
+            wrow = ws[row + i]
+            for q in range(p1 - p0):
+                w = wrow[p0 + q]
+                if w > 0.0:
+                    tot[q] += 1.0 / w
+                    cnt[q] += 1.0
+        for q in range(p1 - p0):
+            p = p0 + q
+            sc = 1.0
+            if cnt[q] > 0.0:
+                ratio = res[p] / math.sqrt(tot[q] / cnt[q])
+                if math.isfinite(ratio) and ratio > 1.0 + 3.0 / math.sqrt(2.0 * max(n_valid[p], 1)):
+                    sc = ratio
+            scale[p] = sc
+        for i in range(n_s):
+            wrow = ws[row + i]
+            for q in range(p1 - p0):
+                sc = scale[p0 + q]
+                wrow[p0 + q] = wrow[p0 + q] / (sc * sc)
 
 
 # --------------------------------------------------------------------------- batch vector helpers
