@@ -183,8 +183,8 @@ def _dense_solution(p, pix, north_est):
 @pytest.mark.parametrize("north_est", [0, 1])
 def test_kernel_equals_dense_posterior(north_est):
     """Solution, every date's sigma, velocity, gap/velocity-change functionals, north velocity, leakage, residual RMS
-    per stack and chi2 equal the posterior computed from the full normal matrix (knots with interpolated dates, annual term, network
-    modes, a gap with its own density, the datum)."""
+    per stack and chi2 equal the posterior computed from the full normal matrix (knots with interpolated dates,
+    annual term, network modes, a gap with its own density, the datum)."""
     p = _dense_problem()
     o = _run_kernel(p, north_est, want_leak=north_est == 0)
     for pix in range(p["ys"].shape[1]):
