@@ -523,6 +523,35 @@ def _v_sqrt_pos(y, acc, fixed):
 
 
 @njit(cache=True)
+def _v_date_var3(y, fixed, c0, a0, w00, b0, s0, s1, s2, d0, d1, d2, f00, f01, f02, f10, f11, f12, f20, f21, f22,
+                 g00, g01, g02, g10, g11, g12, g20, g21, g22, has1, c1, a1, c01, a2, wo2, b1, c4, b2, t0, t1, t2, e0,
+                 e1, e2):
+    """One date's standard deviation with three deterministic terms, in one pass: the operations of the general
+    sequence in solve_batch (``_v_lin2``, ``_v_sub_smul``, ``_v_add_smul``, ``_v_add_lin4``, ``_v_sqrt_pos``) in
+    the same order, so every pixel's value is the same bits."""
+    for q in range(y.size):
+        v = c0 * a0[q] + w00 * b0[q]
+        v -= s0 * d0[q]
+        v += f00 * g00[q]
+        v += f01 * g01[q]
+        v += f02 * g02[q]
+        v -= s1 * d1[q]
+        v += f10 * g10[q]
+        v += f11 * g11[q]
+        v += f12 * g12[q]
+        v -= s2 * d2[q]
+        v += f20 * g20[q]
+        v += f21 * g21[q]
+        v += f22 * g22[q]
+        if has1:
+            v += c1 * a1[q] + c01 * a2[q] + wo2 * b1[q] + c4 * b2[q]
+            v -= t0 * e0[q]
+            v -= t1 * e1[q]
+            v -= t2 * e2[q]
+        y[q] = math.sqrt(v) if (v > 0.0 and not fixed) else 0.0
+
+
+@njit(cache=True)
 def _v_residual(res2, chi, nval, y, m, w):
     """Add the squared residual ``y - m`` where the weight ``w`` is positive."""
     for q in range(y.size):
@@ -1172,6 +1201,21 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             c0 = w0 * w0 if k != r else 0.0
             c1 = wo * wo if (wo != 0.0 and k + 1 != r) else 0.0
             c01 = 2.0 * w0 * wo if wo != 0.0 else 0.0
+            if n_det == 3:
+                # the usual terms (annual sine and cosine, acceleration) in one pass over the batch
+                i2 = i + 2 if wo != 0.0 else i
+                f0 = det[o, 0]
+                f1 = det[o, 1]
+                f2 = det[o, 2]
+                gm = gram[comp]
+                _v_date_var3(out_s[comp, o], fixed, c0, sg[i, 0], w0 * w0, dots[i, 0],
+                             2.0 * w0 * f0, 2.0 * w0 * f1, 2.0 * w0 * f2, dots[i, 2], dots[i, 3], dots[i, 4],
+                             f0 * det[o, 0], f0 * det[o, 1], f0 * det[o, 2], f1 * det[o, 0], f1 * det[o, 1],
+                             f1 * det[o, 2], f2 * det[o, 0], f2 * det[o, 1], f2 * det[o, 2],
+                             gm[0, 0], gm[0, 1], gm[0, 2], gm[1, 0], gm[1, 1], gm[1, 2], gm[2, 0], gm[2, 1], gm[2, 2],
+                             wo != 0.0, c1, sg[i2, 0], c01, sg[i2, 2], wo * wo, dots[i2, 0], 2.0 * w0 * wo, dots[i, 1],
+                             2.0 * wo * f0, 2.0 * wo * f1, 2.0 * wo * f2, dots[i2, 2], dots[i2, 3], dots[i2, 4])
+                continue
             _v_lin2(tw, c0, sg[i, 0], w0 * w0, dots[i, 0])
             for j in range(n_det):
                 fj = det[o, j]
