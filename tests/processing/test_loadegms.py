@@ -9,7 +9,7 @@ NAME = "loadegms"
 
 def test_parameters(alg):
     a = alg(NAME)
-    assert [p.name() for p in a.parameterDefinitions()] == ["INPUT", "OUTPUT"]
+    assert [p.name() for p in a.parameterDefinitions()] == ["INPUT", "INPUTS", "SERIES", "OUTPUT"]
     assert "EPSG:3035" in a.shortHelpString()
     assert a.group() == "Import and formats"
 
