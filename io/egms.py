@@ -427,3 +427,22 @@ def read_series(path: str, layer: str, fids) -> tuple:
     finally:
         con.close()
     return dates, out
+
+
+def series_layer(source: str) -> Optional[tuple]:
+    """``(path, layer name, dates)`` when the OGR source ``source`` (``file.gpkg`` or
+    ``file.gpkg|layername=x``) is a point layer whose series are in a series table, else None."""
+    parts = source.split("|")
+    path = parts[0]
+    name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), "")
+    if not path.lower().endswith(".gpkg") or not os.path.isfile(path):
+        return None
+    if not name:
+        try:
+            ds = ogr.Open(path)
+            name = ds.GetLayer(0).GetName() if ds is not None and ds.GetLayerCount() else ""
+            ds = None
+        except RuntimeError:
+            return None
+    found = series_table_dates(path, name) if name else None
+    return (path, name, found) if found else None
