@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.formats import egms_tiles as T
+from insar_geohazards.algorithms.formats import egms_tiles as tiles
 from insar_geohazards.algorithms.formats.egms import read_egms
 
 USTICA = ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip")
@@ -18,10 +18,10 @@ USTICA = ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_
 def test_real_tiles_equal_the_line_reader_for_any_chunk_size(data_dir, name):
     path = os.path.join(data_dir, "egms_ustica", name)
     ref = read_egms(path)
-    head = T.read_header(path)
+    head = tiles.read_header(path)
     order = np.argsort([d.toordinal() for d in head.dates])
     for chunk_bytes in (7_001, 1 << 20):
-        chunks = list(T.iter_chunks(head, chunk_bytes=chunk_bytes))
+        chunks = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes))
         assert (np.concatenate([c.pid for c in chunks]).astype(str) == ref.columns["pid"].astype(str)).all()
         for k, v in ref.columns.items():
             if k != "pid":
@@ -32,8 +32,8 @@ def test_real_tiles_equal_the_line_reader_for_any_chunk_size(data_dir, name):
 
 
 def test_real_track_groups(data_dir):
-    asc = T.read_header(os.path.join(data_dir, "egms_ustica", USTICA[0]))
-    desc = T.read_header(os.path.join(data_dir, "egms_ustica", USTICA[1]))
+    asc = tiles.read_header(os.path.join(data_dir, "egms_ustica", USTICA[0]))
+    desc = tiles.read_header(os.path.join(data_dir, "egms_ustica", USTICA[1]))
     assert (asc.group, desc.group) == ("EGMS_L2b_117_asc", "EGMS_L2b_022_desc")
     assert len(asc.dates) == 207 and len(desc.dates) == 210
 
@@ -41,7 +41,7 @@ def test_real_track_groups(data_dir):
 def _tile(tmp_path, rows, header="pid,easting,northing,mean_velocity,20200101,20200113"):
     p = tmp_path / "EGMS_L2b_044_0001_IW1_VV_2020_2024_1.csv"
     p.write_text(header + "\n" + "\n".join(rows) + "\n")
-    return T.read_header(str(p))
+    return tiles.read_header(str(p))
 
 
 def test_numbers_are_what_float_gives(tmp_path):
@@ -52,7 +52,7 @@ def test_numbers_are_what_float_gives(tmp_path):
             for i, t in enumerate(texts)]
     head = _tile(tmp_path, rows)
     for chunk_bytes in (50, 1 << 20):
-        chunks = list(T.iter_chunks(head, chunk_bytes=chunk_bytes))
+        chunks = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes))
         east = np.concatenate([c.columns["easting"] for c in chunks])
         assert east.tolist() == [float(t) for t in texts]
         last = np.concatenate([c.displacement_mm[:, 1] for c in chunks])
@@ -61,14 +61,14 @@ def test_numbers_are_what_float_gives(tmp_path):
 
 def test_fallback_reader_gives_nan_exponents_and_names_the_line(tmp_path):
     head = _tile(tmp_path, ["a1,1e3,2,nan,1,2", "a2,5,6,7,8,9"])
-    (chunk,) = list(T.iter_chunks(head))
+    (chunk,) = list(tiles.iter_chunks(head))
     assert chunk.columns["easting"].tolist() == [1000.0, 5.0] and np.isnan(chunk.columns["mean_velocity"][0])
     head = _tile(tmp_path, ["a1,1,2,3,4,5", "a2,5,6,7,8"])
     with pytest.raises(GeohazardError, match="line 3 has 5 values"):
-        list(T.iter_chunks(head))
+        list(tiles.iter_chunks(head))
     head = _tile(tmp_path, ["a1,1,2,x3,4,5"])
     with pytest.raises(GeohazardError, match="mean_velocity"):
-        list(T.iter_chunks(head))
+        list(tiles.iter_chunks(head))
 
 
 def test_damaged_zip_raises_a_damage_error(tmp_path, data_dir):
@@ -77,22 +77,22 @@ def test_damaged_zip_raises_a_damage_error(tmp_path, data_dir):
     raw = bytearray(open(src, "rb").read())
     raw[len(raw) // 2:len(raw) // 2 + 4096] = bytes(4096)
     bad.write_bytes(bytes(raw))
-    head = T.read_header(str(bad))
-    with pytest.raises((GeohazardError,) + T.DAMAGED):
-        list(T.iter_chunks(head))
+    head = tiles.read_header(str(bad))
+    with pytest.raises((GeohazardError,) + tiles.DAMAGED):
+        list(tiles.iter_chunks(head))
     assert zipfile.is_zipfile(str(bad))
 
 
 def test_pid_keys_exact_and_hashed():
     pids = np.array([b"1WBfX57vZ5", b"1WBfX57vZ6", b"0", b"00", b"zzzzzzzzzz", b"a-b", b"12345678901"], dtype="S11")
-    keys = T.pid_keys(pids)
+    keys = tiles.pid_keys(pids)
     assert len(set(keys.tolist())) == len(pids)
     assert (keys[:5] < (1 << 60)).all() and (keys[5:] >= (1 << 63)).all()
-    assert T.pid_keys(pids.astype("S16")).tolist() == keys.tolist()
+    assert tiles.pid_keys(pids.astype("S16")).tolist() == keys.tolist()
 
 
 def test_first_copy_wins_and_a_dropped_tile_is_forgotten():
-    seen = T.SeenIds(merge_at=2)
+    seen = tiles.SeenIds(merge_at=2)
     k = np.array([5, 7, 5, 9], np.uint64)
     assert seen.first_copies(k).tolist() == [True, True, False, True]
     seen.commit_tile()
