@@ -91,9 +91,19 @@ def plan(n: int, k: int, overlap: float, seed: int) -> dict:
     k_desc = k - k_asc
     side = 40_000.0 * np.sqrt(n / 1_000_000)
     n_areas = max(3, int(80 * n / 1e6))
-    areas = [{"x": float(X0 + rng.uniform(0.05, 0.95) * side), "y": float(Y0 + rng.uniform(0.05, 0.95) * side),
-              "radius_m": float(rng.uniform(50, 500)),
-              "velocity_mm_yr": float(rng.uniform(5, 25) * (1 if rng.random() < 0.2 else -1))} for _ in range(n_areas)]
+    # as testutils_ada.planted_field: ellipses 100 m - 1 km across moving 5-25 mm/yr (one in five uplift),
+    # apart from each other; (cx, cy, a, b, theta, velocity) in EPSG:3035 metres
+    areas, centres = [], []
+    for k in range(n_areas):
+        a = rng.uniform(100.0, 1000.0) / 2
+        for _ in range(1000):
+            c = rng.uniform(a + 500, side - a - 500, 2)
+            if all(np.hypot(*(c - c2)) > a + r2 + 300 for c2, r2 in centres):
+                break
+        centres.append((c, a))
+        vel = rng.uniform(5.0, 25.0) * (1 if k % 5 == 4 else -1)
+        areas.append([float(X0 + c[0]), float(Y0 + c[1]), float(a), float(a * rng.uniform(0.5, 1.0)),
+                      float(rng.uniform(0, np.pi)), float(vel)])
     tiles = []
     n_asc = n // 2 if k_desc else n
     start = 0
@@ -137,8 +147,10 @@ def write_tile(spec: dict, plan_: dict, out_dir: str, n_dates: dict, level: int)
     n = ids.size
     v = rng.normal(0.0, 1.0, n)
     for a in plan_["areas"]:
-        r2 = ((x - a["x"]) ** 2 + (y - a["y"]) ** 2) / a["radius_m"] ** 2
-        v += a["velocity_mm_yr"] * np.exp(-r2)
+        cx, cy, ax, bx, th, vel = a
+        u = (x - cx) * np.cos(th) + (y - cy) * np.sin(th)
+        w = -(x - cx) * np.sin(th) + (y - cy) * np.cos(th)
+        v[(u / ax) ** 2 + (w / bx) ** 2 <= 1.0] += vel
     name = f"EGMS_L2b_{code}_{spec['burst']:04d}_IW2_VV_2020_2024_1"
     header = ",".join(["pid"] + [c for c, _ in ATTRIBUTES] + [d.strftime("%Y%m%d") for d in dates]) + "\n"
     tmp = os.path.join(out_dir, name + ".zip.part")

@@ -13,10 +13,10 @@ N unique points over K tiles, half the tiles ascending track 117 (dates every 6 
 2020-01-03, A of them), half descending track 022 (every 6 days from 2020-01-06, D of them). Each
 tile is a burst (a stripe of northing); a share F of a tile's points are repeated in the next tile of
 the same track (same pid and position, the copy's values processed again: other noise), as
-EGMS bursts overlap. Velocities: 1 mm/yr noise with planted areas (Gaussian bowls, 5-25 mm/yr,
-one in five uplift); series = velocity x time + 5 mm/yr-scaled seasonal term + 2 mm noise, rounded
-to 0.1 mm. C tiles (the last ones) are damaged: their compressed data is overwritten half-way, so
-the header reads and the CRC fails later. Deterministic for a seed (tile by tile).
+EGMS bursts overlap. Velocities: 1 mm/yr noise with planted areas (ellipses 100 m - 1 km
+across moving 5-25 mm/yr, one in five uplift, as the ADA benchmark's planted field); series =
+velocity x time + a seasonal term + 2 mm noise, rounded to 0.1 mm. C tiles (the last ones) are
+damaged: their compressed data is overwritten half-way, so the header reads and the CRC fails later. Deterministic for a seed (tile by tile).
 
 Writes OUT_DIR/EGMS_L2b_<track>_<burst>_IW2_VV_2020_2024_1.zip and OUT_DIR/truth.json (planted areas,
 tiles, duplicates, damaged tiles). The text is formatted by numpy (digits written into a byte
