@@ -16,7 +16,8 @@ the same track (same pid and position, the copy's values processed again: other 
 EGMS bursts overlap. Velocities: 1 mm/yr noise with planted areas (ellipses 100 m - 1 km
 across moving 5-25 mm/yr, one in five uplift, as the ADA benchmark's planted field); series =
 velocity x time + a seasonal term + 2 mm noise, rounded to 0.1 mm. C tiles (the last ones) are
-damaged: their compressed data is overwritten half-way, so the header reads and the CRC fails later. Deterministic for a seed (tile by tile).
+damaged: their compressed data is overwritten half-way, so the header reads and the CRC fails later.
+Deterministic for a seed (tile by tile).
 
 Writes OUT_DIR/EGMS_L2b_<track>_<burst>_IW2_VV_2020_2024_1.zip and OUT_DIR/truth.json (planted areas,
 tiles, duplicates, damaged tiles). The text is formatted by numpy (digits written into a byte
