@@ -142,8 +142,11 @@ def read_header(path: str) -> TileHeader:
                       attributes=attrs)
 
 
-def iter_chunks(head: TileHeader, *, chunk_bytes: int = CHUNK_BYTES):
+def iter_chunks(head: TileHeader, *, chunk_bytes: int = CHUNK_BYTES, dates: bool = True):
     """Yield :class:`Chunk` s of whole lines of the tile ``head`` (about ``chunk_bytes`` of text each).
+
+    ``dates=False`` parses the attribute columns only (when every date column follows them, as in EGMS
+    files: the text of the dates is then skipped, not parsed); the chunks' displacement has no column.
 
     Damaged zips raise one of :data:`DAMAGED`; malformed rows raise :class:`GeohazardError`
     naming the file, the line and the column."""
@@ -171,7 +174,7 @@ def iter_chunks(head: TileHeader, *, chunk_bytes: int = CHUNK_BYTES):
                 data, rest = data[:cut + 1], data[cut + 1:]
             if b"\r" in data:
                 data = data.replace(b"\r", b"")
-            chunk, n_lines = parse_chunk(data, head, line_no)
+            chunk, n_lines = parse_chunk(data, head, line_no, dates=dates)
             line_no += n_lines
             if len(chunk):
                 yield chunk
@@ -179,16 +182,48 @@ def iter_chunks(head: TileHeader, *, chunk_bytes: int = CHUNK_BYTES):
                 break
 
 
-def parse_chunk(data: bytes, head: TileHeader, first_line: int):
+def parse_chunk(data: bytes, head: TileHeader, first_line: int, *, dates: bool = True):
     """Parse whole lines ``data`` (ending with a newline) of tile ``head``: ``(Chunk, lines)``."""
     ncol = len(head.header)
     b = np.frombuffer(data, np.uint8)
     n_lines = int(np.count_nonzero(b == 10))
+    if not dates and head.date_columns:
+        cut = _attribute_text(b, head)
+        if cut is not None:
+            short = TileHeader(**{**head.__dict__, "header": head.header[:head.date_columns[0]], "date_columns": [],
+                                  "dates": []})
+            values = _fast_numbers(cut, len(short.header))
+            if values is not None:
+                return _chunk_from_table(values[0], values[1], short), n_lines
     values = _fast_numbers(b, ncol)
     if values is None:
         return _slow_chunk(data, head, first_line), n_lines
     pid_bytes, table = values
     return _chunk_from_table(pid_bytes, table, head), n_lines
+
+
+def _attribute_text(b: np.ndarray, head: TileHeader):
+    """The lines of ``b`` cut after their last attribute column (all date columns trailing), else None."""
+    first_date = head.date_columns[0]
+    if head.date_columns != list(range(first_date, len(head.header))):
+        return None
+    ncol = len(head.header)
+    sep = (b == 44) | (b == 10)
+    seppos = np.flatnonzero(sep)
+    if seppos.size == 0 or seppos.size % ncol:
+        return None
+    is_nl = b[seppos[ncol - 1::ncol]] == 10
+    if not is_nl.all() or np.count_nonzero(b == 10) != is_nl.size:
+        return None
+    starts = np.concatenate([[0], seppos[ncol - 1::ncol][:-1] + 1])
+    ends = seppos[first_date - 1::ncol]  # the comma after the last attribute of each line
+    mark = np.zeros(b.size + 1, np.int8)
+    mark[starts] += 1
+    mark[ends + 1] -= 1
+    keep = np.cumsum(mark[:-1], dtype=np.int8).astype(bool)
+    out = b[keep].copy()
+    out[np.cumsum(ends - starts + 1) - 1] = 10
+    return out
 
 
 def _fast_numbers(b: np.ndarray, ncol: int):

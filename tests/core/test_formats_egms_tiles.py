@@ -99,3 +99,15 @@ def test_first_copy_wins_and_a_dropped_tile_is_forgotten():
     assert seen.first_copies(np.array([9, 11], np.uint64)).tolist() == [False, True]
     seen.drop_tile()
     assert seen.first_copies(np.array([11, 7], np.uint64)).tolist() == [True, False]
+
+
+def test_attributes_only_equal_the_whole_parse(tmp_path, data_dir):
+    head = tiles.read_header(os.path.join(data_dir, "egms_ustica", USTICA[1]))
+    for chunk_bytes in (9_000, 1 << 20):
+        whole = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes))
+        attrs = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes, dates=False))
+        assert [len(c) for c in whole] == [len(c) for c in attrs]
+        for a, b in zip(whole, attrs):
+            assert (a.pid == b.pid).all() and a.columns.keys() == b.columns.keys()
+            assert all(np.array_equal(a.columns[k], b.columns[k], equal_nan=True) for k in a.columns)
+            assert b.displacement_mm.shape == (len(b), 0)
