@@ -15,9 +15,9 @@ from .._base import GeohazardAlgorithm, tool
 class LoadEgms(GeohazardAlgorithm):
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
     IDS = "INPUTS SERIES"
-    SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (every tool reads them; about 6x the zipped size)",
-                      "Compressed series table in the GeoPackage (the time-series dock reads it; about 0.7x)",
-                      "None (attributes and velocities only)")
+    SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (every tool reads them; about 7x the zipped CSV on disk)",
+                      "Compressed series table in the GeoPackage (the time-series dock reads it; about 1.8x)",
+                      "None (attributes and velocities only; about 1x)")
     HELP = (
         "Opens European Ground Motion Service (EGMS) point products — L2a Basic, L2b Calibrated or L3 "
         "Ortho — as point layers in one step. <b>Input</b>: one CSV as downloaded, plain or zipped (the .zip "
@@ -31,18 +31,19 @@ class LoadEgms(GeohazardAlgorithm):
         "other attributes real (mean_velocity and mean_velocity_std mm/yr, LOS positive toward the "
         "satellite; los_east/los_north/los_up unit vector; heights m), date_first/date_last (date).\n\n"
         "<b>Series</b>: <i>fields</i> (default) writes one displacement field per acquisition DYYYYMMDD "
-        "(mm), the name the time-series, model and ADA tools read (about 6x the zipped CSV on disk); "
+        "(mm), the name the time-series, model and ADA tools read (on the real Ustica tiles 6.7x the zipped "
+        "CSV on disk); "
         "<i>compressed table</i> keeps the series in the same GeoPackage as blocks of 1,024 points in 0.1 mm "
         "int16, differenced along time and zlib-compressed (exact for EGMS's 0.1 mm values; a block holding "
-        "anything finer is kept as float32), which the time-series dock plots on a click and which takes "
-        "about 0.7x the zipped CSV: the form for national loads; <i>none</i> keeps attributes and "
-        "velocities (what ADA detection reads) only.\n\n"
+        "anything finer is kept as float32), which the time-series dock plots on a click: 1.8x the zipped "
+        "CSV with the attributes and the spatial index (the series 0.74x), the form for national loads; "
+        "<i>none</i> keeps attributes and velocities (what ADA detection reads) only (1.05x).\n\n"
         "Tiles are streamed a chunk of lines at a time (memory bounded whatever the number of points: 10 M "
         "points measured in BENCHMARKS.md). Point IDs repeated across overlapping bursts are kept once per "
         "layer: the first copy read wins (tiles in the order given, a folder in file-name order). A damaged "
         "tile (bad zip, CRC error, malformed row) is named in a warning and skipped, the others load; when "
         "none can be read the tool stops naming each file and why. A spatial index is built for layers of "
-        "up to 300,000 points (QGIS builds one on demand for larger ones).\n"
+        "up to 2,000,000 points (about 12 s of CPU per million points; QGIS builds one on demand for larger ones).\n"
         "Reference: EGMS Product Description Document, Copernicus Land Monitoring Service."
     )
 
