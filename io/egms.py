@@ -352,6 +352,7 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                 if g.fid == 0:
                     con.execute(f'DELETE FROM gpkg_geometry_columns WHERE table_name="{g.name}"')
                     con.execute(f'DELETE FROM gpkg_contents WHERE table_name="{g.name}"')
+                    con.execute("DELETE FROM gpkg_ogr_contents WHERE table_name=?", (g.name,))
                     con.execute(f'DROP TABLE "{g.name}"')
                     if g.table:
                         con.execute(f'DROP TABLE "{g.table}"')

@@ -206,3 +206,23 @@ def test_same_bytes_whatever_the_chunk_size(tmp_path, tiles, qgis_app):
     finally:
         gdal.SetConfigOption("OGR_CURRENT_DATE", None)
     assert filecmp.cmp(outs[0], outs[1], shallow=False)
+
+
+def test_a_track_whose_tiles_are_all_damaged_leaves_no_layer(tmp_path, qgis_app):
+    from testutils_egms import write_tiles
+
+    from insar_geohazards.io.egms import load_tiles
+
+    truth = write_tiles(str(tmp_path / "t"), points=2000, tiles=4, corrupt=2, seed=9)
+    files = [str(tmp_path / "t" / f) for f in truth["files"]]
+    report = load_tiles(files, str(tmp_path / "o.gpkg"), series="table")
+    assert list(report.layers) == ["EGMS_L2b_117_asc"] and sorted(report.skipped) == sorted(
+        str(tmp_path / "t" / f) for f in truth["damaged"])
+    layers = _layers(str(tmp_path / "o.gpkg"))
+    assert list(layers) == ["EGMS_L2b_117_asc"] and len(layers["EGMS_L2b_117_asc"][1]) == 1000
+    import sqlite3
+
+    con = sqlite3.connect(str(tmp_path / "o.gpkg"))
+    assert [r[0] for r in con.execute("SELECT table_name FROM gpkg_ogr_contents")] == ["EGMS_L2b_117_asc"]
+    assert [r[0] for r in con.execute("SELECT layer FROM gh_series")] == ["EGMS_L2b_117_asc"]
+    con.close()
