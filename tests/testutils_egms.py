@@ -95,9 +95,10 @@ def plan(n: int, k: int, overlap: float, seed: int) -> dict:
     # apart from each other; (cx, cy, a, b, theta, velocity) in EPSG:3035 metres
     areas, centres = [], []
     for k in range(n_areas):
-        a = rng.uniform(100.0, 1000.0) / 2
+        a = rng.uniform(100.0, min(1000.0, side / 3)) / 2
+        margin = min(500.0, side / 10)  # small test fields: areas still inside
         for _ in range(1000):
-            c = rng.uniform(a + 500, side - a - 500, 2)
+            c = rng.uniform(a + margin, side - a - margin, 2)
             if all(np.hypot(*(c - c2)) > a + r2 + 300 for c2, r2 in centres):
                 break
         centres.append((c, a))
