@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import shutil
 import sqlite3
+import tempfile
 import zlib
 from dataclasses import dataclass, field
 from typing import Optional
@@ -39,7 +41,7 @@ from ..algorithms.formats import egms as _egms
 from ..algorithms.formats import egms_tiles as tiles
 from ..algorithms.progress import check_canceled, info, warn
 from .ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
-from .vector import staged_file
+from .vector import staged_file, write_vector
 
 ogr.UseExceptions()
 
@@ -282,7 +284,8 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
     if series not in SERIES_MODES:
         raise GeohazardError(f"series must be one of {SERIES_MODES}, got {series!r}")
     if not out_path.lower().endswith(".gpkg"):
-        raise GeohazardError(f"EGMS points are written to a GeoPackage (.gpkg), not {os.path.basename(out_path)!r}")
+        return _load_to_other_format(paths, out_path, series=series, chunk_bytes=chunk_bytes,
+                                     single_name=single_name, progress=progress)
     report = LoadReport()
     heads, report.skipped = _headers(paths, progress)
     if not heads:
@@ -378,6 +381,44 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                 info(progress, f"{name}: {n} points written without a spatial index (QGIS builds one on demand: "
                                "Layer Properties > Source > Create spatial index)")
     return report
+
+
+def _load_to_other_format(paths, out_path: str, *, series, chunk_bytes, single_name, progress) -> LoadReport:
+    """One layer written in another OGR format (CSV, GeoJSON, Shapefile ...) through a temporary GeoPackage
+    outside the output folder: those formats hold one layer, and the tools read them whole."""
+    tmpdir = tempfile.mkdtemp(prefix="geohazard_egms_")
+    try:
+        tmp = os.path.join(tmpdir, "egms.gpkg")
+        report = load_tiles(paths, tmp, series="fields" if series == "table" else series, chunk_bytes=chunk_bytes,
+                            spatial_index_max=0, single_name=single_name, progress=progress)
+        if len(report.layers) != 1:
+            raise GeohazardError(f"{os.path.basename(out_path)}: these tiles make {len(report.layers)} track layers "
+                                 f"({', '.join(report.layers)}); a GeoPackage (.gpkg) keeps them, this format one")
+        name = next(iter(report.layers))
+        con = sqlite3.connect(tmp)
+        try:
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")') if r[1] not in ("fid", "geom")]
+            sel = ", ".join(f'"{c}"' for c in cols)
+            rows = con.execute(f'SELECT {sel} FROM "{name}" ORDER BY fid').fetchall()
+        finally:
+            con.close()
+        fields = {}
+        for j, c in enumerate(cols):
+            vals = [r[j] for r in rows]
+            if c == "pid":
+                fields[c] = np.array(vals, dtype=object)
+            elif c in ("date_first", "date_last"):
+                fields[c] = np.array([None if v is None else _dt.date.fromisoformat(v) for v in vals], dtype=object)
+            elif c in _egms.INTEGER_COLUMNS and all(v is not None for v in vals):
+                fields[c] = np.array(vals, dtype=np.int64)
+            else:
+                fields[c] = np.array([np.nan if v is None else v for v in vals], dtype=np.float64)
+        head = tiles.read_header(next(p for p in paths if p not in report.skipped))
+        write_vector(out_path, fields, crs_wkt=epsg_wkt(report.epsg), x=fields[head.xcol], y=fields[head.ycol],
+                     layer_name=name, progress=progress)
+        return report
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def _extent(con, g: _Group):

@@ -10,7 +10,7 @@ NAME = "loadegms"
 
 def test_parameters(alg):
     a = alg(NAME)
-    assert [p.name() for p in a.parameterDefinitions()] == ["INPUT", "INPUTS", "SERIES", "OUTPUT"]
+    assert [p.name() for p in a.parameterDefinitions()] == ["INPUT", "INPUTS", "SERIES_STORAGE", "OUTPUT"]
     assert "EPSG:3035" in a.shortHelpString()
     assert a.group() == "Import and formats"
 
@@ -113,8 +113,9 @@ def test_folder_of_tiles_one_layer_per_track_each_point_once(run_alg, tmp_path, 
 def test_list_of_files_equals_the_folder(run_alg, tmp_path, tiles):
     root, truth, _ = tiles
     files = [str(root / "good" / f) for f in truth["files"]]
-    a = run_alg(NAME, {"INPUTS": files, "SERIES": 2, "OUTPUT": str(tmp_path / "l.gpkg")})["OUTPUT"]
-    b = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES": 2, "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
+    a = run_alg(NAME, {"INPUTS": files, "SERIES_STORAGE": 2, "OUTPUT": str(tmp_path / "l.gpkg")})["OUTPUT"]
+    b = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES_STORAGE": 2,
+                       "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
     la, lb = _layers(a), _layers(b)
     assert la.keys() == lb.keys()
     for k in la:
@@ -164,8 +165,10 @@ def test_series_table_same_values_smaller_and_the_dock_reads_it(run_alg, tmp_pat
     from insar_geohazards.ui.timeseries_data import feature_series, is_timeseries_points
 
     root, _, _ = tiles
-    f = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES": 0, "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
-    t = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES": 1, "OUTPUT": str(tmp_path / "t.gpkg")})["OUTPUT"]
+    f = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES_STORAGE": 0,
+                       "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
+    t = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES_STORAGE": 1,
+                       "OUTPUT": str(tmp_path / "t.gpkg")})["OUTPUT"]
     assert os.path.getsize(t) < os.path.getsize(f) / 3
     names, rows = _layers(f)["EGMS_L2b_022_desc"]
     dated = [n for n in names if n.startswith("D20")]

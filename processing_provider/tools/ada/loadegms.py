@@ -14,7 +14,7 @@ from .._base import GeohazardAlgorithm, tool
       page="ada")
 class LoadEgms(GeohazardAlgorithm):
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
-    IDS = "INPUTS SERIES"
+    IDS = "INPUTS SERIES_STORAGE"
     SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (every tool reads them; about 7x the zipped CSV on disk)",
                       "Compressed series table in the GeoPackage (the time-series dock reads it; about 1.8x)",
                       "None (attributes and velocities only; about 1x)")
@@ -51,7 +51,7 @@ class LoadEgms(GeohazardAlgorithm):
         self.addParameter(declare.file(self.INPUT, "EGMS CSV or ZIP file",
                                        file_filter="EGMS (*.csv *.zip *.CSV *.ZIP)", optional=True))
         self.addParameter(declare.files(self.INPUTS, "EGMS tiles (files or folders of .zip / .csv)", optional=True))
-        self.addParameter(declare.enum(self.SERIES, "Displacement series", list(self.SERIES_OPTIONS), 0))
+        self.addParameter(declare.enum(self.SERIES_STORAGE, "Displacement series", list(self.SERIES_OPTIONS), 0))
         self.addParameter(declare.vector_out(self.OUTPUT, "EGMS points", "point"))
 
     def check(self, parameters, context):
@@ -60,7 +60,7 @@ class LoadEgms(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
         paths = egms_tiles(self, parameters, context)
-        series = egms.SERIES_MODES[self.parameterAsEnum(parameters, self.SERIES, context)]
+        series = egms.SERIES_MODES[self.parameterAsEnum(parameters, self.SERIES_STORAGE, context)]
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         report = egms.load_tiles(paths, out, series=series, progress=progress, single_name=len(paths) == 1)
         names = list(report.layers)
