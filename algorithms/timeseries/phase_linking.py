@@ -47,8 +47,6 @@ Fornaro G. et al. (2015), CAESAR, IEEE TGRS 53(4), doi:10.1109/TGRS.2014.2352853
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -632,16 +630,70 @@ def _log_mean(mean_int):
     return out
 
 
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _outer_row(o_r, o_i, w, q, t0, sr, si, i, n):
+    """Row ``i`` of ``s s^H`` from its diagonal on, ``s_i conj(s_j)`` for ``j >= i``, into ``o[w, q, t0 ...]`` (the
+    packed upper triangle, row after row)."""
+    a = sr[i]
+    b = si[i]
+    base = _u(t0) - _u(i)
+    for j in range(_u(i), _u(n)):
+        c = sr[j]
+        d = si[j]
+        o_r[w, q, base + j] = a * c + b * d
+        o_i[w, q, base + j] = b * c - a * d
+
+
+@njit(error_model="numpy")
+def _outer_packed(o_r, o_i, w, q, sv, sr, si, n):
+    """The packed upper triangle of ``s s^H`` (``s = sv``, complex64 dates) into ``o[w, q, :]``."""
+    for i in range(n):
+        sr[i] = np.float64(sv[i].real)
+        si[i] = np.float64(sv[i].imag)
+    t0 = 0
+    for i in range(n):
+        _outer_row(o_r, o_i, w, q, t0, sr, si, i, n)
+        t0 += n - i
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _add_packed(acc_r, acc_i, o_r, o_i, w, q, m):
+    """``acc += o[w, q, :]`` over the padded packed triangle (``m`` values)."""
+    for t in range(_u(0), _u(m)):
+        acc_r[t] += o_r[w, q, t]
+        acc_i[t] += o_i[w, q, t]
+
+
+@njit(error_model="numpy")
+def _unpack_hermitian(acc_r, acc_i, cov, n):
+    """The Hermitian ``cov`` (n, n) from its packed upper triangle."""
+    t = 0
+    for i in range(n):
+        for j in range(i, n):
+            cov[i, j] = complex(acc_r[t], acc_i[t])
+            cov[j, i] = complex(acc_r[t], -acc_i[t])
+            t += 1
+
+
 @njit(parallel=True, error_model="numpy")
 def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc,
                        method, beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours):
     rows, cols, n = slc_t.shape
     nf = float(n)
     npad = 16 if n <= 16 else (n + 31) // 32 * 32  # _padded(n)
+    wr = 2 * hr + 1
+    wc = 2 * hc + 1
+    npk = n * (n + 1) // 2
+    mpk = (npk + 31) // 32 * 32  # packed triangle padded to whole vector steps
     for r in prange(row0, row1):
-        kmax = (2 * hr + 1) * (2 * hc + 1)
-        xb = np.empty((kmax, n), np.complex64)
-        xc = np.empty((kmax, n), np.complex64)
+        # s s^H of every usable pixel of the window rows, columns c - hc .. c + hc in a ring (column cc in slot
+        # cc % wc): each is made once per output row and added for every target that accepts it as SHP
+        o_r = np.zeros((wr, wc, mpk))
+        o_i = np.zeros((wr, wc, mpk))
+        acc_r = np.zeros(mpk)
+        acc_i = np.zeros(mpk)
+        cov = np.empty((n, n), np.complex128)
+        filled = -1
         gr = np.zeros((n, npad))
         gi = np.zeros((n, npad))
         gtr = np.zeros((n, npad))
@@ -650,6 +702,12 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
         w8 = np.zeros((8, npad))
         ro = r - row0
         for c in range(cols):
+            while filled < min(cols - 1, c + hc):
+                filled += 1
+                for dr in range(-hr, hr + 1):
+                    rr = r + dr
+                    if 0 <= rr < rows and usable[rr, filled]:
+                        _outer_packed(o_r, o_i, dr + hr, filled % wc, slc_t[rr, filled], w8[0], w8[1], n)
             if not usable[r, c]:
                 for i in range(n):
                     out_phase[i, ro, c] = np.nan
@@ -664,6 +722,9 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
                 out_count[ro, c] = 1
                 continue
             k = 0
+            for t in range(mpk):
+                acc_r[t] = 0.0
+                acc_i[t] = 0.0
             mp = mean_int[r, c]
             lp = log_mean[r, c]
             for dr in range(-hr, hr + 1):
@@ -685,13 +746,10 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
                                 continue
                         elif not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
                             continue
-                    for i in range(n):
-                        sv = slc_t[rr, cc, i]
-                        xb[k, i] = sv
-                        xc[k, i] = np.conj(sv)
+                    # C = sum_k s_k s_k^H, the neighbours in window order (the same sums on any CPU)
+                    _add_packed(acc_r, acc_i, o_r, o_i, dr + hr, cc % wc, mpk)
                     k += 1
-            # C = sum_k s_k s_k^H as one small GEMM (BLAS limited to one thread by the caller)
-            cov = np.dot(xb[:k].T, xc[:k])
+            _unpack_hermitian(acc_r, acc_i, cov, n)
             if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
                 for i in range(n):
                     out_phase[i, ro, c] = np.nan
@@ -703,33 +761,6 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
             for i in range(n):
                 out_phase[i, ro, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
             out_count[ro, c] = k
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries, made once: each ``threadpool_limits`` call scans every
-    library of the process again (~10 ms in QGIS, once per block); None without threadpoolctl."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # threadpoolctl < 3 (or none): _single_threaded_blas falls back
-        return None
-    return ThreadpoolController()
-
-
-def _single_threaded_blas():
-    """Limit BLAS to one thread while the parallel pixel loop runs its small GEMMs.
-
-    Multi-threaded OpenBLAS inside numba's parallel loop oversubscribes the cores and is
-    ~10x slower; threadpoolctl (a scikit-learn dependency) is used when present.
-    """
-    controller = _blas_controller()
-    if controller is not None:
-        return controller.limit(limits=1, user_api="blas")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: correct but slower without it
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_options(n_dates, shape, window, method, shp_method, alpha, beta, check_size=True):
@@ -799,10 +830,9 @@ def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "
     phase = np.empty((n, r1 - r0, nc), np.float32)
     tcoh = np.empty((r1 - r0, nc), np.float32)
     count = np.empty((r1 - r0, nc), np.int32)
-    with _single_threaded_blas():
-        _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
-                           wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
-                           bool(ps_neighbours))
+    _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
+                       wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
+                       bool(ps_neighbours))
     return PhaseLinkResult(phase, tcoh, count)
 
 
