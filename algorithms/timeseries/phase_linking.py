@@ -53,7 +53,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .._numba import HELPER_INLINE, njit, prange
+from .._numba import HAVE_NUMBA, HELPER_INLINE, njit, prange
 from ..errors import GeohazardError
 from ..progress import iter_blocks
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
@@ -94,9 +94,12 @@ def _padded(n: int) -> int:
 # wrap-around, whose selects would keep the loops scalar.
 
 
-@njit(inline="always")
-def _u(i):
-    return np.uint64(i)
+if HAVE_NUMBA:
+    @njit(inline="always")
+    def _u(i):
+        return np.uint64(i)
+else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
+    _u = int
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -236,8 +239,9 @@ def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
         a = gr[i, k]
         b = gi[i, k]
         ag = np.sqrt(a * a + b * b)
-        ratio = 0.0 / ag
-        den = ag + 0.0 * ratio
+        d = ag if ag != 0 else 1.0  # a zero G[i, k] (and the padding) divides by 1: no 0 / 0 warning in Python
+        ratio = 0.0 / d
+        den = d + 0.0 * ratio
         qr = (a + b * ratio) / den
         qi = (b - a * ratio) / den
         sr = qr * cr - qi * ci
