@@ -1,5 +1,6 @@
-"""Metadata the rasters and HDF5 stacks carry: read for the rules that use it (the wavelength rule), and the
-processing history every raster output carries (``PROCESSING_HISTORY``)."""
+"""Metadata the rasters and HDF5 stacks carry: read for the rules that use it (the wavelength rule, the
+acquisition geometry's rule), the geometry a stack tool's outputs carry on, and the processing history every
+raster output carries (``PROCESSING_HISTORY``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Iterable, Optional
 
 from osgeo import gdal
 
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats import geometry_meta as gm
 from ..algorithms.formats.stack_names import RASTER_EXT
 from ..algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
 
@@ -109,3 +112,251 @@ def plugin_version() -> str:
     except OSError:
         pass
     return ""
+
+
+# ---------------------------------------------------------------------------------------------- geometry
+
+
+def raster_files(paths: Iterable[str]) -> list:
+    """The raster files among ``paths``, a folder contributing its rasters (sorted by name)."""
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out += [os.path.join(p, n) for n in sorted(os.listdir(p)) if n.lower().endswith(RASTER_EXT)]
+        elif os.path.isfile(p) and p.lower().endswith(RASTER_EXT):
+            out.append(p)
+    return out
+
+
+def geometry_choice(key: str, user: Optional[float], *, rasters: Iterable[str] = (), attributes: Iterable = (),
+                    parameter: str, default: Optional[float] = None, default_label: str = "default",
+                    why_needed: str = "", log=None) -> gm.Choice:
+    """The geometry rule (:func:`~algorithms.formats.geometry_meta.choose_value`) for the scene value ``key``
+    (``INCIDENCE_DEG``, ``HEADING_DEG``, ``SLANT_RANGE_M``): ``user`` (None = not given) > the metadata of
+    ``rasters`` / ``attributes`` (``(name, mapping)`` pairs) > ``default``; the choice and its warnings are
+    logged on ``log`` (``push_info`` / ``push_warning``)."""
+    q = gm.QUANTITIES[key]
+    found, problems = gm.collect(q, list(geotiff_metadata(rasters)) + list(attributes))
+    choice = gm.choose_value(q, user, found, parameter=parameter, problems=problems, default=default,
+                             default_label=default_label, why_needed=why_needed)
+    if log is not None:
+        log.push_info(f"{q.name} {choice.value:.10g} {q.unit}: {choice.source}")
+        for w in choice.warnings:
+            log.push_warning(w)
+    return choice
+
+
+def pair_baselines(rasters: Iterable[str]) -> dict:
+    """``{(earlier date, later date): (metres, file name)}`` of the interferograms among ``rasters`` that carry
+    ``PERPENDICULAR_BASELINE_M``.
+
+    Raises
+    ------
+    GeohazardError
+        A value that is not a baseline in metres (the file named).
+    """
+    out: dict = {}
+    for name, md in geotiff_metadata(rasters):
+        hit = gm.pair_baseline_from_metadata(name, md)
+        if hit is not None:
+            out[hit[0]] = (hit[1], name)
+    return out
+
+
+def _agree_or_warn(user_vals, meta_vals, labels, *, parameter: str, where: str, log) -> Optional[str]:
+    """A warning naming both sources when baselines given by the user and carried by the files differ by more
+    than :data:`~algorithms.formats.geometry_meta.BASELINE_AGREE_M`."""
+    import numpy as np
+
+    diff = np.abs(np.asarray(user_vals, float) - np.asarray(meta_vals, float))
+    if not diff.size or not np.nanmax(diff) > gm.BASELINE_AGREE_M:
+        return None
+    k = int(np.nanargmax(diff))
+    text = (f"{parameter} disagrees with the inputs' metadata ({where}): {labels[k]} has {user_vals[k]:+.2f} m in "
+            f"{parameter} but {meta_vals[k]:+.2f} m in the metadata ({int((diff > gm.BASELINE_AGREE_M).sum())} of "
+            f"{diff.size} differ by more than {gm.BASELINE_AGREE_M:g} m); using {parameter}. Leave {parameter} empty "
+            "to use the metadata")
+    if log is not None:
+        log.push_warning(text)
+    return text
+
+
+def stack_pair_baselines(user_table: Optional[dict], pairs: list, names: list, rasters: list, *,
+                         parameter: str = "BASELINES", log=None):
+    """Perpendicular baseline (m) of each interferogram of a stack (``pairs``: (earlier, later) dates in the order
+    of ``names`` / ``rasters``), or None when neither ``user_table`` (``{pair: metres}`` read from the user's
+    BASELINES files; None when not given) nor the interferograms' metadata give every one. The user's table wins;
+    a disagreement with the metadata is a warning naming both."""
+    import numpy as np
+
+    try:
+        carried = pair_baselines(rasters)
+    except GeohazardError as exc:  # a tool that does not need the baselines still runs
+        if log is not None:
+            log.push_warning(f"{exc}; the interferograms' baselines metadata is not used")
+        carried = {}
+    meta = [carried[p][0] if p in carried else None for p in pairs]
+    have_meta = all(v is not None for v in meta)
+    if user_table is not None:
+        user = np.array([user_table[p] for p in pairs])
+        both = [k for k, v in enumerate(meta) if v is not None]
+        if both:
+            _agree_or_warn(user[both], [meta[k] for k in both], [names[k] for k in both], parameter=parameter,
+                           where=f"{gm.PAIR_BASELINE_KEY} of the interferograms", log=log)
+        return user
+    if have_meta and pairs:
+        if log is not None:
+            log.push_info(f"perpendicular baselines of the {len(pairs)} interferograms: from the inputs' metadata "
+                          f"({gm.PAIR_BASELINE_KEY})")
+        return np.array(meta, float)
+    return None
+
+
+def series_date_baselines(path: str, dates: list):
+    """The ``PERPENDICULAR_BASELINES_M`` a time series raster carries (one per band, m), or None."""
+    name, md = next(geotiff_metadata([path]))
+    return gm.date_baselines_from_metadata(name, md, len(dates))
+
+
+def date_baselines_choice(user_m, *, series_path: str, dates: list, parameter: str = "BASELINES",
+                          user_label: str = "", log=None) -> gm.Choice:
+    """Perpendicular baseline of each date relative to the first (m): ``user_m`` (read from the user's files; None
+    when not given) > the time series' ``PERPENDICULAR_BASELINES_M``; no default (a wrong baseline gives a wrong
+    DEM error and a wrong correction).
+
+    Raises
+    ------
+    GeohazardError
+        Neither gives baselines: the message says what to give.
+    """
+    import numpy as np
+
+    meta = series_date_baselines(series_path, dates)
+    name = os.path.basename(series_path)
+    if meta is not None:
+        meta = np.asarray(meta, float) - meta[0]
+    if user_m is not None:
+        user_m = np.asarray(user_m, float)
+        warn = _agree_or_warn(user_m, meta, [d.isoformat() for d in dates], parameter=parameter,
+                              where=f"{name} {gm.DATE_BASELINES_KEY}", log=None) if meta is not None else None
+        choice = gm.Choice(user_m, f"perpendicular baselines: given by {parameter}"
+                           + (f" ({user_label})" if user_label else ""), [warn] if warn else [])
+    elif meta is not None:
+        choice = gm.Choice(meta, f"perpendicular baselines: from the inputs' metadata ({name} {gm.DATE_BASELINES_KEY})",
+                           from_metadata=True)
+    else:
+        raise GeohazardError(f"{parameter}: the DEM-error correction needs the perpendicular baselines of the dates, "
+                             f"and {name} carries none ({gm.DATE_BASELINES_KEY}); give them in {parameter} (CSV "
+                             "date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder) or tag "
+                             f"the interferograms with {gm.PAIR_BASELINE_KEY} before the SBAS step")
+    if log is not None:
+        log.push_info(choice.source)
+        for w in choice.warnings:
+            log.push_warning(w)
+    return choice
+
+
+def _band_dates(ds):
+    return gm.parse_dates([ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]) \
+        if ds.RasterCount > 1 else None
+
+
+def carried_geometry(input_paths: Iterable[str], known: Optional[dict] = None) -> tuple:
+    """What the outputs of a stack tool carry on: ``(scalars, pairs, dates, warnings)``.
+
+    ``scalars``: ``{key: text}`` of the scene values all the inputs that carry one agree on (a disagreement is
+    not carried and is a warning); ``pairs``: ``{(earlier, later): metres}``; ``dates``: ``{date: metres}`` (from
+    input time series, relative to their first date); ``known``: what the run itself used (``{key: value}``,
+    ``"pairs"``, ``"dates"``), which wins over the inputs."""
+    known = dict(known or {})
+    files = raster_files(input_paths)
+    items = list(geotiff_metadata(files))
+    scalars, warnings = {}, []
+    for key, q in gm.QUANTITIES.items():
+        if key in known:
+            scalars[key] = f"{float(known[key]):.10g}"
+            continue
+        try:
+            hit = gm.single_value(q, *gm.collect(q, items))
+        except GeohazardError as exc:
+            warnings.append(f"{q.key} not carried to the outputs: {exc}")
+            continue
+        if hit is not None:
+            scalars[key] = f"{hit[0]:.10g}"
+    pairs: dict = {}
+    for name, md in items:
+        try:
+            hit = gm.pair_baseline_from_metadata(name, md)
+        except GeohazardError:
+            continue
+        if hit is not None:
+            pairs[hit[0]] = hit[1]
+    pairs.update(known.get("pairs") or {})
+    dates: dict = {}
+    for path, (name, md) in zip(files, items):
+        if gm.DATE_BASELINES_KEY not in md:
+            continue
+        ds = gdal.Open(path)
+        band_dates = _band_dates(ds) if ds is not None else None
+        ds = None
+        try:
+            vals = gm.date_baselines_from_metadata(name, md, len(band_dates or ()))
+        except GeohazardError:
+            continue
+        if band_dates and vals:
+            dates.update(zip(band_dates, [v - vals[0] for v in vals]))
+    dates.update(known.get("dates") or {})
+    return scalars, pairs, dates, warnings
+
+
+def _series_baselines(band_dates: list, pairs: dict, dates: dict):
+    if all(d in dates for d in band_dates):
+        return [dates[d] - dates[band_dates[0]] for d in band_dates]
+    if pairs:
+        try:
+            return list(gm.date_baselines_from_pairs(pairs, band_dates, source="metadata"))
+        except GeohazardError:
+            return None
+    return None
+
+
+def stamp_geometry(output_paths: Iterable[str], input_paths: Iterable[str], known: Optional[dict] = None,
+                   log=None) -> int:
+    """Write the geometry of the inputs (and ``known``, what the run used) into every GeoTIFF among
+    ``output_paths`` that does not carry it yet: the scene values; ``PERPENDICULAR_BASELINE_M`` on a one-band
+    output named after an interferogram whose pair is known; ``PERPENDICULAR_BASELINES_M`` on a time series (band
+    descriptions are dates) from the inputs' date baselines or, by least squares, their pair baselines. Links
+    are left alone (an output folder may link the inputs it keeps). Returns how many files were changed."""
+    scalars, pairs, dates, warnings = carried_geometry(input_paths, known)
+    if log is not None:
+        for w in warnings:
+            log.push_warning(w)
+    if not (scalars or pairs or dates):
+        return 0
+    n = 0
+    for path in output_paths:
+        if not path.lower().endswith((".tif", ".tiff")) or not os.path.isfile(path) or os.path.islink(path) \
+                or os.stat(path).st_nlink > 1:
+            continue
+        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_UPDATE)
+        if ds is None:
+            continue
+        md = ds.GetMetadata() or {}
+        add = {k: v for k, v in scalars.items() if k not in md}
+        if ds.RasterCount == 1 and pairs and gm.PAIR_BASELINE_KEY not in md:
+            try:
+                pair = tuple(sorted(gm.parse_date_pair(os.path.basename(path))))
+            except GeohazardError:
+                pair = None
+            if pair in pairs:
+                add[gm.PAIR_BASELINE_KEY] = f"{pairs[pair]:.3f}"
+        band_dates = _band_dates(ds)
+        if band_dates and gm.DATE_BASELINES_KEY not in md and (pairs or dates):
+            vals = _series_baselines(band_dates, pairs, dates)
+            if vals is not None:
+                add[gm.DATE_BASELINES_KEY] = gm.format_date_baselines(vals)
+        for k, v in add.items():
+            ds.SetMetadataItem(k, v)
+        ds = None
+        n += bool(add)
+    return n

@@ -25,7 +25,7 @@ from ..algorithms.progress import SubProgress
 from ..algorithms.timeseries import network as nw
 from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
-from .metadata import wavelength_choice
+from .metadata import stack_pair_baselines, wavelength_choice
 from .probe import data_band_index
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
@@ -230,14 +230,14 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
             matched.append(by_pair[pr])
         cinfos = [raster_info(c, os.path.basename(c)) for c in matched]
         check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in matched])
-    bperp = None
+    table = None
     if baseline_files:
         table = read_baselines(list(baseline_files))
         missing = [n for pr, n in zip(pairs, names) if pr not in table]
         if missing:
             raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
                                  f"e.g. {missing[0]}")
-        bperp = np.array([table[pr] for pr in pairs])
+    bperp = stack_pair_baselines(table, list(pairs), names, paths, log=log)
     if units in (0, 1):  # phase: the wavelength matters
         wavelength = wavelength_choice(wavelength_m, rasters=paths, log=log).wavelength_m
     else:

@@ -73,6 +73,7 @@ class OutputTransaction:
         self._claims: list[str] = []
         self._done = False
         self.notes: list[str] = []  # one-line summaries of the steps run inside (a model prints them at the end)
+        self.geometry: dict = {}  # the acquisition geometry the run used (written into outputs lacking it)
 
     # ------------------------------------------------------------------ life cycle
     def begin(self, targets: dict) -> "OutputTransaction":

@@ -323,10 +323,13 @@ CORR_HELP = (
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
     "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates; without it every value is used), "
     "BASELINES (perpendicular baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, "
-    "MintPy .h5, ISCE), DEM (heights in metres on the interferograms' grid), STABLE_AREA (optional polygons of "
+    "MintPy .h5, ISCE; optional when the interferograms carry PERPENDICULAR_BASELINE_M: every step carries it on "
+    "and the SBAS step turns it into the date baselines of the time series), DEM (heights in metres on the "
+    "interferograms' grid), STABLE_AREA (optional polygons of "
     "ground that does not move: the reference is chosen inside and the ramps are fitted on it when it surrounds "
     "the scene), INCIDENCE and SLANT_RANGE (optional rasters on the grid, degrees and metres: they scale the DEM "
-    "error; defaults 39 deg and 850 km).\n"
+    "error; without them the INCIDENCE_DEG and SLANT_RANGE_M the interferograms carry, else 39 deg and 850 km, "
+    "the log says which).\n"
     "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, SBAS "
     "time series (mm) and velocity (mm/yr) before the DEM-error step, time series corrected for the DEM error "
     "(mm), the DEM error (m), and the final velocity and its standard error (mm/yr, LOS positive toward the "
@@ -348,16 +351,19 @@ def build_corrected():
         "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names.",
         "COHERENCE": "Coherence rasters of the same pairs (optional).",
         "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
-                     "MintPy .h5 or ISCE folder (for the DEM-error step).",
+                     "MintPy .h5 or ISCE folder (for the DEM-error step; optional when the interferograms carry "
+                     "PERPENDICULAR_BASELINE_M).",
         "DEM": "Heights in metres on the interferograms' grid.",
         "STABLE_AREA": "Polygons of ground that does not move (optional): the reference is chosen inside, and the "
                        "ramps are fitted on it when it surrounds the scene.",
-        "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry, default 39 deg).",
-        "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry, default 850 km)."})
+        "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry; without it the "
+                     "INCIDENCE_DEG the interferograms carry, else 39 deg).",
+        "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry; without it the "
+                       "SLANT_RANGE_M the interferograms carry, else 850 km)."})
     m.inputs([
         *_stack_inputs(coherence_x=360),
-        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
-                                              QgsProcessing.SourceType.TypeFile), 600),
+        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder, optional)",
+                                              QgsProcessing.SourceType.TypeFile, optional=True), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
         (QgsProcessingParameterVectorLayer("STABLE_AREA", "Stable area (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),

@@ -42,6 +42,7 @@ from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
 from ..formats.baselines import read_baselines
 from ..formats.dates import parse_date, parse_date_pair
+from ..formats.geometry_meta import MAX_BASELINE_M, date_baselines_from_pairs
 from ..ordered import columnwise_matmul, sum_first_axis
 
 
@@ -220,11 +221,6 @@ def _read_isce(folder: str) -> dict:
     return pairs
 
 
-#: Perpendicular baselines beyond this (m) are taken for a wrong unit or file: spaceborne SAR orbital tubes keep
-#: them within a few kilometres (ERS/Envisat/ALOS/Sentinel-1 stacks: under ~3 km).
-MAX_BASELINE_M = 10_000.0
-
-
 def read_date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarray:
     """Perpendicular baseline (m) of every date relative to the first, from the BASELINES files
     (:func:`_date_baselines`), checked to be finite and within :data:`MAX_BASELINE_M`.
@@ -295,26 +291,4 @@ def _date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarr
                                  f"series, e.g. {missing[0].isoformat()}")
         b = np.array([per_date[d] for d in dates])
         return b - b[0]
-    pos = {d: i for i, d in enumerate(dates)}
-    rows, vals = [], []
-    for (a, b), v in per_pair.items():
-        if a in pos and b in pos:
-            r = np.zeros(len(dates))
-            r[pos[a]] -= 1.0
-            r[pos[b]] += 1.0
-            rows.append(r)
-            vals.append(v)
-    covered = set()
-    for (a, b) in per_pair:
-        if a in pos and b in pos:
-            covered.update((a, b))
-    missing = [d for d in dates if d not in covered]
-    if missing or not rows:
-        raise GeohazardError(f"BASELINES: no perpendicular baseline reaches {len(missing) or len(dates)} date(s) of "
-                             f"the time series, e.g. {(missing or dates)[0].isoformat()}")
-    a = np.array(rows)[:, 1:]
-    if np.linalg.matrix_rank(a) < len(dates) - 1:
-        raise GeohazardError("BASELINES: the baseline pairs do not connect every date of the time series to the "
-                             "first one")
-    sol = np.linalg.lstsq(a, np.array(vals), rcond=None)[0]
-    return np.concatenate([[0.0], sol])
+    return date_baselines_from_pairs(per_pair, dates)

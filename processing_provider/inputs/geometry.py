@@ -13,6 +13,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import dated_fields, is_date, parse_date
 from ...algorithms.geometry import decomposition as _dec
 from ...algorithms.geometry import distortion as _dist
@@ -20,6 +21,7 @@ from ...algorithms.geometry import los
 from ...algorithms.progress import SubProgress
 from ...io import blocks, geometry, raster, vector
 from . import values as _values
+from .acquisition import resolve_geometry
 
 LOS_FIELDS = ["los_east", "los_north", "los_up", "incidence_angle", "track_angle"]
 
@@ -174,14 +176,19 @@ def raster_infos(alg, parameters, context) -> list:
     return infos
 
 
-def raster_pair(alg, parameters, context, opts) -> tuple:
-    """``(info, block function, block sources, common dates)`` of the raster pair."""
+def raster_pair(alg, parameters, context, opts, feedback=None) -> tuple:
+    """``(info, block function, block sources, common dates)`` of the raster pair; each geometry's heading and
+    incidence by the geometry rule (:func:`.acquisition.resolve_geometry`: a parameter left at its default gives
+    way to the HEADING_DEG / INCIDENCE_DEG its raster carries)."""
     infos = raster_infos(alg, parameters, context)
     vecs, sig = [], []
-    for hp, ip, sp in ((alg.ASC_HEADING, alg.ASC_INCIDENCE, alg.ASC_SIGMA),
-                       (alg.DESC_HEADING, alg.DESC_INCIDENCE, alg.DESC_SIGMA)):
-        vecs.append(los.los_unit_vector(alg.parameterAsDouble(parameters, ip, context),
-                                        alg.parameterAsDouble(parameters, hp, context)))
+    for info, (hp, ip, sp) in zip(infos, ((alg.ASC_HEADING, alg.ASC_INCIDENCE, alg.ASC_SIGMA),
+                                          (alg.DESC_HEADING, alg.DESC_INCIDENCE, alg.DESC_SIGMA))):
+        inc, head = (resolve_geometry(alg, parameters, pid, context, feedback, key, rasters=[info.path],
+                                      default=alg.parameterDefinition(pid).defaultValue(),
+                                      default_label=f"the {pid} default").value
+                     for pid, key in ((ip, gm.INCIDENCE_KEY), (hp, gm.HEADING_KEY)))
+        vecs.append(los.los_unit_vector(inc, head))
         sig.append(alg.parameterAsDouble(parameters, sp, context))
     sigma = sig if all(s > 0 for s in sig) else None
     if opts["weighted"] and sigma is None:

@@ -16,6 +16,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date_pair
 from ...algorithms.timeseries import sbas
 from ...io.corrections import Stack as CorrectionStack
@@ -148,6 +149,24 @@ def check_weighting(alg, parameters, context) -> None:
         raise GeohazardError("WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters")
 
 
+def _carry_stack_geometry(alg, stack, attributes=()) -> None:
+    """The stack's baselines (read from BASELINES or a MintPy stack) and the scene geometry a MintPy stack's
+    attributes hold, for the run's outputs to carry (:meth:`..tools._base.GeohazardAlgorithm.carry_geometry`)."""
+    carry = getattr(alg, "carry_geometry", None)
+    if carry is None:
+        return
+    net = stack.network
+    if net.bperp_m is not None:
+        carry(pairs={tuple(sorted(p)): float(b) for p, b in zip(net.pairs, net.bperp_m)})
+    for key, q in gm.QUANTITIES.items():
+        try:
+            hit = gm.single_value(q, *gm.collect(q, attributes))
+        except GeohazardError:
+            continue
+        if hit is not None:
+            carry(**{key: hit[0]})
+
+
 def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_param: str = INPUT_UNITS,
                  baselines: bool = True, feedback=None) -> StackInput:
     """INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES / WAVELENGTH_M as a :class:`StackInput`.
@@ -159,7 +178,9 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
     h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
     wavelength = user_wavelength(alg, parameters, WAVELENGTH, context)
     if h5:
-        return open_stack([], mintpy_h5=h5, wavelength_m=wavelength, log=log)
+        stack = open_stack([], mintpy_h5=h5, wavelength_m=wavelength, log=log)
+        _carry_stack_geometry(alg, stack, attributes=[(os.path.basename(h5), stack.mintpy.attrs)])
+        return stack
     ignored: dict = {INTERFEROGRAMS: [], COHERENCE: []}
     paths = expand_raster_inputs(alg, parameters, INTERFEROGRAMS, context, want="ifg", ignored=ignored[INTERFEROGRAMS])
     if not paths:
@@ -169,6 +190,8 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
     files = expand_file_inputs(parameters.get(BASELINES)) if baselines else []
     stack = open_stack(paths, coh_paths=coh, baseline_files=files, units=units, wavelength_m=wavelength,
                        ignored=ignored, log=log)
+    if files:
+        _carry_stack_geometry(alg, stack)
     for line in ignored_report(ignored):
         log.push_info(line)
     return stack

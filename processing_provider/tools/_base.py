@@ -52,14 +52,15 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
-from ...io.metadata import stamp_history
+from ...io.metadata import stamp_geometry, stamp_history
 from ...io.probe import degenerate_outputs, quiet_gdal_reads
 from ...io.raster import RasterInfo, raster_info
 from ...io.styles import arrange_outputs
 from ...io.transaction import OutputTransaction, disk_full
 from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
-from ..inputs.guard import check_before, missing_file_problem, range_problem
+from ..inputs.feedback import FeedbackProgress
+from ..inputs.guard import check_before, input_files, missing_file_problem, range_problem
 from ..inputs.history import history
 from ..inputs.layers import raster_path
 
@@ -348,6 +349,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     CRS_FREE_INPUTS: tuple = ()
     OVERLAP: tuple = ()
     KEY_OUTPUT_FIELDS: dict = {}
+    #: A stack tool: its rasters stay in the inputs' line of sight, so they carry on the inputs' acquisition
+    #: geometry (INCIDENCE_DEG, HEADING_DEG, SLANT_RANGE_M, perpendicular baselines).
+    CARRIES_GEOMETRY: bool = False
 
     def addParameter(self, definition, createOutput=True):
         """``QgsProcessingAlgorithm.addParameter`` with the label translated and the dialog's number of decimals
@@ -378,6 +382,9 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                     if feedback is not None:
                         feedback.pushWarning(message)
                 stamp_history(run.written_files(), history(self, params, context))
+                if self.CARRIES_GEOMETRY:
+                    stamp_geometry(run.written_files(), list(input_files(self, params, context)), run.geometry,
+                                   log=FeedbackProgress(feedback))
             run.commit()
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)
@@ -405,6 +412,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         except BaseException:
             run.rollback()
             raise
+
+    def carry_geometry(self, **values) -> None:
+        """Record acquisition geometry this run used (``INCIDENCE_DEG=...``, ``pairs={(d1, d2): m}``,
+        ``dates={date: m}``): its raster outputs carry it (:func:`~io.metadata.stamp_geometry`), over the
+        inputs' metadata."""
+        run = getattr(self, "_run", None)
+        if run is not None:
+            run.geometry.update({k: v for k, v in values.items() if v is not None})
 
     def note(self, text: str) -> str:
         """A one-line summary of what this run did, kept for the summary a model prints at its end; returns
@@ -449,6 +464,7 @@ class StackAlgorithm(GeohazardAlgorithm):
 
     FOLDER_INPUTS = stacks.STACK_LISTS
     STACK_PARAMETERS = True
+    CARRIES_GEOMETRY = True
     WEIGHTED = False
     input_raster_files = stacks.stack_raster_files
 

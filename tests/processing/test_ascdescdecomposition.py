@@ -173,3 +173,18 @@ def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
         run_alg(NAME, {"ASC_POINTS": os.path.join(g, "asc_117_subset.gpkg"),
                        "DESC_POINTS": os.path.join(g, "desc_022_subset.gpkg"), **_out(tmp_path)}, feedback=feedback)
     assert not any(os.path.exists(v) for v in _out(tmp_path).values())
+
+
+def test_the_geometry_the_rasters_carry_replaces_the_defaults(run_alg, tmp_path):
+    """ASC/DESC heading and incidence left at their defaults: the HEADING_DEG / INCIDENCE_DEG each raster carries
+    (as the stack tools write them) give the right components."""
+    rng = np.random.default_rng(4)
+    east, up = rng.normal(0, 4, (6, 7)), rng.normal(-5, 3, (6, 7))
+    a, d = los_unit_vector(43.5, -13.0), los_unit_vector(31.0, 193.0)
+    sa = write_geotiff(tmp_path / "a.tif", a[0] * east + a[2] * up,
+                       metadata={"INCIDENCE_DEG": "43.5", "HEADING_DEG": "-13"})
+    sd = write_geotiff(tmp_path / "d.tif", d[0] * east + d[2] * up,
+                       metadata={"INCIDENCE_DEG": "31", "HEADING_DEG": "193"})
+    res = run_alg(NAME, {"ASC_RASTER": sa, "DESC_RASTER": sd, **_out(tmp_path)})
+    np.testing.assert_allclose(_read(res["OUTPUT_EAST"])[0][0], east, atol=1e-4)
+    np.testing.assert_allclose(_read(res["OUTPUT_UP"])[0][0], up, atol=1e-4)

@@ -92,6 +92,20 @@ def test_gacos_delays_removed_in_radians(qgis_app, tmp_path):
                                              "DELAYS": str(tmp_path / "gacos_tif"), "INCIDENCE_ANGLE": inc,
                                              "WAVELENGTH_M": lam, "OUTPUT": str(tmp_path / "out_tif")})
     np.testing.assert_allclose(_pair_arrays(res3["OUTPUT"], s), got, atol=1e-5)
+    # no angle given: the one the interferograms carry (INCIDENCE_DEG), named in the log
+    from osgeo import gdal
+
+    tagged = write_stack_tifs(str(tmp_path / "ifgs_tagged"), data, s["dates"], s["pairs"], epsg=4326, x0=gt[0],
+                              y0=gt[3], step=gt[1])
+    for f in tagged:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.SetMetadataItem("INCIDENCE_DEG", str(inc))
+        ds = None
+    fb = recording_feedback()
+    res4 = hk.run("troposphericcorrection", {"INTERFEROGRAMS": tagged, "METHOD": 2, "DELAYS": str(tmp_path / "gacos"),
+                                             "WAVELENGTH_M": lam, "OUTPUT": str(tmp_path / "out_meta")}, feedback=fb)
+    np.testing.assert_allclose(_pair_arrays(res4["OUTPUT"], s), got, atol=1e-5)
+    assert "incidence angle 35 deg: from the inputs' metadata" in fb.text
     os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd"))
     os.remove(os.path.join(str(tmp_path / "gacos"), f"{s['dates'][2]:%Y%m%d}.ztd.rsc"))
     hk.expect_refusal("troposphericcorrection", {

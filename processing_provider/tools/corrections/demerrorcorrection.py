@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 
 from ....algorithms.corrections import dem_error
-from ....algorithms.errors import GeohazardError
-from ....io import corrections, points, styles
-from ...inputs import declare, knobs, layers, stacks
+from ....algorithms.formats import geometry_meta as gm
+from ....io import corrections, metadata, points, styles
+from ...inputs import acquisition, declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
@@ -17,6 +17,7 @@ from ._common import step_dates
       tags="DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy", page="corrections",
       engine=True)
 class DemErrorCorrection(GeohazardAlgorithm):
+    CARRIES_GEOMETRY = True
     OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
     MULTIBAND_INPUTS = ("INPUT",)  # one band per date
     HELP = (
@@ -26,12 +27,18 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "(polynomial in time, optional steps), then d_cor = d - B_perp / (R sin(incidence)) * dz.\n\n"
         "<b>Time series</b>: a multi-band raster with one band per date and the date (YYYY-MM-DD) as band "
         "description, in mm, LOS positive toward the satellite, as written by the SBAS tool.\n"
-        "<b>Baselines</b> (required): perpendicular baseline of each date from a CSV 'date,bperp_m', a MintPy "
+        "<b>Baselines</b>: perpendicular baseline of each date from a CSV 'date,bperp_m', a MintPy "
         "timeseries.h5 or ifgramStack.h5, GAMMA *_bperp.par / *_base.par files or folder, or an ISCE baselines "
-        "folder (pair baselines are turned into date baselines by least squares, the first date at 0).\n"
-        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid, or constants (defaults: 850 km "
-        "and 39 deg, the middle of a Sentinel-1 IW swath). They only scale the DEM error; the corrected time series "
-        "does not depend on them.\n"
+        "folder (pair baselines are turned into date baselines by least squares, the first date at 0). Empty: the "
+        "baselines the time series carries (PERPENDICULAR_BASELINES_M, written by the SBAS tool when its "
+        "interferograms carry PERPENDICULAR_BASELINE_M or it was given BASELINES); without either the tool stops "
+        "and says so (a wrong baseline gives a wrong DEM error).\n"
+        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid, or constants. A constant left "
+        "at its default (850 km, 39 deg: the middle of a Sentinel-1 IW swath) gives way to the value the time "
+        "series carries (SLANT_RANGE_M, INCIDENCE_DEG); a value you type is used, with a warning naming both when "
+        "the metadata says otherwise; the log says which value was used and where it came from. They only scale "
+        "the DEM error (by R sin(incidence): 850 vs 880 km is 3.5 %); the corrected time series does not depend on "
+        "them.\n"
         "<b>Polynomial order</b> (default 2, as MintPy) and <b>step dates</b> (YYYY-MM-DD, comma separated: "
         "earthquakes, works) of the deformation model.\n\n"
         "<b>Outputs</b>: corrected time series (same layout and reference as the input), DEM error (m, MintPy's "
@@ -44,7 +51,8 @@ class DemErrorCorrection(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
         self.addParameter(declare.files("BASELINES",
-            "Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder)"))
+            "Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder; empty = metadata)",
+            optional=True))
         self.addParameter(declare.raster("SLANT_RANGE_RASTER", "Slant range raster (m)", optional=True))
         self.addParameter(declare.number("SLANT_RANGE", "Slant range (m, when no raster)", 850000.0, 1.0))
         self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees)", optional=True))
@@ -64,24 +72,32 @@ class DemErrorCorrection(GeohazardAlgorithm):
 
     def check(self, parameters, context):
         step_dates(self, parameters, context)
-        if not stacks.expand_file_inputs(parameters.get("BASELINES")):
-            raise GeohazardError("BASELINES: the DEM-error correction needs the perpendicular baselines of the dates "
-                                 "(CSV date,bperp_m; MintPy timeseries.h5 / ifgramStack.h5; GAMMA .par; ISCE folder)")
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
         dates = points.raster_dates(info, "INPUT")
-        bperp = dem_error.read_date_baselines(stacks.expand_file_inputs(parameters.get("BASELINES")), dates)
+        files = stacks.expand_file_inputs(parameters.get("BASELINES"))
+        bperp = metadata.date_baselines_choice(dem_error.read_date_baselines(files, dates) if files else None,
+                                               series_path=info.path, dates=dates, log=FeedbackProgress(feedback)).value
         g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
                           step_dates=step_dates(self, parameters, context))
         dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
+        geometry = {}
+        for key, pid, default in ((gm.SLANT_RANGE_KEY, "SLANT_RANGE", 850000.0), (gm.INCIDENCE_KEY, "INCIDENCE", 39.0)):
+            if parameters.get(pid + "_RASTER"):
+                feedback.pushInfo(f"{gm.QUANTITIES[key].name}: per pixel from {pid}_RASTER")
+                continue
+            geometry[key] = acquisition.resolve_geometry(
+                self, parameters, pid, context, feedback, key, rasters=[info.path], default=default,
+                default_label="the middle of a Sentinel-1 IW swath").value
         func = functools.partial(dem_error.dem_error_engine_block, g=g,
-                                 slant_range_m=self.parameterAsDouble(parameters, "SLANT_RANGE", context),
-                                 incidence_deg=self.parameterAsDouble(parameters, "INCIDENCE", context),
+                                 slant_range_m=geometry.get(gm.SLANT_RANGE_KEY, 1.0),
+                                 incidence_deg=geometry.get(gm.INCIDENCE_KEY, 90.0),
                                  years=dem_error.years_since_first(dates))
         meta = corrections.series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
-                                                       "BPERP_M": ",".join(f"{b:.3f}" for b in bperp)})
+                                                       gm.DATE_BASELINES_KEY: gm.format_date_baselines(bperp)})
+        self.carry_geometry(dates=dict(zip(dates, bperp)))
         run = knobs.run_settings(self, parameters, context)
         spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
                 "OUTPUT_RESIDUAL": ("residual_rms_mm", "band"), "OUTPUT_VELOCITY": ("velocity_mm_yr", "band"),

@@ -19,6 +19,7 @@ from ._common import step_dates
       tags="PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
       page="corrections", engine=True)
 class PcaAtmosphere(GeohazardAlgorithm):
+    CARRIES_GEOMETRY = True
     MULTIBAND_INPUTS = ("INPUT",)  # one band per date
     HELP = (
         "Removes tropospheric artefacts from a displacement time series with principal components computed block "

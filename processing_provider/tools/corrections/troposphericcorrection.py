@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import geometry_meta as gm
 from ....io import troposphere
-from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs import acquisition, declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from .._base import StackAlgorithm, tool
@@ -46,7 +47,8 @@ class TroposphericCorrection(StackAlgorithm):
         "<b>External delay maps</b>: a folder with one zenith total delay map per date in metres: GACOS "
         "(Yu et al. 2018, doi:10.1029/2017JB015305) YYYYMMDD.ztd with YYYYMMDD.ztd.rsc, or YYYYMMDD.ztd.tif / any "
         "GeoTIFF whose name has the date. Each is resampled (bilinear) onto the interferograms' grid, projected to "
-        "the line of sight (/ cos(incidence): a raster in degrees or one constant angle) and each interferogram "
+        "the line of sight (/ cos(incidence): a raster in degrees, one constant angle, or with neither the "
+        "INCIDENCE_DEG the interferograms carry; the log names the source) and each interferogram "
         "loses delay(second date) - delay(first date), converted to its unit (MintPy tropo_gacos). Every date of "
         "the stack needs a map (the missing dates are named); maps of other dates are ignored and listed.\n\n"
         + STACK_HELP +
@@ -87,10 +89,6 @@ class TroposphericCorrection(StackAlgorithm):
                                  "interferograms' grid)")
         if method == 2 and not parameters.get("DELAYS"):
             raise GeohazardError("DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)")
-        if method == 2 and not parameters.get("INCIDENCE_RASTER") and \
-                not self.parameterAsDouble(parameters, ids.INCIDENCE, context):
-            raise GeohazardError("INCIDENCE_RASTER / INCIDENCE: the zenith delays are projected to the line of "
-                                 "sight with the incidence angle; give a raster or a constant angle in degrees")
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
@@ -100,10 +98,13 @@ class TroposphericCorrection(StackAlgorithm):
         if method == 2:
             inc = self.raster_path(parameters, "INCIDENCE_RASTER", context) \
                 if parameters.get("INCIDENCE_RASTER") else ""
+            inc_deg = None if inc else acquisition.resolve_geometry(
+                self, parameters, ids.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=stack.paths,
+                why_needed="the zenith delays are projected to the line of sight with the incidence angle; give "
+                           "INCIDENCE_RASTER or a constant angle in INCIDENCE (degrees)").value
             rows = troposphere.correct_with_delays(
                 stack, self.parameterAsFile(parameters, "DELAYS", context), incidence_path=inc,
-                incidence_deg=self.parameterAsDouble(parameters, ids.INCIDENCE, context), out_dir=out_dir, run=run,
-                progress=progress)
+                incidence_deg=inc_deg, out_dir=out_dir, run=run, progress=progress)
         else:
             v = self.values(parameters, context, "COHERENCE_THRESHOLD", "WINDOW", "MODE", "MIN_PIXELS",
                             "CORRELATION_THRESHOLD", "FILTER_PIXELS", "TREND_GUARD")

@@ -29,7 +29,9 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "cell, (e, n, u) its ground-to-satellite unit vector. North motion N is neglected (0, the default) or "
         "constrained to the value given (mm/yr); SAR is almost blind to it and the output states the "
         "assumption.\n\n"
-        "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence. "
+        "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence (left at "
+        "their defaults, the HEADING_DEG / INCIDENCE_DEG each raster carries are used, the log names the source; a "
+        "typed value that contradicts them is warned). "
         "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of PIXEL_SIZE "
         "metres in GRID_CRS whose edges lie on ORIGIN_X/ORIGIN_Y + multiples of the cell size (default origin 0, 0: "
         "edges on multiples of 100 m in EPSG:3035, centres at k*100+50, the cell layout of the official EGMS L3 "
@@ -122,7 +124,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
             info = raster.RasterInfo(path="", width=grid.n_cols, height=grid.n_rows, count=1,
                                      geotransform=grid.geotransform, crs_wkt=crs_wkt)
         else:
-            info, func, sources, dates = pair.raster_pair(self, parameters, context, opts)
+            info, func, sources, dates = pair.raster_pair(self, parameters, context, opts, feedback)
         meta = {"north_assumption": "neglected" if opts["north"] == 0 else f"{opts['north']:g} mm/yr",
                 "weighting": self.WEIGHTINGS[int(opts["weighted"])]}
         specs = self._specs(parameters, opts, dates)

@@ -7,11 +7,12 @@ import functools
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.geometry import distortion as _dist
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ....io import blocks, geometry, raster, styles
-from ...inputs import declare, knobs, layers
+from ...inputs import acquisition, declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
@@ -30,6 +31,9 @@ class LosProjection(GeohazardAlgorithm):
         "<b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
         "unit vectors are taken from los_east/los_north/los_up when present (EGMS), else from incidence_angle/"
         "track_angle fields, else from the heading and incidence given here.\n"
+        "<b>Heading and incidence</b>: left at their defaults (-12, 37 degrees), the HEADING_DEG and INCIDENCE_DEG "
+        "the LOS raster carries (the stack tools write them when their inputs carry them) are used instead; a value "
+        "you type wins, with a warning naming both when the raster says otherwise. The log names the source.\n"
         "<b>Heading raster</b> (optional, rasters only): per-pixel heading, or the look-vector azimuth of "
         "GAMMA/HyP3 (lv_phi) or ISCE (los band 2).\n"
         "<b>DEM</b>: needed for the downslope projection (projected or geographic; slopes in metres). For a "
@@ -86,9 +90,13 @@ class LosProjection(GeohazardAlgorithm):
             geometry.metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
 
     def process(self, parameters, context, feedback):
-        heading = float(_dist.check_heading(self.parameterAsDouble(parameters, self.HEADING, context), name="HEADING"))
-        incidence = float(los.check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                              name=self.INCIDENCE))
+        carried = [self.raster_path(parameters, self.INPUT, context)] if parameters.get(self.INPUT) else []
+        heading, incidence = (acquisition.resolve_geometry(
+            self, parameters, pid, context, feedback, key, rasters=carried,
+            default=self.parameterDefinition(pid).defaultValue(), default_label=f"the {pid} default").value
+            for pid, key in ((self.HEADING, gm.HEADING_KEY), (self.INCIDENCE, gm.INCIDENCE_KEY)))
+        heading = float(_dist.check_heading(heading, name="HEADING"))
+        incidence = float(los.check_incidence(incidence, name=self.INCIDENCE))
         look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
         cmin = self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context)
         dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None

@@ -6,10 +6,11 @@ import functools
 
 import numpy as np
 
+from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ....io import blocks, raster, styles
-from ...inputs import declare, knobs
+from ...inputs import acquisition, declare, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
@@ -26,7 +27,8 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         "satellite. Every band is converted (a time-series raster stays a time series, band "
         "descriptions are kept). Nodata stays nodata.\n"
         "<b>Incidence angle</b>: a single value in degrees from the vertical (Sentinel-1 IW: "
-        "about 30-46), used when no incidence raster is given.\n"
+        "about 30-46), used when no incidence raster is given; left at its default, the INCIDENCE_DEG the input "
+        "carries is used instead (a typed value wins, with a warning naming both when they differ).\n"
         "<b>Incidence raster</b> (optional): per-pixel incidence on the same grid as the input, "
         "in degrees or radians (choose the unit).\n\n"
         "<b>Output</b>: vertical velocity/displacement in the input's unit, positive up, styled "
@@ -57,8 +59,13 @@ class LosVelocityToVertical(GeohazardAlgorithm):
         inc_path = None
         if parameters.get(self.INCIDENCE_RASTER):
             inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context)
-        inc_value = los.check_incidence(self.parameterAsDouble(parameters, self.INCIDENCE, context),
-                                        name=self.INCIDENCE)
+        inc_value = self.parameterAsDouble(parameters, self.INCIDENCE, context)
+        if not inc_path:
+            inc_value = acquisition.resolve_geometry(
+                self, parameters, self.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=[info.path],
+                default=self.parameterDefinition(self.INCIDENCE).defaultValue(),
+                default_label=f"the {self.INCIDENCE} default").value
+        inc_value = los.check_incidence(inc_value, name=self.INCIDENCE)
         in_radians = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context) == 1
         if inc_path:
             raster.check_same_grid([info, raster.raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT,

@@ -23,6 +23,7 @@ from .._base import GeohazardAlgorithm, tool
       former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD",
                                                          ids.MIN_TEMPORAL_COHERENCE)))
 class PsTimeSeries(GeohazardAlgorithm):
+    CARRIES_GEOMETRY = True
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
     OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))

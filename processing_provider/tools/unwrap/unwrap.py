@@ -21,6 +21,7 @@ from .._base import GeohazardAlgorithm, tool
       main=("OUTPUT_REPORT",), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
 class Unwrap(GeohazardAlgorithm):
+    CARRIES_GEOMETRY = True
     FOLDER_INPUTS = ("INPUT", "COHERENCE")
     HELP = (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "

@@ -1,0 +1,286 @@
+"""The acquisition geometry travels with a stack: interferograms tagged with INCIDENCE_DEG, HEADING_DEG,
+SLANT_RANGE_M and their PERPENDICULAR_BASELINE_M keep them through every stack tool of the Corrected SBAS chain,
+the SBAS time series carries the date baselines, and the DEM-error step estimates the DEM error with that
+geometry (no BASELINES, no typed angle); a typed value that contradicts the metadata is a warning naming both."""
+
+import datetime as dt
+import math
+import os
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from testutils import recording_feedback, write_geotiff
+
+S1 = 0.05546576
+INC, HEAD, RANGE = 34.0, -12.5, 880_000.0
+DATES = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(9)]
+BPERP = np.array([0.0, 62.0, -48.0, 115.0, 21.0, -83.0, 141.0, -27.0, 74.0])  # m, per date
+SHAPE = (30, 32)
+
+
+def _dz():
+    """DEM error (m): two bumps of opposite sign on a flat field, no plane (ramp removal would take a plane)."""
+    r, c = np.mgrid[0:SHAPE[0], 0:SHAPE[1]]
+    return 30.0 * np.exp(-((r - 9) ** 2 + (c - 10) ** 2) / 30.0) - 22.0 * np.exp(-((r - 20) ** 2 + (c - 23) ** 2)
+                                                                               / 25.0)
+
+
+def _stack(folder, *, tag=True, noise=0.0):
+    """Interferograms (radians growing with range) of a linear motion plus the DEM-error term
+    B_perp / (R sin inc) * dz of the geometry above; tagged with it when ``tag``."""
+    from osgeo import gdal
+
+    rng = np.random.default_rng(5)
+    r, c = np.mgrid[0:SHAPE[0], 0:SHAPE[1]]
+    vel_mm_day = -0.05 * np.exp(-((r - 15) ** 2 + (c - 6) ** 2) / 40.0)
+    dz = _dz()
+    to_rad = -4.0 * math.pi / (S1 * 1000.0)  # LOS mm toward the satellite -> phase growing with range
+    files = []
+    os.makedirs(folder, exist_ok=True)
+    n = len(DATES)
+    for a in range(n):
+        for b in range(a + 1, min(a + 4, n)):
+            bp = BPERP[b] - BPERP[a]
+            los_mm = vel_mm_day * (DATES[b] - DATES[a]).days + 1000.0 * bp / (RANGE * math.sin(math.radians(INC))) * dz
+            arr = to_rad * los_mm + rng.normal(0.0, noise, SHAPE)
+            path = os.path.join(folder, f"{DATES[a]:%Y%m%d}_{DATES[b]:%Y%m%d}.tif")
+            write_geotiff(path, arr)
+            if tag:
+                ds = gdal.Open(path, gdal.GA_Update)
+                ds.SetMetadata({"INCIDENCE_DEG": str(INC), "HEADING_DEG": str(HEAD), "SLANT_RANGE_M": str(RANGE),
+                                "PERPENDICULAR_BASELINE_M": f"{bp:.3f}", "WAVELENGTH_METRES": str(S1)})
+                ds = None
+            files.append(path)
+    return files
+
+
+def _meta(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    md = ds.GetMetadata() or {}
+    ds = None
+    return md
+
+
+def _band(path):
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    arr = ds.GetRasterBand(1).ReadAsArray().astype(float)
+    ds = None
+    return arr
+
+
+def _dem_error_ratio(dem_error_path):
+    """Median of estimated / true DEM error where the truth is over 5 m (the truth relative to the reference
+    pixel, row 1 column 1: SBAS references every date there, its DEM-error term with it)."""
+    est, truth = _band(dem_error_path), _dz()
+    truth = truth - truth[1, 1]
+    ok = np.isfinite(est) & (np.abs(truth) > 5.0)
+    assert ok.sum() > 30
+    return float(np.median(est[ok] / truth[ok]))
+
+
+def _csv(path):
+    path.write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(DATES, BPERP)))
+    return str(path)
+
+
+def test_the_dem_error_step_uses_the_geometry_the_stack_carries(qgis_app, tmp_path):
+    """With the geometry only in the files' metadata, the DEM error is the truth within 1 %; the defaults
+    (850 km, 39 deg) would scale it by 850 sin 39 / (880 sin 34) = 1.087, the physics the tolerance separates."""
+    files = _stack(str(tmp_path / "ifg"))
+    sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": "500030,4099970 [EPSG:32633]",
+                                    "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                                    "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    md = _meta(sbas["OUTPUT_TIMESERIES"])
+    carried = np.array([float(v) for v in md["PERPENDICULAR_BASELINES_M"].split(",")])
+    np.testing.assert_allclose(carried, BPERP - BPERP[0], atol=2e-3)
+    assert float(md["INCIDENCE_DEG"]) == INC and float(md["SLANT_RANGE_M"]) == RANGE
+    fb = recording_feedback()
+    # INCIDENCE sent at its default, as the dialog sends every value: it stands for "not given"
+    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "INCIDENCE": 39.0,
+                                        "OUTPUT": str(tmp_path / "c.tif"),
+                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
+    assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(1.0, abs=0.01)
+    assert "INCIDENCE is at its default (39), which stands for 'not given': the value the inputs carry (34)" in fb.text
+    assert "incidence angle 34 deg: from the inputs' metadata" in fb.text
+    assert "slant range 880000 m: from the inputs' metadata" in fb.text
+    assert "PERPENDICULAR_BASELINES_M" in fb.text
+    out = _meta(res["OUTPUT_DEM_ERROR"])
+    assert float(out["INCIDENCE_DEG"]) == INC and float(out["SLANT_RANGE_M"]) == RANGE
+
+
+def test_without_geometry_the_defaults_are_named_and_baselines_are_required(qgis_app, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    files = _stack(str(tmp_path / "ifg"), tag=False)
+    sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": "500030,4099970 [EPSG:32633]",
+                                    "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                                    "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    assert "PERPENDICULAR_BASELINES_M" not in _meta(sbas["OUTPUT_TIMESERIES"])
+    with pytest.raises(QgsProcessingException, match="BASELINES: the DEM-error correction needs the perpendicular"):
+        hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
+                                      "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
+    assert not (tmp_path / "c.tif").exists()
+    fb = recording_feedback()
+    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
+                                        "OUTPUT": str(tmp_path / "c2.tif"),
+                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")}, feedback=fb)
+    assert "slant range 850000 m: the middle of a Sentinel-1 IW swath (no SLANT_RANGE given" in fb.text
+    expected = 850_000.0 * math.sin(math.radians(39.0)) / (RANGE * math.sin(math.radians(INC)))
+    assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(expected, abs=0.01)
+    # the baselines the user gave travel on
+    carried = [float(v) for v in _meta(res["OUTPUT"])["PERPENDICULAR_BASELINES_M"].split(",")]
+    np.testing.assert_allclose(carried, BPERP - BPERP[0], atol=2e-3)
+
+
+def test_a_typed_value_that_contradicts_the_metadata_is_a_warning_naming_both(qgis_app, tmp_path):
+    files = _stack(str(tmp_path / "ifg"))
+    sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": "500030,4099970 [EPSG:32633]",
+                                    "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                                    "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    wrong = tmp_path / "b.csv"
+    wrong.write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(DATES, BPERP * 1.5)))
+    fb = recording_feedback()
+    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "INCIDENCE": 30.0,
+                                        "BASELINES": [str(wrong)], "OUTPUT": str(tmp_path / "c.tif"),
+                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
+    warnings = "\n".join(fb.warnings)
+    assert "INCIDENCE = 30 deg disagrees with the inputs' metadata (ts.tif INCIDENCE_DEG = 34 deg)" in warnings
+    assert "BASELINES disagrees with the inputs' metadata (ts.tif PERPENDICULAR_BASELINES_M)" in warnings
+    # the typed values are used, and the outputs say so
+    assert float(_meta(res["OUTPUT_DEM_ERROR"])["INCIDENCE_DEG"]) == 30.0
+    carried = [float(v) for v in _meta(res["OUTPUT"])["PERPENDICULAR_BASELINES_M"].split(",")]
+    np.testing.assert_allclose(carried, 1.5 * (BPERP - BPERP[0]), atol=2e-3)
+    expected = math.sin(math.radians(30.0)) / math.sin(math.radians(INC)) / 1.5
+    assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(expected, abs=0.01)
+
+
+def test_the_geometry_survives_every_stack_tool_of_the_chain(qgis_app, tmp_path):
+    files = _stack(str(tmp_path / "ifg"), noise=0.02)
+    pairs = {os.path.basename(f): float(_meta(f)["PERPENDICULAR_BASELINE_M"]) for f in files}
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=SHAPE)
+
+    def check_folder(folder, step):
+        tifs = sorted(p for p in (tmp_path / folder).glob("*.tif"))
+        assert tifs, step
+        for p in tifs:
+            md = _meta(p)
+            assert float(md.get("INCIDENCE_DEG", "nan")) == INC, (step, p.name)
+            assert float(md.get("HEADING_DEG", "nan")) == HEAD, (step, p.name)
+            assert float(md.get("SLANT_RANGE_M", "nan")) == RANGE, (step, p.name)
+            assert float(md.get("PERPENDICULAR_BASELINE_M", "nan")) == pytest.approx(pairs[p.name], abs=1e-3), \
+                (step, p.name)
+        return [str(p) for p in tifs]
+
+    step = hk.run("unwrapclosurecorrection", {"INTERFEROGRAMS": files, "OUTPUT": str(tmp_path / "closure")})
+    step = check_folder("closure", "unwrapclosurecorrection")
+    hk.run("modifynetwork", {"INTERFEROGRAMS": step, "MAX_TEMPORAL_BASELINE": 30, "KEEP_CONNECTED": True,
+                             "OUTPUT": str(tmp_path / "network")})
+    step = check_folder("network", "modifynetwork")
+    assert len(step) < len(files)  # the filter dropped the 36-day pairs
+    hk.run("troposphericcorrection", {"INTERFEROGRAMS": step, "DEM": dem, "OUTPUT": str(tmp_path / "tropo")})
+    step = check_folder("tropo", "troposphericcorrection")
+    hk.run("rampremoval", {"INTERFEROGRAMS": step, "OUTPUT": str(tmp_path / "ramps")})
+    step = check_folder("ramps", "rampremoval")
+    ref = hk.run("referencepoint", {"INTERFEROGRAMS": step, "OUTPUT": str(tmp_path / "ref.gpkg")})
+    sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": step, "REFERENCE": ref["REFERENCE_POINT"],
+                                    "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                                    "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    for out in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY"):
+        md = _meta(sbas[out])
+        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
+            (INC, HEAD, RANGE), out
+    carried = [float(v) for v in _meta(sbas["OUTPUT_TIMESERIES"])["PERPENDICULAR_BASELINES_M"].split(",")]
+    np.testing.assert_allclose(carried, BPERP - BPERP[0], atol=2e-3)
+    dem_step = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
+                                             "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif"),
+                                             "OUTPUT_VELOCITY": str(tmp_path / "vf.tif")})
+    for out in ("OUTPUT", "OUTPUT_DEM_ERROR", "OUTPUT_VELOCITY"):
+        md = _meta(dem_step[out])
+        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
+            (INC, HEAD, RANGE), out
+    # the DEM error through the whole chain: the bumps survive (no plane to take), scaled by the carried geometry
+    est, truth = _band(dem_step["OUTPUT_DEM_ERROR"]), _dz()
+    ok = np.isfinite(est)
+    assert np.corrcoef(est[ok], truth[ok])[0, 1] > 0.95
+
+
+def test_inputs_of_different_geometries_are_not_carried_and_are_refused_where_used(qgis_app, tmp_path):
+    from osgeo import gdal
+    from qgis.core import QgsProcessingException
+
+    files = _stack(str(tmp_path / "ifg"))
+    ds = gdal.Open(files[3], gdal.GA_Update)
+    ds.SetMetadataItem("INCIDENCE_DEG", "41.5")
+    ds = None
+    fb = recording_feedback()
+    hk.run("rampremoval", {"INTERFEROGRAMS": files, "OUTPUT": str(tmp_path / "ramps")}, feedback=fb)
+    outs = sorted((tmp_path / "ramps").glob("*.tif"))
+    assert outs and all("INCIDENCE_DEG" not in _meta(p) for p in outs)
+    assert all(float(_meta(p)["SLANT_RANGE_M"]) == RANGE for p in outs)
+    assert any("INCIDENCE_DEG not carried to the outputs: the inputs carry different incidence angles" in w
+               for w in fb.warnings)
+    ts = write_geotiff(str(tmp_path / "ts.tif"), np.zeros((len(DATES),) + SHAPE),
+                       descriptions=[d.isoformat() for d in DATES],
+                       metadata={"INCIDENCE_DEG": "200", "PERPENDICULAR_BASELINES_M": ",".join(map(str, BPERP))})
+    with pytest.raises(QgsProcessingException, match=r"INCIDENCE_DEG='200' is not a valid incidence angle"):
+        hk.run("demerrorcorrection", {"INPUT": ts, "OUTPUT": str(tmp_path / "c.tif"),
+                                      "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
+
+
+def test_the_corrected_sbas_model_takes_its_geometry_from_the_files(qgis_app, tmp_path):
+    """No BASELINES, no geometry raster: the model's DEM-error step uses what the interferograms carry, and its
+    final rasters carry it on; an untagged stack without BASELINES stops with a message naming BASELINES."""
+    from qgis.core import QgsProcessingException
+
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=SHAPE)
+    files = _stack(str(tmp_path / "ifg"), noise=0.02)
+    fb = recording_feedback()
+    res = hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem,
+                                   "demerror:VELOCITY": str(tmp_path / "v.tif"),
+                                   "demerror:DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
+    assert "incidence angle 34 deg: from the inputs' metadata" in fb.text
+    assert "perpendicular baselines: from the inputs' metadata" in fb.text
+    for out in ("demerror:VELOCITY", "demerror:DEM_ERROR"):
+        md = _meta(res[out])
+        assert (float(md["INCIDENCE_DEG"]), float(md["HEADING_DEG"]), float(md["SLANT_RANGE_M"])) == \
+            (INC, HEAD, RANGE), out
+    est, truth = _band(res["demerror:DEM_ERROR"]), _dz()
+    ok = np.isfinite(est)
+    assert np.corrcoef(est[ok], truth[ok])[0, 1] > 0.95
+    plain = _stack(str(tmp_path / "plain"), tag=False)
+    errors = []
+
+    class Errors(type(fb)):
+        def reportError(self, error, fatalError=False):  # noqa: N802 - QGIS API name
+            errors.append(error)
+
+    with pytest.raises(QgsProcessingException):
+        hk.run("correctedsbas", {"INTERFEROGRAMS": plain, "DEM": dem, "demerror:VELOCITY": str(tmp_path / "p.tif")},
+               feedback=Errors())
+    assert any("BASELINES: the DEM-error correction needs the perpendicular baselines" in e for e in errors), errors
+
+
+def test_the_los_projections_read_the_geometry_the_velocity_carries(qgis_app, tmp_path):
+    """losvelocitytovertical and losprojection: the incidence / heading the velocity raster carries replace the
+    parameters' defaults (v / cos 34 deg, not / cos 37 deg); a typed value wins with a warning naming both."""
+    v = np.linspace(-20.0, 10.0, SHAPE[0] * SHAPE[1]).reshape(SHAPE)
+    path = write_geotiff(str(tmp_path / "v.tif"), v, metadata={"INCIDENCE_DEG": str(INC), "HEADING_DEG": str(HEAD)})
+    fb = recording_feedback()
+    res = hk.run("losvelocitytovertical", {"INPUT": path, "OUTPUT": str(tmp_path / "up.tif")}, feedback=fb)
+    np.testing.assert_allclose(_band(res["OUTPUT"]), v / math.cos(math.radians(INC)), rtol=1e-5)
+    assert "incidence angle 34 deg: from the inputs' metadata (v.tif INCIDENCE_DEG)" in fb.text
+    fb = recording_feedback()
+    res = hk.run("losvelocitytovertical", {"INPUT": path, "INCIDENCE": 40.0, "OUTPUT": str(tmp_path / "up2.tif")},
+                 feedback=fb)
+    np.testing.assert_allclose(_band(res["OUTPUT"]), v / math.cos(math.radians(40.0)), rtol=1e-5)
+    assert any("INCIDENCE = 40 deg disagrees with the inputs' metadata (v.tif INCIDENCE_DEG = 34 deg)" in w
+               for w in fb.warnings)
+    fb = recording_feedback()
+    res = hk.run("losprojection", {"INPUT": path, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif")}, feedback=fb)
+    np.testing.assert_allclose(_band(res["OUTPUT_VERTICAL"]), v / math.cos(math.radians(INC)), rtol=1e-5)
+    assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text
