@@ -150,6 +150,21 @@ def _fork_only_start_lock() -> bool:
 _fork_only_start_lock()
 
 
+def _helper_inline() -> str:
+    """How small loop helpers are inlined (``njit(inline=HELPER_INLINE)``). A loop over arrays vectorises only
+    when the compiler knows they do not overlap and the loop is not nested in the caller's loops: numba < 0.57
+    (LLVM 11 to 14 here) manages it in a separate function (kept through LLVM's own inlining), newer releases
+    check at run time and pay for a call they do not inline."""
+    if not HAVE_NUMBA:
+        return "never"
+    major, minor = (int(p) for p in _numba.__version__.split(".")[:2])
+    return "never" if (major, minor) < (0, 57) else "always"
+
+
+#: ``inline`` option of the small vectorisable loop helpers (see :func:`_helper_inline`).
+HELPER_INLINE = _helper_inline()
+
+
 def parallel_threading_layer() -> str:
     """Name of numba's threading layer (``"tbb"``, ``"omp"``, ``"workqueue"``), ``""`` without numba.
 

@@ -47,6 +47,21 @@ def apply_on_load(context, output_path: str, qml_path: str) -> None:
     context.layerToLoadOnCompletionDetails(output_path).setPostProcessor(proc)
 
 
+def load_sublayers(context, path: str, names, qml: str = "") -> None:
+    """Load the layers ``names`` of the GeoPackage ``path`` too when QGIS loads ``path`` (its first layer)
+    after the tool finishes, styled with ``qml``."""
+    if context is None or not names or not context.willLoadLayerOnCompletion(path):
+        return
+    from qgis.core import QgsProcessingContext
+
+    main = context.layerToLoadOnCompletionDetails(path)
+    for name in names:
+        uri = f"{path}|layername={name}"
+        context.addLayerToLoadOnCompletion(uri, QgsProcessingContext.LayerDetails(name, main.project, main.outputName))
+        if qml:
+            apply_on_load(context, uri, qml)
+
+
 def raster_unit(path: str) -> str:
     """The unit a raster declares (GDAL metadata ``UNIT`` written by the tools, or the band's unit type)."""
     from osgeo import gdal

@@ -36,6 +36,7 @@ from qgis.core import (
 
 from ..algorithms.ada.activity import points_in_polygons
 from ..algorithms.errors import GeohazardError
+from ..io.egms import read_series, series_layer
 from ..io.points import date_fields_of, raster_dates
 from ..io.raster import open_raster, raster_info
 
@@ -248,8 +249,16 @@ def is_timeseries_points(layer) -> bool:
     try:
         date_fields_of(layer, layer.name())
     except GeohazardError:
-        return False
+        return _series_table(layer) is not None
     return True
+
+
+def _series_table(layer) -> Optional[tuple]:
+    """``(path, layer name, dates)`` of a GeoPackage point layer keeping its series in a compressed series
+    table (EGMS loads at national scale), else None."""
+    if not isinstance(layer, QgsVectorLayer) or layer.providerType() != "ogr":
+        return None
+    return series_layer(layer.source())
 
 
 # ----------------------------------------------------------------------------- point layers
@@ -258,7 +267,13 @@ def _label_field(layer) -> Optional[str]:
 
 
 def _feature_values(layer, feats):
-    pairs = date_fields_of(layer, layer.name())
+    try:
+        pairs = date_fields_of(layer, layer.name())
+    except GeohazardError:
+        table = _series_table(layer)
+        if table is None:
+            raise
+        return read_series(table[0], table[1], [f.id() for f in feats])
     idx = [layer.fields().lookupField(f) for f, _ in pairs]
     dates = [d for _, d in pairs]
     rows = []

@@ -17,6 +17,8 @@ Two layers live here:
   :func:`okada_displacement` sums the rectangles of each plane over their distinct corners
   with net signed slip (:func:`~.okada_planes.plane_groups`; exact, see :mod:`.okada_planes`), falling back
   to patch-by-patch DC3D near the plane.
+  With gradients the corners are evaluated for 64 stations at a time in vectorised loops
+  (:mod:`.okada_block`); :func:`okada_gradients` returns the 9 derivatives without the displacement.
 
 Coordinates in Okada's system: x along strike, y horizontal and perpendicular to
 strike (pointing to the left of strike: the fault dips toward -y, hanging wall on -y),
@@ -222,8 +224,9 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
     share_corners : bool
         Evaluate the rectangles plane by plane over their distinct corners with net slip
         (:func:`plane_groups`; exact, same result as patch by patch to rounding, ~4x fewer
-        corner evaluations for a meshed fault and far fewer for uniform slip). ``False``
-        sums DC3D patch by patch (reference path).
+        corner evaluations for a meshed fault and far fewer for uniform slip; with ``gradients``
+        vectorised over blocks of stations, :mod:`.okada_block`). ``False`` sums DC3D patch by
+        patch (reference path).
 
     Returns
     -------
@@ -237,9 +240,40 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
     ----------
     Okada (1992), doi:10.1785/BSSA0820021018.
     """
-    from ..progress import check_canceled
-
     sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    out, shape = _evaluate(east_m, north_m, sources, up_m, poisson, gradients, gradients, share_corners, block_points,
+                           progress)
+    disp = out[:, :3].reshape(shape + (3,))
+    if gradients:
+        return disp, out[:, 3:].reshape(shape + (3, 3))
+    return disp
+
+
+def okada_gradients(east_m, north_m, sources, *, up_m=None, poisson=0.25, share_corners=True, block_points=65536,
+                    progress=None):
+    """Displacement gradient of many Okada sources at many points, map frame, without the displacement.
+
+    The same ``grad`` as :func:`okada_displacement` with ``gradients=True`` (same bits), about a third
+    faster: DC3D's derivatives need none of its ``atan``/``log`` terms, which only the displacement takes.
+    Arguments as in :func:`okada_displacement`.
+
+    Returns
+    -------
+    grad : ndarray, shape (..., 3, 3)
+        ``grad[..., i, j] = d u_i / d x_j`` (east, north, up; dimensionless). NaN on a source edge.
+    """
+    sources = np.ascontiguousarray(np.atleast_2d(np.asarray(sources, float)))
+    out, shape = _evaluate(east_m, north_m, sources, up_m, poisson, True, False, share_corners, block_points, progress)
+    return out[:, 3:].reshape(shape + (3, 3))
+
+
+def _evaluate(east_m, north_m, sources, up_m, poisson, gradients, displacement, share_corners, block_points,
+              progress):
+    """``out (n_points, 3 or 12)`` and the points' shape; with ``gradients`` and shared corners the block
+    kernel of :mod:`.okada_block` (vectorised over stations), else :func:`_sum_sources_kernel`."""
+    from ..progress import check_canceled
+    from .okada_block import _gradients_kernel  # imports this module's per-source helpers
+
     if sources.shape[1] != len(SRC_COLUMNS):
         raise GeohazardError(f"sources must have {len(SRC_COLUMNS)} columns, got shape {sources.shape}")
     shape, (e, n, z) = _check_points(east_m, north_m, up_m)
@@ -253,12 +287,13 @@ def okada_displacement(east_m, north_m, sources, *, up_m=None, poisson=0.25, gra
         if progress is not None:
             progress.set_progress(100.0 * b / n_blocks)
         i1 = min(i0 + block_points, e.size)
-        _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart, members,
-                            rest, bool(gradients), bool(share_corners), out[i0:i1])
-    disp = out[:, :3].reshape(shape + (3,))
-    if gradients:
-        return disp, out[:, 3:].reshape(shape + (3, 3))
-    return disp
+        if gradients and share_corners:
+            _gradients_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
+                              members, rest, bool(displacement), out[i0:i1])
+        else:
+            _sum_sources_kernel(alpha, e[i0:i1], n[i0:i1], z[i0:i1], sources, groups, cstart, corners, mstart,
+                                members, rest, bool(gradients), bool(share_corners), out[i0:i1])
+    return out, shape
 
 
 def okada_greens(east_m, north_m, sources, *, up_m=None, poisson=0.25):

@@ -299,8 +299,8 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
         ``regional`` (3x3 tensor, Pa, tension positive) are used.
     shear_modulus_pa, poisson, friction : float
     share_corners : bool
-        Passed to :func:`okada.okada_displacement` (exact plane-by-plane corner sharing;
-        ``False`` sums DC3D patch by patch).
+        Passed to :func:`okada.okada_gradients` (exact plane-by-plane corner sharing, vectorised over
+        the points; ``False`` sums DC3D patch by patch).
 
     Returns
     -------
@@ -309,13 +309,13 @@ def coulomb_at_points(east_m, north_m, depth_m, sources, *, strike_deg=None, dip
         receiver also ``opt_rake_deg`` and ``opt_dcfs_pa`` (:func:`optimal_rake_on_planes`),
         and for optimal planes ``strike_deg``, ``dip_deg``, ``rake_deg``.
     """
-    from .okada import okada_displacement
+    from .okada import okada_gradients
 
     depth = np.asarray(depth_m, float)
     if np.any(depth < 0):
         raise GeohazardError(f"depth_m must be >= 0, got min {np.nanmin(depth)}")
-    _, grad = okada_displacement(east_m, north_m, sources, up_m=-depth, poisson=poisson, gradients=True,
-                                 share_corners=share_corners, progress=progress)
+    grad = okada_gradients(east_m, north_m, sources, up_m=-depth, poisson=poisson, share_corners=share_corners,
+                           progress=progress)
     sig = stress_from_gradient(grad, shear_modulus_pa=shear_modulus_pa, poisson=poisson)
     if strike_deg is None:
         if regional is None:

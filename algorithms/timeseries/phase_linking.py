@@ -47,12 +47,13 @@ Fornaro G. et al. (2015), CAESAR, IEEE TGRS 53(4), doi:10.1109/TGRS.2014.2352853
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
-from .._numba import njit, prange
+from .._numba import HAVE_NUMBA, HELPER_INLINE, njit, prange
 from ..errors import GeohazardError
 from ..progress import iter_blocks
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
@@ -70,262 +71,647 @@ class PhaseLinkResult:
     shp_count: np.ndarray  #: (rows, cols) int32, neighbours used (incl. the pixel)
 
 
-@njit(inline="always")
-def _cabs(z):
-    """``|z|`` as ``sqrt(re^2 + im^2)``: ~6x faster than ``abs`` (hypot) and exact enough for
-    coherences (|z| <= ~1, no overflow to guard against)."""
-    return np.sqrt(z.real * z.real + z.imag * z.imag)
 
 
-@njit
-def _cholesky_inplace(a, n):
-    """Lower Cholesky factor of Hermitian PD ``a`` in its lower triangle; False if not PD."""
-    for j in range(n):
-        s = a[j, j].real
-        for k in range(j):
-            s -= (a[j, k] * np.conj(a[j, k])).real
-        if s <= 0.0:
+def _padded(n: int) -> int:
+    """Row length of the per-pixel work matrices: ``n`` dates padded to 16 doubles, to 32 beyond 16 dates.
+
+    The row operations below run over whole padded rows (LLVM vectorises them 8 doubles at a time, unrolled 2 to
+    4 times): a row shorter than one unrolled vector step would run in the scalar remainder loop instead."""
+    return 16 if n <= 16 else (n + 31) // 32 * 32
+
+
+# The per-pixel linear algebra (Cholesky factors, triangular solves, the inverse of |G|, matrix-vector products)
+# is written on split real / imaginary float64 arrays, in "column" order: each step updates a whole padded row of
+# independent elements, a loop LLVM vectorises (AVX2 or AVX-512). Every element that matters still receives the
+# same operations in the same order as the textbook element-by-element loops (a complex product is
+# (ac - bd) + i(ad + bc); a complex number divided by a real d is numba's complex division by d + 0i:
+# ratio = 0 / d, ((a + b ratio) / (d + 0 ratio), (b - a ratio) / (d + 0 ratio))), so the results are those of
+# the scalar complex code, bit for bit, on any x86 CPU. The other elements of a row (the unused triangle of a
+# factor, entries a substitution has already consumed, the padding) take finite values nothing reads.
+# The row loops are small functions of their own (HELPER_INLINE): LLVM vectorises a loop only there, not nested
+# in the caller's loops. Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index
+# wrap-around, whose selects would keep the loops scalar.
+
+
+if HAVE_NUMBA:
+    @njit(inline="always")
+    def _u(i):
+        return np.uint64(i)
+else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
+    _u = int
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_cdiv(tr, ti, k, ratio, den, npad):
+    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
+    for i in range(_u(0), _u(npad)):
+        a = tr[k, i]
+        b = ti[k, i]
+        tr[k, i] = (a + b * ratio) / den
+        ti[k, i] = (b - a * ratio) / den
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_cdiv(vr, vi, ratio, den, npad):
+    for i in range(_u(0), _u(npad)):
+        a = vr[i]
+        b = vi[i]
+        vr[i] = (a + b * ratio) / den
+        vi[i] = (b - a * ratio) / den
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
+    """Row ``j`` minus row ``k`` times ``yr + i yi``."""
+    for i in range(_u(0), _u(npad)):
+        xr = tr[k, i]
+        xi = ti[k, i]
+        tr[j, i] -= xr * yr - xi * yi
+        ti[j, i] -= xr * yi + xi * yr
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
+    """``y -= A[k, :] (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
+        lre = tr[k, i]
+        lim = ti[k, i]
+        yr[i] -= lre * cr - lim * ci
+        yi[i] -= lre * ci + lim * cr
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
+    """``y -= conj(A[k, :]) (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
+        lre = lr[k, i]
+        lim = -li[k, i]
+        yr[i] -= lre * cr - lim * ci
+        yi[i] -= lre * ci + lim * cr
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_cmul(wr, wi, atr, ati, k, cr, ci, npad):
+    """``w += A[k, :] (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
+        a = atr[k, i]
+        b = ati[k, i]
+        wr[i] += a * cr - b * ci
+        wi[i] += a * ci + b * cr
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_div(p, k, d, npad):
+    for i in range(_u(0), _u(npad)):
+        p[k, i] = p[k, i] / d
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_mul(p, j, k, y, npad):
+    """Row ``j`` minus row ``k`` times ``y``."""
+    for i in range(_u(0), _u(npad)):
+        p[j, i] -= p[k, i] * y
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_mul(t, p, k, x, npad):
+    for i in range(_u(0), _u(npad)):
+        t[i] -= p[k, i] * x
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_mul(t, p, k, x, npad):
+    for i in range(_u(0), _u(npad)):
+        t[i] += x * p[k, i]
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_real_times(tr, inv, gtr, gti, k, npad):
+    """Real part of row ``k`` of ``inv o G`` (a real times a complex as numba multiplies: (a + 0i)(c + id))."""
+    for i in range(_u(0), _u(npad)):
+        tr[k, i] = inv[k, i] * gtr[k, i] - 0.0 * gti[k, i]
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_imag_times(ti, inv, gtr, gti, k, npad):
+    for i in range(_u(0), _u(npad)):
+        ti[k, i] = inv[k, i] * gti[k, i] + 0.0 * gtr[k, i]
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_abs(p, gtr, gti, k, scale, npad):
+    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``)."""
+    for i in range(_u(0), _u(npad)):
+        a = gtr[k, i]
+        b = gti[k, i]
+        p[k, i] = scale * np.sqrt(a * a + b * b)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_times_abs(mtr, mti, gtr, gti, k, npad):
+    """Row ``k`` of ``G o |G|`` (a complex times a real as numba multiplies: (a + ib)(c + 0i))."""
+    for i in range(_u(0), _u(npad)):
+        a = gtr[k, i]
+        b = gti[k, i]
+        c = np.sqrt(a * a + b * b)
+        mtr[k, i] = a * c - b * 0.0
+        mti[k, i] = a * 0.0 + b * c
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_times_real(yr, yi, inv, gtr, gti, k, cr, ci, npad):
+    """``y += (inv[k, :] G[k, :]) (cr + i ci)``, the product as numba evaluates it left to right."""
+    for i in range(_u(0), _u(npad)):
+        a = inv[k, i]
+        gre = gtr[k, i]
+        gim = gti[k, i]
+        qr = a * gre - 0.0 * gim
+        qi = a * gim + 0.0 * gre
+        yr[i] += qr * cr - qi * ci
+        yi[i] += qr * ci + qi * cr
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
+    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` (0 where ``G[i, k]`` is 0)."""
+    for k in range(_u(0), _u(npad)):
+        a = gr[i, k]
+        b = gi[i, k]
+        ag = np.sqrt(a * a + b * b)
+        d = ag if ag != 0 else 1.0  # a zero G[i, k] (and the padding) divides by 1: no 0 / 0 warning in Python
+        ratio = 0.0 / d
+        den = d + 0.0 * ratio
+        qr = (a + b * ratio) / den
+        qi = (b - a * ratio) / den
+        sr = qr * cr - qi * ci
+        si = qr * ci + qi * cr
+        t = sr * pr[k] - si * pim[k]
+        term[k] = t if ag != 0 else 0.0  # a zero G[i, k] is skipped: adding +0.0 leaves the sum's bits
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_mul4(p, j, k, y0, y1, y2, y3, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other."""
+    for i in range(_u(0), _u(npad)):
+        p[j, i] = (((p[j, i] - p[k, i] * y0) - p[k + 1, i] * y1) - p[k + 2, i] * y2) - p[k + 3, i] * y3
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad):
+    for i in range(_u(0), _u(npad)):
+        t[i] = (((t[i] - p[k, i] * x0) - p[k + 1, i] * x1) - p[k + 2, i] * x2) - p[k + 3, i] * x3
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_mul4(t, p, k, x0, x1, x2, x3, npad):
+    for i in range(_u(0), _u(npad)):
+        t[i] = (((t[i] + x0 * p[k, i]) + x1 * p[k + 1, i]) + x2 * p[k + 2, i]) + x3 * p[k + 3, i]
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _scaled_row(gr, gi, cov, i, si, s, n):
+    """Row ``i`` of ``G``: ``(cov[i, j] (s_i + 0i)) (s_j + 0i)``."""
+    for j in range(_u(0), _u(n)):
+        a = np.float64(cov[i, j].real)
+        b = np.float64(cov[i, j].imag)
+        ar = a * si - b * 0.0
+        ai = a * 0.0 + b * si
+        sj = s[j]
+        gr[i, j] = ar * sj - ai * 0.0
+        gi[i, j] = ar * 0.0 + ai * sj
+
+
+@njit(error_model="numpy")
+def _load_coherence(cov, gr, gi, gtr, gti, s, n):
+    """``G = cov[i, j] s_i s_j`` with ``s = 1 / sqrt(cov[i, i])`` into ``gr + i gi`` and its transpose ``gtr + i
+    gti``; False when a diagonal element is not positive (the pixel has no data)."""
+    for i in range(n):
+        if cov[i, i].real <= 0:
             return False
-        d = np.sqrt(s)
-        a[j, j] = d
-        for i in range(j + 1, n):
-            t = a[i, j]
-            for k in range(j):
-                t -= a[i, k] * np.conj(a[j, k])
-            a[i, j] = t / d
+    for i in range(n):
+        s[i] = 1.0 / np.sqrt(np.float64(cov[i, i].real))
+    for i in range(n):
+        _scaled_row(gr, gi, cov, i, s[i], s, n)
+    for i in range(n):
+        for j in range(n):
+            gtr[j, i] = gr[i, j]
+            gti[j, i] = gi[i, j]
     return True
 
 
-@njit
-def _real_spd_inverse(a, out, n):
-    """Inverse of a real SPD matrix by Cholesky (``a`` is overwritten); False if not SPD.
-
-    Written out (no LAPACK call) because BLAS/LAPACK threads inside the parallel pixel loop
-    oversubscribe the cores.
-    """
+@njit(error_model="numpy")
+def _cholesky_t(tr, ti, n, npad):
+    """Cholesky factor ``L`` (``A = L L^H``) of the Hermitian matrix held transposed in ``tr + i ti`` (row ``k``
+    holds column ``k`` of A's lower triangle: ``tr[k, i] = Re A[i, k]`` for ``i >= k``), in place; False when A
+    is not positive definite. Stored transposed, a column of A is a row: column ``j`` receives the finished
+    columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
+    divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
-        s = a[j, j]
         for k in range(j):
-            s -= a[j, k] * a[j, k]
+            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], npad)  # times conj(L[j, k])
+        s = tr[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
-        a[j, j] = d
-        for i in range(j + 1, n):
-            t = a[i, j]
-            for k in range(j):
-                t -= a[i, k] * a[j, k]
-            a[i, j] = t / d
-    # out <- U = L^-T (upper): row j of U is column j of L^-1, so every inner loop runs along rows
-    for j in range(n):
-        for i in range(j):
-            out[j, i] = 0.0
-        for i in range(j, n):
-            t = 1.0 if i == j else 0.0
-            for k in range(j, i):
-                t -= a[i, k] * out[j, k]
-            out[j, i] = t / a[i, i]
-    # A^-1 = L^-T L^-1 = U U^T, symmetric: (A^-1)_ij = sum_{k >= max(i, j)} U_ik U_jk
-    for i in range(n):
-        for j in range(i, n):
-            t = 0.0
-            for k in range(j, n):
-                t += out[i, k] * out[j, k]
-            a[i, j] = t
-    for i in range(n):
-        for j in range(i, n):
-            out[i, j] = a[i, j]
-            out[j, i] = a[i, j]
+        ratio = 0.0 / d
+        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, npad)
+        tr[j, j] = d
+        ti[j, j] = 0.0
     return True
 
 
-@njit
-def _chol_solve(lo, b, x, y, n):
-    """Solve ``L L^H x = b`` with the lower factor ``lo``."""
+@njit(error_model="numpy")
+def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
+    """Inverse of the real SPD matrix held transposed in ``p`` (``p[k, i] = A[i, k]``, ``i >= k``; overwritten
+    by its Cholesky factor) into the symmetric ``inv``; False when A is not positive definite.
+
+    ``A^-1 = U U^T`` with ``U = L^-T``: row ``j`` of ``U`` solves ``L x = e_j``. Written out (no LAPACK)
+    because BLAS/LAPACK threads inside the parallel pixel loop oversubscribe the cores."""
+    for j in range(n):  # Cholesky, column j from the finished columns k < j in order (as _cholesky_t)
+        k = 0
+        while k + 4 <= j:
+            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], npad)
+            k += 4
+        while k < j:
+            _row_sub_mul(p, j, k, p[k, j], npad)
+            k += 1
+        s = p[j, j]
+        if s <= 0.0:
+            return False
+        d = np.sqrt(s)
+        _row_div(p, j, d, npad)
+        p[j, j] = d
+    for j in range(n):
+        for i in range(npad):
+            t[i] = 0.0
+            u[j, i] = 0.0
+        t[j] = 1.0
+        k = j
+        while k + 4 <= n:  # four steps of the substitution per pass over t; their own entries first
+            x0 = t[k] / p[k, k]
+            t[k + 1] -= p[k, k + 1] * x0
+            x1 = t[k + 1] / p[k + 1, k + 1]
+            t[k + 2] -= p[k, k + 2] * x0
+            t[k + 2] -= p[k + 1, k + 2] * x1
+            x2 = t[k + 2] / p[k + 2, k + 2]
+            t[k + 3] -= p[k, k + 3] * x0
+            t[k + 3] -= p[k + 1, k + 3] * x1
+            t[k + 3] -= p[k + 2, k + 3] * x2
+            x3 = t[k + 3] / p[k + 3, k + 3]
+            u[j, k] = x0
+            u[j, k + 1] = x1
+            u[j, k + 2] = x2
+            u[j, k + 3] = x3
+            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad)  # entries up to k + 3 are consumed: changing them is harmless
+            k += 4
+        while k < n:
+            x = t[k] / p[k, k]
+            u[j, k] = x
+            _vec_sub_mul(t, p, k, x, npad)
+            k += 1
+    for k in range(n):
+        for j in range(n):
+            ut[k, j] = u[j, k]
+    # (A^-1)_ij = sum_{k >= max(i, j)} U_ik U_jk, k ascending. Row k of U^T is 0 beyond k: the terms added to
+    # t[j] for k < j are +-0, which leave its +0 start (and any later sum) unchanged
     for i in range(n):
-        t = b[i]
-        for k in range(i):
-            t -= lo[i, k] * y[k]
-        y[i] = t / lo[i, i].real
-    # back substitution with L^H, column by column (reads rows of ``lo``; ``y`` is overwritten)
-    for i in range(n - 1, -1, -1):
-        xi = y[i] / lo[i, i].real
-        x[i] = xi
-        for k in range(i):
-            y[k] -= np.conj(lo[i, k]) * xi
+        for j in range(npad):
+            t[j] = 0.0
+        k = i
+        while k + 4 <= n:
+            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], npad)
+            k += 4
+        while k < n:
+            _vec_add_mul(t, ut, k, u[i, k], npad)
+            k += 1
+        for j in range(i, n):
+            inv[i, j] = t[j]
+            inv[j, i] = t[j]
+    return True
 
 
-@njit
-def _normalise(v, n):
+@njit(error_model="numpy")
+def _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+    """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``|G|^-1 o G - shift I``; False when that
+    matrix is not positive definite."""
+    for k in range(n):  # |G|^-1 is symmetric: inv[k, i] = inv[i, k]; gtr[k, i] = Re G[i, k]
+        _row_real_times(tr, inv, gtr, gti, k, npad)
+        _row_imag_times(ti, inv, gtr, gti, k, npad)
+        tr[k, k] -= shift
+    return _cholesky_t(tr, ti, n, npad)
+
+
+@njit(error_model="numpy")
+def _lower_rows(tr, ti, lr, li, n):
+    """Row-major copy ``lr + i li`` of the factor held transposed in ``tr + i ti``."""
+    for i in range(n):
+        for k in range(i + 1):
+            lr[i, k] = tr[k, i]
+            li[i, k] = ti[k, i]
+
+
+@njit(error_model="numpy")
+def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
+    """Solve ``L L^H x = b`` (factor transposed in ``tr + i ti``, row-major in ``lr + i li``, zero above its
+    diagonal); ``y`` is work. The forward substitution leaves its solution in ``x``, the backward one reads it
+    from there and overwrites it."""
+    for i in range(npad):
+        yr[i] = br[i]
+        yi[i] = bi[i]
+    for k in range(n):  # forward: L z = b, z into x
+        d = tr[k, k]
+        ratio = 0.0 / d
+        den = d + 0.0 * ratio
+        a = yr[k]
+        b = yi[k]
+        cr = (a + b * ratio) / den
+        ci = (b - a * ratio) / den
+        xr[k] = cr
+        xi[k] = ci
+        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad)  # entries up to k are consumed: changing them is harmless
+    for i in range(npad):
+        yr[i] = xr[i]
+        yi[i] = xi[i]
+    for i in range(n - 1, -1, -1):  # backward: L^H x = z
+        d = tr[i, i]
+        ratio = 0.0 / d
+        den = d + 0.0 * ratio
+        a = yr[i]
+        b = yi[i]
+        cr = (a + b * ratio) / den
+        ci = (b - a * ratio) / den
+        xr[i] = cr
+        xi[i] = ci
+        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, npad)  # entries from i on are consumed; lr is 0 above
+
+
+@njit(error_model="numpy")
+def _normalise_t(vr, vi, n, npad):
+    """``v /= |v|`` (as numba divides a complex by a real); returns ``|v|``."""
     s = 0.0
     for i in range(n):
-        s += v[i].real * v[i].real + v[i].imag * v[i].imag
+        s += vr[i] * vr[i] + vi[i] * vi[i]
     s = np.sqrt(s)
     if s > 0:
-        for i in range(n):
-            v[i] /= s
+        ratio = 0.0 / s
+        _vec_cdiv(vr, vi, ratio, s + 0.0 * ratio, npad)
     return s
 
 
-@njit
-def _power_iteration(a, v, w, n, max_iter, tol):
-    """Principal eigenvector of Hermitian PSD ``a`` (in ``v``)."""
-    _normalise(v, n)
+@njit(error_model="numpy")
+def _step_converged(vr, vi, wr, wi, n, npad, tol):
+    """``1 - |<v, w>| < tol``, then ``v = w``."""
+    dot = 0j
+    for i in range(n):
+        dot += complex(vr[i], -vi[i]) * complex(wr[i], wi[i])
+    for i in range(npad):
+        vr[i] = wr[i]
+        vi[i] = wi[i]
+    return 1.0 - abs(dot) < tol
+
+
+@njit(error_model="numpy")
+def _power_iteration_t(atr, ati, vr, vi, wr, wi, n, npad, max_iter, tol):
+    """Principal eigenvector of the Hermitian PSD matrix ``A`` given transposed (``atr[k, i] = Re A[i, k]``)."""
+    _normalise_t(vr, vi, n, npad)
     for _ in range(max_iter):
-        for i in range(n):
-            t = 0j
-            for k in range(n):
-                t += a[i, k] * v[k]
-            w[i] = t
-        if _normalise(w, n) == 0.0:
+        for i in range(npad):
+            wr[i] = 0.0
+            wi[i] = 0.0
+        for k in range(n):  # w = sum_k A[:, k] v_k, k ascending
+            _vec_add_cmul(wr, wi, atr, ati, k, vr[k], vi[k], npad)
+        if _normalise_t(wr, wi, n, npad) == 0.0:
             return
-        dot = 0j
-        for i in range(n):
-            dot += np.conj(v[i]) * w[i]
-        for i in range(n):
-            v[i] = w[i]
-        if 1.0 - abs(dot) < tol:
+        if _step_converged(vr, vi, wr, wi, n, npad, tol):
             return
 
 
-@njit
-def _inverse_iteration(lo, v, w, y, n, max_iter, tol):
-    """Eigenvector of the smallest eigenvalue of ``L L^H`` (in ``v``)."""
-    _normalise(v, n)
+@njit(error_model="numpy")
+def _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, max_iter, tol):
+    """Eigenvector of the smallest eigenvalue of ``L L^H`` (into ``v``)."""
+    _normalise_t(vr, vi, n, npad)
     for _ in range(max_iter):
-        _chol_solve(lo, v, w, y, n)
-        if _normalise(w, n) == 0.0:
-            return
-        dot = 0j
-        for i in range(n):
-            dot += np.conj(v[i]) * w[i]
-        for i in range(n):
-            v[i] = w[i]
-        if 1.0 - abs(dot) < tol:
+        _chol_solve_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
+        if _normalise_t(wr, wi, n, npad) == 0.0:
+            return False
+        if _step_converged(vr, vi, wr, wi, n, npad, tol):
             return True
     return False
 
 
-@njit
-def _emi_factor(g, inv, m, n, shift):
-    """Cholesky factor of ``|G|^-1 o G - shift I`` in ``m``; False when not positive definite."""
-    for i in range(n):
-        for k in range(i + 1):
-            m[i, k] = inv[i, k] * g[i, k]
-        m[i, i] -= shift
-    return _cholesky_inplace(m, n)
-
-
-@njit
-def _emi_rayleigh(g, inv, v, n):
+@njit(error_model="numpy")
+def _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad):
     """Rayleigh quotient ``v^H (|G|^-1 o G) v / v^H v`` (>= the smallest eigenvalue)."""
+    for i in range(npad):
+        yr[i] = 0.0
+        yi[i] = 0.0
+    for k in range(n):  # t_i = sum_k (inv[i, k] G[i, k]) v_k, k ascending
+        _vec_times_real(yr, yi, inv, gtr, gti, k, vr[k], vi[k], npad)
     num = 0.0
     den = 0.0
     for i in range(n):
-        t = 0j
-        for k in range(n):
-            t += inv[i, k] * g[i, k] * v[k]
-        num += (np.conj(v[i]) * t).real
-        den += v[i].real * v[i].real + v[i].imag * v[i].imag
+        num += (complex(vr[i], -vi[i]) * complex(yr[i], yi[i])).real
+        den += vr[i] * vr[i] + vi[i] * vi[i]
     return num / den
 
 
-@njit
-def _emi_vector(g, inv, m, v, w, y, n):
-    """Eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` into ``v`` by shift-inverse
-    iteration; False when that matrix is not positive definite (EMI undefined).
+@njit(error_model="numpy")
+def _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad):
+    """Eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` into ``v`` by shift-inverse iteration; False
+    when that matrix is not positive definite (EMI undefined).
 
-    The smallest eigenvalue is usually close to 1, so the shift is 0.99 first. With 11 x 11
-    windows on the benchmark stack (benchmarks/psds) it is below 0.99 for about half the
-    pixels (not positive definite after the shift): then
-    the iteration starts unshifted and, when it converges slowly (close eigenvalues), moves
-    the shift up to just below the Rayleigh quotient (an upper bound of the smallest
-    eigenvalue; a successful Cholesky factor proves the shift is below it), which turns ~100
-    steps into a handful."""
+    The smallest eigenvalue is usually close to 1, so the shift is 0.99 first. With 11 x 11 windows on the
+    benchmark stack (benchmarks/psds) it is below 0.99 for about half the pixels (not positive definite after the
+    shift): then the iteration starts unshifted and, when it converges slowly (close eigenvalues), moves the
+    shift up to just below the Rayleigh quotient (an upper bound of the smallest eigenvalue; a successful
+    Cholesky factor proves the shift is below it), which turns ~100 steps into a handful."""
     shift = 0.99
-    if not _emi_factor(g, inv, m, n, shift):
+    if not _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
         shift = 0.0
-        if not _emi_factor(g, inv, m, n, shift):
+        if not _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
             return False
-    if _inverse_iteration(m, v, w, y, n, 3, 1e-10):
+    _lower_rows(tr, ti, lr, li, n)
+    if _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 3, 1e-10):
         return True
-    rho = _emi_rayleigh(g, inv, v, n)
+    rho = _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad)
     gap = 1e-4 * abs(rho) + 1e-6
     for _ in range(5):
         sigma = rho - gap
         if sigma <= shift:
             break
-        if _emi_factor(g, inv, m, n, sigma):
-            _inverse_iteration(m, v, w, y, n, 100, 1e-10)
+        if _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, sigma):
+            _lower_rows(tr, ti, lr, li, n)
+            _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 100, 1e-10)
             return True
         gap *= 10.0
-    _emi_factor(g, inv, m, n, shift)
-    _inverse_iteration(m, v, w, y, n, 100, 1e-10)
+    _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift)
+    _lower_rows(tr, ti, lr, li, n)
+    _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 100, 1e-10)
     return True
 
 
-@njit
-def _link_pixel(g, method, beta, v, w, y, absinv, inv, m, n):
-    """Linked phases of one sample coherence matrix ``g`` into ``v``; returns temporal coherence."""
+@njit(error_model="numpy")
+def _start_vector(gr, gi, vr, vi, n, npad):
+    """``v = G[:, 0]`` (1 where an element is 0)."""
+    for i in range(npad):
+        vr[i] = 0.0
+        vi[i] = 0.0
     for i in range(n):
-        v[i] = g[i, 0] if _cabs(g[i, 0]) > 0 else 1.0 + 0j
-    if method == 1:
-        _power_iteration(g, v, w, n, 100, 1e-10)
-    elif method == 2:
-        for i in range(n):
-            for k in range(n):
-                m[i, k] = g[i, k] * _cabs(g[i, k])
-        _power_iteration(m, v, w, n, 100, 1e-10)
-    else:
-        for i in range(n):
-            for k in range(n):
-                absinv[i, k] = (1.0 - beta) * _cabs(g[i, k])
-            absinv[i, i] = 1.0
-        # |G| is not always positive definite (few looks, or the regularisation too weak):
-        # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
-        ok = _real_spd_inverse(absinv, inv, n)
-        if ok:
-            ok = _emi_vector(g, inv, m, v, w, y, n)
-        if not ok:
-            for i in range(n):
-                v[i] = g[i, 0] if _cabs(g[i, 0]) > 0 else 1.0 + 0j
-                for k in range(n):
-                    m[i, k] = g[i, k] * _cabs(g[i, k])
-            _power_iteration(m, v, w, n, 100, 1e-10)
-    # temporal coherence over m != n (the sum is real: terms come in conjugate pairs)
+        a = gr[i, 0]
+        b = gi[i, 0]
+        if np.sqrt(a * a + b * b) > 0:
+            vr[i] = a
+            vi[i] = b
+        else:
+            vr[i] = 1.0
+            vi[i] = 0.0
+
+
+@njit(error_model="numpy")
+def _temporal_coherence(gr, gi, vr, vi, pr, pim, term, n, npad):
+    """``|sum_{m != n} exp(j (phi_mn - (theta_m - theta_n)))| / (N (N - 1))`` (the sum is real: terms come in
+    conjugate pairs), added in the order of the scalar loop ``i < k``."""
+    for k in range(n):
+        a = np.sqrt(vr[k] * vr[k] + vi[k] * vi[k])
+        if a > 0:
+            ratio = 0.0 / a
+            den = a + 0.0 * ratio
+            pr[k] = (vr[k] + vi[k] * ratio) / den
+            pim[k] = (vi[k] - vr[k] * ratio) / den
+        else:
+            pr[k] = 1.0
+            pim[k] = 0.0
     acc = 0.0
     for i in range(n):
-        ai = _cabs(v[i])
-        pi = v[i] / ai if ai > 0 else 1.0 + 0j
+        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, npad)  # times conj(p_i)
         for k in range(i + 1, n):
-            gk = g[i, k]
-            ag = _cabs(gk)
-            if ag == 0:
-                continue
-            ak = _cabs(v[k])
-            pk = v[k] / ak if ak > 0 else 1.0 + 0j
-            acc += ((gk / ag) * np.conj(pi) * pk).real
+            acc += term[k]
     return abs(2.0 * acc) / (n * (n - 1))
 
 
-@njit(parallel=True)
-def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, shp_method, threshold, hr, hc,
+@njit(error_model="numpy")
+def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
+    """Linked phases of one sample coherence matrix ``G`` (``gr + i gi``, transposed ``gtr + i gti``) into
+    ``w8[0] + i w8[1]``; returns the temporal coherence. ``w8`` (8, npad) and ``mats`` (8, n, npad) are work."""
+    vr, vi = w8[0], w8[1]
+    wr, wi, yr, yi, t1, t2 = w8[2], w8[3], w8[4], w8[5], w8[6], w8[7]
+    _start_vector(gr, gi, vr, vi, n, npad)
+    if method == 1:
+        _power_iteration_t(gtr, gti, vr, vi, wr, wi, n, npad, 100, 1e-10)
+    elif method == 2:
+        mtr, mti = mats[1], mats[2]
+        for k in range(n):
+            _row_times_abs(mtr, mti, gtr, gti, k, npad)
+        _power_iteration_t(mtr, mti, vr, vi, wr, wi, n, npad, 100, 1e-10)
+    else:
+        inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
+        for k in range(n):  # |G| regularised, transposed (only its lower triangle is read)
+            _row_abs(p, gtr, gti, k, 1.0 - beta, npad)
+            p[k, k] = 1.0
+        # |G| is not always positive definite (few looks, or the regularisation too weak):
+        # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
+        ok = _real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
+        if ok:
+            ok = _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
+        if not ok:
+            _start_vector(gr, gi, vr, vi, n, npad)
+            for k in range(n):
+                _row_times_abs(tr, ti, gtr, gti, k, npad)
+            _power_iteration_t(tr, ti, vr, vi, wr, wi, n, npad, 100, 1e-10)
+    return _temporal_coherence(gr, gi, vr, vi, t1, t2, yr, n, npad)
+
+
+@njit(error_model="numpy")
+def _log_mean(mean_int):
+    """``log`` of the mean intensities (0 where not positive): the GLRT statistic's per-pixel logarithms."""
+    out = np.zeros(mean_int.shape)
+    for r in range(mean_int.shape[0]):
+        for c in range(mean_int.shape[1]):
+            m = mean_int[r, c]
+            if m > 0.0:
+                out[r, c] = math.log(m)
+    return out
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _outer_row(o_r, o_i, w, q, t0, sr, si, i, n):
+    """Row ``i`` of ``s s^H`` from its diagonal on, ``s_i conj(s_j)`` for ``j >= i``, into ``o[w, q, t0 ...]`` (the
+    packed upper triangle, row after row)."""
+    a = sr[i]
+    b = si[i]
+    base = _u(t0) - _u(i)
+    for j in range(_u(i), _u(n)):
+        c = sr[j]
+        d = si[j]
+        o_r[w, q, base + j] = a * c + b * d
+        o_i[w, q, base + j] = b * c - a * d
+
+
+@njit(error_model="numpy")
+def _outer_packed(o_r, o_i, w, q, sv, sr, si, n):
+    """The packed upper triangle of ``s s^H`` (``s = sv``, complex64 dates) into ``o[w, q, :]``."""
+    for i in range(n):
+        sr[i] = np.float64(sv[i].real)
+        si[i] = np.float64(sv[i].imag)
+    t0 = 0
+    for i in range(n):
+        _outer_row(o_r, o_i, w, q, t0, sr, si, i, n)
+        t0 += n - i
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _add_packed(acc_r, acc_i, o_r, o_i, w, q, m):
+    """``acc += o[w, q, :]`` over the padded packed triangle (``m`` values)."""
+    for t in range(_u(0), _u(m)):
+        acc_r[t] += o_r[w, q, t]
+        acc_i[t] += o_i[w, q, t]
+
+
+@njit(error_model="numpy")
+def _unpack_hermitian(acc_r, acc_i, cov, n):
+    """The Hermitian ``cov`` (n, n) from its packed upper triangle."""
+    t = 0
+    for i in range(n):
+        for j in range(i, n):
+            cov[i, j] = complex(acc_r[t], acc_i[t])
+            cov[j, i] = complex(acc_r[t], -acc_i[t])
+            t += 1
+
+
+@njit(parallel=True, error_model="numpy")
+def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc,
                        method, beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours):
     rows, cols, n = slc_t.shape
     nf = float(n)
+    npad = 16 if n <= 16 else (n + 31) // 32 * 32  # _padded(n)
+    wr = 2 * hr + 1
+    wc = 2 * hc + 1
+    npk = n * (n + 1) // 2
+    mpk = (npk + 31) // 32 * 32  # packed triangle padded to whole vector steps
     for r in prange(row0, row1):
-        kmax = (2 * hr + 1) * (2 * hc + 1)
-        xb = np.empty((kmax, n), np.complex64)
-        xc = np.empty((kmax, n), np.complex64)
-        g = np.empty((n, n), np.complex128)
-        m = np.empty((n, n), np.complex128)
-        absinv = np.empty((n, n), np.float64)
-        inv = np.empty((n, n), np.float64)
-        v = np.empty(n, np.complex128)
-        w = np.empty(n, np.complex128)
-        y = np.empty(n, np.complex128)
+        # s s^H of every usable pixel of the window rows, columns c - hc .. c + hc in a ring (column cc in slot
+        # cc % wc): each is made once per output row and added for every target that accepts it as SHP
+        o_r = np.zeros((wr, wc, mpk))
+        o_i = np.zeros((wr, wc, mpk))
+        acc_r = np.zeros(mpk)
+        acc_i = np.zeros(mpk)
+        cov = np.empty((n, n), np.complex128)
+        filled = -1
+        gr = np.zeros((n, npad))
+        gi = np.zeros((n, npad))
+        gtr = np.zeros((n, npad))
+        gti = np.zeros((n, npad))
+        mats = np.zeros((8, n, npad))
+        w8 = np.zeros((8, npad))
         ro = r - row0
         for c in range(cols):
+            while filled < min(cols - 1, c + hc):
+                filled += 1
+                for dr in range(-hr, hr + 1):
+                    rr = r + dr
+                    if 0 <= rr < rows and usable[rr, filled]:
+                        _outer_packed(o_r, o_i, dr + hr, filled % wc, slc_t[rr, filled], w8[0], w8[1], n)
             if not usable[r, c]:
                 for i in range(n):
                     out_phase[i, ro, c] = np.nan
@@ -340,6 +726,11 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, shp_method, thre
                 out_count[ro, c] = 1
                 continue
             k = 0
+            for t in range(mpk):
+                acc_r[t] = 0.0
+                acc_i[t] = 0.0
+            mp = mean_int[r, c]
+            lp = log_mean[r, c]
             for dr in range(-hr, hr + 1):
                 rr = r + dr
                 if rr < 0 or rr >= rows:
@@ -351,53 +742,29 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, shp_method, thre
                     if not (dr == 0 and dc == 0):
                         if ps[rr, cc] and not ps_neighbours:
                             continue
-                        if not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
+                        if shp_method == 0:  # GLRT (shp.glrt_statistic, with the logarithms of the means cached)
+                            mq = mean_int[rr, cc]
+                            if mp <= 0.0 or mq <= 0.0:
+                                continue
+                            if not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp - log_mean[rr, cc]) <= threshold:
+                                continue
+                        elif not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
                             continue
-                    for i in range(n):
-                        sv = slc_t[rr, cc, i]
-                        xb[k, i] = sv
-                        xc[k, i] = np.conj(sv)
+                    # C = sum_k s_k s_k^H, the neighbours in window order (the same sums on any CPU)
+                    _add_packed(acc_r, acc_i, o_r, o_i, dr + hr, cc % wc, mpk)
                     k += 1
-            # C = sum_k s_k s_k^H as one small GEMM (BLAS limited to one thread by the caller)
-            cov = np.dot(xb[:k].T, xc[:k])
-            for i in range(n):
-                for j in range(n):
-                    g[i, j] = cov[i, j]
-            ok = True
-            for i in range(n):
-                if g[i, i].real <= 0:
-                    ok = False
-            if not ok:
+            _unpack_hermitian(acc_r, acc_i, cov, n)
+            if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
                 for i in range(n):
                     out_phase[i, ro, c] = np.nan
                 out_tcoh[ro, c] = np.nan
                 out_count[ro, c] = k
                 continue
+            out_tcoh[ro, c] = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
+            ref = complex(w8[0, 0], -w8[1, 0])
             for i in range(n):
-                v[i] = 1.0 / np.sqrt(g[i, i].real)
-            for i in range(n):
-                for j in range(n):
-                    g[i, j] = g[i, j] * v[i].real * v[j].real
-            out_tcoh[ro, c] = _link_pixel(g, method, beta, v, w, y, absinv, inv, m, n)
-            ref = np.conj(v[0])
-            for i in range(n):
-                out_phase[i, ro, c] = np.angle(v[i] * ref)
+                out_phase[i, ro, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
             out_count[ro, c] = k
-
-
-def _single_threaded_blas():
-    """Limit BLAS to one thread while the parallel pixel loop runs its small GEMMs.
-
-    Multi-threaded OpenBLAS inside numba's parallel loop oversubscribes the cores and is
-    ~10x slower; threadpoolctl (a scikit-learn dependency) is used when present.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: correct but slower without it
-        import contextlib
-
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _check_options(n_dates, shape, window, method, shp_method, alpha, beta, check_size=True):
@@ -463,13 +830,13 @@ def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "
     ps &= usable
     slc_t[~usable] = 0
     sorted_amp, mean_int = shp_inputs(slc_t, shp_method)
+    log_mean = _log_mean(mean_int) if shp_method == "glrt" else mean_int
     phase = np.empty((n, r1 - r0, nc), np.float32)
     tcoh = np.empty((r1 - r0, nc), np.float32)
     count = np.empty((r1 - r0, nc), np.int32)
-    with _single_threaded_blas():
-        _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, SHP_METHODS[shp_method], float(thr),
-                           wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
-                           bool(ps_neighbours))
+    _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
+                       wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
+                       bool(ps_neighbours))
     return PhaseLinkResult(phase, tcoh, count)
 
 

@@ -1,6 +1,8 @@
 """Okada speed benchmark: ours vs cutde (CPU) vs a Python loop over okada_wrapper's DC3D.
 
-Usage (see run.sh): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``.
+Usage (see run.sh): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``;
+``grid-input FILE`` (QGIS Python) | ``grid-peers FILE`` (bench venv): the Coulomb grid's gradients against cutde's
+``strain_free`` and DC3D (see run_coulomb.sh).
 Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
 per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
 in one run are the meaningful figures.
@@ -122,16 +124,14 @@ def peers(path):
     print(f"cutde strain_matrix: {k * len(table) / t / 1e6:.3f} M pairs/s ({k} points)")
 
 
-def grid():
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+def grid_source(mode):
+    """The grid benchmark's 1,000 patches (Okada table and corners) and its 500 x 500 nodes."""
     from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces
-    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
 
     f = faults_from_traces([np.array([[-40e3, 0.0], [40e3, 0.0]])], dip_deg=60.0, top_m=0.0, bottom_m=20e3,
                            slip_m=2.0, rake_deg=120.0)
     p, idx = discretize(f, patch_length_m=2000.0, patch_width_m=920.0)
     table = p.table()
-    mode = os.environ.get("GRID_SLIP", "uniform")
     if mode == "variable":
         # an inversion-like slip model: smooth elliptical taper x random factor per patch,
         # every patch different (no interior corner cancels)
@@ -141,20 +141,153 @@ def grid():
         table[:, 7:9] *= (taper * np.random.default_rng(0).uniform(0.5, 1.5, len(p)))[:, None]
     x = np.linspace(-100e3, 100e3, 500)
     xx, yy = np.meshgrid(x, x + 1.0)
+    return table, p.corners(), xx, yy
+
+
+def grid():
+    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+    from insar_geohazards.algorithms.elastic.stress import coulomb_at_points
+
+    mode = os.environ.get("GRID_SLIP", "uniform")
+    table, _, xx, yy = grid_source(mode)
+    n_patches = len(table)
     share = os.environ.get("GRID_SHARE", "1") != "0"
     coulomb_at_points(xx[:2, :2], yy[:2, :2], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0,
                       share_corners=share)
     rows = int(os.environ.get("GRID_ROWS", "50"))  # GRID_ROWS=500: the full grid
     t = time.perf_counter()
+    c = time.process_time()
     res = coulomb_at_points(xx[:rows], yy[:rows], 10e3, table, strike_deg=90.0, dip_deg=60.0, rake_deg=90.0,
                             share_corners=share)
+    dc = time.process_time() - c
     dt = time.perf_counter() - t
-    print(f"Coulomb map ({mode} slip, share_corners={share}): {len(p)} patches onto {rows}x500 of a 500x500 grid "
-          f"at 10 km depth: {dt:.1f} s -> full grid {dt * 500 / rows:.0f} s "
-          f"({rows * 500 * len(p) / dt / 1e6:.3f} M point-patch pairs/s)")
+    print(f"Coulomb map ({mode} slip, share_corners={share}): {n_patches} patches onto {rows}x500 of a 500x500 "
+          f"grid at 10 km depth: {dt:.1f} s -> full grid {dt * 500 / rows:.1f} s "
+          f"({rows * 500 * n_patches / dt / 1e6:.3f} M point-patch pairs/s); CPU {dc * 500 / rows:.1f} s "
+          f"(user+sys, full grid)")
     out = os.environ.get("GRID_SAVE")
     if out:
         np.save(out, res["dcfs_pa"])
+
+
+def _subset(xx, yy, k):
+    """Every k-th node of the grid in row-major order (spread over the whole grid, near-plane rows too)."""
+    return xx.ravel()[::k], yy.ravel()[::k]
+
+
+def grid_input(path):
+    """Ours (QGIS's Python): the variable-slip grid problem for the peers, with our displacement gradients at
+    every ``GRID_PEER_STEP``-th node (default 125: 2,000 nodes) and our timings on them and on the full grid
+    (wall and CPU seconds, all threads)."""
+    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+    from insar_geohazards.algorithms.elastic.okada import okada_gradients
+
+    table, corners, xx, yy = grid_source("variable")
+    e, n = _subset(xx, yy, int(os.environ.get("GRID_PEER_STEP", "125")))
+    okada_gradients(e[:5], n[:5], table, up_m=-10e3)
+    t, c = time.perf_counter(), time.process_time()
+    grad = okada_gradients(e, n, table, up_m=-10e3)
+    sub_wall, sub_cpu = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
+    okada_gradients(xx, yy, table, up_m=-10e3)
+    full_wall, full_cpu = time.perf_counter() - t, time.process_time() - c
+    np.savez(path, table=table, corners=corners, e=e, n=n, grad=grad)
+    pairs = e.size * len(table)
+    print(f"ours okada_gradients, {e.size} nodes x {len(table)} patches: {sub_wall:.3f} s wall, {sub_cpu:.3f} s CPU "
+          f"= {pairs / sub_cpu / 1e6:.1f} M pairs per CPU-s")
+    print(f"ours okada_gradients, full 500 x 500 grid: {full_wall:.2f} s wall, {full_cpu:.2f} s CPU "
+          f"= {xx.size * len(table) / full_cpu / 1e6:.1f} M pairs per CPU-s")
+
+
+def _rotate_grad(g_ok, phi):
+    """Okada-frame gradient (DC3D order: d/dx, d/dy, d/dz columns of u) -> east/north/up."""
+    sp, cp = np.sin(phi), np.cos(phi)
+    r = np.array([[sp, -cp, 0.0], [cp, sp, 0.0], [0.0, 0.0, 1.0]])
+    return r @ g_ok @ r.T
+
+
+def _cutde_strain(table, corners, e, n, grad):
+    """cutde's strain_free on the nodes, timed (CPU seconds), and its difference from ours."""
+    import cutde.halfspace as hs
+
+    pairs = e.size * len(table)
+    ours_strain = 0.5 * (grad + np.swapaxes(grad, -1, -2))
+    # cutde: up is +z, vertices in map coordinates; slip (strike, dip, tensile) in each triangle's frame
+    c = corners.copy()
+    c[..., 2] *= -1.0
+    tri = np.empty((2 * len(table), 3, 3))
+    tri[0::2] = c[:, [0, 1, 2]]
+    tri[1::2] = c[:, [0, 2, 3]]
+    obs = np.stack([e, n, np.full_like(e, -10e3)], axis=1)
+    hs.strain_free(obs[:4], tri, np.zeros((len(tri), 3)), 0.25)
+    best = None
+    for sgn in ((1, 1), (-1, 1), (1, -1), (-1, -1)):
+        slip = np.zeros((len(tri), 3))
+        slip[:, 0] = sgn[0] * np.repeat(table[:, 7], 2)
+        slip[:, 1] = sgn[1] * np.repeat(table[:, 8], 2)
+        k = min(200, e.size)
+        s6 = hs.strain_free(obs[:k], tri, slip, 0.25)
+        cs = np.empty((k, 3, 3))
+        cs[:, 0, 0], cs[:, 1, 1], cs[:, 2, 2] = s6[:, 0], s6[:, 1], s6[:, 2]
+        cs[:, 0, 1] = cs[:, 1, 0] = s6[:, 3]
+        cs[:, 0, 2] = cs[:, 2, 0] = s6[:, 4]
+        cs[:, 1, 2] = cs[:, 2, 1] = s6[:, 5]
+        err = np.nanmax(np.abs(cs - ours_strain[:k])) / np.nanmax(np.abs(ours_strain[:k]))
+        if best is None or err < best[0]:
+            best = (err, slip, sgn)
+    err, slip, sgn = best
+    t, cpu = time.perf_counter(), time.process_time()
+    s6 = hs.strain_free(obs, tri, slip, 0.25)
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    cs = np.empty((e.size, 3, 3))
+    cs[:, 0, 0], cs[:, 1, 1], cs[:, 2, 2] = s6[:, 0], s6[:, 1], s6[:, 2]
+    cs[:, 0, 1] = cs[:, 1, 0] = s6[:, 3]
+    cs[:, 0, 2] = cs[:, 2, 0] = s6[:, 4]
+    cs[:, 1, 2] = cs[:, 2, 1] = s6[:, 5]
+    ok = np.all(np.isfinite(cs), axis=(1, 2)) & np.all(np.isfinite(ours_strain), axis=(1, 2))
+    err = np.abs(cs[ok] - ours_strain[ok]).max() / np.abs(ours_strain[ok]).max()
+    print(f"cutde strain_free, {e.size} nodes x {len(table)} rectangles (= {len(tri)} triangles): {wall:.2f} s wall, "
+          f"{cpu:.2f} s CPU = {pairs / cpu / 1e6:.3f} M pairs per CPU-s; -> full 500 x 500 grid "
+          f"{cpu * 250_000 / e.size:.0f} CPU s")
+    print(f"max |ours - cutde| / max |strain| = {err:.1e} over {ok.sum()} nodes (cutde slip signs {sgn})")
+
+
+def grid_peers(path):
+    """Peers (bench venv): cutde's matrix-free strain (2 triangles per rectangle) and Okada's DC3D
+    (okada_wrapper, when importable) on the nodes of ``grid-input``; accuracy of ours against both."""
+    d = np.load(path)
+    table, corners, e, n, grad = d["table"], d["corners"], d["e"], d["n"], d["grad"]
+    try:
+        import cutde.halfspace  # noqa: F401
+    except ImportError:
+        print("cutde not importable here: cutde comparison skipped")
+    else:
+        _cutde_strain(table, corners, e, n, grad)
+    try:
+        from okada_wrapper import dc3dwrapper
+    except ImportError:
+        print("okada_wrapper not importable here: DC3D comparison skipped")
+        return
+    m = int(os.environ.get("GRID_DC3D_NODES", "200"))
+    step = max(1, e.size // m)
+    sel = np.arange(0, e.size, step)[:m]
+    alpha = 2.0 / 3.0
+    ref = np.zeros((sel.size, 3, 3))
+    t = time.process_time()
+    for s in table:
+        phi = np.radians(s[3])
+        de = e[sel] - s[0]
+        dn = n[sel] - s[1]
+        x = de * np.sin(phi) + dn * np.cos(phi)
+        y = -de * np.cos(phi) + dn * np.sin(phi)
+        for i in range(sel.size):
+            ok_, _, g = dc3dwrapper(alpha, [x[i], y[i], -10e3], s[2], s[4], [0.0, s[5]], [0.0, s[6]],
+                                    [s[7], s[8], s[9]])
+            ref[i] += _rotate_grad(np.asarray(g).T, phi)  # okada_wrapper gives g[j][i] = du_i/dx_j
+    cpu = time.process_time() - t
+    err = np.abs(grad[sel] - ref).max() / np.abs(ref).max()
+    print(f"okada_wrapper DC3D loop: {sel.size * len(table) / cpu / 1e6:.3f} M pairs per CPU-s ({sel.size} nodes); "
+          f"max |ours - DC3D| / max |DC3D| (9 gradients) = {err:.1e}")
 
 
 if __name__ == "__main__":
@@ -165,5 +298,9 @@ if __name__ == "__main__":
         ours(sys.argv[2])
     elif cmd == "peers":
         peers(sys.argv[2])
+    elif cmd == "grid-input":
+        grid_input(sys.argv[2])
+    elif cmd == "grid-peers":
+        grid_peers(sys.argv[2])
     else:
         grid()

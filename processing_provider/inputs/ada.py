@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
@@ -91,3 +93,40 @@ def downslope_velocity(alg, parameters, context, table, vel, los_fields, inside)
     e, n, u = (table.attributes[f] for f in los_fields) if los_fields else los.los_unit_vector(p.INCIDENCE,
                                                                                               p.HEADING)
     return terrain.los_to_downslope(v, e, n, u, s, asp, min_sensitivity=p.MIN_SENSITIVITY)[0]
+
+
+#: What an EGMS folder is read for.
+EGMS_EXTENSIONS = (".zip", ".csv")
+
+
+def egms_tiles(alg, parameters, context) -> list:
+    """The EGMS files of INPUT (one file) and INPUTS (files, or folders read for their .zip/.csv files in
+    file-name order), in that order, each once."""
+    from .stacks import raw_list
+
+    out = []
+    single = alg.parameterAsFile(parameters, alg.INPUT, context)
+    if single:
+        out.append(single)
+    for item in raw_list(parameters.get(alg.INPUTS)):
+        text = str(item)
+        if os.path.isdir(text):
+            found = sorted(os.path.join(text, f) for f in os.listdir(text)
+                           if f.lower().endswith(EGMS_EXTENSIONS) and os.path.isfile(os.path.join(text, f)))
+            if not found:
+                raise GeohazardError(f"{alg.INPUTS}: the folder {text!r} holds no EGMS .zip or .csv file")
+            out += found
+        elif os.path.isfile(text):
+            out.append(text)
+        elif text:
+            raise GeohazardError(f"{alg.INPUTS}: {text!r} is neither a file nor a folder")
+    if not out:
+        raise GeohazardError(f"{alg.INPUT} or {alg.INPUTS}: give an EGMS .zip or .csv file, several, or a folder "
+                             "of them")
+    seen, unique = set(), []
+    for p in out:
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique

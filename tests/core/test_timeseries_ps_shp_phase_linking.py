@@ -198,7 +198,7 @@ def test_kernel_numba_equals_python():
                 ph = np.zeros((6, 5, 6), np.float32)
                 tc = np.zeros((5, 6), np.float32)
                 cnt = np.zeros((5, 6), np.int32)
-                fn(slc_t, usable, ps, sa, mi, 1, thr, 1, 2, method, 0.01, 0, 5, ph, tc, cnt, ps_neighbours)
+                fn(slc_t, usable, ps, sa, mi, mi, 1, thr, 1, 2, method, 0.01, 0, 5, ph, tc, cnt, ps_neighbours)
                 outs.append((ph, tc, cnt))
     for a, b in zip(outs[:6], outs[6:]):
         np.testing.assert_allclose(_err(a[0], b[0]), 0, atol=1e-4)
@@ -239,6 +239,13 @@ def test_interferogram_pairs():
         interferogram_pairs(4, "full")
 
 
+def _transposed(a, n, npad):
+    """``a[:, :n]`` transposed into an ``(n, npad)`` array (the kernels' padded transposed storage)."""
+    t = np.zeros((n, npad))
+    t[:, :n] = a[:, :n].T
+    return t
+
+
 def test_emi_falls_back_to_coherence_weighted_evd_when_abs_g_is_indefinite():
     rng = np.random.default_rng(4)
     n = 10
@@ -254,11 +261,14 @@ def test_emi_falls_back_to_coherence_weighted_evd_when_abs_g_is_indefinite():
     else:
         pytest.fail("no indefinite |G| found")
     outs = []
+    npad = pl._padded(n)
     for method in (0, 2):
-        v = np.empty(n, np.complex128)
-        args = (np.empty(n, np.complex128), np.empty(n, np.complex128), np.empty((n, n)), np.empty((n, n)),
-                np.empty((n, n), np.complex128), n)
-        tc = pl._link_pixel(g.copy(), method, 0.01, v, *args)
+        gr, gi = np.zeros((n, npad)), np.zeros((n, npad))
+        gr[:, :n], gi[:, :n] = g.real, g.imag
+        w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
+        tc = pl._link_pixel_t(gr, gi, _transposed(gr, n, npad), _transposed(gi, n, npad), method, 0.01, w8, mats, n,
+                              npad)
+        v = w8[0, :n] + 1j * w8[1, :n]
         outs.append((np.angle(v * np.conj(v[0])), tc))
     np.testing.assert_allclose(_err(outs[0][0], outs[1][0]), 0, atol=1e-6)
     assert outs[0][1] == pytest.approx(outs[1][1])

@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 
 NAME = "loadegms"
@@ -9,7 +10,7 @@ NAME = "loadegms"
 
 def test_parameters(alg):
     a = alg(NAME)
-    assert [p.name() for p in a.parameterDefinitions()] == ["INPUT", "OUTPUT"]
+    assert [p.name() for p in a.parameterDefinitions()] == ["INPUT", "INPUTS", "SERIES_STORAGE", "OUTPUT"]
     assert "EPSG:3035" in a.shortHelpString()
     assert a.group() == "Import and formats"
 
@@ -44,3 +45,187 @@ def test_real_ustica_l2b_zip(run_alg, tmp_path, data_dir):
     assert g.GetX() == pytest.approx(f.GetField("easting")) and g.GetY() == pytest.approx(f.GetField("northing"))
     assert f.GetField("date_first") == "2020/01/03"
     assert lyr.GetSpatialFilter() is None and ds.GetLayer(0).TestCapability("FastSpatialFilter")
+
+
+# ----------------------------------------------------------------------------- many tiles
+@pytest.fixture(scope="module")
+def tiles(tmp_path_factory):
+    """Four generated L2b tiles: two ascending (207 dates), two descending (210 dates), 10 % of each second
+    burst repeating the first one's points; and the same with the last tile damaged half-way."""
+    from testutils_egms import write_tiles
+
+    root = tmp_path_factory.mktemp("egms_tiles")
+    good = write_tiles(str(root / "good"), points=3000, tiles=4, overlap=0.1, seed=5)
+    bad = write_tiles(str(root / "bad"), points=3000, tiles=4, overlap=0.1, seed=5, corrupt=1)
+    return root, good, bad
+
+
+def _layers(path):
+    """Point layers of a GeoPackage: name -> (field names, {pid: {field: value}}), read with SQLite."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents WHERE data_type='features'")]
+        out = {}
+        for name in names:
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")') if r[1] not in ("fid", "geom")]
+            sel = ", ".join(f'"{c}"' for c in cols)
+            rows = {r[0]: dict(zip(cols, r)) for r in con.execute(f'SELECT {sel} FROM "{name}"')}
+            out[name] = (cols, rows)
+    finally:
+        con.close()
+    return out
+
+
+def _csv_rows(zip_path):
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as zf:
+        text = zf.read([n for n in zf.namelist() if n.endswith(".csv")][0]).decode()
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    return {r.split(",")[0]: dict(zip(header, r.split(","))) for r in lines[1:]}
+
+
+def test_folder_of_tiles_one_layer_per_track_each_point_once(run_alg, tmp_path, tiles):
+    root, truth, _ = tiles
+    out = run_alg(NAME, {"INPUTS": [str(root / "good")], "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
+    layers = _layers(out)
+    assert sorted(layers) == ["EGMS_L2b_022_desc", "EGMS_L2b_117_asc"]
+    asc_names, asc = layers["EGMS_L2b_117_asc"]
+    desc_names, desc = layers["EGMS_L2b_022_desc"]
+    assert len(asc) + len(desc) == truth["points"] == 3000
+    assert sum(1 for n in asc_names if n.startswith("D20")) == 207
+    assert sum(1 for n in desc_names if n.startswith("D20")) == 210
+    # a point of the repeated strip: kept once, the copy of the first tile read (the earlier burst)
+    first = _csv_rows(str(root / "good" / "EGMS_L2b_117_0000_IW2_VV_2020_2024_1.zip"))
+    second = _csv_rows(str(root / "good" / "EGMS_L2b_117_0001_IW2_VV_2020_2024_1.zip"))
+    repeated = sorted(set(first) & set(second))
+    assert len(repeated) == truth["tiles"][1]["repeat_from_previous"] == 75
+    for pid in repeated[:20]:
+        assert first[pid]["temporal_coherence"] != second[pid]["temporal_coherence"] or \
+            first[pid]["20200109"] != second[pid]["20200109"]
+        assert asc[pid]["temporal_coherence"] == pytest.approx(float(first[pid]["temporal_coherence"]))
+        assert asc[pid]["D20200109"] == pytest.approx(float(first[pid]["20200109"]))
+
+
+def test_list_of_files_equals_the_folder(run_alg, tmp_path, tiles):
+    root, truth, _ = tiles
+    files = [str(root / "good" / f) for f in truth["files"]]
+    a = run_alg(NAME, {"INPUTS": files, "SERIES_STORAGE": 2, "OUTPUT": str(tmp_path / "l.gpkg")})["OUTPUT"]
+    b = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES_STORAGE": 2,
+                       "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
+    la, lb = _layers(a), _layers(b)
+    assert la.keys() == lb.keys()
+    for k in la:
+        assert la[k] == lb[k]
+        assert not any(n.startswith("D20") for n in la[k][0]) and "mean_velocity" in la[k][0]
+
+
+def test_damaged_tile_named_the_others_load(run_alg, tmp_path, tiles):
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    root, truth, bad = tiles
+    warnings = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushWarning(self, text):
+            warnings.append(text)
+
+    import processing
+
+    out = processing.run(f"geohazard:{NAME}", {"INPUTS": [str(root / "bad")], "OUTPUT": str(tmp_path / "b.gpkg")},
+                         context=QgsProcessingContext(), feedback=Feedback())["OUTPUT"]
+    assert any(bad["damaged"][0] in w for w in warnings), warnings
+    layers = _layers(out)
+    damaged_track = "EGMS_L2b_022_desc"  # the last tile written is the second descending burst
+    first_desc = _csv_rows(str(root / "bad" / "EGMS_L2b_022_0000_IW2_VV_2020_2024_1.zip"))
+    assert set(layers[damaged_track][1]) == set(first_desc)
+    assert len(layers["EGMS_L2b_117_asc"][1]) == 1500
+
+
+def test_every_tile_damaged_is_an_error_naming_them(run_alg, tmp_path, tiles):
+    from qgis.core import QgsProcessingException
+
+    root, _, bad = tiles
+    only = str(root / "bad" / bad["damaged"][0])
+    junk = tmp_path / "EGMS_L2b_001_0001_IW1_VV_2020_2024_1.zip"
+    junk.write_bytes(b"PK\x03\x04 not a zip at all")
+    with pytest.raises(QgsProcessingException, match=bad["damaged"][0][:20]) as err:
+        run_alg(NAME, {"INPUTS": [only, str(junk)], "OUTPUT": str(tmp_path / "x.gpkg")})
+    assert junk.name in str(err.value)
+    assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_series_table_same_values_smaller_and_the_dock_reads_it(run_alg, tmp_path, tiles):
+    from qgis.core import QgsVectorLayer
+
+    from insar_geohazards.io.egms import read_series
+    from insar_geohazards.ui.timeseries_data import feature_series, is_timeseries_points
+
+    root, _, _ = tiles
+    f = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES_STORAGE": 0,
+                       "OUTPUT": str(tmp_path / "f.gpkg")})["OUTPUT"]
+    t = run_alg(NAME, {"INPUTS": [str(root / "good")], "SERIES_STORAGE": 1,
+                       "OUTPUT": str(tmp_path / "t.gpkg")})["OUTPUT"]
+    assert os.path.getsize(t) < os.path.getsize(f) / 3
+    names, rows = _layers(f)["EGMS_L2b_022_desc"]
+    dated = [n for n in names if n.startswith("D20")]
+    fids = list(range(1, 1501, 97))
+    dates, values = read_series(t, "EGMS_L2b_022_desc", fids)
+    assert [d.strftime("D%Y%m%d") for d in dates] == dated
+    by_fid = {}
+    lf = QgsVectorLayer(f"{f}|layername=EGMS_L2b_022_desc", "f", "ogr")
+    for feat in lf.getFeatures():
+        by_fid[feat.id()] = [feat[n] for n in dated]
+    for k, fid in enumerate(fids):
+        assert np.allclose(values[k], np.array(by_fid[fid], float), equal_nan=True, atol=0, rtol=0) or \
+            np.array_equal(values[k].astype(np.float32), np.array(by_fid[fid], np.float32), equal_nan=True)
+    lt = QgsVectorLayer(f"{t}|layername=EGMS_L2b_022_desc", "t", "ogr")
+    assert lt.isValid() and is_timeseries_points(lt) and is_timeseries_points(lf)
+    (a,) = feature_series(lt, [7])
+    (b,) = feature_series(lf, [7])
+    assert a.dates == b.dates and a.point_id == b.point_id
+    assert np.array_equal(a.values_mm.astype(np.float32), b.values_mm.astype(np.float32), equal_nan=True)
+
+
+def test_same_bytes_whatever_the_chunk_size(tmp_path, tiles, qgis_app):
+    import filecmp
+
+    from osgeo import gdal
+
+    from insar_geohazards.io.egms import load_tiles
+
+    root, truth, _ = tiles
+    files = [str(root / "good" / f) for f in truth["files"]]
+    gdal.SetConfigOption("OGR_CURRENT_DATE", "2020-01-01T00:00:00Z")
+    try:
+        outs = []
+        for k, chunk in enumerate((3_000, 1 << 22)):
+            out = str(tmp_path / f"c{k}.gpkg")
+            load_tiles(files, out, series="table", chunk_bytes=chunk)
+            outs.append(out)
+    finally:
+        gdal.SetConfigOption("OGR_CURRENT_DATE", None)
+    assert filecmp.cmp(outs[0], outs[1], shallow=False)
+
+
+def test_a_track_whose_tiles_are_all_damaged_leaves_no_layer(tmp_path, qgis_app):
+    from testutils_egms import write_tiles
+
+    from insar_geohazards.io.egms import load_tiles
+
+    truth = write_tiles(str(tmp_path / "t"), points=2000, tiles=4, corrupt=2, seed=9)
+    files = [str(tmp_path / "t" / f) for f in truth["files"]]
+    report = load_tiles(files, str(tmp_path / "o.gpkg"), series="table")
+    assert list(report.layers) == ["EGMS_L2b_117_asc"] and sorted(report.skipped) == sorted(
+        str(tmp_path / "t" / f) for f in truth["damaged"])
+    layers = _layers(str(tmp_path / "o.gpkg"))
+    assert list(layers) == ["EGMS_L2b_117_asc"] and len(layers["EGMS_L2b_117_asc"][1]) == 1000
+    import sqlite3
+
+    con = sqlite3.connect(str(tmp_path / "o.gpkg"))
+    assert [r[0] for r in con.execute("SELECT table_name FROM gpkg_ogr_contents")] == ["EGMS_L2b_117_asc"]
+    assert [r[0] for r in con.execute("SELECT layer FROM gh_series")] == ["EGMS_L2b_117_asc"]
+    con.close()

@@ -1,0 +1,165 @@
+"""Whole ``qgis_process run geohazard:phaselinking`` against dolphin's net phase linking, same stack, same run.
+
+The figure of the DS phase-linking row: EMI, GLRT SHP (alpha 0.05), 11 x 11 window, beta 0.01, PS mask given,
+30 dates x 200 x 200 px from our simulator (``bench_psds.py simulate``). Ours is timed from outside: process
+start, QGIS and provider start-up, reading 30 CFloat32 GeoTIFFs and the PS mask, SHP, covariances, EMI, writing
+the three outputs. dolphin is timed inside its Python process around ``run_phase_linking`` only (its net time,
+arrays already in memory, JAX compiled on a crop first). Both report wall and CPU seconds (user + sys: the
+figure to compare on a shared machine).
+
+Steps (``whole_run.sh`` calls them):
+  prepare STACK.npz DIR            GeoTIFFs of the stack (system Python, GDAL)
+  dolphin STACK.npz OUT.json       dolphin EMI, best of BENCH_REPEAT (peer venv)
+  ours DIR OUT.json                qgis_process runs, best of BENCH_REPEAT (warm-up run first: numba cache)
+  report OURS.json DOLPHIN.json STACK.npz DIR RESULT.json
+"""
+
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+HALF = (5, 5)
+REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
+
+
+def prepare(stack_path, work):
+    from osgeo import gdal
+
+    d = np.load(stack_path)
+    slc, ps = d["slc"], d["ps_mask"]
+    os.makedirs(os.path.join(work, "slc"), exist_ok=True)
+    drv = gdal.GetDriverByName("GTiff")
+    for i in range(slc.shape[0]):
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=12 * i)
+        ds = drv.Create(os.path.join(work, "slc", f"{day:%Y%m%d}.slc.tif"), slc.shape[2], slc.shape[1], 1,
+                        gdal.GDT_CFloat32, ["TILED=YES"])
+        ds.GetRasterBand(1).WriteArray(slc[i])
+        ds = None
+    ds = drv.Create(os.path.join(work, "ps_mask.tif"), slc.shape[2], slc.shape[1], 1, gdal.GDT_Byte)
+    ds.GetRasterBand(1).WriteArray(ps.astype(np.uint8))
+    ds = None
+
+
+def _cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def qgis_command(work, extra=()):
+    files = sorted(os.path.join(work, "slc", f) for f in os.listdir(os.path.join(work, "slc")) if f.endswith(".tif"))
+    return ["qgis_process.bin", "run", "geohazard:phaselinking", "--"] + [f"INPUT={f}" for f in files] + [
+        f"WINDOW_ROWS={2 * HALF[0] + 1}", f"WINDOW_COLS={2 * HALF[1] + 1}", "SHP_METHOD=0", "ALPHA=0.05", "METHOD=0",
+        f"PS_MASK={os.path.join(work, 'ps_mask.tif')}", f"OUTPUT={os.path.join(work, 'phase.tif')}",
+        f"OUTPUT_TEMPORAL_COHERENCE={os.path.join(work, 'tcoh.tif')}",
+        f"OUTPUT_SHP_COUNT={os.path.join(work, 'count.tif')}", *extra]
+
+
+def _timed(cmd, env):
+    c0, t0 = _cpu_children(), time.perf_counter()
+    subprocess.run(cmd, env=env, capture_output=True, check=True)
+    return time.perf_counter() - t0, _cpu_children() - c0
+
+
+def ours(work, out_json):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    cmd = qgis_command(work)
+    _timed(cmd, env)  # warm-up: numba's on-disk cache, the file system cache
+    # the fixed cost: the same process listing the provider's algorithms (start-up, plugin load, no work)
+    startup = [_timed(["qgis_process.bin", "list"], env) for _ in range(REPEAT)]
+    runs = [_timed(cmd, env) for _ in range(REPEAT)]
+    res = {"runs_wall_cpu_s": runs, "startup_list_wall_cpu_s": startup,
+           "wall_s": min(r[0] for r in runs), "cpu_s": min(r[1] for r in runs),
+           "startup_wall_s": min(s[0] for s in startup), "startup_cpu_s": min(s[1] for s in startup),
+           "load_average": [round(x, 2) for x in os.getloadavg()]}
+    with open(out_json, "w") as fh:
+        json.dump(res, fh, indent=2)
+    print(json.dumps(res))
+
+
+def dolphin(stack_path, out_json):
+    from dolphin import shp
+    from dolphin._types import HalfWindow, Strides
+    from dolphin.phase_link import run_phase_linking
+    from dolphin.shp import ShpMethod
+
+    d = np.load(stack_path)
+    slc, ps = d["slc"], d["ps_mask"]
+    n = slc.shape[0]
+    hr, hc = HALF
+
+    def run(block, psm):
+        amp = np.abs(block)
+        nbr = shp.estimate_neighbors(halfwin_rowcol=(hr, hc), alpha=0.05, strides=Strides(1, 1),
+                                     mean=amp.mean(axis=0), var=amp.var(axis=0), nslc=n, method=ShpMethod.GLRT)
+        return run_phase_linking(block, half_window=HalfWindow(hr, hc), strides=Strides(1, 1), use_evd=False,
+                                 beta=0.01, ps_mask=psm, neighbor_arrays=nbr, compute_crlb=False)
+
+    run(slc[:, :40, :40], ps[:40, :40])  # JAX / numba compilation
+    runs = []
+    for _ in range(REPEAT):
+        c0, t0 = time.process_time(), time.perf_counter()
+        res = run(slc, ps)
+        runs.append((time.perf_counter() - t0, time.process_time() - c0))
+    import dolphin as _d
+
+    phase = np.angle(res.cpx_phase * np.conj(res.cpx_phase[0])).astype(np.float32)
+    np.save(out_json.replace(".json", "_phase.npy"), phase)
+    out = {"version": _d.__version__, "runs_wall_cpu_s": runs, "wall_s": min(r[0] for r in runs),
+           "cpu_s": min(r[1] for r in runs), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    with open(out_json, "w") as fh:
+        json.dump(out, fh, indent=2)
+    print(json.dumps(out))
+
+
+def _rms_err(phase, truth, mask):
+    e = np.angle(np.exp(1j * (phase[1:] - truth[1:])))
+    return float(np.sqrt(np.nanmean(e[:, mask] ** 2)))
+
+
+def report(ours_json, dolphin_json, stack_path, work, out_json):
+    from osgeo import gdal
+
+    a = json.load(open(ours_json))
+    b = json.load(open(dolphin_json))
+    d = np.load(stack_path)
+    truth, labels = d["phase_true"], d["labels"]
+    inner = np.zeros(labels.shape, bool)
+    inner[HALF[0]:-HALF[0], HALF[1]:-HALF[1]] = True
+    ds_px = (labels >= 0) & inner
+    phase = gdal.Open(os.path.join(work, "phase.tif")).ReadAsArray()
+    peer = np.load(dolphin_json.replace(".json", "_phase.npy"))
+    npx = labels.size
+    res = {"shape": list(truth.shape), "dolphin": b["version"],
+           "ours_whole_run_wall_s": a["wall_s"], "ours_whole_run_cpu_s": a["cpu_s"],
+           "ours_startup_wall_s": a["startup_wall_s"], "ours_startup_cpu_s": a["startup_cpu_s"],
+           "dolphin_net_wall_s": b["wall_s"], "dolphin_net_cpu_s": b["cpu_s"],
+           "ours_px_per_s_whole_run": npx / a["wall_s"], "dolphin_px_per_s_net": npx / b["wall_s"],
+           "ratio_wall": b["wall_s"] / a["wall_s"], "ratio_cpu": b["cpu_s"] / a["cpu_s"],
+           "ours_rms_rad": _rms_err(phase, truth, ds_px), "dolphin_rms_rad": _rms_err(peer, truth, ds_px),
+           "ours_minus_dolphin_rms_rad": _rms_err(phase, peer, ds_px),
+           "load_average_ours_dolphin": [a["load_average"], b["load_average"]]}
+    with open(out_json, "w") as fh:
+        json.dump(res, fh, indent=2)
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    step = sys.argv[1] if len(sys.argv) > 1 else ""
+    if step == "prepare":
+        prepare(*sys.argv[2:4])
+    elif step == "ours":
+        ours(*sys.argv[2:4])
+    elif step == "dolphin":
+        dolphin(*sys.argv[2:4])
+    elif step == "report":
+        report(*sys.argv[2:7])
+    else:
+        raise SystemExit(__doc__)

@@ -1,0 +1,113 @@
+"""EGMS tiles streamed chunk by chunk: the column-wise parse against the line reader and ``float``, point-ID
+keys, the first-copy rule, track groups."""
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.formats import egms_tiles as tiles
+from insar_geohazards.algorithms.formats.egms import read_egms
+
+USTICA = ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip")
+
+
+@pytest.mark.parametrize("name", USTICA)
+def test_real_tiles_equal_the_line_reader_for_any_chunk_size(data_dir, name):
+    path = os.path.join(data_dir, "egms_ustica", name)
+    ref = read_egms(path)
+    head = tiles.read_header(path)
+    order = np.argsort([d.toordinal() for d in head.dates])
+    for chunk_bytes in (7_001, 1 << 20):
+        chunks = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes))
+        assert (np.concatenate([c.pid for c in chunks]).astype(str) == ref.columns["pid"].astype(str)).all()
+        for k, v in ref.columns.items():
+            if k != "pid":
+                got = np.concatenate([c.columns[k] for c in chunks])
+                assert np.array_equal(got, v.astype(float), equal_nan=True), k
+        disp = np.concatenate([c.displacement_mm for c in chunks])[:, order]
+        assert np.array_equal(disp, ref.displacement_mm, equal_nan=True)
+
+
+def test_real_track_groups(data_dir):
+    asc = tiles.read_header(os.path.join(data_dir, "egms_ustica", USTICA[0]))
+    desc = tiles.read_header(os.path.join(data_dir, "egms_ustica", USTICA[1]))
+    assert (asc.group, desc.group) == ("EGMS_L2b_117_asc", "EGMS_L2b_022_desc")
+    assert len(asc.dates) == 207 and len(desc.dates) == 210
+
+
+def _tile(tmp_path, rows, header="pid,easting,northing,mean_velocity,20200101,20200113"):
+    p = tmp_path / "EGMS_L2b_044_0001_IW1_VV_2020_2024_1.csv"
+    p.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return tiles.read_header(str(p))
+
+
+def test_numbers_are_what_float_gives(tmp_path):
+    rng = np.random.default_rng(3)
+    texts = ["0", "-0.0", "1.", ".5", "+3.25", "-12345.678901234", "999999999999999", "0.000000000000001",
+             "4598618.1", "-0.622"] + [f"{v:.{d}f}" for v, d in zip(rng.normal(0, 1e4, 400), rng.integers(0, 8, 400))]
+    rows = [f"p{i:04d},{t},{texts[(i + 1) % len(texts)]},{texts[(i + 2) % len(texts)]},{t},"
+            for i, t in enumerate(texts)]
+    head = _tile(tmp_path, rows)
+    for chunk_bytes in (50, 1 << 20):
+        chunks = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes))
+        east = np.concatenate([c.columns["easting"] for c in chunks])
+        assert east.tolist() == [float(t) for t in texts]
+        last = np.concatenate([c.displacement_mm[:, 1] for c in chunks])
+        assert np.isnan(last).all()  # empty field: no value
+
+
+def test_fallback_reader_gives_nan_exponents_and_names_the_line(tmp_path):
+    head = _tile(tmp_path, ["a1,1e3,2,nan,1,2", "a2,5,6,7,8,9"])
+    (chunk,) = list(tiles.iter_chunks(head))
+    assert chunk.columns["easting"].tolist() == [1000.0, 5.0] and np.isnan(chunk.columns["mean_velocity"][0])
+    head = _tile(tmp_path, ["a1,1,2,3,4,5", "a2,5,6,7,8"])
+    with pytest.raises(GeohazardError, match="line 3 has 5 values"):
+        list(tiles.iter_chunks(head))
+    head = _tile(tmp_path, ["a1,1,2,x3,4,5"])
+    with pytest.raises(GeohazardError, match="mean_velocity"):
+        list(tiles.iter_chunks(head))
+
+
+def test_damaged_zip_raises_a_damage_error(tmp_path, data_dir):
+    src = os.path.join(data_dir, "egms_ustica", USTICA[0])
+    bad = tmp_path / "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"
+    raw = bytearray(open(src, "rb").read())
+    raw[len(raw) // 2:len(raw) // 2 + 4096] = bytes(4096)
+    bad.write_bytes(bytes(raw))
+    head = tiles.read_header(str(bad))
+    with pytest.raises((GeohazardError,) + tiles.DAMAGED):
+        list(tiles.iter_chunks(head))
+    assert zipfile.is_zipfile(str(bad))
+
+
+def test_pid_keys_exact_and_hashed():
+    pids = np.array([b"1WBfX57vZ5", b"1WBfX57vZ6", b"0", b"00", b"zzzzzzzzzz", b"a-b", b"12345678901"], dtype="S11")
+    keys = tiles.pid_keys(pids)
+    assert len(set(keys.tolist())) == len(pids)
+    assert (keys[:5] < (1 << 60)).all() and (keys[5:] >= (1 << 63)).all()
+    assert tiles.pid_keys(pids.astype("S16")).tolist() == keys.tolist()
+
+
+def test_first_copy_wins_and_a_dropped_tile_is_forgotten():
+    seen = tiles.SeenIds(merge_at=2)
+    k = np.array([5, 7, 5, 9], np.uint64)
+    assert seen.first_copies(k).tolist() == [True, True, False, True]
+    seen.commit_tile()
+    assert seen.first_copies(np.array([9, 11], np.uint64)).tolist() == [False, True]
+    seen.drop_tile()
+    assert seen.first_copies(np.array([11, 7], np.uint64)).tolist() == [True, False]
+
+
+def test_attributes_only_equal_the_whole_parse(tmp_path, data_dir):
+    head = tiles.read_header(os.path.join(data_dir, "egms_ustica", USTICA[1]))
+    for chunk_bytes in (9_000, 1 << 20):
+        whole = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes))
+        attrs = list(tiles.iter_chunks(head, chunk_bytes=chunk_bytes, dates=False))
+        assert [len(c) for c in whole] == [len(c) for c in attrs]
+        for a, b in zip(whole, attrs):
+            assert (a.pid == b.pid).all() and a.columns.keys() == b.columns.keys()
+            assert all(np.array_equal(a.columns[k], b.columns[k], equal_nan=True) for k in a.columns)
+            assert b.displacement_mm.shape == (len(b), 0)
