@@ -159,7 +159,8 @@ def test_a_subsiding_valley_floor_is_left_out_of_the_phase_elevation_fit(qgis_ap
     defo = s["years"][:, None, None] * rate[None]
     ifg = s["ifg_mm"] + np.stack([defo[j] - defo[i] for i, j in s["pairs"]])
     files = write_stack_tifs(os.path.join(str(tmp_path), "ifgs"), ifg, s["dates"], s["pairs"], step=150.0)
-    dem = write_tif(os.path.join(str(tmp_path), "dem.tif"), s["dem"], _wkt(), (500000.0, 150.0, 0, 2150000.0, 0, -150.0))
+    dem = write_tif(os.path.join(str(tmp_path), "dem.tif"), s["dem"], _wkt(),
+                    (500000.0, 150.0, 0, 2150000.0, 0, -150.0))
     n = len(s["dates"])
     valley = low > 0.3
     assert 0.03 < valley.mean() < 0.5
