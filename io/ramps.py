@@ -36,7 +36,8 @@ def _one_read(thr, limits, passes):
     return got["coef"], rep, {k: got[k] for k in ("ata", "atb", "n", "btb")}
 
 
-def quiet_pixels(stack, *, coherence_threshold: float, run, progress):
+def quiet_pixels(stack, *, coherence_threshold: float, run, progress, fit: str = "ramp",
+                 grow_px: int = deforming.GROW_PX_DEFAULT):
     """The pixels outside the deforming areas (:func:`~..algorithms.corrections.deforming.deforming_areas` of
     the stacking rate, usable = some data and a mean coherence at least the threshold), or None
     when the areas are not used (too few pixels left quiet); the log says what was found."""
@@ -44,15 +45,15 @@ def quiet_pixels(stack, *, coherence_threshold: float, run, progress):
     usable = maps["count"] > 0
     if "coh" in maps and coherence_threshold > 0:
         usable &= maps["coh"] >= coherence_threshold
-    areas = deforming.deforming_areas(reference.stacking_rate(maps["sdt"], maps["dt2"]), usable)
+    areas = deforming.deforming_areas(reference.stacking_rate(maps["sdt"], maps["dt2"]), usable, grow_px=grow_px)
     unit = ("rad", "rad", "m", "mm")[stack.units]
     if not areas.applied:
         progress.push_info(f"Deforming areas: not used ({100 * areas.share:.0f} % of the usable pixels would be left "
-                           "quiet: the deformation covers the scene); the ramps are fitted on every usable pixel")
+                           "quiet: the deformation covers the scene); every usable pixel is used")
         return None
     progress.push_info(f"Deforming areas: {100 * (1 - areas.share):.1f} % of the usable pixels move away from the "
                        f"scene's plane by more than {deforming.K_DEFAULT:g} x {areas.sigma:.3g} {unit}/yr (stacking "
-                       "rate) and are left out of the ramp fit")
+                       f"rate), grown by {grow_px} px, and are left out of the {fit} fit")
     return areas.quiet.astype(np.uint8)
 
 

@@ -13,11 +13,13 @@ import numpy as np
 
 from ..algorithms import engine
 from ..algorithms.corrections import troposphere
+from ..algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import gacos
 from ..algorithms.progress import SubProgress
 from . import corrections
 from .blocks import GdalOpener, raster_source
+from .ramps import quiet_pixels
 from .raster import raster_info
 
 MASK_NAME = corrections.MASK_NAME
@@ -25,10 +27,13 @@ MASK_NAME = corrections.MASK_NAME
 
 def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence_threshold: float, window: int,
                             per_date: bool, min_pixels: int, correlation_threshold: float, filter_px: float,
-                            trend_guard: float, out_dir: str, run, progress) -> list:
+                            trend_guard: float, out_dir: str, run, progress, deforming_areas: bool = True) -> list:
     """Phase-elevation correction of order 1 or 2 (:mod:`~algorithms.corrections.troposphere`), fitted in
     windows of ``window`` px after a high-pass of ``filter_px`` px (0 = off), per interferogram or
-    network-consistent per date with the trend guard ``trend_guard`` (0 = off). Returns the report's rows."""
+    network-consistent per date with the trend guard ``trend_guard`` (0 = off); per date with
+    ``deforming_areas``, fitted outside the areas whose stacking rate departs from the scene's plane (a
+    deformation that follows the relief, such as a subsiding valley floor, is not taken for a delay). Returns the
+    report's rows."""
     h0, hscale = troposphere.height_scaling(*corrections.dem_height_range(dem_path, stack.info))
     thr = coherence_threshold
     layout = troposphere.window_layout(stack.info.shape, window)
@@ -59,9 +64,15 @@ def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence
         coef, corr, fallback, normals = got["coef"], got["correlation"], got["fallback"], {"n": got["n"]}
         fitted = coef
     else:  # per date (every interferogram's fit first), or images too big for the memory budget: two passes
+        fit_src, start = src, 0
+        if per_date and deforming_areas:
+            quiet = quiet_pixels(stack, coherence_threshold=thr, run=run, progress=SubProgress(progress, 0, 15),
+                                 fit="phase-elevation", grow_px=GROW_PX_PHASE_ELEVATION)
+            fit_src, start = (src if quiet is None else {**src, "quiet": quiet}), 15
         normals = corrections.fit_pass(stack, functools.partial(
             troposphere.elevation_normal_block, order=order, h0=h0, hscale=hscale, layout=layout,
-            coherence_threshold=thr, filter_px=filter_px), sources=src, run=run, progress=SubProgress(progress, 0, 45),
+            coherence_threshold=thr, filter_px=filter_px), sources=fit_src, run=run,
+            progress=SubProgress(progress, start, 45),
             plan=plan or stack.plan(halo=troposphere.filter_radius(filter_px)), n_window_rows=layout[0])
         coef, corr, fallback = troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_pixels,
                                                            correlation_threshold=correlation_threshold,

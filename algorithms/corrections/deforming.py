@@ -38,6 +38,11 @@ from ..ordered import add_rows, row_sums
 K_DEFAULT = 2.5
 SMOOTH_PX_DEFAULT = 2.0
 GROW_PX_DEFAULT = 3
+#: Growth for the phase-elevation fit: a subsidence's flank fades below the threshold well before the motion ends,
+#: and where the motion follows the relief (a valley floor) a flank left in is taken for atmosphere; that fit
+#: needs only the relief's texture, which the quiet ground has plenty of, so it affords the wider margin (a ramp
+#: fit needs pixels spread over the whole scene and keeps the narrower one).
+GROW_PX_PHASE_ELEVATION = 6
 #: Below this share of the usable pixels left quiet, the areas are not used (the plane does not describe the
 #: scene's quiet part: nothing is left out).
 MIN_QUIET_SHARE = 0.2

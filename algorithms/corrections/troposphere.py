@@ -161,7 +161,8 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     """Block function of the fitting pass: normal equations per interferogram and window, row by row.
 
     ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data),
-    optional ``mask`` (non-zero = use) and ``coherence`` ``(M, rows, cols)``. Returns, per row of
+    optional ``mask`` and ``quiet`` (non-zero = use; ``quiet``: outside the deforming areas,
+    :mod:`algorithms.corrections.deforming`) and ``coherence`` ``(M, rows, cols)``. Returns, per row of
     the block, ``ata (rows, M, Wc, k, k)``, ``atb (rows, M, Wc, k)``, ``n (rows, M, Wc)``,
     ``btb (rows, M, Wc)`` for the ``Wc`` window columns and ``window_row`` (rows,), the row of
     windows of each row: :class:`~algorithms.corrections.ramps.FitSums` adds them in row order
@@ -172,10 +173,10 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     data = np.asarray(inputs["stack"])
     heights = block_heights(inputs, h0, hscale)
     use = np.isfinite(data) & heights["dem_ok"][None]
-    mask = inputs.get("mask")
-    if mask is not None:
-        mk = np.asarray(mask)
-        use &= (np.isfinite(mk) & (mk != 0))[None]
+    for key in ("mask", "quiet"):
+        if inputs.get(key) is not None:
+            mk = np.asarray(inputs[key])
+            use &= (np.isfinite(mk) & (mk != 0))[None]
     coh = inputs.get("coherence")
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold

@@ -10,6 +10,7 @@ The Processing tools run the same core functions on the block engine (tests/proc
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import json
 import os
@@ -179,7 +180,7 @@ def before(d: dict, stable: bool) -> dict:
 def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
           filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "variance",
           tropo_z=None, ramp_z=None, ramp_power=None, quiet: bool = True, dem_error: bool = True,
-          tropo: bool = True, ramp: bool = True) -> dict:
+          tropo: bool = True, ramp: bool = True, tropo_quiet: bool = True, areas_fn=None) -> dict:
     """The model now: unwrapping errors by closure (coherent values) -> network (loops still misfitting over
     coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, trend
     guarded, every coherent pixel) -> linear ramps (per date on the stable area unless it extrapolates, outside
@@ -187,7 +188,7 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     the per-pixel geometry -> final velocity. ``z`` is the phase-elevation's guard; ``ramp_z`` / ``ramp_power``
     (default the ramp removal's) the ramps'."""
     from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
-    from algorithms.corrections.deforming import deforming_areas
+    from algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION, deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
     from algorithms.corrections.ramp_limits import (
@@ -224,8 +225,16 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     times["network"] = time.process_time() - t0
     per_date = (net2.ref_index, net2.sec_index, net2.n_dates, None)
     t0 = time.process_time()
+    tmask = None
+    if tropo_quiet:
+        h0_, w0_ = ifg.shape[1:]
+        s0 = reference_sums_block(Block(0, 0, h0_, 0, h0_, h0_, w0_), {"stack": ifg, "coherence": coh},
+                                  span_years=net2.temporal_baseline_days / 365.25)
+        a0 = (areas_fn or functools.partial(deforming_areas, grow_px=GROW_PX_PHASE_ELEVATION))(
+            stacking_rate(s0["sdt"], s0["dt2"]), s0["coh"] >= 0.3)
+        tmask = a0.quiet if a0.applied else None
     if tropo:
-        ifg, _ = correct_phase_elevation(ifg, d["dem"], order=1, coherence=coh, coherence_threshold=0.3,
+        ifg, _ = correct_phase_elevation(ifg, d["dem"], order=1, coherence=coh, coherence_threshold=0.3, mask=tmask,
                                          per_date=per_date, filter_px=filter_px, years=net2.years,
                                          z=z if tropo_z is None else tropo_z)
     times["troposphere"] = time.process_time() - t0
@@ -238,7 +247,7 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     if quiet:
         sums = reference_sums_block(blk, {"stack": ifg, "coherence": coh}, span_years=net2.temporal_baseline_days
                                     / 365.25)
-        areas = deforming_areas(stacking_rate(sums["sdt"], sums["dt2"]), sums["coh"] >= 0.3)
+        areas = (areas_fn or deforming_areas)(stacking_rate(sums["sdt"], sums["dt2"]), sums["coh"] >= 0.3)
         if areas.applied:
             inputs["quiet"] = areas.quiet
     normals = sum_rows(ramp_normal_block(blk, inputs, kind="linear", coherence_threshold=0.3, with_all=True))

@@ -44,6 +44,10 @@ class TroposphericCorrection(StackAlgorithm):
         "bent. The log says when the per-interferogram slope tracks the pairs' time span (correlation with the "
         "temporal baseline), the trend, its t and the share removed; the report has the slope, correlation and "
         "the RMS removed per interferogram.\n"
+        "<b>Deforming areas</b> (per date, default on): the pixels whose stacking rate departs from the scene's "
+        "plane (a subsiding valley floor, a rising summit, a landslide), grown by a few pixels, are left out of the "
+        "fit, so that a deformation following the relief is not taken for a delay (the same areas as the ramp "
+        "removal's; the log gives their share).\n"
         "<b>External delay maps</b>: a folder with one zenith total delay map per date in metres: GACOS "
         "(Yu et al. 2018, doi:10.1029/2017JB015305) YYYYMMDD.ztd with YYYYMMDD.ztd.rsc, or YYYYMMDD.ztd.tif / any "
         "GeoTIFF whose name has the date. Each is resampled (bilinear) onto the interferograms' grid, projected to "
@@ -70,6 +74,8 @@ class TroposphericCorrection(StackAlgorithm):
                                          100.0))
         self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the slope's trend beyond this many standard "
                                          "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
+        self.addParameter(declare.boolean("DEFORMING_AREAS", "Leave the deforming areas out of the fit (per date; "
+                                          "found from the stacking rate)", True))
         mask_inputs(self)
         self.addParameter(declare.file("DELAYS",
                                        "Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)",
@@ -107,11 +113,11 @@ class TroposphericCorrection(StackAlgorithm):
                 incidence_deg=inc_deg, out_dir=out_dir, run=run, progress=progress)
         else:
             v = self.values(parameters, context, "COHERENCE_THRESHOLD", "WINDOW", "MODE", "MIN_PIXELS",
-                            "CORRELATION_THRESHOLD", "FILTER_PIXELS", "TREND_GUARD")
+                            "CORRELATION_THRESHOLD", "FILTER_PIXELS", "TREND_GUARD", "DEFORMING_AREAS")
             rows = troposphere.correct_phase_elevation(
                 stack, self.raster_path(parameters, "DEM", context), order=method + 1,
                 mask=layers.fit_mask(self, parameters, context, stack.info), coherence_threshold=v.COHERENCE_THRESHOLD,
                 window=v.WINDOW, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
                 correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
-                out_dir=out_dir, run=run, progress=progress)
+                deforming_areas=v.DEFORMING_AREAS, out_dir=out_dir, run=run, progress=progress)
         return folder_and_report(self, parameters, context, out_dir, rows)
