@@ -14,6 +14,7 @@ import numpy as np
 from ..algorithms import engine
 from ..algorithms.corrections import troposphere
 from ..algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION
+from ..algorithms.corrections.ramps import MaskTooSmallError
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import gacos
 from ..algorithms.progress import SubProgress
@@ -69,14 +70,26 @@ def correct_phase_elevation(stack, dem_path: str, *, order: int, mask, coherence
             quiet = quiet_pixels(stack, coherence_threshold=thr, run=run, progress=SubProgress(progress, 0, 15),
                                  fit="phase-elevation", grow_px=GROW_PX_PHASE_ELEVATION)
             fit_src, start = (src if quiet is None else {**src, "quiet": quiet}), 15
-        normals = corrections.fit_pass(stack, functools.partial(
-            troposphere.elevation_normal_block, order=order, h0=h0, hscale=hscale, layout=layout,
-            coherence_threshold=thr, filter_px=filter_px), sources=fit_src, run=run,
-            progress=SubProgress(progress, start, 45),
-            plan=plan or stack.plan(halo=troposphere.filter_radius(filter_px)), n_window_rows=layout[0])
-        coef, corr, fallback = troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_pixels,
-                                                           correlation_threshold=correlation_threshold,
-                                                           mask_name=MASK_NAME)
+
+        def fit(sources, lo):
+            normals = corrections.fit_pass(stack, functools.partial(
+                troposphere.elevation_normal_block, order=order, h0=h0, hscale=hscale, layout=layout,
+                coherence_threshold=thr, filter_px=filter_px), sources=sources, run=run,
+                progress=SubProgress(progress, lo, 45),
+                plan=plan or stack.plan(halo=troposphere.filter_radius(filter_px)), n_window_rows=layout[0])
+            return normals, troposphere.solve_elevation(normals, names=stack.names, min_pixels=min_pixels,
+                                                        correlation_threshold=correlation_threshold,
+                                                        mask_name=MASK_NAME)
+
+        try:
+            normals, (coef, corr, fallback) = fit(fit_src, start)
+        except MaskTooSmallError as e:
+            if fit_src is src:
+                raise
+            # the areas leave too few pixels on a small scene: the fit on every usable pixel, as without them
+            progress.push_warning(f"Deforming areas: too few quiet pixels are left for the fit ({e}); the slope is "
+                                  "fitted on every usable pixel instead")
+            normals, (coef, corr, fallback) = fit(src, start)
         fitted = coef
         if per_date:
             net = stack.network
