@@ -80,25 +80,9 @@ from typing import Optional
 
 import numpy as np
 
-from .._numba import HAVE_NUMBA, njit, prange
+from .._numba import HELPER_INLINE, njit, prange
 from ..errors import GeohazardError
 from ..progress import info
-
-
-def _helper_inline() -> str:
-    """How the small loop helpers below are inlined. A loop over two 1-D arrays vectorises only when the
-    compiler knows they do not overlap: numba < 0.57 (LLVM 11) learns it from the array arguments of a separate
-    function (kept through LLVM's own inlining), newer releases check at run time and pay for a call they do
-    not inline."""
-    if not HAVE_NUMBA:
-        return "never"
-    import numba
-
-    major, minor = (int(p) for p in numba.__version__.split(".")[:2])
-    return "never" if (major, minor) < (0, 57) else "always"
-
-
-_INLINE = _helper_inline()
 
 
 @functools.cache
@@ -208,14 +192,14 @@ def _gauss_weights(sigma_px: float) -> np.ndarray:
     return np.array([phi[radius + k] / total for k in range(radius + 1)])
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _fold_tap(acc, a, b, wk):
     """``acc += (a + b) * wk`` (1-D)."""
     for m in range(acc.size):
         acc[m] += (a[m] + b[m]) * wk
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _scale_into(acc, a, w0):
     """``acc = a * w0`` (1-D)."""
     for m in range(acc.size):
@@ -258,7 +242,7 @@ def _subtract_from(blur, img):
         _rsub(blur[r], img[r])
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _rsub(acc, a):
     for m in range(acc.size):
         acc[m] = a[m] - acc[m]
@@ -530,14 +514,14 @@ def _fit3(a, b, c, mode):
     return 0.0
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _add_into(acc, a):
     """``acc += a`` (1-D)."""
     for m in range(acc.size):
         acc[m] += a[m]
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _dev_into(acc, acc2, a, x0):
     """``acc += a - x0``, ``acc2 += (a - x0)^2`` (1-D)."""
     for m in range(acc.size):
@@ -546,7 +530,7 @@ def _dev_into(acc, acc2, a, x0):
         acc2[m] += d * d
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _taper_row(out, a, tap, mean):
     """``out = tap * (a - mean)`` (1-D, single precision out)."""
     for m in range(out.size):
@@ -730,7 +714,7 @@ def _refine_dft(a: np.ndarray, b: np.ndarray, upsample: int) -> tuple[np.ndarray
     return shifts[0] + loc[:, 0] * step, shifts[0] + loc[:, 1] * step
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _cross_row(fa, fb, col_w, out):
     """One row of the partially whitened cross-power spectrum ``P = fb conj(fa) / |fb conj(fa)|^(1/2) * col_w``,
     real and imaginary parts interleaved in ``out`` (single precision)."""
@@ -744,7 +728,7 @@ def _cross_row(fa, fb, col_w, out):
         out[2 * j + 1] = im * f
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _axpy(acc, x, c):
     """``acc += c * x`` (1-D)."""
     for m in range(acc.size):
@@ -880,7 +864,7 @@ def _tile_size(window: int, search: int, step: int) -> int:
     return t if per_cell_tiled < 0.8 * per_cell_own else 0
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _copy_f32(out, a):
     """``out = a`` as single precision (1-D)."""
     for m in range(out.size):
@@ -946,7 +930,7 @@ def _sums_about_first(a, r, c, w, lanes, lanes2):
     return x0, _lane_total(lt), _lane_total(lt2)
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _dev_into_lanes(acc, acc2, a, x0):
     """``acc += a - x0``, ``acc2 += (a - x0)^2`` with one origin per lane (1-D)."""
     for m in range(acc.size):
@@ -1005,7 +989,7 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
         out[q, 3] = _min_sub_block_std(raw, r, c, g, b, lanes, lanes2, x0)
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _ncc_row(out, corr, i_a, i_b, i_c, i_d, q_a, q_b, q_c, q_d, mean_r, norm_r, npx, var_floor):
     """One row of an NCC surface from the raw correlations and the integral images' four corner rows of every
     lag window (sums ``i_*``, sums of squares ``q_*``): NaN where the lag window's variance is at or below
@@ -1048,7 +1032,7 @@ def _tiled_ncc(rows_sum, ci, cj, k, m, ii, ii2, yb, xb, st, w, sum_r, norm_r, va
         _pick_peak(ncc, flat, subpix_mode, out[q])
 
 
-@njit(cache=True, inline=_INLINE)
+@njit(cache=True, inline=HELPER_INLINE)
 def _copy_f64(out, a):
     """``out = a`` as double precision (1-D)."""
     for m in range(out.size):
