@@ -735,6 +735,14 @@ def _axpy(acc, x, c):
         acc[m] += c * x[m]
 
 
+@njit(cache=True, inline=HELPER_INLINE)
+def _fold_pair(a, b, plus, minus):
+    """``plus = a + b``, ``minus = a - b`` (1-D)."""
+    for m in range(a.size):
+        plus[m] = a[m] + b[m]
+        minus[m] = a[m] - b[m]
+
+
 @njit(cache=True, parallel=True)
 def _upsampled_peaks(fa, fb, row_cos, row_sin, col_cos, col_sin, col_w, out):
     """Peaks of the upsampled cross-correlation surfaces of ``n`` window pairs, sub-sample refined.
@@ -754,12 +762,24 @@ def _upsampled_peaks(fa, fb, row_cos, row_sin, col_cos, col_sin, col_w, out):
         prow = np.empty((w, 2 * h), np.float32)
         for i in range(w):
             _cross_row(fa[k, i], fb[k, i], col_w, prow[i])
-        # rows: C[a] = sum_i cos(2 pi f_i t_a) P[i], S[a] = sum_i sin(..) P[i] (complex, interleaved)
+        # rows: C[a] = sum_i cos(2 pi f_i t_a) P[i], S[a] = sum_i sin(..) P[i] (complex, interleaved). Frequencies
+        # i and w - i are opposite: C takes P[i] + P[w - i] once, S takes P[i] - P[w - i] (half the products);
+        # sin(0) = 0 leaves S[0] = 0
         cs = np.zeros((2 * n_half, 2 * h), np.float32)
-        for i in range(w):
+        pm = np.empty((2, 2 * h), np.float32)
+        for a in range(n_half):
+            _axpy(cs[a], prow[0], row_cos[a, 0])
+        for i in range(1, (w + 1) // 2):
+            _fold_pair(prow[i], prow[w - i], pm[0], pm[1])
             for a in range(n_half):
-                _axpy(cs[a], prow[i], row_cos[a, i])
-                _axpy(cs[n_half + a], prow[i], row_sin[a, i])
+                _axpy(cs[a], pm[0], row_cos[a, i])
+            for a in range(1, n_half):
+                _axpy(cs[n_half + a], pm[1], row_sin[a, i])
+        if w % 2 == 0:  # the unpaired frequency -1/2
+            for a in range(n_half):
+                _axpy(cs[a], prow[w // 2], row_cos[a, w // 2])
+            for a in range(1, n_half):
+                _axpy(cs[n_half + a], prow[w // 2], row_sin[a, w // 2])
         # Y(+t_a) = C + i S, Y(-t_a) = C - i S; real and imaginary parts per column j, over the row shifts p
         yr = np.empty((h, u), np.float32)
         yi = np.empty((h, u), np.float32)
@@ -970,11 +990,11 @@ def _min_sub_block_std(raw, r, c, g, b, lanes, lanes2, x0):
 
 
 @njit(cache=True, parallel=True)
-def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
+def _window_stats(hp, raw, r0, c0, w, shift, with_hp, with_sub, out):
     """Per window at ``(r0[q], c0[q])`` (``w x w``): ``out[q] = [sum, |x - mean|, |first value + shift|, min
     sub-block std]``, the first three on ``hp`` (only when ``with_hp``), the last on ``raw`` over the 4 x 4
-    sub-blocks of :func:`_min_sub_std`. Sums of squares are taken about the first value of each window or
-    sub-block (:func:`_sums_about_first`)."""
+    sub-blocks of :func:`_min_sub_std` (only when ``with_sub``). Sums of squares are taken about the first
+    value of each window or sub-block (:func:`_sums_about_first`)."""
     g, b = _sub_grid(w)
     for q in prange(r0.size):
         lanes = np.empty(w)
@@ -986,7 +1006,59 @@ def _window_stats(hp, raw, r0, c0, w, shift, with_hp, out):
             out[q, 0] = tot + x0h * w * w
             out[q, 1] = math.sqrt(max(ss - tot * tot / (w * w), 0.0))
             out[q, 2] = abs(x0h + shift)
-        out[q, 3] = _min_sub_block_std(raw, r, c, g, b, lanes, lanes2, x0)
+        if with_sub:
+            out[q, 3] = _min_sub_block_std(raw, r, c, g, b, lanes, lanes2, x0)
+
+
+@njit(cache=True, parallel=True)
+def _block_stds(raw, r0, c0, b, out):
+    """Standard deviation of the ``b x b`` block of ``raw`` at each ``(r0[q], c0[q])``: the sums of
+    :func:`_min_sub_block_std` for one sub-block (lanes per column about the block's first value, then left to
+    right), so a window's smallest sub-block std is the same whether its sub-blocks are shared or not."""
+    nb = b * b
+    for q in prange(r0.size):
+        lanes = np.empty(b)
+        lanes2 = np.empty(b)
+        x0 = np.empty(b)
+        r, c = r0[q], c0[q]
+        v = raw[r, c]
+        for m in range(b):
+            x0[m] = v
+        lanes[:] = 0.0
+        lanes2[:] = 0.0
+        for i in range(b):
+            _dev_into_lanes(lanes, lanes2, raw[r + i, c:c + b], x0)
+        t = _lane_total(lanes)
+        t2 = _lane_total(lanes2)
+        out[q] = math.sqrt(max(t2 - t * t / nb, 0.0) / nb)
+
+
+def _shared_min_sub_std(raw: np.ndarray, ci: np.ndarray, cj: np.ndarray, rb: int, cb: int, st: int,
+                        w: int) -> np.ndarray:
+    """Smallest sub-block standard deviation of the reference windows of cells ``(ci, cj)`` (window of cell
+    ``(i, j)`` from ``(rb + i st, cb + j st)``), each sub-block computed once for all the windows that hold it
+    (neighbouring windows share most of theirs when the step and the sub-block side share a large divisor).
+    The same values as :func:`_window_stats` (:func:`_block_stds`)."""
+    g, b = _sub_grid(w)
+    d = math.gcd(int(st), int(b))
+    a, e = st // d, b // d
+    pos_r = ci[:, None] * a + (np.arange(g) * e)[None, :]  # sub-block rows of each window, in units of d
+    pos_c = cj[:, None] * a + (np.arange(g) * e)[None, :]
+    need = np.zeros((int(pos_r.max()) + 1, int(pos_c.max()) + 1), bool)
+    for p in range(g):
+        for q in range(g):
+            need[pos_r[:, p], pos_c[:, q]] = True
+    ur, uc = np.nonzero(need)
+    stds = np.empty(ur.size)
+    _block_stds(raw, rb + ur * d, cb + uc * d, b, stds)
+    grid = np.full(need.shape, np.inf)
+    grid[ur, uc] = stds
+    low = grid[pos_r[:, 0], pos_c[:, 0]]
+    for p in range(g):
+        for q in range(g):
+            if p or q:
+                low = np.minimum(low, grid[pos_r[:, p], pos_c[:, q]])
+    return low
 
 
 @njit(cache=True, inline=HELPER_INLINE)
@@ -1074,6 +1146,16 @@ def _chunks_tiled(n_i: int, n_j: int, m: int, k: int, n_lag: int, budget: int):
             yield i0, min(n_i, i0 + ni), j0, min(n_j, j0 + nj)
 
 
+def _finite_shifted(img: np.ndarray, shift: float) -> np.ndarray:
+    """``img - shift`` with non-finite values set to 0, in a new array, or ``img`` itself when nothing changes
+    (high-passed images: zero level, finite wherever a candidate cell looks)."""
+    if shift != 0.0:
+        img = img - shift
+        return np.nan_to_num(img, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    bad = ~np.isfinite(img)
+    return np.where(bad, 0.0, img) if bad.any() else np.ascontiguousarray(img)
+
+
 def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st, t, subpixel, upsample,
                  min_std_abs, min_ncc, min_peak_ratio, cancel=None, levels=None):
     """Match the candidate cells ``cand`` (output rows of the block x output columns) by shared tiles.
@@ -1090,8 +1172,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
     # NCC ignores constants added to either image; removing a typical value keeps single-precision
     # correlations exact when the images are far from zero mean (no high-pass); NaN -> 0 (no candidate sees it)
     shift_r, shift_s = levels if levels is not None else (_typical(ref), _typical(sec))
-    ref = np.nan_to_num(ref - shift_r, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-    sec = np.nan_to_num(sec - shift_s, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    ref, sec = _finite_shifted(ref, shift_r), _finite_shifted(sec, shift_s)
     # contiguous: one compiled signature of the kernels whatever view the engine hands over (a new
     # layout would compile inside the first timed call)
     raw_ref = np.ascontiguousarray(raw_ref, dtype=np.float64)
@@ -1113,7 +1194,8 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
         cb = off + j0 * st
         win_r, win_c = rb + ci * st, cb + cj * st
         stats = np.empty((ci.size, 4))
-        _window_stats(ref, raw_ref, win_r, win_c, w, shift_r, True, stats)
+        _window_stats(ref, raw_ref, win_r, win_c, w, shift_r, True, False, stats)
+        stats[:, 3] = _shared_min_sub_std(raw_ref, ci, cj, rb, cb, st, w)
         flat = (stats[:, 3] <= ref_min) | (stats[:, 1] <= 1e-12 * (stats[:, 2] + 1e-300) * w)
         if flat.any():  # featureless reference window: no FFT spent on it
             out["flag"][i0 + ci[flat], j0 + cj[flat]] = FLAG_FLAT
@@ -1162,7 +1244,7 @@ def _match_tiled(out, cand, i_first, ref, sec, raw_ref, raw_sec, read0, w, s, st
         if valid.any():  # secondary window at the peak: featureless in a sub-block?
             vi = np.nonzero(valid)[0]
             sst = np.empty((vi.size, 4))
-            _window_stats(raw_sec, raw_sec, win_r[vi] + iy[vi] - s, win_c[vi] + ix[vi] - s, w, 0.0, False, sst)
+            _window_stats(raw_sec, raw_sec, win_r[vi] + iy[vi] - s, win_c[vi] + ix[vi] - s, w, 0.0, False, True, sst)
             flag[vi[sst[:, 3] <= sec_min]] = FLAG_FLAT
         ncc, ratio = peaks[:, 2], peaks[:, 3]
         flag[(flag == FLAG_VALID) & ~(ncc >= min_ncc)] = FLAG_LOW_NCC
