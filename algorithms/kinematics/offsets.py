@@ -923,14 +923,17 @@ def _integral(img, r0, r1, c0, c1):
     c = np.zeros((n0 + 1, n1 + 1))
     c2 = np.zeros((n0 + 1, n1 + 1))
     for i in range(n0):
+        # running sums along the row first (sequential), then the row above added as a whole (vectorised)
         row = 0.0
         row2 = 0.0
         for j in range(n1):
             v = img[r0 + i, c0 + j]
             row += v
             row2 += v * v
-            c[i + 1, j + 1] = c[i, j + 1] + row
-            c2[i + 1, j + 1] = c2[i, j + 1] + row2
+            c[i + 1, j + 1] = row
+            c2[i + 1, j + 1] = row2
+        _add_into(c[i + 1, 1:], c[i, 1:])
+        _add_into(c2[i + 1, 1:], c2[i, 1:])
     return c, c2
 
 
