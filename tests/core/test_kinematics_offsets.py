@@ -596,3 +596,57 @@ def test_band_of_the_inverse_equals_numpy(n, bw):
     ots._band_inverse(fac, n, bw, z)
     band = np.tri(n, dtype=bool) & (np.subtract.outer(np.arange(n), np.arange(n)) <= bw)
     np.testing.assert_allclose(z[band], np.linalg.inv(a)[band], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("window, step", [(64, 16), (40, 12), (24, 20), (32, 8)])
+def test_shared_sub_block_stds_equal_each_windows_own(window, step):
+    """The reference windows' smallest sub-block standard deviation, each sub-block computed once for every window
+    holding it, has the bytes of the per-window computation (sub-blocks on a grid of the step or of a divisor)."""
+    raw = kt.texture((200, 190), "fractal", seed=4) * 30.0 + 500.0
+    raw[60:90, 40:120] = 7.0  # a flat patch: zero standard deviation in some sub-blocks
+    rb, cb = 3, 5
+    n_i, n_j = (200 - rb - window) // step + 1, (190 - cb - window) // step + 1
+    ci, cj = np.nonzero(np.random.default_rng(1).random((n_i, n_j)) < 0.7)
+    shared = off._shared_min_sub_std(raw, ci, cj, rb, cb, step, window)
+    own = np.empty((ci.size, 4))
+    off._window_stats(raw, raw, rb + ci * step, cb + cj * step, window, 0.0, False, True, own)
+    assert shared.tobytes() == own[:, 3].tobytes()
+    assert (shared == 0).any() and (shared > 0).any()
+
+
+@pytest.mark.parametrize("w, upsample", [(64, 10), (33, 10), (48, 20)])
+def test_upsampled_dft_refinement_equals_the_direct_sum(w, upsample):
+    """The residual shift of the upsampled-DFT refinement equals a direct double-precision evaluation of its
+    definition (full spectra, every frequency and shift summed with numpy, highest sample then a 3-point parabola
+    in each axis), to single-precision rounding."""
+    rng = np.random.default_rng(w)
+    img = kt.texture((3 * w, 3 * w), "speckle", seed=w)
+    n = 6
+    truth = rng.uniform(-0.6, 0.6, (n, 2))
+    tap = off._taper(w)
+    a = np.empty((n, w, w), np.float32)
+    b = np.empty((n, w, w), np.float32)
+    for k in range(n):
+        sh = kt.fourier_shift(img, *truth[k])[w:2 * w, w:2 * w]
+        a[k] = tap * (img[w:2 * w, w:2 * w] - img[w:2 * w, w:2 * w].mean())
+        b[k] = tap * (sh - sh.mean())
+    dy, dx = off._refine_dft(a, b, upsample)
+    half = int(np.ceil(0.75 * upsample))
+    t = np.arange(-half, half + 1) / upsample
+    f = np.fft.fftfreq(w)
+    e_r = np.exp(2j * np.pi * np.outer(t, f))  # (shift, frequency)
+    if w % 2 == 0:
+        f[w // 2] = 0.5  # the columns' Nyquist frequency counted as +1/2, as a real FFT's last column holds it
+    e_c = np.exp(2j * np.pi * np.outer(t, f))
+    for k in range(n):
+        x = np.fft.fft2(b[k].astype(np.float64)) * np.conj(np.fft.fft2(a[k].astype(np.float64)))
+        p = x / np.sqrt(np.abs(x))
+        surf = (e_r @ p @ e_c.T).real
+        i, j = np.unravel_index(np.argmax(surf), surf.shape)
+
+        def vertex(m, c, q):
+            return (m - q) / (2.0 * (m - 2.0 * c + q)) if 2.0 * (m - 2.0 * c + q) < 0 else 0.0
+        ry = t[i] + (vertex(surf[i - 1, j], surf[i, j], surf[i + 1, j]) if 0 < i < surf.shape[0] - 1 else 0.0) / upsample
+        rx = t[j] + (vertex(surf[i, j - 1], surf[i, j], surf[i, j + 1]) if 0 < j < surf.shape[1] - 1 else 0.0) / upsample
+        assert abs(dy[k] - ry) < 2e-3 and abs(dx[k] - rx) < 2e-3, (k, dy[k], ry, dx[k], rx)
+        assert abs(dy[k] - truth[k, 0]) < 0.1 and abs(dx[k] - truth[k, 1]) < 0.1
