@@ -646,7 +646,8 @@ def test_upsampled_dft_refinement_equals_the_direct_sum(w, upsample):
 
         def vertex(m, c, q):
             return (m - q) / (2.0 * (m - 2.0 * c + q)) if 2.0 * (m - 2.0 * c + q) < 0 else 0.0
-        ry = t[i] + (vertex(surf[i - 1, j], surf[i, j], surf[i + 1, j]) if 0 < i < surf.shape[0] - 1 else 0.0) / upsample
-        rx = t[j] + (vertex(surf[i, j - 1], surf[i, j], surf[i, j + 1]) if 0 < j < surf.shape[1] - 1 else 0.0) / upsample
+        last = surf.shape[0] - 1
+        ry = t[i] + (vertex(surf[i - 1, j], surf[i, j], surf[i + 1, j]) if 0 < i < last else 0.0) / upsample
+        rx = t[j] + (vertex(surf[i, j - 1], surf[i, j], surf[i, j + 1]) if 0 < j < last else 0.0) / upsample
         assert abs(dy[k] - ry) < 2e-3 and abs(dx[k] - rx) < 2e-3, (k, dy[k], ry, dx[k], rx)
         assert abs(dy[k] - truth[k, 0]) < 0.1 and abs(dx[k] - truth[k, 1]) < 0.1
