@@ -8,3 +8,5 @@ grep -m1 "model name" /proc/cpuinfo || true
 uptime
 INSAR_GEOHAZARDS_FFT_WORKERS=1 BENCH_N="${BENCH_N:-1024}" .build/venv-bench/bin/python benchmarks/offsets/bench_offsets.py
 uptime
+# where our CPU goes, by stage (BENCHMARKS.md, "Where the CPU goes now")
+.build/venv-bench/bin/python benchmarks/offsets/stages_offsets.py
