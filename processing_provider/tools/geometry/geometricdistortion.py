@@ -138,7 +138,8 @@ class GeometricDistortion(GeohazardAlgorithm):
             dem_source = blocks.raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
             tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                           geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=geometry.distortion_block_rows(info.width), executor=ex, dem_source=dem_source,
+                                          block_rows=geometry.distortion_block_rows(info.width), executor=ex,
+                                          dem_source=dem_source,
                                           progress=progress, outputs=self.WRITTEN, strong_ratio=v.STRONG_RATIO,
                                           moderate_ratio=v.MODERATE_RATIO, flat_slope_deg=v.FLAT_SLOPE,
                                           min_sensitivity=v.MIN_SENSITIVITY)
