@@ -819,13 +819,15 @@ class MultisensorProblem:
         ws = np.empty((n_obs, n_pix))
         n_valid = np.zeros((n_stk, n_pix), np.int64)
         row = 0
+        no_drift = np.zeros(0)
         for si, p in enumerate(self.plans):
             y = series[si]
             sg = sig_given[si]
+            drift, sn2 = no_drift, no_drift
             if sg is None and p.drift_rest is not None:
                 # the drift the network modes leave: its variance on every date, on top of the white noise
-                sn2 = np.nan_to_num(sig_net[si]) ** 2
-                s_use = np.sqrt(sig[si][None, :] ** 2 + p.drift_rest[:, None] * sn2[None, :])
+                s_use = sig[si][None, :]
+                drift, sn2 = p.drift_rest, np.nan_to_num(sig_net[si]) ** 2
             elif sg is None:
                 s_use = sig[si][None, :]
             else:
@@ -833,7 +835,8 @@ class MultisensorProblem:
                 sig[si] = sg if sg.ndim == 1 else np.sqrt(np.nanmean(sg ** 2, axis=0))
             ok_geo = np.isfinite(gh[si]) & np.isfinite(gu[si])
             _k.observation_weights(y, np.ascontiguousarray(s_use, np.float64), self.min_sigma_mm, self.min_dates,
-                                   ok_geo, row, ys, ws, n_valid[si])
+                                   ok_geo, row, ys, ws, n_valid[si], np.ascontiguousarray(drift, np.float64),
+                                   np.ascontiguousarray(sn2, np.float64))
             row += y.shape[0]
         modes_in = self._mode_arrays(sig_net, n_pix)
         # ---- which pixels can be solved
@@ -881,16 +884,7 @@ class MultisensorProblem:
             row = 0
             for si, p in enumerate(self.plans):
                 n_s = len(p.dates)
-                w = ws[row:row + n_s]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    # mean noise variance over the stack's valid dates (all-empty pixels give NaN, not a warning)
-                    rms_given = np.sqrt(np.where(w > 0, 1.0 / w, 0.0).sum(axis=0) / (w > 0).sum(axis=0))
-                    ratio = out["res"][si] / rms_given
-                # beyond three standard errors of a residual RMS over n dates (a white-noise stack rarely triggers)
-                n_used = np.maximum(n_valid[si], 1)
-                up = np.isfinite(ratio) & (ratio > 1.0 + 3.0 / np.sqrt(2.0 * n_used))
-                scale[si, up] = ratio[up]
-                ws[row:row + n_s] /= scale[si][None, :] ** 2
+                _k.refine_weights(ws, row, n_s, np.ascontiguousarray(out["res"][si]), n_valid[si], scale[si])
                 row += n_s
             again = np.flatnonzero((scale > 1.0).any(axis=0) & (status == 0)).astype(np.int64)
             if again.size:

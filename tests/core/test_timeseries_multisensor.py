@@ -132,6 +132,7 @@ def _dense_solution(p, pix, north_est):
     q = np.zeros((n, n))
     f = np.zeros(n)
     fl = np.zeros(n)
+    rows = []
     for i in range(p["obs_o"].size):
         t, s, w = p["obs_o"][i], p["obs_s"][i], p["ws"][i, pix]
         if w <= 0:
@@ -143,6 +144,7 @@ def _dense_solution(p, pix, north_est):
         g[off + s] = 1.0
         for m in range(p["n_mode"][s]):
             g[m0 + p["mode_first"][s] + m] = p["obs_mode"][i, m]
+        rows.append((s, w, g, p["ys"][i, pix]))
         q += w * np.outer(g, g)
         f += w * g * p["ys"][i, pix]
         fl += w * g * p["gn"][s, pix] * dtr
@@ -163,18 +165,32 @@ def _dense_solution(p, pix, north_est):
     keep = [i for i in range(n) if i not in (2 * p["r"], 2 * p["r"] + 1)]
     cov = np.zeros((n, n))
     cov[np.ix_(keep, keep)] = np.linalg.inv(q[np.ix_(keep, keep)])
-    return eh, eu, cov @ f, cov, cov @ fl
+    x = cov @ f
+    # residual RMS per stack and the mean squared normalised residual
+    r2 = np.zeros(n_stk)
+    cnt = np.zeros(n_stk)
+    chi = 0.0
+    for s, w, g, y in rows:
+        e = y - g @ x
+        r2[s] += e * e
+        cnt[s] += 1
+        chi += w * e * e
+    with np.errstate(invalid="ignore"):
+        res = np.sqrt(r2 / cnt)
+    return eh, eu, x, cov, cov @ fl, res, chi / max(len(rows), 1)
 
 
 @pytest.mark.parametrize("north_est", [0, 1])
 def test_kernel_equals_dense_posterior(north_est):
-    """Solution, every date's sigma, velocity, gap/velocity-change functionals, north velocity and leakage equal
-    the posterior computed from the full normal matrix (knots with interpolated dates, annual term, network
-    modes, a gap with its own density, the datum)."""
+    """Solution, every date's sigma, velocity, gap/velocity-change functionals, north velocity, leakage, residual RMS
+    per stack and chi2 equal the posterior computed from the full normal matrix (knots with interpolated dates,
+    annual term, network modes, a gap with its own density, the datum)."""
     p = _dense_problem()
     o = _run_kernel(p, north_est, want_leak=north_est == 0)
     for pix in range(p["ys"].shape[1]):
-        eh, eu, x, cov, xl = _dense_solution(p, pix, north_est)
+        eh, eu, x, cov, xl, res, chi2 = _dense_solution(p, pix, north_est)
+        np.testing.assert_allclose(o["res"][:, pix], res, atol=1e-7)
+        np.testing.assert_allclose(o["chi2"][pix], chi2, atol=1e-8)
         for comp, e in ((0, eh), (1, eu)):
             np.testing.assert_allclose(o["d"][comp, :, pix], e @ x, atol=1e-6)
             np.testing.assert_allclose(o["s"][comp, :, pix], np.sqrt(np.einsum("ij,jk,ik->i", e, cov, e)), atol=1e-6)
@@ -190,6 +206,22 @@ def test_kernel_equals_dense_posterior(north_est):
         if north_est:
             k = 2 * p["tau"].size + 2 * p["det"].shape[1]
             np.testing.assert_allclose([o["north"][pix], o["snorth"][pix]], [x[k], np.sqrt(cov[k, k])], atol=1e-7)
+
+
+def test_kernel_any_observation_order():
+    """Observations of the stacks interleaved (not stack after stack) give the same posterior."""
+    p = _dense_problem(seed=7)
+    ref = _run_kernel(p, 1, False)
+    perm = np.random.default_rng(1).permutation(p["obs_o"].size)
+    q = dict(p)
+    for key in ("ys", "ws", "obs_mode"):
+        q[key] = np.ascontiguousarray(p[key][perm])
+    for key in ("obs_o", "obs_s"):
+        q[key] = np.ascontiguousarray(p[key][perm])
+    o = _run_kernel(q, 1, False)
+    for key in ("d", "s", "vel", "svel", "fun", "sfun", "north", "snorth", "res", "chi2"):
+        np.testing.assert_allclose(o[key], ref[key], rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(o["nres"], ref["nres"])
 
 
 def test_kernel_numba_equals_python_and_any_batch():
