@@ -138,6 +138,59 @@ def _v_lag1(z, r0, r1, r2, h1, h2, s):
         z[q] = abs(r1[q] - (h2 * r0[q] + h1 * r2[q]) / s)
 
 
+@njit(cache=True)
+def _v_order(a, b):
+    """``a, b = min(a, b), max(a, b)`` element by element."""
+    for q in range(a.size):
+        x = a[q]
+        y = b[q]
+        a[q] = x if x < y else y
+        b[q] = y if x < y else x
+
+
+@njit(cache=True)
+def _v_median_rows(z):
+    """Median of each column of ``z`` (n, nb): the mean of the two middle values for an even ``n``, as
+    ``np.median`` of the column; NaN for a column holding a NaN. A bitonic sorting network over the rows
+    (padded with +inf to a power of two) sorts every column at once in branch-free vector operations: without
+    NaN the middle values are the same numbers whatever the sorting method, so the median is the same bits."""
+    n, nb = z.shape
+    m = 1
+    while m < n:
+        m *= 2
+    zs = np.full((m, nb), np.inf)
+    bad = np.zeros(nb, np.bool_)
+    for i in range(n):
+        row = z[i]
+        for q in range(nb):
+            v = row[q]
+            zs[i, q] = v
+            bad[q] = bad[q] or v != v
+    k = 2
+    while k <= m:
+        j = k // 2
+        while j > 0:
+            for i in range(m):
+                other = i ^ j
+                if other > i:
+                    if (i & k) == 0:
+                        _v_order(zs[i], zs[other])
+                    else:
+                        _v_order(zs[other], zs[i])
+            j //= 2
+        k *= 2
+    med = np.empty(nb)
+    half = n >> 1
+    for q in range(nb):
+        if bad[q] or n == 0:
+            med[q] = np.nan
+        elif n & 1 == 0:
+            med[q] = (zs[half - 1, q] + zs[half, q]) / 2
+        else:
+            med[q] = zs[half, q]
+    return med
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net,
                       sigma, q):
@@ -214,12 +267,16 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
             sh = h1 + h2
             _v_lag1(z[i - 1], rr[i - 1], rr[i], rr[i + 1], h1, h2, sh)
             ks += 1.0 + (h1 * h1 + h2 * h2) / (sh * sh)
+        med = _v_median_rows(z)
         zc = np.empty(n_t - 2)
         for qq in range(nb):
             p = p0 + qq
-            for i in range(n_t - 2):
-                zc[i] = z[i, qq]
-            mad = 1.482602218505602 * np.median(zc)
+            if med[qq] != med[qq]:
+                # a NaN among the values: the median of the per-pixel path (whatever np.median makes of it)
+                for i in range(n_t - 2):
+                    zc[i] = z[i, qq]
+                med[qq] = np.median(zc)
+            mad = 1.482602218505602 * med[qq]
             sn2 = sigma_net[p] * sigma_net[p]
             s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n_t - 2))
             num = 0.0
@@ -311,17 +368,19 @@ def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_v
         p0 = ci * BATCH
         p1 = min(n_pix, p0 + BATCH)
         c = np.zeros(p1 - p0, np.int64)
-        srow = np.empty(p1 - p0)
+        # each date's sigma computed once (a square root per value with the drift), counted, then used
+        sall = np.empty((n_t if (per_date or drift.size) else 1, p1 - p0))
+        for i in range(sall.shape[0]):
+            _v_sigma_row(sall[i], sigma, i, per_date, drift, sn2, p0)
         for i in range(n_t):
-            _v_sigma_row(srow, sigma, i, per_date, drift, sn2, p0)
-            _v_count_valid(c, y[i, p0:p1], srow)
+            _v_count_valid(c, y[i, p0:p1], sall[min(i, sall.shape[0] - 1)])
         use = np.empty(p1 - p0, np.bool_)
         for q in range(p1 - p0):
             use[q] = ok_geo[p0 + q] and c[q] >= min_count
             n_valid[p0 + q] = c[q] if use[q] else 0
         for i in range(n_t):
-            _v_sigma_row(srow, sigma, i, per_date, drift, sn2, p0)
-            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], srow, use, min_sigma)
+            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], sall[min(i, sall.shape[0] - 1)], use,
+                       min_sigma)
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -352,11 +411,13 @@ def refine_weights(ws, row, n_s, res, n_valid, scale):
                 if math.isfinite(ratio) and ratio > 1.0 + 3.0 / math.sqrt(2.0 * max(n_valid[p], 1)):
                     sc = ratio
             scale[p] = sc
+        # w / 1 is w: only the pixels whose noise is raised are divided
+        lanes = np.flatnonzero(scale[p0:p1] != 1.0) + p0
         for i in range(n_s):
             wrow = ws[row + i]
-            for q in range(p1 - p0):
-                sc = scale[p0 + q]
-                wrow[p0 + q] = wrow[p0 + q] / (sc * sc)
+            for p in lanes:
+                sc = scale[p]
+                wrow[p] = wrow[p] / (sc * sc)
 
 
 # --------------------------------------------------------------------------- batch vector helpers

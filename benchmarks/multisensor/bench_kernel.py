@@ -43,7 +43,7 @@ def main():
     finally:
         mk.solve_pixels = kernel
     args0 = captured[0]
-    n_px = args0[-15].size  # todo
+    n_px = args0[-15].size  # the pixels solved
     best = {}
     for _ in range(reps):
         for full in (False, True):

@@ -234,6 +234,45 @@ def test_kernel_numba_equals_python_and_any_batch():
 
 
 # --------------------------------------------------------------------------- known truths
+@pytest.mark.parametrize("n", [1, 2, 7, 98, 100, 129])
+def test_median_of_columns_equals_np_median(n):
+    """The sorting-network median of each column is np.median's value to the bit (odd and even lengths, ties,
+    infinities); a column holding a NaN is NaN (the caller then takes np.median of that pixel)."""
+    rng = np.random.default_rng(n)
+    z = np.abs(rng.standard_t(3, (n, 37)))
+    z[:, 3] = 1.5  # all tied
+    z[: n // 2, 4] = np.inf
+    z[rng.integers(0, n), 5] = np.inf
+    z[:, 6] = np.round(z[:, 6])  # many ties
+    z[rng.integers(0, n), 7] = np.nan
+    med = mk._v_median_rows(np.ascontiguousarray(z))
+    want = np.array([np.median(z[:, q]) for q in range(z.shape[1])])
+    np.testing.assert_array_equal(np.isnan(med), np.isnan(z).any(axis=0))
+    ok = ~np.isnan(z).any(axis=0)
+    assert med[ok].tobytes() == want[ok].tobytes()
+
+
+def test_series_statistics_chunk_equals_pixel_by_pixel():
+    """The path for chunks valid on every date gives each pixel the bits of the general per-pixel path."""
+    rng = np.random.default_rng(3)
+    n_t, n_pix = 61, 300
+    t = np.cumsum(rng.uniform(0.02, 0.05, n_t))
+    t -= t[0]
+    basis = np.column_stack([np.ones(n_t), t - t.mean(), np.sin(np.pi * t / t[-1]), np.sin(2 * np.pi * t / t[-1])])
+    pinv = np.linalg.pinv(basis)
+    kl = np.array([2, 3], np.int64)
+    g, h, dn = np.array([0.3, 0.1]), np.array([0.05, 0.04]), np.array([0.02, 0.01])
+    y = np.cumsum(rng.normal(0, 2, (n_t, n_pix)), axis=0) + rng.normal(0, 3, (n_t, n_pix))
+    y[:, 7] = 0.0  # a flat series: zero residuals, ties everywhere
+    s_net = np.abs(rng.normal(1, 0.3, n_pix))
+    sig, q = np.empty(n_pix), np.empty(n_pix)
+    mk.series_statistics(t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig, q)
+    sig1, q1 = np.empty(n_pix), np.empty(n_pix)
+    for p in range(n_pix):
+        mk._series_statistics_pixel(p, t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig1, q1)
+    assert sig.tobytes() == sig1.tobytes() and q.tobytes() == q1.tobytes()
+
+
 def test_noise_free_linear_and_annual_motion_recovered_exactly():
     """Two geometries on interleaved dates, per-date series with unknown offsets: a linear + annual truth is
     in the model, so it is reproduced to rounding (the prior costs nothing for it)."""
