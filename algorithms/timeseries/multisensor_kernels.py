@@ -34,6 +34,8 @@ from .._numba import njit, prange
 P = 4
 #: Pixels solved together in one batch (the last axis of every work array).
 BATCH = 128
+#: Knot rows per tile of the border solve (their rows of every border fit in a core's L2 cache).
+ROW_TILE = 8
 #: Relative pivot below which a pixel's normal matrix is declared singular.
 PIVOT_RTOL = 1e-11
 
@@ -1212,17 +1214,20 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for d in range(1, min(P, n - 1 - i) + 1):
                 _v_sub_mul(zrow[i], lb[i + d, d], zrow[i + d])
             _v_div(zrow[i], lb[i, 0])
-    # (for every knot row, border by border; each element's operations in the same order as row by row)
-    for b in range(nbord):
-        ub = rb[b]
-        c = 0
-        while c + 4 <= b:
-            _m_sub_mul4(ub, sb[b, c:c + 4], rb[c], rb[c + 1], rb[c + 2], rb[c + 3])
-            c += 4
-        while c < b:
-            _m_sub_mul(ub, sb[b, c], rb[c])
-            c += 1
-        _m_div(ub, sb[b, b])
+    # (a few knot rows at a time, so that their rows of every border stay in cache; border by border; each
+    # element's operations in the same order as row by row)
+    for t0 in range(0, n, ROW_TILE):
+        t1 = min(n, t0 + ROW_TILE)
+        for b in range(nbord):
+            ub = rb[b, t0:t1]
+            c = 0
+            while c + 4 <= b:
+                _m_sub_mul4(ub, sb[b, c:c + 4], rb[c, t0:t1], rb[c + 1, t0:t1], rb[c + 2, t0:t1], rb[c + 3, t0:t1])
+                c += 4
+            while c < b:
+                _m_sub_mul(ub, sb[b, c], rb[c, t0:t1])
+                c += 1
+            _m_div(ub, sb[b, b])
     # Ls^-1 e of the deterministic coefficients (their terms on an output date)
     nd2 = 2 * n_det
     us = np.zeros((max(nd2, 1), nbord, nb))
