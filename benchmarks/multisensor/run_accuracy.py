@@ -153,7 +153,8 @@ def table(recs):
     if hon:
         lines += ["", "Honesty (north handled; pooled over seeds):", "",
                   "| scenario | seeds | z east std / rms / within 2 sigma | z up std / rms / within 2 sigma | gaps: "
-                  "within 2 sigma E / U (z pooled over seeds: std and rms E / U; mean of the seeds' own std) |", "|---|---|---|---|---|"]
+                  "within 2 sigma E / U (z pooled over seeds: std and rms E / U; mean of the seeds' own std) |",
+                  "|---|---|---|---|---|"]
         for name in dict.fromkeys(r["scenario"] for r in hon):
             rs = [r for r in hon if r["scenario"] == name]
             z = {}
