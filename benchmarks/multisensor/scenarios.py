@@ -28,7 +28,7 @@ tuned to the five above; not used to choose any setting):
                   asc (11 d series, 2012-2015), a 3.5-year gap, Sentinel-1 asc + desc (6 d / 12 d interferograms,
                   2019-2021); subsidence that slows inside the gap (pumping stopped), seasonal.
 * ``rs2_csk_cycle`` RADARSAT-2 asc (24 d series, 2010-2014, 10 % missing) and COSMO-SkyMed desc (16 d
-                  interferograms, 2011-2014), a 3.1-year gap, Sentinel-1 asc + desc (12 d series, 2017-2022); a
+                  interferograms, 2011-2014), a 3.0-year gap, Sentinel-1 asc + desc (12 d series, 2017-2022); a
                   multi-year aquifer cycle (7-year period: the velocity itself wanders, on both sides and inside
                   the gap), an uplift that starts smoothly inside the gap (logistic, 1-year width), a steady bowl,
                   seasonal. Written to check the gap's sigma on motions its settings were not chosen on.
