@@ -38,7 +38,8 @@ terms, the residual of each value from the line through its neighbours gives ``s
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
 power subtracted. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative least
-squares where the stacks' ``e^2 : u^2`` differ, else both components share it alike; floored
+squares, each stack weighed by the precision of its estimate under noise alone, where the stacks'
+``e^2 : u^2`` differ, else both components share it alike; floored
 at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
 of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
@@ -804,6 +805,7 @@ class MultisensorProblem:
         # ---- noise and process density per stack and pixel
         sig = np.full((n_stk, n_pix), np.nan)
         q_los = np.full((n_stk, n_pix), np.nan)
+        var_q = np.full((n_stk, n_pix), np.nan)
         for si, y in enumerate(series):
             t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = self.plans[si].stats
             s_est = np.empty(n_pix)
@@ -812,7 +814,13 @@ class MultisensorProblem:
                                  self.min_dates, np.nan_to_num(sig_net[si]), s_est, q_est)
             q_los[si] = q_est
             sig[si] = s_est
-        q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0))
+            # the estimate's variance under noise alone (all dates valid): each mode's squared coefficient
+            # scatters as a chi-square of one degree of freedom around its expected noise power
+            sn2 = np.nan_to_num(sig_net[si]) ** 2
+            g_sum = float(np.sum(g_irw))
+            pw = s_est[None, :] ** 2 * h_noise[:, None] + sn2[None, :] * d_net[:, None]
+            var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / (g_sum * g_sum) if g_sum > 0 else np.nan
+        q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
@@ -1162,14 +1170,24 @@ def _geometry_condition(gh, gu, used) -> np.ndarray:
     return np.where(lmin > 1e-12 * np.maximum(lmax, 1e-300), cond, np.inf)
 
 
-def _split_process_noise(q_los, gh, gu, floor):
-    """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by non-negative least squares over the stacks of each pixel."""
+def _split_process_noise(q_los, gh, gu, floor, var_q=None):
+    """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by weighted non-negative least squares over the stacks of each pixel.
+
+    ``var_q`` (S, P): the variance of each stack's estimate ``q_los`` under noise alone, whose inverse weighs
+    the stack (equal weights when None). A short or sparse stack, whose estimate scatters by hundreds of
+    mm^2/yr^3 where a long one pins the density to a few tenths, then hardly moves the density: with equal
+    weights its clipped noise made the density of every pixel it covers tens of times too large."""
     ok = np.isfinite(q_los) & np.isfinite(gh) & np.isfinite(gu)
+    if var_q is None:
+        w = ok.astype(float)
+    else:
+        ok &= np.isfinite(var_q)
+        w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
     a = np.where(ok, gh * gh, 0.0)
     b = np.where(ok, gu * gu, 0.0)
     y = np.where(ok, q_los, 0.0)
-    n11, n12, n22 = (a * a).sum(0), (a * b).sum(0), (b * b).sum(0)
-    r1, r2 = (a * y).sum(0), (b * y).sum(0)
+    n11, n12, n22 = (w * a * a).sum(0), (w * a * b).sum(0), (w * b * b).sum(0)
+    r1, r2 = (w * a * y).sum(0), (w * b * y).sum(0)
     det = n11 * n22 - n12 * n12
     with np.errstate(divide="ignore", invalid="ignore"):
         qh = (n22 * r1 - n12 * r2) / det
@@ -1178,10 +1196,10 @@ def _split_process_noise(q_los, gh, gu, floor):
         well = det > 0.1 * (n11 * n22)
         only_u = r2 / n22
         only_h = r1 / n11
+        # not separable (e.g. a symmetric ascending + descending pair): the LOS variability is shared alike
+        iso = (r1 + r2) / (n11 + 2 * n12 + n22)
     qh2 = np.where(qh < 0, 0.0, np.where(qu < 0, only_h, qh))
     qu2 = np.where(qu < 0, 0.0, np.where(qh < 0, only_u, qu))
-    # not separable (e.g. a symmetric ascending + descending pair): the LOS variability is shared alike
-    iso = (r1 + r2) / (n11 + 2 * n12 + n22)
     qh = np.where(well, qh2, iso)
     qu = np.where(well, qu2, iso)
     any_ok = ok.any(axis=0)

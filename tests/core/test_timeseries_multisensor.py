@@ -381,6 +381,52 @@ def test_gap_between_missions_is_bridged_flagged_and_honest():
     assert np.all(res["sigma_up"][i_b] > res["sigma_up"][i_a])
 
 
+def test_gap_sigma_spread_sits_in_its_band_on_a_motion_without_wander():
+    """Envisat asc + desc (6 years), a short sparse noisy stack at their end, a 3.6-year gap, Sentinel-1 asc +
+    desc: on a linear + annual motion (no velocity wander) the displacement across the gap is within 2-sigma on
+    95 % of the pixels or more and its z-scores' spread stays between 0.4 and 1.25 (the densities' floors make
+    the bridge conservative there; it must neither understate nor overstate by more than 2.5 times)."""
+    rng = np.random.default_rng(7)
+    shape = (10, 20)
+    stacks = []
+    for name, geom, start, step, n, noise in (("ENV-asc", (23.0, -13.0), D0, 35, 60, 2.0),
+                                              ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 60, 2.0),
+                                              ("ALOS-asc", (38.7, -10.0), D0 + dt.timedelta(days=1500), 46, 14, 10.0),
+                                              ("S1-asc", ASC, D0 + dt.timedelta(days=3400), 12, 150, 2.0),
+                                              ("S1-desc", DESC, D0 + dt.timedelta(days=3406), 12, 150, 2.0)):
+        dates = dates_every(step, n, start)
+        e, u = truth(dates, D0, shape)
+        stacks.append(series_stack(name, geom, dates, e, u, noise=noise, rng=rng))
+    res = ms.solve_multisensor(stacks)
+    assert len(res.gaps) == 1 and res.gaps[0].days > 3 * 365
+    g = res.gaps[0]
+    te, tu = truth([g.last_before, g.first_after], D0, shape)
+    for ci, t in ((0, te), (1, tu)):
+        z = ((res["gap_displacement"][0, ci] - (t[1] - t[0])) / res["gap_sigma"][0, ci]).ravel()
+        assert np.isfinite(z).all()
+        assert np.mean(np.abs(z) < 2) >= 0.95
+        assert 0.4 <= z.std() <= 1.25 and np.sqrt(np.mean(z ** 2)) <= 1.25
+
+
+def test_density_split_weighs_each_stack_by_the_precision_of_its_estimate():
+    """A short, sparse stack whose density estimate is mostly noise (variance 100^2) does not outweigh two long
+    stacks that pin the density near zero (variance 0.5^2); a stack whose estimate stands out is followed."""
+    asc, desc, alos = (los_unit_vector(*g) for g in ((23.0, -13.0), (23.0, 193.0), (38.7, -10.0)))
+    gh = np.array([[asc[0]], [desc[0]], [alos[0]]], float)
+    gu = np.array([[asc[2]], [desc[2]], [alos[2]]], float)
+    q_los = np.array([[0.2], [0.1], [300.0]])
+    var_q = np.array([[0.25], [0.25], [1e4]])
+    qh, qu = ms._split_process_noise(q_los, gh, gu, 0.0, var_q)
+    assert qh[0] < 2.0 and qu[0] < 2.0
+    # equal weights: the noisy stack's value sets the density (what the weights prevent)
+    qh_eq, qu_eq = ms._split_process_noise(q_los, gh, gu, 0.0)
+    assert max(qh_eq[0], qu_eq[0]) > 50.0
+    # the long stacks see a wander of 20 mm^2/yr^3 in the LOS: it is kept
+    qh2, qu2 = ms._split_process_noise(np.array([[20.0], [20.0], [0.0]]), gh, gu, 0.0, var_q)
+    los = gh[:2, 0] ** 2 * qh2[0] + gu[:2, 0] ** 2 * qu2[0]
+    assert np.allclose(los, 20.0, rtol=0.05)
+
+
 def test_gap_longer_than_max_bridge_is_refused_naming_the_stacks():
     rng = np.random.default_rng(4)
     stacks = _gap_stacks(rng, (2, 2))
