@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from ....io import egms, styles
-from ...inputs import declare
+from ...inputs import declare, knobs
 from ...inputs.ada import egms_tiles
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -62,7 +64,11 @@ class LoadEgms(GeohazardAlgorithm):
         paths = egms_tiles(self, parameters, context)
         series = egms.SERIES_MODES[self.parameterAsEnum(parameters, self.SERIES_STORAGE, context)]
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        report = egms.load_tiles(paths, out, series=series, progress=progress, single_name=len(paths) == 1)
+        # the THREADS setting (QGIS option or environment; every CPU by default): tiles are inflated and parsed
+        # on other threads while this one writes; the output is the same whatever the count
+        workers = knobs.run_settings(self, parameters, context).threads or os.cpu_count() or 1
+        report = egms.load_tiles(paths, out, series=series, progress=progress, single_name=len(paths) == 1,
+                                 workers=workers)
         names = list(report.layers)
         qml = styles.style_ada_vector(out, context, field_name_="mean_velocity", kind="velocity")
         styles.load_sublayers(context, out, names[1:], qml)
