@@ -12,7 +12,8 @@ from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
-#: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
+#: Largest points x dates matrix held for the ADA mean time series (about 0.8 GB of float64): the ADA points' when
+#: the series are streamed from an OGR layer, every point's otherwise.
 MAX_SERIES_VALUES = 100_000_000
 
 
@@ -133,15 +134,30 @@ class AdaDetection(GeohazardAlgorithm):
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
             layer.fields(), ada.STD_CANDIDATES)
         height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
-        ts = ada.series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
-                               MAX_SERIES_VALUES)
-        wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
-        table = layers.read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
+        use_ts = self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context)
+        base = [vel] + [f for f in (std, height) if f and f != vel]
+        # an OGR layer read whole streams its series after the detection, the ADA points' only (memory bounded
+        # at any size); other sources read them with the other fields, as many as MAX_SERIES_VALUES
+        stream = layer.providerType() == "ogr" and not layer.subsetString() and not layers.limited_source(
+            parameters, self.INPUT)
+        ts = ada.series_fields(layer, use_ts, feedback, None if stream else MAX_SERIES_VALUES)
+        table = layers.read_point_table(self, parameters, self.INPUT, context,
+                                        base + ([] if stream else [n for n, _ in ts]), SubProgress(progress, 0, 25))
+        if ts and stream and not table.arrow:  # GDAL without the Arrow stream: the series read as a second pass
+            stream = False
+            ts = ada.series_fields(layer, use_ts, feedback, MAX_SERIES_VALUES)
+            if ts:
+                table.attributes.update(layers.read_point_table(self, parameters, self.INPUT, context,
+                                                                [n for n, _ in ts]).attributes)
+        if ts and stream:
+            series = ada.ogr_series_reader(layer, [n for n, _ in ts], table.fids, max_values=MAX_SERIES_VALUES,
+                                           warn=feedback.pushWarning, progress=None)
+        else:
+            series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
         frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
         xm, ym = frame.forward(table.x, table.y)
         info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
              + (f", {len(ts)} dates" if ts else ""))
-        series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
         with knobs.run_settings(self, parameters, context).executor(progress) as ex:
             res = detection.detect_ada(xm, ym, table.attributes[vel],
                                        velocity_std_mm_yr=table.attributes[std] if std else None,
