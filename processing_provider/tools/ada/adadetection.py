@@ -8,6 +8,7 @@ from osgeo import ogr
 from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
 from ....io import ada, styles, vector
+from ...inputs import ada as ada_inputs
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -134,26 +135,10 @@ class AdaDetection(GeohazardAlgorithm):
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
             layer.fields(), ada.STD_CANDIDATES)
         height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
-        use_ts = self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context)
-        base = [vel] + [f for f in (std, height) if f and f != vel]
-        # an OGR layer read whole streams its series after the detection, the ADA points' only (memory bounded
-        # at any size); other sources read them with the other fields, as many as MAX_SERIES_VALUES
-        stream = layer.providerType() == "ogr" and not layer.subsetString() and not layers.limited_source(
-            parameters, self.INPUT)
-        ts = ada.series_fields(layer, use_ts, feedback, None if stream else MAX_SERIES_VALUES)
-        table = layers.read_point_table(self, parameters, self.INPUT, context,
-                                        base + ([] if stream else [n for n, _ in ts]), SubProgress(progress, 0, 25))
-        if ts and stream and not table.arrow:  # GDAL without the Arrow stream: the series read as a second pass
-            stream = False
-            ts = ada.series_fields(layer, use_ts, feedback, MAX_SERIES_VALUES)
-            if ts:
-                table.attributes.update(layers.read_point_table(self, parameters, self.INPUT, context,
-                                                                [n for n, _ in ts]).attributes)
-        if ts and stream:
-            series = ada.ogr_series_reader(layer, [n for n, _ in ts], table.fids, max_values=MAX_SERIES_VALUES,
-                                           warn=feedback.pushWarning, progress=None)
-        else:
-            series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
+        table, ts, series = ada_inputs.points_and_series(
+            self, parameters, self.INPUT, context, layer, [vel, std, height],
+            self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback, MAX_SERIES_VALUES,
+            SubProgress(progress, 0, 25))
         frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
         xm, ym = frame.forward(table.x, table.y)
         info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
