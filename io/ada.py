@@ -141,11 +141,15 @@ def _ogr_arrow_points(layer, field_names, progress):
 
 #: Points per Arrow batch of a streamed series read (a batch of 16,384 points x 210 dates is 28 MB of float64).
 SERIES_BATCH = 16384
+#: Fields per Arrow stream: GDAL 3.6 gives no row at all for a GeoPackage layer read with more than about 125
+#: fields (measured: 122 read, 128 none), so the dated fields are read in groups, one pass each.
+ARROW_MAX_FIELDS = 100
 
 
 def ogr_series_reader(layer, field_names, fids, *, max_values: int, warn=None, progress=None):
     """A function of sorted row indices giving those rows' values of the numeric ``field_names`` (float64,
-    shape (rows, fields), NaN for NULL), read by one pass of GDAL's Arrow stream over ``layer`` (an OGR layer
+    shape (rows, fields), NaN for NULL), read by one pass of GDAL's Arrow stream over ``layer`` per
+    :data:`ARROW_MAX_FIELDS` fields (an OGR layer
     read by :func:`point_layer_table`, whose ``fids`` are its rows'), keeping the wanted rows only: memory
     is the wanted rows' values and one batch of :data:`SERIES_BATCH` points, whatever the layer's size.
     More than ``max_values`` wanted values: ``warn`` is told and the function gives None."""
@@ -171,27 +175,38 @@ def ogr_series_reader(layer, field_names, fids, *, max_values: int, warn=None, p
             ds.GetLayer(int(uri.get("layerId") or 0))
         defn = lyr.GetLayerDefn()
         names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-        lyr.SetIgnoredFields([f for f in names if f not in field_names] + ["OGR_GEOMETRY"])
         total = max(lyr.GetFeatureCount(), 1)
-        done = 0
         fid_col = lyr.GetFIDColumn() or "OGC_FID"
-        stream = lyr.GetArrowStreamAsNumPy(options=[f"MAX_FEATURES_IN_BATCH={SERIES_BATCH}"])
-        for batch in stream:
-            check_canceled(progress)
-            fkey = fid_col if fid_col in batch else next(
-                (k for k in batch.keys() if k not in field_names and np.asarray(batch[k]).dtype.kind in "iu"), None)
-            n = np.asarray(batch[field_names[0]]).size
-            bf = np.asarray(batch[fkey], np.int64) if fkey else np.arange(done, done + n)
-            pos = np.minimum(np.searchsorted(wanted, bf), wanted.size - 1)
-            hit = wanted[pos] == bf
-            if hit.any():
-                dest = order[pos[hit]]
-                for j, f in enumerate(field_names):
-                    out[dest, j] = _float_column(batch[f])[hit]
-            done += n
-            if progress is not None:
-                progress.set_progress(100.0 * done / total)
-        stream = None
+        groups = range(0, len(field_names), ARROW_MAX_FIELDS)
+        for g, first in enumerate(groups):
+            group = list(field_names[first:first + ARROW_MAX_FIELDS])
+            lyr.SetIgnoredFields([f for f in names if f not in group] + ["OGR_GEOMETRY"])
+            lyr.ResetReading()
+            done = 0
+            stream = lyr.GetArrowStreamAsNumPy(options=[f"MAX_FEATURES_IN_BATCH={SERIES_BATCH}"])
+            for batch in stream:
+                check_canceled(progress)
+                fkey = fid_col if fid_col in batch else next(
+                    (k for k in batch.keys() if k not in group and np.asarray(batch[k]).dtype.kind in "iu"), None)
+                n = np.asarray(batch[group[0]]).size
+                bf = np.asarray(batch[fkey], np.int64) if fkey else np.arange(done, done + n)
+                pos = np.minimum(np.searchsorted(wanted, bf), wanted.size - 1)
+                hit = wanted[pos] == bf
+                if hit.any():
+                    dest = order[pos[hit]]
+                    for j, f in enumerate(group):
+                        out[dest, first + j] = _float_column(batch[f])[hit]
+                done += n
+                if progress is not None:
+                    progress.set_progress(100.0 * (g + done / total) / len(groups))
+            stream = None
+            if done == 0 and lyr.GetFeatureCount() > 0:
+                # an Arrow stream that gives no row (GDAL 3.6 on wide GeoPackage layers): the wanted points by fid
+                for r, fid in zip(order.tolist(), wanted.tolist()):
+                    feat = lyr.GetFeature(int(fid))
+                    if feat is not None:
+                        out[r, first:first + len(group)] = [np.nan if v is None else float(v)
+                                                            for v in (feat.GetField(f) for f in group)]
         ds = None
         return out
 
