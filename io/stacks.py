@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
+from osgeo import gdal
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
@@ -130,6 +131,24 @@ class StackInput:
         if nodata is not None and not np.isnan(nodata):
             out[arr == nodata] = np.nan
         return out
+
+    def tile_row_bytes(self, *, coherence: bool = False) -> int:
+        """Bytes of one decoded row of tiles (or strips) of every file the blocks read (0 for a MintPy stack).
+
+        Rows are read in blocks that may be shorter than the files' tiles: GDAL's cache must hold this
+        much for each tile to be decoded once (:func:`.raster.gdal_cache_at_least`)."""
+        if self.mintpy is not None or not self.paths:
+            return 0
+        lists = [[self.paths[i] for i in self.order]]
+        if coherence and self.coh_paths is not None:
+            lists.append([self.coh_paths[i] for i in self.order])
+        total = 0
+        for paths in lists:
+            for path in paths:
+                band, _ = self._band(path)
+                tile_rows = min(max(1, band.GetBlockSize()[1]), self.info.height)
+                total += self.info.width * tile_rows * max(1, gdal.GetDataTypeSize(band.DataType) // 8)
+        return total
 
     @property
     def has_coherence(self) -> bool:
