@@ -656,7 +656,8 @@ class BlockClock:
     def stage_text(self) -> str:
         med = {k: (float(np.median(v)) if v else 0.0) for k, v in
                (("read", self.read), ("compute", self.compute), ("write", self.write))}
-        return f"per block (median) read {med['read']:.2f} s, compute {med['compute']:.2f} s, write {med['write']:.2f} s"
+        return (f"per block (median) read {med['read']:.2f} s, compute {med['compute']:.2f} s, "
+                f"write {med['write']:.2f} s")
 
     def block_done(self) -> None:
         self.marks.append(self.clock())
@@ -672,7 +673,8 @@ class BlockClock:
         wall = self.clock() - self.start
         if wall < self.report_after_s or not self.marks:
             return None
-        text = (f"block pass: {self.n} blocks in {wall:.1f} s; {self.stage_text()}; totals read {sum(self.read):.1f} s, "
+        text = (f"block pass: {self.n} blocks in {wall:.1f} s; {self.stage_text()}; "
+                f"totals read {sum(self.read):.1f} s, "
                 f"compute {sum(self.compute):.1f} s, write {sum(self.write):.1f} s")
         info(self.progress, text)
         return text
@@ -751,7 +753,8 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
                 t0 = clock.clock()
                 task_sources = {k: _Given(read_block(src, block)) if src.shipped else src for k, src in sources.items()}
                 shipped_read = clock.clock() - t0
-                pending[next_submit] = (executor.submit(run_block_timed, func, block, task_sources, extra), shipped_read)
+                fut = executor.submit(run_block_timed, func, block, task_sources, extra)
+                pending[next_submit] = (fut, shipped_read)
                 next_submit += 1
             fut, shipped_read = pending.pop(done)
             out, worker_read, compute = _wait(fut, progress)
@@ -875,4 +878,5 @@ __all__ = ["Block", "plan_blocks", "plan_file_groups", "read_block", "block_byte
            "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
            "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
            "register_thread_context",
-           "BlockClock", "run_block_timed", "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY", "ENV_SCHEDULER"]
+           "BlockClock", "run_block_timed", "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY",
+           "ENV_SCHEDULER"]

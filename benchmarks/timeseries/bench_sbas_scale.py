@@ -94,7 +94,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     tif = row_subset(a.stack, rows, os.path.dirname(os.path.abspath(a.out))) if a.rows else os.path.join(a.stack, "tif")
     x, y = meta["ref_xy"]
-    params = {"INTERFEROGRAMS": tif, "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]", "WAVELENGTH_M": meta["wavelength_m"],
+    params = {"INTERFEROGRAMS": tif, "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]",
+              "WAVELENGTH_M": meta["wavelength_m"],
               "ISBAS_MIN_COUNT": 1, "MIN_TEMPORAL_COHERENCE": 0, "MAX_MEMORY_MB": a.memory_mb, "WEIGHTING": 0}
     for k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
               "OUTPUT_COHCOUNT"):
@@ -129,7 +130,8 @@ def main():
     vel = gdal.Open(params["OUTPUT_VELOCITY"]).ReadAsArray().astype(np.float64)
     res = {"label": a.label, "rows": rows, "cols": meta["cols"], "n_ifgs": meta["n_ifgs"], "workers": a.workers,
            "memory_mb": a.memory_mb, "wall_s": round(wall, 2), **parse_time_v(proc.stderr),
-           "cluster": cluster_stats, "load_before": uptime_before, "load_after": open("/proc/loadavg").read().split()[:3],
+           "cluster": cluster_stats, "load_before": uptime_before,
+           "load_after": open("/proc/loadavg").read().split()[:3],
            "velocity_rms_error_mm_yr": float(np.sqrt(np.nanmean((vel - truth) ** 2))),
            "velocity_nan": int(np.isnan(vel).sum()), "block_log": blocks, "out": a.out,
            "utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}

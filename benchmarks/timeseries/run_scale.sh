@@ -24,7 +24,7 @@ run() {  # run NAME ARGS...
   uptime
   /usr/bin/python3 "$HERE/bench_sbas_scale.py" "$STACK" "$RUNS/$name" --results "$RES" "$@" | cut -c1-400
 }
-for rows in ${ROWS_LIST:-800 1600 0}; do
+for rows in ${ROWS_LIST-800 1600 0}; do
   run "local_$rows" --rows "$rows" --label "local, rows $rows"
 done
 DR="${DASK_ROWS:-800}"

@@ -60,7 +60,10 @@ class SbasInversion(StackAlgorithm):
         "(lossless; half the CPU time of DEFLATE): QGIS, GDAL >= 2.3, rasterio and MintPy read it; for software "
         "that does not, convert it with <i>gdal_translate -co COMPRESS=DEFLATE</i>.\n\n"
         "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
-        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
+        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory. GDAL's "
+        "cache is raised for the run to one row of tiles of every input (each tile decoded once; 1.3 GB for 300 "
+        "interferograms 3200 px wide in 256-row tiles). Long runs log the read / solve / write seconds per block "
+        "and the projected time."
     )
 
     #: raster outputs by the block result they hold (the first two always written), file outputs by name
