@@ -613,8 +613,9 @@ class BlockClock:
     ``read``, ``compute`` and ``write`` hold one duration per block, appended by the thread that
     runs the stage (the reader thread or this one, the block function here or the Dask worker's
     own read and compute, the writer thread). :meth:`block_done` is called in plan order when a
-    block's result is handed to the writer: after the first block and at every tenth of the plan
-    it logs, on ``progress``, the stage costs so far and the pass's projected wall time (the
+    block's result is handed to the writer: after the first block it logs that block's costs, and
+    at the second block and every tenth of the plan the stage costs so far (medians) and the
+    pass's projected wall time (the
     wall time per block since the first block was done, which carries the pipeline's fill and
     any kernel compilation, times the blocks left). :meth:`summary` logs the whole pass.
     """
@@ -664,6 +665,9 @@ class BlockClock:
         done = len(self.marks)
         elapsed = self.marks[-1] - self.start
         if self.n < 3 or done >= self.n or done not in self._checkpoints or elapsed < self.report_after_s:
+            return
+        if done == 1:  # no projection yet: the first block carries the pipeline's fill (first tiles, compilation)
+            info(self.progress, f"block 1/{self.n}: {elapsed:.1f} s; {self.stage_text()}")
             return
         info(self.progress, f"block {done}/{self.n}: {elapsed:.1f} s so far, projected {self.projected_s():.0f} s "
                             f"for the {self.n} blocks; {self.stage_text()}")
