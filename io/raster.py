@@ -298,41 +298,6 @@ def gdal_cache_limit(max_mb: float):
             gdal.SetCacheMax(min(_CACHE_ORIGINAL[0], *_CACHE_CAPS) if _CACHE_CAPS else _CACHE_ORIGINAL[0])
 
 
-@contextlib.contextmanager
-def gdal_cache_at_least(need_bytes: float, *, ram_share: float = 0.25, log=None):
-    """Raise GDAL's block cache to ``need_bytes`` for the ``with`` body (never above ``ram_share`` of the
-    usable RAM), then put back the value found unless another run changed it meanwhile.
-
-    A tool reading rows of many tiled files in blocks shorter than the tiles decodes every tile once
-    only if the cache holds a whole row of tiles of all the files; otherwise each tile is decoded again
-    for every block crossing it (tile height / block rows times: ~25x the read CPU measured on 300
-    interferograms of 3200 px, 256-row tiles, 8-row blocks). The need depends on the files' width,
-    number and tile height, not on their number of rows. When it is above ``ram_share`` of the RAM, the
-    cache is raised to that and ``log`` is warned."""
-    need = int(need_bytes)
-    ram = int(gdal.GetUsablePhysicalRAM() or 0)
-    cap = int(ram * ram_share) if ram > 0 else need
-    target = min(need, cap)
-    with _CACHE_LOCK:
-        before = gdal.GetCacheMax()
-        raised = target > before
-        if raised:
-            gdal.SetCacheMax(target)
-    if need > cap and log is not None:
-        log.push_warning(
-            f"one row of tiles of the input rasters takes {need / 2 ** 20:.0f} MiB decoded, more than the "
-            f"{cap / 2 ** 20:.0f} MiB given to GDAL's cache here: tiles will be decoded several times (slower "
-            "reading); inputs with shorter tiles (e.g. gdal_translate -co TILED=YES -co BLOCKYSIZE=16) or "
-            "stripped files read faster")
-    try:
-        yield
-    finally:
-        if raised:
-            with _CACHE_LOCK:
-                if gdal.GetCacheMax() == target:
-                    gdal.SetCacheMax(before)
-
-
 class RasterWriter:
     """Block-wise GeoTIFF writer that only publishes a complete file.
 

@@ -234,7 +234,7 @@ def test_gdal_cache_at_least_raises_within_a_share_of_the_ram_warns_and_restores
     warning when the share is too small) and put back afterwards."""
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import gdal_cache_at_least
+    from insar_geohazards.io.stacks import gdal_cache_at_least
 
     class Log:
         def __init__(self):

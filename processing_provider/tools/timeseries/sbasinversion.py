@@ -119,7 +119,7 @@ class SbasInversion(StackAlgorithm):
         # blocks are often shorter than the inputs' tiles: a row of tiles of every input is decoded once only
         # if GDAL's cache holds it (plus the outputs' rows of tiles on their way to the disk)
         cache = stack.tile_row_bytes(coherence=stack.has_coherence) + len(self.RASTERS) * raster.TILE_ROW_BUDGET_BYTES
-        with raster.gdal_cache_at_least(cache, log=progress), run.executor(progress) as ex:
+        with io_stacks.gdal_cache_at_least(cache, log=progress), run.executor(progress) as ex:
             # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
             stack, flt, count, mean_coh = io_stacks.filtered_stack(
                 stack, rows, SubProgress(progress, 0, 25), scan=not parameters.get(ids.REFERENCE), run=run,
