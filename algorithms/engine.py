@@ -47,13 +47,14 @@ import os
 import queue
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
 from .errors import GeohazardError, OperationCanceled
-from .progress import check_canceled, ensure
+from .progress import check_canceled, ensure, info
 
 #: Memory budget of one block (all inputs, outputs and temporaries), MB.
 DEFAULT_MAX_MEMORY_MB = 512
@@ -367,6 +368,15 @@ def run_block(func: Callable, block: Block, sources: Mapping[str, Any], extra: O
     return apply_block(func, block, {k: read_block(src, block) for k, src in sources.items()}, extra)
 
 
+def run_block_timed(func: Callable, block: Block, sources: Mapping[str, Any], extra: Optional[dict] = None) -> tuple:
+    """:func:`run_block` on a Dask worker, with the worker's read and compute seconds: ``(out, read_s, compute_s)``."""
+    t0 = time.perf_counter()
+    inputs = {k: read_block(src, block) for k, src in sources.items()}
+    t1 = time.perf_counter()
+    out = apply_block(func, block, inputs, extra)
+    return out, t1 - t0, time.perf_counter() - t1
+
+
 def apply_block(func: Callable, block: Block, inputs: dict, extra: Optional[dict] = None) -> dict:
     """``func(block, inputs)`` with ``extra`` added to the inputs; its result must be a dict of arrays."""
     if extra:
@@ -591,6 +601,89 @@ class BackgroundWriter:
             raise self._error
 
 
+# --------------------------------------------------------------------------- block costs
+#: A block pass reports its per-block costs and projected end only once it has run this long
+#: (seconds): small runs stay quiet.
+REPORT_AFTER_S = 5.0
+
+
+class BlockClock:
+    """Seconds per block of each stage of a block pass, and the projected end of the pass.
+
+    ``read``, ``compute`` and ``write`` hold one duration per block, appended by the thread that
+    runs the stage (the reader thread or this one, the block function here or the Dask worker's
+    own read and compute, the writer thread). :meth:`block_done` is called in plan order when a
+    block's result is handed to the writer: after the first block it logs that block's costs, and
+    at the second block and every tenth of the plan the stage costs so far (medians) and the
+    pass's projected wall time (the
+    wall time per block since the first block was done, which carries the pipeline's fill and
+    any kernel compilation, times the blocks left). :meth:`summary` logs the whole pass.
+    """
+
+    def __init__(self, n_blocks: int, progress=None, *, clock: Callable[[], float] = time.perf_counter,
+                 report_after_s: Optional[float] = None):
+        self.n = int(n_blocks)
+        self.progress = progress
+        self.clock = clock
+        self.report_after_s = REPORT_AFTER_S if report_after_s is None else float(report_after_s)
+        self.read: list = []
+        self.compute: list = []
+        self.write: list = []
+        self.start = clock()
+        self.marks: list = []
+        self._checkpoints = {1, 2} | {max(1, -(-self.n * k // 10)) for k in range(1, 10)}
+
+    def timed_writer(self, writer: Optional[Callable]) -> Optional[Callable]:
+        """``writer`` with its duration per call appended to :attr:`write`."""
+        if writer is None:
+            return None
+
+        def write(block, out):
+            t0 = self.clock()
+            writer(block, out)
+            self.write.append(self.clock() - t0)
+        return write
+
+    def projected_s(self) -> float:
+        """Projected wall time of the whole pass, seconds, from the blocks done so far."""
+        done = len(self.marks)
+        if done == 0:
+            return float("nan")
+        if done == 1:
+            return (self.marks[0] - self.start) * self.n
+        per_block = (self.marks[-1] - self.marks[0]) / (done - 1)
+        return self.marks[-1] - self.start + per_block * (self.n - done)
+
+    def stage_text(self) -> str:
+        med = {k: (float(np.median(v)) if v else 0.0) for k, v in
+               (("read", self.read), ("compute", self.compute), ("write", self.write))}
+        return (f"per block (median) read {med['read']:.2f} s, compute {med['compute']:.2f} s, "
+                f"write {med['write']:.2f} s")
+
+    def block_done(self) -> None:
+        self.marks.append(self.clock())
+        done = len(self.marks)
+        elapsed = self.marks[-1] - self.start
+        if self.n < 3 or done >= self.n or done not in self._checkpoints or elapsed < self.report_after_s:
+            return
+        if done == 1:  # no projection yet: the first block carries the pipeline's fill (first tiles, compilation)
+            info(self.progress, f"block 1/{self.n}: {elapsed:.1f} s; {self.stage_text()}")
+            return
+        info(self.progress, f"block {done}/{self.n}: {elapsed:.1f} s so far, projected {self.projected_s():.0f} s "
+                            f"for the {self.n} blocks; {self.stage_text()}")
+
+    def summary(self) -> Optional[str]:
+        """Log and return the pass's costs (``None`` when the pass was shorter than ``report_after_s``)."""
+        wall = self.clock() - self.start
+        if wall < self.report_after_s or not self.marks:
+            return None
+        text = (f"block pass: {self.n} blocks in {wall:.1f} s; {self.stage_text()}; "
+                f"totals read {sum(self.read):.1f} s, "
+                f"compute {sum(self.compute):.1f} s, write {sum(self.write):.1f} s")
+        info(self.progress, text)
+        return text
+
+
 # --------------------------------------------------------------------------- the loop
 def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Callable], *,
                    sources: Optional[Mapping[str, Any]] = None, prepare: Optional[Callable] = None,
@@ -635,19 +728,22 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     sources = {k: _as_source(v) for k, v in (sources or {}).items()}
     n = len(plan)
     window = max(1, int(max_in_flight or 2 * executor.n_slots))
-    write = writer
+    clock = BlockClock(n, progress)
+    write = clock.timed_writer(writer)
     bg = None
     if writer is not None and background_write:
-        bg = write = BackgroundWriter(writer)
+        bg = write = BackgroundWriter(write)
     if not executor.distributed:
         try:
-            _local_loop(plan, func, write, sources, prepare, progress, read_ahead=read_ahead and bool(sources))
+            _local_loop(plan, func, write, sources, prepare, progress, read_ahead=read_ahead and bool(sources),
+                        clock=clock)
             if bg is not None:
                 bg.close()  # every block written; a writer error is raised here
         except BaseException as exc:
             if bg is not None:
                 bg.stop(discard=_discard_on(exc))
             raise
+        clock.summary()
         return
     pending: dict = {}
     next_submit = 0
@@ -658,25 +754,26 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
                 check_canceled(progress)
                 block = plan[next_submit]
                 extra = dict(prepare(block)) if prepare is not None else {}
-                if executor.distributed:
-                    task_sources = {}
-                    for k, src in sources.items():
-                        task_sources[k] = _Given(read_block(src, block)) \
-                            if src.shipped else src
-                else:
-                    task_sources = sources
-                pending[next_submit] = executor.submit(run_block, func, block, task_sources, extra)
+                t0 = clock.clock()
+                task_sources = {k: _Given(read_block(src, block)) if src.shipped else src for k, src in sources.items()}
+                shipped_read = clock.clock() - t0
+                fut = executor.submit(run_block_timed, func, block, task_sources, extra)
+                pending[next_submit] = (fut, shipped_read)
                 next_submit += 1
-            fut = pending.pop(done)
-            out = _wait(fut, progress)
+            fut, shipped_read = pending.pop(done)
+            out, worker_read, compute = _wait(fut, progress)
+            clock.read.append(shipped_read + worker_read)
+            clock.compute.append(compute)
+            clock.block_done()
             if write is not None:
                 write(plan[done], out)
             done += 1
             progress.set_progress(100.0 * done / n)
         if bg is not None:
             bg.close()  # every block written; a writer error is raised here
+        clock.summary()
     except BaseException as exc:
-        for fut in pending.values():
+        for fut, _ in pending.values():
             fut.cancel()
         if bg is not None:
             bg.stop(discard=_discard_on(exc))
@@ -690,7 +787,8 @@ def _discard_on(exc: BaseException) -> bool:
     return isinstance(exc, (OperationCanceled, KeyboardInterrupt))
 
 
-def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bool) -> None:
+def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bool,
+                clock: Optional[BlockClock] = None) -> None:
     """Blocks in this thread, in plan order; with ``read_ahead`` the next block is read in a reader thread.
 
     Per block ``k``: its inputs are taken (waiting for the reader), ``prepare(k + 1)`` runs
@@ -699,9 +797,13 @@ def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bo
     loop; only the reads move to the reader thread.
     """
     n = len(plan)
+    clock = clock or BlockClock(n)
 
     def read(block):
-        return {k: read_block(src, block) for k, src in sources.items()}
+        t0 = clock.clock()
+        inputs = {k: read_block(src, block) for k, src in sources.items()}
+        clock.read.append(clock.clock() - t0)
+        return inputs
 
     pool = None
     if read_ahead and n > 1:
@@ -725,7 +827,10 @@ def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bo
             inputs = fut.result() if fut is not None else read(block)
             if i + 1 < n:
                 nxt = start(i + 1)
+            t0 = clock.clock()
             out = apply_block(func, block, inputs, extra)
+            clock.compute.append(clock.clock() - t0)
+            clock.block_done()
             del inputs
             if write is not None:
                 write(block, out)
@@ -777,4 +882,5 @@ __all__ = ["Block", "plan_blocks", "plan_file_groups", "read_block", "block_byte
            "ArraySource", "CallableSource", "run_block", "process_blocks", "map_blocks", "LocalExecutor",
            "DaskExecutor", "open_executor", "scheduler_from", "BackgroundWriter", "OperationCanceled",
            "register_thread_context",
-           "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY", "ENV_SCHEDULER"]
+           "BlockClock", "run_block_timed", "DEFAULT_MAX_MEMORY_MB", "DEFAULT_TILE_ROWS", "ENV_MAX_MEMORY",
+           "ENV_SCHEDULER"]

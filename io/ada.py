@@ -61,6 +61,7 @@ class PointTable:
     attributes: dict = field(default_factory=dict)
     fids: Optional[np.ndarray] = None
     crs: Optional[QgsCoordinateReferenceSystem] = None
+    arrow: bool = False  # read through GDAL's Arrow stream (the fids are OGR's)
 
     def __len__(self):
         return int(self.x.size)
@@ -88,6 +89,14 @@ def _parse_point_wkb(geoms) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _float_column(values) -> np.ndarray:
+    """float64 values of an Arrow column, NaN where NULL (a masked array's masked entries; without the mask
+    GDAL gives 0 there, a stable point where there is no data)."""
+    if np.ma.isMaskedArray(values):
+        return np.ma.filled(values.astype(np.float64), np.nan)
+    return np.asarray(values, dtype=np.float64)
+
+
 def _ogr_arrow_points(layer, field_names, progress):
     uri = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
     path = uri.get("path") or layer.source().split("|")[0]
@@ -103,7 +112,7 @@ def _ogr_arrow_points(layer, field_names, progress):
     total = max(lyr.GetFeatureCount(), 1)
     xs, ys, fids = [], [], []
     cols = {f: [] for f in field_names}
-    stream = lyr.GetArrowStreamAsNumPy(options=["USE_MASKED_ARRAYS=NO", "MAX_FEATURES_IN_BATCH=262144"])
+    stream = lyr.GetArrowStreamAsNumPy(options=["MAX_FEATURES_IN_BATCH=262144"])
     done = 0
     geom_col = lyr.GetGeometryColumn() or "wkb_geometry"
     for batch in stream:
@@ -120,14 +129,88 @@ def _ogr_arrow_points(layer, field_names, progress):
         ys.append(y)
         fids.append(np.asarray(batch[fkey], np.int64) if fkey else np.arange(done, done + x.size))
         for f in field_names:
-            cols[f].append(np.asarray(batch[f], dtype=np.float64))
+            cols[f].append(_float_column(batch[f]))
         done += x.size
         if progress is not None:
             progress.set_progress(100.0 * done / total)
     if not xs or done == 0:
         raise GeohazardError(f"layer {layer.name()!r} has no point features")
     return PointTable(np.concatenate(xs), np.concatenate(ys), {f: np.concatenate(c) for f, c in cols.items()},
-                      np.concatenate(fids), layer.crs())
+                      np.concatenate(fids), layer.crs(), arrow=True)
+
+
+#: Points per Arrow batch of a streamed series read (a batch of 16,384 points x 210 dates is 28 MB of float64).
+SERIES_BATCH = 16384
+#: Fields per Arrow stream: GDAL 3.6 gives no row at all for a GeoPackage layer read with more than about 125
+#: fields (measured: 122 read, 128 none), so the dated fields are read in groups, one pass each.
+ARROW_MAX_FIELDS = 100
+
+
+def ogr_series_reader(layer, field_names, fids, *, max_values: int, warn=None, progress=None):
+    """A function of sorted row indices giving those rows' values of the numeric ``field_names`` (float64,
+    shape (rows, fields), NaN for NULL), read by one pass of GDAL's Arrow stream over ``layer`` per
+    :data:`ARROW_MAX_FIELDS` fields (an OGR layer
+    read by :func:`point_layer_table`, whose ``fids`` are its rows'), keeping the wanted rows only: memory
+    is the wanted rows' values and one batch of :data:`SERIES_BATCH` points, whatever the layer's size.
+    More than ``max_values`` wanted values: ``warn`` is told and the function gives None."""
+    fids = np.asarray(fids, np.int64)
+
+    def read(rows):
+        rows = np.asarray(rows, np.int64)
+        if rows.size * len(field_names) > max_values:
+            if warn is not None:
+                warn(f"{rows.size} points x {len(field_names)} dates is too large to hold in memory: the mean "
+                     "time series and the time-series consistency are skipped (TC falls back to velocity "
+                     "coherence). Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
+            return None
+        out = np.full((rows.size, len(field_names)), np.nan)
+        if rows.size == 0:
+            return out
+        want = fids[rows]
+        order = np.argsort(want, kind="stable")
+        wanted = want[order]
+        uri = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+        ds = ogr.Open(uri.get("path") or layer.source().split("|")[0])
+        lyr = ds.GetLayerByName(uri["layerName"]) if uri.get("layerName") else \
+            ds.GetLayer(int(uri.get("layerId") or 0))
+        defn = lyr.GetLayerDefn()
+        names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+        total = max(lyr.GetFeatureCount(), 1)
+        fid_col = lyr.GetFIDColumn() or "OGC_FID"
+        groups = range(0, len(field_names), ARROW_MAX_FIELDS)
+        for g, first in enumerate(groups):
+            group = list(field_names[first:first + ARROW_MAX_FIELDS])
+            lyr.SetIgnoredFields([f for f in names if f not in group] + ["OGR_GEOMETRY"])
+            lyr.ResetReading()
+            done = 0
+            stream = lyr.GetArrowStreamAsNumPy(options=[f"MAX_FEATURES_IN_BATCH={SERIES_BATCH}"])
+            for batch in stream:
+                check_canceled(progress)
+                fkey = fid_col if fid_col in batch else next(
+                    (k for k in batch.keys() if k not in group and np.asarray(batch[k]).dtype.kind in "iu"), None)
+                n = np.asarray(batch[group[0]]).size
+                bf = np.asarray(batch[fkey], np.int64) if fkey else np.arange(done, done + n)
+                pos = np.minimum(np.searchsorted(wanted, bf), wanted.size - 1)
+                hit = wanted[pos] == bf
+                if hit.any():
+                    dest = order[pos[hit]]
+                    for j, f in enumerate(group):
+                        out[dest, first + j] = _float_column(batch[f])[hit]
+                done += n
+                if progress is not None:
+                    progress.set_progress(100.0 * (g + done / total) / len(groups))
+            stream = None
+            if done == 0 and lyr.GetFeatureCount() > 0:
+                # an Arrow stream that gives no row (GDAL 3.6 on wide GeoPackage layers): the wanted points by fid
+                for r, fid in zip(order.tolist(), wanted.tolist()):
+                    feat = lyr.GetFeature(int(fid))
+                    if feat is not None:
+                        out[r, first:first + len(group)] = [np.nan if v is None else float(v)
+                                                            for v in (feat.GetField(f) for f in group)]
+        ds = None
+        return out
+
+    return read
 
 
 def point_layer_table(layer, name: str, field_names, progress=None, *, fast: bool = True):
@@ -384,16 +467,16 @@ def polygon_rings(geom_wkb: bytes) -> list:
 
 
 # ---------------------------------------------------------------- ADA detection outputs
-def series_fields(layer, use: bool, feedback, max_values: int) -> list:
+def series_fields(layer, use: bool, feedback, max_values: Optional[int]) -> list:
     """``[(field, date)]`` of the layer's numeric dated displacement fields; none when not
-    ``use`` or when points x dates exceeds ``max_values`` (a warning says so)."""
+    ``use`` or when points x dates exceeds ``max_values`` (a warning says so; None: no limit)."""
     from ..algorithms.formats.dates import dated_fields
 
     if not use:
         return []
     fields = layer.fields()
     ts = [(n, d) for n, d in dated_fields(fields.names()) if fields.at(fields.lookupField(n)).isNumeric()]
-    if ts and layer.featureCount() * len(ts) > max_values:
+    if ts and max_values is not None and layer.featureCount() * len(ts) > max_values:
         feedback.pushWarning(
             f"{layer.featureCount()} points x {len(ts)} dates is too large to hold in memory: the mean time "
             "series and the time-series consistency are skipped (TC falls back to velocity coherence). "

@@ -23,6 +23,7 @@ zipped CSV on disk, where dated REAL fields take about 6x.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import shutil
@@ -274,9 +275,12 @@ def _flush(con, g: _Group, cols, srs_id: int, series: str, *, final: bool):
 
 
 def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int = tiles.CHUNK_BYTES,
-               spatial_index_max: int = SPATIAL_INDEX_MAX, single_name: bool = False,
+               spatial_index_max: int = SPATIAL_INDEX_MAX, single_name: bool = False, workers: int = 1,
                progress=None) -> LoadReport:
     """Stream EGMS tiles ``paths`` (zip or CSV, in this order) into the GeoPackage ``out_path``.
+
+    ``workers``: threads inflating and parsing tiles ahead of the writer (:func:`..algorithms.formats.egms_tiles.
+    stream_tiles`); the output is the same file, byte for byte, for any number.
 
     ``single_name``: one tile read gives a layer named after its file (as a one-file load always did).
     Returns a :class:`LoadReport`. Raises :class:`GeohazardError` when no tile can be read (the
@@ -285,7 +289,7 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
         raise GeohazardError(f"series must be one of {SERIES_MODES}, got {series!r}")
     if not out_path.lower().endswith(".gpkg"):
         return _load_to_other_format(paths, out_path, series=series, chunk_bytes=chunk_bytes,
-                                     single_name=single_name, progress=progress)
+                                     single_name=single_name, workers=workers, progress=progress)
     report = LoadReport()
     heads, report.skipped = _headers(paths, progress)
     if not heads:
@@ -307,41 +311,51 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
             con.execute("BEGIN")
             if series == "table":
                 _create_series_tables(con, groups)
-            for g in groups.values():
-                srs_id, cols = layers[g.name]
-                for head in g.tiles:
+            order = [(g, head) for g in groups.values() for head in g.tiles]
+            last = {id(g.tiles[-1]): g for g in groups.values()}
+            state = None
+            rows = duplicates = 0
+            stream = tiles.stream_tiles([h for _, h in order], chunk_bytes=chunk_bytes, dates=series != "none",
+                                        workers=workers)
+            with contextlib.closing(stream):
+                for k, item in stream:
                     check_canceled(progress)
-                    state = (g.fid, list(g.pending))
-                    rows = duplicates = 0
-                    con.execute("SAVEPOINT tile")
-                    try:
-                        for chunk in tiles.iter_chunks(head, chunk_bytes=chunk_bytes, dates=series != "none"):
-                            check_canceled(progress)
-                            keep = g.seen.first_copies(tiles.pid_keys(chunk.pid))
-                            rows += len(chunk)
-                            duplicates += int(len(chunk) - np.count_nonzero(keep))
-                            new = _pending_rows(g, head, chunk, keep)
-                            if new is not None:
-                                g.pending.append(new)
-                                if sum(p["x"].size for p in g.pending) >= BLOCK_POINTS:
-                                    _flush(con, g, cols, srs_id, series, final=False)
-                    except (GeohazardError, *tiles.DAMAGED) as e:
+                    g, head = order[k]
+                    srs_id, cols = layers[g.name]
+                    if state is None:  # the tile's first item
+                        state = (g.fid, list(g.pending))
+                        rows = duplicates = 0
+                        con.execute("SAVEPOINT tile")
+                    if isinstance(item, tiles.Chunk):
+                        keep = g.seen.first_copies(tiles.pid_keys(item.pid))
+                        rows += len(item)
+                        duplicates += int(len(item) - np.count_nonzero(keep))
+                        new = _pending_rows(g, head, item, keep)
+                        if new is not None:
+                            g.pending.append(new)
+                            if sum(p["x"].size for p in g.pending) >= BLOCK_POINTS:
+                                _flush(con, g, cols, srs_id, series, final=False)
+                        continue
+                    if item is not None:
                         con.execute("ROLLBACK TO tile")
                         con.execute("RELEASE tile")
                         g.seen.drop_tile()
                         g.fid, g.pending = state
-                        why = str(e) if isinstance(e, GeohazardError) else f"damaged archive ({e})"
+                        why = str(item) if isinstance(item, GeohazardError) else f"damaged archive ({item})"
                         report.skipped[head.path] = why
                         warn(progress, f"{os.path.basename(head.path)} skipped: {why}; the other tiles are loaded")
-                        continue
-                    con.execute("RELEASE tile")
-                    g.seen.commit_tile()
-                    report.rows += rows
-                    report.duplicates += duplicates
-                    done_bytes += max(os.path.getsize(head.path), 1)
-                    if progress is not None:
-                        progress.set_progress(90.0 * done_bytes / total_bytes)
-                _flush(con, g, cols, srs_id, series, final=True)
+                    else:
+                        con.execute("RELEASE tile")
+                        g.seen.commit_tile()
+                        report.rows += rows
+                        report.duplicates += duplicates
+                        done_bytes += max(os.path.getsize(head.path), 1)
+                        if progress is not None:
+                            progress.set_progress(90.0 * done_bytes / total_bytes)
+                    state = None
+                    if id(head) in last:  # the group's last tile
+                        _flush(con, g, cols, srs_id, series, final=True)
+            for g in groups.values():
                 report.layers[g.name] = g.fid
                 report.dates[g.name] = g.dates
             for p, why in report.skipped.items():
@@ -383,14 +397,14 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
     return report
 
 
-def _load_to_other_format(paths, out_path: str, *, series, chunk_bytes, single_name, progress) -> LoadReport:
+def _load_to_other_format(paths, out_path: str, *, series, chunk_bytes, single_name, workers, progress) -> LoadReport:
     """One layer written in another OGR format (CSV, GeoJSON, Shapefile ...) through a temporary GeoPackage
     outside the output folder: those formats hold one layer, and the tools read them whole."""
     tmpdir = tempfile.mkdtemp(prefix="geohazard_egms_")
     try:
         tmp = os.path.join(tmpdir, "egms.gpkg")
         report = load_tiles(paths, tmp, series="fields" if series == "table" else series, chunk_bytes=chunk_bytes,
-                            spatial_index_max=0, single_name=single_name, progress=progress)
+                            spatial_index_max=0, single_name=single_name, workers=workers, progress=progress)
         if len(report.layers) != 1:
             raise GeohazardError(f"{os.path.basename(out_path)}: these tiles make {len(report.layers)} track layers "
                                  f"({', '.join(report.layers)}); a GeoPackage (.gpkg) keeps them, this format one")

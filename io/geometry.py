@@ -207,6 +207,19 @@ def project_points(source, vfield: str, out_path: str, *, dem, dem_name: str, he
     return out_path
 
 
+#: Pixels in one row block of the distortion tool: about 100 MB of block arrays (heights, halo copy, scan flags,
+#: classes, R-index, visibility) whatever the DEM width.
+DISTORTION_BLOCK_PIXELS = 8 * 2**20
+
+
+def distortion_block_rows(width: int) -> int:
+    """Rows per block of the distortion tool: :data:`~io.raster.DEFAULT_BLOCK_ROWS` (one row of output tiles),
+    fewer on DEMs wider than :data:`DISTORTION_BLOCK_PIXELS` / 256 (32,768 px; a multiple of 16, at least
+    16), so memory stops growing with the width. The outputs are the same bytes for any block height."""
+    rows = DISTORTION_BLOCK_PIXELS // max(1, int(width)) // 16 * 16
+    return int(min(DEFAULT_BLOCK_ROWS, max(16, rows)))
+
+
 def distortion_writers(info: RasterInfo, paths: dict) -> dict:
     """Writers of the distortion rasters asked for (``classes`` always; ``rindex``, ``visibility``,
     ``combined`` when in ``paths``).

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
+from osgeo import gdal
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
@@ -27,6 +29,7 @@ from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
 from .metadata import stack_pair_baselines, wavelength_choice
 from .probe import data_band_index
+from .raster import _CACHE_LOCK as CACHE_LOCK
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
 
@@ -131,6 +134,24 @@ class StackInput:
             out[arr == nodata] = np.nan
         return out
 
+    def tile_row_bytes(self, *, coherence: bool = False) -> int:
+        """Bytes of one decoded row of tiles (or strips) of every file the blocks read (0 for a MintPy stack).
+
+        Rows are read in blocks that may be shorter than the files' tiles: GDAL's cache must hold this
+        much for each tile to be decoded once (:func:`gdal_cache_at_least`)."""
+        if self.mintpy is not None or not self.paths:
+            return 0
+        lists = [[self.paths[i] for i in self.order]]
+        if coherence and self.coh_paths is not None:
+            lists.append([self.coh_paths[i] for i in self.order])
+        total = 0
+        for paths in lists:
+            for path in paths:
+                band, _ = self._band(path)
+                tile_rows = min(max(1, band.GetBlockSize()[1]), self.info.height)
+                total += self.info.width * tile_rows * max(1, gdal.GetDataTypeSize(band.DataType) // 8)
+        return total
+
     @property
     def has_coherence(self) -> bool:
         return self.coh_paths is not None or (self.mintpy is not None and self.mintpy.has_coherence)
@@ -170,6 +191,41 @@ class StackInput:
             if coherence:
                 coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32)
         return ifg, coh
+
+
+@contextlib.contextmanager
+def gdal_cache_at_least(need_bytes: float, *, ram_share: float = 0.25, log=None):
+    """Raise GDAL's block cache to ``need_bytes`` for the ``with`` body (never above ``ram_share`` of the
+    usable RAM), then put back the value found unless another run changed it meanwhile.
+
+    A tool reading rows of many tiled files in blocks shorter than the tiles decodes every tile once
+    only if the cache holds a whole row of tiles of all the files; otherwise each tile is decoded again
+    for every block crossing it (tile height / block rows times: ~25x the read CPU measured on 300
+    interferograms of 3200 px, 256-row tiles, 8-row blocks). The need depends on the files' width,
+    number and tile height, not on their number of rows. When it is above ``ram_share`` of the RAM, the
+    cache is raised to that and ``log`` is warned."""
+    need = int(need_bytes)
+    ram = int(gdal.GetUsablePhysicalRAM() or 0)
+    cap = int(ram * ram_share) if ram > 0 else need
+    target = min(need, cap)
+    with CACHE_LOCK:
+        before = gdal.GetCacheMax()
+        raised = target > before
+        if raised:
+            gdal.SetCacheMax(target)
+    if need > cap and log is not None:
+        log.push_warning(
+            f"one row of tiles of the input rasters takes {need / 2 ** 20:.0f} MiB decoded, more than the "
+            f"{cap / 2 ** 20:.0f} MiB given to GDAL's cache here: tiles will be decoded several times (slower "
+            "reading); inputs with shorter tiles (e.g. gdal_translate -co TILED=YES -co BLOCKYSIZE=16) or "
+            "stripped files read faster")
+    try:
+        yield
+    finally:
+        if raised:
+            with CACHE_LOCK:
+                if gdal.GetCacheMax() == target:
+                    gdal.SetCacheMax(before)
 
 
 # ============================================================================ outputs of the stack tools

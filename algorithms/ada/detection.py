@@ -249,8 +249,11 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         LOS velocity, mm/yr, positive toward the satellite; NaN = no data.
     velocity_std_mm_yr : ndarray, shape (n,), optional
         Per-point velocity standard deviation, mm/yr (significance test ``|v| >= min_snr * std``).
-    series_mm : ndarray, shape (n, n_dates), optional
-        Displacement time series (mm) for the mean series and the temporal consistency.
+    series_mm : ndarray, shape (n, n_dates), or callable, optional
+        Displacement time series (mm) for the mean series and the temporal consistency; or a function of
+        sorted row indices (int64, shape (m,)) giving their series (shape (m, n_dates), mm) or None (no
+        series), called once with the points of the ADAs only, so a reader can stream the series from disk
+        and hold the ADA points' alone. Both forms give the same result.
     threshold_mm_yr : float, optional
         Stability threshold; ``None`` or 0 uses ``n_sigma`` standard deviations of the map.
     n_sigma : float
@@ -464,7 +467,7 @@ def _arrays(x_m, y_m, velocity_mm_yr, velocity_std_mm_yr, series_mm) -> tuple:
         std = np.asarray(velocity_std_mm_yr, dtype=np.float64)
         if std.shape != (n,):
             raise GeohazardError(f"velocity_std_mm_yr has shape {std.shape}, expected ({n},)")
-    if series_mm is not None:
+    if series_mm is not None and not callable(series_mm):
         series_mm = np.asarray(series_mm, dtype=np.float64)
         if series_mm.ndim != 2 or series_mm.shape[0] != n:
             raise GeohazardError(f"series_mm has shape {series_mm.shape}, expected ({n}, n_dates)")
@@ -669,8 +672,9 @@ def ada_attributes(x_m, y_m, velocity_mm_yr, labels, *, nb_active=None, nb_all=N
     nb_active, nb_all : ndarray, shape (n,), optional
         Per point: same-sign active points and all points within the search radius
         (self included). Needed for the spatial consistency.
-    series_mm : ndarray, shape (n, n_dates), optional
-        Displacement time series, mm.
+    series_mm : ndarray, shape (n, n_dates), or callable, optional
+        Displacement time series, mm; or a function of the sorted indices of the ADA points giving their
+        series (or None), as in :func:`detect_ada`.
     velocity_std_mm_yr : ndarray, shape (n,), optional
         Per-point velocity standard deviation.
 
@@ -730,8 +734,17 @@ def ada_attributes(x_m, y_m, velocity_mm_yr, labels, *, nb_active=None, nb_all=N
     else:
         sc = np.full(k, np.nan)
     mean_ts = None
-    if series_mm is not None:
+    ts = None
+    if callable(series_mm):
+        ts = series_mm(sel)
+        if ts is not None:
+            ts = np.asarray(ts, float)
+            if ts.ndim != 2 or ts.shape[0] != sel.size:
+                raise GeohazardError(f"series_mm gave shape {ts.shape} for {sel.size} points, expected "
+                                     f"({sel.size}, n_dates)")
+    elif series_mm is not None:
         ts = np.asarray(series_mm, float)[sel]
+    if ts is not None:
         fin = np.isfinite(ts)
         sums = np.zeros((k, ts.shape[1]))
         nums = np.zeros((k, ts.shape[1]))

@@ -616,8 +616,11 @@ def combine_best_geometry(classes_a, classes_b):
 # --------------------------------------------------------------------------- fused block kernel
 @njit(cache=True, parallel=True, nogil=True)
 def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, strong_ratio, moderate_ratio,
-                           flat_slope_deg, min_sensitivity, grazing_deg, cls, rindex, vis, sens):
+                           flat_slope_deg, min_sensitivity, grazing_deg, cls, rindex, vis, sens, with_sens):
     """Horn slope/aspect, distortion class, R-index, visibility and sensitivity in one pass.
+
+    ``rindex`` is float64 or float32 (the float64 value rounded to nearest, as ``astype``);
+    ``sens`` is written only when ``with_sens``.
 
     ``dem`` (float32 or float64, arithmetic in float64) has one halo row above and below
     the ``cls`` rows (NaN where the grid ends); ``inc_deg`` and ``phi_deg`` have the
@@ -644,7 +647,8 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
             cls[r, c] = 0
             vis[r, c] = 0
             rindex[r, c] = np.nan
-            sens[r, c] = np.nan
+            if with_sens:
+                sens[r, c] = np.nan
             if c == 0 or c == ncol - 1:
                 continue
             a = float(dem[r, c - 1])  # float32 or float64 heights, computed in float64
@@ -721,13 +725,14 @@ def _classify_block_kernel(dem, dx_rows, dy_m, inc_deg, flags, phi_deg, notti, s
             if sha or alpha_exact < t - 0.5 * math.pi:
                 v = 1
             vis[r, c] = v
-            sens[r, c] = ct if is_flat else cs
+            if with_sens:
+                sens[r, c] = ct if is_flat else cs
 
 
 def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, heading_deg: float,
                    look: str = "right", method: str = "exact", strong_ratio: float = 0.5,
                    moderate_ratio: float = 0.8, flat_slope_deg: float = 5.0, min_sensitivity: float = 0.3,
-                   grazing_deg: float = 80.0, kernel=None):
+                   grazing_deg: float = 80.0, rindex_dtype=np.float64, sensitivity: bool = True, kernel=None):
     """Fused per-block classification (same results as the numpy functions, one pass, parallel).
 
     Parameters
@@ -741,6 +746,10 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
         Scan flags (:data:`FLAG_LAYOVER`, :data:`FLAG_SHADOW`).
     heading_deg : float or ndarray (rows, cols)
         Flight heading, one value or per pixel.
+    rindex_dtype : {numpy.float64, numpy.float32}
+        float32 gives the bits of the float64 R-index cast with ``astype`` (half the memory).
+    sensitivity : bool
+        False: the sensitivity is not computed (returned as None).
 
     Returns
     -------
@@ -751,16 +760,18 @@ def classify_block(dem_halo, dx_rows_m, dy_m: float, incidence_deg, flags, *, he
     rows, cols = z.shape[0] - 2, z.shape[1]
     cls = np.zeros((rows, cols), np.uint8)
     vis = np.zeros((rows, cols), np.uint8)
-    ri = np.empty((rows, cols))
-    sens = np.empty((rows, cols))
+    ri = np.empty((rows, cols), np.dtype(rindex_dtype))
+    if ri.dtype not in (np.float64, np.float32):
+        raise GeohazardError(f"rindex_dtype must be float64 or float32, got {ri.dtype}")
+    sens = np.empty((rows, cols) if sensitivity else (1, 1))
     inc = _per_pixel(incidence_deg, (rows, cols))
     dxr = np.ascontiguousarray(np.broadcast_to(np.asarray(dx_rows_m, np.float64), (rows,)))
     fn = kernel or _classify_block_kernel
     phi = _per_pixel(look_azimuth_deg(check_heading(heading_deg), look=look), (rows, cols))
     fn(z, dxr, float(dy_m), inc, np.ascontiguousarray(flags, dtype=np.uint8), phi, method == "notti",
        float(strong_ratio), float(moderate_ratio), float(flat_slope_deg), float(min_sensitivity),
-       float(grazing_deg), cls, ri, vis, sens)
-    return cls, ri, vis, sens
+       float(grazing_deg), cls, ri, vis, sens, bool(sensitivity))
+    return cls, ri, vis, (sens if sensitivity else None)
 
 
 # --------------------------------------------------------------------------- block driver
@@ -873,6 +884,7 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
         raise GeohazardError(f"block_rows must be >= 3, got {block_rows}")
     dx_rows = np.broadcast_to(np.asarray(dx_rows_m, dtype=np.float64), (n_rows,)).copy()
     plan = plan_blocks(n_rows, n_cols, halo=1, block_rows=block_rows)
+    scan_plan = plan_blocks(n_rows, n_cols, block_rows=block_rows)  # same rows, no halo: the scans read no context
     n_geo = len(geometries)
     n_steps = n_geo * 2 + (1 if n_geo == 2 else 0)
     tables = []
@@ -887,49 +899,57 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
             kw = dict(heading_deg=geo.heading_deg, dx_m=float(np.nanmean(dx_rows)), dy_m=dy_m, look=geo.look)
             back = RangeScanner(n_rows, n_cols, forward=False, **kw)
             fwd = RangeScanner(n_rows, n_cols, forward=True, **kw)
+            # The two scans are independent (their flags are OR-ed): the one that runs up the grid goes
+            # first, so the classification rides on the one that runs down and the outputs arrive in row
+            # order (each row of tiles is compressed once and leaves GDAL's cache at once).
+            first, second = (fwd, back) if back.plan.rows_top_down and not fwd.plan.rows_top_down else (back, fwd)
             flags = _RowStore(f"{tmp}/flags_{gi}.u8", n_rows, n_cols)
             store = {}
 
-            def backward(block, back=back, flags=flags, store=store, geo=geo, gi=gi):
+            def first_pass(block, inputs, first=first, flags=flags, store=store, geo=geo, gi=gi):
                 r0, r1 = block.row0, block.row1
-                z = _heights(read_dem(r0, r1))
+                z = _heights(inputs["dem"])
                 if "heights" not in store:
                     store["heights"] = _RowStore(f"{tmp}/dem_{gi}.raw", n_rows, n_cols, dtype=z.dtype)
                 store["heights"].write(r0, z)
-                flags.write(r0, back.scan_block(z, geo.block_incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
+                flags.write(r0, first.scan_block(z, geo.block_incidence(r0, r1, n_cols), dx_rows[r0:r1], r0))
                 return {}
 
-            process_blocks(back.block_order(plan), _no_output, None, prepare=backward,
+            # the DEM of the next block is decoded in the engine's reader thread while this one is scanned
+            process_blocks(first.block_order(scan_plan), first_pass, None, sources={"dem": CallableSource(read_dem)},
                            progress=SubProgress(progress, 100.0 * (2 * gi) / n_steps, 100.0 * (2 * gi + 1) / n_steps))
             heights = store["heights"]
             if n_geo == 2:
                 class_store.append(_RowStore(f"{tmp}/classes_{gi}.u8", n_rows, n_cols))
-            sums = {"counts_d": np.zeros(256, dtype=np.int64), "counts_v": np.zeros(256, dtype=np.int64),
-                    "area_d": np.zeros(256), "area_v": np.zeros(256)}
+            sums = {"counts_d": np.zeros(256, dtype=np.int64), "counts_v": np.zeros(256, dtype=np.int64)}
+            # per-row class areas, summed at the end in the forward scan's row order (the same bits whichever
+            # scan carries the classification and whatever the blocks)
+            row_area = {"area_d": np.zeros((n_rows, _AREA_BINS)), "area_v": np.zeros((n_rows, _AREA_BINS))}
 
-            def forward(block, fwd=fwd, flags=flags, heights=heights, geo=geo):
+            def prepare(block, second=second, flags=flags, heights=heights, geo=geo):
                 r0, r1 = block.row0, block.row1
                 inc = geo.block_incidence(r0, r1, n_cols)
-                f = fwd.scan_block(heights.read(r0, r1), inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
+                f = second.scan_block(heights.read(r0, r1), inc, dx_rows[r0:r1], r0) | flags.read(r0, r1)
                 return {"flags": f, "incidence": inc, "heading": geo.heading(r0, r1), "dx_rows": dx_rows[r0:r1]}
 
-            def collect(block, out, gi=gi, sums=sums, down=fwd.plan.rows_top_down):
+            def collect(block, out, gi=gi, sums=sums, row_area=row_area):
                 write(block.row0, block.row1, gi, {k: out[k] for k, _ in keep})
                 for k in ("counts_d", "counts_v"):
                     sums[k] += out[k]
-                for k in ("area_d", "area_v"):  # per-row areas, added row by row in the scan's row order
-                    sums[k] = add_rows(sums[k], out[k] if down else out[k][::-1])
+                for k in ("area_d", "area_v"):
+                    row_area[k][block.row0:block.row1] = out[k][:, :_AREA_BINS]
                 if n_geo == 2:
                     class_store[gi].write(block.row0, out["classes"])
 
             source = dem_source if dem_source is not None else CallableSource(heights.read)
             func = functools.partial(classify_task, **{**options, "look": geo.look})
-            process_blocks(fwd.block_order(plan), func, collect, sources={"dem": source}, prepare=forward,
+            process_blocks(second.block_order(plan), func, collect, sources={"dem": source}, prepare=prepare,
                            progress=SubProgress(progress, 100.0 * (2 * gi + 1) / n_steps,
                                                 100.0 * (2 * gi + 2) / n_steps), **engine_kw)
-            tables.append({"distortion": _table(sums["counts_d"], sums["area_d"], DISTORTION_CLASSES),
-                           "visibility": _table(sums["counts_v"], sums["area_v"], VISIBILITY_CLASSES)})
-            del flags, heights, store
+            areas = {k: _sum_rows(v, top_down=fwd.plan.rows_top_down) for k, v in row_area.items()}
+            tables.append({"distortion": _table(sums["counts_d"], areas["area_d"], DISTORTION_CLASSES),
+                           "visibility": _table(sums["counts_v"], areas["area_v"], VISIBILITY_CLASSES)})
+            del flags, heights, store, row_area
         if n_geo == 2:
             process_blocks(plan_blocks(n_rows, n_cols, block_rows=block_rows), combine_task,
                            lambda block, out: write(block.row0, block.row1, -1, out),
@@ -941,8 +961,16 @@ def distortion_map(read_dem, write, *, n_rows: int, n_cols: int, geometries: Seq
     return tables
 
 
-def _no_output(block, inputs):
-    return {}
+#: Class codes are below this (0 = no data, 1-7): per-row areas keep these columns of the 256 bins.
+_AREA_BINS = 8
+
+
+def _sum_rows(row_area, *, top_down: bool) -> np.ndarray:
+    """Per-row class areas ``(n_rows, bins)`` added one row at a time (:func:`algorithms.ordered.add_rows`),
+    top row first or bottom row first, as 256 bins."""
+    total = np.zeros(256)
+    total[:row_area.shape[1]] = add_rows(np.zeros(row_area.shape[1]), row_area if top_down else row_area[::-1])
+    return total
 
 
 def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_ratio: float,
@@ -964,14 +992,19 @@ def classify_task(block, inputs, *, dy_m: float, look: str, method: str, strong_
     dem[-1] = np.nan
     dem[block.read0 - block.row0 + 1: block.read1 - block.row0 + 1] = z
     dxb = inputs["dx_rows"]
+    kept = dict(keep)
+    ri_type = np.dtype(kept["rindex"]) if kept.get("rindex") is not None else np.dtype(np.float64)
     cls, ri, vis, sens = classify_block(
         dem, dxb, dy_m, inputs["incidence"], inputs["flags"], heading_deg=inputs["heading"], look=look,
         method=method, strong_ratio=strong_ratio, moderate_ratio=moderate_ratio, flat_slope_deg=flat_slope_deg,
-        min_sensitivity=min_sensitivity, grazing_deg=grazing_deg)
+        min_sensitivity=min_sensitivity, grazing_deg=grazing_deg,
+        rindex_dtype=ri_type if ri_type in (np.float32, np.float64) else np.float64,
+        sensitivity="sensitivity" in kept)
+    del dem
     cd, area_d = class_rows(cls, dxb, dy_m)
     cv, area_v = class_rows(vis, dxb, dy_m)
     rasters = {"classes": cls, "rindex": ri, "visibility": vis, "sensitivity": sens}
-    out = {k: rasters[k] if t is None else rasters[k].astype(t) for k, t in keep}
+    out = {k: rasters[k] if t is None else rasters[k].astype(t, copy=False) for k, t in keep}
     out["classes"] = cls
     out.update(counts_d=cd, counts_v=cv, area_d=area_d, area_v=area_v)
     return out
@@ -981,10 +1014,19 @@ def class_rows(classes, dx_rows_m, dy_m: float):
     """Pixels per class (256 bins) of a block, and per row the area per class (``(rows, 256)``, m^2: the row's
     count times its pixel area), to be added one row at a time in the order the scan visits the rows
     (:func:`algorithms.ordered.add_rows`): the class areas are then the same bits for any block layout."""
-    rows = classes.shape[0]
-    idx = classes.astype(np.int64) + 256 * np.arange(rows)[:, None]
-    per_row = np.bincount(idx.ravel(), minlength=256 * rows).reshape(rows, 256)
+    per_row = _row_counts(np.ascontiguousarray(classes, dtype=np.uint8))
     return per_row.sum(axis=0), per_row * (np.asarray(dx_rows_m, np.float64) * dy_m)[:, None]
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _row_counts(classes):
+    """Pixels of each value (256 bins) in each row of a uint8 array: ``(rows, 256)`` int64."""
+    rows, cols = classes.shape
+    out = np.zeros((rows, 256), np.int64)
+    for r in prange(rows):
+        for c in range(cols):
+            out[r, classes[r, c]] += 1
+    return out
 
 
 def combine_task(block, inputs) -> dict:

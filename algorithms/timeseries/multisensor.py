@@ -38,7 +38,8 @@ terms, the residual of each value from the line through its neighbours gives ``s
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
 power subtracted. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative least
-squares where the stacks' ``e^2 : u^2`` differ, else both components share it alike; floored
+squares, each stack weighed by the precision of its estimate under noise alone, where the stacks'
+``e^2 : u^2`` differ, else both components share it alike; floored
 at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
 of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
@@ -804,6 +805,7 @@ class MultisensorProblem:
         # ---- noise and process density per stack and pixel
         sig = np.full((n_stk, n_pix), np.nan)
         q_los = np.full((n_stk, n_pix), np.nan)
+        var_q = np.full((n_stk, n_pix), np.nan)
         for si, y in enumerate(series):
             t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = self.plans[si].stats
             s_est = np.empty(n_pix)
@@ -812,20 +814,28 @@ class MultisensorProblem:
                                  self.min_dates, np.nan_to_num(sig_net[si]), s_est, q_est)
             q_los[si] = q_est
             sig[si] = s_est
-        q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0))
+            # the estimate's variance under noise alone (all dates valid): each mode's squared coefficient
+            # scatters as a chi-square of one degree of freedom around its expected noise power
+            sn2 = np.nan_to_num(sig_net[si]) ** 2
+            g_sum = float(np.sum(g_irw))
+            pw = s_est[None, :] ** 2 * h_noise[:, None] + sn2[None, :] * d_net[:, None]
+            var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / (g_sum * g_sum) if g_sum > 0 else np.nan
+        q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
         ws = np.empty((n_obs, n_pix))
         n_valid = np.zeros((n_stk, n_pix), np.int64)
         row = 0
+        no_drift = np.zeros(0)
         for si, p in enumerate(self.plans):
             y = series[si]
             sg = sig_given[si]
+            drift, sn2 = no_drift, no_drift
             if sg is None and p.drift_rest is not None:
                 # the drift the network modes leave: its variance on every date, on top of the white noise
-                sn2 = np.nan_to_num(sig_net[si]) ** 2
-                s_use = np.sqrt(sig[si][None, :] ** 2 + p.drift_rest[:, None] * sn2[None, :])
+                s_use = sig[si][None, :]
+                drift, sn2 = p.drift_rest, np.nan_to_num(sig_net[si]) ** 2
             elif sg is None:
                 s_use = sig[si][None, :]
             else:
@@ -833,7 +843,8 @@ class MultisensorProblem:
                 sig[si] = sg if sg.ndim == 1 else np.sqrt(np.nanmean(sg ** 2, axis=0))
             ok_geo = np.isfinite(gh[si]) & np.isfinite(gu[si])
             _k.observation_weights(y, np.ascontiguousarray(s_use, np.float64), self.min_sigma_mm, self.min_dates,
-                                   ok_geo, row, ys, ws, n_valid[si])
+                                   ok_geo, row, ys, ws, n_valid[si], np.ascontiguousarray(drift, np.float64),
+                                   np.ascontiguousarray(sn2, np.float64))
             row += y.shape[0]
         modes_in = self._mode_arrays(sig_net, n_pix)
         # ---- which pixels can be solved
@@ -881,16 +892,7 @@ class MultisensorProblem:
             row = 0
             for si, p in enumerate(self.plans):
                 n_s = len(p.dates)
-                w = ws[row:row + n_s]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    # mean noise variance over the stack's valid dates (all-empty pixels give NaN, not a warning)
-                    rms_given = np.sqrt(np.where(w > 0, 1.0 / w, 0.0).sum(axis=0) / (w > 0).sum(axis=0))
-                    ratio = out["res"][si] / rms_given
-                # beyond three standard errors of a residual RMS over n dates (a white-noise stack rarely triggers)
-                n_used = np.maximum(n_valid[si], 1)
-                up = np.isfinite(ratio) & (ratio > 1.0 + 3.0 / np.sqrt(2.0 * n_used))
-                scale[si, up] = ratio[up]
-                ws[row:row + n_s] /= scale[si][None, :] ** 2
+                _k.refine_weights(ws, row, n_s, np.ascontiguousarray(out["res"][si]), n_valid[si], scale[si])
                 row += n_s
             again = np.flatnonzero((scale > 1.0).any(axis=0) & (status == 0)).astype(np.int64)
             if again.size:
@@ -1168,14 +1170,24 @@ def _geometry_condition(gh, gu, used) -> np.ndarray:
     return np.where(lmin > 1e-12 * np.maximum(lmax, 1e-300), cond, np.inf)
 
 
-def _split_process_noise(q_los, gh, gu, floor):
-    """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by non-negative least squares over the stacks of each pixel."""
+def _split_process_noise(q_los, gh, gu, floor, var_q=None):
+    """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by weighted non-negative least squares over the stacks of each pixel.
+
+    ``var_q`` (S, P): the variance of each stack's estimate ``q_los`` under noise alone, whose inverse weighs
+    the stack (equal weights when None). A short or sparse stack, whose estimate scatters by hundreds of
+    mm^2/yr^3 where a long one pins the density to a few tenths, then hardly moves the density: with equal
+    weights its clipped noise made the density of every pixel it covers tens of times too large."""
     ok = np.isfinite(q_los) & np.isfinite(gh) & np.isfinite(gu)
+    if var_q is None:
+        w = ok.astype(float)
+    else:
+        ok &= np.isfinite(var_q)
+        w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
     a = np.where(ok, gh * gh, 0.0)
     b = np.where(ok, gu * gu, 0.0)
     y = np.where(ok, q_los, 0.0)
-    n11, n12, n22 = (a * a).sum(0), (a * b).sum(0), (b * b).sum(0)
-    r1, r2 = (a * y).sum(0), (b * y).sum(0)
+    n11, n12, n22 = (w * a * a).sum(0), (w * a * b).sum(0), (w * b * b).sum(0)
+    r1, r2 = (w * a * y).sum(0), (w * b * y).sum(0)
     det = n11 * n22 - n12 * n12
     with np.errstate(divide="ignore", invalid="ignore"):
         qh = (n22 * r1 - n12 * r2) / det
@@ -1184,10 +1196,10 @@ def _split_process_noise(q_los, gh, gu, floor):
         well = det > 0.1 * (n11 * n22)
         only_u = r2 / n22
         only_h = r1 / n11
+        # not separable (e.g. a symmetric ascending + descending pair): the LOS variability is shared alike
+        iso = (r1 + r2) / (n11 + 2 * n12 + n22)
     qh2 = np.where(qh < 0, 0.0, np.where(qu < 0, only_h, qh))
     qu2 = np.where(qu < 0, 0.0, np.where(qh < 0, only_u, qu))
-    # not separable (e.g. a symmetric ascending + descending pair): the LOS variability is shared alike
-    iso = (r1 + r2) / (n11 + 2 * n12 + n22)
     qh = np.where(well, qh2, iso)
     qu = np.where(well, qu2, iso)
     any_ok = ok.any(axis=0)

@@ -34,6 +34,8 @@ from .._numba import njit, prange
 P = 4
 #: Pixels solved together in one batch (the last axis of every work array).
 BATCH = 128
+#: Knot rows per tile of the border solve (their rows of every border fit in a core's L2 cache).
+ROW_TILE = 8
 #: Relative pivot below which a pixel's normal matrix is declared singular.
 PIVOT_RTOL = 1e-11
 
@@ -138,6 +140,59 @@ def _v_lag1(z, r0, r1, r2, h1, h2, s):
         z[q] = abs(r1[q] - (h2 * r0[q] + h1 * r2[q]) / s)
 
 
+@njit(cache=True)
+def _v_order(a, b):
+    """``a, b = min(a, b), max(a, b)`` element by element."""
+    for q in range(a.size):
+        x = a[q]
+        y = b[q]
+        a[q] = x if x < y else y
+        b[q] = y if x < y else x
+
+
+@njit(cache=True)
+def _v_median_rows(z):
+    """Median of each column of ``z`` (n, nb): the mean of the two middle values for an even ``n``, as
+    ``np.median`` of the column; NaN for a column holding a NaN. A bitonic sorting network over the rows
+    (padded with +inf to a power of two) sorts every column at once in branch-free vector operations: without
+    NaN the middle values are the same numbers whatever the sorting method, so the median is the same bits."""
+    n, nb = z.shape
+    m = 1
+    while m < n:
+        m *= 2
+    zs = np.full((m, nb), np.inf)
+    bad = np.zeros(nb, np.bool_)
+    for i in range(n):
+        row = z[i]
+        for q in range(nb):
+            v = row[q]
+            zs[i, q] = v
+            bad[q] = bad[q] or v != v
+    k = 2
+    while k <= m:
+        j = k // 2
+        while j > 0:
+            for i in range(m):
+                other = i ^ j
+                if other > i:
+                    if (i & k) == 0:
+                        _v_order(zs[i], zs[other])
+                    else:
+                        _v_order(zs[other], zs[i])
+            j //= 2
+        k *= 2
+    med = np.empty(nb)
+    half = n >> 1
+    for q in range(nb):
+        if bad[q] or n == 0:
+            med[q] = np.nan
+        elif n & 1 == 0:
+            med[q] = (zs[half - 1, q] + zs[half, q]) / 2
+        else:
+            med[q] = zs[half, q]
+    return med
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net,
                       sigma, q):
@@ -214,12 +269,16 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
             sh = h1 + h2
             _v_lag1(z[i - 1], rr[i - 1], rr[i], rr[i + 1], h1, h2, sh)
             ks += 1.0 + (h1 * h1 + h2 * h2) / (sh * sh)
+        med = _v_median_rows(z)
         zc = np.empty(n_t - 2)
         for qq in range(nb):
             p = p0 + qq
-            for i in range(n_t - 2):
-                zc[i] = z[i, qq]
-            mad = 1.482602218505602 * np.median(zc)
+            if med[qq] != med[qq]:
+                # a NaN among the values: the median of the per-pixel path (whatever np.median makes of it)
+                for i in range(n_t - 2):
+                    zc[i] = z[i, qq]
+                med[qq] = np.median(zc)
+            mad = 1.482602218505602 * med[qq]
             sn2 = sigma_net[p] * sigma_net[p]
             s2 = max(mad * mad - sn2 * d_lag1, 0.0) / (ks / (n_t - 2))
             num = 0.0
@@ -280,11 +339,27 @@ def _v_weights(wrow, yrow, v, sv, use, min_sigma):
             yrow[q] = 0.0
 
 
+@njit(cache=True)
+def _v_sigma_row(out, sigma, i, per_date, drift, sn2, p0):
+    """The noise of date ``i`` for pixels ``p0..``: ``sigma`` itself, or with the network drift's share
+    ``sqrt(sigma^2 + drift[i] sn2)`` when ``drift`` is given."""
+    srow = sigma[i if per_date else 0]
+    if drift.size:
+        d = drift[i]
+        for q in range(out.size):
+            sg = srow[p0 + q]
+            out[q] = math.sqrt(sg * sg + d * sn2[p0 + q])
+    else:
+        for q in range(out.size):
+            out[q] = srow[p0 + q]
+
+
 @njit(parallel=True, cache=True, nogil=True)
-def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_valid):
+def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_valid, drift, sn2):
     """Rows ``row..row + N`` of the observation and weight arrays of one stack.
 
-    ``y`` (N, P) LOS mm (NaN = missing); ``sigma`` (1 or N, P) its standard deviation (NaN = unknown);
+    ``y`` (N, P) LOS mm (NaN = missing); ``sigma`` (1 or N, P) its standard deviation (NaN = unknown),
+    raised to ``sqrt(sigma^2 + drift[i] sn2)`` on date ``i`` when ``drift`` (N,) is not empty (``sn2`` (P,));
     pixels with fewer than ``min_count`` valid values, an unknown sigma or no geometry (``ok_geo``
     False) do not use the stack (weights 0, ``n_valid`` 0); ``ys`` is 0 where the weight is 0.
     """
@@ -295,15 +370,56 @@ def observation_weights(y, sigma, min_sigma, min_count, ok_geo, row, ys, ws, n_v
         p0 = ci * BATCH
         p1 = min(n_pix, p0 + BATCH)
         c = np.zeros(p1 - p0, np.int64)
+        # each date's sigma computed once (a square root per value with the drift), counted, then used
+        sall = np.empty((n_t if (per_date or drift.size) else 1, p1 - p0))
+        for i in range(sall.shape[0]):
+            _v_sigma_row(sall[i], sigma, i, per_date, drift, sn2, p0)
         for i in range(n_t):
-            _v_count_valid(c, y[i, p0:p1], sigma[i if per_date else 0, p0:p1])
+            _v_count_valid(c, y[i, p0:p1], sall[min(i, sall.shape[0] - 1)])
         use = np.empty(p1 - p0, np.bool_)
         for q in range(p1 - p0):
             use[q] = ok_geo[p0 + q] and c[q] >= min_count
             n_valid[p0 + q] = c[q] if use[q] else 0
         for i in range(n_t):
-            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], sigma[i if per_date else 0, p0:p1],
-                       use, min_sigma)
+            _v_weights(ws[row + i, p0:p1], ys[row + i, p0:p1], y[i, p0:p1], sall[min(i, sall.shape[0] - 1)], use,
+                       min_sigma)
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def refine_weights(ws, row, n_s, res, n_valid, scale):
+    """Raise the noise of one stack where its residual RMS ``res`` (P,) exceeds the RMS of the noise it was
+    given (the mean of ``1 / w`` over its valid dates) by more than three standard errors of a residual RMS
+    over ``n`` dates, ``1 + 3 / sqrt(2 n)``: ``scale`` (P,) gets the ratio there (1 elsewhere) and the weights
+    ``ws[row:row + n_s]`` are divided by its square."""
+    n_pix = res.size
+    n_chunk = (n_pix + BATCH - 1) // BATCH
+    for ci in prange(n_chunk):
+        p0 = ci * BATCH
+        p1 = min(n_pix, p0 + BATCH)
+        tot = np.zeros(p1 - p0)
+        cnt = np.zeros(p1 - p0)
+        for i in range(n_s):
+            wrow = ws[row + i]
+            for q in range(p1 - p0):
+                w = wrow[p0 + q]
+                if w > 0.0:
+                    tot[q] += 1.0 / w
+                    cnt[q] += 1.0
+        for q in range(p1 - p0):
+            p = p0 + q
+            sc = 1.0
+            if cnt[q] > 0.0:
+                ratio = res[p] / math.sqrt(tot[q] / cnt[q])
+                if math.isfinite(ratio) and ratio > 1.0 + 3.0 / math.sqrt(2.0 * max(n_valid[p], 1)):
+                    sc = ratio
+            scale[p] = sc
+        # w / 1 is w: only the pixels whose noise is raised are divided
+        lanes = np.flatnonzero(scale[p0:p1] != 1.0) + p0
+        for i in range(n_s):
+            wrow = ws[row + i]
+            for p in lanes:
+                sc = scale[p]
+                wrow[p] = wrow[p] / (sc * sc)
 
 
 # --------------------------------------------------------------------------- batch vector helpers
@@ -470,6 +586,35 @@ def _v_sqrt_pos(y, acc, fixed):
 
 
 @njit(cache=True)
+def _v_date_var3(y, fixed, c0, a0, w00, b0, s0, s1, s2, d0, d1, d2, f00, f01, f02, f10, f11, f12, f20, f21, f22,
+                 g00, g01, g02, g10, g11, g12, g20, g21, g22, has1, c1, a1, c01, a2, wo2, b1, c4, b2, t0, t1, t2, e0,
+                 e1, e2):
+    """One date's standard deviation with three deterministic terms, in one pass: the operations of the general
+    sequence in solve_batch (``_v_lin2``, ``_v_sub_smul``, ``_v_add_smul``, ``_v_add_lin4``, ``_v_sqrt_pos``) in
+    the same order, so every pixel's value is the same bits."""
+    for q in range(y.size):
+        v = c0 * a0[q] + w00 * b0[q]
+        v -= s0 * d0[q]
+        v += f00 * g00[q]
+        v += f01 * g01[q]
+        v += f02 * g02[q]
+        v -= s1 * d1[q]
+        v += f10 * g10[q]
+        v += f11 * g11[q]
+        v += f12 * g12[q]
+        v -= s2 * d2[q]
+        v += f20 * g20[q]
+        v += f21 * g21[q]
+        v += f22 * g22[q]
+        if has1:
+            v += c1 * a1[q] + c01 * a2[q] + wo2 * b1[q] + c4 * b2[q]
+            v -= t0 * e0[q]
+            v -= t1 * e1[q]
+            v -= t2 * e2[q]
+        y[q] = math.sqrt(v) if (v > 0.0 and not fixed) else 0.0
+
+
+@njit(cache=True)
 def _v_residual(res2, chi, nval, y, m, w):
     """Add the squared residual ``y - m`` where the weight ``w`` is positive."""
     for q in range(y.size):
@@ -612,68 +757,6 @@ def _takahashi(lb, sg, n):
 
 
 @njit(cache=True)
-def _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0, mode0, obs_mode, mode_first,
-              n_mode, cidx, cv, bidx, bv):
-    """Coefficients of observation ``i`` (stack ``s``, output date ``o``) for the ``nb`` pixels of a batch.
-
-    Core: ``cv[j, q]`` at unknowns ``cidx[j]`` (``X(t_o) = (1 - w) X_k + w X_{k+1}``); border: ``bv[j, q]`` at
-    ``bidx[j]`` (deterministic terms of each component, north velocity, the stack's offset, its network
-    modes). Returns the counts.
-    """
-    k = out_k[o]
-    w = out_w[o]
-    nc = 2 if w == 0.0 else 4
-    for side in range(nc // 2):
-        a = w if side == 1 else 1.0 - w
-        cidx[2 * side] = 2 * (k + side)
-        cidx[2 * side + 1] = 2 * (k + side) + 1
-        _v_smul(cv[2 * side], a, gh[s])
-        _v_smul(cv[2 * side + 1], a, gu[s])
-    nz = 0
-    for j in range(n_det):
-        f = det[o, j]
-        bidx[nz] = j
-        bidx[nz + 1] = n_det + j
-        _v_mul_s(bv[nz], gh[s], f)
-        _v_mul_s(bv[nz + 1], gu[s], f)
-        nz += 2
-    if north_est:
-        bidx[nz] = 2 * n_det
-        _v_mul_s(bv[nz], gn[s], tk)
-        nz += 1
-    bidx[nz] = off0 + s
-    _v_fill(bv[nz], 1.0)
-    nz += 1
-    for m in range(n_mode[s]):
-        bidx[nz] = mode0 + mode_first[s] + m
-        _v_fill(bv[nz], obs_mode[i, m])
-        nz += 1
-    return nc, nz
-
-
-@njit(cache=True)
-def _accumulate(t, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb):
-    """Add ``w g g^T`` and ``w g y`` of one observation (all pixels of the batch) to the normal equations;
-    ``wv = w`` and ``wy = w y`` per pixel, ``t`` a work array of the batch's length."""
-    for j in range(nc):
-        ci = cidx[j]
-        _v_mul(t, wv, cv[j])
-        _v_add_mul(fc[ci], cv[j], wy)
-        for jj in range(j + 1):
-            _v_add_mul(lb[ci, ci - cidx[jj]], t, cv[jj])
-    for j in range(nz):
-        b = bidx[j]
-        _v_mul(t, wv, bv[j])
-        _v_add_mul(fb[b], bv[j], wy)
-        for jj in range(nc):
-            _v_add_mul(rb[b, cidx[jj]], t, cv[jj])
-        for jj in range(nz):
-            c = bidx[jj]
-            if c <= b:
-                _v_add_mul(sb[b, c], t, bv[jj])
-
-
-@njit(cache=True)
 def _functional(lb, rb, sb, n, nbord, n_det, with_det, r, out_k, out_w, det, fo, fcoef, comp, nb, ec, eb, vtmp):
     """Standard deviation of ``sum_j c_j D_comp(t_oj)`` into ``vtmp`` (``ec``, ``eb`` are work arrays);
     without ``with_det`` only the random-walk part ``X`` (not the deterministic terms)."""
@@ -738,6 +821,130 @@ def _v_value(y, xc, xb, out_k, out_w, det, n_det, with_det, o, comp):
 
 
 @njit(cache=True)
+def _border_terms(s, n_det, north_est, off0, mode0, mode_first, n_mode, pu, pb, pk):
+    """The border unknowns a stack's observations touch, as terms ``p`` with scalar values per observation.
+
+    Term ``p`` enters the unknowns ``pb[p, 0..pu[p]-1]`` with the pixel factor ``pk[p, u]`` (0: the
+    horizontal coefficient, 1: up, 2: north, 3: one): a deterministic term both components, the north
+    velocity, the stack's offset and its network modes one unknown each. Returns the number of terms."""
+    n_p = 0
+    for j in range(n_det):
+        pu[n_p] = 2
+        pb[n_p, 0] = j
+        pk[n_p, 0] = 0
+        pb[n_p, 1] = n_det + j
+        pk[n_p, 1] = 1
+        n_p += 1
+    if north_est:
+        pu[n_p] = 1
+        pb[n_p, 0] = 2 * n_det
+        pk[n_p, 0] = 2
+        n_p += 1
+    pu[n_p] = 1
+    pb[n_p, 0] = off0 + s
+    pk[n_p, 0] = 3
+    n_p += 1
+    for m in range(n_mode[s]):
+        pu[n_p] = 1
+        pb[n_p, 0] = mode0 + mode_first[s] + m
+        pk[n_p, 0] = 3
+        n_p += 1
+    return n_p
+
+
+@njit(cache=True)
+def _term_values(i, o, tk, det, n_det, north_est, obs_mode, n_mode_s, phi):
+    """Scalar values of the border terms (:func:`_border_terms`) at observation ``i`` (output date ``o``)."""
+    n_p = 0
+    for j in range(n_det):
+        phi[n_p] = det[o, j]
+        n_p += 1
+    if north_est:
+        phi[n_p] = tk
+        n_p += 1
+    phi[n_p] = 1.0
+    n_p += 1
+    for m in range(n_mode_s):
+        phi[n_p] = obs_mode[i, m]
+        n_p += 1
+
+
+@njit(cache=True)
+def _factor_of(kind, gh_s, gu_s, gn_s, one):
+    if kind == 0:
+        return gh_s
+    if kind == 1:
+        return gu_s
+    if kind == 2:
+        return gn_s
+    return one
+
+
+@njit(cache=True)
+def _v_add_mul3(y, c, a, b):
+    """``y += c * a * b`` (``c`` a scalar)."""
+    for q in range(y.size):
+        y[q] += c[q] * a[q] * b[q]
+
+
+@njit(cache=True)
+def _flush_stack(k0, k1, n_p, pu, pb, pk, gh_s, gu_s, gn_s, one, ak, fk, rk, sp, fp, lk, lp, want_leak, lb, rb, sb,
+                 fc, fb, lc, lbd):
+    """Add one stack's sums (free of its geometry) times its pixel geometry to the normal equations and
+    clear the sums. ``ak[k]`` = sum w a_k^2, sum w a_k a_k+1 (``a`` the interpolation weights of knots ``k0..k1``),
+    ``fk`` sum w y a, ``rk[k, p]`` sum w a_k phi_p, ``sp[p, p']`` sum w phi_p phi_p', ``fp`` sum w y phi; ``lk``,
+    ``lp`` the same with ``y`` replaced by the reference-date distance (north's response)."""
+    g = (gh_s, gu_s)
+    for k in range(k0, k1 + 1):
+        for c in range(2):
+            i = 2 * k + c
+            for cc in range(c + 1):
+                _v_add_mul3(lb[i, c - cc], ak[k, 0], g[c], g[cc])
+            _v_add_mul(fc[i], fk[k], g[c])
+            if want_leak:
+                _v_add_mul3(lc[i], lk[k], g[c], gn_s)
+        if k + 1 <= k1:
+            for c in range(2):
+                for cc in range(2):
+                    _v_add_mul3(lb[2 * k + 2 + c, 2 + c - cc], ak[k, 1], g[c], g[cc])
+        for p in range(n_p):
+            for u in range(pu[p]):
+                fu = _factor_of(pk[p, u], gh_s, gu_s, gn_s, one)
+                b = pb[p, u]
+                for c in range(2):
+                    _v_add_mul3(rb[b, 2 * k + c], rk[k, p], fu, g[c])
+        _v_fill(ak[k, 0], 0.0)
+        _v_fill(ak[k, 1], 0.0)
+        _v_fill(fk[k], 0.0)
+        if want_leak:
+            _v_fill(lk[k], 0.0)
+        for p in range(n_p):
+            _v_fill(rk[k, p], 0.0)
+    for p in range(n_p):
+        for u in range(pu[p]):
+            fu = _factor_of(pk[p, u], gh_s, gu_s, gn_s, one)
+            b = pb[p, u]
+            _v_add_mul(fb[b], fp[p], fu)
+            if want_leak:
+                _v_add_mul3(lbd[b], lp[p], fu, gn_s)
+            for pp in range(p + 1):
+                for uu in range(pu[pp]):
+                    if pp == p and uu > u:
+                        continue
+                    fuu = _factor_of(pk[pp, uu], gh_s, gu_s, gn_s, one)
+                    bb = pb[pp, uu]
+                    if bb <= b:
+                        _v_add_mul3(sb[b, bb], sp[p, pp], fu, fuu)
+                    else:
+                        _v_add_mul3(sb[bb, b], sp[p, pp], fu, fuu)
+        _v_fill(fp[p], 0.0)
+        if want_leak:
+            _v_fill(lp[p], 0.0)
+        for pp in range(p + 1):
+            _v_fill(sp[p, pp], 0.0)
+
+
+@njit(cache=True)
 def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn, tau, r, out_k, out_w,
                 tau_o, det, det_w, north_est, north_prior, north_prior_w, wq_inc, q_e, q_u, qg, gap_inc, g_vel,
                 fun_o, fun_c, fun_det, full, want_leak, out_d, out_s, out_vel, out_svel, out_fun, out_sfun, out_leak,
@@ -762,37 +969,74 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     diag0 = np.empty((n + nbord, nb))
     ok = np.ones(nb, np.bool_)
     cnt = np.zeros((n_stk, nb), np.int64)
-    max_b = 2 * n_det + 2 + obs_mode.shape[1]
-    bidx = np.zeros(max_b, np.int64)
-    bv = np.zeros((max_b, nb))
-    cidx = np.zeros(4, np.int64)
-    cv = np.zeros((4, nb))
     wy = np.empty(nb)
     tw = np.empty(nb)
-    wl = np.empty(nb)
     lc = np.zeros((n if want_leak else 0, nb))
     lbd = np.zeros((nbord if want_leak else 0, nb))
-    # ---- observations (ys is 0 where the weight is 0)
-    for i in range(n_obs):
+    # ---- observations (ys is 0 where the weight is 0), stack by stack: the sums over a stack's dates are free of
+    # its geometry (one LOS vector per pixel and stack), which multiplies them once per stack
+    n_pmax = n_det + north_est + 1 + obs_mode.shape[1]
+    pu = np.zeros(n_pmax, np.int64)
+    pb = np.zeros((n_pmax, 2), np.int64)
+    pk = np.zeros((n_pmax, 2), np.int64)
+    phi = np.zeros(n_pmax)
+    ak = np.zeros((k_knots, 2, nb))
+    fk = np.zeros((k_knots, nb))
+    rk = np.zeros((k_knots, n_pmax, nb))
+    sp = np.zeros((n_pmax, n_pmax, nb))
+    fp = np.zeros((n_pmax, nb))
+    lk = np.zeros((k_knots if want_leak else 0, nb))
+    lp = np.zeros((n_pmax if want_leak else 0, nb))
+    one = np.ones(nb)
+    s_cur = -1
+    n_p = 0
+    k0 = k_knots
+    k1 = -1
+    for i in range(n_obs + 1):
+        s = obs_s[i] if i < n_obs else -1
+        if s != s_cur:
+            if s_cur >= 0 and k1 >= 0:
+                _flush_stack(k0, k1, n_p, pu, pb, pk, gh[s_cur], gu[s_cur], gn[s_cur], one, ak, fk, rk, sp, fp, lk,
+                             lp, want_leak, lb, rb, sb, fc, fb, lc, lbd)
+            if i == n_obs:
+                break
+            s_cur = s
+            n_p = _border_terms(s, n_det, north_est, off0, mode0, mode_first, n_mode, pu, pb, pk)
+            k0 = k_knots
+            k1 = -1
         o = obs_o[i]
-        s = obs_s[i]
         wv = ws[i]
         _v_mul(wy, wv, ys[i])
         for q in range(nb):
             if wv[q] > 0.0:
                 cnt[s, q] += 1
         tk = tau_o[o] - tref
-        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tk, det, out_k, out_w, n_det, north_est, off0,
-                           mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
-        _accumulate(tw, wy, wv, nc, cidx, cv, nz, bidx, bv, lb, rb, sb, fc, fb)
+        _term_values(i, o, tk, det, n_det, north_est, obs_mode, n_mode[s], phi)
+        k = out_k[o]
+        w1 = out_w[o]
+        w0 = 1.0 - w1
+        k0 = min(k0, k)
+        k1 = max(k1, k + 1 if w1 != 0.0 else k)
+        _v_add_smul(ak[k, 0], w0 * w0, wv)
+        _v_add_smul(fk[k], w0, wy)
+        for p in range(n_p):
+            _v_add_smul(rk[k, p], w0 * phi[p], wv)
         if want_leak:
-            # right-hand side of the velocity's response to north, from the same observation rows
-            _v_mul(wl, wv, gn[s])
-            _v_mul_s(wl, wl, tk)
-            for j in range(nc):
-                _v_add_mul(lc[cidx[j]], cv[j], wl)
-            for j in range(nz):
-                _v_add_mul(lbd[bidx[j]], bv[j], wl)
+            _v_add_smul(lk[k], w0 * tk, wv)
+        if w1 != 0.0:
+            _v_add_smul(ak[k, 1], w0 * w1, wv)
+            _v_add_smul(ak[k + 1, 0], w1 * w1, wv)
+            _v_add_smul(fk[k + 1], w1, wy)
+            for p in range(n_p):
+                _v_add_smul(rk[k + 1, p], w1 * phi[p], wv)
+            if want_leak:
+                _v_add_smul(lk[k + 1], w1 * tk, wv)
+        for p in range(n_p):
+            _v_add_smul(fp[p], phi[p], wy)
+            if want_leak:
+                _v_add_smul(lp[p], phi[p] * tk, wv)
+            for pp in range(p + 1):
+                _v_add_smul(sp[p, pp], phi[p] * phi[pp], wv)
     # ---- prior: interval velocities random walk on interval midpoints, per component
     for k in range(1, k_knots - 1):
         h0 = tau[k] - tau[k - 1]
@@ -867,21 +1111,35 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
     xb = fb.copy()
     _forward(lb, rb, sb, xc, xb, n, nbord, 0)
     _backward(lb, rb, sb, xc, xb, n, nbord)
-    # ---- residuals per stack
+    # ---- residuals per stack (the model's LOS per knot and per border term, once per stack)
     res2 = np.zeros((n_stk, nb))
     chi = np.zeros(nb)
     nval = np.zeros(nb)
     mdl = np.empty(nb)
+    los_k = np.zeros((k_knots, nb))
+    beta = np.zeros((n_pmax, nb))
+    s_cur = -1
     for i in range(n_obs):
         o = obs_o[i]
         s = obs_s[i]
-        nc, nz = _obs_rows(i, o, s, nb, gh, gu, gn, tau_o[o] - tref, det, out_k, out_w, n_det, north_est, off0,
-                           mode0, obs_mode, mode_first, n_mode, cidx, cv, bidx, bv)
-        _v_fill(mdl, 0.0)
-        for j in range(nc):
-            _v_add_mul(mdl, cv[j], xc[cidx[j]])
-        for j in range(nz):
-            _v_add_mul(mdl, bv[j], xb[bidx[j]])
+        if s != s_cur:
+            s_cur = s
+            n_p = _border_terms(s, n_det, north_est, off0, mode0, mode_first, n_mode, pu, pb, pk)
+            for k in range(k_knots):
+                _v_mul(los_k[k], gh[s], xc[2 * k])
+                _v_add_mul(los_k[k], gu[s], xc[2 * k + 1])
+            for p in range(n_p):
+                _v_fill(beta[p], 0.0)
+                for u in range(pu[p]):
+                    _v_add_mul(beta[p], _factor_of(pk[p, u], gh[s], gu[s], gn[s], one), xb[pb[p, u]])
+        _term_values(i, o, tau_o[o] - tref, det, n_det, north_est, obs_mode, n_mode[s], phi)
+        k = out_k[o]
+        w1 = out_w[o]
+        _v_smul(mdl, 1.0 - w1, los_k[k])
+        if w1 != 0.0:
+            _v_add_smul(mdl, w1, los_k[k + 1])
+        for p in range(n_p):
+            _v_add_smul(mdl, phi[p], beta[p])
         _v_residual(res2[s], chi, nval, ys[i], mdl, ws[i])
     # ---- displacement on the output dates (knots interpolated + deterministic terms)
     for o in range(n_out):
@@ -956,17 +1214,20 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             for d in range(1, min(P, n - 1 - i) + 1):
                 _v_sub_mul(zrow[i], lb[i + d, d], zrow[i + d])
             _v_div(zrow[i], lb[i, 0])
-    # (for every knot row, border by border; each element's operations in the same order as row by row)
-    for b in range(nbord):
-        ub = rb[b]
-        c = 0
-        while c + 4 <= b:
-            _m_sub_mul4(ub, sb[b, c:c + 4], rb[c], rb[c + 1], rb[c + 2], rb[c + 3])
-            c += 4
-        while c < b:
-            _m_sub_mul(ub, sb[b, c], rb[c])
-            c += 1
-        _m_div(ub, sb[b, b])
+    # (a few knot rows at a time, so that their rows of every border stay in cache; border by border; each
+    # element's operations in the same order as row by row)
+    for t0 in range(0, n, ROW_TILE):
+        t1 = min(n, t0 + ROW_TILE)
+        for b in range(nbord):
+            ub = rb[b, t0:t1]
+            c = 0
+            while c + 4 <= b:
+                _m_sub_mul4(ub, sb[b, c:c + 4], rb[c, t0:t1], rb[c + 1, t0:t1], rb[c + 2, t0:t1], rb[c + 3, t0:t1])
+                c += 4
+            while c < b:
+                _m_sub_mul(ub, sb[b, c], rb[c, t0:t1])
+                c += 1
+            _m_div(ub, sb[b, b])
     # Ls^-1 e of the deterministic coefficients (their terms on an output date)
     nd2 = 2 * n_det
     us = np.zeros((max(nd2, 1), nbord, nb))
@@ -1006,6 +1267,21 @@ def solve_batch(nb, ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, 
             c0 = w0 * w0 if k != r else 0.0
             c1 = wo * wo if (wo != 0.0 and k + 1 != r) else 0.0
             c01 = 2.0 * w0 * wo if wo != 0.0 else 0.0
+            if n_det == 3:
+                # the usual terms (annual sine and cosine, acceleration) in one pass over the batch
+                i2 = i + 2 if wo != 0.0 else i
+                f0 = det[o, 0]
+                f1 = det[o, 1]
+                f2 = det[o, 2]
+                gm = gram[comp]
+                _v_date_var3(out_s[comp, o], fixed, c0, sg[i, 0], w0 * w0, dots[i, 0],
+                             2.0 * w0 * f0, 2.0 * w0 * f1, 2.0 * w0 * f2, dots[i, 2], dots[i, 3], dots[i, 4],
+                             f0 * det[o, 0], f0 * det[o, 1], f0 * det[o, 2], f1 * det[o, 0], f1 * det[o, 1],
+                             f1 * det[o, 2], f2 * det[o, 0], f2 * det[o, 1], f2 * det[o, 2],
+                             gm[0, 0], gm[0, 1], gm[0, 2], gm[1, 0], gm[1, 1], gm[1, 2], gm[2, 0], gm[2, 1], gm[2, 2],
+                             wo != 0.0, c1, sg[i2, 0], c01, sg[i2, 2], wo * wo, dots[i2, 0], 2.0 * w0 * wo, dots[i, 1],
+                             2.0 * wo * f0, 2.0 * wo * f1, 2.0 * wo * f2, dots[i2, 2], dots[i2, 3], dots[i2, 4])
+                continue
             _v_lin2(tw, c0, sg[i, 0], w0 * w0, dots[i, 0])
             for j in range(n_det):
                 fj = det[o, j]

@@ -27,6 +27,11 @@ tuned to the five above; not used to choose any setting):
 * ``rsat_tsx_gap`` RADARSAT-2 desc (24 d, C-band interferograms in radians, 2009-2013, 10 % missing), TerraSAR-X
                   asc (11 d series, 2012-2015), a 3.5-year gap, Sentinel-1 asc + desc (6 d / 12 d interferograms,
                   2019-2021); subsidence that slows inside the gap (pumping stopped), seasonal.
+* ``rs2_csk_cycle`` RADARSAT-2 asc (24 d series, 2010-2014, 10 % missing) and COSMO-SkyMed desc (16 d
+                  interferograms, 2011-2014), a 3.0-year gap, Sentinel-1 asc + desc (12 d series, 2017-2022); a
+                  multi-year aquifer cycle (7-year period: the velocity itself wanders, on both sides and inside
+                  the gap), an uplift that starts smoothly inside the gap (logistic, 1-year width), a steady bowl,
+                  seasonal. Written to check the gap's sigma on motions its settings were not chosen on.
 
 Noise: every acquisition carries an atmospheric screen (a smooth random field with a
 per-date standard deviation drawn from 2-7 mm, differenced to the reference pixel); every
@@ -153,9 +158,18 @@ SCENARIOS = {
         Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 6, D(2018, 12, 4), D(2021, 11, 27)),
         Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2018, 12, 9), D(2021, 11, 30)),
     ], motions=("slowing", "seasonal"), seed=17),
+    "rs2_csk_cycle": Scenario("rs2_csk_cycle", [
+        Sensor("RSAT2-asc", RADARSAT_WAVELENGTH_M, -11.0, (30.0, 30.4), 24, D(2010, 2, 3), D(2014, 4, 20),
+               kind="series", missing=0.1),
+        Sensor("CSK-desc", CSK_WAVELENGTH_M, 190.0, (35.0, 34.7), 16, D(2011, 1, 9), D(2014, 5, 28), shadow=True),
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 12, D(2017, 6, 2), D(2022, 3, 20),
+               kind="series"),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2017, 6, 8), D(2022, 3, 26),
+               kind="series", shadow=True),
+    ], motions=("cycle", "onset", "bowl", "seasonal"), seed=18),
 }
 ORDER = ["overlap4", "gap_env_s1", "landslide", "alos_mixed", "ps_series"]
-HOLDOUT = ["ers_csk_s1", "rsat_tsx_gap"]
+HOLDOUT = ["ers_csk_s1", "rsat_tsx_gap", "rs2_csk_cycle"]
 
 
 T0 = D(2000, 1, 1)
@@ -252,6 +266,20 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             slow = np.where(t > ts_, (40.0 - rate_after) * (t - ts_ - 2.0 * (1.0 - np.exp(-(t - ts_) / 2.0))), 0.0)
             u += -g * (40.0 * tt - slow)
             e += 0.1 * (xx - cx) / rad * -g * (40.0 * tt - slow)
+        elif m == "cycle":
+            # aquifer drawdown and recovery with a 7-year period over the west half: velocity up to 11 mm/yr
+            g = np.exp(-((xx - cols * 0.2) / (cols * 0.3)) ** 2)
+            w = 2 * math.pi / 7.0
+            u += g * 12.0 * np.sin(w * (t - 11.0))
+            e += g * 3.0 * np.sin(w * (t - 11.0) + 0.4)
+        elif m == "onset":
+            # uplift starting inside the gap (logistic, centred mid-2015, 1-year width): 0 to 9 mm/yr up, 4 west
+            cy, cx = rows * 0.2, cols * 0.8
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.12) ** 2))
+            tc, wd = 15.5, 0.25
+            ramp = wd * np.logaddexp(0.0, (t - tc) / wd)  # integral of the logistic: displacement of a unit rate
+            u += g * 9.0 * ramp
+            e += g * -4.0 * ramp
         elif m == "landslide":
             _, aspect, (r0, r1, c0, c1) = terrain(sc.shape)
             body = np.zeros(sc.shape)

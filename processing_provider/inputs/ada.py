@@ -13,7 +13,32 @@ from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
 from ...io import ada, features, geometry
 from ...io.vector import as_number, wkt_of
+from . import layers
 from .values import values
+
+
+def points_and_series(alg, parameters, name, context, layer, fields, use_series, feedback, max_values, progress):
+    """``(table, [(field, date)], series)`` of the point parameter ``name``: the numeric ``fields`` (None entries
+    skipped) and the dated fields' series, an array, a reader of the ADA points' rows, or None.
+
+    An OGR layer read whole streams its dated fields after the detection, the ADA points' only (memory
+    bounded at any size); other sources read them with the other fields, up to ``max_values`` points x dates."""
+    base = list(dict.fromkeys(f for f in fields if f))
+    stream = layer.providerType() == "ogr" and not layer.subsetString() and not layers.limited_source(parameters,
+                                                                                                       name)
+    ts = ada.series_fields(layer, use_series, feedback, None if stream else max_values)
+    table = layers.read_point_table(alg, parameters, name, context, base + ([] if stream else [n for n, _ in ts]),
+                                    progress)
+    if ts and stream and not table.arrow:  # GDAL without the Arrow stream: the series read as a second pass
+        stream = False
+        ts = ada.series_fields(layer, use_series, feedback, max_values)
+        if ts:
+            table.attributes.update(layers.read_point_table(alg, parameters, name, context,
+                                                            [n for n, _ in ts]).attributes)
+    if ts and stream:
+        return table, ts, ada.ogr_series_reader(layer, [n for n, _ in ts], table.fids, max_values=max_values,
+                                                warn=feedback.pushWarning)
+    return table, ts, (np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None)
 
 
 def ada_velocity_field(alg, parameters, context, source) -> str:

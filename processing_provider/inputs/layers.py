@@ -137,13 +137,17 @@ def feature_sink(alg, parameters, name, context, fields, like) -> tuple:
     return sink, dest
 
 
+def limited_source(parameters, name) -> bool:
+    """The parameter ``name`` asks for selected features only or a feature limit (read feature by feature)."""
+    value = parameters.get(name)
+    return isinstance(value, QgsProcessingFeatureSourceDefinition) and (
+        value.selectedFeaturesOnly or value.featureLimit != -1)
+
+
 def read_point_table(alg, parameters, name, context, field_names, progress=None) -> PointTable:
     """A point parameter as arrays (GDAL's Arrow stream for OGR layers, else a feature loop)."""
-    value = parameters.get(name)
     layer = source_layer(alg, parameters, name, context)
-    limited = isinstance(value, QgsProcessingFeatureSourceDefinition) and (
-        value.selectedFeaturesOnly or value.featureLimit != -1)
-    table = point_layer_table(layer, name, field_names, progress, fast=not limited)
+    table = point_layer_table(layer, name, field_names, progress, fast=not limited_source(parameters, name))
     if table is not None:
         return table
     source = alg.parameterAsSource(parameters, name, context)

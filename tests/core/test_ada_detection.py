@@ -159,3 +159,28 @@ def test_planted_areas_precision_recall_beat_dbscan_baseline():
     lab[act] = DBSCAN(eps=50.0, min_samples=5).fit_predict(np.column_stack([x[act], y[act]]))
     p_db, _, _ = score_by_points(x, y, lab, areas)
     assert p_db < p
+
+
+def test_series_given_by_a_reader_of_the_ada_points_equal_the_array():
+    x, y, v, _, _ = planted_field(30_000, size_m=8_000, n_areas=6, n_noisy=4, seed=3)
+    rng = np.random.default_rng(1)
+    series = v[:, None] * (np.arange(25) / 30.0) + rng.normal(0, 2, (v.size, 25))
+    series[rng.random(series.shape) < 0.03] = np.nan
+    asked = []
+
+    def reader(rows):
+        asked.append(rows.copy())
+        return series[rows]
+
+    a = det.detect_ada(x, y, v, series_mm=series)
+    b = det.detect_ada(x, y, v, series_mm=reader)
+    assert a.n_ada >= 3 and len(asked) == 1
+    assert asked[0].tolist() == np.flatnonzero(a.labels >= 0).tolist()  # the ADA points only, sorted
+    assert a.mean_series_mm.tobytes() == b.mean_series_mm.tobytes()
+    assert all(a.attributes[k].tobytes() == b.attributes[k].tobytes() for k in a.attributes)
+    c = det.detect_ada(x, y, v, series_mm=lambda rows: None)  # the reader gives up: velocity coherence
+    d = det.detect_ada(x, y, v)
+    assert c.mean_series_mm is None and all(c.attributes[k].tobytes() == d.attributes[k].tobytes()
+                                            for k in c.attributes)
+    with pytest.raises(GeohazardError, match="series_mm gave shape"):
+        det.detect_ada(x, y, v, series_mm=lambda rows: series[:5])

@@ -107,6 +107,54 @@ def test_writer_gets_blocks_in_plan_order_and_progress_is_monotone():
         assert prog.values == sorted(prog.values) and len(prog.values) == len(plan) and prog.values[-1] == 100.0
 
 
+class LoggingProgress(Progress):
+    def __init__(self):
+        super().__init__()
+        self.infos = []
+
+    def push_info(self, message):
+        self.infos.append(message)
+
+
+def test_block_clock_projects_the_pass_from_the_blocks_done_and_logs_at_tenths():
+    now = [100.0]
+    prog = LoggingProgress()
+    clock = eng.BlockClock(20, prog, clock=lambda: now[0], report_after_s=0.0)
+    now[0] += 12.0  # the first block carries the pipeline's fill and the kernels' compilation
+    clock.read.append(1.0)
+    clock.compute.append(11.0)
+    clock.block_done()
+    assert clock.projected_s() == pytest.approx(12.0 * 20)
+    for _ in range(4):
+        now[0] += 2.0
+        clock.read.append(0.5)
+        clock.compute.append(1.5)
+        clock.write.append(0.25)
+        clock.block_done()
+    # 5 blocks in 20 s, 2 s per block after the first: 20 + 2 * 15
+    assert clock.projected_s() == pytest.approx(50.0)
+    assert [m.split(":")[0] for m in prog.infos] == ["block 1/20", "block 2/20", "block 4/20"]
+    assert prog.infos[-1].startswith("block 4/20: 18.0 s so far, projected 50 s")
+    assert "read 0.50 s, compute 1.50 s, write 0.25 s" in prog.infos[-1]
+    text = clock.summary()
+    assert text.startswith("block pass: 20 blocks in 20.0 s")
+    assert "totals read 3.0 s, compute 17.0 s, write 1.0 s" in text
+    quiet = eng.BlockClock(20, prog, clock=lambda: now[0], report_after_s=60.0)
+    quiet.block_done()
+    assert quiet.summary() is None and len(prog.infos) == 4
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_long_pass_logs_its_per_block_costs(monkeypatch, background):
+    monkeypatch.setattr(eng, "REPORT_AFTER_S", 0.0)
+    z = np.arange(50 * 3, dtype=float).reshape(50, 3)
+    prog = LoggingProgress()
+    eng.process_blocks(eng.plan_blocks(50, 3, block_rows=5), box3, lambda b, out: None, sources={"z": z},
+                       progress=prog, background_write=background)
+    assert prog.infos[0].startswith("block 1/10: ") and prog.infos[-1].startswith("block pass: 10 blocks in ")
+    assert all("per block (median) read " in m for m in prog.infos)
+
+
 class PublishOnCommit:
     """A file writer like RasterWriter: blocks go to a temporary file, renamed only on commit."""
 
@@ -341,6 +389,16 @@ def test_localcluster_two_worker_processes_give_the_local_bytes(dask_executor, t
     b = eng.map_blocks(fn, src, n_rows=90, n_cols=11, outputs=["mean", "std", "rows"], block_rows=7,
                      executor=dask_executor, max_in_flight=3)
     assert all(a[k].tobytes() == b[k].tobytes() for k in a)
+
+
+def test_dask_pass_logs_the_workers_per_block_costs(dask_executor, monkeypatch):
+    monkeypatch.setattr(eng, "REPORT_AFTER_S", 0.0)
+    z = np.random.default_rng(5).normal(size=(60, 7))
+    prog = LoggingProgress()
+    out = eng.map_blocks(box3, {"z": z}, n_rows=60, n_cols=7, outputs=["mean"], halo=1, block_rows=6,
+                         executor=dask_executor, progress=prog)
+    assert out["mean"].tobytes() == box3_whole(z).tobytes()
+    assert prog.infos[-1].startswith("block pass: 10 blocks in ")
 
 
 def test_cancel_on_dask_stops_and_leaves_nothing(dask_executor, tmp_path):

@@ -111,3 +111,68 @@ def test_attributes_only_equal_the_whole_parse(tmp_path, data_dir):
             assert (a.pid == b.pid).all() and a.columns.keys() == b.columns.keys()
             assert all(np.array_equal(a.columns[k], b.columns[k], equal_nan=True) for k in a.columns)
             assert b.displacement_mm.shape == (len(b), 0)
+
+
+def _chunk_bytes_equal(a, b):
+    assert len(a) == len(b) and a.pid.dtype == b.pid.dtype and (a.pid == b.pid).all()
+    assert list(a.columns) == list(b.columns)
+    assert all(a.columns[k].tobytes() == b.columns[k].tobytes() for k in a.columns)
+    assert a.displacement_mm.shape == b.displacement_mm.shape
+    assert a.displacement_mm.tobytes() == b.displacement_mm.tobytes()
+
+
+@pytest.mark.parametrize("dates", [True, False])
+def test_compiled_parse_equals_the_numpy_parse(tmp_path, data_dir, monkeypatch, dates):
+    if not tiles.HAVE_NUMBA:
+        pytest.skip("numba is not importable here: the numpy parse is the only one")
+    texts = ["0", "-0.0", "1.", ".5", "+3.25", "-12345.678901234", "999999999999999", "", "-", ".", "4598618.1"]
+    rows = [f"p{i:04d},{t},{texts[(i + 3) % len(texts)]},{texts[(i + 5) % len(texts)]},{t},"
+            for i, t in enumerate(texts * 3)]
+    heads = [_tile(tmp_path, rows)] + [tiles.read_header(os.path.join(data_dir, "egms_ustica", n)) for n in USTICA]
+    for head in heads:
+        for data, line in tiles.iter_text(head, chunk_bytes=30_000):
+            got, n_got = tiles.parse_chunk(data, head, line, dates=dates)
+            monkeypatch.setattr(tiles, "HAVE_NUMBA", False)
+            ref, n_ref = tiles.parse_chunk(data, head, line, dates=dates)
+            monkeypatch.setattr(tiles, "HAVE_NUMBA", True)
+            assert n_got == n_ref
+            _chunk_bytes_equal(got, ref)
+    # text the compiled pass does not take falls back to the same readers
+    for bad in (["a1,1e3,2,nan,1,2", "a2,5,6,7,8,9"], ["a1,1,2,3,4,5", "a2,5,6,7,8"], ["a1,1,2,x3,4,5"],
+                ["a1,1,2,3,4,5,6"], ["a1,--1,2,3,4,5"], ["a1,1.2.3,2,3,4,5"], ["a1,1234567890123456,2,3,4,5"]):
+        head = _tile(tmp_path, bad)
+        (data, line), = tiles.iter_text(head)
+        outcomes = []
+        for numba in (True, False):
+            monkeypatch.setattr(tiles, "HAVE_NUMBA", numba)
+            try:
+                outcomes.append(tiles.parse_chunk(data, head, line, dates=dates)[0])
+            except GeohazardError as e:
+                outcomes.append(str(e))
+        if isinstance(outcomes[0], str):
+            assert outcomes[0] == outcomes[1]
+        else:
+            _chunk_bytes_equal(*outcomes)
+
+
+@pytest.mark.parametrize("dates", [True, False])
+def test_threaded_stream_gives_the_same_items_as_one_thread(tmp_path, dates):
+    from testutils_egms import write_tiles
+
+    truth = write_tiles(str(tmp_path / "t"), points=6000, tiles=4, corrupt=1, seed=4, overlap=0.1)
+    heads = [tiles.read_header(str(tmp_path / "t" / f)) for f in truth["files"]]
+    heads.insert(1, _tile(tmp_path, ["a1,1,2,3,4,5", "a2,5,6,7,8"]))  # a malformed row on line 3
+    runs = []
+    for workers in (1, 2, 3):
+        items = list(tiles.stream_tiles(heads, chunk_bytes=40_000, dates=dates, workers=workers))
+        runs.append(items)
+        kinds = [(k, type(x).__name__) for k, x in items]
+        assert kinds.count((1, "GeohazardError")) == 1 and (1, "NoneType") not in kinds
+        assert sum(1 for k, x in items if x is None) == len(heads) - 2  # the malformed and the damaged tile
+    for items in runs[1:]:
+        assert [k for k, _ in items] == [k for k, _ in runs[0]]
+        for (_, a), (_, b) in zip(items, runs[0]):
+            if isinstance(a, tiles.Chunk):
+                _chunk_bytes_equal(a, b)
+            else:
+                assert type(a) is type(b) and str(a) == str(b)

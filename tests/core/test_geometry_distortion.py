@@ -301,8 +301,9 @@ def test_distortion_map_background_writer_keeps_order_and_raises_write_errors():
 
     dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=60, n_cols=330, geometries=geos,
                         dx_rows_m=2.0, dy_m=2.0, block_rows=7)
-    # every block, in the scan's block order (bottom-up here), before distortion_map returned
-    assert seen == list(range(0, 60, 7))[::-1]
+    # every block, top to bottom (the classification rides on the scan that runs down the grid), before
+    # distortion_map returned
+    assert seen == list(range(0, 60, 7))
     calls = []
 
     def failing(r0, r1, gi, arrays):
@@ -310,6 +311,68 @@ def test_distortion_map_background_writer_keeps_order_and_raises_write_errors():
         if len(calls) == 2:
             raise OSError(f"disk full while writing row {r0}")
 
-    with pytest.raises(OSError, match="disk full while writing row 49"):
+    with pytest.raises(OSError, match="disk full while writing row 7"):
         dist.distortion_map(lambda a, b: dem[a:b], failing, n_rows=60, n_cols=330, geometries=geos,
                             dx_rows_m=2.0, dy_m=2.0, block_rows=7)
+
+
+def _rough_dem(n_rows, n_cols, seed=11):
+    rng = np.random.default_rng(seed)
+    z = np.cumsum(np.cumsum(rng.normal(0, 3.0, (n_rows, n_cols)), axis=0), axis=1) / 8.0
+    z[rng.random(z.shape) < 0.005] = np.nan
+    return z.astype(np.float32)
+
+
+def _map(dem, heading, block_rows, outputs, n_geo=1):
+    got, order = {}, []
+
+    def write(r0, r1, gi, arrays):
+        order.append((gi, r0))
+        for k, v in arrays.items():
+            got.setdefault((gi, k), {})[r0] = np.array(v)
+
+    geos = [dist.AcquisitionGeometry(heading_deg=heading, incidence_deg=36.0)]
+    if n_geo == 2:
+        geos.append(dist.AcquisitionGeometry(heading_deg=180.0 - heading, incidence_deg=41.0, name="second"))
+    tables = dist.distortion_map(lambda a, b: dem[a:b], write, n_rows=dem.shape[0], n_cols=dem.shape[1],
+                                 geometries=geos, dx_rows_m=15.0, dy_m=15.0, block_rows=block_rows, outputs=outputs)
+    arrays = {k: np.concatenate([v[r] for r in sorted(v)]) for k, v in got.items()}
+    return arrays, tables, order
+
+
+@pytest.mark.parametrize("heading", [-12.0, 192.0])
+def test_outputs_stream_top_down_and_are_the_same_bytes_for_any_block_height_and_thread_count(heading):
+    # the tool's outputs: float32 R-index written by the kernel, no sensitivity
+    dem = _rough_dem(90, 700)
+    tool = {"classes": None, "rindex": np.float32, "visibility": None}
+    ref, ref_tables, order = _map(dem, heading, 256, tool, n_geo=2)
+    assert [r0 for gi, r0 in order if gi == 0] == [0]
+    full, full_tables, _ = _map(dem, heading, 256, None, n_geo=2)
+    # the float32 R-index is the float64 one rounded by astype, bit for bit; the rest is unchanged
+    assert ref[(0, "rindex")].tobytes() == full[(0, "rindex")].astype(np.float32).tobytes()
+    assert all(ref[k].tobytes() == full[k].tobytes() for k in ref if k[1] != "rindex")
+    assert ref_tables == full_tables
+    assert len(np.unique(ref[(0, "classes")])) >= 4
+    threads = [None]
+    if HAVE_NUMBA:
+        import numba
+
+        threads = [None, 1] if numba.get_num_threads() > 1 else [None]
+    for block_rows in (3, 16, 37):
+        for n in threads:
+            if n is not None:
+                before = numba.get_num_threads()
+                numba.set_num_threads(n)
+            try:
+                got, tables, order = _map(dem, heading, block_rows, tool, n_geo=2)
+            finally:
+                if n is not None:
+                    numba.set_num_threads(before)
+            # every geometry's blocks reach the writer top to bottom (each row of output tiles once)
+            for gi in (0, 1, -1):
+                rows = [r0 for g, r0 in order if g == gi]
+                assert rows == sorted(rows) and rows[0] == 0, (gi, rows)
+            for k in ref:
+                assert got[k].tobytes() == ref[k].tobytes(), (k, block_rows, n)
+            assert tables == ref_tables, (block_rows, n)
+

@@ -171,3 +171,38 @@ def test_empty_layer_is_a_clear_error(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="no point features"):
         run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "a.gpkg")})
     assert not (tmp_path / "a.gpkg").exists()
+
+
+def _polygon_fields(path):
+    from osgeo import ogr
+
+    ds = ogr.Open(path)
+    lyr = ds.GetLayer(0)
+    return [(f.items(), f.GetGeometryRef().ExportToWkt()) for f in lyr]
+
+
+def test_streamed_series_equal_the_whole_read(run_alg, tmp_path, data_dir):
+    """A file layer streams its dated fields after the detection (the ADA points' only); a memory copy of it
+    is read whole through QGIS features, as every layer was: the same polygons, TC and mean series."""
+    from qgis.core import QgsFeatureRequest, QgsVectorLayer
+
+    shp = os.path.join(data_dir, "radarsat_boissano", "BOISSANO_RSAT_S3_A_T290_COMUNEBOISSANO_GBO-TSR.shp")
+    rng = np.random.default_rng(2)
+    x, y, v, _, _ = planted_field(20_000, size_m=6_000, n_areas=5, n_noisy=3, seed=8)
+    t = np.arange(130) * 12 / 365.25  # more fields than one Arrow stream of GDAL 3.6 gives
+    series = v[:, None] * t + rng.normal(0, 2, (x.size, t.size))
+    series[rng.random(series.shape) < 0.05] = np.nan  # NULLs in the dated fields
+    days = [str(np.datetime64("2020-01-01") + np.timedelta64(12 * k, "D")).replace("-", "") for k in range(t.size)]
+    fields = {"mean_velocity": v, **{f"D{d}": series[:, k] for k, d in enumerate(days)}}
+    gpkg = write_points(tmp_path / "ts.gpkg", x, y, fields)
+    for k, src in enumerate((shp, gpkg)):
+        layer = QgsVectorLayer(src, "pts", "ogr")
+        assert layer.isValid()
+        memory = layer.materialize(QgsFeatureRequest())
+        outs = [run_alg(NAME, {"INPUT": inp, "OUTPUT": str(tmp_path / f"ada{k}_{j}.gpkg")})["OUTPUT"]
+                for j, inp in enumerate((src, memory))]
+        streamed, whole = (_polygon_fields(o) for o in outs)
+        assert len(streamed) == len(whole) >= 1
+        assert streamed == whole
+        assert any(name.startswith("D20") and val is not None for name, val in streamed[0][0].items())
+        assert all(a["tc"] is not None for a, _ in streamed)

@@ -132,3 +132,16 @@ def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
         run_alg(NAME, {"DEM": src, "HEADING": 0.0, **out}, feedback=feedback)
     assert not any(os.path.exists(v) for v in out.values())
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_distortion_block_rows_cap_the_block_pixels_on_wide_dems():
+    from insar_geohazards.io import geometry
+
+    assert geometry.distortion_block_rows(10_000) == 256
+    assert geometry.distortion_block_rows(32_768) == 256
+    assert geometry.distortion_block_rows(60_000) == 128
+    assert geometry.distortion_block_rows(200_000) == 32
+    assert geometry.distortion_block_rows(10_000_000) == 16
+    for width in (33_000, 45_000, 60_000, 100_000):
+        rows = geometry.distortion_block_rows(width)
+        assert rows % 16 == 0 and rows * width <= geometry.DISTORTION_BLOCK_PIXELS

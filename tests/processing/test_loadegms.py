@@ -229,3 +229,27 @@ def test_a_track_whose_tiles_are_all_damaged_leaves_no_layer(tmp_path, qgis_app)
     assert [r[0] for r in con.execute("SELECT table_name FROM gpkg_ogr_contents")] == ["EGMS_L2b_117_asc"]
     assert [r[0] for r in con.execute("SELECT layer FROM gh_series")] == ["EGMS_L2b_117_asc"]
     con.close()
+
+
+@pytest.mark.parametrize("series", ["table", "fields", "none"])
+def test_same_bytes_whatever_the_worker_count(tmp_path, tiles, qgis_app, series):
+    import filecmp
+
+    from osgeo import gdal
+
+    from insar_geohazards.io.egms import load_tiles
+
+    root, _, bad = tiles
+    files = [str(root / "bad" / f) for f in bad["files"]]  # the last one damaged half-way
+    gdal.SetConfigOption("OGR_CURRENT_DATE", "2020-01-01T00:00:00Z")
+    try:
+        outs, reports = [], []
+        for workers in (1, 2, 3):
+            out = str(tmp_path / f"w{workers}.gpkg")
+            reports.append(load_tiles(files, out, series=series, chunk_bytes=20_000, workers=workers))
+            outs.append(out)
+    finally:
+        gdal.SetConfigOption("OGR_CURRENT_DATE", None)
+    assert all(r.skipped == reports[0].skipped and r.duplicates == reports[0].duplicates for r in reports)
+    assert list(reports[0].skipped) == [str(root / "bad" / f) for f in bad["damaged"]]
+    assert all(filecmp.cmp(outs[0], o, shallow=False) for o in outs[1:])

@@ -226,3 +226,57 @@ def test_gdal_cache_limit_lowers_and_restores(qgis_app):
         assert gdal.GetCacheMax() == 300 << 20
     finally:
         gdal.SetCacheMax(old)
+
+
+def test_gdal_cache_at_least_raises_within_a_share_of_the_ram_warns_and_restores(qgis_app):
+    """Reading rows of many tiled files in blocks shorter than the tiles needs a row of tiles of every file in
+    GDAL's cache: the cache is raised to that for the run (never lowered, never above the RAM share, with a
+    warning when the share is too small) and put back afterwards."""
+    from osgeo import gdal
+
+    from insar_geohazards.io.stacks import gdal_cache_at_least
+
+    class Log:
+        def __init__(self):
+            self.warnings = []
+
+        def push_warning(self, message):
+            self.warnings.append(message)
+
+    old = gdal.GetCacheMax()
+    ram = gdal.GetUsablePhysicalRAM()
+    try:
+        gdal.SetCacheMax(16 << 20)
+        log = Log()
+        with gdal_cache_at_least(64 << 20, log=log):
+            assert gdal.GetCacheMax() == 64 << 20
+        assert gdal.GetCacheMax() == 16 << 20 and not log.warnings
+        with gdal_cache_at_least(1 << 20, log=log):
+            assert gdal.GetCacheMax() == 16 << 20
+        with gdal_cache_at_least(ram, ram_share=0.01, log=log):
+            assert gdal.GetCacheMax() == max(16 << 20, int(ram * 0.01))
+        assert gdal.GetCacheMax() == 16 << 20
+        assert len(log.warnings) == 1 and "decoded several times" in log.warnings[0]
+    finally:
+        gdal.SetCacheMax(old)
+
+
+@pytest.mark.parametrize("rows,tile", [(100, 32), (20, 32)])
+def test_stack_tile_row_bytes_counts_a_row_of_tiles_of_every_file_read(qgis_app, tmp_path, rows, tile):
+    from osgeo import gdal
+
+    from insar_geohazards.io.stacks import open_stack
+
+    paths, coh = [], []
+    for a, b in (("20200101", "20200113"), ("20200113", "20200125"), ("20200101", "20200125")):
+        for kind, lst in (("unw", paths), ("cc", coh)):
+            p = str(tmp_path / f"{a}-{b}_{kind}.tif")
+            ds = gdal.GetDriverByName("GTiff").Create(p, 70, rows, 1, gdal.GDT_Float32,
+                                                      ["TILED=YES", f"BLOCKXSIZE={tile}", f"BLOCKYSIZE={tile}"])
+            ds.SetGeoTransform((500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0))
+            ds.GetRasterBand(1).WriteArray(np.full((rows, 70), 0.5, np.float32))
+            ds = None
+            lst.append(p)
+    stack = open_stack(paths, coh_paths=coh, wavelength_m=0.0555)
+    one = 3 * 70 * min(rows, tile) * 4
+    assert stack.tile_row_bytes() == one and stack.tile_row_bytes(coherence=True) == 2 * one

@@ -8,11 +8,13 @@ from osgeo import ogr
 from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
 from ....io import ada, styles, vector
+from ...inputs import ada as ada_inputs
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
-#: Largest points x dates matrix read for the ADA mean time series (about 0.8 GB of float64).
+#: Largest points x dates matrix held for the ADA mean time series (about 0.8 GB of float64): the ADA points' when
+#: the series are streamed from an OGR layer, every point's otherwise.
 MAX_SERIES_VALUES = 100_000_000
 
 
@@ -28,7 +30,10 @@ class AdaDetection(GeohazardAlgorithm):
         "toward the satellite (auto-detected: VEL, mean_velocity, velocity ...). <b>Velocity std</b> "
         "(optional, auto-detected V_STDEV, mean_velocity_std ...): a point must also have "
         "|v| >= MIN_SNR x std. Dated displacement fields (DYYYYMMDD or EGMS YYYYMMDD) give each "
-        "ADA its mean time series and the temporal consistency.\n\n"
+        "ADA its mean time series and the temporal consistency; from a file layer they are read after the "
+        "detection for the ADA points only (memory bounded at any layer size: a 400,000-point x 210-date "
+        "layer in 0.5 GB instead of 4.4 GB; memory layers and selections read them all, up to 100 M "
+        "values).\n\n"
         "Steps: (1) stability threshold: |v| >= THRESHOLD mm/yr, or N_SIGMA standard deviations of the "
         "velocity map when THRESHOLD is 0 (2 sigma, Barra et al. 2017); (2) search radius: RADIUS metres, "
         "or when RADIUS is 0 (default) 2.5 x the local point spacing of each active point (from the "
@@ -133,15 +138,14 @@ class AdaDetection(GeohazardAlgorithm):
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
             layer.fields(), ada.STD_CANDIDATES)
         height = ada.find_field(layer.fields(), ada.HEIGHT_CANDIDATES)
-        ts = ada.series_fields(layer, self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback,
-                               MAX_SERIES_VALUES)
-        wanted = [vel] + [f for f in (std, height) if f and f != vel] + [n for n, _ in ts]
-        table = layers.read_point_table(self, parameters, self.INPUT, context, wanted, SubProgress(progress, 0, 25))
+        table, ts, series = ada_inputs.points_and_series(
+            self, parameters, self.INPUT, context, layer, [vel, std, height],
+            self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback, MAX_SERIES_VALUES,
+            SubProgress(progress, 0, 25))
         frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
         xm, ym = frame.forward(table.x, table.y)
         info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
              + (f", {len(ts)} dates" if ts else ""))
-        series = np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None
         with knobs.run_settings(self, parameters, context).executor(progress) as ex:
             res = detection.detect_ada(xm, ym, table.attributes[vel],
                                        velocity_std_mm_yr=table.attributes[std] if std else None,

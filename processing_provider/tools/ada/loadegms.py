@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from ....io import egms, styles
-from ...inputs import declare
+from ...inputs import declare, knobs
 from ...inputs.ada import egms_tiles
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -39,7 +41,9 @@ class LoadEgms(GeohazardAlgorithm):
         "CSV with the attributes and the spatial index (the series 0.74x), the form for national loads; "
         "<i>none</i> keeps attributes and velocities (what ADA detection reads) only (1.05x).\n\n"
         "Tiles are streamed a chunk of lines at a time (memory bounded whatever the number of points: 10 M "
-        "points measured in BENCHMARKS.md). Point IDs repeated across overlapping bursts are kept once per "
+        "points measured in BENCHMARKS.md), inflated and parsed on other threads while this one writes (the "
+        "THREADS setting, Settings > Options > Advanced insar_geohazards/threads; every CPU by default; the "
+        "same output whatever the count). Point IDs repeated across overlapping bursts are kept once per "
         "layer: the first copy read wins (tiles in the order given, a folder in file-name order). A damaged "
         "tile (bad zip, CRC error, malformed row) is named in a warning and skipped, the others load; when "
         "none can be read the tool stops naming each file and why. A spatial index is built for layers of "
@@ -62,7 +66,11 @@ class LoadEgms(GeohazardAlgorithm):
         paths = egms_tiles(self, parameters, context)
         series = egms.SERIES_MODES[self.parameterAsEnum(parameters, self.SERIES_STORAGE, context)]
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        report = egms.load_tiles(paths, out, series=series, progress=progress, single_name=len(paths) == 1)
+        # the THREADS setting (QGIS option or environment; every CPU by default): tiles are inflated and parsed
+        # on other threads while this one writes; the output is the same whatever the count
+        workers = knobs.run_settings(self, parameters, context).threads or os.cpu_count() or 1
+        report = egms.load_tiles(paths, out, series=series, progress=progress, single_name=len(paths) == 1,
+                                 workers=workers)
         names = list(report.layers)
         qml = styles.style_ada_vector(out, context, field_name_="mean_velocity", kind="velocity")
         styles.load_sublayers(context, out, names[1:], qml)

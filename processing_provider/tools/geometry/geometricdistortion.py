@@ -38,9 +38,10 @@ class GeometricDistortion(GeohazardAlgorithm):
         "Active layover: slope facing the sensor steeper than the incidence; active shadow: slope facing away "
         "steeper than 90 - incidence. Passive layover (ground sharing its slant range with a layover slope) and "
         "passive shadow (ground hidden behind a ridge) come from a scan of every range line across the DEM "
-        "(far-field approximation, block by block with bounded memory). Foreshortening is judged by R-index / "
-        "sin(incidence), the ground length of a pixel relative to flat ground: strong below 0.5, moderate below "
-        "0.8 (configurable).\n"
+        "(far-field approximation, block by block with bounded memory: a 1-gigapixel DEM runs in under 1 GB, and "
+        "needs about 9 bytes per pixel of free disk for the outputs and the temporary scan files). Foreshortening "
+        "is judged by R-index / sin(incidence), the ground length of a pixel relative to flat ground: strong below "
+        "0.5, moderate below 0.8 (configurable).\n"
         "R-index = sin(incidence - alpha), alpha the slope along range (positive facing the sensor); <= 0 is "
         "layover, NaN in active shadow.\n"
         "Visibility classes: shadow, layover, parallel illumination (LOS within 10 degrees of grazing the slope), "
@@ -138,7 +139,8 @@ class GeometricDistortion(GeohazardAlgorithm):
             dem_source = blocks.raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
             tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                           geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=raster.DEFAULT_BLOCK_ROWS, executor=ex, dem_source=dem_source,
+                                          block_rows=geometry.distortion_block_rows(info.width), executor=ex,
+                                          dem_source=dem_source,
                                           progress=progress, outputs=self.WRITTEN, strong_ratio=v.STRONG_RATIO,
                                           moderate_ratio=v.MODERATE_RATIO, flat_slope_deg=v.FLAT_SLOPE,
                                           min_sensitivity=v.MIN_SENSITIVITY)

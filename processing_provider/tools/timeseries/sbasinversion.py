@@ -60,7 +60,10 @@ class SbasInversion(StackAlgorithm):
         "(lossless; half the CPU time of DEFLATE): QGIS, GDAL >= 2.3, rasterio and MintPy read it; for software "
         "that does not, convert it with <i>gdal_translate -co COMPRESS=DEFLATE</i>.\n\n"
         "<b>Memory</b>: rows are processed in blocks of about MAX_MEMORY_MB (advanced), whatever the stack "
-        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory."
+        "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory. GDAL's "
+        "cache is raised for the run to one row of tiles of every input (each tile decoded once; 1.3 GB for 300 "
+        "interferograms 3200 px wide in 256-row tiles). Long runs log the read / solve / write seconds per block "
+        "and the projected time."
     )
 
     #: raster outputs by the block result they hold (the first two always written), file outputs by name
@@ -113,7 +116,10 @@ class SbasInversion(StackAlgorithm):
         if weighting == "variance" and not stack.has_coherence:
             raise GeohazardError("WEIGHTING: coherence-based weighting needs COHERENCE rasters")
         rows = io_stacks.block_rows_for(stack, run)
-        with run.executor(progress) as ex:
+        # blocks are often shorter than the inputs' tiles: a row of tiles of every input is decoded once only
+        # if GDAL's cache holds it (plus the outputs' rows of tiles on their way to the disk)
+        cache = stack.tile_row_bytes(coherence=stack.has_coherence) + len(self.RASTERS) * raster.TILE_ROW_BUDGET_BYTES
+        with io_stacks.gdal_cache_at_least(cache, log=progress), run.executor(progress) as ex:
             # the scan pass (valid count, mean coherence) is only needed to pick a reference or filter by coherence
             stack, flt, count, mean_coh = io_stacks.filtered_stack(
                 stack, rows, SubProgress(progress, 0, 25), scan=not parameters.get(ids.REFERENCE), run=run,

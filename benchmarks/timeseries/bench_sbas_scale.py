@@ -1,0 +1,145 @@
+"""SBAS at scale: one whole `qgis_process run geohazard:sbasinversion` on (the first ROWS rows of) a big
+stack from make_big_stack.py, in this process or on a Dask cluster of worker processes.
+
+Usage: /usr/bin/python3 bench_sbas_scale.py STACK_DIR OUT_DIR [--rows R] [--workers N] [--memory-mb M]
+       [--results FILE] [--label TEXT]
+
+--rows R: the first R rows only, through one VRT per interferogram (OUT_DIR/../rows_R, cheap) so the
+          same files feed every size; 0 (default) = the whole stack, read directly.
+--workers N: 0 (default) = blocks in this process (numba on 2 threads); N >= 1 = a LocalCluster of N
+          worker processes with one thread each (dask_cluster.py), started before and stopped after
+          the run, the tool given its tcp:// address as DASK_SCHEDULER. The cluster's own CPU
+          seconds and peak RSS (its largest process) are measured with /usr/bin/time around it.
+Prints and appends one JSON line: wall, user+sys CPU seconds, peak RSS of the tool process (and of
+the cluster), the tool's per-block log (read / compute / write per block, projected time), and the
+velocity error against the synthetic truth over the rows run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+
+
+def row_subset(stack_dir: str, rows: int, where: str) -> str:
+    from osgeo import gdal
+
+    gdal.UseExceptions()
+    src = os.path.join(stack_dir, "tif")
+    dst = os.path.join(where, f"rows_{rows}")
+    os.makedirs(dst, exist_ok=True)
+    for f in sorted(os.listdir(src)):
+        out = os.path.join(dst, f[:-4] + ".vrt")
+        if not os.path.exists(out):
+            ds = gdal.Open(os.path.join(src, f))
+            gdal.Translate(out, ds, format="VRT", srcWin=[0, 0, ds.RasterXSize, rows])
+    return dst
+
+
+def parse_time_v(text: str) -> dict:
+    def grab(pattern, cast=float):
+        m = re.search(pattern, text)
+        return cast(m.group(1)) if m else None
+    return {"user_s": grab(r"User time \(seconds\): ([\d.]+)"), "sys_s": grab(r"System time \(seconds\): ([\d.]+)"),
+            "peak_rss_mb": grab(r"Maximum resident set size \(kbytes\): (\d+)", int) / 1024.0}
+
+
+def start_cluster(n: int, out_dir: str):
+    addr_file = os.path.join(out_dir, "scheduler_address")
+    if os.path.exists(addr_file):
+        os.remove(addr_file)
+    err = open(os.path.join(out_dir, "cluster_time.txt"), "w")
+    proc = subprocess.Popen(["/usr/bin/time", "-v", "/usr/bin/python3", os.path.join(HERE, "dask_cluster.py"), str(n),
+                             addr_file], stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    t0 = time.time()
+    while not os.path.exists(addr_file):
+        if proc.poll() is not None or time.time() - t0 > 120:
+            raise SystemExit("the Dask cluster did not start (see cluster_time.txt)")
+        time.sleep(0.2)
+    return proc, open(addr_file).read().strip()
+
+
+def stop_cluster(proc, out_dir: str) -> dict:
+    # /usr/bin/time forwards nothing: signal the Python under it (the session's other member)
+    child = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    for pid in child:
+        os.kill(int(pid), signal.SIGTERM)
+    proc.wait(timeout=120)
+    return parse_time_v(open(os.path.join(out_dir, "cluster_time.txt")).read())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stack")
+    ap.add_argument("out")
+    ap.add_argument("--rows", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--memory-mb", type=int, default=512)
+    ap.add_argument("--results", default=os.path.join(ROOT, "benchmarks", "results", "sbas", "results_scale.json"))
+    ap.add_argument("--label", default="")
+    a = ap.parse_args()
+    meta = json.load(open(os.path.join(a.stack, "stack.json")))
+    rows = a.rows or meta["rows"]
+    os.makedirs(a.out, exist_ok=True)
+    tif = row_subset(a.stack, rows, os.path.dirname(os.path.abspath(a.out))) if a.rows else os.path.join(a.stack, "tif")
+    x, y = meta["ref_xy"]
+    params = {"INTERFEROGRAMS": tif, "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]",
+              "WAVELENGTH_M": meta["wavelength_m"],
+              "ISBAS_MIN_COUNT": 1, "MIN_TEMPORAL_COHERENCE": 0, "MAX_MEMORY_MB": a.memory_mb, "WEIGHTING": 0}
+    for k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD", "OUTPUT_TEMPORAL_COHERENCE",
+              "OUTPUT_COHCOUNT"):
+        params[k] = os.path.join(a.out, k.lower() + ".tif")
+    # GDAL keeps at most 100 VRT sources open by default: with 300 it closes and re-opens them block after
+    # block, dropping their decoded tiles (the row-subset runs read ~2x the CPU of the whole stack)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
+           "GDAL_MAX_DATASET_POOL_SIZE": str(max(450, meta["n_ifgs"] + 50))}
+    cluster, cluster_stats = None, None
+    if a.workers:
+        cluster, address = start_cluster(a.workers, a.out)
+        params["DASK_SCHEDULER"] = address
+    uptime_before = open("/proc/loadavg").read().split()[:3]
+    try:
+        cmd = ["/usr/bin/time", "-v", "qgis_process.bin", "run", "geohazard:sbasinversion", "--"] + \
+              [f"{k}={v}" for k, v in params.items()]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        wall = time.perf_counter() - t0
+    finally:
+        if cluster is not None:
+            cluster_stats = stop_cluster(cluster, a.out)
+    with open(os.path.join(a.out, "log.txt"), "w") as fh:
+        fh.write(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise SystemExit("the tool failed")
+    blocks = [ln.strip() for ln in proc.stdout.splitlines() if re.search(r"block (pass|\d+/\d+)", ln)]
+    from osgeo import gdal
+
+    truth = np.load(os.path.join(a.stack, "truth_velocity.npy"), mmap_mode="r")[:rows]
+    vel = gdal.Open(params["OUTPUT_VELOCITY"]).ReadAsArray().astype(np.float64)
+    res = {"label": a.label, "rows": rows, "cols": meta["cols"], "n_ifgs": meta["n_ifgs"], "workers": a.workers,
+           "memory_mb": a.memory_mb, "wall_s": round(wall, 2), **parse_time_v(proc.stderr),
+           "cluster": cluster_stats, "load_before": uptime_before,
+           "load_after": open("/proc/loadavg").read().split()[:3],
+           "velocity_rms_error_mm_yr": float(np.sqrt(np.nanmean((vel - truth) ** 2))),
+           "velocity_nan": int(np.isnan(vel).sum()), "block_log": blocks, "out": a.out,
+           "utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+    print(json.dumps(res))
+    os.makedirs(os.path.dirname(a.results), exist_ok=True)
+    with open(a.results, "a") as fh:
+        fh.write(json.dumps(res) + "\n")
+
+
+if __name__ == "__main__":
+    main()

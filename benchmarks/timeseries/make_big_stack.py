@@ -1,0 +1,129 @@
+"""Write a large synthetic SBAS stack quickly: ROWS x COLS px, N_DATES dates (88 dates give 300
+interferograms), tiled ZSTD GeoTIFFs, unwrapped phase only (no coherence: the unweighted run).
+
+Usage: /usr/bin/python3 make_big_stack.py OUT_DIR [ROWS COLS N_DATES]   (default 3200 3200 88)
+
+Same truth and network as make_stack.py (a -80 mm/yr Gaussian bowl, +2 mm/yr elsewhere, a 4 mm
+annual term; each date with its next 1, 2, 3 dates and every other date with its 4th neighbour),
+built for speed and disk rather than for the MintPy comparison:
+
+* the phase noise is Gaussian with one sigma per interferogram (0.3..1.2 rad, as coherence
+  0.95..0.3 gives with 10 looks) instead of one per pixel, and no coherence rasters are written;
+* the phase is rounded to 12 mantissa bits (relative 2.4e-4, i.e. < 0.001 rad on +-4 rad,
+  far below the noise) so that ZSTD with the floating-point predictor stores it in ~half the
+  float32 bytes, as it does real unwrapped interferograms;
+* 3 % of the pixels miss ~2 % of their interferograms (NaN), as ISBAS stacks do;
+* the reference pixel (rows/5, cols/5) carries no noise.
+
+Writes OUT_DIR/tif/YYYYMMDD-YYYYMMDD_unw.tif (256 x 256 tiles), OUT_DIR/stack.json and
+OUT_DIR/truth_velocity.npy (float32, referenced). The generation runs in row bands of 256 rows
+(one tile row): memory ~ N_DATES x 256 x COLS x 4 B plus one interferogram band.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+WAVELENGTH_M = 0.05546576
+LOOKS = 10
+GT = (500000.0, 20.0, 0.0, 4200000.0, 0.0, -20.0)
+TILE = 256
+
+
+def pairs_for(n):
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, min(i + 4, n))]
+    pairs += [(i, i + 4) for i in range(0, n - 4, 2)]
+    return sorted(pairs)
+
+
+def round_mantissa(a: np.ndarray, keep_bits: int = 12) -> None:
+    """Round float32 ``a`` in place to ``keep_bits`` mantissa bits (NaN stays NaN)."""
+    u = a.view(np.uint32)
+    drop = 23 - keep_bits
+    half = np.uint32(1 << (drop - 1))
+    mask = np.uint32((0xFFFFFFFF >> drop) << drop)
+    finite = np.isfinite(a)
+    np.bitwise_and(u + half, mask, out=u, where=finite)
+
+
+def main():
+    out = sys.argv[1]
+    rows, cols, n_dates = (int(v) for v in (sys.argv[2:5] if len(sys.argv) > 4 else (3200, 3200, 88)))
+    from osgeo import gdal, osr
+
+    gdal.UseExceptions()
+    os.makedirs(os.path.join(out, "tif"), exist_ok=True)
+    t0 = time.perf_counter()
+    dates = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(n_dates)]
+    pairs = pairs_for(n_dates)
+    m = len(pairs)
+    years = np.array([(d - dates[0]).days / 365.25 for d in dates], np.float32)
+    ref = (rows // 5, cols // 5)
+    rng = np.random.default_rng(42)
+    sigma_rad = rng.uniform(0.3, 1.2, m).astype(np.float32)
+    mm_to_rad = np.float32(-4 * np.pi / (WAVELENGTH_M * 1000.0))  # phase grows with range: -LOS
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32614)
+    wkt = srs.ExportToWkt()
+    drv = gdal.GetDriverByName("GTiff")
+    opts = ["TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=ZSTD", "ZSTD_LEVEL=1",
+            "PREDICTOR=3", "BIGTIFF=IF_SAFER"]
+    ds_list = []
+    for a, b in pairs:
+        ds = drv.Create(os.path.join(out, "tif", f"{dates[a]:%Y%m%d}-{dates[b]:%Y%m%d}_unw.tif"), cols, rows, 1,
+                        gdal.GDT_Float32, opts)
+        ds.SetGeoTransform(GT)
+        ds.SetProjection(wkt)
+        ds.GetRasterBand(1).SetNoDataValue(float("nan"))
+        ds_list.append(ds)
+    xx = np.arange(cols, dtype=np.float32)
+    truth = np.empty((rows, cols), np.float32)
+    seasonal = (4.0 * np.sin(2 * np.pi * years)).astype(np.float32)
+    vel_ref = None
+    for r0 in range(0, rows, TILE):
+        r1 = min(rows, r0 + TILE)
+        yy = np.arange(r0, r1, dtype=np.float32)[:, None]
+        vel = (-82.0 * np.exp(-((yy - rows * 0.4) ** 2 + (xx[None] - cols * 0.6) ** 2)
+                              / (2 * (0.15 * rows) ** 2)) + 2.0).astype(np.float32)
+        truth[r0:r1] = vel
+        ts = vel[None] * years[:, None, None] + seasonal[:, None, None]  # (n_dates, r, c) mm
+        miss = rng.random((r1 - r0, cols)) < 0.03
+        has_ref = r0 <= ref[0] < r1
+        if has_ref:
+            miss[ref[0] - r0, ref[1]] = False
+        mr, mc = np.nonzero(miss)
+        for k, (a, b) in enumerate(pairs):
+            ph = ts[b] - ts[a]
+            ph *= mm_to_rad
+            clean = ph[ref[0] - r0, ref[1]] if has_ref else None
+            noise = rng.standard_normal(ph.shape, dtype=np.float32)
+            noise *= sigma_rad[k]
+            ph += noise
+            if has_ref:
+                ph[ref[0] - r0, ref[1]] = clean
+            drop = rng.random(mr.size) < 0.02
+            ph[mr[drop], mc[drop]] = np.nan
+            round_mantissa(ph)
+            ds_list[k].GetRasterBand(1).WriteArray(ph, 0, r0)
+        sys.stdout.write(f"\rrows {r1}/{rows}  {time.perf_counter() - t0:.0f} s")
+        sys.stdout.flush()
+    ds_list = None
+    vel_ref = truth[ref]
+    np.save(os.path.join(out, "truth_velocity.npy"), truth - vel_ref)
+    rx, ry = GT[0] + (ref[1] + 0.5) * GT[1], GT[3] + (ref[0] + 0.5) * GT[5]
+    with open(os.path.join(out, "stack.json"), "w") as fh:
+        json.dump({"rows": rows, "cols": cols, "n_dates": n_dates, "n_ifgs": m, "ref_yx": list(ref),
+                   "ref_xy": [rx, ry], "epsg": 32614, "wavelength_m": WAVELENGTH_M, "looks": LOOKS}, fh, indent=1)
+    size = sum(os.path.getsize(os.path.join(out, "tif", f)) for f in os.listdir(os.path.join(out, "tif")))
+    print(f"\nstack: {rows}x{cols} px, {n_dates} dates, {m} interferograms, {size / 1e9:.2f} GB on disk "
+          f"({size / (rows * cols * m * 4):.2f} of float32), {time.perf_counter() - t0:.0f} s -> {out}")
+
+
+if __name__ == "__main__":
+    main()
