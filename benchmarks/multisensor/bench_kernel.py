@@ -24,12 +24,8 @@ from insar_geohazards.algorithms.timeseries import multisensor_kernels as mk  # 
 
 
 def main():
-    kind = sys.argv[1] if len(sys.argv) > 1 else "ifg"
-    rows = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    reps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    cols = 1000
-    prob = bs.problem(kind, rows, cols)
-    inputs = {f"s{si}": bs.RowSource(si, kind, cols)(0, rows) for si in range(len(bs.GEOMS))}
+    kind, rows, reps, prob, inputs = bs.one_block_from_argv(sys.argv, 5)
+    cols = prob.shape[1]
     captured = []
     kernel = mk.solve_pixels
 

@@ -97,6 +97,16 @@ def problem(kind, rows, cols):
     return MultisensorProblem(stacks, shape=(rows, cols))
 
 
+def one_block_from_argv(argv, default_reps, cols=1000):
+    """``(kind, rows, reps, problem, inputs)`` of the per-stage benchmarks: ``argv`` = [ifg|series] [ROWS] [REPS];
+    one block of ROWS x ``cols`` px generated as the whole-run benchmark generates its rows."""
+    kind = argv[1] if len(argv) > 1 else "ifg"
+    rows = int(argv[2]) if len(argv) > 2 else 10
+    reps = int(argv[3]) if len(argv) > 3 else default_reps
+    inputs = {f"s{si}": RowSource(si, kind, cols)(0, rows) for si in range(len(GEOMS))}
+    return kind, rows, reps, problem(kind, rows, cols), inputs
+
+
 class Baseline:
     """Per-stack SBAS (interferograms) and the ascdescdecomposition time-series route with four geometries."""
 
