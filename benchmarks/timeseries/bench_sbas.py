@@ -62,10 +62,11 @@ def ours(stack_dir, meta, *, weighted, out, threads, memory_mb=512, tif=None, st
     return wall, rss, params
 
 
-def mintpy(stack_dir, bindir, *, weight, out, blas_threads=None, workers=0, stats=None):
+def mintpy(stack_dir, bindir, *, weight, out, blas_threads=1, workers=2, stats=None):
     """MintPy's whole ``ifgram_inversion.py`` run. ``blas_threads``: OpenBLAS/OpenMP threads (None: the
     caller's environment); ``workers`` > 1: MintPy's own parallelism, ``-c local --num-worker N`` (a Dask
-    LocalCluster of processes, each solving a strip of the block)."""
+    LocalCluster of processes, each solving a strip of the block). The defaults are the baseline of
+    every SBAS ratio (BENCHMARKS.md: one OpenBLAS thread per process, 2 workers for 2 cores)."""
     os.makedirs(out, exist_ok=True)
     cmd = [os.path.join(bindir, "ifgram_inversion.py"), os.path.join(stack_dir, "ifgramStack.h5"), "-w", weight,
            "-o", "timeseries.h5", "temporalCoherence.h5", "numInvIfgram.h5", "--ram", "4"]
@@ -146,7 +147,7 @@ def main():
         mp_dir = None
         if not (weighted and skip_var):
             mp_dir = os.path.join(work, f"mintpy_{tag}")
-            wall, rss = mintpy(stack_dir, bindir, weight=mweight, out=mp_dir)
+            wall, rss = mintpy(stack_dir, bindir, weight=mweight, out=mp_dir, workers=threads)
             results[f"mintpy_{tag}"] = {"wall_s": round(wall, 2), "px_per_s": round(npx / wall),
                                         "peak_rss_mb": round(rss)}
             print(json.dumps({f"mintpy_{tag}": results[f"mintpy_{tag}"]}), flush=True)
