@@ -118,13 +118,18 @@ def plugin_version() -> str:
 
 
 def raster_files(paths: Iterable[str]) -> list:
-    """The raster files among ``paths``, a folder contributing its rasters (sorted by name)."""
-    out = []
+    """The raster files among ``paths``, a folder contributing its rasters (sorted by name); each file once
+    (a folder and the files listed from it name the same rasters)."""
+    out, seen = [], set()
     for p in paths:
-        if os.path.isdir(p):
-            out += [os.path.join(p, n) for n in sorted(os.listdir(p)) if n.lower().endswith(RASTER_EXT)]
-        elif os.path.isfile(p) and p.lower().endswith(RASTER_EXT):
+        if p.lower().endswith(RASTER_EXT) and p not in seen and os.path.isfile(p):
+            seen.add(p)
             out.append(p)
+        elif os.path.isdir(p):
+            for q in (os.path.join(p, n) for n in sorted(os.listdir(p)) if n.lower().endswith(RASTER_EXT)):
+                if q not in seen:
+                    seen.add(q)
+                    out.append(q)
     return out
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import stat
 from typing import Optional
 
 from qgis.core import (
@@ -68,8 +69,24 @@ _PARAM_INPUT_TYPES = ("raster", "multilayer", "source", "vector", "file", "layer
 # ============================================================================ paths
 
 
-def _real(path: str) -> str:
-    return os.path.realpath(os.path.abspath(path))
+def _real(path: str, real_dirs: Optional[dict] = None) -> tuple[str, bool]:
+    """``(real path, is a regular file)``. ``real_dirs`` caches the folders already resolved: a file that is
+    not a link resolves to its folder's real path joined with its name, so a folder of hundreds of rasters
+    costs one ``lstat`` per file instead of one per path component."""
+    path = os.path.abspath(path)
+    head, tail = os.path.split(path)
+    if real_dirs is not None and tail not in ("", ".", ".."):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            st = None
+        if st is not None and not stat.S_ISLNK(st.st_mode):
+            real_head = real_dirs.get(head)
+            if real_head is None:
+                real_head = real_dirs[head] = os.path.realpath(head)
+            return os.path.join(real_head, tail), stat.S_ISREG(st.st_mode)
+    real = os.path.realpath(path)
+    return real, os.path.isfile(real)
 
 
 def _layer_file(layer: QgsMapLayer) -> Optional[str]:
@@ -108,20 +125,35 @@ def _item_paths(item, context) -> list[str]:
 
 
 def input_files(alg, parameters, context) -> dict:
-    """``{real path: parameter name}`` of every file an input parameter points at, side-cars included."""
+    """``{real path: parameter name}`` of every file an input parameter points at, side-cars included.
+
+    Listed once per run: the guard, the history and the geometry stamping of one run share the listing
+    (kept on ``alg`` for this ``parameters`` object until the run ends)."""
+    cached = getattr(alg, "_geohazard_input_files", None)
+    if cached is not None and cached[0] is parameters:
+        return dict(cached[1])
     out: dict = {}
+    real_dirs: dict = {}
     for d in alg.parameterDefinitions():
         if d.isDestination() or d.type() not in _PARAM_INPUT_TYPES:
             continue
         for p in _item_paths(parameters.get(d.name()), context):
-            rp = _real(p)
+            rp, is_file = _real(p, real_dirs)
             out.setdefault(rp, d.name())
-            if os.path.isfile(rp):
+            if is_file:
                 stem = os.path.splitext(rp)[0]
                 for s in SIDECARS:
                     out.setdefault(rp + s, d.name())
                     out.setdefault(stem + s, d.name())
     return out
+
+
+def remember_input_files(alg, parameters, context) -> dict:
+    """:func:`input_files` of ``parameters``, listed now and reused by the later calls of this run."""
+    alg._geohazard_input_files = None
+    out = input_files(alg, parameters, context)
+    alg._geohazard_input_files = (parameters, out)
+    return dict(out)
 
 
 def _dest_kind(d) -> str:
@@ -188,7 +220,7 @@ def check_outputs(alg, targets: dict, inputs: dict) -> None:
     gpkg_only = set(getattr(alg, "GPKG_OUTPUTS", ()))
     for name, (path, kind) in targets.items():
         file_part = strip_uri(path)
-        real = _real(file_part)
+        real = _real(file_part)[0]
         if real in inputs:
             raise GeohazardError(
                 f"{name}: {file_part!r} is (or belongs to) the input {inputs[real]} of this run; writing it would "
@@ -572,7 +604,7 @@ def check_scalars(alg, parameters, context) -> None:
 def check_before(alg, parameters, context, feedback=None) -> dict:
     """Every check that needs no computation; returns the parameters with outputs resolved."""
     params, targets = resolve_outputs(alg, parameters, context)
-    inputs = input_files(alg, params, context)
+    inputs = remember_input_files(alg, params, context)
     check_outputs(alg, targets, inputs)
     check_scalars(alg, params, context)
     check_vectors(alg, params, context)

@@ -412,6 +412,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         except BaseException:
             run.rollback()
             raise
+        finally:
+            self._geohazard_input_files = None  # the listing check_before kept for this run (guard.input_files)
 
     def carry_geometry(self, **values) -> None:
         """Record acquisition geometry this run used (``INCIDENCE_DEG=...``, ``pairs={(d1, d2): m}``,
