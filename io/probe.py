@@ -8,6 +8,7 @@ gzip indexes are off (``CPL_VSIL_GZIP_WRITE_PROPERTIES=NO``).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import tempfile
 from typing import Optional
@@ -52,6 +53,45 @@ def quiet_gdal_reads():
     finally:
         for k, v in old.items():
             gdal.SetThreadLocalConfigOption(k, v)
+
+
+#: Headers of the inputs the guard opened in this run (``{absolute path: header}``; None outside a run).
+_RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_headers", default=None)
+
+
+def raster_header(ds) -> dict:
+    """Grid, CRS, nodata and band descriptions of an open dataset (the fields of ``io.raster.RasterInfo``)."""
+    gt = ds.GetGeoTransform(can_return_null=True)
+    bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
+    return {"width": ds.RasterXSize, "height": ds.RasterYSize, "count": ds.RasterCount,
+            "geotransform": tuple(gt) if gt else (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
+            "crs_wkt": ds.GetProjection() or "", "nodata": [b.GetNoDataValue() for b in bands],
+            "descriptions": [b.GetDescription() for b in bands], "has_georef": gt is not None}
+
+
+@contextlib.contextmanager
+def run_headers():
+    """For the duration of a tool run: the headers the input guard read are reused (``known_header``)
+    instead of each input being opened again to read its grid and CRS. Inputs are never written during a
+    run (the guard refuses an output that is an input), so a header stays true until the run ends."""
+    token = _RUN_HEADERS.set({})
+    try:
+        yield
+    finally:
+        _RUN_HEADERS.reset(token)
+
+
+def remember_header(path: str, header: dict) -> None:
+    """Keep ``header`` of the input ``path`` for the rest of the run (nothing outside a run)."""
+    cache = _RUN_HEADERS.get()
+    if cache is not None:
+        cache[os.path.abspath(path)] = header
+
+
+def known_header(path: str) -> Optional[dict]:
+    """The header of ``path`` the guard read in this run, or None."""
+    cache = _RUN_HEADERS.get()
+    return cache.get(os.path.abspath(path)) if cache else None
 
 
 def data_band_index(ds, path: str) -> int:
@@ -144,7 +184,7 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
             problem = coherence_scale_problem(*mm) if mm else None
             if problem:
                 raise GeohazardError(f"{label}: {problem}")
-    return {"valid": valid, "band": idx, "bands": ds.RasterCount}
+    return {"valid": valid, "band": idx, "bands": ds.RasterCount, "header": raster_header(ds)}
 
 
 def _short(exc) -> str:

@@ -22,7 +22,7 @@ from osgeo import gdal, osr
 from ..algorithms.engine import TILE_SIZE
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.stack_names import RASTER_EXT  # noqa: F401 - the one list, read by io and inputs
-from .probe import data_band_index
+from .probe import data_band_index, known_header, raster_header
 from .transaction import LIVE_TEMPS
 
 gdal.UseExceptions()
@@ -128,21 +128,12 @@ def open_raster(path: str, name: str = "raster") -> gdal.Dataset:
 
 
 def raster_info(path: str, name: str = "raster") -> RasterInfo:
-    """Read the grid, CRS, nodata and band descriptions of ``path``."""
-    ds = open_raster(path, name)
-    gt = ds.GetGeoTransform(can_return_null=True)
-    bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
-    return RasterInfo(
-        path=path,
-        width=ds.RasterXSize,
-        height=ds.RasterYSize,
-        count=ds.RasterCount,
-        geotransform=tuple(gt) if gt else (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
-        crs_wkt=ds.GetProjection() or "",
-        nodata=[b.GetNoDataValue() for b in bands],
-        descriptions=[b.GetDescription() for b in bands],
-        has_georef=gt is not None,
-    )
+    """Read the grid, CRS, nodata and band descriptions of ``path`` (during a tool run, the header the input
+    guard already read, :func:`.probe.run_headers`)."""
+    header = known_header(path) if path else None
+    if header is None:
+        header = raster_header(open_raster(path, name))
+    return RasterInfo(path=path, **{k: list(v) if isinstance(v, list) else v for k, v in header.items()})
 
 
 def _to_float(arr: np.ndarray, nodata, dtype) -> np.ndarray:

@@ -59,6 +59,7 @@ from ...io.probe import (
     check_writable_folder,
     open_problem,
     probe_raster,
+    remember_header,
     strip_uri,
 )
 from ...io.raster import RASTER_EXT
@@ -308,6 +309,7 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
     else:
         infos = [probe(item) for item in items]
     for (name, path), info in zip(items, infos):
+        remember_header(path, info["header"])
         by_param.setdefault(name, []).append((path, info))
         if info["band"] == 2 and feedback is not None:
             feedback.pushInfo(f"{name}: {os.path.basename(path)} is amplitude + phase; reading the phase (band 2)")

@@ -364,10 +364,12 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
+        from ...io.probe import run_headers
+
         run = self._run = OutputTransaction()
         targets: dict = {}
         try:
-            with quiet_gdal_reads():
+            with quiet_gdal_reads(), run_headers():
                 parameters = resolve_aliases(self, parameters, context)
                 params, targets = check_before(self, parameters, context, feedback)
                 self.check(params, context)  # also when a model or a script runs the tool without checking it
