@@ -13,17 +13,20 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import geometry_meta as gm
 from ..algorithms.formats.stack_names import RASTER_EXT
 from ..algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
+from .probe import known_header, raster_metadata
 
 
 def geotiff_metadata(paths: Iterable[str]):
-    """``(file name, default-domain metadata dict)`` of each raster (header only)."""
+    """``(file name, default-domain metadata dict)`` of each raster (header only; during a tool run, what the
+    input guard read, :func:`.probe.run_headers`)."""
     for path in paths:
-        ds = gdal.Open(path)
-        md = ds.GetMetadata() if ds is not None else {}
-        band = ds.GetRasterBand(1) if ds is not None and ds.RasterCount else None
-        if band is not None:
-            md = {**(band.GetMetadata() or {}), **(md or {})}
-        ds = None
+        header = known_header(path)
+        if header is not None and "metadata" in header:
+            md = dict(header["metadata"])
+        else:
+            ds = gdal.Open(path)
+            md = raster_metadata(ds) if ds is not None else {}
+            ds = None
         yield os.path.basename(path), md or {}
 
 

@@ -69,6 +69,15 @@ def raster_header(ds) -> dict:
             "descriptions": [b.GetDescription() for b in bands], "has_georef": gt is not None}
 
 
+def raster_metadata(ds) -> dict:
+    """Default-domain metadata of an open dataset, its first band's items under the dataset's."""
+    md = ds.GetMetadata() or {}
+    band = ds.GetRasterBand(1) if ds.RasterCount else None
+    if band is not None:
+        md = {**(band.GetMetadata() or {}), **md}
+    return md
+
+
 @contextlib.contextmanager
 def run_headers():
     """For the duration of a tool run: the headers the input guard read are reused (``known_header``)
@@ -184,7 +193,8 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
             problem = coherence_scale_problem(*mm) if mm else None
             if problem:
                 raise GeohazardError(f"{label}: {problem}")
-    return {"valid": valid, "band": idx, "bands": ds.RasterCount, "header": raster_header(ds)}
+    header = {**raster_header(ds), "metadata": raster_metadata(ds)}
+    return {"valid": valid, "band": idx, "bands": ds.RasterCount, "header": header}
 
 
 def _short(exc) -> str:

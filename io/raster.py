@@ -13,7 +13,7 @@ import functools
 import math
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Optional, Sequence
 
 import numpy as np
@@ -112,6 +112,9 @@ class RasterInfo:
         return row, col
 
 
+_INFO_FIELDS = frozenset(f.name for f in fields(RasterInfo)) - {"path"}
+
+
 def open_raster(path: str, name: str = "raster") -> gdal.Dataset:
     """Open a raster read-only; a clear error names ``name`` when it is not a raster."""
     if not path:
@@ -133,7 +136,8 @@ def raster_info(path: str, name: str = "raster") -> RasterInfo:
     header = known_header(path) if path else None
     if header is None:
         header = raster_header(open_raster(path, name))
-    return RasterInfo(path=path, **{k: list(v) if isinstance(v, list) else v for k, v in header.items()})
+    return RasterInfo(path=path, **{k: list(v) if isinstance(v, list) else v for k, v in header.items()
+                                    if k in _INFO_FIELDS})
 
 
 def _to_float(arr: np.ndarray, nodata, dtype) -> np.ndarray:
