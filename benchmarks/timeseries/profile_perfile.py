@@ -2,8 +2,10 @@
 guard, opening the stack, history and geometry stamping, beside the whole tool run (QGIS start-up and the
 plugin import are outside). Stack: ``make_stack.py`` (300 x 300, 202 interferograms + 202 coherence files).
 
-Usage: /usr/bin/python3 profile_perfile.py STACK_DIR OUT_DIR [--repeat N]
-Prints one line per repeat: total CPU s of the run and the cumulative CPU s of each per-file step.
+Usage: /usr/bin/python3 profile_perfile.py STACK_DIR OUT_DIR [--repeat N] [--plugins DIR] [--dump]
+``--plugins``: the folder holding the ``insar_geohazards`` plugin to run (default: this checkout's
+``.build/plugins``), e.g. an export of another commit. Prints one JSON line per repeat: the CPU seconds of
+the run (all threads) and the cumulative CPU seconds of each per-file step (main thread, cProfile).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ def main():
     from processing.core.Processing import Processing
     Processing.initialize()
     import processing
-    sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
+    plugins = sys.argv[sys.argv.index("--plugins") + 1] if "--plugins" in sys.argv else \
+        os.path.join(ROOT, ".build", "plugins")
+    sys.path.insert(0, os.path.abspath(plugins))
     from insar_geohazards.plugin import InsarGeohazardsPlugin
     plugin = InsarGeohazardsPlugin(None)
     plugin.initProcessing()
