@@ -10,6 +10,8 @@ import contextlib
 import functools
 import os
 import sys
+import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -24,6 +26,7 @@ from ..algorithms.formats.baselines import read_baselines
 from ..algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ..algorithms.formats.mintpy import read_ifgram_stack
 from ..algorithms.progress import SubProgress
+from ..algorithms.progress import info as log_info
 from ..algorithms.timeseries import network as nw
 from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
@@ -162,7 +165,7 @@ class StackInput:
 
     def read(self, r0: int, r1: int, *, coherence: bool = False):
         """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1``."""
-        m = self.network.n_pairs
+        m = len(self.order)
         if self.mintpy is not None:
             raw = self.mintpy.read((r0, r1))[self.order]
             ifg = phase_to_los_mm(raw, self.wavelength_m, phase_sign=-1)
@@ -319,11 +322,99 @@ def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_
 
 
 # ------------------------------------------------------------------ block passes over a stack
-def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
-    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
-    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None, *, executor=None, log=None):
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``.
+
+    In this process (no executor, or one that is not distributed) the engine's reader thread reads it.
+    On a Dask cluster each task carries a :class:`StackRows` description (paths, rows, units, signs, the
+    reference pixel's values) and the worker reads its own rows; a stack the workers cannot open by path
+    (:func:`worker_readable`) is read here and shipped with each block instead, as ``log`` is told."""
+    if executor is not None and getattr(executor, "distributed", False):
+        why = worker_readable(stack, coherence)
+        if not why:
+            log_info(log, "Dask: each worker reads its own rows of the stack "
+                          "(tasks carry the file paths, not the data)")
+            return StackRows(stack, coherence, reference_mm)
+        log_info(log, f"Dask: the stack is read in this process and its blocks shipped to the workers ({why})")
     return CallableSource(lambda r0, r1: sbas_blocks.referenced(stack.read(r0, r1, coherence=coherence),
                                                                 reference_mm))
+
+
+def worker_readable(stack: StackInput, coherence: bool) -> str:
+    """``""`` when Dask workers can open every file of ``stack`` by its path, else why not.
+
+    Workers open plain raster files. A MintPy HDF5 stack, GDAL virtual files (``/vsi...``: in memory or
+    behind this process's credentials) and VRTs (their sources resolve against this process's working
+    directory and open-file pool) stay read here."""
+    if stack.mintpy is not None:
+        return "a MintPy HDF5 stack"
+    paths = [stack.paths[i] for i in stack.order]
+    if coherence and stack.coh_paths is not None:
+        paths += [stack.coh_paths[i] for i in stack.order]
+    for p in paths:
+        name = os.path.basename(p)
+        if p.startswith("/vsi") or not os.path.isfile(p):
+            return f"{name} is not a file on disk"
+        if p.lower().endswith(".vrt") or stack._band(p)[0].GetDataset().GetDriver().ShortName == "VRT":
+            return f"{name} is a VRT"
+    return ""
+
+
+class StackRows:
+    """A stack read where the block runs: a picklable description of the files, units, signs and the reference
+    pixel's values, whose :meth:`read` opens the files in the worker (kept open per worker thread across
+    blocks) and returns exactly what :meth:`StackInput.read` and :func:`~algorithms.timeseries.sbas_blocks.
+    referenced` give in the calling process.
+
+    :meth:`affinity` groups the blocks reading the same row of the inputs' tiles, which the engine sends to
+    one worker: each tile is then decoded once on the cluster, not once per worker."""
+
+    shipped = False
+
+    def __init__(self, stack: StackInput, coherence: bool, reference_mm=None):
+        self.key = uuid.uuid4().hex  # names this run's readers in the workers' caches
+        self.info = stack.info
+        self.wavelength_m = stack.wavelength_m
+        self.units = stack.units
+        self.signs = np.asarray(stack.signs, dtype=np.float64)
+        self.paths = list(stack.paths)
+        self.coh_paths = list(stack.coh_paths) if coherence and stack.coh_paths is not None else None
+        self.order = np.asarray(stack.order)
+        self.coherence = bool(coherence)
+        self.reference_mm = None if reference_mm is None else np.asarray(reference_mm, dtype=np.float64)
+        heights = [stack._band(stack.paths[i])[0].GetBlockSize()[1] for i in self.order[:1]]
+        self.tile_rows = int(min(max(1, heights[0] if heights else 1), max(1, stack.info.height)))
+        self.cache_bytes = stack.tile_row_bytes(coherence=self.coherence)
+
+    def affinity(self, block) -> int:
+        return int(block.read0) // self.tile_rows
+
+    def _reader(self) -> StackInput:
+        cache = _WORKER_STACKS.__dict__.setdefault("stacks", {})
+        reader = cache.get(self.key)
+        if reader is None:
+            _worker_gdal_cache_at_least(self.cache_bytes)
+            for k in list(cache)[:-1]:  # a few recent stacks per thread (a run's passes share one)
+                del cache[k]
+            reader = cache[self.key] = StackInput(None, self.info, self.wavelength_m, self.units, self.signs,
+                                                  self.paths, self.coh_paths, None, self.order)
+        return reader
+
+    def read(self, r0: int, r1: int, n_cols: int):
+        return sbas_blocks.referenced(self._reader().read(r0, r1, coherence=self.coherence), self.reference_mm)
+
+
+_WORKER_STACKS = threading.local()
+
+
+def _worker_gdal_cache_at_least(need_bytes: int) -> None:
+    """A worker's GDAL cache raised (for the worker's life) to one row of tiles of the files it reads, at most a
+    quarter of the RAM: blocks shorter than the tiles then decode each tile once (:func:`gdal_cache_at_least`)."""
+    ram = int(gdal.GetUsablePhysicalRAM() or 0)
+    target = min(int(need_bytes), ram // 4) if ram > 0 else int(need_bytes)
+    with CACHE_LOCK:
+        if gdal.GetCacheMax() < target:
+            gdal.SetCacheMax(target)
 
 
 def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, run: RunSettings,
@@ -333,7 +424,8 @@ def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool,
     scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
     run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
                functools.partial(sbas_blocks.scan_block, coherence=coherence), scan,
-               sources={"stack": stack_source(stack, coherence)}, run=run, executor=executor, progress=progress)
+               sources={"stack": stack_source(stack, coherence, executor=executor, log=progress)}, run=run,
+               executor=executor, progress=progress)
     return scan.result()
 
 
