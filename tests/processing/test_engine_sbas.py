@@ -254,6 +254,36 @@ def test_stack_rows_group_blocks_by_row_of_input_tiles_and_read_what_the_stack_r
     assert keys == [r // tile for r in range(41)]
 
 
+def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_path):
+    """Moving down to the next row of tiles drops the rows left behind (GDAL's cache would otherwise fill to
+    its cap during a pass); the values read are unchanged and the reference pixel is read as one pixel."""
+    from osgeo import gdal
+
+    from insar_geohazards.io import stacks as tt
+
+    rng = np.random.default_rng(2)
+    files = []
+    for a, b in (("20200101", "20200113"), ("20200113", "20200125"), ("20200101", "20200125")):
+        path = str(tmp_path / f"{a}_{b}.unw.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(path, 64, 48, 1, gdal.GDT_Float32,
+                                                  options=["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"])
+        ds.SetGeoTransform((500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0))
+        ds.GetRasterBand(1).WriteArray(rng.normal(size=(48, 64)).astype(np.float32))
+        ds = None
+        files.append(path)
+    stack = tt.open_stack(files, units=3)
+    whole = np.stack([gdal.Open(f).ReadAsArray().astype(np.float64) for f in np.array(files)[stack.order]])
+    ref = tt.reference_values(stack, 20, 33)
+    assert ref.tobytes() == whole[:, 20, 33].tobytes()
+    row_of_tiles = 3 * 64 * 16 * 4
+    base = gdal.GetCacheUsed()
+    got = [stack.read(r, r + 8)[0].copy() for r in (0, 8)]
+    assert gdal.GetCacheUsed() - base >= row_of_tiles  # the first row of tiles is cached
+    got += [stack.read(r, r + 8)[0].copy() for r in range(16, 48, 8)]
+    assert gdal.GetCacheUsed() - base <= row_of_tiles  # at most one row of tiles, not the three rows read
+    assert np.concatenate(got, axis=1).tobytes() == whole.tobytes()
+
+
 def test_stack_block_buffers_are_reused_only_when_no_one_holds_them(qgis_app):
     """StackInput.read reuses its float64 block arrays (no new 50 MB array per block), never one that a
     block still in flight (the array, a view of it) holds; the frozen-loop tests above check the values."""
