@@ -104,7 +104,7 @@ class StackInput:
     order: Optional[np.ndarray] = None  # index into the file list for each network pair
     _open: dict = field(default_factory=dict, repr=False)
     _buffers: list = field(default_factory=list, repr=False)  # float64 block arrays handed out by read()
-    _tiles: dict = field(default_factory=dict, repr=False)  # the tile row blocks read last, tile rows pre-read
+    _tiles: dict = field(default_factory=dict, repr=False)  # the inputs' tile height
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
 
     def _band(self, path: str):
@@ -138,24 +138,22 @@ class StackInput:
             out[arr == nodata] = np.nan
         return out
 
-    def _next_rows(self, r0: int) -> None:
-        """Drop the inputs' decoded tiles from GDAL's cache when whole-width reads move down to the next row of
-        tiles.
+    def _rows_done(self, r1: int) -> None:
+        """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles.
 
-        Blocks go down the grid and do not come back to a row of tiles they left: without this, GDAL's cache
-        keeps the rows left behind until it is full (its cap, 5 % of the RAM by default) and the process grows by
-        the difference during the pass (one row of tiles of 300 files 1600 px wide is 0.49 GB decoded, the cache
-        1.2 GB). The heap pages the freed tiles leave are given back to the system."""
+        Blocks go down the grid and do not come back to a row of tiles they finished: without this, GDAL's
+        cache keeps the rows left behind until it is full (its cap, 5 % of the RAM by default) and the process
+        grows by the difference during the pass (one row of tiles of 300 files 1600 px wide is 0.49 GB decoded,
+        the cache 1.2 GB). Dropping at the end of a row, not when the next one starts, keeps a Dask worker that
+        was also given blocks of the next row (work stealing) from dropping tiles it still needs. The heap pages
+        the freed tiles leave are given back to the system."""
         if not self._open:
             return
         state = self._tiles
         if "height" not in state:
             band = next(iter(self._open.values()))[1]
             state["height"] = max(1, band.GetBlockSize()[1])
-        row = r0 // state["height"]
-        last = state.get("row")
-        state["row"] = row
-        if last is None or row <= last:
+        if r1 % state["height"] and r1 < self.info.height:
             return
         for _ds, band, _nodata in self._open.values():
             band.FlushCache()
@@ -198,8 +196,6 @@ class StackInput:
             coh = self.mintpy.read((r0, r1), "coherence")[self.order][..., c] if coherence else None
             return ifg, coh
         cols = (0, self.info.width) if cols is None else (int(cols[0]), int(cols[1]))
-        if cols == (0, self.info.width):
-            self._next_rows(r0)
         ifg = self._block_buffer((m, r1 - r0, cols[1] - cols[0]))
         coh = np.empty((m, r1 - r0, cols[1] - cols[0]), np.float32) if coherence else None
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
@@ -222,6 +218,8 @@ class StackInput:
                     np.multiply(out, self.signs[k], out=out)
             if coherence:
                 coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32, cols)
+        if cols == (0, self.info.width):
+            self._rows_done(r1)
         return ifg, coh
 
 

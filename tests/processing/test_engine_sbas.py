@@ -277,10 +277,12 @@ def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_pa
     assert ref.tobytes() == whole[:, 20, 33].tobytes()
     row_of_tiles = 3 * 64 * 16 * 4
     base = gdal.GetCacheUsed()
-    got = [stack.read(r, r + 8)[0].copy() for r in (0, 8)]
-    assert gdal.GetCacheUsed() - base >= row_of_tiles  # the first row of tiles is cached
-    got += [stack.read(r, r + 8)[0].copy() for r in range(16, 48, 8)]
-    assert gdal.GetCacheUsed() - base <= row_of_tiles  # at most one row of tiles, not the three rows read
+    got, used = [], []
+    for r in range(0, 48, 8):
+        got.append(stack.read(r, r + 8)[0].copy())
+        used.append(gdal.GetCacheUsed() - base)
+    assert used[0] >= row_of_tiles  # the first half of a row of tiles decodes the whole row, kept for the second
+    assert max(used) <= 1.25 * row_of_tiles  # one row of tiles (+ GDAL's bookkeeping), not the three rows read
     assert np.concatenate(got, axis=1).tobytes() == whole.tobytes()
 
 
