@@ -94,8 +94,10 @@ def _build_kernel(lib):
 
 def _handle(con, path: str, lib) -> Optional[int]:
     """The ``sqlite3*`` of a CPython ``sqlite3.Connection`` (its first member), checked against ``path``."""
+    import sqlite3
+
     if sys.implementation.name != "cpython" or hasattr(sys, "gettotalrefcount") \
-            or sysconfig.get_config_var("Py_GIL_DISABLED"):
+            or sysconfig.get_config_var("Py_GIL_DISABLED") or not isinstance(con, sqlite3.Connection):
         return None
     head = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)  # PyObject_HEAD
     db = ctypes.c_void_p.from_address(id(con) + head).value
