@@ -34,9 +34,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ..algorithms.ada.activity import points_in_polygons
 from ..algorithms.errors import GeohazardError
-from ..io.egms import read_series, series_layer
 from ..io.points import date_fields_of, raster_dates
 from ..io.raster import open_raster, raster_info
 
@@ -198,6 +196,8 @@ def read_polygon_pixels(path: str, rings: list, name: str):
 
     A polygon smaller than a pixel takes the pixel under its centroid.
     """
+    from ..algorithms.ada.activity import points_in_polygons
+
     info = raster_info(path, name)
     dates = raster_dates(info, name)
     allv = np.vstack(rings)
@@ -256,6 +256,8 @@ def is_timeseries_points(layer) -> bool:
 def _series_table(layer) -> Optional[tuple]:
     """``(path, layer name, dates)`` of a GeoPackage point layer keeping its series in a compressed series
     table (EGMS loads at national scale), else None."""
+    from ..io.egms import series_layer
+
     if not isinstance(layer, QgsVectorLayer) or layer.providerType() != "ogr":
         return None
     return series_layer(layer.source())
@@ -267,6 +269,8 @@ def _label_field(layer) -> Optional[str]:
 
 
 def _feature_values(layer, feats):
+    from ..io.egms import read_series
+
     try:
         pairs = date_fields_of(layer, layer.name())
     except GeohazardError:
@@ -320,6 +324,8 @@ def nearest_feature(layer: QgsVectorLayer, point: QgsPointXY, tolerance: float):
 
 def points_polygon_series(layer: QgsVectorLayer, geom: QgsGeometry) -> Series:
     """Mean of the points of ``layer`` inside ``geom`` (layer CRS)."""
+    from ..algorithms.ada.activity import points_in_polygons
+
     req = QgsFeatureRequest().setFilterRect(geom.boundingBox())
     feats = list(layer.getFeatures(req))
     pts = [f.geometry().centroid().asPoint() for f in feats]

@@ -87,11 +87,15 @@ def plane_slope_deg(x_m, y_m, z_m, labels, n_groups: int):
     z = np.asarray(z_m, float)
     lab = np.asarray(labels)
     out = np.full(n_groups, np.nan)
-    for g in range(n_groups):
-        m = (lab == g) & np.isfinite(z)
-        if m.sum() < 4:
-            continue
-        a = np.column_stack([x[m] - x[m].mean(), y[m] - y[m].mean(), np.ones(m.sum())])
+    # each group's points in input order, gathered once (one pass over the map, not one per group)
+    idx = np.flatnonzero((lab >= 0) & (lab < n_groups) & np.isfinite(z))
+    idx = idx[np.argsort(lab[idx], kind="stable")]
+    counts = np.bincount(lab[idx], minlength=n_groups)
+    ends = np.cumsum(counts)
+    for g in np.flatnonzero(counts >= 4):
+        m = idx[ends[g] - counts[g]:ends[g]]
+        xg, yg = x[m], y[m]
+        a = np.column_stack([xg - xg.mean(), yg - yg.mean(), np.ones(m.size)])
         coef, _, rank, _ = np.linalg.lstsq(a, z[m], rcond=None)
         if rank == 3:
             out[g] = np.degrees(np.arctan(np.hypot(coef[0], coef[1])))

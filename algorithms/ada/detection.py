@@ -624,19 +624,32 @@ def _low_contrast(x, y, v, valid, ai, comp, in_ada, r, local, min_diff, min_ring
     oi = np.flatnonzero(others)
     if oi.size == 0:
         return flat
-    # candidates of each ring: the other points in the cluster's bounding box grown by 3R/2
-    # (x-sorted, so each box is a slice), then their distance to the cluster's nearest point
-    ox = x[oi]
-    order = np.argsort(ox, kind="stable")
-    oxs = ox[order]
+    # candidates of each ring: the other points in the cluster's bounding box grown by 3R/2, then
+    # their distance to the cluster's nearest point. The points are sorted by columns of width
+    # ``col`` and by y within a column, so a box is one y-slice per column it spans (a slice of
+    # the x-sorted points would be a strip across the whole map). The set (which alone the
+    # medians depend on) is the same for any column width.
+    ox, oy = x[oi], y[oi]
+    col = max(float(np.median(3.0 * scale[ids])), 1e-3) if ids.size else 1.0
+    x0 = ox.min()
+    bx = np.floor((ox - x0) / col).astype(np.int64)
+    n_col = int(bx.max()) + 1
+    order = np.lexsort((oy, bx))
+    oys = oy[order]
+    col_start = np.searchsorted(bx[order], np.arange(n_col + 1))
     by_cluster = np.split(np.argsort(cl, kind="stable"), np.cumsum(np.bincount(cl, minlength=m))[:-1])
     for c in ids:
         members = pts[by_cluster[c]]
         w1, w2 = 0.5 * scale[c], 1.5 * scale[c]
         cx, cy = x[members], y[members]
-        lo, hi = np.searchsorted(oxs, [cx.min() - w2, cx.max() + w2])
-        cand = oi[order[lo:hi]]
-        cand = cand[(y[cand] >= cy.min() - w2) & (y[cand] <= cy.max() + w2)]
+        xa, xb, ya, yb = cx.min() - w2, cx.max() + w2, cy.min() - w2, cy.max() + w2
+        b0 = max(int(np.floor((xa - x0) / col)), 0)
+        b1 = min(int(np.floor((xb - x0) / col)), n_col - 1)
+        parts = [order[s + np.searchsorted(oys[s:e], ya, "left"):s + np.searchsorted(oys[s:e], yb, "right")]
+                 for s, e in zip(col_start[b0:b1 + 1], col_start[b0 + 1:b1 + 2])]
+        sel_o = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        sel_o = sel_o[(ox[sel_o] >= xa) & (ox[sel_o] < xb)]  # x in [xa, xb), y in [ya, yb]
+        cand = oi[sel_o]
         if cand.size < min_ring:
             continue
         d = cKDTree(np.column_stack([cx, cy])).query(np.column_stack([x[cand], y[cand]]), k=1,

@@ -25,7 +25,9 @@ sys.path.insert(0, os.path.join(ROOT, ".build", "plugins"))
 from insar_geohazards.algorithms.timeseries.sbas import linear_velocity  # noqa: E402
 
 
-def timed(cmd, env=None, cwd=None):
+def timed(cmd, env=None, cwd=None, stats=None):
+    """Wall seconds and peak RSS (MB) of ``cmd``; ``stats`` (a dict) also gets its CPU seconds (user + sys of
+    the process and the children it waited for, e.g. MintPy's Dask worker processes)."""
     t0 = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - t0
@@ -33,10 +35,14 @@ def timed(cmd, env=None, cwd=None):
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         raise SystemExit(f"failed: {' '.join(cmd[:3])}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024.0
+    if stats is not None:
+        user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+        syst = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+        stats.update(user_s=user, sys_s=syst, cpu_s=round(user + syst, 2))
     return wall, rss
 
 
-def ours(stack_dir, meta, *, weighted, out, threads, memory_mb=512, tif=None):
+def ours(stack_dir, meta, *, weighted, out, threads, memory_mb=512, tif=None, stats=None):
     tif = tif or os.path.join(stack_dir, "tif")
     os.makedirs(out, exist_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
@@ -52,15 +58,25 @@ def ours(stack_dir, meta, *, weighted, out, threads, memory_mb=512, tif=None):
               "OUTPUT_COHCOUNT"):
         params[k] = os.path.join(out, k.lower() + ".tif")
     cmd = ["qgis_process.bin", "run", "geohazard:sbasinversion", "--"] + [f"{k}={v}" for k, v in params.items()]
-    wall, rss = timed(cmd, env=env)
+    wall, rss = timed(cmd, env=env, stats=stats)
     return wall, rss, params
 
 
-def mintpy(stack_dir, bindir, *, weight, out):
+def mintpy(stack_dir, bindir, *, weight, out, blas_threads=1, workers=2, stats=None):
+    """MintPy's whole ``ifgram_inversion.py`` run. ``blas_threads``: OpenBLAS/OpenMP threads (None: the
+    caller's environment); ``workers`` > 1: MintPy's own parallelism, ``-c local --num-worker N`` (a Dask
+    LocalCluster of processes, each solving a strip of the block). The defaults are the baseline of
+    every SBAS ratio (BENCHMARKS.md: one OpenBLAS thread per process, 2 workers for 2 cores)."""
     os.makedirs(out, exist_ok=True)
     cmd = [os.path.join(bindir, "ifgram_inversion.py"), os.path.join(stack_dir, "ifgramStack.h5"), "-w", weight,
            "-o", "timeseries.h5", "temporalCoherence.h5", "numInvIfgram.h5", "--ram", "4"]
-    return timed(cmd, cwd=out)
+    if workers > 1:
+        cmd += ["-c", "local", "--num-worker", str(workers)]
+    env = None
+    if blas_threads is not None:
+        env = {**os.environ, **{k: str(blas_threads) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                              "MKL_NUM_THREADS")}}
+    return timed(cmd, cwd=out, env=env, stats=stats)
 
 
 def read_tif(path):
@@ -131,7 +147,7 @@ def main():
         mp_dir = None
         if not (weighted and skip_var):
             mp_dir = os.path.join(work, f"mintpy_{tag}")
-            wall, rss = mintpy(stack_dir, bindir, weight=mweight, out=mp_dir)
+            wall, rss = mintpy(stack_dir, bindir, weight=mweight, out=mp_dir, workers=threads)
             results[f"mintpy_{tag}"] = {"wall_s": round(wall, 2), "px_per_s": round(npx / wall),
                                         "peak_rss_mb": round(rss)}
             print(json.dumps({f"mintpy_{tag}": results[f"mintpy_{tag}"]}), flush=True)

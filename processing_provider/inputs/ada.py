@@ -7,14 +7,18 @@ import os
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.ada import classification, zonal
+from ...algorithms.ada import classification
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
-from ...io import ada, features, geometry
+from ...io import ada, geometry
 from ...io.vector import as_number, wkt_of
+from ..lazy import lazy_module
 from . import layers
 from .values import values
+
+features = lazy_module("...io.features", __package__)
+zonal = lazy_module("...algorithms.ada.zonal", __package__)
 
 
 def points_and_series(alg, parameters, name, context, layer, fields, use_series, feedback, max_values, progress):

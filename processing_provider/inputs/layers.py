@@ -22,8 +22,6 @@ from ...algorithms.errors import GeohazardError
 from ...algorithms.kinematics.validation import Station, read_station_csv
 from ...io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
 from ...io.blocks import raster_source
-from ...io.corrections import mask_raster
-from ...io.faults import read_los_datasets
 from ...io.kinematics import table_as_csv
 from ...io.raster import burn_polygons, check_same_grid, raster_info
 from ...io.vector import read_points
@@ -77,6 +75,8 @@ def polygons_wkb(alg, parameters, name: str, context, crs_wkt: str) -> list:
 
 def fit_mask(alg, parameters, context, info):
     """The fit mask on the grid of ``info`` (uint8, 1 = use) from STABLE_AREA and/or MASK; None when neither."""
+    from ...io.corrections import mask_raster
+
     mask = mask_raster(raster_path(alg, parameters, "MASK", context), info) if parameters.get("MASK") else None
     if parameters.get("STABLE_AREA"):
         polygons = polygons_wkb(alg, parameters, "STABLE_AREA", context, info.crs_wkt)
@@ -185,6 +185,8 @@ def los_datasets(alg, parameters, context, std_id) -> list:
               alg.parameterAsDouble(parameters, hid, context))
              for lid, iid, hid in (("LOS_ASC", ASC_INCIDENCE, ASC_HEADING), ("LOS_DESC", DESC_INCIDENCE, DESC_HEADING))
              if parameters.get(lid)]
+    from ...io.faults import read_los_datasets
+
     return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))
 
 

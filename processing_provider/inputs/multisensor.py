@@ -13,7 +13,7 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
@@ -22,9 +22,11 @@ from ...algorithms.conventions import phase_to_los_mm
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats.dates import parse_date
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, check_scalar
-from ...algorithms.timeseries.multisensor import NorthModel, Stack, check_spatial_overlap
 from ...io import multisensor as ms_io
 from .aliases import given
+
+if TYPE_CHECKING:
+    from ...algorithms.timeseries.multisensor import NorthModel
 
 SERIES, MANIFEST = "SERIES", "MANIFEST"
 INCIDENCES, HEADINGS, WAVELENGTHS = "INCIDENCES", "HEADINGS", "WAVELENGTHS"
@@ -247,6 +249,8 @@ def _to_mm(values: np.ndarray, units: str, wavelength_m: Optional[float]) -> np.
 def core_stacks(entries: list, grid: ms_io.Grid, folder: ms_io.GridFolder, ref: Optional[tuple], log=None) -> list:
     """Core :class:`Stack` objects whose values and per-pixel rasters are block sources on the output grid; with a
     common reference pixel, each stack's values there (checked inside the stack and valid)."""
+    from ...algorithms.timeseries.multisensor import Stack, check_spatial_overlap
+
     stacks, footprints = [], {}
     for e in entries:
         f, g = e.file, e.given
@@ -285,6 +289,8 @@ def core_stacks(entries: list, grid: ms_io.Grid, folder: ms_io.GridFolder, ref: 
 
 
 def north_model(alg, parameters, context, grid: ms_io.Grid, folder: ms_io.GridFolder) -> NorthModel:
+    from ...algorithms.timeseries.multisensor import NorthModel
+
     mode = alg.parameterAsEnum(parameters, NORTH, context)
     if mode == 0:
         return NorthModel("zero")

@@ -18,8 +18,6 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date_pair
-from ...algorithms.timeseries import sbas
-from ...io.corrections import Stack as CorrectionStack
 from ...io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ...io.slc import SlcStack
 from ...io.stacks import (
@@ -302,11 +300,15 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
                                  f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
+    from ...algorithms.timeseries import sbas
+
     return sbas.choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
 
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):
     """The stack of a correction tool (rasters, not a MintPy file) in network order, read within the run's
     memory budget (:class:`..io.corrections.Stack`)."""
+    from ...io.corrections import Stack as CorrectionStack
+
     return CorrectionStack(gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines,
                                         feedback=feedback), run.max_memory_mb)

@@ -26,6 +26,38 @@ def test_plane_slope_of_a_tilted_plane():
     assert out[0] == pytest.approx(20.0, abs=1e-6) and np.isnan(out[1])
 
 
+
+def _plane_slope_per_group(x, y, z, lab, n_groups):
+    """Each group fitted on its own mask (independent of how plane_slope_deg gathers the groups)."""
+    out = np.full(n_groups, np.nan)
+    for g in range(n_groups):
+        m = (lab == g) & np.isfinite(z)
+        if m.sum() >= 4:
+            a = np.column_stack([x[m] - x[m].mean(), y[m] - y[m].mean(), np.ones(m.sum())])
+            coef, _, rank, _ = np.linalg.lstsq(a, z[m], rcond=None)
+            if rank == 3:
+                out[g] = np.degrees(np.arctan(np.hypot(coef[0], coef[1])))
+    return out
+
+
+def test_plane_slope_groups_gathered_at_once_equal_each_group_fitted_alone():
+    # interleaved groups, unlabelled points (-1), NaN heights, groups of 0-5 points, a collinear group
+    rng = np.random.default_rng(3)
+    n, k = 20000, 300
+    x, y = rng.uniform(0, 5e4, n), rng.uniform(0, 5e4, n)
+    z = 0.05 * x - 0.02 * y + rng.normal(0, 3, n)
+    z[rng.random(n) < 0.05] = np.nan
+    lab = np.where(rng.random(n) < 0.3, rng.integers(0, k, n), -1)
+    lab[lab == 7] = -1
+    lab[np.flatnonzero(lab == 8)[3:]] = -1  # 3 points: too few
+    line = np.flatnonzero(lab == 9)
+    y[line] = 2.0 * x[line]  # collinear footprint: rank 2
+    z[line] = 1.0
+    out = cl.plane_slope_deg(x, y, z, lab, k + 2)  # the last two groups are empty
+    assert np.isnan(out[[7, 8, 9, k, k + 1]]).all()
+    assert np.array_equal(out, _plane_slope_per_group(x, y, z, lab, k + 2), equal_nan=True)
+    assert np.isfinite(out).sum() > k - 10
+
 def test_rules_fire_in_order():
     v = np.array([-5, -5, -5, 4, -15, -5, -5, -3, -5.0])
     area = np.array([1e5, 1e5, 1e5, 1e5, 5e3, 3e4, 1e5, 1e5, 1e5])

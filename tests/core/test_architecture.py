@@ -94,6 +94,13 @@ def _imported_modules(tree, path):
             yield mod
             if not n.module:
                 yield from (f"{mod}.{a.name}" for a in n.names)
+        elif isinstance(n, ast.Call) and getattr(n.func, "id", "") == "lazy_module" and n.args \
+                and isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str):
+            # a module bound by processing_provider.lazy (imported at its first use) counts as imported
+            name = n.args[0].value
+            level = len(name) - len(name.lstrip("."))
+            base = package[:len(package) - level + 1] if level else []
+            yield ".".join(base + [name.lstrip(".")])
 
 
 def _calls(node):

@@ -97,3 +97,16 @@ def test_different_grid_refused_unless_resampled(run_alg, alg, tmp_path):
     good = np.isfinite(arr[4])
     # the secondary's content moved 0.5 px east and its grid 0.5 px east: 1 px on the reference grid
     assert good.sum() > 10 and abs(np.median(arr[4][good]) - 1.0) < 0.1
+
+
+def test_subpixel_choices_follow_the_cores_methods():
+    """The dialog lists the sub-pixel methods without importing the core (its kernels load when the tool runs):
+    choice i of SUBPIXEL must be the core's method i."""
+    from insar_geohazards.algorithms.kinematics.offsets import SUBPIXEL_METHODS
+    from insar_geohazards.processing_provider.tools.kinematics import offsettracking
+
+    assert tuple(offsettracking.SUBPIXEL_LABELS) == SUBPIXEL_METHODS
+    alg = offsettracking.OffsetTracking()
+    alg.initAlgorithm({})
+    options = alg.parameterDefinition(alg.SUBPIXEL).options()
+    assert options == [offsettracking.SUBPIXEL_LABELS[m] for m in SUBPIXEL_METHODS]

@@ -1,30 +1,85 @@
 """Loading the provider (what every qgis_process call and QGIS start pays) imports no heavy library a tool imports
-only when it runs: scipy's big subpackages, scikit-learn, h5py, matplotlib, pyproj, Dask (the
-fixed cost of every run). numba (and with it scipy's top package) is still imported: the kernels are compiled
-functions defined at module level."""
+only when it runs: numba (with llvmlite and scipy's top package), scipy's big subpackages, scikit-learn, h5py,
+matplotlib, pyproj, Dask (the fixed cost of every run). The tools bind the core modules holding numba kernels
+lazily (:mod:`processing_provider.lazy`): a run imports the kernels of its own tool only."""
 
 import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HEAVY = ("numba", "llvmlite", "scipy", "sklearn", "h5py", "matplotlib", "pyproj", "dask", "distributed")
 
 PROBE = r"""
 import sys
 sys.path.insert(0, {plugins!r})
 from insar_geohazards.processing_provider.provider import algorithm_classes
 classes = algorithm_classes()
-heavy = ("scipy.stats", "scipy.spatial", "scipy.optimize", "scipy.interpolate", "scipy.ndimage", "scipy.sparse",
-         "sklearn", "h5py", "matplotlib", "pyproj", "dask", "distributed")
+heavy = {heavy!r}
 print(len(classes))
 print(",".join(sorted(h for h in heavy if any(m == h or m.startswith(h + ".") for m in sys.modules))))
 """
 
+# as QGIS does at start: the provider registered, every tool created with its parameters, the models loaded
+PROBE_REGISTRY = r"""
+import sys
+sys.path.insert(0, {plugins!r})
+sys.path.insert(0, "/usr/share/qgis/python/plugins")
+from qgis.core import QgsApplication
+app = QgsApplication([], False)
+app.initQgis()
+from insar_geohazards.processing_provider.provider import GeohazardProvider
+provider = GeohazardProvider()
+assert QgsApplication.processingRegistry().addProvider(provider)
+heavy = {heavy!r}
+print(len(provider.algorithms()), sum(len(a.parameterDefinitions()) for a in provider.algorithms()))
+print(",".join(sorted(h for h in heavy if any(m == h or m.startswith(h + ".") for m in sys.modules))))
+"""
+
+
+def _probe(code):
+    plugins = os.path.join(ROOT, ".build", "plugins")
+    out = subprocess.run([sys.executable, "-c", code.format(plugins=plugins, heavy=HEAVY)], capture_output=True,
+                         text=True, check=True, env={**os.environ, "PYTHONPATH": ""})
+    return out.stdout.strip().split("\n") + [""]
+
 
 def test_loading_every_tool_module_imports_no_heavy_library():
-    plugins = os.path.join(ROOT, ".build", "plugins")
-    out = subprocess.run([sys.executable, "-c", PROBE.format(plugins=plugins)], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONPATH": ""})
-    lines = out.stdout.strip().split("\n") + [""]
+    lines = _probe(PROBE)
     assert int(lines[0]) >= 20  # the tool classes were collected
     assert lines[1] == "", f"loading the provider imported {lines[1]}; import them where the tool runs"
+
+
+def test_registering_the_provider_imports_no_heavy_library():
+    lines = _probe(PROBE_REGISTRY)
+    n_algs, n_params = (int(v) for v in lines[0].split())
+    assert n_algs >= 20 and n_params > 5 * n_algs  # every tool built its parameters
+    assert lines[1] == "", f"registering the provider imported {lines[1]}; import them where the tool runs"
+
+
+def test_lazy_module_imports_at_first_use_and_forwards_writes():
+    from insar_geohazards.processing_provider.lazy import LazyModule, LazyText, lazy_module
+
+    name = "insar_geohazards.algorithms.plausibility"
+    stand_in = lazy_module(".plausibility", "insar_geohazards.algorithms")
+    assert isinstance(stand_in, LazyModule) and "not imported yet" in repr(stand_in)
+    module = sys.modules.get(name) or __import__(name, fromlist=["_"])
+    assert stand_in.check_scalar is module.check_scalar
+    assert "imported" in repr(stand_in) and "not" not in repr(stand_in)
+    stand_in.EXTRA_FOR_TEST = 3  # written to the module itself (monkeypatching through the stand-in works)
+    try:
+        assert module.EXTRA_FOR_TEST == 3
+    finally:
+        del stand_in.EXTRA_FOR_TEST
+    assert not hasattr(module, "EXTRA_FOR_TEST")
+    with pytest.raises(AttributeError):
+        stand_in.no_such_name  # noqa: B018 - the attribute read is the test
+
+    calls = []
+
+    class Tool:
+        HELP = LazyText(lambda: calls.append(1) or "text")
+
+    assert Tool.HELP == "text" and Tool().HELP == "text" and calls == [1]  # built once, on first read

@@ -10,13 +10,16 @@ from qgis.core import QgsProcessingParameterNumber
 from ....algorithms.ada import classification
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import check_canceled
-from ....io import ada, compat, features, styles
+from ....io import ada, compat, styles
 from ....io.vector import as_number
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+features = lazy_module("....io.features", __package__)
 
 
 @tool("adaclassification", "Active deformation areas (ADA) classification", group="ada",

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....algorithms.ada import activity, detection
+from ....algorithms.ada import detection
 from ....algorithms.progress import SubProgress
-from ....io import compat, features, styles
+from ....io import compat, styles
 from ...inputs import ada as inputs_ada
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+features = lazy_module("....io.features", __package__)
+activity = lazy_module("....algorithms.ada.activity", __package__)
 
 
 @tool("landslideactivity", "Landslide activity from moving points", group="ada",

@@ -6,11 +6,14 @@ import functools
 
 from ....algorithms.corrections import dem_error
 from ....algorithms.formats import geometry_meta as gm
-from ....io import corrections, metadata, points, styles
+from ....io import metadata, points, styles
 from ...inputs import acquisition, declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
+
+corrections = lazy_module("....io.corrections", __package__)
 
 
 @tool("demerrorcorrection", "DEM-error correction of a time series", group="corrections",

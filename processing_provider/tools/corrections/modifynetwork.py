@@ -9,11 +9,13 @@ import numpy as np
 from ....algorithms.corrections import network_mod
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
-from ....io import corrections
 from ...inputs import declare, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP, folder_and_report
+
+corrections = lazy_module("....io.corrections", __package__)
 
 
 @tool("modifynetwork", "Modify network (drop interferograms)", group="corrections",

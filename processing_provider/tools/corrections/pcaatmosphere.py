@@ -8,11 +8,14 @@ import numpy as np
 
 from ....algorithms import engine
 from ....algorithms.corrections import pca
-from ....io import corrections, points, styles
+from ....io import points, styles
 from ...inputs import declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import step_dates
+
+corrections = lazy_module("....io.corrections", __package__)
 
 
 @tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)", group="corrections",

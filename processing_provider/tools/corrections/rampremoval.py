@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
-from ....io import ramps as ramps_io
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
+
+ramps_io = lazy_module("....io.ramps", __package__)
 
 EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the deformation)",
                  "Fit on the mask, capped at the largest gradient", "Refuse"]

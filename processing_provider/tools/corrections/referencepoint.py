@@ -10,11 +10,14 @@ from qgis.core import (
 
 from ....algorithms.corrections import reference
 from ....algorithms.progress import SubProgress
-from ....io import corrections, vector
+from ....io import vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
+
+corrections = lazy_module("....io.corrections", __package__)
 
 
 @tool("referencepoint", "Reference point (coherent and stable)", group="corrections",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ....io import troposphere
 from ...inputs import acquisition, declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
+
+troposphere = lazy_module("....io.troposphere", __package__)
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
                  "External zenith delay maps (GACOS .ztd or per-date GeoTIFFs)"]

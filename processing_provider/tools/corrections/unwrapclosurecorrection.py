@@ -7,13 +7,16 @@ import os
 
 import numpy as np
 
-from ....algorithms.corrections import closure
-from ....io import corrections, styles
+from ....io import styles
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
+
+corrections = lazy_module("....io.corrections", __package__)
+closure = lazy_module("....algorithms.corrections.closure", __package__)
 
 
 @tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure", group="corrections",

@@ -7,14 +7,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from ....algorithms.elastic import coulomb_inp
-from ....algorithms.elastic.faults import faults_from_traces
 from ....algorithms.errors import GeohazardError
-from ....io.faults import (
-    read_fault_lines,
-    read_patch_polygons,
-    require_projected_crs,
-)
 from ...inputs import declare
 from ...inputs.declare import km_parameter
 
@@ -96,6 +89,10 @@ class _FaultSourceMixin:
 
     def read_sources(self, parameters, context):
         """-> (Faults, crs, coulomb input or None)."""
+        from ....algorithms.elastic import coulomb_inp
+        from ....algorithms.elastic.faults import faults_from_traces
+        from ....io.faults import read_fault_lines, read_patch_polygons, require_projected_crs
+
         if parameters.get(self.COULOMB_INP):
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
             crs = self.parameterAsCrs(parameters, self.CRS, context)

@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 from osgeo import ogr
 
-from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
 from ....algorithms.errors import GeohazardError
 from ....io import styles, vector
-from ....io.faults import (
-    read_fault_lines,
-    segment_wkb,
-)
 from ...inputs import aliases, declare
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
@@ -77,6 +72,9 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         return out
 
     def process(self, parameters, context, feedback):
+        from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
+        from ....io.faults import read_fault_lines, segment_wkb
+
         faults, crs, cin = self.read_sources(parameters, context)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.receiver_depths(parameters, context)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 
 from ....algorithms import engine
-from ....algorithms.elastic import grid_blocks, stress
+from ....algorithms.elastic import stress
 from ....algorithms.errors import GeohazardError
 from ....io import blocks, raster, styles
 from ...inputs import aliases, declare, ids, knobs
 from ...inputs.aliases import Alias
 from ...inputs.declare import km_parameter
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import (
     COMMON_SOURCE_HELP,
@@ -22,6 +23,8 @@ from ._common import (
     _FaultSourceMixin,
     _grid,
 )
+
+grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
 
 
 @tool("coulombstress", "Coulomb stress change maps", group="faults",

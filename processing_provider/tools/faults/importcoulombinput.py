@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from osgeo import ogr
 
-from ....algorithms.elastic import coulomb_inp, faults, okada
 from ....io import vector
-from ....io.faults import (
-    fault_fields,
-    require_projected_crs,
-    trace_wkb,
-)
 from ...inputs import declare
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+coulomb_inp = lazy_module("....algorithms.elastic.coulomb_inp", __package__)
+faults = lazy_module("....algorithms.elastic.faults", __package__)
+okada = lazy_module("....algorithms.elastic.okada", __package__)
 
 
 @tool("importcoulombinput", "Import Coulomb 3 input file (.inp)", group="faults", tags="Coulomb,.inp,fault,import",
@@ -41,6 +40,8 @@ class ImportCoulombInput(GeohazardAlgorithm):
         self.addParameter(declare.vector_out(self.OUTPUT_RECEIVERS, "Receiver faults", "line", optional=True))
 
     def process(self, parameters, context, feedback):
+        from ....io.faults import fault_fields, require_projected_crs, trace_wkb
+
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         require_projected_crs(crs, self.CRS)
         cin = coulomb_inp.read_coulomb_inp(self.parameterAsFile(parameters, self.INPUT, context))

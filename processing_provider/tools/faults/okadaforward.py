@@ -7,14 +7,15 @@ import functools
 import numpy as np
 
 from ....algorithms import engine
-from ....algorithms.elastic import grid_blocks
-from ....algorithms.elastic.faults import moment
 from ....algorithms.geometry import los as los_mod
 from ....io import blocks, raster, styles
 from ...inputs import declare, knobs
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
+
+grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
 
 
 @tool("okadaforward", "Okada forward model (fault slip to displacement)", group="faults",
@@ -41,6 +42,8 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT, "Displacement (mm)"))
 
     def process(self, parameters, context, feedback):
+        from ....algorithms.elastic.faults import moment
+
         faults, crs, cin = self.read_sources(parameters, context)
         poisson = cin.poisson if cin is not None else self.parameterAsDouble(parameters, self.POISSON, context)
         gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)

@@ -7,14 +7,16 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
 )
 
-from ....algorithms.elastic import faults, inversion
 from ....algorithms.errors import GeohazardError
-from ....io.faults import read_fault_lines, write_slip_outputs
 from ....io.vector import wkt_of
 from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS
+
+faults = lazy_module("....algorithms.elastic.faults", __package__)
+inversion = lazy_module("....algorithms.elastic.inversion", __package__)
 
 
 @tool("slipinversion", "Slip inversion from InSAR (distributed slip)", group="faults",
@@ -100,6 +102,8 @@ class SlipInversion(GeohazardAlgorithm):
 
     def _faults(self, parameters, context, crs):
         # this tool's depths are in m (it does not inherit the km source-fault mixin)
+        from ....io.faults import read_fault_lines
+
         defaults = {"dip": self.parameterAsDouble(parameters, self.DIP, context), "slip": 0.0, "rake": 0.0,
                     "top": self.parameterAsDouble(parameters, self.TOP_DEPTH, context), "opening": 0.0,
                     "bottom": self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context)}
@@ -109,6 +113,8 @@ class SlipInversion(GeohazardAlgorithm):
                                          bottom_m=defaults["bottom"], names=names)
 
     def process(self, parameters, context, feedback):
+        from ....io.faults import write_slip_outputs
+
         datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD)
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
         samples = inversion.concat_samples([d[5] for d in datasets])

@@ -6,11 +6,14 @@ import numpy as np
 from osgeo import ogr
 
 from ....algorithms.errors import GeohazardError
-from ....io import faults, vector
+from ....io import vector
 from ...inputs import aliases, declare, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 from ._common import OKADA_KERNELS
+
+faults = lazy_module("....io.faults", __package__)
 
 
 def _range(alg, parameters, pid, context):

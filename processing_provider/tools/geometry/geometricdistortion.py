@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.geometry import distortion as _dist
 from ....io import blocks, geometry, raster, styles
 from ....io.writers import all_or_none, compression_threads, exact_float_dtype
 from ...inputs import declare, knobs, layers
 from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+_dist = lazy_module("....algorithms.geometry.distortion", __package__)
 
 
 @tool("geometricdistortion", "Geometric distortion (layover, shadow, R-index, visibility)", group="geometry",

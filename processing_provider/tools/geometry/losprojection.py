@@ -8,13 +8,15 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
-from ....algorithms.geometry import distortion as _dist
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ....io import blocks, geometry, raster, styles
 from ...inputs import acquisition, declare, knobs, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+_dist = lazy_module("....algorithms.geometry.distortion", __package__)
 
 
 @tool("losprojection", "LOS projection to vertical and downslope", group="geometry",

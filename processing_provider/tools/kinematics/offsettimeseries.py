@@ -7,11 +7,14 @@ import functools
 import numpy as np
 
 from ....algorithms.formats.dates import date_to_str, decimal_years
-from ....algorithms.kinematics import offset_timeseries as _ots
-from ....io import blocks, offsets, raster
+from ....io import blocks, raster
 from ...inputs import declare, kinematics, knobs, layers
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+offsets = lazy_module("....io.offsets", __package__)
+_ots = lazy_module("....algorithms.kinematics.offset_timeseries", __package__)
 
 
 @tool("offsettimeseries", "Offset time series (pair network)", group="kinematics",

@@ -9,13 +9,17 @@ import tempfile
 from qgis.core import QgsProcessingUtils
 
 from ....algorithms import engine
-from ....algorithms.kinematics import offsets as _off
 from ....algorithms.progress import SubProgress
-from ....io import blocks, offsets, raster, styles
+from ....io import blocks, raster, styles
 from ...inputs import declare, ids, kinematics, knobs, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+offsets = lazy_module("....io.offsets", __package__)
+_off = lazy_module("....algorithms.kinematics.offsets", __package__)
+
 
 #: the sub-pixel methods' labels in the dialog, by the core's names (their order: the core's)
 SUBPIXEL_LABELS = {"dft": "Upsampled DFT (most accurate)", "parabolic": "Parabola on the correlation peak (faster)",
@@ -96,7 +100,7 @@ class OffsetTracking(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.SEARCH, "Search range (pixels)", 16, 1, 512))
         self.addParameter(declare.integer(self.STEP, "Step (pixels)", 16, 1, 1024))
         self.addParameter(declare.enum(self.SUBPIXEL, "Sub-pixel method",
-                                       [SUBPIXEL_LABELS[m] for m in _off.SUBPIXEL_METHODS]))
+                                       list(SUBPIXEL_LABELS.values())))
         self.addParameter(declare.number(self.HIGHPASS, "High-pass filter sigma (pixels)", 4.0, 0.0, 100.0))
         self.addParameter(declare.number(self.MIN_NCC, "Minimum NCC", 0.25, -1.0, 0.99))
         self.addParameter(declare.number(self.MIN_PEAK_RATIO, "Minimum peak ratio", 1.5, 1.0, 100.0))

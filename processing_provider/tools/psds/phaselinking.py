@@ -8,11 +8,13 @@ import os
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.timeseries import phase_linking
 from ....io import blocks, metadata, raster, slc, styles
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+phase_linking = lazy_module("....algorithms.timeseries.phase_linking", __package__)
 
 
 @tool("phaselinking", "DS phase linking", group="timeseries",

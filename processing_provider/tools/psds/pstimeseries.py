@@ -7,14 +7,16 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
-from ....algorithms.timeseries import psi
 from ....io import slc, styles
 from ...inputs import declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...inputs.wavelength import resolve_wavelength
+from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+psi = lazy_module("....algorithms.timeseries.psi", __package__)
 
 
 @tool("pstimeseries", "PS/DS point time series", group="timeseries",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ....algorithms.timeseries.multisensor import MultisensorProblem
 from ....io import multisensor as ms_io
 from ....io.blocks import run_blocks
 from ...inputs import declare, knobs
@@ -134,6 +133,8 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         ms_in.check(self, parameters, context)
 
     def process(self, parameters, context, feedback):
+        from ....algorithms.timeseries.multisensor import MultisensorProblem
+
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         entries = ms_in.resolve(ms_in.gather(self, parameters, context), progress)
         template = self.raster_info(parameters, self.TEMPLATE, context) if given(parameters, self.TEMPLATE) else None

@@ -7,13 +7,16 @@ import functools
 import numpy as np
 
 from ....algorithms import engine
-from ....algorithms.timeseries import network, stack_blocks
+from ....algorithms.timeseries import network
 from ....io import blocks, raster, styles
 from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
+
+stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__)
 
 
 @tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",

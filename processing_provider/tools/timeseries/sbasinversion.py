@@ -6,14 +6,17 @@ from qgis.core import QgsProcessingOutputFile
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, warn
-from ....algorithms.timeseries import network, sbas
+from ....algorithms.timeseries import network
 from ....io import raster, timeseries
 from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
+
+sbas = lazy_module("....algorithms.timeseries.sbas", __package__)
 
 #: The shared choices and one for chains whose coherence is optional (the Corrected SBAS model).
 SBAS_WEIGHTING = WEIGHTING + ["Coherence-based phase variance when COHERENCE is given, else none"]

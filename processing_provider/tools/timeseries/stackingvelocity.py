@@ -8,13 +8,16 @@ import numpy as np
 
 from ....algorithms import engine
 from ....algorithms.progress import SubProgress
-from ....algorithms.timeseries import network, stack_blocks
+from ....algorithms.timeseries import network
 from ....io import blocks, raster, styles
 from ....io import stacks as io_stacks
 from ...inputs import declare, knobs, stacks
 from ...inputs.declare import UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
+
+stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__)
 
 
 @tool("stackingvelocity", "Stacking velocity (weighted rate stacking)", group="timeseries",

@@ -7,13 +7,16 @@ import os
 
 from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
-from ....algorithms.timeseries import unwrap, unwrap_tiles
-from ....io import unwrap as unwrap_io
 from ....io import writers
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
+from ...lazy import LazyText, lazy_module
 from .._base import GeohazardAlgorithm, tool
+
+unwrap_io = lazy_module("....io.unwrap", __package__)
+unwrap = lazy_module("....algorithms.timeseries.unwrap", __package__)
+unwrap_tiles = lazy_module("....algorithms.timeseries.unwrap_tiles", __package__)
 
 
 @tool("unwrap", "Phase unwrapping", group="timeseries",
@@ -23,7 +26,7 @@ from .._base import GeohazardAlgorithm, tool
 class Unwrap(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
     FOLDER_INPUTS = ("INPUT", "COHERENCE")
-    HELP = (
+    HELP = LazyText(lambda: (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
         "phase grows with range for the phase linking tool's interferograms) and connected components, "
         "ready for the SBAS inversion.\n\n"
@@ -61,7 +64,7 @@ class Unwrap(GeohazardAlgorithm):
         "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. "
         "A raster that fits in one tile is unwrapped whole."
 
-    )
+    ))
     IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE"
     COMPLEX_INPUTS = ("INPUT",)  # a wrapped interferogram may be complex (a + ib)
     BACKENDS = ["builtin", "snaphu"]

@@ -1,0 +1,70 @@
+"""Modules imported when a tool first uses them.
+
+QGIS imports every tool module when it loads the provider (at each desktop start and each ``qgis_process``
+call), while a run uses the numerical core of one tool only. The core modules holding numba kernels import numba
+(~0.1 CPU-s) and build a dispatcher per kernel when imported, so the tools bind them with :func:`lazy_module`:
+the module is imported at the first attribute read, inside ``processAlgorithm``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+
+class LazyModule:
+    """Stands for a module until its first attribute access, then forwards every attribute read, write and
+    deletion to it (``monkeypatch.setattr`` on the stand-in patches the module itself)."""
+
+    __slots__ = ("_lazy_name", "_lazy_module")
+
+    def __init__(self, name: str):
+        object.__setattr__(self, "_lazy_name", name)
+        object.__setattr__(self, "_lazy_module", None)
+
+    def _lazy_load(self):
+        module = object.__getattribute__(self, "_lazy_module")
+        if module is None:
+            # the import lock makes concurrent first uses (tools in background tasks) get one module
+            module = importlib.import_module(object.__getattribute__(self, "_lazy_name"))
+            object.__setattr__(self, "_lazy_module", module)
+        return module
+
+    def __getattr__(self, attr: str):
+        return getattr(self._lazy_load(), attr)
+
+    def __setattr__(self, attr: str, value) -> None:
+        setattr(self._lazy_load(), attr, value)
+
+    def __delattr__(self, attr: str) -> None:
+        delattr(self._lazy_load(), attr)
+
+    def __dir__(self):
+        return dir(self._lazy_load())
+
+    def __repr__(self) -> str:
+        name = object.__getattribute__(self, "_lazy_name")
+        state = "imported" if object.__getattribute__(self, "_lazy_module") is not None else "not imported yet"
+        return f"<lazy module {name!r} ({state})>"
+
+
+def lazy_module(name: str, package: str | None = None) -> LazyModule:
+    """A stand-in for ``importlib.import_module(name, package)`` that imports on first attribute access.
+
+    ``name`` may be relative (``"....io.corrections"``) to ``package`` (the caller's ``__package__``), as in
+    :func:`importlib.import_module`.
+    """
+    return LazyModule(importlib.util.resolve_name(name, package) if name.startswith(".") else name)
+
+
+class LazyText:
+    """A class attribute holding text built on first read (a help text quoting constants of a core module that
+    :func:`lazy_module` keeps unimported until then)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._text = None
+
+    def __get__(self, obj, cls=None) -> str:
+        if self._text is None:
+            self._text = self._build()
+        return self._text
