@@ -369,12 +369,14 @@ def run_block(func: Callable, block: Block, sources: Mapping[str, Any], extra: O
 
 
 def run_block_timed(func: Callable, block: Block, sources: Mapping[str, Any], extra: Optional[dict] = None) -> tuple:
-    """:func:`run_block` on a Dask worker, with the worker's read and compute seconds: ``(out, read_s, compute_s)``."""
+    """:func:`run_block` on a Dask worker, with the worker's read and compute seconds and the CPU seconds of its
+    thread (read and compute): ``(out, read_s, compute_s, cpu_s)``."""
+    c0 = time.thread_time()
     t0 = time.perf_counter()
     inputs = {k: read_block(src, block) for k, src in sources.items()}
     t1 = time.perf_counter()
     out = apply_block(func, block, inputs, extra)
-    return out, t1 - t0, time.perf_counter() - t1
+    return out, t1 - t0, time.perf_counter() - t1, time.thread_time() - c0
 
 
 def apply_block(func: Callable, block: Block, inputs: dict, extra: Optional[dict] = None) -> dict:
@@ -395,7 +397,7 @@ class LocalExecutor:
     in_process = True
     n_slots = 1
 
-    def submit(self, fn, *args):
+    def submit(self, fn, *args, affinity: Optional[int] = None):
         return _Done(fn(*args))
 
     def close(self):
@@ -467,13 +469,20 @@ class DaskExecutor:
                     from None
         threads = self.client.nthreads()
         self.n_slots = max(1, sum(threads.values()))
+        self.workers = sorted(threads)
 
-    def submit(self, fn, *args):
+    def submit(self, fn, *args, affinity: Optional[int] = None):
+        """Submit ``fn(*args)``; tasks of equal ``affinity`` go to the same worker while it lives
+        (``affinity`` modulo the workers, sorted by address), so what one task leaves in the worker's
+        caches (GDAL's decoded tiles) serves the next ones."""
         import warnings
 
+        where = {}
+        if affinity is not None and len(self.workers) > 1:
+            where = {"workers": [self.workers[int(affinity) % len(self.workers)]], "allow_other_workers": True}
         with warnings.catch_warnings():  # per-block arrays travel with their task by design
             warnings.filterwarnings("ignore", message="Large object of size")
-            return self.client.submit(fn, *args, pure=False)
+            return self.client.submit(fn, *args, pure=False, **where)
 
     def close(self):
         self.client.close()
@@ -629,6 +638,7 @@ class BlockClock:
         self.read: list = []
         self.compute: list = []
         self.write: list = []
+        self.cpu: list = []  # CPU seconds of each block on a Dask worker (its read and compute)
         self.start = clock()
         self.marks: list = []
         self._checkpoints = {1, 2} | {max(1, -(-self.n * k // 10)) for k in range(1, 10)}
@@ -657,8 +667,11 @@ class BlockClock:
     def stage_text(self) -> str:
         med = {k: (float(np.median(v)) if v else 0.0) for k, v in
                (("read", self.read), ("compute", self.compute), ("write", self.write))}
-        return (f"per block (median) read {med['read']:.2f} s, compute {med['compute']:.2f} s, "
+        text = (f"per block (median) read {med['read']:.2f} s, compute {med['compute']:.2f} s, "
                 f"write {med['write']:.2f} s")
+        if self.cpu:
+            text += f", worker CPU {float(np.median(self.cpu)):.2f} s"
+        return text
 
     def block_done(self) -> None:
         self.marks.append(self.clock())
@@ -680,6 +693,8 @@ class BlockClock:
         text = (f"block pass: {self.n} blocks in {wall:.1f} s; {self.stage_text()}; "
                 f"totals read {sum(self.read):.1f} s, "
                 f"compute {sum(self.compute):.1f} s, write {sum(self.write):.1f} s")
+        if self.cpu:
+            text += f", worker CPU {sum(self.cpu):.1f} s"
         info(self.progress, text)
         return text
 
@@ -715,7 +730,9 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
         Call ``writer`` from one background thread so writing overlaps computing.
     max_in_flight : int, optional
         Blocks computed but not yet written at any time (memory bound on Dask: default
-        twice the cluster's threads).
+        twice the cluster's threads). When a source groups blocks by worker
+        (``affinity(block) -> int``, e.g. the blocks reading one row of the inputs' tiles), up to
+        one group per worker is in flight instead, at most ``max_in_flight`` when given.
     read_ahead : bool
         In this process (no Dask): read block ``k + 1`` in a background thread while
         block ``k`` is computed (GDAL releases the GIL while it reads). Reads stay in plan
@@ -728,6 +745,9 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
     sources = {k: _as_source(v) for k, v in (sources or {}).items()}
     n = len(plan)
     window = max(1, int(max_in_flight or 2 * executor.n_slots))
+    grouped = [src for src in sources.values() if hasattr(src, "affinity")] if executor.distributed else []
+    if grouped:
+        window = _grouped_window(plan, grouped[0].affinity, executor, max_in_flight)
     clock = BlockClock(n, progress)
     write = clock.timed_writer(writer)
     bg = None
@@ -757,13 +777,15 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
                 t0 = clock.clock()
                 task_sources = {k: _Given(read_block(src, block)) if src.shipped else src for k, src in sources.items()}
                 shipped_read = clock.clock() - t0
-                fut = executor.submit(run_block_timed, func, block, task_sources, extra)
+                affinity = grouped[0].affinity(block) if grouped else None
+                fut = executor.submit(run_block_timed, func, block, task_sources, extra, affinity=affinity)
                 pending[next_submit] = (fut, shipped_read)
                 next_submit += 1
             fut, shipped_read = pending.pop(done)
-            out, worker_read, compute = _wait(fut, progress)
+            out, worker_read, compute, cpu = _wait(fut, progress)
             clock.read.append(shipped_read + worker_read)
             clock.compute.append(compute)
+            clock.cpu.append(cpu)
             clock.block_done()
             if write is not None:
                 write(plan[done], out)
@@ -778,6 +800,19 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
         if bg is not None:
             bg.stop(discard=_discard_on(exc))
         raise
+
+
+def _grouped_window(plan, affinity: Callable, executor, max_in_flight: Optional[int]) -> int:
+    """Blocks in flight when blocks are grouped by worker: the longest run of one group times the workers
+    (every worker busy while the results wait to be written in plan order), at least twice the threads."""
+    longest, run, last = 1, 0, object()
+    for block in plan:
+        key = affinity(block)
+        run = run + 1 if key == last else 1
+        last = key
+        longest = max(longest, run)
+    want = max(2 * executor.n_slots, longest * max(1, len(getattr(executor, "workers", ())) or executor.n_slots))
+    return max(1, min(want, int(max_in_flight)) if max_in_flight else want)
 
 
 def _discard_on(exc: BaseException) -> bool:

@@ -41,6 +41,7 @@ from ..algorithms.formats import dates as _dates
 from ..algorithms.formats import egms as _egms
 from ..algorithms.formats import egms_tiles as tiles
 from ..algorithms.progress import check_canceled, info, warn
+from . import sqlite_bulk
 from .ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
 from .vector import staged_file, write_vector
 
@@ -84,6 +85,7 @@ class _Group:
     table: Optional[str] = None
     seen: tiles.SeenIds = field(default_factory=tiles.SeenIds)
     pending: list = field(default_factory=list)  # series rows not yet in a full block
+    extent: tuple = (np.inf, np.inf, -np.inf, -np.inf)  # of the points written (min x, min y, max x, max y)
 
 
 def _headers(paths, progress):
@@ -151,15 +153,17 @@ def _create_layers(tmp: str, groups: dict, series: str) -> dict:
 
 
 def _create_series_tables(con, groups: dict):
-    con.execute(f'CREATE TABLE "{META_TABLE}" (layer TEXT PRIMARY KEY, series_table TEXT NOT NULL, '
-                'dates TEXT NOT NULL, block_points INTEGER NOT NULL, unit TEXT NOT NULL)')
+    # an INTEGER primary key as the GeoPackage asks of attribute tables (requirement 119), the layer name unique
+    con.execute(f'CREATE TABLE "{META_TABLE}" (id INTEGER PRIMARY KEY, layer TEXT NOT NULL UNIQUE, '
+                'series_table TEXT NOT NULL, dates TEXT NOT NULL, block_points INTEGER NOT NULL, unit TEXT NOT NULL)')
     _register(con, META_TABLE, "EGMS series tables: one row per point layer")
     for g in groups.values():
         g.table = f"{g.name}_series"
         con.execute(f'CREATE TABLE "{g.table}" (fid_first INTEGER PRIMARY KEY, n_points INTEGER NOT NULL, '
                     'kind TEXT NOT NULL, data BLOB NOT NULL)')
         _register(con, g.table, f"displacement series of {g.name} (see {META_TABLE})")
-        con.execute(f'INSERT INTO "{META_TABLE}" VALUES (?, ?, ?, ?, ?)',
+        con.execute(f'INSERT INTO "{META_TABLE}" (layer, series_table, dates, block_points, unit) '
+                    'VALUES (?, ?, ?, ?, ?)',
                     (g.name, g.table, ",".join(d.strftime("%Y%m%d") for d in g.dates), BLOCK_POINTS, "mm"))
 
 
@@ -227,10 +231,64 @@ def _pending_rows(g: _Group, head, chunk, keep) -> Optional[dict]:
     return rows
 
 
-def _write_block(con, g: _Group, cols, rows: dict, srs_id: int, series: str):
-    """Insert one block of rows (and its series block): the same statements whatever the chunks were."""
+def _write_block(con, g: _Group, cols, rows: dict, srs_id: int, series: str, bulk=None):
+    """Insert one block of rows (and its series block): the same statements whatever the chunks were.
+
+    ``bulk``: the layer's :class:`.sqlite_bulk.BulkInsert` (the values bound from the arrays by compiled code),
+    else ``executemany``; both bind the same values."""
     n = rows["x"].size
     blobs = _gpkg_point_blobs(rows["x"], rows["y"], srs_id)
+    pid = np.ascontiguousarray(rows["pid"])
+    pid_u8 = pid.view(np.uint8).reshape(n, pid.dtype.itemsize)
+    if bulk is not None and not (pid_u8 >= 0x80).any():  # ASCII point IDs are their own UTF-8 text
+        _bulk_block(bulk, g, cols, rows, blobs, pid_u8, series)
+    else:
+        _executemany_block(con, g, cols, rows, blobs, series)
+    if series == "table" and g.dates:
+        kind, data = encode_block(rows["disp"])
+        con.execute(f'INSERT INTO "{g.table}" VALUES (?, ?, ?, ?)', (g.fid + 1, n, kind, data))
+    g.fid += n
+    x, y = rows["x"][np.isfinite(rows["x"])], rows["y"][np.isfinite(rows["y"])]
+    lo_x, lo_y, hi_x, hi_y = g.extent
+    if x.size:
+        lo_x, hi_x = min(lo_x, float(x.min())), max(hi_x, float(x.max()))
+    if y.size:
+        lo_y, hi_y = min(lo_y, float(y.min())), max(hi_y, float(y.max()))
+    g.extent = (lo_x, lo_y, hi_x, hi_y)
+
+
+def _insert_sql(g: _Group, cols) -> str:
+    names = ", ".join(['"fid"', '"geom"'] + [f'"{c}"' for c in cols])
+    marks = ", ".join(["?"] * (len(cols) + 2))
+    return f'INSERT INTO "{g.name}" ({names}) VALUES ({marks})'
+
+
+def _bulk_block(bulk, g: _Group, cols, rows: dict, blobs, pid_u8, series: str):
+    n = rows["x"].size
+    na = len(g.attributes)
+    values = rows["attrs"]
+    is_int = np.array([a in _egms.INTEGER_COLUMNS for a in g.attributes], bool)
+    params = np.arange(4, 4 + na, dtype=np.int32)  # fid, geom, pid come first
+    dates = np.zeros((0, 2, 10), np.uint8)
+    date_params = np.zeros(0, np.int32)
+    if g.dates:
+        span = rows["span"]
+        uniq, inv = np.unique(span, return_inverse=True)
+        iso = np.frombuffer(b"".join(_dt.date.fromordinal(int(o)).isoformat().encode() for o in uniq),
+                            np.uint8).reshape(uniq.size, 10)
+        dates = np.ascontiguousarray(iso[inv.reshape(span.shape)])
+        date_params = np.array([4 + na, 5 + na], np.int32)
+        if series == "fields":
+            values = np.hstack([values, rows["disp"].astype(np.float64)])
+            is_int = np.concatenate([is_int, np.zeros(len(g.dates), bool)])
+            params = np.concatenate([params, np.arange(6 + na, 6 + na + len(g.dates), dtype=np.int32)])
+    geom = blobs.view(np.uint8).reshape(n, _POINT_BLOB.itemsize)
+    bulk.insert(g.fid + 1, geom, pid_u8, np.ascontiguousarray(values, np.float64), params, is_int, dates,
+                date_params)
+
+
+def _executemany_block(con, g: _Group, cols, rows: dict, blobs, series: str):
+    n = rows["x"].size
     raw = memoryview(blobs.tobytes())
     size = _POINT_BLOB.itemsize
     columns = [list(range(g.fid + 1, g.fid + n + 1)), [raw[i:i + size] for i in range(0, len(raw), size)],
@@ -253,16 +311,10 @@ def _write_block(con, g: _Group, cols, rows: dict, srs_id: int, series: str):
                 for i in np.flatnonzero(np.isnan(d64[:, j])).tolist():
                     vals[i] = None
                 columns.append(vals)
-    names = ", ".join(['"fid"', '"geom"'] + [f'"{c}"' for c in cols])
-    marks = ", ".join(["?"] * (len(cols) + 2))
-    con.executemany(f'INSERT INTO "{g.name}" ({names}) VALUES ({marks})', zip(*columns))
-    if series == "table" and g.dates:
-        kind, data = encode_block(rows["disp"])
-        con.execute(f'INSERT INTO "{g.table}" VALUES (?, ?, ?, ?)', (g.fid + 1, n, kind, data))
-    g.fid += n
+    con.executemany(_insert_sql(g, cols), zip(*columns))
 
 
-def _flush(con, g: _Group, cols, srs_id: int, series: str, *, final: bool):
+def _flush(con, g: _Group, cols, srs_id: int, series: str, *, final: bool, bulk=None):
     """Write the pending rows of ``g`` in blocks of :data:`BLOCK_POINTS` (the last one short when ``final``)."""
     if not g.pending:
         return
@@ -270,7 +322,7 @@ def _flush(con, g: _Group, cols, srs_id: int, series: str, *, final: bool):
     total = rows["x"].size
     stop = total if final else total // BLOCK_POINTS * BLOCK_POINTS
     for a in range(0, stop, BLOCK_POINTS):
-        _write_block(con, g, cols, {k: v[a:a + BLOCK_POINTS] for k, v in rows.items()}, srs_id, series)
+        _write_block(con, g, cols, {k: v[a:a + BLOCK_POINTS] for k, v in rows.items()}, srs_id, series, bulk)
     g.pending = [{k: v[stop:] for k, v in rows.items()}] if stop < total else []
 
 
@@ -303,14 +355,26 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
     with staged_file(out_path) as tmp:
         layers = _create_layers(tmp, groups, series)
         con = sqlite3.connect(tmp, isolation_level=None)
+        bulks: dict = {}
         try:
             # a private file under a temporary name: no journal on disk, no fsync, a large page cache
             con.execute("PRAGMA journal_mode=MEMORY")
             con.execute("PRAGMA synchronous=OFF")
             con.execute("PRAGMA cache_size=-262144")
             con.execute("BEGIN")
+            # GDAL's feature-count triggers run an UPDATE of gpkg_ogr_contents for every row (a third of an
+            # insert's cost): off during the load, put back with the final counts before the commit
+            triggers = con.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type='trigger' AND "
+                                   "name LIKE 'trigger_%_feature_count_%'").fetchall()
+            for name in con.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND "
+                                    "name LIKE 'trigger_%_feature_count_%'").fetchall():
+                con.execute(f'DROP TRIGGER "{name[0]}"')
             if series == "table":
                 _create_series_tables(con, groups)
+            for g in groups.values():
+                bulk = sqlite_bulk.bulk_inserter(con, tmp, _insert_sql(g, layers[g.name][1]))
+                if bulk is not None:
+                    bulks[g.name] = bulk
             order = [(g, head) for g in groups.values() for head in g.tiles]
             last = {id(g.tiles[-1]): g for g in groups.values()}
             state = None
@@ -323,7 +387,7 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                     g, head = order[k]
                     srs_id, cols = layers[g.name]
                     if state is None:  # the tile's first item
-                        state = (g.fid, list(g.pending))
+                        state = (g.fid, list(g.pending), g.extent)
                         rows = duplicates = 0
                         con.execute("SAVEPOINT tile")
                     if isinstance(item, tiles.Chunk):
@@ -334,13 +398,13 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                         if new is not None:
                             g.pending.append(new)
                             if sum(p["x"].size for p in g.pending) >= BLOCK_POINTS:
-                                _flush(con, g, cols, srs_id, series, final=False)
+                                _flush(con, g, cols, srs_id, series, final=False, bulk=bulks.get(g.name))
                         continue
                     if item is not None:
                         con.execute("ROLLBACK TO tile")
                         con.execute("RELEASE tile")
                         g.seen.drop_tile()
-                        g.fid, g.pending = state
+                        g.fid, g.pending, g.extent = state
                         why = str(item) if isinstance(item, GeohazardError) else f"damaged archive ({item})"
                         report.skipped[head.path] = why
                         warn(progress, f"{os.path.basename(head.path)} skipped: {why}; the other tiles are loaded")
@@ -354,7 +418,7 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                             progress.set_progress(90.0 * done_bytes / total_bytes)
                     state = None
                     if id(head) in last:  # the group's last tile
-                        _flush(con, g, cols, srs_id, series, final=True)
+                        _flush(con, g, cols, srs_id, series, final=True, bulk=bulks.get(g.name))
             for g in groups.values():
                 report.layers[g.name] = g.fid
                 report.dates[g.name] = g.dates
@@ -378,9 +442,16 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                     report.layers.pop(g.name, None)
                     continue
                 con.execute("UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=? WHERE table_name=?",
-                            (*_extent(con, g), g.name))
+                            (*(float(v) for v in g.extent), g.name))
+                con.execute("UPDATE gpkg_ogr_contents SET feature_count=? WHERE lower(table_name)=lower(?)",
+                            (g.fid, g.name))
+            for table, sql in triggers:
+                if table in report.layers:
+                    con.execute(sql)
             con.execute("COMMIT")
         finally:
+            for bulk in bulks.values():
+                bulk.close()
             con.close()
         report.epsg = next(iter(groups.values())).epsg
         report.level = next(iter(groups.values())).level
@@ -435,20 +506,6 @@ def _load_to_other_format(paths, out_path: str, *, series, chunk_bytes, single_n
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _extent(con, g: _Group):
-    lo = [np.inf, np.inf]
-    hi = [-np.inf, -np.inf]
-    size = _POINT_BLOB.itemsize
-    for a in range(1, g.fid + 1, 200_000):
-        rows = con.execute(f'SELECT geom FROM "{g.name}" WHERE fid BETWEEN ? AND ?', (a, a + 199_999)).fetchall()
-        arr = np.frombuffer(b"".join(r[0] for r in rows if r[0] is not None and len(r[0]) == size), _POINT_BLOB)
-        if arr.size:
-            lo = [min(lo[0], float(np.nanmin(arr["x"]))), min(lo[1], float(np.nanmin(arr["y"])))]
-            hi = [max(hi[0], float(np.nanmax(arr["x"]))), max(hi[1], float(np.nanmax(arr["y"])))]
-    return lo[0], lo[1], hi[0], hi[1]
-
-
-# ----------------------------------------------------------------------------- the dock's reader
 def series_table_dates(path: str, layer: str) -> Optional[list]:
     """Dates of the series table of ``layer`` in GeoPackage ``path``, None when it has none."""
     if not path.lower().endswith(".gpkg") or not os.path.isfile(path):

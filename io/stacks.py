@@ -10,6 +10,8 @@ import contextlib
 import functools
 import os
 import sys
+import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -24,6 +26,7 @@ from ..algorithms.formats.baselines import read_baselines
 from ..algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ..algorithms.formats.mintpy import read_ifgram_stack
 from ..algorithms.progress import SubProgress
+from ..algorithms.progress import info as log_info
 from ..algorithms.timeseries import network as nw
 from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
@@ -101,6 +104,7 @@ class StackInput:
     order: Optional[np.ndarray] = None  # index into the file list for each network pair
     _open: dict = field(default_factory=dict, repr=False)
     _buffers: list = field(default_factory=list, repr=False)  # float64 block arrays handed out by read()
+    _tiles: dict = field(default_factory=dict, repr=False)  # the inputs' tile height
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
 
     def _band(self, path: str):
@@ -126,13 +130,34 @@ class StackInput:
         self._buffers[:] = [b for b in self._buffers if b.shape == shape][-2:] + [buf]
         return buf
 
-    def _read_rows(self, path: str, r0: int, r1: int, dtype) -> np.ndarray:
+    def _read_rows(self, path: str, r0: int, r1: int, dtype, cols: tuple) -> np.ndarray:
         band, nodata = self._band(path)
-        arr = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+        arr = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
         out = arr.astype(dtype)
         if nodata is not None and not np.isnan(nodata):
             out[arr == nodata] = np.nan
         return out
+
+    def _rows_done(self, r1: int) -> None:
+        """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles.
+
+        Blocks go down the grid and do not come back to a row of tiles they finished: without this, GDAL's
+        cache keeps the rows left behind until it is full (its cap, 5 % of the RAM by default) and the process
+        grows by the difference during the pass (one row of tiles of 300 files 1600 px wide is 0.49 GB decoded,
+        the cache 1.2 GB). Dropping at the end of a row, not when the next one starts, keeps a Dask worker that
+        was also given blocks of the next row (work stealing) from dropping tiles it still needs. The heap pages
+        the freed tiles leave are given back to the system."""
+        if not self._open:
+            return
+        state = self._tiles
+        if "height" not in state:
+            band = next(iter(self._open.values()))[1]
+            state["height"] = max(1, band.GetBlockSize()[1])
+        if r1 % state["height"] and r1 < self.info.height:
+            return
+        for _ds, band, _nodata in self._open.values():
+            band.FlushCache()
+        release_free_heap()
 
     def tile_row_bytes(self, *, coherence: bool = False) -> int:
         """Bytes of one decoded row of tiles (or strips) of every file the blocks read (0 for a MintPy stack).
@@ -160,26 +185,29 @@ class StackInput:
         return StackInput(self.network.subset(keep), self.info, self.wavelength_m, self.units, self.signs[keep],
                           self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open)
 
-    def read(self, r0: int, r1: int, *, coherence: bool = False):
-        """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1``."""
-        m = self.network.n_pairs
+    def read(self, r0: int, r1: int, *, coherence: bool = False, cols: Optional[tuple] = None):
+        """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1`` (and columns ``cols`` =
+        ``(c0, c1)``, default all)."""
+        m = len(self.order)
         if self.mintpy is not None:
-            raw = self.mintpy.read((r0, r1))[self.order]
+            c = slice(None) if cols is None else slice(int(cols[0]), int(cols[1]))
+            raw = self.mintpy.read((r0, r1))[self.order][..., c]
             ifg = phase_to_los_mm(raw, self.wavelength_m, phase_sign=-1)
-            coh = self.mintpy.read((r0, r1), "coherence")[self.order] if coherence else None
+            coh = self.mintpy.read((r0, r1), "coherence")[self.order][..., c] if coherence else None
             return ifg, coh
-        ifg = self._block_buffer((m, r1 - r0, self.info.width))
-        coh = np.empty((m, r1 - r0, self.info.width), np.float32) if coherence else None
+        cols = (0, self.info.width) if cols is None else (int(cols[0]), int(cols[1]))
+        ifg = self._block_buffer((m, r1 - r0, cols[1] - cols[0]))
+        coh = np.empty((m, r1 - r0, cols[1] - cols[0]), np.float32) if coherence else None
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
         scale = None if self.units > 1 else (
             mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == 0 else 1))
         for k, i in enumerate(self.order):
             if scale is None:
-                a = self._read_rows(self.paths[i], r0, r1, np.float64)
+                a = self._read_rows(self.paths[i], r0, r1, np.float64, cols)
                 ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
             else:
                 band, nodata = self._band(self.paths[i])
-                raw = band.ReadAsArray(0, r0, self.info.width, r1 - r0)
+                raw = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
                 out = ifg[k]
                 if np.iscomplexobj(raw):
                     raw = raw.real
@@ -189,8 +217,35 @@ class StackInput:
                 if self.signs[k] != 1:
                     np.multiply(out, self.signs[k], out=out)
             if coherence:
-                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32)
+                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32, cols)
+        if cols == (0, self.info.width):
+            self._rows_done(r1)
         return ifg, coh
+
+
+def release_free_heap() -> None:
+    """Give the free pages inside the C heap back to the system (glibc's ``malloc_trim``; elsewhere nothing).
+
+    GDAL's decoded tiles (256 KiB each) come from the heap; once freed, their pages stay resident in the
+    process until the heap reuses them or they are trimmed."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    return fn
 
 
 @contextlib.contextmanager
@@ -319,11 +374,99 @@ def write_network_report(path: str, net: nw.Network, full: nw.Network, flt, ref_
 
 
 # ------------------------------------------------------------------ block passes over a stack
-def stack_source(stack: StackInput, coherence: bool, reference_mm=None) -> CallableSource:
-    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``: read in this process
-    (units, signs, MintPy; the reader thread locally) and shipped to Dask workers with each block."""
+def stack_source(stack: StackInput, coherence: bool, reference_mm=None, *, executor=None, log=None):
+    """The stack as a block-engine source ``(ifg_mm [- reference_mm], coherence or None)``.
+
+    In this process (no executor, or one that is not distributed) the engine's reader thread reads it.
+    On a Dask cluster each task carries a :class:`StackRows` description (paths, rows, units, signs, the
+    reference pixel's values) and the worker reads its own rows; a stack the workers cannot open by path
+    (:func:`worker_readable`) is read here and shipped with each block instead, as ``log`` is told."""
+    if executor is not None and getattr(executor, "distributed", False):
+        why = worker_readable(stack, coherence)
+        if not why:
+            log_info(log, "Dask: each worker reads its own rows of the stack "
+                          "(tasks carry the file paths, not the data)")
+            return StackRows(stack, coherence, reference_mm)
+        log_info(log, f"Dask: the stack is read in this process and its blocks shipped to the workers ({why})")
     return CallableSource(lambda r0, r1: sbas_blocks.referenced(stack.read(r0, r1, coherence=coherence),
                                                                 reference_mm))
+
+
+def worker_readable(stack: StackInput, coherence: bool) -> str:
+    """``""`` when Dask workers can open every file of ``stack`` by its path, else why not.
+
+    Workers open plain raster files. A MintPy HDF5 stack, GDAL virtual files (``/vsi...``: in memory or
+    behind this process's credentials) and VRTs (their sources resolve against this process's working
+    directory and open-file pool) stay read here."""
+    if stack.mintpy is not None:
+        return "a MintPy HDF5 stack"
+    paths = [stack.paths[i] for i in stack.order]
+    if coherence and stack.coh_paths is not None:
+        paths += [stack.coh_paths[i] for i in stack.order]
+    for p in paths:
+        name = os.path.basename(p)
+        if p.startswith("/vsi") or not os.path.isfile(p):
+            return f"{name} is not a file on disk"
+        if p.lower().endswith(".vrt") or stack._band(p)[0].GetDataset().GetDriver().ShortName == "VRT":
+            return f"{name} is a VRT"
+    return ""
+
+
+class StackRows:
+    """A stack read where the block runs: a picklable description of the files, units, signs and the reference
+    pixel's values, whose :meth:`read` opens the files in the worker (kept open per worker thread across
+    blocks) and returns exactly what :meth:`StackInput.read` and :func:`~algorithms.timeseries.sbas_blocks.
+    referenced` give in the calling process.
+
+    :meth:`affinity` groups the blocks reading the same row of the inputs' tiles, which the engine sends to
+    one worker: each tile is then decoded once on the cluster, not once per worker."""
+
+    shipped = False
+
+    def __init__(self, stack: StackInput, coherence: bool, reference_mm=None):
+        self.key = uuid.uuid4().hex  # names this run's readers in the workers' caches
+        self.info = stack.info
+        self.wavelength_m = stack.wavelength_m
+        self.units = stack.units
+        self.signs = np.asarray(stack.signs, dtype=np.float64)
+        self.paths = list(stack.paths)
+        self.coh_paths = list(stack.coh_paths) if coherence and stack.coh_paths is not None else None
+        self.order = np.asarray(stack.order)
+        self.coherence = bool(coherence)
+        self.reference_mm = None if reference_mm is None else np.asarray(reference_mm, dtype=np.float64)
+        heights = [stack._band(stack.paths[i])[0].GetBlockSize()[1] for i in self.order[:1]]
+        self.tile_rows = int(min(max(1, heights[0] if heights else 1), max(1, stack.info.height)))
+        self.cache_bytes = stack.tile_row_bytes(coherence=self.coherence)
+
+    def affinity(self, block) -> int:
+        return int(block.read0) // self.tile_rows
+
+    def _reader(self) -> StackInput:
+        cache = _WORKER_STACKS.__dict__.setdefault("stacks", {})
+        reader = cache.get(self.key)
+        if reader is None:
+            _worker_gdal_cache_at_least(self.cache_bytes)
+            for k in list(cache)[:-1]:  # a few recent stacks per thread (a run's passes share one)
+                del cache[k]
+            reader = cache[self.key] = StackInput(None, self.info, self.wavelength_m, self.units, self.signs,
+                                                  self.paths, self.coh_paths, None, self.order)
+        return reader
+
+    def read(self, r0: int, r1: int, n_cols: int):
+        return sbas_blocks.referenced(self._reader().read(r0, r1, coherence=self.coherence), self.reference_mm)
+
+
+_WORKER_STACKS = threading.local()
+
+
+def _worker_gdal_cache_at_least(need_bytes: int) -> None:
+    """A worker's GDAL cache raised (for the worker's life) to one row of tiles of the files it reads, at most a
+    quarter of the RAM: blocks shorter than the tiles then decode each tile once (:func:`gdal_cache_at_least`)."""
+    ram = int(gdal.GetUsablePhysicalRAM() or 0)
+    target = min(int(need_bytes), ram // 4) if ram > 0 else int(need_bytes)
+    with CACHE_LOCK:
+        if gdal.GetCacheMax() < target:
+            gdal.SetCacheMax(target)
 
 
 def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, run: RunSettings,
@@ -333,7 +476,8 @@ def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool,
     scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
     run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
                functools.partial(sbas_blocks.scan_block, coherence=coherence), scan,
-               sources={"stack": stack_source(stack, coherence)}, run=run, executor=executor, progress=progress)
+               sources={"stack": stack_source(stack, coherence, executor=executor, log=progress)}, run=run,
+               executor=executor, progress=progress)
     return scan.result()
 
 
@@ -359,8 +503,8 @@ def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, 
 
 def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
     """The stack's values (mm) at pixel ``(r, c)``, one per interferogram."""
-    ifg, _ = stack.read(r, r + 1)
-    return ifg[:, 0, c].copy()
+    ifg, _ = stack.read(r, r + 1, cols=(c, c + 1))  # one tile per file decoded, not a row of tiles
+    return ifg[:, 0, 0].copy()
 
 
 def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:

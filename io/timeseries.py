@@ -9,14 +9,14 @@ import functools
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ..algorithms.engine import plan_blocks
+from ..algorithms.engine import max_memory_bytes, plan_blocks
 from ..algorithms.formats import mintpy
 from ..algorithms.progress import check_canceled, warn
 from ..algorithms.timeseries import sbas_blocks
 from . import styles
 from .blocks import run_blocks
 from .raster import RasterWriter, aligned_block_rows, read_band
-from .stacks import StackInput, stack_source, write_points
+from .stacks import StackInput, StackRows, stack_source, write_points
 
 #: Grids up to this size keep their velocity, error and last date (12 bytes per pixel) for the styles.
 STYLE_STATS_MAX_PIXELS = 25_000_000
@@ -86,9 +86,17 @@ def write_sbas(stack: StackInput, solver, ref_mm, ref_rc, rows, progress, *, ras
         # and writes block k-1 in background threads while block k is solved
         plan = plan_blocks(info.height, info.width,
                            block_rows=aligned_block_rows(rows, writers["timeseries"].tile_rows))
-        run_blocks(plan, functools.partial(sbas_blocks.sbas_block, solver=solver), write,
-                   sources={"stack": stack_source(stack, need_coh, ref_mm)}, run=run, executor=executor,
-                   progress=progress, writers=writers, background_write=True)
+        # on Dask the workers read their own rows; the time series comes back as float32 unless the MintPy
+        # file (which scales the float64 values to metres) is asked for; every other consumer stores float32
+        source = stack_source(stack, need_coh, ref_mm, executor=executor, log=progress)
+        ts32 = executor is not None and executor.distributed and h5w is None
+        in_flight = None
+        if isinstance(source, StackRows) and plan:  # tasks hold no data until they run: the results bound memory
+            result_bytes = plan[0].rows * info.width * (net.n_dates * (4 if ts32 else 8) + 4 * 8 + 2)
+            in_flight = max(2, int(max_memory_bytes(run.max_memory_mb) // result_bytes))
+        run_blocks(plan, functools.partial(sbas_blocks.sbas_block, solver=solver, timeseries_float32=ts32), write,
+                   sources={"stack": source}, run=run, executor=executor, progress=progress, writers=writers,
+                   background_write=True, max_in_flight=in_flight)
         check_canceled(progress)
         if h5w is not None:
             h5w.commit()

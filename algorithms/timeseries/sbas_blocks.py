@@ -26,13 +26,18 @@ from ..ordered import RowSums, row_sums, sum_first_axis
 SBAS_RASTERS = ("timeseries", "velocity", "velocity_std", "temporal_coherence", "count")
 
 
-def sbas_block(block, inputs, *, solver, reference_mm: Optional[np.ndarray] = None) -> dict:
+def sbas_block(block, inputs, *, solver, reference_mm: Optional[np.ndarray] = None,
+               timeseries_float32: bool = False) -> dict:
     """Invert one block: ``timeseries`` (N, rows, cols) mm, ``velocity``/``velocity_std`` mm/yr,
     ``temporal_coherence`` (0..1), ``count`` (interferograms used, int16) and ``disconnected``
-    (number of pixels whose network of usable interferograms has several subsets)."""
+    (number of pixels whose network of usable interferograms has several subsets).
+
+    ``timeseries_float32``: the time series rounded to float32 here (half the bytes a Dask worker sends
+    back; the same values when every consumer stores float32)."""
     ifg, coh = inputs["stack"]
     res = solver.solve(ifg, coherence=coh, reference_mm=reference_mm)
-    return {"timeseries": res.timeseries_mm, "velocity": res.velocity_mm_yr,
+    ts = res.timeseries_mm.astype(np.float32) if timeseries_float32 else res.timeseries_mm
+    return {"timeseries": ts, "velocity": res.velocity_mm_yr,
             "velocity_std": res.velocity_std_mm_yr, "temporal_coherence": res.temporal_coherence,
             "count": res.count.astype(np.int16), "disconnected": np.int64(res.disconnected.sum())}
 

@@ -391,6 +391,36 @@ def test_localcluster_two_worker_processes_give_the_local_bytes(dask_executor, t
     assert all(a[k].tobytes() == b[k].tobytes() for k in a)
 
 
+class GroupedRows:
+    """A source read on the workers whose blocks come in groups of ``rows`` rows (as blocks sharing a row of tiles)."""
+
+    shipped = False
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def affinity(self, block):
+        return block.read0 // self.rows
+
+    def read(self, r0, r1, n_cols):
+        return np.zeros((r1 - r0, n_cols))
+
+
+def worker_port(block, inputs):
+    from distributed import get_worker
+
+    return {"port": np.full(inputs["z"].shape, int(get_worker().address.rsplit(":", 1)[1]), np.int64)}
+
+
+def test_dask_blocks_of_one_group_run_on_one_worker_and_groups_spread_over_the_workers(dask_executor):
+    out = eng.map_blocks(worker_port, {"z": GroupedRows(8)}, n_rows=64, n_cols=3, outputs=["port"], block_rows=2,
+                         executor=dask_executor)["port"]
+    groups = [set(np.unique(out[g * 8:(g + 1) * 8]).tolist()) for g in range(8)]
+    assert all(len(g) == 1 for g in groups)
+    assert all(groups[g] != groups[g + 1] for g in range(7))  # two workers: consecutive groups on both
+    assert len(set().union(*groups)) == 2
+
+
 def test_dask_pass_logs_the_workers_per_block_costs(dask_executor, monkeypatch):
     monkeypatch.setattr(eng, "REPORT_AFTER_S", 0.0)
     z = np.random.default_rng(5).normal(size=(60, 7))

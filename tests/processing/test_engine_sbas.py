@@ -181,6 +181,111 @@ def test_sbas_on_a_dask_localcluster_with_two_workers_equals_the_local_run(run_a
     assert got[0] == got[1]
 
 
+@pytest.mark.parametrize("processes", ["0", "1"], ids=["worker_threads", "worker_processes"])
+def test_sbas_dask_workers_read_their_own_rows_and_equal_the_local_run(run_alg, tmp_path, monkeypatch, processes):
+    """On Dask the tasks carry the stack's paths, units, signs and the reference pixel's values; each worker reads
+    its rows (time series back as float32 when no MintPy file is asked for). VRT inputs stay read in the calling
+    process and shipped. Every output is the local run's, byte for byte."""
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (apt install python3-distributed)")
+    from osgeo import gdal
+    from qgis.core import QgsProcessingFeedback
+
+    from insar_geohazards.algorithms import engine
+    from insar_geohazards.io import stacks as tt
+
+    folder = _synthetic(tmp_path / "s", shape=(41, 29), seed=11)
+    vrts = tmp_path / "vrt"
+    vrts.mkdir()
+    for f in sorted(os.listdir(folder)):
+        gdal.Translate(str(vrts / (f[:-4] + ".vrt")), os.path.join(folder, f), format="VRT")
+    monkeypatch.setattr(tt, "block_rows_for", lambda stack, run, factor=6.0: 4)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)  # the embedded LocalCluster: 2 workers
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):
+            self.lines.append(info)
+
+    def run(name, inputs, sched):
+        d = tmp_path / name
+        d.mkdir()
+        log = Log()
+        outs = {k: str(d / f"{k.lower()}.tif") for k in OUTS}
+        res = run_alg("sbasinversion", {"INTERFEROGRAMS": inputs, "COHERENCE": inputs, "INPUT_UNITS": 3,
+                                        "WEIGHTING": 1, "ISBAS_MIN_COUNT": 20, "DASK_SCHEDULER": sched,
+                                        "OUTPUT_POINTS": str(d / "pts.gpkg"), **outs}, feedback=log)
+        got = [_read(res[k])[0].tobytes() for k in OUTS] + [_points(res["OUTPUT_POINTS"])[1].tobytes()]
+        return got, log.lines
+
+    local, _ = run("here", folder, "")
+    monkeypatch.setenv("INSAR_GEOHAZARDS_DASK_PROCESSES", processes)
+    by_path, lines = run("dask", folder, "local")
+    assert any("each worker reads its own rows" in line for line in lines)
+    assert by_path == local
+    shipped, lines = run("dask_vrt", str(vrts), "local")
+    assert any("shipped to the workers" in line and "is a VRT" in line for line in lines)
+    assert shipped == local
+
+
+def test_stack_rows_group_blocks_by_row_of_input_tiles_and_read_what_the_stack_reads(qgis_app, tmp_path):
+    """The work description read back (pickled, as a worker gets it) gives the caller's values bit for bit, and
+    blocks reading one row of the inputs' tiles share one affinity (one worker decodes those tiles)."""
+    import pickle
+
+    from insar_geohazards.algorithms.engine import plan_blocks
+    from insar_geohazards.io import stacks as tt
+
+    folder = _synthetic(tmp_path / "s", shape=(41, 29), seed=5)
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if ".unw." in f)
+    stack = tt.open_stack(files, units=3)
+    ref = tt.reference_values(stack, 7, 9)
+    src = pickle.loads(pickle.dumps(tt.StackRows(stack, False, ref)))
+    want, _ = stack.read(5, 13)
+    want = want - ref[:, None, None]
+    got, coh = src.read(5, 13, stack.info.width)
+    assert coh is None and got.dtype == np.float64
+    assert got.tobytes() == want.tobytes()
+    assert tt.worker_readable(stack, False) == ""
+    tile = src.tile_rows
+    keys = [src.affinity(b) for b in plan_blocks(41, 29, block_rows=1)]
+    assert keys == [r // tile for r in range(41)]
+
+
+def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_path):
+    """Moving down to the next row of tiles drops the rows left behind (GDAL's cache would otherwise fill to
+    its cap during a pass); the values read are unchanged and the reference pixel is read as one pixel."""
+    from osgeo import gdal
+
+    from insar_geohazards.io import stacks as tt
+
+    rng = np.random.default_rng(2)
+    files = []
+    for a, b in (("20200101", "20200113"), ("20200113", "20200125"), ("20200101", "20200125")):
+        path = str(tmp_path / f"{a}_{b}.unw.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(path, 64, 48, 1, gdal.GDT_Float32,
+                                                  options=["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"])
+        ds.SetGeoTransform((500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0))
+        ds.GetRasterBand(1).WriteArray(rng.normal(size=(48, 64)).astype(np.float32))
+        ds = None
+        files.append(path)
+    stack = tt.open_stack(files, units=3)
+    whole = np.stack([gdal.Open(f).ReadAsArray().astype(np.float64) for f in np.array(files)[stack.order]])
+    ref = tt.reference_values(stack, 20, 33)
+    assert ref.tobytes() == whole[:, 20, 33].tobytes()
+    row_of_tiles = 3 * 64 * 16 * 4
+    base = gdal.GetCacheUsed()
+    got, used = [], []
+    for r in range(0, 48, 8):
+        got.append(stack.read(r, r + 8)[0].copy())
+        used.append(gdal.GetCacheUsed() - base)
+    assert used[0] >= row_of_tiles  # the first half of a row of tiles decodes the whole row, kept for the second
+    assert max(used) <= 1.25 * row_of_tiles  # one row of tiles (+ GDAL's bookkeeping), not the three rows read
+    assert np.concatenate(got, axis=1).tobytes() == whole.tobytes()
+
+
 def test_stack_block_buffers_are_reused_only_when_no_one_holds_them(qgis_app):
     """StackInput.read reuses its float64 block arrays (no new 50 MB array per block), never one that a
     block still in flight (the array, a view of it) holds; the frozen-loop tests above check the values."""

@@ -253,3 +253,111 @@ def test_same_bytes_whatever_the_worker_count(tmp_path, tiles, qgis_app, series)
     assert all(r.skipped == reports[0].skipped and r.duplicates == reports[0].duplicates for r in reports)
     assert list(reports[0].skipped) == [str(root / "bad" / f) for f in bad["damaged"]]
     assert all(filecmp.cmp(outs[0], o, shallow=False) for o in outs[1:])
+
+
+# ----------------------------------------------------------------------------- the written file
+def _typed_rows(path):
+    """Every row of every table of a GeoPackage as (SQLite type, quoted value) pairs, in rowid order."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        out = {}
+        for (name,) in con.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name").fetchall():
+            cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
+            sel = ", ".join(f'typeof("{c}"), quote("{c}")' for c in cols)
+            out[name] = con.execute(f'SELECT {sel} FROM "{name}" ORDER BY rowid').fetchall()
+        out["gpkg_contents"] = con.execute("SELECT table_name, data_type, min_x, min_y, max_x, max_y, srs_id "
+                                           "FROM gpkg_contents ORDER BY table_name").fetchall()
+    finally:
+        con.close()
+    return out
+
+
+@pytest.mark.parametrize("series", ["none", "table", "fields"])
+def test_compiled_inserts_write_the_values_executemany_writes(tmp_path, tiles, data_dir, qgis_app, monkeypatch,
+                                                              series):
+    from insar_geohazards.io import egms, sqlite_bulk
+
+    root, _, bad = tiles
+    files = sorted(str(p) for p in (root / "bad").glob("*.zip"))  # the last one damaged half-way: rolled back
+    files += sorted(os.path.join(data_dir, "egms_ustica", f) for f in os.listdir(os.path.join(data_dir, "egms_ustica"))
+                    if f.endswith(".zip"))
+    used = []
+    real = sqlite_bulk.bulk_inserter
+
+    def spy(*a):
+        b = real(*a)
+        used.append(b is not None)
+        return b
+
+    monkeypatch.setattr(sqlite_bulk, "bulk_inserter", spy)
+    fast = egms.load_tiles(files, str(tmp_path / "fast.gpkg"), series=series, chunk_bytes=50_000, workers=2)
+    if not all(used):
+        pytest.skip("the compiled SQLite inserts are not available here (no numba, or another Python build): "
+                    "executemany wrote both files")
+    monkeypatch.setattr(sqlite_bulk, "bulk_inserter", lambda *a: None)
+    slow = egms.load_tiles(files, str(tmp_path / "slow.gpkg"), series=series, chunk_bytes=50_000, workers=2)
+    assert fast.layers == slow.layers and fast.skipped == slow.skipped and fast.duplicates == slow.duplicates
+    assert len(fast.skipped) == 1 and fast.layers["EGMS_L2b_022_desc"] > 11590
+    a, b = _typed_rows(str(tmp_path / "fast.gpkg")), _typed_rows(str(tmp_path / "slow.gpkg"))
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert a[name] == b[name], name
+
+
+@pytest.mark.parametrize("series", ["none", "table", "fields"])
+def test_the_output_is_a_valid_geopackage(tmp_path, data_dir, qgis_app, series):
+    """SQLite's integrity check, GDAL's GeoPackage validator, the extents in gpkg_contents and the feature counts
+    GDAL reads (kept by triggers after the load, so that later edits keep them)."""
+    import sqlite3
+
+    from osgeo import ogr
+
+    from insar_geohazards.io.egms import load_tiles
+
+    try:
+        from osgeo_utils.samples import validate_gpkg
+    except ImportError:
+        validate_gpkg = None
+    files = sorted(os.path.join(data_dir, "egms_ustica", f) for f in os.listdir(os.path.join(data_dir, "egms_ustica"))
+                   if f.endswith(".zip"))
+    out = str(tmp_path / "u.gpkg")
+    report = load_tiles(files, out, series=series)
+    assert report.layers == {"EGMS_L2b_022_desc": 11590, "EGMS_L2b_117_asc": 11759}
+    if validate_gpkg is not None:
+        validate_gpkg.check(out)  # raises naming the requirement a file breaks
+    con = sqlite3.connect(out)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        counts = dict(con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents").fetchall())
+        assert counts == report.layers
+        triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        for name in report.layers:
+            assert {f"trigger_insert_feature_count_{name}", f"trigger_delete_feature_count_{name}"} <= triggers
+            box = con.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name=?",
+                              (name,)).fetchone()
+            e, n = np.array(con.execute(f'SELECT easting, northing FROM "{name}"').fetchall()).T
+            assert box == (e.min(), n.min(), e.max(), n.max())
+    finally:
+        con.close()
+    ds = ogr.Open(out, 1)
+    for name, n in report.layers.items():
+        lyr = ds.GetLayerByName(name)
+        assert lyr.GetFeatureCount() == n
+        minx, maxx, miny, maxy = lyr.GetExtent(force=1)
+        con = sqlite3.connect(out)
+        assert con.execute("SELECT min_x, max_x, min_y, max_y FROM gpkg_contents WHERE table_name=?",
+                           (name,)).fetchone() == (minx, maxx, miny, maxy)
+        con.close()
+    f = ogr.Feature(ds.GetLayerByName("EGMS_L2b_117_asc").GetLayerDefn())
+    f.SetGeometry(ogr.CreateGeometryFromWkt("POINT (4300000 1900000)"))
+    ds.GetLayerByName("EGMS_L2b_117_asc").CreateFeature(f)
+    ds = None
+    con = sqlite3.connect(out)
+    assert con.execute("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name='EGMS_L2b_117_asc'"
+                       ).fetchone() == (11760,)
+    con.close()
+    if validate_gpkg is None:
+        pytest.skip("GDAL's GeoPackage validator (osgeo_utils.samples.validate_gpkg) is not installed here")

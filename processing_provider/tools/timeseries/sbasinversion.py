@@ -66,7 +66,9 @@ class SbasInversion(StackAlgorithm):
         "size; only the optional points and MintPy velocity outputs keep one value per pixel in memory. GDAL's "
         "cache is raised for the run to one row of tiles of every input (each tile decoded once; 1.3 GB for 300 "
         "interferograms 3200 px wide in 256-row tiles). Long runs log the read / solve / write seconds per block "
-        "and the projected time."
+        "and the projected time. On a Dask cluster (DASK_SCHEDULER) each worker reads its own rows of the "
+        "interferograms by path, the blocks of one row of the inputs' tiles on one worker (VRT, MintPy HDF5 and "
+        "/vsi inputs are read by this process and sent with each block; the log says which)."
     )
 
     #: raster outputs by the block result they hold (the first two always written), file outputs by name
