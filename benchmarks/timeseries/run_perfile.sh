@@ -8,7 +8,7 @@ source "$(dirname "$0")/../bench_env.sh"
 BEFORE="${BEFORE:-f3ec236}"
 OUT="$ROOT/.build/bench_ts/s300"
 [ -f "$OUT/stack.json" ] || /usr/bin/python3 "$HERE/make_stack.py" "$OUT" 300 300 60
-OLD="$ROOT/.build/perfile_before/plugins"
+OLD="$ROOT/.build/perfile_before/$BEFORE/plugins"
 if [ ! -d "$OLD/insar_geohazards" ]; then
   mkdir -p "$OLD/insar_geohazards"
   git -C "$ROOT" archive "$BEFORE" | tar -x -C "$OLD/insar_geohazards"
