@@ -349,7 +349,7 @@ def read_coherence(stack, r0: int, r1: int) -> np.ndarray:
         return stack.read(r0, r1, coherence=True)[1]
     coh = np.empty((stack.network.n_pairs, r1 - r0, stack.info.width), np.float32)
     for k, i in enumerate(stack.order):
-        coh[k] = stack._read_rows(stack.coh_paths[i], r0, r1, np.float32)
+        coh[k] = stack._read_rows(stack.coh_paths[i], r0, r1, np.float32, (0, stack.info.width))
     return coh
 
 
