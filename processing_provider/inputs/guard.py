@@ -29,19 +29,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import stat
-from typing import Optional
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsMapLayer,
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterDefinition,
-    QgsProcessingUtils,
     QgsProject,
     QgsProperty,
     QgsRectangle,
@@ -53,7 +48,6 @@ from ...algorithms.plausibility import BY_PARAMETER, DATE_PARAMETERS, check_date
 from ...io.probe import (
     NOT_DATA,
     RASTER_OUT_EXT,
-    SIDECARS,
     VECTOR_OUT_EXT,
     band_min_max,
     check_writable_folder,
@@ -63,98 +57,7 @@ from ...io.probe import (
     strip_uri,
 )
 from ...io.raster import RASTER_EXT
-
-_PARAM_INPUT_TYPES = ("raster", "multilayer", "source", "vector", "file", "layer", "mesh", "pointcloud")
-
-
-# ============================================================================ paths
-
-
-def _real(path: str, real_dirs: Optional[dict] = None) -> tuple[str, bool]:
-    """``(real path, is a regular file)``. ``real_dirs`` caches the folders already resolved: a file that is
-    not a link resolves to its folder's real path joined with its name, so a folder of hundreds of rasters
-    costs one ``lstat`` per file instead of one per path component."""
-    path = os.path.abspath(path)
-    head, tail = os.path.split(path)
-    if real_dirs is not None and tail not in ("", ".", ".."):
-        try:
-            st = os.lstat(path)
-        except OSError:
-            st = None
-        if st is not None and not stat.S_ISLNK(st.st_mode):
-            real_head = real_dirs.get(head)
-            if real_head is None:
-                real_head = real_dirs[head] = os.path.realpath(head)
-            return os.path.join(real_head, tail), stat.S_ISREG(st.st_mode)
-    real = os.path.realpath(path)
-    return real, os.path.isfile(real)
-
-
-def _layer_file(layer: QgsMapLayer) -> Optional[str]:
-    src = strip_uri(layer.source())
-    return src if os.path.exists(src) else None
-
-
-def _item_paths(item, context) -> list[str]:
-    """Files behind one parameter value item (layer, source definition, path, folder, layer ID)."""
-    if item is None:
-        return []
-    if isinstance(item, QgsProcessingFeatureSourceDefinition):
-        item = item.source.staticValue() if isinstance(item.source, QgsProperty) else item.source
-    if isinstance(item, QgsProperty):
-        item = item.staticValue()
-    if isinstance(item, QgsMapLayer):
-        p = _layer_file(item)
-        return [p] if p else []
-    if isinstance(item, (list, tuple)):
-        return [p for sub in item for p in _item_paths(sub, context)]
-    text = str(item).strip()
-    if not text:
-        return []
-    path = strip_uri(text)
-    if os.path.isdir(path):
-        return [path] + sorted(os.path.join(path, f) for f in os.listdir(path)
-                               if os.path.isfile(os.path.join(path, f)))
-    if os.path.exists(path):
-        return [path]
-    if context is not None:
-        layer = QgsProcessingUtils.mapLayerFromString(text, context, False)
-        if layer is not None:
-            p = _layer_file(layer)
-            return [p] if p else []
-    return []
-
-
-def input_files(alg, parameters, context) -> dict:
-    """``{real path: parameter name}`` of every file an input parameter points at, side-cars included.
-
-    Listed once per run: the guard, the history and the geometry stamping of one run share the listing
-    (kept on ``alg`` for this ``parameters`` object until the run ends)."""
-    cached = getattr(alg, "_geohazard_input_files", None)
-    if cached is not None and cached[0] is parameters:
-        return dict(cached[1])
-    out: dict = {}
-    real_dirs: dict = {}
-    for d in alg.parameterDefinitions():
-        if d.isDestination() or d.type() not in _PARAM_INPUT_TYPES:
-            continue
-        for p in _item_paths(parameters.get(d.name()), context):
-            rp, is_file = _real(p, real_dirs)
-            out.setdefault(rp, d.name())
-            if is_file:
-                stem = os.path.splitext(rp)[0]
-                for s in SIDECARS:
-                    out.setdefault(rp + s, d.name())
-                    out.setdefault(stem + s, d.name())
-    return out
-
-
-def remember_input_files(alg, parameters, context) -> dict:
-    """:func:`input_files` of ``parameters``, listed now and reused by the later calls of this run."""
-    alg._geohazard_input_files = None
-    out = input_files(alg, parameters, context)
-    alg._geohazard_input_files = (parameters, out)
-    return dict(out)
+from .listing import _item_paths, _real, input_files, remember_input_files  # noqa: F401 (the guard's API)
 
 
 def _dest_kind(d) -> str:
