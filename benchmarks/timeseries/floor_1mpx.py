@@ -1,0 +1,232 @@
+"""SBAS 1 Mpx against its I/O floor, alternated round by round, with the parts of each side.
+
+Usage: /usr/bin/python3 floor_1mpx.py STACK_DIR OUT_JSON [--rounds N] [--threads N] [--work DIR]
+
+Each round runs, in an order that alternates from round to round (ours first on odd rounds, the floor
+first on even ones, so neither always follows the other's write-back or page-cache churn):
+
+* **ours**: the whole ``qgis_process.bin run geohazard:sbasinversion`` (the 1000 x 1000 px,
+  202-interferogram stack, unweighted, the reference given, 2 threads), its five outputs on the
+  same disk as the floor's. Its stdout is line-buffered and time-stamped, which splits the wall
+  time into: start-up (QGIS, the providers, the plugin: until the run echoes its inputs),
+  guard and stack (input checks and probe of every file, stack gathered, reference values: until
+  "Reference pixel"), block pass (until the engine's "block pass" summary, whose read, compute and
+  write totals are kept: stage seconds of overlapping threads, not wall slices), finish (styles,
+  metadata, publishing the outputs: until "Results") and exit.
+* **start-up alone**: ``qgis_process.bin list`` (QGIS and every provider loaded, nothing run).
+* **floor**: ``io_floor.py --only gdal_default``: GDAL opens, reads and decodes every input once
+  (whole files, the fastest way), then writes the five outputs (the values of our last run, loaded
+  before the clock) with GDAL's default compression for our layout (DEFLATE level 6, predictor 3,
+  256-px tiles, one thread); its parts read and write; and the same with our creation options
+  (``--only our_options``: ZSTD 1 for the series, DEFLATE 1 for the rest, GDAL worker threads).
+
+Before every timed run: ``sync`` (the previous run's dirty pages are written back and not billed to
+the next one), the previous outputs removed (untimed) and every input read once (both sides start
+with the inputs in the page cache). A warm-up run of ours first (numba's cache, the floor's values)
+is not counted. Wall seconds, CPU seconds (user + sys of the process and its children) and peak RSS
+of every run; medians and spread (min, max) over the rounds; the ratio ours / floor per round and of
+the medians. Load averages before and after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+NAMES = ("output_timeseries", "output_velocity", "output_velocity_std", "output_temporal_coherence",
+         "output_cohcount")
+
+
+def loadavg():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def warm(paths):
+    for p in paths:
+        with open(p, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
+def prepare(inputs, out_dir=None):
+    """Untimed: remove the previous outputs, write back every dirty page, read every input once."""
+    if out_dir and os.path.isdir(out_dir):
+        shutil.rmtree(out_dir)
+    if out_dir:
+        os.makedirs(out_dir)
+    os.sync()
+    warm(inputs)
+
+
+def run_timed(cmd, env=None, marks=()):
+    """Run ``cmd``; wall seconds, CPU seconds (user + sys, its children included), peak RSS (MB), stdout, and
+    the seconds from the start at which the first line containing each of ``marks`` arrived."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, bufsize=1)
+    seen, lines = {}, []
+    for line in proc.stdout:
+        now = time.perf_counter() - t0
+        lines.append(line)
+        for m in marks:
+            if m not in seen and m in line:
+                seen[m] = now
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = "".join(lines)
+    if proc.returncode != 0:
+        sys.stderr.write(text[-3000:])
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd[:4])}")
+    return {"wall_s": round(wall, 3), "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
+            "peak_rss_mb": round(ru.ru_maxrss / 1024.0)}, text, seen
+
+
+def ours(stack_dir, meta, out_dir, env):
+    x, y = meta["ref_xy"]
+    params = {"INTERFEROGRAMS": os.path.join(stack_dir, "tif"), "REFERENCE": f"{x},{y} [EPSG:{meta['epsg']}]",
+              "WAVELENGTH_M": meta["wavelength_m"], "ISBAS_MIN_COUNT": 1, "MIN_TEMPORAL_COHERENCE": 0,
+              "MAX_MEMORY_MB": 512, "WEIGHTING": 0, "LOOKS": meta["looks"]}
+    for name in NAMES:
+        params[name.upper()] = os.path.join(out_dir, name + ".tif")
+    # stdbuf: qgis_process writes through C stdio, block-buffered into a pipe; line-buffered, each line is
+    # time-stamped when printed
+    cmd = ["stdbuf", "-oL", "qgis_process.bin", "run", "geohazard:sbasinversion", "--"] + [
+        f"{k}={v}" for k, v in params.items()]
+    marks = ("Inputs", "Reference pixel", "block pass:", "Results")
+    res, text, seen = run_timed(cmd, env=env, marks=marks)
+    if len(seen) != len(marks):
+        raise SystemExit(f"ours: missing progress lines {set(marks) - set(seen)}")
+    parts = {"startup_s": seen["Inputs"], "guard_stack_s": seen["Reference pixel"] - seen["Inputs"],
+             "block_pass_s": seen["block pass:"] - seen["Reference pixel"],
+             "finish_s": seen["Results"] - seen["block pass:"], "exit_s": res["wall_s"] - seen["Results"]}
+    res["parts"] = {k: round(v, 3) for k, v in parts.items()}
+    m = re.search(r"totals read ([\d.]+) s, compute ([\d.]+) s, write ([\d.]+) s", text)
+    if m:
+        res["block_stages_s"] = {"read": float(m.group(1)), "compute": float(m.group(2)),
+                                 "write": float(m.group(3))}
+    return res
+
+
+def floor(stack_dir, our_dir, which):
+    """The floor's own clock and CPU (from its first open to its last output closed): the process's start,
+    ``import osgeo`` and the loading of the values it writes are left out."""
+    proc, text, _ = run_timed([sys.executable, os.path.join(HERE, "io_floor.py"), stack_dir, our_dir,
+                               "--only", which])
+    parts = json.loads(text.strip().splitlines()[-1])[which]
+    return {"wall_s": parts["total_s"], "cpu_s": parts["cpu_s"], "peak_rss_mb": proc["peak_rss_mb"],
+            "parts": {"read_s": parts["read_s"], "write_s": parts["write_s"]}, "process_wall_s": proc["wall_s"]}
+
+
+def spread(values):
+    return {"median": round(statistics.median(values), 3), "min": round(min(values), 3),
+            "max": round(max(values), 3)}
+
+
+def summary(runs, key):
+    """Median, min and max of every number under ``key`` across the rounds."""
+    out = {}
+    for field in ("wall_s", "cpu_s", "peak_rss_mb"):
+        out[field] = spread([r[key][field] for r in runs])
+    for group in ("parts", "block_stages_s"):
+        if group in runs[0][key]:
+            out[group] = {k: spread([r[key][group][k] for r in runs]) for k in runs[0][key][group]
+                          if isinstance(runs[0][key][group][k], (int, float))}
+    return out
+
+
+def main():
+    stack_dir, out_json = (os.path.abspath(a) for a in sys.argv[1:3])
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+    work = os.path.abspath(sys.argv[sys.argv.index("--work") + 1]) if "--work" in sys.argv else \
+        os.path.join(stack_dir, "runs_floor")
+    with open(os.path.join(stack_dir, "stack.json")) as fh:
+        meta = json.load(fh)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins"),
+           "NUMBA_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+    tif = os.path.join(stack_dir, "tif")
+    inputs = [os.path.join(tif, f) for f in sorted(os.listdir(tif)) if f.endswith("_unw.tif")]
+    our_dir = os.path.join(work, "ours")
+    res = {"stack": meta, "threads": threads, "machine": platform.node(), "cpu": _cpu_model(),
+           "cpus": os.cpu_count(), "rounds": rounds, "load_before": loadavg(), "runs": []}
+    prepare(inputs, our_dir)
+    ours(stack_dir, meta, our_dir, env)  # warm-up: numba's cache, the values the floor writes
+    floor_values = os.path.join(work, "floor_values")
+    if os.path.isdir(floor_values):
+        shutil.rmtree(floor_values)
+    shutil.copytree(our_dir, floor_values)
+    for i in range(rounds):
+        run = {"round": i + 1, "load_start": loadavg()}
+        steps = [("ours", lambda: ours(stack_dir, meta, our_dir, env)),
+                 ("floor", lambda: floor(stack_dir, floor_values, "gdal_default")),
+                 ("startup", lambda: run_timed(["qgis_process.bin", "list"], env=env)[0]),
+                 ("floor_our_options", lambda: floor(stack_dir, floor_values, "our_options"))]
+        if i % 2:
+            steps = [steps[1], steps[0], steps[3], steps[2]]
+        for name, step in steps:
+            prepare(inputs, our_dir if name == "ours" else None)
+            run[name] = step()
+        run["ours_over_floor"] = round(run["ours"]["wall_s"] / run["floor"]["wall_s"], 3)
+        run["load_end"] = loadavg()
+        print(json.dumps({k: run[k] for k in ("round", "load_start", "ours_over_floor")} | {
+            k: {f: run[k][f] for f in ("wall_s", "cpu_s")} for k in ("ours", "floor", "startup", "floor_our_options")}),
+            flush=True)
+        res["runs"].append(run)
+    runs = res["runs"]
+    res["summary"] = {k: summary(runs, k) for k in ("ours", "floor", "startup", "floor_our_options")}
+    res["summary"]["ours_over_floor"] = spread([r["ours_over_floor"] for r in runs])
+    res["summary"]["ours_over_floor_of_medians"] = round(
+        res["summary"]["ours"]["wall_s"]["median"] / res["summary"]["floor"]["wall_s"]["median"], 3)
+    res["summary"]["ours_minus_startup_over_floor"] = round(
+        (res["summary"]["ours"]["wall_s"]["median"] - res["summary"]["startup"]["wall_s"]["median"])
+        / res["summary"]["floor"]["wall_s"]["median"], 3)
+    res["load_after"] = loadavg()
+    os.makedirs(os.path.dirname(out_json), exist_ok=True)
+    with open(out_json, "w") as fh:
+        json.dump(res, fh, indent=1)
+    print(report(res), flush=True)
+
+
+def report(res) -> str:
+    """Medians [min-max] over the rounds, as text."""
+    sm = res["summary"]
+
+    def f(d):
+        return f"{d['median']:.2f} [{d['min']:.2f}-{d['max']:.2f}]"
+
+    lines = [f"{res['rounds']} rounds, load {res['load_before']} -> {res['load_after']}, {res['cpu']}"]
+    for key in ("ours", "floor", "floor_our_options", "startup"):
+        s = sm[key]
+        lines.append(f"{key:18s} wall {f(s['wall_s'])} s, CPU {f(s['cpu_s'])} s, "
+                     f"peak {s['peak_rss_mb']['median']:.0f} MB")
+        for group in ("parts", "block_stages_s"):
+            if group in s:
+                lines.append("    " + ", ".join(f"{k} {f(v)}" for k, v in s[group].items()))
+    lines.append(f"ours / floor: per round {f(sm['ours_over_floor'])}, of the medians "
+                 f"{sm['ours_over_floor_of_medians']}; ours minus start-up / floor "
+                 f"{sm['ours_minus_startup_over_floor']}")
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    main()
