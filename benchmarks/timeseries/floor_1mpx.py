@@ -1,6 +1,11 @@
 """SBAS 1 Mpx against its I/O floor, alternated round by round, with the parts of each side.
 
 Usage: /usr/bin/python3 floor_1mpx.py STACK_DIR OUT_JSON [--rounds N] [--threads N] [--work DIR]
+       [--before PLUGINS_DIR]
+
+``--before``: a folder holding another version of the plugin (``insar_geohazards``, e.g. a ``git archive`` of
+main); it runs in every round too, beside ours (same order rule), and its outputs are compared byte for byte
+with ours.
 
 Each round runs, in an order that alternates from round to round (ours first on odd rounds, the floor
 first on even ones, so neither always follows the other's write-back or page-cache churn):
@@ -42,6 +47,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+KEYS = ("ours", "before", "floor", "floor_our_options", "startup")
 NAMES = ("output_timeseries", "output_velocity", "output_velocity_std", "output_temporal_coherence",
          "output_cohcount")
 
@@ -156,10 +162,16 @@ def main():
     tif = os.path.join(stack_dir, "tif")
     inputs = [os.path.join(tif, f) for f in sorted(os.listdir(tif)) if f.endswith("_unw.tif")]
     our_dir = os.path.join(work, "ours")
+    before = os.path.abspath(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else None
+    before_dir = os.path.join(work, "before")
+    env_before = {**env, "QGIS_PLUGINPATH": before} if before else None
     res = {"stack": meta, "threads": threads, "machine": platform.node(), "cpu": _cpu_model(),
            "cpus": os.cpu_count(), "rounds": rounds, "load_before": loadavg(), "runs": []}
     prepare(inputs, our_dir)
     ours(stack_dir, meta, our_dir, env)  # warm-up: numba's cache, the values the floor writes
+    if before:
+        prepare(inputs, before_dir)
+        ours(stack_dir, meta, before_dir, env_before)
     floor_values = os.path.join(work, "floor_values")
     if os.path.isdir(floor_values):
         shutil.rmtree(floor_values)
@@ -170,20 +182,30 @@ def main():
                  ("floor", lambda: floor(stack_dir, floor_values, "gdal_default")),
                  ("startup", lambda: run_timed(["qgis_process.bin", "list"], env=env)[0]),
                  ("floor_our_options", lambda: floor(stack_dir, floor_values, "our_options"))]
+        if before:
+            steps.insert(2, ("before", lambda: ours(stack_dir, meta, before_dir, env_before)))
         if i % 2:
-            steps = [steps[1], steps[0], steps[3], steps[2]]
+            steps = steps[::-1]
         for name, step in steps:
-            prepare(inputs, our_dir if name == "ours" else None)
+            prepare(inputs, {"ours": our_dir, "before": before_dir}.get(name))
             run[name] = step()
         run["ours_over_floor"] = round(run["ours"]["wall_s"] / run["floor"]["wall_s"], 3)
+        if before:
+            run["before_over_floor"] = round(run["before"]["wall_s"] / run["floor"]["wall_s"], 3)
+            run["same_bytes_as_before"] = all(_same(os.path.join(our_dir, n + ".tif"),
+                                                    os.path.join(before_dir, n + ".tif")) for n in NAMES)
         run["load_end"] = loadavg()
         print(json.dumps({k: run[k] for k in ("round", "load_start", "ours_over_floor")} | {
-            k: {f: run[k][f] for f in ("wall_s", "cpu_s")} for k in ("ours", "floor", "startup", "floor_our_options")}),
+            k: {f: run[k][f] for f in ("wall_s", "cpu_s")} for k in KEYS if k in run}),
             flush=True)
         res["runs"].append(run)
     runs = res["runs"]
-    res["summary"] = {k: summary(runs, k) for k in ("ours", "floor", "startup", "floor_our_options")}
-    res["summary"]["ours_over_floor"] = spread([r["ours_over_floor"] for r in runs])
+    res["summary"] = {k: summary(runs, k) for k in KEYS if k in runs[0]}
+    for k in ("ours_over_floor", "before_over_floor"):
+        if k in runs[0]:
+            res["summary"][k] = spread([r[k] for r in runs])
+    if before:
+        res["summary"]["same_bytes_as_before"] = all(r["same_bytes_as_before"] for r in runs)
     res["summary"]["ours_over_floor_of_medians"] = round(
         res["summary"]["ours"]["wall_s"]["median"] / res["summary"]["floor"]["wall_s"]["median"], 3)
     res["summary"]["ours_minus_startup_over_floor"] = round(
@@ -204,17 +226,32 @@ def report(res) -> str:
         return f"{d['median']:.2f} [{d['min']:.2f}-{d['max']:.2f}]"
 
     lines = [f"{res['rounds']} rounds, load {res['load_before']} -> {res['load_after']}, {res['cpu']}"]
-    for key in ("ours", "floor", "floor_our_options", "startup"):
+    for key in KEYS:
+        if key not in sm:
+            continue
         s = sm[key]
         lines.append(f"{key:18s} wall {f(s['wall_s'])} s, CPU {f(s['cpu_s'])} s, "
                      f"peak {s['peak_rss_mb']['median']:.0f} MB")
         for group in ("parts", "block_stages_s"):
             if group in s:
                 lines.append("    " + ", ".join(f"{k} {f(v)}" for k, v in s[group].items()))
+    if "before_over_floor" in sm:
+        lines.append(f"before / floor: per round {f(sm['before_over_floor'])}; outputs of ours and before "
+                     f"byte-identical in every round: {sm['same_bytes_as_before']}")
     lines.append(f"ours / floor: per round {f(sm['ours_over_floor'])}, of the medians "
                  f"{sm['ours_over_floor_of_medians']}; ours minus start-up / floor "
                  f"{sm['ours_minus_startup_over_floor']}")
     return "\n".join(lines)
+
+
+def _same(a: str, b: str) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 24), fb.read(1 << 24)
+            if x != y:
+                return False
+            if not x:
+                return True
 
 
 def _cpu_model() -> str:
