@@ -21,13 +21,15 @@ class TileRows:
     GDAL's direct I/O (``GTIFF_DIRECT_IO``) are read straight from the file into this array instead, one
     row of tiles of every file at a time; the blocks are views of it. The array takes what the block cache
     would hold for the same rows (and the cache then stays empty), so :meth:`for_paths` accepts it only
-    within the cache's size. Values are the files' own: the same bits as a windowed read.
+    within the cache's size. Values are the files' own: the same bits as a windowed read. The files are opened
+    for each row of tiles and closed after it (an open costs ~20 us): the stack keeps its own handles, and
+    holding a second set would double the open files of a run (hundreds of interferograms and coherences).
     """
 
-    def __init__(self, bands: list, dtype, tile_height: int, height: int, width: int):
-        self.bands = bands
+    def __init__(self, sources: list, dtype, tile_height: int, height: int, width: int):
+        self.sources = sources  # (path, band index)
         self.tile_height, self.height, self.width = int(tile_height), int(height), int(width)
-        self.buf = np.empty((len(bands), self.tile_height, self.width), dtype)
+        self.buf = np.empty((len(sources), self.tile_height, self.width), dtype)
         self.top = -1
 
     @classmethod
@@ -38,21 +40,18 @@ class TileRows:
         tiles of all of them within ``budget_bytes``."""
         if not paths:
             return None
-        previous = gdal.GetThreadLocalConfigOption("GTIFF_DIRECT_IO", None)
-        gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", "YES")  # read when the dataset is opened
-        try:
-            bands, kinds = [], set()
-            for path in paths:
-                ds = open_raster(path, path)
-                if ds.GetDriver().ShortName != "GTiff" or ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"):
-                    return None
-                band = ds.GetRasterBand(data_band_index(ds, path))
-                kinds.add((band.DataType, band.GetBlockSize()[1]))
-                if len(kinds) > 1:
-                    return None
-                bands.append((ds, band))  # the dataset stays referenced while its band is used
-        finally:
-            gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", previous)
+        sources, kinds = [], set()
+        for path in paths:
+            ds = open_raster(path, path)
+            if ds.GetDriver().ShortName != "GTiff" or ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"):
+                return None
+            index = data_band_index(ds, path)
+            band = ds.GetRasterBand(index)
+            kinds.add((band.DataType, band.GetBlockSize()[1]))
+            band = ds = None
+            if len(kinds) > 1:
+                return None
+            sources.append((path, index))
         dtype_code, tile_height = kinds.pop()
         tile_height = min(int(tile_height), int(height))
         if gdal.DataTypeIsComplex(dtype_code) or tile_height <= block_rows:
@@ -60,7 +59,7 @@ class TileRows:
         dtype = np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(dtype_code))
         if len(paths) * tile_height * int(width) * dtype.itemsize > budget_bytes:
             return None
-        return cls(bands, dtype, tile_height, height, width)
+        return cls(sources, dtype, tile_height, height, width)
 
     def rows(self, k: int, r0: int, r1: int) -> Optional[np.ndarray]:
         """Rows ``r0:r1`` (all columns) of file ``k`` as a view, reading their row of tiles of every file when it
@@ -70,8 +69,17 @@ class TileRows:
             return None
         if top != self.top:
             self.top = -1
-            h = min(self.tile_height, self.height - top)
-            for j, (_ds, band) in enumerate(self.bands):
-                band.ReadAsArray(0, top, self.width, h, buf_obj=self.buf[j, :h])
+            self._fill(top, min(self.tile_height, self.height - top))
             self.top = top
         return self.buf[k, r0 - top:r1 - top]
+
+    def _fill(self, top: int, h: int) -> None:
+        previous = gdal.GetThreadLocalConfigOption("GTIFF_DIRECT_IO", None)
+        gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", "YES")  # taken when a dataset is opened
+        try:
+            for j, (path, index) in enumerate(self.sources):
+                ds = open_raster(path, path)
+                ds.GetRasterBand(index).ReadAsArray(0, top, self.width, h, buf_obj=self.buf[j, :h])
+                ds = None
+        finally:
+            gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", previous)

@@ -109,3 +109,19 @@ def test_sbas_on_uncompressed_tiles_equals_the_compressed_copy(qgis_app, run_alg
     for k in outs["plain"]:
         assert outs["plain"][k].tobytes() == outs["deflate"][k].tobytes()
     assert np.isfinite(outs["plain"]["OUTPUT_VELOCITY"]).mean() > 0.5
+
+
+def test_whole_row_reads_hold_no_file_open(qgis_app, tmp_path):
+    """The stack keeps its own handles; a second set would double the open files of a run (hundreds of
+    interferograms and coherences against the process's limit)."""
+    import os
+
+    from insar_geohazards.io.tile_rows import TileRows
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("counting open files needs /proc/self/fd (Linux)")
+    plain, coh = _stack_files(tmp_path)
+    before = len(os.listdir("/proc/self/fd"))
+    rows = TileRows.for_paths(plain + coh, height=100, width=70, block_rows=8, budget_bytes=1 << 30)
+    assert rows is not None and rows.rows(3, 40, 48).shape == (8, 70)
+    assert len(os.listdir("/proc/self/fd")) == before
