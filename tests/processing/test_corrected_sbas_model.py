@@ -38,12 +38,14 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     for key in ("INCIDENCE_RASTER", "SLANT_RANGE_RASTER"):
         src = model.childAlgorithm("demerror").parameterSources()[key][0]
         assert src.parameterName() == key.split("_RASTER")[0]
+    # the final velocity is filtered (3 x 3 noise-adaptive) by default
+    assert model.childAlgorithm("demerror").parameterSources()["FILTER_WINDOW"][0].staticValue() == 3
     src = model.childAlgorithm("demerror").parameterSources()["INPUT"][0]
     assert (src.outputChildId(), src.outputName()) == ("sbas", "OUTPUT_TIMESERIES")
     assert sorted(p.name() for p in model.destinationParameterDefinitions()) == [
         "demerror:DEM_ERROR", "demerror:TIMESERIES", "demerror:VELOCITY", "demerror:VELOCITY_STD",
-        "network:NETWORK_REPORT", "ramps:CORRECTED", "reference:REFERENCE", "sbas:TIMESERIES", "sbas:VELOCITY",
-        "unwrapping:LOOP_STATS"]
+        "demerror:VELOCITY_UNFILTERED", "network:NETWORK_REPORT", "ramps:CORRECTED", "reference:REFERENCE",
+        "sbas:TIMESERIES", "sbas:VELOCITY", "unwrapping:LOOP_STATS"]
     registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert registered is not None and registered.displayName().startswith("Corrected SBAS")
     # meaning, not bytes
