@@ -497,6 +497,21 @@ class DaskExecutor:
         return False
 
 
+def task_threads() -> int:
+    """Threads a block function may start for a library call (scipy's ``workers``): 1 inside a Dask
+    worker, whose thread slots are the parallel unit (a worker per core would otherwise start a thread
+    per core each), else -1 (every core). The answer never changes the results, only the threads."""
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return -1
+    try:
+        get_worker()
+    except ValueError:
+        return -1
+    return 1
+
+
 def _require_threadsafe_kernels() -> None:
     """Worker threads run numba kernels concurrently: refuse numba's ``workqueue`` layer (it aborts the process)."""
     from ._numba import parallel_threading_layer

@@ -391,6 +391,18 @@ def test_localcluster_two_worker_processes_give_the_local_bytes(dask_executor, t
     assert all(a[k].tobytes() == b[k].tobytes() for k in a)
 
 
+def block_task_threads(block, inputs):
+    return {"threads": np.full(inputs["z"].shape, eng.task_threads(), np.int64)}
+
+
+def test_library_threads_of_a_task_are_one_on_a_dask_worker_and_every_core_here(dask_executor):
+    # a worker process per core that let scipy start a thread per core each would oversubscribe the machine
+    assert eng.task_threads() == -1
+    out = eng.map_blocks(block_task_threads, {"z": np.zeros((12, 3))}, n_rows=12, n_cols=3, outputs=["threads"],
+                         block_rows=4, executor=dask_executor)["threads"]
+    assert (out == 1).all()
+
+
 class GroupedRows:
     """A source read on the workers whose blocks come in groups of ``rows`` rows (as blocks sharing a row of tiles)."""
 
