@@ -157,13 +157,12 @@ def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m:
     s = np.asarray(r, np.float64) * np.sin(np.radians(np.asarray(inc, np.float64)))
     s = np.where(s > 0, s, np.nan)
     out = dem_error_block(inputs["series"], g, range_sin_inc_m=s)
-    if years is None:
-        return out
-    from ..timeseries.sbas import linear_velocity
+    if years is not None:
+        from ..timeseries.sbas import linear_velocity
 
-    out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
-    if int(filter_window_px) <= 1:
-        return out
+        out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
+    if years is None or int(filter_window_px) <= 1:
+        return _own_rows(block, out)
     from .velocity_filter import adaptive_velocity_filter
 
     f = adaptive_velocity_filter(out["velocity_mm_yr"], out["velocity_std_mm_yr"], window_px=filter_window_px,
@@ -172,7 +171,14 @@ def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m:
                                                                               out["velocity_std_mm_yr"])
     out["velocity_mm_yr"], out["velocity_std_mm_yr"], out["filter_gain"] = (
         f["velocity_mm_yr"], f["velocity_std_mm_yr"], f["gain"])
-    core = block.core if block is not None else slice(None)
+    return _own_rows(block, out)
+
+
+def _own_rows(block, out: dict) -> dict:
+    """The block's own rows of every array (a block read with a halo returns only its rows)."""
+    if block is None or block.read0 == block.row0 and block.read1 == block.row1:
+        return out
+    core = block.core
     return {k: (x[:, core] if x.ndim == 3 else x[core]) for k, x in out.items()}
 
 
