@@ -34,7 +34,6 @@ from .metadata import stack_pair_baselines, wavelength_choice
 from .probe import data_band_index
 from .raster import _CACHE_LOCK as CACHE_LOCK
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
-from .tile_rows import TileRows
 from .vector import write_vector
 
 
@@ -106,7 +105,6 @@ class StackInput:
     _open: dict = field(default_factory=dict, repr=False)
     _buffers: list = field(default_factory=list, repr=False)  # float64 block arrays handed out by read()
     _tiles: dict = field(default_factory=dict, repr=False)  # the inputs' tile height
-    _whole: dict = field(default_factory=dict, repr=False)  # "ifg"/"coh" -> TileRows (or None) of whole_rows reads
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
 
     def _band(self, path: str):
@@ -132,27 +130,13 @@ class StackInput:
         self._buffers[:] = [b for b in self._buffers if b.shape == shape][-2:] + [buf]
         return buf
 
-    def _read_rows(self, path: str, r0: int, r1: int, dtype, cols: tuple, arr=None) -> np.ndarray:
-        """The window as ``dtype`` with nodata as NaN; ``arr``: its values already read (else read here)."""
+    def _read_rows(self, path: str, r0: int, r1: int, dtype, cols: tuple) -> np.ndarray:
         band, nodata = self._band(path)
-        if arr is None:
-            arr = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
+        arr = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
         out = arr.astype(dtype)
         if nodata is not None and not np.isnan(nodata):
             out[arr == nodata] = np.nan
         return out
-
-    def _window(self, key: str, paths: list, k: int, r0: int, r1: int, whole_rows: bool):
-        """Rows ``r0:r1`` (all columns) of ``paths[k]`` from the current row of tiles of every file (:class:`.tile_rows.
-        TileRows`), or ``None`` (not asked, or it does not apply to these files: read a window)."""
-        if not whole_rows:
-            return None
-        if key not in self._whole:  # within GDAL's cache, which these reads leave empty, with the other key's rows
-            taken = sum(t.buf.nbytes for t in self._whole.values() if t is not None)
-            self._whole[key] = TileRows.for_paths(paths, height=self.info.height, width=self.info.width,
-                                                  block_rows=r1 - r0, budget_bytes=gdal.GetCacheMax() - taken)
-        reader = self._whole[key]
-        return reader.rows(k, r0, r1) if reader is not None else None
 
     def _rows_done(self, r1: int) -> None:
         """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles.
@@ -163,8 +147,6 @@ class StackInput:
         the cache 1.2 GB). Dropping at the end of a row, not when the next one starts, keeps a Dask worker that
         was also given blocks of the next row (work stealing) from dropping tiles it still needs. The heap pages
         the freed tiles leave are given back to the system."""
-        if r1 >= self.info.height:
-            self._whole.clear()
         if not self._open:
             return
         state = self._tiles
@@ -203,11 +185,9 @@ class StackInput:
         return StackInput(self.network.subset(keep), self.info, self.wavelength_m, self.units, self.signs[keep],
                           self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open)
 
-    def read(self, r0: int, r1: int, *, coherence: bool = False, cols: Optional[tuple] = None,
-             whole_rows: bool = False):
+    def read(self, r0: int, r1: int, *, coherence: bool = False, cols: Optional[tuple] = None):
         """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1`` (and columns ``cols`` =
-        ``(c0, c1)``, default all). ``whole_rows``: blocks come down the grid in order (the engine's reader in this
-        process); uncompressed GeoTIFFs are then read a row of tiles at a time (:class:`.tile_rows.TileRows`)."""
+        ``(c0, c1)``, default all)."""
         m = len(self.order)
         if self.mintpy is not None:
             c = slice(None) if cols is None else slice(int(cols[0]), int(cols[1]))
@@ -216,23 +196,18 @@ class StackInput:
             coh = self.mintpy.read((r0, r1), "coherence")[self.order][..., c] if coherence else None
             return ifg, coh
         cols = (0, self.info.width) if cols is None else (int(cols[0]), int(cols[1]))
-        whole_rows = whole_rows and cols == (0, self.info.width)
         ifg = self._block_buffer((m, r1 - r0, cols[1] - cols[0]))
         coh = np.empty((m, r1 - r0, cols[1] - cols[0]), np.float32) if coherence else None
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
         scale = None if self.units > 1 else (
             mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == 0 else 1))
-        ifg_paths = [self.paths[i] for i in self.order] if whole_rows else None
-        coh_paths = [self.coh_paths[i] for i in self.order] if whole_rows and coherence else None
         for k, i in enumerate(self.order):
-            raw = self._window("ifg", ifg_paths, k, r0, r1, whole_rows)
             if scale is None:
-                a = self._read_rows(self.paths[i], r0, r1, np.float64, cols, raw)
+                a = self._read_rows(self.paths[i], r0, r1, np.float64, cols)
                 ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
             else:
                 band, nodata = self._band(self.paths[i])
-                if raw is None:
-                    raw = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
+                raw = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
                 out = ifg[k]
                 if np.iscomplexobj(raw):
                     raw = raw.real
@@ -242,8 +217,7 @@ class StackInput:
                 if self.signs[k] != 1:
                     np.multiply(out, self.signs[k], out=out)
             if coherence:
-                raw = self._window("coh", coh_paths, k, r0, r1, whole_rows)
-                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32, cols, raw)
+                coh[k] = self._read_rows(self.coh_paths[i], r0, r1, np.float32, cols)
         if cols == (0, self.info.width):
             self._rows_done(r1)
         return ifg, coh
@@ -414,8 +388,8 @@ def stack_source(stack: StackInput, coherence: bool, reference_mm=None, *, execu
                           "(tasks carry the file paths, not the data)")
             return StackRows(stack, coherence, reference_mm)
         log_info(log, f"Dask: the stack is read in this process and its blocks shipped to the workers ({why})")
-    return CallableSource(lambda r0, r1: sbas_blocks.referenced(
-        stack.read(r0, r1, coherence=coherence, whole_rows=True), reference_mm))
+    return CallableSource(lambda r0, r1: sbas_blocks.referenced(stack.read(r0, r1, coherence=coherence),
+                                                                reference_mm))
 
 
 def worker_readable(stack: StackInput, coherence: bool) -> str:
