@@ -767,9 +767,12 @@ class SbasSolver:
         if coherence is not None:
             if coherence.shape != ifg_mm.shape:
                 raise GeohazardError(f"coherence has shape {coherence.shape}, expected {ifg_mm.shape}")
-            coh = np.asarray(coherence, dtype=np.float64).reshape(m, -1)
+            coh = np.asarray(coherence)
+            if coh.dtype not in (np.float32, np.float64):
+                coh = coh.astype(np.float64)
+            coh = coh.reshape(m, -1)  # float32 blocks are not widened: the weights' kernel compares in float64
             if self.coherence_threshold > 0:
-                valid &= coh >= self.coherence_threshold
+                valid &= coh.astype(np.float64, copy=False) >= self.coherence_threshold
         elif self.weighting == "variance" or self.coherence_threshold > 0:
             raise GeohazardError("coherence is needed for variance weighting or a coherence threshold")
         n_pix = d.shape[1]
