@@ -27,13 +27,11 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
     try:
         import warnings
 
-        # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
-        # shows DeprecationWarnings, so every plugin start printed its two lines: nothing the user can act on.
-        # A filter on llvmlite's own warnings rather than ``catch_warnings`` around the import: that one swaps
-        # the process-wide filter list and puts the old one back, which loses what another thread did meanwhile
-        # (this module may be imported in a background thread, :func:`warm_up`).
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"llvmlite\.")
-        import numba as _numba
+        with warnings.catch_warnings():
+            # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
+            # shows DeprecationWarnings, so every plugin start printed its two lines: nothing the user can act on
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import numba as _numba
 
         HAVE_NUMBA = True
     except ImportError:  # numba is optional: the pure-Python path is the fallback
@@ -115,20 +113,6 @@ def cache_folder(module) -> str:
         if isinstance(obj, CPUDispatcher):
             return getattr(getattr(obj, "_cache", None), "_cache_path", "") or ""
     return ""
-
-
-def warm_up() -> None:
-    """Initialise numba's CPU target and start its thread pool: what the first call of a cached kernel does
-    otherwise (~0.1 CPU-s), so that it can run in a thread beside other work. Holds numba's compiler lock,
-    as its own loading of a kernel does. No-op without numba."""
-    if not HAVE_NUMBA:
-        return
-    from numba.core.compiler_lock import global_compiler_lock
-    from numba.core.registry import cpu_target
-
-    with global_compiler_lock:
-        cpu_target.target_context.refresh()
-    parallel_threading_layer()
 
 
 if HAVE_NUMBA:

@@ -97,32 +97,6 @@ def help_url(page: str, anchor: str = "") -> str:
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
 
-def preload_kernels(kernels):
-    """Import the core modules ``kernels`` and initialise numba (:func:`~algorithms._numba.warm_up`) in a
-    background thread, started before the input checks: numba's import and start-up (~0.3 CPU-s, Python code)
-    then run while the checks' threads wait on GDAL, instead of after them. Returns the thread (None when the
-    tool has no kernel). A failure here is left to the same import in :func:`announce_compilation`, which
-    reports it where the run can show it."""
-    if not kernels:
-        return None
-    import importlib
-    import threading
-
-    def load():
-        try:
-            for m in kernels:
-                importlib.import_module(f"...algorithms.{m}", __package__)
-            from ...algorithms import _numba
-
-            _numba.warm_up()
-        except Exception:  # noqa: BLE001 - reported by the import in the run's own thread
-            pass
-
-    thread = threading.Thread(target=load, name="geohazard-kernels", daemon=True)
-    thread.start()
-    return thread
-
-
 def announce_compilation(kernels, feedback) -> bool:
     """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
     a machine: tens of seconds with the progress bar still); returns True when it does."""
@@ -394,7 +368,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
         run = self._run = OutputTransaction()
         targets: dict = {}
-        preload = preload_kernels(self.KERNELS)
         try:
             with quiet_gdal_reads(), run_headers():
                 parameters = resolve_aliases(self, parameters, context)
@@ -403,8 +376,6 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
-                if preload is not None:
-                    preload.join()
                 announce_compilation(self.KERNELS, feedback)
                 results = self.process(params, context, feedback)
                 if feedback is not None and feedback.isCanceled():
