@@ -102,10 +102,16 @@ else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
     _u = int
 
 
+@njit(inline="always")
+def _lo8(i):
+    """``i`` rounded down to a whole vector step (8 doubles): where a row loop over the elements ``i`` on starts."""
+    return (i // 8) * 8
+
+
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_cdiv(tr, ti, k, ratio, den, npad):
-    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
-    for i in range(_u(0), _u(npad)):
+def _row_cdiv(tr, ti, k, ratio, den, lo, npad):
+    """Row ``k`` from ``lo`` on divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
+    for i in range(_u(lo), _u(npad)):
         a = tr[k, i]
         b = ti[k, i]
         tr[k, i] = (a + b * ratio) / den
@@ -122,9 +128,9 @@ def _vec_cdiv(vr, vi, ratio, den, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
-    """Row ``j`` minus row ``k`` times ``yr + i yi``."""
-    for i in range(_u(0), _u(npad)):
+def _row_sub_cmul(tr, ti, j, k, yr, yi, lo, npad):
+    """Row ``j`` minus row ``k`` times ``yr + i yi`` (elements ``lo`` on)."""
+    for i in range(_u(lo), _u(npad)):
         xr = tr[k, i]
         xi = ti[k, i]
         tr[j, i] -= xr * yr - xi * yi
@@ -132,9 +138,9 @@ def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
-    """``y -= A[k, :] (cr + i ci)``."""
-    for i in range(_u(0), _u(npad)):
+def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, lo, npad):
+    """``y[lo:] -= A[k, lo:] (cr + i ci)``."""
+    for i in range(_u(lo), _u(npad)):
         lre = tr[k, i]
         lim = ti[k, i]
         yr[i] -= lre * cr - lim * ci
@@ -142,9 +148,9 @@ def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
-    """``y -= conj(A[k, :]) (cr + i ci)``."""
-    for i in range(_u(0), _u(npad)):
+def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, hi):
+    """``y[:hi] -= conj(A[k, :hi]) (cr + i ci)``."""
+    for i in range(_u(0), _u(hi)):
         lre = lr[k, i]
         lim = -li[k, i]
         yr[i] -= lre * cr - lim * ci
@@ -162,47 +168,48 @@ def _vec_add_cmul(wr, wi, atr, ati, k, cr, ci, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_div(p, k, d, npad):
-    for i in range(_u(0), _u(npad)):
+def _row_div(p, k, d, lo, npad):
+    for i in range(_u(lo), _u(npad)):
         p[k, i] = p[k, i] / d
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul(p, j, k, y, npad):
-    """Row ``j`` minus row ``k`` times ``y``."""
-    for i in range(_u(0), _u(npad)):
+def _row_sub_mul(p, j, k, y, lo, npad):
+    """Row ``j`` minus row ``k`` times ``y`` (elements ``lo`` on)."""
+    for i in range(_u(lo), _u(npad)):
         p[j, i] -= p[k, i] * y
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul(t, p, k, x, npad):
-    for i in range(_u(0), _u(npad)):
+def _vec_sub_mul(t, p, k, x, lo, npad):
+    for i in range(_u(lo), _u(npad)):
         t[i] -= p[k, i] * x
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul(t, p, k, x, npad):
-    for i in range(_u(0), _u(npad)):
+def _vec_add_mul(t, p, k, x, lo, npad):
+    for i in range(_u(lo), _u(npad)):
         t[i] += x * p[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_real_times(tr, inv, gtr, gti, k, npad):
-    """Real part of row ``k`` of ``inv o G`` (a real times a complex as numba multiplies: (a + 0i)(c + id))."""
-    for i in range(_u(0), _u(npad)):
+def _row_real_times(tr, inv, gtr, gti, k, lo, npad):
+    """Real part of row ``k`` of ``inv o G`` from ``lo`` on (a real times a complex as numba multiplies:
+    (a + 0i)(c + id))."""
+    for i in range(_u(lo), _u(npad)):
         tr[k, i] = inv[k, i] * gtr[k, i] - 0.0 * gti[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_imag_times(ti, inv, gtr, gti, k, npad):
-    for i in range(_u(0), _u(npad)):
+def _row_imag_times(ti, inv, gtr, gti, k, lo, npad):
+    for i in range(_u(lo), _u(npad)):
         ti[k, i] = inv[k, i] * gti[k, i] + 0.0 * gtr[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_abs(p, gtr, gti, k, scale, npad):
-    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``)."""
-    for i in range(_u(0), _u(npad)):
+def _row_abs(p, gtr, gti, k, scale, lo, npad):
+    """``scale |G[k, lo:]|`` (``|z| = sqrt(re^2 + im^2)``)."""
+    for i in range(_u(lo), _u(npad)):
         a = gtr[k, i]
         b = gti[k, i]
         p[k, i] = scale * np.sqrt(a * a + b * b)
@@ -233,9 +240,9 @@ def _vec_times_real(yr, yi, inv, gtr, gti, k, cr, ci, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
-    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` (0 where ``G[i, k]`` is 0)."""
-    for k in range(_u(0), _u(npad)):
+def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, lo, npad):
+    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` from ``lo`` on (0 where ``G[i, k]`` is 0)."""
+    for k in range(_u(lo), _u(npad)):
         a = gr[i, k]
         b = gi[i, k]
         ag = np.sqrt(a * a + b * b)
@@ -251,21 +258,21 @@ def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul4(p, j, k, y0, y1, y2, y3, npad):
-    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other."""
-    for i in range(_u(0), _u(npad)):
+def _row_sub_mul4(p, j, k, y0, y1, y2, y3, lo, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other (elements ``lo`` on)."""
+    for i in range(_u(lo), _u(npad)):
         p[j, i] = (((p[j, i] - p[k, i] * y0) - p[k + 1, i] * y1) - p[k + 2, i] * y2) - p[k + 3, i] * y3
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad):
-    for i in range(_u(0), _u(npad)):
+def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, lo, npad):
+    for i in range(_u(lo), _u(npad)):
         t[i] = (((t[i] - p[k, i] * x0) - p[k + 1, i] * x1) - p[k + 2, i] * x2) - p[k + 3, i] * x3
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul4(t, p, k, x0, x1, x2, x3, npad):
-    for i in range(_u(0), _u(npad)):
+def _vec_add_mul4(t, p, k, x0, x1, x2, x3, lo, npad):
+    for i in range(_u(lo), _u(npad)):
         t[i] = (((t[i] + x0 * p[k, i]) + x1 * p[k + 1, i]) + x2 * p[k + 2, i]) + x3 * p[k + 3, i]
 
 
@@ -309,13 +316,13 @@ def _cholesky_t(tr, ti, n, npad):
     divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
         for k in range(j):
-            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], npad)  # times conj(L[j, k])
+            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], _lo8(j), npad)  # times conj(L[j, k])
         s = tr[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
         ratio = 0.0 / d
-        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, npad)
+        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, _lo8(j), npad)
         tr[j, j] = d
         ti[j, j] = 0.0
     return True
@@ -331,16 +338,16 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
     for j in range(n):  # Cholesky, column j from the finished columns k < j in order (as _cholesky_t)
         k = 0
         while k + 4 <= j:
-            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], npad)
+            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], _lo8(j), npad)
             k += 4
         while k < j:
-            _row_sub_mul(p, j, k, p[k, j], npad)
+            _row_sub_mul(p, j, k, p[k, j], _lo8(j), npad)
             k += 1
         s = p[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
-        _row_div(p, j, d, npad)
+        _row_div(p, j, d, _lo8(j), npad)
         p[j, j] = d
     for j in range(n):
         for i in range(npad):
@@ -363,12 +370,12 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
             u[j, k + 1] = x1
             u[j, k + 2] = x2
             u[j, k + 3] = x3
-            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad)  # entries up to k + 3 are consumed: changing them is harmless
+            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, _lo8(k + 4), npad)  # entries up to k + 3 are consumed
             k += 4
         while k < n:
             x = t[k] / p[k, k]
             u[j, k] = x
-            _vec_sub_mul(t, p, k, x, npad)
+            _vec_sub_mul(t, p, k, x, _lo8(k + 1), npad)
             k += 1
     for k in range(n):
         for j in range(n):
@@ -380,10 +387,10 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
             t[j] = 0.0
         k = i
         while k + 4 <= n:
-            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], npad)
+            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], _lo8(i), npad)
             k += 4
         while k < n:
-            _vec_add_mul(t, ut, k, u[i, k], npad)
+            _vec_add_mul(t, ut, k, u[i, k], _lo8(i), npad)
             k += 1
         for j in range(i, n):
             inv[i, j] = t[j]
@@ -396,8 +403,8 @@ def _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
     """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``|G|^-1 o G - shift I``; False when that
     matrix is not positive definite."""
     for k in range(n):  # |G|^-1 is symmetric: inv[k, i] = inv[i, k]; gtr[k, i] = Re G[i, k]
-        _row_real_times(tr, inv, gtr, gti, k, npad)
-        _row_imag_times(ti, inv, gtr, gti, k, npad)
+        _row_real_times(tr, inv, gtr, gti, k, _lo8(k), npad)
+        _row_imag_times(ti, inv, gtr, gti, k, _lo8(k), npad)
         tr[k, k] -= shift
     return _cholesky_t(tr, ti, n, npad)
 
@@ -429,7 +436,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[k] = cr
         xi[k] = ci
-        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad)  # entries up to k are consumed: changing them is harmless
+        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, _lo8(k + 1), npad)  # entries up to k are consumed
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
@@ -443,7 +450,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[i] = cr
         xi[i] = ci
-        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, npad)  # entries from i on are consumed; lr is 0 above
+        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, _lo8(i + 7))  # entries from i on are consumed
 
 
 @njit(error_model="numpy")
@@ -584,7 +591,7 @@ def _temporal_coherence(gr, gi, vr, vi, pr, pim, term, n, npad):
             pim[k] = 0.0
     acc = 0.0
     for i in range(n):
-        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, npad)  # times conj(p_i)
+        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, _lo8(i + 1), npad)  # times conj(p_i)
         for k in range(i + 1, n):
             acc += term[k]
     return abs(2.0 * acc) / (n * (n - 1))
@@ -607,7 +614,7 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
     else:
         inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
         for k in range(n):  # |G| regularised, transposed (only its lower triangle is read)
-            _row_abs(p, gtr, gti, k, 1.0 - beta, npad)
+            _row_abs(p, gtr, gti, k, 1.0 - beta, _lo8(k), npad)
             p[k, k] = 1.0
         # |G| is not always positive definite (few looks, or the regularisation too weak):
         # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
