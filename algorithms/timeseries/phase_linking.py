@@ -138,6 +138,33 @@ def _row_sub_cmul(tr, ti, j, k, yr, yi, lo, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_cmul4(tr, ti, j, k, y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, lo, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other (each element's operations
+    those of four :func:`_row_sub_cmul` calls in order, with one load and store of row ``j``)."""
+    for i in range(_u(lo), _u(npad)):
+        ar = tr[j, i]
+        ai = ti[j, i]
+        xr = tr[k, i]
+        xi = ti[k, i]
+        ar -= xr * y0r - xi * y0i
+        ai -= xr * y0i + xi * y0r
+        xr = tr[k + 1, i]
+        xi = ti[k + 1, i]
+        ar -= xr * y1r - xi * y1i
+        ai -= xr * y1i + xi * y1r
+        xr = tr[k + 2, i]
+        xi = ti[k + 2, i]
+        ar -= xr * y2r - xi * y2i
+        ai -= xr * y2i + xi * y2r
+        xr = tr[k + 3, i]
+        xi = ti[k + 3, i]
+        ar -= xr * y3r - xi * y3i
+        ai -= xr * y3i + xi * y3r
+        tr[j, i] = ar
+        ti[j, i] = ai
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, lo, npad):
     """``y[lo:] -= A[k, lo:] (cr + i ci)``."""
     for i in range(_u(lo), _u(npad)):
@@ -145,6 +172,74 @@ def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, lo, npad):
         lim = ti[k, i]
         yr[i] -= lre * cr - lim * ci
         yi[i] -= lre * ci + lim * cr
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_cmul4(yr, yi, tr, ti, k, c0r, c0i, c1r, c1i, c2r, c2i, c3r, c3i, lo, npad):
+    """``y[lo:] -= A[k + q, lo:] (cq)`` for ``q = 0 .. 3`` in order (four :func:`_vec_sub_cmul` calls)."""
+    for i in range(_u(lo), _u(npad)):
+        a = yr[i]
+        b = yi[i]
+        lre = tr[k, i]
+        lim = ti[k, i]
+        a -= lre * c0r - lim * c0i
+        b -= lre * c0i + lim * c0r
+        lre = tr[k + 1, i]
+        lim = ti[k + 1, i]
+        a -= lre * c1r - lim * c1i
+        b -= lre * c1i + lim * c1r
+        lre = tr[k + 2, i]
+        lim = ti[k + 2, i]
+        a -= lre * c2r - lim * c2i
+        b -= lre * c2i + lim * c2r
+        lre = tr[k + 3, i]
+        lim = ti[k + 3, i]
+        a -= lre * c3r - lim * c3i
+        b -= lre * c3i + lim * c3r
+        yr[i] = a
+        yi[i] = b
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_conj_cmul4(yr, yi, lr, li, k, c0r, c0i, c1r, c1i, c2r, c2i, c3r, c3i, hi):
+    """``y[:hi] -= conj(A[k - q, :hi]) (cq)`` for ``q = 0 .. 3`` in order (four :func:`_vec_sub_conj_cmul`
+    calls, rows ``k, k - 1, k - 2, k - 3``)."""
+    for i in range(_u(0), _u(hi)):
+        a = yr[i]
+        b = yi[i]
+        lre = lr[k, i]
+        lim = -li[k, i]
+        a -= lre * c0r - lim * c0i
+        b -= lre * c0i + lim * c0r
+        lre = lr[k - 1, i]
+        lim = -li[k - 1, i]
+        a -= lre * c1r - lim * c1i
+        b -= lre * c1i + lim * c1r
+        lre = lr[k - 2, i]
+        lim = -li[k - 2, i]
+        a -= lre * c2r - lim * c2i
+        b -= lre * c2i + lim * c2r
+        lre = lr[k - 3, i]
+        lim = -li[k - 3, i]
+        a -= lre * c3r - lim * c3i
+        b -= lre * c3i + lim * c3r
+        yr[i] = a
+        yi[i] = b
+
+
+@njit(inline="always")
+def _div_real(a, b, d):
+    """``(a + ib) / d`` as numba divides a complex by a real ``d + 0i``."""
+    ratio = 0.0 / d
+    den = d + 0.0 * ratio
+    return (a + b * ratio) / den, (b - a * ratio) / den
+
+
+@njit(inline="always")
+def _sub_cmul_at(yr, yi, m, lre, lim, cr, ci):
+    """``y[m] -= (lre + i lim) (cr + i ci)``, the element operation of the row loops."""
+    yr[m] -= lre * cr - lim * ci
+    yi[m] -= lre * ci + lim * cr
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -315,8 +410,15 @@ def _cholesky_t(tr, ti, n, npad):
     columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
     divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
-        for k in range(j):
-            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], _lo8(j), npad)  # times conj(L[j, k])
+        lo = _lo8(j)
+        k = 0
+        while k + 4 <= j:  # times conj(L[j, k]) .. conj(L[j, k + 3])
+            _row_sub_cmul4(tr, ti, j, k, tr[k, j], -ti[k, j], tr[k + 1, j], -ti[k + 1, j], tr[k + 2, j], -ti[k + 2, j],
+                           tr[k + 3, j], -ti[k + 3, j], lo, npad)
+            k += 4
+        while k < j:
+            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], lo, npad)  # times conj(L[j, k])
+            k += 1
         s = tr[j, j]
         if s <= 0.0:
             return False
@@ -426,7 +528,24 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
     for i in range(npad):
         yr[i] = br[i]
         yi[i] = bi[i]
-    for k in range(n):  # forward: L z = b, z into x
+    k = 0
+    while k + 4 <= n:  # forward, four steps per pass over y: their own entries first, each in the order of the steps
+        x0r, x0i = _div_real(yr[k], yi[k], tr[k, k])
+        _sub_cmul_at(yr, yi, k + 1, tr[k, k + 1], ti[k, k + 1], x0r, x0i)
+        x1r, x1i = _div_real(yr[k + 1], yi[k + 1], tr[k + 1, k + 1])
+        _sub_cmul_at(yr, yi, k + 2, tr[k, k + 2], ti[k, k + 2], x0r, x0i)
+        _sub_cmul_at(yr, yi, k + 2, tr[k + 1, k + 2], ti[k + 1, k + 2], x1r, x1i)
+        x2r, x2i = _div_real(yr[k + 2], yi[k + 2], tr[k + 2, k + 2])
+        _sub_cmul_at(yr, yi, k + 3, tr[k, k + 3], ti[k, k + 3], x0r, x0i)
+        _sub_cmul_at(yr, yi, k + 3, tr[k + 1, k + 3], ti[k + 1, k + 3], x1r, x1i)
+        _sub_cmul_at(yr, yi, k + 3, tr[k + 2, k + 3], ti[k + 2, k + 3], x2r, x2i)
+        x3r, x3i = _div_real(yr[k + 3], yi[k + 3], tr[k + 3, k + 3])
+        xr[k], xi[k], xr[k + 1], xi[k + 1] = x0r, x0i, x1r, x1i
+        xr[k + 2], xi[k + 2], xr[k + 3], xi[k + 3] = x2r, x2i, x3r, x3i
+        # entries up to k + 3 are consumed: changing them again is harmless
+        _vec_sub_cmul4(yr, yi, tr, ti, k, x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, _lo8(k + 4), npad)
+        k += 4
+    while k < n:  # forward: L z = b, z into x
         d = tr[k, k]
         ratio = 0.0 / d
         den = d + 0.0 * ratio
@@ -437,10 +556,28 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         xr[k] = cr
         xi[k] = ci
         _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, _lo8(k + 1), npad)  # entries up to k are consumed
+        k += 1
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
-    for i in range(n - 1, -1, -1):  # backward: L^H x = z
+    i = n - 1
+    while i >= 3:  # backward, four steps per pass (rows i .. i - 3 of L^H are conj of L's rows)
+        x0r, x0i = _div_real(yr[i], yi[i], tr[i, i])
+        _sub_cmul_at(yr, yi, i - 1, lr[i, i - 1], -li[i, i - 1], x0r, x0i)
+        x1r, x1i = _div_real(yr[i - 1], yi[i - 1], tr[i - 1, i - 1])
+        _sub_cmul_at(yr, yi, i - 2, lr[i, i - 2], -li[i, i - 2], x0r, x0i)
+        _sub_cmul_at(yr, yi, i - 2, lr[i - 1, i - 2], -li[i - 1, i - 2], x1r, x1i)
+        x2r, x2i = _div_real(yr[i - 2], yi[i - 2], tr[i - 2, i - 2])
+        _sub_cmul_at(yr, yi, i - 3, lr[i, i - 3], -li[i, i - 3], x0r, x0i)
+        _sub_cmul_at(yr, yi, i - 3, lr[i - 1, i - 3], -li[i - 1, i - 3], x1r, x1i)
+        _sub_cmul_at(yr, yi, i - 3, lr[i - 2, i - 3], -li[i - 2, i - 3], x2r, x2i)
+        x3r, x3i = _div_real(yr[i - 3], yi[i - 3], tr[i - 3, i - 3])
+        xr[i], xi[i], xr[i - 1], xi[i - 1] = x0r, x0i, x1r, x1i
+        xr[i - 2], xi[i - 2], xr[i - 3], xi[i - 3] = x2r, x2i, x3r, x3i
+        # entries from i - 3 on are consumed
+        _vec_sub_conj_cmul4(yr, yi, lr, li, i, x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, _lo8(i + 4))
+        i -= 4
+    while i >= 0:  # backward: L^H x = z
         d = tr[i, i]
         ratio = 0.0 / d
         den = d + 0.0 * ratio
@@ -451,6 +588,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         xr[i] = cr
         xi[i] = ci
         _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, _lo8(i + 7))  # entries from i on are consumed
+        i -= 1
 
 
 @njit(error_model="numpy")
