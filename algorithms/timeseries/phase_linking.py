@@ -102,16 +102,10 @@ else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
     _u = int
 
 
-@njit(inline="always")
-def _lo8(i):
-    """``i`` rounded down to a whole vector step (8 doubles): where a row loop over the elements ``i`` on starts."""
-    return (i // 8) * 8
-
-
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_cdiv(tr, ti, k, ratio, den, lo, npad):
-    """Row ``k`` from ``lo`` on divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
-    for i in range(_u(lo), _u(npad)):
+def _row_cdiv(tr, ti, k, ratio, den, npad):
+    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
+    for i in range(_u(0), _u(npad)):
         a = tr[k, i]
         b = ti[k, i]
         tr[k, i] = (a + b * ratio) / den
@@ -128,9 +122,9 @@ def _vec_cdiv(vr, vi, ratio, den, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_cmul(tr, ti, j, k, yr, yi, lo, npad):
-    """Row ``j`` minus row ``k`` times ``yr + i yi`` (elements ``lo`` on)."""
-    for i in range(_u(lo), _u(npad)):
+def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
+    """Row ``j`` minus row ``k`` times ``yr + i yi``."""
+    for i in range(_u(0), _u(npad)):
         xr = tr[k, i]
         xi = ti[k, i]
         tr[j, i] -= xr * yr - xi * yi
@@ -138,36 +132,9 @@ def _row_sub_cmul(tr, ti, j, k, yr, yi, lo, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_cmul4(tr, ti, j, k, y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, lo, npad):
-    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other (each element's operations
-    those of four :func:`_row_sub_cmul` calls in order, with one load and store of row ``j``)."""
-    for i in range(_u(lo), _u(npad)):
-        ar = tr[j, i]
-        ai = ti[j, i]
-        xr = tr[k, i]
-        xi = ti[k, i]
-        ar -= xr * y0r - xi * y0i
-        ai -= xr * y0i + xi * y0r
-        xr = tr[k + 1, i]
-        xi = ti[k + 1, i]
-        ar -= xr * y1r - xi * y1i
-        ai -= xr * y1i + xi * y1r
-        xr = tr[k + 2, i]
-        xi = ti[k + 2, i]
-        ar -= xr * y2r - xi * y2i
-        ai -= xr * y2i + xi * y2r
-        xr = tr[k + 3, i]
-        xi = ti[k + 3, i]
-        ar -= xr * y3r - xi * y3i
-        ai -= xr * y3i + xi * y3r
-        tr[j, i] = ar
-        ti[j, i] = ai
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, lo, npad):
-    """``y[lo:] -= A[k, lo:] (cr + i ci)``."""
-    for i in range(_u(lo), _u(npad)):
+def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
+    """``y -= A[k, :] (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
         lre = tr[k, i]
         lim = ti[k, i]
         yr[i] -= lre * cr - lim * ci
@@ -175,77 +142,9 @@ def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, lo, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_cmul4(yr, yi, tr, ti, k, c0r, c0i, c1r, c1i, c2r, c2i, c3r, c3i, lo, npad):
-    """``y[lo:] -= A[k + q, lo:] (cq)`` for ``q = 0 .. 3`` in order (four :func:`_vec_sub_cmul` calls)."""
-    for i in range(_u(lo), _u(npad)):
-        a = yr[i]
-        b = yi[i]
-        lre = tr[k, i]
-        lim = ti[k, i]
-        a -= lre * c0r - lim * c0i
-        b -= lre * c0i + lim * c0r
-        lre = tr[k + 1, i]
-        lim = ti[k + 1, i]
-        a -= lre * c1r - lim * c1i
-        b -= lre * c1i + lim * c1r
-        lre = tr[k + 2, i]
-        lim = ti[k + 2, i]
-        a -= lre * c2r - lim * c2i
-        b -= lre * c2i + lim * c2r
-        lre = tr[k + 3, i]
-        lim = ti[k + 3, i]
-        a -= lre * c3r - lim * c3i
-        b -= lre * c3i + lim * c3r
-        yr[i] = a
-        yi[i] = b
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_conj_cmul4(yr, yi, lr, li, k, c0r, c0i, c1r, c1i, c2r, c2i, c3r, c3i, hi):
-    """``y[:hi] -= conj(A[k - q, :hi]) (cq)`` for ``q = 0 .. 3`` in order (four :func:`_vec_sub_conj_cmul`
-    calls, rows ``k, k - 1, k - 2, k - 3``)."""
-    for i in range(_u(0), _u(hi)):
-        a = yr[i]
-        b = yi[i]
-        lre = lr[k, i]
-        lim = -li[k, i]
-        a -= lre * c0r - lim * c0i
-        b -= lre * c0i + lim * c0r
-        lre = lr[k - 1, i]
-        lim = -li[k - 1, i]
-        a -= lre * c1r - lim * c1i
-        b -= lre * c1i + lim * c1r
-        lre = lr[k - 2, i]
-        lim = -li[k - 2, i]
-        a -= lre * c2r - lim * c2i
-        b -= lre * c2i + lim * c2r
-        lre = lr[k - 3, i]
-        lim = -li[k - 3, i]
-        a -= lre * c3r - lim * c3i
-        b -= lre * c3i + lim * c3r
-        yr[i] = a
-        yi[i] = b
-
-
-@njit(inline="always")
-def _div_real(a, b, d):
-    """``(a + ib) / d`` as numba divides a complex by a real ``d + 0i``."""
-    ratio = 0.0 / d
-    den = d + 0.0 * ratio
-    return (a + b * ratio) / den, (b - a * ratio) / den
-
-
-@njit(inline="always")
-def _sub_cmul_at(yr, yi, m, lre, lim, cr, ci):
-    """``y[m] -= (lre + i lim) (cr + i ci)``, the element operation of the row loops."""
-    yr[m] -= lre * cr - lim * ci
-    yi[m] -= lre * ci + lim * cr
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, hi):
-    """``y[:hi] -= conj(A[k, :hi]) (cr + i ci)``."""
-    for i in range(_u(0), _u(hi)):
+def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
+    """``y -= conj(A[k, :]) (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
         lre = lr[k, i]
         lim = -li[k, i]
         yr[i] -= lre * cr - lim * ci
@@ -263,48 +162,47 @@ def _vec_add_cmul(wr, wi, atr, ati, k, cr, ci, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_div(p, k, d, lo, npad):
-    for i in range(_u(lo), _u(npad)):
+def _row_div(p, k, d, npad):
+    for i in range(_u(0), _u(npad)):
         p[k, i] = p[k, i] / d
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul(p, j, k, y, lo, npad):
-    """Row ``j`` minus row ``k`` times ``y`` (elements ``lo`` on)."""
-    for i in range(_u(lo), _u(npad)):
+def _row_sub_mul(p, j, k, y, npad):
+    """Row ``j`` minus row ``k`` times ``y``."""
+    for i in range(_u(0), _u(npad)):
         p[j, i] -= p[k, i] * y
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul(t, p, k, x, lo, npad):
-    for i in range(_u(lo), _u(npad)):
+def _vec_sub_mul(t, p, k, x, npad):
+    for i in range(_u(0), _u(npad)):
         t[i] -= p[k, i] * x
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul(t, p, k, x, lo, npad):
-    for i in range(_u(lo), _u(npad)):
+def _vec_add_mul(t, p, k, x, npad):
+    for i in range(_u(0), _u(npad)):
         t[i] += x * p[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_real_times(tr, inv, gtr, gti, k, lo, npad):
-    """Real part of row ``k`` of ``inv o G`` from ``lo`` on (a real times a complex as numba multiplies:
-    (a + 0i)(c + id))."""
-    for i in range(_u(lo), _u(npad)):
+def _row_real_times(tr, inv, gtr, gti, k, npad):
+    """Real part of row ``k`` of ``inv o G`` (a real times a complex as numba multiplies: (a + 0i)(c + id))."""
+    for i in range(_u(0), _u(npad)):
         tr[k, i] = inv[k, i] * gtr[k, i] - 0.0 * gti[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_imag_times(ti, inv, gtr, gti, k, lo, npad):
-    for i in range(_u(lo), _u(npad)):
+def _row_imag_times(ti, inv, gtr, gti, k, npad):
+    for i in range(_u(0), _u(npad)):
         ti[k, i] = inv[k, i] * gti[k, i] + 0.0 * gtr[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_abs(p, gtr, gti, k, scale, lo, npad):
-    """``scale |G[k, lo:]|`` (``|z| = sqrt(re^2 + im^2)``)."""
-    for i in range(_u(lo), _u(npad)):
+def _row_abs(p, gtr, gti, k, scale, npad):
+    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``)."""
+    for i in range(_u(0), _u(npad)):
         a = gtr[k, i]
         b = gti[k, i]
         p[k, i] = scale * np.sqrt(a * a + b * b)
@@ -335,9 +233,9 @@ def _vec_times_real(yr, yi, inv, gtr, gti, k, cr, ci, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, lo, npad):
-    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` from ``lo`` on (0 where ``G[i, k]`` is 0)."""
-    for k in range(_u(lo), _u(npad)):
+def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
+    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` (0 where ``G[i, k]`` is 0)."""
+    for k in range(_u(0), _u(npad)):
         a = gr[i, k]
         b = gi[i, k]
         ag = np.sqrt(a * a + b * b)
@@ -353,21 +251,21 @@ def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, lo, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul4(p, j, k, y0, y1, y2, y3, lo, npad):
-    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other (elements ``lo`` on)."""
-    for i in range(_u(lo), _u(npad)):
+def _row_sub_mul4(p, j, k, y0, y1, y2, y3, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other."""
+    for i in range(_u(0), _u(npad)):
         p[j, i] = (((p[j, i] - p[k, i] * y0) - p[k + 1, i] * y1) - p[k + 2, i] * y2) - p[k + 3, i] * y3
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, lo, npad):
-    for i in range(_u(lo), _u(npad)):
+def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad):
+    for i in range(_u(0), _u(npad)):
         t[i] = (((t[i] - p[k, i] * x0) - p[k + 1, i] * x1) - p[k + 2, i] * x2) - p[k + 3, i] * x3
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul4(t, p, k, x0, x1, x2, x3, lo, npad):
-    for i in range(_u(lo), _u(npad)):
+def _vec_add_mul4(t, p, k, x0, x1, x2, x3, npad):
+    for i in range(_u(0), _u(npad)):
         t[i] = (((t[i] + x0 * p[k, i]) + x1 * p[k + 1, i]) + x2 * p[k + 2, i]) + x3 * p[k + 3, i]
 
 
@@ -410,21 +308,14 @@ def _cholesky_t(tr, ti, n, npad):
     columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
     divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
-        lo = _lo8(j)
-        k = 0
-        while k + 4 <= j:  # times conj(L[j, k]) .. conj(L[j, k + 3])
-            _row_sub_cmul4(tr, ti, j, k, tr[k, j], -ti[k, j], tr[k + 1, j], -ti[k + 1, j], tr[k + 2, j], -ti[k + 2, j],
-                           tr[k + 3, j], -ti[k + 3, j], lo, npad)
-            k += 4
-        while k < j:
-            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], lo, npad)  # times conj(L[j, k])
-            k += 1
+        for k in range(j):
+            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], npad)  # times conj(L[j, k])
         s = tr[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
         ratio = 0.0 / d
-        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, _lo8(j), npad)
+        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, npad)
         tr[j, j] = d
         ti[j, j] = 0.0
     return True
@@ -440,16 +331,16 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
     for j in range(n):  # Cholesky, column j from the finished columns k < j in order (as _cholesky_t)
         k = 0
         while k + 4 <= j:
-            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], _lo8(j), npad)
+            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], npad)
             k += 4
         while k < j:
-            _row_sub_mul(p, j, k, p[k, j], _lo8(j), npad)
+            _row_sub_mul(p, j, k, p[k, j], npad)
             k += 1
         s = p[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
-        _row_div(p, j, d, _lo8(j), npad)
+        _row_div(p, j, d, npad)
         p[j, j] = d
     for j in range(n):
         for i in range(npad):
@@ -472,12 +363,12 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
             u[j, k + 1] = x1
             u[j, k + 2] = x2
             u[j, k + 3] = x3
-            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, _lo8(k + 4), npad)  # entries up to k + 3 are consumed
+            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad)  # entries up to k + 3 are consumed: changing them is harmless
             k += 4
         while k < n:
             x = t[k] / p[k, k]
             u[j, k] = x
-            _vec_sub_mul(t, p, k, x, _lo8(k + 1), npad)
+            _vec_sub_mul(t, p, k, x, npad)
             k += 1
     for k in range(n):
         for j in range(n):
@@ -489,10 +380,10 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
             t[j] = 0.0
         k = i
         while k + 4 <= n:
-            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], _lo8(i), npad)
+            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], npad)
             k += 4
         while k < n:
-            _vec_add_mul(t, ut, k, u[i, k], _lo8(i), npad)
+            _vec_add_mul(t, ut, k, u[i, k], npad)
             k += 1
         for j in range(i, n):
             inv[i, j] = t[j]
@@ -505,8 +396,8 @@ def _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
     """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``|G|^-1 o G - shift I``; False when that
     matrix is not positive definite."""
     for k in range(n):  # |G|^-1 is symmetric: inv[k, i] = inv[i, k]; gtr[k, i] = Re G[i, k]
-        _row_real_times(tr, inv, gtr, gti, k, _lo8(k), npad)
-        _row_imag_times(ti, inv, gtr, gti, k, _lo8(k), npad)
+        _row_real_times(tr, inv, gtr, gti, k, npad)
+        _row_imag_times(ti, inv, gtr, gti, k, npad)
         tr[k, k] -= shift
     return _cholesky_t(tr, ti, n, npad)
 
@@ -528,24 +419,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
     for i in range(npad):
         yr[i] = br[i]
         yi[i] = bi[i]
-    k = 0
-    while k + 4 <= n:  # forward, four steps per pass over y: their own entries first, each in the order of the steps
-        x0r, x0i = _div_real(yr[k], yi[k], tr[k, k])
-        _sub_cmul_at(yr, yi, k + 1, tr[k, k + 1], ti[k, k + 1], x0r, x0i)
-        x1r, x1i = _div_real(yr[k + 1], yi[k + 1], tr[k + 1, k + 1])
-        _sub_cmul_at(yr, yi, k + 2, tr[k, k + 2], ti[k, k + 2], x0r, x0i)
-        _sub_cmul_at(yr, yi, k + 2, tr[k + 1, k + 2], ti[k + 1, k + 2], x1r, x1i)
-        x2r, x2i = _div_real(yr[k + 2], yi[k + 2], tr[k + 2, k + 2])
-        _sub_cmul_at(yr, yi, k + 3, tr[k, k + 3], ti[k, k + 3], x0r, x0i)
-        _sub_cmul_at(yr, yi, k + 3, tr[k + 1, k + 3], ti[k + 1, k + 3], x1r, x1i)
-        _sub_cmul_at(yr, yi, k + 3, tr[k + 2, k + 3], ti[k + 2, k + 3], x2r, x2i)
-        x3r, x3i = _div_real(yr[k + 3], yi[k + 3], tr[k + 3, k + 3])
-        xr[k], xi[k], xr[k + 1], xi[k + 1] = x0r, x0i, x1r, x1i
-        xr[k + 2], xi[k + 2], xr[k + 3], xi[k + 3] = x2r, x2i, x3r, x3i
-        # entries up to k + 3 are consumed: changing them again is harmless
-        _vec_sub_cmul4(yr, yi, tr, ti, k, x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, _lo8(k + 4), npad)
-        k += 4
-    while k < n:  # forward: L z = b, z into x
+    for k in range(n):  # forward: L z = b, z into x
         d = tr[k, k]
         ratio = 0.0 / d
         den = d + 0.0 * ratio
@@ -555,29 +429,11 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[k] = cr
         xi[k] = ci
-        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, _lo8(k + 1), npad)  # entries up to k are consumed
-        k += 1
+        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad)  # entries up to k are consumed: changing them is harmless
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
-    i = n - 1
-    while i >= 3:  # backward, four steps per pass (rows i .. i - 3 of L^H are conj of L's rows)
-        x0r, x0i = _div_real(yr[i], yi[i], tr[i, i])
-        _sub_cmul_at(yr, yi, i - 1, lr[i, i - 1], -li[i, i - 1], x0r, x0i)
-        x1r, x1i = _div_real(yr[i - 1], yi[i - 1], tr[i - 1, i - 1])
-        _sub_cmul_at(yr, yi, i - 2, lr[i, i - 2], -li[i, i - 2], x0r, x0i)
-        _sub_cmul_at(yr, yi, i - 2, lr[i - 1, i - 2], -li[i - 1, i - 2], x1r, x1i)
-        x2r, x2i = _div_real(yr[i - 2], yi[i - 2], tr[i - 2, i - 2])
-        _sub_cmul_at(yr, yi, i - 3, lr[i, i - 3], -li[i, i - 3], x0r, x0i)
-        _sub_cmul_at(yr, yi, i - 3, lr[i - 1, i - 3], -li[i - 1, i - 3], x1r, x1i)
-        _sub_cmul_at(yr, yi, i - 3, lr[i - 2, i - 3], -li[i - 2, i - 3], x2r, x2i)
-        x3r, x3i = _div_real(yr[i - 3], yi[i - 3], tr[i - 3, i - 3])
-        xr[i], xi[i], xr[i - 1], xi[i - 1] = x0r, x0i, x1r, x1i
-        xr[i - 2], xi[i - 2], xr[i - 3], xi[i - 3] = x2r, x2i, x3r, x3i
-        # entries from i - 3 on are consumed
-        _vec_sub_conj_cmul4(yr, yi, lr, li, i, x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, _lo8(i + 4))
-        i -= 4
-    while i >= 0:  # backward: L^H x = z
+    for i in range(n - 1, -1, -1):  # backward: L^H x = z
         d = tr[i, i]
         ratio = 0.0 / d
         den = d + 0.0 * ratio
@@ -587,8 +443,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[i] = cr
         xi[i] = ci
-        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, _lo8(i + 7))  # entries from i on are consumed
-        i -= 1
+        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, npad)  # entries from i on are consumed; lr is 0 above
 
 
 @njit(error_model="numpy")
@@ -729,7 +584,7 @@ def _temporal_coherence(gr, gi, vr, vi, pr, pim, term, n, npad):
             pim[k] = 0.0
     acc = 0.0
     for i in range(n):
-        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, _lo8(i + 1), npad)  # times conj(p_i)
+        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, npad)  # times conj(p_i)
         for k in range(i + 1, n):
             acc += term[k]
     return abs(2.0 * acc) / (n * (n - 1))
@@ -752,7 +607,7 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
     else:
         inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
         for k in range(n):  # |G| regularised, transposed (only its lower triangle is read)
-            _row_abs(p, gtr, gti, k, 1.0 - beta, _lo8(k), npad)
+            _row_abs(p, gtr, gti, k, 1.0 - beta, npad)
             p[k, k] = 1.0
         # |G| is not always positive definite (few looks, or the regularisation too weak):
         # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does

@@ -8,8 +8,10 @@ The stages run cumulatively over every pixel of the stack with the kernel's own 
 tests and window covariance in float64; unpacking and the sample coherence; ``|G|`` and its inverse; the first
 shifted Cholesky factor(s) of ``|G|^-1 o G``; the whole EMI eigenvector; temporal coherence and output phases):
 each stage's time is its level's minus the level below (best of BENCH_REPEAT). The last level gives the same
-phases as ``phase_link`` (checked). The packed products ``s s^H`` are made once per pixel and row as in the
-kernel. Also counted: pixels whose shift 0.99 fails, Cholesky factors and inverse-iteration solves per pixel.
+phases as ``phase_link`` (checked: ``same_phase_as_phase_link``). The packed products ``s s^H`` are made once per
+window column and row as in the kernel. Also counted, replaying ``_emi_vector_t``'s steps: pixels whose shift 0.99
+fails, complex Cholesky factors per pixel (the failed ones included: they stop at their first non-positive pivot),
+inverse-iteration solves per pixel, pixels not converged after the first 3 solves (then re-shifted).
 """
 
 import json
@@ -21,8 +23,9 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..", "..", "..")))
-sys.path.insert(0, os.environ.get("BENCH_PLUGINS", os.path.join(os.path.abspath(os.path.join(HERE, "..", "..")), ".build", "plugins")))
+# BENCH_PLUGINS: a folder holding an ``insar_geohazards`` package (another checkout, for a before / after pair)
+PLUGINS = os.environ.get("BENCH_PLUGINS", os.path.join(os.path.dirname(os.path.dirname(HERE)), ".build", "plugins"))
+sys.path.insert(0, PLUGINS)
 
 from numba import njit  # noqa: E402
 
@@ -153,7 +156,7 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
             pl._start_vector(gr, gi, vr, vi, n, npad)
             inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
             for kk in range(n):
-                pl._row_abs(p, gtr, gti, kk, 1.0 - beta, pl._lo8(kk), npad)
+                pl._row_abs(p, gtr, gti, kk, 1.0 - beta, npad)
                 p[kk, kk] = 1.0
             ok = pl._real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
             if level == 3:
