@@ -37,9 +37,10 @@ Noise and density, per pixel and stack, from the stack's own series
 terms, the residual of each value from the line through its neighbours gives ``sigma_s`` (white
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
-power subtracted. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative least
-squares, each stack weighed by the precision of its estimate under noise alone, where the stacks'
-``e^2 : u^2`` differ, else both components share it alike; floored
+power subtracted, kept signed. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative
+least squares, each stack weighed by the precision of its estimate under noise alone, where the stacks'
+``e^2 : u^2`` differ, else both components share it alike: the signed estimates are combined first and
+clipped at zero once (clipping each stack's estimate first biased the density up); floored
 at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
 of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
