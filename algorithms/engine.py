@@ -425,6 +425,48 @@ class _Done:
         pass
 
 
+class _Pinned:
+    """A Dask future restricted to one worker, resubmitted elsewhere if that worker leaves.
+
+    ``result(timeout)`` waits on the task; each time the wait times out it checks (at most every
+    ``recheck_s``) that the task's worker is still in the cluster, and if not, cancels the task and
+    submits it again to the worker its affinity now maps to. The task is a pure function of its
+    arguments, so where it runs never changes its result.
+    """
+
+    recheck_s = 2.0
+
+    def __init__(self, executor: "DaskExecutor", fn, args, affinity: int):
+        self._executor, self._fn, self._args, self._affinity = executor, fn, args, affinity
+        self._checked = time.monotonic()
+        self._start(executor.workers)
+
+    def _start(self, workers):
+        self.worker = workers[self._affinity % len(workers)]
+        self._fut = self._executor._submit(self._fn, self._args, self.worker)
+
+    def done(self):
+        return self._fut.done()
+
+    def cancel(self):
+        self._fut.cancel()
+
+    def result(self, timeout=None):
+        from distributed import TimeoutError as DaskTimeout
+
+        try:
+            return self._fut.result(timeout=timeout)
+        except (DaskTimeout, TimeoutError):
+            now = time.monotonic()
+            if now - self._checked >= self.recheck_s:
+                self._checked = now
+                live = self._executor.live_workers()
+                if live and self.worker not in live:
+                    self._fut.cancel()
+                    self._start(live)
+            raise
+
+
 class DaskExecutor:
     """Blocks as tasks on a ``dask.distributed`` cluster (``scheduler``: ``"local"`` or an address).
 
@@ -472,17 +514,33 @@ class DaskExecutor:
         self.workers = sorted(threads)
 
     def submit(self, fn, *args, affinity: Optional[int] = None):
-        """Submit ``fn(*args)``; tasks of equal ``affinity`` go to the same worker while it lives
-        (``affinity`` modulo the workers, sorted by address), so what one task leaves in the worker's
-        caches (GDAL's decoded tiles) serves the next ones."""
+        """Submit ``fn(*args)``; tasks of equal ``affinity`` run on the same worker (``affinity`` modulo
+        the workers, sorted by address), so what one task leaves in the worker's caches (GDAL's decoded
+        tiles) serves the next ones.
+
+        The restriction is strict: Dask's work stealing would move such a task to an idle worker, which
+        then decodes the whole row of tiles again (measured: two workers slower than one). A task whose
+        worker has left the cluster is resubmitted to a live one when it is waited on (:class:`_Pinned`),
+        so a lost worker cannot hang the run.
+        """
+        if affinity is not None and len(self.workers) > 1:
+            return _Pinned(self, fn, args, int(affinity))
+        return self._submit(fn, args, None)
+
+    def _submit(self, fn, args, worker: Optional[str]):
         import warnings
 
-        where = {}
-        if affinity is not None and len(self.workers) > 1:
-            where = {"workers": [self.workers[int(affinity) % len(self.workers)]], "allow_other_workers": True}
+        where = {"workers": [worker], "allow_other_workers": False} if worker is not None else {}
         with warnings.catch_warnings():  # per-block arrays travel with their task by design
             warnings.filterwarnings("ignore", message="Large object of size")
             return self.client.submit(fn, *args, pure=False, **where)
+
+    def live_workers(self) -> list:
+        """The cluster's workers now, sorted by address (the pinning of later tasks follows them)."""
+        live = sorted(self.client.nthreads())
+        if live:
+            self.workers = live
+        return live
 
     def close(self):
         self.client.close()
@@ -495,6 +553,21 @@ class DaskExecutor:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def task_threads() -> int:
+    """Threads a block function may start for a library call (scipy's ``workers``): 1 inside a Dask
+    worker, whose thread slots are the parallel unit (a worker per core would otherwise start a thread
+    per core each), else -1 (every core). The answer never changes the results, only the threads."""
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return -1
+    try:
+        get_worker()
+    except ValueError:
+        return -1
+    return 1
 
 
 def _require_threadsafe_kernels() -> None:

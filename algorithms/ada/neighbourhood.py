@@ -26,7 +26,7 @@ from itertools import chain
 
 import numpy as np
 
-from ..engine import Block, LocalExecutor, process_blocks
+from ..engine import Block, LocalExecutor, process_blocks, task_threads
 from ..errors import GeohazardError
 
 #: Default largest number of points in one tile (more points: the map is tiled).
@@ -105,6 +105,7 @@ def tile_stats(block, inputs, *, k: int, ks: int, radius_spacings: float, radius
     x, y, v = inputs["x"], inputs["y"], inputs["v"]
     act, act_id, own, smp = inputs["act"], inputs["act_id"], inputs["own"], inputs["smp"]
     xy = np.column_stack([x, y])
+    threads = task_threads()
     tree = cKDTree(xy)
     out = {"smp_dk": tree.query(xy[smp], k=ks + 1)[0][:, ks] if smp.size else np.zeros(0)}
     own_l = act[own]
@@ -117,10 +118,10 @@ def tile_stats(block, inputs, *, k: int, ks: int, radius_spacings: float, radius
         r = np.full(own_l.size, float(radius_m))
         local = np.full(own_l.size, np.nan)
     else:
-        dk = tree.query(xy_o, k=k + 1, workers=-1)[0][:, k] if own_l.size else np.zeros(0)
+        dk = tree.query(xy_o, k=k + 1, workers=threads)[0][:, k] if own_l.size else np.zeros(0)
         local = dk * np.sqrt(np.pi / k)
         r = radius_spacings * local
-    lists = tree.query_ball_point(xy_o, r, workers=-1)  # sorted lists: the input order
+    lists = tree.query_ball_point(xy_o, r, workers=threads)  # sorted lists: the input order
     del tree
     n_all = np.fromiter(map(len, lists), np.int64, count=own_l.size)
     nb = np.fromiter(chain.from_iterable(lists), np.int64, count=int(n_all.sum()))
@@ -133,7 +134,7 @@ def tile_stats(block, inputs, *, k: int, ks: int, radius_spacings: float, radius
                n_opp=np.bincount(owner, (vn * np.sign(va)[owner] <= -thr).astype(np.float64), own_l.size))
     del owner, vn, nb
     # directed links (i sees j within r_i) among the active points of the tile and its halo
-    la = cKDTree(xy[act]).query_ball_point(xy_o, r, workers=-1)
+    la = cKDTree(xy[act]).query_ball_point(xy_o, r, workers=threads)
     cnt = np.fromiter(map(len, la), np.int64, count=own_l.size)
     pj = np.fromiter(chain.from_iterable(la), np.int64, count=int(cnt.sum()))
     pi = np.repeat(np.flatnonzero(own), cnt)

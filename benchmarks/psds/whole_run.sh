@@ -13,10 +13,6 @@ if ! "$VENV/bin/python" -c "from osgeo import gdal" 2>/dev/null; then
   "$VENV/bin/pip" install -q --no-build-isolation "gdal==$(gdal-config --version)"
 fi
 enable_plugin
-# QGIS leaves the plugin's bytecode in __pycache__ at its first start; a shell with PYTHONDONTWRITEBYTECODE set
-# never writes it, and each run would compile the ~140 plugin modules it imports from source again (~0.3 CPU-s):
-# compiled once here, as a user's QGIS has it from the second start on
-/usr/bin/python3 -m compileall -q -x '(\.build|tests|benchmarks|demo|docs)' "$ROOT" >/dev/null
 uptime
 BENCH_ROWS=200 BENCH_COLS=200 /usr/bin/python3 "$HERE/bench_psds.py" simulate "$OUT/stack.npz"
 /usr/bin/python3 "$HERE/whole_run.py" prepare "$OUT/stack.npz" "$OUT/tifs"

@@ -391,6 +391,42 @@ def test_localcluster_two_worker_processes_give_the_local_bytes(dask_executor, t
     assert all(a[k].tobytes() == b[k].tobytes() for k in a)
 
 
+def block_task_threads(block, inputs):
+    return {"threads": np.full(inputs["z"].shape, eng.task_threads(), np.int64)}
+
+
+def test_library_threads_of_a_task_are_one_on_a_dask_worker_and_every_core_here(dask_executor):
+    # a worker process per core that let scipy start a thread per core each would oversubscribe the machine
+    assert eng.task_threads() == -1
+    out = eng.map_blocks(block_task_threads, {"z": np.zeros((12, 3))}, n_rows=12, n_cols=3, outputs=["threads"],
+                         block_rows=4, executor=dask_executor)["threads"]
+    assert (out == 1).all()
+
+
+def slow_square(x):
+    import time as _time
+
+    _time.sleep(0.3)
+    return x * x
+
+
+def test_a_task_pinned_to_a_worker_that_leaves_is_run_by_a_live_one(monkeypatch):
+    distributed = pytest.importorskip("distributed",
+                                      reason="dask.distributed is not installed (apt install python3-distributed)")
+    monkeypatch.setattr(eng._Pinned, "recheck_s", 0.0)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") \
+            as cluster, eng.DaskExecutor(cluster.scheduler_address) as ex:
+        assert len(ex.workers) == 2
+        gone = ex.workers[1]
+        ex.client.retire_workers([gone], close_workers=True)
+        pinned = ex.submit(slow_square, 7, affinity=1)  # still mapped to the retired worker
+        assert pinned.worker == gone
+        with pytest.raises((distributed.TimeoutError, TimeoutError)):
+            pinned.result(timeout=0.5)  # no live worker may take a strictly pinned task
+        assert eng._wait(pinned, None) == 49
+        assert pinned.worker != gone and ex.workers == [w for w in ex.workers if w != gone] and len(ex.workers) == 1
+
+
 class GroupedRows:
     """A source read on the workers whose blocks come in groups of ``rows`` rows (as blocks sharing a row of tiles)."""
 
