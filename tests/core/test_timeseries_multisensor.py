@@ -719,3 +719,34 @@ def test_solver_density_of_a_series_without_wander_sits_at_zero_on_about_half_th
     res = ms.solve_multisensor(_no_wander_stacks(rng, shape), min_process_noise=1e-4)
     at_floor = np.mean(res["process_noise"] <= 1e-4 * (1 + 1e-6))
     assert at_floor >= 0.35
+
+
+def test_each_period_between_gaps_has_its_own_density_never_below_the_whole_series():
+    """Envisat asc + desc whose velocity wanders (a random walk), a 5-year gap, Sentinel-1 asc + desc on a steady
+    motion: the Envisat period gets its own density, above the whole series' (which the steady Sentinel-1 years
+    dilute), and the Sentinel-1 period keeps the whole series' (a period of a few years cannot see a wander slower
+    than its span, so no period falls below it)."""
+    rng = np.random.default_rng(11)
+    shape = (6, 8)
+    stacks = []
+    for name, geom, start, step, n, wander in (("ENV-asc", (23.0, -13.0), D0, 35, 60, True),
+                                               ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 60, True),
+                                               ("S1-asc", ASC, D0 + dt.timedelta(days=3800), 12, 150, False),
+                                               ("S1-desc", DESC, D0 + dt.timedelta(days=3806), 12, 150, False)):
+        dates = dates_every(step, n, start)
+        e, u = truth(dates, D0, shape)
+        if wander:
+            # velocity random walk of 400 mm^2/yr^3 in up, the same draw for every pixel and both stacks
+            walk = np.random.default_rng(3).normal(0.0, 1.0, 400)
+            t = np.array(years(dates, D0))
+            grid = np.linspace(0.0, t[-1], 400)
+            vel = np.cumsum(walk) * np.sqrt(400.0 * (grid[1] - grid[0]))
+            u = u + np.interp(t, grid, np.cumsum(vel) * (grid[1] - grid[0]))[:, None, None]
+        stacks.append(series_stack(name, geom, dates, e, u, noise=1.5, rng=rng))
+    res = ms.solve_multisensor(stacks)
+    assert len(res.gaps) == 1
+    per = res["period_process_noise"]
+    assert per.shape == (2, 2) + shape
+    assert np.median(per[0, 1]) > 1.5 * np.median(res["process_noise"][1])
+    assert np.mean(np.isclose(per[1], res["process_noise"], rtol=1e-6)) >= 0.5
+    assert np.all(per >= res["process_noise"][None] * (1 - 1e-6))
