@@ -91,6 +91,7 @@ def main(work: str) -> str:
     step = next(s for s in demo.steps(work) if s["alg"] == "geohazard:correctedsbas")
     step["prepare"]()
     params = {k: v() if callable(v) else v for k, v in step["params"].items()}
+    params["demerror:VELOCITY_UNFILTERED"] = os.path.join(work, "velocity_unfiltered.tif")
     res = demo.qgis_process(step["alg"], params)
     # the dialog defaults: no stable area
     free = {k: (os.path.join(work, "defaults_" + os.path.basename(v)) if ":" in k else v)
@@ -125,9 +126,13 @@ def main(work: str) -> str:
         a.set_title(title, fontsize=9)
         fig.colorbar(im, ax=a, shrink=0.8)
     vl = np.nanpercentile(np.abs(v0), 99)
-    rows = ((ax[1], v0, v1, "with the demo's stable strip"), (ax[2], w0, w1, "dialog defaults (no stable area)"))
+    u1, u0 = _read(res["demerror:VELOCITY_UNFILTERED"]), _read(res0["demerror:VELOCITY_UNFILTERED"])
+    rows = ((ax[1], v0, v1, u1, "with the demo's stable strip"),
+            (ax[2], w0, w1, u0, "dialog defaults (no stable area)"))
+    strip = np.zeros(v0.shape, bool)
+    strip[:, :15] = True
     stats = []
-    for axes, p, c, label in rows:
+    for axes, p, c, u, label in rows:
         d = c - p
         d = d - np.nanmedian(d)  # same reference point: only the corrections differ (constant: none)
         for a, arr, title, lims in ((axes[0], p, f"plain SBAS velocity (mm/yr), {label}", vl),
@@ -139,10 +144,14 @@ def main(work: str) -> str:
         ok = np.isfinite(d) & np.isfinite(dem)
         stats.append({"setup": label, "peak_plain": float(np.nanpercentile(p, 0.5)),
                       "peak_corrected": float(np.nanpercentile(c, 0.5)),
+                      "peak_unfiltered": float(np.nanpercentile(u, 0.5)),
                       "faster_than_100_plain": int(np.sum(p < -100)),
                       "faster_than_100_corrected": int(np.sum(c < -100)),
                       "r_diff_dem": float(np.corrcoef(d[ok], dem[ok])[0, 1]), "tilt": float(_tilt(d)),
-                      "diff_rms": float(np.nanstd(d))})
+                      "diff_rms": float(np.nanstd(d)),
+                      # velocity scatter on the stable strip: plain, corrected before and after the final filter
+                      "strip_std_plain": float(np.nanstd(p[strip])), "strip_std_unfiltered": float(np.nanstd(u[strip])),
+                      "strip_std_corrected": float(np.nanstd(c[strip]))})
     for a in ax[:2].ravel():
         a.axvline(14.5, color="k", lw=0.8, ls="--")
     for a in ax.ravel():
@@ -155,8 +164,6 @@ def main(work: str) -> str:
     fig.savefig(IMG)
     ts_p, years = _series(raw["OUTPUT_TIMESERIES"])
     ts_c, _ = _series(res["demerror:TIMESERIES"])
-    strip = np.zeros(v0.shape, bool)
-    strip[:, :15] = True
     print(f"wrote {IMG}")
     for st in stats:
         print("  " + ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in st.items()))

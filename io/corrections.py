@@ -420,15 +420,18 @@ def series_metadata(path: str, extra: dict) -> dict:
 
 
 def run_series_blocks(info, dates, plan, func, outputs: dict, *, run: RunSettings, progress, sources=None,
-                      meta: dict, dtype=np.float64) -> dict:
+                      meta: dict, dtype=np.float64, on_block=None) -> dict:
     """Run a time-series block function over the input series and write ``outputs``: ``{path: (key of the block
-    result, "series" | "band")}``; a "series" output has one band per date (ISO date descriptions and ``meta``)."""
+    result, "series" | "band")}``; a "series" output has one band per date (ISO date descriptions and ``meta``).
+    ``on_block(block, result)`` (optional) sees every block's result, in row order, before it is written."""
     desc = [d.isoformat() for d in dates]
     srcs = {"series": raster_source(info.path, bands=None, dtype=dtype, name="INPUT"), **(sources or {})}
     writers = {path: RasterWriter.like(path, info, count=len(dates), descriptions=desc, metadata=meta, compress=CODEC)
                if kind == "series" else RasterWriter.like(path, info) for path, (_, kind) in outputs.items()}
 
     def write(block, out):
+        if on_block is not None:
+            on_block(block, out)
         for path, w in writers.items():
             w.write(np.asarray(out[outputs[path][0]], np.float32), row=block.row0)
 

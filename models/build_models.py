@@ -298,6 +298,9 @@ CORR_MODEL_NAME = "correctedsbas"
 CORR_MODEL_FILE = os.path.join(HERE, "corrected_sbas.model3")
 CORR_DISPLAY_NAME = ("Corrected SBAS (model: unwrapping errors -> network -> troposphere -> ramps -> reference -> "
                      "SBAS -> DEM error -> final velocity)")
+#: Window (pixels) of the noise-adaptive filter of the final velocity (3 x 3: as good as 5 x 5 on the synthetic
+#: stacks' whole scenes, better on their deforming pixels; docs/corrections.md).
+CORR_VELOCITY_WINDOW_PX = 3
 CORR_HELP = (
     "Unwrapped interferograms -> unwrapping-error correction by phase closure -> network modification -> "
     "tropospheric phase-elevation correction -> ramp removal -> reference point -> SBAS time series -> DEM-error "
@@ -319,7 +322,12 @@ CORR_HELP = (
     "(weighted by the phase variance of each pair's coherence when COHERENCE is given, as MintPy) and "
     "geohazard:demerrorcorrection (Fattahi & Amelung 2013, with the perpendicular baselines and, when given, the "
     "incidence and slant-range rasters) "
-    "removes the DEM error and writes the final velocity and its standard error. Each step writes a folder of "
+    "removes the DEM error and writes the final velocity and its standard error, after a 3 x 3 noise-adaptive "
+    "filter (Lee / local Wiener, driven by each pixel's own standard error: a pixel takes its neighbours' mean "
+    "only as far as its own noise explains the difference, so flat ground and the inside of a bowl are smoothed "
+    "and a bowl's flank, a landslide's border or a single fast pixel is kept; the standard error is the "
+    "filter's). The unfiltered final velocity is an output of its own; to turn the filter off, set the "
+    "DEM-error step's velocity filter window to 0 in the modeler. Each step writes a folder of "
     "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
     "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates; without it every value is used), "
@@ -333,8 +341,8 @@ CORR_HELP = (
     "the log says which).\n"
     "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, SBAS "
     "time series (mm) and velocity (mm/yr) before the DEM-error step, time series corrected for the DEM error "
-    "(mm), the DEM error (m), and the final velocity and its standard error (mm/yr, LOS positive toward the "
-    "satellite).\n\n"
+    "(mm), the DEM error (m), the final velocity and its standard error (mm/yr, LOS positive toward the "
+    "satellite) and the final velocity before its spatial filter (mm/yr).\n\n"
     "Every step keeps its own defaults otherwise; open the model in the graphical modeler to change them (e.g. "
     "external GACOS delays instead of phase-elevation, windows, quadratic ramps)."
 )
@@ -397,11 +405,14 @@ def build_corrected():
              "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
             {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
-             "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE")},
+             "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE"),
+             "FILTER_WINDOW": m.static(CORR_VELOCITY_WINDOW_PX)},
             {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
              "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
-             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr)"),
-             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)")})
+             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr, noise-adaptive 3 x 3 filter)"),
+             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr, of the filtered "
+                              "velocity)"),
+             "VELOCITY_UNFILTERED": ("OUTPUT_VELOCITY_UNFILTERED", "Final LOS velocity before the filter (mm/yr)")})
     return m.done()
 
 

@@ -139,11 +139,19 @@ def dem_error_block(ts_mm: np.ndarray, g: np.ndarray, *, range_sin_inc_m, min_da
 
 
 def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m: float = 1.0,
-                           incidence_deg: float = 90.0, years: Optional[np.ndarray] = None) -> dict:
+                           incidence_deg: float = 90.0, years: Optional[np.ndarray] = None,
+                           filter_window_px: int = 0, filter_weighting: str = "mean") -> dict:
     """Block function for the engine: ``inputs["series"]`` (N, rows, cols) mm; optional rasters
     ``inputs["slant_range"]`` (m) and ``inputs["incidence"]`` (degrees) replace the constants. With ``years``
     (N,), also the final velocity of the corrected series and its standard error (``velocity_mm_yr``,
-    ``velocity_std_mm_yr``: least-squares line, as the SBAS tool and MintPy's ``timeseries2velocity``)."""
+    ``velocity_std_mm_yr``: least-squares line, as the SBAS tool and MintPy's ``timeseries2velocity``).
+
+    With ``filter_window_px`` >= 3 (odd) the final velocity and its standard error are those of the
+    noise-adaptive filter (:func:`~algorithms.corrections.velocity_filter.adaptive_velocity_filter`), the
+    unfiltered ones are ``velocity_unfiltered_mm_yr`` / ``velocity_std_unfiltered_mm_yr`` and ``filter_gain``
+    the filter's gain; the block must then be read with a halo of
+    :func:`~algorithms.corrections.velocity_filter.filter_radius` rows and only its own rows (``block.core``)
+    are returned."""
     r = inputs.get("slant_range", slant_range_m)
     inc = inputs.get("incidence", incidence_deg)
     s = np.asarray(r, np.float64) * np.sin(np.radians(np.asarray(inc, np.float64)))
@@ -153,7 +161,25 @@ def dem_error_engine_block(block, inputs: dict, *, g: np.ndarray, slant_range_m:
         from ..timeseries.sbas import linear_velocity
 
         out["velocity_mm_yr"], out["velocity_std_mm_yr"] = linear_velocity(out["corrected_mm"], np.asarray(years))
-    return out
+    if years is None or int(filter_window_px) <= 1:
+        return _own_rows(block, out)
+    from .velocity_filter import adaptive_velocity_filter
+
+    f = adaptive_velocity_filter(out["velocity_mm_yr"], out["velocity_std_mm_yr"], window_px=filter_window_px,
+                                 weighting=filter_weighting)
+    out["velocity_unfiltered_mm_yr"], out["velocity_std_unfiltered_mm_yr"] = (out["velocity_mm_yr"],
+                                                                              out["velocity_std_mm_yr"])
+    out["velocity_mm_yr"], out["velocity_std_mm_yr"], out["filter_gain"] = (
+        f["velocity_mm_yr"], f["velocity_std_mm_yr"], f["gain"])
+    return _own_rows(block, out)
+
+
+def _own_rows(block, out: dict) -> dict:
+    """The block's own rows of every array (a block read with a halo returns only its rows)."""
+    if block is None or block.read0 == block.row0 and block.read1 == block.row1:
+        return out
+    core = block.core
+    return {k: (x[:, core] if x.ndim == 3 else x[core]) for k, x in out.items()}
 
 
 # ----------------------------------------------------------------------------- baselines per date

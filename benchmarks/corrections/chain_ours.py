@@ -28,10 +28,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)
 
 from algorithms.conventions import radians_per_mm  # noqa: E402
+from algorithms.corrections.velocity_filter import adaptive_velocity_filter  # noqa: E402
 from algorithms.formats.dates import parse_date  # noqa: E402
 from algorithms.timeseries.network import build_network  # noqa: E402
 
 WAVELENGTH_M = 0.05546576
+#: The final velocity's filter window the Corrected SBAS model sets (models/build_models.py).
+MODEL_VELOCITY_WINDOW_PX = 3
 
 
 def read_tif(path):
@@ -180,13 +183,15 @@ def before(d: dict, stable: bool) -> dict:
 def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_rad: float = 1.5,
           filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "variance",
           tropo_z=None, ramp_z=None, ramp_power=None, quiet: bool = True, dem_error: bool = True,
-          tropo: bool = True, ramp: bool = True, tropo_quiet: bool = True, areas_fn=None) -> dict:
+          tropo: bool = True, ramp: bool = True, tropo_quiet: bool = True, areas_fn=None,
+          velocity_window_px: int = None, velocity_weighting: str = "mean") -> dict:
     """The model now: unwrapping errors by closure (coherent values) -> network (loops still misfitting over
     coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, trend
     guarded, every coherent pixel) -> linear ramps (per date on the stable area unless it extrapolates, outside
     the deforming areas, trend guarded, physical cap) -> reference point (stable area) -> SBAS -> DEM error with
-    the per-pixel geometry -> final velocity. ``z`` is the phase-elevation's guard; ``ramp_z`` / ``ramp_power``
-    (default the ramp removal's) the ramps'."""
+    the per-pixel geometry -> final velocity, noise-adaptive filter of ``velocity_window_px`` (default: the
+    model's; 0 = off; ``velocity_unfiltered`` is the velocity before it). ``z`` is the phase-elevation's guard;
+    ``ramp_z`` / ``ramp_power`` (default the ramp removal's) the ramps'."""
     from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
     from algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION, deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
@@ -273,8 +278,15 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     if not dem_error:
         dem["corrected_mm"] = res.timeseries_mm
     vel, vstd = linear_velocity(dem["corrected_mm"], net2.years)
+    vel, vstd = vel.reshape(h, w), vstd.reshape(h, w)
+    raw, raw_std = vel, vstd
+    window = MODEL_VELOCITY_WINDOW_PX if velocity_window_px is None else velocity_window_px
+    if window > 1:
+        f = adaptive_velocity_filter(vel, vstd, window_px=window, weighting=velocity_weighting)
+        vel, vstd = f["velocity_mm_yr"], f["velocity_std_mm_yr"]
     times["dem_error"] = time.process_time() - t0
-    return {"velocity": vel.reshape(h, w), "velocity_std": vstd.reshape(h, w), "sbas_velocity": res.velocity_mm_yr,
+    return {"velocity": vel, "velocity_std": vstd, "velocity_unfiltered": raw, "velocity_std_unfiltered": raw_std,
+            "sbas_velocity": res.velocity_mm_yr,
             "dem_error_m": dem["dem_error_m"], "timeseries": dem["corrected_mm"], "times": times,
             "kept": int(keep.sum()), "pairs": int(keep.size),
             "ramp_fit": report.fitted_on, "ramp_leverage": round(report.leverage, 1),
@@ -282,7 +294,8 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
             "ramp_trend_t": None if report.split is None else [round(float(t), 2) for t in report.split.t]}
 
 
-VARIANTS = {"plain": lambda d, stable: plain(d), "before": before, "chain": chain}
+VARIANTS = {"plain": lambda d, stable: plain(d), "before": before, "chain": chain,
+            "unfiltered": functools.partial(chain, velocity_window_px=0)}
 
 
 def main():

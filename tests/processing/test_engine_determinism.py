@@ -46,6 +46,10 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
                                                                               "OUTPUT_LOOPS": "@l.csv"}),
     "demerrorcorrection": ("demerrorcorrection", "corrections", {"OUTPUT_DEM_ERROR": "@d.tif",
                                                                     "OUTPUT_RESIDUAL": "@r.tif"}),
+    # the noise-adaptive velocity filter reads a halo: its windows must not depend on where the blocks end
+    "demerrorcorrection_filter": ("demerrorcorrection", "corrections", {
+        "FILTER_WINDOW": 5, "OUTPUT_VELOCITY": "@v.tif", "OUTPUT_VELOCITY_STD": "@vs.tif",
+        "OUTPUT_VELOCITY_UNFILTERED": "@vu.tif"}),
     "pcaatmosphere": ("pcaatmosphere", "corrections", {"OUTPUT_ATMOSPHERE": "@a.tif"}),
     "okadaforward": ("okadaforward", "faults", {}),
     "coulombstress": ("coulombstress", "faults", {}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from ....algorithms.corrections import dem_error
+from ....algorithms.corrections import dem_error, velocity_filter
 from ....algorithms.formats import geometry_meta as gm
 from ....io import metadata, points, styles
 from ...inputs import acquisition, declare, knobs, layers, stacks
@@ -48,7 +48,20 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "sign: the series holds + B_perp / (R sin inc) * dz), RMS of the fit residual (mm), and the <b>final "
         "velocity</b> of the corrected series with its standard error (mm/yr, least-squares line as the SBAS tool "
         "and MintPy's timeseries2velocity, LOS positive toward the satellite). Dates without data at a "
-        "pixel are left out of its fit; pixels with fewer than (number of model terms + 3) dates are NaN."
+        "pixel are left out of its fit; pixels with fewer than (number of model terms + 3) dates are NaN.\n\n"
+        "<b>Velocity filter window</b> (pixels, odd; default 0 = off; the Corrected SBAS model uses 3): a "
+        "noise-adaptive (Lee 1980 / local Wiener) filter of the final velocity driven by each pixel's own standard "
+        "error: v_f = mu + g (v - mu), g = clip(1 - std^2 / local variance, 0, 1), mu and the local variance over "
+        "the window. Where the pixel's own noise explains the differences with its neighbours (flat ground, the "
+        "inside of a smooth bowl) it takes the window mean; where the velocities differ by more than the noise (a "
+        "bowl's flank, a landslide's border, a single fast pixel) it keeps its value. The decorrelation noise of "
+        "the pixels is nearly independent from pixel to pixel, so this removes much of it (synthetic stacks with "
+        "known truth, sparse network: 5.0 -> 3.9 mm/yr RMS; docs/corrections.md). The standard error written is "
+        "the "
+        "filter's, propagated through its weights: the part of each pixel's variance its neighbours do not share "
+        "(at most the local variance) is averaged down, the shared part is not. The "
+        "unfiltered final velocity is the optional <b>unfiltered velocity</b> output; pixels without a velocity "
+        "stay without one; the log gives the window and the median reduction of the standard error."
     )
 
     def initAlgorithm(self, config=None):
@@ -64,6 +77,9 @@ class DemErrorCorrection(GeohazardAlgorithm):
         self.addParameter(declare.text("STEP_DATES",
                                        "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
                                        optional=True))
+        self.addParameter(declare.integer("FILTER_WINDOW",
+                                          "Velocity filter window (pixels, odd; 0 = off: noise-adaptive filter)", 0,
+                                          0, 15))
         self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
         self.addParameter(declare.raster_out("OUTPUT_DEM_ERROR", "DEM error (m)"))
         self.addParameter(declare.raster_out("OUTPUT_RESIDUAL", "RMS of the fit residual (mm)", optional=True,
@@ -72,9 +88,17 @@ class DemErrorCorrection(GeohazardAlgorithm):
                                              optional=True))
         self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)",
                                              optional=True, create=False))
+        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_UNFILTERED",
+                                             "Final velocity before the spatial filter (mm/yr)", optional=True,
+                                             create=False))
 
     def check(self, parameters, context):
         step_dates(self, parameters, context)
+        self._window(parameters, context)
+
+    def _window(self, parameters, context) -> int:
+        return velocity_filter.check_window(self.parameterAsInt(parameters, "FILTER_WINDOW", context),
+                                            name="FILTER_WINDOW")
 
     def process(self, parameters, context, feedback):
         info = self.raster_info(parameters, "INPUT", context)
@@ -94,10 +118,11 @@ class DemErrorCorrection(GeohazardAlgorithm):
             geometry[key] = acquisition.resolve_geometry(
                 self, parameters, pid, context, feedback, key, rasters=[info.path], default=default,
                 default_label="the middle of a Sentinel-1 IW swath").value
+        window = self._window(parameters, context)
         func = functools.partial(dem_error.dem_error_engine_block, g=g,
                                  slant_range_m=geometry.get(gm.SLANT_RANGE_KEY, 1.0),
                                  incidence_deg=geometry.get(gm.INCIDENCE_KEY, 90.0),
-                                 years=dem_error.years_since_first(dates))
+                                 years=dem_error.years_since_first(dates), filter_window_px=window)
         meta = corrections.series_metadata(info.path, {"DEM_ERROR_CORRECTION": "Fattahi & Amelung 2013",
                                                        gm.DATE_BASELINES_KEY: gm.format_date_baselines(bperp)})
         self.carry_geometry(dates=dict(zip(dates, bperp)))
@@ -105,11 +130,22 @@ class DemErrorCorrection(GeohazardAlgorithm):
         spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
                 "OUTPUT_RESIDUAL": ("residual_rms_mm", "band"), "OUTPUT_VELOCITY": ("velocity_mm_yr", "band"),
                 "OUTPUT_VELOCITY_STD": ("velocity_std_mm_yr", "band")}
+        if window > 1:
+            spec["OUTPUT_VELOCITY_UNFILTERED"] = ("velocity_unfiltered_mm_yr", "band")
+        elif parameters.get("OUTPUT_VELOCITY_UNFILTERED"):
+            feedback.pushWarning("OUTPUT_VELOCITY_UNFILTERED is not written: the velocity filter is off "
+                                 "(FILTER_WINDOW 0), the final velocity is unfiltered")
         paths = layers.output_paths(self, parameters, spec, context, optional=list(spec)[2:])
+        ratios = velocity_filter.StdReduction() if window > 1 else None
         corrections.run_series_blocks(info, dates, run.plan(info.height, info.width,
-                                                            bytes_per_pixel=len(dates) * 8.0 * 5), func,
+                                                            bytes_per_pixel=len(dates) * 8.0 * 5,
+                                                            halo=velocity_filter.filter_radius(window)), func,
                           {p: spec[k] for k, p in paths.items()}, run=run, progress=FeedbackProgress(feedback),
-                                      sources=layers.geometry_sources(self, parameters, context, info), meta=meta)
+                                      sources=layers.geometry_sources(self, parameters, context, info), meta=meta,
+                                      on_block=ratios.add if ratios else None)
+        if ratios is not None:
+            feedback.pushInfo(f"final velocity: noise-adaptive filter (Lee / local Wiener), {window} x {window} "
+                              f"window, driven by each pixel's standard error; " + ratios.describe())
         styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
         styles.style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
         if "OUTPUT_VELOCITY" in paths:
