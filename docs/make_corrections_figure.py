@@ -135,8 +135,9 @@ def main(work: str) -> str:
     for axes, p, c, u, label in rows:
         d = c - p
         d = d - np.nanmedian(d)  # same reference point: only the corrections differ (constant: none)
-        for a, arr, title, lims in ((axes[0], p, f"plain SBAS velocity (mm/yr), {label}", vl),
-                                    (axes[1], c, "Corrected SBAS final velocity (mm/yr)", vl),
+        for a, arr, title, lims in ((axes[0], p, f"plain SBAS velocity (mm/yr),\n{label}", vl),
+                                    (axes[1], c, "Corrected SBAS final velocity (mm/yr),\n"
+                                                  "3 x 3 noise-adaptive filter", vl),
                                     (axes[2], d, "corrected - plain (mm/yr)", 30.0)):
             im = a.imshow(arr, cmap="RdBu_r", vmin=-lims, vmax=lims)
             a.set_title(title, fontsize=9)

@@ -37,9 +37,12 @@ Noise and density, per pixel and stack, from the stack's own series
 terms, the residual of each value from the line through its neighbours gives ``sigma_s`` (white
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
-power subtracted. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative least
-squares, each stack weighed by the precision of its estimate under noise alone, where the stacks'
-``e^2 : u^2`` differ, else both components share it alike; floored
+power subtracted, kept signed. ``q_s = g_sH^2 q_H + g_sU^2 q_U`` gives ``q_H``, ``q_U`` by non-negative
+least squares, each stack weighed by the precision of its estimate under noise alone, where the stacks'
+``e^2 : u^2`` differ, else both components share it alike: the signed estimates are combined first and
+clipped at zero once (clipping each stack's estimate first biased the density up). Each period between
+gaps gets its own density from the stacks with dates in it, never below the whole series' (a period of a few
+years cannot see a wander slower than its span); floored
 at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
 of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
@@ -308,6 +311,9 @@ class MultisensorProblem:
     min_gap_process_noise : float
         Floor of the density across a gap, mm^2/yr^3 (the gap's own estimate comes from the velocity
         change measured across it).
+    segment_densities : bool
+        One velocity random-walk density per period between gaps (from the stacks with dates in it, never
+        below the whole series'); False: the whole series' density everywhere.
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -320,7 +326,7 @@ class MultisensorProblem:
                  min_process_noise: float = 1.0, min_sigma_mm: float = 0.1,
                  max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
                  min_interval_days: float = 12.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
-                 refine_noise: bool = True, min_gap_process_noise: float = 0.25):
+                 refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -351,6 +357,7 @@ class MultisensorProblem:
         if not min_gap_process_noise > 0:
             raise GeohazardError(f"min_gap_process_noise must be > 0, got {min_gap_process_noise!r}")
         self.min_gap_process_noise = float(min_gap_process_noise)
+        self.segment_densities = bool(segment_densities)
         self.acceleration_prior = float(acceleration_prior_mm_yr2)
         for nm_, val in (("network_modes", network_modes), ("low_modes", low_modes)):
             if int(val) != val or val < 0:
@@ -609,6 +616,13 @@ class MultisensorProblem:
             lo, hi = model.index(g.last_before), model.index(g.first_after)
             gi[(knots[:-1] >= lo) & (knots[1:] <= hi)] = g_i
         self.gap_inc = np.maximum(gi[:-1], gi[1:]) if gi.size > 1 else np.zeros(0, np.int64)
+        # the periods between gaps: each has its own density, estimated from the stacks with dates in it
+        lo_k = np.array([model.index(g.first_after) for g in self.gaps], np.int64)
+        self.seg_inc = np.searchsorted(lo_k, knots[1:-1], side="right").astype(np.int64)
+        bounds = [self.dates[0]] + [d for g in self.gaps for d in (g.last_before, g.first_after)] + [self.dates[-1]]
+        self.segment_spans = list(zip(bounds[0::2], bounds[1::2]))
+        self.segment_stacks = [np.array([any(a <= d <= b for d in p.dates) for p in self.plans])
+                               for a, b in self.segment_spans]
         # least-squares slope (line + annual term when seasonal) over the observed dates
         obs_t = self.tau[self.observed]
         cols = [np.ones_like(obs_t), obs_t - obs_t.mean()]
@@ -821,6 +835,19 @@ class MultisensorProblem:
             pw = s_est[None, :] ** 2 * h_noise[:, None] + sn2[None, :] * d_net[:, None]
             var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / (g_sum * g_sum) if g_sum > 0 else np.nan
         q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
+        n_seg = len(self.segment_spans)
+        qseg = np.empty((n_seg, 2, n_pix))
+        for j, inside in enumerate(self.segment_stacks):
+            if self.segment_densities and n_seg > 1:
+                # the period's own stacks: a motion that wandered in one mission and not in the others (a decaying
+                # inflation, a landslide reactivated later) keeps its wander where it happened
+                qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q)
+                for c in (0, 1):
+                    # never below the whole series' density: a period of a few years cannot see a wander slower
+                    # than its own span (a multi-year cycle), which the whole series does
+                    qseg[j, c] = np.where(np.isfinite(qj[c]), np.maximum(qj[c], (q_e, q_u)[c]), (q_e, q_u)[c])
+            else:
+                qseg[j, 0], qseg[j, 1] = q_e, q_u
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
@@ -859,6 +886,7 @@ class MultisensorProblem:
         out = _empty_outputs(k, n_pix, n_stk, n_gap)
         q_e = np.where(np.isfinite(q_e), q_e, self.min_process_noise)
         q_u = np.where(np.isfinite(q_u), q_u, self.min_process_noise)
+        qseg = np.where(np.isfinite(qseg), qseg, self.min_process_noise)
         qg = np.empty((n_gap, 2, n_pix))
         if n_gap:
             # first pass: gaps almost untied; the change of the one-year mean velocity across each gap
@@ -868,7 +896,7 @@ class MultisensorProblem:
             # the whole change of the mean velocity, the deterministic terms' share included: an acceleration fitted
             # over every segment need not be how the velocity changed inside the gap
             self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
-                      fun_c, False, todo, tmp, status.copy(), fun_det=True)
+                      fun_c, False, todo, tmp, status.copy(), fun_det=True, qseg=qseg)
             for gi, ((ka, kb), win) in enumerate(zip(self.gap_index, self._vel_windows)):
                 t_eff = self.tau[win[3]] / 2 + self.tau[kb] / 2 - self.tau[ka] / 2 - self.tau[win[0]] / 2
                 ests = [(tmp["fun"][gi, c] ** 2 - 2.0 * tmp["sfun"][gi, c] ** 2) / t_eff for c in (0, 1)]
@@ -884,7 +912,7 @@ class MultisensorProblem:
                                             self.min_gap_process_noise)
         fun_k, fun_c = self._gap_functionals()
         self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
-                  True, todo, out, status)
+                  True, todo, out, status, qseg=qseg)
         if self.refine_noise and todo.size:
             # a stack whose residuals exceed the noise it was given (noise correlated in time, which the lag-1
             # estimate misses): its noise is raised to its residual RMS and the pixel solved again
@@ -898,16 +926,19 @@ class MultisensorProblem:
             if again.size:
                 sig *= np.where(np.isfinite(sig), scale, 1.0)
                 self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
-                          fun_c, True, again, out, status)
-        return self._finish(out, status, shape, sig, q_e, q_u, qg, n_valid, drop, north_code, nm,
+                          fun_c, True, again, out, status, qseg=qseg)
+        return self._finish(out, status, shape, sig, q_e, q_u, qg, qseg, n_valid, drop, north_code, nm,
                             (sin_a, cos_a) if nm.mode == "slope" else None, north_est, vn, tr)
 
     def _run(self, ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
-             full, todo, out, status, fun_det=None) -> None:
+             full, todo, out, status, *, qseg, fun_det=None) -> None:
         obs_mode, mode_first, n_mode, mode_w = modes_in
+        # one density array for the kernel: the gaps' first, then the periods between them
+        q_all = np.ascontiguousarray(np.concatenate([qg, qseg]))
+        inc = np.where(self.gap_inc >= 0, self.gap_inc, len(qg) + self.seg_inc).astype(np.int64)
         _k.solve_pixels(ys, ws, self.obs_o, self.obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn,
                         self.tau_k, self.r, self.out_k, self.out_w, self.tau, self.det, self.det_w, north_est,
-                        north_prior, north_prior_w, self.wq_inc, q_e, q_u, qg, self.gap_inc, self.g_vel, fun_k, fun_c,
+                        north_prior, north_prior_w, self.wq_inc, q_e, q_u, q_all, inc, self.g_vel, fun_k, fun_c,
                         full if fun_det is None else fun_det, full, full and self.north.mode == "zero", todo, _k.BATCH,
                         out["d"], out["s"],
                         out["vel"], out["svel"], out["fun"], out["sfun"], out["leak"], out["north"], out["snorth"],
@@ -956,7 +987,7 @@ class MultisensorProblem:
             fc[i] = (1.0 / ta, -1.0 / ta, -1.0 / tb, 1.0 / tb)
         return fk, fc
 
-    def _finish(self, out, status, shape, sig, q_e, q_u, qg, n_valid, drop, north_code, nm, sc, north_est, vn,
+    def _finish(self, out, status, shape, sig, q_e, q_u, qg, qseg, n_valid, drop, north_code, nm, sc, north_est, vn,
                 tr) -> dict:
         k = self.n_dates
         rows, cols = shape
@@ -1005,6 +1036,8 @@ class MultisensorProblem:
         res["gap_sigma"] = out["sfun"].reshape(g, 2, rows, cols).astype(np.float32)
         res["gap_process_noise"] = np.where(bad, np.nan, qg).reshape(g, 2, rows, cols).astype(np.float32)
         res["process_noise"] = np.where(bad, np.nan, np.stack([q_e, q_u])).reshape(2, rows, cols).astype(np.float32)
+        res["period_process_noise"] = np.where(bad, np.nan, qseg).reshape(len(qseg), 2, rows,
+                                                                          cols).astype(np.float32)
         res["noise_sigma"] = sig.reshape(len(self.plans), rows, cols).astype(np.float32)
         res["residual_rms"] = out["res"].reshape(len(self.plans), rows, cols).astype(np.float32)
         res["observations"] = n_valid.reshape(len(self.plans), rows, cols).astype(np.int32)
@@ -1228,7 +1261,8 @@ class MultisensorResult:
         (modes given/slope); ``velocity``/``sigma_velocity`` (2, rows, cols) east, up mm/yr;
         ``velocity_north`` (given/slope); ``leak_per_north`` (2, rows, cols) velocity response to
         1 mm/yr of north motion (mode zero); ``gap_displacement``/``gap_sigma`` (G, 2, rows, cols);
-        ``process_noise`` (2, ...), ``gap_process_noise`` (G, 2, ...) mm^2/yr^3;
+        ``process_noise`` (2, ...) the whole series', ``period_process_noise`` (G + 1, 2, ...) each period
+        between gaps' (the one the model uses there), ``gap_process_noise`` (G, 2, ...) mm^2/yr^3;
         ``noise_sigma``, ``residual_rms``, ``observations``, ``dropped`` (S, rows, cols) per stack;
         ``chi2`` (mean squared normalised residual), ``status`` (:data:`STATUS`), ``north_mode``
         (:data:`NORTH_CODES`).
@@ -1319,8 +1353,8 @@ def solve_multisensor(stacks: Sequence[Stack], *, north: Optional[NorthModel] = 
                                                                                   s.reference_rc[1]]).any():
             raise GeohazardError(f"stack {s.name!r} has no data at its reference point {tuple(s.reference_rc)}")
     names = ["east", "up", "sigma_east", "sigma_up", "velocity", "sigma_velocity", "gap_displacement", "gap_sigma",
-             "gap_process_noise", "process_noise", "noise_sigma", "residual_rms", "observations", "dropped", "chi2",
-             "status", "north_mode"]
+             "gap_process_noise", "process_noise", "period_process_noise", "noise_sigma", "residual_rms",
+             "observations", "dropped", "chi2", "status", "north_mode"]
     if problem.north.mode == "zero":
         names.append("leak_per_north")
     else:

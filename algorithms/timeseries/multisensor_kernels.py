@@ -117,7 +117,7 @@ def _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d
         num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
         den += g_irw[j]
     sigma[p] = math.sqrt(s2)
-    q[p] = max(num / den, 0.0) if den > 0 else 0.0
+    q[p] = num / den if den > 0 else 0.0
 
 
 @njit(cache=True)
@@ -222,7 +222,7 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
     sigma_net : ndarray (P,)
         Interferogram noise (mm) of the network that made the series; 0 for per-date series.
     sigma, q : ndarray (P,)
-        Out: white-noise standard deviation (mm) and random-walk density (mm^2/yr^3, LOS).
+        Out: white-noise standard deviation (mm) and random-walk density (mm^2/yr^3, LOS, signed).
 
     Notes
     -----
@@ -231,8 +231,10 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
     ``E z^2 = sigma^2 (1 + (h1^2 + h2^2) / (h1 + h2)^2)`` (the smooth part cancels at the
     sampling interval). Random walk: ``E c_k^2 = q g_k + sigma^2 h_k + sigma_net^2 d_k`` for the
     fitted coefficients ``c_k`` of the low-frequency modes, so
-    ``q = sum_k (c_k^2 - sigma^2 h_k - sigma_net^2 d_k) / sum_k g_k`` (clipped at 0): the
-    whole series measures the wander of the velocity at the longest scales it spans.
+    ``q = sum_k (c_k^2 - sigma^2 h_k - sigma_net^2 d_k) / sum_k g_k``: the whole series measures
+    the wander of the velocity at the longest scales it spans. ``q`` is kept signed (negative where
+    the modes hold less power than the noise explains), so that an average over stacks or pixels
+    is unbiased; the caller clips the combined density once.
     """
     n_t, n_pix = y.shape
     nc = basis.shape[1]
@@ -288,7 +290,7 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
                 num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
                 den += g_irw[j]
             sigma[p] = math.sqrt(s2)
-            q[p] = max(num / den, 0.0) if den > 0 else 0.0
+            q[p] = num / den if den > 0 else 0.0
 
 
 @njit(cache=True)

@@ -363,6 +363,32 @@ def _build_normal(d, w, p, ref, sec, lap, r):
 
 
 @njit(cache=True)
+def _build_normal_lower(d, w, p, ref, sec, first, lap, r):
+    """:func:`_build_normal` restricted to what :func:`_chol_solve` reads: the lower triangle inside the
+    envelope ``first`` (every ``(sec, ref)`` entry lies there), the rest of ``lap`` left as it was. Same
+    sums in the same order, so the factor has the same bits; zeroing the whole ``(n, n)`` matrix per
+    pixel cost more than the envelope factorisation and evicted the pixel's columns from the L1 cache."""
+    n = r.size
+    for i in range(n):
+        r[i] = 0.0
+        for j in range(first[i], i + 1):
+            lap[i, j] = 0.0
+    for i in range(ref.size):
+        wi = w[i, p]
+        di = d[i, p]
+        if not (wi > 0) or di != di:
+            continue
+        a = ref[i] - 1
+        b = sec[i] - 1
+        lap[b, b] += wi
+        r[b] += wi * di
+        if a >= 0:
+            lap[a, a] += wi
+            lap[b, a] -= wi
+            r[a] -= wi * di
+
+
+@njit(cache=True)
 def _min_norm_velocity(lap, r, dt, rcond, x):
     """Minimum-norm velocity solution from the phase normal equations (``lap``, ``r``).
 
@@ -458,7 +484,7 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
         lap = np.empty((n, n))
         r = np.empty(n)
         x = np.zeros(n)
-        _build_normal(d, w, p, ref, sec, lap, r)
+        _build_normal_lower(d, w, p, ref, sec, first, lap, r)
         if not _chol_solve(lap, r, x, first):
             deficient[p] = True
             if not min_norm:
@@ -741,9 +767,12 @@ class SbasSolver:
         if coherence is not None:
             if coherence.shape != ifg_mm.shape:
                 raise GeohazardError(f"coherence has shape {coherence.shape}, expected {ifg_mm.shape}")
-            coh = np.asarray(coherence, dtype=np.float64).reshape(m, -1)
+            coh = np.asarray(coherence)
+            if coh.dtype not in (np.float32, np.float64):
+                coh = coh.astype(np.float64)
+            coh = coh.reshape(m, -1)  # float32 blocks are not widened: the weights' kernel compares in float64
             if self.coherence_threshold > 0:
-                valid &= coh >= self.coherence_threshold
+                valid &= coh.astype(np.float64, copy=False) >= self.coherence_threshold
         elif self.weighting == "variance" or self.coherence_threshold > 0:
             raise GeohazardError("coherence is needed for variance weighting or a coherence threshold")
         n_pix = d.shape[1]

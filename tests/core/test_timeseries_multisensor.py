@@ -664,3 +664,89 @@ def test_problem_pickles_without_its_data_and_solves_the_same():
     b = worker.solve_arrays(inputs, shape)
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
+
+
+def _no_wander_stacks(rng, shape, noise=2.0):
+    """Four series stacks over three years on a linear + annual truth (no velocity wander), white noise."""
+    stacks = []
+    for name, geom, start, step in (("S1-asc", ASC, D0, 6), ("S1-desc", DESC, D0 + dt.timedelta(days=3), 12),
+                                    ("TSX-asc", (28.0, -10.0), D0 + dt.timedelta(days=1), 11),
+                                    ("CSK-desc", (33.0, 190.0), D0 + dt.timedelta(days=2), 16)):
+        dates = dates_every(step, int(3 * 365 / step), start)
+        e, u = truth(dates, D0, shape)
+        stacks.append(series_stack(name, geom, dates, e, u, noise=noise, rng=rng))
+    return stacks
+
+
+def test_density_estimate_of_a_series_without_wander_is_unbiased_and_pooled_before_clipping():
+    """Series with no velocity wander: each stack's density estimate is noise around zero. Kept signed, its mean
+    over many pixels a small fraction of its scatter, and the stacks pooled first then clipped once leave about
+    half the pixels at zero; clipping each stack first (the positive part of each draw) pools to a density 1.5
+    times as large on average, at zero on fewer pixels."""
+    rng = np.random.default_rng(5)
+    shape = (40, 50)
+    stacks = _no_wander_stacks(rng, shape)
+    problem = ms.MultisensorProblem(stacks, shape=shape)
+    n_pix = shape[0] * shape[1]
+    q_los, var_q, gh, gu = (np.empty((len(stacks), n_pix)) for _ in range(4))
+    for si, (s, plan) in enumerate(zip(stacks, problem.plans)):
+        t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = plan.stats
+        sig, q = np.empty(n_pix), np.empty(n_pix)
+        mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1,
+                             np.ascontiguousarray(s.values.reshape(len(s.dates), n_pix)), 8, np.zeros(n_pix), sig, q)
+        q_los[si] = q
+        pw = sig[None, :] ** 2 * h_noise[:, None]
+        var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / np.sum(g_irw) ** 2
+        e, n, u = (float(v) for v in los_unit_vector(s.incidence_deg, s.heading_deg))
+        gh[si], gu[si] = e, u
+    for si in range(len(stacks)):
+        # signed: centred on the zero truth (its mean a small fraction of its scatter; the positive part of each
+        # draw averages 0.4 of it), about half the draws negative
+        assert abs(q_los[si].mean()) < 0.15 * q_los[si].std()
+        assert 0.3 < np.mean(q_los[si] < 0) < 0.7
+    pooled = np.stack(ms._split_process_noise(q_los, gh, gu, 0.0, var_q))
+    clipped_first = np.stack(ms._split_process_noise(np.maximum(q_los, 0.0), gh, gu, 0.0, var_q))
+    assert np.all(np.mean(pooled == 0.0, axis=1) > 0.45)
+    assert np.all(np.mean(clipped_first == 0.0, axis=1) < 0.35)
+    assert np.all(np.mean(clipped_first, axis=1) > 1.3 * np.mean(pooled, axis=1))
+
+
+def test_solver_density_of_a_series_without_wander_sits_at_zero_on_about_half_the_pixels():
+    """The same through the solver with a negligible floor: the density it uses is zero (the floor) on about half
+    the pixels of a motion without wander, as an unbiased estimate clipped once gives."""
+    rng = np.random.default_rng(5)
+    shape = (12, 20)
+    res = ms.solve_multisensor(_no_wander_stacks(rng, shape), min_process_noise=1e-4)
+    at_floor = np.mean(res["process_noise"] <= 1e-4 * (1 + 1e-6))
+    assert at_floor >= 0.35
+
+
+def test_each_period_between_gaps_has_its_own_density_never_below_the_whole_series():
+    """Envisat asc + desc whose velocity wanders (a random walk), a 5-year gap, Sentinel-1 asc + desc on a steady
+    motion: the Envisat period gets its own density, above the whole series' (which the steady Sentinel-1 years
+    dilute), and the Sentinel-1 period keeps the whole series' (a period of a few years cannot see a wander slower
+    than its span, so no period falls below it)."""
+    rng = np.random.default_rng(11)
+    shape = (6, 8)
+    stacks = []
+    for name, geom, start, step, n, wander in (("ENV-asc", (23.0, -13.0), D0, 35, 60, True),
+                                               ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 60, True),
+                                               ("S1-asc", ASC, D0 + dt.timedelta(days=3800), 12, 150, False),
+                                               ("S1-desc", DESC, D0 + dt.timedelta(days=3806), 12, 150, False)):
+        dates = dates_every(step, n, start)
+        e, u = truth(dates, D0, shape)
+        if wander:
+            # velocity random walk of 400 mm^2/yr^3 in up, the same draw for every pixel and both stacks
+            walk = np.random.default_rng(3).normal(0.0, 1.0, 400)
+            t = np.array(years(dates, D0))
+            grid = np.linspace(0.0, t[-1], 400)
+            vel = np.cumsum(walk) * np.sqrt(400.0 * (grid[1] - grid[0]))
+            u = u + np.interp(t, grid, np.cumsum(vel) * (grid[1] - grid[0]))[:, None, None]
+        stacks.append(series_stack(name, geom, dates, e, u, noise=1.5, rng=rng))
+    res = ms.solve_multisensor(stacks)
+    assert len(res.gaps) == 1
+    per = res["period_process_noise"]
+    assert per.shape == (2, 2) + shape
+    assert np.median(per[0, 1]) > 1.5 * np.median(res["process_noise"][1])
+    assert np.mean(np.isclose(per[1], res["process_noise"], rtol=1e-6)) >= 0.5
+    assert np.all(per >= res["process_noise"][None] * (1 - 1e-6))

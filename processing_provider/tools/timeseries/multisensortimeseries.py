@@ -62,7 +62,7 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "dates every 30 days inside it, band metadata OBSERVED=0) with an uncertainty that grows across it, and "
         "the displacement across each gap is output with its sigma (on the benchmark scenarios it holds the "
         "displacement within 2-sigma on 93-100 % of the pixels across multi-year gaps and is conservative, up to "
-        "1.5-2.5 times the error made where the ground does not wander). Stacks more than MAX_BRIDGE_YEARS apart "
+        "1.4-2.3 times the error made where the ground does not wander). Stacks more than MAX_BRIDGE_YEARS apart "
         "are refused.\n\n"
         "<b>Outputs</b> (mm and mm/yr; up positive upward, east positive eastward; 0 on the reference date): "
         "OUTPUT_UP and OUTPUT_EAST (one band per model date, band descriptions = ISO dates), their 1-sigma "
