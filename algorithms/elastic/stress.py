@@ -232,6 +232,12 @@ def optimal_planes(stress, regional, *, friction: float = 0.4, n_search: int = 0
     return tuple(np.where(ok, a, np.nan) for a in (np.maximum(da, db), strike, dip, rake))
 
 
+def _contiguous(a):
+    """``a`` as a C-contiguous array, so that numpy's arctan2 takes one code path whatever the caller's
+    memory layout, with ``a``'s own shape (``np.ascontiguousarray`` turns a 0-d array into shape (1,))."""
+    return np.ascontiguousarray(a).reshape(np.shape(a))
+
+
 def pick_conjugate(dcfs_a, dcfs_b, normal_a, normal_b, total_scale_pa):
     """True where plane ``a`` is the optimal plane :func:`optimal_planes` returns, False for ``b``.
 
@@ -253,7 +259,7 @@ def _comes_first(na, nb):
     def angles(n):
         nz = np.clip(n[..., 2], -1.0, 1.0)
         dip = np.degrees(np.arccos(nz))
-        dipdir = np.degrees(np.arctan2(np.ascontiguousarray(n[..., 0]), np.ascontiguousarray(n[..., 1]))) % 360.0
+        dipdir = np.degrees(np.arctan2(_contiguous(n[..., 0]), _contiguous(n[..., 1]))) % 360.0
         strike = (dipdir - 90.0) % 180.0
         return dip, np.where(dipdir > 360.0 - ORDER_TOL_DEG, dipdir - 360.0, dipdir), \
             np.where(strike > 180.0 - ORDER_TOL_DEG, strike - 180.0, strike)
@@ -271,7 +277,7 @@ def _plane_from_vectors(normal, slip):
     """Strike, dip, rake (degrees) from an upward normal and a unit slip vector."""
     nz = np.clip(normal[..., 2], -1.0, 1.0)
     dip = np.degrees(np.arccos(nz))
-    strike = np.degrees(np.arctan2(-normal[..., 1], np.ascontiguousarray(normal[..., 0]))) % 360.0
+    strike = np.degrees(np.arctan2(-normal[..., 1], _contiguous(normal[..., 0]))) % 360.0
     phi = np.radians(strike)
     sv = np.stack([np.sin(phi), np.cos(phi), np.zeros_like(phi)], axis=-1)
     along = np.einsum("...i,...i->...", slip, sv)

@@ -70,6 +70,7 @@ def test_dcfs_and_planes_equal_king_stein_lin_1994_brute_force(seed):
     (p1, d1), (p2, d2) = ksl_vertical_planes(chg, chg + reg)
     assert d1 == pytest.approx(d2, rel=1e-9, abs=1e-3)  # the conjugate planes tie, as the module says
     dcfs, st, dp, rk = stress.optimal_planes(chg, reg, friction=MU)
+    assert all(np.shape(a) == () for a in (dcfs, st, dp, rk))  # shape stress.shape[:-2], as documented
     assert float(dcfs) == pytest.approx(d1, rel=1e-8, abs=1e-3)
     assert float(dp) == pytest.approx(90.0, abs=1e-9)
     # the rule for two vertical planes: the smaller strike in [0, 180)
