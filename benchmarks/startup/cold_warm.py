@@ -37,7 +37,8 @@ def extra_steps(out: str) -> list[dict]:
     mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
     return [
         {"alg": "geohazard:stackingvelocity",
-         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "OUTPUT_VELOCITY": os.path.join(out, "stack_v.tif")}},
+         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico,
+                    "OUTPUT_VELOCITY": os.path.join(out, "stack_v.tif")}},
         {"alg": "geohazard:modifynetwork",
          "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "MAX_TEMPORAL_BASELINE": 60,
                     "OUTPUT": os.path.join(out, "net"), "OUTPUT_REPORT": os.path.join(out, "net.csv")}},
@@ -112,7 +113,8 @@ def main() -> None:
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo", encoding="utf-8")
                 if ln.startswith("model name")), platform.processor())
     meta = {"cpu": cpu, "cores": os.cpu_count(), "numba": _numba_version(),
-            "command": "bash benchmarks/startup/cold_warm.sh", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+            "command": "bash benchmarks/startup/cold_warm.sh",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
     with open(out_json, "w", encoding="utf-8") as f:
         json.dump({"machine": meta, "tools": rows}, f, indent=1)
@@ -122,7 +124,8 @@ def main() -> None:
 
 def _needed_by(jobs_, i, only):
     """Later jobs named in ``only`` that read this job's outputs (the demo chains a few: loadegms -> ADA)."""
-    outs = {str(v) for k, v in jobs_[i]["params"].items() if isinstance(v, str) and (k.startswith("OUTPUT") or ":" in k)}
+    outs = {str(v) for k, v in jobs_[i]["params"].items()
+            if isinstance(v, str) and (k.startswith("OUTPUT") or ":" in k)}
     return [j["alg"].split(":", 1)[1] for j in jobs_[i + 1:]
             if outs & {str(v) for v in j["params"].values() if isinstance(v, str)}]
 
