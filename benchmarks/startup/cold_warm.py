@@ -41,7 +41,8 @@ def extra_steps(out: str) -> list[dict]:
                     "OUTPUT_VELOCITY": os.path.join(out, "stack_v.tif")}},
         {"alg": "geohazard:modifynetwork",
          "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "MAX_TEMPORAL_BASELINE": 60,
-                    "OUTPUT": os.path.join(out, "net"), "OUTPUT_REPORT": os.path.join(out, "net.csv")}},
+                    "KEEP_CONNECTED": "true", "OUTPUT": os.path.join(out, "net"),
+                    "OUTPUT_REPORT": os.path.join(out, "net.csv")}},
         {"alg": "geohazard:referencepoint",
          "params": {"INTERFEROGRAMS": mexico, "OUTPUT": os.path.join(out, "ref.gpkg")}},
         {"alg": "geohazard:unwrapclosurecorrection",
@@ -52,8 +53,59 @@ def extra_steps(out: str) -> list[dict]:
     ]
 
 
+def offset_steps(out: str) -> list[dict]:
+    """Offset tracking between a real Sentinel-1 coherence map (100 x 60 px, Mexico City) and a copy moved by
+    (2, -1) pixels, in radar geometry."""
+    cc = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs", "cropA_20180106-20180130_VV_8rlks_flat_eqa_cc.tif")
+    ref, sec = os.path.join(out, "offset_ref.tif"), os.path.join(out, "offset_sec.tif")
+
+    def prepare():
+        import numpy as np
+        from osgeo import gdal
+
+        img = gdal.Open(cc).ReadAsArray().astype(np.float32)
+        for path, data in ((ref, img), (sec, np.roll(img, (2, -1), axis=(0, 1)))):
+            ds = gdal.GetDriverByName("GTiff").Create(path, data.shape[1], data.shape[0], 1, gdal.GDT_Float32)
+            ds.GetRasterBand(1).WriteArray(data)
+            ds = None
+
+    return [{"alg": "geohazard:offsettracking", "prepare": prepare,
+             "params": {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 24, "SEARCH": 3, "STEP": 8,
+                        "GEOMETRY": 1, "RANGE_SPACING": 2.3, "AZIMUTH_SPACING": 13.9,
+                        "OUTPUT": os.path.join(out, "offsets.tif")}}]
+
+
+def slc_steps(out: str) -> list[dict]:
+    """The PS/DS tools on the demo's simulated SLC stack (16 dates, 60 x 80 px): amplitude dispersion, phase
+    linking, then unwrapping of the linked interferograms."""
+    folder = os.path.join(out, "slc")
+
+    def prepare():
+        if not os.path.isdir(folder):
+            run_demo.write_simulated_slc_stack(folder)
+
+    def slcs():
+        return sorted(glob.glob(os.path.join(folder, "slc_*.tif")))
+
+    return [
+        {"alg": "geohazard:amplitudedispersion", "prepare": prepare,
+         "params": {"INPUT": slcs, "OUTPUT_DISPERSION": os.path.join(out, "da.tif"),
+                    "OUTPUT_MEAN_AMPLITUDE": os.path.join(out, "amp.tif"),
+                    "OUTPUT_PS_MASK": os.path.join(out, "ps.tif")}},
+        {"alg": "geohazard:phaselinking", "prepare": prepare,
+         "params": {"INPUT": slcs, "OUTPUT": os.path.join(out, "ph.tif"),
+                    "OUTPUT_TEMPORAL_COHERENCE": os.path.join(out, "tc.tif"),
+                    "OUTPUT_INTERFEROGRAMS": os.path.join(out, "linked")}},
+        {"alg": "geohazard:pstimeseries",
+         "params": {"INPUT": os.path.join(out, "ph.tif"), "DISPERSION": os.path.join(out, "da.tif"),
+                    "TEMPORAL_COHERENCE": os.path.join(out, "tc.tif"), "OUTPUT": os.path.join(out, "ps.gpkg")}},
+        {"alg": "geohazard:unwrap",
+         "params": {"INPUT": os.path.join(out, "linked"), "OUTPUT": os.path.join(out, "unwrapped")}},
+    ]
+
+
 def jobs(out: str) -> list[dict]:
-    return run_demo.steps(out) + extra_steps(out)
+    return run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out)
 
 
 def nb_files(folder: str, pattern: str) -> list[str]:
@@ -115,6 +167,10 @@ def main() -> None:
     meta = {"cpu": cpu, "cores": os.cpu_count(), "numba": _numba_version(),
             "command": "bash benchmarks/startup/cold_warm.sh",
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if only and os.path.exists(out_json):  # a partial run replaces its tools' rows, keeps the others
+        with open(out_json, encoding="utf-8") as f:
+            kept = [r for r in json.load(f)["tools"] if r["tool"] not in {r["tool"] for r in rows}]
+        rows = kept + rows
     os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
     with open(out_json, "w", encoding="utf-8") as f:
         json.dump({"machine": meta, "tools": rows}, f, indent=1)
