@@ -75,6 +75,14 @@ def offset_steps(out: str) -> list[dict]:
                         "OUTPUT": os.path.join(out, "offsets.tif")}}]
 
 
+def activity_steps(out: str) -> list[dict]:
+    """Landslide activity of the demo's EGMS Ustica points inside the demo's ADA polygons (as the inventory)."""
+    return [{"alg": "geohazard:landslideactivity",
+             "params": {"INVENTORY": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
+                        "POINTS": os.path.join(out, "egms_ustica_asc.gpkg"),
+                        "OUTPUT": os.path.join(out, "activity.gpkg")}}]
+
+
 def slc_steps(out: str) -> list[dict]:
     """The PS/DS tools on the demo's simulated SLC stack (16 dates, 60 x 80 px): amplitude dispersion, phase
     linking, then unwrapping of the linked interferograms."""
@@ -105,7 +113,7 @@ def slc_steps(out: str) -> list[dict]:
 
 
 def jobs(out: str) -> list[dict]:
-    return run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out)
+    return run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out) + activity_steps(out)
 
 
 def nb_files(folder: str, pattern: str) -> list[str]:
