@@ -45,7 +45,9 @@ tunes the guard with class attributes:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcessingParameterNumber
 from qgis.PyQt.QtCore import QCoreApplication, QUrl
@@ -97,26 +99,59 @@ def help_url(page: str, anchor: str = "") -> str:
 COMMON_TAGS = ("InSAR", "SAR", "geohazard")
 
 
-def announce_compilation(kernels, feedback) -> bool:
+def announce_compilation(kernels, feedback) -> list:
     """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
-    a machine: tens of seconds with the progress bar still); returns True when it does."""
+    a machine: tens of seconds before the first block's progress); returns the kernels it compiles (names
+    ``module.function``), empty when it compiles none."""
     import importlib
 
     from ...algorithms import _numba
 
     modules = [importlib.import_module(f"...algorithms.{m}", __package__) for m in kernels]
     if not modules or not _numba.first_compilation(modules):
-        return False
-    if feedback is None:
-        return True
+        return []
     todo = _numba.kernels_to_compile(modules)
+    if feedback is None:
+        return todo
     folder = _numba.cache_folder(modules[0])
     feedback.setProgressText(QCoreApplication.translate("GeohazardAlgorithm",
                                                         "Compiling fast kernels, first run only..."))
     feedback.pushInfo(f"Compiling fast kernels (numba, {len(todo)} functions), first run only: this run takes "
                       "up to a minute longer; later runs load them from the cache"
                       + (f" ({folder})" if folder else "") + ".")
-    return True
+    return todo
+
+
+@contextlib.contextmanager
+def compilation_progress(kernels, feedback):
+    """While the block runs: announce a first-run compilation (:func:`announce_compilation`) and count the
+    kernels compiled so far in the progress text, so the dialog shows the run moving while the first block
+    compiles (the bar itself moves with the blocks)."""
+    todo = announce_compilation(kernels, feedback)
+    if not todo or feedback is None:
+        yield
+        return
+    from numba.core import event as numba_event
+
+    names, done, lock = set(todo), set(), threading.Lock()
+    text = QCoreApplication.translate("GeohazardAlgorithm", "Compiling fast kernels, first run only: {0} of {1}...")
+
+    class Counter(numba_event.Listener):  # called in whichever thread compiles
+        def on_start(self, event):
+            pass
+
+        def on_end(self, event):
+            func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
+            name = f"{func.__module__}.{func.__name__}" if func is not None else ""
+            with lock:
+                if name not in names or name in done:
+                    return
+                done.add(name)
+                count = len(done)
+            feedback.setProgressText(text.format(count, len(names)))
+
+    with numba_event.install_listener("numba:compile", Counter()):
+        yield
 
 
 def _decimals(value) -> int:
@@ -376,8 +411,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
-                announce_compilation(self.KERNELS, feedback)
-                results = self.process(params, context, feedback)
+                with compilation_progress(self.KERNELS, feedback):
+                    results = self.process(params, context, feedback)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
                 for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
