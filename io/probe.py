@@ -55,7 +55,7 @@ def quiet_gdal_reads():
             gdal.SetThreadLocalConfigOption(k, v)
 
 
-#: Headers of the inputs the guard opened in this run (``{absolute path: header}``; None outside a run).
+#: Headers of the inputs the guard opened in this run (``{file key: header}``, :func:`_file_key`; None outside a run).
 _RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_headers", default=None)
 
 
@@ -90,17 +90,28 @@ def run_headers():
         _RUN_HEADERS.reset(token)
 
 
+def _file_key(path: str):
+    """The file ``path`` names, whatever the spelling: ``(device, inode)`` (a path through a symbolic link,
+    a relative path and the real path of one file share it; one ``stat``, no walk of the folders), else the
+    absolute path."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+    return (st.st_dev, st.st_ino)
+
+
 def remember_header(path: str, header: dict) -> None:
     """Keep ``header`` of the input ``path`` for the rest of the run (nothing outside a run)."""
     cache = _RUN_HEADERS.get()
     if cache is not None:
-        cache[os.path.abspath(path)] = header
+        cache[_file_key(path)] = header
 
 
 def known_header(path: str) -> Optional[dict]:
-    """The header of ``path`` the guard read in this run, or None."""
+    """The header of ``path`` the guard read in this run (reached by any path to the same file), or None."""
     cache = _RUN_HEADERS.get()
-    return cache.get(os.path.abspath(path)) if cache else None
+    return cache.get(_file_key(path)) if cache else None
 
 
 def data_band_index(ds, path: str) -> int:
@@ -179,15 +190,20 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
                                  "needs real values (unwrapped phase, displacement, heights ...). Convert it first "
                                  "(phase: angle, amplitude: modulus); complex values are never cast to real")
         h, w = ds.RasterYSize, ds.RasterXSize
+        edge_rows = []
         try:
             for b in sorted({idx, ds.RasterCount}):
                 bb = ds.GetRasterBand(b)
-                bb.ReadRaster(0, 0, w, 1)
-                bb.ReadRaster(0, h - 1, w, 1)
+                if b == idx and bb.DataType not in COMPLEX_TYPES:
+                    edge_rows = [bb.ReadAsArray(0, 0, w, 1), bb.ReadAsArray(0, h - 1, w, 1)]
+                else:
+                    bb.ReadRaster(0, 0, w, 1)
+                    bb.ReadRaster(0, h - 1, w, 1)
         except RuntimeError as exc:
             raise GeohazardError(f"{label} cannot be read ({_short(exc)}): the file is truncated or corrupt; copy "
                                  "or export it again") from None
-        valid = _has_valid(band)
+        # A valid pixel in the rows just read settles it; the whole band is searched only when they have none.
+        valid = _rows_have_valid(edge_rows, band.GetNoDataValue()) or _has_valid(band)
         if coherence and valid and band.DataType not in COMPLEX_TYPES:
             mm = _minmax(band)
             problem = coherence_scale_problem(*mm) if mm else None
@@ -208,6 +224,24 @@ def _minmax(band, approx=True):
     except RuntimeError:
         return None
     return tuple(mm) if mm else None
+
+
+def _rows_have_valid(rows, nodata) -> bool:
+    """Whether one of ``rows`` (real arrays read from a band) holds a finite value that is not ``nodata``,
+    compared both as a double and in the rows' own type (GDAL compares a float32 band's pixels with its
+    nodata rounded to float32), so a pixel is counted valid only when neither comparison calls it no-data."""
+    for a in rows:
+        if a is None or not a.size:
+            continue
+        ok = np.isfinite(a) if a.dtype.kind == "f" else np.ones(a.shape, bool)
+        if nodata is not None and np.isfinite(nodata):
+            ok &= a != nodata
+            if a.dtype.kind == "f":
+                with np.errstate(over="ignore"):  # a nodata beyond the type's range rounds to infinity
+                    ok &= a != a.dtype.type(nodata)
+        if ok.any():
+            return True
+    return False
 
 
 def _has_valid(band) -> bool:
