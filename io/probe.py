@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import struct
 import tempfile
 from typing import Optional
 
@@ -59,13 +60,88 @@ def quiet_gdal_reads():
 _RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_headers", default=None)
 
 
+#: GeoTIFF geo-key tags (GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams): the whole CRS of a GeoTIFF.
+_GEOKEY_TAGS = (34735, 34736, 34737)
+_TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
+#: CRS text GDAL built from each distinct set of geo-keys (a stack's hundreds of files share one or two).
+_WKT_BY_GEOKEYS: dict = {}
+
+
+def _geokeys(path: str) -> Optional[bytes]:
+    """The raw geo-key tags of the first image of the TIFF ``path`` (byte order included), or None when the
+    file is not a plain TIFF with a GeoKeyDirectory or anything about it is unexpected."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+            order = {b"II": "<", b"MM": ">"}[head[:2]]
+            version = struct.unpack(order + "H", head[2:4])[0]
+            if version == 42:
+                ifd, count_fmt, entry_fmt, entry_len, inline = struct.unpack(order + "I", head[4:8])[0], "H", "HHII", 12, 4
+            elif version == 43:
+                ifd, count_fmt, entry_fmt, entry_len, inline = struct.unpack(order + "Q", head[8:16])[0], "Q", "HHQQ", 20, 8
+            else:
+                return None
+            f.seek(ifd)
+            n_len = struct.calcsize(order + count_fmt)
+            n = struct.unpack(order + count_fmt, f.read(n_len))[0]
+            if not 0 < n < 4096:
+                return None
+            table = f.read(n * entry_len)
+            parts = [head[:4]]
+            for i in range(n):
+                tag, kind, count, value = struct.unpack(order + entry_fmt, table[i * entry_len:(i + 1) * entry_len])
+                if tag not in _GEOKEY_TAGS:
+                    continue
+                size = _TIFF_TYPE_BYTES[kind] * count
+                if size > 1 << 20:
+                    return None
+                if size <= inline:
+                    raw = table[i * entry_len + entry_len - inline:i * entry_len + entry_len][:size]
+                else:
+                    f.seek(value)
+                    raw = f.read(size)
+                    if len(raw) != size:
+                        return None
+                parts.append(struct.pack(order + "HHQ", tag, kind, count) + raw)
+    except (OSError, KeyError, struct.error, ValueError):
+        return None
+    if len(parts) < 2 or not parts[1].startswith(struct.pack(order + "H", _GEOKEY_TAGS[0])):
+        return None
+    return b"".join(parts)
+
+
+def crs_wkt(ds) -> str:
+    """The CRS of an open dataset as WKT ("" when it has none).
+
+    Building a GeoTIFF's CRS from its geo-keys (GDAL looks the codes up in the PROJ database) is the
+    slow part of reading a header; files whose geo-key tags are byte for byte those of a file already
+    read get that file's text, which GDAL builds from those tags alone (PAM is off while reading inputs)."""
+    driver = ds.GetDriver()
+    path = ds.GetDescription()
+    key = None
+    if driver is not None and driver.ShortName == "GTiff" and os.path.isfile(path):
+        keys = _geokeys(path)
+        if keys is not None:
+            key = (keys, gdal.GetConfigOption("GTIFF_SRS_SOURCE"), gdal.GetConfigOption("GTIFF_REPORT_COMPD_CS"),
+                   gdal.GetConfigOption("GDAL_PAM_ENABLED"))
+            wkt = _WKT_BY_GEOKEYS.get(key)
+            if wkt is not None:
+                return wkt
+    wkt = ds.GetProjection() or ""
+    if key is not None:
+        if len(_WKT_BY_GEOKEYS) >= 256:
+            _WKT_BY_GEOKEYS.clear()
+        _WKT_BY_GEOKEYS[key] = wkt
+    return wkt
+
+
 def raster_header(ds) -> dict:
     """Grid, CRS, nodata and band descriptions of an open dataset (the fields of ``io.raster.RasterInfo``)."""
     gt = ds.GetGeoTransform(can_return_null=True)
     bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
     return {"width": ds.RasterXSize, "height": ds.RasterYSize, "count": ds.RasterCount,
             "geotransform": tuple(gt) if gt else (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
-            "crs_wkt": ds.GetProjection() or "", "nodata": [b.GetNoDataValue() for b in bands],
+            "crs_wkt": crs_wkt(ds), "nodata": [b.GetNoDataValue() for b in bands],
             "descriptions": [b.GetDescription() for b in bands], "has_georef": gt is not None}
 
 
