@@ -62,7 +62,8 @@ _RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_hea
 
 #: GeoTIFF geo-key tags (GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams): the whole CRS of a GeoTIFF.
 _GEOKEY_TAGS = (34735, 34736, 34737)
-_TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
+_TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+                    16: 8, 17: 8, 18: 8}  # bytes per value of each TIFF field type
 #: CRS text GDAL built from each distinct set of geo-keys (a stack's hundreds of files share one or two).
 _WKT_BY_GEOKEYS: dict = {}
 
@@ -75,10 +76,12 @@ def _geokeys(path: str) -> Optional[bytes]:
             head = f.read(16)
             order = {b"II": "<", b"MM": ">"}[head[:2]]
             version = struct.unpack(order + "H", head[2:4])[0]
-            if version == 42:
-                ifd, count_fmt, entry_fmt, entry_len, inline = struct.unpack(order + "I", head[4:8])[0], "H", "HHII", 12, 4
-            elif version == 43:
-                ifd, count_fmt, entry_fmt, entry_len, inline = struct.unpack(order + "Q", head[8:16])[0], "Q", "HHQQ", 20, 8
+            if version == 42:  # classic TIFF: 32-bit offsets, 12-byte entries
+                ifd = struct.unpack(order + "I", head[4:8])[0]
+                count_fmt, entry_fmt, entry_len, inline = "H", "HHII", 12, 4
+            elif version == 43:  # BigTIFF: 64-bit offsets, 20-byte entries
+                ifd = struct.unpack(order + "Q", head[8:16])[0]
+                count_fmt, entry_fmt, entry_len, inline = "Q", "HHQQ", 20, 8
             else:
                 return None
             f.seek(ifd)
