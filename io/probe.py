@@ -64,6 +64,9 @@ _RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_hea
 _GEOKEY_TAGS = (34735, 34736, 34737)
 _TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
                     16: 8, 17: 8, 18: 8}  # bytes per value of each TIFF field type
+#: GDAL settings that change the CRS GDAL reads from a GeoTIFF's geo-keys (part of the key of a shared text).
+_SRS_OPTIONS = ("GTIFF_SRS_SOURCE", "GTIFF_REPORT_COMPD_CS", "GTIFF_LINEAR_UNITS", "GTIFF_IGNORE_READ_ERRORS",
+                "GDAL_PAM_ENABLED", "OSR_USE_NON_DEPRECATED", "OSR_WKT_FORMAT")
 #: CRS text GDAL built from each distinct set of geo-keys (a stack's hundreds of files share one or two).
 _WKT_BY_GEOKEYS: dict = {}
 
@@ -125,8 +128,7 @@ def crs_wkt(ds) -> str:
     if driver is not None and driver.ShortName == "GTiff" and os.path.isfile(path):
         keys = _geokeys(path)
         if keys is not None:
-            key = (keys, gdal.GetConfigOption("GTIFF_SRS_SOURCE"), gdal.GetConfigOption("GTIFF_REPORT_COMPD_CS"),
-                   gdal.GetConfigOption("GDAL_PAM_ENABLED"))
+            key = (keys,) + tuple(gdal.GetConfigOption(k) for k in _SRS_OPTIONS)
             wkt = _WKT_BY_GEOKEYS.get(key)
             if wkt is not None:
                 return wkt
