@@ -66,7 +66,7 @@ _TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8,
                     16: 8, 17: 8, 18: 8}  # bytes per value of each TIFF field type
 #: GDAL settings that change the CRS GDAL reads from a GeoTIFF's geo-keys (part of the key of a shared text).
 _SRS_OPTIONS = ("GTIFF_SRS_SOURCE", "GTIFF_REPORT_COMPD_CS", "GTIFF_LINEAR_UNITS", "GTIFF_IGNORE_READ_ERRORS",
-                "GDAL_PAM_ENABLED", "OSR_USE_NON_DEPRECATED", "OSR_WKT_FORMAT")
+                "GDAL_GEOREF_SOURCES", "GDAL_PAM_ENABLED", "OSR_USE_NON_DEPRECATED", "OSR_WKT_FORMAT")
 #: CRS text GDAL built from each distinct set of geo-keys (a stack's hundreds of files share one or two).
 _WKT_BY_GEOKEYS: dict = {}
 
@@ -116,16 +116,27 @@ def _geokeys(path: str) -> Optional[bytes]:
     return b"".join(parts)
 
 
+def _crs_sidecars(path: str) -> bool:
+    """Whether a side-car GDAL may take a GeoTIFF's CRS from sits next to ``path`` (or PAM files are kept in a
+    proxy folder, where they cannot be seen from here)."""
+    if gdal.GetConfigOption("GDAL_PAM_PROXY_DIR"):
+        return True
+    stem = os.path.splitext(path)[0]
+    return any(os.path.exists(p) for p in (path + ".aux.xml", path + ".aux", stem + ".aux", stem + ".AUX",
+                                           stem + ".tab", stem + ".TAB"))
+
+
 def crs_wkt(ds) -> str:
     """The CRS of an open dataset as WKT ("" when it has none).
 
     Building a GeoTIFF's CRS from its geo-keys (GDAL looks the codes up in the PROJ database) is the
     slow part of reading a header; files whose geo-key tags are byte for byte those of a file already
-    read get that file's text, which GDAL builds from those tags alone (PAM is off while reading inputs)."""
+    read get that file's text, which GDAL builds from those tags alone when no side-car can give it another
+    (``.aux.xml``, ``.aux``, ``.tab``; a file with one is read by GDAL)."""
     driver = ds.GetDriver()
     path = ds.GetDescription()
     key = None
-    if driver is not None and driver.ShortName == "GTiff" and os.path.isfile(path):
+    if driver is not None and driver.ShortName == "GTiff" and os.path.isfile(path) and not _crs_sidecars(path):
         keys = _geokeys(path)
         if keys is not None:
             key = (keys,) + tuple(gdal.GetConfigOption(k) for k in _SRS_OPTIONS)

@@ -97,7 +97,7 @@ def test_crs_text_shared_by_identical_geokeys_is_gdals(tmp_path, qgis_app, optio
     for each of them, whatever the CRS, the TIFF flavour (BigTIFF, big-endian) or the GeoTIFF version."""
     from osgeo import gdal, osr
 
-    from insar_geohazards.io.probe import crs_wkt
+    from insar_geohazards.io.probe import _WKT_BY_GEOKEYS, crs_wkt, quiet_gdal_reads
 
     specs = ["EPSG:4326", "EPSG:32614", "EPSG:3035", "EPSG:4326+5773", "ESRI:54009",
              "+proj=tmerc +lat_0=1 +lon_0=12 +k=0.9 +x_0=5 +y_0=7 +ellps=GRS80 +units=m", ""]
@@ -112,7 +112,20 @@ def test_crs_text_shared_by_identical_geokeys_is_gdals(tmp_path, qgis_app, optio
                 srs.SetFromUserInput(spec)
                 ds.SetSpatialRef(srs)
             ds = None
-            assert crs_wkt(gdal.Open(path)) == (gdal.Open(path).GetProjection() or ""), (spec, options)
+            with quiet_gdal_reads():  # PAM off, as while inputs are checked and read
+                assert crs_wkt(gdal.Open(path)) == (gdal.Open(path).GetProjection() or ""), (spec, options)
+    assert len(_WKT_BY_GEOKEYS) >= len(specs) - 1  # the texts were kept (a file without a CRS has no geo-keys)
+    # the geo-keys of f1 (UTM 14N) with a PAM side-car giving WGS 84: GDAL's answer, not the shared text
+    import shutil
+
+    shutil.copy(tmp_path / "f1_0.tif", tmp_path / "pam.tif")
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    (tmp_path / "pam.tif.aux.xml").write_text(f"<PAMDataset><SRS>{wgs84.ExportToWkt()}</SRS></PAMDataset>")
+    assert '32614' in crs_wkt(gdal.Open(str(tmp_path / "f1_0.tif")))  # kept with these settings
+    gdal_text = gdal.Open(str(tmp_path / "pam.tif")).GetProjection()
+    assert 'ID["EPSG",4326]' in gdal_text or 'AUTHORITY["EPSG","4326"]' in gdal_text
+    assert crs_wkt(gdal.Open(str(tmp_path / "pam.tif"))) == gdal_text
 
 
 def test_probe_finds_valid_pixels_away_from_the_rows_it_reads(tmp_path, qgis_app):
