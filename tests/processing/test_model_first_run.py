@@ -1,11 +1,14 @@
-"""The first run of a shipped model on a fresh install: the numba kernels compile while the desktop keeps
-repainting (the model runs in a background task, as the dialog runs it) and the progress moves."""
+"""The first run on a fresh install of a shipped model and of a tool from another kernel family (DS phase
+linking): the numba kernels compile while the desktop keeps repainting (the run is a background task, as the
+dialog runs it) and the progress moves."""
 
 import json
 import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -25,10 +28,22 @@ SCRIPT = textwrap.dedent(r"""
     plugin.initProcessing()
     import testutils_hostile as hk
 
-    tmp = sys.argv[1]
-    files = hk.ifg_stack(os.path.join(tmp, "ifgs"), n_dates=8, shape=(40, 44))
-    inv = hk.polygon_layer(os.path.join(tmp, "inv.gpkg"), [hk.square(500000.0, 4099100.0, 600.0)])
-    alg = QgsApplication.processingRegistry().createAlgorithmById("geohazard:sbastolandslideactivity")
+    tmp, case = sys.argv[1], sys.argv[2]
+    if case == "sbastolandslideactivity":
+        files = hk.ifg_stack(os.path.join(tmp, "ifgs"), n_dates=8, shape=(40, 44))
+        inv = hk.polygon_layer(os.path.join(tmp, "inv.gpkg"), [hk.square(500000.0, 4099100.0, 600.0)])
+        params = {"INTERFEROGRAMS": files, "INVENTORY": inv, "activity:ACTIVITY": os.path.join(tmp, "act.gpkg")}
+    else:
+        import pathlib
+        from testutils_psds import write_slc_files
+        from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
+        sim = simulate_slc_stack(shape=(320, 48), n_dates=12, seed=6)
+        files = write_slc_files(pathlib.Path(tmp), sim)
+        # small blocks (64 rows here): the progress moves block by block, as on a full-size stack
+        params = {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 9, "OUTPUT": os.path.join(tmp, "ph.tif"),
+                  "OUTPUT_TEMPORAL_COHERENCE": os.path.join(tmp, "tc.tif"),
+                  "OUTPUT_SHP_COUNT": os.path.join(tmp, "n.tif"), "MAX_MEMORY_MB": 0.05}
+    alg = QgsApplication.processingRegistry().createAlgorithmById("geohazard:" + case)
     threaded = not (alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading)
     context = QgsProcessingContext()
     errors = []
@@ -41,8 +56,7 @@ SCRIPT = textwrap.dedent(r"""
     feedback = Feedback()
     progress = []
     feedback.progressChanged.connect(lambda v: progress.append((time.monotonic(), v)))
-    task = QgsProcessingAlgRunnerTask(alg, {"INTERFEROGRAMS": files, "INVENTORY": inv,
-                                            "activity:ACTIVITY": os.path.join(tmp, "act.gpkg")}, context, feedback)
+    task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
     ticks, done = [], {}
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
@@ -64,13 +78,16 @@ SCRIPT = textwrap.dedent(r"""
 """).replace("ROOT", repr(ROOT))
 
 
-def test_first_model_run_keeps_the_desktop_repainting(tmp_path):
+# a shipped model (SBAS, ADA and activity kernels) and a tool of another kernel family (DS phase linking)
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["sbastolandslideactivity", "phaselinking"])
+def test_first_run_keeps_the_desktop_repainting(tmp_path, case):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"),
                QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"))
     os.makedirs(env["NUMBA_CACHE_DIR"])
     script = tmp_path / "first_run.py"
     script.write_text(SCRIPT)
-    out = subprocess.run([sys.executable, str(script), str(tmp_path)], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, str(script), str(tmp_path), case], env=env, capture_output=True, text=True,
                          timeout=900)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
     assert line is not None, f"exit {out.returncode}; stdout: {out.stdout[-1500:]}; stderr: {out.stderr[-3000:]}"

@@ -1,0 +1,219 @@
+"""First run on a fresh install, per tool: each Processing tool and shipped model run twice through
+``qgis_process.bin run`` on the bundled data (the jobs of ``demo/run_demo.py`` plus the stack tools the demo
+does not run), first with an empty numba cache (cold: the kernels compile), then again with that cache (warm).
+
+Each tool gets its own empty ``NUMBA_CACHE_DIR``, so its cold run compiles every kernel it uses, none warmed by
+an earlier tool. numba consults ``NUMBA_CACHE_DIR`` before the folder next to the code, and the script refuses
+to start when the plugin tree holds numba cache files (``*.nbi``/``*.nbc``), so no stale in-tree cache can
+serve a cold run. The kernels a tool compiled are counted from the index files (``*.nbi``, one per kernel)
+written into its cache: a tool that writes none has no numba kernel on that path.
+
+Per run: wall s, CPU s (user + sys of qgis_process and its children, from ``/usr/bin/time``), peak RSS (MiB),
+the 1-minute load before the run. Writes JSON (argument 1) and prints a Markdown table.
+
+    bash benchmarks/startup/cold_warm.sh [JSON] [TOOL ...]
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "tests", "data")
+sys.path.insert(0, os.path.join(ROOT, "demo"))
+import run_demo  # noqa: E402  (the demo's jobs on bundled data, with their parameters)
+
+
+def extra_steps(out: str) -> list[dict]:
+    """Stack tools the demo does not run, on the bundled Mexico City folder (30 interferograms, 60 x 100 px)."""
+    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    return [
+        {"alg": "geohazard:stackingvelocity",
+         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico,
+                    "OUTPUT_VELOCITY": os.path.join(out, "stack_v.tif")}},
+        {"alg": "geohazard:modifynetwork",
+         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "MAX_TEMPORAL_BASELINE": 60,
+                    "KEEP_CONNECTED": "true", "OUTPUT": os.path.join(out, "net"),
+                    "OUTPUT_REPORT": os.path.join(out, "net.csv")}},
+        {"alg": "geohazard:referencepoint",
+         "params": {"INTERFEROGRAMS": mexico, "OUTPUT": os.path.join(out, "ref.gpkg")}},
+        {"alg": "geohazard:unwrapclosurecorrection",
+         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "OUTPUT": os.path.join(out, "closure")}},
+        {"alg": "geohazard:troposphericcorrection",
+         "params": {"INTERFEROGRAMS": mexico, "COHERENCE": mexico, "DEM": os.path.join(mexico, "cropA_T005A_dem.tif"),
+                    "OUTPUT": os.path.join(out, "tropo")}},
+    ]
+
+
+def offset_steps(out: str) -> list[dict]:
+    """Offset tracking between a real Sentinel-1 coherence map (100 x 60 px, Mexico City) and a copy moved by
+    (2, -1) pixels, in radar geometry."""
+    cc = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs", "cropA_20180106-20180130_VV_8rlks_flat_eqa_cc.tif")
+    ref, sec = os.path.join(out, "offset_ref.tif"), os.path.join(out, "offset_sec.tif")
+
+    def prepare():
+        import numpy as np
+        from osgeo import gdal
+
+        img = gdal.Open(cc).ReadAsArray().astype(np.float32)
+        for path, data in ((ref, img), (sec, np.roll(img, (2, -1), axis=(0, 1)))):
+            ds = gdal.GetDriverByName("GTiff").Create(path, data.shape[1], data.shape[0], 1, gdal.GDT_Float32)
+            ds.GetRasterBand(1).WriteArray(data)
+            ds = None
+
+    return [{"alg": "geohazard:offsettracking", "prepare": prepare,
+             "params": {"REFERENCE_IMAGE": ref, "SECONDARY": sec, "WINDOW": 24, "SEARCH": 3, "STEP": 8,
+                        "GEOMETRY": 1, "RANGE_SPACING": 2.3, "AZIMUTH_SPACING": 13.9,
+                        "OUTPUT": os.path.join(out, "offsets.tif")}}]
+
+
+def activity_steps(out: str) -> list[dict]:
+    """Landslide activity of the demo's EGMS Ustica points inside the demo's ADA polygons (as the inventory)."""
+    return [{"alg": "geohazard:landslideactivity",
+             "params": {"INVENTORY": os.path.join(out, "egms_ustica_asc_ada.gpkg"),
+                        "POINTS": os.path.join(out, "egms_ustica_asc.gpkg"),
+                        "OUTPUT": os.path.join(out, "activity.gpkg")}}]
+
+
+def slc_steps(out: str) -> list[dict]:
+    """The PS/DS tools on the demo's simulated SLC stack (16 dates, 60 x 80 px): amplitude dispersion, phase
+    linking, then unwrapping of the linked interferograms."""
+    folder = os.path.join(out, "slc")
+
+    def prepare():
+        if not os.path.isdir(folder):
+            run_demo.write_simulated_slc_stack(folder)
+
+    def slcs():
+        return sorted(glob.glob(os.path.join(folder, "slc_*.tif")))
+
+    return [
+        {"alg": "geohazard:amplitudedispersion", "prepare": prepare,
+         "params": {"INPUT": slcs, "OUTPUT_DISPERSION": os.path.join(out, "da.tif"),
+                    "OUTPUT_MEAN_AMPLITUDE": os.path.join(out, "amp.tif"),
+                    "OUTPUT_PS_MASK": os.path.join(out, "ps.tif")}},
+        {"alg": "geohazard:phaselinking", "prepare": prepare,
+         "params": {"INPUT": slcs, "OUTPUT": os.path.join(out, "ph.tif"),
+                    "OUTPUT_TEMPORAL_COHERENCE": os.path.join(out, "tc.tif"),
+                    "OUTPUT_INTERFEROGRAMS": os.path.join(out, "linked")}},
+        {"alg": "geohazard:pstimeseries",
+         "params": {"INPUT": os.path.join(out, "ph.tif"), "DISPERSION": os.path.join(out, "da.tif"),
+                    "TEMPORAL_COHERENCE": os.path.join(out, "tc.tif"), "OUTPUT": os.path.join(out, "ps.gpkg")}},
+        {"alg": "geohazard:unwrap",
+         "params": {"INPUT": os.path.join(out, "linked"), "OUTPUT": os.path.join(out, "unwrapped")}},
+    ]
+
+
+def jobs(out: str) -> list[dict]:
+    return run_demo.steps(out) + extra_steps(out) + slc_steps(out) + offset_steps(out) + activity_steps(out)
+
+
+def nb_files(folder: str, pattern: str) -> list[str]:
+    return glob.glob(os.path.join(folder, "**", pattern), recursive=True)
+
+
+def run(job: dict, cache: str) -> dict:
+    if "prepare" in job:
+        job["prepare"]()
+    args = ["qgis_process.bin", "--json", "run", job["alg"], "--"]
+    for key, value in job["params"].items():
+        value = value() if callable(value) else value
+        args += [f"{key}={v}" for v in (value if isinstance(value, (list, tuple)) else [value])]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NUMBA_CACHE_DIR": cache,
+           "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    stats = tempfile.NamedTemporaryFile(suffix=".time", delete=False).name
+    load = os.getloadavg()[0]
+    t0 = time.monotonic()
+    proc = subprocess.run(["/usr/bin/time", "-o", stats, "-f", "%e %U %S %M", *args], env=env,
+                          capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    with open(stats, encoding="utf-8") as f:
+        fields = f.read().split()[-4:]
+    os.remove(stats)
+    _, user, system, rss_kb = (float(v) for v in fields)
+    return {"ok": proc.returncode == 0, "wall_s": round(wall, 2), "cpu_s": round(user + system, 2),
+            "peak_rss_mib": round(rss_kb / 1024.0), "load_1min": round(load, 2),
+            "log_tail": "" if proc.returncode == 0 else (proc.stdout[-800:] + proc.stderr[-800:])}
+
+
+def main() -> None:
+    out_json = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "benchmarks", "results",
+                                                                    "startup_cold_warm.json")
+    only = set(sys.argv[2:])
+    stale = nb_files(ROOT, "*.nbi") + nb_files(ROOT, "*.nbc")
+    if stale:
+        raise SystemExit(f"numba cache files in the plugin tree would serve the cold runs: {stale[:3]}")
+    work = tempfile.mkdtemp(prefix="cold_warm_")
+    cold_jobs, warm_jobs = jobs(os.path.join(work, "cold")), jobs(os.path.join(work, "warm"))
+    os.makedirs(os.path.join(work, "cold")), os.makedirs(os.path.join(work, "warm"))
+    rows = []
+    for i, (cold_job, warm_job) in enumerate(zip(cold_jobs, warm_jobs)):
+        alg = cold_job["alg"].split(":", 1)[1]
+        cache = os.path.join(work, f"numba_{i:02d}_{alg}")
+        os.makedirs(cache)
+        if only and alg not in only and not any(a in only for a in _needed_by(cold_jobs, i, only)):
+            continue
+        cold = run(cold_job, cache)
+        kernels = len(nb_files(cache, "*.nbi"))
+        warm = run(warm_job, cache)
+        row = {"tool": alg, "kernels_compiled": kernels, "cold": cold, "warm": warm,
+               "compile_cpu_s": round(cold["cpu_s"] - warm["cpu_s"], 2)}
+        rows.append(row)
+        print(f"{alg}: {kernels} kernels, cold {cold['wall_s']} s / {cold['cpu_s']} CPU-s, warm {warm['wall_s']} s /"
+              f" {warm['cpu_s']} CPU-s, load {cold['load_1min']}" + ("" if cold["ok"] and warm["ok"] else " FAILED"),
+              flush=True)
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo", encoding="utf-8")
+                if ln.startswith("model name")), platform.processor())
+    meta = {"cpu": cpu, "cores": os.cpu_count(), "numba": _numba_version(),
+            "command": "bash benchmarks/startup/cold_warm.sh",
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if only and os.path.exists(out_json):  # a partial run replaces its tools' rows, keeps the others
+        with open(out_json, encoding="utf-8") as f:
+            kept = [r for r in json.load(f)["tools"] if r["tool"] not in {r["tool"] for r in rows}]
+        rows = kept + rows
+    os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
+    with open(out_json, "w", encoding="utf-8") as f:
+        json.dump({"machine": meta, "tools": rows}, f, indent=1)
+    print(table(rows))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _needed_by(jobs_, i, only):
+    """Later jobs named in ``only`` that read this job's outputs (the demo chains a few: loadegms -> ADA)."""
+    outs = {str(v) for k, v in jobs_[i]["params"].items()
+            if isinstance(v, str) and (k.startswith("OUTPUT") or ":" in k)}
+    return [j["alg"].split(":", 1)[1] for j in jobs_[i + 1:]
+            if outs & {str(v) for v in j["params"].values() if isinstance(v, str)}]
+
+
+def _numba_version() -> str:
+    try:
+        import numba
+
+        return numba.__version__
+    except ImportError:
+        return ""
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| tool | kernels compiled | cold wall s | cold CPU-s | warm wall s | warm CPU-s | compile CPU-s |"
+             " peak RSS MiB (cold) | load |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        c, w = r["cold"], r["warm"]
+        flag = "" if c["ok"] and w["ok"] else " (failed)"
+        lines.append(f"| `{r['tool']}`{flag} | {r['kernels_compiled']} | {c['wall_s']:.1f} | {c['cpu_s']:.1f} |"
+                     f" {w['wall_s']:.1f} | {w['cpu_s']:.1f} | {r['compile_cpu_s']:.1f} | {c['peak_rss_mib']} |"
+                     f" {c['load_1min']:.1f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
