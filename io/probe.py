@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import struct
 import tempfile
 from typing import Optional
 
@@ -55,8 +56,99 @@ def quiet_gdal_reads():
             gdal.SetThreadLocalConfigOption(k, v)
 
 
-#: Headers of the inputs the guard opened in this run (``{absolute path: header}``; None outside a run).
+#: Headers of the inputs the guard opened in this run (``{file key: header}``, :func:`_file_key`; None outside a run).
 _RUN_HEADERS: contextvars.ContextVar = contextvars.ContextVar("geohazard_run_headers", default=None)
+
+
+#: GeoTIFF geo-key tags (GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams): the whole CRS of a GeoTIFF.
+_GEOKEY_TAGS = (34735, 34736, 34737)
+_TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+                    16: 8, 17: 8, 18: 8}  # bytes per value of each TIFF field type
+#: GDAL settings that change the CRS GDAL reads from a GeoTIFF's geo-keys (part of the key of a shared text).
+_SRS_OPTIONS = ("GTIFF_SRS_SOURCE", "GTIFF_REPORT_COMPD_CS", "GTIFF_LINEAR_UNITS", "GTIFF_IGNORE_READ_ERRORS",
+                "GDAL_GEOREF_SOURCES", "GDAL_PAM_ENABLED", "OSR_USE_NON_DEPRECATED", "OSR_WKT_FORMAT")
+#: CRS text GDAL built from each distinct set of geo-keys (a stack's hundreds of files share one or two).
+_WKT_BY_GEOKEYS: dict = {}
+
+
+def _geokeys(path: str) -> Optional[bytes]:
+    """The raw geo-key tags of the first image of the TIFF ``path`` (byte order included), or None when the
+    file is not a plain TIFF with a GeoKeyDirectory or anything about it is unexpected."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+            order = {b"II": "<", b"MM": ">"}[head[:2]]
+            version = struct.unpack(order + "H", head[2:4])[0]
+            if version == 42:  # classic TIFF: 32-bit offsets, 12-byte entries
+                ifd = struct.unpack(order + "I", head[4:8])[0]
+                count_fmt, entry_fmt, entry_len, inline = "H", "HHII", 12, 4
+            elif version == 43:  # BigTIFF: 64-bit offsets, 20-byte entries
+                ifd = struct.unpack(order + "Q", head[8:16])[0]
+                count_fmt, entry_fmt, entry_len, inline = "Q", "HHQQ", 20, 8
+            else:
+                return None
+            f.seek(ifd)
+            n_len = struct.calcsize(order + count_fmt)
+            n = struct.unpack(order + count_fmt, f.read(n_len))[0]
+            if not 0 < n < 4096:
+                return None
+            table = f.read(n * entry_len)
+            parts = [head[:4]]
+            for i in range(n):
+                tag, kind, count, value = struct.unpack(order + entry_fmt, table[i * entry_len:(i + 1) * entry_len])
+                if tag not in _GEOKEY_TAGS:
+                    continue
+                size = _TIFF_TYPE_BYTES[kind] * count
+                if size > 1 << 20:
+                    return None
+                if size <= inline:
+                    raw = table[i * entry_len + entry_len - inline:i * entry_len + entry_len][:size]
+                else:
+                    f.seek(value)
+                    raw = f.read(size)
+                    if len(raw) != size:
+                        return None
+                parts.append(struct.pack(order + "HHQ", tag, kind, count) + raw)
+    except (OSError, KeyError, struct.error, ValueError):
+        return None
+    if len(parts) < 2 or not parts[1].startswith(struct.pack(order + "H", _GEOKEY_TAGS[0])):
+        return None
+    return b"".join(parts)
+
+
+def _crs_sidecars(path: str) -> bool:
+    """Whether a side-car GDAL may take a GeoTIFF's CRS from sits next to ``path`` (or PAM files are kept in a
+    proxy folder, where they cannot be seen from here)."""
+    if gdal.GetConfigOption("GDAL_PAM_PROXY_DIR"):
+        return True
+    stem = os.path.splitext(path)[0]
+    return any(os.path.exists(p) for p in (path + ".aux.xml", path + ".aux", stem + ".aux", stem + ".AUX",
+                                           stem + ".tab", stem + ".TAB"))
+
+
+def crs_wkt(ds) -> str:
+    """The CRS of an open dataset as WKT ("" when it has none).
+
+    Building a GeoTIFF's CRS from its geo-keys (GDAL looks the codes up in the PROJ database) is the
+    slow part of reading a header; files whose geo-key tags are byte for byte those of a file already
+    read get that file's text, which GDAL builds from those tags alone when no side-car can give it another
+    (``.aux.xml``, ``.aux``, ``.tab``; a file with one is read by GDAL)."""
+    driver = ds.GetDriver()
+    path = ds.GetDescription()
+    key = None
+    if driver is not None and driver.ShortName == "GTiff" and os.path.isfile(path) and not _crs_sidecars(path):
+        keys = _geokeys(path)
+        if keys is not None:
+            key = (keys,) + tuple(gdal.GetConfigOption(k) for k in _SRS_OPTIONS)
+            wkt = _WKT_BY_GEOKEYS.get(key)
+            if wkt is not None:
+                return wkt
+    wkt = ds.GetProjection() or ""
+    if key is not None:
+        if len(_WKT_BY_GEOKEYS) >= 256:
+            _WKT_BY_GEOKEYS.clear()
+        _WKT_BY_GEOKEYS[key] = wkt
+    return wkt
 
 
 def raster_header(ds) -> dict:
@@ -65,7 +157,7 @@ def raster_header(ds) -> dict:
     bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
     return {"width": ds.RasterXSize, "height": ds.RasterYSize, "count": ds.RasterCount,
             "geotransform": tuple(gt) if gt else (0.0, 1.0, 0.0, 0.0, 0.0, 1.0),
-            "crs_wkt": ds.GetProjection() or "", "nodata": [b.GetNoDataValue() for b in bands],
+            "crs_wkt": crs_wkt(ds), "nodata": [b.GetNoDataValue() for b in bands],
             "descriptions": [b.GetDescription() for b in bands], "has_georef": gt is not None}
 
 
@@ -90,17 +182,28 @@ def run_headers():
         _RUN_HEADERS.reset(token)
 
 
+def _file_key(path: str):
+    """The file ``path`` names, whatever the spelling: ``(device, inode)`` (a path through a symbolic link,
+    a relative path and the real path of one file share it; one ``stat``, no walk of the folders), else the
+    absolute path."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+    return (st.st_dev, st.st_ino)
+
+
 def remember_header(path: str, header: dict) -> None:
     """Keep ``header`` of the input ``path`` for the rest of the run (nothing outside a run)."""
     cache = _RUN_HEADERS.get()
     if cache is not None:
-        cache[os.path.abspath(path)] = header
+        cache[_file_key(path)] = header
 
 
 def known_header(path: str) -> Optional[dict]:
-    """The header of ``path`` the guard read in this run, or None."""
+    """The header of ``path`` the guard read in this run (reached by any path to the same file), or None."""
     cache = _RUN_HEADERS.get()
-    return cache.get(os.path.abspath(path)) if cache else None
+    return cache.get(_file_key(path)) if cache else None
 
 
 def data_band_index(ds, path: str) -> int:
@@ -179,15 +282,20 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
                                  "needs real values (unwrapped phase, displacement, heights ...). Convert it first "
                                  "(phase: angle, amplitude: modulus); complex values are never cast to real")
         h, w = ds.RasterYSize, ds.RasterXSize
+        edge_rows = []
         try:
             for b in sorted({idx, ds.RasterCount}):
                 bb = ds.GetRasterBand(b)
-                bb.ReadRaster(0, 0, w, 1)
-                bb.ReadRaster(0, h - 1, w, 1)
+                if b == idx and bb.DataType not in COMPLEX_TYPES:
+                    edge_rows = [bb.ReadAsArray(0, 0, w, 1), bb.ReadAsArray(0, h - 1, w, 1)]
+                else:
+                    bb.ReadRaster(0, 0, w, 1)
+                    bb.ReadRaster(0, h - 1, w, 1)
         except RuntimeError as exc:
             raise GeohazardError(f"{label} cannot be read ({_short(exc)}): the file is truncated or corrupt; copy "
                                  "or export it again") from None
-        valid = _has_valid(band)
+        # A valid pixel in the rows just read settles it; the whole band is searched only when they have none.
+        valid = _rows_have_valid(edge_rows, band.GetNoDataValue()) or _has_valid(band)
         if coherence and valid and band.DataType not in COMPLEX_TYPES:
             mm = _minmax(band)
             problem = coherence_scale_problem(*mm) if mm else None
@@ -208,6 +316,24 @@ def _minmax(band, approx=True):
     except RuntimeError:
         return None
     return tuple(mm) if mm else None
+
+
+def _rows_have_valid(rows, nodata) -> bool:
+    """Whether one of ``rows`` (real arrays read from a band) holds a finite value that is not ``nodata``,
+    compared both as a double and in the rows' own type (GDAL compares a float32 band's pixels with its
+    nodata rounded to float32), so a pixel is counted valid only when neither comparison calls it no-data."""
+    for a in rows:
+        if a is None or not a.size:
+            continue
+        ok = np.isfinite(a) if a.dtype.kind == "f" else np.ones(a.shape, bool)
+        if nodata is not None and np.isfinite(nodata):
+            ok &= a != nodata
+            if a.dtype.kind == "f":
+                with np.errstate(over="ignore"):  # a nodata beyond the type's range rounds to infinity
+                    ok &= a != a.dtype.type(nodata)
+        if ok.any():
+            return True
+    return False
 
 
 def _has_valid(band) -> bool:

@@ -79,6 +79,8 @@ class RasterInfo:
         scale = max(abs(self.geotransform[1]), abs(self.geotransform[5]), 1e-12)
         if any(abs(a - b) > tol * scale for a, b in zip(self.geotransform, other.geotransform)):
             return False
+        if self.crs_wkt == other.crs_wkt:  # one text, one CRS: a stack's files share it, no parsing needed
+            return True
         a, b = self.srs, other.srs
         if a is None or b is None:
             return a is None and b is None

@@ -77,6 +77,79 @@ def test_raster_info_reuses_the_guards_header_within_a_run(tmp_path, qgis_app):
     assert raster_info(path).crs_wkt == fresh.crs_wkt
 
 
+def test_header_cache_is_found_through_links_and_relative_paths(tmp_path, qgis_app, monkeypatch):
+    from insar_geohazards.io.probe import known_header, remember_header, run_headers
+
+    path = _stack(str(tmp_path / "ifg"), n=1)[0]
+    os.symlink(tmp_path / "ifg", tmp_path / "link")
+    monkeypatch.chdir(tmp_path)
+    with run_headers():
+        remember_header(str(tmp_path / "link" / os.path.basename(path)), {"crs_wkt": "kept"})
+        assert known_header(path) == {"crs_wkt": "kept"}
+        assert known_header(os.path.join("ifg", os.path.basename(path))) == {"crs_wkt": "kept"}
+        assert known_header(str(tmp_path / "missing.tif")) is None
+
+
+@pytest.mark.parametrize("options", [[], ["BIGTIFF=YES"], ["ENDIANNESS=BIG"], ["BIGTIFF=YES", "ENDIANNESS=BIG"],
+                                     ["GEOTIFF_VERSION=1.1"]])
+def test_crs_text_shared_by_identical_geokeys_is_gdals(tmp_path, qgis_app, options):
+    """Files whose geo-key tags match one already read get its CRS text: it must be the text GDAL builds
+    for each of them, whatever the CRS, the TIFF flavour (BigTIFF, big-endian) or the GeoTIFF version."""
+    from osgeo import gdal, osr
+
+    from insar_geohazards.io.probe import _WKT_BY_GEOKEYS, crs_wkt, quiet_gdal_reads
+
+    specs = ["EPSG:4326", "EPSG:32614", "EPSG:3035", "EPSG:4326+5773", "ESRI:54009",
+             "+proj=tmerc +lat_0=1 +lon_0=12 +k=0.9 +x_0=5 +y_0=7 +ellps=GRS80 +units=m", ""]
+    drv = gdal.GetDriverByName("GTiff")
+    for rep in range(2):  # the second pass is answered from the shared texts
+        for k, spec in enumerate(specs):
+            path = str(tmp_path / f"f{k}_{rep}.tif")
+            ds = drv.Create(path, 3, 2, 1, gdal.GDT_Float32, options=options)
+            ds.SetGeoTransform((0, 1, 0, 2, 0, -1))
+            if spec:
+                srs = osr.SpatialReference()
+                srs.SetFromUserInput(spec)
+                ds.SetSpatialRef(srs)
+            ds = None
+            with quiet_gdal_reads():  # PAM off, as while inputs are checked and read
+                assert crs_wkt(gdal.Open(path)) == (gdal.Open(path).GetProjection() or ""), (spec, options)
+    assert len(_WKT_BY_GEOKEYS) >= len(specs) - 1  # the texts were kept (a file without a CRS has no geo-keys)
+    # the geo-keys of f1 (UTM 14N) with a PAM side-car giving WGS 84: GDAL's answer, not the shared text
+    import shutil
+
+    shutil.copy(tmp_path / "f1_0.tif", tmp_path / "pam.tif")
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    (tmp_path / "pam.tif.aux.xml").write_text(f"<PAMDataset><SRS>{wgs84.ExportToWkt()}</SRS></PAMDataset>")
+    assert '32614' in crs_wkt(gdal.Open(str(tmp_path / "f1_0.tif")))  # kept with these settings
+    gdal_text = gdal.Open(str(tmp_path / "pam.tif")).GetProjection()
+    assert 'ID["EPSG",4326]' in gdal_text or 'AUTHORITY["EPSG","4326"]' in gdal_text
+    assert crs_wkt(gdal.Open(str(tmp_path / "pam.tif"))) == gdal_text
+
+
+def test_probe_finds_valid_pixels_away_from_the_rows_it_reads(tmp_path, qgis_app):
+    """A raster whose first and last rows are all no-data is still searched whole before it is called empty;
+    a float32 nodata is matched as GDAL matches it (rounded to float32)."""
+    from insar_geohazards.io.probe import probe_raster
+
+    a = np.full((6, 5), np.nan, np.float32)
+    a[3, 2] = 1.5
+    write_raster(str(tmp_path / "middle.tif"), a)
+    write_raster(str(tmp_path / "empty.tif"), np.full((6, 5), np.nan, np.float32))
+    kw = {"complex_ok": False, "multiband_ok": False, "coherence": False}
+    assert probe_raster("INPUT", str(tmp_path / "middle.tif"), **kw)["valid"]
+    assert not probe_raster("INPUT", str(tmp_path / "empty.tif"), **kw)["valid"]
+    from insar_geohazards.io.probe import _rows_have_valid
+
+    row = np.array([[np.float32(0.1), np.nan, np.inf]], np.float32)
+    assert not _rows_have_valid([row], 0.1)  # 0.1 as a double is not the float32 pixel, GDAL still matches it
+    assert _rows_have_valid([row], None)
+    assert _rows_have_valid([row], 1e300)  # a nodata beyond float32 (infinity once rounded) hides nothing finite
+    assert not _rows_have_valid([np.zeros((1, 4), np.uint8)], 0.0)
+    assert _rows_have_valid([np.array([[0, 3]], np.uint8)], 0.0)
+
+
 def test_geometry_reads_each_input_once(tmp_path, qgis_app, monkeypatch):
     from insar_geohazards.io import metadata
 
