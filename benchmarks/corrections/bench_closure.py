@@ -1,7 +1,7 @@
 """Unwrapping-error correction by phase closure vs MintPy 1.6.4 on the same stacks.
 
 Usage (MintPy's Python, which also imports this plugin's pure core):
-  /work/wt/speed/.build/venv-bench/bin/python bench_closure.py WORK_DIR OUT_JSON [--samples N]
+  .build/venv-bench/bin/python bench_closure.py WORK_DIR OUT_JSON [--samples N]
 
 1. Synthetic SBAS stacks (several networks, noise levels, shares of interferograms hit) with integer
    cycles planted as rectangles, written as a MintPy ifgramStack.h5:

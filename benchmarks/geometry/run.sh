@@ -15,7 +15,7 @@ echo "--- geometricdistortion, ${ROWS}x${COLS} (peak RSS of the whole QGIS proce
 GDAL_CACHEMAX="${GDAL_CACHEMAX:-256}" /usr/bin/python3 "$HERE/bench_distortion.py" "$DEM" "$WORK/out"
 echo "--- slope/aspect vs gdaldem (4000 x 4000 window)"
 /usr/bin/python3 "$HERE/compare_slope_gdaldem.py" "$DEM" 4000
-if [ -d /work/shared/data/egms_ustica ]; then
+if [ -d "$ROOT/tests/data/egms_ustica" ]; then
   echo "--- EGMS Ustica: velocity-level vs EGMS L3 (time-series) decomposition"
-  /usr/bin/python3 "$HERE/egms_ustica.py" /work/shared/data/egms_ustica "$WORK/egms"
+  /usr/bin/python3 "$HERE/egms_ustica.py" "$ROOT/tests/data/egms_ustica" "$WORK/egms"
 fi

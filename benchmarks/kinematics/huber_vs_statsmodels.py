@@ -1,6 +1,6 @@
 """landslide3d's Huber IRLS against statsmodels RLM (HuberT) on the same weighted 3-D systems.
 
-Run:  /work/wt/speed/.build/venv-bench/bin/python benchmarks/kinematics/huber_vs_statsmodels.py
+Run:  .build/venv-bench/bin/python benchmarks/kinematics/huber_vs_statsmodels.py
 (statsmodels installed in that venv). Both use known observation sigmas: the rows are whitened by
 1/sigma and RLM's scale is fixed at 1 (update_scale=False), k = 1.345.
 """
