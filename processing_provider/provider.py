@@ -173,7 +173,7 @@ def path_list_inputs(model):
     from .inputs.declare import PathList
 
     kinds = (QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeFile)
-    inputs = [d for d in model.parameterDefinitions() if not d.isDestination()]
+    inputs = [_own_class(d) for d in model.parameterDefinitions() if not d.isDestination()]
     if not any(d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList) for d in inputs):
         return model
     # a definition added to a model goes last: re-add every input in its order, then the outputs after them
@@ -187,6 +187,18 @@ def path_list_inputs(model):
         model.addModelParameter(d, component)
     model.updateDestinationParameters()
     return model
+
+
+def _own_class(definition):
+    """``definition`` wrapped as the class its ``type()`` names. sip hands back the Python wrapper it still holds
+    for an address, and a wrapper left from a deleted definition of another class (a raster layer input, say)
+    can be returned for a multiple-layer one later allocated there (seen under QGIS 3.40, once in a suite)."""
+    from qgis.core import QgsProcessingParameterMultipleLayers
+    from qgis.PyQt import sip
+
+    if definition.type() == "multilayer" and not isinstance(definition, QgsProcessingParameterMultipleLayers):
+        return sip.cast(definition, QgsProcessingParameterMultipleLayers)
+    return definition
 
 
 def relax_model_outputs(model):

@@ -377,8 +377,9 @@ def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
     from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
+    monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["timeseries.sbas.kernel"])
     fb = recording_feedback()
-    assert _base.announce_compilation(SbasInversion.KERNELS, fb)
+    assert _base.announce_compilation(SbasInversion.KERNELS, fb) == ["timeseries.sbas.kernel"]
     assert "first run only" in fb.text and fb.progress_texts == ["Compiling fast kernels, first run only..."]
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
     fb = recording_feedback()
