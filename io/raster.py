@@ -577,7 +577,8 @@ def burn_polygons(wkbs, info: RasterInfo) -> np.ndarray:
     """Polygons (WKB in the CRS of ``info``) burnt on its grid: uint8, 1 where a pixel centre is inside."""
     from osgeo import ogr
 
-    vds = (ogr.GetDriverByName("Memory") or ogr.GetDriverByName("MEM")).CreateDataSource("polygons")
+    # GDAL >= 3.11 holds vectors in "MEM" and warns that "Memory" is deprecated; older GDAL has only "Memory"
+    vds = (ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")).CreateDataSource("polygons")
     srs = None
     if info.crs_wkt:
         srs = osr.SpatialReference()

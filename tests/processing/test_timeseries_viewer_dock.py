@@ -269,7 +269,7 @@ def test_polygon_mean_matches_gdal_rasterize(dock, canvas, project, tmp_path):
     def gdal_mask(wkt):  # GDAL's rasterisation: a pixel is in when its centre is
         srs = osr.SpatialReference()
         srs.ImportFromEPSG(32633)
-        mem = ogr.GetDriverByName("Memory").CreateDataSource("m")
+        mem = (ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")).CreateDataSource("m")
         lyr = mem.CreateLayer("p", srs, ogr.wkbPolygon)
         feat = ogr.Feature(lyr.GetLayerDefn())
         feat.SetGeometry(ogr.CreateGeometryFromWkt(wkt))
