@@ -25,25 +25,13 @@ from insar_geohazards.algorithms.timeseries.multisensor import solve_multisensor
 
 def main():
     names = [a for a in sys.argv[1:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
-    seeds = [0, 1]
-    if "--seeds" in sys.argv:
-        seeds = [int(x) for x in sys.argv[sys.argv.index("--seeds") + 1].split(",")]
-    options = {}
-    for i, a in enumerate(sys.argv):
-        if a == "--option":
-            k, v = sys.argv[i + 1].split("=")
-            options[k] = float(v)
+    seeds, options = common.seeds_and_options(sys.argv, [0, 1])
     print("| scenario | period | ours E / U (RMS mm) |\n|---|---|---|")
     for name in names:
         sc = scn.SCENARIOS[name]
         rows = {}
         for sd in seeds:
-            base = sc.seed
-            sc.seed = base + 1000 * sd
-            try:
-                gen = scn.generate(name, north_removed=False)
-            finally:
-                sc.seed = base
+            gen = common.generate_seeded(name, sd)
             res = solve_multisensor(common.to_stacks(gen), **options)
             for grp, lo, hi in bl.periods(gen):
                 sel = [i for i, d in enumerate(res.dates) if lo <= d <= hi]

@@ -26,6 +26,30 @@ def to_stacks(gen: dict) -> list:
     return out
 
 
+def generate_seeded(name: str, seed_offset: int = 0, *, north_removed: bool = False) -> dict:
+    """Scenario ``name`` drawn with its seed shifted by ``1000 x seed_offset`` (the seeds of every table)."""
+    sc = scn.SCENARIOS[name]
+    base = sc.seed
+    sc.seed = base + 1000 * seed_offset
+    try:
+        return scn.generate(name, north_removed=north_removed)
+    finally:
+        sc.seed = base
+
+
+def seeds_and_options(argv, default_seeds) -> tuple:
+    """``--seeds 0,1,...`` (else ``default_seeds``) and the solver options ``--option key=value`` (floats)."""
+    seeds = list(default_seeds)
+    if "--seeds" in argv:
+        seeds = [int(x) for x in argv[argv.index("--seeds") + 1].split(",")]
+    options = {}
+    for i, a in enumerate(argv):
+        if a == "--option":
+            k, v = argv[i + 1].split("=")
+            options[k] = float(v)
+    return seeds, options
+
+
 def run_ours(gen: dict, *, north: str = "zero", **options):
     nm = NorthModel()
     if north == "slope":

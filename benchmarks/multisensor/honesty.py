@@ -34,13 +34,8 @@ UNSTEADY_NORTH = ("decay",)
 
 
 def generate(name, seed):
-    sc = scn.SCENARIOS[name]
-    base = sc.seed
-    sc.seed = base + 1000 * seed
-    try:
-        return scn.generate(name, north_removed=any(m in sc.motions for m in UNSTEADY_NORTH))
-    finally:
-        sc.seed = base
+    motions = scn.SCENARIOS[name].motions
+    return common.generate_seeded(name, seed, north_removed=any(m in motions for m in UNSTEADY_NORTH))
 
 
 def north_model(gen):
@@ -109,14 +104,7 @@ def table(recs):
 def main():
     out = sys.argv[1]
     names = [a for a in sys.argv[2:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
-    seeds = [0, 1, 2, 3, 4, 5]
-    if "--seeds" in sys.argv:
-        seeds = [int(x) for x in sys.argv[sys.argv.index("--seeds") + 1].split(",")]
-    options = {}
-    for i, a in enumerate(sys.argv):
-        if a == "--option":
-            k, v = sys.argv[i + 1].split("=")
-            options[k] = float(v)
+    seeds, options = common.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
     recs = []
     for name in names:
         for sd in seeds:

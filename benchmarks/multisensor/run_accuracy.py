@@ -46,12 +46,7 @@ def series_rms(dates, est_e, est_u, sc, lo, hi, mask):
 
 def run(name, seed_offset=0, north_removed=False):
     sc = scn.SCENARIOS[name]
-    base_seed = sc.seed
-    sc.seed = base_seed + 1000 * seed_offset
-    try:
-        gen = scn.generate(name, north_removed=north_removed)
-    finally:
-        sc.seed = base_seed
+    gen = common.generate_seeded(name, seed_offset, north_removed=north_removed)
     rec = {"scenario": name, "seed": seed_offset, "north_removed": north_removed, "periods": []}
     t0 = time.time()
     ours = common.run_ours(gen)
