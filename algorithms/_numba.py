@@ -38,16 +38,97 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
         _numba = None
 
 
-def _jit(fn, kwargs):
-    """``numba.njit(**kwargs)(fn)``; without the on-disk cache when numba finds no writable
-    cache folder (a read-only plugin folder falls back to NUMBA_CACHE_DIR or the user's cache
-    folder; when neither is writable the kernel still compiles, only not cached)."""
+_THREADSAFE_LAYER = None
+
+
+def threadsafe_layer() -> bool:
+    """True when numba's threading layer is, or will be, one that accepts parallel kernels launched from several
+    threads at once (``tbb``, ``omp``); False for ``workqueue``, which aborts the process when that happens.
+
+    Decided without starting numba's thread pool (kernel modules decorate their kernels at import): the pool's
+    own choice when it runs, else the same choice numba makes when it starts it (``NUMBA_THREADING_LAYER`` and
+    ``NUMBA_THREADING_LAYER_PRIORITY``, the first layer whose library loads). Loading a layer's library starts
+    no thread. Read once per process."""
+    global _THREADSAFE_LAYER
+    if _THREADSAFE_LAYER is None:
+        _THREADSAFE_LAYER = _expected_layer() in ("tbb", "omp")
+    return _THREADSAFE_LAYER
+
+
+def _expected_layer() -> str:
+    """The threading layer numba uses or will use in this process ("" when unknown or none loads)."""
     try:
-        return _numba.njit(**kwargs)(fn)
+        from numba.core import config
+        from numba.np.ufunc import parallel
+
+        if parallel._is_initialized:
+            return str(parallel._threading_layer or "")
+        wanted = str(config.THREADING_LAYER).lower()
+        priority = [str(name) for name in config.THREADING_LAYER_PRIORITY]
+        candidates = {"default": priority, "safe": ["tbb"], "threadsafe": ["tbb", "omp"],
+                      "forksafe": ["tbb", "workqueue"]}.get(wanted, [wanted])
+        for name in candidates:
+            try:
+                if name == "tbb":
+                    parallel._check_tbb_version_compatible()
+                    from numba.np.ufunc import tbbpool  # noqa: F401
+                elif name == "omp":
+                    from numba.np.ufunc import omppool  # noqa: F401
+                elif name != "workqueue":
+                    return ""
+                return name
+            except ImportError:
+                continue
+    except Exception:  # another numba layout: unknown, so the GIL stays held around parallel kernels
+        return ""
+    return ""
+
+
+_LAUNCH_LOCK = None
+
+
+def _serialized(dispatcher):
+    """``dispatcher`` with its calls from Python taken one at a time process-wide (a lock held while it runs).
+
+    For a parallel kernel on a threading layer that aborts when two threads launch parallel regions at once
+    (``workqueue``): numba releases the GIL around every parallel region whatever ``nogil`` says, so two
+    threads (two background tasks) could otherwise meet there. The dispatcher's class becomes a subclass that
+    only adds the lock, so kernels calling it and numba's cache see the same kernel."""
+    global _LAUNCH_LOCK
+    import threading
+
+    if _LAUNCH_LOCK is None:
+        _LAUNCH_LOCK = threading.RLock()
+    base = type(dispatcher)
+    cls = _SERIALIZED_CLASSES.get(base)
+    if cls is None:
+        def __call__(self, *args, **kwargs):
+            with _LAUNCH_LOCK:
+                return base.__call__(self, *args, **kwargs)
+
+        cls = _SERIALIZED_CLASSES[base] = type("Serialized" + base.__name__, (base,), {"__call__": __call__})
+    dispatcher.__class__ = cls
+    return dispatcher
+
+
+_SERIALIZED_CLASSES: dict = {}
+
+
+def _jit(fn, kwargs):
+    """``numba.njit(**kwargs)(fn)`` with the GIL released around the call (see :func:`njit`); without the
+    on-disk cache when numba finds no writable cache folder (a read-only plugin folder falls back to
+    NUMBA_CACHE_DIR or the user's cache folder; when neither is writable the kernel still compiles, only
+    not cached)."""
+    kwargs = dict(kwargs, nogil=True)
+    try:
+        dispatcher = _numba.njit(**kwargs)(fn)
     except RuntimeError as exc:
         if not kwargs.get("cache") or "cannot cache" not in str(exc):
             raise
-        return _numba.njit(**{**kwargs, "cache": False})(fn)
+        dispatcher = _numba.njit(**{**kwargs, "cache": False})(fn)
+    if kwargs.get("parallel") and not threadsafe_layer():
+        dispatcher = _serialized(dispatcher)
+    return dispatcher
 
 
 def njit(*args, **kwargs):
@@ -55,6 +136,12 @@ def njit(*args, **kwargs):
 
     Accepts both ``@njit`` and ``@njit(cache=True, parallel=True, ...)``. Kernels are cached
     on disk by default (``cache=True``), so only the first run on a machine compiles them.
+
+    Every kernel releases the GIL while it runs (``nogil``), so a tool running in a background task leaves the
+    desktop's event loop free to repaint; the generated arithmetic is the same. On a threading layer that
+    aborts when two threads launch parallel regions at once (``workqueue``, see :func:`threadsafe_layer`),
+    calls of parallel kernels take a process-wide lock instead (numba releases the GIL around parallel
+    regions anyway). The ``nogil`` a kernel passes is replaced by this rule.
     """
     if HAVE_NUMBA:
         kwargs.setdefault("cache", True)
