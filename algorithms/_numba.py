@@ -102,11 +102,11 @@ def _serialized(dispatcher):
     base = type(dispatcher)
     cls = _SERIALIZED_CLASSES.get(base)
     if cls is None:
-        def __call__(self, *args, **kwargs):
+        def locked_call(self, *args, **kwargs):
             with _LAUNCH_LOCK:
                 return base.__call__(self, *args, **kwargs)
 
-        cls = _SERIALIZED_CLASSES[base] = type("Serialized" + base.__name__, (base,), {"__call__": __call__})
+        cls = _SERIALIZED_CLASSES[base] = type("Serialized" + base.__name__, (base,), {"__call__": locked_call})
     dispatcher.__class__ = cls
     return dispatcher
 

@@ -2,7 +2,60 @@
 
 from __future__ import annotations
 
+import threading
+
 from qgis.core import QgsProcessingFeedback
+
+#: feedback -> :class:`CompilationShare` while a first run compiles numba kernels under it
+_COMPILING: dict = {}
+
+
+class CompilationShare:
+    """The progress bar of a run that compiles numba kernels (first run on a machine): compiling moves it.
+
+    The bar shows ``p + (100 - p) * SHARE * compiled / total``, with ``p`` the tool's own progress (0..100):
+    each compiled kernel advances it while the first block, which compiles them, reports nothing, and the
+    tool's progress still ends it at 100. Never moves backwards. ``total`` is the number of kernels that may
+    compile (a run compiles those it calls only)."""
+
+    #: part of the bar left above the tool's progress that the compilation of every kernel would take
+    SHARE = 0.4
+
+    def __init__(self, feedback, total: int):
+        self._feedback, self._total, self._compiled = feedback, max(int(total), 1), 0
+        self._tool = self._shown = 0.0
+        self._lock = threading.Lock()
+
+    def tool_progress(self, percent: float) -> None:
+        """The tool reports ``percent`` (0..100 of its bar)."""
+        self._show(tool=float(percent))
+
+    def kernel_compiled(self) -> None:
+        self._show(compiled=1)
+
+    def _show(self, tool=None, compiled=0):
+        with self._lock:
+            if tool is not None:
+                self._tool = tool
+            self._compiled = min(self._compiled + compiled, self._total)
+            value = self._tool + (100.0 - self._tool) * self.SHARE * self._compiled / self._total
+            if value <= self._shown:
+                return
+            self._shown = value
+        self._feedback.setProgress(value)
+
+
+def compilation_share(feedback, share: CompilationShare):
+    """Route the progress that :class:`FeedbackProgress` reports on ``feedback`` through ``share`` until the
+    returned callable is called."""
+    key = id(feedback)
+    _COMPILING[key] = share
+
+    def end():
+        if _COMPILING.get(key) is share:
+            del _COMPILING[key]
+
+    return end
 
 
 class FeedbackProgress:
@@ -18,7 +71,12 @@ class FeedbackProgress:
 
     def set_progress(self, percent: float) -> None:
         if self._feedback is not None:
-            self._feedback.setProgress(self._start + self._span * percent / 100.0)
+            value = self._start + self._span * percent / 100.0
+            share = _COMPILING.get(id(self._feedback))
+            if share is not None:
+                share.tool_progress(value)
+            else:
+                self._feedback.setProgress(value)
 
     def is_canceled(self) -> bool:
         return bool(self._feedback is not None and self._feedback.isCanceled())

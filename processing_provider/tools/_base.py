@@ -61,7 +61,7 @@ from ...io.styles import arrange_outputs
 from ...io.transaction import OutputTransaction, disk_full
 from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
-from ..inputs.feedback import FeedbackProgress
+from ..inputs.feedback import CompilationShare, FeedbackProgress, compilation_share
 from ..inputs.guard import check_before, input_files, missing_file_problem, range_problem
 from ..inputs.history import history
 from ..inputs.layers import raster_path
@@ -124,9 +124,10 @@ def announce_compilation(kernels, feedback) -> list:
 
 @contextlib.contextmanager
 def compilation_progress(kernels, feedback):
-    """While the block runs: announce a first-run compilation (:func:`announce_compilation`) and count the
-    kernels compiled so far in the progress text, so the dialog shows the run moving while the first block
-    compiles (the bar itself moves with the blocks)."""
+    """While the block runs: announce a first-run compilation (:func:`announce_compilation`), count the kernels
+    compiled so far in the progress text and give the compilation a share of the progress bar
+    (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run moving while the first block
+    compiles."""
     todo = announce_compilation(kernels, feedback)
     if not todo or feedback is None:
         yield
@@ -149,9 +150,15 @@ def compilation_progress(kernels, feedback):
                 done.add(name)
                 count = len(done)
             feedback.setProgressText(text.format(count, len(names)))
+            share.kernel_compiled()
 
-    with numba_event.install_listener("numba:compile", Counter()):
-        yield
+    share = CompilationShare(feedback, len(names))
+    end = compilation_share(feedback, share)
+    try:
+        with numba_event.install_listener("numba:compile", Counter()):
+            yield
+    finally:
+        end()
 
 
 def _decimals(value) -> int:

@@ -29,6 +29,10 @@ SCRIPT = textwrap.dedent(r"""
     import testutils_hostile as hk
 
     tmp, case = sys.argv[1], sys.argv[2]
+    if case in ("idle", "python"):  # controls: a background task that sleeps, or that runs pure Python code
+        case, control = "sbastolandslideactivity", case
+    else:
+        control = None
     if case == "sbastolandslideactivity":
         files = hk.ifg_stack(os.path.join(tmp, "ifgs"), n_dates=8, shape=(40, 44))
         inv = hk.polygon_layer(os.path.join(tmp, "inv.gpkg"), [hk.square(500000.0, 4099100.0, 600.0)])
@@ -57,11 +61,27 @@ SCRIPT = textwrap.dedent(r"""
     progress = []
     feedback.progressChanged.connect(lambda v: progress.append((time.monotonic(), v)))
     task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
+    if control:
+        from qgis.core import QgsTask
+
+        def work(task):
+            end = time.monotonic() + 15.0
+            while time.monotonic() < end:
+                if control == "idle":
+                    time.sleep(0.05)
+                else:
+                    sum(i * i for i in range(20000))
+                feedback.setProgress(100.0 - 100.0 * (end - time.monotonic()) / 15.0)
+            return True
+
+        task = QgsTask.fromFunction("control", work, on_finished=lambda exc, res=None: None)
+        task.taskCompleted.connect(lambda: (done.update(ok=True), QTimer.singleShot(0, app.quit)))
     ticks, done = [], {}
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start(20)
-    task.executed.connect(lambda ok, res: (done.update(ok=ok), QTimer.singleShot(0, app.quit)))
+    if not control:
+        task.executed.connect(lambda ok, res: (done.update(ok=ok), QTimer.singleShot(0, app.quit)))
     t0 = time.monotonic()
     QgsApplication.taskManager().addTask(task)
     watchdog = QTimer()
@@ -70,8 +90,13 @@ SCRIPT = textwrap.dedent(r"""
     t1 = time.monotonic()
     gaps = [b - a for a, b in zip([t0] + ticks, ticks + [t1])]
     moves = sorted({round(v) for _, v in progress})
+    # the longest time the bar stood still (from the start to its first move, between moves, to the end)
+    marks = [t0] + [t for t, v in progress if v > 0] + [t1]
     print("RESULT " + json.dumps({"threaded": threaded, "ok": done.get("ok"), "seconds": t1 - t0,
                                   "max_gap": max(gaps), "progress_steps": len(moves),
+                                  "longest_gaps": sorted(gaps)[-3:],
+                                  "bar_still": max(b - a for a, b in zip(marks, marks[1:])),
+                                  "backwards": any(b[1] < a[1] - 1e-9 for a, b in zip(progress, progress[1:])),
                                   "compiled": sorted(os.listdir(os.environ["NUMBA_CACHE_DIR"]))[:3],
                                   "errors": errors}), flush=True)
     os._exit(0)
