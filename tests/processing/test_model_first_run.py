@@ -65,13 +65,14 @@ SCRIPT = textwrap.dedent(r"""
         from qgis.core import QgsTask
 
         def work(task):
-            end = time.monotonic() + 15.0
+            seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 15.0
+            end = time.monotonic() + seconds
             while time.monotonic() < end:
                 if control == "idle":
                     time.sleep(0.05)
                 else:
                     sum(i * i for i in range(20000))
-                feedback.setProgress(100.0 - 100.0 * (end - time.monotonic()) / 15.0)
+                feedback.setProgress(100.0 - 100.0 * (end - time.monotonic()) / seconds)
             return True
 
         task = QgsTask.fromFunction("control", work, on_finished=lambda exc, res=None: None)
@@ -103,22 +104,35 @@ SCRIPT = textwrap.dedent(r"""
 """).replace("ROOT", repr(ROOT))
 
 
+def run_case(tmp_path, case, *extra):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"),
+               QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"))
+    os.makedirs(env["NUMBA_CACHE_DIR"], exist_ok=True)
+    script = tmp_path / "first_run.py"
+    script.write_text(SCRIPT)
+    out = subprocess.run([sys.executable, str(script), str(tmp_path), case, *extra], env=env, capture_output=True,
+                         text=True, timeout=900)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    assert line is not None, f"exit {out.returncode}; stdout: {out.stdout[-1500:]}; stderr: {out.stderr[-3000:]}"
+    return json.loads(line[len("RESULT "):])
+
+
 # a shipped model (SBAS, ADA and activity kernels) and a tool of another kernel family (DS phase linking)
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ["sbastolandslideactivity", "phaselinking"])
 def test_first_run_keeps_the_desktop_repainting(tmp_path, case):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"),
-               QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"))
-    os.makedirs(env["NUMBA_CACHE_DIR"])
-    script = tmp_path / "first_run.py"
-    script.write_text(SCRIPT)
-    out = subprocess.run([sys.executable, str(script), str(tmp_path), case], env=env, capture_output=True, text=True,
-                         timeout=900)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-    assert line is not None, f"exit {out.returncode}; stdout: {out.stdout[-1500:]}; stderr: {out.stderr[-3000:]}"
-    res = json.loads(line[len("RESULT "):])
+    res = run_case(tmp_path, case)
     assert res["threaded"] and res["ok"], res
     assert res["compiled"], "the kernels were not compiled in the fresh cache: the test measured nothing"
-    # the longest the event loop went without a 20 ms tick while the model compiled and ran
+    assert res["progress_steps"] >= 5 and not res["backwards"], res
+    # the progress bar moves while the kernels compile (a share of it per kernel), not only block by block
+    assert res["bar_still"] < 0.5 * res["seconds"], res
+    if res["max_gap"] >= 1.0:
+        # the longest the event loop went without a 20 ms tick while the model compiled and ran: over a second.
+        # On a machine so loaded that a background task running plain Python code (no kernel, no numba) pauses
+        # the loop as long, the pause is the interpreter's lock handed between threads, not the run's: say so
+        control = run_case(tmp_path, "python", "5")
+        if control["max_gap"] >= 1.0:
+            pytest.skip(f"machine too loaded to measure: a pure-Python background task alone paused the event "
+                        f"loop {control['max_gap']:.2f} s (the first run {res['max_gap']:.2f} s)")
     assert res["max_gap"] < 1.0, res
-    assert res["progress_steps"] >= 5, res
