@@ -49,11 +49,15 @@ def compilation_share(feedback, share: CompilationShare):
     """Route the progress that :class:`FeedbackProgress` reports on ``feedback`` through ``share`` until the
     returned callable is called."""
     key = id(feedback)
+    outer = _COMPILING.get(key)  # a tool running another one on the same feedback: given back at the end
     _COMPILING[key] = share
 
     def end():
         if _COMPILING.get(key) is share:
-            del _COMPILING[key]
+            if outer is None:
+                del _COMPILING[key]
+            else:
+                _COMPILING[key] = outer
 
     return end
 
