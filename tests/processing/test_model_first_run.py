@@ -69,9 +69,11 @@ SCRIPT = textwrap.dedent(r"""
             end = time.monotonic() + seconds
             while time.monotonic() < end:
                 if control == "idle":
-                    time.sleep(0.05)
-                else:
-                    sum(i * i for i in range(20000))
+                    time.sleep(0.25)
+                else:  # Python code that lets go of the interpreter lock only when forced to, as a compiler does
+                    until = time.monotonic() + 0.25
+                    while time.monotonic() < until:
+                        sum(i * i for i in range(2000))
                 feedback.setProgress(100.0 - 100.0 * (end - time.monotonic()) / seconds)
             return True
 
@@ -80,6 +82,15 @@ SCRIPT = textwrap.dedent(r"""
     ticks, done = [], {}
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    if os.environ.get("STALL_DUMP"):  # diagnosis: every thread's stack whenever the loop stalls 0.4 s
+        import faulthandler
+        dump = open(os.environ["STALL_DUMP"], "w")
+
+        def rearm():
+            faulthandler.cancel_dump_traceback_later()
+            faulthandler.dump_traceback_later(0.4, file=dump)
+
+        timer.timeout.connect(rearm)
     timer.start(20)
     if not control:
         task.executed.connect(lambda ok, res: (done.update(ok=ok), QTimer.singleShot(0, app.quit)))
