@@ -1,5 +1,7 @@
 """The progress bar moves while a first run compiles the numba kernels, and never moves backwards."""
 
+import gc
+
 import pytest
 from testutils import recording_feedback
 
@@ -37,9 +39,12 @@ def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_
         assert after_a > 0, bar  # compiling one kernel moved the bar
         assert probe_b(1) == 3
         assert bar[-1] > after_a, bar
+        # the collector skips what the compilation left alive (full collections of numba's heap paused the desktop)
+        assert gc.get_freeze_count() > 0
         progress.set_progress(1.0)  # the tool's own progress, lower than what compiling showed: no step back
         progress.set_progress(60.0)
         progress.set_progress(100.0)
+    assert gc.get_freeze_count() == 0  # given back to the collector when the run ends
     assert bar == sorted(bar) and bar[-1] == pytest.approx(100.0), bar
     assert all(0.0 <= v <= 100.0 for v in bar), bar
     # after the run, the tool's progress goes to the bar unchanged
