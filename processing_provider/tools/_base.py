@@ -122,8 +122,18 @@ def announce_compilation(kernels, feedback) -> list:
     return todo
 
 
-_FROZEN = {"runs": 0}
+_FROZEN = {"runs": 0, "enabled": True}
 _FROZEN_LOCK = threading.Lock()
+
+
+def collect_young_and_freeze() -> None:
+    """Free the garbage made since the last call (it is all young: the automatic collection is off, see
+    :func:`frozen_heap`) and move what survives out of the collector's sight. Its cost follows what one kernel's
+    compilation made, not the whole heap."""
+    import gc
+
+    gc.collect(0)
+    gc.freeze()
 
 
 @contextlib.contextmanager
@@ -131,16 +141,20 @@ def frozen_heap():
     """While a first run compiles: Python's cyclic garbage collector kept off the heap numba's compiler builds.
 
     The compiler creates objects by the million (over a million tracked objects after DS phase linking's and
-    SBAS's kernels, 80 % of them garbage in reference cycles); each full collection walked them all holding the
-    interpreter lock the desktop's Python waits for: pauses of 0.5-0.75 s each (DS phase linking's first run at
-    load 8: 1,590 collections, 5.0 s in all), the longest event-loop stalls of that run. ``gc.freeze`` at the
-    start and after each compiled kernel moves what is alive to a generation the collector skips; when the last
-    compiling run ends, ``gc.unfreeze`` and one full collection free the garbage (one pause instead of many)."""
+    SBAS's kernels, 80 % of them garbage in reference cycles); each automatic full collection walked them all
+    holding the interpreter lock the desktop's Python waits for: pauses of 0.5-0.75 s each (DS phase linking's
+    first run at load 8: 1,590 collections, 5.0 s in all), the longest event-loop stalls of that run; freeing
+    that garbage in one collection at the end still took 0.45 s (1.2 s at load 10). Instead the automatic
+    collection is off while kernels compile, so nothing ages into the old generations, and after each compiled
+    kernel :func:`collect_young_and_freeze` frees its garbage and freezes what is alive (``gc.freeze``); when
+    the last compiling run ends, ``gc.unfreeze`` gives those objects back and the collection is on again."""
     import gc
 
     with _FROZEN_LOCK:
         _FROZEN["runs"] += 1
         if _FROZEN["runs"] == 1:
+            _FROZEN["enabled"] = gc.isenabled()
+            gc.disable()
             gc.freeze()
     try:
         yield
@@ -148,8 +162,10 @@ def frozen_heap():
         with _FROZEN_LOCK:
             _FROZEN["runs"] -= 1
             if _FROZEN["runs"] == 0:
+                gc.collect(0)
                 gc.unfreeze()
-                gc.collect()
+                if _FROZEN["enabled"]:
+                    gc.enable()
 
 
 @contextlib.contextmanager
@@ -162,8 +178,6 @@ def compilation_progress(kernels, feedback):
     if not todo or feedback is None:
         yield
         return
-    import gc
-
     from numba.core import event as numba_event
 
     names, done, lock = set(todo), set(), threading.Lock()
@@ -174,7 +188,7 @@ def compilation_progress(kernels, feedback):
             pass
 
         def on_end(self, event):
-            gc.freeze()  # what this compile left alive (numba's registries, the kernel) joins the frozen heap
+            collect_young_and_freeze()  # this compile's garbage freed, what it left alive frozen
             func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
             name = f"{func.__module__}.{func.__name__}" if func is not None else ""
             with lock:
