@@ -148,6 +148,8 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
             problem = MultisensorProblem(stacks, shape=grid.shape, north=north, gap_days=float(v.GAP_DAYS),
                                          reference_date=ms_in.reference_date(self, parameters, context),
                                          max_bridge_years=v.MAX_BRIDGE_YEARS)
+            # the scene's density priors from a fixed pixel sample, before the blocks (same for any block layout)
+            problem.calibrate(problem.sources())
             progress.push_info(folder.log_text())
             for line in problem.report():
                 (progress.push_warning if line.startswith("warning") else progress.push_info)(line)
