@@ -42,9 +42,12 @@ least squares, each stack weighed by the precision of its estimate under noise a
 ``e^2 : u^2`` differ, else both components share it alike: the signed estimates are combined first and
 clipped at zero once (clipping each stack's estimate first biased the density up). Each period between
 gaps gets its own density from the stacks with dates in it, never below the whole series' (a period of a few
-years cannot see a wander slower than its span); floored
-at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
-of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
+years cannot see a wander slower than its span). One pixel's estimate is mostly noise where the velocity does not
+wander, so each is shrunk toward the scene's prior (empirical Bayes, :meth:`MultisensorProblem.calibrate`): the
+mean density ``m`` and its spread over the ground ``tau^2`` of every period, from the signed estimates of a fixed
+pixel sample read before the blocks, and the pixel's posterior mean ``m + tau^2 / (tau^2 + v) (q - m)`` for an
+estimate ``q`` of variance ``v`` under noise alone. Without calibration (``scene_densities=False``) each pixel's own
+estimate is floored at ``min_process_noise`` (1 mm^2/yr^3). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
 with that stack's noise raised to the residual RMS.
 
@@ -66,8 +69,9 @@ Consecutive dates more than ``gap_days`` apart form a gap. It is filled with fla
 limit, so the bridge's variance is right), and the density across it comes from the data: a first
 pass leaves the gap almost untied (``q = 10^4``) and measures the change ``dv`` of the one-year mean
 velocity across the gap (deterministic terms included: an acceleration fitted over every segment need not
-be how the velocity changed inside the gap); ``q_gap = max(q_0, (dv^2 - 2 var dv) / T)`` for windows ``T``
-years apart, ``q_0 = min_gap_process_noise`` (0.25); where a one-geometry year borders the gap, the change
+be how the velocity changed inside the gap); ``(dv^2 - 2 var dv) / T`` for windows ``T`` years apart, shrunk toward
+the scene's prior of the gap like the periods' densities, gives ``q_gap`` (without calibration: floored at
+``min_gap_process_noise``, 0.25); where a one-geometry year borders the gap, the change
 cannot be split between east and up and each component gets both shares; the final pass uses it.
 Every date after the gap carries the bridge's uncertainty; the gap displacement and its sigma are output
 per gap. A gap longer than ``max_bridge_years`` is refused, naming the stacks on both sides; periods seen
@@ -1404,12 +1408,13 @@ def _split_signed(q_los, gh, gu, var_q):
 
 
 def _scene_prior(q, v):
-    """Mean and spread over the ground ``(m, tau^2)`` of a density, from signed estimates ``q`` with noise
-    variances ``v`` (random-effects moments of DerSimonian & Laird 1986; the mean kept >= 0)."""
+    """Mean and spread over the ground ``(m, tau^2, var m)`` of a density, from signed estimates ``q`` with noise
+    variances ``v`` (random-effects moments of DerSimonian & Laird 1986; the mean kept >= 0; ``var m`` the
+    variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger)."""
     ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
     q, v = q[ok], v[ok]
     if q.size < 2:
-        return (0.0, 0.0)
+        return (0.0, 0.0, 0.0)
     w = 1.0 / v
     sw = w.sum()
     m_fix = float((w * q).sum() / sw)
@@ -1417,13 +1422,13 @@ def _scene_prior(q, v):
     tau2 = max(0.0, (big_q - (q.size - 1)) / (sw - (w * w).sum() / sw))
     wr = 1.0 / (v + tau2)
     m = float((wr * q).sum() / wr.sum())
-    return (max(m, 0.0), tau2)
+    return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
 
 
 def _shrink(q, v, prior):
     """Posterior mean of a density: the estimate ``q`` (variance ``v``) shrunk toward the prior ``(m, tau^2)``
     by their precisions; the prior mean where the pixel has no estimate."""
-    m, tau2 = prior
+    m, tau2 = prior[0], prior[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         k = np.where(tau2 > 0, tau2 / (tau2 + v), 0.0)
         post = m + k * (q - m)

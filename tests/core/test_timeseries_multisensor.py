@@ -771,7 +771,8 @@ def test_scene_prior_recovers_the_mean_and_spread_of_known_densities():
     theta = rng.normal(3.0, 2.0, n)
     v = rng.choice([1.0, 25.0, 400.0], n)
     q = theta + rng.normal(0.0, np.sqrt(v))
-    m, tau2 = ms._scene_prior(q, v)
+    m, tau2, var_m = ms._scene_prior(q, v)
+    assert var_m == pytest.approx(1.0 / np.sum(1.0 / (v + tau2)))
     assert abs(m - 3.0) < 0.1 and abs(tau2 - 4.0) < 0.6
     post = ms._shrink(q, v, (m, tau2))
     for vc in (1.0, 25.0, 400.0):
