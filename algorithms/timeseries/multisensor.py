@@ -755,15 +755,11 @@ class MultisensorProblem:
         if not self.scene_densities:
             return None
         r_idx, c_idx = self.sample_pixels()
-        runs, start = [], 0
-        for i in range(1, r_idx.size + 1):
-            if i == r_idx.size or r_idx[i] != r_idx[i - 1] + 1:
-                runs.append((int(r_idx[start]), int(r_idx[i - 1]) + 1))
-                start = i
         mini = {}
         for key, src in sources.items():
             s_ = _as_source(src)
-            parts = [np.asarray(s_.read(r0, r1, self.shape[1]))[..., c_idx] for r0, r1 in runs]
+            # one row at a time: memory stays that of one row of every band, whatever the grid
+            parts = [np.asarray(s_.read(int(r), int(r) + 1, self.shape[1]))[..., c_idx] for r in r_idx]
             mini[key] = np.concatenate(parts, axis=-2)
         shape = (int(r_idx.size), int(c_idx.size))
         self.scene_prior = None
