@@ -1054,14 +1054,19 @@ class MultisensorProblem:
                 if self.scene_prior is not None or _stage:
                     # signed, with its variance under noise alone (dv^2 of a normal dv scatters by sqrt(2) var dv)
                     var_e = [2.0 * tmp["sfun"][gi, c] ** 4 / (t_eff * t_eff) for c in (0, 1)]
+                    own = None
                     if self._gap_one_geometry[gi]:
+                        # the change's east/up split is not observed: not shrunk below the pixel's own change,
+                        # floored as without calibration (as the periods seen by one geometry)
+                        own = np.maximum(np.nan_to_num(np.maximum(ests[0], 0.0) + np.maximum(ests[1], 0.0)),
+                                         self.min_gap_process_noise)
                         ests = [ests[0] + ests[1]] * 2
                         var_e = [var_e[0] + var_e[1]] * 2
                     gap_raw.append((np.stack(ests), np.stack(var_e)))
                     if not _stage:
                         for comp in (0, 1):
                             post = _shrink(ests[comp], var_e[comp], self.scene_prior["gap"][gi][comp])
-                            qg[gi, comp] = np.maximum(post, self.prior_floor)
+                            qg[gi, comp] = np.maximum(post, self.prior_floor if own is None else own)
                     continue
                 if self._gap_one_geometry[gi]:
                     # the change cannot be told east from up: each component may hold all of it
