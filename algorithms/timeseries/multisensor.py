@@ -663,11 +663,6 @@ class MultisensorProblem:
             after = obs_idx[(obs_idx >= kb) & (self.tau[obs_idx] <= self.tau[kb] + 1.0)]
             self._vel_windows.append((int(before[0]), ka, kb, int(after[-1])))
         self._segments()
-        # increments inside a period seen by one geometry for gap_days or more: the east/up split of the velocity's
-        # change there is not observed (see _shrunk_densities)
-        spans = self.one_geometry_spans
-        self.one_inc = np.array([any(a <= self.knot_dates[i] <= b for a, b, _ in spans)
-                                 for i in range(1, len(self.knot_dates) - 1)], bool)
         # gaps with a one-geometry year on either side: the first pass cannot split the velocity change measured
         # there between east and up (the one geometry sees one combination of them)
         self._gap_one_geometry = [self._one_geometry(self.dates[w[0]], self.dates[w[1]])
@@ -699,9 +694,6 @@ class MultisensorProblem:
             cur = [key, d, d, {p.spec.name for p in active}] if key is not None else None
         if cur is not None:
             runs.append(cur)
-        #: (first, last date, stacks seen) of every period seen by one geometry for gap_days or more
-        self.one_geometry_spans = [(a, b, np.array([p.spec.name in names for p in self.plans]))
-                                   for _, a, b, names in runs if (b - a).days >= self.gap_days]
         for _, a, b, names in runs:
             if (b - a).days >= self.gap_days:
                 self.warnings.append(f"{a}..{b} is seen by one geometry only ({', '.join(sorted(names))}): east and "
@@ -810,38 +802,6 @@ class MultisensorProblem:
             else:
                 segs.append(None)
         return whole, segs
-
-    def _floor_densities(self, q_los, gh, gu, var_q):
-        """Each pixel's own densities floored at ``min_process_noise``: whole series (east, up) and per period."""
-        n_pix = q_los.shape[1]
-        q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
-        n_seg = len(self.segment_spans)
-        qseg = np.empty((n_seg, 2, n_pix))
-        for j, inside in enumerate(self.segment_stacks):
-            if self.segment_densities and n_seg > 1:
-                # the period's own stacks: a motion that wandered in one mission and not in the others (a decaying
-                # inflation, a landslide reactivated later) keeps its wander where it happened
-                qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q)
-                for c in (0, 1):
-                    # never below the whole series' density: a period of a few years cannot see a wander slower
-                    # than its own span (a multi-year cycle), which the whole series does
-                    qseg[j, c] = np.where(np.isfinite(qj[c]), np.maximum(qj[c], (q_e, q_u)[c]), (q_e, q_u)[c])
-            else:
-                qseg[j, 0], qseg[j, 1] = q_e, q_u
-        return q_e, q_u, qseg
-
-    def _one_geometry_densities(self, qseg, q_los, gh, gu, var_q):
-        """Per period, the densities of the increments inside its spans seen by one geometry.
-
-        One geometry sees one combination of east and up: how a change of its LOS velocity splits between them is
-        not observed there. The scene's prior of each component is estimated where the split is observed (and the
-        pixel's own split in a period seen partly by one geometry is the isotropic share); shrunk toward it, a
-        component whose wander the scene holds small (up at 0.01 mm^2/yr^3 where the motion is steady) is
-        held rigid across those years and the whole LOS change is put in the other one with a sigma too small.
-        There, each component keeps at least the pixel's own density floored at ``min_process_noise``, as without
-        calibration: never a lower one from shrinking.
-        """
-        return np.maximum(qseg, self._floor_densities(q_los, gh, gu, var_q)[2])
 
     def _shrunk_densities(self, raw):
         """The densities shrunk toward the scene's priors: whole series (east, up) and per period."""
@@ -990,11 +950,22 @@ class MultisensorProblem:
             var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / (g_sum * g_sum) if g_sum > 0 else np.nan
         raw = self._signed_densities(q_los, gh, gu, var_q) if (_stage or self.scene_prior) else None
         if self.scene_prior is None:
-            q_e, q_u, qseg = self._floor_densities(q_los, gh, gu, var_q)
-            qone = qseg
+            q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
+            n_seg = len(self.segment_spans)
+            qseg = np.empty((n_seg, 2, n_pix))
+            for j, inside in enumerate(self.segment_stacks):
+                if self.segment_densities and n_seg > 1:
+                    # the period's own stacks: a motion that wandered in one mission and not in the others (a decaying
+                    # inflation, a landslide reactivated later) keeps its wander where it happened
+                    qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q)
+                    for c in (0, 1):
+                        # never below the whole series' density: a period of a few years cannot see a wander slower
+                        # than its own span (a multi-year cycle), which the whole series does
+                        qseg[j, c] = np.where(np.isfinite(qj[c]), np.maximum(qj[c], (q_e, q_u)[c]), (q_e, q_u)[c])
+                else:
+                    qseg[j, 0], qseg[j, 1] = q_e, q_u
         else:
             q_e, q_u, qseg = self._shrunk_densities(raw)
-            qone = self._one_geometry_densities(qseg, q_los, gh, gu, var_q) if self.one_inc.any() else qseg
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
@@ -1036,7 +1007,6 @@ class MultisensorProblem:
         q_e = np.where(np.isfinite(q_e), q_e, self.min_process_noise)
         q_u = np.where(np.isfinite(q_u), q_u, self.min_process_noise)
         qseg = np.where(np.isfinite(qseg), qseg, self.min_process_noise)
-        qone = np.where(np.isfinite(qone), qone, self.min_process_noise)
         qg = np.empty((n_gap, 2, n_pix))
         if n_gap:
             # first pass: gaps almost untied; the change of the one-year mean velocity across each gap
@@ -1046,7 +1016,7 @@ class MultisensorProblem:
             # the whole change of the mean velocity, the deterministic terms' share included: an acceleration fitted
             # over every segment need not be how the velocity changed inside the gap
             self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
-                      fun_c, False, todo, tmp, status.copy(), fun_det=True, qseg=qseg, qone=qone)
+                      fun_c, False, todo, tmp, status.copy(), fun_det=True, qseg=qseg)
             gap_raw = []
             for gi, ((ka, kb), win) in enumerate(zip(self.gap_index, self._vel_windows)):
                 t_eff = self.tau[win[3]] / 2 + self.tau[kb] / 2 - self.tau[ka] / 2 - self.tau[win[0]] / 2
@@ -1054,19 +1024,21 @@ class MultisensorProblem:
                 if self.scene_prior is not None or _stage:
                     # signed, with its variance under noise alone (dv^2 of a normal dv scatters by sqrt(2) var dv)
                     var_e = [2.0 * tmp["sfun"][gi, c] ** 4 / (t_eff * t_eff) for c in (0, 1)]
-                    own = None
+                    floor = self.prior_floor
                     if self._gap_one_geometry[gi]:
-                        # the change's east/up split is not observed: not shrunk below the pixel's own change,
-                        # floored as without calibration (as the periods seen by one geometry)
-                        own = np.maximum(np.nan_to_num(np.maximum(ests[0], 0.0) + np.maximum(ests[1], 0.0)),
-                                         self.min_gap_process_noise)
+                        # one geometry on a side sees one combination of east and up: how the velocity's change
+                        # splits between them is not observed, so the scene's prior (estimated where it is) cannot
+                        # lower it; each component keeps at least the pixel's own change, floored as without
+                        # calibration
+                        floor = np.maximum(np.nan_to_num(np.maximum(ests[0], 0.0) + np.maximum(ests[1], 0.0)),
+                                           self.min_gap_process_noise)
                         ests = [ests[0] + ests[1]] * 2
                         var_e = [var_e[0] + var_e[1]] * 2
                     gap_raw.append((np.stack(ests), np.stack(var_e)))
                     if not _stage:
                         for comp in (0, 1):
                             post = _shrink(ests[comp], var_e[comp], self.scene_prior["gap"][gi][comp])
-                            qg[gi, comp] = np.maximum(post, self.prior_floor if own is None else own)
+                            qg[gi, comp] = np.maximum(post, floor)
                     continue
                 if self._gap_one_geometry[gi]:
                     # the change cannot be told east from up: each component may hold all of it
@@ -1082,7 +1054,7 @@ class MultisensorProblem:
             return {"gaps": gap_raw if n_gap else [], "todo": todo}
         fun_k, fun_c = self._gap_functionals()
         self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
-                  True, todo, out, status, qseg=qseg, qone=qone)
+                  True, todo, out, status, qseg=qseg)
         if self.refine_noise and todo.size:
             # a stack whose residuals exceed the noise it was given (noise correlated in time, which the lag-1
             # estimate misses): its noise is raised to its residual RMS and the pixel solved again
@@ -1096,18 +1068,16 @@ class MultisensorProblem:
             if again.size:
                 sig *= np.where(np.isfinite(sig), scale, 1.0)
                 self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
-                          fun_c, True, again, out, status, qseg=qseg, qone=qone)
+                          fun_c, True, again, out, status, qseg=qseg)
         return self._finish(out, status, shape, sig, q_e, q_u, qg, qseg, n_valid, drop, north_code, nm,
                             (sin_a, cos_a) if nm.mode == "slope" else None, north_est, vn, tr)
 
     def _run(self, ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
-             full, todo, out, status, *, qseg, qone, fun_det=None) -> None:
+             full, todo, out, status, *, qseg, fun_det=None) -> None:
         obs_mode, mode_first, n_mode, mode_w = modes_in
-        # one density array for the kernel: the gaps' first, then the periods between them, then the same periods'
-        # densities where one geometry sees them
-        q_all = np.ascontiguousarray(np.concatenate([qg, qseg, qone]))
-        per = len(qg) + self.seg_inc + np.where(self.one_inc, len(qseg), 0)
-        inc = np.where(self.gap_inc >= 0, self.gap_inc, per).astype(np.int64)
+        # one density array for the kernel: the gaps' first, then the periods between them
+        q_all = np.ascontiguousarray(np.concatenate([qg, qseg]))
+        inc = np.where(self.gap_inc >= 0, self.gap_inc, len(qg) + self.seg_inc).astype(np.int64)
         _k.solve_pixels(ys, ws, self.obs_o, self.obs_s, obs_mode, mode_first, n_mode, mode_w, gh, gu, gn,
                         self.tau_k, self.r, self.out_k, self.out_w, self.tau, self.det, self.det_w, north_est,
                         north_prior, north_prior_w, self.wq_inc, q_e, q_u, q_all, inc, self.g_vel, fun_k, fun_c,

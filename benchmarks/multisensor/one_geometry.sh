@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Honesty (8 scenarios, seeds 0-3) and our RMS per period (seeds 0-1) of the committed solver against a git
-# revision (default: the parent of the commit that keeps the densities of periods seen by one geometry), in
+# revision (default: the scene priors before a gap bordered by one geometry kept its own density), in
 # the same run; CPU seconds (user + sys) of each part.
-# Usage: benchmarks/multisensor/one_geometry.sh [BEFORE_REV] [OUT_DIR]   (about 6 CPU minutes idle)
+# Usage: benchmarks/multisensor/one_geometry.sh [BEFORE_REV] [OUT_DIR]   (about 100 CPU-s; the before tree compiles its kernels first)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-REV="${1:-$(git -C "$ROOT" log --format=%H -n 1 --grep='periods seen by one geometry keep at least')~1}"
+REV="${1:-f92e0da}"
 OUT="${2:-$ROOT/.build/bench-one-geometry}"
 mkdir -p "$OUT"
 BEFORE="$(mktemp -d)"
