@@ -72,7 +72,9 @@ velocity across the gap (deterministic terms included: an acceleration fitted ov
 be how the velocity changed inside the gap); ``(dv^2 - 2 var dv) / T`` for windows ``T`` years apart, shrunk toward
 the scene's prior of the gap like the periods' densities, gives ``q_gap`` (without calibration: floored at
 ``min_gap_process_noise``, 0.25); where a one-geometry year borders the gap, the change
-cannot be split between east and up and each component gets both shares; the final pass uses it.
+cannot be split between east and up: each component gets both shares, and the scene's prior (estimated where
+the split is observed) cannot lower it below the pixel's own change floored at ``min_gap_process_noise``; the
+final pass uses it.
 Every date after the gap carries the bridge's uncertainty; the gap displacement and its sigma are output
 per gap. A gap longer than ``max_bridge_years`` is refused, naming the stacks on both sides; periods seen
 by one geometry and stacks overlapping no other in time are reported.
