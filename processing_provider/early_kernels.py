@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 from typing import Optional
 
@@ -43,8 +44,6 @@ def start(kernels) -> Optional[threading.Thread]:
         return None
     package = __package__.rsplit(".", 1)[0] + ".algorithms"
     modules = tuple(f"{package}.{m}" for m in kernels)
-    import sys
-
     if all(m in sys.modules for m in modules) and "numba" in sys.modules:
         return None
     thread = threading.Thread(target=_start, args=(modules,), name="geohazard-kernels", daemon=True)
