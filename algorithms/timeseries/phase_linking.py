@@ -220,16 +220,10 @@ def _row_times_abs(mtr, mti, gtr, gti, k, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_times_real(yr, yi, inv, gtr, gti, k, cr, ci, npad):
-    """``y += (inv[k, :] G[k, :]) (cr + i ci)``, the product as numba evaluates it left to right."""
+def _row_copy(tr, ti, mr, mi, k, npad):
     for i in range(_u(0), _u(npad)):
-        a = inv[k, i]
-        gre = gtr[k, i]
-        gim = gti[k, i]
-        qr = a * gre - 0.0 * gim
-        qi = a * gim + 0.0 * gre
-        yr[i] += qr * cr - qi * ci
-        yi[i] += qr * ci + qi * cr
+        tr[k, i] = mr[k, i]
+        ti[k, i] = mi[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -392,12 +386,20 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
 
 
 @njit(error_model="numpy")
-def _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
-    """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``|G|^-1 o G - shift I``; False when that
-    matrix is not positive definite."""
+def _emi_matrix_t(gtr, gti, inv, mr, mi, n, npad):
+    """``|G|^-1 o G`` into ``mr + i mi``, transposed (``mr[k, i] = Re M[i, k]``): made once per pixel, copied for
+    each shifted factor and read by the Rayleigh quotient (the same products as when each made its own)."""
     for k in range(n):  # |G|^-1 is symmetric: inv[k, i] = inv[i, k]; gtr[k, i] = Re G[i, k]
-        _row_real_times(tr, inv, gtr, gti, k, npad)
-        _row_imag_times(ti, inv, gtr, gti, k, npad)
+        _row_real_times(mr, inv, gtr, gti, k, npad)
+        _row_imag_times(mi, inv, gtr, gti, k, npad)
+
+
+@njit(error_model="numpy")
+def _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
+    """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``M - shift I`` (``M = |G|^-1 o G`` from
+    :func:`_emi_matrix_t`); False when that matrix is not positive definite."""
+    for k in range(n):
+        _row_copy(tr, ti, mr, mi, k, npad)
         tr[k, k] -= shift
     return _cholesky_t(tr, ti, n, npad)
 
@@ -501,13 +503,13 @@ def _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, max_it
 
 
 @njit(error_model="numpy")
-def _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad):
-    """Rayleigh quotient ``v^H (|G|^-1 o G) v / v^H v`` (>= the smallest eigenvalue)."""
+def _emi_rayleigh_t(mr, mi, vr, vi, yr, yi, n, npad):
+    """Rayleigh quotient ``v^H M v / v^H v`` (``M = |G|^-1 o G``, transposed; >= the smallest eigenvalue)."""
     for i in range(npad):
         yr[i] = 0.0
         yi[i] = 0.0
-    for k in range(n):  # t_i = sum_k (inv[i, k] G[i, k]) v_k, k ascending
-        _vec_times_real(yr, yi, inv, gtr, gti, k, vr[k], vi[k], npad)
+    for k in range(n):  # t_i = sum_k M[i, k] v_k, k ascending
+        _vec_add_cmul(yr, yi, mr, mi, k, vr[k], vi[k], npad)
     num = 0.0
     den = 0.0
     for i in range(n):
@@ -517,9 +519,9 @@ def _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad):
 
 
 @njit(error_model="numpy")
-def _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad):
-    """Eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` into ``v`` by shift-inverse iteration; False
-    when that matrix is not positive definite (EMI undefined).
+def _emi_vector_t(mr, mi, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad):
+    """Eigenvector of the smallest eigenvalue of ``M = |G|^-1 o G`` (transposed in ``mr + i mi``) into ``v`` by
+    shift-inverse iteration; False when that matrix is not positive definite (EMI undefined).
 
     The smallest eigenvalue is usually close to 1, so the shift is 0.99 first. With 11 x 11 windows on the
     benchmark stack (benchmarks/psds) it is below 0.99 for about half the pixels (not positive definite after the
@@ -527,25 +529,25 @@ def _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad
     shift up to just below the Rayleigh quotient (an upper bound of the smallest eigenvalue; a successful
     Cholesky factor proves the shift is below it), which turns ~100 steps into a handful."""
     shift = 0.99
-    if not _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+    if not _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
         shift = 0.0
-        if not _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+        if not _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
             return False
     _lower_rows(tr, ti, lr, li, n)
     if _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 3, 1e-10):
         return True
-    rho = _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad)
+    rho = _emi_rayleigh_t(mr, mi, vr, vi, yr, yi, n, npad)
     gap = 1e-4 * abs(rho) + 1e-6
     for _ in range(5):
         sigma = rho - gap
         if sigma <= shift:
             break
-        if _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, sigma):
+        if _emi_factor_t(mr, mi, tr, ti, n, npad, sigma):
             _lower_rows(tr, ti, lr, li, n)
             _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 100, 1e-10)
             return True
         gap *= 10.0
-    _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift)
+    _emi_factor_t(mr, mi, tr, ti, n, npad, shift)
     _lower_rows(tr, ti, lr, li, n)
     _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 100, 1e-10)
     return True
@@ -612,8 +614,9 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
         # |G| is not always positive definite (few looks, or the regularisation too weak):
         # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
         ok = _real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
-        if ok:
-            ok = _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
+        if ok:  # p and u are free again: M = |G|^-1 o G in them
+            _emi_matrix_t(gtr, gti, inv, p, u, n, npad)
+            ok = _emi_vector_t(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
         if not ok:
             _start_vector(gr, gi, vr, vi, n, npad)
             for k in range(n):

@@ -36,15 +36,15 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
 
 
 @njit(error_model="numpy")
-def _count_emi(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts):
+def _count_emi(mr, mi, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts):
     """Factors and solves of one pixel's EMI vector (the logic of ``_emi_vector_t``)."""
     shift = 0.99
     counts[0] += 1
-    if not pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+    if not pl._emi_factor_t(mr, mi, tr, ti, n, npad, shift):
         counts[1] += 1
         counts[0] += 1
         shift = 0.0
-        if not pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+        if not pl._emi_factor_t(mr, mi, tr, ti, n, npad, shift):
             return False
     pl._lower_rows(tr, ti, lr, li, n)
     pl._normalise_t(vr, vi, n, npad)
@@ -55,21 +55,21 @@ def _count_emi(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, c
         if pl._step_converged(vr, vi, wr, wi, n, npad, 1e-10):
             return True
     counts[3] += 1
-    rho = pl._emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad)
+    rho = pl._emi_rayleigh_t(mr, mi, vr, vi, yr, yi, n, npad)
     gap = 1e-4 * abs(rho) + 1e-6
     for _ in range(5):
         sigma = rho - gap
         if sigma <= shift:
             break
         counts[0] += 1
-        if pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, sigma):
+        if pl._emi_factor_t(mr, mi, tr, ti, n, npad, sigma):
             pl._lower_rows(tr, ti, lr, li, n)
             _count_solves(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
             return True
         gap *= 10.0
     counts[6] += 1
     counts[0] += 1
-    pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift)
+    pl._emi_factor_t(mr, mi, tr, ti, n, npad, shift)
     pl._lower_rows(tr, ti, lr, li, n)
     _count_solves(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
     return True
@@ -162,17 +162,19 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
             if level == 3:
                 chk += inv[0, 1]
                 continue
+            if ok:  # M = |G|^-1 o G into p, u (as the kernel)
+                pl._emi_matrix_t(gtr, gti, inv, p, u, n, npad)
             if level == 4:
-                if ok and not pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, 0.99):
-                    pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, 0.0)
+                if ok and not pl._emi_factor_t(p, u, tr, ti, n, npad, 0.99):
+                    pl._emi_factor_t(p, u, tr, ti, n, npad, 0.0)
                 chk += tr[1, 1]
                 continue
             if level == 9:
                 if ok:
-                    _count_emi(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
+                    _count_emi(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
                 continue
             if ok:
-                ok = pl._emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
+                ok = pl._emi_vector_t(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
             if not ok:
                 counts[4] += 1
                 pl._start_vector(gr, gi, vr, vi, n, npad)
