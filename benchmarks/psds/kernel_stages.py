@@ -9,8 +9,8 @@ tests and window covariance in float64; unpacking and the sample coherence; ``|G
 shifted Cholesky factor(s) of ``|G|^-1 o G``; the whole EMI eigenvector; temporal coherence and output phases):
 each stage's time is its level's minus the level below (best of BENCH_REPEAT). The last level gives the same
 phases as ``phase_link`` (checked: ``same_phase_as_phase_link``). The packed products ``s s^H`` are made once per
-window column and row as in the kernel. Also counted, replaying ``_emi_vector_t``'s steps: pixels whose shift 0.99
-fails, complex Cholesky factors per pixel (the failed ones included: they stop at their first non-positive pivot),
+pixel in a ring of window rows, as in the kernel. Also counted, replaying ``_emi_vector_t``'s steps: pixels whose
+shift 0.99 fails, complex Cholesky factors per pixel (the failed ones included: they stop at their first non-positive pivot),
 inverse-iteration solves per pixel, pixels not converged after the first 3 solves (then re-shifted).
 """
 
@@ -96,8 +96,8 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
     wc = 2 * hc + 1
     npk = n * (n + 1) // 2
     mpk = (npk + 31) // 32 * 32
-    o_r = np.zeros((wr_, wc, mpk))
-    o_i = np.zeros((wr_, wc, mpk))
+    o_r = np.zeros((wr_, cols + wc - 1, mpk))  # the kernel's ring, one chunk, one tile (row rr in slot rr % wr_)
+    o_i = np.zeros((wr_, cols + wc - 1, mpk))
     acc_r = np.zeros(mpk)
     acc_i = np.zeros(mpk)
     cov = np.empty((n, n), np.complex128)
@@ -110,13 +110,14 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
     chk = 0.0
     for r in range(rows):
         filled = -1
+        dr0 = -hr if r == 0 else hr
         for c in range(cols):
             while filled < min(cols - 1, c + hc):
                 filled += 1
-                for dr in range(-hr, hr + 1):
+                for dr in range(dr0, hr + 1):
                     rr = r + dr
                     if 0 <= rr < rows and usable[rr, filled]:
-                        pl._outer_packed(o_r, o_i, dr + hr, filled % wc, slc_t[rr, filled], w8[0], w8[1], n)
+                        pl._outer_packed(o_r, o_i, rr % wr_, filled + hc, slc_t[rr, filled], w8[0], w8[1], n)
             if not usable[r, c] or ps[r, c]:
                 continue
             k = 0
@@ -139,7 +140,7 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
                             continue
                         if not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp - log_mean[rr, cc]) <= threshold:
                             continue
-                    pl._add_packed(acc_r, acc_i, o_r, o_i, dr + hr, cc % wc, mpk)
+                    pl._add_packed(acc_r, acc_i, o_r, o_i, rr % wr_, cc + hc, mpk)
                     k += 1
             counts[5] += k
             if level == 1:
