@@ -11,7 +11,8 @@ each stage's time is its level's minus the level below (best of BENCH_REPEAT). T
 phases as ``phase_link`` (checked: ``same_phase_as_phase_link``). The packed products ``s s^H`` are made once per
 pixel in a ring of window rows, as in the kernel. Also counted, replaying ``_emi_vector_t``'s steps: pixels whose
 shift 0.99 fails, complex Cholesky factors per pixel (the failed ones included: they stop at their first
-non-positive pivot), inverse-iteration solves per pixel, pixels not converged after the first 3 solves (then re-shifted).
+non-positive pivot), inverse-iteration solves per pixel, pixels not converged after the first 3 solves
+(then re-shifted).
 """
 
 import json
