@@ -43,6 +43,7 @@ def test_same_bytes_for_every_chunking_and_tiling(monkeypatch, method, shp, wind
 def test_tile_fits_the_ring_budget():
     chunks, tile = pl._chunks_and_tile(64, 5000, 30, 11, 11)
     mpk = (30 * 31 // 2 + 31) // 32 * 32
-    assert chunks >= 1 and 1 <= tile < 5000
+    assert chunks >= 1 and 16 <= tile < 5000
     assert 16 * 11 * (tile + 10) * mpk <= pl._RING_BYTES
-    assert pl._chunks_and_tile(3, 40, 30, 11, 11) == (min(chunks, 3), 40)
+    assert pl._chunks_and_tile(64, 5000, 200, 11, 11)[1] == 16  # at least 16 columns
+    assert pl._chunks_and_tile(3, 12, 30, 11, 11) == (min(chunks, 3), 12)
