@@ -16,7 +16,7 @@ egms = lazy_module("....io.egms", __package__)
 
 @tool("loadegms", "Load EGMS product (L2a / L2b / L3 CSV)", group="formats",
       tags="EGMS,European Ground Motion Service,Copernicus,import,velocity,subsidence,ground motion,points,tiles",
-      page="ada")
+      page="ada", kernels=("formats.egms_tiles",))
 class LoadEgms(GeohazardAlgorithm):
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
     IDS = "INPUTS SERIES_STORAGE"
