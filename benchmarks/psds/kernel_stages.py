@@ -192,7 +192,7 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, tile, l
                 ref = complex(w8[0, 0], -w8[1, 0])
                 for i in range(n):
                     out_phase[i, r, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
-        return chk
+    return chk
 
 
 def main(stack, out_json=None):
