@@ -6,7 +6,7 @@ BEFORE_PLUGINS is a folder holding an ``insar_geohazards`` package (e.g. ``git a
 (``benchmarks/results/psds_whole/stack.npz`` of whole_run.sh). Each round runs one fresh process per version, one
 numba thread then two (``NUMBA_NUM_THREADS``), each timing 3 calls after a warm-up; prints the best CPU (user + sys)
 and wall seconds of each and the md5 of the outputs (phase, temporal coherence, SHP count), which must match.
-~1 min idle for 3 rounds (numba caches compiled).
+~1.5 min idle for 3 rounds (numba caches compiled; 3.2 min at load 10).
 """
 
 import hashlib
