@@ -124,7 +124,18 @@ def raster_files(paths: Iterable[str]) -> list:
     """The raster files among ``paths``, a folder contributing its rasters (sorted by name); each file once
     (a folder and the files listed from it name the same rasters)."""
     out, seen = [], set()
+    # A run's input listing names every possible side-car of every input (~20 a file, most absent): one listing
+    # of their folder tells which exist, instead of a stat each.
+    names_in: dict = {}
     for p in paths:
+        folder, base = os.path.split(p)
+        if base and folder not in names_in:
+            try:
+                names_in[folder] = set(os.listdir(folder or "."))
+            except OSError:
+                names_in[folder] = None
+        if base and names_in[folder] is not None and base not in names_in[folder]:
+            continue
         if p.lower().endswith(RASTER_EXT) and p not in seen and os.path.isfile(p):
             seen.add(p)
             out.append(p)

@@ -31,7 +31,7 @@ from ..algorithms.timeseries import network as nw
 from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
 from .metadata import stack_pair_baselines, wavelength_choice
-from .probe import data_band_index
+from .probe import data_band_index, known_header
 from .raster import _CACHE_LOCK as CACHE_LOCK
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
@@ -112,8 +112,14 @@ class StackInput:
         item = self._open.get(path)
         if item is None:
             ds = open_raster(path, os.path.basename(path))
-            band = ds.GetRasterBand(data_band_index(ds, path))
-            item = self._open[path] = (ds, band, band.GetNoDataValue())
+            index = data_band_index(ds, path)
+            band = ds.GetRasterBand(index)
+            # the guard's header of this input, when this run read one: GDAL's first nodata query of a dataset
+            # loads its georeferencing (~0.15 ms a file), which the blocks never need
+            header = known_header(path)
+            nodata = header["nodata"][index - 1] if header is not None and len(header["nodata"]) >= index \
+                else band.GetNoDataValue()
+            item = self._open[path] = (ds, band, nodata)
         return item[1], item[2]
 
     def _block_buffer(self, shape: tuple) -> np.ndarray:

@@ -314,8 +314,10 @@ class GeohazardProvider(QgsProcessingProvider):
             gdal.SetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO")
         silence_hdf5_diagnostics()
         # A model's child algorithms are resolved through the registry, which knows this
-        # provider only after load() returns: reload once it is registered so the shipped
-        # models see their children (and expose their outputs) from the start.
+        # provider only after load() returns: the shipped models are added once it is
+        # registered, so they see their children (and expose their outputs) from the start.
+        # Only they wait: the tools are created once per start (QGIS and every qgis_process call).
+        self._models_ready = False
         QgsApplication.processingRegistry().providerAdded.connect(self._registered)
         return super().load()
 
@@ -323,10 +325,14 @@ class GeohazardProvider(QgsProcessingProvider):
         if provider_id != self.id():
             return
         QgsApplication.processingRegistry().providerAdded.disconnect(self._registered)
-        self.refreshAlgorithms()
+        self._models_ready = True
+        for model in model_algorithms():
+            self.addAlgorithm(model)
+        self.algorithmsLoaded.emit()
 
     def loadAlgorithms(self) -> None:
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
-        for model in model_algorithms():
-            self.addAlgorithm(model)
+        if getattr(self, "_models_ready", True):
+            for model in model_algorithms():
+                self.addAlgorithm(model)

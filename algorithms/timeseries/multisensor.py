@@ -42,9 +42,12 @@ least squares, each stack weighed by the precision of its estimate under noise a
 ``e^2 : u^2`` differ, else both components share it alike: the signed estimates are combined first and
 clipped at zero once (clipping each stack's estimate first biased the density up). Each period between
 gaps gets its own density from the stacks with dates in it, never below the whole series' (a period of a few
-years cannot see a wander slower than its span); floored
-at ``min_process_noise`` (1 mm^2/yr^3: a velocity wander of 1 mm/yr per year that stacks
-of a few years cannot tell from noise). Where a stack's residual RMS exceeds its sigma by more than
+years cannot see a wander slower than its span). One pixel's estimate is mostly noise where the velocity does not
+wander, so each is shrunk toward the scene's prior (empirical Bayes, :meth:`MultisensorProblem.calibrate`): the
+mean density ``m`` and its spread over the ground ``tau^2`` of every period, from the signed estimates of a fixed
+pixel sample read before the blocks, and the pixel's posterior mean ``m + tau^2 / (tau^2 + v) (q - m)`` for an
+estimate ``q`` of variance ``v`` under noise alone. Without calibration (``scene_densities=False``) each pixel's own
+estimate is floored at ``min_process_noise`` (1 mm^2/yr^3). Where a stack's residual RMS exceeds its sigma by more than
 three standard errors (time-correlated noise, e.g. filtered EGMS series), the pixel is solved again
 with that stack's noise raised to the residual RMS.
 
@@ -66,9 +69,12 @@ Consecutive dates more than ``gap_days`` apart form a gap. It is filled with fla
 limit, so the bridge's variance is right), and the density across it comes from the data: a first
 pass leaves the gap almost untied (``q = 10^4``) and measures the change ``dv`` of the one-year mean
 velocity across the gap (deterministic terms included: an acceleration fitted over every segment need not
-be how the velocity changed inside the gap); ``q_gap = max(q_0, (dv^2 - 2 var dv) / T)`` for windows ``T``
-years apart, ``q_0 = min_gap_process_noise`` (0.25); where a one-geometry year borders the gap, the change
-cannot be split between east and up and each component gets both shares; the final pass uses it.
+be how the velocity changed inside the gap); ``(dv^2 - 2 var dv) / T`` for windows ``T`` years apart, shrunk toward
+the scene's prior of the gap like the periods' densities, gives ``q_gap`` (without calibration: floored at
+``min_gap_process_noise``, 0.25); where a one-geometry year borders the gap, the change
+cannot be split between east and up: each component gets both shares, and the scene's prior (estimated where
+the split is observed) cannot lower it below the pixel's own change floored at ``min_gap_process_noise``; the
+final pass uses it.
 Every date after the gap carries the bridge's uncertainty; the gap displacement and its sigma are output
 per gap. A gap longer than ``max_bridge_years`` is refused, naming the stacks on both sides; periods seen
 by one geometry and stacks overlapping no other in time are reported.
@@ -314,6 +320,13 @@ class MultisensorProblem:
     segment_densities : bool
         One velocity random-walk density per period between gaps (from the stacks with dates in it, never
         below the whole series'); False: the whole series' density everywhere.
+    scene_densities : bool
+        :meth:`calibrate` pools the densities of a fixed sample of pixels into the scene's prior of each
+        density (its mean and spread over the ground) and every pixel's estimate is shrunk toward it by
+        their precisions (empirical Bayes); ``min_process_noise`` and ``min_gap_process_noise`` then do
+        not apply. False, or a problem never calibrated: each pixel's own estimate above those floors.
+    prior_floor : float
+        Numerical floor of the shrunk densities, mm^2/yr^3.
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -326,7 +339,8 @@ class MultisensorProblem:
                  min_process_noise: float = 1.0, min_sigma_mm: float = 0.1,
                  max_condition: float = 10.0, min_dates: int = 8, network_modes: int = 2, low_modes: int = 3,
                  min_interval_days: float = 12.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
-                 refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True):
+                 refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True,
+                 scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -358,6 +372,13 @@ class MultisensorProblem:
             raise GeohazardError(f"min_gap_process_noise must be > 0, got {min_gap_process_noise!r}")
         self.min_gap_process_noise = float(min_gap_process_noise)
         self.segment_densities = bool(segment_densities)
+        self.scene_densities = bool(scene_densities)
+        self.periods_above_series = bool(periods_above_series)
+        if not (isinstance(prior_floor, (int, float)) and prior_floor > 0):
+            raise GeohazardError(f"prior_floor must be a positive number, got {prior_floor!r}")
+        self.prior_floor = float(prior_floor)
+        #: the scene's density priors (set by :meth:`calibrate`); None: the fixed floors
+        self.scene_prior: Optional[dict] = None
         self.acceleration_prior = float(acceleration_prior_mm_yr2)
         for nm_, val in (("network_modes", network_modes), ("low_modes", low_modes)):
             if int(val) != val or val < 0:
@@ -706,8 +727,100 @@ class MultisensorProblem:
         lines.append("north: " + self.north.label)
         for g in self.gaps:
             lines.append(f"gap {g.last_before} .. {g.first_after} ({g.days} days) bridged by the temporal model")
+        if self.scene_prior is not None:
+            lines += self.scene_prior["lines"]
         lines += [f"warning: {w}" for w in self.warnings]
         return lines
+
+    # ------------------------------------------------------------------ the scene's density priors
+    def sample_pixels(self, max_rows: int = 32, max_cols: int = 64):
+        """Rows and columns of the fixed pixel sample of :meth:`calibrate` (the grid's shape alone sets it)."""
+        rows, cols = self.shape
+        r = np.unique(np.round(np.linspace(0, rows - 1, min(rows, max_rows))).astype(np.int64))
+        c = np.unique(np.round(np.linspace(0, cols - 1, min(cols, max_cols))).astype(np.int64))
+        return r, c
+
+    def calibrate(self, sources: Mapping[str, Any]) -> Optional[dict]:
+        """The scene's prior of every density, from a fixed pixel sample, before the blocks are solved.
+
+        The pixels on up to 32 evenly spaced rows and 64 evenly spaced columns (the grid's shape alone
+        chooses them, so the result does not depend on blocks, threads or scheduler) are read from
+        ``sources`` (as :meth:`sources`); each sampled pixel's signed density estimate and its variance
+        under noise alone give, per period and component, the scene's mean density and its spread over
+        the ground (random-effects moments, DerSimonian & Laird 1986, doi:10.1016/0197-2456(86)90046-2);
+        the same for each gap's velocity change, with the periods' densities already shrunk. Returns the
+        priors (also kept on the problem and named in :meth:`report`); None where ``scene_densities`` is
+        off or no sampled pixel can be solved.
+        """
+        from ..engine import _as_source
+
+        if not self.scene_densities:
+            return None
+        r_idx, c_idx = self.sample_pixels()
+        mini = {}
+        for key, src in sources.items():
+            s_ = _as_source(src)
+            # one row at a time: memory stays that of one row of every band, whatever the grid
+            parts = [np.asarray(s_.read(int(r), int(r) + 1, self.shape[1]))[..., c_idx] for r in r_idx]
+            mini[key] = np.concatenate(parts, axis=-2)
+        shape = (int(r_idx.size), int(c_idx.size))
+        self.scene_prior = None
+        first = self.solve_arrays(mini, shape, _stage="densities")
+        todo = first["todo"]
+        if todo.size == 0:
+            return None
+        (q_all, v_all), segs = first["raw"]
+        prior = {"all": [_scene_prior(q_all[c, todo], v_all[c, todo]) for c in (0, 1)], "seg": [], "gap": [],
+                 "n": int(todo.size)}
+        for seg in segs:
+            prior["seg"].append(None if seg is None else [_scene_prior(seg[0][c, todo], seg[1][c, todo])
+                                                          for c in (0, 1)])
+        self.scene_prior = prior
+        if self.gaps:
+            second = self.solve_arrays(mini, shape, _stage="gaps")
+            prior["gap"] = [[_scene_prior(e[c, todo], v[c, todo]) for c in (0, 1)] for e, v in second["gaps"]]
+        comp = ("east", "up")
+        lines = [f"velocity wander densities: the scene's prior from {prior['n']} sampled pixels, each pixel's "
+                 "estimate shrunk toward it by their precisions (mm^2/yr^3, mean / spread over the ground)"]
+        for (a, b), seg in zip(self.segment_spans, prior["seg"]):
+            use = seg if seg is not None else prior["all"]
+            lines.append(f"  period {a}..{b}: " + ", ".join(f"{comp[c]} {use[c][0]:.3g} / {math.sqrt(use[c][1]):.3g}"
+                                                           for c in (0, 1)))
+        for g, gp in zip(self.gaps, prior["gap"]):
+            lines.append(f"  gap {g.last_before}..{g.first_after}: " + ", ".join(
+                f"{comp[c]} {gp[c][0]:.3g} / {math.sqrt(gp[c][1]):.3g}" for c in (0, 1)))
+        prior["lines"] = lines
+        return prior
+
+    def _signed_densities(self, q_los, gh, gu, var_q):
+        """Each pixel's signed (east, up) density and its variance under noise alone: the whole series',
+        and each period's where periods have their own (else None)."""
+        whole = _split_signed(q_los, gh, gu, var_q)
+        segs = []
+        n_seg = len(self.segment_spans)
+        for inside in self.segment_stacks:
+            if self.segment_densities and n_seg > 1:
+                segs.append(_split_signed(np.where(inside[:, None], q_los, np.nan), gh, gu, var_q))
+            else:
+                segs.append(None)
+        return whole, segs
+
+    def _shrunk_densities(self, raw):
+        """The densities shrunk toward the scene's priors: whole series (east, up) and per period."""
+        (q_all, v_all), segs = raw
+        pr = self.scene_prior
+        q_e, q_u = (np.maximum(_shrink(q_all[c], v_all[c], pr["all"][c]), self.prior_floor) for c in (0, 1))
+        qseg = np.empty((len(segs), 2, q_all.shape[1]))
+        for j, seg in enumerate(segs):
+            for c, qc in enumerate((q_e, q_u)):
+                if seg is None:
+                    qseg[j, c] = qc
+                else:
+                    # never below the whole series' density: a period of a few years cannot see a wander slower
+                    # than its own span (a multi-year cycle), which the whole series does
+                    qj = _shrink(seg[0][c], seg[1][c], pr["seg"][j][c])
+                    qseg[j, c] = np.maximum(qj, qc) if self.periods_above_series else np.maximum(qj, self.prior_floor)
+        return q_e, q_u, qseg
 
     # ------------------------------------------------------------------ block inputs
     def sources(self, **arrays) -> dict:
@@ -768,8 +881,11 @@ class MultisensorProblem:
         shape = first[..., rows, :].shape[-2:]
         return self.solve_arrays({k: np.asarray(v)[..., rows, :] for k, v in inputs.items()}, shape)
 
-    def solve_arrays(self, inputs: Mapping[str, np.ndarray], shape: tuple) -> dict:
-        """Solve a block of pixels whose inputs (as :meth:`sources`) cover ``shape`` (rows, cols)."""
+    def solve_arrays(self, inputs: Mapping[str, np.ndarray], shape: tuple, *, _stage: Optional[str] = None) -> dict:
+        """Solve a block of pixels whose inputs (as :meth:`sources`) cover ``shape`` (rows, cols).
+
+        ``_stage`` (:meth:`calibrate` only): ``"densities"`` returns each pixel's signed density estimates,
+        ``"gaps"`` the gaps' velocity-change estimates, instead of a solution."""
         n_pix = int(shape[0] * shape[1])
         n_stk = len(self.plans)
         series, gh, gu, gn, sig_given, drop = [], [], [], [], [], []
@@ -834,20 +950,24 @@ class MultisensorProblem:
             g_sum = float(np.sum(g_irw))
             pw = s_est[None, :] ** 2 * h_noise[:, None] + sn2[None, :] * d_net[:, None]
             var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / (g_sum * g_sum) if g_sum > 0 else np.nan
-        q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
-        n_seg = len(self.segment_spans)
-        qseg = np.empty((n_seg, 2, n_pix))
-        for j, inside in enumerate(self.segment_stacks):
-            if self.segment_densities and n_seg > 1:
-                # the period's own stacks: a motion that wandered in one mission and not in the others (a decaying
-                # inflation, a landslide reactivated later) keeps its wander where it happened
-                qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q)
-                for c in (0, 1):
-                    # never below the whole series' density: a period of a few years cannot see a wander slower
-                    # than its own span (a multi-year cycle), which the whole series does
-                    qseg[j, c] = np.where(np.isfinite(qj[c]), np.maximum(qj[c], (q_e, q_u)[c]), (q_e, q_u)[c])
-            else:
-                qseg[j, 0], qseg[j, 1] = q_e, q_u
+        raw = self._signed_densities(q_los, gh, gu, var_q) if (_stage or self.scene_prior) else None
+        if self.scene_prior is None:
+            q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
+            n_seg = len(self.segment_spans)
+            qseg = np.empty((n_seg, 2, n_pix))
+            for j, inside in enumerate(self.segment_stacks):
+                if self.segment_densities and n_seg > 1:
+                    # the period's own stacks: a motion that wandered in one mission and not in the others (a decaying
+                    # inflation, a landslide reactivated later) keeps its wander where it happened
+                    qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q)
+                    for c in (0, 1):
+                        # never below the whole series' density: a period of a few years cannot see a wander slower
+                        # than its own span (a multi-year cycle), which the whole series does
+                        qseg[j, c] = np.where(np.isfinite(qj[c]), np.maximum(qj[c], (q_e, q_u)[c]), (q_e, q_u)[c])
+                else:
+                    qseg[j, 0], qseg[j, 1] = q_e, q_u
+        else:
+            q_e, q_u, qseg = self._shrunk_densities(raw)
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
@@ -881,6 +1001,8 @@ class MultisensorProblem:
         cond = _geometry_condition(gh, gu, used)
         status[(status == 0) & ~(cond <= self.max_condition)] = _k.STATUS_GEOMETRY
         todo = np.flatnonzero(status == 0).astype(np.int64)
+        if _stage == "densities":
+            return {"raw": raw, "todo": todo}
         k = self.n_dates
         n_gap = len(self.gaps)
         out = _empty_outputs(k, n_pix, n_stk, n_gap)
@@ -897,9 +1019,29 @@ class MultisensorProblem:
             # over every segment need not be how the velocity changed inside the gap
             self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k,
                       fun_c, False, todo, tmp, status.copy(), fun_det=True, qseg=qseg)
+            gap_raw = []
             for gi, ((ka, kb), win) in enumerate(zip(self.gap_index, self._vel_windows)):
                 t_eff = self.tau[win[3]] / 2 + self.tau[kb] / 2 - self.tau[ka] / 2 - self.tau[win[0]] / 2
                 ests = [(tmp["fun"][gi, c] ** 2 - 2.0 * tmp["sfun"][gi, c] ** 2) / t_eff for c in (0, 1)]
+                if self.scene_prior is not None or _stage:
+                    # signed, with its variance under noise alone (dv^2 of a normal dv scatters by sqrt(2) var dv)
+                    var_e = [2.0 * tmp["sfun"][gi, c] ** 4 / (t_eff * t_eff) for c in (0, 1)]
+                    floor = self.prior_floor
+                    if self._gap_one_geometry[gi]:
+                        # one geometry on a side sees one combination of east and up: how the velocity's change
+                        # splits between them is not observed, so the scene's prior (estimated where it is) cannot
+                        # lower it; each component keeps at least the pixel's own change, floored as without
+                        # calibration
+                        floor = np.maximum(np.nan_to_num(np.maximum(ests[0], 0.0) + np.maximum(ests[1], 0.0)),
+                                           self.min_gap_process_noise)
+                        ests = [ests[0] + ests[1]] * 2
+                        var_e = [var_e[0] + var_e[1]] * 2
+                    gap_raw.append((np.stack(ests), np.stack(var_e)))
+                    if not _stage:
+                        for comp in (0, 1):
+                            post = _shrink(ests[comp], var_e[comp], self.scene_prior["gap"][gi][comp])
+                            qg[gi, comp] = np.maximum(post, floor)
+                    continue
                 if self._gap_one_geometry[gi]:
                     # the change cannot be told east from up: each component may hold all of it
                     both = np.maximum(ests[0], 0.0) + np.maximum(ests[1], 0.0)
@@ -910,6 +1052,8 @@ class MultisensorProblem:
                     est = ests[comp]
                     qg[gi, comp] = np.where(np.isfinite(est), np.maximum(self.min_gap_process_noise, est),
                                             self.min_gap_process_noise)
+        if _stage == "gaps":
+            return {"gaps": gap_raw if n_gap else [], "todo": todo}
         fun_k, fun_c = self._gap_functionals()
         self._run(ys, ws, modes_in, gh, gu, gn, north_est, north_prior, north_prior_w, q_e, q_u, qg, fun_k, fun_c,
                   True, todo, out, status, qseg=qseg)
@@ -1241,6 +1385,61 @@ def _split_process_noise(q_los, gh, gu, floor, var_q=None):
     return np.maximum(qh, floor), np.maximum(qu, floor)
 
 
+def _split_signed(q_los, gh, gu, var_q):
+    """Signed ``(q_H, q_U)`` (2, P) by weighted least squares over the stacks, and their variances (2, P).
+
+    As :func:`_split_process_noise` but never clipped (an average of them over pixels is unbiased): where
+    the stacks' ``e^2 : u^2`` do not differ enough, both components share the isotropic estimate."""
+    ok = np.isfinite(q_los) & np.isfinite(gh) & np.isfinite(gu) & np.isfinite(var_q)
+    w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
+    a = np.where(ok, gh * gh, 0.0)
+    b = np.where(ok, gu * gu, 0.0)
+    y = np.where(ok, q_los, 0.0)
+    n11, n12, n22 = (w * a * a).sum(0), (w * a * b).sum(0), (w * b * b).sum(0)
+    r1, r2 = (w * a * y).sum(0), (w * b * y).sum(0)
+    det = n11 * n22 - n12 * n12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        well = det > 0.1 * (n11 * n22)
+        n_iso = n11 + 2 * n12 + n22
+        iso = (r1 + r2) / n_iso
+        qh = np.where(well, (n22 * r1 - n12 * r2) / det, iso)
+        qu = np.where(well, (n11 * r2 - n12 * r1) / det, iso)
+        vh = np.where(well, n22 / det, 1.0 / n_iso)
+        vu = np.where(well, n11 / det, 1.0 / n_iso)
+    bad = ~ok.any(axis=0) | ~(n_iso > 0)
+    q = np.where(bad, np.nan, np.stack([qh, qu]))
+    v = np.where(bad, np.nan, np.stack([vh, vu]))
+    return q, v
+
+
+def _scene_prior(q, v):
+    """Mean and spread over the ground ``(m, tau^2, var m)`` of a density, from signed estimates ``q`` with noise
+    variances ``v`` (random-effects moments of DerSimonian & Laird 1986; the mean kept >= 0; ``var m`` the
+    variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger)."""
+    ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
+    q, v = q[ok], v[ok]
+    if q.size < 2:
+        return (0.0, 0.0, 0.0)
+    w = 1.0 / v
+    sw = w.sum()
+    m_fix = float((w * q).sum() / sw)
+    big_q = float((w * (q - m_fix) ** 2).sum())
+    tau2 = max(0.0, (big_q - (q.size - 1)) / (sw - (w * w).sum() / sw))
+    wr = 1.0 / (v + tau2)
+    m = float((wr * q).sum() / wr.sum())
+    return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
+
+
+def _shrink(q, v, prior):
+    """Posterior mean of a density: the estimate ``q`` (variance ``v``) shrunk toward the prior ``(m, tau^2)``
+    by their precisions; the prior mean where the pixel has no estimate."""
+    m, tau2 = prior[0], prior[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = np.where(tau2 > 0, tau2 / (tau2 + v), 0.0)
+        post = m + k * (q - m)
+    return np.where(np.isfinite(post), post, m)
+
+
 @dataclass
 class MultisensorResult:
     """Outputs of :func:`solve_multisensor` on the whole grid.
@@ -1359,6 +1558,7 @@ def solve_multisensor(stacks: Sequence[Stack], *, north: Optional[NorthModel] = 
         names.append("leak_per_north")
     else:
         names += ["north", "sigma_north", "velocity_north", "sigma_velocity_north"]
+    problem.calibrate(problem.sources())
     arrays = map_blocks(problem, problem.sources(), n_rows=shape[0], n_cols=shape[1], outputs=names,
                         bytes_per_pixel=problem.bytes_per_pixel(), block_rows=block_rows, max_memory_mb=max_memory_mb,
                         executor=executor, progress=progress)

@@ -220,16 +220,10 @@ def _row_times_abs(mtr, mti, gtr, gti, k, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_times_real(yr, yi, inv, gtr, gti, k, cr, ci, npad):
-    """``y += (inv[k, :] G[k, :]) (cr + i ci)``, the product as numba evaluates it left to right."""
+def _row_copy(tr, ti, mr, mi, k, npad):
     for i in range(_u(0), _u(npad)):
-        a = inv[k, i]
-        gre = gtr[k, i]
-        gim = gti[k, i]
-        qr = a * gre - 0.0 * gim
-        qi = a * gim + 0.0 * gre
-        yr[i] += qr * cr - qi * ci
-        yi[i] += qr * ci + qi * cr
+        tr[k, i] = mr[k, i]
+        ti[k, i] = mi[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -392,12 +386,20 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
 
 
 @njit(error_model="numpy")
-def _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
-    """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``|G|^-1 o G - shift I``; False when that
-    matrix is not positive definite."""
+def _emi_matrix_t(gtr, gti, inv, mr, mi, n, npad):
+    """``|G|^-1 o G`` into ``mr + i mi``, transposed (``mr[k, i] = Re M[i, k]``): made once per pixel, copied for
+    each shifted factor and read by the Rayleigh quotient (the same products as when each made its own)."""
     for k in range(n):  # |G|^-1 is symmetric: inv[k, i] = inv[i, k]; gtr[k, i] = Re G[i, k]
-        _row_real_times(tr, inv, gtr, gti, k, npad)
-        _row_imag_times(ti, inv, gtr, gti, k, npad)
+        _row_real_times(mr, inv, gtr, gti, k, npad)
+        _row_imag_times(mi, inv, gtr, gti, k, npad)
+
+
+@njit(error_model="numpy")
+def _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
+    """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``M - shift I`` (``M = |G|^-1 o G`` from
+    :func:`_emi_matrix_t`); False when that matrix is not positive definite."""
+    for k in range(n):
+        _row_copy(tr, ti, mr, mi, k, npad)
         tr[k, k] -= shift
     return _cholesky_t(tr, ti, n, npad)
 
@@ -501,13 +503,13 @@ def _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, max_it
 
 
 @njit(error_model="numpy")
-def _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad):
-    """Rayleigh quotient ``v^H (|G|^-1 o G) v / v^H v`` (>= the smallest eigenvalue)."""
+def _emi_rayleigh_t(mr, mi, vr, vi, yr, yi, n, npad):
+    """Rayleigh quotient ``v^H M v / v^H v`` (``M = |G|^-1 o G``, transposed; >= the smallest eigenvalue)."""
     for i in range(npad):
         yr[i] = 0.0
         yi[i] = 0.0
-    for k in range(n):  # t_i = sum_k (inv[i, k] G[i, k]) v_k, k ascending
-        _vec_times_real(yr, yi, inv, gtr, gti, k, vr[k], vi[k], npad)
+    for k in range(n):  # t_i = sum_k M[i, k] v_k, k ascending
+        _vec_add_cmul(yr, yi, mr, mi, k, vr[k], vi[k], npad)
     num = 0.0
     den = 0.0
     for i in range(n):
@@ -517,9 +519,9 @@ def _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad):
 
 
 @njit(error_model="numpy")
-def _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad):
-    """Eigenvector of the smallest eigenvalue of ``|G|^-1 o G`` into ``v`` by shift-inverse iteration; False
-    when that matrix is not positive definite (EMI undefined).
+def _emi_vector_t(mr, mi, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad):
+    """Eigenvector of the smallest eigenvalue of ``M = |G|^-1 o G`` (transposed in ``mr + i mi``) into ``v`` by
+    shift-inverse iteration; False when that matrix is not positive definite (EMI undefined).
 
     The smallest eigenvalue is usually close to 1, so the shift is 0.99 first. With 11 x 11 windows on the
     benchmark stack (benchmarks/psds) it is below 0.99 for about half the pixels (not positive definite after the
@@ -527,25 +529,25 @@ def _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad
     shift up to just below the Rayleigh quotient (an upper bound of the smallest eigenvalue; a successful
     Cholesky factor proves the shift is below it), which turns ~100 steps into a handful."""
     shift = 0.99
-    if not _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+    if not _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
         shift = 0.0
-        if not _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+        if not _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
             return False
     _lower_rows(tr, ti, lr, li, n)
     if _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 3, 1e-10):
         return True
-    rho = _emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad)
+    rho = _emi_rayleigh_t(mr, mi, vr, vi, yr, yi, n, npad)
     gap = 1e-4 * abs(rho) + 1e-6
     for _ in range(5):
         sigma = rho - gap
         if sigma <= shift:
             break
-        if _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, sigma):
+        if _emi_factor_t(mr, mi, tr, ti, n, npad, sigma):
             _lower_rows(tr, ti, lr, li, n)
             _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 100, 1e-10)
             return True
         gap *= 10.0
-    _emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift)
+    _emi_factor_t(mr, mi, tr, ti, n, npad, shift)
     _lower_rows(tr, ti, lr, li, n)
     _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, 100, 1e-10)
     return True
@@ -612,8 +614,9 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
         # |G| is not always positive definite (few looks, or the regularisation too weak):
         # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
         ok = _real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
-        if ok:
-            ok = _emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
+        if ok:  # p and u are free again: M = |G|^-1 o G in them
+            _emi_matrix_t(gtr, gti, inv, p, u, n, npad)
+            ok = _emi_vector_t(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
         if not ok:
             _start_vector(gr, gi, vr, vi, n, npad)
             for k in range(n):
@@ -681,90 +684,101 @@ def _unpack_hermitian(acc_r, acc_i, cov, n):
 
 @njit(parallel=True, error_model="numpy")
 def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc,
-                       method, beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours):
+                       method, beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours, chunks, tile_cols):
     rows, cols, n = slc_t.shape
     nf = float(n)
     npad = 16 if n <= 16 else (n + 31) // 32 * 32  # _padded(n)
     wr = 2 * hr + 1
-    wc = 2 * hc + 1
     npk = n * (n + 1) // 2
     mpk = (npk + 31) // 32 * 32  # packed triangle padded to whole vector steps
-    for r in prange(row0, row1):
-        # s s^H of every usable pixel of the window rows, columns c - hc .. c + hc in a ring (column cc in slot
-        # cc % wc): each is made once per output row and added for every target that accepts it as SHP
-        o_r = np.zeros((wr, wc, mpk))
-        o_i = np.zeros((wr, wc, mpk))
+    nrows = row1 - row0
+    for ch in prange(chunks):
+        # Each chunk of consecutive output rows keeps the s s^H of every usable pixel of its windows in a ring, row
+        # rr in slot rr % wr, over a tile of columns (column cc in slot cc - (t0 - hc)): each product is made once
+        # per chunk and tile (the chunk's first row makes all wr window rows, each next row only its new last one)
+        # and added for every target that accepts it as SHP. The sums read the same values in the same order
+        # whatever the chunks and tiles.
+        ra = row0 + nrows * ch // chunks
+        rb = row0 + nrows * (ch + 1) // chunks
+        o_r = np.zeros((wr, tile_cols + 2 * hc, mpk))
+        o_i = np.zeros((wr, tile_cols + 2 * hc, mpk))
         acc_r = np.zeros(mpk)
         acc_i = np.zeros(mpk)
         cov = np.empty((n, n), np.complex128)
-        filled = -1
         gr = np.zeros((n, npad))
         gi = np.zeros((n, npad))
         gtr = np.zeros((n, npad))
         gti = np.zeros((n, npad))
         mats = np.zeros((8, n, npad))
         w8 = np.zeros((8, npad))
-        ro = r - row0
-        for c in range(cols):
-            while filled < min(cols - 1, c + hc):
-                filled += 1
-                for dr in range(-hr, hr + 1):
-                    rr = r + dr
-                    if 0 <= rr < rows and usable[rr, filled]:
-                        _outer_packed(o_r, o_i, dr + hr, filled % wc, slc_t[rr, filled], w8[0], w8[1], n)
-            if not usable[r, c]:
-                for i in range(n):
-                    out_phase[i, ro, c] = np.nan
-                out_tcoh[ro, c] = np.nan
-                out_count[ro, c] = 0
-                continue
-            if ps[r, c]:
-                s0 = slc_t[r, c, 0]
-                for i in range(n):
-                    out_phase[i, ro, c] = np.angle(slc_t[r, c, i] * np.conj(s0))
-                out_tcoh[ro, c] = 1.0
-                out_count[ro, c] = 1
-                continue
-            k = 0
-            for t in range(mpk):
-                acc_r[t] = 0.0
-                acc_i[t] = 0.0
-            mp = mean_int[r, c]
-            lp = log_mean[r, c]
-            for dr in range(-hr, hr + 1):
-                rr = r + dr
-                if rr < 0 or rr >= rows:
-                    continue
-                for dc in range(-hc, hc + 1):
-                    cc = c + dc
-                    if cc < 0 or cc >= cols or not usable[rr, cc]:
+        for t0 in range(0, cols, tile_cols):
+            t1 = min(cols, t0 + tile_cols)
+            base = t0 - hc
+            for r in range(ra, rb):
+                ro = r - row0
+                dr0 = -hr if r == ra else hr
+                filled = max(0, base) - 1
+                for c in range(t0, t1):
+                    while filled < min(cols - 1, c + hc):
+                        filled += 1
+                        for dr in range(dr0, hr + 1):
+                            rr = r + dr
+                            if 0 <= rr < rows and usable[rr, filled]:
+                                _outer_packed(o_r, o_i, rr % wr, filled - base, slc_t[rr, filled], w8[0], w8[1], n)
+                    if not usable[r, c]:
+                        for i in range(n):
+                            out_phase[i, ro, c] = np.nan
+                        out_tcoh[ro, c] = np.nan
+                        out_count[ro, c] = 0
                         continue
-                    if not (dr == 0 and dc == 0):
-                        if ps[rr, cc] and not ps_neighbours:
+                    if ps[r, c]:
+                        s0 = slc_t[r, c, 0]
+                        for i in range(n):
+                            out_phase[i, ro, c] = np.angle(slc_t[r, c, i] * np.conj(s0))
+                        out_tcoh[ro, c] = 1.0
+                        out_count[ro, c] = 1
+                        continue
+                    k = 0
+                    for t in range(mpk):
+                        acc_r[t] = 0.0
+                        acc_i[t] = 0.0
+                    mp = mean_int[r, c]
+                    lp = log_mean[r, c]
+                    for dr in range(-hr, hr + 1):
+                        rr = r + dr
+                        if rr < 0 or rr >= rows:
                             continue
-                        if shp_method == 0:  # GLRT (shp.glrt_statistic, with the logarithms of the means cached)
-                            mq = mean_int[rr, cc]
-                            if mp <= 0.0 or mq <= 0.0:
+                        for dc in range(-hc, hc + 1):
+                            cc = c + dc
+                            if cc < 0 or cc >= cols or not usable[rr, cc]:
                                 continue
-                            if not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp - log_mean[rr, cc]) <= threshold:
-                                continue
-                        elif not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
-                            continue
-                    # C = sum_k s_k s_k^H, the neighbours in window order (the same sums on any CPU)
-                    _add_packed(acc_r, acc_i, o_r, o_i, dr + hr, cc % wc, mpk)
-                    k += 1
-            _unpack_hermitian(acc_r, acc_i, cov, n)
-            if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
-                for i in range(n):
-                    out_phase[i, ro, c] = np.nan
-                out_tcoh[ro, c] = np.nan
-                out_count[ro, c] = k
-                continue
-            out_tcoh[ro, c] = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
-            ref = complex(w8[0, 0], -w8[1, 0])
-            for i in range(n):
-                out_phase[i, ro, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
-            out_count[ro, c] = k
+                            if not (dr == 0 and dc == 0):
+                                if ps[rr, cc] and not ps_neighbours:
+                                    continue
+                                # GLRT (shp.glrt_statistic, with the logarithms of the means cached)
+                                if shp_method == 0:
+                                    mq = mean_int[rr, cc]
+                                    if mp <= 0.0 or mq <= 0.0:
+                                        continue
+                                    if not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp - log_mean[rr, cc]) <= threshold:
+                                        continue
+                                elif not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
+                                    continue
+                            # C = sum_k s_k s_k^H, the neighbours in window order (the same sums on any CPU)
+                            _add_packed(acc_r, acc_i, o_r, o_i, rr % wr, cc - base, mpk)
+                            k += 1
+                    _unpack_hermitian(acc_r, acc_i, cov, n)
+                    if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
+                        for i in range(n):
+                            out_phase[i, ro, c] = np.nan
+                        out_tcoh[ro, c] = np.nan
+                        out_count[ro, c] = k
+                        continue
+                    out_tcoh[ro, c] = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
+                    ref = complex(w8[0, 0], -w8[1, 0])
+                    for i in range(n):
+                        out_phase[i, ro, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
+                    out_count[ro, c] = k
 
 
 def _check_options(n_dates, shape, window, method, shp_method, alpha, beta, check_size=True):
@@ -780,6 +794,26 @@ def _check_options(n_dates, shape, window, method, shp_method, alpha, beta, chec
     if not 0 <= beta < 1:
         raise GeohazardError(f"beta (regularisation) must be in [0, 1), got {beta}")
     return wr, wc, shp_threshold(shp_method, alpha, n_dates)
+
+
+# Memory of one chunk's ring of s s^H products (two float64 planes of wr x (tile + wc - 1) packed triangles): the
+# tile is as wide as fits in it, at least 16 columns. The ring is read back one row later, a tile's width of
+# products after it was made: a ring that stays in the cache beats fewer products (30 x 200 x 200, 11 x 11, one
+# thread: 1.56-1.57 CPU-s with tiles of 16-32 columns, 1.61 with 64, 1.69 with the whole 200-column row)
+_RING_BYTES = 3 * 2**20
+
+
+def _chunks_and_tile(n_rows, n_cols, n_dates, wr, wc):
+    """Row chunks of the kernel (one per numba thread: each makes its window rows' products once) and columns per
+    tile of the products' ring. Neither changes an output bit."""
+    threads = 1
+    if HAVE_NUMBA:
+        import numba
+
+        threads = numba.get_num_threads()
+    mpk = (n_dates * (n_dates + 1) // 2 + 31) // 32 * 32
+    tile = max(16, _RING_BYTES // (16 * wr * mpk) - (wc - 1))
+    return max(1, min(threads, n_rows)), int(min(n_cols, tile))
 
 
 def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "glrt", alpha: float = 0.05,
@@ -836,7 +870,7 @@ def phase_link(slc, *, window=(11, 11), method: str = "emi", shp_method: str = "
     count = np.empty((r1 - r0, nc), np.int32)
     _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, SHP_METHODS[shp_method], float(thr),
                        wr // 2, wc // 2, METHODS[method], float(beta), int(r0), int(r1), phase, tcoh, count,
-                       bool(ps_neighbours))
+                       bool(ps_neighbours), *_chunks_and_tile(r1 - r0, nc, n, wr, wc))
     return PhaseLinkResult(phase, tcoh, count)
 
 

@@ -1,7 +1,8 @@
 """Where the stated sigma of the displacement across a gap comes from: each part forced away in turn.
 
-Runs the joint solver with the segments' density floor lowered, the gap's density forced to (almost) zero in the
-final pass, or both, and compares the displacement across each multi-year gap with the truth:
+Runs the joint solver as it is (each density shrunk toward the scene's prior), with the fixed floors instead (the
+segments' density floor at 1 or lowered), the gap's density forced to (almost) zero in the final pass, and compares
+the displacement across each multi-year gap with the truth:
 
 * on the gap scenarios of ``scenarios.py`` (north handled as in ``honesty.py``), z pooled over seeds
   (rms and fraction within 2 sigma);
@@ -25,9 +26,12 @@ import scenarios as scn
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 from insar_geohazards.algorithms.timeseries import multisensor as ms
 
-#: (segments' floor mm^2/yr^3 or None for the default, gap density forced in the final pass or None)
-VARIANTS = {"as is": (None, None), "segments' floor 0.01": (0.01, None), "gap density 0": (None, 1e-6),
-            "gap density 0, segments' floor 0.01": (0.01, 1e-6)}
+_FIXED = {"scene_densities": False}
+#: (solver options, gap density forced in the final pass or None)
+VARIANTS = {"scene priors (default)": ({}, None), "scene priors, gap density 0": ({}, 1e-6),
+            "fixed floors (1 and 0.25)": (_FIXED, None),
+            "fixed floors, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, None),
+            "fixed floors, gap density 0, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, 1e-6)}
 _FORCE = {"qg": None}
 
 
@@ -43,12 +47,12 @@ class _Forced(ms.MultisensorProblem):
 
 
 def _solve(stacks, north, variant):
-    floor, qg = VARIANTS[variant]
+    options, qg = VARIANTS[variant]
     _FORCE["qg"] = qg
     saved = ms.MultisensorProblem
     ms.MultisensorProblem = _Forced
     try:
-        return ms.solve_multisensor(stacks, north=north, **({} if floor is None else {"min_process_noise": floor}))
+        return ms.solve_multisensor(stacks, north=north, **options)
     finally:
         ms.MultisensorProblem = saved
 

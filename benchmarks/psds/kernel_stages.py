@@ -9,9 +9,10 @@ tests and window covariance in float64; unpacking and the sample coherence; ``|G
 shifted Cholesky factor(s) of ``|G|^-1 o G``; the whole EMI eigenvector; temporal coherence and output phases):
 each stage's time is its level's minus the level below (best of BENCH_REPEAT). The last level gives the same
 phases as ``phase_link`` (checked: ``same_phase_as_phase_link``). The packed products ``s s^H`` are made once per
-window column and row as in the kernel. Also counted, replaying ``_emi_vector_t``'s steps: pixels whose shift 0.99
-fails, complex Cholesky factors per pixel (the failed ones included: they stop at their first non-positive pivot),
-inverse-iteration solves per pixel, pixels not converged after the first 3 solves (then re-shifted).
+pixel and column tile in a ring of window rows, as in the kernel. Also counted, replaying ``_emi_vector_t``'s
+steps: pixels whose shift 0.99 fails, complex Cholesky factors per pixel (the failed ones included: they stop at
+their first non-positive pivot), inverse-iteration solves per pixel, pixels not converged after the first 3
+solves (then re-shifted).
 """
 
 import json
@@ -36,15 +37,15 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", 3))
 
 
 @njit(error_model="numpy")
-def _count_emi(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts):
+def _count_emi(mr, mi, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts):
     """Factors and solves of one pixel's EMI vector (the logic of ``_emi_vector_t``)."""
     shift = 0.99
     counts[0] += 1
-    if not pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+    if not pl._emi_factor_t(mr, mi, tr, ti, n, npad, shift):
         counts[1] += 1
         counts[0] += 1
         shift = 0.0
-        if not pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift):
+        if not pl._emi_factor_t(mr, mi, tr, ti, n, npad, shift):
             return False
     pl._lower_rows(tr, ti, lr, li, n)
     pl._normalise_t(vr, vi, n, npad)
@@ -55,21 +56,21 @@ def _count_emi(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, c
         if pl._step_converged(vr, vi, wr, wi, n, npad, 1e-10):
             return True
     counts[3] += 1
-    rho = pl._emi_rayleigh_t(gtr, gti, inv, vr, vi, yr, yi, n, npad)
+    rho = pl._emi_rayleigh_t(mr, mi, vr, vi, yr, yi, n, npad)
     gap = 1e-4 * abs(rho) + 1e-6
     for _ in range(5):
         sigma = rho - gap
         if sigma <= shift:
             break
         counts[0] += 1
-        if pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, sigma):
+        if pl._emi_factor_t(mr, mi, tr, ti, n, npad, sigma):
             pl._lower_rows(tr, ti, lr, li, n)
             _count_solves(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
             return True
         gap *= 10.0
     counts[6] += 1
     counts[0] += 1
-    pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, shift)
+    pl._emi_factor_t(mr, mi, tr, ti, n, npad, shift)
     pl._lower_rows(tr, ti, lr, li, n)
     _count_solves(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
     return True
@@ -88,7 +89,7 @@ def _count_solves(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts):
 
 
 @njit(error_model="numpy")
-def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, out_phase, counts):
+def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, tile, level, out_phase, counts):
     rows, cols, n = slc_t.shape
     nf = float(n)
     npad = 16 if n <= 16 else (n + 31) // 32 * 32
@@ -96,8 +97,8 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
     wc = 2 * hc + 1
     npk = n * (n + 1) // 2
     mpk = (npk + 31) // 32 * 32
-    o_r = np.zeros((wr_, wc, mpk))
-    o_i = np.zeros((wr_, wc, mpk))
+    o_r = np.zeros((wr_, tile + wc - 1, mpk))  # the kernel's ring (row rr in slot rr % wr_)
+    o_i = np.zeros((wr_, tile + wc - 1, mpk))
     acc_r = np.zeros(mpk)
     acc_i = np.zeros(mpk)
     cov = np.empty((n, n), np.complex128)
@@ -108,84 +109,89 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, level, 
     mats = np.zeros((8, n, npad))
     w8 = np.zeros((8, npad))
     chk = 0.0
-    for r in range(rows):
-        filled = -1
-        for c in range(cols):
-            while filled < min(cols - 1, c + hc):
-                filled += 1
+    for t0 in range(0, cols, tile):  # the kernel's column tiles of its ring, one chunk of rows
+        base = t0 - hc
+        for r in range(rows):
+            filled = max(0, base) - 1
+            dr0 = -hr if r == 0 else hr
+            for c in range(t0, min(cols, t0 + tile)):
+                while filled < min(cols - 1, c + hc):
+                    filled += 1
+                    for dr in range(dr0, hr + 1):
+                        rr = r + dr
+                        if 0 <= rr < rows and usable[rr, filled]:
+                            pl._outer_packed(o_r, o_i, rr % wr_, filled - base, slc_t[rr, filled], w8[0], w8[1], n)
+                if not usable[r, c] or ps[r, c]:
+                    continue
+                k = 0
+                for t in range(mpk):
+                    acc_r[t] = 0.0
+                    acc_i[t] = 0.0
+                mp = mean_int[r, c]
+                lp = log_mean[r, c]
                 for dr in range(-hr, hr + 1):
                     rr = r + dr
-                    if 0 <= rr < rows and usable[rr, filled]:
-                        pl._outer_packed(o_r, o_i, dr + hr, filled % wc, slc_t[rr, filled], w8[0], w8[1], n)
-            if not usable[r, c] or ps[r, c]:
-                continue
-            k = 0
-            for t in range(mpk):
-                acc_r[t] = 0.0
-                acc_i[t] = 0.0
-            mp = mean_int[r, c]
-            lp = log_mean[r, c]
-            for dr in range(-hr, hr + 1):
-                rr = r + dr
-                if rr < 0 or rr >= rows:
-                    continue
-                for dc in range(-hc, hc + 1):
-                    cc = c + dc
-                    if cc < 0 or cc >= cols or not usable[rr, cc]:
+                    if rr < 0 or rr >= rows:
                         continue
-                    if not (dr == 0 and dc == 0):
-                        mq = mean_int[rr, cc]
-                        if mp <= 0.0 or mq <= 0.0:
+                    for dc in range(-hc, hc + 1):
+                        cc = c + dc
+                        if cc < 0 or cc >= cols or not usable[rr, cc]:
                             continue
-                        if not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp - log_mean[rr, cc]) <= threshold:
-                            continue
-                    pl._add_packed(acc_r, acc_i, o_r, o_i, dr + hr, cc % wc, mpk)
-                    k += 1
-            counts[5] += k
-            if level == 1:
-                chk += acc_r[1]
-                continue
-            pl._unpack_hermitian(acc_r, acc_i, cov, n)
-            if not pl._load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
-                continue
-            if level == 2:
-                chk += gr[0, 1]
-                continue
-            vr, vi = w8[0], w8[1]
-            wr, wi, yr, yi, t1, t2 = w8[2], w8[3], w8[4], w8[5], w8[6], w8[7]
-            pl._start_vector(gr, gi, vr, vi, n, npad)
-            inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
-            for kk in range(n):
-                pl._row_abs(p, gtr, gti, kk, 1.0 - beta, npad)
-                p[kk, kk] = 1.0
-            ok = pl._real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
-            if level == 3:
-                chk += inv[0, 1]
-                continue
-            if level == 4:
-                if ok and not pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, 0.99):
-                    pl._emi_factor_t(gtr, gti, inv, tr, ti, n, npad, 0.0)
-                chk += tr[1, 1]
-                continue
-            if level == 9:
-                if ok:
-                    _count_emi(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
-                continue
-            if ok:
-                ok = pl._emi_vector_t(gtr, gti, inv, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
-            if not ok:
-                counts[4] += 1
+                        if not (dr == 0 and dc == 0):
+                            mq = mean_int[rr, cc]
+                            if mp <= 0.0 or mq <= 0.0:
+                                continue
+                            if not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp - log_mean[rr, cc]) <= threshold:
+                                continue
+                        pl._add_packed(acc_r, acc_i, o_r, o_i, rr % wr_, cc - base, mpk)
+                        k += 1
+                counts[5] += k
+                if level == 1:
+                    chk += acc_r[1]
+                    continue
+                pl._unpack_hermitian(acc_r, acc_i, cov, n)
+                if not pl._load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
+                    continue
+                if level == 2:
+                    chk += gr[0, 1]
+                    continue
+                vr, vi = w8[0], w8[1]
+                wr, wi, yr, yi, t1, t2 = w8[2], w8[3], w8[4], w8[5], w8[6], w8[7]
                 pl._start_vector(gr, gi, vr, vi, n, npad)
+                inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
                 for kk in range(n):
-                    pl._row_times_abs(tr, ti, gtr, gti, kk, npad)
-                pl._power_iteration_t(tr, ti, vr, vi, wr, wi, n, npad, 100, 1e-10)
-            if level == 5:
-                chk += vr[1]
-                continue
-            chk += pl._temporal_coherence(gr, gi, vr, vi, t1, t2, yr, n, npad)
-            ref = complex(w8[0, 0], -w8[1, 0])
-            for i in range(n):
-                out_phase[i, r, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
+                    pl._row_abs(p, gtr, gti, kk, 1.0 - beta, npad)
+                    p[kk, kk] = 1.0
+                ok = pl._real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
+                if level == 3:
+                    chk += inv[0, 1]
+                    continue
+                if ok:  # M = |G|^-1 o G into p, u (as the kernel)
+                    pl._emi_matrix_t(gtr, gti, inv, p, u, n, npad)
+                if level == 4:
+                    if ok and not pl._emi_factor_t(p, u, tr, ti, n, npad, 0.99):
+                        pl._emi_factor_t(p, u, tr, ti, n, npad, 0.0)
+                    chk += tr[1, 1]
+                    continue
+                if level == 9:
+                    if ok:
+                        _count_emi(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, counts)
+                    continue
+                if ok:
+                    ok = pl._emi_vector_t(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
+                if not ok:
+                    counts[4] += 1
+                    pl._start_vector(gr, gi, vr, vi, n, npad)
+                    for kk in range(n):
+                        pl._row_times_abs(tr, ti, gtr, gti, kk, npad)
+                    pl._power_iteration_t(tr, ti, vr, vi, wr, wi, n, npad, 100, 1e-10)
+                if level == 5:
+                    chk += vr[1]
+                    continue
+                chk += pl._temporal_coherence(gr, gi, vr, vi, t1, t2, yr, n, npad)
+                ref = complex(w8[0, 0], -w8[1, 0])
+                for i in range(n):
+                    out_phase[i, r, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
     return chk
 
 
@@ -201,7 +207,8 @@ def main(stack, out_json=None):
     thr = float(shp_threshold("glrt", 0.05, n))
     out = np.full((n,) + usable.shape, np.nan, np.float32)
     counts = np.zeros(8, np.int64)
-    args = (slc_t, usable, ps, mean_int, log_mean, thr, 5, 5, 0.01)
+    tile = pl._chunks_and_tile(usable.shape[0], usable.shape[1], n, 11, 11)[1]
+    args = (slc_t, usable, ps, mean_int, log_mean, thr, 5, 5, 0.01, tile)
     _run(*args, 6, out, counts)  # compile
     names = ["SHP tests + window covariance (float64)", "unpack + sample coherence G",
              "|G| regularised + real SPD inverse", "first shifted Cholesky factor(s) of |G|^-1 o G",

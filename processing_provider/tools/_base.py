@@ -59,6 +59,7 @@ from ...io.probe import degenerate_outputs, quiet_gdal_reads
 from ...io.raster import RasterInfo, raster_info
 from ...io.styles import arrange_outputs
 from ...io.transaction import OutputTransaction, disk_full
+from .. import early_kernels
 from ..inputs import declare, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.feedback import CompilationShare, FeedbackProgress, compilation_share
@@ -457,6 +458,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
         run = self._run = OutputTransaction()
         targets: dict = {}
+        kernels_starting = early_kernels.start(self.KERNELS)
         try:
             with quiet_gdal_reads(), run_headers():
                 parameters = resolve_aliases(self, parameters, context)
@@ -465,6 +467,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():
                     raise OperationCanceled()
+                early_kernels.join(kernels_starting)
                 with compilation_progress(self.KERNELS, feedback):
                     results = self.process(params, context, feedback)
                 if feedback is not None and feedback.isCanceled():
@@ -504,6 +507,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
             run.rollback()
             raise
         finally:
+            early_kernels.join(kernels_starting)  # a refused run ends with no thread of its own left
             self._geohazard_input_files = None  # the listing check_before kept for this run (guard.input_files)
 
     def carry_geometry(self, **values) -> None:

@@ -198,7 +198,8 @@ def test_kernel_numba_equals_python():
                 ph = np.zeros((6, 5, 6), np.float32)
                 tc = np.zeros((5, 6), np.float32)
                 cnt = np.zeros((5, 6), np.int32)
-                fn(slc_t, usable, ps, sa, mi, mi, 1, thr, 1, 2, method, 0.01, 0, 5, ph, tc, cnt, ps_neighbours)
+                fn(slc_t, usable, ps, sa, mi, mi, 1, thr, 1, 2, method, 0.01, 0, 5, ph, tc, cnt, ps_neighbours,
+                   2, 4)  # two row chunks, ring tiles of 4 columns
                 outs.append((ph, tc, cnt))
     for a, b in zip(outs[:6], outs[6:]):
         np.testing.assert_allclose(_err(a[0], b[0]), 0, atol=1e-4)

@@ -161,3 +161,25 @@ def test_geometry_reads_each_input_once(tmp_path, qgis_app, monkeypatch):
     monkeypatch.setattr(metadata.gdal, "Open", lambda p, *a: opened.append(p) or real_open(p, *a))
     metadata.carried_geometry(listed)
     assert sorted(opened) == sorted(paths)
+
+
+def test_geometry_looks_up_absent_side_cars_in_one_listing(tmp_path, qgis_app, monkeypatch):
+    """A run's input listing names every possible side-car of every input (most absent): the rasters among it are
+    found without a stat of each absent name, and a side-car that exists, a folder (also with a trailing
+    separator) and a relative path are still taken as before."""
+    from insar_geohazards.io import metadata
+    from insar_geohazards.io.probe import SIDECARS
+
+    paths = _stack(str(tmp_path / "ifg"), n=6)
+    other = _stack(str(tmp_path / "more"), n=2)
+    with open(paths[0] + ".aux.xml", "w") as fh:
+        fh.write("<PAMDataset/>")
+    listed = [p + s for p in paths for s in SIDECARS] + paths + [str(tmp_path / "more") + os.sep]
+    monkeypatch.chdir(tmp_path)
+    listed.append(os.path.join("more", os.path.basename(other[0])))
+    stats = []
+    for name in ("isdir", "isfile"):
+        real = getattr(os.path, name)
+        monkeypatch.setattr(metadata.os.path, name, lambda p, _real=real: stats.append(p) or _real(p))
+    assert metadata.raster_files(listed) == paths + other + [os.path.join("more", os.path.basename(other[0]))]
+    assert len(stats) <= 2 * (len(paths) + 3), f"{len(stats)} stats for {len(paths)} rasters"

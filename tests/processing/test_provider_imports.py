@@ -83,3 +83,51 @@ def test_lazy_module_imports_at_first_use_and_forwards_writes():
         HELP = LazyText(lambda: calls.append(1) or "text")
 
     assert Tool.HELP == "text" and Tool().HELP == "text" and calls == [1]  # built once, on first read
+
+
+PROBE_ONCE = r"""
+import sys
+sys.path.insert(0, {plugins!r})
+sys.path.insert(0, "/usr/share/qgis/python/plugins")
+from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
+app = QgsApplication([], False)
+app.initQgis()
+from insar_geohazards.processing_provider import provider as prov
+created = {{"tools": 0, "models": 0}}
+real_classes, real_models = prov.algorithm_classes, prov.model_algorithms
+
+def classes():
+    out = real_classes()
+    created["tools"] += len(out)
+    return out
+
+def models():
+    out = real_models()
+    created["models"] += len(out)
+    return out
+
+prov.algorithm_classes, prov.model_algorithms = classes, models
+provider = prov.GeohazardProvider()
+loaded = []
+provider.algorithmsLoaded.connect(lambda: loaded.append(len(provider.algorithms())))
+assert QgsApplication.processingRegistry().addProvider(provider)
+algs = provider.algorithms()
+shipped = [a for a in algs if isinstance(a, QgsProcessingModelAlgorithm)]
+orphans = [c.algorithmId() for m in shipped for c in m.childAlgorithms().values() if c.algorithm() is None]
+print(len(algs) - len(shipped), len(shipped), created["tools"], created["models"], loaded[-1], len(orphans))
+provider.refreshAlgorithms()
+print(len(provider.algorithms()))
+"""
+
+
+def test_registering_the_provider_creates_each_tool_and_model_once():
+    """QGIS and every qgis_process call pay the creation of every tool (its parameters, its help): once each,
+    the shipped models added once the provider is registered, their steps resolved; a later refresh (Processing
+    options) still lists every tool and model."""
+    lines = _probe(PROBE_ONCE)
+    n_tools, n_models, tools_made, models_made, listed, orphans = (int(v) for v in lines[0].split())
+    assert n_tools >= 20 and n_models >= 3
+    assert tools_made == n_tools, f"{tools_made} tools created for {n_tools}"
+    assert models_made == n_models, f"{models_made} models loaded for {n_models}"
+    assert listed == n_tools + n_models and orphans == 0
+    assert int(lines[1]) == n_tools + n_models

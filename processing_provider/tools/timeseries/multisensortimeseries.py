@@ -27,7 +27,9 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "wavelength, geometry, dates and reference, across the gaps between missions. All stacks are solved "
         "together, pixel by pixel, on the union of their dates (not by combining finished per-stack results): "
         "the motion is piecewise linear between knots at least 12 days apart, with a velocity random walk whose "
-        "density comes from each pixel's own data (a cubic smoothing spline; MSBAS's first-order regularisation "
+        "density comes from each pixel's own data shrunk toward the scene's (estimated first from a fixed "
+        "sample of pixels, named in the log) by their precisions (a cubic smoothing spline; MSBAS's first-order "
+        "regularisation "
         "with its weight set from the data and stated per pixel), an annual term and an acceleration, an offset "
         "per stack (stacks need no shared reference date) and the drift of each interferogram network. See "
         "docs/multisensor.md for the model, benchmarks and limits.\n\n"
@@ -148,6 +150,8 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
             problem = MultisensorProblem(stacks, shape=grid.shape, north=north, gap_days=float(v.GAP_DAYS),
                                          reference_date=ms_in.reference_date(self, parameters, context),
                                          max_bridge_years=v.MAX_BRIDGE_YEARS)
+            # the scene's density priors from a fixed pixel sample, before the blocks (same for any block layout)
+            problem.calibrate(problem.sources())
             progress.push_info(folder.log_text())
             for line in problem.report():
                 (progress.push_warning if line.startswith("warning") else progress.push_info)(line)
