@@ -27,11 +27,13 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
     try:
         import warnings
 
-        with warnings.catch_warnings():
-            # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
-            # shows DeprecationWarnings, so every plugin start printed its two lines: nothing the user can act on
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import numba as _numba
+        # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
+        # shows DeprecationWarnings, so every plugin start printed its two lines: nothing the user can act on. A
+        # filter for llvmlite's own modules, kept: ``catch_warnings`` would restore the whole filter list when it
+        # ends, undoing what another thread changed meanwhile (this module is imported in a background thread
+        # while a run checks its inputs).
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"llvmlite(\.|$)")
+        import numba as _numba
 
         HAVE_NUMBA = True
     except ImportError:  # numba is optional: the pure-Python path is the fallback
