@@ -57,14 +57,14 @@ def raster_digest(folder):
     return h.hexdigest()[:16]
 
 
-def run_once(script, root, case):
+def run_once(script, root, case, platform="offscreen"):
     with tempfile.TemporaryDirectory() as tmp:
         cache = os.path.join(tmp, "numba_cache")
         os.makedirs(cache)
         path = os.path.join(tmp, "first_run.py")
         with open(path, "w") as f:
             f.write(script)
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=cache,
+        env = dict(os.environ, QT_QPA_PLATFORM=platform, NUMBA_CACHE_DIR=cache,
                    QGIS_PLUGINPATH=os.path.join(root, ".build", "plugins"))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([sys.executable, path, tmp, case], env=env, capture_output=True, text=True, timeout=1800)
@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--load", type=int, default=0, help="busy Python processes running beside the runs")
     ap.add_argument("--case", action="append")
     ap.add_argument("--json")
+    ap.add_argument("--platform", default="offscreen",
+                    help="Qt platform of the runs: 'xcb' under xvfb-run measures an X11 desktop's event loop")
     args = ap.parse_args()
     cases = args.case or ["sbastolandslideactivity", "phaselinking"]
     roots = [os.path.abspath(r) for r in (args.root or [os.path.dirname(os.path.dirname(HERE))])]
@@ -95,7 +97,7 @@ def main():
         for _ in range(args.repeats):
             for root in roots:
                 for case in cases:
-                    r = dict(run_once(scripts[root], root, case), root=root)
+                    r = dict(run_once(scripts[root], root, case, args.platform), root=root)
                     results.append(r)
                     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()
                                       if k not in ("compiled", "errors", "longest_gaps")}), flush=True)
