@@ -34,10 +34,14 @@ def loadavg():
 
 
 def warm(paths):
+    """Read ``paths`` once (into the page cache), then write back whatever the previous run left dirty: the
+    kernel would otherwise flush the last tool's outputs (MintPy's HDF5 files, hundreds of MB) during the next
+    timed run and bill it to whichever tool runs next."""
     for p in paths:
         with open(p, "rb") as fh:
             while fh.read(1 << 24):
                 pass
+    os.sync()
 
 
 def main():
