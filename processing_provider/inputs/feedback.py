@@ -23,23 +23,38 @@ class CompilationShare:
 
     def __init__(self, feedback, total: int):
         self._feedback, self._total, self._compiled = feedback, max(int(total), 1), 0
-        self._tool = self._shown = 0.0
+        self._tool = self._shown = self._partial = 0.0
         self._lock = threading.Lock()
 
     def tool_progress(self, percent: float) -> None:
         """The tool reports ``percent`` (0..100 of its bar)."""
         self._show(tool=float(percent))
 
+    #: part of one kernel's share each compiler pass takes of what is left of it (numba runs tens of passes per
+    #: function, hundreds for a parallel kernel and the functions it calls): the bar creeps while one large kernel
+    #: compiles, never past that kernel's share, and jumps to the share's end when the kernel is done
+    PASS_STEP = 0.02
+
     def kernel_compiled(self) -> None:
         self._show(compiled=1)
 
-    def _show(self, tool=None, compiled=0):
+    def compiler_pass(self) -> None:
+        """numba ran one compiler pass of the kernel being compiled."""
+        self._show(passed=True)
+
+    def _show(self, tool=None, compiled=0, passed=False):
         with self._lock:
             if tool is not None:
                 self._tool = tool
+            if compiled:
+                self._partial = 0.0
+            elif passed:
+                self._partial += (1.0 - self._partial) * self.PASS_STEP
             self._compiled = min(self._compiled + compiled, self._total)
-            value = self._tool + (100.0 - self._tool) * self.SHARE * self._compiled / self._total
-            if value <= self._shown:
+            done = min(self._compiled + self._partial, self._total)
+            value = self._tool + (100.0 - self._tool) * self.SHARE * done / self._total
+            # a pass moves the bar by a fraction of a percent: shown once it adds a tenth of a percent
+            if value <= self._shown or (passed and value < self._shown + 0.1):
                 return
             self._shown = value
         self._feedback.setProgress(value)

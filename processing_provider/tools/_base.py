@@ -200,10 +200,18 @@ def compilation_progress(kernels, feedback):
             feedback.setProgressText(text.format(count, len(names)))
             share.kernel_compiled()
 
+    class Passes(numba_event.Listener):  # the passes of the kernel compiling now (and of what it calls)
+        def on_start(self, event):
+            pass
+
+        def on_end(self, event):
+            share.compiler_pass()
+
     share = CompilationShare(feedback, len(names))
     end = compilation_share(feedback, share)
     try:
-        with frozen_heap(), numba_event.install_listener("numba:compile", Counter()):
+        with frozen_heap(), numba_event.install_listener("numba:compile", Counter()), \
+                numba_event.install_listener("numba:run_pass", Passes()):
             yield
     finally:
         end()

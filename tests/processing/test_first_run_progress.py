@@ -70,3 +70,25 @@ def test_without_compilation_the_bar_is_the_tools_progress(qgis_app, monkeypatch
         for p in (10.0, 25.0, 50.0):
             FeedbackProgress(fb, 0.0, 50.0).set_progress(p * 2)
     assert bar == [10.0, 25.0, 50.0]
+
+
+def test_compiler_passes_move_the_bar_within_one_kernels_share(qgis_app):
+    """One large kernel compiles for seconds as one event: its compiler passes move the bar, never past the
+    kernel's share; the kernel's end takes the bar to the share's end."""
+    from insar_geohazards.processing_provider.inputs.feedback import CompilationShare
+
+    fb = recording_feedback()
+    bar = []
+    fb.progressChanged.connect(bar.append)
+    share = CompilationShare(fb, 4)  # each kernel: 100 * SHARE / 4 = 10 % of the bar
+    for _ in range(200):
+        share.compiler_pass()
+    assert len(bar) >= 20, bar  # moved in steps of at least a tenth of a percent
+    assert bar == sorted(bar) and 0.0 < bar[-1] < 10.0, bar
+    assert bar[-1] > 9.0, bar  # 200 passes: most of the kernel's share
+    share.kernel_compiled()
+    assert bar[-1] == pytest.approx(10.0)
+    share.compiler_pass()  # the next kernel's first pass starts from its own share's start
+    share.tool_progress(50.0)
+    step = CompilationShare.PASS_STEP  # the one pass made of the second kernel
+    assert bar == sorted(bar) and bar[-1] == pytest.approx(50.0 + 50.0 * 0.4 * (1 + step) / 4), bar
