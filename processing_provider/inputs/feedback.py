@@ -13,51 +13,50 @@ _COMPILING: dict = {}
 class CompilationShare:
     """The progress bar of a run that compiles numba kernels (first run on a machine): compiling moves it.
 
-    The bar shows ``p + (100 - p) * SHARE * compiled / total``, with ``p`` the tool's own progress (0..100):
-    each compiled kernel advances it while the first block, which compiles them, reports nothing, and the
-    tool's progress still ends it at 100. Never moves backwards. ``total`` is the number of kernels that may
-    compile (a run compiles those it calls only)."""
+    The bar shows ``p + (100 - p) * SHARE * done / total``, with ``p`` the tool's own progress (0..100) and
+    ``done`` the weight of the kernels compiled (``total`` all of them: a run compiles those it calls only), so
+    each compiled kernel advances the bar while the first block, which compiles them, reports nothing, and the
+    tool's progress still ends it at 100. While a kernel compiles, :meth:`compiling_tick` (called at a fixed
+    interval) creeps ``done`` toward ``total``: one large kernel can compile for seconds. Never moves backwards."""
 
     #: part of the bar left above the tool's progress that the compilation of every kernel would take
     SHARE = 0.4
+    #: part of what is left of the compilation's share that each tick of a kernel still compiling takes
+    TICK_STEP = 0.05
 
-    def __init__(self, feedback, total: int):
-        self._feedback, self._total, self._compiled = feedback, max(int(total), 1), 0
+    def __init__(self, feedback, total: float):
+        self._feedback, self._total, self._compiled = feedback, max(float(total), 1e-9), 0.0
         self._tool = self._shown = self._partial = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a slot called at once (same thread) may report the tool's progress
 
     def tool_progress(self, percent: float) -> None:
         """The tool reports ``percent`` (0..100 of its bar)."""
         self._show(tool=float(percent))
 
-    #: part of one kernel's share each compiler pass takes of what is left of it (numba runs tens of passes per
-    #: function, hundreds for a parallel kernel and the functions it calls): the bar creeps while one large kernel
-    #: compiles, never past that kernel's share, and jumps to the share's end when the kernel is done
-    PASS_STEP = 0.02
+    def kernel_compiled(self, weight: float = 1.0) -> None:
+        """A kernel of ``weight`` (in the units of ``total``) is compiled."""
+        self._show(compiled=float(weight))
 
-    def kernel_compiled(self) -> None:
-        self._show(compiled=1)
+    def compiling_tick(self) -> None:
+        """A kernel is still compiling."""
+        self._show(creep=self.TICK_STEP)
 
-    def compiler_pass(self) -> None:
-        """numba ran one compiler pass of the kernel being compiled."""
-        self._show(passed=True)
-
-    def _show(self, tool=None, compiled=0, passed=False):
+    def _show(self, tool=None, compiled=0.0, creep=0.0):
         with self._lock:
             if tool is not None:
                 self._tool = tool
             if compiled:
-                self._partial = 0.0
-            elif passed:
-                self._partial += (1.0 - self._partial) * self.PASS_STEP
-            self._compiled = min(self._compiled + compiled, self._total)
+                # the kernel done takes what the creep showed ahead of the compiled weight, up to its own weight
+                self._compiled = min(self._compiled + compiled, self._total)
+                self._partial = max(0.0, self._partial - compiled)
+            self._partial += max(self._total - self._compiled - self._partial, 0.0) * creep
             done = min(self._compiled + self._partial, self._total)
             value = self._tool + (100.0 - self._tool) * self.SHARE * done / self._total
-            # a pass moves the bar by a fraction of a percent: shown once it adds a tenth of a percent
-            if value <= self._shown or (passed and value < self._shown + 0.1):
+            if value <= self._shown:
                 return
             self._shown = value
-        self._feedback.setProgress(value)
+            # emitted under the lock: the compiling thread and the ticker post in the order the values grow
+            self._feedback.setProgress(value)
 
 
 def compilation_share(feedback, share: CompilationShare):

@@ -169,6 +169,26 @@ def frozen_heap():
                     gc.enable()
 
 
+#: while a kernel compiles, the bar also moves every this many seconds (:class:`~..inputs.feedback.CompilationShare`)
+TICK_SECONDS = 0.5
+
+
+def kernel_weights(names) -> dict:
+    """Each kernel's share of a first run's compilation (names ``module.function``): the size of its Python
+    bytecode, a proxy of what numba compiles for it (DS phase linking's main kernel is 16 % of its family's
+    bytecode); the mean of the others where a kernel is not found."""
+    import sys
+
+    sizes = {}
+    for name in names:
+        module, _, func = name.rpartition(".")
+        code = getattr(getattr(getattr(sys.modules.get(module), func, None), "py_func", None), "__code__", None)
+        if code is not None:
+            sizes[name] = float(len(code.co_code))
+    mean = sum(sizes.values()) / len(sizes) if sizes else 1.0
+    return {name: sizes.get(name, mean) for name in names}
+
+
 @contextlib.contextmanager
 def compilation_progress(kernels, feedback):
     """While the block runs: announce a first-run compilation (:func:`announce_compilation`), count the kernels
@@ -184,11 +204,16 @@ def compilation_progress(kernels, feedback):
     names, done, lock = set(todo), set(), threading.Lock()
     text = QCoreApplication.translate("GeohazardAlgorithm", "Compiling fast kernels, first run only: {0} of {1}...")
 
+    compiling = [0]  # kernels compiling now (nested: a kernel compiles the functions it calls)
+
     class Counter(numba_event.Listener):  # called in whichever thread compiles
         def on_start(self, event):
-            pass
+            with lock:
+                compiling[0] += 1
 
         def on_end(self, event):
+            with lock:
+                compiling[0] -= 1
             collect_young_and_freeze()  # this compile's garbage freed, what it left alive frozen
             func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
             name = f"{func.__module__}.{func.__name__}" if func is not None else ""
@@ -198,22 +223,51 @@ def compilation_progress(kernels, feedback):
                 done.add(name)
                 count = len(done)
             feedback.setProgressText(text.format(count, len(names)))
-            share.kernel_compiled()
+            share.kernel_compiled(weights[name])
 
-    class Passes(numba_event.Listener):  # the passes of the kernel compiling now (and of what it calls)
+    weights = kernel_weights(names)
+    share = CompilationShare(feedback, sum(weights.values()))
+    end = compilation_share(feedback, share)
+    stop = threading.Event()
+
+    # The time a kernel takes to compile moves the bar too (LLVM optimises a large kernel for seconds, one event).
+    # A feedback living in the desktop's thread is told from the ticker's thread (Qt queues the signal to the
+    # dialog); one living in the task's thread (a model's step) only from the compiling thread, at numba's next
+    # compiler pass: a signal queued to a task's thread, which runs no event loop, would never arrive.
+    app = QCoreApplication.instance()
+    direct = app is not None and feedback.thread() == app.thread()
+    pending = [0]
+
+    def tick():
+        while not stop.wait(TICK_SECONDS):
+            if compiling[0] > 0:
+                if direct:
+                    share.compiling_tick()
+                else:
+                    with lock:
+                        pending[0] += 1
+
+    class Passes(numba_event.Listener):  # in the compiling thread: the ticks counted meanwhile
         def on_start(self, event):
             pass
 
         def on_end(self, event):
-            share.compiler_pass()
+            if pending[0]:
+                with lock:
+                    due, pending[0] = pending[0], 0
+                for _ in range(due):
+                    share.compiling_tick()
 
-    share = CompilationShare(feedback, len(names))
-    end = compilation_share(feedback, share)
+    ticker = threading.Thread(target=tick, name="compile-progress", daemon=True)
     try:
         with frozen_heap(), numba_event.install_listener("numba:compile", Counter()), \
                 numba_event.install_listener("numba:run_pass", Passes()):
+            ticker.start()
             yield
     finally:
+        stop.set()
+        if ticker.is_alive():
+            ticker.join()
         end()
 
 

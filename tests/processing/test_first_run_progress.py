@@ -72,23 +72,37 @@ def test_without_compilation_the_bar_is_the_tools_progress(qgis_app, monkeypatch
     assert bar == [10.0, 25.0, 50.0]
 
 
-def test_compiler_passes_move_the_bar_within_one_kernels_share(qgis_app):
-    """One large kernel compiles for seconds as one event: its compiler passes move the bar, never past the
-    kernel's share; the kernel's end takes the bar to the share's end."""
+def test_compiling_creeps_toward_the_compilations_share_and_never_back(qgis_app):
+    """One large kernel compiles for seconds as one event: while it compiles, the ticks move the bar toward the
+    end of the compilation's share, never past it; the kernel done moves it on, never back."""
     from insar_geohazards.processing_provider.inputs.feedback import CompilationShare
 
     fb = recording_feedback()
     bar = []
     fb.progressChanged.connect(bar.append)
-    share = CompilationShare(fb, 4)  # each kernel: 100 * SHARE / 4 = 10 % of the bar
-    for _ in range(200):
-        share.compiler_pass()
-    assert len(bar) >= 20, bar  # moved in steps of at least a tenth of a percent
-    assert bar == sorted(bar) and 0.0 < bar[-1] < 10.0, bar
-    assert bar[-1] > 9.0, bar  # 200 passes: most of the kernel's share
-    share.kernel_compiled()
-    assert bar[-1] == pytest.approx(10.0)
-    share.compiler_pass()  # the next kernel's first pass starts from its own share's start
-    share.tool_progress(50.0)
-    step = CompilationShare.PASS_STEP  # the one pass made of the second kernel
-    assert bar == sorted(bar) and bar[-1] == pytest.approx(50.0 + 50.0 * 0.4 * (1 + step) / 4), bar
+    share = CompilationShare(fb, 100.0)  # weights: 60 compiled quickly, then one kernel of 40 for seconds
+    share.kernel_compiled(60.0)
+    assert bar[-1] == pytest.approx(24.0)  # 100 * SHARE * 60 / 100
+    for _ in range(8):  # 4 s of ticks
+        share.compiling_tick()
+    assert len(bar) == 9 and bar == sorted(bar) and 28.0 < bar[-1] < 40.0, bar  # each tick moved it
+    for _ in range(300):
+        share.compiling_tick()
+    assert 39.9 < bar[-1] <= 40.0, bar  # close to the share's end, not past it
+    share.kernel_compiled(40.0)
+    share.tool_progress(50.0)  # the tool's own progress: the compilation's share of what is left above it
+    assert bar[-1] == pytest.approx(70.0), bar
+    share.tool_progress(100.0)
+    assert bar == sorted(bar) and bar[-1] == pytest.approx(100.0), bar
+
+
+def test_each_kernels_weight_is_its_bytecode():
+    pytest.importorskip("numba", reason="numba is not installed: no kernels")
+    from insar_geohazards.algorithms.timeseries import phase_linking
+    from insar_geohazards.processing_provider.tools._base import kernel_weights
+
+    big = f"{phase_linking.__name__}._phase_link_kernel"
+    small = f"{phase_linking.__name__}._temporal_coherence"
+    w = kernel_weights([big, small, "nowhere.kernel"])
+    assert w[big] > 2 * w[small] > 0
+    assert w["nowhere.kernel"] == pytest.approx((w[big] + w[small]) / 2)

@@ -108,6 +108,9 @@ SCRIPT = textwrap.dedent(r"""
                                   "max_gap": max(gaps), "progress_steps": len(moves),
                                   "longest_gaps": sorted(gaps)[-3:],
                                   "bar_still": max(b - a for a, b in zip(marks, marks[1:])),
+                                  # where the bar stood longest: seconds from the start, and the value it showed
+                                  "bar_still_from": max(((b - a, a - t0, v) for (a, v), b in zip(
+                                      [(t0, 0.0)] + [(t, v) for t, v in progress if v > 0], marks[1:])))[1:],
                                   "backwards": any(b[1] < a[1] - 1e-9 for a, b in zip(progress, progress[1:])),
                                   "compiled": sorted(os.listdir(os.environ["NUMBA_CACHE_DIR"]))[:3],
                                   "errors": errors}), flush=True)
