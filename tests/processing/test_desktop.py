@@ -373,23 +373,23 @@ def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
 # ------------------------------------------------------------------------------------- numba
 def test_first_run_compilation_is_announced(qgis_app, monkeypatch):
     from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider.tools import _base
+    from insar_geohazards.processing_provider.inputs import compilation
     from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: True)
     monkeypatch.setattr(_numba, "kernels_to_compile", lambda modules: ["timeseries.sbas.kernel"])
     fb = recording_feedback()
-    assert _base.announce_compilation(SbasInversion.KERNELS, fb) == ["timeseries.sbas.kernel"]
+    assert compilation.announce_compilation(SbasInversion.KERNELS, fb) == ["timeseries.sbas.kernel"]
     assert "first run only" in fb.text and fb.progress_texts == ["Compiling fast kernels, first run only..."]
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
     fb = recording_feedback()
-    assert not _base.announce_compilation(SbasInversion.KERNELS, fb) and fb.text == ""
+    assert not compilation.announce_compilation(SbasInversion.KERNELS, fb) and fb.text == ""
 
 
 def test_first_run_counts_the_kernels_compiled_in_the_progress_text(qgis_app, monkeypatch):
     numba = pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
     from insar_geohazards.algorithms import _numba
-    from insar_geohazards.processing_provider.tools import _base
+    from insar_geohazards.processing_provider.inputs import compilation
     from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     @numba.njit
@@ -405,7 +405,7 @@ def test_first_run_counts_the_kernels_compiled_in_the_progress_text(qgis_app, mo
     monkeypatch.setattr(_numba, "kernels_to_compile",
                         lambda modules: [f"{func.__module__}.{func.__name__}", "elsewhere.kernel"])
     fb = recording_feedback()
-    with _base.compilation_progress(SbasInversion.KERNELS, fb):
+    with compilation.compilation_progress(SbasInversion.KERNELS, fb):
         assert first_run_probe(1) == 2
         assert first_run_probe(2) == 3  # compiled once, counted once
     assert fb.progress_texts == ["Compiling fast kernels, first run only...",

@@ -9,8 +9,8 @@ from testutils import recording_feedback
 def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_app, monkeypatch):
     numba = pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
     from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider.inputs import compilation
     from insar_geohazards.processing_provider.inputs.feedback import FeedbackProgress
-    from insar_geohazards.processing_provider.tools import _base
     from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     @numba.njit
@@ -32,7 +32,7 @@ def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_
     bar = []
     fb.progressChanged.connect(bar.append)
     progress = FeedbackProgress(fb)
-    with _base.compilation_progress(SbasInversion.KERNELS, fb):
+    with compilation.compilation_progress(SbasInversion.KERNELS, fb):
         progress.set_progress(0.0)  # the first block starts: the tool reports nothing more while it compiles
         assert probe_a(1) == 2
         after_a = bar[-1]
@@ -58,15 +58,15 @@ def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_
 
 def test_without_compilation_the_bar_is_the_tools_progress(qgis_app, monkeypatch):
     from insar_geohazards.algorithms import _numba
+    from insar_geohazards.processing_provider.inputs import compilation
     from insar_geohazards.processing_provider.inputs.feedback import FeedbackProgress
-    from insar_geohazards.processing_provider.tools import _base
     from insar_geohazards.processing_provider.tools.timeseries.sbasinversion import SbasInversion
 
     monkeypatch.setattr(_numba, "first_compilation", lambda modules: False)
     fb = recording_feedback()
     bar = []
     fb.progressChanged.connect(bar.append)
-    with _base.compilation_progress(SbasInversion.KERNELS, fb):
+    with compilation.compilation_progress(SbasInversion.KERNELS, fb):
         for p in (10.0, 25.0, 50.0):
             FeedbackProgress(fb, 0.0, 50.0).set_progress(p * 2)
     assert bar == [10.0, 25.0, 50.0]
@@ -99,7 +99,7 @@ def test_compiling_creeps_toward_the_compilations_share_and_never_back(qgis_app)
 def test_each_kernels_weight_is_its_bytecode():
     pytest.importorskip("numba", reason="numba is not installed: no kernels")
     from insar_geohazards.algorithms.timeseries import phase_linking
-    from insar_geohazards.processing_provider.tools._base import kernel_weights
+    from insar_geohazards.processing_provider.inputs.compilation import kernel_weights
 
     big = f"{phase_linking.__name__}._phase_link_kernel"
     small = f"{phase_linking.__name__}._temporal_coherence"

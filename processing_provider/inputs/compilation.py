@@ -1,0 +1,182 @@
+"""A first run's numba compilation as the user sees it: the notice, the progress bar's share and text while the
+kernels compile, and Python's garbage collector kept off the compiler's heap meanwhile."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from qgis.PyQt.QtCore import QCoreApplication
+
+from .feedback import CompilationShare, compilation_share
+
+
+def announce_compilation(kernels, feedback) -> list:
+    """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
+    a machine: tens of seconds before the first block's progress); returns the kernels it compiles (names
+    ``module.function``), empty when it compiles none."""
+    import importlib
+
+    from ...algorithms import _numba
+
+    modules = [importlib.import_module(f"...algorithms.{m}", __package__) for m in kernels]
+    if not modules or not _numba.first_compilation(modules):
+        return []
+    todo = _numba.kernels_to_compile(modules)
+    if feedback is None:
+        return todo
+    folder = _numba.cache_folder(modules[0])
+    feedback.setProgressText(QCoreApplication.translate("GeohazardAlgorithm",
+                                                        "Compiling fast kernels, first run only..."))
+    feedback.pushInfo(f"Compiling fast kernels (numba, {len(todo)} functions), first run only: this run takes "
+                      "up to a minute longer; later runs load them from the cache"
+                      + (f" ({folder})" if folder else "") + ".")
+    return todo
+
+
+_FROZEN = {"runs": 0, "enabled": True}
+_FROZEN_LOCK = threading.Lock()
+
+
+def collect_young_and_freeze() -> None:
+    """Free the garbage made since the last call (it is all young: the automatic collection is off, see
+    :func:`frozen_heap`) and move what survives out of the collector's sight. Its cost follows what one kernel's
+    compilation made, not the whole heap."""
+    import gc
+
+    gc.collect(0)
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def frozen_heap():
+    """While a first run compiles: Python's cyclic garbage collector kept off the heap numba's compiler builds.
+
+    The compiler creates objects by the million (over a million tracked objects after DS phase linking's and
+    SBAS's kernels, 80 % of them garbage in reference cycles); each automatic full collection walked them all
+    holding the interpreter lock the desktop's Python waits for: pauses of 0.5-0.75 s each (DS phase linking's
+    first run at load 8: 1,590 collections, 5.0 s in all), the longest event-loop stalls of that run; freeing
+    that garbage in one collection at the end still took 0.45 s (1.2 s at load 10). Instead the automatic
+    collection is off while kernels compile, so nothing ages into the old generations, and after each compiled
+    kernel :func:`collect_young_and_freeze` frees its garbage and freezes what is alive (``gc.freeze``); when
+    the last compiling run ends, ``gc.unfreeze`` gives those objects back and the collection is on again."""
+    import gc
+
+    with _FROZEN_LOCK:
+        _FROZEN["runs"] += 1
+        if _FROZEN["runs"] == 1:
+            _FROZEN["enabled"] = gc.isenabled()
+            gc.disable()
+            gc.freeze()
+    try:
+        yield
+    finally:
+        with _FROZEN_LOCK:
+            _FROZEN["runs"] -= 1
+            if _FROZEN["runs"] == 0:
+                gc.collect(0)
+                gc.unfreeze()
+                if _FROZEN["enabled"]:
+                    gc.enable()
+
+
+#: while a kernel compiles, the bar also moves every this many seconds (:class:`~..inputs.feedback.CompilationShare`)
+TICK_SECONDS = 0.5
+
+
+def kernel_weights(names) -> dict:
+    """Each kernel's share of a first run's compilation (names ``module.function``): the size of its Python
+    bytecode, a proxy of what numba compiles for it (DS phase linking's main kernel is 16 % of its family's
+    bytecode); the mean of the others where a kernel is not found."""
+    import sys
+
+    sizes = {}
+    for name in names:
+        module, _, func = name.rpartition(".")
+        code = getattr(getattr(getattr(sys.modules.get(module), func, None), "py_func", None), "__code__", None)
+        if code is not None:
+            sizes[name] = float(len(code.co_code))
+    mean = sum(sizes.values()) / len(sizes) if sizes else 1.0
+    return {name: sizes.get(name, mean) for name in names}
+
+
+@contextlib.contextmanager
+def compilation_progress(kernels, feedback):
+    """While the block runs: announce a first-run compilation (:func:`announce_compilation`), count the kernels
+    compiled so far in the progress text and give the compilation a share of the progress bar
+    (:class:`~..inputs.feedback.CompilationShare`), so the dialog shows the run moving while the first block
+    compiles; the heap is frozen meanwhile (:func:`frozen_heap`)."""
+    todo = announce_compilation(kernels, feedback)
+    if not todo or feedback is None:
+        yield
+        return
+    from numba.core import event as numba_event
+
+    names, done, lock = set(todo), set(), threading.Lock()
+    text = QCoreApplication.translate("GeohazardAlgorithm", "Compiling fast kernels, first run only: {0} of {1}...")
+
+    compiling = [0]  # kernels compiling now (nested: a kernel compiles the functions it calls)
+
+    class Counter(numba_event.Listener):  # called in whichever thread compiles
+        def on_start(self, event):
+            with lock:
+                compiling[0] += 1
+
+        def on_end(self, event):
+            with lock:
+                compiling[0] -= 1
+            collect_young_and_freeze()  # this compile's garbage freed, what it left alive frozen
+            func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
+            name = f"{func.__module__}.{func.__name__}" if func is not None else ""
+            with lock:
+                if name not in names or name in done:
+                    return
+                done.add(name)
+                count = len(done)
+            feedback.setProgressText(text.format(count, len(names)))
+            share.kernel_compiled(weights[name])
+
+    weights = kernel_weights(names)
+    share = CompilationShare(feedback, sum(weights.values()))
+    end = compilation_share(feedback, share)
+    stop = threading.Event()
+
+    # The time a kernel takes to compile moves the bar too (LLVM optimises a large kernel for seconds, one event).
+    # A feedback living in the desktop's thread is told from the ticker's thread (Qt queues the signal to the
+    # dialog); one living in the task's thread (a model's step) only from the compiling thread, at numba's next
+    # compiler pass: a signal queued to a task's thread, which runs no event loop, would never arrive.
+    app = QCoreApplication.instance()
+    direct = app is not None and feedback.thread() == app.thread()
+    pending = [0]
+
+    def tick():
+        while not stop.wait(TICK_SECONDS):
+            if compiling[0] > 0:
+                if direct:
+                    share.compiling_tick()
+                else:
+                    with lock:
+                        pending[0] += 1
+
+    class Passes(numba_event.Listener):  # in the compiling thread: the ticks counted meanwhile
+        def on_start(self, event):
+            pass
+
+        def on_end(self, event):
+            if pending[0]:
+                with lock:
+                    due, pending[0] = pending[0], 0
+                for _ in range(due):
+                    share.compiling_tick()
+
+    ticker = threading.Thread(target=tick, name="compile-progress", daemon=True)
+    try:
+        with frozen_heap(), numba_event.install_listener("numba:compile", Counter()), \
+                numba_event.install_listener("numba:run_pass", Passes()):
+            ticker.start()
+            yield
+    finally:
+        stop.set()
+        if ticker.is_alive():
+            ticker.join()
+        end()
