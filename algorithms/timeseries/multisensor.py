@@ -1347,13 +1347,10 @@ def _geometry_condition(gh, gu, used) -> np.ndarray:
     return np.where(lmin > 1e-12 * np.maximum(lmax, 1e-300), cond, np.inf)
 
 
-def _split_process_noise(q_los, gh, gu, floor, var_q=None):
-    """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by weighted non-negative least squares over the stacks of each pixel.
-
-    ``var_q`` (S, P): the variance of each stack's estimate ``q_los`` under noise alone, whose inverse weighs
-    the stack (equal weights when None). A short or sparse stack, whose estimate scatters by hundreds of
-    mm^2/yr^3 where a long one pins the density to a few tenths, then hardly moves the density: with equal
-    weights its clipped noise made the density of every pixel it covers tens of times too large."""
+def _split_normal(q_los, gh, gu, var_q):
+    """Normal equations of ``q_s = gH_s^2 q_H + gU_s^2 q_U`` over the stacks ``s`` of each pixel, weighed by the
+    inverse of ``var_q`` (S, P; None: equal weights): ``(ok, (n11, n12, n22), (r1, r2), det)``, ``ok`` (S, P)
+    the stacks used."""
     ok = np.isfinite(q_los) & np.isfinite(gh) & np.isfinite(gu)
     if var_q is None:
         w = ok.astype(float)
@@ -1365,7 +1362,17 @@ def _split_process_noise(q_los, gh, gu, floor, var_q=None):
     y = np.where(ok, q_los, 0.0)
     n11, n12, n22 = (w * a * a).sum(0), (w * a * b).sum(0), (w * b * b).sum(0)
     r1, r2 = (w * a * y).sum(0), (w * b * y).sum(0)
-    det = n11 * n22 - n12 * n12
+    return ok, (n11, n12, n22), (r1, r2), n11 * n22 - n12 * n12
+
+
+def _split_process_noise(q_los, gh, gu, floor, var_q=None):
+    """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by weighted non-negative least squares over the stacks of each pixel.
+
+    ``var_q`` (S, P): the variance of each stack's estimate ``q_los`` under noise alone, whose inverse weighs
+    the stack (equal weights when None). A short or sparse stack, whose estimate scatters by hundreds of
+    mm^2/yr^3 where a long one pins the density to a few tenths, then hardly moves the density: with equal
+    weights its clipped noise made the density of every pixel it covers tens of times too large."""
+    ok, (n11, n12, n22), (r1, r2), det = _split_normal(q_los, gh, gu, var_q)
     with np.errstate(divide="ignore", invalid="ignore"):
         qh = (n22 * r1 - n12 * r2) / det
         qu = (n11 * r2 - n12 * r1) / det
@@ -1390,14 +1397,7 @@ def _split_signed(q_los, gh, gu, var_q):
 
     As :func:`_split_process_noise` but never clipped (an average of them over pixels is unbiased): where
     the stacks' ``e^2 : u^2`` do not differ enough, both components share the isotropic estimate."""
-    ok = np.isfinite(q_los) & np.isfinite(gh) & np.isfinite(gu) & np.isfinite(var_q)
-    w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
-    a = np.where(ok, gh * gh, 0.0)
-    b = np.where(ok, gu * gu, 0.0)
-    y = np.where(ok, q_los, 0.0)
-    n11, n12, n22 = (w * a * a).sum(0), (w * a * b).sum(0), (w * b * b).sum(0)
-    r1, r2 = (w * a * y).sum(0), (w * b * y).sum(0)
-    det = n11 * n22 - n12 * n12
+    ok, (n11, n12, n22), (r1, r2), det = _split_normal(q_los, gh, gu, var_q)
     with np.errstate(divide="ignore", invalid="ignore"):
         well = det > 0.1 * (n11 * n22)
         n_iso = n11 + 2 * n12 + n22
