@@ -388,15 +388,7 @@ def test_gap_sigma_spread_sits_in_its_band_on_a_motion_without_wander():
     the bridge conservative there; it must neither understate nor overstate by more than 2.5 times)."""
     rng = np.random.default_rng(7)
     shape = (10, 20)
-    stacks = []
-    for name, geom, start, step, n, noise in (("ENV-asc", (23.0, -13.0), D0, 35, 60, 2.0),
-                                              ("ENV-desc", (23.0, 193.0), D0 + dt.timedelta(days=17), 35, 60, 2.0),
-                                              ("ALOS-asc", (38.7, -10.0), D0 + dt.timedelta(days=1500), 46, 14, 10.0),
-                                              ("S1-asc", ASC, D0 + dt.timedelta(days=3400), 12, 150, 2.0),
-                                              ("S1-desc", DESC, D0 + dt.timedelta(days=3406), 12, 150, 2.0)):
-        dates = dates_every(step, n, start)
-        e, u = truth(dates, D0, shape)
-        stacks.append(series_stack(name, geom, dates, e, u, noise=noise, rng=rng))
+    stacks = _gap_no_wander_stacks(rng, shape)
     res = ms.solve_multisensor(stacks)
     assert len(res.gaps) == 1 and res.gaps[0].days > 3 * 365
     g = res.gaps[0]
