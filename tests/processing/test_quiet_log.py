@@ -203,3 +203,20 @@ def test_raster_list_paths_are_the_layer_sources(qgis_app, tmp_path, monkeypatch
     assert context.temporaryLayerStore().count() == 0
     qgis_context = QgsProcessingContext()
     assert got == [lyr.source() for lyr in alg.parameterAsLayerList({"INPUT": value}, "INPUT", qgis_context)]
+
+
+def test_overlap_check_loads_the_first_layer_of_a_list_only(qgis_app, tmp_path):
+    """The overlap check of a raster list needs one layer's extent: the first item QGIS loads (a missing file
+    before it is passed over, as QGIS's list loading did), not all 30 SLCs of phase linking."""
+    from qgis.core import QgsProcessingContext
+
+    from insar_geohazards.processing_provider.inputs.guard import _extent
+
+    paths = _slc_files(tmp_path, n=4)
+    alg = _registry().algorithmById("geohazard:phaselinking")
+    context = QgsProcessingContext()
+    rect, crs, name = _extent(alg, {"INPUT": [str(tmp_path / "missing.tif")] + paths}, "INPUT", context)
+    assert name == "INPUT" and context.temporaryLayerStore().count() == 1
+    assert (rect.xMinimum(), rect.yMaximum(), rect.width(), rect.height()) == (500000, 4000000, 60, 50)
+    assert _extent(alg, {"INPUT": paths[1]}, "INPUT", QgsProcessingContext())[0] == rect
+    assert _extent(alg, {"INPUT": [str(tmp_path / "missing.tif")]}, "INPUT", QgsProcessingContext()) is None
