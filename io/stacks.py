@@ -106,6 +106,7 @@ class StackInput:
     _buffers: list = field(default_factory=list, repr=False)  # float64 block arrays handed out by read()
     _tiles: dict = field(default_factory=dict, repr=False)  # the inputs' tile height
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
+    _pixels: dict = field(default_factory=dict, repr=False)  # (row, col) -> reference_values() of that pixel
 
     def _band(self, path: str):
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
@@ -508,9 +509,14 @@ def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, 
 
 
 def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
-    """The stack's values (mm) at pixel ``(r, c)``, one per interferogram."""
-    ifg, _ = stack.read(r, r + 1, cols=(c, c + 1))  # one tile per file decoded, not a row of tiles
-    return ifg[:, 0, 0].copy()
+    """The stack's values (mm) at pixel ``(r, c)``, one per interferogram.
+
+    Read once per stack and pixel (a tile of every input decoded: the reference check and the run both ask)."""
+    key = (int(r), int(c))
+    if key not in stack._pixels:
+        ifg, _ = stack.read(r, r + 1, cols=(c, c + 1))  # one tile per file decoded, not a row of tiles
+        stack._pixels[key] = ifg[:, 0, 0].copy()
+    return stack._pixels[key].copy()
 
 
 def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:

@@ -117,8 +117,40 @@ class PathList(QgsProcessingParameterMultipleLayers):
     def checkValueIsAcceptable(self, value, context=None):
         items = self._paths(value)
         if items is None:
+            if context is not None and self._gdal_rasters(value):
+                return True
             return super().checkValueIsAcceptable(value, context)
         return len(items) >= max(self.minimumNumberInputs(), 1)
+
+    def _gdal_rasters(self, value) -> bool:
+        """Whether ``value`` is enough files that GDAL opens as rasters with a band each: QGIS would accept them
+        too (its GDAL provider opens them), but it loads each as a layer with the statistics of a default
+        renderer: ~2 CPU-ms a file against ~0.03 ms here, and an ``.aux.xml`` of statistics left beside each
+        input (qgis_process checks before the run, outside its PAM-off reads). Anything else (a layer, a name, a
+        file GDAL does not open) goes to QGIS's own check, which keeps its answer and its messages."""
+        items = value if isinstance(value, (list, tuple)) else [value] if isinstance(value, str) else None
+        if (not items or len(items) < max(self.minimumNumberInputs(), 1)
+                or self.layerType() != QgsProcessing.SourceType.TypeRaster
+                or not all(isinstance(i, str) and os.path.isfile(i) for i in items)):
+            return False
+        from osgeo import gdal
+
+        from ...io.probe import quiet_gdal_reads
+
+        gdal.PushErrorHandler("CPLQuietErrorHandler")
+        try:
+            with quiet_gdal_reads():
+                for item in items:
+                    try:
+                        ds = gdal.OpenEx(item, gdal.OF_RASTER | gdal.OF_READONLY)
+                    except RuntimeError:
+                        return False
+                    if ds is None or ds.RasterCount < 1:
+                        return False
+                    ds = None
+        finally:
+            gdal.PopErrorHandler()
+        return True
 
     def valueAsPythonString(self, value, context):
         items = self._paths(value)

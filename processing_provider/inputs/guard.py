@@ -333,8 +333,14 @@ def _extent(alg, parameters, name, context):
     if d.type() == "raster":
         layer = alg.parameterAsRasterLayer(parameters, name, context)
     elif d.type() == "multilayer":
-        layers = alg.parameterAsLayerList(parameters, name, context)
-        layer = layers[0] if layers else None
+        # the first item QGIS loads as a layer, loading no more (a stack's 30 SLCs: one layer, not 30)
+        value = parameters.get(name)
+        layer = None
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            layers = alg.parameterAsLayerList({name: item}, name, context)
+            if layers:
+                layer = layers[0]
+                break
     else:
         layer = alg.parameterAsVectorLayer(parameters, name, context)
         if layer is None:

@@ -24,6 +24,7 @@ from ...algorithms.formats.dates import parse_date
 from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, check_scalar
 from ...io import multisensor as ms_io
 from .aliases import given
+from .stacks import raster_list_paths
 
 if TYPE_CHECKING:
     from ...algorithms.timeseries.multisensor import NorthModel
@@ -70,7 +71,7 @@ def _numbers(alg, parameters, name: str, context, n: int) -> list:
 def _layer_paths(alg, parameters, name: str, context) -> list:
     if not given(parameters, name):
         return []
-    return [lyr.source().split("|")[0] for lyr in alg.parameterAsLayerList(parameters, name, context)]
+    return [p.split("|")[0] for p in raster_list_paths(alg, parameters, name, context)]
 
 
 def _stem(path: str) -> str:

@@ -202,9 +202,18 @@ def write_report(alg, parameters, context, net, full, flt, ref_rc) -> dict:
     return write_network_report(alg.parameterAsFileOutput(parameters, OUTPUT_REPORT, context), net, full, flt, ref_rc)
 
 
+def raster_list_paths(alg, parameters, name: str, context) -> list[str]:
+    """The files of a multiple-raster parameter: a list of file paths as given (what QGIS's layers of them
+    report as their source), without loading each as a QGIS layer; layers, names and URIs through QGIS."""
+    items = raw_list(parameters.get(name))
+    if items and all(isinstance(i, str) and os.path.isfile(i) for i in items):
+        return list(items)
+    return [lyr.source() for lyr in alg.parameterAsLayerList(parameters, name, context)]
+
+
 def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
     """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names)."""
-    paths = [lyr.source() for lyr in alg.parameterAsLayerList(parameters, "INPUT", context)]
+    paths = raster_list_paths(alg, parameters, "INPUT", context)
     if not paths:
         raise GeohazardError("INPUT: no SLC raster was given")
     return SlcStack(paths, "INPUT", need_complex=need_complex)

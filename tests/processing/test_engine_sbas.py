@@ -286,6 +286,27 @@ def test_stack_reads_keep_one_row_of_input_tiles_in_gdals_cache(qgis_app, tmp_pa
     assert np.concatenate(got, axis=1).tobytes() == whole.tobytes()
 
 
+def test_reference_pixel_read_once_per_stack(qgis_app, tmp_path, monkeypatch):
+    """The reference check and the run ask for the same pixel: its tiles are decoded once, the same values
+    handed out each time (copies: a caller changing its array changes nothing for the next)."""
+    from insar_geohazards.io import stacks as tt
+
+    folder = _synthetic(tmp_path / "s", shape=(41, 29), seed=5)
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if ".unw." in f)
+    stack = tt.open_stack(files, units=3)
+    want = tt.reference_values(tt.open_stack(files, units=3), 7, 9)
+    reads = []
+    real_read = tt.StackInput.read
+    monkeypatch.setattr(tt.StackInput, "read", lambda self, *a, **k: reads.append(a) or real_read(self, *a, **k))
+    first = tt.reference_values(stack, 7, 9)
+    first[:] = 0.0
+    second = tt.reference_values(stack, 7, 9)
+    assert second.tobytes() == want.tobytes()
+    other = tt.reference_values(stack, 8, 9)
+    assert len(reads) == 2 and other.tobytes() != want.tobytes()
+    assert tt.reference_values(stack.subset(np.arange(len(stack.order)) < 2), 7, 9).tobytes() == want[:2].tobytes()
+
+
 def test_stack_block_buffers_are_reused_only_when_no_one_holds_them(qgis_app):
     """StackInput.read reuses its float64 block arrays (no new 50 MB array per block), never one that a
     block still in flight (the array, a view of it) holds; the frozen-loop tests above check the values."""

@@ -130,3 +130,93 @@ def test_numba_start_lock_leaves_no_semaphore_at_exit(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0 and out.stdout.strip() == "1000.0", out.stderr
     assert "leaked semaphore" not in out.stderr, out.stderr
+
+
+def _slc_files(tmp_path, n=3, georef=True):
+    from osgeo import gdal
+
+    paths = []
+    for i in range(n):
+        path = str(tmp_path / f"2020010{i + 1}.slc.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(path, 6, 5, 1, gdal.GDT_CFloat32)
+        if georef:
+            ds.SetGeoTransform((500000, 10, 0, 4000000, 0, -10))
+        ds.GetRasterBand(1).WriteArray((np.arange(30).reshape(5, 6) + 1j * i).astype(np.complex64))
+        ds = None
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("georef", [True, False])
+def test_raster_file_lists_are_checked_by_gdal_without_loading_layers(qgis_app, tmp_path, georef):
+    """A list of raster files (phase linking's 30 SLCs) was checked by QGIS loading each as a layer with the
+    statistics of a default renderer, before the run and outside its PAM-off reads: an ``.aux.xml`` of statistics
+    beside every input, ~2 CPU-ms a file. GDAL opening each says the same here; QGIS's answer is unchanged."""
+    from qgis.core import QgsProcessing, QgsProcessingContext, QgsProcessingParameterMultipleLayers
+
+    from insar_geohazards.processing_provider.inputs.declare import PathList
+
+    paths = _slc_files(tmp_path, georef=georef)
+    definition = _registry().algorithmById("geohazard:phaselinking").parameterDefinition("INPUT")
+    assert isinstance(definition, PathList)
+    context = QgsProcessingContext()
+    assert definition.checkValueIsAcceptable(paths, context)
+    assert definition.checkValueIsAcceptable(paths[0], context)
+    assert context.temporaryLayerStore().count() == 0  # nothing loaded as a layer
+    assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(p) for p in paths)  # nothing written beside
+    qgis_own = QgsProcessingParameterMultipleLayers("INPUT", "x", QgsProcessing.SourceType.TypeRaster)
+    assert qgis_own.checkValueIsAcceptable(paths, QgsProcessingContext())
+
+
+def test_raster_file_lists_refused_as_qgis_refuses_them(qgis_app, tmp_path):
+    """What GDAL does not open as a raster goes to QGIS's own check: same answer as QGIS's parameter."""
+    from qgis.core import QgsProcessing, QgsProcessingContext, QgsProcessingParameterMultipleLayers
+
+    paths = _slc_files(tmp_path)
+    (tmp_path / "notes.bin").write_bytes(b"\x00\x01not a raster")
+    (tmp_path / "empty.tif").write_bytes(b"")
+    definition = _registry().algorithmById("geohazard:phaselinking").parameterDefinition("INPUT")
+    qgis_own = QgsProcessingParameterMultipleLayers("INPUT", "x", QgsProcessing.SourceType.TypeRaster)
+    for value in (paths + [str(tmp_path / "missing.tif")], paths + [str(tmp_path / "notes.bin")],
+                  paths + [str(tmp_path / "empty.tif")], [], ""):
+        ours = definition.checkValueIsAcceptable(value, QgsProcessingContext())
+        assert ours == qgis_own.checkValueIsAcceptable(value, QgsProcessingContext()), value
+    assert not definition.checkValueIsAcceptable(paths + [str(tmp_path / "missing.tif")], QgsProcessingContext())
+    few = definition.clone()
+    few.setMinimumNumberInputs(4)
+    assert not few.checkValueIsAcceptable(paths, QgsProcessingContext())
+
+
+def test_raster_list_paths_are_the_layer_sources(qgis_app, tmp_path, monkeypatch):
+    """The run takes a list of files as given: what QGIS's layers of them report as their source (relative,
+    absolute, doubled slashes alike), without loading them."""
+    from qgis.core import QgsProcessingContext
+
+    from insar_geohazards.processing_provider.inputs.stacks import raster_list_paths
+
+    paths = _slc_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    value = [os.path.basename(paths[0]), paths[1].replace(os.sep, os.sep * 2, 1), "./" + os.path.basename(paths[2])]
+    alg = _registry().algorithmById("geohazard:phaselinking")
+    context = QgsProcessingContext()
+    got = raster_list_paths(alg, {"INPUT": value}, "INPUT", context)
+    assert context.temporaryLayerStore().count() == 0
+    qgis_context = QgsProcessingContext()
+    assert got == [lyr.source() for lyr in alg.parameterAsLayerList({"INPUT": value}, "INPUT", qgis_context)]
+
+
+def test_overlap_check_loads_the_first_layer_of_a_list_only(qgis_app, tmp_path):
+    """The overlap check of a raster list needs one layer's extent: the first item QGIS loads (a missing file
+    before it is passed over, as QGIS's list loading did), not all 30 SLCs of phase linking."""
+    from qgis.core import QgsProcessingContext
+
+    from insar_geohazards.processing_provider.inputs.guard import _extent
+
+    paths = _slc_files(tmp_path, n=4)
+    alg = _registry().algorithmById("geohazard:phaselinking")
+    context = QgsProcessingContext()
+    rect, crs, name = _extent(alg, {"INPUT": [str(tmp_path / "missing.tif")] + paths}, "INPUT", context)
+    assert name == "INPUT" and context.temporaryLayerStore().count() == 1
+    assert (rect.xMinimum(), rect.yMaximum(), rect.width(), rect.height()) == (500000, 4000000, 60, 50)
+    assert _extent(alg, {"INPUT": paths[1]}, "INPUT", QgsProcessingContext())[0] == rect
+    assert _extent(alg, {"INPUT": [str(tmp_path / "missing.tif")]}, "INPUT", QgsProcessingContext()) is None

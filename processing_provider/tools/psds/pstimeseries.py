@@ -125,7 +125,7 @@ class PsTimeSeries(GeohazardAlgorithm):
                 self.parameterAsFile(parameters, self.BASELINES, context)), stack.dates)
         wavelength = resolve_wavelength(
             self, parameters, self.WAVELENGTH, context, feedback,
-            rasters=[lyr.source() for lyr in self.parameterAsLayerList(parameters, self.INPUT, context)])
+            rasters=stacks.raster_list_paths(self, parameters, self.INPUT, context))
         res = psi.ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
             slant_range_m=v.SLANT_RANGE, incidence_deg=v.INCIDENCE, reference=self._reference(parameters, context,
