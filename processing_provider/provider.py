@@ -167,20 +167,26 @@ def model_algorithms() -> list:
 
 def path_list_inputs(model):
     """The model's raster and file list inputs as :class:`.inputs.declare.PathList` (folders and baseline tables
-    checked as paths, not opened as layers with every data provider), in the same order."""
+    checked as paths, not opened as layers with every data provider), its raster inputs as
+    :class:`.inputs.declare.QuietRaster` (checked without statistics left beside the file), in the same order."""
     from qgis.core import QgsProcessing
 
-    from .inputs.declare import PathList
+    from .inputs.declare import PathList, QuietRaster
 
     kinds = (QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeFile)
+
+    def ours(d):
+        if d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList):
+            return PathList.of(d)
+        if d.type() == "raster" and not isinstance(d, QuietRaster):
+            return QuietRaster.of(d)
+        return None
+
     inputs = [_own_class(d) for d in model.parameterDefinitions() if not d.isDestination()]
-    if not any(d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList) for d in inputs):
+    if not any(ours(d) is not None for d in inputs):
         return model
     # a definition added to a model goes last: re-add every input in its order, then the outputs after them
-    kept = []
-    for d in inputs:
-        swap = d.type() == "multilayer" and d.layerType() in kinds and not isinstance(d, PathList)
-        kept.append((PathList.of(d) if swap else d.clone(), model.parameterComponent(d.name()).clone()))
+    kept = [(ours(d) or d.clone(), model.parameterComponent(d.name()).clone()) for d in inputs]
     for d, _ in kept:
         model.removeModelParameter(d.name())
     for d, component in kept:
@@ -193,11 +199,13 @@ def _own_class(definition):
     """``definition`` wrapped as the class its ``type()`` names. sip hands back the Python wrapper it still holds
     for an address, and a wrapper left from a deleted definition of another class (a raster layer input, say)
     can be returned for a multiple-layer one later allocated there (seen under QGIS 3.40, once in a suite)."""
-    from qgis.core import QgsProcessingParameterMultipleLayers
+    from qgis.core import QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer
     from qgis.PyQt import sip
 
-    if definition.type() == "multilayer" and not isinstance(definition, QgsProcessingParameterMultipleLayers):
-        return sip.cast(definition, QgsProcessingParameterMultipleLayers)
+    for kind, cls in (("multilayer", QgsProcessingParameterMultipleLayers),
+                      ("raster", QgsProcessingParameterRasterLayer)):
+        if definition.type() == kind and not isinstance(definition, cls):
+            return sip.cast(definition, cls)
     return definition
 
 

@@ -92,7 +92,35 @@ def text(pid, label, default=None, *, optional=False, advanced=False):
 
 
 def raster(pid, label, *, optional=False):
-    return QgsProcessingParameterRasterLayer(pid, label, optional=optional)
+    return QuietRaster(pid, label, optional=optional)
+
+
+class QuietRaster(QgsProcessingParameterRasterLayer):
+    """A raster layer input whose check leaves nothing beside the file.
+
+    QGIS checks a file path (``qgis_process`` every parameter, before the run) by loading it as a layer; the layer's
+    default renderer computes band statistics, which GDAL saves as ``<file>.aux.xml`` beside the input. Here that
+    layer is opened with GDAL's side-car files off, as the tools read their inputs
+    (:func:`..io.probe.quiet_gdal_reads`); the answer and the layer are QGIS's."""
+
+    def checkValueIsAcceptable(self, value, context=None):
+        from ...io.probe import quiet_gdal_reads
+
+        with quiet_gdal_reads():
+            return super().checkValueIsAcceptable(value, context)
+
+    def clone(self):
+        return QuietRaster.of(self)
+
+    @staticmethod
+    def of(definition) -> QuietRaster:
+        """A quiet raster input like the raster layer ``definition``."""
+        copy = QuietRaster(definition.name(), definition.description(), definition.defaultValue(),
+                           bool(definition.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional))
+        copy.setFlags(definition.flags())
+        copy.setMetadata(definition.metadata())
+        copy.setHelp(definition.help())
+        return copy
 
 
 class PathList(QgsProcessingParameterMultipleLayers):
@@ -294,13 +322,10 @@ UNITS_HELP = (
 
 def add_los_pair(alg) -> None:
     """LOS_ASC / LOS_DESC displacement rasters (mm) with the incidence and heading of each geometry."""
-    from qgis.core import QgsProcessingParameterRasterLayer
-
     num = QgsProcessingParameterNumber.Type.Double
     for los, inc, head, n, heading, optional in (("LOS_ASC", ASC_INCIDENCE, ASC_HEADING, 1, -12.0, False),
                                                   ("LOS_DESC", DESC_INCIDENCE, DESC_HEADING, 2, 192.0, True)):
-        alg.addParameter(QgsProcessingParameterRasterLayer(los, alg.tr(f"LOS displacement {n} (mm)"),
-                                                           optional=optional))
+        alg.addParameter(QuietRaster(los, alg.tr(f"LOS displacement {n} (mm)"), optional=optional))
         alg.addParameter(QgsProcessingParameterNumber(inc, alg.tr(f"Incidence {n} (degrees)"), num, 37.0,
                                                       minValue=0.001, maxValue=89.999))
         alg.addParameter(QgsProcessingParameterNumber(head, alg.tr(f"Heading {n} (degrees)"), num, heading,

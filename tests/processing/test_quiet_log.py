@@ -220,3 +220,35 @@ def test_overlap_check_loads_the_first_layer_of_a_list_only(qgis_app, tmp_path):
     assert (rect.xMinimum(), rect.yMaximum(), rect.width(), rect.height()) == (500000, 4000000, 60, 50)
     assert _extent(alg, {"INPUT": paths[1]}, "INPUT", QgsProcessingContext())[0] == rect
     assert _extent(alg, {"INPUT": [str(tmp_path / "missing.tif")]}, "INPUT", QgsProcessingContext()) is None
+
+
+def test_single_raster_inputs_are_checked_without_statistics_beside_them(qgis_app, tmp_path):
+    """A raster path given to a raster-layer input (qgis_process checks every parameter before the run) was
+    loaded by QGIS as a layer whose default renderer computed band statistics, and GDAL saved them as
+    ``<input>.aux.xml`` beside the input. Every raster input of every tool and shipped model (and their clones:
+    the modeler, batch runs) checks with GDAL's side-car files off; the answer is QGIS's."""
+    from osgeo import gdal
+    from qgis.core import QgsProcessingContext, QgsProcessingParameterRasterLayer
+
+    from insar_geohazards.processing_provider.inputs.declare import QuietRaster
+
+    path = str(tmp_path / "mask.tif")
+    ds = gdal.GetDriverByName("GTiff").Create(path, 50, 40, 1, gdal.GDT_Float32)
+    ds.SetGeoTransform((500000, 10, 0, 4000000, 0, -10))
+    ds.GetRasterBand(1).WriteArray(np.random.default_rng(0).random((40, 50)).astype(np.float32))
+    ds = None
+    algs = [a for a in _registry().algorithms() if a.provider() and a.provider().id() == "geohazard"]
+    rasters = [(a.id(), d) for a in algs for d in a.parameterDefinitions() if d.type() == "raster"]
+    assert len(rasters) >= 40 and {a for a, _ in rasters} >= {"geohazard:phaselinking", "geohazard:sbasinversion"}
+    assert all(isinstance(d, QuietRaster) and isinstance(d.clone(), QuietRaster) for _, d in rasters), [
+        a + " " + d.name() for a, d in rasters if not isinstance(d, QuietRaster)]
+    for alg_id, d in rasters[:5] + [r for r in rasters if r[0].endswith("phaselinking")]:
+        context = QgsProcessingContext()
+        assert d.checkValueIsAcceptable(path, context), (alg_id, d.name())
+        assert d.clone().checkValueIsAcceptable(path, context)
+        del context
+    assert os.listdir(tmp_path) == ["mask.tif"]  # nothing beside the input
+    qgis_own = QgsProcessingParameterRasterLayer("X", "x")  # the same answers (QGIS 3.22's leaves mask.tif.aux.xml)
+    assert qgis_own.checkValueIsAcceptable(path, QgsProcessingContext())
+    for d in (rasters[0][1], qgis_own):
+        assert not d.checkValueIsAcceptable(str(tmp_path / "missing.tif"), QgsProcessingContext())
