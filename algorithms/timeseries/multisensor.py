@@ -342,7 +342,7 @@ class MultisensorProblem:
                  min_interval_days: float = 12.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
                  refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True,
                  scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True,
-                 exact_density_variance: bool = True):
+                 exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -377,6 +377,13 @@ class MultisensorProblem:
         self.scene_densities = bool(scene_densities)
         self.periods_above_series = bool(periods_above_series)
         self.exact_density_variance = bool(exact_density_variance)
+        if int(local_prior_nodes) != local_prior_nodes or local_prior_nodes < 0:
+            raise GeohazardError(f"local_prior_nodes must be a whole number >= 0, got {local_prior_nodes!r}")
+        self.local_prior_nodes = int(local_prior_nodes)
+        self.design_weights = bool(design_weights)
+        #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
+        #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
+        self.density_var_ref: Optional[np.ndarray] = None
         if not (isinstance(prior_floor, (int, float)) and prior_floor > 0):
             raise GeohazardError(f"prior_floor must be a positive number, got {prior_floor!r}")
         self.prior_floor = float(prior_floor)
@@ -769,30 +776,45 @@ class MultisensorProblem:
             mini[key] = np.concatenate(parts, axis=-2)
         shape = (int(r_idx.size), int(c_idx.size))
         self.scene_prior = None
+        self.density_var_ref = None
+        if self.design_weights:
+            # a pixel's own variance comes from its own noise estimate, which its density estimate shares (a low
+            # noise estimate raises the density and its weight alike): the weights take the scene's median instead
+            var_q = self.solve_arrays(mini, shape, _stage="noise")["var_q"]
+            with np.errstate(all="ignore"):
+                ref = np.array([np.median(v[np.isfinite(v)]) if np.isfinite(v).any() else np.nan for v in var_q])
+            self.density_var_ref = ref
         first = self.solve_arrays(mini, shape, _stage="densities")
         todo = first["todo"]
         if todo.size == 0:
             return None
         (q_all, v_all), segs = first["raw"]
-        prior = {"all": [_scene_prior(q_all[c, todo], v_all[c, todo]) for c in (0, 1)], "seg": [], "gap": [],
-                 "n": int(todo.size)}
+        w = self.local_prior_nodes
+
+        def pri(q, v):
+            return _local_prior(q, v, todo, shape, w) if w else _scene_prior(q[todo], v[todo])
+
+        prior = {"all": [pri(q_all[c], v_all[c]) for c in (0, 1)], "seg": [], "gap": [],
+                 "n": int(todo.size), "nodes": (r_idx, c_idx)}
         for seg in segs:
-            prior["seg"].append(None if seg is None else [_scene_prior(seg[0][c, todo], seg[1][c, todo])
-                                                          for c in (0, 1)])
+            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c]) for c in (0, 1)])
         self.scene_prior = prior
         if self.gaps:
-            second = self.solve_arrays(mini, shape, _stage="gaps")
-            prior["gap"] = [[_scene_prior(e[c, todo], v[c, todo]) for c in (0, 1)] for e, v in second["gaps"]]
+            second = self.solve_arrays(mini, shape, _stage="gaps", _at=(r_idx, c_idx))
+            prior["gap"] = [[pri(e[c], v[c]) for c in (0, 1)] for e, v in second["gaps"]]
         comp = ("east", "up")
+        where = (f"its neighbourhood of {2 * w + 1} x {2 * w + 1} sampled pixels (medians over the scene)" if w
+                 else "the whole scene")
         lines = [f"velocity wander densities: the scene's prior from {prior['n']} sampled pixels, each pixel's "
-                 "estimate shrunk toward it by their precisions (mm^2/yr^3, mean / spread over the ground)"]
+                 f"estimate shrunk toward the prior of {where} by their precisions "
+                 "(mm^2/yr^3, mean / spread over the ground)"]
         for (a, b), seg in zip(self.segment_spans, prior["seg"]):
             use = seg if seg is not None else prior["all"]
-            lines.append(f"  period {a}..{b}: " + ", ".join(f"{comp[c]} {use[c][0]:.3g} / {math.sqrt(use[c][1]):.3g}"
-                                                           for c in (0, 1)))
+            lines.append(f"  period {a}..{b}: " + ", ".join(
+                f"{comp[c]} {np.median(use[c][0]):.3g} / {math.sqrt(np.median(use[c][1])):.3g}" for c in (0, 1)))
         for g, gp in zip(self.gaps, prior["gap"]):
             lines.append(f"  gap {g.last_before}..{g.first_after}: " + ", ".join(
-                f"{comp[c]} {gp[c][0]:.3g} / {math.sqrt(gp[c][1]):.3g}" for c in (0, 1)))
+                f"{comp[c]} {np.median(gp[c][0]):.3g} / {math.sqrt(np.median(gp[c][1])):.3g}" for c in (0, 1)))
         prior["lines"] = lines
         return prior
 
@@ -809,11 +831,20 @@ class MultisensorProblem:
                 segs.append(None)
         return whole, segs
 
-    def _shrunk_densities(self, raw):
+    def _prior_at(self, prior, at):
+        """A prior ``(m, tau^2, ...)`` at the pixels ``at`` = (global rows, global columns) of a block: the scene's
+        as it is, a local prior (fields on the sampled nodes) interpolated bilinearly between the nodes."""
+        if np.ndim(prior[0]) == 0:
+            return prior
+        r_idx, c_idx = self.scene_prior["nodes"]
+        return tuple(_bilinear(f, r_idx, c_idx, at[0], at[1]) for f in prior[:2])
+
+    def _shrunk_densities(self, raw, at):
         """The densities shrunk toward the scene's priors: whole series (east, up) and per period."""
         (q_all, v_all), segs = raw
         pr = self.scene_prior
-        q_e, q_u = (np.maximum(_shrink(q_all[c], v_all[c], pr["all"][c]), self.prior_floor) for c in (0, 1))
+        q_e, q_u = (np.maximum(_shrink(q_all[c], v_all[c], self._prior_at(pr["all"][c], at)), self.prior_floor)
+                    for c in (0, 1))
         qseg = np.empty((len(segs), 2, q_all.shape[1]))
         for j, seg in enumerate(segs):
             for c, qc in enumerate((q_e, q_u)):
@@ -822,7 +853,7 @@ class MultisensorProblem:
                 else:
                     # never below the whole series' density: a period of a few years cannot see a wander slower
                     # than its own span (a multi-year cycle), which the whole series does
-                    qj = _shrink(seg[0][c], seg[1][c], pr["seg"][j][c])
+                    qj = _shrink(seg[0][c], seg[1][c], self._prior_at(pr["seg"][j][c], at))
                     qseg[j, c] = np.maximum(qj, qc) if self.periods_above_series else np.maximum(qj, self.prior_floor)
         return q_e, q_u, qseg
 
@@ -883,14 +914,19 @@ class MultisensorProblem:
         rows = block.core if hasattr(block, "core") else slice(None)
         first = next(iter(inputs.values()))
         shape = first[..., rows, :].shape[-2:]
-        return self.solve_arrays({k: np.asarray(v)[..., rows, :] for k, v in inputs.items()}, shape)
+        return self.solve_arrays({k: np.asarray(v)[..., rows, :] for k, v in inputs.items()}, shape,
+                                 row0=int(getattr(block, "row0", 0)))
 
-    def solve_arrays(self, inputs: Mapping[str, np.ndarray], shape: tuple, *, _stage: Optional[str] = None) -> dict:
+    def solve_arrays(self, inputs: Mapping[str, np.ndarray], shape: tuple, *, _stage: Optional[str] = None,
+                     row0: int = 0, _at=None) -> dict:
         """Solve a block of pixels whose inputs (as :meth:`sources`) cover ``shape`` (rows, cols).
 
         ``_stage`` (:meth:`calibrate` only): ``"densities"`` returns each pixel's signed density estimates,
-        ``"gaps"`` the gaps' velocity-change estimates, instead of a solution."""
+        ``"gaps"`` the gaps' velocity-change estimates, instead of a solution. ``row0``: the grid row of the
+        block's first row (a local prior is looked up where each pixel lies on the grid)."""
         n_pix = int(shape[0] * shape[1])
+        rows_g, cols_g = _at if _at is not None else (row0 + np.arange(shape[0]), np.arange(shape[1]))
+        at = (np.repeat(np.asarray(rows_g, float), len(cols_g)), np.tile(np.asarray(cols_g, float), len(rows_g)))
         n_stk = len(self.plans)
         series, gh, gu, gn, sig_given, drop = [], [], [], [], [], []
         north_code = np.zeros(n_pix, np.uint8)
@@ -954,6 +990,10 @@ class MultisensorProblem:
             g_sum = float(np.sum(g_irw))
             var_q[si] = _density_noise_variance(self.plans[si].noise_design, s_est ** 2, sn2, g_sum,
                                                 self.exact_density_variance, h_noise, d_net)
+        if _stage == "noise":
+            return {"var_q": var_q}
+        if self.density_var_ref is not None:
+            var_q = np.where(np.isfinite(var_q), self.density_var_ref[:, None], np.nan)
         raw = self._signed_densities(q_los, gh, gu, var_q) if (_stage or self.scene_prior) else None
         if self.scene_prior is None:
             q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
@@ -971,7 +1011,7 @@ class MultisensorProblem:
                 else:
                     qseg[j, 0], qseg[j, 1] = q_e, q_u
         else:
-            q_e, q_u, qseg = self._shrunk_densities(raw)
+            q_e, q_u, qseg = self._shrunk_densities(raw, at)
         # ---- observations and weights
         n_obs = self.obs_o.size
         ys = np.empty((n_obs, n_pix))
@@ -1043,7 +1083,8 @@ class MultisensorProblem:
                     gap_raw.append((np.stack(ests), np.stack(var_e)))
                     if not _stage:
                         for comp in (0, 1):
-                            post = _shrink(ests[comp], var_e[comp], self.scene_prior["gap"][gi][comp])
+                            post = _shrink(ests[comp], var_e[comp], self._prior_at(self.scene_prior["gap"][gi][comp],
+                                                                                   at))
                             qg[gi, comp] = np.maximum(post, floor)
                     continue
                 if self._gap_one_geometry[gi]:
@@ -1474,6 +1515,45 @@ def _scene_prior(q, v):
     wr = 1.0 / (v + tau2)
     m = float((wr * q).sum() / wr.sum())
     return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
+
+
+def _local_prior(q, v, todo, shape, w):
+    """A prior that varies over the scene: at every node of the sampled grid ``shape`` (rows, cols), the
+    random-effects moments (:func:`_scene_prior`) of the estimates ``q`` (variances ``v``; flat over the grid,
+    only ``todo`` used) on the ``(2 w + 1) x (2 w + 1)`` nodes around it (clipped at the edges): ``(m, tau^2)``
+    fields (rows, cols). A node with fewer than 4 usable neighbours takes the scene's moments."""
+    rows, cols = shape
+    use = np.zeros(rows * cols, bool)
+    use[todo] = True
+    qg = np.where(use, q, np.nan).reshape(rows, cols)
+    vg = np.where(use, v, np.nan).reshape(rows, cols)
+    whole = _scene_prior(q[todo], v[todo])
+    m = np.empty(shape)
+    t2 = np.empty(shape)
+    for i in range(rows):
+        a0, a1 = max(0, i - w), min(rows, i + w + 1)
+        for j in range(cols):
+            b0, b1 = max(0, j - w), min(cols, j + w + 1)
+            qq, vv = qg[a0:a1, b0:b1].ravel(), vg[a0:a1, b0:b1].ravel()
+            if np.count_nonzero(np.isfinite(qq) & np.isfinite(vv) & (vv > 0)) < 4:
+                m[i, j], t2[i, j] = whole[0], whole[1]
+            else:
+                m[i, j], t2[i, j] = _scene_prior(qq, vv)[:2]
+    return (m, t2)
+
+
+def _bilinear(field, r_nodes, c_nodes, rows, cols):
+    """``field`` (nodes on rows ``r_nodes`` x columns ``c_nodes`` of the grid) at grid pixels ``rows``, ``cols``
+    (flat), bilinear between the nodes, constant beyond the outermost ones."""
+    fr = np.interp(rows, r_nodes, np.arange(r_nodes.size, dtype=float))
+    fc = np.interp(cols, c_nodes, np.arange(c_nodes.size, dtype=float))
+    r0 = np.minimum(np.floor(fr).astype(np.int64), r_nodes.size - 1)
+    c0 = np.minimum(np.floor(fc).astype(np.int64), c_nodes.size - 1)
+    r1 = np.minimum(r0 + 1, r_nodes.size - 1)
+    c1 = np.minimum(c0 + 1, c_nodes.size - 1)
+    ar, ac = fr - r0, fc - c0
+    return ((1 - ar) * ((1 - ac) * field[r0, c0] + ac * field[r0, c1])
+            + ar * ((1 - ac) * field[r1, c0] + ac * field[r1, c1]))
 
 
 def _shrink(q, v, prior):
