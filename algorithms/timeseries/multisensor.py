@@ -328,6 +328,19 @@ class MultisensorProblem:
         not apply. False, or a problem never calibrated: each pixel's own estimate above those floors.
     prior_floor : float
         Numerical floor of the shrunk densities, mm^2/yr^3.
+    exact_density_variance : bool
+        The variance of a density estimate under noise alone from the full covariance of the slow modes'
+        coefficients and the scatter of the subtracted white-noise power (True), instead of the modes' diagonal
+        alone, which understates it 1.2-1.6 times (False, the default: measured, not adopted; see
+        ``docs/multisensor.md``).
+    local_prior_nodes : int
+        0 (default): one prior per density for the whole scene. ``w`` > 0: a prior that varies over the scene,
+        the random-effects moments over the ``(2 w + 1) x (2 w + 1)`` sampled pixels around each sampled pixel,
+        bilinear between them (measured, not adopted).
+    design_weights : bool
+        Weigh the east/up split and the shrinkage by each stack's variance at the scene's median noise (from the
+        fixed sample) instead of the pixel's own, which shares the pixel's noise estimate with its density
+        estimate (measured, not adopted).
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
