@@ -273,6 +273,7 @@ class _StackPlan:
     mode_var: Optional[np.ndarray] = None  # their variance per unit interferogram variance (M,)
     drift_rest: Optional[np.ndarray] = None  # (N,) drift variance per date the modes leave, per unit variance
     noise_design: Any = None  # (H, HD, D, c_sigma, d_lag1 / k): the density estimate's variance under noise alone
+    noise_mats: Any = None  # (H, D): covariances of the slow modes' coefficients, unit white / network noise
 
 
 class MultisensorProblem:
@@ -355,7 +356,8 @@ class MultisensorProblem:
                  min_interval_days: float = 12.0, acceleration: bool = True, acceleration_prior_mm_yr2: float = 50.0,
                  refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True,
                  scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True,
-                 exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False):
+                 exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False,
+                 cross_products: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -394,6 +396,7 @@ class MultisensorProblem:
             raise GeohazardError(f"local_prior_nodes must be a whole number >= 0, got {local_prior_nodes!r}")
         self.local_prior_nodes = int(local_prior_nodes)
         self.design_weights = bool(design_weights)
+        self.cross_products = bool(cross_products)
         #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
         #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
         self.density_var_ref: Optional[np.ndarray] = None
@@ -419,6 +422,7 @@ class MultisensorProblem:
         self._check_wavelengths()
         self._check_north()
         self._build_dates(reference_date, seasonal)
+        self._pairs = _cross_designs(self.plans) if self.cross_products else []
 
     # ------------------------------------------------------------------ validation
     def _plan_stack(self, s: Stack) -> _StackPlan:
@@ -513,6 +517,7 @@ class MultisensorProblem:
             plan.drift_rest = np.maximum(np.diag(lap_pinv) - kept, 0.0)
         plan.stats = _series_statistics_design(dates, lap_pinv, self.low_modes, quadratic=self.acceleration)
         plan.noise_design = _density_noise_design(plan.stats, lap_pinv)
+        plan.noise_mats = _mode_covariances(plan.stats, lap_pinv)
         return plan
 
     @staticmethod
@@ -831,15 +836,37 @@ class MultisensorProblem:
         prior["lines"] = lines
         return prior
 
-    def _signed_densities(self, q_los, gh, gu, var_q):
+    def _with_cross_products(self, q_los, var_q, gh, gu, coefs, sig, sig_net):
+        """The stacks' density estimates and, below them, one per pair of stacks from the products of their slow
+        modes' coefficients: ``E sum_k c_ak c_bk = (e_a e_b q_E + u_a u_b q_U) sum_k G_abk`` (their noises are
+        independent, so the products carry no noise power to subtract); an ascending and a descending stack of
+        the same incidence, whose squares cannot tell east from up, tell them apart by the sign of ``e_a e_b``.
+        Returns the estimates, their variances under noise alone, the regressors (east, up) and each period's
+        rows."""
+        qs, vs, ra, rb = [q_los], [var_q], [gh * gh], [gu * gu]
+        masks = [list(m) for m in self.segment_stacks]
+        for a, b, g_sum, m, (hh, hd, dh, dd) in self._pairs:
+            prod = np.sum(coefs[a][:m] * coefs[b][:m], axis=0)
+            sa, sb = sig[a] ** 2, sig[b] ** 2
+            na, nb = np.nan_to_num(sig_net[a]) ** 2, np.nan_to_num(sig_net[b]) ** 2
+            qs.append((prod / g_sum)[None])
+            vs.append(((sa * sb * hh + sa * nb * hd + na * sb * dh + na * nb * dd) / (g_sum * g_sum))[None])
+            ra.append((gh[a] * gh[b])[None])
+            rb.append((gu[a] * gu[b])[None])
+            for mk_ in masks:
+                mk_.append(bool(mk_[a] and mk_[b]))
+        return (np.concatenate(qs), np.concatenate(vs), (np.concatenate(ra), np.concatenate(rb)),
+                [np.array(m_, bool) for m_ in masks])
+
+    def _signed_densities(self, q_los, gh, gu, var_q, reg=None, seg_masks=None):
         """Each pixel's signed (east, up) density and its variance under noise alone: the whole series',
         and each period's where periods have their own (else None)."""
-        whole = _split_signed(q_los, gh, gu, var_q)
+        whole = _split_signed(q_los, gh, gu, var_q, reg)
         segs = []
         n_seg = len(self.segment_spans)
-        for inside in self.segment_stacks:
+        for inside in (self.segment_stacks if seg_masks is None else seg_masks):
             if self.segment_densities and n_seg > 1:
-                segs.append(_split_signed(np.where(inside[:, None], q_los, np.nan), gh, gu, var_q))
+                segs.append(_split_signed(np.where(inside[:, None], q_los, np.nan), gh, gu, var_q, reg))
             else:
                 segs.append(None)
         return whole, segs
@@ -989,12 +1016,15 @@ class MultisensorProblem:
         sig = np.full((n_stk, n_pix), np.nan)
         q_los = np.full((n_stk, n_pix), np.nan)
         var_q = np.full((n_stk, n_pix), np.nan)
+        coefs = []
         for si, y in enumerate(series):
             t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = self.plans[si].stats
             s_est = np.empty(n_pix)
             q_est = np.empty(n_pix)
+            c_out = np.empty((kl.size if self._pairs else 0, n_pix))
             _k.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1, np.ascontiguousarray(y),
-                                 self.min_dates, np.nan_to_num(sig_net[si]), s_est, q_est)
+                                 self.min_dates, np.nan_to_num(sig_net[si]), s_est, q_est, c_out)
+            coefs.append(c_out)
             q_los[si] = q_est
             sig[si] = s_est
             # the estimate's variance under noise alone (all dates valid): each mode's squared coefficient
@@ -1007,16 +1037,20 @@ class MultisensorProblem:
             return {"var_q": var_q}
         if self.density_var_ref is not None:
             var_q = np.where(np.isfinite(var_q), self.density_var_ref[:, None], np.nan)
-        raw = self._signed_densities(q_los, gh, gu, var_q) if (_stage or self.scene_prior) else None
+        reg, seg_masks = None, self.segment_stacks
+        if self._pairs:
+            q_los, var_q, reg, seg_masks = self._with_cross_products(q_los, var_q, gh, gu, coefs, sig, sig_net)
+        raw = self._signed_densities(q_los, gh, gu, var_q, reg, seg_masks) if (_stage or self.scene_prior) else None
         if self.scene_prior is None:
-            q_e, q_u = (np.maximum(q, self.min_process_noise) for q in _split_process_noise(q_los, gh, gu, 0.0, var_q))
+            q_e, q_u = (np.maximum(q, self.min_process_noise)
+                        for q in _split_process_noise(q_los, gh, gu, 0.0, var_q, reg))
             n_seg = len(self.segment_spans)
             qseg = np.empty((n_seg, 2, n_pix))
-            for j, inside in enumerate(self.segment_stacks):
+            for j, inside in enumerate(seg_masks):
                 if self.segment_densities and n_seg > 1:
                     # the period's own stacks: a motion that wandered in one mission and not in the others (a decaying
                     # inflation, a landslide reactivated later) keeps its wander where it happened
-                    qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q)
+                    qj = _split_process_noise(np.where(inside[:, None], q_los, np.nan), gh, gu, 0.0, var_q, reg)
                     for c in (0, 1):
                         # never below the whole series' density: a period of a few years cannot see a wander slower
                         # than its own span (a multi-year cycle), which the whole series does
@@ -1388,6 +1422,15 @@ def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = 
 _MAD_VAR_FACTOR = 7.9
 
 
+def _mode_covariances(stats, lap_pinv):
+    """Covariance of a stack's slow modes' fitted coefficients per unit white-noise variance and per unit
+    interferogram variance (all dates valid): ``(H, D)``."""
+    pk = stats[2][stats[3]]
+    hm = np.einsum("ki,ji->kj", pk, pk)
+    dm = np.einsum("ki,il,jl->kj", pk, lap_pinv, pk) if lap_pinv is not None else np.zeros_like(hm)
+    return hm, dm
+
+
 def _density_noise_design(stats, lap_pinv):
     """What the variance of a stack's density estimate under noise alone needs: the covariance of the slow modes'
     coefficients per unit white-noise variance ``H`` and per unit interferogram variance ``D`` (full, not only their
@@ -1406,6 +1449,40 @@ def _density_noise_design(stats, lap_pinv):
         k_bar, c_sig = 1.0, 0.0
     return (float(np.sum(hm * hm)), float(np.sum(hm * dm)), float(np.sum(dm * dm)), float(np.sum(np.diag(hm))),
             c_sig, float(d_lag1) / k_bar)
+
+
+def _cross_designs(plans):
+    """Per pair of stacks ``(a, b)`` whose slow modes see a common wander: ``(a, b, sum_k G_abk, m, noise)``, ``G_abk``
+    the covariance of mode ``k``'s coefficients of the two stacks per unit integrated-random-walk density (both
+    stacks' dates from one origin; the modes remove offset and trend, so the origin does not matter), ``m`` the
+    modes used (the fewer of the two) and ``noise`` the sums of the products of the modes' noise covariances (white
+    and interferogram noise of each stack) that give the products' variance under noise alone. Pairs whose modes
+    share less than a tenth of their own wander (stacks far apart in time) are left out."""
+    out = []
+    for a in range(len(plans)):
+        for b in range(a + 1, len(plans)):
+            pa, pb = plans[a], plans[b]
+            if pa.stats is None or pb.stats is None or pa.noise_mats is None or pb.noise_mats is None:
+                continue
+            m = min(pa.stats[3].size, pb.stats[3].size)
+            if m == 0:
+                continue
+            t0 = min(pa.dates[0], pb.dates[0])
+            ta = np.array([(d - t0).days for d in pa.dates], float) / DAYS_PER_YEAR
+            tb = np.array([(d - t0).days for d in pb.dates], float) / DAYS_PER_YEAR
+            s_, t_ = np.minimum.outer(ta, tb), np.maximum.outer(ta, tb)
+            cov = s_ * s_ * (3.0 * t_ - s_) / 6.0
+            ka, kb = pa.stats[2][pa.stats[3][:m]], pb.stats[2][pb.stats[3][:m]]
+            g = np.einsum("ki,ij,kj->k", ka, cov, kb)
+            g_sum = float(np.sum(g))
+            own = math.sqrt(float(np.sum(pa.stats[4][:m])) * float(np.sum(pb.stats[4][:m])))
+            if not g_sum > 0.1 * own:
+                continue
+            (ha, da), (hb, db) = pa.noise_mats, pb.noise_mats
+            ha, da, hb, db = ha[:m, :m], da[:m, :m], hb[:m, :m], db[:m, :m]
+            out.append((a, b, g_sum, m, (float(np.sum(ha * hb)), float(np.sum(ha * db)), float(np.sum(da * hb)),
+                                         float(np.sum(da * db)))))
+    return out
 
 
 def _density_noise_variance(design, s2, sn2, g_sum, exact, h_noise, d_net):
@@ -1447,32 +1524,33 @@ def _geometry_condition(gh, gu, used) -> np.ndarray:
     return np.where(lmin > 1e-12 * np.maximum(lmax, 1e-300), cond, np.inf)
 
 
-def _split_normal(q_los, gh, gu, var_q):
+def _split_normal(q_los, gh, gu, var_q, reg=None):
     """Normal equations of ``q_s = gH_s^2 q_H + gU_s^2 q_U`` over the stacks ``s`` of each pixel, weighed by the
     inverse of ``var_q`` (S, P; None: equal weights): ``(ok, (n11, n12, n22), (r1, r2), det)``, ``ok`` (S, P)
     the stacks used."""
-    ok = np.isfinite(q_los) & np.isfinite(gh) & np.isfinite(gu)
+    a, b = (gh * gh, gu * gu) if reg is None else reg
+    ok = np.isfinite(q_los) & np.isfinite(a) & np.isfinite(b)
     if var_q is None:
         w = ok.astype(float)
     else:
         ok &= np.isfinite(var_q)
         w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
-    a = np.where(ok, gh * gh, 0.0)
-    b = np.where(ok, gu * gu, 0.0)
+    a = np.where(ok, a, 0.0)
+    b = np.where(ok, b, 0.0)
     y = np.where(ok, q_los, 0.0)
     n11, n12, n22 = (w * a * a).sum(0), (w * a * b).sum(0), (w * b * b).sum(0)
     r1, r2 = (w * a * y).sum(0), (w * b * y).sum(0)
     return ok, (n11, n12, n22), (r1, r2), n11 * n22 - n12 * n12
 
 
-def _split_process_noise(q_los, gh, gu, floor, var_q=None):
+def _split_process_noise(q_los, gh, gu, floor, var_q=None, reg=None):
     """``q_s = gH_s^2 q_H + gU_s^2 q_U`` by weighted non-negative least squares over the stacks of each pixel.
 
     ``var_q`` (S, P): the variance of each stack's estimate ``q_los`` under noise alone, whose inverse weighs
     the stack (equal weights when None). A short or sparse stack, whose estimate scatters by hundreds of
     mm^2/yr^3 where a long one pins the density to a few tenths, then hardly moves the density: with equal
     weights its clipped noise made the density of every pixel it covers tens of times too large."""
-    ok, (n11, n12, n22), (r1, r2), det = _split_normal(q_los, gh, gu, var_q)
+    ok, (n11, n12, n22), (r1, r2), det = _split_normal(q_los, gh, gu, var_q, reg)
     with np.errstate(divide="ignore", invalid="ignore"):
         qh = (n22 * r1 - n12 * r2) / det
         qu = (n11 * r2 - n12 * r1) / det
@@ -1492,12 +1570,12 @@ def _split_process_noise(q_los, gh, gu, floor, var_q=None):
     return np.maximum(qh, floor), np.maximum(qu, floor)
 
 
-def _split_signed(q_los, gh, gu, var_q):
+def _split_signed(q_los, gh, gu, var_q, reg=None):
     """Signed ``(q_H, q_U)`` (2, P) by weighted least squares over the stacks, and their variances (2, P).
 
     As :func:`_split_process_noise` but never clipped (an average of them over pixels is unbiased): where
     the stacks' ``e^2 : u^2`` do not differ enough, both components share the isotropic estimate."""
-    ok, (n11, n12, n22), (r1, r2), det = _split_normal(q_los, gh, gu, var_q)
+    ok, (n11, n12, n22), (r1, r2), det = _split_normal(q_los, gh, gu, var_q, reg)
     with np.errstate(divide="ignore", invalid="ignore"):
         well = det > 0.1 * (n11 * n22)
         n_iso = n11 + 2 * n12 + n22

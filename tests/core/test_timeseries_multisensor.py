@@ -265,12 +265,14 @@ def test_series_statistics_chunk_equals_pixel_by_pixel():
     y = np.cumsum(rng.normal(0, 2, (n_t, n_pix)), axis=0) + rng.normal(0, 3, (n_t, n_pix))
     y[:, 7] = 0.0  # a flat series: zero residuals, ties everywhere
     s_net = np.abs(rng.normal(1, 0.3, n_pix))
-    sig, q = np.empty(n_pix), np.empty(n_pix)
-    mk.series_statistics(t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig, q)
-    sig1, q1 = np.empty(n_pix), np.empty(n_pix)
+    sig, q, c = np.empty(n_pix), np.empty(n_pix), np.empty((2, n_pix))
+    mk.series_statistics(t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig, q, c)
+    sig1, q1, c1 = np.empty(n_pix), np.empty(n_pix), np.empty((2, n_pix))
     for p in range(n_pix):
-        mk._series_statistics_pixel(p, t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig1, q1)
-    assert sig.tobytes() == sig1.tobytes() and q.tobytes() == q1.tobytes()
+        mk._series_statistics_pixel(p, t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig1, q1, c1)
+    assert sig.tobytes() == sig1.tobytes() and q.tobytes() == q1.tobytes() and c.tobytes() == c1.tobytes()
+    # the modes' coefficients are those of the least-squares fit
+    np.testing.assert_allclose(c[:, 0], (pinv @ y[:, 0])[kl], rtol=1e-9, atol=1e-12)
 
 
 def test_noise_free_linear_and_annual_motion_recovered_exactly():
@@ -491,7 +493,7 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
 
 # --------------------------------------------------------------------------- layout, inputs, outputs
 @pytest.mark.parametrize("options", [{}, {"exact_density_variance": True, "local_prior_nodes": 2,
-                                                "design_weights": True}])
+                                                "design_weights": True, "cross_products": True}])
 def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
@@ -687,7 +689,8 @@ def test_density_estimate_of_a_series_without_wander_is_unbiased_and_pooled_befo
         t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = plan.stats
         sig, q = np.empty(n_pix), np.empty(n_pix)
         mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1,
-                             np.ascontiguousarray(s.values.reshape(len(s.dates), n_pix)), 8, np.zeros(n_pix), sig, q)
+                             np.ascontiguousarray(s.values.reshape(len(s.dates), n_pix)), 8, np.zeros(n_pix), sig, q,
+                             np.zeros((0, n_pix)))
         q_los[si] = q
         pw = sig[None, :] ** 2 * h_noise[:, None]
         var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / np.sum(g_irw) ** 2
@@ -926,7 +929,7 @@ def test_density_estimate_variance_under_noise_alone_counts_correlated_modes_and
     t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = stats
     s_est, q_est = np.empty(n_pix), np.empty(n_pix)
     mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1, np.ascontiguousarray(y), 8,
-                         np.zeros(n_pix), s_est, q_est)
+                         np.zeros(n_pix), s_est, q_est, np.zeros((0, n_pix)))
     design = ms._density_noise_design(stats, None)
     zero = np.zeros(n_pix)
     g_sum = float(np.sum(g_irw))
@@ -935,3 +938,32 @@ def test_density_estimate_variance_under_noise_alone_counts_correlated_modes_and
     diag = ms._density_noise_variance(design, np.full(n_pix, 4.0), zero, g_sum, False, h_noise, d_net)
     assert np.var(q_est) == pytest.approx(full[0], rel=0.08)
     assert np.var(q_est) > 1.2 * diag[0]  # 275 against 206 (full: 269)
+
+
+def test_cross_products_tell_east_from_up_where_the_squares_cannot():
+    """A symmetric ascending + descending pair (the same incidence): each stack's own density sees
+    ``e^2 q_E + u^2 q_U`` with the same ``e^2``, so east and up share it alike; the products of the two stacks'
+    slow-mode coefficients see ``-e^2 q_E + u^2 q_U`` and separate them. The velocity wanders in up only (a random
+    walk of 400 mm^2/yr^3, an independent draw per pixel): with the products east's density falls far below up's."""
+    rng = np.random.default_rng(17)
+    shape = (8, 10)
+    n_pix = shape[0] * shape[1]
+    dates_a = dates_every(12, 240, D0)
+    dates_d = dates_every(12, 240, D0 + dt.timedelta(days=6))
+    grid = np.linspace(0.0, 8.0, 1601)
+    vel = np.cumsum(rng.normal(0.0, np.sqrt(400.0 * (grid[1] - grid[0])), (grid.size, n_pix)), axis=0)
+    disp = np.cumsum(vel, axis=0) * (grid[1] - grid[0])
+    stacks = []
+    for name, geom, dates in (("asc", (39.0, -10.0), dates_a), ("desc", (39.0, 190.0), dates_d)):
+        t = np.array(years(dates, D0))
+        wander = np.stack([np.interp(t, grid, disp[:, i]) for i in range(n_pix)], axis=1).reshape((len(dates),) + shape)
+        e, u = truth(dates, D0, shape)
+        stacks.append(series_stack(name, geom, dates, e, u + wander, noise=1.5, rng=rng))
+    dens = {}
+    for cp in (False, True):
+        res = ms.solve_multisensor(stacks, cross_products=cp, scene_densities=False)
+        dens[cp] = np.median(res["process_noise"].reshape(2, -1), axis=1)
+    # the squares alone: the same density in east and up
+    assert dens[False][0] == pytest.approx(dens[False][1], rel=1e-6)
+    # the products: up keeps the wander, east falls to a small fraction of it
+    assert dens[True][1] > 100 and dens[True][0] < 0.2 * dens[True][1]
