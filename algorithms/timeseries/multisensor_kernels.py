@@ -48,12 +48,14 @@ STATUS_SINGULAR = 3
 # --------------------------------------------------------------------------- hyperparameters
 @njit(cache=True)
 def _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count,
-                             sigma_net, sigma, q):
+                             sigma_net, sigma, q, coef_out):
     """:func:`series_statistics` for pixel ``p`` (any pattern of missing dates)."""
     n_t = y.shape[0]
     nc = basis.shape[1]
     sigma[p] = np.nan
     q[p] = np.nan
+    for j in range(coef_out.shape[0]):
+        coef_out[j, p] = np.nan
     n = 0
     for i in range(n_t):
         if y[i, p] == y[i, p]:
@@ -116,6 +118,8 @@ def _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d
         ck = coef[kl_cols[j]]
         num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
         den += g_irw[j]
+        if j < coef_out.shape[0]:
+            coef_out[j, p] = ck
     sigma[p] = math.sqrt(s2)
     q[p] = num / den if den > 0 else 0.0
 
@@ -195,7 +199,7 @@ def _v_median_rows(z):
 
 @njit(parallel=True, cache=True, nogil=True)
 def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y, min_count, sigma_net,
-                      sigma, q):
+                      sigma, q, coef_out):
     """Per pixel: white-noise standard deviation and velocity random-walk density of one LOS series.
 
     Parameters
@@ -223,6 +227,9 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
         Interferogram noise (mm) of the network that made the series; 0 for per-date series.
     sigma, q : ndarray (P,)
         Out: white-noise standard deviation (mm) and random-walk density (mm^2/yr^3, LOS, signed).
+    coef_out : ndarray (J', P)
+        Out: the fitted coefficients of the first ``J'`` low-frequency modes (NaN where ``q`` is); ``J' = 0``
+        for none.
 
     Notes
     -----
@@ -249,7 +256,7 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
         if n_t < max(min_count, nc + 3) or not full.all():
             for p in range(p0, p1):
                 _series_statistics_pixel(p, t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_lag1, y,
-                                         min_count, sigma_net, sigma, q)
+                                         min_count, sigma_net, sigma, q, coef_out)
             continue
         # every pixel of the chunk has every date: the same arithmetic, over the chunk at once
         coef = np.zeros((nc, nb))
@@ -289,6 +296,8 @@ def series_statistics(t_years, basis, pinv, kl_cols, g_irw, h_noise, d_net, d_la
                 ck = coef[kl_cols[j], qq]
                 num += ck * ck - s2 * h_noise[j] - sn2 * d_net[j]
                 den += g_irw[j]
+                if j < coef_out.shape[0]:
+                    coef_out[j, p] = ck
             sigma[p] = math.sqrt(s2)
             q[p] = num / den if den > 0 else 0.0
 

@@ -33,6 +33,17 @@ tuned to the five above; not used to choose any setting):
                   the gap), an uplift that starts smoothly inside the gap (logistic, 1-year width), a steady bowl,
                   seasonal. Written to check the gap's sigma on motions its settings were not chosen on.
 
+Added 2026-11-24 with the spatially varying density prior, to check it beyond the scenarios above (never used to
+choose a setting before its first run; ``NEW``):
+
+* ``env_tsx_slide`` Envisat asc + desc (35 d interferograms, 2004-2009), a 5.6-year gap, TerraSAR-X asc (11 d
+                  series) and COSMO-SkyMed desc (16 d interferograms) 2015-2019: a steady bowl, seasonal, and a
+                  small patch in the south-east sliding east whose velocity doubles inside the gap (the wander in
+                  east, in one corner: the rest of the scene does not wander).
+* ``s1_rw_short_gap`` Sentinel-1 asc + desc (12 d series, 2015-2018), a 1.6-year gap, Sentinel-1 asc + desc
+                  (2020-2023): the velocity wanders as an integrated random walk (up 30, east 10 mm^2/yr^3; one
+                  fixed draw per column) over the north third of the scene, a steady bowl in the south; a short gap.
+
 Noise: every acquisition carries an atmospheric screen (a smooth random field with a
 per-date standard deviation drawn from 2-7 mm, differenced to the reference pixel); every
 interferogram adds decorrelation phase noise (0.35 rad, i.e. 1.5 mm C-band, 0.9 mm X-band,
@@ -167,9 +178,41 @@ SCENARIOS = {
         Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2017, 6, 8), D(2022, 3, 26),
                kind="series", shadow=True),
     ], motions=("cycle", "onset", "bowl", "seasonal"), seed=18),
+    # new, 2026-11-24 (see the module notes)
+    "env_tsx_slide": Scenario("env_tsx_slide", [
+        Sensor("ENV-asc", ENVISAT_WAVELENGTH_M, -13.0, (22.8, 23.0), 35, D(2004, 3, 1), D(2009, 9, 20),
+               missing=0.1),
+        Sensor("ENV-desc", ENVISAT_WAVELENGTH_M, 193.0, (22.9, 22.7), 35, D(2004, 3, 9), D(2009, 9, 28),
+               missing=0.1),
+        Sensor("TSX-asc", TSX_WAVELENGTH_M, -10.0, (28.0, 28.2), 11, D(2015, 5, 2), D(2019, 10, 20), kind="series"),
+        Sensor("CSK-desc", CSK_WAVELENGTH_M, 190.0, (35.0, 34.7), 16, D(2015, 5, 9), D(2019, 10, 28)),
+    ], motions=("bowl", "seasonal", "eastslide"), seed=19),
+    "s1_rw_short_gap": Scenario("s1_rw_short_gap", [
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 12, D(2015, 4, 1), D(2018, 6, 20),
+               kind="series"),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2015, 4, 7), D(2018, 6, 26),
+               kind="series"),
+        Sensor("S1-asc2", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 12, D(2020, 2, 1), D(2023, 6, 20),
+               kind="series"),
+        Sensor("S1-desc2", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2020, 2, 7), D(2023, 6, 26),
+               kind="series"),
+    ], motions=("bowl_south", "seasonal", "rw_north"), seed=20),
 }
 ORDER = ["overlap4", "gap_env_s1", "landslide", "alos_mixed", "ps_series"]
 HOLDOUT = ["ers_csk_s1", "rsat_tsx_gap", "rs2_csk_cycle"]
+NEW = ["env_tsx_slide", "s1_rw_short_gap"]
+
+
+def _irw(density, t, seed, n, t0=14.0, t1=24.0, step=1.0 / 120.0):
+    """``n`` fixed independent draws of an integrated random walk (velocity random walk of ``density``
+    mm^2/yr^3, zero at ``t0``) on a fine grid from ``t0`` to ``t1`` (years since 2000), at the times ``t``
+    (linear between the grid's nodes): (len(t), n)."""
+    grid = np.arange(t0, t1 + step, step)
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0.0, math.sqrt(density * step), (grid.size - 1, n))
+    vel = np.concatenate([np.zeros((1, n)), np.cumsum(steps, axis=0)])
+    disp = np.concatenate([np.zeros((1, n)), np.cumsum(0.5 * (vel[1:] + vel[:-1]) * step, axis=0)])
+    return np.stack([np.interp(t, grid, disp[:, j]) for j in range(n)], axis=1)
 
 
 T0 = D(2000, 1, 1)
@@ -280,6 +323,23 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             ramp = wd * np.logaddexp(0.0, (t - tc) / wd)  # integral of the logistic: displacement of a unit rate
             u += g * 9.0 * ramp
             e += g * -4.0 * ramp
+        elif m == "eastslide":
+            # a patch in the south-east sliding east at 6 mm/yr, doubling smoothly around 2012.5 (inside the gap)
+            cy, cx = rows * 0.75, cols * 0.78
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.09) ** 2))
+            tc, wd = 12.5, 0.5
+            ramp = wd * np.logaddexp(0.0, (t - tc) / wd)
+            e += g * (6.0 * (t - t_mid) + 6.0 * ramp)
+            u += g * -1.0 * (t - t_mid)
+        elif m == "bowl_south":
+            cy, cx, rad = rows * 0.75, cols * 0.5, rows * 0.18
+            g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
+            u += -20.0 * g * (t - t_mid)
+        elif m == "rw_north":
+            # the velocity wanders over the north third (a smooth taper), one fixed independent draw per column
+            g = 1.0 / (1.0 + np.exp((yy - rows / 3.0) / 1.5))
+            u += g * _irw(30.0, t[:, 0, 0], 101, cols)[:, None, :]
+            e += g * _irw(10.0, t[:, 0, 0], 102, cols)[:, None, :]
         elif m == "landslide":
             _, aspect, (r0, r1, c0, c1) = terrain(sc.shape)
             body = np.zeros(sc.shape)

@@ -265,12 +265,14 @@ def test_series_statistics_chunk_equals_pixel_by_pixel():
     y = np.cumsum(rng.normal(0, 2, (n_t, n_pix)), axis=0) + rng.normal(0, 3, (n_t, n_pix))
     y[:, 7] = 0.0  # a flat series: zero residuals, ties everywhere
     s_net = np.abs(rng.normal(1, 0.3, n_pix))
-    sig, q = np.empty(n_pix), np.empty(n_pix)
-    mk.series_statistics(t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig, q)
-    sig1, q1 = np.empty(n_pix), np.empty(n_pix)
+    sig, q, c = np.empty(n_pix), np.empty(n_pix), np.empty((2, n_pix))
+    mk.series_statistics(t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig, q, c)
+    sig1, q1, c1 = np.empty(n_pix), np.empty(n_pix), np.empty((2, n_pix))
     for p in range(n_pix):
-        mk._series_statistics_pixel(p, t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig1, q1)
-    assert sig.tobytes() == sig1.tobytes() and q.tobytes() == q1.tobytes()
+        mk._series_statistics_pixel(p, t, basis, pinv, kl, g, h, dn, 0.3, y, 5, s_net, sig1, q1, c1)
+    assert sig.tobytes() == sig1.tobytes() and q.tobytes() == q1.tobytes() and c.tobytes() == c1.tobytes()
+    # the modes' coefficients are those of the least-squares fit
+    np.testing.assert_allclose(c[:, 0], (pinv @ y[:, 0])[kl], rtol=1e-9, atol=1e-12)
 
 
 def test_noise_free_linear_and_annual_motion_recovered_exactly():
@@ -490,7 +492,9 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
 
 
 # --------------------------------------------------------------------------- layout, inputs, outputs
-def test_same_bytes_whatever_the_block_layout():
+@pytest.mark.parametrize("options", [{}, {"exact_density_variance": True, "local_prior_nodes": 2,
+                                                "design_weights": True, "cross_products": True}])
+def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
     stacks = _gap_stacks(rng, shape)
@@ -501,7 +505,7 @@ def test_same_bytes_whatever_the_block_layout():
     ifg = np.stack([stacks[2].values[idx[b]] - stacks[2].values[idx[a]] for a, b in pairs])
     ifg += rng.normal(0, 0.5, ifg.shape)
     stacks[2] = ms.Stack("S1-asc", pairs=pairs, values=ifg, incidence_deg=ASC[0], heading_deg=ASC[1])
-    runs = [ms.solve_multisensor(stacks, block_rows=b) for b in (1, 3, 7)]
+    runs = [ms.solve_multisensor(stacks, block_rows=b, **options) for b in (1, 3, 7)]
     for r in runs[1:]:
         for key, arr in runs[0].arrays.items():
             np.testing.assert_array_equal(r[key], arr, err_msg=key)
@@ -685,7 +689,8 @@ def test_density_estimate_of_a_series_without_wander_is_unbiased_and_pooled_befo
         t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = plan.stats
         sig, q = np.empty(n_pix), np.empty(n_pix)
         mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1,
-                             np.ascontiguousarray(s.values.reshape(len(s.dates), n_pix)), 8, np.zeros(n_pix), sig, q)
+                             np.ascontiguousarray(s.values.reshape(len(s.dates), n_pix)), 8, np.zeros(n_pix), sig, q,
+                             np.zeros((0, n_pix)))
         q_los[si] = q
         pw = sig[None, :] ** 2 * h_noise[:, None]
         var_q[si] = 2.0 * np.sum(pw * pw, axis=0) / np.sum(g_irw) ** 2
@@ -746,7 +751,8 @@ def test_each_period_between_gaps_has_its_own_density_never_below_the_whole_seri
     # keep the whole series' density or their own small one; no period below it
     problem = ms.MultisensorProblem(stacks, shape=shape)
     prior = problem.calibrate(problem.sources())
-    assert prior["seg"][0][1][0] > 100 * max(prior["seg"][1][1][0], 0.1)
+    # (the prior varies over the scene: its mean on every sampled node; the wander here is the same everywhere)
+    assert np.min(prior["seg"][0][1][0]) > 100 * max(np.max(prior["seg"][1][1][0]), 0.1)
     res = ms.solve_multisensor(stacks)
     per = res["period_process_noise"]
     assert np.all(per[1] <= np.maximum(res["process_noise"], 0.1))
@@ -846,24 +852,32 @@ def test_scene_prior_keeps_the_density_of_pixels_whose_velocity_wanders():
         assert np.mean(np.abs(z[half]) < 2) >= 0.85 and np.sqrt(np.mean(z[half] ** 2)) <= 1.25
 
 
-def test_scene_prior_depends_on_the_grid_alone_and_travels_to_workers():
+@pytest.mark.parametrize("local", [0, 3])
+def test_scene_prior_depends_on_the_grid_alone_and_travels_to_workers(local):
     """The pixel sample is fixed by the grid's shape; the prior calibrated once is the same from arrays or sources
-    and is pickled with the problem (a worker solves with it, same bytes)."""
+    and is pickled with the problem (a worker solves with it, same bytes); a prior that varies over the scene
+    (``local_prior_nodes``, with the scene's median noise weights) too."""
     import pickle
 
     from insar_geohazards.algorithms.engine import ArraySource
 
     rng = np.random.default_rng(13)
     shape = (70, 90)
-    prob = ms.MultisensorProblem(_two(shape, 40, noise=1.0, rng=rng), shape=shape)
+    prob = ms.MultisensorProblem(_two(shape, 40, noise=1.0, rng=rng), shape=shape, local_prior_nodes=local,
+                                 design_weights=bool(local), exact_density_variance=bool(local))
     r, c = prob.sample_pixels()
     assert r.size == 32 and c.size == 64 and r[0] == 0 and r[-1] == 69 and c[-1] == 89
     src = prob.sources()
     a = prob.calibrate(src)
     b = prob.calibrate({k: ArraySource(v) for k, v in src.items()})
-    assert a["n"] == 32 * 64 and a["all"] == b["all"] and a["seg"] == b["seg"]
+    assert a["n"] == 32 * 64
+    if local:
+        # the prior varies over the scene: a mean and a spread on every sampled node
+        assert a["all"][1][0].shape == (32, 64) and a["all"][1][1].shape == (32, 64)
+    for key in ("all", "seg"):
+        np.testing.assert_equal(a[key], b[key])
     worker = pickle.loads(pickle.dumps(prob))
-    assert worker.scene_prior["all"] == a["all"]
+    np.testing.assert_equal(worker.scene_prior["all"], a["all"])
     block = {k: np.asarray(v)[..., 10:14, :] for k, v in src.items()}
     x, y = prob.solve_arrays(block, (4, 90)), worker.solve_arrays(block, (4, 90))
     for key in x:
@@ -901,3 +915,55 @@ def test_a_gap_bordered_by_one_geometry_keeps_its_own_density_under_the_scene_pr
     both = solve(124)
     assert not any("seen by one geometry only (TSX)" in line for line in both.report)
     assert np.median(both["gap_process_noise"][0]) < 0.25
+
+
+def test_density_estimate_variance_under_noise_alone_counts_correlated_modes_and_the_noise_estimate():
+    """White noise alone on an Envisat-like series (40 dates, 35 days): the signed density estimates scatter as the
+    full variance says (the slow modes' coefficients are correlated, and the subtracted white-noise power is itself
+    estimated from 38 lag residuals); the diagonal alone understates the scatter."""
+    rng = np.random.default_rng(31)
+    dates = dates_every(35, 40, D0)
+    n_pix = 6000
+    y = rng.normal(0.0, 2.0, (40, n_pix))
+    stats = ms._series_statistics_design(dates, None, 3)
+    t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = stats
+    s_est, q_est = np.empty(n_pix), np.empty(n_pix)
+    mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1, np.ascontiguousarray(y), 8,
+                         np.zeros(n_pix), s_est, q_est, np.zeros((0, n_pix)))
+    design = ms._density_noise_design(stats, None)
+    zero = np.zeros(n_pix)
+    g_sum = float(np.sum(g_irw))
+    # at the true noise the full variance is the scatter of the estimates; the diagonal alone falls short
+    full = ms._density_noise_variance(design, np.full(n_pix, 4.0), zero, g_sum, True, h_noise, d_net)
+    diag = ms._density_noise_variance(design, np.full(n_pix, 4.0), zero, g_sum, False, h_noise, d_net)
+    assert np.var(q_est) == pytest.approx(full[0], rel=0.08)
+    assert np.var(q_est) > 1.2 * diag[0]  # 275 against 206 (full: 269)
+
+
+def test_cross_products_tell_east_from_up_where_the_squares_cannot():
+    """A symmetric ascending + descending pair (the same incidence): each stack's own density sees
+    ``e^2 q_E + u^2 q_U`` with the same ``e^2``, so east and up share it alike; the products of the two stacks'
+    slow-mode coefficients see ``-e^2 q_E + u^2 q_U`` and separate them. The velocity wanders in up only (a random
+    walk of 400 mm^2/yr^3, an independent draw per pixel): with the products east's density falls far below up's."""
+    rng = np.random.default_rng(17)
+    shape = (8, 10)
+    n_pix = shape[0] * shape[1]
+    dates_a = dates_every(12, 240, D0)
+    dates_d = dates_every(12, 240, D0 + dt.timedelta(days=6))
+    grid = np.linspace(0.0, 8.0, 1601)
+    vel = np.cumsum(rng.normal(0.0, np.sqrt(400.0 * (grid[1] - grid[0])), (grid.size, n_pix)), axis=0)
+    disp = np.cumsum(vel, axis=0) * (grid[1] - grid[0])
+    stacks = []
+    for name, geom, dates in (("asc", (39.0, -10.0), dates_a), ("desc", (39.0, 190.0), dates_d)):
+        t = np.array(years(dates, D0))
+        wander = np.stack([np.interp(t, grid, disp[:, i]) for i in range(n_pix)], axis=1).reshape((len(dates),) + shape)
+        e, u = truth(dates, D0, shape)
+        stacks.append(series_stack(name, geom, dates, e, u + wander, noise=1.5, rng=rng))
+    dens = {}
+    for cp in (False, True):
+        res = ms.solve_multisensor(stacks, cross_products=cp, scene_densities=False)
+        dens[cp] = np.median(res["process_noise"].reshape(2, -1), axis=1)
+    # the squares alone: the same density in east and up
+    assert dens[False][0] == pytest.approx(dens[False][1], rel=1e-6)
+    # the products: up keeps the wander, east falls to a small fraction of it
+    assert dens[True][1] > 100 and dens[True][0] < 0.2 * dens[True][1]
