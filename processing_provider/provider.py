@@ -126,12 +126,17 @@ def model_algorithms() -> list:
         def processAlgorithm(self, parameters, context, feedback):
             # one transaction for the whole model: a failing later step removes the outputs
             # earlier steps published (each child's own transaction joins this one)
+            from ..io.probe import quiet_gdal_reads
             from ..io.transaction import OutputTransaction
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})
             try:
-                results = super().processAlgorithm(parameters, context, feedback)
+                # QGIS loads each step's raster inputs as layers of the run's context, with a default renderer
+                # whose statistics GDAL would save beside each input when the context ends: opened with GDAL's
+                # side-car files off, as every tool reads its inputs
+                with quiet_gdal_reads():
+                    results = super().processAlgorithm(parameters, context, feedback)
             except BaseException:
                 run.rollback()
                 raise

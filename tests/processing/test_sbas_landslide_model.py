@@ -122,7 +122,14 @@ def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
               "sbas:POINTS": str(tmp_path / "pts.gpkg"), "ada:ADAS": str(tmp_path / "ada.gpkg"),
               "activity:ACTIVITY": str(tmp_path / "activity.gpkg"),
               "activity:CANDIDATES": str(tmp_path / "candidates.gpkg")}
-    res = processing.run(MODEL_ID, params, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    side_cars = set(glob.glob(os.path.join(MEXICO, "*.aux.xml")))
+    context = QgsProcessingContext()
+    res = processing.run(MODEL_ID, params, context=context, feedback=QgsProcessingFeedback())
+    del context  # its layers (the steps' inputs) are closed: nothing may be saved beside the inputs
+    import gc
+
+    gc.collect()
+    assert set(glob.glob(os.path.join(MEXICO, "*.aux.xml"))) == side_cars
     for key in ("sbas:VELOCITY", "sbas:POINTS", "ada:ADAS", "activity:ACTIVITY"):
         assert os.path.exists(res[key]), key
     vel = gdal.Open(res["sbas:VELOCITY"]).ReadAsArray()
