@@ -166,63 +166,24 @@ def _row_sub_cmul8(tr, ti, j, k, yr, yi, i):
     ti[j, i + _I7] = b7 - (x7 * yi + z7 * yr)
 
 
-@njit(error_model="numpy", inline="always")
-def _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, i):
-    """Elements ``i .. i + 7`` of ``y -= A[k, :] (cr + i ci)`` (indices unsigned; see :func:`_row_sub_cmul8`)."""
-    x0, x1, x2, x3 = tr[k, i], tr[k, i + _I1], tr[k, i + _I2], tr[k, i + _I3]
-    x4, x5, x6, x7 = tr[k, i + _I4], tr[k, i + _I5], tr[k, i + _I6], tr[k, i + _I7]
-    z0, z1, z2, z3 = ti[k, i], ti[k, i + _I1], ti[k, i + _I2], ti[k, i + _I3]
-    z4, z5, z6, z7 = ti[k, i + _I4], ti[k, i + _I5], ti[k, i + _I6], ti[k, i + _I7]
-    a0, a1, a2, a3 = yr[i], yr[i + _I1], yr[i + _I2], yr[i + _I3]
-    a4, a5, a6, a7 = yr[i + _I4], yr[i + _I5], yr[i + _I6], yr[i + _I7]
-    b0, b1, b2, b3 = yi[i], yi[i + _I1], yi[i + _I2], yi[i + _I3]
-    b4, b5, b6, b7 = yi[i + _I4], yi[i + _I5], yi[i + _I6], yi[i + _I7]
-    yr[i] = a0 - (x0 * cr - z0 * ci)
-    yr[i + _I1] = a1 - (x1 * cr - z1 * ci)
-    yr[i + _I2] = a2 - (x2 * cr - z2 * ci)
-    yr[i + _I3] = a3 - (x3 * cr - z3 * ci)
-    yr[i + _I4] = a4 - (x4 * cr - z4 * ci)
-    yr[i + _I5] = a5 - (x5 * cr - z5 * ci)
-    yr[i + _I6] = a6 - (x6 * cr - z6 * ci)
-    yr[i + _I7] = a7 - (x7 * cr - z7 * ci)
-    yi[i] = b0 - (x0 * ci + z0 * cr)
-    yi[i + _I1] = b1 - (x1 * ci + z1 * cr)
-    yi[i + _I2] = b2 - (x2 * ci + z2 * cr)
-    yi[i + _I3] = b3 - (x3 * ci + z3 * cr)
-    yi[i + _I4] = b4 - (x4 * ci + z4 * cr)
-    yi[i + _I5] = b5 - (x5 * ci + z5 * cr)
-    yi[i + _I6] = b6 - (x6 * ci + z6 * cr)
-    yi[i + _I7] = b7 - (x7 * ci + z7 * cr)
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
+    """``y -= A[k, :] (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
+        lre = tr[k, i]
+        lim = ti[k, i]
+        yr[i] -= lre * cr - lim * ci
+        yi[i] -= lre * ci + lim * cr
 
 
-@njit(error_model="numpy", inline="always")
-def _vec_sub_conj_cmul8(yr, yi, lr, li, k, cr, ci, i):
-    """Elements ``i .. i + 7`` of ``y -= conj(A[k, :]) (cr + i ci)`` (indices unsigned; see :func:`_row_sub_cmul8`):
-    each ``a - (x cr - (-z) ci)`` and ``b - (x ci + (-z) cr)``, as the element loop."""
-    x0, x1, x2, x3 = lr[k, i], lr[k, i + _I1], lr[k, i + _I2], lr[k, i + _I3]
-    x4, x5, x6, x7 = lr[k, i + _I4], lr[k, i + _I5], lr[k, i + _I6], lr[k, i + _I7]
-    z0, z1, z2, z3 = -li[k, i], -li[k, i + _I1], -li[k, i + _I2], -li[k, i + _I3]
-    z4, z5, z6, z7 = -li[k, i + _I4], -li[k, i + _I5], -li[k, i + _I6], -li[k, i + _I7]
-    a0, a1, a2, a3 = yr[i], yr[i + _I1], yr[i + _I2], yr[i + _I3]
-    a4, a5, a6, a7 = yr[i + _I4], yr[i + _I5], yr[i + _I6], yr[i + _I7]
-    b0, b1, b2, b3 = yi[i], yi[i + _I1], yi[i + _I2], yi[i + _I3]
-    b4, b5, b6, b7 = yi[i + _I4], yi[i + _I5], yi[i + _I6], yi[i + _I7]
-    yr[i] = a0 - (x0 * cr - z0 * ci)
-    yr[i + _I1] = a1 - (x1 * cr - z1 * ci)
-    yr[i + _I2] = a2 - (x2 * cr - z2 * ci)
-    yr[i + _I3] = a3 - (x3 * cr - z3 * ci)
-    yr[i + _I4] = a4 - (x4 * cr - z4 * ci)
-    yr[i + _I5] = a5 - (x5 * cr - z5 * ci)
-    yr[i + _I6] = a6 - (x6 * cr - z6 * ci)
-    yr[i + _I7] = a7 - (x7 * cr - z7 * ci)
-    yi[i] = b0 - (x0 * ci + z0 * cr)
-    yi[i + _I1] = b1 - (x1 * ci + z1 * cr)
-    yi[i + _I2] = b2 - (x2 * ci + z2 * cr)
-    yi[i + _I3] = b3 - (x3 * ci + z3 * cr)
-    yi[i + _I4] = b4 - (x4 * ci + z4 * cr)
-    yi[i + _I5] = b5 - (x5 * ci + z5 * cr)
-    yi[i + _I6] = b6 - (x6 * ci + z6 * cr)
-    yi[i + _I7] = b7 - (x7 * ci + z7 * cr)
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
+    """``y -= conj(A[k, :]) (cr + i ci)``."""
+    for i in range(_u(0), _u(npad)):
+        lre = lr[k, i]
+        lim = -li[k, i]
+        yr[i] -= lre * cr - lim * ci
+        yi[i] -= lre * ci + lim * cr
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -510,9 +471,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[k] = cr
         xi[k] = ci
-        ku = _u(k)
-        for j in range(_u(0), _u(npad), _u(8)):  # entries up to k are consumed: changing them is harmless
-            _vec_sub_cmul8(yr, yi, tr, ti, ku, cr, ci, j)
+        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad)  # entries up to k are consumed: changing them is harmless
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
@@ -526,9 +485,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[i] = cr
         xi[i] = ci
-        iu = _u(i)
-        for j in range(_u(0), _u(npad), _u(8)):  # entries from i on are consumed; lr is 0 above
-            _vec_sub_conj_cmul8(yr, yi, lr, li, iu, cr, ci, j)
+        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, npad)  # entries from i on are consumed; lr is 0 above
 
 
 @njit(error_model="numpy")
