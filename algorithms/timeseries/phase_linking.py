@@ -93,7 +93,7 @@ def _padded(n: int) -> int:
 # in the caller's loops. Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index
 # wrap-around, whose selects would keep the loops scalar. The hottest update, the complex factor's, is instead
 # written out for eight elements, loads before stores, and inlined into the factor's loops: LLVM's SLP vectoriser
-# packs it there, and no call per row is paid (each such block adds ~7 CPU-s to the kernel's first compilation).
+# packs it there, and no call per row is paid (each such block adds CPU seconds to the first compilation).
 
 
 if HAVE_NUMBA:
