@@ -335,14 +335,17 @@ def _cholesky_t(tr, ti, n, npad):
     holds column ``k`` of A's lower triangle: ``tr[k, i] = Re A[i, k]`` for ``i >= k``), in place; False when A
     is not positive definite. Stored transposed, a column of A is a row: column ``j`` receives the finished
     columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
-    divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
+    divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot. The
+    updates of column ``j`` start at the eight-element block holding its diagonal: the elements before it lie
+    above the diagonal (the unused triangle keeps finite values nothing reads)."""
     for j in range(n):
         ju = _u(j)
+        j0 = _u(j - j % 8)  # the eight-element block holding A[j, j]: elements before it are above the diagonal
         for k in range(j):
             yr = tr[k, j]  # times conj(L[j, k])
             yi = -ti[k, j]
             ku = _u(k)
-            for i in range(_u(0), _u(npad), _u(8)):  # npad is a multiple of 8
+            for i in range(j0, _u(npad), _u(8)):  # npad is a multiple of 8
                 _row_sub_cmul8(tr, ti, ju, ku, yr, yi, i)
         s = tr[j, j]
         if s <= 0.0:
