@@ -40,6 +40,23 @@ def data_dir():
 
 
 @pytest.fixture(scope="session")
+def ustica_egms():
+    """``read_egms`` of a real Ustica tile (``tests/data/egms_ustica/<name>``), parsed once per session: the
+    whole-file parse costs about 2 CPU-s a tile and several modules compare against the same tile. Callers only
+    read the result (never modify it)."""
+    from insar_geohazards.algorithms.formats.egms import read_egms
+
+    cache = {}
+
+    def _read(name):
+        if name not in cache:
+            cache[name] = read_egms(os.path.join(DATA, "egms_ustica", name))
+        return cache[name]
+
+    return _read
+
+
+@pytest.fixture(scope="session")
 def qgis_app():
     """A headless QGIS with Processing initialised and the ``geohazard`` provider registered."""
     qgis_core = pytest.importorskip("qgis.core", reason="QGIS Python bindings are not installed (run `make test`)")

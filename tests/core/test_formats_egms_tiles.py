@@ -9,15 +9,14 @@ import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.formats import egms_tiles as tiles
-from insar_geohazards.algorithms.formats.egms import read_egms
 
 USTICA = ("EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip", "EGMS_L2b_022_0845_IW2_VV_2020_2024_1.zip")
 
 
 @pytest.mark.parametrize("name", USTICA)
-def test_real_tiles_equal_the_line_reader_for_any_chunk_size(data_dir, name):
+def test_real_tiles_equal_the_line_reader_for_any_chunk_size(data_dir, name, ustica_egms):
     path = os.path.join(data_dir, "egms_ustica", name)
-    ref = read_egms(path)
+    ref = ustica_egms(name)  # the line reader's parse of the same file, shared with test_formats_egms.py
     head = tiles.read_header(path)
     order = np.argsort([d.toordinal() for d in head.dates])
     for chunk_bytes in (7_001, 1 << 20):

@@ -64,10 +64,19 @@ SCRIPT = textwrap.dedent("""
 """).replace("HERE", repr(HERE))
 
 
+@pytest.fixture(scope="module")
+def layers_cache(tmp_path_factory):
+    """One numba cache for both threading layers, apart from the project's: the kernels are compiled by the first
+    layer's run and loaded by the second's (the compiled code does not depend on the layer, which numba picks when
+    the first parallel region starts), so the two runs still start from a cache no other test touched and the
+    threads still launch the same parallel kernels at once; only the second compile of the same kernels is saved."""
+    return tmp_path_factory.mktemp("numba_layers_cache")
+
+
 @needs_numba
 @pytest.mark.parametrize("layer", ["workqueue", "default"])
-def test_two_threads_running_parallel_kernels_at_once_do_not_abort(tmp_path, layer):
-    env = dict(os.environ, NUMBA_THREADING_LAYER=layer, NUMBA_CACHE_DIR=str(tmp_path))
+def test_two_threads_running_parallel_kernels_at_once_do_not_abort(layers_cache, layer):
+    env = dict(os.environ, NUMBA_THREADING_LAYER=layer, NUMBA_CACHE_DIR=str(layers_cache))
     env.pop("INSAR_GEOHAZARDS_DISABLE_NUMBA", None)
     out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, f"exit {out.returncode}: {out.stderr[-2000:]}"

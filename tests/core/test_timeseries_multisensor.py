@@ -1,6 +1,7 @@
 """Joint multi-sensor east/up time series: kernel against dense algebra, known truths, gaps, north, bad input."""
 
 import datetime as dt
+import functools
 
 import numpy as np
 import pytest
@@ -388,10 +389,8 @@ def test_gap_sigma_spread_sits_in_its_band_on_a_motion_without_wander():
     desc: on a linear + annual motion (no velocity wander) the displacement across the gap is within 2-sigma on
     95 % of the pixels or more and its z-scores' spread stays between 0.4 and 1.25 (the densities' floors make
     the bridge conservative there; it must neither understate nor overstate by more than 2.5 times)."""
-    rng = np.random.default_rng(7)
     shape = (10, 20)
-    stacks = _gap_no_wander_stacks(rng, shape)
-    res = ms.solve_multisensor(stacks)
+    res = _gap_no_wander_solution(7, True)
     assert len(res.gaps) == 1 and res.gaps[0].days > 3 * 365
     g = res.gaps[0]
     te, tu = truth([g.last_before, g.first_after], D0, shape)
@@ -796,6 +795,15 @@ def _gap_no_wander_stacks(rng, shape):
     return stacks
 
 
+@functools.cache
+def _gap_no_wander_solution(seed, scene):
+    """The solve of :func:`_gap_no_wander_stacks` on a 10 x 20 grid drawn from ``seed`` (scene priors or fixed
+    floors), made once per module: the same inputs give the same result, so tests that read the same solve share
+    it (tests only read it)."""
+    stacks = _gap_no_wander_stacks(np.random.default_rng(seed), (10, 20))
+    return ms.solve_multisensor(stacks, scene_densities=scene)
+
+
 def test_scene_priors_are_less_conservative_across_a_gap_than_the_fixed_floors():
     """A motion without wander across a 3.6-year gap (three noise draws): the fixed floors make the bridge's sigma
     about twice the error (z spread near 0.5); the scene's priors (densities shrunk toward a mean near zero)
@@ -804,8 +812,7 @@ def test_scene_priors_are_less_conservative_across_a_gap_than_the_fixed_floors()
     for seed in (7, 8, 9):
         spreads = {}
         for scene in (True, False):
-            stacks = _gap_no_wander_stacks(np.random.default_rng(seed), shape)
-            res = ms.solve_multisensor(stacks, scene_densities=scene)
+            res = _gap_no_wander_solution(seed, scene)
             g = res.gaps[0]
             te, tu = truth([g.last_before, g.first_after], D0, shape)
             zs = [((res["gap_displacement"][0, ci] - (t[1] - t[0])) / res["gap_sigma"][0, ci]).ravel()
