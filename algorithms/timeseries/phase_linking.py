@@ -91,9 +91,7 @@ def _padded(n: int) -> int:
 # factor, entries a substitution has already consumed, the padding) take finite values nothing reads.
 # The row loops are small functions of their own (HELPER_INLINE): LLVM vectorises a loop only there, not nested
 # in the caller's loops. Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index
-# wrap-around, whose selects would keep the loops scalar. The hottest update, the complex factor's, is instead
-# written out for eight elements, loads before stores, and inlined into the factor's loops: LLVM's SLP vectoriser
-# packs it there, and no call per row is paid (each such block adds CPU seconds to the first compilation).
+# wrap-around, whose selects would keep the loops scalar.
 
 
 if HAVE_NUMBA:
@@ -123,47 +121,14 @@ def _vec_cdiv(vr, vi, ratio, den, npad):
         vi[i] = (b - a * ratio) / den
 
 
-# unsigned element offsets, compile-time constants for numba (a call of ``_u`` per element multiplies the work of
-# numba's inlining)
-if HAVE_NUMBA:
-    _I1, _I2, _I3, _I4, _I5, _I6, _I7 = (np.uint64(c) for c in range(1, 8))
-else:
-    _I1, _I2, _I3, _I4, _I5, _I6, _I7 = range(1, 8)
-
-
-@njit(error_model="numpy", inline="always")
-def _row_sub_cmul8(tr, ti, j, k, yr, yi, i):
-    """Elements ``i .. i + 7`` of row ``j`` minus row ``k`` times ``yr + i yi`` (indices unsigned).
-
-    Written out with every load before the stores and inlined at numba's level into the factor's loops: LLVM's SLP
-    vectoriser packs it into vector operations there, where a loop nested in the factor's loops stays scalar and a
-    row helper of its own costs a call per row (17 pushed words and the overlap checks): the complex factor of 30
-    dates in ~70 % of the time (benchmarks/psds/factor_variants.py). Each element: ``a - (x yr - z yi)`` and
-    ``b - (x yi + z yr)``, the operations of the element-by-element loop."""
-    x0, x1, x2, x3 = tr[k, i], tr[k, i + _I1], tr[k, i + _I2], tr[k, i + _I3]
-    x4, x5, x6, x7 = tr[k, i + _I4], tr[k, i + _I5], tr[k, i + _I6], tr[k, i + _I7]
-    z0, z1, z2, z3 = ti[k, i], ti[k, i + _I1], ti[k, i + _I2], ti[k, i + _I3]
-    z4, z5, z6, z7 = ti[k, i + _I4], ti[k, i + _I5], ti[k, i + _I6], ti[k, i + _I7]
-    a0, a1, a2, a3 = tr[j, i], tr[j, i + _I1], tr[j, i + _I2], tr[j, i + _I3]
-    a4, a5, a6, a7 = tr[j, i + _I4], tr[j, i + _I5], tr[j, i + _I6], tr[j, i + _I7]
-    b0, b1, b2, b3 = ti[j, i], ti[j, i + _I1], ti[j, i + _I2], ti[j, i + _I3]
-    b4, b5, b6, b7 = ti[j, i + _I4], ti[j, i + _I5], ti[j, i + _I6], ti[j, i + _I7]
-    tr[j, i] = a0 - (x0 * yr - z0 * yi)
-    tr[j, i + _I1] = a1 - (x1 * yr - z1 * yi)
-    tr[j, i + _I2] = a2 - (x2 * yr - z2 * yi)
-    tr[j, i + _I3] = a3 - (x3 * yr - z3 * yi)
-    tr[j, i + _I4] = a4 - (x4 * yr - z4 * yi)
-    tr[j, i + _I5] = a5 - (x5 * yr - z5 * yi)
-    tr[j, i + _I6] = a6 - (x6 * yr - z6 * yi)
-    tr[j, i + _I7] = a7 - (x7 * yr - z7 * yi)
-    ti[j, i] = b0 - (x0 * yi + z0 * yr)
-    ti[j, i + _I1] = b1 - (x1 * yi + z1 * yr)
-    ti[j, i + _I2] = b2 - (x2 * yi + z2 * yr)
-    ti[j, i + _I3] = b3 - (x3 * yi + z3 * yr)
-    ti[j, i + _I4] = b4 - (x4 * yi + z4 * yr)
-    ti[j, i + _I5] = b5 - (x5 * yi + z5 * yr)
-    ti[j, i + _I6] = b6 - (x6 * yi + z6 * yr)
-    ti[j, i + _I7] = b7 - (x7 * yi + z7 * yr)
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
+    """Row ``j`` minus row ``k`` times ``yr + i yi``."""
+    for i in range(_u(0), _u(npad)):
+        xr = tr[k, i]
+        xi = ti[k, i]
+        tr[j, i] -= xr * yr - xi * yi
+        ti[j, i] -= xr * yi + xi * yr
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -335,18 +300,10 @@ def _cholesky_t(tr, ti, n, npad):
     holds column ``k`` of A's lower triangle: ``tr[k, i] = Re A[i, k]`` for ``i >= k``), in place; False when A
     is not positive definite. Stored transposed, a column of A is a row: column ``j`` receives the finished
     columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
-    divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot. The
-    updates of column ``j`` start at the eight-element block holding its diagonal: the elements before it lie
-    above the diagonal (the unused triangle keeps finite values nothing reads)."""
+    divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
-        ju = _u(j)
-        j0 = _u(j - j % 8)  # the eight-element block holding A[j, j]: elements before it are above the diagonal
         for k in range(j):
-            yr = tr[k, j]  # times conj(L[j, k])
-            yi = -ti[k, j]
-            ku = _u(k)
-            for i in range(j0, _u(npad), _u(8)):  # npad is a multiple of 8
-                _row_sub_cmul8(tr, ti, ju, ku, yr, yi, i)
+            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], npad)  # times conj(L[j, k])
         s = tr[j, j]
         if s <= 0.0:
             return False
