@@ -839,6 +839,11 @@ class MultisensorProblem:
         lines = [f"velocity wander densities: the scene's prior from {prior['n']} sampled pixels, each pixel's "
                  f"estimate shrunk toward the prior of {where} by their precisions "
                  "(mm^2/yr^3, mean / spread over the ground)"]
+        grid_on = [n_ for n_, on in (("periods", self.grid_prior_periods), ("gaps", self.grid_prior_gaps)) if on]
+        if grid_on:
+            lines.append(f"  {' and '.join(grid_on)}: a nonparametric prior instead (weights on {_DENSITY_GRID.size} "
+                         f"densities from 0 to {_DENSITY_GRID[-1]:.0f}, fitted by EM to the sampled estimates' "
+                         "likelihoods), each pixel's density its posterior mean over them")
         for (a, b), seg in zip(self.segment_spans, prior["seg"]):
             use = seg if seg is not None else prior["all"]
             lines.append(f"  period {a}..{b}: " + ", ".join(
