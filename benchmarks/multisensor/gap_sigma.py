@@ -32,6 +32,7 @@ VARIANTS = {"scene priors (default)": ({}, None), "scene priors, gap density 0":
             "fixed floors (1 and 0.25)": (_FIXED, None),
             "fixed floors, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, None),
             "fixed floors, gap density 0, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, 1e-6),
+            "fixed floors 10^-4, gap density 0": ({**_FIXED, "min_process_noise": 1e-4}, 1e-6),
             "fixed floors 10^-4, gap density 0, no acceleration": (
                 {**_FIXED, "min_process_noise": 1e-4, "acceleration": False}, 1e-6),
             "fixed floors 0.1, gap density 0, no acceleration": (
