@@ -1,8 +1,9 @@
 """Where the stated sigma of the displacement across a gap comes from: each part forced away in turn.
 
 Runs the joint solver as it is (each density shrunk toward the scene's prior), with the fixed floors instead (the
-segments' density floor at 1 or lowered), the gap's density forced to (almost) zero in the final pass, and compares
-the displacement across each multi-year gap with the truth:
+segments' density floor at 1 or lowered, down to 10^-4 with and without the acceleration term), the gap's density
+forced to (almost) zero in the final pass, the grid (nonparametric) priors, and compares the displacement across each
+multi-year gap with the truth:
 
 * on the gap scenarios of ``scenarios.py`` (north handled as in ``honesty.py``), z pooled over seeds
   (rms and fraction within 2 sigma);
