@@ -342,6 +342,13 @@ class MultisensorProblem:
         Weigh the east/up split and the shrinkage by each stack's variance at the scene's median noise (from the
         fixed sample) instead of the pixel's own, which shares the pixel's noise estimate with its density
         estimate (measured, not adopted).
+    grid_prior_gaps, grid_prior_periods : bool
+        A nonparametric prior over the density (g-modelling): weights on a fixed grid of densities from 0 to
+        3 10^4 mm^2/yr^3, estimated by EM (the NPMLE) from the fixed sample's likelihoods, and each pixel's
+        density its posterior mean over that grid instead of the shrinkage toward a mean and spread. Gaps: the
+        exact likelihood of the velocity change across the gap (normal, variance its noise power plus the
+        density times the gap's span); periods: the normal likelihood of the signed estimate with its variance
+        under noise alone. A gap bordered by one geometry keeps the moments' prior. (measured, not adopted.)
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -357,7 +364,7 @@ class MultisensorProblem:
                  refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True,
                  scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True,
                  exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False,
-                 cross_products: bool = False):
+                 cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -397,6 +404,8 @@ class MultisensorProblem:
         self.local_prior_nodes = int(local_prior_nodes)
         self.design_weights = bool(design_weights)
         self.cross_products = bool(cross_products)
+        self.grid_prior_gaps = bool(grid_prior_gaps)
+        self.grid_prior_periods = bool(grid_prior_periods)
         #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
         #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
         self.density_var_ref: Optional[np.ndarray] = None
@@ -809,23 +818,32 @@ class MultisensorProblem:
         (q_all, v_all), segs = first["raw"]
         w = self.local_prior_nodes
 
-        def pri(q, v):
+        def pri(q, v, kind=None):
+            if kind is not None:
+                return _grid_prior(q[todo], v[todo], kind)
             return _local_prior(q, v, todo, shape, w) if w else _scene_prior(q[todo], v[todo])
 
-        prior = {"all": [pri(q_all[c], v_all[c]) for c in (0, 1)], "seg": [], "gap": [],
+        kp = "normal" if self.grid_prior_periods else None
+        prior = {"all": [pri(q_all[c], v_all[c], kp) for c in (0, 1)], "seg": [], "gap": [],
                  "n": int(todo.size), "nodes": (r_idx, c_idx)}
         for seg in segs:
-            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c]) for c in (0, 1)])
+            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c], kp) for c in (0, 1)])
         self.scene_prior = prior
         if self.gaps:
             second = self.solve_arrays(mini, shape, _stage="gaps", _at=(r_idx, c_idx))
-            prior["gap"] = [[pri(e[c], v[c]) for c in (0, 1)] for e, v in second["gaps"]]
+            prior["gap"] = [[pri(e[c], v[c], "change" if self.grid_prior_gaps and not self._gap_one_geometry[gi]
+                                 else None) for c in (0, 1)] for gi, (e, v) in enumerate(second["gaps"])]
         comp = ("east", "up")
         where = (f"its neighbourhood of {2 * w + 1} x {2 * w + 1} sampled pixels (medians over the scene)" if w
                  else "the whole scene")
         lines = [f"velocity wander densities: the scene's prior from {prior['n']} sampled pixels, each pixel's "
                  f"estimate shrunk toward the prior of {where} by their precisions "
                  "(mm^2/yr^3, mean / spread over the ground)"]
+        grid_on = [n_ for n_, on in (("periods", self.grid_prior_periods), ("gaps", self.grid_prior_gaps)) if on]
+        if grid_on:
+            lines.append(f"  {' and '.join(grid_on)}: a nonparametric prior instead (weights on {_DENSITY_GRID.size} "
+                         f"densities from 0 to {_DENSITY_GRID[-1]:.0f}, fitted by EM to the sampled estimates' "
+                         "likelihoods), each pixel's density its posterior mean over them")
         for (a, b), seg in zip(self.segment_spans, prior["seg"]):
             use = seg if seg is not None else prior["all"]
             lines.append(f"  period {a}..{b}: " + ", ".join(
@@ -1647,9 +1665,66 @@ def _bilinear(field, r_nodes, c_nodes, rows, cols):
             + ar * ((1 - ac) * field[r1, c0] + ac * field[r1, c1]))
 
 
+#: the densities (mm^2/yr^3) on which :func:`_grid_prior` puts its weights: zero (ground that does not wander), then
+#: geometric steps of 1.45 from 10^-3 to 3 10^4
+_DENSITY_GRID = np.concatenate([[0.0], np.geomspace(1e-3, 3e4, 47)])
+_GRID_EM_STEPS = 300
+
+
+def _grid_loglik(q, v, kind):
+    """Log-likelihood (n, J) of each estimate ``q`` (variance ``v`` under noise alone) at every density of
+    :data:`_DENSITY_GRID`, up to a constant per estimate. ``"change"``: ``q = (dv^2 - b) / T`` of a velocity change
+    ``dv`` across a gap whose noise power is ``b`` (the estimate's variance ``v = b^2 / (2 T^2)``), so that
+    ``dv^2 / T = q + sqrt(2 v)`` and ``dv ~ N(0, b + theta T)``: the exact normal likelihood of ``dv``. ``"normal"``:
+    ``q ~ N(theta, v)``."""
+    th = _DENSITY_GRID[None, :]
+    q = q[:, None]
+    v = v[:, None]
+    if kind == "change":
+        b = np.sqrt(2.0 * v)
+        s = b + th
+        return -0.5 * np.log(s) - 0.5 * (q + b) / s
+    return -0.5 * (q - th) ** 2 / v
+
+
+def _grid_prior(q, v, kind):
+    """A nonparametric prior over a density (g-modelling): weights on :data:`_DENSITY_GRID` maximising the sampled
+    estimates' marginal likelihood (EM for the NPMLE, a fixed number of steps from equal weights). Returns
+    ``(mean, variance over the ground, 0, weights, kind)``."""
+    ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
+    n_grid = _DENSITY_GRID.size
+    if np.count_nonzero(ok) < 2:
+        return (0.0, 0.0, 0.0, np.r_[1.0, np.zeros(n_grid - 1)], kind)
+    ll = _grid_loglik(q[ok], v[ok], kind)
+    lik = np.exp(ll - ll.max(axis=1, keepdims=True))
+    w = np.full(n_grid, 1.0 / n_grid)
+    for _ in range(_GRID_EM_STEPS):
+        post = lik * w
+        post /= post.sum(axis=1, keepdims=True)
+        w = post.mean(axis=0)
+    m = float(np.sum(w * _DENSITY_GRID))
+    return (m, float(np.sum(w * (_DENSITY_GRID - m) ** 2)), 0.0, w, kind)
+
+
+def _grid_posterior(q, v, prior):
+    """Each pixel's posterior mean density under a grid prior (:func:`_grid_prior`): a pixel whose estimate says it
+    does not wander sits near zero, one that wanders near its own density; the prior mean without an estimate."""
+    m, w, kind = prior[0], prior[3], prior[4]
+    ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
+    out = np.full(np.shape(q), m, dtype=float)
+    if ok.any():
+        ll = _grid_loglik(q[ok], v[ok], kind)
+        post = np.exp(ll - ll.max(axis=1, keepdims=True)) * w[None, :]
+        out[ok] = (post * _DENSITY_GRID[None, :]).sum(axis=1) / post.sum(axis=1)
+    return out
+
+
 def _shrink(q, v, prior):
     """Posterior mean of a density: the estimate ``q`` (variance ``v``) shrunk toward the prior ``(m, tau^2)``
-    by their precisions; the prior mean where the pixel has no estimate."""
+    by their precisions; the prior mean where the pixel has no estimate. A grid prior (:func:`_grid_prior`): the
+    posterior mean over its grid."""
+    if len(prior) > 3:
+        return _grid_posterior(np.asarray(q, float), np.asarray(v, float), prior)
     m, tau2 = prior[0], prior[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         k = np.where(tau2 > 0, tau2 / (tau2 + v), 0.0)

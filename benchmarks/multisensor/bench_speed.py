@@ -15,6 +15,7 @@ written (outputs are dropped), so the numbers are the methods' compute and memor
 * ``gen``: the source alone (the cost both runs share).
 
 Usage: /usr/bin/python3 bench_speed.py METHOD INPUT [--rows 1000] [--cols 1000] [--json out.json] [--fixed-floors]
+       [--option name=value ...]
 METHOD in {ours, baseline, gen}; INPUT in {ifg, series}. CPU seconds = user + sys of the process.
 """
 
@@ -87,7 +88,7 @@ class RowSource:
         return out
 
 
-def problem(kind, rows, cols):
+def problem(kind, rows, cols, **options):
     stacks = []
     for si, (head, inc, off) in enumerate(GEOMS):
         dates = stack_dates(off)
@@ -95,7 +96,7 @@ def problem(kind, rows, cols):
             stacks.append(Stack(f"s{si}", pairs=pairs_of(dates), incidence_deg=inc, heading_deg=head))
         else:
             stacks.append(Stack(f"s{si}", dates=dates, incidence_deg=inc, heading_deg=head))
-    return MultisensorProblem(stacks, shape=(rows, cols))
+    return MultisensorProblem(stacks, shape=(rows, cols), **options)
 
 
 def one_block_from_argv(argv, default_reps, cols=1000):
@@ -141,7 +142,12 @@ def main():
     cols = int(sys.argv[sys.argv.index("--cols") + 1]) if "--cols" in sys.argv else 1000
     out_json = sys.argv[sys.argv.index("--json") + 1] if "--json" in sys.argv else None
     sources = {f"s{si}": CallableSource(RowSource(si, kind, cols)) for si in range(len(GEOMS))}
-    prob = problem(kind, rows, cols)
+    options = {}
+    for i, a in enumerate(sys.argv):
+        if a == "--option":
+            k, v = sys.argv[i + 1].split("=")
+            options[k] = float(v)
+    prob = problem(kind, rows, cols, **options)
     if method == "ours":
         func, bpp = prob, prob.bytes_per_pixel()
         # compile the kernels on a tiny grid first (cached on disk afterwards)

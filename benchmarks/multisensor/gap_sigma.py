@@ -1,8 +1,9 @@
 """Where the stated sigma of the displacement across a gap comes from: each part forced away in turn.
 
 Runs the joint solver as it is (each density shrunk toward the scene's prior), with the fixed floors instead (the
-segments' density floor at 1 or lowered), the gap's density forced to (almost) zero in the final pass, and compares
-the displacement across each multi-year gap with the truth:
+segments' density floor at 1 or lowered, down to 10^-4 with and without the acceleration term), the gap's density
+forced to (almost) zero in the final pass, the grid (nonparametric) priors, and compares the displacement across each
+multi-year gap with the truth:
 
 * on the gap scenarios of ``scenarios.py`` (north handled as in ``honesty.py``), z pooled over seeds
   (rms and fraction within 2 sigma);
@@ -31,7 +32,14 @@ _FIXED = {"scene_densities": False}
 VARIANTS = {"scene priors (default)": ({}, None), "scene priors, gap density 0": ({}, 1e-6),
             "fixed floors (1 and 0.25)": (_FIXED, None),
             "fixed floors, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, None),
-            "fixed floors, gap density 0, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, 1e-6)}
+            "fixed floors, gap density 0, segments' floor 0.01": ({**_FIXED, "min_process_noise": 0.01}, 1e-6),
+            "fixed floors 10^-4, gap density 0": ({**_FIXED, "min_process_noise": 1e-4}, 1e-6),
+            "fixed floors 10^-4, gap density 0, no acceleration": (
+                {**_FIXED, "min_process_noise": 1e-4, "acceleration": False}, 1e-6),
+            "fixed floors 0.1, gap density 0, no acceleration": (
+                {**_FIXED, "min_process_noise": 0.1, "acceleration": False}, 1e-6),
+            "grid priors, gaps": ({"grid_prior_gaps": True}, None),
+            "grid priors, gaps and periods": ({"grid_prior_gaps": True, "grid_prior_periods": True}, None)}
 _FORCE = {"qg": None}
 
 
@@ -95,9 +103,9 @@ def scenario_rows(names, seeds):
                       f"{100 * np.mean(np.abs(zu) < 2):.1f} % |", flush=True)
 
 
-def white_noise_rows(seeds):
+def white_stacks(seed, shape=(10, 20)):
+    """The white-noise scene (no velocity wander anywhere) drawn from ``seed``: ``(stacks, truth_at)``."""
     d0 = dt.date(2018, 1, 1)
-    shape = (10, 20)
     defs = (("ENV-asc", (23.0, -13.0), d0, 35, 60, 2.0),
             ("ENV-desc", (23.0, 193.0), d0 + dt.timedelta(days=17), 35, 60, 2.0),
             ("ALOS-asc", (38.7, -10.0), d0 + dt.timedelta(days=1300), 46, 18, 6.0),
@@ -109,20 +117,25 @@ def white_noise_rows(seeds):
         t = (d - d0).days / 365.25
         return 6.0 * x * t, -20.0 * x * t + 4.0 * np.sin(2 * np.pi * t)
 
+    rng = np.random.default_rng(seed)
+    stacks = []
+    for name, geom, start, step, n, noise in defs:
+        dates = [start + dt.timedelta(days=step * i) for i in range(n)]
+        e, _, u = (float(v) for v in los_unit_vector(*geom))
+        los = np.stack([e * truth_at(d)[0] + u * truth_at(d)[1] for d in dates])
+        los = los + rng.normal(0, noise, los.shape)
+        stacks.append(ms.Stack(name, dates=dates, values=los - los[0], incidence_deg=geom[0],
+                               heading_deg=geom[1]))
+    return stacks, truth_at
+
+
+def white_noise_rows(seeds):
     for variant in VARIANTS:
         for seed in seeds:
-            rng = np.random.default_rng(seed)
-            stacks = []
-            for name, geom, start, step, n, noise in defs:
-                dates = [start + dt.timedelta(days=step * i) for i in range(n)]
-                e, _, u = (float(v) for v in los_unit_vector(*geom))
-                los = np.stack([e * truth_at(d)[0] + u * truth_at(d)[1] for d in dates])
-                los = los + rng.normal(0, noise, los.shape)
-                stacks.append(ms.Stack(name, dates=dates, values=los - los[0], incidence_deg=geom[0],
-                                       heading_deg=geom[1]))
+            stacks, truth_at = white_stacks(seed)
             res = _solve(stacks, ms.NorthModel(), variant)
 
-            def truth(a, b):
+            def truth(a, b, truth_at=truth_at):
                 (ea, ua), (eb, ub) = truth_at(a), truth_at(b)
                 return eb - ea, ub - ua
 

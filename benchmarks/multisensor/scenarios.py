@@ -44,6 +44,13 @@ choose a setting before its first run; ``NEW``):
                   (2020-2023): the velocity wanders as an integrated random walk (up 30, east 10 mm^2/yr^3; one
                   fixed draw per column) over the north third of the scene, a steady bowl in the south; a short gap.
 
+Added 2026-11-24 with the grid (nonparametric) density prior, never used to choose a setting (``NEW``):
+
+* ``env_s1_blobs`` Envisat asc + desc (35 d interferograms, 2003-2010, 10 % missing), a 6.7-year gap, Sentinel-1
+                  asc + desc (12 d series, 2017-2022): the velocity wanders (integrated random walk, up 20, east 6
+                  mm^2/yr^3, one draw per spot) in five small spots scattered over the scene (about 8 % of it), the
+                  rest does not wander; a steady bowl, seasonal.
+
 Noise: every acquisition carries an atmospheric screen (a smooth random field with a
 per-date standard deviation drawn from 2-7 mm, differenced to the reference pixel); every
 interferogram adds decorrelation phase noise (0.35 rad, i.e. 1.5 mm C-band, 0.9 mm X-band,
@@ -197,10 +204,20 @@ SCENARIOS = {
         Sensor("S1-desc2", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2020, 2, 7), D(2023, 6, 26),
                kind="series"),
     ], motions=("bowl_south", "seasonal", "rw_north"), seed=20),
+    "env_s1_blobs": Scenario("env_s1_blobs", [
+        Sensor("ENV-asc", ENVISAT_WAVELENGTH_M, -13.0, (22.8, 23.0), 35, D(2003, 2, 1), D(2010, 10, 20),
+               missing=0.1),
+        Sensor("ENV-desc", ENVISAT_WAVELENGTH_M, 193.0, (22.9, 22.7), 35, D(2003, 2, 9), D(2010, 10, 28),
+               missing=0.1),
+        Sensor("S1-asc", SENTINEL1_WAVELENGTH_M, -12.0, (38.0, 38.3), 12, D(2017, 7, 1), D(2022, 6, 20),
+               kind="series"),
+        Sensor("S1-desc", SENTINEL1_WAVELENGTH_M, 192.0, (41.0, 40.7), 12, D(2017, 7, 7), D(2022, 6, 26),
+               kind="series"),
+    ], motions=("bowl", "seasonal", "rw_spots"), seed=21),
 }
 ORDER = ["overlap4", "gap_env_s1", "landslide", "alos_mixed", "ps_series"]
 HOLDOUT = ["ers_csk_s1", "rsat_tsx_gap", "rs2_csk_cycle"]
-NEW = ["env_tsx_slide", "s1_rw_short_gap"]
+NEW = ["env_tsx_slide", "s1_rw_short_gap", "env_s1_blobs"]
 
 
 def _irw(density, t, seed, n, t0=14.0, t1=24.0, step=1.0 / 120.0):
@@ -340,6 +357,15 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             g = 1.0 / (1.0 + np.exp((yy - rows / 3.0) / 1.5))
             u += g * _irw(30.0, t[:, 0, 0], 101, cols)[:, None, :]
             e += g * _irw(10.0, t[:, 0, 0], 102, cols)[:, None, :]
+        elif m == "rw_spots":
+            # five small spots (radius ~2.5 px) whose velocity wanders, one fixed independent draw per spot
+            spots = ((0.2, 0.2), (0.3, 0.75), (0.6, 0.1), (0.85, 0.45), (0.55, 0.9))
+            du = _irw(20.0, t[:, 0, 0], 103, len(spots), t0=2.0, t1=23.0)
+            de = _irw(6.0, t[:, 0, 0], 104, len(spots), t0=2.0, t1=23.0)
+            for j, (fy, fx) in enumerate(spots):
+                g = 1.0 / (1.0 + np.exp((np.hypot(yy - fy * rows, xx - fx * cols) - 2.5) / 0.7))
+                u += g * du[:, j][:, None, None]
+                e += g * de[:, j][:, None, None]
         elif m == "landslide":
             _, aspect, (r0, r1, c0, c1) = terrain(sc.shape)
             body = np.zeros(sc.shape)

@@ -492,7 +492,8 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
 
 # --------------------------------------------------------------------------- layout, inputs, outputs
 @pytest.mark.parametrize("options", [{}, {"exact_density_variance": True, "local_prior_nodes": 2,
-                                                "design_weights": True, "cross_products": True}])
+                                                "design_weights": True, "cross_products": True,
+                                                "grid_prior_gaps": True, "grid_prior_periods": True}])
 def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
@@ -780,6 +781,40 @@ def test_scene_prior_recovers_the_mean_and_spread_of_known_densities():
     # no estimate: the prior mean; no spread over the ground: every pixel takes the mean
     assert ms._shrink(np.array([np.nan]), np.array([1.0]), (m, tau2))[0] == m
     np.testing.assert_allclose(ms._shrink(q[:5], v[:5], (2.5, 0.0)), 2.5)
+
+
+def test_grid_prior_separates_still_from_wandering_ground():
+    """Seven pixels in ten do not wander, three wander at 40 mm^2/yr^3: the grid prior (NPMLE over a fixed grid of
+    densities) puts about 0.7 of its weight at or near zero and about 0.3 near 40, for the signed estimates (normal
+    likelihood) and for velocity changes across a gap (the exact likelihood of ``dv ~ N(0, b + theta T)``); each
+    pixel's posterior mean then sits near zero on still ground and near 40 where it wanders, where the moments'
+    shrinkage gives every still pixel a share of the wandering ones' density."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    wander = rng.uniform(size=n) < 0.3
+    theta = np.where(wander, 40.0, 0.0)
+    grid = ms._DENSITY_GRID
+    # signed estimates, noise variance 4 to 25
+    v = rng.choice([4.0, 25.0], n)
+    q = theta + rng.normal(0.0, np.sqrt(v))
+    pr = ms._grid_prior(q, v, "normal")
+    assert np.sum(pr[3][grid < 5]) == pytest.approx(0.7, abs=0.04)
+    assert np.sum(pr[3][(grid > 25) & (grid < 60)]) == pytest.approx(0.3, abs=0.04)
+    post = ms._shrink(q, v, pr)
+    assert np.median(post[~wander]) < 1.0 and 30 < np.median(post[wander]) < 50
+    moments = ms._shrink(q, v, ms._scene_prior(q, v))
+    assert np.median(post[~wander]) < 0.5 * np.median(moments[~wander])
+    # velocity changes across a gap of T = 4 years, noise power b
+    t_gap, b = 4.0, rng.choice([2.0, 8.0], n)
+    dv = rng.normal(0.0, np.sqrt(b + theta * t_gap))
+    q_c, v_c = (dv * dv - b) / t_gap, 0.5 * (b / t_gap) ** 2
+    pc = ms._grid_prior(q_c, v_c, "change")
+    assert np.sum(pc[3][grid < 5]) == pytest.approx(0.7, abs=0.05)
+    post_c = ms._shrink(q_c, v_c, pc)
+    # one velocity change is one chi-square draw of one degree of freedom: a still pixel keeps some doubt
+    assert np.median(post_c[~wander]) < 6.0 and 20 < np.median(post_c[wander]) < 60
+    # no estimate: the prior's mean
+    assert ms._shrink(np.array([np.nan]), np.array([1.0]), pr)[0] == pytest.approx(pr[0])
 
 
 def _gap_no_wander_stacks(rng, shape):
