@@ -41,7 +41,7 @@ def _print(label):
         q, v, w = q[ok], v[ok], pr[3]
         top = ", ".join(f"{grid[j]:.3g}: {w[j]:.2f}" for j in np.argsort(w)[::-1][:4])
         if kind == "change":
-            b = np.sqrt(2.0 * v)
+            b = np.sqrt(0.5 * ms._GAP_NOISE_SHARE ** 2 * v)
             x = (q + b) / b
             est = f"dv^2 / noise power: mean {x.mean():.2f}, median {np.median(x):.2f}"
         else:

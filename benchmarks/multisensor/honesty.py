@@ -10,6 +10,7 @@ The atmospheric screens are smooth over the grid, so one seed's pixels share one
 atmosphere: the fractions are pooled over seeds (the per-seed values are in the JSON).
 
 Usage: /usr/bin/python3 honesty.py OUT_JSON [scenario ...] [--seeds 0,1,2,3,4,5] [--option name=value ...]
+       [--gap-noise-share K]  (K times the variance of the gap's velocity change subtracted from its square; 2)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, HERE)
 import common  # noqa: E402
 import scenarios as scn  # noqa: E402
 
+from insar_geohazards.algorithms.timeseries import multisensor as ms  # noqa: E402
 from insar_geohazards.algorithms.timeseries.multisensor import NorthModel, solve_multisensor  # noqa: E402
 
 #: motions whose north component is no steady velocity (a GNSS velocity model cannot give it): their north
@@ -105,6 +107,9 @@ def main():
     out = sys.argv[1]
     names = [a for a in sys.argv[2:] if a in scn.SCENARIOS] or scn.ORDER + scn.HOLDOUT
     seeds, options = common.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
+    if "--gap-noise-share" in sys.argv:
+        # how many times the variance of the gap's velocity change is subtracted from its square (docs/multisensor.md)
+        ms._GAP_NOISE_SHARE = float(sys.argv[sys.argv.index("--gap-noise-share") + 1])
     recs = []
     for name in names:
         for sd in seeds:

@@ -817,6 +817,23 @@ def test_grid_prior_separates_still_from_wandering_ground():
     assert ms._shrink(np.array([np.nan]), np.array([1.0]), pr)[0] == pytest.approx(pr[0])
 
 
+@pytest.mark.parametrize("share", [1.0, 2.0])
+def test_gap_change_likelihood_matches_its_estimate(monkeypatch, share):
+    """The gap's estimate ``q = (dv^2 - k s^2) / T`` with its variance ``v = 2 s^4 / T^2`` (the square of a normal
+    ``dv`` of variance ``s^2``) is read by the grid's "change" likelihood as the normal density of ``dv`` with variance
+    ``k s^2 + theta T``, whatever the noise share ``k``: the likelihood and the estimate count the noise alike."""
+    monkeypatch.setattr(ms, "_GAP_NOISE_SHARE", share)
+    t_gap = 3.5
+    s2 = np.array([0.7, 2.0, 9.0])
+    dv = np.array([0.4, -3.0, 5.5])
+    q, v = (dv * dv - share * s2) / t_gap, 2.0 * s2 * s2 / t_gap ** 2
+    ll = ms._grid_loglik(q, v, "change")
+    var = share * s2[:, None] + ms._DENSITY_GRID[None, :] * t_gap
+    exact = -0.5 * np.log(var) - 0.5 * dv[:, None] ** 2 / var
+    diff = ll - exact
+    np.testing.assert_allclose(diff - diff[:, :1], 0.0, atol=1e-9)
+
+
 def _gap_no_wander_stacks(rng, shape):
     stacks = []
     for name, geom, start, step, n, noise in (("ENV-asc", (23.0, -13.0), D0, 35, 60, 2.0),
