@@ -75,3 +75,52 @@ def test_numba_started_beside_the_checks_leaves_no_thread_and_same_outputs(tmp_p
     assert lines_late[0] == lines[0]
     for name in ("output_velocity.tif", "output_timeseries.tif"):
         assert (out / name).read_bytes() == (out_late / name).read_bytes(), name
+
+
+def test_command_line_tool_only_for_a_run_of_this_providers_tool():
+    from insar_geohazards.processing_provider.early_kernels import command_line_tool
+
+    assert command_line_tool(["qgis_process.bin", "run", "geohazard:phaselinking", "--", "INPUT=a"], "geohazard") \
+        == "phaselinking"
+    assert command_line_tool(["/usr/bin/qgis_process", "--json", "run", "geohazard:sbasinversion"], "geohazard") \
+        == "sbasinversion"
+    assert command_line_tool(["qgis_process.bin", "list"], "geohazard") == ""
+    assert command_line_tool(["qgis_process.bin", "help", "geohazard:phaselinking"], "geohazard") == ""
+    assert command_line_tool(["qgis_process.bin", "run", "native:buffer"], "geohazard") == ""
+    assert command_line_tool(["qgis_process.bin", "run", "geohazards:x"], "geohazard") == ""
+    assert command_line_tool(["qgis", "run", "geohazard:phaselinking"], "geohazard") == ""  # the desktop
+    assert command_line_tool([], "geohazard") == ""
+
+
+AT_LOAD = r"""
+import sys, threading
+sys.path.insert(0, {plugins!r})
+sys.path.insert(0, "/usr/share/qgis/python/plugins")
+from qgis.core import QgsApplication
+app = QgsApplication([], False)
+app.initQgis()
+from insar_geohazards.processing_provider import early_kernels
+from insar_geohazards.processing_provider.provider import GeohazardProvider
+provider = GeohazardProvider()
+assert QgsApplication.processingRegistry().addProvider(provider)
+print("desktop:", early_kernels.start_for_command_line(provider), "numba" in sys.modules)
+print("list:", early_kernels.start_for_command_line(provider, ["qgis_process.bin", "list"]), "numba" in sys.modules)
+print("no kernels:", early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:faultproximity"]),
+      early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:nosuchtool"]))
+thread = early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:phaselinking"])
+print("run:", thread.name)
+kernels = provider.algorithm("phaselinking").KERNELS
+print("handed to the run:", early_kernels.start(kernels) is thread, early_kernels.start(kernels) is thread)
+early_kernels.join(thread)
+print("numba:", "numba" in sys.modules, "threads left:", sum(t.name == "geohazard-kernels" for t in threading.enumerate()))
+"""
+
+
+def test_qgis_process_run_starts_numba_at_the_plugins_load_and_nothing_else_does():
+    code = AT_LOAD.format(plugins=os.path.join(ROOT, ".build", "plugins"))
+    env = {k: v for k, v in os.environ.items() if k != "INSAR_GEOHAZARDS_DISABLE_NUMBA"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**env, "PYTHONPATH": ""})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines() == [
+        "desktop: None False", "list: None False", "no kernels: None None", "run: geohazard-kernels",
+        "handed to the run: True False", "numba: True threads left: 0"], res.stdout
