@@ -105,14 +105,16 @@ provider = GeohazardProvider()
 assert QgsApplication.processingRegistry().addProvider(provider)
 print("desktop:", early_kernels.start_for_command_line(provider), "numba" in sys.modules)
 print("list:", early_kernels.start_for_command_line(provider, ["qgis_process.bin", "list"]), "numba" in sys.modules)
-print("no kernels:", early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:faultproximity"]),
-      early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:nosuchtool"]))
+run = ["qgis_process.bin", "run"]
+print("no kernels:", early_kernels.start_for_command_line(provider, run + ["geohazard:faultproximity"]),
+      early_kernels.start_for_command_line(provider, run + ["geohazard:nosuchtool"]))
 thread = early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:phaselinking"])
 print("run:", thread.name)
 kernels = provider.algorithm("phaselinking").KERNELS
 print("handed to the run:", early_kernels.start(kernels) is thread, early_kernels.start(kernels) is thread)
 early_kernels.join(thread)
-print("numba:", "numba" in sys.modules, "threads left:", sum(t.name == "geohazard-kernels" for t in threading.enumerate()))
+left = sum(t.name == "geohazard-kernels" for t in threading.enumerate())
+print("numba:", "numba" in sys.modules, "threads left:", left)
 """
 
 
