@@ -111,8 +111,10 @@ print("no kernels:", early_kernels.start_for_command_line(provider, run + ["geoh
 thread = early_kernels.start_for_command_line(provider, ["qgis_process.bin", "run", "geohazard:phaselinking"])
 print("run:", thread.name)
 kernels = provider.algorithm("phaselinking").KERNELS
-print("handed to the run:", early_kernels.start(kernels) is thread, early_kernels.start(kernels) is thread)
+first, second = early_kernels.start(kernels), early_kernels.start(kernels)  # the second: a thread of its own or None
+print("handed to the run:", first is thread, second is thread)
 early_kernels.join(thread)
+early_kernels.join(second)
 left = sum(t.name == "geohazard-kernels" for t in threading.enumerate())
 print("numba:", "numba" in sys.modules, "threads left:", left)
 """
