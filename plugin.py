@@ -20,9 +20,6 @@ class InsarGeohazardsPlugin:
             # plugin already loaded): keep none rather than a provider it does not own
             if QgsApplication.processingRegistry().addProvider(provider):
                 self.provider = provider
-                from .processing_provider import early_kernels
-
-                early_kernels.start_for_command_line(provider)  # `qgis_process run geohazard:TOOL` only
 
     def initGui(self):  # noqa: N802 - QGIS API name
         self.initProcessing()
