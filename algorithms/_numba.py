@@ -10,6 +10,34 @@ from __future__ import annotations
 
 import os
 
+#: CPU models LLVM does not know yet, by the name it gives them and a feature the real model has -> the model
+#: whose tuning our kernels are compiled with (the CPU's own features, AVX-512 included, are kept).
+#: LLVM 11 to 15 (numba 0.56 to 0.60) names AMD Zen 4 "znver3", a model without AVX-512, and its znver3
+#: tuning slowed DS phase linking's kernel by half again against znver2's (3.6-4.3 vs 2.2-2.9 CPU-s on the
+#: benchmark stack, same bytes; SBAS's kernels the same speed): BENCHMARKS.md, "numba's CPU tuning".
+_UNKNOWN_CPUS = {("znver3", "avx512f"): "znver2"}
+
+
+def cpu_tuning() -> str:
+    """The CPU model numba should tune for when LLVM misnames this machine's CPU (see ``_UNKNOWN_CPUS``), ""
+    otherwise or when the user chose one (``NUMBA_CPU_NAME``). The generated code's arithmetic does not depend
+    on the model (the same output bytes on every target: ``tests/core/test_numba_targets.py``), only its speed."""
+    if os.environ.get("NUMBA_CPU_NAME") or os.environ.get("NUMBA_CPU_FEATURES"):
+        return ""
+    try:
+        import llvmlite.binding as ll
+
+        ll.initialize()
+        ll.initialize_native_target()
+        name, features = ll.get_host_cpu_name(), ll.get_host_cpu_features()
+    except Exception:  # another llvmlite: leave numba's own choice
+        return ""
+    for (llvm_name, feature), model in _UNKNOWN_CPUS.items():
+        if name == llvm_name and features.get(feature):
+            return model
+    return ""
+
+
 HAVE_NUMBA = False
 if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
     # numba's OpenMP layer (libgomp, loaded when the first parallel kernel runs) lets idle worker threads spin
@@ -25,6 +53,7 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
     # depend on its position in a block and on the CPU's vector width. Off unless the user asks for it.
     os.environ.setdefault("NUMBA_DISABLE_INTEL_SVML", "1")
     try:
+        import sys
         import warnings
 
         # llvmlite (numba's LLVM binding) calls a deprecated importlib.resources function when it loads; QGIS
@@ -33,6 +62,11 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
         # ends, undoing what another thread changed meanwhile (this module is imported in a background thread
         # while a run checks its inputs).
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"llvmlite(\.|$)")
+        _TUNING = cpu_tuning()
+        if _TUNING:  # read by numba's configuration at its import; set there too if numba is already loaded
+            os.environ["NUMBA_CPU_NAME"] = _TUNING
+            if "numba" in sys.modules and getattr(sys.modules["numba"].config, "CPU_NAME", "") is None:
+                sys.modules["numba"].config.CPU_NAME = _TUNING
         import numba as _numba
 
         HAVE_NUMBA = True

@@ -179,3 +179,34 @@ def test_numba_shim_shortens_openmp_spinning_unless_the_user_chose(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(shim)
+
+
+def test_numba_shim_tunes_for_a_cpu_llvm_misnames_unless_the_user_chose(monkeypatch):
+    """LLVM 11-15 names AMD Zen 4 "znver3" (a model without AVX-512) and that model's tuning slows DS phase linking's
+    kernel by half again: the shim asks numba for znver2's tuning there (the CPU's own features are kept), leaves
+    every other CPU to numba, and keeps a model or features the user chose."""
+    import llvmlite.binding as ll
+
+    import insar_geohazards.algorithms._numba as shim
+
+    class Features(dict):
+        pass
+
+    def host(name, **features):
+        monkeypatch.setattr(ll, "get_host_cpu_name", lambda: name)
+        monkeypatch.setattr(ll, "get_host_cpu_features", lambda: Features(features))
+
+    for var in ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES"):
+        monkeypatch.delenv(var, raising=False)
+    host("znver3", avx512f=True, avx2=True)
+    assert shim.cpu_tuning() == "znver2"
+    host("znver3", avx512f=False, avx2=True)  # a real Zen 3: numba's own choice
+    assert shim.cpu_tuning() == ""
+    host("skylake-avx512", avx512f=True)
+    assert shim.cpu_tuning() == ""
+    host("znver3", avx512f=True)
+    monkeypatch.setenv("NUMBA_CPU_NAME", "haswell")
+    assert shim.cpu_tuning() == ""
+    monkeypatch.delenv("NUMBA_CPU_NAME")
+    monkeypatch.setenv("NUMBA_CPU_FEATURES", "+avx2")
+    assert shim.cpu_tuning() == ""
