@@ -27,7 +27,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 PACKAGES="qgis python3-qgis qgis-providers python3-numpy python3-scipy python3-sklearn python3-numba \
-python3-h5py python3-pyproj python3-pytest python3-matplotlib python3-dask python3-distributed xvfb xauth zip make git \
+python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-matplotlib python3-dask python3-distributed xvfb xauth zip make git \
 ca-certificates locales-all"
 
 log() { printf '[chroot %s %(%H:%M:%S)T] %s\n' "$SUITE" -1 "$*" >&2; }
@@ -138,13 +138,13 @@ for step in "${STEPS[@]}"; do
   t0=$SECONDS
   case $step in
     setup) continue ;;
-    # `make test` as on the host, with pytest run directly so that its own exit status comes out
-    test) cmd="make -s deps link && /usr/bin/python3 -m pytest -q -ra ${TESTS:-tests}" ;;
+    # `make test` as on the host, with the test runner called directly so that pytest's exit status comes out
+    test) cmd="make -s deps link && .ci/run_tests.sh ${TESTS:-tests}" ;;
     demo) cmd="make demo DEMO_OUT=/repo/.build/demo-$SUITE" ;;
     *) log "unknown step '$step' (setup, test, demo)"; exit 2 ;;
   esac
   log "$cmd"
-  if in_chroot env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-0 sh -c "cd /repo && $cmd"; then
+  if in_chroot env QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=/tmp/runtime-0 TEST_JOBS="${TEST_JOBS:-}" sh -c "cd /repo && $cmd"; then
     log "$step passed in $((SECONDS - t0)) s"
     [ "$step" != demo ] || log "demo outputs: $BUILD/demo-$SUITE"
   else

@@ -409,3 +409,19 @@ def test_no_import_cycles_in_the_core_or_the_provider():
     # a package importing its own submodules (``from . import x`` in __init__) is not a cycle of modules
     cycles = [c for c in cycles if not any(b.startswith(a + ".") for a, b in zip(c, c[1:]))]
     assert not cycles, cycles
+
+
+def test_tests_import_the_plugin_by_its_package_name():
+    """Tests import ``insar_geohazards.algorithms...``, never ``algorithms...`` (the repository folder on the path).
+    numba caches a kernel next to its source file whatever name the module was imported under, and the cached code
+    names that module: a kernel first compiled under ``algorithms.*`` is then found by every later process, and a
+    ``qgis_process`` run, where no such module exists, fails to load it (seen when the test files ran in another
+    order on two workers)."""
+    own = ("algorithms", "processing_provider", "ui", "plugin")
+    bad = []
+    for path in _py_files(os.path.join(ROOT, "tests")):
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read(), path)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            bad += [f"{os.path.relpath(path, ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in own]
+    assert not bad, bad

@@ -5,10 +5,14 @@ propagated standard error against a Monte Carlo, gaps, and the same bytes for an
 import numpy as np
 import pytest
 
-from algorithms.corrections.dem_error import dem_error_engine_block, design_matrix
-from algorithms.corrections.velocity_filter import StdReduction, adaptive_velocity_filter, filter_radius
-from algorithms.engine import plan_blocks
-from algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.corrections.dem_error import dem_error_engine_block, design_matrix
+from insar_geohazards.algorithms.corrections.velocity_filter import (
+    StdReduction,
+    adaptive_velocity_filter,
+    filter_radius,
+)
+from insar_geohazards.algorithms.engine import plan_blocks
+from insar_geohazards.algorithms.errors import GeohazardError
 
 
 def _direct(v, s, k):

@@ -21,6 +21,9 @@ import pytest
 from testutils_dock import write_series_raster
 from testutils_models import RADARSAT_SHP
 
+# A desktop session under Xvfb driven by timers: alone on the machine, after the parallel part of `make test`.
+pytestmark = pytest.mark.serial
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SESSION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "desktop_dock_session.py")
 #: A raster over the Boissano PS (Monte Mario / Italy zone 1, EPSG:3003): 25 m pixels.

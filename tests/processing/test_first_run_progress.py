@@ -5,6 +5,9 @@ import gc
 import pytest
 from testutils import recording_feedback
 
+# A first run's progress while kernels compile: alone on the machine, after the parallel part of `make test`.
+pytestmark = pytest.mark.serial
+
 
 def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_app, monkeypatch):
     numba = pytest.importorskip("numba", reason="numba is not installed: nothing compiles")

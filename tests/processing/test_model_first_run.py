@@ -10,6 +10,10 @@ import textwrap
 
 import pytest
 
+# Measures how long the desktop's event loop stands still while a first run compiles: alone on the machine
+# (.ci/run_tests.sh runs the `serial` tests after the parallel part), not beside another worker's compiling.
+pytestmark = pytest.mark.serial
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SCRIPT = textwrap.dedent(r"""
