@@ -65,8 +65,9 @@ if os.environ.get("INSAR_GEOHAZARDS_DISABLE_NUMBA", "") not in ("1", "true", "ye
         _TUNING = cpu_tuning()
         if _TUNING:  # read by numba's configuration at its import; set there too if numba is already loaded
             os.environ["NUMBA_CPU_NAME"] = _TUNING
-            if "numba" in sys.modules and getattr(sys.modules["numba"].config, "CPU_NAME", "") is None:
-                sys.modules["numba"].config.CPU_NAME = _TUNING
+            _loaded = sys.modules.get("numba")
+            if _loaded is not None and getattr(_loaded.config, "CPU_NAME", "") is None:
+                _loaded.config.CPU_NAME = _TUNING
         import numba as _numba
 
         HAVE_NUMBA = True
