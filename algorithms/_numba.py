@@ -12,7 +12,7 @@ import os
 
 #: CPU models LLVM does not know yet, by the name it gives them and a feature the real model has -> the model
 #: whose tuning our kernels are compiled with (the CPU's own features, AVX-512 included, are kept).
-#: LLVM 11 to 15 (numba 0.56 to 0.60) names AMD Zen 4 "znver3", a model without AVX-512, and its znver3
+#: LLVM before 16 (Debian 12's numba 0.56 has LLVM 14) names AMD Zen 4 "znver3", a model without AVX-512, and its znver3
 #: tuning slowed DS phase linking's kernel by half again against znver2's (3.6-4.3 vs 2.2-2.9 CPU-s on the
 #: benchmark stack, same bytes; SBAS's kernels the same speed): BENCHMARKS.md, "numba's CPU tuning".
 _UNKNOWN_CPUS = {("znver3", "avx512f"): "znver2"}
@@ -27,7 +27,12 @@ def cpu_tuning() -> str:
     try:
         import llvmlite.binding as ll
 
-        ll.initialize()
+        init = getattr(ll, "initialize", None)  # gone or raising in newer llvmlite, which initialises itself
+        if init is not None:
+            try:
+                init()
+            except Exception:  # that newer llvmlite's deprecation error
+                pass
         ll.initialize_native_target()
         name, features = ll.get_host_cpu_name(), ll.get_host_cpu_features()
     except Exception:  # another llvmlite: leave numba's own choice

@@ -182,9 +182,9 @@ def test_numba_shim_shortens_openmp_spinning_unless_the_user_chose(monkeypatch):
 
 
 def test_numba_shim_tunes_for_a_cpu_llvm_misnames_unless_the_user_chose(monkeypatch):
-    """LLVM 11-15 names AMD Zen 4 "znver3" (a model without AVX-512) and that model's tuning slows DS phase linking's
-    kernel by half again: the shim asks numba for znver2's tuning there (the CPU's own features are kept), leaves
-    every other CPU to numba, and keeps a model or features the user chose."""
+    """LLVM before 16 names AMD Zen 4 "znver3" (a model without AVX-512) and that model's tuning slows DS phase
+    linking's kernel by half again: the shim asks numba for znver2's tuning there (the CPU's own features are kept),
+    leaves every other CPU to numba, and keeps a model or features the user chose."""
     import llvmlite.binding as ll
 
     import insar_geohazards.algorithms._numba as shim
