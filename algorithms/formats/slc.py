@@ -70,6 +70,69 @@ def date_from_name(path: str) -> _dt.date:
     raise GeohazardError(f"no acquisition date (YYYYMMDD or 01Jan2020) found in the file name {base!r}")
 
 
+#: Extensions of the files a folder given as an SLC stack contributes, in the order one date's files are
+#: preferred (ISCE writes ``X.slc.full`` and the ``X.slc.full.vrt`` that describes it; SNAP a ``.dim`` header
+#: beside its ``.data`` folder).
+SLC_EXT = (".vrt", ".tif", ".tiff", ".dim", ".slc", ".full", ".img", ".bil", ".h5", ".nc")
+
+_NOT_SLC = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence|unw|mask|dem|hgt|lat|lon|los|incidence|amp|amplitude)"
+                      r"([_.\-]|$)", re.I)
+
+
+def _slc_rank(path: str) -> int:
+    low = path.lower()
+    return next(i for i, ext in enumerate(SLC_EXT) if low.endswith(ext))
+
+
+def _one_per_date(files: list) -> list:
+    """Of the files of one folder, each date's preferred file (:data:`SLC_EXT` order); files with no date in their
+    name are kept only when no file has one (a multi-band stack whose bands carry the dates)."""
+    dated: dict = {}
+    undated = []
+    for f in files:
+        d = _find_date(os.path.basename(f))
+        if d is None:
+            undated.append(f)
+            continue
+        dated.setdefault(d, []).append(f)
+    if not dated:
+        return undated
+    out = []
+    for d in sorted(dated):
+        group = dated[d]
+        best = min(_slc_rank(f) for f in group)
+        out += sorted(f for f in group if _slc_rank(f) == best)  # two of one kind: the stack names the date twice
+    return out
+
+
+def slc_folder_files(folder: str) -> list:
+    """The SLC rasters of a folder given as a stack, sorted by date.
+
+    Its files with an :data:`SLC_EXT` extension (sidecars such as ``.aux.xml``, ``.hdr``, ``.xml`` are not data;
+    coherence, unwrapped, mask, DEM, geometry and amplitude rasters are left out by their names); where one date has
+    several files, the first kind of :data:`SLC_EXT` (the VRT that describes a raw ISCE file). When the folder holds
+    no such file but dated subfolders (ISCE's ``merged/SLC/20200101/20200101.slc.full.vrt``), each subfolder's
+    preferred file. Files without a date in their name count only when none has one (one multi-band stack)."""
+    def rasters(d):
+        names = sorted(os.listdir(d))
+        return [os.path.join(d, n) for n in names if os.path.isfile(os.path.join(d, n))
+                and n.lower().endswith(SLC_EXT) and not _NOT_SLC.search(n)]
+
+    top = rasters(folder)
+    if top:
+        return _one_per_date(top)
+    out = []
+    for name in sorted(os.listdir(folder)):
+        sub = os.path.join(folder, name)
+        if not os.path.isdir(sub) or _find_date(name) is None:
+            continue
+        files = rasters(sub)  # one date's folder: its preferred kind of file
+        if files:
+            best = min(_slc_rank(f) for f in files)
+            out += [f for f in files if _slc_rank(f) == best]
+    return out
+
+
 def date_from_description(text: str) -> _dt.date:
     """Date of a band from its description (ISO date, ``YYYYMMDD``, ``DYYYYMMDD`` or a name)."""
     try:

@@ -18,6 +18,7 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date_pair
+from ...algorithms.formats.slc import SLC_EXT, slc_folder_files
 from ...io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ...io.slc import SlcStack
 from ...io.stacks import (
@@ -211,9 +212,33 @@ def raster_list_paths(alg, parameters, name: str, context) -> list[str]:
     return [lyr.source() for lyr in alg.parameterAsLayerList(parameters, name, context)]
 
 
+def slc_paths(alg, parameters, context) -> list[str]:
+    """The SLC rasters of INPUT: files and layers as given, a folder's SLC files (:func:`slc_folder_files`: one
+    file per date, ISCE's dated subfolders too)."""
+    paths, rest = [], []
+    for item in raw_list(parameters.get("INPUT")):
+        if isinstance(item, str) and os.path.isdir(item):
+            files = slc_folder_files(item)
+            if not files:
+                raise GeohazardError(f"INPUT: the folder {item!r} holds no SLC raster (one file per date named with "
+                                     f"its date, {', '.join(SLC_EXT)}; or one subfolder per date as ISCE's "
+                                     "merged/SLC)")
+            paths += files
+        else:
+            rest.append(item)
+    if rest:
+        paths += raster_list_paths(alg, {"INPUT": rest}, "INPUT", context)
+    return paths
+
+
+def slc_raster_files(alg, parameters, context) -> dict:
+    """The files the SLC-stack tools read, for the guard (a folder's SLC files, not every raster in it)."""
+    return {"INPUT": slc_paths(alg, parameters, context)}
+
+
 def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
     """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names)."""
-    paths = raster_list_paths(alg, parameters, "INPUT", context)
+    paths = slc_paths(alg, parameters, context)
     if not paths:
         raise GeohazardError("INPUT: no SLC raster was given")
     return SlcStack(paths, "INPUT", need_complex=need_complex)

@@ -1,6 +1,7 @@
 """SLC stack dates and perpendicular-baseline readers (table, GAMMA, ISCE2, SNAP)."""
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -10,6 +11,7 @@ from insar_geohazards.algorithms.formats.slc import (
     date_from_description,
     date_from_name,
     read_baselines,
+    slc_folder_files,
 )
 
 D = dt.date
@@ -71,3 +73,35 @@ def test_snap_dim_baselines(tmp_path):
     bad.write_text("# nothing\n")
     with pytest.raises(GeohazardError, match="no 'date bperp'"):
         read_baselines(str(bad))
+
+
+def _touch(root, *names):
+    for n in names:
+        path = root / n
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+
+
+def test_slc_folder_files_one_per_date_sidecars_and_other_rasters_left_out(tmp_path):
+    flat = tmp_path / "flat"
+    _touch(flat, "slc_20200113.tif", "slc_20200101.tif", "slc_20200101.tif.aux.xml", "dem.tif", "ps_mask.tif",
+           "20200101_20200113_cc.tif", "20200101_20200113.unw.tif", "notes.txt", "slc_20200125.slc",
+           "slc_20200125.slc.vrt", "slc_20200125.slc.hdr")
+    got = [os.path.basename(p) for p in slc_folder_files(str(flat))]
+    assert got == ["slc_20200101.tif", "slc_20200113.tif", "slc_20200125.slc.vrt"]  # by date; the VRT of a raw file
+
+
+def test_slc_folder_files_isce_merged_slc_and_snap_product(tmp_path):
+    isce = tmp_path / "merged" / "SLC"
+    for d in ("20200113", "20200101"):
+        _touch(isce, f"{d}/{d}.slc.full", f"{d}/{d}.slc.full.vrt", f"{d}/{d}.slc.full.xml", f"{d}/{d}.slc.full.hdr")
+    _touch(isce, "README/notes.vrt")  # an undated subfolder is not a date
+    got = [os.path.relpath(p, isce) for p in slc_folder_files(str(isce))]
+    assert got == ["20200101/20200101.slc.full.vrt", "20200113/20200113.slc.full.vrt"]
+    assert [date_from_name(p) for p in slc_folder_files(str(isce))] == [D(2020, 1, 1), D(2020, 1, 13)]
+    snap = tmp_path / "snap"
+    _touch(snap, "stack.dim", "stack.data/i_VV_01Jan2020.img", "stack.data/q_VV_01Jan2020.img")
+    assert [os.path.basename(p) for p in slc_folder_files(str(snap))] == ["stack.dim"]  # one multi-band product
+    empty = tmp_path / "empty"
+    _touch(empty, "readme.txt")
+    assert slc_folder_files(str(empty)) == []

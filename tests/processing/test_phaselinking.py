@@ -65,6 +65,30 @@ def test_radar_geometry_complex_output_ks_evd(run_alg, tmp_path):
     np.testing.assert_allclose(np.abs(ph), 1.0, atol=1e-5)
 
 
+def test_folder_input_is_its_slc_files_and_same_result(run_alg, tmp_path):
+    from testutils import write_geotiff
+
+    sim = simulate_slc_stack(shape=(16, 20), n_dates=6, seed=3)
+    stack = tmp_path / "slc"
+    stack.mkdir()
+    files = write_slc_files(stack, sim)
+    write_geotiff(stack / "dem.tif", np.zeros((16, 20)))  # other rasters in the folder are not dates
+    write_geotiff(stack / "20200101_20200113_cc.tif", np.zeros((16, 20)))
+    as_list = run_alg(NAME, {"INPUT": files, "WINDOW_ROWS": 3, "WINDOW_COLS": 5, "OUTPUT": str(tmp_path / "a.tif")})
+    as_dir = run_alg(NAME, {"INPUT": [str(stack)], "WINDOW_ROWS": 3, "WINDOW_COLS": 5,
+                            "OUTPUT": str(tmp_path / "b.tif")})
+    a, ds = _read(as_list["OUTPUT"])
+    b, _ = _read(as_dir["OUTPUT"])
+    assert ds.RasterCount == 6 and np.array_equal(a, b, equal_nan=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="the folder .*empty' holds no SLC raster"):
+        run_alg(NAME, {"INPUT": [str(empty)], "WINDOW_ROWS": 3, "OUTPUT": str(tmp_path / "c.tif")})
+    assert not (tmp_path / "c.tif").exists()
+
+
 def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
     from qgis.core import QgsProcessingException
 

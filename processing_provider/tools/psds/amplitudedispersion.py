@@ -22,12 +22,15 @@ from .._base import GeohazardAlgorithm, tool
       former=(Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),), engine=True)
 class AmplitudeDispersion(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     HELP = (
         "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
         "dispersion index D_A = sigma_A / mean_A and the PS-candidate mask D_A <= threshold.\n\n"
         "<b>SLC stack</b>: complex rasters GDAL can read (GeoTIFF CInt16/CFloat32, ENVI, VRT, ISCE "
         "*.slc.full.vrt, SNAP BEAM-DIMAP i/q bands), one file per date (date YYYYMMDD or 01Jan2020 in the "
-        "name or folder) or one multi-band file whose band descriptions are dates. Radar geometry "
+        "name or folder) or one multi-band file whose band descriptions are dates, or a folder of them (one "
+        "file per date, the VRT where ISCE also wrote the raw file; or ISCE's merged/SLC with one subfolder per "
+        "date; coherence, unwrapped, mask and DEM rasters in it are left out by name). Radar geometry "
         "(no georeferencing) is fine; outputs stay on the input grid.\n"
         "<b>Calibrate</b>: divide each date by its image-wide mean amplitude first (removes gain changes "
         "between acquisitions).\n<b>Threshold</b>: largest D_A of a candidate (0.25 in Ferretti et al.).\n\n"

@@ -22,6 +22,7 @@ phase_linking = lazy_module("....algorithms.timeseries.phase_linking", __package
       kernels=("timeseries.shp", "timeseries.phase_linking"), page="psds", engine=True)
 class PhaseLinking(GeohazardAlgorithm):
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     OVERLAP = (("INPUT", "PS_MASK"),)
     HELP = (
         "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "

@@ -27,6 +27,7 @@ psi = lazy_module("....algorithms.timeseries.psi", __package__)
 class PsTimeSeries(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
     COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
     OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
     HELP = (
@@ -125,7 +126,7 @@ class PsTimeSeries(GeohazardAlgorithm):
                 self.parameterAsFile(parameters, self.BASELINES, context)), stack.dates)
         wavelength = resolve_wavelength(
             self, parameters, self.WAVELENGTH, context, feedback,
-            rasters=stacks.raster_list_paths(self, parameters, self.INPUT, context))
+            rasters=stacks.slc_paths(self, parameters, context))
         res = psi.ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
             slant_range_m=v.SLANT_RANGE, incidence_deg=v.INCIDENCE, reference=self._reference(parameters, context,
