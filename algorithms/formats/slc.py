@@ -84,13 +84,18 @@ def _slc_rank(path: str) -> int:
     return next(i for i, ext in enumerate(SLC_EXT) if low.endswith(ext))
 
 
-def _one_per_date(files: list) -> list:
+def _name_or_folder_date(path: str):
+    return _find_date(os.path.basename(path)) or _find_date(os.path.basename(os.path.dirname(path)))
+
+
+def _one_per_date(files: list, date_of=None) -> list:
     """Of the files of one folder, each date's preferred file (:data:`SLC_EXT` order); files with no date in their
-    name are kept only when no file has one (a multi-band stack whose bands carry the dates)."""
+    name (``date_of``: the name's date) are kept only when no file has one (a multi-band stack whose bands carry
+    the dates)."""
     dated: dict = {}
     undated = []
     for f in files:
-        d = _find_date(os.path.basename(f))
+        d = date_of(f) if date_of is not None else _find_date(os.path.basename(f))
         if d is None:
             undated.append(f)
             continue
@@ -103,6 +108,17 @@ def _one_per_date(files: list) -> list:
         best = min(_slc_rank(f) for f in group)
         out += sorted(f for f in group if _slc_rank(f) == best)  # two of one kind: the stack names the date twice
     return out
+
+
+def slc_list_files(files: list) -> list:
+    """Of a list of several files (as QGIS's "Add Directory..." makes of a folder), the SLC rasters, the way
+    :func:`slc_folder_files` picks them from a folder, except that a file with no date stays (the stack then
+    refuses it, naming it: a file picked by hand is not dropped unsaid); the caller reports the others."""
+    kept = [f for f in files if os.path.basename(f).lower().endswith(SLC_EXT) and not _NOT_SLC.search(
+        os.path.basename(f))]
+    undated = [f for f in kept if _name_or_folder_date(f) is None]
+    dated = _one_per_date([f for f in kept if f not in undated], _name_or_folder_date)
+    return [f for f in kept if f in dated or f in undated]
 
 
 def slc_folder_files(folder: str) -> list:

@@ -18,7 +18,7 @@ from qgis.core import QgsCoordinateReferenceSystem
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date_pair
-from ...algorithms.formats.slc import SLC_EXT, slc_folder_files
+from ...algorithms.formats.slc import SLC_EXT, slc_folder_files, slc_list_files
 from ...io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ...io.slc import SlcStack
 from ...io.stacks import (
@@ -212,10 +212,11 @@ def raster_list_paths(alg, parameters, name: str, context) -> list[str]:
     return [lyr.source() for lyr in alg.parameterAsLayerList(parameters, name, context)]
 
 
-def slc_paths(alg, parameters, context) -> list[str]:
-    """The SLC rasters of INPUT: files and layers as given, a folder's SLC files (:func:`slc_folder_files`: one
-    file per date, ISCE's dated subfolders too)."""
-    paths, rest = [], []
+def slc_paths(alg, parameters, context, ignored: Optional[list] = None) -> list[str]:
+    """The SLC rasters of INPUT: a folder's SLC files (:func:`slc_folder_files`: one file per date, ISCE's dated
+    subfolders too); a list of several files filtered the same way (the dialog's "Add Directory..." lists every
+    file of a folder), the files left out appended to ``ignored``; layers as QGIS gives them."""
+    paths, listed, rest = [], [], []
     for item in raw_list(parameters.get("INPUT")):
         if isinstance(item, str) and os.path.isdir(item):
             files = slc_folder_files(item)
@@ -224,8 +225,17 @@ def slc_paths(alg, parameters, context) -> list[str]:
                                      f"its date, {', '.join(SLC_EXT)}; or one subfolder per date as ISCE's "
                                      "merged/SLC)")
             paths += files
+        elif isinstance(item, str) and os.path.isfile(item):
+            listed.append(item)
         else:
             rest.append(item)
+    if len(listed) > 1:
+        kept = slc_list_files(listed)
+        if kept:
+            if ignored is not None:
+                ignored += [f for f in listed if f not in kept]
+            listed = kept
+    paths += listed
     if rest:
         paths += raster_list_paths(alg, {"INPUT": rest}, "INPUT", context)
     return paths
@@ -236,11 +246,18 @@ def slc_raster_files(alg, parameters, context) -> dict:
     return {"INPUT": slc_paths(alg, parameters, context)}
 
 
-def slc_stack(alg, parameters, context, need_complex=True) -> SlcStack:
-    """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names)."""
-    paths = slc_paths(alg, parameters, context)
+def slc_stack(alg, parameters, context, need_complex=True, feedback=None) -> SlcStack:
+    """The SLC rasters of INPUT as an :class:`..io.slc.SlcStack` (dates from band descriptions or names); the
+    files of a list left out are named on ``feedback``."""
+    ignored: list = []
+    paths = slc_paths(alg, parameters, context, ignored)
     if not paths:
         raise GeohazardError("INPUT: no SLC raster was given")
+    if ignored and feedback is not None:
+        names = [os.path.basename(f) for f in ignored]
+        feedback.pushInfo(f"INPUT: left out {len(names)} file(s) of the list that are not SLC rasters of the stack "
+                          "(sidecars, coherence, unwrapped, mask, DEM or geometry rasters, or a raw file beside its "
+                          "VRT): " + ", ".join(names[:6]) + (" ..." if len(names) > 6 else ""))
     return SlcStack(paths, "INPUT", need_complex=need_complex)
 
 

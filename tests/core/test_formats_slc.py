@@ -12,6 +12,7 @@ from insar_geohazards.algorithms.formats.slc import (
     date_from_name,
     read_baselines,
     slc_folder_files,
+    slc_list_files,
 )
 
 D = dt.date
@@ -105,3 +106,14 @@ def test_slc_folder_files_isce_merged_slc_and_snap_product(tmp_path):
     empty = tmp_path / "empty"
     _touch(empty, "readme.txt")
     assert slc_folder_files(str(empty)) == []
+
+
+def test_slc_list_files_filters_a_list_made_of_a_folder(tmp_path):
+    names = ["slc_20200101.tif", "slc_20200101.tif.aux.xml", "slc_20200113.slc", "slc_20200113.slc.vrt",
+             "slc_20200113.slc.hdr", "dem.tif", "20200101_20200113_cc.tif"]
+    got = slc_list_files([str(tmp_path / n) for n in names])
+    assert [os.path.basename(p) for p in got] == ["slc_20200101.tif", "slc_20200113.slc.vrt"]
+    isce = [str(tmp_path / d / "slc.vrt") for d in ("20200113", "20200101")]  # dated by their folders
+    assert slc_list_files(isce + [str(tmp_path / "s_20200125.tif")]) == isce + [str(tmp_path / "s_20200125.tif")]
+    undated = slc_list_files([str(tmp_path / "a_20200101.tif"), str(tmp_path / "b.tif")])
+    assert undated[1].endswith("b.tif")  # kept: the stack refuses it, naming it

@@ -77,6 +77,13 @@ def test_folder_input_is_its_slc_files_and_same_result(run_alg, tmp_path):
     as_list = run_alg(NAME, {"INPUT": files, "WINDOW_ROWS": 3, "WINDOW_COLS": 5, "OUTPUT": str(tmp_path / "a.tif")})
     as_dir = run_alg(NAME, {"INPUT": [str(stack)], "WINDOW_ROWS": 3, "WINDOW_COLS": 5,
                             "OUTPUT": str(tmp_path / "b.tif")})
+    from testutils import recording_feedback
+
+    fb = recording_feedback()
+    listed = run_alg(NAME, {"INPUT": sorted(str(p) for p in stack.iterdir()), "WINDOW_ROWS": 3, "WINDOW_COLS": 5,
+                            "OUTPUT": str(tmp_path / "l.tif")}, feedback=fb)  # as "Add Directory..." lists it
+    assert any("left out 2 file(s)" in m and "dem.tif" in m for m in fb.info)
+    assert np.array_equal(_read(listed["OUTPUT"])[0], _read(as_list["OUTPUT"])[0], equal_nan=True)
     a, ds = _read(as_list["OUTPUT"])
     b, _ = _read(as_dir["OUTPUT"])
     assert ds.RasterCount == 6 and np.array_equal(a, b, equal_nan=True)

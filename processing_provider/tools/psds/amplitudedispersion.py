@@ -53,7 +53,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         stacks.check_slc_stack(self, parameters, context, 3)
 
     def process(self, parameters, context, feedback):
-        stack = stacks.slc_stack(self, parameters, context)
+        stack = stacks.slc_stack(self, parameters, context, feedback=feedback)
         if len(stack) < 3:
             raise GeohazardError(f"INPUT has {len(stack)} date(s); amplitude dispersion needs at least 3")
         thr = self.parameterAsDouble(parameters, self.DISPERSION_THRESHOLD, context)

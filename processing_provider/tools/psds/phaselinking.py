@@ -87,7 +87,7 @@ class PhaseLinking(GeohazardAlgorithm):
         layers.check_shapes(self, parameters, context, (self.PS_MASK,), stack.info.shape)
 
     def process(self, parameters, context, feedback):
-        stack = stacks.slc_stack(self, parameters, context)
+        stack = stacks.slc_stack(self, parameters, context, feedback=feedback)
         info = stack.info
         n = len(stack)
         window = (self.parameterAsInt(parameters, self.WINDOW_ROWS, context),

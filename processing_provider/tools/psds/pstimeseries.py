@@ -106,7 +106,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         return int(hit[0])
 
     def process(self, parameters, context, feedback):
-        stack = stacks.slc_stack(self, parameters, context, need_complex=False)
+        stack = stacks.slc_stack(self, parameters, context, need_complex=False, feedback=feedback)
         info = stack.info
         progress = FeedbackProgress(feedback)
         v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE, self.SLANT_RANGE,
