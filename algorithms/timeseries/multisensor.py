@@ -280,6 +280,7 @@ class _StackPlan:
     drift_rest: Optional[np.ndarray] = None  # (N,) drift variance per date the modes leave, per unit variance
     noise_design: Any = None  # (H, HD, D, c_sigma, d_lag1 / k): the density estimate's variance under noise alone
     noise_mats: Any = None  # (H, D): covariances of the slow modes' coefficients, unit white / network noise
+    noise_power_bias: float = 1.0  # E[s^2] / sigma^2 of the median-based noise estimate (all dates valid)
 
 
 class MultisensorProblem:
@@ -355,6 +356,12 @@ class MultisensorProblem:
         exact likelihood of the velocity change across the gap (normal, variance its noise power plus the
         density times the gap's span); periods: the normal likelihood of the signed estimate with its variance
         under noise alone. A gap bordered by one geometry keeps the moments' prior. (measured, not adopted.)
+    unbiased_noise_power : bool
+        The white-noise power a density estimate subtracts made mean-unbiased: the median-based estimate is
+        median-unbiased for the noise's standard deviation, so its square is too large on average by
+        ``Var(s) / sigma^2 + 2 b`` (``b`` the sample median's relative bias); the estimate then runs negative under
+        noise alone (1.02-1.15 times the noise power subtracted on the white-noise scene). The reported noise and
+        the observations' weights keep the robust estimate.
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -370,7 +377,8 @@ class MultisensorProblem:
                  refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True,
                  scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True,
                  exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False,
-                 cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False):
+                 cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False,
+                 unbiased_noise_power: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -412,6 +420,7 @@ class MultisensorProblem:
         self.cross_products = bool(cross_products)
         self.grid_prior_gaps = bool(grid_prior_gaps)
         self.grid_prior_periods = bool(grid_prior_periods)
+        self.unbiased_noise_power = bool(unbiased_noise_power)
         #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
         #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
         self.density_var_ref: Optional[np.ndarray] = None
@@ -533,6 +542,7 @@ class MultisensorProblem:
         plan.stats = _series_statistics_design(dates, lap_pinv, self.low_modes, quadratic=self.acceleration)
         plan.noise_design = _density_noise_design(plan.stats, lap_pinv)
         plan.noise_mats = _mode_covariances(plan.stats, lap_pinv)
+        plan.noise_power_bias = _noise_power_bias(plan.stats[0].size)
         return plan
 
     @staticmethod
@@ -1055,6 +1065,13 @@ class MultisensorProblem:
             # scatters as a chi-square of one degree of freedom around its expected noise power
             sn2 = np.nan_to_num(sig_net[si]) ** 2
             g_sum = float(np.sum(g_irw))
+            if self.unbiased_noise_power and g_sum > 0:
+                # the power the median estimate measured, ``mad^2 / k`` (white noise and the drift's share), divided by
+                # its mean bias; the density estimate gives back what was subtracted too much
+                lag = self.plans[si].noise_design[5]
+                pw = s_est ** 2 + sn2 * lag
+                s2_u = np.maximum(pw / self.plans[si].noise_power_bias - sn2 * lag, 0.0)
+                q_los[si] = q_est + (s_est ** 2 - s2_u) * float(np.sum(h_noise)) / g_sum
             var_q[si] = _density_noise_variance(self.plans[si].noise_design, s_est ** 2, sn2, g_sum,
                                                 self.exact_density_variance, h_noise, d_net)
         if _stage == "noise":
@@ -1446,6 +1463,22 @@ def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = 
 #: (``-2/3`` at lag 1, ``1/6`` at lag 2 on even dates; the indicators of ``|z| < MAD`` correlate by 0.054 and 0.0026
 #: against a variance of 0.25); a simulation of 20,000 series of 150 dates gives 8.1
 _MAD_VAR_FACTOR = 7.9
+
+
+#: relative bias of the sample median of ``n`` half-normal values, ``-f'(m) / (8 n f(m)^3) / m`` at the half-normal's
+#: median ``m = 0.6745`` (density ``f(m) = 0.6356``, slope ``f'(m) = -0.4287``), times ``n``
+_MEDIAN_BIAS_N = 0.309
+
+
+def _noise_power_bias(n_dates: int) -> float:
+    """``E[s^2] / sigma^2`` of the median-based white-noise estimate of a series of ``n_dates`` dates: ``s`` is the
+    sample median of the ``n = n_dates - 2`` absolute lag residuals, scaled; to first order ``E s = sigma (1 + b)``
+    (``b`` the sample median's relative bias) and ``Var s = sigma^2 Var(s^2) / (4 sigma^4)``, so
+    ``E s^2 / sigma^2 = 1 + 2 b + c / 4`` with ``c = n Var(s^2) / sigma^4 / n`` (:data:`_MAD_VAR_FACTOR`)."""
+    n_z = n_dates - 2
+    if n_z <= 0:
+        return 1.0
+    return 1.0 + 2.0 * _MEDIAN_BIAS_N / n_z + 0.25 * _MAD_VAR_FACTOR / n_z
 
 
 def _mode_covariances(stats, lap_pinv):

@@ -493,7 +493,8 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
 # --------------------------------------------------------------------------- layout, inputs, outputs
 @pytest.mark.parametrize("options", [{}, {"exact_density_variance": True, "local_prior_nodes": 2,
                                                 "design_weights": True, "cross_products": True,
-                                                "grid_prior_gaps": True, "grid_prior_periods": True}])
+                                                "grid_prior_gaps": True, "grid_prior_periods": True,
+                                                "unbiased_noise_power": True}])
 def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
@@ -1026,3 +1027,46 @@ def test_cross_products_tell_east_from_up_where_the_squares_cannot():
     assert dens[False][0] == pytest.approx(dens[False][1], rel=1e-6)
     # the products: up keeps the wander, east falls to a small fraction of it
     assert dens[True][1] > 100 and dens[True][0] < 0.2 * dens[True][1]
+
+
+@pytest.mark.parametrize("n_dates, step", [(20, 46), (60, 35)])
+def test_subtracted_noise_power_made_mean_unbiased(n_dates, step):
+    """White noise alone: the median-based noise estimate is right in the median but its square is too large on
+    average (``1 + 2 b + c / 4``: the sample median's bias and the estimate's own scatter), so a density estimate that
+    subtracts it runs negative; divided by that factor, the estimates are centred on the zero truth."""
+    rng = np.random.default_rng(41)
+    dates = dates_every(step, n_dates, D0)
+    n_pix = 8000
+    y = rng.normal(0.0, 2.0, (n_dates, n_pix))
+    stats = ms._series_statistics_design(dates, None, 3)
+    t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = stats
+    s_est, q_est = np.empty(n_pix), np.empty(n_pix)
+    mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1, np.ascontiguousarray(y), 8,
+                         np.zeros(n_pix), s_est, q_est, np.zeros((0, n_pix)))
+    bias = ms._noise_power_bias(n_dates)
+    assert np.median(s_est ** 2) / 4.0 == pytest.approx(1.0, abs=0.03)
+    assert np.mean(s_est ** 2) / 4.0 == pytest.approx(bias, abs=0.025)
+    se = q_est.std() / np.sqrt(n_pix)
+    q_u = q_est + (s_est ** 2 - s_est ** 2 / bias) * np.sum(h_noise) / np.sum(g_irw)
+    assert q_est.mean() < -4 * se
+    assert abs(q_u.mean()) < 3 * se
+
+
+def test_scene_prior_of_ground_without_wander_sits_at_zero_once_the_weights_do_not_share_the_noise_estimate():
+    """Independent pixels, white noise, no wander (the truth of every density 0). Weighed by their own noise
+    estimate, which the density estimate subtracts (a low noise estimate raises both the estimate and its weight),
+    the sampled estimates lean positive and scatter more than their variance says: the scene's prior comes out with
+    a positive mean and a spread read as wander. With the variance at the stack's median noise, the scatter of the
+    subtracted noise power counted, and that power made mean-unbiased, the prior sits at zero."""
+    rng = np.random.default_rng(5)
+    shape = (32, 64)
+    stacks = _no_wander_stacks(rng, shape)
+    priors = {}
+    for fixed in (False, True):
+        opts = dict(exact_density_variance=True, design_weights=True, unbiased_noise_power=True) if fixed else {}
+        problem = ms.MultisensorProblem(stacks, shape=shape, **opts)
+        priors[fixed] = [p[:2] for p in problem.calibrate(problem.sources())["all"]]
+    for m, tau2 in priors[False]:
+        assert m > 0.4 and tau2 > 5.0  # 0.73 / 1.30 mm^2/yr^3, spread^2 19 / 22
+    for m, tau2 in priors[True]:
+        assert m < 0.1 and tau2 < 1.0  # 0 / 0
