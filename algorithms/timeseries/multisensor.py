@@ -361,7 +361,8 @@ class MultisensorProblem:
         median-unbiased for the noise's standard deviation, so its square is too large on average by
         ``Var(s) / sigma^2 + 2 b`` (``b`` the sample median's relative bias); the estimate then runs negative under
         noise alone (1.02-1.15 times the noise power subtracted on the white-noise scene). The reported noise and
-        the observations' weights keep the robust estimate.
+        the observations' weights keep the robust estimate. (measured, not adopted: right on independent pixels,
+        the gaps' honesty unchanged on the scenarios, see ``docs/multisensor.md``.)
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
