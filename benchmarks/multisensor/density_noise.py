@@ -9,12 +9,15 @@ spread of ``q / sqrt(v)`` and ``var(q) / mean(v)``, for the white-noise power th
 or at the stack's median over the scene; ``mean(s^2) / sigma^2`` of the noise estimate; then per seed the scene's
 prior (random-effects moments over every pixel, mean / tau^2) of each variant.
 
+``--network NAME STACK``: that interferogram stack's network with independent white and interferogram noise of
+known size (the model's noise exactly), each pixel independent.
+
 ``--scenario NAME`` (e.g. ``gap_env_s1``, whose stacks' slow modes see no wander): per stack and period, the same
 pooled over the seeds, and the mean of ``q / sqrt(v)`` seed by seed (the pixels of one seed share one draw of each
 date's atmosphere).
 
 Usage: /usr/bin/python3 density_noise.py [--seeds 0,1,2,3,4,5] [--shape 40,50] [--scenario NAME]
-       [--option name=value ...]
+       [--network NAME STACK] [--option name=value ...]
 """
 
 from __future__ import annotations
@@ -86,8 +89,43 @@ def scenario(name, seeds, options):
         print(row + " " + ", ".join(per) + " |", flush=True)
 
 
+def network(name, stack, seeds, options, white=3.0, ifg=1.5):
+    """One interferogram stack's own network (its pairs and dates in scenario ``name``) with independent noise of
+    known kind instead of the scenario's: white per-date noise ``white`` (mm) and per-interferogram noise ``ifg``
+    (mm), no motion, every pixel independent: the model's ``sigma^2 H + sigma_ifg^2 D`` is then the truth, so the
+    estimates must be centred with the stated variance."""
+    import dataclasses
+
+    import honesty
+
+    rows = []
+    for seed in seeds:
+        gen = honesty.generate(name, seed)
+        st = [s_ for s_ in common.to_stacks(gen) if s_.name == stack][0]
+        shape = st.values.shape[1:]
+        rng = np.random.default_rng(seed)
+        dates = sorted({d for p_ in st.pairs for d in p_})
+        idx = {d: i for i, d in enumerate(dates)}
+        a = rng.normal(0.0, white, (len(dates),) + shape)
+        vals = np.stack([a[idx[q_]] - a[idx[p_]] for p_, q_ in st.pairs])
+        vals = vals + rng.normal(0.0, ifg, vals.shape)
+        mine = dataclasses.replace(st, values=vals, units="mm")
+        other = dataclasses.replace(mine, name="other", heading_deg=np.asarray(mine.heading_deg) + 180.0)
+        prob = _Spy([mine, other], shape=shape, north=ms.NorthModel(), **options)
+        prob.solve_arrays(prob.sources(), shape, _stage="densities")
+        q_los, _, _, var_q = _SEEN["in"]
+        rows.append((q_los[0], var_q[0]))
+    print(f"{name} {stack}'s network, white {white} mm, interferograms {ifg} mm, seeds {seeds}, options {options}")
+    print(_row(stack, np.concatenate([a_ for a_, _ in rows]), np.concatenate([b_ for _, b_ in rows])))
+
+
 def main():
     seeds, options = common.seeds_and_options(sys.argv, [0, 1, 2, 3, 4, 5])
+    if "--network" in sys.argv:
+        i = sys.argv.index("--network")
+        for ifg in (1.5, 0.0):
+            network(sys.argv[i + 1], sys.argv[i + 2], seeds, options, ifg=ifg)
+        return
     if "--scenario" in sys.argv:
         scenario(sys.argv[sys.argv.index("--scenario") + 1], seeds, options)
         return
