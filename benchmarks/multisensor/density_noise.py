@@ -14,7 +14,8 @@ known size (the model's noise exactly), each pixel independent.
 
 ``--scenario NAME`` (e.g. ``gap_env_s1``, whose stacks' slow modes see no wander): per stack and period, the same
 pooled over the seeds, and the mean of ``q / sqrt(v)`` seed by seed (the pixels of one seed share one draw of each
-date's atmosphere).
+date's atmosphere), against the scatter the pixels' noise correlation predicts (from their residual series: the
+sample's effective number of independent pixels).
 
 Usage: /usr/bin/python3 density_noise.py [--seeds 0,1,2,3,4,5] [--shape 40,50] [--scenario NAME]
        [--network NAME STACK] [--option name=value ...]
@@ -58,6 +59,7 @@ def scenario(name, seeds, options):
     import honesty
 
     acc = {}
+    n_effs = {}
     for seed in seeds:
         gen = honesty.generate(name, seed)
         stacks = common.to_stacks(gen)
@@ -66,8 +68,21 @@ def scenario(name, seeds, options):
         prob.solve_arrays(prob.sources(), shape, _stage="densities")
         q_los, gh, gu, var_q = _SEEN["in"]
         var_med = np.nanmedian(var_q, axis=1, keepdims=True) * np.ones_like(var_q)
-        for si, st in enumerate(stacks):
+        src = prob.sources()
+        for si, (st, p) in enumerate(zip(stacks, prob.plans)):
             acc.setdefault((st.name, "v own"), []).append((q_los[si], var_q[si]))
+            # the pixels' noise correlation from their residual series (white in time: the density estimates, squares
+            # of the slow modes' coefficients, then correlate by rho^2): the sample's effective number of pixels
+            y = prob._stack_series(p, src, shape)[0]
+            basis, pinv = p.stats[1], p.stats[2]
+            ok = (np.all(np.isfinite(y), axis=0) & np.isfinite(q_los[si]) & (var_q[si] > 0)
+                  & (np.std(y, axis=0) > 1e-6))
+            r = y[:, ok] - basis @ (pinv @ y[:, ok])
+            cov = r.T @ r
+            d = np.sqrt(np.diag(cov))
+            n_eff = ok.sum() ** 2 / np.sum((cov / np.outer(d, d)) ** 2)
+            z = q_los[si, ok] / np.sqrt(var_q[si, ok])
+            n_effs.setdefault(st.name, []).append((z.mean(), n_eff))
             acc.setdefault((st.name, "v median"), []).append((q_los[si], var_med[si]))
         for key, vv in (("v own", var_q), ("v median", var_med)):
             w, sg = prob._signed_densities(q_los, gh, gu, vv)
@@ -87,6 +102,15 @@ def scenario(name, seeds, options):
             per.append(f"{np.mean(a[ok] / np.sqrt(b[ok])):+.2f}")
         row = _row(" ".join(k), np.concatenate([a for a, _ in lst]), np.concatenate([b for _, b in lst]))
         print(row + " " + ", ".join(per) + " |", flush=True)
+    print("\nthe mean of q / sqrt(v) over one seed's pixels against the spread the pixels' noise correlation predicts")
+    print("| stack | mean per seed | their standard deviation | effective pixels per seed | predicted |\n"
+          "|---|---|---|---|---|")
+    for k, lst in n_effs.items():
+        mz = np.array([a for a, _ in lst])
+        ne = np.array([b for _, b in lst])
+        sd = f"{mz.std(ddof=1):.2f}" if mz.size > 1 else "-"
+        print(f"| {k} | {', '.join(f'{v:+.2f}' for v in mz)} | {sd} | {', '.join(f'{v:.1f}' for v in ne)} | "
+              f"{np.mean(1.0 / np.sqrt(ne)):.2f} |")
 
 
 def network(name, stack, seeds, options, white=3.0, ifg=1.5):
