@@ -129,7 +129,9 @@ _Q_UNTIED = 1e4
 #: first pass) subtracted from ``dv^2`` as its noise power. The derivation says 1 and the white-noise scene agrees
 #: where the periods' densities are near zero (realised / stated 1.01 / 1.15, ``gap_noise.py``); with the scene's
 #: priors the realised power is 0.78 of it (the variance counts the periods' prior wander) and 1 lowered the gap
-#: z-scores (in the 0.8-1.25 band: 7 -> 4 of 18 gap components): kept at 2, see docs/multisensor.md.
+#: z-scores (in the 0.8-1.25 band: 7 -> 4 of 18 gap components): kept at 2, see docs/multisensor.md. Correcting the
+#: periods' estimates (``design_weights``, ``exact_density_variance``, ``unbiased_noise_power``: right on independent
+#: pixels) does not free it: one scene's prior of a density is one draw of the atmosphere (worth 3-6 pixels).
 _GAP_NOISE_SHARE = 2.0
 
 
