@@ -365,6 +365,16 @@ class MultisensorProblem:
         noise alone (1.02-1.15 times the noise power subtracted on the white-noise scene). The reported noise and
         the observations' weights keep the robust estimate. (measured, not adopted: right on independent pixels,
         the gaps' honesty unchanged on the scenarios, see ``docs/multisensor.md``.)
+    prior_mean_error : bool
+        The scene prior's mean treated as one more noisy estimate: the pixels of one scene share each date's
+        atmosphere, so their mean is worth only the sample's effective number of independent pixels (from the
+        correlation of the sampled pixels' residual series, ``n^2 / sum_ij rho_ij^2``, the density estimates
+        correlating as ``rho^2``); the mean's squared standard error at that number is subtracted from its square
+        (the positive part, as a gap's velocity change gives back its noise power). False: the mean as estimated,
+        clipped at zero.
+    prior_effective_pixels : bool
+        The prior's spread over the ground from the random-effects moments with the expected scatter under noise
+        alone counted at the effective number of pixels (``n - n / n_eff`` instead of ``n - 1``).
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -381,7 +391,8 @@ class MultisensorProblem:
                  scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True,
                  exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False,
                  cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False,
-                 unbiased_noise_power: bool = False):
+                 unbiased_noise_power: bool = False, prior_mean_error: bool = False,
+                 prior_effective_pixels: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -424,6 +435,8 @@ class MultisensorProblem:
         self.grid_prior_gaps = bool(grid_prior_gaps)
         self.grid_prior_periods = bool(grid_prior_periods)
         self.unbiased_noise_power = bool(unbiased_noise_power)
+        self.prior_mean_error = bool(prior_mean_error)
+        self.prior_effective_pixels = bool(prior_effective_pixels)
         #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
         #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
         self.density_var_ref: Optional[np.ndarray] = None
@@ -836,22 +849,41 @@ class MultisensorProblem:
             return None
         (q_all, v_all), segs = first["raw"]
         w = self.local_prior_nodes
+        # per density (east, up), the variance of the sample's mean against that of independent pixels (1: the
+        # prior's mean as estimated); see ``prior_mean_error``
+        infl_all, infl_seg = (1.0, 1.0), [(1.0, 1.0)] * len(segs)
+        if "split" in first:
+            q_los, gh, gu, var_q, reg, seg_masks, infl = first["split"]
+            infl_all = _split_inflation(q_los, gh, gu, var_q, reg, infl, todo)
+            infl_seg = [_split_inflation(np.where(m_[:, None], q_los, np.nan), gh, gu, var_q, reg, infl, todo)
+                        for m_ in seg_masks]
 
-        def pri(q, v, kind=None):
+        def pri(q, v, kind=None, inf=1.0):
             if kind is not None:
                 return _grid_prior(q[todo], v[todo], kind)
-            return _local_prior(q, v, todo, shape, w) if w else _scene_prior(q[todo], v[todo])
+            if w:
+                return _local_prior(q, v, todo, shape, w)
+            if "split" not in first:
+                return _scene_prior(q[todo], v[todo])
+            return _scene_prior(q[todo], v[todo], inflation=inf, mean_error=self.prior_mean_error,
+                                spread=self.prior_effective_pixels)
 
         kp = "normal" if self.grid_prior_periods else None
-        prior = {"all": [pri(q_all[c], v_all[c], kp) for c in (0, 1)], "seg": [], "gap": [],
+        prior = {"all": [pri(q_all[c], v_all[c], kp, infl_all[c]) for c in (0, 1)], "seg": [], "gap": [],
                  "n": int(todo.size), "nodes": (r_idx, c_idx)}
-        for seg in segs:
-            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c], kp) for c in (0, 1)])
+        for j, seg in enumerate(segs):
+            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c], kp, infl_seg[j][c])
+                                                          for c in (0, 1)])
         self.scene_prior = prior
         if self.gaps:
             second = self.solve_arrays(mini, shape, _stage="gaps", _at=(r_idx, c_idx))
+            # a gap's change is measured from the periods on both sides: their inflations' mean
+            n_sg = len(infl_seg)
+            infl_gap = [tuple(0.5 * (infl_seg[min(gi, n_sg - 1)][c] + infl_seg[min(gi + 1, n_sg - 1)][c])
+                              for c in (0, 1)) for gi in range(len(self.gaps))]
             prior["gap"] = [[pri(e[c], v[c], "change" if self.grid_prior_gaps and not self._gap_one_geometry[gi]
-                                 else None) for c in (0, 1)] for gi, (e, v) in enumerate(second["gaps"])]
+                                 else None, infl_gap[gi][c]) for c in (0, 1)]
+                            for gi, (e, v) in enumerate(second["gaps"])]
         comp = ("east", "up")
         where = (f"its neighbourhood of {2 * w + 1} x {2 * w + 1} sampled pixels (medians over the scene)" if w
                  else "the whole scene")
@@ -870,8 +902,39 @@ class MultisensorProblem:
         for g, gp in zip(self.gaps, prior["gap"]):
             lines.append(f"  gap {g.last_before}..{g.first_after}: " + ", ".join(
                 f"{comp[c]} {np.median(gp[c][0]):.3g} / {math.sqrt(np.median(gp[c][1])):.3g}" for c in (0, 1)))
+        if "split" in first:
+            prior["inflation"] = {"all": infl_all, "seg": infl_seg}
+            lines.append("  the prior's mean " + ("shrunk by its own standard error" if self.prior_mean_error else
+                                                   "as estimated") + ", the sample worth "
+                         + ", ".join(f"{prior['n'] / max(i_, 1.0):.3g}" for i_ in infl_all)
+                         + " independent pixels (east, up: from the residual series' spatial correlation)")
         prior["lines"] = lines
         return prior
+
+    def _sample_inflation(self, series, todo):
+        """Per stack, the variance of the sampled pixels' mean density estimate under noise alone against that of
+        independent pixels, ``n / n_eff = 1 + (n - 1) rho2``: ``rho2`` the mean squared correlation of two pixels'
+        residual series (the fit of the stack's deterministic terms removed), less its value for independent
+        series (``1 / dof``), over up to 512 of the pixels valid on every date (a fixed choice); the density
+        estimates, squares of the slow modes' coefficients, correlate as the square of their noises'."""
+        n = int(todo.size)
+        out = np.ones(len(self.plans))
+        for si, p in enumerate(self.plans):
+            if p.stats is None or n < 2:
+                continue
+            basis, pinv = p.stats[1], p.stats[2]
+            y = series[si][:, todo]
+            use = np.flatnonzero(np.all(np.isfinite(y), axis=0))
+            dof = y.shape[0] - basis.shape[1]
+            if use.size < 3 or dof < 3:
+                continue
+            if use.size > 512:
+                use = use[np.round(np.linspace(0, use.size - 1, 512)).astype(np.int64)]
+            tot, pairs = _k.residual_pair_correlation(np.ascontiguousarray(y[:, use]), np.ascontiguousarray(basis),
+                                                      np.ascontiguousarray(pinv))
+            rho2 = max(0.0, (tot / pairs - 1.0 / dof) / (1.0 - 1.0 / dof))
+            out[si] = 1.0 + (n - 1) * min(rho2, 1.0)
+        return out
 
     def _with_cross_products(self, q_los, var_q, gh, gu, coefs, sig, sig_net):
         """The stacks' density estimates and, below them, one per pair of stacks from the products of their slow
@@ -1137,7 +1200,13 @@ class MultisensorProblem:
         status[(status == 0) & ~(cond <= self.max_condition)] = _k.STATUS_GEOMETRY
         todo = np.flatnonzero(status == 0).astype(np.int64)
         if _stage == "densities":
-            return {"raw": raw, "todo": todo}
+            out = {"raw": raw, "todo": todo}
+            if self.prior_mean_error or self.prior_effective_pixels:
+                infl = self._sample_inflation(series, todo)
+                if self._pairs:
+                    infl = np.concatenate([infl, [0.5 * (infl[a] + infl[b]) for a, b, *_ in self._pairs]])
+                out["split"] = (q_los, gh, gu, var_q, reg, seg_masks, infl)
+            return out
         k = self.n_dates
         n_gap = len(self.gaps)
         out = _empty_outputs(k, n_pix, n_stk, n_gap)
@@ -1652,10 +1721,16 @@ def _split_signed(q_los, gh, gu, var_q, reg=None):
     return q, v
 
 
-def _scene_prior(q, v):
+def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False):
     """Mean and spread over the ground ``(m, tau^2, var m)`` of a density, from signed estimates ``q`` with noise
     variances ``v`` (random-effects moments of DerSimonian & Laird 1986; the mean kept >= 0; ``var m`` the
-    variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger)."""
+    variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger).
+
+    ``inflation``: the variance of the sample's mean under noise alone against that of independent pixels,
+    ``n / n_eff``. ``spread``: the moments' expected scatter under noise alone ``n - n / n_eff`` instead of
+    ``n - 1`` (the common part of correlated errors does not scatter). ``mean_error``: ``var m`` with the noise's
+    share inflated, and the mean the positive part of ``m^2 - var m`` under the root (its square's noise
+    subtracted, as a gap's velocity change gives back its own)."""
     ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
     q, v = q[ok], v[ok]
     if q.size < 2:
@@ -1664,10 +1739,39 @@ def _scene_prior(q, v):
     sw = w.sum()
     m_fix = float((w * q).sum() / sw)
     big_q = float((w * (q - m_fix) ** 2).sum())
-    tau2 = max(0.0, (big_q - (q.size - 1)) / (sw - (w * w).sum() / sw))
+    infl = 1.0 if inflation is None else min(max(float(inflation), 1.0), float(q.size))
+    expect = q.size - (infl if spread else 1.0)
+    tau2 = max(0.0, (big_q - expect) / (sw - (w * w).sum() / sw))
     wr = 1.0 / (v + tau2)
     m = float((wr * q).sum() / wr.sum())
-    return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
+    if inflation is None or not mean_error:
+        return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
+    var_m = float((wr * wr * (v * infl + tau2)).sum() / wr.sum() ** 2)
+    return (math.sqrt(max(m, 0.0) ** 2 - var_m) if m * m > var_m and m > 0 else 0.0, tau2, var_m)
+
+
+def _split_inflation(q_los, gh, gu, var_q, reg, infl, todo):
+    """Per component (east, up), the variance of the sample's mean of the east/up density against that of
+    independent pixels: each row's (stack's) ``infl`` weighed by its share of the split estimates' variance over
+    the pixels ``todo`` (the stacks' noises are independent)."""
+    q_los, gh, gu, var_q = q_los[:, todo], gh[:, todo], gu[:, todo], var_q[:, todo]
+    if reg is not None:
+        reg = (reg[0][:, todo], reg[1][:, todo])
+    ok, (n11, n12, n22), _, det = _split_normal(q_los, gh, gu, var_q, reg)
+    a, b = (gh * gh, gu * gu) if reg is None else reg
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
+        a, b = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
+        well = det > 0.1 * (n11 * n22)
+        n_iso = n11 + 2 * n12 + n22
+        iso = w * (a + b) / n_iso
+        coef = (np.where(well, w * (n22 * a - n12 * b) / det, iso), np.where(well, w * (n11 * b - n12 * a) / det, iso))
+        out = []
+        for c_ in coef:
+            share = np.nansum(np.where(ok, c_ * c_ / np.where(w > 0, w, 1.0), 0.0), axis=1)
+            tot = share.sum()
+            out.append(float((share * infl).sum() / tot) if tot > 0 and np.isfinite(tot) else 1.0)
+    return tuple(out)
 
 
 def _local_prior(q, v, todo, shape, w):
