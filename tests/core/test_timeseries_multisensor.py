@@ -494,7 +494,8 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
 @pytest.mark.parametrize("options", [{}, {"exact_density_variance": True, "local_prior_nodes": 2,
                                                 "design_weights": True, "cross_products": True,
                                                 "grid_prior_gaps": True, "grid_prior_periods": True,
-                                                "unbiased_noise_power": True}])
+                                                "unbiased_noise_power": True},
+                                     {"prior_mean_error": True, "prior_effective_pixels": True}])
 def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
@@ -1070,3 +1071,57 @@ def test_scene_prior_of_ground_without_wander_sits_at_zero_once_the_weights_do_n
         assert m > 0.4 and tau2 > 5.0  # 0.73 / 1.30 mm^2/yr^3, spread^2 19 / 22
     for m, tau2 in priors[True]:
         assert m < 0.1 and tau2 < 1.0  # 0 / 0
+
+
+def _shared_noise_stacks(rng, shape, shared, own=2.0):
+    """The four stacks of :func:`_no_wander_stacks` with a noise per date made of a part every pixel shares (sd
+    ``shared``, one draw per date: an atmosphere as wide as the scene) and each pixel's own (sd ``own``)."""
+    stacks = _no_wander_stacks(rng, shape, noise=own)
+    out = []
+    for s in stacks:
+        common = rng.normal(0.0, shared, (len(s.dates), 1, 1)) if shared else 0.0
+        v = s.values + common
+        out.append(ms._replace(s, values=v - v[0]))
+    return out
+
+
+@pytest.mark.parametrize("shared", [0.0, 2.0])
+def test_effective_number_of_independent_pixels_from_the_residuals_spatial_correlation(shared):
+    """Pixels whose noise is their own: the sample is worth about all its pixels (``n / n_eff`` near 1). Half the
+    noise's variance shared by the whole scene: two pixels' noises correlate by 0.5, their density estimates by
+    0.25, and the sample's mean is worth about 4 pixels (``n / n_eff = 1 + (n - 1) 0.25``)."""
+    rng = np.random.default_rng(21)
+    shape = (16, 32)
+    problem = ms.MultisensorProblem(_shared_noise_stacks(rng, shape, shared), shape=shape, prior_mean_error=True)
+    pr = problem.calibrate(problem.sources())
+    n = pr["n"]
+    for infl in pr["inflation"]["all"]:
+        if shared:
+            assert 0.6 < infl / (1 + (n - 1) * 0.25) < 1.5
+        else:
+            assert infl < 1 + 0.02 * n
+    assert any("independent pixels" in line for line in pr["lines"])
+
+
+def test_prior_mean_shrunk_by_its_own_standard_error_where_the_scene_shares_its_noise():
+    """No wander, half the noise shared by the scene: the scene's prior mean (truth 0) as estimated is one draw
+    of the shared noise, clipped at zero, and comes out positive in two of four seeds (0.3-12 mm^2/yr^3, 0.5-15
+    times the error it states for independent pixels); treated as one more noisy estimate (its square less its
+    standard error's square at the effective number of pixels, 5-6 mm^2/yr^3 here) the draws within that error
+    fall to zero and the others shrink by its share (a chi-square-like draw of a few slow modes can lie 1.5
+    errors above the truth: seed 0 keeps 7.3 and 10.8). A mean far above its error is kept."""
+    shape = (16, 32)
+    raw, fixed = [], []
+    for seed in range(4):
+        stacks = _shared_noise_stacks(np.random.default_rng(100 + seed), shape, 2.0)
+        for opt, acc in ((False, raw), (True, fixed)):
+            problem = ms.MultisensorProblem(stacks, shape=shape, prior_mean_error=opt)
+            acc.extend(p[0] for p in problem.calibrate(problem.sources())["all"])
+    assert all(f <= r for f, r in zip(fixed, raw)) and max(raw) > 5.0
+    assert sum(f == 0.0 for f in fixed) == 6 and sum(r == 0.0 for r in raw) == 4
+    # the square's noise subtracted: a mean of 10 standard errors keeps 99.5 % of itself
+    rng = np.random.default_rng(3)
+    q = 10.0 + rng.normal(0.0, 1.0, 400)
+    m, _, var_m = ms._scene_prior(q, np.ones(400), inflation=100.0, mean_error=True)
+    assert abs(var_m - 0.25) < 0.01 and 9.7 < m < 10.3
+    assert ms._scene_prior(q - 10.0, np.ones(400), inflation=100.0, mean_error=True)[0] < 0.5
