@@ -368,7 +368,7 @@ class MultisensorProblem:
     prior_mean_error : bool
         The scene prior's mean treated as one more noisy estimate: the pixels of one scene share each date's
         atmosphere, so their mean is worth only the sample's effective number of independent pixels (from the
-        correlation of the sampled pixels' residual series, ``n^2 / sum_ij rho_ij^2``, the density estimates
+        correlation of the sampled pixels' noise, their series differenced over consecutive dates, ``n^2 / sum_ij rho_ij^2``, the density estimates
         correlating as ``rho^2``); the mean's squared standard error at that number is subtracted from its square
         (the positive part, as a gap's velocity change gives back its noise power). False: the mean as estimated,
         clipped at zero.
@@ -907,31 +907,37 @@ class MultisensorProblem:
             lines.append("  the prior's mean " + ("shrunk by its own standard error" if self.prior_mean_error else
                                                    "as estimated") + ", the sample worth "
                          + ", ".join(f"{prior['n'] / max(i_, 1.0):.3g}" for i_ in infl_all)
-                         + " independent pixels (east, up: from the residual series' spatial correlation)")
+                         + " independent pixels (east, up: from the noise's spatial correlation, consecutive dates differenced)")
         prior["lines"] = lines
         return prior
 
     def _sample_inflation(self, series, todo):
         """Per stack, the variance of the sampled pixels' mean density estimate under noise alone against that of
         independent pixels, ``n / n_eff = 1 + (n - 1) rho2``: ``rho2`` the mean squared correlation of two pixels'
-        residual series (the fit of the stack's deterministic terms removed), less its value for independent
-        series (``1 / dof``), over up to 512 of the pixels valid on every date (a fixed choice); the density
-        estimates, squares of the slow modes' coefficients, correlate as the square of their noises'."""
+        noise (their series differenced over consecutive dates, the differenced fit removed), less its value for
+        independent series (``1 / dof``), over up to 512 of the pixels valid on every date (a fixed choice); the
+        density estimates, squares of the slow modes' coefficients, correlate as the square of their noises'."""
         n = int(todo.size)
         out = np.ones(len(self.plans))
         for si, p in enumerate(self.plans):
             if p.stats is None or n < 2:
                 continue
-            basis, pinv = p.stats[1], p.stats[2]
+            # the noise's correlation, not the motion's: each pair of consecutive dates (2k, 2k + 1) differenced,
+            # less the fit of the differenced deterministic terms and slow modes (a smooth motion shared by the
+            # pixels differences away; the atmosphere, white in time, does not)
+            i0 = 2 * np.arange(len(p.dates) // 2)
+            basis = p.stats[1][i0 + 1] - p.stats[1][i0]
+            basis = basis[:, np.abs(basis).max(axis=0) > 1e-9 * max(np.abs(basis).max(), 1e-300)]
             y = series[si][:, todo]
             use = np.flatnonzero(np.all(np.isfinite(y), axis=0))
-            dof = y.shape[0] - basis.shape[1]
+            dof = i0.size - basis.shape[1]
             if use.size < 3 or dof < 3:
                 continue
             if use.size > 512:
                 use = use[np.round(np.linspace(0, use.size - 1, 512)).astype(np.int64)]
-            tot, pairs = _k.residual_pair_correlation(np.ascontiguousarray(y[:, use]), np.ascontiguousarray(basis),
-                                                      np.ascontiguousarray(pinv))
+            yd = y[i0 + 1][:, use] - y[i0][:, use]
+            tot, pairs = _k.residual_pair_correlation(np.ascontiguousarray(yd), np.ascontiguousarray(basis),
+                                                      np.ascontiguousarray(pinv_tall(basis)))
             rho2 = max(0.0, (tot / pairs - 1.0 / dof) / (1.0 - 1.0 / dof))
             out[si] = 1.0 + (n - 1) * min(rho2, 1.0)
         return out
