@@ -375,6 +375,10 @@ class MultisensorProblem:
     prior_effective_pixels : bool
         The prior's spread over the ground from the random-effects moments with the expected scatter under noise
         alone counted at the effective number of pixels (``n - n / n_eff`` instead of ``n - 1``).
+    prior_mean_spread : bool
+        The prior mean's own squared standard error (at the effective number of pixels) added to the prior's
+        spread over the ground: each pixel is shrunk toward a mean known only that well, so its own estimate
+        weighs more.
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -392,7 +396,7 @@ class MultisensorProblem:
                  exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False,
                  cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False,
                  unbiased_noise_power: bool = False, prior_mean_error: bool = False,
-                 prior_effective_pixels: bool = False):
+                 prior_effective_pixels: bool = False, prior_mean_spread: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -437,6 +441,7 @@ class MultisensorProblem:
         self.unbiased_noise_power = bool(unbiased_noise_power)
         self.prior_mean_error = bool(prior_mean_error)
         self.prior_effective_pixels = bool(prior_effective_pixels)
+        self.prior_mean_spread = bool(prior_mean_spread)
         #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
         #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
         self.density_var_ref: Optional[np.ndarray] = None
@@ -866,7 +871,7 @@ class MultisensorProblem:
             if "split" not in first:
                 return _scene_prior(q[todo], v[todo])
             return _scene_prior(q[todo], v[todo], inflation=inf, mean_error=self.prior_mean_error,
-                                spread=self.prior_effective_pixels)
+                                spread=self.prior_effective_pixels, mean_spread=self.prior_mean_spread)
 
         kp = "normal" if self.grid_prior_periods else None
         prior = {"all": [pri(q_all[c], v_all[c], kp, infl_all[c]) for c in (0, 1)], "seg": [], "gap": [],
@@ -1207,7 +1212,7 @@ class MultisensorProblem:
         todo = np.flatnonzero(status == 0).astype(np.int64)
         if _stage == "densities":
             out = {"raw": raw, "todo": todo}
-            if self.prior_mean_error or self.prior_effective_pixels:
+            if self.prior_mean_error or self.prior_effective_pixels or self.prior_mean_spread:
                 infl = self._sample_inflation(series, todo)
                 if self._pairs:
                     infl = np.concatenate([infl, [0.5 * (infl[a] + infl[b]) for a, b, *_ in self._pairs]])
@@ -1727,7 +1732,7 @@ def _split_signed(q_los, gh, gu, var_q, reg=None):
     return q, v
 
 
-def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False):
+def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False, mean_spread=False):
     """Mean and spread over the ground ``(m, tau^2, var m)`` of a density, from signed estimates ``q`` with noise
     variances ``v`` (random-effects moments of DerSimonian & Laird 1986; the mean kept >= 0; ``var m`` the
     variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger).
@@ -1736,7 +1741,8 @@ def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False):
     ``n / n_eff``. ``spread``: the moments' expected scatter under noise alone ``n - n / n_eff`` instead of
     ``n - 1`` (the common part of correlated errors does not scatter). ``mean_error``: ``var m`` with the noise's
     share inflated, and the mean the positive part of ``m^2 - var m`` under the root (its square's noise
-    subtracted, as a gap's velocity change gives back its own)."""
+    subtracted, as a gap's velocity change gives back its own). ``mean_spread``: ``var m`` (so inflated) added to
+    ``tau^2``."""
     ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
     q, v = q[ok], v[ok]
     if q.size < 2:
@@ -1750,10 +1756,12 @@ def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False):
     tau2 = max(0.0, (big_q - expect) / (sw - (w * w).sum() / sw))
     wr = 1.0 / (v + tau2)
     m = float((wr * q).sum() / wr.sum())
-    if inflation is None or not mean_error:
+    if inflation is None or not (mean_error or mean_spread):
         return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
     var_m = float((wr * wr * (v * infl + tau2)).sum() / wr.sum() ** 2)
-    return (math.sqrt(max(m, 0.0) ** 2 - var_m) if m * m > var_m and m > 0 else 0.0, tau2, var_m)
+    if mean_error:
+        m = math.sqrt(m * m - var_m) if m * m > var_m and m > 0 else 0.0
+    return (max(m, 0.0), tau2 + var_m if mean_spread else tau2, var_m)
 
 
 def _split_inflation(q_los, gh, gu, var_q, reg, infl, todo):
