@@ -495,7 +495,8 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
                                                 "design_weights": True, "cross_products": True,
                                                 "grid_prior_gaps": True, "grid_prior_periods": True,
                                                 "unbiased_noise_power": True},
-                                     {"prior_mean_error": True, "prior_effective_pixels": True}])
+                                     {"prior_mean_error": True, "prior_effective_pixels": True,
+                                      "prior_mean_spread": True}])
 def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
@@ -1125,3 +1126,7 @@ def test_prior_mean_shrunk_by_its_own_standard_error_where_the_scene_shares_its_
     m, _, var_m = ms._scene_prior(q, np.ones(400), inflation=100.0, mean_error=True)
     assert abs(var_m - 0.25) < 0.01 and 9.7 < m < 10.3
     assert ms._scene_prior(q - 10.0, np.ones(400), inflation=100.0, mean_error=True)[0] < 0.5
+    # carried into the spread instead: the mean kept, its squared error added to the spread over the ground
+    plain, spread = ms._scene_prior(q, np.ones(400)), ms._scene_prior(q, np.ones(400), inflation=100.0,
+                                                                      mean_spread=True)
+    assert spread[0] == plain[0] and abs(spread[1] - plain[1] - spread[2]) < 1e-12 and abs(spread[2] - 0.25) < 0.01
