@@ -367,18 +367,20 @@ class MultisensorProblem:
         the gaps' honesty unchanged on the scenarios, see ``docs/multisensor.md``.)
     prior_mean_error : bool
         The scene prior's mean treated as one more noisy estimate: the pixels of one scene share each date's
-        atmosphere, so their mean is worth only the sample's effective number of independent pixels (from the
-        correlation of the sampled pixels' noise, their series differenced over consecutive dates, ``n^2 / sum_ij rho_ij^2``, the density estimates
-        correlating as ``rho^2``); the mean's squared standard error at that number is subtracted from its square
-        (the positive part, as a gap's velocity change gives back its noise power). False: the mean as estimated,
-        clipped at zero.
+        atmosphere, so their mean is worth only the sample's effective number of independent pixels,
+        ``n^2 / sum_ij rho_ij^2`` from the correlation of the sampled pixels' noise (their series differenced over
+        consecutive dates; the density estimates correlate as ``rho^2``); the mean's squared standard error at
+        that number is subtracted from its square (the positive part, as a gap's velocity change gives back its
+        noise power). False: the mean as estimated, clipped at zero. (measured, not adopted: still scenes' draws
+        go, but so does a wandering scene's mean within its error, and coverage breaks; ``docs/multisensor.md``.)
     prior_effective_pixels : bool
         The prior's spread over the ground from the random-effects moments with the expected scatter under noise
-        alone counted at the effective number of pixels (``n - n / n_eff`` instead of ``n - 1``).
+        alone counted at the effective number of pixels (``n - n / n_eff`` instead of ``n - 1``). (measured, not
+        adopted.)
     prior_mean_spread : bool
         The prior mean's own squared standard error (at the effective number of pixels) added to the prior's
         spread over the ground: each pixel is shrunk toward a mean known only that well, so its own estimate
-        weighs more.
+        weighs more. (measured, not adopted.)
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -912,7 +914,8 @@ class MultisensorProblem:
             lines.append("  the prior's mean " + ("shrunk by its own standard error" if self.prior_mean_error else
                                                    "as estimated") + ", the sample worth "
                          + ", ".join(f"{prior['n'] / max(i_, 1.0):.3g}" for i_ in infl_all)
-                         + " independent pixels (east, up: from the noise's spatial correlation, consecutive dates differenced)")
+                         + " independent pixels (east, up: from the noise's spatial correlation, consecutive dates "
+                         "differenced)")
         prior["lines"] = lines
         return prior
 
