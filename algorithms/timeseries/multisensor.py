@@ -129,7 +129,9 @@ _Q_UNTIED = 1e4
 #: first pass) subtracted from ``dv^2`` as its noise power. The derivation says 1 and the white-noise scene agrees
 #: where the periods' densities are near zero (realised / stated 1.01 / 1.15, ``gap_noise.py``); with the scene's
 #: priors the realised power is 0.78 of it (the variance counts the periods' prior wander) and 1 lowered the gap
-#: z-scores (in the 0.8-1.25 band: 7 -> 4 of 18 gap components): kept at 2, see docs/multisensor.md.
+#: z-scores (in the 0.8-1.25 band: 7 -> 4 of 18 gap components): kept at 2, see docs/multisensor.md. Correcting the
+#: periods' estimates (``design_weights``, ``exact_density_variance``, ``unbiased_noise_power``: right on independent
+#: pixels) does not free it: one scene's prior of a density is one draw of the atmosphere (worth 3-6 pixels).
 _GAP_NOISE_SHARE = 2.0
 
 
@@ -280,6 +282,7 @@ class _StackPlan:
     drift_rest: Optional[np.ndarray] = None  # (N,) drift variance per date the modes leave, per unit variance
     noise_design: Any = None  # (H, HD, D, c_sigma, d_lag1 / k): the density estimate's variance under noise alone
     noise_mats: Any = None  # (H, D): covariances of the slow modes' coefficients, unit white / network noise
+    noise_power_bias: float = 1.0  # E[s^2] / sigma^2 of the median-based noise estimate (all dates valid)
 
 
 class MultisensorProblem:
@@ -355,6 +358,29 @@ class MultisensorProblem:
         exact likelihood of the velocity change across the gap (normal, variance its noise power plus the
         density times the gap's span); periods: the normal likelihood of the signed estimate with its variance
         under noise alone. A gap bordered by one geometry keeps the moments' prior. (measured, not adopted.)
+    unbiased_noise_power : bool
+        The white-noise power a density estimate subtracts made mean-unbiased: the median-based estimate is
+        median-unbiased for the noise's standard deviation, so its square is too large on average by
+        ``Var(s) / sigma^2 + 2 b`` (``b`` the sample median's relative bias); the estimate then runs negative under
+        noise alone (1.02-1.15 times the noise power subtracted on the white-noise scene). The reported noise and
+        the observations' weights keep the robust estimate. (measured, not adopted: right on independent pixels,
+        the gaps' honesty unchanged on the scenarios, see ``docs/multisensor.md``.)
+    prior_mean_error : bool
+        The scene prior's mean treated as one more noisy estimate: the pixels of one scene share each date's
+        atmosphere, so their mean is worth only the sample's effective number of independent pixels,
+        ``n^2 / sum_ij rho_ij^2`` from the correlation of the sampled pixels' noise (their series differenced over
+        consecutive dates; the density estimates correlate as ``rho^2``); the mean's squared standard error at
+        that number is subtracted from its square (the positive part, as a gap's velocity change gives back its
+        noise power). False: the mean as estimated, clipped at zero. (measured, not adopted: still scenes' draws
+        go, but so does a wandering scene's mean within its error, and coverage breaks; ``docs/multisensor.md``.)
+    prior_effective_pixels : bool
+        The prior's spread over the ground from the random-effects moments with the expected scatter under noise
+        alone counted at the effective number of pixels (``n - n / n_eff`` instead of ``n - 1``). (measured, not
+        adopted.)
+    prior_mean_spread : bool
+        The prior mean's own squared standard error (at the effective number of pixels) added to the prior's
+        spread over the ground: each pixel is shrunk toward a mean known only that well, so its own estimate
+        weighs more. (measured, not adopted.)
     refine_noise : bool
         Pixels where a stack's residual RMS exceeds its noise by more than three standard errors
         (``1 + 3 / sqrt(2 n)`` for ``n`` dates: noise correlated in time, e.g. filtered EGMS series) are
@@ -370,7 +396,9 @@ class MultisensorProblem:
                  refine_noise: bool = True, min_gap_process_noise: float = 0.25, segment_densities: bool = True,
                  scene_densities: bool = True, prior_floor: float = 0.01, periods_above_series: bool = True,
                  exact_density_variance: bool = False, local_prior_nodes: int = 0, design_weights: bool = False,
-                 cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False):
+                 cross_products: bool = False, grid_prior_gaps: bool = False, grid_prior_periods: bool = False,
+                 unbiased_noise_power: bool = False, prior_mean_error: bool = False,
+                 prior_effective_pixels: bool = False, prior_mean_spread: bool = False):
         self.shape = (int(shape[0]), int(shape[1]))
         self.north = north if north is not None else NorthModel()
         if self.north.mode not in NORTH_MODES:
@@ -412,6 +440,10 @@ class MultisensorProblem:
         self.cross_products = bool(cross_products)
         self.grid_prior_gaps = bool(grid_prior_gaps)
         self.grid_prior_periods = bool(grid_prior_periods)
+        self.unbiased_noise_power = bool(unbiased_noise_power)
+        self.prior_mean_error = bool(prior_mean_error)
+        self.prior_effective_pixels = bool(prior_effective_pixels)
+        self.prior_mean_spread = bool(prior_mean_spread)
         #: per stack, the variance of its density estimate under noise alone at the scene's median noise (set by
         #: :meth:`calibrate`): the weights of the east/up split and of the shrinkage, the same for every pixel
         self.density_var_ref: Optional[np.ndarray] = None
@@ -533,6 +565,7 @@ class MultisensorProblem:
         plan.stats = _series_statistics_design(dates, lap_pinv, self.low_modes, quadratic=self.acceleration)
         plan.noise_design = _density_noise_design(plan.stats, lap_pinv)
         plan.noise_mats = _mode_covariances(plan.stats, lap_pinv)
+        plan.noise_power_bias = _noise_power_bias(plan.stats[0].size)
         return plan
 
     @staticmethod
@@ -823,22 +856,41 @@ class MultisensorProblem:
             return None
         (q_all, v_all), segs = first["raw"]
         w = self.local_prior_nodes
+        # per density (east, up), the variance of the sample's mean against that of independent pixels (1: the
+        # prior's mean as estimated); see ``prior_mean_error``
+        infl_all, infl_seg = (1.0, 1.0), [(1.0, 1.0)] * len(segs)
+        if "split" in first:
+            q_los, gh, gu, var_q, reg, seg_masks, infl = first["split"]
+            infl_all = _split_inflation(q_los, gh, gu, var_q, reg, infl, todo)
+            infl_seg = [_split_inflation(np.where(m_[:, None], q_los, np.nan), gh, gu, var_q, reg, infl, todo)
+                        for m_ in seg_masks]
 
-        def pri(q, v, kind=None):
+        def pri(q, v, kind=None, inf=1.0):
             if kind is not None:
                 return _grid_prior(q[todo], v[todo], kind)
-            return _local_prior(q, v, todo, shape, w) if w else _scene_prior(q[todo], v[todo])
+            if w:
+                return _local_prior(q, v, todo, shape, w)
+            if "split" not in first:
+                return _scene_prior(q[todo], v[todo])
+            return _scene_prior(q[todo], v[todo], inflation=inf, mean_error=self.prior_mean_error,
+                                spread=self.prior_effective_pixels, mean_spread=self.prior_mean_spread)
 
         kp = "normal" if self.grid_prior_periods else None
-        prior = {"all": [pri(q_all[c], v_all[c], kp) for c in (0, 1)], "seg": [], "gap": [],
+        prior = {"all": [pri(q_all[c], v_all[c], kp, infl_all[c]) for c in (0, 1)], "seg": [], "gap": [],
                  "n": int(todo.size), "nodes": (r_idx, c_idx)}
-        for seg in segs:
-            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c], kp) for c in (0, 1)])
+        for j, seg in enumerate(segs):
+            prior["seg"].append(None if seg is None else [pri(seg[0][c], seg[1][c], kp, infl_seg[j][c])
+                                                          for c in (0, 1)])
         self.scene_prior = prior
         if self.gaps:
             second = self.solve_arrays(mini, shape, _stage="gaps", _at=(r_idx, c_idx))
+            # a gap's change is measured from the periods on both sides: their inflations' mean
+            n_sg = len(infl_seg)
+            infl_gap = [tuple(0.5 * (infl_seg[min(gi, n_sg - 1)][c] + infl_seg[min(gi + 1, n_sg - 1)][c])
+                              for c in (0, 1)) for gi in range(len(self.gaps))]
             prior["gap"] = [[pri(e[c], v[c], "change" if self.grid_prior_gaps and not self._gap_one_geometry[gi]
-                                 else None) for c in (0, 1)] for gi, (e, v) in enumerate(second["gaps"])]
+                                 else None, infl_gap[gi][c]) for c in (0, 1)]
+                            for gi, (e, v) in enumerate(second["gaps"])]
         comp = ("east", "up")
         where = (f"its neighbourhood of {2 * w + 1} x {2 * w + 1} sampled pixels (medians over the scene)" if w
                  else "the whole scene")
@@ -857,8 +909,46 @@ class MultisensorProblem:
         for g, gp in zip(self.gaps, prior["gap"]):
             lines.append(f"  gap {g.last_before}..{g.first_after}: " + ", ".join(
                 f"{comp[c]} {np.median(gp[c][0]):.3g} / {math.sqrt(np.median(gp[c][1])):.3g}" for c in (0, 1)))
+        if "split" in first:
+            prior["inflation"] = {"all": infl_all, "seg": infl_seg}
+            lines.append("  the prior's mean " + ("shrunk by its own standard error" if self.prior_mean_error else
+                                                   "as estimated") + ", the sample worth "
+                         + ", ".join(f"{prior['n'] / max(i_, 1.0):.3g}" for i_ in infl_all)
+                         + " independent pixels (east, up: from the noise's spatial correlation, consecutive dates "
+                         "differenced)")
         prior["lines"] = lines
         return prior
+
+    def _sample_inflation(self, series, todo):
+        """Per stack, the variance of the sampled pixels' mean density estimate under noise alone against that of
+        independent pixels, ``n / n_eff = 1 + (n - 1) rho2``: ``rho2`` the mean squared correlation of two pixels'
+        noise (their series differenced over consecutive dates, the differenced fit removed), less its value for
+        independent series (``1 / dof``), over up to 512 of the pixels valid on every date (a fixed choice); the
+        density estimates, squares of the slow modes' coefficients, correlate as the square of their noises'."""
+        n = int(todo.size)
+        out = np.ones(len(self.plans))
+        for si, p in enumerate(self.plans):
+            if p.stats is None or n < 2:
+                continue
+            # the noise's correlation, not the motion's: each pair of consecutive dates (2k, 2k + 1) differenced,
+            # less the fit of the differenced deterministic terms and slow modes (a smooth motion shared by the
+            # pixels differences away; the atmosphere, white in time, does not)
+            i0 = 2 * np.arange(len(p.dates) // 2)
+            basis = p.stats[1][i0 + 1] - p.stats[1][i0]
+            basis = basis[:, np.abs(basis).max(axis=0) > 1e-9 * max(np.abs(basis).max(), 1e-300)]
+            y = series[si][:, todo]
+            use = np.flatnonzero(np.all(np.isfinite(y), axis=0))
+            dof = i0.size - basis.shape[1]
+            if use.size < 3 or dof < 3:
+                continue
+            if use.size > 512:
+                use = use[np.round(np.linspace(0, use.size - 1, 512)).astype(np.int64)]
+            yd = y[i0 + 1][:, use] - y[i0][:, use]
+            tot, pairs = _k.residual_pair_correlation(np.ascontiguousarray(yd), np.ascontiguousarray(basis),
+                                                      np.ascontiguousarray(pinv_tall(basis)))
+            rho2 = max(0.0, (tot / pairs - 1.0 / dof) / (1.0 - 1.0 / dof))
+            out[si] = 1.0 + (n - 1) * min(rho2, 1.0)
+        return out
 
     def _with_cross_products(self, q_los, var_q, gh, gu, coefs, sig, sig_net):
         """The stacks' density estimates and, below them, one per pair of stacks from the products of their slow
@@ -1055,6 +1145,13 @@ class MultisensorProblem:
             # scatters as a chi-square of one degree of freedom around its expected noise power
             sn2 = np.nan_to_num(sig_net[si]) ** 2
             g_sum = float(np.sum(g_irw))
+            if self.unbiased_noise_power and g_sum > 0:
+                # the power the median estimate measured, ``mad^2 / k`` (white noise and the drift's share), divided by
+                # its mean bias; the density estimate gives back what was subtracted too much
+                lag = self.plans[si].noise_design[5]
+                pw = s_est ** 2 + sn2 * lag
+                s2_u = np.maximum(pw / self.plans[si].noise_power_bias - sn2 * lag, 0.0)
+                q_los[si] = q_est + (s_est ** 2 - s2_u) * float(np.sum(h_noise)) / g_sum
             var_q[si] = _density_noise_variance(self.plans[si].noise_design, s_est ** 2, sn2, g_sum,
                                                 self.exact_density_variance, h_noise, d_net)
         if _stage == "noise":
@@ -1117,7 +1214,13 @@ class MultisensorProblem:
         status[(status == 0) & ~(cond <= self.max_condition)] = _k.STATUS_GEOMETRY
         todo = np.flatnonzero(status == 0).astype(np.int64)
         if _stage == "densities":
-            return {"raw": raw, "todo": todo}
+            out = {"raw": raw, "todo": todo}
+            if self.prior_mean_error or self.prior_effective_pixels or self.prior_mean_spread:
+                infl = self._sample_inflation(series, todo)
+                if self._pairs:
+                    infl = np.concatenate([infl, [0.5 * (infl[a] + infl[b]) for a, b, *_ in self._pairs]])
+                out["split"] = (q_los, gh, gu, var_q, reg, seg_masks, infl)
+            return out
         k = self.n_dates
         n_gap = len(self.gaps)
         out = _empty_outputs(k, n_pix, n_stk, n_gap)
@@ -1448,6 +1551,22 @@ def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = 
 _MAD_VAR_FACTOR = 7.9
 
 
+#: relative bias of the sample median of ``n`` half-normal values, ``-f'(m) / (8 n f(m)^3) / m`` at the half-normal's
+#: median ``m = 0.6745`` (density ``f(m) = 0.6356``, slope ``f'(m) = -0.4287``), times ``n``
+_MEDIAN_BIAS_N = 0.309
+
+
+def _noise_power_bias(n_dates: int) -> float:
+    """``E[s^2] / sigma^2`` of the median-based white-noise estimate of a series of ``n_dates`` dates: ``s`` is the
+    sample median of the ``n = n_dates - 2`` absolute lag residuals, scaled; to first order ``E s = sigma (1 + b)``
+    (``b`` the sample median's relative bias) and ``Var s = sigma^2 Var(s^2) / (4 sigma^4)``, so
+    ``E s^2 / sigma^2 = 1 + 2 b + c / 4`` with ``c = n Var(s^2) / sigma^4 / n`` (:data:`_MAD_VAR_FACTOR`)."""
+    n_z = n_dates - 2
+    if n_z <= 0:
+        return 1.0
+    return 1.0 + 2.0 * _MEDIAN_BIAS_N / n_z + 0.25 * _MAD_VAR_FACTOR / n_z
+
+
 def _mode_covariances(stats, lap_pinv):
     """Covariance of a stack's slow modes' fitted coefficients per unit white-noise variance and per unit
     interferogram variance (all dates valid): ``(H, D)``."""
@@ -1616,10 +1735,17 @@ def _split_signed(q_los, gh, gu, var_q, reg=None):
     return q, v
 
 
-def _scene_prior(q, v):
+def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False, mean_spread=False):
     """Mean and spread over the ground ``(m, tau^2, var m)`` of a density, from signed estimates ``q`` with noise
     variances ``v`` (random-effects moments of DerSimonian & Laird 1986; the mean kept >= 0; ``var m`` the
-    variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger)."""
+    variance of the mean were the pixels independent: neighbours sharing the atmosphere make it larger).
+
+    ``inflation``: the variance of the sample's mean under noise alone against that of independent pixels,
+    ``n / n_eff``. ``spread``: the moments' expected scatter under noise alone ``n - n / n_eff`` instead of
+    ``n - 1`` (the common part of correlated errors does not scatter). ``mean_error``: ``var m`` with the noise's
+    share inflated, and the mean the positive part of ``m^2 - var m`` under the root (its square's noise
+    subtracted, as a gap's velocity change gives back its own). ``mean_spread``: ``var m`` (so inflated) added to
+    ``tau^2``."""
     ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
     q, v = q[ok], v[ok]
     if q.size < 2:
@@ -1628,10 +1754,41 @@ def _scene_prior(q, v):
     sw = w.sum()
     m_fix = float((w * q).sum() / sw)
     big_q = float((w * (q - m_fix) ** 2).sum())
-    tau2 = max(0.0, (big_q - (q.size - 1)) / (sw - (w * w).sum() / sw))
+    infl = 1.0 if inflation is None else min(max(float(inflation), 1.0), float(q.size))
+    expect = q.size - (infl if spread else 1.0)
+    tau2 = max(0.0, (big_q - expect) / (sw - (w * w).sum() / sw))
     wr = 1.0 / (v + tau2)
     m = float((wr * q).sum() / wr.sum())
-    return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
+    if inflation is None or not (mean_error or mean_spread):
+        return (max(m, 0.0), tau2, float(1.0 / wr.sum()))
+    var_m = float((wr * wr * (v * infl + tau2)).sum() / wr.sum() ** 2)
+    if mean_error:
+        m = math.sqrt(m * m - var_m) if m * m > var_m and m > 0 else 0.0
+    return (max(m, 0.0), tau2 + var_m if mean_spread else tau2, var_m)
+
+
+def _split_inflation(q_los, gh, gu, var_q, reg, infl, todo):
+    """Per component (east, up), the variance of the sample's mean of the east/up density against that of
+    independent pixels: each row's (stack's) ``infl`` weighed by its share of the split estimates' variance over
+    the pixels ``todo`` (the stacks' noises are independent)."""
+    q_los, gh, gu, var_q = q_los[:, todo], gh[:, todo], gu[:, todo], var_q[:, todo]
+    if reg is not None:
+        reg = (reg[0][:, todo], reg[1][:, todo])
+    ok, (n11, n12, n22), _, det = _split_normal(q_los, gh, gu, var_q, reg)
+    a, b = (gh * gh, gu * gu) if reg is None else reg
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(ok, 1.0 / np.maximum(np.where(ok, var_q, 1.0), 1e-12), 0.0)
+        a, b = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
+        well = det > 0.1 * (n11 * n22)
+        n_iso = n11 + 2 * n12 + n22
+        iso = w * (a + b) / n_iso
+        coef = (np.where(well, w * (n22 * a - n12 * b) / det, iso), np.where(well, w * (n11 * b - n12 * a) / det, iso))
+        out = []
+        for c_ in coef:
+            share = np.nansum(np.where(ok, c_ * c_ / np.where(w > 0, w, 1.0), 0.0), axis=1)
+            tot = share.sum()
+            out.append(float((share * infl).sum() / tot) if tot > 0 and np.isfinite(tot) else 1.0)
+    return tuple(out)
 
 
 def _local_prior(q, v, todo, shape, w):

@@ -1446,3 +1446,38 @@ def solve_pixels(ys, ws, obs_o, obs_s, obs_mode, mode_first, n_mode, mode_w, gh,
             out_chi2[p] = chi_b[q]
             if st_b[q] != STATUS_OK:
                 out_status[p] = st_b[q]
+
+
+@njit(cache=True)
+def residual_pair_correlation(y, basis, pinv):
+    """Mean over the pairs of pixels of the squared correlation of their residual series, and its degrees of freedom.
+
+    ``y`` (N, P): series valid on every date; the residual of each is ``y - basis (pinv y)``. Returns
+    ``(sum over pairs i < j of r_ij^2, number of pairs)``, ``r_ij`` the correlation of pixels ``i`` and ``j``'s
+    residuals over the dates, summed in a fixed order."""
+    n, p = y.shape
+    c = basis.shape[1]
+    r = np.empty((p, n))
+    for j in range(p):
+        for k in range(n):
+            r[j, k] = y[k, j]
+        for m in range(c):
+            a = 0.0
+            for k in range(n):
+                a += pinv[m, k] * y[k, j]
+            for k in range(n):
+                r[j, k] -= basis[k, m] * a
+        s = 0.0
+        for k in range(n):
+            s += r[j, k] * r[j, k]
+        s = math.sqrt(s) if s > 0 else 1.0
+        for k in range(n):
+            r[j, k] /= s
+    tot = 0.0
+    for i in range(p):
+        for j in range(i + 1, p):
+            d = 0.0
+            for k in range(n):
+                d += r[i, k] * r[j, k]
+            tot += d * d
+    return tot, p * (p - 1) / 2.0

@@ -493,7 +493,10 @@ def test_north_given_with_sigma_propagates_its_uncertainty():
 # --------------------------------------------------------------------------- layout, inputs, outputs
 @pytest.mark.parametrize("options", [{}, {"exact_density_variance": True, "local_prior_nodes": 2,
                                                 "design_weights": True, "cross_products": True,
-                                                "grid_prior_gaps": True, "grid_prior_periods": True}])
+                                                "grid_prior_gaps": True, "grid_prior_periods": True,
+                                                "unbiased_noise_power": True},
+                                     {"prior_mean_error": True, "prior_effective_pixels": True,
+                                      "prior_mean_spread": True}])
 def test_same_bytes_whatever_the_block_layout(options):
     rng = np.random.default_rng(7)
     shape = (7, 5)
@@ -1026,3 +1029,104 @@ def test_cross_products_tell_east_from_up_where_the_squares_cannot():
     assert dens[False][0] == pytest.approx(dens[False][1], rel=1e-6)
     # the products: up keeps the wander, east falls to a small fraction of it
     assert dens[True][1] > 100 and dens[True][0] < 0.2 * dens[True][1]
+
+
+@pytest.mark.parametrize("n_dates, step", [(20, 46), (60, 35)])
+def test_subtracted_noise_power_made_mean_unbiased(n_dates, step):
+    """White noise alone: the median-based noise estimate is right in the median but its square is too large on
+    average (``1 + 2 b + c / 4``: the sample median's bias and the estimate's own scatter), so a density estimate that
+    subtracts it runs negative; divided by that factor, the estimates are centred on the zero truth."""
+    rng = np.random.default_rng(41)
+    dates = dates_every(step, n_dates, D0)
+    n_pix = 8000
+    y = rng.normal(0.0, 2.0, (n_dates, n_pix))
+    stats = ms._series_statistics_design(dates, None, 3)
+    t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1 = stats
+    s_est, q_est = np.empty(n_pix), np.empty(n_pix)
+    mk.series_statistics(t, basis, pinv, kl, g_irw, h_noise, d_net, d_lag1, np.ascontiguousarray(y), 8,
+                         np.zeros(n_pix), s_est, q_est, np.zeros((0, n_pix)))
+    bias = ms._noise_power_bias(n_dates)
+    assert np.median(s_est ** 2) / 4.0 == pytest.approx(1.0, abs=0.03)
+    assert np.mean(s_est ** 2) / 4.0 == pytest.approx(bias, abs=0.025)
+    se = q_est.std() / np.sqrt(n_pix)
+    q_u = q_est + (s_est ** 2 - s_est ** 2 / bias) * np.sum(h_noise) / np.sum(g_irw)
+    assert q_est.mean() < -4 * se
+    assert abs(q_u.mean()) < 3 * se
+
+
+def test_scene_prior_of_ground_without_wander_sits_at_zero_once_the_weights_do_not_share_the_noise_estimate():
+    """Independent pixels, white noise, no wander (the truth of every density 0). Weighed by their own noise
+    estimate, which the density estimate subtracts (a low noise estimate raises both the estimate and its weight),
+    the sampled estimates lean positive and scatter more than their variance says: the scene's prior comes out with
+    a positive mean and a spread read as wander. With the variance at the stack's median noise, the scatter of the
+    subtracted noise power counted, and that power made mean-unbiased, the prior sits at zero."""
+    rng = np.random.default_rng(5)
+    shape = (32, 64)
+    stacks = _no_wander_stacks(rng, shape)
+    priors = {}
+    for fixed in (False, True):
+        opts = dict(exact_density_variance=True, design_weights=True, unbiased_noise_power=True) if fixed else {}
+        problem = ms.MultisensorProblem(stacks, shape=shape, **opts)
+        priors[fixed] = [p[:2] for p in problem.calibrate(problem.sources())["all"]]
+    for m, tau2 in priors[False]:
+        assert m > 0.4 and tau2 > 5.0  # 0.73 / 1.30 mm^2/yr^3, spread^2 19 / 22
+    for m, tau2 in priors[True]:
+        assert m < 0.1 and tau2 < 1.0  # 0 / 0
+
+
+def _shared_noise_stacks(rng, shape, shared, own=2.0):
+    """The four stacks of :func:`_no_wander_stacks` with a noise per date made of a part every pixel shares (sd
+    ``shared``, one draw per date: an atmosphere as wide as the scene) and each pixel's own (sd ``own``)."""
+    stacks = _no_wander_stacks(rng, shape, noise=own)
+    out = []
+    for s in stacks:
+        common = rng.normal(0.0, shared, (len(s.dates), 1, 1)) if shared else 0.0
+        v = s.values + common
+        out.append(ms._replace(s, values=v - v[0]))
+    return out
+
+
+@pytest.mark.parametrize("shared", [0.0, 2.0])
+def test_effective_number_of_independent_pixels_from_the_residuals_spatial_correlation(shared):
+    """Pixels whose noise is their own: the sample is worth about all its pixels (``n / n_eff`` near 1). Half the
+    noise's variance shared by the whole scene: two pixels' noises correlate by 0.5, their density estimates by
+    0.25, and the sample's mean is worth about 4 pixels (``n / n_eff = 1 + (n - 1) 0.25``)."""
+    rng = np.random.default_rng(21)
+    shape = (16, 32)
+    problem = ms.MultisensorProblem(_shared_noise_stacks(rng, shape, shared), shape=shape, prior_mean_error=True)
+    pr = problem.calibrate(problem.sources())
+    n = pr["n"]
+    for infl in pr["inflation"]["all"]:
+        if shared:
+            assert 0.6 < infl / (1 + (n - 1) * 0.25) < 1.5
+        else:
+            assert infl < 1 + 0.02 * n
+    assert any("independent pixels" in line for line in pr["lines"])
+
+
+def test_prior_mean_shrunk_by_its_own_standard_error_where_the_scene_shares_its_noise():
+    """No wander, half the noise shared by the scene: the scene's prior mean (truth 0) as estimated is one draw
+    of the shared noise, clipped at zero, and comes out positive in two of four seeds (0.3-12 mm^2/yr^3, 0.5-15
+    times the error it states for independent pixels); treated as one more noisy estimate (its square less its
+    standard error's square at the effective number of pixels, 5-6 mm^2/yr^3 here) the draws within that error
+    fall to zero and the others shrink by its share (a chi-square-like draw of a few slow modes can lie 1.5
+    errors above the truth: seed 0 keeps 7.3 and 10.8). A mean far above its error is kept."""
+    shape = (16, 32)
+    raw, fixed = [], []
+    for seed in range(4):
+        stacks = _shared_noise_stacks(np.random.default_rng(100 + seed), shape, 2.0)
+        for opt, acc in ((False, raw), (True, fixed)):
+            problem = ms.MultisensorProblem(stacks, shape=shape, prior_mean_error=opt)
+            acc.extend(p[0] for p in problem.calibrate(problem.sources())["all"])
+    assert all(f <= r for f, r in zip(fixed, raw)) and max(raw) > 5.0
+    assert sum(f == 0.0 for f in fixed) == 6 and sum(r == 0.0 for r in raw) == 4
+    # the square's noise subtracted: a mean of 10 standard errors keeps 99.5 % of itself
+    rng = np.random.default_rng(3)
+    q = 10.0 + rng.normal(0.0, 1.0, 400)
+    m, _, var_m = ms._scene_prior(q, np.ones(400), inflation=100.0, mean_error=True)
+    assert abs(var_m - 0.25) < 0.01 and 9.7 < m < 10.3
+    assert ms._scene_prior(q - 10.0, np.ones(400), inflation=100.0, mean_error=True)[0] < 0.5
+    # carried into the spread instead: the mean kept, its squared error added to the spread over the ground
+    plain, spread = ms._scene_prior(q, np.ones(400)), ms._scene_prior(q, np.ones(400), inflation=100.0,
+                                                                      mean_spread=True)
+    assert spread[0] == plain[0] and abs(spread[1] - plain[1] - spread[2]) < 1e-12 and abs(spread[2] - 0.25) < 0.01
