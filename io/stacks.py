@@ -33,7 +33,7 @@ from .blocks import RunSettings, run_blocks
 from .metadata import stack_pair_baselines, wavelength_choice
 from .probe import data_band_index, known_header
 from .raster import _CACHE_LOCK as CACHE_LOCK
-from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
+from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster_direct, raster_info
 from .vector import write_vector
 
 
@@ -112,7 +112,7 @@ class StackInput:
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
         item = self._open.get(path)
         if item is None:
-            ds = open_raster(path, os.path.basename(path))
+            ds = open_raster_direct(path, os.path.basename(path))
             index = data_band_index(ds, path)
             band = ds.GetRasterBand(index)
             # the guard's header of this input, when this run read one: GDAL's first nodata query of a dataset
