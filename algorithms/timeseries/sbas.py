@@ -508,6 +508,102 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     return ts, tcoh, count, deficient
 
 
+@njit(cache=True, inline="always")
+def _lut_weight(c, inv_var, c_first, c_last, step, eps, top):
+    """``1 / var`` of one coherence value: the arithmetic of :func:`_weights_from_lut` for one cell."""
+    if not (c >= eps):
+        c = eps
+    if c < c_first:
+        c = c_first
+    if c > c_last:
+        c = c_last
+    k = int((c - c_first) / step)
+    return inv_var[min(k, top)]
+
+
+@njit(cache=True)
+def _b_residual_phase(dk, xb, xa, mm_to_rad, e):
+    """``e = (dk - (xb - xa)) * mm_to_rad``: one interferogram's residual phase of each pixel of a batch."""
+    for q in range(e.size):
+        e[q] = (dk[q] - (xb[q] - xa[q])) * mm_to_rad
+
+
+@njit(cache=True)
+def _b_phasor_sum_used(e, used, sc, ss):
+    """``sc + i ss += used * exp(i e)`` with ``used`` 1.0 or 0.0 (``e`` finite): adding ``+-0.0`` leaves a sum as
+    it was (the sums start at +0.0 and are never -0.0), so the used values are summed in the order and with the
+    bits of a loop that skips the others. Kept apart from :func:`_b_residual_phase`: with one more array LLVM
+    gives up vectorising the loop (too many pairs of arrays to check for overlap)."""
+    for q in range(sc.size):
+        ce, se = _sincos(e[q])
+        sc[q] += ce * used[q]
+        ss[q] += se * used[q]
+
+
+@njit(parallel=True, cache=True)
+def wls_variance_kernel(d, coh, valid, count, inv_var, c_first, step, eps, ref, sec, dt, min_count, mm_to_rad,
+                        rcond, ts, tcoh, deficient):
+    """:func:`wls_kernel` with the weights of :func:`_weights_from_lut` made here from ``coh`` (0 where not
+    ``valid``), for the pixels with ``count >= min_count`` (> 0); results written into ``ts`` (N, P) (first date
+    0; left as they are for the other pixels), ``tcoh`` (P,) and ``deficient`` (P,).
+
+    The bits of building the ``(M, P)`` weight array and solving it with :func:`wls_kernel`. Pixels go in
+    batches of ``_BATCH``: the batch's values and weights are gathered (the values not used set to 0, their
+    weight 0), each pixel is solved by the same functions in the same order, then the temporal coherence sums
+    run as vectorised loops over the batch, each pixel's terms added in interferogram order (the unused ones
+    add 0). What is saved: the weight array (8 bytes a value, new pages to map and zero block after block), the
+    ``valid & todo`` mask, the transposed copy of the solution, and the scalar ``sin``/``cos`` per value."""
+    m, n_pix = d.shape
+    n = dt.size
+    first = envelope(ref, sec, n)
+    top = inv_var.size - 1
+    c_last = c_first + step * top
+    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
+        p0 = ch * _BATCH
+        nb = min(n_pix, p0 + _BATCH) - p0
+        db = np.zeros((m, nb))
+        wb = np.zeros((m, nb))
+        used = np.zeros((m, nb))
+        for i in range(m):
+            for q in range(nb):
+                p = p0 + q
+                if valid[i, p] and count[p] >= min_count:
+                    db[i, q] = d[i, p]
+                    wb[i, q] = _lut_weight(coh[i, p], inv_var, c_first, c_last, step, eps, top)
+                    used[i, q] = 1.0
+        lap = np.empty((n, n))
+        r = np.empty(n)
+        x = np.zeros(n)
+        xs = np.full((n + 1, nb), np.nan)  # x[0] = 0 (first date) marks a solved pixel
+        for q in range(nb):
+            c = count[p0 + q]
+            if c < min_count or c == 0:
+                continue
+            for j in range(n):
+                x[j] = 0.0
+            _build_normal_lower(db, wb, q, ref, sec, first, lap, r)
+            if not _chol_solve(lap, r, x, first):
+                deficient[p0 + q] = True
+                _build_normal(db, wb, q, ref, sec, lap, r)
+                _min_norm_velocity(lap, r, dt, rcond, x)
+            xs[0, q] = 0.0
+            for j in range(n):
+                xs[j + 1, q] = x[j]
+        sc = np.zeros(nb)
+        ss = np.zeros(nb)
+        e = np.empty(nb)
+        for i in range(m):
+            _b_residual_phase(db[i], xs[sec[i]], xs[ref[i]], mm_to_rad, e)
+            _b_phasor_sum_used(e, used[i], sc, ss)
+        for q in range(nb):
+            if xs[0, q] == 0.0:
+                tcoh[p0 + q] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / count[p0 + q]
+        for j in range(n + 1):
+            for q in range(nb):
+                if xs[0, q] == 0.0:
+                    ts[j, p0 + q] = xs[j, q]
+
+
 @njit(parallel=True, cache=True)
 def _group_temporal_coherence(d, x, ref, sec, rows, pix, mm_to_rad, out):
     """Temporal coherence of pixels ``pix`` that share the used interferograms ``rows``.
@@ -785,12 +881,8 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            w = _weights_from_lut(coh, valid & todo[None, :], 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05)
-            t, tc, _, df = wls_kernel(d, w, self._ref, self._sec, self._dt, self.min_count, self._mm_to_rad,
-                                      self.rcond)
-            ts[:] = t.T
-            tcoh[:] = tc
-            disc[:] = df
+            wls_variance_kernel(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref,
+                                self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)
