@@ -141,7 +141,10 @@ def open_raster_direct(path: str, name: str = "raster") -> gdal.Dataset:
     256 KiB allocation whose pages the kernel maps and zeroes (the 300 x 300 x 404-file stack: ~100k page
     faults, ~0.3 CPU-s of system time a run), then frees when the cache drops it. The values are the same bytes
     (uncompressed tiles or strips, any byte order, interleave and data type); compressed files and other
-    drivers ignore the option and read through the cache as before."""
+    drivers ignore the option and read through the cache as before. GDAL virtual files (``/vsi...``: archives,
+    object stores, HTTP) keep the cache: direct reads ask for each row of a tile apart, one request each there."""
+    if path.startswith("/vsi"):
+        return open_raster(path, name)
     old = gdal.GetThreadLocalConfigOption("GTIFF_DIRECT_IO", None)
     gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", "YES")
     try:
