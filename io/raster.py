@@ -132,27 +132,6 @@ def open_raster(path: str, name: str = "raster") -> gdal.Dataset:
     return ds
 
 
-def open_raster_direct(path: str, name: str = "raster") -> gdal.Dataset:
-    """:func:`open_raster` for reads that go straight to the file: an uncompressed GeoTIFF opened here is read
-    into the caller's array without GDAL's block cache (``GTIFF_DIRECT_IO``, read by GDAL when the dataset is
-    opened; set thread-locally around the open only).
-
-    For a stack read block by block, the cache costs more than the read itself: every decoded tile is a new
-    256 KiB allocation whose pages the kernel maps and zeroes (the 300 x 300 x 404-file stack: ~100k page
-    faults, ~0.3 CPU-s of system time a run), then frees when the cache drops it. The values are the same bytes
-    (uncompressed tiles or strips, any byte order, interleave and data type); compressed files and other
-    drivers ignore the option and read through the cache as before. GDAL virtual files (``/vsi...``: archives,
-    object stores, HTTP) keep the cache: direct reads ask for each row of a tile apart, one request each there."""
-    if path.startswith("/vsi"):
-        return open_raster(path, name)
-    old = gdal.GetThreadLocalConfigOption("GTIFF_DIRECT_IO", None)
-    gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", "YES")
-    try:
-        return open_raster(path, name)
-    finally:
-        gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", old)
-
-
 def raster_info(path: str, name: str = "raster") -> RasterInfo:
     """Read the grid, CRS, nodata and band descriptions of ``path`` (during a tool run, the header the input
     guard already read, :func:`.probe.run_headers`)."""

@@ -296,7 +296,8 @@ def test_direct_reads_give_the_cached_reads_values(qgis_app, tmp_path, dtype, ba
     every window a block pass or a reference pixel asks for, in any byte order, interleave, type, compression."""
     from osgeo import gdal
 
-    from insar_geohazards.io.raster import open_raster, open_raster_direct
+    from insar_geohazards.io.raster import open_raster
+    from insar_geohazards.io.stacks import open_raster_direct
 
     rng = np.random.default_rng(3)
     path = str(tmp_path / "f.tif")
