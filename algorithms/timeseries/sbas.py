@@ -671,6 +671,10 @@ def wls_variance_kernel(d, coh, valid, count, inv_var, c_first, step, eps, ref, 
                 _min_norm_velocity(lap, r, dt, rcond, x)
                 for j in range(n):
                     xs[j + 1, q] = x[j]
+        for j in range(1, n + 1):  # the pixels not solved: 0, so that every residual phase below is finite
+            for q in range(nb):
+                if not todo[q]:
+                    xs[j, q] = 0.0
         sc = np.zeros(nb)
         ss = np.zeros(nb)
         e = np.empty(nb)
