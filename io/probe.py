@@ -264,7 +264,7 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
     """
     base = os.path.basename(path)
     label = f"{name}: {base}"
-    with quiet_gdal_reads():
+    with quiet_gdal_reads(), _sidecars_by_name():
         try:
             ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
         except RuntimeError as exc:
@@ -301,8 +301,25 @@ def probe_raster(name: str, path: str, *, complex_ok: bool, multiband_ok: bool, 
             problem = coherence_scale_problem(*mm) if mm else None
             if problem:
                 raise GeohazardError(f"{label}: {problem}")
-    header = {**raster_header(ds), "metadata": raster_metadata(ds)}
+    with _sidecars_by_name():
+        header = {**raster_header(ds), "metadata": raster_metadata(ds)}
     return {"valid": valid, "band": idx, "bands": ds.RasterCount, "header": header}
+
+
+@contextlib.contextmanager
+def _sidecars_by_name():
+    """GDAL looks for a file's side-cars (world file, ``.tab``, mask) by their names, not in a listing of its folder.
+
+    By default the first query of a GeoTIFF's georeferencing or nodata lists the whole folder to find them: in a
+    folder of a stack (hundreds of interferograms and coherences) that is ~0.17 ms a file, most of the probe's time
+    per file. Asking for each side-car by name finds the same files (GDAL tries the lower- and upper-case
+    extensions) for a few ``stat`` calls. Thread-local, for the probe's own dataset."""
+    old = gdal.GetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", None)
+    gdal.SetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "YES")
+    try:
+        yield
+    finally:
+        gdal.SetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", old)
 
 
 def _short(exc) -> str:

@@ -508,6 +508,188 @@ def wls_kernel(d, w, ref, sec, dt, min_count, mm_to_rad, rcond, min_norm=True):
     return ts, tcoh, count, deficient
 
 
+@njit(cache=True, inline="always")
+def _lut_weight(c, inv_var, c_first, c_last, step, eps, top):
+    """``1 / var`` of one coherence value: the arithmetic of :func:`_weights_from_lut` for one cell."""
+    if not (c >= eps):
+        c = eps
+    if c < c_first:
+        c = c_first
+    if c > c_last:
+        c = c_last
+    k = int((c - c_first) / step)
+    return inv_var[min(k, top)]
+
+
+@njit(cache=True)
+def _b_residual_phase(dk, xb, xa, mm_to_rad, e):
+    """``e = (dk - (xb - xa)) * mm_to_rad``: one interferogram's residual phase of each pixel of a batch."""
+    for q in range(e.size):
+        e[q] = (dk[q] - (xb[q] - xa[q])) * mm_to_rad
+
+
+@njit(cache=True)
+def _b_phasor_sum_used(e, used, sc, ss):
+    """``sc + i ss += used * exp(i e)`` with ``used`` 1.0 or 0.0 (``e`` finite): adding ``+-0.0`` leaves a sum as
+    it was (the sums start at +0.0 and are never -0.0), so the used values are summed in the order and with the
+    bits of a loop that skips the others. Kept apart from :func:`_b_residual_phase`: with one more array LLVM
+    gives up vectorising the loop (too many pairs of arrays to check for overlap)."""
+    for q in range(sc.size):
+        ce, se = _sincos(e[q])
+        sc[q] += ce * used[q]
+        ss[q] += se * used[q]
+
+
+@njit(cache=True)
+def _b_add_prod(y, a, x):
+    """``y += a * x`` element by element (no fused multiply-add)."""
+    for q in range(y.size):
+        y[q] += a[q] * x[q]
+
+
+@njit(cache=True)
+def _b_sub_prod(y, a, x):
+    """``y -= a * x`` element by element (no fused multiply-add)."""
+    for q in range(y.size):
+        y[q] -= a[q] * x[q]
+
+
+@njit(cache=True, error_model="numpy")
+def _b_div_by(y, a):
+    """``y /= a`` element by element; NaN where ``a`` is 0 (a pixel of the batch that is not solved)."""
+    for q in range(y.size):
+        y[q] = y[q] / a[q] if a[q] != 0.0 else np.nan
+
+
+@njit(cache=True)
+def _b_max(y, x):
+    for q in range(y.size):
+        if x[q] > y[q]:
+            y[q] = x[q]
+
+
+@njit(cache=True)
+def _b_sqrt_pivot(s, tol, ok):
+    """``ok &= s > tol``; ``s = sqrt(s)`` (NaN where ``s < 0``: that pixel is solved again apart)."""
+    for q in range(s.size):
+        ok[q] &= s[q] > tol[q]
+        s[q] = math.sqrt(s[q]) if s[q] >= 0.0 else np.nan
+
+
+@njit(parallel=True, cache=True)
+def wls_variance_kernel(d, coh, valid, count, inv_var, c_first, step, eps, ref, sec, dt, min_count, mm_to_rad,
+                        rcond, ts, tcoh, deficient):
+    """:func:`wls_kernel` with the weights of :func:`_weights_from_lut` made here from ``coh`` (0 where not
+    ``valid``), for the pixels with ``count >= min_count`` (> 0); results written into ``ts`` (N, P) (first date
+    0; left as they are for the other pixels), ``tcoh`` (P,) and ``deficient`` (P,).
+
+    The bits of building the ``(M, P)`` weight array and solving it with :func:`wls_kernel`. Pixels go in
+    batches of ``_BATCH``: the batch's values and weights are gathered (the values not used set to 0, their
+    weight 0: adding them changes no sum), then every step of :func:`_build_normal_lower`, :func:`_chol_factor`
+    and :func:`_chol_subst` runs as a vectorised loop over the batch, each pixel's arithmetic in the scalar
+    order (the lower envelope of the normal matrix stored row after row, one vector per entry). A pixel whose
+    factorisation fails is solved apart as :func:`wls_kernel` does (minimum-norm velocity). The temporal coherence
+    sums are vectorised loops too, each pixel's terms added in interferogram order. What is saved: the weight
+    array (8 bytes a value, new pages to map and zero block after block), the ``valid & todo`` mask, the
+    transposed copy of the solution, and the scalar loops."""
+    m, n_pix = d.shape
+    n = dt.size
+    first = envelope(ref, sec, n)
+    top = inv_var.size - 1
+    c_last = c_first + step * top
+    start = np.zeros(n + 1, np.int64)  # row i of the envelope: entries start[i] .. start[i + 1] - 1
+    for i in range(n):
+        start[i + 1] = start[i] + i - first[i] + 1
+    for ch in prange((n_pix + _BATCH - 1) // _BATCH):
+        p0 = ch * _BATCH
+        nb = min(n_pix, p0 + _BATCH) - p0
+        db = np.zeros((m, nb))
+        wb = np.zeros((m, nb))
+        used = np.zeros((m, nb))
+        todo = np.zeros(nb, np.bool_)
+        for q in range(nb):
+            c = count[p0 + q]
+            todo[q] = c >= min_count and c > 0
+        for i in range(m):
+            for q in range(nb):
+                if valid[i, p0 + q] and todo[q]:
+                    db[i, q] = d[i, p0 + q]
+                    wb[i, q] = _lut_weight(coh[i, p0 + q], inv_var, c_first, c_last, step, eps, top)
+                    used[i, q] = 1.0
+        env = np.zeros((start[n], nb))  # the lower envelope of A^T W A, row by row
+        xs = np.zeros((n + 1, nb))  # xs[0] = 0 (first date); xs[1:] holds A^T W d, then the solution
+        for k in range(m):  # _build_normal_lower, interferogram by interferogram
+            a = ref[k] - 1
+            b = sec[k] - 1
+            _b_add(env[start[b] + b - first[b]], wb[k])
+            _b_add_prod(xs[b + 1], wb[k], db[k])
+            if a >= 0:
+                _b_add(env[start[a] + a - first[a]], wb[k])
+                _b_sub(env[start[b] + a - first[b]], wb[k])
+                _b_sub_prod(xs[a + 1], wb[k], db[k])
+        tol = np.zeros(nb)  # _chol_factor: 1e-10 x the largest diagonal entry, per pixel
+        for i in range(n):
+            _b_max(tol, env[start[i] + i - first[i]])
+        for q in range(nb):
+            tol[q] = 1e-10 * tol[q]
+        ok = np.ones(nb, np.bool_)
+        t = np.empty(nb)
+        for i in range(n):
+            fi = first[i]
+            for j in range(fi, i):
+                fj = first[j]
+                k0 = fi if fi > fj else fj
+                t[:] = env[start[i] + j - fi]
+                for k in range(k0, j):
+                    _b_sub_prod(t, env[start[i] + k - fi], env[start[j] + k - fj])
+                _b_div_by(t, env[start[j] + j - fj])
+                env[start[i] + j - fi] = t
+            t[:] = env[start[i] + i - fi]
+            for k in range(fi, i):
+                _b_sub_prod(t, env[start[i] + k - fi], env[start[i] + k - fi])
+            _b_sqrt_pivot(t, tol, ok)
+            env[start[i] + i - fi] = t
+        for i in range(n):  # _chol_subst: forward, L y = A^T W d
+            fi = first[i]
+            for k in range(fi, i):
+                _b_sub_prod(xs[i + 1], env[start[i] + k - fi], xs[k + 1])
+            _b_div_by(xs[i + 1], env[start[i] + i - fi])
+        for i in range(n - 1, -1, -1):  # back, L^T x = y
+            fi = first[i]
+            _b_div_by(xs[i + 1], env[start[i] + i - fi])
+            for k in range(fi, i):
+                _b_sub_prod(xs[k + 1], env[start[i] + k - fi], xs[i + 1])
+        lap = np.empty((n, n))
+        r = np.empty(n)
+        x = np.zeros(n)
+        for q in range(nb):
+            if todo[q] and not ok[q]:  # a disconnected network: the minimum-norm velocity solution
+                deficient[p0 + q] = True
+                for j in range(n):
+                    x[j] = 0.0
+                _build_normal(db, wb, q, ref, sec, lap, r)
+                _min_norm_velocity(lap, r, dt, rcond, x)
+                for j in range(n):
+                    xs[j + 1, q] = x[j]
+        for j in range(1, n + 1):  # the pixels not solved: 0, so that every residual phase below is finite
+            for q in range(nb):
+                if not todo[q]:
+                    xs[j, q] = 0.0
+        sc = np.zeros(nb)
+        ss = np.zeros(nb)
+        e = np.empty(nb)
+        for i in range(m):
+            _b_residual_phase(db[i], xs[sec[i]], xs[ref[i]], mm_to_rad, e)
+            _b_phasor_sum_used(e, used[i], sc, ss)
+        for q in range(nb):
+            if todo[q]:
+                tcoh[p0 + q] = math.sqrt(sc[q] * sc[q] + ss[q] * ss[q]) / count[p0 + q]
+        for j in range(n + 1):
+            for q in range(nb):
+                if todo[q]:
+                    ts[j, p0 + q] = xs[j, q]
+
+
 @njit(parallel=True, cache=True)
 def _group_temporal_coherence(d, x, ref, sec, rows, pix, mm_to_rad, out):
     """Temporal coherence of pixels ``pix`` that share the used interferograms ``rows``.
@@ -785,12 +967,8 @@ class SbasSolver:
         todo = count >= self.min_count
         if self.weighting == "variance":
             lut_coh, lut_var = _phase_variance_lut(int(min(max(self.looks, 1), 80)))
-            w = _weights_from_lut(coh, valid & todo[None, :], 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05)
-            t, tc, _, df = wls_kernel(d, w, self._ref, self._sec, self._dt, self.min_count, self._mm_to_rad,
-                                      self.rcond)
-            ts[:] = t.T
-            tcoh[:] = tc
-            disc[:] = df
+            wls_variance_kernel(d, coh, valid, count, 1.0 / lut_var, float(lut_coh[0]), 0.005, 0.05, self._ref,
+                                self._sec, self._dt, self.min_count, self._mm_to_rad, self.rcond, ts, tcoh, disc)
         else:
             self._solve_unweighted(d, valid, todo, ts, tcoh, disc, count)
         vel, vstd = linear_velocity(ts, self._years)

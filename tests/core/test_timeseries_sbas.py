@@ -135,6 +135,40 @@ def test_kernel_numba_equals_python(net):
     np.testing.assert_allclose(w1, w2)
 
 
+@pytest.mark.parametrize("coh_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_variance_kernel_gives_the_bits_of_weights_then_wls(net, coh_dtype, compiled):
+    """The weighted kernel that makes each pixel's weights itself gives, bit for bit, what the weight array of
+    ``_weights_from_lut`` solved by ``wls_kernel`` gives: missing values, coherence below the floor and NaN,
+    a threshold, too few interferograms, networks cut in two (minimum-norm velocity)."""
+    if not compiled and not HAVE_NUMBA:
+        pytest.skip("numba is not installed: both runs would be the same Python")
+    rng = np.random.default_rng(11)
+    _, ifg, _ = synthetic_stack(net, shape=(9, 13), noise_mm=2.0, missing_fraction=0.2, seed=4)
+    d = np.ascontiguousarray(ifg.reshape(net.n_pairs, -1))
+    touch = (net.ref_index == 6) | (net.sec_index == 6)
+    d[touch, :10] = np.nan  # date 6 unreachable in the first pixels: disconnected networks
+    coh = rng.uniform(-0.1, 1.1, d.shape).astype(coh_dtype)
+    coh[rng.uniform(size=d.shape) < 0.05] = np.nan
+    valid = np.isfinite(d) & (coh.astype(np.float64) >= 0.05)
+    count = valid.sum(axis=0).astype(np.int32)
+    min_count = 30
+    todo = count >= min_count
+    inv_var = 1.0 / sbas._phase_variance_lut(6)[1]
+    args = (net.ref_index, net.sec_index, net.interval_years, min_count, 4 * np.pi / 55.0, 1e-5)
+    w = sbas._weights_from_lut(coh, valid & todo[None, :], inv_var, 0.0025, 0.005, 0.05)
+    t, tc, _, df = wls_kernel(d, w, *args)
+    ts = np.full((net.n_dates, d.shape[1]), np.nan)
+    tcoh = np.full(d.shape[1], np.nan)
+    disc = np.zeros(d.shape[1], bool)
+    kernel = sbas.wls_variance_kernel if compiled else sbas.wls_variance_kernel.py_func
+    kernel(d, coh, valid, count, inv_var, 0.0025, 0.005, 0.05, *args, ts, tcoh, disc)
+    assert df.any() and not todo.all() and todo.any()
+    assert ts.tobytes() == np.ascontiguousarray(t.T).tobytes()
+    assert tcoh.tobytes() == tc.tobytes()
+    assert (disc == df).all()
+
+
 def test_coherence_weight_matches_hypergeometric_phase_pdf():
     """Independent check: Tough et al. 1995 phase PDF in its 2F1 form, integrated with scipy."""
     looks = 4

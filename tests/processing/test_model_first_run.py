@@ -37,7 +37,12 @@ SCRIPT = textwrap.dedent(r"""
         case, control = "sbastolandslideactivity", case
     else:
         control = None
-    if case == "sbastolandslideactivity":
+    if case == "sbasweighted":  # the weighted SBAS kernel (benchmarks/first_run/heartbeat.py --case sbasweighted)
+        files, coh = hk.ifg_stack(os.path.join(tmp, "ifgs"), n_dates=8, shape=(40, 44), coherence=True)
+        case = "sbasinversion"
+        params = {"INTERFEROGRAMS": files, "COHERENCE": coh, "WEIGHTING": 1, "ISBAS_MIN_COUNT": 1,
+                  "OUTPUT_TIMESERIES": os.path.join(tmp, "ts.tif"), "OUTPUT_VELOCITY": os.path.join(tmp, "v.tif")}
+    elif case == "sbastolandslideactivity":
         files = hk.ifg_stack(os.path.join(tmp, "ifgs"), n_dates=8, shape=(40, 44))
         inv = hk.polygon_layer(os.path.join(tmp, "inv.gpkg"), [hk.square(500000.0, 4099100.0, 600.0)])
         params = {"INTERFEROGRAMS": files, "INVENTORY": inv, "activity:ACTIVITY": os.path.join(tmp, "act.gpkg")}
