@@ -132,6 +132,64 @@ def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_cmul8(tr, ti, j, k, yr, yi, start, npad):
+    """Row ``j`` minus row ``k`` times ``yr + i yi`` (as :func:`_row_sub_cmul`) from element ``start`` (a multiple of
+    8) on, eight elements a step written out, all loads before the stores: LLVM packs each step into vector
+    operations (SLP) and no row length falls into a scalar remainder loop."""
+    b = _u(start)
+    while b < _u(npad):
+        xr0 = tr[k, b]
+        xr1 = tr[k, b + _u(1)]
+        xr2 = tr[k, b + _u(2)]
+        xr3 = tr[k, b + _u(3)]
+        xr4 = tr[k, b + _u(4)]
+        xr5 = tr[k, b + _u(5)]
+        xr6 = tr[k, b + _u(6)]
+        xr7 = tr[k, b + _u(7)]
+        xi0 = ti[k, b]
+        xi1 = ti[k, b + _u(1)]
+        xi2 = ti[k, b + _u(2)]
+        xi3 = ti[k, b + _u(3)]
+        xi4 = ti[k, b + _u(4)]
+        xi5 = ti[k, b + _u(5)]
+        xi6 = ti[k, b + _u(6)]
+        xi7 = ti[k, b + _u(7)]
+        ar0 = tr[j, b]
+        ar1 = tr[j, b + _u(1)]
+        ar2 = tr[j, b + _u(2)]
+        ar3 = tr[j, b + _u(3)]
+        ar4 = tr[j, b + _u(4)]
+        ar5 = tr[j, b + _u(5)]
+        ar6 = tr[j, b + _u(6)]
+        ar7 = tr[j, b + _u(7)]
+        ai0 = ti[j, b]
+        ai1 = ti[j, b + _u(1)]
+        ai2 = ti[j, b + _u(2)]
+        ai3 = ti[j, b + _u(3)]
+        ai4 = ti[j, b + _u(4)]
+        ai5 = ti[j, b + _u(5)]
+        ai6 = ti[j, b + _u(6)]
+        ai7 = ti[j, b + _u(7)]
+        tr[j, b] = ar0 - (xr0 * yr - xi0 * yi)
+        tr[j, b + _u(1)] = ar1 - (xr1 * yr - xi1 * yi)
+        tr[j, b + _u(2)] = ar2 - (xr2 * yr - xi2 * yi)
+        tr[j, b + _u(3)] = ar3 - (xr3 * yr - xi3 * yi)
+        tr[j, b + _u(4)] = ar4 - (xr4 * yr - xi4 * yi)
+        tr[j, b + _u(5)] = ar5 - (xr5 * yr - xi5 * yi)
+        tr[j, b + _u(6)] = ar6 - (xr6 * yr - xi6 * yi)
+        tr[j, b + _u(7)] = ar7 - (xr7 * yr - xi7 * yi)
+        ti[j, b] = ai0 - (xr0 * yi + xi0 * yr)
+        ti[j, b + _u(1)] = ai1 - (xr1 * yi + xi1 * yr)
+        ti[j, b + _u(2)] = ai2 - (xr2 * yi + xi2 * yr)
+        ti[j, b + _u(3)] = ai3 - (xr3 * yi + xi3 * yr)
+        ti[j, b + _u(4)] = ai4 - (xr4 * yi + xi4 * yr)
+        ti[j, b + _u(5)] = ai5 - (xr5 * yi + xi5 * yr)
+        ti[j, b + _u(6)] = ai6 - (xr6 * yi + xi6 * yr)
+        ti[j, b + _u(7)] = ai7 - (xr7 * yi + xi7 * yr)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
     """``y -= A[k, :] (cr + i ci)``."""
     for i in range(_u(0), _u(npad)):
@@ -302,8 +360,9 @@ def _cholesky_t(tr, ti, n, npad):
     columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
     divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
+        start = j // 8 * 8  # row j before the block holding its diagonal is the unused upper triangle
         for k in range(j):
-            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], npad)  # times conj(L[j, k])
+            _row_sub_cmul8(tr, ti, j, k, tr[k, j], -ti[k, j], start, npad)  # times conj(L[j, k])
         s = tr[j, j]
         if s <= 0.0:
             return False
