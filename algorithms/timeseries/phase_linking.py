@@ -200,6 +200,158 @@ def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_cdiv8(tr, ti, k, ratio, den, start, npad):
+    """:func:`_row_cdiv` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = tr[k, b]
+        a1 = tr[k, b + _u(1)]
+        a2 = tr[k, b + _u(2)]
+        a3 = tr[k, b + _u(3)]
+        a4 = tr[k, b + _u(4)]
+        a5 = tr[k, b + _u(5)]
+        a6 = tr[k, b + _u(6)]
+        a7 = tr[k, b + _u(7)]
+        c0 = ti[k, b]
+        c1 = ti[k, b + _u(1)]
+        c2 = ti[k, b + _u(2)]
+        c3 = ti[k, b + _u(3)]
+        c4 = ti[k, b + _u(4)]
+        c5 = ti[k, b + _u(5)]
+        c6 = ti[k, b + _u(6)]
+        c7 = ti[k, b + _u(7)]
+        tr[k, b] = (a0 + c0 * ratio) / den
+        tr[k, b + _u(1)] = (a1 + c1 * ratio) / den
+        tr[k, b + _u(2)] = (a2 + c2 * ratio) / den
+        tr[k, b + _u(3)] = (a3 + c3 * ratio) / den
+        tr[k, b + _u(4)] = (a4 + c4 * ratio) / den
+        tr[k, b + _u(5)] = (a5 + c5 * ratio) / den
+        tr[k, b + _u(6)] = (a6 + c6 * ratio) / den
+        tr[k, b + _u(7)] = (a7 + c7 * ratio) / den
+        ti[k, b] = (c0 - a0 * ratio) / den
+        ti[k, b + _u(1)] = (c1 - a1 * ratio) / den
+        ti[k, b + _u(2)] = (c2 - a2 * ratio) / den
+        ti[k, b + _u(3)] = (c3 - a3 * ratio) / den
+        ti[k, b + _u(4)] = (c4 - a4 * ratio) / den
+        ti[k, b + _u(5)] = (c5 - a5 * ratio) / den
+        ti[k, b + _u(6)] = (c6 - a6 * ratio) / den
+        ti[k, b + _u(7)] = (c7 - a7 * ratio) / den
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, start, npad):
+    """:func:`_vec_sub_cmul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        lre0 = tr[k, b]
+        lre1 = tr[k, b + _u(1)]
+        lre2 = tr[k, b + _u(2)]
+        lre3 = tr[k, b + _u(3)]
+        lre4 = tr[k, b + _u(4)]
+        lre5 = tr[k, b + _u(5)]
+        lre6 = tr[k, b + _u(6)]
+        lre7 = tr[k, b + _u(7)]
+        lim0 = ti[k, b]
+        lim1 = ti[k, b + _u(1)]
+        lim2 = ti[k, b + _u(2)]
+        lim3 = ti[k, b + _u(3)]
+        lim4 = ti[k, b + _u(4)]
+        lim5 = ti[k, b + _u(5)]
+        lim6 = ti[k, b + _u(6)]
+        lim7 = ti[k, b + _u(7)]
+        a0 = yr[b]
+        a1 = yr[b + _u(1)]
+        a2 = yr[b + _u(2)]
+        a3 = yr[b + _u(3)]
+        a4 = yr[b + _u(4)]
+        a5 = yr[b + _u(5)]
+        a6 = yr[b + _u(6)]
+        a7 = yr[b + _u(7)]
+        c0 = yi[b]
+        c1 = yi[b + _u(1)]
+        c2 = yi[b + _u(2)]
+        c3 = yi[b + _u(3)]
+        c4 = yi[b + _u(4)]
+        c5 = yi[b + _u(5)]
+        c6 = yi[b + _u(6)]
+        c7 = yi[b + _u(7)]
+        yr[b] = a0 - (lre0 * cr - lim0 * ci)
+        yr[b + _u(1)] = a1 - (lre1 * cr - lim1 * ci)
+        yr[b + _u(2)] = a2 - (lre2 * cr - lim2 * ci)
+        yr[b + _u(3)] = a3 - (lre3 * cr - lim3 * ci)
+        yr[b + _u(4)] = a4 - (lre4 * cr - lim4 * ci)
+        yr[b + _u(5)] = a5 - (lre5 * cr - lim5 * ci)
+        yr[b + _u(6)] = a6 - (lre6 * cr - lim6 * ci)
+        yr[b + _u(7)] = a7 - (lre7 * cr - lim7 * ci)
+        yi[b] = c0 - (lre0 * ci + lim0 * cr)
+        yi[b + _u(1)] = c1 - (lre1 * ci + lim1 * cr)
+        yi[b + _u(2)] = c2 - (lre2 * ci + lim2 * cr)
+        yi[b + _u(3)] = c3 - (lre3 * ci + lim3 * cr)
+        yi[b + _u(4)] = c4 - (lre4 * ci + lim4 * cr)
+        yi[b + _u(5)] = c5 - (lre5 * ci + lim5 * cr)
+        yi[b + _u(6)] = c6 - (lre6 * ci + lim6 * cr)
+        yi[b + _u(7)] = c7 - (lre7 * ci + lim7 * cr)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_conj_cmul8(yr, yi, lr, li, k, cr, ci, stop):
+    """:func:`_vec_sub_conj_cmul` on the elements before ``stop`` (a multiple of 8), eight elements a step."""
+    b = _u(0)
+    while b < _u(stop):
+        lre0 = lr[k, b]
+        lre1 = lr[k, b + _u(1)]
+        lre2 = lr[k, b + _u(2)]
+        lre3 = lr[k, b + _u(3)]
+        lre4 = lr[k, b + _u(4)]
+        lre5 = lr[k, b + _u(5)]
+        lre6 = lr[k, b + _u(6)]
+        lre7 = lr[k, b + _u(7)]
+        lim0 = -li[k, b]
+        lim1 = -li[k, b + _u(1)]
+        lim2 = -li[k, b + _u(2)]
+        lim3 = -li[k, b + _u(3)]
+        lim4 = -li[k, b + _u(4)]
+        lim5 = -li[k, b + _u(5)]
+        lim6 = -li[k, b + _u(6)]
+        lim7 = -li[k, b + _u(7)]
+        a0 = yr[b]
+        a1 = yr[b + _u(1)]
+        a2 = yr[b + _u(2)]
+        a3 = yr[b + _u(3)]
+        a4 = yr[b + _u(4)]
+        a5 = yr[b + _u(5)]
+        a6 = yr[b + _u(6)]
+        a7 = yr[b + _u(7)]
+        c0 = yi[b]
+        c1 = yi[b + _u(1)]
+        c2 = yi[b + _u(2)]
+        c3 = yi[b + _u(3)]
+        c4 = yi[b + _u(4)]
+        c5 = yi[b + _u(5)]
+        c6 = yi[b + _u(6)]
+        c7 = yi[b + _u(7)]
+        yr[b] = a0 - (lre0 * cr - lim0 * ci)
+        yr[b + _u(1)] = a1 - (lre1 * cr - lim1 * ci)
+        yr[b + _u(2)] = a2 - (lre2 * cr - lim2 * ci)
+        yr[b + _u(3)] = a3 - (lre3 * cr - lim3 * ci)
+        yr[b + _u(4)] = a4 - (lre4 * cr - lim4 * ci)
+        yr[b + _u(5)] = a5 - (lre5 * cr - lim5 * ci)
+        yr[b + _u(6)] = a6 - (lre6 * cr - lim6 * ci)
+        yr[b + _u(7)] = a7 - (lre7 * cr - lim7 * ci)
+        yi[b] = c0 - (lre0 * ci + lim0 * cr)
+        yi[b + _u(1)] = c1 - (lre1 * ci + lim1 * cr)
+        yi[b + _u(2)] = c2 - (lre2 * ci + lim2 * cr)
+        yi[b + _u(3)] = c3 - (lre3 * ci + lim3 * cr)
+        yi[b + _u(4)] = c4 - (lre4 * ci + lim4 * cr)
+        yi[b + _u(5)] = c5 - (lre5 * ci + lim5 * cr)
+        yi[b + _u(6)] = c6 - (lre6 * ci + lim6 * cr)
+        yi[b + _u(7)] = c7 - (lre7 * ci + lim7 * cr)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
     """``y -= conj(A[k, :]) (cr + i ci)``."""
     for i in range(_u(0), _u(npad)):
@@ -368,7 +520,7 @@ def _cholesky_t(tr, ti, n, npad):
             return False
         d = np.sqrt(s)
         ratio = 0.0 / d
-        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, npad)
+        _row_cdiv8(tr, ti, j, ratio, d + 0.0 * ratio, start, npad)
         tr[j, j] = d
         ti[j, j] = 0.0
     return True
@@ -490,7 +642,8 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[k] = cr
         xi[k] = ci
-        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad)  # entries up to k are consumed: changing them is harmless
+        # entries up to k are consumed: the block holding k + 1 on (row k of the factor from its diagonal's block)
+        _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, (k + 1) // 8 * 8, npad)
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
@@ -504,7 +657,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[i] = cr
         xi[i] = ci
-        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, npad)  # entries from i on are consumed; lr is 0 above
+        _vec_sub_conj_cmul8(yr, yi, lr, li, i, cr, ci, (i + 7) // 8 * 8)  # entries from i on are consumed
 
 
 @njit(error_model="numpy")
