@@ -474,6 +474,294 @@ def _vec_add_mul4(t, p, k, x0, x1, x2, x3, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_div8(p, k, d, start, npad):
+    """:func:`_row_div` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = p[k, b]
+        a1 = p[k, b + _u(1)]
+        a2 = p[k, b + _u(2)]
+        a3 = p[k, b + _u(3)]
+        a4 = p[k, b + _u(4)]
+        a5 = p[k, b + _u(5)]
+        a6 = p[k, b + _u(6)]
+        a7 = p[k, b + _u(7)]
+        p[k, b] = a0 / d
+        p[k, b + _u(1)] = a1 / d
+        p[k, b + _u(2)] = a2 / d
+        p[k, b + _u(3)] = a3 / d
+        p[k, b + _u(4)] = a4 / d
+        p[k, b + _u(5)] = a5 / d
+        p[k, b + _u(6)] = a6 / d
+        p[k, b + _u(7)] = a7 / d
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_mul8(p, j, k, y, start, npad):
+    """:func:`_row_sub_mul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        x0 = p[k, b]
+        x1 = p[k, b + _u(1)]
+        x2 = p[k, b + _u(2)]
+        x3 = p[k, b + _u(3)]
+        x4 = p[k, b + _u(4)]
+        x5 = p[k, b + _u(5)]
+        x6 = p[k, b + _u(6)]
+        x7 = p[k, b + _u(7)]
+        a0 = p[j, b]
+        a1 = p[j, b + _u(1)]
+        a2 = p[j, b + _u(2)]
+        a3 = p[j, b + _u(3)]
+        a4 = p[j, b + _u(4)]
+        a5 = p[j, b + _u(5)]
+        a6 = p[j, b + _u(6)]
+        a7 = p[j, b + _u(7)]
+        p[j, b] = a0 - x0 * y
+        p[j, b + _u(1)] = a1 - x1 * y
+        p[j, b + _u(2)] = a2 - x2 * y
+        p[j, b + _u(3)] = a3 - x3 * y
+        p[j, b + _u(4)] = a4 - x4 * y
+        p[j, b + _u(5)] = a5 - x5 * y
+        p[j, b + _u(6)] = a6 - x6 * y
+        p[j, b + _u(7)] = a7 - x7 * y
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_mul4_8(p, j, k, y0, y1, y2, y3, start, npad):
+    """:func:`_row_sub_mul4` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        x0 = p[k + 1, b]
+        x1 = p[k + 1, b + _u(1)]
+        x2 = p[k + 1, b + _u(2)]
+        x3 = p[k + 1, b + _u(3)]
+        x4 = p[k + 1, b + _u(4)]
+        x5 = p[k + 1, b + _u(5)]
+        x6 = p[k + 1, b + _u(6)]
+        x7 = p[k + 1, b + _u(7)]
+        z0 = p[k + 2, b]
+        z1 = p[k + 2, b + _u(1)]
+        z2 = p[k + 2, b + _u(2)]
+        z3 = p[k + 2, b + _u(3)]
+        z4 = p[k + 2, b + _u(4)]
+        z5 = p[k + 2, b + _u(5)]
+        z6 = p[k + 2, b + _u(6)]
+        z7 = p[k + 2, b + _u(7)]
+        q0 = p[k + 3, b]
+        q1 = p[k + 3, b + _u(1)]
+        q2 = p[k + 3, b + _u(2)]
+        q3 = p[k + 3, b + _u(3)]
+        q4 = p[k + 3, b + _u(4)]
+        q5 = p[k + 3, b + _u(5)]
+        q6 = p[k + 3, b + _u(6)]
+        q7 = p[k + 3, b + _u(7)]
+        a0 = p[j, b]
+        a1 = p[j, b + _u(1)]
+        a2 = p[j, b + _u(2)]
+        a3 = p[j, b + _u(3)]
+        a4 = p[j, b + _u(4)]
+        a5 = p[j, b + _u(5)]
+        a6 = p[j, b + _u(6)]
+        a7 = p[j, b + _u(7)]
+        p[j, b] = (((a0 - w0 * y0) - x0 * y1) - z0 * y2) - q0 * y3
+        p[j, b + _u(1)] = (((a1 - w1 * y0) - x1 * y1) - z1 * y2) - q1 * y3
+        p[j, b + _u(2)] = (((a2 - w2 * y0) - x2 * y1) - z2 * y2) - q2 * y3
+        p[j, b + _u(3)] = (((a3 - w3 * y0) - x3 * y1) - z3 * y2) - q3 * y3
+        p[j, b + _u(4)] = (((a4 - w4 * y0) - x4 * y1) - z4 * y2) - q4 * y3
+        p[j, b + _u(5)] = (((a5 - w5 * y0) - x5 * y1) - z5 * y2) - q5 * y3
+        p[j, b + _u(6)] = (((a6 - w6 * y0) - x6 * y1) - z6 * y2) - q6 * y3
+        p[j, b + _u(7)] = (((a7 - w7 * y0) - x7 * y1) - z7 * y2) - q7 * y3
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_mul8(t, p, k, x, start, npad):
+    """:func:`_vec_sub_mul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = a0 - w0 * x
+        t[b + _u(1)] = a1 - w1 * x
+        t[b + _u(2)] = a2 - w2 * x
+        t[b + _u(3)] = a3 - w3 * x
+        t[b + _u(4)] = a4 - w4 * x
+        t[b + _u(5)] = a5 - w5 * x
+        t[b + _u(6)] = a6 - w6 * x
+        t[b + _u(7)] = a7 - w7 * x
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
+    """:func:`_vec_sub_mul4` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        x0_ = p[k + 1, b]
+        x1_ = p[k + 1, b + _u(1)]
+        x2_ = p[k + 1, b + _u(2)]
+        x3_ = p[k + 1, b + _u(3)]
+        x4_ = p[k + 1, b + _u(4)]
+        x5_ = p[k + 1, b + _u(5)]
+        x6_ = p[k + 1, b + _u(6)]
+        x7_ = p[k + 1, b + _u(7)]
+        z0 = p[k + 2, b]
+        z1 = p[k + 2, b + _u(1)]
+        z2 = p[k + 2, b + _u(2)]
+        z3 = p[k + 2, b + _u(3)]
+        z4 = p[k + 2, b + _u(4)]
+        z5 = p[k + 2, b + _u(5)]
+        z6 = p[k + 2, b + _u(6)]
+        z7 = p[k + 2, b + _u(7)]
+        q0 = p[k + 3, b]
+        q1 = p[k + 3, b + _u(1)]
+        q2 = p[k + 3, b + _u(2)]
+        q3 = p[k + 3, b + _u(3)]
+        q4 = p[k + 3, b + _u(4)]
+        q5 = p[k + 3, b + _u(5)]
+        q6 = p[k + 3, b + _u(6)]
+        q7 = p[k + 3, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = (((a0 - w0 * x0) - x0_ * x1) - z0 * x2) - q0 * x3
+        t[b + _u(1)] = (((a1 - w1 * x0) - x1_ * x1) - z1 * x2) - q1 * x3
+        t[b + _u(2)] = (((a2 - w2 * x0) - x2_ * x1) - z2 * x2) - q2 * x3
+        t[b + _u(3)] = (((a3 - w3 * x0) - x3_ * x1) - z3 * x2) - q3 * x3
+        t[b + _u(4)] = (((a4 - w4 * x0) - x4_ * x1) - z4 * x2) - q4 * x3
+        t[b + _u(5)] = (((a5 - w5 * x0) - x5_ * x1) - z5 * x2) - q5 * x3
+        t[b + _u(6)] = (((a6 - w6 * x0) - x6_ * x1) - z6 * x2) - q6 * x3
+        t[b + _u(7)] = (((a7 - w7 * x0) - x7_ * x1) - z7 * x2) - q7 * x3
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_mul8(t, p, k, x, start, npad):
+    """:func:`_vec_add_mul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = a0 + x * w0
+        t[b + _u(1)] = a1 + x * w1
+        t[b + _u(2)] = a2 + x * w2
+        t[b + _u(3)] = a3 + x * w3
+        t[b + _u(4)] = a4 + x * w4
+        t[b + _u(5)] = a5 + x * w5
+        t[b + _u(6)] = a6 + x * w6
+        t[b + _u(7)] = a7 + x * w7
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
+    """:func:`_vec_add_mul4` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        x0_ = p[k + 1, b]
+        x1_ = p[k + 1, b + _u(1)]
+        x2_ = p[k + 1, b + _u(2)]
+        x3_ = p[k + 1, b + _u(3)]
+        x4_ = p[k + 1, b + _u(4)]
+        x5_ = p[k + 1, b + _u(5)]
+        x6_ = p[k + 1, b + _u(6)]
+        x7_ = p[k + 1, b + _u(7)]
+        z0 = p[k + 2, b]
+        z1 = p[k + 2, b + _u(1)]
+        z2 = p[k + 2, b + _u(2)]
+        z3 = p[k + 2, b + _u(3)]
+        z4 = p[k + 2, b + _u(4)]
+        z5 = p[k + 2, b + _u(5)]
+        z6 = p[k + 2, b + _u(6)]
+        z7 = p[k + 2, b + _u(7)]
+        q0 = p[k + 3, b]
+        q1 = p[k + 3, b + _u(1)]
+        q2 = p[k + 3, b + _u(2)]
+        q3 = p[k + 3, b + _u(3)]
+        q4 = p[k + 3, b + _u(4)]
+        q5 = p[k + 3, b + _u(5)]
+        q6 = p[k + 3, b + _u(6)]
+        q7 = p[k + 3, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = (((a0 + x0 * w0) + x1 * x0_) + x2 * z0) + x3 * q0
+        t[b + _u(1)] = (((a1 + x0 * w1) + x1 * x1_) + x2 * z1) + x3 * q1
+        t[b + _u(2)] = (((a2 + x0 * w2) + x1 * x2_) + x2 * z2) + x3 * q2
+        t[b + _u(3)] = (((a3 + x0 * w3) + x1 * x3_) + x2 * z3) + x3 * q3
+        t[b + _u(4)] = (((a4 + x0 * w4) + x1 * x4_) + x2 * z4) + x3 * q4
+        t[b + _u(5)] = (((a5 + x0 * w5) + x1 * x5_) + x2 * z5) + x3 * q5
+        t[b + _u(6)] = (((a6 + x0 * w6) + x1 * x6_) + x2 * z6) + x3 * q6
+        t[b + _u(7)] = (((a7 + x0 * w7) + x1 * x7_) + x2 * z7) + x3 * q7
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
 def _scaled_row(gr, gi, cov, i, si, s, n):
     """Row ``i`` of ``G``: ``(cov[i, j] (s_i + 0i)) (s_j + 0i)``."""
     for j in range(_u(0), _u(n)):
@@ -534,18 +822,19 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
     ``A^-1 = U U^T`` with ``U = L^-T``: row ``j`` of ``U`` solves ``L x = e_j``. Written out (no LAPACK)
     because BLAS/LAPACK threads inside the parallel pixel loop oversubscribe the cores."""
     for j in range(n):  # Cholesky, column j from the finished columns k < j in order (as _cholesky_t)
+        start = j // 8 * 8  # from the block holding the diagonal: before it is the unused upper triangle
         k = 0
         while k + 4 <= j:
-            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], npad)
+            _row_sub_mul4_8(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], start, npad)
             k += 4
         while k < j:
-            _row_sub_mul(p, j, k, p[k, j], npad)
+            _row_sub_mul8(p, j, k, p[k, j], start, npad)
             k += 1
         s = p[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
-        _row_div(p, j, d, npad)
+        _row_div8(p, j, d, start, npad)
         p[j, j] = d
     for j in range(n):
         for i in range(npad):
@@ -568,12 +857,13 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
             u[j, k + 1] = x1
             u[j, k + 2] = x2
             u[j, k + 3] = x3
-            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad)  # entries up to k + 3 are consumed: changing them is harmless
+            # entries up to k + 3 are consumed: from the block holding k + 4 on
+            _vec_sub_mul4_8(t, p, k, x0, x1, x2, x3, (k + 4) // 8 * 8, npad)
             k += 4
         while k < n:
             x = t[k] / p[k, k]
             u[j, k] = x
-            _vec_sub_mul(t, p, k, x, npad)
+            _vec_sub_mul8(t, p, k, x, (k + 1) // 8 * 8, npad)
             k += 1
     for k in range(n):
         for j in range(n):
@@ -584,11 +874,12 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
         for j in range(npad):
             t[j] = 0.0
         k = i
+        start = i // 8 * 8  # t[j] is kept for j >= i
         while k + 4 <= n:
-            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], npad)
+            _vec_add_mul4_8(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], start, npad)
             k += 4
         while k < n:
-            _vec_add_mul(t, ut, k, u[i, k], npad)
+            _vec_add_mul8(t, ut, k, u[i, k], start, npad)
             k += 1
         for j in range(i, n):
             inv[i, j] = t[j]
