@@ -762,6 +762,198 @@ def _vec_add_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_abs8(p, gtr, gti, k, scale, start, npad):
+    """:func:`_row_abs` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = gtr[k, b]
+        a1 = gtr[k, b + _u(1)]
+        a2 = gtr[k, b + _u(2)]
+        a3 = gtr[k, b + _u(3)]
+        a4 = gtr[k, b + _u(4)]
+        a5 = gtr[k, b + _u(5)]
+        a6 = gtr[k, b + _u(6)]
+        a7 = gtr[k, b + _u(7)]
+        c0 = gti[k, b]
+        c1 = gti[k, b + _u(1)]
+        c2 = gti[k, b + _u(2)]
+        c3 = gti[k, b + _u(3)]
+        c4 = gti[k, b + _u(4)]
+        c5 = gti[k, b + _u(5)]
+        c6 = gti[k, b + _u(6)]
+        c7 = gti[k, b + _u(7)]
+        p[k, b] = scale * np.sqrt(a0 * a0 + c0 * c0)
+        p[k, b + _u(1)] = scale * np.sqrt(a1 * a1 + c1 * c1)
+        p[k, b + _u(2)] = scale * np.sqrt(a2 * a2 + c2 * c2)
+        p[k, b + _u(3)] = scale * np.sqrt(a3 * a3 + c3 * c3)
+        p[k, b + _u(4)] = scale * np.sqrt(a4 * a4 + c4 * c4)
+        p[k, b + _u(5)] = scale * np.sqrt(a5 * a5 + c5 * c5)
+        p[k, b + _u(6)] = scale * np.sqrt(a6 * a6 + c6 * c6)
+        p[k, b + _u(7)] = scale * np.sqrt(a7 * a7 + c7 * c7)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_copy8(tr, ti, mr, mi, k, start, npad):
+    """:func:`_row_copy` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = mr[k, b]
+        a1 = mr[k, b + _u(1)]
+        a2 = mr[k, b + _u(2)]
+        a3 = mr[k, b + _u(3)]
+        a4 = mr[k, b + _u(4)]
+        a5 = mr[k, b + _u(5)]
+        a6 = mr[k, b + _u(6)]
+        a7 = mr[k, b + _u(7)]
+        c0 = mi[k, b]
+        c1 = mi[k, b + _u(1)]
+        c2 = mi[k, b + _u(2)]
+        c3 = mi[k, b + _u(3)]
+        c4 = mi[k, b + _u(4)]
+        c5 = mi[k, b + _u(5)]
+        c6 = mi[k, b + _u(6)]
+        c7 = mi[k, b + _u(7)]
+        tr[k, b] = a0
+        tr[k, b + _u(1)] = a1
+        tr[k, b + _u(2)] = a2
+        tr[k, b + _u(3)] = a3
+        tr[k, b + _u(4)] = a4
+        tr[k, b + _u(5)] = a5
+        tr[k, b + _u(6)] = a6
+        tr[k, b + _u(7)] = a7
+        ti[k, b] = c0
+        ti[k, b + _u(1)] = c1
+        ti[k, b + _u(2)] = c2
+        ti[k, b + _u(3)] = c3
+        ti[k, b + _u(4)] = c4
+        ti[k, b + _u(5)] = c5
+        ti[k, b + _u(6)] = c6
+        ti[k, b + _u(7)] = c7
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _coherence_terms8(term, gr, gi, i, cr, ci, pr, pim, start, npad):
+    """:func:`_coherence_terms` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = gr[i, b]
+        a1 = gr[i, b + _u(1)]
+        a2 = gr[i, b + _u(2)]
+        a3 = gr[i, b + _u(3)]
+        a4 = gr[i, b + _u(4)]
+        a5 = gr[i, b + _u(5)]
+        a6 = gr[i, b + _u(6)]
+        a7 = gr[i, b + _u(7)]
+        c0 = gi[i, b]
+        c1 = gi[i, b + _u(1)]
+        c2 = gi[i, b + _u(2)]
+        c3 = gi[i, b + _u(3)]
+        c4 = gi[i, b + _u(4)]
+        c5 = gi[i, b + _u(5)]
+        c6 = gi[i, b + _u(6)]
+        c7 = gi[i, b + _u(7)]
+        u0 = pr[b]
+        u1 = pr[b + _u(1)]
+        u2 = pr[b + _u(2)]
+        u3 = pr[b + _u(3)]
+        u4 = pr[b + _u(4)]
+        u5 = pr[b + _u(5)]
+        u6 = pr[b + _u(6)]
+        u7 = pr[b + _u(7)]
+        v0 = pim[b]
+        v1 = pim[b + _u(1)]
+        v2 = pim[b + _u(2)]
+        v3 = pim[b + _u(3)]
+        v4 = pim[b + _u(4)]
+        v5 = pim[b + _u(5)]
+        v6 = pim[b + _u(6)]
+        v7 = pim[b + _u(7)]
+        ag0 = np.sqrt(a0 * a0 + c0 * c0)
+        ag1 = np.sqrt(a1 * a1 + c1 * c1)
+        ag2 = np.sqrt(a2 * a2 + c2 * c2)
+        ag3 = np.sqrt(a3 * a3 + c3 * c3)
+        ag4 = np.sqrt(a4 * a4 + c4 * c4)
+        ag5 = np.sqrt(a5 * a5 + c5 * c5)
+        ag6 = np.sqrt(a6 * a6 + c6 * c6)
+        ag7 = np.sqrt(a7 * a7 + c7 * c7)
+        d0 = ag0 if ag0 != 0 else 1.0
+        d1 = ag1 if ag1 != 0 else 1.0
+        d2 = ag2 if ag2 != 0 else 1.0
+        d3 = ag3 if ag3 != 0 else 1.0
+        d4 = ag4 if ag4 != 0 else 1.0
+        d5 = ag5 if ag5 != 0 else 1.0
+        d6 = ag6 if ag6 != 0 else 1.0
+        d7 = ag7 if ag7 != 0 else 1.0
+        ratio0 = 0.0 / d0
+        ratio1 = 0.0 / d1
+        ratio2 = 0.0 / d2
+        ratio3 = 0.0 / d3
+        ratio4 = 0.0 / d4
+        ratio5 = 0.0 / d5
+        ratio6 = 0.0 / d6
+        ratio7 = 0.0 / d7
+        den0 = d0 + 0.0 * ratio0
+        den1 = d1 + 0.0 * ratio1
+        den2 = d2 + 0.0 * ratio2
+        den3 = d3 + 0.0 * ratio3
+        den4 = d4 + 0.0 * ratio4
+        den5 = d5 + 0.0 * ratio5
+        den6 = d6 + 0.0 * ratio6
+        den7 = d7 + 0.0 * ratio7
+        qr0 = (a0 + c0 * ratio0) / den0
+        qr1 = (a1 + c1 * ratio1) / den1
+        qr2 = (a2 + c2 * ratio2) / den2
+        qr3 = (a3 + c3 * ratio3) / den3
+        qr4 = (a4 + c4 * ratio4) / den4
+        qr5 = (a5 + c5 * ratio5) / den5
+        qr6 = (a6 + c6 * ratio6) / den6
+        qr7 = (a7 + c7 * ratio7) / den7
+        qi0 = (c0 - a0 * ratio0) / den0
+        qi1 = (c1 - a1 * ratio1) / den1
+        qi2 = (c2 - a2 * ratio2) / den2
+        qi3 = (c3 - a3 * ratio3) / den3
+        qi4 = (c4 - a4 * ratio4) / den4
+        qi5 = (c5 - a5 * ratio5) / den5
+        qi6 = (c6 - a6 * ratio6) / den6
+        qi7 = (c7 - a7 * ratio7) / den7
+        sr0 = qr0 * cr - qi0 * ci
+        sr1 = qr1 * cr - qi1 * ci
+        sr2 = qr2 * cr - qi2 * ci
+        sr3 = qr3 * cr - qi3 * ci
+        sr4 = qr4 * cr - qi4 * ci
+        sr5 = qr5 * cr - qi5 * ci
+        sr6 = qr6 * cr - qi6 * ci
+        sr7 = qr7 * cr - qi7 * ci
+        si0 = qr0 * ci + qi0 * cr
+        si1 = qr1 * ci + qi1 * cr
+        si2 = qr2 * ci + qi2 * cr
+        si3 = qr3 * ci + qi3 * cr
+        si4 = qr4 * ci + qi4 * cr
+        si5 = qr5 * ci + qi5 * cr
+        si6 = qr6 * ci + qi6 * cr
+        si7 = qr7 * ci + qi7 * cr
+        t0 = sr0 * u0 - si0 * v0
+        t1 = sr1 * u1 - si1 * v1
+        t2 = sr2 * u2 - si2 * v2
+        t3 = sr3 * u3 - si3 * v3
+        t4 = sr4 * u4 - si4 * v4
+        t5 = sr5 * u5 - si5 * v5
+        t6 = sr6 * u6 - si6 * v6
+        t7 = sr7 * u7 - si7 * v7
+        term[b] = t0 if ag0 != 0 else 0.0
+        term[b + _u(1)] = t1 if ag1 != 0 else 0.0
+        term[b + _u(2)] = t2 if ag2 != 0 else 0.0
+        term[b + _u(3)] = t3 if ag3 != 0 else 0.0
+        term[b + _u(4)] = t4 if ag4 != 0 else 0.0
+        term[b + _u(5)] = t5 if ag5 != 0 else 0.0
+        term[b + _u(6)] = t6 if ag6 != 0 else 0.0
+        term[b + _u(7)] = t7 if ag7 != 0 else 0.0
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
 def _scaled_row(gr, gi, cov, i, si, s, n):
     """Row ``i`` of ``G``: ``(cov[i, j] (s_i + 0i)) (s_j + 0i)``."""
     for j in range(_u(0), _u(n)):
@@ -900,8 +1092,8 @@ def _emi_matrix_t(gtr, gti, inv, mr, mi, n, npad):
 def _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
     """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``M - shift I`` (``M = |G|^-1 o G`` from
     :func:`_emi_matrix_t`); False when that matrix is not positive definite."""
-    for k in range(n):
-        _row_copy(tr, ti, mr, mi, k, npad)
+    for k in range(n):  # the factor reads row k from the block holding its diagonal on
+        _row_copy8(tr, ti, mr, mi, k, k // 8 * 8, npad)
         tr[k, k] -= shift
     return _cholesky_t(tr, ti, n, npad)
 
@@ -1089,7 +1281,7 @@ def _temporal_coherence(gr, gi, vr, vi, pr, pim, term, n, npad):
             pim[k] = 0.0
     acc = 0.0
     for i in range(n):
-        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, npad)  # times conj(p_i)
+        _coherence_terms8(term, gr, gi, i, pr[i], -pim[i], pr, pim, (i + 1) // 8 * 8, npad)  # times conj(p_i)
         for k in range(i + 1, n):
             acc += term[k]
     return abs(2.0 * acc) / (n * (n - 1))
@@ -1111,8 +1303,8 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
         _power_iteration_t(mtr, mti, vr, vi, wr, wi, n, npad, 100, 1e-10)
     else:
         inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
-        for k in range(n):  # |G| regularised, transposed (only its lower triangle is read)
-            _row_abs(p, gtr, gti, k, 1.0 - beta, npad)
+        for k in range(n):  # |G| regularised, transposed (only its lower triangle is read: from k's block on)
+            _row_abs8(p, gtr, gti, k, 1.0 - beta, k // 8 * 8, npad)
             p[k, k] = 1.0
         # |G| is not always positive definite (few looks, or the regularisation too weak):
         # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does
