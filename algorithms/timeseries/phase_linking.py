@@ -91,7 +91,11 @@ def _padded(n: int) -> int:
 # factor, entries a substitution has already consumed, the padding) take finite values nothing reads.
 # The row loops are small functions of their own (HELPER_INLINE): LLVM vectorises a loop only there, not nested
 # in the caller's loops. Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index
-# wrap-around, whose selects would keep the loops scalar.
+# wrap-around, whose selects would keep the loops scalar. Most row loops (the helpers ending in 8) take eight
+# elements a step, written out with all loads before the stores: LLVM's SLP vectoriser packs each step into vector
+# operations, so a row can start at the block of eight holding the first element still read (the diagonal of a
+# factor, the next entry of a substitution) without falling into a scalar remainder loop; each element still gets
+# the operations of the element loop in its order.
 
 
 if HAVE_NUMBA:
@@ -100,16 +104,6 @@ if HAVE_NUMBA:
         return np.uint64(i)
 else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
     _u = int
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_cdiv(tr, ti, k, ratio, den, npad):
-    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
-    for i in range(_u(0), _u(npad)):
-        a = tr[k, i]
-        b = ti[k, i]
-        tr[k, i] = (a + b * ratio) / den
-        ti[k, i] = (b - a * ratio) / den
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -122,20 +116,8 @@ def _vec_cdiv(vr, vi, ratio, den, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
-    """Row ``j`` minus row ``k`` times ``yr + i yi``."""
-    for i in range(_u(0), _u(npad)):
-        xr = tr[k, i]
-        xi = ti[k, i]
-        tr[j, i] -= xr * yr - xi * yi
-        ti[j, i] -= xr * yi + xi * yr
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_sub_cmul8(tr, ti, j, k, yr, yi, start, npad):
-    """Row ``j`` minus row ``k`` times ``yr + i yi`` (as :func:`_row_sub_cmul`) from element ``start`` (a multiple of
-    8) on, eight elements a step written out, all loads before the stores: LLVM packs each step into vector
-    operations (SLP) and no row length falls into a scalar remainder loop."""
+    """Row ``j`` minus row ``k`` times ``yr + i yi`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         xr0 = tr[k, b]
@@ -190,18 +172,8 @@ def _row_sub_cmul8(tr, ti, j, k, yr, yi, start, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
-    """``y -= A[k, :] (cr + i ci)``."""
-    for i in range(_u(0), _u(npad)):
-        lre = tr[k, i]
-        lim = ti[k, i]
-        yr[i] -= lre * cr - lim * ci
-        yi[i] -= lre * ci + lim * cr
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_cdiv8(tr, ti, k, ratio, den, start, npad):
-    """:func:`_row_cdiv` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``) from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         a0 = tr[k, b]
@@ -241,7 +213,7 @@ def _row_cdiv8(tr, ti, k, ratio, den, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, start, npad):
-    """:func:`_vec_sub_cmul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``y -= A[k, :] (cr + i ci)`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         lre0 = tr[k, b]
@@ -297,7 +269,7 @@ def _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_conj_cmul8(yr, yi, lr, li, k, cr, ci, stop):
-    """:func:`_vec_sub_conj_cmul` on the elements before ``stop`` (a multiple of 8), eight elements a step."""
+    """``y -= conj(A[k, :]) (cr + i ci)`` on the elements before ``stop``."""
     b = _u(0)
     while b < _u(stop):
         lre0 = lr[k, b]
@@ -352,16 +324,6 @@ def _vec_sub_conj_cmul8(yr, yi, lr, li, k, cr, ci, stop):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
-    """``y -= conj(A[k, :]) (cr + i ci)``."""
-    for i in range(_u(0), _u(npad)):
-        lre = lr[k, i]
-        lim = -li[k, i]
-        yr[i] -= lre * cr - lim * ci
-        yi[i] -= lre * ci + lim * cr
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_add_cmul(wr, wi, atr, ati, k, cr, ci, npad):
     """``w += A[k, :] (cr + i ci)``."""
     for i in range(_u(0), _u(npad)):
@@ -369,31 +331,6 @@ def _vec_add_cmul(wr, wi, atr, ati, k, cr, ci, npad):
         b = ati[k, i]
         wr[i] += a * cr - b * ci
         wi[i] += a * ci + b * cr
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_div(p, k, d, npad):
-    for i in range(_u(0), _u(npad)):
-        p[k, i] = p[k, i] / d
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul(p, j, k, y, npad):
-    """Row ``j`` minus row ``k`` times ``y``."""
-    for i in range(_u(0), _u(npad)):
-        p[j, i] -= p[k, i] * y
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul(t, p, k, x, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] -= p[k, i] * x
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul(t, p, k, x, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] += x * p[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -410,15 +347,6 @@ def _row_imag_times(ti, inv, gtr, gti, k, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_abs(p, gtr, gti, k, scale, npad):
-    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``)."""
-    for i in range(_u(0), _u(npad)):
-        a = gtr[k, i]
-        b = gti[k, i]
-        p[k, i] = scale * np.sqrt(a * a + b * b)
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_times_abs(mtr, mti, gtr, gti, k, npad):
     """Row ``k`` of ``G o |G|`` (a complex times a real as numba multiplies: (a + ib)(c + 0i))."""
     for i in range(_u(0), _u(npad)):
@@ -430,52 +358,8 @@ def _row_times_abs(mtr, mti, gtr, gti, k, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_copy(tr, ti, mr, mi, k, npad):
-    for i in range(_u(0), _u(npad)):
-        tr[k, i] = mr[k, i]
-        ti[k, i] = mi[k, i]
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
-    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` (0 where ``G[i, k]`` is 0)."""
-    for k in range(_u(0), _u(npad)):
-        a = gr[i, k]
-        b = gi[i, k]
-        ag = np.sqrt(a * a + b * b)
-        d = ag if ag != 0 else 1.0  # a zero G[i, k] (and the padding) divides by 1: no 0 / 0 warning in Python
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        qr = (a + b * ratio) / den
-        qi = (b - a * ratio) / den
-        sr = qr * cr - qi * ci
-        si = qr * ci + qi * cr
-        t = sr * pr[k] - si * pim[k]
-        term[k] = t if ag != 0 else 0.0  # a zero G[i, k] is skipped: adding +0.0 leaves the sum's bits
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul4(p, j, k, y0, y1, y2, y3, npad):
-    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other."""
-    for i in range(_u(0), _u(npad)):
-        p[j, i] = (((p[j, i] - p[k, i] * y0) - p[k + 1, i] * y1) - p[k + 2, i] * y2) - p[k + 3, i] * y3
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] = (((t[i] - p[k, i] * x0) - p[k + 1, i] * x1) - p[k + 2, i] * x2) - p[k + 3, i] * x3
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul4(t, p, k, x0, x1, x2, x3, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] = (((t[i] + x0 * p[k, i]) + x1 * p[k + 1, i]) + x2 * p[k + 2, i]) + x3 * p[k + 3, i]
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_div8(p, k, d, start, npad):
-    """:func:`_row_div` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """Row ``k`` divided by ``d`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         a0 = p[k, b]
@@ -499,7 +383,7 @@ def _row_div8(p, k, d, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_sub_mul8(p, j, k, y, start, npad):
-    """:func:`_row_sub_mul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """Row ``j`` minus row ``k`` times ``y`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         x0 = p[k, b]
@@ -531,7 +415,7 @@ def _row_sub_mul8(p, j, k, y, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_sub_mul4_8(p, j, k, y0, y1, y2, y3, start, npad):
-    """:func:`_row_sub_mul4` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other, from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         w0 = p[k, b]
@@ -587,7 +471,7 @@ def _row_sub_mul4_8(p, j, k, y0, y1, y2, y3, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_mul8(t, p, k, x, start, npad):
-    """:func:`_vec_sub_mul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``t -= p[k, :] x`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         w0 = p[k, b]
@@ -619,7 +503,7 @@ def _vec_sub_mul8(t, p, k, x, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_sub_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
-    """:func:`_vec_sub_mul4` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``t -= p[k, :] x0``, then rows ``k + 1 .. k + 3`` times ``x1 .. x3``, from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         w0 = p[k, b]
@@ -675,7 +559,7 @@ def _vec_sub_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_add_mul8(t, p, k, x, start, npad):
-    """:func:`_vec_add_mul` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``t += x p[k, :]`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         w0 = p[k, b]
@@ -707,7 +591,7 @@ def _vec_add_mul8(t, p, k, x, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _vec_add_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
-    """:func:`_vec_add_mul4` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``t += x0 p[k, :]``, then ``x1 .. x3`` times rows ``k + 1 .. k + 3``, from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         w0 = p[k, b]
@@ -763,7 +647,7 @@ def _vec_add_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_abs8(p, gtr, gti, k, scale, start, npad):
-    """:func:`_row_abs` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``) from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         a0 = gtr[k, b]
@@ -795,7 +679,7 @@ def _row_abs8(p, gtr, gti, k, scale, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_copy8(tr, ti, mr, mi, k, start, npad):
-    """:func:`_row_copy` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """Row ``k`` of ``mr + i mi`` into ``tr + i ti`` from element ``start`` on."""
     b = _u(start)
     while b < _u(npad):
         a0 = mr[k, b]
@@ -835,7 +719,8 @@ def _row_copy8(tr, ti, mr, mi, k, start, npad):
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
 def _coherence_terms8(term, gr, gi, i, cr, ci, pr, pim, start, npad):
-    """:func:`_coherence_terms` from element ``start`` (a multiple of 8) on, eight elements a step."""
+    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` from ``start`` on (0 where ``G[i, k]`` is 0; a zero
+    ``G[i, k]`` divides by 1, no 0 / 0 warning in Python, and adding the +0.0 leaves the sum's bits)."""
     b = _u(start)
     while b < _u(npad):
         a0 = gr[i, b]
