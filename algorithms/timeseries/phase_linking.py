@@ -172,6 +172,126 @@ def _row_sub_cmul8(tr, ti, j, k, yr, yi, start, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_sub_cmul4_8(tr, ti, j, k, y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, start, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times the complex ``y0 .. y3``, one after the other, from ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        xr00 = tr[k, b]
+        xr01 = tr[k, b + _u(1)]
+        xr02 = tr[k, b + _u(2)]
+        xr03 = tr[k, b + _u(3)]
+        xr04 = tr[k, b + _u(4)]
+        xr05 = tr[k, b + _u(5)]
+        xr06 = tr[k, b + _u(6)]
+        xr07 = tr[k, b + _u(7)]
+        xi00 = ti[k, b]
+        xi01 = ti[k, b + _u(1)]
+        xi02 = ti[k, b + _u(2)]
+        xi03 = ti[k, b + _u(3)]
+        xi04 = ti[k, b + _u(4)]
+        xi05 = ti[k, b + _u(5)]
+        xi06 = ti[k, b + _u(6)]
+        xi07 = ti[k, b + _u(7)]
+        xr10 = tr[k + 1, b]
+        xr11 = tr[k + 1, b + _u(1)]
+        xr12 = tr[k + 1, b + _u(2)]
+        xr13 = tr[k + 1, b + _u(3)]
+        xr14 = tr[k + 1, b + _u(4)]
+        xr15 = tr[k + 1, b + _u(5)]
+        xr16 = tr[k + 1, b + _u(6)]
+        xr17 = tr[k + 1, b + _u(7)]
+        xi10 = ti[k + 1, b]
+        xi11 = ti[k + 1, b + _u(1)]
+        xi12 = ti[k + 1, b + _u(2)]
+        xi13 = ti[k + 1, b + _u(3)]
+        xi14 = ti[k + 1, b + _u(4)]
+        xi15 = ti[k + 1, b + _u(5)]
+        xi16 = ti[k + 1, b + _u(6)]
+        xi17 = ti[k + 1, b + _u(7)]
+        xr20 = tr[k + 2, b]
+        xr21 = tr[k + 2, b + _u(1)]
+        xr22 = tr[k + 2, b + _u(2)]
+        xr23 = tr[k + 2, b + _u(3)]
+        xr24 = tr[k + 2, b + _u(4)]
+        xr25 = tr[k + 2, b + _u(5)]
+        xr26 = tr[k + 2, b + _u(6)]
+        xr27 = tr[k + 2, b + _u(7)]
+        xi20 = ti[k + 2, b]
+        xi21 = ti[k + 2, b + _u(1)]
+        xi22 = ti[k + 2, b + _u(2)]
+        xi23 = ti[k + 2, b + _u(3)]
+        xi24 = ti[k + 2, b + _u(4)]
+        xi25 = ti[k + 2, b + _u(5)]
+        xi26 = ti[k + 2, b + _u(6)]
+        xi27 = ti[k + 2, b + _u(7)]
+        xr30 = tr[k + 3, b]
+        xr31 = tr[k + 3, b + _u(1)]
+        xr32 = tr[k + 3, b + _u(2)]
+        xr33 = tr[k + 3, b + _u(3)]
+        xr34 = tr[k + 3, b + _u(4)]
+        xr35 = tr[k + 3, b + _u(5)]
+        xr36 = tr[k + 3, b + _u(6)]
+        xr37 = tr[k + 3, b + _u(7)]
+        xi30 = ti[k + 3, b]
+        xi31 = ti[k + 3, b + _u(1)]
+        xi32 = ti[k + 3, b + _u(2)]
+        xi33 = ti[k + 3, b + _u(3)]
+        xi34 = ti[k + 3, b + _u(4)]
+        xi35 = ti[k + 3, b + _u(5)]
+        xi36 = ti[k + 3, b + _u(6)]
+        xi37 = ti[k + 3, b + _u(7)]
+        ar0 = tr[j, b]
+        ar1 = tr[j, b + _u(1)]
+        ar2 = tr[j, b + _u(2)]
+        ar3 = tr[j, b + _u(3)]
+        ar4 = tr[j, b + _u(4)]
+        ar5 = tr[j, b + _u(5)]
+        ar6 = tr[j, b + _u(6)]
+        ar7 = tr[j, b + _u(7)]
+        ai0 = ti[j, b]
+        ai1 = ti[j, b + _u(1)]
+        ai2 = ti[j, b + _u(2)]
+        ai3 = ti[j, b + _u(3)]
+        ai4 = ti[j, b + _u(4)]
+        ai5 = ti[j, b + _u(5)]
+        ai6 = ti[j, b + _u(6)]
+        ai7 = ti[j, b + _u(7)]
+        tr[j, b] = (((ar0 - (xr00 * y0r - xi00 * y0i)) - (xr10 * y1r - xi10 * y1i))
+                            - (xr20 * y2r - xi20 * y2i)) - (xr30 * y3r - xi30 * y3i)
+        tr[j, b + _u(1)] = (((ar1 - (xr01 * y0r - xi01 * y0i)) - (xr11 * y1r - xi11 * y1i))
+                            - (xr21 * y2r - xi21 * y2i)) - (xr31 * y3r - xi31 * y3i)
+        tr[j, b + _u(2)] = (((ar2 - (xr02 * y0r - xi02 * y0i)) - (xr12 * y1r - xi12 * y1i))
+                            - (xr22 * y2r - xi22 * y2i)) - (xr32 * y3r - xi32 * y3i)
+        tr[j, b + _u(3)] = (((ar3 - (xr03 * y0r - xi03 * y0i)) - (xr13 * y1r - xi13 * y1i))
+                            - (xr23 * y2r - xi23 * y2i)) - (xr33 * y3r - xi33 * y3i)
+        tr[j, b + _u(4)] = (((ar4 - (xr04 * y0r - xi04 * y0i)) - (xr14 * y1r - xi14 * y1i))
+                            - (xr24 * y2r - xi24 * y2i)) - (xr34 * y3r - xi34 * y3i)
+        tr[j, b + _u(5)] = (((ar5 - (xr05 * y0r - xi05 * y0i)) - (xr15 * y1r - xi15 * y1i))
+                            - (xr25 * y2r - xi25 * y2i)) - (xr35 * y3r - xi35 * y3i)
+        tr[j, b + _u(6)] = (((ar6 - (xr06 * y0r - xi06 * y0i)) - (xr16 * y1r - xi16 * y1i))
+                            - (xr26 * y2r - xi26 * y2i)) - (xr36 * y3r - xi36 * y3i)
+        tr[j, b + _u(7)] = (((ar7 - (xr07 * y0r - xi07 * y0i)) - (xr17 * y1r - xi17 * y1i))
+                            - (xr27 * y2r - xi27 * y2i)) - (xr37 * y3r - xi37 * y3i)
+        ti[j, b] = (((ai0 - (xr00 * y0i + xi00 * y0r)) - (xr10 * y1i + xi10 * y1r))
+                            - (xr20 * y2i + xi20 * y2r)) - (xr30 * y3i + xi30 * y3r)
+        ti[j, b + _u(1)] = (((ai1 - (xr01 * y0i + xi01 * y0r)) - (xr11 * y1i + xi11 * y1r))
+                            - (xr21 * y2i + xi21 * y2r)) - (xr31 * y3i + xi31 * y3r)
+        ti[j, b + _u(2)] = (((ai2 - (xr02 * y0i + xi02 * y0r)) - (xr12 * y1i + xi12 * y1r))
+                            - (xr22 * y2i + xi22 * y2r)) - (xr32 * y3i + xi32 * y3r)
+        ti[j, b + _u(3)] = (((ai3 - (xr03 * y0i + xi03 * y0r)) - (xr13 * y1i + xi13 * y1r))
+                            - (xr23 * y2i + xi23 * y2r)) - (xr33 * y3i + xi33 * y3r)
+        ti[j, b + _u(4)] = (((ai4 - (xr04 * y0i + xi04 * y0r)) - (xr14 * y1i + xi14 * y1r))
+                            - (xr24 * y2i + xi24 * y2r)) - (xr34 * y3i + xi34 * y3r)
+        ti[j, b + _u(5)] = (((ai5 - (xr05 * y0i + xi05 * y0r)) - (xr15 * y1i + xi15 * y1r))
+                            - (xr25 * y2i + xi25 * y2r)) - (xr35 * y3i + xi35 * y3r)
+        ti[j, b + _u(6)] = (((ai6 - (xr06 * y0i + xi06 * y0r)) - (xr16 * y1i + xi16 * y1r))
+                            - (xr26 * y2i + xi26 * y2r)) - (xr36 * y3i + xi36 * y3r)
+        ti[j, b + _u(7)] = (((ai7 - (xr07 * y0i + xi07 * y0r)) - (xr17 * y1i + xi17 * y1r))
+                            - (xr27 * y2i + xi27 * y2r)) - (xr37 * y3i + xi37 * y3r)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_cdiv8(tr, ti, k, ratio, den, start, npad):
     """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``) from element ``start`` on."""
     b = _u(start)
@@ -878,8 +998,14 @@ def _cholesky_t(tr, ti, n, npad):
     divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
         start = j // 8 * 8  # row j before the block holding its diagonal is the unused upper triangle
-        for k in range(j):
+        k = 0
+        while k + 4 <= j:  # four columns a pass over row j, times conj(L[j, k .. k + 3])
+            _row_sub_cmul4_8(tr, ti, j, k, tr[k, j], -ti[k, j], tr[k + 1, j], -ti[k + 1, j], tr[k + 2, j],
+                             -ti[k + 2, j], tr[k + 3, j], -ti[k + 3, j], start, npad)
+            k += 4
+        while k < j:
             _row_sub_cmul8(tr, ti, j, k, tr[k, j], -ti[k, j], start, npad)  # times conj(L[j, k])
+            k += 1
         s = tr[j, j]
         if s <= 0.0:
             return False
