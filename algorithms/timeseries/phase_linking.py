@@ -91,7 +91,11 @@ def _padded(n: int) -> int:
 # factor, entries a substitution has already consumed, the padding) take finite values nothing reads.
 # The row loops are small functions of their own (HELPER_INLINE): LLVM vectorises a loop only there, not nested
 # in the caller's loops. Loop bounds go through ``_u`` (unsigned): numba then emits no negative-index
-# wrap-around, whose selects would keep the loops scalar.
+# wrap-around, whose selects would keep the loops scalar. Most row loops (the helpers ending in 8) take eight
+# elements a step, written out with all loads before the stores: LLVM's SLP vectoriser packs each step into vector
+# operations, so a row can start at the block of eight holding the first element still read (the diagonal of a
+# factor, the next entry of a substitution) without falling into a scalar remainder loop; each element still gets
+# the operations of the element loop in its order.
 
 
 if HAVE_NUMBA:
@@ -100,16 +104,6 @@ if HAVE_NUMBA:
         return np.uint64(i)
 else:  # plain Python: numpy 1.x turns np.uint64 + int into a float, no index
     _u = int
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_cdiv(tr, ti, k, ratio, den, npad):
-    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``)."""
-    for i in range(_u(0), _u(npad)):
-        a = tr[k, i]
-        b = ti[k, i]
-        tr[k, i] = (a + b * ratio) / den
-        ti[k, i] = (b - a * ratio) / den
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -122,33 +116,331 @@ def _vec_cdiv(vr, vi, ratio, den, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_cmul(tr, ti, j, k, yr, yi, npad):
-    """Row ``j`` minus row ``k`` times ``yr + i yi``."""
-    for i in range(_u(0), _u(npad)):
-        xr = tr[k, i]
-        xi = ti[k, i]
-        tr[j, i] -= xr * yr - xi * yi
-        ti[j, i] -= xr * yi + xi * yr
+def _row_sub_cmul8(tr, ti, j, k, yr, yi, start, npad):
+    """Row ``j`` minus row ``k`` times ``yr + i yi`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        xr0 = tr[k, b]
+        xr1 = tr[k, b + _u(1)]
+        xr2 = tr[k, b + _u(2)]
+        xr3 = tr[k, b + _u(3)]
+        xr4 = tr[k, b + _u(4)]
+        xr5 = tr[k, b + _u(5)]
+        xr6 = tr[k, b + _u(6)]
+        xr7 = tr[k, b + _u(7)]
+        xi0 = ti[k, b]
+        xi1 = ti[k, b + _u(1)]
+        xi2 = ti[k, b + _u(2)]
+        xi3 = ti[k, b + _u(3)]
+        xi4 = ti[k, b + _u(4)]
+        xi5 = ti[k, b + _u(5)]
+        xi6 = ti[k, b + _u(6)]
+        xi7 = ti[k, b + _u(7)]
+        ar0 = tr[j, b]
+        ar1 = tr[j, b + _u(1)]
+        ar2 = tr[j, b + _u(2)]
+        ar3 = tr[j, b + _u(3)]
+        ar4 = tr[j, b + _u(4)]
+        ar5 = tr[j, b + _u(5)]
+        ar6 = tr[j, b + _u(6)]
+        ar7 = tr[j, b + _u(7)]
+        ai0 = ti[j, b]
+        ai1 = ti[j, b + _u(1)]
+        ai2 = ti[j, b + _u(2)]
+        ai3 = ti[j, b + _u(3)]
+        ai4 = ti[j, b + _u(4)]
+        ai5 = ti[j, b + _u(5)]
+        ai6 = ti[j, b + _u(6)]
+        ai7 = ti[j, b + _u(7)]
+        tr[j, b] = ar0 - (xr0 * yr - xi0 * yi)
+        tr[j, b + _u(1)] = ar1 - (xr1 * yr - xi1 * yi)
+        tr[j, b + _u(2)] = ar2 - (xr2 * yr - xi2 * yi)
+        tr[j, b + _u(3)] = ar3 - (xr3 * yr - xi3 * yi)
+        tr[j, b + _u(4)] = ar4 - (xr4 * yr - xi4 * yi)
+        tr[j, b + _u(5)] = ar5 - (xr5 * yr - xi5 * yi)
+        tr[j, b + _u(6)] = ar6 - (xr6 * yr - xi6 * yi)
+        tr[j, b + _u(7)] = ar7 - (xr7 * yr - xi7 * yi)
+        ti[j, b] = ai0 - (xr0 * yi + xi0 * yr)
+        ti[j, b + _u(1)] = ai1 - (xr1 * yi + xi1 * yr)
+        ti[j, b + _u(2)] = ai2 - (xr2 * yi + xi2 * yr)
+        ti[j, b + _u(3)] = ai3 - (xr3 * yi + xi3 * yr)
+        ti[j, b + _u(4)] = ai4 - (xr4 * yi + xi4 * yr)
+        ti[j, b + _u(5)] = ai5 - (xr5 * yi + xi5 * yr)
+        ti[j, b + _u(6)] = ai6 - (xr6 * yi + xi6 * yr)
+        ti[j, b + _u(7)] = ai7 - (xr7 * yi + xi7 * yr)
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad):
-    """``y -= A[k, :] (cr + i ci)``."""
-    for i in range(_u(0), _u(npad)):
-        lre = tr[k, i]
-        lim = ti[k, i]
-        yr[i] -= lre * cr - lim * ci
-        yi[i] -= lre * ci + lim * cr
+def _row_sub_cmul4_8(tr, ti, j, k, y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, start, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times the complex ``y0 .. y3``, one after the other, from ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        xr00 = tr[k, b]
+        xr01 = tr[k, b + _u(1)]
+        xr02 = tr[k, b + _u(2)]
+        xr03 = tr[k, b + _u(3)]
+        xr04 = tr[k, b + _u(4)]
+        xr05 = tr[k, b + _u(5)]
+        xr06 = tr[k, b + _u(6)]
+        xr07 = tr[k, b + _u(7)]
+        xi00 = ti[k, b]
+        xi01 = ti[k, b + _u(1)]
+        xi02 = ti[k, b + _u(2)]
+        xi03 = ti[k, b + _u(3)]
+        xi04 = ti[k, b + _u(4)]
+        xi05 = ti[k, b + _u(5)]
+        xi06 = ti[k, b + _u(6)]
+        xi07 = ti[k, b + _u(7)]
+        xr10 = tr[k + 1, b]
+        xr11 = tr[k + 1, b + _u(1)]
+        xr12 = tr[k + 1, b + _u(2)]
+        xr13 = tr[k + 1, b + _u(3)]
+        xr14 = tr[k + 1, b + _u(4)]
+        xr15 = tr[k + 1, b + _u(5)]
+        xr16 = tr[k + 1, b + _u(6)]
+        xr17 = tr[k + 1, b + _u(7)]
+        xi10 = ti[k + 1, b]
+        xi11 = ti[k + 1, b + _u(1)]
+        xi12 = ti[k + 1, b + _u(2)]
+        xi13 = ti[k + 1, b + _u(3)]
+        xi14 = ti[k + 1, b + _u(4)]
+        xi15 = ti[k + 1, b + _u(5)]
+        xi16 = ti[k + 1, b + _u(6)]
+        xi17 = ti[k + 1, b + _u(7)]
+        xr20 = tr[k + 2, b]
+        xr21 = tr[k + 2, b + _u(1)]
+        xr22 = tr[k + 2, b + _u(2)]
+        xr23 = tr[k + 2, b + _u(3)]
+        xr24 = tr[k + 2, b + _u(4)]
+        xr25 = tr[k + 2, b + _u(5)]
+        xr26 = tr[k + 2, b + _u(6)]
+        xr27 = tr[k + 2, b + _u(7)]
+        xi20 = ti[k + 2, b]
+        xi21 = ti[k + 2, b + _u(1)]
+        xi22 = ti[k + 2, b + _u(2)]
+        xi23 = ti[k + 2, b + _u(3)]
+        xi24 = ti[k + 2, b + _u(4)]
+        xi25 = ti[k + 2, b + _u(5)]
+        xi26 = ti[k + 2, b + _u(6)]
+        xi27 = ti[k + 2, b + _u(7)]
+        xr30 = tr[k + 3, b]
+        xr31 = tr[k + 3, b + _u(1)]
+        xr32 = tr[k + 3, b + _u(2)]
+        xr33 = tr[k + 3, b + _u(3)]
+        xr34 = tr[k + 3, b + _u(4)]
+        xr35 = tr[k + 3, b + _u(5)]
+        xr36 = tr[k + 3, b + _u(6)]
+        xr37 = tr[k + 3, b + _u(7)]
+        xi30 = ti[k + 3, b]
+        xi31 = ti[k + 3, b + _u(1)]
+        xi32 = ti[k + 3, b + _u(2)]
+        xi33 = ti[k + 3, b + _u(3)]
+        xi34 = ti[k + 3, b + _u(4)]
+        xi35 = ti[k + 3, b + _u(5)]
+        xi36 = ti[k + 3, b + _u(6)]
+        xi37 = ti[k + 3, b + _u(7)]
+        ar0 = tr[j, b]
+        ar1 = tr[j, b + _u(1)]
+        ar2 = tr[j, b + _u(2)]
+        ar3 = tr[j, b + _u(3)]
+        ar4 = tr[j, b + _u(4)]
+        ar5 = tr[j, b + _u(5)]
+        ar6 = tr[j, b + _u(6)]
+        ar7 = tr[j, b + _u(7)]
+        ai0 = ti[j, b]
+        ai1 = ti[j, b + _u(1)]
+        ai2 = ti[j, b + _u(2)]
+        ai3 = ti[j, b + _u(3)]
+        ai4 = ti[j, b + _u(4)]
+        ai5 = ti[j, b + _u(5)]
+        ai6 = ti[j, b + _u(6)]
+        ai7 = ti[j, b + _u(7)]
+        tr[j, b] = (((ar0 - (xr00 * y0r - xi00 * y0i)) - (xr10 * y1r - xi10 * y1i))
+                            - (xr20 * y2r - xi20 * y2i)) - (xr30 * y3r - xi30 * y3i)
+        tr[j, b + _u(1)] = (((ar1 - (xr01 * y0r - xi01 * y0i)) - (xr11 * y1r - xi11 * y1i))
+                            - (xr21 * y2r - xi21 * y2i)) - (xr31 * y3r - xi31 * y3i)
+        tr[j, b + _u(2)] = (((ar2 - (xr02 * y0r - xi02 * y0i)) - (xr12 * y1r - xi12 * y1i))
+                            - (xr22 * y2r - xi22 * y2i)) - (xr32 * y3r - xi32 * y3i)
+        tr[j, b + _u(3)] = (((ar3 - (xr03 * y0r - xi03 * y0i)) - (xr13 * y1r - xi13 * y1i))
+                            - (xr23 * y2r - xi23 * y2i)) - (xr33 * y3r - xi33 * y3i)
+        tr[j, b + _u(4)] = (((ar4 - (xr04 * y0r - xi04 * y0i)) - (xr14 * y1r - xi14 * y1i))
+                            - (xr24 * y2r - xi24 * y2i)) - (xr34 * y3r - xi34 * y3i)
+        tr[j, b + _u(5)] = (((ar5 - (xr05 * y0r - xi05 * y0i)) - (xr15 * y1r - xi15 * y1i))
+                            - (xr25 * y2r - xi25 * y2i)) - (xr35 * y3r - xi35 * y3i)
+        tr[j, b + _u(6)] = (((ar6 - (xr06 * y0r - xi06 * y0i)) - (xr16 * y1r - xi16 * y1i))
+                            - (xr26 * y2r - xi26 * y2i)) - (xr36 * y3r - xi36 * y3i)
+        tr[j, b + _u(7)] = (((ar7 - (xr07 * y0r - xi07 * y0i)) - (xr17 * y1r - xi17 * y1i))
+                            - (xr27 * y2r - xi27 * y2i)) - (xr37 * y3r - xi37 * y3i)
+        ti[j, b] = (((ai0 - (xr00 * y0i + xi00 * y0r)) - (xr10 * y1i + xi10 * y1r))
+                            - (xr20 * y2i + xi20 * y2r)) - (xr30 * y3i + xi30 * y3r)
+        ti[j, b + _u(1)] = (((ai1 - (xr01 * y0i + xi01 * y0r)) - (xr11 * y1i + xi11 * y1r))
+                            - (xr21 * y2i + xi21 * y2r)) - (xr31 * y3i + xi31 * y3r)
+        ti[j, b + _u(2)] = (((ai2 - (xr02 * y0i + xi02 * y0r)) - (xr12 * y1i + xi12 * y1r))
+                            - (xr22 * y2i + xi22 * y2r)) - (xr32 * y3i + xi32 * y3r)
+        ti[j, b + _u(3)] = (((ai3 - (xr03 * y0i + xi03 * y0r)) - (xr13 * y1i + xi13 * y1r))
+                            - (xr23 * y2i + xi23 * y2r)) - (xr33 * y3i + xi33 * y3r)
+        ti[j, b + _u(4)] = (((ai4 - (xr04 * y0i + xi04 * y0r)) - (xr14 * y1i + xi14 * y1r))
+                            - (xr24 * y2i + xi24 * y2r)) - (xr34 * y3i + xi34 * y3r)
+        ti[j, b + _u(5)] = (((ai5 - (xr05 * y0i + xi05 * y0r)) - (xr15 * y1i + xi15 * y1r))
+                            - (xr25 * y2i + xi25 * y2r)) - (xr35 * y3i + xi35 * y3r)
+        ti[j, b + _u(6)] = (((ai6 - (xr06 * y0i + xi06 * y0r)) - (xr16 * y1i + xi16 * y1r))
+                            - (xr26 * y2i + xi26 * y2r)) - (xr36 * y3i + xi36 * y3r)
+        ti[j, b + _u(7)] = (((ai7 - (xr07 * y0i + xi07 * y0r)) - (xr17 * y1i + xi17 * y1r))
+                            - (xr27 * y2i + xi27 * y2r)) - (xr37 * y3i + xi37 * y3r)
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_conj_cmul(yr, yi, lr, li, k, cr, ci, npad):
-    """``y -= conj(A[k, :]) (cr + i ci)``."""
-    for i in range(_u(0), _u(npad)):
-        lre = lr[k, i]
-        lim = -li[k, i]
-        yr[i] -= lre * cr - lim * ci
-        yi[i] -= lre * ci + lim * cr
+def _row_cdiv8(tr, ti, k, ratio, den, start, npad):
+    """Row ``k`` divided by ``d + 0i`` (``ratio = 0 / d``, ``den = d + 0 ratio``) from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = tr[k, b]
+        a1 = tr[k, b + _u(1)]
+        a2 = tr[k, b + _u(2)]
+        a3 = tr[k, b + _u(3)]
+        a4 = tr[k, b + _u(4)]
+        a5 = tr[k, b + _u(5)]
+        a6 = tr[k, b + _u(6)]
+        a7 = tr[k, b + _u(7)]
+        c0 = ti[k, b]
+        c1 = ti[k, b + _u(1)]
+        c2 = ti[k, b + _u(2)]
+        c3 = ti[k, b + _u(3)]
+        c4 = ti[k, b + _u(4)]
+        c5 = ti[k, b + _u(5)]
+        c6 = ti[k, b + _u(6)]
+        c7 = ti[k, b + _u(7)]
+        tr[k, b] = (a0 + c0 * ratio) / den
+        tr[k, b + _u(1)] = (a1 + c1 * ratio) / den
+        tr[k, b + _u(2)] = (a2 + c2 * ratio) / den
+        tr[k, b + _u(3)] = (a3 + c3 * ratio) / den
+        tr[k, b + _u(4)] = (a4 + c4 * ratio) / den
+        tr[k, b + _u(5)] = (a5 + c5 * ratio) / den
+        tr[k, b + _u(6)] = (a6 + c6 * ratio) / den
+        tr[k, b + _u(7)] = (a7 + c7 * ratio) / den
+        ti[k, b] = (c0 - a0 * ratio) / den
+        ti[k, b + _u(1)] = (c1 - a1 * ratio) / den
+        ti[k, b + _u(2)] = (c2 - a2 * ratio) / den
+        ti[k, b + _u(3)] = (c3 - a3 * ratio) / den
+        ti[k, b + _u(4)] = (c4 - a4 * ratio) / den
+        ti[k, b + _u(5)] = (c5 - a5 * ratio) / den
+        ti[k, b + _u(6)] = (c6 - a6 * ratio) / den
+        ti[k, b + _u(7)] = (c7 - a7 * ratio) / den
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, start, npad):
+    """``y -= A[k, :] (cr + i ci)`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        lre0 = tr[k, b]
+        lre1 = tr[k, b + _u(1)]
+        lre2 = tr[k, b + _u(2)]
+        lre3 = tr[k, b + _u(3)]
+        lre4 = tr[k, b + _u(4)]
+        lre5 = tr[k, b + _u(5)]
+        lre6 = tr[k, b + _u(6)]
+        lre7 = tr[k, b + _u(7)]
+        lim0 = ti[k, b]
+        lim1 = ti[k, b + _u(1)]
+        lim2 = ti[k, b + _u(2)]
+        lim3 = ti[k, b + _u(3)]
+        lim4 = ti[k, b + _u(4)]
+        lim5 = ti[k, b + _u(5)]
+        lim6 = ti[k, b + _u(6)]
+        lim7 = ti[k, b + _u(7)]
+        a0 = yr[b]
+        a1 = yr[b + _u(1)]
+        a2 = yr[b + _u(2)]
+        a3 = yr[b + _u(3)]
+        a4 = yr[b + _u(4)]
+        a5 = yr[b + _u(5)]
+        a6 = yr[b + _u(6)]
+        a7 = yr[b + _u(7)]
+        c0 = yi[b]
+        c1 = yi[b + _u(1)]
+        c2 = yi[b + _u(2)]
+        c3 = yi[b + _u(3)]
+        c4 = yi[b + _u(4)]
+        c5 = yi[b + _u(5)]
+        c6 = yi[b + _u(6)]
+        c7 = yi[b + _u(7)]
+        yr[b] = a0 - (lre0 * cr - lim0 * ci)
+        yr[b + _u(1)] = a1 - (lre1 * cr - lim1 * ci)
+        yr[b + _u(2)] = a2 - (lre2 * cr - lim2 * ci)
+        yr[b + _u(3)] = a3 - (lre3 * cr - lim3 * ci)
+        yr[b + _u(4)] = a4 - (lre4 * cr - lim4 * ci)
+        yr[b + _u(5)] = a5 - (lre5 * cr - lim5 * ci)
+        yr[b + _u(6)] = a6 - (lre6 * cr - lim6 * ci)
+        yr[b + _u(7)] = a7 - (lre7 * cr - lim7 * ci)
+        yi[b] = c0 - (lre0 * ci + lim0 * cr)
+        yi[b + _u(1)] = c1 - (lre1 * ci + lim1 * cr)
+        yi[b + _u(2)] = c2 - (lre2 * ci + lim2 * cr)
+        yi[b + _u(3)] = c3 - (lre3 * ci + lim3 * cr)
+        yi[b + _u(4)] = c4 - (lre4 * ci + lim4 * cr)
+        yi[b + _u(5)] = c5 - (lre5 * ci + lim5 * cr)
+        yi[b + _u(6)] = c6 - (lre6 * ci + lim6 * cr)
+        yi[b + _u(7)] = c7 - (lre7 * ci + lim7 * cr)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_sub_conj_cmul8(yr, yi, lr, li, k, cr, ci, stop):
+    """``y -= conj(A[k, :]) (cr + i ci)`` on the elements before ``stop``."""
+    b = _u(0)
+    while b < _u(stop):
+        lre0 = lr[k, b]
+        lre1 = lr[k, b + _u(1)]
+        lre2 = lr[k, b + _u(2)]
+        lre3 = lr[k, b + _u(3)]
+        lre4 = lr[k, b + _u(4)]
+        lre5 = lr[k, b + _u(5)]
+        lre6 = lr[k, b + _u(6)]
+        lre7 = lr[k, b + _u(7)]
+        lim0 = -li[k, b]
+        lim1 = -li[k, b + _u(1)]
+        lim2 = -li[k, b + _u(2)]
+        lim3 = -li[k, b + _u(3)]
+        lim4 = -li[k, b + _u(4)]
+        lim5 = -li[k, b + _u(5)]
+        lim6 = -li[k, b + _u(6)]
+        lim7 = -li[k, b + _u(7)]
+        a0 = yr[b]
+        a1 = yr[b + _u(1)]
+        a2 = yr[b + _u(2)]
+        a3 = yr[b + _u(3)]
+        a4 = yr[b + _u(4)]
+        a5 = yr[b + _u(5)]
+        a6 = yr[b + _u(6)]
+        a7 = yr[b + _u(7)]
+        c0 = yi[b]
+        c1 = yi[b + _u(1)]
+        c2 = yi[b + _u(2)]
+        c3 = yi[b + _u(3)]
+        c4 = yi[b + _u(4)]
+        c5 = yi[b + _u(5)]
+        c6 = yi[b + _u(6)]
+        c7 = yi[b + _u(7)]
+        yr[b] = a0 - (lre0 * cr - lim0 * ci)
+        yr[b + _u(1)] = a1 - (lre1 * cr - lim1 * ci)
+        yr[b + _u(2)] = a2 - (lre2 * cr - lim2 * ci)
+        yr[b + _u(3)] = a3 - (lre3 * cr - lim3 * ci)
+        yr[b + _u(4)] = a4 - (lre4 * cr - lim4 * ci)
+        yr[b + _u(5)] = a5 - (lre5 * cr - lim5 * ci)
+        yr[b + _u(6)] = a6 - (lre6 * cr - lim6 * ci)
+        yr[b + _u(7)] = a7 - (lre7 * cr - lim7 * ci)
+        yi[b] = c0 - (lre0 * ci + lim0 * cr)
+        yi[b + _u(1)] = c1 - (lre1 * ci + lim1 * cr)
+        yi[b + _u(2)] = c2 - (lre2 * ci + lim2 * cr)
+        yi[b + _u(3)] = c3 - (lre3 * ci + lim3 * cr)
+        yi[b + _u(4)] = c4 - (lre4 * ci + lim4 * cr)
+        yi[b + _u(5)] = c5 - (lre5 * ci + lim5 * cr)
+        yi[b + _u(6)] = c6 - (lre6 * ci + lim6 * cr)
+        yi[b + _u(7)] = c7 - (lre7 * ci + lim7 * cr)
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -159,31 +451,6 @@ def _vec_add_cmul(wr, wi, atr, ati, k, cr, ci, npad):
         b = ati[k, i]
         wr[i] += a * cr - b * ci
         wi[i] += a * ci + b * cr
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_div(p, k, d, npad):
-    for i in range(_u(0), _u(npad)):
-        p[k, i] = p[k, i] / d
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul(p, j, k, y, npad):
-    """Row ``j`` minus row ``k`` times ``y``."""
-    for i in range(_u(0), _u(npad)):
-        p[j, i] -= p[k, i] * y
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul(t, p, k, x, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] -= p[k, i] * x
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul(t, p, k, x, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] += x * p[k, i]
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -200,15 +467,6 @@ def _row_imag_times(ti, inv, gtr, gti, k, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_abs(p, gtr, gti, k, scale, npad):
-    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``)."""
-    for i in range(_u(0), _u(npad)):
-        a = gtr[k, i]
-        b = gti[k, i]
-        p[k, i] = scale * np.sqrt(a * a + b * b)
-
-
-@njit(error_model="numpy", inline=HELPER_INLINE)
 def _row_times_abs(mtr, mti, gtr, gti, k, npad):
     """Row ``k`` of ``G o |G|`` (a complex times a real as numba multiplies: (a + ib)(c + 0i))."""
     for i in range(_u(0), _u(npad)):
@@ -220,47 +478,484 @@ def _row_times_abs(mtr, mti, gtr, gti, k, npad):
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_copy(tr, ti, mr, mi, k, npad):
-    for i in range(_u(0), _u(npad)):
-        tr[k, i] = mr[k, i]
-        ti[k, i] = mi[k, i]
+def _row_div8(p, k, d, start, npad):
+    """Row ``k`` divided by ``d`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = p[k, b]
+        a1 = p[k, b + _u(1)]
+        a2 = p[k, b + _u(2)]
+        a3 = p[k, b + _u(3)]
+        a4 = p[k, b + _u(4)]
+        a5 = p[k, b + _u(5)]
+        a6 = p[k, b + _u(6)]
+        a7 = p[k, b + _u(7)]
+        p[k, b] = a0 / d
+        p[k, b + _u(1)] = a1 / d
+        p[k, b + _u(2)] = a2 / d
+        p[k, b + _u(3)] = a3 / d
+        p[k, b + _u(4)] = a4 / d
+        p[k, b + _u(5)] = a5 / d
+        p[k, b + _u(6)] = a6 / d
+        p[k, b + _u(7)] = a7 / d
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _coherence_terms(term, gr, gi, i, cr, ci, pr, pim, npad):
-    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` (0 where ``G[i, k]`` is 0)."""
-    for k in range(_u(0), _u(npad)):
-        a = gr[i, k]
-        b = gi[i, k]
-        ag = np.sqrt(a * a + b * b)
-        d = ag if ag != 0 else 1.0  # a zero G[i, k] (and the padding) divides by 1: no 0 / 0 warning in Python
-        ratio = 0.0 / d
-        den = d + 0.0 * ratio
-        qr = (a + b * ratio) / den
-        qi = (b - a * ratio) / den
-        sr = qr * cr - qi * ci
-        si = qr * ci + qi * cr
-        t = sr * pr[k] - si * pim[k]
-        term[k] = t if ag != 0 else 0.0  # a zero G[i, k] is skipped: adding +0.0 leaves the sum's bits
+def _row_sub_mul8(p, j, k, y, start, npad):
+    """Row ``j`` minus row ``k`` times ``y`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        x0 = p[k, b]
+        x1 = p[k, b + _u(1)]
+        x2 = p[k, b + _u(2)]
+        x3 = p[k, b + _u(3)]
+        x4 = p[k, b + _u(4)]
+        x5 = p[k, b + _u(5)]
+        x6 = p[k, b + _u(6)]
+        x7 = p[k, b + _u(7)]
+        a0 = p[j, b]
+        a1 = p[j, b + _u(1)]
+        a2 = p[j, b + _u(2)]
+        a3 = p[j, b + _u(3)]
+        a4 = p[j, b + _u(4)]
+        a5 = p[j, b + _u(5)]
+        a6 = p[j, b + _u(6)]
+        a7 = p[j, b + _u(7)]
+        p[j, b] = a0 - x0 * y
+        p[j, b + _u(1)] = a1 - x1 * y
+        p[j, b + _u(2)] = a2 - x2 * y
+        p[j, b + _u(3)] = a3 - x3 * y
+        p[j, b + _u(4)] = a4 - x4 * y
+        p[j, b + _u(5)] = a5 - x5 * y
+        p[j, b + _u(6)] = a6 - x6 * y
+        p[j, b + _u(7)] = a7 - x7 * y
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _row_sub_mul4(p, j, k, y0, y1, y2, y3, npad):
-    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other."""
-    for i in range(_u(0), _u(npad)):
-        p[j, i] = (((p[j, i] - p[k, i] * y0) - p[k + 1, i] * y1) - p[k + 2, i] * y2) - p[k + 3, i] * y3
+def _row_sub_mul4_8(p, j, k, y0, y1, y2, y3, start, npad):
+    """Row ``j`` minus rows ``k .. k + 3`` times ``y0 .. y3``, one after the other, from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        x0 = p[k + 1, b]
+        x1 = p[k + 1, b + _u(1)]
+        x2 = p[k + 1, b + _u(2)]
+        x3 = p[k + 1, b + _u(3)]
+        x4 = p[k + 1, b + _u(4)]
+        x5 = p[k + 1, b + _u(5)]
+        x6 = p[k + 1, b + _u(6)]
+        x7 = p[k + 1, b + _u(7)]
+        z0 = p[k + 2, b]
+        z1 = p[k + 2, b + _u(1)]
+        z2 = p[k + 2, b + _u(2)]
+        z3 = p[k + 2, b + _u(3)]
+        z4 = p[k + 2, b + _u(4)]
+        z5 = p[k + 2, b + _u(5)]
+        z6 = p[k + 2, b + _u(6)]
+        z7 = p[k + 2, b + _u(7)]
+        q0 = p[k + 3, b]
+        q1 = p[k + 3, b + _u(1)]
+        q2 = p[k + 3, b + _u(2)]
+        q3 = p[k + 3, b + _u(3)]
+        q4 = p[k + 3, b + _u(4)]
+        q5 = p[k + 3, b + _u(5)]
+        q6 = p[k + 3, b + _u(6)]
+        q7 = p[k + 3, b + _u(7)]
+        a0 = p[j, b]
+        a1 = p[j, b + _u(1)]
+        a2 = p[j, b + _u(2)]
+        a3 = p[j, b + _u(3)]
+        a4 = p[j, b + _u(4)]
+        a5 = p[j, b + _u(5)]
+        a6 = p[j, b + _u(6)]
+        a7 = p[j, b + _u(7)]
+        p[j, b] = (((a0 - w0 * y0) - x0 * y1) - z0 * y2) - q0 * y3
+        p[j, b + _u(1)] = (((a1 - w1 * y0) - x1 * y1) - z1 * y2) - q1 * y3
+        p[j, b + _u(2)] = (((a2 - w2 * y0) - x2 * y1) - z2 * y2) - q2 * y3
+        p[j, b + _u(3)] = (((a3 - w3 * y0) - x3 * y1) - z3 * y2) - q3 * y3
+        p[j, b + _u(4)] = (((a4 - w4 * y0) - x4 * y1) - z4 * y2) - q4 * y3
+        p[j, b + _u(5)] = (((a5 - w5 * y0) - x5 * y1) - z5 * y2) - q5 * y3
+        p[j, b + _u(6)] = (((a6 - w6 * y0) - x6 * y1) - z6 * y2) - q6 * y3
+        p[j, b + _u(7)] = (((a7 - w7 * y0) - x7 * y1) - z7 * y2) - q7 * y3
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] = (((t[i] - p[k, i] * x0) - p[k + 1, i] * x1) - p[k + 2, i] * x2) - p[k + 3, i] * x3
+def _vec_sub_mul8(t, p, k, x, start, npad):
+    """``t -= p[k, :] x`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = a0 - w0 * x
+        t[b + _u(1)] = a1 - w1 * x
+        t[b + _u(2)] = a2 - w2 * x
+        t[b + _u(3)] = a3 - w3 * x
+        t[b + _u(4)] = a4 - w4 * x
+        t[b + _u(5)] = a5 - w5 * x
+        t[b + _u(6)] = a6 - w6 * x
+        t[b + _u(7)] = a7 - w7 * x
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
-def _vec_add_mul4(t, p, k, x0, x1, x2, x3, npad):
-    for i in range(_u(0), _u(npad)):
-        t[i] = (((t[i] + x0 * p[k, i]) + x1 * p[k + 1, i]) + x2 * p[k + 2, i]) + x3 * p[k + 3, i]
+def _vec_sub_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
+    """``t -= p[k, :] x0``, then rows ``k + 1 .. k + 3`` times ``x1 .. x3``, from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        x0_ = p[k + 1, b]
+        x1_ = p[k + 1, b + _u(1)]
+        x2_ = p[k + 1, b + _u(2)]
+        x3_ = p[k + 1, b + _u(3)]
+        x4_ = p[k + 1, b + _u(4)]
+        x5_ = p[k + 1, b + _u(5)]
+        x6_ = p[k + 1, b + _u(6)]
+        x7_ = p[k + 1, b + _u(7)]
+        z0 = p[k + 2, b]
+        z1 = p[k + 2, b + _u(1)]
+        z2 = p[k + 2, b + _u(2)]
+        z3 = p[k + 2, b + _u(3)]
+        z4 = p[k + 2, b + _u(4)]
+        z5 = p[k + 2, b + _u(5)]
+        z6 = p[k + 2, b + _u(6)]
+        z7 = p[k + 2, b + _u(7)]
+        q0 = p[k + 3, b]
+        q1 = p[k + 3, b + _u(1)]
+        q2 = p[k + 3, b + _u(2)]
+        q3 = p[k + 3, b + _u(3)]
+        q4 = p[k + 3, b + _u(4)]
+        q5 = p[k + 3, b + _u(5)]
+        q6 = p[k + 3, b + _u(6)]
+        q7 = p[k + 3, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = (((a0 - w0 * x0) - x0_ * x1) - z0 * x2) - q0 * x3
+        t[b + _u(1)] = (((a1 - w1 * x0) - x1_ * x1) - z1 * x2) - q1 * x3
+        t[b + _u(2)] = (((a2 - w2 * x0) - x2_ * x1) - z2 * x2) - q2 * x3
+        t[b + _u(3)] = (((a3 - w3 * x0) - x3_ * x1) - z3 * x2) - q3 * x3
+        t[b + _u(4)] = (((a4 - w4 * x0) - x4_ * x1) - z4 * x2) - q4 * x3
+        t[b + _u(5)] = (((a5 - w5 * x0) - x5_ * x1) - z5 * x2) - q5 * x3
+        t[b + _u(6)] = (((a6 - w6 * x0) - x6_ * x1) - z6 * x2) - q6 * x3
+        t[b + _u(7)] = (((a7 - w7 * x0) - x7_ * x1) - z7 * x2) - q7 * x3
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_mul8(t, p, k, x, start, npad):
+    """``t += x p[k, :]`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = a0 + x * w0
+        t[b + _u(1)] = a1 + x * w1
+        t[b + _u(2)] = a2 + x * w2
+        t[b + _u(3)] = a3 + x * w3
+        t[b + _u(4)] = a4 + x * w4
+        t[b + _u(5)] = a5 + x * w5
+        t[b + _u(6)] = a6 + x * w6
+        t[b + _u(7)] = a7 + x * w7
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _vec_add_mul4_8(t, p, k, x0, x1, x2, x3, start, npad):
+    """``t += x0 p[k, :]``, then ``x1 .. x3`` times rows ``k + 1 .. k + 3``, from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        w0 = p[k, b]
+        w1 = p[k, b + _u(1)]
+        w2 = p[k, b + _u(2)]
+        w3 = p[k, b + _u(3)]
+        w4 = p[k, b + _u(4)]
+        w5 = p[k, b + _u(5)]
+        w6 = p[k, b + _u(6)]
+        w7 = p[k, b + _u(7)]
+        x0_ = p[k + 1, b]
+        x1_ = p[k + 1, b + _u(1)]
+        x2_ = p[k + 1, b + _u(2)]
+        x3_ = p[k + 1, b + _u(3)]
+        x4_ = p[k + 1, b + _u(4)]
+        x5_ = p[k + 1, b + _u(5)]
+        x6_ = p[k + 1, b + _u(6)]
+        x7_ = p[k + 1, b + _u(7)]
+        z0 = p[k + 2, b]
+        z1 = p[k + 2, b + _u(1)]
+        z2 = p[k + 2, b + _u(2)]
+        z3 = p[k + 2, b + _u(3)]
+        z4 = p[k + 2, b + _u(4)]
+        z5 = p[k + 2, b + _u(5)]
+        z6 = p[k + 2, b + _u(6)]
+        z7 = p[k + 2, b + _u(7)]
+        q0 = p[k + 3, b]
+        q1 = p[k + 3, b + _u(1)]
+        q2 = p[k + 3, b + _u(2)]
+        q3 = p[k + 3, b + _u(3)]
+        q4 = p[k + 3, b + _u(4)]
+        q5 = p[k + 3, b + _u(5)]
+        q6 = p[k + 3, b + _u(6)]
+        q7 = p[k + 3, b + _u(7)]
+        a0 = t[b]
+        a1 = t[b + _u(1)]
+        a2 = t[b + _u(2)]
+        a3 = t[b + _u(3)]
+        a4 = t[b + _u(4)]
+        a5 = t[b + _u(5)]
+        a6 = t[b + _u(6)]
+        a7 = t[b + _u(7)]
+        t[b] = (((a0 + x0 * w0) + x1 * x0_) + x2 * z0) + x3 * q0
+        t[b + _u(1)] = (((a1 + x0 * w1) + x1 * x1_) + x2 * z1) + x3 * q1
+        t[b + _u(2)] = (((a2 + x0 * w2) + x1 * x2_) + x2 * z2) + x3 * q2
+        t[b + _u(3)] = (((a3 + x0 * w3) + x1 * x3_) + x2 * z3) + x3 * q3
+        t[b + _u(4)] = (((a4 + x0 * w4) + x1 * x4_) + x2 * z4) + x3 * q4
+        t[b + _u(5)] = (((a5 + x0 * w5) + x1 * x5_) + x2 * z5) + x3 * q5
+        t[b + _u(6)] = (((a6 + x0 * w6) + x1 * x6_) + x2 * z6) + x3 * q6
+        t[b + _u(7)] = (((a7 + x0 * w7) + x1 * x7_) + x2 * z7) + x3 * q7
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_abs8(p, gtr, gti, k, scale, start, npad):
+    """``scale |G[k, :]|`` (``|z| = sqrt(re^2 + im^2)``) from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = gtr[k, b]
+        a1 = gtr[k, b + _u(1)]
+        a2 = gtr[k, b + _u(2)]
+        a3 = gtr[k, b + _u(3)]
+        a4 = gtr[k, b + _u(4)]
+        a5 = gtr[k, b + _u(5)]
+        a6 = gtr[k, b + _u(6)]
+        a7 = gtr[k, b + _u(7)]
+        c0 = gti[k, b]
+        c1 = gti[k, b + _u(1)]
+        c2 = gti[k, b + _u(2)]
+        c3 = gti[k, b + _u(3)]
+        c4 = gti[k, b + _u(4)]
+        c5 = gti[k, b + _u(5)]
+        c6 = gti[k, b + _u(6)]
+        c7 = gti[k, b + _u(7)]
+        p[k, b] = scale * np.sqrt(a0 * a0 + c0 * c0)
+        p[k, b + _u(1)] = scale * np.sqrt(a1 * a1 + c1 * c1)
+        p[k, b + _u(2)] = scale * np.sqrt(a2 * a2 + c2 * c2)
+        p[k, b + _u(3)] = scale * np.sqrt(a3 * a3 + c3 * c3)
+        p[k, b + _u(4)] = scale * np.sqrt(a4 * a4 + c4 * c4)
+        p[k, b + _u(5)] = scale * np.sqrt(a5 * a5 + c5 * c5)
+        p[k, b + _u(6)] = scale * np.sqrt(a6 * a6 + c6 * c6)
+        p[k, b + _u(7)] = scale * np.sqrt(a7 * a7 + c7 * c7)
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _row_copy8(tr, ti, mr, mi, k, start, npad):
+    """Row ``k`` of ``mr + i mi`` into ``tr + i ti`` from element ``start`` on."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = mr[k, b]
+        a1 = mr[k, b + _u(1)]
+        a2 = mr[k, b + _u(2)]
+        a3 = mr[k, b + _u(3)]
+        a4 = mr[k, b + _u(4)]
+        a5 = mr[k, b + _u(5)]
+        a6 = mr[k, b + _u(6)]
+        a7 = mr[k, b + _u(7)]
+        c0 = mi[k, b]
+        c1 = mi[k, b + _u(1)]
+        c2 = mi[k, b + _u(2)]
+        c3 = mi[k, b + _u(3)]
+        c4 = mi[k, b + _u(4)]
+        c5 = mi[k, b + _u(5)]
+        c6 = mi[k, b + _u(6)]
+        c7 = mi[k, b + _u(7)]
+        tr[k, b] = a0
+        tr[k, b + _u(1)] = a1
+        tr[k, b + _u(2)] = a2
+        tr[k, b + _u(3)] = a3
+        tr[k, b + _u(4)] = a4
+        tr[k, b + _u(5)] = a5
+        tr[k, b + _u(6)] = a6
+        tr[k, b + _u(7)] = a7
+        ti[k, b] = c0
+        ti[k, b + _u(1)] = c1
+        ti[k, b + _u(2)] = c2
+        ti[k, b + _u(3)] = c3
+        ti[k, b + _u(4)] = c4
+        ti[k, b + _u(5)] = c5
+        ti[k, b + _u(6)] = c6
+        ti[k, b + _u(7)] = c7
+        b += _u(8)
+
+
+@njit(error_model="numpy", inline=HELPER_INLINE)
+def _coherence_terms8(term, gr, gi, i, cr, ci, pr, pim, start, npad):
+    """``Re((G[i, k] / |G[i, k]|) conj(p_i) p_k)`` for every ``k`` from ``start`` on (0 where ``G[i, k]`` is 0; a zero
+    ``G[i, k]`` divides by 1, no 0 / 0 warning in Python, and adding the +0.0 leaves the sum's bits)."""
+    b = _u(start)
+    while b < _u(npad):
+        a0 = gr[i, b]
+        a1 = gr[i, b + _u(1)]
+        a2 = gr[i, b + _u(2)]
+        a3 = gr[i, b + _u(3)]
+        a4 = gr[i, b + _u(4)]
+        a5 = gr[i, b + _u(5)]
+        a6 = gr[i, b + _u(6)]
+        a7 = gr[i, b + _u(7)]
+        c0 = gi[i, b]
+        c1 = gi[i, b + _u(1)]
+        c2 = gi[i, b + _u(2)]
+        c3 = gi[i, b + _u(3)]
+        c4 = gi[i, b + _u(4)]
+        c5 = gi[i, b + _u(5)]
+        c6 = gi[i, b + _u(6)]
+        c7 = gi[i, b + _u(7)]
+        u0 = pr[b]
+        u1 = pr[b + _u(1)]
+        u2 = pr[b + _u(2)]
+        u3 = pr[b + _u(3)]
+        u4 = pr[b + _u(4)]
+        u5 = pr[b + _u(5)]
+        u6 = pr[b + _u(6)]
+        u7 = pr[b + _u(7)]
+        v0 = pim[b]
+        v1 = pim[b + _u(1)]
+        v2 = pim[b + _u(2)]
+        v3 = pim[b + _u(3)]
+        v4 = pim[b + _u(4)]
+        v5 = pim[b + _u(5)]
+        v6 = pim[b + _u(6)]
+        v7 = pim[b + _u(7)]
+        ag0 = np.sqrt(a0 * a0 + c0 * c0)
+        ag1 = np.sqrt(a1 * a1 + c1 * c1)
+        ag2 = np.sqrt(a2 * a2 + c2 * c2)
+        ag3 = np.sqrt(a3 * a3 + c3 * c3)
+        ag4 = np.sqrt(a4 * a4 + c4 * c4)
+        ag5 = np.sqrt(a5 * a5 + c5 * c5)
+        ag6 = np.sqrt(a6 * a6 + c6 * c6)
+        ag7 = np.sqrt(a7 * a7 + c7 * c7)
+        d0 = ag0 if ag0 != 0 else 1.0
+        d1 = ag1 if ag1 != 0 else 1.0
+        d2 = ag2 if ag2 != 0 else 1.0
+        d3 = ag3 if ag3 != 0 else 1.0
+        d4 = ag4 if ag4 != 0 else 1.0
+        d5 = ag5 if ag5 != 0 else 1.0
+        d6 = ag6 if ag6 != 0 else 1.0
+        d7 = ag7 if ag7 != 0 else 1.0
+        ratio0 = 0.0 / d0
+        ratio1 = 0.0 / d1
+        ratio2 = 0.0 / d2
+        ratio3 = 0.0 / d3
+        ratio4 = 0.0 / d4
+        ratio5 = 0.0 / d5
+        ratio6 = 0.0 / d6
+        ratio7 = 0.0 / d7
+        den0 = d0 + 0.0 * ratio0
+        den1 = d1 + 0.0 * ratio1
+        den2 = d2 + 0.0 * ratio2
+        den3 = d3 + 0.0 * ratio3
+        den4 = d4 + 0.0 * ratio4
+        den5 = d5 + 0.0 * ratio5
+        den6 = d6 + 0.0 * ratio6
+        den7 = d7 + 0.0 * ratio7
+        qr0 = (a0 + c0 * ratio0) / den0
+        qr1 = (a1 + c1 * ratio1) / den1
+        qr2 = (a2 + c2 * ratio2) / den2
+        qr3 = (a3 + c3 * ratio3) / den3
+        qr4 = (a4 + c4 * ratio4) / den4
+        qr5 = (a5 + c5 * ratio5) / den5
+        qr6 = (a6 + c6 * ratio6) / den6
+        qr7 = (a7 + c7 * ratio7) / den7
+        qi0 = (c0 - a0 * ratio0) / den0
+        qi1 = (c1 - a1 * ratio1) / den1
+        qi2 = (c2 - a2 * ratio2) / den2
+        qi3 = (c3 - a3 * ratio3) / den3
+        qi4 = (c4 - a4 * ratio4) / den4
+        qi5 = (c5 - a5 * ratio5) / den5
+        qi6 = (c6 - a6 * ratio6) / den6
+        qi7 = (c7 - a7 * ratio7) / den7
+        sr0 = qr0 * cr - qi0 * ci
+        sr1 = qr1 * cr - qi1 * ci
+        sr2 = qr2 * cr - qi2 * ci
+        sr3 = qr3 * cr - qi3 * ci
+        sr4 = qr4 * cr - qi4 * ci
+        sr5 = qr5 * cr - qi5 * ci
+        sr6 = qr6 * cr - qi6 * ci
+        sr7 = qr7 * cr - qi7 * ci
+        si0 = qr0 * ci + qi0 * cr
+        si1 = qr1 * ci + qi1 * cr
+        si2 = qr2 * ci + qi2 * cr
+        si3 = qr3 * ci + qi3 * cr
+        si4 = qr4 * ci + qi4 * cr
+        si5 = qr5 * ci + qi5 * cr
+        si6 = qr6 * ci + qi6 * cr
+        si7 = qr7 * ci + qi7 * cr
+        t0 = sr0 * u0 - si0 * v0
+        t1 = sr1 * u1 - si1 * v1
+        t2 = sr2 * u2 - si2 * v2
+        t3 = sr3 * u3 - si3 * v3
+        t4 = sr4 * u4 - si4 * v4
+        t5 = sr5 * u5 - si5 * v5
+        t6 = sr6 * u6 - si6 * v6
+        t7 = sr7 * u7 - si7 * v7
+        term[b] = t0 if ag0 != 0 else 0.0
+        term[b + _u(1)] = t1 if ag1 != 0 else 0.0
+        term[b + _u(2)] = t2 if ag2 != 0 else 0.0
+        term[b + _u(3)] = t3 if ag3 != 0 else 0.0
+        term[b + _u(4)] = t4 if ag4 != 0 else 0.0
+        term[b + _u(5)] = t5 if ag5 != 0 else 0.0
+        term[b + _u(6)] = t6 if ag6 != 0 else 0.0
+        term[b + _u(7)] = t7 if ag7 != 0 else 0.0
+        b += _u(8)
 
 
 @njit(error_model="numpy", inline=HELPER_INLINE)
@@ -302,14 +997,21 @@ def _cholesky_t(tr, ti, n, npad):
     columns ``k < j`` in order (each element's terms in the order of the element-by-element factor), then is
     divided by its diagonal; a matrix that is not positive definite stops at its first non-positive pivot."""
     for j in range(n):
-        for k in range(j):
-            _row_sub_cmul(tr, ti, j, k, tr[k, j], -ti[k, j], npad)  # times conj(L[j, k])
+        start = j // 8 * 8  # row j before the block holding its diagonal is the unused upper triangle
+        k = 0
+        while k + 4 <= j:  # four columns a pass over row j, times conj(L[j, k .. k + 3])
+            _row_sub_cmul4_8(tr, ti, j, k, tr[k, j], -ti[k, j], tr[k + 1, j], -ti[k + 1, j], tr[k + 2, j],
+                             -ti[k + 2, j], tr[k + 3, j], -ti[k + 3, j], start, npad)
+            k += 4
+        while k < j:
+            _row_sub_cmul8(tr, ti, j, k, tr[k, j], -ti[k, j], start, npad)  # times conj(L[j, k])
+            k += 1
         s = tr[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
         ratio = 0.0 / d
-        _row_cdiv(tr, ti, j, ratio, d + 0.0 * ratio, npad)
+        _row_cdiv8(tr, ti, j, ratio, d + 0.0 * ratio, start, npad)
         tr[j, j] = d
         ti[j, j] = 0.0
     return True
@@ -323,18 +1025,19 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
     ``A^-1 = U U^T`` with ``U = L^-T``: row ``j`` of ``U`` solves ``L x = e_j``. Written out (no LAPACK)
     because BLAS/LAPACK threads inside the parallel pixel loop oversubscribe the cores."""
     for j in range(n):  # Cholesky, column j from the finished columns k < j in order (as _cholesky_t)
+        start = j // 8 * 8  # from the block holding the diagonal: before it is the unused upper triangle
         k = 0
         while k + 4 <= j:
-            _row_sub_mul4(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], npad)
+            _row_sub_mul4_8(p, j, k, p[k, j], p[k + 1, j], p[k + 2, j], p[k + 3, j], start, npad)
             k += 4
         while k < j:
-            _row_sub_mul(p, j, k, p[k, j], npad)
+            _row_sub_mul8(p, j, k, p[k, j], start, npad)
             k += 1
         s = p[j, j]
         if s <= 0.0:
             return False
         d = np.sqrt(s)
-        _row_div(p, j, d, npad)
+        _row_div8(p, j, d, start, npad)
         p[j, j] = d
     for j in range(n):
         for i in range(npad):
@@ -357,12 +1060,13 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
             u[j, k + 1] = x1
             u[j, k + 2] = x2
             u[j, k + 3] = x3
-            _vec_sub_mul4(t, p, k, x0, x1, x2, x3, npad)  # entries up to k + 3 are consumed: changing them is harmless
+            # entries up to k + 3 are consumed: from the block holding k + 4 on
+            _vec_sub_mul4_8(t, p, k, x0, x1, x2, x3, (k + 4) // 8 * 8, npad)
             k += 4
         while k < n:
             x = t[k] / p[k, k]
             u[j, k] = x
-            _vec_sub_mul(t, p, k, x, npad)
+            _vec_sub_mul8(t, p, k, x, (k + 1) // 8 * 8, npad)
             k += 1
     for k in range(n):
         for j in range(n):
@@ -373,11 +1077,12 @@ def _real_spd_inverse_t(p, u, ut, inv, t, n, npad):
         for j in range(npad):
             t[j] = 0.0
         k = i
+        start = i // 8 * 8  # t[j] is kept for j >= i
         while k + 4 <= n:
-            _vec_add_mul4(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], npad)
+            _vec_add_mul4_8(t, ut, k, u[i, k], u[i, k + 1], u[i, k + 2], u[i, k + 3], start, npad)
             k += 4
         while k < n:
-            _vec_add_mul(t, ut, k, u[i, k], npad)
+            _vec_add_mul8(t, ut, k, u[i, k], start, npad)
             k += 1
         for j in range(i, n):
             inv[i, j] = t[j]
@@ -398,8 +1103,8 @@ def _emi_matrix_t(gtr, gti, inv, mr, mi, n, npad):
 def _emi_factor_t(mr, mi, tr, ti, n, npad, shift):
     """Cholesky factor (transposed storage, :func:`_cholesky_t`) of ``M - shift I`` (``M = |G|^-1 o G`` from
     :func:`_emi_matrix_t`); False when that matrix is not positive definite."""
-    for k in range(n):
-        _row_copy(tr, ti, mr, mi, k, npad)
+    for k in range(n):  # the factor reads row k from the block holding its diagonal on
+        _row_copy8(tr, ti, mr, mi, k, k // 8 * 8, npad)
         tr[k, k] -= shift
     return _cholesky_t(tr, ti, n, npad)
 
@@ -431,7 +1136,8 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[k] = cr
         xi[k] = ci
-        _vec_sub_cmul(yr, yi, tr, ti, k, cr, ci, npad)  # entries up to k are consumed: changing them is harmless
+        # entries up to k are consumed: the block holding k + 1 on (row k of the factor from its diagonal's block)
+        _vec_sub_cmul8(yr, yi, tr, ti, k, cr, ci, (k + 1) // 8 * 8, npad)
     for i in range(npad):
         yr[i] = xr[i]
         yi[i] = xi[i]
@@ -445,7 +1151,7 @@ def _chol_solve_t(tr, ti, lr, li, br, bi, xr, xi, yr, yi, n, npad):
         ci = (b - a * ratio) / den
         xr[i] = cr
         xi[i] = ci
-        _vec_sub_conj_cmul(yr, yi, lr, li, i, cr, ci, npad)  # entries from i on are consumed; lr is 0 above
+        _vec_sub_conj_cmul8(yr, yi, lr, li, i, cr, ci, (i + 7) // 8 * 8)  # entries from i on are consumed
 
 
 @njit(error_model="numpy")
@@ -586,7 +1292,7 @@ def _temporal_coherence(gr, gi, vr, vi, pr, pim, term, n, npad):
             pim[k] = 0.0
     acc = 0.0
     for i in range(n):
-        _coherence_terms(term, gr, gi, i, pr[i], -pim[i], pr, pim, npad)  # times conj(p_i)
+        _coherence_terms8(term, gr, gi, i, pr[i], -pim[i], pr, pim, (i + 1) // 8 * 8, npad)  # times conj(p_i)
         for k in range(i + 1, n):
             acc += term[k]
     return abs(2.0 * acc) / (n * (n - 1))
@@ -608,8 +1314,8 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
         _power_iteration_t(mtr, mti, vr, vi, wr, wi, n, npad, 100, 1e-10)
     else:
         inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
-        for k in range(n):  # |G| regularised, transposed (only its lower triangle is read)
-            _row_abs(p, gtr, gti, k, 1.0 - beta, npad)
+        for k in range(n):  # |G| regularised, transposed (only its lower triangle is read: from k's block on)
+            _row_abs8(p, gtr, gti, k, 1.0 - beta, k // 8 * 8, npad)
             p[k, k] = 1.0
         # |G| is not always positive definite (few looks, or the regularisation too weak):
         # then EMI is undefined and the coherence-weighted EVD is used, as dolphin does

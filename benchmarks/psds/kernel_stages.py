@@ -160,7 +160,7 @@ def _run(slc_t, usable, ps, mean_int, log_mean, threshold, hr, hc, beta, tile, l
                 pl._start_vector(gr, gi, vr, vi, n, npad)
                 inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
                 for kk in range(n):
-                    pl._row_abs(p, gtr, gti, kk, 1.0 - beta, npad)
+                    pl._row_abs8(p, gtr, gti, kk, 1.0 - beta, kk // 8 * 8, npad)
                     p[kk, kk] = 1.0
                 ok = pl._real_spd_inverse_t(p, u, ut, inv, t1, n, npad)
                 if level == 3:
