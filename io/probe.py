@@ -36,6 +36,19 @@ COMPLEX_TYPES = (gdal.GDT_CInt16, gdal.GDT_CInt32, gdal.GDT_CFloat32, gdal.GDT_C
 
 
 @contextlib.contextmanager
+def gdal_thread_options(**options):
+    """GDAL configuration options set for this thread only, restored to what they were on leaving."""
+    old = {k: gdal.GetThreadLocalConfigOption(k, None) for k in options}
+    for k, v in options.items():
+        gdal.SetThreadLocalConfigOption(k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            gdal.SetThreadLocalConfigOption(k, v)
+
+
+@contextlib.contextmanager
 def quiet_gdal_reads():
     """GDAL reads that never write next to the file: no ``.aux.xml``, no gzip index ``.properties``.
 
@@ -45,15 +58,8 @@ def quiet_gdal_reads():
     nodata, band descriptions and metadata inside the file, so nothing is lost; inputs
     whose georeferencing exists only in an ``.aux.xml`` are not supported.
     """
-    keys = {"CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO", "GDAL_PAM_ENABLED": "NO"}
-    old = {k: gdal.GetThreadLocalConfigOption(k, None) for k in keys}
-    for k, v in keys.items():
-        gdal.SetThreadLocalConfigOption(k, v)
-    try:
+    with gdal_thread_options(CPL_VSIL_GZIP_WRITE_PROPERTIES="NO", GDAL_PAM_ENABLED="NO"):
         yield
-    finally:
-        for k, v in old.items():
-            gdal.SetThreadLocalConfigOption(k, v)
 
 
 #: Headers of the inputs the guard opened in this run (``{file key: header}``, :func:`_file_key`; None outside a run).
@@ -314,12 +320,8 @@ def _sidecars_by_name():
     folder of a stack (hundreds of interferograms and coherences) that is ~0.17 ms a file, most of the probe's time
     per file. Asking for each side-car by name finds the same files (GDAL tries the lower- and upper-case
     extensions) for a few ``stat`` calls. Thread-local, for the probe's own dataset."""
-    old = gdal.GetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", None)
-    gdal.SetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "YES")
-    try:
+    with gdal_thread_options(GDAL_DISABLE_READDIR_ON_OPEN="YES"):
         yield
-    finally:
-        gdal.SetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", old)
 
 
 def _short(exc) -> str:

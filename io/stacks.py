@@ -31,7 +31,7 @@ from ..algorithms.timeseries import network as nw
 from ..algorithms.timeseries import sbas_blocks
 from .blocks import RunSettings, run_blocks
 from .metadata import stack_pair_baselines, wavelength_choice
-from .probe import data_band_index, known_header
+from .probe import data_band_index, gdal_thread_options, known_header
 from .raster import _CACHE_LOCK as CACHE_LOCK
 from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
@@ -102,12 +102,8 @@ def open_raster_direct(path: str, name: str = "raster") -> gdal.Dataset:
     object stores, HTTP) keep the cache: direct reads ask for each row of a tile apart, one request each there."""
     if path.startswith("/vsi"):
         return open_raster(path, name)
-    old = gdal.GetThreadLocalConfigOption("GTIFF_DIRECT_IO", None)
-    gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", "YES")
-    try:
+    with gdal_thread_options(GTIFF_DIRECT_IO="YES"):
         return open_raster(path, name)
-    finally:
-        gdal.SetThreadLocalConfigOption("GTIFF_DIRECT_IO", old)
 
 
 @dataclass

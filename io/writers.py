@@ -7,6 +7,8 @@ import csv
 
 from osgeo import gdal
 
+from .probe import gdal_thread_options
+
 
 @contextlib.contextmanager
 def all_or_none(writers):
@@ -23,12 +25,8 @@ def all_or_none(writers):
 def compression_threads():
     """GDAL compresses the outputs created in this block in worker threads (thread-local setting:
     nothing leaks to other tools running in the same process)."""
-    previous = gdal.GetThreadLocalConfigOption("GDAL_NUM_THREADS", None)
-    gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", "ALL_CPUS")
-    try:
+    with gdal_thread_options(GDAL_NUM_THREADS="ALL_CPUS"):
         yield
-    finally:
-        gdal.SetThreadLocalConfigOption("GDAL_NUM_THREADS", previous)
 
 
 def exact_float_dtype(path: str, band: int = 1):
