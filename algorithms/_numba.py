@@ -8,6 +8,7 @@ is ``range``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 #: CPU models LLVM does not know yet, by the name it gives them and a feature the real model has -> the model
@@ -168,9 +169,98 @@ def _jit(fn, kwargs):
         if not kwargs.get("cache") or "cannot cache" not in str(exc):
             raise
         dispatcher = _numba.njit(**{**kwargs, "cache": False})(fn)
+    _save_in_order(dispatcher)
     if kwargs.get("parallel") and not threadsafe_layer():
         dispatcher = _serialized(dispatcher)
     return dispatcher
+
+
+@contextlib.contextmanager
+def _file_lock(path: str):
+    """An exclusive lock on the file ``path`` (created if missing) across processes, released when the block ends.
+    Best effort: where the file cannot be opened or locked the block runs unlocked."""
+    try:
+        handle = open(path, "a+b")
+    except OSError:
+        yield
+        return
+    with handle:
+        locked = False
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # retries for ~10 s, then OSError
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            locked = True
+        except (OSError, ImportError):
+            pass
+        try:
+            yield
+        finally:
+            if locked and os.name == "nt":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            # fcntl's lock goes with the file's closing
+
+
+_ORDERED_CACHE_FILE = None
+
+
+def _ordered_cache_file_class():
+    """numba's on-disk cache index with saves that cannot mix two kernels' code (the class, made once).
+
+    numba saves a compiled signature by reading the kernel's index file (signature -> data file), choosing the
+    first data-file number the index does not use, writing the index, then the data. Two processes compiling two
+    signatures of one kernel at the same moment (a batch of ``qgis_process`` runs, Dask worker processes, on a
+    fresh install) can both choose number 1: the index then names one signature and the file holds the other's
+    machine code, which every later run would load for the wrong argument types. And after an upgrade, a run
+    reading the new index between its writing and the data's would load the old version's file of that number.
+    Here a save holds a lock file beside the index (``<index>.lock``) from reading the index to writing it, and
+    writes the data before the index that names it; loading is numba's own (its files are replaced atomically)."""
+    global _ORDERED_CACHE_FILE
+    if _ORDERED_CACHE_FILE is None:
+        import itertools
+
+        from numba.core import caching
+
+        class OrderedIndexDataCacheFile(caching.IndexDataCacheFile):
+            def save(self, key, data):
+                with _file_lock(self._index_path + ".lock"):
+                    overloads = self._load_index()
+                    name = overloads.get(key)
+                    if name is not None:  # the same signature again: its file replaced atomically
+                        self._save_data(name, data)
+                        return
+                    used = set(overloads.values())
+                    name = next(n for n in map(self._data_name, itertools.count(1)) if n not in used)
+                    self._save_data(name, data)
+                    overloads[key] = name
+                    self._save_index(overloads)
+
+        _ORDERED_CACHE_FILE = OrderedIndexDataCacheFile
+    return _ORDERED_CACHE_FILE
+
+
+def _save_in_order(dispatcher) -> None:
+    """Give ``dispatcher``'s on-disk cache the ordered, locked saves of :func:`_ordered_cache_file_class` (our
+    kernels only; other numba users in the process keep numba's own). Nothing to do without an on-disk cache or
+    where numba's cache classes are laid out differently."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is None:
+        return
+    try:
+        cls = _ordered_cache_file_class()
+    except Exception:  # another numba layout: numba's own saves
+        return
+    if type(cache_file) is cls.__mro__[1]:
+        cache_file.__class__ = cls
 
 
 def njit(*args, **kwargs):
@@ -189,7 +279,7 @@ def njit(*args, **kwargs):
         kwargs.setdefault("cache", True)
         if len(args) == 1 and callable(args[0]):
             return _jit(args[0], kwargs)
-        if args:  # explicit signatures: numba's own handling
+        if args:  # explicit signatures (compiled and saved at decoration, none in the plugin): numba's own handling
             return _numba.njit(*args, **kwargs)
         return lambda fn: _jit(fn, kwargs)
     if len(args) == 1 and callable(args[0]) and not kwargs:

@@ -37,41 +37,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _SESSION: dict = {}
 
 
-def _one_numba_cache_write_at_a_time():
-    """``make test`` runs the tests in several processes (pytest-xdist) that share numba's on-disk cache (the
-    ``__pycache__`` folders next to the kernels). numba saves a kernel by reading the function's index file,
-    choosing a data-file number, writing the index, then the data: two processes saving two signatures of one
-    kernel at the same moment can both choose number 1, and the index can end up naming the other process's
-    code. Here every save of this test process happens under one lock file shared by the workers, so the index
-    and the data a save writes always match; loading is untouched (numba replaces its files atomically)."""
-    from insar_geohazards.algorithms import _numba  # sets numba's environment first, as the plugin does
-
-    if not _numba.HAVE_NUMBA:
-        return
-    import fcntl
-
-    from numba.core import caching
-
-    save = caching.IndexDataCacheFile.save
-    if getattr(save, "one_at_a_time", False):
-        return
-    lock_path = os.path.join(ROOT, ".build", "numba-cache-save.lock")
-
-    def locked_save(self, key, data):
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-            return save(self, key, data)
-
-    locked_save.one_at_a_time = True
-    caching.IndexDataCacheFile.save = locked_save
-
-
-def pytest_configure(config):
-    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
-        return  # pytest-xdist's controller: runs no test
-    _one_numba_cache_write_at_a_time()
-
-
 @pytest.fixture(scope="session")
 def data_dir():
     return DATA
