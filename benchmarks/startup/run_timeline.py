@@ -1,6 +1,6 @@
 """Where the wall time of a whole ``qgis_process.bin run`` goes, part by part, for one or more plugin folders.
 
-    /usr/bin/python3 benchmarks/startup/run_timeline.py [--repeat N] {phaselinking,sbas300} PLUGINS_DIR [...]
+    /usr/bin/python3 benchmarks/startup/run_timeline.py [--repeat N] [--idle S] {phaselinking,sbas300} PLUGINS_DIR [...]
 
 ``phaselinking``: the stack of ``benchmarks/psds/whole_run.sh`` (``benchmarks/results/psds_whole/tifs``, EMI, GLRT,
 11 x 11, PS mask); ``sbas300``: the weighted 300 x 300 x 202 run of ``benchmarks/timeseries/ab_300_var.sh``
@@ -8,7 +8,9 @@
 ``.build/plugins``, or a ``git archive`` copy of another revision with ``.build/plugins/insar_geohazards -> ../..``,
 its bytecode compiled and its numba kernels compiled by one run first). Runs alternate between the folders; each
 writes into its own empty folder; the outputs of the folders' last runs are compared byte for byte (styles: the
-same XML elements and attributes, Qt writes them in hash order).
+same XML elements and attributes, Qt writes them in hash order). ``--idle S``: S seconds of nothing before each run
+(a guest that pages out memory unused for a minute reads every library and input from the disk again: BENCHMARKS.md,
+"Runs after the machine sat idle").
 
 Per run, ``timeline/sitecustomize.py`` stamps wall seconds since the process started and the process's CPU seconds
 (all threads) at the edges of: QGIS's C++ start until Python, QGIS's Python start-up before the plugin, the plugin's
@@ -109,6 +111,8 @@ def _digest(path: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--idle", type=float, default=0.0,
+                    help="seconds of idle before each run (a machine that pages out memory unused for a while)")
     ap.add_argument("tool", choices=("phaselinking", "sbas300"))
     ap.add_argument("plugins", nargs="+")
     a = ap.parse_args()
@@ -123,6 +127,7 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             os.makedirs(out)
             trace = os.path.join(work, f"t{k}_{i}.tsv")
+            time.sleep(a.idle)
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run(command(a.tool, out), env={**env, "QGIS_PLUGINPATH": plugins, "GEOHAZARD_TIMELINE": trace},
