@@ -56,13 +56,15 @@ def main():
     x, y = meta["ref_xy"]
     out = os.path.join(work, "ours")
     ours = ["qgis_process.bin", "run", "geohazard:sbasinversion", "--", f"INTERFEROGRAMS={stack}/tif",
-            f"COHERENCE={stack}/tif", f"REFERENCE={x},{y} [EPSG:{meta['epsg']}]", f"WAVELENGTH_M={meta['wavelength_m']}",
-            "ISBAS_MIN_COUNT=1", "MIN_TEMPORAL_COHERENCE=0", "MAX_MEMORY_MB=512", "WEIGHTING=1", f"LOOKS={meta['looks']}"]
+            f"COHERENCE={stack}/tif", f"REFERENCE={x},{y} [EPSG:{meta['epsg']}]",
+            f"WAVELENGTH_M={meta['wavelength_m']}", "ISBAS_MIN_COUNT=1", "MIN_TEMPORAL_COHERENCE=0",
+            "MAX_MEMORY_MB=512", "WEIGHTING=1", f"LOOKS={meta['looks']}"]
     ours += [f"OUTPUT_{k.upper()}={out}/output_{k}.tif" for k in
              ("timeseries", "velocity", "velocity_std", "temporal_coherence", "cohcount")]
     mp_out = os.path.join(work, "mintpy")
     mintpy = [os.path.join(bindir, "ifgram_inversion.py"), os.path.join(stack, "ifgramStack.h5"), "-w", "var", "-o",
-              "timeseries.h5", "temporalCoherence.h5", "numInvIfgram.h5", "--ram", "4", "-c", "local", "--num-worker", "2"]
+              "timeseries.h5", "temporalCoherence.h5", "numInvIfgram.h5", "--ram", "4", "-c", "local",
+              "--num-worker", "2"]
     mp_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     runs = {(tool, state): [] for tool in ("ours", "mintpy") for state in ("after_idle", "hot")}
     print(json.dumps({"load_start": [round(v, 2) for v in os.getloadavg()], "idle_s": idle}), flush=True)
