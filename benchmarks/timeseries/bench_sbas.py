@@ -28,7 +28,7 @@ from insar_geohazards.algorithms.timeseries.sbas import linear_velocity  # noqa:
 
 def timed(cmd, env=None, cwd=None, stats=None):
     """Wall seconds and peak RSS (MB) of ``cmd``; ``stats`` (a dict) also gets its CPU seconds (user + sys of
-    the process and the children it waited for, e.g. MintPy's Dask worker processes)."""
+    the process and the children it waited for, e.g. MintPy's Dask worker processes) and major page faults."""
     t0 = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=cwd)
     wall = time.perf_counter() - t0
@@ -39,7 +39,8 @@ def timed(cmd, env=None, cwd=None, stats=None):
     if stats is not None:
         user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
         syst = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
-        stats.update(user_s=user, sys_s=syst, cpu_s=round(user + syst, 2))
+        faults = int(re.search(r"Major \(requiring I/O\) page faults: (\d+)", proc.stderr).group(1))
+        stats.update(user_s=user, sys_s=syst, cpu_s=round(user + syst, 2), major_faults=faults)
     return wall, rss
 
 

@@ -16,31 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench_sbas as bs  # noqa: E402
-
-
-def _faults_and_sys(cmd, env=None, cwd=None):
-    t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=cwd)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr[-3000:])
-        raise SystemExit(f"failed: {' '.join(cmd[:3])}")
-
-    def field(label):
-        return float(re.search(label + r": ([\d.]+)", proc.stderr).group(1))
-
-    user, syst = field(r"User time \(seconds\)"), field(r"System time \(seconds\)")
-    return {"wall_s": round(wall, 2), "cpu_s": round(user + syst, 2), "sys_s": round(syst, 2),
-            "major_faults": int(field(r"Major \(requiring I/O\) page faults"))}
 
 
 def main():
@@ -51,33 +33,20 @@ def main():
     with open(os.path.join(stack, "stack.json")) as fh:
         meta = json.load(fh)
     work = os.path.join(stack, "runs_idle")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(bs.ROOT, ".build", "plugins"),
-           "NUMBA_NUM_THREADS": "2", "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
-    x, y = meta["ref_xy"]
-    out = os.path.join(work, "ours")
-    ours = ["qgis_process.bin", "run", "geohazard:sbasinversion", "--", f"INTERFEROGRAMS={stack}/tif",
-            f"COHERENCE={stack}/tif", f"REFERENCE={x},{y} [EPSG:{meta['epsg']}]",
-            f"WAVELENGTH_M={meta['wavelength_m']}", "ISBAS_MIN_COUNT=1", "MIN_TEMPORAL_COHERENCE=0",
-            "MAX_MEMORY_MB=512", "WEIGHTING=1", f"LOOKS={meta['looks']}"]
-    ours += [f"OUTPUT_{k.upper()}={out}/output_{k}.tif" for k in
-             ("timeseries", "velocity", "velocity_std", "temporal_coherence", "cohcount")]
-    mp_out = os.path.join(work, "mintpy")
-    mintpy = [os.path.join(bindir, "ifgram_inversion.py"), os.path.join(stack, "ifgramStack.h5"), "-w", "var", "-o",
-              "timeseries.h5", "temporalCoherence.h5", "numInvIfgram.h5", "--ram", "4", "-c", "local",
-              "--num-worker", "2"]
-    mp_env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     runs = {(tool, state): [] for tool in ("ours", "mintpy") for state in ("after_idle", "hot")}
     print(json.dumps({"load_start": [round(v, 2) for v in os.getloadavg()], "idle_s": idle}), flush=True)
     for _ in range(rounds):
         for tool in ("ours", "mintpy"):
             time.sleep(idle)
             for state in ("after_idle", "hot"):
-                if tool == "ours":
-                    bs.fresh_folder(out)
-                    r = _faults_and_sys(ours, env=env)
-                else:
-                    bs.fresh_folder(mp_out)
-                    r = _faults_and_sys(mintpy, env=mp_env, cwd=mp_out)
+                st = {}
+                if tool == "ours":  # run_300_var.sh's command (bench_sbas.ours), 2 threads
+                    wall, _, _ = bs.ours(stack, meta, weighted=True, out=os.path.join(work, "ours"), threads=2,
+                                         stats=st)
+                else:  # MintPy's baseline: one OpenBLAS thread per process, 2 workers
+                    wall, _ = bs.mintpy(stack, bindir, weight="var", out=os.path.join(work, "mintpy"), stats=st)
+                r = {"wall_s": round(wall, 2), "cpu_s": st["cpu_s"], "sys_s": st["sys_s"],
+                     "major_faults": st["major_faults"]}
                 runs[(tool, state)].append(r)
                 print(json.dumps({"tool": tool, "state": state, **r}), flush=True)
     summary = {f"{tool}_{state}": {k: statistics.median(r[k] for r in rs) for k in rs[0]}
