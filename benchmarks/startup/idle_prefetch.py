@@ -2,7 +2,7 @@
 
     /usr/bin/python3 benchmarks/startup/idle_prefetch.py {phaselinking,sbas300} [MODE ...]   (env IDLE, default 80 s)
 
-MODE: ``none`` (default ``none libs inputs libs+inputs``): before each run, IDLE seconds of nothing (on a guest that
+MODE: ``none`` (default ``none libs inputs libs+inputs``; also ``pyc``: :func:`_bytecode`): before each run, IDLE seconds of nothing (on a guest that
 pages out memory nobody touched for a minute, everything the run needs leaves the cache), then at the run's start
 ``posix_fadvise(WILLNEED)`` on numba's and llvmlite's libraries (``libLLVM``, ``libz3``, the ``.so`` files of numba)
 and this checkout's kernel cache (``libs``), on the run's input files (``inputs``), or both, from a process beside
@@ -29,6 +29,23 @@ import run_timeline  # noqa: E402
 
 INPUTS = {"phaselinking": os.path.join(ROOT, "benchmarks", "results", "psds_whole", "tifs", "slc"),
           "sbas300": os.path.join(ROOT, ".build", "bench_ts", "s300", "tif")}
+
+
+def _bytecode() -> list:
+    """numba's and llvmlite's compiled modules (``__pycache__/*.pyc`` of this Python), llvmlite's own library (not
+    the LLVM it links) and this checkout's kernel cache: the small files a tool's numba start reads one by one."""
+    import importlib.util
+
+    tag = sys.implementation.cache_tag
+    files = []
+    for pkg in ("numba", "llvmlite"):
+        spec = importlib.util.find_spec(pkg)
+        if spec is not None and spec.submodule_search_locations:
+            for d in spec.submodule_search_locations:
+                files += glob.glob(os.path.join(d, "**", "__pycache__", f"*.{tag}.pyc"), recursive=True)
+                files += glob.glob(os.path.join(d, "binding", "libllvmlite.so"))
+    files += glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__", "*.nb[ic]"), recursive=True)
+    return sorted(set(files))
 
 
 def _libraries() -> list:
@@ -71,7 +88,7 @@ def main() -> None:
         out = os.path.join(work, "out")
         shutil.rmtree(out, ignore_errors=True)
         os.makedirs(out)
-        files = (_libraries() if "libs" in mode else []) + \
+        files = (_libraries() if "libs" in mode else []) + (_bytecode() if "pyc" in mode else []) + \
             (sorted(glob.glob(os.path.join(INPUTS[tool], "*.tif"))) if "inputs" in mode else [])
         helper = None
         if files:
