@@ -2,12 +2,13 @@
 
     /usr/bin/python3 benchmarks/startup/idle_prefetch.py {phaselinking,sbas300} [MODE ...]   (env IDLE, default 80 s)
 
-MODE: ``none`` (default ``none libs inputs libs+inputs``; also ``pyc``: :func:`_bytecode`): before each run, IDLE seconds of nothing (on a guest that
+MODE: ``none`` (default ``none libs inputs libs+inputs``): before each run, IDLE seconds of nothing (on a guest that
 pages out memory nobody touched for a minute, everything the run needs leaves the cache), then at the run's start
 ``posix_fadvise(WILLNEED)`` on numba's and llvmlite's libraries (``libLLVM``, ``libz3``, the ``.so`` files of numba)
-and this checkout's kernel cache (``libs``), on the run's input files (``inputs``), or both, from a process beside
-the run. Prints one line per run: wall, user + sys, major page faults. The runs are ``run_timeline.py``'s commands
-(same stacks, outputs in a temporary folder). Linux only.
+and this checkout's kernel cache (``libs``), on numba's and llvmlite's bytecode and the kernel cache (``pyc``), on
+the run's input files (``inputs``), or a combination (``libs+inputs``), from a process beside the run. Prints one
+line per run: wall, user + sys, major page faults. The runs are ``run_timeline.py``'s commands (same stacks, outputs
+in a temporary folder). Linux only.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def _bytecode() -> list:
             for d in spec.submodule_search_locations:
                 files += glob.glob(os.path.join(d, "**", "__pycache__", f"*.{tag}.pyc"), recursive=True)
                 files += glob.glob(os.path.join(d, "binding", "libllvmlite.so"))
+    files = [f for f in files if f"{os.sep}tests{os.sep}" not in f]
     files += glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__", "*.nb[ic]"), recursive=True)
     return sorted(set(files))
 
