@@ -42,7 +42,10 @@ print(",".join(sorted(h for h in heavy if any(m == h or m.startswith(h + ".") fo
 def _probe(code):
     plugins = os.path.join(ROOT, ".build", "plugins")
     out = subprocess.run([sys.executable, "-c", code.format(plugins=plugins, heavy=HEAVY)], capture_output=True,
-                         text=True, check=True, env={**os.environ, "PYTHONPATH": ""})
+                         text=True, env={**os.environ, "PYTHONPATH": ""})
+    # what the process printed and said, in the failure: a crash (e.g. a signal at QGIS's exit) shows where it was
+    assert out.returncode == 0, (f"the probe process ended with {out.returncode}; its output:\n{out.stdout[-2000:]}"
+                                 f"\nits errors:\n{out.stderr[-4000:]}")
     return out.stdout.strip().split("\n") + [""]
 
 
