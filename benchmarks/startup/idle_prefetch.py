@@ -32,37 +32,35 @@ INPUTS = {"phaselinking": os.path.join(ROOT, "benchmarks", "results", "psds_whol
           "sbas300": os.path.join(ROOT, ".build", "bench_ts", "s300", "tif")}
 
 
-def _bytecode() -> list:
-    """numba's and llvmlite's compiled modules (``__pycache__/*.pyc`` of this Python), llvmlite's own library (not
-    the LLVM it links) and this checkout's kernel cache: the small files a tool's numba start reads one by one."""
+def _numba_files(*patterns) -> list:
+    """Files under numba's and llvmlite's package folders matching ``patterns`` (globs relative to them; their
+    tests left out), plus this checkout's kernel cache (``*.nbi``/``*.nbc``)."""
     import importlib.util
 
-    tag = sys.implementation.cache_tag
     files = []
     for pkg in ("numba", "llvmlite"):
         spec = importlib.util.find_spec(pkg)
-        if spec is not None and spec.submodule_search_locations:
-            for d in spec.submodule_search_locations:
-                files += glob.glob(os.path.join(d, "**", "__pycache__", f"*.{tag}.pyc"), recursive=True)
-                files += glob.glob(os.path.join(d, "binding", "libllvmlite.so"))
+        for d in (spec.submodule_search_locations or []) if spec is not None else []:
+            for pattern in patterns:
+                files += glob.glob(os.path.join(d, pattern), recursive=True)
     files = [f for f in files if f"{os.sep}tests{os.sep}" not in f]
     files += glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__", "*.nb[ic]"), recursive=True)
     return sorted(set(files))
 
 
-def _libraries() -> list:
-    import importlib.util
+def _bytecode() -> list:
+    """numba's and llvmlite's compiled modules (``__pycache__/*.pyc`` of this Python), llvmlite's own library (not
+    the LLVM it links) and the kernel cache: the small files a tool's numba start reads one by one."""
+    tag = sys.implementation.cache_tag
+    return _numba_files(os.path.join("**", "__pycache__", f"*.{tag}.pyc"), os.path.join("binding", "libllvmlite.so"))
 
-    files = []
-    for pkg in ("numba", "llvmlite"):
-        spec = importlib.util.find_spec(pkg)
-        if spec is not None and spec.submodule_search_locations:
-            for d in spec.submodule_search_locations:
-                files += glob.glob(os.path.join(d, "**", "*.so"), recursive=True)
+
+def _libraries() -> list:
+    """numba's and llvmlite's shared libraries, the LLVM and z3 libraries they link, and the kernel cache."""
+    files = _numba_files(os.path.join("**", "*.so"))
     for pattern in ("libLLVM*.so*", "libz3.so*"):
         for d in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"):
             files += glob.glob(os.path.join(d, pattern))
-    files += glob.glob(os.path.join(ROOT, "algorithms", "**", "__pycache__", "*.nb[ic]"), recursive=True)
     return sorted(set(files))
 
 
