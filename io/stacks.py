@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import os
@@ -87,6 +88,9 @@ def _free_refcount() -> int:
 
 
 _FREE_REFS = _free_refcount()
+#: Threads reading a block's files (every CPU, at most 4) and the fewest files a part of them is worth a thread.
+_READ_THREADS = max(1, min(4, os.cpu_count() or 1))
+_FILES_PER_PART = 16
 
 
 def open_raster_direct(path: str, name: str = "raster") -> gdal.Dataset:
@@ -124,6 +128,7 @@ class StackInput:
     _tiles: dict = field(default_factory=dict, repr=False)  # the inputs' tile height
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
     _pixels: dict = field(default_factory=dict, repr=False)  # (row, col) -> reference_values() of that pixel
+    _pool: dict = field(default_factory=dict, repr=False)  # "pool": the reading threads (_each_file_part)
 
     def _band(self, path: str):
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
@@ -173,6 +178,50 @@ class StackInput:
         band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0, buf_obj=out)
         if nodata is not None and not np.isnan(nodata):
             out[out == nodata] = np.nan
+
+    def _decodes_tiles(self, r0: int, r1: int, m: int) -> bool:
+        """Whether reading rows ``r0:r1`` of the ``m`` files is worth several threads: the files are compressed
+        (the first one says) and the rows reach a row of tiles no earlier block of a top-down pass read, so
+        GDAL decodes it now. Uncompressed files are copied straight into the block (``open_raster_direct``) and
+        a row of tiles already decoded comes from GDAL's cache: one thread reads those as fast (the 1-Mpx SBAS
+        read on threads every block: 4.64 -> 4.90 s)."""
+        if m < 2 * _FILES_PER_PART or _READ_THREADS <= 1 or not self.paths:
+            return False
+        state = self._tiles
+        if "compressed" not in state:
+            first = self.paths[self.order[0]]
+            band, _ = self._band(first)
+            ds = self._open[first][0]
+            method = (ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") or "NONE").upper()
+            state["compressed"] = method not in ("", "NONE")
+            state.setdefault("height", max(1, band.GetBlockSize()[1]))
+        if not state["compressed"]:
+            return False
+        h = state["height"]
+        return r0 % h == 0 or r0 // h != (r1 - 1) // h
+
+    def _each_file_part(self, fn, m: int) -> None:
+        """``fn(ks)`` over the file indices ``0 .. m-1``, split into contiguous parts read on ``_READ_THREADS``
+        threads (each file in one part: one dataset is never read by two threads at once; each file fills its
+        own slice of the block, so the values are those of one thread). Compressed inputs are decoded when a
+        block first reaches a row of their tiles (every 32 blocks of 8 rows for 256-row tiles): decoding 300
+        such files on one thread is most of the 10-Mpx run (BENCHMARKS.md, "SBAS at scale measured idle")."""
+        parts = min(_READ_THREADS, m // _FILES_PER_PART)
+        if parts <= 1:
+            fn(range(m))
+            return
+        pool = self._pool.get("pool")
+        if pool is None:
+            pool = self._pool["pool"] = concurrent.futures.ThreadPoolExecutor(
+                max_workers=_READ_THREADS, thread_name_prefix="geohazard-stack-read")
+        bounds = [m * p // parts for p in range(parts + 1)]
+        futures = [pool.submit(fn, range(bounds[p], bounds[p + 1])) for p in range(1, parts)]
+        try:
+            fn(range(bounds[0], bounds[1]))  # the first part on this thread
+        finally:  # no part left writing into the block when this returns or raises
+            concurrent.futures.wait(futures)
+        for f in futures:
+            f.result()
 
     def _rows_done(self, r1: int) -> None:
         """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles.
@@ -237,23 +286,34 @@ class StackInput:
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
         scale = None if self.units > 1 else (
             mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == 0 else 1))
-        for k, i in enumerate(self.order):
-            if scale is None:
-                a = self._read_rows(self.paths[i], r0, r1, np.float64, cols)
-                ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
-            else:
-                band, nodata = self._band(self.paths[i])
-                raw = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
-                out = ifg[k]
-                if np.iscomplexobj(raw):
-                    raw = raw.real
-                np.multiply(raw, scale, out=out, dtype=np.float64)
-                if nodata is not None and not np.isnan(nodata):
-                    out[raw == nodata] = np.nan
-                if self.signs[k] != 1:
-                    np.multiply(out, self.signs[k], out=out)
-            if coherence:
-                self._read_rows_into(self.coh_paths[i], r0, r1, cols, coh[k])
+        def read_files(ks):
+            for k in ks:
+                i = self.order[k]
+                if scale is None:
+                    a = self._read_rows(self.paths[i], r0, r1, np.float64, cols)
+                    ifg[k] = self.signs[k] * _to_mm(a, self.units, self.wavelength_m)
+                else:
+                    band, nodata = self._band(self.paths[i])
+                    raw = band.ReadAsArray(cols[0], r0, cols[1] - cols[0], r1 - r0)
+                    out = ifg[k]
+                    if np.iscomplexobj(raw):
+                        raw = raw.real
+                    np.multiply(raw, scale, out=out, dtype=np.float64)
+                    if nodata is not None and not np.isnan(nodata):
+                        out[raw == nodata] = np.nan
+                    if self.signs[k] != 1:
+                        np.multiply(out, self.signs[k], out=out)
+                if coherence:
+                    self._read_rows_into(self.coh_paths[i], r0, r1, cols, coh[k])
+
+        if self._decodes_tiles(r0, r1, m):
+            for i in self.order:  # opened on this thread, with its GDAL options (PAM off)
+                self._band(self.paths[i])
+                if coherence:
+                    self._band(self.coh_paths[i])
+            self._each_file_part(read_files, m)
+        else:
+            read_files(range(m))
         if cols == (0, self.info.width):
             self._rows_done(r1)
         return ifg, coh

@@ -318,3 +318,61 @@ def test_direct_reads_give_the_cached_reads_values(qgis_app, tmp_path, dtype, ba
             want = cached.GetRasterBand(b).ReadAsArray(x, y, w, h)
             got = direct.GetRasterBand(b).ReadAsArray(x, y, w, h)
             assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
+
+
+@pytest.mark.parametrize("units_radians", [True, False])
+def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, tmp_path, monkeypatch,
+                                                                      units_radians):
+    """Blocks reaching a new row of tiles of compressed inputs are read on several threads (each file in one
+    thread): every block, aligned or not, with coherence, equals the one-thread read bit for bit; uncompressed
+    inputs and blocks inside a row of tiles already decoded stay on the caller's thread."""
+    from osgeo import gdal
+
+    from insar_geohazards.io import stacks
+    from insar_geohazards.io.stacks import open_stack
+
+    rng = np.random.default_rng(11)
+    dates = [f"2020{m:02d}{d:02d}" for m in range(1, 8) for d in (1, 15)][:12]
+    pairs = [(dates[i], dates[j]) for i in range(len(dates)) for j in range(i + 1, min(i + 5, len(dates)))]
+    assert len(pairs) >= 2 * stacks._FILES_PER_PART
+    rows, cols = 90, 70
+    paths, coh = [], []
+    for n, (a, b) in enumerate(pairs):
+        for kind, lst in (("unw", paths), ("cc", coh)):
+            p = str(tmp_path / f"{a}-{b}_{kind}.tif")
+            ds = gdal.GetDriverByName("GTiff").Create(p, cols, rows, 1, gdal.GDT_Float32, [
+                "TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32", "COMPRESS=ZSTD" if n % 3 else "COMPRESS=DEFLATE"])
+            ds.SetGeoTransform((500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0))
+            v = rng.standard_normal((rows, cols)).astype(np.float32) * (3 if kind == "unw" else 0.2)
+            v[n % rows, (3 * n) % cols] = np.nan
+            ds.GetRasterBand(1).WriteArray(v)
+            if kind == "unw" and not units_radians:
+                ds.GetRasterBand(1).SetUnitType("mm")
+            ds = None
+            lst.append(p)
+    spans = [(0, 7), (7, 32), (32, 45), (45, 64), (64, 90)]  # unaligned, crossing rows of tiles, the tail
+
+    def blocks(threads):
+        monkeypatch.setattr(stacks, "_READ_THREADS", threads)
+        stack = open_stack(paths, coh_paths=coh, wavelength_m=0.0555)
+        out = [tuple(np.array(x) for x in stack.read(r0, r1, coherence=True)) for r0, r1 in spans]
+        out.append(tuple(np.array(x) for x in stack.read(10, 50, coherence=True, cols=(5, 40))))
+        return stack, out
+
+    one_stack, one = blocks(1)
+    many_stack, many = blocks(4)
+    assert many_stack._pool.get("pool") is not None and one_stack._pool.get("pool") is None  # threads used
+    for (a_ifg, a_coh), (b_ifg, b_coh) in zip(one, many):
+        assert a_ifg.tobytes() == b_ifg.tobytes() and a_coh.tobytes() == b_coh.tobytes()
+    assert np.isnan(one[0][0]).any() and np.isfinite(one[0][0]).any()
+    # uncompressed copies of the files: read on the caller's thread only
+    plain = []
+    for p in paths:
+        q = p.replace(".tif", "_plain.tif")
+        gdal.Translate(q, p, creationOptions=["TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32"])
+        plain.append(q)
+    monkeypatch.setattr(stacks, "_READ_THREADS", 4)
+    stack = open_stack(plain, wavelength_m=0.0555)
+    got = stack.read(0, 90)[0]
+    assert stack._pool.get("pool") is None
+    assert got.tobytes() == open_stack(paths, wavelength_m=0.0555).read(0, 90)[0].tobytes()
