@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import functools
 import os
@@ -30,6 +29,7 @@ from ..algorithms.progress import SubProgress
 from ..algorithms.progress import info as log_info
 from ..algorithms.timeseries import network as nw
 from ..algorithms.timeseries import sbas_blocks
+from . import file_parts
 from .blocks import RunSettings, run_blocks
 from .metadata import stack_pair_baselines, wavelength_choice
 from .probe import data_band_index, gdal_thread_options, known_header
@@ -88,9 +88,6 @@ def _free_refcount() -> int:
 
 
 _FREE_REFS = _free_refcount()
-#: Threads reading a block's files (every CPU, at most 4) and the fewest files a part of them is worth a thread.
-_READ_THREADS = max(1, min(4, os.cpu_count() or 1))
-_FILES_PER_PART = 16
 
 
 def open_raster_direct(path: str, name: str = "raster") -> gdal.Dataset:
@@ -128,7 +125,7 @@ class StackInput:
     _tiles: dict = field(default_factory=dict, repr=False)  # the inputs' tile height
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
     _pixels: dict = field(default_factory=dict, repr=False)  # (row, col) -> reference_values() of that pixel
-    _pool: dict = field(default_factory=dict, repr=False)  # "pool": the reading threads (_each_file_part)
+    _pool: dict = field(default_factory=dict, repr=False)  # "pool": the reading threads (file_parts.each_part)
 
     def _band(self, path: str):
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
@@ -180,48 +177,17 @@ class StackInput:
             out[out == nodata] = np.nan
 
     def _decodes_tiles(self, r0: int, r1: int, m: int) -> bool:
-        """Whether reading rows ``r0:r1`` of the ``m`` files is worth several threads: the files are compressed
-        (the first one says) and the rows reach a row of tiles no earlier block of a top-down pass read, so
-        GDAL decodes it now. Uncompressed files are copied straight into the block (``open_raster_direct``) and
-        a row of tiles already decoded comes from GDAL's cache: one thread reads those as fast (the 1-Mpx SBAS
-        read on threads every block: 4.64 -> 4.90 s)."""
-        if m < 2 * _FILES_PER_PART or _READ_THREADS <= 1 or not self.paths:
+        """Whether rows ``r0:r1`` of the ``m`` files are worth several threads (``io.file_parts``): enough files,
+        compressed (the first one says), and rows reaching a row of tiles a top-down pass has not decoded yet."""
+        if not file_parts.enough_files(m) or not self.paths:
             return False
         state = self._tiles
         if "compressed" not in state:
             first = self.paths[self.order[0]]
             band, _ = self._band(first)
-            ds = self._open[first][0]
-            method = (ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") or "NONE").upper()
-            state["compressed"] = method not in ("", "NONE")
+            state["compressed"] = file_parts.compressed(self._open[first][0])
             state.setdefault("height", max(1, band.GetBlockSize()[1]))
-        if not state["compressed"]:
-            return False
-        h = state["height"]
-        return r0 % h == 0 or r0 // h != (r1 - 1) // h
-
-    def _each_file_part(self, fn, m: int) -> None:
-        """``fn(ks)`` over the file indices ``0 .. m-1``, split into contiguous parts read on ``_READ_THREADS``
-        threads (each file in one part: one dataset is never read by two threads at once; each file fills its
-        own slice of the block, so the values are those of one thread). Compressed inputs are decoded when a
-        block first reaches a row of their tiles (every 32 blocks of 8 rows for 256-row tiles): decoding 300
-        such files on one thread is most of the 10-Mpx run (BENCHMARKS.md, "SBAS at scale measured idle")."""
-        parts = min(_READ_THREADS, m // _FILES_PER_PART)
-        if parts <= 1:
-            fn(range(m))
-            return
-        pool = self._pool.get("pool")
-        if pool is None:
-            pool = self._pool["pool"] = concurrent.futures.ThreadPoolExecutor(
-                max_workers=_READ_THREADS, thread_name_prefix="geohazard-stack-read")
-        bounds = [m * p // parts for p in range(parts + 1)]
-        futures = [pool.submit(fn, range(bounds[p], bounds[p + 1])) for p in range(1, parts)]
-        try:
-            fn(range(bounds[0], bounds[1]))  # the first part on this thread
-        finally:  # no part left writing into the block when this returns or raises
-            concurrent.futures.wait(futures)
-        for f in futures:
-            f.result()
+        return state["compressed"] and file_parts.new_tile_row(r0, r1, state["height"])
 
     def _rows_done(self, r1: int) -> None:
         """Drop the inputs' decoded tiles from GDAL's cache once a whole-width read ends a row of tiles.
@@ -311,7 +277,7 @@ class StackInput:
                 self._band(self.paths[i])
                 if coherence:
                     self._band(self.coh_paths[i])
-            self._each_file_part(read_files, m)
+            file_parts.each_part(self._pool, read_files, m)
         else:
             read_files(range(m))
         if cols == (0, self.info.width):

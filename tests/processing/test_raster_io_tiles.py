@@ -328,13 +328,13 @@ def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, 
     inputs and blocks inside a row of tiles already decoded stay on the caller's thread."""
     from osgeo import gdal
 
-    from insar_geohazards.io import stacks
+    from insar_geohazards.io import file_parts
     from insar_geohazards.io.stacks import open_stack
 
     rng = np.random.default_rng(11)
     dates = [f"2020{m:02d}{d:02d}" for m in range(1, 8) for d in (1, 15)][:12]
     pairs = [(dates[i], dates[j]) for i in range(len(dates)) for j in range(i + 1, min(i + 5, len(dates)))]
-    assert len(pairs) >= 2 * stacks._FILES_PER_PART
+    assert len(pairs) >= 2 * file_parts.FILES_PER_PART
     rows, cols = 90, 70
     paths, coh = [], []
     for n, (a, b) in enumerate(pairs):
@@ -353,7 +353,7 @@ def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, 
     spans = [(0, 7), (7, 32), (32, 45), (45, 64), (64, 90)]  # unaligned, crossing rows of tiles, the tail
 
     def blocks(threads):
-        monkeypatch.setattr(stacks, "_READ_THREADS", threads)
+        monkeypatch.setattr(file_parts, "READ_THREADS", threads)
         stack = open_stack(paths, coh_paths=coh, wavelength_m=0.0555)
         out = [tuple(np.array(x) for x in stack.read(r0, r1, coherence=True)) for r0, r1 in spans]
         out.append(tuple(np.array(x) for x in stack.read(10, 50, coherence=True, cols=(5, 40))))
@@ -371,7 +371,7 @@ def test_compressed_stack_read_on_threads_gives_the_one_thread_blocks(qgis_app, 
         q = p.replace(".tif", "_plain.tif")
         gdal.Translate(q, p, creationOptions=["TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32"])
         plain.append(q)
-    monkeypatch.setattr(stacks, "_READ_THREADS", 4)
+    monkeypatch.setattr(file_parts, "READ_THREADS", 4)
     stack = open_stack(plain, wavelength_m=0.0555)
     got = stack.read(0, 90)[0]
     assert stack._pool.get("pool") is None
