@@ -1138,25 +1138,32 @@ def _step_converged_b(vr, vi, wr, wi, go, conv, n, tol):
 
 
 @njit(error_model="numpy")
-def _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, act, conv, run, c, s, n, max_iter, tol):
+def _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, act, conv, run, c, s, n, max_iter, tol, min_run):
     """``phase_linking._inverse_iteration_t`` in the lanes where ``act`` is True (the others keep ``v``):
-    ``conv`` is True in the lanes that converged. ``run``, ``c``, ``s`` are work (one value a lane)."""
+    ``conv`` is True in the lanes that converged. Stops early when fewer than ``min_run`` lanes are still
+    running: ``run`` is then True in those lanes, which have taken the returned number of steps (their next step
+    has the per-pixel code's bits too). ``c`` and ``s`` are work (one value a lane)."""
     _normalise_b(vr, vi, act, s, n)
+    running = 0
     for l in range(LANES):
         run[l] = act[l]
         conv[l] = False
-    for _ in range(max_iter):
-        if not run.any():
-            return
+        running += act[l]
+    for step in range(max_iter):
+        if running < min_run:
+            return step
         _chol_solve_b(tr, ti, vr, vi, wr, wi, yr, yi, n)
         _normalise_b(wr, wi, run, s, n)
         for l in range(LANES):
             run[l] = run[l] and s[l] != 0.0  # a zero step: that lane stops, not converged, v as it was
         _step_converged_b(vr, vi, wr, wi, run, c, n, tol)
+        running = 0
         for l in range(LANES):
             if run[l] and c[l]:
                 conv[l] = True
                 run[l] = False
+            running += run[l]
+    return max_iter
 
 
 @njit(error_model="numpy")
@@ -1367,13 +1374,16 @@ def _start_vector_b(gtr, gti, vr, vi, n):
 
 
 @njit(error_model="numpy")
-def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n):
+def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     """EMI of the ``nl`` (1 to 8) pixels in the first lanes of ``gtr + i gti`` (``(n, n, 8)``: ``G`` transposed,
     ``gtr[k, i, l] = Re G_l[i, k]``; the other lanes must hold a finite Hermitian matrix, e.g. ``I``).
 
     Leaves in ``flags[0]`` True for the lanes whose EMI is defined, with their linked vectors in ``vecs[0] + i
     vecs[1]`` (``(n, 8)``), the vector of ``phase_linking._emi_vector_t`` bit for bit; False where ``|G|`` or the
-    unshifted ``|G|^-1 o G`` is not positive definite (the caller's fallback). Work: ``mats`` ``(8, n, n, 8)``,
+    unshifted ``|G|^-1 o G`` is not positive definite (the caller's fallback). The last inverse iteration stops
+    once fewer than ``min_run`` lanes still run (a vector step costs several single-pixel steps): ``flags[4]`` is
+    then True in those lanes, whose factor is in ``mats[5] + i mats[6]``, with the returned number of steps taken
+    (of 100): the caller goes on pixel by pixel. Work: ``mats`` ``(8, n, n, 8)``,
     ``vecs`` ``(7, n, 8)``, ``vals`` ``(5, 8)``, ``flags`` (bool) ``(7, 8)``.
 
     The steps of ``_emi_vector_t`` for all lanes at once: shift 0.99, then 0 in the lanes where that factor
@@ -1405,13 +1415,13 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n):
     for l in range(LANES):
         emi[l] = l < nl and emi[l] and ok[l]
     _start_vector_b(gtr, gti, vr, vi, n)
-    _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, emi, conv, run, c, s, n, 3, 1e-10)
+    _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, emi, conv, run, c, s, n, 3, 1e-10, 1)
     more = False
     for l in range(LANES):
         act[l] = emi[l] and not conv[l]
         more = more or act[l]
     if not more:
-        return
+        return 0
     # slow convergence (close eigenvalues): the shift up to just below the Rayleigh quotient
     _rayleigh_b(mr, mi, vr, vi, yr, yi, rho, n)
     for l in range(LANES):
@@ -1429,12 +1439,15 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n):
         if not more:
             break
         _emi_factor_b(mr, mi, sigma, sr, si, c, n)
+        more = False
         for l in range(LANES):
             take[l] = run[l] and c[l]
+            more = more or take[l]
             if run[l]:
                 if c[l]:
                     run[l] = False
                 else:
                     gap[l] *= 10.0
-        _take_factor_b(tr, ti, sr, si, take, n)
-    _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, act, conv, run, c, s, n, 100, 1e-10)
+        if more:
+            _take_factor_b(tr, ti, sr, si, take, n)
+    return _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, act, conv, run, c, s, n, 100, 1e-10, min_run)
