@@ -1359,8 +1359,8 @@ def _emi_batch_work(n, npad):
     gl = np.zeros((2, n, n, LANES))
     mats = np.zeros((8, n, n, LANES))
     vecs = np.zeros((7, n, LANES))
-    vals = np.zeros((5, LANES))
-    flags = np.zeros((7, LANES), np.bool_)
+    vals = np.zeros((6, LANES))
+    flags = np.zeros((6, LANES), np.bool_)
     lv = np.zeros((2, LANES, npad))
     tcoh = np.zeros(LANES)
     return gb, gl, mats, vecs, vals, flags, lv, tcoh
@@ -1388,7 +1388,7 @@ def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, ma
             for i in range(n):
                 vr[i] = vecs[0, i, q]
                 vi[i] = vecs[1, i, q]
-            if flags[4, q]:  # the inverse iteration goes on in this pixel alone, from its factor
+            if flags[3, q]:  # the inverse iteration goes on in this pixel alone, from its factor
                 tr, ti, lr, li = mats[4], mats[5], mats[6], mats[7]
                 for k in range(n):
                     for i in range(k, n):

@@ -385,7 +385,107 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
         tr[j, j, 5] -= shift[5]
         tr[j, j, 6] -= shift[6]
         tr[j, j, 7] -= shift[7]
-        for k in range(j):  # column j minus the finished columns k < j times conj(L[j, k]), in order
+        k = 0
+        while k + 2 <= j:  # column j minus the finished columns k < j times conj(L[j, k]), in order, two a pass
+            y0r = tr[k, j, 0]
+            y1r = tr[k, j, 1]
+            y2r = tr[k, j, 2]
+            y3r = tr[k, j, 3]
+            y4r = tr[k, j, 4]
+            y5r = tr[k, j, 5]
+            y6r = tr[k, j, 6]
+            y7r = tr[k, j, 7]
+            y0i = -ti[k, j, 0]
+            y1i = -ti[k, j, 1]
+            y2i = -ti[k, j, 2]
+            y3i = -ti[k, j, 3]
+            y4i = -ti[k, j, 4]
+            y5i = -ti[k, j, 5]
+            y6i = -ti[k, j, 6]
+            y7i = -ti[k, j, 7]
+            z0r = tr[k + 1, j, 0]
+            z1r = tr[k + 1, j, 1]
+            z2r = tr[k + 1, j, 2]
+            z3r = tr[k + 1, j, 3]
+            z4r = tr[k + 1, j, 4]
+            z5r = tr[k + 1, j, 5]
+            z6r = tr[k + 1, j, 6]
+            z7r = tr[k + 1, j, 7]
+            z0i = -ti[k + 1, j, 0]
+            z1i = -ti[k + 1, j, 1]
+            z2i = -ti[k + 1, j, 2]
+            z3i = -ti[k + 1, j, 3]
+            z4i = -ti[k + 1, j, 4]
+            z5i = -ti[k + 1, j, 5]
+            z6i = -ti[k + 1, j, 6]
+            z7i = -ti[k + 1, j, 7]
+            for i in range(j, n):
+                x0r = tr[k, i, 0]
+                x1r = tr[k, i, 1]
+                x2r = tr[k, i, 2]
+                x3r = tr[k, i, 3]
+                x4r = tr[k, i, 4]
+                x5r = tr[k, i, 5]
+                x6r = tr[k, i, 6]
+                x7r = tr[k, i, 7]
+                x0i = ti[k, i, 0]
+                x1i = ti[k, i, 1]
+                x2i = ti[k, i, 2]
+                x3i = ti[k, i, 3]
+                x4i = ti[k, i, 4]
+                x5i = ti[k, i, 5]
+                x6i = ti[k, i, 6]
+                x7i = ti[k, i, 7]
+                w0r = tr[k + 1, i, 0]
+                w1r = tr[k + 1, i, 1]
+                w2r = tr[k + 1, i, 2]
+                w3r = tr[k + 1, i, 3]
+                w4r = tr[k + 1, i, 4]
+                w5r = tr[k + 1, i, 5]
+                w6r = tr[k + 1, i, 6]
+                w7r = tr[k + 1, i, 7]
+                w0i = ti[k + 1, i, 0]
+                w1i = ti[k + 1, i, 1]
+                w2i = ti[k + 1, i, 2]
+                w3i = ti[k + 1, i, 3]
+                w4i = ti[k + 1, i, 4]
+                w5i = ti[k + 1, i, 5]
+                w6i = ti[k + 1, i, 6]
+                w7i = ti[k + 1, i, 7]
+                a0r = tr[j, i, 0]
+                a1r = tr[j, i, 1]
+                a2r = tr[j, i, 2]
+                a3r = tr[j, i, 3]
+                a4r = tr[j, i, 4]
+                a5r = tr[j, i, 5]
+                a6r = tr[j, i, 6]
+                a7r = tr[j, i, 7]
+                a0i = ti[j, i, 0]
+                a1i = ti[j, i, 1]
+                a2i = ti[j, i, 2]
+                a3i = ti[j, i, 3]
+                a4i = ti[j, i, 4]
+                a5i = ti[j, i, 5]
+                a6i = ti[j, i, 6]
+                a7i = ti[j, i, 7]
+                tr[j, i, 0] = (a0r - (x0r * y0r - x0i * y0i)) - (w0r * z0r - w0i * z0i)
+                tr[j, i, 1] = (a1r - (x1r * y1r - x1i * y1i)) - (w1r * z1r - w1i * z1i)
+                tr[j, i, 2] = (a2r - (x2r * y2r - x2i * y2i)) - (w2r * z2r - w2i * z2i)
+                tr[j, i, 3] = (a3r - (x3r * y3r - x3i * y3i)) - (w3r * z3r - w3i * z3i)
+                tr[j, i, 4] = (a4r - (x4r * y4r - x4i * y4i)) - (w4r * z4r - w4i * z4i)
+                tr[j, i, 5] = (a5r - (x5r * y5r - x5i * y5i)) - (w5r * z5r - w5i * z5i)
+                tr[j, i, 6] = (a6r - (x6r * y6r - x6i * y6i)) - (w6r * z6r - w6i * z6i)
+                tr[j, i, 7] = (a7r - (x7r * y7r - x7i * y7i)) - (w7r * z7r - w7i * z7i)
+                ti[j, i, 0] = (a0i - (x0r * y0i + x0i * y0r)) - (w0r * z0i + w0i * z0r)
+                ti[j, i, 1] = (a1i - (x1r * y1i + x1i * y1r)) - (w1r * z1i + w1i * z1r)
+                ti[j, i, 2] = (a2i - (x2r * y2i + x2i * y2r)) - (w2r * z2i + w2i * z2r)
+                ti[j, i, 3] = (a3i - (x3r * y3i + x3i * y3r)) - (w3r * z3i + w3i * z3r)
+                ti[j, i, 4] = (a4i - (x4r * y4i + x4i * y4r)) - (w4r * z4i + w4i * z4r)
+                ti[j, i, 5] = (a5i - (x5r * y5i + x5i * y5r)) - (w5r * z5i + w5i * z5r)
+                ti[j, i, 6] = (a6i - (x6r * y6i + x6i * y6r)) - (w6r * z6i + w6i * z6r)
+                ti[j, i, 7] = (a7i - (x7r * y7i + x7i * y7r)) - (w7r * z7i + w7i * z7r)
+            k += 2
+        if k < j:
             y0r = tr[k, j, 0]
             y1r = tr[k, j, 1]
             y2r = tr[k, j, 2]
@@ -548,61 +648,6 @@ def _emi_factor_b(mr, mi, shift, tr, ti, ok, n):
         ti[j, j, 5] = 0.0
         ti[j, j, 6] = 0.0
         ti[j, j, 7] = 0.0
-
-
-@njit(error_model="numpy")
-def _take_factor_b(tr, ti, sr, si, take, n):
-    """The factor in ``sr + i si`` into ``tr + i ti`` in the lanes where ``take`` is True."""
-    for k in range(n):
-        for i in range(k, n):
-            a0r = tr[k, i, 0]
-            a1r = tr[k, i, 1]
-            a2r = tr[k, i, 2]
-            a3r = tr[k, i, 3]
-            a4r = tr[k, i, 4]
-            a5r = tr[k, i, 5]
-            a6r = tr[k, i, 6]
-            a7r = tr[k, i, 7]
-            a0i = ti[k, i, 0]
-            a1i = ti[k, i, 1]
-            a2i = ti[k, i, 2]
-            a3i = ti[k, i, 3]
-            a4i = ti[k, i, 4]
-            a5i = ti[k, i, 5]
-            a6i = ti[k, i, 6]
-            a7i = ti[k, i, 7]
-            b0r = sr[k, i, 0]
-            b1r = sr[k, i, 1]
-            b2r = sr[k, i, 2]
-            b3r = sr[k, i, 3]
-            b4r = sr[k, i, 4]
-            b5r = sr[k, i, 5]
-            b6r = sr[k, i, 6]
-            b7r = sr[k, i, 7]
-            b0i = si[k, i, 0]
-            b1i = si[k, i, 1]
-            b2i = si[k, i, 2]
-            b3i = si[k, i, 3]
-            b4i = si[k, i, 4]
-            b5i = si[k, i, 5]
-            b6i = si[k, i, 6]
-            b7i = si[k, i, 7]
-            tr[k, i, 0] = b0r if take[0] else a0r
-            tr[k, i, 1] = b1r if take[1] else a1r
-            tr[k, i, 2] = b2r if take[2] else a2r
-            tr[k, i, 3] = b3r if take[3] else a3r
-            tr[k, i, 4] = b4r if take[4] else a4r
-            tr[k, i, 5] = b5r if take[5] else a5r
-            tr[k, i, 6] = b6r if take[6] else a6r
-            tr[k, i, 7] = b7r if take[7] else a7r
-            ti[k, i, 0] = b0i if take[0] else a0i
-            ti[k, i, 1] = b1i if take[1] else a1i
-            ti[k, i, 2] = b2i if take[2] else a2i
-            ti[k, i, 3] = b3i if take[3] else a3i
-            ti[k, i, 4] = b4i if take[4] else a4i
-            ti[k, i, 5] = b5i if take[5] else a5i
-            ti[k, i, 6] = b6i if take[6] else a6i
-            ti[k, i, 7] = b7i if take[7] else a7i
 
 
 @njit(error_model="numpy")
@@ -1381,20 +1426,22 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     Leaves in ``flags[0]`` True for the lanes whose EMI is defined, with their linked vectors in ``vecs[0] + i
     vecs[1]`` (``(n, 8)``), the vector of ``phase_linking._emi_vector_t`` bit for bit; False where ``|G|`` or the
     unshifted ``|G|^-1 o G`` is not positive definite (the caller's fallback). The last inverse iteration stops
-    once fewer than ``min_run`` lanes still run (a vector step costs several single-pixel steps): ``flags[4]`` is
+    once fewer than ``min_run`` lanes still run (a vector step costs several single-pixel steps): ``flags[3]`` is
     then True in those lanes, whose factor is in ``mats[5] + i mats[6]``, with the returned number of steps taken
     (of 100): the caller goes on pixel by pixel. Work: ``mats`` ``(8, n, n, 8)``,
-    ``vecs`` ``(7, n, 8)``, ``vals`` ``(5, 8)``, ``flags`` (bool) ``(7, 8)``.
+    ``vecs`` ``(7, n, 8)``, ``vals`` ``(6, 8)``, ``flags`` (bool) ``(6, 8)``.
 
     The steps of ``_emi_vector_t`` for all lanes at once: shift 0.99, then 0 in the lanes where that factor
     failed; three inverse-iteration steps; in the lanes not converged, the Rayleigh quotient and up to five
-    re-shift attempts (each a factor of all lanes; a lane takes the first that succeeds, or keeps its factor when
-    the shift would not rise: the per-pixel code then makes that same factor again), then up to 100 steps."""
+    re-shift attempts (each a factor of all lanes, into scratch: a lane takes the first shift that succeeds, or
+    its first shift when the shift would not rise), each lane's factor made again with the shift it took (the same
+    bits as the attempt's), then up to 100 steps. A lane's factor is never kept aside: a lane that needs no new
+    factor in a step makes its own again."""
     p, u, inv, mr, mi, tr, ti, sr = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
     si = u  # free once inv is made
     vr, vi, wr, wi, yr, yi, t = vecs[0], vecs[1], vecs[2], vecs[3], vecs[4], vecs[5], vecs[6]
-    shift, sigma, rho, gap, s = vals[0], vals[1], vals[2], vals[3], vals[4]
-    emi, ok, take, conv, run, c, act = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5], flags[6]
+    shift, sigma, rho, gap, s, final = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]
+    emi, ok, conv, run, c, act = flags[0], flags[1], flags[2], flags[3], flags[4], flags[5]
     _real_spd_inverse_b(gtr, gti, 1.0 - beta, p, u, inv, t, emi, n)
     _emi_matrix_b(gtr, gti, inv, mr, mi, n)
     for l in range(LANES):
@@ -1402,16 +1449,11 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     _emi_factor_b(mr, mi, shift, tr, ti, ok, n)
     retry = False
     for l in range(LANES):
-        take[l] = l < nl and emi[l] and not ok[l]
-        retry = retry or take[l]
-        sigma[l] = 0.0
-    if retry:  # shift 0 in the lanes where 0.99 is above the smallest eigenvalue
-        _emi_factor_b(mr, mi, sigma, sr, si, c, n)
-        _take_factor_b(tr, ti, sr, si, take, n)
-        for l in range(LANES):
-            if take[l]:
-                shift[l] = 0.0
-                ok[l] = c[l]
+        if l < nl and emi[l] and not ok[l]:
+            shift[l] = 0.0
+            retry = True
+    if retry:  # shift 0 where 0.99 is above the smallest eigenvalue; the other lanes make their factor again
+        _emi_factor_b(mr, mi, shift, tr, ti, ok, n)
     for l in range(LANES):
         emi[l] = l < nl and emi[l] and ok[l]
     _start_vector_b(gtr, gti, vr, vi, n)
@@ -1427,6 +1469,8 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     for l in range(LANES):
         gap[l] = 1e-4 * abs(rho[l]) + 1e-6
         run[l] = act[l]  # still looking for a higher shift
+        final[l] = shift[l]
+        sigma[l] = shift[l]
     for _ in range(5):
         more = False
         for l in range(LANES):
@@ -1439,15 +1483,16 @@ def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
         if not more:
             break
         _emi_factor_b(mr, mi, sigma, sr, si, c, n)
-        more = False
         for l in range(LANES):
-            take[l] = run[l] and c[l]
-            more = more or take[l]
             if run[l]:
                 if c[l]:
+                    final[l] = sigma[l]
                     run[l] = False
                 else:
                     gap[l] *= 10.0
-        if more:
-            _take_factor_b(tr, ti, sr, si, take, n)
+    more = False
+    for l in range(LANES):
+        more = more or final[l] != shift[l]
+    if more:  # each lane's factor: the accepted re-shift, else the first shift's again (as the per-pixel code)
+        _emi_factor_b(mr, mi, final, tr, ti, c, n)
     return _inverse_iteration_b(tr, ti, vr, vi, wr, wi, yr, yi, act, conv, run, c, s, n, 100, 1e-10, min_run)
