@@ -1367,10 +1367,12 @@ def _emi_batch_work(n, npad):
 
 
 @njit(error_model="numpy")
-def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, mats, n, npad):
+def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, mats, n, npad, min_lanes):
     """EMI of the ``nl`` pixels whose ``G`` is in ``gb`` (:func:`_emi_batch_work`) at once: pixel ``q``'s linked
     vector into ``lv[0, q] + i lv[1, q]``, its temporal coherence into ``tcoh[q]``, the bits of
-    :func:`_link_pixel_t` for each. ``w8`` and ``mats`` are that function's work. Lanes past ``nl`` hold ``I``."""
+    :func:`_link_pixel_t` for each. ``w8`` and ``mats`` are that function's work. Lanes past ``nl`` hold ``I``. The
+    last inverse iteration goes on pixel by pixel once fewer than ``min_lanes`` pixels still iterate
+    (:data:`EMI_MIN_LANES`)."""
     for q in range(LANES):
         for k in range(n):
             for i in range(n):
@@ -1380,7 +1382,7 @@ def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, ma
                 else:
                     gl[0, k, i, q] = 1.0 if k == i else 0.0
                     gl[1, k, i, q] = 0.0
-    steps = emi_batch(gl[0], gl[1], beta, nl, bmats, vecs, vals, flags, n, EMI_MIN_LANES)
+    steps = emi_batch(gl[0], gl[1], beta, nl, bmats, vecs, vals, flags, n, min_lanes)
     for q in range(nl):
         gr, gi = gb[0, q], gb[1, q]
         vr, vi = lv[0, q], lv[1, q]
@@ -1577,13 +1579,14 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
                     pend[nb, 2] = k
                     nb += 1
                     if nb == LANES:
-                        _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad)
+                        _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad,
+                                        EMI_MIN_LANES)
                         for q in range(nb):
                             _write_linked(lv[0, q], lv[1, q], tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1],
                                           out_phase, out_tcoh, out_count, n)
                         nb = 0
         if nb > 0:  # the chunk's last pixels, fewer than eight
-            _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad)
+            _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad, EMI_MIN_LANES)
             for q in range(nb):
                 _write_linked(lv[0, q], lv[1, q], tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1], out_phase,
                               out_tcoh, out_count, n)
