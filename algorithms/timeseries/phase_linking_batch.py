@@ -8,7 +8,7 @@ all loads before the stores: LLVM's SLP vectoriser packs each such group into on
 so eight independent chains advance in the time of one.
 
 Same bits as the per-pixel code: each lane receives exactly that code's operations on that pixel's values, in its
-order and association (numba contracts nothing to FMA without fastmath; a complex product is numba's
+order and association (numba contracts nothing to FMA without fast-math flags; a complex product is numba's
 ``(ac - bd) + i(ad + bc)``, a complex divided by a real ``d`` numba's division by ``d + 0i``), so a pixel's phases
 and coherence do not depend on the other pixels of its batch, nor on the CPU. Where pixels take different paths
 (a shifted factor that is not positive definite, the number of inverse-iteration steps, the re-shift attempts,
@@ -16,7 +16,8 @@ and coherence do not depend on the other pixels of its batch, nor on the CPU. Wh
 take it keeps its values (the step's results are not stored for it), and a loop runs while any lane needs it.
 The values a lane computes but does not keep are never read; a pivot of a failed factor is replaced by 1 so that
 they stay finite. Lanes whose ``|G|`` or unshifted factor is not positive definite are left to the caller's
-coherence-weighted EVD, as in the per-pixel code.
+coherence-weighted EVD, as in the per-pixel code; so are, for their last inverse-iteration steps, the few lanes still
+iterating when most have converged (a step of eight lanes costs several single-pixel steps).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ LANES = 8
 
 @njit(error_model="numpy")
 def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
-    """Per lane, ``scale |G| + (1 - scale) I`` with unit diagonal (``|G|`` regularised; ``gtr + i gti`` is ``G``
+    """Per lane, ``|G|`` regularised (``scale |G_ik|`` off the diagonal, 1 on it; ``gtr + i gti`` is ``G``
     transposed) inverted into ``inv`` as ``phase_linking._real_spd_inverse_t`` does: Cholesky factor ``L`` in ``p``
     (transposed, its lower triangle), ``U = L^-T`` row by row in ``u``, ``inv = U U^T``. ``ok`` is False in the
     lanes where the matrix is not positive definite."""
