@@ -78,8 +78,60 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
     ok[5] = True
     ok[6] = True
     ok[7] = True
-    for j in range(n):  # column j from the finished columns k < j in order, then divided by its pivot
-        for k in range(j):
+    for j in range(n):  # column j from the finished columns k < j in order (two a pass), then divided by its pivot
+        k = 0
+        while k + 2 <= j:
+            y0 = p[k, j, 0]
+            y1 = p[k, j, 1]
+            y2 = p[k, j, 2]
+            y3 = p[k, j, 3]
+            y4 = p[k, j, 4]
+            y5 = p[k, j, 5]
+            y6 = p[k, j, 6]
+            y7 = p[k, j, 7]
+            z0 = p[k + 1, j, 0]
+            z1 = p[k + 1, j, 1]
+            z2 = p[k + 1, j, 2]
+            z3 = p[k + 1, j, 3]
+            z4 = p[k + 1, j, 4]
+            z5 = p[k + 1, j, 5]
+            z6 = p[k + 1, j, 6]
+            z7 = p[k + 1, j, 7]
+            for i in range(j, n):
+                x0 = p[k, i, 0]
+                x1 = p[k, i, 1]
+                x2 = p[k, i, 2]
+                x3 = p[k, i, 3]
+                x4 = p[k, i, 4]
+                x5 = p[k, i, 5]
+                x6 = p[k, i, 6]
+                x7 = p[k, i, 7]
+                w0 = p[k + 1, i, 0]
+                w1 = p[k + 1, i, 1]
+                w2 = p[k + 1, i, 2]
+                w3 = p[k + 1, i, 3]
+                w4 = p[k + 1, i, 4]
+                w5 = p[k + 1, i, 5]
+                w6 = p[k + 1, i, 6]
+                w7 = p[k + 1, i, 7]
+                a0 = p[j, i, 0]
+                a1 = p[j, i, 1]
+                a2 = p[j, i, 2]
+                a3 = p[j, i, 3]
+                a4 = p[j, i, 4]
+                a5 = p[j, i, 5]
+                a6 = p[j, i, 6]
+                a7 = p[j, i, 7]
+                p[j, i, 0] = (a0 - x0 * y0) - w0 * z0
+                p[j, i, 1] = (a1 - x1 * y1) - w1 * z1
+                p[j, i, 2] = (a2 - x2 * y2) - w2 * z2
+                p[j, i, 3] = (a3 - x3 * y3) - w3 * z3
+                p[j, i, 4] = (a4 - x4 * y4) - w4 * z4
+                p[j, i, 5] = (a5 - x5 * y5) - w5 * z5
+                p[j, i, 6] = (a6 - x6 * y6) - w6 * z6
+                p[j, i, 7] = (a7 - x7 * y7) - w7 * z7
+            k += 2
+        if k < j:
             y0 = p[k, j, 0]
             y1 = p[k, j, 1]
             y2 = p[k, j, 2]
@@ -170,7 +222,7 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
         p[j, j, 5] = d5
         p[j, j, 6] = d6
         p[j, j, 7] = d7
-    for j in range(n):  # row j of U solves L x = e_j: the entries before j are 0, not stored
+    for j in range(n):  # row j of U solves L x = e_j (two steps a pass): the entries before j are 0, not stored
         for i in range(j, n):
             t[i, 0] = 0.0
             t[i, 1] = 0.0
@@ -188,7 +240,8 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
         t[j, 5] = 1.0
         t[j, 6] = 1.0
         t[j, 7] = 1.0
-        for k in range(j, n):
+        k = j
+        while k < n:
             x0 = t[k, 0] / p[k, k, 0]
             x1 = t[k, 1] / p[k, k, 1]
             x2 = t[k, 2] / p[k, k, 2]
@@ -205,7 +258,33 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
             u[j, k, 5] = x5
             u[j, k, 6] = x6
             u[j, k, 7] = x7
-            for i in range(k + 1, n):
+            if k + 1 == n:
+                break
+            a0 = t[k + 1, 0] - p[k, k + 1, 0] * x0
+            a1 = t[k + 1, 1] - p[k, k + 1, 1] * x1
+            a2 = t[k + 1, 2] - p[k, k + 1, 2] * x2
+            a3 = t[k + 1, 3] - p[k, k + 1, 3] * x3
+            a4 = t[k + 1, 4] - p[k, k + 1, 4] * x4
+            a5 = t[k + 1, 5] - p[k, k + 1, 5] * x5
+            a6 = t[k + 1, 6] - p[k, k + 1, 6] * x6
+            a7 = t[k + 1, 7] - p[k, k + 1, 7] * x7
+            y0 = a0 / p[k + 1, k + 1, 0]
+            y1 = a1 / p[k + 1, k + 1, 1]
+            y2 = a2 / p[k + 1, k + 1, 2]
+            y3 = a3 / p[k + 1, k + 1, 3]
+            y4 = a4 / p[k + 1, k + 1, 4]
+            y5 = a5 / p[k + 1, k + 1, 5]
+            y6 = a6 / p[k + 1, k + 1, 6]
+            y7 = a7 / p[k + 1, k + 1, 7]
+            u[j, k + 1, 0] = y0
+            u[j, k + 1, 1] = y1
+            u[j, k + 1, 2] = y2
+            u[j, k + 1, 3] = y3
+            u[j, k + 1, 4] = y4
+            u[j, k + 1, 5] = y5
+            u[j, k + 1, 6] = y6
+            u[j, k + 1, 7] = y7
+            for i in range(k + 2, n):
                 w0 = p[k, i, 0]
                 w1 = p[k, i, 1]
                 w2 = p[k, i, 2]
@@ -214,6 +293,14 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
                 w5 = p[k, i, 5]
                 w6 = p[k, i, 6]
                 w7 = p[k, i, 7]
+                z0 = p[k + 1, i, 0]
+                z1 = p[k + 1, i, 1]
+                z2 = p[k + 1, i, 2]
+                z3 = p[k + 1, i, 3]
+                z4 = p[k + 1, i, 4]
+                z5 = p[k + 1, i, 5]
+                z6 = p[k + 1, i, 6]
+                z7 = p[k + 1, i, 7]
                 a0 = t[i, 0]
                 a1 = t[i, 1]
                 a2 = t[i, 2]
@@ -222,14 +309,15 @@ def _real_spd_inverse_b(gtr, gti, scale, p, u, inv, t, ok, n):
                 a5 = t[i, 5]
                 a6 = t[i, 6]
                 a7 = t[i, 7]
-                t[i, 0] = a0 - w0 * x0
-                t[i, 1] = a1 - w1 * x1
-                t[i, 2] = a2 - w2 * x2
-                t[i, 3] = a3 - w3 * x3
-                t[i, 4] = a4 - w4 * x4
-                t[i, 5] = a5 - w5 * x5
-                t[i, 6] = a6 - w6 * x6
-                t[i, 7] = a7 - w7 * x7
+                t[i, 0] = (a0 - w0 * x0) - z0 * y0
+                t[i, 1] = (a1 - w1 * x1) - z1 * y1
+                t[i, 2] = (a2 - w2 * x2) - z2 * y2
+                t[i, 3] = (a3 - w3 * x3) - z3 * y3
+                t[i, 4] = (a4 - w4 * x4) - z4 * y4
+                t[i, 5] = (a5 - w5 * x5) - z5 * y5
+                t[i, 6] = (a6 - w6 * x6) - z6 * y6
+                t[i, 7] = (a7 - w7 * x7) - z7 * y7
+            k += 2
     # inv_ij = sum_k U_ik U_jk, k ascending from 0; U_jk = 0 for k < j, whose (finite) +-0 terms leave the +0
     # start as it is: the sum starts at k = max(i, j)
     for i in range(n):
