@@ -56,7 +56,7 @@ import numpy as np
 from .._numba import HAVE_NUMBA, HELPER_INLINE, njit, prange
 from ..errors import GeohazardError
 from ..progress import iter_blocks
-from .phase_linking_batch import LANES, emi_batch
+from .phase_linking_batch import LANES, emi_batch, temporal_coherence_b
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
 
 #: Estimator codes of the kernel.
@@ -1369,7 +1369,7 @@ def _emi_batch_work(n, npad):
 @njit(error_model="numpy")
 def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, mats, n, npad, min_lanes):
     """EMI of the ``nl`` pixels whose ``G`` is in ``gb`` (:func:`_emi_batch_work`) at once: pixel ``q``'s linked
-    vector into ``lv[0, q] + i lv[1, q]``, its temporal coherence into ``tcoh[q]``, the bits of
+    vector into ``lv[0, q] + i lv[1, q]``, its temporal coherence into ``tcoh[q]`` (lanes past ``nl``: any), the bits of
     :func:`_link_pixel_t` for each. ``w8`` and ``mats`` are that function's work. Lanes past ``nl`` hold ``I``. The
     last inverse iteration goes on pixel by pixel once fewer than ``min_lanes`` pixels still iterate
     (:data:`EMI_MIN_LANES`)."""
@@ -1402,7 +1402,11 @@ def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, ma
         else:  # |G| or M not positive definite: EMI undefined
             _start_vector(gr, gi, vr, vi, n, npad)
             _cevd_vector_t(gb[2, q], gb[3, q], vr, vi, w8[2], w8[3], mats[4], mats[5], n, npad)
-        tcoh[q] = _temporal_coherence(gr, gi, vr, vi, w8[6], w8[7], w8[4], n, npad)
+        if flags[3, q] or not flags[0, q]:  # finished pixel by pixel: back into its lane
+            for i in range(n):
+                vecs[0, i, q] = vr[i]
+                vecs[1, i, q] = vi[i]
+    temporal_coherence_b(gl[0], gl[1], vecs[0], vecs[1], vecs[4], vecs[5], tcoh, n)
 
 
 @njit(error_model="numpy")

@@ -1708,6 +1708,233 @@ def _start_vector_b(gtr, gti, vr, vi, n):
 
 
 @njit(error_model="numpy")
+def temporal_coherence_b(gtr, gti, vr, vi, pr, pim, tc, n):
+    """Per lane, the temporal coherence of the linked vector ``v`` on ``G`` (transposed in ``gtr + i gti``, as for
+    :func:`emi_batch`) into ``tc``, as ``phase_linking._temporal_coherence``: the phases ``p = v / |v|`` (1 where
+    ``v`` is 0), then ``Re((G_ik / |G_ik|) conj(p_i) p_k)`` added for ``i < k`` in that function's order (+0 where
+    ``G_ik`` is 0); ``pr + i pim`` is work."""
+    for k in range(n):
+        a0 = vr[k, 0]
+        a1 = vr[k, 1]
+        a2 = vr[k, 2]
+        a3 = vr[k, 3]
+        a4 = vr[k, 4]
+        a5 = vr[k, 5]
+        a6 = vr[k, 6]
+        a7 = vr[k, 7]
+        b0 = vi[k, 0]
+        b1 = vi[k, 1]
+        b2 = vi[k, 2]
+        b3 = vi[k, 3]
+        b4 = vi[k, 4]
+        b5 = vi[k, 5]
+        b6 = vi[k, 6]
+        b7 = vi[k, 7]
+        m0 = np.sqrt(a0 * a0 + b0 * b0)
+        m1 = np.sqrt(a1 * a1 + b1 * b1)
+        m2 = np.sqrt(a2 * a2 + b2 * b2)
+        m3 = np.sqrt(a3 * a3 + b3 * b3)
+        m4 = np.sqrt(a4 * a4 + b4 * b4)
+        m5 = np.sqrt(a5 * a5 + b5 * b5)
+        m6 = np.sqrt(a6 * a6 + b6 * b6)
+        m7 = np.sqrt(a7 * a7 + b7 * b7)
+        q0 = m0 > 0
+        q1 = m1 > 0
+        q2 = m2 > 0
+        q3 = m3 > 0
+        q4 = m4 > 0
+        q5 = m5 > 0
+        q6 = m6 > 0
+        q7 = m7 > 0
+        d0 = m0 if q0 else 1.0
+        d1 = m1 if q1 else 1.0
+        d2 = m2 if q2 else 1.0
+        d3 = m3 if q3 else 1.0
+        d4 = m4 if q4 else 1.0
+        d5 = m5 if q5 else 1.0
+        d6 = m6 if q6 else 1.0
+        d7 = m7 if q7 else 1.0
+        r0 = 0.0 / d0
+        r1 = 0.0 / d1
+        r2 = 0.0 / d2
+        r3 = 0.0 / d3
+        r4 = 0.0 / d4
+        r5 = 0.0 / d5
+        r6 = 0.0 / d6
+        r7 = 0.0 / d7
+        e0 = d0 + 0.0 * r0
+        e1 = d1 + 0.0 * r1
+        e2 = d2 + 0.0 * r2
+        e3 = d3 + 0.0 * r3
+        e4 = d4 + 0.0 * r4
+        e5 = d5 + 0.0 * r5
+        e6 = d6 + 0.0 * r6
+        e7 = d7 + 0.0 * r7
+        pr[k, 0] = (a0 + b0 * r0) / e0 if q0 else 1.0
+        pr[k, 1] = (a1 + b1 * r1) / e1 if q1 else 1.0
+        pr[k, 2] = (a2 + b2 * r2) / e2 if q2 else 1.0
+        pr[k, 3] = (a3 + b3 * r3) / e3 if q3 else 1.0
+        pr[k, 4] = (a4 + b4 * r4) / e4 if q4 else 1.0
+        pr[k, 5] = (a5 + b5 * r5) / e5 if q5 else 1.0
+        pr[k, 6] = (a6 + b6 * r6) / e6 if q6 else 1.0
+        pr[k, 7] = (a7 + b7 * r7) / e7 if q7 else 1.0
+        pim[k, 0] = (b0 - a0 * r0) / e0 if q0 else 0.0
+        pim[k, 1] = (b1 - a1 * r1) / e1 if q1 else 0.0
+        pim[k, 2] = (b2 - a2 * r2) / e2 if q2 else 0.0
+        pim[k, 3] = (b3 - a3 * r3) / e3 if q3 else 0.0
+        pim[k, 4] = (b4 - a4 * r4) / e4 if q4 else 0.0
+        pim[k, 5] = (b5 - a5 * r5) / e5 if q5 else 0.0
+        pim[k, 6] = (b6 - a6 * r6) / e6 if q6 else 0.0
+        pim[k, 7] = (b7 - a7 * r7) / e7 if q7 else 0.0
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    s4 = 0.0
+    s5 = 0.0
+    s6 = 0.0
+    s7 = 0.0
+    for i in range(n):
+        c0r = pr[i, 0]
+        c1r = pr[i, 1]
+        c2r = pr[i, 2]
+        c3r = pr[i, 3]
+        c4r = pr[i, 4]
+        c5r = pr[i, 5]
+        c6r = pr[i, 6]
+        c7r = pr[i, 7]
+        c0i = -pim[i, 0]
+        c1i = -pim[i, 1]
+        c2i = -pim[i, 2]
+        c3i = -pim[i, 3]
+        c4i = -pim[i, 4]
+        c5i = -pim[i, 5]
+        c6i = -pim[i, 6]
+        c7i = -pim[i, 7]
+        for k in range(i + 1, n):  # G[i, k] at [k, i] of the transpose
+            a0 = gtr[k, i, 0]
+            a1 = gtr[k, i, 1]
+            a2 = gtr[k, i, 2]
+            a3 = gtr[k, i, 3]
+            a4 = gtr[k, i, 4]
+            a5 = gtr[k, i, 5]
+            a6 = gtr[k, i, 6]
+            a7 = gtr[k, i, 7]
+            b0 = gti[k, i, 0]
+            b1 = gti[k, i, 1]
+            b2 = gti[k, i, 2]
+            b3 = gti[k, i, 3]
+            b4 = gti[k, i, 4]
+            b5 = gti[k, i, 5]
+            b6 = gti[k, i, 6]
+            b7 = gti[k, i, 7]
+            u0 = pr[k, 0]
+            u1 = pr[k, 1]
+            u2 = pr[k, 2]
+            u3 = pr[k, 3]
+            u4 = pr[k, 4]
+            u5 = pr[k, 5]
+            u6 = pr[k, 6]
+            u7 = pr[k, 7]
+            v0 = pim[k, 0]
+            v1 = pim[k, 1]
+            v2 = pim[k, 2]
+            v3 = pim[k, 3]
+            v4 = pim[k, 4]
+            v5 = pim[k, 5]
+            v6 = pim[k, 6]
+            v7 = pim[k, 7]
+            m0 = np.sqrt(a0 * a0 + b0 * b0)
+            m1 = np.sqrt(a1 * a1 + b1 * b1)
+            m2 = np.sqrt(a2 * a2 + b2 * b2)
+            m3 = np.sqrt(a3 * a3 + b3 * b3)
+            m4 = np.sqrt(a4 * a4 + b4 * b4)
+            m5 = np.sqrt(a5 * a5 + b5 * b5)
+            m6 = np.sqrt(a6 * a6 + b6 * b6)
+            m7 = np.sqrt(a7 * a7 + b7 * b7)
+            d0 = m0 if m0 != 0 else 1.0
+            d1 = m1 if m1 != 0 else 1.0
+            d2 = m2 if m2 != 0 else 1.0
+            d3 = m3 if m3 != 0 else 1.0
+            d4 = m4 if m4 != 0 else 1.0
+            d5 = m5 if m5 != 0 else 1.0
+            d6 = m6 if m6 != 0 else 1.0
+            d7 = m7 if m7 != 0 else 1.0
+            r0 = 0.0 / d0
+            r1 = 0.0 / d1
+            r2 = 0.0 / d2
+            r3 = 0.0 / d3
+            r4 = 0.0 / d4
+            r5 = 0.0 / d5
+            r6 = 0.0 / d6
+            r7 = 0.0 / d7
+            e0 = d0 + 0.0 * r0
+            e1 = d1 + 0.0 * r1
+            e2 = d2 + 0.0 * r2
+            e3 = d3 + 0.0 * r3
+            e4 = d4 + 0.0 * r4
+            e5 = d5 + 0.0 * r5
+            e6 = d6 + 0.0 * r6
+            e7 = d7 + 0.0 * r7
+            x0r = (a0 + b0 * r0) / e0
+            x1r = (a1 + b1 * r1) / e1
+            x2r = (a2 + b2 * r2) / e2
+            x3r = (a3 + b3 * r3) / e3
+            x4r = (a4 + b4 * r4) / e4
+            x5r = (a5 + b5 * r5) / e5
+            x6r = (a6 + b6 * r6) / e6
+            x7r = (a7 + b7 * r7) / e7
+            x0i = (b0 - a0 * r0) / e0
+            x1i = (b1 - a1 * r1) / e1
+            x2i = (b2 - a2 * r2) / e2
+            x3i = (b3 - a3 * r3) / e3
+            x4i = (b4 - a4 * r4) / e4
+            x5i = (b5 - a5 * r5) / e5
+            x6i = (b6 - a6 * r6) / e6
+            x7i = (b7 - a7 * r7) / e7
+            y0r = x0r * c0r - x0i * c0i
+            y1r = x1r * c1r - x1i * c1i
+            y2r = x2r * c2r - x2i * c2i
+            y3r = x3r * c3r - x3i * c3i
+            y4r = x4r * c4r - x4i * c4i
+            y5r = x5r * c5r - x5i * c5i
+            y6r = x6r * c6r - x6i * c6i
+            y7r = x7r * c7r - x7i * c7i
+            y0i = x0r * c0i + x0i * c0r
+            y1i = x1r * c1i + x1i * c1r
+            y2i = x2r * c2i + x2i * c2r
+            y3i = x3r * c3i + x3i * c3r
+            y4i = x4r * c4i + x4i * c4r
+            y5i = x5r * c5i + x5i * c5r
+            y6i = x6r * c6i + x6i * c6r
+            y7i = x7r * c7i + x7i * c7r
+            t0 = y0r * u0 - y0i * v0
+            t1 = y1r * u1 - y1i * v1
+            t2 = y2r * u2 - y2i * v2
+            t3 = y3r * u3 - y3i * v3
+            t4 = y4r * u4 - y4i * v4
+            t5 = y5r * u5 - y5i * v5
+            t6 = y6r * u6 - y6i * v6
+            t7 = y7r * u7 - y7i * v7
+            s0 += t0 if m0 != 0 else 0.0
+            s1 += t1 if m1 != 0 else 0.0
+            s2 += t2 if m2 != 0 else 0.0
+            s3 += t3 if m3 != 0 else 0.0
+            s4 += t4 if m4 != 0 else 0.0
+            s5 += t5 if m5 != 0 else 0.0
+            s6 += t6 if m6 != 0 else 0.0
+            s7 += t7 if m7 != 0 else 0.0
+    tc[0] = abs(2.0 * s0) / (n * (n - 1))
+    tc[1] = abs(2.0 * s1) / (n * (n - 1))
+    tc[2] = abs(2.0 * s2) / (n * (n - 1))
+    tc[3] = abs(2.0 * s3) / (n * (n - 1))
+    tc[4] = abs(2.0 * s4) / (n * (n - 1))
+    tc[5] = abs(2.0 * s5) / (n * (n - 1))
+    tc[6] = abs(2.0 * s6) / (n * (n - 1))
+    tc[7] = abs(2.0 * s7) / (n * (n - 1))
+
+
+@njit(error_model="numpy")
 def emi_batch(gtr, gti, beta, nl, mats, vecs, vals, flags, n, min_run):
     """EMI of the ``nl`` (1 to 8) pixels in the first lanes of ``gtr + i gti`` (``(n, n, 8)``: ``G`` transposed,
     ``gtr[k, i, l] = Re G_l[i, k]``; the other lanes must hold a finite Hermitian matrix, e.g. ``I``).
