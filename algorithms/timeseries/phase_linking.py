@@ -56,6 +56,7 @@ import numpy as np
 from .._numba import HAVE_NUMBA, HELPER_INLINE, njit, prange
 from ..errors import GeohazardError
 from ..progress import iter_blocks
+from .phase_linking_batch import LANES, emi_batch, temporal_coherence_b
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
 
 #: Estimator codes of the kernel.
@@ -1199,6 +1200,12 @@ def _power_iteration_t(atr, ati, vr, vi, wr, wi, n, npad, max_iter, tol):
 def _inverse_iteration_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, max_iter, tol):
     """Eigenvector of the smallest eigenvalue of ``L L^H`` (into ``v``)."""
     _normalise_t(vr, vi, n, npad)
+    return _inverse_steps_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, max_iter, tol)
+
+
+@njit(error_model="numpy")
+def _inverse_steps_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad, max_iter, tol):
+    """Up to ``max_iter`` steps of :func:`_inverse_iteration_t` from the normalised ``v``; True when converged."""
     for _ in range(max_iter):
         _chol_solve_t(tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
         if _normalise_t(wr, wi, n, npad) == 0.0:
@@ -1299,19 +1306,27 @@ def _temporal_coherence(gr, gi, vr, vi, pr, pim, term, n, npad):
 
 
 @njit(error_model="numpy")
+def _cevd_vector_t(gtr, gti, vr, vi, wr, wi, atr, ati, n, npad):
+    """Principal eigenvector of ``|G| o G`` (coherence-weighted EVD) into ``v``, started from ``v`` (normalised
+    here); ``atr + i ati`` is work."""
+    for k in range(n):
+        _row_times_abs(atr, ati, gtr, gti, k, npad)
+    _power_iteration_t(atr, ati, vr, vi, wr, wi, n, npad, 100, 1e-10)
+
+
+@njit(error_model="numpy")
 def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
     """Linked phases of one sample coherence matrix ``G`` (``gr + i gi``, transposed ``gtr + i gti``) into
-    ``w8[0] + i w8[1]``; returns the temporal coherence. ``w8`` (8, npad) and ``mats`` (8, n, npad) are work."""
+    ``w8[0] + i w8[1]``; returns the temporal coherence. ``w8`` (8, npad) and ``mats`` (8, n, npad) are work.
+    The kernel links EMI pixels eight at a time (:func:`_link_emi_batch`, the same bits); this is the per-pixel
+    reference of that path (tests) and the EVD / coherence-weighted EVD path."""
     vr, vi = w8[0], w8[1]
     wr, wi, yr, yi, t1, t2 = w8[2], w8[3], w8[4], w8[5], w8[6], w8[7]
     _start_vector(gr, gi, vr, vi, n, npad)
     if method == 1:
         _power_iteration_t(gtr, gti, vr, vi, wr, wi, n, npad, 100, 1e-10)
     elif method == 2:
-        mtr, mti = mats[1], mats[2]
-        for k in range(n):
-            _row_times_abs(mtr, mti, gtr, gti, k, npad)
-        _power_iteration_t(mtr, mti, vr, vi, wr, wi, n, npad, 100, 1e-10)
+        _cevd_vector_t(gtr, gti, vr, vi, wr, wi, mats[1], mats[2], n, npad)
     else:
         inv, p, u, ut, tr, ti, lr, li = mats[0], mats[1], mats[2], mats[3], mats[4], mats[5], mats[6], mats[7]
         for k in range(n):  # |G| regularised, transposed (only its lower triangle is read: from k's block on)
@@ -1325,10 +1340,83 @@ def _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad):
             ok = _emi_vector_t(p, u, tr, ti, lr, li, vr, vi, wr, wi, yr, yi, n, npad)
         if not ok:
             _start_vector(gr, gi, vr, vi, n, npad)
-            for k in range(n):
-                _row_times_abs(tr, ti, gtr, gti, k, npad)
-            _power_iteration_t(tr, ti, vr, vi, wr, wi, n, npad, 100, 1e-10)
+            _cevd_vector_t(gtr, gti, vr, vi, wr, wi, tr, ti, n, npad)
     return _temporal_coherence(gr, gi, vr, vi, t1, t2, yr, n, npad)
+
+
+#: The batched EMI's last inverse iteration goes on pixel by pixel once fewer than this many of its eight pixels
+#: still iterate: a step of eight lanes costs about five single-pixel steps, and a few pixels (close eigenvalues,
+#: the re-shift refused) take tens of steps while the others have converged.
+EMI_MIN_LANES = 6
+
+
+@njit(error_model="numpy")
+def _emi_batch_work(n, npad):
+    """Work arrays of :func:`_link_emi_batch`: the batch's ``G`` per pixel (``gb[0 .. 3, q]``: ``gr, gi, gtr, gti``
+    of pixel ``q``), ``G`` transposed with the pixel last, :func:`.phase_linking_batch.emi_batch`'s, the linked
+    vectors and temporal coherences."""
+    gb = np.zeros((4, LANES, n, npad))
+    gl = np.zeros((2, n, n, LANES))
+    mats = np.zeros((8, n, n, LANES))
+    vecs = np.zeros((7, n, LANES))
+    vals = np.zeros((6, LANES))
+    flags = np.zeros((6, LANES), np.bool_)
+    lv = np.zeros((2, LANES, npad))
+    tcoh = np.zeros(LANES)
+    return gb, gl, mats, vecs, vals, flags, lv, tcoh
+
+
+@njit(error_model="numpy")
+def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, mats, n, npad, min_lanes):
+    """EMI of the ``nl`` pixels whose ``G`` is in ``gb`` (:func:`_emi_batch_work`) at once: pixel ``q``'s linked
+    vector into ``lv[0, q] + i lv[1, q]``, its temporal coherence into ``tcoh[q]`` (lanes past ``nl``: any), the bits of
+    :func:`_link_pixel_t` for each. ``w8`` and ``mats`` are that function's work. Lanes past ``nl`` hold ``I``. The
+    last inverse iteration goes on pixel by pixel once fewer than ``min_lanes`` pixels still iterate
+    (:data:`EMI_MIN_LANES`)."""
+    for q in range(LANES):
+        for k in range(n):
+            for i in range(n):
+                if q < nl:
+                    gl[0, k, i, q] = gb[2, q, k, i]
+                    gl[1, k, i, q] = gb[3, q, k, i]
+                else:
+                    gl[0, k, i, q] = 1.0 if k == i else 0.0
+                    gl[1, k, i, q] = 0.0
+    steps = emi_batch(gl[0], gl[1], beta, nl, bmats, vecs, vals, flags, n, min_lanes)
+    for q in range(nl):
+        gr, gi = gb[0, q], gb[1, q]
+        vr, vi = lv[0, q], lv[1, q]
+        if flags[0, q]:
+            for i in range(n):
+                vr[i] = vecs[0, i, q]
+                vi[i] = vecs[1, i, q]
+            if flags[3, q]:  # the inverse iteration goes on in this pixel alone, from its factor
+                tr, ti, lr, li = mats[4], mats[5], mats[6], mats[7]
+                for k in range(n):
+                    for i in range(k, n):
+                        tr[k, i] = bmats[5, k, i, q]
+                        ti[k, i] = bmats[6, k, i, q]
+                        lr[i, k] = tr[k, i]
+                        li[i, k] = ti[k, i]
+                _inverse_steps_t(tr, ti, lr, li, vr, vi, w8[2], w8[3], w8[4], w8[5], n, npad, 100 - steps, 1e-10)
+        else:  # |G| or M not positive definite: EMI undefined
+            _start_vector(gr, gi, vr, vi, n, npad)
+            _cevd_vector_t(gb[2, q], gb[3, q], vr, vi, w8[2], w8[3], mats[4], mats[5], n, npad)
+        if flags[3, q] or not flags[0, q]:  # finished pixel by pixel: back into its lane
+            for i in range(n):
+                vecs[0, i, q] = vr[i]
+                vecs[1, i, q] = vi[i]
+    temporal_coherence_b(gl[0], gl[1], vecs[0], vecs[1], vecs[4], vecs[5], tcoh, n)
+
+
+@njit(error_model="numpy")
+def _write_linked(vr, vi, tcoh, k, ro, c, out_phase, out_tcoh, out_count, n):
+    """A linked pixel's outputs: phases relative to date 0, temporal coherence, SHP count."""
+    out_tcoh[ro, c] = tcoh
+    ref = complex(vr[0], -vi[0])
+    for i in range(n):
+        out_phase[i, ro, c] = np.angle(complex(vr[i], vi[i]) * ref)
+    out_count[ro, c] = k
 
 
 @njit(error_model="numpy")
@@ -1417,6 +1505,10 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
         gti = np.zeros((n, npad))
         mats = np.zeros((8, n, npad))
         w8 = np.zeros((8, npad))
+        # EMI links the chunk's pixels eight at a time: their G in gb, their places and SHP counts in pend
+        gb, gl, bmats, vecs, vals, flags, lv, tcoh = _emi_batch_work(n, npad)
+        pend = np.zeros((LANES, 3), np.int64)
+        nb = 0
         for t0 in range(0, cols, tile_cols):
             t1 = min(cols, t0 + tile_cols)
             base = t0 - hc
@@ -1474,17 +1566,34 @@ def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_me
                             _add_packed(acc_r, acc_i, o_r, o_i, rr % wr, cc - base, mpk)
                             k += 1
                     _unpack_hermitian(acc_r, acc_i, cov, n)
+                    if method == 0:  # G into the batch's next slot
+                        gr, gi, gtr, gti = gb[0, nb], gb[1, nb], gb[2, nb], gb[3, nb]
                     if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
                         for i in range(n):
                             out_phase[i, ro, c] = np.nan
                         out_tcoh[ro, c] = np.nan
                         out_count[ro, c] = k
                         continue
-                    out_tcoh[ro, c] = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
-                    ref = complex(w8[0, 0], -w8[1, 0])
-                    for i in range(n):
-                        out_phase[i, ro, c] = np.angle(complex(w8[0, i], w8[1, i]) * ref)
-                    out_count[ro, c] = k
+                    if method != 0:
+                        tc = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
+                        _write_linked(w8[0], w8[1], tc, k, ro, c, out_phase, out_tcoh, out_count, n)
+                        continue
+                    pend[nb, 0] = ro
+                    pend[nb, 1] = c
+                    pend[nb, 2] = k
+                    nb += 1
+                    if nb == LANES:
+                        _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad,
+                                        EMI_MIN_LANES)
+                        for q in range(nb):
+                            _write_linked(lv[0, q], lv[1, q], tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1],
+                                          out_phase, out_tcoh, out_count, n)
+                        nb = 0
+        if nb > 0:  # the chunk's last pixels, fewer than eight
+            _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad, EMI_MIN_LANES)
+            for q in range(nb):
+                _write_linked(lv[0, q], lv[1, q], tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1], out_phase,
+                              out_tcoh, out_count, n)
 
 
 def _check_options(n_dates, shape, window, method, shp_method, alpha, beta, check_size=True):
