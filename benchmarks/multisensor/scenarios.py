@@ -320,7 +320,7 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             # subsidence of 40 mm/yr until mid-2016, then slowing to 10 mm/yr over two years (smooth)
             cy, cx, rad = rows * 0.5, cols * 0.5, rows * 0.3
             g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * rad * rad))
-            ts_ = 16.5
+            ts_ = sc.extra.get("t_slowing", 16.5)
             rate_after = 10.0
             tt = t - t_first
             slow = np.where(t > ts_, (40.0 - rate_after) * (t - ts_ - 2.0 * (1.0 - np.exp(-(t - ts_) / 2.0))), 0.0)
@@ -336,7 +336,7 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             # uplift starting inside the gap (logistic, centred mid-2015, 1-year width): 0 to 9 mm/yr up, 4 west
             cy, cx = rows * 0.2, cols * 0.8
             g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.12) ** 2))
-            tc, wd = 15.5, 0.25
+            tc, wd = sc.extra.get("t_onset", 15.5), 0.25
             ramp = wd * np.logaddexp(0.0, (t - tc) / wd)  # integral of the logistic: displacement of a unit rate
             u += g * 9.0 * ramp
             e += g * -4.0 * ramp
@@ -344,7 +344,7 @@ def truth_enu(sc: Scenario, t_years: np.ndarray):
             # a patch in the south-east sliding east at 6 mm/yr, doubling smoothly around 2012.5 (inside the gap)
             cy, cx = rows * 0.75, cols * 0.78
             g = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (rows * 0.09) ** 2))
-            tc, wd = 12.5, 0.5
+            tc, wd = sc.extra.get("t_eastslide", 12.5), 0.5
             ramp = wd * np.logaddexp(0.0, (t - tc) / wd)
             e += g * (6.0 * (t - t_mid) + 6.0 * ramp)
             u += g * -1.0 * (t - t_mid)
