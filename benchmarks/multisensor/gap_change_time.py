@@ -48,8 +48,8 @@ def _year(d: dt.date) -> float:
 
 def gap_z(name: str, seed: int, key: str, when):
     """Solve scenario ``name`` (seed offset ``seed``) with its change at ``when`` (None: the scenario's own time;
-    a callable (gap start, gap end) -> year: drawn there); z-scores of every multi-year gap, split into the pixels the
-    change moves and the rest."""
+    a callable (gap start, gap end) -> year: drawn there); z-scores across its first multi-year gap (the one that
+    holds the change in every scenario of ``CHANGES``), split into the pixels the change moves and the rest."""
     sc = scn.SCENARIOS[name]
     saved = dict(sc.extra)
     try:
