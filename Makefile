@@ -6,15 +6,16 @@ PLUGINS := $(ROOT)/.build/plugins
 DEMO_OUT ?= $(ROOT)/demo_output
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-numpy python3-scipy python3-sklearn \
-	python3-numba python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-matplotlib python3-dask python3-distributed xvfb xauth zip
+	python3-numba python3-h5py python3-pyproj python3-pytest python3-pytest-xdist python3-matplotlib python3-dask python3-distributed python3-markdown-it xvfb xauth zip
 export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
 
-.PHONY: help deps link test test-core test-processing test-matrix test-trixie test-sid demo package lint bench clean
+.PHONY: help deps link test test-full test-core test-processing test-matrix test-trixie test-sid demo package lint bench clean
 
 help:
 	@echo "make test     install QGIS 3.22 + core packages if missing, run all test layers (on all cores)"
+	@echo "make test-full    make test plus the heavy tests (first-run compilation, other CPU targets)"
 	@echo "make test-matrix  test + demo on Debian 13 / QGIS 3.40 in a debootstrap chroot (.build/chroot-trixie)"
 	@echo "make test-sid     the same on Debian unstable / QGIS 3.44 (optional, not in CI)"
 	@echo "make demo     run the main job headless on bundled real data (outputs: $(DEMO_OUT))"
@@ -23,7 +24,7 @@ help:
 	@echo "make bench    side-by-side benchmarks (own venv with MintPy, dolphin, cutde ...)"
 
 deps:
-	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, xdist, matplotlib, dask.distributed" 2>/dev/null \
+	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, xdist, matplotlib, dask.distributed, markdown_it" 2>/dev/null \
 	    || ! command -v xvfb-run >/dev/null || ! command -v zip >/dev/null; then \
 	  echo "Installing QGIS and the core Python packages from Debian ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null; \
@@ -40,6 +41,10 @@ link:
 TESTS ?= tests
 test: deps link
 	PY=$(PY) .ci/run_tests.sh $(TESTS)
+
+# Also the tests marked `heavy` (kernels compiled from an empty cache for a first run and for other CPU targets).
+test-full: deps link
+	GEOHAZARD_HEAVY_TESTS=1 PY=$(PY) .ci/run_tests.sh $(TESTS)
 
 test-core: link
 	PY=$(PY) .ci/run_tests.sh tests/core

@@ -20,6 +20,9 @@ class InsarGeohazardsPlugin:
             # plugin already loaded): keep none rather than a provider it does not own
             if QgsApplication.processingRegistry().addProvider(provider):
                 self.provider = provider
+                from .processing_provider import model_checks
+
+                model_checks.install()  # a user's model with our steps checks its raster inputs quietly
 
     def initGui(self):  # noqa: N802 - QGIS API name
         self.initProcessing()
@@ -37,5 +40,8 @@ class InsarGeohazardsPlugin:
             part.unload()
         self._gui_parts = []
         if self.provider is not None:
+            from .processing_provider import model_checks
+
+            model_checks.uninstall()
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None

@@ -6,10 +6,11 @@
 # Two pytest runs, one after the other:
 #   1. every test not marked `serial`, spread over TEST_JOBS worker processes (pytest-xdist, default: the
 #      number of cores), one test file per worker at a time (--dist loadfile: a file's module fixtures and
-#      shared set-ups are made once, in one worker);
-#   2. the tests marked `serial`, in one process with the machine to themselves: they measure how long the
-#      desktop's event loop or the interpreter's lock stands still while kernels compile, or drive a desktop
-#      session on timers, and another worker's compiling would make them measure the neighbour.
+#      shared set-ups are made once, in one worker); a worker that dies (a crash in native code) ends the run
+#      at once, naming the test it was running: pytest-xdist replacing a crashed worker under --dist loadfile
+#      can wait forever for work that never comes (pytest-xdist issues 784, 1378);
+#   2. the tests marked `serial`, in one process with the machine to themselves: a desktop session under Xvfb
+#      driven by timers. No test asserts a time (benchmarks measure time).
 # One pytest run as before (no workers) when TEST_JOBS=1, when pytest-xdist is not installed, when only test
 # files or test ids are given (no folder), or when the arguments pick tests by marker (-m) or set workers (-n).
 #
@@ -40,7 +41,7 @@ if [ $parallel = 0 ]; then
 fi
 
 echo "[tests] $JOBS workers: the tests not marked serial" >&2
-"$PY" -m pytest -q -ra -n "$JOBS" --dist loadfile -m "not serial" "${ARGS[@]}"
+"$PY" -m pytest -q -ra -n "$JOBS" --dist loadfile --max-worker-restart=0 -m "not serial" "${ARGS[@]}"
 rc1=$?
 case $rc1 in
   2 | 4) exit $rc1 ;;

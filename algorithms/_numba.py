@@ -15,7 +15,7 @@ import os
 #: whose tuning our kernels are compiled with (the CPU's own features, AVX-512 included, are kept).
 #: LLVM before 16 (Debian 12's numba 0.56 has LLVM 14) names AMD Zen 4 "znver3", a model without AVX-512, and its znver3
 #: tuning slowed DS phase linking's kernel by half again against znver2's (3.6-4.3 vs 2.2-2.9 CPU-s on the
-#: benchmark stack, same bytes; SBAS's kernels the same speed): BENCHMARKS.md, "numba's CPU tuning".
+#: benchmark stack, same bytes; SBAS's kernels the same speed): docs/architecture.md, Determinism.
 _UNKNOWN_CPUS = {("znver3", "avx512f"): "znver2"}
 
 
@@ -157,12 +157,51 @@ def _serialized(dispatcher):
 _SERIALIZED_CLASSES: dict = {}
 
 
+def _with_slp(dispatcher):
+    """``dispatcher`` compiled with LLVM's SLP vectoriser on, also where numba's default is off.
+
+    Kernels written as groups of independent scalar statements (one per vector lane, all loads before the stores:
+    :mod:`algorithms.lanes`) are vectorised by SLP only. numba 0.57 turned it off by default (numba PR 8852, after
+    miscompilations elsewhere); Debian 12's numba 0.56 has it on, and our kernels were measured and their bytes
+    fixed with it: on pip's numba 0.68 without it DS phase linking's batched EMI took 2.5 times longer. The
+    switch is numba's own (``config.SLP_VECTORIZE``, read when a compilation builds its LLVM passes), set only
+    while this dispatcher compiles, under numba's compiler lock (no other compilation runs meanwhile), and put
+    back after: other numba code in the process keeps numba's default. Vectorising changes no bit (no fast-math:
+    each lane's operations are the scalar ones, in order); the kernels' tests compare bytes with and without
+    numba. A user's ``NUMBA_SLP_VECTORIZE`` is kept as it is."""
+    from numba.core import config
+
+    if "NUMBA_SLP_VECTORIZE" in os.environ or getattr(config, "SLP_VECTORIZE", 1):
+        return dispatcher
+    base = type(dispatcher)
+    cls = _SLP_CLASSES.get(base)
+    if cls is None:
+        from numba.core.compiler_lock import global_compiler_lock
+
+        def compile(self, sig):
+            with global_compiler_lock:
+                before = config.SLP_VECTORIZE
+                config.SLP_VECTORIZE = 1
+                try:
+                    return base.compile(self, sig)
+                finally:
+                    config.SLP_VECTORIZE = before
+
+        cls = _SLP_CLASSES[base] = type("Slp" + base.__name__, (base,), {"compile": compile})
+    dispatcher.__class__ = cls
+    return dispatcher
+
+
+_SLP_CLASSES: dict = {}
+
+
 def _jit(fn, kwargs):
     """``numba.njit(**kwargs)(fn)`` with the GIL released around the call (see :func:`njit`); without the
     on-disk cache when numba finds no writable cache folder (a read-only plugin folder falls back to
     NUMBA_CACHE_DIR or the user's cache folder; when neither is writable the kernel still compiles, only
     not cached)."""
     kwargs = dict(kwargs, nogil=True)
+    slp = kwargs.pop("slp_vectorize", False)
     try:
         dispatcher = _numba.njit(**kwargs)(fn)
     except RuntimeError as exc:
@@ -170,6 +209,8 @@ def _jit(fn, kwargs):
             raise
         dispatcher = _numba.njit(**{**kwargs, "cache": False})(fn)
     _save_in_order(dispatcher)
+    if slp:
+        dispatcher = _with_slp(dispatcher)
     if kwargs.get("parallel") and not threadsafe_layer():
         dispatcher = _serialized(dispatcher)
     return dispatcher
@@ -263,7 +304,7 @@ def _save_in_order(dispatcher) -> None:
         cache_file.__class__ = cls
 
 
-def njit(*args, **kwargs):
+def njit(*args, slp_vectorize: bool = False, **kwargs):
     """``numba.njit`` when available, else an identity decorator.
 
     Accepts both ``@njit`` and ``@njit(cache=True, parallel=True, ...)``. Kernels are cached
@@ -274,9 +315,14 @@ def njit(*args, **kwargs):
     aborts when two threads launch parallel regions at once (``workqueue``, see :func:`threadsafe_layer`),
     calls of parallel kernels take a process-wide lock instead (numba releases the GIL around parallel
     regions anyway). The ``nogil`` a kernel passes is replaced by this rule.
+
+    ``slp_vectorize=True`` compiles the kernel with LLVM's SLP vectoriser on whatever numba's default
+    (:func:`_with_slp`; :data:`njit_slp`).
     """
     if HAVE_NUMBA:
         kwargs.setdefault("cache", True)
+        if slp_vectorize:
+            kwargs["slp_vectorize"] = True
         if len(args) == 1 and callable(args[0]):
             return _jit(args[0], kwargs)
         if args:  # explicit signatures (compiled and saved at decoration, none in the plugin): numba's own handling
@@ -289,6 +335,12 @@ def njit(*args, **kwargs):
         return fn
 
     return wrap
+
+
+def njit_slp(*args, **kwargs):
+    """:func:`njit` with ``slp_vectorize=True``: for kernels whose vector lanes are written as statements side by
+    side (:mod:`algorithms.lanes`)."""
+    return njit(*args, slp_vectorize=True, **kwargs)
 
 
 def kernels_to_compile(modules) -> list:
@@ -400,3 +452,61 @@ def parallel_threading_layer() -> str:
         return str(_numba.threading_layer())
     except Exception:  # an unknown numba layout: report nothing rather than guess
         return ""
+
+
+def thread_count() -> int:
+    """Threads a kernel called from this thread may use: numba's count for this thread (what the run's threads
+    setting chose, :mod:`io.blocks`), the CPU count without numba."""
+    if HAVE_NUMBA:
+        return max(1, int(_numba.get_num_threads()))
+    return max(1, os.cpu_count() or 1)
+
+
+def run_ranges(kernel, n: int, *args, tasks_per_thread: int = 4) -> None:
+    """``kernel(lo, hi, *args)`` over ``0 .. n`` in contiguous ranges, on :func:`thread_count` threads.
+
+    The parallel loop of a kernel whose body calls a large tree of jitted functions, without ``parallel=True``:
+    numba links and optimises a kernel's whole call tree again for every function that calls it, and a parallel
+    kernel is two such functions (the loop's body outlined, and the kernel), with numba's parallel passes over its
+    body besides. A serial ``nogil`` kernel over a range of its loop, run here by Python threads, compiles the tree
+    once more only: the multi-sensor tool's first run took 114 s instead of 218 (Debian 12's numba 0.56), at the
+    same speed and bytes. The kernel's results must not depend on how its loop is split (each index written by its
+    own iterations only): then the bytes are the same for any thread count. Each thread takes the next of about
+    ``tasks_per_thread`` ranges per thread, so a slow range does not hold the others up. An exception in any range
+    is raised here once all threads stopped."""
+    import threading
+
+    n = int(n)
+    threads = min(thread_count(), n)
+    if threads <= 1:
+        if n > 0:
+            kernel(0, n, *args)
+        return
+    n_tasks = min(n, threads * tasks_per_thread)
+    bounds = [n * k // n_tasks for k in range(n_tasks + 1)]
+    lock = threading.Lock()
+    state = {"next": 0}
+    errors = []
+
+    def work():
+        while True:
+            with lock:
+                k = state["next"]
+                if k >= n_tasks or errors:
+                    return
+                state["next"] = k + 1
+            try:
+                kernel(bounds[k], bounds[k + 1], *args)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
+                with lock:
+                    errors.append(exc)
+                return
+
+    helpers = [threading.Thread(target=work, name=f"geohazard-range-{i}", daemon=True) for i in range(threads - 1)]
+    for t in helpers:
+        t.start()
+    work()
+    for t in helpers:
+        t.join()
+    if errors:
+        raise errors[0]

@@ -121,15 +121,42 @@ def max_memory_bytes(max_memory_mb: Optional[float] = None) -> int:
     return int(float(max_memory_mb) * 2**20)
 
 
+def budget_rows(n_cols: int, *, bytes_per_pixel: float = 8.0, halo: int = 0, tile_rows: int = DEFAULT_TILE_ROWS,
+                max_memory_mb: Optional[float] = None, fixed_bytes: float = 0.0, min_rows: int = 1,
+                max_rows: Optional[int] = None) -> int:
+    """Rows of one block of an ``n_cols``-wide grid under the memory budget (the rule of :func:`plan_blocks`).
+
+    ``fixed_bytes + (rows + 2 halo) x n_cols x bytes_per_pixel`` stays within the budget
+    (:func:`max_memory_bytes`): a multiple of ``tile_rows`` when a tile of rows fits, else as many rows
+    as fit, at least ``min_rows`` and at most ``max_rows`` (a tool's cap on the work of one block).
+    """
+    n_cols, halo = int(n_cols), int(halo)
+    if n_cols < 1:
+        raise GeohazardError(f"the grid must have at least one column, got {n_cols}")
+    if halo < 0:
+        raise GeohazardError(f"halo must be >= 0 rows, got {halo}")
+    if tile_rows < 1:
+        raise GeohazardError(f"tile_rows must be >= 1, got {tile_rows}")
+    if not bytes_per_pixel > 0:
+        raise GeohazardError(f"bytes_per_pixel must be > 0, got {bytes_per_pixel!r}")
+    room = max_memory_bytes(max_memory_mb) - float(fixed_bytes)
+    fit = int(room // (float(bytes_per_pixel) * n_cols)) - 2 * halo if room > 0 else 0
+    rows = fit // tile_rows * tile_rows if fit >= tile_rows else fit
+    if max_rows is not None:
+        rows = min(rows, int(max_rows))
+    return max(1, int(min_rows), rows)
+
+
 def plan_blocks(n_rows: int, n_cols: int, *, bytes_per_pixel: float = 8.0, halo: int = 0,
                 tile_rows: int = DEFAULT_TILE_ROWS, max_memory_mb: Optional[float] = None,
-                block_rows: Optional[int] = None) -> list[Block]:
+                block_rows: Optional[int] = None, fixed_bytes: float = 0.0, min_rows: int = 1,
+                max_rows: Optional[int] = None) -> list[Block]:
     """Row blocks covering an ``n_rows x n_cols`` grid, top to bottom.
 
     Parameters
     ----------
     n_rows, n_cols : int
-        Grid size.
+        Grid size (a list of points is a grid of one column).
     bytes_per_pixel : float
         Memory one pixel of a block costs (every input, output and temporary the block
         function holds, e.g. ``n_dates x 4 x 3`` for a float32 stack copied twice).
@@ -139,12 +166,19 @@ def plan_blocks(n_rows: int, n_cols: int, *, bytes_per_pixel: float = 8.0, halo:
         Output tile height: block boundaries fall on multiples of it, so each output tile
         is compressed once and whole.
     max_memory_mb : float, optional
-        Budget of one block, ``(rows + 2 halo) x n_cols x bytes_per_pixel``
+        Budget of one block, ``fixed_bytes + (rows + 2 halo) x n_cols x bytes_per_pixel``
         (default :func:`max_memory_bytes`). When even one tile of rows exceeds it, blocks
-        shrink below a tile (no longer aligned) down to one row.
+        shrink below a tile (no longer aligned) down to ``min_rows``.
     block_rows : int, optional
         Rows per block, overriding the budget (tools whose reductions are pinned to a
         partition).
+    fixed_bytes : float
+        Memory a block takes whatever its rows (a kernel's scratch of fixed size).
+    min_rows : int
+        Fewest rows of a block, whatever the budget (a method's step).
+    max_rows : int, optional
+        Most rows of a block, whatever the budget: a cap on the work of one block for slow
+        kernels, so the progress moves and a cancel is seen between blocks.
 
     Returns
     -------
@@ -156,16 +190,9 @@ def plan_blocks(n_rows: int, n_cols: int, *, bytes_per_pixel: float = 8.0, halo:
     if halo < 0:
         raise GeohazardError(f"halo must be >= 0 rows, got {halo}")
     if block_rows is None:
-        if tile_rows < 1:
-            raise GeohazardError(f"tile_rows must be >= 1, got {tile_rows}")
-        if not bytes_per_pixel > 0:
-            raise GeohazardError(f"bytes_per_pixel must be > 0, got {bytes_per_pixel!r}")
-        fit = int(max_memory_bytes(max_memory_mb) // (float(bytes_per_pixel) * n_cols)) - 2 * halo
-        if fit >= tile_rows:
-            block_rows = fit // tile_rows * tile_rows
-        else:
-            block_rows = max(1, fit)
-        block_rows = min(block_rows, n_rows)
+        block_rows = min(n_rows, budget_rows(n_cols, bytes_per_pixel=bytes_per_pixel, halo=halo,
+                                             tile_rows=tile_rows, max_memory_mb=max_memory_mb,
+                                             fixed_bytes=fixed_bytes, min_rows=min_rows, max_rows=max_rows))
     elif block_rows < 1:
         raise GeohazardError(f"block_rows must be >= 1, got {block_rows}")
     blocks = []

@@ -101,3 +101,34 @@ def coherence_scale_problem(vmin: float, vmax: float) -> Optional[str]:
     if vmin < -1e-3:
         return f"values go down to {vmin:g}; coherence must be 0-1"
     return None
+
+
+def angle_raster_problem(kind: str, vmin: float, vmax: float) -> Optional[str]:
+    """Why an angle raster whose valid values span ``[vmin, vmax]`` (or a typed angle: ``vmin == vmax``) is not
+    ``kind`` in degrees; None when it is.
+
+    ``kind``: ``"incidence"`` (from the vertical, :data:`INCIDENCE_DEG`) or ``"heading"`` (clockwise from north,
+    :data:`HEADING_DEG`). Radians read as degrees give an incidence below 1.6 deg or headings all within +-6.3 deg:
+    no spaceborne SAR looks within 1.6 deg of nadir, and a sun-synchronous orbit (inclination about 98 deg) flies at
+    least 8 deg off north or south, so such values are refused as radians rather than used as degrees."""
+    lo, hi = float(vmin), float(vmax)
+    what = f"the value {lo:.6g}" if lo == hi else f"values from {lo:.6g} to {hi:.6g}"
+    verb = "looks" if lo == hi else "look"
+    deg = f"{math.degrees(lo):.4g}" if lo == hi else f"{math.degrees(lo):.4g} to {math.degrees(hi):.4g}"
+    if kind == "incidence":
+        if 0.0 < hi <= math.pi / 2 + 1e-9 and lo >= 0.0:
+            return (f"{what} {verb} like radians ({deg} deg if so); this input takes degrees from the vertical "
+                    "(multiply by 180/pi first, e.g. with the Raster calculator)")
+        if lo < INCIDENCE_DEG.low or hi > INCIDENCE_DEG.high:
+            return (f"{what} deg {'is' if lo == hi else 'are'} not plausible for an incidence angle: expected "
+                    f"{INCIDENCE_DEG.low:g} to {INCIDENCE_DEG.high:g} deg ({INCIDENCE_DEG.usual})")
+        return None
+    if kind == "heading":
+        if lo < HEADING_DEG.low or hi > HEADING_DEG.high:
+            return (f"{what} deg {'is' if lo == hi else 'are'} not plausible for a heading: expected "
+                    f"{HEADING_DEG.low:g} to {HEADING_DEG.high:g} deg ({HEADING_DEG.usual})")
+        if 0.0 < max(abs(lo), abs(hi)) <= 2 * math.pi + 1e-9:
+            return (f"{what} {verb} like radians ({deg} deg if so); this input takes degrees clockwise from north "
+                    "(multiply by 180/pi first)")
+        return None
+    raise ValueError(f"kind must be 'incidence' or 'heading', got {kind!r}")

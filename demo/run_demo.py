@@ -21,11 +21,15 @@ def steps(out: str) -> list[dict]:
     envisat = sorted(glob.glob(os.path.join(DATA, "envisat_small_test", "tif", "*_unw.tif")))
     radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "*.shp"))[0]
     mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    gamma_obs = os.path.join(DATA, "envisat_small_test", "gamma_obs")
+    envisat_incidence = envisat_scene(gamma_obs)["INCIDENCE_DEG"]
     return [
         {
-            "title": "Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence 23 deg)",
+            "title": f"Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence "
+                     f"{envisat_incidence:g} deg, read from the stack's GAMMA SLC header 20060619_slc.par)",
             "alg": "geohazard:losvelocitytovertical", "group": "Envisat: LOS to vertical",
-            "params": {"INPUT": envisat[0], "INCIDENCE": 23.0, "OUTPUT": os.path.join(out, "envisat_vertical.tif")},
+            "params": {"INPUT": envisat[0], "INCIDENCE": envisat_incidence,
+                       "OUTPUT": os.path.join(out, "envisat_vertical.tif")},
             "load": ["OUTPUT"],
         },
         # time series steps
@@ -46,6 +50,22 @@ def steps(out: str) -> list[dict]:
                 "OUTPUT_REPORT": os.path.join(out, "mexico_network.html"),
             },
             "load": ["OUTPUT_VELOCITY", "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_TIMESERIES", "OUTPUT_POINTS"],
+        },
+        {
+            "title": "SIMULATED LiCSAR frame (not real data: LiCSBAS GEOC folder as LiCSBAS01_get_geotiff.py "
+                     "delivers it, 15 pairs, uint8 coherence, E/N/U, baselines, metadata.txt, a -60 mm/yr bowl): "
+                     "SBAS from the product folder as delivered, nothing typed, checked against the simulated truth",
+            "alg": "geohazard:sbasinversion", "group": "SIMULATED LiCSAR frame: SBAS from the folder as delivered",
+            "prepare": lambda: write_simulated_licsar_frame(os.path.join(out, "simulated_licsar")),
+            "params": {
+                "INTERFEROGRAMS": os.path.join(out, "simulated_licsar", "GEOC"),
+                "OUTPUT_TIMESERIES": os.path.join(out, "licsar_timeseries.tif"),
+                "OUTPUT_VELOCITY": os.path.join(out, "licsar_velocity.tif"),
+            },
+            "load": ["OUTPUT_VELOCITY", "OUTPUT_TIMESERIES"],
+            "extra": lambda: [os.path.join(out, "simulated_licsar", LICSAR_TRUTH)],
+            "check": lambda: print("  " + velocity_check_text(velocity_error(
+                os.path.join(out, "licsar_velocity.tif"), os.path.join(out, "simulated_licsar", LICSAR_TRUTH)))),
         },
         {
             "title": "Mexico City: phase-gradient stacking of the <= 48-day interferograms",
@@ -81,10 +101,11 @@ def steps(out: str) -> list[dict]:
         },
         # geometry steps
         {
-            "title": "Envisat DEM (geographic): layover, shadow, R-index and visibility, descending heading 193.15",
+            "title": "Envisat GAMMA geometry folder as delivered (20060619_utm.dem + _dem.par + _slc.par: nothing "
+                     "typed for the descending pass): layover, shadow, R-index and visibility; the second geometry "
+                     "is a hypothetical ascending pass (heading -13, incidence 23)",
             "alg": "geohazard:geometricdistortion", "group": "Envisat DEM: geometric distortion",
-            "params": {"DEM": os.path.join(DATA, "envisat_small_test", "dem", "roipac_test_trimmed.tif"),
-                       "HEADING": 193.15, "INCIDENCE": 22.97, "HEADING_2": -13.0, "INCIDENCE_2": 23.0,
+            "params": {"DEM": os.path.join(gamma_obs, "20060619_utm.dem"), "HEADING_2": -13.0, "INCIDENCE_2": 23.0,
                        "OUTPUT_CLASSES": os.path.join(out, "envisat_distortion.tif"),
                        "OUTPUT_RINDEX": os.path.join(out, "envisat_rindex.tif"),
                        "OUTPUT_VISIBILITY": os.path.join(out, "envisat_visibility.tif"),
@@ -182,6 +203,9 @@ def steps(out: str) -> list[dict]:
                 "INTERFEROGRAMS": sorted(glob.glob(os.path.join(mexico, "*_unw.tif"))),
                 "COHERENCE": sorted(glob.glob(os.path.join(mexico, "*_cc.tif"))),
                 "BASELINES": os.path.join(DATA, "sentinel1_mexico_city", "baselines"),
+                # the interferograms carry their incidence (INCIDENCE_DEGREES) but no slant range: the DEM-error
+                # step assumes none, so it is given (Sentinel-1 IW mid-swath, about 850 km)
+                "SLANT_RANGE_M": 850000.0,
                 "DEM": os.path.join(mexico, "cropA_T005A_dem.tif"),
                 "STABLE_AREA": os.path.join(out, "mexico_stable_area.gpkg"),
                 "network:NETWORK_REPORT": os.path.join(out, "corrected_network.csv"),
@@ -256,6 +280,41 @@ def _core():
     import insar_geohazards.algorithms.timeseries.simulate as simulate
 
     return simulate
+
+
+def envisat_scene(folder: str) -> dict:
+    """The scene values of the Envisat stack's GAMMA SLC header (``20060619_slc.par``), read with the plugin's GAMMA
+    parser: INCIDENCE_DEG, HEADING_DEG, WAVELENGTH_M."""
+    _core()
+    from insar_geohazards.algorithms.formats import gamma
+
+    path = os.path.join(folder, "20060619_slc.par")
+    with open(path, encoding="utf-8") as fh:
+        return gamma.image_par(fh.read(), path).values
+
+
+LICSAR_TRUTH = "simulated_truth_velocity_mm_yr.tif"
+
+
+def write_simulated_licsar_frame(folder: str) -> str:
+    """A SIMULATED LiCSAR frame (tests/testutils_products.py: the LiCSBAS GEOC layout, file names, data types and
+    metadata text as LiCSAR delivers them) under ``folder``, and its LOS velocity truth (mm/yr) beside ``GEOC``.
+    Returns the GEOC folder."""
+    import shutil
+
+    tests = os.path.join(ROOT, "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from testutils_products import LICSAR_GT, Truth, licsar_frame, write_tif
+
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    truth = Truth(shape=(30, 36), n_dates=7)
+    geoc = licsar_frame(folder, truth)
+    write_tif(os.path.join(folder, LICSAR_TRUTH), truth.velocity, geotransform=LICSAR_GT)
+    print(f"  SIMULATED input (not real data): LiCSAR frame of {len(truth.pairs)} pairs, {truth.shape[0]} x "
+          f"{truth.shape[1]} px, bowl peak {truth.velocity.min():.0f} mm/yr -> {geoc}", flush=True)
+    return geoc
 
 
 def write_simulated_slc_stack(folder: str, **overrides):
@@ -405,9 +464,34 @@ def qgis_process(alg: str, params: dict) -> dict:
     return json.loads(proc.stdout[proc.stdout.index("{"):])["results"]
 
 
-def write_project(out: str, layers: list[tuple[str, str, str]], main_group: str) -> str:
-    """demo.qgz: one layer-tree group per step (layers keep the styles the tools wrote next to
-    them); only the main job's group is switched on and the project opens on its extent."""
+def _titles(layers) -> dict:
+    """``{(algorithm, output): name}``: each output's description in the plugin (quantity and unit) for the layers
+    loaded as ``(group, (algorithm, output), path)``."""
+    from qgis.core import QgsApplication
+
+    plugins = os.path.join(ROOT, ".build", "plugins")
+    if plugins not in sys.path:
+        sys.path.insert(0, plugins)
+    from insar_geohazards.plugin import InsarGeohazardsPlugin
+
+    plugin = InsarGeohazardsPlugin(None)
+    plugin.initProcessing()
+    out = {}
+    for _, title, _ in layers:
+        if isinstance(title, tuple):
+            alg = QgsApplication.processingRegistry().algorithmById(title[0])
+            d = alg.parameterDefinition(title[1]) if alg is not None else None
+            out[title] = d.description() if d is not None else title[1]
+    plugin.unload()
+    return out
+
+
+def write_project(out: str, layers: list[tuple], main_group: str) -> str:
+    """demo.qgz: one layer-tree group per step (layers keep the styles the tools wrote next to them, each named by
+    its output: quantity (unit) and the dates it spans); the main job's group first, the only one switched on and
+    expanded, the others closed; in each group the points and polygons lie above the rasters, the step's first
+    output checked and the other rasters unchecked (opaque rasters never hide the points). The project opens on
+    the main job's extent."""
     sys.path.append("/usr/share/qgis/python/plugins")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qgis.core import (
@@ -421,25 +505,44 @@ def write_project(out: str, layers: list[tuple[str, str, str]], main_group: str)
 
     app = QgsApplication([], False)
     app.initQgis()
+    titles = _titles(layers)
+    from insar_geohazards.io.arrange import date_span, layer_title
+
     project = QgsProject.instance()
     root = project.layerTreeRoot()
     focus = None
+    first = {}
     for group_name, title, path in layers:
         group = root.findGroup(group_name) or root.addGroup(group_name)
         lower = path.lower()
+        name = layer_title(titles.get(title, title) if isinstance(title, tuple) else title, path,
+                           date_span([path]))
         if lower.endswith((".tif", ".tiff", ".vrt")):
-            layer = QgsRasterLayer(path, title, "gdal")
+            layer = QgsRasterLayer(path, name, "gdal")
         else:
-            layer = QgsVectorLayer(path, title, "ogr")
+            layer = QgsVectorLayer(path, name, "ogr")
         if not layer.isValid():
             continue
         qml = os.path.splitext(path)[0] + ".qml"
         if os.path.exists(qml):
             layer.loadNamedStyle(qml)
         project.addMapLayer(layer, False)
-        group.addLayer(layer)
+        is_raster = isinstance(layer, QgsRasterLayer)
+        rasters = [c for c in group.findLayers() if isinstance(c.layer(), QgsRasterLayer)]
+        # vectors above the rasters, in the step's order; rasters in the step's order below them
+        index = len(group.children()) if is_raster else len(group.children()) - len(rasters)
+        node = group.insertLayer(index, layer)
+        first.setdefault(group_name, layer)
+        node.setItemVisibilityChecked(not is_raster or first[group_name] is layer)
+        node.setExpanded(False)
         if group_name == main_group and focus is None:
             focus = layer
+    main = root.findGroup(main_group)
+    if main is not None and root.children().index(main) != 0:
+        # the main job first: QGIS makes the first layer of the tree current when it opens the project (and
+        # opens its group), and a new result lands beside the current layer on QGIS without run groups
+        root.insertChildNode(0, main.clone())
+        root.removeChildNode(main)
     for group in root.children():
         group.setItemVisibilityChecked(group.name() == main_group)
         group.setExpanded(group.name() == main_group)
@@ -472,7 +575,7 @@ def run_step(step: dict) -> list[tuple[str, str, str]]:
     for key in step["load"]:
         value = results.get(key)
         if value and os.path.exists(str(value)):
-            loaded.append((step["group"], os.path.splitext(os.path.basename(str(value)))[0], str(value)))
+            loaded.append((step["group"], (step["alg"], key), str(value)))
             print(f"  -> {value}")
     for value in step.get("extra", list)():
         loaded.append((step["group"], os.path.basename(value).split(".tif")[0], value))

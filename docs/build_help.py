@@ -1,14 +1,20 @@
 """Render the Markdown pages of ``docs/`` to HTML pages beside them, the help the tools' Help button opens.
 
-Run at ``make link`` (developer checkout) and ``make package`` (into the package's ``docs/``); QGIS's Python
-has no Markdown module and the plugin never imports this file. It renders the Markdown these pages use:
-ATX headings, paragraphs, nested bullet and numbered lists, pipe tables, fenced code, block quotes,
-rules, code spans, bold, italic, links (``page.md`` links become ``page.html``), images and autolinks.
-Each heading gets an ``id`` (its slug); a heading naming a tool (``geohazard:<id>`` or a code span holding
-one word) also gets the tool's ID as an anchor, which the tools' ``helpUrl`` points at; a tool named in no
-heading is anchored at the first table row whose first cell names it (a page's table of tools).
+Run at ``make link`` (developer checkout) and ``make package`` (into the package's ``docs/``); the plugin never
+imports this file, and QGIS's Python needs no Markdown module: the pages ship rendered. The Markdown is parsed by
+markdown-it-py (CommonMark with GitHub's pipe tables: the pages read the same here as on a code forge), then:
 
-Usage: ``python3 docs/build_help.py [docs folder]`` (default: the folder of this file).
+* each heading gets an ``id``, its slug as GitHub makes it (``-1``, ``-2`` ... for repeats);
+* a heading naming a tool (``geohazard:<id>`` or a code span holding one word) also gets the tool's ID as an
+  anchor, which the tools' ``helpUrl`` points at; a tool named in no heading is anchored at the first table row
+  whose first cell names it (a page's table of tools);
+* links to ``page.md`` become links to ``page.html``;
+* a code span naming a file of the source repository that the installed plugin does not hold (``benchmarks/``,
+  ``tests/``, ``demo/``, ``.ci/``, ``BENCHMARKS.md``: the commands behind a page's figures) is marked, and the page
+  ends with a note saying where those files are.
+
+Usage: ``python3 docs/build_help.py [docs folder]`` (default: the folder of this file). Needs the package
+``markdown-it-py`` (Debian: ``python3-markdown-it``), which ``make`` installs.
 """
 
 import html
@@ -16,13 +22,11 @@ import os
 import re
 import sys
 
-FENCE = re.compile(r"^\s*```")
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-ITEM = re.compile(r"^(\s*)([*+-]|\d+[.)])\s+(.*)$")
-RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 TOOL_IN_HEADING = re.compile(r"geohazard:([a-z0-9_]+)|`([a-z][a-z0-9]*)`")
+TOOL_IN_CELL = re.compile(r"^`?geohazard:([a-z0-9_]+)`?$")
+#: Files of the source repository that `make package` leaves out of the installed plugin.
+NOT_INSTALLED = re.compile(r"(?:^|[\s=\"'(])(?:\./)?(?:benchmarks|tests|demo|\.ci)/|\bBENCHMARKS\.md\b")
+REPOSITORY = "https://github.com/insar-geohazards/insar_geohazards"
 
 STYLE = """
 body { font: 15px/1.5 sans-serif; max-width: 62em; margin: 1em auto; padding: 0 1em; color: #1d1d1d;
@@ -44,7 +48,7 @@ img { max-width: 100%; } nav { font-size: 90%; border-bottom: 1px solid #b8bcc0;
 def slug(text: str) -> str:
     """The heading's ``id``: lower case words joined by ``-`` (as GitHub makes them)."""
     text = re.sub(r"<[^>]+>", "", text).lower()
-    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", text)).strip("-")
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", text)).strip("-")
 
 
 def _link_target(url: str) -> str:
@@ -56,195 +60,77 @@ def _link_target(url: str) -> str:
     return page + ("#" + fragment if fragment else "")
 
 
-def inline(text: str) -> str:
-    """One line of Markdown text as HTML (code spans kept verbatim, everything else escaped)."""
-    spans = []
-
-    def keep(match):
-        spans.append("<code>" + html.escape(" ".join(match.group(2).split()), quote=False) + "</code>")
-        return f"\x00{len(spans) - 1}\x00"
-
-    text = html.escape(CODE_SPAN.sub(keep, text), quote=False)
-    text = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)(?:\s+&quot;[^)]*&quot;)?\)",
-                  lambda m: f'<img src="{m.group(2)}" alt="{m.group(1)}">', text)
-    text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)",
-                  lambda m: f'<a href="{_link_target(m.group(2))}">{m.group(1)}</a>', text)
-    text = re.sub(r"&lt;(https?://[^\s&]+)&gt;", r'<a href="\1">\1</a>', text)
-    text = re.sub(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", r"<strong>\1</strong>", text, flags=re.S)
-    text = re.sub(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])", r"<em>\1</em>", text)
-    return re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
+def _parser():
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:
+        raise SystemExit("docs/build_help.py needs markdown-it-py: apt install python3-markdown-it "
+                         "(or pip install markdown-it-py)") from None
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def _cells(row: str) -> list:
-    """A table row's cells: split at ``|`` outside code spans (``\\|`` stays a bar)."""
-    cells, cell, in_code = [], "", False
-    row = row.strip()
-    row = row[1:] if row.startswith("|") else row
-    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
-    i = 0
-    while i < len(row):
-        ch = row[i]
-        if ch == "\\" and row[i + 1:i + 2] == "|":
-            cell, i = cell + "|", i + 2
-            continue
-        if ch == "`":
-            in_code = not in_code
-        if ch == "|" and not in_code:
-            cells.append(cell.strip())
-            cell = ""
-        else:
-            cell += ch
-        i += 1
-    return cells + [cell.strip()]
+def _plain(inline_token) -> str:
+    """The text a reader sees in an inline token (code spans and emphasis without their marks)."""
+    return "".join(c.content for c in (inline_token.children or []) if c.type in ("text", "code_inline"))
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+def _tools_in_headings(tokens) -> set:
+    return {a or b for i, t in enumerate(tokens) if t.type == "heading_open"
+            for a, b in TOOL_IN_HEADING.findall(tokens[i + 1].content)}
 
 
-class Renderer:
-    """Markdown blocks to HTML, anchoring each tool ID at the first heading that names it."""
+def _anchor(tokens, parser):
+    """Heading ids, tool anchors and ``.md`` links rewritten, in place; returns the tokens to render."""
+    from markdown_it.token import Token
 
-    def __init__(self, lines: list = ()):
-        self.anchored = set()
-        #: tools named in a heading, anchored there even when a table names them earlier
-        self.in_headings = {a or b for s in lines if HEADING.match(s) for a, b in TOOL_IN_HEADING.findall(s)}
-        self.slugs = {}
-
-    def heading(self, level: int, text: str) -> str:
-        body = inline(text)
-        base = slug(body) or "section"
-        n = self.slugs.get(base, 0)
-        self.slugs[base] = n + 1
-        anchors = ""
-        for a, b in TOOL_IN_HEADING.findall(text):
-            tool = a or b
-            if tool not in self.anchored:
-                self.anchored.add(tool)
-                anchors += f'<a id="{tool}"></a>'
-        return f'{anchors}<h{level} id="{base}{"-" + str(n) if n else ""}">{body}</h{level}>'
-
-    def blocks(self, lines: list) -> list:
-        out, i = [], 0
-        while i < len(lines):
-            line = lines[i]
-            if not line.strip():
-                i += 1
-            elif FENCE.match(line):
-                j = i + 1
-                while j < len(lines) and not FENCE.match(lines[j]):
-                    j += 1
-                code = "\n".join(lines[i + 1:j])
-                out.append("<pre><code>" + html.escape(code, quote=False) + "</code></pre>")
-                i = j + 1
-            elif HEADING.match(line):
-                m = HEADING.match(line)
-                out.append(self.heading(len(m.group(1)), m.group(2)))
-                i += 1
-            elif RULE.match(line):
-                out.append("<hr>")
-                i += 1
-            elif line.lstrip().startswith("|") and i + 1 < len(lines) and TABLE_RULE.match(lines[i + 1]):
-                j = i + 2
-                while j < len(lines) and lines[j].lstrip().startswith("|"):
-                    j += 1
-                out.append(self.table(lines[i], lines[i + 2:j]))
-                i = j
-            elif line.lstrip().startswith(">"):
-                j = i
-                while j < len(lines) and lines[j].strip() and lines[j].lstrip().startswith(">"):
-                    j += 1
-                inner = [re.sub(r"^\s*>\s?", "", s) for s in lines[i:j]]
-                out.append("<blockquote>" + "\n".join(self.blocks(inner)) + "</blockquote>")
-                i = j
-            elif ITEM.match(line):
-                j = self._list_end(lines, i)
-                out.append(self.list(lines[i:j]))
-                i = j
-            else:
-                j = i + 1
-                while j < len(lines) and lines[j].strip() and not self._starts_block(lines, j):
-                    j += 1
-                out.append("<p>" + inline("\n".join(s.strip() for s in lines[i:j])) + "</p>")
-                i = j
-        return out
-
-    @staticmethod
-    def _starts_block(lines: list, j: int) -> bool:
-        line = lines[j]
-        return bool(FENCE.match(line) or HEADING.match(line) or ITEM.match(line) or RULE.match(line)
-                    or line.lstrip().startswith(">") or line.lstrip().startswith("|"))
-
-    @staticmethod
-    def _list_end(lines: list, i: int) -> int:
-        """Index after the list starting at ``lines[i]``: it goes on through blank lines while the next
-        line is indented under it or is another item at its level."""
-        base = _indent(lines[i])
-        j = i + 1
-        while j < len(lines):
-            line = lines[j]
-            if not line.strip():
-                k = j
-                while k < len(lines) and not lines[k].strip():
-                    k += 1
-                if k < len(lines) and (_indent(lines[k]) > base or (ITEM.match(lines[k])
-                                                                    and _indent(lines[k]) == base)):
-                    j = k
-                    continue
-                return j
-            if _indent(line) <= base and not ITEM.match(line) and (HEADING.match(line) or FENCE.match(line)
-                                                                   or line.lstrip().startswith("|")):
-                return j
-            j += 1
-        return j
-
-    def list(self, lines: list) -> str:
-        base = _indent(lines[0])
-        tag = "ol" if ITEM.match(lines[0]).group(2)[0].isdigit() else "ul"
-        items = []
-        for line in lines:
-            m = ITEM.match(line)
-            if m and _indent(line) <= base:
-                items.append([m.group(3)])
-                width = len(m.group(1)) + len(m.group(2)) + 1
-                items[-1].append(width)
-            else:
-                width = items[-1][-1]
-                cut = min(_indent(line), width) if line.strip() else 0
-                items[-1].insert(-1, line[cut:])
-        html_items = []
-        for item in items:
-            body = self.blocks(item[:-1])
-            if len(body) >= 1 and body[0].startswith("<p>") and all(not b.startswith("<p>") for b in body[1:]):
-                body[0] = body[0][3:-4]  # a tight item: its text without a paragraph
-            html_items.append("<li>" + "\n".join(body) + "</li>")
-        return f"<{tag}>\n" + "\n".join(html_items) + f"\n</{tag}>"
-
-    def table(self, header: str, rows: list) -> str:
-        head = "".join(f"<th>{inline(c)}</th>" for c in _cells(header))
-        body = "\n".join(self.row(_cells(r)) for r in rows)
-        return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-
-
-    def row(self, cells: list) -> str:
-        named = re.match(r"^`?geohazard:([a-z0-9_]+)`?$", cells[0]) if cells else None
-        tool = named.group(1) if named else ""
-        anchor = ""
-        if tool and tool not in self.in_headings and tool not in self.anchored:
-            self.anchored.add(tool)
-            anchor = f' id="{tool}"'
-        return f"<tr{anchor}>" + "".join(f"<td>{inline(c)}</td>" for c in cells) + "</tr>"
+    in_headings, anchored, slugs, out = _tools_in_headings(tokens), set(), {}, []
+    for i, tok in enumerate(tokens):
+        if tok.type == "inline":
+            for j, child in enumerate(tok.children or []):
+                if child.type == "link_open":
+                    child.attrSet("href", _link_target(child.attrGet("href") or ""))
+                elif child.type == "code_inline" and NOT_INSTALLED.search(child.content):
+                    mark = Token("html_inline", "", 0)
+                    mark.content = (f'<code class="source">{html.escape(child.content)}</code>'
+                                    '<sup><a href="#source-files" title="in the source repository">&dagger;</a></sup>')
+                    tok.children[j] = mark
+        if tok.type == "heading_open":
+            base = slug(_plain(tokens[i + 1])) or "section"
+            n = slugs.get(base, 0)
+            slugs[base] = n + 1
+            tok.attrSet("id", base + (f"-{n}" if n else ""))
+            for a, b in TOOL_IN_HEADING.findall(tokens[i + 1].content):
+                tool = a or b
+                if tool not in anchored:
+                    anchored.add(tool)
+                    mark = Token("html_block", "", 0)
+                    mark.content = f'<a id="{tool}"></a>'
+                    out.append(mark)
+        elif tok.type == "tr_open" and i + 2 < len(tokens) and tokens[i + 1].type == "td_open":
+            named = TOOL_IN_CELL.match(tokens[i + 2].content.strip())
+            tool = named.group(1) if named else ""
+            if tool and tool not in in_headings and tool not in anchored:
+                anchored.add(tool)
+                tok.attrSet("id", tool)
+        out.append(tok)
+    return out
 
 
 def render(markdown: str, title: str = "", pages: tuple = ()) -> str:
     """A whole HTML page from the Markdown text ``markdown``, with links to the other ``pages``."""
-    lines = markdown.replace("\t", "    ").splitlines()
-    first = next((HEADING.match(s).group(2) for s in lines if HEADING.match(s)), title)
+    parser = _parser()
+    tokens = parser.parse(markdown)
+    first = next((tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"), title)
     nav = " | ".join(f'<a href="{p}.html">{p}</a>' for p in pages)
-    body = "\n".join(Renderer(lines).blocks(lines))
+    body = parser.renderer.render(_anchor(tokens, parser), parser.options, {})
+    if 'href="#source-files"' in body or any(t.type in ("fence", "code_block") and NOT_INSTALLED.search(t.content)
+                                             for t in tokens):
+        body += (f'<p id="source-files"><small>&dagger; In the plugin\'s source repository ({REPOSITORY}), not in '
+                 "the installed plugin: the benchmarks, tests and demo behind this page's figures run from a "
+                 "checkout of it (its README says how).</small></p>\n")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>InSAR Geohazards: {html.escape(re.sub('`', '', first))}</title>\n<style>{STYLE}</style>\n"
-            f"</head>\n<body>\n<nav>InSAR Geohazards help: {nav}</nav>\n{body}\n</body>\n</html>\n")
+            f"</head>\n<body>\n<nav>InSAR Geohazards help: {nav}</nav>\n{body}</body>\n</html>\n")
 
 
 def build(folder: str) -> list:

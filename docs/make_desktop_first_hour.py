@@ -18,7 +18,7 @@ import os
 import tempfile
 
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject
-from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtWidgets import QAction, QDockWidget
 from qgis.utils import iface
 
@@ -94,9 +94,11 @@ def run_sbas():
     for dock in window.findChildren(QDockWidget):
         if dock.objectName() == "Browser":
             dock.setVisible(False)
+        if dock.objectName() == "Layers":  # wide enough for the names (quantity (unit), dates)
+            window.resizeDocks([dock], [470], Qt.Orientation.Horizontal)
     for node in project.layerTreeRoot().findLayers():
         node.setExpanded(node.layer().name().startswith("Velocity ("))
-    layers = project.mapLayersByName("Velocity (mm/yr)")
+    layers = [lay for lay in project.mapLayers().values() if lay.name().startswith("Velocity (mm/yr)")]
     if layers:
         canvas = iface.mapCanvas()
         canvas.setDestinationCrs(layers[0].crs())

@@ -26,11 +26,9 @@ def arrange():
         if dock.objectName() == "Browser":
             dock.setVisible(False)
     root = QgsProject.instance().layerTreeRoot()
+    # demo.qgz opens with the main job's points and velocity checked on top; show the velocity's legend
     for node in root.findLayers():
-        name = node.layer().name()
-        node.setExpanded(name == "mexico_velocity")
-        if name in ("mexico_points", "mexico_timeseries", "mexico_temporal_coherence"):
-            node.setItemVisibilityChecked(False)
+        node.setExpanded(node.layer().name().startswith("Velocity (mm/yr)") and node.isVisible())
     from processing.gui.ProcessingToolbox import ProcessingToolbox
 
     toolbox = window.findChild(ProcessingToolbox)

@@ -213,6 +213,24 @@ def ogr_series_reader(layer, field_names, fids, *, max_values: int, warn=None, p
     return read
 
 
+def netcdf_series_reader(series_file, fids, *, max_values: int, warn=None):
+    """As :func:`ogr_series_reader` for a layer whose series are in a netCDF series file
+    (:class:`.series_nc.SeriesFile`): the wanted rows read from it by runs of chunks (the same values)."""
+    fids = np.asarray(fids, np.int64)
+
+    def read(rows):
+        rows = np.asarray(rows, np.int64)
+        if rows.size * len(series_file.dates) > max_values:
+            if warn is not None:
+                warn(f"{rows.size} points x {len(series_file.dates)} dates is too large to hold in memory: the mean "
+                     "time series and the time-series consistency are skipped (TC falls back to velocity "
+                     "coherence). Run on a subset, or set USE_TIME_SERIES to false to silence this warning.")
+            return None
+        return series_file.read(fids[rows])
+
+    return read
+
+
 def point_layer_table(layer, name: str, field_names, progress=None, *, fast: bool = True):
     """Coordinates and numeric fields of a point layer through GDAL's Arrow stream (OGR layers, GDAL >= 3.6),
     or None when that path cannot serve (another provider, a subset, ``fast`` False): the caller then reads
@@ -535,3 +553,46 @@ def epsg_wkt(epsg: int) -> str:
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(epsg)
     return srs.ExportToWkt()
+
+
+def detection_part(table, vel: str, result, fields: dict, wkbs) -> dict:
+    """One layer's ADAs for :func:`merge_layers`: the polygons' ``fields`` and ``wkbs``, and every point with its
+    source fid, velocity (field ``vel``), ADA id (-1 outside) and flag code (the style labels the codes)."""
+    return {"fields": fields, "wkbs": wkbs, "crs_wkt": crs_wkt(table.crs),
+            "points": {"x": table.x, "y": table.y,
+                       "fields": {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": result.labels,
+                                  "flag": result.flags.astype(np.int64)}}}
+
+
+def merge_layers(names, parts) -> dict:
+    """The ADAs found in each layer of one file (one detection per layer: a loadegms GeoPackage holds one track
+    per layer, never merged) as one output. ``parts``: per layer, ``{"fields", "wkbs", "crs_wkt", "points"}`` with
+    ``points`` ``{"x", "y", "fields"}``. With several layers a ``layer`` field comes first, ADA ids run on across
+    the layers in their order (the points' ``ada_id`` with them, -1 kept) and a field one layer lacks (the dates
+    of another track) is NULL there; one layer's part is returned as it is."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def joined(columns, counts, renumber):
+        keys = list(dict.fromkeys(k for c in columns for k in c))
+        out = {"layer": np.array([n for n, k in zip(names, counts) for _ in range(k)], dtype=object)}
+        for key in keys:
+            cols = [c[key] if key in c else np.full(k, np.nan) for c, k in zip(columns, counts)]
+            out[key] = np.concatenate(cols) if all(isinstance(c, np.ndarray) for c in cols) else \
+                np.array([v for c in cols for v in c], dtype=object)
+        if renumber in out:
+            offsets = np.repeat(np.cumsum([0] + [len(p["fields"]["ada_id"]) for p in parts])[:-1], counts)
+            ids = out[renumber].astype(np.int64)
+            out[renumber] = np.where(ids >= 0, ids + offsets, ids)
+        return out
+
+    if len({p["crs_wkt"] for p in parts}) > 1:
+        raise GeohazardError(f"INPUT: the layers {', '.join(names)} of one file are in different CRSs; give one "
+                             "with |layername=<layer> at a time")
+    n_ada = [len(p["wkbs"]) for p in parts]
+    n_pts = [len(p["points"]["x"]) for p in parts]
+    return {"fields": joined([p["fields"] for p in parts], n_ada, "ada_id"),
+            "wkbs": [w for p in parts for w in p["wkbs"]], "crs_wkt": parts[0]["crs_wkt"],
+            "points": {"x": np.concatenate([p["points"]["x"] for p in parts]),
+                       "y": np.concatenate([p["points"]["y"] for p in parts]),
+                       "fields": joined([p["points"]["fields"] for p in parts], n_pts, "ada_id")}}

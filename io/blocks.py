@@ -17,7 +17,15 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal
 
-from ..algorithms.engine import RasterSource, open_executor, plan_blocks, process_blocks, register_thread_context
+from ..algorithms.engine import (
+    RasterSource,
+    budget_rows,
+    open_executor,
+    plan_blocks,
+    plan_file_groups,
+    process_blocks,
+    register_thread_context,
+)
 from ..algorithms.errors import GeohazardError
 from .probe import data_band_index
 from .raster import _to_float, open_raster
@@ -97,9 +105,22 @@ class RunSettings:
     threads: int = 0
 
     def plan(self, n_rows: int, n_cols: int, **kwargs):
-        """:func:`~algorithms.engine.plan_blocks` with this run's memory budget."""
+        """:func:`~algorithms.engine.plan_blocks` with this run's memory budget: the blocks of rows (of points:
+        ``n_cols=1, tile_rows=1``) whose ``bytes_per_pixel`` (and ``fixed_bytes``) fit ``max_memory_mb``."""
         kwargs.setdefault("max_memory_mb", self.max_memory_mb)
         return plan_blocks(n_rows, n_cols, **kwargs)
+
+    def rows(self, n_cols: int, **kwargs) -> int:
+        """Rows of one block of an ``n_cols``-wide grid under this run's budget
+        (:func:`~algorithms.engine.budget_rows`, the rule of :meth:`plan`)."""
+        kwargs.setdefault("max_memory_mb", self.max_memory_mb)
+        return budget_rows(n_cols, **kwargs)
+
+    def plan_files(self, n_files: int, n_rows: int, n_cols: int, **kwargs):
+        """:func:`~algorithms.engine.plan_file_groups` with this run's memory budget (blocks of whole images,
+        or None when one image does not fit)."""
+        kwargs.setdefault("max_memory_mb", self.max_memory_mb)
+        return plan_file_groups(n_files, n_rows, n_cols, **kwargs)
 
     @contextlib.contextmanager
     def executor(self, log=None):

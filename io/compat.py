@@ -36,10 +36,14 @@ else:  # QGIS 3.22 - 3.36: QgsField(name, QVariant.Type)
 # and is gone from the Python API of 3.40.
 if hasattr(Qgis, "ProcessingModelChildParameterSource"):
     MODEL_SOURCE_STATIC_VALUE = Qgis.ProcessingModelChildParameterSource.StaticValue
+    MODEL_SOURCE_MODEL_PARAMETER = Qgis.ProcessingModelChildParameterSource.ModelParameter
+    MODEL_SOURCE_CHILD_OUTPUT = Qgis.ProcessingModelChildParameterSource.ChildOutput
 else:  # QGIS 3.22 - 3.28
     from qgis.core import QgsProcessingModelChildParameterSource
 
     MODEL_SOURCE_STATIC_VALUE = QgsProcessingModelChildParameterSource.Source.StaticValue
+    MODEL_SOURCE_MODEL_PARAMETER = QgsProcessingModelChildParameterSource.Source.ModelParameter
+    MODEL_SOURCE_CHILD_OUTPUT = QgsProcessingModelChildParameterSource.Source.ChildOutput
 
 
 def band_min_max(path: str, band: int = 1) -> tuple[float, float] | None:

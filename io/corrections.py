@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+from typing import Optional
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from ..algorithms.corrections.closure import (
     loop_table,
 )
 from ..algorithms.corrections.ramps import FitSums
-from ..algorithms.engine import CallableSource, StackSource, max_memory_bytes, plan_blocks, plan_file_groups
+from ..algorithms.engine import CallableSource, StackSource, max_memory_bytes
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import gacos
 from ..algorithms.progress import SubProgress
@@ -57,14 +58,23 @@ GROUP_MB = 64.0
 #: ramp removal: 10.5 vs 15.4 CPU-s for the whole run); GDAL-based software reads it (QGIS, MintPy,
 #: rasterio; GDAL >= 2.3). DEFLATE where this GDAL has no ZSTD.
 CODEC = "ZSTD"
+#: Codec of a corrected stack written to a temporary destination (a model's intermediate step, which the next step
+#: reads and QGIS deletes with the session): uncompressed, 5 x cheaper to write and 12 x cheaper to read back than
+#: ZSTD on a 0.5-Mpx float32 interferogram (noisy phase compresses to ~65 % only); :func:`stack_codec`.
+CODEC_TEMPORARY = "NONE"
+
+
+def stack_codec(temporary: bool) -> str:
+    """The codec of a corrected stack: :data:`CODEC_TEMPORARY` for a temporary destination, else :data:`CODEC`."""
+    return CODEC_TEMPORARY if temporary else CODEC
 
 
 class Stack:
     """The stack in network order: files, orientation, coherence and the output names."""
 
-    def __init__(self, inp: StackInput, max_memory_mb=None):
+    def __init__(self, inp: StackInput, run: Optional[RunSettings] = None):
         self.inp = inp
-        self.max_memory_mb = max_memory_mb  # the run's block budget (MiB; None = the engine's default)
+        self.run = run or RunSettings()  # the run's knobs: its blocks fit MAX_MEMORY_MB
         order = list(inp.order)
         self.network = inp.network
         self.info = inp.info
@@ -78,6 +88,7 @@ class Stack:
         # dates of each file in the order its name gives them: the file holds second minus first
         self.first = np.where(self.signs > 0, ref, sec)
         self.second = np.where(self.signs > 0, sec, ref)
+        self.codec = CODEC  # of the corrected stack written (stack_codec: uncompressed to a temporary destination)
 
     @property
     def m(self) -> int:
@@ -94,15 +105,17 @@ class Stack:
         return 8.0 * copies + (4.0 if self.coh_paths is not None else 0.0)
 
     def plan(self, copies: float = 4.0, halo: int = 0):
-        return plan_blocks(self.info.height, self.info.width, bytes_per_pixel=self.m * self.file_bytes(copies),
-                           halo=halo, max_memory_mb=self.max_memory_mb)
+        """Row blocks of the run's memory budget (every interferogram: ``copies`` of its data and its coherence)."""
+        return self.run.plan(self.info.height, self.info.width, bytes_per_pixel=self.m * self.file_bytes(copies),
+                             halo=halo)
 
     def group_plan(self, copies: float = 4.0, shared_bytes: float = 0.0):
         """Blocks of whole interferograms (one read per file, :func:`plan_file_groups`), or None when one
         whole interferogram does not fit the memory budget (then: a fitting pass and a correcting pass
         over row blocks, :meth:`plan`)."""
-        return plan_file_groups(self.m, self.info.height, self.info.width, bytes_per_file_pixel=self.file_bytes(copies),
-                                bytes_per_pixel=shared_bytes, group_mb=GROUP_MB)
+        return self.run.plan_files(self.m, self.info.height, self.info.width,
+                                   bytes_per_file_pixel=self.file_bytes(copies), bytes_per_pixel=shared_bytes,
+                                   group_mb=GROUP_MB)
 
 
 def mask_raster(path: str, info) -> np.ndarray:
@@ -177,7 +190,8 @@ def write_corrected(stack: Stack, func, *, sources, out_dir, run: RunSettings, p
     names = output_names(stack.paths)
     paths = [os.path.join(out_dir, n) for n in names]
     got = {k: [None] * stack.m for k in collect}
-    writers = [RasterWriter.like(p, stack.info, descriptions=[nm], compress=CODEC, metadata={**metadata, "PAIR": nm})
+    writers = [RasterWriter.like(p, stack.info, descriptions=[nm], compress=stack.codec,
+                                 metadata={**metadata, "PAIR": nm})
                for p, nm in zip(paths, stack.names)]
 
 
@@ -262,12 +276,24 @@ def warp_delay(path: str, info, out: str) -> str:
     return out
 
 
-def link_or_copy(src: str, dst: str) -> None:
-    """A hard link to ``src`` at ``dst`` (no bytes copied), or a copy across file systems."""
+def link_or_copy(src: str, dst: str) -> str:
+    """A hard link to ``src`` at ``dst`` (no bytes copied), or a copy across file systems; a GDAL virtual file (a
+    product's interferogram seen through a VRT, a zip member) is written as a GeoTIFF named
+    :func:`output_name`. Returns the path written."""
+    if src.startswith("/vsi"):
+        from osgeo import gdal
+
+        dst = os.path.join(os.path.dirname(dst), output_name(dst))
+        ds = gdal.Translate(dst, src, format="GTiff", creationOptions=["COMPRESS=DEFLATE", "TILED=YES"])
+        if ds is None:
+            raise GeohazardError(f"{os.path.basename(src)} could not be written to {dst}")
+        ds = None
+        return dst
     try:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
+    return dst
 
 
 def dem_height_sd(path: str) -> float:
@@ -364,16 +390,50 @@ def closure_cache_limit(max_memory_mb):
     return gdal_cache_limit(max_memory_bytes(max_memory_mb) * CACHE_SHARE / 2 ** 20)
 
 
+def closure_regions(stack, triplets, plan, *, cycle_mm: float, closure_offset, min_coherence: float,
+                    max_cycles: int, run: RunSettings, progress) -> tuple:
+    """``(labels, region_cycles)`` of unwrapclosurecorrection's two first passes: the mean coherence of every pixel
+    (a pass over the coherence), the connected regions at least ``min_coherence`` coherent labelled on the whole
+    grid (int32, 4 bytes a pixel, held for the run), then per region and loop the whole-cycle closures of every
+    value with data (a pass over the stack; integer counts) and the cycles each region decides. Same result for
+    any block layout."""
+    from ..algorithms.corrections import closure as closure_mod
+
+    info = stack.info
+    mean = np.full((info.height, info.width), np.nan, np.float32)
+
+    def keep_mean(block, out):
+        mean[block.row0:block.row0 + out["mean_coherence"].shape[0]] = out["mean_coherence"]
+
+    run_blocks(plan, closure_mod.coherence_mean_block, keep_mean,
+               sources={"coherence": CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))}, run=run,
+               progress=SubProgress(progress, 0, 2))
+    labels, n = closure_mod.region_labels(mean, min_coherence)
+    if n == 0:
+        return labels, np.zeros((1, stack.network.n_pairs), np.int16)
+    total = {}
+
+    def add(block, out):
+        total["counts"] = out["counts"] if "counts" not in total else total["counts"] + out["counts"]
+
+    run_blocks(plan, functools.partial(closure_mod.region_counts_block, triplets=triplets, cycle_mm=cycle_mm,
+                                       n_regions=n, closure_offset=closure_offset, max_cycles=max_cycles), add,
+               sources={"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0]),
+                        "labels": CallableSource(lambda r0, r1: labels[r0:r1])},
+               run=run, progress=SubProgress(progress, 2, 5))
+    return labels, closure_mod.region_decisions(total["counts"], triplets, max_cycles=max_cycles)
+
+
 def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: dict, csv_paths: dict,
                            threshold: float, coherence: bool, *, run: RunSettings, progress,
-                           tile_rows=None) -> ClosureStats:
+                           tile_rows=None, compress: str = CODEC, labels=None) -> ClosureStats:
     """The block loop of unwrapclosurecorrection: corrected interferograms (input unit and sign), the count
     rasters of ``extra`` (``OUTPUT_CYCLES``, ``OUTPUT_NONCLOSING``) and the CSV tables of ``csv_paths``
     (``OUTPUT_STATS``, ``OUTPUT_LOOPS``); the rasters published together or none."""
     info, net = stack.info, stack.network
     stats = ClosureStats(triplets.n)
     meta = {"UNWRAP_CORRECTION": "phase closure (Yunjun et al. 2019)", "WAVELENGTH_M": f"{stack.wavelength_m:.10g}"}
-    writers = [RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta, compress=CODEC,
+    writers = [RasterWriter.like(p, info, descriptions=[net.names[k]], metadata=meta, compress=compress,
                                  tile_rows=tile_rows) for k, p in enumerate(out_paths)]
     w_cyc = RasterWriter.like(extra["OUTPUT_CYCLES"], info, dtype=np.int16, nodata=-1) \
         if "OUTPUT_CYCLES" in extra else None
@@ -395,6 +455,8 @@ def run_closure_correction(stack, triplets, func, plan, out_paths: list, extra: 
     sources = {"stack": CallableSource(lambda r0, r1: stack.read(r0, r1)[0])}
     if coherence:
         sources["coherence"] = CallableSource(lambda r0, r1: read_coherence(stack, r0, r1))
+    if labels is not None:
+        sources["labels"] = CallableSource(lambda r0, r1: labels[r0:r1])
     run_blocks(plan, func, write, sources=sources, run=run, progress=SubProgress(progress, 5, 100),
                writers=writers + [w for w in (w_cyc, w_nc) if w is not None], background_write=True)
     names = list(net.names)

@@ -28,6 +28,7 @@ import datetime as _dt
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -41,18 +42,18 @@ from ..algorithms.formats import dates as _dates
 from ..algorithms.formats import egms as _egms
 from ..algorithms.formats import egms_tiles as tiles
 from ..algorithms.progress import check_canceled, info, warn
-from . import sqlite_bulk
+from . import series_nc, sqlite_bulk
 from .ada import _POINT_BLOB, _gpkg_point_blobs, epsg_wkt
 from .vector import staged_file, write_vector
 
 ogr.UseExceptions()
 
-SERIES_MODES = ("fields", "table", "none")
+SERIES_MODES = ("fields", "table", "none", "netcdf", "auto")
 #: Points per compressed block of a series table.
 BLOCK_POINTS = 1024
 #: The R-tree is built up to this many points of a layer: it costs about 12 us of CPU and 64 bytes a point
 #: (GDAL's CreateSpatialIndex, 500,000 points in 5.9 s CPU, +32 MB) and makes a map window read 16x faster;
-#: past 2 M points (24 s) QGIS builds it on demand (BENCHMARKS.md, EGMS at national scale).
+#: past 2 M points (24 s) QGIS builds it on demand (BENCHMARKS.md, EGMS loading).
 SPATIAL_INDEX_MAX = 2_000_000
 META_TABLE = "gh_series"
 _NODATA = -32768
@@ -71,6 +72,8 @@ class LoadReport:
     rows: int = 0
     epsg: int = 0
     level: str = ""
+    series: str = ""  # the form written: fields, table, none or netcdf
+    files: dict = field(default_factory=dict)  # name -> netCDF series file written
 
 
 @dataclass
@@ -83,6 +86,7 @@ class _Group:
     dates: list
     fid: int = 0
     table: Optional[str] = None
+    writer: object = None  # the layer's series_nc.SeriesWriter (series="netcdf")
     seen: tiles.SeenIds = field(default_factory=tiles.SeenIds)
     pending: list = field(default_factory=list)  # series rows not yet in a full block
     extent: tuple = (np.inf, np.inf, -np.inf, -np.inf)  # of the points written (min x, min y, max x, max y)
@@ -244,6 +248,8 @@ def _write_block(con, g: _Group, cols, rows: dict, srs_id: int, series: str, bul
         _bulk_block(bulk, g, cols, rows, blobs, pid_u8, series)
     else:
         _executemany_block(con, g, cols, rows, blobs, series)
+    if series == "netcdf" and g.writer is not None:
+        g.writer.append(rows["x"], rows["y"], rows["disp"])
     if series == "table" and g.dates:
         kind, data = encode_block(rows["disp"])
         con.execute(f'INSERT INTO "{g.table}" VALUES (?, ?, ?, ?)', (g.fid + 1, n, kind, data))
@@ -339,10 +345,15 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
     message names each file and why) or when nothing but headers were read."""
     if series not in SERIES_MODES:
         raise GeohazardError(f"series must be one of {SERIES_MODES}, got {series!r}")
+    if series == "auto":
+        series = series_nc.resolve_auto(paths, out_path)
     if not out_path.lower().endswith(".gpkg"):
+        if series == "netcdf":
+            raise GeohazardError(f"{os.path.basename(out_path)}: the netCDF series files are joined to a GeoPackage "
+                                 "layer; give OUTPUT as a .gpkg, or keep the series as dated fields")
         return _load_to_other_format(paths, out_path, series=series, chunk_bytes=chunk_bytes,
                                      single_name=single_name, workers=workers, progress=progress)
-    report = LoadReport()
+    report = LoadReport(series=series)
     heads, report.skipped = _headers(paths, progress)
     if not heads:
         raise GeohazardError("no EGMS tile could be read: " + "; ".join(
@@ -371,10 +382,14 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                 con.execute(f'DROP TRIGGER "{name[0]}"')
             if series == "table":
                 _create_series_tables(con, groups)
+            if series == "netcdf":
+                series_nc.open_writers(tmp, out_path, groups.values())
             for g in groups.values():
                 bulk = sqlite_bulk.bulk_inserter(con, tmp, _insert_sql(g, layers[g.name][1]))
                 if bulk is not None:
                     bulks[g.name] = bulk
+            info(progress, "SQLite rows written by " + (sqlite_bulk.path_taken() if bulks else
+                                                         "Python's executemany"))
             order = [(g, head) for g in groups.values() for head in g.tiles]
             last = {id(g.tiles[-1]): g for g in groups.values()}
             state = None
@@ -405,6 +420,8 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
                         con.execute("RELEASE tile")
                         g.seen.drop_tile()
                         g.fid, g.pending, g.extent = state
+                        if g.writer is not None:
+                            g.writer.truncate(g.fid)
                         why = str(item) if isinstance(item, GeohazardError) else f"damaged archive ({item})"
                         report.skipped[head.path] = why
                         warn(progress, f"{os.path.basename(head.path)} skipped: {why}; the other tiles are loaded")
@@ -453,6 +470,12 @@ def load_tiles(paths, out_path: str, *, series: str = "fields", chunk_bytes: int
             for bulk in bulks.values():
                 bulk.close()
             con.close()
+            if series == "netcdf" and sys.exc_info()[0] is not None:
+                for g in groups.values():
+                    if g.writer is not None:
+                        g.writer.abort()
+        if series == "netcdf":
+            series_nc.close_writers(tmp, out_path, groups.values(), report, progress)
         report.epsg = next(iter(groups.values())).epsg
         report.level = next(iter(groups.values())).level
         for name, n in report.layers.items():
@@ -524,7 +547,11 @@ def series_table_dates(path: str, layer: str) -> Optional[list]:
 
 
 def read_series(path: str, layer: str, fids) -> tuple:
-    """``(dates, values)`` of points ``fids`` of ``layer``: values float64 (len(fids), dates), mm."""
+    """``(dates, values)`` of points ``fids`` of ``layer``: values float64 (len(fids), dates), mm, from the
+    layer's netCDF series file or its series table."""
+    nc = series_nc.open_series(path, layer)
+    if nc is not None:
+        return nc.dates, nc.read(fids)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         row = con.execute(f'SELECT series_table, dates FROM "{META_TABLE}" WHERE layer=?', (layer,)).fetchone()
@@ -549,7 +576,8 @@ def read_series(path: str, layer: str, fids) -> tuple:
 
 def series_layer(source: str) -> Optional[tuple]:
     """``(path, layer name, dates)`` when the OGR source ``source`` (``file.gpkg`` or
-    ``file.gpkg|layername=x``) is a point layer whose series are in a series table, else None."""
+    ``file.gpkg|layername=x``) is a point layer whose series are in a netCDF series file or a series table,
+    else None. A series file named by the layer but missing or another load's: an error naming it."""
     parts = source.split("|")
     path = parts[0]
     name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), "")
@@ -562,5 +590,10 @@ def series_layer(source: str) -> Optional[tuple]:
             ds = None
         except RuntimeError:
             return None
-    found = series_table_dates(path, name) if name else None
+    if not name:
+        return None
+    nc = series_nc.open_series(path, name)
+    if nc is not None:
+        return path, name, nc.dates
+    found = series_table_dates(path, name)
     return (path, name, found) if found else None

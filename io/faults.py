@@ -32,6 +32,75 @@ def require_projected_crs(crs: QgsCoordinateReferenceSystem, name: str) -> None:
                              f"CRS in metres (e.g. UTM) first")
 
 
+def _on_earth(to_geo, to_map, x: float, y: float):
+    """(lon, lat) of the map point (x, y), or None when it has none: no inverse in the projection, a non-finite
+    or impossible latitude, or an inverse that does not come back to the point (PROJ folds some points outside
+    a projection's domain onto others)."""
+    from qgis.core import QgsCsException, QgsPointXY
+
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return None
+    try:
+        g = to_geo.transform(QgsPointXY(x, y))
+        back = to_map.transform(g)
+    except QgsCsException:
+        return None
+    lon, lat = g.x(), g.y()
+    if not (np.isfinite(lon) and np.isfinite(lat) and abs(lat) <= 90.0):
+        return None
+    if not (abs(back.x() - x) <= 1.0 + 1e-9 * abs(x) and abs(back.y() - y) <= 1.0 + 1e-9 * abs(y)):
+        return None
+    return lon, lat
+
+
+def frame_on_earth(crs: QgsCoordinateReferenceSystem, origin, east_m, north_m,
+                   names=("ORIGIN_EAST", "ORIGIN_NORTH"), what="the Coulomb file's faults") -> str:
+    """Check that a local frame placed at ``origin`` (map m) in ``crs`` is on the Earth.
+
+    ``east_m``, ``north_m``: map coordinates (m, origin included) of the points drawn (fault corners). Raises
+    :class:`GeohazardError` naming ``names`` and the CRS's area of use (lon/lat and its own metres) when the origin
+    or a point has no longitude/latitude in ``crs``; returns a warning (else "") when they lie outside the CRS's
+    area of use."""
+    from qgis.core import QgsCoordinateTransformContext, QgsRectangle
+
+    wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
+    ctx = QgsCoordinateTransformContext()
+    to_geo = QgsCoordinateTransform(crs, wgs84, ctx)
+    to_map = QgsCoordinateTransform(wgs84, crs, ctx)
+    area = crs.bounds()  # lon/lat of the area of use (empty when unknown)
+    has_area = not area.isNull() and area.width() > 0 and area.height() > 0
+    e0, n0 = (float(v) for v in origin)
+    pts = [(e0, n0)] + [(float(e), float(n)) for e, n in zip(np.ravel(east_m), np.ravel(north_m))]
+    geo = [_on_earth(to_geo, to_map, x, y) for x, y in pts]
+    if any(g is None for g in geo):
+        where = ""
+        if has_area:
+            try:
+                r = to_map.transformBoundingBox(QgsRectangle(area))
+                where = (f"; {crs.authid()}'s area of use is lon {area.xMinimum():g} to {area.xMaximum():g}, lat "
+                         f"{area.yMinimum():g} to {area.yMaximum():g} (easting {r.xMinimum():.0f} to "
+                         f"{r.xMaximum():.0f} m, northing {r.yMinimum():.0f} to {r.yMaximum():.0f} m)")
+            except Exception:  # noqa: BLE001 - the area in metres is a courtesy; the lon/lat range still helps
+                where = (f"; {crs.authid()}'s area of use is lon {area.xMinimum():g} to {area.xMaximum():g}, lat "
+                         f"{area.yMinimum():g} to {area.yMaximum():g}")
+        bad = "the origin" if geo[0] is None else f"some of {what}"
+        raise GeohazardError(
+            f"{names[0]} = {e0:g} m, {names[1]} = {n0:g} m is not plausible in {crs.authid()}: {bad} would lie "
+            f"outside the Earth (no longitude/latitude there){where}. Give the map coordinates (m) of the "
+            f"frame's origin in {crs.authid()}")
+    if has_area:
+        margin = 1e-6
+        out = [g for g in geo if not (area.xMinimum() - margin <= g[0] <= area.xMaximum() + margin
+                                      and area.yMinimum() - margin <= g[1] <= area.yMaximum() + margin)]
+        if out:
+            lon, lat = geo[0]
+            return (f"{what[:1].upper()}{what[1:]} lie outside {crs.authid()}'s area of use (lon "
+                    f"{area.xMinimum():g} to {area.xMaximum():g}, lat {area.yMinimum():g} to {area.yMaximum():g}): "
+                    f"the frame's origin ({names[0]} {e0:g} m, {names[1]} {n0:g} m) is at lon {lon:.3f}, "
+                    f"lat {lat:.3f}; check {names[0]}/{names[1]} and CRS")
+    return ""
+
+
 def _field_values(feat, fields, key, default):
     for nm in FIELD_ALIASES[key]:
         i = fields.lookupField(nm)
@@ -113,12 +182,70 @@ def read_patch_polygons(source, *, name):
     return faults, crs
 
 
+#: Fields that carry a Coulomb file's elastic constants and friction on the layers importcoulombinput writes, so
+#: the next steps use the file's values (shear modulus Pa, Poisson's ratio, effective friction coefficient).
+CONSTANT_FIELDS = ("shear_modulus_pa", "poisson", "friction")
+
+
+def constant_fields(n: int, *, shear_modulus_pa: float, poisson: float, friction: float) -> dict:
+    """The :data:`CONSTANT_FIELDS` columns of ``n`` features, each holding the one value."""
+    return {"shear_modulus_pa": np.full(n, float(shear_modulus_pa)), "poisson": np.full(n, float(poisson)),
+            "friction": np.full(n, float(friction))}
+
+
+def carried_constants(source, name: str) -> tuple:
+    """The :data:`CONSTANT_FIELDS` a fault layer carries: ``({field: value}, [warnings])``. A field absent or
+    NULL everywhere is left out; one whose values differ between features is left out with a warning (the
+    tools take one value)."""
+    if source is None:
+        return {}, []
+    fields = source.fields()
+    idx = {f: fields.lookupField(f) for f in CONSTANT_FIELDS if fields.lookupField(f) >= 0}
+    if not idx:
+        return {}, []
+    values = {f: [] for f in idx}
+    for feat in source.getFeatures():
+        attrs = feat.attributes()
+        for f, i in idx.items():
+            v = attrs[i]
+            if v is None or (hasattr(v, "isNull") and v.isNull()) or str(v) == "NULL":
+                continue
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                continue
+            if np.isfinite(x):
+                values[f].append(x)
+    out, warnings = {}, []
+    for f, vals in values.items():
+        if not vals:
+            continue
+        lo, hi = min(vals), max(vals)
+        if hi - lo > 1e-12 * max(abs(hi), abs(lo), 1e-300):
+            warnings.append(f"{name}: field {f} varies between features ({lo:g} .. {hi:g}); the tools take one "
+                            "value, so it is not used")
+            continue
+        out[f] = lo
+    return out, warnings
+
+
 def fault_fields(f: Faults, kode) -> dict:
     return {"name": np.array(f.name, dtype=object), "kode": np.asarray(kode, dtype=np.int64), "dip_deg": f.dip_deg,
             "top_m": f.top_m, "bottom_m": f.bottom_m, "slip_m": f.slip_m,
             "rake_deg": np.where(f.slip_m > 0, f.rake_deg, np.nan),  # receivers: no rake, tools use defaults
             "strike_slip_m": f.strike_slip_m, "dip_slip_m": f.dip_slip_m, "opening_m": f.opening_m,
             "right_lat_m": -f.strike_slip_m, "reverse_m": f.dip_slip_m}
+
+
+def trace_ends(f: Faults, e0: float = 0.0, n0: float = 0.0):
+    """Map coordinates (m) of both ends of every fault's top edge, the frame placed at (e0, n0):
+    ``(east (2n,), north (2n,))``."""
+    phi = np.radians(np.asarray(f.strike_deg, float))
+    e = np.asarray(f.east_m, float) + e0
+    n = np.asarray(f.north_m, float) + n0
+    length = np.asarray(f.length_m, float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (np.concatenate([e, e + length * np.sin(phi)]), np.concatenate([n, n + length * np.cos(phi)]))
 
 
 def trace_wkb(f: Faults, e0: float, n0: float) -> list:

@@ -2,7 +2,7 @@
 
 A block of a stack reads the same rows of every file. Compressed files are decoded when a block first reaches a
 row of their tiles (every 32 blocks of 8 rows for 256-row tiles), and decoding 300 such files on one thread was
-most of the 10-Mpx SBAS run (BENCHMARKS.md, "SBAS at scale measured idle"). Those blocks split the files into
+most of the 10-Mpx SBAS run (docs/timeseries.md, Performance notes). Those blocks split the files into
 contiguous parts, each file in one part: one dataset is never read by two threads at once, and each file fills
 its own slice of the block, so the values are those of one thread. Uncompressed files are copied straight into
 the block and rows already decoded come from GDAL's cache: one thread reads those as fast (the 1-Mpx SBAS read on

@@ -10,10 +10,12 @@ from qgis.core import QgsCoordinateReferenceSystem
 
 from ..algorithms.engine import CallableSource, plan_blocks, process_blocks
 from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.angle_rasters import check_los_vector
 from ..algorithms.geometry import los_blocks as _losb
 from ..algorithms.geometry.los import AZIMUTH_KINDS, heading_from_azimuth, los_unit_vector
 from ..algorithms.geometry.terrain import geographic_pixel_size_m, los_to_downslope, slope_aspect, slope_aspect_metric
 from ..algorithms.progress import SubProgress, iter_blocks
+from .blocks import RunSettings
 from .raster import DEFAULT_BLOCK_ROWS, RasterInfo, RasterWriter, optional_writer, raster_info, read_band
 from .vector import read_points, wkt_of, write_vector
 
@@ -103,6 +105,7 @@ def los_from_fields(pts, n, heading, incidence, look):
     """Per-point LOS vectors: EGMS los_east/north/up, else incidence_angle/track_angle, else numbers."""
     a = pts.attributes
     if all(k in a for k in ("los_east", "los_north", "los_up")):
+        check_los_vector(a["los_east"], a["los_north"], a["los_up"], label="fields los_east/los_north/los_up")
         return a["los_east"], a["los_north"], a["los_up"], "los_east/los_north/los_up fields"
     if "incidence_angle" in a and "track_angle" in a:
         e, nn, u = los_unit_vector(a["incidence_angle"], a["track_angle"], look=look)
@@ -207,17 +210,19 @@ def project_points(source, vfield: str, out_path: str, *, dem, dem_name: str, he
     return out_path
 
 
-#: Pixels in one row block of the distortion tool: about 100 MB of block arrays (heights, halo copy, scan flags,
-#: classes, R-index, visibility) whatever the DEM width.
-DISTORTION_BLOCK_PIXELS = 8 * 2**20
+#: Memory of one pixel of a block of the distortion tool, bytes: heights (and the next block's, read ahead), a halo
+#: copy, incidence, scan flags, classes, R-index, visibility and the rows on their way to the writers (tracemalloc:
+#: 47 for the whole pass with an incidence raster, 21 with a constant incidence).
+DISTORTION_BYTES_PER_PIXEL = 64.0
 
 
-def distortion_block_rows(width: int) -> int:
-    """Rows per block of the distortion tool: :data:`~io.raster.DEFAULT_BLOCK_ROWS` (one row of output tiles),
-    fewer on DEMs wider than :data:`DISTORTION_BLOCK_PIXELS` / 256 (32,768 px; a multiple of 16, at least
-    16), so memory stops growing with the width. The outputs are the same bytes for any block height."""
-    rows = DISTORTION_BLOCK_PIXELS // max(1, int(width)) // 16 * 16
-    return int(min(DEFAULT_BLOCK_ROWS, max(16, rows)))
+def distortion_block_rows(run: RunSettings, width: int) -> int:
+    """Rows per block of the distortion tool under the run's memory budget (:meth:`~.blocks.RunSettings.rows`):
+    a multiple of 16 rows, at least 16 and at most :data:`~io.raster.DEFAULT_BLOCK_ROWS` (one row of the outputs'
+    256-row tiles, compressed and released as soon as the block is written). The outputs are the same bytes for any
+    block height."""
+    return run.rows(width, bytes_per_pixel=DISTORTION_BYTES_PER_PIXEL, halo=1, tile_rows=16, min_rows=16,
+                    max_rows=DEFAULT_BLOCK_ROWS)
 
 
 def distortion_writers(info: RasterInfo, paths: dict) -> dict:
@@ -226,7 +231,7 @@ def distortion_writers(info: RasterInfo, paths: dict) -> dict:
 
     Fast DEFLATE: level 1 instead of 6. Class rasters shrink ~4x either way (level 6 spends 10x the CPU for
     ~12 % smaller files); the R-index is near-incompressible float noise (level 6 saves 2 % over level 1 at
-    twice the CPU). Lossless either way; see BENCHMARKS.md for the measured alternatives.
+    twice the CPU). Lossless either way; docs/geometry.md (Performance notes) has the measured alternatives.
     """
     writers = {
         "classes": RasterWriter.like(paths["classes"], info, dtype=np.uint8, nodata=0,
@@ -239,3 +244,36 @@ def distortion_writers(info: RasterInfo, paths: dict) -> dict:
         writers["combined"] = RasterWriter.like(paths["combined"], info, count=2, dtype=np.uint8, nodata=0,
                                                 descriptions=["best distortion class", "best geometry"], zlevel=1)
     return writers
+
+
+def decimated_band(path: str, side: int = 256) -> np.ndarray:
+    """Band 1 of a raster read at most ``side`` x ``side`` pixels (a whole-scene sample), no-data as NaN."""
+    from osgeo import gdal
+
+    from .probe import quiet_gdal_reads
+
+    with quiet_gdal_reads():
+        ds = gdal.Open(path)
+        if ds is None:
+            raise GeohazardError(f"{path!r} is not a raster GDAL can read")
+        band = ds.GetRasterBand(1)
+        w, h = ds.RasterXSize, ds.RasterYSize
+        arr = band.ReadAsArray(0, 0, w, h, buf_xsize=min(w, side), buf_ysize=min(h, side)).astype(np.float64)
+        nd = band.GetNoDataValue()
+        ds = None
+    if nd is not None and np.isfinite(nd):
+        arr[arr == nd] = np.nan
+    return arr
+
+
+def check_los_rasters(east, north, up, *, label: str) -> None:
+    """LOS unit-vector components given as rasters (paths) or numbers: unit length, pointing up
+    (:func:`~algorithms.formats.angle_rasters.check_los_vector`), on a whole-scene sample."""
+    comps = []
+    for v in (east, north, up):
+        comps.append(decimated_band(v) if isinstance(v, str) else np.asarray(float(v)))
+    shapes = {c.shape for c in comps if c.ndim}
+    if len(shapes) > 1:
+        raise GeohazardError(f"{label}: the east, north and up rasters have different sizes")
+    shape = next(iter(shapes)) if shapes else ()
+    check_los_vector(*(np.broadcast_to(c, shape) for c in comps), label=label)

@@ -11,6 +11,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.angle_rasters import check_los_vector
 from ..algorithms.formats.dates import dated_fields, parse_date
 from ..algorithms.geometry import decomposition as _dec
 from ..algorithms.geometry.los import los_unit_vector
@@ -43,11 +44,15 @@ def metric_size(info: RasterInfo, name: str):
     return np.full(info.height, abs(gt[1])), abs(gt[5])
 
 
-def read_los_points(source, name, *, value_field, std_field, geometry, crs, context, progress, dated):
-    """One point layer as a dict of arrays (x, y in ``crs``; d; e, n, u; sigma; dates/series)."""
+def read_los_points(source, name, *, value_field, std_field, geometry, crs, context, progress, dated, uri=""):
+    """One point layer as a dict of arrays (x, y in ``crs``; d; e, n, u; sigma; dates/series). The series come
+    from the dated fields, or from the layer's netCDF series file (``uri``, or the layer's own source)."""
+    from .points import series_file, source_uri
+
     names = [f.name() for f in source.fields()]
     dfields = dated_fields(names) if dated else []
-    if dated and len(dfields) < 2:
+    nc = series_file(uri or source_uri(source)) if dated and len(dfields) < 2 else None
+    if dated and len(dfields) < 2 and nc is None:
         raise GeohazardError(f"{name}: TIME_SERIES needs dated fields (YYYYMMDD or DYYYYMMDD); found {len(dfields)}")
     if not dated and value_field not in names:
         raise GeohazardError(f"{name} has no field {value_field!r} (VALUE_FIELD)")
@@ -58,6 +63,7 @@ def read_los_points(source, name, *, value_field, std_field, geometry, crs, cont
     a, k = pts.attributes, len(pts)
     if all(f in a for f in LOS_FIELDS[:3]):
         e, n, u = a["los_east"], a["los_north"], a["los_up"]
+        check_los_vector(e, n, u, label=f"{name}: fields los_east/los_north/los_up")
     elif "incidence_angle" in a and "track_angle" in a and geometry[4] == "los":
         e, n, u = los_unit_vector(a["incidence_angle"], a["track_angle"])
     else:
@@ -68,7 +74,9 @@ def read_los_points(source, name, *, value_field, std_field, geometry, crs, cont
     if sigma is None and geometry[3] is not None:
         sigma = np.full(k, geometry[3])
     out = dict(x=pts.x, y=pts.y, e=e, n=n, u=u, sigma=sigma)
-    if dated:
+    if dated and nc is not None:
+        out["series"], out["dates"] = nc.read(pts.fids).T, list(nc.dates)
+    elif dated:
         out["series"], out["dates"] = np.stack([a[f] for f, _ in dfields]), [d for _, d in dfields]
     else:
         out["d"] = a[value_field]
@@ -240,14 +248,20 @@ def write_validation(results, crs_wkt, stations, out_layer, out_table, network=N
     return out
 
 
-def dated_features(source, name, context):
-    """Features of any geometry with dated fields: (dict fid/wkb/wkb_type/crs_wkt, dates, series (n_dates, n))."""
+def dated_features(source, name, context, uri=""):
+    """Features of any geometry with dated fields: (dict fid/wkb/wkb_type/crs_wkt, dates, series (n_dates, n)).
+    A layer without dated fields whose series are in a netCDF series file (``uri``) is read from that file."""
+    from .points import series_file
+
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
     dfields = dated_fields([f.name() for f in source.fields()])
+    nc = series_file(uri) if len(dfields) < 4 else None
+    if nc is not None:
+        dfields = [(None, d) for d in nc.dates]
     if len(dfields) < 4:
         raise GeohazardError(f"{name} has {len(dfields)} dated fields (YYYYMMDD or DYYYYMMDD); at least 4 are needed")
-    idx = [source.fields().indexOf(f) for f, _ in dfields]
+    idx = [] if nc is not None else [source.fields().indexOf(f) for f, _ in dfields]
     fids, wkbs, rows = [], [], []
     for f in source.getFeatures():
         attrs = f.attributes()
@@ -257,7 +271,7 @@ def dated_features(source, name, context):
         wkbs.append(bytes(g.asWkb()) if not g.isNull() else None)
     if not rows:
         raise GeohazardError(f"{name} has no features")
-    series = np.array(rows, dtype=np.float64).T
+    series = nc.read(np.array(fids, np.int64)).T if nc is not None else np.array(rows, dtype=np.float64).T
     return ({"fid": np.array(fids), "wkb": wkbs, "wkb_type": int(source.wkbType()),
              "crs_wkt": wkt_of(source.sourceCrs())}, [d for _, d in dfields], series)
 
@@ -329,12 +343,12 @@ def speed_halves(path: str, name: str):
     return tuple(out)
 
 
-def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, context, progress) -> dict:
+def trigger_features(source, name, ddates, dvals, opts, out_path, plot_path, *, context, progress, uri="") -> dict:
     """The feature route of triggercorrelation: one row of correlation and seasonal fields per feature of
     ``source`` written to ``out_path`` (its geometry copied), the mean series' plot to ``plot_path`` when given."""
     from ..algorithms.kinematics import triggers as _tr
 
-    feats, dates, series = dated_features(source, name, context)
+    feats, dates, series = dated_features(source, name, context, uri)
     kw = dict(step_days=opts["step"], kind=opts["kind"], response=opts["response"], tau_days=opts["tau"],
               max_lag_days=opts["max_lag"])
     warnings: list = []

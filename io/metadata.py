@@ -5,12 +5,14 @@ raster output carries (``PROCESSING_HISTORY``)."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Iterable, Optional
 
 from osgeo import gdal
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import geometry_meta as gm
+from ..algorithms.formats.dates import parse_date
 from ..algorithms.formats.stack_names import RASTER_EXT
 from ..algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
 from .probe import known_header, raster_metadata
@@ -91,17 +93,25 @@ def stamp_history(output_paths: Iterable[str], steps: list) -> int:
     output folder may link the inputs it keeps unchanged: writing there would change the input)."""
     text = "\n".join(steps[-MAX_HISTORY_STEPS:])
     n = 0
-    for path in output_paths:
-        if not path.lower().endswith((".tif", ".tiff")) or not os.path.isfile(path) or os.path.islink(path) \
-                or os.stat(path).st_nlink > 1:
-            continue
-        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_UPDATE)
-        if ds is None:
-            continue
+    for _, ds in _own_geotiffs(output_paths):
         ds.SetMetadataItem(HISTORY_KEY, text)
         ds = None
         n += 1
     return n
+
+
+def _own_geotiffs(paths: Iterable[str]):
+    """``(path, dataset opened for update)`` of each GeoTIFF among ``paths`` that is a file of its own: a link, or
+    a file with another name (hard link), is left alone (an output folder may link the inputs it keeps unchanged:
+    writing there would change the input). The caller drops the dataset (``ds = None``) to write it."""
+    for path in paths:
+        if not path.lower().endswith((".tif", ".tiff")) or not os.path.isfile(path) or os.path.islink(path) \
+                or os.stat(path).st_nlink > 1:
+            continue
+        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_UPDATE)
+        if ds is not None:
+            yield path, ds
+            ds = None
 
 
 def plugin_version() -> str:
@@ -353,13 +363,7 @@ def stamp_geometry(output_paths: Iterable[str], input_paths: Iterable[str], know
     if not (scalars or pairs or dates):
         return 0
     n = 0
-    for path in output_paths:
-        if not path.lower().endswith((".tif", ".tiff")) or not os.path.isfile(path) or os.path.islink(path) \
-                or os.stat(path).st_nlink > 1:
-            continue
-        ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_UPDATE)
-        if ds is None:
-            continue
+    for path, ds in _own_geotiffs(output_paths):
         md = ds.GetMetadata() or {}
         add = {k: v for k, v in scalars.items() if k not in md}
         if ds.RasterCount == 1 and pairs and gm.PAIR_BASELINE_KEY not in md:
@@ -379,3 +383,53 @@ def stamp_geometry(output_paths: Iterable[str], input_paths: Iterable[str], know
         ds = None
         n += bool(add)
     return n
+
+
+# ---------------------------------------------------------------------------------------------- components
+
+#: Metadata key of the component a raster holds when it is not the line of sight (``VERTICAL``, ``EAST`` ...).
+COMPONENT_KEY = "COMPONENT"
+#: The component keys another tool writes (multisensortimeseries: ``TIMESERIES_COMPONENT``).
+_COMPONENT_KEYS = (COMPONENT_KEY, "TIMESERIES_COMPONENT")
+
+
+def non_los_component(path: str) -> str:
+    """The component a raster's metadata declares when it is not the line of sight (``"VERTICAL"``, ``"UP"``
+    ...), else ""."""
+    for _, md in geotiff_metadata([path]):
+        upper = {str(k).upper(): str(v).strip() for k, v in md.items()}
+        for key in _COMPONENT_KEYS:
+            value = upper.get(key, "")
+            if value and value.upper() not in ("LOS", "LINE OF SIGHT"):
+                return f"{key}={value}"
+    return ""
+
+
+def vertical_metadata(path: str, descriptions: list, incidence: str, unit_if_unknown: str) -> tuple:
+    """``(metadata, band descriptions)`` of the vertical projection of the LOS raster ``path``: UNIT (the input's,
+    else ``unit_if_unknown``), SIGN up positive, COMPONENT VERTICAL, PROJECTION_INCIDENCE_DEG (the incidence the
+    projection used: a number, or "per pixel: <raster>"), the input's reference (REFERENCE_*) and dates kept; its
+    line-of-sight keys (INCIDENCE_DEG, HEADING_DEG, wavelength ...) are not carried: the output is no longer
+    along the line of sight. Band descriptions that are dates are kept; the others say vertical, not LOS."""
+    md = next(iter(geotiff_metadata([path])))[1]
+    upper = {str(k).upper(): str(v) for k, v in md.items()}
+    unit = upper.get("UNIT") or upper.get("UNITS") or unit_if_unknown
+    out = {"UNIT": unit, "SIGN": "up positive", COMPONENT_KEY: "VERTICAL", "PROJECTION": "LOS / cos(incidence)",
+           "PROJECTION_INCIDENCE_DEG": incidence}
+    for key, value in md.items():
+        if str(key).upper().startswith("REFERENCE") or str(key).upper() in ("DATES", "REFERENCE_DATE"):
+            out[str(key)] = value
+    descs = []
+    for d in descriptions:
+        text = str(d or "").strip()
+        try:
+            parse_date(text)
+            descs.append(text)
+            continue
+        except (GeohazardError, ValueError):
+            pass
+        if "los" in text.lower():
+            descs.append(re.sub(r"(?i)\bLOS\b", "vertical", text))
+        else:
+            descs.append(f"vertical {text}".strip() if text else f"vertical ({unit}, up positive)")
+    return out, descs

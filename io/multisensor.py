@@ -14,26 +14,34 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from osgeo import gdal, osr
 
 from ..algorithms.errors import GeohazardError
+from ..algorithms.formats import geometry_meta as gm
 from ..algorithms.formats.dates import parse_date, parse_date_pairs
+from ..algorithms.formats.stack_names import RASTER_EXT, is_coherence_file
 from ..algorithms.formats.wavelength import wavelength_from_metadata
 from ..algorithms.geometry.terrain import slope_aspect
 from . import styles
 from .blocks import raster_source
+from .multisensor_grid import (  # noqa: F401 - the tool's grid, read through this module
+    RESAMPLINGS,
+    Grid,
+    GridFolder,
+    _srs,
+    check_footprints,
+    footprint,
+    grid_size_problem,
+    output_grid,
+)
+from .probe import band_min_max
 from .raster import RasterInfo, RasterWriter, open_raster, raster_info
+from .series_tiles import series_tile_size
 from .stacks import filter_stack_files, open_stack, stack_source
 from .writers import write_csv
-
-#: GDAL resampling of the stacks and rasters that are not on the output grid (the tool's RESAMPLING options).
-RESAMPLINGS = ("bilinear", "nearest", "average", "cubic")
 
 #: Default-domain metadata of the time-series outputs, read by the time-series dock.
 COMPONENT_KEY, SIGMA_KEY, GROUP_KEY, SOURCES_KEY = ("TIMESERIES_COMPONENT", "TIMESERIES_SIGMA_OF", "TIMESERIES_GROUP",
@@ -60,6 +68,9 @@ class StackFile:
     look: Optional[str] = None
     reference_date: Optional[object] = None
     metadata_source: str = ""
+    dropped: list = field(default_factory=list)    # rasters of its folders left out (no date pair in the name)
+    product: object = None                         # the product as delivered whose VRTs ``paths`` name (kept alive)
+    los_raster: str = ""                           # a three-band LOS raster that comes with the stack (EGMS points)
 
 
 def _metadata(path: str) -> dict:
@@ -71,16 +82,6 @@ def _metadata(path: str) -> dict:
     return md
 
 
-def _float(md: dict, key: str, name: str) -> Optional[float]:
-    if key not in md or str(md[key]).strip() == "":
-        return None
-    try:
-        value = float(md[key])
-    except ValueError:
-        raise GeohazardError(f"stack {name!r}: metadata {key}={md[key]!r} is not a number") from None
-    return value if math.isfinite(value) else None
-
-
 def _apply_metadata(st: StackFile, md: dict) -> StackFile:
     unit = str(md.get("UNIT", md.get("UNITS", ""))).strip().lower()
     if unit:
@@ -90,8 +91,12 @@ def _apply_metadata(st: StackFile, md: dict) -> StackFile:
     found = wavelength_from_metadata(md)
     if found is not None:
         st.wavelength_m = float(found[1])
-    st.incidence_deg = _float(md, "INCIDENCE_DEG", st.name)
-    st.heading_deg = _float(md, "HEADING_DEG", st.name)
+    for q, attr in ((gm.INCIDENCE, "incidence_deg"), (gm.HEADING, "heading_deg")):  # the rule of every tool
+        try:
+            hit = gm.value_from_metadata(q, md)
+        except GeohazardError as exc:
+            raise GeohazardError(f"stack {st.name!r}: {exc}") from None
+        setattr(st, attr, None if hit is None else hit[1])
     look = str(md.get("LOOK", "")).strip().lower()
     st.look = look if look in ("right", "left") else None
     if str(md.get("REFERENCE_DATE", "")).strip():
@@ -122,10 +127,14 @@ def series_file(path: str, name: str) -> StackFile:
 
 def interferogram_files(paths: list, name: str) -> StackFile:
     """Interferograms (a folder or a list of rasters): their grid, date pairs (file names) and metadata."""
-    files = []
+    files, dropped = [], []
     for p in paths:
         if os.path.isdir(p):
-            files += filter_stack_files(sorted(os.path.join(p, f) for f in os.listdir(p)), "ifg")
+            listed = sorted(os.path.join(p, f) for f in os.listdir(p))
+            kept = filter_stack_files(listed, "ifg")
+            files += kept
+            dropped += [f for f in listed if f.lower().endswith(RASTER_EXT) and not is_coherence_file(f)
+                        and f not in kept]
         else:
             files.append(p)
     if len(files) < 2:
@@ -136,183 +145,9 @@ def interferogram_files(paths: list, name: str) -> StackFile:
     except GeohazardError as exc:
         raise GeohazardError(f"stack {name!r}: {exc}") from None
     info = raster_info(files[0], name)
-    st = StackFile(name, "interferograms", files, info, pairs=pairs, metadata_source=os.path.basename(files[0]))
+    st = StackFile(name, "interferograms", files, info, pairs=pairs, metadata_source=os.path.basename(files[0]),
+                   dropped=dropped)
     return _apply_metadata(st, _metadata(files[0]))
-
-
-# ---------------------------------------------------------------------------------------------- the output grid
-@dataclass
-class Grid:
-    """The output grid: size, geotransform (north up), CRS."""
-
-    width: int
-    height: int
-    geotransform: tuple
-    crs_wkt: str
-
-    @property
-    def shape(self) -> tuple:
-        return (self.height, self.width)
-
-    def info(self) -> RasterInfo:
-        return RasterInfo("", self.width, self.height, 1, self.geotransform, self.crs_wkt)
-
-    def bounds(self) -> tuple:
-        gt = self.geotransform
-        return (gt[0], gt[3] + self.height * gt[5], gt[0] + self.width * gt[1], gt[3])
-
-    def pixel_of(self, x: float, y: float) -> tuple:
-        gt = self.geotransform
-        return int(math.floor((y - gt[3]) / gt[5])), int(math.floor((x - gt[0]) / gt[1]))
-
-
-def _srs(wkt: str) -> Optional[osr.SpatialReference]:
-    if not wkt:
-        return None
-    s = osr.SpatialReference()
-    s.ImportFromWkt(wkt)
-    s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    return s
-
-
-def _extent_in(info: RasterInfo, target_wkt: str) -> tuple:
-    """``(xmin, ymin, xmax, ymax)`` of ``info``'s footprint in ``target_wkt`` (edges densified)."""
-    gt = info.geotransform
-    cols = np.linspace(0, info.width, 21)
-    rows = np.linspace(0, info.height, 21)
-    edge = [(c, 0) for c in cols] + [(c, info.height) for c in cols] + [(0, r) for r in rows] + \
-        [(info.width, r) for r in rows]
-    xs = np.array([gt[0] + c * gt[1] + r * gt[2] for c, r in edge])
-    ys = np.array([gt[3] + c * gt[4] + r * gt[5] for c, r in edge])
-    src, dst = _srs(info.crs_wkt), _srs(target_wkt)
-    if src is not None and dst is not None and not src.IsSame(dst):
-        tr = osr.CoordinateTransformation(src, dst)
-        pts = np.array(tr.TransformPoints(list(zip(xs.tolist(), ys.tolist()))))
-        xs, ys = pts[:, 0], pts[:, 1]
-    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
-
-
-def output_grid(infos: list, names: list, template: Optional[RasterInfo] = None) -> tuple:
-    """``(grid, text)``: the template's grid, else the finest input grid over the union of the inputs' extents.
-
-    The finest grid is that of the stack with the smallest pixel area (in its CRS, which the output takes); the
-    union is snapped to it, so that stack is read as it is."""
-    if template is not None:
-        return Grid(template.width, template.height, tuple(template.geotransform), template.crs_wkt), \
-            f"the grid of TEMPLATE ({os.path.basename(template.path)}: {template.width} x {template.height} pixels)"
-    for info, nm in zip(infos, names):
-        gt = info.geotransform
-        if gt[2] or gt[4]:
-            raise GeohazardError(f"stack {nm!r} has a rotated geotransform; warp it to a north-up grid first")
-    crs = [i.crs_wkt for i in infos]
-    if any(crs) and not all(crs):
-        missing = [n for n, c in zip(names, crs) if not c]
-        raise GeohazardError(f"stack(s) {', '.join(repr(m) for m in missing)} have no CRS while others have one; "
-                             "give every stack a CRS (or none, all on one radar grid)")
-    areas = [abs(i.geotransform[1] * i.geotransform[5]) for i in infos]
-    k = int(np.argmin(areas))
-    fine = infos[k]
-    gt = fine.geotransform
-    ext = np.array([_extent_in(i, fine.crs_wkt) for i in infos])
-    for a, nm in enumerate(names):
-        meets = [b for b in range(len(names)) if b != a and ext[a, 0] < ext[b, 2] and ext[b, 0] < ext[a, 2]
-                 and ext[a, 1] < ext[b, 3] and ext[b, 1] < ext[a, 3]]
-        if len(names) > 1 and not meets:
-            others = ", ".join(repr(m) for m in names if m != nm)
-            raise GeohazardError(f"stack {nm!r} and the other stacks ({others}) do not overlap in space; check its "
-                                 "extent and CRS")
-    xmin, ymin, xmax, ymax = ext[:, 0].min(), ext[:, 1].min(), ext[:, 2].max(), ext[:, 3].max()
-    dx, dy = gt[1], gt[5]  # dy < 0 for north-up
-    c0 = math.floor((xmin - gt[0]) / dx + 1e-9)
-    c1 = math.ceil((xmax - gt[0]) / dx - 1e-9)
-    r0 = math.floor((ymax - gt[3]) / dy + 1e-9)
-    r1 = math.ceil((ymin - gt[3]) / dy - 1e-9)
-    grid = Grid(int(c1 - c0), int(r1 - r0), (gt[0] + c0 * dx, dx, 0.0, gt[3] + r0 * dy, 0.0, dy), fine.crs_wkt)
-    if grid.width * grid.height > 400_000_000:
-        raise GeohazardError(f"the union of the stacks' extents on the finest grid ({names[k]!r}) is {grid.width} x "
-                             f"{grid.height} pixels; give a TEMPLATE raster with the grid wanted")
-    return grid, (f"the finest input grid ({names[k]!r}: pixel {abs(dx):g} x {abs(dy):g}) over the union of the "
-                  f"stacks' extents: {grid.width} x {grid.height} pixels")
-
-
-def footprint(info: RasterInfo, grid: Grid) -> np.ndarray:
-    """Pixels of ``grid`` inside ``info``'s extent (bool, the grid's shape)."""
-    x0, y0, x1, y1 = _extent_in(info, grid.crs_wkt) if info.crs_wkt else \
-        (info.geotransform[0], info.geotransform[3] + info.height * info.geotransform[5],
-         info.geotransform[0] + info.width * info.geotransform[1], info.geotransform[3])
-    gt = grid.geotransform
-    xs = gt[0] + (np.arange(grid.width) + 0.5) * gt[1]
-    ys = gt[3] + (np.arange(grid.height) + 0.5) * gt[5]
-    return (ys[:, None] > y0) & (ys[:, None] < y1) & (xs[None, :] > x0) & (xs[None, :] < x1)
-
-
-class GridFolder:
-    """A temporary folder of VRTs that put rasters on the output grid; removed when closed."""
-
-    def __init__(self, grid: Grid, resampling: str):
-        if resampling not in RESAMPLINGS:
-            raise GeohazardError(f"RESAMPLING must be one of {RESAMPLINGS}, got {resampling!r}")
-        self.grid, self.resampling = grid, resampling
-        self.folder = tempfile.mkdtemp(prefix="insar_geohazards_grid_")
-        self.warped: list = []
-        self.placed: list = []
-
-    def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def on_grid(self, path: str, name: str) -> str:
-        """``path`` itself when it lies on the grid; a VRT window of it when its pixels are the grid's (same CRS,
-        pixel size and alignment: values untouched, NaN outside it); else a VRT warping it onto the grid with the
-        resampling (same file name + .vrt, so date pairs in names survive)."""
-        info = raster_info(path, name)
-        g = self.grid
-        same_crs = (not info.crs_wkt and not g.crs_wkt) or bool(
-            info.crs_wkt and g.crs_wkt and _srs(info.crs_wkt).IsSame(_srs(g.crs_wkt)))
-        gi, gg = info.geotransform, g.geotransform
-        tol = 1e-6 * abs(gg[1])
-        if same_crs and info.shape == g.shape and np.allclose(gi, gg, rtol=0, atol=tol):
-            return path
-        sub = os.path.join(self.folder, str(len(self.warped) + len(self.placed)))
-        os.makedirs(sub, exist_ok=True)
-        dst = os.path.join(sub, os.path.basename(path) + ".vrt")
-        col = (gg[0] - gi[0]) / gi[1]
-        row = (gg[3] - gi[3]) / gi[5]
-        aligned = same_crs and abs(gi[1] - gg[1]) < tol and abs(gi[5] - gg[5]) < tol and not (gi[2] or gi[4]) \
-            and abs(col - round(col)) < 1e-6 and abs(row - round(row)) < 1e-6
-        if aligned:
-            opts = gdal.TranslateOptions(format="VRT", srcWin=[int(round(col)), int(round(row)), g.width, g.height],
-                                         noData="nan", outputType=gdal.GDT_Float32)
-            ds = gdal.Translate(dst, path, options=opts)
-            self.placed.append((name, os.path.basename(path)))
-        else:
-            if not info.crs_wkt or not g.crs_wkt:
-                raise GeohazardError(f"{name}: {os.path.basename(path)} is not on the output grid and has no CRS to "
-                                     "warp it with; give rasters on one grid, or with their CRS")
-            xmin, ymin, xmax, ymax = g.bounds()
-            opts = gdal.WarpOptions(format="VRT", outputBounds=(xmin, ymin, xmax, ymax), width=g.width,
-                                    height=g.height, dstSRS=g.crs_wkt, resampleAlg=self.resampling,
-                                    dstNodata=float("nan"), outputType=gdal.GDT_Float32, multithread=False)
-            ds = gdal.Warp(dst, path, options=opts)
-            self.warped.append((name, os.path.basename(path)))
-        if ds is None:
-            raise GeohazardError(f"{name}: {os.path.basename(path)} could not be put on the output grid")
-        ds = None
-        return dst
-
-    def log_text(self) -> str:
-        """What was resampled and what was only placed on the grid, for the log."""
-        text = f"Resampled onto the output grid with {self.resampling}: " + (
-            ", ".join(f"{n} ({f})" for n, f in self.warped) if self.warped else "none")
-        if self.placed:
-            text += "; on the output grid's pixels already (values kept, NaN around): " + ", ".join(
-                f"{n} ({f})" for n, f in self.placed)
-        return text
 
 
 # ---------------------------------------------------------------------------------------------- inputs on the grid
@@ -343,14 +178,81 @@ class _FirstOf:
         return self.src.read(r0, r1, n_cols)[0]
 
 
-def raster_on_grid(path: str, name: str):
-    """A one-band raster on the grid as a block-engine source (float64)."""
-    return raster_source(path, bands=1, dtype=np.float64, name=name)
+def raster_on_grid(path: str, name: str, band: int = 1):
+    """Band ``band`` of a raster on the grid as a block-engine source (float64)."""
+    return raster_source(path, bands=band, dtype=np.float64, name=name)
 
 
 def pixel_values(source, row: int, col: int, n_cols: int) -> np.ndarray:
     """The values of one pixel in every band of ``source`` (its reference values)."""
     return np.asarray(source.read(row, row + 1, n_cols), np.float64)[..., 0, col].reshape(-1)
+
+
+def sample_values(source, rows, cols, n_cols: int) -> np.ndarray:
+    """``(n_bands, len(rows) * len(cols))``: every band of ``source`` at the sampled pixels (rows x cols, row
+    major), read one row at a time."""
+    out = []
+    for r in rows:
+        v = np.asarray(source.read(int(r), int(r) + 1, n_cols), np.float64)
+        v = v.reshape((-1,) + v.shape[-2:])
+        out.append(v[:, 0, cols])
+    return np.concatenate(out, axis=1)
+
+
+def zero_pixel(paths: list, max_candidates: int = 256) -> Optional[tuple]:
+    """``(row, col)`` of a pixel where every interferogram of ``paths`` is exactly 0 (the reference pixel a
+    referenced stack was tied to: each interferogram's value there subtracted), or None (each interferogram then
+    carries its own constant). Candidates are the first zeros of the first file (a file whose nodata is 0 has
+    none), checked file by file."""
+    ds = open_raster(paths[0], os.path.basename(paths[0]))
+    band = ds.GetRasterBand(1)
+    if band.GetNoDataValue() == 0:
+        return None
+    cands: list = []
+    for r0 in range(0, ds.RasterYSize, CHECK_ROWS):
+        n = min(CHECK_ROWS, ds.RasterYSize - r0)
+        rr, cc = np.nonzero(band.ReadAsArray(0, r0, ds.RasterXSize, n) == 0)
+        cands += [(int(r) + r0, int(c)) for r, c in zip(rr[:max_candidates], cc[:max_candidates])]
+        if len(cands) >= max_candidates:
+            break
+    for p in paths[1:]:
+        if not cands:
+            return None
+        other = open_raster(p, os.path.basename(p))  # kept while its band is read (GDAL frees the band with it)
+        b = other.GetRasterBand(1)
+        cands = [(r, c) for r, c in cands if float(b.ReadAsArray(c, r, 1, 1)[0, 0]) == 0.0]
+    return cands[0] if cands else None
+
+
+#: Rows of the grid read at a time when a per-pixel geometry is checked.
+CHECK_ROWS = 256
+
+
+def check_los_rasters(sources: tuple, name: str, grid: Grid) -> None:
+    """Refuse LOS-vector rasters (east, north, up sources on the grid) that do not hold the ground-to-satellite unit
+    vector on every pixel (:class:`~algorithms.geometry.los.LosVectorCheck`), naming the stack."""
+    from ..algorithms.geometry.los import LosVectorCheck
+
+    check = LosVectorCheck()
+    for r0 in range(0, grid.height, CHECK_ROWS):
+        r1 = min(grid.height, r0 + CHECK_ROWS)
+        check.add(*(np.asarray(s.read(r0, r1, grid.width), np.float64) for s in sources))
+    problem = check.problem()
+    if problem:
+        raise GeohazardError(f"stack {name!r}: {problem}")
+
+
+def check_angle_raster(path: str, kind: str, label: str, band: int = 1) -> None:
+    """Refuse an incidence or heading raster (``kind``) whose values are not degrees of that kind (radians, or out of
+    range: :func:`~algorithms.plausibility.angle_raster_problem`), naming it with ``label``."""
+    from ..algorithms.plausibility import angle_raster_problem
+
+    mm = band_min_max(path, band)
+    if mm is None:
+        raise GeohazardError(f"{label}: {os.path.basename(path)} has no valid pixel (every pixel is no-data)")
+    problem = angle_raster_problem(kind, *mm)
+    if problem:
+        raise GeohazardError(f"{label}: {os.path.basename(path)}: {problem}")
 
 
 def slope_and_aspect(dem_path: str, grid: Grid) -> tuple:
@@ -377,15 +279,20 @@ def group_id(paths: list, sources: list) -> str:
     return h.hexdigest()[:32]
 
 
-def series_writers(paths: dict, grid: Grid, dates: list, observed, meta: dict, *, tile_rows=None) -> dict:
+def series_writers(paths: dict, grid: Grid, dates: list, observed, meta: dict) -> dict:
     """Writers of the time-series outputs ``{key: (path, extra metadata)}``: one band per model date (ISO date as
-    description; band metadata OBSERVED=0 on the dates the temporal model bridges inside a gap)."""
+    description; band metadata OBSERVED=0 on the dates the temporal model bridges inside a gap), in small square
+    tiles sized to the number of dates (:func:`~.series_tiles.series_tile_size`), so that the dock's read of one
+    pixel on every date decodes a few MB whatever the number of dates, compressed with ZSTD (the SBAS time series'
+    codec), whose faster decoding keeps a whole read of the file no slower than before with more, smaller tiles
+    (BENCHMARKS.md)."""
     info = grid.info()
     desc = [d.isoformat() for d in dates]
+    edge = series_tile_size(grid.width, grid.height, len(dates))
     out = {}
     for key, (path, extra) in paths.items():
         w = RasterWriter.like(path, info, count=len(dates), descriptions=desc, metadata={**meta, **extra},
-                              tile_rows=tile_rows)
+                              tile_rows=edge, tile_cols=edge, compress="ZSTD")
         for i, o in enumerate(observed):
             if not o:
                 w._ds.GetRasterBand(i + 1).SetMetadataItem("OBSERVED", "0")
@@ -395,18 +302,30 @@ def series_writers(paths: dict, grid: Grid, dates: list, observed, meta: dict, *
 
 class StackReport:
     """Per-stack residual statistics summed block by block, the same whatever the blocks (integer sums of
-    values rounded to 1e-6)."""
+    values rounded to 1e-6, integer histograms)."""
 
     SCALE = 1e6
     COLUMNS = ("stack", "kind", "dates", "first_date", "last_date", "wavelength_m", "units", "geometry",
                "pixels_with_data", "pixels_solved", "pixels_network_split", "mean_observations",
-               "mean_noise_sigma_mm", "mean_residual_rms_mm", "residual_to_noise")
+               "mean_noise_sigma_mm", "mean_residual_rms_mm", "residual_to_noise", "pixels_residual_far_above")
+    #: A pixel is counted when its residual RMS exceeds its noise and the stack's median residual RMS this many times
+    #: (under the noise model the ratio spreads by about 1 / sqrt(2 n) for n dates, 0.1 for 50; the median guards
+    #: interferogram stacks, whose per-date noise leaves out the network's part where the atmosphere is weak).
+    HIGH_RATIO = 2.0
+    #: A stack with at least this share of its solved pixels counted is warned about in the log ...
+    WARN_SHARE = 0.01
+    #: ... and so is one whose mean residual RMS exceeds its mean noise this many times (the whole stack off).
+    WARN_MEAN_RATIO = 1.5
+    #: Histogram bins of the residual RMS (mm): log-spaced, 8 % wide.
+    BINS = np.geomspace(1e-3, 1e5, 241)
 
     def __init__(self, rows: list):
         self.rows = rows  # dicts with the stack's fixed columns
         n = len(rows)
         self.counts = np.zeros((n, 3), np.int64)  # with data, solved, network split
         self.sums = np.zeros((n, 3), np.int64)    # observations, noise sigma, residual rms (solved pixels)
+        self.residuals = np.zeros((n, self.BINS.size + 1), np.int64)  # residual RMS of the solved pixels
+        self.high = np.zeros((n, self.BINS.size + 1), np.int64)       # ... of those above HIGH_RATIO x their noise
 
     def add(self, out: dict) -> None:
         solved = np.asarray(out["status"]) == 0
@@ -421,6 +340,21 @@ class StackReport:
             self.sums[s, 0] += int(obs[used].astype(np.int64).sum())
             self.sums[s, 1] += int(np.rint(noise[used] * self.SCALE).astype(np.int64).sum())
             self.sums[s, 2] += int(np.rint(res[used] * self.SCALE).astype(np.int64).sum())
+            bins = np.searchsorted(self.BINS, res[used])
+            self.residuals[s] += np.bincount(bins, minlength=self.BINS.size + 1)
+            over = res[used] > self.HIGH_RATIO * noise[used]
+            self.high[s] += np.bincount(bins[over], minlength=self.BINS.size + 1)
+
+    def far_above(self, s: int) -> int:
+        """Pixels of stack ``s`` whose residual RMS exceeds :data:`HIGH_RATIO` times both their noise and the stack's
+        median residual RMS."""
+        hist = self.residuals[s]
+        n = int(hist.sum())
+        if not n:
+            return 0
+        median_bin = int(np.searchsorted(np.cumsum(hist), (n + 1) // 2))
+        edge = self.BINS[min(median_bin, self.BINS.size - 1)]  # the median's bin's upper edge
+        return int(self.high[s, int(np.searchsorted(self.BINS, self.HIGH_RATIO * edge)) + 1:].sum())
 
     def table(self) -> list:
         out = []
@@ -433,8 +367,30 @@ class StackReport:
                         "mean_observations": round(mean[0], 2) if n else "",
                         "mean_noise_sigma_mm": round(noise, 3) if n else "",
                         "mean_residual_rms_mm": round(res, 3) if n else "",
-                        "residual_to_noise": round(res / noise, 3) if n and noise > 0 else ""})
+                        "residual_to_noise": round(res / noise, 3) if n and noise > 0 else "",
+                        "pixels_residual_far_above": self.far_above(s)})
         return out
+
+    def warnings(self) -> list:
+        """One line per stack whose residuals are far above its noise: on the whole stack (mean residual over
+        :data:`WARN_MEAN_RATIO` times the mean noise), or on at least :data:`WARN_SHARE` of its solved pixels. Its
+        data disagree with the other stacks and the motion model there (an unwrapping error, a reference that moves,
+        a wrong unit, wavelength or geometry)."""
+        lines = []
+        why = ("its data disagree with the other stacks and the motion model there; check it for unwrapping errors, "
+               "a reference that moves, or a wrong unit, wavelength or geometry (OUTPUT_REPORT has the numbers, "
+               "OUTPUT_QUALITY's residual band the places)")
+        for s, row in enumerate(self.rows):
+            n, high = int(self.counts[s, 1]), self.far_above(s)
+            mean_ratio = self.sums[s, 2] / self.sums[s, 1] if n and self.sums[s, 1] else 0.0
+            if n and high >= self.WARN_SHARE * n:
+                lines.append(f"stack {row['stack']!r}: its residuals are far above its noise (more than twice, and "
+                             f"twice its median residual) on {100.0 * high / n:.1f} % of its pixels ({high} of {n}): "
+                             + why)
+            elif mean_ratio > self.WARN_MEAN_RATIO:
+                lines.append(f"stack {row['stack']!r}: its residuals are {mean_ratio:.1f} times its noise on average "
+                             f"over its {n} pixels: " + why)
+        return lines
 
 
 class Outputs:
@@ -459,15 +415,16 @@ class Outputs:
                 "RESAMPLING": resampling, "STACKS": ";".join(p.spec.name for p in problem.plans),
                 "GAPS": ";".join(f"{g.last_before}/{g.first_after}" for g in problem.gaps),
                 "PROCESSING": "geohazard:multisensortimeseries"}
-        self.writers = series_writers({k: (dest[k], extra) for k, (_, extra) in self.SERIES.items()}, grid,
-                                      problem.dates, problem.observed, meta)
+        self.writers = series_writers({k: (dest[k], extra) for k, (_, extra) in self.SERIES.items() if k in dest},
+                                      grid, problem.dates, problem.observed, meta)
         info = grid.info()
         base = {k: meta[k] for k in ("REFERENCE_DATE", "NORTH_MODE", GROUP_KEY, "PROCESSING")}
         vel = ["east velocity (mm/yr)", "up velocity (mm/yr)", "sigma east velocity (mm/yr)",
                "sigma up velocity (mm/yr)"] + (["north velocity (mm/yr)", "sigma north velocity (mm/yr)"]
                                                if self.north != "zero" else [])
-        self.writers["OUTPUT_VELOCITY"] = RasterWriter.like(dest["OUTPUT_VELOCITY"], info, count=len(vel),
-                                                            descriptions=vel, metadata={**base, "UNIT": "mm/yr"})
+        if "OUTPUT_VELOCITY" in dest:
+            self.writers["OUTPUT_VELOCITY"] = RasterWriter.like(dest["OUTPUT_VELOCITY"], info, count=len(vel),
+                                                                descriptions=vel, metadata={**base, "UNIT": "mm/yr"})
         if "OUTPUT_QUALITY" in dest:
             self.writers["OUTPUT_QUALITY"] = RasterWriter.like(dest["OUTPUT_QUALITY"], info, count=len(self.QUALITY),
                                                                descriptions=self.QUALITY, metadata=base)
@@ -481,11 +438,13 @@ class Outputs:
     def write(self, block, out: dict) -> None:
         r, w = block.row0, self.writers
         for key, (comp, _) in self.SERIES.items():
-            w[key].write(np.asarray(out[comp], np.float32), row=r)
-        vel = [out["velocity"][0], out["velocity"][1], out["sigma_velocity"][0], out["sigma_velocity"][1]]
-        if "velocity_north" in out:
-            vel += [out["velocity_north"], out["sigma_velocity_north"]]
-        w["OUTPUT_VELOCITY"].write(np.stack(vel).astype(np.float32), row=r)
+            if key in w:
+                w[key].write(np.asarray(out[comp], np.float32), row=r)
+        if "OUTPUT_VELOCITY" in w:
+            vel = [out["velocity"][0], out["velocity"][1], out["sigma_velocity"][0], out["sigma_velocity"][1]]
+            if "velocity_north" in out:
+                vel += [out["velocity_north"], out["sigma_velocity_north"]]
+            w["OUTPUT_VELOCITY"].write(np.stack(vel).astype(np.float32), row=r)
         if "OUTPUT_QUALITY" in w:
             leak = out.get("leak_per_north")
             nan = np.full(out["chi2"].shape, np.nan, np.float32)
@@ -501,20 +460,27 @@ class Outputs:
         self.report.add(out)
 
     def finish(self, report_path: str, context, log=None) -> dict:
-        """Paths of the outputs, the report written, every raster styled, one log line per stack."""
+        """Paths of the outputs, the report written when asked for, every raster styled, one log line per stack and a
+        warning per stack whose residuals are far above its noise."""
         out = {k: wr.path for k, wr in self.writers.items()}
         table = self.report.table()
-        out["OUTPUT_REPORT"] = write_csv(report_path, table, fields=list(StackReport.COLUMNS))
-        for row in table:
-            if log is not None:
+        if report_path:
+            out["OUTPUT_REPORT"] = write_csv(report_path, table, fields=list(StackReport.COLUMNS))
+        if log is not None:
+            for row in table:
                 log.push_info(f"stack {row['stack']!r}: solved on {row['pixels_solved']} pixels, mean noise "
                               f"{row['mean_noise_sigma_mm']} mm, mean residual RMS {row['mean_residual_rms_mm']} mm")
+            for line in self.report.warnings():
+                log.push_warning(line)
         k = len(self.problem.dates)
         for key in ("OUTPUT_UP", "OUTPUT_EAST"):
-            styles.style_raster_diverging(out[key], context=context, band=k)
+            if key in out:
+                styles.style_raster_diverging(out[key], context=context, band=k)
         for key in ("OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST"):
-            styles.style_raster_sequential(out[key], context=context, band=k, ramp_name="Viridis")
-        styles.style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, band=2)
+            if key in out:
+                styles.style_raster_sequential(out[key], context=context, band=k, ramp_name="Viridis")
+        if "OUTPUT_VELOCITY" in out:
+            styles.style_raster_diverging(out["OUTPUT_VELOCITY"], context=context, band=2)
         if "OUTPUT_QUALITY" in out:
             styles.style_raster_classified(out["OUTPUT_QUALITY"], [
                 (0, "solved", "#2c7bb6"), (1, "no data", "#bdbdbd"), (2, "one geometry", "#fdae61"),

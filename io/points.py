@@ -28,14 +28,50 @@ class DatedFeatures:
     crs_wkt: str = ""
 
 
-def date_fields_of(source, name: str) -> list:
-    """``[(field, date), ...]`` of a layer's dated fields; raises naming the layer when there are none."""
+def source_uri(layer) -> str:
+    """The OGR source of a vector layer (what :func:`series_file` takes), '' for other providers or none."""
+    if layer is None or not hasattr(layer, "providerType") or layer.providerType() != "ogr":
+        return ""
+    return layer.source()
+
+
+def series_file(uri: str):
+    """The checked netCDF series file (:class:`.series_nc.SeriesFile`) of the GeoPackage layer ``uri``
+    (``file.gpkg|layername=x``; a bare path: its first layer), None when the layer names none. Raises naming the
+    file when it is missing or another load's."""
+    if not uri:
+        return None
+    from . import series_nc
+
+    path, layer = series_nc.split_source(uri)
+    if not path.lower().endswith(".gpkg"):
+        return None
+    if not layer:
+        from osgeo import ogr
+
+        ds = ogr.Open(path)
+        if ds is None or not ds.GetLayerCount():
+            return None
+        layer = ds.GetLayer(0).GetName()
+        ds = None
+    return series_nc.open_series(path, layer)
+
+
+def date_fields_of(source, name: str, uri: str = "") -> list:
+    """``[(field, date), ...]`` of a layer's dated fields; raises naming the layer when there are none.
+
+    A layer whose series are in a netCDF series file (``uri``, :func:`series_file`) gives ``[(None, date), ...]``."""
     found = dated_fields(source.fields().names())
     numeric = [(f, d) for f, d in found if source.fields().field(f).isNumeric()]
+    if not numeric and uri:
+        nc = series_file(uri)
+        if nc is not None:
+            return [(None, d) for d in nc.dates]
     if not numeric:
         shown = ", ".join(source.fields().names()[:12])
         raise GeohazardError(
-            f"{name} has no numeric dated displacement fields (DYYYYMMDD or YYYYMMDD); its fields are: {shown}")
+            f"{name} has no numeric dated displacement fields (DYYYYMMDD, D_YYYYMMDD or YYYYMMDD); its fields are: "
+            f"{shown}")
     return numeric
 
 
@@ -63,18 +99,23 @@ def _python_value(v):
     return v
 
 
-def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
-    """Read geometry (any type), other attributes and the dated displacement fields of ``source``."""
+def read_dated_features(source, name: str, progress=None, uri: str = "") -> DatedFeatures:
+    """Read geometry (any type), other attributes and the dated displacement fields of ``source``, or, for a
+    layer whose series are in a netCDF series file (``uri``, :func:`series_file`), the series of its features
+    from that file (by runs of chunks; the same values as dated fields would give)."""
     if source is None:
         raise GeohazardError(f"{name}: the layer could not be loaded")
-    pairs = date_fields_of(source, name)
+    pairs = date_fields_of(source, name, uri)
+    nc = series_file(uri) if pairs[0][0] is None else None
+    if nc is not None:
+        pairs = []
     fields = source.fields()
     date_names = [f for f, _ in pairs]
     other = [f.name() for f in fields if f.name() not in set(date_names) and f.name().lower() != "fid"]
     date_idx = [fields.lookupField(f) for f in date_names]
     other_idx = [fields.lookupField(f) for f in other]
     total = max(source.featureCount(), 1)
-    rows, wkbs = [], []
+    rows, wkbs, fids = [], [], []
     cols = {f: [] for f in other}
     flat = QgsWkbTypes.flatType(source.wkbType())
     for n, feat in enumerate(source.getFeatures(QgsFeatureRequest())):
@@ -82,6 +123,7 @@ def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
             check_canceled(progress)
             progress.set_progress(100.0 * n / total)
         attrs = feat.attributes()
+        fids.append(feat.id())
         row = []
         for i in date_idx:
             v = _python_value(attrs[i])
@@ -113,6 +155,10 @@ def read_dated_features(source, name: str, progress=None) -> DatedFeatures:
             attributes[f] = np.array(vals, dtype=object)
         else:
             attributes[f] = np.array([None if v is None else str(v) for v in vals], dtype=object)
+    if nc is not None:
+        disp = nc.read(np.array(fids, np.int64)).T
+        return DatedFeatures(list(nc.dates), [f"D{d:%Y%m%d}" for d in nc.dates], disp, attributes, wkbs, int(flat),
+                             wkt_of(source.sourceCrs()))
     disp = np.asarray(rows, dtype=np.float64).T
     return DatedFeatures([d for _, d in pairs], date_names, disp, attributes, wkbs, int(flat),
                          wkt_of(source.sourceCrs()))

@@ -216,9 +216,10 @@ def data_band_index(ds, path: str) -> int:
     """1-based band that holds the data of a raster read as one quantity.
 
     A 2-band ``.unw`` (ROI_PAC, ISCE, SNAPHU ``-o`` with amplitude) stores amplitude in band 1
-    and the unwrapped phase in band 2; everything else is read from band 1.
+    and the unwrapped phase in band 2, and so does the ``.unw.vrt`` ISCE writes beside it (the file QGIS
+    shows for ``filt_fine.unw``); everything else is read from band 1.
     """
-    if ds.RasterCount == 2 and str(path).lower().endswith(".unw"):
+    if ds.RasterCount == 2 and str(path).lower().endswith((".unw", ".unw.vrt")):
         return 2
     return 1
 

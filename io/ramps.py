@@ -90,16 +90,23 @@ def remove_ramps(stack, *, kind: str, mask, coherence_threshold: float, per_date
     """Fit and remove a ``kind`` surface from every interferogram of ``stack`` (per interferogram, or per date:
     inverted on the network with the trend guard ``trend_guard``, 0 = off; ``deforming_areas``: fitted outside the
     areas whose stacking rate departs from the scene's plane, and the guard's share then falls as
-    ``(z' / t)^RAMP_GUARD_POWER``); ``max_gradient_mm_km`` 0 = from the
-    wavelength; ``extrapolation``: index in :data:`~algorithms.corrections.ramp_limits.EXTRAPOLATION_MODES`.
+    ``(z' / t)^RAMP_GUARD_POWER``); ``max_gradient_mm_km`` 0 = from the wavelength per interferogram and with the
+    "cap" extrapolation, no limit per date (the trend guard and the deforming areas protect the velocity there; a
+    date's steep surface is its own long-wavelength delay or ionosphere); ``extrapolation``: index in
+    :data:`~algorithms.corrections.ramp_limits.EXTRAPOLATION_MODES`.
     Returns the rows of the report (coefficients removed, pixels, RMS on the mask before and after the fit)."""
     thr = coherence_threshold
     src = {**stack.sources(coherence=thr > 0), **corrections.mask_sources(mask)}
     to_mm = corrections.mm_per_unit(stack)
     max_grad = max_gradient_mm_km or ramp_limits.default_max_gradient_mm_km(stack.wavelength_m)
+    mode = ramp_limits.EXTRAPOLATION_MODES[extrapolation]
+    capped = max_gradient_mm_km > 0 or not per_date or mode == "cap"
+    if not capped:
+        progress.push_info("Per date: no limit on each date's surface (MAX_GRADIENT_MM_KM 0); the trend guard and the "
+                           "deforming areas keep the deformation in the velocity")
     limits = dict(kind=kind, names=stack.names, shape=stack.info.shape, pixel_km=pixel_km(stack, progress),
-                  min_pixels=min_pixels, max_gradient_per_km=max_grad / to_mm, mask_name=corrections.MASK_NAME,
-                  extrapolation=ramp_limits.EXTRAPOLATION_MODES[extrapolation])
+                  min_pixels=min_pixels, max_gradient_per_km=max_grad / to_mm if capped else None,
+                  mask_name=corrections.MASK_NAME, extrapolation=mode)
     meta = {**corrections.unit_meta(stack), "CORRECTION": f"{kind} ramp removed" + (" (per date)" if per_date else "")}
     # whole interferograms in memory when they fit: per interferogram, each is read once, fitted within the
     # limits and corrected; per date, two passes over them (every fit before any correction)

@@ -30,7 +30,6 @@ gdal.UseExceptions()
 #: Rows per block used by tools that stream rasters (bounded memory).
 DEFAULT_BLOCK_ROWS = 256
 
-
 #: Most memory one writer may hold for a row of tiles (all bands) before it is written.
 TILE_ROW_BUDGET_BYTES = 64 * 1024 * 1024
 
@@ -325,17 +324,21 @@ class RasterWriter:
         DEFLATE level (1-9). Default 1: on float rasters it takes ~60 % of the CPU time of
         GDAL's default 6 for files < 1 % larger (the 1-Mpx, 60-band SBAS time series:
         207.6 vs 206.0 MB); lossless either way.
-    compress : {"DEFLATE", "ZSTD"}
+    compress : {"DEFLATE", "ZSTD", "NONE"}
         Codec. DEFLATE (default) is read by every GeoTIFF reader. ZSTD (level ``zlevel``, same
         predictor) is lossless too and takes about half the CPU time for the same size (the 1-Mpx,
         60-band SBAS time series: 1.1 vs 2.5 CPU-s, 210.8 vs 207.6 MB); GDAL-based software reads
         it (QGIS, MintPy, rasterio; GDAL >= 2.3), some other readers do not. Falls back to
-        DEFLATE when this GDAL has no ZSTD.
+        DEFLATE when this GDAL has no ZSTD. "NONE": uncompressed tiles (a stack the next step of a
+        model reads and QGIS deletes: writing a 0.5-Mpx float32 interferogram takes 2.7 ms against 13.7
+        with ZSTD, reading it 0.8 ms against 9.7; benchmarks/corrections/chain_speed.py).
     tile_rows : int, optional
         Tile height (a multiple of 16; default :func:`output_tile_rows`). A tool writing many files
         block by block gives its block height: each block then completes a row of tiles of every
         file, written straight to GDAL and flushed (no tile-row buffer per file, no tiles held in
         GDAL's cache).
+    tile_cols : int, optional
+        Tile width (a multiple of 16; default 256; series rasters: :func:`.series_tiles.series_tile_size`).
     """
 
     _GDAL_TYPES = {
@@ -351,7 +354,7 @@ class RasterWriter:
     def __init__(self, path: str, *, width: int, height: int, geotransform, crs_wkt: str,
                  count: int = 1, descriptions: Optional[Sequence[str]] = None, dtype=np.float32,
                  nodata: Optional[float] = None, metadata: Optional[dict] = None,
-                 zlevel: Optional[int] = 1, compress: str = "DEFLATE", tile_rows: Optional[int] = None):
+                 zlevel: Optional[int] = 1, compress: str = "DEFLATE", tile_rows=None, tile_cols=None):
         self.path = path
         self.dtype = np.dtype(dtype)
         self._tmp = path + ".part.tif"
@@ -366,14 +369,16 @@ class RasterWriter:
         self.width, self.height, self.count = int(width), int(height), int(count)
         self.tile_rows = output_tile_rows(self.width, self.count, self.dtype.itemsize) if tile_rows is None \
             else int(tile_rows)
-        if self.tile_rows < 16 or self.tile_rows % 16:
-            raise ValueError(f"tile_rows must be a multiple of 16, got {tile_rows}")
-        codec = "ZSTD" if str(compress).upper() == "ZSTD" and gtiff_has_zstd() else "DEFLATE"
-        options = ["TILED=YES", f"BLOCKXSIZE={TILE_SIZE}", f"BLOCKYSIZE={self.tile_rows}", f"COMPRESS={codec}",
+        self.tile_cols = TILE_SIZE if tile_cols is None else int(tile_cols)
+        if min(self.tile_rows, self.tile_cols) < 16 or self.tile_rows % 16 or self.tile_cols % 16:
+            raise ValueError(f"tile_rows and tile_cols must each be a multiple of 16, got {tile_rows}, {tile_cols}")
+        codec = str(compress).upper()
+        codec = codec if codec == "NONE" or (codec == "ZSTD" and gtiff_has_zstd()) else "DEFLATE"
+        options = ["TILED=YES", f"BLOCKXSIZE={self.tile_cols}", f"BLOCKYSIZE={self.tile_rows}", f"COMPRESS={codec}",
                    "BIGTIFF=IF_SAFER", "NUM_THREADS=" + (gdal.GetConfigOption("GDAL_NUM_THREADS") or "ALL_CPUS")]
-        if self.dtype.kind == "f":
+        if self.dtype.kind == "f" and codec != "NONE":
             options.append("PREDICTOR=3" if self.dtype != np.complex64 else "PREDICTOR=1")
-        if zlevel is not None:
+        if zlevel is not None and codec != "NONE":
             options.append(f"ZSTD_LEVEL={int(zlevel)}" if codec == "ZSTD" else f"ZLEVEL={int(zlevel)}")
         if count > 1:
             options.append("INTERLEAVE=BAND")
@@ -404,10 +409,11 @@ class RasterWriter:
 
     @classmethod
     def like(cls, path: str, info: RasterInfo, **kwargs) -> "RasterWriter":
-        """A writer on the same grid and CRS as ``info``."""
+        """A writer on the same grid and CRS as ``info`` (no CRS for a grid without georeference: a CRS on pixel
+        coordinates would put the raster on a map at 1-unit pixels)."""
         return cls(path, width=info.width, height=info.height,
                    geotransform=info.geotransform if info.has_georef else None,
-                   crs_wkt=info.crs_wkt, **kwargs)
+                   crs_wkt=info.crs_wkt if info.has_georef else "", **kwargs)
 
     def _gdal_write(self, band: int, arr: np.ndarray, row: int) -> None:
         arr = arr.astype(self.dtype, copy=False)
@@ -571,28 +577,3 @@ def optional_writer(path: str, info: RasterInfo, **kwargs):
     """``RasterWriter.like(path, info, ...)``, or a :class:`SkippedWriter` when ``path`` is empty
     (an optional output that was not asked for)."""
     return RasterWriter.like(path, info, **kwargs) if path else SkippedWriter()
-
-
-def burn_polygons(wkbs, info: RasterInfo) -> np.ndarray:
-    """Polygons (WKB in the CRS of ``info``) burnt on its grid: uint8, 1 where a pixel centre is inside."""
-    from osgeo import ogr
-
-    # GDAL >= 3.11 holds vectors in "MEM" and warns that "Memory" is deprecated; older GDAL has only "Memory"
-    vds = (ogr.GetDriverByName("MEM") or ogr.GetDriverByName("Memory")).CreateDataSource("polygons")
-    srs = None
-    if info.crs_wkt:
-        srs = osr.SpatialReference()
-        srs.ImportFromWkt(info.crs_wkt)
-    layer = vds.CreateLayer("polygons", srs, ogr.wkbMultiPolygon)
-    for wkb in wkbs:
-        f = ogr.Feature(layer.GetLayerDefn())
-        f.SetGeometry(ogr.CreateGeometryFromWkb(bytes(wkb)))
-        layer.CreateFeature(f)
-    mem = gdal.GetDriverByName("MEM").Create("", info.width, info.height, 1, gdal.GDT_Byte)
-    mem.SetGeoTransform(info.geotransform)
-    if info.crs_wkt:
-        mem.SetProjection(info.crs_wkt)
-    gdal.RasterizeLayer(mem, [1], layer, burn_values=[1])
-    arr = mem.GetRasterBand(1).ReadAsArray().astype(np.uint8)
-    mem = None
-    return arr

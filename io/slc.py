@@ -122,8 +122,18 @@ class SlcSource:
         return out
 
 
-#: Memory budget of one block of the stack (bytes); blocks shrink for long stacks / wide images.
+#: Memory budget of one block of the stack (bytes) of the PS/DS selection (:func:`ps_ds_points`); blocks shrink
+#: for long stacks / wide images. The engine tools size their blocks with the run's budget (:func:`slc_pixel_bytes`).
 BLOCK_BUDGET_BYTES = 256 * 1024 * 1024
+#: Memory of one pixel of one date in a block of the SLC engine tools, bytes: the complex64 SLC as read, the block
+#: function's float64 work arrays and outputs (tracemalloc: 37.5 for amplitude dispersion, 32 for EMI phase
+#: linking) and the writer's conversions.
+SLC_BYTES_PER_PIXEL_DATE = 40.0
+
+
+def slc_pixel_bytes(stack: SlcStack) -> float:
+    """Memory of one pixel of a block of the SLC engine tools (amplitude dispersion, phase linking), bytes."""
+    return len(stack) * SLC_BYTES_PER_PIXEL_DATE + 64.0
 
 
 def slc_block_rows(stack: SlcStack, *, cap: int = DEFAULT_BLOCK_ROWS, copies: int = 3) -> int:

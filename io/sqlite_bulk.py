@@ -10,8 +10,18 @@ transaction and savepoints like any other statement.
 
 :func:`bulk_inserter` gives ``None`` (the caller keeps ``executemany``) where this cannot be done
 safely: no numba, a Python whose connection object is laid out otherwise (debug or free-threaded
-builds), a SQLite library whose symbols the ``_sqlite3`` module does not expose, or a handle that
-does not name the file the connection opened.
+builds), no SQLite library found that is the one ``_sqlite3`` calls, or a handle that does not name the
+file the connection opened. :func:`path_taken` says which path the last call took and why, for the log.
+
+The SQLite library is found, in this order:
+
+1. through the ``_sqlite3`` extension itself (Linux, macOS: it is linked to the system's or the bundle's
+   ``libsqlite3`` and the dynamic loader resolves the symbols through it);
+2. on Windows, where ``_sqlite3.pyd`` exports nothing but its init function, the ``sqlite3.dll`` it imports:
+   Windows gives a DLL name already loaded in the process (python.org's ``DLLs/sqlite3.dll``, OSGeo4W's
+   ``bin/sqlite3.dll``) back as that same module, so the handle belongs to the library that made it; its
+   version must equal :data:`sqlite3.sqlite_version`. Not exercised by the test suite (Linux); the Windows
+   figure is in BENCHMARKS.md, EGMS loading.
 """
 
 from __future__ import annotations
@@ -28,13 +38,45 @@ from ..algorithms._numba import HAVE_NUMBA
 
 SQLITE_DONE = 101
 _KERNEL = None
+_PATH = "not tried"
+
+
+def path_taken() -> str:
+    """The insert path of the last :func:`bulk_inserter` call, for a log line."""
+    return _PATH
+
+
+def _candidates():
+    """``(description, loader)`` of the libraries that may be the one ``_sqlite3`` calls, in order."""
+    import _sqlite3
+
+    yield f"through {os.path.basename(_sqlite3.__file__)}", lambda: ctypes.CDLL(_sqlite3.__file__)
+    if sys.platform == "win32":
+        yield "through the loaded sqlite3.dll", lambda: ctypes.CDLL("sqlite3.dll")
 
 
 def _library():
-    """The SQLite library the ``sqlite3`` module itself calls (symbols resolved through ``_sqlite3``)."""
-    import _sqlite3
+    """``(library, description)``: the SQLite library the ``sqlite3`` module itself calls (see the module's
+    docstring), or ``(None, why)``."""
+    import sqlite3
 
-    lib = ctypes.CDLL(_sqlite3.__file__)
+    why = []
+    for desc, load in _candidates():
+        try:
+            lib = load()
+            _declare(lib)
+        except (OSError, AttributeError) as e:
+            why.append(f"{desc}: {e}")
+            continue
+        version = lib.sqlite3_libversion().decode()
+        if version != sqlite3.sqlite_version:
+            why.append(f"{desc}: SQLite {version}, the sqlite3 module's is {sqlite3.sqlite_version}")
+            continue
+        return lib, f"SQLite {version} {desc}"
+    return None, "; ".join(why) or "no SQLite library"
+
+
+def _declare(lib):
     vp, i, i64 = ctypes.c_void_p, ctypes.c_int, ctypes.c_int64
     sig = {"sqlite3_prepare_v2": ([vp, ctypes.c_char_p, i, ctypes.POINTER(vp), vp], i),
            "sqlite3_finalize": ([vp], i), "sqlite3_step": ([vp], i), "sqlite3_reset": ([vp], i),
@@ -46,7 +88,6 @@ def _library():
     for name, (args, res) in sig.items():
         f = getattr(lib, name)
         f.argtypes, f.restype = args, res
-    return lib
 
 
 def _build_kernel(lib):
@@ -138,16 +179,24 @@ class BulkInsert:
 
 def bulk_inserter(con, path: str, sql: str) -> Optional[BulkInsert]:
     """A :class:`BulkInsert` of ``sql`` on ``con`` (opened on ``path``), or ``None`` when not available."""
-    global _KERNEL
+    global _KERNEL, _PATH
+    slow = "Python's executemany (a load takes 1.2-1.7x the CPU: BENCHMARKS.md, EGMS loading)"
     if not HAVE_NUMBA:
+        _PATH = f"{slow}: numba is not installed"
         return None
     try:
-        lib = _library()
+        lib, desc = _library()
+        if lib is None:
+            _PATH = f"{slow}: the SQLite library of the sqlite3 module is not reachable ({desc})"
+            return None
         db = _handle(con, path, lib)
         if db is None:
+            _PATH = f"{slow}: this Python's sqlite3 connection is laid out otherwise ({sys.version.split()[0]})"
             return None
         if _KERNEL is None:
             _KERNEL = _build_kernel(lib)
+        _PATH = f"compiled inserts (numba) over {desc}"
         return BulkInsert(lib, db, sql)
-    except (OSError, AttributeError, ImportError):
+    except (OSError, AttributeError, ImportError) as e:
+        _PATH = f"{slow}: {e}"
         return None

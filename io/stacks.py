@@ -20,11 +20,12 @@ from osgeo import gdal
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ..algorithms.conventions import SENTINEL1_WAVELENGTH_M, mm_per_radian, phase_to_los_mm
-from ..algorithms.engine import CallableSource, max_memory_bytes, plan_blocks
+from ..algorithms.engine import CallableSource, plan_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.baselines import read_baselines
 from ..algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
 from ..algorithms.formats.mintpy import read_ifgram_stack
+from ..algorithms.formats.wavelength import choose_wavelength
 from ..algorithms.progress import SubProgress
 from ..algorithms.progress import info as log_info
 from ..algorithms.timeseries import network as nw
@@ -34,7 +35,7 @@ from .blocks import RunSettings, run_blocks
 from .metadata import stack_pair_baselines, wavelength_choice
 from .probe import data_band_index, gdal_thread_options, known_header
 from .raster import _CACHE_LOCK as CACHE_LOCK
-from .raster import RASTER_EXT, RasterInfo, check_same_grid, open_raster, raster_info
+from .raster import RasterInfo, check_same_grid, open_raster, raster_info
 from .vector import write_vector
 
 
@@ -48,25 +49,6 @@ from ..algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's 
     has_date_pair,
     is_coherence_file,
 )
-
-
-def ignored_report(ignored: dict) -> list:
-    """One line per input list that had files left out (as after the dialog's "Add Directory...")."""
-    lines = []
-    for name, files in (ignored or {}).items():
-        if not files:
-            continue
-        sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
-        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (has_date_pair(f), f))
-        what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
-        text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
-        if sidecars:
-            text += f"; {len(sidecars)} sidecar file(s) (.aux.xml ...)"
-        if rasters:
-            text += f"; {len(rasters)} raster(s): " + ", ".join(os.path.basename(f) for f in rasters[:6]) \
-                + (" ..." if len(rasters) > 6 else "")
-        lines.append(text)
-    return lines
 
 
 def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
@@ -126,6 +108,8 @@ class StackInput:
     ignored: dict = field(default_factory=dict)  # parameter -> files of its list left out (sidecars, DEM ...)
     _pixels: dict = field(default_factory=dict, repr=False)  # (row, col) -> reference_values() of that pixel
     _pool: dict = field(default_factory=dict, repr=False)  # "pool": the reading threads (file_parts.each_part)
+    product: object = field(default=None, repr=False)  # the product whose VRTs the paths name (kept alive)
+    ground: Optional[dict] = field(default=None, repr=False)  # the automatic reference's sums (scan_stack)
 
     def _band(self, path: str):
         """Band 1 of ``path`` and its nodata, kept open across blocks (opening is the slow part)."""
@@ -234,7 +218,7 @@ class StackInput:
 
     def subset(self, keep: np.ndarray) -> "StackInput":
         return StackInput(self.network.subset(keep), self.info, self.wavelength_m, self.units, self.signs[keep],
-                          self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open)
+                          self.paths, self.coh_paths, self.mintpy, self.order[keep], self._open, product=self.product)
 
     def read(self, r0: int, r1: int, *, coherence: bool = False, cols: Optional[tuple] = None):
         """LOS mm ``(M, r1-r0, cols)`` (and coherence when asked) for rows ``r0:r1`` (and columns ``cols`` =
@@ -362,13 +346,15 @@ def write_points(path: str, pts: dict, net: nw.Network, info: RasterInfo, *, has
 
 
 def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: str = "", baseline_files=(),
-               units: int = 0, wavelength_m: Optional[float] = None, ignored: Optional[dict] = None,
-               log=None) -> StackInput:
+               baseline_table: Optional[dict] = None, units: int = 0, wavelength_m: Optional[float] = None,
+               product_wavelength: Optional[tuple] = None, ignored: Optional[dict] = None, log=None) -> StackInput:
     """The interferograms (or a MintPy ifgramStack.h5) as a :class:`StackInput` in network order.
 
     ``units``: 0 radians growing with range, 1 radians growing toward the satellite, 2 m, 3 mm. The
-    wavelength follows the one rule (``wavelength_m`` when given, else the inputs' metadata, else
-    Sentinel-1; :func:`.metadata.wavelength_choice`, logged on ``log``)."""
+    wavelength follows the one rule (``wavelength_m`` when given, else what the product states
+    (``product_wavelength`` = ``(why, metres)``), else the inputs' metadata, else Sentinel-1;
+    :func:`.metadata.wavelength_choice`, logged on ``log``). ``baseline_table`` (``{(earlier, later): m}``, e.g. a
+    product's) stands for the baselines of ``baseline_files``."""
     if mintpy_h5:
         stack = read_ifgram_stack(mintpy_h5)
         wavelength = wavelength_choice(wavelength_m, attributes=[(os.path.basename(mintpy_h5), stack.attrs)],
@@ -402,16 +388,31 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
                                      f"({pr[0]:%Y%m%d}-{pr[1]:%Y%m%d})")
             matched.append(by_pair[pr])
         cinfos = [raster_info(c, os.path.basename(c)) for c in matched]
-        check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in matched])
-    table = None
+        try:
+            check_same_grid([infos[0]] + cinfos, [names[0]] + [os.path.basename(c) for c in matched])
+        except GeohazardError as exc:
+            raise GeohazardError(f"COHERENCE: {exc}; the coherence must be on the interferograms' grid") from None
+    table = baseline_table
     if baseline_files:
         table = read_baselines(list(baseline_files))
+    if table is not None:
         missing = [n for pr, n in zip(pairs, names) if pr not in table]
         if missing:
             raise GeohazardError(f"BASELINES: no perpendicular baseline for {len(missing)} interferogram(s), "
                                  f"e.g. {missing[0]}")
+    if not infos[0].has_georef and log is not None:
+        log.push_warning(f"INTERFEROGRAMS: {names[0]} has no map georeference (radar coordinates?): the outputs are "
+                         "on its pixel grid, with no CRS and no map position. To have them on a map, geocode the "
+                         "interferograms first (e.g. gdalwarp -geoloc with the stack's lat/lon lookup tables)")
     bperp = stack_pair_baselines(table, list(pairs), names, paths, log=log)
-    if units in (0, 1):  # phase: the wavelength matters
+    if units in (0, 1) and product_wavelength is not None:  # a product of a one-sensor producer
+        choice = choose_wavelength(wavelength_m, [(f"{product_wavelength[0]}", product_wavelength[1])])
+        if log is not None:
+            log.push_info(choice.message.replace("from the inputs' metadata (", "stated by the product ("))
+            for w in choice.warnings:
+                log.push_warning(w)
+        wavelength = choice.wavelength_m
+    elif units in (0, 1):  # phase: the wavelength matters
         wavelength = wavelength_choice(wavelength_m, rasters=paths, log=log).wavelength_m
     else:
         wavelength = wavelength_m or SENTINEL1_WAVELENGTH_M
@@ -532,14 +533,21 @@ def _worker_gdal_cache_at_least(need_bytes: int) -> None:
 
 
 def scan_stack(stack: StackInput, block_rows: int, progress, *, coherence: bool, run: RunSettings,
-               executor=None) -> tuple:
-    """One pass on the block engine: valid count per pixel, mean coherence per pixel and per interferogram."""
+               executor=None, ground: bool = False) -> tuple:
+    """One pass on the block engine: valid count per pixel, mean coherence per pixel and per interferogram; with
+    ``ground`` also the automatic reference's per-pixel sums, kept as ``stack.ground``
+    (:mod:`~algorithms.timeseries.ground_reference`)."""
     info = stack.info
-    scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence)
+    scan = sbas_blocks.StackScan(info.height, info.width, stack.network.n_pairs, coherence=coherence, ground=ground)
+    from .stack_reference import ground_terms
+
+    terms = ground_terms(stack) if ground else None
     run_blocks(plan_blocks(info.height, info.width, block_rows=block_rows),
-               functools.partial(sbas_blocks.scan_block, coherence=coherence), scan,
+               functools.partial(sbas_blocks.scan_block, coherence=coherence, ground=terms), scan,
                sources={"stack": stack_source(stack, coherence, executor=executor, log=progress)}, run=run,
                executor=executor, progress=progress)
+    if ground:
+        stack.ground = scan.ground
     return scan.result()
 
 
@@ -552,14 +560,14 @@ def filtered_stack(stack: StackInput, block_rows: int, progress, *, scan: bool, 
     count = mean_coh = ifg_coh = None
     if coherence_filter:
         count, mean_coh, ifg_coh = scan_stack(stack, block_rows, SubProgress(progress, 0, 60),
-                                              coherence=stack.has_coherence, run=run, executor=executor)
+                                              coherence=stack.has_coherence, run=run, executor=executor, ground=scan)
     flt = nw.filter_network(stack.network, mean_coherence=ifg_coh, **filters)
     if not flt.keep.all():
         stack = stack.subset(flt.keep)
         count = mean_coh = None
     if (scan or coherence_filter) and count is None:
         count, mean_coh, _ = scan_stack(stack, block_rows, SubProgress(progress, 60 if coherence_filter else 0, 100),
-                                        coherence=stack.has_coherence, run=run, executor=executor)
+                                        coherence=stack.has_coherence, run=run, executor=executor, ground=scan)
     return stack, flt, count, mean_coh
 
 
@@ -575,6 +583,6 @@ def reference_values(stack: StackInput, r: int, c: int) -> np.ndarray:
 
 
 def block_rows_for(stack: StackInput, run: RunSettings, *, factor: float = 6.0) -> int:
-    """Rows per block so that ~``factor`` float64 copies of the block stack fit in the run's memory budget."""
-    per_row = stack.network.n_pairs * stack.info.width * 8.0 * factor
-    return int(max(1, min(stack.info.height, max_memory_bytes(run.max_memory_mb) // max(per_row, 1))))
+    """Rows per block so that ~``factor`` float64 copies of the block stack fit in the run's memory budget
+    (:meth:`~.blocks.RunSettings.rows`: a multiple of 256 rows when that many fit)."""
+    return min(stack.info.height, run.rows(stack.info.width, bytes_per_pixel=stack.network.n_pairs * 8.0 * factor))

@@ -121,6 +121,9 @@ def _pseudocolour(layer, path: str, band: int, vmin: float, vmax: float, ramp, n
     """Interpolated colour ramp of ``band`` between ``vmin`` and ``vmax``, labelled in the raster's unit."""
     shader_fn = QgsColorRampShader(vmin, vmax, ramp)
     shader_fn.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    # equal steps between the ends: a legend of ``n_classes`` values (an odd count puts 0 at the centre of a
+    # diverging ramp); QGIS's default, continuous, puts an entry at every stop of the ramp (52 for Viridis)
+    shader_fn.setClassificationMode(QgsColorRampShader.ClassificationMode.EqualInterval)
     shader_fn.classifyColorRamp(n_classes, band, layer.extent(), layer.dataProvider())
     _label_items(shader_fn, vmin, vmax, raster_unit(path))
     shader = QgsRasterShader()
@@ -151,7 +154,7 @@ def style_raster_diverging(path: str, *, context=None, vmax: float | None = None
         vmax = float(np.percentile(finite, percentile)) if finite.size else 1.0
         if vmax == 0:
             vmax = 1.0
-    return _pseudocolour(layer, path, band, -vmax, vmax, _ramp(ramp_name, invert), 11, context)
+    return _pseudocolour(layer, path, band, -vmax, vmax, _ramp(ramp_name, invert), 7, context)
 
 
 def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, band: int = 1,
@@ -164,7 +167,7 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
         lo, hi = band_min_max(path, band) or (0.0, 1.0)
         vmin = lo if vmin is None else vmin
         vmax = hi if vmax is None else vmax
-    return _pseudocolour(layer, path, band, vmin, vmax, _ramp(ramp_name), 9, context)
+    return _pseudocolour(layer, path, band, vmin, vmax, _ramp(ramp_name), 5, context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +175,27 @@ def style_raster_sequential(path: str, *, context=None, vmin=None, vmax=None, ba
 
 #: Traffic-light colours of alert levels and activity classes.
 ALERT_COLOURS = {-1: "#9e9e9e", 0: "#1a9641", 1: "#ffd700", 2: "#fd8d3c", 3: "#d7191c"}
+
+
+#: Colours of the inverse-velocity levels (IV_LEVEL): the traffic light for the alerts, purple for a failure time
+#: already past (it needs a look, but it is not a forecast), greys for the series that were not judged.
+INVERSE_VELOCITY_COLOURS = {"red": "#d7191c", "passed": "#7b3294", "orange": "#fd8d3c", "yellow": "#ffd700",
+                            "none": "#1a9641", "not judged": "#cfcfcf", "no data": "#8c8c8c"}
+
+
+def inverse_velocity_legend(red_days: float, orange_days: float) -> list:
+    """``[(IV_LEVEL, legend label, colour)]`` of the inverse-velocity forecast, most urgent first, for
+    :func:`style_vector_categorized`."""
+    labels = {
+        "red": f"red: failure forecast within {red_days:g} days",
+        "passed": "failure time passed: check the data",
+        "orange": f"orange: failure forecast within {orange_days:g} days",
+        "yellow": f"yellow: significant acceleration, no failure forecast within {orange_days:g} days",
+        "none": "none: no significant acceleration (or slower than the minimum velocity)",
+        "not judged": "not judged: series too short, or too noisy for its motion (see IV_NOTE)",
+        "no data": "no data: too few valid displacements",
+    }
+    return [(level, label, INVERSE_VELOCITY_COLOURS[level]) for level, label in labels.items()]
 
 
 def palette(names: dict, colours: dict) -> list:
@@ -221,7 +245,7 @@ def _field_values(layer, field: str) -> np.ndarray:
 
 def style_vector_graduated(path: str, field: str, *, context=None, vmax: float | None = None,
                            vmin: float | None = None, ramp_name: str = "RdBu", invert: bool = False,
-                           n_classes: int = 10, percentile: float = 98.0, line_width_mm: float | None = None,
+                           n_classes: int = 6, percentile: float = 98.0, line_width_mm: float | None = None,
                            point_size_mm: float = 1.6, decimals: int = 1, unit: str = "") -> str:
     """Graduated renderer on a numeric field, for points, lines or polygons.
 
@@ -326,7 +350,7 @@ def style_distortion(paths: dict, context) -> None:
         style_raster_classified(paths["visibility"], palette(VISIBILITY_CLASSES, VISIBILITY_COLOURS),
                                 context=context)
     if "rindex" in paths:
-        style_raster_sequential(paths["rindex"], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlGn")
+        style_raster_sequential(paths["rindex"], context=context, vmin=-1.0, vmax=1.0, ramp_name="RdYlBu")
 
 
 def style_lines_dcfs(path, field, threshold, context=None):
@@ -347,48 +371,6 @@ def style_lines_dcfs(path, field, threshold, context=None):
         ranges.append(QgsRendererRange(lo, hi, sym, label))
     layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
     _save_style(layer, path, context)
-
-
-# ---------------------------------------------------------------------------------------------
-# How outputs appear in the project when the tool finishes in QGIS: the main outputs visible on
-# top (points above rasters), the secondary ones loaded unchecked below them, each named by
-# its output's description (with units) instead of the file name.
-
-_RUN = {"n": 0}
-
-
-class _Arrange(QgsProcessingLayerPostProcessorInterface):
-    def __init__(self, inner, name: str, visible: bool, rank: int, run_id: str):
-        super().__init__()
-        self.inner, self.name, self.visible, self.rank, self.run_id = inner, name, visible, rank, run_id
-
-    def postProcessLayer(self, layer, context, feedback):
-        if self.inner is not None:
-            self.inner.postProcessLayer(layer, context, feedback)
-        if layer is None:
-            return
-        if self.name:
-            layer.setName(self.name)
-        layer.setCustomProperty("insar_geohazards/run", self.run_id)
-        layer.setCustomProperty("insar_geohazards/rank", self.rank)
-        from qgis.core import QgsLayerTree, QgsProject
-
-        project = (context.project() if context is not None else None) or QgsProject.instance()
-        node = project.layerTreeRoot().findLayer(layer.id())
-        if node is None:
-            return
-        node.setItemVisibilityChecked(self.visible)
-        node.setExpanded(self.visible)
-        parent = node.parent()
-        mine = [c for c in parent.children() if QgsLayerTree.isLayer(c) and c.layer() is not None
-                and c.layer().customProperty("insar_geohazards/run") == self.run_id]
-        mine.sort(key=lambda c: int(c.layer().customProperty("insar_geohazards/rank") or 0))
-        # this run's layers, ordered by rank, on top of their group (QGIS 3.22 adds them in file-name order)
-        for i, child in enumerate(mine):
-            if parent.children().index(child) != i:
-                clone = child.clone()
-                parent.insertChildNode(i, clone)
-                parent.removeChildNode(child)
 
 
 def style_ada_vector(path, context, *, field_name_, kind, categories=None):
@@ -443,32 +425,3 @@ def style_sink(dest, context, field, categories):
     path = str(dest).split("|")[0]
     if os.path.isfile(path):
         style_ada_vector(path, context, field_name_=field, kind="class", categories=categories)
-
-
-def arrange_outputs(tool: str, destinations: list, context, results: dict, main=()) -> list:
-    """Name, visibility and order of the outputs QGIS loads when the tool ``tool`` finishes.
-
-    ``destinations``: ``[(output ID, description, is_vector)]`` in the tool's order. ``main`` are the output
-    IDs shown (default: the first destination); the other outputs load unchecked. Vector outputs go above
-    rasters. Returns ``[(path, name, visible, rank)]`` of the layers arranged (empty outside QGIS's loading of
-    results)."""
-    if context is None:
-        return []
-    main = tuple(main) or tuple(d[0] for d in destinations[:1])
-    _RUN["n"] += 1
-    run_id = f"{tool}-{_RUN['n']}"
-    loaded = [(pos, d, results.get(d[0])) for pos, d in enumerate(destinations)]
-    loaded = [(pos, d, p) for pos, d, p in loaded
-              if isinstance(p, str) and p and context.willLoadLayerOnCompletion(p)]
-    if loaded and not any(d[0] in main for _, d, _ in loaded):
-        main = (loaded[0][1][0],)  # none of the main outputs was asked for: show the first one
-    arranged = []
-    for pos, (name, description, is_vector), path in loaded:
-        visible = name in main
-        rank = (0 if visible else 100) + (0 if is_vector else 50) + pos
-        details = context.layerToLoadOnCompletionDetails(path)
-        proc = _Arrange(details.postProcessor(), description, visible, rank, run_id)
-        _KEEP_ALIVE.append(proc)
-        details.setPostProcessor(proc)
-        arranged.append((path, description, visible, rank))
-    return arranged

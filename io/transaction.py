@@ -74,6 +74,7 @@ class OutputTransaction:
         self._done = False
         self.notes: list[str] = []  # one-line summaries of the steps run inside (a model prints them at the end)
         self.geometry: dict = {}  # the acquisition geometry the run used (written into outputs lacking it)
+        self.used: dict = {}  # parameter -> the value the run used instead of the one given (its history line)
 
     # ------------------------------------------------------------------ life cycle
     def begin(self, targets: dict) -> "OutputTransaction":

@@ -58,6 +58,32 @@ class PointData:
         return int(self.x.size)
 
 
+_GEOMETRY_KIND = {ogr.wkbPoint: "point", ogr.wkbMultiPoint: "point", ogr.wkbLineString: "line",
+                  ogr.wkbMultiLineString: "line", ogr.wkbPolygon: "polygon", ogr.wkbMultiPolygon: "polygon"}
+
+
+def file_layers(path: str) -> list:
+    """``[(name, kind, features), ...]`` of the layers of a vector file in OGR's order (index 0 is the layer QGIS
+    reads from a bare path), ``kind`` "point", "line", "polygon" or "" (no geometry: attribute tables such as a
+    GeoPackage's series table); [] when OGR cannot open it."""
+    from .probe import quiet_gdal_reads
+
+    with quiet_gdal_reads():
+        try:
+            ds = ogr.Open(path, 0)
+        except RuntimeError:
+            return []
+        if ds is None:
+            return []
+        out = []
+        for i in range(ds.GetLayerCount()):
+            lyr = ds.GetLayer(i)
+            kind = _GEOMETRY_KIND.get(ogr.GT_Flatten(lyr.GetGeomType()), "")
+            out.append((lyr.GetName(), kind, int(lyr.GetFeatureCount())))
+        ds = None
+    return out
+
+
 def as_number(value) -> float:
     """An attribute value as a float; NULL, None and text that is no number: NaN."""
     if value is None:

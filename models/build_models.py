@@ -30,10 +30,14 @@ HELP = (
     "velocity raster and velocity points with VEL, V_STDEV, COHERENCE and DYYYYMMDD fields), "
     "geohazard:adadetection (ADA polygons from the velocity points) and geohazard:landslideactivity "
     "(activity of the inventory's landslides from the points and ADAs, plus candidate new landslides).\n\n"
-    "Inputs: INTERFEROGRAMS (unwrapped interferogram GeoTIFFs whose names carry the two dates), "
-    "COHERENCE (optional, same dates), REFERENCE (optional stable reference point), "
+    "Inputs: INTERFEROGRAMS (unwrapped interferogram GeoTIFFs whose names carry the two dates, or a product as "
+    "delivered: a LiCSAR frame folder, HyP3 zips or folders; docs/products.md), "
+    "COHERENCE (optional, same dates; a product brings its own), REFERENCE (optional stable reference point; "
+    "empty: the largest consistent ground), "
     "INVENTORY (landslide inventory polygons: your own, from the regional inventory, e.g. IFFI in Italy), "
-    "DEM (optional, for slope-aware classification).\n"
+    "DEM (optional, for slope-aware classification), INCIDENCE and HEADING (degrees; with a DEM the activity "
+    "step projects the points' LOS velocity downslope and needs the acquisition geometry: the SBAS points carry "
+    "no LOS fields, and no geometry is assumed).\n"
     "Outputs: time series and velocity rasters (mm, mm/yr, LOS positive toward the satellite), "
     "velocity points, ADA polygons, landslide activity and candidate landslides.\n\n"
     "Every step keeps its own defaults; open the model in the graphical modeler to change them."
@@ -97,11 +101,14 @@ class _Model:
     """A model being built: its inputs (in dialog order) and its children, each wired to model inputs, to
     other children's outputs or to static values, every other mandatory child parameter at its default."""
 
-    def __init__(self, name: str, display_name: str, help_text: str, input_help: dict):
+    def __init__(self, name: str, display_name: str, help_text: str, input_help: dict, *, group: str):
         from qgis.core import QgsProcessingModelAlgorithm
 
-        # the modeler shows the model's name: the readable one; the provider gives it its short ID (MODEL_ID)
-        self.model = QgsProcessingModelAlgorithm(display_name, "Time series", "timeseries")
+        from insar_geohazards.processing_provider.tools._base import GROUPS
+
+        # the modeler shows the model's name: the readable one; the provider gives it its short ID (MODEL_ID);
+        # a model sits in the toolbox group of its main job
+        self.model = QgsProcessingModelAlgorithm(display_name, GROUPS[group], group)
         self.model.setHelpContent({"ALG_DESC": help_text, "ALG_CREATOR": "InSAR Geohazards",
                                    "DISPLAY_NAME": display_name, "MODEL_ID": name, **input_help})
 
@@ -112,6 +119,10 @@ class _Model:
         from qgis.PyQt.QtCore import QPointF
 
         for definition, x in placed:
+            if definition.type() == "number":  # the spin box shows a few decimals, as the tools' (never 10.000000)
+                meta = definition.metadata()
+                meta["widget_wrapper"] = {**(meta.get("widget_wrapper") or {}), "decimals": 2}
+                definition.setMetadata(meta)
             param = QgsProcessingModelParameter(definition.name())
             param.setPosition(QPointF(x, 60))
             self.model.addModelParameter(definition, param)
@@ -166,25 +177,34 @@ class _Model:
 def build():
     from qgis.core import (
         QgsProcessing,
+        QgsProcessingParameterNumber,
         QgsProcessingParameterPoint,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
     )
 
     m = _Model(MODEL_NAME, DISPLAY_NAME, HELP, {
-        "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names.",
-        "COHERENCE": "Coherence rasters of the same pairs (optional).",
+        "INTERFEROGRAMS": "Unwrapped interferograms (GeoTIFF, radians); dates in the file names. Or a product as "
+                          "delivered: a LiCSAR frame folder (GEOC/ or the portal's), HyP3 zips or folders.",
+        "COHERENCE": "Coherence rasters of the same pairs (optional; a product brings its own).",
         "REFERENCE": "Reference point of the SBAS inversion: a stable pixel, valid in every interferogram "
-                     "(optional; empty = automatic choice of the most coherent pixel, which may itself be moving: "
-                     "set it when you know a stable area).",
+                     "(optional; empty = automatic: the largest area whose loops close and whose stacking rate is "
+                     "the scene's mode; set it when you know a stable area).",
         "INVENTORY": "Landslide inventory polygons.",
-        "DEM": "Digital elevation model (optional)."})
+        "DEM": "Digital elevation model (optional).",
+        "INCIDENCE": "Incidence angle (degrees from the vertical; with a DEM, for the downslope velocity).",
+        "HEADING": "Heading (degrees clockwise from north; with a DEM, for the downslope velocity)."},
+        group="models")
     m.inputs([
         *_stack_inputs(coherence_x=380),
         (QgsProcessingParameterPoint("REFERENCE", "Reference point (empty: automatic)", optional=True), 640),
         (QgsProcessingParameterVectorLayer("INVENTORY", "Landslide inventory (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon]), 900),
-        (QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160)])
+        (QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160),
+        (QgsProcessingParameterNumber("INCIDENCE", "Incidence (degrees; with a DEM)",
+                                      QgsProcessingParameterNumber.Type.Double, None, True, 0.001, 89.999), 1420),
+        (QgsProcessingParameterNumber("HEADING", "Heading (degrees clockwise from north; with a DEM)",
+                                      QgsProcessingParameterNumber.Type.Double, None, True, -360.0, 360.0), 1680)])
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
             {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": m.param("COHERENCE"),
              "REFERENCE": m.param("REFERENCE")},
@@ -196,7 +216,8 @@ def build():
             {"ADAS": ("OUTPUT", "Active deformation areas")})
     m.child("activity", "geohazard:landslideactivity", "Landslide activity", 820, 560,
             {"INVENTORY": m.param("INVENTORY"), "POINTS": m.output("sbas", "OUTPUT_POINTS"),
-             "DEM": m.param("DEM"), "ADAS": m.output("ada", "OUTPUT")},
+             "DEM": m.param("DEM"), "ADAS": m.output("ada", "OUTPUT"), "INCIDENCE": m.param("INCIDENCE"),
+             "HEADING": m.param("HEADING")},
             {"ACTIVITY": ("OUTPUT", "Landslide activity"),
              "CANDIDATES": ("OUTPUT_CANDIDATES", "Candidate landslides")})
     return m.done()
@@ -266,7 +287,8 @@ def build_slc():
     from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
 
     m = _Model(SLC_MODEL_NAME, SLC_DISPLAY_NAME, SLC_HELP, {
-        "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band descriptions)."})
+        "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band descriptions)."},
+        group="psds")
     m.inputs([(QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
                                                     QgsProcessing.SourceType.TypeRaster), 120)])
     m.child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
@@ -277,12 +299,12 @@ def build_slc():
             {"TEMPORAL_COHERENCE": ("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence"),
              "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
     m.child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
-            {"INPUT": m.output("linking", "OUTPUT_INTERFEROGRAMS"),
+            {"INPUT": m.output("linking", "OUTPUT_INTERFEROGRAMS_LAYERS"),
              "COHERENCE": m.output("linking", "OUTPUT_TEMPORAL_COHERENCE")},
             {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
              "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,
-            {"INTERFEROGRAMS": m.output("unwrap", "OUTPUT")},
+            {"INTERFEROGRAMS": m.output("unwrap", "OUTPUT_LAYERS")},
             {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series (mm)"),
              "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity (mm/yr)")})
     return m.done()
@@ -311,13 +333,15 @@ CORR_HELP = (
     "time (a pair that only shared loops with a dropped one is kept; the network is kept connected). "
     "geohazard:troposphericcorrection fits the linear phase-elevation slope on the coherent pixels outside the "
     "areas whose stacking rate departs from the scene's plane, after a 3-pixel high-pass (a bowl, a ramp or a "
-    "subsiding valley floor does not bias it), per date, and keeps the part of the slope's trend that tracks "
-    "time beyond 2 standard errors (deformation that correlates with height survives; the log warns when the "
-    "slope tracks the pairs' time span). geohazard:rampremoval fits linear ramps per date on the stable area, or "
+    "subsiding valley floor does not bias it), per date, lets the slope vary linearly across the scene as far as "
+    "the data resolve it (lateral humidity gradients; two halves of the scene fitted apart say how far), and keeps "
+    "the part of the slope's trend that tracks time beyond 2 standard errors (deformation that correlates with "
+    "height survives; the log warns when the slope tracks the pairs' time span). geohazard:rampremoval fits linear "
+    "ramps per date on the stable area, or "
     "on every coherent pixel when the stable area does not surround the scene (it would extrapolate: the log gives "
     "the far-edge size), leaving out the areas whose stacking rate departs from the scene's plane (a bowl's flank "
-    "is not a ramp), caps them at what orbits and the ionosphere can do (3 mm/km at C-band) and removes their "
-    "trend unless it is far beyond what random ramps make. geohazard:referencepoint chooses a coherent pixel "
+    "is not a ramp) and removes their trend unless it is far beyond what random ramps make. "
+    "geohazard:referencepoint chooses a coherent pixel "
     "moving like the scene (inside the stable area when given), geohazard:sbasinversion inverts the series "
     "(weighted by the phase variance of each pair's coherence when COHERENCE is given, as MintPy) and "
     "geohazard:demerrorcorrection (Fattahi & Amelung 2013, with the perpendicular baselines and, when given, the "
@@ -330,15 +354,20 @@ CORR_HELP = (
     "DEM-error step's velocity filter window to 0 in the modeler. Each step writes a folder of "
     "interferograms with the input file names, so any step can be opened, checked or replaced in the modeler.\n\n"
     "Inputs: INTERFEROGRAMS (unwrapped interferograms whose names carry the two dates, radians growing with "
-    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3), COHERENCE (optional, same dates; without it every value is used), "
+    "range as GAMMA/ISCE/MintPy/LiCSAR/HyP3, or a product as delivered: a LiCSAR frame folder, HyP3 zips or "
+    "folders, docs/products.md), COHERENCE (optional, same dates; without it every value is used; for a product, "
+    "give the same folder or zips here so that every step uses its coherence), "
     "BASELINES (perpendicular baselines for the DEM-error step: GAMMA bperp files or folder, CSV date,bperp_m, "
     "MintPy .h5, ISCE; optional when the interferograms carry PERPENDICULAR_BASELINE_M: every step carries it on "
     "and the SBAS step turns it into the date baselines of the time series), DEM (heights in metres on the "
     "interferograms' grid), STABLE_AREA (optional polygons of "
     "ground that does not move: the reference is chosen inside and the ramps are fitted on it when it surrounds "
     "the scene), INCIDENCE and SLANT_RANGE (optional rasters on the grid, degrees and metres: they scale the DEM "
-    "error; without them the INCIDENCE_DEG and SLANT_RANGE_M the interferograms carry, else 39 deg and 850 km, "
-    "the log says which).\n"
+    "error), or INCIDENCE_DEG and SLANT_RANGE_M (one value each); without them the INCIDENCE_DEG and SLANT_RANGE_M "
+    "the interferograms carry (the log says which); with neither the DEM-error step stops and says what to give "
+    "(no geometry is assumed). ALLOW_DISCONNECTED (optional, off: a network split into subsets no interferogram "
+    "joins is refused, naming them; on: accepted, the SBAS step bridges the subsets with the minimum-norm "
+    "velocity).\n"
     "Outputs: network report, loop-closure statistics, corrected interferograms folder, reference point, SBAS "
     "time series (mm) and velocity (mm/yr) before the DEM-error step, time series corrected for the DEM error "
     "(mm), the DEM error (m), the final velocity and its standard error (mm/yr, LOS positive toward the "
@@ -351,67 +380,86 @@ CORR_HELP = (
 def build_corrected():
     from qgis.core import (
         QgsProcessing,
+        QgsProcessingParameterBoolean,
         QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterNumber,
         QgsProcessingParameterRasterLayer,
         QgsProcessingParameterVectorLayer,
     )
 
     m = _Model(CORR_MODEL_NAME, CORR_DISPLAY_NAME, CORR_HELP, {
-        "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names.",
-        "COHERENCE": "Coherence rasters of the same pairs (optional).",
+        "INTERFEROGRAMS": "Unwrapped interferograms (rasters or a folder; radians); dates in the file names. Or "
+                          "a product as delivered: a LiCSAR frame folder (GEOC/ or the portal's), HyP3 zips or "
+                          "folders.",
+        "COHERENCE": "Coherence rasters of the same pairs (optional; for a product, the same folder or zips).",
         "BASELINES": "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder, CSV date,bperp_m, "
                      "MintPy .h5 or ISCE folder (for the DEM-error step; optional when the interferograms carry "
                      "PERPENDICULAR_BASELINE_M).",
         "DEM": "Heights in metres on the interferograms' grid.",
         "STABLE_AREA": "Polygons of ground that does not move (optional): the reference is chosen inside, and the "
                        "ramps are fitted on it when it surrounds the scene.",
-        "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry; without it the "
-                     "INCIDENCE_DEG the interferograms carry, else 39 deg).",
-        "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry; without it the "
-                       "SLANT_RANGE_M the interferograms carry, else 850 km)."})
+        "INCIDENCE": "Incidence angle raster (degrees, optional; the DEM-error step's geometry; without it "
+                     "INCIDENCE_DEG, else the INCIDENCE_DEG the interferograms carry).",
+        "SLANT_RANGE": "Slant range raster (metres, optional; the DEM-error step's geometry; without it "
+                       "SLANT_RANGE_M, else the SLANT_RANGE_M the interferograms carry).",
+        "INCIDENCE_DEG": "Incidence angle, one value (degrees; when no INCIDENCE raster and the interferograms "
+                         "carry none).",
+        "SLANT_RANGE_M": "Slant range, one value (metres; when no SLANT_RANGE raster and the interferograms carry "
+                         "none).",
+        "ALLOW_DISCONNECTED": "Accept a network split into subsets no interferogram joins (given so, or split by the "
+                              "network step's drops after it put back what reconnects): the SBAS step then bridges "
+                              "the subsets with the minimum-norm velocity, as MintPy. Off: such a network is "
+                              "refused, naming the subsets."}, group="corrections")
     m.inputs([
         *_stack_inputs(coherence_x=360),
-        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder, optional)",
+        (QgsProcessingParameterMultipleLayers("BASELINES", "Perpendicular baselines (files or folder)",
                                               QgsProcessing.SourceType.TypeFile, optional=True), 600),
         (QgsProcessingParameterRasterLayer("DEM", "DEM (m, same grid)"), 840),
         (QgsProcessingParameterVectorLayer("STABLE_AREA", "Stable area (polygons)",
                                            [QgsProcessing.SourceType.TypeVectorPolygon], optional=True), 1080),
-        (QgsProcessingParameterRasterLayer("INCIDENCE", "Incidence angle (degrees, optional raster)", optional=True),
+        (QgsProcessingParameterRasterLayer("INCIDENCE", "Incidence angle (degrees, raster)", optional=True),
          1320),
-        (QgsProcessingParameterRasterLayer("SLANT_RANGE", "Slant range (m, optional raster)", optional=True), 1560)])
+        (QgsProcessingParameterRasterLayer("SLANT_RANGE", "Slant range (m, raster)", optional=True), 1560),
+        (QgsProcessingParameterNumber("INCIDENCE_DEG", "Incidence angle (degrees, one value)",
+                                      QgsProcessingParameterNumber.Type.Double, None, True, 0.1, 89.9), 1800),
+        (QgsProcessingParameterNumber("SLANT_RANGE_M", "Slant range (m, one value)",
+                                      QgsProcessingParameterNumber.Type.Double, None, True, 1.0), 2040),
+        (QgsProcessingParameterBoolean("ALLOW_DISCONNECTED", "Allow a disconnected network", False, optional=True),
+         2280)])
     coh, stable = m.param("COHERENCE"), m.param("STABLE_AREA")
     m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
             240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
                        "COHERENCE_THRESHOLD": m.static(0.3)},
             {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
     m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
-            {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT"), "COHERENCE": coh,
-             "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True)},
+            {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT_LAYERS"), "COHERENCE": coh,
+             "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True),
+             "ALLOW_DISCONNECTED": m.param("ALLOW_DISCONNECTED")},
             {"NETWORK_REPORT": ("OUTPUT_REPORT", "Network report (CSV)")})
     m.child("troposphere", "geohazard:troposphericcorrection", "Tropospheric correction (phase-elevation)",
-            440, 360, {"INTERFEROGRAMS": m.output("network", "OUTPUT"), "COHERENCE": coh,
-                       "DEM": m.param("DEM"), "MODE": m.static(1)}, {})
+            440, 360, {"INTERFEROGRAMS": m.output("network", "OUTPUT_LAYERS"), "COHERENCE": coh,
+                       "DEM": m.param("DEM"), "MODE": m.static(1), "LATERAL_VARIATION": m.static(True)}, {})
     m.child("ramps", "geohazard:rampremoval", "Ramp removal", 640, 520,
-            {"INTERFEROGRAMS": m.output("troposphere", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable,
+            {"INTERFEROGRAMS": m.output("troposphere", "OUTPUT_LAYERS"), "COHERENCE": coh, "STABLE_AREA": stable,
              "MODE": m.static(1)},
             {"CORRECTED": ("OUTPUT", "Corrected interferograms folder")})
     m.child("reference", "geohazard:referencepoint", "Reference point", 840, 680,
-            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh, "STABLE_AREA": stable},
+            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT_LAYERS"), "COHERENCE": coh, "STABLE_AREA": stable},
             {"REFERENCE": ("OUTPUT", "Reference point")})
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
-            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT"), "COHERENCE": coh,
+            {"INTERFEROGRAMS": m.output("ramps", "OUTPUT_LAYERS"), "COHERENCE": coh,
              "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(2)},
             {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
              "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
             {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
              "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE"),
+             "INCIDENCE": m.param("INCIDENCE_DEG"), "SLANT_RANGE": m.param("SLANT_RANGE_M"),
              "FILTER_WINDOW": m.static(CORR_VELOCITY_WINDOW_PX)},
             {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
              "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
              "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr, noise-adaptive 3 x 3 filter)"),
-             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr, of the filtered "
-                              "velocity)"),
+             "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)"),
              "VELOCITY_UNFILTERED": ("OUTPUT_VELOCITY_UNFILTERED", "Final LOS velocity before the filter (mm/yr)")})
     return m.done()
 

@@ -22,6 +22,10 @@ PROVIDER_ID = "geohazard"
 MODELS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
 #: the help page of each shipped model (``docs/<page>``, at the model's section); others: ``models``
 MODEL_PAGES = {"correctedsbas": "corrections", "slcstacktotimeseries": "unwrap"}
+#: the outputs of each shipped model loaded checked, on top of the run's group (the others load unchecked)
+MODEL_MAIN_OUTPUTS = {"correctedsbas": ("demerror:VELOCITY",),
+                      "sbastolandslideactivity": ("activity:ACTIVITY", "ada:ADAS"),
+                      "slcstacktotimeseries": ("sbas:VELOCITY",)}
 
 
 def algorithm_classes() -> list:
@@ -112,11 +116,17 @@ def model_algorithms() -> list:
 
         def checkParameterValues(self, parameters, context):
             from ..algorithms.errors import GeohazardError
+            from .inputs.guard import missing_file_problem, range_problem
 
             try:
                 parameters = expand_model_folders(self, parameters)
             except GeohazardError as exc:
                 return False, str(exc)
+            # what QGIS's own check would call "Incorrect parameter value" or "not found" (of a file that exists
+            # but is no raster): the input, the file and what was expected, as every tool says it
+            problem = range_problem(self, parameters, context) or missing_file_problem(self, parameters)
+            if problem:
+                return False, problem
             ok, msg = super().checkParameterValues(parameters, context)
             if not ok:
                 return ok, msg
@@ -131,11 +141,16 @@ def model_algorithms() -> list:
 
             parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
             run = OutputTransaction().begin({})
+            from . import model_checks
+
             try:
                 # QGIS loads each step's raster inputs as layers of the run's context, with a default renderer
                 # whose statistics GDAL would save beside each input when the context ends: opened with GDAL's
-                # side-car files off, as every tool reads its inputs
-                with quiet_gdal_reads():
+                # side-car files off, as every tool reads its inputs; the model's raster inputs kept as layers of
+                # the run, so the steps' variables find them (model_checks.keep_rasters)
+                model_checks.keep_rasters(context, [v for d in self.parameterDefinitions() if not d.isDestination()
+                                                    for v in _paths(parameters.get(d.name()))])
+                with quiet_gdal_reads(), model_checks.shipped_model_run():
                     results = super().processAlgorithm(parameters, context, feedback)
             except BaseException:
                 run.rollback()
@@ -146,6 +161,11 @@ def model_algorithms() -> list:
             if feedback is not None and run.notes:
                 feedback.pushInfo("Summary of the steps:\n" + "\n".join(f"  {n}" for n in run.notes))
             run.commit()
+            from ..io.arrange import arrange_model_outputs
+            from .tools._base import run_title
+
+            arrange_model_outputs(self.name(), run_title(self, parameters, context), context, results or {},
+                                  MODEL_MAIN_OUTPUTS.get(self.name(), ()))
             return results
 
         def tags(self):
@@ -203,14 +223,16 @@ def path_list_inputs(model):
 def _own_class(definition):
     """``definition`` wrapped as the class its ``type()`` names. sip hands back the Python wrapper it still holds
     for an address, and a wrapper left from a deleted definition of another class (a raster layer input, say)
-    can be returned for a multiple-layer one later allocated there (seen under QGIS 3.40, once in a suite)."""
+    can be returned for a multiple-layer one later allocated there (seen under QGIS 3.40 and 3.22, once in a suite)."""
     from qgis.core import QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer
     from qgis.PyQt import sip
 
     for kind, cls in (("multilayer", QgsProcessingParameterMultipleLayers),
                       ("raster", QgsProcessingParameterRasterLayer)):
         if definition.type() == kind and not isinstance(definition, cls):
-            return sip.cast(definition, cls)
+            # the stale wrapper's class may be unrelated to ``cls`` (a number input, say): sip.cast refuses that,
+            # so the object is wrapped again from its address as the class its type() names
+            return sip.wrapinstance(sip.unwrapinstance(definition), cls)
     return definition
 
 

@@ -36,6 +36,20 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _SESSION: dict = {}
 
+# Tests that compile kernel families from an empty cache on purpose (a first run, other CPU targets): minutes of
+# CPU each on two cores. `make test-full` (and `.ci/run_tests.sh` with GEOHAZARD_HEAVY_TESTS=1) runs them.
+HEAVY = os.environ.get("GEOHAZARD_HEAVY_TESTS", "") not in ("", "0")
+
+
+def pytest_collection_modifyitems(config, items):
+    if HEAVY:
+        return
+    skip = pytest.mark.skip(reason="heavy: compiles kernels from an empty cache (minutes of CPU); "
+                                   "`make test-full` runs it")
+    for item in items:
+        if item.get_closest_marker("heavy") is not None:
+            item.add_marker(skip)
+
 
 @pytest.fixture(scope="session")
 def data_dir():

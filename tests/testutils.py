@@ -187,3 +187,36 @@ def tag_wavelength(files, wavelength_m):
         ds.SetMetadataItem("WAVELENGTH_METRES", str(wavelength_m))
         ds = None
     return files
+
+
+class MessageLog:
+    """The QGIS message log while the ``with`` block runs (what the desktop's Log Messages panel shows, which
+    qgis_process never prints): ``.messages`` ``[(tag, level, text)]``, ``.noise()`` the warnings and errors as
+    ``"[tag] text"`` lines."""
+
+    def __enter__(self):
+        from qgis.core import QgsApplication
+
+        self.messages = []
+        self._log = QgsApplication.messageLog()
+        self._log.messageReceived.connect(self._received)
+        return self
+
+    def _received(self, text, tag, level):
+        self.messages.append((tag, level, text))
+
+    def __exit__(self, *exc):
+        from qgis.core import QgsApplication
+
+        QgsApplication.processEvents()
+        self._log.messageReceived.disconnect(self._received)
+        return False
+
+    def noise(self, besides=()) -> list:
+        """Warnings and errors logged, but the run's own warnings ``besides`` (what its feedback reported: a
+        message about the data, not noise)."""
+        from qgis.core import Qgis
+
+        loud = (Qgis.MessageLevel.Warning, Qgis.MessageLevel.Critical)
+        own = {str(b).strip() for b in besides}
+        return [f"[{tag}] {text}" for tag, level, text in self.messages if level in loud and text.strip() not in own]

@@ -147,3 +147,24 @@ def error_counts(corrected_mm, clean_mm, planted):
     ok = np.isfinite(left)
     was = (planted != 0) & ok
     return int(was.sum()), int((was & (left == 0)).sum()), int(((planted == 0) & ok & (left != 0)).sum())
+
+
+def gap_belt_stack(*, seed=0, cycle=CYCLE_MM):
+    """Pairs, clean (M, rows, cols) mm, planted cycles, coherence: 12 dates, a gap before date 6 bridged by
+    pairs 0.2 coherent, 3 neighbours; 100 x 60 px, rows 45-49 a belt
+    0.1 coherent. Above the belt (2 700 px) the three pairs from date 6 slipped by +1, -1, +1 cycles (as W12)."""
+    rng = np.random.default_rng(seed)
+    pairs = [(i, j) for i in range(12) for j in range(i + 1, min(i + 4, 12))]
+    m, h, w = len(pairs), 100, 60
+    coh = np.empty((m, h, w))
+    clean = np.empty((m, h, w))
+    for k, (i, j) in enumerate(pairs):
+        bridging = i < 6 <= j
+        coh[k] = 0.2 if bridging else 0.8
+        coh[k, 45:50] = 0.1
+        clean[k] = rng.normal(0.0, (0.15 if bridging else 0.03) * cycle, (h, w))
+        clean[k, 45:50] = rng.normal(0.0, 0.2 * cycle, (5, w))
+    planted = np.zeros((m, h, w), np.int16)
+    for (i, j), n in (((6, 7), 1), ((6, 8), -1), ((6, 9), 1)):
+        planted[pairs.index((i, j)), :45] = n
+    return pairs, clean, planted, coh

@@ -23,12 +23,12 @@ def los_vector(incidence_deg, heading_deg):
     return -math.sin(i) * math.cos(h), math.sin(i) * math.sin(h), math.cos(i)
 
 
-def truth(shape, dates, t0=dt.date(2019, 1, 1)):
-    """East, north, up (n, rows, cols) mm: a subsidence bowl moving inward, a seasonal term, zero at the first row
-    and column corner (the reference pixel)."""
+def truth(shape, dates, t0=dt.date(2019, 1, 1), bowl=0.25):
+    """East, north, up (n, rows, cols) mm: a subsidence bowl moving inward (its width ``bowl`` times the rows), a
+    seasonal term, zero at the first row and column corner (the reference pixel)."""
     rows, cols = shape
     yy, xx = np.mgrid[0:rows, 0:cols].astype(float)
-    g = np.exp(-((yy - rows * 0.55) ** 2 + (xx - cols * 0.5) ** 2) / (2 * (rows * 0.25) ** 2))
+    g = np.exp(-((yy - rows * 0.55) ** 2 + (xx - cols * 0.5) ** 2) / (2 * (rows * bowl) ** 2))
     t = np.array([(d - t0).days for d in dates], float)[:, None, None] / 365.25
     up = -25.0 * g * t + 4.0 * g * np.sin(2 * math.pi * t)
     east = 6.0 * (xx - cols * 0.5) / cols * g * t
@@ -46,7 +46,7 @@ def dates_every(start, days, n, skip=()):
     return [start + dt.timedelta(days=days * k) for k in range(n) if k not in skip]
 
 
-def scene(folder, *, seed=0, shape=SHAPE, with_ifg=True, metadata_geometry=True, noise_mm=1.0):
+def scene(folder, *, seed=0, shape=SHAPE, with_ifg=True, metadata_geometry=True, noise_mm=1.0, bowl=0.25):
     """Write a three-stack scene into ``folder``: Sentinel-1 ascending and descending per-date series (the ascending
     one with INCIDENCE_DEG / HEADING_DEG metadata when ``metadata_geometry``) and, with ``with_ifg``, a TerraSAR-X
     ascending interferogram stack in radians (WAVELENGTH_M metadata) described by a manifest.
@@ -60,7 +60,7 @@ def scene(folder, *, seed=0, shape=SHAPE, with_ifg=True, metadata_geometry=True,
              ("s1_desc", 41.0, 192.0, dates_every(dt.date(2019, 1, 8), 12, 68, skip=(20,)))]
     for name, inc, head, dates in specs:
         e, n, u = los_vector(inc, head)
-        te, tn, tu = truth(shape, dates)
+        te, tn, tu = truth(shape, dates, bowl=bowl)
         los = te * e + tn * n + tu * u
         atm = rng.normal(0, 2.0, (len(dates), 1, 1)) * np.linspace(0, 1, shape[1])[None, None, :]
         vals = los + atm + rng.normal(0, noise_mm, los.shape)
@@ -78,7 +78,7 @@ def scene(folder, *, seed=0, shape=SHAPE, with_ifg=True, metadata_geometry=True,
         inc, head = 30.0, -10.0
         e, n, u = los_vector(inc, head)
         dates = dates_every(dt.date(2019, 1, 5), 11, 60)
-        te, tn, tu = truth(shape, dates)
+        te, tn, tu = truth(shape, dates, bowl=bowl)
         screen = rng.normal(0, 1.5, (len(dates), 1, 1)) * np.linspace(1, 0, shape[0])[None, :, None]
         acq = te * e + tn * n + tu * u + screen
         sub = os.path.join(folder, "tsx_asc")
@@ -100,5 +100,5 @@ def scene(folder, *, seed=0, shape=SHAPE, with_ifg=True, metadata_geometry=True,
             fh.write(f"tsx_asc,tsx_asc,interferograms,{inc},{head}\n")
         out["manifest"] = manifest
         out["stacks"]["tsx_asc"] = (pairs, np.array(vals), (e, n, u))
-    out["truth"] = lambda dates: truth(shape, dates)
+    out["truth"] = lambda dates: truth(shape, dates, bowl=bowl)
     return out

@@ -7,6 +7,7 @@ A GUI part is a class taking ``iface`` with ``init_gui()`` and ``unload()``; lis
 
 def gui_parts() -> list:
     """Classes of the GUI parts the plugin installs, in order."""
+    from .temporal import TemporalBandsPart
     from .timeseries_viewer import TimeSeriesViewerPart
 
-    return [TimeSeriesViewerPart]
+    return [TimeSeriesViewerPart, TemporalBandsPart]

@@ -36,6 +36,7 @@ from qgis.core import (
 
 from ..algorithms.errors import GeohazardError
 from ..io.points import date_fields_of, raster_dates
+from ..io.probe import gdal_thread_options
 from ..io.raster import open_raster, raster_info
 
 #: Fields naming a point, first found wins (PS products, EGMS, our outputs).
@@ -103,10 +104,14 @@ def format_xy(x: float, y: float, crs: QgsCoordinateReferenceSystem) -> str:
 
 
 def transform_point(point: QgsPointXY, src: QgsCoordinateReferenceSystem,
-                    dst: QgsCoordinateReferenceSystem) -> QgsPointXY:
+                    dst: QgsCoordinateReferenceSystem, context=None) -> QgsPointXY:
+    """``point`` from ``src`` to ``dst``; ``context``: a transform context (a reader thread gets the project's, taken
+    in the GUI thread), else the project's."""
     if not src.isValid() or not dst.isValid() or src == dst:
         return QgsPointXY(point)
-    return QgsCoordinateTransform(src, dst, QgsProject.instance()).transform(point)
+    if context is None:
+        return QgsCoordinateTransform(src, dst, QgsProject.instance()).transform(point)
+    return QgsCoordinateTransform(src, dst, context).transform(point)
 
 
 def transform_geometry(geom: QgsGeometry, src: QgsCoordinateReferenceSystem,
@@ -185,10 +190,25 @@ def read_pixel(path: str, x: float, y: float, name: str):
     if not (0 <= r < info.height and 0 <= c < info.width):
         raise GeohazardError(f"{name}: the point ({x:.6g}, {y:.6g}) is outside the raster "
                              f"({info.width} x {info.height} pixels)")
-    ds = open_raster(path, name)
-    vals = _band_values(ds, info, c, r, 1, 1)[:, 0, 0]
+    with gdal_thread_options(GDAL_NUM_THREADS=_decode_threads(path)):
+        ds = open_raster(path, name)
+        vals = _band_values(ds, info, c, r, 1, 1)[:, 0, 0]
     cx, cy = info.pixel_centres(r, c)
     return dates, vals, (r, c, float(cx), float(cy))
+
+
+def _decode_threads(path: str):
+    """``ALL_CPUS`` for a file whose one-pixel read decodes more than a pick's budget (a series written in large
+    tiles, before the series layout of :mod:`io.series_tiles`): GDAL then decodes its tiles on every core."""
+    from ..io.series_tiles import SERIES_PICK_BYTES
+
+    try:
+        ds = open_raster(path, os.path.basename(path))
+        bx, by = ds.GetRasterBand(1).GetBlockSize()
+        heavy = bx * by * 4 * ds.RasterCount > SERIES_PICK_BYTES
+    except GeohazardError:
+        heavy = False
+    return "ALL_CPUS" if heavy else None
 
 
 def read_polygon_pixels(path: str, rings: list, name: str):
@@ -249,13 +269,16 @@ def is_timeseries_points(layer) -> bool:
     try:
         date_fields_of(layer, layer.name())
     except GeohazardError:
-        return _series_table(layer) is not None
+        try:
+            return _series_table(layer) is not None
+        except GeohazardError:  # a netCDF series file missing or another load's: the click says so
+            return True
     return True
 
 
 def _series_table(layer) -> Optional[tuple]:
-    """``(path, layer name, dates)`` of a GeoPackage point layer keeping its series in a compressed series
-    table (EGMS loads at national scale), else None."""
+    """``(path, layer name, dates)`` of a GeoPackage point layer keeping its series in a netCDF series file or a
+    compressed series table (EGMS loads at national scale), else None."""
     from ..io.egms import series_layer
 
     if not isinstance(layer, QgsVectorLayer) or layer.providerType() != "ogr":
@@ -341,33 +364,43 @@ def points_polygon_series(layer: QgsVectorLayer, geom: QgsGeometry) -> Series:
     if values.size > MAX_POLYGON_VALUES:
         raise GeohazardError(f"{layer.name()}: the polygon holds {len(feats)} points x {len(dates)} dates; the "
                              f"dock averages at most {MAX_POLYGON_VALUES:,} values (draw a smaller polygon)")
-    return _polygon_series(layer, geom, dates, values.T, "points", "LOS")
+    return _polygon_series((layer.name(), layer.id(), layer.crs()), geom, dates, values.T, "points", "LOS")
 
 
-def _polygon_series(layer, geom, dates, members, what, component) -> Series:
-    crs = layer.crs()
+def _polygon_series(layer: tuple, geom, dates, members, what, component) -> Series:
+    """``layer``: its name, id and CRS."""
+    name, lid, crs = layer
     c = geom.centroid().asPoint()
     members = members[:, np.isfinite(members).any(axis=0)]  # nodata on every date: not a member
     n = members.shape[1]
     if n == 0:
-        raise GeohazardError(f"{layer.name()}: every {what[:-1]} inside the polygon is nodata on every date")
+        raise GeohazardError(f"{name}: every {what[:-1]} inside the polygon is nodata on every date")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)  # dates where every member is NaN: NaN
         mean = np.nanmean(members, axis=1)
-    return Series(name=f"{layer.name()} mean of {n} {what}", where=format_xy(c.x(), c.y(), crs), dates=dates,
-                  values_mm=mean, kind="polygon", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs),
+    return Series(name=f"{name} mean of {n} {what}", where=format_xy(c.x(), c.y(), crs), dates=dates,
+                  values_mm=mean, kind="polygon", layer_name=name, layer_ids=(lid,), crs=crs_name(crs),
                   x=c.x(), y=c.y(), component=component, members_mm=members, count=n, geometry_wkt=geom.asWkt(6),
-                  key=("polygon", layer.id(), geom.asWkt(6)))
+                  key=("polygon", lid, geom.asWkt(6)))
 
 
 def raster_polygon_series(layer: QgsRasterLayer, geom: QgsGeometry) -> Series:
     """Mean of the pixels of a time-series raster whose centre lies inside ``geom`` (layer CRS)."""
+    return read_polygon((layer.source(), layer.name(), layer.id(), QgsCoordinateReferenceSystem(layer.crs())),
+                        QgsGeometry(geom))
+
+
+def read_polygon(layer: tuple, geom: QgsGeometry) -> Series:
+    """:func:`raster_polygon_series` from plain values (``layer``: its file, name, id and CRS), for a reader
+    thread."""
+    path, name, lid, crs = layer
     rings = polygon_rings(geom)
     if not rings:
         raise GeohazardError("the polygon has no ring with 3 vertices or more")
-    dates, members = read_polygon_pixels(layer.source(), rings, layer.name())
-    component = raster_metadata(layer.source()).get(COMPONENT_KEY, "").upper()
-    return _polygon_series(layer, geom, dates, members, "pixels", component if component in COMPONENTS else "LOS")
+    dates, members = read_polygon_pixels(path, rings, name)
+    component = raster_metadata(path).get(COMPONENT_KEY, "").upper()
+    return _polygon_series((name, lid, crs), geom, dates, members, "pixels",
+                           component if component in COMPONENTS else "LOS")
 
 
 # ----------------------------------------------------------------------------- component groups
@@ -381,6 +414,22 @@ class ComponentGroup:
     sources: list
 
 
+@dataclass
+class ProjectView:
+    """What a pick needs of the project, taken in the GUI thread so that a reader thread never touches it: its
+    layers as ``(id, name, source file, provider, is a raster)`` and its coordinate transform context."""
+
+    layers: list
+    transform_context: object = None
+
+    @classmethod
+    def of(cls, project: Optional[QgsProject] = None) -> "ProjectView":
+        project = project or QgsProject.instance()
+        layers = [(lyr.id(), lyr.name(), lyr.source().split("|")[0], lyr.providerType(),
+                   isinstance(lyr, QgsRasterLayer)) for lyr in project.mapLayers().values()]
+        return cls(layers, project.transformContext())
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -388,12 +437,9 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _candidate_rasters(path: str, project: QgsProject) -> list:
+def _candidate_rasters(path: str, view: ProjectView) -> list:
     """Rasters that may belong to the group of ``path``: project layers first, then its folder's files."""
-    out = []
-    for lyr in project.mapLayers().values():
-        if isinstance(lyr, QgsRasterLayer) and lyr.providerType() == "gdal" and os.path.isfile(lyr.source()):
-            out.append(lyr.source())
+    out = [src for _, _, src, provider, raster in view.layers if raster and provider == "gdal" and os.path.isfile(src)]
     folder = os.path.dirname(os.path.abspath(path))
     try:
         names = sorted(os.listdir(folder))
@@ -411,16 +457,17 @@ def _candidate_rasters(path: str, project: QgsProject) -> list:
     return unique
 
 
-def component_group(path: str, project: Optional[QgsProject] = None) -> Optional[ComponentGroup]:
-    """The group of an ``UP``/``EAST`` (or sigma) raster, or None when it declares none."""
+def component_group(path: str, project=None) -> Optional[ComponentGroup]:
+    """The group of an ``UP``/``EAST`` (or sigma) raster, or None when it declares none (``project``: a project or
+    its :class:`ProjectView`)."""
     meta = raster_metadata(path)
     group = meta.get(GROUP_KEY, "")
     comp = meta.get(COMPONENT_KEY, "").upper() or meta.get(SIGMA_KEY, "").upper()
     if not group or comp not in ("UP", "EAST"):
         return None
-    project = project or QgsProject.instance()
+    view = project if isinstance(project, ProjectView) else ProjectView.of(project)
     components, sigmas, sources = {}, {}, []
-    for cand in [path, *_candidate_rasters(path, project)]:
+    for cand in [path, *_candidate_rasters(path, view)]:
         m = meta if cand == path else raster_metadata(cand)
         if m.get(GROUP_KEY, "") != group:
             continue
@@ -440,30 +487,29 @@ def component_group(path: str, project: Optional[QgsProject] = None) -> Optional
     return ComponentGroup(group, components, sigmas, sources)
 
 
-def _project_layer_ids(path: str, project: QgsProject) -> tuple:
-    return tuple(lyr.id() for lyr in project.mapLayers().values()
-                 if lyr.providerType() in ("gdal", "ogr") and os.path.exists(lyr.source().split("|")[0])
-                 and _same_file(lyr.source().split("|")[0], path))
+def _project_layer_ids(path: str, view: ProjectView) -> tuple:
+    return tuple(lid for lid, _, src, provider, _ in view.layers
+                 if provider in ("gdal", "ogr") and os.path.exists(src) and _same_file(src, path))
 
 
-def _project_name(path: str, project: QgsProject) -> str:
-    for lyr in project.mapLayers().values():
-        src = lyr.source().split("|")[0]
+def _project_name(path: str, view: ProjectView) -> str:
+    for _, name, src, _, _ in view.layers:
         if os.path.exists(src) and _same_file(src, path):
-            return lyr.name()
+            return name
     return os.path.splitext(os.path.basename(path))[0]
 
 
 def _source_series(src: str, point: QgsPointXY, crs: QgsCoordinateReferenceSystem, tolerance: float,
-                   picked_id: str, project: QgsProject) -> Series:
+                   picked_id: str, view: ProjectView) -> Series:
     """The LOS source ``src`` at ``point`` (``crs``): its pixel, or its nearest point within ``tolerance``."""
-    name = _project_name(src, project)
-    ids = (picked_id, *_project_layer_ids(src, project))
+    name = _project_name(src, view)
+    ids = (picked_id, *_project_layer_ids(src, view))
+    ctx = view.transform_context
     meta = raster_metadata(src)
     if meta or src.lower().endswith(RASTER_EXTENSIONS):
         info = raster_info(src, name)
         src_crs = raster_crs(info)
-        p = transform_point(point, crs, src_crs)
+        p = transform_point(point, crs, src_crs, ctx)
         dates, vals, (r, c, cx, cy) = read_pixel(src, p.x(), p.y(), name)
         return Series(name=name, where=format_xy(cx, cy, src_crs), dates=dates, values_mm=vals, kind="pixel",
                       layer_name=name, layer_ids=ids, crs=crs_name(src_crs), x=cx, y=cy, component="LOS",
@@ -471,8 +517,8 @@ def _source_series(src: str, point: QgsPointXY, crs: QgsCoordinateReferenceSyste
     layer = QgsVectorLayer(src, name, "ogr")
     if not layer.isValid():
         raise GeohazardError(f"LOS source {src!r} is neither a raster nor a point file QGIS can open")
-    p = transform_point(point, crs, layer.crs())
-    corner = transform_point(QgsPointXY(point.x() + tolerance, point.y()), crs, layer.crs())
+    p = transform_point(point, crs, layer.crs(), ctx)
+    corner = transform_point(QgsPointXY(point.x() + tolerance, point.y()), crs, layer.crs(), ctx)
     tol = max(abs(corner.x() - p.x()), abs(corner.y() - p.y()), 1e-9)
     fid = nearest_feature(layer, p, tol)
     if fid is None:
@@ -482,27 +528,49 @@ def _source_series(src: str, point: QgsPointXY, crs: QgsCoordinateReferenceSyste
     return s
 
 
+@dataclass
+class PixelPick:
+    """A pick on a raster layer, as plain values a reader thread can use: the layer's file, id, name and CRS, the
+    picked point (layer CRS) and the project as the GUI thread saw it."""
+
+    path: str
+    layer_id: str
+    layer_name: str
+    crs: QgsCoordinateReferenceSystem
+    point: QgsPointXY
+    view: ProjectView
+
+    @classmethod
+    def of(cls, layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsProject] = None) -> "PixelPick":
+        return cls(layer.source(), layer.id(), layer.name(), QgsCoordinateReferenceSystem(layer.crs()),
+                   QgsPointXY(point), ProjectView.of(project))
+
+
 def raster_pick(layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsProject] = None) -> list:
     """Series of the pixel of ``layer`` under ``point`` (layer CRS); the whole group for UP/EAST rasters.
 
     Returns ``(series, centre)``: the picked pixel alone, or up and east (with ``sigma_mm`` where a
     sigma raster exists) followed by the LOS sources (``panel="los"``); ``centre`` is the centre of
     the pixel read, in the layer CRS. Sources that cannot be read at the point are left out and
-    named in the first series' ``notes``.
+    named in the first series' ``notes``. The reading itself is :func:`read_pick`, which a reader thread runs.
     """
-    project = project or QgsProject.instance()
-    path = layer.source()
-    crs = layer.crs()
-    group = component_group(path, project)
+    return read_pick(PixelPick.of(layer, point, project))
+
+
+def read_pick(pick: PixelPick) -> tuple:
+    """:func:`raster_pick` from plain values (files only: no layer or project is touched, so a reader thread runs
+    it while the GUI thread goes on)."""
+    path, crs, point, view, ctx = pick.path, pick.crs, pick.point, pick.view, pick.view.transform_context
+    group = component_group(path, view)
     if group is None:
-        dates, vals, (r, c, cx, cy) = read_pixel(path, point.x(), point.y(), layer.name())
+        dates, vals, (r, c, cx, cy) = read_pixel(path, point.x(), point.y(), pick.layer_name)
         comp = raster_metadata(path).get(COMPONENT_KEY, "").upper()
-        return [Series(name=layer.name(), where=format_xy(cx, cy, crs), dates=dates, values_mm=vals,
-                       kind="pixel", layer_name=layer.name(), layer_ids=(layer.id(),), crs=crs_name(crs), x=cx,
-                       y=cy, component=comp if comp in COMPONENTS else "LOS", key=("pixel", layer.id(), r, c))], \
-            QgsPointXY(cx, cy)
+        return [Series(name=pick.layer_name, where=format_xy(cx, cy, crs), dates=dates, values_mm=vals,
+                       kind="pixel", layer_name=pick.layer_name, layer_ids=(pick.layer_id,), crs=crs_name(crs), x=cx,
+                       y=cy, component=comp if comp in COMPONENTS else "LOS",
+                       key=("pixel", pick.layer_id, r, c))], QgsPointXY(cx, cy)
     out, notes = [], []
-    info = raster_info(path, layer.name())
+    info = raster_info(path, pick.layer_name)
     tolerance = max(info.pixel_size)
     centre = None
     for comp in ("UP", "EAST"):
@@ -510,24 +578,24 @@ def raster_pick(layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsP
         if cpath is None:
             notes.append(f"no {comp.lower()} raster of group {group.group} found")
             continue
-        name = layer.name() if _same_file(cpath, path) else _project_name(cpath, project)
+        name = pick.layer_name if _same_file(cpath, path) else _project_name(cpath, view)
         c_info = raster_info(cpath, name)
         c_crs = raster_crs(c_info)
-        p = transform_point(point, crs, c_crs)
+        p = transform_point(point, crs, c_crs, ctx)
         dates, vals, (r, c, cx, cy) = read_pixel(cpath, p.x(), p.y(), name)
         if centre is None:
-            centre = transform_point(QgsPointXY(cx, cy), c_crs, crs)
+            centre = transform_point(QgsPointXY(cx, cy), c_crs, crs, ctx)
         sigma = None
         spath = group.sigmas.get(comp)
         if spath is not None:
-            s_name = _project_name(spath, project)
-            ps = transform_point(point, crs, raster_crs(raster_info(spath, s_name)))
+            s_name = _project_name(spath, view)
+            ps = transform_point(point, crs, raster_crs(raster_info(spath, s_name)), ctx)
             s_dates, s_vals, _ = read_pixel(spath, ps.x(), ps.y(), s_name)
             if s_dates == dates:
                 sigma = s_vals
             else:
                 notes.append(f"{s_name}: its dates differ from {name}'s; 1-sigma not shown")
-        ids = tuple(dict.fromkeys((layer.id(), *_project_layer_ids(cpath, project))))
+        ids = tuple(dict.fromkeys((pick.layer_id, *_project_layer_ids(cpath, view))))
         out.append(Series(name=f"{comp.capitalize()}: {name}", where=format_xy(cx, cy, c_crs), dates=dates,
                           values_mm=vals, kind="pixel", layer_name=name, layer_ids=ids, crs=crs_name(c_crs), x=cx,
                           y=cy, component=comp, sigma_mm=sigma))
@@ -535,11 +603,11 @@ def raster_pick(layer: QgsRasterLayer, point: QgsPointXY, project: Optional[QgsP
         centre = point
     for src in group.sources:
         try:
-            out.append(_source_series(src, centre, crs, tolerance, layer.id(), project))
+            out.append(_source_series(src, centre, crs, tolerance, pick.layer_id, view))
         except GeohazardError as exc:
             notes.append(str(exc))
     if not out:
-        raise GeohazardError(f"{layer.name()}: group {group.group} has no up or east raster to read")
+        raise GeohazardError(f"{pick.layer_name}: group {group.group} has no up or east raster to read")
     key_base = ("group", group.group, round(centre.x(), 6), round(centre.y(), 6))
     for k, s in enumerate(out):
         s.key = (*key_base, k)

@@ -188,12 +188,17 @@ def _ylabel(components: set) -> str:
     return "Displacement (mm)"
 
 
+#: Dates beyond which a curve's markers are thinned (one marker every few dates; the line keeps every date).
+MARKER_DATES = 120
+
+
 def draw(figure, shown: list, fits: dict, *, selected=None, title: str = "", empty_text: str = "",
-         detailed: bool = False) -> dict:
+         detailed: bool = False, current_date=None) -> dict:
     """Draw ``shown`` series (and their ``fits`` by series key) on ``figure``.
 
-    On screen the legend names the curves (the dock's table holds the parameters); ``detailed``
-    (exported pictures) lists each curve with its fitted parameters below its panel.
+    On screen the legend names the curves (the dock's table holds the parameters), above the panel so that it
+    never covers the data; ``detailed`` (exported pictures) lists each curve with its fitted parameters below its
+    panel. ``current_date`` (the map's time, from the Temporal Controller) is marked by a vertical line.
     Returns ``{artist: key}`` of the data artists, for picking a curve with the mouse.
     """
     figure.clear()
@@ -221,8 +226,17 @@ def draw(figure, shown: list, fits: dict, *, selected=None, title: str = "", emp
             lax.axis("off")
             lax.legend(*a.get_legend_handles_labels(), loc="upper left", fontsize=7, frameon=False,
                        borderaxespad=0.0)
-        elif group:
-            a.legend(fontsize=7, loc="best", framealpha=0.8)
+        elif group:  # above the panel, outside the data
+            a.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(len(group), 3),
+                     frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+        if current_date is not None:
+            a.axvline(current_date, color="0.2", ls=":", lw=1.2, zorder=7, label="_map time")
+    if current_date is not None and shown:
+        from matplotlib.dates import date2num
+
+        ax.annotate(f"map time {current_date.isoformat()}", xy=(date2num(current_date), 0.0),
+                    xycoords=ax.get_xaxis_transform(), xytext=(3, 3), textcoords="offset points", fontsize=7,
+                    color="0.2", bbox=_TEXT_BOX, zorder=7)
     ax.set_ylabel(_ylabel({s.component for s in main}) if main else "", fontsize=8)
     if ax_los is not None:
         ax_los.set_ylabel("LOS sources (mm,\n+ toward satellite)", fontsize=8)
@@ -271,15 +285,21 @@ def _label(s, fit: Optional[Fit], detailed: bool) -> str:
 
 def _draw_series(ax, s, fit: Optional[Fit], selected: bool, detailed: bool) -> dict:
     colour = s.colour or "C0"
-    lw = 2.2 if selected else 0.8
-    ms = 5 if selected else 3
+    n = len(s.dates)
+    long = n > MARKER_DATES
+    # a long series: a thin line, fewer and smaller markers, so that its 1-sigma band shows around it
+    lw = (1.4 if long else 2.2) if selected else (0.6 if long else 0.8)
+    ms = (3 if long else 5) if selected else (2 if long else 3)
+    every = max(1, int(np.ceil(n / (MARKER_DATES / 2)))) if long else 1
+    band_alpha = 0.3 if long else 0.18
     if s.sigma_mm is not None:
-        ax.fill_between(s.dates, s.values_mm - s.sigma_mm, s.values_mm + s.sigma_mm, color=colour, alpha=0.18, lw=0)
-    if s.spread_mm is not None:
-        ax.fill_between(s.dates, s.values_mm - s.spread_mm, s.values_mm + s.spread_mm, color=colour, alpha=0.14,
+        ax.fill_between(s.dates, s.values_mm - s.sigma_mm, s.values_mm + s.sigma_mm, color=colour, alpha=band_alpha,
                         lw=0)
+    if s.spread_mm is not None:
+        ax.fill_between(s.dates, s.values_mm - s.spread_mm, s.values_mm + s.spread_mm, color=colour,
+                        alpha=band_alpha - 0.04, lw=0)
     line, = ax.plot(s.dates, s.values_mm, "o-", ms=ms, lw=lw, color=colour, label=_label(s, fit, detailed), picker=True,
-                    pickradius=5, zorder=3 if selected else 2)
+                    pickradius=5, zorder=3 if selected else 2, markevery=every)
     out = {line: s.key}
     if fit is None:
         return out

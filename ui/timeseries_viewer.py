@@ -58,15 +58,17 @@ from qgis.PyQt.QtWidgets import (
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.dates import parse_date
+from .background import BackgroundReads
 from .timeseries_data import (
+    PixelPick,
     Series,
     feature_series,
     is_timeseries_points,
     is_timeseries_raster,
     nearest_feature,
     points_polygon_series,
-    raster_pick,
-    raster_polygon_series,
+    read_pick,
+    read_polygon,
     transform_geometry,
     transform_point,
 )
@@ -113,6 +115,8 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self._next_pick = 1
         self._layer_ok: dict = {}
         self._artists: dict = {}
+        #: raster reads run on a worker thread; their series come back through a signal (the GUI never waits)
+        self.reads = BackgroundReads(self)
         self._build()
         self.point_tool = self.polygon_tool = None
         if self.map_canvas is not None:
@@ -121,6 +125,8 @@ class TimeSeriesViewerDock(QgsDockWidget):
             self.point_tool.deactivated.connect(lambda: self._set_checked(self.pick_button, False))
             self.polygon_tool.deactivated.connect(lambda: self._set_checked(self.polygon_button, False))
             self.map_canvas.destinationCrsChanged.connect(self._place_markers)
+            self.map_canvas.temporalRangeChanged.connect(self._map_time_changed)
+        self.map_date = None  # the Temporal Controller's current date, marked on the plot
         self.project.layersRemoved.connect(self._layers_removed)
         self.project.layersAdded.connect(self._refresh_layers)
         self.project.cleared.connect(self.clear)
@@ -390,11 +396,22 @@ class TimeSeriesViewerDock(QgsDockWidget):
         return self._add_picks(picks)
 
     def add_at_point(self, layer, point: QgsPointXY, tolerance: float) -> bool:
-        """Add the feature nearest to ``point`` (layer CRS) within ``tolerance``, or the raster pixel."""
+        """Add the feature nearest to ``point`` (layer CRS) within ``tolerance``, or the raster pixel.
+
+        A raster's pixel (and its group's rasters and sources) is read on a worker thread: this returns at once and
+        the curves are added when the read is done (:meth:`wait_for_reads` waits for it in a script)."""
         try:
             if isinstance(layer, QgsRasterLayer):
-                items, centre = raster_pick(layer, point, self.project)
-                self.add_series(items, marker=(QgsGeometry.fromPointXY(centre), layer.crs()))
+                pick = PixelPick.of(layer, point, self.project)
+                crs = QgsCoordinateReferenceSystem(layer.crs())
+
+                def done(result, error):
+                    if self._read_failed(error, pick.layer_id):
+                        return
+                    items, centre = result
+                    self.add_series(items, marker=(QgsGeometry.fromPointXY(centre), crs))
+
+                self._read(lambda: read_pick(pick), done, f"Reading {layer.name()} at the picked pixel…")
                 return True
             if isinstance(layer, QgsVectorLayer):
                 fid = nearest_feature(layer, point, tolerance)
@@ -415,15 +432,45 @@ class TimeSeriesViewerDock(QgsDockWidget):
             self.status.setText("Choose a time-series layer in the dock's list first.")
             return False
         geom = transform_geometry(geometry, crs, layer.crs())
+        if isinstance(layer, QgsRasterLayer):
+            lcrs = QgsCoordinateReferenceSystem(layer.crs())
+            plain = (layer.source(), layer.name(), layer.id(), lcrs)
+
+            def done(result, error):
+                if not self._read_failed(error, plain[2]):
+                    self.add_series([result], marker=(geom, lcrs))
+
+            self._read(lambda: read_polygon(plain, QgsGeometry(geom)), done,
+                       f"Reading the pixels of {layer.name()} inside the polygon…")
+            return True
         try:
-            if isinstance(layer, QgsRasterLayer):
-                s = raster_polygon_series(layer, geom)
-            else:
-                s = points_polygon_series(layer, geom)
+            s = points_polygon_series(layer, geom)
         except GeohazardError as exc:
             self.status.setText(str(exc))
             return False
         return self.add_series([s], marker=(geom, layer.crs())) > 0
+
+    # ------------------------------------------------------------------ reads off the GUI thread
+    def _read(self, read, done, text: str) -> None:
+        self.status.setText(text)
+        self.reads.submit(read, done)
+
+    def _read_failed(self, error, layer_id: str) -> bool:
+        """True when a background read gave no series to add: it failed (said in the status line; an unexpected
+        error is raised here, in the GUI thread) or its layer left the project meanwhile."""
+        if error is not None:
+            if isinstance(error, GeohazardError):
+                self.status.setText(str(error))
+                return True
+            raise error
+        if self.project.mapLayer(layer_id) is None:
+            self.status.setText("The layer was removed while its pixel was read; nothing added.")
+            return True
+        return False
+
+    def wait_for_reads(self, timeout_s: float = 60.0) -> bool:
+        """Wait (processing events) until the background reads asked for are added; False on timeout."""
+        return self.reads.wait(timeout_s)
 
     def add_selected(self) -> int:
         """Selected points of the dock's layer, else the mean inside selected polygons of another layer."""
@@ -471,7 +518,8 @@ class TimeSeriesViewerDock(QgsDockWidget):
         if tool is None:
             return
         if on:
-            self.map_canvas.setMapTool(tool)
+            if self.map_canvas.mapTool() is not tool:  # setting it again deactivates it (the button unchecks)
+                self.map_canvas.setMapTool(tool)
         elif self.map_canvas.mapTool() is tool:
             self.map_canvas.unsetMapTool(tool)
 
@@ -575,13 +623,16 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self._after_change()
 
     def shutdown(self) -> None:
-        """Stop the tools, remove the markers and disconnect from the project (before deleting the dock)."""
+        """Stop the tools and the reads, remove the markers and disconnect from the project (before deleting the
+        dock)."""
+        self.reads.shutdown()
         self.set_picking(False)
         self.set_drawing(False)
         self.series, self.reference = [], None
         if self.map_canvas is not None:
             self._sync_markers()
             self.map_canvas.destinationCrsChanged.disconnect(self._place_markers)
+            self.map_canvas.temporalRangeChanged.disconnect(self._map_time_changed)
         for signal, slot in ((self.project.layersRemoved, self._layers_removed),
                              (self.project.layersAdded, self._refresh_layers), (self.project.cleared, self.clear)):
             signal.disconnect(slot)
@@ -706,6 +757,15 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self._refresh_dates()
         self.redraw()
 
+    def _map_time_changed(self) -> None:
+        """The Temporal Controller moved (or stopped): mark its date on the plot."""
+        time_range = self.map_canvas.temporalRange()
+        begin = time_range.begin()
+        date = begin.date().toPyDate() if begin.isValid() and self.map_canvas.mapSettings().isTemporal() else None
+        if date != self.map_date:
+            self.map_date = date
+            self.redraw()
+
     def redraw(self) -> None:
         shown = self.displayed()
         self.fits = {}
@@ -713,7 +773,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
             for s in shown:
                 self.fits[s.key] = self._fit(s)
         self._artists = draw(self.figure, shown, self.fits, selected=self.selected, title=self._title(),
-                             empty_text=EMPTY_TEXT)
+                             empty_text=EMPTY_TEXT, current_date=self.map_date)
         self.canvas.draw_idle()
         self._fill_table(shown)
 
@@ -913,26 +973,70 @@ class PolygonTool(QgsMapTool):
         super().deactivate()
 
 
+#: Python packages the dock needs beyond QGIS's own, with the Debian/Ubuntu package that provides each.
+DOCK_PACKAGES = {"matplotlib": "python3-matplotlib"}
+
+
+def missing_package_message(exc: ImportError) -> str:
+    """What to install when the dock cannot be built because ``exc`` (an import) failed."""
+    name = (getattr(exc, "name", None) or str(exc)).split(".")[0]
+    debian = DOCK_PACKAGES.get(name, f"python3-{name}")
+    return (f"The InSAR time-series viewer needs the Python package {name}, which this QGIS cannot import "
+            f"({exc}). Install it (Debian/Ubuntu: sudo apt install {debian}; Windows: the OSGeo4W Shell, "
+            f"python -m pip install {name}; macOS: QGIS's Python, python3 -m pip install {name}) and restart "
+            "QGIS. The Processing tools work without it.")
+
+
 class TimeSeriesViewerPart:
-    """GUI part: the dock (listed in View > Panels) and a toolbar button that shows it and picks."""
+    """GUI part: a toolbar button (and Plugins menu entry) that shows the dock and picks.
+
+    The dock is built when the button is first pressed, not when the plugin loads: a QGIS without matplotlib
+    loads the plugin (the Processing tools work), and the button then says what to install."""
 
     def __init__(self, iface):
         self.iface = iface
         self.dock = None
         self.action = None
+        self.problem = ""
 
     def init_gui(self) -> None:
-        self.dock = TimeSeriesViewerDock(self.iface, self.iface.mainWindow())
-        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.dock.hide()
         self.action = QAction(QIcon(ICON), "InSAR time series viewer", self.iface.mainWindow())
         self.action.setCheckable(True)
         self.action.setToolTip("Show the InSAR time-series viewer and pick points or pixels on the map")
-        # the action mirrors the dock's visibility (also when closed from its title bar)
-        self.dock.setToggleVisibilityAction(self.action)
-        self.action.toggled.connect(self.dock.set_picking)
+        self.action.toggled.connect(self._toggled)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu("InSAR Geohazards", self.action)
+
+    def _toggled(self, on: bool) -> None:
+        if self.dock is None and on:
+            if not self._build_dock():
+                self.action.blockSignals(True)
+                self.action.setChecked(False)
+                self.action.blockSignals(False)
+                return
+            self.dock.setUserVisible(True)
+            self.dock.set_picking(True)
+
+    def _build_dock(self) -> bool:
+        try:
+            dock = TimeSeriesViewerDock(self.iface, self.iface.mainWindow())
+        except ImportError as exc:
+            self.problem = missing_package_message(exc)
+            bar = getattr(self.iface, "messageBar", None)
+            if bar is not None:
+                bar().pushWarning("InSAR Geohazards", self.problem)
+            from qgis.core import Qgis, QgsMessageLog
+
+            QgsMessageLog.logMessage(self.problem, "InSAR Geohazards", Qgis.MessageLevel.Warning)
+            return False
+        self.dock = dock
+        self.problem = ""
+        self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
+        # the action mirrors the dock's visibility (also when closed from its title bar)
+        dock.setToggleVisibilityAction(self.action)
+        self.action.toggled.connect(dock.set_picking)
+        return True
 
     @property
     def tool(self):

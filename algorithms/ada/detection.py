@@ -237,7 +237,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
                min_active_fraction: float = 0.4, min_mean_z: float = 2.5,
                max_opposite_ratio: Optional[float] = 0.05, z_max: float = 3.0, min_points: int = 5,
                min_contrast: float = 0.5, sigma_from: str = "map", count_test: bool = True,
-               tile_points: Optional[int] = None,
+               tile_points: Optional[int] = None, max_memory_mb: Optional[float] = None,
                executor=None, progress=None) -> AdaResult:
     """Detect active deformation areas in a point cloud.
 
@@ -307,8 +307,10 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     sigma_from : {"map", "stable"}
         Standard deviation behind the automatic threshold (:func:`stability_threshold`).
     tile_points : int, optional
-        Largest number of points per spatial tile of the neighbourhood statistics (default
-        :data:`.neighbourhood.DEFAULT_TILE_POINTS`); results do not depend on it.
+        Largest number of points per spatial tile of the neighbourhood statistics (default: as many
+        as ``max_memory_mb`` holds, :func:`.neighbourhood.tile_points_for`); results do not depend on it.
+    max_memory_mb : float, optional
+        Memory of one tile, MiB (default :func:`algorithms.engine.max_memory_bytes`).
     executor : engine executor, optional
         Where the tiles run (:func:`algorithms.engine.open_executor`: this thread or Dask);
         results do not depend on it.
@@ -336,12 +338,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     if not radius_spacings > 0:
         raise GeohazardError(f"radius_spacings must be > 0, got {radius_spacings!r}")
 
-    active = valid & (np.abs(np.where(valid, v, 0.0)) >= thr)
-    if std is not None and min_snr > 0:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            weak = active & np.isfinite(std) & (np.abs(v) < min_snr * std)
-        flags[weak] = FLAG_NOT_SIGNIFICANT
-        active &= ~weak
+    active = _active(v, std, valid, flags, thr, min_snr)
     ai = np.flatnonzero(active)
     labels = np.full(n, -1, np.int64)
     radius = np.full(n, np.nan)
@@ -352,7 +349,7 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     check_canceled(progress)
     nbh = neighbourhood_stats(x[vi], y[vi], v[vi], active[vi], thr=thr, radius_m=radius_m or None,
                               radius_spacings=radius_spacings, k=LOCAL_K, tile_points=tile_points,
-                              executor=executor, progress=SubProgress(progress, 5, 50))
+                              max_memory_mb=max_memory_mb, executor=executor, progress=SubProgress(progress, 5, 50))
     dk8 = nbh["sample_dk"]
     dk8 = dk8[np.isfinite(dk8) & (dk8 > 0)]
     if dk8.size == 0:
@@ -425,6 +422,15 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
         info(progress, f"{ai.size} active points, but none forms a cluster of >= {min_points} points "
                        "after noise filtering: zero active deformation areas")
         return AdaResult(labels, flags, thr, r_med, spacing, _empty_attributes(series_mm), None, radius)
+    return _ada_result(x, y, v, std, series_mm, labels, flags, radius, thr, r_med, spacing, ai, big, sizes, comp,
+                       in_ada, joined, deg, n_all, r, local, progress)
+
+
+def _ada_result(x, y, v, std, series_mm, labels, flags, radius, thr, r_med, spacing, ai, big, sizes, comp, in_ada,
+                joined, deg, n_all, r, local, progress) -> AdaResult:
+    """The end of :func:`detect_ada`: ADAs numbered by decreasing size, their points flagged, their attributes
+    (:func:`ada_attributes`) with the per-ADA search radius and local spacing."""
+    n = v.size
     # renumber ADAs by decreasing size (largest first)
     ids = np.flatnonzero(big)
     order = ids[np.argsort(-sizes[ids], kind="stable")]
@@ -450,6 +456,17 @@ def detect_ada(x_m, y_m, velocity_mm_yr, *, velocity_std_mm_yr=None, series_mm=N
     attrs["spacing_m"] = _group_median(lab, local[in_ada], k_ada)
     return AdaResult(labels, flags, thr, r_med, spacing, attrs, mean_ts, radius)
 
+
+def _active(v, std, valid, flags, thr, min_snr):
+    """Valid points at or beyond the threshold; those within ``min_snr`` standard deviations of zero are
+    flagged not significant (in ``flags``) and left out."""
+    active = valid & (np.abs(np.where(valid, v, 0.0)) >= thr)
+    if std is not None and min_snr > 0:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weak = active & np.isfinite(std) & (np.abs(v) < min_snr * std)
+        flags[weak] = FLAG_NOT_SIGNIFICANT
+        active &= ~weak
+    return active
 
 def _arrays(x_m, y_m, velocity_mm_yr, velocity_std_mm_yr, series_mm) -> tuple:
     """The inputs of :func:`detect_ada` as float64 arrays, their lengths checked."""

@@ -23,16 +23,30 @@ from __future__ import annotations
 
 import functools
 from itertools import chain
+from typing import Optional
 
 import numpy as np
 
-from ..engine import Block, LocalExecutor, process_blocks, task_threads
+from ..engine import Block, LocalExecutor, max_memory_bytes, process_blocks, task_threads
 from ..errors import GeohazardError
 
-#: Default largest number of points in one tile (more points: the map is tiled).
-DEFAULT_TILE_POINTS = 2_000_000
+#: Memory of one point of a tile (its halo's included), bytes: coordinates, velocity, the k-d tree and the
+#: neighbourhood bounds (tracemalloc: 60-80 a point with a few per cent of the points active) ...
+TILE_BYTES_PER_POINT = 96.0
+#: ... and of one active point on top: its neighbour lists, sums and links (about 1,900 when every point is active).
+TILE_BYTES_PER_ACTIVE_POINT = 2048.0
+#: Fewest points of a tile whatever the budget (a smaller tile would be mostly halo).
+MIN_TILE_POINTS = 100
 #: Neighbour rank of the spacing sample (see :func:`detection.median_spacing`).
 SAMPLE_K = 8
+
+
+def tile_points_for(active_share: float, max_memory_mb: Optional[float] = None) -> int:
+    """Points of one tile whose memory (:data:`TILE_BYTES_PER_POINT`, :data:`TILE_BYTES_PER_ACTIVE_POINT` times the
+    share of active points) fits the budget (:func:`~algorithms.engine.max_memory_bytes`), at least
+    :data:`MIN_TILE_POINTS`."""
+    per_point = TILE_BYTES_PER_POINT + TILE_BYTES_PER_ACTIVE_POINT * float(active_share)
+    return max(MIN_TILE_POINTS, int(max_memory_bytes(max_memory_mb) // per_point))
 
 
 def knn_distance_bound(x, y, k: int, *, cell_m: float, max_rings: int = 64) -> np.ndarray:
@@ -146,8 +160,8 @@ def tile_stats(block, inputs, *, k: int, ks: int, radius_spacings: float, radius
 
 
 def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_spacings: float = 2.5, k: int = 16,
-                        sample_size: int = 20000, seed: int = 0, tile_points: int | None = None, executor=None,
-                        progress=None) -> dict:
+                        sample_size: int = 20000, seed: int = 0, tile_points: int | None = None,
+                        max_memory_mb: Optional[float] = None, executor=None, progress=None) -> dict:
     """Per active point: local spacing, radius and neighbourhood sums; links; the spacing sample.
 
     Parameters
@@ -161,8 +175,11 @@ def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_sp
     radius_m : float or None
         Fixed radius (no k-th-neighbour search for active points).
     tile_points : int, optional
-        Largest points per tile (default :data:`DEFAULT_TILE_POINTS`; on a Dask cluster at
-        least two tiles per worker thread, none below 10,000 points).
+        Largest points per tile (default: as many as the memory budget ``max_memory_mb`` holds,
+        :func:`tile_points_for`; on a Dask cluster at least two tiles per worker thread, none below
+        10,000 points).
+    max_memory_mb : float, optional
+        Memory of one tile, MiB (default :func:`~algorithms.engine.max_memory_bytes`).
     executor : engine executor, optional
         Where tiles run (:func:`algorithms.engine.open_executor`); default this thread.
 
@@ -185,7 +202,7 @@ def neighbourhood_stats(x, y, v, active, *, thr: float, radius_m=None, radius_sp
         smp = np.random.default_rng(seed).choice(smp, sample_size, replace=False)
     executor = executor or LocalExecutor()
     if not tile_points:
-        tile_points = DEFAULT_TILE_POINTS
+        tile_points = tile_points_for(ai.size / max(n, 1), max_memory_mb)
         if executor.distributed:  # at least two tiles per worker thread (no tile below 10,000 points)
             tile_points = min(tile_points, max(-(-n // (2 * executor.n_slots)), 10_000))
     tile_of, edges = plan_tiles(x, y, int(tile_points))

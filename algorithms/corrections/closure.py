@@ -346,6 +346,8 @@ class ClosureStats:
     corrected: np.ndarray = None  # per interferogram: pixels changed
     ambiguous_pixels: int = 0
     corrected_pixels: int = 0
+    checked_pixels: int = 0  # pixels with at least one loop whose three values are usable
+    coherence_counts: np.ndarray = None  # interferogram values with data per coherence tenth (COHERENCE_BINS)
 
     def __post_init__(self):
         t = self.n_triplets
@@ -361,6 +363,30 @@ class ClosureStats:
         self.corrected = out["ifg_corrected"] if self.corrected is None else self.corrected + out["ifg_corrected"]
         self.ambiguous_pixels += int(out["n_ambiguous"])
         self.corrected_pixels += int(out["n_corrected"])
+        self.checked_pixels += int(np.count_nonzero(out["n_loops"]))
+        if out.get("coherence_counts") is not None:
+            c = out["coherence_counts"]
+            self.coherence_counts = c.copy() if self.coherence_counts is None else self.coherence_counts + c
+
+    def coherence_shares(self, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)) -> dict:
+        """Share (0-1) of the interferogram values with data whose coherence is at or above each threshold (a
+        multiple of 0.1), from the counts per tenth; {} without coherence."""
+        c = self.coherence_counts
+        if c is None or c.sum() == 0:
+            return {}
+        return {t: float(c[int(round(t * 10)):].sum() / c.sum()) for t in thresholds}
+
+    def unchecked_warning(self, min_coherence: float) -> str:
+        """The warning of a run whose coherence gate left no loop to check ("" when a loop was checked or no gate
+        was set): its 0 corrections say nothing about the stack."""
+        if min_coherence <= 0 or self.checked_pixels:
+            return ""
+        shares = self.coherence_shares()
+        below = "; share of the interferogram values with data at or above " + ", ".join(
+            f"{t:g}: {100 * v:.0f} %" for t, v in shares.items()) if shares else ""
+        return (f"COHERENCE_THRESHOLD {min_coherence:g}: no pixel has a closure loop whose three interferogram values "
+                f"reach it, so no loop was checked and nothing could be corrected (the 0 corrections above say "
+                f"nothing about the stack){below}. Lower COHERENCE_THRESHOLD")
 
 
 def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm: float,
@@ -368,7 +394,8 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
                           coherence: np.ndarray | None = None, min_coherence: float = 0.0,
                           alpha: float = 1.5, max_cycles: int = 3,
                           max_residual_rad: float = 1.5, inplace: bool = False,
-                          solver: _Solver | None = None) -> dict:
+                          solver: _Solver | None = None, labels: np.ndarray | None = None,
+                          region_cycles: np.ndarray | None = None) -> dict:
     """Detect and correct unwrapping errors of one block of interferograms by phase closure.
 
     Parameters
@@ -401,6 +428,10 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         A loop is used at a pixel only when its closure is within this distance (radians) of a
         whole number of cycles (default 1.5 rad, LiCSBAS's loop threshold): closures near an odd
         multiple of pi are noise, not evidence of a cycle slip.
+    labels, region_cycles : ndarray (rows, cols) int, ndarray (R + 1, M) int16, optional
+        The connected region of each pixel (0: none; :func:`region_labels`) and the cycles decided for each
+        region (:func:`region_decisions`; row 0 zeros). A pixel that its own loops leave unchanged takes its
+        region's cycles on its values with data, unless one of its own trusted loops would then close worse.
 
     Returns
     -------
@@ -422,8 +453,11 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
     m, rows, cols = x.shape
     p = rows * cols
     xm = x.reshape(m, p)
+    coherence_counts = None
     if coherence is not None and min_coherence > 0:
-        xm = np.where(np.asarray(coherence).reshape(m, p) >= min_coherence, xm, np.nan)
+        coh = np.asarray(coherence).reshape(m, p)
+        coherence_counts = coherence_tenths(coh, xm)
+        xm = np.where(coh >= min_coherence, xm, np.nan)
     xm = np.ascontiguousarray(xm)
     scale = 1.0 / cycle_mm
     ref = np.zeros(m) if reference_mm is None else np.asarray(reference_mm, np.float64) / cycle_mm
@@ -477,12 +511,39 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         if weak.any():
             u[:, changed_px[weak]] = 0
             ambiguous[changed_px[weak]] = True
-        keep = ~weak
-        changed_px, sub, shift, valid = changed_px[keep], sub[:, keep], shift[:, keep], valid[:, keep]
+        changed_px = changed_px[~weak]
+    region_px = np.zeros(0, np.int64)
+    if labels is not None and region_cycles is not None:
+        # the pixel takes its region's decision (as MintPy's per connected component) on the interferograms the
+        # region decided, on its values with data, unless one of its own trusted loops then closes worse than with
+        # its own correction: the region saw the loops this pixel cannot (incoherent here, averaged over it), and
+        # two corrections that close the pixel's loops alike differ by what they cannot see (a date of its usable
+        # network shifted as a whole)
+        lab = np.asarray(labels).reshape(p)
+        rc = np.asarray(region_cycles, np.int16)
+        cand = np.flatnonzero((rc != 0).any(axis=1)[lab])
+        if cand.size:
+            own = u[:, cand]
+            ur = rc[lab[cand]].T
+            comb = np.where((ur != 0) & np.isfinite(x.reshape(m, p)[:, cand]), ur, own).astype(np.int16)
+            kc = key[:, cand].astype(np.int64)
+            trusted = kc != _MISSING
+            base = np.abs(kc + closure_phase(own.astype(np.float64), triplets).astype(np.int64))
+            new = np.abs(kc + closure_phase(comb.astype(np.float64), triplets).astype(np.int64))
+            ok = ~(trusted & (new > base)).any(axis=0) & (comb != own).any(axis=0)
+            region_px = cand[ok]
+            u[:, region_px] = comb[:, ok]
+            ambiguous[region_px] = False
+    all_px = np.union1d(changed_px, region_px)
+    if all_px.size:
+        sub = closure_phase(xm[:, all_px] * scale, triplets) - offset[:, None]
+        valid = np.isfinite(sub)
+        shift = closure_phase(u[:, all_px].astype(np.float64), triplets)
         before = valid & (np.rint(np.where(valid, sub, 0.0)) != 0)
         after = valid & (np.rint(np.where(valid, sub + shift, 0.0)) != 0)
-        n_nonclosing_after[changed_px] = after.sum(axis=0)
+        n_nonclosing_after[all_px] = after.sum(axis=0)
         loop_nonclosing_after += after.sum(axis=1) - before.sum(axis=1)
+    changed_px = all_px
     corrected = x if inplace else x.copy()
     if changed_px.size:
         flat = corrected.reshape(m, p)
@@ -506,7 +567,20 @@ def correct_closure_block(stack_mm: np.ndarray, triplets: Triplets, *, cycle_mm:
         "ifg_corrected": changed.sum(axis=1).astype(np.float64),
         "n_ambiguous": int(ambiguous.sum()),
         "n_corrected": int(changed_px.size),
+        "coherence_counts": coherence_counts,
     }
+
+
+def coherence_tenths(coherence: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Counts (11,) of the values with data (finite ``values``, same shape ``(M, P)``) whose coherence falls in each
+    tenth: [0, 0.1), ..., [0.9, 1.0), and 1 (or above); values without data or without a finite coherence are not
+    counted. One interferogram at a time, so the temporaries stay the size of one image of the block."""
+    counts = np.zeros(11, np.int64)
+    for c, v in zip(coherence, values):
+        c = np.asarray(c, np.float64)
+        use = np.isfinite(v) & np.isfinite(c)
+        counts += np.bincount(np.clip(np.floor(c[use] * 10.0), 0, 10).astype(np.int64), minlength=11)
+    return counts
 
 
 def _relevant_only(key: np.ndarray, triplets: Triplets) -> np.ndarray:
@@ -561,11 +635,114 @@ def closure_offsets(sample_mm: np.ndarray, triplets: Triplets, *, cycle_mm: floa
     return np.where(ok.any(axis=1), np.rint(n) + frac, 0.0)
 
 
+#: Smallest connected region whose pixels decide together (MintPy's ``unwrapError.connCompMinArea``, 2 500 pixels).
+MIN_REGION_PIXELS = 2500
+#: Share of a region's pixels with data in a loop that must agree on its whole-cycle closure for the region to use it.
+REGION_MAJORITY = 0.5
+
+
+def coherence_mean_block(block, inputs: dict) -> dict:
+    """Block function: the mean over the interferograms of ``inputs["coherence"]`` (M, rows, cols) where finite
+    (NaN where none is), float32."""
+    coh = np.asarray(inputs["coherence"], np.float64)
+    ok = np.isfinite(coh)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, np.where(ok, coh, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
+    return {"mean_coherence": mean.astype(np.float32)}
+
+
+def region_labels(mean_coherence: np.ndarray, min_coherence: float, *,
+                  min_pixels: int = MIN_REGION_PIXELS) -> tuple:
+    """``(labels, n)``: the connected regions (4-neighbours) of the pixels whose mean coherence is at least
+    ``min_coherence``, numbered 1 .. n in raster order of their first pixel, 0 elsewhere and for regions of fewer
+    than ``min_pixels`` pixels (int32, the grid's shape). Made once from the whole grid, so a pixel's region does
+    not depend on the blocks of a run."""
+    from scipy import ndimage
+
+    mask = np.asarray(mean_coherence) >= float(min_coherence)
+    lab, n = ndimage.label(mask)
+    if n == 0:
+        return np.zeros(mask.shape, np.int32), 0
+    size = np.bincount(lab.reshape(-1), minlength=n + 1)
+    size[0] = 0
+    keep = size >= int(min_pixels)
+    new = np.zeros(n + 1, np.int32)
+    new[keep] = np.arange(1, int(keep.sum()) + 1, dtype=np.int32)
+    return new[lab].astype(np.int32), int(keep.sum())
+
+
+def region_counts_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, n_regions: int,
+                        closure_offset=None, max_cycles: int = 3) -> dict:
+    """Block function: per region and loop, the pixels whose whole-cycle closure is -B .. B (``B = 2 max_cycles``)
+    over **every** value with data (incoherent ones too: noise averages out over a region, slips do not), from
+    ``inputs["stack"]`` (M, rows, cols) LOS mm and ``inputs["labels"]`` (rows, cols). ``counts`` (R + 1, T, 2B + 1)
+    int64: integer sums, the same totals for any block layout."""
+    x = np.asarray(inputs["stack"], np.float64)
+    m = x.shape[0]
+    lab = np.asarray(inputs["labels"]).reshape(-1).astype(np.int64)
+    b = 2 * int(max_cycles)
+    offset = np.zeros(triplets.n) if closure_offset is None else np.asarray(closure_offset, np.float64)
+    counts = np.zeros((n_regions + 1, triplets.n, 2 * b + 1), np.int64)
+    inside = np.flatnonzero(lab > 0)
+    if inside.size == 0:
+        return {"counts": counts}
+    clo = closure_phase(x.reshape(m, -1)[:, inside] / cycle_mm, triplets) - offset[:, None]
+    ok = np.isfinite(clo)
+    k = np.clip(np.rint(np.where(ok, clo, 0.0)), -b, b).astype(np.int64) + b
+    for t in range(triplets.n):
+        sel = ok[t]
+        counts[:, t, :] += np.bincount(lab[inside][sel] * (2 * b + 1) + k[t, sel],
+                                       minlength=(n_regions + 1) * (2 * b + 1)).reshape(n_regions + 1, 2 * b + 1)
+    return {"counts": counts}
+
+
+def region_decisions(counts: np.ndarray, triplets: Triplets, *, alpha: float = 1.5, max_cycles: int = 3,
+                     majority: float = REGION_MAJORITY, solver: _Solver | None = None) -> np.ndarray:
+    """Cycles (R + 1, M) int16 decided per region from :func:`region_counts_block`'s ``counts``: a loop testifies
+    for a region when more than ``majority`` of the region's pixels with data in it agree on its whole-cycle
+    closure (that closure is its key; otherwise it is left out), and the region's keys are solved as a pixel's
+    (dangling loops pruned, the exact sparsest correction, nothing where it is not unique). Row 0 (no region) is
+    zeros."""
+    counts = np.asarray(counts)
+    n_reg, t, nb = counts.shape
+    b = (nb - 1) // 2
+    m = triplets.matrix.shape[1]
+    out = np.zeros((n_reg, m), np.int16)
+    solver = solver or _solver_for(triplets, alpha, max_cycles)
+    total = counts.sum(axis=2)
+    top = counts.argmax(axis=2)
+    agree = counts.max(axis=2) > majority * np.maximum(total, 1)
+    key = np.where(agree & (total > 0), top - b, _MISSING).astype(np.int16)
+    for r in range(1, n_reg):
+        k = _prune_dangling(key[r][:, None], triplets)[:, 0]
+        if not ((k != _MISSING) & (k != 0)).any():
+            continue
+        u, unique = solver.solve(np.ascontiguousarray(k))
+        if unique:
+            out[r] = u
+    return out
+
+
+def region_cycles_of_stack(stack_mm: np.ndarray, coherence: np.ndarray, triplets: Triplets, *, cycle_mm: float,
+                           min_coherence: float, closure_offset=None, alpha: float = 1.5, max_cycles: int = 3,
+                           min_pixels: int = MIN_REGION_PIXELS) -> tuple:
+    """``(labels, region_cycles)`` of a whole stack in memory (M, rows, cols): the two first passes of the tool in
+    one (:func:`coherence_mean_block`, :func:`region_labels`, :func:`region_counts_block`,
+    :func:`region_decisions`), for :func:`correct_closure_block`'s ``labels`` and ``region_cycles``."""
+    mean = coherence_mean_block(None, {"coherence": coherence})["mean_coherence"]
+    labels, n = region_labels(mean, min_coherence, min_pixels=min_pixels)
+    counts = region_counts_block(None, {"stack": stack_mm, "labels": labels}, triplets=triplets, cycle_mm=cycle_mm,
+                                 n_regions=n, closure_offset=closure_offset, max_cycles=max_cycles)["counts"]
+    return labels, region_decisions(counts, triplets, alpha=alpha, max_cycles=max_cycles)
+
+
 def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, reference_mm=None,
                   closure_offset=None, min_coherence: float = 0.0,
                   alpha: float = 1.5, max_cycles: int = 3, max_residual_rad: float = 1.5,
-                  mm_per_unit=None) -> dict:
-    """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``.
+                  mm_per_unit=None, region_cycles=None) -> dict:
+    """Block function for the engine: ``inputs["stack"]`` (M, rows, cols) LOS mm, optional ``inputs["coherence"]``
+    and, with ``region_cycles``, ``inputs["labels"]`` (the region decision of :func:`correct_closure_block`).
 
     With ``mm_per_unit`` (M,) the block returns ``corrected`` (M, rows, cols) float32 in the files' units
     (``corrected_mm / mm_per_unit``) instead of ``corrected_mm`` and ``cycles``: a block waiting to be written
@@ -575,7 +752,8 @@ def closure_block(block, inputs: dict, *, triplets: Triplets, cycle_mm: float, r
                                 closure_offset=closure_offset, coherence=inputs.get("coherence"),
                                 min_coherence=min_coherence, inplace=True,
                                 alpha=alpha, max_cycles=max_cycles, max_residual_rad=max_residual_rad,
-                                solver=_solver_for(triplets, alpha, max_cycles))
+                                solver=_solver_for(triplets, alpha, max_cycles), labels=inputs.get("labels"),
+                                region_cycles=region_cycles)
     if mm_per_unit is not None:
         corr = out.pop("corrected_mm")
         del out["cycles"]
@@ -683,3 +861,12 @@ def closure_plan(height: int, width: int, n_ifgs: int, n_loops: int, coherence: 
         return plan_blocks(height, width, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb), None
     rows = max(1, fit // 16 * 16) if fit >= 16 else max(1, fit)
     return plan_blocks(height, width, block_rows=rows), max(16, rows // 16 * 16)
+
+
+def regions_summary(region_cycles: np.ndarray, min_coherence: float) -> str:
+    """One log line on the regions of :func:`region_decisions`: how many, how many decided cycles, on how many
+    interferograms (``region_cycles``: (n_regions + 1, n_ifg) integer cycles, row 0 the pixels of no region)."""
+    decided = int((region_cycles != 0).any(axis=1).sum())
+    return (f"{region_cycles.shape[0] - 1} connected region(s) of at least {MIN_REGION_PIXELS} pixels at least "
+            f"{min_coherence:g} coherent; {decided} decided cycles for their pixels "
+            f"({int((region_cycles != 0).sum())} interferogram(s) in all)")

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
-from ..formats.baselines import read_baselines
+from ..formats.baselines import is_hyp3_parameters, read_baselines
 from ..formats.dates import parse_date, parse_date_pair
 from ..formats.geometry_meta import MAX_BASELINE_M, date_baselines_from_pairs
 from ..ordered import columnwise_matmul, sum_first_axis
@@ -287,7 +287,8 @@ def _date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarr
     if not paths:
         raise GeohazardError("BASELINES: the DEM-error correction needs the perpendicular baselines (a CSV "
                              "date,bperp_m; a MintPy timeseries.h5 or ifgramStack.h5; GAMMA *_bperp.par / *_base.par "
-                             "files or folder; an ISCE baselines folder)")
+                             "files or folder; an ISCE baselines folder; a LiCSAR baselines file or HyP3 products' "
+                             ".txt)")
     per_date: dict = {}
     per_pair: dict = {}
     for p in paths:
@@ -296,9 +297,11 @@ def _date_baselines(paths: Iterable[str], dates: Sequence[_dt.date]) -> np.ndarr
             found = read_baselines([p])
             found.update({k: v for k, v in _read_isce(p).items() if tuple(sorted(k)) not in found})
             if not found:
-                raise GeohazardError(f"BASELINES: the folder {p!r} holds no GAMMA *_bperp.par / *_base.par or ISCE "
-                                     "baseline files")
+                raise GeohazardError(f"BASELINES: the folder {p!r} holds no GAMMA *_bperp.par / *_base.par, ISCE, "
+                                     "LiCSAR (baselines) or HyP3 (<product>.txt) baseline files")
             per_pair.update({tuple(sorted(k)): v for k, v in found.items()})
+        elif is_hyp3_parameters(p) or os.path.basename(p) == "baselines":
+            per_pair.update({tuple(sorted(k)): v for k, v in read_baselines([p]).items()})
         elif low.endswith((".csv", ".txt")) and not low.endswith(".par"):
             per_date.update(_read_csv(p))
         elif low.endswith((".h5", ".he5")):

@@ -228,7 +228,8 @@ def guarded_ramps(normals: dict, *, kind: str, names: Sequence[str], shape: Sequ
         report.split = split
         report.velocity_far_edge = float(far_edge_size(np.concatenate([[0.0], split.kept])[None], (0.0, 0.0),
                                                        shape, kind)[0])
-    pd = _cap(pd, shape, kind, max_gradient_per_km, diag_km, [f"date {i}" for i in range(n_dates)], report)
+    pd = _cap(pd, shape, kind, max_gradient_per_km, diag_km, [f"date {i}" for i in range(n_dates)], report,
+              centred=True)
     report.per_date = pd
     s = np.ones(coef.shape[0]) if signs is None else np.asarray(signs, np.float64)
     a = np.zeros((coef.shape[0], n_dates))
@@ -263,14 +264,22 @@ def limited_fit_apply_block(block, inputs: dict, *, kind: str = "linear", cohere
             "capped": capped, "swapped": rep.swapped, **{k: normals[k] for k in ("ata", "atb", "n", "btb")}}
 
 
-def _cap(coef: np.ndarray, shape, kind, max_gradient_per_km, diag_km, labels, report) -> np.ndarray:
+def _cap(coef: np.ndarray, shape, kind, max_gradient_per_km, diag_km, labels, report, *,
+         centred: bool = False) -> np.ndarray:
+    """Scale down the surfaces ``coef`` ``(n, k)`` whose range over the scene exceeds the physical limit.
+
+    ``centred`` (per-date surfaces): a set of per-date surfaces is defined up to a surface common to every date (the
+    first date's is set to 0, so its own ramp is in every later date's surface, and an interferogram only sees the
+    difference of its two dates): each date's departure from the dates' median surface is what is capped."""
     if max_gradient_per_km is None or not max_gradient_per_km > 0 or diag_km is None:
         return coef
     allowed = float(max_gradient_per_km) * diag_km
-    rng = surface_range(np.concatenate([np.zeros((coef.shape[0], 1)), coef[:, 1:]], axis=1), shape, kind)
+    centre = np.median(coef[:, 1:], axis=0) if centred else np.zeros(coef.shape[1] - 1)
+    dev = coef[:, 1:] - centre[None]
+    rng = surface_range(np.concatenate([np.zeros((coef.shape[0], 1)), dev], axis=1), shape, kind)
     over = np.flatnonzero(rng > allowed)
     for i in over:
-        coef[i, 1:] *= allowed / rng[i]
+        coef[i, 1:] = centre + dev[i] * (allowed / rng[i])
         report.capped.append((labels[i], float(rng[i]), allowed))
     return coef
 

@@ -18,6 +18,13 @@ constant on the pixels of a mask (stable, coherent), and only the height terms a
   series).
 * **Correlation threshold** (as MintPy ``-t``): an interferogram (window) whose phase and
   height correlate less than this in magnitude is not corrected.
+* **Lateral variation** (``lateral``): the slope varies linearly across the scene,
+  ``k(x, y) = k1 + kx x + ky y`` (``x``, ``y`` scaled to -1..1 over the grid), i.e. the terms ``x h`` and
+  ``y h`` are fitted with ``h``: the wet delay above a point decays with height with a scale height of 1-3 km,
+  and its size changes across a scene from one date to the next (lateral gradients of humidity), so the delay
+  difference of two dates is ``(Zw2(x, y) e^(-h/H2) - Zw1(x, y) e^(-h/H1))``, whose slope with height follows
+  the lateral gradient (Doin et al. 2009: the phase-elevation relation varies in space and time; the WINDOW
+  option's first-order form, with three coefficients per date instead of one per window).
 
 **External zenith delays** (GACOS or any per-date zenith delay map in metres): each date's
 zenith delay is projected on the line of sight, ``L = Z / cos(incidence)``, and every
@@ -98,17 +105,39 @@ def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
     return gaussian_filter(x, float(sigma), mode="constant", cval=0.0, truncate=3.0)
 
 
+def n_terms(order: int, lateral: bool = False) -> int:
+    """Number of height terms: ``h`` (``h^2``) and, with ``lateral``, ``x h`` and ``y h``."""
+    return int(order) + (2 if lateral else 0)
+
+
+def lateral_terms(hs: np.ndarray, row0: int, n_rows_total: int) -> tuple[np.ndarray, np.ndarray]:
+    """``x h1`` and ``y h1`` of rows ``row0 ..`` of a grid of ``n_rows_total`` rows (``hs`` ``(rows, cols)`` the
+    scaled heights, ``h1 = hs + 1`` zero at the lowest height; ``x``, ``y`` scaled to -1..1 over the grid)."""
+    rows, cols = hs.shape
+    x = 2.0 * np.arange(cols) / max(cols - 1, 1) - 1.0
+    y = 2.0 * np.arange(row0, row0 + rows) / max(n_rows_total - 1, 1) - 1.0
+    h1 = hs + 1.0
+    return x[None, :] * h1, y[:, None] * h1
+
+
 def high_pass_columns(data: np.ndarray, use: np.ndarray, hs: np.ndarray, order: int,
-                      filter_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      filter_px: float, extra=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """High-passed data and height terms of one interferogram, on its usable pixels.
 
-    Each of ``data``, ``hs``, ``hs^2`` (``(rows, cols)``) loses its local mean over the usable pixels
-    (normalised Gaussian of ``filter_px`` pixels: ``x - G(x w) / G(w)``, ``w`` = ``use``), so a deformation
-    or a ramp smoother than the filter does not enter the phase-elevation fit while the relief's texture
-    still does (band-pass estimation as Lin et al. 2010, doi:10.1029/2010GC003228, and Bekaert et al. 2015,
-    doi:10.1002/2014JB011558). Returns ``(data_hp, columns_hp (order, rows, cols), fit)`` where ``fit``
-    is ``use`` where at least half of the kernel had usable pixels (bool).
+    Each of ``data``, ``hs``, ``hs^2`` and the ``extra`` terms (``(rows, cols)``) loses its local mean over the
+    usable pixels (normalised Gaussian of ``filter_px`` pixels: ``x - G(x w) / G(w)``, ``w`` = ``use``), so a
+    deformation or a ramp smoother than the filter does not enter the phase-elevation fit while the relief's
+    texture still does (band-pass estimation as Lin et al. 2010, doi:10.1029/2010GC003228, and Bekaert et al.
+    2015, doi:10.1002/2014JB011558). ``filter_px`` 0: the terms as they are. Returns ``(data_hp, columns_hp
+    (order + len(extra), rows, cols), fit)`` where ``fit`` is ``use`` where at least half of the kernel had
+    usable pixels (bool; ``use`` without a filter).
     """
+    terms = [hs ** (a + 1) for a in range(order)] + list(extra)
+    cols = np.empty((len(terms),) + hs.shape)
+    if not (filter_px and filter_px > 0):
+        for a, t in enumerate(terms):
+            cols[a] = np.where(use, t, 0.0)
+        return np.where(use, data, 0.0), cols, use
     w = use.astype(np.float64)
     wsum = _smooth(w, filter_px)
     fit = use & (wsum >= 0.5)
@@ -116,48 +145,103 @@ def high_pass_columns(data: np.ndarray, use: np.ndarray, hs: np.ndarray, order: 
         inv = np.where(wsum > 0, 1.0 / wsum, 0.0)
     d0 = np.where(use, data, 0.0)
     d_hp = d0 - _smooth(d0, filter_px) * inv
-    cols = np.empty((order,) + hs.shape)
-    for a in range(order):
-        v = np.where(use, hs ** (a + 1), 0.0)
+    for a, t in enumerate(terms):
+        v = np.where(use, t, 0.0)
         cols[a] = v - _smooth(v, filter_px) * inv
     return d_hp, cols, fit
 
 
-def _filtered_normals(block, data, use, hs2d, order, layout, filter_px):
-    """Per-row normal equations ``[1, hp(hs), hp(hs^2) ...]`` of every interferogram and window column on the
-    block's core rows, in :func:`elevation_normal_block`'s layout (each row summed on its own, added in row
-    order by :class:`~algorithms.corrections.ramps.FitSums`)."""
+def _filtered_normals(block, data, use, hs2d, order, layout, filter_px, lateral=False):
+    """Per-row normal equations ``[1, hp(hs), hp(hs^2) ..., hp(x h1), hp(y h1)]`` of every interferogram and
+    window column on the block's core rows, in :func:`elevation_normal_block`'s layout (each row summed on its
+    own, added in row order by :class:`~algorithms.corrections.ramps.FitSums`); ``hp`` is the identity without a
+    filter."""
     m = data.shape[0]
     core = block.core
-    k = order + 1
+    k = n_terms(order, lateral) + 1
+    extra = lateral_terms(hs2d, block.read0, block.n_rows_total) if lateral else ()
+    half = half_pattern(block.row0, block.row1, data.shape[2]) if lateral else None
     nwr, nwc, size = layout
     starts = np.arange(nwc) * size if nwc > 1 else np.zeros(1, np.intp)
     rows = block.row1 - block.row0
-    out = {"ata": np.zeros((rows, m, starts.size, k, k)), "atb": np.zeros((rows, m, starts.size, k)),
-           "n": np.zeros((rows, m, starts.size), np.int64), "btb": np.zeros((rows, m, starts.size))}
+    out = {}
+    for sfx in ("", "_a", "_b") if lateral else ("",):
+        shape = (rows, m, starts.size)
+        out.update({"ata" + sfx: np.zeros(shape + (k, k)), "atb" + sfx: np.zeros(shape + (k,)),
+                    "n" + sfx: np.zeros(shape, np.int64), "btb" + sfx: np.zeros(shape)})
 
     def seg(a):  # (rows, cols) -> (rows, S): each row's sum over each window column
         return np.add.reduceat(np.ascontiguousarray(a, dtype=np.float64), starts, axis=-1)
 
     for i in range(m):
-        d_hp, terms, fit = high_pass_columns(data[i], use[i], hs2d, order, filter_px)
-        f = fit[core]
-        if not f.any():
+        d_hp, terms, fit = high_pass_columns(data[i], use[i], hs2d, order, filter_px, extra)
+        fit_core = fit[core]
+        if not fit_core.any():
             continue
-        g = [f.astype(np.float64)] + [np.where(f, terms[a][core], 0.0) for a in range(order)]
-        dv = np.where(f, d_hp[core], 0.0)
-        out["n"][:, i] = np.add.reduceat(f, starts, axis=-1, dtype=np.int64)
-        out["btb"][:, i] = seg(dv * dv)
-        for a in range(k):
-            out["atb"][:, i, :, a] = seg(g[a] * dv)
-            for c in range(a, k):
-                out["ata"][:, i, :, a, c] = out["ata"][:, i, :, c, a] = seg(g[a] * g[c])
+        # with the lateral variation, the same sums over the two halves of the scene (:func:`half_pattern`) too
+        parts = [("", fit_core)] if half is None else [("", fit_core), ("_a", fit_core & half),
+                                                        ("_b", fit_core & ~half)]
+        for sfx, f in parts:
+            g = [f.astype(np.float64)] + [np.where(f, terms[a][core], 0.0) for a in range(k - 1)]
+            dv = np.where(f, d_hp[core], 0.0)
+            out["n" + sfx][:, i] = np.add.reduceat(f, starts, axis=-1, dtype=np.int64)
+            out["btb" + sfx][:, i] = seg(dv * dv)
+            for a in range(k):
+                out["atb" + sfx][:, i, :, a] = seg(g[a] * dv)
+                for c in range(a, k):
+                    out["ata" + sfx][:, i, :, a, c] = out["ata" + sfx][:, i, :, c, a] = seg(g[a] * g[c])
     out["window_row"] = np.minimum(np.arange(block.row0, block.row1) // size, nwr - 1)
     return out
 
 
+#: Side (pixels) of the squares of the two interleaved halves of the scene (a checkerboard) whose separate fits
+#: measure how well the lateral variation of the slope is determined.
+HALF_SQUARE_PX = 16
+
+
+def half_pattern(row0: int, row1: int, n_cols: int) -> np.ndarray:
+    """Rows ``row0:row1`` of the checkerboard of :data:`HALF_SQUARE_PX` squares: True in half "a" (bool)."""
+    r = (np.arange(row0, row1) // HALF_SQUARE_PX)[:, None]
+    c = (np.arange(n_cols) // HALF_SQUARE_PX)[None, :]
+    return (r + c) % 2 == 0
+
+
+def lateral_reliability(per_date: np.ndarray, per_date_a: np.ndarray, per_date_b: np.ndarray) -> np.ndarray:
+    """Share of each lateral term's date-to-date variance that is signal, ``(2,)`` in 0..1.
+
+    ``per_date*`` ``(N, 2)``: the per-date lateral coefficients fitted on the whole scene and on each of its two
+    interleaved halves (:func:`half_pattern`). Half the difference of the halves' estimates measures the
+    estimation noise of a half, a quarter of its variance that of the whole scene's; what the per-date values vary
+    beyond it is the lateral variation itself. The share ``1 - q noise / variance`` is the empirical-Bayes
+    (James-Stein) shrinkage of the terms toward 0 (Efron & Morris 1975, doi:10.1080/01621459.1975.10479864), with
+    ``q`` the 95 % quantile of the ratio of two variances estimated from ``N`` dates each (F distribution, ``N - 1``
+    and ``N - 1`` degrees of freedom): with no lateral variation at all the ratio exceeds ``q`` one time in twenty,
+    so the share is 0 unless the dates vary beyond what the halves' disagreement explains by chance. A lateral
+    variation the data do not resolve is not removed, and its estimation noise does not enter the series and the
+    velocity.
+    """
+    from scipy.stats import f as f_dist
+
+    full = np.asarray(per_date, np.float64)
+    diff = np.asarray(per_date_a, np.float64) - np.asarray(per_date_b, np.float64)
+    n = full.shape[0]
+    q = float(f_dist.ppf(0.95, max(n - 1, 1), max(n - 1, 1)))
+    total = full.var(axis=0)
+    noise = diff.var(axis=0) / 4.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, 1.0 - q * noise / total, 0.0)
+    return np.clip(np.nan_to_num(share), 0.0, 1.0)
+
+
+def _check_lateral(lateral: bool, layout) -> None:
+    if lateral and layout[0] * layout[1] > 1:
+        raise GeohazardError("the lateral variation of the slope and windows are two ways of letting the slope vary "
+                             "across the scene: use one (WINDOW 0 with the lateral variation)")
+
+
 def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
-                           layout=(1, 1, 1), coherence_threshold: float = 0.0, filter_px: float = 0.0) -> dict:
+                           layout=(1, 1, 1), coherence_threshold: float = 0.0, filter_px: float = 0.0,
+                           lateral: bool = False) -> dict:
     """Block function of the fitting pass: normal equations per interferogram and window, row by row.
 
     ``inputs``: ``stack`` ``(M, rows, cols)``, ``dem`` ``(rows, cols)`` (m, NaN = no data),
@@ -169,6 +253,7 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     into ``(M, W, ...)`` totals of the ``W`` windows (the same bits for any block layout).
     ``filter_px`` > 0: the data and the height terms are high-passed first (:func:`high_pass_columns`);
     the block must then be read with a halo of :func:`filter_radius` rows (only its core rows are summed).
+    ``lateral``: the terms ``x h1`` and ``y h1`` follow the height terms (module notes; one window only).
     """
     data = np.asarray(inputs["stack"])
     heights = block_heights(inputs, h0, hscale)
@@ -181,8 +266,9 @@ def elevation_normal_block(block, inputs: dict, *, order: int = 1, h0: float = 0
     if coh is not None and coherence_threshold > 0:
         use &= np.asarray(coh) >= coherence_threshold
     height_design(np.zeros(1), order)  # checks the order
-    if filter_px and filter_px > 0:
-        return _filtered_normals(block, data, use, heights["hs0"], order, layout, filter_px)
+    _check_lateral(lateral, layout)
+    if (filter_px and filter_px > 0) or lateral:
+        return _filtered_normals(block, data, use, heights["hs0"], order, layout, filter_px, lateral)
     hs0 = heights["hs0"]
     if block.read0 != block.row0 or block.read1 != block.row1:
         core = block.core
@@ -259,6 +345,30 @@ def solve_elevation(normals: dict, *, names: Sequence[str], min_pixels: int = 10
     return coef, corr, fallback
 
 
+def half_coefficients(normals: dict, *, names: Sequence[str], order: int = 1) -> tuple:
+    """The coefficients ``(M, W, k)`` fitted on each half of the scene (``*_a`` / ``*_b`` normals of the lateral
+    variation; an interferogram whose half has too few pixels or no relief gets NaN there: no evidence) and those
+    ``(M, W, order + 1)`` of the whole scene without the lateral terms (the same normals less their rows)."""
+    k0 = order + 1
+    plain = np.zeros(normals["atb"].shape[:2] + (k0,))
+    for i in range(plain.shape[0]):
+        for w in range(plain.shape[1]):
+            sol = _solve(normals["ata"][i, w, :k0, :k0], normals["atb"][i, w, :k0])
+            plain[i, w] = 0.0 if sol is None else sol
+    out = []
+    for sfx in ("_a", "_b"):
+        ata, atb, n = normals["ata" + sfx], normals["atb" + sfx], normals["n" + sfx]
+        coef = np.full(atb.shape, np.nan)
+        k = atb.shape[-1]
+        for i in range(atb.shape[0]):
+            for w in range(atb.shape[1]):
+                sol = _solve(ata[i, w], atb[i, w]) if n[i, w] >= 3 * k else None
+                if sol is not None:
+                    coef[i, w] = sol
+        out.append(coef)
+    return out[0], out[1], plain
+
+
 def elevation_per_date(coef: np.ndarray, ref_index, sec_index, n_dates: int, signs=None) -> np.ndarray:
     """Network-consistent coefficients ``(M, W, k)`` (see :func:`ramps.per_date_coefficients`), window by window."""
     m, n_win, k = coef.shape
@@ -272,16 +382,18 @@ def elevation_per_date(coef: np.ndarray, ref_index, sec_index, n_dates: int, sig
 class GuardedElevation:
     """What :func:`guarded_elevation_per_date` removed: per-date coefficients ``(N, W, k)`` before and after the
     guard, the trend split of the first height term of the whole scene (window 0 when windows), and the
-    correlation of the per-interferogram slope with the pairs' time span."""
+    correlation of the per-interferogram slope with the pairs' time span; with the lateral variation, the share of
+    each lateral term kept (:func:`lateral_reliability`)."""
 
     per_date: np.ndarray
     removed_per_date: np.ndarray
     split: object
     span_r: float
+    lateral_share: Optional[np.ndarray] = None  # kept share of the lateral terms (x, y), lateral_reliability
 
 
 def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *, signs=None, z: float = 2.0,
-                               span_days=None) -> tuple[np.ndarray, GuardedElevation]:
+                               span_days=None, halves=None, order: int = 1) -> tuple[np.ndarray, GuardedElevation]:
     """Per-date phase-elevation coefficients whose trend is guarded (:mod:`algorithms.corrections.trend`).
 
     ``coef`` ``(M, W, k)`` per interferogram (files' orientation); ``years`` ``(N,)`` the dates. The
@@ -289,7 +401,11 @@ def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *,
     trend of each height term is split: its random part is removed, the part that tracks time beyond ``z``
     standard errors is kept (deformation that correlates with height). Returns the per-interferogram
     coefficients to remove ``(M, W, k)`` and a :class:`GuardedElevation`. ``z = inf`` removes every trend
-    (the plain per-date mode).
+    (the plain per-date mode). ``halves`` = ``(coef_a, coef_b)``, the coefficients fitted on the two halves of the
+    scene and the coefficients ``(M, W, order + 1)`` fitted without the lateral variation: with it (the last two of
+    the ``k`` terms, after ``order`` height powers), each date's coefficients are those of the lateral model for the
+    smaller share :func:`lateral_reliability` of its two terms and those of the plain model for the rest, before the
+    trends are guarded.
     """
     from .trend import span_correlation, split_trend
 
@@ -300,8 +416,21 @@ def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *,
     per_date = np.empty((n_dates, n_win, k))
     removed = np.empty_like(per_date)
     first = None
+    shrink = None
     for w in range(n_win):
         per_date[:, w] = per_date_coefficients(coef[:, w], ref_index, sec_index, n_dates, signs)[0]
+        if halves is not None:
+            lat = slice(order + 1, order + 3)
+            pa = per_date_coefficients(np.asarray(halves[0], np.float64)[:, w], ref_index, sec_index, n_dates, signs)[0]
+            pb = per_date_coefficients(np.asarray(halves[1], np.float64)[:, w], ref_index, sec_index, n_dates, signs)[0]
+            shrink = lateral_reliability(per_date[:, w, lat], pa[:, lat], pb[:, lat])
+            # the slope fitted with the lateral terms and without them (the same normals less those terms), mixed by
+            # the share the data resolve: a lateral variation left out must not leave its collinear part in k1
+            plain = per_date_coefficients(np.asarray(halves[2], np.float64)[:, w], ref_index, sec_index, n_dates,
+                                          signs)[0]
+            keep = float(shrink.min())
+            per_date[:, w, :order + 1] = keep * per_date[:, w, :order + 1] + (1.0 - keep) * plain
+            per_date[:, w, lat] *= keep
         removed[:, w, 0] = per_date[:, w, 0]
         rem, split = split_trend(per_date[:, w, 1:], years, z=z)
         removed[:, w, 1:] = rem
@@ -313,7 +442,7 @@ def guarded_elevation_per_date(coef: np.ndarray, ref_index, sec_index, years, *,
     out = s[:, None, None] * np.einsum("mn,nwk->mwk", a, removed)
     span = None if span_days is None else np.asarray(span_days, np.float64)
     r = span_correlation(s * coef[:, 0, 1], span) if span is not None else float("nan")
-    return out, GuardedElevation(per_date, removed, first, r)
+    return out, GuardedElevation(per_date, removed, first, r, shrink)
 
 
 def guard_messages(guarded: GuardedElevation, *, hscale: float, unit: str) -> list:
@@ -327,6 +456,11 @@ def guard_messages(guarded: GuardedElevation, *, hscale: float, unit: str) -> li
     r = guarded.span_r
     out = [("info", f"phase-elevation slope per date: trend {b:+.3g} {unit}/km per year (standard error {se:.3g}, "
                     f"t = {float(split.t[0]):+.1f}); {100 * share:.0f} % of the trend removed")]
+    if guarded.lateral_share is not None:
+        sx, sy = (float(v) for v in guarded.lateral_share)
+        out.append(("info", f"lateral variation of the slope: {100 * sx:.0f} % (east-west) and {100 * sy:.0f} % "
+                            "(north-south) of its date-to-date variation resolved by the data (two halves of the scene "
+                            "fitted apart) and removed; the rest is estimation noise and is left"))
     span = f"the per-interferogram slope against the pairs' time span: r = {r:+.2f}" if np.isfinite(r) else ""
     if share < 1.0:
         out.append(("warning", f"the phase-elevation slope grows with time (t = {float(split.t[0]):+.1f}; {span}): "
@@ -356,6 +490,12 @@ def elevation_report(names: Sequence[str], fitted: np.ndarray, removed: np.ndarr
                    "removed_rms_mm": abs(rem) * height_sd_m / 1000.0 * mm_per_unit}
             if order == 2:
                 row["k2_per_km2"] = float(fitted[i, w, 2] / hscale ** 2 * 1e6)
+            if fitted.shape[2] == order + 3:  # lateral variation: the slope's change from the centre to the east /
+                # south edge (x, y = 1), per km of height
+                row["k1_east_per_km"] = float(fitted[i, w, order + 1] / hscale * 1000.0)
+                row["k1_south_per_km"] = float(fitted[i, w, order + 2] / hscale * 1000.0)
+                row["removed_k1_east_per_km"] = float(removed[i, w, order + 1] / hscale * 1000.0)
+                row["removed_k1_south_per_km"] = float(removed[i, w, order + 2] / hscale * 1000.0)
             rows.append(row)
     return rows
 
@@ -386,9 +526,9 @@ def coefficient_field(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray, layo
 
 
 def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int = 1, h0: float = 0.0,
-                          hscale: float = 1.0, layout=(1, 1, 1), delay: bool = True) -> dict:
+                          hscale: float = 1.0, layout=(1, 1, 1), delay: bool = True, lateral: bool = False) -> dict:
     """Block function of the correcting pass: ``stack - (P(hs) - P(-1))`` with ``P = k1 hs + k2 hs^2``
-    (NaN where the DEM has no data).
+    (NaN where the DEM has no data); ``lateral``: also ``kx x h1 + ky y h1`` (``h1 = hs + 1``).
 
     ``coef`` ``(M, W, k)``: for every interferogram of the stack; a block of whole interferograms
     (``block.files``) takes the rows of its files. Returns ``{"corrected": (M, rows, cols) float32,
@@ -411,6 +551,15 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
         term = (field[:, :, 1] * h1[None]).astype(np.float32)
         if order == 2:
             term += (field[:, :, 2] * h2[None]).astype(np.float32)
+    if lateral:
+        _check_lateral(lateral, layout)
+        ix, iy = order + 1, order + 2
+        x = (2.0 * np.arange(cols) / max(cols - 1, 1) - 1.0).astype(np.float32)
+        y = (2.0 * np.arange(block.row0, block.row1) / max(block.n_rows_total - 1, 1) - 1.0).astype(np.float32)
+        xh = (x[None, :] * heights["h1"]).ravel()
+        yh = (y[:, None] * heights["h1"]).ravel()
+        term += np.asarray(coef[:, 0, ix], np.float32)[:, None] * xh[None]
+        term += np.asarray(coef[:, 0, iy], np.float32)[:, None] * yh[None]
     term = term.reshape(m, rows, cols)
     if not delay:
         return {"corrected": np.subtract(data, term, out=term, dtype=np.float32)}
@@ -420,7 +569,7 @@ def elevation_apply_block(block, inputs: dict, *, coef: np.ndarray, order: int =
 def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float = 0.0, hscale: float = 1.0,
                               layout=(1, 1, 1), coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
                               min_pixels: int = 100, names: Sequence[str], mask_name: str = "MASK",
-                              filter_px: float = 0.0) -> dict:
+                              filter_px: float = 0.0, lateral: bool = False) -> dict:
     """Block function of the one-read path: fit and remove the phase-elevation terms of whole interferograms.
 
     The block covers every row of the files ``block.files`` (:func:`algorithms.engine.plan_file_groups`),
@@ -432,11 +581,13 @@ def elevation_fit_apply_block(block, inputs: dict, *, order: int = 1, h0: float 
     data = np.asarray(inputs["stack"])
     f0 = block.files[0] if block.files is not None else 0
     normals = sum_rows(elevation_normal_block(block, inputs, order=order, h0=h0, hscale=hscale, layout=layout,
-                                              coherence_threshold=coherence_threshold, filter_px=filter_px), layout[0])
+                                              coherence_threshold=coherence_threshold, filter_px=filter_px,
+                                              lateral=lateral), layout[0])
     coef, corr, fallback = solve_elevation(normals, names=list(names)[f0:f0 + data.shape[0]], min_pixels=min_pixels,
                                            correlation_threshold=correlation_threshold, mask_name=mask_name)
     out = elevation_apply_block(dataclasses.replace(block, files=None), inputs, coef=coef, order=order, h0=h0,
-                                hscale=hscale, layout=layout, delay=False)  # coef: this block's files already
+                                hscale=hscale, layout=layout, delay=False,
+                                lateral=lateral)  # coef: this block's files already
     return {"corrected": out["corrected"], "coef": coef, "correlation": corr, "fallback": fallback,
             "n": normals["n"]}
 
@@ -446,13 +597,13 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
                             coherence_threshold: float = 0.0, correlation_threshold: float = 0.0,
                             min_pixels: int = 100, names: Optional[Sequence[str]] = None,
                             per_date: Optional[tuple] = None, filter_px: float = 0.0, years=None,
-                            z: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+                            z: float = np.inf, lateral: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """In-memory convenience (scripts, tests): the whole phase-elevation correction of a stack
     ``(M, rows, cols)`` with ``dem`` ``(rows, cols)``. Returns ``(corrected, removed term)``.
 
     ``per_date`` = ``(ref_index, sec_index, n_dates, signs)``; with ``years`` ``(N,)`` too, the trend of the
     per-date slopes is guarded with ``z`` (:func:`guarded_elevation_per_date`). ``filter_px``: high-pass
-    estimation (:func:`high_pass_columns`)."""
+    estimation (:func:`high_pass_columns`); ``lateral``: the slope varies linearly across the scene."""
     from ..engine import Block
 
     stack = np.asarray(stack, np.float64)
@@ -462,16 +613,23 @@ def correct_phase_elevation(stack: np.ndarray, dem: np.ndarray, *, order: int = 
     layout = window_layout((h, w), window)
     normals = sum_rows(elevation_normal_block(blk, {"stack": stack, "dem": dem, "mask": mask, "coherence": coherence},
                                               order=order, h0=h0, hscale=hscale, layout=layout,
-                                              coherence_threshold=coherence_threshold, filter_px=filter_px), layout[0])
+                                              coherence_threshold=coherence_threshold, filter_px=filter_px,
+                                              lateral=lateral), layout[0])
     coef, _, _ = solve_elevation(normals, names=names or [str(i) for i in range(m)], min_pixels=min_pixels,
                                  correlation_threshold=correlation_threshold)
+    if lateral and per_date is None:
+        raise GeohazardError("the lateral variation of the slope is estimated per date (its reliability comes from "
+                             "the dates' scatter): give per_date")
     if per_date is not None:
         if years is not None:
-            coef = guarded_elevation_per_date(coef, per_date[0], per_date[1], years, signs=per_date[3], z=z)[0]
+            halves = half_coefficients(normals, names=names or [str(i) for i in range(m)], order=order) \
+                if lateral else None
+            coef = guarded_elevation_per_date(coef, per_date[0], per_date[1], years, signs=per_date[3], z=z,
+                                              halves=halves, order=order)[0]
         else:
             coef = elevation_per_date(coef, *per_date)
     out = elevation_apply_block(blk, {"stack": stack, "dem": dem}, coef=coef, order=order, h0=h0, hscale=hscale,
-                                layout=layout)
+                                layout=layout, lateral=lateral)
     return out["corrected"], out["delay"]
 
 

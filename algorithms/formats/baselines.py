@@ -10,6 +10,11 @@ Files may be gzip-compressed (``.par.gz``).
   look angle, so ``*_bperp.par`` is preferred when both exist.
 
 The date pair comes from the file name (:func:`..formats.dates.parse_date_pair`).
+
+Products' own baseline files are read too: LiCSAR's ``baselines`` (one perpendicular baseline per epoch relative to
+the frame's primary epoch, :func:`.licsar.parse_baselines`; every pair of its epochs is given) and HyP3's
+``<product>.txt`` (``Baseline:`` of its pair, :mod:`.hyp3`), as files or in the folders given (HyP3 products one
+folder down).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Iterable
 import numpy as np
 
 from ..errors import GeohazardError
+from . import hyp3, licsar
 from .dates import parse_date_pair
 
 _NUM = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
@@ -91,13 +97,29 @@ def read_baselines(paths: Iterable[str]) -> dict:
     files = []
     for p in paths:
         if os.path.isdir(p):
-            files += sorted(f for pat in ("*_bperp.par", "*_bperp.par.gz", "*_base.par", "*_base.par.gz")
+            files += sorted(f for pat in ("*_bperp.par", "*_bperp.par.gz", "*_base.par", "*_base.par.gz", "baselines")
                             for f in glob.glob(os.path.join(p, pat)))
+            files += sorted(f for pat in ("*.txt", "*/*.txt") for f in glob.glob(os.path.join(p, pat))
+                            if is_hyp3_parameters(f))
         elif p:
             files.append(p)
     out: dict = {}
     exact: set = set()
     for f in files:
+        if os.path.basename(f) == "baselines":
+            out.update(_licsar_pairs(f))
+            continue
+        if is_hyp3_parameters(f):
+            with _open_text(f) as fh:
+                meta = hyp3.parse_parameters(fh.read(), os.path.basename(f))
+            value = hyp3.parameters_baseline(meta, os.path.basename(f))
+            if value is None:
+                raise GeohazardError(f"baseline file {os.path.basename(f)!r}: the HyP3 parameter file has no "
+                                     "'Baseline:' value")
+            d1, d2 = parse_date_pair(f)
+            out[tuple(sorted((d1, d2)))] = value if d1 <= d2 else -value
+            exact.add(tuple(sorted((d1, d2))))
+            continue
         pair = tuple(sorted(parse_date_pair(f)))
         if f.endswith(("_bperp.par", "_bperp.par.gz")):
             out[pair] = read_gamma_bperp(f)
@@ -105,3 +127,19 @@ def read_baselines(paths: Iterable[str]) -> dict:
         elif pair not in exact:
             out[pair] = read_gamma_base_par(f)
     return out
+
+
+def is_hyp3_parameters(path: str) -> bool:
+    """A HyP3 product's parameter file ``<product name>.txt`` (not its README)."""
+    base = os.path.basename(path)
+    name = hyp3.product_name(base)
+    return bool(name) and base == name + ".txt"
+
+
+def _licsar_pairs(path: str) -> dict:
+    """Every pair of the epochs of a LiCSAR ``baselines`` file:
+    ``{(earlier, later): bperp(later) - bperp(earlier)}``."""
+    with _open_text(path) as fh:
+        per_date = licsar.parse_baselines(fh.read(), os.path.basename(path))
+    days = sorted(per_date)
+    return {(a, b): per_date[b] - per_date[a] for i, a in enumerate(days) for b in days[i + 1:]}

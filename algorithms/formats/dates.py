@@ -9,8 +9,9 @@ Recognised interferogram file-name conventions (first match wins, case-insensiti
 * GMTSAR day-of-year: ``2020001_2020013`` (YYYYDDD)
 * SNAP names with month abbreviations: ``..._01Jan2020_13Jan2020...``
 
-Dated fields of point layers: ``DYYYYMMDD`` (PS viewers, our outputs) and bare
-``YYYYMMDD`` (EGMS CSV) are both accepted by :func:`dated_fields`.
+Dated fields of point layers: ``DYYYYMMDD`` (PS viewers, our outputs, SARvey's ``sarvey_export``), bare
+``YYYYMMDD`` (EGMS CSV) and ``D_YYYYMMDD`` (SARscape's geocoded shapes, as InSAR Explorer's data-structure page
+lists them) are all accepted by :func:`dated_fields`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..conventions import DAYS_PER_YEAR
 from ..errors import GeohazardError
+from .product_files import date_pair_problem
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
@@ -151,7 +153,7 @@ def parse_date_pairs(paths, *, name: str) -> list:
         try:
             pairs.append(parse_date_pair(p))
         except GeohazardError as exc:
-            raise GeohazardError(f"{name}: {exc}") from None
+            raise GeohazardError(f"{name}: {date_pair_problem(str(exc), p)}") from None
     return pairs
 
 
@@ -180,14 +182,27 @@ def field_name(d: _dt.date) -> str:
 
 
 def dated_fields(names: Iterable[str]) -> list[tuple[str, _dt.date]]:
-    """Pick the fields that hold dated values (``DYYYYMMDD`` or ``YYYYMMDD``), sorted by date."""
+    """Pick the fields that hold dated values (``DYYYYMMDD``, ``D_YYYYMMDD`` or ``YYYYMMDD``), sorted by date.
+
+    Raises
+    ------
+    GeohazardError
+        When two fields name the same date (``D20200101`` and ``D_20200101``): which one holds the series is not
+        for a reader to guess.
+    """
     out = []
+    seen: dict = {}
     for name in names:
-        if re.fullmatch(r"[Dd]?\d{8}", name):
+        if re.fullmatch(r"(?:[Dd]_?)?\d{8}", name):
             try:
-                out.append((name, _ymd8(name[-8:])))
+                day = _ymd8(name[-8:])
             except ValueError:
                 continue
+            if day in seen:
+                raise GeohazardError(f"the fields {seen[day]!r} and {name!r} both hold the date {day.isoformat()}: "
+                                     "keep one (a layer's dated fields are its displacement series, one per date)")
+            seen[day] = name
+            out.append((name, day))
     out.sort(key=lambda item: item[1])
     return out
 

@@ -16,7 +16,19 @@ Layout (MintPy >= 1.3, Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331):
     ``velocity`` / ``velocityStd`` (rows, cols) float32 **m/year**; ``FILE_TYPE=velocity``,
     ``UNIT=m/year``, ``START_DATE``, ``END_DATE``, ``DATE12``.
 
-Displacements are positive toward the satellite in both MintPy and this project.
+``geometryGeo.h5`` / ``geometryRadar.h5``
+    ``height`` (m), ``incidenceAngle`` (degrees from the vertical), ``azimuthAngle`` (degrees from north,
+    anticlockwise, of the ground-to-satellite vector: ISCE's convention), ``slantRangeDistance`` (m),
+    ``shadowMask``, ``waterMask``; a radar-coded file also ``latitude``/``longitude`` and no ``X_FIRST``.
+``maskTempCoh.h5``
+    one bool dataset ``mask`` (``FILE_TYPE=mask``).
+
+Every attribute is stored as text. ``X_FIRST``/``Y_FIRST`` are the upper-left corner of the first pixel (a GDAL
+geotransform's origin, as MintPy's ``save_gdal`` writes it); the CRS is ``EPSG``, else ``UTM_ZONE`` (e.g. 11N),
+else WGS84 latitude/longitude (MintPy's own assumption). Sources: MintPy ``docs/api/data_structure.md``,
+``docs/api/attributes.md``, ``src/mintpy/objects/stack.py`` (``DSET_UNIT_DICT``), ``src/mintpy/save_gdal.py``.
+
+Displacements are positive toward the satellite in both MintPy (``docs/FAQs.md``) and this project.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..errors import GeohazardError
+from .units import length_unit
 
 
 def _h5py():
@@ -236,3 +249,405 @@ def write_ifgram_stack(path: str, phase_rad: np.ndarray, pairs: Sequence, *, coh
         for k, v in attrs.items():
             f.attrs[k] = v
     return path
+
+
+# ------------------------------------------------------------------------------------------ results as layers
+
+#: Unit of each dataset when neither the dataset nor the file states one (MintPy ``objects/stack.py``
+#: ``DSET_UNIT_DICT``; ``timeseries2velocity.py`` for the fitted parameters).
+DATASET_UNITS = {
+    "timeseries": "m", "raw": "m", "troposphericDelay": "m", "topographicResidual": "m", "ramp": "m",
+    "displacement": "m", "velocity": "m/year", "velocityStd": "m/year", "acceleration": "m/year^2",
+    "accelerationStd": "m/year^2", "intercept": "m", "interceptStd": "m", "residue": "m", "height": "m",
+    "incidenceAngle": "degree", "azimuthAngle": "degree", "slantRangeDistance": "m", "latitude": "degree",
+    "longitude": "degree", "shadowMask": "1", "waterMask": "1", "commonMask": "1", "mask": "1",
+    "temporalCoherence": "1", "coherence": "1", "dem": "m",
+}
+#: Datasets holding LOS displacement or velocity (positive toward the satellite, referenced at REF_Y/REF_X):
+#: MintPy leaves the pixels it did not invert at exactly 0 there.
+DISPLACEMENT_DATASETS = ("timeseries", "raw", "displacement", "velocity")
+#: The dataset of a geometry file each kind of raster parameter reads.
+GEOMETRY_FOR = {"incidence": "incidenceAngle", "heading": "azimuthAngle", "dem": "height",
+                "slant_range": "slantRangeDistance"}
+#: Content of an angle dataset, written as ``ANGLE_CONTENT`` so the angle rasters' check knows what it holds.
+ANGLE_CONTENT = {"incidenceAngle": "incidence_deg", "azimuthAngle": "isce_los_azimuth_deg"}
+_ANGLE_UNITS = {"degree": "deg", "degrees": "deg", "deg": "deg"}
+
+
+def _text(v) -> str:
+    if isinstance(v, bytes):
+        return v.decode(errors="replace")
+    if isinstance(v, np.ndarray) and v.size == 1:
+        return _text(v.reshape(-1)[0])
+    return str(v)
+
+
+def _float(attrs: dict, key: str) -> Optional[float]:
+    try:
+        v = float(attrs[key])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def utm_zone_epsg(zone: str) -> int:
+    """EPSG code of a WGS84 UTM zone written as MintPy's ``UTM_ZONE`` (``11N``, ``36S``; MintPy
+    ``utils0.utm_zone2epsg_code``): 326xx north, 327xx south."""
+    text = str(zone).strip().upper()
+    try:
+        num, hemi = int(text[:-1]), text[-1]
+    except (ValueError, IndexError):
+        num, hemi = 0, ""
+    if not (1 <= num <= 60 and hemi in ("N", "S")):
+        raise GeohazardError(f"UTM_ZONE={zone!r} is not a UTM zone (a number 1-60 and N or S, e.g. 11N)")
+    return (32600 if hemi == "N" else 32700) + num
+
+
+def mintpy_georeference(attrs: dict, name: str) -> tuple[tuple, int]:
+    """``(GDAL geotransform, EPSG)`` of a geocoded MintPy file, as MintPy's ``save_gdal.write_gdal`` builds them.
+
+    Raises
+    ------
+    GeohazardError
+        The file is in radar coordinates (no ``X_FIRST``...), or its coordinates cannot be latitude/longitude and
+        it names no EPSG or UTM zone.
+    """
+    keys = ("X_FIRST", "Y_FIRST", "X_STEP", "Y_STEP")
+    vals = [_float(attrs, k) for k in keys]
+    if any(v is None for v in vals):
+        missing = [k for k, v in zip(keys, vals) if v is None]
+        radar = "latitude/longitude datasets" if attrs.get("_HAS_LATLON") else "no map coordinates"
+        raise GeohazardError(
+            f"{name} is in radar coordinates ({radar}; attributes {', '.join(missing)} missing): geocode it first "
+            "with MintPy (geocode.py <file> -l inputs/geometryRadar.h5, or smallbaselineApp.py's geocode step), "
+            "then give the geo_*.h5 file or its save_gdal GeoTIFF")
+    x0, y0, dx, dy = vals
+    if dx == 0 or dy == 0:
+        raise GeohazardError(f"{name}: X_STEP={dx:g} / Y_STEP={dy:g}: a pixel size cannot be 0")
+    if "EPSG" in attrs and _text(attrs["EPSG"]).strip() not in ("", "None"):
+        try:
+            epsg = int(float(_text(attrs["EPSG"])))
+        except ValueError:
+            raise GeohazardError(f"{name}: EPSG={attrs['EPSG']!r} is not an EPSG code") from None
+    elif "UTM_ZONE" in attrs and _text(attrs["UTM_ZONE"]).strip():
+        epsg = utm_zone_epsg(_text(attrs["UTM_ZONE"]))
+    else:
+        unit = _text(attrs.get("Y_UNIT", attrs.get("X_UNIT", ""))).lower()
+        ny = y0 + dy * float(attrs.get("LENGTH", 1) or 1)
+        if unit.startswith("m") or not (abs(x0) <= 360.0 and abs(y0) <= 90.0 and abs(ny) <= 90.0):
+            raise GeohazardError(f"{name}: map coordinates in {unit or 'metres'} (X_FIRST={x0:g}, Y_FIRST={y0:g}) "
+                                 "but no EPSG or UTM_ZONE attribute: the CRS is unknown")
+        epsg = 4326
+    return (x0, dx, 0.0, y0, 0.0, dy), epsg
+
+
+@dataclass
+class MintpyLayer:
+    """One dataset of a MintPy HDF5 file as a raster layer: its grid, dates, unit conversion and the metadata it
+    carries in our terms (read with :func:`read_layer_rows`)."""
+
+    path: str
+    dataset: str
+    file_type: str
+    shape: tuple  # (rows, cols)
+    bands: int
+    geotransform: tuple
+    epsg: int
+    factor: float  # multiplies the stored values into ``unit``
+    unit: str  # our unit: mm, mm/yr, mm/yr2, deg, m or "" (unit-less)
+    source_unit: str
+    dates: Optional[list] = None
+    ref_yx: Optional[tuple] = None
+    nodata: Optional[float] = None
+    metadata: dict = None
+    descriptions: list = None
+
+    @property
+    def label(self) -> str:
+        return f"{os.path.basename(self.path)} ({self.dataset})"
+
+    @property
+    def is_mask(self) -> bool:
+        return self.dataset == "mask" or self.dataset.endswith("Mask")
+
+
+def _root_datasets(f) -> dict:
+    h5py = _h5py()
+    return {k: v for k, v in f.items() if isinstance(v, h5py.Dataset) and v.ndim in (2, 3)}
+
+
+def _choose_dataset(name: str, base: str, file_type: str, found: dict, dataset: Optional[str],
+                    purpose: Optional[str]) -> str:
+    listing = ", ".join(sorted(found)) or "none"
+    if dataset:
+        if dataset not in found:
+            raise GeohazardError(f"{name} has no dataset {dataset!r} (it holds {listing})")
+        return dataset
+    if file_type == "geometry":
+        want = GEOMETRY_FOR.get(purpose or "")
+        if want is None:
+            raise GeohazardError(
+                f"{name} is a MintPy geometry file holding {listing}: name the dataset to read as "
+                f'HDF5:"{base}"://<dataset> (e.g. //incidenceAngle), or give it as an incidence raster, heading '
+                "raster, DEM or slant-range raster, which read incidenceAngle, azimuthAngle, height and "
+                "slantRangeDistance")
+        if want not in found:
+            raise GeohazardError(f"{name} holds no {want!r} dataset (it holds {listing})")
+        return want
+    for cand in (file_type, {"timeseries": "timeseries"}.get(file_type, "")):
+        if cand and cand in found:
+            return cand
+    if len(found) == 1:
+        return next(iter(found))
+    raise GeohazardError(f"{name} (FILE_TYPE {file_type or 'not set'}) holds {listing}: name the dataset to read "
+                         f'as HDF5:"{base}"://<dataset>')
+
+
+def _dates(f, name: str, n: int) -> list:
+    if "date" not in f or f["date"].ndim != 1 or f["date"].shape[0] != n:
+        raise GeohazardError(f"{name}: a time series of {n} dates needs a 'date' dataset of {n} YYYYMMDD values")
+    try:
+        return [_date(t) for t in f["date"][:]]
+    except (ValueError, IndexError):
+        raise GeohazardError(f"{name}: its 'date' dataset does not hold YYYYMMDD dates") from None
+
+
+def _scene_metadata(attrs: dict) -> dict:
+    """Wavelength, heading, incidence in our metadata keys, when MintPy's attributes give plausible ones."""
+    out = {}
+    wl = _float(attrs, "WAVELENGTH")
+    if wl is not None and 1e-3 < wl < 1.0:
+        out["WAVELENGTH_M"] = f"{wl:.10g}"
+    head = _float(attrs, "HEADING")
+    if head is not None and -360.0 <= head <= 360.0:
+        out["HEADING_DEG"] = f"{head:.10g}"
+    inc = _float(attrs, "CENTER_INCIDENCE_ANGLE")
+    if inc is not None and 0.5 <= inc <= 89.5:
+        out["INCIDENCE_DEG"] = f"{inc:.10g}"
+    return out
+
+
+def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[str] = None,
+               name: Optional[str] = None) -> MintpyLayer:
+    """A dataset of a MintPy HDF5 result as a georeferenced, dated raster layer in our units.
+
+    Parameters
+    ----------
+    path : str
+        ``timeseries*.h5``, ``velocity*.h5``, ``geometryGeo.h5``, ``maskTempCoh.h5``, ``temporalCoherence.h5`` ...
+        (geocoded; radar-coded files are refused).
+    dataset : str, optional
+        The dataset to read; default: the file's own (``timeseries``, ``velocity``, ``mask`` ...) or, in a geometry
+        file, the one ``purpose`` needs.
+    purpose : {"incidence", "heading", "dem", "slant_range"}, optional
+        What the raster is taken for (the geometry dataset read).
+    name : str, optional
+        How the file is named in messages (default its file name).
+
+    Returns
+    -------
+    MintpyLayer
+        Displacements in mm (LOS, positive toward the satellite), velocities in mm/yr, angles in degrees: MintPy
+        stores metres and m/year (``factor`` 1000). The metadata carries UNIT, SIGN, the reference (REF_Y/REF_X as
+        REFERENCE_ROW/REFERENCE_COL, REF_DATE as REFERENCE_DATE), WAVELENGTH_M, HEADING_DEG, INCIDENCE_DEG,
+        PERPENDICULAR_BASELINES_M where MintPy's attributes give them.
+
+    Raises
+    ------
+    GeohazardError
+        Not an HDF5 file, not MintPy's, an interferogram stack, radar coordinates, an unknown dataset or unit.
+    """
+    h5py = _h5py()
+    label = name or os.path.basename(path)
+    if not os.path.isfile(path):
+        raise GeohazardError(f"{label}: the file {path!r} does not exist")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise GeohazardError(f"{label} is not an HDF5 file h5py can open ({exc}); a copy or download may be "
+                             "incomplete") from None
+    with f:
+        attrs = {k: _text(v) for k, v in f.attrs.items()}
+        file_type = attrs.get("FILE_TYPE", "")
+        found = _root_datasets(f)
+        if file_type == "ifgramStack" or "unwrapPhase" in found:
+            raise GeohazardError(f"{label} is a MintPy interferogram stack (ifgramStack.h5): give it to the SBAS "
+                                 "tool (sbasinversion INTERFEROGRAMS); a raster input takes MintPy's results "
+                                 "(timeseries.h5, velocity.h5, geometryGeo.h5, maskTempCoh.h5)")
+        if not file_type and not found:
+            raise GeohazardError(f"{label} is an HDF5 file without MintPy's layout (no FILE_TYPE attribute and no "
+                                 "2-D or 3-D dataset at its root)")
+        if "latitude" in found and "X_FIRST" not in attrs:
+            attrs["_HAS_LATLON"] = "1"
+        gt, epsg = mintpy_georeference(attrs, label)
+        ds_name = _choose_dataset(label, os.path.basename(path), file_type, found, dataset, purpose)
+        ds = found[ds_name]
+        shape = tuple(int(v) for v in ds.shape[-2:])
+        if "LENGTH" in attrs and "WIDTH" in attrs:
+            try:
+                declared = (int(float(attrs["LENGTH"])), int(float(attrs["WIDTH"])))
+            except ValueError:
+                declared = shape
+            if declared != shape:
+                raise GeohazardError(f"{label}: dataset {ds_name!r} has {shape[0]} x {shape[1]} pixels but the file "
+                                     f"says LENGTH={declared[0]}, WIDTH={declared[1]}")
+        bands = int(ds.shape[0]) if ds.ndim == 3 else 1
+        dates = _dates(f, label, bands) if ds.ndim == 3 else None
+        unit_attr = _text(ds.attrs["UNIT"]) if "UNIT" in ds.attrs else \
+            attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
+        source_unit = unit_attr or DATASET_UNITS.get(ds_name, "")
+        bperp = np.asarray(f["bperp"][:], float) if dates and "bperp" in f and f["bperp"].shape == (bands,) else None
+    conv = length_unit(source_unit)
+    if conv is not None:
+        factor, unit = conv
+        if ds_name in ("height", "slantRangeDistance", "dem"):
+            factor, unit = conv[0] / 1000.0, "m"
+    elif source_unit.strip().lower() in _ANGLE_UNITS:
+        factor, unit = 1.0, "deg"
+    elif source_unit.strip() in ("1", ""):
+        factor, unit = 1.0, ""
+    elif source_unit.strip().lower().startswith("rad"):
+        raise GeohazardError(f"{label}: dataset {ds_name!r} is in {source_unit}: phase is read by the SBAS tool "
+                             "from ifgramStack.h5; a raster input takes displacements (m), velocities (m/year) and "
+                             "geometry")
+    else:
+        raise GeohazardError(f"{label}: dataset {ds_name!r} has the unit {source_unit!r}, which is not one this "
+                             "reader converts (m, m/year, degree, 1)")
+    ref = None
+    ry, rx = _float(attrs, "REF_Y"), _float(attrs, "REF_X")
+    if ry is not None and rx is not None and 0 <= ry < shape[0] and 0 <= rx < shape[1]:
+        ref = (int(ry), int(rx))
+    nodata = _float(attrs, "NO_DATA_VALUE")
+    meta = {"MINTPY_FILE": os.path.basename(path), "MINTPY_DATASET": ds_name, "MINTPY_FILE_TYPE": file_type}
+    if unit:
+        meta["UNIT"] = unit
+    if ds_name in DISPLACEMENT_DATASETS:
+        meta["SIGN"] = "LOS positive toward the satellite"
+    if ref is not None and (ds_name in DISPLACEMENT_DATASETS or file_type in ("timeseries", "velocity")):
+        meta["REFERENCE_ROW"], meta["REFERENCE_COL"] = str(ref[0]), str(ref[1])
+        for k, ours in (("REF_LAT", "REFERENCE_Y"), ("REF_LON", "REFERENCE_X")):
+            if _float(attrs, k) is not None:
+                meta[ours] = attrs[k]
+    ref_date = attrs.get("REF_DATE", "")
+    if ref_date and (ds_name in DISPLACEMENT_DATASETS or file_type == "timeseries"):
+        try:
+            meta["REFERENCE_DATE"] = _date(ref_date).isoformat()
+        except (ValueError, IndexError):
+            pass
+    if file_type == "velocity" and attrs.get("START_DATE") and attrs.get("END_DATE"):
+        try:
+            meta["START_DATE"], meta["END_DATE"] = (_date(attrs[k]).isoformat() for k in ("START_DATE", "END_DATE"))
+        except (ValueError, IndexError):
+            pass
+    meta.update(_scene_metadata(attrs))
+    if ds_name in ANGLE_CONTENT:
+        meta["ANGLE_CONTENT"] = ANGLE_CONTENT[ds_name]
+    if bperp is not None and np.all(np.isfinite(bperp)) and np.all(np.abs(bperp) < 1e4):
+        meta["PERPENDICULAR_BASELINES_M"] = ",".join(f"{v - bperp[0]:.3f}" for v in bperp)
+    descriptions = [d.isoformat() for d in dates] if dates else [ds_name]
+    return MintpyLayer(path, ds_name, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
+                       nodata, meta, descriptions)
+
+
+def _read_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
+    """Rows ``[r0, r1)`` of the layer's dataset as stored, ``(bands, rows, cols)``; a file that cannot be read
+    there (a download cut short) is named."""
+    h5py = _h5py()
+    r0, r1 = rows
+    try:
+        with h5py.File(layer.path, "r") as f:
+            ds = f[layer.dataset]
+            return ds[:, r0:r1, :] if ds.ndim == 3 else ds[r0:r1, :][None]
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise GeohazardError(f"{layer.label}: rows {r0}-{r1} cannot be read ({exc}); the file is damaged or "
+                             "incomplete (a copy or download cut short?)") from None
+
+
+def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
+    """Rows ``[r0, r1)`` of a layer, ``(bands, rows, cols)`` float32 in its unit; masks as 0/1 uint8.
+
+    No-data become NaN: NaN, MintPy's ``NO_DATA_VALUE``, and the exact zeros MintPy leaves where it did not invert
+    (a displacement pixel 0 at every date, or a velocity of exactly 0, except at the reference pixel, where 0 is
+    the datum), and incidence or slant range 0 (impossible values, the fill of geocoded geometry).
+    """
+    raw = _read_rows(layer, rows)
+    r0, r1 = rows
+    if layer.is_mask or raw.dtype == np.bool_:
+        return (np.asarray(raw) != 0).astype(np.uint8)
+    out = np.asarray(raw, np.float32)
+    if layer.nodata is not None and np.isfinite(layer.nodata):
+        out[out == np.float32(layer.nodata)] = np.nan
+    zero = None
+    if layer.dataset in DISPLACEMENT_DATASETS:
+        zero = np.all(out == 0, axis=0)
+        if layer.ref_yx is not None and r0 <= layer.ref_yx[0] < r1:
+            zero[layer.ref_yx[0] - r0, layer.ref_yx[1]] = False
+    elif layer.dataset in ("incidenceAngle", "slantRangeDistance"):
+        zero = np.any(out == 0, axis=0)
+    if zero is not None and zero.any():
+        out[:, zero] = np.nan
+    if layer.factor != 1.0:
+        out *= np.float32(layer.factor)
+    return out
+
+
+def zero_pixels(layer: MintpyLayer, rows: tuple[int, int]) -> int:
+    """How many pixels of rows ``[r0, r1)`` :func:`read_layer_rows` turns from MintPy's 0 into no-data (for the
+    log)."""
+    if layer.dataset not in DISPLACEMENT_DATASETS:
+        return 0
+    r0, r1 = rows
+    raw = _read_rows(layer, rows)
+    zero = np.all(np.asarray(raw) == 0, axis=0)
+    if layer.ref_yx is not None and r0 <= layer.ref_yx[0] < r1:
+        zero[layer.ref_yx[0] - r0, layer.ref_yx[1]] = False
+    return int(zero.sum())
+
+
+#: Where MintPy keeps the geometry of a geocoded result, relative to the result's folder (smallbaselineApp.py's
+#: work folder: ``inputs/geometryGeo.h5`` from geocoded inputs, ``geo/geo_geometryRadar.h5`` after geocoding).
+GEOMETRY_SIBLINGS = ("geometryGeo.h5", "geo_geometryRadar.h5", os.path.join("inputs", "geometryGeo.h5"),
+                     os.path.join("..", "inputs", "geometryGeo.h5"), os.path.join("geo", "geo_geometryRadar.h5"))
+
+
+def sibling_geometry(layer: MintpyLayer) -> Optional[str]:
+    """The geocoded geometry file of a result's MintPy work folder on the same grid, or None."""
+    h5py = _h5py()
+    folder = os.path.dirname(os.path.abspath(layer.path))
+    for rel in GEOMETRY_SIBLINGS:
+        cand = os.path.normpath(os.path.join(folder, rel))
+        if not os.path.isfile(cand) or os.path.samefile(cand, layer.path):
+            continue
+        try:
+            with h5py.File(cand, "r") as f:
+                attrs = {k: _text(v) for k, v in f.attrs.items()}
+                if attrs.get("FILE_TYPE") != "geometry" or "incidenceAngle" not in f:
+                    continue
+                gt, _ = mintpy_georeference(attrs, cand)
+                if tuple(f["incidenceAngle"].shape) != tuple(layer.shape) or \
+                        not np.allclose(gt, layer.geotransform, rtol=0, atol=1e-9 * max(1.0, abs(gt[0]))):
+                    continue
+        except (OSError, GeohazardError):
+            continue
+        return cand
+    return None
+
+
+def scene_geometry(geometry_path: str) -> dict:
+    """Scene values of a geometry file: mean incidence (``INCIDENCE_DEG``) and slant range (``SLANT_RANGE_M``)
+    over its valid pixels (0 and NaN left out), read 256 rows at a time."""
+    h5py = _h5py()
+    out = {}
+    with h5py.File(geometry_path, "r") as f:
+        for ds_name, key in (("incidenceAngle", "INCIDENCE_DEG"), ("slantRangeDistance", "SLANT_RANGE_M")):
+            if ds_name not in f:
+                continue
+            ds, total, count = f[ds_name], 0.0, 0
+            for r0 in range(0, ds.shape[0], 256):
+                block = np.asarray(ds[r0:r0 + 256], np.float64)
+                ok = np.isfinite(block) & (block != 0)
+                total += float(block[ok].sum())
+                count += int(ok.sum())
+            if count:
+                out[key] = f"{total / count:.10g}"
+    return out

@@ -14,7 +14,7 @@ from .dates import parse_date_pair
 #: are not rasters).
 RASTER_EXT = (".tif", ".tiff", ".vrt", ".img", ".grd", ".nc", ".unw", ".cor", ".int", ".bil", ".cc", ".coh")
 
-_COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|coherence)([_.\-]|$)", re.I)
+_COH_RE = re.compile(r"(^|[_.\-])(cc|coh|cor|corr|coherence)([_.\-]|$)", re.I)
 
 
 _UNW_RE = re.compile(r"unw", re.I)
@@ -29,7 +29,8 @@ def has_date_pair(path: str) -> bool:
 
 
 def is_coherence_file(path: str) -> bool:
-    """A coherence raster by its name: a ``cc``/``coh``/``cor``/``coherence`` word, or such an extension."""
+    """A coherence raster by its name: a ``cc``/``coh``/``cor``/``corr``/``coherence`` word (HyP3's ``_corr.tif``), or
+    such an extension."""
     return bool(_COH_RE.search(os.path.basename(path)))
 
 

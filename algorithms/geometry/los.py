@@ -9,6 +9,9 @@ to the satellite**, so ``d_los = d . u_los`` for a ground displacement ``d``.
 
 from __future__ import annotations
 
+import math
+from typing import Optional
+
 import numpy as np
 
 from ..errors import GeohazardError
@@ -134,3 +137,44 @@ def heading_from_azimuth(values, kind: str = "heading_deg", *, look: str = "righ
     else:
         az_sat = -v
     return (az_sat + (90.0 if look == "right" else -90.0)) % 360.0
+
+
+class LosVectorCheck:
+    """Whether per-pixel ``(east, north, up)`` rasters hold the ground-to-satellite unit vector (norm 1, up > 0, the
+    convention of this module and of EGMS's ``los_east/los_north/los_up``), summed block by block.
+
+    ``add`` takes the three components of a block (any shape, NaN where no data); ``problem`` says what is wrong,
+    with the number of pixels and the range of the norms found, or None. ``tol`` is the accepted departure of the
+    norm from 1 (float32 rasters of a unit vector carry ~1e-7; products rounded to 3 decimals ~2e-3)."""
+
+    def __init__(self, tol: float = 0.01):
+        self.tol = float(tol)
+        self.valid = self.not_unit = self.down = 0
+        self.norm_min, self.norm_max = math.inf, -math.inf
+
+    def add(self, east, north, up) -> None:
+        e, n, u = (np.asarray(a, np.float64).ravel() for a in (east, north, up))
+        ok = np.isfinite(e) & np.isfinite(n) & np.isfinite(u)
+        if not ok.any():
+            return
+        e, n, u = e[ok], n[ok], u[ok]
+        norm = np.sqrt(e * e + n * n + u * u)
+        self.valid += int(ok.sum())
+        self.not_unit += int((np.abs(norm - 1.0) > self.tol).sum())
+        self.down += int((u <= 0).sum())
+        self.norm_min = min(self.norm_min, float(norm.min()))
+        self.norm_max = max(self.norm_max, float(norm.max()))
+
+    def problem(self) -> Optional[str]:
+        if not self.valid:
+            return None
+        if self.not_unit:
+            return (f"its LOS vector (los_east, los_north, los_up) is not a unit vector on {self.not_unit} of "
+                    f"{self.valid} pixels (norm {self.norm_min:.4g} to {self.norm_max:.4g}); give the ground-to-"
+                    "satellite unit vector (east, north, up components, norm 1)")
+        if self.down:
+            what = "everywhere" if self.down == self.valid else f"on {self.down} of {self.valid} pixels"
+            return (f"its LOS vector points into the ground {what} (los_up <= 0): the ground-to-satellite unit vector "
+                    "has a positive up component; if these rasters hold the satellite-to-ground vector, negate "
+                    "los_east, los_north and los_up")
+        return None

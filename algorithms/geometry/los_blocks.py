@@ -14,14 +14,23 @@ from .los import AZIMUTH_KINDS, check_incidence, heading_from_azimuth, los_to_ve
 from .terrain import los_to_downslope, slope_aspect_metric
 
 #: Content of an incidence raster (the tools' INCIDENCE_UNITS options, in this order).
+#: What an incidence raster holds (the INCIDENCE_UNITS options; index = kind). GAMMA/HyP3's ``lv_theta`` is the
+#: look vector's elevation angle from the horizontal in radians (HyP3 InSAR product guide: "ranging from -pi/2
+#: (down) to pi/2 (up)"; MintPy ``objects/stackDict.py`` converts it with 90 - degrees(theta)); LiCSAR's ``U.tif`` is
+#: the up component of the ground-to-satellite unit vector, cos(incidence).
 INCIDENCE_KINDS = ("incidence angle, degrees", "incidence angle, radians",
-                   "elevation angle of the look vector (90 - incidence), degrees (GAMMA/HyP3 lv_theta)",
-                   "elevation angle of the look vector, radians")
+                   "elevation angle of the look vector (90 - incidence), degrees",
+                   "elevation angle of the look vector, radians (GAMMA/HyP3 lv_theta)",
+                   "up component of the LOS unit vector, cos(incidence) (LiCSAR U.tif)")
 
 
 def incidence_to_degrees(values, kind: int):
-    """Raster values of ``INCIDENCE_KINDS[kind]`` to incidence in degrees."""
+    """Raster values of ``INCIDENCE_KINDS[kind]`` to incidence in degrees (an up component outside 0..1 becomes
+    NaN)."""
     v = np.asarray(values, dtype=np.float64)
+    if kind == 4:
+        with np.errstate(invalid="ignore"):
+            return np.degrees(np.arccos(np.where((v >= 0.0) & (v <= 1.0), v, np.nan)))
     if kind in (1, 3):
         v = np.degrees(v)
     if kind in (2, 3):
@@ -85,18 +94,18 @@ def heading_sums_block(block, inputs) -> dict:
     return {"sx": float(np.sin(h[ok]).sum()), "sy": float(np.cos(h[ok]).sum())}
 
 
-def los_vertical_block(block, inputs, *, incidence_deg: float, in_radians: bool = False,
+def los_vertical_block(block, inputs, *, incidence_deg: float, in_radians: bool = False, incidence_kind: int = 0,
                        incidence_name: str = "INCIDENCE_RASTER") -> dict:
     """``v_los / cos(incidence)`` of every band (:func:`algorithms.geometry.los.los_to_vertical`).
 
-    ``inputs``: ``los`` ``(bands, rows, cols)`` float64, optional ``incidence`` (degrees, or
-    radians with ``in_radians``). Returns ``vertical`` ``(bands, rows, cols)`` float64.
+    ``inputs``: ``los`` ``(bands, rows, cols)`` float64, optional ``incidence`` (raw,
+    :data:`INCIDENCE_KINDS` ``[incidence_kind]``; ``in_radians``: kind 1). Returns ``vertical``
+    ``(bands, rows, cols)`` float64.
     """
     inc = incidence_deg
     if "incidence" in inputs:
-        inc = inputs["incidence"]
-        inc = np.degrees(inc) if in_radians else inc
-        inc = check_incidence(inc, name=incidence_name)
+        inc = check_incidence(incidence_to_degrees(inputs["incidence"], 1 if in_radians else incidence_kind),
+                              name=incidence_name)
     los = inputs["los"]
     out = np.empty(los.shape)
     for b in range(los.shape[0]):

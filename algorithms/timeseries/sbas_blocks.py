@@ -59,12 +59,18 @@ def referenced(stack_block: tuple, reference_mm: Optional[np.ndarray]) -> tuple:
     return ifg, coh
 
 
-def scan_block(block, inputs, *, coherence: bool) -> dict:
+def scan_block(block, inputs, *, coherence: bool, ground: Optional[tuple] = None) -> dict:
     """Valid count per pixel; with ``coherence`` also the per-pixel coherence sum (NaN as 0) and,
     per interferogram, the sum of the finite coherence values of each row of the block
-    (``ifg_coh_sum`` ``(rows, M)``, added in row order by :class:`StackScan`) and their number."""
+    (``ifg_coh_sum`` ``(rows, M)``, added in row order by :class:`StackScan`) and their number; with ``ground`` =
+    ``(span_years, triplets, closure offsets)`` the stacking-rate and loop-closure sums of the automatic reference
+    (:func:`.ground_reference.ground_sums_block`)."""
     ifg, coh = inputs["stack"]
     out = {"count": np.isfinite(ifg).sum(axis=0)}
+    if ground is not None:
+        from .ground_reference import ground_sums_block
+
+        out.update(ground_sums_block(ifg, span_years=ground[0], triplets=ground[1], offsets=ground[2]))
     if coherence:
         m = coh.shape[0]
         c0 = np.where(np.isfinite(coh), coh, 0.0)
@@ -78,10 +84,14 @@ class StackScan:
     """Writer of the scan pass: fills the per-pixel grids and adds the per-interferogram row sums in row order
     (the same totals for any block layout, :mod:`algorithms.ordered`)."""
 
-    def __init__(self, n_rows: int, n_cols: int, n_pairs: int, *, coherence: bool):
+    GROUND = ("sdt", "dt2", "loop_ss", "loop_n")
+
+    def __init__(self, n_rows: int, n_cols: int, n_pairs: int, *, coherence: bool, ground: bool = False):
         self.n_pairs = int(n_pairs)
         self.coherence = bool(coherence)
         self.count = np.zeros((n_rows, n_cols), np.int32)
+        #: the per-pixel sums of the automatic reference (:mod:`.ground_reference`), when asked
+        self.ground = {k: np.zeros((n_rows, n_cols)) for k in self.GROUND} if ground else None
         self.coh_sum = np.zeros((n_rows, n_cols)) if coherence else None
         self.ifg_coh_sum = np.zeros(n_pairs)
         self.ifg_coh_n = np.zeros(n_pairs)
@@ -89,6 +99,9 @@ class StackScan:
 
     def __call__(self, block, out: dict) -> None:
         self.count[block.row0:block.row1] = out["count"]
+        if self.ground is not None:
+            for k in self.GROUND:
+                self.ground[k][block.row0:block.row1] = out[k]
         if self.coherence:
             self.coh_sum[block.row0:block.row1] = out["coh_sum"]
             self._rows.add(block.row0, {"ifg_coh_sum": out["ifg_coh_sum"]})

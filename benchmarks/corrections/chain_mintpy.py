@@ -11,7 +11,9 @@ slant range) directly, so that ``load_data`` is not timed; then, in one process,
 ``velocity`` run with the template ``mintpy_chain.cfg`` (kept next to this script). ``--stable``: the ramps are
 fitted on the stable area (``stable.tif``, MintPy ``mintpy.deramp.maskFile``) and the reference point is the
 stable area's centre, as our chain with a STABLE_AREA; otherwise MintPy's defaults (maskTempCoh.h5, automatic
-reference). Prints one JSON line: per-step wall and CPU seconds, the velocity file and the load average.
+reference); ``--stable --stable-reference-only``: the reference in the stable area, the ramps on MintPy's default
+mask. Prints one JSON line: per-step wall and CPU seconds, the velocity file, the time series after each step
+(:data:`SERIES`) and the load average.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 STEPS = ["modify_network", "reference_point", "correct_unwrap_error", "invert_network", "correct_troposphere",
          "deramp", "correct_topography", "velocity"]
+
+
+#: The time series after each step matching ours (smallbaselineApp's file names with height_correlation + deramp).
+SERIES = {"closure": "timeseries.h5", "troposphere": "timeseries_tropHgt.h5", "ramps": "timeseries_tropHgt_ramp.h5",
+          "dem_error": "timeseries_tropHgt_ramp_demErr.h5"}
 
 
 def read_tif(path):
@@ -78,7 +85,8 @@ def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
     m, rows, cols = unw.shape
     attrs = {"LENGTH": rows, "WIDTH": cols, "WAVELENGTH": wavelength_m, "PLATFORM": "Sen", "PROCESSOR": "gamma",
              "ALOOKS": 1, "RLOOKS": 1, "X_FIRST": gt[0], "Y_FIRST": gt[3], "X_STEP": gt[1], "Y_STEP": gt[5],
-             "X_UNIT": "meters", "Y_UNIT": "meters", "EPSG": epsg, "UTM_ZONE": "14N", "ORBIT_DIRECTION": "ASCENDING",
+             "X_UNIT": "degrees" if epsg == 4326 else "meters", "Y_UNIT": "degrees" if epsg == 4326 else "meters",
+             "EPSG": epsg, "UTM_ZONE": "14N", "ORBIT_DIRECTION": "ASCENDING",
              "HEADING": -12.0, "ANTENNA_SIDE": -1, "CENTER_LINE_UTC": 43200, "STARTING_RANGE": float(rng.min()),
              "RANGE_PIXEL_SIZE": 2.3, "AZIMUTH_PIXEL_SIZE": 14.0, "EARTH_RADIUS": 6371000.0, "HEIGHT": 693000.0,
              "INCIDENCE_ANGLE": float(inc.mean()), "SLANT_RANGE_DISTANCE": float(rng.mean()), "UNIT": "radian",
@@ -101,7 +109,13 @@ def write_inputs(stack_dir: str, work: str, wavelength_m: float) -> dict:
             f.attrs[k] = str(v)
     stable = read_tif(os.path.join(stack_dir, "stable.tif"))[0] > 0
     rr, cc = np.nonzero(stable)
-    return {"stable": stable, "centre": (int(np.median(rr)), int(np.median(cc))), "attrs": attrs}
+    centre = (int(np.median(rr)), int(np.median(cc)))
+    if not stable[centre]:  # a frame or scattered patches: the stable pixel of highest mean coherence
+        from scipy import ndimage
+
+        mc = np.where(stable, ndimage.uniform_filter(np.nanmean(coh, axis=0).astype(np.float64), 5), -1.0)
+        centre = tuple(int(x) for x in np.unravel_index(np.argmax(mc), mc.shape))
+    return {"stable": stable, "centre": centre, "attrs": attrs}
 
 
 def write_template(work: str, *, ramp: str, stable_mask: str | None, ref_yx) -> str:
@@ -121,6 +135,8 @@ def main():
     ap.add_argument("stack")
     ap.add_argument("work")
     ap.add_argument("--stable", action="store_true")
+    ap.add_argument("--stable-reference-only", action="store_true",
+                    help="the reference point in the stable area, the ramps on MintPy's default mask (maskTempCoh.h5)")
     ap.add_argument("--quadratic", action="store_true")
     ap.add_argument("--wavelength", type=float, default=0.05546576)
     args = ap.parse_args()
@@ -136,7 +152,8 @@ def main():
             f.create_dataset("mask", data=info["stable"])
             for k, v in {**info["attrs"], "FILE_TYPE": "mask"}.items():
                 f.attrs[k] = str(v)
-    tmpl = write_template(args.work, ramp="quadratic" if args.quadratic else "linear", stable_mask=mask,
+    tmpl = write_template(args.work, ramp="quadratic" if args.quadratic else "linear",
+                          stable_mask=None if args.stable_reference_only else mask,
                           ref_yx=info["centre"] if args.stable else None)
     import mintpy  # noqa: F401  (imported before timing: the import is not a step)
     from mintpy.smallbaselineApp import TimeSeriesAnalysis
@@ -156,6 +173,7 @@ def main():
         os.chdir(cwd)
     out = {"stack": os.path.basename(os.path.normpath(args.stack)), "stable": args.stable,
            "velocity": os.path.join(args.work, "velocity.h5"),
+           "series": {step: os.path.join(args.work, f) for step, f in SERIES.items()},
            "wall_s": round(sum(t[0] for t in times.values()), 3), "cpu_s": round(sum(t[1] for t in times.values()), 3),
            "steps": {k: [round(a, 3), round(b, 3)] for k, (a, b) in times.items()}, "load": os.getloadavg()[0],
            "date": dt.datetime.now().isoformat(timespec="seconds")}

@@ -112,20 +112,25 @@ def plain(d: dict) -> dict:
     return {"velocity": res.velocity_mm_yr, "velocity_std": res.velocity_std_mm_yr, "timeseries": res.timeseries_mm}
 
 
-def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, **sbas_options):
-    """The reference point (as the referencepoint tool: coherent, moving like the scene, inside ``mask``) and the
-    SBAS inversion of the corrected interferograms (mm)."""
+def _reference_and_sbas(ifg, net2, coh, mask, wavelength_m, *, reference=None, with_reference=False,
+                        **sbas_options):
+    """The reference point (as the referencepoint tool: coherent, moving like the scene, inside ``mask``; or the
+    ``(row, col)`` given) and the SBAS inversion of the corrected interferograms (mm); with ``with_reference``
+    ``(result, (row, col))``."""
     from algorithms.corrections.reference import select_reference, stacking_rate
     from algorithms.timeseries.sbas import sbas_inversion
 
-    span = net2.temporal_baseline_days / 365.25
-    ok = np.isfinite(ifg)
-    sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
-    dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
-    ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
-                           mean_coherence=coh.mean(axis=0), allowed=mask)
-    return sbas_inversion(ifg, net2, reference_mm=ifg[:, ref.row, ref.col], wavelength_m=wavelength_m,
-                          min_temporal_coherence=0.7, **sbas_options)
+    if reference is None:
+        span = net2.temporal_baseline_days / 365.25
+        ok = np.isfinite(ifg)
+        sdt = np.tensordot(span, np.where(ok, ifg, 0.0), axes=(0, 0))
+        dt2 = np.tensordot(span ** 2, ok.astype(float), axes=(0, 0))
+        ref = select_reference(ok.sum(axis=0), net2.n_pairs, rate=stacking_rate(sdt, dt2),
+                               mean_coherence=coh.mean(axis=0), allowed=mask)
+        reference = (ref.row, ref.col)
+    res = sbas_inversion(ifg, net2, reference_mm=ifg[:, reference[0], reference[1]], wavelength_m=wavelength_m,
+                         min_temporal_coherence=0.7, **sbas_options)
+    return (res, reference) if with_reference else res
 
 
 def before(d: dict, stable: bool) -> dict:
@@ -184,22 +189,34 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
           filter_px: float = 3.0, z: float = 2.0, extrapolation: str = "all", weighting: str = "variance",
           tropo_z=None, ramp_z=None, ramp_power=None, quiet: bool = True, dem_error: bool = True,
           tropo: bool = True, ramp: bool = True, tropo_quiet: bool = True, areas_fn=None,
-          velocity_window_px: int = None, velocity_weighting: str = "mean") -> dict:
-    """The model now: unwrapping errors by closure (coherent values) -> network (loops still misfitting over
-    coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, trend
-    guarded, every coherent pixel) -> linear ramps (per date on the stable area unless it extrapolates, outside
-    the deforming areas, trend guarded, physical cap) -> reference point (stable area) -> SBAS -> DEM error with
+          velocity_window_px: int = None, velocity_weighting: str = "mean", stages: bool = False,
+          ramp_kind: str = "linear", ramp_cap_mm_km=None, joint=None, tropo_window: int = 0,
+          tropo_order: int = 1, lateral: bool = True, closure_regions: bool = True) -> dict:
+    """The model now: unwrapping errors by closure (coherent values; with ``closure_regions`` the decision of each
+    connected coherent region where a pixel's own loops cannot see it) -> network (loops still misfitting over
+    coherent pixels, culprits one at a time, kept connected) -> phase-elevation (high-passed, per date, the slope's
+    lateral variation as far as the data resolve it, trend guarded, outside the deforming areas) -> ramps of
+    ``ramp_kind`` (per date on the stable area unless it extrapolates, outside the deforming areas, trend guarded;
+    no per-date limit unless ``ramp_cap_mm_km``) -> reference point (stable area) -> SBAS -> DEM error with
     the per-pixel geometry -> final velocity, noise-adaptive filter of ``velocity_window_px`` (default: the
     model's; 0 = off; ``velocity_unfiltered`` is the velocity before it). ``z`` is the phase-elevation's guard;
-    ``ramp_z`` / ``ramp_power`` (default the ramp removal's) the ramps'."""
-    from algorithms.corrections.closure import closure_offsets, correct_closure_block, network_triplets
+    ``ramp_z`` / ``ramp_power`` (default the ramp removal's) the ramps'. ``stages``: also the interferograms
+    after the closure and network steps and after the troposphere (``stage_ifg``), the kept network
+    (``network``), their coherence and the reference pixel, for the per-step scores. ``tropo_window``,
+    ``tropo_order``, ``lateral`` are the phase-elevation's WINDOW, order and LATERAL_VARIATION; ``joint``: the
+    keyword arguments of :func:`joint_correction` instead of the two steps (an experiment)."""
+    from algorithms.corrections.closure import (
+        closure_offsets,
+        correct_closure_block,
+        network_triplets,
+        region_cycles_of_stack,
+    )
     from algorithms.corrections.deforming import GROW_PX_PHASE_ELEVATION, deforming_areas
     from algorithms.corrections.dem_error import dem_error_block, design_matrix
     from algorithms.corrections.network_mod import closure_misfit, closure_sums_block, closure_triplets, modify_network
     from algorithms.corrections.ramp_limits import (
         RAMP_GUARD_POWER,
         RAMP_Z_DEFAULT,
-        default_max_gradient_mm_km,
         guarded_ramps,
     )
     from algorithms.corrections.ramps import ramp_apply_block, ramp_normal_block, sum_rows
@@ -215,8 +232,13 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     trip = network_triplets(net.pairs)
     rows = np.unique(np.linspace(0, ifg.shape[1] - 1, min(ifg.shape[1], 64)).astype(int))
     off = closure_offsets(ifg[:, rows], trip, cycle_mm=cycle)
+    labels = region_cycles = None
+    if closure_regions and closure_coherence > 0:
+        labels, region_cycles = region_cycles_of_stack(ifg, coh, trip, cycle_mm=cycle, min_coherence=closure_coherence,
+                                                       closure_offset=off)
     ifg = correct_closure_block(ifg, trip, cycle_mm=cycle, closure_offset=off, coherence=coh,
-                                min_coherence=closure_coherence)["corrected_mm"]
+                                min_coherence=closure_coherence, labels=labels,
+                                region_cycles=region_cycles)["corrected_mm"]
     times["closure"] = time.process_time() - t0
     t0 = time.process_time()
     tri = closure_triplets(net)
@@ -229,6 +251,7 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
     ifg, coh = ifg[keep], coh[keep]
     times["network"] = time.process_time() - t0
     per_date = (net2.ref_index, net2.sec_index, net2.n_dates, None)
+    stage_ifg = {"closure": ifg.copy()} if stages else None
     t0 = time.process_time()
     tmask = None
     if tropo_quiet:
@@ -238,11 +261,17 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
         a0 = (areas_fn or functools.partial(deforming_areas, grow_px=GROW_PX_PHASE_ELEVATION))(
             stacking_rate(s0["sdt"], s0["dt2"]), s0["coh"] >= 0.3)
         tmask = a0.quiet if a0.applied else None
+    if joint is not None:  # experiment: troposphere and ramps estimated together (joint_correction)
+        ifg = joint_correction(ifg, coh, net2, d, tmask, **joint)
+        tropo = ramp = False
     if tropo:
-        ifg, _ = correct_phase_elevation(ifg, d["dem"], order=1, coherence=coh, coherence_threshold=0.3, mask=tmask,
-                                         per_date=per_date, filter_px=filter_px, years=net2.years,
+        ifg, _ = correct_phase_elevation(ifg, d["dem"], order=tropo_order, window=tropo_window, coherence=coh,
+                                         coherence_threshold=0.3, mask=tmask,
+                                         per_date=per_date, filter_px=filter_px, years=net2.years, lateral=lateral,
                                          z=z if tropo_z is None else tropo_z)
     times["troposphere"] = time.process_time() - t0
+    if stages:
+        stage_ifg["troposphere"] = ifg.copy()
     t0 = time.process_time()
     h, w = ifg.shape[1:]
     blk = Block(0, 0, h, 0, h, h, w)
@@ -255,20 +284,21 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
         areas = (areas_fn or deforming_areas)(stacking_rate(sums["sdt"], sums["dt2"]), sums["coh"] >= 0.3)
         if areas.applied:
             inputs["quiet"] = areas.quiet
-    normals = sum_rows(ramp_normal_block(blk, inputs, kind="linear", coherence_threshold=0.3, with_all=True))
-    coef, report = guarded_ramps(normals, kind="linear", names=list(net2.names), shape=(h, w),
+    normals = sum_rows(ramp_normal_block(blk, inputs, kind=ramp_kind, coherence_threshold=0.3, with_all=True))
+    coef, report = guarded_ramps(normals, kind=ramp_kind, names=list(net2.names), shape=(h, w),
                                  pixel_km=(d["pixel_m"][0] / 1000, d["pixel_m"][1] / 1000), per_date=per_date,
                                  years=net2.years, z=RAMP_Z_DEFAULT if ramp_z is None else ramp_z,
                                  power=RAMP_GUARD_POWER if ramp_power is None else ramp_power,
-                                 max_gradient_per_km=default_max_gradient_mm_km(
-                                     d["wavelength_m"]), extrapolation=extrapolation)
+                                 max_gradient_per_km=ramp_cap_mm_km or None, extrapolation=extrapolation)
     if ramp:
-        ifg = ramp_apply_block(blk, {"stack": ifg}, kind="linear", coef=coef)["corrected"].astype(np.float64)
+        ifg = ramp_apply_block(blk, {"stack": ifg}, kind=ramp_kind, coef=coef)["corrected"].astype(np.float64)
     times["ramps"] = time.process_time() - t0
     t0 = time.process_time()
-    res = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"], weighting=weighting,
-                              coherence=coh if weighting != "none" else None)
+    res, ref_px = _reference_and_sbas(ifg, net2, coh, mask, d["wavelength_m"], weighting=weighting,
+                                      coherence=coh if weighting != "none" else None, with_reference=True)
     times["sbas"] = time.process_time() - t0
+    if stages:
+        stage_ifg["ramps"] = ifg
     t0 = time.process_time()
     g = design_matrix(list(net2.dates), d["bperp_date_m"][[list(net.dates).index(x) for x in net2.dates]],
                       poly_order=2)
@@ -285,13 +315,50 @@ def chain(d: dict, stable: bool, *, closure_coherence: float = 0.3, loop_misfit_
         f = adaptive_velocity_filter(vel, vstd, window_px=window, weighting=velocity_weighting)
         vel, vstd = f["velocity_mm_yr"], f["velocity_std_mm_yr"]
     times["dem_error"] = time.process_time() - t0
-    return {"velocity": vel, "velocity_std": vstd, "velocity_unfiltered": raw, "velocity_std_unfiltered": raw_std,
-            "sbas_velocity": res.velocity_mm_yr,
+    extra = {"stage_ifg": stage_ifg, "network": net2, "stage_coherence": coh, "reference_px": ref_px,
+             "sbas_timeseries": res.timeseries_mm} if stages else {}
+    return {**extra, "velocity": vel, "velocity_std": vstd, "velocity_unfiltered": raw,
+            "velocity_std_unfiltered": raw_std, "sbas_velocity": res.velocity_mm_yr,
             "dem_error_m": dem["dem_error_m"], "timeseries": dem["corrected_mm"], "times": times,
             "kept": int(keep.sum()), "pairs": int(keep.size),
             "ramp_fit": report.fitted_on, "ramp_leverage": round(report.leverage, 1),
             "quiet_share": None if areas is None else round(areas.share, 3),
             "ramp_trend_t": None if report.split is None else [round(float(t), 2) for t in report.split.t]}
+
+
+def joint_correction(ifg, coh, net, d, quiet, *, ramp="linear", height=("h",), z_ramp=3.0, power_ramp=6.0,
+                     z_height=2.0):
+    """Experiment (world_compare.py variants "joint"): per interferogram, ramp terms and height terms (``h`` =
+    scaled height + 1, ``hh``, ``xh``, ``yh``) fitted together by least squares, without a high-pass, on the coherent
+    pixels outside the deforming areas, inverted per date, each term's trend guarded (the ramps' as the ramp
+    removal's, the heights' as the phase-elevation's), removed. Measured against the sequential chain in
+    docs/corrections.md; not what the model does."""
+    from algorithms.corrections.ramps import per_date_coefficients
+    from algorithms.corrections.trend import split_trend
+    from algorithms.corrections.troposphere import height_scaling
+
+    m, h, w = ifg.shape
+    x = np.broadcast_to(np.linspace(-1, 1, w)[None, :], (h, w))
+    y = np.broadcast_to(np.linspace(-1, 1, h)[:, None], (h, w))
+    h0, hs_ = height_scaling(np.nanmin(d["dem"]), np.nanmax(d["dem"]))
+    hs = (d["dem"] - h0) / hs_
+    cols = {"1": np.ones((h, w)), "x": x, "y": y, "xx": x * x, "yy": y * y, "xy": x * y,
+            "h": hs + 1.0, "hh": hs * hs - 1.0, "xh": x * (hs + 1.0), "yh": y * (hs + 1.0)}
+    rterms = ["1"] if ramp == "none" else ["1", "x", "y"] + (["xx", "yy", "xy"] if ramp == "quadratic" else [])
+    names = rterms + list(height)
+    g = np.stack([cols[k] for k in names], axis=-1)
+    base = np.isfinite(hs) if quiet is None else np.isfinite(hs) & quiet
+    coef = np.zeros((m, len(names)))
+    for i in range(m):
+        use = base & np.isfinite(ifg[i]) & (coh[i] >= 0.3)
+        coef[i] = np.linalg.lstsq(g[use], ifg[i][use], rcond=None)[0]
+    pd = per_date_coefficients(coef, net.ref_index, net.sec_index, net.n_dates)[0]
+    nr = len(rterms)
+    pd_r = split_trend(pd[:, 1:nr], net.years, z=z_ramp, power=power_ramp)[0] if nr > 1 else pd[:, 1:nr]
+    pd_h, _ = split_trend(pd[:, nr:], net.years, z=z_height)
+    pd = np.concatenate([np.zeros((net.n_dates, 1)), pd_r, pd_h], axis=1)
+    surf = np.einsum("hwk,nk->nhw", np.nan_to_num(g), pd)
+    return ifg - np.stack([surf[j] - surf[i] for i, j in zip(net.ref_index, net.sec_index)])
 
 
 VARIANTS = {"plain": lambda d, stable: plain(d), "before": before, "chain": chain,

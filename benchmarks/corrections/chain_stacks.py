@@ -277,7 +277,8 @@ def score(velocity_mm_yr, stack: dict, *, common=None) -> dict:
 
 
 def write_stack(stack: dict, folder: str) -> dict:
-    """GeoTIFFs (radians growing with range), coherence, DEM, geometry, baselines, stable mask, truth."""
+    """GeoTIFFs (radians growing with range; pixel ``stack["pixel_m"]``, default 80 m), coherence, DEM, geometry,
+    baselines, stable mask and its polygons, truth."""
     from osgeo import gdal, osr
 
     os.makedirs(os.path.join(folder, "ifg"), exist_ok=True)
@@ -285,7 +286,8 @@ def write_stack(stack: dict, folder: str) -> dict:
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(EPSG)
     h, w = stack["dem"].shape
-    gt = (500000.0, PIXEL_M, 0.0, 2150000.0, 0.0, -PIXEL_M)
+    px = float(stack.get("pixel_m", PIXEL_M))
+    gt = (500000.0, px, 0.0, 2150000.0, 0.0, -px)
 
     def tif(path, arr):
         ds = gdal.GetDriverByName("GTiff").Create(path, w, h, 1, gdal.GDT_Float32)
@@ -310,18 +312,18 @@ def write_stack(stack: dict, folder: str) -> dict:
         for d, b in zip(dates, stack["bperp_m"]):
             f.write(f"{d:%Y-%m-%d},{b:.4f}\n")
     out["bperp"] = os.path.join(folder, "bperp.csv")
-    rr, cc = np.nonzero(stack["stable"])
-    x0, x1 = gt[0] + cc.min() * PIXEL_M, gt[0] + (cc.max() + 1) * PIXEL_M
-    y0, y1 = gt[3] - (rr.max() + 1) * PIXEL_M, gt[3] - rr.min() * PIXEL_M
     try:
         from osgeo import ogr
 
+        # the stable mask's polygons (a rectangle stays one rectangle; a frame or patches become their shapes)
         gpkg = os.path.join(folder, "stable_area.gpkg")
+        src = gdal.Open(out["stable_tif"])
+        mem = gdal.GetDriverByName("MEM").CreateCopy("", src)
+        band = mem.GetRasterBand(1)
         ds = ogr.GetDriverByName("GPKG").CreateDataSource(gpkg)
         lyr = ds.CreateLayer("stable_area", srs, ogr.wkbPolygon)
-        feat = ogr.Feature(lyr.GetLayerDefn())
-        feat.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"))
-        lyr.CreateFeature(feat)
+        lyr.CreateField(ogr.FieldDefn("value", ogr.OFTInteger))
+        gdal.Polygonize(band, band, lyr, 0)
         ds = None
         out["stable_gpkg"] = gpkg
     except ImportError:

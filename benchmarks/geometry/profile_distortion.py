@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 
 from insar_geohazards.algorithms.geometry import distortion as dist  # noqa: E402
 from insar_geohazards.io import geometry, raster  # noqa: E402
+from insar_geohazards.io.blocks import RunSettings  # noqa: E402
 from insar_geohazards.io.writers import compression_threads, exact_float_dtype  # noqa: E402
 
 
@@ -42,7 +43,7 @@ def main():
     info = raster.raster_info(dem_path, "DEM")
     dx_rows, dy = geometry.metric_pixel_size(info, "DEM")
     rows, cols = info.height, info.width
-    block_rows = geometry.distortion_block_rows(cols)
+    block_rows = geometry.distortion_block_rows(RunSettings(), cols)
     dtype = exact_float_dtype(dem_path)
     inc = np.full((1, 1), 37.0)
     parts = dict.fromkeys(["decode", "scan_first", "scan_second", "classify_kernel", "class_counts",

@@ -54,7 +54,7 @@ def _print(label):
 def main():
     seeds, _ = common.seeds_and_options(sys.argv, [0])
     opts = {"grid_prior_gaps": True, "grid_prior_periods": True}
-    ms._grid_prior = _spy
+    ms.density._grid_prior = _spy  # where the calibration calls it
     print("| scene | kind | pixels | prior mean | weight at 0 | most weight (density: weight) | estimates |")
     print("|---|---|---|---|---|---|---|")
     if "white" in sys.argv:

@@ -33,8 +33,10 @@ def wrap(name, fn, cat):
             return fn(*a, **k)
         finally:
             acc[cat] += time.process_time() - t0
-    setattr(off, name, w)
-fft, kw = off._fft_backend()
+    for mod in (off, off.levels, off.matching, off.search, off.field):  # every module that calls it
+        if hasattr(mod, name):
+            setattr(mod, name, w)
+fft, kw = off.levels._fft_backend()
 proxy = types.SimpleNamespace()
 for fname in ("rfft2", "rfft", "fft", "ifft", "irfft"):
     def mk(f):
@@ -46,22 +48,24 @@ for fname in ("rfft2", "rfft", "fft", "ifft", "irfft"):
             return r
         return g
     setattr(proxy, fname, mk(getattr(fft, fname)))
-off._fft_backend = lambda: (proxy, kw)
-orig_refine = off._refine_dft
+for mod in (off.levels, off.matching, off.search):
+    mod._fft_backend = lambda: (proxy, kw)
+orig_refine = off.matching._refine_dft
 def refine(*a, **k):
     state["in_refine"] = True
     try:
         return orig_refine(*a, **k)
     finally:
         state["in_refine"] = False
-off._refine_dft = refine
-wrap("_upsampled_peaks", off._upsampled_peaks, "upsampled DFT (17 x 17 around the peak)")
-wrap("_tapered_windows", off._tapered_windows, "tapered refinement windows")
+for mod in (off.matching, off.search):
+    mod._refine_dft = refine
+wrap("_upsampled_peaks", off.matching._upsampled_peaks, "upsampled DFT (17 x 17 around the peak)")
+wrap("_tapered_windows", off.matching._tapered_windows, "tapered refinement windows")
 for n in ("_tiled_ncc", "_integral", "_sum_tile_rows"):
-    wrap(n, getattr(off, n), "NCC normalisation + peaks (integral images, tile sums)")
+    wrap(n, getattr(off.search, n), "NCC normalisation + peaks (integral images, tile sums)")
 for n in ("_window_stats", "_shared_min_sub_std"):
-    wrap(n, getattr(off, n), "window statistics (flatness tests)")
-wrap("_gather_tiles", off._gather_tiles, "tile gathering")
+    wrap(n, getattr(off.search, n), "window statistics (flatness tests)")
+wrap("_gather_tiles", off.search._gather_tiles, "tile gathering")
 wrap("highpass", off.highpass, "high-pass filters")
 for n in ("robust_spread", "sampled_noise"):
     wrap(n, getattr(off, n), "image spread + noise estimates")

@@ -9,8 +9,8 @@ matrices in the kernel's transposed storage (rows of 32 doubles): two positive d
 smallest eigenvalue (it fails late, as EMI's failing shifts do). Each factor is timed in a numba loop that copies
 the matrix in and factors it (20,000 calls, best of 5 rounds, the two forms alternated); the copy alone is timed
 the same way, to be subtracted. Every element the kernel reads afterwards (the factor's lower triangle) is
-compared bit for bit. ~20 s (the intrinsics compile in seconds). A question answered once (BENCHMARKS.md,
-"DS phase linking: what is left"): no project code imports this.
+compared bit for bit. ~20 s (the intrinsics compile in seconds). A question answered once (docs/psds.md,
+Performance notes): no project code imports this.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@
 its bytecode compiled and its numba kernels compiled by one run first). Runs alternate between the folders; each
 writes into its own empty folder; the outputs of the folders' last runs are compared byte for byte (styles: the
 same XML elements and attributes, Qt writes them in hash order). ``--idle S``: S seconds of nothing before each run
-(a guest that pages out memory unused for a minute reads every library and input from the disk again: BENCHMARKS.md,
-"Runs after the machine sat idle").
+(a guest that pages out memory unused for a minute reads every library and input from the disk again:
+docs/architecture.md, Performance notes).
 
 Per run, ``timeline/sitecustomize.py`` stamps wall seconds since the process started and the process's CPU seconds
 (all threads) at the edges of: QGIS's C++ start until Python, QGIS's Python start-up before the plugin, the plugin's

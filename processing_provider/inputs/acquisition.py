@@ -1,10 +1,12 @@
 """The acquisition geometry's parameters and their one rule (see algorithms/formats/geometry_meta.py).
 
-A tool that needs a scene value (incidence, heading, slant range) gets it with :func:`resolve_geometry`: the
-value the user gave > the inputs' metadata > the tool's default, logged with its source, and a given value
-that contradicts the metadata is a warning naming both. A number parameter left at its declared default
-counts as not given (the dialog always sends a number, and the defaults of the public parameters are kept for
-the scripts that rely on them): the inputs' metadata wins over a default, never over a value the user changed.
+A tool that needs a scene value (incidence, heading, slant range) gets it with :func:`resolve_geometry` (or
+:func:`scene_value`): the value the user gave > the inputs' metadata > refusal, logged with its source, and a given
+value that contradicts the metadata is a warning naming both. The acquisition geometry has no default: its
+parameters are optional numbers left empty ("not set") unless typed, and a run whose geometry is neither typed nor
+carried by its inputs stops saying what to type (:func:`incidence_hint`, :func:`heading_hint`). Modelling choices
+(the look direction of a forward model) keep their defaults. A number parameter left at a declared default counts
+as not given.
 """
 
 from __future__ import annotations
@@ -45,7 +47,67 @@ def resolve_geometry(alg, parameters, pid: str, context, feedback, key: str, *, 
             FeedbackProgress(feedback).push_info(
                 f"{pid} is at its default ({at_default:g}), which stands for 'not given': the value the inputs "
                 f"carry ({choice.value:.10g}) is used; type another value to override it")
+    record = getattr(alg, "record_used", None)
+    if record is not None:
+        where = "" if choice.source.startswith("given") else \
+            f" (metadata: {choice.source.split('(', 1)[1].rstrip(')')})" if choice.from_metadata else " (default)"
+        record(pid, f"{choice.value:.10g}{where}")
     carry = getattr(alg, "carry_geometry", None)
     if carry is not None and (choice.from_metadata or choice.source.startswith("given")):
         carry(**{key: choice.value})
     return choice
+
+
+def incidence_hint(pid: str, raster: str = "") -> str:
+    """What to give when no incidence is typed or carried (the end of the refusal)."""
+    alt = f", or give {raster} (per pixel; e.g. MintPy's geometryGeo.h5, ISCE's los.rdr, HyP3's lv_theta with its " \
+        "content set)" if raster else ""
+    return (f"type {pid} (degrees from the vertical: the product's metadata or documentation gives it; Sentinel-1 IW "
+            f"30-46){alt}; the tool no longer assumes a geometry")
+
+
+def heading_hint(pid: str, raster: str = "") -> str:
+    """What to give when no heading is typed or carried."""
+    alt = f", or give {raster} (per pixel; e.g. HyP3's lv_phi, ISCE's los.rdr band 2)" if raster else ""
+    return (f"type {pid} (flight direction, degrees clockwise from north: about -12 for Sentinel-1 ascending, -168 "
+            f"(= 192) descending; HyP3's .txt 'Heading', MintPy's HEADING){alt}; the tool no longer assumes a "
+            "geometry")
+
+
+def scene_value(alg, parameters, pid: str, context, feedback, key: str, *, needed: bool, rasters: Iterable[str] = (),
+                hint: str = "") -> float:
+    """The geometry rule with no default (:func:`resolve_geometry`): the typed value, else the inputs' metadata,
+    else a refusal ending with ``hint``; NaN when the run does not need the value (``needed`` False: a raster or the
+    points' own LOS fields give it)."""
+    if not needed:
+        return float("nan")
+    return float(resolve_geometry(alg, parameters, pid, context, feedback, key, rasters=rasters,
+                                  why_needed=hint).value)
+
+
+#: Point fields that give each point its own line of sight (EGMS los_east/los_north/los_up; incidence_angle with
+#: track_angle).
+LOS_FIELD_SETS = (("los_east", "los_north", "los_up"), ("incidence_angle", "track_angle"))
+
+
+def points_carry_los(source) -> bool:
+    """Whether a point source gives each point its line of sight (:data:`LOS_FIELD_SETS`)."""
+    if source is None:
+        return False
+    names = {f.name() for f in source.fields()}
+    return any(all(n in names for n in s) for s in LOS_FIELD_SETS)
+
+
+def heading_and_incidence(alg, parameters, context, feedback, *, need_heading: bool, need_incidence: bool,
+                          rasters: Iterable[str] = (), heading_pid: str = "HEADING", incidence_pid: str = "INCIDENCE",
+                          heading_raster: str = "", incidence_raster: str = "", hint_prefix: str = "") -> tuple:
+    """``(heading, incidence)`` degrees by :func:`scene_value` (NaN where not needed): typed > the metadata of
+    ``rasters`` > refusal naming the parameter and, when given, the raster that can replace it."""
+    from ...algorithms.formats import geometry_meta as gm
+
+    rasters = list(rasters)
+    head = scene_value(alg, parameters, heading_pid, context, feedback, gm.HEADING_KEY, needed=need_heading,
+                       rasters=rasters, hint=hint_prefix + heading_hint(heading_pid, heading_raster))
+    inc = scene_value(alg, parameters, incidence_pid, context, feedback, gm.INCIDENCE_KEY, needed=need_incidence,
+                      rasters=rasters, hint=hint_prefix + incidence_hint(incidence_pid, incidence_raster))
+    return head, inc

@@ -11,7 +11,7 @@ from ...algorithms.ada import classification
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import dates
 from ...algorithms.geometry import los, terrain
-from ...io import ada, geometry
+from ...io import ada, geometry, points
 from ...io.vector import as_number, wkt_of
 from ..lazy import lazy_module
 from . import layers
@@ -19,6 +19,18 @@ from .values import values
 
 features = lazy_module("...io.features", __package__)
 zonal = lazy_module("...algorithms.ada.zonal", __package__)
+
+
+def require_points(name: str, table, field: str, xm, ym, min_points: int) -> None:
+    """Refuse a point layer with fewer than ``min_points`` points that have a velocity (``field``) and a
+    position: no active deformation area can form there."""
+    usable = int(np.count_nonzero(np.isfinite(table.attributes[field]) & np.isfinite(xm) & np.isfinite(ym)))
+    if usable < min_points:
+        raise GeohazardError(
+            f"{name} has {usable} point(s) with a velocity ({field!r}) and a position, of {len(table)}; ADA detection "
+            f"needs at least MIN_POINTS = {min_points}: an active deformation area is a cluster of at least "
+            "MIN_POINTS moving points judged against the stable points around it. Give the whole point layer (e.g. "
+            "EGMS or sbasinversion OUTPUT_POINTS)")
 
 
 def points_and_series(alg, parameters, name, context, layer, fields, use_series, feedback, max_values, progress):
@@ -31,6 +43,11 @@ def points_and_series(alg, parameters, name, context, layer, fields, use_series,
     stream = layer.providerType() == "ogr" and not layer.subsetString() and not layers.limited_source(parameters,
                                                                                                        name)
     ts = ada.series_fields(layer, use_series, feedback, None if stream else max_values)
+    nc = points.series_file(points.source_uri(layer)) if use_series and not ts else None
+    if nc is not None:  # the series in the layer's netCDF series file: the ADA points' rows read from it
+        table = layers.read_point_table(alg, parameters, name, context, base, progress)
+        ts = [(f"D{d:%Y%m%d}", d) for d in nc.dates]
+        return table, ts, ada.netcdf_series_reader(nc, table.fids, max_values=max_values, warn=feedback.pushWarning)
     table = layers.read_point_table(alg, parameters, name, context, base + ([] if stream else [n for n, _ in ts]),
                                     progress)
     if ts and stream and not table.arrow:  # GDAL without the Arrow stream: the series read as a second pass
@@ -43,6 +60,41 @@ def points_and_series(alg, parameters, name, context, layer, fields, use_series,
         return table, ts, ada.ogr_series_reader(layer, [n for n, _ in ts], table.fids, max_values=max_values,
                                                 warn=feedback.pushWarning)
     return table, ts, (np.column_stack([table.attributes[n] for n, _ in ts]) if ts else None)
+
+
+def each_layer(alg, parameters, name, context, feedback) -> list:
+    """``[(layer name, parameters), ...]``: one entry per layer when ``name`` is a bare path to a file of several
+    layers of one geometry kind (a loadegms GeoPackage: one track per layer), each with ``name`` set to that
+    layer (``file|layername=<layer>``); ``[(None, parameters)]`` otherwise."""
+    from .guard import sibling_layers
+
+    path, found = sibling_layers(alg.parameterAsVectorLayer(parameters, name, context))
+    if not found:
+        return [(None, parameters)]
+    base = os.path.basename(path)
+    feedback.pushInfo(f"{name}: {base} holds {len(found)} {found[0][1]} layers, each read on its own (tracks are "
+                      "never merged: different lines of sight): " + ", ".join(f"{n} ({c} points)" for n, _, c in found))
+    least = alg.parameterAsInt(parameters, alg.MIN_POINTS, context)
+    few = [(n, c) for n, _, c in found if c < least]
+    if few and len(few) < len(found):  # a track with too few points for an ADA does not stop the others
+        feedback.pushWarning(f"{name}: " + ", ".join(f"{n} ({c} points)" for n, c in few) + f" of {base} "
+                             f"{'has' if len(few) == 1 else 'have'} fewer than MIN_POINTS = {least} points: no "
+                             "ADA can form there, left out")
+        found = [f for f in found if f[2] >= least]
+    return [(n, {**parameters, name: f"{path}|layername={n}"}) for n, _, _ in found]
+
+
+def detection_options(alg, parameters, context) -> dict:
+    """detect_ada keyword arguments from adadetection's parameters."""
+    p, i = alg.parameterAsDouble, alg.parameterAsInt
+    return dict(threshold_mm_yr=p(parameters, alg.THRESHOLD, context) or None,
+                n_sigma=p(parameters, alg.N_SIGMA, context), min_snr=p(parameters, alg.MIN_SNR, context),
+                radius_m=p(parameters, alg.RADIUS, context) or None,
+                min_neighbours=i(parameters, alg.MIN_NEIGHBOURS, context),
+                min_active_fraction=p(parameters, alg.MIN_ACTIVE_FRACTION, context),
+                z_max=p(parameters, alg.Z_MAX, context), min_points=i(parameters, alg.MIN_POINTS, context),
+                min_contrast=p(parameters, alg.MIN_CONTRAST, context),
+                sigma_from=("map", "stable")[alg.parameterAsEnum(parameters, alg.THRESHOLD_SIGMA, context)])
 
 
 def ada_velocity_field(alg, parameters, context, source) -> str:
@@ -118,9 +170,18 @@ def downslope_velocity(alg, parameters, context, table, vel, los_fields, inside)
     src_wkt = table.crs.toWkt(QgsCoordinateReferenceSystem.WktVariant.WKT2_2019)
     s[inside], asp[inside] = geometry.dem_slope_at(alg.raster_path(parameters, alg.DEM, context), alg.DEM,
                                                    table.x[inside], table.y[inside], src_wkt)
-    p = values(alg, parameters, context, alg.INCIDENCE, alg.HEADING, alg.MIN_SENSITIVITY)
-    e, n, u = (table.attributes[f] for f in los_fields) if los_fields else los.los_unit_vector(p.INCIDENCE,
-                                                                                              p.HEADING)
+    p = values(alg, parameters, context, alg.MIN_SENSITIVITY)
+    if los_fields:
+        e, n, u = (table.attributes[f] for f in los_fields)
+    else:  # no assumed geometry: typed, else refused saying what to type
+        from ...algorithms.formats import geometry_meta as gm
+        from .acquisition import heading_hint, incidence_hint, scene_value
+
+        inc, head = (scene_value(alg, parameters, pid, context, None, key, needed=True,
+                                 hint="the points carry no LOS fields (los_east/los_north/los_up); " + hint(pid))
+                     for pid, key, hint in ((alg.INCIDENCE, gm.INCIDENCE_KEY, incidence_hint),
+                                            (alg.HEADING, gm.HEADING_KEY, heading_hint)))
+        e, n, u = los.los_unit_vector(inc, head)
     return terrain.los_to_downslope(v, e, n, u, s, asp, min_sensitivity=p.MIN_SENSITIVITY)[0]
 
 
@@ -129,26 +190,26 @@ EGMS_EXTENSIONS = (".zip", ".csv")
 
 
 def egms_tiles(alg, parameters, context) -> list:
-    """The EGMS files of INPUT (one file) and INPUTS (files, or folders read for their .zip/.csv files in
-    file-name order), in that order, each once."""
+    """The EGMS files of INPUT (one file, or a folder) and INPUTS (files, or folders read for their .zip/.csv files
+    in file-name order), in that order, each once."""
     from .stacks import raw_list
 
     out = []
-    single = alg.parameterAsFile(parameters, alg.INPUT, context)
-    if single:
-        out.append(single)
-    for item in raw_list(parameters.get(alg.INPUTS)):
-        text = str(item)
-        if os.path.isdir(text):
-            found = sorted(os.path.join(text, f) for f in os.listdir(text)
-                           if f.lower().endswith(EGMS_EXTENSIONS) and os.path.isfile(os.path.join(text, f)))
-            if not found:
-                raise GeohazardError(f"{alg.INPUTS}: the folder {text!r} holds no EGMS .zip or .csv file")
-            out += found
-        elif os.path.isfile(text):
-            out.append(text)
-        elif text:
-            raise GeohazardError(f"{alg.INPUTS}: {text!r} is neither a file nor a folder")
+    single = parameters.get(alg.INPUT)
+    single = alg.parameterAsFile(parameters, alg.INPUT, context) if single not in (None, "") else ""
+    for name, items in ((alg.INPUT, [single] if single else []), (alg.INPUTS, raw_list(parameters.get(alg.INPUTS)))):
+        for item in items:
+            text = str(item)
+            if os.path.isdir(text):
+                found = sorted(os.path.join(text, f) for f in os.listdir(text)
+                               if f.lower().endswith(EGMS_EXTENSIONS) and os.path.isfile(os.path.join(text, f)))
+                if not found:
+                    raise GeohazardError(f"{name}: the folder {text!r} holds no EGMS .zip or .csv file")
+                out += found
+            elif os.path.isfile(text):
+                out.append(text)
+            elif text:
+                raise GeohazardError(f"{name}: {text!r} is neither a file nor a folder")
     if not out:
         raise GeohazardError(f"{alg.INPUT} or {alg.INPUTS}: give an EGMS .zip or .csv file, several, or a folder "
                              "of them")

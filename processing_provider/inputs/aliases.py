@@ -11,7 +11,9 @@ IDs are public API (models and ``qgis_process`` lines use them), so an ID that c
   refused naming both. Tools read only the new IDs.
 
 Re-saving an old model step in the modeler drops the hidden value (the modeler does not keep hidden
-parameters): set the new parameter then.
+parameters): set the new parameter then. An output's former ID is a hidden destination and no output of its own
+(QGIS's modeler would list the output twice): the results carry the value under both IDs (:func:`with_former_outputs`),
+so a model step saved before that reads it still runs.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ import os
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputHtml,
+    QgsProcessingOutputMultipleLayers,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
@@ -47,7 +50,7 @@ from qgis.core import (
 
 from ...algorithms.conventions import SENTINEL1_WAVELENGTH_M
 from . import ids
-from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, WAVELENGTH
+from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC, WAVELENGTH
 
 #: Geometry types of vector inputs and outputs, by name.
 GEOMETRY = {"point": QgsProcessing.SourceType.TypeVectorPoint, "line": QgsProcessing.SourceType.TypeVectorLine,
@@ -105,9 +108,17 @@ class QuietRaster(QgsProcessingParameterRasterLayer):
 
     def checkValueIsAcceptable(self, value, context=None):
         from ...io.probe import quiet_gdal_reads
+        from ..model_checks import _layer_ids, mark_quiet
+        from .delivered import is_gamma
 
+        if isinstance(value, str) and is_gamma(value):
+            return True  # a GAMMA raster (no header): read through its DEM/MAP parameter file
+
+        before = _layer_ids(context)
         with quiet_gdal_reads():
-            return super().checkValueIsAcceptable(value, context)
+            ok = super().checkValueIsAcceptable(value, context)
+        mark_quiet(context, before)
+        return ok
 
     def clone(self):
         return QuietRaster.of(self)
@@ -138,8 +149,9 @@ class PathList(QgsProcessingParameterMultipleLayers):
         items = value if isinstance(value, (list, tuple)) else [value] if isinstance(value, str) and value else None
         if not items or not all(isinstance(i, str) and i for i in items):
             return None
-        if self.layerType() == QgsProcessing.SourceType.TypeFile or all(os.path.isdir(i) for i in items):
-            return list(items)
+        if self.layerType() == QgsProcessing.SourceType.TypeFile or \
+                all(os.path.isdir(i) or (i.lower().endswith(".zip") and os.path.isfile(i)) for i in items):
+            return list(items)  # folders, and zips of products read in place (inputs/stacks.product_stack)
         return None
 
     def checkValueIsAcceptable(self, value, context=None):
@@ -159,11 +171,17 @@ class PathList(QgsProcessingParameterMultipleLayers):
         items = value if isinstance(value, (list, tuple)) else [value] if isinstance(value, str) else None
         if (not items or len(items) < max(self.minimumNumberInputs(), 1)
                 or self.layerType() != QgsProcessing.SourceType.TypeRaster
-                or not all(isinstance(i, str) and os.path.isfile(i) for i in items)):
+                or not all(isinstance(i, str) for i in items)):
             return False
         from osgeo import gdal
 
+        from ...io.mintpy import parse_source
         from ...io.probe import quiet_gdal_reads
+
+        hdf5 = [parse_source(i) for i in items]  # MintPy results: read (and named when wrong) by .delivered
+        if not all(os.path.isfile(h[0] if h else i) for h, i in zip(hdf5, items)):
+            return False
+        items = [i for h, i in zip(hdf5, items) if h is None]
 
         gdal.PushErrorHandler("CPLQuietErrorHandler")
         try:
@@ -182,9 +200,27 @@ class PathList(QgsProcessingParameterMultipleLayers):
 
     def valueAsPythonString(self, value, context):
         items = self._paths(value)
+        if items is None and isinstance(value, (list, tuple)) and value and all(
+                isinstance(i, str) and os.path.isfile(i.split("|")[0]) for i in value):
+            # files (a model's SLCs, interferograms): written as the paths they are. QGIS would open each with
+            # every data provider first ("[OGR] Cannot open slc_20200101.tif" in the log for each, at each step)
+            items = list(value)
+        if items is None:
+            items = self._files(value)
         if items is None:
             return super().valueAsPythonString(value, context)
         return "[" + ",".join(QgsProcessingUtils.stringToPythonLiteral(i) for i in items) + "]"
+
+    @staticmethod
+    def _files(value):
+        """The items of ``value`` when each is a path to an existing file: written as they are. QGIS's own
+        ``valueAsPythonString`` loads each as a layer to write its source, which is the same path (a model logs
+        every step's command: 1 CPU-s for each list of 84 interferograms of 0.5 Mpx, 12 lists in Corrected
+        SBAS); None for anything else (layer IDs, names, layers), which QGIS writes."""
+        items = value if isinstance(value, (list, tuple)) else [value] if isinstance(value, str) and value else None
+        if not items or not all(isinstance(i, str) and i and os.path.isfile(i) for i in items):
+            return None
+        return list(items)
 
     def clone(self):
         return PathList.of(self)
@@ -246,9 +282,31 @@ def field(pid, label, parent, *, numeric=False, default=None, optional=False):
     return QgsProcessingParameterField(pid, label, default, parent, kind, optional=optional)
 
 
-def file(pid, label, *, extension="", file_filter="", folder=False, optional=False):
+def file(pid, label, *, extension="", file_filter="", folder=False, optional=False, or_folder=False):
+    """A file (or, ``folder``, a folder) input; ``or_folder``: a file of the filter's kinds, or a folder of them
+    (the dialog browses files; a typed or scripted folder is accepted too)."""
     behavior = QgsProcessingParameterFile.Behavior.Folder if folder else QgsProcessingParameterFile.Behavior.File
-    return QgsProcessingParameterFile(pid, label, behavior, extension, optional=optional, fileFilter=file_filter)
+    cls = FileOrFolder if or_folder else QgsProcessingParameterFile
+    return cls(pid, label, behavior, extension, optional=optional, fileFilter=file_filter)
+
+
+class FileOrFolder(QgsProcessingParameterFile):
+    """A file input whose value may also be a folder (read by the tool for the files it takes): QGIS's own check
+    refuses a folder when the parameter has a file filter."""
+
+    def checkValueIsAcceptable(self, value, context=None):
+        if isinstance(value, str) and value and os.path.isdir(value):
+            return True
+        return super().checkValueIsAcceptable(value, context)
+
+    def clone(self):
+        copy = FileOrFolder(self.name(), self.description(), self.behavior(), self.extension(), self.defaultValue(),
+                            bool(self.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional),
+                            self.fileFilter())
+        copy.setFlags(self.flags())
+        copy.setMetadata(self.metadata())
+        copy.setHelp(self.help())
+        return copy
 
 
 def raster_out(pid, label, *, optional=False, create=True):
@@ -266,12 +324,77 @@ def sink_out(pid, label, geometry="any", *, optional=False, create=True):
                                              createByDefault=create)
 
 
+class ReportOutput(QgsProcessingOutputFile):
+    """A report a tool writes (a CSV table, a PNG plot, a MintPy HDF5 file): a file, not a layer.
+
+    QGIS's modeler offers a step's outputs to the next step's input by their type: an input taking several
+    layers (a stack of rasters) or one layer accepts QGIS's file outputs (``outputFile``) as well, so a CSV report
+    would be offered as interferograms (QgsProcessingParameterType::acceptedOutputTypes in QGIS 3.36+, the
+    widget wrappers' compatibleOutputTypes before). A report has a type of its own, which no input lists: it is
+    written where asked and returned as a path, and the lists show only what can be read as layers."""
+
+    TYPE = "outputReport"
+
+    def type(self):
+        return ReportOutput.TYPE
+
+
+class ReportDestination(QgsProcessingParameterFileDestination):
+    """A file destination for a report (:class:`ReportOutput`); an HTML report keeps QGIS's HTML output (shown in
+    the Results Viewer). Models copying it for their own outputs copy this class (``clone``)."""
+
+    def toOutputDefinition(self):
+        if "htm" in self.fileFilter().lower():
+            return QgsProcessingOutputHtml(self.name(), self.description())
+        return ReportOutput(self.name(), self.description())
+
+    def clone(self):
+        copy = ReportDestination(self.name(), self.description(), self.fileFilter(), self.defaultValue(),
+                                 bool(self.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional),
+                                 self.createByDefault())
+        copy.setFlags(self.flags())
+        copy.setMetadata(self.metadata())
+        copy.setHelp(self.help())
+        return copy
+
+
 def file_out(pid, label, file_filter, *, optional=False, create=True):
-    return QgsProcessingParameterFileDestination(pid, label, file_filter, optional=optional, createByDefault=create)
+    """A report (CSV, PNG, HDF5, HTML), written where the user asks: :class:`ReportDestination`."""
+    return ReportDestination(pid, label, file_filter, optional=optional, createByDefault=create)
+
+
+def report_output(pid, label):
+    """A report written beside another output (a PNG next to an HTML report): an output only."""
+    return ReportOutput(pid, label)
 
 
 def folder_out(pid, label, *, optional=False, create=True):
     return QgsProcessingParameterFolderDestination(pid, label, optional=optional, createByDefault=create)
+
+
+#: The suffix of the output that lists, as layers, the rasters a tool wrote into its folder output ``<ID>``.
+LAYERS = "_LAYERS"
+
+
+def layers_help(pid: str, label: str) -> str:
+    """What a tool's help says about its folder output ``pid`` in a model (:func:`raster_folder_out`)."""
+    return (f"<b>In a model</b>: link the next step to \u201c{label}\u201d ({pid}{LAYERS}), the rasters this run wrote "
+            f"into the {pid} folder: QGIS's modeler offers it to every input taking rasters (a folder it offers to "
+            "none); the folder is for scripts and qgis_process. Reports (CSV, PNG) are offered to no such input.\n")
+
+
+def raster_folder_out(alg, pid, label, layers_label, *, optional=False, create=True) -> None:
+    """A set of rasters a tool writes: the folder destination ``pid`` (scripts and ``qgis_process`` name the
+    folder; the next tool may read the folder) and the multiple-layers output ``pid + LAYERS``, the rasters this
+    run wrote there, which QGIS's modeler offers to every input taking several rasters (it offers no folder to
+    them). The tool returns both (:func:`raster_set`)."""
+    alg.addParameter(folder_out(pid, label, optional=optional, create=create))
+    alg.addOutput(QgsProcessingOutputMultipleLayers(pid + LAYERS, alg.tr(layers_label)))
+
+
+def raster_set(pid, folder: str, files) -> dict:
+    """The results of a :func:`raster_folder_out`: ``{pid: folder, pid + LAYERS: [file, ...]}``."""
+    return {pid: folder, pid + LAYERS: [str(f) for f in files]}
 
 
 WAVELENGTH_HELP = ("<b>Wavelength</b> (m): leave empty to use the inputs' metadata (GeoTIFF WAVELENGTH_METRES / "
@@ -283,8 +406,7 @@ WAVELENGTH_HELP = ("<b>Wavelength</b> (m): leave empty to use the inputs' metada
 def wavelength_parameter(alg, pid: str = WAVELENGTH) -> QgsProcessingParameterNumber:
     """Optional wavelength (m) with no default: empty means metadata, else Sentinel-1."""
     return QgsProcessingParameterNumber(
-        pid, alg.tr(f"Radar wavelength (m; empty = from the inputs' metadata, else Sentinel-1 "
-                    f"{SENTINEL1_WAVELENGTH_M:.8f})"),
+        pid, alg.tr("Radar wavelength (m; empty = inputs' metadata or Sentinel-1)"),
         QgsProcessingParameterNumber.Type.Double, defaultValue=None, optional=True, minValue=1e-4)
 
 
@@ -312,6 +434,23 @@ WEIGHTING = ["None (ordinary least squares, as MintPy -w no)",
              "Coherence-based phase variance (as MintPy -w var)"]
 
 
+PRODUCTS_HELP = (
+    "<b>Products as delivered</b>: INTERFEROGRAMS also takes a product as its producer delivers it, read in place "
+    "(docs/products.md): a LiCSAR frame (LiCSBAS's GEOC/ folder, or the COMET portal's frame folder with "
+    "interferograms/, metadata/, epochs/; its .geo.cc.tif coherence as bytes 0-255 is read as value / 255, 0 as no "
+    "data), HyP3 InSAR products (their zips, read without extracting, or their folders: _unw_phase.tif, _corr.tif, "
+    ".txt), a GAMMA folder of geocoded .unw/.cc with its DEM/MAP and image parameter files (dem_seg.par, "
+    "*.mli.par), GMTSAR's intf_all/ (unwrap_ll.grd, corr_ll.grd; dates from the pairs' .PRM files; no heading), SNAP "
+    "BEAM-DIMAP products (.dim + .data/ Unw_Phase_* and coh_* bands, terrain-corrected), an ISCE2 stack's merged/ "
+    "folder in radar coordinates (geocoded with its geom_reference/lat.rdr and lon.rdr, as gdalwarp -geoloc does), "
+    "or the list the dialog's Add Directory... makes of such a tree. The product's coherence is used when "
+    "COHERENCE is empty; its wavelength (Sentinel-1), baselines (LiCSAR's baselines file, HyP3's .txt) and scene "
+    "geometry (incidence and heading from LiCSAR's E/N/U rasters or HyP3's lv_theta and .txt; slant range) are "
+    "used and carried onto the outputs; a value typed in the tool wins, with a warning when it contradicts the "
+    "product. Pairs covering different areas are put on one grid: their common area, or their union "
+    "(STACK_EXTENT, advanced). The log lists what was taken, what was left out and why.\n"
+)
+
 UNITS_HELP = (
     "<b>Input unit / sign</b>: radians with the producer's sign (most processors: phase grows "
     "with range, i.e. positive = away from the satellite; PyRate/GAMMA GeoTIFFs such as the "
@@ -321,15 +460,21 @@ UNITS_HELP = (
 
 
 def add_los_pair(alg) -> None:
-    """LOS_ASC / LOS_DESC displacement rasters (mm) with the incidence and heading of each geometry."""
+    """LOS_ASC / LOS_DESC displacement rasters (mm) with the incidence and heading of each geometry (empty: the
+    raster's INCIDENCE_DEG / HEADING_DEG; no assumed geometry)."""
     num = QgsProcessingParameterNumber.Type.Double
-    for los, inc, head, n, heading, optional in (("LOS_ASC", ASC_INCIDENCE, ASC_HEADING, 1, -12.0, False),
-                                                  ("LOS_DESC", DESC_INCIDENCE, DESC_HEADING, 2, 192.0, True)):
+    for los, inc, head, n, optional in ((LOS_ASC, ASC_INCIDENCE, ASC_HEADING, 1, False),
+                                        (LOS_DESC, DESC_INCIDENCE, DESC_HEADING, 2, True)):
         alg.addParameter(QuietRaster(los, alg.tr(f"LOS displacement {n} (mm)"), optional=optional))
-        alg.addParameter(QgsProcessingParameterNumber(inc, alg.tr(f"Incidence {n} (degrees)"), num, 37.0,
-                                                      minValue=0.001, maxValue=89.999))
-        alg.addParameter(QgsProcessingParameterNumber(head, alg.tr(f"Heading {n} (degrees)"), num, heading,
-                                                      minValue=-360.0, maxValue=360.0))
+        alg.addParameter(QgsProcessingParameterNumber(inc, alg.tr(f"Incidence {n} (degrees; empty = metadata)"), num,
+                                                      None, True, minValue=0.001, maxValue=89.999))
+        alg.addParameter(QgsProcessingParameterNumber(head, alg.tr(f"Heading {n} (degrees; empty = metadata)"), num,
+                                                      None, True, minValue=-360.0, maxValue=360.0))
+
+
+#: The grid of a stack whose pairs cover different areas (HyP3 products): options of STACK_EXTENT, in the order of
+#: :data:`..io.products.EXTENTS`.
+STACK_EXTENTS = ("Common area of all pairs (intersection)", "Every pair's area (union; no-data outside a pair)")
 
 
 def add_stack_parameters(alg, *, mintpy: bool, units: bool = True,
@@ -338,7 +483,7 @@ def add_stack_parameters(alg, *, mintpy: bool, units: bool = True,
     tools."""
     # the main input is mandatory; a MintPy stack is given as its (single) item. MINTPY_STACK is
     # kept, hidden, for scripts and qgis_process lines written before
-    label = "Unwrapped interferograms (rasters, a folder, or a MintPy ifgramStack.h5)" if mintpy else \
+    label = "Unwrapped interferograms (rasters, folder or MintPy .h5)" if mintpy else \
         "Unwrapped interferograms (rasters, or a folder)"
     alg.addParameter(rasters("INTERFEROGRAMS", alg.tr(label)))
     alg.addParameter(rasters("COHERENCE", alg.tr(coherence_label), optional=True))
@@ -351,6 +496,8 @@ def add_stack_parameters(alg, *, mintpy: bool, units: bool = True,
     if units:
         alg.addParameter(QgsProcessingParameterEnum(ids.INPUT_UNITS, alg.tr("Input unit / sign"), options=INPUT_UNITS,
                                                     defaultValue=0))
+    alg.addParameter(enum(ids.STACK_EXTENT, alg.tr("Stack extent when the pairs cover different areas"),
+                          [alg.tr(t) for t in STACK_EXTENTS], 0, advanced=True))
 
 
 # ------------------------------------------------------------------ network filters of a stack

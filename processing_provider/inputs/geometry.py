@@ -21,7 +21,7 @@ from ...algorithms.progress import SubProgress
 from ...io import blocks, geometry, raster, vector
 from ..lazy import lazy_module
 from . import values as _values
-from .acquisition import resolve_geometry
+from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value
 
 _dist = lazy_module("...algorithms.geometry.distortion", __package__)
 
@@ -137,8 +137,10 @@ def _point_set(alg, parameters, context, progress, keys, crs, ts, i) -> dict:
                              "needs at least two")
     pts = vector.read_points(src, fields + [n for n, _ in dated], name=pp, dest_crs=crs, context=context,
                              progress=SubProgress(progress, 25 * i, 25 * i + 20))
-    e, n, u, how = geometry.los_from_fields(pts, len(pts), alg.parameterAsDouble(parameters, hp, context),
-                                            alg.parameterAsDouble(parameters, ip, context), "right")
+    need = not points_carry_los(src)
+    head, inc = (scene_value(alg, parameters, pid, context, None, key, needed=need, hint=hint(pid))
+                 for pid, key, hint in ((hp, gm.HEADING_KEY, heading_hint), (ip, gm.INCIDENCE_KEY, incidence_hint)))
+    e, n, u, how = geometry.los_from_fields(pts, len(pts), head, inc, "right")
     progress.push_info(f"{pp}: {len(pts)} points, LOS vectors from {how}")
     return dict(x=pts.x, y=pts.y, v=pts.attributes[vfield], sigma=pts.attributes.get(sfield) if sfield else None,
                 e=e, n=n, u=u, series=np.stack([pts.attributes[nm] for nm, _ in dated]) if dated else None,
@@ -180,16 +182,16 @@ def raster_infos(alg, parameters, context) -> list:
 
 def raster_pair(alg, parameters, context, opts, feedback=None) -> tuple:
     """``(info, block function, block sources, common dates)`` of the raster pair; each geometry's heading and
-    incidence by the geometry rule (:func:`.acquisition.resolve_geometry`: a parameter left at its default gives
-    way to the HEADING_DEG / INCIDENCE_DEG its raster carries)."""
+    incidence by the geometry rule (:func:`.acquisition.scene_value`: typed > the HEADING_DEG / INCIDENCE_DEG its
+    raster carries > refusal)."""
     infos = raster_infos(alg, parameters, context)
     vecs, sig = [], []
     for info, (hp, ip, sp) in zip(infos, ((alg.ASC_HEADING, alg.ASC_INCIDENCE, alg.ASC_SIGMA),
                                           (alg.DESC_HEADING, alg.DESC_INCIDENCE, alg.DESC_SIGMA))):
-        inc, head = (resolve_geometry(alg, parameters, pid, context, feedback, key, rasters=[info.path],
-                                      default=alg.parameterDefinition(pid).defaultValue(),
-                                      default_label=f"the {pid} default").value
-                     for pid, key in ((ip, gm.INCIDENCE_KEY), (hp, gm.HEADING_KEY)))
+        inc, head = (scene_value(alg, parameters, pid, context, feedback, key, needed=True, rasters=[info.path],
+                                 hint=hint(pid))
+                     for pid, key, hint in ((ip, gm.INCIDENCE_KEY, incidence_hint), (hp, gm.HEADING_KEY,
+                                                                                     heading_hint)))
         vecs.append(los.los_unit_vector(inc, head))
         sig.append(alg.parameterAsDouble(parameters, sp, context))
     sigma = sig if all(s > 0 for s in sig) else None
@@ -222,10 +224,16 @@ def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
             continue
         inc_par = getattr(alg, "INCIDENCE_RASTER" + suffix)
         inc_path = alg.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
-        heading = float(_dist.check_heading(alg.parameterAsDouble(parameters, "HEADING" + suffix, context),
-                                            name="HEADING" + suffix))
+        by_raster = not suffix and parameters.get(alg.HEADING_RASTER)
+        heading = scene_value(alg, parameters, "HEADING" + suffix, context, feedback, gm.HEADING_KEY,
+                              needed=not by_raster, rasters=[info.path],
+                              hint=heading_hint("HEADING" + suffix, "" if suffix else alg.HEADING_RASTER))
+        heading = float(_dist.check_heading(heading, name="HEADING" + suffix))
+        incidence = scene_value(alg, parameters, "INCIDENCE" + suffix, context, feedback, gm.INCIDENCE_KEY,
+                                needed=not inc_path, rasters=[info.path], hint=incidence_hint("INCIDENCE" + suffix,
+                                                                                              inc_par))
         read_heading = None
-        if not suffix and parameters.get(alg.HEADING_RASTER):
+        if by_raster:
             read_heading = geometry.heading_reader(alg.raster_path(parameters, alg.HEADING_RASTER, context),
                                                    alg.parameterAsEnum(parameters, alg.HEADING_UNITS, context),
                                                    alg.HEADING_RASTER, look)
@@ -233,6 +241,6 @@ def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
             feedback.pushInfo(f"scene heading from {alg.HEADING_RASTER}: {heading:.3f} degrees")
         geos.append(_dist.AcquisitionGeometry(
             heading_deg=heading, read_heading=read_heading,
-            incidence_deg=alg.parameterAsDouble(parameters, "INCIDENCE" + suffix, context),
+            incidence_deg=incidence,
             read_incidence=geometry.incidence_reader(inc_path, kind, inc_par), look=look, name=name))
     return geos

@@ -39,6 +39,7 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProject,
     QgsProperty,
+    QgsRasterLayer,
     QgsRectangle,
     QgsWkbTypes,
 )
@@ -49,7 +50,6 @@ from ...io.probe import (
     NOT_DATA,
     RASTER_OUT_EXT,
     VECTOR_OUT_EXT,
-    band_min_max,
     check_writable_folder,
     open_problem,
     probe_raster,
@@ -57,6 +57,8 @@ from ...io.probe import (
     strip_uri,
 )
 from ...io.raster import RASTER_EXT
+from . import delivered
+from .angles import check_heading_raster, check_incidence_raster
 from .listing import _item_paths, _real, input_files, remember_input_files  # noqa: F401 (the guard's API)
 
 
@@ -180,8 +182,14 @@ def _raster_items(alg, parameters, context) -> list[tuple[str, str]]:
         else:
             continue
         value = parameters.get(d.name())
+        if d.type() == "raster" and delivered.is_product(value):
+            out.append((d.name(), delivered.resolve(alg, d.name(), value)))
+            continue
         items = value if isinstance(value, (list, tuple)) else [value]
         for item in items:
+            if isinstance(item, str) and delivered.is_product(item):
+                out.append((d.name(), delivered.resolve(alg, d.name(), item)))
+                continue
             if isinstance(item, str) and os.path.isdir(item):
                 out += [(d.name(), os.path.join(item, f)) for f in sorted(os.listdir(item))
                         if f.lower().endswith(RASTER_EXT)]
@@ -221,6 +229,8 @@ def check_rasters(alg, parameters, context, feedback=None) -> None:
             warn_extra_bands(name, items, feedback)
         if name.startswith("INCIDENCE_RASTER"):
             check_incidence_raster(alg, parameters, context, name, [p for p, _ in items])
+        if name.startswith("HEADING_RASTER"):
+            check_heading_raster(alg, parameters, context, name, [p for p, _ in items])
         empty = [os.path.basename(p) for p, i in items if not i["valid"]]
         if empty and len(empty) == len(items):
             what = empty[0] if len(items) == 1 else f"all {len(items)} rasters"
@@ -243,30 +253,6 @@ def warn_extra_bands(name: str, items, feedback) -> None:
                          "first (Raster > Extraction, or gdal_translate -b N)")
 
 
-def check_incidence_raster(alg, parameters, context, name: str, paths) -> None:
-    """Incidence rasters (any of the content kinds of INCIDENCE_UNITS) within the plausible range."""
-    import math
-
-    from ...algorithms.plausibility import INCIDENCE_DEG
-
-    kind = alg.parameterAsEnum(parameters, "INCIDENCE_UNITS", context) \
-        if alg.parameterDefinition("INCIDENCE_UNITS") is not None else 0
-    for path in paths:
-        mm = band_min_max(path)
-        if mm is None:
-            continue
-        ends = []
-        for v in mm:
-            v = math.degrees(v) if kind in (1, 3) else v
-            ends.append(90.0 - v if kind in (2, 3) else v)
-        lo, hi = min(ends), max(ends)
-        if lo < INCIDENCE_DEG.low or hi > INCIDENCE_DEG.high:
-            raise GeohazardError(
-                f"{name}: {os.path.basename(path)} gives incidence angles from {lo:.6g} to {hi:.6g} deg, not "
-                f"physically plausible: expected {INCIDENCE_DEG.low:g} to {INCIDENCE_DEG.high:g} deg "
-                f"({INCIDENCE_DEG.usual}); check the raster and its content setting (INCIDENCE_UNITS)")
-
-
 _GEOM_OF_TYPE = {
     QgsProcessing.SourceType.TypeVectorPoint: QgsWkbTypes.GeometryType.PointGeometry,
     QgsProcessing.SourceType.TypeVectorLine: QgsWkbTypes.GeometryType.LineGeometry,
@@ -276,8 +262,46 @@ _GEOM_WORD = {QgsWkbTypes.GeometryType.PointGeometry: "point", QgsWkbTypes.Geome
               QgsWkbTypes.GeometryType.PolygonGeometry: "polygon"}
 
 
-def check_vectors(alg, parameters, context) -> None:
-    """Declared geometry type and a valid CRS for every vector source given."""
+def sibling_layers(layer) -> tuple:
+    """``(path, [(name, kind, features), ...])`` when ``layer`` was loaded from a bare path to a file of several
+    layers of its geometry kind (a loadegms GeoPackage: one layer per track), the first being the one QGIS read;
+    ``("", [])`` otherwise (a layer chosen with ``|layername=``, a single layer, a memory layer)."""
+    from qgis.core import QgsProviderRegistry
+
+    from ...io.vector import file_layers
+
+    if layer is None or layer.providerType() != "ogr":
+        return "", []
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+    if parts.get("layerName") or parts.get("layerId") not in (None, "") or not parts.get("path"):
+        return "", []
+    path = parts["path"]
+    found = file_layers(path)
+    if len(found) < 2:
+        return "", []
+    kind = found[0][1]
+    same = [found[0]] + [f for f in found[1:] if f[1] and f[1] == kind]
+    return (path, same) if len(same) > 1 else ("", [])
+
+
+def layers_left_out(name: str, layer) -> str:
+    """A warning when ``layer`` was loaded from a bare path to a file of several layers of its geometry kind
+    (:func:`sibling_layers`): QGIS reads the first and nothing says the others are left out; "" otherwise."""
+    path, found = sibling_layers(layer)
+    if not found:
+        return ""
+    (read, kind, count), others = found[0], [(n, c) for n, _, c in found[1:]]
+    base = os.path.basename(path)
+    listed = ", ".join(f"{n} ({c} features)" for n, c in others)
+    return (f"{name}: {base} holds {len(others) + 1} {kind or 'vector'} layers; only the first, {read} ({count} "
+            f"features), is read and {listed} {'is' if len(others) == 1 else 'are'} left out (layers are never "
+            "merged: a loadegms output holds one track or component per layer, whose velocities are along different "
+            f"lines of sight). To read another, give {base}|layername=<layer>, e.g. {base}|layername={others[0][0]}")
+
+
+def check_vectors(alg, parameters, context, feedback=None) -> None:
+    """Declared geometry type and a valid CRS for every vector source given; a file of several layers of which
+    only the first is read is reported (:func:`layers_left_out`)."""
     crs_free = set(getattr(alg, "CRS_FREE_INPUTS", ()))
     for d in alg.parameterDefinitions():
         if d.isDestination() or d.type() not in ("source", "vector"):
@@ -292,6 +316,10 @@ def check_vectors(alg, parameters, context) -> None:
             geom, crs, lname = QgsWkbTypes.geometryType(source.wkbType()), source.sourceCrs(), d.name()
         else:
             geom, crs, lname = layer.geometryType(), data_crs(layer), layer.name()
+            every = d.name() in getattr(alg, "EVERY_LAYER_INPUTS", ())  # the tool reads each layer in turn
+            note = layers_left_out(d.name(), layer) if feedback is not None and not every else ""
+            if note:
+                feedback.pushWarning(note)
         wanted = {_GEOM_OF_TYPE[t] for t in d.dataTypes() if t in _GEOM_OF_TYPE}
         if wanted and geom not in wanted and geom in _GEOM_WORD:
             words = " or ".join(sorted(_GEOM_WORD[g] for g in wanted))
@@ -330,13 +358,23 @@ def _extent(alg, parameters, name, context):
     if not parameters.get(name):
         return None
     d = alg.parameterDefinition(name)
-    if d.type() == "raster":
+    if d.type() == "raster" and delivered.is_product(parameters.get(name)):
+        layer = QgsRasterLayer(delivered.resolve(alg, name, parameters.get(name)), name, "gdal")
+    elif d.type() == "raster":
         layer = alg.parameterAsRasterLayer(parameters, name, context)
     elif d.type() == "multilayer":
         # the first item QGIS loads as a layer, loading no more (a stack's 30 SLCs: one layer, not 30)
         value = parameters.get(name)
         layer = None
         for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and os.path.isfile(item) and d.layerType() == QgsProcessing.SourceType.TypeRaster:
+                from ..model_checks import raster_layer
+
+                # a raster file opened as one (QGIS's loader would try every provider on it first: "[OGR] Cannot
+                # open ..." in the log)
+                layer = raster_layer(context, item)
+                if layer is not None:
+                    break
             layers = alg.parameterAsLayerList({name: item}, name, context)
             if layers:
                 layer = layers[0]
@@ -427,8 +465,8 @@ def range_problem(alg, parameters, context) -> str:
             return f"{d.name()}: expected a number, got {value!r}"
         lo, hi = d.minimum(), d.maximum()
         if (v < lo or v > hi) and d.checkValueIsAcceptable(value) is False:
-            hint = BY_PARAMETER.get(d.name())
-            usual = f" ({hint.usual})" if hint else ""
+            hint = getattr(alg, "RANGE_HINTS", {}).get(d.name()) or getattr(BY_PARAMETER.get(d.name()), "usual", "")
+            usual = f" ({hint})" if hint else ""
             if hi >= 1e300:
                 accepted = f"at least {lo:g}"
             elif lo <= -1e300:
@@ -475,12 +513,15 @@ def _unreadable_file_problem(alg, parameters, context=None) -> str:
             continue
         value = parameters.get(d.name())
         items = own[d.name()] if d.name() in own else value if isinstance(value, (list, tuple)) else [value]
+        folders = d.name() in getattr(alg, "FOLDER_INPUTS", ())
         for item in items:
-            if not isinstance(item, str):
+            if not isinstance(item, str) or delivered.is_product(item):  # HDF5: read and named by .delivered
                 continue
             path = strip_uri(item)
             if not os.path.isfile(path) or path.lower().endswith(NOT_DATA):
                 continue
+            if folders and path.lower().endswith(".zip"):
+                continue  # a product's zip: the stack reader lists it (and names a zip cut short)
             raster = kind == "raster" or (kind == "multilayer" and d.layerType() == QgsProcessing.SourceType.TypeRaster)
             what = "raster" if raster else "vector layer" if kind in ("source", "vector") else "layer"
             why = open_problem(path, what)
@@ -518,8 +559,9 @@ def check_before(alg, parameters, context, feedback=None) -> dict:
     inputs = remember_input_files(alg, params, context)
     check_outputs(alg, targets, inputs)
     check_scalars(alg, params, context)
-    check_vectors(alg, params, context)
+    check_vectors(alg, params, context, feedback)
     check_rasters(alg, params, context, feedback)
+    delivered.announce(alg, params, feedback)
     check_overlaps(alg, params, context)
     return params, targets
 

@@ -9,6 +9,7 @@ changed stays a hidden alias of its new ID (:mod:`.aliases`, the tool's ``FORMER
 WAVELENGTH = "WAVELENGTH_M"  #: radar wavelength (m); empty = the inputs' metadata, else Sentinel-1
 INCIDENCE, HEADING = "INCIDENCE", "HEADING"  #: one geometry (degrees; heading clockwise from north)
 ASC_INCIDENCE, ASC_HEADING = "ASC_INCIDENCE", "ASC_HEADING"  #: first of two geometries
+LOS_ASC, LOS_DESC = "LOS_ASC", "LOS_DESC"  #: LOS displacement of each of two geometries (mm)
 DESC_INCIDENCE, DESC_HEADING = "DESC_INCIDENCE", "DESC_HEADING"  #: second of two geometries
 DEM = "DEM"  #: heights (m)
 REFERENCE = "REFERENCE"  #: reference point of a stack (a map point; empty = automatic)
@@ -22,6 +23,7 @@ INTERFEROGRAMS, COHERENCE = "INTERFEROGRAMS", "COHERENCE"  #: a stack's rasters 
 BASELINES = "BASELINES"  #: perpendicular baselines (GAMMA files or a folder)
 MINTPY_STACK = "MINTPY_STACK"  #: a MintPy ifgramStack.h5 (hidden; an .h5 given as INTERFEROGRAMS does the same)
 INPUT_UNITS = "INPUT_UNITS"  #: unit and sign of a stack's values
+STACK_EXTENT = "STACK_EXTENT"  #: a stack's grid when its pairs cover different areas (common area / union)
 OUTPUT_REPORT = "OUTPUT_REPORT"  #: network report (HTML)
 LOOKS = "LOOKS"  #: independent (equivalent) looks of a coherence
 MIN_COUNT = "MIN_COUNT"  #: fewest interferograms or observations a pixel needs

@@ -1,12 +1,16 @@
 """Run-wide knobs, declared once here and given to every tool that runs on the block engine.
 
-``MAX_MEMORY_MB``: memory one block may use, in MiB (2**20 bytes); ``DASK_SCHEDULER``: where the blocks run;
-``THREADS``: compute and compression threads of this process. All three are advanced and optional; an empty
-value takes, in order, the QGIS setting ``insar_geohazards/<knob in lower case>`` (Settings > Options >
-Advanced), the environment variable ``INSAR_GEOHAZARDS_<KNOB>``, else the default (512 MiB, this process,
-every CPU). A tool marked ``ENGINE = True`` gets them from :class:`..tools._base.GeohazardAlgorithm` and
-reads them with :func:`run_settings`. Results do not depend on any of them: the same bytes whatever the
-block size, the scheduler or the thread count.
+``MAX_MEMORY_MB``: memory one block may use, in MiB (2**20 bytes): each tool plans its blocks (rows, points or
+tiles) from it through the run settings (:meth:`..io.blocks.RunSettings.plan`, ``rows``, ``plan_files``, or
+``run.max_memory_mb`` handed to a core planner) with a model of its memory per pixel;
+``DASK_SCHEDULER``: where the blocks run; ``THREADS``: compute and compression threads of this process. All three are
+advanced and optional; an empty value takes, in order, the QGIS setting ``insar_geohazards/<knob in lower case>``
+(Settings > Options > Advanced), the environment variable ``INSAR_GEOHAZARDS_<KNOB>``, else the default (512 MiB,
+this process, every CPU). A tool declared with ``@tool(..., engine=True)`` gets them from
+:class:`..tools._base.GeohazardAlgorithm` and reads them with :func:`run_settings`; ``engine=(DASK_SCHEDULER,
+THREADS)`` is for a tool whose blocks' memory cannot matter (MAX_MEMORY_MB stays declared, hidden and ignored, so
+scripts and models that set it still run). Results do not depend on any of them: the same bytes whatever the block
+size, the scheduler or the thread count.
 """
 
 from __future__ import annotations
@@ -31,18 +35,31 @@ ENV_THREADS = "INSAR_GEOHAZARDS_THREADS"
 _SETTINGS = {k: f"insar_geohazards/{k.lower()}" for k in RUN_WIDE}
 _ENV = {MAX_MEMORY_MB: ENV_MAX_MEMORY, DASK_SCHEDULER: ENV_SCHEDULER, THREADS: ENV_THREADS}
 
-HELP = (
-    "\n\n<b>Run-wide settings</b> (advanced, optional; empty = the QGIS setting insar_geohazards/max_memory_mb, "
-    "/dask_scheduler, /threads, else the environment variables INSAR_GEOHAZARDS_MAX_MEMORY_MB, "
-    f"{ENV_SCHEDULER}, {ENV_THREADS}, else the default). <b>Memory for one block</b> (MiB, 1 MiB = 2^20 bytes; "
-    f"default {DEFAULT_MAX_MEMORY_MB}): the rasters are processed in blocks of rows this size, whatever the "
-    "input size. <b>Dask scheduler</b>: where the blocks are computed. Empty = this machine, in this process "
+_MEMORY_HELP = (
+    f"<b>Memory for one block</b> (MiB, 1 MiB = 2^20 bytes; default {DEFAULT_MAX_MEMORY_MB}): the tool cuts its "
+    "inputs into blocks (of rows, points or tiles) so that what one block holds (its inputs, work arrays and "
+    "outputs, as the tool counts them) stays within this budget; up to about three blocks are in memory at once "
+    "(one read ahead, one computed, one being written). Lower it when memory is short: smaller blocks, the same "
+    "results. Tools with slow kernels also cap the work of one block, so that the progress moves and a cancel is "
+    "seen within seconds (their help gives the cap): there a larger value does not make the blocks larger. ")
+_DASK_HELP = (
+    "<b>Dask scheduler</b>: where the blocks are computed. Empty = this machine, in this process "
     "(the default); 'local' = an embedded Dask LocalCluster on this machine; 'tcp://host:8786' = a running "
     "dask.distributed scheduler. Workers must see the input rasters under the same paths (shared filesystem) "
     "and have this plugin and GDAL importable; outputs are written by this process. Needs python3-distributed "
     "(Debian/Ubuntu) or pip install distributed. <b>Threads</b> (0 = every CPU): compute and compression "
-    "threads of this process. Results are identical whatever these settings."
-)
+    "threads of this process. ")
+
+
+def help_text(used=RUN_WIDE) -> str:
+    """The help paragraph of the run-wide knobs a tool uses (``used``: knob names)."""
+    memory = MAX_MEMORY_MB in used
+    return (
+        "\n\n<b>Run-wide settings</b> (advanced, optional; empty = the QGIS setting insar_geohazards/"
+        + ("max_memory_mb, /" if memory else "") + "dask_scheduler, /threads, else the environment variables "
+        + ("INSAR_GEOHAZARDS_MAX_MEMORY_MB, " if memory else "") + f"{ENV_SCHEDULER}, {ENV_THREADS}, else the "
+        "default). " + (_MEMORY_HELP if memory else "") + _DASK_HELP
+        + "Results are identical whatever these settings.")
 
 
 def _advanced(p):
@@ -50,14 +67,19 @@ def _advanced(p):
     return p
 
 
-def add_run_parameters(alg) -> None:
-    """Add the optional, advanced run-wide knobs to ``alg``."""
+def add_run_parameters(alg, used=RUN_WIDE) -> None:
+    """Add the optional, advanced run-wide knobs to ``alg``; those not in ``used`` are declared hidden (accepted and
+    ignored: a script or a model that sets them still runs)."""
     num = QgsProcessingParameterNumber
-    alg.addParameter(_advanced(num(
+    memory = _advanced(num(
         MAX_MEMORY_MB, alg.tr(f"Memory for one block (MiB; empty = {DEFAULT_MAX_MEMORY_MB} or the setting)"),
-        num.Type.Integer, defaultValue=None, optional=True, minValue=1)))
+        num.Type.Integer, defaultValue=None, optional=True, minValue=1))
+    if MAX_MEMORY_MB not in used:
+        memory.setFlags(memory.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
+        memory.setDescription(alg.tr("Memory for one block (MiB; not used by this tool: its blocks are small)"))
+    alg.addParameter(memory)
     alg.addParameter(_advanced(QgsProcessingParameterString(
-        DASK_SCHEDULER, alg.tr("Dask scheduler (empty = this process, 'local' = LocalCluster, or tcp://host:port)"),
+        DASK_SCHEDULER, alg.tr("Dask scheduler (empty = here, 'local' or tcp://host:port)"),
         defaultValue="", optional=True)))
     alg.addParameter(_advanced(num(THREADS, alg.tr("Threads of this process (0 = every CPU)"), num.Type.Integer,
                                    defaultValue=None, optional=True, minValue=0)))

@@ -23,13 +23,19 @@ from ...algorithms.kinematics.validation import Station, read_station_csv
 from ...io.ada import HEIGHT_CANDIDATES, STD_CANDIDATES, VELOCITY_CANDIDATES, PointTable, find_field, point_layer_table
 from ...io.blocks import raster_source
 from ...io.kinematics import table_as_csv
-from ...io.raster import burn_polygons, check_same_grid, raster_info
+from ...io.raster import check_same_grid, raster_info
+from ...io.rasterize import burn_polygons
 from ...io.vector import read_points
-from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE
+from . import delivered
+from .ids import ASC_HEADING, ASC_INCIDENCE, DESC_HEADING, DESC_INCIDENCE, LOS_ASC, LOS_DESC
 
 
 def raster_path(alg, parameters, name: str, context) -> str:
-    """File path of a raster parameter; raises naming the parameter when it is not a GDAL raster."""
+    """File path of a raster parameter as the tool reads it (a MintPy HDF5 result or a displacement in metres read
+    as delivered, :mod:`.delivered`); raises naming the parameter when it is not a GDAL raster."""
+    value = parameters.get(name)
+    if delivered.is_product(value):
+        return delivered.resolve(alg, name, value)
     layer = alg.parameterAsRasterLayer(parameters, name, context)
     if layer is None:
         value = parameters.get(name)
@@ -38,7 +44,7 @@ def raster_path(alg, parameters, name: str, context) -> str:
         raise QgsProcessingException(f"{name}: {value!r} is not a raster layer or file QGIS can read")
     if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
         raise QgsProcessingException(f"{name}: layer {layer.name()!r} is not a file-based (GDAL) raster")
-    return layer.source()
+    return delivered.resolve(alg, name, layer.source())
 
 
 def output_paths(alg, parameters, names, context, *, optional=()) -> dict:
@@ -112,6 +118,15 @@ def check_shapes(alg, parameters, context, names, shape, *, like: str = "INPUT")
                                      f"{shape[0]} x {shape[1]} like {like}")
 
 
+def dated_source(alg, parameters, name, context) -> tuple:
+    """``(feature source, OGR source of its layer or '')`` of a parameter whose dated series may be in a netCDF
+    series file (loadegms): the readers of io/ look for the file through the second."""
+    from ...io.points import source_uri
+
+    return (alg.parameterAsSource(parameters, name, context),
+            source_uri(alg.parameterAsVectorLayer(parameters, name, context)))
+
+
 def source_layer(alg, parameters, name, context):
     """The vector layer of a source parameter; raises naming the parameter when QGIS cannot read it."""
     layer = alg.parameterAsVectorLayer(parameters, name, context)
@@ -179,12 +194,22 @@ def std_and_height_fields(alg, parameters, name, layer, context) -> tuple:
     return std, find_field(layer.fields(), HEIGHT_CANDIDATES)
 
 
-def los_datasets(alg, parameters, context, std_id) -> list:
-    """LOS_ASC / LOS_DESC rasters with their geometry, read and quadtree-sampled for the slip inversions."""
-    items = [(lid, raster_path(alg, parameters, lid, context), alg.parameterAsDouble(parameters, iid, context),
-              alg.parameterAsDouble(parameters, hid, context))
-             for lid, iid, hid in (("LOS_ASC", ASC_INCIDENCE, ASC_HEADING), ("LOS_DESC", DESC_INCIDENCE, DESC_HEADING))
-             if parameters.get(lid)]
+def los_datasets(alg, parameters, context, std_id, feedback=None) -> list:
+    """LOS_ASC / LOS_DESC rasters with their geometry (typed > the raster's metadata > refusal), read and
+    quadtree-sampled for the slip inversions."""
+    from ...algorithms.formats import geometry_meta as gm
+    from .acquisition import heading_hint, incidence_hint, scene_value
+
+    items = []
+    for lid, iid, hid in ((LOS_ASC, ASC_INCIDENCE, ASC_HEADING), (LOS_DESC, DESC_INCIDENCE, DESC_HEADING)):
+        if not parameters.get(lid):
+            continue
+        path = raster_path(alg, parameters, lid, context)
+        inc, head = (scene_value(alg, parameters, pid, context, feedback, key, needed=True, rasters=[path],
+                                 hint=hint(pid))
+                     for pid, key, hint in ((iid, gm.INCIDENCE_KEY, incidence_hint), (hid, gm.HEADING_KEY,
+                                                                                      heading_hint)))
+        items.append((lid, path, inc, head))
     from ...io.faults import read_los_datasets
 
     return read_los_datasets(items, alg.parameterAsDouble(parameters, std_id, context))

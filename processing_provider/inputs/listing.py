@@ -70,6 +70,22 @@ def _item_paths(item, context) -> list[str]:
     return []
 
 
+def _named_files(alg, parameters, context) -> dict:
+    """The files a tool reads through one of its inputs beyond the value itself (``input_raster_files``: a folder's
+    stack files, the rasters a manifest names), so that no output is written over them; ``{}`` when the tool's
+    lister refuses the value (its own checks say why)."""
+    if not hasattr(alg, "input_raster_files"):
+        return {}
+    from qgis.core import QgsProcessingException
+
+    from ...algorithms.errors import GeohazardError
+
+    try:
+        return {k: list(v) for k, v in (alg.input_raster_files(parameters, context) or {}).items()}
+    except (GeohazardError, QgsProcessingException):
+        return {}
+
+
 def input_files(alg, parameters, context) -> dict:
     """``{real path: parameter name}`` of every file an input parameter points at, side-cars included.
 
@@ -80,10 +96,11 @@ def input_files(alg, parameters, context) -> dict:
         return dict(cached[1])
     out: dict = {}
     real_dirs: dict = {}
+    named = _named_files(alg, parameters, context)
     for d in alg.parameterDefinitions():
         if d.isDestination() or d.type() not in _PARAM_INPUT_TYPES:
             continue
-        for p in _item_paths(parameters.get(d.name()), context):
+        for p in _item_paths(parameters.get(d.name()), context) + named.get(d.name(), []):
             rp, is_file = _real(p, real_dirs)
             out.setdefault(rp, d.name())
             if is_file:

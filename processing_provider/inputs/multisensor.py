@@ -18,21 +18,34 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
-from ...algorithms.conventions import phase_to_los_mm
 from ...algorithms.errors import GeohazardError
+from ...algorithms.formats import geometry_meta as gm
 from ...algorithms.formats.dates import parse_date
-from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, check_scalar
+from ...algorithms.formats.wavelength import choose_wavelength
+from ...algorithms.plausibility import HEADING_DEG, INCIDENCE_DEG, WAVELENGTH_M, angle_raster_problem, check_scalar
 from ...io import multisensor as ms_io
+from ...io.multisensor_datum import core_stacks  # noqa: F401 - the tool's stacks, read through this module
+from . import delivered, ids
 from .aliases import given
-from .stacks import raster_list_paths
+from .stacks import product_stack, raster_list_paths
 
 if TYPE_CHECKING:
     from ...algorithms.timeseries.multisensor import NorthModel
 
 SERIES, MANIFEST = "SERIES", "MANIFEST"
+#: Neither of the two stack inputs given: the dialog's labels say "this or ... needed" and the refusal says the same.
+NO_STACK = (f"no stack was given: LOS series rasters ({SERIES}) or a stack manifest ({MANIFEST}) is needed (one of "
+            "the two, or both)")
 INCIDENCES, HEADINGS, WAVELENGTHS = "INCIDENCES", "HEADINGS", "WAVELENGTHS"
 INCIDENCE_RASTERS, HEADING_RASTERS = "INCIDENCE_RASTERS", "HEADING_RASTERS"
 NORTH, NORTH_VELOCITY, NORTH_RASTER, NORTH_SIGMA = "NORTH", "NORTH_VELOCITY", "NORTH_RASTER", "NORTH_SIGMA"
+REFERENCE_DATE, GAP_DAYS, MAX_BRIDGE_YEARS = "REFERENCE_DATE", "GAP_DAYS", "MAX_BRIDGE_YEARS"
+TEMPLATE, RESAMPLING = "TEMPLATE", "RESAMPLING"
+OUTPUTS = ("OUTPUT_UP", "OUTPUT_EAST", "OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST", "OUTPUT_VELOCITY", "OUTPUT_QUALITY",
+           "OUTPUT_GAPS", "OUTPUT_REPORT")
+#: The tool's own parameter IDs, written once here (the tool's ``IDS``; the shared ones are in :mod:`.ids`).
+IDS = (SERIES, MANIFEST, INCIDENCES, HEADINGS, INCIDENCE_RASTERS, HEADING_RASTERS, WAVELENGTHS, REFERENCE_DATE, NORTH,
+       NORTH_VELOCITY, NORTH_RASTER, NORTH_SIGMA, GAP_DAYS, MAX_BRIDGE_YEARS, TEMPLATE, RESAMPLING) + OUTPUTS[:-1]
 NORTH_MODES = ("neglected (north = 0)", "a north velocity (NORTH_VELOCITY or NORTH_RASTER, e.g. a GNSS model)",
                "along the downslope direction of the DEM (landslides)")
 MANIFEST_KEYS = ("name", "path", "kind", "units", "wavelength_m", "incidence_deg", "heading_deg", "los_east",
@@ -60,6 +73,7 @@ def _numbers(alg, parameters, name: str, context, n: int) -> list:
     rule = {INCIDENCES: INCIDENCE_DEG, HEADINGS: HEADING_DEG, WAVELENGTHS: WAVELENGTH_M}.get(name)
     for v in vals:
         check_scalar(name, v, rule)
+        _check_angle(name, v, {INCIDENCES: "incidence", HEADINGS: "heading"}.get(name))
     if len(vals) == 1:
         return vals * n
     if len(vals) != n:
@@ -68,10 +82,21 @@ def _numbers(alg, parameters, name: str, context, n: int) -> list:
     return vals
 
 
+def _check_angle(label: str, value, kind: Optional[str]) -> None:
+    """A typed incidence or heading that looks like radians (or is out of range) is refused naming ``label``."""
+    if kind is None or value is None:
+        return
+    problem = angle_raster_problem(kind, float(value), float(value))
+    if problem:
+        raise GeohazardError(f"{label}: {problem}")
+
+
 def _layer_paths(alg, parameters, name: str, context) -> list:
+    """The rasters of a list parameter as read (a MintPy HDF5 result through its GeoTIFF, :mod:`.delivered`)."""
     if not given(parameters, name):
         return []
-    return [p.split("|")[0] for p in raster_list_paths(alg, parameters, name, context)]
+    return [delivered.resolve(alg, name, p) if delivered.is_product(p) else p.split("|")[0]
+            for p in raster_list_paths(alg, parameters, name, context)]
 
 
 def _stem(path: str) -> str:
@@ -132,11 +157,13 @@ def gather(alg, parameters, context) -> list:
     n = len(series)
     inc, head, wl = (_numbers(alg, parameters, k, context, n) for k in (INCIDENCES, HEADINGS, WAVELENGTHS))
     inc_r, head_r = (_layer_paths(alg, parameters, k, context) for k in (INCIDENCE_RASTERS, HEADING_RASTERS))
-    for key, lst in ((INCIDENCE_RASTERS, inc_r), (HEADING_RASTERS, head_r)):
+    for key, lst, kind in ((INCIDENCE_RASTERS, inc_r, "incidence"), (HEADING_RASTERS, head_r, "heading")):
         if lst and len(lst) != n:
             raise GeohazardError(f"{key}: {len(lst)} raster(s) for {n} SERIES raster(s); give one per SERIES raster, "
                                  "in the same order")
-    look = ["right", "left"][alg.parameterAsEnum(parameters, "LOOK", context)]
+        for path in dict.fromkeys(lst):
+            ms_io.check_angle_raster(path, kind, key)
+    look = ["right", "left"][alg.parameterAsEnum(parameters, ids.LOOK, context)]
     names = []
     for i, path in enumerate(series):
         name = _stem(path)
@@ -163,27 +190,116 @@ def gather(alg, parameters, context) -> list:
                 raise GeohazardError(f"MANIFEST row {i + 1}: a stack is already named {name!r}; names must be unique")
             names.append(name)
             kind = str(r.get("kind") or "").lower()
-            if kind not in ("", "series", "interferograms"):
-                raise GeohazardError(f"MANIFEST row {i + 1} ({name!r}): kind must be 'series' or 'interferograms', "
-                                     f"got {kind!r}")
-            if not kind:
-                kind = "interferograms" if (len(r["path"]) > 1 or os.path.isdir(r["path"][0])) else "series"
+            if kind not in ("", "series", "interferograms", "points"):
+                raise GeohazardError(f"MANIFEST row {i + 1} ({name!r}): kind must be 'series', 'interferograms' or "
+                                     f"'points' (EGMS), got {kind!r}")
             for p in r["path"]:
                 if not os.path.exists(p):
                     raise GeohazardError(f"MANIFEST row {i + 1} ({name!r}): {p!r} does not exist")
-            if kind == "series":
-                if len(r["path"]) != 1:
-                    raise GeohazardError(f"MANIFEST row {i + 1} ({name!r}): a series stack is one raster, got "
-                                         f"{len(r['path'])} paths")
-                f = ms_io.series_file(r["path"][0], name)
-            else:
-                f = ms_io.interferogram_files(r["path"], name)
+            f = _delivered_row(alg, context, r, i, name, kind) or _plain_row(r, i, name, kind)
             g = {k: r[k] for k in GEOMETRY_KEYS + ("wavelength_m", "units", "look", "reference_date") if r.get(k)}
+            if f.los_raster and not any(k in g for k in GEOMETRY_KEYS):
+                g.update({k: f.los_raster for k in _VECTOR})
             g.setdefault("look", look)
+            if "wavelength_m" in g:
+                check_scalar(f"{MANIFEST} row {i + 1} ({name!r}) wavelength_m", g["wavelength_m"], WAVELENGTH_M)
+            for key, kind in (("incidence_deg", "incidence"), ("heading_deg", "heading")):
+                where = f"{MANIFEST} row {i + 1} ({name!r}) {key}"
+                if isinstance(g.get(key), str):
+                    ms_io.check_angle_raster(g[key], kind, where)
+                elif key in g:
+                    check_scalar(where, g[key], INCIDENCE_DEG if kind == "incidence" else HEADING_DEG)
+                    _check_angle(where, g[key], kind)
             entries.append(StackEntry(f, g))
     if not entries:
-        raise GeohazardError(f"no stack was given: give {SERIES} (per-date LOS series rasters) and/or a {MANIFEST}")
+        raise GeohazardError(NO_STACK)
+    _refuse_files_given_twice(entries)
     return entries
+
+
+def _delivered_row(alg, context, r: dict, i: int, name: str, kind: str):
+    """The stack of a manifest row given as its producer delivers it, or None (plain rasters): a LiCSAR frame or HyP3
+    products (through the stack-spec reader of every stack tool, :func:`.stacks.product_stack`), a MintPy
+    ``timeseries.h5`` (read through its GeoTIFF, :mod:`.delivered`), EGMS L2a/L2b points (gridded,
+    :func:`~io.multisensor_products.egms_file`)."""
+    from ...io import multisensor_products as ms_prod
+
+    paths, where = r["path"], f"{MANIFEST} row {i + 1} ({name!r})"
+    if kind in ("", "points") and len(paths) == 1 and ms_prod.is_egms_file(paths[0]):
+        f, los = ms_prod.egms_file(paths[0], name, delivered.scratch_folder())
+        f.los_raster = los
+        return f
+    if kind in ("", "series") and len(paths) == 1 and delivered.is_product(paths[0]):
+        return ms_io.series_file(delivered.resolve(alg, SERIES, paths[0]), name)
+    if kind in ("", "interferograms"):
+        product = product_stack(alg, {where: list(paths)}, context, name=where)
+        if product is not None:
+            return ms_prod.product_file(product, name)
+    return None
+
+
+def _plain_row(r: dict, i: int, name: str, kind: str):
+    """The stack of a manifest row of plain files: a series raster, or interferogram rasters (a folder or a list)."""
+    where = f"{MANIFEST} row {i + 1} ({name!r})"
+    if kind == "points":
+        raise GeohazardError(f"{where}: kind is points but {r['path'][0]!r} is not an EGMS L2a/L2b point file (its "
+                             "zip or CSV as downloaded)")
+    if not kind:
+        kind = "interferograms" if (len(r["path"]) > 1 or os.path.isdir(r["path"][0])) else "series"
+    if kind == "interferograms":
+        return ms_io.interferogram_files(r["path"], name)
+    if os.path.isdir(r["path"][0]):
+        raise GeohazardError(f"{where}: kind is series but {r['path'][0]!r} is a folder; a series stack is one raster "
+                             "(a folder holds interferograms: kind interferograms)")
+    if len(r["path"]) != 1:
+        raise GeohazardError(f"{where}: a series stack is one raster, got {len(r['path'])} paths")
+    return ms_io.series_file(r["path"][0], name)
+
+
+def _refuse_files_given_twice(entries: list) -> None:
+    """A file read by two stacks (the same series twice, an interferogram in two stacks) is refused: its data would
+    count twice and every sigma would come out too small."""
+    seen: dict = {}
+    for e in entries:
+        f = e.file
+        for p in f.paths:
+            real = os.path.realpath(p)
+            other = seen.get(real)
+            if other is not None and other != f.name:
+                what = "is" if f.kind == "series" else "reads"
+                raise GeohazardError(
+                    f"stack {f.name!r} {what} {os.path.basename(p)}, the same file as stack {other!r}: a stack given "
+                    "twice counts its data twice and every sigma comes out too small; give each stack once")
+            seen[real] = f.name
+        g = e.given
+        rasters = {k: os.path.realpath(v) for k, v in g.items() if k in GEOMETRY_KEYS and isinstance(v, str)}
+        if "incidence_deg" in rasters and rasters.get("incidence_deg") == rasters.get("heading_deg"):
+            raise GeohazardError(f"stack {f.name!r}: its incidence and heading are the same raster "
+                                 f"({os.path.basename(g['incidence_deg'])}); give one raster of each")
+
+
+def input_raster_files(alg, parameters, context) -> dict:
+    """The rasters a MANIFEST names (series, interferograms of its folders, geometry rasters), for the guard: an
+    output is never written over one of them. ``{}`` when there is no manifest or it cannot be read (the run's
+    own checks then say why)."""
+    if not given(parameters, MANIFEST):
+        return {}
+    try:
+        rows = read_manifest(alg.parameterAsFile(parameters, MANIFEST, context))
+    except GeohazardError:
+        return {}
+    from ...algorithms.formats.stack_names import RASTER_EXT
+
+    files = []
+    for r in rows:
+        for p in r["path"]:
+            if os.path.isdir(p):  # a product's files lie in subfolders (LiCSAR's GEOC/<pair>/)
+                files += sorted(os.path.join(root, f) for root, _, names in os.walk(p) for f in names
+                                if f.lower().endswith(RASTER_EXT))
+            elif p.lower().endswith(RASTER_EXT):  # not a product's zip, an EGMS CSV, a MintPy file
+                files.append(p)
+        files += [v for k, v in r.items() if k in GEOMETRY_KEYS and isinstance(v, str)]
+    return {MANIFEST: list(dict.fromkeys(f for f in files if os.path.exists(f)))}
 
 
 def _log(log, text, warn=False):
@@ -197,15 +313,19 @@ def resolve(entries: list, log=None) -> list:
     out = []
     for e in entries:
         f, g = e.file, dict(e.given)
-        for key, meta in (("incidence_deg", f.incidence_deg), ("heading_deg", f.heading_deg),
-                          ("wavelength_m", f.wavelength_m)):
-            typed = g.get(key)
-            if isinstance(typed, float) and meta is not None and not math.isclose(typed, meta, rel_tol=1e-3,
-                                                                                  abs_tol=1e-6):
-                _log(log, f"stack {f.name!r}: {key} {typed:g} given, its metadata ({f.metadata_source}) says "
-                          f"{meta:g}; using {typed:g}", warn=True)
-            if typed is None and meta is not None:
-                g[key] = meta
+        for key in ("incidence_deg", "heading_deg", "wavelength_m"):  # the rule of every tool: typed > metadata
+            typed, meta = g.get(key), getattr(f, key)
+            if isinstance(typed, str) or (typed is None and meta is None):
+                continue  # a raster, or nothing: the geometry check below names what to give
+            found = [] if meta is None else [(f"{f.metadata_source} ({key})", meta)]
+            where = f"stack {f.name!r} {key}"
+            choice = choose_wavelength(typed, found, parameter=where) if key == "wavelength_m" else \
+                gm.choose_value(gm.INCIDENCE if key == "incidence_deg" else gm.HEADING, typed, found, parameter=where)
+            for w in choice.warnings:
+                _log(log, w, warn=True)
+            g[key] = choice.wavelength_m if key == "wavelength_m" else choice.value
+        if f.product is not None:
+            f.product.log(log, f"stack {f.name!r}")
         units = g.get("units") or f.units
         if units is None:
             units = "mm" if f.kind == "series" else "rad"
@@ -222,71 +342,76 @@ def resolve(entries: list, log=None) -> list:
                 f"stack {f.name!r} has no geometry: its metadata has no INCIDENCE_DEG / HEADING_DEG; give "
                 f"{INCIDENCES} and {HEADINGS} (degrees, one per SERIES raster) or {INCIDENCE_RASTERS} and "
                 f"{HEADING_RASTERS}, or incidence_deg/heading_deg (or los_east/los_north/los_up) in the {MANIFEST}")
+        if has_vec:
+            g["bands"] = _los_bands(f.name, g, log)
+        _check_dates(f)
+        if f.dropped:
+            _log(log, f"stack {f.name!r}: {len(f.dropped)} raster(s) of its folder "
+                      f"{os.path.basename(os.path.dirname(f.dropped[0]))} left out, their names hold no date pair "
+                      f"(YYYYMMDD_YYYYMMDD) of an interferogram: {', '.join(os.path.basename(p) for p in f.dropped)}",
+                 warn=True)
         out.append(StackEntry(f, g))
+    if len(out) == 1:
+        raise GeohazardError(f"one stack was given ({out[0].file.name!r}): east and up need at least two stacks that "
+                             "look at the ground from different directions (ascending and descending); for one stack, "
+                             "losvelocitytovertical gives the vertical motion assuming no horizontal motion")
     return out
+
+
+_VECTOR = ("los_east", "los_north", "los_up")
+
+
+def _los_bands(name: str, g: dict, log=None) -> dict:
+    """The band of each LOS-vector raster: 1, except one raster given as all three components, whose bands 1, 2, 3
+    are east, north and up (in the order its band descriptions name them, when they do). One raster given as two of
+    the components, or a raster of fewer than three bands as all three, is refused."""
+    paths = {k: g[k] for k in _VECTOR if isinstance(g.get(k), str)}
+    real = {k: os.path.realpath(v) for k, v in paths.items()}
+    if len(set(real.values())) == len(real):
+        return {k: 1 for k in paths}
+    if len(real) == 3 and len(set(real.values())) == 1:
+        path = paths["los_east"]
+        info = ms_io.raster_info(path, f"stack {name!r} los_east")
+        if info.count < 3:
+            raise GeohazardError(f"stack {name!r}: los_east, los_north and los_up are the same raster "
+                                 f"({os.path.basename(path)}, {info.count} band(s)); give one raster per component, "
+                                 "or one raster whose bands 1, 2, 3 are east, north and up")
+        desc = [str(d or "").strip().lower() for d in info.descriptions[:3]]
+        found = {k: next((i + 1 for i, d in enumerate(desc) if k.split("_")[1] in d.replace("los_", "")), None)
+                 for k in _VECTOR}
+        bands = found if sorted(b for b in found.values() if b) == [1, 2, 3] else {k: i + 1 for i, k in
+                                                                              enumerate(_VECTOR)}
+        _log(log, f"stack {name!r}: {os.path.basename(path)} given as los_east, los_north and los_up: east, north "
+                  f"and up read from its bands {bands['los_east']}, {bands['los_north']} and {bands['los_up']}"
+                  f"{' (as its band descriptions name them)' if found == bands else ''}")
+        return bands
+    same = [k for k in paths if list(real.values()).count(real[k]) > 1]
+    raise GeohazardError(f"stack {name!r}: {' and '.join(same)} are the same raster "
+                         f"({os.path.basename(paths[same[0]])}); give one raster per component (or one raster of "
+                         "three bands, east, north and up, as all three)")
+
+
+def _check_dates(f) -> None:
+    """A stack with fewer dates than a pixel needs to use it is refused (its pixels would come out empty)."""
+    from ...algorithms.timeseries.multisensor import MIN_DATES
+
+    n = len(f.dates) if f.kind == "series" else len({d for pair in f.pairs for d in pair})
+    if n < MIN_DATES:
+        raise GeohazardError(f"stack {f.name!r} has {n} dates; a stack enters the solution with at least {MIN_DATES} "
+                             "dates (fewer cannot give its noise and motion): add dates to it or leave it out")
 
 
 def reference_rc(alg, parameters, context, grid: ms_io.Grid) -> Optional[tuple]:
     """The pixel of REFERENCE on the output grid, or None."""
-    if not given(parameters, "REFERENCE"):
+    if not given(parameters, ids.REFERENCE):
         return None
     crs = QgsCoordinateReferenceSystem.fromWkt(grid.crs_wkt) if grid.crs_wkt else QgsCoordinateReferenceSystem()
-    pt = alg.parameterAsPoint(parameters, "REFERENCE", context, crs)
+    pt = alg.parameterAsPoint(parameters, ids.REFERENCE, context, crs)
     r, c = grid.pixel_of(pt.x(), pt.y())
     if not (0 <= r < grid.height and 0 <= c < grid.width):
         raise GeohazardError(f"REFERENCE: the point ({pt.x():.6f}, {pt.y():.6f}) lies outside the output grid "
                              f"({grid.height} rows x {grid.width} columns)")
     return r, c
-
-
-def _to_mm(values: np.ndarray, units: str, wavelength_m: Optional[float]) -> np.ndarray:
-    if units == "m":
-        return values * 1000.0
-    if units == "rad":
-        return phase_to_los_mm(values, float(wavelength_m), phase_sign=-1) if wavelength_m else values
-    return values
-
-
-def core_stacks(entries: list, grid: ms_io.Grid, folder: ms_io.GridFolder, ref: Optional[tuple], log=None) -> list:
-    """Core :class:`Stack` objects whose values and per-pixel rasters are block sources on the output grid; with a
-    common reference pixel, each stack's values there (checked inside the stack and valid)."""
-    from ...algorithms.timeseries.multisensor import Stack, check_spatial_overlap
-
-    stacks, footprints = [], {}
-    for e in entries:
-        f, g = e.file, e.given
-        footprints[f.name] = ms_io.footprint(f.info, grid)
-        geo = {}
-        for key in GEOMETRY_KEYS:
-            v = g.get(key)
-            if isinstance(v, str):
-                geo[key] = ms_io.raster_on_grid(folder.on_grid(v, f"stack {f.name!r} {key}"), f"{f.name}:{key}")
-            elif v is not None:
-                geo[key] = float(v)
-        wl = g.get("wavelength_m")
-        if f.kind == "series":
-            values = ms_io.series_source(folder.on_grid(f.paths[0], f"stack {f.name!r}"), f.name)
-            kw = {"dates": f.dates}
-        else:
-            paths = [folder.on_grid(p, f"stack {f.name!r}") for p in f.paths]
-            pairs, values = ms_io.interferogram_source(paths, f.name, wl)
-            kw = {"pairs": pairs}
-        ref_values = None
-        if ref is not None:
-            r, c = ref
-            if not footprints[f.name][r, c]:
-                raise GeohazardError(f"REFERENCE: the reference point (row {r}, column {c} of the output grid) lies "
-                                     f"outside stack {f.name!r}; choose a point every stack covers")
-            raw = ms_io.pixel_values(values, r, c, grid.width)
-            if not np.isfinite(raw).all():
-                raise GeohazardError(f"REFERENCE: stack {f.name!r} has no data at the reference point on "
-                                     f"{int((~np.isfinite(raw)).sum())} of its {raw.size} bands; choose a pixel "
-                                     "valid in every stack")
-            ref_values = _to_mm(raw, g["units"], wl)
-        stacks.append(Stack(f.name, values=values, units=g["units"], wavelength_m=wl, look=g["look"],
-                            reference_values=ref_values, **kw, **geo))
-    check_spatial_overlap(footprints)
-    return stacks
 
 
 def north_model(alg, parameters, context, grid: ms_io.Grid, folder: ms_io.GridFolder) -> NorthModel:
@@ -303,16 +428,16 @@ def north_model(alg, parameters, context, grid: ms_io.Grid, folder: ms_io.GridFo
             return NorthModel("given", velocity_mm_yr=vel, sigma_mm_yr=sigma)
         return NorthModel("given", velocity_mm_yr=alg.parameterAsDouble(parameters, NORTH_VELOCITY, context),
                           sigma_mm_yr=sigma)
-    if not given(parameters, "DEM"):
+    if not given(parameters, ids.DEM):
         raise GeohazardError(f"{NORTH}: the downslope constraint needs a DEM (slope and aspect)")
-    dem = alg.parameterAsRasterLayer(parameters, "DEM", context).source()
-    slope, aspect = ms_io.slope_and_aspect(folder.on_grid(dem, "DEM"), grid)
+    dem = alg.parameterAsRasterLayer(parameters, ids.DEM, context).source()
+    slope, aspect = ms_io.slope_and_aspect(folder.on_grid(dem, ids.DEM), grid)
     return NorthModel("slope", slope_deg=slope, aspect_deg=aspect)
 
 
 def reference_date(alg, parameters, context):
-    text = alg.parameterAsString(parameters, "REFERENCE_DATE", context).strip() \
-        if given(parameters, "REFERENCE_DATE") else ""
+    text = alg.parameterAsString(parameters, REFERENCE_DATE, context).strip() \
+        if given(parameters, REFERENCE_DATE) else ""
     if not text:
         return None
     try:
@@ -321,11 +446,23 @@ def reference_date(alg, parameters, context):
         raise GeohazardError(f"REFERENCE_DATE: cannot read a date from {text!r} (expected YYYY-MM-DD)") from None
 
 
+def asked(parameters, key: str) -> bool:
+    """True when the output ``key`` is asked for (a path, a temporary output, a layer definition with a sink)."""
+    from qgis.core import QgsProcessingOutputLayerDefinition
+
+    value = parameters.get(key)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    return value is not None and bool(str(value).strip())
+
+
 def check(alg, parameters, context) -> None:
-    """Cross-parameter checks before the run: some stack given, per-stack lists that fit SERIES, a readable
-    reference date, a DEM for the downslope constraint."""
+    """Cross-parameter checks before the run: some output asked for, some stack given, per-stack lists that fit
+    SERIES, a readable reference date, a DEM for the downslope constraint."""
+    if not any(asked(parameters, k) for k in OUTPUTS):
+        raise GeohazardError("no output was asked for: give at least one of " + ", ".join(OUTPUTS))
     if not given(parameters, SERIES) and not given(parameters, MANIFEST):
-        raise GeohazardError(f"no stack was given: give {SERIES} (per-date LOS series rasters) and/or a {MANIFEST}")
+        raise GeohazardError(NO_STACK)
     n = len(_layer_paths(alg, parameters, SERIES, context))
     for key in (INCIDENCES, HEADINGS, WAVELENGTHS):
         _numbers(alg, parameters, key, context, n)
@@ -335,5 +472,54 @@ def check(alg, parameters, context) -> None:
             raise GeohazardError(f"{key}: {len(lst)} raster(s) for {n} SERIES raster(s); give one per SERIES raster, "
                                  "in the same order")
     reference_date(alg, parameters, context)
-    if alg.parameterAsEnum(parameters, NORTH, context) == 2 and not given(parameters, "DEM"):
+    if alg.parameterAsEnum(parameters, NORTH, context) == 2 and not given(parameters, ids.DEM):
         raise GeohazardError(f"{NORTH}: the downslope constraint needs a DEM (slope and aspect)")
+
+
+def check_geometries(problem) -> None:
+    """Refuse stacks that all look along one line of sight (constant geometries): east and up cannot be told apart
+    on any pixel, every output would come out empty. Per-pixel geometries and the downslope constraint are judged
+    pixel by pixel by the solve (status 2)."""
+    plans = problem.plans
+    if problem.north.mode == "slope" or any(p.const_vec is None for p in plans):
+        return
+    g = np.array([(p.const_vec[0], p.const_vec[2]) for p in plans])
+    lam = np.linalg.eigvalsh(g.T @ g)
+    if lam[0] <= 0 or math.sqrt(lam[1] / lam[0]) > problem.max_condition:
+        vecs = "; ".join(f"{p.spec.name!r} ({p.const_vec[0]:.3f}, {p.const_vec[1]:.3f}, {p.const_vec[2]:.3f})"
+                         for p in plans)
+        raise GeohazardError(f"every stack looks at the ground along one line of sight (LOS east, north, up: {vecs}): "
+                             "east and up cannot be told apart on any pixel; add a stack of another geometry "
+                             "(descending with ascending)")
+
+
+def model_dates_estimate(entries: list, gap_days: float, bridge_step_days: float = 30.0) -> int:
+    """The number of model dates a run will have (the union of the stacks' dates and the dates bridging each gap),
+    known before any stack is read."""
+    union = sorted({d for e in entries for d in (e.file.dates or [x for pair in e.file.pairs for x in pair])})
+    k = len(union)
+    for a, b in zip(union[:-1], union[1:]):
+        if (b - a).days > gap_days:
+            k += max(2, int(math.ceil((b - a).days / bridge_step_days))) - 1
+    return k
+
+
+def check_grid_size(entries: list, grid: ms_io.Grid, *, gap_days: float, max_memory_mb, dest: dict) -> int:
+    """Refuse a grid the run cannot handle (:func:`~io.multisensor.grid_size_problem`) before anything is read;
+    returns the number of model dates."""
+    from ...algorithms.timeseries.multisensor import block_bytes_per_pixel
+
+    k = model_dates_estimate(entries, gap_days)
+    n_obs = sum(len(e.file.dates) or len(e.file.pairs) for e in entries)
+    n_ser = sum(len(e.file.dates) or len({x for pair in e.file.pairs for x in pair}) for e in entries)
+    bpp = block_bytes_per_pixel(n_obs, n_ser, k, len(entries), 0)
+    windows = [ms_io.footprint(e.file.info, grid) for e in entries]
+    covered = (max(w[1] for w in windows) - min(w[0] for w in windows)) * \
+        (max(w[3] for w in windows) - min(w[2] for w in windows))
+    series = [p for key, p in dest.items() if key in ms_io.Outputs.SERIES]
+    problem = ms_io.grid_size_problem(grid, n_dates=k, bytes_per_pixel=bpp, max_memory_mb=max_memory_mb,
+                                      covered_pixels=max(covered, 0), series_outputs=len(series),
+                                      out_folders=[os.path.dirname(os.path.abspath(p)) for p in series])
+    if problem:
+        raise GeohazardError(problem)
+    return k

@@ -1,8 +1,14 @@
 """Stack inputs: the stack tools' parameters into plain file lists and an opened :class:`..io.stacks.StackInput`.
 
-A raster-list parameter also takes folders: a folder's files, or a list the dialog's "Add Directory..." made,
-are filtered to the stack's rasters (interferograms or coherence) as :func:`..io.stacks.filter_stack_files`
-does; a MintPy ``ifgramStack.h5`` may stand as the one item of INTERFEROGRAMS.
+The one stack-spec reader of every stack tool. INTERFEROGRAMS takes a product as its producer delivers it (a LiCSAR
+frame: LiCSBAS's ``GEOC/`` or the portal's frame folder; HyP3 zips or their folders; the list the dialog's "Add
+Directory..." makes of such a tree): :func:`product_stack` walks the producer's layout
+(:mod:`..algorithms.formats.products`), puts the pairs on one grid (STACK_EXTENT) and hands the tools the product's
+coherence, wavelength, geometry and baselines, the log saying what was taken, what was left out and why
+(:mod:`..io.products`). Otherwise a raster-list parameter takes plain rasters and folders: a folder's files, or a
+list the dialog's "Add Directory..." made, are filtered to the stack's rasters (interferograms or coherence) as
+:func:`..io.stacks.filter_stack_files` does; a MintPy ``ifgramStack.h5`` may stand as the one item of
+INTERFEROGRAMS.
 """
 
 from __future__ import annotations
@@ -17,14 +23,18 @@ from qgis.core import QgsCoordinateReferenceSystem
 
 from ...algorithms.errors import GeohazardError
 from ...algorithms.formats import geometry_meta as gm
-from ...algorithms.formats.dates import parse_date_pair
+from ...algorithms.formats.baselines import read_baselines
+from ...algorithms.formats.dates import parse_date_pair, parse_date_pairs
+from ...algorithms.formats.product_files import date_pair_problem
+from ...algorithms.formats.products import read_stack_items
 from ...algorithms.formats.slc import SLC_EXT, slc_folder_files, slc_list_files
+from ...io.products import EXTENTS, ProductStack, open_product
 from ...io.raster import RASTER_EXT, RasterInfo, check_same_grid, raster_info
 from ...io.slc import SlcStack
 from ...io.stacks import (
     StackInput,
     filter_stack_files,
-    ignored_report,
+    has_date_pair,
     is_mintpy_stack,
     open_stack,
     reference_values,
@@ -32,8 +42,36 @@ from ...io.stacks import (
 )
 from . import ids
 from .feedback import FeedbackProgress
-from .ids import BASELINES, COHERENCE, INPUT_UNITS, INTERFEROGRAMS, MINTPY_STACK, OUTPUT_REPORT, WAVELENGTH
+from .ids import (
+    BASELINES,
+    COHERENCE,
+    INPUT_UNITS,
+    INTERFEROGRAMS,
+    MINTPY_STACK,
+    OUTPUT_REPORT,
+    STACK_EXTENT,
+    WAVELENGTH,
+)
 from .wavelength import user_wavelength
+
+
+def ignored_report(ignored: dict) -> list:
+    """One line per input list that had files left out (as after the dialog's "Add Directory...")."""
+    lines = []
+    for name, files in (ignored or {}).items():
+        if not files:
+            continue
+        sidecars = [f for f in files if not f.lower().endswith(RASTER_EXT)]
+        rasters = sorted((f for f in files if f.lower().endswith(RASTER_EXT)), key=lambda f: (has_date_pair(f), f))
+        what = "interferograms" if name == "INTERFEROGRAMS" else "coherence rasters"
+        text = f"{name}: left out {len(files)} file(s) of the list that are not {what} of the stack"
+        if sidecars:
+            text += f"; {len(sidecars)} sidecar file(s) (.aux.xml ...)"
+        if rasters:
+            text += f"; {len(rasters)} raster(s): " + ", ".join(os.path.basename(f) for f in rasters[:6]) \
+                + (" ..." if len(rasters) > 6 else "")
+        lines.append(text)
+    return lines
 
 
 def raw_list(value) -> list:
@@ -44,16 +82,93 @@ def raw_list(value) -> list:
     return [value]
 
 
+def stack_extent(alg, parameters, context) -> str:
+    """STACK_EXTENT as :data:`..io.products.EXTENTS` names it ("common" when the tool has no such parameter)."""
+    if alg.parameterDefinition(STACK_EXTENT) is None or parameters.get(STACK_EXTENT) in (None, ""):
+        return EXTENTS[0]
+    return EXTENTS[alg.parameterAsEnum(parameters, STACK_EXTENT, context)]
+
+
+def product_stack(alg, parameters, context, name: str = INTERFEROGRAMS, *,
+                  wrapped: bool = False) -> Optional[ProductStack]:
+    """The product given as ``name`` (LiCSAR frame, HyP3 zips or folders ...) opened on one grid, or None when the
+    items are plain rasters (or layers, or a MintPy stack).
+
+    Made once per run and parameter values (the guard, the checks and the run share it: kept on ``alg`` until
+    the run ends, :meth:`..tools._base.GeohazardAlgorithm.processAlgorithm`). ``wrapped``: the pairs' wrapped phase
+    (the unwrapping tool's INPUT)."""
+    items = raw_list(parameters.get(name))
+    if not items or not all(isinstance(i, str) for i in items) or any(is_mintpy_stack(i) for i in items):
+        return None
+    extent = stack_extent(alg, parameters, context)
+    key = (name, tuple(items), extent, wrapped)
+    cache = getattr(alg, "_geohazard_products", None)
+    if cache is None:
+        cache = {}
+        alg._geohazard_products = cache
+    if key not in cache:
+        spec = read_stack_items(items, name=name, wrapped=wrapped)
+        cache[key] = open_product(spec, extent=extent, name=name, wrapped=wrapped) if spec is not None else None
+    return cache[key]
+
+
+def _product_coherence(alg, parameters, context, product: ProductStack) -> Optional[list]:
+    """The coherence of a product stack: the product's own when COHERENCE is empty or names the same items as
+    INTERFEROGRAMS; None when COHERENCE names other files (read as given)."""
+    given = raw_list(parameters.get(COHERENCE))
+    if not given or given == raw_list(parameters.get(INTERFEROGRAMS)):
+        return list(product.coh_paths)
+    return None
+
+
+def _folder_problem(name: str, folder: str, want: str) -> str:
+    """Why a folder gives no raster: its top level holds none (naming what its subfolders hold)."""
+    what = "coherence raster" if want == "coh" else "interferogram"
+    deeper = 0
+    for _root, _dirs, files in os.walk(folder):
+        deeper += sum(f.lower().endswith(RASTER_EXT + (".zip",)) for f in files)
+    try:
+        spec = read_stack_items([folder], name=name) if deeper else None
+    except GeohazardError:
+        spec = None
+    if spec is not None:
+        return (f"{name}: the folder {folder!r} holds {spec.producer} products ({len(spec.pairs)} unwrapped "
+                f"interferograms): they are read as delivered by the stack tools' {INTERFEROGRAMS} (with their "
+                f"coherence); {name} of this tool takes rasters at the folder's top level")
+    if deeper:
+        return (f"{name}: the folder {folder!r} holds no {what} at its top level, and its subfolders hold {deeper} "
+                "raster(s) in a layout not recognised as a product: give a LiCSAR frame (LiCSBAS GEOC/ or the "
+                "portal's frame folder), HyP3 zips or their folders, or the folder holding the rasters themselves "
+                f"({', '.join(RASTER_EXT)})")
+    return f"{name}: the folder {folder!r} holds no {what} ({', '.join(RASTER_EXT)})"
+
+
 def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
                          ignored: Optional[list] = None) -> list[str]:
-    """File paths of a multiple-raster parameter that also accepts folder paths.
+    """File paths of a multiple-raster parameter that also accepts folders.
 
-    ``want="ifg"`` keeps unwrapped-looking files from a folder (names with ``unw``, or every
-    raster that is not a coherence file); ``want="coh"`` keeps coherence files (``cc``,
-    ``coh``, ``cor``). A list of several files is filtered the same way (the dialog's "Add
-    Directory..." adds every file of the folder); the files left out are appended to
+    INTERFEROGRAMS given as a product (:func:`product_stack`) gives the product's interferograms, and COHERENCE
+    its coherence (when COHERENCE is empty or names the same items). Otherwise ``want="ifg"`` keeps
+    unwrapped-looking files from a folder (names with ``unw``, or every raster that is not a coherence file);
+    ``want="coh"`` keeps coherence files (``cc``, ``coh``, ``cor``). A list of several files is filtered the same
+    way (the dialog's "Add Directory..." adds every file of the folder); the files left out are appended to
     ``ignored``. A MintPy ``.h5`` item is not a raster and is left out (see :func:`mintpy_stack_path`).
     """
+    if name in (INTERFEROGRAMS, COHERENCE):
+        product = product_stack(alg, parameters, context)
+        if product is not None:
+            if name == INTERFEROGRAMS:
+                return list(product.ifg_paths)
+            coh = _product_coherence(alg, parameters, context, product)
+            if coh is not None:
+                return coh
+        if name == COHERENCE:  # a product's coherence beside plain interferograms (e.g. corrected ones)
+            own = product_stack(alg, parameters, context, name=COHERENCE)
+            if own is not None:
+                if not own.coh_paths:
+                    raise GeohazardError(f"{COHERENCE}: the {own.spec.producer} product given holds no coherence "
+                                         "raster")
+                return list(own.coh_paths)
     paths: list[str] = []
     listed: list[str] = []
     others = []
@@ -65,8 +180,7 @@ def expand_raster_inputs(alg, parameters, name: str, context, *, want: str,
             except GeohazardError as exc:
                 raise GeohazardError(f"{name}: {exc}") from None
             if not files:
-                raise GeohazardError(f"{name}: the folder {text!r} holds no {'coherence' if want == 'coh' else ''} "
-                                     f"raster ({', '.join(RASTER_EXT)})")
+                raise GeohazardError(_folder_problem(name, text, want))
             paths += files
         elif is_mintpy_stack(text):
             continue
@@ -132,8 +246,7 @@ def check_stack(alg, parameters, context, *, mintpy: bool = False) -> None:
                              + (", or a MINTPY_STACK" if mintpy else ""))
     if ifgs and has_h5:
         raise GeohazardError("give either INTERFEROGRAMS or MINTPY_STACK, not both")
-    for p in ifgs:
-        parse_date_pair(p)
+    parse_date_pairs(ifgs, name=INTERFEROGRAMS)
     expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh")
     expand_file_inputs(parameters.get(BASELINES))
 
@@ -143,9 +256,13 @@ def check_weighting(alg, parameters, context) -> None:
     raw = raw_list(parameters.get(COHERENCE))
     has_coh = bool(raw) or bool(parameters.get(MINTPY_STACK)) \
         or any(is_mintpy_stack(i) for i in raw_list(parameters.get(INTERFEROGRAMS)))
+    if not has_coh:
+        product = product_stack(alg, parameters, context)
+        has_coh = product is not None and bool(product.coh_paths)
     if (alg.parameterAsEnum(parameters, "WEIGHTING", context) == 1
             or alg.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context) > 0) and not has_coh:
-        raise GeohazardError("WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters")
+        raise GeohazardError("WEIGHTING by coherence and COHERENCE_THRESHOLD need COHERENCE rasters (or a product "
+                             "that carries its coherence)")
 
 
 def _carry_stack_geometry(alg, stack, attributes=()) -> None:
@@ -170,8 +287,9 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
                  baselines: bool = True, feedback=None) -> StackInput:
     """INTERFEROGRAMS / COHERENCE / MINTPY_STACK / BASELINES / WAVELENGTH_M as a :class:`StackInput`.
 
-    The wavelength follows the one rule (WAVELENGTH_M if given, else the inputs' metadata, else Sentinel-1)
-    and is logged on ``feedback``, as are the files of the lists left out."""
+    The wavelength follows the one rule (WAVELENGTH_M if given, else what the product or the inputs' metadata
+    say, else Sentinel-1), as do the baselines (BASELINES > the product's files > the interferograms' metadata);
+    all are logged on ``feedback``, as are the files of the lists left out."""
     units = alg.parameterAsEnum(parameters, units_param, context) if units_param in parameters else 0
     log = FeedbackProgress(feedback)
     h5 = mintpy_stack_path(alg, parameters, context) if allow_mintpy else ""
@@ -180,6 +298,10 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
         stack = open_stack([], mintpy_h5=h5, wavelength_m=wavelength, log=log)
         _carry_stack_geometry(alg, stack, attributes=[(os.path.basename(h5), stack.mintpy.attrs)])
         return stack
+    product = product_stack(alg, parameters, context)
+    if product is not None:
+        return _product_input(alg, parameters, context, product, units=units, units_param=units_param,
+                              wavelength=wavelength, baselines=baselines, log=log)
     ignored: dict = {INTERFEROGRAMS: [], COHERENCE: []}
     paths = expand_raster_inputs(alg, parameters, INTERFEROGRAMS, context, want="ifg", ignored=ignored[INTERFEROGRAMS])
     if not paths:
@@ -193,6 +315,45 @@ def gather_stack(alg, parameters, context, *, allow_mintpy: bool = True, units_p
         _carry_stack_geometry(alg, stack)
     for line in ignored_report(ignored):
         log.push_info(line)
+    return stack
+
+
+def _product_input(alg, parameters, context, product: ProductStack, *, units: int, units_param: str, wavelength,
+                   baselines: bool, log) -> StackInput:
+    """A product's stack as a :class:`StackInput`: its files on one grid, its wavelength, baselines and geometry
+    (carried onto the run's outputs), each typed value over the product's and a contradiction warned about."""
+    product.log(log)
+    coh = expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh")
+    if coh and not raw_list(parameters.get(COHERENCE)):
+        log.push_info(f"{COHERENCE}: the product's coherence is used ({len(coh)} rasters)")
+    if units != 0 and units_param in parameters:
+        log.push_warning(f"{units_param}: the product's unwrapped phase is in radians growing with the range "
+                         f"(positive away from the satellite), but {units_param} = {units} was given; "
+                         f"{units_param} is used. Leave it at its first option to read the product as delivered")
+    files = expand_file_inputs(parameters.get(BASELINES)) if baselines else []
+    spec = product.spec
+    table = None
+    if files:
+        table = read_baselines(files)
+        if spec.baselines:
+            common = [p for p in table if p in spec.baselines]
+            odd = [p for p in common if abs(table[p] - spec.baselines[p]) > gm.BASELINE_AGREE_M]
+            if odd:
+                p = odd[0]
+                log.push_warning(f"{BASELINES}: {len(odd)} baseline(s) disagree with {spec.baselines_source}, e.g. "
+                                 f"{p[0]:%Y%m%d}_{p[1]:%Y%m%d}: {table[p]:.2f} m given, {spec.baselines[p]:.2f} m in "
+                                 f"the product; {BASELINES} is used")
+    elif baselines and spec.baselines:
+        table = dict(spec.baselines)
+        log.push_info(f"perpendicular baselines of the {len(spec.pairs)} interferograms: from {spec.baselines_source}")
+    stack = open_stack(product.ifg_paths, coh_paths=coh, baseline_table=table, units=units, wavelength_m=wavelength,
+                       product_wavelength=spec.wavelength, log=log)
+    stack.product = product  # the VRTs live as long as the stack reads them
+    carry = getattr(alg, "carry_geometry", None)
+    if carry is not None:
+        carry(**{key: value for key, (value, _) in product.geometry.items()})
+    if table is not None:
+        _carry_stack_geometry(alg, stack)
     return stack
 
 
@@ -274,9 +435,9 @@ def pair_name(path: str, name: str) -> str:
     try:
         d1, d2 = parse_date_pair(os.path.basename(path))
     except GeohazardError:
-        raise GeohazardError(f"{name}: {os.path.basename(path)!r} has no date pair in its name "
-                             "(e.g. 20200101_20200113.wrapped.tif), needed to name the outputs for the "
-                             "time-series tools") from None
+        raise GeohazardError(f"{name}: " + date_pair_problem(
+            f"{os.path.basename(path)!r} has no date pair in its name (e.g. 20200101_20200113.wrapped.tif), needed "
+            "to name the outputs for the time-series tools", path)) from None
     return f"{d1:%Y%m%d}_{d2:%Y%m%d}"
 
 
@@ -288,11 +449,30 @@ class WrappedStack:
     pairs: list
     info: RasterInfo
     coherence_for: dict
+    product: object = None  # the product whose VRTs the paths name (kept alive while they are read)
 
 
-def wrapped_stack(alg, parameters, context, *, mask=None, ignored=None) -> WrappedStack:
-    """INPUT (rasters or a folder) and COHERENCE (one raster for all, or one per date pair) of the unwrapping
-    tool, every raster (and ``mask``) on one grid."""
+def wrapped_stack(alg, parameters, context, *, mask=None, ignored=None, feedback=None) -> WrappedStack:
+    """INPUT (rasters or a folder, or a product as delivered: its wrapped phase, e.g. LiCSAR's .geo.diff_pha.tif,
+    HyP3's _wrapped_phase.tif) and COHERENCE (one raster for all, one per date pair, or the product's when empty)
+    of the unwrapping tool, every raster (and ``mask``) on one grid."""
+    product = product_stack(alg, parameters, context, "INPUT", wrapped=True)
+    if product is not None:
+        if feedback is not None and not getattr(product, "_logged", False):
+            product.log(FeedbackProgress(feedback), "INPUT")
+            product._logged = True
+        pairs = [pair_name(p, "INPUT") for p in product.ifg_paths]
+        coh = raw_list(parameters.get(COHERENCE))
+        if coh and coh != raw_list(parameters.get("INPUT")):
+            raise GeohazardError(f"{COHERENCE}: with a product as INPUT, leave COHERENCE empty (the product's "
+                                 "coherence is used) or give the same product")
+        coh_for = dict(zip(pairs, product.coh_paths)) if product.coh_paths else {}
+        if mask:
+            info = raster_info(mask, "MASK")
+            if info.shape != product.info.shape or info.other_grid(product.info):
+                raise GeohazardError(f"MASK: {os.path.basename(mask)} is not on the product's grid "
+                                     f"({product.info.height} rows x {product.info.width} columns)")
+        return WrappedStack(list(product.ifg_paths), pairs, product.info, coh_for, product)
     ifgs = expand_raster_inputs(alg, parameters, "INPUT", context, want="ifg", ignored=ignored)
     if not ifgs:
         raise GeohazardError("INPUT: give wrapped interferograms (rasters or a folder)")
@@ -320,6 +500,18 @@ def wrapped_stack(alg, parameters, context, *, mask=None, ignored=None) -> Wrapp
     return WrappedStack(ifgs, pairs, infos[0], coh_for)
 
 
+def wrapped_raster_files(alg, parameters, context) -> dict:
+    """The files the unwrapping tool reads, for the guard: a product's wrapped phase and coherence (its VRTs), else
+    the filtered files of INPUT and COHERENCE."""
+    product = product_stack(alg, parameters, context, "INPUT", wrapped=True)
+    if product is not None:
+        return {"INPUT": list(product.ifg_paths), COHERENCE: list(product.coh_paths)}
+    out = {"INPUT": expand_raster_inputs(alg, parameters, "INPUT", context, want="ifg")}
+    if parameters.get(COHERENCE):
+        out[COHERENCE] = expand_raster_inputs(alg, parameters, COHERENCE, context, want="coh")
+    return out
+
+
 def network_filters(alg, parameters, context) -> dict:
     """The interferogram filters the tool declares (:func:`..inputs.declare.add_network_filter_parameters`, or
     the temporal baseline alone), as keywords of :func:`~algorithms.timeseries.network.filter_network`."""
@@ -332,8 +524,13 @@ def network_filters(alg, parameters, context) -> dict:
     return out
 
 
-def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh) -> tuple[int, int]:
-    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram."""
+def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh, feedback=None) -> tuple[int, int]:
+    """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram.
+
+    The automatic choice is the largest consistent ground (:mod:`~algorithms.timeseries.ground_reference`: data
+    in every interferogram, small loop closures, a stacking rate near the scene's mode) when the scan pass
+    computed its sums (``stack.ground``), logged on ``feedback`` with a warning when no such ground exists; else
+    the most coherent fully valid pixel."""
     info = stack.info
     if parameters.get(ids.REFERENCE):
         crs = QgsCoordinateReferenceSystem()
@@ -351,9 +548,40 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
                                  f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
+    own = _stack_own_reference(stack, count)
+    if own is not None:
+        FeedbackProgress(feedback).push_info(f"{ids.REFERENCE}: the stack's own reference: {own[2]}")
+        return own[0], own[1]
+    if getattr(stack, "ground", None) is not None and count is not None:
+        from ...algorithms.timeseries.ground_reference import choose_ground_reference
+
+        choice = choose_ground_reference(count, stack.network.n_pairs, wavelength_mm=stack.wavelength_m * 1000.0,
+                                         **stack.ground)
+        log = FeedbackProgress(feedback)
+        if choice.warning:
+            log.push_warning(f"{ids.REFERENCE}: {choice.warning}")
+        else:
+            log.push_info(f"{ids.REFERENCE}: {choice.describe()}")
+        return choice.row, choice.col
     from ...algorithms.timeseries import sbas
 
     return sbas.choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
+
+
+def _stack_own_reference(stack: StackInput, count) -> Optional[tuple]:
+    """``(row, col, where)`` of the reference the stack itself names (a MintPy ifgramStack.h5's ``REF_Y``/``REF_X``,
+    set by MintPy's reference_point step) when that pixel has data in every interferogram; else None."""
+    attrs = getattr(stack.mintpy, "attrs", None) or {}
+    try:
+        r, c = int(attrs["REF_Y"]), int(attrs["REF_X"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (0 <= r < stack.info.height and 0 <= c < stack.info.width):
+        return None
+    n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
+    if n_valid < stack.network.n_pairs:
+        return None
+    return r, c, f"REF_Y = {r}, REF_X = {c} of {os.path.basename(stack.info.path)} (MintPy's reference point)"
 
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):
@@ -362,4 +590,4 @@ def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool
     from ...io.corrections import Stack as CorrectionStack
 
     return CorrectionStack(gather_stack(alg, parameters, context, allow_mintpy=False, baselines=baselines,
-                                        feedback=feedback), run.max_memory_mb)
+                                        feedback=feedback), run)

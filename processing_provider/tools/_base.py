@@ -1,13 +1,14 @@
 """Base class shared by every InSAR Geohazards Processing tool.
 
 A tool is one class in ``tools/<family>/<tool ID>.py``, declared by the :func:`tool` decorator above it
-(its ID, title, toolbox group, help page ...: the class attributes below) with its ``HELP`` text; it
+(its ID, title, help page ...: the class attributes below; its toolbox group is its folder) with its ``HELP`` text; it
 implements ``initAlgorithm`` and ``process`` (instead of ``processAlgorithm``), and stays thin:
 parameters -> arrays -> one core call -> outputs. Core errors become ``QgsProcessingException`` with the
 core's message; a cancel request becomes a clean stop with no output left behind. The class attributes:
 
 ``NAME``, ``DISPLAY_NAME``, ``GROUP_ID``
-    the tool's ID (``geohazard:<NAME>``), its title and its toolbox group (:data:`GROUPS`).
+    the tool's ID (``geohazard:<NAME>``), its title and its toolbox group (:data:`GROUPS`): the group is the
+    folder of ``tools/`` the tool's module is in (``FAMILY``), never typed.
 ``TAGS``
     search words of the toolbox, comma separated (every tool also gets "InSAR", "SAR", "geohazard").
 ``MAIN_OUTPUTS``
@@ -19,9 +20,11 @@ core's message; a cancel request becomes a clean stop with no output left behind
 ``FORMER_IDS``
     former parameter or output IDs, kept as hidden aliases (:class:`..inputs.aliases.Alias`).
 ``ENGINE``
-    the tool runs on the block engine: it gets the run-wide knobs (:mod:`..inputs.knobs`).
+    the run-wide knobs (:mod:`..inputs.knobs`) of a tool on the block engine: ``engine=True`` gives all of them;
+    a tuple names those it uses (the others are declared hidden and ignored).
 ``FAMILY``
-    the folder of ``tools/`` the tool's module is in (set from it): its icon is ``icons/families/<FAMILY>.svg``.
+    the folder of ``tools/`` the tool's module is in (set from it): its toolbox group and its icon,
+    ``icons/families/<FAMILY>.svg``.
 
 Every run goes through the guard layer (:mod:`..inputs.guard`) before ``process`` is called and inside a
 run-level transaction (:mod:`..io.transaction`): outputs are published together or not at all. A tool
@@ -32,6 +35,9 @@ tunes the guard with class attributes:
 ``MULTIBAND_INPUTS``
     raster parameters whose every band is data (a 2-band amplitude + phase ``.unw`` is refused
     there; elsewhere its phase band is read).
+``MM_INPUTS``
+    raster parameters holding LOS displacement (mm) or velocity (mm/yr): one whose metadata says m, m/yr, cm ...
+    is read converted, one without a unit whose values cannot be mm is warned about (:mod:`..inputs.delivered`).
 ``COHERENCE_INPUTS``
     raster parameters holding a coherence (0-1 scale checked); default ``("COHERENCE",)``.
 ``CRS_FREE_INPUTS``
@@ -52,29 +58,35 @@ from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ...algorithms.errors import GeohazardError, OperationCanceled
+from ...io.arrange import arrange_outputs
 from ...io.metadata import stamp_geometry, stamp_history
+from ...io.overviews import build_overviews
 from ...io.probe import degenerate_outputs, quiet_gdal_reads
 from ...io.raster import RasterInfo, raster_info
-from ...io.styles import arrange_outputs
 from ...io.transaction import OutputTransaction, disk_full
-from .. import early_kernels
-from ..inputs import declare, ids, knobs, stacks, values
+from .. import early_kernels, model_checks
+from ..inputs import declare, delivered, ids, knobs, stacks, values
 from ..inputs.aliases import resolve_aliases, with_aliases, with_former_outputs
 from ..inputs.compilation import compilation_progress
 from ..inputs.feedback import FeedbackProgress
 from ..inputs.guard import check_before, input_files, missing_file_problem, range_problem
 from ..inputs.history import history
 from ..inputs.layers import raster_path
+from ..inputs.links import received_problem, remember_reports
 
-#: Processing groups: id -> display name.
+#: Processing groups: id -> display name. A group's ID is the folder of ``tools/`` its tools live in (and the
+#: name of its icon, ``icons/families/<ID>.svg``): the toolbox, the folders and the icons are one taxonomy.
 GROUPS = {
     "timeseries": "Time series",
-    "ada": "Active deformation areas",
-    "geometry": "Geometry and line of sight",
-    "faults": "Faults and stress",
-    "formats": "Import and formats",
-    "kinematics": "Landslide and glacier kinematics",
+    "psds": "PS and DS (SLC stacks)",
+    "unwrap": "Phase unwrapping",
     "corrections": "Corrections",
+    "models": "Time-series models and early warning",
+    "ada": "Active deformation areas",
+    "formats": "Import and formats",
+    "geometry": "Geometry and line of sight",
+    "kinematics": "Landslide and glacier kinematics",
+    "faults": "Faults and stress",
 }
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -124,7 +136,8 @@ def set_decimals(definition) -> None:
 def _guarded_check(alg, parameters, context, check):
     """Ranges first, then former parameter IDs resolved, then ``check(parameters)`` with GDAL's PAM
     off (no ``.aux.xml`` written next to the inputs while QGIS loads them)."""
-    problem = range_problem(alg, parameters, context) or missing_file_problem(alg, parameters)
+    problem = received_problem(alg, parameters) or range_problem(alg, parameters, context) \
+        or missing_file_problem(alg, parameters)
     if problem:
         return False, problem
     try:
@@ -135,18 +148,44 @@ def _guarded_check(alg, parameters, context, check):
         return check(parameters)
 
 
-def tool(name: str, display_name: str, *, group: str, page: str, tags: str = "", main: tuple = (),
-         kernels: tuple = (), former: tuple = (), engine: bool = False):
-    """Class decorator of a tool: its ID, title, toolbox group, help page, search words, the outputs loaded
-    visible, its numba kernel modules, its former parameter IDs and whether it runs on the block engine
-    (the class attributes ``NAME`` ... ``ENGINE`` of :class:`GeohazardAlgorithm`)."""
+def tool(name: str, display_name: str, *, page: str, tags: str = "", main: tuple = (),
+         kernels: tuple = (), former: tuple = (), engine=False):
+    """Class decorator of a tool: its ID, title, help page, search words, the outputs loaded visible, its numba
+    kernel modules, its former parameter IDs and whether it runs on the block engine (the class attributes
+    ``NAME`` ... ``ENGINE`` of :class:`GeohazardAlgorithm`; its toolbox group is its folder)."""
     def declare(cls):
-        cls.NAME, cls.DISPLAY_NAME, cls.GROUP_ID, cls.HELP_PAGE = name, display_name, group, page
+        cls.NAME, cls.DISPLAY_NAME, cls.HELP_PAGE = name, display_name, page
         cls.TAGS, cls.MAIN_OUTPUTS, cls.KERNELS = tags, tuple(main), tuple(kernels)
-        cls.FORMER_IDS, cls.ENGINE = tuple(former), engine
+        cls.FORMER_IDS, cls.ENGINE = tuple(former), knobs.RUN_WIDE if engine is True else tuple(engine or ())
         return cls
 
     return declare
+
+
+def run_title(alg, parameters, context) -> str:
+    """``"<tool>: <input>"``, the name of a run's group of layers: the tool and the name of its main input (the
+    first input given: a file's or a layer's name, a folder's name for a list of files)."""
+    name = ""
+    for d in alg.parameterDefinitions():
+        if d.isDestination() or d.flags() & d.Flag.FlagHidden:
+            continue
+        value = parameters.get(d.name())
+        if hasattr(value, "source") and hasattr(value, "selectedFeaturesOnly"):  # a feature source definition
+            value = value.source.staticValue()
+        if hasattr(value, "name") and callable(value.name):  # a layer
+            name = value.name()
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+            paths = [v.split("|")[0] for v in value]
+            name = os.path.basename(os.path.dirname(paths[0])) if len(paths) > 1 else \
+                os.path.splitext(os.path.basename(paths[0]))[0]
+        elif isinstance(value, str) and value and d.type() in ("raster", "vector", "source", "file", "multilayer",
+                                                                "mesh", "layer", "pointcloud"):
+            layer = context.project().mapLayer(value) if context is not None and context.project() else None
+            name = layer.name() if layer is not None else \
+                os.path.splitext(os.path.basename(value.split("|")[0].rstrip("/")))[0]
+        if name:
+            break
+    return f"{alg.displayName()}: {name}" if name else alg.displayName()
 
 
 class GeohazardAlgorithm(QgsProcessingAlgorithm):
@@ -161,7 +200,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     KERNELS: tuple = ()
     HELP_PAGE = ""
     FORMER_IDS: tuple = ()
-    ENGINE = False
+    ENGINE: tuple = ()
     FAMILY = ""
     #: the stack parameters (:func:`..inputs.declare.add_stack_parameters`) declared first; a MintPy
     #: ``ifgramStack.h5`` accepted with ``MINTPY`` (the stack tools: :class:`StackAlgorithm`)
@@ -170,6 +209,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     # the parameter IDs several tools share (inputs/ids.py); a tool names only its own, once, in ``IDS``
     #: the tool's own parameter and output IDs, space separated: each becomes a class attribute of that name
+    #: (used as ``self.X`` everywhere but the class body and ``@tool``, which run before it is made)
     IDS: str = ""
     ASC_HEADING = ids.ASC_HEADING
     ASC_INCIDENCE = ids.ASC_INCIDENCE
@@ -197,6 +237,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     INTERFEROGRAMS = ids.INTERFEROGRAMS
     INVENTORY = ids.INVENTORY
     LOOK = ids.LOOK
+    LOS_ASC = ids.LOS_ASC
+    LOS_DESC = ids.LOS_DESC
     LOOKS = ids.LOOKS
     MAX_PERP_BASELINE = ids.MAX_PERP_BASELINE
     MAX_TEMPORAL_BASELINE = ids.MAX_TEMPORAL_BASELINE
@@ -246,7 +288,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         note = ("\n\n<b>Former IDs</b> (still accepted in models and qgis_process): " + ", ".join(
             f"{a.old_id} (now {a.new_id}" + (f"; the former in {a.old_unit})" if a.old_unit else ")")
             for a in former)) if former else ""
-        return self.tr(self.HELP + (knobs.HELP if self.ENGINE else "")) + note
+        return self.tr(self.HELP + (knobs.help_text(self.ENGINE) if self.ENGINE else "")) + note
 
     def tags(self) -> list:
         return [self.tr(t) for t in COMMON_TAGS + tuple(self.TAGS.split(",")) if t]
@@ -271,7 +313,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         super().__init_subclass__(**kwargs)
         parts = cls.__module__.split(".")
         if "tools" in parts[:-2]:
-            cls.FAMILY = parts[parts.index("tools") + 1]
+            cls.FAMILY = cls.GROUP_ID = parts[parts.index("tools") + 1]
         for klass in cls.__mro__:  # the tool's own IDs and its mixins': each an attribute named as its value
             for name in klass.__dict__.get("IDS", "").split():
                 if not hasattr(cls, name):
@@ -283,7 +325,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                     declare.add_stack_parameters(self, mintpy=self.MINTPY)
                 _init(self, config)
                 if self.ENGINE:
-                    knobs.add_run_parameters(self)
+                    knobs.add_run_parameters(self, self.ENGINE)
 
             cls.initAlgorithm = init_with_knobs
         check = cls.__dict__.get("checkParameterValues")
@@ -303,13 +345,16 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     FOLDER_INPUTS: tuple = ()
 
     def _checked(self, parameters, context) -> tuple:
-        """QGIS's check of each value (the folder lists excepted), then the tool's own :meth:`check`."""
-        if not self.FOLDER_INPUTS:
+        """QGIS's check of each value (the folder lists and HDF5 results, which QGIS cannot load as one layer,
+        excepted: :mod:`..inputs.delivered` reads them), then the tool's own :meth:`check`."""
+        skip = set(self.FOLDER_INPUTS) | {d.name() for d in self.parameterDefinitions()
+                                          if d.type() == "raster" and delivered.is_product(parameters.get(d.name()))}
+        if not skip:
             ok, msg = QgsProcessingAlgorithm.checkParameterValues(self, parameters, context)
             if not ok:
                 return ok, msg
-        for d in self.parameterDefinitions() if self.FOLDER_INPUTS else ():
-            if d.name() in self.FOLDER_INPUTS or d.isDestination():
+        for d in self.parameterDefinitions() if skip else ():
+            if d.name() in skip or d.isDestination():
                 continue
             if not d.checkValueIsAcceptable(parameters.get(d.name()), context):
                 return False, self.tr("Incorrect parameter value for {}").format(d.name())
@@ -325,6 +370,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
 
     COMPLEX_INPUTS: tuple = ()
     MULTIBAND_INPUTS: tuple = ()
+    MM_INPUTS: tuple = ()
     COHERENCE_INPUTS: tuple = ("COHERENCE",)
     CRS_FREE_INPUTS: tuple = ()
     OVERLAP: tuple = ()
@@ -340,19 +386,27 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         ok = True
         for d in with_aliases(self, definition):
             set_decimals(d)
-            ok = super().addParameter(d, createOutput) and ok
+            # an output's former ID is no output of its own: the results carry it (with_former_outputs), and the
+            # modeler would list the output twice
+            former = d is not definition and d.isDestination()
+            ok = super().addParameter(d, createOutput and not former) and ok
         return ok
 
     def processAlgorithm(self, parameters, context, feedback):
         from ...io.probe import run_headers
 
         run = self._run = OutputTransaction()
+        self._geohazard_products = None  # the products this run opens (inputs.stacks.product_stack), made anew
         targets: dict = {}
         kernels_starting = early_kernels.start(self.KERNELS)
         try:
             with quiet_gdal_reads(), run_headers():
                 parameters = resolve_aliases(self, parameters, context)
+                problem = received_problem(self, parameters)  # a model step linked to a report, named as such
+                if problem:
+                    raise GeohazardError(problem)
                 params, targets = check_before(self, parameters, context, feedback)
+                model_checks.watch_input_layers(context, input_files(self, params, context))
                 self.check(params, context)  # also when a model or a script runs the tool without checking it
                 run.begin(targets)
                 if feedback is not None and feedback.isCanceled():
@@ -365,16 +419,26 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 for message in degenerate_outputs(targets, results or {}, self.KEY_OUTPUT_FIELDS):
                     if feedback is not None:
                         feedback.pushWarning(message)
-                stamp_history(run.written_files(), history(self, params, context))
+                steps = history(self, params, context, run.used)
+                stamp_history(run.written_files(), steps)
+                # the files the run was asked for (a folder of corrected interferograms, read by the next step
+                # rather than drawn, gets none)
+                files = {os.path.realpath(path.split("|")[0]) for path, _ in targets.values()}
+                build_overviews([p for p in run.written_files() if os.path.realpath(p) in files],
+                                log=FeedbackProgress(feedback))
                 if self.CARRIES_GEOMETRY:
                     stamp_geometry(run.written_files(), list(input_files(self, params, context)), run.geometry,
                                    log=FeedbackProgress(feedback))
             run.commit()
+            if model_checks.in_shipped_model():  # the next steps' variables find the rasters as layers
+                model_checks.keep_rasters(context, run.written_files())
             if isinstance(results, dict):
                 results = with_former_outputs(self, results)
+                remember_reports(self, results)
                 dests = [(d.name(), d.description(), d.type() in ("vectorDestination", "sink"))
                          for d in self.destinationParameterDefinitions() if not d.metadata().get("geohazard_alias")]
-                arrange_outputs(self.NAME, dests, context, results, self.MAIN_OUTPUTS)
+                arrange_outputs(self.NAME, dests, context, results, self.MAIN_OUTPUTS, steps=steps,
+                                title=run_title(self, params, context))
             return results
         except OperationCanceled:
             run.rollback()
@@ -399,6 +463,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         finally:
             early_kernels.join(kernels_starting)  # a refused run ends with no thread of its own left
             self._geohazard_input_files = None  # the listing check_before kept for this run (guard.input_files)
+            self._geohazard_products = None
 
     def carry_geometry(self, **values) -> None:
         """Record acquisition geometry this run used (``INCIDENCE_DEG=...``, ``pairs={(d1, d2): m}``,
@@ -407,6 +472,14 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         run = getattr(self, "_run", None)
         if run is not None:
             run.geometry.update({k: v for k, v in values.items() if v is not None})
+
+    def record_used(self, pid: str, text: str) -> None:
+        """Record the value this run used for ``pid`` when it is not the one the parameters hold (a default
+        replaced by the inputs' metadata, a per-pixel raster instead of a number): the processing history says
+        ``pid=text`` instead of the parameter's value."""
+        run = getattr(self, "_run", None)
+        if run is not None:
+            run.used[pid] = text
 
     def note(self, text: str) -> str:
         """A one-line summary of what this run did, kept for the summary a model prints at its end; returns
@@ -419,7 +492,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     def memory_advice(self) -> str:
         """What to change when the run ran out of memory (names parameters this tool has)."""
         hints = []
-        if self.ENGINE:
+        if knobs.MAX_MEMORY_MB in self.ENGINE:
             hints.append(f"lower {knobs.MAX_MEMORY_MB} (smaller blocks)")
         hints.append("clip the inputs to a smaller area")
         if self.parameterDefinition("INTERFEROGRAMS") is not None:

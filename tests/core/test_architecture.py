@@ -56,6 +56,42 @@ def test_the_core_imports_dask_only_inside_functions():
                     f"{name} imports Dask at module level"
 
 
+
+def _imports_anywhere(path):
+    """``(line, name, relative)`` of every import of ``path``, those inside functions and classes included:
+    relative imports resolved below the plugin folder (``io.raster``), absolute ones as written."""
+    package = os.path.relpath(os.path.dirname(path), ROOT).split(os.sep)
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            yield from ((n.lineno, a.name, False) for a in n.names)
+        elif isinstance(n, ast.ImportFrom):
+            if n.level:
+                base = package[:len(package) - n.level + 1]
+                yield n.lineno, ".".join(base + ([n.module] if n.module else [])), True
+            else:
+                yield n.lineno, n.module or "", False
+
+
+def test_the_core_imports_no_qgis_gdal_io_or_provider_even_inside_functions():
+    """The import probe above sees the module-level imports only; an import inside a function would pull QGIS or
+    GDAL into a notebook or a Dask worker at its first call. Every import of algorithms/, wherever it stands."""
+    bad = []
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "algorithms")):
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, name)
+            for line, mod, relative in _imports_anywhere(path):
+                top = mod.split(".")[0]
+                if relative and top != "algorithms" \
+                        or not relative and (top in ("qgis", "PyQt5", "PyQt6", "osgeo", "processing")
+                                             or mod.startswith("insar_geohazards.") and
+                                             not mod.startswith("insar_geohazards.algorithms")):
+                    bad.append(f"{os.path.relpath(path, ROOT)}:{line} imports {mod}")
+    assert not bad, bad
+
 # ------------------------------------------------------------------ the provider: three layers, one room per tool
 PROVIDER = os.path.join(ROOT, "processing_provider")
 IO = os.path.join(ROOT, "io")
@@ -172,15 +208,43 @@ def test_io_never_sees_the_parameter_layer_or_a_tool():
     assert not bad, bad
 
 
+#: What io/ may import of QGIS: the core library (CRS, features, layers, styles) and Qt's non-widget types (colours,
+#: QMetaType). io/ is shared by the provider and the dock: no widget, no Processing framework, no tool.
+IO_QGIS_ALLOWED = ("qgis.core", "qgis.PyQt.QtCore", "qgis.PyQt.QtGui")
+
+
+def test_io_imports_no_widget_no_processing_framework_and_no_tool_even_inside_functions():
+    bad = []
+    for path in _py_files(IO):
+        for line, mod, relative in _imports_anywhere(path):
+            top = mod.split(".")[0]
+            where = f"{os.path.relpath(path, ROOT)}:{line} imports {mod}"
+            if relative and top in ("processing_provider", "ui", "plugin", "demo", "models"):
+                bad.append(where)
+            elif not relative and top == "qgis" and not mod.startswith(IO_QGIS_ALLOWED) and mod != "qgis.PyQt":
+                bad.append(where)
+            elif not relative and top in ("processing", "PyQt5", "PyQt6"):
+                bad.append(where)
+            elif not relative and mod.startswith("insar_geohazards.") and \
+                    not mod.startswith(("insar_geohazards.io", "insar_geohazards.algorithms")):
+                bad.append(where)
+    assert not bad, bad
+
 def test_one_room_per_tool_named_after_its_id():
-    """Each tool module holds one tool class whose NAME is the file's name, and its identity on the class."""
+    """Each tool module holds one tool class whose NAME is the file's name, and its identity on the class; its
+    toolbox group is its folder (no group typed on the class: one taxonomy); its module docstring names its ID and
+    says what it does."""
     seen = set()
     for _, stem, path in _tool_files():
         classes = _tool_classes(_tree(path))
         assert [_class_attr(c, "NAME") for c in classes] == [stem], path
         cls = classes[0]
-        for attr in ("DISPLAY_NAME", "GROUP_ID", "HELP", "HELP_PAGE"):
+        for attr in ("DISPLAY_NAME", "HELP", "HELP_PAGE"):
             assert _class_attr(cls, attr) is not None, f"{path}: {attr}"
+        assert _class_attr(cls, "GROUP_ID") is None, f"{path}: its group is its folder, not typed"
+        doc = ast.get_docstring(_tree(path)) or ""
+        assert doc.startswith(f"``geohazard:{stem}``. ") and len(doc.split()) >= 8, \
+            f"{path}: the module docstring names the tool's ID and says what it does: {doc!r}"
         seen.add(stem)
     assert len(seen) >= 37
 
@@ -188,6 +252,7 @@ def test_one_room_per_tool_named_after_its_id():
 def test_no_name_keyed_tool_dicts():
     """What belongs to a tool is a class attribute: no module-level dict keyed by tool IDs in the provider."""
     names = {stem for _, stem, _ in _tool_files()}
+    names -= {os.path.basename(os.path.dirname(path)) for _, _, path in _tool_files()}  # GROUPS: keyed by folders
     bad = []
     for path in _py_files(PROVIDER):
         for node in _tree(path).body:
@@ -291,6 +356,18 @@ def test_run_wide_knobs_are_declared_once():
     assert sorted({h[0] for h in hits}) == ["processing_provider/inputs/knobs.py"], hits
 
 
+def test_tools_plan_their_blocks_through_the_run_settings():
+    """A tool's blocks come from the run's settings (MAX_MEMORY_MB): ``run.plan``, ``run.rows``, ``run.plan_files``
+    (io/blocks.py), or a core planner handed ``run.max_memory_mb``; no tool file calls the engine's planners or
+    turns the budget into bytes itself (tests/processing/test_memory_knob.py checks that the knob moves the blocks)."""
+    bad = []
+    for _, tool_id, path in _tool_files():
+        calls = _calls(_tree(path))
+        bad += [(tool_id, c) for c in ("plan_blocks", "plan_file_groups", "budget_rows", "max_memory_bytes")
+                if c in calls]
+    assert not bad, bad
+
+
 def test_tools_do_not_import_each_other_and_ui_imports_no_tool():
     bad = []
     for family, _, path in _tool_files():
@@ -381,16 +458,14 @@ def test_phase_to_mm_only_in_conventions():
     assert not bad, bad
 
 
-def test_no_import_cycles_in_the_core_or_the_provider():
-    """Module-level imports form no cycle (a function-level import, taken when it runs, does not count)."""
+def test_no_import_cycles_in_the_core_the_io_the_provider_or_the_dock():
+    """Imports form no cycle, counting those inside functions too (an import put in a function to hide a circle
+    is still a circle) and the modules bound lazily; ``algorithms``, ``io``, ``processing_provider`` and ``ui``."""
     graph = {}
-    for folder in ("algorithms", "processing_provider"):
+    for folder in ("algorithms", "io", "processing_provider", "ui"):
         for path in _py_files(os.path.join(ROOT, folder)):
             name = os.path.relpath(path, ROOT)[:-3].replace(os.sep, ".").removesuffix(".__init__")
-            tree = _tree(path)
-            top = ast.Module(body=[n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))],
-                             type_ignores=[])
-            graph[name] = {m for m in _imported_modules(top, path)}
+            graph[name] = {m for m in _imported_modules(_tree(path), path)}
     graph = {k: {m for m in v if m in graph and m != k} for k, v in graph.items()}
     state, cycles = {}, []
 
@@ -425,3 +500,132 @@ def test_tests_import_the_plugin_by_its_package_name():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
             bad += [f"{os.path.relpath(path, ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in own]
     assert not bad, bad
+
+
+# ------------------------------------------------------------------ io/ and inputs/: a test file each, or the reason
+#: io/ and inputs/ modules without a test file of their own (tests/<layer>/test_io_<module>.py,
+#: test_inputs_<module>.py), each with the tests that exercise it and why those are its tests. A new module gets its
+#: own test file; this list only shrinks.
+TESTED_THROUGH = {
+    "io/ada": (("tests/processing/test_ada_io.py", "tests/processing/test_adadetection.py"),
+               "the ADA layers' reader and writer, tested as one subject with the ADA tools"),
+    "io/blocks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_psds.py",
+                   "tests/processing/test_memory_knob.py"),
+                  "the block runner: every engine test runs through it, the knob test plans through it"),
+    "io/compat": (("tests/processing/test_compat.py",), "QGIS-version shims, named after their subject"),
+    "io/corrections": (("tests/processing/test_demerrorcorrection.py", "tests/processing/test_referencepoint.py",
+                        "tests/processing/test_unwrapclosurecorrection.py"),
+                       "the stack corrections' readers and writers, only reached through those tools"),
+    "io/egms": (("tests/processing/test_loadegms.py",), "the EGMS loader's file side, tested with the loader"),
+    "io/faults": (("tests/processing/test_coulombonfaults.py", "tests/processing/test_importcoulombinput.py",
+                   "tests/processing/test_slipinversion.py"), "fault layers in and out of the fault tools"),
+    "io/features": (("tests/processing/test_landslideactivity.py", "tests/processing/test_faultproximity.py",
+                     "tests/processing/test_adaclassification.py"), "polygon and point features of the ADA tools"),
+    "io/forecast": (("tests/processing/test_inversevelocity.py",), "the one tool that writes forecasts"),
+    "io/geometry": (("tests/processing/test_engine_geometry.py", "tests/processing/test_losprojection.py"),
+                    "geometry rasters through the geometry engine tests"),
+    "io/kinematics": (("tests/processing/test_landslide3d.py", "tests/processing/test_landslidethickness.py",
+                       "tests/processing/test_validateinsar.py"), "inputs and outputs of the kinematics tools"),
+    "io/metadata": (("tests/processing/test_input_listing.py", "tests/processing/test_wavelength_rule.py",
+                     "tests/processing/test_processing_history.py"),
+                    "the metadata rule (wavelength, listing, history), each a subject of its own"),
+    "io/mintpy": (("tests/processing/test_loadmintpy.py", "tests/processing/test_mintpy_inputs.py"),
+                  "MintPy files in and out, tested as the MintPy subject"),
+    "io/multisensor": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's file side"),
+    "io/multisensor_datum": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's datum"),
+    "io/multisensor_grid": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's grid"),
+    "io/offsets": (("tests/processing/test_offsettracking.py", "tests/processing/test_offsettimeseries.py"),
+                   "the offset tools' block streams"),
+    "io/points": (("tests/processing/test_timeseriesmodels.py", "tests/processing/test_pcaatmosphere.py",
+                   "tests/processing/test_inversevelocity.py"), "point time series read by the point tools"),
+    "io/probe": (("tests/processing/test_input_listing.py", "tests/processing/test_engine_sbas.py"),
+                 "the quiet GDAL probes behind the input guard"),
+    "io/products": (("tests/processing/test_products.py",), "product layouts as delivered, their own subject"),
+    "io/ramps": (("tests/processing/test_rampremoval.py",), "the ramp tool's file side"),
+    "io/raster": (("tests/processing/test_raster_io_tiles.py", "tests/processing/test_engine_sbas.py"),
+                  "rasters in and out: the tile test and every engine test"),
+    "io/rasterize": (("tests/processing/test_offsettracking.py",), "stable polygons burnt for offset tracking"),
+    "io/slc": (("tests/processing/test_engine_psds.py", "tests/processing/test_amplitudedispersion.py"),
+               "SLC stacks through the PS/DS engine tests"),
+    "io/stack_reference": (("tests/processing/test_engine_sbas.py",), "the automatic reference of SBAS stacks"),
+    "io/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
+                  "stack inputs through the stack engine tests"),
+    "io/styles": (("tests/processing/test_styles_models.py",), "styles and shipped models, one subject"),
+    "io/timeseries": (("tests/processing/test_sbasinversion.py",), "the SBAS tool's time-series outputs"),
+    "io/transaction": (("tests/processing/test_engine_determinism.py",
+                        "tests/processing/test_losvelocitytovertical.py"),
+                       "outputs written whole or not at all, checked where a run is cancelled or fails"),
+    "io/troposphere": (("tests/processing/test_troposphericcorrection.py",), "the troposphere tool's file side"),
+    "io/unwrap": (("tests/processing/test_unwrap.py",), "the unwrapping tool's file side"),
+    "io/arrange": (("tests/processing/test_desktop.py", "tests/processing/test_demo_project.py"),
+                   "where a run's results land in the project: a desktop session's layer tree"),
+    "io/overviews": (("tests/processing/test_output_overviews.py",), "overviews of large raster outputs"),
+    "io/temporal": (("tests/processing/test_temporal.py",), "result layers the Temporal Controller animates"),
+    "io/gamma": (("tests/processing/test_gamma.py", "tests/qgis_process/test_products_cli.py"),
+                 "GAMMA's headerless rasters, read in any raster parameter"),
+    "io/multisensor_products": (("tests/processing/test_multisensor_delivered.py",),
+                                "the multi-sensor tool's stacks as delivered"),
+    "io/product_sources": (("tests/processing/test_product_walks.py", "tests/qgis_process/test_products_cli.py"),
+                           "product files made readable before the grid rule (GAMMA, ISCE2, GMTSAR)"),
+    "io/series_nc": (("tests/processing/test_loadegms_netcdf.py",),
+                     "the EGMS series as a netCDF-4 file: written by loadegms, read by the dated-field tools"),
+    "io/vector": (("tests/processing/test_importcoulombinput.py", "tests/processing/test_adadetection.py"),
+                  "vector layers written by the tools"),
+    "io/writers": (("tests/processing/test_ascdescdecomposition.py", "tests/processing/test_unwrap.py"),
+                   "the raster writers of the tools that write whole grids"),
+    "inputs/acquisition": (("tests/processing/test_losprojection.py", "tests/processing/test_losvelocitytovertical.py"),
+                           "acquisition geometry parameters, read only for a tool"),
+    "inputs/ada": (("tests/processing/test_adadetection.py", "tests/processing/test_adaclassification.py"),
+                   "the ADA tools' parameters"),
+    "inputs/aliases": (("tests/processing/test_params_aliases.py", "tests/processing/test_output_aliases.py"),
+                       "former IDs, named after their subject"),
+    "inputs/angles": (("tests/processing/test_losvelocitytovertical.py", "tests/hostile/test_hostile_geometry.py"),
+                      "angle rasters checked by the guard before a geometry tool runs"),
+    "inputs/compilation": (("tests/processing/test_first_run_progress.py",), "the first run's kernel compilation"),
+    "inputs/declare": (("tests/processing/test_quiet_log.py", "tests/processing/test_params_aliases.py"),
+                       "parameter declarations: every tool's parameter test reads them"),
+    "inputs/delivered": (("tests/processing/test_loadmintpy.py", "tests/processing/test_products.py"),
+                         "products as delivered, given as tool inputs"),
+    "inputs/feedback": (("tests/processing/test_first_run_progress.py",), "progress and log of a run"),
+    "inputs/geometry": (("tests/processing/test_ascdescdecomposition.py",
+                         "tests/processing/test_geometricdistortion.py"),
+                        "two-geometry parameters of those tools"),
+    "inputs/guard": (("tests/processing/test_input_listing.py", "tests/processing/test_quiet_log.py"),
+                     "the input guard, with the hostile layer (tests/hostile)"),
+    "inputs/history": (("tests/processing/test_processing_history.py",), "the processing history, its subject"),
+    "inputs/kinematics": (("tests/processing/test_offsettracking.py", "tests/processing/test_offsettimeseries.py"),
+                          "the offset tools' parameters"),
+    "inputs/knobs": (("tests/processing/test_memory_knob.py",), "the run-wide knobs, tested as the memory knob"),
+    "inputs/layers": (("tests/processing/test_adadetection.py", "tests/processing/test_referencepoint.py"),
+                      "layer parameters, read only for a tool"),
+    "inputs/links": (("tests/processing/test_user_models.py",), "what a model step receives: the model tests"),
+    "inputs/listing": (("tests/processing/test_input_listing.py",), "its own subject's file"),
+    "inputs/multisensor": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's parameters"),
+    "inputs/stacks": (("tests/processing/test_engine_stacks.py", "tests/processing/test_engine_sbas.py"),
+                      "the stack-spec reader through the stack engine tests"),
+    "inputs/wavelength": (("tests/processing/test_wavelength_rule.py",), "the wavelength rule, its subject"),
+}
+
+
+def test_every_io_and_inputs_module_has_a_test_file_or_a_listed_reason():
+    missing, stale = [], []
+    for folder, prefix in ((IO, "io"), (os.path.join(PROVIDER, "inputs"), "inputs")):
+        for name in sorted(os.listdir(folder)):
+            if not name.endswith(".py") or name == "__init__.py":
+                continue
+            key = f"{prefix}/{name[:-3]}"
+            own = [layer for layer in ("core", "processing", "hostile", "qgis_process")
+                   if os.path.exists(os.path.join(ROOT, "tests", layer, f"test_{prefix}_{name[:-3]}.py"))]
+            if own and key in TESTED_THROUGH:
+                stale.append(f"{key} has its own test file now: drop it from TESTED_THROUGH")
+            if not own and key not in TESTED_THROUGH:
+                missing.append(key)
+    for key, (files, reason) in TESTED_THROUGH.items():
+        assert reason and files, key
+        stale += [f"{key}: {f} does not exist" for f in files if not os.path.exists(os.path.join(ROOT, f))]
+        prefix, mod = key.split("/")
+        folder = IO if prefix == "io" else os.path.join(PROVIDER, "inputs")
+        if not os.path.exists(os.path.join(folder, f"{mod}.py")):
+            stale.append(f"{key}: no such module")
+    assert not missing, f"modules with neither a test file nor a listed reason: {missing}"
+    assert not stale, stale

@@ -357,3 +357,30 @@ def test_one_read_block_memory_stays_within_the_tools_model():
         assert out["corrected"].shape == (k, h, w)
         used = peak + stack.nbytes + held  # the block's inputs were read before the block function ran
         assert used <= k * npx * 32.0 + npx * shared, (used / npx / k, shared)
+
+
+@pytest.mark.skipif(not __import__("insar_geohazards.algorithms._numba", fromlist=["x"]).HAVE_NUMBA,
+                    reason="numba is not installed: only the numpy path exists")
+@pytest.mark.parametrize("with_coherence", [True, False])
+def test_stacking_sums_kernel_gives_the_numpy_paths_bits(monkeypatch, with_coherence):
+    """The stacking-rate sums of the reference point and the deforming areas: the numba kernel (one pass, no
+    float64 copy of the block) and the numpy expression give the same bytes, with NaN, zeros and files of both
+    orientations."""
+    from insar_geohazards.algorithms.corrections import reference
+
+    rng = np.random.default_rng(5)
+    m, h, w = 17, 9, 31
+    data = rng.normal(size=(m, h, w)).astype(np.float32)
+    data[rng.random(data.shape) < 0.15] = np.nan
+    data[:, 0, :3] = 0.0
+    data[:, 1, 0] = np.nan
+    coh = rng.random((m, h, w)).astype(np.float32)
+    coh[rng.random(coh.shape) < 0.1] = np.nan
+    inputs = {"stack": data, **({"coherence": coh} if with_coherence else {})}
+    span, signs = rng.uniform(0.03, 0.4, m), np.where(rng.random(m) < 0.3, -1.0, 1.0)
+    fast = reference_sums_block(None, inputs, span_years=span, signs=signs)
+    monkeypatch.setattr(reference, "HAVE_NUMBA", False)
+    slow = reference_sums_block(None, inputs, span_years=span, signs=signs)
+    assert fast.keys() == slow.keys() == ({"count", "sdt", "dt2"} | ({"coh"} if with_coherence else set()))
+    for k in fast:
+        assert fast[k].dtype == slow[k].dtype and fast[k].tobytes() == slow[k].tobytes(), k

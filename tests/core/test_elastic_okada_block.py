@@ -194,6 +194,7 @@ _ASM_PROBE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("cpu", ["haswell", "skylake-avx512"])
 def test_station_loops_are_simd(tmp_path, cpu):
     if not _numba.HAVE_NUMBA:

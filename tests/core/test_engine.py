@@ -85,6 +85,30 @@ def test_plan_shrinks_below_a_tile_when_one_tile_does_not_fit_and_takes_the_env_
         eng.plan_blocks(10, 10, halo=-1, max_memory_mb=1)
 
 
+def test_a_smaller_budget_gives_fewer_rows_down_to_min_rows_and_the_cap_holds_whatever_the_budget():
+    """Halving the budget halves the rows of a block (tile-aligned when a tile fits); ``fixed_bytes`` comes off the
+    budget first, ``min_rows`` is the floor (a method's step), ``max_rows`` the cap of a slow kernel."""
+    rows = [eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=mb) for mb in (400, 200, 100, 50, 25)]
+    assert rows == [4096, 2048, 1024, 512, 256]  # multiples of the 256-row tiles
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=10) == 10 * 2**20 // (100 * 1000)
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=10, halo=5) == 10 * 2**20 // (100 * 1000) - 10
+    # a fixed part: the rows pay for what is left
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=60, fixed_bytes=50 * 2**20) == 104
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=40, fixed_bytes=50 * 2**20, min_rows=16) == 16
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=1, tile_rows=16, min_rows=16) == 16
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=3, tile_rows=16, min_rows=16) == 16
+    assert eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=4, tile_rows=16, min_rows=16) == 32
+    # the cap: the same rows under any budget above it, fewer below
+    assert [eng.budget_rows(1000, bytes_per_pixel=100, max_memory_mb=mb, max_rows=64) for mb in (512, 64, 8, 4)] \
+        == [64, 64, 64, 41]
+    plan = eng.plan_blocks(300, 1000, bytes_per_pixel=100, max_memory_mb=4, max_rows=64, halo=1)
+    assert [b.rows for b in plan] == [39] * 7 + [27]
+    assert [b.rows for b in eng.plan_blocks(300, 1000, bytes_per_pixel=100, max_memory_mb=512, max_rows=64)] \
+        == [64] * 4 + [44]
+    with pytest.raises(GeohazardError, match="at least one column"):
+        eng.budget_rows(0)
+
+
 # --------------------------------------------------------------------------- halo, order, progress, cancel
 @pytest.mark.parametrize("block_rows", [1, 2, 7, 64, 200])
 def test_halo_blocks_equal_the_whole_array_function(block_rows):

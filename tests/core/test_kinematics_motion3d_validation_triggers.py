@@ -597,7 +597,7 @@ def test_thickness_flags_assumption_failures():
     halves = (np.hypot(e, nn), 2.0 * np.hypot(e, nn))
     ns = th.invert_thickness(e, nn, u, z, dx_m=15.0, dy_m=15.0, mask=mask, speed_halves=halves)
     assert np.all(ns["flags"][mask] & th.FLAGS["non_steady"])
-    with pytest.raises(GeohazardError, match="rheology factor"):
+    with pytest.raises(GeohazardError, match="RHEOLOGY_FACTOR"):
         th.invert_thickness(e, nn, u, z, dx_m=15.0, dy_m=15.0, rheology_factor=1.5)
     with pytest.raises(GeohazardError, match="cells with velocities"):
         th.invert_thickness(e * 0, nn * 0, u, z, dx_m=15.0, dy_m=15.0)

@@ -307,11 +307,11 @@ def test_blocks_and_threads_do_not_change_the_field(monkeypatch, window, search,
         _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=rows))
     for workers in ("1", "2"):  # scipy.fft threads over the batch of windows
         monkeypatch.setenv("INSAR_GEOHAZARDS_FFT_WORKERS", workers)
-        off._fft_backend.cache_clear()
+        off.levels._fft_backend.cache_clear()
         try:
             _same_bytes(whole, off.offset_field(img, sec, **kw, block_rows=50))
         finally:
-            off._fft_backend.cache_clear()
+            off.levels._fft_backend.cache_clear()
     numba = pytest.importorskip("numba", reason="thread counts only matter with numba")
     n0 = numba.get_num_threads()
     try:
@@ -358,6 +358,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.heavy
 def test_same_bytes_on_avx2_and_avx512_targets(tmp_path):
     """The numba kernels compiled for an AVX2 CPU (haswell; numpy's AVX-512 loops and OpenBLAS's AVX-512 kernels
     switched off too) and an AVX-512 one (skylake-avx512) give the same bytes as for this machine: no reduction
@@ -396,7 +397,7 @@ def test_shared_tiles_match_the_per_cell_search(monkeypatch, window, search, ste
     """The shared-tile integer search (window a multiple of gcd(window, step)) gives the offsets, quality and
     flags of the search that correlates every cell's own window, to single-precision rounding; with nodata
     and a flat patch in the way."""
-    assert off._tile_size(window, search, step) > 0
+    assert off.search._tile_size(window, search, step) > 0
     img = kt.texture((176, 160), kind, seed=12)
     sec = kt.fourier_shift(img, 1.7, -2.3)
     sec[100:110, 30:50] = np.nan
@@ -404,7 +405,7 @@ def test_shared_tiles_match_the_per_cell_search(monkeypatch, window, search, ste
     sec[20:60, 100:140] = 50.0
     kw = dict(window=window, search=search, step=step, subpixel=subpixel)
     tiled = off.offset_field(img, sec, **kw)
-    monkeypatch.setattr(off, "_tile_size", lambda *a: 0)
+    monkeypatch.setattr(off.field, "_tile_size", lambda *a: 0)
     own = off.offset_field(img, sec, **kw)
     np.testing.assert_array_equal(tiled["flag"], own["flag"])
     assert {off.FLAG_VALID, off.FLAG_OUTSIDE, off.FLAG_FLAT} <= set(np.unique(own["flag"]))
@@ -607,9 +608,9 @@ def test_shared_sub_block_stds_equal_each_windows_own(window, step):
     rb, cb = 3, 5
     n_i, n_j = (200 - rb - window) // step + 1, (190 - cb - window) // step + 1
     ci, cj = np.nonzero(np.random.default_rng(1).random((n_i, n_j)) < 0.7)
-    shared = off._shared_min_sub_std(raw, ci, cj, rb, cb, step, window)
+    shared = off.search._shared_min_sub_std(raw, ci, cj, rb, cb, step, window)
     own = np.empty((ci.size, 4))
-    off._window_stats(raw, raw, rb + ci * step, cb + cj * step, window, 0.0, False, True, own)
+    off.search._window_stats(raw, raw, rb + ci * step, cb + cj * step, window, 0.0, False, True, own)
     assert shared.tobytes() == own[:, 3].tobytes()
     assert (shared == 0).any() and (shared > 0).any()
 
@@ -623,14 +624,14 @@ def test_upsampled_dft_refinement_equals_the_direct_sum(w, upsample):
     img = kt.texture((3 * w, 3 * w), "speckle", seed=w)
     n = 6
     truth = rng.uniform(-0.6, 0.6, (n, 2))
-    tap = off._taper(w)
+    tap = off.matching._taper(w)
     a = np.empty((n, w, w), np.float32)
     b = np.empty((n, w, w), np.float32)
     for k in range(n):
         sh = kt.fourier_shift(img, *truth[k])[w:2 * w, w:2 * w]
         a[k] = tap * (img[w:2 * w, w:2 * w] - img[w:2 * w, w:2 * w].mean())
         b[k] = tap * (sh - sh.mean())
-    dy, dx = off._refine_dft(a, b, upsample)
+    dy, dx = off.matching._refine_dft(a, b, upsample)
     half = int(np.ceil(0.75 * upsample))
     t = np.arange(-half, half + 1) / upsample
     f = np.fft.fftfreq(w)

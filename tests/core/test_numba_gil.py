@@ -14,10 +14,6 @@ import pytest
 from insar_geohazards import algorithms
 from insar_geohazards.algorithms import _numba
 
-# Kernels run without the GIL, threads launched at once: alone on the machine, after the parallel part of
-# `make test` (another worker compiling beside these subprocesses only adds noise to what they exercise).
-pytestmark = pytest.mark.serial
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 needs_numba = pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: no compiled kernels")
 

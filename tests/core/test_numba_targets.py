@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = ("haswell", "skylake-avx512")
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not _numba.HAVE_NUMBA, reason="numba is not installed: no compiled kernels to compare")
 def test_kernels_give_the_same_bytes_on_avx2_and_avx512_targets():
     sys.path.insert(0, HERE)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.timeseries import phase_linking as pl
+from insar_geohazards.algorithms.timeseries.phase_linking import block
 
 
 def _stack(rng, n=6, rows=13, cols=17):
@@ -22,7 +23,7 @@ def _stack(rng, n=6, rows=13, cols=17):
 
 
 def _run(monkeypatch, chunks, tile, **kw):
-    monkeypatch.setattr(pl, "_chunks_and_tile", lambda n_rows, n_cols, *a: (min(chunks, n_rows), min(tile, n_cols)))
+    monkeypatch.setattr(block, "_chunks_and_tile", lambda n_rows, n_cols, *a: (min(chunks, n_rows), min(tile, n_cols)))
     return pl.phase_link(**kw)
 
 

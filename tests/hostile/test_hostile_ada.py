@@ -97,3 +97,31 @@ def test_distortion_mask_that_misses_the_adas_is_refused(qgis_app, tmp_path):
     mask = hk.los_raster(tmp_path / "dist.tif", value=1.0, gt=hk.FAR_GT)
     hk.expect_refusal("adaclassification", {"INPUT": ada, "DISTORTION": mask, "DROP_DISTORTED": True,
                                            "OUTPUT": str(tmp_path / "c.gpkg")}, "do not overlap")
+
+
+def test_adadetection_on_too_few_points_names_the_input_and_the_need(qgis_app, tmp_path):
+    """One point (or fewer than MIN_POINTS with a velocity and a position) cannot hold an active deformation area:
+    refused naming INPUT, how many points it has, the velocity field and MIN_POINTS, nothing written."""
+    out = str(tmp_path / "ada.gpkg")
+    for n in (1, 4):
+        pts = hk.points_layer(str(tmp_path / f"p{n}.gpkg"), n=n)
+        msg = hk.expect_refusal("adadetection", {"INPUT": pts, "OUTPUT": out}, "INPUT")
+        assert f"{n} point" in msg and "'VEL'" in msg and "MIN_POINTS = 5" in msg, msg
+        assert not os.path.exists(out)
+    pts = hk.points_layer(str(tmp_path / "p4b.gpkg"), n=4)
+    hk.run("adadetection", {"INPUT": pts, "MIN_POINTS": 3, "OUTPUT": out})
+
+
+def test_landslideactivity_downslope_without_a_geometry_is_refused(qgis_app, tmp_path):
+    """A DEM and points without LOS fields, no incidence/heading typed: formerly a silent Sentinel-1 ascending
+    geometry (-12, 37 degrees) projected the velocities downslope; now the run says what to type."""
+    pts = hk.points_layer(str(tmp_path / "pts.gpkg"))
+    inv = hk.polygon_layer(str(tmp_path / "inv.gpkg"), [hk.square(X0 + 200, Y0 + 200, 300)])
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"), gt=(X0 - 100, 10.0, 0.0, Y0 + 900, 0.0, -10.0), shape=(100, 100))
+    out = str(tmp_path / "act.gpkg")
+    hk.expect_refusal("landslideactivity", {"INVENTORY": inv, "POINTS": pts, "DEM": dem, "OUTPUT": out},
+                      r"INCIDENCE: the inputs carry no incidence angle .*the points carry no LOS fields")
+    assert not os.path.exists(out)
+    hk.run("landslideactivity", {"INVENTORY": inv, "POINTS": pts, "DEM": dem, "INCIDENCE": 37.0, "HEADING": -12.0,
+                                 "OUTPUT": out})
+    assert os.path.exists(out)

@@ -92,7 +92,8 @@ def recipe_series(tool, tmp):
     csvf = j(tmp, "bperp.csv")
     with open(csvf, "w") as fh:
         fh.write("".join(f"{d.isoformat()},{40 * np.sin(i):.3f}\n" for i, d in enumerate(dates)))
-    params = {"INPUT": ts, "BASELINES": [csvf], "OUTPUT": j(out, "cor.tif"), "OUTPUT_DEM_ERROR": j(out, "dz.tif")}
+    params = {"INPUT": ts, "BASELINES": [csvf], "SLANT_RANGE": 850000.0, "INCIDENCE": 39.0, "OUTPUT": j(out, "cor.tif"),
+              "OUTPUT_DEM_ERROR": j(out, "dz.tif")}
 
     def spoil(kind, folder):
         if kind == "truncated":
@@ -114,3 +115,13 @@ def recipe_series(tool, tmp):
 
 TOOLS, recipe = hk.recipes((TOOLS_STACK, recipe_stack), (TOOLS_SERIES, recipe_series))
 test_hostile = hk.hostile_cases(TOOLS, recipe)
+
+
+def test_demerrorcorrection_without_a_geometry_is_refused(qgis_app, tmp_path):
+    """A series carrying no slant range or incidence, none typed: formerly 850 km / 39 degrees, silently."""
+    ts, dates = _ts(str(tmp_path / "ts.tif"))
+    (tmp_path / "b.csv").write_text("".join(f"{d.isoformat()},{40 * np.sin(i):.3f}\n" for i, d in enumerate(dates)))
+    out = {"OUTPUT": str(tmp_path / "c.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}
+    hk.expect_refusal("demerrorcorrection", {"INPUT": ts, "BASELINES": [str(tmp_path / "b.csv")], **out},
+                      r"SLANT_RANGE: the inputs carry no slant range .*type SLANT_RANGE")
+    assert not any(os.path.exists(v) for v in out.values())

@@ -56,7 +56,7 @@ def recipe(tool, tmp):
             return {"INPUT": bad}, "INPUT|cut.inp|Coulomb|fault|source"
 
         return hk.Recipe(params, ["OUTPUT_SOURCES", "OUTPUT_RECEIVERS"], ("INPUT", "OUTPUT_SOURCES"), spoil,
-                        nocrs="accept")
+                         nocrs="accept", implausible={"ORIGIN_EAST": 1e300})
     raise KeyError(tool)
 
 
@@ -66,6 +66,45 @@ def test_hostile(qgis_app, tool, case, tmp_path):
     if case == "no_crs" and tool in TOOLS:
         pytest.skip(f"{tool} reads a text file whose CRS is fixed by the format (EGMS) or the CRS parameter")
     hk.CASES[case](tool, recipe(tool, tmp_path), str(tmp_path))
+
+
+@pytest.mark.parametrize("tool", ["importcoulombinput", "okadaforward"])
+@pytest.mark.parametrize("east, north", [(1e300, 0.0), (0.0, 1e300), (500000.0, -3e7), (4e7, 4e6)])
+def test_coulomb_frame_origin_off_the_earth_is_refused(qgis_app, tmp_path, tool, east, north):
+    """A Coulomb frame origin with no longitude and latitude in the chosen CRS (1e300 m; 30,000 km south of the
+    equator in UTM; 40,000 km east, beyond the projection's domain) is refused naming ORIGIN_EAST/ORIGIN_NORTH and
+    the CRS's area of use in its own metres, nothing written. The test asks PROJ (through GDAL's osr, not our code)
+    that the value has no inverse that round-trips, and that the area of use of EPSG:32610 spans 126-120 W."""
+    from osgeo import osr
+
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32610)
+    assert utm.GetAreaOfUse().west_lon_degree == -126.0 and utm.GetAreaOfUse().east_lon_degree == -120.0
+    out = os.path.join(str(tmp_path), "out")
+    os.makedirs(out)
+    params = {"CRS": "EPSG:32610", "ORIGIN_EAST": east, "ORIGIN_NORTH": north}
+    if tool == "importcoulombinput":
+        params.update(INPUT=INP, OUTPUT_SOURCES=os.path.join(out, "s.gpkg"))
+    else:
+        params.update(COULOMB_INP=INP, EXTENT="-20000,20000,-20000,20000 [EPSG:32610]", PIXEL_SIZE=4000.0,
+                      OUTPUT=os.path.join(out, "d.tif"))
+    msg = hk.expect_refusal(tool, params, "not plausible")
+    assert "ORIGIN_EAST" in msg and "ORIGIN_NORTH" in msg and "EPSG:32610" in msg and "outside the Earth" in msg
+    assert "lon -126 to -120" in msg, msg
+    assert not os.listdir(out)
+
+
+def test_coulomb_frame_outside_the_crs_area_of_use_is_a_warning(qgis_app, tmp_path):
+    """The default origin (0, 0) in UTM zone 10N draws the faults near 127.5 W on the equator: on the Earth but
+    outside the zone (126-120 W): the run works and says where the faults are."""
+    fb = hk.warning_feedback()
+    hk.run("importcoulombinput", {"INPUT": INP, "CRS": "EPSG:32610", "OUTPUT_SOURCES": str(tmp_path / "s.gpkg")}, fb)
+    said = [w for w in fb.warnings if "area of use" in w]
+    assert said and "ORIGIN_EAST" in said[0] and "127." in said[0], fb.warnings
+    fb = hk.warning_feedback()
+    hk.run("importcoulombinput", {"INPUT": INP, "CRS": "EPSG:32610", "ORIGIN_EAST": 500000.0,
+                                  "ORIGIN_NORTH": 4000000.0, "OUTPUT_SOURCES": str(tmp_path / "s2.gpkg")}, fb)
+    assert not [w for w in fb.warnings if "area of use" in w], fb.warnings
 
 
 def test_two_outputs_given_the_same_file_are_refused(qgis_app, tmp_path):
@@ -136,7 +175,7 @@ def test_cli_sigterm_leaves_no_part_file(tmp_path):
         f"{o}={out / (o.lower() + '.tif')}" for o in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY", "OUTPUT_VELOCITY_STD",
                                                        "OUTPUT_TEMPORAL_COHERENCE", "OUTPUT_COHCOUNT")]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
-    deadline = time.time() + 240
+    deadline = time.time() + 1800  # a watchdog against a hung run, not a speed limit: a loaded machine is slow
     try:
         while time.time() < deadline and proc.poll() is None:
             if any(f.endswith(".part.tif") for f in os.listdir(out)):
@@ -153,3 +192,154 @@ def test_cli_sigterm_leaves_no_part_file(tmp_path):
             proc.kill()
     assert proc.returncode != 0
     assert not os.listdir(out), sorted(os.listdir(out))
+
+
+def _user_model(path=None):
+    """A model a user draws: a multiple-raster input (interferograms) -> sbasinversion, a raster-layer input (a LOS
+    velocity) -> losvelocitytovertical; written to ``path`` when given (for qgis_process)."""
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterMultipleLayers,
+        QgsProcessingParameterRasterLayer,
+    )
+    from testutils_models import build_models_module
+
+    model = QgsProcessingModelAlgorithm("user model", "tests", "tests")
+    model.addModelParameter(QgsProcessingParameterMultipleLayers("IFGS", "Interferograms",
+                                                                 QgsProcessing.SourceType.TypeRaster),
+                            QgsProcessingModelParameter("IFGS"))
+    model.addModelParameter(QgsProcessingParameterRasterLayer("VEL", "LOS velocity"),
+                            QgsProcessingModelParameter("VEL"))
+    for cid, alg, key, source, out_name, out_id in (
+            ("sbas", "geohazard:sbasinversion", "INTERFEROGRAMS", "IFGS", "V", "OUTPUT_VELOCITY"),
+            ("vert", "geohazard:losvelocitytovertical", "INPUT", "VEL", "U", "OUTPUT")):
+        child = QgsProcessingModelChildAlgorithm(alg)
+        child.setChildId(cid)
+        child.addParameterSources(key, [QgsProcessingModelChildParameterSource.fromModelParameter(source)])
+        if cid == "vert":  # the geometry is the user's to give (none is assumed)
+            child.addParameterSources("INCIDENCE", [QgsProcessingModelChildParameterSource.fromStaticValue(39.0)])
+        out = QgsProcessingModelOutput(out_name, out_name)
+        out.setChildId(cid)
+        out.setChildOutputName(out_id)
+        child.setModelOutputs({out_name: out})
+        model.addChildAlgorithm(child)
+    model = build_models_module().pin_output_names(model)  # "sbas:V", "vert:U" on every QGIS version
+    if path is not None:
+        assert model.toFile(str(path))
+    return model
+
+
+def _inputs(folder):
+    """Interferograms and a LOS velocity in ``folder``, and a user's own .aux.xml beside one of them."""
+    files = hk.ifg_stack(os.path.join(folder, "ifgs"), n_dates=5, shape=(16, 18))
+    vel = hk.los_raster(os.path.join(folder, "vel.tif"), shape=(16, 18))
+    own = files[0] + ".aux.xml"
+    with open(own, "w") as fh:
+        fh.write('<PAMDataset><Metadata><MDI key="NOTE">the user\'s own</MDI></Metadata></PAMDataset>\n')
+    os.utime(own, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    return files, vel, own
+
+
+def test_a_users_model_leaves_nothing_beside_its_raster_inputs(qgis_app, tmp_path):
+    """QGIS checks a model's raster-layer and multiple-raster inputs by loading each file as a layer of the run's
+    context; the layer's default renderer computes a histogram that GDAL's PAM wrote as <input>.aux.xml when the
+    context closed its layers (one beside every interferogram and the velocity). With our tools as steps, the
+    listing of the inputs' folder after the run (context gone) is the one before it, and a user's own .aux.xml
+    keeps its bytes and times. Checked by listing the folder and hashing, not by our code."""
+    import gc
+
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    inputs = str(tmp_path / "in")
+    files, vel, own = _inputs(inputs)
+    before, own_state = hk.listing(inputs), (hk.digest([own]), os.stat(own).st_mtime_ns)
+    out = tmp_path / "out"
+    out.mkdir()
+    context = QgsProcessingContext()
+    res = processing.run(_user_model(), {"IFGS": files, "VEL": vel, "sbas:V": str(out / "v.tif"),
+                                         "vert:U": str(out / "u.tif")}, context=context)
+    assert os.path.exists(res["sbas:V"]) and os.path.exists(res["vert:U"])
+    del context
+    gc.collect()
+    assert hk.listing(inputs) == before, sorted(hk.listing(inputs) - before)
+    assert (hk.digest([own]), os.stat(own).st_mtime_ns) == own_state
+
+
+def test_a_shipped_model_leaves_nothing_beside_its_raster_inputs(qgis_app, tmp_path):
+    """The same for a shipped model (sbastolandslideactivity: interferogram list, DEM raster)."""
+    import gc
+
+    import processing
+    from qgis.core import QgsProcessingContext
+
+    inputs = str(tmp_path / "in")
+    files, _, own = _inputs(inputs)
+    dem = hk.dem_raster(os.path.join(inputs, "dem.tif"), shape=(16, 18))
+    inv = hk.polygon_layer(os.path.join(inputs, "inv.gpkg"), [hk.square(500100.0, 4099700.0, 200.0)])
+    before = hk.listing(inputs)
+    context = QgsProcessingContext()
+    processing.run("geohazard:sbastolandslideactivity", {
+        "INTERFEROGRAMS": files, "DEM": dem, "INVENTORY": inv, "INCIDENCE": 37.0, "HEADING": -12.0,
+        "activity:ACTIVITY": str(tmp_path / "act.gpkg")}, context=context)
+    del context
+    gc.collect()
+    assert hk.listing(inputs) == before, sorted(hk.listing(inputs) - before)
+
+
+@requires_qgis_process
+def test_qgis_process_of_a_users_model_leaves_nothing_beside_its_inputs(qgis_app, tmp_path):
+    """qgis_process checks a model in C++ (no Python wrapper in between): the layers it loads are closed when the
+    process ends; the inputs' folder is listed after it."""
+    from testutils_cli import qgis_process, results
+
+    inputs = str(tmp_path / "in")
+    files, vel, own = _inputs(inputs)
+    before, own_state = hk.listing(inputs), (hk.digest([own]), os.stat(own).st_mtime_ns)
+    model = _user_model(tmp_path / "user.model3")
+    del model
+    out = tmp_path / "out"
+    out.mkdir()
+    res = results(qgis_process("--json", "run", str(tmp_path / "user.model3"), "--", *[f"IFGS={f}" for f in files],
+                               f"VEL={vel}", f"sbas:V={out / 'v.tif'}", f"vert:U={out / 'u.tif'}"))
+    assert os.path.exists(res["vert:U"])
+    assert hk.listing(inputs) == before, sorted(hk.listing(inputs) - before)
+    assert (hk.digest([own]), os.stat(own).st_mtime_ns) == own_state
+
+
+# ------------------------------------------------------------------------------------------ loadmintpy
+def test_loadmintpy_refuses_what_is_not_a_geocoded_mintpy_result(qgis_app, tmp_path):
+    """A half-downloaded file, a plain HDF5 file, a stack, a mask of another grid: each named, nothing written."""
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import h5py
+    import numpy as np
+    import testutils_mintpy as tm
+
+    from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
+
+    out = {"OUTPUT": str(tmp_path / "o.tif"), "OUTPUT_POINTS": str(tmp_path / "p.gpkg")}
+    days, ts_m, _ = tm.scene(rows=60, cols=70)
+    cut = hk.truncate(tm.write_timeseries(tmp_path / "timeseries.h5", ts_m, days), 0.4)
+    hk.expect_refusal("loadmintpy", {"INPUT": cut, **out}, "timeseries.h5 is not an HDF5 file h5py can open.*"
+                                                           "incomplete")
+    with h5py.File(tmp_path / "plain.h5", "w") as f:
+        f.create_dataset("x", data=np.zeros(4))
+    hk.expect_refusal("loadmintpy", {"INPUT": str(tmp_path / "plain.h5"), **out}, "without MintPy's layout")
+    import datetime as dt
+
+    stack = write_ifgram_stack(str(tmp_path / "ifgramStack.h5"), np.zeros((1, 5, 6), np.float32),
+                               [(dt.date(2020, 1, 1), dt.date(2020, 1, 13))], wavelength_m=0.0555,
+                               geotransform=hk.GT, epsg=32633)
+    hk.expect_refusal("loadmintpy", {"INPUT": stack, **out}, "interferogram stack")
+    days, ts_m, _ = tm.scene()
+    ts = tm.write_timeseries(tmp_path / "ts_ok.h5", ts_m, days)
+    mask = tm.write_mask(tmp_path / "maskTempCoh.h5", np.ones((11, 15), bool))
+    hk.expect_refusal("loadmintpy", {"INPUT": ts, "MASK": mask, **out}, "MASK: maskTempCoh.h5 has 11 x 15 pixels")
+    hk.expect_refusal("loadmintpy", {"INPUT": ts, "MASK": hk.los_raster(str(tmp_path / "m.tif")), **out},
+                      "give a MintPy mask")
+    assert not any(os.path.exists(v) for v in out.values())

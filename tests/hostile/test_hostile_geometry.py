@@ -4,6 +4,7 @@ ascdescdecomposition."""
 import os
 
 import numpy as np
+import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 
@@ -65,7 +66,8 @@ def recipe(tool, tmp):
     if tool == "ascdescdecomposition":
         asc = hk.los_raster(j(tmp, "asc.tif"), seed=1)
         desc = hk.los_raster(j(tmp, "desc.tif"), seed=2)
-        params = {"ASC_RASTER": asc, "DESC_RASTER": desc, "OUTPUT_EAST": j(out, "e.tif"),
+        params = {"ASC_RASTER": asc, "DESC_RASTER": desc, "ASC_HEADING": -12.0, "ASC_INCIDENCE": 37.0,
+                  "DESC_HEADING": 192.0, "DESC_INCIDENCE": 37.0, "OUTPUT_EAST": j(out, "e.tif"),
                   "OUTPUT_UP": j(out, "u.tif"), "OUTPUT_QUALITY": j(out, "q.tif")}
 
         def spoil(kind, folder):
@@ -111,3 +113,59 @@ def test_incidence_raster_near_90_degrees_is_refused(qgis_app, tmp_path):
     inc = write_geotiff(tmp_path / "inc.tif", np.full((24, 28), 89.999), geotransform=hk.GT)
     hk.expect_refusal("losvelocitytovertical", {"INPUT": src, "INCIDENCE_RASTER": inc,
                                                "OUTPUT": str(tmp_path / "v.tif")}, "INCIDENCE_RASTER")
+
+
+# ------------------------------------------------------------ products as delivered, dropped in the wrong place
+def test_a_half_downloaded_mintpy_velocity_is_named(qgis_app, tmp_path):
+    import testutils_mintpy as tm
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    days, _, vel = tm.scene(rows=60, cols=80)
+    src = tm.write_velocity(tmp_path / "velocity.h5", vel, days)
+    hk.truncate(src, 0.5)
+    msg = hk.expect_refusal("losvelocitytovertical", {"INPUT": src, "INCIDENCE": 37.0,
+                                                      "OUTPUT": str(tmp_path / "v.tif")}, "velocity.h5")
+    assert "Traceback" not in msg and not (tmp_path / "v.tif").exists()
+
+
+def test_a_mintpy_stack_or_radar_geometry_in_a_raster_parameter_is_refused(qgis_app, tmp_path):
+    import datetime as dt
+
+    import testutils_mintpy as tm
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
+
+    stack = write_ifgram_stack(str(tmp_path / "ifgramStack.h5"), np.zeros((1, 8, 9), np.float32),
+                               [(dt.date(2020, 1, 1), dt.date(2020, 1, 13))], wavelength_m=0.0555,
+                               geotransform=hk.GT, epsg=32633)
+    hk.expect_refusal("losprojection", {"INPUT": stack, "HEADING": -12.0, "INCIDENCE": 37.0,
+                                        "OUTPUT_VERTICAL": str(tmp_path / "v.tif")}, "sbasinversion INTERFEROGRAMS")
+    radar = tm.write_geometry(tmp_path / "geometryRadar.h5", (8, 9), geo=None)
+    src = hk.los_raster(str(tmp_path / "ifg.tif"))
+    hk.expect_refusal("losvelocitytovertical", {"INPUT": src, "INCIDENCE_RASTER": radar,
+                                                "OUTPUT": str(tmp_path / "v.tif")}, "radar coordinates.*geocode.py")
+    assert not (tmp_path / "v.tif").exists()
+
+
+def test_angle_rasters_that_contradict_their_declared_content_are_refused(qgis_app, tmp_path):
+    """HyP3 lv_theta (radians, look-vector elevation), LiCSAR E.tif (a unit-vector component) and MintPy's
+    azimuthAngle given with the default content settings: refused naming what fits, nothing written."""
+    import testutils_mintpy as tm
+
+    src = hk.los_raster(str(tmp_path / "vel.tif"))
+    shape = (24, 28)
+    theta = write_geotiff(tmp_path / "S1AA_20200101T010101_20200113T010101_VVP012_INT80_G_ueF_ABCD_lv_theta.tif",
+                          np.full(shape, np.radians(52.0)), geotransform=hk.GT)
+    east = write_geotiff(tmp_path / "124D_05291_131313.geo.E.tif", np.full(shape, -0.6), geotransform=hk.GT)
+    out = {"OUTPUT_VERTICAL": str(tmp_path / "v.tif")}
+    hk.expect_refusal("losprojection", {"INPUT": src, "HEADING": -12.0, "INCIDENCE_RASTER": theta, **out},
+                      r"lv_theta.tif holds the look vector's elevation angle .*\(3\)")
+    hk.expect_refusal("losprojection", {"INPUT": src, "HEADING": -12.0, "INCIDENCE_RASTER": east, **out},
+                      r"LiCSAR E/N.*U.tif")
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    geo = dict(tm.UTM, X_FIRST=hk.GT[0], Y_FIRST=hk.GT[3], X_STEP=hk.GT[1], Y_STEP=hk.GT[5], EPSG=32633)
+    geom = tm.write_geometry(tmp_path / "geometryGeo.h5", shape, geo=geo)
+    hk.expect_refusal("losprojection", {"INPUT": src, "INCIDENCE": 37.0, "HEADING_RASTER": geom, **out},
+                      r"azimuthAngle.*set HEADING_UNITS to 'ISCE los band 2.*\(3\)")
+    assert not (tmp_path / "v.tif").exists()

@@ -71,7 +71,8 @@ def recipe_motion(tool, tmp):
                          overlap={"DEM": hk.dem_raster(j(tmp, "far.tif"), gt=hk.FAR_GT)})
     if tool == "validateinsar":
         params = {"INSAR": hk.dated_layer(j(tmp, "insar.gpkg")), "STATIONS_CSV": _stations(j(tmp, "gnss.csv")),
-                  "REFERENCE_STATION": "", "OUTPUT": j(out, "st.gpkg"), "OUTPUT_TABLE": j(out, "st.csv")}
+                  "REFERENCE_STATION": "", "HEADING": -12.0, "INCIDENCE": 37.0, "OUTPUT": j(out, "st.gpkg"),
+                  "OUTPUT_TABLE": j(out, "st.csv")}
 
         spoil = hk.spoil_input("INSAR", hk.dated_layer)
 
@@ -116,17 +117,41 @@ def test_validateinsar_sparse_levelling_with_a_reference_is_refused_clearly(qgis
     rows = [f"BM,{dt.date(2019, 1, 10) + dt.timedelta(days=90 * k)},{-1.5 * k:.2f},500000,4800000"
             for k in range(5)]
     lev = _csv(tmp_path / "lev.csv", "station,date,up,x,y\n" + "\n".join(rows) + "\n")
-    out = {"OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv")}
+    out = {"OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv"), "HEADING": -12.0,
+           "INCIDENCE": 37.0}
     with pytest.raises(QgsProcessingException, match="network-mean reference needs station values at the InSAR"
                                                      " dates.*raise the gap, or validate without a reference"):
         hk.run("validateinsar", {"INSAR": insar, "STATIONS_CSV": lev, "REFERENCE_STATION": "mean", **out})
-    assert not any(os.path.exists(v) for v in out.values())
+    assert not any(os.path.exists(v) for v in out.values() if isinstance(v, str))
     hk.run("validateinsar", {"INSAR": insar, "STATIONS_CSV": lev, "REFERENCE_STATION": "", **out})
     import csv
 
     with open(out["OUTPUT_TABLE"], newline="") as fh:
         row = {r["station"]: r for r in csv.DictReader(fh)}["BM"]
     assert row["status"] == "compared" and float(row["n"]) == 4  # the 5th campaign is after the last InSAR date
+
+
+def test_landslidethickness_absurd_smoothing_or_rheology_is_refused(qgis_app, tmp_path):
+    """An ALPHA that flattens the thickness to 0 everywhere (1e6; 5 on this 572-cell landslide, 13.5 cells in
+    radius) and a rheology factor below the floor of any gravity-driven shear flow (f = 1/2: the depth average of
+    a concave velocity profile is at least half the surface velocity; f = 2/3 Newtonian, 1 sliding block, Booth et
+    al. 2013, doi:10.1002/grl.50828) are refused naming the parameter and the plausible range, nothing written; a
+    strong but not absurd ALPHA runs with a warning naming the bias."""
+    rec = recipe_motion("landslidethickness", tmp_path)
+    msg = hk.expect_refusal("landslidethickness", dict(rec.params, ALPHA=1e6), "ALPHA")
+    assert "0 to 10" in msg and "0.3 by default" in msg
+    msg = hk.expect_refusal("landslidethickness", dict(rec.params, ALPHA=5.0), "ALPHA = 5 is too strong")
+    assert "572 cells" in msg and "ALPHA 0 to 1.3" in msg
+    msg = hk.expect_refusal("landslidethickness", dict(rec.params, RHEOLOGY_FACTOR=0.1), "RHEOLOGY_FACTOR")
+    assert "0.5 to 1" in msg and "grl.50828" in msg
+    assert not os.listdir(os.path.join(str(tmp_path), "out"))
+    fb = hk.warning_feedback()
+    hk.run("landslidethickness", dict(rec.params, ALPHA=2.0), fb)
+    assert any("ALPHA = 2 is a strong smoothing" in w and "biased low" in w for w in fb.warnings), fb.warnings
+    fb = hk.warning_feedback()
+    hk.run("landslidethickness", dict(rec.params, OUTPUT=os.path.join(str(tmp_path), "out", "h2.tif"),
+                                      OUTPUT_QUALITY=os.path.join(str(tmp_path), "out", "q2.tif")), fb)
+    assert not any("ALPHA" in w for w in fb.warnings), fb.warnings
 
 
 TOOLS_OFFSETS = ["offsettracking", "offsettimeseries"]
@@ -212,3 +237,12 @@ def test_pair_names_without_dates_are_refused(qgis_app, tmp_path):
 
 TOOLS, recipe = hk.recipes((TOOLS_MOTION, recipe_motion), (TOOLS_OFFSETS, recipe_offsets))
 test_hostile = hk.hostile_cases(TOOLS, recipe)
+
+
+def test_validateinsar_without_a_geometry_is_refused_saying_what_to_type(qgis_app, tmp_path):
+    """Points without LOS fields and nothing typed: formerly a silent Sentinel-1 ascending geometry (-12, 37)."""
+    out = {"OUTPUT": str(tmp_path / "st.gpkg"), "OUTPUT_TABLE": str(tmp_path / "st.csv")}
+    hk.expect_refusal("validateinsar", {"INSAR": hk.dated_layer(str(tmp_path / "insar.gpkg")),
+                                        "STATIONS_CSV": _stations(str(tmp_path / "gnss.csv")), **out},
+                      r"HEADING: the inputs carry no heading .*type HEADING")
+    assert not any(os.path.exists(v) for v in out.values())

@@ -67,3 +67,20 @@ def test_inversevelocity_now_date_in_1900_is_refused(qgis_app, tmp_path):
     src = hk.dated_layer(tmp_path / "p.gpkg")
     hk.expect_refusal("inversevelocity", {"INPUT": src, "NOW_DATE": "1900-06-01",
                                          "OUTPUT": str(tmp_path / "iv.gpkg")}, "NOW_DATE = 1900-06-01")
+
+
+def test_timeseriesmodels_mintpy_files_that_are_not_a_dated_series_are_refused(qgis_app, tmp_path):
+    """A MintPy velocity.h5 (no dates) or a radar-coded timeseries.h5 given as the series raster."""
+    import pytest
+    import testutils_mintpy as tm
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    days, ts_m, vel = tm.scene()
+    out = str(tmp_path / "m.tif")
+    hk.expect_refusal("timeseriesmodels", {"INPUT_RASTER": tm.write_velocity(tmp_path / "velocity.h5", vel, days),
+                                           "OUTPUT_RASTER": out}, "INPUT_RASTER")
+    radar = {k: v for k, v in tm.UTM.items() if k not in ("X_FIRST", "Y_FIRST")}
+    hk.expect_refusal("timeseriesmodels", {"INPUT_RASTER": tm.write_timeseries(tmp_path / "ts.h5", ts_m, days,
+                                                                               geo=radar),
+                                           "OUTPUT_RASTER": out}, "radar coordinates")
+    assert not os.path.exists(out)

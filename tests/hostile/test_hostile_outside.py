@@ -400,7 +400,8 @@ def test_models_take_a_folder_and_need_only_the_outputs_a_user_names(qgis_app, t
     dates = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * i) for i in range(6)]
     (tmp_path / "b.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(dates, [3, -40, 25, 60, -12, 33])))
     res = hk.run("correctedsbas", {"INTERFEROGRAMS": str(tmp_path / "ifgs"), "DEM": dem,
-                                   "BASELINES": [str(tmp_path / "b.csv")],
+                                   "BASELINES": [str(tmp_path / "b.csv")], "INCIDENCE_DEG": 39.0,
+                                   "SLANT_RANGE_M": 850000.0,
                                    "demerror:VELOCITY": str(tmp_path / "final.tif")})
     assert res["demerror:VELOCITY"] == str(tmp_path / "final.tif") and os.path.exists(res["demerror:VELOCITY"])
     # the landslide model without its optional points output: the ADA step still gets the points

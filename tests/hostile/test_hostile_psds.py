@@ -85,3 +85,17 @@ def test_a_non_raster_file_in_the_list_is_named(qgis_app, tmp_path):
                                                     "OUTPUT_DISPERSION": str(tmp_path / "d.tif"),
                                                     "OUTPUT_PS_MASK": str(tmp_path / "m.tif")}, "slc_20200301.tif")
     assert "Incorrect parameter value" not in msg
+
+
+def test_pstimeseries_baselines_without_a_geometry_are_refused(qgis_app, tmp_path):
+    """With baselines the height error scales with B_perp / (R sin(incidence)): formerly a silent 850 km / 37
+    degrees; now typed or carried, else refused before anything is written."""
+    files, sim = hk.slc_files(str(tmp_path / "slc"))
+    shape = sim.slc.shape[1:]
+    gt = (500000.0, 20.0, 0.0, 4100000.0, 0.0, -20.0)
+    da = write_geotiff(tmp_path / "da.tif", np.full(shape, 0.1), geotransform=gt)
+    (tmp_path / "b.txt").write_text("".join(f"{d:%Y%m%d} {20.0 * (-1) ** i * i:.1f}\n"
+                                            for i, d in enumerate(sim.dates)))
+    hk.expect_refusal("pstimeseries", {"INPUT": files, "DISPERSION": da, "BASELINES": str(tmp_path / "b.txt"),
+                                       "OUTPUT": str(tmp_path / "p.gpkg")}, r"SLANT_RANGE: the inputs carry no slant")
+    assert not (tmp_path / "p.gpkg").exists()

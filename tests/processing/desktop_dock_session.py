@@ -46,6 +46,7 @@ def markers(dock):
 
 
 def state(dock, name):
+    dock.wait_for_reads()  # raster pixels and polygon means are read on a worker thread
     vm, rb = markers(dock)
     REPORT["steps"].append({
         "step": name, "series": [s.label for s in dock.series], "vertex_markers": len(vm),

@@ -62,3 +62,37 @@ def test_closing_outline_equals_buffer_of_the_multipoint(qgis_app):
         assert abs(g.GetArea() - ref.GetArea()) <= 1e-6 * ref.GetArea()
         # GEOS versions node the union differently: 1.1e-6 of the area on GEOS 3.14 (QGIS 3.44)
         assert g.SymDifference(ref).GetArea() <= 1e-5 * ref.GetArea()
+
+
+def test_merge_layers_of_two_tracks_with_their_own_dates(qgis_app):
+    """Two tracks' ADAs (one per layer of a loadegms file): a layer field first, ada_id running on (the points'
+    with them, -1 kept), each track's dates NULL on the other's ADAs, one CRS; one layer is returned as it is;
+    layers in two CRSs are refused naming them."""
+    import pytest
+
+    from insar_geohazards.algorithms.errors import GeohazardError
+    from insar_geohazards.io.ada import epsg_wkt, merge_layers
+
+    wkt = epsg_wkt(3035)
+
+    def part(n_ada, ids, dates, crs=wkt):
+        fields = {"ada_id": np.arange(n_ada), "mean_vel": -np.arange(1.0, n_ada + 1)}
+        fields.update({d: np.full(n_ada, 1.5) for d in dates})
+        return {"fields": fields, "wkbs": [b"w%d" % k for k in range(n_ada)], "crs_wkt": crs,
+                "points": {"x": np.arange(len(ids), dtype=float), "y": np.zeros(len(ids)),
+                           "fields": {"ada_id": np.array(ids), "flag": np.ones(len(ids), np.int64)}}}
+
+    asc, desc = part(2, [0, -1, 1], ["D20200101", "D20200113"]), part(1, [-1, 0], ["D20200107"])
+    got = merge_layers(["asc", "desc"], [asc, desc])
+    f = got["fields"]
+    assert list(f) == ["layer", "ada_id", "mean_vel", "D20200101", "D20200113", "D20200107"]
+    assert list(f["layer"]) == ["asc", "asc", "desc"] and list(f["ada_id"]) == [0, 1, 2]
+    np.testing.assert_array_equal(f["D20200101"], [1.5, 1.5, np.nan])
+    np.testing.assert_array_equal(f["D20200107"], [np.nan, np.nan, 1.5])
+    assert got["wkbs"] == [b"w0", b"w1", b"w0"]
+    pts = got["points"]["fields"]
+    assert list(pts["layer"]) == ["asc"] * 3 + ["desc"] * 2 and list(pts["ada_id"]) == [0, -1, 1, -1, 2]
+    np.testing.assert_array_equal(got["points"]["x"], [0, 1, 2, 0, 1])
+    assert merge_layers([None], [asc]) is asc
+    with pytest.raises(GeohazardError, match="INPUT: the layers asc, desc of one file are in different CRSs"):
+        merge_layers(["asc", "desc"], [asc, part(1, [0], [], crs=epsg_wkt(4326))])

@@ -206,3 +206,158 @@ def test_streamed_series_equal_the_whole_read(run_alg, tmp_path, data_dir):
         assert streamed == whole
         assert any(name.startswith("D20") and val is not None for name, val in streamed[0][0].items())
         assert all(a["tc"] is not None for a, _ in streamed)
+
+
+def _egms_to_ada_model():
+    """A user's model: EGMS tiles -> loadegms -> adadetection (its points output kept), as drawn in the modeler."""
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterMultipleLayers,
+    )
+
+    model = QgsProcessingModelAlgorithm("EGMS to ADA", "tests", "tests")
+    tiles = QgsProcessingParameterMultipleLayers("TILES", "EGMS tiles", QgsProcessing.SourceType.TypeFile)
+    model.addModelParameter(tiles, QgsProcessingModelParameter("TILES"))
+    load = QgsProcessingModelChildAlgorithm("geohazard:loadegms")
+    load.setChildId("load")
+    load.addParameterSources("INPUTS", [QgsProcessingModelChildParameterSource.fromModelParameter("TILES")])
+    load.addParameterSources("SERIES_STORAGE", [QgsProcessingModelChildParameterSource.fromStaticValue(2)])
+    model.addChildAlgorithm(load)
+    ada = QgsProcessingModelChildAlgorithm("geohazard:adadetection")
+    ada.setChildId("ada")
+    ada.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromChildOutput("load", "OUTPUT")])
+    out = QgsProcessingModelOutput("POINTS", "ADA points")
+    out.setChildId("ada")
+    out.setChildOutputName("OUTPUT_POINTS")
+    ada.setModelOutputs({"POINTS": out})
+    model.addChildAlgorithm(ada)
+    from testutils_models import build_models_module
+
+    return build_models_module().pin_output_names(model)  # "ada:POINTS" on every QGIS version
+
+
+def test_loadegms_geopackage_of_two_tracks_chained_into_adadetection_reads_every_track(run_alg, tmp_path):
+    """loadegms writes one layer per track (real EGMS L2b tiles of Ustica: ascending 117 and descending 022, 20
+    points each) into one GeoPackage; adadetection given that file used to read its first layer only (half the
+    points, with a warning). It now reads every track on its own (tracks are never merged: their velocities are
+    along different lines of sight) and writes them together with a layer field: each track's points are those
+    of the same run with |layername=. Run step by step and as a user's model (loadegms -> adadetection). The point
+    counts are those of the EGMS files themselves (20 data rows each, read by Python's csv, not our reader)."""
+    import csv
+
+    import processing
+    from qgis.core import QgsProcessingContext
+    from testutils import recording_feedback
+
+    data = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "egms_ustica")
+    tiles = [os.path.join(data, "asc_117_first20.csv"), os.path.join(data, "desc_022_first20.csv")]
+    rows = []
+    for t in tiles:
+        with open(t, newline="") as fh:
+            rows.append(sum(1 for _ in csv.DictReader(fh)))
+    egms = run_alg("loadegms", {"INPUTS": tiles, "SERIES_STORAGE": 2, "OUTPUT": str(tmp_path / "egms.gpkg")})["OUTPUT"]
+    fb = recording_feedback()
+    res = run_alg(NAME, {"INPUT": egms, "OUTPUT": str(tmp_path / "ada.gpkg"),
+                         "OUTPUT_POINTS": str(tmp_path / "pts.gpkg")}, feedback=fb)
+    assert not [w for w in fb.warnings if "left out" in w], fb.warnings
+    listed = f"asc_117_first20 ({rows[0]} points), desc_022_first20 ({rows[1]} points)"
+    assert any("INPUT: egms.gpkg holds 2 point layers, each read on its own" in m and listed in m
+               for m in fb.info), fb.info
+    points = [r for _, r in read_layer(res["OUTPUT_POINTS"])]
+    assert [r["layer"] for r in points] == ["asc_117_first20"] * rows[0] + ["desc_022_first20"] * rows[1]
+    for k, track in enumerate(("asc_117_first20", "desc_022_first20")):
+        one = run_alg(NAME, {"INPUT": f"{egms}|layername={track}", "OUTPUT": str(tmp_path / f"ada{k}.gpkg"),
+                             "OUTPUT_POINTS": str(tmp_path / f"pts{k}.gpkg")})
+        alone = [r for _, r in read_layer(one["OUTPUT_POINTS"])]
+        assert len(alone) == rows[k]
+        mine = [r for r in points if r["layer"] == track]
+        assert [(r["src_fid"], r["mean_velocity"], r["flag"]) for r in mine] == \
+            [(r["src_fid"], r["mean_velocity"], r["flag"]) for r in alone]
+    fb = recording_feedback()
+    out = processing.run(_egms_to_ada_model(), {"TILES": tiles, "ada:POINTS": str(tmp_path / "model_pts.gpkg")},
+                         context=QgsProcessingContext(), feedback=fb)
+    assert not [w for w in fb.warnings if "left out" in w], fb.warnings
+    assert len(read_layer(out["ada:POINTS"])) == rows[0] + rows[1]
+    # a tool that reads one layer (a forecast per point) reads the first, warning with what it leaves out
+    fb = recording_feedback()
+    egms = run_alg("loadegms", {"INPUTS": tiles, "OUTPUT": str(tmp_path / "dated.gpkg")})["OUTPUT"]
+    res = run_alg("inversevelocity", {"INPUT": egms, "OUTPUT": str(tmp_path / "iv.gpkg")}, feedback=fb)
+    said = [w for w in fb.warnings if "left out" in w]
+    assert len(said) == 1, fb.warnings
+    assert "INPUT: dated.gpkg holds 2 point layers" in said[0] and "asc_117_first20 (20 features)" in said[0]
+    assert f"desc_022_first20 ({rows[1]} features) is left out" in said[0]
+    assert "dated.gpkg|layername=desc_022_first20" in said[0]
+    assert len(read_layer(res["OUTPUT"])) == rows[0]
+
+
+def test_every_layer_of_a_file_gets_its_own_adas(run_alg, tmp_path):
+    """Two point layers in one GeoPackage (two tracks over the same ground, each with its own moving area): the
+    ADAs of each are those of the layer read alone (same outline, same statistics), in layer order with a layer
+    field and ada_id running on; the points' ada_id follow. A third layer of polygons is not read as points."""
+    from osgeo import ogr, osr
+
+    rng = np.random.default_rng(3)
+    path = str(tmp_path / "tracks.gpkg")
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    truth = {}
+    for name, (cx, cy, v0) in (("EGMS_L2b_117_asc", (1500.0, 1500.0, -20.0)),
+                               ("EGMS_L2b_022_desc", (3500.0, 3000.0, 15.0))):
+        x, y = rng.uniform(0, 5000, 3000), rng.uniform(0, 5000, 3000)
+        v = rng.normal(0, 1.0, x.size)
+        inside = (x - cx) ** 2 + (y - cy) ** 2 < 400.0 ** 2
+        v[inside] += v0
+        truth[name] = inside.sum()
+        layer = ds.CreateLayer(name, srs, ogr.wkbPoint)
+        layer.CreateField(ogr.FieldDefn("mean_velocity", ogr.OFTReal))
+        for xi, yi, vi in zip(x, y, v):
+            f = ogr.Feature(layer.GetLayerDefn())
+            f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({xi} {yi})"))
+            f["mean_velocity"] = float(vi)
+            layer.CreateFeature(f)
+    poly = ds.CreateLayer("inventory", srs, ogr.wkbPolygon)
+    f = ogr.Feature(poly.GetLayerDefn())
+    f.SetGeometry(ogr.CreateGeometryFromWkt("POLYGON ((0 0,10 0,10 10,0 0))"))
+    poly.CreateFeature(f)
+    ds = None
+    res = run_alg(NAME, {"INPUT": path, "OUTPUT": str(tmp_path / "ada.gpkg"),
+                         "OUTPUT_POINTS": str(tmp_path / "pts.gpkg")})
+    both = read_layer(res["OUTPUT"])
+    assert [r["layer"] for _, r in both] == ["EGMS_L2b_117_asc", "EGMS_L2b_022_desc"]
+    assert [r["ada_id"] for _, r in both] == [0, 1]
+    for k, name in enumerate(("EGMS_L2b_117_asc", "EGMS_L2b_022_desc")):
+        alone = read_layer(run_alg(NAME, {"INPUT": f"{path}|layername={name}",
+                                          "OUTPUT": str(tmp_path / f"a{k}.gpkg")})["OUTPUT"])
+        assert len(alone) == 1
+        wkt, attrs = both[k]
+        assert wkt == alone[0][0]
+        assert {n: v for n, v in attrs.items() if n not in ("layer", "ada_id")} == \
+            {n: v for n, v in alone[0][1].items() if n != "ada_id"}
+        assert attrs["n_points"] >= 0.8 * truth[name]
+        assert attrs["mean_vel"] == pytest.approx((-20.0, 15.0)[k], abs=2.0)
+    pts = [r for _, r in read_layer(res["OUTPUT_POINTS"])]
+    assert len(pts) == 6000 and {r["ada_id"] for r in pts if r["layer"] == "EGMS_L2b_022_desc"} == {-1, 1}
+    # a third track with 3 points (under MIN_POINTS): left out with a warning, the others' ADAs as before (it
+    # stopped the whole run, naming the track, before the tracks were read on their own)
+    from testutils import recording_feedback
+
+    ds = ogr.Open(path, 1)
+    few = ds.CreateLayer("EGMS_L2b_095_asc", srs, ogr.wkbPoint)
+    few.CreateField(ogr.FieldDefn("mean_velocity", ogr.OFTReal))
+    for k in range(3):
+        f = ogr.Feature(few.GetLayerDefn())
+        f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT ({100.0 * k} 10)"))
+        f["mean_velocity"] = -30.0
+        few.CreateFeature(f)
+    ds = None
+    fb = recording_feedback()
+    again = run_alg(NAME, {"INPUT": path, "OUTPUT": str(tmp_path / "ada3.gpkg")}, feedback=fb)
+    assert any("INPUT: EGMS_L2b_095_asc (3 points) of tracks.gpkg has fewer than MIN_POINTS = 5 points" in w
+               for w in fb.warnings), fb.warnings
+    assert read_layer(again["OUTPUT"]) == both

@@ -21,7 +21,7 @@ def test_parameters(alg):
                    "MAX_MEMORY_MB", "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("DISPERSION_THRESHOLD").defaultValue() == 0.25
     assert "D_A = sigma_A / mean_A" in a.shortHelpString()
-    assert a.group() == "Time series"
+    assert a.group() == "PS and DS (SLC stacks)"
 
 
 @pytest.mark.parametrize("dtype", ["CFloat32", "CInt16"])

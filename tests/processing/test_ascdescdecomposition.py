@@ -188,3 +188,20 @@ def test_the_geometry_the_rasters_carry_replaces_the_defaults(run_alg, tmp_path)
     res = run_alg(NAME, {"ASC_RASTER": sa, "DESC_RASTER": sd, **_out(tmp_path)})
     np.testing.assert_allclose(_read(res["OUTPUT_EAST"])[0][0], east, atol=1e-4)
     np.testing.assert_allclose(_read(res["OUTPUT_UP"])[0][0], up, atol=1e-4)
+
+
+def test_no_geometry_typed_or_carried_is_refused(run_alg, tmp_path):
+    """Formerly a silent -12 / 192 degrees heading and 37 degrees incidence: now the run stops naming what to
+    type; the points route needs the numbers only where the points carry no LOS fields."""
+    from qgis.core import QgsProcessingException
+
+    sa = write_geotiff(tmp_path / "a.tif", np.full((6, 7), 2.0), metadata={"HEADING_DEG": "-13"})
+    sd = write_geotiff(tmp_path / "d.tif", np.full((6, 7), 3.0))
+    with pytest.raises(QgsProcessingException, match=r"ASC_INCIDENCE: the inputs carry no incidence angle .*type "
+                                                     r"ASC_INCIDENCE \(degrees from the vertical"):
+        run_alg(NAME, {"ASC_RASTER": sa, "DESC_RASTER": sd, **_out(tmp_path)})
+    with pytest.raises(QgsProcessingException, match=r"DESC_HEADING: the inputs carry no heading .*type DESC_HEADING "
+                                                     r"\(flight direction"):
+        run_alg(NAME, {"ASC_RASTER": sa, "DESC_RASTER": sd, "ASC_INCIDENCE": 40.0, "DESC_INCIDENCE": 33.0,
+                       **_out(tmp_path)})
+    assert not any(os.path.exists(v) for v in _out(tmp_path).values())

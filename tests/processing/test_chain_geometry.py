@@ -89,7 +89,7 @@ def _csv(path):
 
 
 def test_the_dem_error_step_uses_the_geometry_the_stack_carries(qgis_app, tmp_path):
-    """With the geometry only in the files' metadata, the DEM error is the truth within 1 %; the defaults
+    """With the geometry only in the files' metadata, the DEM error is the truth within 1 %; the former defaults
     (850 km, 39 deg) would scale it by 850 sin 39 / (880 sin 34) = 1.087, the physics the tolerance separates."""
     files = _stack(str(tmp_path / "ifg"))
     sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": files, "REFERENCE": "500030,4099970 [EPSG:32633]",
@@ -100,12 +100,10 @@ def test_the_dem_error_step_uses_the_geometry_the_stack_carries(qgis_app, tmp_pa
     np.testing.assert_allclose(carried, BPERP - BPERP[0], atol=2e-3)
     assert float(md["INCIDENCE_DEG"]) == INC and float(md["SLANT_RANGE_M"]) == RANGE
     fb = recording_feedback()
-    # INCIDENCE sent at its default, as the dialog sends every value: it stands for "not given"
-    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "INCIDENCE": 39.0,
-                                        "OUTPUT": str(tmp_path / "c.tif"),
+    # INCIDENCE and SLANT_RANGE left empty (their default): the geometry the series carries
+    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
     assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(1.0, abs=0.01)
-    assert "INCIDENCE is at its default (39), which stands for 'not given': the value the inputs carry (34)" in fb.text
     assert "incidence angle 34 deg: from the inputs' metadata" in fb.text
     assert "slant range 880000 m: from the inputs' metadata" in fb.text
     assert "PERPENDICULAR_BASELINES_M" in fb.text
@@ -113,7 +111,9 @@ def test_the_dem_error_step_uses_the_geometry_the_stack_carries(qgis_app, tmp_pa
     assert float(out["INCIDENCE_DEG"]) == INC and float(out["SLANT_RANGE_M"]) == RANGE
 
 
-def test_without_geometry_the_defaults_are_named_and_baselines_are_required(qgis_app, tmp_path):
+def test_without_geometry_it_is_refused_unless_typed_and_baselines_are_required(qgis_app, tmp_path):
+    """Formerly the middle of a Sentinel-1 IW swath (850 km, 39 deg) was assumed with an info line: now the step
+    stops and says what to type; typed, the values scale the DEM error as the physics says."""
     from qgis.core import QgsProcessingException
 
     files = _stack(str(tmp_path / "ifg"), tag=False)
@@ -125,11 +125,17 @@ def test_without_geometry_the_defaults_are_named_and_baselines_are_required(qgis
         hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
     assert not (tmp_path / "c.tif").exists()
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range \(SLANT_RANGE_M\) "
+                                                     r"and none was given; type SLANT_RANGE"):
+        hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
+                                      "OUTPUT": str(tmp_path / "c2.tif"),
+                                      "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")})
+    assert not (tmp_path / "c2.tif").exists()
     fb = recording_feedback()
     res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
-                                        "OUTPUT": str(tmp_path / "c2.tif"),
+                                        "SLANT_RANGE": 850000.0, "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "c2.tif"),
                                         "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")}, feedback=fb)
-    assert "slant range 850000 m: the middle of a Sentinel-1 IW swath (no SLANT_RANGE given" in fb.text
+    assert "slant range 850000 m: given by SLANT_RANGE" in fb.text
     expected = 850_000.0 * math.sin(math.radians(39.0)) / (RANGE * math.sin(math.radians(INC)))
     assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(expected, abs=0.01)
     # the baselines the user gave travel on
@@ -228,7 +234,7 @@ def test_inputs_of_different_geometries_are_not_carried_and_are_refused_where_us
                        descriptions=[d.isoformat() for d in DATES],
                        metadata={"INCIDENCE_DEG": "200", "PERPENDICULAR_BASELINES_M": ",".join(map(str, BPERP))})
     with pytest.raises(QgsProcessingException, match=r"INCIDENCE_DEG='200' is not a valid incidence angle"):
-        hk.run("demerrorcorrection", {"INPUT": ts, "OUTPUT": str(tmp_path / "c.tif"),
+        hk.run("demerrorcorrection", {"INPUT": ts, "SLANT_RANGE": RANGE, "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
 
 

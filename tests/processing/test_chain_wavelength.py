@@ -39,6 +39,7 @@ def test_corrected_sbas_model_scales_with_the_wavelength(qgis_app, wavelength_m,
         if wl:
             tag_wavelength(files, wl)
         res = hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "b.csv")],
+                                   "INCIDENCE_DEG": 39.0, "SLANT_RANGE_M": 850000.0,
                                        "demerror:VELOCITY": str(tmp_path / f"{name}.tif")})
         got[name] = _read(res["demerror:VELOCITY"])
     assert _ratio(got["tagged"], got["plain"]) == pytest.approx(wavelength_m / S1, rel=0.01)

@@ -5,6 +5,8 @@ velocity)."""
 import os
 
 import numpy as np
+import pytest
+from testutils import recording_feedback
 from testutils_corrections import mm_to_rad, synthetic_stack, velocity_from_ifgs, write_stack_tifs, write_tif
 from testutils_models import model_meaning, rebuilt_model
 
@@ -28,16 +30,20 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
     src = model.childAlgorithm("sbas").parameterSources()["REFERENCE"][0]
     assert (src.outputChildId(), src.outputName()) == ("reference", "REFERENCE_POINT")
     src = model.childAlgorithm("sbas").parameterSources()["INTERFEROGRAMS"][0]
-    assert (src.outputChildId(), src.outputName()) == ("ramps", "OUTPUT")
+    assert (src.outputChildId(), src.outputName()) == ("ramps", "OUTPUT_LAYERS")
     # correct first, then drop only what still misfits
     src = model.childAlgorithm("network").parameterSources()["INTERFEROGRAMS"][0]
-    assert (src.outputChildId(), src.outputName()) == ("unwrapping", "OUTPUT")
+    assert (src.outputChildId(), src.outputName()) == ("unwrapping", "OUTPUT_LAYERS")
     src = model.childAlgorithm("troposphere").parameterSources()["INTERFEROGRAMS"][0]
-    assert (src.outputChildId(), src.outputName()) == ("network", "OUTPUT")
+    assert (src.outputChildId(), src.outputName()) == ("network", "OUTPUT_LAYERS")
     assert model.childAlgorithm("unwrapping").parameterSources()["COHERENCE_THRESHOLD"][0].staticValue() == 0.3
     for key in ("INCIDENCE_RASTER", "SLANT_RANGE_RASTER"):
         src = model.childAlgorithm("demerror").parameterSources()[key][0]
         assert src.parameterName() == key.split("_RASTER")[0]
+    # one value each: model inputs, no geometry assumed by the model
+    for key, name in (("INCIDENCE", "INCIDENCE_DEG"), ("SLANT_RANGE", "SLANT_RANGE_M")):
+        assert model.childAlgorithm("demerror").parameterSources()[key][0].parameterName() == name
+        assert model.parameterDefinition(name).defaultValue() is None
     # the final velocity is filtered (3 x 3 noise-adaptive) by default
     assert model.childAlgorithm("demerror").parameterSources()["FILTER_WINDOW"][0].staticValue() == 3
     src = model.childAlgorithm("demerror").parameterSources()["INPUT"][0]
@@ -77,14 +83,29 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     ds = None
     bperp = np.random.default_rng(3).normal(0, 80, len(s["dates"]))  # the simulated DEM error is 0
     (tmp_path / "bperp.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(s["dates"], bperp)))
-    out = processing.run(MODEL_ID, {
-        "INTERFEROGRAMS": files, "DEM": dem, "STABLE_AREA": str(tmp_path / "stable.gpkg"),
-        "BASELINES": [str(tmp_path / "bperp.csv")],
-        "network:NETWORK_REPORT": str(tmp_path / "net.csv"), "unwrapping:LOOP_STATS": str(tmp_path / "loops.csv"),
-        "ramps:CORRECTED": str(tmp_path / "corrected"), "reference:REFERENCE": str(tmp_path / "ref.gpkg"),
-        "sbas:TIMESERIES": str(tmp_path / "ts.tif"), "sbas:VELOCITY": str(tmp_path / "v.tif"),
-        "demerror:TIMESERIES": str(tmp_path / "ts_dem.tif"), "demerror:DEM_ERROR": str(tmp_path / "dz.tif"),
-        "demerror:VELOCITY": str(tmp_path / "vf.tif"), "demerror:VELOCITY_UNFILTERED": str(tmp_path / "vu.tif")})
+    from qgis.core import QgsProcessingContext, QgsProject
+    from testutils import MessageLog, recording_feedback
+
+    fb = recording_feedback()
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    with MessageLog() as log:  # as the desktop runs it: checked, run, its results loaded
+        out = processing.runAndLoadResults(MODEL_ID, {
+            "INTERFEROGRAMS": files, "DEM": dem, "STABLE_AREA": str(tmp_path / "stable.gpkg"),
+            "BASELINES": [str(tmp_path / "bperp.csv")], "INCIDENCE_DEG": 39.0, "SLANT_RANGE_M": 850000.0,
+            "network:NETWORK_REPORT": str(tmp_path / "net.csv"), "unwrapping:LOOP_STATS": str(tmp_path / "loops.csv"),
+            "ramps:CORRECTED": str(tmp_path / "corrected"), "reference:REFERENCE": str(tmp_path / "ref.gpkg"),
+            "sbas:TIMESERIES": str(tmp_path / "ts.tif"), "sbas:VELOCITY": str(tmp_path / "v.tif"),
+            "demerror:TIMESERIES": str(tmp_path / "ts_dem.tif"), "demerror:DEM_ERROR": str(tmp_path / "dz.tif"),
+            "demerror:VELOCITY": str(tmp_path / "vf.tif"), "demerror:VELOCITY_UNFILTERED": str(tmp_path / "vu.tif")},
+            context=context, feedback=fb)
+    group = QgsProject.instance().layerTreeRoot().children()[0]  # the run's group on top, the final velocity first
+    first = group.findLayers()[0]
+    assert first.itemVisibilityChecked() and first.layer().source() == out["demerror:VELOCITY"], first.layer().name()
+    assert not any(n.itemVisibilityChecked() for n in group.findLayers()[1:])
+    QgsProject.instance().removeAllMapLayers()
+    QgsProject.instance().layerTreeRoot().removeAllChildren()
+    assert log.noise(besides=fb.warnings) == []  # no "[OGR] Cannot open", "Unable to load mesh" ... in the log
     ds = gdal.Open(out["sbas:VELOCITY"])
     v = ds.GetRasterBand(1).ReadAsArray().astype(float)
     ds = None
@@ -112,3 +133,41 @@ def test_model_brings_the_velocity_closer_to_the_truth(qgis_app, tmp_path):
     assert np.array_equal(np.isfinite(vf), np.isfinite(vu))
     assert rms(vf) < 1.01 * rms(vu), (rms(vf), rms(vu))
     assert abs(np.nanmin(vf) - np.nanmin(vu)) < 0.05 * abs(np.nanmin(vu)), (np.nanmin(vf), np.nanmin(vu))
+
+
+def test_disconnected_network_advice_is_one_the_models_user_can_follow(qgis_app, tmp_path):
+    """A stack of two subsets no interferogram joins (dates 1-5 and 6-10): the network step refuses it and advises
+    ALLOW_DISCONNECTED, which is an input of the model (not only of the step inside it); given, the model runs to
+    the end and the SBAS step bridges the subsets (minimum-norm velocity, as MintPy)."""
+    import processing
+    from osgeo import osr
+    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingException
+
+    s = synthetic_stack(shape=(24, 30), n_dates=10, seed=5, bowl_mm_yr=-40.0, strat_mm_per_km=4.0)
+    keep = [k for k, (i, j) in enumerate(s["pairs"]) if (i < 5) == (j < 5)]
+    pairs = [s["pairs"][k] for k in keep]
+    files = write_stack_tifs(str(tmp_path / "ifgs"), mm_to_rad(s["ifg_mm"][keep]), s["dates"], pairs)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32614)
+    dem = write_tif(str(tmp_path / "dem.tif"), s["dem"], srs.ExportToWkt(), (500000.0, 30.0, 0, 2150000.0, 0, -30.0))
+    bperp = np.random.default_rng(3).normal(0, 80, len(s["dates"]))
+    (tmp_path / "bperp.csv").write_text("".join(f"{d:%Y%m%d},{b}\n" for d, b in zip(s["dates"], bperp)))
+    model = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
+    assert model.parameterDefinition("ALLOW_DISCONNECTED") is not None
+    params = {"INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "bperp.csv")], "INCIDENCE_DEG": 39.0,
+              "SLANT_RANGE_M": 850000.0}
+    errors = []
+    log = recording_feedback()
+    log.reportError = lambda error, fatalError=False: errors.append(error)
+    with pytest.raises(QgsProcessingException) as exc:
+        processing.run(MODEL_ID, dict(params, **{"sbas:VELOCITY": str(tmp_path / "v0.tif")}),
+                       context=QgsProcessingContext(), feedback=log)
+    # QGIS 3.22 reports the step's error to the feedback and raises naming the step; later versions may raise it
+    msg = " ".join(errors + [log.text, str(exc.value)])
+    assert "split into 2 subsets" in msg and "ALLOW_DISCONNECTED" in msg, msg
+    assert not (tmp_path / "v0.tif").exists()
+    out = processing.run(MODEL_ID, dict(params, ALLOW_DISCONNECTED=True, **{"sbas:VELOCITY": str(tmp_path / "v.tif"),
+                                                                            "network:NETWORK_REPORT": str(
+                                                                                tmp_path / "net.csv")}),
+                         context=QgsProcessingContext())
+    assert os.path.exists(out["sbas:VELOCITY"])

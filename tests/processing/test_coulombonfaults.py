@@ -44,12 +44,12 @@ def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_
     for rake in (90.0, 180.0):
         fb = recording_feedback()
         out = run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "mid, 5.5, 7",
-                             "RECEIVER_RAKE": rake, "FRICTION": 0.7, "OUTPUT": str(tmp_path / f"o{rake:g}.gpkg")},
+                             "RECEIVER_RAKE": rake, "OUTPUT": str(tmp_path / f"o{rake:g}.gpkg")},
                       feedback=fb)["OUTPUT"]
         got[rake] = read_features(out)[0]
         text = "\n".join(fb.info)
         assert "friction 0.4 (FRIC)" in text and "Poisson 0.25 (PR1)" in text
-        assert any("FRICTION = 0.7 is not used" in w for w in fb.warnings)
+        assert "FRICTION 0.4 (from the Coulomb file COULOMB_INP (FRIC))" in text, text
         assert any("depth 7km lies outside" in w and "receiver-1 test 1" in w for w in fb.warnings)
         assert not any("5p5km" in w or "depth mid" in w for w in fb.warnings)
     g90, g180 = got[90.0], got[180.0]
@@ -64,6 +64,15 @@ def test_import_then_coulombonfaults_reproduces_coulomb34_receiver(run_alg, tmp_
         assert g180[f"opt_dcfs_{tag}"] == pytest.approx(g90[f"opt_dcfs_{tag}"], rel=1e-9)
     assert g90["opt_dcfs_mid"] >= max(g90["dcfs_mid"], g180["dcfs_mid"])
     assert os.path.exists(os.path.splitext(out)[0] + ".qml")
+    # a typed friction wins over the file's, with a warning naming both; dCFS = shear + mu' normal from Coulomb
+    # 3.4's own shear and normal columns (friction changes neither)
+    fb = recording_feedback()
+    out = run_alg(NAME, {"COULOMB_INP": INP, "CRS": "EPSG:32610", "RECEIVERS": rec, "DEPTHS": "mid",
+                         "RECEIVER_RAKE": 180.0, "FRICTION": 0.7, "OUTPUT": str(tmp_path / "typed.gpkg")},
+                  feedback=fb)["OUTPUT"]
+    assert any("FRICTION = 0.7 (typed) is used; the Coulomb file COULOMB_INP (FRIC) gives 0.4" in w
+               for w in fb.warnings), fb.warnings
+    assert read_features(out)[0]["dcfs_mid"] == pytest.approx(ref["sig_right"] + 0.7 * ref["normal"], rel=1e-4)
 
 
 def test_receivers_without_depth_fields_are_surface_traces(run_alg, tmp_path):
@@ -107,3 +116,73 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     with pytest.raises(QgsProcessingException, match="exactly one of FAULTS"):
         run_alg(NAME, {"RECEIVERS": rec, "OUTPUT": str(out)})
     assert not out.exists()
+
+
+def _inp_with(tmp_path, name, **values):
+    """simple_receiver_bm.inp with some of its constants replaced (FRIC, PR1 ...), written to tmp_path."""
+    import re
+
+    text = open(INP).read()
+    for key, v in values.items():
+        text, n = re.subn(rf"({key}=\s*)\S+", lambda m, v=v: f"{m.group(1)}{v:.3f}", text, count=1)
+        assert n == 1, key
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_the_coulomb_files_constants_travel_with_the_imported_layers(run_alg, tmp_path):
+    """A Coulomb file with FRIC = 0: importcoulombinput writes its constants on every feature (shear_modulus_pa,
+    poisson, friction) and coulombonfaults given the imported layers uses them, so the receiver's dCFS is Coulomb
+    3.4's shear stress on it (friction 0: dCFS = shear; 0.268 bar right-lateral), not -1.888 bar (the default
+    friction 0.4 on Coulomb's normal stress of -5.39 bar). A typed friction wins, with a warning naming both.
+    Coulomb 3.4's values: Coulomb34_benchmark_outs.csv (shear and normal do not depend on friction; dCFS =
+    shear + mu' normal, Toda et al. 2011, doi:10.3133/ofr20111060)."""
+    ref = _coulomb34_receiver()
+    inp = _inp_with(tmp_path, "fric0.inp", FRIC=0.0)
+    imp = run_alg("importcoulombinput", {"INPUT": inp, "CRS": "EPSG:32610", "OUTPUT_SOURCES": str(tmp_path / "s.gpkg"),
+                                         "OUTPUT_RECEIVERS": str(tmp_path / "r.gpkg")})
+    for key in ("OUTPUT_SOURCES", "OUTPUT_RECEIVERS"):
+        f = read_features(imp[key])[0]
+        assert (f["friction"], f["poisson"]) == (0.0, 0.25)
+        assert f["shear_modulus_pa"] == pytest.approx(0.8e6 * 1e5 / 2.5)  # E1 (bar) / (2 (1 + PR1)), in Pa
+    params = {"FAULTS": imp["OUTPUT_SOURCES"], "RECEIVERS": imp["OUTPUT_RECEIVERS"], "DEPTHS": "mid",
+              "RECEIVER_RAKE": 180.0}
+    fb = recording_feedback()
+    out = run_alg(NAME, dict(params, OUTPUT=str(tmp_path / "o.gpkg")), feedback=fb)["OUTPUT"]
+    got = read_features(out)[0]
+    assert got["dcfs_mid"] == pytest.approx(ref["sig_right"], rel=1e-4)  # 0.268 bar, not -1.888
+    assert got["normal_mid"] == pytest.approx(ref["normal"], rel=1e-4)
+    assert "FRICTION 0 (from FAULTS (field friction" in fb.text, fb.text
+    fb = recording_feedback()
+    out = run_alg(NAME, dict(params, FRICTION=0.6, OUTPUT=str(tmp_path / "o2.gpkg")), feedback=fb)["OUTPUT"]
+    assert read_features(out)[0]["dcfs_mid"] == pytest.approx(ref["sig_right"] + 0.6 * ref["normal"], rel=1e-4)
+    assert any("FRICTION = 0.6 (typed) is used; FAULTS (field friction" in w and "gives 0" in w
+               for w in fb.warnings), fb.warnings
+
+
+def test_the_constants_travel_into_coulombstress_and_okadaforward(run_alg, tmp_path):
+    """coulombstress given the layers of a file with FRIC = 0 maps dCFS = shear (friction 0 from the layer);
+    okadaforward given the layers of a file with PR1 = 0.30 gives the same displacements as from the file itself
+    (the .inp read directly through COULOMB_INP), not those of the default Poisson's ratio 0.25."""
+    from osgeo import gdal
+
+    inp = _inp_with(tmp_path, "f.inp", FRIC=0.0, PR1=0.30)
+    src = run_alg("importcoulombinput", {"INPUT": inp, "CRS": "EPSG:32610",
+                                         "OUTPUT_SOURCES": str(tmp_path / "s.gpkg")})["OUTPUT_SOURCES"]
+    ext = "-30000,30000,-30000,30000 [EPSG:32610]"
+    cs = run_alg("coulombstress", {"FAULTS": src, "EXTENT": ext, "PIXEL_SIZE_KM": 5.0, "DEPTHS": "7.5",
+                                   "OUTPUT": str(tmp_path / "c.tif")})["OUTPUT"]
+    ds = gdal.Open(cs)
+    dcfs, shear, normal = (ds.GetRasterBand(b).ReadAsArray() for b in (1, 2, 3))
+    ok = np.isfinite(dcfs)
+    assert ok.sum() > 100 and np.nanmax(np.abs(normal)) > 0.1
+    np.testing.assert_allclose(dcfs[ok], shear[ok], rtol=1e-6, atol=1e-9)
+    grids = {}
+    for key, params in (("layer", {"FAULTS": src}), ("file", {"COULOMB_INP": inp, "CRS": "EPSG:32610"}),
+                        ("default", {"FAULTS": src, "POISSON": 0.2})):
+        out = run_alg("okadaforward", dict(params, EXTENT=ext, PIXEL_SIZE=5000.0,
+                                           OUTPUT=str(tmp_path / f"d_{key}.tif")))["OUTPUT"]
+        grids[key] = gdal.Open(out).ReadAsArray()
+    np.testing.assert_array_equal(grids["layer"], grids["file"])
+    assert np.nanmax(np.abs(grids["layer"] - grids["default"])) > 1e-3

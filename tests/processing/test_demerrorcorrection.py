@@ -54,6 +54,17 @@ def test_dem_error_refusals(run_alg, tmp_path):
         run_alg("demerrorcorrection", {"INPUT": path, "BASELINES": [str(short)], "OUTPUT": str(tmp_path / "c.tif"),
                                        "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
     assert not os.path.exists(tmp_path / "c.tif") and not os.path.exists(tmp_path / "d.tif")
+    # formerly a silent 850 km / 39 degrees: a series carrying no geometry, none typed, is refused
+    (tmp_path / "bare").mkdir()
+    bare, *_ = _ts_raster(tmp_path / "bare", geometry=False)
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range \(SLANT_RANGE_M\)"
+                                                     r" and none was given; type SLANT_RANGE \(metres"):
+        run_alg("demerrorcorrection", {"INPUT": bare, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "c.tif"),
+                                       "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
+    with pytest.raises(QgsProcessingException, match=r"INCIDENCE: the inputs carry no incidence angle"):
+        run_alg("demerrorcorrection", {"INPUT": bare, "BASELINES": [csvf], "SLANT_RANGE": 850000.0,
+                                       "OUTPUT": str(tmp_path / "c.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
+    assert not os.path.exists(tmp_path / "c.tif") and not os.path.exists(tmp_path / "d.tif")
     nodates = write_geotiff(tmp_path / "nodates.tif", np.zeros((3, 4, 4)))
     with pytest.raises(QgsProcessingException, match="description"):
         run_alg("demerrorcorrection", {"INPUT": nodates, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "c.tif"),
@@ -93,7 +104,8 @@ def test_velocity_filter_outputs_and_log(run_alg, tmp_path):
     ts = truth[None] * t[:, None, None] + rng.normal(0, 4.0, (len(dates),) + truth.shape)
     ts[:, 2, 3:6] = np.nan
     ts -= np.nan_to_num(ts[:1])
-    path = write_geotiff(tmp_path / "ts.tif", ts, descriptions=[d.isoformat() for d in dates])
+    path = write_geotiff(tmp_path / "ts.tif", ts, descriptions=[d.isoformat() for d in dates],
+                         metadata={"SLANT_RANGE_M": "850000", "INCIDENCE_DEG": "39"})
     csvf = tmp_path / "bperp.csv"
     csvf.write_text("date,bperp_m\n" + "".join(f"{d.isoformat()},{v:.4f}\n"
                                               for d, v in zip(dates, rng.normal(0, 80, len(dates)))))

@@ -122,8 +122,28 @@ def test_help_falls_back_to_the_markdown_page_without_the_rendered_html(qgis_app
     assert url.isLocalFile() and url.toLocalFile().endswith("no-such-folder/ada.md")
 
 
+def test_help_pages_mark_the_files_the_installed_plugin_does_not_hold():
+    """A page naming a benchmark, a test or the demo (left out of the plugin's zip) marks the name and says where
+    those files are; a page naming only the plugin's own files gets no such note."""
+    sys.path.insert(0, os.path.join(ROOT, "docs"))
+    try:
+        import build_help
+    finally:
+        sys.path.pop(0)
+    page = build_help.render("# T\n\nRun `python3 benchmarks/x/run.py` on `algorithms/engine.py`; see `BENCHMARKS.md`.")
+    assert page.count('<code class="source">') == 2 and '<code>algorithms/engine.py</code>' in page
+    assert page.count('href="#source-files"') == 2 and 'id="source-files"' in page
+    assert "not in the installed plugin" in page
+    fenced = build_help.render("# T\n\n```\nbash benchmarks/faults/run.sh\n```\n")
+    assert 'id="source-files"' in fenced
+    own = build_help.render("# T\n\nThe core is `algorithms/engine.py`; a folder `my_tests/` is the user's.\n")
+    assert "source-files" not in own
+
+
 def test_help_pages_render_the_markdown():
-    """docs/build_help.py renders what the pages use: headings, nested lists, tables, code, links, images."""
+    """docs/build_help.py renders the pages as CommonMark with pipe tables (markdown-it-py, as a code forge shows
+    them): headings with GitHub's slugs, nested lists, tables, code (fenced and indented), links, images,
+    emphasis across a line break; tool anchors at headings and table rows."""
     sys.path.insert(0, os.path.join(ROOT, "docs"))
     try:
         import build_help
@@ -141,18 +161,31 @@ def test_help_pages_render_the_markdown():
 
         | tool | what |
         |---|---|
-        | `geohazard:second` | a `x|y` cell |
+        | `geohazard:second` | a `x\\|y` cell |
 
         ```
         code <here>
         ```
+
+        A formula, indented:
+
+            v = d / t
+
+        *emphasis
+        across a line* and **bold
+        too**
+
+        ## A -- B
         """))
     assert '<a id="first"></a><h1 id="tools-geohazardfirst">' in page
     assert "<code>a &lt;b&gt; | c</code>" in page and "<strong>bold</strong>" in page and "<em>italic</em>" in page
-    assert '<a href="other.html#x">next</a>' in page and '<img src="img/f.png" alt="fig">' in page
+    assert '<a href="other.html#x">next</a>' in page and '<img src="img/f.png" alt="fig" />' in page
     assert "<ol>\n<li><strong>Step</strong>:\n<ul>\n<li><em>inner</em> one;</li>" in page
-    assert '<tr id="second"><td><code>geohazard:second</code></td><td>a <code>x|y</code> cell</td></tr>' in page
-    assert "<pre><code>code &lt;here&gt;</code></pre>" in page
+    assert '<tr id="second">\n<td><code>geohazard:second</code></td>\n<td>a <code>x|y</code> cell</td>' in page
+    assert "<pre><code>code &lt;here&gt;\n</code></pre>" in page
+    assert "<pre><code>v = d / t\n</code></pre>" in page  # an indented formula block stays a block
+    assert "<em>emphasis\nacross a line</em> and <strong>bold\ntoo</strong>" in page  # no literal asterisks
+    assert '<h2 id="a----b">' in page  # GitHub's slug: punctuation dropped, each space a hyphen
 
 
 @pytest.mark.parametrize("word, expected", [
@@ -170,10 +203,40 @@ def test_toolbox_search_finds_the_tools(qgis_app, word, expected):
 
 
 def test_no_description_says_optional(qgis_app):
-    """QGIS appends "[optional]" itself; a description saying it too reads "(optional) [optional]"."""
+    """QGIS appends "[optional]" itself; a description saying it too reads "optional ... [optional]"."""
     for a in _provider_algorithms():
         for d in a.parameterDefinitions():
-            assert "(optional" not in d.description().lower(), (a.id(), d.name(), d.description())
+            assert "optional" not in d.description().lower(), (a.id(), d.name(), d.description())
+
+
+#: The longest label the dialog shows uncut at its default size (the detail is in the help).
+MAX_LABEL = 60
+
+
+def test_every_label_fits_the_dialog(qgis_app):
+    """Every parameter and output label a dialog shows, of every tool and shipped model, fits in 60 characters."""
+    from qgis.core import QgsProcessingParameterDefinition
+
+    long = [(a.name(), d.name(), len(d.description()), d.description()) for a in _provider_algorithms()
+            for d in a.parameterDefinitions()
+            if not d.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden and len(d.description()) > MAX_LABEL]
+    assert long == []
+
+
+@pytest.mark.parametrize("tool, first, second, parameters", [
+    ("multisensortimeseries", "SERIES", "MANIFEST", {"OUTPUT_UP": "TEMPORARY_OUTPUT"}),
+    ("timeseriesmodels", "INPUT", "INPUT_RASTER", {"OUTPUT": "TEMPORARY_OUTPUT"}),
+])
+def test_one_of_two_inputs_is_said_in_both_labels_and_the_refusal(qgis_app, tool, first, second, parameters):
+    """Both inputs are optional in the dialog, but one is needed: both labels say so, and a run with neither is
+    refused naming both."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    alg = QgsApplication.processingRegistry().algorithmById(f"geohazard:{tool}")
+    for name in (first, second):
+        assert "needed" in alg.parameterDefinition(name).description(), alg.parameterDefinition(name).description()
+    ok, message = alg.checkParameterValues(parameters, QgsProcessingContext())
+    assert not ok and first in message and second in message and "needed" in message, message
 
 
 def test_counts_are_integer_parameters_and_doubles_show_few_decimals(qgis_app):
@@ -294,11 +357,15 @@ def test_mintpy_stack_given_as_the_interferograms(run_alg, tmp_path):
     h5 = write_ifgram_stack(str(tmp_path / "ifgramStack.h5"), -ifg / 1000 * 4 * np.pi / lam, net.pairs,
                             wavelength_m=lam, geotransform=(500000.0, 30.0, 0, 4100000.0, 0, -30.0), epsg=32633)
     arrays = []
+    from testutils import MessageLog
+
     for tag, params in (("new", {"INTERFEROGRAMS": [h5]}), ("old", {"MINTPY_STACK": h5})):
-        res = run_alg("sbasinversion", {**params, "REFERENCE": "500045,4099955 [EPSG:32633]",
-                                        "MIN_TEMPORAL_COHERENCE": 0,
-                                        "OUTPUT_TIMESERIES": str(tmp_path / f"{tag}_ts.tif"),
-                                        "OUTPUT_VELOCITY": str(tmp_path / f"{tag}_v.tif")})
+        with MessageLog() as log:
+            res = run_alg("sbasinversion", {**params, "REFERENCE": "500045,4099955 [EPSG:32633]",
+                                            "MIN_TEMPORAL_COHERENCE": 0,
+                                            "OUTPUT_TIMESERIES": str(tmp_path / f"{tag}_ts.tif"),
+                                            "OUTPUT_VELOCITY": str(tmp_path / f"{tag}_v.tif")})
+        assert log.noise() == [], tag  # an .h5 input logged "Unable to load mesh"
         ds = gdal.Open(res["OUTPUT_TIMESERIES"])
         arrays.append(ds.ReadAsArray())
         ds = None
@@ -323,42 +390,82 @@ def test_geometricdistortion_without_secondary_outputs(run_alg, tmp_path):
     dem = write_geotiff(tmp_path / "dem.tif", 300.0 + 8.0 * xx + 20 * np.sin(yy / 5.0))
     out = tmp_path / "out"
     out.mkdir()
-    res = run_alg("geometricdistortion", {"DEM": str(dem), "OUTPUT_CLASSES": str(out / "classes.tif")})
+    res = run_alg("geometricdistortion", {"DEM": str(dem), "HEADING": -12.0, "INCIDENCE": 37.0,
+                                          "OUTPUT_CLASSES": str(out / "classes.tif")})
     assert os.path.exists(res["OUTPUT_CLASSES"])
     assert sorted(p.name for p in out.iterdir() if p.suffix in (".tif", ".csv")) == ["classes.tif"]
 
 
 # ------------------------------------------------------------------------- layers in the project
-def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
-    """As the dialog does (runAndLoadResults): velocity and points visible on top, the secondary
-    rasters unchecked below, every layer named by its output with units, legends rounded."""
+@pytest.fixture
+def insertion_point_reset(qgis_app):
+    """After the test, new layers land at the top of the project's root again. The layer-tree bridge keeps a raw
+    pointer to the group it inserts into: left on a group that a later test removes, the next layer added to the
+    project (any test in the same process) writes into freed memory and QGIS crashes."""
+    yield
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    bridge = project.layerTreeRegistryBridge()
+    bridge.setLayerInsertionPoint(bridge.InsertionPoint(project.layerTreeRoot(), 0))
+
+
+def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path, insertion_point_reset):
+    """As the dialog does (runAndLoadResults): the run's layers in one group of their own at the top of the layer
+    tree, even when the layer panel's current group is a hidden one; velocity and points visible on top, the
+    secondary rasters unchecked below, every layer named by its output with units and the dates it spans, legends
+    rounded, the processing history in the layer metadata."""
     import processing
     from qgis.core import QgsLayerTree, QgsProcessingContext, QgsProject
 
     net, folder = _stack_folder(tmp_path)
     project = QgsProject.instance()
     project.removeAllMapLayers()
+    project.layerTreeRoot().removeAllChildren()
+    hidden = project.layerTreeRoot().addGroup("Earlier results")
+    hidden.setItemVisibilityChecked(False)
+    project.layerTreeRegistryBridge().setLayerInsertionPoint(project.layerTreeRegistryBridge().InsertionPoint(
+        hidden, 0))  # the panel's current group, unchecked: new layers would land there unseen
     context = QgsProcessingContext()
     context.setProject(project)
     params = {"INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 3,
               "MIN_TEMPORAL_COHERENCE": 0, "OUTPUT_POINTS": str(tmp_path / "pts.gpkg")}
     for key in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY") + SECONDARY_OUTPUTS["sbasinversion"]:
         params[key] = str(tmp_path / f"{key.lower()}.tif")
-    processing.runAndLoadResults("geohazard:sbasinversion", params, context=context)
-    PTS = "Velocity points (mm/yr; time series in mm)"
-    nodes = [n for n in project.layerTreeRoot().findLayers()]
+    from testutils import MessageLog
+
+    with MessageLog() as log:
+        processing.runAndLoadResults("geohazard:sbasinversion", params, context=context)
+    assert log.noise() == []
+    group = project.layerTreeRoot().children()[0]
+    assert QgsLayerTree.isGroup(group) and group.itemVisibilityChecked() and group.isExpanded()
+    span = f"{min(net.dates).isoformat()} to {max(net.dates).isoformat()}"
+    assert group.name() == f"SBAS / ISBAS time series inversion: {folder.name}, {span}", group.name()
+    assert hidden.children() == []
+    PTS = f"Velocity points (mm/yr; time series in mm), {span}"
+    nodes = group.findLayers()
+    assert len(nodes) == len(project.mapLayers()) == 6
     names = [n.layer().name() for n in nodes]
     visible = {n.layer().name(): n.itemVisibilityChecked() for n in nodes}
-    assert names[:2] == [PTS, "Velocity (mm/yr)"], names
-    assert set(names[2:]) == {"Time series (mm)", "Velocity standard error (mm/yr)", "Temporal coherence (0-1)",
-                              "Interferograms used per pixel (count)"}
-    assert visible[PTS] and visible["Velocity (mm/yr)"]
+    vel_name = f"Velocity (mm/yr), {span}"
+    assert names[:2] == [PTS, vel_name], names
+    assert {n.split(", ")[0] for n in names[2:]} == {
+        "Time series (mm)", "Velocity standard error (mm/yr)", "Temporal coherence (0-1)",
+        "Interferograms used per pixel (count)"}
+    assert visible[PTS] and visible[vel_name]
     assert not any(visible[n] for n in names[2:])
-    vel = [n.layer() for n in nodes if n.layer().name() == "Velocity (mm/yr)"][0]
+    vel = [n.layer() for n in nodes if n.layer().name() == vel_name][0]
+    assert vel.metadata().history()[-1].startswith("geohazard:sbasinversion"), vel.metadata().history()
     assert vel.renderer().type() == "singlebandpseudocolor"
     labels = [i.label for i in vel.renderer().shader().rasterShaderFunction().colorRampItemList()]
     assert all(lab.endswith(" mm/yr") for lab in labels), labels
     assert all(len(lab.split()[0].split(".")[-1]) <= 3 for lab in labels), labels
+    # a legend of a few classes, a diverging ramp centred on 0 (red away from the satellite, blue toward it)
+    items = vel.renderer().shader().rasterShaderFunction().colorRampItemList()
+    assert len(items) == 7 and items[3].value == 0.0 and items[0].value == -items[-1].value
+    assert items[0].color.red() > items[0].color.blue() and items[-1].color.blue() > items[-1].color.red()
+    coherence = [n.layer() for n in nodes if n.layer().name().startswith("Temporal coherence")][0]
+    assert len(coherence.renderer().shader().rasterShaderFunction().colorRampItemList()) == 5
     # the legend lists those labels (not a bar headed "Band 1 (Gray)" with six-decimal ends)
     assert not vel.renderer().shader().rasterShaderFunction().legendSettings().useContinuousLegend()
     pts = [n.layer() for n in nodes if n.layer().name() == PTS][0]
@@ -366,8 +473,14 @@ def test_outputs_load_named_styled_main_visible_on_top(run_alg, tmp_path):
     assert all(r.label().endswith(" mm/yr") for r in pts.renderer().ranges())
     assert vel.dataProvider().generateBandName(1).endswith("LOS velocity (mm/yr)") or \
         "velocity" in vel.dataProvider().bandDescription(1).lower()
-    assert all(QgsLayerTree.isLayer(n) for n in nodes)
+    # a second run: a second group, on top
+    processing.runAndLoadResults("geohazard:sbasinversion", {**params, **{
+        k: str(tmp_path / f"second_{k.lower()}.{'gpkg' if k == 'OUTPUT_POINTS' else 'tif'}")
+        for k in params if k.startswith("OUTPUT")}}, context=context)
+    groups = [c for c in project.layerTreeRoot().children() if QgsLayerTree.isGroup(c)]
+    assert [len(g.findLayers()) for g in groups] == [6, 6, 0] and groups[1] is group
     project.removeAllMapLayers()
+    project.layerTreeRoot().removeAllChildren()
 
 
 # ------------------------------------------------------------------------------------- numba
@@ -541,17 +654,23 @@ def test_compile_notice_map_names_real_tools_and_kernel_modules(qgis_app):
 
 
 def test_each_tool_shows_its_family_icon(qgis_app):
-    """One icon per family of tools (the folders of processing_provider/tools), a valid SVG that renders."""
+    """One icon per family of tools (the folders of processing_provider/tools), a valid SVG that renders; the
+    family is the toolbox group (one taxonomy: folder = group = icon), and a shipped model sits in a tools' group."""
     from qgis.PyQt.QtCore import QSize
     from qgis.PyQt.QtSvg import QSvgRenderer
+
+    from insar_geohazards.processing_provider.tools._base import GROUPS
 
     tools_dir = os.path.join(ROOT, "processing_provider", "tools")
     families = {d for d in os.listdir(tools_dir) if os.path.isdir(os.path.join(tools_dir, d)) and not d.startswith("_")}
     seen = {}
+    assert set(GROUPS) == families
     for a in _provider_algorithms():
+        assert a.groupId() in GROUPS and a.group() == GROUPS[a.groupId()], (a.id(), a.groupId(), a.group())
         if not hasattr(a, "FAMILY"):  # the shipped graphical models keep QGIS's model icon
             continue
         module_family = type(a).__module__.split(".")[-2]
+        assert a.groupId() == module_family, (a.id(), a.groupId(), module_family)
         path = a.svgIconPath()
         assert os.path.basename(path) == module_family + ".svg", (a.id(), path)
         assert os.path.isfile(path) and QSvgRenderer(path).isValid(), path

@@ -140,7 +140,7 @@ def points_layout(case, size):
     with pytest.MonkeyPatch.context() as m:
         if size is not None:
             if case == "adadetection":
-                m.setattr(neighbourhood, "DEFAULT_TILE_POINTS", size)
+                m.setattr(neighbourhood, "tile_points_for", lambda share, max_memory_mb=None: size)
             elif case == "landslideactivity":
                 m.setattr(activity, "points_in_polygons_blocks",
                           functools.partial(activity.points_in_polygons_blocks, block_points=size))

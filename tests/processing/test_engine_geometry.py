@@ -184,7 +184,8 @@ def test_los_tools_on_a_dask_localcluster_equal_the_local_run(run_alg, los_input
         d = tmp_path / (sched or "here")
         d.mkdir()
         res = run_alg("losprojection", {"INPUT": los_inputs["los"], "DEM": los_inputs["dem"], "HEADING_RASTER":
-                                        los_inputs["phi"], "HEADING_UNITS": 1, "DASK_SCHEDULER": sched,
+                                        los_inputs["phi"], "HEADING_UNITS": 1, "INCIDENCE": 37.0,
+                                        "DASK_SCHEDULER": sched,
                                         "OUTPUT_VERTICAL": str(d / "v.tif"), "OUTPUT_DOWNSLOPE": str(d / "d.tif")})
         outs.append((_read(res["OUTPUT_VERTICAL"]), _read(res["OUTPUT_DOWNSLOPE"])))
     assert outs[0][0].tobytes() == outs[1][0].tobytes() and outs[0][1].tobytes() == outs[1][1].tobytes()

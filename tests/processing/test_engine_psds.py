@@ -35,13 +35,16 @@ def _stack(files):
 
 
 def _small_blocks(monkeypatch, rows):
-    from insar_geohazards.io import slc
+    """Blocks of ``rows`` rows for the tools (their plan from the run settings, halo kept) and the frozen loops;
+    None: the tools' own plan (the frozen loops: the former fixed rule)."""
+    from insar_geohazards.io.blocks import RunSettings
+    from insar_geohazards.io.slc import slc_block_rows
 
     if rows is None:
-        from insar_geohazards.io.slc import slc_block_rows
-
         return slc_block_rows
-    monkeypatch.setattr(slc, "slc_block_rows", lambda stack, **kw: rows)
+    plan = RunSettings.plan
+    monkeypatch.setattr(RunSettings, "plan", lambda self, n_rows, n_cols, **kw: plan(
+        self, n_rows, n_cols, block_rows=rows, **{k: v for k, v in kw.items() if k == "halo"}))
     return lambda stack, **kw: rows
 
 

@@ -3,7 +3,8 @@
 The frozen pre-engine loops (tests/engine_reference.py: the scan pass and the solve loop with
 its points) run in the same session on the same StackInput as the tool; every output must
 match bit for bit: the five rasters, the points, the MintPy timeseries.h5 / velocity.h5 and the
-automatic reference pixel. Inputs: a synthetic ISBAS stack (missing values, a no-data corner,
+automatic reference pixel (the largest consistent ground, its sums taken over the whole stack at
+once). Inputs: a synthetic ISBAS stack (missing values, a no-data corner,
 random coherence, a DEM) cut into many blocks, and the real Sentinel-1 Mexico City stack.
 """
 
@@ -63,7 +64,7 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
     from qgis.core import QgsProcessingContext
 
     from insar_geohazards.algorithms.timeseries.network import filter_network
-    from insar_geohazards.algorithms.timeseries.sbas import SbasSolver, choose_reference
+    from insar_geohazards.algorithms.timeseries.sbas import SbasSolver
     from insar_geohazards.io.raster import aligned_block_rows, output_tile_rows
     from insar_geohazards.io.stacks import reference_values
     from insar_geohazards.processing_provider.inputs.stacks import gather_stack, reference_pixel
@@ -80,8 +81,16 @@ def _frozen_run(alg, params, rows, *, weighting, dem=None):
         scan = sbas_scan_frozen(stack, rows, coherence=coh) if scan[0] is not None else scan
     if params.get("REFERENCE"):
         ref = reference_pixel(a, params, ctx, stack, None, None)
-    else:
-        ref = choose_reference(scan[0], stack.network.n_pairs, mean_coherence=scan[1])
+    else:  # the largest consistent ground, its sums taken over the whole stack at once
+        from insar_geohazards.algorithms.timeseries.ground_reference import choose_ground_reference, ground_sums_block
+        from insar_geohazards.io.stack_reference import ground_terms
+
+        span, triplets, offsets = ground_terms(stack)
+        sums = ground_sums_block(stack.read(0, stack.info.height)[0], span_years=span, triplets=triplets,
+                                 offsets=offsets)
+        ref = choose_ground_reference(scan[0], stack.network.n_pairs, wavelength_mm=stack.wavelength_m * 1000.0,
+                                      **sums)
+        ref = (ref.row, ref.col)
     thr = float(params.get("COHERENCE_THRESHOLD", 0.0))
     solver = SbasSolver(stack.network, wavelength_m=stack.wavelength_m, weighting=weighting, looks=10,
                         coherence_threshold=thr, min_count=int(params.get("ISBAS_MIN_COUNT", 0)),

@@ -5,9 +5,6 @@ import gc
 import pytest
 from testutils import recording_feedback
 
-# A first run's progress while kernels compile: alone on the machine, after the parallel part of `make test`.
-pytestmark = pytest.mark.serial
-
 
 def test_compiling_kernels_moves_the_bar_then_the_tool_takes_it_to_the_end(qgis_app, monkeypatch):
     numba = pytest.importorskip("numba", reason="numba is not installed: nothing compiles")
@@ -104,7 +101,7 @@ def test_each_kernels_weight_is_its_bytecode():
     from insar_geohazards.algorithms.timeseries import phase_linking
     from insar_geohazards.processing_provider.inputs.compilation import kernel_weights
 
-    big = f"{phase_linking.__name__}._phase_link_kernel"
+    big = f"{phase_linking.__name__}._link_chunk"  # the kernel's row chunk, most of its code
     small = f"{phase_linking.__name__}._temporal_coherence"
     w = kernel_weights([big, small, "nowhere.kernel"])
     assert w[big] > 2 * w[small] > 0

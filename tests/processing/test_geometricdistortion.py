@@ -45,7 +45,7 @@ def test_synthetic_ridge_classes_table_and_combined(run_alg, tmp_path):
     in_passive_layover = (pr > 300 - 100 / math.tan(t) + 3) & (pr < 300 - 100 / math.tan(math.radians(50)) - 3)
     assert np.all(row[in_passive_shadow] == 4) and np.all(row[in_passive_layover] == 2)
     assert ds.GetRasterBand(1).GetNoDataValue() == 0
-    # lossless DEFLATE, tiled (level 1 for speed: see BENCHMARKS.md)
+    # lossless DEFLATE, tiled (level 1 for speed: docs/geometry.md, Performance notes)
     assert ds.GetMetadata("IMAGE_STRUCTURE").get("COMPRESSION") == "DEFLATE"
     assert ds.GetRasterBand(1).GetBlockSize() == [256, 256]
     assert os.path.exists(os.path.splitext(res["OUTPUT_CLASSES"])[0] + ".qml")
@@ -107,7 +107,15 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
         run_alg(NAME, {"DEM": no_crs, **out})
     dem = write_geotiff(tmp_path / "dem.tif", np.zeros((5, 5)))
     with pytest.raises(QgsProcessingException, match="north-south"):
-        run_alg(NAME, {"DEM": dem, "HEADING": 90.0, **out})
+        run_alg(NAME, {"DEM": dem, "HEADING": 90.0, "INCIDENCE": 37.0, **out})
+    # formerly a silent Sentinel-1 ascending geometry (-12, 37 degrees): now the run says what to type
+    with pytest.raises(QgsProcessingException, match=r"HEADING: the inputs carry no heading .*type HEADING "
+                                                     r"\(flight direction"):
+        run_alg(NAME, {"DEM": dem, "INCIDENCE": 37.0, **out})
+    with pytest.raises(QgsProcessingException, match=r"INCIDENCE: the inputs carry no incidence angle"):
+        run_alg(NAME, {"DEM": dem, "HEADING": -12.0, **out})
+    with pytest.raises(QgsProcessingException, match=r"INCIDENCE_2: the inputs carry no incidence angle"):
+        run_alg(NAME, {"DEM": dem, "HEADING": -12.0, "INCIDENCE": 37.0, "HEADING_2": 192.0, **out})
     inc = write_geotiff(tmp_path / "inc.tif", np.full((4, 5), 30.0))
     with pytest.raises(QgsProcessingException, match="INCIDENCE_RASTER has 4 rows"):
         run_alg(NAME, {"DEM": dem, "INCIDENCE_RASTER": inc, **out})
@@ -134,14 +142,22 @@ def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
     assert not list(tmp_path.glob("*.part*"))
 
 
-def test_distortion_block_rows_cap_the_block_pixels_on_wide_dems():
+def test_distortion_blocks_follow_the_memory_budget_on_wide_dems():
+    """One row of 256-row output tiles while it fits MAX_MEMORY_MB (64 bytes a pixel); on wider DEMs or under a
+    smaller budget, fewer rows (a multiple of 16, at least 16) within the budget."""
     from insar_geohazards.io import geometry
+    from insar_geohazards.io.blocks import RunSettings
 
-    assert geometry.distortion_block_rows(10_000) == 256
-    assert geometry.distortion_block_rows(32_768) == 256
-    assert geometry.distortion_block_rows(60_000) == 128
-    assert geometry.distortion_block_rows(200_000) == 32
-    assert geometry.distortion_block_rows(10_000_000) == 16
-    for width in (33_000, 45_000, 60_000, 100_000):
-        rows = geometry.distortion_block_rows(width)
-        assert rows % 16 == 0 and rows * width <= geometry.DISTORTION_BLOCK_PIXELS
+    run = RunSettings(max_memory_mb=512)
+    assert geometry.distortion_block_rows(run, 10_000) == 256
+    assert geometry.distortion_block_rows(run, 30_000) == 256
+    assert geometry.distortion_block_rows(run, 32_768) == 240
+    assert geometry.distortion_block_rows(run, 60_000) == 128
+    assert geometry.distortion_block_rows(run, 10_000_000) == 16
+    assert geometry.distortion_block_rows(RunSettings(max_memory_mb=256), 60_000) == 64
+    assert geometry.distortion_block_rows(RunSettings(max_memory_mb=64), 10_000) == 96
+    for mb in (64, 128, 512):
+        for width in (33_000, 45_000, 60_000, 100_000):
+            rows = geometry.distortion_block_rows(RunSettings(max_memory_mb=mb), width)
+            assert rows % 16 == 0 and rows >= 16
+            assert rows == 16 or (rows + 2) * width * geometry.DISTORTION_BYTES_PER_PIXEL <= mb * 2**20

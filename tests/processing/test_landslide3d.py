@@ -128,7 +128,7 @@ def test_landslide3d_real_egms_run_against_ascdescdecomposition(run_alg, tmp_pat
         np.testing.assert_allclose(np.sum(los * v.reshape(3, -1)[:, con], 0), c[0][con], atol=1e-4)
         # the 3-D minus east+up difference (several mm/yr: north 1.6-10.8 here) is invisible to this
         # geometry, up to the two tools' different gridding (cell means vs all points in one least squares,
-        # EGMS L3): 0.01-0.25 mm/yr here, median 0.04 mm/yr on the whole island (BENCHMARKS.md)
+        # EGMS L3): 0.01-0.25 mm/yr here, median 0.04 mm/yr on the whole island (BENCHMARKS.md, Kinematics)
         assert np.max(np.abs(np.sum(los * d, 0))) < 0.3
     assert np.median(np.linalg.norm(d, axis=0)) > 2.0
     # north is not observed but implied by the DEM: the cells that are not surface-parallel carry no 3-D value

@@ -121,6 +121,9 @@ def test_list_of_files_equals_the_folder(run_alg, tmp_path, tiles):
     for k in la:
         assert la[k] == lb[k]
         assert not any(n.startswith("D20") for n in la[k][0]) and "mean_velocity" in la[k][0]
+    # the folder given to INPUT (the one-file parameter, where a user gives a download folder first) is read alike
+    c = run_alg(NAME, {"INPUT": str(root / "good"), "SERIES_STORAGE": 2, "OUTPUT": str(tmp_path / "i.gpkg")})["OUTPUT"]
+    assert _layers(c) == la
 
 
 def test_damaged_tile_named_the_others_load(run_alg, tmp_path, tiles):

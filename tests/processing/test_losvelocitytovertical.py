@@ -17,7 +17,8 @@ def test_parameters(alg):
     assert ids == ["INPUT", "INCIDENCE", "INCIDENCE_RASTER", "INCIDENCE_UNITS", "OUTPUT", "MAX_MEMORY_MB",
                    "DASK_SCHEDULER", "THREADS"]
     assert a.parameterDefinition("INCIDENCE_RASTER").flags() & a.parameterDefinition("INCIDENCE_RASTER").FlagOptional
-    assert a.parameterDefinition("INCIDENCE").defaultValue() == 37.0
+    inc = a.parameterDefinition("INCIDENCE")
+    assert inc.defaultValue() is None and inc.flags() & inc.FlagOptional, "no assumed geometry: empty = metadata"
     assert "cos(incidence)" in a.shortHelpString()
     assert a.group() == "Geometry and line of sight"
 
@@ -70,8 +71,8 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     with pytest.raises(QgsProcessingException, match="INPUT"):
         run_alg(NAME, {"INPUT": str(not_raster), "OUTPUT": str(out)})
     degrees_as_radians = write_geotiff(tmp_path / "inc.tif", np.full((4, 5), 35.0))
-    with pytest.raises(QgsProcessingException,
-                       match="INCIDENCE_RASTER must be between 0 and 90|INCIDENCE_RASTER: .* not physically plausible"):
+    with pytest.raises(QgsProcessingException, match="INCIDENCE_RASTER: inc.tif has values from 35 to 35, which "
+                                                     "cannot be an incidence angle in radians"):
         run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": degrees_as_radians, "INCIDENCE_UNITS": 1,
                        "OUTPUT": str(out)})
     assert not out.exists()
@@ -89,3 +90,86 @@ def test_cancel_leaves_no_output(qgis_app, run_alg, tmp_path):
         run_alg(NAME, {"INPUT": src, "INCIDENCE": 30.0, "OUTPUT": str(out)}, feedback=feedback)
     assert not out.exists()
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_vertical_output_carries_unit_sign_component_and_the_incidence_used(run_alg, tmp_path):
+    """A LOS velocity as sbasinversion writes it (UNIT mm/yr, SIGN LOS positive toward the satellite,
+    INCIDENCE_DEG 39.7, band "LOS velocity (mm/yr)", a history), INCIDENCE not typed: the vertical uses 39.7
+    (v / cos 39.7 deg, computed here with math) and says so - UNIT mm/yr, SIGN up positive, COMPONENT VERTICAL,
+    PROJECTION_INCIDENCE_DEG 39.7, the band "vertical velocity (mm/yr)", the history
+    INCIDENCE=39.7 from the metadata (not 37); the LOS keys are not carried. The vertical given back as a LOS input
+    is refused. With an incidence raster the history says the number was not used."""
+    import math
+
+    from osgeo import gdal
+    from qgis.core import QgsProcessingException
+
+    v = np.linspace(-20.0, 6.0, 12).reshape(3, 4)
+    src = write_geotiff(tmp_path / "vel.tif", v, descriptions=["LOS velocity (mm/yr)"],
+                        metadata={"UNIT": "mm/yr", "SIGN": "LOS positive toward the satellite", "INCIDENCE_DEG": "39.7",
+                                  "HEADING_DEG": "-12.5", "REFERENCE_ROW": "1", "REFERENCE_COL": "2",
+                                  "PROCESSING_HISTORY": "geohazard:sbasinversion 0.2.0: WEIGHTING=coherence"})
+    out = run_alg(NAME, {"INPUT": src, "OUTPUT": str(tmp_path / "up.tif")})["OUTPUT"]
+    arr, _ = _read(out)
+    np.testing.assert_allclose(arr[0], v / math.cos(math.radians(39.7)), rtol=1e-6)
+    ds = gdal.Open(out)
+    md = ds.GetMetadata()
+    desc = ds.GetRasterBand(1).GetDescription()
+    ds = None
+    assert (md["UNIT"], md["SIGN"], md["COMPONENT"], md["PROJECTION_INCIDENCE_DEG"]) == \
+        ("mm/yr", "up positive", "VERTICAL", "39.7")
+    assert (md["REFERENCE_ROW"], md["REFERENCE_COL"]) == ("1", "2")
+    assert "INCIDENCE_DEG" not in md and "HEADING_DEG" not in md
+    assert desc == "vertical velocity (mm/yr)"
+    steps = md["PROCESSING_HISTORY"].splitlines()
+    assert steps[0].startswith("geohazard:sbasinversion")
+    assert "INCIDENCE=39.7 (metadata: vel.tif INCIDENCE_DEG)" in steps[-1] and "INCIDENCE=37" not in steps[-1]
+    with pytest.raises(QgsProcessingException, match="INPUT is not along the line of sight.*COMPONENT=VERTICAL"):
+        run_alg(NAME, {"INPUT": out, "OUTPUT": str(tmp_path / "twice.tif")})
+    assert not (tmp_path / "twice.tif").exists()
+    inc = write_geotiff(tmp_path / "inc.tif", np.full((3, 4), 40.0))
+    out = run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": inc,
+                         "OUTPUT": str(tmp_path / "up2.tif")})["OUTPUT"]
+    md = gdal.Open(out).GetMetadata()
+    assert md["PROJECTION_INCIDENCE_DEG"] == "per pixel: inc.tif (incidence angle, degrees)"
+    assert "INCIDENCE=not used (INCIDENCE_RASTER" in md["PROCESSING_HISTORY"].splitlines()[-1]
+
+
+def test_no_geometry_typed_or_carried_is_refused_saying_what_to_type(qgis_app, run_alg, tmp_path):
+    """Formerly a silent 37 degrees: a run without INCIDENCE, raster or INCIDENCE_DEG metadata now stops."""
+    from qgis.core import QgsProcessingException
+
+    src = write_geotiff(tmp_path / "los.tif", np.full((4, 5), 5.0))
+    out = tmp_path / "out.tif"
+    with pytest.raises(QgsProcessingException, match=r"INCIDENCE: the inputs carry no incidence angle "
+                                                     r"\(INCIDENCE_DEG\) and none was given; type INCIDENCE "
+                                                     r"\(degrees from the vertical.*or give INCIDENCE_RASTER"):
+        run_alg(NAME, {"INPUT": src, "OUTPUT": str(out)})
+    assert not out.exists()
+    tagged = write_geotiff(tmp_path / "tagged.tif", np.full((4, 5), 5.0), metadata={"INCIDENCE_DEG": "60"})
+    res = run_alg(NAME, {"INPUT": tagged, "OUTPUT": str(out)})
+    np.testing.assert_allclose(_read(res["OUTPUT"])[0], 10.0, rtol=1e-6)
+
+
+def test_hyp3_lv_theta_and_licsar_u_read_for_what_they_are(qgis_app, run_alg, tmp_path):
+    """HyP3 lv_theta: look-vector elevation from the horizontal, radians (HyP3 InSAR product guide); LiCSAR U.tif:
+    up component of the ground-to-satellite unit vector = cos(incidence). Declared as incidence degrees (the default
+    content) they are refused naming the content that fits; declared so, they give v / cos(incidence)."""
+    from qgis.core import QgsProcessingException
+
+    inc = np.linspace(31.0, 45.0, 20).reshape(4, 5)
+    src = write_geotiff(tmp_path / "los.tif", np.full((4, 5), 8.0))
+    theta = write_geotiff(tmp_path / "S1AA_20200101T000000_20200113T000000_VVP012_INT80_G_ueF_1A2B_lv_theta.tif",
+                          np.radians(90.0 - inc))
+    up = write_geotiff(tmp_path / "124D_05291_131313.geo.U.tif", np.cos(np.radians(inc)))
+    out = tmp_path / "out.tif"
+    for path, kind in ((theta, 3), (up, 4)):
+        with pytest.raises(QgsProcessingException, match=rf"set INCIDENCE_UNITS to '.*' \({kind}\)"):
+            run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": path, "OUTPUT": str(out)})
+        assert not out.exists()
+        res = run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": path, "INCIDENCE_UNITS": kind,
+                             "OUTPUT": str(tmp_path / f"v{kind}.tif")})
+        np.testing.assert_allclose(_read(res["OUTPUT"])[0][0], 8.0 / np.cos(np.radians(inc)), rtol=1e-5)
+    radians = write_geotiff(tmp_path / "inc_rad.tif", np.radians(inc))
+    with pytest.raises(QgsProcessingException, match=r"look like an incidence angle in radians.*\(1\)"):
+        run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": radians, "OUTPUT": str(out)})

@@ -10,10 +10,6 @@ import textwrap
 
 import pytest
 
-# Measures how long the desktop's event loop stands still while a first run compiles: alone on the machine
-# (.ci/run_tests.sh runs the `serial` tests after the parallel part), not beside another worker's compiling.
-pytestmark = pytest.mark.serial
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SCRIPT = textwrap.dedent(r"""
@@ -31,6 +27,14 @@ SCRIPT = textwrap.dedent(r"""
     plugin = InsarGeohazardsPlugin(None)
     plugin.initProcessing()
     import testutils_hostile as hk
+
+
+    def _moves_while_compiling(order):
+        ends = [i for i, (k, _, _) in enumerate(order) if k == "c"]
+        if not ends:
+            return 0
+        values = [v for k, v, _ in order[ends[0]:ends[-1]] if k == "p"]
+        return len({round(v, 3) for v in values})
 
     tmp, case = sys.argv[1], sys.argv[2]
     if case in ("idle", "python"):  # controls: a background task that sleeps, or that runs pure Python code
@@ -52,10 +56,10 @@ SCRIPT = textwrap.dedent(r"""
         from insar_geohazards.algorithms.timeseries.simulate import simulate_slc_stack
         sim = simulate_slc_stack(shape=(320, 48), n_dates=12, seed=6)
         files = write_slc_files(pathlib.Path(tmp), sim)
-        # small blocks (64 rows here): the progress moves block by block, as on a full-size stack
+        # blocks of 64 rows (the tool's cap): the progress moves block by block, as on a full-size stack
         params = {"INPUT": files, "WINDOW_ROWS": 5, "WINDOW_COLS": 9, "OUTPUT": os.path.join(tmp, "ph.tif"),
                   "OUTPUT_TEMPORAL_COHERENCE": os.path.join(tmp, "tc.tif"),
-                  "OUTPUT_SHP_COUNT": os.path.join(tmp, "n.tif"), "MAX_MEMORY_MB": 0.05}
+                  "OUTPUT_SHP_COUNT": os.path.join(tmp, "n.tif")}
     alg = QgsApplication.processingRegistry().createAlgorithmById("geohazard:" + case)
     threaded = not (alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading)
     context = QgsProcessingContext()
@@ -69,6 +73,30 @@ SCRIPT = textwrap.dedent(r"""
     feedback = Feedback()
     progress = []
     feedback.progressChanged.connect(lambda v: progress.append((time.monotonic(), v)))
+    # the order of what happens, in the thread it happens in (no clock): each kernel compiled ("c") and each
+    # progress value set ("p"), told synchronously in the emitting thread (a direct connection)
+    import threading
+    from qgis.PyQt.QtCore import Qt
+    if os.environ.get("FIRST_RUN_ORDER"):
+        from numba.core import event as numba_event
+    main, order, order_lock = threading.get_ident(), [], threading.Lock()
+
+    def told(kind, value):
+        with order_lock:
+            order.append((kind, value, threading.get_ident() == main))
+
+    if os.environ.get("FIRST_RUN_ORDER"):  # the test's record (numba imported here, before the run)
+        feedback.progressChanged.connect(lambda v: told("p", v), Qt.ConnectionType.DirectConnection)
+
+        class Compiled(numba_event.Listener):
+            def on_start(self, event):
+                pass
+
+            def on_end(self, event):
+                func = getattr((event.data or {}).get("dispatcher"), "py_func", None)
+                told("c", getattr(func, "__qualname__", "?"))
+
+        numba_event.register("numba:compile", Compiled())
     task = QgsProcessingAlgRunnerTask(alg, params, context, feedback)
     if control:
         from qgis.core import QgsTask
@@ -122,6 +150,10 @@ SCRIPT = textwrap.dedent(r"""
                                       [(t0, 0.0)] + [(t, v) for t, v in progress if v > 0], marks[1:])))[1:],
                                   "backwards": any(b[1] < a[1] - 1e-9 for a, b in zip(progress, progress[1:])),
                                   "compiled": sorted(os.listdir(os.environ["NUMBA_CACHE_DIR"]))[:3],
+                                  "kernels_compiled": sum(k == "c" for k, _, _ in order),
+                                  "compiled_in_gui_thread": sorted({v for k, v, m in order if k == "c" and m}),
+                                  # progress values set after the first kernel compiled and before the last
+                                  "moves_while_compiling": _moves_while_compiling(order),
                                   "errors": errors}), flush=True)
     os._exit(0)
 """).replace("ROOT", repr(ROOT))
@@ -129,7 +161,7 @@ SCRIPT = textwrap.dedent(r"""
 
 def run_case(tmp_path, case, *extra):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"),
-               QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"))
+               QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"), FIRST_RUN_ORDER="1")
     os.makedirs(env["NUMBA_CACHE_DIR"], exist_ok=True)
     script = tmp_path / "first_run.py"
     script.write_text(SCRIPT)
@@ -140,22 +172,19 @@ def run_case(tmp_path, case, *extra):
     return json.loads(line[len("RESULT "):])
 
 
-# a shipped model (SBAS, ADA and activity kernels) and a tool of another kernel family (DS phase linking)
+# a shipped model (SBAS, ADA and activity kernels) and a tool of another kernel family (DS phase linking).
+# What is asserted does not depend on how loaded the machine is (no clock): the run is a background task, the
+# kernels compile outside the desktop's thread, and the bar moves as kernels compile and never goes back. How
+# long the event loop and the bar stand still is measured by the first-run benchmark (benchmarks/first_run/).
 @pytest.mark.slow
-@pytest.mark.parametrize("case", ["sbastolandslideactivity", "phaselinking"])
+@pytest.mark.parametrize("case", ["sbastolandslideactivity", pytest.param("phaselinking", marks=pytest.mark.heavy)])
 def test_first_run_keeps_the_desktop_repainting(tmp_path, case):
     res = run_case(tmp_path, case)
     assert res["threaded"] and res["ok"], res
     assert res["compiled"], "the kernels were not compiled in the fresh cache: the test measured nothing"
+    assert res["kernels_compiled"] >= 3, res
+    # the desktop's thread only repaints: no kernel compiles there (a compile holds the interpreter for seconds)
+    assert res["compiled_in_gui_thread"] == [], res
     assert res["progress_steps"] >= 5 and not res["backwards"], res
     # the progress bar moves while the kernels compile (a share of it per kernel), not only block by block
-    assert res["bar_still"] < 0.5 * res["seconds"], res
-    if res["max_gap"] >= 1.0:
-        # the longest the event loop went without a 20 ms tick while the model compiled and ran: over a second.
-        # On a machine so loaded that a background task running plain Python code (no kernel, no numba) pauses
-        # the loop as long, the pause is the interpreter's lock handed between threads, not the run's: say so
-        control = run_case(tmp_path, "python", "5")
-        if control["max_gap"] >= 1.0:
-            pytest.skip(f"machine too loaded to measure: a pure-Python background task alone paused the event "
-                        f"loop {control['max_gap']:.2f} s (the first run {res['max_gap']:.2f} s)")
-    assert res["max_gap"] < 1.0, res
+    assert res["moves_while_compiling"] >= min(3, res["kernels_compiled"] - 1), res

@@ -16,8 +16,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 @pytest.fixture(scope="module")
-def points(data_dir):
-    return glob.glob(os.path.join(data_dir, "radarsat_boissano", "*.shp"))[0]
+def points(tmp_path_factory):
+    """Two points failing by tertiary creep (1/v = A (t_f - t), t_f 34 days after the last date) and a steady one:
+    two alerts, so two plots."""
+    import datetime as dt
+
+    import numpy as np
+    from testutils_models import write_dated_layer
+
+    days = np.arange(0, 372, 6.0)
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=int(x)) for x in days]
+    rng = np.random.default_rng(0)
+    creep = (1 / 0.1826) * np.log((400.0 - days) / 400.0)
+    values = np.column_stack([creep + rng.normal(0, 0.1, days.size), creep + rng.normal(0, 0.1, days.size),
+                              -3.0 * days / 365.25 + rng.normal(0, 0.1, days.size)])
+    return write_dated_layer(tmp_path_factory.mktemp("alias") / "pts.gpkg", dates, values)
 
 
 def _pngs(folder):
@@ -74,3 +87,21 @@ def test_former_output_id_through_qgis_process(qgis_app, tmp_path, points):
     results = json.loads(res.stdout[res.stdout.index("{"):])["results"]
     assert results["PLOT_FOLDER"] == results["OUTPUT_PLOTS"] == str(tmp_path / "cli_plots")
     assert _pngs(tmp_path / "cli_plots")
+
+
+def test_a_former_output_id_is_not_listed_twice_in_the_modeler(qgis_app):
+    """QGIS's modeler lists a step's outputs for the next step's input: an output kept under its former ID (a hidden
+    destination whose results carry it) is listed once, under its new ID."""
+    from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm
+    from testutils_modeler import offered
+
+    model = QgsProcessingModelAlgorithm("former IDs", "tests")
+    for cid, alg_id in (("l3d", "geohazard:landslide3d"), ("iv", "geohazard:inversevelocity"),
+                        ("models", "geohazard:timeseriesmodels"), ("tropo", "geohazard:troposphericcorrection")):
+        child = QgsProcessingModelChildAlgorithm(alg_id)
+        child.setChildId(cid)
+        model.addChildAlgorithm(child)
+    rasters = offered(model, "models", "INPUT_RASTER")
+    assert rasters.count(("l3d", "OUTPUT_TIMESERIES")) == 1 and ("l3d", "OUTPUT_TS") not in rasters
+    folders = offered(model, "tropo", "DELAYS")  # a folder input: the plots folder is offered, once
+    assert folders.count(("iv", "OUTPUT_PLOTS")) == 1 and ("iv", "PLOT_FOLDER") not in folders

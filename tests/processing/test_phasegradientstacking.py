@@ -13,9 +13,9 @@ NAME = "phasegradientstacking"
 def test_parameters(alg):
     a = alg(NAME)
     ids = [p.name() for p in a.parameterDefinitions()]
-    assert ids == ["INTERFEROGRAMS", "COHERENCE", "WAVELENGTH_M", "INPUT_UNITS", "MAX_TEMPORAL_BASELINE",
-                   "MIN_COUNT", "OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH", "MAX_MEMORY_MB", "DASK_SCHEDULER",
-                   "THREADS"]
+    assert ids == ["INTERFEROGRAMS", "COHERENCE", "WAVELENGTH_M", "INPUT_UNITS", "STACK_EXTENT",
+                   "MAX_TEMPORAL_BASELINE", "MIN_COUNT", "OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH", "MAX_MEMORY_MB",
+                   "DASK_SCHEDULER", "THREADS"]
     assert "without phase unwrapping" in a.shortHelpString()
 
 

@@ -43,7 +43,10 @@ def test_init_gui_and_unload_with_mock_iface(session_plugin):
         assert "losvelocitytovertical" in [a.name() for a in provider.algorithms()]
         plugin.initProcessing()  # called again by QGIS: must not register twice
         assert _provider_ids().count("geohazard") == 1
-        assert iface.addDockWidget.called and iface.addToolBarIcon.called
+        assert iface.addToolBarIcon.called and not iface.addDockWidget.called  # the dock: when first opened
+        viewer = next(p for p in plugin._gui_parts if type(p).__name__ == "TimeSeriesViewerPart")
+        viewer.action.setChecked(True)
+        assert iface.addDockWidget.called and viewer.dock is not None
         plugin.unload()
         plugin = None
         assert iface.removeDockWidget.called and iface.removeToolBarIcon.called

@@ -37,6 +37,7 @@ def test_the_corrected_sbas_model_writes_its_steps_in_order(qgis_app, tmp_path):
     dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(30, 32))
     files = hk.ifg_stack(str(tmp_path / "ifg"), n_dates=6, shape=(30, 32))
     res = hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "b.csv")],
+                                   "INCIDENCE_DEG": 39.0, "SLANT_RANGE_M": 850000.0,
                                    "demerror:VELOCITY": str(tmp_path / "v.tif")})
     tools = [s.split(" ")[0] for s in _history(res["demerror:VELOCITY"])]
     assert tools[-1] == "geohazard:demerrorcorrection"
@@ -65,6 +66,7 @@ def test_the_model_ends_with_a_summary_of_its_steps(qgis_app, tmp_path):
     dem = hk.dem_raster(str(tmp_path / "dem.tif"), shape=(30, 32))
     fb = recording_feedback()
     hk.run("correctedsbas", {"INTERFEROGRAMS": files, "DEM": dem, "BASELINES": [str(tmp_path / "b.csv")],
+                                   "INCIDENCE_DEG": 39.0, "SLANT_RANGE_M": 850000.0,
                              "demerror:VELOCITY": str(tmp_path / "v.tif")}, feedback=fb)
     text = fb.text
     assert "Summary of the steps:" in text

@@ -63,6 +63,7 @@ def test_ps_ds_points_recover_simulated_velocity(run_alg, chain):
     r0, c0 = [int(v[0]) for v in np.nonzero(sim.ps_mask)]
     out = run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"],
                          "TEMPORAL_COHERENCE": pl["OUTPUT_TEMPORAL_COHERENCE"], "BASELINES": bperp,
+                         "SLANT_RANGE": 850000.0, "INCIDENCE": 37.0,  # the simulation has no DEM error
                          "REFERENCE_ROW": r0, "REFERENCE_COL": c0, "OUTPUT": str(tmp / "pts.gpkg")})["OUTPUT"]
     f, epsg = _layer(out)
     assert epsg == "32633"
@@ -153,3 +154,16 @@ def test_cancel_leaves_no_output(run_alg, chain, tmp_path):
         run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"],
                        "OUTPUT": str(tmp_path / "c.gpkg")}, feedback=feedback)
     assert not (tmp_path / "c.gpkg").exists()
+
+
+def test_baselines_without_a_geometry_are_refused(run_alg, chain):
+    """Formerly a silent 850 km / 37 degrees scaled the height errors: with baselines, the geometry is typed or
+    carried by the stack, else the run stops saying what to type."""
+    from qgis.core import QgsProcessingException
+
+    sim, tmp, files, da, pl, bperp = chain
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range .*type "
+                                                     r"SLANT_RANGE \(metres"):
+        run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"], "BASELINES": bperp,
+                       "OUTPUT": str(tmp / "refused.gpkg")})
+    assert not (tmp / "refused.gpkg").exists()

@@ -54,7 +54,7 @@ def test_model_file_loads_in_qgis_and_is_registered(qgis_app):
     assert registered is not None and registered.provider().id() == "geohazard"
     assert registered.displayName().startswith("SBAS to landslide activity")
     assert registered.create().displayName() == registered.displayName()
-    assert registered.groupId() == "timeseries"  # same toolbox group as the time-series tools
+    assert registered.groupId() == "models"  # same toolbox group as the time-series models
 
 
 PUBLIC_OUTPUTS = {"sbas:TIMESERIES", "sbas:VELOCITY", "sbas:POINTS", "ada:ADAS", "activity:ACTIVITY",
@@ -98,7 +98,7 @@ def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
     exercises the wiring, not a claim about landslides."""
     import processing
     from osgeo import gdal, ogr, osr
-    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+    from qgis.core import QgsProcessingContext
 
     unw = sorted(glob.glob(os.path.join(MEXICO, "*_unw.tif")))
     coh = sorted(glob.glob(os.path.join(MEXICO, "*_cc.tif")))
@@ -123,8 +123,32 @@ def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
               "activity:ACTIVITY": str(tmp_path / "activity.gpkg"),
               "activity:CANDIDATES": str(tmp_path / "candidates.gpkg")}
     side_cars = set(glob.glob(os.path.join(MEXICO, "*.aux.xml")))
+    from qgis.core import QgsLayerTree, QgsProject
+
+    project = QgsProject.instance()
+    project.removeAllMapLayers()
+    project.layerTreeRoot().removeAllChildren()
     context = QgsProcessingContext()
-    res = processing.run(MODEL_ID, params, context=context, feedback=QgsProcessingFeedback())
+    context.setProject(project)
+    # as the dialog runs it: the results loaded in one group on top, the model's products checked above the rest
+    from testutils import MessageLog, recording_feedback
+
+    fb = recording_feedback()
+    with MessageLog() as log:
+        res = processing.runAndLoadResults(MODEL_ID, params, context=context, feedback=fb)
+    assert log.noise(besides=fb.warnings) == []  # no "[OGR] Cannot open", "Unable to load mesh" ... in the log
+    group = project.layerTreeRoot().children()[0]
+    assert QgsLayerTree.isGroup(group) and group.itemVisibilityChecked(), group.name()
+    assert group.name().startswith("SBAS to landslide activity") and "geotiffs, 2018-" in group.name(), group.name()
+    nodes = group.findLayers()
+    assert len(nodes) == len(project.mapLayers()) == 6
+    checked = [n.layer().source().split("|")[0] for n in nodes if n.itemVisibilityChecked()]
+    assert sorted(checked) == sorted([res["activity:ACTIVITY"], res["ada:ADAS"]])
+    assert [n.itemVisibilityChecked() for n in nodes] == [True, True, False, False, False, False]
+    kinds = [n.layer().type() for n in nodes[2:]]
+    assert kinds == sorted(kinds, key=lambda t: t != type(kinds[0]).VectorLayer)  # points above rasters
+    project.removeAllMapLayers()
+    project.layerTreeRoot().removeAllChildren()
     del context  # its layers (the steps' inputs) are closed: nothing may be saved beside the inputs
     import gc
 
@@ -141,3 +165,26 @@ def test_model_runs_on_the_mexico_city_stack(qgis_app, tmp_path):
     assert pts_ds.GetLayer(0).GetFeatureCount() > 0
     act_ds = ogr.Open(res["activity:ACTIVITY"])
     assert act_ds.GetLayer(0).GetFeatureCount() >= 1
+
+
+@pytest.mark.parametrize("key", ["DEM", "INTERFEROGRAMS", "COHERENCE"])
+def test_a_text_file_given_as_a_raster_is_named_with_what_was_expected(qgis_app, tmp_path, key):
+    """A text file given where the model takes a raster (DEM) or a list of rasters (an interferogram or a coherence
+    file): refused before any step runs, naming the input, the file and that a raster GDAL can read was expected
+    (QGIS said "Could not load source layer for DEM: ... not found" of a file that exists, or "Incorrect parameter
+    value for INTERFEROGRAMS" without the file)."""
+    import testutils_hostile as hk
+    from qgis.core import QgsProcessingException
+
+    txt = hk.garbage(str(tmp_path / "notes.txt"))
+    files = hk.ifg_stack(str(tmp_path / "ifgs"), n_dates=5, shape=(12, 14))
+    inv = hk.polygon_layer(tmp_path / "inv.gpkg", [hk.square(500100.0, 4099700.0, 200.0)])
+    value = {"DEM": txt, "INTERFEROGRAMS": files[:2] + [txt] + files[2:], "COHERENCE": [txt]}[key]
+    params = {"INTERFEROGRAMS": files, "INVENTORY": inv, key: value,
+              "activity:ACTIVITY": str(tmp_path / "act.gpkg")}
+    with pytest.raises(QgsProcessingException) as exc:
+        hk.run("sbastolandslideactivity", params)
+    msg = str(exc.value)
+    assert f"{key}: notes.txt is not a raster GDAL can read" in msg, msg
+    assert "not found" not in msg
+    assert not (tmp_path / "act.gpkg").exists()

@@ -58,10 +58,11 @@ def test_classified_raster_graduated_lines_points_and_categories(qgis_app, tmp_p
     layer = QgsVectorLayer(ps, "ps", "ogr")
     layer.loadNamedStyle(qml)
     r = layer.renderer()
-    assert r.type() == "graduatedSymbol" and len(r.ranges()) == 10
+    assert r.type() == "graduatedSymbol" and len(r.ranges()) == 6  # a legend of a few classes
     # centred at zero: the middle break is 0 and the classes are symmetric
-    assert abs(r.ranges()[5].lowerValue()) < 1e-9
-    assert abs(r.ranges()[1].lowerValue() + r.ranges()[9].lowerValue()) < 1e-9
+    assert abs(r.ranges()[3].lowerValue()) < 1e-9
+    assert abs(r.ranges()[1].lowerValue() + r.ranges()[5].lowerValue()) < 1e-9
+    assert all(rng.label().endswith(" mm/yr") for rng in r.ranges())
     sub = r.symbolForValue(-11.0).color()
     assert sub.red() > sub.blue()  # subsidence / away from the satellite is red
 

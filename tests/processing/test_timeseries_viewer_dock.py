@@ -3,6 +3,7 @@ groups, fits, export, layer removal and the keyboard. The whole desktop under Xv
 
 import csv
 import datetime as dt
+import os
 
 import numpy as np
 import pytest
@@ -219,6 +220,7 @@ def test_pick_pixel_by_mouse_marker_label_and_delete(dock, canvas, project, tmp_
     dock.set_picking(True)
     assert canvas.mapTool() is dock.point_tool and dock.pick_button.isChecked()
     _click(canvas, 500000.0 + 2.4 * 30, 4100000.0 - 1.6 * 30)  # row 1, col 2
+    assert dock.wait_for_reads()  # the pixel is read on a worker thread, its curve added when it is done
     assert len(dock.series) == 1
     s = dock.series[0]
     assert s.label == "ts (500075.0, 4099955.0)" and s.crs == "EPSG:32633"
@@ -226,8 +228,10 @@ def test_pick_pixel_by_mouse_marker_label_and_delete(dock, canvas, project, tmp_
     (m,) = _canvas_items(canvas, QgsVertexMarker)
     assert (m.center().x(), m.center().y()) == pytest.approx((500075.0, 4099955.0))
     _click(canvas, 500000.0 + 2.7 * 30, 4100000.0 - 1.2 * 30)  # the same pixel again
+    assert dock.wait_for_reads()
     assert len(dock.series) == 1 and dock.status.text() == "Already plotted."
     _click(canvas, 500000.0 + 6.5 * 30, 4100000.0 - 4.5 * 30)
+    assert dock.wait_for_reads()
     assert len(dock.series) == 2 and len(_canvas_items(canvas, QgsVertexMarker)) == 2
     assert dock.series[0].colour != dock.series[1].colour
     # the marker follows the canvas CRS
@@ -284,7 +288,7 @@ def test_polygon_mean_matches_gdal_rasterize(dock, canvas, project, tmp_path):
     mask = gdal_mask(wkt)
     vals = np.where(cube == -9999.0, np.nan, cube.astype(np.float64))[:, mask]
     vals = vals[:, np.isfinite(vals).any(axis=0)]  # the nodata patch is no member
-    assert dock.add_polygon(layer, QgsGeometry.fromWkt(wkt), layer.crs())
+    assert dock.add_polygon(layer, QgsGeometry.fromWkt(wkt), layer.crs()) and dock.wait_for_reads()
     s = dock.displayed()[0]
     assert s.count == vals.shape[1] == mask.sum() - 12 > 100
     np.testing.assert_allclose(s.values_mm, np.nanmean(vals, axis=1), rtol=0, atol=1e-9)
@@ -311,6 +315,7 @@ def test_polygon_mean_matches_gdal_rasterize(dock, canvas, project, tmp_path):
         _click(canvas, x, y)
     assert len(dock.polygon_tool.vertices) == 4
     _click(canvas, *corners[-1], button=Qt.MouseButton.RightButton)
+    assert dock.wait_for_reads()
     s2 = dock.displayed()[-1]
     drawn = QgsGeometry.fromWkt(s2.geometry_wkt)
     ring = drawn.asPolygon()[0]
@@ -342,7 +347,8 @@ def test_polygon_tool_keyboard(dock, canvas, project, tmp_path):
     key(Qt.Key.Key_Backspace)
     assert len(tool.vertices) == 3
     key(Qt.Key.Key_Return)
-    assert tool.vertices == [] and len(dock.series) == 1 and dock.series[0].kind == "polygon"
+    assert tool.vertices == [] and dock.wait_for_reads()
+    assert len(dock.series) == 1 and dock.series[0].kind == "polygon"
     tool.add_vertex(QgsPointXY(500010, 4099990))
     key(Qt.Key.Key_Escape)  # cancels the polygon being drawn
     assert tool.vertices == [] and canvas.mapTool() is tool
@@ -366,6 +372,7 @@ def test_component_group_up_east_sigma_and_los_sources(dock, canvas, project, tm
     _view(canvas, up)
     dock.set_series_layer(up)
     assert dock.pick_at(QgsPointXY(500000.0 + 3.3 * 30, 4100000.0 - 2.8 * 30))  # row 2, col 3
+    assert dock.wait_for_reads()
     xc, yc = 500105.0, 4099925.0
     comps = [(s.component, s.panel) for s in dock.series]
     assert comps == [("UP", "main"), ("EAST", "main"), ("LOS", "los"), ("LOS", "los")]
@@ -391,6 +398,7 @@ def test_component_group_up_east_sigma_and_los_sources(dock, canvas, project, tm
     # the same place picked on the east raster is the same group: nothing new
     dock.set_series_layer(east)
     dock.pick_at(QgsPointXY(xc, yc))
+    assert dock.wait_for_reads()
     assert len(dock.series) == 4 and dock.status.text() == "Already plotted."
     # a reference date drops the stored 1-sigma (it is relative to the stored reference)
     dock.set_reference_date(DATES[5])
@@ -414,6 +422,7 @@ def test_component_group_with_a_point_file_source(dock, canvas, project, tmp_pat
     _view(canvas, east)
     dock.set_series_layer(east)
     assert dock.pick_at(QgsPointXY(500000.0 + 5.5 * 30, 4100000.0 - 0.5 * 30))  # row 0, col 5
+    assert dock.wait_for_reads()
     s = dock.series[-1]
     x, y = 500165.0 + POINT_OFFSET[0], 4099985.0 + POINT_OFFSET[1]
     assert (s.panel, s.point_id, s.x, s.y) == ("los", "P005", pytest.approx(x), pytest.approx(y))
@@ -437,9 +446,89 @@ def test_component_group_without_sigma_or_sources(dock, canvas, project, tmp_pat
     _view(canvas, up)
     dock.set_series_layer(up)
     assert dock.pick_at(QgsPointXY(GT_UTM[0] + 15, GT_UTM[3] - 15))
+    assert dock.wait_for_reads()
     assert [s.component for s in dock.series] == ["UP", "EAST", "LOS", "LOS"]
     assert all(s.sigma_mm is None for s in dock.series)
     assert "missing.tif" in dock.status.text()
+
+
+def _thread_read_bytes() -> int:
+    """Bytes this thread has read from files so far (Linux: ``rchar`` of /proc/thread-self/io)."""
+    with open("/proc/thread-self/io", encoding="ascii") as fh:
+        return int(next(line for line in fh if line.startswith("rchar:")).split()[1])
+
+
+@pytest.mark.parametrize("layout", ["series tiles", "before: 256-wide tiles"])
+def test_a_pick_reads_off_the_gui_thread_about_one_tile_per_band(dock, canvas, project, tmp_path, monkeypatch,
+                                                                 layout):
+    """The pixel under a click is read on a worker thread: ``pick_at`` returns before any curve exists (the GUI
+    thread goes on) and the curve comes when the read is done, also on a series written in 256-wide tiles before the
+    series layout. On the series layout the read takes about one tile per band: the bytes the reader thread reads
+    (Linux's per-thread counter ``rchar``, /proc/thread-self/io: https://docs.kernel.org/filesystems/proc.html)
+    stay within the compressed size of the tile under the pixel in every band (GDAL's TIFF metadata
+    ``BLOCK_SIZE_x_y``, https://gdal.org/drivers/raster/gtiff.html) plus the reads' buffering and the file's header
+    and tile index: 4.1 MB of a 29.6 MB file here. (A file in the old layout is read with GDAL's decoding threads,
+    whose reads this thread's counter does not see: only where it runs is checked there.)"""
+    import threading
+
+    from osgeo import gdal
+    from qgis.core import QgsPointXY
+
+    import insar_geohazards.ui.timeseries_data as tsd
+    from insar_geohazards.io.raster import RasterWriter
+    from insar_geohazards.io.series_tiles import series_tile_size
+
+    if not os.path.exists("/proc/thread-self/io"):
+        pytest.skip("per-thread I/O counters need Linux /proc/thread-self/io")
+    n, rows, cols = 300, 160, 160
+    dates = [dt.date(2015, 1, 1) + dt.timedelta(days=6 * k) for k in range(n)]
+    cube = np.cumsum(np.random.default_rng(3).normal(0, 1, (n, rows, cols)), axis=0).astype(np.float32)
+    path = str(tmp_path / "series.tif")
+    edge = series_tile_size(cols, rows, n)
+    kw = {"tile_rows": edge, "tile_cols": edge, "compress": "ZSTD"} if layout == "series tiles" else {}
+    with RasterWriter(path, width=cols, height=rows, geotransform=GT_UTM, crs_wkt=_utm_wkt(), count=n,
+                      descriptions=[d.isoformat() for d in dates], **kw) as w:
+        w.write(cube)
+        w.commit()
+    seen = {}
+    read_pixel = tsd.read_pixel
+
+    def spy(*args, **kwargs):
+        before = _thread_read_bytes()
+        out = read_pixel(*args, **kwargs)
+        seen.update(thread=threading.current_thread(), read=_thread_read_bytes() - before)
+        return out
+
+    monkeypatch.setattr(tsd, "read_pixel", spy)
+    layer = _raster(project, path, "series")
+    _view(canvas, layer)
+    dock.set_series_layer(layer)
+    row, col = 100, 37
+    assert dock.pick_at(QgsPointXY(GT_UTM[0] + (col + 0.5) * 30, GT_UTM[3] - (row + 0.5) * 30))
+    assert dock.series == [] and dock.reads.pending() == 1 and "Reading series" in dock.status.text()
+    assert dock.wait_for_reads()
+    assert seen["thread"] is not threading.main_thread() and seen["thread"].name.startswith("geohazard-dock-read")
+    np.testing.assert_array_equal(dock.series[0].values_mm, cube[:, row, col])
+    ds = gdal.Open(path)
+    bx, by = ds.GetRasterBand(1).GetBlockSize()
+    tile = [int(ds.GetRasterBand(b + 1).GetMetadataItem(f"BLOCK_SIZE_{col // bx}_{row // by}", "TIFF"))
+            for b in range(n)]
+    ds = None
+    size = os.path.getsize(path)
+    if layout == "series tiles":
+        # the tiles under the pixel, the reads' buffering (up to 8 KB a tile) and the header with its tile index
+        assert seen["read"] <= sum(tile) + 8192 * n + 256 * 1024, (seen["read"], sum(tile), size)
+        assert seen["read"] < size / 4
+    else:  # the tile under the pixel is the whole band: the read takes the file
+        assert bx * by >= rows * cols / 2
+
+
+def _utm_wkt():
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    return srs.ExportToWkt()
 
 
 # ------------------------------------------------------------------------------------------ fits
@@ -459,6 +548,7 @@ def test_fits_acceleration_seasonal_and_breakpoint(dock, canvas, project, tmp_pa
     dock.set_series_layer(layer)
     for c in range(3):
         assert dock.pick_at(QgsPointXY(GT_UTM[0] + 30 * c + 15, GT_UTM[3] - 15))
+    assert dock.wait_for_reads()
     acc, step, seasonal = dock.series
 
     dock.set_model("quadratic")
@@ -504,6 +594,7 @@ def test_removing_a_layer_removes_its_curves_and_clears_the_plot(dock, canvas, p
     _view(canvas, layer)
     dock.set_series_layer(layer)
     dock.pick_at(QgsPointXY(GT_UTM[0] + 15, GT_UTM[3] - 15))
+    assert dock.wait_for_reads()
     dock.add_features(ps_layer, [0, 1])
     dock.set_model("linear")
     assert len(dock.series) == 3 and len(_canvas_items(canvas, QgsVertexMarker)) == 3
@@ -541,22 +632,14 @@ def test_tab_order_and_copy(dock, ps_layer, qgis_app):
 
 
 # ------------------------------------------------------------------------------------------ GUI part
-def test_gui_part_with_map_click(qgis_app, project, tmp_path):
-    from qgis.core import QgsPointXY, QgsRasterLayer
-    from qgis.gui import QgsMapCanvas, QgsMapToolPan
-    from qgis.PyQt.QtCore import QObject, Qt, pyqtSignal
+def _iface():
+    from qgis.gui import QgsMapCanvas
+    from qgis.PyQt.QtCore import QObject, pyqtSignal
     from qgis.PyQt.QtWidgets import QMainWindow
 
-    from insar_geohazards.ui import gui_parts
-    from insar_geohazards.ui.timeseries_viewer import TimeSeriesViewerPart
-
-    assert TimeSeriesViewerPart in gui_parts()
-    raster = QgsRasterLayer(write_series_raster(tmp_path / "ts.tif", np.arange(30.0)[:, None, None] *
-                                                np.ones((30, 3, 4))), "ts", "gdal")
-    plain = QgsRasterLayer(write_series_raster(tmp_path / "plain.tif", np.zeros((30, 4, 4)),
-                                               dates=[dt.date(2020, 1, 1)] * 30), "plain", "gdal")
-
     class Iface(QObject):
+        """The part of QGIS's iface the GUI part uses, with a main window and a map canvas."""
+
         currentLayerChanged = pyqtSignal(object)
 
         def __init__(self):
@@ -565,7 +648,13 @@ def test_gui_part_with_map_click(qgis_app, project, tmp_path):
             self.canvas = QgsMapCanvas(self.window)
             self.window.setCentralWidget(self.canvas)
             self.active = None
-            self.docks, self.icons, self.menus = [], [], []
+            self.docks, self.icons, self.menus, self.warnings = [], [], [], []
+
+        def messageBar(self):
+            return self
+
+        def pushWarning(self, title, text):
+            self.warnings.append(f"{title}: {text}")
 
         def mainWindow(self):
             return self.window
@@ -600,15 +689,33 @@ def test_gui_part_with_map_click(qgis_app, project, tmp_path):
         def removePluginMenu(self, menu, action):
             self.menus.remove(action)
 
-    iface = Iface()
+
+    return Iface()
+
+
+def test_gui_part_with_map_click(qgis_app, project, tmp_path):
+    from qgis.core import QgsPointXY, QgsRasterLayer
+    from qgis.gui import QgsMapToolPan
+    from qgis.PyQt.QtCore import Qt
+
+    from insar_geohazards.ui import gui_parts
+    from insar_geohazards.ui.timeseries_viewer import TimeSeriesViewerPart
+
+    assert TimeSeriesViewerPart in gui_parts()
+    raster = QgsRasterLayer(write_series_raster(tmp_path / "ts.tif", np.arange(30.0)[:, None, None] *
+                                                np.ones((30, 3, 4))), "ts", "gdal")
+    plain = QgsRasterLayer(write_series_raster(tmp_path / "plain.tif", np.zeros((30, 4, 4)),
+                                               dates=[dt.date(2020, 1, 1)] * 30), "plain", "gdal")
+
+    iface = _iface()
     part = TimeSeriesViewerPart(iface)
     part.init_gui()
-    assert iface.docks == [part.dock] and iface.icons == [part.action]
-    assert iface.window.dockWidgetArea(part.dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert iface.docks == [] and part.dock is None and iface.icons == [part.action]  # built when first opened
     iface.window.resize(1000, 700)
     iface.window.show()
     part.action.setChecked(True)
-    assert part.dock.isVisible()
+    assert iface.docks == [part.dock] and part.dock.isVisible()
+    assert iface.window.dockWidgetArea(part.dock) == Qt.DockWidgetArea.RightDockWidgetArea
     assert iface.canvas.mapTool() is part.tool and part.dock.pick_button.isChecked()
     # another map tool (e.g. pan) stops picking but keeps the dock open
     iface.canvas.setMapTool(QgsMapToolPan(iface.canvas))
@@ -628,6 +735,7 @@ def test_gui_part_with_map_click(qgis_app, project, tmp_path):
     iface.canvas.setExtent(raster.extent())
     iface.canvas.refresh()
     part.tool._clicked(QgsPointXY(500000.0 + 2.5 * 30, 4100000.0 - 1.5 * 30), Qt.MouseButton.LeftButton)
+    assert part.dock.wait_for_reads()
     assert part.dock.series[-1].label == "ts (500075.0, 4099955.0)"
     np.testing.assert_allclose(part.dock.series[-1].values_mm, np.arange(30))
     assert len(part.dock.markers()) == 1
@@ -636,3 +744,109 @@ def test_gui_part_with_map_click(qgis_app, project, tmp_path):
     part.unload()
     assert iface.docks == [] and iface.icons == [] and iface.menus == []
     assert [i for i in iface.canvas.scene().items() if type(i).__name__ == "QgsVertexMarker"] == []
+
+
+def test_gui_part_without_matplotlib_says_what_to_install(qgis_app, monkeypatch):
+    """Debian's QGIS does not pull matplotlib in: the button stays, the dock is not built and the message bar and
+    the log say which package to install; pressing the button again after installing it builds the dock."""
+    import sys
+
+    from insar_geohazards.ui.timeseries_viewer import TimeSeriesViewerPart
+
+    for name in [n for n in sys.modules if n == "matplotlib" or n.startswith("matplotlib.")] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)  # "import matplotlib..." raises ModuleNotFoundError
+    iface = _iface()
+    part = TimeSeriesViewerPart(iface)
+    part.init_gui()
+    part.action.setChecked(True)
+    assert part.dock is None and not part.action.isChecked() and iface.docks == []
+    assert len(iface.warnings) == 1 and "matplotlib" in iface.warnings[0]
+    assert "sudo apt install python3-matplotlib" in part.problem and "Processing tools work" in part.problem
+    monkeypatch.undo()  # installed
+    iface.window.show()
+    part.action.setChecked(True)
+    assert part.dock is not None and part.dock.isVisible() and part.problem == ""
+    part.unload()
+    assert iface.docks == [] and iface.icons == []
+
+
+def test_plugin_loads_its_tools_without_matplotlib(tmp_path):
+    """The plugin loads (provider, tools, shipped models, GUI parts listed) in a QGIS whose Python has no
+    matplotlib."""
+    import subprocess
+    import sys
+    import textwrap
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "load.py"
+    script.write_text(textwrap.dedent(f"""\
+        import sys
+
+        class NoMatplotlib:
+            def find_spec(self, name, path=None, target=None):
+                if name == "matplotlib" or name.startswith("matplotlib."):
+                    raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+                return None
+
+        sys.meta_path.insert(0, NoMatplotlib())
+        sys.path.insert(0, {os.path.join(root, ".build", "plugins")!r})
+        from qgis.core import QgsApplication
+        app = QgsApplication([], False)
+        app.initQgis()
+        import insar_geohazards
+        plugin = insar_geohazards.classFactory(None)
+        plugin.initGui()
+        from insar_geohazards.ui import gui_parts
+        assert gui_parts()
+        algs = QgsApplication.processingRegistry().providerById("geohazard").algorithms()
+        assert "matplotlib" not in sys.modules
+        print(len(algs))
+    """))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) >= 40
+
+
+def test_long_series_read_legibly_and_the_map_time_is_marked(dock, canvas):
+    """783 dates (EGMS-like, 6-day sampling) with their 1-sigma: a thin line with thinned markers over a band that
+    shows, the legend above the panel (never over the data); the Temporal Controller's date marked by a line."""
+    from matplotlib.collections import PolyCollection
+
+    from insar_geohazards.ui.timeseries_data import Series
+    from insar_geohazards.ui.timeseries_plot import MARKER_DATES
+
+    dates = [dt.date(2014, 10, 1) + dt.timedelta(days=6 * k) for k in range(783)]
+    t = np.arange(783) / 60.0
+    for k in range(3):
+        dock.add_series([Series(dates, -5.0 * t * (k + 1) + np.sin(t), name=f"point {k}", sigma_mm=np.full(783, 4.0),
+                                key=("point", "test", k))])
+    dock.figure.set_size_inches(7, 4)
+    dock.redraw()
+    ax = dock.figure.axes[0]
+    lines = [ln for ln in ax.lines if ln.get_label().startswith("point")]
+    assert len(lines) == 3 and all(ln.get_markevery() not in (None, 1) for ln in lines)
+    shown = [len(ln.get_xdata()[::ln.get_markevery()]) for ln in lines]
+    assert all(n <= MARKER_DATES for n in shown), shown
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 3 and all(c.get_alpha() >= 0.25 for c in bands)
+    widths = sorted(ln.get_linewidth() for ln in lines)
+    assert widths[:2] == [0.6, 0.6] and widths[-1] <= 1.4  # the selected curve bolder
+    dock.canvas.draw()
+    renderer = dock.canvas.get_renderer()
+    legend, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.y0 >= frame.y1 - 1  # above the data
+    # the map's time
+    from qgis.core import QgsDateTimeRange
+    from qgis.PyQt.QtCore import QDate, QDateTime, QTime
+
+    start = QDateTime(QDate(2018, 3, 4), QTime(0, 0, 0))
+    canvas.setTemporalRange(QgsDateTimeRange(start, start.addDays(6)))
+    assert dock.map_date == dt.date(2018, 3, 4)
+    marks = [ln for ln in dock.figure.axes[0].lines if ln.get_label() == "_map time"]
+    assert len(marks) == 1
+    from matplotlib.dates import date2num
+
+    assert date2num(dt.date(2018, 3, 4)) == pytest.approx(date2num(marks[0].get_xdata()[0]))
+    canvas.setTemporalRange(QgsDateTimeRange(QDateTime(), QDateTime()))  # the controller off
+    assert dock.map_date is None and not [ln for ln in dock.figure.axes[0].lines if ln.get_label() == "_map time"]

@@ -27,7 +27,7 @@ def test_parameters(alg):
     assert list(MODELS) == ["linear", "seasonal", "quadratic", "logarithmic", "afterslip", "consolidation"]
     assert a.parameterDefinition("CRITERION").defaultValue() == 2
     assert "log10(1 + tau/tau_c)" in a.shortHelpString()
-    assert a.group() == "Time series"
+    assert a.group() == "Time-series models and early warning"
 
 
 def test_run_synthetic_points_recovers_truth_and_breaks(run_alg, tmp_path):
@@ -108,7 +108,7 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     msg = "seasonal model has 6 parameters and needs at least 7 dates, got 4"
     with pytest.raises(QgsProcessingException, match=msg):
         run_alg(NAME, {"INPUT": pts, "MODELS": [1], "OUTPUT": str(out)})
-    with pytest.raises(QgsProcessingException, match="either INPUT .* or INPUT_RASTER"):
+    with pytest.raises(QgsProcessingException, match=r"\(INPUT\) or .* \(INPUT_RASTER\) is needed"):
         run_alg(NAME, {"OUTPUT": str(out)})
     no_dates = write_dated_layer(tmp_path / "nd.gpkg", [], np.zeros((0, 2)), extra={"VEL": [1.0, 2.0]})
     with pytest.raises(QgsProcessingException, match="no numeric dated displacement fields.*CODE, VEL"):

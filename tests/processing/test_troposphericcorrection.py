@@ -179,3 +179,33 @@ def test_a_subsiding_valley_floor_is_left_out_of_the_phase_elevation_fit(qgis_ap
     # the subsidence's size in the valley: 20-60 mm/yr
     assert errors[True] <= errors[False], errors
     assert errors[True] < 1.5, errors
+
+
+def test_lateral_variation_tool_matches_core_and_is_refused_where_it_cannot_work(qgis_app, tmp_path, small_blocks):
+    """LATERAL_VARIATION on forced row blocks (with the high-pass halo) equals the core; the log gives the share of
+    the lateral terms the data resolve; per interferogram or with windows it is refused, naming the parameters."""
+    from insar_geohazards.algorithms.corrections.troposphere import correct_phase_elevation
+
+    s, files, dem = _stack(str(tmp_path), shape=(50, 70), seed=11, strat_mm_per_km=10.0, strat_gradient=1.5,
+                           turb_mm=1.0, n_dates=10)
+    log = recording_feedback()
+    res = hk.run("troposphericcorrection", {
+        "INTERFEROGRAMS": files, "INPUT_UNITS": 3, "DEM": dem, "MODE": 1, "LATERAL_VARIATION": True,
+        "DEFORMING_AREAS": False, "MIN_PIXELS": 50, "OUTPUT": str(tmp_path / "out"),
+        "OUTPUT_REPORT": str(tmp_path / "t.csv")}, log)
+    got = _pair_arrays(res["OUTPUT"], s)
+    n = len(s["dates"])
+    ref_i = np.array([i for i, _ in s["pairs"]])
+    sec_i = np.array([j for _, j in s["pairs"]])
+    want, _ = correct_phase_elevation(s["ifg_mm"].astype(np.float32).astype(float),
+                                      s["dem"].astype(np.float32).astype(float), per_date=(ref_i, sec_i, n, None),
+                                      min_pixels=50, filter_px=3.0, years=s["years"], z=2.0, lateral=True)
+    np.testing.assert_allclose(got, want, atol=2e-3)
+    assert "lateral variation of the slope" in log.text
+    rows = list(csv.DictReader(open(res["OUTPUT_REPORT"])))
+    assert {"k1_east_per_km", "k1_south_per_km", "removed_k1_east_per_km"} <= set(rows[0])
+    for extra, msg in (({"MODE": 0}, "LATERAL_VARIATION: .* per date"),
+                       ({"WINDOW": 20}, "LATERAL_VARIATION and WINDOW")):
+        hk.expect_refusal("troposphericcorrection", {
+            "INTERFEROGRAMS": files, "INPUT_UNITS": 3, "DEM": dem, "MODE": 1, "LATERAL_VARIATION": True,
+            "OUTPUT": str(tmp_path / "o"), **extra}, msg)

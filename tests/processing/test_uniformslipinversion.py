@@ -50,5 +50,9 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     with pytest.raises(QgsProcessingException, match="STRIKE_RANGE: expected 'min,max'"):
         run_alg(NAME, {"LOS_ASC": los, "STRIKE_RANGE": "abc", "OUTPUT_FAULT": str(out)})
     with pytest.raises(QgsProcessingException, match="dip bounds"):
-        run_alg(NAME, {"LOS_ASC": los, "DIP_RANGE": "10,95", "OUTPUT_FAULT": str(out)})
+        run_alg(NAME, {"LOS_ASC": los, "ASC_INCIDENCE": 37.0, "ASC_HEADING": -12.0, "DIP_RANGE": "10,95",
+                       "OUTPUT_FAULT": str(out)})
+    # no geometry typed or carried: formerly 37 / -12 degrees were assumed
+    with pytest.raises(QgsProcessingException, match="ASC_INCIDENCE: the inputs carry no incidence angle"):
+        run_alg(NAME, {"LOS_ASC": los, "OUTPUT_FAULT": str(out)})
     assert not out.exists()

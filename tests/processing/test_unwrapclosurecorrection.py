@@ -169,3 +169,56 @@ def test_closure_without_coherence_warns_that_min_coherence_is_not_applied(run_a
     run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "COHERENCE_THRESHOLD": 0.3,
                                         "OUTPUT": str(tmp_path / "o")}, feedback=Log())
     assert any("COHERENCE_THRESHOLD 0.3 is not applied" in w for w in Log.warnings)
+
+
+def test_closure_threshold_no_value_passes_warns_with_the_shares_below(run_alg, tmp_path):
+    """COHERENCE_THRESHOLD 1 on a stack whose coherence is 0.8 everywhere: no loop is checked anywhere, so "corrected
+    0" means nothing was looked at. The run says so, naming the threshold and the share of the interferogram values
+    that would pass lower thresholds (100 % at 0.8 and below, 0 % at 0.9); a threshold every value passes says
+    nothing of the kind."""
+    from testutils_hostile import warning_feedback
+
+    net, clean, planted, _ = planted_stack(n_dates=8, neighbours=3, shape=(12, 14), seed=2, patch=(3, 5))
+    folder = _folder(tmp_path, net, clean + planted * CYCLE_MM)
+    fb = warning_feedback()
+    run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "COHERENCE": str(folder),
+                                        "COHERENCE_THRESHOLD": 1.0, "OUTPUT": str(tmp_path / "o")}, feedback=fb)
+    said = [w for w in fb.warnings if "COHERENCE_THRESHOLD 1" in w]
+    assert said and "no pixel" in said[0], fb.warnings
+    assert "0.8: 100 %" in said[0] and "0.9: 0 %" in said[0], said[0]
+    fb = warning_feedback()
+    run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "COHERENCE": str(folder),
+                                        "COHERENCE_THRESHOLD": 0.5, "OUTPUT": str(tmp_path / "o2")}, feedback=fb)
+    assert not any("COHERENCE_THRESHOLD" in w for w in fb.warnings), fb.warnings
+
+
+def test_closure_region_decision_same_bytes_at_two_budgets(run_alg, tmp_path):
+    """A slip beyond an incoherent belt after a gap bridged by incoherent pairs (tests/core/
+    test_corrections_closure_regions.py's stack, in mm): the tool's region passes fix it, and the corrected files
+    are the same bytes at MAX_MEMORY_MB 1 (blocks of a few rows) and 512 (one block)."""
+    import datetime as dt
+
+    from testutils import write_geotiff
+    from testutils_corrections import gap_belt_stack
+
+    pairs, clean, planted, coh = gap_belt_stack(seed=2)
+    days = [12 * i + (96 if i >= 6 else 0) for i in range(12)]
+    dates = [dt.date(2021, 1, 5) + dt.timedelta(days=d) for d in days]
+    folder = tmp_path / "ifgs"
+    folder.mkdir()
+    bad = clean + planted * CYCLE_MM
+    for k, (i, j) in enumerate(pairs):
+        stem = f"{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}"
+        write_geotiff(folder / f"{stem}.unw.tif", bad[k], nodata=-9999.0)
+        write_geotiff(folder / f"{stem}.cc.tif", coh[k])
+    got = []
+    for mb in (1, 512):
+        out_dir = tmp_path / f"out{mb}"
+        run_alg("unwrapclosurecorrection", {"INTERFEROGRAMS": str(folder), "COHERENCE": str(folder), "INPUT_UNITS": 3,
+                                            "COHERENCE_THRESHOLD": 0.3,
+                                            "MAX_MEMORY_MB": mb, "OUTPUT": str(out_dir)})
+        arrs = [_read(out_dir / f"{dates[i]:%Y%m%d}_{dates[j]:%Y%m%d}.unw.tif")[0] for i, j in pairs]
+        got.append(np.array(arrs))
+    assert got[0].tobytes() == got[1].tobytes()
+    wrong = np.rint((got[0].astype(np.float64) - clean) / CYCLE_MM) != 0
+    assert wrong.sum() <= 0.001 * (planted != 0).sum()

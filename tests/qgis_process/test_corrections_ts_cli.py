@@ -32,7 +32,8 @@ def test_demerrorcorrection_csv(tmp_path):
     path = write_geotiff(tmp_path / "ts.tif", ts, descriptions=[d.isoformat() for d in dates])
     csvf = tmp_path / "b.csv"
     csvf.write_text("".join(f"{d:%Y%m%d},{v}\n" for d, v in zip(dates, b)))
-    res = run_json("geohazard:demerrorcorrection", {"INPUT": path, "BASELINES": [str(csvf)],
+    res = run_json("geohazard:demerrorcorrection", {"INPUT": path, "BASELINES": [str(csvf)], "SLANT_RANGE": 850000.0,
+                                                    "INCIDENCE": 39.0,
                                                     "OUTPUT": str(tmp_path / "c.tif"),
                                                     "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
     from osgeo import gdal

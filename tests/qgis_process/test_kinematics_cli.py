@@ -56,6 +56,7 @@ def test_validateinsar_and_triggercorrelation(tmp_path):
                                        for i in range(300)]
     (tmp_path / "gnss.csv").write_text("\n".join(lines) + "\n")
     res = run_json("validateinsar", [f"INSAR={defo}", f"STATIONS_CSV={tmp_path / 'gnss.csv'}", "REFERENCE_STATION=",
+                                     "HEADING=-12", "INCIDENCE=37",
                                      f"OUTPUT={tmp_path / 's.gpkg'}", f"OUTPUT_TABLE={tmp_path / 's.csv'}"])
     text = (tmp_path / "s.csv").read_text()
     assert text.startswith("station,status") and "\nA,compared" in text

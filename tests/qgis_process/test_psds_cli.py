@@ -28,7 +28,8 @@ def test_psds_chain_json(tmp_path):
     tc = gdal.Open(pl["OUTPUT_TEMPORAL_COHERENCE"]).ReadAsArray()
     assert np.nanmedian(tc) > 0.7
     pts = run_json("pstimeseries", {"INPUT": pl["OUTPUT"], "DISPERSION": da["OUTPUT_DISPERSION"],
-                                "BASELINES": write_baseline_table(tmp_path / "b.txt", sim),
+                                "BASELINES": write_baseline_table(tmp_path / "b.txt", sim), "SLANT_RANGE": 850000.0,
+                                "INCIDENCE": 37.0,
                                 "OUTPUT": str(tmp_path / "pts.gpkg")})
     ds = ogr.Open(pts["OUTPUT"])
     lyr = ds.GetLayer(0)

@@ -1,4 +1,5 @@
-"""adaclassification."""
+"""``geohazard:adaclassification``. ADA classification: the likely process behind each active deformation area
+(landslide, subsidence, sinkhole, settlement, thermal dilation, uplift) by ordered rules, each explained."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ from .._base import GeohazardAlgorithm, tool
 features = lazy_module("....io.features", __package__)
 
 
-@tool("adaclassification", "Active deformation areas (ADA) classification", group="ada",
+@tool("adaclassification", "Active deformation areas (ADA) classification",
       tags="ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement", page="ada",
       former=(Alias("LANDSLIDES", ids.INVENTORY),))
 class AdaClassification(GeohazardAlgorithm):
-    OVERLAP = (("INPUT", "DEM"), ("INPUT", "DISTORTION"), ("INPUT", ids.INVENTORY))
+    OVERLAP = ((ids.INPUT, ids.DEM), (ids.INPUT, "DISTORTION"), (ids.INPUT, ids.INVENTORY))
     HELP = (
         "Classifies active deformation areas (polygons, e.g. from 'ADA detection') into the likely "
         "process: landslide, subsidence, sinkhole_collapse, settlement (of structures), "

@@ -1,15 +1,15 @@
-"""adadetection."""
+"""``geohazard:adadetection``. ADA detection: active deformation areas (clusters of moving InSAR points) as polygons
+with their velocity and reliability."""
 
 from __future__ import annotations
 
-import numpy as np
 from osgeo import ogr
 
 from ....algorithms.ada import classification, detection
 from ....algorithms.progress import SubProgress, info
 from ....io import ada, styles, vector
 from ...inputs import ada as ada_inputs
-from ...inputs import declare, knobs, layers
+from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
@@ -18,15 +18,21 @@ from .._base import GeohazardAlgorithm, tool
 MAX_SERIES_VALUES = 100_000_000
 
 
-@tool("adadetection", "Active deformation areas (ADA) detection", group="ada",
+@tool("adadetection", "Active deformation areas (ADA) detection",
       tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
-      main=("OUTPUT",), page="ada", engine=True)
+      main=(ids.OUTPUT,), page="ada", engine=True)
 class AdaDetection(GeohazardAlgorithm):
     HELP = (
         "Finds active deformation areas (ADA) in a layer of InSAR measurement points (PS, SBAS, "
         "EGMS ...): the polygons where the ground moves, how fast and how reliably.\n\n"
         "<b>Input</b>: a point layer in any CRS (geographic CRSs are handled in the local UTM zone; "
-        "outputs are written in the input CRS). <b>Velocity field</b>: LOS velocity in mm/yr, positive "
+        "outputs are written in the input CRS; MintPy's velocity.h5 or timeseries.h5 become such points with "
+        "loadmintpy), with at least MIN_POINTS points that have a velocity (fewer is "
+        "refused: no ADA can form). A GeoPackage of several point layers (loadegms: one per track) given by its "
+        "path is read layer by layer: the ADAs of each track are found on their own (tracks are never merged: "
+        "their velocities are along different lines of sight), written together with a <i>layer</i> field "
+        "naming the track, their ada_id running on across the tracks; give file.gpkg|layername=<layer> to read "
+        "one. <b>Velocity field</b>: LOS velocity in mm/yr, positive "
         "toward the satellite (auto-detected: VEL, mean_velocity, velocity ...). <b>Velocity std</b> "
         "(optional, auto-detected V_STDEV, mean_velocity_std ...): a point must also have "
         "|v| >= MIN_SNR x std. Dated displacement fields (DYYYYMMDD or EGMS YYYYMMDD) give each "
@@ -63,7 +69,8 @@ class AdaDetection(GeohazardAlgorithm):
         "velocity map (default, as in Barra et al. 2017) or of the stable points, estimated robustly as "
         "1.4826 x the median absolute deviation (lower when much of the map moves; more sensitive, also to "
         "correlated noise). Large point sets are processed in spatial tiles with halos as wide as the largest "
-        "neighbourhood, so tiled, untiled and Dask runs give the same result.\n\n"
+        "neighbourhood (as many points per tile as the memory for one block holds: about 100 bytes a point and "
+        "2 kB an active point), so tiled, untiled and Dask runs give the same result.\n\n"
         "<b>Output</b> ADA polygons: ada_id, n_points, area_m2, density_km2, mean/median/max/std "
         "velocity (mm/yr), mean_vel_std, slope_pts_deg (slope of the plane through the points' "
         "heights when a height field exists), spatial consistency sc, temporal consistency tc, "
@@ -78,36 +85,38 @@ class AdaDetection(GeohazardAlgorithm):
         "doi:10.3390/rs11141675 (2-sigma threshold from the stable points)."
     )
 
+    #: a file of several point layers given by its path is read layer by layer (no "left out" warning)
+    EVERY_LAYER_INPUTS = (ids.INPUT,)
     IDS = ("USE_TIME_SERIES N_SIGMA MIN_SNR RADIUS MIN_NEIGHBOURS MIN_ACTIVE_FRACTION Z_MAX MIN_POINTS "
            "OUTLINE_MARGIN MIN_CONTRAST THRESHOLD_SIGMA")
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))
         self.addParameter(declare.field(self.VELOCITY_FIELD,
-                                        "Velocity field (mm/yr, LOS positive toward the satellite; empty = auto)",
+                                        "Velocity field (mm/yr, LOS + toward satellite; empty = auto)",
                                         self.INPUT, numeric=True, optional=True))
         self.addParameter(declare.field(self.VELOCITY_STD_FIELD,
                                         "Velocity standard deviation field (mm/yr; empty = auto)", self.INPUT,
                                         numeric=True, optional=True))
         self.addParameter(declare.boolean(self.USE_TIME_SERIES,
-                                          "Use dated displacement fields (mean time series, temporal consistency)",
+                                          "Use the dated displacement fields (time-series checks)",
                                           True))
         self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = N_SIGMA x std of the map)",
                                          0.0, 0.0))
         self.addParameter(declare.number(self.N_SIGMA, "Threshold in standard deviations of the velocity map", 2.0,
                                          0.1))
         self.addParameter(declare.number(self.MIN_SNR, "Minimum |velocity| / std (0 = off)", 2.0, 0.0))
-        self.addParameter(declare.number(self.RADIUS, "Search and link radius (m; 0 = 2.5 x the local point spacing)",
+        self.addParameter(declare.number(self.RADIUS, "Search and link radius (m; 0 = auto)",
                                          0.0, 0.0))
         self.addParameter(declare.integer(self.MIN_NEIGHBOURS, "Minimum active neighbours within the radius", 2, 0))
         self.addParameter(declare.number(self.MIN_ACTIVE_FRACTION, "Minimum share of active points within the radius",
                                          0.4, 0.0, 1.0))
         self.addParameter(declare.number(self.Z_MAX, "Outlier z-score against neighbours (0 = off)", 3.0, 0.0))
         self.addParameter(declare.integer(self.MIN_POINTS, "Minimum points per ADA", 5, 2))
-        self.addParameter(declare.number(self.OUTLINE_MARGIN, "Outline margin beyond the outer points "
-                                         "(m; 0 = 0.75 x the local point spacing)", 0.0, 0.0))
-        self.addParameter(declare.number(self.MIN_CONTRAST, "Minimum contrast with the surrounding ground "
-                                         "(x threshold; 0 = off)", 0.5, 0.0, advanced=True))
+        self.addParameter(declare.number(self.OUTLINE_MARGIN, "Outline margin beyond the outer points (m; 0 = auto)",
+                                         0.0, 0.0))
+        self.addParameter(declare.number(self.MIN_CONTRAST, "Minimum contrast with surroundings (x threshold; 0 = off)",
+                                         0.5, 0.0, advanced=True))
         self.addParameter(declare.enum(self.THRESHOLD_SIGMA, "Standard deviation behind the automatic threshold",
                                        ["velocity map (all points)", "stable points (1.4826 x MAD)"], advanced=True))
         self.addParameter(declare.vector_out(self.OUTPUT, "Active deformation areas", "polygon"))
@@ -119,20 +128,34 @@ class AdaDetection(GeohazardAlgorithm):
         if layer is not None:
             layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
 
-    def _options(self, parameters, context) -> dict:
-        """detect_ada keyword arguments from the tool parameters."""
-        p, i = self.parameterAsDouble, self.parameterAsInt
-        return dict(threshold_mm_yr=p(parameters, self.THRESHOLD, context) or None,
-                    n_sigma=p(parameters, self.N_SIGMA, context), min_snr=p(parameters, self.MIN_SNR, context),
-                    radius_m=p(parameters, self.RADIUS, context) or None,
-                    min_neighbours=i(parameters, self.MIN_NEIGHBOURS, context),
-                    min_active_fraction=p(parameters, self.MIN_ACTIVE_FRACTION, context),
-                    z_max=p(parameters, self.Z_MAX, context), min_points=i(parameters, self.MIN_POINTS, context),
-                    min_contrast=p(parameters, self.MIN_CONTRAST, context),
-                    sigma_from=("map", "stable")[self.parameterAsEnum(parameters, self.THRESHOLD_SIGMA, context)])
-
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
+        runs = ada_inputs.each_layer(self, parameters, self.INPUT, context, feedback)  # a loadegms file: each track
+        parts = [self._detect(params, context, feedback, SubProgress(progress, 85 * k / len(runs),
+                                                                     85 * (k + 1) / len(runs)), name)
+                 for k, (name, params) in enumerate(runs)]
+        got = ada.merge_layers([name for name, _ in runs], parts)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        vector.write_vector(out, got["fields"], crs_wkt=got["crs_wkt"], wkb=got["wkbs"],
+                            geometry_type=ogr.wkbMultiPolygon)
+        styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
+        n_ada = len(got["wkbs"])
+        feedback.pushInfo(f"{n_ada} active deformation areas" if n_ada else self.tr(
+            "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
+            "filters (see the counts above)."))
+        results = {self.OUTPUT: out}
+        out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+        if out_pts:  # flag codes only (a text column would cost ~25 % more time on millions of points)
+            pts = got["points"]
+            ada.write_points_gpkg(out_pts, pts["x"], pts["y"], pts["fields"], crs_wkt=got["crs_wkt"],
+                                  progress=SubProgress(progress, 85, 100))
+            styles.style_ada_vector(out_pts, context, field_name_="flag", kind="class",
+                          categories=[(c, f"{c} {detection.FLAG_NAMES[c]}") for c in sorted(detection.FLAG_NAMES)])
+            results[self.OUTPUT_POINTS] = out_pts
+        return results
+
+    def _detect(self, parameters, context, feedback, progress, name) -> dict:
+        """One detection on the point layer INPUT of ``parameters`` (``name``: its layer in a file of several)."""
         layer = layers.source_layer(self, parameters, self.INPUT, context)
         vel = layers.velocity_field(self, parameters, self.VELOCITY_FIELD, layer, context)
         std = self.parameterAsString(parameters, self.VELOCITY_STD_FIELD, context) or ada.find_field(
@@ -141,40 +164,26 @@ class AdaDetection(GeohazardAlgorithm):
         table, ts, series = ada_inputs.points_and_series(
             self, parameters, self.INPUT, context, layer, [vel, std, height],
             self.parameterAsBoolean(parameters, self.USE_TIME_SERIES, context), feedback, MAX_SERIES_VALUES,
-            SubProgress(progress, 0, 25))
+            SubProgress(progress, 0, 30))
         frame = ada.metric_frame(table.crs, table.x, table.y, name=self.INPUT)
         xm, ym = frame.forward(table.x, table.y)
-        info(progress, f"{len(table)} points; velocity field {vel!r}" + (f", std field {std!r}" if std else "")
-             + (f", {len(ts)} dates" if ts else ""))
-        with knobs.run_settings(self, parameters, context).executor(progress) as ex:
+        info(progress, (f"{name}: " if name else "") + f"{len(table)} points; velocity field {vel!r}"
+             + (f", std field {std!r}" if std else "") + (f", {len(ts)} dates" if ts else ""))
+        options = ada_inputs.detection_options(self, parameters, context)
+        ada_inputs.require_points(self.INPUT + (f" ({name})" if name else ""), table, vel, xm, ym,
+                                  options["min_points"])
+        run = knobs.run_settings(self, parameters, context)
+        with run.executor(progress) as ex:  # spatial tiles of the neighbourhood statistics within the budget
             res = detection.detect_ada(xm, ym, table.attributes[vel],
                                        velocity_std_mm_yr=table.attributes[std] if std else None,
-                                       series_mm=series, executor=ex, progress=SubProgress(progress, 25, 70),
-                                       **self._options(parameters, context))
+                                       series_mm=series, executor=ex, progress=SubProgress(progress, 30, 80),
+                                       max_memory_mb=run.max_memory_mb, **options)
         del series
-        wkbs, areas = ada.ada_outlines(xm, ym, res, margin_m=self.parameterAsDouble(parameters, self.OUTLINE_MARGIN,
-                                                                                    context),
-                                       back=frame.ogr_to_source(), progress=SubProgress(progress, 70, 85))
+        margin = self.parameterAsDouble(parameters, self.OUTLINE_MARGIN, context)
+        wkbs, areas = ada.ada_outlines(xm, ym, res, margin_m=margin, back=frame.ogr_to_source(),
+                                       progress=SubProgress(progress, 80, 100))
         slope = classification.plane_slope_deg(xm, ym, table.attributes[height], res.labels,
                                                res.n_ada) if height else None
-        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        out_wkt = ada.crs_wkt(table.crs)
-        vector.write_vector(out, detection.ada_polygon_fields(res, areas, ts, slope), crs_wkt=out_wkt, wkb=wkbs,
-                            geometry_type=ogr.wkbMultiPolygon)
-        styles.style_ada_vector(out, context, field_name_="mean_vel", kind="velocity")
-        feedback.pushInfo(f"{res.n_ada} active deformation areas" if res.n_ada else self.tr(
-            "Zero active deformation areas: no cluster of moving points passed the threshold and the noise "
-            "filters (see the counts above)."))
-        results = {self.OUTPUT: out}
-        out_pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
-        if out_pts:
-            # flag codes only (a text column would cost ~25 % more time on millions of points); the
-            # style labels them and the help lists them
-            pfields = {"src_fid": table.fids, vel: table.attributes[vel], "ada_id": res.labels,
-                       "flag": res.flags.astype(np.int64)}
-            ada.write_points_gpkg(out_pts, table.x, table.y, pfields, crs_wkt=out_wkt,
-                                  progress=SubProgress(progress, 85, 100))
-            styles.style_ada_vector(out_pts, context, field_name_="flag", kind="class",
-                          categories=[(c, f"{c} {detection.FLAG_NAMES[c]}") for c in sorted(detection.FLAG_NAMES)])
-            results[self.OUTPUT_POINTS] = out_pts
-        return results
+        if name:
+            info(progress, f"{name}: {res.n_ada} active deformation areas")
+        return ada.detection_part(table, vel, res, detection.ada_polygon_fields(res, areas, ts, slope), wkbs)

@@ -1,4 +1,5 @@
-"""faultproximity."""
+"""``geohazard:faultproximity``. Distance to faults: each feature's distance to the nearest fault line and the
+features' distribution by distance band."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 from ....algorithms.ada.faults import distance_bands, distance_chart
 from ....algorithms.errors import GeohazardError
 from ....io import compat
-from ...inputs import declare, layers
+from ...inputs import declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -15,10 +16,10 @@ from .._base import GeohazardAlgorithm, tool
 features = lazy_module("....io.features", __package__)
 
 
-@tool("faultproximity", "Distance to faults (ADAs, landslides)", group="ada",
+@tool("faultproximity", "Distance to faults (ADAs, landslides)",
       tags="fault,distance,landslide,ADA,active deformation areas", page="ada")
 class FaultProximity(GeohazardAlgorithm):
-    OVERLAP = (("INPUT", "FAULTS", 1.0),)
+    OVERLAP = ((ids.INPUT, ids.FAULTS, 1.0),)
     HELP = (
         "Distance from each feature (active deformation areas, landslides, points) to the nearest "
         "fault line, and the distribution of the features by distance band.\n\n"

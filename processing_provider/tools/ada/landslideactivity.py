@@ -1,4 +1,5 @@
-"""landslideactivity."""
+"""``geohazard:landslideactivity``. Landslide activity: the state of activity of mapped landslides from InSAR points
+and ADAs, and candidate new landslides."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from ....algorithms.ada import detection
 from ....algorithms.progress import SubProgress
 from ....io import compat, styles
 from ...inputs import ada as inputs_ada
-from ...inputs import declare, knobs, layers
+from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -17,11 +18,11 @@ features = lazy_module("....io.features", __package__)
 activity = lazy_module("....algorithms.ada.activity", __package__)
 
 
-@tool("landslideactivity", "Landslide activity from moving points", group="ada",
+@tool("landslideactivity", "Landslide activity from moving points",
       tags="landslide,activity,inventory,IFFI,velocity,state of activity", kernels=("ada.activity",), page="ada",
-      engine=True)
+      engine=(knobs.DASK_SCHEDULER, knobs.THREADS))
 class LandslideActivity(GeohazardAlgorithm):
-    OVERLAP = (("INVENTORY", "POINTS"), ("INVENTORY", "DEM"), ("INVENTORY", "ADAS"))
+    OVERLAP = ((ids.INVENTORY, ids.POINTS), (ids.INVENTORY, ids.DEM), (ids.INVENTORY, "ADAS"))
     HELP = (
         "State of activity of mapped landslides from InSAR points, and candidate new landslides.\n\n"
         "<b>Inventory</b>: landslide polygons. <b>Points</b>: InSAR points with a LOS velocity field "
@@ -32,14 +33,17 @@ class LandslideActivity(GeohazardAlgorithm):
         "<b>DEM</b> (projected, metres) the downslope velocity V_SLOPE = V_LOS / C (C = cosine between "
         "the LOS and the steepest-descent direction; points with |C| < MIN_SENSITIVITY get none): "
         "n_vslope, mean_vslope, max_vslope (positive = downhill). The LOS direction comes from the "
-        "points' los_east/los_north/los_up fields (EGMS) or from INCIDENCE and HEADING. "
+        "points' los_east/los_north/los_up fields (EGMS) or from INCIDENCE and HEADING (needed then: the tool "
+        "assumes no geometry and stops saying what to type). "
         "rep_vel = mean V_SLOPE when at least min_points points have one, else mean V_LOS; state = "
         "'not enough data' (n_points < min_points), 'active' (|rep_vel| >= THRESHOLD) or 'inactive'.\n\n"
         "<b>ADAs</b> (optional): active deformation areas outside every inventory polygon are written "
         "to <b>candidates</b> (possible new landslides).\n"
         "References: Cigna F. et al. (2013), doi:10.1007/s10346-012-0335-7; Notti D. et al. (2014), "
         "doi:10.1080/01431161.2014.894528; Novellino A. et al. (2017), doi:10.1016/j.geomorph.2016.12.009.\n"
-        "The point-in-polygon step runs on blocks of points (local or Dask; each point is independent)."
+        "The point-in-polygon step runs on blocks of 250,000 points (local or Dask; each point is independent); "
+        "a block takes about 8 MB, small next to the points the tool reads, so the tool has no memory setting "
+        "(MAX_MEMORY_MB is still accepted from scripts and models, and ignored)."
     )
 
     IDS = "ADAS OUTPUT_CANDIDATES"
@@ -55,10 +59,10 @@ class LandslideActivity(GeohazardAlgorithm):
         self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = 2 std of the points)", 0.0,
                                          0.0))
         self.addParameter(declare.number(self.MIN_SENSITIVITY, "Minimum |C| for V_SLOPE", 0.3, 0.01, 1.0))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees), when points have no LOS fields", 37.0,
-                                         0.001, 89.999))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees), when points have no LOS fields", None,
+                                         0.001, 89.999, optional=True))
         self.addParameter(declare.number(self.HEADING, "Heading (degrees from north), when points have no LOS fields",
-                                         -12.0, -360.0, 360.0))
+                                         None, -360.0, 360.0, optional=True))
         self.addParameter(declare.sink_out(self.OUTPUT, "Landslide activity", "polygon"))
         self.addParameter(declare.sink_out(self.OUTPUT_CANDIDATES, "Candidate new landslides", "polygon",
                                            optional=True))

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ....algorithms.formats import dates
 from ....io import writers
-from ...inputs import declare, layers
-from ...inputs.declare import UNITS_HELP
+from ...inputs import declare, ids, layers
+from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
 
 STACK_HELP = (
     "<b>Interferograms</b>: a folder or a list of unwrapped interferograms on one grid, as for the SBAS tool "
     "(date pair from each file name). <b>Coherence</b> (optional): folder or list matched by date pair.\n"
-    + UNITS_HELP
+    + PRODUCTS_HELP + UNITS_HELP
 )
 
 
 OUTPUT_HELP = (
     "<b>Output folder</b>: one corrected GeoTIFF per interferogram with the input's file name (a non-GeoTIFF "
     "input becomes NAME.tif), same unit and sign as the input, NaN = no data, ZSTD-compressed (lossless; QGIS and "
-    "GDAL-based software read it): give the folder as the next tool's or the SBAS tool's interferograms. Nothing "
-    "is written when the run fails.\n"
+    "GDAL-based software read it; left to a temporary folder, as a model's intermediate step, uncompressed: the next "
+    "step reads it once and QGIS deletes it): give the folder as the next tool's or the SBAS tool's "
+    "interferograms. Nothing is written when the run fails.\n"
 )
 
 
@@ -37,27 +40,54 @@ MODES = ["Per interferogram", "Per date (network-consistent: inverted on the net
 
 
 def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:
-    alg.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))
-    alg.addParameter(declare.raster("MASK", "Mask raster (non-zero = use, same grid)", optional=True))
-    alg.addParameter(declare.number("COHERENCE_THRESHOLD", "Coherence threshold of the fitted pixels",
+    alg.addParameter(declare.vector_layer(alg.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
+    alg.addParameter(declare.raster(alg.MASK, "Mask raster (non-zero = use, same grid)", optional=True))
+    alg.addParameter(declare.number(alg.COHERENCE_THRESHOLD, "Coherence threshold of the fitted pixels",
                                     coherence_default, 0.0, 1.0))
-    alg.addParameter(declare.integer("MIN_PIXELS", "Minimum usable pixels per interferogram (count)", 100, 3))
+    alg.addParameter(declare.integer(alg.MIN_PIXELS, "Minimum usable pixels per interferogram (count)", 100, 3))
 
 
-def output_folder(alg, label: str) -> None:
-    alg.addParameter(declare.folder_out("OUTPUT", label))
-    alg.addParameter(declare.file_out("OUTPUT_REPORT", "Report (CSV)", "CSV files (*.csv)", optional=True))
+def output_folder(alg, label: str, layers_label: str) -> None:
+    """OUTPUT (the folder of corrected interferograms, also as the layers OUTPUT_LAYERS) and OUTPUT_REPORT."""
+    declare.raster_folder_out(alg, alg.OUTPUT, label, layers_label)
+    alg.addParameter(declare.file_out(alg.OUTPUT_REPORT, "Report (CSV)", "CSV files (*.csv)", optional=True))
 
 
-def folder_and_report(alg, parameters, context, out_dir: str, rows) -> dict:
-    """The results of a correction tool: its output folder and, when asked for, the report (CSV) of ``rows``
-    (a list of dicts, or a callable giving it)."""
-    result = {"OUTPUT": out_dir}
+def output_codec(alg, parameters, context, name: str = ids.OUTPUT) -> str:
+    """The codec of the corrected stack written to ``name``: uncompressed to a temporary destination (a model's
+    intermediate step, read by the next step and deleted by QGIS; a run left to the temporary folder), ZSTD to a
+    folder the user chose (:func:`...io.corrections.stack_codec`)."""
+    from qgis.core import QgsProcessing, QgsProcessingOutputLayerDefinition, QgsProcessingUtils
+
+    from ....io.corrections import stack_codec
+
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    if str(value) == QgsProcessing.TEMPORARY_OUTPUT:
+        return stack_codec(True)
+    path = os.path.realpath(alg.parameterAsString(parameters, name, context) or "")
+    temp = os.path.realpath(QgsProcessingUtils.tempFolder())
+    return stack_codec(os.path.commonpath([path, temp]) == temp)
+
+
+def corrected_files(stack, out_dir: str) -> list:
+    """The corrected interferograms a correction writes into ``out_dir``: one per input, under its name."""
+    from ....io.corrections import output_names
+
+    return [os.path.join(out_dir, n) for n in output_names(stack.paths)]
+
+
+def folder_and_report(alg, parameters, context, out_dir: str, files, rows) -> dict:
+    """The results of a correction tool: its output folder and the interferograms written there (``files``, also
+    as the layers OUTPUT_LAYERS) and, when asked for, the report (CSV) of ``rows`` (a list of dicts, or a callable
+    giving it)."""
+    result = declare.raster_set(alg.OUTPUT, out_dir, files)
     rows = rows() if callable(rows) else rows
     alg.note(report_summary(rows))
-    rep = layers.optional_file(alg, parameters, "OUTPUT_REPORT", context)
+    rep = layers.optional_file(alg, parameters, alg.OUTPUT_REPORT, context)
     if rep:
-        result["OUTPUT_REPORT"] = writers.write_csv(rep, rows)
+        result[alg.OUTPUT_REPORT] = writers.write_csv(rep, rows)
     return result
 
 
@@ -86,4 +116,4 @@ def report_summary(rows) -> str:
 
 def step_dates(alg, parameters, context) -> list:
     """STEP_DATES, the dates of steps in the deformation model (YYYY-MM-DD, comma separated)."""
-    return dates.parse_date_list(alg.parameterAsString(parameters, "STEP_DATES", context), name="STEP_DATES")
+    return dates.parse_date_list(alg.parameterAsString(parameters, alg.STEP_DATES, context), name=alg.STEP_DATES)

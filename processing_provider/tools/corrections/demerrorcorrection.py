@@ -1,4 +1,5 @@
-"""demerrorcorrection."""
+"""``geohazard:demerrorcorrection``. DEM-error correction: the topographic residual of every pixel estimated from the
+perpendicular baselines and removed from a displacement time series."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import functools
 from ....algorithms.corrections import dem_error, velocity_filter
 from ....algorithms.formats import geometry_meta as gm
 from ....io import metadata, points, styles
-from ...inputs import acquisition, declare, knobs, layers, stacks
+from ...inputs import acquisition, declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -16,13 +17,14 @@ from ._common import step_dates
 corrections = lazy_module("....io.corrections", __package__)
 
 
-@tool("demerrorcorrection", "DEM-error correction of a time series", group="corrections",
+@tool("demerrorcorrection", "DEM-error correction of a time series",
       tags="DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy", page="corrections",
-      engine=True)
+      main=("OUTPUT_VELOCITY",), engine=True)
 class DemErrorCorrection(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
-    OVERLAP = (("INPUT", "INCIDENCE_RASTER"), ("INPUT", "SLANT_RANGE_RASTER"))
-    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
+    OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER), (ids.INPUT, "SLANT_RANGE_RASTER"))
+    MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
+    MM_INPUTS = (ids.INPUT,)
     HELP = (
         "Estimates the DEM error (topographic residual) of every pixel and removes its effect from a displacement "
         "time series (Fattahi & Amelung 2013, doi:10.1109/TGRS.2012.2227761; as MintPy dem_error.py): per pixel, "
@@ -31,17 +33,20 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "<b>Time series</b>: a multi-band raster with one band per date and the date (YYYY-MM-DD) as band "
         "description, in mm, LOS positive toward the satellite, as written by the SBAS tool.\n"
         "<b>Baselines</b>: perpendicular baseline of each date from a CSV 'date,bperp_m', a MintPy "
-        "timeseries.h5 or ifgramStack.h5, GAMMA *_bperp.par / *_base.par files or folder, or an ISCE baselines "
-        "folder (pair baselines are turned into date baselines by least squares, the first date at 0). Empty: the "
+        "timeseries.h5 or ifgramStack.h5, GAMMA *_bperp.par / *_base.par files or folder, an ISCE baselines "
+        "folder, a LiCSAR frame's baselines file or HyP3 products' .txt (or their folders) (pair baselines are "
+        "turned into date baselines by least squares, the first date at 0). Empty: the "
         "baselines the time series carries (PERPENDICULAR_BASELINES_M, written by the SBAS tool when its "
         "interferograms carry PERPENDICULAR_BASELINE_M or it was given BASELINES); without either the tool stops "
         "and says so (a wrong baseline gives a wrong DEM error).\n"
-        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid, or constants. A constant left "
-        "at its default (850 km, 39 deg: the middle of a Sentinel-1 IW swath) gives way to the value the time "
-        "series carries (SLANT_RANGE_M, INCIDENCE_DEG); a value you type is used, with a warning naming both when "
-        "the metadata says otherwise; the log says which value was used and where it came from. They only scale "
-        "the DEM error (by R sin(incidence): 850 vs 880 km is 3.5 %); the corrected time series does not depend on "
-        "them.\n"
+        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid (MintPy's geometryGeo.h5 "
+        "gives its slantRangeDistance and incidenceAngle), or constants. Empty (the default): the value the time "
+        "series carries (SLANT_RANGE_M, INCIDENCE_DEG; MintPy's timeseries.h5 with its work folder's geometry); a "
+        "value you type is used, with a warning naming both when the metadata says otherwise; the log says which "
+        "value was used and where it came from. With neither, the tool stops and says what to type (it no longer "
+        "assumes the middle of a Sentinel-1 IW swath, 850 km and 39 deg). They scale the DEM error (by "
+        "R sin(incidence): 850 vs 880 km is 3.5 %, 30 vs 45 deg 41 %); the corrected time series does not depend "
+        "on them.\n"
         "<b>Polynomial order</b> (default 2, as MintPy) and <b>step dates</b> (YYYY-MM-DD, comma separated: "
         "earthquakes, works) of the deformation model.\n\n"
         "<b>Outputs</b>: corrected time series (same layout and reference as the input), DEM error (m, MintPy's "
@@ -64,31 +69,37 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "stay without one; the log gives the window and the median reduction of the standard error."
     )
 
+    IDS = ("SLANT_RANGE_RASTER SLANT_RANGE POLY_ORDER STEP_DATES FILTER_WINDOW OUTPUT_DEM_ERROR OUTPUT_RESIDUAL "
+           "OUTPUT_VELOCITY OUTPUT_VELOCITY_STD OUTPUT_VELOCITY_UNFILTERED")
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
-        self.addParameter(declare.files("BASELINES",
-            "Perpendicular baselines (CSV date,bperp_m; MintPy .h5; GAMMA .par; ISCE folder; empty = metadata)",
+        self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))
+        self.addParameter(declare.files(self.BASELINES,
+            "Perpendicular baselines (files or folder; empty = metadata)",
             optional=True))
-        self.addParameter(declare.raster("SLANT_RANGE_RASTER", "Slant range raster (m)", optional=True))
-        self.addParameter(declare.number("SLANT_RANGE", "Slant range (m, when no raster)", 850000.0, 1.0))
-        self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees)", optional=True))
-        self.addParameter(declare.number("INCIDENCE", "Incidence angle (degrees, when no raster)", 39.0, 0.1, 89.9))
-        self.addParameter(declare.integer("POLY_ORDER", "Polynomial order of the deformation model", 2, 0, 5))
-        self.addParameter(declare.text("STEP_DATES",
-                                       "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
+        self.addParameter(declare.raster(self.SLANT_RANGE_RASTER, "Slant range raster (m)", optional=True))
+        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m, when no raster; empty = metadata)", None,
+                                         1.0,
+                                         optional=True))
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence angle raster (degrees)", optional=True))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees, when no raster; empty = metadata)",
+                                         None, 0.1, 89.9, optional=True))
+        self.addParameter(declare.integer(self.POLY_ORDER, "Polynomial order of the deformation model", 2, 0, 5))
+        self.addParameter(declare.text(self.STEP_DATES,
+                                       "Step dates of the deformation model (YYYY-MM-DD, ...)",
                                        optional=True))
-        self.addParameter(declare.integer("FILTER_WINDOW",
-                                          "Velocity filter window (pixels, odd; 0 = off: noise-adaptive filter)", 0,
+        self.addParameter(declare.integer(self.FILTER_WINDOW,
+                                          "Velocity filter window (pixels, odd; 0 = noise-adaptive)", 0,
                                           0, 15))
-        self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
-        self.addParameter(declare.raster_out("OUTPUT_DEM_ERROR", "DEM error (m)"))
-        self.addParameter(declare.raster_out("OUTPUT_RESIDUAL", "RMS of the fit residual (mm)", optional=True,
+        self.addParameter(declare.raster_out(self.OUTPUT, "Corrected time series (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_DEM_ERROR, "DEM error (m)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_RESIDUAL, "RMS of the fit residual (mm)", optional=True,
                                              create=False))
-        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Final velocity of the corrected series (mm/yr)",
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY, "Final velocity of the corrected series (mm/yr)",
                                              optional=True))
-        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)",
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY_STD, "Final velocity standard error (mm/yr)",
                                              optional=True, create=False))
-        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_UNFILTERED",
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY_UNFILTERED,
                                              "Final velocity before the spatial filter (mm/yr)", optional=True,
                                              create=False))
 
@@ -97,27 +108,30 @@ class DemErrorCorrection(GeohazardAlgorithm):
         self._window(parameters, context)
 
     def _window(self, parameters, context) -> int:
-        return velocity_filter.check_window(self.parameterAsInt(parameters, "FILTER_WINDOW", context),
-                                            name="FILTER_WINDOW")
+        return velocity_filter.check_window(self.parameterAsInt(parameters, self.FILTER_WINDOW, context),
+                                            name=self.FILTER_WINDOW)
 
     def process(self, parameters, context, feedback):
-        info = self.raster_info(parameters, "INPUT", context)
-        dates = points.raster_dates(info, "INPUT")
-        files = stacks.expand_file_inputs(parameters.get("BASELINES"))
+        info = self.raster_info(parameters, self.INPUT, context)
+        dates = points.raster_dates(info, self.INPUT)
+        files = stacks.expand_file_inputs(parameters.get(self.BASELINES))
         bperp = metadata.date_baselines_choice(dem_error.read_date_baselines(files, dates) if files else None,
                                                series_path=info.path, dates=dates, log=FeedbackProgress(feedback)).value
-        g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+        g = dem_error.design_matrix(dates, bperp, poly_order=self.parameterAsInt(parameters, self.POLY_ORDER, context),
                           step_dates=step_dates(self, parameters, context))
         dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
         geometry = {}
-        for key, pid, default in ((gm.SLANT_RANGE_KEY, "SLANT_RANGE", 850000.0), (gm.INCIDENCE_KEY, "INCIDENCE", 39.0)):
+        hints = {self.SLANT_RANGE: "type SLANT_RANGE (metres from the antenna to the scene centre: the SLC header, "
+                                "HyP3's .txt 'Slant range center', MintPy's slantRangeDistance; Sentinel-1 IW about "
+                                "800-950 km) or give SLANT_RANGE_RASTER",
+                 self.INCIDENCE: acquisition.incidence_hint(self.INCIDENCE, self.INCIDENCE_RASTER)}
+        for key, pid in ((gm.SLANT_RANGE_KEY, self.SLANT_RANGE), (gm.INCIDENCE_KEY, self.INCIDENCE)):
             if parameters.get(pid + "_RASTER"):
                 feedback.pushInfo(f"{gm.QUANTITIES[key].name}: per pixel from {pid}_RASTER")
                 continue
-            geometry[key] = acquisition.resolve_geometry(
-                self, parameters, pid, context, feedback, key, rasters=[info.path], default=default,
-                default_label="the middle of a Sentinel-1 IW swath").value
+            geometry[key] = acquisition.scene_value(self, parameters, pid, context, feedback, key, needed=True,
+                                                    rasters=[info.path], hint=hints[pid])
         window = self._window(parameters, context)
         func = functools.partial(dem_error.dem_error_engine_block, g=g,
                                  slant_range_m=geometry.get(gm.SLANT_RANGE_KEY, 1.0),
@@ -127,12 +141,12 @@ class DemErrorCorrection(GeohazardAlgorithm):
                                                        gm.DATE_BASELINES_KEY: gm.format_date_baselines(bperp)})
         self.carry_geometry(dates=dict(zip(dates, bperp)))
         run = knobs.run_settings(self, parameters, context)
-        spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_DEM_ERROR": ("dem_error_m", "band"),
-                "OUTPUT_RESIDUAL": ("residual_rms_mm", "band"), "OUTPUT_VELOCITY": ("velocity_mm_yr", "band"),
-                "OUTPUT_VELOCITY_STD": ("velocity_std_mm_yr", "band")}
+        spec = {self.OUTPUT: ("corrected_mm", "series"), self.OUTPUT_DEM_ERROR: ("dem_error_m", "band"),
+                self.OUTPUT_RESIDUAL: ("residual_rms_mm", "band"), self.OUTPUT_VELOCITY: ("velocity_mm_yr", "band"),
+                self.OUTPUT_VELOCITY_STD: ("velocity_std_mm_yr", "band")}
         if window > 1:
-            spec["OUTPUT_VELOCITY_UNFILTERED"] = ("velocity_unfiltered_mm_yr", "band")
-        elif parameters.get("OUTPUT_VELOCITY_UNFILTERED"):
+            spec[self.OUTPUT_VELOCITY_UNFILTERED] = ("velocity_unfiltered_mm_yr", "band")
+        elif parameters.get(self.OUTPUT_VELOCITY_UNFILTERED):
             feedback.pushWarning("OUTPUT_VELOCITY_UNFILTERED is not written: the velocity filter is off "
                                  "(FILTER_WINDOW 0), the final velocity is unfiltered")
         paths = layers.output_paths(self, parameters, spec, context, optional=list(spec)[2:])
@@ -146,8 +160,8 @@ class DemErrorCorrection(GeohazardAlgorithm):
         if ratios is not None:
             feedback.pushInfo(f"final velocity: noise-adaptive filter (Lee / local Wiener), {window} x {window} "
                               f"window, driven by each pixel's standard error; " + ratios.describe())
-        styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
-        styles.style_raster_diverging(paths["OUTPUT_DEM_ERROR"], context=context)
-        if "OUTPUT_VELOCITY" in paths:
-            styles.style_raster_diverging(paths["OUTPUT_VELOCITY"], context=context)
+        styles.style_raster_diverging(paths[self.OUTPUT], context=context, band=len(dates))
+        styles.style_raster_diverging(paths[self.OUTPUT_DEM_ERROR], context=context)
+        if self.OUTPUT_VELOCITY in paths:
+            styles.style_raster_diverging(paths[self.OUTPUT_VELOCITY], context=context)
         return paths

@@ -1,4 +1,5 @@
-"""modifynetwork."""
+"""``geohazard:modifynetwork``. Modify network: which interferograms enter the time series (temporal/perpendicular
+baseline, coherence, connectivity) and why the others are dropped."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 from ....algorithms.corrections import network_mod
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
-from ...inputs import declare, knobs, stacks
+from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
@@ -18,9 +19,9 @@ from ._common import STACK_HELP, folder_and_report
 corrections = lazy_module("....io.corrections", __package__)
 
 
-@tool("modifynetwork", "Modify network (drop interferograms)", group="corrections",
+@tool("modifynetwork", "Modify network (drop interferograms)",
       tags="network,interferogram,baseline,coherence,loop closure,drop,MintPy,LiCSBAS,SBAS,time series",
-      main=("OUTPUT_REPORT",), page="corrections", engine=True)
+      main=(ids.OUTPUT_REPORT,), page="corrections", engine=True)
 class ModifyNetwork(StackAlgorithm):
     HELP = (
         "Chooses the interferograms that go into the time series and says why the others were dropped, as "
@@ -47,34 +48,38 @@ class ModifyNetwork(StackAlgorithm):
         "<b>Outputs</b>: a folder with the kept interferograms under their own file names (hard links to the "
         "inputs when the file system allows, else copies): give it to the next tool as INTERFEROGRAMS; the "
         "coherence folder can stay the original one (matched by date pair). Report (CSV): one row per "
-        "interferogram with baselines, mean coherence, worst loop misfit, kept or not and why."
+        "interferogram with baselines, mean coherence, worst loop misfit, kept or not and why.\n"
+        + declare.layers_help(ids.OUTPUT, "Kept interferograms (layers)")
     )
 
+    IDS = "EXCLUDE_DATES START_DATE END_DATE MAX_LOOP_MISFIT LOOP_COHERENCE KEEP_CONNECTED ALLOW_DISCONNECTED"
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.files("BASELINES",
-                                        "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
-                                        optional=True))
+        self.addParameter(declare.files(self.BASELINES,
+                                        "Perpendicular baselines (GAMMA/LiCSAR/HyP3 files or folder)", optional=True))
         declare.add_network_filter_parameters(self)
-        self.addParameter(declare.text("EXCLUDE_DATES", "Dates to exclude (YYYYMMDD, comma separated)", optional=True))
-        self.addParameter(declare.text("START_DATE", "First date (YYYYMMDD)", optional=True))
-        self.addParameter(declare.text("END_DATE", "Last date (YYYYMMDD)", optional=True))
-        self.addParameter(declare.number("MAX_LOOP_MISFIT", "Maximum loop-closure misfit (radians, 0 = not checked)",
+        self.addParameter(declare.text(self.EXCLUDE_DATES, "Dates to exclude (YYYYMMDD, comma separated)",
+                                       optional=True))
+        self.addParameter(declare.text(self.START_DATE, "First date (YYYYMMDD)", optional=True))
+        self.addParameter(declare.text(self.END_DATE, "Last date (YYYYMMDD)", optional=True))
+        self.addParameter(declare.number(self.MAX_LOOP_MISFIT, "Maximum loop-closure misfit (radians, 0 = not checked)",
                                          0.0, 0.0))
-        self.addParameter(declare.number("LOOP_COHERENCE", "Loop misfit over pixels at least this coherent (with "
-                                         "COHERENCE)", 0.3, 0.0, 1.0))
-        self.addParameter(declare.boolean("KEEP_CONNECTED",
-                                          "Keep the network connected (put back the best dropped interferograms)",
+        self.addParameter(declare.number(self.LOOP_COHERENCE,
+                                         "Loop misfit over pixels at least this coherent", 0.3, 0.0, 1.0))
+        self.addParameter(declare.boolean(self.KEEP_CONNECTED,
+                                          "Keep the network connected (put back the best dropped)",
                                           False))
-        self.addParameter(declare.boolean("ALLOW_DISCONNECTED", "Allow a disconnected network", False))
-        self.addParameter(declare.folder_out("OUTPUT", "Kept interferograms (folder)"))
-        self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (CSV)", "CSV files (*.csv)", optional=True))
+        self.addParameter(declare.boolean(self.ALLOW_DISCONNECTED, "Allow a disconnected network", False))
+        declare.raster_folder_out(self, self.OUTPUT, "Kept interferograms (folder)", "Kept interferograms (layers)")
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Network report (CSV)", "CSV files (*.csv)",
+                                           optional=True))
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.correction_stack(self, parameters, context, feedback, run, baselines=True)
         net = stack.network
-        min_coh = self.parameterAsDouble(parameters, "MIN_MEAN_COHERENCE", context)
-        max_loop = self.parameterAsDouble(parameters, "MAX_LOOP_MISFIT", context)
+        min_coh = self.parameterAsDouble(parameters, self.MIN_MEAN_COHERENCE, context)
+        max_loop = self.parameterAsDouble(parameters, self.MAX_LOOP_MISFIT, context)
         if min_coh > 0 and stack.coh_paths is None:
             raise GeohazardError("MIN_MEAN_COHERENCE: the coherence limit needs COHERENCE rasters")
         mean_coh = corrections.mean_coherence(stack, run, SubProgress(progress, 0, 40)) \
@@ -85,20 +90,20 @@ class ModifyNetwork(StackAlgorithm):
             feedback.pushWarning("MAX_LOOP_MISFIT: the network has no closed triplet; the loop check is skipped")
         elif max_loop > 0:
             misfit = corrections.loop_misfit(stack, triplets, run=run, progress=SubProgress(progress, 40, 80),
-                                             coherence_threshold=self.parameterAsDouble(parameters, "LOOP_COHERENCE",
+                                             coherence_threshold=self.parameterAsDouble(parameters, self.LOOP_COHERENCE,
                                                                                         context))
         text = {k: self.parameterAsString(parameters, k, context) or "" for k in
-                ("EXCLUDE_DATES", "DROP_PAIRS", "START_DATE", "END_DATE")}
+                (self.EXCLUDE_DATES, self.DROP_PAIRS, self.START_DATE, self.END_DATE)}
         edit = network_mod.modify_network(
-            net, max_temporal_baseline_days=self.parameterAsDouble(parameters, "MAX_TEMPORAL_BASELINE", context),
-            max_perp_baseline_m=self.parameterAsDouble(parameters, "MAX_PERP_BASELINE", context) or None,
+            net, max_temporal_baseline_days=self.parameterAsDouble(parameters, self.MAX_TEMPORAL_BASELINE, context),
+            max_perp_baseline_m=self.parameterAsDouble(parameters, self.MAX_PERP_BASELINE, context) or None,
             mean_coherence=mean_coh, min_mean_coherence=min_coh,
-            exclude_dates=[s for s in text["EXCLUDE_DATES"].replace(";", ",").split(",")],
-            exclude_pairs=[s for s in text["DROP_PAIRS"].replace(";", ",").split(",")],
-            start_date=text["START_DATE"] or None, end_date=text["END_DATE"] or None,
+            exclude_dates=[s for s in text[self.EXCLUDE_DATES].replace(";", ",").split(",")],
+            exclude_pairs=[s for s in text[self.DROP_PAIRS].replace(";", ",").split(",")],
+            start_date=text[self.START_DATE] or None, end_date=text[self.END_DATE] or None,
             triplets=triplets, loop_misfit_rad=misfit, max_loop_misfit_rad=max_loop or None,
-            keep_connected=self.parameterAsBool(parameters, "KEEP_CONNECTED", context),
-            allow_disconnected=self.parameterAsBool(parameters, "ALLOW_DISCONNECTED", context))
+            keep_connected=self.parameterAsBool(parameters, self.KEEP_CONNECTED, context),
+            allow_disconnected=self.parameterAsBool(parameters, self.ALLOW_DISCONNECTED, context))
         for i, why in sorted(edit.reasons.items()):
             feedback.pushInfo(f"dropped {stack.names[i]}: {why}")
         for i in edit.restored:
@@ -107,10 +112,11 @@ class ModifyNetwork(StackAlgorithm):
             feedback.pushWarning(network_mod.disconnection_message(edit).replace("the drops disconnect", "accepted: "
                                                                                  "the drops disconnect"))
         feedback.pushInfo(self.note(f"kept {edit.n_kept} of {net.n_pairs} interferograms"))
-        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
         os.makedirs(out_dir, exist_ok=True)
-        for i in np.flatnonzero(edit.keep):
-            corrections.link_or_copy(stack.paths[i], os.path.join(out_dir, os.path.basename(stack.paths[i])))
+        kept = [os.path.join(out_dir, os.path.basename(stack.paths[i])) for i in np.flatnonzero(edit.keep)]
+        for i, path in zip(np.flatnonzero(edit.keep), kept):
+            corrections.link_or_copy(stack.paths[i], path)
         progress.set_progress(100)
-        return folder_and_report(self, parameters, context, out_dir, lambda: network_mod.edit_table(
+        return folder_and_report(self, parameters, context, out_dir, kept, lambda: network_mod.edit_table(
             net, edit, mean_coherence=mean_coh, triplets=triplets, loop_misfit_rad=misfit))

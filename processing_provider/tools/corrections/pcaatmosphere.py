@@ -1,4 +1,5 @@
-"""pcaatmosphere."""
+"""``geohazard:pcaatmosphere``. PCA atmosphere: tropospheric artefacts removed from a displacement time series by
+block-wise principal components."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import functools
 
 import numpy as np
 
-from ....algorithms import engine
 from ....algorithms.corrections import pca
 from ....io import points, styles
-from ...inputs import declare, knobs, layers
+from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -18,12 +18,13 @@ from ._common import step_dates
 corrections = lazy_module("....io.corrections", __package__)
 
 
-@tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)", group="corrections",
+@tool("pcaatmosphere", "PCA correction of atmospheric artefacts (time series)",
       tags="PCA,principal components,atmosphere,troposphere,APS,correction,time series,interferogram",
       page="corrections", engine=True)
 class PcaAtmosphere(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
-    MULTIBAND_INPUTS = ("INPUT",)  # one band per date
+    MULTIBAND_INPUTS = (ids.INPUT,)  # one band per date
+    MM_INPUTS = (ids.INPUT,)
     HELP = (
         "Removes tropospheric artefacts from a displacement time series with principal components computed block "
         "by block, after the block-based PCA correction of the seed study of this plugin (Dragon-5 landslide "
@@ -49,49 +50,50 @@ class PcaAtmosphere(GeohazardAlgorithm):
         "optional number of components removed per tile."
     )
 
+    IDS = "TILE_PIXELS MAX_AUTOCORR POLY_ORDER ANNUAL STEP_DATES OUTPUT_ATMOSPHERE OUTPUT_COMPONENTS"
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.raster("INPUT", "Time series (mm, one band per date)"))
-        self.addParameter(declare.integer("TILE_PIXELS", "Tile size (pixels)", 64, 8, 4096))
-        self.addParameter(declare.number("MAX_AUTOCORR",
-                                         "Leftover signatures less autocorrelated than this are atmosphere", 0.5, 0.0,
+        self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))
+        self.addParameter(declare.integer(self.TILE_PIXELS, "Tile size (pixels)", 64, 8, 4096))
+        self.addParameter(declare.number(self.MAX_AUTOCORR,
+                                         "Largest autocorrelation of an atmospheric signature", 0.5, 0.0,
                                          0.95))
-        self.addParameter(declare.integer("POLY_ORDER", "Polynomial order of the deformation model", 2, 0, 4))
-        self.addParameter(declare.boolean("ANNUAL", "Annual cycle in the deformation model", True))
-        self.addParameter(declare.text("STEP_DATES",
-                                       "Step dates of the deformation model (YYYY-MM-DD, comma separated)",
+        self.addParameter(declare.integer(self.POLY_ORDER, "Polynomial order of the deformation model", 2, 0, 4))
+        self.addParameter(declare.boolean(self.ANNUAL, "Annual cycle in the deformation model", True))
+        self.addParameter(declare.text(self.STEP_DATES,
+                                       "Step dates of the deformation model (YYYY-MM-DD, ...)",
                                        optional=True))
-        self.addParameter(declare.raster_out("OUTPUT", "Corrected time series (mm)"))
-        self.addParameter(declare.raster_out("OUTPUT_ATMOSPHERE", "Estimated atmospheric delay (mm)", optional=True,
+        self.addParameter(declare.raster_out(self.OUTPUT, "Corrected time series (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_ATMOSPHERE, "Estimated atmospheric delay (mm)", optional=True,
                                              create=False))
-        self.addParameter(declare.raster_out("OUTPUT_COMPONENTS", "Components removed per tile (count)", optional=True,
+        self.addParameter(declare.raster_out(self.OUTPUT_COMPONENTS, "Components removed per tile (count)",
+                                             optional=True,
                                              create=False))
 
     def check(self, parameters, context):
         step_dates(self, parameters, context)
 
     def process(self, parameters, context, feedback):
-        info = self.raster_info(parameters, "INPUT", context)
-        dates = points.raster_dates(info, "INPUT")
-        g = pca.smooth_model(dates, annual=self.parameterAsBool(parameters, "ANNUAL", context),
-                             poly_order=self.parameterAsInt(parameters, "POLY_ORDER", context),
+        info = self.raster_info(parameters, self.INPUT, context)
+        dates = points.raster_dates(info, self.INPUT)
+        g = pca.smooth_model(dates, annual=self.parameterAsBool(parameters, self.ANNUAL, context),
+                             poly_order=self.parameterAsInt(parameters, self.POLY_ORDER, context),
                              step_dates=step_dates(self, parameters, context))
-        tile = self.parameterAsInt(parameters, "TILE_PIXELS", context)
-        max_autocorr = self.parameterAsDouble(parameters, "MAX_AUTOCORR", context)
+        tile = self.parameterAsInt(parameters, self.TILE_PIXELS, context)
+        max_autocorr = self.parameterAsDouble(parameters, self.MAX_AUTOCORR, context)
         func = functools.partial(pca.pca_engine_block, g=g, tile=tile, max_autocorr=max_autocorr)
-        per_row = info.width * len(dates) * 4.0 * 3  # float32 input, delay and output
         run = knobs.run_settings(self, parameters, context)
-        rows = max(1, int(engine.max_memory_bytes(run.max_memory_mb) // max(per_row * tile,
-                                                                            1)) - 2) * tile  # 2 tiles of halo
-        # overlapping tiles reach one tile beyond a block's rows: halo = tile (the result does not
-        # depend on the blocks)
-        plan = engine.plan_blocks(info.height, info.width, block_rows=min(rows, max(tile, info.height)), halo=tile)
+        # overlapping tiles reach one tile beyond a block's rows: halo = tile, blocks of whole tiles, at least one
+        # (the result does not depend on the blocks); per date a float32 input, delay, output and the writer's copy
+        plan = run.plan(info.height, info.width, bytes_per_pixel=len(dates) * 4.0 * 4, halo=tile, tile_rows=tile,
+                        min_rows=tile)
         meta = corrections.series_metadata(info.path,
                                            {"PCA_ATMOSPHERE": f"tile {tile} px, max autocorrelation {max_autocorr}"})
-        spec = {"OUTPUT": ("corrected_mm", "series"), "OUTPUT_ATMOSPHERE": ("atmosphere_mm", "series"),
-                "OUTPUT_COMPONENTS": ("n_removed", "band")}
-        paths = layers.output_paths(self, parameters, spec, context, optional=("OUTPUT_ATMOSPHERE",
-                                                                               "OUTPUT_COMPONENTS"))
+        spec = {self.OUTPUT: ("corrected_mm", "series"), self.OUTPUT_ATMOSPHERE: ("atmosphere_mm", "series"),
+                self.OUTPUT_COMPONENTS: ("n_removed", "band")}
+        paths = layers.output_paths(self, parameters, spec, context, optional=(self.OUTPUT_ATMOSPHERE,
+                                                                               self.OUTPUT_COMPONENTS))
         corrections.run_series_blocks(info, dates, plan, func, {p: spec[k] for k, p in paths.items()}, run=run,
                                       progress=FeedbackProgress(feedback), meta=meta, dtype=np.float32)
-        styles.style_raster_diverging(paths["OUTPUT"], context=context, band=len(dates))
+        styles.style_raster_diverging(paths[self.OUTPUT], context=context, band=len(dates))
         return paths

@@ -1,13 +1,24 @@
-"""rampremoval."""
+"""``geohazard:rampremoval``. Ramp removal: a linear or quadratic surface fitted on stable pixels and subtracted from
+each unwrapped interferogram."""
 
 from __future__ import annotations
 
 from ....algorithms.corrections import ramp_limits, ramps
-from ...inputs import declare, knobs, layers, stacks
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
-from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
+from ._common import (
+    MASK_HELP,
+    MODES,
+    OUTPUT_HELP,
+    STACK_HELP,
+    corrected_files,
+    folder_and_report,
+    mask_inputs,
+    output_codec,
+    output_folder,
+)
 
 ramps_io = lazy_module("....io.ramps", __package__)
 
@@ -15,7 +26,7 @@ EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the
                  "Fit on the mask, capped at the largest gradient", "Refuse"]
 
 
-@tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)", group="corrections",
+@tool("rampremoval", "Ramp removal (linear / quadratic, fitted on a stable mask)",
       tags="ramp,orbital,deramp,plane,quadratic,ionosphere,interferogram,correction,MintPy", page="corrections",
       engine=True)
 class RampRemoval(StackAlgorithm):
@@ -26,14 +37,19 @@ class RampRemoval(StackAlgorithm):
         "doi:10.1016/j.cageo.2019.104331). <b>Per interferogram</b>: each keeps its own surface. <b>Per date</b>: "
         "the surfaces are inverted on the network (one per date) and each interferogram loses the difference of "
         "its two dates' surfaces, so a deformation ramp seen in one interferogram only is not removed.\n\n"
-        + STACK_HELP + MASK_HELP + OUTPUT_HELP +
+        + STACK_HELP + MASK_HELP + OUTPUT_HELP
+        + declare.layers_help(ids.OUTPUT, "Interferograms without ramps (layers)") +
         "<b>Extrapolation</b>: a surface fitted on a mask that does not surround the scene (a stable strip along "
         "one edge) is extrapolated over the rest; the log says so with its size at the far edge. By default the "
         "surfaces are then fitted on every coherent pixel (the trend guard below keeps the deformation); or fit "
         "on the mask and cap, or refuse.\n"
         "<b>Largest gradient</b> (mm of LOS per km, 0 = from the wavelength: 3 mm/km at C-band, growing as the "
         "wavelength squared for the ionosphere): a surface whose range over the scene exceeds it times the "
-        "scene's diagonal is scaled down to it (orbits make millimetres over a few tens of km).\n"
+        "scene's diagonal is scaled down to it (orbits make millimetres over a few tens of km). Per date, 0 applies "
+        "no limit (unless the mask is capped, above): each date's surface is its own orbit, ionosphere and "
+        "long-wavelength delay, which lateral humidity gradients make steeper than orbits, and the trend guard "
+        "below keeps the deformation in the velocity; a value given limits each date's departure from the dates' "
+        "median surface.\n"
         "<b>Deforming areas</b> (per date, default on): a ramp fitted on every coherent pixel also fits the flank "
         "of a bowl on one side of the scene. The stacking rate of each pixel (sum(d dt) / sum(dt2)) is smoothed over "
         "2 pixels, a plane is fitted to it with iterative clipping at 2.5 robust standard deviations, and the "
@@ -49,28 +65,31 @@ class RampRemoval(StackAlgorithm):
         "1.6.4 deramp (docs/corrections.md)."
     )
 
+    IDS = "RAMP_TYPE MODE EXTRAPOLATION MAX_GRADIENT_MM_KM DEFORMING_AREAS TREND_GUARD MASK MIN_PIXELS"
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.enum("RAMP_TYPE", "Ramp", ["Linear", "Quadratic"]))
-        self.addParameter(declare.enum("MODE", "Fit", MODES))
+        self.addParameter(declare.enum(self.RAMP_TYPE, "Ramp", ["Linear", "Quadratic"]))
+        self.addParameter(declare.enum(self.MODE, "Fit", MODES))
         mask_inputs(self)
-        self.addParameter(declare.enum("EXTRAPOLATION", "When the mask does not surround the scene", EXTRAPOLATION))
-        self.addParameter(declare.number("MAX_GRADIENT_MM_KM", "Largest ramp gradient of one date (mm/km, 0 = from "
-                                         "the wavelength)", 0.0, 0.0))
-        self.addParameter(declare.boolean("DEFORMING_AREAS", "Leave the deforming areas out of the fit (per date; "
-                                          "found from the stacking rate)", True))
-        self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the ramps' trend beyond this many standard "
-                                         "errors (per date, 0 = off)", ramp_limits.RAMP_Z_DEFAULT, 0.0, 100.0))
-        output_folder(self, "Interferograms without ramps (folder)")
+        self.addParameter(declare.enum(self.EXTRAPOLATION, "When the mask does not surround the scene", EXTRAPOLATION))
+        self.addParameter(declare.number(self.MAX_GRADIENT_MM_KM,
+                                         "Largest ramp gradient of one date (mm/km, 0 = auto)", 0.0, 0.0))
+        self.addParameter(declare.boolean(self.DEFORMING_AREAS,
+                                          "Leave the deforming areas out of the fit (per date)", True))
+        self.addParameter(declare.number(self.TREND_GUARD, "Trend guard (standard errors, per date; 0 = off)",
+                                         ramp_limits.RAMP_Z_DEFAULT, 0.0, 100.0))
+        output_folder(self, "Interferograms without ramps (folder)", "Interferograms without ramps (layers)")
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.correction_stack(self, parameters, context, feedback, run)
-        v = self.values(parameters, context, "RAMP_TYPE", "COHERENCE_THRESHOLD", "MODE", "MIN_PIXELS", "TREND_GUARD",
-                        "MAX_GRADIENT_MM_KM", "EXTRAPOLATION", "DEFORMING_AREAS")
-        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        v = self.values(parameters, context, self.RAMP_TYPE, self.COHERENCE_THRESHOLD, self.MODE, self.MIN_PIXELS,
+                        self.TREND_GUARD, self.MAX_GRADIENT_MM_KM, self.EXTRAPOLATION, self.DEFORMING_AREAS)
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
+        stack.codec = output_codec(self, parameters, context)
         rows = ramps_io.remove_ramps(
             stack, kind=ramps.RAMP_KINDS[v.RAMP_TYPE], mask=layers.fit_mask(self, parameters, context, stack.info),
             coherence_threshold=v.COHERENCE_THRESHOLD, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
             trend_guard=v.TREND_GUARD, max_gradient_mm_km=v.MAX_GRADIENT_MM_KM, extrapolation=v.EXTRAPOLATION,
             deforming_areas=v.DEFORMING_AREAS, out_dir=out_dir, run=run, progress=progress)
-        return folder_and_report(self, parameters, context, out_dir, rows)
+        return folder_and_report(self, parameters, context, out_dir, corrected_files(stack, out_dir), rows)

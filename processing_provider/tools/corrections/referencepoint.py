@@ -1,4 +1,5 @@
-"""referencepoint."""
+"""``geohazard:referencepoint``. Reference point: a coherent pixel, valid in every interferogram, that moves like the
+stable majority; the stack re-referenced to it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from qgis.core import (
     QgsProcessingOutputString,
 )
 
-from ....algorithms.corrections import reference
 from ....algorithms.progress import SubProgress
 from ....io import vector
 from ...inputs import declare, knobs, layers, stacks
@@ -18,9 +18,10 @@ from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
 corrections = lazy_module("....io.corrections", __package__)
+reference = lazy_module("....algorithms.corrections.reference", __package__)  # numba: loaded when a run starts
 
 
-@tool("referencepoint", "Reference point (coherent and stable)", group="corrections",
+@tool("referencepoint", "Reference point (coherent and stable)",
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(StackAlgorithm):
     HELP = (
@@ -39,25 +40,27 @@ class ReferencePoint(StackAlgorithm):
         "model, and a CSV of the best candidates."
     )
 
+    IDS = "WINDOW STABILITY MASK REFERENCE_POINT"
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.integer("WINDOW", "Window (pixels)", 5, 1, 51))
-        self.addParameter(declare.boolean("STABILITY", "Prefer pixels that move like the scene (stability)", True))
-        self.addParameter(declare.vector_layer("STABLE_AREA", "Stable area (polygons)", "polygon", optional=True))
-        self.addParameter(declare.raster("MASK", "Mask raster (non-zero = allowed)", optional=True))
-        self.addParameter(declare.vector_out("OUTPUT", "Reference point", "point"))
-        self.addParameter(declare.file_out("OUTPUT_REPORT", "Candidates (CSV)", "CSV files (*.csv)", optional=True))
-        self.addOutput(QgsProcessingOutputString("REFERENCE_POINT", self.tr("Reference point as 'x,y [CRS]'")))
+        self.addParameter(declare.integer(self.WINDOW, "Window (pixels)", 5, 1, 51))
+        self.addParameter(declare.boolean(self.STABILITY, "Prefer pixels that move like the scene (stability)", True))
+        self.addParameter(declare.vector_layer(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
+        self.addParameter(declare.raster(self.MASK, "Mask raster (non-zero = allowed)", optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Reference point", "point"))
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Candidates (CSV)", "CSV files (*.csv)", optional=True))
+        self.addOutput(QgsProcessingOutputString(self.REFERENCE_POINT, self.tr("Reference point as 'x,y [CRS]'")))
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.correction_stack(self, parameters, context, feedback, run)
         choice = choose_reference(stack, run, SubProgress(progress, 0, 90),
-                                  window=self.parameterAsInt(parameters, "WINDOW", context),
-                                  stability=self.parameterAsBool(parameters, "STABILITY", context),
+                                  window=self.parameterAsInt(parameters, self.WINDOW, context),
+                                  stability=self.parameterAsBool(parameters, self.STABILITY, context),
                                   allowed=layers.fit_mask(self, parameters, context, stack.info))
         info = stack.info
         x, y = info.pixel_centres(choice.row, choice.col)
-        out = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         vector.write_vector(out, {"ROW": np.array([choice.row]), "COL": np.array([choice.col]),
                                   "COHERENCE": np.array([choice.coherence]), "RATE": np.array([choice.rate]),
                                   "SCORE": np.array([choice.score])}, crs_wkt=info.crs_wkt, x=np.array([float(x)]),
@@ -67,14 +70,14 @@ class ReferencePoint(StackAlgorithm):
         feedback.pushInfo(self.note(f"Reference point: row {choice.row}, column {choice.col} ({text}); window "
                                     f"coherence {choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median "
                                     f"{choice.median_rate:.4g} (input unit per year)"))
-        result = {"OUTPUT": out, "REFERENCE_POINT": text}
-        rep = layers.optional_file(self, parameters, "OUTPUT_REPORT", context)
+        result = {self.OUTPUT: out, self.REFERENCE_POINT: text}
+        rep = layers.optional_file(self, parameters, self.OUTPUT_REPORT, context)
         if rep:
             rows = []
             for k, c in enumerate(choice.candidates, 1):
                 cx, cy = info.pixel_centres(c["row"], c["col"])
                 rows.append({"rank": k, **c, "x": float(cx), "y": float(cy)})
-            result["OUTPUT_REPORT"] = corrections.write_csv(rep, rows)
+            result[self.OUTPUT_REPORT] = corrections.write_csv(rep, rows)
         return result
 
 

@@ -1,4 +1,5 @@
-"""troposphericcorrection."""
+"""``geohazard:troposphericcorrection``. Tropospheric correction: the stratified delay removed from unwrapped
+interferograms (phase-elevation fit or GACOS zenith delay maps)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
-from ._common import MASK_HELP, MODES, OUTPUT_HELP, STACK_HELP, folder_and_report, mask_inputs, output_folder
+from ._common import (
+    MASK_HELP,
+    MODES,
+    OUTPUT_HELP,
+    STACK_HELP,
+    corrected_files,
+    folder_and_report,
+    mask_inputs,
+    output_codec,
+    output_folder,
+)
 
 troposphere = lazy_module("....io.troposphere", __package__)
 
@@ -18,7 +29,6 @@ TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (D
 
 
 @tool("troposphericcorrection", "Tropospheric correction (phase-elevation or GACOS / zenith delay maps)",
-      group="corrections",
       tags=("troposphere,atmosphere,GACOS,phase-elevation,stratified,DEM,delay,ZTD,correction,interferogram,"
             "MintPy,LiCSBAS"),
       page="corrections", former=(Alias("INCIDENCE_ANGLE", ids.INCIDENCE),), engine=True)
@@ -46,6 +56,14 @@ class TroposphericCorrection(StackAlgorithm):
         "bent. The log says when the per-interferogram slope tracks the pairs' time span (correlation with the "
         "temporal baseline), the trend, its t and the share removed; the report has the slope, correlation and "
         "the RMS removed per interferogram.\n"
+        "<b>Lateral variation</b> (per date, phase-elevation, default off; on in Corrected SBAS): the slope varies "
+        "linearly across the scene, k(x, y) = k1 + kx x + ky y: the wet delay decays with height over a scale of "
+        "1-3 km and its size changes across the scene from one date to the next (lateral humidity gradients), so "
+        "the delay-height slope of an interferogram follows them (Doin et al. 2009). The terms x h and y h are "
+        "fitted with h (high-passed as h). How well the data resolve them is measured by fitting the two halves of "
+        "a 16-pixel checkerboard apart: only the share of their date-to-date variation that exceeds the halves' "
+        "disagreement is used (empirical-Bayes shrinkage; the log gives it), so a scene too small or too flat to "
+        "resolve them is corrected as without them. Not with WINDOW (the other way to let the slope vary).\n"
         "<b>Deforming areas</b> (per date, default on): the pixels whose stacking rate departs from the scene's "
         "plane (a subsiding valley floor, a rising summit, a landslide), grown by a few pixels, are left out of the "
         "fit, so that a deformation following the relief is not taken for a delay (the same areas as the ramp "
@@ -56,70 +74,113 @@ class TroposphericCorrection(StackAlgorithm):
         "the line of sight (/ cos(incidence): a raster in degrees, one constant angle, or with neither the "
         "INCIDENCE_DEG the interferograms carry; the log names the source) and each interferogram "
         "loses delay(second date) - delay(first date), converted to its unit (MintPy tropo_gacos). Every date of "
-        "the stack needs a map (the missing dates are named); maps of other dates are ignored and listed.\n\n"
+        "the stack needs a map (the missing dates are named); maps of other dates are ignored and listed. With "
+        "DELAYS empty and a LiCSAR frame as INTERFEROGRAMS, the frame's own GACOS maps are used (epochs/<date>/"
+        "<date>.sltd.geo.tif, or LiCSBAS's GACOS/ beside GEOC: slant delays in radians, no incidence needed; every "
+        "date needs one).\n\n"
         + STACK_HELP +
-        "<b>DEM</b>: heights in metres on the interferograms' grid (same size, origin, pixel size and CRS).\n"
-        + MASK_HELP + OUTPUT_HELP +
+        "<b>DEM</b>: heights in metres on the interferograms' grid (same size, origin, pixel size and CRS); empty "
+        "with a LiCSAR or HyP3 product as INTERFEROGRAMS: the product's heights (LiCSAR's .geo.hgt.tif, HyP3's "
+        "_dem.tif mosaicked), on the stack's grid.\n"
+        + MASK_HELP + OUTPUT_HELP
+        + declare.layers_help(ids.OUTPUT, "Tropospheric-corrected interferograms (layers)") +
         "<b>Report</b> (CSV): per interferogram the coefficients (phase-elevation: per window: mm or radians per "
         "km of height) or the removed delay's spatial standard deviation (delay maps)."
     )
 
+    IDS = ("METHOD MODE WINDOW CORRELATION_THRESHOLD FILTER_PIXELS TREND_GUARD DEFORMING_AREAS LATERAL_VARIATION "
+           "DELAYS MASK MIN_PIXELS")
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.enum("METHOD", "Method", TROPO_METHODS))
-        self.addParameter(declare.raster("DEM", "DEM (m, same grid; phase-elevation)", optional=True))
-        self.addParameter(declare.enum("MODE", "Fit (phase-elevation)", MODES))
-        self.addParameter(declare.integer("WINDOW", "Window size (pixels, 0 = whole image; phase-elevation)", 0, 0))
-        self.addParameter(declare.number("CORRELATION_THRESHOLD",
+        self.addParameter(declare.enum(self.METHOD, "Method", TROPO_METHODS))
+        self.addParameter(declare.raster(self.DEM, "DEM (m, same grid; phase-elevation)", optional=True))
+        self.addParameter(declare.enum(self.MODE, "Fit (phase-elevation)", MODES))
+        self.addParameter(declare.integer(self.WINDOW, "Window size (pixels, 0 = whole image; phase-elevation)", 0, 0))
+        self.addParameter(declare.number(self.CORRELATION_THRESHOLD,
                                          "Minimum phase-height correlation to correct (0 = always)", 0.0, 0.0, 1.0))
-        self.addParameter(declare.number("FILTER_PIXELS",
-                                         "High-pass filter before the fit (pixels, 0 = off; phase-elevation)", 3.0, 0.0,
+        self.addParameter(declare.number(self.FILTER_PIXELS,
+                                         "High-pass filter before the fit (pixels, 0 = off)", 3.0, 0.0,
                                          100.0))
-        self.addParameter(declare.number("TREND_GUARD", "Trend guard: keep the slope's trend beyond this many standard "
-                                         "errors (per date, 0 = off)", 2.0, 0.0, 100.0))
-        self.addParameter(declare.boolean("DEFORMING_AREAS", "Leave the deforming areas out of the fit (per date; "
-                                          "found from the stacking rate)", True))
+        self.addParameter(declare.number(self.TREND_GUARD,
+                                         "Trend guard (standard errors, per date; 0 = off)", 2.0, 0.0, 100.0))
+        self.addParameter(declare.boolean(self.DEFORMING_AREAS,
+                                          "Leave the deforming areas out of the fit (per date)", True))
+        self.addParameter(declare.boolean(self.LATERAL_VARIATION,
+                                          "Let the slope vary linearly across the scene (per date)", False))
         mask_inputs(self)
-        self.addParameter(declare.file("DELAYS",
-                                       "Folder of zenith delay maps (GACOS .ztd + .rsc, or per-date GeoTIFFs, m)",
+        self.addParameter(declare.file(self.DELAYS,
+                                       "Zenith delay maps folder (GACOS .ztd or dated GeoTIFFs, m)",
                                        folder=True, optional=True))
-        self.addParameter(declare.raster("INCIDENCE_RASTER", "Incidence angle raster (degrees, delay maps)",
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence angle raster (degrees, delay maps)",
                                          optional=True))
         self.addParameter(declare.number(ids.INCIDENCE,
-                                         "Incidence angle when no raster (degrees, delay maps; 0 = not given)", 0.0,
+                                         "Incidence angle without raster (degrees; 0 = not given)", 0.0,
                                          0.0, 80.0))
-        output_folder(self, "Tropospheric-corrected interferograms (folder)")
+        output_folder(self, "Tropospheric-corrected interferograms (folder)",
+                      "Tropospheric-corrected interferograms (layers)")
 
     def check(self, parameters, context):
         super().check(parameters, context)
-        method = self.parameterAsEnum(parameters, "METHOD", context)
-        if method < 2 and not parameters.get("DEM"):
+        method = self.parameterAsEnum(parameters, self.METHOD, context)
+        if method < 2 and not parameters.get(self.DEM) and not self._product_dem(parameters, context):
             raise GeohazardError("DEM: the phase-elevation correction needs a DEM (heights in metres on the "
-                                 "interferograms' grid)")
-        if method == 2 and not parameters.get("DELAYS"):
-            raise GeohazardError("DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs)")
+                                 "interferograms' grid; a LiCSAR or HyP3 product given as INTERFEROGRAMS brings its "
+                                 "own)")
+        if method < 2 and self.parameterAsBool(parameters, self.LATERAL_VARIATION, context):
+            if self.parameterAsEnum(parameters, self.MODE, context) != 1:
+                raise GeohazardError("LATERAL_VARIATION: the lateral variation of the slope is estimated per date (how "
+                                     "well the data resolve it comes from the dates' scatter): set MODE to per date")
+            if self.parameterAsInt(parameters, self.WINDOW, context) > 0:
+                raise GeohazardError("LATERAL_VARIATION and WINDOW are two ways of letting the slope vary across the "
+                                     "scene: use one (WINDOW 0 with LATERAL_VARIATION)")
+        if method == 2 and not parameters.get(self.DELAYS) and not self._product_gacos(parameters, context):
+            raise GeohazardError("DELAYS: give the folder of zenith delay maps (GACOS YYYYMMDD.ztd + .rsc or GeoTIFFs; "
+                                 "a LiCSAR frame given as INTERFEROGRAMS brings its own, epochs/<date>/"
+                                 "<date>.sltd.geo.tif)")
+
+    def _product_dem(self, parameters, context) -> str:
+        """The DEM of the product given as INTERFEROGRAMS, on the stack's grid ("" when there is none)."""
+        product = stacks.product_stack(self, parameters, context)
+        return product.dem_path if product is not None else ""
+
+    def _product_gacos(self, parameters, context) -> dict:
+        """LiCSAR's GACOS slant delays of the product given as INTERFEROGRAMS ({date: path}; empty without)."""
+        product = stacks.product_stack(self, parameters, context)
+        return dict(product.spec.gacos) if product is not None else {}
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         stack = stacks.correction_stack(self, parameters, context, feedback, run)
-        method = self.parameterAsEnum(parameters, "METHOD", context)
-        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
-        if method == 2:
-            inc = self.raster_path(parameters, "INCIDENCE_RASTER", context) \
-                if parameters.get("INCIDENCE_RASTER") else ""
+        method = self.parameterAsEnum(parameters, self.METHOD, context)
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
+        stack.codec = output_codec(self, parameters, context)
+        if method == 2 and not parameters.get(self.DELAYS):
+            rows = troposphere.correct_with_licsar_delays(stack, self._product_gacos(parameters, context),
+                                                          out_dir=out_dir, run=run, progress=progress)
+        elif method == 2:
+            inc = self.raster_path(parameters, self.INCIDENCE_RASTER, context) \
+                if parameters.get(self.INCIDENCE_RASTER) else ""
             inc_deg = None if inc else acquisition.resolve_geometry(
                 self, parameters, ids.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=stack.paths,
                 why_needed="the zenith delays are projected to the line of sight with the incidence angle; give "
                            "INCIDENCE_RASTER or a constant angle in INCIDENCE (degrees)").value
             rows = troposphere.correct_with_delays(
-                stack, self.parameterAsFile(parameters, "DELAYS", context), incidence_path=inc,
+                stack, self.parameterAsFile(parameters, self.DELAYS, context), incidence_path=inc,
                 incidence_deg=inc_deg, out_dir=out_dir, run=run, progress=progress)
         else:
-            v = self.values(parameters, context, "COHERENCE_THRESHOLD", "WINDOW", "MODE", "MIN_PIXELS",
-                            "CORRELATION_THRESHOLD", "FILTER_PIXELS", "TREND_GUARD", "DEFORMING_AREAS")
+            v = self.values(parameters, context, self.COHERENCE_THRESHOLD, self.WINDOW, self.MODE, self.MIN_PIXELS,
+                            self.CORRELATION_THRESHOLD, self.FILTER_PIXELS, self.TREND_GUARD, self.DEFORMING_AREAS,
+                            self.LATERAL_VARIATION)
+            dem = self.raster_path(parameters, self.DEM, context) if parameters.get(self.DEM) else ""
+            if not dem:
+                dem = self._product_dem(parameters, context)
+                note = getattr(stacks.product_stack(self, parameters, context), "dem_note", "")
+                feedback.pushInfo(f"DEM: the product's heights are used (DEM is empty): {note}")
             rows = troposphere.correct_phase_elevation(
-                stack, self.raster_path(parameters, "DEM", context), order=method + 1,
+                stack, dem, order=method + 1,
                 mask=layers.fit_mask(self, parameters, context, stack.info), coherence_threshold=v.COHERENCE_THRESHOLD,
                 window=v.WINDOW, per_date=v.MODE == 1, min_pixels=v.MIN_PIXELS,
                 correlation_threshold=v.CORRELATION_THRESHOLD, filter_px=v.FILTER_PIXELS, trend_guard=v.TREND_GUARD,
-                deforming_areas=v.DEFORMING_AREAS, out_dir=out_dir, run=run, progress=progress)
-        return folder_and_report(self, parameters, context, out_dir, rows)
+                deforming_areas=v.DEFORMING_AREAS, lateral=v.LATERAL_VARIATION, out_dir=out_dir, run=run,
+                progress=progress)
+        return folder_and_report(self, parameters, context, out_dir, corrected_files(stack, out_dir), rows)

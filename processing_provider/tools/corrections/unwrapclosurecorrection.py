@@ -1,4 +1,5 @@
-"""unwrapclosurecorrection."""
+"""``geohazard:unwrapclosurecorrection``. Unwrapping-error correction: whole-cycle errors found from the closure of
+interferogram triplets and corrected pixel by pixel."""
 
 from __future__ import annotations
 
@@ -10,20 +11,22 @@ import numpy as np
 from ....io import styles
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.aliases import Alias
-from ...inputs.declare import UNITS_HELP
+from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
+from ._common import output_codec
 
 corrections = lazy_module("....io.corrections", __package__)
 closure = lazy_module("....algorithms.corrections.closure", __package__)
 
 
-@tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure", group="corrections",
+@tool("unwrapclosurecorrection", "Unwrapping-error correction by phase closure",
       tags="unwrapping error,phase closure,loop closure,triplet,correction,interferogram,MintPy,LiCSBAS",
       main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
 class UnwrapClosureCorrection(StackAlgorithm):
+    IDS = "MAX_CYCLES LOOP_THRESHOLD_RAD MAX_RESIDUAL_RAD OUTPUT_CYCLES OUTPUT_NONCLOSING OUTPUT_STATS OUTPUT_LOOPS"
     OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
@@ -40,7 +43,10 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "cycle are invisible to closures and stay.\n\n"
         "<b>Inputs</b>: unwrapped interferograms (folder or list, date pair in each name, as for the SBAS tool), "
         "optional coherence with COHERENCE_THRESHOLD (values below it are neither used nor corrected; without "
-        "coherence rasters it is not applied, with a warning), the unit/sign of the files.\n" + UNITS_HELP +
+        "coherence rasters it is not applied, with a warning; a threshold that leaves no pixel with a usable loop "
+        "is reported with the share of the values that reach 0.1, 0.2 ... 0.9), the unit/sign of the files.\n"
+        + PRODUCTS_HELP
+        + UNITS_HELP +
         "<b>Reference</b>: none is needed. The non-integer part of each loop's closure common to the network "
         "(interferograms referenced to different points, a constant phase bias) is estimated as the circular mean "
         "over a sample of rows and removed before rounding, so no single reference pixel (which could itself carry "
@@ -50,11 +56,13 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "<b>Bad-loop threshold</b> (default 1.5 rad, LiCSBAS loop_thre): a loop whose RMS closure is at or above it "
         "is bad; an interferogram in bad loops only is flagged bad.\n\n"
         "<b>Outputs</b>: OUTPUT folder with the corrected interferograms under the same file names (GeoTIFF, "
-        "ZSTD, same unit and sign as the input); number of cycles corrected per pixel (sum over interferograms); "
+        "ZSTD, uncompressed in a temporary folder as a model's intermediate step; same unit and sign as the input); "
+        "number of cycles corrected per pixel (sum over interferograms); "
         "number of non-closing loops (|closure| > pi) per pixel, band 1 before and band 2 after correction; a CSV per "
         "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
         "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
         "interferograms, pixels, RMS closure, shares before and after, bad).\n"
+        + declare.layers_help("OUTPUT", "Corrected interferograms (layers)") +
         "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
         "fit in it, and GDAL's cache is held to half of it while the tool runs."
     )
@@ -64,21 +72,23 @@ class UnwrapClosureCorrection(StackAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
-                                         "Values with a lower coherence are neither used nor corrected (0 = all)", 0.0,
+                                         "Minimum coherence of the values used and corrected (0 = all)", 0.0,
                                          0.0, 1.0))
-        self.addParameter(declare.integer("MAX_CYCLES", "Largest correction of one interferogram at one pixel (cycles)",
+        self.addParameter(declare.integer(self.MAX_CYCLES, "Largest correction per interferogram and pixel (cycles)",
                                           3, 1, 20))
-        self.addParameter(declare.number("LOOP_THRESHOLD_RAD", "Bad-loop threshold: RMS closure (rad)", 1.5, 0.01,
+        self.addParameter(declare.number(self.LOOP_THRESHOLD_RAD, "Bad-loop threshold: RMS closure (rad)", 1.5, 0.01,
                                          10.0))
-        self.addParameter(declare.number("MAX_RESIDUAL_RAD", "Loop used at a pixel when its closure is this close "
-                                         "to whole cycles (rad)", 1.5, 0.1, 3.0, advanced=True))
-        self.addParameter(declare.folder_out("OUTPUT", "Corrected interferograms folder"))
-        self.addParameter(declare.raster_out("OUTPUT_CYCLES", "Cycles corrected per pixel (count)", optional=True))
-        self.addParameter(declare.raster_out("OUTPUT_NONCLOSING", "Non-closing loops per pixel (before, after)",
+        self.addParameter(declare.number(self.MAX_RESIDUAL_RAD,
+                                         "Largest closure off whole cycles of a loop used (rad)", 1.5, 0.1, 3.0,
+                                         advanced=True))
+        declare.raster_folder_out(self, self.OUTPUT, "Corrected interferograms folder",
+                                  "Corrected interferograms (layers)")
+        self.addParameter(declare.raster_out(self.OUTPUT_CYCLES, "Cycles corrected per pixel (count)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_NONCLOSING, "Non-closing loops per pixel (before, after)",
                                              optional=True))
-        self.addParameter(declare.file_out("OUTPUT_STATS", "Loop-closure statistics per interferogram",
+        self.addParameter(declare.file_out(self.OUTPUT_STATS, "Loop-closure statistics per interferogram",
                                            "CSV files (*.csv)", optional=True))
-        self.addParameter(declare.file_out("OUTPUT_LOOPS", "Loop-closure statistics per loop", "CSV files (*.csv)",
+        self.addParameter(declare.file_out(self.OUTPUT_LOOPS, "Loop-closure statistics per loop", "CSV files (*.csv)",
                                            optional=True, create=False))
 
     def process(self, parameters, context, feedback):
@@ -90,7 +100,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
         stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         net, info = stack.network, stack.info
         triplets = closure.network_triplets(net.pairs)
-        out_dir = self.parameterAsString(parameters, "OUTPUT", context)
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
         out_paths = corrections.corrected_paths(stack, out_dir)
         os.makedirs(out_dir, exist_ok=True)
         min_coh = self.parameterAsDouble(parameters, ids.COHERENCE_THRESHOLD, context)
@@ -103,25 +113,38 @@ class UnwrapClosureCorrection(StackAlgorithm):
         feedback.pushInfo(f"{net.n_pairs} interferograms, {triplets.n} closure loops (triplets); closure common to "
                           "the network (offsets of the interferograms), removed before rounding (cycles): "
                           + ", ".join(f"{o:+.2f}" for o in offsets[:12]) + (" ..." if offsets.size > 12 else ""))
-        func = functools.partial(
-            closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
-            max_cycles=self.parameterAsInt(parameters, "MAX_CYCLES", context),
-            max_residual_rad=self.parameterAsDouble(parameters, "MAX_RESIDUAL_RAD", context),
-            mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]))
+        max_cycles = self.parameterAsInt(parameters, self.MAX_CYCLES, context)
         # the budget covers the blocks read ahead, computed, queued and written (closure_pixel_bytes)
         plan, tile_rows = closure.closure_plan(info.height, info.width, net.n_pairs, triplets.n, min_coh > 0,
                                                  run.max_memory_mb)
+        labels = region_cycles = None
+        if min_coh > 0:
+            # where a pixel's own coherent loops cannot see a slip, its connected region decides (two passes first)
+            labels, region_cycles = corrections.closure_regions(
+                stack, triplets, plan, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+                max_cycles=max_cycles, run=run, progress=FeedbackProgress(feedback))
+            feedback.pushInfo(closure.regions_summary(region_cycles, min_coh))
+        func = functools.partial(
+            closure.closure_block, triplets=triplets, cycle_mm=cycle_mm, closure_offset=offsets, min_coherence=min_coh,
+            max_cycles=max_cycles,
+            max_residual_rad=self.parameterAsDouble(parameters, self.MAX_RESIDUAL_RAD, context),
+            mm_per_unit=np.array([corrections.mm_per_file_unit(stack, k) for k in range(net.n_pairs)]),
+            region_cycles=region_cycles)
         extra = {k: self.parameterAsOutputLayer(parameters, k, context)
-                 for k in ("OUTPUT_CYCLES", "OUTPUT_NONCLOSING") if parameters.get(k)}
+                 for k in (self.OUTPUT_CYCLES, self.OUTPUT_NONCLOSING) if parameters.get(k)}
         tables = {k: self.parameterAsFileOutput(parameters, k, context)
-                  for k in ("OUTPUT_STATS", "OUTPUT_LOOPS") if parameters.get(k)}
+                  for k in (self.OUTPUT_STATS, self.OUTPUT_LOOPS) if parameters.get(k)}
         stats = corrections.run_closure_correction(
             stack, triplets, func, plan, out_paths, extra, tables,
-            self.parameterAsDouble(parameters, "LOOP_THRESHOLD_RAD", context), coherence=min_coh > 0,
-            run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows)
+            self.parameterAsDouble(parameters, self.LOOP_THRESHOLD_RAD, context), coherence=min_coh > 0,
+            run=run, progress=FeedbackProgress(feedback), tile_rows=tile_rows,
+            compress=output_codec(self, parameters, context), labels=labels)
         feedback.pushInfo(self.note(f"corrected {stats.corrected_pixels} pixel(s) ({int(stats.corrected.sum())} "
                                     f"interferogram values); {stats.ambiguous_pixels} pixel(s) with non-closing loops "
-                                    "left unchanged (ambiguous)"))
+                                    f"left unchanged (ambiguous); loops checked at {stats.checked_pixels} of "
+                                    f"{info.width * info.height} pixels"))
+        if stats.unchecked_warning(min_coh):
+            feedback.pushWarning(stats.unchecked_warning(min_coh))
         for path in extra.values():
             styles.style_raster_sequential(path, context=context, vmin=0, ramp_name="Magma")
-        return {"OUTPUT": out_dir, **extra, **tables}
+        return {**declare.raster_set(self.OUTPUT, out_dir, out_paths), **extra, **tables}

@@ -8,7 +8,7 @@ from qgis.core import (
 )
 
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare
+from ...inputs import declare, ids
 from ...inputs.declare import km_parameter
 
 #: The core modules whose numba kernels the Okada tools compile on their first run.
@@ -23,7 +23,13 @@ COMMON_SOURCE_HELP = (
     "right-lateral, -90 normal), opening_m; otherwise the default values below. Each trace segment "
     "becomes one rectangle. The slip-patch polygons written by slipinversion are accepted too.\n"
     "<b>Coulomb input file</b> (alternative): a Coulomb 3.x .inp file; its local km frame is placed at "
-    "ORIGIN_EAST/ORIGIN_NORTH (map coordinates, m) in the chosen CRS; its faults with slip are the sources.\n"
+    "ORIGIN_EAST/ORIGIN_NORTH (map coordinates, m) in the chosen CRS; its faults with slip are the sources. An "
+    "origin with no longitude/latitude in that CRS (off the Earth) is refused naming the CRS's area of use; "
+    "faults outside the area of use are used with a warning giving the origin's longitude and latitude.\n"
+    "<b>Constants</b> (Poisson's ratio; for stresses the shear modulus and friction too): a value you type (not "
+    "left at its default) > the Coulomb file's (PR1, E1, FRIC: from COULOMB_INP, or from the fields poisson, "
+    "shear_modulus_pa, friction that importcoulombinput writes on its layers) > the default; a typed value that "
+    "differs from the file's is used with a warning naming both, and the log says where each value came from.\n"
 )
 
 
@@ -53,8 +59,8 @@ class _FaultSourceMixin:
                      for pid in (self.TOP_DEPTH_KM, self.BOTTOM_DEPTH_KM))
 
     def add_source_parameters(self):
-        self.addParameter(declare.features(self.FAULTS, "Source faults (line layer, or slip patches from "
-                                           "slipinversion)", ("line", "polygon"), optional=True))
+        self.addParameter(declare.features(self.FAULTS, "Source faults (lines, or slip patches from slipinversion)",
+                                           ("line", "polygon"), optional=True))
         self.addParameter(declare.file(self.COULOMB_INP, "Coulomb 3 input file (.inp), instead of a layer",
                                        extension="inp", optional=True))
         self.addParameter(declare.crs(self.CRS, "CRS of the Coulomb file's frame (projected)", optional=True))
@@ -87,11 +93,17 @@ class _FaultSourceMixin:
         if has_inp and self.parameterAsCrs(parameters, self.CRS, context).isGeographic():
             raise GeohazardError(self.tr("CRS must be a projected CRS in metres, not a geographic one."))
 
-    def read_sources(self, parameters, context):
+    def read_sources(self, parameters, context, feedback=None):
         """-> (Faults, crs, coulomb input or None)."""
         from ....algorithms.elastic import coulomb_inp
         from ....algorithms.elastic.faults import faults_from_traces
-        from ....io.faults import read_fault_lines, read_patch_polygons, require_projected_crs
+        from ....io.faults import (
+            frame_on_earth,
+            read_fault_lines,
+            read_patch_polygons,
+            require_projected_crs,
+            trace_ends,
+        )
 
         if parameters.get(self.COULOMB_INP):
             path = self.parameterAsFile(parameters, self.COULOMB_INP, context)
@@ -99,8 +111,13 @@ class _FaultSourceMixin:
             require_projected_crs(crs, self.CRS)
             cin = coulomb_inp.read_coulomb_inp(path)
             src = cin.sources
-            src.east_m = src.east_m + self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
-            src.north_m = src.north_m + self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
+            e0 = self.parameterAsDouble(parameters, self.ORIGIN_EAST, context)
+            n0 = self.parameterAsDouble(parameters, self.ORIGIN_NORTH, context)
+            where = frame_on_earth(crs, (e0, n0), *trace_ends(cin.faults, e0, n0))
+            if where and feedback is not None:
+                feedback.pushWarning(where)
+            src.east_m = src.east_m + e0
+            src.north_m = src.north_m + n0
             return src, crs, cin
         source = self.parameterAsSource(parameters, self.FAULTS, context)
         polygon = QgsWkbTypes.GeometryType.PolygonGeometry
@@ -115,6 +132,57 @@ class _FaultSourceMixin:
         faults = faults_from_traces(traces, dip_deg=a["dip"], top_m=a["top"], bottom_m=a["bottom"], slip_m=a["slip"],
                                     rake_deg=a["rake"], opening_m=a["opening"], names=names)
         return faults, crs, None
+
+    #: parameter -> (field of the layers importcoulombinput writes, the Coulomb file's name for it)
+    CONSTANTS = {ids.SHEAR_MODULUS: ("shear_modulus_pa", "E1 and PR1"), ids.POISSON: ("poisson", "PR1"),
+                 "FRICTION": ("friction", "FRIC")}
+
+    def resolve_constants(self, parameters, context, cin, feedback, keys) -> dict:
+        """The elastic constants and friction ``keys`` (parameter IDs) of a run, by one rule: a value the user typed
+        (a parameter left at its default counts as not typed) > the Coulomb file's (COULOMB_INP, or the fields
+        shear_modulus_pa / poisson / friction that importcoulombinput writes on its layers, read from FAULTS and
+        RECEIVERS) > the parameter's default. A typed value that contradicts the file's is a warning naming both;
+        the values and where each came from are logged."""
+        from ....io.faults import carried_constants
+        from ...inputs.acquisition import user_number
+
+        carried = {}  # field -> (value, where)
+        if cin is not None:
+            file_values = {"shear_modulus_pa": cin.shear_modulus_pa, "poisson": cin.poisson, "friction": cin.friction}
+            carried = {f: (v, f"the Coulomb file COULOMB_INP ({self.CONSTANTS[k][1]})")
+                       for k, (f, _) in self.CONSTANTS.items() for v in [file_values[f]]}
+        else:
+            for pid in (self.FAULTS, getattr(self, "RECEIVERS", None)):
+                if not pid or not parameters.get(pid) or pid not in [d.name() for d in self.parameterDefinitions()]:
+                    continue
+                found, warnings = carried_constants(self.parameterAsSource(parameters, pid, context), pid)
+                for w in warnings:
+                    feedback.pushWarning(w)
+                for f, v in found.items():
+                    if f not in carried:
+                        carried[f] = (v, f"{pid} (field {f}, the Coulomb file's value written by importcoulombinput)")
+                    elif not np.isclose(carried[f][0], v, rtol=1e-9):
+                        feedback.pushWarning(f"{pid} carries {f} = {v:g}, {carried[f][1].split(' (')[0]} carries "
+                                             f"{carried[f][0]:g}: the latter is used")
+        out, said = {}, []
+        for key in keys:
+            field, _ = self.CONSTANTS[key]
+            typed = user_number(self, parameters, key, context)
+            default = self.parameterAsDouble(parameters, key, context)
+            if typed is not None:
+                out[key] = typed
+                said.append(f"{key} {typed:.4g} (typed)")
+                if field in carried and not np.isclose(typed, carried[field][0], rtol=1e-9):
+                    feedback.pushWarning(f"{key} = {typed:g} (typed) is used; {carried[field][1]} gives "
+                                         f"{carried[field][0]:g}")
+            elif field in carried:
+                out[key] = carried[field][0]
+                said.append(f"{key} {out[key]:.4g} (from {carried[field][1]})")
+            else:
+                out[key] = default
+                said.append(f"{key} {default:.4g} (default)")
+        feedback.pushInfo("; ".join(said))
+        return out
 
 
 def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
@@ -143,7 +211,9 @@ class _CoulombParams:
         self.addParameter(declare.number(self.RECEIVER_DIP, "Receiver dip (degrees)", 90.0, 0.001, 90.0))
         self.addParameter(declare.number(self.RECEIVER_RAKE, "Receiver rake (degrees)", 180.0, -360.0, 360.0))
         self.addParameter(declare.number(self.FRICTION, "Effective friction coefficient", 0.4, 0.0, 2.0))
-        self.addParameter(declare.number(self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6))
+        # an upper bound, as the slip inversions': without one QGIS's dialogs cap the field at 999,999,999, and the
+        # default 3.2e10 Pa became 1e9 Pa (stresses 32 times too small) in the toolbox and the modeler
+        self.addParameter(declare.number(self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13))
         self.addParameter(declare.enum(self.UNITS, "Stress unit", [u for u, _ in UNITS]))
 
     def depths_m(self, parameters, context):
@@ -156,27 +226,13 @@ class _CoulombParams:
             raise GeohazardError(f"{self.DEPTHS}: give one or more depths >= 0 km, got {text!r}")
         return [v * 1000.0 for v in vals]
 
-    def elastic(self, parameters, context, cin):
-        if cin is not None:
-            return cin.shear_modulus_pa, cin.poisson
-        return (self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
-                self.parameterAsDouble(parameters, self.POISSON, context))
-
     def material(self, parameters, context, cin, feedback):
-        """(shear modulus Pa, Poisson, friction): from the Coulomb file when one is given, logged."""
-        user = {self.SHEAR_MODULUS: self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
-                self.POISSON: self.parameterAsDouble(parameters, self.POISSON, context),
-                self.FRICTION: self.parameterAsDouble(parameters, self.FRICTION, context)}
-        if cin is None:
-            feedback.pushInfo(self.tr(f"shear modulus {user[self.SHEAR_MODULUS]:.4g} Pa, Poisson "
-                                      f"{user[self.POISSON]:g}, friction {user[self.FRICTION]:g} (parameters)"))
-            return user[self.SHEAR_MODULUS], user[self.POISSON], user[self.FRICTION]
-        from_file = {self.SHEAR_MODULUS: cin.shear_modulus_pa, self.POISSON: cin.poisson, self.FRICTION: cin.friction}
-        feedback.pushInfo(self.tr(
-            f"from the Coulomb file: shear modulus {cin.shear_modulus_pa:.4g} Pa (E1 = {cin.young_pa:.4g} Pa), "
-            f"Poisson {cin.poisson:g} (PR1), friction {cin.friction:g} (FRIC)"))
-        for key, val in from_file.items():
-            given = parameters.get(key)
-            if given not in (None, "") and not np.isclose(user[key], val, rtol=1e-9):
-                feedback.pushWarning(self.tr(f"{key} = {user[key]:g} is not used: the Coulomb file's value {val:g} is"))
-        return from_file[self.SHEAR_MODULUS], from_file[self.POISSON], from_file[self.FRICTION]
+        """(shear modulus Pa, Poisson, friction): typed > the Coulomb file's (COULOMB_INP or the fields of the
+        layers importcoulombinput writes) > default, logged (:meth:`_FaultSourceMixin.resolve_constants`)."""
+        if cin is not None:
+            feedback.pushInfo(self.tr(
+                f"the Coulomb file gives: shear modulus {cin.shear_modulus_pa:.4g} Pa (E1 = {cin.young_pa:.4g} Pa), "
+                f"Poisson {cin.poisson:g} (PR1), friction {cin.friction:g} (FRIC)"))
+        v = self.resolve_constants(parameters, context, cin, feedback,
+                                   (self.SHEAR_MODULUS, self.POISSON, self.FRICTION))
+        return v[self.SHEAR_MODULUS], v[self.POISSON], v[self.FRICTION]

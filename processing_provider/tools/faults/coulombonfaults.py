@@ -1,4 +1,5 @@
-"""coulombonfaults."""
+"""``geohazard:coulombonfaults``. Coulomb stress on faults: the Coulomb failure stress change resolved on every segment
+of a receiver fault inventory."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .._base import GeohazardAlgorithm, tool
 from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNITS, _CoulombParams, _FaultSourceMixin
 
 
-@tool("coulombonfaults", "Coulomb stress change on mapped faults", group="faults",
+@tool("coulombonfaults", "Coulomb stress change on mapped faults",
       tags="Coulomb,stress,CFS,receiver faults,earthquake,triggering", kernels=OKADA_KERNELS, page="faults",
       former=aliases.DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
@@ -29,8 +30,11 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "computed where each segment's plane reaches that depth, below the segment midpoint and (depth - "
         "top_m) / tan(dip) down-dip. A depth outside a receiver's top_m..bottom_m is computed on the plane's "
         "extension and the receivers concerned are named in a warning.\n"
-        "<b>Elastic constants and friction</b>: with COULOMB_INP, its shear modulus (E1, PR1), Poisson's ratio "
-        "and friction (FRIC) are used, and the log says so; otherwise the parameters.\n"
+        "<b>Elastic constants and friction</b>: a value you type (not left at its default) is used; else the "
+        "Coulomb file's shear modulus (E1, PR1), Poisson's ratio and friction (FRIC), from COULOMB_INP or from the "
+        "fields shear_modulus_pa, poisson, friction of the FAULTS / RECEIVERS layers importcoulombinput writes; "
+        "else the defaults. A typed value that differs from the file's is a warning naming both; the log says where "
+        "each value came from.\n"
         + COULOMB_UNITS_HELP.format(pixel="", pixel_old="") + "\n"
         "<b>Output</b>: the receiver segments with fields strike_deg, dip_deg, rake_deg, top_m, bottom_m and, per "
         "depth, named by the depth in km (5 km: dcfs_5km, shear_5km, normal_5km; 7.5 km: dcfs_7p5km; mid: "
@@ -75,7 +79,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         from ....algorithms.elastic.receivers import coulomb_on_receivers, depth_tag, split_receivers
         from ....io.faults import read_fault_lines, segment_wkb
 
-        faults, crs, cin = self.read_sources(parameters, context)
+        faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.receiver_depths(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]

@@ -1,10 +1,10 @@
-"""coulombstress."""
+"""``geohazard:coulombstress``. Coulomb stress maps: Coulomb failure, shear and normal stress change on receiver faults
+at one or several depths from source fault slip."""
 
 from __future__ import annotations
 
 import functools
 
-from ....algorithms import engine
 from ....algorithms.elastic import stress
 from ....algorithms.errors import GeohazardError
 from ....io import blocks, raster, styles
@@ -27,7 +27,7 @@ from ._common import (
 grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
 
 
-@tool("coulombstress", "Coulomb stress change maps", group="faults",
+@tool("coulombstress", "Coulomb stress change maps",
       tags="Coulomb,stress,CFS,fault,earthquake,triggering", kernels=OKADA_KERNELS, page="faults",
       former=aliases.DEPTH_KM_ALIASES + (Alias("PIXEL_SIZE", ids.PIXEL_SIZE_KM, 1000.0, "m", "km",
                                                old_minimum=0.01),),
@@ -48,6 +48,8 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "<b>Output</b>: GeoTIFF with 3 bands per depth: dCFS, shear (positive in the rake direction), normal "
         "(positive = unclamping); dCFS = shear + mu' normal; bands named by depth in km (dcfs_bar_5km, "
         "shear_bar_5km, normal_bar_5km). Points on a source edge are nodata.\n"
+        "<b>Blocks</b>: the grid is computed in blocks of at most 50,000 pixels, fewer when the memory for one "
+        "block (advanced) is smaller than 384 + 48 x depths bytes a pixel times that.\n"
         "References: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935; "
         "Toda et al. (2011) Coulomb 3.3, USGS OFR 2011-1060, doi:10.3133/ofr20111060."
     )
@@ -58,7 +60,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         self.add_source_parameters()
         self.add_coulomb_parameters()
         self.addParameter(declare.boolean(self.OPTIMAL,
-                                          "Optimally oriented planes (needs the regional stress of a Coulomb file)",
+                                          "Optimally oriented planes (needs a Coulomb file's stress)",
                                           False))
         self.addParameter(declare.extent(self.EXTENT, "Output extent"))
         self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))
@@ -71,7 +73,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
                                          "lines)."))
 
     def process(self, parameters, context, feedback):
-        faults, crs, cin = self.read_sources(parameters, context)
+        faults, crs, cin = self.read_sources(parameters, context, feedback)
         mu, nu, friction = self.material(parameters, context, cin, feedback)
         depths = self.depths_m(parameters, context)
         unit, scale = UNITS[self.parameterAsEnum(parameters, self.UNITS, context)]
@@ -89,9 +91,10 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         func = functools.partial(grid_blocks.coulomb_grid_block, geotransform=gt, table=faults.table(), depths_m=depths,
                                  regional=regional, shear_modulus_pa=mu, poisson=nu, friction=friction, receiver=rec,
                                  scale_pa=scale)
-        plan = engine.plan_blocks(nrows, ncols, block_rows=max(1, 50_000 // max(ncols,
-                                                                                1)))  # kernel temporaries per point
-        blocks.run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
+        run = knobs.run_settings(self, parameters, context)
+        plan = run.plan(nrows, ncols, bytes_per_pixel=grid_blocks.coulomb_bytes_per_pixel(len(depths)),
+                        max_rows=max(1, grid_blocks.COULOMB_BLOCK_PIXELS // ncols))
+        blocks.run_blocks(plan, func, sources={}, run=run,
                           progress=FeedbackProgress(feedback), background_write=True,
                           writers={"stress": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
                                                           crs_wkt=crs.toWkt(), count=len(desc), descriptions=desc)})

@@ -1,4 +1,5 @@
-"""okadaforward."""
+"""``geohazard:okadaforward``. Okada forward model: surface displacement (east, north, up, LOS) of rectangular
+dislocations in an elastic half-space on a grid."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import functools
 
 import numpy as np
 
-from ....algorithms import engine
 from ....algorithms.geometry import los as los_mod
 from ....io import blocks, raster, styles
 from ...inputs import declare, knobs
@@ -18,7 +18,7 @@ from ._common import COMMON_SOURCE_HELP, OKADA_KERNELS, _FaultSourceMixin, _grid
 grid_blocks = lazy_module("....algorithms.elastic.grid_blocks", __package__)
 
 
-@tool("okadaforward", "Okada forward model (fault slip to displacement)", group="faults",
+@tool("okadaforward", "Okada forward model (fault slip to displacement)",
       tags="Okada,dislocation,fault,earthquake,displacement,forward model", kernels=OKADA_KERNELS, page="faults",
       engine=True)
 class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
@@ -30,6 +30,8 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         "sensor); LOS is positive toward the satellite.\n\n"
         "<b>Output</b>: 4-band GeoTIFF (east, north, up, LOS; mm). Points on a fault edge that reaches the "
         "surface are singular and left as nodata. The tool reports M0 and Mw (mu = 3.2e10 Pa).\n"
+        "<b>Blocks</b>: the grid is computed in blocks of at most 200,000 pixels (96 bytes each), fewer when the "
+        "memory for one block (advanced) is smaller.\n"
         "Reference: Okada Y. (1992) BSSA 82(2) 1018-1040, doi:10.1785/BSSA0820021018."
     )
 
@@ -44,8 +46,8 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.faults import moment
 
-        faults, crs, cin = self.read_sources(parameters, context)
-        poisson = cin.poisson if cin is not None else self.parameterAsDouble(parameters, self.POISSON, context)
+        faults, crs, cin = self.read_sources(parameters, context, feedback)
+        poisson = self.resolve_constants(parameters, context, cin, feedback, (self.POISSON,))[self.POISSON]
         gt, nrows, ncols = _grid(self, parameters, context, crs, self.EXTENT, self.PIXEL_SIZE)
         inc = self.parameterAsDouble(parameters, self.INCIDENCE, context)
         head = self.parameterAsDouble(parameters, self.HEADING, context)
@@ -53,9 +55,10 @@ class OkadaForward(_FaultSourceMixin, GeohazardAlgorithm):
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         func = functools.partial(grid_blocks.okada_grid_block, geotransform=gt, table=faults.table(), poisson=poisson,
                                  los_vec=los_vec)
-        plan = engine.plan_blocks(nrows, ncols, block_rows=max(1, 200_000 // max(ncols,
-                                                                                 1)))  # kernel temporaries per point
-        blocks.run_blocks(plan, func, sources={}, run=knobs.run_settings(self, parameters, context),
+        run = knobs.run_settings(self, parameters, context)
+        plan = run.plan(nrows, ncols, bytes_per_pixel=grid_blocks.OKADA_BYTES_PER_PIXEL,
+                        max_rows=max(1, grid_blocks.OKADA_BLOCK_PIXELS // ncols))
+        blocks.run_blocks(plan, func, sources={}, run=run,
                           progress=FeedbackProgress(feedback), background_write=True,
                    writers={"displacement": raster.RasterWriter(out_path, width=ncols, height=nrows, geotransform=gt,
                                                                 crs_wkt=crs.toWkt(), count=4,

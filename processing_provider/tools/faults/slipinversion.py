@@ -1,4 +1,5 @@
-"""slipinversion."""
+"""``geohazard:slipinversion``. Slip inversion: distributed slip on a fault from ascending and/or descending LOS
+displacement maps (Okada half-space, regularised least squares)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from qgis.core import (
 
 from ....algorithms.errors import GeohazardError
 from ....io.vector import wkt_of
-from ...inputs import aliases, declare, layers
+from ...inputs import aliases, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -19,16 +20,17 @@ faults = lazy_module("....algorithms.elastic.faults", __package__)
 inversion = lazy_module("....algorithms.elastic.inversion", __package__)
 
 
-@tool("slipinversion", "Slip inversion from InSAR (distributed slip)", group="faults",
+@tool("slipinversion", "Slip inversion from InSAR (distributed slip)",
       tags="slip,inversion,fault,earthquake,Okada,distributed slip,coseismic", main=("OUTPUT_PATCHES",),
       kernels=OKADA_KERNELS, page="faults", former=aliases.LOS_PAIR_ALIASES)
 class SlipInversion(GeohazardAlgorithm):
-    OVERLAP = (("LOS_ASC", "LOS_DESC"), ("LOS_ASC", "FAULT", 1.0))
+    OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC), (ids.LOS_ASC, "FAULT", 1.0))
     HELP = (
         "Distributed slip on a fault from one or two LOS displacement maps (ascending and/or descending) in an "
         "elastic half-space (Okada 1992).\n\n"
         "<b>LOS rasters</b>: coseismic LOS displacement in mm, positive toward the satellite, projected CRS "
-        "in metres; each with its incidence and heading (degrees; heading clockwise from north, right-looking).\n"
+        "in metres; each with its incidence and heading (degrees; heading clockwise from north, right-looking; empty: "
+        "the INCIDENCE_DEG / HEADING_DEG the raster carries, else the tool stops and says what to type).\n"
         "<b>Fault trace</b>: line layer (top edge, fault dipping to the right); <b>dip</b>, <b>top</b> and "
         "<b>bottom depth</b> (m); <b>patch length/width</b> (m) define the patches.\n"
         "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
@@ -44,8 +46,9 @@ class SlipInversion(GeohazardAlgorithm):
         "References: Jonsson et al. (2002) BSSA 92(4), doi:10.1785/0120000922; Okada (1992), "
         "doi:10.1785/BSSA0820021018."
     )
-    IDS = ("LOS_ASC LOS_DESC FAULT PATCH_LENGTH PATCH_WIDTH RAKE_MIN RAKE_MAX SMOOTHING QUADTREE_STD RAMP "
-           "DIP_SEARCH OUTPUT_PATCHES OUTPUT_SAMPLES OUTPUT_MODEL OUTPUT_RESIDUAL OUTPUT_LCURVE")
+    IDS = ("FAULT PATCH_LENGTH PATCH_WIDTH RAKE_MIN RAKE_MAX SMOOTHING QUADTREE_STD RAMP "
+           "DIP_SEARCH OUTPUT_PATCHES OUTPUT_SAMPLES OUTPUT_MODEL OUTPUT_RESIDUAL OUTPUT_LCURVE M0 MW RMS_MM "
+           "VARIANCE_REDUCTION")
 
     def initAlgorithm(self, config=None):
 
@@ -74,8 +77,8 @@ class SlipInversion(GeohazardAlgorithm):
         self.addParameter(declare.file_out(self.OUTPUT_LCURVE, "L-curve", "PNG files (*.png)", optional=True))
         from qgis.core import QgsProcessingOutputNumber
 
-        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
-                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+        for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
+                           (self.VARIANCE_REDUCTION, "Variance reduction (0-1)")):
             self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
 
     def check(self, parameters, context):
@@ -115,7 +118,7 @@ class SlipInversion(GeohazardAlgorithm):
     def process(self, parameters, context, feedback):
         from ....io.faults import write_slip_outputs
 
-        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD)
+        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
         samples = inversion.concat_samples([d[5] for d in datasets])
         feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
@@ -145,5 +148,6 @@ class SlipInversion(GeohazardAlgorithm):
         paths["lcurve"] = layers.optional_file(self, parameters, self.OUTPUT_LCURVE, context)
         written = write_slip_outputs(res, samples, patches, index, datasets[0], wkt_of(crs), paths,
                                      model_options=opts, context=context, log=FeedbackProgress(feedback))
-        return {"M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm, "VARIANCE_REDUCTION": res.variance_reduction,
+        return {self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
+                self.VARIANCE_REDUCTION: res.variance_reduction,
                 **{k: written[n] for k, n in names.items() if n in written}}

@@ -1,4 +1,5 @@
-"""uniformslipinversion."""
+"""``geohazard:uniformslipinversion``. Uniform-slip inversion: the single rectangular fault with uniform slip that best
+explains LOS displacement maps, by a global search."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from osgeo import ogr
 
 from ....algorithms.errors import GeohazardError
 from ....io import vector
-from ...inputs import aliases, declare, layers
+from ...inputs import aliases, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -27,11 +28,11 @@ def _range(alg, parameters, pid, context):
     return lo, hi
 
 
-@tool("uniformslipinversion", "Uniform-slip fault inversion from InSAR (global search)", group="faults",
+@tool("uniformslipinversion", "Uniform-slip fault inversion from InSAR (global search)",
       tags="slip,inversion,fault,earthquake,Okada,uniform slip,coseismic,Monte Carlo", kernels=OKADA_KERNELS,
       page="faults", former=aliases.LOS_PAIR_ALIASES)
 class UniformSlipInversion(GeohazardAlgorithm):
-    OVERLAP = (("LOS_ASC", "LOS_DESC"),)
+    OVERLAP = ((ids.LOS_ASC, ids.LOS_DESC),)
     HELP = (
         "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
         "global search (differential evolution) over location, strike, dip, top depth, length and width "
@@ -39,7 +40,8 @@ class UniformSlipInversion(GeohazardAlgorithm):
         "bounded least-squares solution. Uncertainties: the search is repeated on data perturbed with "
         "Gaussian noise of the best fit's RMS (Monte Carlo).\n\n"
         "<b>LOS rasters</b>: mm, positive toward the satellite, projected CRS (metres), each with incidence and "
-        "heading. <b>Ranges</b>: 'min,max'; location is the centre of the top edge (map coordinates, m); "
+        "heading (empty: the INCIDENCE_DEG / HEADING_DEG the raster carries, else the tool stops and says what to "
+        "type). <b>Ranges</b>: 'min,max'; location is the centre of the top edge (map coordinates, m); "
         "strike/dip in degrees (fault dips to the right of strike); depth, length, width in m.\n\n"
         "<b>Outputs</b>: the best fault as a line (top edge) with dip_deg, top_m, bottom_m, slip_m, rake_deg, "
         "strike_slip_m, dip_slip_m, mw (usable in okadaforward and coulombstress), and a table with one row per "
@@ -49,52 +51,54 @@ class UniformSlipInversion(GeohazardAlgorithm):
         "QUADTREE_STD. Progress is reported per optimiser generation and Cancel stops the search.\n"
         "References: Storn & Price (1997) doi:10.1023/A:1008202821328; Okada (1992) doi:10.1785/BSSA0820021018."
     )
-    RANGES = (("EAST_RANGE", "Top-edge centre easting range (m)"),
-              ("NORTH_RANGE", "Top-edge centre northing range (m)"),
-              ("STRIKE_RANGE", "Strike range (degrees)"), ("DIP_RANGE", "Dip range (degrees)"),
-              ("TOP_RANGE", "Top depth range (m)"), ("LENGTH_RANGE", "Length range (m)"),
-              ("WIDTH_RANGE", "Width range (m)"))
+    #: the search box, one parameter per axis (their IDs are declared here): ID, label, default (None = optional)
+    RANGES = (("EAST_RANGE", "Top-edge centre easting range (m)", None),
+              ("NORTH_RANGE", "Top-edge centre northing range (m)", None),
+              ("STRIKE_RANGE", "Strike range (degrees)", "0,180"), ("DIP_RANGE", "Dip range (degrees)", "20,89"),
+              ("TOP_RANGE", "Top depth range (m)", "0,10000"), ("LENGTH_RANGE", "Length range (m)", "2000,60000"),
+              ("WIDTH_RANGE", "Width range (m)", "2000,30000"))
+
+    IDS = ("N_MONTE_CARLO MAX_ITERATIONS SEED OUTPUT_FAULT OUTPUT_TABLE RAKE_MIN RAKE_MAX QUADTREE_STD M0 MW "
+           "RMS_MM VARIANCE_REDUCTION")
 
     def initAlgorithm(self, config=None):
         declare.add_los_pair(self)
-        for pid, label in self.RANGES:
-            default = {"STRIKE_RANGE": "0,180", "DIP_RANGE": "20,89", "TOP_RANGE": "0,10000",
-                       "LENGTH_RANGE": "2000,60000", "WIDTH_RANGE": "2000,30000"}.get(pid)
+        for pid, label, default in self.RANGES:
             self.addParameter(declare.text(pid, label, default, optional=default is None))
-        for pid, label, default, lo, hi in (("RAKE_MIN", "Minimum rake (degrees)", 0.0, -360.0, 360.0),
-                                            ("RAKE_MAX", "Maximum rake (degrees)", 180.0, -360.0, 360.0),
-                                            ("QUADTREE_STD", "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
-                                            ("SHEAR_MODULUS", "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
-                                            ("POISSON", "Poisson's ratio", 0.25, 0.0, 0.499)):
+        for pid, label, default, lo, hi in ((self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
+                                            (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
+                                            (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+                                            (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
+                                            (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
             self.addParameter(declare.number(pid, label, default, lo, hi))
-        self.addParameter(declare.integer("N_MONTE_CARLO", "Monte-Carlo realisations", 20, 0, 1000))
-        self.addParameter(declare.integer("MAX_ITERATIONS", "Optimiser generations", 60, 5, 10000))
-        self.addParameter(declare.integer("SEED", "Random seed", 0, 0))
-        self.addParameter(declare.vector_out("OUTPUT_FAULT", "Best fault", "line"))
-        self.addParameter(declare.vector_out("OUTPUT_TABLE", "Monte-Carlo table", "table", optional=True))
+        self.addParameter(declare.integer(self.N_MONTE_CARLO, "Monte-Carlo realisations", 20, 0, 1000))
+        self.addParameter(declare.integer(self.MAX_ITERATIONS, "Optimiser generations", 60, 5, 10000))
+        self.addParameter(declare.integer(self.SEED, "Random seed", 0, 0))
+        self.addParameter(declare.vector_out(self.OUTPUT_FAULT, "Best fault", "line"))
+        self.addParameter(declare.vector_out(self.OUTPUT_TABLE, "Monte-Carlo table", "table", optional=True))
         from qgis.core import QgsProcessingOutputNumber
 
-        for oid, label in (("M0", "Seismic moment (N m)"), ("MW", "Moment magnitude"), ("RMS_MM", "RMS (mm)"),
-                           ("VARIANCE_REDUCTION", "Variance reduction (0-1)")):
+        for oid, label in ((self.M0, "Seismic moment (N m)"), (self.MW, "Moment magnitude"), (self.RMS_MM, "RMS (mm)"),
+                           (self.VARIANCE_REDUCTION, "Variance reduction (0-1)")):
             self.addOutput(QgsProcessingOutputNumber(oid, self.tr(label)))
 
     def check(self, parameters, context):
-        for pid, _ in self.RANGES:
+        for pid, _, _ in self.RANGES:
             if self.parameterAsString(parameters, pid, context).strip():
                 _range(self, parameters, pid, context)
-        span = self.parameterAsDouble(parameters, "RAKE_MAX", context) - self.parameterAsDouble(
-            parameters, "RAKE_MIN", context)
+        span = self.parameterAsDouble(parameters, self.RAKE_MAX, context) - self.parameterAsDouble(
+            parameters, self.RAKE_MIN, context)
         if not 0 < span <= 180:
             raise GeohazardError(self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}."))
 
     def process(self, parameters, context, feedback):
         from ....algorithms.elastic.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
 
-        datasets = layers.los_datasets(self, parameters, context, "QUADTREE_STD")
+        datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
         info = datasets[0][0]
         samples = concat_samples([d[5] for d in datasets])
         bounds = []
-        for (pid, _), axis in zip(self.RANGES, range(7)):
+        for (pid, _, _), axis in zip(self.RANGES, range(7)):
             if not self.parameterAsString(parameters, pid, context).strip():
                 if axis > 1:
                     raise GeohazardError(f"{pid} is required")
@@ -104,14 +108,14 @@ class UniformSlipInversion(GeohazardAlgorithm):
             else:
                 lo, hi = _range(self, parameters, pid, context)
             bounds.append((lo, hi))
-        rake = (self.parameterAsDouble(parameters, "RAKE_MIN", context),
-                self.parameterAsDouble(parameters, "RAKE_MAX", context))
-        mu = self.parameterAsDouble(parameters, "SHEAR_MODULUS", context)
+        rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
+                self.parameterAsDouble(parameters, self.RAKE_MAX, context))
+        mu = self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context)
         res = invert_uniform_slip(samples, bounds, rake_range_deg=rake, shear_modulus_pa=mu,
-                                  poisson=self.parameterAsDouble(parameters, "POISSON", context),
-                                  n_monte_carlo=self.parameterAsInt(parameters, "N_MONTE_CARLO", context),
-                                  maxiter=self.parameterAsInt(parameters, "MAX_ITERATIONS", context),
-                                  seed=self.parameterAsInt(parameters, "SEED", context),
+                                  poisson=self.parameterAsDouble(parameters, self.POISSON, context),
+                                  n_monte_carlo=self.parameterAsInt(parameters, self.N_MONTE_CARLO, context),
+                                  maxiter=self.parameterAsInt(parameters, self.MAX_ITERATIONS, context),
+                                  seed=self.parameterAsInt(parameters, self.SEED, context),
                                   progress=FeedbackProgress(feedback, 0, 95))
         f = res.fault
         crs_wkt = info.crs_wkt
@@ -124,17 +128,17 @@ class UniformSlipInversion(GeohazardAlgorithm):
                 col = res.realisations[:, k]
                 sd = col.std(ddof=1) if len(col) > 1 else 0.0
                 feedback.pushInfo(self.tr(f"{nm}: mean {col.mean():.4g}, std {sd:.3g}"))
-        out = self.parameterAsOutputLayer(parameters, "OUTPUT_FAULT", context)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT_FAULT, context)
         fields = faults.fault_fields(f, np.array([100]))
         fields["mw"] = np.array([res.mw])
         vector.write_vector(out, fields, crs_wkt=crs_wkt, wkb=faults.trace_wkb(f, 0.0, 0.0),
                             geometry_type=ogr.wkbLineString)
-        results = {"OUTPUT_FAULT": out, "M0": res.m0_nm, "MW": res.mw, "RMS_MM": res.rms_mm,
-                   "VARIANCE_REDUCTION": res.variance_reduction}
-        if parameters.get("OUTPUT_TABLE") and len(res.realisations):
-            tab = self.parameterAsOutputLayer(parameters, "OUTPUT_TABLE", context)
+        results = {self.OUTPUT_FAULT: out, self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
+                   self.VARIANCE_REDUCTION: res.variance_reduction}
+        if parameters.get(self.OUTPUT_TABLE) and len(res.realisations):
+            tab = self.parameterAsOutputLayer(parameters, self.OUTPUT_TABLE, context)
             cols = {"realisation": np.arange(1, len(res.realisations) + 1, dtype=np.int64)}
             cols.update({nm: res.realisations[:, k] for k, nm in enumerate(names)})
             vector.write_vector(tab, cols, wkb=[None] * len(res.realisations), geometry_type=ogr.wkbNone)
-            results["OUTPUT_TABLE"] = tab
+            results[self.OUTPUT_TABLE] = tab
         return results

@@ -1,10 +1,10 @@
-"""ascdescdecomposition."""
+"""``geohazard:ascdescdecomposition``. Ascending + descending decomposition: east-west and vertical motion from LOS
+velocities or time series of two or more geometries."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ....algorithms import engine
 from ....algorithms.geometry import decomposition as _dec
 from ....algorithms.progress import SubProgress, check_canceled
 from ....io import blocks, raster, styles
@@ -16,12 +16,13 @@ from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
 
-@tool("ascdescdecomposition", "Ascending + descending decomposition (east-west and vertical)", group="geometry",
+@tool("ascdescdecomposition", "Ascending + descending decomposition (east-west and vertical)",
       tags="ascending,descending,decomposition,east-west,vertical,velocity,subsidence,uplift", main=("OUTPUT_UP",),
       page="geometry", former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("CELL_SIZE",
                                                                                  ids.PIXEL_SIZE)))
 class AscDescDecomposition(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("ASC_RASTER", "DESC_RASTER")
+    MM_INPUTS = ("ASC_RASTER", "DESC_RASTER")
     OVERLAP = (("ASC_RASTER", "DESC_RASTER"), ("ASC_POINTS", "DESC_POINTS"))
     HELP = (
         "Combines ascending and descending LOS velocities (or displacement time series) into east-west and "
@@ -29,16 +30,18 @@ class AscDescDecomposition(GeohazardAlgorithm):
         "cell, (e, n, u) its ground-to-satellite unit vector. North motion N is neglected (0, the default) or "
         "constrained to the value given (mm/yr); SAR is almost blind to it and the output states the "
         "assumption.\n\n"
-        "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid, with their heading and incidence (left at "
-        "their defaults, the HEADING_DEG / INCIDENCE_DEG each raster carries are used, the log names the source; a "
-        "typed value that contradicts them is warned). "
+        "<b>Rasters</b>: ASC_RASTER and DESC_RASTER on the same grid (MintPy velocity.h5 / timeseries.h5 read as "
+        "delivered, m -> mm), with their heading and incidence (empty, the default: the HEADING_DEG / "
+        "INCIDENCE_DEG each raster carries, MintPy's HEADING and CENTER_INCIDENCE_ANGLE included; the log names the "
+        "source; a typed value that contradicts them is warned; with neither the tool stops and says what to "
+        "type: it assumes no geometry). "
         "<b>Points</b>: ASC_POINTS and DESC_POINTS (e.g. EGMS L2a/L2b), gridded on square cells of PIXEL_SIZE "
         "metres in GRID_CRS whose edges lie on ORIGIN_X/ORIGIN_Y + multiples of the cell size (default origin 0, 0: "
         "edges on multiples of 100 m in EPSG:3035, centres at k*100+50, the cell layout of the official EGMS L3 "
         "tiles and of the INSPIRE ETRS89-LAEA grid). With a TEMPLATE raster the output takes the template's grid "
         "(origin, cell size, extent and CRS; points outside it are left out and counted). Every point "
         "enters the cell's least squares with its own LOS vector (fields los_east/los_north/los_up, else "
-        "incidence_angle/track_angle, else the numbers given). A cell needs both geometries.\n"
+        "incidence_angle/track_angle, else the numbers given, which are then needed). A cell needs both geometries.\n"
         "<b>Uncertainty</b>: from the std field of points (mean_velocity_std) or the SIGMA numbers for rasters, "
         "propagated through the least squares (unit weights as EGMS L3, or inverse-variance weights).\n"
         "<b>Time series</b>: with TIME_SERIES, the dated fields (YYYYMMDD / DYYYYMMDD) of points, or the bands of "
@@ -63,24 +66,26 @@ class AscDescDecomposition(GeohazardAlgorithm):
     WEIGHTINGS = ["unit weights (EGMS L3)", "inverse variance (needs standard deviations)"]
 
     def initAlgorithm(self, config=None):
-        for geo, heading in (("ASC", -12.0), ("DESC", 192.0)):
+        for geo in ("ASC", "DESC"):
             label = "Ascending" if geo == "ASC" else "Descending"
             self.addParameter(declare.raster(f"{geo}_RASTER", f"{label} LOS raster (mm/yr, or dated bands in mm)",
                                              optional=True))
-            self.addParameter(declare.number(f"{geo}_HEADING", f"{label} heading (degrees)", heading, -360.0, 360.0))
-            self.addParameter(declare.number(f"{geo}_INCIDENCE", f"{label} incidence (degrees)", 37.0, 0.001, 89.999))
+            self.addParameter(declare.number(f"{geo}_HEADING", f"{label} heading (degrees; empty = metadata)", None,
+                                             -360.0, 360.0, optional=True))
+            self.addParameter(declare.number(f"{geo}_INCIDENCE", f"{label} incidence (degrees; empty = metadata)",
+                                             None, 0.001, 89.999, optional=True))
             self.addParameter(declare.number(f"{geo}_SIGMA", f"{label} raster standard deviation (0 = unknown)", 0.0,
                                              0.0))
             self.addParameter(declare.features(f"{geo}_POINTS", f"{label} points", "point", optional=True))
         self.addParameter(declare.text(self.VELOCITY_FIELD, "Velocity field of the points", "mean_velocity"))
         self.addParameter(declare.text(self.VELOCITY_STD_FIELD,
-                                       "Velocity standard-deviation field of the points (empty = none)",
+                                       "Velocity standard deviation field (empty = none)",
                                        "mean_velocity_std", optional=True))
         self.addParameter(declare.number(self.PIXEL_SIZE, "Pixel size of the point grid (m)", 100.0, 0.01))
-        self.addParameter(declare.crs(self.GRID_CRS, "Grid CRS for points (projected; default EPSG:3035 as EGMS L3)",
+        self.addParameter(declare.crs(self.GRID_CRS, "Grid CRS for points (projected; default EPSG:3035)",
                                       "EPSG:3035", optional=True))
         self.addParameter(declare.raster(self.TEMPLATE,
-            "Template raster to snap the point grid to (its origin, cell size, extent, CRS)", optional=True))
+            "Template raster to snap the point grid to", optional=True))
         for key, axis in ((self.ORIGIN_X, "x"), (self.ORIGIN_Y, "y")):
             self.addParameter(declare.number(key, f"Grid origin {axis} for points (a cell corner, GRID_CRS metres)",
                                              0.0))
@@ -88,7 +93,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.WEIGHTING, "Weighting", self.WEIGHTINGS))
         self.addParameter(declare.number(self.MAX_CONDITION, "Maximum condition number of the geometry", 10.0, 1.0))
         self.addParameter(declare.boolean(self.TIME_SERIES,
-            "Decompose time series (EGMS L3 route; velocities when inputs carry no dates)", True))
+            "Decompose time series (when the inputs carry dates)", True))
         self.addParameter(declare.integer(self.SPACING_DAYS, "Common date spacing (days)", 6, 1))
         self.addParameter(declare.integer(self.MAX_GAP_DAYS, "Longest gap bridged by interpolation (days)", 90, 1))
         self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East velocity"))
@@ -131,7 +136,7 @@ class AscDescDecomposition(GeohazardAlgorithm):
         writers = {key: raster.RasterWriter.like(self.parameterAsOutputLayer(parameters, key, context), info,
                                                  count=len(desc), descriptions=desc, metadata=meta)
                    for key, (_, desc) in specs.items()}
-        tally = _dec.ConditionTally()
+        tally, run = _dec.ConditionTally(), blocks.RunSettings()  # no run-wide knobs: one row of output tiles a block
 
         def write(block, res):
             tally.add(res)
@@ -143,10 +148,10 @@ class AscDescDecomposition(GeohazardAlgorithm):
 
         if mode == "points":
             with all_or_none(writers):
-                write(engine.plan_blocks(info.height, info.width, block_rows=info.height)[0], res)
+                write(run.plan(info.height, info.width, block_rows=info.height)[0], res)
         else:
-            blocks.run_blocks(engine.plan_blocks(info.height, info.width, block_rows=raster.DEFAULT_BLOCK_ROWS), func,
-                              write, sources=sources, run=blocks.RunSettings(), progress=progress, writers=writers)
+            blocks.run_blocks(run.plan(info.height, info.width, block_rows=raster.DEFAULT_BLOCK_ROWS), func,
+                              write, sources=sources, run=run, progress=progress, writers=writers)
         progress.push_info("North motion " + ("neglected (N = 0)" if opts["north"] == 0 else
                                               f"constrained to {opts['north']:g} mm/yr"))
         progress.push_info(tally.summary())

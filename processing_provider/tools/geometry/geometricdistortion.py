@@ -1,4 +1,5 @@
-"""geometricdistortion."""
+"""``geohazard:geometricdistortion``. Geometric distortion: layover, shadow, foreshortening, R-index and slope
+visibility of a SAR geometry over a DEM."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....io import blocks, geometry, raster, styles
 from ....io.writers import all_or_none, compression_threads, exact_float_dtype
-from ...inputs import declare, knobs, layers
+from ...inputs import declare, ids, knobs, layers
 from ...inputs import geometry as pair
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -16,21 +17,26 @@ from .._base import GeohazardAlgorithm, tool
 _dist = lazy_module("....algorithms.geometry.distortion", __package__)
 
 
-@tool("geometricdistortion", "Geometric distortion (layover, shadow, R-index, visibility)", group="geometry",
+@tool("geometricdistortion", "Geometric distortion (layover, shadow, R-index, visibility)",
       tags="layover,shadow,foreshortening,R-index,visibility,sensitivity,landslide,DEM",
       kernels=("geometry.distortion",), page="geometry", engine=True)
 class GeometricDistortion(GeohazardAlgorithm):
-    OVERLAP = (("DEM", "INCIDENCE_RASTER"), ("DEM", "HEADING_RASTER"), ("DEM", "INCIDENCE_RASTER_2"))
+    OVERLAP = ((ids.DEM, ids.INCIDENCE_RASTER), (ids.DEM, ids.HEADING_RASTER), (ids.DEM, "INCIDENCE_RASTER_2"))
     HELP = (
         "Maps where a SAR geometry can see the ground: active and passive layover, active and passive "
         "shadow, strong and moderate foreshortening and good visibility; the R-index; and the visibility/"
         "sensitivity of each slope to downslope motion, with a table of the share of each class.\n\n"
         "<b>DEM</b>: heights in metres, projected or geographic CRS (slope and aspect are computed in metres "
-        "either way: a geographic DEM uses the WGS84 pixel size of each row).\n"
+        "either way: a geographic DEM uses the WGS84 pixel size of each row). A GAMMA DEM as GAMMA writes it "
+        "(e.g. 20060619_utm.dem, no header) is read with the DEM/MAP parameter file beside it, and the heading "
+        "and incidence of the image parameter file beside it (*_slc.par, *.mli.par) are used (docs/products.md).\n"
         "<b>Heading</b>: satellite flight direction, degrees clockwise from north (Sentinel-1 ascending about "
         "-10 to -13, descending about 190-193). <b>Incidence</b>: degrees from the vertical, one value or a "
-        "raster on the DEM grid, band 1 (incidence in degrees/radians, e.g. ISCE los.rdr.geo band 1, or the "
-        "look-vector elevation angle lv_theta = 90 - incidence of GAMMA/HyP3). The range scan uses one heading "
+        "raster on the DEM grid, band 1 (incidence in degrees/radians, e.g. ISCE los.rdr.geo band 1 or MintPy's "
+        "geometryGeo.h5, the look-vector elevation angle lv_theta = 90 - incidence of GAMMA/HyP3 in radians, "
+        "LiCSAR's U.tif; its content is declared and checked against the values and the file). The geometry has "
+        "no default: typed, else the INCIDENCE_DEG / HEADING_DEG the DEM carries, else the tool stops and says "
+        "what to type (scripts that relied on the former -12 / 37 now type them). The range scan uses one heading "
         "for the scene (it changes by a fraction of a degree along a frame). <b>Look side</b>: right for every "
         "current spaceborne SAR.\n"
         "<b>Heading raster</b> (optional): per-pixel heading, or the look-vector azimuth of GAMMA/HyP3 (lv_phi) "
@@ -40,7 +46,9 @@ class GeometricDistortion(GeohazardAlgorithm):
         "Active layover: slope facing the sensor steeper than the incidence; active shadow: slope facing away "
         "steeper than 90 - incidence. Passive layover (ground sharing its slant range with a layover slope) and "
         "passive shadow (ground hidden behind a ridge) come from a scan of every range line across the DEM "
-        "(far-field approximation, block by block with bounded memory: a 1-gigapixel DEM runs in under 1 GB, and "
+        "(far-field approximation, block by block with bounded memory: blocks of at most 256 rows, fewer when the "
+        "memory for one block (advanced) is smaller than 64 bytes a pixel times that; a 1-gigapixel DEM runs in "
+        "under 1 GB, and "
         "needs about 9 bytes per pixel of free disk for the outputs and the temporary scan files). Foreshortening "
         "is judged by R-index / sin(incidence), the ground length of a pixel relative to flat ground: strong below "
         "0.5, moderate below 0.8 (configurable).\n"
@@ -64,10 +72,10 @@ class GeometricDistortion(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.DEM, "DEM (metres)"))
         self.addParameter(declare.number(self.HEADING, "Heading (flight direction, degrees clockwise from north)",
-                                         -12.0, -360.0, 360.0))
+                                         None, -360.0, 360.0, optional=True))
         self.addParameter(declare.number(self.INCIDENCE,
-                                         "Incidence angle (degrees), used when no incidence raster is given", 37.0,
-                                         0.001, 89.999))
+                                         "Incidence angle (degrees; when no incidence raster)", None,
+                                         0.001, 89.999, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (DEM grid)", optional=True))
         self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
         self.addParameter(declare.raster(self.HEADING_RASTER, "Heading / look-vector azimuth raster (DEM grid)",
@@ -76,7 +84,8 @@ class GeometricDistortion(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.LOOK, "Look side", self.LOOKS))
         self.addParameter(declare.number(self.HEADING_2, "Second geometry: heading (degrees), for the combined map",
                                          None, -360.0, 360.0, optional=True))
-        self.addParameter(declare.number(self.INCIDENCE_2, "Second geometry: incidence (degrees)", 37.0, 0.001, 89.999))
+        self.addParameter(declare.number(self.INCIDENCE_2, "Second geometry: incidence (degrees)", None, 0.001, 89.999,
+                                         optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER_2,
                                          "Second geometry: incidence raster (DEM grid, same content)", optional=True))
         self.addParameter(declare.number(self.STRONG_RATIO, "Strong foreshortening below R-index / sin(incidence)", 0.5,
@@ -134,14 +143,15 @@ class GeometricDistortion(GeohazardAlgorithm):
 
         v = self.values(parameters, context, self.STRONG_RATIO, self.MODERATE_RATIO, self.FLAT_SLOPE,
                         self.MIN_SENSITIVITY)
-        with all_or_none(writers), knobs.run_settings(self, parameters, context).executor(progress) as ex:
+        run = knobs.run_settings(self, parameters, context)
+        with all_or_none(writers), run.executor(progress) as ex:
             # workers in other processes re-open the DEM by path (same dtype: same bits as read_dem);
             # threads of this process share the heights the backward scan already decoded
             remote = ex.distributed and not ex.in_process
             dem_source = blocks.raster_source(info.path, dtype=dem_dtype, name=self.DEM) if remote else None
             tables = _dist.distortion_map(read_dem, write, n_rows=info.height, n_cols=info.width,
                                           geometries=geos, dx_rows_m=dx_rows, dy_m=dy,
-                                          block_rows=geometry.distortion_block_rows(info.width), executor=ex,
+                                          block_rows=geometry.distortion_block_rows(run, info.width), executor=ex,
                                           dem_source=dem_source,
                                           progress=progress, outputs=self.WRITTEN, strong_ratio=v.STRONG_RATIO,
                                           moderate_ratio=v.MODERATE_RATIO, flat_slope_deg=v.FLAT_SLOPE,

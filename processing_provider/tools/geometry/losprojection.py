@@ -1,4 +1,5 @@
-"""losprojection."""
+"""``geohazard:losprojection``. LOS projection: line-of-sight velocities projected onto the vertical and onto the
+downslope direction."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ import functools
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
-from ....algorithms.formats import geometry_meta as gm
-from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ....io import blocks, geometry, raster, styles
-from ...inputs import acquisition, declare, knobs, layers
+from ...inputs import acquisition, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -19,11 +18,12 @@ from .._base import GeohazardAlgorithm, tool
 _dist = lazy_module("....algorithms.geometry.distortion", __package__)
 
 
-@tool("losprojection", "LOS projection to vertical and downslope", group="geometry",
+@tool("losprojection", "LOS projection to vertical and downslope",
       tags="LOS,line of sight,vertical,downslope,slope,landslide,velocity,subsidence",
-      main=("OUTPUT_VERTICAL", "OUTPUT_POINTS"), page="geometry", engine=True)
+      main=("OUTPUT_VERTICAL", ids.OUTPUT_POINTS), page="geometry", engine=True)
 class LosProjection(GeohazardAlgorithm):
-    OVERLAP = (("INPUT", "DEM"), ("POINTS", "DEM"), ("INPUT", "INCIDENCE_RASTER"))
+    OVERLAP = ((ids.INPUT, ids.DEM), (ids.POINTS, ids.DEM), (ids.INPUT, ids.INCIDENCE_RASTER))
+    MM_INPUTS = (ids.INPUT,)
     HELP = (
         "Projects line-of-sight (LOS) velocities onto the vertical (v_vert = v_los / u_up, i.e. / cos(incidence)) "
         "and onto the steepest-descent direction of the terrain (V_SLOPE = V_LOS / C, C the cosine between the "
@@ -33,11 +33,19 @@ class LosProjection(GeohazardAlgorithm):
         "<b>Points</b> (optional): e.g. EGMS or any PS/DS layer with a velocity field; per-point LOS "
         "unit vectors are taken from los_east/los_north/los_up when present (EGMS), else from incidence_angle/"
         "track_angle fields, else from the heading and incidence given here.\n"
-        "<b>Heading and incidence</b>: left at their defaults (-12, 37 degrees), the HEADING_DEG and INCIDENCE_DEG "
-        "the LOS raster carries (the stack tools write them when their inputs carry them) are used instead; a value "
-        "you type wins, with a warning naming both when the raster says otherwise. The log names the source.\n"
+        "MintPy's velocity.h5 / timeseries.h5 are read as delivered (m -> mm, georeferenced, dated).\n"
+        "<b>Heading and incidence</b>: empty (the default), the HEADING_DEG and INCIDENCE_DEG the LOS raster "
+        "carries (the stack tools write them when their inputs carry them; MintPy's HEADING and "
+        "CENTER_INCIDENCE_ANGLE, or its work folder's inputs/geometryGeo.h5) are used; a value you type wins, with "
+        "a warning naming both when the raster says otherwise. The log names the source. With neither (and no "
+        "incidence or heading raster, no LOS fields on the points) the tool stops and says what to type: it "
+        "assumes no geometry.\n"
+        "<b>Incidence raster</b> (optional, rasters only): per-pixel incidence; its content (incidence or look-vector "
+        "elevation, degrees or radians, LiCSAR's U.tif) is declared in the next field and checked against the "
+        "values and the file (a HyP3 lv_theta or LiCSAR U.tif declared as incidence degrees is refused, naming the "
+        "setting that fits).\n"
         "<b>Heading raster</b> (optional, rasters only): per-pixel heading, or the look-vector azimuth of "
-        "GAMMA/HyP3 (lv_phi) or ISCE (los band 2).\n"
+        "GAMMA/HyP3 (lv_phi) or ISCE (los band 2; MintPy's geometryGeo.h5 azimuthAngle).\n"
         "<b>DEM</b>: needed for the downslope projection (projected or geographic; slopes in metres). For a "
         "raster it must be on the same grid; points are placed on it by their coordinates (any CRS).\n"
         "<b>Minimum sensitivity</b>: V_SLOPE is left empty where |C| is below it (the projection would amplify "
@@ -56,13 +64,15 @@ class LosProjection(GeohazardAlgorithm):
         self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr, positive toward the satellite)",
                                         self.POINTS, default="mean_velocity", numeric=True, optional=True))
         self.addParameter(declare.raster(self.DEM, "DEM (metres)", optional=True))
-        self.addParameter(declare.number(self.HEADING, "Heading (degrees clockwise from north)", -12.0, -360.0, 360.0))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.001, 89.999))
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees from north; empty = input's metadata)",
+                                         None, -360.0, 360.0, optional=True))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; empty = the input's metadata)",
+                                         None, 0.001, 89.999, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (grid of the LOS raster)",
                                          optional=True))
         self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
         self.addParameter(declare.raster(self.HEADING_RASTER,
-                                         "Heading / look-vector azimuth raster (grid of the LOS raster)",
+                                         "Heading / look-vector azimuth raster (LOS raster's grid)",
                                          optional=True))
         self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", geometry.HEADING_KINDS))
         self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"]))
@@ -92,13 +102,14 @@ class LosProjection(GeohazardAlgorithm):
             geometry.metric_pixel_size(self.raster_info(parameters, self.DEM, context), self.DEM)
 
     def process(self, parameters, context, feedback):
-        carried = [self.raster_path(parameters, self.INPUT, context)] if parameters.get(self.INPUT) else []
-        heading, incidence = (acquisition.resolve_geometry(
-            self, parameters, pid, context, feedback, key, rasters=carried,
-            default=self.parameterDefinition(pid).defaultValue(), default_label=f"the {pid} default").value
-            for pid, key in ((self.HEADING, gm.HEADING_KEY), (self.INCIDENCE, gm.INCIDENCE_KEY)))
-        heading = float(_dist.check_heading(heading, name="HEADING"))
-        incidence = float(los.check_incidence(incidence, name=self.INCIDENCE))
+        has_r = bool(parameters.get(self.INPUT))
+        points_need = bool(parameters.get(self.POINTS)) and not acquisition.points_carry_los(
+            self.parameterAsSource(parameters, self.POINTS, context))
+        heading, incidence = acquisition.heading_and_incidence(
+            self, parameters, context, feedback, rasters=[self.raster_path(parameters, self.INPUT, context)] if has_r
+            else [], need_heading=points_need or (has_r and not parameters.get(self.HEADING_RASTER)),
+            need_incidence=points_need or (has_r and not parameters.get(self.INCIDENCE_RASTER)),
+            heading_raster=self.HEADING_RASTER, incidence_raster=self.INCIDENCE_RASTER)
         look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
         cmin = self.parameterAsDouble(parameters, self.MIN_SENSITIVITY, context)
         dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None

@@ -1,52 +1,75 @@
-"""losvelocitytovertical."""
+"""``geohazard:losvelocitytovertical``. LOS to vertical: line-of-sight velocity or displacement projected onto the
+vertical (v_los / cos(incidence))."""
 
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
+from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import geometry_meta as gm
+from ....algorithms.formats.dates import parse_date
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
-from ....io import blocks, raster, styles
-from ...inputs import acquisition, declare, knobs
+from ....io import blocks, geometry, raster, styles
+from ...inputs import acquisition, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
 
-@tool("losvelocitytovertical", "LOS velocity to vertical", group="geometry",
+def _is_date(text) -> bool:
+    try:
+        parse_date(str(text or "").strip())
+    except (GeohazardError, ValueError):
+        return False
+    return True
+
+
+@tool("losvelocitytovertical", "LOS velocity to vertical",
       tags="LOS,line of sight,vertical,velocity,subsidence,incidence", page="geometry", engine=True)
 class LosVelocityToVertical(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("INPUT",)
-    OVERLAP = (("INPUT", "INCIDENCE_RASTER"),)
+    MULTIBAND_INPUTS = (ids.INPUT,)
+    MM_INPUTS = (ids.INPUT,)
+    OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER),)
     HELP = (
         "Projects line-of-sight (LOS) velocity or displacement onto the vertical, assuming the "
         "ground moves only up or down (subsidence, uplift): v_vert = v_los / cos(incidence).\n\n"
         "<b>Input LOS raster</b>: LOS velocity (mm/yr) or displacement (mm), positive toward the "
         "satellite. Every band is converted (a time-series raster stays a time series, band "
         "descriptions are kept). Nodata stays nodata.\n"
+        "MintPy's velocity.h5 / timeseries.h5 are read as delivered (m -> mm, georeferenced, dated); a raster whose "
+        "metadata says m or m/yr is converted; one without a unit whose values cannot be mm is named in a warning.\n"
         "<b>Incidence angle</b>: a single value in degrees from the vertical (Sentinel-1 IW: "
-        "about 30-46), used when no incidence raster is given; left at its default, the INCIDENCE_DEG the input "
-        "carries is used instead (a typed value wins, with a warning naming both when they differ).\n"
-        "<b>Incidence raster</b> (optional): per-pixel incidence on the same grid as the input, "
-        "in degrees or radians (choose the unit).\n\n"
+        "about 30-46), used when no incidence raster is given. Empty (the default): the INCIDENCE_DEG the input "
+        "carries (our stack tools write it; MintPy's CENTER_INCIDENCE_ANGLE or its work folder's "
+        "inputs/geometryGeo.h5); a typed value wins, with a warning naming both when they differ. With neither, the "
+        "tool stops and says what to type: it assumes no geometry.\n"
+        "<b>Incidence raster</b> (optional): per-pixel incidence on the same grid as the input; its content "
+        "(incidence or look-vector elevation, degrees or radians, or the up component of the LOS unit vector as "
+        "LiCSAR's U.tif) is chosen in the next field and checked against the values (radians declared as degrees, "
+        "an elevation angle given as incidence, a unit-vector component given as an angle are refused, naming the "
+        "content that fits). MintPy's geometryGeo.h5 is read for its incidenceAngle.\n\n"
         "<b>Output</b>: vertical velocity/displacement in the input's unit, positive up, styled "
-        "with a diverging ramp centred at zero.\n\n"
+        "with a diverging ramp centred at zero. It carries, as GDAL metadata: UNIT (the input's; without one mm "
+        "for a dated series, else mm/yr), SIGN up positive, COMPONENT VERTICAL, PROJECTION_INCIDENCE_DEG (the "
+        "incidence used: the number, or per pixel and the raster), the input's reference (REFERENCE_*) and its "
+        "dates; band descriptions say vertical, not LOS (dates are kept), and the processing history records the "
+        "incidence actually used and where it came from. The input's line-of-sight keys (INCIDENCE_DEG, "
+        "HEADING_DEG) are not carried, and an input whose metadata declares another component (COMPONENT "
+        "VERTICAL ...) is refused: it is not along the line of sight.\n\n"
         "Valid only where horizontal motion is negligible; on slopes use the downslope "
         "projection. Reference: Notti D. et al. (2014), doi:10.1080/01431161.2014.894528."
     )
 
-    UNITS = ["degrees", "radians"]
-
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Input LOS raster (positive toward the satellite)"))
-        self.addParameter(declare.number(self.INCIDENCE,
-                                         "Incidence angle (degrees), used when no incidence raster is given", 37.0,
-                                         0.001, 89.999))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; empty = input's metadata)",
+                                         None, 0.001, 89.999, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (same grid as the input)",
                                          optional=True))
-        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster unit", self.UNITS))
+        self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
         self.addParameter(declare.raster_out(self.OUTPUT, "Vertical velocity"))
 
     def check(self, parameters, context):
@@ -55,31 +78,41 @@ class LosVelocityToVertical(GeohazardAlgorithm):
             raster.check_same_grid(infos, [self.INPUT, self.INCIDENCE_RASTER])
 
     def process(self, parameters, context, feedback):
+        from ....io.metadata import non_los_component, vertical_metadata
+
         info = self.raster_info(parameters, self.INPUT, context)
+        component = non_los_component(info.path)
+        if component:
+            raise GeohazardError(f"{self.INPUT} is not along the line of sight: its metadata says {component} (an "
+                                 "output of losvelocitytovertical or of a decomposition); give the LOS raster")
         inc_path = None
         if parameters.get(self.INCIDENCE_RASTER):
             inc_path = self.raster_path(parameters, self.INCIDENCE_RASTER, context)
-        inc_value = self.parameterAsDouble(parameters, self.INCIDENCE, context)
-        if not inc_path:
-            inc_value = acquisition.resolve_geometry(
-                self, parameters, self.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, rasters=[info.path],
-                default=self.parameterDefinition(self.INCIDENCE).defaultValue(),
-                default_label=f"the {self.INCIDENCE} default").value
-        inc_value = los.check_incidence(inc_value, name=self.INCIDENCE)
-        in_radians = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context) == 1
+        inc_value = acquisition.scene_value(
+            self, parameters, self.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, needed=not inc_path,
+            rasters=[info.path], hint=acquisition.incidence_hint(self.INCIDENCE, self.INCIDENCE_RASTER))
+        inc_value = float(los.check_incidence(inc_value, name=self.INCIDENCE))
+        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
         if inc_path:
             raster.check_same_grid([info, raster.raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT,
                                                                                                  self.INCIDENCE_RASTER])
+        if inc_path:
+            used = f"per pixel: {os.path.basename(inc_path)} ({geometry.INCIDENCE_KINDS[kind]})"
+            self.record_used(self.INCIDENCE, f"not used ({self.INCIDENCE_RASTER}, {used})")
+        else:
+            used = f"{inc_value:.10g}"
+        dated = any(_is_date(d) for d in info.descriptions)
+        meta, descriptions = vertical_metadata(info.path, info.descriptions, used, "mm" if dated else "mm/yr")
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         sources = {"los": blocks.raster_source(info.path, bands=None, dtype=np.float64, name=self.INPUT)}
         if inc_path:
             sources["incidence"] = blocks.raster_source(inc_path, dtype=np.float64, name=self.INCIDENCE_RASTER)
-        func = functools.partial(_losb.los_vertical_block, incidence_deg=inc_value, in_radians=in_radians,
+        func = functools.partial(_losb.los_vertical_block, incidence_deg=inc_value, incidence_kind=kind,
                                  incidence_name=self.INCIDENCE_RASTER)
         run = knobs.run_settings(self, parameters, context)
         blocks.run_blocks(run.plan(info.height, info.width, bytes_per_pixel=8.0 * (2 * info.count + 2)), func,
                           sources=sources, run=run, progress=FeedbackProgress(feedback), background_write=True,
                           writers={"vertical": raster.RasterWriter.like(out_path, info, count=info.count,
-                                                                        descriptions=info.descriptions)})
+                                                                        descriptions=descriptions, metadata=meta)})
         styles.style_raster_diverging(out_path, context=context)
         return {self.OUTPUT: out_path}

@@ -1,4 +1,5 @@
-"""landslide3d."""
+"""``geohazard:landslide3d``. 3-D landslide displacement: east, north and up motion per cell from two or more SAR
+geometries and azimuth offsets."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ CONSTRAINT_LABELS = {"auto": "Only where the geometry is ill-conditioned",
                      "never": "Never (ill-conditioned cells are flagged)"}
 
 
-@tool("landslide3d", "3-D landslide displacement (east, north, up)", group="geometry",
+@tool("landslide3d", "3-D landslide displacement (east, north, up)",
       tags="3-D,three-dimensional,landslide,east,north,up,azimuth offsets,surface-parallel,Huber,TLS",
       page="kinematics", engine=True,
       former=(Alias("STD_FIELD", ids.VELOCITY_STD_FIELD), Alias("OUTPUT_TS", ids.OUTPUT_TIMESERIES)))
@@ -51,56 +52,61 @@ class Landslide3D(GeohazardAlgorithm):
         "(2004) doi:10.1029/2003GL018827; Joughin, Kwok & Fahnestock (1998) IEEE TGRS 36; Huber (1964) "
         "doi:10.1214/aoms/1177703732.")
 
+    IDS = ("RASTERS POINT_LAYERS GEOMETRIES METHOD CONSTRAINT VALUE_FIELD TIME_SERIES SPACING_DAYS OUTPUT_QUALITY "
+           "MAX_CONDITION SIGMA_GEOMETRY CELL_SIZE MIN_SLOPE")
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.rasters("RASTERS", "LOS / azimuth rasters", optional=True))
-        self.addParameter(declare.layers("POINT_LAYERS", "LOS point layers", "point", optional=True))
-        self.addParameter(declare.text("GEOMETRIES",
-                                       "Geometries (heading,incidence[,sigma] or az,heading[,sigma]; ...)"))
-        self.addParameter(declare.raster("DEM", "DEM (m)", optional=True))
-        self.addParameter(declare.enum("METHOD", "Estimator", [METHOD_LABELS[m] for m in _m3.METHODS]))
-        self.addParameter(declare.enum("CONSTRAINT", "Surface-parallel constraint",
+        self.addParameter(declare.rasters(self.RASTERS, "LOS / azimuth rasters", optional=True))
+        self.addParameter(declare.layers(self.POINT_LAYERS, "LOS point layers", "point", optional=True))
+        self.addParameter(declare.text(self.GEOMETRIES,
+                                       "Geometries (heading,incidence[,sigma] or az,heading; ...)"))
+        self.addParameter(declare.raster(self.DEM, "DEM (m)", optional=True))
+        self.addParameter(declare.enum(self.METHOD, "Estimator", [METHOD_LABELS[m] for m in _m3.METHODS]))
+        self.addParameter(declare.enum(self.CONSTRAINT, "Surface-parallel constraint",
                                        [CONSTRAINT_LABELS[c] for c in _m3.CONSTRAINTS]))
-        for key, label, val, decimals in (("MAX_CONDITION", "Largest geometry condition number", 10.0, 1),
-                                          ("SIGMA_GEOMETRY", "Unit-vector sigma (TLS)", 0.005, 4),
-                                          ("CELL_SIZE", "Cell size for points (m)", 100.0, 1),
-                                          ("MIN_SLOPE", "Gentlest slope constrained (degrees)", 5.0, 1)):
+        for key, label, val, decimals in ((self.MAX_CONDITION, "Largest geometry condition number", 10.0, 1),
+                                          (self.SIGMA_GEOMETRY, "Unit-vector sigma (TLS)", 0.005, 4),
+                                          (self.CELL_SIZE, "Cell size for points (m)", 100.0, 1),
+                                          (self.MIN_SLOPE, "Gentlest slope constrained (degrees)", 5.0, 1)):
             # the lower bound only says "more than zero": the spin box shows the decimals the values need
             p = declare.number(key, label, val, 1e-6)
             p.setMetadata({"widget_wrapper": {"decimals": decimals}})
             self.addParameter(p)
-        self.addParameter(declare.text("VALUE_FIELD", "Velocity field", "mean_velocity"))
+        self.addParameter(declare.text(self.VALUE_FIELD, "Velocity field", "mean_velocity"))
         self.addParameter(declare.text(ids.VELOCITY_STD_FIELD, "Std field", "mean_velocity_std", optional=True))
-        self.addParameter(declare.boolean("TIME_SERIES", "Time series", False))
-        self.addParameter(declare.integer("SPACING_DAYS", "Common date spacing (days)", 6, 1))
-        self.addParameter(declare.raster_out("OUTPUT", "East, north, up (mm/yr)"))
-        self.addParameter(declare.raster_out("OUTPUT_QUALITY", "Quality"))
+        self.addParameter(declare.boolean(self.TIME_SERIES, "Time series", False))
+        self.addParameter(declare.integer(self.SPACING_DAYS, "Common date spacing (days)", 6, 1))
+        self.addParameter(declare.raster_out(self.OUTPUT, "East, north, up (mm/yr)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality"))
         self.addParameter(declare.raster_out(ids.OUTPUT_TIMESERIES, "3-D time series", optional=True, create=False))
 
     def process(self, parameters, context, feedback):
-        rasters = self.parameterAsLayerList(parameters, "RASTERS", context) if parameters.get("RASTERS") else []
-        points = [lyr for lyr in (self.parameterAsLayerList(parameters, "POINT_LAYERS", context)
-                                  if parameters.get("POINT_LAYERS") else [])]
+        rasters = self.parameterAsLayerList(parameters, self.RASTERS, context) if parameters.get(self.RASTERS) else []
+        points = [lyr for lyr in (self.parameterAsLayerList(parameters, self.POINT_LAYERS, context)
+                                  if parameters.get(self.POINT_LAYERS) else [])]
         if bool(rasters) == bool(points):
             raise GeohazardError("give either RASTERS or POINT_LAYERS (two or more layers of one kind)")
         layers = rasters or points
-        names = [f"{'RASTERS' if rasters else 'POINT_LAYERS'} {i + 1} ({lyr.name()})" for i, lyr in enumerate(layers)]
-        geoms = _m3.parse_geometries(self.parameterAsString(parameters, "GEOMETRIES", context), len(layers))
-        dem = self.raster_info(parameters, "DEM", context) if parameters.get("DEM") else None
-        solver = dict(method=_m3.METHODS[self.parameterAsEnum(parameters, "METHOD", context)],
-                      constraint=_m3.CONSTRAINTS[self.parameterAsEnum(parameters, "CONSTRAINT", context)],
-                      max_condition=self.parameterAsDouble(parameters, "MAX_CONDITION", context),
-                      sigma_geometry=self.parameterAsDouble(parameters, "SIGMA_GEOMETRY", context),
-                      min_slope_deg=self.parameterAsDouble(parameters, "MIN_SLOPE", context))
+        names = [f"{self.RASTERS if rasters else self.POINT_LAYERS} {i + 1} ({lyr.name()})"
+                 for i, lyr in enumerate(layers)]
+        geoms = _m3.parse_geometries(self.parameterAsString(parameters, self.GEOMETRIES, context), len(layers))
+        dem = self.raster_info(parameters, self.DEM, context) if parameters.get(self.DEM) else None
+        solver = dict(method=_m3.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
+                      constraint=_m3.CONSTRAINTS[self.parameterAsEnum(parameters, self.CONSTRAINT, context)],
+                      max_condition=self.parameterAsDouble(parameters, self.MAX_CONDITION, context),
+                      sigma_geometry=self.parameterAsDouble(parameters, self.SIGMA_GEOMETRY, context),
+                      min_slope_deg=self.parameterAsDouble(parameters, self.MIN_SLOPE, context))
         cond = _m3.geometry_condition(geoms)
         if rasters and cond > solver["max_condition"] and (dem is None or solver["constraint"] == "never"):
             raise GeohazardError(f"the {len(layers)} geometries are rank-deficient (condition number {cond:.3g} > "
                                  f"{solver['max_condition']:g}): SAR LOS is almost blind to north-south motion. Give "
                                  "a DEM for the surface-parallel constraint (CONSTRAINT auto or always) or add azimuth "
                                  "offsets / other geometries")
-        opts = dict(ts=self.parameterAsBool(parameters, "TIME_SERIES", context), max_gap=90.0, solver=solver,
-                    spacing=self.parameterAsInt(parameters, "SPACING_DAYS", context))
+        opts = dict(ts=self.parameterAsBool(parameters, self.TIME_SERIES, context), max_gap=90.0, solver=solver,
+                    spacing=self.parameterAsInt(parameters, self.SPACING_DAYS, context))
         outs = {key: (self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
-                for key, pid in (("velocity", "OUTPUT"), ("quality", "OUTPUT_QUALITY"), ("ts", ids.OUTPUT_TIMESERIES))}
+                for key, pid in (("velocity", self.OUTPUT), ("quality", self.OUTPUT_QUALITY),
+                                 ("ts", self.OUTPUT_TIMESERIES))}
         progress = FeedbackProgress(feedback)
         progress.push_info(f"geometry condition number {cond:.3g} (3-D separable below {solver['max_condition']:g})")
         if rasters:
@@ -109,10 +115,10 @@ class Landslide3D(GeohazardAlgorithm):
         else:
             info, res, dates = kio.motion3d_points(
                 points, names, geoms,
-                value_field=self.parameterAsString(parameters, "VALUE_FIELD", context),
+                value_field=self.parameterAsString(parameters, self.VALUE_FIELD, context),
                 std_field=self.parameterAsString(parameters, ids.VELOCITY_STD_FIELD, context), dem=dem,
-                cell=self.parameterAsDouble(parameters, "CELL_SIZE", context), opts=opts, context=context,
+                cell=self.parameterAsDouble(parameters, self.CELL_SIZE, context), opts=opts, context=context,
                 progress=progress)
             written = kio.write_grid_outputs(info, res, outs, dates)
-        return {"OUTPUT": written["velocity"], "OUTPUT_QUALITY": written["quality"],
+        return {self.OUTPUT: written["velocity"], self.OUTPUT_QUALITY: written["quality"],
                 **({ids.OUTPUT_TIMESERIES: written["ts"]} if "ts" in written else {})}

@@ -1,4 +1,5 @@
-"""offsettimeseries."""
+"""``geohazard:offsettimeseries``. Offset time series: displacement histories from a redundant network of offset-
+tracking pairs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ offsets = lazy_module("....io.offsets", __package__)
 _ots = lazy_module("....algorithms.kinematics.offset_timeseries", __package__)
 
 
-@tool("offsettimeseries", "Offset time series (pair network)", group="kinematics",
+@tool("offsettimeseries", "Offset time series (pair network)",
       tags="offset tracking,time series,glacier,landslide,velocity,network,least squares", main=("OUTPUT_VELOCITY",),
       kernels=("kinematics.offset_timeseries",), page="kinematics", engine=True)
 class OffsetTimeSeries(GeohazardAlgorithm):

@@ -1,4 +1,5 @@
-"""offsettracking."""
+"""``geohazard:offsettracking``. Offset tracking: displacement between two co-registered images by normalised cross-
+correlation of windows."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ import tempfile
 
 from qgis.core import QgsProcessingUtils
 
-from ....algorithms import engine
 from ....algorithms.progress import SubProgress
-from ....io import blocks, raster, styles
+from ....io import blocks, raster, rasterize, styles
 from ...inputs import declare, ids, kinematics, knobs, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
@@ -26,10 +26,11 @@ SUBPIXEL_LABELS = {"dft": "Upsampled DFT (most accurate)", "parabolic": "Parabol
                    "gaussian": "Gaussian on the correlation peak (faster)"}
 
 
-@tool("offsettracking", "Offset tracking (image cross-correlation)", group="kinematics",
+@tool("offsettracking", "Offset tracking (image cross-correlation)",
       tags=("offset tracking,pixel tracking,feature tracking,cross-correlation,NCC,glacier,landslide,Sentinel-2,"
             "amplitude,velocity,displacement"),
-      kernels=("kinematics.offsets",), page="kinematics", former=(Alias("STABLE_POLYGONS", ids.STABLE_AREA),),
+      kernels=("kinematics.offsets.matching", "kinematics.offsets.search", "kinematics.offsets.levels",
+               "kinematics.offsets.field"), page="kinematics", former=(Alias("STABLE_POLYGONS", ids.STABLE_AREA),),
       engine=True)
 class OffsetTracking(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("REFERENCE_IMAGE", "SECONDARY")
@@ -94,7 +95,7 @@ class OffsetTracking(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.BAND_REFERENCE, "Reference band", 1, 1))
         self.addParameter(declare.integer(self.BAND_SECONDARY, "Secondary band", 1, 1))
         self.addParameter(declare.boolean(self.RESAMPLE,
-                                          "Resample the secondary onto the reference grid when the grids differ",
+                                          "Resample the secondary onto the reference's grid if needed",
                                           False))
         self.addParameter(declare.integer(self.WINDOW, "Window (pixels)", 64, 8, 1024))
         self.addParameter(declare.integer(self.SEARCH, "Search range (pixels)", 16, 1, 512))
@@ -126,7 +127,7 @@ class OffsetTracking(GeohazardAlgorithm):
         q_path = layers.output_paths(self, parameters, [self.OUTPUT_QUALITY], context,
                                      optional=[self.OUTPUT_QUALITY]).get(self.OUTPUT_QUALITY, "")
         out_info = offsets.output_info(ref, out_path, window=o["window"], step=o["step"])
-        stable = _off.StableCells(raster.burn_polygons(layers.polygons_wkb(
+        stable = _off.StableCells(rasterize.burn_polygons(layers.polygons_wkb(
             self, parameters, self.STABLE_AREA, context, out_info.crs_wkt), out_info)
             if parameters.get(self.STABLE_AREA) else None, mask=bool(parameters.get(self.STABLE_MASK)))
         run = knobs.run_settings(self, parameters, context)
@@ -143,10 +144,8 @@ class OffsetTracking(GeohazardAlgorithm):
                                      subpixel=o["subpixel"], min_ncc=o["min_ncc"],
                                      min_peak_ratio=o["min_peak_ratio"], min_std_abs=flat_std,
                                      highpass_px=o["highpass_px"], levels=levels)
-            rows = _off.block_rows_for(ref.width, window=o["window"], search=o["search"], step=o["step"],
-                                       max_memory_mb=run.max_memory_mb)
-            plan = engine.plan_blocks(ref.height, ref.width, block_rows=rows,
-                                      halo=_off.halo_rows(o["window"], o["search"], o["step"], o["highpass_px"]))
+            plan = run.plan(ref.height, ref.width, **_off.plan_options(
+                window=o["window"], search=o["search"], step=o["step"], highpass_px=o["highpass_px"]))
             raw = offsets.raw_offsets(plan, func, sources, run=run, out_info=out_info, step=o["step"], stable=stable,
                                       progress=SubProgress(progress, 0, 90), path=os.path.join(tmp, "raw.tif"))
             bias, metadata = stable.bias(progress)

@@ -1,4 +1,5 @@
-"""triggercorrelation."""
+"""``geohazard:triggercorrelation``. Deformation vs trigger: lagged correlation of displacement series with a rainfall
+or water-level series."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import driver
 from ....algorithms.kinematics import triggers as _tr
 from ....io import kinematics as kio
-from ...inputs import declare, knobs, layers
+from ....io import points
+from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
@@ -14,12 +16,12 @@ from .._base import GeohazardAlgorithm, tool
 RESPONSE_LABELS = {"rate": "Displacement rate", "detrended": "Detrended displacement"}
 
 
-@tool("triggercorrelation", "Deformation vs trigger (lagged correlation)", group="timeseries",
+@tool("triggercorrelation", "Deformation vs trigger (lagged correlation)",
       tags="rainfall,trigger,antecedent,water level,lag,cross-correlation,seasonal,landslide", page="kinematics",
       engine=True)
 class TriggerCorrelation(GeohazardAlgorithm):
-    KEY_OUTPUT_FIELDS = {"OUTPUT": ("best_r",)}
-    CRS_FREE_INPUTS = ("INPUT",)  # the geometry is copied, never used
+    KEY_OUTPUT_FIELDS = {ids.OUTPUT: ("best_r",)}
+    CRS_FREE_INPUTS = (ids.INPUT,)  # the geometry is copied, never used
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     HELP = (
         "Relates deformation time series to a driver series from a CSV (columns date,value): rainfall (flux, "
@@ -44,40 +46,43 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
         "TAU_DAYS 0 (plain rainfall sums per step).")
 
+    IDS = "INPUT_RASTER DRIVER_CSV DRIVER_KIND RESPONSE OUTPUT_RASTER OUTPUT_PLOT STEP_DAYS TAU_DAYS MAX_LAG_DAYS"
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.features("INPUT", "Deformation (dated fields)", "table", optional=True))
-        self.addParameter(declare.raster("INPUT_RASTER", "Deformation raster (dated bands)", optional=True))
-        self.addParameter(declare.file("DRIVER_CSV", "Driver CSV (date,value)", extension="csv"))
-        self.addParameter(declare.enum("DRIVER_KIND", "Driver kind", ["flux (rainfall)", "state (water level)"]))
-        self.addParameter(declare.enum("RESPONSE", "Response", [RESPONSE_LABELS[r] for r in _tr.RESPONSES]))
-        for key, label, val in (("STEP_DAYS", "Step (days)", 12.0), ("TAU_DAYS", "Antecedent decay (days, 0 = off)",
-                                                                     0.0),
-                                ("MAX_LAG_DAYS", "Largest lag (days)", 180.0)):
+        self.addParameter(declare.features(self.INPUT, "Deformation (dated fields)", "table", optional=True))
+        self.addParameter(declare.raster(self.INPUT_RASTER, "Deformation raster (dated bands)", optional=True))
+        self.addParameter(declare.file(self.DRIVER_CSV, "Driver CSV (date,value)", extension="csv"))
+        self.addParameter(declare.enum(self.DRIVER_KIND, "Driver kind", ["flux (rainfall)", "state (water level)"]))
+        self.addParameter(declare.enum(self.RESPONSE, "Response", [RESPONSE_LABELS[r] for r in _tr.RESPONSES]))
+        for key, label, val in ((self.STEP_DAYS, "Step (days)", 12.0),
+                                (self.TAU_DAYS, "Antecedent decay (days, 0 = off)", 0.0),
+                                (self.MAX_LAG_DAYS, "Largest lag (days)", 180.0)):
             self.addParameter(declare.number(key, label, val, 0.0))
-        self.addParameter(declare.vector_out("OUTPUT", "Correlation per feature", optional=True, create=False))
-        self.addParameter(declare.raster_out("OUTPUT_RASTER", "Correlation per cell", optional=True, create=False))
-        self.addParameter(declare.file_out("OUTPUT_PLOT", "Plot", "PNG (*.png)", optional=True, create=False))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Correlation per feature", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Correlation per cell", optional=True, create=False))
+        self.addParameter(declare.file_out(self.OUTPUT_PLOT, "Plot", "PNG (*.png)", optional=True, create=False))
 
     def process(self, parameters, context, feedback):
-        if bool(parameters.get("INPUT")) == bool(parameters.get("INPUT_RASTER")):
+        if bool(parameters.get(self.INPUT)) == bool(parameters.get(self.INPUT_RASTER)):
             raise GeohazardError("give either INPUT (points/polygons) or INPUT_RASTER (dated bands)")
-        ddates, dvals = driver.read_driver_csv(self.parameterAsFile(parameters, "DRIVER_CSV", context))
-        tau = self.parameterAsDouble(parameters, "TAU_DAYS", context)
-        opts = dict(step=self.parameterAsDouble(parameters, "STEP_DAYS", context), tau=tau if tau > 0 else None,
-                    kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, "DRIVER_KIND", context)],
-                    response=_tr.RESPONSES[self.parameterAsEnum(parameters, "RESPONSE", context)],
-                    max_lag=self.parameterAsDouble(parameters, "MAX_LAG_DAYS", context))
+        ddates, dvals = driver.read_driver_csv(self.parameterAsFile(parameters, self.DRIVER_CSV, context))
+        tau = self.parameterAsDouble(parameters, self.TAU_DAYS, context)
+        opts = dict(step=self.parameterAsDouble(parameters, self.STEP_DAYS, context), tau=tau if tau > 0 else None,
+                    kind=_tr.DRIVER_KINDS[self.parameterAsEnum(parameters, self.DRIVER_KIND, context)],
+                    response=_tr.RESPONSES[self.parameterAsEnum(parameters, self.RESPONSE, context)],
+                    max_lag=self.parameterAsDouble(parameters, self.MAX_LAG_DAYS, context))
         progress = FeedbackProgress(feedback)
-        if parameters.get("INPUT_RASTER"):
-            if not parameters.get("OUTPUT_RASTER"):
+        if parameters.get(self.INPUT_RASTER):
+            if not parameters.get(self.OUTPUT_RASTER):
                 raise GeohazardError("INPUT_RASTER given: set OUTPUT_RASTER")
-            return {"OUTPUT_RASTER": kio.trigger_raster(
-                self.raster_path(parameters, "INPUT_RASTER", context), "INPUT_RASTER", ddates, dvals, opts,
-                self.parameterAsOutputLayer(parameters, "OUTPUT_RASTER", context),
+            return {self.OUTPUT_RASTER: kio.trigger_raster(
+                self.raster_path(parameters, self.INPUT_RASTER, context), self.INPUT_RASTER, ddates, dvals, opts,
+                self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context),
                 run=knobs.run_settings(self, parameters, context), progress=progress)}
-        if not parameters.get("OUTPUT"):
+        if not parameters.get(self.OUTPUT):
             raise GeohazardError("INPUT given: set OUTPUT")
         return kio.trigger_features(
-            self.parameterAsSource(parameters, "INPUT", context), "INPUT", ddates, dvals, opts,
-            self.parameterAsOutputLayer(parameters, "OUTPUT", context),
-            layers.optional_file(self, parameters, "OUTPUT_PLOT", context), context=context, progress=progress)
+            self.parameterAsSource(parameters, self.INPUT, context), self.INPUT, ddates, dvals, opts,
+            self.parameterAsOutputLayer(parameters, self.OUTPUT, context),
+            layers.optional_file(self, parameters, self.OUTPUT_PLOT, context), context=context, progress=progress,
+            uri=points.source_uri(self.parameterAsVectorLayer(parameters, self.INPUT, context)))

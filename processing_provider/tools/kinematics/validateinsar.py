@@ -1,4 +1,5 @@
-"""validateinsar."""
+"""``geohazard:validateinsar``. Validate InSAR: InSAR time series compared with GNSS or levelling projected onto the
+line of sight."""
 
 from __future__ import annotations
 
@@ -9,20 +10,22 @@ from ....algorithms.kinematics import motion3d as _m3
 from ....algorithms.kinematics import validation as _va
 from ....io import kinematics as kio
 from ....io.vector import wkt_of
-from ...inputs import declare, layers
+from ...inputs import acquisition, declare, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
 
-@tool("validateinsar", "Validate InSAR against GNSS / levelling", group="geometry",
+@tool("validateinsar", "Validate InSAR against GNSS / levelling",
       tags="validation,GNSS,GPS,levelling,accuracy,RMSE,ValInSAR,ground truth", page="kinematics")
 class ValidateInsar(GeohazardAlgorithm):
     CRS_FREE_INPUTS = ("STATIONS_TABLE",)
     MULTIBAND_INPUTS = ("INSAR_RASTER",)  # one dated band per InSAR date: every band is read
+    MM_INPUTS = ("INSAR_RASTER",)
     HELP = (
         "Compares InSAR time series (INSAR points with dated fields YYYYMMDD/DYYYYMMDD, or INSAR_RASTER with dated "
         "band descriptions; mm, LOS positive toward the satellite; LOS vectors from los_east/los_north/los_up "
-        "fields, else HEADING/INCIDENCE) with GNSS or levelling series.\n"
+        "fields, else HEADING/INCIDENCE, or the HEADING_DEG/INCIDENCE_DEG the raster carries; with none of them the "
+        "tool stops and says what to type) with GNSS or levelling series.\n"
         "<b>Stations</b>: STATIONS_CSV, or STATIONS_TABLE (any layer or table with the same columns), in long "
         "format 'station,date,east,north,up' (mm; levelling: up only), "
         "coordinates from x/y columns (InSAR CRS) or the STATIONS layer (field NAME_FIELD).\n<b>Method</b>: InSAR "
@@ -49,64 +52,71 @@ class ValidateInsar(GeohazardAlgorithm):
         "doi:10.1109/JSTARS.2022.3171517 (statistics as in the authors' MATLAB code, "
         "github.com/marianavarro27/ValInSAR, B01_ValidateTwobyTwo.m).")
 
+    IDS = ("INSAR INSAR_RASTER STATIONS_CSV STATIONS_TABLE STATIONS NAME_FIELD REFERENCE_STATION MAX_GAP_DAYS "
+           "OUTPUT_TABLE RADIUS WINDOW_DAYS MAX_NRMSE MIN_R2 MAX_DV MAX_RMSE")
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.features("INSAR", "InSAR points (dated fields)", "point", optional=True))
-        self.addParameter(declare.raster("INSAR_RASTER", "InSAR raster (dated bands, mm)", optional=True))
-        self.addParameter(declare.file("STATIONS_CSV", "Station time series (CSV)", extension="csv", optional=True))
-        self.addParameter(declare.features("STATIONS_TABLE", "Station time series (layer or table)", "table",
+        self.addParameter(declare.features(self.INSAR, "InSAR points (dated fields)", "point", optional=True))
+        self.addParameter(declare.raster(self.INSAR_RASTER, "InSAR raster (dated bands, mm)", optional=True))
+        self.addParameter(declare.file(self.STATIONS_CSV, "Station time series (CSV)", extension="csv", optional=True))
+        self.addParameter(declare.features(self.STATIONS_TABLE, "Station time series (layer or table)", "table",
                                            optional=True))
-        self.addParameter(declare.features("STATIONS", "Station locations", "point", optional=True))
-        self.addParameter(declare.text("NAME_FIELD", "Station name field", "station"))
-        self.addParameter(declare.text("REFERENCE_STATION", "Reference (station, 'mean' or empty)", "mean",
+        self.addParameter(declare.features(self.STATIONS, "Station locations", "point", optional=True))
+        self.addParameter(declare.text(self.NAME_FIELD, "Station name field", "station"))
+        self.addParameter(declare.text(self.REFERENCE_STATION, "Reference (station, 'mean' or empty)", "mean",
                                        optional=True))
-        for key, label, val in (("RADIUS", "Colocation radius (m)", 100.0), ("WINDOW_DAYS", "Station window (days)",
-                                                                             7.0),
-                                ("HEADING", "Heading if no LOS fields", -12.0),
-                                ("INCIDENCE", "Incidence if no LOS fields", 37.0),
-                                ("MAX_NRMSE", "Largest RMSE / range", 0.25), ("MIN_R2", "Smallest R2", 0.7),
-                                ("MAX_DV", "Largest velocity difference (mm/yr)", 2.0),
-                                ("MAX_RMSE", "Largest RMSE (mm)", 5.0)):
-            self.addParameter(declare.number(key, label, val, -360.0 if key == "HEADING" else 0.0))
-        self.addParameter(declare.integer("MAX_GAP_DAYS", "Longest station gap bridged (days)", 15, 1))
-        self.addParameter(declare.vector_out("OUTPUT", "Stations with statistics"))
-        self.addParameter(declare.file_out("OUTPUT_TABLE", "Table", "CSV (*.csv)"))
-        self.addParameter(declare.folder_out("OUTPUT_PLOTS", "Plots folder", optional=True, create=False))
+        for key, label, val in ((self.RADIUS, "Colocation radius (m)", 100.0),
+                                (self.WINDOW_DAYS, "Station window (days)", 7.0),
+                                (self.MAX_NRMSE, "Largest RMSE / range", 0.25), (self.MIN_R2, "Smallest R2", 0.7),
+                                (self.MAX_DV, "Largest velocity difference (mm/yr)", 2.0),
+                                (self.MAX_RMSE, "Largest RMSE (mm)", 5.0)):
+            self.addParameter(declare.number(key, label, val, 0.0))
+            if key == self.WINDOW_DAYS:  # the acquisition geometry: no default (typed > raster's metadata > refusal)
+                self.addParameter(declare.number(self.HEADING, "Heading if no LOS fields (degrees; empty = metadata)",
+                                                 None, -360.0, 360.0, optional=True))
+                self.addParameter(declare.number(self.INCIDENCE, "Incidence if no LOS fields (degrees; empty = "
+                                                 "metadata)", None, 0.0, 89.999, optional=True))
+        self.addParameter(declare.integer(self.MAX_GAP_DAYS, "Longest station gap bridged (days)", 15, 1))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Stations with statistics"))
+        self.addParameter(declare.file_out(self.OUTPUT_TABLE, "Table", "CSV (*.csv)"))
+        self.addParameter(declare.folder_out(self.OUTPUT_PLOTS, "Plots folder", optional=True, create=False))
 
     def process(self, parameters, context, feedback):
-        if bool(parameters.get("INSAR")) == bool(parameters.get("INSAR_RASTER")):
+        if bool(parameters.get(self.INSAR)) == bool(parameters.get(self.INSAR_RASTER)):
             raise GeohazardError("give either INSAR (points) or INSAR_RASTER (dated bands)")
-        g = _m3.parse_geometries(f"{self.parameterAsDouble(parameters, 'HEADING', context)},"
-                                 f"{self.parameterAsDouble(parameters, 'INCIDENCE', context)}", 1)[0]
-        csv_path = self.parameterAsFile(parameters, "STATIONS_CSV", context)
-        name_field = self.parameterAsString(parameters, "NAME_FIELD", context)
-        if parameters.get("INSAR"):
-            src = self.parameterAsSource(parameters, "INSAR", context)
+        raster = [self.raster_path(parameters, self.INSAR_RASTER, context)] if parameters.get(self.INSAR_RASTER) else []
+        need = bool(raster) or not acquisition.points_carry_los(self.parameterAsSource(parameters, self.INSAR, context))
+        g = _m3.parse_geometries("{},{}".format(*acquisition.heading_and_incidence(  # NaN: the points' LOS fields
+            self, parameters, context, feedback, need_heading=need, need_incidence=need, rasters=raster)), 1)[0]
+        csv_path = self.parameterAsFile(parameters, self.STATIONS_CSV, context)
+        name_field = self.parameterAsString(parameters, self.NAME_FIELD, context)
+        p = {k: self.parameterAsDouble(parameters, k, context) for k in (
+            self.RADIUS, self.WINDOW_DAYS, self.MAX_GAP_DAYS, self.MAX_NRMSE, self.MIN_R2, self.MAX_DV, self.MAX_RMSE)}
+        if parameters.get(self.INSAR):
+            src, uri = layers.dated_source(self, parameters, self.INSAR, context)
             crs = kio.crs_of(src)
-            kio.require_projected(crs, "INSAR")
-            pts = kio.read_los_points(src, "INSAR", value_field="", std_field="", geometry=g, crs=crs,
+            kio.require_projected(crs, self.INSAR)
+            pts = kio.read_los_points(src, self.INSAR, value_field="", std_field="", geometry=g, crs=crs, uri=uri,
                                       context=context, progress=FeedbackProgress(feedback, 0, 40), dated=True)
-            stations = layers.station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
+            stations = layers.station_inputs(self, parameters, context, crs, csv_path, self.STATIONS, name_field)
         else:
-            crs = kio.crs_of(self.raster_info(parameters, "INSAR_RASTER", context))
-            stations = layers.station_inputs(self, parameters, context, crs, csv_path, "STATIONS", name_field)
-            pts, _ = kio.insar_raster_points(self.raster_path(parameters, "INSAR_RASTER", context), "INSAR_RASTER",
-                                             stations, self.parameterAsDouble(parameters, "RADIUS", context), g)
-        p = {k: self.parameterAsDouble(parameters, k, context) for k in ("RADIUS", "WINDOW_DAYS", "MAX_GAP_DAYS",
-                                                                         "MAX_NRMSE",
-                                                                         "MIN_R2", "MAX_DV", "MAX_RMSE")}
-        ref = (self.parameterAsString(parameters, "REFERENCE_STATION", context) or "").strip() or None
+            crs = kio.crs_of(self.raster_info(parameters, self.INSAR_RASTER, context))
+            stations = layers.station_inputs(self, parameters, context, crs, csv_path, self.STATIONS, name_field)
+            pts, _ = kio.insar_raster_points(self.raster_path(parameters, self.INSAR_RASTER, context),
+                                             self.INSAR_RASTER, stations, p[self.RADIUS], g)
+        ref = (self.parameterAsString(parameters, self.REFERENCE_STATION, context) or "").strip() or None
         res, info = _va.validate_insar(stations, pts["x"], pts["y"], pts["e"], pts["n"], pts["u"], pts["series"],
-                                       pts["dates"], radius_m=p["RADIUS"], reference=ref, window_days=p["WINDOW_DAYS"],
-                                       max_gap_days=p["MAX_GAP_DAYS"],
-                                       thresholds={"nrmse_range": p["MAX_NRMSE"], "r2": p["MIN_R2"],
-                                                   "abs_velocity_difference": p["MAX_DV"], "rmse": p["MAX_RMSE"]})
+                                       pts["dates"], radius_m=p[self.RADIUS], reference=ref,
+                                       window_days=p[self.WINDOW_DAYS], max_gap_days=p[self.MAX_GAP_DAYS],
+                                       thresholds={"nrmse_range": p[self.MAX_NRMSE], "r2": p[self.MIN_R2],
+                                                   "abs_velocity_difference": p[self.MAX_DV], "rmse": p[self.MAX_RMSE]})
         progress = FeedbackProgress(feedback, 40, 100)
         for message in info["warnings"]:
             progress.push_warning(message)
         progress.push_info(f"common reference: {info['reference']}")
         for r in res:
             if r.status != _va.STATUS_OK and r.status != _va.STATUS_REFERENCE:
-                progress.push_warning(f"station {r.name}: {r.status} (InSAR points within {p['RADIUS']:g} m: "
+                progress.push_warning(f"station {r.name}: {r.status} (InSAR points within {p[self.RADIUS]:g} m: "
                                       f"{r.n_points})")
         net = info["network"]
         vel = net["velocity"]
@@ -118,16 +128,16 @@ class ValidateInsar(GeohazardAlgorithm):
         else:
             progress.push_info(f"network velocities: {vel['n']} compared station(s), at least 3 are needed for "
                                "the network statistics")
-        out = kio.write_validation(res, wkt_of(crs), stations, self.parameterAsOutputLayer(parameters, "OUTPUT",
+        out = kio.write_validation(res, wkt_of(crs), stations, self.parameterAsOutputLayer(parameters, self.OUTPUT,
                                                                                            context),
-                                   self.parameterAsFileOutput(parameters, "OUTPUT_TABLE", context), network=net)
-        result = {"OUTPUT": out["layer"], "OUTPUT_TABLE": out["table"]}
-        if parameters.get("OUTPUT_PLOTS"):
-            folder = self.parameterAsString(parameters, "OUTPUT_PLOTS", context)
+                                   self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context), network=net)
+        result = {self.OUTPUT: out["layer"], self.OUTPUT_TABLE: out["table"]}
+        if parameters.get(self.OUTPUT_PLOTS):
+            folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)
             os.makedirs(folder, exist_ok=True)
             for r in res:
                 if r.insar is not None:
                     _va.plot_station(r, os.path.join(folder, f"station_{r.name}.png"))
             _va.plot_summary(res, os.path.join(folder, "velocities.png"), network=net)
-            result["OUTPUT_PLOTS"] = folder
+            result[self.OUTPUT_PLOTS] = folder
         return result

@@ -1,54 +1,71 @@
-"""inversevelocity."""
+"""``geohazard:inversevelocity``. Inverse-velocity forecast: failure time of accelerating points or areas by the
+inverse-velocity method, with alert levels."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats import dates
 from ....algorithms.progress import SubProgress, check_canceled
 from ....algorithms.timeseries import inverse_velocity
 from ....io import forecast, points, styles, vector
-from ...inputs import declare, ids
+from ...inputs import declare, ids, layers
 from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
-ALERT_CATEGORIES = [(inverse_velocity.ALERT_NAMES[k], inverse_velocity.ALERT_NAMES[k],
-                     styles.ALERT_COLOURS[k]) for k in (-1, 0, 1, 2, 3)]
 
-
-@tool("inversevelocity", "Inverse-velocity failure forecast", group="timeseries",
+@tool("inversevelocity", "Inverse-velocity failure forecast",
       tags="inverse velocity,Fukuzono,failure forecast,early warning,landslide,velocity,alert", page="models",
       former=(Alias("PLOT_FOLDER", ids.OUTPUT_PLOTS),))
 class InverseVelocity(GeohazardAlgorithm):
-    CRS_FREE_INPUTS = ("INPUT",)
+    CRS_FREE_INPUTS = (ids.INPUT,)
     HELP = (
         "Forecasts the failure time of accelerating points or active deformation areas with the "
         "inverse-velocity method (Fukuzono 1985; Voight 1988): before failure by tertiary creep 1/v falls "
-        "linearly with time and reaches zero at failure.\n\n"
-        "<b>Input</b>: points or polygons (e.g. ADAs) with dated displacement fields DYYYYMMDD or YYYYMMDD "
-        "(mm). Velocities are taken along the main direction of motion (sign of the net displacement, or "
+        "linearly with time and reaches zero at failure. An alert needs a significant acceleration of the "
+        "displacement itself, judged against the series' own noise and length.\n\n"
+        "<b>Input</b>: points or polygons (e.g. ADAs) with dated displacement fields DYYYYMMDD, YYYYMMDD or "
+        "D_YYYYMMDD "
+        "(mm; a MintPy timeseries.h5 becomes such points with loadmintpy). Velocities are taken along the main "
+        "direction of motion (sign of the net displacement, or "
         "as chosen).\n"
         "<b>Smoothing window</b>: acquisitions per local straight-line fit that gives the smoothed velocity. "
-        "<b>Fit window</b>: most recent smoothed velocities used for the 1/v line.\n"
-        "<b>Confidence</b> (%): the forecast window is the set of dates where zero lies inside the "
-        "confidence band of the 1/v line (Fieller inverse prediction, variance inflated for the serial "
-        "correlation of overlapping windows).\n"
-        "<b>Alert levels</b>: red when the forecast is within RED_DAYS of the reference date (default: last "
-        "acquisition, or already past), orange within ORANGE_DAYS, yellow when the acceleration is "
-        "significant but the forecast is further away, none otherwise or when the last velocity is below "
-        "MIN_VELOCITY (mm/yr); <b>no data</b> (IV_ALERT -1) when a feature has fewer than 3 valid smoothed "
-        "velocities in the fit window: it was not judged, which is not the same as no alert.\n\n"
-        "<b>Outputs</b>: the input features with IV_ALERT (-1-3), IV_LEVEL (no data/none/yellow/orange/red), TF_DATE "
-        "and its window TF_LOW..TF_HIGH, DAYS_TO_TF, V_LAST (mm/yr), IV_SLOPE, IV_R2, IV_N; optional folder "
-        "with one PNG per alerted feature (displacement, 1/v, trend and window).\n\n"
+        "<b>Fit window</b>: most recent smoothed velocities used for the 1/v line; the forecast window is "
+        "the SMOOTH_WINDOW + FIT_WINDOW - 1 acquisitions they rest on.\n"
+        "<b>Acceleration test</b>: the displacement is fitted with a steady trend (plus an annual cycle when "
+        "the series spans 540 days or more) and with the same plus an acceleration starting at the forecast "
+        "window, half-way to it or at the first date; the acceleration along the motion must pass a one-sided "
+        "F test at SIGNIFICANCE (%, default 0.1: about 1 steady series in 1,000 passes by chance; Bonferroni "
+        "over the onsets), with the noise taken from the residuals and inflated for their autocorrelation "
+        "(Berti et al. 2013; Bovenga et al. 2021). It must also fit better than one step (an unwrapping "
+        "error) and, over less than 540 days, than an annual cycle.\n"
+        "<b>Confidence</b> (%): the forecast window TF_LOW..TF_HIGH is the set of dates where zero lies "
+        "inside the confidence band of the 1/v line (Fieller inverse prediction). TF_* are only given with "
+        "a significant acceleration.\n"
+        "<b>Levels</b> (IV_LEVEL, IV_ALERT): with a significant acceleration and a trend velocity at the last "
+        "date significantly above MIN_VELOCITY (mm/yr): <b>red</b> (3) when the forecast failure date is "
+        "within RED_DAYS of the reference date (NOW_DATE, default the last acquisition), <b>orange</b> (2) "
+        "within ORANGE_DAYS, <b>yellow</b> (1) later or without a usable 1/v trend, and <b>passed</b> (-2, "
+        "'failure time passed: check the data') when the forecast date is already before the reference date "
+        "or the last valid date: the slope may have failed, or the data are wrong. Without one: <b>none</b> "
+        "(0) when the point moves slower than MIN_VELOCITY over the series, when a step fits better, or when "
+        "the test would have seen a slope failing within ORANGE_DAYS at the point's velocity. <b>not judged</b> "
+        "(-1) otherwise (too noisy for its motion), when the series has fewer valid dates than the forecast "
+        "window, or when an annual cycle fits a series under 540 days better than or about as well as the "
+        "acceleration (a cycle not seen repeating cannot rule it out); <b>no data</b> (-1) with fewer than 3 "
+        "smoothed velocities. -1 means not judged, never 'no alert'; IV_NOTE says why in words.\n\n"
+        "<b>Outputs</b>: the input features with IV_ALERT (-2..3), IV_LEVEL, IV_NOTE, TF_DATE and its window "
+        "TF_LOW..TF_HIGH, DAYS_TO_TF, V_LAST (mm/yr), IV_SLOPE, IV_R2, IV_N, IV_ACC (acceleration along the "
+        "motion, mm/yr2), IV_ACC_P (its p-value), IV_NOISE (residual noise, mm); optional folder with one PNG "
+        "per red, passed, orange and yellow feature (displacement, 1/v, trend and window).\n\n"
         "A forecast is a tool for the expert, not an automatic warning: check the plots. References: "
         "Fukuzono (1985), 4th Int. Conf. Landslides, 145-150; Voight (1988) doi:10.1038/332125a0; Intrieri "
-        "et al. (2019) doi:10.1016/j.earscirev.2019.03.019."
+        "et al. (2019) doi:10.1016/j.earscirev.2019.03.019; Carla et al. (2017) doi:10.1007/s10346-016-0731-5; "
+        "Berti et al. (2013) doi:10.5194/nhess-13-1945-2013; Bovenga et al. (2021) doi:10.3390/rs13122302."
     )
 
-    IDS = "SMOOTH_WINDOW FIT_WINDOW CONFIDENCE MIN_VELOCITY RED_DAYS ORANGE_DAYS DIRECTION NOW_DATE MAX_PLOTS"
+    IDS = ("SMOOTH_WINDOW FIT_WINDOW CONFIDENCE SIGNIFICANCE MIN_VELOCITY RED_DAYS ORANGE_DAYS DIRECTION NOW_DATE "
+           "MAX_PLOTS")
     DIRECTIONS = ["from the net displacement", "toward the satellite (+)", "away from the satellite (-)"]
 
     def initAlgorithm(self, config=None):
@@ -56,12 +73,14 @@ class InverseVelocity(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.SMOOTH_WINDOW, "Smoothing window (acquisitions)", 5, 3))
         self.addParameter(declare.integer(self.FIT_WINDOW, "Fit window (most recent smoothed velocities)", 10, 3))
         self.addParameter(declare.number(self.CONFIDENCE, "Confidence of the forecast window (%)", 95.0, 50.0, 99.9))
+        self.addParameter(declare.number(self.SIGNIFICANCE, "Significance level of the acceleration test (%)", 0.1,
+                                         0.0001, 10.0))
         self.addParameter(declare.number(self.MIN_VELOCITY, "Minimum last velocity for an alert (mm/yr)", 5.0, 0.0))
         self.addParameter(declare.integer(self.RED_DAYS, "Red alert: forecast within (days)", 30, 0))
         self.addParameter(declare.integer(self.ORANGE_DAYS, "Orange alert: forecast within (days)", 90, 0))
         self.addParameter(declare.enum(self.DIRECTION, "Direction of motion", self.DIRECTIONS))
         self.addParameter(declare.text(self.NOW_DATE,
-                                       "Reference date of the alert, YYYY-MM-DD (default: last acquisition)",
+                                       "Alert reference date (YYYY-MM-DD; empty = last acquisition)",
                                        optional=True))
         self.addParameter(declare.integer(self.MAX_PLOTS, "Maximum number of PNG plots", 50, 0))
         self.addParameter(declare.vector_out(self.OUTPUT, "Failure forecast"))
@@ -73,10 +92,10 @@ class InverseVelocity(GeohazardAlgorithm):
         orange = self.parameterAsDouble(parameters, self.ORANGE_DAYS, context)
         if red > orange:
             raise GeohazardError(f"RED_DAYS ({red:g}) must not exceed ORANGE_DAYS ({orange:g})")
-        source = self.parameterAsSource(parameters, self.INPUT, context)
+        source, uri = layers.dated_source(self, parameters, self.INPUT, context)
         if source is None:
             raise GeohazardError("INPUT: the layer could not be loaded")
-        pairs = points.date_fields_of(source, self.INPUT)
+        pairs = points.date_fields_of(source, self.INPUT, uri)
         smooth = self.parameterAsInt(parameters, self.SMOOTH_WINDOW, context)
         if len(pairs) < smooth + 2:
             raise GeohazardError(f"INPUT has {len(pairs)} dates; the inverse-velocity forecast needs at least "
@@ -86,8 +105,8 @@ class InverseVelocity(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress = FeedbackProgress(feedback)
-        source = self.parameterAsSource(parameters, self.INPUT, context)
-        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30))
+        source, uri = layers.dated_source(self, parameters, self.INPUT, context)
+        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 30), uri)
         now = self.parameterAsString(parameters, self.NOW_DATE, context).strip() or None
         direction = [0, 1, -1][self.parameterAsEnum(parameters, self.DIRECTION, context)]
         fc = inverse_velocity.forecast_failure(
@@ -98,22 +117,31 @@ class InverseVelocity(GeohazardAlgorithm):
             min_velocity_mm_yr=self.parameterAsDouble(parameters, self.MIN_VELOCITY, context),
             red_days=self.parameterAsDouble(parameters, self.RED_DAYS, context),
             orange_days=self.parameterAsDouble(parameters, self.ORANGE_DAYS, context),
-            now=dates.parse_date(now) if now else None, direction=direction)
+            now=dates.parse_date(now) if now else None, direction=direction,
+            significance=self.parameterAsDouble(parameters, self.SIGNIFICANCE, context) / 100.0)
         check_canceled(progress)
-        counts = np.bincount(fc.alert + 1, minlength=5)[1:]
-        n_nodata = int((fc.alert < 0).sum())
-        feedback.pushInfo(f"{data.displacement_mm.shape[1]} features: red {counts[3]}, orange {counts[2]}, "
-                          f"yellow {counts[1]}, none {counts[0]}, no data {n_nodata}")
-        if n_nodata:
-            feedback.pushWarning(f"{n_nodata} feature(s) have too few valid displacements for a forecast: IV_ALERT "
-                                 "-1, IV_LEVEL 'no data' (not judged - this is not 'no alert')")
-        if n_nodata == len(fc.alert):
+        levels = [fc.level(j) for j in range(fc.alert.size)]
+        count = {name: levels.count(name) for name in ("red", "passed", "orange", "yellow", "none", "not judged",
+                                                          "no data")}
+        feedback.pushInfo(f"{len(levels)} features: " + ", ".join(f"{k} {v}" for k, v in count.items()))
+        if count["passed"]:
+            feedback.pushWarning(f"{count['passed']} feature(s) accelerate significantly but their forecast failure "
+                                 "time is already past: IV_LEVEL 'passed' - check the data (has the slope failed? "
+                                 "is the series wrong?)")
+        unjudged = int((fc.alert == inverse_velocity.NOT_JUDGED).sum())
+        if unjudged:
+            feedback.pushWarning(f"{unjudged} feature(s) were not judged (IV_ALERT -1): {count['no data']} 'no data', "
+                                 f"{count['not judged']} 'not judged' (too short, or too noisy for their motion; "
+                                 "IV_NOTE says why) - this is not 'no alert'")
+        if count["no data"] == len(levels):
             raise GeohazardError(f"{self.INPUT}: no feature has enough valid displacements (3 smoothed velocities "
                                  "in the fit window) for a forecast; check the dated fields")
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         vector.write_vector(out, forecast.forecast_fields(data, fc), crs_wkt=data.crs_wkt, wkb=data.wkb,
                             geometry_type=data.geometry_type, progress=SubProgress(progress, 30, 70))
-        styles.style_vector_categorized(out, "IV_LEVEL", ALERT_CATEGORIES, context=context)
+        styles.style_vector_categorized(out, "IV_LEVEL", styles.inverse_velocity_legend(
+            self.parameterAsDouble(parameters, self.RED_DAYS, context),
+            self.parameterAsDouble(parameters, self.ORANGE_DAYS, context)), context=context)
         results = {self.OUTPUT: out}
         if parameters.get(self.OUTPUT_PLOTS):
             folder = self.parameterAsString(parameters, self.OUTPUT_PLOTS, context)

@@ -1,4 +1,5 @@
-"""timeseriesmodels."""
+"""``geohazard:timeseriesmodels``. Time-series models: linear, seasonal, accelerating, logarithmic ... models fitted to
+every point, polygon or pixel history."""
 
 from __future__ import annotations
 
@@ -6,14 +7,13 @@ import functools
 
 import numpy as np
 
-from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import model_blocks
 from ....algorithms.timeseries.models import MODELS
-from ....io import blocks, points, raster, styles, vector, writers
-from ...inputs import declare, knobs
+from ....io import blocks, points, styles, vector, writers
+from ...inputs import declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
@@ -23,17 +23,21 @@ MODEL_LABELS = {"linear": "Linear", "seasonal": "Seasonal (linear + annual and s
                 "afterslip": "Afterslip", "consolidation": "Secondary consolidation"}
 
 
-@tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)", group="timeseries",
+@tool("timeseriesmodels", "Time-series models (linear, seasonal, acceleration, logarithmic ...)",
       tags=("time series,velocity,seasonal,acceleration,logarithmic,consolidation,breakpoint,subsidence,"
             "landslide,model fitting"),
-      main=("OUTPUT", "OUTPUT_RASTER"), page="models", engine=True)
+      main=(ids.OUTPUT, "OUTPUT_RASTER"), page="models", engine=True)
 class TimeSeriesModels(GeohazardAlgorithm):
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
-    CRS_FREE_INPUTS = ("INPUT",)
+    MM_INPUTS = ("INPUT_RASTER",)
+    CRS_FREE_INPUTS = (ids.INPUT,)
     HELP = (
         "Fits temporal models to the displacement history of every point or polygon (vector layer with "
-        "dated fields DYYYYMMDD, as our outputs and PS products, or EGMS YYYYMMDD) or every pixel (time-series "
-        "raster with one band per date and the ISO date as band description), picks the best model per "
+        "dated fields DYYYYMMDD, as our outputs, PS products and SARvey exports, EGMS YYYYMMDD or SARscape "
+        "D_YYYYMMDD) or every pixel (time-series "
+        "raster with one band per date and the ISO date as band description, in mm: a MintPy timeseries.h5 is read "
+        "as delivered, metres as mm; a raster whose metadata says m is converted, one without a unit whose values "
+        "cannot be mm is named in a warning), picks the best model per "
         "point by an information criterion and, optionally, detects a breakpoint.\n\n"
         "<b>Models</b> (d in mm, LOS positive toward the satellite, t in years since the first date, "
         "tau in days since the origin date):\n"
@@ -51,20 +55,24 @@ class TimeSeriesModels(GeohazardAlgorithm):
         "<b>Outputs</b>: points: the input attributes and dated fields plus, per model, parameters with "
         "1-sigma uncertainties (_SD), residual RMS (mm) and criterion (_IC), BEST_MODEL, RMS_MM and the "
         "BRK_* fields; rasters: one band per numeric output, named in the band descriptions. Velocities "
-        "in mm/yr. Gaps (NULL/NaN) are skipped per point.\n\n"
+        "in mm/yr. Gaps (NULL/NaN) are skipped per point.\n"
+        "<b>Blocks</b>: at most 20,000 points or 64 raster rows, fewer when the memory for one block (advanced) is "
+        "smaller than that many series (about 44 bytes a date per series, 84 with afterslip).\n\n"
         "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Marone et al. (1991) "
         "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
     )
 
     IDS = "INPUT_RASTER MODELS CRITERION ORIGIN_DATE PRIMARY_END_DAYS BREAKPOINTS MIN_DELTA_BIC OUTPUT_RASTER"
     CRITERIA = ["AIC", "AICc", "BIC"]
-    BLOCK_POINTS = 20000
+    #: the most points / raster rows of one block (fits take tens of microseconds a series: the progress moves
+    #: and a cancel is seen between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller
+    BLOCK_POINTS, BLOCK_ROWS = 20000, 64
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT,
-            "Points (or ADA polygons) with dated displacement fields (DYYYYMMDD / YYYYMMDD, mm)", optional=True))
+            "Dated points or ADA polygons (this or a raster needed)", optional=True))
         self.addParameter(declare.raster(self.INPUT_RASTER,
-                                         "Or: time-series raster (one band per date, ISO date band descriptions)",
+                                         "Or: time-series raster (this or the points needed)",
                                          optional=True))
         self.addParameter(declare.enum(self.MODELS, "Models to fit", [MODEL_LABELS[m] for m in MODELS], [0, 1, 2],
                                        multiple=True))
@@ -72,7 +80,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
         self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date for log models, YYYY-MM-DD",
                                        optional=True))
         self.addParameter(declare.number(self.PRIMARY_END_DAYS,
-                                         "End of primary consolidation Tp (days after loading; 0 = first date)", 0.0,
+                                         "End of primary consolidation Tp (days; 0 = first date)", 0.0,
                                          0.0))
         self.addParameter(declare.boolean(self.BREAKPOINTS, "Detect a breakpoint (step or trend change)", False))
         self.addParameter(declare.number(self.MIN_DELTA_BIC, "Breakpoint evidence threshold (BIC improvement)", 10.0,
@@ -84,7 +92,10 @@ class TimeSeriesModels(GeohazardAlgorithm):
     def check(self, parameters, context):
         has_v = bool(parameters.get(self.INPUT))
         has_r = bool(parameters.get(self.INPUT_RASTER))
-        if has_v == has_r:
+        if not has_v and not has_r:
+            raise GeohazardError(self.tr("Dated points or ADA polygons (INPUT) or a time-series raster (INPUT_RASTER) "
+                                         "is needed: give one of the two"))
+        if has_v and has_r:
             raise GeohazardError(self.tr("Give either INPUT (points) or INPUT_RASTER (time-series raster), not both"))
         if has_r:
             if not parameters.get(self.OUTPUT_RASTER):
@@ -93,7 +104,8 @@ class TimeSeriesModels(GeohazardAlgorithm):
         else:
             if not parameters.get(self.OUTPUT):
                 raise GeohazardError(self.tr("INPUT (points) needs OUTPUT (a .gpkg path, or TEMPORARY_OUTPUT)"))
-            points.date_fields_of(self.parameterAsSource(parameters, self.INPUT, context), self.INPUT)
+            source, uri = layers.dated_source(self, parameters, self.INPUT, context)
+            points.date_fields_of(source, self.INPUT, uri)
         if parameters.get(self.ORIGIN_DATE):
             parse_date(self.parameterAsString(parameters, self.ORIGIN_DATE, context))
 
@@ -108,21 +120,21 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         opts, breaks, min_dbic = self._options(parameters, context)
-        progress = FeedbackProgress(feedback)
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         if parameters.get(self.INPUT_RASTER):
-            return self._process_raster(parameters, context, opts, breaks, min_dbic, progress)
-        source = self.parameterAsSource(parameters, self.INPUT, context)
-        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15))
+            return self._process_raster(parameters, context, opts, breaks, min_dbic, progress, run)
+        source, uri = layers.dated_source(self, parameters, self.INPUT, context)
+        data = points.read_dated_features(source, self.INPUT, SubProgress(progress, 0, 15), uri)
         m = data.displacement_mm.shape[1]
         feedback.pushInfo(f"{m} points, {len(data.dates)} dates {data.dates[0]}..{data.dates[-1]}; "
                           f"models: {', '.join(opts['models'])}")
-        # points in blocks of BLOCK_POINTS on the block engine (this process or Dask; same blocks, same bytes)
+        # blocks of points within the memory budget, at most BLOCK_POINTS (this process or Dask; same bytes)
         fits = model_blocks.PointFits(progress)
-        blocks.run_blocks(engine.plan_blocks(m, 1, block_rows=self.BLOCK_POINTS),
+        blocks.run_blocks(run.plan(m, 1, tile_rows=1, max_rows=self.BLOCK_POINTS, bytes_per_pixel=model_blocks.
+                                   bytes_per_series(len(data.dates), opts["models"], breaks)),
                           functools.partial(model_blocks.models_points_block, dates=data.dates, opts=opts,
                                             breaks=breaks, min_dbic=min_dbic),
-                          fits, run=knobs.run_settings(self, parameters, context),
-                          prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
+                          fits, run=run, prepare=lambda b: {"series": data.displacement_mm[:, b.row0:b.row1]},
                           progress=SubProgress(progress, 15, 90))
         fields = {**data.attributes, **fits.fields(data.dates, data.displacement_mm)}
         if breaks:
@@ -137,7 +149,7 @@ class TimeSeriesModels(GeohazardAlgorithm):
         styles.style_points_velocity(out, fits.velocity_field(), context=context)
         return {self.OUTPUT: out}
 
-    def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress):
+    def _process_raster(self, parameters, context, opts, breaks, min_dbic, progress, run):
         info = self.raster_info(parameters, self.INPUT_RASTER, context)
         dates = points.raster_dates(info, self.INPUT_RASTER)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_RASTER, context)
@@ -147,9 +159,9 @@ class TimeSeriesModels(GeohazardAlgorithm):
         writer = writers.FirstBlockWriter(out, info, metadata=meta)
         func = functools.partial(model_blocks.models_raster_block, dates=dates, opts=opts, breaks=breaks,
                                  min_dbic=min_dbic)
-        plan = engine.plan_blocks(info.height, info.width, block_rows=max(1, raster.DEFAULT_BLOCK_ROWS // 4))
-        blocks.run_blocks(plan, func, writer.write, run=knobs.run_settings(self, parameters, context),
-                          progress=progress, writers=[writer],
+        plan = run.plan(info.height, info.width, max_rows=self.BLOCK_ROWS,
+                        bytes_per_pixel=model_blocks.bytes_per_series(len(dates), opts["models"], breaks))
+        blocks.run_blocks(plan, func, writer.write, run=run, progress=progress, writers=[writer],
                           sources={"series": blocks.raster_source(info.path, bands=None, dtype=np.float64,
                                                                   name=self.INPUT_RASTER)})
         names = writer.names

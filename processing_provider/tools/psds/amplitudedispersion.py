@@ -1,4 +1,5 @@
-"""amplitudedispersion."""
+"""``geohazard:amplitudedispersion``. Amplitude dispersion: mean amplitude, dispersion index and persistent-scatterer
+candidate mask of a coregistered SLC stack."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import functools
 
 import numpy as np
 
-from ....algorithms import engine
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress
 from ....algorithms.timeseries import ps
@@ -17,11 +17,11 @@ from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
 
-@tool("amplitudedispersion", "PS candidates by amplitude dispersion", group="timeseries",
+@tool("amplitudedispersion", "PS candidates by amplitude dispersion",
       tags="PS,persistent scatterers,amplitude dispersion,SLC", main=("OUTPUT_PS_MASK",), page="psds",
       former=(Alias("THRESHOLD", ids.DISPERSION_THRESHOLD),), engine=True)
 class AmplitudeDispersion(GeohazardAlgorithm):
-    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
     input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     HELP = (
         "Permanent-scatterer (PS) candidates from a coregistered SLC stack: mean amplitude, amplitude "
@@ -60,7 +60,7 @@ class AmplitudeDispersion(GeohazardAlgorithm):
         info = stack.info
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
         calibrate = self.parameterAsBool(parameters, self.CALIBRATE, context)
-        plan = engine.plan_blocks(info.height, info.width, block_rows=slc.slc_block_rows(stack))
+        plan = run.plan(info.height, info.width, bytes_per_pixel=slc.slc_pixel_bytes(stack))
         sources = {"slc": stack.source()}
         outs = layers.output_paths(self, parameters, (self.OUTPUT_MEAN_AMPLITUDE, self.OUTPUT_DISPERSION,
                                                self.OUTPUT_PS_MASK), context, optional=(self.OUTPUT_MEAN_AMPLITUDE,))

@@ -1,4 +1,5 @@
-"""phaselinking."""
+"""``geohazard:phaselinking``. DS phase linking: distributed-scatterer phase series (EMI/EVD) of a coregistered SLC
+stack over statistically homogeneous pixels."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from ....algorithms.errors import GeohazardError
 from ....io import blocks, metadata, raster, slc, styles
-from ...inputs import declare, knobs, layers, stacks
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -17,13 +18,13 @@ from .._base import GeohazardAlgorithm, tool
 phase_linking = lazy_module("....algorithms.timeseries.phase_linking", __package__)
 
 
-@tool("phaselinking", "DS phase linking", group="timeseries",
+@tool("phaselinking", "DS phase linking",
       tags="DS,distributed scatterers,phase linking,EMI,EVD,SHP,SLC,time series",
-      kernels=("timeseries.shp", "timeseries.phase_linking"), page="psds", engine=True)
+      kernels=("timeseries.phase_linking.shp", "timeseries.phase_linking"), page="psds", engine=True)
 class PhaseLinking(GeohazardAlgorithm):
-    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
     input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
-    OVERLAP = (("INPUT", "PS_MASK"),)
+    OVERLAP = ((ids.INPUT, "PS_MASK"),)
     HELP = (
         "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
         "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "
@@ -31,14 +32,17 @@ class PhaseLinking(GeohazardAlgorithm):
         "matrix G gives N linked phases by EMI (Ansari et al. 2018), EVD (principal eigenvector) or "
         "coherence-weighted EVD (eigenvector of |G| o G). PS pixels (optional mask) keep their own phase "
         "and, as in dolphin, still count as neighbours of other pixels when the homogeneous-pixel test accepts "
-        "them. Processed in row blocks with window overlap.\n\n"
+        "them. Processed in row blocks with window overlap: at most 64 rows, fewer when the memory for one block "
+        "(advanced) is smaller than 40 bytes per pixel and date times (rows + window rows - 1) x columns.\n\n"
         "<b>SLC stack</b>: as for the amplitude dispersion tool (>= 3 dates).\n"
         "<b>Window</b>: rows x columns (odd), e.g. 5 x 11 for Sentinel-1 azimuth x range.\n\n"
         "<b>Outputs</b>: linked wrapped phase, one band per date (single reference: date 1 = 0), in radians "
         "(phase grows with range) or as unit complex numbers; temporal coherence "
         "gamma = |sum_{m!=n} exp(j(phi_mn - (theta_m - theta_n)))| / (N(N-1)) (1 = the linked phases explain "
         "every interferogram; PS get 1); SHP count; optionally wrapped interferograms "
-        "YYYYMMDD_YYYYMMDD.wrapped.tif of a single-reference or nearest-3 network, ready for unwrapping.\n\n"
+        "YYYYMMDD_YYYYMMDD.wrapped.tif of a single-reference or nearest-3 network, ready for unwrapping, written "
+        "when OUTPUT_INTERFEROGRAMS names a folder.\n"
+        + declare.layers_help("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms (layers)") + "\n"
         "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
         "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
     )
@@ -50,6 +54,9 @@ class PhaseLinking(GeohazardAlgorithm):
     METHOD_NAMES = ["EMI", "EVD", "Coherence-weighted EVD"]
     FORMATS = ["Phase (radians, Float32)", "Unit complex (CFloat32)"]
     NETWORKS = ["Single reference (first date)", "Nearest 3 dates"]
+    #: the most rows of one block (EMI takes tens of microseconds a pixel: the progress moves and a cancel is seen
+    #: between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller
+    BLOCK_ROWS = 64
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Coregistered SLC stack (complex)"))
@@ -64,8 +71,8 @@ class PhaseLinking(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT, "Linked phase"))
         self.addParameter(declare.raster_out(self.OUTPUT_TEMPORAL_COHERENCE, "Temporal coherence (0-1)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_SHP_COUNT, "SHP count (pixels)", optional=True))
-        self.addParameter(declare.folder_out(self.OUTPUT_INTERFEROGRAMS, "Wrapped interferograms folder", optional=True,
-                                             create=False))
+        declare.raster_folder_out(self, self.OUTPUT_INTERFEROGRAMS, "Wrapped interferograms folder",
+                                  "Wrapped interferograms (layers)", optional=True, create=False)
 
     def check(self, parameters, context):
         for p in (self.WINDOW_ROWS, self.WINDOW_COLS):
@@ -104,8 +111,9 @@ class PhaseLinking(GeohazardAlgorithm):
         outs = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_TEMPORAL_COHERENCE,
                                                       self.OUTPUT_SHP_COUNT),
                                    context, optional=(self.OUTPUT_TEMPORAL_COHERENCE, self.OUTPUT_SHP_COUNT))
-        plan = phase_linking.phase_link_plan(info.shape, n, window=window, method=method, shp_method=shp, alpha=alpha,
-                                             block_rows=slc.slc_block_rows(stack, cap=64, copies=5))
+        run = knobs.run_settings(self, parameters, context)
+        plan = run.plan(info.height, info.width, halo=window[0] // 2, bytes_per_pixel=slc.slc_pixel_bytes(stack),
+                        max_rows=self.BLOCK_ROWS)
         sources = {"slc": stack.source()}
         if ps_path:
             sources["ps_mask"] = blocks.raster_source(ps_path, name=self.PS_MASK)
@@ -133,11 +141,13 @@ class PhaseLinking(GeohazardAlgorithm):
             for (i, j), w in zip(pairs, ifg_writers):
                 w.write(np.angle(np.exp(1j * (ph[j] - ph[i]))).astype(np.float32), row=block.row0)
 
-        blocks.run_blocks(plan, func, write, sources=sources, run=knobs.run_settings(self, parameters, context),
+        blocks.run_blocks(plan, func, write, sources=sources, run=run,
                    progress=FeedbackProgress(feedback), writers=[w_ph, w_tc, w_n] + ifg_writers, background_write=True)
         if self.OUTPUT_TEMPORAL_COHERENCE in outs:
             styles.style_raster_sequential(outs[self.OUTPUT_TEMPORAL_COHERENCE], context=context, vmin=0.0, vmax=1.0)
         result = dict(outs)
         if ifg_dir:
-            result[self.OUTPUT_INTERFEROGRAMS] = ifg_dir
+            result.update(declare.raster_set(self.OUTPUT_INTERFEROGRAMS, ifg_dir, [w.path for w in ifg_writers]))
+        else:  # a model step linked to the layers gets none, and says why (none written without the folder)
+            result[self.OUTPUT_INTERFEROGRAMS + declare.LAYERS] = []
         return result

@@ -1,14 +1,16 @@
-"""pstimeseries."""
+"""``geohazard:pstimeseries``. PS/DS point time series: displacement histories of selected scatterers without 2-D
+unwrapping (the PSI route)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ....algorithms.errors import GeohazardError
+from ....algorithms.formats import geometry_meta as gm
 from ....algorithms.formats import slc as baselines
 from ....algorithms.progress import SubProgress, check_canceled
 from ....io import slc, styles
-from ...inputs import declare, ids, layers, stacks
+from ...inputs import acquisition, declare, ids, layers, stacks
 from ...inputs.aliases import Alias
 from ...inputs.declare import WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
@@ -19,17 +21,17 @@ from .._base import GeohazardAlgorithm, tool
 psi = lazy_module("....algorithms.timeseries.psi", __package__)
 
 
-@tool("pstimeseries", "PS/DS point time series", group="timeseries",
+@tool("pstimeseries", "PS/DS point time series",
       tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("timeseries.psi",),
       page="psds",
       former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD",
                                                          ids.MIN_TEMPORAL_COHERENCE)))
 class PsTimeSeries(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
-    COMPLEX_INPUTS = MULTIBAND_INPUTS = ("INPUT",)
+    COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
     input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
-    OVERLAP = (("INPUT", "DISPERSION"), ("INPUT", "TEMPORAL_COHERENCE"))
+    OVERLAP = ((ids.INPUT, "DISPERSION"), (ids.INPUT, "TEMPORAL_COHERENCE"))
     HELP = (
         "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
         "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "
@@ -42,7 +44,9 @@ class PsTimeSeries(GeohazardAlgorithm):
         "or the coregistered SLC stack itself.\n"
         "<b>Amplitude dispersion</b> and/or <b>temporal coherence</b> rasters select the points (at least "
         "one).\n<b>Baselines</b> (optional): a 'date bperp_m' table, a GAMMA bperp_file, an ISCE2 "
-        "baselines folder's file or a SNAP .dim header; without them only velocity is estimated.\n"
+        "baselines folder's file or a SNAP .dim header; without them only velocity is estimated. With them the "
+        "height error needs the <b>slant range</b> and <b>incidence</b>: typed, else the SLANT_RANGE_M / "
+        "INCIDENCE_DEG the stack carries, else the tool stops and says what to type (no assumed geometry).\n"
         "<b>Reference</b>: row/column of the reference pixel (-1 = the best point).\n"
         "<b>Latitude/longitude rasters</b> (radar geometry only): put the points on the map (EPSG:4326); "
         "otherwise points of an ungeoreferenced stack are drawn at x = column, y = -row.\n\n"
@@ -65,17 +69,19 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.TEMPORAL_COHERENCE, "Temporal coherence (selects DS)", optional=True))
         self.addParameter(declare.number(self.MIN_TEMPORAL_COHERENCE, "DS: smallest temporal coherence", 0.8, 0.0, 1.0))
         self.addParameter(declare.file(self.BASELINES,
-                                       "Perpendicular baselines (table, GAMMA bperp_file, ISCE txt, SNAP .dim)",
+                                       "Perpendicular baselines (table, GAMMA, ISCE or SNAP file)",
                                        optional=True))
         self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
-        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m)", 850000.0, 1000.0))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees)", 37.0, 0.1, 89.9))
+        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m; with baselines; empty = metadata)", None,
+                                         1000.0, optional=True))
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; with baselines; empty = metadata)",
+                                         None, 0.1, 89.9, optional=True))
         self.addParameter(declare.number(self.ARC_COHERENCE, "Smallest arc temporal coherence", 0.7, 0.05, 0.99))
         self.addParameter(declare.number(self.MAX_VELOCITY, "Largest velocity difference on an arc (mm/yr)", 50.0, 1.0))
         self.addParameter(declare.number(self.MAX_HEIGHT_ERROR, "Largest DEM-error difference on an arc (m)", 50.0,
                                          0.0))
-        self.addParameter(declare.number(self.MAX_ARC_LENGTH, "Longest arc (m in a projected stack, pixels without "
-                                         "georeferencing; 0 = no limit)", 0.0, 0.0))
+        self.addParameter(declare.number(self.MAX_ARC_LENGTH,
+                                         "Longest arc (m, or pixels if not georeferenced; 0 = none)", 0.0, 0.0))
         self.addParameter(declare.integer(self.REFERENCE_ROW, "Reference pixel row (-1 = automatic)", -1, -1))
         self.addParameter(declare.integer(self.REFERENCE_COL, "Reference pixel column (-1 = automatic)", -1, -1))
         self.addParameter(declare.raster(self.LATITUDE, "Latitude raster (radar geometry)", optional=True))
@@ -109,9 +115,8 @@ class PsTimeSeries(GeohazardAlgorithm):
         stack = stacks.slc_stack(self, parameters, context, need_complex=False, feedback=feedback)
         info = stack.info
         progress = FeedbackProgress(feedback)
-        v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE, self.SLANT_RANGE,
-                        self.INCIDENCE, self.ARC_COHERENCE, self.MAX_VELOCITY, self.MAX_HEIGHT_ERROR,
-                        self.MAX_ARC_LENGTH)
+        v = self.values(parameters, context, self.DISPERSION_THRESHOLD, self.MIN_TEMPORAL_COHERENCE,
+                        self.ARC_COHERENCE, self.MAX_VELOCITY, self.MAX_HEIGHT_ERROR, self.MAX_ARC_LENGTH)
         paths = [self.raster_path(parameters, pid, context) if parameters.get(pid) else None
                  for pid in (self.DISPERSION, self.TEMPORAL_COHERENCE)]
         rows, cols, kinds, quality, phase = slc.ps_ds_points(
@@ -124,13 +129,19 @@ class PsTimeSeries(GeohazardAlgorithm):
         if parameters.get(self.BASELINES):
             bperp = baselines.baselines_for_dates(baselines.read_baselines(
                 self.parameterAsFile(parameters, self.BASELINES, context)), stack.dates)
-        wavelength = resolve_wavelength(
-            self, parameters, self.WAVELENGTH, context, feedback,
-            rasters=stacks.slc_paths(self, parameters, context))
+        slcs = stacks.slc_paths(self, parameters, context)
+        wavelength = resolve_wavelength(self, parameters, self.WAVELENGTH, context, feedback, rasters=slcs)
+        # the DEM-error term (baselines given) scales with B_perp / (R sin(incidence)): no assumed geometry
+        slant, inc = (acquisition.scene_value(
+            self, parameters, pid, context, feedback, key, needed=bperp is not None, rasters=slcs,
+            hint=hint + " (the height error of a point scales with B_perp / (R sin(incidence)))")
+            for pid, key, hint in ((self.SLANT_RANGE, gm.SLANT_RANGE_KEY,
+                                    f"type {self.SLANT_RANGE} (metres: the SLC header's centre range; Sentinel-1 "
+                                    "about 850-950 km)"),
+                                   (self.INCIDENCE, gm.INCIDENCE_KEY, acquisition.incidence_hint(self.INCIDENCE))))
         res = psi.ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
-            slant_range_m=v.SLANT_RANGE, incidence_deg=v.INCIDENCE, reference=self._reference(parameters, context,
-                                                                                             rows, cols),
+            slant_range_m=slant, incidence_deg=inc, reference=self._reference(parameters, context, rows, cols),
             arc_coherence_min=v.ARC_COHERENCE, max_velocity_mm_yr=v.MAX_VELOCITY,
             max_height_error_m=v.MAX_HEIGHT_ERROR, max_arc_length=v.MAX_ARC_LENGTH if v.MAX_ARC_LENGTH > 0 else None,
             quality=quality, progress=SubProgress(progress, 30, 90))

@@ -1,4 +1,5 @@
-"""multisensortimeseries."""
+"""``geohazard:multisensortimeseries``. Multi-sensor time series: one up and one east history, with 1-sigma, from every
+stack a user holds, across mission gaps."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",
                      "nearest": "Nearest neighbour (no new values)",
                      "average": "Average of the covered pixels (finer inputs)", "cubic": "Cubic convolution"}
 
-@tool("multisensortimeseries", "Multi-sensor east and up time series (every stack, across gaps)", group="timeseries",
+@tool("multisensortimeseries", "Multi-sensor east and up time series (every stack, across gaps)",
       tags=("multi-sensor,multi-geometry,MSBAS,ascending,descending,decomposition,east-west,vertical,time series,"
             "TerraSAR-X,COSMO-SkyMed,Envisat,ERS,ALOS,Sentinel-1,EGMS,gap"),
-      main=("OUTPUT_UP", "OUTPUT_EAST"), kernels=("timeseries.multisensor_kernels",), page="multisensor", engine=True)
+      main=("OUTPUT_UP", "OUTPUT_EAST"), page="multisensor", engine=True,
+      kernels=("timeseries.multisensor.kernels", "timeseries.multisensor.lanes", "timeseries.multisensor.batch"))
 class MultisensorTimeSeries(GeohazardAlgorithm):
-    MULTIBAND_INPUTS = ("SERIES",)
+    MULTIBAND_INPUTS = (ms_in.SERIES, ms_in.MANIFEST)
     HELP = (
         "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have: "
         "ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending, each with its own "
@@ -35,9 +37,15 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "docs/multisensor.md for the model, benchmarks and limits.\n\n"
         "<b>Stacks</b>: SERIES takes rasters of per-date LOS series, one per stack (the time series of "
         "sbasinversion and pstimeseries: one band per date, band descriptions YYYY-MM-DD, mm, LOS positive "
-        "toward the satellite). A MANIFEST (CSV with a header, or JSON list) adds stacks, one row each, columns "
+        "toward the satellite; MintPy's timeseries.h5 as delivered: metres read as mm, dates, grid, HEADING and "
+        "CENTER_INCIDENCE_ANGLE from its attributes; LOS components of a manifest must be unit vectors pointing up). "
+        "A MANIFEST (CSV with a header, or JSON list) adds stacks, one row each, columns "
         "name, path (a series raster; or a folder of interferograms, or interferogram rasters separated by ';' "
-        "with date pairs in their names), kind (series / interferograms), units (mm, m, rad), wavelength_m, "
+        "with date pairs in their names; or a stack as its producer delivers it: a LiCSAR frame (LiCSBAS GEOC/ or "
+        "the portal's frame folder) or HyP3 zips or folders, read as the stack tools read them, wavelength, "
+        "incidence and heading from the product; a MintPy timeseries.h5; EGMS L2a/L2b points as downloaded, zip or "
+        "CSV, averaged onto EGMS L3's 100 m cells with each cell's mean LOS vector), kind (series / "
+        "interferograms / points), units (mm, m, rad), wavelength_m, "
         "incidence_deg and heading_deg (numbers or raster paths), or los_east / los_north / los_up (numbers or "
         "rasters: the ground-to-satellite unit vector, as EGMS), look (right / left), reference_date; relative "
         "paths are relative to the manifest.\n"
@@ -48,13 +56,28 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "another stack.\n"
         "<b>Geometry of SERIES rasters</b>: INCIDENCES and HEADINGS (degrees; comma-separated, one per SERIES "
         "raster in order, or one for all) or INCIDENCE_RASTERS and HEADING_RASTERS (one per SERIES raster, in "
-        "order), else the rasters' metadata. WAVELENGTHS (m) likewise. A stack without geometry is refused.\n"
+        "order), else the rasters' metadata. WAVELENGTHS (m) likewise. A stack without geometry is refused; so are "
+        "angles that look like radians or lie out of range (incidence 0-80, heading -360 to 360 degrees), LOS-vector "
+        "rasters that are not unit vectors or point into the ground (EGMS gives the ground-to-satellite vector, up > "
+        "0), a raster without a valid pixel, one stack given twice (the same file, or the same dates and values), a "
+        "stack with fewer than 8 dates, one stack alone, and stacks that all look along one line of sight. One "
+        "raster of three bands given as los_east, los_north and los_up is read band by band (east, north, up, or as "
+        "its band descriptions name them). An interferogram of a folder whose name holds no date pair is left out "
+        "and named in the log.\n"
         "<b>Grid</b>: every stack, geometry, north and DEM raster is resampled (RESAMPLING, named in the log) onto "
-        "one output grid: TEMPLATE's grid, else the finest input grid over the union of the stacks' extents "
-        "(in that stack's CRS). Stacks that share no area with another stack are refused.\n"
+        "one output grid: TEMPLATE's grid, else the finest input grid over the union of the stacks' extents, among "
+        "the stacks in a projected CRS when there are any (pixel areas compared in square metres; a geographic "
+        "stack is resampled onto it). Stacks that share no area with another stack are refused; so is a grid one "
+        "row of which does not fit the memory budget (MAX_MEMORY_MB), or whose time series would not fit the free "
+        "space of their folder, before anything is read.\n"
         "<b>Reference</b>: REFERENCE (a point every stack covers) re-references every stack there (its values "
-        "there are subtracted); empty: each stack keeps its own reference. REFERENCE_DATE: the outputs' datum "
-        "(0 there); empty: the first date.\n"
+        "there are subtracted). Empty: a per-date series keeps its own reference (its reference point, or the GNSS "
+        "datum of EGMS L2b/L3), and so does an interferogram stack whose interferograms are all 0 at one pixel; an "
+        "interferogram stack with no such pixel carries one constant per interferogram (unwrapped without a "
+        "reference) and is tied to the ground every stack covers: at a fixed sample of its pixels the network is "
+        "inverted, each date's median is the datum (that ground read as stable), each interferogram's offset from "
+        "it is subtracted; the log says which stacks and warns when a series sees that ground move in its own "
+        "reference (then give REFERENCE). REFERENCE_DATE: the outputs' datum (0 there); empty: the first date.\n"
         "<b>North</b>: neglected (north = 0; the output says how much a north velocity would leak into east and "
         "up), a north velocity (NORTH_VELOCITY or a NORTH_RASTER, mm/yr, e.g. a GNSS velocity model as EGMS uses, "
         "with its sigma NORTH_SIGMA), or along the downslope direction of the DEM (landslides: the horizontal "
@@ -65,18 +88,25 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "the displacement across each gap is output with its sigma (on the benchmark scenarios it holds the "
         "displacement within 2-sigma on 93-100 % of the pixels across multi-year gaps and is conservative, up to "
         "1.4-2.3 times the error made where the ground does not wander). Stacks more than MAX_BRIDGE_YEARS apart "
-        "are refused.\n\n"
-        "<b>Outputs</b> (mm and mm/yr; up positive upward, east positive eastward; 0 on the reference date): "
+        "are refused.\n"
+        "<b>Residuals</b>: a stack whose residual RMS exceeds twice its noise on 1 % of its pixels or more is "
+        "warned about in the log, naming it and the share (an unwrapping error, a reference that moves, a wrong "
+        "unit, wavelength or geometry).\n\n"
+        "<b>Outputs</b> (mm and mm/yr; up positive upward, east positive eastward; 0 on the reference date), each "
+        "optional, at least one asked for: "
         "OUTPUT_UP and OUTPUT_EAST (one band per model date, band descriptions = ISO dates), their 1-sigma "
         "OUTPUT_SIGMA_UP / OUTPUT_SIGMA_EAST, OUTPUT_VELOCITY (east, up, sigma east, sigma up; north and its "
         "sigma when north is given or along the slope: linear + annual fit over the observed dates), "
         "OUTPUT_QUALITY (status: 0 solved, 1 no data, 2 one geometry (east and up not separable), 3 singular; "
         "mean squared normalised residual; east and up velocity error per mm/yr of north motion neglected; "
         "velocity random-walk density east and up, mm^2/yr^3), OUTPUT_GAPS (per gap: displacement east, up and "
-        "their sigma) and OUTPUT_REPORT (CSV, one row per stack: pixels, mean noise, mean residual RMS). The "
+        "their sigma) and OUTPUT_REPORT (CSV, one row per stack: pixels, mean noise, mean residual RMS, pixels "
+        "whose residual exceeds twice the noise). The time series are written in small square tiles sized to "
+        "their dates (ZSTD), so that the dock reads one pixel on every date quickly; the "
         "time-series rasters carry TIMESERIES_COMPONENT (UP / EAST) or TIMESERIES_SIGMA_OF, TIMESERIES_GROUP "
         "(shared by the outputs of one run) and TIMESERIES_SOURCES (the input series) for the time-series dock, "
-        "which draws the up and east curves of a picked pixel with its input LOS series.\n\n"
+        "which draws the up and east curves of a picked pixel with its input LOS series (read on a worker "
+        "thread).\n\n"
         "This tool extends ascdescdecomposition, which stays for velocity maps and EGMS points (its time-series "
         "route interpolates two stacks onto 6-day dates and decomposes them date by date, with no sigma per date "
         "and nothing across gaps).\n"
@@ -85,14 +115,12 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "(smoothing spline as a Bayesian estimate)."
     )
 
-    IDS = ("SERIES MANIFEST INCIDENCES HEADINGS INCIDENCE_RASTERS HEADING_RASTERS WAVELENGTHS REFERENCE_DATE "
-           "NORTH NORTH_VELOCITY NORTH_RASTER NORTH_SIGMA GAP_DAYS MAX_BRIDGE_YEARS TEMPLATE RESAMPLING OUTPUT_UP "
-           "OUTPUT_EAST OUTPUT_SIGMA_UP OUTPUT_SIGMA_EAST OUTPUT_VELOCITY OUTPUT_QUALITY OUTPUT_GAPS")
+    IDS = " ".join(ms_in.IDS)
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.rasters(self.SERIES, "Per-date LOS series, one raster per stack (band descriptions "
-                                                       "are dates)", optional=True))
-        self.addParameter(declare.file(self.MANIFEST, "Stack manifest (CSV or JSON: one row per stack)",
+        self.addParameter(declare.rasters(self.SERIES, "LOS series rasters (this or a stack manifest needed)",
+                                          optional=True))
+        self.addParameter(declare.file(self.MANIFEST, "Stack manifest, CSV or JSON (this or LOS series needed)",
                                        file_filter="Manifest (*.csv *.json)", optional=True))
         self.addParameter(declare.text(self.INCIDENCES, "Incidence of each SERIES raster (degrees, comma separated)",
                                        optional=True))
@@ -120,19 +148,23 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.TEMPLATE, "Template raster giving the output grid", optional=True))
         self.addParameter(declare.enum(self.RESAMPLING, "Resampling onto the output grid",
                                        [RESAMPLING_LABELS[r] for r in ms_io.RESAMPLINGS]))
-        self.addParameter(declare.raster_out(self.OUTPUT_UP, "Up time series (mm)"))
-        self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East time series (mm)"))
-        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_UP, "Up 1-sigma (mm)"))
-        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_EAST, "East 1-sigma (mm)"))
-        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY, "Velocities (mm/yr)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_UP, "Up time series (mm)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East time series (mm)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_UP, "Up 1-sigma (mm)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA_EAST, "East 1-sigma (mm)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY, "Velocities (mm/yr)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality (status, residual, north leak, density)",
                                              optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_GAPS, "Displacement across each gap (mm)", optional=True,
                                              create=False))
-        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Per-stack residual report (CSV)", "CSV (*.csv)"))
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Per-stack residual report (CSV)", "CSV (*.csv)",
+                                           optional=True))
 
     def check(self, parameters, context):
         ms_in.check(self, parameters, context)
+
+    def input_raster_files(self, parameters, context):
+        return ms_in.input_raster_files(self, parameters, context)
 
     def process(self, parameters, context, feedback):
         from ....algorithms.timeseries.multisensor import MultisensorProblem
@@ -141,24 +173,29 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         entries = ms_in.resolve(ms_in.gather(self, parameters, context), progress)
         template = self.raster_info(parameters, self.TEMPLATE, context) if given(parameters, self.TEMPLATE) else None
         grid, grid_text = ms_io.output_grid([e.file.info for e in entries], [e.file.name for e in entries], template)
-        resampling = ms_io.RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)]
         progress.push_info(f"Output grid: {grid_text}")
+        v = self.values(parameters, context, self.GAP_DAYS, self.MAX_BRIDGE_YEARS)
+        dest = {k: self.parameterAsOutputLayer(parameters, k, context) for k in ms_in.OUTPUTS[:-1]
+                if ms_in.asked(parameters, k)}
+        ms_in.check_grid_size(entries, grid, gap_days=float(v.GAP_DAYS), max_memory_mb=run.max_memory_mb, dest=dest)
+        resampling = ms_io.RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)]
         with ms_io.GridFolder(grid, resampling) as folder:
-            stacks = ms_in.core_stacks(entries, grid, folder, ms_in.reference_rc(self, parameters, context, grid))
-            v = self.values(parameters, context, self.GAP_DAYS, self.MAX_BRIDGE_YEARS)
+            stacks = ms_in.core_stacks(entries, grid, folder, ms_in.reference_rc(self, parameters, context, grid),
+                                       progress)
             north = ms_in.north_model(self, parameters, context, grid, folder)
             problem = MultisensorProblem(stacks, shape=grid.shape, north=north, gap_days=float(v.GAP_DAYS),
                                          reference_date=ms_in.reference_date(self, parameters, context),
                                          max_bridge_years=v.MAX_BRIDGE_YEARS)
+            ms_in.check_geometries(problem)
             # the scene's density priors from a fixed pixel sample, before the blocks (same for any block layout)
             problem.calibrate(problem.sources())
             progress.push_info(folder.log_text())
             for line in problem.report():
                 (progress.push_warning if line.startswith("warning") else progress.push_info)(line)
-            dest = {k: self.parameterAsOutputLayer(parameters, k, context) for k in list(ms_io.Outputs.SERIES) + [
-                self.OUTPUT_VELOCITY] + [k for k in (self.OUTPUT_QUALITY, self.OUTPUT_GAPS) if parameters.get(k)]}
             outputs = ms_io.Outputs(dest, problem, grid, ms_io.report_rows(problem, entries),
                                     [p for e in entries if e.file.kind == "series" for p in e.file.paths], resampling)
             run_blocks(run.plan(grid.height, grid.width, bytes_per_pixel=problem.bytes_per_pixel()), problem,
                        outputs.write, sources=problem.sources(), run=run, progress=progress, writers=outputs.writers)
-        return outputs.finish(self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context), context, progress)
+        report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) \
+            if ms_in.asked(parameters, self.OUTPUT_REPORT) else ""
+        return outputs.finish(report, context, progress)

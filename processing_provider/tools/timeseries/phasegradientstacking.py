@@ -1,4 +1,5 @@
-"""phasegradientstacking."""
+"""``geohazard:phasegradientstacking``. Phase-gradient stacking: slow landslides revealed from wrapped interferograms
+without unwrapping."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ....algorithms.timeseries import network
 from ....io import blocks, raster, styles
 from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
-from ...inputs.declare import INPUT_UNITS, WAVELENGTH_HELP, wavelength_parameter
+from ...inputs.declare import INPUT_UNITS, PRODUCTS_HELP, WAVELENGTH_HELP, wavelength_parameter
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
@@ -19,7 +20,7 @@ from .._base import StackAlgorithm, tool
 stack_blocks = lazy_module("....algorithms.timeseries.stack_blocks", __package__)
 
 
-@tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)", group="timeseries",
+@tool("phasegradientstacking", "Phase-gradient stacking (landslide detection)",
       tags="phase gradient,landslide,detection,velocity,wrapped,interferogram", page="timeseries", engine=True)
 class PhaseGradientStacking(StackAlgorithm):
     STACK_PARAMETERS = False  # wrapped interferograms: its own labels, no unit
@@ -33,22 +34,28 @@ class PhaseGradientStacking(StackAlgorithm):
         "re-wrapped); folder or list, date pair from the file name. Use short temporal baselines "
         "(e.g. <= 48 days) so gradients do not alias.\n"
         "<b>Coherence</b> (optional): weights (the smaller of the two pixels).\n"
-        "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n\n"
+        "<b>Phase convention</b>: sign of the component outputs only.\n" + WAVELENGTH_HELP + "\n"
+        + PRODUCTS_HELP + "\n"
         "<b>Outputs</b>: gradient-rate magnitude in mm/yr of LOS motion per pixel; optional column (range) and "
         "row (azimuth) components, signed, LOS positive toward the satellite."
     )
 
+    IDS = "OUTPUT_RANGE OUTPUT_AZIMUTH"
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.rasters("INTERFEROGRAMS", "Wrapped interferograms (rasters, or a folder)"))
-        self.addParameter(declare.rasters("COHERENCE", "Coherence rasters or folder (weights)", optional=True))
+        self.addParameter(declare.rasters(self.INTERFEROGRAMS, "Wrapped interferograms (rasters, or a folder)"))
+        self.addParameter(declare.rasters(self.COHERENCE, "Coherence rasters or folder (weights)", optional=True))
         self.addParameter(wavelength_parameter(self, ids.WAVELENGTH))
-        self.addParameter(declare.enum("INPUT_UNITS", "Phase convention", INPUT_UNITS[:2]))
+        self.addParameter(declare.enum(self.INPUT_UNITS, "Phase convention", INPUT_UNITS[:2]))
+        self.addParameter(declare.enum(ids.STACK_EXTENT, "Stack extent when the pairs cover different areas",
+                                       list(declare.STACK_EXTENTS), 0, advanced=True))
         self.addParameter(declare.max_temporal_baseline_parameter(self))
-        self.addParameter(declare.integer("MIN_COUNT", "Minimum number of interferograms per pixel", 1, 1))
-        self.addParameter(declare.raster_out("OUTPUT", "Phase-gradient magnitude (mm/yr per pixel)"))
-        self.addParameter(declare.raster_out("OUTPUT_RANGE", "Column (range) gradient (mm/yr per pixel)", optional=True,
+        self.addParameter(declare.integer(self.MIN_COUNT, "Minimum number of interferograms per pixel", 1, 1))
+        self.addParameter(declare.raster_out(self.OUTPUT, "Phase-gradient magnitude (mm/yr per pixel)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_RANGE, "Column (range) gradient (mm/yr per pixel)",
+                                             optional=True,
                                              create=False))
-        self.addParameter(declare.raster_out("OUTPUT_AZIMUTH", "Row (azimuth) gradient (mm/yr per pixel)",
+        self.addParameter(declare.raster_out(self.OUTPUT_AZIMUTH, "Row (azimuth) gradient (mm/yr per pixel)",
                                              optional=True, create=False))
 
     def process(self, parameters, context, feedback):
@@ -56,12 +63,12 @@ class PhaseGradientStacking(StackAlgorithm):
         stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, baselines=False, feedback=feedback)
         flt = network.filter_network(stack.network, **stacks.network_filters(self, parameters, context))
         stack = stack.subset(flt.keep) if not flt.keep.all() else stack
-        sign = 1.0 if self.parameterAsEnum(parameters, "INPUT_UNITS", context) == 0 else -1.0
-        min_count = self.parameterAsInt(parameters, "MIN_COUNT", context)
+        sign = 1.0 if self.parameterAsEnum(parameters, self.INPUT_UNITS, context) == 0 else -1.0
+        min_count = self.parameterAsInt(parameters, self.MIN_COUNT, context)
         span = stack.network.temporal_baseline_days / 365.25
         info = stack.info
-        paths = layers.output_paths(self, parameters, ("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"), context,
-                                    optional=("OUTPUT", "OUTPUT_RANGE", "OUTPUT_AZIMUTH"))
+        paths = layers.output_paths(self, parameters, (self.OUTPUT, self.OUTPUT_RANGE, self.OUTPUT_AZIMUTH), context,
+                                    optional=(self.OUTPUT, self.OUTPUT_RANGE, self.OUTPUT_AZIMUTH))
         rows = io_stacks.block_rows_for(stack, run, factor=10)
         order = list(stack.order)
         sources = {"phase": engine.StackSource([stack.paths[i] for i in order], blocks.GdalOpener(), dtype=np.float64)}
@@ -70,13 +77,13 @@ class PhaseGradientStacking(StackAlgorithm):
                                                       dtype=np.float32)
         func = functools.partial(stack_blocks.phase_gradient_block, span_years=span, wavelength_m=stack.wavelength_m,
                                  signs=sign * np.asarray(stack.signs, dtype=np.float64), min_count=min_count)
-        names = {"OUTPUT": "magnitude_mm_yr", "OUTPUT_RANGE": "col_mm_yr", "OUTPUT_AZIMUTH": "row_mm_yr"}
-        blocks.run_blocks(engine.plan_blocks(info.height, info.width, block_rows=rows, halo=1), func, sources=sources,
+        names = {self.OUTPUT: "magnitude_mm_yr", self.OUTPUT_RANGE: "col_mm_yr", self.OUTPUT_AZIMUTH: "row_mm_yr"}
+        blocks.run_blocks(run.plan(info.height, info.width, block_rows=rows, halo=1), func, sources=sources,
                           run=run,
                    progress=progress, writers={names[k]: raster.RasterWriter.like(p, info) for k, p in paths.items()},
                           background_write=True)
-        styles.style_raster_sequential(paths["OUTPUT"], context=context, ramp_name="Magma")
-        for k in ("OUTPUT_RANGE", "OUTPUT_AZIMUTH"):
+        styles.style_raster_sequential(paths[self.OUTPUT], context=context, ramp_name="Magma")
+        for k in (self.OUTPUT_RANGE, self.OUTPUT_AZIMUTH):
             if k in paths:
                 styles.style_raster_diverging(paths[k], context=context)
         return paths

@@ -1,8 +1,7 @@
-"""sbasinversion."""
+"""``geohazard:sbasinversion``. SBAS inversion: displacement time series and velocity from a network of unwrapped
+interferograms (SBAS / ISBAS)."""
 
 from __future__ import annotations
-
-from qgis.core import QgsProcessingOutputFile
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.progress import SubProgress, warn
@@ -11,7 +10,7 @@ from ....io import raster, timeseries
 from ....io import stacks as io_stacks
 from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.aliases import Alias
-from ...inputs.declare import UNITS_HELP, WEIGHTING
+from ...inputs.declare import PRODUCTS_HELP, UNITS_HELP, WEIGHTING
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
@@ -22,10 +21,11 @@ sbas = lazy_module("....algorithms.timeseries.sbas", __package__)
 SBAS_WEIGHTING = WEIGHTING + ["Coherence-based phase variance when COHERENCE is given, else none"]
 
 
-@tool("sbasinversion", "SBAS / ISBAS time series inversion", group="timeseries",
+@tool("sbasinversion", "SBAS / ISBAS time series inversion",
       tags=("SBAS,ISBAS,time series,velocity,displacement,subsidence,landslide,deformation,interferogram,"
             "unwrapped,MintPy,ground motion"),
-      main=("OUTPUT_VELOCITY", "OUTPUT_POINTS"), kernels=("timeseries.sbas",), page="timeseries",
+      main=("OUTPUT_VELOCITY", ids.OUTPUT_POINTS), kernels=("timeseries.sbas", "timeseries.ground_reference"),
+      page="timeseries",
       former=(Alias("ISBAS_MIN_COUNT", ids.MIN_COUNT),), engine=True)
 class SbasInversion(StackAlgorithm):
     MINTPY = True
@@ -37,13 +37,17 @@ class SbasInversion(StackAlgorithm):
         "<b>Interferograms</b>: a folder (files whose name contains 'unw' are used when present) or a list of "
         "rasters on one grid; the date pair of each comes from its file name (20200101_20200113, "
         "20180106-20180130, 060619-061002, HyP3 S1AA_20200101T..._20200113T..., ...). Or a MintPy "
-        "ifgramStack.h5 (its dropIfgram flag, bperp and WAVELENGTH are used).\n"
+        "ifgramStack.h5 (its dropIfgram flag, bperp, WAVELENGTH and REF_Y/REF_X are used).\n"
         "<b>Coherence</b> (optional): folder or list matched by date pair (names with cc/coh/cor).\n"
-        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, for the network plot "
-        "and the perpendicular-baseline filter.\n"
-        + UNITS_HELP +
+        "<b>Baselines</b> (optional): GAMMA *_bperp.par / *_base.par files or folder, a LiCSAR baselines file, "
+        "HyP3 products' .txt (a product given as INTERFEROGRAMS brings its own), for the network plot, the "
+        "perpendicular-baseline filter and the DEM-error step (carried on the time series).\n"
+        + PRODUCTS_HELP + UNITS_HELP +
         "<b>Reference point</b>: all interferograms are referenced to this pixel (must have data in all of "
-        "them). Empty: the most coherent pixel whose 5x5 neighbourhood is valid in every interferogram.\n"
+        "them). Empty: the largest consistent ground, i.e. the largest area of pixels with data in every "
+        "interferogram whose loop closures are small and whose stacking rate is near the scene's mode, at its pixel "
+        "farthest from the area's edge (never coherence alone, never the image centre; a warning when no such area "
+        "exists; the log names the rule and the point).\n"
         "<b>Network filters</b>: maximum temporal (days) and perpendicular (m) baseline, minimum mean "
         "coherence, pairs to drop (YYYYMMDD_YYYYMMDD, comma separated). 0 = no limit.\n"
         "<b>Weighting</b>: none, or inverse phase variance from coherence (Tough et al. 1995, as MintPy), or the "
@@ -75,38 +79,43 @@ class SbasInversion(StackAlgorithm):
     RASTERS = {ids.OUTPUT_TIMESERIES: "timeseries", "OUTPUT_VELOCITY": "velocity",
                "OUTPUT_VELOCITY_STD": "velocity_std", "OUTPUT_TEMPORAL_COHERENCE": "temporal_coherence",
                "OUTPUT_COHCOUNT": "count"}
-    FILES = {"OUTPUT_POINTS": "points", "OUTPUT_MINTPY_TIMESERIES": "mintpy_timeseries",
+    FILES = {ids.OUTPUT_POINTS: "points", "OUTPUT_MINTPY_TIMESERIES": "mintpy_timeseries",
              "OUTPUT_MINTPY_VELOCITY": "mintpy_velocity"}
 
+    IDS = ("OUTPUT_VELOCITY OUTPUT_VELOCITY_STD OUTPUT_TEMPORAL_COHERENCE OUTPUT_COHCOUNT OUTPUT_MINTPY_TIMESERIES "
+           "OUTPUT_MINTPY_VELOCITY OUTPUT_NETWORK_PNG")
+
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.files("BASELINES",
-                                        "Perpendicular baselines: GAMMA *_bperp.par / *_base.par files or folder",
-                                        optional=True))
-        self.addParameter(declare.point("REFERENCE", "Reference point (empty: automatic)", optional=True))
+        self.addParameter(declare.files(self.BASELINES,
+                                        "Perpendicular baselines (GAMMA/LiCSAR/HyP3 files or folder)", optional=True))
+        self.addParameter(declare.point(self.REFERENCE, "Reference point (empty: automatic)", optional=True))
         declare.add_network_filter_parameters(self)
-        self.addParameter(declare.enum("WEIGHTING", "Weighting", SBAS_WEIGHTING))
+        self.addParameter(declare.enum(self.WEIGHTING, "Weighting", SBAS_WEIGHTING))
         self.addParameter(declare.integer(ids.LOOKS, "Independent looks (variance weighting)", 10, 1, 80,
                                           advanced=True))
-        self.addParameter(declare.number("COHERENCE_THRESHOLD", "Pixel coherence threshold (ISBAS)", 0.0, 0.0, 1.0))
+        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Pixel coherence threshold (ISBAS)", 0.0, 0.0, 1.0))
         self.addParameter(declare.integer(ids.MIN_COUNT,
-                                          "ISBAS minimum number of usable interferograms per pixel (0 = all)", 0, 0))
-        self.addParameter(declare.number("MIN_TEMPORAL_COHERENCE", "Minimum temporal coherence", 0.7, 0.0, 1.0))
-        self.addParameter(declare.raster("DEM", "DEM (m, same grid; for the points' HEIGHT)", optional=True))
-        self.addParameter(declare.raster_out("OUTPUT_TIMESERIES", "Time series (mm)"))
-        self.addParameter(declare.raster_out("OUTPUT_VELOCITY", "Velocity (mm/yr)"))
+                                          "ISBAS: fewest usable interferograms per pixel (0 = all)", 0, 0))
+        self.addParameter(declare.number(self.MIN_TEMPORAL_COHERENCE, "Minimum temporal coherence", 0.7, 0.0, 1.0))
+        self.addParameter(declare.raster(self.DEM, "DEM (m, same grid; for the points' HEIGHT)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_TIMESERIES, "Time series (mm)"))
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY, "Velocity (mm/yr)"))
         # secondary outputs: made by default in the dialog, may be left out (then not written)
-        self.addParameter(declare.raster_out("OUTPUT_VELOCITY_STD", "Velocity standard error (mm/yr)", optional=True))
-        self.addParameter(declare.raster_out("OUTPUT_TEMPORAL_COHERENCE", "Temporal coherence (0-1)", optional=True))
-        self.addParameter(declare.raster_out("OUTPUT_COHCOUNT", "Interferograms used per pixel (count)", optional=True))
-        self.addParameter(declare.vector_out("OUTPUT_POINTS", "Velocity points (mm/yr; time series in mm)",
+        self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY_STD, "Velocity standard error (mm/yr)",
+                                             optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_TEMPORAL_COHERENCE, "Temporal coherence (0-1)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_COHCOUNT, "Interferograms used per pixel (count)",
+                                             optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Velocity points (mm/yr; time series in mm)",
                                              optional=True, create=False))
-        self.addParameter(declare.file_out("OUTPUT_MINTPY_TIMESERIES", "MintPy timeseries.h5", "HDF5 (*.h5)",
+        self.addParameter(declare.file_out(self.OUTPUT_MINTPY_TIMESERIES, "MintPy timeseries.h5", "HDF5 (*.h5)",
                                            optional=True, create=False))
-        self.addParameter(declare.file_out("OUTPUT_MINTPY_VELOCITY", "MintPy velocity.h5", "HDF5 (*.h5)", optional=True,
+        self.addParameter(declare.file_out(self.OUTPUT_MINTPY_VELOCITY, "MintPy velocity.h5", "HDF5 (*.h5)",
+                                           optional=True,
                                            create=False))
-        self.addParameter(declare.file_out("OUTPUT_REPORT", "Network report (HTML; PNG and text alongside)",
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Network report (HTML; PNG and text alongside)",
                                            "HTML (*.html)", optional=True))
-        self.addOutput(QgsProcessingOutputFile("OUTPUT_NETWORK_PNG", self.tr("Network plot (PNG)")))
+        self.addOutput(declare.report_output(self.OUTPUT_NETWORK_PNG, self.tr("Network plot (PNG)")))
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
@@ -137,7 +146,7 @@ class SbasInversion(StackAlgorithm):
                 warn(progress, network.disconnection_note(net))
             if network.redundancy_note(net):
                 warn(progress, f"{ids.INTERFEROGRAMS}: {network.redundancy_note(net)}")
-            ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh)
+            ref_rc = stacks.reference_pixel(self, parameters, context, stack, count, mean_coh, feedback)
             feedback.pushInfo(self.note(f"Reference pixel: row {ref_rc[0]}, column {ref_rc[1]}; {net.n_pairs} "
                                         f"interferograms, {net.n_dates} dates, weighting {weighting}"))
             solver = sbas.SbasSolver(net, wavelength_m=stack.wavelength_m, weighting=weighting, looks=v.LOOKS,

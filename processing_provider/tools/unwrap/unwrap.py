@@ -1,4 +1,5 @@
-"""unwrap."""
+"""``geohazard:unwrap``. Phase unwrapping: wrapped interferograms unwrapped (built-in or SNAPHU), with connected
+components."""
 
 from __future__ import annotations
 
@@ -19,20 +20,23 @@ unwrap = lazy_module("....algorithms.timeseries.unwrap", __package__)
 unwrap_tiles = lazy_module("....algorithms.timeseries.unwrap_tiles", __package__)
 
 
-@tool("unwrap", "Phase unwrapping", group="timeseries",
+@tool("unwrap", "Phase unwrapping",
       tags="unwrapping,SNAPHU,phase,interferogram,connected components,wrapped,MCF,time series",
-      main=("OUTPUT_REPORT",), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
+      main=(ids.OUTPUT_REPORT,), kernels=("timeseries.unwrap", "timeseries.unwrap_tiles"), page="unwrap",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD), Alias("NLOOKS", ids.LOOKS)), engine=True)
 class Unwrap(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
-    FOLDER_INPUTS = ("INPUT", "COHERENCE")
+    FOLDER_INPUTS = (ids.INPUT, ids.COHERENCE)
     HELP = LazyText(lambda: (
         "2-D unwrapping of wrapped interferograms into unwrapped phase (radians, same sign as the input: "
         "phase grows with range for the phase linking tool's interferograms) and connected components, "
         "ready for the SBAS inversion.\n\n"
         "<b>Wrapped interferograms</b>: complex or wrapped-phase (radians, -pi..pi) rasters, or a folder such as "
         "the phase linking tool's wrapped interferograms folder; each name carries its date pair "
-        "(YYYYMMDD_YYYYMMDD). Already unwrapped inputs (values far outside -pi..pi) are refused.\n"
+        "(YYYYMMDD_YYYYMMDD). Already unwrapped inputs (values far outside -pi..pi) are refused. Or a product as "
+        "delivered (docs/products.md): a LiCSAR frame (its pairs' .geo.diff_pha.tif, with their .geo.cc.tif "
+        "coherence as value / 255) or HyP3 zips or folders ordered with 'Include Wrapped Phase' (_wrapped_phase.tif, "
+        "_corr.tif), put on one grid (the pairs' common area).\n"
         "<b>Coherence</b> (optional): one raster used for every interferogram (e.g. the temporal coherence of "
         "phase linking) or a folder/list matched by date pair; without it a pseudo-coherence is estimated from "
         "the fringes. <b>Mask</b> (optional): non-zero = unwrap.\n"
@@ -54,7 +58,8 @@ class Unwrap(GeohazardAlgorithm):
         "the offset between components is unknown (a multiple of 2 pi). Report (CSV): per interferogram the "
         "share of valid pixels unwrapped, number of components, residues, mean coherence. Closure check (CSV, "
         "optional): for every triplet ij + jk - ik of the network, the share of pixels whose unwrapped phases "
-        "do not close to a whole-cycle-free sum (unwrapping errors).\n\n"
+        "do not close to a whole-cycle-free sum (unwrapping errors).\n"
+        + declare.layers_help(ids.OUTPUT, "Unwrapped interferograms (layers)") + "\n"
         f"<b>Memory</b> (built-in): rasters larger than one tile of the memory budget (MAX_MEMORY_MB, advanced, "
         f"default 512 MB: about 5 Mpx) are unwrapped in row tiles of at least {unwrap_tiles.MIN_TILE_ROWS} rows "
         f"overlapping their neighbours by {2 * unwrap_tiles.TILE_HALO} rows; the whole-cycle offsets between tiles "
@@ -66,24 +71,25 @@ class Unwrap(GeohazardAlgorithm):
 
     ))
     IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE"
-    COMPLEX_INPUTS = ("INPUT",)  # a wrapped interferogram may be complex (a + ib)
+    COMPLEX_INPUTS = (ids.INPUT,)  # a wrapped interferogram may be complex (a + ib)
+    input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
     BACKENDS = ["builtin", "snaphu"]
     BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT,
-                                          "Wrapped interferograms (complex or phase in radians, rasters or a folder)"))
+                                          "Wrapped interferograms (complex or phase in rad; or folder)"))
         self.addParameter(declare.rasters(self.COHERENCE,
-                                          "Coherence: one raster for all, or rasters/folder matched by date pair",
+                                          "Coherence (one raster, or rasters/folder by date pair)",
                                           optional=True))
         self.addParameter(declare.raster(self.MASK, "Mask (non-zero = unwrap)", optional=True))
         self.addParameter(declare.enum(self.BACKEND, "Unwrapper", self.BACKEND_NAMES))
-        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence (built-in: from half of it, "
-                                         "consistent fringes are unwrapped last)", 0.3, 0.0, 1.0))
+        self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence", 0.3, 0.0, 1.0))
         self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
                                           1))
         self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
-        self.addParameter(declare.folder_out(self.OUTPUT, "Unwrapped interferograms folder"))
+        declare.raster_folder_out(self, self.OUTPUT, "Unwrapped interferograms folder",
+                                  "Unwrapped interferograms (layers)")
         self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Unwrapping report", "CSV files (*.csv)", optional=True))
         self.addParameter(declare.file_out(self.OUTPUT_CLOSURE, "Triplet closure check", "CSV files (*.csv)",
                                            optional=True, create=False))
@@ -106,7 +112,7 @@ class Unwrap(GeohazardAlgorithm):
 
     def process(self, parameters, context, feedback):
         ignored, mask = [], self._mask(parameters, context)
-        stack = stacks.wrapped_stack(self, parameters, context, mask=mask, ignored=ignored)
+        stack = stacks.wrapped_stack(self, parameters, context, mask=mask, ignored=ignored, feedback=feedback)
         if ignored:  # a list made by "Add Directory...": say what was left out and why
             feedback.pushWarning(f"INPUT: left out {len(ignored)} file(s) that are not dated interferograms of the "
                                  "stack (no YYYYMMDD_YYYYMMDD pair in the name, coherence, or wrapped next to "
@@ -131,5 +137,6 @@ class Unwrap(GeohazardAlgorithm):
             if closure:
                 writers.write_csv(closure, unwrap_io.closure_rows(written, stack.pairs, progress),
                                   fields=["triplet", "pixels", "share_not_closing"])
-        return {self.OUTPUT: out_dir, **{key: p for key, p in ((self.OUTPUT_REPORT, report),
-                                                              (self.OUTPUT_CLOSURE, closure)) if p}}
+        unwrapped = [os.path.join(out_dir, f"{pair}.unw.tif") for pair in stack.pairs]
+        return {**declare.raster_set(self.OUTPUT, out_dir, unwrapped),
+                **{key: p for key, p in ((self.OUTPUT_REPORT, report), (self.OUTPUT_CLOSURE, closure)) if p}}

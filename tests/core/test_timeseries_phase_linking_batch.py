@@ -1,6 +1,6 @@
 """EMI linked eight pixels at a time gives each pixel the bits of the per-pixel EMI, whatever its batch holds.
 
-The kernel runs EMI on batches of up to eight pixels, one per vector lane (``phase_linking_batch``), with per-lane
+The kernel runs EMI on batches of up to eight pixels, one per vector lane (``phase_linking.batch``), with per-lane
 flags where the pixels' paths part: the shift 0.99 refused, the number of inverse-iteration steps, the re-shift
 attempts, ``|G|`` not positive definite (the coherence-weighted EVD instead), pixels handed back to the per-pixel
 iteration. A lane reading another lane's value, or a frozen lane that moved on, would change that pixel's bits:
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.timeseries import phase_linking as pl
-from insar_geohazards.algorithms.timeseries import phase_linking_batch as plb
+from insar_geohazards.algorithms.timeseries.phase_linking import batch as plb
 
 BETA = 0.01
 

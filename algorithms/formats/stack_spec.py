@@ -1,0 +1,87 @@
+"""The plain specs a product walk returns (:mod:`.products`, :mod:`.product_walks`): the files found (:class:`Entry`),
+each interferogram (:class:`PairSpec`) and the stack (:class:`StackSpec`)."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class Entry:
+    """One file of the items: ``path`` as GDAL or Python opens it (``/vsizip/...`` for a zip member), ``rel`` as
+    messages name it (relative to the item given), ``zip``/``member`` for a zip member."""
+
+    path: str
+    rel: str
+    zip: str = ""
+    member: str = ""
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.member or self.path)
+
+    @property
+    def folder(self) -> str:
+        """The folder holding the file (inside its zip for a member), as a key that tells copies apart."""
+        return (self.zip + "!" + os.path.dirname(self.member)) if self.zip else os.path.dirname(self.path)
+
+    def read_text(self) -> str:
+        if self.zip:
+            with zipfile.ZipFile(self.zip) as zf:
+                return zf.read(self.member).decode("utf-8", errors="replace")
+        with open(self.path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+
+
+@dataclass
+class PairSpec:
+    """One interferogram of a product: its date pair (as the producer orders it), unwrapped phase and coherence
+    files, where it came from, its other files by role and its own parameters (HyP3's ``.txt``)."""
+
+    pair: tuple
+    unw: str
+    coh: Optional[str] = None
+    label: str = ""
+    extras: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.pair[0]:%Y%m%d}_{self.pair[1]:%Y%m%d}"
+
+
+@dataclass
+class StackSpec:
+    """A product's stack as plain values (see the module docstring); lines for the log in ``taken``,
+    ``left_out`` (``(file, reason)``), ``warnings``."""
+
+    producer: str
+    layout: str
+    pairs: list
+    frame: str = ""
+    scene: dict = field(default_factory=dict)  # role -> path: E, N, U, hgt, baselines, metadata
+    geometry: dict = field(default_factory=dict)  # quantity key -> [(label, value)] from the product's text files
+    baselines: Optional[dict] = None  # {(earlier, later): m}
+    baselines_source: str = ""
+    wavelength: Optional[tuple] = None  # (label, metres)
+    gacos: dict = field(default_factory=dict)  # date -> path
+    zero_is_nodata: bool = False  # the producer marks no-data pixels with 0 (LiCSAR)
+    references: dict = field(default_factory=dict)  # pair name -> (x, y) of each pair's own unwrapping reference
+    raw: dict = field(default_factory=dict)  # path -> (grid, data type) of a headerless raster (GAMMA)
+    lookup: dict = field(default_factory=dict)  # "lat"/"lon"/"los" -> path: radar coordinates geocoded with them
+    crs_if_missing: str = ""  # the CRS of rasters that name none (GMTSAR's _ll.grd: longitude/latitude)
+    taken: list = field(default_factory=list)
+    left_out: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    @property
+    def dates(self) -> list:
+        return sorted({d for p in self.pairs for d in p.pair})
+
+
+def reason(counts: OrderedDict, why: str, e: Entry) -> None:
+    counts.setdefault(why, []).append(e.rel)

@@ -1,0 +1,275 @@
+"""The phase-linking kernel: row chunks in parallel, each pixel's window covariance, its linked phases.
+
+:func:`_phase_link_kernel` splits the output rows into ``chunks`` runs of consecutive rows (one per numba thread).
+A chunk goes over column tiles; for each target pixel it sums the ``s s^H`` of the window neighbours its SHP test
+accepts (:mod:`.covariance`), turns the sum into the sample coherence ``G``, and links it: EVD and coherence-weighted
+EVD pixel by pixel (:mod:`.pixel`), EMI eight pixels at once (:mod:`.batch`, :func:`_link_emi_batch`). The image
+arrays are ``(rows, cols)`` (``slc_t``: ``(rows, cols, n)`` complex64, the dates last); the outputs cover the rows
+``row0 .. row1`` only: ``out_phase`` ``(n, row1 - row0, cols)`` float32 radians, ``out_tcoh`` and ``out_count``
+``(row1 - row0, cols)``. Every pixel's bytes are the same whatever the chunks, tiles and threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..._numba import HAVE_NUMBA, njit_slp, prange
+from .batch import LANES, emi_batch, temporal_coherence_b
+from .covariance import _add_packed, _load_coherence, _outer_packed, _unpack_hermitian
+from .pixel import _cevd_vector_t, _inverse_steps_t, _link_pixel_t, _start_vector
+from .shp import is_shp
+
+#: The batched EMI's last inverse iteration goes on pixel by pixel once fewer than this many of its eight pixels
+#: still iterate: a step of eight lanes costs about five single-pixel steps, and a few pixels (close eigenvalues,
+#: the re-shift refused) take tens of steps while the others have converged.
+EMI_MIN_LANES = 6
+
+
+@njit_slp(error_model="numpy")
+def _emi_batch_work(n, npad):
+    """Work arrays of :func:`_link_emi_batch`: the batch's ``G`` per pixel (``gb[0 .. 3, q]``: ``gr, gi, gtr, gti``
+    of pixel ``q``), ``G`` transposed with the pixel last, :func:`.batch.emi_batch`'s, the linked
+    vectors and temporal coherences."""
+    gb = np.zeros((4, LANES, n, npad))
+    gl = np.zeros((2, n, n, LANES))
+    mats = np.zeros((8, n, n, LANES))
+    vecs = np.zeros((7, n, LANES))
+    vals = np.zeros((6, LANES))
+    flags = np.zeros((6, LANES), np.bool_)
+    lv = np.zeros((2, LANES, npad))
+    tcoh = np.zeros(LANES)
+    return gb, gl, mats, vecs, vals, flags, lv, tcoh
+
+
+@njit_slp(error_model="numpy")
+def _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, beta, w8, mats, n, npad, min_lanes):
+    """EMI of the ``nl`` pixels whose ``G`` is in ``gb`` (:func:`_emi_batch_work`) at once: pixel ``q``'s linked
+    vector into ``lv[0, q] + i lv[1, q]``, its temporal coherence into ``tcoh[q]`` (lanes past ``nl``: any), the
+    bits of :func:`.pixel._link_pixel_t` for each. ``w8`` and ``mats`` are that function's work. Lanes past ``nl``
+    hold ``I``. The last inverse iteration goes on pixel by pixel once fewer than ``min_lanes`` pixels still iterate
+    (:data:`EMI_MIN_LANES`)."""
+    for q in range(LANES):
+        for k in range(n):
+            for i in range(n):
+                if q < nl:
+                    gl[0, k, i, q] = gb[2, q, k, i]
+                    gl[1, k, i, q] = gb[3, q, k, i]
+                else:
+                    gl[0, k, i, q] = 1.0 if k == i else 0.0
+                    gl[1, k, i, q] = 0.0
+    steps = emi_batch(gl[0], gl[1], beta, nl, bmats, vecs, vals, flags, n, min_lanes)
+    for q in range(nl):
+        gr, gi = gb[0, q], gb[1, q]
+        vr, vi = lv[0, q], lv[1, q]
+        if flags[0, q]:
+            for i in range(n):
+                vr[i] = vecs[0, i, q]
+                vi[i] = vecs[1, i, q]
+            if flags[3, q]:  # the inverse iteration goes on in this pixel alone, from its factor
+                tr, ti, lr, li = mats[4], mats[5], mats[6], mats[7]
+                for k in range(n):
+                    for i in range(k, n):
+                        tr[k, i] = bmats[5, k, i, q]
+                        ti[k, i] = bmats[6, k, i, q]
+                        lr[i, k] = tr[k, i]
+                        li[i, k] = ti[k, i]
+                _inverse_steps_t(tr, ti, lr, li, vr, vi, w8[2], w8[3], w8[4], w8[5], n, npad, 100 - steps, 1e-10)
+        else:  # |G| or M not positive definite: EMI undefined
+            _start_vector(gr, gi, vr, vi, n, npad)
+            _cevd_vector_t(gb[2, q], gb[3, q], vr, vi, w8[2], w8[3], mats[4], mats[5], n, npad)
+        if flags[3, q] or not flags[0, q]:  # finished pixel by pixel: back into its lane
+            for i in range(n):
+                vecs[0, i, q] = vr[i]
+                vecs[1, i, q] = vi[i]
+    temporal_coherence_b(gl[0], gl[1], vecs[0], vecs[1], vecs[4], vecs[5], tcoh, n)
+
+
+@njit_slp(error_model="numpy")
+def _write_linked(vr, vi, tcoh, k, ro, c, out_phase, out_tcoh, out_count, n):
+    """A linked pixel's outputs: phases relative to date 0, temporal coherence, SHP count."""
+    out_tcoh[ro, c] = tcoh
+    ref = complex(vr[0], -vi[0])
+    for i in range(n):
+        out_phase[i, ro, c] = np.angle(complex(vr[i], vi[i]) * ref)
+    out_count[ro, c] = k
+
+
+@njit_slp(error_model="numpy")
+def _flush_emi(batch, pend, nb, beta, w8, mats, out, n, npad):
+    """Link the ``nb`` pixels waiting in ``batch`` (:func:`_emi_batch_work`) and write their outputs at the places
+    ``pend[q] = (output row, column, SHP count)``."""
+    gb, gl, bmats, vecs, vals, flags, lv, tcoh = batch
+    _link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nb, beta, w8, mats, n, npad, EMI_MIN_LANES)
+    for q in range(nb):
+        _write_linked(lv[0, q], lv[1, q], tcoh[q], pend[q, 2], pend[q, 0], pend[q, 1], out[0], out[1], out[2], n)
+
+
+@njit_slp(error_model="numpy")
+def _write_no_data(out, ro, c, count, n):
+    """NaN phases and temporal coherence at output row ``ro``, column ``c``; ``count`` neighbours."""
+    for i in range(n):
+        out[0][i, ro, c] = np.nan
+    out[1][ro, c] = np.nan
+    out[2][ro, c] = count
+
+
+@njit_slp(error_model="numpy")
+def _window_sum(acc_r, acc_i, o_r, o_i, image, shp, r, c, hr, hc, base):
+    """``C = sum_k s_k s_k^H`` over the neighbours of ``(r, c)`` the SHP test accepts (the pixel itself always), in
+    window order (the same sums on any CPU), packed into ``acc_r + i acc_i``; returns their number. A neighbour
+    enters when usable, not a PS kept out, and homogeneous: the GLRT of :func:`.shp.glrt_statistic` with the
+    logarithms of the means cached, else :func:`.shp.is_shp`. The arrays are taken out of their tuples once here:
+    the loop over the window is the kernel's hottest."""
+    slc_t, usable, ps, sorted_amp, mean_int, log_mean = image
+    shp_method, threshold, ps_neighbours = shp
+    rows, cols, n = slc_t.shape
+    nf = float(n)
+    wr = o_r.shape[0]
+    mpk = acc_r.shape[0]
+    mp = mean_int[r, c]
+    lp = log_mean[r, c]
+    acc_r[:] = 0.0
+    acc_i[:] = 0.0
+    k = 0
+    for rr in range(max(0, r - hr), min(rows, r + hr + 1)):
+        for cc in range(max(0, c - hc), min(cols, c + hc + 1)):
+            if not usable[rr, cc]:
+                continue
+            if not (rr == r and cc == c):
+                if ps[rr, cc] and not ps_neighbours:
+                    continue
+                if shp_method == 0:
+                    mq = mean_int[rr, cc]
+                    if mp <= 0.0 or mq <= 0.0 or not nf * (2.0 * math.log(0.5 * (mp + mq)) - lp
+                                                             - log_mean[rr, cc]) <= threshold:
+                        continue
+                elif not is_shp(shp_method, sorted_amp, mean_int, r, c, rr, cc, threshold, nf):
+                    continue
+            _add_packed(acc_r, acc_i, o_r, o_i, rr % wr, cc - base, mpk)
+            k += 1
+    return k
+
+
+@njit_slp(error_model="numpy")
+def _fill_ring(ring, image, r, dr0, hr, col, base, sr, si):
+    """The ``s s^H`` of column ``col`` in window rows ``r + dr0 .. r + hr`` into the ring (row ``rr`` in slot
+    ``rr % wr``, column ``col`` in slot ``col - base``); ``sr``, ``si`` are work."""
+    slc_t, usable = image[0], image[1]
+    o_r, o_i = ring
+    wr = o_r.shape[0]
+    for rr in range(max(0, r + dr0), min(usable.shape[0], r + hr + 1)):
+        if usable[rr, col]:
+            _outer_packed(o_r, o_i, rr % wr, col - base, slc_t[rr, col], sr, si, slc_t.shape[2])
+
+
+@njit_slp(error_model="numpy")
+def _link_target(image, shp, r, c, ro, hr, hc, base, method, beta, ring, work, batch, pend, nb, out):
+    """Outputs of target pixel ``(r, c)`` at output row ``ro``: no data, a PS's own phases, or its window's linked
+    phases (EVD / CEVD now; EMI queued as the batch's slot ``nb``, linked when eight wait). Returns the pixels now
+    waiting in the batch."""
+    slc_t, usable, ps = image[0], image[1], image[2]
+    n = slc_t.shape[2]
+    acc_r, acc_i, cov, gr, gi, gtr, gti, mats, w8 = work
+    if not usable[r, c]:
+        _write_no_data(out, ro, c, 0, n)
+        return nb
+    if ps[r, c]:
+        s0 = slc_t[r, c, 0]
+        for i in range(n):
+            out[0][i, ro, c] = np.angle(slc_t[r, c, i] * np.conj(s0))
+        out[1][ro, c] = 1.0
+        out[2][ro, c] = 1
+        return nb
+    k = _window_sum(acc_r, acc_i, ring[0], ring[1], image, shp, r, c, hr, hc, base)
+    _unpack_hermitian(acc_r, acc_i, cov, n)
+    gb = batch[0]
+    if method == 0:  # G into the batch's next slot
+        gr, gi, gtr, gti = gb[0, nb], gb[1, nb], gb[2, nb], gb[3, nb]
+    if not _load_coherence(cov, gr, gi, gtr, gti, w8[2], n):
+        _write_no_data(out, ro, c, k, n)
+        return nb
+    npad = gr.shape[1]
+    if method != 0:
+        tc = _link_pixel_t(gr, gi, gtr, gti, method, beta, w8, mats, n, npad)
+        _write_linked(w8[0], w8[1], tc, k, ro, c, out[0], out[1], out[2], n)
+        return nb
+    pend[nb, 0] = ro
+    pend[nb, 1] = c
+    pend[nb, 2] = k
+    nb += 1
+    if nb == LANES:
+        _flush_emi(batch, pend, nb, beta, w8, mats, out, n, npad)
+        nb = 0
+    return nb
+
+
+@njit_slp(error_model="numpy")
+def _link_chunk(image, shp, hr, hc, method, beta, row0, ra, rb, out, tile_cols):
+    """Output rows ``ra .. rb`` (image rows) of one chunk, tile by tile of ``tile_cols`` columns.
+
+    The chunk keeps the ``s s^H`` of every usable pixel of its windows in a ring (:mod:`.covariance`), row ``rr``
+    in slot ``rr % wr``, over a tile of columns (column ``cc`` in slot ``cc - (t0 - hc)``): each product is made
+    once per chunk and tile (the chunk's first row makes all ``wr`` window rows, each next row only its new last
+    one) and added for every target that accepts it as SHP. The sums read the same values in the same order
+    whatever the chunks and tiles."""
+    cols, n = image[0].shape[1], image[0].shape[2]
+    npad = 16 if n <= 16 else (n + 31) // 32 * 32  # pixel._padded(n)
+    mpk = (n * (n + 1) // 2 + 31) // 32 * 32  # packed triangle padded to whole vector steps
+    ring = (np.zeros((2 * hr + 1, tile_cols + 2 * hc, mpk)), np.zeros((2 * hr + 1, tile_cols + 2 * hc, mpk)))
+    w8 = np.zeros((8, npad))
+    work = (np.zeros(mpk), np.zeros(mpk), np.empty((n, n), np.complex128), np.zeros((n, npad)), np.zeros((n, npad)),
+            np.zeros((n, npad)), np.zeros((n, npad)), np.zeros((8, n, npad)), w8)
+    # EMI links the chunk's pixels eight at a time: their G in the batch, their places and SHP counts in pend
+    batch = _emi_batch_work(n, npad)
+    pend = np.zeros((LANES, 3), np.int64)
+    nb = 0
+    for t0 in range(0, cols, tile_cols):
+        base = t0 - hc
+        for r in range(ra, rb):
+            dr0 = -hr if r == ra else hr
+            filled = max(0, base) - 1
+            for c in range(t0, min(cols, t0 + tile_cols)):
+                while filled < min(cols - 1, c + hc):
+                    filled += 1
+                    _fill_ring(ring, image, r, dr0, hr, filled, base, w8[0], w8[1])
+                nb = _link_target(image, shp, r, c, r - row0, hr, hc, base, method, beta, ring, work, batch, pend,
+                                  nb, out)
+    if nb > 0:  # the chunk's last pixels, fewer than eight
+        _flush_emi(batch, pend, nb, beta, w8, work[7], out, n, npad)
+
+
+@njit_slp(parallel=True, error_model="numpy")
+def _phase_link_kernel(slc_t, usable, ps, sorted_amp, mean_int, log_mean, shp_method, threshold, hr, hc,
+                       method, beta, row0, row1, out_phase, out_tcoh, out_count, ps_neighbours, chunks, tile_cols):
+    """Phase-link the rows ``row0 .. row1`` of the image (see the module docstring for the arrays), ``chunks``
+    runs of consecutive rows in parallel; ``hr``, ``hc``: half window; ``shp_method``, ``method``: the codes of
+    :data:`.shp.SHP_METHODS` and :data:`.block.METHODS`."""
+    image = (slc_t, usable, ps, sorted_amp, mean_int, log_mean)
+    shp = (shp_method, threshold, ps_neighbours)
+    out = (out_phase, out_tcoh, out_count)
+    nrows = row1 - row0
+    for ch in prange(chunks):
+        _link_chunk(image, shp, hr, hc, method, beta, row0, row0 + nrows * ch // chunks,
+                    row0 + nrows * (ch + 1) // chunks, out, tile_cols)
+
+
+# Memory of one chunk's ring of s s^H products (two float64 planes of wr x (tile + wc - 1) packed triangles): the
+# tile is as wide as fits in it, at least 16 columns. The ring is read back one row later, a tile's width of
+# products after it was made: a ring that stays in the cache beats fewer products (30 x 200 x 200, 11 x 11, one
+# thread: 1.56-1.57 CPU-s with tiles of 16-32 columns, 1.61 with 64, 1.69 with the whole 200-column row)
+_RING_BYTES = 3 * 2**20
+
+
+def _chunks_and_tile(n_rows, n_cols, n_dates, wr, wc):
+    """Row chunks of the kernel (one per numba thread: each makes its window rows' products once) and columns per
+    tile of the products' ring. Neither changes an output bit."""
+    threads = 1
+    if HAVE_NUMBA:
+        import numba
+
+        threads = numba.get_num_threads()
+    mpk = (n_dates * (n_dates + 1) // 2 + 31) // 32 * 32
+    tile = max(16, _RING_BYTES // (16 * wr * mpk) - (wc - 1))
+    return max(1, min(threads, n_rows)), int(min(n_cols, tile))

@@ -1,0 +1,150 @@
+"""What the time-series dock's pick of one pixel on every date costs, by grid size and tile layout.
+
+For each size (rows x cols x dates), a series raster (float32, smooth random walks as a multi-sensor run writes them,
+NaN nowhere) is written twice through :class:`io.raster.RasterWriter`: the layout of the series outputs before (the
+default 256 x 256 tiles: 256 columns, rows by the tile-row budget; DEFLATE) and now (square tiles of
+:func:`io.series_tiles.series_tile_size`, ZSTD). Each is then read as its users read it, every read on a freshly opened
+dataset (GDAL's block cache empty; the files sit in the page cache, as after the map has drawn them):
+
+* pick: one pixel on every band (``ReadAsArray(col, row, 1, 1)``, what ``ui.timeseries_data.read_pixel`` does), the
+  median over ``PICKS`` pixels spread over the grid, CPU and wall seconds; before, also the wall seconds with GDAL's
+  multi-threaded decoding (``GDAL_NUM_THREADS=ALL_CPUS``: GDAL >= 3.6 decodes the tiles of one request in parallel,
+  as the dock's reader thread does for files written before);
+* band: one whole band at full resolution (a render at 1:1 without overviews), and decimated to a quarter of its
+  width and height (a render zoomed out), median of 3 bands;
+* chain: every band in blocks of 256 rows (a tool reading the series as its input), once;
+* write: the writer's own time (the solve's blocks of 64 rows) and the file's size.
+
+Times are CPU seconds of this process (medians; the other load of a shared machine does not count): the pick's
+is the time the dock's reader thread works, the others what a render or a tool spends reading.
+
+Usage: /usr/bin/python3 bench_pick.py [OUT_DIR] [SIZES]   SIZES: e.g. 40x40x783,200x200x400,600x600x400 (default)
+Prints one JSON line per size and layout, then a markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import _path  # noqa: E402,F401 - the plugin as the package insar_geohazards
+from osgeo import gdal  # noqa: E402
+
+from insar_geohazards.io.raster import RasterWriter  # noqa: E402
+from insar_geohazards.io.series_tiles import series_tile_size  # noqa: E402
+
+PICKS = 9
+GT = (500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0)
+
+
+def write(path, rows, cols, dates, edge):
+    """A series raster of smooth random walks (mm), written in blocks of 64 rows; returns (seconds, bytes)."""
+    rng = np.random.default_rng(0)
+    kw = {} if edge is None else {"tile_rows": edge, "tile_cols": edge, "compress": "ZSTD"}
+    t0 = time.process_time()
+    with RasterWriter(path, width=cols, height=rows, geotransform=GT, crs_wkt="", count=dates,
+                      descriptions=[f"d{i}" for i in range(dates)], **kw) as w:
+        for r0 in range(0, rows, 64):
+            h = min(64, rows - r0)
+            steps = rng.normal(0.0, 0.8, (dates, h, cols)).astype(np.float32)
+            w.write(np.cumsum(steps, axis=0, dtype=np.float32), row=r0)
+        w.commit()
+    return time.process_time() - t0, os.path.getsize(path)
+
+
+def timed(fn, repeat=1):
+    """Median CPU seconds of ``fn`` (every thread of this process: the machine's other load does not count)."""
+    out = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        out.append(time.process_time() - t0)
+    return statistics.median(out)
+
+
+def pick_times(path, rows, cols, threads=False):
+    """Median (CPU seconds, wall seconds) of one pixel read on every band, a fresh dataset each time."""
+    pts = [(int(r), int(c)) for r, c in zip(np.linspace(0, rows - 1, PICKS), np.linspace(cols - 1, 0, PICKS))]
+    cpu, wall = [], []
+    gdal.SetConfigOption("GDAL_NUM_THREADS", "ALL_CPUS" if threads else None)
+    try:
+        for r, c in pts:
+            t0, w0 = time.process_time(), time.perf_counter()
+            ds = gdal.Open(path)
+            v = ds.ReadAsArray(c, r, 1, 1)
+            ds = None
+            cpu.append(time.process_time() - t0)
+            wall.append(time.perf_counter() - w0)
+            assert v.shape[1:] == (1, 1)
+    finally:
+        gdal.SetConfigOption("GDAL_NUM_THREADS", None)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def band_times(path, rows, cols, dates):
+    def full(b):
+        ds = gdal.Open(path)
+        ds.GetRasterBand(b).ReadAsArray()
+
+    def quarter(b):
+        ds = gdal.Open(path)
+        ds.GetRasterBand(b).ReadAsArray(buf_xsize=max(1, cols // 4), buf_ysize=max(1, rows // 4))
+
+    bands = [1, dates // 3, dates // 2, 2 * dates // 3, dates]
+    return (statistics.median(timed(lambda b=b: full(b), 3) for b in bands),
+            statistics.median(timed(lambda b=b: quarter(b), 3) for b in bands))
+
+
+def chain_time(path, rows):
+    def run():
+        ds = gdal.Open(path)
+        for r0 in range(0, rows, 256):
+            ds.ReadAsArray(0, r0, ds.RasterXSize, min(256, rows - r0))
+    return timed(run, 3)
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="bench_pick_")
+    sizes = sys.argv[2] if len(sys.argv) > 2 else "40x40x783,200x200x400,600x600x400"
+    os.makedirs(out_dir, exist_ok=True)
+    recs = []
+    for size in sizes.split(","):
+        rows, cols, dates = (int(x) for x in size.split("x"))
+        for layout, edge in (("before", None), ("now", series_tile_size(cols, rows, dates))):
+            path = os.path.join(out_dir, f"series_{size}_{layout}.tif")
+            w_s, nbytes = write(path, rows, cols, dates, edge)
+            ds = gdal.Open(path)
+            block = ds.GetRasterBand(1).GetBlockSize()
+            ds = None
+            band_full, band_quarter = band_times(path, rows, cols, dates)
+            pick_cpu, pick_wall = pick_times(path, rows, cols)
+            rec = {"size": size, "layout": layout, "tile": block, "mb": round(nbytes / 1e6, 1),
+                   "write_s": round(w_s, 2), "pick_s": round(pick_cpu, 4), "pick_wall_s": round(pick_wall, 4),
+                   "band_full_s": round(band_full, 4), "band_quarter_s": round(band_quarter, 4),
+                   "chain_s": round(chain_time(path, rows), 3)}
+            if layout == "before":
+                rec["pick_wall_threads_s"] = round(pick_times(path, rows, cols, threads=True)[1], 4)
+            print(json.dumps(rec), flush=True)
+            recs.append(rec)
+            os.remove(path)
+    print("\n| grid (rows x cols x dates) | layout (tile) | file MB | write CPU-s | pick CPU-s (wall s; wall with "
+          "GDAL_NUM_THREADS) | band 1:1 CPU-s | band 1:4 CPU-s | all bands, 256-row blocks CPU-s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in recs:
+        threads = f"; {r['pick_wall_threads_s']}" if "pick_wall_threads_s" in r else ""
+        print(f"| {r['size']} | {r['layout']} ({r['tile'][0]} x {r['tile'][1]}) | {r['mb']} | {r['write_s']} | "
+              f"{r['pick_s']} ({r['pick_wall_s']}{threads}) | {r['band_full_s']} | {r['band_quarter_s']} | "
+              f"{r['chain_s']} |")
+
+
+if __name__ == "__main__":
+    main()

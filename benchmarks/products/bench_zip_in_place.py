@@ -1,0 +1,104 @@
+"""Products read in place: 300 HyP3 zips against the same products extracted and against a flat folder of GeoTIFFs.
+
+Builds N HyP3 INSAR_GAMMA products of S x S pixels (tests/testutils_products.py: ``_unw_phase.tif``, ``_corr.tif``,
+``_lv_theta.tif``, ``_lv_phi.tif``, ``_dem.tif``, ``.txt``, as hyp3-gamma packages them) three ways: zipped
+(``<name>.zip`` holding ``<name>/``, read through /vsizip/), extracted (``<name>/``), and flattened by hand (one
+folder of ``_unw_phase_clip.tif`` and ``_corr_clip.tif``, the plain path). Each is given to
+``geohazard:stackingvelocity`` (REFERENCE given, weighting by coherence) in a whole ``qgis_process`` run; wall and
+CPU seconds (user + sys) of each, and the velocities compared byte for byte.
+
+Usage: /usr/bin/python3 benchmarks/products/bench_zip_in_place.py [WORK_DIR] [N_PAIRS] [SIZE] [REPEAT]
+(defaults .build/bench_products, 300, 256, 2). Prints one JSON line per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.join(ROOT, ".build", "plugins")]
+
+import testutils_products as tp  # noqa: E402
+
+
+def build(work: str, n_pairs: int, size: int) -> dict:
+    n_dates = n_pairs // 3 + 2
+    t = tp.Truth(shape=(size + 4, size + 4), n_dates=n_dates)
+    t.pairs = t.pairs[:n_pairs]
+    zipped = os.path.join(work, "zipped")
+    if not os.path.isdir(zipped):
+        prods = tp.hyp3_products(zipped, t, zipped=t.pairs)
+        for p in prods.values():
+            assert p.endswith(".zip")
+    extracted = os.path.join(work, "extracted")
+    if not os.path.isdir(extracted):
+        import zipfile
+
+        os.makedirs(extracted)
+        for f in sorted(os.listdir(zipped)):
+            with zipfile.ZipFile(os.path.join(zipped, f)) as zf:
+                zf.extractall(extracted)
+    flat = os.path.join(work, "flat")
+    if not os.path.isdir(flat):
+        os.makedirs(flat)
+        for name in sorted(os.listdir(extracted)):
+            for suffix in ("_unw_phase.tif", "_corr.tif"):
+                shutil.copy(os.path.join(extracted, name, name + suffix),
+                            os.path.join(flat, name + suffix.replace(".tif", "_clip.tif")))
+    return {"zipped": zipped, "extracted": extracted, "flat": flat}
+
+
+def run(kind: str, folder: str, out: str) -> dict:
+    exe = shutil.which("qgis_process.bin")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QGIS_PLUGINPATH": os.path.join(ROOT, ".build", "plugins")}
+    if os.path.exists(out):
+        os.remove(out)
+    params = [f"INTERFEROGRAMS={folder}", f"OUTPUT_VELOCITY={out}", "WEIGHTING=1",
+              f"REFERENCE={tp.HYP3_ORIGIN[0] + 200:.0f},{tp.HYP3_ORIGIN[1] - 200:.0f} [EPSG:32611]"]
+    if kind == "flat":
+        params.append(f"COHERENCE={folder}")
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", exe, "run", "geohazard:stackingvelocity", "--", *params],
+                          capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise SystemExit(f"{kind} failed")
+    user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+    syst = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024.0
+    return {"kind": kind, "wall_s": round(wall, 2), "cpu_s": round(user + syst, 2), "rss_mb": round(rss),
+            "load": os.getloadavg()[0], "utc": dt.datetime.utcnow().strftime("%H:%M:%S")}
+
+
+def main():
+    work = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "bench_products")
+    n_pairs = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    size = int(sys.argv[3]) if len(sys.argv) > 3 else 256
+    repeat = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    os.makedirs(work, exist_ok=True)
+    folders = build(work, n_pairs, size)
+    sizes = {k: sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(v) for f in fs)
+             for k, v in folders.items()}
+    print(json.dumps({"pairs": n_pairs, "size": size, "bytes": sizes}), flush=True)
+    from osgeo import gdal
+
+    outs = {}
+    for r in range(repeat):
+        for kind in ("zipped", "extracted", "flat"):
+            outs[kind] = os.path.join(work, f"v_{kind}.tif")
+            print(json.dumps({"round": r, **run(kind, folders[kind], outs[kind])}), flush=True)
+    ref = gdal.Open(outs["flat"]).ReadAsArray().tobytes()
+    print(json.dumps({kind: gdal.Open(p).ReadAsArray().tobytes() == ref for kind, p in outs.items()}))
+
+
+if __name__ == "__main__":
+    main()

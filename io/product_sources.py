@@ -1,0 +1,130 @@
+"""The files of a product stack made readable on a map before the stack is put on one grid (:mod:`.products`):
+GAMMA's headerless rasters as raw VRTs, ISCE2's radar-coordinate rasters geocoded with their lookup tables, GMT
+grids given the CRS they do not name. Everything is written in GDAL's memory, never beside the inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from osgeo import gdal
+
+from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.stack_spec import StackSpec
+
+
+def raw_as_vrt(spec: StackSpec, folder: str) -> StackSpec:
+    """The spec with its headerless rasters (GAMMA) replaced by raw VRTs in ``folder`` (GDAL's memory)."""
+    from . import gamma as gamma_io
+
+    made: dict = {}
+
+    def vrt(path):
+        if path is None or path not in spec.raw:
+            return path
+        if path not in made:
+            grid, dtype = spec.raw[path]
+            made[path] = f"{folder}/raw_{len(made)}_{os.path.basename(path)}.vrt"
+            gdal.FileFromMemBuffer(made[path], gamma_io.vrt_text(path, grid, dtype, nodata=None).encode("utf-8"))
+        return made[path]
+
+    pairs = [dataclasses.replace(p, unw=vrt(p.unw), coh=vrt(p.coh)) for p in spec.pairs]
+    scene = {k: vrt(v) for k, v in spec.scene.items()}
+    return dataclasses.replace(spec, pairs=pairs, scene=scene)
+
+
+def geocoded(spec: StackSpec, folder: str) -> StackSpec:
+    """The spec with its radar-coordinate rasters (ISCE2) seen geocoded: each through a VRT naming the lookup
+    tables as its geolocation arrays (pixel centres), warped (nearest neighbour, as ``gdalwarp -geoloc``) onto the
+    grid of :func:`lookup_grid` into a warped VRT in GDAL's memory. The unwrapped phase is band 2 of
+    ISCE's ``filt*.unw`` (band 1: amplitude)."""
+    from osgeo import osr
+
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    geoloc = {"X_DATASET": spec.lookup["lon"], "X_BAND": "1", "Y_DATASET": spec.lookup["lat"], "Y_BAND": "1",
+              "PIXEL_OFFSET": "0", "LINE_OFFSET": "0", "PIXEL_STEP": "1", "LINE_STEP": "1",
+              "GEOREFERENCING_CONVENTION": "PIXEL_CENTER", "SRS": wgs84.ExportToWkt()}
+    grid = lookup_grid(spec.lookup)
+    tables = gdal.Open(spec.lookup["lat"])
+    radar_size = (tables.RasterXSize, tables.RasterYSize)
+    tables = None
+    made: dict = {}
+
+    def warp(path, band):
+        if path is None:
+            return None
+        if path in made:
+            return made[path]
+        k = len(made)
+        src = f"{folder}/geoloc_{k}.vrt"
+        ds = gdal.Translate(src, path, format="VRT", bandList=[band], noData=0.0)
+        if ds is None:
+            raise GeohazardError(f"{path}: GDAL cannot read it")
+        if (ds.RasterXSize, ds.RasterYSize) != radar_size:
+            raise GeohazardError(f"{path} is {ds.RasterXSize} x {ds.RasterYSize} pixels but the lookup tables "
+                                 f"({os.path.basename(spec.lookup['lat'])}) are {radar_size[0]} x {radar_size[1]}: "
+                                 "they are not of its radar grid (another multilook or crop); give the tables of the "
+                                 "interferograms' grid")
+        ds.SetMetadata(geoloc, "GEOLOCATION")
+        ds = None
+        out = f"{folder}/geocoded_{k}.vrt"
+        opts = dict(format="VRT", geoloc=True, dstSRS="EPSG:4326", resampleAlg="near", dstNodata=float("nan"),
+                    outputType=gdal.GDT_Float32, **grid)
+        try:
+            dst = gdal.Warp(out, src, **opts)
+        except RuntimeError as exc:
+            raise GeohazardError(f"{path}: not geocoded with the lookup tables ({exc})") from None
+        if dst is None:
+            raise GeohazardError(f"{path}: not geocoded with the lookup tables {spec.lookup['lat']}, "
+                                 f"{spec.lookup['lon']} (not of its radar grid?)")
+        dst = None
+        made[path] = out
+        return out
+
+    pairs = []
+    for p in spec.pairs:
+        ds = gdal.Open(p.unw)
+        band = 2 if ds is not None and ds.RasterCount >= 2 else 1
+        ds = None
+        pairs.append(dataclasses.replace(p, unw=warp(p.unw, band), coh=warp(p.coh, 1)))
+    return dataclasses.replace(spec, pairs=pairs)
+
+
+def lookup_grid(lookup: dict) -> dict:
+    """The geographic grid of a radar stack's lookup tables (``gdal.Warp`` options): the tables' longitude and
+    latitude range (pixel centres) in as many columns and rows as the radar grid has, half a pixel beyond."""
+    extent = []
+    for key in ("lon", "lat"):
+        ds = gdal.Open(lookup[key])
+        if ds is None:
+            raise GeohazardError(f"the lookup table {lookup[key]} cannot be read")
+        lo, hi = ds.GetRasterBand(1).ComputeRasterMinMax(False)
+        extent.append((lo, hi, ds.RasterXSize if key == "lon" else ds.RasterYSize))
+    (x0, x1, nx), (y0, y1, ny) = extent
+    if not (-360.0 <= x0 < x1 <= 360.0 and -90.0 <= y0 < y1 <= 90.0) or nx < 2 or ny < 2:
+        raise GeohazardError(f"the lookup tables span longitude {x0:g}..{x1:g}, latitude {y0:g}..{y1:g}: not the "
+                             f"degrees of {os.path.basename(lookup['lon'])} and {os.path.basename(lookup['lat'])}")
+    dx, dy = (x1 - x0) / (nx - 1), (y1 - y0) / (ny - 1)
+    return {"outputBounds": (x0 - dx / 2, y0 - dy / 2, x1 + dx / 2, y1 + dy / 2), "xRes": dx, "yRes": dy}
+
+
+def with_crs(infos: list, spec: StackSpec) -> list:
+    """The rasters' grids with ``spec.crs_if_missing`` where they name no CRS (GMT grids), checked to be
+    longitude/latitude."""
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.SetFromUserInput(spec.crs_if_missing)
+    out = []
+    for info, p in zip(infos, spec.pairs):
+        if not info.crs_wkt:
+            gt = info.geotransform
+            x1, y1 = gt[0] + gt[1] * info.width, gt[3] + gt[5] * info.height
+            if not (-360.0 <= min(gt[0], x1) and max(gt[0], x1) <= 360.0 and -90.0 <= min(gt[3], y1)
+                    and max(gt[3], y1) <= 90.0):
+                raise GeohazardError(f"{p.label}: the grid spans x {gt[0]:g}..{x1:g}, y {gt[3]:g}..{y1:g}: not "
+                                     "longitude/latitude, as GMTSAR's _ll.grd are (in radar coordinates?)")
+            info = dataclasses.replace(info, crs_wkt=srs.ExportToWkt(), has_georef=True)
+        out.append(info)
+    return out

@@ -1,0 +1,167 @@
+"""Raster parameters read as their producers deliver them: MintPy HDF5 results, GAMMA's headerless rasters and
+rasters in metres.
+
+* A raster parameter given a MintPy HDF5 result (``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5``,
+  ``maskTempCoh.h5``, ``temporalCoherence.h5`` ...; or ``HDF5:"file.h5"://dataset`` for one dataset, the name
+  QGIS gives a dataset picked in its dialog) is read through a GeoTIFF in mm / mm/yr / degrees, on the file's grid
+  and CRS, dated, carrying the reference and scene values (:func:`io.mintpy.as_geotiff`). It is written once per
+  version of the file into QGIS's processing temporary folder, never beside the input. Which dataset of a geometry
+  file is read follows the parameter: an incidence raster reads ``incidenceAngle``, a heading raster
+  ``azimuthAngle``, a DEM ``height``, a slant-range raster ``slantRangeDistance``.
+* A raster parameter given a GAMMA raster as GAMMA writes it (``20060619_utm.dem``, ``.inc``, ``.lv_theta``, a
+  geocoded ``.unw`` ...: no header, big-endian) beside the DEM/MAP parameter file of its grid is read through a raw
+  VRT on that grid (EQA or UTM), carrying the scene values of the image parameter files beside it (``*_slc.par``:
+  incidence, heading, slant range, wavelength), so the geometry rule finds them (:mod:`...io.gamma`).
+* A displacement or velocity input of a tool (its ``MM_INPUTS``) whose metadata says m, m/yr, cm ... is read as
+  millimetres through a scaled VRT in the same folder; one that declares no unit and whose values cannot be mm
+  (:func:`~algorithms.formats.units.not_millimetres`) is warned about by name.
+
+Every tool reads its raster parameters through :func:`~.layers.raster_path`, the guard's probes and extents through
+:func:`resolve`, so a tool takes these files unchanged; the log says what was read and converted
+(:func:`announce`, once per run).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from qgis.core import QgsProcessingUtils, QgsRasterLayer
+
+from ...algorithms.formats.units import not_millimetres
+from ...io import gamma as gamma_io
+from ...io import mintpy as mintpy_io
+from ...io import units as units_io
+
+#: What a raster parameter is for, by ID (the dataset of a MintPy geometry file it reads).
+PURPOSES = {"INCIDENCE_RASTER": "incidence", "INCIDENCE_RASTER_2": "incidence", "INCIDENCE_RASTERS": "incidence",
+            "HEADING_RASTER": "heading", "HEADING_RASTERS": "heading", "DEM": "dem",
+            "SLANT_RANGE_RASTER": "slant_range"}
+
+
+#: The GAMMA files a raster parameter of each purpose takes (extension, what it holds).
+_GAMMA_KINDS = {"dem": ((".dem", ".hgt"), "heights"), "incidence": ((".inc", ".lv_theta"), "an incidence or "
+                                                                    "look-vector elevation angle"),
+                "heading": ((".lv_phi",), "a look-vector orientation angle")}
+
+
+def scratch_folder() -> str:
+    """The folder of converted inputs: QGIS's processing temporary folder (removed when QGIS exits)."""
+    folder = os.path.join(QgsProcessingUtils.tempFolder(), "delivered")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def is_product(value) -> bool:
+    """The value names an HDF5 file or dataset (read as a MintPy result) or a GAMMA raster beside its DEM/MAP
+    parameter file."""
+    if isinstance(value, QgsRasterLayer):
+        value = value.source()
+    return mintpy_io.parse_source(value) is not None or is_gamma(value)
+
+
+def is_gamma(value) -> bool:
+    """The value is the path of a GAMMA raster beside the DEM/MAP parameter file of its grid."""
+    from ...algorithms.errors import GeohazardError
+
+    try:
+        return isinstance(value, str) and gamma_io.raster_of(value) is not None
+    except GeohazardError:
+        return True  # an ambiguous grid: resolve() names it
+
+
+def product_source(value) -> Optional[tuple]:
+    """``(HDF5 file, dataset or None)`` of a MintPy value (a path, ``HDF5:"file"://dataset`` or a layer of one);
+    None for anything else."""
+    text = _source_text(value)
+    return mintpy_io.parse_source(text) if text is not None else None
+
+
+def _source_text(value) -> Optional[str]:
+    if isinstance(value, QgsRasterLayer):
+        return value.source()
+    return value if isinstance(value, str) else None
+
+
+def resolve(alg, name: str, value, *, notes: Optional[list] = None) -> str:
+    """The file a tool reads for the raster ``value`` of parameter ``name``: the converted GeoTIFF of a MintPy
+    result, the millimetre VRT of a displacement input in metres, else the value's own path. ``notes`` (a list)
+    receives the log lines."""
+    text = _source_text(value)
+    parsed = mintpy_io.parse_source(text) if text is not None else None
+    if parsed is not None:
+        conv = mintpy_io.as_geotiff(parsed[0], dataset=parsed[1], purpose=PURPOSES.get(name), name=name,
+                                    folder=scratch_folder())
+        if notes is not None:
+            notes.extend(f"{name}: {n}" for n in conv.notes)
+        return conv.path
+    path = text or ""
+    if path and is_gamma(path):
+        from ...algorithms.errors import GeohazardError
+        from ...algorithms.formats.gamma import raster_ext
+
+        ext = raster_ext(os.path.basename(path))
+        want = _GAMMA_KINDS.get(PURPOSES.get(name, ""))
+        if want and ext not in want[0]:
+            raise GeohazardError(f"{name}: {os.path.basename(path)} is a GAMMA {ext} file, not {want[1]} "
+                                 f"({', '.join(want[0])})")
+        try:
+            conv = gamma_io.as_vrt(path, scratch_folder(), label=name)
+        except GeohazardError as exc:
+            raise GeohazardError(f"{name}: {exc}") from None
+        if notes is not None:
+            notes.append(conv[1][0])
+            notes.extend(f"{name}: {n}" for n in conv[1][1:])
+        path = conv[0]
+    if name in getattr(alg, "MM_INPUTS", ()) and path and os.path.isfile(path):
+        scaled = units_io.scaled_to_mm(path, scratch_folder())
+        if scaled is not None:
+            if notes is not None:
+                notes.append(f"{name}: {os.path.basename(path)} declares UNIT={scaled[2]}: read as {scaled[3]} "
+                             f"(x {scaled[1]:g})")
+            return scaled[0]
+    return path
+
+
+def _dated(path: str) -> bool:
+    from ...io.raster import raster_info
+
+    try:
+        info = raster_info(path, "raster")
+    except Exception:  # noqa: BLE001 - the guard names an unreadable input
+        return False
+    return info.count > 1
+
+
+def announce(alg, parameters, feedback) -> None:
+    """Log, once per run, what each MintPy result or raster in metres among the raster parameters is read as, and
+    warn about a displacement input without a unit whose values cannot be millimetres."""
+    if feedback is None:
+        return
+    own = set(getattr(alg, "FOLDER_INPUTS", ()))  # the stack tools' lists: an ifgramStack.h5 is theirs to read
+    for d in alg.parameterDefinitions():
+        if d.isDestination() or d.type() not in ("raster", "multilayer") or d.name() in own:
+            continue
+        value = parameters.get(d.name())
+        if d.type() == "multilayer":
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if is_product(item):
+                    notes = []
+                    resolve(alg, d.name(), item, notes=notes)
+                    for n in notes:
+                        feedback.pushInfo(n)
+            continue
+        text = _source_text(value)
+        if not text:
+            continue
+        notes: list = []
+        path = resolve(alg, d.name(), value, notes=notes)
+        for n in notes:
+            feedback.pushInfo(n)
+        if d.name() in getattr(alg, "MM_INPUTS", ()) and not notes and os.path.isfile(path) \
+                and not units_io.declared_unit(path):
+            assumed = "mm" if _dated(path) else "mm/yr"
+            warning = not_millimetres(units_io.abs_percentile(path), name=f"{d.name()}: {os.path.basename(path)}",
+                                      assumed=assumed)
+            if warning:
+                feedback.pushWarning(warning)

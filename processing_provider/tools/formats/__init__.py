@@ -1,0 +1,1 @@
+"""The formats tools: products of other software read as layers."""

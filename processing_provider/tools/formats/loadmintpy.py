@@ -1,0 +1,112 @@
+"""``geohazard:loadmintpy``. Load MintPy: a MintPy result (timeseries.h5, velocity.h5, geometry) as a georeferenced,
+dated GeoTIFF in mm or mm/yr, and optionally as points with their series."""
+
+from __future__ import annotations
+
+import os
+
+from ....algorithms.errors import GeohazardError
+from ....io import styles
+from ...inputs import declare, delivered, ids
+from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
+from .._base import GeohazardAlgorithm, tool
+
+mintpy = lazy_module("....algorithms.formats.mintpy", __package__)
+mintpy_io = lazy_module("....io.mintpy", __package__)
+
+
+@tool("loadmintpy", "Load MintPy result (timeseries.h5, velocity.h5, geometry, mask)",
+      tags="MintPy,HDF5,timeseries.h5,velocity.h5,geometryGeo.h5,maskTempCoh.h5,import,time series,velocity,SBAS",
+      page="mintpy", main=(ids.OUTPUT, ids.OUTPUT_POINTS))
+class LoadMintpy(GeohazardAlgorithm):
+    IDS = "DATASET MASK"
+    KEY_OUTPUT_FIELDS = {ids.OUTPUT_POINTS: ("VEL",)}
+    HELP = (
+        "Opens a MintPy HDF5 result (Yunjun et al. 2019, doi:10.1016/j.cageo.2019.104331) as a georeferenced, "
+        "dated, styled layer that every tool and the time-series dock read: <b>timeseries.h5</b> (and "
+        "timeseries_ERA5_demErr.h5 ...: one band per date, ISO dates as band descriptions), <b>velocity.h5</b>, "
+        "<b>geometryGeo.h5</b>, <b>maskTempCoh.h5</b>, <b>temporalCoherence.h5</b>, geo_*.h5 after MintPy's "
+        "geocoding.\n\n"
+        "<b>Read as delivered</b>: grid and CRS from MintPy's attributes (X_FIRST/Y_FIRST = upper-left corner, "
+        "X_STEP/Y_STEP; EPSG, else UTM_ZONE, else WGS84 latitude/longitude, as MintPy's save_gdal); displacements "
+        "from metres to <b>mm</b> and velocities from m/year to <b>mm/yr</b> (the log says so); LOS positive toward "
+        "the satellite in MintPy as here (no sign change); MintPy's reference pixel REF_Y/REF_X and REF_DATE are "
+        "carried as REFERENCE_ROW/REFERENCE_COL/REFERENCE_DATE, WAVELENGTH, HEADING and the scene incidence "
+        "(CENTER_INCIDENCE_ANGLE, or the mean of the work folder's inputs/geometryGeo.h5) as WAVELENGTH_M, "
+        "HEADING_DEG, INCIDENCE_DEG, the perpendicular baselines of a time series as PERPENDICULAR_BASELINES_M, so "
+        "later steps need nothing typed. Pixels MintPy did not invert (0 at every date; the reference pixel "
+        "excepted) are no data. Files in radar coordinates (geometryRadar.h5, results before geocode.py) are "
+        "refused: geocode them with MintPy first.\n"
+        "<b>Dataset</b>: empty = the file's own (timeseries, velocity, mask ...); a geometry file needs one "
+        "(incidenceAngle, azimuthAngle, height, slantRangeDistance ...); velocity.h5 also holds velocityStd.\n"
+        "<b>Mask</b> (optional): maskTempCoh.h5 (or any MintPy mask on the grid): pixels at 0 become no data, as "
+        "MintPy's save_gdal -m.\n\n"
+        "<b>Outputs</b>: the raster (GeoTIFF); optionally <b>points</b> (GeoPackage) at the valid pixel centres "
+        "with PID, VEL and V_STDEV (mm/yr: the velocity and velocityStd, or for a time series its least-squares "
+        "line and standard error as MintPy's timeseries2velocity) and one DYYYYMMDD field per date (mm), the "
+        "fields adadetection, inversevelocity and timeseriesmodels read.\n\n"
+        "Every raster parameter of the other tools also takes these files directly (read the same way into "
+        "QGIS's temporary folder, never beside them); an incidence raster reads a geometry file's "
+        "incidenceAngle, a heading raster its azimuthAngle, a DEM its height; HDF5:\"file.h5\"://dataset names "
+        "one dataset."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.file(self.INPUT, "MintPy HDF5 file", file_filter="MintPy HDF5 (*.h5 *.he5 *.H5)"))
+        self.addParameter(declare.text(self.DATASET, "Dataset (empty = the file's own)", optional=True))
+        self.addParameter(declare.raster(self.MASK, "Mask (maskTempCoh.h5; pixels at 0 left out)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT, "MintPy layer"))
+        self.addParameter(declare.vector_out(self.OUTPUT_POINTS, "Points (VEL, V_STDEV, DYYYYMMDD)", "point",
+                                             optional=True, create=False))
+
+    def _layer(self, parameters, context):
+        path = self.parameterAsFile(parameters, self.INPUT, context)
+        dataset = self.parameterAsString(parameters, self.DATASET, context).strip() or None
+        layer = mintpy.open_layer(path, dataset=dataset, name=f"{self.INPUT}: {os.path.basename(path)}")
+        mask, mask_layer = "", None
+        if parameters.get(self.MASK):
+            src = delivered.product_source(parameters.get(self.MASK))
+            if src is None:
+                raise GeohazardError(f"{self.MASK}: give a MintPy mask (maskTempCoh.h5, or HDF5:\"file.h5\"://mask), "
+                                     f"not {parameters.get(self.MASK)!r}")
+            mask = src[0]
+            mask_layer = mintpy.open_layer(mask, dataset=src[1], name=f"{self.MASK}: {os.path.basename(mask)}")
+        if mask_layer is not None and mask_layer.shape != layer.shape:
+            raise GeohazardError(f"{self.MASK}: {os.path.basename(mask)} has {mask_layer.shape[0]} x "
+                                 f"{mask_layer.shape[1]} pixels, {os.path.basename(path)} {layer.shape[0]} x "
+                                 f"{layer.shape[1]}: not the same grid")
+        return path, layer, mask, mask_layer
+
+    def check(self, parameters, context):
+        _, layer, _, _ = self._layer(parameters, context)
+        if parameters.get(self.OUTPUT_POINTS) and layer.dataset not in mintpy.DISPLACEMENT_DATASETS:
+            raise GeohazardError(f"{self.OUTPUT_POINTS}: points are made of a time series or a velocity, not of "
+                                 f"{layer.dataset!r}")
+
+    def process(self, parameters, context, feedback):
+        path, layer, mask, mask_layer = self._layer(parameters, context)
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        conv = mintpy_io.as_geotiff(path, dataset=layer.dataset, name=self.INPUT, folder="", out_path=out,
+                                    mask_path=mask, progress=FeedbackProgress(feedback, 0, 50))
+        for note in conv.notes:
+            feedback.pushInfo(note)
+        if layer.dataset in mintpy.DISPLACEMENT_DATASETS:
+            styles.style_raster_diverging(out, context=context, band=layer.bands)
+        else:
+            styles.style_raster_sequential(out, context=context)
+        result = {self.OUTPUT: out}
+        if parameters.get(self.OUTPUT_POINTS):
+            pts = self.parameterAsOutputLayer(parameters, self.OUTPUT_POINTS, context)
+            std = None
+            if layer.dataset == "velocity":
+                try:
+                    std = mintpy.open_layer(path, dataset="velocityStd")
+                except GeohazardError:
+                    std = None
+            n = mintpy_io.write_points(layer, pts, mask=mask_layer, std=std, progress=FeedbackProgress(feedback, 50,
+                                                                                                       100))
+            feedback.pushInfo(self.note(f"{n} points ({'VEL, V_STDEV' + (', DYYYYMMDD' if layer.dates else '')})"))
+            styles.style_points_velocity(pts, "VEL", context=context)
+            result[self.OUTPUT_POINTS] = pts
+        return result

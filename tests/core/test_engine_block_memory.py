@@ -1,0 +1,189 @@
+"""The memory models behind MAX_MEMORY_MB: what the tools count per pixel (or point) of a block bounds what a block
+really allocates.
+
+Each tool plans its blocks as ``budget / bytes per pixel`` (:func:`algorithms.engine.plan_blocks`), so its model must
+not undercount (the budget would be exceeded) nor overcount much (blocks smaller than they need be). The block
+functions run here on blocks of two heights under ``tracemalloc``, which counts every numpy and numba allocation
+(the block's inputs included, allocated inside the measurement): the growth per pixel between the two heights must
+lie between a third of the model and the model. Counts of bytes, not times: the same on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms import engine as eng
+
+
+def _peak(make_inputs, func, block) -> int:
+    tracemalloc.start()
+    try:
+        inputs = make_inputs(block.read1 - block.read0)
+        out = func(block, inputs)
+        del out, inputs
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def bytes_per_pixel(make_inputs, func, *, rows=(8, 32), n_cols=200, halo=0) -> float:
+    """Growth of a block's peak allocation per pixel of its own rows (tracemalloc), after one warm-up call
+    (numba compiles there)."""
+    def block(r):
+        return eng.Block(0, halo + 50, halo + 50 + r, 50, 50 + r + 2 * halo, 10_000, n_cols)
+
+    func(block(2), make_inputs(2 + 2 * halo))
+    lo, hi = (_peak(make_inputs, func, block(r)) for r in rows)
+    return (hi - lo) / ((rows[1] - rows[0]) * n_cols)
+
+
+def _dates(n):
+    return [dt.date(2020, 1, 3) + dt.timedelta(days=12 * k) for k in range(n)]
+
+
+def _faults():
+    from insar_geohazards.algorithms.elastic.faults import Faults
+
+    rng = np.random.default_rng(0)
+    n = 20
+    return Faults.create(east_m=rng.uniform(-5e3, 5e3, n), north_m=rng.uniform(-5e3, 5e3, n),
+                         strike_deg=rng.uniform(0, 360, n), dip_deg=rng.uniform(30, 80, n), length_m=np.full(n, 3e3),
+                         top_m=np.full(n, 1e3), bottom_m=np.full(n, 6e3), strike_slip_m=np.full(n, 0.2),
+                         dip_slip_m=np.full(n, 1.0))
+
+
+GT = (-15000.0, 100.0, 0.0, 17000.0, 0.0, -100.0)
+
+
+def _okada():
+    from insar_geohazards.algorithms.elastic import grid_blocks as gb
+
+    func = functools.partial(gb.okada_grid_block, geotransform=GT, table=_faults().table(), poisson=0.25,
+                             los_vec=np.array([0.1, 0.2, 0.97]))
+    return gb.OKADA_BYTES_PER_PIXEL, lambda r: {}, func, {}
+
+
+def _coulomb(n_depths):
+    from insar_geohazards.algorithms.elastic import grid_blocks as gb
+
+    func = functools.partial(gb.coulomb_grid_block, geotransform=GT, table=_faults().table(),
+                             depths_m=list(np.linspace(0.0, 7000.0, n_depths)), regional=None,
+                             shear_modulus_pa=3.2e10, poisson=0.25, friction=0.4,
+                             receiver={"strike_deg": 30.0, "dip_deg": 60.0, "rake_deg": 90.0}, scale_pa=1e5)
+    return gb.coulomb_bytes_per_pixel(n_depths), lambda r: {}, func, {"rows": (8, 32), "n_cols": 300}
+
+
+def _models(n_dates, models, breaks):
+    from insar_geohazards.algorithms.timeseries import model_blocks as mb
+
+    rng = np.random.default_rng(1)
+    func = functools.partial(mb.models_raster_block, dates=_dates(n_dates), opts={"models": models}, breaks=breaks,
+                             min_dbic=10.0)
+    return (mb.bytes_per_series(n_dates, models, breaks),
+            lambda r: {"series": rng.normal(0, 1, (n_dates, r, 200))}, func, {"rows": (4, 16), "n_cols": 200})
+
+
+def _slc(rows):
+    rng = np.random.default_rng(2)
+    n = 12
+    return n, lambda r: {"slc": (rng.normal(0, 1, (n, r, 120)) + 1j * rng.normal(0, 1, (n, r, 120)))
+                         .astype(np.complex64)}
+
+
+def _amplitude():
+    from insar_geohazards.algorithms.timeseries import ps
+    from insar_geohazards.io.slc import SLC_BYTES_PER_PIXEL_DATE
+
+    n, make = _slc(None)
+    func = functools.partial(ps.amplitude_dispersion_block, calibration=None, threshold=0.25)
+    return n * SLC_BYTES_PER_PIXEL_DATE + 64.0, make, func, {"n_cols": 120}
+
+
+def _phase_linking():
+    from insar_geohazards.algorithms.timeseries.phase_linking import phase_link_block
+    from insar_geohazards.io.slc import SLC_BYTES_PER_PIXEL_DATE
+
+    n, make = _slc(None)
+    func = functools.partial(phase_link_block, window=(5, 7))
+    return n * SLC_BYTES_PER_PIXEL_DATE + 64.0, make, func, {"rows": (16, 48), "n_cols": 120, "halo": 2}
+
+
+def _pca():
+    from insar_geohazards.algorithms.corrections.pca import pca_engine_block, smooth_model
+
+    rng = np.random.default_rng(3)
+    n = 30
+    func = functools.partial(pca_engine_block, g=smooth_model(_dates(n)), tile=16)
+    # the tool's model: len(dates) x 4 bytes x 4 (float32 input, delay, output, the writer's copy)
+    return n * 4.0 * 4, lambda r: {"series": rng.normal(0, 1, (n, r, 48)).astype(np.float32)}, func, \
+        {"rows": (16, 32), "n_cols": 48, "halo": 16}
+
+
+CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_coulomb, 1),
+         "coulombstress_3_depths": functools.partial(_coulomb, 3),
+         "timeseriesmodels_linear_20": functools.partial(_models, 20, ("linear",), False),
+         "timeseriesmodels_afterslip_breaks_40": functools.partial(_models, 40, ("seasonal", "afterslip"), True),
+         "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_block_memory_model_bounds_what_a_block_allocates(case):
+    model, make_inputs, func, kw = CASES[case]()
+    measured = bytes_per_pixel(make_inputs, func, **kw)
+    assert measured > 0, case
+    assert measured <= model <= 3.0 * measured, f"{case}: {measured:.0f} bytes a pixel measured, model {model:.0f}"
+
+
+def test_the_distortion_pass_stays_within_its_model():
+    """The whole distortion pass (scans, classification, the engine's read-ahead) per pixel of a block."""
+    from insar_geohazards.algorithms.geometry.distortion import AcquisitionGeometry, distortion_map
+    from insar_geohazards.io.geometry import DISTORTION_BYTES_PER_PIXEL
+
+    rows, cols = 256, 400
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    dem = (400 * np.sin(yy / 40.0) * np.cos(xx / 55.0)).astype(np.float32)
+    inc = np.linspace(30, 45, cols)[None] + np.zeros((rows, 1))
+    geos = [AcquisitionGeometry(heading_deg=-170.0, read_incidence=lambda r0, r1: inc[r0:r1].copy())]
+
+    def peak(block_rows):
+        tracemalloc.start()
+        try:
+            distortion_map(lambda r0, r1: dem[r0:r1].copy(), lambda *a: None, n_rows=rows, n_cols=cols,
+                           geometries=geos, dx_rows_m=30.0, dy_m=30.0, block_rows=block_rows, background_write=False,
+                           outputs={"classes": None, "rindex": np.float32, "visibility": None})
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(16)
+    measured = (peak(128) - peak(32)) / (96 * cols)
+    assert measured <= DISTORTION_BYTES_PER_PIXEL <= 3.0 * measured, measured
+
+
+def test_an_ada_tile_stays_within_its_model():
+    """Neighbourhood statistics of one tile per point, with few and with every point active."""
+    from insar_geohazards.algorithms.ada import neighbourhood as nb
+
+    rng = np.random.default_rng(4)
+
+    def peak(n, share):
+        x, y = rng.uniform(0, 4000, n), rng.uniform(0, 4000, n)
+        v = rng.normal(0, 1, n)
+        active = rng.random(n) < share
+        tracemalloc.start()
+        try:
+            nb.neighbourhood_stats(x, y, v, active, thr=1.0, tile_points=n)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    for share, n_lo, n_hi in ((0.02, 30_000, 90_000), (1.0, 4_000, 16_000)):  # few: above the spacing sample
+        peak(1000, share)
+        measured = (peak(n_hi, share) - peak(n_lo, share)) / (n_hi - n_lo)
+        model = nb.TILE_BYTES_PER_POINT + nb.TILE_BYTES_PER_ACTIVE_POINT * share
+        assert measured <= model <= 3.0 * measured, (share, measured, model)

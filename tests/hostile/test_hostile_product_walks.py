@@ -1,0 +1,92 @@
+"""Hostile GAMMA, GMTSAR and SNAP stacks: as an attacker (or a tired user) would give them. Each is refused naming
+the file and what was expected. Layouts: tests/testutils_product_walks.py (sources in its docstring)."""
+
+import os
+
+import testutils_hostile as hk
+from testutils_product_walks import gamma_stack, gmtsar_stack, snap_products
+from testutils_products import Truth
+
+
+def _vel(tmp_path, name="v.tif"):
+    return {"OUTPUT_VELOCITY": str(tmp_path / name)}
+
+
+def test_a_gamma_interferogram_cut_short_is_named(qgis_app, tmp_path):
+    t = Truth(n_dates=4)
+    root = gamma_stack(tmp_path / "g", t)
+    pair = f"{t.pairs[1][0]:%Y%m%d}_{t.pairs[1][1]:%Y%m%d}"
+    path = os.path.join(root, "interferograms", pair, pair + ".unw")
+    with open(path, "r+b") as fh:
+        fh.truncate(1000)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)},
+                      rf"INTERFEROGRAMS: g/interferograms/{pair}/{pair}.unw \(1,000 bytes\) fits none of the DEM/MAP "
+                      r"grids \(dem_seg.par 36 x 30; 4 bytes a pixel\): cut short")
+
+
+def test_snap_products_not_terrain_corrected_are_refused_as_radar_coordinates(qgis_app, tmp_path):
+    t = Truth(n_dates=4)
+    root = snap_products(tmp_path / "s", t)
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            if f.endswith(".hdr"):
+                p = os.path.join(dirpath, f)
+                text = open(p).read().split("map info")[0]
+                open(p, "w").write(text)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)},
+                      r"INTERFEROGRAMS: .*Unw_Phase_ifg_IW2_VV_.*\.img has no map georeference: the stack is in radar "
+                      r"coordinates; apply SNAP's Radar > Geometric > Terrain Correction")
+
+
+def test_a_snap_header_cut_short_and_two_producers_mixed_are_named(qgis_app, tmp_path):
+    t = Truth(n_dates=4)
+    root = snap_products(tmp_path / "s", t)
+    dim = sorted(f for f in os.listdir(root) if f.endswith(".dim"))[0]
+    with open(os.path.join(root, dim), "r+b") as fh:
+        fh.truncate(200)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path)},
+                      rf"INTERFEROGRAMS: s/{dim} is not a readable BEAM-DIMAP header .*cut short")
+    g = gmtsar_stack(tmp_path / "m", t)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": [g, root], **_vel(tmp_path, "w.tif")},
+                      r"INTERFEROGRAMS: the inputs mix products of two producers: GMTSAR .* and SNAP")
+
+
+def test_a_gmtsar_stack_given_to_unwrap_is_named(qgis_app, tmp_path):
+    g = gmtsar_stack(tmp_path / "m", Truth(n_dates=4))
+    hk.expect_refusal("unwrap", {"INPUT": g, "OUTPUT": str(tmp_path / "u")},
+                      r"GMTSAR stacks are read for their unwrapped interferograms")
+
+
+def test_isce2_lookup_tables_of_another_grid_are_named(qgis_app, tmp_path):
+    from osgeo import gdal
+    from testutils_product_walks import isce_tops_stack
+
+    t = Truth(n_dates=4)
+    merged = isce_tops_stack(tmp_path / "i", t)
+    g = os.path.join(merged, "geom_reference")
+    for name in ("lat.rdr", "lon.rdr"):  # tables of a grid multilooked twice
+        src = gdal.Open(os.path.join(g, name)).ReadAsArray()[::2, ::2]
+        ds = gdal.GetDriverByName("ENVI").Create(os.path.join(g, name), src.shape[1], src.shape[0], 1,
+                                                 gdal.GDT_Float64, ["SUFFIX=ADD"])
+        ds.GetRasterBand(1).WriteArray(src)
+        ds = None
+        gdal.Translate(os.path.join(g, name + ".vrt"), os.path.join(g, name), format="VRT")
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": merged, **_vel(tmp_path)},
+                      r"INTERFEROGRAMS: .*filt_fine.unw.vrt is 36 x 30 pixels but the lookup tables \(lat.rdr.vrt\) "
+                      r"are 18 x 15: they are not of its radar grid")
+
+
+def test_a_gamma_interferogram_given_as_a_dem_is_named(qgis_app, tmp_path):
+    t = Truth(n_dates=3)
+    root = gamma_stack(tmp_path / "g", t)
+    pair = f"{t.pairs[0][0]:%Y%m%d}_{t.pairs[0][1]:%Y%m%d}"
+    unw = os.path.join(root, "interferograms", pair, pair + ".unw")
+    import shutil
+
+    shutil.copy(os.path.join(root, "dem_seg.par"), os.path.dirname(unw))  # its grid beside it: a GAMMA raster
+    hk.expect_refusal("geometricdistortion", {"DEM": unw, "HEADING": -12.0, "INCIDENCE": 38.0,
+                                              "OUTPUT_CLASSES": str(tmp_path / "c.tif"),
+                                              "OUTPUT_RINDEX": str(tmp_path / "r.tif"),
+                                              "OUTPUT_VISIBILITY": str(tmp_path / "v.tif"),
+                                              "OUTPUT_TABLE": str(tmp_path / "t.csv")},
+                      rf"DEM: {pair}.unw is a GAMMA .unw file, not heights \(.dem, .hgt\)")

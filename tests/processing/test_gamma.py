@@ -1,0 +1,89 @@
+"""GAMMA products as GAMMA writes them: headerless big-endian rasters beside their DEM/MAP and image parameter files.
+
+The real sample is PyRate's ``tests/test_data/small_test/gamma_obs`` (Envisat, 2006-06-19; in
+``tests/data/envisat_small_test/gamma_obs``): ``20060619_utm.dem``, ``.inc``, ``.lv_theta`` (47 x 72 REAL*4, EQA grid of
+``20060619_utm_dem.par``) and the SLC header ``20060619_slc.par`` (incidence_angle, heading, radar_frequency). The
+oracle: the files as delivered give the bytes the same data converted and typed by hand give.
+"""
+
+import os
+
+import numpy as np
+import pytest
+from testutils import read_bands as _read
+from testutils import recording_feedback
+from testutils_geometry import gamma_to_geotiff, read_gamma_par
+
+
+@pytest.fixture
+def gamma_obs(data_dir):
+    return os.path.join(data_dir, "envisat_small_test", "gamma_obs")
+
+
+def _outs(tmp_path, tag):
+    return {"OUTPUT_CLASSES": str(tmp_path / f"{tag}_c.tif"), "OUTPUT_RINDEX": str(tmp_path / f"{tag}_r.tif"),
+            "OUTPUT_VISIBILITY": str(tmp_path / f"{tag}_v.tif"), "OUTPUT_TABLE": str(tmp_path / f"{tag}_t.csv")}
+
+
+def test_geometric_distortion_reads_the_gamma_dem_and_its_slc_header_as_delivered(run_alg, tmp_path, gamma_obs):
+    fb = recording_feedback()
+    delivered = run_alg("geometricdistortion", {"DEM": os.path.join(gamma_obs, "20060619_utm.dem"),
+                                                **_outs(tmp_path, "d")}, feedback=fb)
+    par = read_gamma_par(os.path.join(gamma_obs, "20060619_slc.par"))
+    dem = gamma_to_geotiff(os.path.join(gamma_obs, "20060619_utm.dem"), os.path.join(gamma_obs,
+                                                                                     "20060619_utm_dem.par"),
+                           tmp_path / "dem.tif")
+    by_hand = run_alg("geometricdistortion", {"DEM": dem, "HEADING": float(par["heading"]),
+                                              "INCIDENCE": float(par["incidence_angle"]), **_outs(tmp_path, "h")})
+    for key in ("OUTPUT_CLASSES", "OUTPUT_RINDEX", "OUTPUT_VISIBILITY"):
+        a, ga = _read(delivered[key])
+        b, gb = _read(by_hand[key])
+        np.testing.assert_array_equal(a, b)
+        assert ga.GetGeoTransform() == gb.GetGeoTransform()
+    # the log says where the geometry came from; nothing was typed
+    assert "GAMMA raster read as delivered (Float32, big-endian, 47 x 72 on the grid of 20060619_utm_dem.par, " \
+           "EPSG:4326)" in fb.text
+    assert "193.152" in fb.text and "20060619_slc.par" in fb.text
+    # nothing written beside the product
+    assert sorted(os.listdir(gamma_obs)) == ["20060619_slc.par", "20060619_utm.dem", "20060619_utm.inc",
+                                             "20060619_utm.lv_theta", "20060619_utm_dem.par"]
+
+
+def test_an_incidence_raster_as_delivered_equals_the_converted_one(run_alg, tmp_path, gamma_obs):
+    """losvelocitytovertical on a velocity on the GAMMA grid, with the .inc as delivered and converted by hand."""
+    from testutils import write_geotiff
+
+    par = os.path.join(gamma_obs, "20060619_utm_dem.par")
+    inc = gamma_to_geotiff(os.path.join(gamma_obs, "20060619_utm.inc"), par, tmp_path / "inc.tif")
+    gt = _read(inc)[1].GetGeoTransform()
+    vel = write_geotiff(tmp_path / "vel.tif", np.linspace(-10, 10, 72 * 47).reshape(72, 47).astype(np.float32),
+                        geotransform=gt, epsg=4326)
+    a = run_alg("losvelocitytovertical", {"INPUT": vel, "INCIDENCE_RASTER": os.path.join(gamma_obs,
+                                                                                          "20060619_utm.inc"),
+                                          "OUTPUT": str(tmp_path / "a.tif")})["OUTPUT"]
+    b = run_alg("losvelocitytovertical", {"INPUT": vel, "INCIDENCE_RASTER": inc,
+                                          "OUTPUT": str(tmp_path / "b.tif")})["OUTPUT"]
+    va, vb = _read(a)[0], _read(b)[0]
+    np.testing.assert_array_equal(va, vb)
+    np.testing.assert_allclose(va[0], np.linspace(-10, 10, 72 * 47).reshape(72, 47) / np.cos(np.radians(22.9671)),
+                               rtol=1e-5)
+
+
+def test_gamma_rasters_that_do_not_fit_or_fit_two_grids_are_named(run_alg, tmp_path, gamma_obs):
+    import shutil
+
+    from qgis.core import QgsProcessingException
+
+    folder = tmp_path / "g"
+    shutil.copytree(gamma_obs, folder)
+    # a second DEM/MAP file of another extent with the same size: which grid is not for us to guess
+    text = (folder / "20060619_utm_dem.par").read_text().replace("150.9100000", "151.9100000")
+    (folder / "other_dem.par").write_text(text)
+    with pytest.raises(QgsProcessingException, match=r"DEM: .*20060619_utm.dem: its size fits two GAMMA grids, "
+                                                     r"20060619_utm_dem.par and other_dem.par"):
+        run_alg("geometricdistortion", {"DEM": str(folder / "20060619_utm.dem"), **_outs(tmp_path, "x")})
+    (folder / "other_dem.par").unlink()
+    # a file cut short fits no grid: it is not read as a GAMMA raster, and QGIS cannot read it either
+    (folder / "20060619_utm.dem").write_bytes((folder / "20060619_utm.dem").read_bytes()[:1000])
+    with pytest.raises(QgsProcessingException, match="DEM"):
+        run_alg("geometricdistortion", {"DEM": str(folder / "20060619_utm.dem"), **_outs(tmp_path, "y")})

@@ -1,0 +1,101 @@
+"""Products as delivered, end to end through headless ``qgis_process --json run``: one run per product.
+
+A LiCSAR frame (LiCSBAS's GEOC/ as LiCSBAS01_get_geotiff.py lays it out) and HyP3 INSAR_GAMMA zips and folders (as
+hyp3-gamma packages them; https://hyp3-docs.asf.alaska.edu/guides/insar_product_guide/) into sbasinversion, the
+velocity compared with the synthetic truth (tests/testutils_products.py). The in-process oracle against the same data
+flattened by hand is tests/processing/test_products.py.
+"""
+
+import numpy as np
+from testutils_cli import qgis_process, requires_qgis_process, run_json
+from testutils_products import Truth, hyp3_common_window, hyp3_products, licsar_frame
+
+pytestmark = requires_qgis_process
+
+
+def _outs(tmp_path):
+    return {k: str(tmp_path / f"{k.lower()}.tif") for k in ("OUTPUT_TIMESERIES", "OUTPUT_VELOCITY")}
+
+
+def test_licsar_frame_folder(tmp_path):
+    t = Truth(coherent_bowl=True)
+    geoc = licsar_frame(tmp_path / "work", t)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": geoc, "MIN_TEMPORAL_COHERENCE": 0,
+                                               **_outs(tmp_path)})
+    from osgeo import gdal
+
+    ds = gdal.Open(res["OUTPUT_VELOCITY"])
+    np.testing.assert_allclose(ds.ReadAsArray()[3:], t.velocity[3:], atol=2e-3)  # automatic reference: still
+    assert abs(float(ds.GetMetadataItem("HEADING_DEG")) - 190.0) < 1e-3
+
+
+def test_hyp3_zips_and_folders(tmp_path):
+    t = Truth()
+    shifts = {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(t.pairs)}
+    prods = hyp3_products(tmp_path / "hyp3", t, zipped=t.pairs[::2], shifts=shifts)
+    items = sorted(prods.values())  # the zips and folders listed one by one, as a script would
+    out = qgis_process("--json", "run", "geohazard:sbasinversion", "--",
+                       *[f"INTERFEROGRAMS={p}" for p in items], "REFERENCE=394960,3960720 [EPSG:32611]",
+                       "MIN_TEMPORAL_COHERENCE=0", *[f"{k}={v}" for k, v in _outs(tmp_path).items()])
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "zip(s) read in place" in out.stdout + out.stderr
+    from osgeo import gdal
+
+    rw, cw = hyp3_common_window(t, shifts)
+    vel = gdal.Open(str(tmp_path / "output_velocity.tif")).ReadAsArray()
+    np.testing.assert_allclose(vel, t.velocity[rw, cw], atol=2e-3)
+
+
+def test_gamma_gmtsar_and_snap_stacks(tmp_path):
+    """One run each: a GAMMA folder, GMTSAR's intf_all, SNAP BEAM-DIMAP products (tests/testutils_product_walks.py;
+    the oracle against the same data flattened by hand is tests/processing/test_product_walks.py)."""
+    from osgeo import gdal
+    from testutils_product_walks import gamma_stack, gmtsar_stack, snap_products
+
+    t = Truth()
+    for name, make in (("gamma", gamma_stack), ("gmtsar", gmtsar_stack), ("snap", snap_products)):
+        given = make(tmp_path / name, t)
+        (tmp_path / f"{name}_out").mkdir()
+        outs = _outs(tmp_path / f"{name}_out")
+        res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": given, "REFERENCE": "25.0330,39.9960 [EPSG:4326]",
+                                                   "MIN_TEMPORAL_COHERENCE": 0, **outs})
+        vel = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
+        np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3, err_msg=name)
+
+
+def test_gamma_raster_as_delivered(tmp_path, data_dir):
+    """PyRate's GAMMA Envisat geometry (tests/data/envisat_small_test/gamma_obs): the DEM with its parameter files,
+    nothing typed."""
+    import os
+
+    g = os.path.join(data_dir, "envisat_small_test", "gamma_obs")
+    res = run_json("geohazard:geometricdistortion", {
+        "DEM": os.path.join(g, "20060619_utm.dem"), "OUTPUT_CLASSES": str(tmp_path / "c.tif"),
+        "OUTPUT_RINDEX": str(tmp_path / "r.tif"), "OUTPUT_VISIBILITY": str(tmp_path / "v.tif"),
+        "OUTPUT_TABLE": str(tmp_path / "t.csv")})
+    from osgeo import gdal
+
+    ds = gdal.Open(res["OUTPUT_CLASSES"])
+    assert (ds.RasterXSize, ds.RasterYSize) == (47, 72)
+
+
+def test_point_exports_and_an_egms_folder_given_as_input(tmp_path, data_dir):
+    """A SARscape shape (D_YYYYMMDD fields) into timeseriesmodels; the bundled EGMS Ustica zip's folder given to
+    loadegms's INPUT (tests/processing/test_point_exports.py and test_loadegms.py hold the oracles)."""
+    import os
+    import shutil
+
+    from osgeo import ogr
+    from testutils_point_exports import TRUTH, _series, write_sarscape_shape
+
+    shape = write_sarscape_shape(tmp_path / "sarscape.shp", _series())
+    res = run_json("geohazard:timeseriesmodels", {"INPUT": shape, "MODELS": 0, "OUTPUT": str(tmp_path / "m.gpkg")})
+    ds = ogr.Open(res["OUTPUT"])  # kept: a layer outlives its data source only as long as it
+    np.testing.assert_allclose([f["LIN_VEL"] for f in ds.GetLayer(0)], TRUTH, atol=1e-6)
+    folder = tmp_path / "egms"
+    folder.mkdir()
+    shutil.copy(os.path.join(data_dir, "egms_ustica", "EGMS_L2b_117_0227_IW2_VV_2020_2024_1.zip"), folder)
+    res = run_json("geohazard:loadegms", {"INPUT": str(folder), "SERIES_STORAGE": 2,
+                                          "OUTPUT": str(tmp_path / "e.gpkg")})
+    ds = ogr.Open(res["OUTPUT"])
+    assert ds.GetLayer(0).GetFeatureCount() == 11759
