@@ -141,7 +141,7 @@ def chart(p, x: int, y: int, w: int, h: int, dates, series: list) -> None:
         return QPointF(x + tt / t_end * w, y + (hi - v) / (hi - lo) * h)
 
     p.setPen(QPen(QColor("#444444"), 1))
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRect(QRectF(x, y, w, h))
     for v in np.arange(lo, hi + 1, 50):
         q = px(0, v)
@@ -158,7 +158,7 @@ def chart(p, x: int, y: int, w: int, h: int, dates, series: list) -> None:
     for i, (values, colour, label) in enumerate(series):
         g = np.stack([np.ones_like(t), t / 365.25], axis=1)
         c = np.linalg.lstsq(g, values, rcond=None)[0]
-        p.setPen(QPen(QColor(colour), 1.5, Qt.DashLine))
+        p.setPen(QPen(QColor(colour), 1.5, Qt.PenStyle.DashLine))
         p.drawLine(px(t[0], c[0]), px(t[-1], c[0] + c[1] * t[-1] / 365.25))
         p.setPen(QPen(QColor(colour), 1.5))
         p.setBrush(QColor(colour))
@@ -166,7 +166,7 @@ def chart(p, x: int, y: int, w: int, h: int, dates, series: list) -> None:
             p.drawEllipse(px(tt, v), 3, 3)
         p.setPen(QColor(colour))
         fq.text(p, x + 10, y + h - 12 - 18 * (len(series) - 1 - i), label, 12)
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
 
 
 def main():
@@ -216,10 +216,10 @@ def draw(work: str) -> None:
     img_b, ms_b = fq.render([pts], extent, (mw, mh))
 
     W, H = 1150, 410
-    out = QImage(W, H, QImage.Format_ARGB32)
+    out = QImage(W, H, QImage.Format.Format_ARGB32)
     out.fill(QColor("white"))
     p = QPainter(out)
-    p.setRenderHint(QPainter.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
     fq.text(p, 20, 28, "MintPy's timeseries_demErr.h5 and maskTempCoh.h5 loaded by geohazard:loadmintpy", 17,
             bold=True)
     fq.text(p, 20, 50, "Mexico City, Sentinel-1, 30 interferograms, 13 dates of 2018, MintPy 1.6 smallbaselineApp. "
@@ -240,7 +240,7 @@ def draw(work: str) -> None:
           [(ser[bowl], "#b2182b", f"bowl: VEL {vel[bowl]:.0f} mm/yr"),
            (ser[strip], "#2166ac", f"western strip: VEL {vel[strip]:+.0f} mm/yr")])
     p.setPen(QColor("black"))
-    p.setBrush(Qt.NoBrush)
+    p.setBrush(Qt.BrushStyle.NoBrush)
     p.end()
     out.save(IMG)
     print(f"points {len(vel)}; VEL 0.5 % quantile {np.percentile(vel, 0.5):.1f} mm/yr, median {np.median(vel):.1f}; "

@@ -92,10 +92,10 @@ def draw(work: str) -> None:
     images = [fq.render(layers, e, (mw, mh))[0] for layers, _ in panels]
 
     W, H, gap = 1110, mh + 260, 50
-    out = QImage(W, H, QImage.Format_ARGB32)
+    out = QImage(W, H, QImage.Format.Format_ARGB32)
     out.fill(QColor("white"))
     p = QPainter(out)
-    p.setRenderHint(QPainter.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
     fq.text(p, 20, 28, "A GAMMA DEM as GAMMA writes it, read as delivered by geohazard:geometricdistortion", 17,
             bold=True)
     fq.text(p, 20, 50, "Envisat, PyRate's sample: 20060619_utm.dem (headerless) on the grid of 20060619_utm_dem.par; "
