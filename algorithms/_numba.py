@@ -456,10 +456,11 @@ def parallel_threading_layer() -> str:
 
 def thread_count() -> int:
     """Threads a kernel called from this thread may use: numba's count for this thread (what the run's threads
-    setting chose, :mod:`io.blocks`), the CPU count without numba."""
+    setting chose, :mod:`io.blocks`); 1 without numba (plain Python kernels hold the GIL: threads would only
+    take turns)."""
     if HAVE_NUMBA:
         return max(1, int(_numba.get_num_threads()))
-    return max(1, os.cpu_count() or 1)
+    return 1
 
 
 def run_ranges(kernel, n: int, *args, tasks_per_thread: int = 4) -> None:
@@ -469,11 +470,11 @@ def run_ranges(kernel, n: int, *args, tasks_per_thread: int = 4) -> None:
     numba links and optimises a kernel's whole call tree again for every function that calls it, and a parallel
     kernel is two such functions (the loop's body outlined, and the kernel), with numba's parallel passes over its
     body besides. A serial ``nogil`` kernel over a range of its loop, run here by Python threads, compiles the tree
-    once more only: the multi-sensor tool's first run took 114 s instead of 218 (Debian 12's numba 0.56), at the
-    same speed and bytes. The kernel's results must not depend on how its loop is split (each index written by its
-    own iterations only): then the bytes are the same for any thread count. Each thread takes the next of about
-    ``tasks_per_thread`` ranges per thread, so a slow range does not hold the others up. An exception in any range
-    is raised here once all threads stopped."""
+    once more only: the multi-sensor tool's first run took 116 s instead of 218 (Debian 12's numba 0.56; 74 s
+    instead of about 9 min on numba 0.61), at the same speed and bytes. The kernel's results must not depend on
+    how its loop is split (each index written by its own iterations only): then the bytes are the same for any
+    thread count. Each thread takes the next of about ``tasks_per_thread`` ranges per thread, so a slow range does
+    not hold the others up. An exception in any range is raised here once all threads stopped."""
     import threading
 
     n = int(n)
