@@ -445,6 +445,9 @@ class _Done:
     def done(self):
         return True
 
+    def wait(self, timeout=None):
+        return True
+
     def result(self):
         return self._value
 
@@ -452,46 +455,76 @@ class _Done:
         pass
 
 
-class _Pinned:
-    """A Dask future restricted to one worker, resubmitted elsewhere if that worker leaves.
+class _DaskTask:
+    """A Dask future that is waited on without ``Future.result(timeout)``.
 
-    ``result(timeout)`` waits on the task; each time the wait times out it checks (at most every
-    ``recheck_s``) that the task's worker is still in the cluster, and if not, cancels the task and
-    submits it again to the worker its affinity now maps to. The task is a pure function of its
-    arguments, so where it runs never changes its result.
+    A timed ``result`` runs its wait as ``asyncio.wait_for`` in the client's event loop. When that
+    timeout and the end of the task meet, the loop's side can end cancelled, and distributed's
+    ``sync`` (2022.12, Debian 12: it catches ``Exception``, which a cancellation is not) then returns
+    ``None`` as if it were the task's result. It happened once in CI on a loaded machine. Here the
+    wait is on a thread event that the future's done-callback sets; ``result()`` is called only once
+    the task has ended, and without a timeout.
+    """
+
+    def __init__(self, executor: "DaskExecutor", fn, args, worker: Optional[str] = None):
+        self._executor, self._fn, self._args = executor, fn, args
+        self._start(worker)
+
+    def _start(self, worker: Optional[str]) -> None:
+        self.worker = worker
+        self._ended = ended = threading.Event()
+        self._fut = self._executor._submit(self._fn, self._args, worker)
+        self._fut.add_done_callback(lambda _fut: ended.set())
+
+    def done(self) -> bool:
+        return self._fut.done()
+
+    def cancel(self) -> None:
+        self._fut.cancel()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """True once the task has ended (finished, failed or cancelled), waiting at most ``timeout`` s."""
+        return self._ended.wait(timeout) or self._fut.done()
+
+    def result(self):
+        """The task's result (its error raised here); waits for the end of the task first."""
+        self.wait()
+        return self._fut.result()
+
+
+class _Pinned(_DaskTask):
+    """A Dask task restricted to one worker, resubmitted elsewhere if that worker leaves.
+
+    Each ``wait(timeout)`` that times out checks (at most every ``recheck_s``) that the task's
+    worker is still in the cluster, and if not, cancels the task and submits it again to the worker
+    its affinity now maps to. The task is a pure function of its arguments, so where it runs never
+    changes its result.
     """
 
     recheck_s = 2.0
 
     def __init__(self, executor: "DaskExecutor", fn, args, affinity: int):
-        self._executor, self._fn, self._args, self._affinity = executor, fn, args, affinity
+        self._affinity = affinity
         self._checked = time.monotonic()
-        self._start(executor.workers)
+        workers = executor.workers
+        super().__init__(executor, fn, args, workers[affinity % len(workers)])
 
-    def _start(self, workers):
-        self.worker = workers[self._affinity % len(workers)]
-        self._fut = self._executor._submit(self._fn, self._args, self.worker)
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        if super().wait(timeout):
+            return True
+        now = time.monotonic()
+        if now - self._checked >= self.recheck_s:
+            self._checked = now
+            live = self._executor.live_workers()
+            if live and self.worker not in live:
+                self._fut.cancel()
+                self._start(live[self._affinity % len(live)])
+        return False
 
-    def done(self):
-        return self._fut.done()
-
-    def cancel(self):
-        self._fut.cancel()
-
-    def result(self, timeout=None):
-        from distributed import TimeoutError as DaskTimeout
-
-        try:
-            return self._fut.result(timeout=timeout)
-        except (DaskTimeout, TimeoutError):
-            now = time.monotonic()
-            if now - self._checked >= self.recheck_s:
-                self._checked = now
-                live = self._executor.live_workers()
-                if live and self.worker not in live:
-                    self._fut.cancel()
-                    self._start(live)
-            raise
+    def result(self):
+        while not self.wait(self.recheck_s):
+            pass
+        return self._fut.result()
 
 
 class DaskExecutor:
@@ -552,7 +585,7 @@ class DaskExecutor:
         """
         if affinity is not None and len(self.workers) > 1:
             return _Pinned(self, fn, args, int(affinity))
-        return self._submit(fn, args, None)
+        return _DaskTask(self, fn, args)
 
     def _submit(self, fn, args, worker: Optional[str]):
         import warnings
@@ -882,7 +915,11 @@ def process_blocks(plan: Sequence[Block], func: Callable, writer: Optional[Calla
                 pending[next_submit] = (fut, shipped_read)
                 next_submit += 1
             fut, shipped_read = pending.pop(done)
-            out, worker_read, compute, cpu = _wait(fut, progress)
+            timed = _wait(fut, progress)
+            if not (isinstance(timed, tuple) and len(timed) == 4):  # run_block_timed's (out, read, compute, cpu)
+                raise GeohazardError(f"block {done + 1} of {n} came back from the Dask cluster without its result "
+                                     f"({type(timed).__name__}); run again, or leave DASK_SCHEDULER empty")
+            out, worker_read, compute, cpu = timed
             clock.read.append(shipped_read + worker_read)
             clock.compute.append(compute)
             clock.cpu.append(cpu)
@@ -979,17 +1016,10 @@ def _local_loop(plan, func, write, sources, prepare, progress, *, read_ahead: bo
 
 
 def _wait(fut, progress):
-    """The future's result, checking for a cancel request while it runs."""
-    if fut.done():
-        return fut.result()
-    from distributed import TimeoutError as DaskTimeout  # only Dask futures can be pending
-
-    while True:
+    """The task's result, checking for a cancel request while it runs."""
+    while not fut.wait(0.2):
         check_canceled(progress)
-        try:
-            return fut.result(timeout=0.2)
-        except (DaskTimeout, TimeoutError):
-            continue
+    return fut.result()
 
 
 def map_blocks(func: Callable, sources: Mapping[str, Any], *, n_rows: int, n_cols: int,
