@@ -40,7 +40,7 @@ from .multisensor_grid import (  # noqa: F401 - the tool's grid, read through th
 from .probe import band_min_max
 from .raster import RasterInfo, RasterWriter, open_raster, raster_info
 from .series_tiles import series_tile_size
-from .stacks import filter_stack_files, open_stack, stack_source
+from .stacks import MILLIMETRES, filter_stack_files, open_stack, stack_source
 from .writers import write_csv
 
 #: Default-domain metadata of the time-series outputs, read by the time-series dock.
@@ -159,7 +159,7 @@ def series_source(path: str, name: str):
 def interferogram_source(paths: list, name: str, wavelength_m: Optional[float]):
     """``(pairs, source)``: interferograms on the grid in network order, read as their own units (the core
     converts radians with the stack's wavelength), a later-first pair's sign flipped."""
-    stack = open_stack(paths, units=3, wavelength_m=wavelength_m)
+    stack = open_stack(paths, units=MILLIMETRES, wavelength_m=wavelength_m)
     net = stack.network
     pairs = [(net.dates[a], net.dates[b]) for a, b in zip(net.ref_index, net.sec_index)]
     src = stack_source(stack, False)

@@ -11,6 +11,9 @@
   ground-to-satellite vector; written once per version of the file into a scratch folder (never beside the input)
   as a series GeoTIFF (mm, one band per date) and a three-band LOS GeoTIFF. EGMS L2b is referenced to the GNSS
   datum, so the series keeps its own reference.
+* The same points loaded by ``geohazard:loadegms``: a GeoPackage with one point layer per track, its series in
+  dated fields, the compressed series table or a netCDF series file (:func:`egms_layers`, :func:`egms_layer_file`);
+  each track is a stack, gridded as the file it was loaded from.
 """
 
 from __future__ import annotations
@@ -74,9 +77,7 @@ def egms_file(path: str, name: str, folder: str, cell_m: float = EGMS_CELL_M) ->
     """``(StackFile, los_path)``: EGMS L2a/L2b points of ``path`` averaged onto the EGMS L3 cells as a series
     GeoTIFF (mm) and the cells' mean ground-to-satellite vector as a three-band GeoTIFF (east, north, up), both in
     ``folder``. Refused, naming the stack: not an EGMS L2 point file (L3 holds no LOS), no dated column."""
-    from ..algorithms.geometry.decomposition import grid_for_points
     from ..algorithms.geometry.egms_csv import read_egms_csv
-    from ..algorithms.timeseries.multisensor import grid_points_to_stack
 
     key = _version_key(path)
     series_path = os.path.join(folder, f"egms_{key}_{int(cell_m)}m.tif")
@@ -94,25 +95,118 @@ def egms_file(path: str, name: str, folder: str, cell_m: float = EGMS_CELL_M) ->
             raise GeohazardError(f"stack {name!r}: {os.path.basename(path)} has {len(read['dates'])} dated column(s); "
                                  "an EGMS L2 file holds one column per date (YYYYMMDD)")
         c = read["columns"]
-        grid = grid_for_points(c["easting"], c["northing"], cell_m)
-        g = grid_points_to_stack(c["easting"], c["northing"], read["series"], c["los_east"], c["los_north"],
-                                 c["los_up"], grid)
-        from osgeo import osr
+        _grid_points(c["easting"], c["northing"], read["series"], (c["los_east"], c["los_north"], c["los_up"]),
+                     read["dates"], os.path.basename(path), series_path, los_path, cell_m)
+    return _points_stack(series_path, los_path, name, os.path.basename(path))
 
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(EGMS_EPSG)
-        kw = dict(width=grid.n_cols, height=grid.n_rows, geotransform=grid.geotransform, crs_wkt=srs.ExportToWkt())
-        meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "SOURCE": os.path.basename(path),
-                "POINTS_PER_CELL_MAX": int(g["count"].max()) if g["count"].size else 0}
-        _write(series_path, g["values"], [d.isoformat() for d in read["dates"]], meta, kw)
-        _write(los_path, np.stack([g["los_east"], g["los_north"], g["los_up"]]), ["los_east", "los_north", "los_up"],
-               {"SOURCE": os.path.basename(path)}, kw)
+
+def _grid_points(x, y, series, los, dates, source: str, series_path: str, los_path: str, cell_m: float) -> None:
+    """Points (EPSG:3035 metres) averaged onto the EGMS L3 cells, written as the series and LOS GeoTIFFs."""
+    from osgeo import osr
+
+    from ..algorithms.geometry.decomposition import grid_for_points
+    from ..algorithms.timeseries.multisensor import grid_points_to_stack
+
+    grid = grid_for_points(x, y, cell_m)
+    g = grid_points_to_stack(x, y, series, *los, grid)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(EGMS_EPSG)
+    kw = dict(width=grid.n_cols, height=grid.n_rows, geotransform=grid.geotransform, crs_wkt=srs.ExportToWkt())
+    meta = {"UNIT": "mm", "SIGN": "LOS positive toward the satellite", "SOURCE": source,
+            "POINTS_PER_CELL_MAX": int(g["count"].max()) if g["count"].size else 0}
+    _write(series_path, g["values"], [d.isoformat() for d in dates], meta, kw)
+    _write(los_path, np.stack([g["los_east"], g["los_north"], g["los_up"]]), ["los_east", "los_north", "los_up"],
+           {"SOURCE": source}, kw)
+
+
+def _points_stack(series_path: str, los_path: str, name: str, source: str) -> tuple:
     from .multisensor import series_file
 
     f = series_file(series_path, name)
-    f.metadata_source = os.path.basename(path)
+    f.metadata_source = source
     f.paths = [series_path]
     return f, los_path
+
+
+#: Suffixes of a vector file whose point layers may be EGMS tracks loaded by ``geohazard:loadegms``.
+EGMS_LAYER_SUFFIXES = (".gpkg",)
+_LOS_FIELDS = ("los_east", "los_north", "los_up")
+
+
+def egms_layers(source: str) -> list:
+    """The point layers of a GeoPackage (``file.gpkg``, or ``file.gpkg|layername=x`` for one) as OGR sources
+    ``file.gpkg|layername=...``, in the file's order; [] when ``source`` is no such file or names no point layer."""
+    from . import series_nc
+    from .vector import file_layers
+
+    path, layer = series_nc.split_source(source)
+    if not path.lower().endswith(EGMS_LAYER_SUFFIXES) or not os.path.isfile(path):
+        return []
+    names = [n for n, kind, _ in file_layers(path) if kind == "point"]
+    if layer:
+        names = [n for n in names if n == layer]
+    return [f"{path}|layername={n}" for n in names]
+
+
+def egms_layer_file(uri: str, name: str, folder: str, cell_m: float = EGMS_CELL_M) -> tuple:
+    """``(StackFile, los_path)`` of one track of a GeoPackage written by ``geohazard:loadegms`` (``uri``:
+    ``file.gpkg|layername=x``), gridded as :func:`egms_file` grids the file it was loaded from (the points taken to
+    EPSG:3035 when the layer is in another CRS). Refused, naming the stack and the layer: no los_east / los_north /
+    los_up fields (an L3 layer), fewer than two dates."""
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsVectorLayer
+
+    from . import series_nc
+    from .points import read_dated_features
+
+    path, layer_name = series_nc.split_source(uri)
+    label = f"stack {name!r} ({os.path.basename(path)}, layer {layer_name})"
+    key = hashlib.sha1(f"{_version_key(path)}|{layer_name}".encode()).hexdigest()[:16]
+    series_path = os.path.join(folder, f"egms_{key}_{int(cell_m)}m.tif")
+    los_path = os.path.join(folder, f"egms_{key}_{int(cell_m)}m_los.tif")
+    if not (os.path.exists(series_path) and os.path.exists(los_path)):
+        layer = QgsVectorLayer(uri, layer_name, "ogr")
+        if not layer.isValid():
+            raise GeohazardError(f"{label}: the layer cannot be opened")
+        missing = [f for f in _LOS_FIELDS if layer.fields().lookupField(f) < 0]
+        if missing:
+            raise GeohazardError(f"{label}: no {', '.join(missing)} field(s); a stack of EGMS points needs each "
+                                 "point's line of sight (EGMS L2a / L2b loaded by Load EGMS; L3 holds none)")
+        feats = read_dated_features(layer, label, uri=uri)
+        if len(feats.dates) < 2:
+            raise GeohazardError(f"{label}: {len(feats.dates)} dated field(s); a stack needs two dates or more")
+        x, y = _points_xy(feats.wkb)
+        crs = layer.crs()
+        target = QgsCoordinateReferenceSystem(f"EPSG:{EGMS_EPSG}")
+        if crs.authid() != target.authid():
+            if not crs.isValid():
+                raise GeohazardError(f"{label}: the layer has no CRS")
+            xf = QgsCoordinateTransform(crs, target, QgsProject.instance())
+            pts = [xf.transform(float(a), float(b)) for a, b in zip(x, y)]
+            x = np.array([p.x() for p in pts])
+            y = np.array([p.y() for p in pts])
+        keep = np.isfinite(x) & np.isfinite(y)  # points without a geometry are left out
+        los = tuple(np.asarray(feats.attributes[f], float)[keep] for f in _LOS_FIELDS)
+        _grid_points(x[keep], y[keep], feats.displacement_mm[:, keep], los, feats.dates,
+                     f"{os.path.basename(path)}|{layer_name}", series_path, los_path, cell_m)
+    return _points_stack(series_path, los_path, name, f"{os.path.basename(path)} layer {layer_name}")
+
+
+def _points_xy(wkbs) -> tuple:
+    """x, y of point geometries as WKB (NaN for a missing geometry)."""
+    from qgis.core import QgsGeometry
+
+    x = np.full(len(wkbs), np.nan)
+    y = np.full(len(wkbs), np.nan)
+    for i, b in enumerate(wkbs):
+        if b is None:
+            continue
+        g = QgsGeometry()
+        g.fromWkb(b)
+        if g.isNull() or g.isEmpty():
+            continue
+        p = g.asPoint() if not g.isMultipart() else g.asMultiPoint()[0]
+        x[i], y[i] = p.x(), p.y()
+    return x, y
 
 
 def _write(path: str, arr: np.ndarray, descriptions: list, metadata: dict, kw: dict) -> None:

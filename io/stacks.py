@@ -50,13 +50,18 @@ from ..algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's 
     is_coherence_file,
 )
 
+#: ``units`` of a stack (:func:`open_stack`; the order of the stack tools' ``INPUT_UNITS`` choices): radians growing
+#: with the range, radians growing toward the satellite, metres, millimetres.
+RAD_AWAY, RAD_TOWARD, METRES, MILLIMETRES = 0, 1, 2, 3
+PHASE_UNITS = (RAD_AWAY, RAD_TOWARD)
+
 
 def _to_mm(arr: np.ndarray, units: int, wavelength_m: float) -> np.ndarray:
-    if units == 0:
+    if units == RAD_AWAY:
         return phase_to_los_mm(arr, wavelength_m, phase_sign=-1)
-    if units == 1:
+    if units == RAD_TOWARD:
         return phase_to_los_mm(arr, wavelength_m, phase_sign=1)
-    if units == 2:
+    if units == METRES:
         return arr.astype(np.float64) * 1000.0
     return arr.astype(np.float64)
 
@@ -234,8 +239,8 @@ class StackInput:
         ifg = self._block_buffer((m, r1 - r0, cols[1] - cols[0]))
         coh = self._block_buffer((m, r1 - r0, cols[1] - cols[0]), np.float32) if coherence else None
         # radians: one pass from the file's values to mm (the same float64 product as _to_mm)
-        scale = None if self.units > 1 else (
-            mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == 0 else 1))
+        scale = None if self.units not in PHASE_UNITS else (
+            mm_per_radian(self.wavelength_m, phase_sign=-1 if self.units == RAD_AWAY else 1))
         def read_files(ks):
             for k in ks:
                 i = self.order[k]
@@ -346,11 +351,12 @@ def write_points(path: str, pts: dict, net: nw.Network, info: RasterInfo, *, has
 
 
 def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: str = "", baseline_files=(),
-               baseline_table: Optional[dict] = None, units: int = 0, wavelength_m: Optional[float] = None,
+               baseline_table: Optional[dict] = None, units: int = RAD_AWAY, wavelength_m: Optional[float] = None,
                product_wavelength: Optional[tuple] = None, ignored: Optional[dict] = None, log=None) -> StackInput:
     """The interferograms (or a MintPy ifgramStack.h5) as a :class:`StackInput` in network order.
 
-    ``units``: 0 radians growing with range, 1 radians growing toward the satellite, 2 m, 3 mm. The
+    ``units``: :data:`RAD_AWAY` (radians growing with range), :data:`RAD_TOWARD`, :data:`METRES`,
+    :data:`MILLIMETRES`. The
     wavelength follows the one rule (``wavelength_m`` when given, else what the product states
     (``product_wavelength`` = ``(why, metres)``), else the inputs' metadata, else Sentinel-1;
     :func:`.metadata.wavelength_choice`, logged on ``log``). ``baseline_table`` (``{(earlier, later): m}``, e.g. a
@@ -365,7 +371,7 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
                           gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
         net = nw.build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
                             bperp_m=stack.bperp_m)
-        return StackInput(net, info, wavelength, 0, np.ones(net.n_pairs), mintpy=stack,
+        return StackInput(net, info, wavelength, RAD_AWAY, np.ones(net.n_pairs), mintpy=stack,
                           order=np.arange(net.n_pairs))
     paths = list(ifg_paths)
     names = [os.path.basename(p) for p in paths]
@@ -405,14 +411,14 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
                          "on its pixel grid, with no CRS and no map position. To have them on a map, geocode the "
                          "interferograms first (e.g. gdalwarp -geoloc with the stack's lat/lon lookup tables)")
     bperp = stack_pair_baselines(table, list(pairs), names, paths, log=log)
-    if units in (0, 1) and product_wavelength is not None:  # a product of a one-sensor producer
+    if units in PHASE_UNITS and product_wavelength is not None:  # a product of a one-sensor producer
         choice = choose_wavelength(wavelength_m, [(f"{product_wavelength[0]}", product_wavelength[1])])
         if log is not None:
             log.push_info(choice.message.replace("from the inputs' metadata (", "stated by the product ("))
             for w in choice.warnings:
                 log.push_warning(w)
         wavelength = choice.wavelength_m
-    elif units in (0, 1):  # phase: the wavelength matters
+    elif units in PHASE_UNITS:  # phase: the wavelength matters
         wavelength = wavelength_choice(wavelength_m, rasters=paths, log=log).wavelength_m
     else:
         wavelength = wavelength_m or SENTINEL1_WAVELENGTH_M

@@ -203,13 +203,14 @@ def hyp3_name(pair, pid: str) -> str:
 
 def _hyp3_txt(name, pair, truth, heading, orbit=31000):
     bperp = truth.bperp[pair[1]] - truth.bperp[pair[0]]
+    direction = "ASCENDING" if np.cos(np.radians(heading)) > 0 else "DESCENDING"
     return (f"Reference Granule: S1A_IW_SLC__1SDV_{pair[0]:%Y%m%d}T135156_{pair[0]:%Y%m%d}T135223_0{orbit}"
             "_03A1B2_ABCD\n"
             f"Secondary Granule: S1A_IW_SLC__1SDV_{pair[1]:%Y%m%d}T135157_{pair[1]:%Y%m%d}T135224_0{orbit + 175}"
             "_03A1B3_ABCE\n"
-            "Reference Pass Direction: ASCENDING\n"
+            f"Reference Pass Direction: {direction}\n"
             f"Reference Orbit Number: {orbit}\n"
-            "Secondary Pass Direction: ASCENDING\n"
+            f"Secondary Pass Direction: {direction}\n"
             f"Secondary Orbit Number: {orbit + 175}\n"
             f"Baseline: {bperp:.4f}\n"
             "UTC time: 50196.123456\n"

@@ -184,7 +184,7 @@ def gather(alg, parameters, context) -> list:
         entries.append(StackEntry(ms_io.series_file(path, name), g))
     if given(parameters, MANIFEST):
         manifest = alg.parameterAsFile(parameters, MANIFEST, context)
-        for i, r in enumerate(read_manifest(manifest)):
+        for i, r in _egms_tracks(read_manifest(manifest)):
             name = str(r.get("name") or _stem(r["path"][0]))
             if name in names:
                 raise GeohazardError(f"MANIFEST row {i + 1}: a stack is already named {name!r}; names must be unique")
@@ -194,7 +194,7 @@ def gather(alg, parameters, context) -> list:
                 raise GeohazardError(f"MANIFEST row {i + 1} ({name!r}): kind must be 'series', 'interferograms' or "
                                      f"'points' (EGMS), got {kind!r}")
             for p in r["path"]:
-                if not os.path.exists(p):
+                if not os.path.exists(p.split("|")[0]):
                     raise GeohazardError(f"MANIFEST row {i + 1} ({name!r}): {p!r} does not exist")
             f = _delivered_row(alg, context, r, i, name, kind) or _plain_row(r, i, name, kind)
             g = {k: r[k] for k in GEOMETRY_KEYS + ("wavelength_m", "units", "look", "reference_date") if r.get(k)}
@@ -217,6 +217,38 @@ def gather(alg, parameters, context) -> list:
     return entries
 
 
+def _egms_tracks(rows: list):
+    """``(row index, row)`` of the manifest, a row naming a GeoPackage of EGMS tracks (``geohazard:loadegms``'s output,
+    one point layer per track) given once per track: named ``<name>:<layer>`` (``<layer>`` without a name), its path
+    ``file.gpkg|layername=<layer>``. A row that names one layer (``|layername=``) or a GeoPackage of one point layer
+    stays one stack; one whose GeoPackage has no such layer is refused naming the layers it has."""
+    from ...io import multisensor_products as ms_prod
+    from ...io.series_nc import split_source
+    from ...io.vector import file_layers
+
+    for i, r in enumerate(rows):
+        kind = str(r.get("kind") or "").lower()
+        paths = r["path"]
+        path, layer = split_source(paths[0]) if len(paths) == 1 else ("", "")
+        if kind not in ("", "points") or not path.lower().endswith(ms_prod.EGMS_LAYER_SUFFIXES) \
+                or not os.path.isfile(path):
+            yield i, r
+            continue
+        tracks = ms_prod.egms_layers(paths[0])
+        if not tracks:
+            have = ", ".join(f"{n} ({k or 'no geometry'})" for n, k, _ in file_layers(path)) or "none"
+            raise GeohazardError(f"MANIFEST row {i + 1}: {os.path.basename(path)} has no point layer"
+                                 + (f" named {layer!r}" if layer else "") + f" (its layers: {have}); give the "
+                                 "GeoPackage Load EGMS wrote (one point layer per track), or one of its layers as "
+                                 "file.gpkg|layername=<layer>")
+        if len(tracks) == 1:
+            yield i, {**r, "path": tracks}
+            continue
+        for uri in tracks:
+            track = split_source(uri)[1]
+            yield i, {**r, "path": [uri], "name": f"{r['name']}:{track}" if r.get("name") else track}
+
+
 def _delivered_row(alg, context, r: dict, i: int, name: str, kind: str):
     """The stack of a manifest row given as its producer delivers it, or None (plain rasters): a LiCSAR frame or HyP3
     products (through the stack-spec reader of every stack tool, :func:`.stacks.product_stack`), a MintPy
@@ -227,6 +259,11 @@ def _delivered_row(alg, context, r: dict, i: int, name: str, kind: str):
     paths, where = r["path"], f"{MANIFEST} row {i + 1} ({name!r})"
     if kind in ("", "points") and len(paths) == 1 and ms_prod.is_egms_file(paths[0]):
         f, los = ms_prod.egms_file(paths[0], name, delivered.scratch_folder())
+        f.los_raster = los
+        return f
+    if kind in ("", "points") and len(paths) == 1 and paths[0].split("|")[0].lower().endswith(
+            ms_prod.EGMS_LAYER_SUFFIXES):
+        f, los = ms_prod.egms_layer_file(paths[0], name, delivered.scratch_folder())
         f.los_raster = los
         return f
     if kind in ("", "series") and len(paths) == 1 and delivered.is_product(paths[0]):

@@ -43,6 +43,13 @@ def test_parameters(alg):
     assert a.parameterDefinition("WEIGHTING").options()[1].startswith("Coherence")
     assert "OUTPUT_NETWORK_PNG" in [o.name() for o in a.outputDefinitions()]
     assert "Berardino" in a.shortHelpString() and a.group() == "Time series"
+    from insar_geohazards.io import stacks  # the INPUT_UNITS choices are the reader's unit codes, in order
+
+    opts = a.parameterDefinition("INPUT_UNITS").options()
+    assert [opts[c].split(",")[0].split(" of ")[0] for c in (stacks.RAD_AWAY, stacks.RAD_TOWARD, stacks.METRES,
+                                                             stacks.MILLIMETRES)] == \
+        ["Radians", "Radians", "Metres", "Millimetres"]
+    assert "with range" in opts[stacks.RAD_AWAY] and "toward" in opts[stacks.RAD_TOWARD]
 
 
 def test_synthetic_folder_truth_and_exports(run_alg, tmp_path):
