@@ -793,6 +793,20 @@ def test_scene_prior_recovers_the_mean_and_spread_of_known_densities():
     np.testing.assert_allclose(ms._shrink(q[:5], v[:5], (2.5, 0.0)), 2.5)
 
 
+def test_scene_prior_of_one_estimate_that_outweighs_the_rest_has_no_spread_and_no_warning():
+    """A reference pixel's estimate (noise variance 1e-20) outweighs the others beyond float precision: the spread
+    cannot be told (0, not the NaN of a 0 / 0 that poisoned the prior before, with numpy's divide warnings); a
+    variance whose inverse overflows counts as no estimate."""
+    import warnings
+
+    q = np.array([0.0, 2.0, 3.5, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m, tau2, var_m = ms._scene_prior(q, np.array([1e-20, 1.0, 4.0, 2.0]))
+        assert abs(m) < 1e-12 and tau2 == 0.0 and 0 < var_m <= 1e-20
+        assert all(np.isfinite(ms._scene_prior(q, np.array([1e-320, 1.0, 4.0, 2.0]))))
+
+
 def test_grid_prior_separates_still_from_wandering_ground():
     """Seven pixels in ten do not wander, three wander at 40 mm^2/yr^3: the grid prior (NPMLE over a fixed grid of
     densities) puts about 0.7 of its weight at or near zero and about 0.3 near 40, for the signed estimates (normal

@@ -442,7 +442,8 @@ def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False, mean_s
     share inflated, and the mean the positive part of ``m^2 - var m`` under the root (its square's noise
     subtracted, as a gap's velocity change gives back its own). ``mean_spread``: ``var m`` (so inflated) added to
     ``tau^2``."""
-    ok = np.isfinite(q) & np.isfinite(v) & (v > 0)
+    with np.errstate(divide="ignore", over="ignore"):
+        ok = np.isfinite(q) & np.isfinite(v) & (v > 0) & np.isfinite(1.0 / v)
     q, v = q[ok], v[ok]
     if q.size < 2:
         return (0.0, 0.0, 0.0)
@@ -452,7 +453,10 @@ def _scene_prior(q, v, *, inflation=None, mean_error=False, spread=False, mean_s
     big_q = float((w * (q - m_fix) ** 2).sum())
     infl = 1.0 if inflation is None else min(max(float(inflation), 1.0), float(q.size))
     expect = q.size - (infl if spread else 1.0)
-    tau2 = max(0.0, (big_q - expect) / (sw - (w * w).sum() / sw))
+    # 0 when one estimate outweighs the rest beyond float precision (e.g. a stack's reference pixel): no spread
+    # can be told from a single informative estimate
+    denom = sw - (w * w).sum() / sw
+    tau2 = max(0.0, (big_q - expect) / denom) if denom > 0 and math.isfinite(denom) else 0.0
     wr = 1.0 / (v + tau2)
     m = float((wr * q).sum() / wr.sum())
     if inflation is None or not (mean_error or mean_spread):
