@@ -225,22 +225,23 @@ def test_a_manifest_row_of_kind_points_that_is_not_egms_is_refused(run_alg, tmp_
                        **_outputs(str(tmp_path / "out"))})
 
 
-@pytest.mark.parametrize("storage", [0, 3])  # dated fields; a netCDF series file beside the GeoPackage
-def test_egms_tracks_loaded_into_a_geopackage_equal_the_files_they_were_loaded_from(run_alg, tmp_path, storage):
+def test_egms_tracks_loaded_into_a_geopackage_equal_the_files_they_were_loaded_from(run_alg, tmp_path):
     """The GeoPackage Load EGMS writes from the two Ustica tracks (one point layer per track), named by one manifest
     row: one stack per track, the same results as the two files named by two rows (to 1e-5 mm: the layer keeps the
-    displacements as float32, 1.5e-6 mm from the CSV's values at most); a row naming one layer (|layername=) is that
-    track alone. Before, the GeoPackage was refused (not an EGMS point file)."""
+    displacements as float32, 1.5e-6 mm from the CSV's values at most). A row naming one layer (|layername=) of a
+    load whose series went to a netCDF file beside the GeoPackage is that track alone. Before, a GeoPackage was
+    refused (not an EGMS point file)."""
+    from insar_geohazards.io.vector import file_layers
+
     data = os.path.join(ROOT, "tests", "data", "egms_ustica")
     box = (4598000.0, 4599200.0, 1740500.0, 1741500.0)
     clips = [_egms_clip(os.path.join(data, z), tmp_path / (z[:-4] + ".csv"), box)
              for z in sorted(os.listdir(data)) if z.startswith("EGMS_L2b") and z.endswith(".zip")]
-    gpkg = run_alg("loadegms", {"INPUTS": clips, "SERIES_STORAGE": storage,
-                                "OUTPUT": str(tmp_path / "egms.gpkg")})["OUTPUT"]
-    from insar_geohazards.io.vector import file_layers
-
-    layers = [n for n, kind, _ in file_layers(gpkg) if kind == "point"]
-    assert len(layers) == 2
+    gpkg, nc_gpkg = (run_alg("loadegms", {"INPUTS": clips, "SERIES_STORAGE": storage,
+                                          "OUTPUT": str(tmp_path / f"egms{storage}.gpkg")})["OUTPUT"]
+                     for storage in (0, 3))  # dated fields; a netCDF series file beside the GeoPackage
+    layers = [n for n, kind, _ in file_layers(nc_gpkg) if kind == "point"]
+    assert len(layers) == 2 and any(f.endswith(".nc") for f in os.listdir(tmp_path))
     files = _manifest(tmp_path / "files.csv", ["name", "path"], [(f"t{k}", c) for k, c in enumerate(clips)])
     loaded = _manifest(tmp_path / "loaded.csv", ["name", "path"], [("ustica", gpkg)])
     fb = recording_feedback()
@@ -248,8 +249,8 @@ def test_egms_tracks_loaded_into_a_geopackage_equal_the_files_they_were_loaded_f
     b = run_alg(NAME, {"MANIFEST": loaded, **_outputs(str(tmp_path / "out_b"))}, fb)
     _same_outputs(a, b, atol=1e-5)
     assert "stack 'ustica:EGMS_L2b_" in fb.text
-    one = _manifest(tmp_path / "one.csv", ["name", "path"], [("asc", f"{gpkg}|layername={layers[0]}"),
-                                                              ("csv", clips[1])])
+    one = _manifest(tmp_path / "one.csv", ["name", "path"], [("desc", f"{nc_gpkg}|layername={layers[0]}"),
+                                                              ("asc", clips[1])])
     c = run_alg(NAME, {"MANIFEST": one, **_outputs(str(tmp_path / "out_c"))})
     _same_outputs(a, c, atol=1e-5)
 
