@@ -27,6 +27,7 @@ from ..algorithms.errors import GeohazardError
 from ..algorithms.formats import geometry_meta as gm
 from .multisensor import StackFile, interferogram_files
 from .raster import RasterWriter
+from .series_tiles import series_tile_size
 
 #: Cell of the EGMS points' grid (m): the EGMS L3 products' 100 m cells (EPSG:3035).
 EGMS_CELL_M = 100.0
@@ -210,6 +211,10 @@ def _points_xy(wkbs) -> tuple:
 
 
 def _write(path: str, arr: np.ndarray, descriptions: list, metadata: dict, kw: dict) -> None:
-    w = RasterWriter(path, count=arr.shape[0], descriptions=descriptions, metadata=metadata, **kw)
+    """One band per date (or LOS component) in tiles sized for the grid and the band count (a block of rows reads
+    every band: 256 x 256 tiles on a small grid decoded 256 KB a band for a few pixels)."""
+    edge = series_tile_size(kw["width"], kw["height"], arr.shape[0])
+    w = RasterWriter(path, count=arr.shape[0], descriptions=descriptions, metadata=metadata, tile_rows=edge,
+                     tile_cols=edge, **kw)
     w.write(np.asarray(arr, np.float32), row=0)
     w.commit()
