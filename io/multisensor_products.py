@@ -154,7 +154,7 @@ def egms_layer_file(uri: str, name: str, folder: str, cell_m: float = EGMS_CELL_
     ``file.gpkg|layername=x``), gridded as :func:`egms_file` grids the file it was loaded from (the points taken to
     EPSG:3035 when the layer is in another CRS). Refused, naming the stack and the layer: no los_east / los_north /
     los_up fields (an L3 layer), fewer than two dates."""
-    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsVectorLayer
+    from qgis.core import QgsVectorLayer
 
     from . import series_nc
     from .points import read_dated_features
@@ -177,14 +177,13 @@ def egms_layer_file(uri: str, name: str, folder: str, cell_m: float = EGMS_CELL_
             raise GeohazardError(f"{label}: {len(feats.dates)} dated field(s); a stack needs two dates or more")
         x, y = _points_xy(feats.wkb)
         crs = layer.crs()
-        target = QgsCoordinateReferenceSystem(f"EPSG:{EGMS_EPSG}")
-        if crs.authid() != target.authid():
+        if crs.authid() != f"EPSG:{EGMS_EPSG}":  # a load of files with latitude / longitude only (EPSG:4326)
             if not crs.isValid():
                 raise GeohazardError(f"{label}: the layer has no CRS")
-            xf = QgsCoordinateTransform(crs, target, QgsProject.instance())
-            pts = [xf.transform(float(a), float(b)) for a, b in zip(x, y)]
-            x = np.array([p.x() for p in pts])
-            y = np.array([p.y() for p in pts])
+            from pyproj import Transformer
+
+            x, y = Transformer.from_crs(crs.toWkt(), f"EPSG:{EGMS_EPSG}", always_xy=True).transform(x, y)
+            x, y = np.asarray(x, float), np.asarray(y, float)
         keep = np.isfinite(x) & np.isfinite(y)  # points without a geometry are left out
         los = tuple(np.asarray(feats.attributes[f], float)[keep] for f in _LOS_FIELDS)
         _grid_points(x[keep], y[keep], feats.displacement_mm[:, keep], los, feats.dates,

@@ -229,8 +229,9 @@ def test_egms_tracks_loaded_into_a_geopackage_equal_the_files_they_were_loaded_f
     """The GeoPackage Load EGMS writes from the two Ustica tracks (one point layer per track), named by one manifest
     row: one stack per track, the same results as the two files named by two rows (to 1e-5 mm: the layer keeps the
     displacements as float32, 1.5e-6 mm from the CSV's values at most). A row naming one layer (|layername=) of a
-    load whose series went to a netCDF file beside the GeoPackage is that track alone. Before, a GeoPackage was
-    refused (not an EGMS point file)."""
+    load whose series went to a netCDF file beside the GeoPackage is that track alone, and so is a track reprojected
+    to EPSG:4326 (taken back to EPSG:3035 for the cells). Before, a GeoPackage was refused (not an EGMS point
+    file)."""
     from insar_geohazards.io.vector import file_layers
 
     data = os.path.join(ROOT, "tests", "data", "egms_ustica")
@@ -253,6 +254,13 @@ def test_egms_tracks_loaded_into_a_geopackage_equal_the_files_they_were_loaded_f
                                                               ("asc", clips[1])])
     c = run_alg(NAME, {"MANIFEST": one, **_outputs(str(tmp_path / "out_c"))})
     _same_outputs(a, c, atol=1e-5)
+    from osgeo import gdal  # a layer in latitude / longitude (Load EGMS writes such files in EPSG:4326)
+
+    geo = str(tmp_path / "geographic.gpkg")
+    gdal.VectorTranslate(geo, gpkg, layers=[layers[0]], dstSRS="EPSG:4326", reproject=True)
+    in_4326 = _manifest(tmp_path / "in_4326.csv", ["name", "path"], [("desc", geo), ("asc", clips[1])])
+    d = run_alg(NAME, {"MANIFEST": in_4326, **_outputs(str(tmp_path / "out_d"))})
+    _same_outputs(a, d, atol=1e-5)
 
 
 def test_a_geopackage_row_without_egms_tracks_names_its_layers(run_alg, tmp_path):
