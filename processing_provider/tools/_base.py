@@ -87,6 +87,8 @@ GROUPS = {
     "geometry": "Geometry and line of sight",
     "kinematics": "Landslide and glacier kinematics",
     "faults": "Faults and stress",
+    "hazard": "Hazard maps",
+    "interferograms": "Interferograms",
 }
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -1,0 +1,1 @@
+"""The hazard-map tools: susceptibility, forecasts, mining subsidence, damage, swath profiles."""

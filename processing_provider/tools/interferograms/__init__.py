@@ -1,0 +1,1 @@
+"""The interferogram tools: filtering and multilooking, detection, target suitability."""
