@@ -123,7 +123,9 @@ def write_gmt_grid(path, array):
         z._FillValue = np.float32(np.nan)
 
 
-def gmtsar_stack(root, truth: Truth, *, prm=True) -> str:
+def gmtsar_stack(root, truth: Truth, *, prm=True, wavelength_text=f"{S1_WAVELENGTH_M:.10f}") -> str:
+    """GMTSAR's ``intf_all`` of ``truth``; ``wavelength_text``: the PRM's ``radar_wavelength`` value as written
+    (GMTSAR writes metres; ``SC_identity = 10`` is Sentinel-1)."""
     top = os.path.join(str(root), "intf_all")
     mask = _mask(truth)
     for pair in truth.pairs:
@@ -134,7 +136,7 @@ def gmtsar_stack(root, truth: Truth, *, prm=True) -> str:
         if prm:
             for day in pair:
                 with open(os.path.join(d, f"S1_{day:%Y%m%d}_ALL_F1.PRM"), "w") as fh:
-                    fh.write(f"SC_identity = 10\nradar_wavelength = {S1_WAVELENGTH_M:.10f}\n"
+                    fh.write(f"SC_identity = 10\nradar_wavelength = {wavelength_text}\n"
                              f"SC_clock_start = {_yyyyddd0(day)}.2231018519\nnear_range = 800000.0\n")
     return top
 

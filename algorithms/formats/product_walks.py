@@ -205,6 +205,30 @@ def parse_prm(text: str) -> dict:
     return out
 
 
+def prm_wavelength(prm: dict, rel: str) -> Optional[float]:
+    """The ``radar_wavelength`` (m) of a parsed ``.PRM`` (GMTSAR writes metres, ``prm->lambda = SOL /
+    radarFrequency``; a unit written after the number is honoured), checked against the band of its
+    ``SC_identity``; None when the file has none.
+
+    Raises
+    ------
+    GeohazardError
+        Naming the file: not a number, not a SAR wavelength (millimetres read as metres), not of the band of the
+        spacecraft ``SC_identity`` names.
+    """
+    from .wavelength import GMTSAR_SC_IDENTITY, header_wavelength
+
+    raw = prm.get("radar_wavelength")
+    if not raw:
+        return None
+    sensor = None
+    try:
+        sensor = GMTSAR_SC_IDENTITY.get(int(float(prm.get("SC_identity", "").split()[0])))
+    except (ValueError, IndexError):
+        sensor = None
+    return header_wavelength(raw, key="radar_wavelength", where=rel, default_unit="m", sensor=sensor)
+
+
 def gmtsar_stack(entries: list) -> StackSpec:
     """A GMTSAR ``intf_all`` tree (see the module docstring)."""
     left: OrderedDict = OrderedDict()
@@ -248,12 +272,9 @@ def gmtsar_stack(entries: list) -> StackSpec:
         seen[key] = slot["rel"]
         _check_doy(slot["name"], pair, slot["rel"], spec)
         for p in slot["prm"]:
-            wl = parse_prm(p.read_text()).get("radar_wavelength")
-            if wl:
-                try:
-                    wavelengths.append((float(wl.split()[0]), p.rel))
-                except ValueError:
-                    raise GeohazardError(f"{p.rel}: radar_wavelength {wl!r} is not a number") from None
+            wl = prm_wavelength(parse_prm(p.read_text()), p.rel)
+            if wl is not None:
+                wavelengths.append((wl, p.rel))
         coh = slot.get("corr_ll.grd")
         spec.pairs.append(PairSpec(pair, slot["unwrap_ll.grd"].path, coh.path if coh else None,
                                    label=slot["rel"]))

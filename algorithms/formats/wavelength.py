@@ -15,16 +15,20 @@ themselves are an error: one stack comes from one sensor.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional, Sequence
 
 from ..conventions import SENTINEL1_WAVELENGTH_M
 from ..errors import GeohazardError
+from .quantities import quantity, split_value
 
 #: Metadata keys read as a wavelength in metres, in order of preference.
 WAVELENGTH_METADATA_KEYS = ("WAVELENGTH_METRES", "WAVELENGTH_M", "WAVELENGTH", "RADAR_WAVELENGTH")
 #: Plausible SAR wavelengths (X band 3.1 cm to P band 70 cm), metres.
 PLAUSIBLE_M = (0.005, 1.0)
+#: The speed of light (m/s): frequency <-> wavelength.
+C_M_S = 299_792_458.0
 #: Relative difference below which two wavelengths are the same (metadata is often printed to 6-8 digits).
 SAME_RTOL = 1e-6
 
@@ -157,3 +161,90 @@ def single_wavelength(found, problems=()) -> Optional[float]:
         raise GeohazardError(f"the inputs carry different wavelengths: {a} = {va:.8g} m but {b} = {vb:.8g} m; a "
                              "stack must come from one sensor")
     return found[0][1] if found else None
+
+
+# ------------------------------------------------------------------ a product header's wavelength, and its sensor
+#: Radar bands (IEEE Std 521) as wavelength intervals (m): what "the sensor's band" means below.
+BANDS = (("Ka", 0.0075, 0.0111), ("Ku", 0.0167, 0.025), ("X", 0.025, 0.0375), ("C", 0.0375, 0.075),
+         ("S", 0.075, 0.15), ("L", 0.15, 0.30), ("P", 0.30, 1.0))
+#: Spaceborne SAR sensors as the products name them (a word of a header: GAMMA ``sensor:``, SNAP ``MISSION``,
+#: ROI_PAC ``PLATFORM``; upper case, ``-``/``_`` removed) -> (name, band).
+SENSORS = ((r"S1[A-D]?|SENTINEL1[A-D]?", "Sentinel-1", "C"), (r"ERS[12]?", "ERS", "C"),
+           (r"ENVISAT|ASAR", "Envisat", "C"), (r"RADARSAT[12]?|RSAT[12]?|RS[12]|RCM\d?", "RADARSAT", "C"),
+           (r"GF3|GAOFEN3", "Gaofen-3", "C"), (r"ALOS[124]?|PALSAR[23]?", "ALOS", "L"), (r"JERS1?", "JERS-1", "L"),
+           (r"SAOCOM1?[AB]?", "SAOCOM", "L"), (r"LT1[AB]?|LUTAN1?", "LuTan-1", "L"),
+           (r"TSX\d?|TDX\d?|TERRASARX|TANDEMX|PAZ", "TerraSAR-X", "X"),
+           (r"CSK\d?|CSG\d?|COSMO\w*", "COSMO-SkyMed", "X"), (r"ICEYE\w*", "ICEYE", "X"),
+           (r"CAPELLA\w*", "Capella", "X"))
+#: GMTSAR's ``SC_identity`` codes (its readers' ``prm->SC_identity``: (1) ERS-1 (2) ERS-2 (3) Radarsat (4) Envisat
+#: (5) ALOS (7) TSX (8) CSK (9) RS2 (10) Sentinel-1).
+GMTSAR_SC_IDENTITY = {1: "ERS1", 2: "ERS2", 3: "RADARSAT1", 4: "ENVISAT", 5: "ALOS", 7: "TSX", 8: "CSK", 9: "RS2",
+                      10: "S1"}
+
+
+def band_of(wavelength_m: float) -> Optional[str]:
+    """The radar band (:data:`BANDS`) of a wavelength in metres, None outside them."""
+    return next((name for name, lo, hi in BANDS if lo <= wavelength_m < hi), None)
+
+
+def sensor_of(text) -> Optional[tuple[str, str]]:
+    """``(sensor, band)`` of a header's sensor text (``"S1A IW IW1 VV"``, ``"SENTINEL-1A"``, ``"PALSAR-2"``,
+    ``"ENVISAT"``), None when no word of it names a sensor of :data:`SENSORS`."""
+    raw = text.decode(errors="replace") if isinstance(text, bytes) else str(text or "")
+    for word in raw.split():
+        w = re.sub(r"[-_.]", "", word.upper())
+        for pattern, name, band in SENSORS:
+            if re.fullmatch(pattern, w):
+                return name, band
+    return None
+
+
+def _cm(wavelength_m: float) -> str:
+    band = band_of(wavelength_m)
+    return f"{wavelength_m * 100:.4g} cm" + (f", {band} band" if band else "")
+
+
+def header_wavelength(raw, *, key: str, where: str, default_unit: str, unit: str = "", sensor=None) -> float:
+    """The radar wavelength (m) a product header states as ``key: raw``: a wavelength (m, cm, mm) or a frequency
+    (Hz, kHz, MHz, GHz), in the unit written after the number or given as ``unit`` (an attribute), else in the
+    format's ``default_unit``.
+
+    ``sensor``: the product's sensor (header text for :func:`sensor_of`, or its ``(name, band)``); the wavelength
+    must be of its band.
+
+    Raises
+    ------
+    GeohazardError
+        Naming ``where`` and ``key``: not a number or an unknown unit; not a SAR wavelength
+        (:data:`PLAUSIBLE_M`; the message says which unit would make it one: millimetres read as metres give a
+        wavelength 1,000 times too long, and velocities 1,000 times too large); of another band than the sensor.
+    """
+    value, kind = quantity(raw, kinds=("length", "frequency"), default_unit=default_unit, where=where, key=key,
+                           unit=unit)
+    wl = value if kind == "length" else (C_M_S / value if value > 0 else float("nan"))
+    shown = f"'{key}: {str(raw).strip()}'" + (f" ({unit})" if unit else "")
+    read_as = split_value(raw)[1] or unit or default_unit
+    if sensor is not None and not isinstance(sensor, tuple):
+        sensor = sensor_of(sensor)
+    if not (math.isfinite(wl) and PLAUSIBLE_M[0] <= wl <= PLAUSIBLE_M[1]):
+        number = split_value(raw)[0]
+        fits = []
+        for u in ("m", "cm", "mm", "Hz", "MHz", "GHz"):
+            try:
+                alt, k = quantity(f"{number} {u}", kinds=("length", "frequency"), default_unit=u, where=where,
+                                  key=key)
+            except GeohazardError:
+                continue
+            alt_wl = alt if k == "length" else (C_M_S / alt if alt > 0 else float("nan"))
+            if u.lower() != read_as.lower() and math.isfinite(alt_wl) and band_of(alt_wl) \
+                    and (sensor is None or band_of(alt_wl) == sensor[1]):
+                fits.append(f"in {u} it would be {_cm(alt_wl)}")
+        hint = f"; {', '.join(fits)}" if fits else ""
+        raise GeohazardError(f"{where}: {shown} read in {read_as} gives a wavelength of {wl:.6g} m, which no SAR has "
+                             f"(X band 2.5 cm to P band 1 m){hint}. Correct the value in the file (or write its "
+                             "unit after it)")
+    if sensor is not None and band_of(wl) != sensor[1]:
+        raise GeohazardError(f"{where}: {shown} gives a wavelength of {_cm(wl)}, but the file is of {sensor[0]} "
+                             f"({sensor[1]} band): a value in another unit than {read_as}, or another sensor's file. "
+                             "Correct the value in the file (or write its unit after it)")
+    return wl

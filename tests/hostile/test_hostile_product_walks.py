@@ -3,6 +3,7 @@ the file and what was expected. Layouts: tests/testutils_product_walks.py (sourc
 
 import os
 
+import numpy as np
 import testutils_hostile as hk
 from testutils_product_walks import gamma_stack, gmtsar_stack, snap_products
 from testutils_products import Truth
@@ -90,3 +91,30 @@ def test_a_gamma_interferogram_given_as_a_dem_is_named(qgis_app, tmp_path):
                                               "OUTPUT_VISIBILITY": str(tmp_path / "v.tif"),
                                               "OUTPUT_TABLE": str(tmp_path / "t.csv")},
                       rf"DEM: {pair}.unw is a GAMMA .unw file, not heights \(.dem, .hgt\)")
+
+
+REF = "25.0330,39.9960 [EPSG:4326]"  # row 4, column 33 of the walks' grid: still ground
+
+
+def _velocity(tmp_path, given, name):
+    from testutils import read_array
+
+    out = hk.run("stackingvelocity", {"INTERFEROGRAMS": given, "REFERENCE": REF, **_vel(tmp_path, name)})
+    return read_array(out["OUTPUT_VELOCITY"])
+
+
+def test_a_gmtsar_wavelength_in_millimetres_is_refused_naming_the_prm_and_one_with_its_unit_is_read(qgis_app,
+                                                                                                     tmp_path):
+    """GMTSAR writes ``radar_wavelength`` in metres (its readers: ``prm->lambda = SOL / radarFrequency``;
+    ``SC_identity = 10`` is Sentinel-1). 55.47 there (millimetres) was read as 55 m: velocities x1000 at exit 0."""
+    from testutils_products import S1_WAVELENGTH_M
+
+    t = Truth(n_dates=4)
+    mm = gmtsar_stack(tmp_path / "mm", t, wavelength_text=f"{S1_WAVELENGTH_M * 1000:.7f}")
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": mm, **_vel(tmp_path)},
+                      r"INTERFEROGRAMS: intf_all/\d{7}_\d{7}/S1_\d{8}_ALL_F1.PRM: 'radar_wavelength: 55.46576\d+' read "
+                      r"in m gives a wavelength of 55.4658 m, which no SAR has .*in mm it would be 5.547 cm, C band")
+    assert not os.path.exists(tmp_path / "v.tif")
+    with_unit = gmtsar_stack(tmp_path / "unit", t, wavelength_text=f"{S1_WAVELENGTH_M * 1000:.9f} mm")
+    vel = _velocity(tmp_path, with_unit, "u.tif")
+    np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
