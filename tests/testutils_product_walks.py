@@ -36,7 +36,11 @@ def _mask(truth):
 
 
 # ------------------------------------------------------------------ GAMMA
-def gamma_stack(root, truth: Truth, *, with_dem_par=True) -> str:
+def gamma_stack(root, truth: Truth, *, with_dem_par=True, frequency_text="5.4050005e+09   Hz", sensor="",
+                wavelength=S1_WAVELENGTH_M) -> str:
+    """GAMMA's geocoded stack of ``truth``; ``frequency_text``: the image parameter files' ``radar_frequency``
+    value as written (ISP writes Hz), ``sensor``: their ``sensor:`` line, ``wavelength`` (m): the one the phase is
+    made with."""
     root = str(root)
     os.makedirs(root, exist_ok=True)
     rows, cols = truth.shape
@@ -52,16 +56,18 @@ def gamma_stack(root, truth: Truth, *, with_dem_par=True) -> str:
     truth.heights().astype(">f4").tofile(os.path.join(root, "dem_seg.dem"))
     for k, d in enumerate(truth.dates):
         with open(os.path.join(root, f"{d:%Y%m%d}.rmli.par"), "w") as fh:
-            fh.write(f"Gamma Interferometric SAR Processor (ISP) - Image Parameter File\n\ntitle:     S1A IW\n"
-                     f"date:      {d.year} {d.month:02d} {d.day:02d}  5 21 14.5123\n"
-                     f"radar_frequency:        5.4050005e+09   Hz\n"
+            fh.write("Gamma Interferometric SAR Processor (ISP) - Image Parameter File\n\ntitle:     S1A IW\n"
+                     + (f"sensor:    {sensor}\n" if sensor else "")
+                     + f"date:      {d.year} {d.month:02d} {d.day:02d}  5 21 14.5123\n"
+                     f"radar_frequency:        {frequency_text}\n"
                      f"center_range_slc:        {RANGE:.4f}   m\nincidence_angle:           {INCIDENCE:.4f}   degrees\n"
                      f"heading:                  {HEADING + 0.002 * (k - 3):.7f}   degrees\n")
     mask = _mask(truth)
     for pair in truth.pairs:
         d = os.path.join(root, "interferograms", _name(pair))
         os.makedirs(d, exist_ok=True)
-        np.where(mask, truth.pair_phase(pair), 0.0).astype(">f4").tofile(os.path.join(d, _name(pair) + ".unw"))
+        np.where(mask, truth.pair_phase(pair, wavelength), 0.0).astype(">f4").tofile(os.path.join(d, _name(pair)
+                                                                                                 + ".unw"))
         np.where(mask, truth.coherence(pair), 0.0).astype(">f4").tofile(os.path.join(d, _name(pair) + ".cc"))
         b = truth.bperp[pair[1]] - truth.bperp[pair[0]]
         with open(os.path.join(d, _name(pair) + "_bperp.par"), "w") as fh:

@@ -5,9 +5,10 @@ parameter file ``*.dem_par`` / ``*_dem.par`` / ``dem_seg.par`` with ``DEM_projec
 ``nlines``, ``corner_lat``/``corner_lon``, ``post_lat``/``post_lon`` (EQA) or ``corner_north``/``corner_east``,
 ``post_north``/``post_east``, ``projection_zone``, ``false_northing`` (UTM)); the ISP image parameter files
 ``*.slc.par`` / ``*_slc.par`` / ``*.mli.par`` (``radar_frequency`` Hz, ``incidence_angle`` and ``heading``
-degrees, ``center_range_slc`` m); GAMMA's data types (``FLOAT``/``REAL*4`` float32, ``FCOMPLEX`` two float32,
-``SHORT``/``INTEGER*2`` int16), all big-endian; the layouts MintPy's ``prep_gamma.py`` reads and PyRate's
-``tests/test_data/small_test/gamma_obs`` sample (in ``tests/data``).
+degrees, ``center_range_slc`` m, each read with the unit written after it; ``sensor``); GAMMA's data types
+(``FLOAT``/``REAL*4`` float32, ``FCOMPLEX`` two float32, ``SHORT``/``INTEGER*2`` int16), all big-endian; the
+layouts MintPy's ``prep_gamma.py`` reads and PyRate's ``tests/test_data/small_test/gamma_obs`` sample (in
+``tests/data``).
 
 * The corner coordinate of a DEM/MAP parameter file is the centre of the upper-left pixel (GAMMA's convention;
   ``gc_map`` samples the DEM at its posts): the GDAL geotransform starts half a post before it.
@@ -157,25 +158,28 @@ def image_par(text: str, path: str) -> ImagePar:
     """
     import datetime as _dt
 
+    from .quantities import quantity
+    from .wavelength import header_wavelength
+
     name = os.path.basename(path)
     meta = parse_par(text)
     out = ImagePar(path)
-    checks = (("incidence_angle", "INCIDENCE_DEG", (0.5, 89.5), "degrees"),
-              ("heading", "HEADING_DEG", (-360.0, 360.0), "degrees"),
-              ("center_range_slc", "SLANT_RANGE_M", (1e3, 5e6), "m"),
-              ("radar_frequency", "WAVELENGTH_M", (3e8, 6e10), "Hz"))
-    for key, target, (lo, hi), unit in checks:
+    checks = (("incidence_angle", "INCIDENCE_DEG", (0.5, 89.5), "angle", "degrees"),
+              ("heading", "HEADING_DEG", (-360.0, 360.0), "angle", "degrees"),
+              ("center_range_slc", "SLANT_RANGE_M", (1e3, 5e6), "length", "m"))
+    for key, target, (lo, hi), kind, unit in checks:
         raw = meta.get(key)
         if raw is None or not raw.split():
             continue
-        try:
-            val = float(raw.split()[0])
-        except ValueError:
-            raise GeohazardError(f"{name}: '{key}: {raw}' is not a number") from None
+        val = quantity(raw, kinds=(kind,), default_unit=unit, where=name, key=key)[0]
         if not (math.isfinite(val) and lo <= val <= hi):
             raise GeohazardError(f"{name}: '{key}: {raw}' is out of the range of {key} in {unit} "
                                  f"({lo:g}..{hi:g}): a wrong unit or a damaged file")
-        out.values[target] = C_M_S / val if target == "WAVELENGTH_M" else val
+        out.values[target] = val
+    raw = meta.get("radar_frequency")
+    if raw is not None and raw.split():
+        out.values["WAVELENGTH_M"] = header_wavelength(raw, key="radar_frequency", where=name, default_unit="Hz",
+                                                       sensor=meta.get("sensor"))
     parts = meta.get("date", "").split()
     if len(parts) >= 3:
         try:

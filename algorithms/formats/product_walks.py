@@ -80,11 +80,13 @@ def gamma_stack(entries: list) -> StackSpec:
             if gamma.is_dem_par_name(e.name):
                 grids.append(gamma.dem_par(e.read_text(), e.path))
                 continue
-            if gamma.is_image_par_name(e.name):
-                images.append(gamma.image_par(e.read_text(), e.path))
-                continue
         except GeohazardError as exc:
             _reason(left, f"unreadable parameter file ({exc})", e)
+            continue
+        if gamma.is_image_par_name(e.name):
+            # the scene's wavelength and geometry: a file that cannot be read is named, not left out (without it the
+            # stack would take another sensor's wavelength)
+            images.append(gamma.image_par(e.read_text(), e.path))
             continue
         ext = gamma.raster_ext(e.name)
         key = gamma.pair_key(e.name)

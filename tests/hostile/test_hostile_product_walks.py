@@ -4,6 +4,7 @@ the file and what was expected. Layouts: tests/testutils_product_walks.py (sourc
 import os
 
 import numpy as np
+import pytest
 import testutils_hostile as hk
 from testutils_product_walks import gamma_stack, gmtsar_stack, snap_products
 from testutils_products import Truth
@@ -118,3 +119,27 @@ def test_a_gmtsar_wavelength_in_millimetres_is_refused_naming_the_prm_and_one_wi
     with_unit = gmtsar_stack(tmp_path / "unit", t, wavelength_text=f"{S1_WAVELENGTH_M * 1000:.9f} mm")
     vel = _velocity(tmp_path, with_unit, "u.tif")
     np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
+
+
+@pytest.mark.parametrize("frequency", ["1.2575 GHz", "1257500000.0   Hz", "1.2575e+09"])
+def test_a_gamma_l_band_stack_takes_its_frequency_with_its_unit(qgis_app, tmp_path, frequency):
+    """ISP image parameter files write ``radar_frequency:  <value>  Hz``; an L-band stack whose files say
+    ``1.2575 GHz`` (``sensor: PALSAR-2``) was left out and Sentinel-1's wavelength used (velocities x0.233)."""
+    t = Truth(n_dates=4)
+    wl = 299_792_458.0 / 1.2575e9
+    g = gamma_stack(tmp_path / "g", t, frequency_text=frequency, sensor="PALSAR-2", wavelength=wl)
+    vel = _velocity(tmp_path, g, "l.tif")
+    np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
+
+
+def test_a_gamma_frequency_of_another_band_than_its_sensor_is_refused_naming_the_file(qgis_app, tmp_path):
+    t = Truth(n_dates=4)
+    g = gamma_stack(tmp_path / "g", t, frequency_text="1.2575", sensor="S1A IW IW1 VV")
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": g, **_vel(tmp_path)},
+                      r"INTERFEROGRAMS: \d{8}.rmli.par: 'radar_frequency: 1.2575' read in Hz gives a wavelength of "
+                      r"2.38\d+e\+08 m, which no SAR has")
+    g = gamma_stack(tmp_path / "h", t, frequency_text="1.2575e9 Hz", sensor="S1A IW IW1 VV")
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": g, **_vel(tmp_path)},
+                      r"INTERFEROGRAMS: \d{8}.rmli.par: 'radar_frequency: 1.2575e9 Hz' gives a wavelength of 23.84 cm, "
+                      r"L band, but the file is of Sentinel-1 \(C band\)")
+    assert not os.path.exists(tmp_path / "v.tif")
