@@ -224,6 +224,24 @@ def data_band_index(ds, path: str) -> int:
     return 1
 
 
+def band_view(path: str, band: int, folder: str) -> str:
+    """A one-band VRT of band ``band`` of ``path`` written in ``folder`` (a scratch folder, never beside the input;
+    named after the file, its size and time, so a later run reuses it): every reader that reads band 1 reads that
+    band. ``path`` itself when ``band`` is 1."""
+    if band == 1:
+        return path
+    import hashlib
+
+    st = os.stat(path) if os.path.exists(path) else None
+    stamp = f"{st.st_size}|{st.st_mtime_ns}" if st else ""
+    key = hashlib.sha1(f"{os.path.abspath(path)}|{stamp}|{band}".encode()).hexdigest()[:12]
+    out = os.path.join(folder, f"{os.path.basename(path)}.band{band}.{key}.vrt")
+    if not os.path.exists(out):
+        with quiet_gdal_reads():
+            gdal.Translate(out, path, format="VRT", bandList=[band])
+    return out
+
+
 def band_min_max(path: str, band: int = 1):
     """Exact ``(min, max)`` of a band's valid pixels, or None when it has none."""
     with quiet_gdal_reads():

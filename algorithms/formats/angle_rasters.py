@@ -54,6 +54,15 @@ RADIAN_CEILING = math.pi / 2 + 0.05
 _LICSAR = re.compile(r"(?:^|[._])([ENU])\.(?:geo\.)?tif{1,2}$", re.I)
 
 
+def content_band(content: str, n_bands: int) -> int:
+    """The band of a raster that holds ``content`` (a name of :data:`HEADING_CONTENTS` or
+    :data:`INCIDENCE_CONTENTS`): ISCE's two-band ``los`` raster (``geom_reference/los.rdr`` and its geocoded
+    ``los.rdr.geo``: band 1 the incidence angle, band 2 the azimuth of the ground-to-satellite vector; ISCE2
+    ``topsStack``/``stripmapStack`` ``topo``) gives its azimuth from band 2; band 1 otherwise (a one-band raster
+    of that azimuth, extracted by the user, too)."""
+    return 2 if content == "isce_los_azimuth_deg" and n_bands == 2 else 1
+
+
 def content_of_file(filename: str, metadata: Optional[dict] = None) -> Optional[str]:
     """What a raster holds by its producer's name or our metadata (``ANGLE_CONTENT``), or None when unknown."""
     if metadata:

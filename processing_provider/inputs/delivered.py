@@ -123,6 +123,37 @@ def resolve(alg, name: str, value, *, notes: Optional[list] = None) -> str:
     return path
 
 
+#: A raster parameter whose content option says which band holds the quantity: (parameter, its content option).
+CONTENT_OPTIONS = {"HEADING_RASTER": "HEADING_UNITS"}
+
+
+def content_view(alg, parameters, context, name: str, path: str, notes: Optional[list] = None) -> str:
+    """``path``, or a one-band view of the band the parameter's content option names (ISCE's two-band ``los``
+    raster given as HEADING_RASTER with HEADING_UNITS "ISCE los band 2": band 2, the azimuth; band 1 is the
+    incidence), in QGIS's processing temporary folder, so every reader, check and probe reads that band.
+    ``notes`` receives the log line."""
+    option = CONTENT_OPTIONS.get(name)
+    d = alg.parameterDefinition(option) if option else None
+    if d is None or not path or not os.path.isfile(path):
+        return path
+    from ...algorithms.formats.angle_rasters import HEADING_CONTENTS, content_band
+    from ...io.probe import band_view
+    from ...io.raster import raster_info
+
+    content = HEADING_CONTENTS[alg.parameterAsEnum(parameters, option, context)]
+    try:
+        count = raster_info(path, name).count
+    except Exception:  # noqa: BLE001 - the guard names an unreadable input
+        return path
+    band = content_band(content, count)
+    if band == 1:
+        return path
+    if notes is not None:
+        notes.append(f"{name}: {os.path.basename(path)} has {count} bands (ISCE's los: band 1 the incidence, band 2 "
+                     f"the azimuth of the ground-to-satellite vector); band {band} is read, as {option} says")
+    return band_view(path, band, scratch_folder())
+
+
 def _dated(path: str) -> bool:
     from ...io.raster import raster_info
 
@@ -133,7 +164,7 @@ def _dated(path: str) -> bool:
     return info.count > 1
 
 
-def announce(alg, parameters, feedback) -> None:
+def announce(alg, parameters, feedback, context=None) -> None:
     """Log, once per run, what each MintPy result or raster in metres among the raster parameters is read as, and
     warn about a displacement input without a unit whose values cannot be millimetres."""
     if feedback is None:
@@ -156,6 +187,8 @@ def announce(alg, parameters, feedback) -> None:
             continue
         notes: list = []
         path = resolve(alg, d.name(), value, notes=notes)
+        if context is not None:
+            content_view(alg, parameters, context, d.name(), path, notes=notes)
         for n in notes:
             feedback.pushInfo(n)
         if d.name() in getattr(alg, "MM_INPUTS", ()) and not notes and os.path.isfile(path) \

@@ -197,7 +197,8 @@ def _raster_items(alg, parameters, context) -> list[tuple[str, str]]:
             for p in _item_paths(item, context):
                 if not p.lower().endswith(NOT_DATA):  # "Add Directory..." lists .aux.xml files too
                     out.append((d.name(), p))
-    return out
+    # the band the parameter's content option names (ISCE's los: band 2 for a heading)
+    return [(n, delivered.content_view(alg, parameters, context, n, p)) for n, p in out]
 
 
 def check_rasters(alg, parameters, context, feedback=None) -> None:
@@ -561,7 +562,7 @@ def check_before(alg, parameters, context, feedback=None) -> dict:
     check_scalars(alg, params, context)
     check_vectors(alg, params, context, feedback)
     check_rasters(alg, params, context, feedback)
-    delivered.announce(alg, params, feedback)
+    delivered.announce(alg, params, feedback, context)
     check_overlaps(alg, params, context)
     return params, targets
 

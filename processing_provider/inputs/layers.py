@@ -35,7 +35,7 @@ def raster_path(alg, parameters, name: str, context) -> str:
     as delivered, :mod:`.delivered`); raises naming the parameter when it is not a GDAL raster."""
     value = parameters.get(name)
     if delivered.is_product(value):
-        return delivered.resolve(alg, name, value)
+        return delivered.content_view(alg, parameters, context, name, delivered.resolve(alg, name, value))
     layer = alg.parameterAsRasterLayer(parameters, name, context)
     if layer is None:
         value = parameters.get(name)
@@ -44,7 +44,7 @@ def raster_path(alg, parameters, name: str, context) -> str:
         raise QgsProcessingException(f"{name}: {value!r} is not a raster layer or file QGIS can read")
     if not isinstance(layer, QgsRasterLayer) or layer.providerType() != "gdal":
         raise QgsProcessingException(f"{name}: layer {layer.name()!r} is not a file-based (GDAL) raster")
-    return delivered.resolve(alg, name, layer.source())
+    return delivered.content_view(alg, parameters, context, name, delivered.resolve(alg, name, layer.source()))
 
 
 def output_paths(alg, parameters, names, context, *, optional=()) -> dict:

@@ -143,3 +143,52 @@ def test_a_gamma_frequency_of_another_band_than_its_sensor_is_refused_naming_the
                       r"INTERFEROGRAMS: \d{8}.rmli.par: 'radar_frequency: 1.2575e9 Hz' gives a wavelength of 23.84 cm, "
                       r"L band, but the file is of Sentinel-1 \(C band\)")
     assert not os.path.exists(tmp_path / "v.tif")
+
+
+def _isce_geocoded_los(folder, shape, incidence, heading):
+    """``los.rdr.geo`` as ISCE2 geocodes ``geom_reference/los.rdr`` (``geocodeGdal.py``): two float32 bands, band 1
+    the incidence angle, band 2 the azimuth of the ground-to-satellite vector in degrees anticlockwise from north
+    (90 - heading for a right-looking sensor), the ISCE ``.xml`` (Coordinate1/Coordinate2 startingValue and delta)
+    and the ``.vrt`` ISCE renders beside it (the file QGIS shows). Returns the ``.vrt``."""
+    from osgeo import gdal, osr
+    from testutils_product_walks import ISCE_GT
+
+    path = os.path.join(str(folder), "los.rdr.geo")
+    os.makedirs(str(folder), exist_ok=True)
+    ds = gdal.GetDriverByName("ISCE").Create(path, shape[1], shape[0], 2, gdal.GDT_Float32, ["SCHEME=BIL"])
+    ds.SetGeoTransform(ISCE_GT)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    ds.SetProjection(srs.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(np.full(shape, incidence, np.float32))
+    ds.GetRasterBand(2).WriteArray(np.full(shape, 90.0 - heading, np.float32))
+    ds = None
+    gdal.Translate(path + ".vrt", path, format="VRT")
+    os.remove(path + ".aux.xml")
+    return path + ".vrt"
+
+
+def test_an_isce_los_raster_given_as_heading_raster_is_read_from_its_band_2(qgis_app, tmp_path):
+    """HEADING_UNITS "ISCE los band 2" on ISCE's two-band los raster: band 1 (the incidence) was read as the azimuth,
+    a downslope velocity of the wrong sign at exit 0. The run equals the one with the heading typed."""
+    from testutils import read_array, recording_feedback
+    from testutils_product_walks import HEADING, INCIDENCE, ISCE_GT
+    from testutils_products import write_tif
+
+    t = Truth(n_dates=3)
+    rows, cols = t.shape
+    los = write_tif(str(tmp_path / "los_vel.tif"), np.full(t.shape, -10.0), geotransform=ISCE_GT)
+    dem = write_tif(str(tmp_path / "dem.tif"), 800.0 - 0.9 * np.arange(cols)[None, :] * np.ones((rows, 1))
+                    - 0.3 * np.arange(rows)[:, None], geotransform=ISCE_GT)
+    vrt = _isce_geocoded_los(tmp_path / "geo", t.shape, INCIDENCE, HEADING)
+    common = {"INPUT": los, "DEM": dem, "INCIDENCE": INCIDENCE, "MIN_SENSITIVITY": 0.01}
+    fb = recording_feedback()
+    a = hk.run("losprojection", {**common, "HEADING_RASTER": vrt, "HEADING_UNITS": 3,
+                                 "OUTPUT_DOWNSLOPE": str(tmp_path / "a.tif")}, fb)
+    b = hk.run("losprojection", {**common, "HEADING": HEADING, "OUTPUT_DOWNSLOPE": str(tmp_path / "b.tif")})
+    da, db = read_array(a["OUTPUT_DOWNSLOPE"]), read_array(b["OUTPUT_DOWNSLOPE"])
+    assert np.isfinite(db).sum() > 0.5 * db.size
+    np.testing.assert_allclose(da, db, rtol=0, atol=1e-4)
+    assert "band 2 is read, as HEADING_UNITS says" in fb.text
+    assert not any("band" in w for w in fb.warnings)
+    assert sorted(os.listdir(tmp_path / "geo")) == ["los.rdr.geo", "los.rdr.geo.vrt", "los.rdr.geo.xml"]
