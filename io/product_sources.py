@@ -109,6 +109,12 @@ def lookup_grid(lookup: dict) -> dict:
     return {"outputBounds": (x0 - dx / 2, y0 - dy / 2, x1 + dx / 2, y1 + dy / 2), "xRes": dx, "yRes": dy}
 
 
+#: Why a producer's rasters without a CRS are longitude/latitude, and what to do when they are not.
+_LONLAT_WHY = {"GMTSAR": "as GMTSAR's _ll.grd are (in radar coordinates?)",
+               "ROI_PAC": "as a ROI_PAC .rsc without PROJECTION means (geocode.pl's grids are): write its PROJECTION "
+                          "and DATUM in the .rsc (e.g. PROJECTION UTM33, DATUM WGS84)"}
+
+
 def with_crs(infos: list, spec: StackSpec) -> list:
     """The rasters' grids with ``spec.crs_if_missing`` where they name no CRS (GMT grids), checked to be
     longitude/latitude."""
@@ -124,7 +130,7 @@ def with_crs(infos: list, spec: StackSpec) -> list:
             if not (-360.0 <= min(gt[0], x1) and max(gt[0], x1) <= 360.0 and -90.0 <= min(gt[3], y1)
                     and max(gt[3], y1) <= 90.0):
                 raise GeohazardError(f"{p.label}: the grid spans x {gt[0]:g}..{x1:g}, y {gt[3]:g}..{y1:g}: not "
-                                     "longitude/latitude, as GMTSAR's _ll.grd are (in radar coordinates?)")
+                                     f"longitude/latitude, {_LONLAT_WHY.get(spec.producer, 'as its files imply')}")
             info = dataclasses.replace(info, crs_wkt=srs.ExportToWkt(), has_georef=True)
         out.append(info)
     return out

@@ -221,9 +221,9 @@ def _source_band(path: str):
 
 
 def _source_xml(src: str, grid: RasterInfo, window: tuple, src_size: tuple, *, src_type: str, src_nodata=None,
-                scale: Optional[float] = None, simple: bool = False) -> str:
-    """The VRT source element of ``src``'s band 1 placed at ``window`` = (col, row) of ``grid`` ("" when it lies
-    outside the grid)."""
+                scale: Optional[float] = None, simple: bool = False, band: int = 1) -> str:
+    """The VRT source element of ``src``'s band ``band`` (1 unless said) placed at ``window`` = (col, row) of
+    ``grid`` ("" when it lies outside the grid)."""
     col, row = window
     sw, sh = src_size
     # the part of the source inside the grid
@@ -237,7 +237,7 @@ def _source_xml(src: str, grid: RasterInfo, window: tuple, src_size: tuple, *, s
         extra += f"<NODATA>{src_nodata!r}</NODATA>"
     if scale is not None:
         extra += f"<ScaleOffset>0</ScaleOffset><ScaleRatio>{scale!r}</ScaleRatio>"
-    return (f"<{kind}><SourceFilename relativeToVRT=\"0\">{escape(src)}</SourceFilename><SourceBand>1"
+    return (f"<{kind}><SourceFilename relativeToVRT=\"0\">{escape(src)}</SourceFilename><SourceBand>{int(band)}"
             f"</SourceBand><SourceProperties RasterXSize=\"{sw}\" RasterYSize=\"{sh}\" DataType=\"{src_type}\"/>"
             f"<SrcRect xOff=\"{x0}\" yOff=\"{y0}\" xSize=\"{x1 - x0}\" ySize=\"{y1 - y0}\"/>"
             f"<DstRect xOff=\"{x0 + col}\" yOff=\"{y0 + row}\" xSize=\"{x1 - x0}\" ySize=\"{y1 - y0}\"/>"
@@ -245,20 +245,20 @@ def _source_xml(src: str, grid: RasterInfo, window: tuple, src_size: tuple, *, s
 
 
 def vrt_text(src: str, grid: RasterInfo, window: tuple, src_size: tuple, *, src_type: str, src_nodata=None,
-             scale: Optional[float] = None, metadata: Optional[dict] = None) -> str:
-    """A one-band Float32 VRT of ``src``'s band 1 on ``grid``, the source's origin at ``window`` = (col, row)
-    (pixels of the grid); outside the source and at ``src_nodata`` the VRT holds its no-data; values are
-    multiplied by ``scale`` when given.
+             scale: Optional[float] = None, metadata: Optional[dict] = None, band: int = 1) -> str:
+    """A one-band Float32 VRT of ``src``'s band ``band`` (1 unless said) on ``grid``, the source's origin at
+    ``window`` = (col, row) (pixels of the grid); outside the source and at ``src_nodata`` the VRT holds its
+    no-data; values are multiplied by ``scale`` when given.
 
     A Float32 source read as it is keeps its no-data value as the VRT's (outside the source too) and is copied
     block by block (a simple source: GDAL's direct path); otherwise each pixel is converted (a complex source) and
     the VRT's no-data is NaN."""
     if scale is None and src_type == "Float32":
         nodata = float("nan") if src_nodata is None else float(src_nodata)
-        return vrt_mosaic([_source_xml(src, grid, window, src_size, src_type=src_type, simple=True)], grid, metadata,
-                          nodata=nodata)
+        return vrt_mosaic([_source_xml(src, grid, window, src_size, src_type=src_type, simple=True, band=band)], grid,
+                          metadata, nodata=nodata)
     return vrt_mosaic([_source_xml(src, grid, window, src_size, src_type=src_type, src_nodata=src_nodata,
-                                   scale=scale)], grid, metadata)
+                                   scale=scale, band=band)], grid, metadata)
 
 
 def vrt_mosaic(sources: list, grid: RasterInfo, metadata: Optional[dict] = None, *, nodata: float = float("nan")) \
@@ -462,7 +462,9 @@ def _text_geometry(spec: StackSpec, out: ProductStack) -> None:
 _GEOCODED_HINT = {"SNAP": "apply SNAP's Radar > Geometric > Terrain Correction to the products (the bands' .hdr then "
                           "has a 'map info') and give those",
                   "GMTSAR": "give GMTSAR's geocoded unwrap_ll.grd (geocode.csh)",
-                  "GAMMA": "geocode the interferograms with geocode_back and keep the DEM/MAP parameter file"}
+                  "GAMMA": "geocode the interferograms with geocode_back and keep the DEM/MAP parameter file",
+                  "ROI_PAC": "give ROI_PAC's geocoded geo_<pair>.unw (geocode.pl) with a .rsc whose PROJECTION and "
+                             "DATUM GDAL reads (UTM<zone>, WGS84), or none for longitude/latitude"}
 
 
 def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
@@ -511,7 +513,8 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
             nodata, zero_noted = 0.0, True
         path = f"{folder}/{pair.name}.{kind}.vrt"
         _write_vsimem(path, vrt_text(pair.unw, grid, window, (info.width, info.height),
-                                     src_type=_GDAL_TYPES.get(dtype, "Float32"), src_nodata=nodata, metadata=md))
+                                     src_type=_GDAL_TYPES.get(dtype, "Float32"), src_nodata=nodata, metadata=md,
+                                     band=spec.bands.get(pair.unw, 1)))
         out.ifg_paths.append(path)
         if pair.coh is not None:
             cinfo, ctype, cnodata = _header(pair.coh, pair.label)
@@ -526,7 +529,8 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
                 scale, scaled = 1.0 / 255.0, True
             cpath = f"{folder}/{pair.name}.cc.vrt"
             _write_vsimem(cpath, vrt_text(pair.coh, grid, window, (info.width, info.height),
-                                          src_type=_GDAL_TYPES.get(ctype, "Float32"), src_nodata=cnodata, scale=scale))
+                                          src_type=_GDAL_TYPES.get(ctype, "Float32"), src_nodata=cnodata, scale=scale,
+                                          band=spec.bands.get(pair.coh, 1)))
             out.coh_paths.append(cpath)
     if zero_noted:
         out.info_lines.append(f"{spec.producer} marks the pixels without data with 0 (the files declare no no-data "

@@ -255,3 +255,46 @@ def flatten_isce_by_hand(truth: Truth, dest) -> str:
         write_tif(os.path.join(dest, _name(pair) + "_cc.tif"), np.where(mask, truth.coherence(pair), np.nan),
                   geotransform=ISCE_GT)
     return dest
+
+
+# ------------------------------------------------------------------ ROI_PAC
+ENVISAT_WAVELENGTH_M = 0.0562356424  # WAVELENGTH of PyRate's ROI_PAC Envisat headers
+
+
+def _rmg(path, amplitude, values):
+    """ROI_PAC's ``rmg`` layout: float32 little-endian rows of amplitude then values (band 1, band 2)."""
+    np.stack([np.asarray(amplitude, "<f4"), np.asarray(values, "<f4")], axis=1).tofile(path)
+
+
+def roipac_stack(root, truth: Truth, *, wavelength_text=f"{ENVISAT_WAVELENGTH_M}", platform="",
+                 projection="", x_first=GRID_X0 - STEP / 2, y_first=GRID_Y0 + STEP / 2, step=STEP,
+                 geocoded=True) -> str:
+    """ROI_PAC's geocoded interferograms of ``truth`` in one folder, as PyRate's ROI_PAC Envisat data holds them
+    (``tests/test_data/small_test/roipac_obs``): ``geo_<yymmdd>-<yymmdd>.unw`` (rmg: amplitude and unwrapped phase,
+    float32 little-endian, 0 where not unwrapped) with ``.unw.rsc`` (``WIDTH``, ``FILE_LENGTH``, ``X_FIRST``,
+    ``X_STEP``, ``Y_FIRST``, ``Y_STEP``, ``WAVELENGTH``, ``DATE``, ``DATE12``; ``X_FIRST``/``Y_FIRST`` the grid's
+    outer corner as GDAL's ROI_PAC driver and PyRate read it), and the correlation ``geo_<pair>.cor`` (rmg, band 2 the
+    coherence) with its ``.rsc``. ``projection``: a ``PROJECTION`` line; ``geocoded=False``: headers without the
+    grid (radar coordinates)."""
+    root = str(root)
+    os.makedirs(root, exist_ok=True)
+    rows, cols = truth.shape
+    mask = _mask(truth)
+    amp = np.full(truth.shape, 310.0)
+    for pair in truth.pairs:
+        name = f"geo_{pair[0]:%y%m%d}-{pair[1]:%y%m%d}"
+        wl = float(wavelength_text.split()[0]) * (1e-3 if wavelength_text.endswith("mm") else 1.0)
+        _rmg(os.path.join(root, name + ".unw"), amp, np.where(mask, truth.pair_phase(pair, wl), 0.0))
+        _rmg(os.path.join(root, name + ".cor"), amp, np.where(mask, truth.coherence(pair), 0.0))
+        head = f"WIDTH             {cols}\nFILE_LENGTH       {rows}\n"
+        if geocoded:
+            head += (f"X_FIRST           {x_first:.9f}\nX_STEP            {step:.9f}\nY_FIRST           {y_first:.9f}\n"
+                     f"Y_STEP            {-step:.9f}\n")
+        head += f"PROJECTION        {projection}\n" if projection else ""
+        head += f"PLATFORM          {platform}\n" if platform else ""
+        head += f"WAVELENGTH        {wavelength_text}\nDATE              {pair[0]:%y%m%d}\n" \
+                f"DATE12            {pair[0]:%y%m%d}-{pair[1]:%y%m%d}\n"
+        for ext in (".unw.rsc", ".cor.rsc"):
+            with open(os.path.join(root, name + ext), "w") as fh:
+                fh.write(head)
+    return root

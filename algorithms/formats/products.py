@@ -112,8 +112,8 @@ def gamma_par(basename: str) -> bool:
 
 
 def producer_of(entries: list) -> Optional[str]:
-    """``"LiCSAR"``, ``"HyP3"``, ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"`` or ``"GAMMA"`` when the entries hold that
-    producer's stack files, None for plain rasters (a GAMMA stack needs a DEM/MAP or image parameter file).
+    """``"LiCSAR"``, ``"HyP3"``, ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"``, ``"GAMMA"`` or ``"ROI_PAC"`` when the entries
+    hold that producer's stack files, None for plain rasters (a GAMMA stack needs a DEM/MAP or image parameter file).
 
     Raises
     ------
@@ -121,6 +121,7 @@ def producer_of(entries: list) -> Optional[str]:
         When the entries mix two producers' products (both named).
     """
     from . import product_walks as walks
+    from .roipac import is_roipac_unw
 
     found = OrderedDict()
     # GAMMA's .unw names are a date pair and an extension: a stack only with an image or DEM/MAP parameter file
@@ -139,6 +140,8 @@ def producer_of(entries: list) -> Optional[str]:
             found.setdefault("SNAP", e.rel)
         elif walks.is_gamma_unw(e) and gamma_pars:
             found.setdefault("GAMMA", e.rel)
+        elif is_roipac_unw(e):
+            found.setdefault("ROI_PAC", e.rel)
     if len(found) > 1:
         (a, fa), (b, fb) = list(found.items())[:2]
         raise GeohazardError(f"the inputs mix products of two producers: {a} ({fa}) and {b} ({fb}); one stack comes "
@@ -170,13 +173,15 @@ def read_stack_items(items, *, name: str = "INTERFEROGRAMS", wrapped: bool = Fal
             spec = isce_stack(entries) if not wrapped else None
             if spec is None:
                 isce_refusal(entries)
-        if kind in ("GAMMA", "GMTSAR", "SNAP"):
+        if kind in ("GAMMA", "GMTSAR", "SNAP", "ROI_PAC"):
             if wrapped:
                 raise GeohazardError(f"{kind} stacks are read for their unwrapped interferograms (give them to the "
                                      "stack tools' INTERFEROGRAMS); their wrapped phase is not read here")
             from . import product_walks as walks
+            from .roipac import roipac_stack
 
-            spec = {"GAMMA": walks.gamma_stack, "GMTSAR": walks.gmtsar_stack, "SNAP": walks.snap_stack}[kind](entries)
+            spec = {"GAMMA": walks.gamma_stack, "GMTSAR": walks.gmtsar_stack, "SNAP": walks.snap_stack,
+                    "ROI_PAC": roipac_stack}[kind](entries)
     except GeohazardError as exc:
         raise GeohazardError(f"{name}: {exc}") from None
     if broken and spec is None:

@@ -88,3 +88,28 @@ def test_gmtsar_prm_and_snap_metadata():
     assert meta == {"radar_frequency": "5405.0"}
     with pytest.raises(GeohazardError, match=r"p.dim is not a readable BEAM-DIMAP header .* cut short"):
         walks._dim_metadata("<Dimap_Document><MDElem", "p.dim")
+
+
+def test_roipac_rsc_and_walk(tmp_path):
+    """A ROI_PAC header as PyRate's Envisat test data holds it (tests/test_data/small_test/roipac_obs/
+    geo_060828-061211.unw.rsc) and the walk of a folder of rmg .unw files (pure: names, headers, sizes)."""
+    from insar_geohazards.algorithms.formats import roipac
+    from insar_geohazards.algorithms.formats.products import item_entries
+
+    text = ("WIDTH             47\nFILE_LENGTH       72\nX_FIRST           150.910000000   \nX_STEP            "
+            "0.000833333     \nY_FIRST           -34.170000000   \nY_STEP            -0.000833333   \nWAVELENGTH        "
+            "0.0562356424 \nDATE              060828\nDATE12            060828-061211\n")
+    rsc = roipac.parse_rsc(text)
+    assert rsc["X_FIRST"] == "150.910000000" and rsc["WAVELENGTH"] == "0.0562356424" and rsc["DATE12"] == \
+        "060828-061211"
+    (tmp_path / "geo_060828-061211.unw").write_bytes(b"\0" * 47 * 72 * 8)
+    (tmp_path / "geo_060828-061211.unw.rsc").write_text(text)
+    spec = roipac.roipac_stack(item_entries([str(tmp_path)])[0])
+    assert [p.name for p in spec.pairs] == ["20060828_20061211"]
+    assert spec.wavelength[1] == 0.0562356424 and spec.crs_if_missing == "EPSG:4326" and spec.zero_is_nodata
+    assert spec.bands == {str(tmp_path / "geo_060828-061211.unw"): 2}
+    (tmp_path / "geo_060828-061211.unw.rsc").write_text(text.replace("WIDTH             47", "WIDTH             46"))
+    with pytest.raises(GeohazardError, match=r"geo_060828-061211.unw has 27,072 bytes but its .rsc says 46 x 72"):
+        roipac.roipac_stack(item_entries([str(tmp_path)])[0])
+    (tmp_path / "geo_060828-061211.unw.rsc").write_text(text + "PROJECTION UTM56\n")
+    assert roipac.roipac_stack(item_entries([str(tmp_path)])[0]).crs_if_missing == ""  # GDAL reads it

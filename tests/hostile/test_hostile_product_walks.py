@@ -192,3 +192,39 @@ def test_an_isce_los_raster_given_as_heading_raster_is_read_from_its_band_2(qgis
     assert "band 2 is read, as HEADING_UNITS says" in fb.text
     assert not any("band" in w for w in fb.warnings)
     assert sorted(os.listdir(tmp_path / "geo")) == ["los.rdr.geo", "los.rdr.geo.vrt", "los.rdr.geo.xml"]
+
+
+def test_a_roipac_stack_takes_its_wavelength_no_data_and_crs_from_the_rsc(qgis_app, tmp_path):
+    """ROI_PAC's geo_<pair>.unw + .unw.rsc (PyRate's Envisat layout): WAVELENGTH was ignored (Sentinel-1's used,
+    x0.986), the exact 0 outside the unwrapped area was read as a phase (invented velocities) and the outputs had no
+    CRS. The velocity equals the truth, the corner without data is no data, the output is in EPSG:4326."""
+    from osgeo import gdal
+    from testutils import recording_feedback
+    from testutils_product_walks import GT, roipac_stack
+
+    t = Truth(n_dates=5)
+    r = roipac_stack(tmp_path / "roipac", t, platform="ENVISAT")
+    fb = recording_feedback()
+    out = hk.run("stackingvelocity", {"INTERFEROGRAMS": r, "REFERENCE": REF, **_vel(tmp_path)}, fb)
+    ds = gdal.Open(out["OUTPUT_VELOCITY"])
+    vel = ds.ReadAsArray()
+    np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
+    assert np.isnan(vel[:3, :4]).all()
+    assert ds.GetSpatialRef() is not None and ds.GetSpatialRef().GetAuthorityCode(None) == "4326"
+    assert ds.GetGeoTransform() == pytest.approx(GT)
+    assert f"ROI_PAC stack: {len(t.pairs)} interferograms" in fb.text
+    assert "wavelength 0.056235642 m: stated by the product (WAVELENGTH of the .rsc headers" in fb.text, fb.text
+    before = sorted(os.listdir(r))
+    # a header in radar coordinates, and a grid in metres without its PROJECTION: refused naming the file
+    radar = roipac_stack(tmp_path / "radar", t, geocoded=False)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": radar, **_vel(tmp_path, "w.tif")},
+                      r"INTERFEROGRAMS: radar/geo_\d{6}-\d{6}.unw.rsc has no X_FIRST/Y_FIRST: .* radar coordinates")
+    utm = roipac_stack(tmp_path / "utm", t, x_first=500000.0, y_first=4100000.0, step=30.0)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": utm, **_vel(tmp_path, "w.tif")},
+                      r"INTERFEROGRAMS: utm/geo_\d{6}-\d{6}.unw: the grid spans x 500000..501080, .*not longitude/"
+                      r"latitude, as a ROI_PAC .rsc without PROJECTION means")
+    # millimetres in WAVELENGTH, and an L-band value for an Envisat platform
+    mm = roipac_stack(tmp_path / "mm", t, wavelength_text="56.2356424")
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": mm, **_vel(tmp_path, "w.tif")},
+                      r"INTERFEROGRAMS: mm/geo_\d{6}-\d{6}.unw.rsc: 'WAVELENGTH: 56.2356424' read in m gives")
+    assert sorted(os.listdir(r)) == before and not os.path.exists(tmp_path / "w.tif")

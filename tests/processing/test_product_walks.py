@@ -114,3 +114,44 @@ def test_isce2_stack_in_radar_coordinates_is_geocoded_with_its_lookup_tables(run
     assert "geocoded with the lookup tables lat.rdr.vrt and lon.rdr.vrt" in fb.text
     md = ds.GetMetadata()
     assert abs(float(md["INCIDENCE_DEG"]) - INCIDENCE) < 1e-4 and abs(float(md["HEADING_DEG"]) % 360 - HEADING) < 1e-3
+
+
+def test_roipac_stack_of_pyrates_envisat_interferograms_equals_their_geotiffs(run_alg, tmp_path, data_dir):
+    """PyRate's ROI_PAC Envisat interferograms (tests/data/envisat_small_test: the phase of each
+    geo_<yymmdd>-<yymmdd>.unw as PyRate converted it to GeoTIFF, 0 declared no data, WAVELENGTH_METRES) written back
+    as ROI_PAC delivers them: rmg .unw (amplitude, phase; little-endian float32) with the .rsc PyRate's
+    tests/test_data/small_test/roipac_obs holds (WIDTH, FILE_LENGTH, X_FIRST, X_STEP, Y_FIRST, Y_STEP, WAVELENGTH,
+    DATE, DATE12). The ROI_PAC stack gives the velocity of the GeoTIFFs, on their grid and CRS."""
+    import glob
+
+    from osgeo import gdal
+
+    tifs = sorted(glob.glob(os.path.join(data_dir, "envisat_small_test", "tif", "geo_*_unw.tif")))
+    roipac = tmp_path / "roipac_obs"
+    roipac.mkdir()
+    for tif in tifs:
+        ds = gdal.Open(tif)
+        phase, gt = ds.ReadAsArray(), ds.GetGeoTransform()
+        stem = os.path.basename(tif)[:-len("_unw.tif")]
+        rows, cols = phase.shape
+        rmg = np.stack([np.full(phase.shape, 200.0, "<f4"), phase.astype("<f4")], axis=1)
+        rmg.tofile(str(roipac / (stem + ".unw")))
+        d12 = stem[4:]
+        (roipac / (stem + ".unw.rsc")).write_text(
+            f"WIDTH             {cols}\nFILE_LENGTH       {rows}\nX_FIRST           {gt[0]:.9f}   \n"
+            f"X_STEP            {gt[1]:.9f}     \nY_FIRST           {gt[3]:.9f}   \nY_STEP            {gt[5]:.9f}   \n"
+            f"WAVELENGTH        {ds.GetMetadataItem('WAVELENGTH_METRES')} \nDATE              {d12[:6]}\n"
+            f"DATE12            {d12}\n")
+    common = {}  # the automatic reference: the same rule on the same data
+    fb = recording_feedback()
+    a = run_alg("stackingvelocity", {"INTERFEROGRAMS": str(roipac), **common,
+                                     "OUTPUT_VELOCITY": str(tmp_path / "a.tif")}, feedback=fb)
+    b = run_alg("stackingvelocity", {"INTERFEROGRAMS": tifs, **common, "OUTPUT_VELOCITY": str(tmp_path / "b.tif")})
+    va, ds = read_raster(a["OUTPUT_VELOCITY"])
+    vb, dsb = read_raster(b["OUTPUT_VELOCITY"])
+    assert np.isfinite(vb).sum() > 0.5 * vb.size
+    np.testing.assert_array_equal(np.isnan(va), np.isnan(vb))
+    np.testing.assert_allclose(va, vb, rtol=0, atol=1e-5)
+    assert ds.GetGeoTransform() == pytest.approx(dsb.GetGeoTransform())
+    assert ds.GetSpatialRef().GetAuthorityCode(None) == "4326"
+    assert "ROI_PAC stack: 17 interferograms" in fb.text and "0 is read as no data" in fb.text
