@@ -15,7 +15,7 @@ from ..algorithms.formats import geometry_meta as gm
 from ..algorithms.formats.dates import parse_date
 from ..algorithms.formats.stack_names import RASTER_EXT
 from ..algorithms.formats.wavelength import WavelengthChoice, choose_wavelength, collect, single_wavelength
-from .probe import known_header, raster_metadata
+from .probe import known_header, quiet_gdal_reads, raster_metadata
 
 
 def geotiff_metadata(paths: Iterable[str]):
@@ -26,7 +26,13 @@ def geotiff_metadata(paths: Iterable[str]):
         if header is not None and "metadata" in header:
             md = dict(header["metadata"])
         else:
-            ds = gdal.Open(path)
+            # a file GDAL does not open (GAMMA's headerless .unw beside its parameter files, read through a VRT by
+            # the stack reader) carries no metadata of its own
+            with quiet_gdal_reads():
+                try:
+                    ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+                except RuntimeError:
+                    ds = None
             md = raster_metadata(ds) if ds is not None else {}
             ds = None
         yield os.path.basename(path), md or {}

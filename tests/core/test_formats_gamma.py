@@ -96,9 +96,10 @@ def test_roipac_rsc_and_walk(tmp_path):
     from insar_geohazards.algorithms.formats import roipac
     from insar_geohazards.algorithms.formats.products import item_entries
 
-    text = ("WIDTH             47\nFILE_LENGTH       72\nX_FIRST           150.910000000   \nX_STEP            "
-            "0.000833333     \nY_FIRST           -34.170000000   \nY_STEP            -0.000833333   \nWAVELENGTH        "
-            "0.0562356424 \nDATE              060828\nDATE12            060828-061211\n")
+    text = ("WIDTH             47\nFILE_LENGTH       72\nX_FIRST           150.910000000   \n"
+            "X_STEP            0.000833333     \nY_FIRST           -34.170000000   \n"
+            "Y_STEP            -0.000833333   \n"
+            "WAVELENGTH        0.0562356424 \nDATE              060828\nDATE12            060828-061211\n")
     rsc = roipac.parse_rsc(text)
     assert rsc["X_FIRST"] == "150.910000000" and rsc["WAVELENGTH"] == "0.0562356424" and rsc["DATE12"] == \
         "060828-061211"

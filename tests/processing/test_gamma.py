@@ -25,6 +25,19 @@ def _outs(tmp_path, tag):
             "OUTPUT_VISIBILITY": str(tmp_path / f"{tag}_v.tif"), "OUTPUT_TABLE": str(tmp_path / f"{tag}_t.csv")}
 
 
+#: PyRate's gamma_obs as its repository holds it: the geometry of 2006-06-19, 13 image parameter files, 17
+#: interferograms and their GAMMA baseline files.
+GAMMA_OBS_FILES = sorted(
+    ["20060619_utm.dem", "20060619_utm.inc", "20060619_utm.lv_theta", "20060619_utm_dem.par"]
+    + [f"{d}_slc.par" for d in ("20060619", "20060828", "20061002", "20061106", "20061211", "20070115", "20070219",
+                                "20070326", "20070430", "20070604", "20070709", "20070813", "20070917")]
+    + [f"{p}_{kind}" for p in ("20060619-20061002", "20060828-20061211", "20061002-20070219", "20061002-20070430",
+                               "20061106-20061211", "20061106-20070115", "20061106-20070326", "20061211-20070709",
+                               "20061211-20070813", "20070115-20070326", "20070115-20070917", "20070219-20070430",
+                               "20070219-20070604", "20070326-20070917", "20070430-20070604", "20070604-20070709",
+                               "20070709-20070813") for kind in ("base.par", "utm.unw")])
+
+
 def test_geometric_distortion_reads_the_gamma_dem_and_its_slc_header_as_delivered(run_alg, tmp_path, gamma_obs):
     fb = recording_feedback()
     delivered = run_alg("geometricdistortion", {"DEM": os.path.join(gamma_obs, "20060619_utm.dem"),
@@ -45,8 +58,7 @@ def test_geometric_distortion_reads_the_gamma_dem_and_its_slc_header_as_delivere
            "EPSG:4326)" in fb.text
     assert "193.152" in fb.text and "20060619_slc.par" in fb.text
     # nothing written beside the product
-    assert sorted(os.listdir(gamma_obs)) == ["20060619_slc.par", "20060619_utm.dem", "20060619_utm.inc",
-                                             "20060619_utm.lv_theta", "20060619_utm_dem.par"]
+    assert sorted(os.listdir(gamma_obs)) == GAMMA_OBS_FILES
 
 
 def test_an_incidence_raster_as_delivered_equals_the_converted_one(run_alg, tmp_path, gamma_obs):

@@ -99,3 +99,27 @@ def test_point_exports_and_an_egms_folder_given_as_input(tmp_path, data_dir):
                                           "OUTPUT": str(tmp_path / "e.gpkg")})
     ds = ogr.Open(res["OUTPUT"])
     assert ds.GetLayer(0).GetFeatureCount() == 11759
+
+
+def test_gamma_pairs_flat_in_one_folder_pyrates_envisat_stack(tmp_path, data_dir):
+    """PyRate's real Envisat GAMMA stack (tests/data/envisat_small_test/gamma_obs: 17 headerless big-endian
+    ``<d1>-<d2>_utm.unw`` flat in one folder with ``20060619_utm_dem.par``, the ``*_slc.par`` and ``*_base.par``)
+    given as its folder: it ended in a traceback (GDAL asked to open a raw .unw for the run's history). The velocity
+    equals that of the same interferograms as PyRate converted them to GeoTIFF (tests/data/envisat_small_test/tif,
+    0 declared no data), typed with the wavelength of the .slc.par files."""
+    import glob
+    import os
+
+    from osgeo import gdal
+
+    g = os.path.join(data_dir, "envisat_small_test", "gamma_obs")
+    before = sorted(os.listdir(g))
+    res = run_json("geohazard:stackingvelocity", {"INTERFEROGRAMS": g, "OUTPUT_VELOCITY": str(tmp_path / "g.tif")})
+    tifs = sorted(glob.glob(os.path.join(data_dir, "envisat_small_test", "tif", "geo_*_unw.tif")))
+    ref = run_json("geohazard:stackingvelocity", {"INTERFEROGRAMS": tifs, "WAVELENGTH_M": 299792458.0 / 5.334694994e9,
+                                                  "OUTPUT_VELOCITY": str(tmp_path / "t.tif")})
+    a, b = (gdal.Open(r["OUTPUT_VELOCITY"]).ReadAsArray() for r in (res, ref))
+    assert np.isfinite(b).sum() > 0.5 * b.size
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
+    assert sorted(os.listdir(g)) == before
