@@ -64,8 +64,9 @@ def raster_of(path: str) -> Optional[tuple]:
 
 
 def vrt_text(path: str, grid: gamma.DemPar, dtype: tuple, metadata: Optional[dict] = None,
-             nodata: Optional[float] = None) -> str:
-    """A one-band raw VRT of the big-endian raster ``path`` on ``grid``."""
+             nodata: Optional[float] = None, byte_order: str = "MSB") -> str:
+    """A one-band raw VRT of the raster ``path`` on ``grid`` (big-endian, GAMMA's order, unless ``byte_order`` is
+    ``"LSB"``: :func:`~..algorithms.formats.gamma.byte_order`)."""
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(grid.epsg)
     gt = ",".join(repr(float(v)) for v in grid.geotransform)
@@ -77,7 +78,7 @@ def vrt_text(path: str, grid: gamma.DemPar, dtype: tuple, metadata: Optional[dic
             f"<VRTRasterBand dataType=\"{gtype}\" band=\"1\" subClass=\"VRTRawRasterBand\">{nd}"
             f"<SourceFilename relativeToVRT=\"0\">{escape(os.path.abspath(path))}</SourceFilename>"
             f"<ImageOffset>0</ImageOffset><PixelOffset>{size}</PixelOffset><LineOffset>{size * grid.width}"
-            f"</LineOffset><ByteOrder>MSB</ByteOrder></VRTRasterBand></VRTDataset>")
+            f"</LineOffset><ByteOrder>{byte_order}</ByteOrder></VRTRasterBand></VRTDataset>")
 
 
 def scene_metadata(images: list) -> tuple[dict, list]:
@@ -98,19 +99,23 @@ def as_vrt(path: str, folder: str, *, label: str = "") -> Optional[tuple[str, li
         return None
     grid, dtype, images = found
     ext = gamma.raster_ext(os.path.basename(path))
+    order, order_note = gamma.byte_order(path, dtype, os.path.basename(path))
     md, notes = scene_metadata(images)
     md["GAMMA_SOURCE"] = os.path.basename(path)
     nodata = 0.0 if ext in ZERO_NODATA else None
     st = os.stat(path)
-    key = hashlib.sha1(f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{grid.path}".encode()).hexdigest()[:12]
+    key = hashlib.sha1(f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{grid.path}|{order}".encode()
+                       ).hexdigest()[:12]
     out = f"{folder}/{os.path.basename(path)}.{key}.vrt"
-    text = vrt_text(path, grid, dtype, md, nodata)
+    text = vrt_text(path, grid, dtype, md, nodata, byte_order=order)
     if out.startswith("/vsimem/"):
         gdal.FileFromMemBuffer(out, text.encode("utf-8"))
     else:
         with open(out, "w", encoding="utf-8") as fh:
             fh.write(text)
     epsg = f"EPSG:{grid.epsg}"
-    notes = [f"{label or os.path.basename(path)}: a GAMMA raster read as delivered ({dtype[0]}, big-endian, "
-             f"{grid.width} x {grid.lines} on the grid of {os.path.basename(grid.path)}, {epsg})"] + notes
+    endian = "little-endian" if order == "LSB" else "big-endian"
+    notes = [f"{label or os.path.basename(path)}: a GAMMA raster read as delivered ({dtype[0]}, {endian}, "
+             f"{grid.width} x {grid.lines} on the grid of {os.path.basename(grid.path)}, {epsg})"] + notes \
+        + ([order_note] if order_note else [])
     return out, notes

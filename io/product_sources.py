@@ -23,9 +23,10 @@ def raw_as_vrt(spec: StackSpec, folder: str) -> StackSpec:
         if path is None or path not in spec.raw:
             return path
         if path not in made:
-            grid, dtype = spec.raw[path]
+            grid, dtype, order = spec.raw[path]
             made[path] = f"{folder}/raw_{len(made)}_{os.path.basename(path)}.vrt"
-            gdal.FileFromMemBuffer(made[path], gamma_io.vrt_text(path, grid, dtype, nodata=None).encode("utf-8"))
+            gdal.FileFromMemBuffer(made[path], gamma_io.vrt_text(path, grid, dtype, nodata=None,
+                                                                 byte_order=order).encode("utf-8"))
         return made[path]
 
     pairs = [dataclasses.replace(p, unw=vrt(p.unw), coh=vrt(p.coh)) for p in spec.pairs]

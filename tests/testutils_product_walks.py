@@ -37,10 +37,10 @@ def _mask(truth):
 
 # ------------------------------------------------------------------ GAMMA
 def gamma_stack(root, truth: Truth, *, with_dem_par=True, frequency_text="5.4050005e+09   Hz", sensor="",
-                wavelength=S1_WAVELENGTH_M) -> str:
+                wavelength=S1_WAVELENGTH_M, endian=">") -> str:
     """GAMMA's geocoded stack of ``truth``; ``frequency_text``: the image parameter files' ``radar_frequency``
     value as written (ISP writes Hz), ``sensor``: their ``sensor:`` line, ``wavelength`` (m): the one the phase is
-    made with."""
+    made with, ``endian``: the interferograms' byte order (``"<"``: little-endian, as some tools write them)."""
     root = str(root)
     os.makedirs(root, exist_ok=True)
     rows, cols = truth.shape
@@ -66,8 +66,8 @@ def gamma_stack(root, truth: Truth, *, with_dem_par=True, frequency_text="5.4050
     for pair in truth.pairs:
         d = os.path.join(root, "interferograms", _name(pair))
         os.makedirs(d, exist_ok=True)
-        np.where(mask, truth.pair_phase(pair, wavelength), 0.0).astype(">f4").tofile(os.path.join(d, _name(pair)
-                                                                                                 + ".unw"))
+        np.where(mask, truth.pair_phase(pair, wavelength), 0.0).astype(endian + "f4").tofile(
+            os.path.join(d, _name(pair) + ".unw"))
         np.where(mask, truth.coherence(pair), 0.0).astype(">f4").tofile(os.path.join(d, _name(pair) + ".cc"))
         b = truth.bperp[pair[1]] - truth.bperp[pair[0]]
         with open(os.path.join(d, _name(pair) + "_bperp.par"), "w") as fh:

@@ -202,6 +202,67 @@ def raster_dtype(size: int, grid: DemPar, ext: str) -> Optional[tuple]:
     return None
 
 
+#: A float32 sample value is sane when it is 0 or its magnitude lies here: a phase, a height, an angle or a
+#: coherence of any product; bytes read in the wrong order give magnitudes spread over the whole float32 range
+#: (1e-30, 1e21 ...) and NaN.
+SANE_ABS = (1e-12, 1e7)
+#: Share of a sample's values that must be sane for a byte order to be the file's.
+SANE_SHARE = 0.99
+#: Values read per file for the check (evenly spread).
+SAMPLE_VALUES = 65536
+
+
+def _sane_share(values) -> float:
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        a = np.abs(values.astype(np.float64))
+        ok = (a == 0.0) | ((a >= SANE_ABS[0]) & (a <= SANE_ABS[1]))
+    return float(ok.mean()) if ok.size else 1.0
+
+
+def byte_order(path: str, dtype: tuple, label: str) -> tuple[str, str]:
+    """``("MSB" | "LSB", note)``: the byte order of a GAMMA float raster, by plausibility (GAMMA's files have no
+    header; GAMMA writes big-endian, other tools sometimes little-endian). ``note`` says so when the file is
+    little-endian ("" otherwise); integer rasters are GAMMA's big-endian.
+
+    Raises
+    ------
+    GeohazardError
+        Naming ``label`` when neither order gives plausible values (not float32 of this grid, or damaged).
+    """
+    import numpy as np
+
+    gtype = dtype[0]
+    if gtype not in ("Float32", "CFloat32"):
+        return "MSB", ""
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    words = raw[: raw.size // 4 * 4].view(">u4")
+    step = max(1, words.size // SAMPLE_VALUES)
+    sample = np.array(words[::step])
+    del raw, words
+    big, little = sample.view(">f4"), sample.byteswap().view(">f4")
+    share_big, share_little = _sane_share(big), _sane_share(little)
+    if share_big >= SANE_SHARE:
+        return "MSB", ""
+    if share_little >= SANE_SHARE:
+        return "LSB", (f"{label} is little-endian (its values read in GAMMA's big-endian order are not data: e.g. "
+                       f"{_odd(big):.3g}); it is read little-endian")
+    raise GeohazardError(f"{label}: its values are not plausible in either byte order (e.g. {_odd(big):.3g} read "
+                         f"big-endian, as GAMMA writes, {_odd(little):.3g} little-endian): not float32 data of this "
+                         "grid, or a damaged file")
+
+
+def _odd(values) -> float:
+    """The largest finite value among those that are not sane (what the message shows), NaN when none is finite."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        a = np.abs(values.astype(np.float64))
+        bad = a[~((a == 0.0) | ((a >= SANE_ABS[0]) & (a <= SANE_ABS[1]))) & np.isfinite(a)]
+        return float(bad.max()) if bad.size else float("nan")
+
+
 def pick_grid(size: int, grids: Iterable[DemPar], ext: str, label: str) -> Optional[DemPar]:
     """The DEM/MAP grid a raster of ``size`` bytes fits (None when none does).
 

@@ -129,13 +129,13 @@ def gamma_stack(entries: list) -> StackSpec:
         seen[key] = unw.rel
         pair = parse_date_pair(key)
         coh = slot.get("coh")
-        spec.raw[unw.path] = (grid, gamma.raster_dtype(os.path.getsize(unw.path), grid, ".unw"))
+        spec.raw[unw.path] = _raw(unw, grid, ".unw", spec)
         if coh is not None:
             cgrid = gamma.pick_grid(os.path.getsize(coh.path), [grid], ".cc", coh.rel)
             if cgrid is None:
                 raise GeohazardError(f"{coh.rel}: the coherence is not on the interferogram's grid "
                                      f"({os.path.basename(grid.path)})")
-            spec.raw[coh.path] = (grid, gamma.raster_dtype(os.path.getsize(coh.path), grid, ".cc"))
+            spec.raw[coh.path] = _raw(coh, grid, ".cc", spec)
         spec.pairs.append(PairSpec(pair, unw.path, coh.path if coh else None, label=unw.rel))
     _finish(spec, left, "coherence (.cc/.cor/.coh)")
     grid0 = spec.raw[spec.pairs[0].unw][0]
@@ -145,7 +145,7 @@ def gamma_stack(entries: list) -> StackSpec:
     for h in heights:
         if gamma.pick_grid(os.path.getsize(h.path), [grid0], gamma.raster_ext(h.name), h.rel) is not None:
             spec.scene["hgt"] = h.path
-            spec.raw[h.path] = (grid0, gamma.raster_dtype(os.path.getsize(h.path), grid0, gamma.raster_ext(h.name)))
+            spec.raw[h.path] = _raw(h, grid0, gamma.raster_ext(h.name), spec)
             break
     values, warnings = gamma.scene_values(images)
     spec.warnings += warnings
@@ -171,7 +171,7 @@ def gamma_stack(entries: list) -> StackSpec:
     spec.zero_is_nodata = True
     spec.taken = [f"GAMMA stack: {len(spec.pairs)} geocoded interferograms ({spec.pairs[0].name} .. "
                   f"{spec.pairs[-1].name}), {sum(p.coh is not None for p in spec.pairs)} coherence rasters, "
-                  f"big-endian float32 on the grid of {os.path.basename(grid0.path)} ({grid0.projection}, "
+                  f"{_endian(spec)} float32 on the grid of {os.path.basename(grid0.path)} ({grid0.projection}, "
                   f"EPSG:{grid0.epsg}, {grid0.width} x {grid0.lines})"]
     if images:
         spec.taken.append("image parameter files: " + ", ".join(os.path.basename(p.path) for p in images[:3])
@@ -179,6 +179,21 @@ def gamma_stack(entries: list) -> StackSpec:
     if "hgt" in spec.scene:
         spec.taken.append(f"heights: {os.path.basename(spec.scene['hgt'])}")
     return spec
+
+
+def _raw(e: Entry, grid, ext: str, spec: StackSpec) -> tuple:
+    """``(grid, data type, byte order)`` of a headerless GAMMA raster; a little-endian one is warned about."""
+    dtype = gamma.raster_dtype(os.path.getsize(e.path), grid, ext)
+    order, note = gamma.byte_order(e.path, dtype, e.rel)
+    if note:
+        spec.warnings.append(note)
+    return grid, dtype, order
+
+
+def _endian(spec: StackSpec) -> str:
+    orders = {spec.raw[p.unw][2] for p in spec.pairs}
+    return {frozenset({"MSB"}): "big-endian", frozenset({"LSB"}): "little-endian"}.get(frozenset(orders),
+                                                                                        "big- and little-endian")
 
 
 def _finish(spec: StackSpec, left: OrderedDict, coh_name: str) -> None:

@@ -114,3 +114,22 @@ def test_roipac_rsc_and_walk(tmp_path):
         roipac.roipac_stack(item_entries([str(tmp_path)])[0])
     (tmp_path / "geo_060828-061211.unw.rsc").write_text(text + "PROJECTION UTM56\n")
     assert roipac.roipac_stack(item_entries([str(tmp_path)])[0]).crs_if_missing == ""  # GDAL reads it
+
+
+def test_byte_order_by_plausibility_on_pyrates_real_interferogram(tmp_path):
+    """GAMMA's rasters have no header and are big-endian; the order of a file is the one whose values are data
+    (PyRate's real Envisat 20060619-20061002_utm.unw: radians, 0 = no data)."""
+    import numpy as np
+
+    real = os.path.join(GAMMA_OBS, "20060619-20061002_utm.unw")
+    assert gamma.byte_order(real, ("Float32", 4, 1), "a.unw") == ("MSB", "")
+    le = tmp_path / "le.unw"
+    np.fromfile(real, ">f4").astype("<f4").tofile(le)
+    order, note = gamma.byte_order(str(le), ("Float32", 4, 1), "le.unw")
+    assert order == "LSB" and note.startswith("le.unw is little-endian (its values read in GAMMA's big-endian order "
+                                              "are not data")
+    assert gamma.byte_order(str(le), ("Int16", 2, 1), "le.dem") == ("MSB", "")  # integers: GAMMA's order
+    junk = tmp_path / "junk.unw"
+    np.random.default_rng(1).integers(0, 2 ** 32, 47 * 72, dtype=np.uint32).tofile(junk)
+    with pytest.raises(GeohazardError, match=r"junk.unw: its values are not plausible in either byte order"):
+        gamma.byte_order(str(junk), ("Float32", 4, 1), "junk.unw")

@@ -228,3 +228,35 @@ def test_a_roipac_stack_takes_its_wavelength_no_data_and_crs_from_the_rsc(qgis_a
     hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": mm, **_vel(tmp_path, "w.tif")},
                       r"INTERFEROGRAMS: mm/geo_\d{6}-\d{6}.unw.rsc: 'WAVELENGTH: 56.2356424' read in m gives")
     assert sorted(os.listdir(r)) == before and not os.path.exists(tmp_path / "w.tif")
+
+
+def test_a_gamma_interferogram_written_little_endian_is_read_so_and_garbage_is_named(qgis_app, tmp_path):
+    """GAMMA writes big-endian and its files have no header; a stack written little-endian gave velocities of 1e21
+    mm/yr at exit 0 and Python RuntimeWarnings. The byte order is found by plausibility: the velocity equals the
+    truth, the log names the files; bytes that are no float32 in either order are refused naming the file."""
+    import warnings
+
+    from testutils import recording_feedback
+
+    t = Truth(n_dates=4)
+    g = gamma_stack(tmp_path / "g", t, endian="<")
+    fb = recording_feedback()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = hk.run("stackingvelocity", {"INTERFEROGRAMS": g, "REFERENCE": REF, **_vel(tmp_path, "le.tif")}, fb)
+    from testutils import read_array
+
+    vel = read_array(out["OUTPUT_VELOCITY"])
+    np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert any(f"{_pair(t, 0)}.unw is little-endian" in w for w in fb.warnings)
+    assert "little-endian float32 on the grid of dem_seg.par" in fb.text
+    bad = os.path.join(g, "interferograms", _pair(t, 1), _pair(t, 1) + ".unw")
+    np.random.default_rng(0).integers(0, 2 ** 32, os.path.getsize(bad) // 4, dtype=np.uint32).tofile(bad)
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": g, **_vel(tmp_path, "w.tif")},
+                      rf"INTERFEROGRAMS: g/interferograms/{_pair(t, 1)}/{_pair(t, 1)}.unw: its values are not "
+                      r"plausible in either byte order")
+
+
+def _pair(t, k):
+    return f"{t.pairs[k][0]:%Y%m%d}_{t.pairs[k][1]:%Y%m%d}"
