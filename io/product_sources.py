@@ -46,6 +46,8 @@ def geocoded(spec: StackSpec, folder: str) -> StackSpec:
     geoloc = {"X_DATASET": spec.lookup["lon"], "X_BAND": "1", "Y_DATASET": spec.lookup["lat"], "Y_BAND": "1",
               "PIXEL_OFFSET": "0", "LINE_OFFSET": "0", "PIXEL_STEP": "1", "LINE_STEP": "1",
               "GEOREFERENCING_CONVENTION": "PIXEL_CENTER", "SRS": wgs84.ExportToWkt()}
+    for key in ("lat", "lon"):
+        check_lookup_table(spec.lookup[key])
     grid = lookup_grid(spec.lookup)
     tables = gdal.Open(spec.lookup["lat"])
     radar_size = (tables.RasterXSize, tables.RasterYSize)
@@ -90,6 +92,60 @@ def geocoded(spec: StackSpec, folder: str) -> StackSpec:
         ds = None
         pairs.append(dataclasses.replace(p, unw=warp(p.unw, band), coh=warp(p.coh, 1)))
     return dataclasses.replace(spec, pairs=pairs)
+
+
+#: Rows of a lookup table read at a time by :func:`check_lookup_table`.
+_CHECK_ROWS = 256
+
+
+def _short_name(path: str) -> str:
+    return "/".join(path.replace("\\", "/").split("/")[-2:])
+
+
+def check_lookup_table(path: str) -> None:
+    """A lookup table (ISCE2's ``lat.rdr``/``lon.rdr``: each radar pixel's latitude or longitude, degrees) whole
+    and with a position everywhere: its raw file as long as its header says, no pixel without a position (0 or
+    NaN where the table's values do not come near 0).
+
+    Raises
+    ------
+    GeohazardError
+        Naming the table (not the interferograms geocoded with it): cut short, or rows holding 0.
+    """
+    import numpy as np
+
+    from .probe import quiet_gdal_reads
+
+    name = _short_name(path)
+    with quiet_gdal_reads():
+        ds = gdal.Open(path)
+        if ds is None:
+            raise GeohazardError(f"{name}: the lookup table cannot be read")
+        band = ds.GetRasterBand(1)
+        need = ds.RasterXSize * ds.RasterYSize * ds.RasterCount * gdal.GetDataTypeSize(band.DataType) // 8
+        files = [f for f in ds.GetFileList() or [] if not f.lower().endswith((".vrt", ".xml", ".hdr"))
+                 and os.path.isfile(f)]
+        if files:
+            have = max(os.path.getsize(f) for f in files)
+            if have < need:
+                raise GeohazardError(
+                    f"{name}: the lookup table is cut short: {os.path.basename(max(files, key=os.path.getsize))} "
+                    f"holds {have:,} bytes, its {ds.RasterXSize} x {ds.RasterYSize} pixels need {need:,} (about "
+                    f"{have * ds.RasterYSize // need} of its {ds.RasterYSize} rows): copy it again, or make it again "
+                    "with ISCE's topo step")
+        bad_rows, lo, hi = [], np.inf, -np.inf
+        for r0 in range(0, ds.RasterYSize, _CHECK_ROWS):
+            n = min(_CHECK_ROWS, ds.RasterYSize - r0)
+            a = band.ReadAsArray(0, r0, ds.RasterXSize, n).astype(np.float64)
+            empty = (a == 0.0) | ~np.isfinite(a)
+            bad_rows += list(r0 + np.flatnonzero(empty.any(axis=1)))
+            if (~empty).any():
+                lo, hi = min(lo, float(a[~empty].min())), max(hi, float(a[~empty].max()))
+    if bad_rows and not (lo <= 0.0 <= hi):
+        raise GeohazardError(f"{name}: the lookup table holds 0 (no position) on {len(bad_rows)} of its "
+                             f"{ds.RasterYSize} rows (rows {bad_rows[0]}-{bad_rows[-1]}), its other values "
+                             f"{lo:g}..{hi:g}: the table is damaged or was cut short; make it again with ISCE's topo "
+                             "step (the interferograms are not geocoded with it)")
 
 
 def lookup_grid(lookup: dict) -> dict:

@@ -260,3 +260,28 @@ def test_a_gamma_interferogram_written_little_endian_is_read_so_and_garbage_is_n
 
 def _pair(t, k):
     return f"{t.pairs[k][0]:%Y%m%d}_{t.pairs[k][1]:%Y%m%d}"
+
+
+@pytest.mark.parametrize("damage", ["zero rows", "cut short"])
+def test_isce2_lookup_tables_zero_on_rows_or_cut_short_are_named(qgis_app, tmp_path, damage):
+    """ISCE2 topsStack's geom_reference/lat.rdr (float64, its .vrt beside it, as topo writes them) zero on its
+    last rows, or cut short: the message blamed the intact interferograms ("all 9 rasters have no valid pixel")."""
+    from testutils_product_walks import isce_tops_stack
+
+    t = Truth(n_dates=4)
+    merged = isce_tops_stack(tmp_path / "i", t)
+    lat = os.path.join(merged, "geom_reference", "lat.rdr")
+    rows, cols = t.shape
+    if damage == "zero rows":
+        a = np.fromfile(lat, "<f8").reshape(rows, cols)
+        a[20:] = 0.0
+        a.tofile(lat)
+    else:
+        with open(lat, "r+b") as fh:
+            fh.truncate(cols * 8 * 20)
+    before = hk.digest([lat])
+    what = (r"holds 0 \(no position\) on 10 of its 30 rows \(rows 20-29\)" if damage == "zero rows" else
+            r"is cut short: lat.rdr holds 5,760 bytes, its 36 x 30 pixels need 8,640 \(about 20 of its 30 rows\)")
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": merged, **_vel(tmp_path)},
+                      rf"INTERFEROGRAMS: geom_reference/lat.rdr.vrt: the lookup table {what}")
+    assert hk.digest([lat]) == before and not os.path.exists(tmp_path / "v.tif")
