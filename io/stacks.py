@@ -24,7 +24,7 @@ from ..algorithms.engine import CallableSource, plan_blocks
 from ..algorithms.errors import GeohazardError
 from ..algorithms.formats.baselines import read_baselines
 from ..algorithms.formats.dates import field_name, parse_date_pair, parse_date_pairs
-from ..algorithms.formats.mintpy import read_ifgram_stack
+from ..algorithms.formats.mintpy import mintpy_georeference, read_ifgram_stack
 from ..algorithms.formats.wavelength import choose_wavelength
 from ..algorithms.progress import SubProgress
 from ..algorithms.progress import info as log_info
@@ -365,10 +365,11 @@ def open_stack(ifg_paths: list, *, coh_paths: Optional[list] = None, mintpy_h5: 
         stack = read_ifgram_stack(mintpy_h5)
         wavelength = wavelength_choice(wavelength_m, attributes=[(os.path.basename(mintpy_h5), stack.attrs)],
                                        log=log).wavelength_m
-        gt = stack.geotransform
-        crs = QgsCoordinateReferenceSystem(f"EPSG:{stack.epsg}").toWkt() if stack.epsg else ""
-        info = RasterInfo(mintpy_h5, stack.shape[1], stack.shape[0], len(stack.pairs),
-                          gt or (0.0, 1.0, 0.0, 0.0, 0.0, -1.0), crs, has_georef=gt is not None)
+        # the grid and CRS as MintPy's save_gdal builds them; a stack in radar coordinates is refused (its outputs
+        # would have no map position), saying how MintPy geocodes it
+        gt, epsg = mintpy_georeference({**stack.attrs, "LENGTH": stack.shape[0]}, os.path.basename(mintpy_h5))
+        crs = QgsCoordinateReferenceSystem(f"EPSG:{epsg}").toWkt()
+        info = RasterInfo(mintpy_h5, stack.shape[1], stack.shape[0], len(stack.pairs), gt, crs, has_georef=True)
         net = nw.build_network(stack.pairs, names=[f"{a:%Y%m%d}_{b:%Y%m%d}" for a, b in stack.pairs],
                             bperp_m=stack.bperp_m)
         return StackInput(net, info, wavelength, RAD_AWAY, np.ones(net.n_pairs), mintpy=stack,

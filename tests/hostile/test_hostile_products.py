@@ -180,3 +180,35 @@ def test_one_product_pair_alone_is_a_stack_of_one(qgis_app, tmp_path, extent):
     res = hk.run("stackingvelocity", {"INTERFEROGRAMS": [prods[t.pairs[0]]], "STACK_EXTENT": extent,
                                       **_vel(tmp_path)})
     assert os.path.exists(res["OUTPUT_VELOCITY"])
+
+
+def _mintpy_stack(tmp_path, *, geocoded=True, drop=None):
+    """An ``ifgramStack.h5`` as MintPy's ``load_data.py`` writes it (``unwrapPhase``, ``coherence``, ``date``,
+    ``bperp``, ``dropIfgram``; attributes ``FILE_TYPE``, ``LENGTH``, ``WIDTH``, ``WAVELENGTH``, and ``X_FIRST``/
+    ``Y_FIRST``/``X_STEP``/``Y_STEP``/``EPSG`` only when its inputs were geocoded; MintPy's ``objects/stack.py``);
+    ``drop``: the ``dropIfgram`` flags ``modify_network.py`` leaves."""
+    import h5py
+    from testutils_products import S1_WAVELENGTH_M
+
+    from insar_geohazards.algorithms.formats.mintpy import write_ifgram_stack
+
+    t = Truth(n_dates=4)
+    phase = np.stack([t.pair_phase(p) for p in t.pairs])
+    h5 = write_ifgram_stack(str(tmp_path / "ifgramStack.h5"), phase, t.pairs, wavelength_m=S1_WAVELENGTH_M,
+                            geotransform=(500000.0, 30.0, 0.0, 4100000.0, 0.0, -30.0) if geocoded else None,
+                            epsg=32633 if geocoded else None)
+    if drop is not None:
+        with h5py.File(h5, "r+") as f:
+            f["dropIfgram"][:] = drop
+    return h5, t
+
+
+def test_a_mintpy_stack_in_radar_coordinates_is_refused_saying_how_mintpy_geocodes_it(qgis_app, tmp_path):
+    """MintPy's ifgramStack.h5 of a radar-coded stack (no X_FIRST...): it ran at exit 0 with outputs without CRS and
+    no word; it is refused as MintPy's own results before geocode.py are."""
+    h5, _ = _mintpy_stack(tmp_path, geocoded=False)
+    _refused("sbasinversion", {"INTERFEROGRAMS": h5, "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                               "OUTPUT_VELOCITY": str(tmp_path / "v.tif")},
+             r"ifgramStack.h5 is in radar coordinates \(no map coordinates; attributes X_FIRST, Y_FIRST, X_STEP, "
+             r"Y_STEP missing\): geocode it first with MintPy \(geocode.py")
+    assert sorted(os.listdir(tmp_path)) == ["ifgramStack.h5"]
