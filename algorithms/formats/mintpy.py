@@ -135,6 +135,12 @@ def read_ifgram_stack(path: str, *, use_drop_flag: bool = True) -> MintpyStack:
         keep = np.ones(m, bool)
         if use_drop_flag and "dropIfgram" in f:
             keep = np.asarray(f["dropIfgram"][:], bool)
+            if m and not keep.any():
+                raise GeohazardError(
+                    f"MintPy stack {os.path.basename(path)}: all {m} interferograms are dropped by dropIfgram "
+                    "(MintPy's modify_network.py marks the ones its network selection leaves out, False = dropped): "
+                    "none is left to invert. Loosen the selection and run modify_network.py again (or "
+                    "modify_network.py --reset to keep them all)")
         idx = np.flatnonzero(keep)
         pairs = [(_date(dates[i, 0]), _date(dates[i, 1])) for i in idx]
         bperp = np.asarray(f["bperp"][:], float)[idx] if "bperp" in f else None

@@ -171,3 +171,23 @@ def test_a_raster_without_unit_whose_values_cannot_be_millimetres_is_named():
                           "within +-0.012 mm/yr") and "looks like m/yr" in msg and "UNIT=m/yr" in msg
     assert units.not_millimetres(3.0, name="x") is None and units.not_millimetres(float("nan"), name="x") is None
     assert "looks like m " in units.not_millimetres(0.1, name="x", assumed="mm") + " "
+
+
+def test_an_ifgram_stack_with_every_interferogram_dropped_says_so(tmp_path):
+    """MintPy's ``modify_network.py`` writes ``dropIfgram`` (True = kept): all False left "no interferogram was
+    given"; the message names dropIfgram. Some False: those are left out."""
+    import h5py
+
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=12 * k) for k in range(4)]
+    pairs = list(zip(days[:-1], days[1:]))
+    path = mintpy.write_ifgram_stack(str(tmp_path / "ifgramStack.h5"), np.ones((3, 4, 5), np.float32), pairs,
+                                     wavelength_m=0.0555, geotransform=(0, 1, 0, 0, 0, -1), epsg=32633)
+    with h5py.File(path, "r+") as f:
+        f["dropIfgram"][:] = [True, False, True]
+    assert mintpy.read_ifgram_stack(path).pairs == [pairs[0], pairs[2]]
+    with h5py.File(path, "r+") as f:
+        f["dropIfgram"][:] = False
+    with pytest.raises(GeohazardError, match=r"ifgramStack.h5: all 3 interferograms are dropped by dropIfgram "
+                                             r"\(MintPy's modify_network.py"):
+        mintpy.read_ifgram_stack(path)
+    assert len(mintpy.read_ifgram_stack(path, use_drop_flag=False).pairs) == 3

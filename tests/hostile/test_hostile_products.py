@@ -212,3 +212,11 @@ def test_a_mintpy_stack_in_radar_coordinates_is_refused_saying_how_mintpy_geocod
              r"ifgramStack.h5 is in radar coordinates \(no map coordinates; attributes X_FIRST, Y_FIRST, X_STEP, "
              r"Y_STEP missing\): geocode it first with MintPy \(geocode.py")
     assert sorted(os.listdir(tmp_path)) == ["ifgramStack.h5"]
+
+
+def test_a_mintpy_stack_with_every_interferogram_dropped_names_drop_ifgram(qgis_app, tmp_path):
+    h5, t = _mintpy_stack(tmp_path, drop=False)
+    _refused("sbasinversion", {"INTERFEROGRAMS": h5, "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                               "OUTPUT_VELOCITY": str(tmp_path / "v.tif")},
+             rf"ifgramStack.h5: all {len(t.pairs)} interferograms are dropped by dropIfgram")
+    assert sorted(os.listdir(tmp_path)) == ["ifgramStack.h5"]
