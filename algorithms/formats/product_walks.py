@@ -62,6 +62,16 @@ def is_gmtsar_unw(e: Entry) -> bool:
     return e.name in ("unwrap_ll.grd", "unwrap.grd") and re.fullmatch(r"\d{7}_\d{7}", folder) is not None
 
 
+def is_snap_header(e: Entry) -> bool:
+    """A SNAP BEAM-DIMAP header (``.dim`` with SNAP's ``Abstracted_Metadata`` element; SPOT's DIMAP has none)."""
+    if not e.name.lower().endswith(".dim"):
+        return False
+    try:
+        return "Abstracted_Metadata" in e.read_text()
+    except OSError:
+        return False
+
+
 def is_snap_unw(e: Entry) -> bool:
     folder = os.path.basename(os.path.dirname(e.member or e.path))
     return folder.endswith(".data") and e.name.lower().startswith("unw_phase") and e.name.lower().endswith(".img")
@@ -367,6 +377,15 @@ def snap_stack(entries: list) -> StackSpec:
         elif not low.endswith((".dim", ".hdr")):
             _reason(left, "not a file of a BEAM-DIMAP product", e)
     spec = StackSpec("SNAP", "BEAM-DIMAP (<product>.dim + <product>.data/*.img, *.hdr)", [])
+    with_data = {os.path.dirname(e.member or e.path)[:-5] for e in entries
+                 if os.path.dirname(e.member or e.path).endswith(".data")}
+    orphans = [d for stem, d in dims.items() if stem not in with_data]
+    for d in orphans:
+        # a header without its bands: named, never dropped without a word
+        spec.warnings.append(f"{d.rel}: its folder {os.path.basename(d.path)[:-4]}.data (where SNAP writes the "
+                             "product's bands) is not beside it; the product is left out. Copy it with its .data "
+                             "folder")
+        _reason(left, "a BEAM-DIMAP header without its .data folder", d)
     metas = []
     for slot in bands.values():
         if "unw" not in slot:
@@ -380,6 +399,12 @@ def snap_stack(entries: list) -> StackSpec:
         coh = slot.get("coh")
         spec.pairs.append(PairSpec(slot["pair"], slot["unw"].path, coh.path if coh else None, label=slot["unw"].rel))
     if not spec.pairs:
+        if orphans:
+            raise GeohazardError(f"{orphans[0].rel}: its folder {os.path.basename(orphans[0].path)[:-4]}.data (where "
+                                 "SNAP writes the product's bands) is not beside it"
+                                 + (f", nor are those of {len(orphans) - 1} other .dim" if len(orphans) > 1 else "")
+                                 + ": the unwrapped phase is in the .data folder; give the products with their .data "
+                                 "folders")
         raise GeohazardError("the BEAM-DIMAP products hold no Unw_Phase_*<date1>_<date2>*.img band (SNAP's "
                              "unwrapped phase, imported from SNAPHU)")
     _finish(spec, left, "coh_*.img band")

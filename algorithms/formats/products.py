@@ -142,6 +142,11 @@ def producer_of(entries: list) -> Optional[str]:
             found.setdefault("GAMMA", e.rel)
         elif is_roipac_unw(e):
             found.setdefault("ROI_PAC", e.rel)
+    if not found:
+        # SNAP headers whose .data folders were left behind: the SNAP walk names them
+        hit = next((e for e in entries if walks.is_snap_header(e)), None)
+        if hit is not None:
+            found["SNAP"] = hit.rel
     if len(found) > 1:
         (a, fa), (b, fb) = list(found.items())[:2]
         raise GeohazardError(f"the inputs mix products of two producers: {a} ({fa}) and {b} ({fb}); one stack comes "

@@ -285,3 +285,28 @@ def test_isce2_lookup_tables_zero_on_rows_or_cut_short_are_named(qgis_app, tmp_p
     hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": merged, **_vel(tmp_path)},
                       rf"INTERFEROGRAMS: geom_reference/lat.rdr.vrt: the lookup table {what}")
     assert hk.digest([lat]) == before and not os.path.exists(tmp_path / "v.tif")
+
+
+def test_a_snap_header_without_its_data_folder_is_named(qgis_app, tmp_path):
+    """BEAM-DIMAP keeps a product's bands in ``<product>.data/`` beside ``<product>.dim`` (SNAP's DIMAP writer): a
+    .dim copied without its .data was dropped without a word; now the log names it, and products that all lack
+    theirs are refused naming the first."""
+    import shutil
+
+    from testutils import recording_feedback
+
+    t = Truth(n_dates=4)
+    root = snap_products(tmp_path / "s", t)
+    dims = sorted(f for f in os.listdir(root) if f.endswith(".dim"))
+    shutil.rmtree(os.path.join(root, dims[0][:-4] + ".data"))
+    fb = recording_feedback()
+    hk.run("stackingvelocity", {"INTERFEROGRAMS": root, "REFERENCE": REF, **_vel(tmp_path)}, fb)
+    assert any(f"s/{dims[0]}: its folder {dims[0][:-4]}.data (where SNAP writes the product's bands) is not beside "
+               "it; the product is left out" in w for w in fb.warnings), fb.warnings
+    kept = [p for p in t.pairs if f"{p[0]:%Y%m%d}" not in dims[0]]  # one product per first date
+    assert f"SNAP BEAM-DIMAP: {len(kept)} unwrapped interferograms" in fb.text
+    for d in dims[1:]:
+        shutil.rmtree(os.path.join(root, d[:-4] + ".data"))
+    hk.expect_refusal("stackingvelocity", {"INTERFEROGRAMS": root, **_vel(tmp_path, "w.tif")},
+                      rf"INTERFEROGRAMS: s/{dims[0]}: its folder {dims[0][:-4]}.data .* is not beside it, nor are "
+                      rf"those of {len(dims) - 1} other .dim")
