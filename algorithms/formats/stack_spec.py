@@ -83,6 +83,32 @@ class StackSpec:
     def dates(self) -> list:
         return sorted({d for p in self.pairs for d in p.pair})
 
+    def source_files(self) -> list:
+        """Every file of the product this spec reads (interferograms, coherence, the pairs' other files, the scene's
+        rasters and text files, lookup tables, delay maps; a zip member as its zip), as given: what no output may
+        overwrite."""
+        paths = [p for pair in self.pairs for p in (pair.unw, pair.coh, *pair.extras.values())]
+        paths += list(self.scene.values()) + list(self.lookup.values()) + list(self.gacos.values()) + list(self.raw)
+        out = []
+        for p in paths:
+            if not p or p.startswith("/vsimem/"):
+                continue
+            if p.startswith("/vsizip/"):
+                p = next((z for z in _zip_of(p)), p)
+            if p not in out:
+                out.append(p)
+        return out
+
+
+def _zip_of(vsi_path: str):
+    """The zip file of a ``/vsizip/<zip>/<member>`` path (the longest prefix that is a file)."""
+    parts = vsi_path[len("/vsizip"):].split("/")
+    for k in range(len(parts), 1, -1):
+        head = "/".join(parts[:k])
+        if head.lower().endswith(".zip") and os.path.isfile(head):
+            yield head
+            return
+
 
 def reason(counts: OrderedDict, why: str, e: Entry) -> None:
     counts.setdefault(why, []).append(e.rel)

@@ -59,7 +59,7 @@ from ...io.probe import (
 from ...io.raster import RASTER_EXT
 from . import delivered
 from .angles import check_heading_raster, check_incidence_raster
-from .listing import _item_paths, _real, input_files, remember_input_files  # noqa: F401 (the guard's API)
+from .listing import _item_paths, _real, input_files, product_files, remember_input_files  # noqa: F401 (the guard's API)
 
 
 def _dest_kind(d) -> str:
@@ -558,7 +558,7 @@ def check_before(alg, parameters, context, feedback=None) -> dict:
     """Every check that needs no computation; returns the parameters with outputs resolved."""
     params, targets = resolve_outputs(alg, parameters, context)
     inputs = remember_input_files(alg, params, context)
-    check_outputs(alg, targets, inputs)
+    check_outputs(alg, targets, {**product_files(alg), **inputs})  # a product's files inside its folders too
     check_scalars(alg, params, context)
     check_vectors(alg, params, context, feedback)
     check_rasters(alg, params, context, feedback)

@@ -111,6 +111,27 @@ def input_files(alg, parameters, context) -> dict:
     return out
 
 
+def product_files(alg) -> dict:
+    """``{real path: parameter name}`` of the files (side-cars included) of the products this run reads: a LiCSAR
+    frame's pair folders, HyP3 zips, a GAMMA tree ... (:meth:`~...algorithms.formats.stack_spec.StackSpec.
+    source_files` of the products opened while the stack's files were listed). No output may be written over them;
+    the history and the geometry read the inputs' own listing (:func:`input_files`)."""
+    out: dict = {}
+    real_dirs: dict = {}
+    for key, product in (getattr(alg, "_geohazard_products", None) or {}).items():
+        if product is None:
+            continue
+        for p in product.spec.source_files():
+            rp, is_file = _real(p, real_dirs)
+            out.setdefault(rp, key[0])
+            if is_file:
+                stem = os.path.splitext(rp)[0]
+                for s in SIDECARS:
+                    out.setdefault(rp + s, key[0])
+                    out.setdefault(stem + s, key[0])
+    return out
+
+
 def remember_input_files(alg, parameters, context) -> dict:
     """:func:`input_files` of ``parameters``, listed now and reused by the later calls of this run."""
     alg._geohazard_input_files = None

@@ -220,3 +220,19 @@ def test_a_mintpy_stack_with_every_interferogram_dropped_names_drop_ifgram(qgis_
                                "OUTPUT_VELOCITY": str(tmp_path / "v.tif")},
              rf"ifgramStack.h5: all {len(t.pairs)} interferograms are dropped by dropIfgram")
     assert sorted(os.listdir(tmp_path)) == ["ifgramStack.h5"]
+
+
+def test_an_output_over_a_file_inside_a_pair_folder_is_refused_first(qgis_app, tmp_path):
+    """An output named like a LiCSAR pair's own file (GEOC/<pair>/<pair>.geo.unw.tif) ended in a traceback (the
+    file moved aside for the output, then read); the refusal comes first, naming the input, and nothing changes."""
+    t = Truth(n_dates=4)
+    geoc = licsar_frame(tmp_path / "w", t)
+    pair = f"{t.pairs[0][0]:%Y%m%d}_{t.pairs[0][1]:%Y%m%d}"
+    target = os.path.join(geoc, pair, pair + ".geo.unw.tif")
+    before = hk.digest(os.path.join(r, f) for r, _, fs in os.walk(geoc) for f in fs)
+    _refused("stackingvelocity", {"INTERFEROGRAMS": geoc, "OUTPUT_VELOCITY": target},
+             rf"OUTPUT_VELOCITY: '.*{pair}.geo.unw.tif' is \(or belongs to\) the input INTERFEROGRAMS of this run")
+    assert hk.digest(os.path.join(r, f) for r, _, fs in os.walk(geoc) for f in fs) == before
+    hyp3 = hyp3_products(tmp_path / "h", t, zipped=t.pairs)
+    _refused("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "h"), "OUTPUT_VELOCITY": hyp3[t.pairs[0]]},
+             r"OUTPUT_VELOCITY: .*\.zip' is \(or belongs to\) the input INTERFEROGRAMS of this run")
