@@ -30,7 +30,7 @@ def geotiff_metadata(paths: Iterable[str]):
             # the stack reader) carries no metadata of its own
             with quiet_gdal_reads():
                 try:
-                    ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+                    ds = gdal.Open(path)
                 except RuntimeError:
                     ds = None
             md = raster_metadata(ds) if ds is not None else {}

@@ -11,11 +11,12 @@ run with PAM off (thread-local, as every tool reads its inputs), so the layers Q
 beside the inputs. Installed by the plugin's ``initProcessing``, removed by ``unload``.
 
 ``qgis_process`` checks a model in C++, where the wrapper is not called: its input layers are loaded with PAM on
-and would write when the run's context closes them. Each tool of the run therefore notes, before it reads, the
-state of the ``.aux.xml`` of every raster input QGIS holds as a layer of the run's context that was not loaded
-quietly (:func:`watch_input_layers`), and puts it back (absent, or its former bytes and times) as soon as that
-layer is closed (the context's layer store says so, after GDAL wrote): the listing of the inputs' folders after
-the run is the one before it.
+and would write when the run's context closes them. Each tool of the run therefore notes, before it checks or
+reads anything, the state of the ``.aux.xml`` of every raster layer QGIS holds in the run's context that was not
+loaded quietly (:func:`watch_input_layers`: the inputs of the model's other steps too, since a step refused
+before them ends the model), and puts it back (absent, or its former bytes and times) as soon as that layer is
+closed (the context's layer store says so, after GDAL wrote): the listing of the inputs' folders after the run,
+completed or refused, is the one before it.
 """
 
 from __future__ import annotations
@@ -110,16 +111,17 @@ def _file_of(layer) -> str:
     return strip_uri(layer.source())
 
 
-def watch_input_layers(context, input_paths) -> int:
+def watch_input_layers(context, input_paths=None) -> int:
     """Note the ``.aux.xml`` state of each raster layer of ``context``'s layer store whose file is one of
-    ``input_paths`` (real paths) and that was not opened quietly, and put it back when the store closes the layer
-    (GDAL's PAM writes the statistics QGIS's renderer computed then). Returns how many layers are watched."""
+    ``input_paths`` (real paths; None: every raster layer of the store, the inputs of the model's other steps too)
+    and that was not opened quietly, and put it back when the store closes the layer (GDAL's PAM writes the
+    statistics QGIS's renderer computed then). Returns how many layers are watched."""
     from qgis.core import QgsRasterLayer
 
     store = _store(context)
     if store is None:
         return 0
-    files = set(input_paths)
+    files = set(input_paths) if input_paths is not None else None
     key = id(store)
     watched = _WATCHED.get(key, (store, {}))[1]
     added = 0
@@ -128,7 +130,7 @@ def watch_input_layers(context, input_paths) -> int:
                 or layer.customProperty(QUIET_MARK):
             continue
         path = _file_of(layer)
-        if not path or os.path.realpath(path) not in files:
+        if not path or (files is not None and os.path.realpath(path) not in files):
             continue
         aux = path + ".aux.xml"
         try:

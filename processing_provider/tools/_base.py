@@ -403,6 +403,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
         kernels_starting = early_kernels.start(self.KERNELS)
         try:
             with quiet_gdal_reads(), run_headers():
+                # the layers QGIS loaded for the whole run (a model's inputs), watched before this step may refuse
+                model_checks.watch_input_layers(context)
                 parameters = resolve_aliases(self, parameters, context)
                 problem = received_problem(self, parameters)  # a model step linked to a report, named as such
                 if problem:
