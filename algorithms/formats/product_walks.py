@@ -334,8 +334,9 @@ def _check_doy(folder: str, pair: tuple, rel: str, spec: StackSpec) -> None:
 
 
 # ------------------------------------------------------------------ SNAP BEAM-DIMAP
-def _dim_metadata(text: str, rel: str) -> dict:
-    """Abstracted metadata of a ``.dim`` (``MDATTR`` name -> text)."""
+def _dim_metadata(text: str, rel: str, units: Optional[dict] = None) -> dict:
+    """Abstracted metadata of a ``.dim`` (``MDATTR`` name -> text); ``units`` (a dict) receives each attribute's
+    ``unit`` (SNAP writes ``<MDATTR name="radar_frequency" unit="MHz">``)."""
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
@@ -346,6 +347,8 @@ def _dim_metadata(text: str, rel: str) -> dict:
         if elem.get("name") == "Abstracted_Metadata":
             for attr in elem.findall("MDATTR"):
                 out.setdefault(attr.get("name"), (attr.text or "").strip())
+                if units is not None and attr.get("unit"):
+                    units.setdefault(attr.get("name"), attr.get("unit"))
             break
     return out
 
@@ -395,7 +398,10 @@ def snap_stack(entries: list) -> StackSpec:
         if dim is None:
             raise GeohazardError(f"{slot['unw'].rel}: its product's header {os.path.basename(slot['product'])}.dim "
                                  "is not beside the .data folder; give the product as SNAP wrote it")
-        metas.append((_dim_metadata(dim.read_text(), dim.rel), dim.rel))
+        units: dict = {}
+        meta = _dim_metadata(dim.read_text(), dim.rel, units)
+        meta["_units"] = units
+        metas.append((meta, dim.rel))
         coh = slot.get("coh")
         spec.pairs.append(PairSpec(slot["pair"], slot["unw"].path, coh.path if coh else None, label=slot["unw"].rel))
     if not spec.pairs:
@@ -424,15 +430,18 @@ def _snap_values(spec: StackSpec, metas: list) -> None:
             return None
         return v if math.isfinite(v) and v != 99999.0 else None  # SNAP's 'no value'
 
-    freqs = [(num(m, "radar_frequency"), rel) for m, rel in metas if num(m, "radar_frequency")]
-    if freqs:
-        fs = sorted({round(f, 6) for f, _ in freqs})
-        if fs[-1] - fs[0] > 1e-6 * fs[0]:
-            raise GeohazardError(f"two radar frequencies in the products' .dim ({fs[0]} and {fs[-1]} MHz): one stack "
-                                 "is one sensor")
-        if not 300.0 <= fs[0] <= 60000.0:
-            raise GeohazardError(f"{freqs[0][1]}: radar_frequency {fs[0]} is not in MHz (300-60000)")
-        spec.wavelength = (f"radar_frequency of {freqs[0][1]} (MHz)", C_M_S / (fs[0] * 1e6))
+    from .wavelength import header_wavelength
+
+    # SNAP writes the frequency in MHz, its unit as the attribute's (read with it), checked against MISSION's band
+    wls = [(header_wavelength(m["radar_frequency"], key="radar_frequency", where=rel, default_unit="MHz",
+                              unit=m["_units"].get("radar_frequency", ""), sensor=m.get("MISSION")), rel)
+           for m, rel in metas if num(m, "radar_frequency")]
+    if wls:
+        ws = sorted({round(w, 12) for w, _ in wls})
+        if ws[-1] - ws[0] > 1e-6 * ws[0]:
+            raise GeohazardError(f"two radar frequencies in the products' .dim ({wls[0][1]} and {wls[-1][1]}): one "
+                                 "stack is one sensor")
+        spec.wavelength = (f"radar_frequency of {wls[0][1]}", wls[0][0])
     for m, rel in metas[:1]:
         near, far = num(m, "incidence_near"), num(m, "incidence_far")
         if near is not None and far is not None and 0.5 <= near <= 89.5 and 0.5 <= far <= 89.5:

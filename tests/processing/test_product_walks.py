@@ -89,7 +89,9 @@ def test_snap_frequency_not_in_mhz_is_refused(run_alg, tmp_path):
     from qgis.core import QgsProcessingException
 
     given = snap_products(tmp_path / "s", Truth(), frequency_mhz=5.405e9)
-    with pytest.raises(QgsProcessingException, match=r"radar_frequency 5405000000.0 is not in MHz"):
+    with pytest.raises(QgsProcessingException, match=r"'radar_frequency: 5405000000.0' \(MHz\) read in MHz gives a "
+                                                     r"wavelength of 5.\d+e-08 m, which no SAR has .*in Hz it would be "
+                                                     r"5.547 cm, C band"):
         run_alg("sbasinversion", {"INTERFEROGRAMS": given, **_outs(tmp_path / "o")})
 
 
