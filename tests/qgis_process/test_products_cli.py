@@ -123,3 +123,27 @@ def test_gamma_pairs_flat_in_one_folder_pyrates_envisat_stack(tmp_path, data_dir
     np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
     np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
     assert sorted(os.listdir(g)) == before
+
+
+def test_roipac_stack_and_a_gamma_l_band_stack_in_ghz(tmp_path):
+    """A ROI_PAC stack (geo_<pair>.unw + .unw.rsc, Envisat WAVELENGTH, 0 where not unwrapped, no PROJECTION: WGS 84
+    degrees) and a GAMMA L-band stack whose image parameter files say ``radar_frequency: 1.2575 GHz``
+    (tests/testutils_product_walks.py cites the layouts): the velocity equals the truth, the ROI_PAC one in
+    EPSG:4326 with its corner without data left empty."""
+    from osgeo import gdal
+    from testutils_product_walks import gamma_stack, roipac_stack
+
+    t = Truth()
+    ref = "25.0330,39.9960 [EPSG:4326]"
+    r = roipac_stack(tmp_path / "roipac", t, platform="ENVISAT")
+    res = run_json("geohazard:stackingvelocity", {"INTERFEROGRAMS": r, "REFERENCE": ref,
+                                                  "OUTPUT_VELOCITY": str(tmp_path / "r.tif")})
+    ds = gdal.Open(res["OUTPUT_VELOCITY"])
+    vel = ds.ReadAsArray()
+    np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
+    assert np.isnan(vel[:3, :4]).all() and ds.GetSpatialRef().GetAuthorityCode(None) == "4326"
+    g = gamma_stack(tmp_path / "gamma", t, frequency_text="1.2575 GHz", sensor="PALSAR-2",
+                    wavelength=299_792_458.0 / 1.2575e9)
+    res = run_json("geohazard:stackingvelocity", {"INTERFEROGRAMS": g, "REFERENCE": ref,
+                                                  "OUTPUT_VELOCITY": str(tmp_path / "g.tif")})
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()[3:], t.velocity[3:], atol=2e-3)
