@@ -23,9 +23,10 @@ def _read(path: str) -> str:
         return fh.read()
 
 
-def folder_pars(folder: str) -> tuple[list, list]:
+def folder_pars(folder: str, problems: Optional[list] = None) -> tuple[list, list]:
     """``(DEM/MAP grids, image parameter files)`` of the parameter files in ``folder`` (unreadable ones skipped:
-    a folder may hold other software's ``.par`` files)."""
+    a folder may hold other software's ``.par`` files; an image parameter file's problem, a frequency of another
+    band than its sensor ..., goes to ``problems`` when given, for the log)."""
     grids, images = [], []
     try:
         names = sorted(os.listdir(folder))
@@ -40,20 +41,23 @@ def folder_pars(folder: str) -> tuple[list, list]:
                 grids.append(gamma.dem_par(_read(p), p))
             elif gamma.is_image_par_name(n):
                 images.append(gamma.image_par(_read(p), p))
-        except GeohazardError:
+        except GeohazardError as exc:
+            if problems is not None and gamma.is_image_par_name(n):
+                problems.append(f"{exc}: its scene values are not used")
             continue
     return grids, images
 
 
-def raster_of(path: str) -> Optional[tuple]:
+def raster_of(path: str, problems: Optional[list] = None) -> Optional[tuple]:
     """``(grid, (GDAL type, bytes, bands), image pars)`` when ``path`` is a GAMMA raster beside the DEM/MAP
-    parameter file of its grid, else None (cheap: a name test, then the folder's parameter files)."""
+    parameter file of its grid, else None (cheap: a name test, then the folder's parameter files; ``problems``:
+    :func:`folder_pars`)."""
     if not isinstance(path, str) or not os.path.isfile(path):
         return None
     ext = gamma.raster_ext(os.path.basename(path))
     if not ext:
         return None
-    grids, images = folder_pars(os.path.dirname(os.path.abspath(path)))
+    grids, images = folder_pars(os.path.dirname(os.path.abspath(path)), problems)
     if not grids:
         return None
     size = os.path.getsize(path)
@@ -94,7 +98,8 @@ def as_vrt(path: str, folder: str, *, label: str = "") -> Optional[tuple[str, li
     """``(VRT path, notes)`` of the GAMMA raster ``path`` written in ``folder`` (a scratch folder or a
     ``/vsimem/`` one; named after the file, its size and time, so a later run reuses it), None when ``path`` is
     not a GAMMA raster."""
-    found = raster_of(path)
+    problems: list = []
+    found = raster_of(path, problems)
     if found is None:
         return None
     grid, dtype, images = found
@@ -117,5 +122,5 @@ def as_vrt(path: str, folder: str, *, label: str = "") -> Optional[tuple[str, li
     endian = "little-endian" if order == "LSB" else "big-endian"
     notes = [f"{label or os.path.basename(path)}: a GAMMA raster read as delivered ({dtype[0]}, {endian}, "
              f"{grid.width} x {grid.lines} on the grid of {os.path.basename(grid.path)}, {epsg})"] + notes \
-        + ([order_note] if order_note else [])
+        + ([order_note] if order_note else []) + problems
     return out, notes

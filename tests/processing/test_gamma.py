@@ -99,3 +99,26 @@ def test_gamma_rasters_that_do_not_fit_or_fit_two_grids_are_named(run_alg, tmp_p
     (folder / "20060619_utm.dem").write_bytes((folder / "20060619_utm.dem").read_bytes()[:1000])
     with pytest.raises(QgsProcessingException, match="DEM"):
         run_alg("geometricdistortion", {"DEM": str(folder / "20060619_utm.dem"), **_outs(tmp_path, "y")})
+
+
+def test_an_image_parameter_file_in_another_unit_beside_a_raster_is_named(run_alg, tmp_path, gamma_obs):
+    """The real Envisat DEM with its grid file and an image parameter file whose radar_frequency was written in GHz
+    without its unit (and one with its unit): the first is named in the log and its scene values are not used, the
+    second is read with its unit."""
+    import shutil
+
+    folder = tmp_path / "g"
+    folder.mkdir()
+    for name in ("20060619_utm.dem", "20060619_utm_dem.par"):
+        shutil.copy(os.path.join(gamma_obs, name), folder)
+    text = open(os.path.join(gamma_obs, "20060619_slc.par")).read()
+    (folder / "20060619_slc.par").write_text(text.replace("5.334694994e+09 Hz", "5.334694994"))
+    fb = recording_feedback()
+    run_alg("geometricdistortion", {"DEM": str(folder / "20060619_utm.dem"), "HEADING": 193.15, "INCIDENCE": 22.97,
+                                    **_outs(tmp_path, "a")}, feedback=fb)
+    assert "20060619_slc.par: 'radar_frequency: 5.334694994' read in Hz gives a wavelength of" in fb.text
+    assert "in GHz it would be 5.62 cm, C band" in fb.text and "its scene values are not used" in fb.text
+    (folder / "20060619_slc.par").write_text(text.replace("5.334694994e+09 Hz", "5.334694994 GHz"))
+    fb = recording_feedback()
+    run_alg("geometricdistortion", {"DEM": str(folder / "20060619_utm.dem"), **_outs(tmp_path, "b")}, feedback=fb)
+    assert "WAVELENGTH_M 0.0561967: 20060619_slc.par" in fb.text and "HEADING_DEG 193.152" in fb.text
