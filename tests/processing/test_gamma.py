@@ -111,7 +111,8 @@ def test_an_image_parameter_file_in_another_unit_beside_a_raster_is_named(run_al
     folder.mkdir()
     for name in ("20060619_utm.dem", "20060619_utm_dem.par"):
         shutil.copy(os.path.join(gamma_obs, name), folder)
-    text = open(os.path.join(gamma_obs, "20060619_slc.par")).read()
+    with open(os.path.join(gamma_obs, "20060619_slc.par")) as fh:
+        text = fh.read()
     (folder / "20060619_slc.par").write_text(text.replace("5.334694994e+09 Hz", "5.334694994"))
     fb = recording_feedback()
     run_alg("geometricdistortion", {"DEM": str(folder / "20060619_utm.dem"), "HEADING": 193.15, "INCIDENCE": 22.97,
