@@ -147,3 +147,49 @@ def test_roipac_stack_and_a_gamma_l_band_stack_in_ghz(tmp_path):
     res = run_json("geohazard:stackingvelocity", {"INTERFEROGRAMS": g, "REFERENCE": ref,
                                                   "OUTPUT_VELOCITY": str(tmp_path / "g.tif")})
     np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()[3:], t.velocity[3:], atol=2e-3)
+
+
+def test_silent_paths_of_product_headers_through_qgis_process(tmp_path):
+    """Headless, as a script runs them: a GMTSAR .PRM whose radar_wavelength is in mm (refused naming the file, no
+    traceback, no output), a GAMMA stack written little-endian (read so: the truth's velocity) and ISCE's two-band
+    los raster as HEADING_RASTER with HEADING_UNITS "ISCE los band 2" (the downslope velocity of the heading
+    typed). Layouts: tests/testutils_product_walks.py."""
+    import os
+
+    from osgeo import gdal
+    from testutils_product_walks import HEADING, INCIDENCE, ISCE_GT, gamma_stack, gmtsar_stack
+    from testutils_products import S1_WAVELENGTH_M, write_tif
+
+    t = Truth(n_dates=5)
+    ref = "25.0330,39.9960 [EPSG:4326]"
+    mm = gmtsar_stack(tmp_path / "mm", t, wavelength_text=f"{S1_WAVELENGTH_M * 1000:.7f}")
+    out = qgis_process("run", "geohazard:stackingvelocity", "--", f"INTERFEROGRAMS={mm}",
+                       f"OUTPUT_VELOCITY={tmp_path / 'mm.tif'}")
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "Traceback" not in text and not (tmp_path / "mm.tif").exists()
+    assert "'radar_wavelength: 55.4657" in text and "in mm it would be 5.547 cm, C band" in text
+    le = gamma_stack(tmp_path / "le", t, endian="<")
+    res = run_json("geohazard:stackingvelocity", {"INTERFEROGRAMS": le, "REFERENCE": ref,
+                                                  "OUTPUT_VELOCITY": str(tmp_path / "le.tif")})
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()[3:], t.velocity[3:], atol=2e-3)
+    rows, cols = t.shape
+    los = write_tif(str(tmp_path / "los_vel.tif"), np.full(t.shape, -10.0), geotransform=ISCE_GT)
+    dem = write_tif(str(tmp_path / "dem.tif"), 800.0 - 0.9 * np.arange(cols)[None, :] * np.ones((rows, 1))
+                    - 0.3 * np.arange(rows)[:, None], geotransform=ISCE_GT)
+    path = str(tmp_path / "los.rdr.geo")
+    ds = gdal.GetDriverByName("ISCE").Create(path, cols, rows, 2, gdal.GDT_Float32, ["SCHEME=BIL"])
+    ds.SetGeoTransform(ISCE_GT)
+    ds.SetProjection(gdal.Open(los).GetProjection())
+    ds.GetRasterBand(1).WriteArray(np.full(t.shape, INCIDENCE, np.float32))
+    ds.GetRasterBand(2).WriteArray(np.full(t.shape, 90.0 - HEADING, np.float32))
+    ds = None
+    gdal.Translate(path + ".vrt", path, format="VRT")
+    os.remove(path + ".aux.xml")
+    common = {"INPUT": los, "DEM": dem, "INCIDENCE": INCIDENCE, "MIN_SENSITIVITY": 0.01}
+    a = run_json("geohazard:losprojection", {**common, "HEADING_RASTER": path + ".vrt", "HEADING_UNITS": 3,
+                                             "OUTPUT_DOWNSLOPE": str(tmp_path / "a.tif")})
+    b = run_json("geohazard:losprojection", {**common, "HEADING": HEADING, "OUTPUT_DOWNSLOPE": str(tmp_path / "b.tif")})
+    da, db = (gdal.Open(r["OUTPUT_DOWNSLOPE"]).ReadAsArray() for r in (a, b))
+    assert np.isfinite(db).sum() > 0.5 * db.size
+    np.testing.assert_allclose(da, db, rtol=0, atol=1e-4)
+    assert sorted(os.listdir(tmp_path / "mm")) == ["intf_all"]
