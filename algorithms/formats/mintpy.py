@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
@@ -361,14 +361,27 @@ class MintpyLayer:
     nodata: Optional[float] = None
     metadata: dict = None
     descriptions: list = None
+    producer: str = "MintPy"
+    georeference: str = "X_FIRST/Y_FIRST/X_STEP/Y_STEP"
+    sources: list = field(default_factory=list)  # log lines: where a value came from (file, dataset)
 
     @property
     def label(self) -> str:
         return f"{os.path.basename(self.path)} ({self.dataset})"
 
     @property
+    def name(self) -> str:
+        """The dataset's own name (the last part of a path in the file's groups)."""
+        return self.dataset.rsplit("/", 1)[-1]
+
+    @property
     def is_mask(self) -> bool:
-        return self.dataset == "mask" or self.dataset.endswith("Mask")
+        return self.name == "mask" or self.name.endswith("Mask")
+
+    @property
+    def is_displacement(self) -> bool:
+        """A LOS displacement or velocity (the layer carries its sign)."""
+        return "SIGN" in (self.metadata or {})
 
 
 def _root_datasets(f) -> dict:
@@ -573,16 +586,17 @@ def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
     raw = _read_rows(layer, rows)
     r0, r1 = rows
     if layer.is_mask or raw.dtype == np.bool_:
-        return (np.asarray(raw) != 0).astype(np.uint8)
+        return (np.nan_to_num(np.asarray(raw)) != 0).astype(np.uint8)  # LiCSBAS's masks hold NaN off its data
     out = np.asarray(raw, np.float32)
     if layer.nodata is not None and np.isfinite(layer.nodata):
         out[out == np.float32(layer.nodata)] = np.nan
     zero = None
-    if layer.dataset in DISPLACEMENT_DATASETS:
+    mintpy_zeros = layer.producer.startswith("MintPy")  # MintPy's fill; other producers write NaN
+    if mintpy_zeros and layer.name in DISPLACEMENT_DATASETS:
         zero = np.all(out == 0, axis=0)
         if layer.ref_yx is not None and r0 <= layer.ref_yx[0] < r1:
             zero[layer.ref_yx[0] - r0, layer.ref_yx[1]] = False
-    elif layer.dataset in ("incidenceAngle", "slantRangeDistance"):
+    elif mintpy_zeros and layer.name in ("incidenceAngle", "slantRangeDistance"):
         zero = np.any(out == 0, axis=0)
     if zero is not None and zero.any():
         out[:, zero] = np.nan
@@ -594,7 +608,7 @@ def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
 def zero_pixels(layer: MintpyLayer, rows: tuple[int, int]) -> int:
     """How many pixels of rows ``[r0, r1)`` :func:`read_layer_rows` turns from MintPy's 0 into no-data (for the
     log)."""
-    if layer.dataset not in DISPLACEMENT_DATASETS:
+    if not layer.producer.startswith("MintPy") or layer.name not in DISPLACEMENT_DATASETS:
         return 0
     r0, r1 = rows
     raw = _read_rows(layer, rows)

@@ -99,3 +99,24 @@ def test_point_exports_and_an_egms_folder_given_as_input(tmp_path, data_dir):
                                           "OUTPUT": str(tmp_path / "e.gpkg")})
     ds = ogr.Open(res["OUTPUT"])
     assert ds.GetLayer(0).GetFeatureCount() == 11759
+
+
+def test_licsbas_cum_h5(tmp_path):
+    """LiCSBAS's cum.h5 as LiCSBAS13_sb_inv.py writes it (tests/testutils_licsbas.py) into timeseriesmodels: the
+    linear velocity equals the planted one, on LiCSBAS's grid."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_licsbas as tl
+    from osgeo import gdal
+
+    dates, cum, vel, ref = tl.scene()
+    (tmp_path / "TS_GEOCml1").mkdir()
+    src = tl.write_cum(tmp_path / "TS_GEOCml1" / "cum.h5", dates, cum, vel, ref)
+    res = run_json("geohazard:timeseriesmodels", {"INPUT_RASTER": src, "MODELS": 0,
+                                                  "OUTPUT_RASTER": str(tmp_path / "m.tif")})
+    ds = gdal.Open(res["OUTPUT_RASTER"])
+    names = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+    np.testing.assert_allclose(ds.GetRasterBand(names.index("LIN_VEL") + 1).ReadAsArray(), vel, atol=1e-3,
+                               equal_nan=True)
+    assert ds.GetGeoTransform() == pytest.approx(tl.geotransform())
