@@ -24,7 +24,7 @@ from ..algorithms.formats import h5_layers, mintpy
 from .raster import RasterWriter
 
 #: ``HDF5:"path"://dataset`` (QGIS's and GDAL's name of one dataset of an HDF5 file), quotes optional.
-_URI = re.compile(r'^HDF5:"?(?P<path>.+?)"?:/{1,2}(?P<dataset>[^/:"]+)$', re.I)
+_URI = re.compile(r'^HDF5:"?(?P<path>.+?)"?:/{1,2}(?P<dataset>[^:"]+)$', re.I)
 HDF5_EXT = (".h5", ".he5", ".hdf5")
 _ROWS = 256
 _LOCK = threading.Lock()
@@ -94,7 +94,7 @@ def describe(layer: mintpy.MintpyLayer, zeros: int, geometry_from: str = "") -> 
     crs = f"EPSG:{layer.epsg}"
     what = f"{layer.bands} dates {layer.dates[0].isoformat()}..{layer.dates[-1].isoformat()}" if layer.dates \
         else "1 band"
-    kind = layer.file_type if layer.file_type and layer.file_type != layer.producer else "HDF5"
+    kind = layer.file_type if layer.file_type not in ("", layer.producer, "HDFEOS") else "file"
     notes = [f"{layer.label}: {layer.producer} {kind} read as a raster of {layer.shape[0]} x "
              f"{layer.shape[1]} pixels in {crs} ({what}; {layer.georeference})"]
     if layer.factor != 1.0:
@@ -143,6 +143,13 @@ def as_geotiff(source: str, *, dataset: Optional[str] = None, purpose: Optional[
             scene = mintpy.scene_geometry(sib)
             layer.metadata.update({k: v for k, v in scene.items() if k not in layer.metadata})
             geometry_from = os.path.relpath(sib, os.path.dirname(os.path.abspath(source)))
+    elif layer.producer == "MintPy HDF-EOS5" and layer.is_displacement:
+        group = mintpy.HDFEOS_GROUPS[2]
+        scene = mintpy.scene_geometry(source, group)
+        new = {k: v for k, v in scene.items() if k not in layer.metadata}
+        layer.metadata.update(new)
+        if new:
+            geometry_from = f"{os.path.basename(source)} {group}"
     mask = h5_layers.open_layer(mask_path, name=os.path.basename(mask_path)) if mask_path else None
     if out_path:
         zeros = write_layer(layer, out_path, mask=mask, progress=progress)
@@ -151,7 +158,7 @@ def as_geotiff(source: str, *, dataset: Optional[str] = None, purpose: Optional[
         raise GeohazardError(f"the scratch folder {folder!r} for reading {os.path.basename(source)} does not exist")
     sub = os.path.join(folder, f"mintpy_{request}")
     os.makedirs(sub, exist_ok=True)
-    target = os.path.join(sub, f"{os.path.basename(source)}.{layer.dataset}.tif")
+    target = os.path.join(sub, f"{os.path.basename(source)}.{layer.name}.tif")
     with _LOCK:
         done = _DONE.get(request)
         if done is None or not os.path.isfile(done.path):

@@ -416,6 +416,29 @@ def _choose_dataset(name: str, base: str, file_type: str, found: dict, dataset: 
                          f'as HDF5:"{base}"://<dataset>')
 
 
+#: The groups of MintPy's HDF-EOS5 file (``save_hdfeos5.py``): the time series (``displacement`` in metres, ``date``,
+#: ``bperp``), its quality (``temporalCoherence``, ``avgSpatialCoherence``, ``mask``) and geometry (``height``,
+#: ``incidenceAngle``, ``azimuthAngle``, ``slantRangeDistance``, ``latitude``/``longitude``, masks); each dataset
+#: carries ``Units`` and ``_FillValue`` 0, the file's MintPy attributes are at its root (``FILE_TYPE=HDFEOS``).
+HDFEOS_ROOT = "HDFEOS/GRIDS/timeseries"
+HDFEOS_GROUPS = tuple(f"{HDFEOS_ROOT}/{g}" for g in ("observation", "quality", "geometry"))
+
+
+def _hdfeos_datasets(f, label: str) -> dict:
+    """The 2-D and 3-D datasets of an HDF-EOS5 file's groups by name; refused, naming the file, without the
+    time series."""
+    h5py = _h5py()
+    out = {}
+    for g in HDFEOS_GROUPS:
+        if isinstance(f.get(g), h5py.Group):
+            out.update({k: v for k, v in f[g].items() if isinstance(v, h5py.Dataset) and v.ndim in (2, 3)})
+    if "displacement" not in out or "date" not in f.get(HDFEOS_GROUPS[0], {}):
+        raise GeohazardError(f"{label} is a MintPy HDF-EOS5 file without {HDFEOS_GROUPS[0]}/displacement and date "
+                             f"(it holds {', '.join(sorted(out)) or 'no raster'}): the file is incomplete (a copy or "
+                             "download cut short?) or not written by save_hdfeos5.py")
+    return out
+
+
 def _dates(f, name: str, n: int) -> list:
     if "date" not in f or f["date"].ndim != 1 or f["date"].shape[0] != n:
         raise GeohazardError(f"{name}: a time series of {n} dates needs a 'date' dataset of {n} YYYYMMDD values")
@@ -483,6 +506,12 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
         attrs = {k: _text(v) for k, v in f.attrs.items()}
         file_type = attrs.get("FILE_TYPE", "")
         found = _root_datasets(f)
+        he5 = file_type == "HDFEOS" or "HDFEOS" in f
+        choose_type = file_type
+        if he5:
+            found = _hdfeos_datasets(f, label)
+            dataset = dataset.rsplit("/", 1)[-1] if dataset else None
+            choose_type = "geometry" if purpose in GEOMETRY_FOR and not dataset else "displacement"
         if file_type == "ifgramStack" or "unwrapPhase" in found:
             raise GeohazardError(f"{label} is a MintPy interferogram stack (ifgramStack.h5): give it to the SBAS "
                                  "tool (sbasinversion INTERFEROGRAMS); a raster input takes MintPy's results "
@@ -493,8 +522,9 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
         if "latitude" in found and "X_FIRST" not in attrs:
             attrs["_HAS_LATLON"] = "1"
         gt, epsg = mintpy_georeference(attrs, label)
-        ds_name = _choose_dataset(label, os.path.basename(path), file_type, found, dataset, purpose)
+        ds_name = _choose_dataset(label, os.path.basename(path), choose_type, found, dataset, purpose)
         ds = found[ds_name]
+        series = f[HDFEOS_GROUPS[0]] if he5 else f
         shape = tuple(int(v) for v in ds.shape[-2:])
         if "LENGTH" in attrs and "WIDTH" in attrs:
             try:
@@ -505,11 +535,14 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
                 raise GeohazardError(f"{label}: dataset {ds_name!r} has {shape[0]} x {shape[1]} pixels but the file "
                                      f"says LENGTH={declared[0]}, WIDTH={declared[1]}")
         bands = int(ds.shape[0]) if ds.ndim == 3 else 1
-        dates = _dates(f, label, bands) if ds.ndim == 3 else None
-        unit_attr = _text(ds.attrs["UNIT"]) if "UNIT" in ds.attrs else \
-            attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
+        dates = _dates(series, label, bands) if ds.ndim == 3 else None
+        unit_attr = next((_text(ds.attrs[k]) for k in ("UNIT", "Units") if k in ds.attrs), None)
+        if unit_attr is None:
+            unit_attr = attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
         source_unit = unit_attr or DATASET_UNITS.get(ds_name, "")
-        bperp = np.asarray(f["bperp"][:], float) if dates and "bperp" in f and f["bperp"].shape == (bands,) else None
+        bperp = np.asarray(series["bperp"][:], float) if dates and "bperp" in series and \
+            series["bperp"].shape == (bands,) else None
+        ds_path = ds.name.lstrip("/") if he5 else ds_name
     conv = length_unit(source_unit)
     if conv is not None:
         factor, unit = conv
@@ -531,7 +564,7 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     if ry is not None and rx is not None and 0 <= ry < shape[0] and 0 <= rx < shape[1]:
         ref = (int(ry), int(rx))
     nodata = _float(attrs, "NO_DATA_VALUE")
-    meta = {"MINTPY_FILE": os.path.basename(path), "MINTPY_DATASET": ds_name, "MINTPY_FILE_TYPE": file_type}
+    meta = {"MINTPY_FILE": os.path.basename(path), "MINTPY_DATASET": ds_path, "MINTPY_FILE_TYPE": file_type}
     if unit:
         meta["UNIT"] = unit
     if ds_name in DISPLACEMENT_DATASETS:
@@ -558,8 +591,8 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     if bperp is not None and np.all(np.isfinite(bperp)) and np.all(np.abs(bperp) < 1e4):
         meta["PERPENDICULAR_BASELINES_M"] = ",".join(f"{v - bperp[0]:.3f}" for v in bperp)
     descriptions = [d.isoformat() for d in dates] if dates else [ds_name]
-    return MintpyLayer(path, ds_name, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
-                       nodata, meta, descriptions)
+    return MintpyLayer(path, ds_path, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
+                       nodata, meta, descriptions, producer="MintPy HDF-EOS5" if he5 else "MintPy")
 
 
 def _read_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
@@ -647,16 +680,18 @@ def sibling_geometry(layer: MintpyLayer) -> Optional[str]:
     return None
 
 
-def scene_geometry(geometry_path: str) -> dict:
-    """Scene values of a geometry file: mean incidence (``INCIDENCE_DEG``) and slant range (``SLANT_RANGE_M``)
-    over its valid pixels (0 and NaN left out), read 256 rows at a time."""
+def scene_geometry(geometry_path: str, group: str = "") -> dict:
+    """Scene values of a geometry file (or of the ``group`` of a file holding its geometry, as HDF-EOS5 does): mean
+    incidence (``INCIDENCE_DEG``) and slant range (``SLANT_RANGE_M``) over its valid pixels (0 and NaN left out),
+    read 256 rows at a time."""
     h5py = _h5py()
     out = {}
     with h5py.File(geometry_path, "r") as f:
         for ds_name, key in (("incidenceAngle", "INCIDENCE_DEG"), ("slantRangeDistance", "SLANT_RANGE_M")):
-            if ds_name not in f:
+            full = f"{group}/{ds_name}" if group else ds_name
+            if full not in f:
                 continue
-            ds, total, count = f[ds_name], 0.0, 0
+            ds, total, count = f[full], 0.0, 0
             for r0 in range(0, ds.shape[0], 256):
                 block = np.asarray(ds[r0:r0 + 256], np.float64)
                 ok = np.isfinite(block) & (block != 0)

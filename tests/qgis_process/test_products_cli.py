@@ -120,3 +120,22 @@ def test_licsbas_cum_h5(tmp_path):
     np.testing.assert_allclose(ds.GetRasterBand(names.index("LIN_VEL") + 1).ReadAsArray(), vel, atol=1e-3,
                                equal_nan=True)
     assert ds.GetGeoTransform() == pytest.approx(tl.geotransform())
+
+
+def test_mintpy_hdfeos5(tmp_path):
+    """MintPy's HDF-EOS5 file as save_hdfeos5.py writes it (tests/testutils_mintpy.py) into timeseriesmodels: the
+    series read in mm, the linear velocity equals the planted one."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_mintpy as tm
+    from osgeo import gdal
+
+    days, ts_m, vel_m = tm.scene()
+    src = tm.write_hdfeos5(tmp_path / tm.HE5_NAME, ts_m, days)
+    res = run_json("geohazard:timeseriesmodels", {"INPUT_RASTER": src, "MODELS": 0,
+                                                  "OUTPUT_RASTER": str(tmp_path / "m.tif")})
+    ds = gdal.Open(res["OUTPUT_RASTER"])
+    names = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+    np.testing.assert_allclose(ds.GetRasterBand(names.index("LIN_VEL") + 1).ReadAsArray(), vel_m * 1000.0,
+                               atol=2e-3)
