@@ -24,7 +24,7 @@ from ..algorithms.formats import h5_layers, mintpy
 from .raster import RasterWriter
 
 #: ``HDF5:"path"://dataset`` (QGIS's and GDAL's name of one dataset of an HDF5 file), quotes optional.
-_URI = re.compile(r'^HDF5:"?(?P<path>.+?)"?:/{1,2}(?P<dataset>[^:"]+)$', re.I)
+_URI = re.compile(r'^(?P<driver>HDF5|NETCDF):"?(?P<path>.+?)"?:/{0,2}(?P<dataset>[^:"]+)$', re.I)
 HDF5_EXT = (".h5", ".he5", ".hdf5")
 _ROWS = 256
 _LOCK = threading.Lock()
@@ -32,14 +32,21 @@ _DONE: dict = {}
 
 
 def parse_source(value) -> Optional[tuple[str, Optional[str]]]:
-    """``(file, dataset or None)`` of an HDF5 file or ``HDF5:"file"://dataset`` source; None for anything else."""
+    """``(file, dataset or None)`` of an HDF5 file or ``HDF5:"file"://dataset`` source, or of an OPERA DISP-S1 file
+    (``NETCDF:"file.nc":displacement`` too); None for anything else."""
     if not isinstance(value, str) or not value:
         return None
     m = _URI.match(value.strip())
-    if m:
+    if m and (m.group("driver").upper() == "HDF5" or _is_opera(m.group("path"))):
         return m.group("path"), m.group("dataset")
     path = value.split("|")[0]
-    return (path, None) if path.lower().endswith(HDF5_EXT) else None
+    return (path, None) if path.lower().endswith(HDF5_EXT) or _is_opera(path) else None
+
+
+def _is_opera(path: str) -> bool:
+    """An OPERA DISP-S1 file by its name (netCDF-4, read with h5py like the HDF5 results)."""
+    base = os.path.basename(path)
+    return base.upper().startswith("OPERA_L3_DISP-S1_") and base.lower().endswith((".nc", ".h5"))
 
 
 @dataclass

@@ -2,7 +2,8 @@
 layout.
 
 * MintPy ``timeseries.h5``, ``velocity.h5``, ``geometryGeo.h5`` ... (``FILE_TYPE`` at the root): :mod:`.mintpy`;
-* LiCSBAS ``cum.h5`` / ``cum_filt.h5`` (``cum`` and ``imdates`` at the root): :mod:`.licsbas`.
+* LiCSBAS ``cum.h5`` / ``cum_filt.h5`` (``cum`` and ``imdates`` at the root): :mod:`.licsbas`;
+* OPERA DISP-S1 ``OPERA_L3_DISP-S1_*.nc`` (netCDF-4: HDF5 underneath): :mod:`.opera`.
 
 Every reader returns a :class:`~.mintpy.MintpyLayer` (grid, dates, unit factor, metadata, the log lines saying
 where each value came from), read block by block with :func:`~.mintpy.read_layer_rows`.
@@ -14,7 +15,7 @@ import os
 from typing import Optional
 
 from ..errors import GeohazardError
-from . import licsbas, mintpy
+from . import licsbas, mintpy, opera
 
 
 def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[str] = None,
@@ -42,6 +43,8 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
             found = mintpy._root_datasets(f)
             if licsbas.is_licsbas(f.keys(), attrs):
                 return licsbas.open_layer(f, path, label, found, dataset, purpose)
+            if opera.is_opera(f, os.path.basename(path)):
+                return opera.open_layer(f, path, label, dataset, purpose)
         except (OSError, RuntimeError, KeyError) as exc:
             raise GeohazardError(f"{label}: the file cannot be read ({exc}); it is damaged or incomplete (a copy or "
                                  "download cut short?)") from None

@@ -376,7 +376,7 @@ class MintpyLayer:
 
     @property
     def is_mask(self) -> bool:
-        return self.name == "mask" or self.name.endswith("Mask")
+        return self.name == "mask" or self.name.endswith(("Mask", "_mask"))
 
     @property
     def is_displacement(self) -> bool:
@@ -619,7 +619,10 @@ def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
     raw = _read_rows(layer, rows)
     r0, r1 = rows
     if layer.is_mask or raw.dtype == np.bool_:
-        return (np.nan_to_num(np.asarray(raw)) != 0).astype(np.uint8)  # LiCSBAS's masks hold NaN off its data
+        keep = np.nan_to_num(np.asarray(raw)) != 0  # LiCSBAS's masks hold NaN off its data
+        if layer.nodata is not None:
+            keep &= np.asarray(raw) != layer.nodata  # OPERA's masks: 255 = no data
+        return keep.astype(np.uint8)
     out = np.asarray(raw, np.float32)
     if layer.nodata is not None and np.isfinite(layer.nodata):
         out[out == np.float32(layer.nodata)] = np.nan

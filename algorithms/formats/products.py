@@ -112,7 +112,8 @@ def gamma_par(basename: str) -> bool:
 
 
 def producer_of(entries: list) -> Optional[str]:
-    """``"LiCSAR"``, ``"HyP3"``, ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"`` or ``"GAMMA"`` when the entries hold that
+    """``"LiCSAR"``, ``"HyP3"``, ``"ARIA"`` (GUNW), ``"OPERA"`` (DISP-S1), ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"`` or
+    ``"GAMMA"`` when the entries hold that
     producer's stack files, None for plain rasters (a GAMMA stack needs a DEM/MAP or image parameter file).
 
     Raises
@@ -120,6 +121,7 @@ def producer_of(entries: list) -> Optional[str]:
     GeohazardError
         When the entries mix two producers' products (both named).
     """
+    from . import gunw, opera
     from . import product_walks as walks
 
     found = OrderedDict()
@@ -131,6 +133,10 @@ def producer_of(entries: list) -> Optional[str]:
             found.setdefault("LiCSAR", e.rel)
         elif _is_hyp3(e):
             found.setdefault("HyP3", e.rel)
+        elif gunw.is_gunw_name(e.name):
+            found.setdefault("ARIA", e.rel)
+        elif opera.name_parts(e.name) is not None:
+            found.setdefault("OPERA", e.rel)
         elif walks.is_isce_unw(e):
             found.setdefault("ISCE2", e.rel)
         elif walks.is_gmtsar_unw(e):
@@ -164,6 +170,13 @@ def read_stack_items(items, *, name: str = "INTERFEROGRAMS", wrapped: bool = Fal
         kind = producer_of(entries)
         spec = licsar_stack(entries, roots, wrapped) if kind == "LiCSAR" else \
             hyp3_stack(entries, wrapped) if kind == "HyP3" else None
+        if kind in ("ARIA", "OPERA"):
+            if wrapped:
+                raise GeohazardError(f"{kind} products hold unwrapped phase or displacement, no wrapped phase: give "
+                                     "them to the stack tools' INTERFEROGRAMS")
+            from . import gunw, opera
+
+            spec = gunw.gunw_stack(entries) if kind == "ARIA" else opera.opera_stack(entries)
         if kind == "ISCE2":
             from .product_walks import isce_stack
 

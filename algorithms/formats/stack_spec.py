@@ -74,6 +74,7 @@ class StackSpec:
     raw: dict = field(default_factory=dict)  # path -> (grid, data type) of a headerless raster (GAMMA)
     lookup: dict = field(default_factory=dict)  # "lat"/"lon"/"los" -> path: radar coordinates geocoded with them
     crs_if_missing: str = ""  # the CRS of rasters that name none (GMTSAR's _ll.grd: longitude/latitude)
+    unw_scale: Optional[float] = None  # multiplies the stored values into radians growing with the range (OPERA)
     taken: list = field(default_factory=list)
     left_out: list = field(default_factory=list)
     warnings: list = field(default_factory=list)

@@ -139,3 +139,39 @@ def test_mintpy_hdfeos5(tmp_path):
     names = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
     np.testing.assert_allclose(ds.GetRasterBand(names.index("LIN_VEL") + 1).ReadAsArray(), vel_m * 1000.0,
                                atol=2e-3)
+
+
+def test_aria_gunw_folder(tmp_path):
+    """ARIA GUNW files as ARIA writes them (tests/testutils_netcdf_products.py), frames of one track on different
+    footprints, into sbasinversion: the velocity on their common area equals the planted one."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_netcdf_products as tn
+    from osgeo import gdal
+
+    t = Truth()
+    shifts = {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(t.pairs)}
+    tn.gunw_folder(tmp_path / "gunw", t, shifts=shifts)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "gunw"),
+                                               "REFERENCE": "-118.9695,33.9745 [EPSG:4326]",
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    vel = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
+    rw, cw = slice(3, 27), slice(4, 32)  # the shifts' common window (-1..1 rows, -2..2 columns)
+    np.testing.assert_allclose(vel, t.velocity[rw, cw], atol=2e-3)
+
+
+def test_opera_disp_s1_folder(tmp_path):
+    """OPERA DISP-S1 files as disp-s1 writes them (tests/testutils_netcdf_products.py), two reference dates, into
+    sbasinversion with nothing typed: the velocity equals the planted one (the files' own reference point)."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_netcdf_products as tn
+    from osgeo import gdal
+
+    t = Truth()
+    tn.opera_folder(tmp_path / "opera", t)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "opera"),
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray(), t.velocity, atol=2e-3)

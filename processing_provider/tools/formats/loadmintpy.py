@@ -58,7 +58,8 @@ class LoadMintpy(GeohazardAlgorithm):
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.file(self.INPUT, "MintPy HDF5 file", file_filter="MintPy HDF5 (*.h5 *.he5 *.H5)"))
+        self.addParameter(declare.file(self.INPUT, "MintPy HDF5 file",
+                                           file_filter="MintPy, LiCSBAS, OPERA DISP-S1 (*.h5 *.he5 *.H5 *.nc)"))
         self.addParameter(declare.text(self.DATASET, "Dataset (empty = the file's own)", optional=True))
         self.addParameter(declare.raster(self.MASK, "Mask (maskTempCoh.h5; pixels at 0 left out)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "MintPy layer"))
