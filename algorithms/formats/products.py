@@ -388,6 +388,19 @@ _HYP3_UNUSED = {"amp": "amplitude", "los_disp": "displacement maps (the unwrappe
                 "readme": "README", "water_mask": "water mask"}
 
 
+def _hyp3_txt_beside(products: dict) -> None:
+    """The ``<name>.txt`` of a product whose files were given one by one (a list of its ``_unw_phase.tif`` or
+    ``_clip.tif``), read from the folder beside them: its baseline, heading and reference are the product's."""
+    for (name, where), files in products.items():
+        if "txt" in files or "!" in where:
+            continue
+        first = next(iter(files.values()))
+        path = os.path.join(os.path.dirname(first.path), f"{name}.txt")
+        if os.path.isfile(path):
+            rel = first.rel.rsplit("/", 1)[0] + f"/{name}.txt" if "/" in first.rel else f"{name}.txt"
+            files["txt"] = Entry(path, rel)
+
+
 def _relative_orbit(meta: dict) -> Optional[int]:
     """Relative orbit of a HyP3 pair from its reference granule's satellite and absolute orbit (ESA's cycle of 175
     orbits; the offsets as in MintPy's prep_hyp3)."""
@@ -418,7 +431,15 @@ def hyp3_stack(entries: list, wrapped: bool = False) -> StackSpec:
             why = "browse images and XML metadata" if name else "not a file of a HyP3 product"
             _reason(left, why, e)
             continue
-        products.setdefault((name, e.zip or e.folder), {})[role] = e
+        files = products.setdefault((name, e.zip or e.folder), {})
+        old = files.get(role)
+        if old is not None and hyp3.is_clipped(old.name) != hyp3.is_clipped(e.name):
+            keep, drop = (old, e) if hyp3.is_clipped(old.name) else (e, old)
+            _reason(left, "unclipped copies of the files clipped by ASF's MintPy recipe (the _clip.tif are read)",
+                    drop)
+            e = keep
+        files[role] = e
+    _hyp3_txt_beside(products)
     # one copy of each product: its extracted folder rather than its zip
     by_name: OrderedDict = OrderedDict()
     for (name, where), files in products.items():
@@ -506,6 +527,11 @@ def hyp3_stack(entries: list, wrapped: bool = False) -> StackSpec:
     spec.taken = [f"HyP3 InSAR products ({spec.layout}): {len(spec.pairs)} interferograms "
                   f"({spec.pairs[0].name} .. {spec.pairs[-1].name}), {len(spec.pairs) - len(no_coh)} coherence rasters"
                   + (f", {spec.frame} {orbit[1].lower()}" if spec.frame and orbit[1] else "")]
+    clipped = sum(hyp3.is_clipped(os.path.basename(p.unw)) for p in spec.pairs)
+    if clipped:
+        spec.taken.append(f"{clipped} product(s) read from the GeoTIFFs ASF's MintPy recipe clipped to the common "
+                          "overlap (<name>_unw_phase_clip.tif, _corr_clip.tif ...; _clipped.tif alike), with the "
+                          "product's .txt beside them")
     looks = sorted({r for p in spec.pairs for r in p.extras if r in ("lv_theta", "lv_phi", "dem")})
     if looks:
         spec.taken.append("per-pair geometry and DEM rasters: " + ", ".join(f"_{r}.tif" for r in looks))

@@ -175,3 +175,27 @@ def test_opera_disp_s1_folder(tmp_path):
     res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "opera"),
                                                "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
     np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray(), t.velocity, atol=2e-3)
+
+
+def test_hyp3_clipped_folder(tmp_path):
+    """HyP3 products clipped by ASF's MintPy recipe (tests/processing/test_products_hyp3_clip.py cites it), the
+    originals deleted: the folder of _clip.tif files with their .txt into sbasinversion gives the planted velocity."""
+    import glob
+    import os
+
+    from osgeo import gdal
+
+    t = Truth()
+    shifts = {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(t.pairs)}
+    root = str(tmp_path / "data")
+    hyp3_products(root, t, shifts=shifts)
+    rw, cw = hyp3_common_window(t, shifts)
+    x0, y0 = 392680.0 + cw.start * 80.0, 3962360.0 - rw.start * 80.0
+    window = [x0, y0, x0 + (cw.stop - cw.start) * 80.0, y0 - (rw.stop - rw.start) * 80.0]
+    for ext in ("_corr.tif", "_unw_phase.tif", "_lv_theta.tif", "_lv_phi.tif"):
+        for f in glob.glob(os.path.join(root, "*", f"*{ext}")):
+            gdal.Translate(f[:-4] + "_clip.tif", f, projWin=window)
+            os.remove(f)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": root, "REFERENCE": "394960,3960720 [EPSG:32611]",
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray(), t.velocity[rw, cw], atol=2e-3)
