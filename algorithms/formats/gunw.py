@@ -43,6 +43,9 @@ from .stack_spec import reason as _reason
 
 NAME = re.compile(r"^S1-GUNW-(?P<direction>[AD])-(?P<look>[RL])-(?P<track>\d{3})-tops-(?P<d1>\d{8})_(?P<d2>\d{8})-"
                   r"(?P<time>\d{6})-.*\.nc$", re.I)
+#: NISAR's GUNW (HDF5, ``NISAR_L2_PR_GUNW_<cycle>_<track>_<dir>_..._<ref start>_<ref end>_<sec start>_<sec end>
+#: _...h5``): recognised, and refused with the way on until its phase sign is pinned down from a producer's file.
+NISAR_NAME = re.compile(r"^NISAR_L2_\w+_GUNW_.*\.h5$", re.I)
 DATA = "/science/grids/data"
 CUBES = "/science/grids/imagingGeometry"
 RADAR = "/science/radarMetaData"
@@ -51,6 +54,15 @@ _DATES = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 def is_gunw_name(basename: str) -> bool:
     return NAME.match(basename) is not None
+
+
+def refuse_nisar(basename: str) -> None:
+    """A NISAR GUNW is named for what it is, with the way on (its layout differs: UTM grid, frequency and
+    polarisation groups, a centre frequency instead of a wavelength)."""
+    if NISAR_NAME.match(basename):
+        raise GeohazardError(f"{basename} is a NISAR GUNW product, which this reader does not read yet: turn the "
+                             "stack into a MintPy ifgramStack.h5 (ARIA-tools ariaTSsetup.py, then MintPy "
+                             "prep_aria.py) and give that file to INTERFEROGRAMS")
 
 
 def subdataset(path: str, layer: str) -> str:

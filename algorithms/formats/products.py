@@ -135,6 +135,8 @@ def producer_of(entries: list) -> Optional[str]:
             found.setdefault("HyP3", e.rel)
         elif gunw.is_gunw_name(e.name):
             found.setdefault("ARIA", e.rel)
+        elif e.name.upper().startswith("NISAR_"):
+            gunw.refuse_nisar(e.name)
         elif opera.name_parts(e.name) is not None:
             found.setdefault("OPERA", e.rel)
         elif walks.is_isce_unw(e):

@@ -175,3 +175,14 @@ def test_opera_hostile_inputs_name_the_file(run_alg, tmp_path, case, message):
                                      "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
     assert "OPERA_L3_DISP-S1_IW_F" in str(err.value)
     assert not os.path.exists(tmp_path / "v.tif")
+
+
+def test_a_nisar_gunw_is_named_and_refused_with_the_way_on(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    name = ("NISAR_L2_PR_GUNW_001_005_A_219_220_4020_SH_20081012T060910_20081012T060926_20081127T060959_"
+            "20081127T061015_P01101_M_F_J_001.h5")
+    (tmp_path / name).write_bytes(b"\x89HDF\r\n\x1a\n")
+    with pytest.raises(QgsProcessingException, match="is a NISAR GUNW product, which this reader does not read yet"):
+        run_alg("stackingvelocity", {"INTERFEROGRAMS": [str(tmp_path / name)],
+                                     "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
