@@ -85,3 +85,16 @@ def test_clipped_files_alone_and_as_a_list_take_the_txt_beside_them(run_alg, tmp
     np.testing.assert_allclose(bperp, [t.bperp[d] - t.bperp[t.dates[0]] for d in t.dates], atol=1e-3)
     assert abs(float(md["HEADING_DEG"]) % 360 - (-12.5 % 360)) < 1e-6
     assert "perpendicular baselines of the 15 interferograms: from the products' .txt files" in fb.text
+
+
+def test_a_truncated_clipped_file_is_named(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    _products(tmp_path)
+    victim = sorted(glob.glob(os.path.join(str(tmp_path / "data"), "*", "*_unw_phase_clip.tif")))[3]
+    with open(victim, "r+b") as fh:
+        fh.truncate(200)
+    with pytest.raises(QgsProcessingException, match=os.path.basename(victim)[:40]):
+        run_alg("stackingvelocity", {"INTERFEROGRAMS": str(tmp_path / "data"), "REFERENCE": REF,
+                                     "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    assert not os.path.exists(tmp_path / "v.tif")

@@ -54,7 +54,9 @@ class LoadMintpy(GeohazardAlgorithm):
         "way: cum (mm, one band per imdates date) or vel / vstd (mm/yr), on the grid of corner_lat/corner_lon/"
         "post_lat/post_lon (the first pixel's centre, WGS 84); LOS positive toward the satellite, as LiCSBAS "
         "writes it; refarea as the reference pixel; the scene incidence and heading from E.geo/N.geo/U.geo; the "
-        "wavelength from info/13parameters.txt beside the file."
+        "wavelength from info/13parameters.txt beside the file. A MintPy <b>HDF-EOS5 .he5</b> reads its "
+        "HDFEOS/GRIDS/timeseries/observation/displacement (m to mm) and its geometry and quality groups; an "
+        "<b>OPERA DISP-S1</b> .nc its displacement (m to mm) from the reference to the secondary date of its name."
     )
 
     def initAlgorithm(self, config=None):
