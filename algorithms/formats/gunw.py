@@ -169,7 +169,10 @@ def gunw_stack(entries: list) -> StackSpec:
         pair = (_date(m.group("d1"), e.rel), _date(m.group("d2"), e.rel))
         key = tuple(sorted(pair))
         if key in seen:
-            raise GeohazardError(f"the pair {pair[0]:%Y%m%d}_{pair[1]:%Y%m%d} is given twice: {seen[key]} and {e.rel}")
+            raise GeohazardError(f"the pair {pair[0]:%Y%m%d}_{pair[1]:%Y%m%d} is in two GUNW files, {seen[key]} and "
+                                 f"{e.rel} (two frames of one pass, or one file twice): frames of one pair are "
+                                 "unwrapped apart and must be stitched (ARIA-tools ariaExtract.py); give one file per "
+                                 "pair")
         seen[key] = e.rel
         meta = read_file_meta(e.path, e.rel)
         waves.append((e.rel, meta["wavelength"]))
