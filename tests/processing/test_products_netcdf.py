@@ -186,3 +186,14 @@ def test_a_nisar_gunw_is_named_and_refused_with_the_way_on(run_alg, tmp_path):
     with pytest.raises(QgsProcessingException, match="is a NISAR GUNW product, which this reader does not read yet"):
         run_alg("stackingvelocity", {"INTERFEROGRAMS": [str(tmp_path / name)],
                                      "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+
+
+def test_one_opera_file_in_a_raster_parameter(run_alg, tmp_path):
+    """The file (or its GDAL subdataset name) given to a raster parameter is read through the same reader: mm."""
+    t = Truth()
+    ref, sec = t.dates[0], t.dates[4]
+    src = tn.write_opera(tmp_path / tn.opera_name(ref, sec), t, ref, sec)
+    for k, given in enumerate((src, f'NETCDF:"{src}":displacement')):
+        out = run_alg("losvelocitytovertical", {"INPUT": given, "INCIDENCE": 40.0,
+                                                "OUTPUT": str(tmp_path / f"u{k}.tif")})["OUTPUT"]
+        np.testing.assert_allclose(read_raster(out)[0], t.disp_mm(sec) / np.cos(np.radians(40.0)), atol=1e-4)
