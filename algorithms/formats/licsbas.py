@@ -255,7 +255,7 @@ def open_layer(f, path: str, label: str, found: dict, dataset: Optional[str], pu
     if name == "vel":
         meta["START_DATE"], meta["END_DATE"] = dates[0].isoformat(), dates[-1].isoformat()
     descriptions = [d.isoformat() for d in dates] if ds.ndim == 3 else [name]
-    return MintpyLayer(path, name, "LiCSBAS", (rows, cols), bands, gt, 4326, factor, unit,
+    return MintpyLayer(path, name, "time series", (rows, cols), bands, gt, 4326, factor, unit,
                        {"mm": "mm", "mm/yr": "mm/yr", "m": "m"}.get(unit, ""), dates if ds.ndim == 3 else None, ref,
                        None, meta, descriptions, producer="LiCSBAS",
                        georeference="corner_lat/corner_lon/post_lat/post_lon: first pixel's centre", sources=sources)

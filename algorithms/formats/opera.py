@@ -306,6 +306,6 @@ def open_layer(f, path: str, label: str, dataset: Optional[str], purpose: Option
     if "bperp" in meta_in:
         meta[gm.PAIR_BASELINE_KEY] = f"{meta_in['bperp']:.6g}"
     descriptions = [parts["sec"].isoformat()] if dates else [name]
-    return MintpyLayer(path, name, "DISP-S1", shape, 1, gt, _epsg(wkt, label), factor, unit, unit_text, dates, ref,
+    return MintpyLayer(path, name, "product", shape, 1, gt, _epsg(wkt, label), factor, unit, unit_text, dates, ref,
                        nodata, meta, descriptions, producer="OPERA DISP-S1",
                        georeference="spatial_ref GeoTransform and crs_wkt", sources=sources)
