@@ -35,7 +35,8 @@ def test_cum_h5_in_timeseriesmodels_gives_the_planted_velocity(run_alg, tmp_path
     np.testing.assert_allclose(a[names.index("LIN_VEL")], vel, atol=1e-3, equal_nan=True)
     assert ds.GetGeoTransform() == pytest.approx(tl.geotransform())
     text = fb.text.replace(os.sep, "/")
-    assert "cum.h5 (cum): LiCSBAS time series read as a raster of 10 x 12 pixels in EPSG:4326 (9 dates 2020-01-04.." in text
+    assert "cum.h5 (cum): LiCSBAS time series read as a raster of 10 x 12 pixels in EPSG:4326 (9 dates " \
+        "2020-01-04.." in text
     assert "LOS positive toward the satellite, as LiCSBAS writes it" in text
     assert "reference pixel row 1, column 2 (its reference), reference date 2020-01-04" in text
     assert "wavelength 0.05546576 m from info/13parameters.txt" in text
