@@ -94,3 +94,35 @@ def test_loadmintpy_takes_cum_filt_h5_as_points(run_alg, tmp_path):
     gt = tl.geotransform()
     for c in range(12):
         assert got[round(gt[0] + (c + 0.5) * gt[1], 6)] == pytest.approx(float(vel[0, c]), abs=1e-3)
+
+
+def test_cum_h5_points_give_the_planted_failure_time_in_inversevelocity(run_alg, tmp_path):
+    """A LiCSBAS series accelerating as Fukuzono's 1/v law (failure 400 days after the first date) on 6 pixels,
+    still on the others: cum.h5 -> loadmintpy points -> inversevelocity gives, pixel for pixel, the forecast of the
+    same series written by hand as dated points; the planted failure date lies in the forecast windows (95 %
+    confidence: at least 5 of 6) and still ground raises no alert."""
+    import datetime as dt
+
+    from testutils_models import read_layer, write_dated_layer
+
+    days = np.arange(0, 372, 6.0)
+    dates = [dt.date(2020, 1, 1) + dt.timedelta(days=int(x)) for x in days]
+    rng = np.random.default_rng(0)
+    cum = rng.normal(0, 0.1, (days.size, 3, 4)).astype(np.float32)
+    cum[:, :2, :3] += ((1 / 0.1826) * np.log((400.0 - days) / 400.0))[:, None, None].astype(np.float32)
+    cum[:, 2, 3] = 0.0  # the reference pixel
+    cum -= cum[:1]
+    src = tl.write_cum(tmp_path / "cum.h5", dates, cum, np.zeros((3, 4), np.float32), (2, 3), enu=False)
+    pts = run_alg("loadmintpy", {"INPUT": src, "OUTPUT": str(tmp_path / "ts.tif"),
+                                 "OUTPUT_POINTS": str(tmp_path / "p.gpkg")})["OUTPUT_POINTS"]
+    hand = write_dated_layer(tmp_path / "hand.gpkg", dates, cum.reshape(days.size, -1).astype(float))
+    rows, oracle = (read_layer(run_alg("inversevelocity", {"INPUT": i, "OUTPUT": str(tmp_path / f"iv{k}.gpkg")})
+                               ["OUTPUT"])[1] for k, i in enumerate((pts, hand)))
+    keys = ("TF_DATE", "TF_LOW", "TF_HIGH", "IV_LEVEL")
+    assert [[r[k] for k in keys] for r in rows] == [[r[k] for k in keys] for r in oracle]
+    truth = dt.date(2020, 1, 1) + dt.timedelta(days=400)
+    moving = [r for j, r in enumerate(rows) if j // 4 < 2 and j % 4 < 3]
+    inside = [dt.date.fromisoformat(r["TF_LOW"].replace("/", "-")) <= truth
+              <= dt.date.fromisoformat(r["TF_HIGH"].replace("/", "-")) for r in moving]
+    assert sum(inside) >= 5 and all(r["IV_LEVEL"] in ("orange", "red") for r in moving)
+    assert all(r["IV_LEVEL"] in ("none", "not judged") for j, r in enumerate(rows) if not (j // 4 < 2 and j % 4 < 3))
