@@ -197,3 +197,36 @@ def test_one_opera_file_in_a_raster_parameter(run_alg, tmp_path):
         out = run_alg("losvelocitytovertical", {"INPUT": given, "INCIDENCE": 40.0,
                                                 "OUTPUT": str(tmp_path / f"u{k}.tif")})["OUTPUT"]
         np.testing.assert_allclose(read_raster(out)[0], t.disp_mm(sec) / np.cos(np.radians(40.0)), atol=1e-4)
+
+
+def test_a_gunw_folder_and_a_licsbas_cum_h5_in_one_multisensor_manifest(run_alg, tmp_path):
+    """An ascending ARIA GUNW stack and a descending LiCSBAS time series on one lattice, seeing the truth's bowl as
+    vertical motion (LOS = up x cos(incidence)): one manifest row each, nothing typed; the up velocity equals the
+    planted one."""
+    import testutils_licsbas as tl
+
+    t = Truth(n_dates=9)
+    up = t.velocity.copy()
+    t.velocity = up * np.cos(np.radians(tn.ARIA_INCIDENCE))
+    tn.gunw_folder(tmp_path / "asc", t)
+    years = np.array([(d - t.dates[0]).days / 365.25 for d in t.dates])
+    los_desc = up * np.cos(np.radians(41.0))
+    cum = (years[:, None, None] * los_desc[None]).astype(np.float32)
+    os.makedirs(tmp_path / "desc" / "TS_GEOCml1")
+    corner = (tn.ARIA_LAT0 - tn.ARIA_STEP / 2, tn.ARIA_LON0 + tn.ARIA_STEP / 2, -tn.ARIA_STEP, tn.ARIA_STEP)
+    desc = tl.write_cum(tmp_path / "desc" / "TS_GEOCml1" / "cum.h5", t.dates, cum, los_desc.astype(np.float32),
+                        (25, 30), corner=corner, incidence=41.0, heading=192.0)
+    with open(tmp_path / "m.csv", "w") as fh:
+        fh.write(f"name,path\nasc,{tmp_path / 'asc'}\ndesc,{desc}\n")
+    fb = recording_feedback()
+    res = run_alg("multisensortimeseries", {"MANIFEST": str(tmp_path / "m.csv"),
+                                            "OUTPUT_VELOCITY": str(tmp_path / "v.tif")}, feedback=fb)
+    v, ds = read_raster(res["OUTPUT_VELOCITY"])
+    assert ds.GetRasterBand(2).GetDescription() == "up velocity (mm/yr)"
+    gt = ds.GetGeoTransform()
+    r0, c0 = round((tn.ARIA_LAT0 - gt[3]) / tn.ARIA_STEP), round((gt[0] - tn.ARIA_LON0) / tn.ARIA_STEP)
+    rows, cols = v.shape[1:]
+    truth = up[r0:r0 + rows, c0:c0 + cols]
+    ok = np.isfinite(v[1])
+    assert ok.mean() > 0.5
+    np.testing.assert_allclose(v[1][ok], truth[ok], atol=0.05)
