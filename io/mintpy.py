@@ -20,11 +20,11 @@ import numpy as np
 from osgeo import osr
 
 from ..algorithms.errors import GeohazardError
-from ..algorithms.formats import mintpy
+from ..algorithms.formats import h5_layers, mintpy
 from .raster import RasterWriter
 
 #: ``HDF5:"path"://dataset`` (QGIS's and GDAL's name of one dataset of an HDF5 file), quotes optional.
-_URI = re.compile(r'^HDF5:"?(?P<path>.+?)"?:/{1,2}(?P<dataset>[^/:"]+)$', re.I)
+_URI = re.compile(r'^(?P<driver>HDF5|NETCDF):"?(?P<path>.+?)"?:/{0,2}(?P<dataset>[^:"]+)$', re.I)
 HDF5_EXT = (".h5", ".he5", ".hdf5")
 _ROWS = 256
 _LOCK = threading.Lock()
@@ -32,14 +32,21 @@ _DONE: dict = {}
 
 
 def parse_source(value) -> Optional[tuple[str, Optional[str]]]:
-    """``(file, dataset or None)`` of an HDF5 file or ``HDF5:"file"://dataset`` source; None for anything else."""
+    """``(file, dataset or None)`` of an HDF5 file or ``HDF5:"file"://dataset`` source, or of an OPERA DISP-S1 file
+    (``NETCDF:"file.nc":displacement`` too); None for anything else."""
     if not isinstance(value, str) or not value:
         return None
     m = _URI.match(value.strip())
-    if m:
+    if m and (m.group("driver").upper() == "HDF5" or _is_opera(m.group("path"))):
         return m.group("path"), m.group("dataset")
     path = value.split("|")[0]
-    return (path, None) if path.lower().endswith(HDF5_EXT) else None
+    return (path, None) if path.lower().endswith(HDF5_EXT) or _is_opera(path) else None
+
+
+def _is_opera(path: str) -> bool:
+    """An OPERA DISP-S1 file by its name (netCDF-4, read with h5py like the HDF5 results)."""
+    base = os.path.basename(path)
+    return base.upper().startswith("OPERA_L3_DISP-S1_") and base.lower().endswith((".nc", ".h5"))
 
 
 @dataclass
@@ -94,17 +101,23 @@ def describe(layer: mintpy.MintpyLayer, zeros: int, geometry_from: str = "") -> 
     crs = f"EPSG:{layer.epsg}"
     what = f"{layer.bands} dates {layer.dates[0].isoformat()}..{layer.dates[-1].isoformat()}" if layer.dates \
         else "1 band"
-    notes = [f"{layer.label}: MintPy {layer.file_type or 'HDF5'} read as a raster of {layer.shape[0]} x "
-             f"{layer.shape[1]} pixels in {crs} ({what}; X_FIRST/Y_FIRST/X_STEP/Y_STEP)"]
+    kind = layer.file_type if layer.file_type not in ("", layer.producer, "HDFEOS") else "file"
+    notes = [f"{layer.label}: {layer.producer} {kind} read as a raster of {layer.shape[0]} x "
+             f"{layer.shape[1]} pixels in {crs} ({what}; {layer.georeference})"]
     if layer.factor != 1.0:
-        notes.append(f"{layer.label}: values converted from {layer.source_unit} (MintPy) to {layer.unit} "
+        notes.append(f"{layer.label}: values converted from {layer.source_unit} ({layer.producer}) to {layer.unit} "
                      f"(x {layer.factor:g})")
+    elif layer.unit in ("mm", "mm/yr"):
+        notes.append(f"{layer.label}: values in {layer.unit}, as {layer.producer} writes them")
     if "SIGN" in md:
-        notes.append(f"{layer.label}: LOS positive toward the satellite, as MintPy writes it (no sign change)")
+        notes.append(f"{layer.label}: LOS positive toward the satellite, as {layer.producer} writes it (no sign "
+                     "change)")
     if "REFERENCE_ROW" in md:
+        how = "REF_Y/REF_X" if layer.producer.startswith("MintPy") else "its reference"
         notes.append(f"{layer.label}: reference pixel row {md['REFERENCE_ROW']}, column {md['REFERENCE_COL']} "
-                     f"(REF_Y/REF_X)" + (f", reference date {md['REFERENCE_DATE']}" if "REFERENCE_DATE" in md
-                                          else "") + ", carried as REFERENCE_ROW/REFERENCE_COL")
+                     f"({how})" + (f", reference date {md['REFERENCE_DATE']}" if "REFERENCE_DATE" in md
+                                   else "") + ", carried as REFERENCE_ROW/REFERENCE_COL")
+    notes.extend(f"{layer.label}: {s}" for s in layer.sources)
     if zeros:
         notes.append(f"{layer.label}: {zeros} pixel(s) MintPy did not invert (0 at every date) read as no data")
     if geometry_from:
@@ -128,15 +141,23 @@ def as_geotiff(source: str, *, dataset: Optional[str] = None, purpose: Optional[
         if done is not None and os.path.isfile(done.path):
             return Converted(done.path, done.layer, list(done.notes))
     label = f"{name}: {os.path.basename(source)}" if name else os.path.basename(source)
-    layer = mintpy.open_layer(source, dataset=dataset, purpose=purpose, name=label)
+    layer = h5_layers.open_layer(source, dataset=dataset, purpose=purpose, name=label)
     geometry_from = ""
-    if layer.dataset in mintpy.DISPLACEMENT_DATASETS and "INCIDENCE_DEG" not in layer.metadata:
+    if layer.producer == "MintPy" and layer.dataset in mintpy.DISPLACEMENT_DATASETS and \
+            "INCIDENCE_DEG" not in layer.metadata:
         sib = mintpy.sibling_geometry(layer)
         if sib:
             scene = mintpy.scene_geometry(sib)
             layer.metadata.update({k: v for k, v in scene.items() if k not in layer.metadata})
             geometry_from = os.path.relpath(sib, os.path.dirname(os.path.abspath(source)))
-    mask = mintpy.open_layer(mask_path, name=os.path.basename(mask_path)) if mask_path else None
+    elif layer.producer == "MintPy HDF-EOS5" and layer.is_displacement:
+        group = mintpy.HDFEOS_GROUPS[2]
+        scene = mintpy.scene_geometry(source, group)
+        new = {k: v for k, v in scene.items() if k not in layer.metadata}
+        layer.metadata.update(new)
+        if new:
+            geometry_from = f"{os.path.basename(source)} {group}"
+    mask = h5_layers.open_layer(mask_path, name=os.path.basename(mask_path)) if mask_path else None
     if out_path:
         zeros = write_layer(layer, out_path, mask=mask, progress=progress)
         return Converted(out_path, layer, describe(layer, zeros, geometry_from))
@@ -144,7 +165,7 @@ def as_geotiff(source: str, *, dataset: Optional[str] = None, purpose: Optional[
         raise GeohazardError(f"the scratch folder {folder!r} for reading {os.path.basename(source)} does not exist")
     sub = os.path.join(folder, f"mintpy_{request}")
     os.makedirs(sub, exist_ok=True)
-    target = os.path.join(sub, f"{os.path.basename(source)}.{layer.dataset}.tif")
+    target = os.path.join(sub, f"{os.path.basename(source)}.{layer.name}.tif")
     with _LOCK:
         done = _DONE.get(request)
         if done is None or not os.path.isfile(done.path):
@@ -174,7 +195,7 @@ def write_points(layer: mintpy.MintpyLayer, out_path: str, *, mask: Optional[min
     from ..algorithms.timeseries.sbas import linear_velocity
     from .ada import write_points_gpkg
 
-    if layer.dataset not in mintpy.DISPLACEMENT_DATASETS:
+    if not layer.is_displacement:
         raise GeohazardError(f"{layer.label}: points are made of a time series or a velocity, not of "
                              f"{layer.dataset!r}")
     rows, cols = layer.shape

@@ -75,6 +75,17 @@ class ProductStack:
             self._dem = _product_dem(self.spec, self.info, self.folder, self)
         return self._dem
 
+    def own_reference(self) -> Optional[tuple]:
+        """``(row, col, where)`` of the one reference pixel every file of the product names on the stack's grid
+        (OPERA DISP-S1: ``corrections/reference_point``), None when the product names none or the grid is not the
+        files' own."""
+        refs = {p.meta.get("reference") for p in self.spec.pairs}
+        if self.spec.producer != "OPERA" or len(refs) != 1 or None in refs or \
+                any(line.startswith("the pairs cover different areas") for line in self.info_lines):
+            return None
+        r, c = next(iter(refs))
+        return r, c, "row {r}, column {c}: corrections/reference_point of the DISP-S1 files (OPERA's reference point)"
+
     def close(self) -> None:
         """Remove the VRTs from GDAL's memory file system (the datasets already open keep working)."""
         if self._finalizer is not None:
@@ -513,8 +524,8 @@ def _open(spec: StackSpec, extent: str, kind: str) -> ProductStack:
             nodata, zero_noted = 0.0, True
         path = f"{folder}/{pair.name}.{kind}.vrt"
         _write_vsimem(path, vrt_text(pair.unw, grid, window, (info.width, info.height),
-                                     src_type=_GDAL_TYPES.get(dtype, "Float32"), src_nodata=nodata, metadata=md,
-                                     band=spec.bands.get(pair.unw, 1)))
+                                     src_type=_GDAL_TYPES.get(dtype, "Float32"), src_nodata=nodata,
+                                     scale=spec.unw_scale, metadata=md, band=spec.bands.get(pair.unw, 1)))
         out.ifg_paths.append(path)
         if pair.coh is not None:
             cinfo, ctype, cnodata = _header(pair.coh, pair.label)

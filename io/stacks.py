@@ -40,8 +40,10 @@ from .vector import write_vector
 
 
 def is_mintpy_stack(path) -> bool:
-    """A MintPy ifgramStack.h5 given as an item of a raster list (by its extension)."""
-    return isinstance(path, str) and path.lower().endswith(".h5")
+    """A MintPy ifgramStack.h5 given as an item of a raster list (by its extension; a producer's product named as
+    such, a NISAR GUNW or an OPERA DISP-S1 file, is the product reader's)."""
+    base = os.path.basename(path) if isinstance(path, str) else ""
+    return base.lower().endswith(".h5") and not base.upper().startswith(("NISAR_", "OPERA_L3_DISP-S1_"))
 
 
 from ..algorithms.formats.stack_names import (  # noqa: E402,F401 - the stack's file-name rules

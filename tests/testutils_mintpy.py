@@ -141,3 +141,56 @@ def scene(rows=12, cols=15, n=6, seed=0):
     years = np.array([(d - day_list[0]).days / 365.25 for d in day_list])
     ts_mm = years[:, None, None] * vel_mm[None]
     return day_list, (ts_mm / 1000.0).astype(np.float32), (vel_mm / 1000.0).astype(np.float32)
+
+
+#: The file name save_hdfeos5.py's get_output_filename gives: mission, beam mode and swath, relative orbit, frames,
+#: first and last date.
+HE5_NAME = "S1_IW12_071_0105_0106_20200105_20200304.he5"
+
+
+def write_hdfeos5(path, ts_m: np.ndarray, day_list, *, geo: dict = UTM, ref_yx=(2, 3), incidence_deg=None,
+                  slant_range_m=None, bperp=None, extra: dict | None = None, drop: tuple = ()) -> str:
+    """An HDF-EOS5 file as MintPy's ``src/mintpy/save_hdfeos5.py`` (``write_hdf5_file``) writes it: groups
+    ``HDFEOS/GRIDS/timeseries/observation`` (``displacement`` float32 metres with ``Units='meters'``,
+    ``_FillValue``/``MissingValue`` 0; ``date`` bytes; ``bperp``), ``.../quality`` (``temporalCoherence``,
+    ``avgSpatialCoherence``, ``mask``), ``.../geometry`` (``height``, ``incidenceAngle``, ``slantRangeDistance``,
+    ``azimuthAngle`` in degrees / meters, ``latitude``/``longitude`` added for geocoded files); the time series'
+    MintPy attributes with ``FILE_TYPE='HDFEOS'`` and the UNAVCO ones at the root. ``drop`` leaves datasets out
+    (hostile cases)."""
+    h5py = _h5py()
+    n, rows, cols = ts_m.shape
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    inc = np.asarray(incidence_deg if incidence_deg is not None else np.full((rows, cols), 39.0), np.float32)
+    rng = np.asarray(slant_range_m if slant_range_m is not None else 880000.0 + 50.0 * xx, np.float32)
+    groups = {
+        "observation": {"displacement": (np.asarray(ts_m, np.float32), "meters"),
+                        "date": (np.array([d.strftime("%Y%m%d") for d in day_list], dtype=np.bytes_), None),
+                        "bperp": (np.asarray(np.zeros(n) if bperp is None else bperp, np.float32), None)},
+        "quality": {"temporalCoherence": (np.full((rows, cols), 0.9, np.float32), "1"),
+                    "avgSpatialCoherence": (np.full((rows, cols), 0.8, np.float32), "1"),
+                    "mask": (np.ones((rows, cols), bool), "1")},
+        "geometry": {"height": (100.0 + yy, "meters"), "incidenceAngle": (inc, "degrees"),
+                     "slantRangeDistance": (rng, "meters"), "azimuthAngle": (np.full((rows, cols), 78.0), "degrees"),
+                     "latitude": (35.7 - 0.001 * yy, "degrees"), "longitude": (-117.5 + 0.001 * xx, "degrees")},
+    }
+    with h5py.File(path, "w") as f:
+        for gname, items in groups.items():
+            g = f.create_group(f"HDFEOS/GRIDS/timeseries/{gname}")
+            for name, (data, units) in items.items():
+                if name in drop:
+                    continue
+                arr = np.asarray(data, data.dtype if data.dtype.kind in "bS" else np.float32)
+                ds = g.create_dataset(name, data=arr, chunks=True if arr.ndim > 1 else None, compression="lzf")
+                if units is not None:
+                    ds.attrs["Title"] = name
+                    ds.attrs["MissingValue"] = np.bool_(0) if arr.dtype == bool else np.float32(0.0)
+                    ds.attrs["_FillValue"] = np.bool_(0) if arr.dtype == bool else np.float32(0.0)
+                    ds.attrs["Units"] = units
+        for k, v in {**SCENE, **geo, "FILE_TYPE": "HDFEOS", "UNIT": "m", "LENGTH": rows, "WIDTH": cols,
+                     "REF_DATE": day_list[0].strftime("%Y%m%d"), "REF_Y": ref_yx[0], "REF_X": ref_yx[1],
+                     "mission": "S1", "beam_mode": "IW", "beam_swath": 12, "relative_orbit": 71,
+                     "first_date": day_list[0].isoformat(), "last_date": day_list[-1].isoformat(),
+                     "processing_type": "LOS_TIMESERIES", "post_processing_method": "MintPy",
+                     "wavelength": SCENE["WAVELENGTH"], **(extra or {})}.items():
+            f.attrs[k] = v if isinstance(v, (int, float)) and k.islower() else str(v)
+    return str(path)

@@ -319,8 +319,9 @@ def flatten_hyp3(products: dict, dest, truth: Truth, shifts):
         name = os.path.basename(src)
         suffixes = ("_unw_phase.tif", "_corr.tif") + (("_dem.tif",) if not os.path.exists(
             os.path.join(dest, "dem.tif")) else ())
-        for suffix in suffixes:  # named as MintPy's HyP3 recipe names them (prep_hyp3: *_unw_phase_clip.tif)
-            out = os.path.join(dest, "dem.tif" if suffix == "_dem.tif" else name + suffix.replace(".tif", "_clip.tif"))
+        for suffix in suffixes:  # plain rasters by their names (the recipe's own _clip.tif is a product: see
+            # tests/processing/test_products_hyp3_clip.py)
+            out = os.path.join(dest, "dem.tif" if suffix == "_dem.tif" else name + suffix.replace(".tif", "_flat.tif"))
             gdal.Translate(out, os.path.join(src, name + suffix), projWin=[x0, y0, x1, y1])
         if where.endswith(".zip"):
             shutil.rmtree(os.path.join(dest, "_x"))

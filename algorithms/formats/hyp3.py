@@ -52,12 +52,29 @@ def product_name(text: str) -> Optional[str]:
     return hits[-1] if hits else None
 
 
+#: What ASF's MintPy recipe adds to the name of a product's GeoTIFF clipped to the stack's common overlap, in the
+#: product's folder beside the original ("Time series analysis with HyP3 and MintPy", hyp3-docs
+#: ``docs/tutorials/hyp3_insar_stack_for_ts_analysis.ipynb``: ``f'{file.stem}_clipped{file.suffix}'``; earlier
+#: versions and MintPy's HyP3 examples: ``*_unw_phase_clip.tif``).
+CLIP_SUFFIXES = ("_clipped", "_clip")
+
+
+def is_clipped(basename: str) -> bool:
+    """A GeoTIFF clipped by ASF's MintPy recipe (``<name>_unw_phase_clip.tif``, ``_clipped.tif``)."""
+    return basename.endswith(tuple(f"{s}.tif" for s in CLIP_SUFFIXES))
+
+
 def file_role(basename: str, name: str) -> Optional[str]:
-    """The role of a product file (``"unw"``, ``"coh"``, ``"txt"`` ...: :data:`ROLES`) or None (browse images,
-    XML metadata, anything else)."""
+    """The role of a product file (``"unw"``, ``"coh"``, ``"txt"`` ...: :data:`ROLES`), clipped or not
+    (:data:`CLIP_SUFFIXES`), or None (browse images, XML metadata, anything else)."""
     if not basename.startswith(name):
         return None
-    return ROLES.get(basename[len(name):])
+    rest = basename[len(name):]
+    for s in CLIP_SUFFIXES:
+        if rest.endswith(f"{s}.tif"):
+            rest = rest[: -len(s) - 4] + ".tif"
+            break
+    return ROLES.get(rest)
 
 
 def parse_parameters(text: str, name: str = "product .txt") -> dict:

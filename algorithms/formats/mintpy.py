@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
@@ -367,14 +367,27 @@ class MintpyLayer:
     nodata: Optional[float] = None
     metadata: dict = None
     descriptions: list = None
+    producer: str = "MintPy"
+    georeference: str = "X_FIRST/Y_FIRST/X_STEP/Y_STEP"
+    sources: list = field(default_factory=list)  # log lines: where a value came from (file, dataset)
 
     @property
     def label(self) -> str:
         return f"{os.path.basename(self.path)} ({self.dataset})"
 
     @property
+    def name(self) -> str:
+        """The dataset's own name (the last part of a path in the file's groups)."""
+        return self.dataset.rsplit("/", 1)[-1]
+
+    @property
     def is_mask(self) -> bool:
-        return self.dataset == "mask" or self.dataset.endswith("Mask")
+        return self.name == "mask" or self.name.endswith(("Mask", "_mask"))
+
+    @property
+    def is_displacement(self) -> bool:
+        """A LOS displacement or velocity (the layer carries its sign)."""
+        return "SIGN" in (self.metadata or {})
 
 
 def _root_datasets(f) -> dict:
@@ -407,6 +420,29 @@ def _choose_dataset(name: str, base: str, file_type: str, found: dict, dataset: 
         return next(iter(found))
     raise GeohazardError(f"{name} (FILE_TYPE {file_type or 'not set'}) holds {listing}: name the dataset to read "
                          f'as HDF5:"{base}"://<dataset>')
+
+
+#: The groups of MintPy's HDF-EOS5 file (``save_hdfeos5.py``): the time series (``displacement`` in metres, ``date``,
+#: ``bperp``), its quality (``temporalCoherence``, ``avgSpatialCoherence``, ``mask``) and geometry (``height``,
+#: ``incidenceAngle``, ``azimuthAngle``, ``slantRangeDistance``, ``latitude``/``longitude``, masks); each dataset
+#: carries ``Units`` and ``_FillValue`` 0, the file's MintPy attributes are at its root (``FILE_TYPE=HDFEOS``).
+HDFEOS_ROOT = "HDFEOS/GRIDS/timeseries"
+HDFEOS_GROUPS = tuple(f"{HDFEOS_ROOT}/{g}" for g in ("observation", "quality", "geometry"))
+
+
+def _hdfeos_datasets(f, label: str) -> dict:
+    """The 2-D and 3-D datasets of an HDF-EOS5 file's groups by name; refused, naming the file, without the
+    time series."""
+    h5py = _h5py()
+    out = {}
+    for g in HDFEOS_GROUPS:
+        if isinstance(f.get(g), h5py.Group):
+            out.update({k: v for k, v in f[g].items() if isinstance(v, h5py.Dataset) and v.ndim in (2, 3)})
+    if "displacement" not in out or "date" not in f.get(HDFEOS_GROUPS[0], {}):
+        raise GeohazardError(f"{label} is a MintPy HDF-EOS5 file without {HDFEOS_GROUPS[0]}/displacement and date "
+                             f"(it holds {', '.join(sorted(out)) or 'no raster'}): the file is incomplete (a copy or "
+                             "download cut short?) or not written by save_hdfeos5.py")
+    return out
 
 
 def _dates(f, name: str, n: int) -> list:
@@ -476,6 +512,12 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
         attrs = {k: _text(v) for k, v in f.attrs.items()}
         file_type = attrs.get("FILE_TYPE", "")
         found = _root_datasets(f)
+        he5 = file_type == "HDFEOS" or "HDFEOS" in f
+        choose_type = file_type
+        if he5:
+            found = _hdfeos_datasets(f, label)
+            dataset = dataset.rsplit("/", 1)[-1] if dataset else None
+            choose_type = "geometry" if purpose in GEOMETRY_FOR and not dataset else "displacement"
         if file_type == "ifgramStack" or "unwrapPhase" in found:
             raise GeohazardError(f"{label} is a MintPy interferogram stack (ifgramStack.h5): give it to the SBAS "
                                  "tool (sbasinversion INTERFEROGRAMS); a raster input takes MintPy's results "
@@ -486,8 +528,9 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
         if "latitude" in found and "X_FIRST" not in attrs:
             attrs["_HAS_LATLON"] = "1"
         gt, epsg = mintpy_georeference(attrs, label)
-        ds_name = _choose_dataset(label, os.path.basename(path), file_type, found, dataset, purpose)
+        ds_name = _choose_dataset(label, os.path.basename(path), choose_type, found, dataset, purpose)
         ds = found[ds_name]
+        series = f[HDFEOS_GROUPS[0]] if he5 else f
         shape = tuple(int(v) for v in ds.shape[-2:])
         if "LENGTH" in attrs and "WIDTH" in attrs:
             try:
@@ -498,11 +541,14 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
                 raise GeohazardError(f"{label}: dataset {ds_name!r} has {shape[0]} x {shape[1]} pixels but the file "
                                      f"says LENGTH={declared[0]}, WIDTH={declared[1]}")
         bands = int(ds.shape[0]) if ds.ndim == 3 else 1
-        dates = _dates(f, label, bands) if ds.ndim == 3 else None
-        unit_attr = _text(ds.attrs["UNIT"]) if "UNIT" in ds.attrs else \
-            attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
+        dates = _dates(series, label, bands) if ds.ndim == 3 else None
+        unit_attr = next((_text(ds.attrs[k]) for k in ("UNIT", "Units") if k in ds.attrs), None)
+        if unit_attr is None:
+            unit_attr = attrs.get("UNIT", "") if ds_name == (file_type or ds_name) else ""
         source_unit = unit_attr or DATASET_UNITS.get(ds_name, "")
-        bperp = np.asarray(f["bperp"][:], float) if dates and "bperp" in f and f["bperp"].shape == (bands,) else None
+        bperp = np.asarray(series["bperp"][:], float) if dates and "bperp" in series and \
+            series["bperp"].shape == (bands,) else None
+        ds_path = ds.name.lstrip("/") if he5 else ds_name
     conv = length_unit(source_unit)
     if conv is not None:
         factor, unit = conv
@@ -524,7 +570,7 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     if ry is not None and rx is not None and 0 <= ry < shape[0] and 0 <= rx < shape[1]:
         ref = (int(ry), int(rx))
     nodata = _float(attrs, "NO_DATA_VALUE")
-    meta = {"MINTPY_FILE": os.path.basename(path), "MINTPY_DATASET": ds_name, "MINTPY_FILE_TYPE": file_type}
+    meta = {"MINTPY_FILE": os.path.basename(path), "MINTPY_DATASET": ds_path, "MINTPY_FILE_TYPE": file_type}
     if unit:
         meta["UNIT"] = unit
     if ds_name in DISPLACEMENT_DATASETS:
@@ -551,8 +597,8 @@ def open_layer(path: str, *, dataset: Optional[str] = None, purpose: Optional[st
     if bperp is not None and np.all(np.isfinite(bperp)) and np.all(np.abs(bperp) < 1e4):
         meta["PERPENDICULAR_BASELINES_M"] = ",".join(f"{v - bperp[0]:.3f}" for v in bperp)
     descriptions = [d.isoformat() for d in dates] if dates else [ds_name]
-    return MintpyLayer(path, ds_name, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
-                       nodata, meta, descriptions)
+    return MintpyLayer(path, ds_path, file_type, shape, bands, gt, epsg, factor, unit, source_unit, dates, ref,
+                       nodata, meta, descriptions, producer="MintPy HDF-EOS5" if he5 else "MintPy")
 
 
 def _read_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
@@ -579,16 +625,20 @@ def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
     raw = _read_rows(layer, rows)
     r0, r1 = rows
     if layer.is_mask or raw.dtype == np.bool_:
-        return (np.asarray(raw) != 0).astype(np.uint8)
+        keep = np.nan_to_num(np.asarray(raw)) != 0  # LiCSBAS's masks hold NaN off its data
+        if layer.nodata is not None:
+            keep &= np.asarray(raw) != layer.nodata  # OPERA's masks: 255 = no data
+        return keep.astype(np.uint8)
     out = np.asarray(raw, np.float32)
     if layer.nodata is not None and np.isfinite(layer.nodata):
         out[out == np.float32(layer.nodata)] = np.nan
     zero = None
-    if layer.dataset in DISPLACEMENT_DATASETS:
+    mintpy_zeros = layer.producer.startswith("MintPy")  # MintPy's fill; other producers write NaN
+    if mintpy_zeros and layer.name in DISPLACEMENT_DATASETS:
         zero = np.all(out == 0, axis=0)
         if layer.ref_yx is not None and r0 <= layer.ref_yx[0] < r1:
             zero[layer.ref_yx[0] - r0, layer.ref_yx[1]] = False
-    elif layer.dataset in ("incidenceAngle", "slantRangeDistance"):
+    elif mintpy_zeros and layer.name in ("incidenceAngle", "slantRangeDistance"):
         zero = np.any(out == 0, axis=0)
     if zero is not None and zero.any():
         out[:, zero] = np.nan
@@ -600,7 +650,7 @@ def read_layer_rows(layer: MintpyLayer, rows: tuple[int, int]) -> np.ndarray:
 def zero_pixels(layer: MintpyLayer, rows: tuple[int, int]) -> int:
     """How many pixels of rows ``[r0, r1)`` :func:`read_layer_rows` turns from MintPy's 0 into no-data (for the
     log)."""
-    if layer.dataset not in DISPLACEMENT_DATASETS:
+    if not layer.producer.startswith("MintPy") or layer.name not in DISPLACEMENT_DATASETS:
         return 0
     r0, r1 = rows
     raw = _read_rows(layer, rows)
@@ -639,16 +689,18 @@ def sibling_geometry(layer: MintpyLayer) -> Optional[str]:
     return None
 
 
-def scene_geometry(geometry_path: str) -> dict:
-    """Scene values of a geometry file: mean incidence (``INCIDENCE_DEG``) and slant range (``SLANT_RANGE_M``)
-    over its valid pixels (0 and NaN left out), read 256 rows at a time."""
+def scene_geometry(geometry_path: str, group: str = "") -> dict:
+    """Scene values of a geometry file (or of the ``group`` of a file holding its geometry, as HDF-EOS5 does): mean
+    incidence (``INCIDENCE_DEG``) and slant range (``SLANT_RANGE_M``) over its valid pixels (0 and NaN left out),
+    read 256 rows at a time."""
     h5py = _h5py()
     out = {}
     with h5py.File(geometry_path, "r") as f:
         for ds_name, key in (("incidenceAngle", "INCIDENCE_DEG"), ("slantRangeDistance", "SLANT_RANGE_M")):
-            if ds_name not in f:
+            full = f"{group}/{ds_name}" if group else ds_name
+            if full not in f:
                 continue
-            ds, total, count = f[ds_name], 0.0, 0
+            ds, total, count = f[full], 0.0, 0
             for r0 in range(0, ds.shape[0], 256):
                 block = np.asarray(ds[r0:r0 + 256], np.float64)
                 ok = np.isfinite(block) & (block != 0)

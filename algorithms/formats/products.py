@@ -112,14 +112,16 @@ def gamma_par(basename: str) -> bool:
 
 
 def producer_of(entries: list) -> Optional[str]:
-    """``"LiCSAR"``, ``"HyP3"``, ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"``, ``"GAMMA"`` or ``"ROI_PAC"`` when the entries
-    hold that producer's stack files, None for plain rasters (a GAMMA stack needs a DEM/MAP or image parameter file).
+    """``"LiCSAR"``, ``"HyP3"``, ``"ARIA"`` (GUNW), ``"OPERA"`` (DISP-S1), ``"ISCE2"``, ``"GMTSAR"``, ``"SNAP"``,
+    ``"GAMMA"`` or ``"ROI_PAC"`` when the entries hold that producer's stack files, None for plain rasters (a GAMMA
+    stack needs a DEM/MAP or image parameter file).
 
     Raises
     ------
     GeohazardError
         When the entries mix two producers' products (both named).
     """
+    from . import gunw, opera
     from . import product_walks as walks
     from .roipac import is_roipac_unw
 
@@ -132,6 +134,12 @@ def producer_of(entries: list) -> Optional[str]:
             found.setdefault("LiCSAR", e.rel)
         elif _is_hyp3(e):
             found.setdefault("HyP3", e.rel)
+        elif gunw.is_gunw_name(e.name):
+            found.setdefault("ARIA", e.rel)
+        elif e.name.upper().startswith("NISAR_"):
+            gunw.refuse_nisar(e.name)
+        elif opera.name_parts(e.name) is not None:
+            found.setdefault("OPERA", e.rel)
         elif walks.is_isce_unw(e):
             found.setdefault("ISCE2", e.rel)
         elif walks.is_gmtsar_unw(e):
@@ -172,6 +180,13 @@ def read_stack_items(items, *, name: str = "INTERFEROGRAMS", wrapped: bool = Fal
         kind = producer_of(entries)
         spec = licsar_stack(entries, roots, wrapped) if kind == "LiCSAR" else \
             hyp3_stack(entries, wrapped) if kind == "HyP3" else None
+        if kind in ("ARIA", "OPERA"):
+            if wrapped:
+                raise GeohazardError(f"{kind} products hold unwrapped phase or displacement, no wrapped phase: give "
+                                     "them to the stack tools' INTERFEROGRAMS")
+            from . import gunw, opera
+
+            spec = gunw.gunw_stack(entries) if kind == "ARIA" else opera.opera_stack(entries)
         if kind == "ISCE2":
             from .product_walks import isce_stack
 
@@ -385,6 +400,19 @@ _HYP3_UNUSED = {"amp": "amplitude", "los_disp": "displacement maps (the unwrappe
                 "readme": "README", "water_mask": "water mask"}
 
 
+def _hyp3_txt_beside(products: dict) -> None:
+    """The ``<name>.txt`` of a product whose files were given one by one (a list of its ``_unw_phase.tif`` or
+    ``_clip.tif``), read from the folder beside them: its baseline, heading and reference are the product's."""
+    for (name, where), files in products.items():
+        if "txt" in files or "!" in where:
+            continue
+        first = next(iter(files.values()))
+        path = os.path.join(os.path.dirname(first.path), f"{name}.txt")
+        if os.path.isfile(path):
+            rel = first.rel.rsplit("/", 1)[0] + f"/{name}.txt" if "/" in first.rel else f"{name}.txt"
+            files["txt"] = Entry(path, rel)
+
+
 def _relative_orbit(meta: dict) -> Optional[int]:
     """Relative orbit of a HyP3 pair from its reference granule's satellite and absolute orbit (ESA's cycle of 175
     orbits; the offsets as in MintPy's prep_hyp3)."""
@@ -415,7 +443,15 @@ def hyp3_stack(entries: list, wrapped: bool = False) -> StackSpec:
             why = "browse images and XML metadata" if name else "not a file of a HyP3 product"
             _reason(left, why, e)
             continue
-        products.setdefault((name, e.zip or e.folder), {})[role] = e
+        files = products.setdefault((name, e.zip or e.folder), {})
+        old = files.get(role)
+        if old is not None and hyp3.is_clipped(old.name) != hyp3.is_clipped(e.name):
+            keep, drop = (old, e) if hyp3.is_clipped(old.name) else (e, old)
+            _reason(left, "unclipped copies of the files clipped by ASF's MintPy recipe (the _clip.tif are read)",
+                    drop)
+            e = keep
+        files[role] = e
+    _hyp3_txt_beside(products)
     # one copy of each product: its extracted folder rather than its zip
     by_name: OrderedDict = OrderedDict()
     for (name, where), files in products.items():
@@ -503,6 +539,11 @@ def hyp3_stack(entries: list, wrapped: bool = False) -> StackSpec:
     spec.taken = [f"HyP3 InSAR products ({spec.layout}): {len(spec.pairs)} interferograms "
                   f"({spec.pairs[0].name} .. {spec.pairs[-1].name}), {len(spec.pairs) - len(no_coh)} coherence rasters"
                   + (f", {spec.frame} {orbit[1].lower()}" if spec.frame and orbit[1] else "")]
+    clipped = sum(hyp3.is_clipped(os.path.basename(p.unw)) for p in spec.pairs)
+    if clipped:
+        spec.taken.append(f"{clipped} product(s) read from the GeoTIFFs ASF's MintPy recipe clipped to the common "
+                          "overlap (<name>_unw_phase_clip.tif, _corr_clip.tif ...; _clipped.tif alike), with the "
+                          "product's .txt beside them")
     looks = sorted({r for p in spec.pairs for r in p.extras if r in ("lv_theta", "lv_phi", "dem")})
     if looks:
         spec.taken.append("per-pair geometry and DEM rasters: " + ", ".join(f"_{r}.tif" for r in looks))

@@ -75,6 +75,7 @@ class StackSpec:
     lookup: dict = field(default_factory=dict)  # "lat"/"lon"/"los" -> path: radar coordinates geocoded with them
     crs_if_missing: str = ""  # the CRS of rasters that name none (GMTSAR's _ll.grd: longitude/latitude)
     bands: dict = field(default_factory=dict)  # path -> the band holding the data when not 1 (ROI_PAC .unw: 2)
+    unw_scale: Optional[float] = None  # multiplies the stored values into radians growing with the range (OPERA)
     taken: list = field(default_factory=list)
     left_out: list = field(default_factory=list)
     warnings: list = field(default_factory=list)

@@ -3,7 +3,7 @@
 Builds N HyP3 INSAR_GAMMA products of S x S pixels (tests/testutils_products.py: ``_unw_phase.tif``, ``_corr.tif``,
 ``_lv_theta.tif``, ``_lv_phi.tif``, ``_dem.tif``, ``.txt``, as hyp3-gamma packages them) three ways: zipped
 (``<name>.zip`` holding ``<name>/``, read through /vsizip/), extracted (``<name>/``), and flattened by hand (one
-folder of ``_unw_phase_clip.tif`` and ``_corr_clip.tif``, the plain path). Each is given to
+folder of ``_unw_phase_flat.tif`` and ``_corr_flat.tif``, the plain path). Each is given to
 ``geohazard:stackingvelocity`` (REFERENCE given, weighting by coherence) in a whole ``qgis_process`` run; wall and
 CPU seconds (user + sys) of each, and the velocities compared byte for byte.
 
@@ -52,7 +52,7 @@ def build(work: str, n_pairs: int, size: int) -> dict:
         for name in sorted(os.listdir(extracted)):
             for suffix in ("_unw_phase.tif", "_corr.tif"):
                 shutil.copy(os.path.join(extracted, name, name + suffix),
-                            os.path.join(flat, name + suffix.replace(".tif", "_clip.tif")))
+                            os.path.join(flat, name + suffix.replace(".tif", "_flat.tif")))
     return {"zipped": zipped, "extracted": extracted, "flat": flat}
 
 

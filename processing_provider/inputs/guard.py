@@ -491,7 +491,8 @@ def missing_file_problem(alg, parameters) -> str:
         value = parameters.get(d.name())
         items = value if isinstance(value, (list, tuple)) else [value]
         for item in items:
-            if not isinstance(item, str) or not item or "|" in item or "://" in item or item.startswith("/vsi"):
+            if not isinstance(item, str) or not item or "|" in item or "://" in item or item.startswith("/vsi") \
+                    or item.upper().startswith(("NETCDF:", "HDF5:")):
                 continue
             if (os.sep in item or "/" in item) and not os.path.exists(item) \
                     and QgsProject.instance().mapLayer(item) is None:

@@ -329,14 +329,31 @@ def input_raster_files(alg, parameters, context) -> dict:
 
     files = []
     for r in rows:
+        listed = []
         for p in r["path"]:
             if os.path.isdir(p):  # a product's files lie in subfolders (LiCSAR's GEOC/<pair>/)
-                files += sorted(os.path.join(root, f) for root, _, names in os.walk(p) for f in names
-                                if f.lower().endswith(RASTER_EXT))
+                listed += sorted(os.path.join(root, f) for root, _, names in os.walk(p) for f in names
+                                 if f.lower().endswith(RASTER_EXT))
             elif p.lower().endswith(RASTER_EXT):  # not a product's zip, an EGMS CSV, a MintPy file
-                files.append(p)
-        files += [v for k, v in r.items() if k in GEOMETRY_KEYS and isinstance(v, str)]
+                listed.append(p)
+        containers = [f for f in listed if _netcdf_product(f)]
+        if containers:  # GUNW / DISP-S1 netCDF: the guard checks the pairs the stack reader makes of them
+            try:
+                product = product_stack(alg, {MANIFEST: list(r["path"])}, context, MANIFEST)
+            except GeohazardError:
+                product = None  # the run's own reading names the file
+            listed = [f for f in listed if f not in containers]
+            listed += list(product.ifg_paths) + list(product.coh_paths) if product is not None else []
+        files += listed + [v for k, v in r.items() if k in GEOMETRY_KEYS and isinstance(v, str)]
     return {MANIFEST: list(dict.fromkeys(f for f in files if os.path.exists(f)))}
+
+
+def _netcdf_product(path: str) -> bool:
+    """An ARIA GUNW or OPERA DISP-S1 netCDF file by its name (read by the stack reader, not GDAL's raster view)."""
+    from ...algorithms.formats import gunw, opera
+
+    base = os.path.basename(path)
+    return gunw.is_gunw_name(base) or opera.name_parts(base) is not None
 
 
 def _log(log, text, warn=False):

@@ -572,16 +572,21 @@ def _stack_own_reference(stack: StackInput, count) -> Optional[tuple]:
     """``(row, col, where)`` of the reference the stack itself names (a MintPy ifgramStack.h5's ``REF_Y``/``REF_X``,
     set by MintPy's reference_point step) when that pixel has data in every interferogram; else None."""
     attrs = getattr(stack.mintpy, "attrs", None) or {}
+    where = f"REF_Y = {{r}}, REF_X = {{c}} of {os.path.basename(stack.info.path)} (MintPy's reference point)"
     try:
         r, c = int(attrs["REF_Y"]), int(attrs["REF_X"])
     except (KeyError, TypeError, ValueError):
-        return None
+        own = stack.product.own_reference() if stack.product is not None else None
+        if own is None:
+            return None
+        r, c, where = own
     if not (0 <= r < stack.info.height and 0 <= c < stack.info.width):
         return None
     n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
     if n_valid < stack.network.n_pairs:
         return None
-    return r, c, f"REF_Y = {r}, REF_X = {c} of {os.path.basename(stack.info.path)} (MintPy's reference point)"
+    return r, c, where.format(r=r, c=c)
+
 
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):

@@ -104,7 +104,7 @@ def test_hyp3_products_as_delivered_equal_the_same_files_clipped_and_typed_by_ha
         product = open_product(read_stack_items([str(tmp_path / k)]))
         flat = flatten_hyp3(prods, tmp_path / f"flat_{k}", truth, {})
         for f in os.listdir(flat):
-            if not f.endswith("_unw_phase_clip.tif"):
+            if not f.endswith("_unw_phase_flat.tif"):
                 os.remove(os.path.join(flat, f))
         rows.append((k, flat, "interferograms", "rad", repr(product.spec.wavelength[1]),
                      repr(product.geometry[gm.INCIDENCE_KEY][0]), repr(product.geometry[gm.HEADING_KEY][0])))

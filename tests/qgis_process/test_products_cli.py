@@ -193,3 +193,103 @@ def test_silent_paths_of_product_headers_through_qgis_process(tmp_path):
     assert np.isfinite(db).sum() > 0.5 * db.size
     np.testing.assert_allclose(da, db, rtol=0, atol=1e-4)
     assert sorted(os.listdir(tmp_path / "mm")) == ["intf_all"]
+
+
+def test_licsbas_cum_h5(tmp_path):
+    """LiCSBAS's cum.h5 as LiCSBAS13_sb_inv.py writes it (tests/testutils_licsbas.py) into timeseriesmodels: the
+    linear velocity equals the planted one, on LiCSBAS's grid."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_licsbas as tl
+    from osgeo import gdal
+
+    dates, cum, vel, ref = tl.scene()
+    (tmp_path / "TS_GEOCml1").mkdir()
+    src = tl.write_cum(tmp_path / "TS_GEOCml1" / "cum.h5", dates, cum, vel, ref)
+    res = run_json("geohazard:timeseriesmodels", {"INPUT_RASTER": src, "MODELS": 0,
+                                                  "OUTPUT_RASTER": str(tmp_path / "m.tif")})
+    ds = gdal.Open(res["OUTPUT_RASTER"])
+    names = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+    np.testing.assert_allclose(ds.GetRasterBand(names.index("LIN_VEL") + 1).ReadAsArray(), vel, atol=1e-3,
+                               equal_nan=True)
+    assert ds.GetGeoTransform() == pytest.approx(tl.geotransform())
+
+
+def test_mintpy_hdfeos5(tmp_path):
+    """MintPy's HDF-EOS5 file as save_hdfeos5.py writes it (tests/testutils_mintpy.py) into timeseriesmodels: the
+    series read in mm, the linear velocity equals the planted one."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_mintpy as tm
+    from osgeo import gdal
+
+    days, ts_m, vel_m = tm.scene()
+    src = tm.write_hdfeos5(tmp_path / tm.HE5_NAME, ts_m, days)
+    res = run_json("geohazard:timeseriesmodels", {"INPUT_RASTER": src, "MODELS": 0,
+                                                  "OUTPUT_RASTER": str(tmp_path / "m.tif")})
+    ds = gdal.Open(res["OUTPUT_RASTER"])
+    names = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+    np.testing.assert_allclose(ds.GetRasterBand(names.index("LIN_VEL") + 1).ReadAsArray(), vel_m * 1000.0,
+                               atol=2e-3)
+
+
+def test_aria_gunw_folder(tmp_path):
+    """ARIA GUNW files as ARIA writes them (tests/testutils_netcdf_products.py), frames of one track on different
+    footprints, into sbasinversion: the velocity on their common area equals the planted one."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_netcdf_products as tn
+    from osgeo import gdal
+
+    t = Truth()
+    shifts = {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(t.pairs)}
+    tn.gunw_folder(tmp_path / "gunw", t, shifts=shifts)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "gunw"),
+                                               "REFERENCE": "-118.9695,33.9745 [EPSG:4326]",
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    vel = gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray()
+    rw, cw = slice(3, 27), slice(4, 32)  # the shifts' common window (-1..1 rows, -2..2 columns)
+    np.testing.assert_allclose(vel, t.velocity[rw, cw], atol=2e-3)
+
+
+def test_opera_disp_s1_folder(tmp_path):
+    """OPERA DISP-S1 files as disp-s1 writes them (tests/testutils_netcdf_products.py), two reference dates, into
+    sbasinversion with nothing typed: the velocity equals the planted one (the files' own reference point)."""
+    import pytest
+
+    pytest.importorskip("h5py", reason="h5py is not installed")
+    import testutils_netcdf_products as tn
+    from osgeo import gdal
+
+    t = Truth()
+    tn.opera_folder(tmp_path / "opera", t)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": str(tmp_path / "opera"),
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray(), t.velocity, atol=2e-3)
+
+
+def test_hyp3_clipped_folder(tmp_path):
+    """HyP3 products clipped by ASF's MintPy recipe (tests/processing/test_products_hyp3_clip.py cites it), the
+    originals deleted: the folder of _clip.tif files with their .txt into sbasinversion gives the planted velocity."""
+    import glob
+    import os
+
+    from osgeo import gdal
+
+    t = Truth()
+    shifts = {p: (k % 3 - 1, (k * 2) % 5 - 2) for k, p in enumerate(t.pairs)}
+    root = str(tmp_path / "data")
+    hyp3_products(root, t, shifts=shifts)
+    rw, cw = hyp3_common_window(t, shifts)
+    x0, y0 = 392680.0 + cw.start * 80.0, 3962360.0 - rw.start * 80.0
+    window = [x0, y0, x0 + (cw.stop - cw.start) * 80.0, y0 - (rw.stop - rw.start) * 80.0]
+    for ext in ("_corr.tif", "_unw_phase.tif", "_lv_theta.tif", "_lv_phi.tif"):
+        for f in glob.glob(os.path.join(root, "*", f"*{ext}")):
+            gdal.Translate(f[:-4] + "_clip.tif", f, projWin=window)
+            os.remove(f)
+    res = run_json("geohazard:sbasinversion", {"INTERFEROGRAMS": root, "REFERENCE": "394960,3960720 [EPSG:32611]",
+                                               "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path)})
+    np.testing.assert_allclose(gdal.Open(res["OUTPUT_VELOCITY"]).ReadAsArray(), t.velocity[rw, cw], atol=2e-3)

@@ -12,7 +12,7 @@ from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
 
-mintpy = lazy_module("....algorithms.formats.mintpy", __package__)
+h5_layers = lazy_module("....algorithms.formats.h5_layers", __package__)
 mintpy_io = lazy_module("....io.mintpy", __package__)
 
 
@@ -49,11 +49,19 @@ class LoadMintpy(GeohazardAlgorithm):
         "Every raster parameter of the other tools also takes these files directly (read the same way into "
         "QGIS's temporary folder, never beside them); an incidence raster reads a geometry file's "
         "incidenceAngle, a heading raster its azimuthAngle, a DEM its height; HDF5:\"file.h5\"://dataset names "
-        "one dataset."
+        "one dataset.\n\n"
+        "A <b>LiCSBAS cum.h5 / cum_filt.h5</b> (Morishita et al. 2020, doi:10.3390/rs12030424) is read the same "
+        "way: cum (mm, one band per imdates date) or vel / vstd (mm/yr), on the grid of corner_lat/corner_lon/"
+        "post_lat/post_lon (the first pixel's centre, WGS 84); LOS positive toward the satellite, as LiCSBAS "
+        "writes it; refarea as the reference pixel; the scene incidence and heading from E.geo/N.geo/U.geo; the "
+        "wavelength from info/13parameters.txt beside the file. A MintPy <b>HDF-EOS5 .he5</b> reads its "
+        "HDFEOS/GRIDS/timeseries/observation/displacement (m to mm) and its geometry and quality groups; an "
+        "<b>OPERA DISP-S1</b> .nc its displacement (m to mm) from the reference to the secondary date of its name."
     )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.file(self.INPUT, "MintPy HDF5 file", file_filter="MintPy HDF5 (*.h5 *.he5 *.H5)"))
+        self.addParameter(declare.file(self.INPUT, "MintPy HDF5 file",
+                                           file_filter="MintPy, LiCSBAS, OPERA DISP-S1 (*.h5 *.he5 *.H5 *.nc)"))
         self.addParameter(declare.text(self.DATASET, "Dataset (empty = the file's own)", optional=True))
         self.addParameter(declare.raster(self.MASK, "Mask (maskTempCoh.h5; pixels at 0 left out)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "MintPy layer"))
@@ -63,7 +71,7 @@ class LoadMintpy(GeohazardAlgorithm):
     def _layer(self, parameters, context):
         path = self.parameterAsFile(parameters, self.INPUT, context)
         dataset = self.parameterAsString(parameters, self.DATASET, context).strip() or None
-        layer = mintpy.open_layer(path, dataset=dataset, name=f"{self.INPUT}: {os.path.basename(path)}")
+        layer = h5_layers.open_layer(path, dataset=dataset, name=f"{self.INPUT}: {os.path.basename(path)}")
         mask, mask_layer = "", None
         if parameters.get(self.MASK):
             src = delivered.product_source(parameters.get(self.MASK))
@@ -71,7 +79,7 @@ class LoadMintpy(GeohazardAlgorithm):
                 raise GeohazardError(f"{self.MASK}: give a MintPy mask (maskTempCoh.h5, or HDF5:\"file.h5\"://mask), "
                                      f"not {parameters.get(self.MASK)!r}")
             mask = src[0]
-            mask_layer = mintpy.open_layer(mask, dataset=src[1], name=f"{self.MASK}: {os.path.basename(mask)}")
+            mask_layer = h5_layers.open_layer(mask, dataset=src[1], name=f"{self.MASK}: {os.path.basename(mask)}")
         if mask_layer is not None and mask_layer.shape != layer.shape:
             raise GeohazardError(f"{self.MASK}: {os.path.basename(mask)} has {mask_layer.shape[0]} x "
                                  f"{mask_layer.shape[1]} pixels, {os.path.basename(path)} {layer.shape[0]} x "
@@ -80,7 +88,7 @@ class LoadMintpy(GeohazardAlgorithm):
 
     def check(self, parameters, context):
         _, layer, _, _ = self._layer(parameters, context)
-        if parameters.get(self.OUTPUT_POINTS) and layer.dataset not in mintpy.DISPLACEMENT_DATASETS:
+        if parameters.get(self.OUTPUT_POINTS) and not layer.is_displacement:
             raise GeohazardError(f"{self.OUTPUT_POINTS}: points are made of a time series or a velocity, not of "
                                  f"{layer.dataset!r}")
 
@@ -91,7 +99,7 @@ class LoadMintpy(GeohazardAlgorithm):
                                     mask_path=mask, progress=FeedbackProgress(feedback, 0, 50))
         for note in conv.notes:
             feedback.pushInfo(note)
-        if layer.dataset in mintpy.DISPLACEMENT_DATASETS:
+        if layer.is_displacement:
             styles.style_raster_diverging(out, context=context, band=layer.bands)
         else:
             styles.style_raster_sequential(out, context=context)
@@ -101,7 +109,7 @@ class LoadMintpy(GeohazardAlgorithm):
             std = None
             if layer.dataset == "velocity":
                 try:
-                    std = mintpy.open_layer(path, dataset="velocityStd")
+                    std = h5_layers.open_layer(path, dataset="velocityStd")
                 except GeohazardError:
                     std = None
             n = mintpy_io.write_points(layer, pts, mask=mask_layer, std=std, progress=FeedbackProgress(feedback, 50,
