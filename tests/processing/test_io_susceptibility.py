@@ -28,8 +28,8 @@ def test_inventory_codes_polygon_centres_centroids_points_and_buffer(qgis_app, t
     x0, y0 = GT[0], GT[3]
     # a 3 x 3-pixel square on pixel edges (rows 2-4, cols 2-4), a polygon smaller than a pixel (no centre inside:
     # its centroid's pixel, row 10 col 10) and a point (row 15, col 5)
-    square = f"POLYGON(({x0 + 60} {y0 - 60},{x0 + 150} {y0 - 60},{x0 + 150} {y0 - 150},{x0 + 60} {y0 - 150},{x0 + 60} " \
-             f"{y0 - 60}))"
+    square = (f"POLYGON(({x0 + 60} {y0 - 60},{x0 + 150} {y0 - 60},{x0 + 150} {y0 - 150},{x0 + 60} {y0 - 150},"
+              f"{x0 + 60} {y0 - 60}))")
     tiny = f"POLYGON(({x0 + 301} {y0 - 301},{x0 + 305} {y0 - 301},{x0 + 305} {y0 - 305},{x0 + 301} {y0 - 301}))"
     point = f"POINT({x0 + 165} {y0 - 465})"
     path = str(tmp_path / "inv.tif")

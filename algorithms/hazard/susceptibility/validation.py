@@ -35,7 +35,8 @@ CLASS_NAMES = ("very low", "low", "moderate", "high", "very high")
 
 def correlation_range_m(array, pixel_m: float) -> float:
     """Practical correlation range (m) of a 2-D field: 3 x the lag where its isotropic correlogram first falls below
-    1/e (NaN = no data); the largest lag measured when it never does. FFT correlogram with a validity mask."""
+    1/e (interpolated between whole-pixel lags; NaN = no data), the largest lag measured when it never does. FFT
+    correlogram with a validity mask."""
     a = np.asarray(array, np.float64)
     ok = np.isfinite(a)
     if ok.sum() < 16:
@@ -61,9 +62,14 @@ def correlation_range_m(array, pixel_m: float) -> float:
     sums = np.bincount(ring[sel], weights=corr[sel], minlength=n_ring)
     counts = np.bincount(ring[sel], minlength=n_ring)
     profile = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan) / c0
-    below = np.flatnonzero(profile[1:] < np.exp(-1.0))
-    lag = float(below[0] + 1) if below.size else float(n_ring - 1)
-    return 3.0 * lag * float(pixel_m)
+    target = np.exp(-1.0)
+    below = np.flatnonzero(profile[1:] < target)
+    if not below.size:
+        return 3.0 * float(n_ring - 1) * float(pixel_m)
+    lag = int(below[0]) + 1
+    hi, lo = profile[lag - 1], profile[lag]  # interpolated between the last lag above 1/e and the first below
+    frac = (hi - target) / (hi - lo) if np.isfinite(hi) and hi > lo else 1.0
+    return 3.0 * (lag - 1 + frac) * float(pixel_m)
 
 
 def automatic_block_size(ranges_m, feature_size_m: float, pixel_m: float) -> tuple:
@@ -108,7 +114,8 @@ class SusceptibilityResult:
     prediction: tuple
     importance: Optional[dict] = None
     class_table: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
+    #: out-of-fold predictions of the balanced samples: {"presence": ..., "absence": ..., "area": ...}
+    oof: dict = field(default_factory=dict)
 
 
 def _balanced(s: Samples) -> tuple:
@@ -264,7 +271,7 @@ def susceptibility(s: Samples, factors, method: str, *, geotransform, block_size
         {"presence": n, "absence": n, "area": len(sv["area"]), "presence_pixels": s.presence_pixels,
          "presence_valid": s.presence_valid, "valid_pixels": s.valid_pixels},
         roc, _curve(fitted["presence"], fitted["area"]), _curve(oof["presence"], oof["area"]), imp,
-        class_table(final, fitted["presence"], fitted["area"]))
+        class_table(final, fitted["presence"], fitted["area"]), oof)
 
 
 def class_table(model, presence_p, area_p) -> list:
@@ -290,4 +297,4 @@ def evaluate(s: Samples, model, *, threads: int = 1) -> SusceptibilityResult:
         model, auc, [], float("nan"), "none: the model was fitted elsewhere; this area is an independent test", 0, 0,
         {"presence": n, "absence": n, "area": len(sv["area"]), "presence_pixels": s.presence_pixels,
          "presence_valid": s.presence_valid, "valid_pixels": s.valid_pixels},
-        _curve(p["presence"], p["absence"]), curve, curve, None, class_table(model, p["presence"], p["area"]))
+        _curve(p["presence"], p["absence"]), curve, curve, None, class_table(model, p["presence"], p["area"]), p)

@@ -4,7 +4,7 @@ random forest against an inventory, validated by spatially blocked cross-validat
 from __future__ import annotations
 
 from ....algorithms.errors import GeohazardError
-from ...inputs import declare, knobs, layers, stacks
+from ...inputs import declare, ids, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -20,7 +20,7 @@ CLASSES = ((1, "very low", "#1a9641"), (2, "low", "#a6d96a"), (3, "moderate", "#
 
 @tool("susceptibility", "Susceptibility from controlling factors (frequency ratio, logistic regression, random forest)",
       tags="susceptibility,landslide,hazard,frequency ratio,logistic regression,random forest,inventory,AUC,ROC",
-      page="hazard", main=("OUTPUT", "OUTPUT_CLASSES"), engine=True)
+      page="hazard", main=(ids.OUTPUT, "OUTPUT_CLASSES"), engine=True)
 class Susceptibility(GeohazardAlgorithm):
     IDS = ("FACTORS CATEGORICAL_FACTORS METHOD BLOCK_SIZE_M ABSENCE_BUFFER_M FOLDS SEED MAX_SAMPLES FR_CLASSES TREES "
            "MIN_LEAF MODEL OUTPUT_CLASSES OUTPUT_MODEL AUC")
