@@ -14,7 +14,7 @@ whatever its blocks (docs/architecture.md, "Determinism").
 * **Logistic regression** (scikit-learn ``LogisticRegression``): continuous factors standardised (mean, standard
   deviation of the training samples), categorical factors one-hot with their most common class as the reference;
   a very weak ridge (C = 1e4 on standardised factors) keeps the coefficients finite where a class holds only
-  presences or only absences and changes them by less than ~1e-3 elsewhere. Standard errors are the Wald errors
+  presences or only absences and changes them by about 1e-3 elsewhere. Standard errors are the Wald errors
   of the maximum-likelihood fit: the square roots of the diagonal of the inverse Fisher information
   ``(X' W X)^-1``, W = p (1 - p) (Hosmer et al. 2013, doi:10.1002/9781118548387).
 * **Random forest** (scikit-learn ``RandomForestClassifier``, Breiman 2001, doi:10.1023/A:1010933404324): continuous

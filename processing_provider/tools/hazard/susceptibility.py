@@ -78,8 +78,7 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(declare.rasters(self.CATEGORICAL_FACTORS, "Categorical factors (class codes)",
                                           optional=True))
         self.addParameter(declare.enum(self.METHOD, "Method", list(METHODS), 1))
-        self.addParameter(declare.number(self.BLOCK_SIZE_M, "Validation block size (m; 0 = from the factors' "
-                                         "correlation range)", 0.0, 0.0))
+        self.addParameter(declare.number(self.BLOCK_SIZE_M, "Validation block size (m; 0 = automatic)", 0.0, 0.0))
         self.addParameter(declare.number(self.ABSENCE_BUFFER_M, "Absences farther than (m) from any event", 100.0, 0.0))
         self.addParameter(declare.integer(self.FOLDS, "Cross-validation folds", 5, 2, 20, advanced=True))
         self.addParameter(declare.integer(self.SEED, "Random seed", 0, 0, advanced=True))
