@@ -244,6 +244,11 @@ def test_bad_factors_and_inventories_are_named():
     most[:3, :] = 0
     _refused([slope], most, [False], ["slope"], "INVENTORY: the inventory covers 92 % of the factors' valid area")
     _refused([slope, np.full((40, 40), np.nan)], inv, [False, False], ["slope", "off"],
+             "FACTORS: off has no valid pixel on the grid of slope")
+    left, right = slope.copy(), slope.copy()
+    left[:, 20:] = np.nan
+    right[:, :20] = np.nan
+    _refused([left, right], inv, [False, False], ["west", "east"],
              "FACTORS: no pixel has a valid value in every factor")
 
 

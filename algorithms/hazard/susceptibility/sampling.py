@@ -167,6 +167,11 @@ def check_samples(s: Samples, names, *, min_presences: int, max_classes: int, in
     A factor with one value, a categorical factor with non-integer codes, one class or more than ``max_classes``
     classes; an inventory with fewer than ``min_presences`` pixels on valid factors; an inventory that leaves
     fewer absence candidates (beyond the buffer) than it has pixels (no balanced sample)."""
+    for i, name in enumerate(names):
+        if np.isnan(s.minimum[i]):
+            kind = "CATEGORICAL_FACTORS" if i in s.classes else "FACTORS"
+            raise GeohazardError(f"{kind}: {name} has no valid pixel on the grid of {names[0]} (all nodata, or it "
+                                 "does not overlap that grid)")
     if s.valid_pixels == 0:
         raise GeohazardError(f"FACTORS: no pixel has a valid value in every factor ({', '.join(names)}): "
                              "the factors do not overlap, or one is all nodata")
