@@ -39,7 +39,7 @@ gdal.UseExceptions()
 
 METHOD_OPTIONS = ("Frequency ratio", "Logistic regression", "Random forest")
 #: samples of each kind kept at most (inventory, absences, area)
-MAX_SAMPLES = 20000
+MAX_SAMPLES = 10000
 MIN_PRESENCES = 20
 MAX_CLASSES = 50
 #: the longest side of the decimated factor a correlation range is measured on (pixels)

@@ -82,7 +82,7 @@ class Susceptibility(GeohazardAlgorithm):
         self.addParameter(declare.number(self.ABSENCE_BUFFER_M, "Absences farther than (m) from any event", 100.0, 0.0))
         self.addParameter(declare.integer(self.FOLDS, "Cross-validation folds", 5, 2, 20, advanced=True))
         self.addParameter(declare.integer(self.SEED, "Random seed", 0, 0, advanced=True))
-        self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples of each kind at most", 20000, 100, 1000000,
+        self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples of each kind at most", 10000, 100, 1000000,
                                           advanced=True))
         self.addParameter(declare.integer(self.FR_CLASSES, "Frequency ratio: classes of a continuous factor", 10, 2,
                                           50, advanced=True))
