@@ -136,3 +136,17 @@ def test_a_geographic_first_factor_is_refused(qgis_app, tmp_path):
 def test_a_block_size_too_large_for_the_folds_is_refused(qgis_app, tmp_path):
     params, _ = _base(tmp_path)
     _expect({**params, "BLOCK_SIZE_M": 50000.0}, tmp_path, "BLOCK_SIZE_M: the inventory lies in 1 block")
+
+
+def test_a_model_applied_to_other_factors_is_refused_naming_it(qgis_app, tmp_path):
+    params, _ = _base(tmp_path)
+    model = str(tmp_path / "m.zip")
+    hk.run("susceptibility", {**params, "OUTPUT_MODEL": model})
+    for name in os.listdir(tmp_path / "out"):
+        os.remove(tmp_path / "out" / name)
+    msg = _expect({"FACTORS": params["FACTORS"], "MODEL": model, "OUTPUT": params["OUTPUT"]}, tmp_path,
+                  r"MODEL: the model takes 2 continuous and 1 categorical factor\(s\)")
+    assert "lithology (classes)" in msg
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"PK not really")
+    _expect({**params, "MODEL": str(junk)}, tmp_path, "MODEL: junk.zip is not a susceptibility model")
