@@ -139,3 +139,33 @@ def test_same_bytes_whatever_the_memory_budget_and_threads(run_alg, world, tmp_p
         res = run_alg(NAME, _params(paths, inv, str(out), METHOD=2, TREES=30, THREADS=threads))
         got.append((read_array(res["OUTPUT"]).tobytes(), read_array(res["OUTPUT_CLASSES"]).tobytes(), res["AUC"]))
     assert got[0] == got[1]
+
+
+def test_an_inventory_in_another_crs_is_reprojected_onto_the_grid(run_alg, world, tmp_path):
+    """The same events as WGS 84 points: reprojected onto the factors' grid, they give the map of the same events
+    given in the grid's CRS (each point falls in the same pixel)."""
+    from osgeo import ogr, osr
+    from testutils_ada import write_wkt_layer
+
+    w, paths, _ = world
+    rows, cols = w["events"]
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(32633)
+    dst.ImportFromEPSG(4326)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    xf = osr.CoordinateTransformation(src, dst)
+    utm, geo = [], []
+    for r, c in zip(rows, cols):
+        x, y = 500000.0 + (c + 0.5) * 30.0, 4100000.0 - (r + 0.5) * 30.0
+        lon, lat, _ = xf.TransformPoint(x, y)
+        utm.append(f"POINT({x} {y})")
+        geo.append(f"POINT({lon} {lat})")
+    a = write_wkt_layer(tmp_path / "utm.gpkg", utm, geom_type=ogr.wkbPoint)
+    b = write_wkt_layer(tmp_path / "geo.gpkg", geo, epsg=4326, geom_type=ogr.wkbPoint)
+    maps = []
+    for name, inv in (("utm", a), ("geo", b)):
+        os.makedirs(tmp_path / name)
+        res = run_alg(NAME, _params(paths, inv, str(tmp_path / name), ABSENCE_BUFFER_M=45.0))
+        maps.append(read_array(res["OUTPUT"]))
+    assert maps[0].tobytes() == maps[1].tobytes()
