@@ -270,7 +270,7 @@ def _scan(job, paths, inv_path, grid, run, progress) -> sampling.Samples:
     sources["inventory"] = raster_source(inv_path, dtype=np.float32, name="INVENTORY")
     func = functools.partial(sampling.scan_block, n_factors=n, categorical=tuple(job.categorical), seed=job.seed,
                              k=job.max_samples, max_classes=MAX_CLASSES)
-    plan = run.plan(grid.height, grid.width, bytes_per_pixel=24.0 * n + 64.0)
+    plan = run.plan(grid.height, grid.width, bytes_per_pixel=sampling.scan_bytes_per_pixel(n))
     run_blocks(plan, func, collector, sources=sources, run=run, progress=progress)
     return collector.samples()
 

@@ -363,7 +363,7 @@ def forest_probability(forest, x, *, threads: int = 1) -> np.ndarray:
 def bytes_per_pixel(n_factors: int, method: str, n_columns: int, threads: int = 1) -> float:
     """Memory of one pixel of a prediction block: the factors read (float64), their copy, the design matrix
     (float64, and float32 for a forest), each running tree's output and the sum, the outputs."""
-    b = 16.0 * n_factors + 8.0 * n_columns + 48.0
+    b = 24.0 * n_factors + 8.0 * n_columns + 48.0
     if method == "random_forest":
         b += 4.0 * n_columns + 24.0 * max(1, int(threads))
     return b
