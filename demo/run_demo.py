@@ -101,7 +101,7 @@ def steps(out: str) -> list[dict]:
         },
         {
             "title": "EGMS Ustica ascending: where active deformation areas are likely, from terrain. Slope and "
-                     "height are gridded at 50 m from the EGMS points' heights (ustica_slope.tif, ustica_height.tif; "
+                     "height are gridded at 40 m from the EGMS points' heights (ustica_slope.tif, ustica_height.tif; "
                      "no DEM is bundled); the inventory is the ADAs of the step before. Frequency ratio, spatially "
                      "blocked validation (terrain alone explains the coastal ADAs modestly: out-of-fold AUC about "
                      "0.64), classes very low .. very high, HTML report",
@@ -114,6 +114,7 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT_CLASSES": os.path.join(out, "ustica_ada_susceptibility_classes.tif"),
                        "OUTPUT_REPORT": os.path.join(out, "ustica_ada_susceptibility.html")},
             "load": ["OUTPUT_CLASSES", "OUTPUT"],
+            "extra": lambda: [os.path.join(out, "ustica_slope.tif"), os.path.join(out, "ustica_height.tif")],
         },
         # geometry steps
         {
