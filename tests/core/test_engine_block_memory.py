@@ -124,11 +124,36 @@ def _pca():
         {"rows": (16, 32), "n_cols": 48, "halo": 16}
 
 
+def _susceptibility(method):
+    from insar_geohazards.algorithms.hazard.susceptibility import models, sampling
+
+    rng = np.random.default_rng(4)
+    f = [models.FactorSpec("a"), models.FactorSpec("b"), models.FactorSpec("c", True, (1.0, 2.0, 3.0))]
+    pres, absn = (np.column_stack([rng.normal(m, 1, 300), rng.normal(0, 1, 300), rng.integers(1, 4, 300)])
+                  for m in (1.0, 0.0))
+
+    def make(r):
+        return {"f0": rng.normal(size=(r, 200)), "f1": rng.normal(size=(r, 200)),
+                "f2": rng.integers(1, 4, (r, 200)).astype(float),
+                "inventory": (rng.random((r, 200)) < 0.1).astype(np.float32)}
+
+    if method == "scan":  # the sampling pass, every pixel of the block kept (k above its size)
+        func = functools.partial(sampling.scan_block, n_factors=3, categorical=(False, False, True), seed=0,
+                                 k=100000, max_classes=50)
+        return sampling.scan_bytes_per_pixel(3), make, func, {}
+    m = models.fit_model(method, f, pres, absn, np.concatenate([pres, absn]), trees=20)
+    m.breaks = [0.2, 0.4, 0.6, 0.8]
+    return models.bytes_per_pixel(3, method, m.n_columns(), 1), make, \
+        functools.partial(models.predict_block, model=m, threads=1), {}
+
+
 CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_coulomb, 1),
          "coulombstress_3_depths": functools.partial(_coulomb, 3),
          "timeseriesmodels_linear_20": functools.partial(_models, 20, ("linear",), False),
          "timeseriesmodels_afterslip_breaks_40": functools.partial(_models, 40, ("seasonal", "afterslip"), True),
-         "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca}
+         "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca,
+         **{f"susceptibility_{m}": functools.partial(_susceptibility, m) for m in
+            ("scan", "frequency_ratio", "logistic_regression", "random_forest")}}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -56,6 +56,7 @@ CASES = {
     "adadetection": ("adadetection", "det", {}, 0.04),
     "multisensortimeseries": ("multisensortimeseries", "det", {}, 2.0),
     "unwrap": ("unwrap", "custom", {}, 6.0),
+    "susceptibility": ("susceptibility", "hostile:hazard", {"METHOD": 2}, 0.1),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}

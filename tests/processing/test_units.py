@@ -24,6 +24,7 @@ LENGTHS = {
                       "TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "SLIP": "m", "DEPTHS": "km", "PIXEL_SIZE_KM": "km",
                       "PIXEL_SIZE": "m"},
     "faultproximity": {"BANDS": "m"},
+    "susceptibility": {"BLOCK_SIZE_M": "m", "ABSENCE_BUFFER_M": "m"},
     "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
     "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
     "modifynetwork": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m"},

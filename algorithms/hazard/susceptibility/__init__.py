@@ -1,0 +1,23 @@
+"""Landslide (or any event) susceptibility from controlling factors: frequency ratio, logistic regression, random
+forest, validated by spatially blocked cross-validation.
+
+The parts, in the order a run uses them:
+
+* :mod:`.sampling`: one pass over the factor grid (a block function and its collector) that draws the samples
+  (presence pixels of the inventory, absence pixels beyond a buffer, a uniform sample of the whole area) by a
+  per-pixel hash, so the samples do not depend on how the grid is cut into blocks, and checks the factors
+  (constant, categorical codes that are not integers or too many);
+* :mod:`.models`: the three methods fitted on samples and applied to any array of factor values the same way
+  (a pixel's value depends on that pixel's factors only);
+* :mod:`.validation`: the spatial blocks, the folds, out-of-fold predictions, ROC and success/prediction-rate
+  curves, permutation importance, the block size from the factors' correlation range;
+* :mod:`.report`: the HTML report with its charts.
+"""
+
+from .models import FactorSpec, SusceptibilityModel, fit_model, model_from_dict
+from .sampling import Samples, ScanCollector, scan_block
+from .validation import SusceptibilityResult, automatic_block_size, correlation_range_m, evaluate, susceptibility
+
+__all__ = ["FactorSpec", "SusceptibilityModel", "fit_model", "model_from_dict", "ScanCollector", "Samples",
+           "scan_block", "SusceptibilityResult", "automatic_block_size", "correlation_range_m", "evaluate",
+           "susceptibility"]

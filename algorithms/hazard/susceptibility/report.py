@@ -1,0 +1,152 @@
+"""The HTML report of a susceptibility run: validation, curves (PNG charts embedded), the factors' weights."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+
+import numpy as np
+
+from .validation import CLASS_NAMES
+
+_STYLE = ("body{font-family:sans-serif;max-width:60em;margin:1em auto;color:#222}table{border-collapse:collapse;"
+          "margin:.5em 0 1em}td,th{border:1px solid #bbb;padding:2px 8px;text-align:right}th{background:#eee}"
+          "td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:90%}")
+
+
+def _png(fig) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _curves_png(result) -> str:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9.6, 4.2))
+    ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    fpr, tpr, auc = result.roc
+    ax1.plot(fpr, tpr, color="#b2182b", label=f"out-of-fold, AUC {auc:.3f}")
+    ax1.plot([0, 1], [0, 1], ":", color="#888")
+    ax1.set_xlabel("false positive rate (absence samples)")
+    ax1.set_ylabel("true positive rate (inventory samples)")
+    ax1.set_title("ROC curve", fontsize=10)
+    ax1.legend(loc="lower right", fontsize=8)
+    for (x, y, a), label, colour in ((result.success, "success rate", "#2166ac"),
+                                     (result.prediction, "prediction rate", "#d6604d")):
+        ax2.plot(100 * np.asarray(x), 100 * np.asarray(y), color=colour, label=f"{label}, AUC {a:.3f}")
+    ax2.plot([0, 100], [0, 100], ":", color="#888")
+    ax2.set_xlabel("area ranked by susceptibility, most susceptible first (%)")
+    ax2.set_ylabel("inventory (%)")
+    ax2.set_title("Success and prediction rates", fontsize=10)
+    ax2.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _importance_png(imp) -> str:
+    from matplotlib.figure import Figure
+
+    order = np.argsort(imp["mean"])
+    fig = Figure(figsize=(6.4, 0.5 + 0.35 * len(order)))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.barh([imp["names"][i] for i in order], [imp["mean"][i] for i in order],
+            xerr=[imp["std"][i] for i in order], color="#4393c3")
+    ax.set_xlabel("AUC lost when the factor is permuted (held-out blocks)")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _table(head, rows) -> str:
+    def cell(v):
+        if isinstance(v, float):
+            return "" if not np.isfinite(v) else f"{v:.4g}"
+        return html.escape(str(v))
+
+    out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
+    out += ["<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows]
+    return "".join(out) + "</table>"
+
+
+def _fr_tables(model) -> str:
+    parts = []
+    for f, t in zip(model.factors, model.params["tables"]):
+        cp, ca = np.asarray(t["presence"]), np.asarray(t["area"])
+        if f.categorical:
+            labels = [f"class {c:g}" for c in f.classes]
+        else:
+            e = list(t.get("edges", []))
+            lows, highs = ["min"] + [f"{v:.4g}" for v in e], [f"{v:.4g}" for v in e] + ["max"]
+            labels = [f"{lo} .. {hi}" for lo, hi in zip(lows, highs)]
+        rows = [(lab, 100 * a / max(ca.sum(), 1), 100 * p / max(cp.sum(), 1), fr)
+                for lab, a, p, fr in zip(labels, ca, cp, t["fr"])]
+        parts.append(f"<h3>{html.escape(f.name)}</h3>" + _table(["class", "area (%)", "inventory (%)", "FR"], rows))
+    return "".join(parts)
+
+
+def _lr_table(model) -> str:
+    p, enc = model.params, model.params["encoding"]
+    rows = [("intercept", p["intercept"], p["se"][0], p["intercept"] / p["se"][0] if p["se"][0] else float("nan"))]
+    j = 0
+    for i, f in enumerate(model.factors):
+        terms = [f"{f.name} (per standard deviation, {enc['scale'][i]:.4g})"] if not f.categorical else \
+            [f"{f.name} = {c:g} (against {enc['reference'][i]:g})" for c in enc["columns"][i]]
+        for term in terms:
+            b, se = p["coef"][j], p["se"][j + 1]
+            rows.append((term, b, se, b / se if se else float("nan")))
+            j += 1
+    return _table(["term", "coefficient", "standard error", "z"], rows)
+
+
+def html_report(model, result, *, factor_files=()) -> str:
+    """The report page (a string): what was fitted, how it was validated, curves, classes and weights."""
+    name = model.method.replace("_", " ")
+    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Susceptibility ({name})</title>"
+           f"<style>{_STYLE}</style></head><body><h1>Susceptibility: {name}</h1>"]
+    files = ", ".join(html.escape(os.path.basename(str(p))) for p in factor_files)
+    out.append(f"<p>Factors: {files or ', '.join(html.escape(f.name) for f in model.factors)}.</p>")
+    if result is None:
+        out.append("<p>A saved model applied without an inventory: nothing to validate here.</p>")
+    else:
+        c = result.counts
+        out.append(_table(["", "value"], [
+            ("AUC (out-of-fold, spatial blocks)" if result.folds else "AUC (independent area)", result.auc),
+            ("AUC per fold", ", ".join(f"{a:.3f}" for a in result.fold_auc) or "-"),
+            ("validation blocks", result.block_note), ("folds", result.folds or "-"),
+            ("blocks holding samples", result.n_blocks or "-"),
+            ("inventory pixels (on the grid / with every factor valid)", f"{c['presence_pixels']} / "
+                                                                         f"{c['presence_valid']}"),
+            ("samples: inventory, absence, area", f"{c['presence']}, {c['absence']}, {c['area']}"),
+            ("valid pixels", c["valid_pixels"])]))
+        out.append(f"<img src='{_curves_png(result)}' alt='ROC, success and prediction rate curves'>")
+        out.append("<p class='note'>ROC: inventory against absence samples, each predicted by the model of the fold "
+                   "that did not see its block. Success rate: the final model (fitted on every sample) on the "
+                   "inventory against the whole area; prediction rate: the same with out-of-fold predictions.</p>")
+        out.append("<h2>Susceptibility classes</h2>" + _table(
+            ["class", "area (%)", "inventory (%)", "inventory density (inventory % / area %)"], result.class_table))
+        if model.breaks:
+            out.append("<p class='note'>Class limits (susceptibility): " + ", ".join(
+                f"{b:.4g}" for b in model.breaks) + f"; classes {', '.join(CLASS_NAMES)}.</p>")
+    out.append("<h2>Factor weights</h2>")
+    if model.method == "frequency_ratio":
+        out.append("<p class='note'>Frequency ratio FR = share of the inventory in the class / share of the area in "
+                   f"the class; LSI = sum of the factors' FR, rescaled by min-max over its possible range "
+                   f"({model.params['lsi_min']:.4g} .. {model.params['lsi_max']:.4g}).</p>" + _fr_tables(model))
+    elif model.method == "logistic_regression":
+        out.append("<p class='note'>Logistic regression on standardised factors (one-hot classes against the most "
+                   "common one); Wald standard errors from the Fisher information.</p>" + _lr_table(model))
+    else:
+        p = model.params
+        out.append(f"<p class='note'>Random forest of {p['trees']} trees, leaves of at least {p['min_leaf']} samples, "
+                   f"balanced classes, seed {p['seed']} (scikit-learn {p['sklearn_version']}).</p>")
+    imp = None if result is None else result.importance
+    if imp:
+        out.append("<h3>Permutation importance</h3>" + f"<img src='{_importance_png(imp)}' alt='importance'>" + _table(
+            ["factor", "mean AUC lost", "std"], list(zip(imp["names"], imp["mean"], imp["std"]))))
+    out.append("</body></html>")
+    return "".join(out)
