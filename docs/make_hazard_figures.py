@@ -28,9 +28,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from osgeo import gdal  # noqa: E402
 
 from insar_geohazards.algorithms.geometry.los import los_unit_vector  # noqa: E402
-from insar_geohazards.algorithms.hazard import damage as D  # noqa: E402
-from insar_geohazards.algorithms.hazard import mining as M  # noqa: E402
-from insar_geohazards.algorithms.hazard import mining_fit as F  # noqa: E402
+from insar_geohazards.algorithms.hazard import damage as dpm  # noqa: E402
+from insar_geohazards.algorithms.hazard import mining as pim  # noqa: E402
+from insar_geohazards.algorithms.hazard import mining_fit as pimfit  # noqa: E402
 
 OUT = os.path.join(HERE, "img")
 MEXICO = os.path.join(ROOT, "tests", "data", "sentinel1_mexico_city", "geotiffs")
@@ -42,19 +42,19 @@ def _outline(ax, ring, **kw):
 
 
 def mining_figure():
-    panels = [M.Panel.from_vertices([(0, 0), (900, 0), (900, 220), (400, 220), (400, 520), (0, 520)], 300.0, 3.0),
-              M.Panel.from_vertices([(1100, 0), (1400, 0), (1400, 700), (1100, 700)], 420.0, 2.5)]
-    params = M.PimParameters(0.8, 2.0, 20.0, 0.3)
+    panels = [pim.Panel.from_vertices([(0, 0), (900, 0), (900, 220), (400, 220), (400, 520), (0, 520)], 300.0, 3.0),
+              pim.Panel.from_vertices([(1100, 0), (1400, 0), (1400, 700), (1100, 700)], 420.0, 2.5)]
+    params = pim.PimParameters(0.8, 2.0, 20.0, 0.3)
     x, y = np.meshgrid(np.arange(-400, 1800, 10.0) + 5, np.arange(-400, 1100, 10.0) + 5)
     kw = dict(subsidence_factor=params.subsidence_factor, tan_beta=params.tan_beta, offset_m=params.offset_m,
               horizontal_factor=params.horizontal_factor)
-    e, n, u = M.pim_displacement(x, y, panels, **kw)
+    e, n, u = pim.pim_displacement(x, y, panels, **kw)
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
     ax = axes[0]
     im = ax.pcolormesh(x, y, u, cmap="RdBu", vmin=-2400, vmax=2400, shading="auto")
     for p in panels:
-        _outline(ax, M.oriented_rings(p)[0], color="k", lw=1.2)
-        _outline(ax, M.computation_rings(p, params)[0], color="k", lw=0.8, ls="--")
+        _outline(ax, pim.oriented_rings(p)[0], color="k", lw=1.2)
+        _outline(ax, pim.computation_rings(p, params)[0], color="k", lw=0.8, ls="--")
     ax.axhline(100, color="0.3", lw=0.8, ls=":")
     ax.set_aspect("equal")
     ax.set_title("Vertical (mm, up +); s = 20 m dashed", fontsize=10)
@@ -68,17 +68,17 @@ def mining_figure():
     ax.legend()
     ax.set_title("Profile at y = 105 m")
     ax = axes[2]
-    truth = [M.moved_panel(p, dx_m=60, dy_m=-40, centre=(700, 350)) for p in panels]
+    truth = [pim.moved_panel(p, dx_m=60, dy_m=-40, centre=(700, 350)) for p in panels]
     lv = np.array(los_unit_vector(39.0, -12.0)).ravel()
     xs, ys = x[::4, ::4].ravel(), y[::4, ::4].ravel()
-    et, nt, ut = M.pim_displacement(xs, ys, truth, **kw)
-    los = M.los_from_enu(et, nt, ut, lv) + np.random.default_rng(0).normal(0, 4.0, xs.size)
-    fit = F.fit_pim([F.LosSamples(xs, ys, los, tuple(lv))], panels, M.PimParameters(0.6, 1.7, 5.0, 0.2))
+    et, nt, ut = pim.pim_displacement(xs, ys, truth, **kw)
+    los = pim.los_from_enu(et, nt, ut, lv) + np.random.default_rng(0).normal(0, 4.0, xs.size)
+    fit = pimfit.fit_pim([pimfit.LosSamples(xs, ys, los, tuple(lv))], panels, pim.PimParameters(0.6, 1.7, 5.0, 0.2))
     im = ax.scatter(xs, ys, c=los, s=3, cmap="RdBu", vmin=-2000, vmax=2000)
     for p in panels:
-        _outline(ax, M.oriented_rings(p)[0], color="0.5", lw=1.0, ls=":")
+        _outline(ax, pim.oriented_rings(p)[0], color="0.5", lw=1.0, ls=":")
     for p in fit.panels:
-        _outline(ax, M.oriented_rings(p)[0], color="k", lw=1.2)
+        _outline(ax, pim.oriented_rings(p)[0], color="k", lw=1.2)
     got = dict(zip(fit.names, zip(fit.values, fit.std_errors)))
     ax.set_title(f"LOS (asc.) + 4 mm noise: prior plan dotted, fitted solid\nq {got['subsidence_factor'][0]:.3f} "
                  f"(0.8), tan b {got['tan_beta'][0]:.3f} (2.0), shift ({got['shift_east_m'][0]:.1f}, "
@@ -103,7 +103,7 @@ def damage_figure():
     def stack(names):
         return np.array([gdal.Open(os.path.join(MEXICO, f)).ReadAsArray().astype(float) for f in names])
 
-    out = D.damage_proxy(stack(pre), stack(co), threshold=3.0)
+    out = dpm.damage_proxy(stack(pre), stack(co), threshold=3.0)
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.9))
     for ax, arr, title, kw in ((axes[0], out["mean_coherence"], f"Mean pre-event coherence ({len(pre)} pairs)",
                                 dict(cmap="Greys_r", vmin=0, vmax=1)),

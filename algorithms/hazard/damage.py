@@ -51,8 +51,9 @@ def check_pair_dates(pre_pairs: Sequence[tuple], co_pairs: Sequence[tuple], even
                 raise GeohazardError(f"{text} has an acquisition on the event date {event.isoformat()}: it cannot be "
                                      "told whether before or after the event; leave it out")
             if want == "pre" and b > event:
+                where = f" (it spans the event: give it in {co_name})" if a < event else ""
                 raise GeohazardError(f"{text} does not end before the event ({event.isoformat()}): a pre-event pair "
-                                     f"must have both dates before it{' (it spans the event: give it in ' + co_name + ')' if a < event else ''}")
+                                     f"must have both dates before it{where}")
             if want == "co" and not a < event < b:
                 raise GeohazardError(f"{text} does not span the event ({event.isoformat()}): a co-event pair has "
                                      "one date before the event and one after")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.hazard import damage as D
+from insar_geohazards.algorithms.hazard import damage as dpm
 
 
 def town(seed=0, shape=(40, 50), n_pre=6, n_co=2):
@@ -26,7 +26,7 @@ def town(seed=0, shape=(40, 50), n_pre=6, n_co=2):
 
 def test_proxy_equals_the_hand_formula_and_finds_the_patch_not_the_lake():
     pre, co, lake, patch = town()
-    out = D.damage_proxy(pre, co, threshold=3.0, std_floor=0.05, min_mean_coherence=0.3)
+    out = dpm.damage_proxy(pre, co, threshold=3.0, std_floor=0.05, min_mean_coherence=0.3)
     hand = (pre.mean(0) - co.mean(0)) / np.maximum(pre.std(0, ddof=1), 0.05)
     usable = pre.mean(0) >= 0.3
     np.testing.assert_allclose(out["proxy"][usable], hand[usable], rtol=1e-12)
@@ -41,20 +41,20 @@ def test_proxy_equals_the_hand_formula_and_finds_the_patch_not_the_lake():
 
 def test_a_higher_threshold_keeps_fewer_pixels_and_the_floor_bounds_the_proxy():
     pre, co, _, patch = town(seed=1)
-    counts = [(D.damage_proxy(pre, co, threshold=t)["classes"] == 3).sum() for t in (2.0, 3.0, 5.0, 50.0)]
+    counts = [(dpm.damage_proxy(pre, co, threshold=t)["classes"] == 3).sum() for t in (2.0, 3.0, 5.0, 50.0)]
     assert counts[0] >= counts[1] >= counts[2] > 0 == counts[3]
     same = np.full((3, 4, 4), 0.8)  # three identical pre-event pairs: no spread, the floor divides
     co = np.full((1, 4, 4), 0.7)
-    assert D.damage_proxy(same, co, std_floor=0.05)["proxy"] == pytest.approx(np.full((4, 4), 2.0))
+    assert dpm.damage_proxy(same, co, std_floor=0.05)["proxy"] == pytest.approx(np.full((4, 4), 2.0))
     with pytest.raises(GeohazardError, match="STD_FLOOR"):
-        D.damage_proxy(same, co, std_floor=0.0)
+        dpm.damage_proxy(same, co, std_floor=0.0)
 
 
 def test_nodata_pairs_are_skipped_and_a_pixel_without_data_is_class_0():
     pre, co, _, _ = town(seed=2)
     pre[0, 1, 1] = np.nan
     pre[:, 2, 2] = np.nan
-    out = D.damage_proxy(pre, co)
+    out = dpm.damage_proxy(pre, co)
     p = pre[1:, 1, 1]
     assert out["proxy"][1, 1] == pytest.approx((p.mean() - co[:, 1, 1].mean()) / max(p.std(ddof=1), 0.05))
     assert np.isnan(out["proxy"][2, 2]) and out["classes"][2, 2] == 0
@@ -62,9 +62,9 @@ def test_nodata_pairs_are_skipped_and_a_pixel_without_data_is_class_0():
 
 def test_blocks_give_the_same_bytes():
     pre, co, _, _ = town(seed=3)
-    whole = D.damage_proxy(pre, co)
+    whole = dpm.damage_proxy(pre, co)
     for rows in (1, 7):
-        parts = [D.damage_proxy(pre[:, r:r + rows], co[:, r:r + rows]) for r in range(0, 40, rows)]
+        parts = [dpm.damage_proxy(pre[:, r:r + rows], co[:, r:r + rows]) for r in range(0, 40, rows)]
         for k in whole:
             assert np.concatenate([p[k] for p in parts]).tobytes() == whole[k].tobytes()
 
@@ -77,12 +77,12 @@ def test_areas_by_hand_in_a_projected_grid():
     for r, c in [(6, 7), (6, 8)]:  # a second: 2 pixels
         classes[r, c], proxy[r, c] = 3, 10.0
     classes[0, 9], proxy[0, 9] = 3, 3.5  # a single pixel
-    areas = D.row_pixel_areas_m2((0, 20.0, 0, 0, 0, -20.0), 8, geographic=False)
-    labels, table = D.significant_areas(proxy, classes, areas, min_area_m2=700.0)
+    areas = dpm.row_pixel_areas_m2((0, 20.0, 0, 0, 0, -20.0), 8, geographic=False)
+    labels, table = dpm.significant_areas(proxy, classes, areas, min_area_m2=700.0)
     assert list(table["n_pixels"]) == [4, 2] and list(table["area_m2"]) == [1600.0, 800.0]
     assert table["mean_proxy"][0] == pytest.approx((5 + 5 + 6 + 7) / 4) and table["max_proxy"][0] == 7.0
     assert labels[0, 9] == 0 and labels[1, 1] == 1 and labels[6, 8] == 2
-    _, all_areas = D.significant_areas(proxy, classes, areas, min_area_m2=0.0)
+    _, all_areas = dpm.significant_areas(proxy, classes, areas, min_area_m2=0.0)
     assert list(all_areas["n_pixels"]) == [1, 4, 2]  # labels follow the first pixel, row by row
 
 
@@ -90,7 +90,7 @@ def test_geographic_pixel_areas_equal_pyproj_on_the_ellipsoid():
     from pyproj import Geod
 
     gt = (-99.19, 0.0013888889, 0.0, 19.45, 0.0, -0.0013888889)
-    areas = D.row_pixel_areas_m2(gt, 5, geographic=True)
+    areas = dpm.row_pixel_areas_m2(gt, 5, geographic=True)
     geod = Geod(ellps="WGS84")
     for r in range(5):
         lat0, lat1 = gt[3] + r * gt[5], gt[3] + (r + 1) * gt[5]
@@ -106,12 +106,12 @@ def test_pair_dates_are_checked_against_the_event():
     event = dt.date(2020, 3, 10)
     pre = [_p("2020-01-01", "2020-01-13"), _p("2020-01-13", "2020-02-06")]
     co = [_p("2020-03-01", "2020-03-13")]
-    D.check_pair_dates(pre, co, event, pre_names=["a", "b"], co_names=["c"])
+    dpm.check_pair_dates(pre, co, event, pre_names=["a", "b"], co_names=["c"])
     with pytest.raises(GeohazardError, match="PRE_COHERENCE: x .* spans the event: give it in CO_COHERENCE"):
-        D.check_pair_dates(pre + co, co, event, pre_names=["a", "b", "x"], co_names=["c"])
+        dpm.check_pair_dates(pre + co, co, event, pre_names=["a", "b", "x"], co_names=["c"])
     with pytest.raises(GeohazardError, match="CO_COHERENCE: y .* does not span the event"):
-        D.check_pair_dates(pre, [pre[0]], event, pre_names=["a", "b"], co_names=["y"])
+        dpm.check_pair_dates(pre, [pre[0]], event, pre_names=["a", "b"], co_names=["y"])
     with pytest.raises(GeohazardError, match="on the event date"):
-        D.check_pair_dates(pre, [_p("2020-03-10", "2020-03-22")], event, pre_names=["a", "b"], co_names=["z"])
+        dpm.check_pair_dates(pre, [_p("2020-03-10", "2020-03-22")], event, pre_names=["a", "b"], co_names=["z"])
     with pytest.raises(GeohazardError, match="CO_COHERENCE: no coherence"):
-        D.check_pair_dates(pre, [], event, pre_names=["a", "b"], co_names=[])
+        dpm.check_pair_dates(pre, [], event, pre_names=["a", "b"], co_names=[])

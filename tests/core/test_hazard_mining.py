@@ -10,7 +10,7 @@ from scipy import integrate
 from scipy.special import erf
 
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.hazard import mining as M
+from insar_geohazards.algorithms.hazard import mining as pim
 
 SQ = math.sqrt(math.pi)
 
@@ -41,12 +41,12 @@ def _points():
 def _pim(x, y, panels, **kw):
     args = dict(subsidence_factor=RECT["q"], tan_beta=RECT["tan_beta"], horizontal_factor=RECT["b"])
     args.update(kw)
-    return M.pim_displacement(x, y, panels, **args)
+    return pim.pim_displacement(x, y, panels, **args)
 
 
 def test_rectangle_equals_the_published_erf_products():
     x, y = _points()
-    panel = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], RECT["depth"], RECT["thickness"])
+    panel = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], RECT["depth"], RECT["thickness"])
     e, n, u = _pim(x, y, [panel])
     w, ux, uy = published_rectangle(x, y, **RECT)
     scale = w.max()
@@ -62,7 +62,7 @@ def test_rotated_and_moved_rectangle_equals_the_erf_products_in_its_frame(angle_
     a = math.radians(angle_deg)
     rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     corners = np.array([(0, 0), (640, 0), (640, 230), (0, 230)], float) @ rot.T + origin
-    panel = M.Panel.from_vertices(corners[::-1], RECT["depth"], RECT["thickness"])  # clockwise as given
+    panel = pim.Panel.from_vertices(corners[::-1], RECT["depth"], RECT["thickness"])  # clockwise as given
     x, y = _points()
     xy = np.column_stack([x, y]) @ rot.T + origin
     e, n, u = _pim(xy[:, 0], xy[:, 1], [panel])
@@ -89,24 +89,24 @@ def _quadrature_w(px, py, tri, r):
 
 def test_triangle_equals_scipy_quadrature():
     tri = [(100.0, -50.0), (700.0, 120.0), (260.0, 480.0)]
-    panel = M.Panel.from_vertices(tri, 300.0, 2.0)
+    panel = pim.Panel.from_vertices(tri, 300.0, 2.0)
     r = 300.0 / 2.0
     pts = [(300.0, 200.0), (100.0, -50.0), (-200.0, 30.0), (700.0, 400.0), (400.0, 300.0)]
     for px, py in pts:
-        w, _, _ = M.panel_influence(np.array([px]), np.array([py]), M.oriented_rings(panel), r)
+        w, _, _ = pim.panel_influence(np.array([px]), np.array([py]), pim.oriented_rings(panel), r)
         assert w[0] == pytest.approx(_quadrature_w(px, py, tri, r), abs=1e-10)
 
 
 def test_gradient_equals_a_finite_difference_on_a_concave_polygon():
     ring = [(0, 0), (500, 0), (500, 400), (300, 150), (120, 420), (0, 300)]
-    panel = M.Panel.from_vertices(ring, 250.0, 3.0)
-    rings = M.oriented_rings(panel)
+    panel = pim.Panel.from_vertices(ring, 250.0, 3.0)
+    rings = pim.oriented_rings(panel)
     x = np.array([250.0, -80.0, 310.0, 480.0, 600.0])
     y = np.array([100.0, 200.0, 260.0, 380.0, -40.0])
-    _, gx, gy = M.panel_influence(x, y, rings, 125.0)
+    _, gx, gy = pim.panel_influence(x, y, rings, 125.0)
     h = 1e-3
-    fx = (M.panel_influence(x + h, y, rings, 125.0)[0] - M.panel_influence(x - h, y, rings, 125.0)[0]) / (2 * h)
-    fy = (M.panel_influence(x, y + h, rings, 125.0)[0] - M.panel_influence(x, y - h, rings, 125.0)[0]) / (2 * h)
+    fx = (pim.panel_influence(x + h, y, rings, 125.0)[0] - pim.panel_influence(x - h, y, rings, 125.0)[0]) / (2 * h)
+    fy = (pim.panel_influence(x, y + h, rings, 125.0)[0] - pim.panel_influence(x, y - h, rings, 125.0)[0]) / (2 * h)
     np.testing.assert_allclose(gx, fx, atol=1e-9)
     np.testing.assert_allclose(gy, fy, atol=1e-9)
 
@@ -114,14 +114,14 @@ def test_gradient_equals_a_finite_difference_on_a_concave_polygon():
 def test_l_shape_hole_and_several_panels_add_as_rectangles():
     x, y = _points()
     d, m = RECT["depth"], RECT["thickness"]
-    ell = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (300, 230), (300, 500), (0, 500)], d, m)
-    a = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], d, m)
-    b = M.Panel.from_vertices([(0, 230), (300, 230), (300, 500), (0, 500)], d, m)
+    ell = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (300, 230), (300, 500), (0, 500)], d, m)
+    a = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], d, m)
+    b = pim.Panel.from_vertices([(0, 230), (300, 230), (300, 500), (0, 500)], d, m)
     np.testing.assert_allclose(np.array(_pim(x, y, [ell])), np.array(_pim(x, y, [a, b])), atol=1e-9)
-    holed = M.Panel.from_vertices([(0, 0), (640, 0), (640, 500), (0, 500)], d, m,
+    holed = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 500), (0, 500)], d, m,
                                   holes=[[(200, 100), (400, 100), (400, 300), (200, 300)]])
-    outer = M.Panel.from_vertices([(0, 0), (640, 0), (640, 500), (0, 500)], d, m)
-    hole = M.Panel.from_vertices([(200, 100), (400, 100), (400, 300), (200, 300)], d, m)
+    outer = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 500), (0, 500)], d, m)
+    hole = pim.Panel.from_vertices([(200, 100), (400, 100), (400, 300), (200, 300)], d, m)
     diff = np.array(_pim(x, y, [outer])) - np.array(_pim(x, y, [hole]))
     np.testing.assert_allclose(np.array(_pim(x, y, [holed])), diff, atol=1e-9)
 
@@ -129,7 +129,7 @@ def test_l_shape_hole_and_several_panels_add_as_rectangles():
 def test_inflection_offset_shrinks_the_rectangle():
     x, y = _points()
     s = 40.0
-    panel = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], RECT["depth"], RECT["thickness"])
+    panel = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], RECT["depth"], RECT["thickness"])
     e, n, u = _pim(x, y, [panel], offset_m=s)
     w, ux, uy = published_rectangle(x - s, y - s, **{**RECT, "length": 640 - 2 * s, "width": 230 - 2 * s})
     np.testing.assert_allclose(-u, w, atol=1e-9)
@@ -138,11 +138,11 @@ def test_inflection_offset_shrinks_the_rectangle():
 
 def test_propagation_angle_moves_the_basin_by_h_cot_theta():
     x, y = _points()
-    panel = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], RECT["depth"], RECT["thickness"])
+    panel = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], RECT["depth"], RECT["thickness"])
     theta, az = 80.0, 30.0
     d = RECT["depth"] / math.tan(math.radians(theta))
     shifted = _pim(x, y, [panel], propagation_angle_deg=theta, shift_azimuth_deg=az)
-    moved = _pim(x, y, [M.moved_panel(panel, dx_m=d * math.sin(math.radians(az)),
+    moved = _pim(x, y, [pim.moved_panel(panel, dx_m=d * math.sin(math.radians(az)),
                                       dy_m=d * math.cos(math.radians(az)))])
     np.testing.assert_allclose(np.array(shifted), np.array(moved), atol=1e-9)
     np.testing.assert_array_equal(np.array(_pim(x, y, [panel], propagation_angle_deg=90.0, shift_azimuth_deg=77.0)),
@@ -150,8 +150,8 @@ def test_propagation_angle_moves_the_basin_by_h_cot_theta():
 
 
 def test_supercritical_panel_reaches_q_m_and_far_field_is_still():
-    panel = M.Panel.from_vertices([(-5000, -5000), (5000, -5000), (5000, 5000), (-5000, 5000)], 200.0, 2.5)
-    e, n, u = M.pim_displacement(np.array([0.0, 2e4]), np.array([0.0, 0.0]), [panel], subsidence_factor=0.7,
+    panel = pim.Panel.from_vertices([(-5000, -5000), (5000, -5000), (5000, 5000), (-5000, 5000)], 200.0, 2.5)
+    e, n, u = pim.pim_displacement(np.array([0.0, 2e4]), np.array([0.0, 0.0]), [panel], subsidence_factor=0.7,
                                  tan_beta=2.0)
     assert u[0] == pytest.approx(-0.7 * 2.5 * 1000.0, abs=1e-9)
     assert abs(u[1]) < 1e-12 and abs(e[0]) < 1e-9 and abs(e[1]) < 1e-12
@@ -161,7 +161,7 @@ def test_inputs_are_not_modified():
     ring = np.array([(0, 0), (640, 0), (640, 230), (0, 230)], float)
     x, y = _points()
     copies = ring.copy(), x.copy(), y.copy()
-    panel = M.Panel.from_vertices(ring, 300.0, 2.0)
+    panel = pim.Panel.from_vertices(ring, 300.0, 2.0)
     _pim(x, y, [panel], offset_m=20.0, propagation_angle_deg=70.0)
     for a, b in zip((ring, x, y), copies):
         np.testing.assert_array_equal(a, b)
@@ -170,14 +170,14 @@ def test_inputs_are_not_modified():
 def test_block_function_gives_the_same_bytes_for_any_block_split():
     from insar_geohazards.algorithms.engine import plan_blocks
 
-    panel = M.Panel.from_vertices([(100, -300), (500, -300), (500, -150), (100, -150)], 200.0, 2.0)
-    params = M.PimParameters(0.8, 2.0, 10.0, 0.3)
+    panel = pim.Panel.from_vertices([(100, -300), (500, -300), (500, -150), (100, -150)], 200.0, 2.0)
+    params = pim.PimParameters(0.8, 2.0, 10.0, 0.3)
     gt = (0.0, 10.0, 0.0, 0.0, 0.0, -10.0)
     outs = []
     for rows in (1, 7, 45):
         parts = []
         for block in plan_blocks(45, 60, block_rows=rows):
-            parts.append(M.pim_grid_block(block, {}, geotransform=gt, panels=[panel], params=params,
+            parts.append(pim.pim_grid_block(block, {}, geotransform=gt, panels=[panel], params=params,
                                           los_vector=(0.6, -0.1, 0.79)))
         outs.append({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
     for k in outs[0]:
@@ -189,24 +189,24 @@ def test_block_function_gives_the_same_bytes_for_any_block_split():
     (dict(tan_beta=0.1), "TAN_BETA"), (dict(offset_m=200.0), "OFFSET_M"),
     (dict(horizontal_factor=-0.1), "HORIZONTAL_FACTOR")])
 def test_implausible_parameters_are_refused(kwargs, match):
-    panel = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], 300.0, 2.0)
+    panel = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], 300.0, 2.0)
     args = dict(subsidence_factor=0.8, tan_beta=2.0)
     args.update(kwargs)
     with pytest.raises(GeohazardError, match=match):
-        M.pim_displacement(np.zeros(2), np.zeros(2), [panel], **args)
+        pim.pim_displacement(np.zeros(2), np.zeros(2), [panel], **args)
 
 
 @pytest.mark.parametrize("depth, thickness, match", [(5000.0, 2.0, "DEPTH_M = 5000 m is not physically plausible"),
                                                      (300.0, 40.0, "THICKNESS_M"), (6.0, 8.0, "not less than DEPTH_M")])
 def test_implausible_panels_are_refused_naming_the_panel(depth, thickness, match):
-    panel = M.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], depth, thickness, name="7")
+    panel = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], depth, thickness, name="7")
     with pytest.raises(GeohazardError, match=match) as info:
-        M.pim_displacement(np.zeros(2), np.zeros(2), [panel], subsidence_factor=0.8, tan_beta=2.0)
+        pim.pim_displacement(np.zeros(2), np.zeros(2), [panel], subsidence_factor=0.8, tan_beta=2.0)
     assert "panel 7" in str(info.value)
 
 
 def test_degenerate_panels_are_refused():
     with pytest.raises(GeohazardError, match="3 distinct"):
-        M.check_panels([M.Panel.from_vertices([(0, 0), (1, 1), (0, 0)], 300.0, 2.0)])
+        pim.check_panels([pim.Panel.from_vertices([(0, 0), (1, 1), (0, 0)], 300.0, 2.0)])
     with pytest.raises(GeohazardError, match="no panel"):
-        M.check_panels([])
+        pim.check_panels([])

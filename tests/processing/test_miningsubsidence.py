@@ -83,25 +83,25 @@ def test_forward_basin_equals_the_published_rectangle(run_alg, tmp_path):
 
 def _los_raster(path, truth_panels, *, inc, head, q=0.75, tan_beta=2.2, s=25.0, b=0.28, seed=0, carry=True):
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
-    from insar_geohazards.algorithms.hazard import mining as M
+    from insar_geohazards.algorithms.hazard import mining as pim
 
     gt = (E0 - 600.0, 30.0, 0.0, N0 + 800.0, 0.0, -30.0)
     x = gt[0] + (np.arange(60) + 0.5) * gt[1]
     y = gt[3] + (np.arange(55) + 0.5) * gt[5]
     xx, yy = np.meshgrid(x, y)
-    e, n, u = M.pim_displacement(xx, yy, truth_panels, subsidence_factor=q, tan_beta=tan_beta, offset_m=s,
+    e, n, u = pim.pim_displacement(xx, yy, truth_panels, subsidence_factor=q, tan_beta=tan_beta, offset_m=s,
                                  horizontal_factor=b)
-    los = M.los_from_enu(e, n, u, np.array(los_unit_vector(inc, head)).ravel())
+    los = pim.los_from_enu(e, n, u, np.array(los_unit_vector(inc, head)).ravel())
     los += 4.0 + np.random.default_rng(seed).normal(0, 3.0, los.shape)
     meta = {"INCIDENCE_DEG": str(inc), "HEADING_DEG": str(head), "UNIT": "mm"} if carry else {"UNIT": "mm"}
     return write_geotiff(path, los, geotransform=gt, metadata=meta)
 
 
 def _truth():
-    from insar_geohazards.algorithms.hazard import mining as M
+    from insar_geohazards.algorithms.hazard import mining as pim
 
-    p = M.Panel.from_vertices([(E0, N0), (E0 + 600, N0), (E0 + 600, N0 + 240), (E0, N0 + 240)], 300.0, 3.0)
-    return [M.moved_panel(p, dx_m=45.0, dy_m=-30.0)]
+    p = pim.Panel.from_vertices([(E0, N0), (E0 + 600, N0), (E0 + 600, N0 + 240), (E0, N0 + 240)], 300.0, 3.0)
+    return [pim.moved_panel(p, dx_m=45.0, dy_m=-30.0)]
 
 
 def test_inversion_recovers_the_parameters_and_locates_the_goaf(run_alg, tmp_path):

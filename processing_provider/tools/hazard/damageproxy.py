@@ -7,7 +7,7 @@ import os
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date, parse_date_pairs
-from ...inputs import declare, knobs, stacks
+from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -18,7 +18,7 @@ io_damage = lazy_module("....io.damage", __package__)
 
 @tool("damageproxy", "Damage proxy map (coherence change)", page="hazard",
       tags="damage,damage proxy,DPM,coherence,coherence change,earthquake,collapse,emergency,active,stagnant",
-      main=("OUTPUT", "OUTPUT_AREAS"), engine=True)
+      main=(ids.OUTPUT, "OUTPUT_AREAS"), engine=True)
 class DamageProxy(GeohazardAlgorithm):
     COHERENCE_INPUTS = ("PRE_COHERENCE", "CO_COHERENCE")
     IDS = ("PRE_COHERENCE CO_COHERENCE EVENT_DATE STD_FLOOR MIN_AREA_M2 OUTPUT_AREAS OUTPUT_MEAN_COHERENCE "
