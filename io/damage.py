@@ -64,6 +64,9 @@ def run_damage(pre: list, co: list, outs: dict, *, names: tuple, threshold: floa
     infos = [raster.raster_info(p, names[0]) for p in pre] + [raster.raster_info(p, names[1]) for p in co]
     raster.check_same_grid(infos, [names[0]] * len(pre) + [names[1]] * len(co))
     info = infos[0]
+    if not info.crs_wkt or not info.has_georef:
+        raise GeohazardError(f"{names[0]}: {os.path.basename(pre[0])} has no coordinate reference system; the areas "
+                             "in m2 need a geocoded coherence")
     meta = {"UNIT": "standard deviations of the pre-event coherence", "SIGN": "positive = coherence loss",
             "THRESHOLD": repr(float(threshold)), "STD_FLOOR": repr(float(std_floor))}
     specs = {"proxy": ("damage_proxy", np.float32, meta), "mean_coherence": ("mean_pre_event_coherence",

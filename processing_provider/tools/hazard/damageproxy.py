@@ -7,6 +7,7 @@ import os
 
 from ....algorithms.errors import GeohazardError
 from ....algorithms.formats.dates import parse_date, parse_date_pairs
+from ....algorithms.plausibility import check_date
 from ...inputs import declare, ids, knobs, stacks
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
@@ -80,6 +81,7 @@ class DamageProxy(GeohazardAlgorithm):
             event = parse_date(text)
         except (GeohazardError, ValueError):
             raise GeohazardError(f"{self.EVENT_DATE}: {text!r} is not a date; give YYYY-MM-DD") from None
+        check_date(self.EVENT_DATE, event)
         paths = [stacks.raster_list_paths(self, parameters, pid, context) for pid in (self.PRE_COHERENCE,
                                                                                       self.CO_COHERENCE)]
         pairs = [parse_date_pairs(p, name=pid) for p, pid in zip(paths, (self.PRE_COHERENCE, self.CO_COHERENCE))]
