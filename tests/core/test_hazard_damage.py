@@ -115,3 +115,27 @@ def test_pair_dates_are_checked_against_the_event():
         dpm.check_pair_dates(pre, [_p("2020-03-10", "2020-03-22")], event, pre_names=["a", "b"], co_names=["z"])
     with pytest.raises(GeohazardError, match="CO_COHERENCE: no coherence"):
         dpm.check_pair_dates(pre, [], event, pre_names=["a", "b"], co_names=[])
+
+
+@pytest.mark.parametrize("n_pre, n_co", [(3, 1), (12, 4)])
+def test_the_block_memory_model_bounds_what_a_block_allocates(n_pre, n_co):
+    """bytes_per_pixel against tracemalloc (the float32 pairs read inside the measurement, as the engine does)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+
+    def peak(rows):
+        tracemalloc.start()
+        try:
+            pre = rng.random((n_pre, rows, 300)).astype(np.float32)
+            co = rng.random((n_co, rows, 300)).astype(np.float32)
+            out = dpm.damage_proxy(pre, co)
+            del out, pre, co
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(2)
+    measured = (peak(64) - peak(16)) / (48 * 300)
+    model = dpm.bytes_per_pixel(n_pre + n_co)
+    assert measured <= model <= 3.0 * measured, (measured, model)

@@ -210,3 +210,30 @@ def test_degenerate_panels_are_refused():
         pim.check_panels([pim.Panel.from_vertices([(0, 0), (1, 1), (0, 0)], 300.0, 2.0)])
     with pytest.raises(GeohazardError, match="no panel"):
         pim.check_panels([])
+
+
+def test_the_block_memory_model_bounds_what_a_block_allocates():
+    """PIM_BYTES_PER_PIXEL against tracemalloc: the growth of a block's peak per pixel between two heights lies
+    between a third of the model and the model (counts of bytes, not times)."""
+    import tracemalloc
+
+    from insar_geohazards.algorithms.engine import Block
+
+    panels = [pim.Panel.from_vertices([(0, 0), (900, 0), (900, 220), (400, 220), (400, 520), (0, 520)], 300.0, 3.0),
+              pim.Panel.from_vertices([(1100, 0), (1400, 0), (1400, 700), (1100, 700)], 420.0, 2.5)]
+    params = pim.PimParameters(0.8, 2.0, 20.0, 0.3)
+
+    def peak(rows):
+        block = Block(0, 0, rows, 0, rows, 10_000, 400)
+        tracemalloc.start()
+        try:
+            out = pim.pim_grid_block(block, {}, geotransform=(-400.0, 5.0, 0, 1100.0, 0, -5.0), panels=panels,
+                                     params=params, los_vector=(0.6, -0.1, 0.79))
+            del out
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(2)
+    measured = (peak(64) - peak(16)) / (48 * 400)
+    assert measured <= pim.PIM_BYTES_PER_PIXEL <= 3.0 * measured, measured

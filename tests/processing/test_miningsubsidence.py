@@ -126,7 +126,7 @@ def test_inversion_recovers_the_parameters_and_locates_the_goaf(run_alg, tmp_pat
     data = read(asc)[0]
     resid = data - fitted
     assert fitted.shape == data.shape and gt == gdal.Open(asc).GetGeoTransform()
-    assert np.std(resid) == pytest.approx(3.0, rel=0.15)  # the fitted basin in the LOS of INPUT (offset included)
+    assert np.std(resid) == pytest.approx(3.0, rel=0.15)  # the basin in INPUT's LOS (its offset left in the data)
 
 
 def test_missing_depth_with_nothing_typed_is_refused(run_alg, tmp_path):
