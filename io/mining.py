@@ -12,7 +12,7 @@ from qgis.core import QgsCoordinateTransform, QgsProject, QgsWkbTypes
 
 from ..algorithms.errors import GeohazardError
 from ..algorithms.geometry import los as los_mod
-from ..algorithms.hazard.mining import PIM_BYTES_PER_PIXEL, Panel, check_panels, pim_grid_block
+from ..algorithms.hazard.mining import PIM_BYTES_PER_PIXEL, Panel, basin_bounds, check_panels, pim_grid_block
 from ..algorithms.hazard.mining_fit import LosSamples
 from . import blocks, raster, styles, vector
 from .faults import require_projected_crs
@@ -179,6 +179,14 @@ def write_results(outs: dict, *, grid: tuple, crs_wkt: str, panels, params, tabl
     through the engine, styled, the parameter table and the panels; returns ``{output ID: path}``."""
     check_panels(panels)
     params.check()
+    gt, rows, cols = grid
+    x0, x1 = sorted((gt[0], gt[0] + cols * gt[1]))
+    y0, y1 = sorted((gt[3], gt[3] + rows * gt[5]))
+    bx0, bx1, by0, by1 = basin_bounds(panels, params)
+    if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+        raise GeohazardError(f"{outs['vertical'][0]}: the basin of the panels (x {bx0:.0f}-{bx1:.0f}, y {by0:.0f}-"
+                             f"{by1:.0f} m) lies outside the grid (x {x0:.0f}-{x1:.0f}, y {y0:.0f}-{y1:.0f} m): the "
+                             "map would hold zeros only; give an extent over the panels")
     if outs["los"][1] and los_vector is None:
         raise GeohazardError(f"{outs['los'][0]} needs a line of sight: type INCIDENCE and HEADING")
     written = write_pim_grids({k: outs[k][1] for k in COMPONENTS}, geotransform=grid[0], rows=grid[1], cols=grid[2],

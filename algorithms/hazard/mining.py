@@ -186,6 +186,18 @@ def basin_shift_m(depth_m: float, params: PimParameters) -> tuple:
     return d * math.sin(az), d * math.cos(az)
 
 
+def basin_bounds(panels: Sequence[Panel], params: PimParameters) -> tuple:
+    """``(xmin, xmax, ymin, ymax)`` (m) outside which every panel's basin is below 1e-12 of its W_max: the
+    computation boundaries grown by 3 influence radii (exp(-9 pi) = 5e-13)."""
+    lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
+    for i, p in enumerate(panels):
+        ring = computation_rings(p, params, p.label(i))[0]
+        grow = 3.0 * p.depth_m / params.tan_beta
+        lo = np.minimum(lo, ring.min(axis=0) - grow)
+        hi = np.maximum(hi, ring.max(axis=0) + grow)
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
 def check_panels(panels: Sequence[Panel]) -> None:
     """Refuse an empty list, implausible depths and thicknesses, and degenerate rings, naming the panel."""
     if not len(panels):

@@ -237,3 +237,16 @@ def test_the_block_memory_model_bounds_what_a_block_allocates():
     peak(2)
     measured = (peak(64) - peak(16)) / (48 * 400)
     assert measured <= pim.PIM_BYTES_PER_PIXEL <= 3.0 * measured, measured
+
+
+def test_basin_bounds_hold_the_basin():
+    panel = pim.Panel.from_vertices([(0, 0), (640, 0), (640, 230), (0, 230)], 320.0, 2.8)
+    params = pim.PimParameters(0.8, 2.0, 20.0, 0.3, propagation_angle_deg=75.0, shift_azimuth_deg=90.0)
+    x0, x1, y0, y1 = pim.basin_bounds([panel], params)
+    shift = 320.0 / math.tan(math.radians(75.0))
+    assert (x0, x1) == pytest.approx((20 - 480 + shift, 620 + 480 + shift)) and (y0, y1) == pytest.approx((-460, 690))
+    e, n, u = pim.pim_displacement(np.array([x0, x1, 300.0]), np.array([100.0, 100.0, y1]), [panel],
+                                   **{k: getattr(params, k) for k in ("subsidence_factor", "tan_beta", "offset_m",
+                                                                      "horizontal_factor", "propagation_angle_deg",
+                                                                      "shift_azimuth_deg")})
+    assert np.abs(u).max() < 1e-12 * 0.8 * 2800

@@ -98,6 +98,12 @@ def test_mining_subsidence_factor_outside_0_1_2_is_refused(qgis_app, tmp_path, q
     _nothing_written(tmp_path)
 
 
+def test_mining_extent_away_from_the_panels_is_refused(qgis_app, tmp_path):
+    params = _forward(str(tmp_path), EXTENT=f"{E0 + 5000},{E0 + 6000},{N0},{N0 + 1000} [EPSG:32633]")
+    hk.expect_refusal("miningsubsidence", params, "lies outside the grid")
+    _nothing_written(tmp_path)
+
+
 def test_mining_forward_los_without_a_geometry_is_refused(qgis_app, tmp_path):
     params = _forward(str(tmp_path), OUTPUT_LOS=str(tmp_path / "out" / "los.tif"))
     hk.expect_refusal("miningsubsidence", params, "type INCIDENCE|type HEADING")
