@@ -54,7 +54,7 @@ BY_PARAMETER = {
 }
 
 #: Parameter IDs holding a date (ISO text); checked by :func:`check_date`.
-DATE_PARAMETERS = ("NOW_DATE", "ORIGIN_DATE")
+DATE_PARAMETERS = ("NOW_DATE", "ORIGIN_DATE", "EVENT_DATE")
 
 
 def check_scalar(name: str, value: Optional[float], rule: Optional[Plausible] = None) -> None:

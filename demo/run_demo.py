@@ -277,7 +277,78 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT_PLOTS": os.path.join(out, "inverse_velocity_plots")},
             "load": ["OUTPUT"],
         },
+        # hazard maps
+        {
+            "title": "SIMULATED mine plan (not real data: an L-shaped longwall 300 m deep, 3 m mined, and a panel "
+                     "420 m deep, 2.5 m): the final subsidence basin by the probability-integral method (q 0.8, "
+                     "tan(beta) 2, s 20 m, b 0.3), vertical and Sentinel-1 ascending LOS",
+            "alg": "geohazard:miningsubsidence", "group": "SIMULATED mine plan: subsidence basin",
+            "prepare": lambda: write_simulated_mine_plan(os.path.join(out, "simulated_mine_plan.gpkg")),
+            "params": {"PANELS": os.path.join(out, "simulated_mine_plan.gpkg"), "SUBSIDENCE_FACTOR": 0.8,
+                       "TAN_BETA": 2.0, "OFFSET_M": 20.0, "HORIZONTAL_FACTOR": 0.3,
+                       "EXTENT": f"{MINE_ORIGIN[0] - 400},{MINE_ORIGIN[0] + 1800},{MINE_ORIGIN[1] - 400},"
+                                 f"{MINE_ORIGIN[1] + 1100} [EPSG:32614]",
+                       "PIXEL_SIZE": 10.0, "INCIDENCE": 39.0, "HEADING": -12.0,
+                       "OUTPUT_VERTICAL": os.path.join(out, "mine_vertical.tif"),
+                       "OUTPUT_LOS": os.path.join(out, "mine_los.tif"),
+                       "OUTPUT_PANEL": os.path.join(out, "mine_panels.gpkg")},
+            "load": ["OUTPUT_VERTICAL", "OUTPUT_LOS", "OUTPUT_PANEL"],
+        },
+        {
+            "title": "Mexico City coherence: damage proxy around 2018-05-10 (a date chosen for the demo, no known "
+                     "damaging event: the map shows coherence noise; pairs of at most 48 days on both sides)",
+            "alg": "geohazard:damageproxy", "group": "Mexico City: damage proxy (coherence change)",
+            "params": {"PRE_COHERENCE": mexico_coherence(mexico, before="20180510"),
+                       "CO_COHERENCE": mexico_coherence(mexico, spanning="20180510"), "EVENT_DATE": "2018-05-10",
+                       "OUTPUT": os.path.join(out, "mexico_damage_proxy.tif"),
+                       "OUTPUT_AREAS": os.path.join(out, "mexico_damage_areas.gpkg"),
+                       "OUTPUT_CLASSES": os.path.join(out, "mexico_coherence_classes.tif")},
+            "load": ["OUTPUT", "OUTPUT_CLASSES", "OUTPUT_AREAS"],
+        },
     ]
+
+
+#: Lower-left corner of the SIMULATED mine plan (UTM 14N, east of Mexico City; a place for the demo, no mine).
+MINE_ORIGIN = (520000.0, 2140000.0)
+
+
+def write_simulated_mine_plan(path: str) -> str:
+    """The SIMULATED mine plan of the demo: two panels with DEPTH_M and THICKNESS_M (EPSG:32614)."""
+    from osgeo import ogr, osr
+
+    if os.path.exists(path):
+        os.remove(path)
+    x0, y0 = MINE_ORIGIN
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32614)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    layer = ds.CreateLayer("panels", srs, ogr.wkbPolygon)
+    for name in ("DEPTH_M", "THICKNESS_M"):
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTReal))
+    for ring, depth, thickness in (([(0, 0), (900, 0), (900, 220), (400, 220), (400, 520), (0, 520)], 300.0, 3.0),
+                                   ([(1100, 0), (1400, 0), (1400, 700), (1100, 700)], 420.0, 2.5)):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        wkt = ",".join(f"{x0 + x} {y0 + y}" for x, y in ring + ring[:1])
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(f"POLYGON(({wkt}))"))
+        feature.SetField("DEPTH_M", depth)
+        feature.SetField("THICKNESS_M", thickness)
+        layer.CreateFeature(feature)
+    ds = None
+    return path
+
+
+def mexico_coherence(folder: str, *, before: str = "", spanning: str = "", max_days: int = 48) -> list[str]:
+    """The Mexico City coherence files of pairs of at most ``max_days`` that end before the date ``before`` or
+    span the date ``spanning`` (YYYYMMDD; the file names carry the pair's dates)."""
+    import datetime as dt
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(folder, "*_cc.tif"))):
+        d1, d2 = os.path.basename(path).split("_")[1].split("-")
+        days = (dt.datetime.strptime(d2, "%Y%m%d") - dt.datetime.strptime(d1, "%Y%m%d")).days
+        if days <= max_days and ((before and d2 < before) or (spanning and d1 < spanning < d2)):
+            out.append(path)
+    return out
 
 
 # The SIMULATED SLC stack of the demo (algorithms/timeseries/simulate.py): small enough to simulate and

@@ -1,14 +1,175 @@
-"""Hostile inputs for the hazard-map tools: susceptibility."""
+"""Hostile inputs for the hazard-map tools: susceptibility, miningsubsidence, damageproxy (each family's recipe
+below; the hazard tools share this file through ``hk.recipes``)."""
 
 import os
 
 import numpy as np
+import pytest
 import testutils_hostile as hk
 from testutils import write_geotiff
 from testutils_ada import write_wkt_layer
 from testutils_susceptibility import GT, make_world, write_world
 
-TOOLS = ["susceptibility"]
+E0, N0 = 500000.0, 4100000.0
+
+
+# ------------------------------------------------------------------------------------------- miningsubsidence
+MINING_TOOLS = ["miningsubsidence"]
+MINING_GT = (E0 - 450.0, 30.0, 0.0, N0 + 600.0, 0.0, -30.0)
+
+
+def mine_plan(path, *, dx=0.0, epsg=32633, depth=300.0, thickness=3.0, fields=None):
+    wkt = (f"POLYGON(({E0 + dx} {N0},{E0 + dx + 500} {N0},{E0 + dx + 500} {N0 + 200},{E0 + dx} {N0 + 200},"
+           f"{E0 + dx} {N0}))")
+    fields = {"DEPTH_M": [depth], "THICKNESS_M": [thickness]} if fields is None else fields
+    return hk.polygon_layer(path, [wkt], fields=fields, epsg=epsg)
+
+
+def mining_los(path, *, nan=False, epsg=32633, gt=MINING_GT):
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+    from insar_geohazards.algorithms.hazard import mining as pim
+
+    x = gt[0] + (np.arange(46) + 0.5) * gt[1]
+    y = gt[3] + (np.arange(42) + 0.5) * gt[5]
+    xx, yy = np.meshgrid(x, y)
+    panel = pim.Panel.from_vertices([(E0 + 30, N0 - 20), (E0 + 530, N0 - 20), (E0 + 530, N0 + 180),
+                                     (E0 + 30, N0 + 180)], 300.0, 3.0)
+    e, n, u = pim.pim_displacement(xx, yy, [panel], subsidence_factor=0.75, tan_beta=2.1, offset_m=20.0,
+                                   horizontal_factor=0.3)
+    los = pim.los_from_enu(e, n, u, np.array(los_unit_vector(39.0, -12.0)).ravel())
+    los += np.random.default_rng(0).normal(0, 3.0, los.shape)
+    if nan:
+        los[:] = np.nan
+    return write_geotiff(path, los, geotransform=gt, epsg=epsg)
+
+
+def mining_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    params = {"MODE": 1, "PANELS": mine_plan(j(tmp, "plan.gpkg")), "INPUT": mining_los(j(tmp, "los.tif")),
+              "INCIDENCE": 39.0, "HEADING": -12.0, "MAX_SAMPLES": 800, "OUTPUT_VERTICAL": j(out, "up.tif"),
+              "OUTPUT_PARAMETERS": j(out, "par.gpkg"), "OUTPUT_PANEL": j(out, "goaf.gpkg")}
+    spoil = hk.spoil_input("INPUT", mining_los, ".tif", trunc_message="trunc.tif", nan_message="no valid pixel")
+    return hk.Recipe(params, ["OUTPUT_VERTICAL", "OUTPUT_PARAMETERS", "OUTPUT_PANEL"], ("INPUT", "OUTPUT_VERTICAL"),
+                     spoil, raster="INPUT", overlap={"PANELS": mine_plan(j(tmp, "far.gpkg"), dx=9e5)},
+                     implausible={"INCIDENCE": 89.999})
+
+
+def _forward(tmp, **changes):
+    params = {"PANELS": mine_plan(os.path.join(tmp, "plan.gpkg")), "PIXEL_SIZE": 50.0,
+              "EXTENT": f"{E0 - 500},{E0 + 1000},{N0 - 500},{N0 + 700} [EPSG:32633]",
+              "OUTPUT_VERTICAL": os.path.join(tmp, "out", "up.tif")}
+    os.makedirs(os.path.join(tmp, "out"), exist_ok=True)
+    params.update(changes)
+    return params
+
+
+def _nothing_written(tmp):
+    out = os.path.join(str(tmp), "out")
+    assert not os.path.isdir(out) or not hk.listing(out)
+
+
+def test_mining_panel_deeper_than_plausible_is_refused(qgis_app, tmp_path):
+    deep = mine_plan(str(tmp_path / "deep.gpkg"), depth=5000.0)
+    msg = hk.expect_refusal("miningsubsidence", _forward(str(tmp_path), PANELS=deep), "not physically plausible")
+    assert "DEPTH_M = 5000 m" in msg and "panel" in msg
+    _nothing_written(tmp_path)
+
+
+def test_mining_missing_depth_and_thickness_with_nothing_typed_is_refused(qgis_app, tmp_path):
+    bare = mine_plan(str(tmp_path / "bare.gpkg"), fields={"other": [1.0]})
+    msg = hk.expect_refusal("miningsubsidence", _forward(str(tmp_path), PANELS=bare), "DEPTH_M")
+    assert "type DEPTH_M" in msg
+    only_depth = _forward(str(tmp_path), PANELS=bare, DEPTH_M=300.0)
+    assert "THICKNESS_M" in hk.expect_refusal("miningsubsidence", only_depth, "THICKNESS_M")
+    _nothing_written(tmp_path)
+
+
+def test_mining_panel_outside_the_input_is_refused(qgis_app, tmp_path):
+    r = mining_recipe("miningsubsidence", tmp_path)
+    far = mine_plan(str(tmp_path / "beside.gpkg"), dx=3000.0)  # beside the map: the extents do not touch
+    hk.expect_refusal("miningsubsidence", dict(r.params, PANELS=far), "do not overlap")
+    _nothing_written(tmp_path)
+
+
+@pytest.mark.parametrize("q", [0.0, -0.5, 1.25, 3.0])
+def test_mining_subsidence_factor_outside_0_1_2_is_refused(qgis_app, tmp_path, q):
+    msg = hk.expect_refusal("miningsubsidence", _forward(str(tmp_path), SUBSIDENCE_FACTOR=q),
+                            "SUBSIDENCE_FACTOR")
+    assert "outside the accepted range" in msg or "not physically plausible" in msg
+    _nothing_written(tmp_path)
+
+
+def test_mining_extent_away_from_the_panels_is_refused(qgis_app, tmp_path):
+    params = _forward(str(tmp_path), EXTENT=f"{E0 + 5000},{E0 + 6000},{N0},{N0 + 1000} [EPSG:32633]")
+    hk.expect_refusal("miningsubsidence", params, "lies outside the grid")
+    _nothing_written(tmp_path)
+
+
+def test_mining_forward_los_without_a_geometry_is_refused(qgis_app, tmp_path):
+    params = _forward(str(tmp_path), OUTPUT_LOS=str(tmp_path / "out" / "los.tif"))
+    hk.expect_refusal("miningsubsidence", params, "type INCIDENCE|type HEADING")
+    _nothing_written(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------------ damageproxy
+DAMAGE_TOOLS = ["damageproxy"]
+PRE = ["20200101_20200113", "20200113_20200125", "20200125_20200206"]
+CO = ["20200206_20200301"]
+
+
+def coherence_set(folder, names, *, nan=False, epsg=32633, gt=hk.GT, scale=1.0, seed=0):
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    out = []
+    for name in names:
+        arr = np.clip(rng.normal(0.7, 0.05, (24, 28)), 0, 1) * scale
+        if name in CO:
+            arr[4:10, 5:12] = 0.2 * scale
+        if nan:
+            arr[:] = np.nan
+        out.append(write_geotiff(os.path.join(folder, f"{name}_coh.tif"), arr, geotransform=gt, epsg=epsg))
+    return out
+
+
+def damage_recipe(tool, tmp):
+    tmp, out = hk.folders(tmp)
+    j = os.path.join
+    params = {"PRE_COHERENCE": coherence_set(j(tmp, "pre"), PRE), "CO_COHERENCE": coherence_set(j(tmp, "co"), CO),
+              "EVENT_DATE": "2020-02-20", "MIN_AREA_M2": 0.0, "OUTPUT": j(out, "dpm.tif"),
+              "OUTPUT_AREAS": j(out, "areas.gpkg")}
+
+    def spoil(kind, folder):
+        if kind == "truncated":
+            files = coherence_set(j(folder, "trunc"), PRE)
+            hk.truncate(files[1])
+            return {"PRE_COHERENCE": files}, os.path.basename(files[1])
+        if kind == "nan":
+            return {"PRE_COHERENCE": coherence_set(j(folder, "nan"), PRE, nan=True)}, "no valid pixel"
+        return {"PRE_COHERENCE": coherence_set(j(folder, "nocrs"), PRE, epsg=None),
+                "CO_COHERENCE": coherence_set(j(folder, "nocrs"), CO, epsg=None)}, None
+
+    return hk.Recipe(params, ["OUTPUT", "OUTPUT_AREAS"], ("PRE_COHERENCE", "OUTPUT"), spoil, raster="PRE_COHERENCE",
+                     overlap={"CO_COHERENCE": coherence_set(j(tmp, "far"), CO, gt=hk.FAR_GT)},
+                     implausible={"EVENT_DATE": "1900-01-01"})
+
+
+def test_damage_coherence_on_0_255_is_refused(qgis_app, tmp_path):
+    r = damage_recipe("damageproxy", tmp_path)
+    byte = coherence_set(str(tmp_path / "byte"), PRE, scale=255.0)
+    msg = hk.expect_refusal("damageproxy", dict(r.params, PRE_COHERENCE=byte), "0-255")
+    assert "PRE_COHERENCE" in msg
+    _nothing_written(tmp_path)
+
+
+def test_damage_pairs_on_the_wrong_side_of_the_event_are_refused(qgis_app, tmp_path):
+    r = damage_recipe("damageproxy", tmp_path)
+    msg = hk.expect_refusal("damageproxy", dict(r.params, PRE_COHERENCE=r.params["PRE_COHERENCE"]
+                                                + r.params["CO_COHERENCE"]), "does not end before the event")
+    assert "20200206_20200301_coh.tif" in msg
+    hk.expect_refusal("damageproxy", dict(r.params, CO_COHERENCE=r.params["PRE_COHERENCE"][:1]),
+                      "does not span the event")
+    _nothing_written(tmp_path)
 
 
 def _susceptibility(tmp, out):
@@ -33,13 +194,13 @@ def _susceptibility(tmp, out):
                      raster="FACTORS", vector="INVENTORY", overlap={"INVENTORY": far})
 
 
-def recipe(tool, tmp):
+def susceptibility_recipe(tool, tmp):
     tmp, out = hk.folders(tmp)
-    if tool == "susceptibility":
-        return _susceptibility(tmp, out)
-    raise KeyError(tool)
+    return _susceptibility(tmp, out)
 
 
+TOOLS, recipe = hk.recipes((["susceptibility"], susceptibility_recipe), (MINING_TOOLS, mining_recipe),
+                           (DAMAGE_TOOLS, damage_recipe))
 test_hostile = hk.hostile_cases(TOOLS, recipe)
 
 

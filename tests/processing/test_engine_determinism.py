@@ -68,6 +68,9 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "multisensortimeseries": ("multisensortimeseries", "multisensor", {"OUTPUT_QUALITY": "@q.tif"}),
     "susceptibility": ("susceptibility", "hazard", {}),
     "susceptibility_forest": ("susceptibility", "hazard", {"METHOD": 2, "OUTPUT_CLASSES": "@c.tif"}),
+    "miningsubsidence": ("miningsubsidence", "hazard", {"OUTPUT_EAST": "@e.tif", "OUTPUT_NORTH": "@n.tif",
+                                                        "OUTPUT_LOS": "@los.tif"}),
+    "damageproxy": ("damageproxy", "hazard", {"OUTPUT_MEAN_COHERENCE": "@m.tif", "OUTPUT_CLASSES": "@c.tif"}),
 }
 NO_FORCED_LAYOUT = {"unwrap"}
 FILE_GROUPS = {"rampremoval", "rampremoval_per_date", "troposphericcorrection", "troposphericcorrection_windows"}

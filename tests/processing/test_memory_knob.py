@@ -57,6 +57,8 @@ CASES = {
     "multisensortimeseries": ("multisensortimeseries", "det", {}, 2.0),
     "unwrap": ("unwrap", "custom", {}, 6.0),
     "susceptibility": ("susceptibility", "hostile:hazard", {"METHOD": 2}, 0.1),
+    "miningsubsidence": ("miningsubsidence", "det", {}, 0.03),
+    "damageproxy": ("damageproxy", "det", {}, 0.02),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}

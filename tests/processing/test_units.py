@@ -16,6 +16,8 @@ from testutils_faults import DATA, read_features, read_raster, write_lines
 #: tool -> {parameter ID: unit of its value (or of a raster's content)}; hidden former IDs included.
 LENGTHS = {
     "adaclassification": {"DEM": "m", "SINKHOLE_MAX_AREA": "m2", "SETTLEMENT_MAX_AREA": "m2"},
+    "damageproxy": {"MIN_AREA_M2": "m2"},
+    "miningsubsidence": {"DEPTH_M": "m", "THICKNESS_M": "m", "OFFSET_M": "m", "PIXEL_SIZE": "m"},
     "adadetection": {"RADIUS": "m", "OUTLINE_MARGIN": "m"},
     "ascdescdecomposition": {"PIXEL_SIZE": "m", "CELL_SIZE": "m", "ORIGIN_X": "m", "ORIGIN_Y": "m"},
     "coulombonfaults": {"ORIGIN_EAST": "m", "ORIGIN_NORTH": "m", "TOP_DEPTH_KM": "km", "BOTTOM_DEPTH_KM": "km",

@@ -1,0 +1,153 @@
+"""``geohazard:miningsubsidence``. Mining subsidence by the probability-integral method: the final basin of mined
+panels (forward), or its parameters and the goaf's position fitted to InSAR (inversion)."""
+
+from __future__ import annotations
+
+from ...inputs import acquisition, declare, ids, knobs
+from ...inputs.feedback import FeedbackProgress
+from ...lazy import lazy_module
+from .._base import GeohazardAlgorithm, tool
+
+mining = lazy_module("....algorithms.hazard.mining", __package__)
+mining_fit = lazy_module("....algorithms.hazard.mining_fit", __package__)
+io_mining = lazy_module("....io.mining", __package__)
+
+POSITIONS = ("Translation of the plan", "Translation and rotation of the plan",
+             "Plan fixed (fit the propagation angle instead)")
+
+
+@tool("miningsubsidence", "Mining subsidence (probability-integral method)", page="hazard",
+      tags="mining,subsidence,probability integral,PIM,Knothe,goaf,coal,longwall,panel,inversion",
+      main=("OUTPUT_VERTICAL", "OUTPUT_PANEL"), engine=True)
+class MiningSubsidence(GeohazardAlgorithm):
+    MM_INPUTS = (ids.INPUT, "INPUT_2")
+    OVERLAP = ((ids.INPUT, "PANELS"), ("INPUT_2", "PANELS"))
+    IDS = ("MODE PANELS DEPTH_M THICKNESS_M SUBSIDENCE_FACTOR TAN_BETA PROPAGATION_ANGLE SHIFT_AZIMUTH OFFSET_M "
+           "HORIZONTAL_FACTOR INPUT_2 INCIDENCE_2 HEADING_2 FIT_POSITION RAMP MAX_SAMPLES OUTPUT_VERTICAL "
+           "OUTPUT_EAST OUTPUT_NORTH OUTPUT_LOS OUTPUT_PARAMETERS OUTPUT_PANEL")
+    HELP = (
+        "The final surface basin of mined panels by the probability-integral method (Knothe, Liu Baocheng), or "
+        "the method's parameters and the goaf's position fitted to InSAR line-of-sight displacement. It needs the "
+        "mine plan (polygons with depth and thickness) and, to fit, one or two LOS maps; it gives vertical, east, "
+        "north and LOS displacement (mm), the parameter table and the fitted panels.\n\n"
+        "<b>Mode</b>: forward (the basin on EXTENT at PIXEL_SIZE) or invert (fit to INPUT and INPUT_2; the "
+        "rasters are then the fitted final basin on INPUT's grid).\n"
+        "<b>Panels</b>: polygons of any shape (holes and multipolygons too) in a projected CRS (m), a horizontal "
+        "seam; fields DEPTH_M (mining depth H, m) and THICKNESS_M (mined thickness m, m), or the typed values where "
+        "a field is absent or NULL. Several panels add up. Depths beyond 2,000 m and thicknesses beyond 20 m are "
+        "refused as implausible.\n"
+        "<b>Parameters</b>: SUBSIDENCE_FACTOR q in (0, 1.2] (W_max = q m), TAN_BETA (r = H / tan(beta)), OFFSET_M "
+        "(inflection offset s, m: the panel is shrunk by s), HORIZONTAL_FACTOR b (U = b r grad W), PROPAGATION_ANGLE "
+        "theta (degrees; 90 for a horizontal seam: no shift; below 90 the basin moves by H cot(theta) toward "
+        "SHIFT_AZIMUTH, degrees clockwise from north).\n"
+        "<b>Inversion</b>: INPUT (LOS displacement, mm, positive toward the satellite, projected CRS) with "
+        "INCIDENCE and HEADING (degrees; empty: the raster's INCIDENCE_DEG / HEADING_DEG, else the tool stops), and "
+        "optionally INPUT_2 with INCIDENCE_2 / HEADING_2 (the other orbit). The plan is the prior: least squares "
+        "refine q, tan(beta), s, b and the plan's position (FIT_POSITION: a translation, with a rotation, or the "
+        "plan fixed and theta fitted: a shift of the basin by theta and a translation of the plan look the same "
+        "from the surface, so only one of them is fitted), plus an offset and a ramp per map (RAMP). Standard "
+        "errors come from the Jacobian and assume independent noise (lower bounds on a real, correlated map). At "
+        "most MAX_SAMPLES pixels per map are used (a regular subsample).\n\n"
+        "<b>Outputs</b> (mm): OUTPUT_VERTICAL (up positive: subsidence is negative), OUTPUT_EAST, OUTPUT_NORTH, "
+        "OUTPUT_LOS (positive toward the satellite; forward mode: INCIDENCE / HEADING typed or carried by INPUT), "
+        "OUTPUT_PARAMETERS (parameter, value, std_error; empty std_error: held), OUTPUT_PANEL (the panels, moved "
+        "by the fit: the goaf located, with depth_m, thickness_m, radius_m, w_max_mm).\n"
+        "<b>Method</b>: W = W_max / r^2 times the integral over the panel of exp(-pi rho^2 / r^2), exact for any "
+        "polygon (Owen's T function over the panel's edges; the horizontal terms in erf).\n"
+        "References: Zhang W. et al. (2021) Remote Sensing 13(16) 3204, doi:10.3390/rs13163204; Owen D.B. (1956) "
+        "doi:10.1214/aoms/1177728074."
+    )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.enum(self.MODE, "Mode", ["Forward (basin from the plan)", "Invert (fit to InSAR)"]))
+        self.addParameter(declare.features(self.PANELS, "Mined panels (polygons)", "polygon"))
+        for pid, label in ((self.DEPTH_M, "Mining depth where DEPTH_M is absent (m)"),
+                           (self.THICKNESS_M, "Mined thickness where THICKNESS_M is absent (m)")):
+            self.addParameter(declare.number(pid, label, None, 0.0, 1e5, optional=True))
+        for pid, label, default, lo, hi in (
+                (self.SUBSIDENCE_FACTOR, "Subsidence factor q", 0.8, 0.001, 1.2),
+                (self.TAN_BETA, "Tangent of the major influence angle, tan(beta)", 2.0, 0.3, 6.0),
+                (self.OFFSET_M, "Inflection offset s (m)", 0.0, 0.0, 1000.0),
+                (self.HORIZONTAL_FACTOR, "Horizontal-movement factor b", 0.3, 0.0, 1.0),
+                (self.PROPAGATION_ANGLE, "Propagation angle theta (degrees; 90 = horizontal seam)", 90.0, 30.0, 150.0),
+                (self.SHIFT_AZIMUTH, "Azimuth of the shift when theta is below 90 (degrees)", 0.0, -360.0, 360.0)):
+            self.addParameter(declare.number(pid, label, default, lo, hi, advanced=pid == self.SHIFT_AZIMUTH))
+        self.addParameter(declare.extent(self.EXTENT, "Output extent (forward)", optional=True))
+        self.addParameter(declare.number(self.PIXEL_SIZE, "Pixel size (m; forward)", 10.0, 0.01))
+        for rid, iid, hid, n in ((self.INPUT, self.INCIDENCE, self.HEADING, ""),
+                                 (self.INPUT_2, self.INCIDENCE_2, self.HEADING_2, " 2")):
+            self.addParameter(declare.raster(rid, f"LOS displacement{n} (mm; inversion)", optional=True))
+            self.addParameter(declare.number(iid, f"Incidence{n} (degrees; empty = metadata)", None, 0.001, 89.999,
+                                             optional=True))
+            self.addParameter(declare.number(hid, f"Heading{n} (degrees; empty = metadata)", None, -360.0, 360.0,
+                                             optional=True))
+        self.addParameter(declare.enum(self.FIT_POSITION, "Position fitted", list(POSITIONS)))
+        self.addParameter(declare.boolean(self.RAMP, "Fit a planar ramp per map", True))
+        self.addParameter(declare.integer(self.MAX_SAMPLES, "Samples per map at most", 5000, 50, 1_000_000,
+                                          advanced=True))
+        for pid, label in ((self.OUTPUT_VERTICAL, "Vertical displacement (mm, up positive)"),
+                           (self.OUTPUT_EAST, "East displacement (mm)"), (self.OUTPUT_NORTH, "North displacement (mm)"),
+                           (self.OUTPUT_LOS, "LOS displacement (mm, positive toward the satellite)")):
+            self.addParameter(declare.raster_out(pid, label, optional=pid != self.OUTPUT_VERTICAL,
+                                                 create=pid == self.OUTPUT_VERTICAL))
+        self.addParameter(declare.vector_out(self.OUTPUT_PARAMETERS, "PIM parameters", "table", optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT_PANEL, "Panels (fitted)", "polygon", optional=True))
+
+    def check(self, parameters, context):
+        from ....algorithms.errors import GeohazardError
+
+        invert = self.parameterAsEnum(parameters, self.MODE, context) == 1
+        if invert and not parameters.get(self.INPUT):
+            raise GeohazardError(f"{self.MODE} invert needs {self.INPUT} (LOS displacement, mm)")
+        if not invert and not parameters.get(self.EXTENT):
+            raise GeohazardError(f"{self.MODE} forward needs {self.EXTENT} (the area of the basin map)")
+
+    def process(self, parameters, context, feedback):
+        from qgis.core import QgsCoordinateReferenceSystem
+
+        v = self.values(parameters, context, self.MODE, self.SUBSIDENCE_FACTOR, self.TAN_BETA, self.OFFSET_M,
+                        self.HORIZONTAL_FACTOR, self.PROPAGATION_ANGLE, self.SHIFT_AZIMUTH, self.FIT_POSITION,
+                        self.RAMP, self.MAX_SAMPLES, self.PIXEL_SIZE)
+        params = mining.PimParameters(v.SUBSIDENCE_FACTOR, v.TAN_BETA, v.OFFSET_M, v.HORIZONTAL_FACTOR,
+                                      v.PROPAGATION_ANGLE, v.SHIFT_AZIMUTH)
+        data = io_mining.read_los_datasets([(rid, self.raster_path(parameters, rid, context), *self._geometry(
+            parameters, context, feedback, rid)) for rid in (self.INPUT, self.INPUT_2) if parameters.get(rid)],
+            v.MAX_SAMPLES) if v.MODE == 1 else []
+        typed = [parameters[p] if parameters.get(p) not in (None, "") else None for p in (self.DEPTH_M,
+                                                                                          self.THICKNESS_M)]
+        panels, crs = io_mining.read_panels(
+            self.parameterAsSource(parameters, self.PANELS, context), name=self.PANELS, depth_m=typed[0],
+            thickness_m=typed[1], context=context,
+            dest_crs=QgsCoordinateReferenceSystem.fromWkt(data[0][1].crs_wkt) if data else None)
+        table = params.table()
+        if data:
+            fit = mining_fit.fit_pim([d for d, _ in data], panels, params, ramp=v.RAMP,
+                                     position=mining_fit.POSITIONS[v.FIT_POSITION],
+                                     progress=FeedbackProgress(feedback, 0, 70))
+            params, panels, table, info = fit.params, fit.panels, fit.table(), data[0][1]
+            for name, value, err in zip(fit.names, fit.values, fit.std_errors):
+                feedback.pushInfo(self.tr(f"{name} = {value:.6g} +- {err:.3g}"))
+            for w in fit.warnings:
+                feedback.pushWarning(self.tr(w))
+            grid, lv = (info.geotransform, info.height, info.width), data[0][0].los_vector
+        else:
+            ext = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+            grid = io_mining.grid_of_extent((ext.xMinimum(), ext.xMaximum(), ext.yMinimum(), ext.yMaximum()),
+                                            v.PIXEL_SIZE, self.EXTENT, self.PIXEL_SIZE)
+            lv = io_mining.los_vector(*self._geometry(parameters, context, feedback, self.INPUT)) \
+                if parameters.get(self.OUTPUT_LOS) else None
+        outs = {k: (pid, self.parameterAsOutputLayer(parameters, pid, context) if parameters.get(pid) else "")
+                for k, pid in zip(io_mining.OUTPUT_KINDS, (self.OUTPUT_VERTICAL, self.OUTPUT_EAST, self.OUTPUT_NORTH,
+                                                           self.OUTPUT_LOS, self.OUTPUT_PARAMETERS, self.OUTPUT_PANEL))}
+        return io_mining.write_results(outs, grid=grid, crs_wkt=crs.toWkt(), panels=panels, params=params, table=table,
+                                       los_vector=lv, run=knobs.run_settings(self, parameters, context),
+                                       progress=FeedbackProgress(feedback, 70 if data else 0, 100), context=context)
+
+    def _geometry(self, parameters, context, feedback, rid):
+        """(incidence, heading) of the LOS raster ``rid`` (or of the forward LOS): typed > its metadata > refusal."""
+        iid, hid = (self.INCIDENCE_2, self.HEADING_2) if rid == self.INPUT_2 else (self.INCIDENCE, self.HEADING)
+        rasters = [self.raster_path(parameters, rid, context)] if parameters.get(rid) else []
+        head, inc = acquisition.heading_and_incidence(self, parameters, context, feedback, need_heading=True,
+                                                      need_incidence=True, rasters=rasters, heading_pid=hid,
+                                                      incidence_pid=iid)
+        return inc, head

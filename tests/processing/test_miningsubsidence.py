@@ -1,0 +1,158 @@
+"""geohazard:miningsubsidence — parameters, a forward basin against the published rectangular-panel erf products,
+an inversion of synthetic LOS maps (one and two geometries, geometry carried by the rasters), wrong inputs."""
+
+import math
+
+import numpy as np
+import pytest
+import testutils_hostile as hk
+from osgeo import gdal, ogr
+from scipy.special import erf
+from testutils import write_geotiff
+
+NAME = "miningsubsidence"
+E0, N0 = 500000.0, 4100000.0
+SQ = math.sqrt(math.pi)
+
+
+def rect_wkt(x0, y0, length, width):
+    return (f"POLYGON(({x0} {y0},{x0 + length} {y0},{x0 + length} {y0 + width},{x0} {y0 + width},"
+            f"{x0} {y0}))")
+
+
+def panels(path, fields=None, *, x0=E0, y0=N0, epsg=32633):
+    fields = {"DEPTH_M": [300.0], "THICKNESS_M": [3.0]} if fields is None else fields
+    return hk.polygon_layer(path, [rect_wkt(x0, y0, 600.0, 240.0)], fields=fields, epsg=epsg)
+
+
+def read(path):
+    ds = gdal.Open(str(path))
+    return ds.ReadAsArray().astype(float), ds.GetGeoTransform(), ds.GetMetadata()
+
+
+def table(path):
+    ds = ogr.Open(str(path))
+    lyr = ds.GetLayer(0)
+    return {f["parameter"]: (f["value"], f["std_error"]) for f in lyr}
+
+
+def test_parameters_and_help(alg):
+    a = alg(NAME)
+    ids = [p.name() for p in a.parameterDefinitions()]
+    for pid in ("MODE", "PANELS", "SUBSIDENCE_FACTOR", "TAN_BETA", "PROPAGATION_ANGLE", "OFFSET_M",
+                "HORIZONTAL_FACTOR", "EXTENT", "PIXEL_SIZE", "INPUT", "INCIDENCE", "HEADING", "OUTPUT_VERTICAL",
+                "OUTPUT_EAST", "OUTPUT_NORTH", "OUTPUT_LOS", "OUTPUT_PARAMETERS", "OUTPUT_PANEL"):
+        assert pid in ids
+    help_text = a.shortHelpString()
+    assert help_text.startswith("The final surface basin of mined panels by the probability-integral method")
+    assert "doi:10.3390/rs13163204" in help_text and "up positive" in help_text
+    assert a.group() == "Hazard maps"
+
+
+def test_forward_basin_equals_the_published_rectangle(run_alg, tmp_path):
+    src = panels(tmp_path / "p.gpkg")
+    res = run_alg(NAME, {"PANELS": src, "SUBSIDENCE_FACTOR": 0.8, "TAN_BETA": 2.0, "HORIZONTAL_FACTOR": 0.3,
+                         "EXTENT": f"{E0 - 300},{E0 + 900},{N0 - 300},{N0 + 540} [EPSG:32633]", "PIXEL_SIZE": 20.0,
+                         "INCIDENCE": 39.0, "HEADING": -12.0,
+                         "OUTPUT_VERTICAL": str(tmp_path / "up.tif"), "OUTPUT_EAST": str(tmp_path / "e.tif"),
+                         "OUTPUT_NORTH": str(tmp_path / "n.tif"), "OUTPUT_LOS": str(tmp_path / "los.tif"),
+                         "OUTPUT_PARAMETERS": str(tmp_path / "par.gpkg"), "OUTPUT_PANEL": str(tmp_path / "pan.gpkg")})
+    up, gt, meta = read(res["OUTPUT_VERTICAL"])
+    assert up.shape == (42, 60) and meta["UNIT"] == "mm" and "up positive" in meta["SIGN"]
+    x = gt[0] + (np.arange(60) + 0.5) * gt[1] - E0
+    y = gt[3] + (np.arange(42) + 0.5) * gt[5] - N0
+    xx, yy = np.meshgrid(x, y)
+    r, w0 = 150.0, 0.8 * 3.0 * 1000
+    cx = 0.5 * (erf(SQ * xx / r) - erf(SQ * (xx - 600) / r))
+    cy = 0.5 * (erf(SQ * yy / r) - erf(SQ * (yy - 240) / r))
+    np.testing.assert_allclose(up, -w0 * cx * cy, atol=1e-3)  # float32 of ~2 m
+    east = read(res["OUTPUT_EAST"])[0]
+    np.testing.assert_allclose(east, 0.3 * w0 * (np.exp(-math.pi * xx ** 2 / r ** 2)
+                                                 - np.exp(-math.pi * (xx - 600) ** 2 / r ** 2)) * cy, atol=1e-3)
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+
+    lv = np.array(los_unit_vector(39.0, -12.0)).ravel()
+    north = read(res["OUTPUT_NORTH"])[0]
+    np.testing.assert_allclose(read(res["OUTPUT_LOS"])[0], east * lv[0] + north * lv[1] + up * lv[2], atol=2e-3)
+    rows = table(res["OUTPUT_PARAMETERS"])
+    assert rows["subsidence_factor"][0] == pytest.approx(0.8) and rows["subsidence_factor"][1] is None
+    ds = ogr.Open(res["OUTPUT_PANEL"])
+    f = ds.GetLayer(0).GetNextFeature()
+    assert f["radius_m"] == pytest.approx(150.0) and f["w_max_mm"] == pytest.approx(2400.0)
+
+
+def _los_raster(path, truth_panels, *, inc, head, q=0.75, tan_beta=2.2, s=25.0, b=0.28, seed=0, carry=True):
+    from insar_geohazards.algorithms.geometry.los import los_unit_vector
+    from insar_geohazards.algorithms.hazard import mining as pim
+
+    gt = (E0 - 600.0, 30.0, 0.0, N0 + 800.0, 0.0, -30.0)
+    x = gt[0] + (np.arange(60) + 0.5) * gt[1]
+    y = gt[3] + (np.arange(55) + 0.5) * gt[5]
+    xx, yy = np.meshgrid(x, y)
+    e, n, u = pim.pim_displacement(xx, yy, truth_panels, subsidence_factor=q, tan_beta=tan_beta, offset_m=s,
+                                 horizontal_factor=b)
+    los = pim.los_from_enu(e, n, u, np.array(los_unit_vector(inc, head)).ravel())
+    los += 4.0 + np.random.default_rng(seed).normal(0, 3.0, los.shape)
+    meta = {"INCIDENCE_DEG": str(inc), "HEADING_DEG": str(head), "UNIT": "mm"} if carry else {"UNIT": "mm"}
+    return write_geotiff(path, los, geotransform=gt, metadata=meta)
+
+
+def _truth():
+    from insar_geohazards.algorithms.hazard import mining as pim
+
+    p = pim.Panel.from_vertices([(E0, N0), (E0 + 600, N0), (E0 + 600, N0 + 240), (E0, N0 + 240)], 300.0, 3.0)
+    return [pim.moved_panel(p, dx_m=45.0, dy_m=-30.0)]
+
+
+def test_inversion_recovers_the_parameters_and_locates_the_goaf(run_alg, tmp_path):
+    truth = _truth()
+    asc = _los_raster(tmp_path / "asc.tif", truth, inc=39.0, head=-12.0, seed=1)
+    desc = _los_raster(tmp_path / "desc.tif", truth, inc=34.0, head=192.0, seed=2)
+    res = run_alg(NAME, {"MODE": 1, "PANELS": panels(tmp_path / "plan.gpkg"), "INPUT": asc, "INPUT_2": desc,
+                         "SUBSIDENCE_FACTOR": 0.6, "TAN_BETA": 1.8, "OFFSET_M": 5.0, "HORIZONTAL_FACTOR": 0.2,
+                         "OUTPUT_VERTICAL": str(tmp_path / "up.tif"), "OUTPUT_LOS": str(tmp_path / "los.tif"),
+                         "OUTPUT_PARAMETERS": str(tmp_path / "par.gpkg"), "OUTPUT_PANEL": str(tmp_path / "goaf.gpkg")})
+    rows = table(res["OUTPUT_PARAMETERS"])
+    for name, value in (("subsidence_factor", 0.75), ("tan_beta", 2.2), ("offset_m", 25.0),
+                        ("horizontal_factor", 0.28), ("shift_east_m", 45.0), ("shift_north_m", -30.0)):
+        v, s = rows[name]
+        assert abs(v - value) < 4 * s, (name, v, s, value)
+    assert rows["rms_mm_1"][0] == pytest.approx(3.0, rel=0.15)
+    ds = ogr.Open(res["OUTPUT_PANEL"])
+    feat = ds.GetLayer(0).GetNextFeature()
+    env = feat.GetGeometryRef().GetEnvelope()
+    assert env[0] == pytest.approx(E0 + 45.0, abs=3.0) and env[2] == pytest.approx(N0 - 30.0, abs=3.0)
+    fitted, gt, _ = read(res["OUTPUT_LOS"])
+    data = read(asc)[0]
+    resid = data - fitted
+    assert fitted.shape == data.shape and gt == gdal.Open(asc).GetGeoTransform()
+    assert np.std(resid) == pytest.approx(3.0, rel=0.15)  # the basin in INPUT's LOS (its offset left in the data)
+
+
+def test_missing_depth_with_nothing_typed_is_refused(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = panels(tmp_path / "p.gpkg", fields={"THICKNESS_M": [3.0]})
+    params = {"PANELS": src, "EXTENT": f"{E0},{E0 + 500},{N0},{N0 + 500} [EPSG:32633]", "PIXEL_SIZE": 50.0,
+              "OUTPUT_VERTICAL": str(tmp_path / "up.tif")}
+    with pytest.raises(QgsProcessingException, match="DEPTH_M"):
+        run_alg(NAME, params)
+    res = run_alg(NAME, dict(params, DEPTH_M=250.0))
+    assert np.nanmin(read(res["OUTPUT_VERTICAL"])[0]) < -500
+
+
+def test_mode_needs_its_inputs(run_alg, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = panels(tmp_path / "p.gpkg")
+    with pytest.raises(QgsProcessingException, match="EXTENT"):
+        run_alg(NAME, {"PANELS": src, "OUTPUT_VERTICAL": str(tmp_path / "up.tif")})
+    with pytest.raises(QgsProcessingException, match="INPUT"):
+        run_alg(NAME, {"MODE": 1, "PANELS": src, "OUTPUT_VERTICAL": str(tmp_path / "up.tif")})
+    with pytest.raises(QgsProcessingException, match="INCIDENCE|HEADING"):
+        run_alg(NAME, {"PANELS": src, "EXTENT": f"{E0},{E0 + 500},{N0},{N0 + 500} [EPSG:32633]",
+                       "PIXEL_SIZE": 50.0, "OUTPUT_VERTICAL": str(tmp_path / "up.tif"),
+                       "OUTPUT_LOS": str(tmp_path / "los.tif")})
+    uncarried = _los_raster(tmp_path / "bare.tif", _truth(), inc=39.0, head=-12.0, carry=False)
+    with pytest.raises(QgsProcessingException, match="INCIDENCE|HEADING"):
+        run_alg(NAME, {"MODE": 1, "PANELS": src, "INPUT": uncarried, "OUTPUT_VERTICAL": str(tmp_path / "u2.tif")})
