@@ -81,7 +81,7 @@ def forecast_raster(info, thickness_path: str, dates, forecast_dates, opts: dict
     c = summary["c_alpha"]
     if c is not None and c.size:
         q = np.percentile(c, [5, 50, 95])
-        progress.push_info(f"consolidation C = K/(1000 H) per decade of time: median {q[1]:.3g} (5-95 %: "
+        progress.push_info(f"consolidation C = |K|/(1000 H) per decade of time: median {q[1]:.3g} (5-95 %: "
                            f"{q[0]:.3g}..{q[2]:.3g}) over {c.size} pixels")
     styles.style_raster_diverging(paths["forecast"], context=context)
     if paths.get("sigma"):

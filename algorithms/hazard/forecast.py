@@ -13,7 +13,8 @@ criteria. A forecast adds:
   on those, and the squared errors summed (RMSE over every series and held-out date); the forecast itself comes
   from a refit on all dates;
 * **secondary consolidation with a fill thickness** ``H`` (m): settlement after the end of primary consolidation
-  ``S = C H log10(t / t_p)`` (Buisman 1936), so ``C = K / (1000 H)`` (strain per decade of time) is reported;
+  ``S = C H log10(t / t_p)`` (Buisman 1936), so ``C = |K| / (1000 H)`` (strain per decade of time, the
+  settlement's magnitude: the input's sign may be up or toward the satellite) is reported;
   the forecast equals that of the ``K`` fit (scaling the regressor by a constant per series changes neither the
   fit nor its prediction). Where ``H`` is missing or not positive the consolidation model is not used.
 
@@ -143,7 +144,7 @@ class Forecast:
     holdout_sse, holdout_count : ndarray, shape (m,)
         Sum of the squared hold-out errors (mm^2) and their number, per series (0 without a hold-out).
     c_alpha : ndarray, shape (m,) or None
-        ``K / (1000 H)`` of the consolidation fit where a thickness was given (else None).
+        ``|K| / (1000 H)`` of the consolidation fit where a thickness was given (else None).
     """
 
     value_mm: np.ndarray
@@ -254,7 +255,8 @@ def forecast_series(displacement_mm, dates, forecast_dates, *, model: str = BEST
     if thick_ok is not None and "consolidation" in fits:
         with np.errstate(invalid="ignore", divide="ignore"):
             k_mm = fits["consolidation"].param("rate_mm_per_decade")
-            c_alpha = np.where(thick_ok & (best == models.index("consolidation")), k_mm / (1000.0 * h), np.nan)
+            c_alpha = np.where(thick_ok & (best == models.index("consolidation")), np.abs(k_mm) / (1000.0 * h),
+                               np.nan)
     return Forecast(value, sigma, code, sse, count, c_alpha)
 
 

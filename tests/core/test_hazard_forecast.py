@@ -121,8 +121,8 @@ def test_thickness_keeps_the_forecast_gives_c_alpha_and_removes_consolidation_wh
     assert np.array_equal(with_h.value_mm[:, [0, 2]], without.value_mm[:, [0, 2]])
     assert np.isnan(with_h.value_mm[:, 1]).all() and with_h.model_code[1] == 0
     k = M.fit_model(d, DATES, "consolidation", origin_date=ORIGIN, primary_end_days=TP).param("rate_mm_per_decade")
-    assert with_h.c_alpha[0] == pytest.approx(k[0] / (1000 * 20.0))
-    assert with_h.c_alpha[2] == pytest.approx(k[2] / (1000 * 10.0))
+    assert with_h.c_alpha[0] == pytest.approx(-k[0] / (1000 * 20.0))
+    assert with_h.c_alpha[2] == pytest.approx(-k[2] / (1000 * 10.0))
 
 
 def test_too_short_series_and_dates_inside_the_series_are_refused():

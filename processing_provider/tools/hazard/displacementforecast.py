@@ -53,7 +53,7 @@ class DisplacementForecast(GeohazardAlgorithm):
         "<b>Origin date</b>: event or loading date of the last three models (default one sampling interval before "
         "the first date); <b>Tp</b>: end of primary consolidation in days after loading (0 = the first date), as in "
         "timeseriesmodels. <b>Thickness</b> (m, raster on the input's grid, optional): the fill or compressible "
-        "layer thickness H; settlement after primary consolidation is C H log10(tau/Tp), so C = K/(1000 H) is "
+        "layer thickness H; settlement after primary consolidation is C H log10(tau/Tp), so C = |K|/(1000 H) is "
         "reported in the log; pixels without a positive thickness get no consolidation model.\n\n"
         "<b>Outputs</b>: OUTPUT_RASTER and OUTPUT_SIGMA, one band per forecast date (the ISO date as band "
         "description), mm, the input's sign, reference and metadata carried; OUTPUT (points): the input's "
