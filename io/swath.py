@@ -47,10 +47,13 @@ def _parts(geom: QgsGeometry) -> list:
     return parts
 
 
-def read_lines(source, name: str, input_wkt: str, step_m: float, progress=None) -> tuple:
+def read_lines(source, name: str, input_wkt: str, step_m: float, progress=None, *, input_name: str = "INPUT") -> tuple:
     """``(metric CRS WKT, [(pid, Line in metres), ...])`` of the line layer ``source``: each feature (its fid is
     the profile id) densified in its own CRS (pieces of at most a quarter of ``step_m``, so it keeps its course),
     transformed to the input's CRS and then to the metric frame (:func:`metric_frame`)."""
+    if not input_wkt:
+        raise GeohazardError(f"{input_name} has no coordinate reference system (CRS): the profiles cannot be placed "
+                             "on it; assign its CRS (a raster in radar geometry: geocode it first)")
     if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.LineGeometry:
         raise GeohazardError(f"{name} must be a line layer (one profile per feature), got "
                              f"{QgsWkbTypes.displayString(source.wkbType())}")
@@ -163,7 +166,8 @@ def raster_samples(info, name: str, lines, metric: str, width_m: float, *, run, 
     bounding box only. A line whose swath holds no pixel of the raster is refused."""
     window = raster_window(info, swath_bounds(lines, width_m, metric, info.crs_wkt))
     if window is None:
-        raise GeohazardError(f"LINE: no profile's swath crosses {name} (the lines are outside the raster)")
+        raise GeohazardError(f"LINE and {name} do not overlap: no profile's swath crosses the raster (the lines "
+                             "are outside it)")
     r0, r1, c0, c1 = window
     frame = None if metric == info.crs_wkt else (info.crs_wkt, metric)
     sink = Samples([pid for pid, _ in lines])
@@ -174,8 +178,8 @@ def raster_samples(info, name: str, lines, metric: str, width_m: float, *, run, 
                       progress=progress)
     outside = [pid for pid, n in sink.pixels.items() if n == 0]
     if outside:
-        raise GeohazardError(f"LINE: the swath of feature {outside[0]} holds no pixel of {name} (it lies outside "
-                             "the raster); draw it over the raster or leave it out")
+        raise GeohazardError(f"LINE and {name} do not overlap: the swath of feature {outside[0]} holds no pixel "
+                             "(it lies outside the raster); draw it over the raster or leave it out")
     return {pid: sink.joined(pid, info.count) for pid, _ in lines}
 
 
@@ -191,8 +195,8 @@ def point_samples(table, read_values, lines, metric: str, width_m: float, name: 
         check_canceled(progress)
         keep, along = pr.in_swath(x, y, line, width_m)
         if keep.size == 0:
-            raise GeohazardError(f"LINE: the swath of feature {pid} holds no point of {name} (it lies outside the "
-                                 "points); draw it over the points or leave it out")
+            raise GeohazardError(f"LINE and {name} do not overlap: the swath of feature {pid} holds no point (it "
+                                 "lies outside the points); draw it over the points or leave it out")
         chosen.append((pid, keep, along))
     rows = np.unique(np.concatenate([k for _, k, _ in chosen]))
     values = np.asarray(read_values(rows), np.float64)

@@ -219,6 +219,24 @@ def profile_of(pid: int, line: Line, x, y, values, *, width_m: float, step_m: fl
     return Profile(pid, line, bin_statistics(along, vals, line.length, step_m), int(keep.size))
 
 
+def report(profiles: Sequence[Profile], name: str, progress=None) -> None:
+    """Log each profile (length, samples, empty bins); warn about a profile without a valid sample and refuse
+    when no profile has one (every sample in the swaths is no-data)."""
+    from ..progress import info, warn
+
+    valid = 0
+    for p in profiles:
+        count = p.stats["count"]
+        empty = int((count.max(axis=1) == 0).sum())
+        info(progress, f"profile {p.pid}: {p.line.length:.1f} m, {p.n_samples} samples, {empty} of "
+                       f"{count.shape[0]} bins empty")
+        if not count.any():
+            warn(progress, f"profile {p.pid}: every sample of {name} in its swath is no-data")
+        valid += int(count.sum())
+    if not valid:
+        raise GeohazardError(f"{name}: every pixel or point in the swaths is no-data (NaN, NULL): no profile to draw")
+
+
 def check_width_step(width_m: float, step_m: float) -> None:
     """Refuse a swath of no width or bins of no length."""
     if not width_m > 0:

@@ -72,7 +72,7 @@ def test_a_line_leaving_the_raster_gives_empty_bins_and_one_outside_is_refused(r
     assert counts[:4] == [40, 40, 40, 40] and counts[4:] == [0] * 6
     assert all(r["mean"] is None for r in rows[4:])
     far = line_layer(tmp_path / "far.gpkg", ["LINESTRING(600000 4099700, 601000 4099700)"])
-    with pytest.raises(QgsProcessingException, match="outside the raster"):
+    with pytest.raises(QgsProcessingException, match="do not overlap"):
         run_alg(NAME, {"INPUT": path, "LINE": far, "WIDTH": 40.0, "STEP": 100.0, "OUTPUT": str(tmp_path / "q.gpkg")})
     assert not os.path.exists(tmp_path / "q.gpkg")
 

@@ -76,7 +76,7 @@ class SwathProfile(GeohazardAlgorithm):
         if isinstance(layer, QgsRasterLayer):
             info = self.raster_info(parameters, self.INPUT, context)
             crs, unit = info.crs_wkt, styles.raster_unit(info.path)
-            metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress)
+            metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress, input_name=self.INPUT)
             samples = swath.raster_samples(info, self.INPUT, lines, metric, v.WIDTH, run=run, progress=progress)
             suffixes, dates = swath.band_suffixes(info.descriptions, info.count)
         else:
@@ -86,14 +86,11 @@ class SwathProfile(GeohazardAlgorithm):
             crs, unit = wkt_of(layer.crs()), "mm" if not v.FIELD else ""
             table = layers.read_point_table(self, parameters, self.INPUT, context, [v.FIELD] if v.FIELD else [])
             read, suffixes, dates = swath.point_values(layer, table, v.FIELD, self.INPUT, source_uri(layer))
-            metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress)
+            metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress, input_name=self.INPUT)
             samples = swath.point_samples(table, read, lines, metric, v.WIDTH, self.INPUT, progress)
         profiles = [pr.Profile(pid, line, pr.bin_statistics(*samples[pid], line.length, v.STEP), samples[pid][0].size)
                     for pid, line in lines]
-        for p in profiles:
-            empty = int((p.stats["count"].max(axis=1) == 0).sum())
-            feedback.pushInfo(f"profile {p.pid}: {p.line.length:.1f} m, {p.n_samples} samples, {empty} of "
-                              f"{p.stats['count'].shape[0]} bins empty")
+        pr.report(profiles, self.INPUT, progress)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         chart = layers.optional_file(self, parameters, self.OUTPUT_CHART, context)
         swath.write_outputs(profiles, samples, suffixes, dates, out=out, chart=chart, input_wkt=crs, metric=metric,
