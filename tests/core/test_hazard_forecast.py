@@ -10,7 +10,7 @@ import pytest
 from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.hazard import forecast as fc
 from insar_geohazards.algorithms.progress import NullProgress
-from insar_geohazards.algorithms.timeseries import models as M
+from insar_geohazards.algorithms.timeseries import models as tsm
 
 DATES = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(90)]
 ORIGIN = dt.date(2018, 12, 1)
@@ -61,7 +61,7 @@ def test_fitted_parameters_of_the_new_models_are_the_true_ones():
     """logcreep, expdecay and annual recover their parameters within a few sigma; the time constants too."""
     for model, expected in (("logcreep", (3.0, -15.0, -4.0, 40.0)), ("expdecay", (0.0, -40.0, 250.0)),
                             ("annual", (2.0, -10.0, 6.0, -4.0))):
-        fit = M.fit_model(noisy(model, 200, 3), DATES, model, origin_date=ORIGIN)
+        fit = tsm.fit_model(noisy(model, 200, 3), DATES, model, origin_date=ORIGIN)
         med = np.median(fit.params, axis=0)
         sd = np.median(fit.stdev, axis=0)
         assert np.all(np.abs(med - expected) < 3 * sd / np.sqrt(200) + 1e-6 + 0.02 * np.abs(expected)), (model, med)
@@ -120,7 +120,7 @@ def test_thickness_keeps_the_forecast_gives_c_alpha_and_removes_consolidation_wh
     without = fc.forecast_series(d, DATES, FUTURE, model="consolidation", origin_date=ORIGIN, primary_end_days=TP)
     assert np.array_equal(with_h.value_mm[:, [0, 2]], without.value_mm[:, [0, 2]])
     assert np.isnan(with_h.value_mm[:, 1]).all() and with_h.model_code[1] == 0
-    k = M.fit_model(d, DATES, "consolidation", origin_date=ORIGIN, primary_end_days=TP).param("rate_mm_per_decade")
+    k = tsm.fit_model(d, DATES, "consolidation", origin_date=ORIGIN, primary_end_days=TP).param("rate_mm_per_decade")
     assert with_h.c_alpha[0] == pytest.approx(-k[0] / (1000 * 20.0))
     assert with_h.c_alpha[2] == pytest.approx(-k[2] / (1000 * 10.0))
 

@@ -56,6 +56,8 @@ CASES = {
     "adadetection": ("adadetection", "det", {}, 0.04),
     "multisensortimeseries": ("multisensortimeseries", "det", {}, 2.0),
     "unwrap": ("unwrap", "custom", {}, 6.0),
+    "displacementforecast": ("displacementforecast", "hostile:hazard", {}, 0.3),
+    "swathprofile": ("swathprofile", "hostile:hazard", {}, 0.009),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}
