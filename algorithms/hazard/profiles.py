@@ -299,7 +299,8 @@ def plot_profiles(path: str, profiles: Sequence[Profile], *, labels: Sequence[st
             ax.legend(loc="best", fontsize=7)
         else:
             num = matplotlib.dates.date2num(list(dates))
-            mesh = ax.pcolormesh(d, num, p.stats["mean"].T, shading="nearest", cmap="RdBu")
+            lim = float(np.nanmax(np.abs(p.stats["mean"]))) if np.isfinite(p.stats["mean"]).any() else 1.0
+            mesh = ax.pcolormesh(d, num, p.stats["mean"].T, shading="nearest", cmap="RdBu", vmin=-lim, vmax=lim)
             ax.yaxis_date()
             fig.colorbar(mesh, ax=ax, label=f"mean ({unit})")
             ax.set_ylabel("date")

@@ -83,7 +83,7 @@ class SwathProfile(GeohazardAlgorithm):
             if layer is None or not layer.crs().isValid():
                 raise GeohazardError(f"{self.INPUT}: a point layer with a coordinate reference system (CRS) is "
                                      "needed to place the points on the profiles")
-            crs, unit = wkt_of(layer.crs()), "mm" if not v.FIELD else ""
+            crs, unit = wkt_of(layer.crs()), v.FIELD or "mm"
             table = layers.read_point_table(self, parameters, self.INPUT, context, [v.FIELD] if v.FIELD else [])
             read, suffixes, dates = swath.point_values(layer, table, v.FIELD, self.INPUT, source_uri(layer))
             metric, lines = swath.read_lines(lines_source, self.LINE, crs, v.STEP, progress, input_name=self.INPUT)
