@@ -66,9 +66,10 @@ def main():
     res = run("displacementforecast", {"INPUT": USTICA, "MODEL": 0, "HOLDOUT": 20, "FORECAST_DATES": "2025-12-31",
                                        "OUTPUT": os.path.join(tmp, "f.gpkg")})
 
+    from osgeo import ogr
+
     from insar_geohazards.algorithms.formats.dates import dated_fields
     from insar_geohazards.algorithms.hazard import forecast as fc
-    from osgeo import ogr
 
     ds = ogr.Open(USTICA)
     lyr = ds.GetLayer(0)
@@ -91,7 +92,8 @@ def main():
     for ax, j in zip(axes, picks):
         f = fc.forecast_series(series[:, j], dates, future, model=fc.BEST, holdout=20)
         ax.plot(dates, series[:, j], ".", ms=3, color="0.4", label="EGMS L2b (mm, LOS)")
-        ax.plot(future, f.value_mm[:, 0], color="tab:red", label=f"forecast ({fc.FORECAST_MODELS[f.model_code[0] - 1]})")
+        chosen = fc.FORECAST_MODELS[f.model_code[0] - 1]
+        ax.plot(future, f.value_mm[:, 0], color="tab:red", label=f"forecast ({chosen})")
         ax.fill_between(future, f.value_mm[:, 0] - f.sigma_mm[:, 0], f.value_mm[:, 0] + f.sigma_mm[:, 0],
                         color="tab:red", alpha=0.25, label="+- 1 sigma of a future measurement")
         rmse = fc.holdout_rmse(f.holdout_sse.sum(), f.holdout_count.sum())
