@@ -70,24 +70,22 @@ def tool(n):
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(3035)
     pts = os.path.join(tmp, "pts.gpkg")
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(pts)
-    lyr = ds.CreateLayer("points", srs, ogr.wkbPoint)
-    lyr.CreateField(ogr.FieldDefn("mean_velocity", ogr.OFTReal))
-    defn = lyr.GetLayerDefn()
-    lyr.StartTransaction()
-    for a, b, c in zip(x, y, v):
-        f = ogr.Feature(defn)
-        f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({a} {b})"))
-        f["mean_velocity"] = float(c)
-        lyr.CreateFeature(f)
-    lyr.CommitTransaction()
+    csv = os.path.join(tmp, "pts.csv")
+    np.savetxt(csv, np.column_stack([x, y, v]), fmt="%.2f,%.2f,%.3f", header="x,y,mean_velocity", comments="")
+    from osgeo import gdal
+
+    t0 = time.time()
+    gdal.VectorTranslate(pts, csv, format="GPKG", dstSRS="EPSG:3035", layerName="points",
+                         options=["-oo", "X_POSSIBLE_NAMES=x", "-oo", "Y_POSSIBLE_NAMES=y", "-oo",
+                                  "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:3035", "-gt", "200000"])
+    print(f"(GeoPackage of {n:,} points written in {time.time() - t0:.1f} s)")
     line_path = os.path.join(tmp, "line.gpkg")
     ld = ogr.GetDriverByName("GPKG").CreateDataSource(line_path)
     ll = ld.CreateLayer("line", srs, ogr.wkbLineString)
     f = ogr.Feature(ll.GetLayerDefn())
     f.SetGeometry(ogr.CreateGeometryFromWkt("LINESTRING(" + ", ".join(f"{a} {b}" for a, b in LINE) + ")"))
     ll.CreateFeature(f)
-    ds = ld = None
+    ld = None
     c0, w0 = cpu(), time.time()
     processing.run("geohazard:swathprofile", {"INPUT": pts, "FIELD": "mean_velocity", "LINE": line_path,
                                              "WIDTH": 2000.0, "STEP": 250.0, "OUTPUT": os.path.join(tmp, "p.gpkg")},

@@ -25,6 +25,8 @@ LENGTHS = {
                       "PIXEL_SIZE": "m"},
     "faultproximity": {"BANDS": "m"},
     "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
+    "displacementforecast": {"THICKNESS": "m"},
+    "swathprofile": {"WIDTH": "m", "STEP": "m"},
     "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
     "modifynetwork": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m"},
     "rampremoval": {"WAVELENGTH_M": "m"},
