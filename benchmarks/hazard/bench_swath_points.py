@@ -75,9 +75,11 @@ def tool(n):
     from osgeo import gdal
 
     t0 = time.time()
-    gdal.VectorTranslate(pts, csv, format="GPKG", dstSRS="EPSG:3035", layerName="points",
-                         options=["-oo", "X_POSSIBLE_NAMES=x", "-oo", "Y_POSSIBLE_NAMES=y", "-oo",
-                                  "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:3035", "-gt", "200000"])
+    src = gdal.OpenEx(csv, gdal.OF_VECTOR, open_options=["X_POSSIBLE_NAMES=x", "Y_POSSIBLE_NAMES=y",
+                                                         "AUTODETECT_TYPE=YES"])
+    gdal.VectorTranslate(pts, src, options=["-f", "GPKG", "-a_srs", "EPSG:3035", "-nln", "points", "-gt", "200000",
+                                            "-nlt", "POINT"])
+    src = None
     print(f"(GeoPackage of {n:,} points written in {time.time() - t0:.1f} s)")
     line_path = os.path.join(tmp, "line.gpkg")
     ld = ogr.GetDriverByName("GPKG").CreateDataSource(line_path)
