@@ -36,6 +36,8 @@ from ..errors import GeohazardError
 STATS = ("count", "mean", "std", "median", "p05", "p95")
 #: points projected per chunk (bounded memory: about 10 arrays of this many float64)
 CHUNK = 1_000_000
+#: the most profiles a chart draws (one panel each); the table holds every profile
+MAX_CHARTED = 12
 
 
 def densify(xy, max_step: float) -> np.ndarray:
@@ -284,9 +286,10 @@ def plot_profiles(path: str, profiles: Sequence[Profile], *, labels: Sequence[st
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    n = len(profiles)
+    shown = list(profiles)[:MAX_CHARTED]
+    n = len(shown)
     fig, axes = plt.subplots(n, 1, figsize=(9, 3.2 * n), squeeze=False)
-    for ax, p, label in zip(axes[:, 0], profiles, labels):
+    for ax, p, label in zip(axes[:, 0], shown, labels):
         d = p.stats["distance_m"]
         if dates is None:
             if samples and p.pid in samples:
@@ -317,9 +320,11 @@ def plot_profiles(path: str, profiles: Sequence[Profile], *, labels: Sequence[st
     rows = "".join(f"<tr><td>{lab}</td><td>{p.line.length:.1f}</td><td>{p.n_samples}</td>"
                    f"<td>{int((p.stats['count'][:, 0] == 0).sum())} of {p.stats['count'].shape[0]}</td></tr>"
                    for p, lab in zip(profiles, labels))
+    more = f"<p>The chart draws the first {MAX_CHARTED} of {len(profiles)} profiles; the table holds every one.</p>" \
+        if len(profiles) > MAX_CHARTED else ""
     html = ("<html><head><meta charset='utf-8'><title>Swath profiles</title></head><body>"
             "<h1>Swath profiles</h1><table border='1' cellpadding='3'><tr><th>profile</th><th>length (m)</th>"
-            f"<th>samples</th><th>empty bins</th></tr>{rows}</table>"
+            f"<th>samples</th><th>empty bins</th></tr>{rows}</table>{more}"
             f"<p><img src='data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}'></p></body></html>")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(html)
