@@ -21,6 +21,8 @@ from .vector import wkt_of
 
 #: most rows of one block of the raster window (a cancel is seen within a second or two)
 BLOCK_ROWS = 256
+#: the most columns of a GeoPackage table (SQLite's default SQLITE_MAX_COLUMN, 2000, less the fid and geometry)
+GPKG_MAX_FIELDS = 1998
 
 
 def metric_frame(crs_wkt: str, lon: float, lat: float) -> str:
@@ -219,10 +221,14 @@ def write_outputs(profiles, samples: dict, suffixes, dates, *, out: str, chart: 
                   unit: str, context=None, progress=None) -> None:
     """The table (a point per bin at its centre on the line, in the input's CRS) and the chart (PNG or HTML)."""
     to_input = pr.transformer(metric, input_wkt) if input_wkt and metric != input_wkt else None
+    n_fields = 4 + len(pr.STATS) * len(suffixes)
+    if n_fields > GPKG_MAX_FIELDS and not out.lower().endswith(".csv"):
+        raise GeohazardError(f"OUTPUT: {len(suffixes)} bands or dates make {n_fields} columns, more than a GeoPackage "
+                             f"holds ({GPKG_MAX_FIELDS}); write the table as .csv, or profile fewer dates")
     cols = pr.table_columns(profiles, suffixes, to_input)
-    vector.write_vector(out, cols, crs_wkt=input_wkt, x=cols["x"], y=cols["y"],
-                        progress=SubProgress(progress, 0, 60))
-    if not out.lower().endswith(".csv"):
+    csv = out.lower().endswith(".csv")
+    vector.write_vector(out, cols, crs_wkt=input_wkt, x=cols["x"], y=cols["y"], progress=SubProgress(progress, 0, 60))
+    if not csv:
         styles.style_vector_graduated(out, "mean" if len(suffixes) == 1 else f"mean_{suffixes[-1]}",
                                       context=context, unit=unit)
     if chart:

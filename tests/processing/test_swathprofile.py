@@ -167,3 +167,20 @@ def test_refusals(run_alg, tmp_path):
     pts = write_layer(tmp_path / "pts.gpkg", ["POINT(500200 4099700)"], {"VEL": [1.0]})
     with pytest.raises(QgsProcessingException, match="line layer"):
         run_alg(NAME, {"INPUT": path, "LINE": pts, "WIDTH": 10.0, "STEP": 10.0, "OUTPUT": str(tmp_path / "b.gpkg")})
+
+
+def test_csv_table_and_too_many_dates_for_a_geopackage(run_alg, tmp_path, monkeypatch):
+    from qgis.core import QgsProcessingException
+
+    from insar_geohazards.io import swath
+
+    path, (x, y, z) = _plane(tmp_path)
+    lines = line_layer(tmp_path / "l.gpkg", ["LINESTRING(500105 4099700, 500695 4099700)"])
+    res = run_alg(NAME, {"INPUT": path, "LINE": lines, "WIDTH": 100.0, "STEP": 50.0,
+                         "OUTPUT": str(tmp_path / "p.csv")})
+    header = open(res["OUTPUT"]).readline().strip().split(",")
+    assert header[-8:] == ["distance_m", "x", "y", "count", "mean", "std", "median", "p05", "p95"][-8:]
+    monkeypatch.setattr(swath, "GPKG_MAX_FIELDS", 9)
+    with pytest.raises(QgsProcessingException, match="more than a GeoPackage holds"):
+        run_alg(NAME, {"INPUT": path, "LINE": lines, "WIDTH": 100.0, "STEP": 50.0, "OUTPUT": str(tmp_path / "q.gpkg")})
+    assert not os.path.exists(tmp_path / "q.gpkg")
