@@ -78,6 +78,7 @@ def tool(n):
     src = gdal.OpenEx(csv, gdal.OF_VECTOR, open_options=["X_POSSIBLE_NAMES=x", "Y_POSSIBLE_NAMES=y",
                                                          "AUTODETECT_TYPE=YES"])
     gdal.VectorTranslate(pts, src, options=["-f", "GPKG", "-a_srs", "EPSG:3035", "-nln", "points", "-gt", "200000",
+                                            "-lco", "SPATIAL_INDEX=NO",
                                             "-nlt", "POINT"])
     src = None
     print(f"(GeoPackage of {n:,} points written in {time.time() - t0:.1f} s)")
