@@ -431,7 +431,7 @@ def _tc_rss(model, tau_days, tau_c, w, dz):
     return np.where(good, rss, np.nan)
 
 
-def _time_constant_fit(model: str, tb: TimeBase, d, mask, *, n_grid: int = 20, n_golden: int = 16):
+def _time_constant_fit(model: str, tb: TimeBase, d, mask, *, n_grid: int = 12, n_golden: int = 14):
     """Variable projection of ``logcreep`` / ``expdecay``: ``tau_c`` by a log grid then a golden-section search
     inside the grid's bracket (series by series), the linear parameters in closed form for each ``tau_c``, the
     covariance from the Jacobian at the optimum. Returns ``(params, N^-1, rss, n)`` as :func:`_batched_lsq`."""
