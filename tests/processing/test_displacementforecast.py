@@ -147,3 +147,25 @@ def test_real_egms_points_forecast_and_holdout(run_alg, tmp_path):
     assert len(rows) == 207 and "D20251201" in names
     assert 0.5 < res["HOLDOUT_RMSE_MM"] < 10.0
     assert all(r["S20251201"] > 0 for r in rows)
+
+
+def test_point_blocks_do_not_change_the_bytes(run_alg, tmp_path, monkeypatch):
+    """Points in blocks of 2 or all at once: the same forecasts, sigmas, models and hold-out RMSE."""
+    from osgeo import ogr
+
+    from insar_geohazards.io import displacement_forecast as io_fc
+
+    rng = np.random.default_rng(5)
+    vals = T_YR[:, None] * rng.normal(-8, 5, 7)[None] + rng.normal(0, 1, (len(DATES), 7))
+    vals[3, 2] = np.nan
+    src = write_dated_layer(tmp_path / "p.gpkg", DATES, vals)
+    outs = []
+    for size in (10000, 2):
+        monkeypatch.setattr(io_fc, "BLOCK_POINTS", size)
+        res = run_alg(NAME, {"INPUT": src, "FORECAST_DATES": "2021-09-01", "HOLDOUT": 4,
+                             "OUTPUT": str(tmp_path / f"f{size}.gpkg")})
+        ds = ogr.Open(res["OUTPUT"])
+        outs.append(([tuple(f.GetField(i) for i in range(f.GetFieldCount())) for f in ds.GetLayer(0)],
+                     res["HOLDOUT_RMSE_MM"]))
+        ds = None
+    assert outs[0] == outs[1]
