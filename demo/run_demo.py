@@ -305,6 +305,29 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT_CLASSES": os.path.join(out, "mexico_coherence_classes.tif")},
             "load": ["OUTPUT", "OUTPUT_CLASSES", "OUTPUT_AREAS"],
         },
+        {
+            "title": "Mexico City SBAS time series (13 dates, 2018-01..07): displacement forecast for 2018-10-01 and "
+                     "2019-01-01, the best of six models per pixel by BIC, scored on the last 3 dates held out",
+            "alg": "geohazard:displacementforecast", "group": "Mexico City: displacement forecast",
+            "params": {"INPUT_RASTER": os.path.join(out, "mexico_timeseries.tif"), "MODEL": 0, "HOLDOUT": 3,
+                       "FORECAST_DATES": "2018-10-01,2019-01-01",
+                       "OUTPUT_RASTER": os.path.join(out, "mexico_forecast.tif"),
+                       "OUTPUT_SIGMA": os.path.join(out, "mexico_forecast_sigma.tif"),
+                       "OUTPUT_MODEL": os.path.join(out, "mexico_forecast_model.tif")},
+            "load": ["OUTPUT_RASTER", "OUTPUT_SIGMA", "OUTPUT_MODEL"],
+        },
+        {
+            "title": "Mexico City SBAS velocity: a west-east swath profile (1 km wide, 500 m bins) from the stable "
+                     "western strip into the subsidence bowl; the line is in EPSG:4326, distances in metres (UTM 14N)",
+            "alg": "geohazard:swathprofile", "group": "Mexico City: swath profile",
+            "prepare": lambda: mexico_profile_line(os.path.join(out, "mexico_profile_line.gpkg")),
+            "params": {"INPUT": os.path.join(out, "mexico_velocity.tif"),
+                       "LINE": os.path.join(out, "mexico_profile_line.gpkg"), "WIDTH": 1000.0, "STEP": 500.0,
+                       "OUTPUT": os.path.join(out, "mexico_swath_profile.gpkg"),
+                       "OUTPUT_CHART": os.path.join(out, "mexico_swath_profile.html")},
+            "load": ["OUTPUT"],
+            "extra": lambda: [os.path.join(out, "mexico_profile_line.gpkg")],
+        },
     ]
 
 
@@ -532,6 +555,24 @@ def ustica_terrain(points: str, out: str, cell_m: float = 40.0, radius_m: float 
         dst = None
         paths.append(path)
     return paths
+def mexico_profile_line(path: str) -> str:
+    """A west-east line across the Mexico City crop at latitude 19.41 (EPSG:4326), from the stable western strip
+    into the subsidence bowl: the profile of the demo's swath step."""
+    from osgeo import ogr, osr
+
+    if os.path.exists(path):
+        os.remove(path)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    layer = ds.CreateLayer("profile", srs, ogr.wkbLineString)
+    feature = ogr.Feature(layer.GetLayerDefn())
+    feature.SetGeometry(ogr.CreateGeometryFromWkt("LINESTRING(-99.185 19.41,-99.06 19.41)"))
+    layer.CreateFeature(feature)
+    ds = None
+    return path
+
 
 def first_pair(folder: str, *suffixes: str) -> list[str]:
     """The first interferogram of ``folder``: one path per suffix (e.g. .unw.tif and .conncomp.tif)."""

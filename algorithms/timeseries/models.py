@@ -27,12 +27,29 @@ date; ``tau`` in days since an origin date):
     decade; Buisman 1936), ``tau`` counted from the loading date ``origin_date`` and
     ``T_p`` the end of primary consolidation in days after loading.
 
+Models a forecast fits besides (:data:`FORECAST_ONLY`; ``timeseriesmodels``' menu is :data:`MODELS`):
+
+``annual``
+    ``d = a + v t + A1 sin(2 pi y) + B1 cos(2 pi y)`` (linear + annual).
+``logcreep``
+    ``d = A + B ln(1 + tau / tau_c) + C tau / 365.25`` (logarithmic creep with a steady rate: post-seismic
+    and landslide creep, Savage & Langbein 2008); ``tau_c`` (days) found by variable projection.
+``expdecay``
+    ``d = a + A (1 - exp(-tau / tau_c))`` (exponential decay: post-seismic relaxation, primary consolidation);
+    ``tau_c`` (days) found by variable projection.
+
+Every fit also gives the parameters' covariance (``ModelFit.cov``, ``sigma^2 N^-1`` with the Jacobian at the
+optimum for the models with a time constant), from which :func:`prediction_sigma` propagates the uncertainty of
+a value at other dates.
+
 References
 ----------
 Marone C. J., Scholz C. H., Bilham R. (1991), On the mechanics of earthquake afterslip,
 JGR 96(B5), 8441-8452, doi:10.1029/91JB00275.
 Burnham K. P., Anderson D. R. (2004), Multimodel inference: understanding AIC and BIC in
 model selection, Sociol. Methods Res. 33(2), 261-304, doi:10.1177/0049124104268644.
+Savage J. C., Langbein J. (2008), Postearthquake relaxation after the 2004 M6 Parkfield, California,
+earthquake and rate-and-state friction, JGR 113, B10407, doi:10.1029/2008JB005723.
 Fuhrmann T., Garthwaite M. C. (2019), Resolving three-dimensional surface motion with
 InSAR: constraints from multi-geometry data fusion, Remote Sens. 11(3), 241 (seasonal
 terms), doi:10.3390/rs11030241.
@@ -64,7 +81,16 @@ PARAM_NAMES = {
     "logarithmic": ("offset_mm", "log_rate_mm_per_decade", "velocity_mm_yr"),
     "afterslip": ("offset_mm", "amplitude_mm", "tau_days"),
     "consolidation": ("offset_mm", "rate_mm_per_decade"),
+    "annual": ("offset_mm", "velocity_mm_yr", "annual_sin_mm", "annual_cos_mm"),
+    "logcreep": ("offset_mm", "creep_mm", "velocity_mm_yr", "tau_days"),
+    "expdecay": ("offset_mm", "amplitude_mm", "tau_days"),
 }
+
+#: Models a forecast fits that ``timeseriesmodels`` does not offer (its menu, :data:`MODELS`, keeps its codes).
+FORECAST_ONLY = ("annual", "logcreep", "expdecay")
+ALL_MODELS = MODELS + FORECAST_ONLY
+#: Models with a time constant ``tau_c`` (their last parameter), fitted by variable projection.
+TIME_CONSTANT_MODELS = ("afterslip", "logcreep", "expdecay")
 
 CRITERIA = ("aic", "aicc", "bic")
 
@@ -151,7 +177,10 @@ def design_matrix(model: str, tb: TimeBase, *, tau_c_days: float = 30.0) -> np.n
         return np.column_stack([one, tb.t_yr, np.sin(w), np.cos(w), np.sin(2 * w), np.cos(2 * w)])
     if model == "quadratic":
         return np.column_stack([one, tb.t_yr, 0.5 * tb.t_yr ** 2])
-    if model in ("logarithmic", "afterslip", "consolidation") and np.any(tb.tau_days <= 0):
+    if model == "annual":
+        w = 2.0 * np.pi * tb.year_frac
+        return np.column_stack([one, tb.t_yr, np.sin(w), np.cos(w)])
+    if model in ("logarithmic", "afterslip", "consolidation", "logcreep", "expdecay") and np.any(tb.tau_days <= 0):
         raise GeohazardError(
             f"the {model} model needs every date after the origin/event date {tb.origin_date.isoformat()}, "
             f"but the first date is {tb.dates[0].isoformat()}")
@@ -161,7 +190,9 @@ def design_matrix(model: str, tb: TimeBase, *, tau_c_days: float = 30.0) -> np.n
         return np.column_stack([one, np.log10(1.0 + tb.tau_days / tau_c_days)])
     if model == "consolidation":
         return np.column_stack([one, np.log10(tb.tau_days / tb.primary_end_days)])
-    raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if model in ("logcreep", "expdecay"):
+        return np.column_stack(_tc_columns(model, tb.tau_days, tau_c_days))
+    raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
 
 
 def _batched_lsq(G: np.ndarray, d: np.ndarray, mask: np.ndarray):
@@ -250,6 +281,10 @@ class ModelFit:
     n_used: np.ndarray
     rss: np.ndarray
     n_params: int
+    #: ``(m, p, p)`` covariance of the parameters, ``sigma^2 N^-1`` (NaN where not fitted)
+    cov: Optional[np.ndarray] = None
+    #: the time axes the fit used (origin, ``T_p``), for values at other dates (:func:`evaluate`)
+    timebase: Optional[TimeBase] = None
 
     def ic(self, criterion: str = "bic") -> np.ndarray:
         return information_criterion(self.rss, self.n_used, self.n_params, criterion)
@@ -298,6 +333,146 @@ def _tau_grid(tb: TimeBase, n: int = 48) -> np.ndarray:
     return np.logspace(np.log10(0.5), np.log10(10.0 * span), n)
 
 
+def _tc_columns(model: str, tau_days, tau_c):
+    """The columns of the linear parameters of ``logcreep`` or ``expdecay`` for the time constant ``tau_c``
+    (days; a scalar, or one per series with ``tau_days`` (n,) broadcast to (n, m))."""
+    tau = np.asarray(tau_days, dtype=np.float64)
+    tc = np.asarray(tau_c, dtype=np.float64)
+    x = np.ascontiguousarray(tau / tc if tc.ndim == 0 else tau[:, None] / tc[None, :])
+    one = np.ones_like(x)
+    if model == "logcreep":
+        t_yr = np.ascontiguousarray(np.broadcast_to((tau / DAYS_PER_YEAR)[(slice(None),) + (None,) * (x.ndim - 1)],
+                                                    x.shape))
+        return [one, np.log1p(x), t_yr]
+    return [one, -np.expm1(-x)]
+
+
+def _tc_derivative(model: str, tau_days, tau_c, lin) -> np.ndarray:
+    """``d model / d tau_c`` (n, m) at the linear parameters ``lin`` (m, k) and ``tau_c`` (m,)."""
+    tau = np.asarray(tau_days, dtype=np.float64)[:, None]
+    tc = np.asarray(tau_c, dtype=np.float64)[None, :]
+    if model == "logcreep":
+        return -lin[None, :, 1] * tau / (tc * (tc + tau))
+    if model == "expdecay":
+        return -lin[None, :, 1] * np.exp(-np.ascontiguousarray(tau / tc)) * tau / (tc * tc)
+    ratio = tau / tc  # afterslip: d/dtc of A log10(1 + tau/tc)
+    return -lin[None, :, 1] * ratio / (tc * np.log(10.0) * (1.0 + ratio))
+
+
+def _normal_sums(cols, w, dz):
+    """Normal matrices ``(m, k, k)`` and right-hand sides ``(m, k)`` of the columns ``cols`` (each (n,) or (n, m)),
+    summed over the dates in order (one series' sums depend on that series only)."""
+    k, m = len(cols), dz.shape[1]
+    cols = [c if c.ndim == 2 else c[:, None] for c in cols]
+    N = np.empty((m, k, k))
+    rhs = np.empty((m, k))
+    for a in range(k):
+        rhs[:, a] = sum_first_axis(cols[a] * dz)
+        for b in range(a, k):
+            N[:, a, b] = N[:, b, a] = sum_first_axis(cols[a] * cols[b] * w)
+    return N, rhs
+
+
+def _solve_normal(N, rhs):
+    """``(params (m, k), N^-1 (m, k, k), good (m,))``: each series solved on its own; NaN where singular."""
+    m, k = rhs.shape
+    diag = np.sqrt(np.maximum(np.diagonal(N, axis1=1, axis2=2), 1e-300))
+    Ns = N / (diag[:, :, None] * diag[:, None, :])
+    with np.errstate(invalid="ignore"):
+        good = np.isfinite(Ns).all(axis=(1, 2))
+        good[good] = np.linalg.cond(Ns[good]) < 1e10 if good.any() else good[good]
+    N = np.where(good[:, None, None], N, np.eye(k))
+    Ninv = np.linalg.inv(N)
+    params = np.zeros((m, k))
+    for q in range(k):
+        params += Ninv[:, :, q] * np.where(good, rhs[:, q], 0.0)[:, None]
+    params[~good] = np.nan
+    Ninv[~good] = np.nan
+    return params, Ninv, good
+
+
+def _solve_small(N, rhs):
+    """``(params, good)`` of the 2 x 2 or 3 x 3 normal equations of each series by Cramer's rule (elementwise:
+    no LAPACK call per search step); singular where the determinant of the unit-diagonal matrix is below 1e-12."""
+    k = rhs.shape[1]
+    diag = np.sqrt(np.maximum(np.diagonal(N, axis1=1, axis2=2), 1e-300))
+    S = N / (diag[:, :, None] * diag[:, None, :])
+    b = rhs / diag
+    if k == 2:
+        det = S[:, 0, 0] * S[:, 1, 1] - S[:, 0, 1] * S[:, 1, 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.column_stack([(b[:, 0] * S[:, 1, 1] - S[:, 0, 1] * b[:, 1]) / det,
+                                 (S[:, 0, 0] * b[:, 1] - b[:, 0] * S[:, 1, 0]) / det])
+    else:
+        c00 = S[:, 1, 1] * S[:, 2, 2] - S[:, 1, 2] * S[:, 2, 1]
+        c01 = S[:, 1, 2] * S[:, 2, 0] - S[:, 1, 0] * S[:, 2, 2]
+        c02 = S[:, 1, 0] * S[:, 2, 1] - S[:, 1, 1] * S[:, 2, 0]
+        det = S[:, 0, 0] * c00 + S[:, 0, 1] * c01 + S[:, 0, 2] * c02
+        c11 = S[:, 0, 0] * S[:, 2, 2] - S[:, 0, 2] * S[:, 2, 0]
+        c12 = S[:, 0, 1] * S[:, 2, 0] - S[:, 0, 0] * S[:, 2, 1]
+        c22 = S[:, 0, 0] * S[:, 1, 1] - S[:, 0, 1] * S[:, 1, 0]
+        with np.errstate(invalid="ignore", divide="ignore"):  # the inverse of a symmetric matrix: adjugate / det
+            x = np.column_stack([(c00 * b[:, 0] + c01 * b[:, 1] + c02 * b[:, 2]) / det,
+                                 (c01 * b[:, 0] + c11 * b[:, 1] + c12 * b[:, 2]) / det,
+                                 (c02 * b[:, 0] + c12 * b[:, 1] + c22 * b[:, 2]) / det])
+    good = np.isfinite(det) & (np.abs(det) > 1e-12)
+    return np.where(good[:, None], x / diag, np.nan), good
+
+
+def _tc_rss(model, tau_days, tau_c, w, dz):
+    """RSS of the least-squares linear parameters of ``model`` for the time constant(s) ``tau_c``."""
+    cols = _tc_columns(model, tau_days, tau_c)
+    N, rhs = _normal_sums(cols, w, dz)
+    params, good = _solve_small(N, rhs)
+    resid = dz.copy()
+    for q, c in enumerate(cols):
+        resid -= (c if c.ndim == 2 else c[:, None]) * np.where(good, params[:, q], 0.0)[None, :]
+    rss = sum_first_axis(resid * resid * w)
+    return np.where(good, rss, np.nan)
+
+
+def _time_constant_fit(model: str, tb: TimeBase, d, mask, *, n_grid: int = 12, n_golden: int = 14):
+    """Variable projection of ``logcreep`` / ``expdecay``: ``tau_c`` by a log grid then a golden-section search
+    inside the grid's bracket (series by series), the linear parameters in closed form for each ``tau_c``, the
+    covariance from the Jacobian at the optimum. Returns ``(params, N^-1, rss, n)`` as :func:`_batched_lsq`."""
+    w = mask.astype(np.float64)
+    dz = np.where(mask, d, 0.0)
+    grid = _tau_grid(tb, n_grid)
+    rss_grid = np.stack([_tc_rss(model, tb.tau_days, tc, w, dz) for tc in grid])
+    k_best = np.argmin(np.nan_to_num(rss_grid, nan=np.inf), axis=0)
+    lo = np.log(grid[np.maximum(k_best - 1, 0)])
+    hi = np.log(grid[np.minimum(k_best + 1, grid.size - 1)])
+    golden = (np.sqrt(5.0) - 1.0) / 2.0
+    x1, x2 = hi - golden * (hi - lo), lo + golden * (hi - lo)
+    f1 = _tc_rss(model, tb.tau_days, np.exp(x1), w, dz)
+    f2 = _tc_rss(model, tb.tau_days, np.exp(x2), w, dz)
+    for _ in range(n_golden):
+        left = np.nan_to_num(f1, nan=np.inf) <= np.nan_to_num(f2, nan=np.inf)
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+        x_new = np.where(left, hi - golden * (hi - lo), lo + golden * (hi - lo))
+        f_new = _tc_rss(model, tb.tau_days, np.exp(x_new), w, dz)
+        x1, x2, f1, f2 = (np.where(left, x_new, x2), np.where(left, x1, x_new),
+                          np.where(left, f_new, f2), np.where(left, f1, f_new))
+    tau_c = np.exp(0.5 * (lo + hi))
+    cols = _tc_columns(model, tb.tau_days, tau_c)
+    lin, _, good = _solve_normal(*_normal_sums(cols, w, dz))
+    params = np.column_stack([lin, tau_c])
+    jac = cols + [_tc_derivative(model, tb.tau_days, tau_c, np.where(good[:, None], lin, 0.0))]
+    N, _ = _normal_sums(jac, w, dz)
+    _, Ninv, good_j = _solve_normal(N, np.zeros((d.shape[1], len(jac))))
+    resid = dz.copy()
+    for q, c in enumerate(cols):
+        resid -= c * np.where(good, lin[:, q], 0.0)[None, :]
+    rss = sum_first_axis(resid * resid * w)
+    n = sum_first_axis(w)
+    bad = ~(good & good_j)
+    params[bad] = np.nan
+    Ninv[bad] = np.nan
+    rss[bad] = np.nan
+    return params, Ninv, rss, n
+
+
 def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_end_days=None,
               min_dates: Optional[int] = None, progress=None) -> ModelFit:
     """Fit one temporal model to every series.
@@ -324,8 +499,8 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
     GeohazardError
         Unknown model, dates not increasing, or fewer dates than parameters + 1.
     """
-    if model not in MODELS:
-        raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    if model not in ALL_MODELS:
+        raise GeohazardError(f"unknown model {model!r}; choose one of {', '.join(ALL_MODELS)}")
     tb = TimeBase(list(dates), origin_date=origin_date, primary_end_days=primary_end_days)
     d = _as_2d(displacement_mm, len(tb.dates), "displacement_mm")
     names = PARAM_NAMES[model]
@@ -336,7 +511,9 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
             f"the {model} model has {p} parameters and needs at least {need} dates, got {len(tb.dates)}")
     mask = np.isfinite(d)
     check_canceled(progress)
-    if model != "afterslip":
+    if model in ("logcreep", "expdecay"):
+        params, Ninv, rss, n = _time_constant_fit(model, tb, d, mask)
+    elif model != "afterslip":
         G = design_matrix(model, tb)
         params, Ninv, rss, n = _batched_lsq(G, d, mask)
     else:
@@ -398,6 +575,7 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         sigma2 = np.where(dof > 0, rss / dof, np.nan)
         stdev = np.sqrt(np.maximum(np.diagonal(Ninv, axis1=1, axis2=2), 0.0) * sigma2[:, None])
         rms = np.sqrt(rss / n)
+    cov = Ninv * sigma2[:, None, None]
     few = n < need
     if few.any():
         warn(progress, f"{int(few.sum())} series have fewer than {need} valid dates for the {model} model "
@@ -406,7 +584,8 @@ def fit_model(displacement_mm, dates, model: str, *, origin_date=None, primary_e
         stdev[few] = np.nan
         rms[few] = np.nan
         rss = np.where(few, np.nan, rss)
-    return ModelFit(model, names, params, stdev, rms, n.astype(np.int64), rss, p)
+        cov[few] = np.nan
+    return ModelFit(model, names, params, stdev, rms, n.astype(np.int64), rss, p, cov, tb)
 
 
 def predict(model: str, params, dates, tb: TimeBase) -> np.ndarray:
@@ -419,6 +598,59 @@ def predict(model: str, params, dates, tb: TimeBase) -> np.ndarray:
             out[:, j] = a + amp * np.log10(1.0 + ev.tau_days / tau_c)
         return out
     return design_matrix(model, ev) @ params.T
+
+
+def jacobian(model: str, params, tb: TimeBase) -> np.ndarray:
+    """Derivatives of the model's value on the dates of ``tb`` with respect to each parameter, ``(n, m, p)``, at
+    the parameter rows ``params`` ``(m, p)`` (the design matrix for the models linear in their parameters)."""
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    m = params.shape[0]
+    if model in TIME_CONSTANT_MODELS:
+        tc = params[:, -1]
+        ok = np.isfinite(tc) & (tc > 0)
+        tc = np.where(ok, tc, 1.0)
+        if model == "afterslip":
+            x = np.ascontiguousarray(tb.tau_days[:, None] / tc[None, :])
+            cols = [np.ones_like(x), np.log10(1.0 + x)]
+        else:
+            cols = _tc_columns(model, tb.tau_days, tc)
+        lin = np.where(ok[:, None], params[:, :-1], np.nan)
+        cols = cols + [_tc_derivative(model, tb.tau_days, tc, lin)]
+        return np.stack([np.broadcast_to(c, (len(tb.tau_days), m)) for c in cols], axis=-1)
+    G = design_matrix(model, tb)
+    return np.ascontiguousarray(np.broadcast_to(G[:, None, :], (G.shape[0], m, G.shape[1])))
+
+
+def evaluate(fit: ModelFit, dates) -> np.ndarray:
+    """The fitted model's displacement (mm) on ``dates`` (any dates: the fit's origin and ``T_p``), ``(n, m)``;
+    summed parameter by parameter in order (no BLAS: a series' value depends on that series only)."""
+    tb = fit.timebase.at(dates)
+    if fit.model in TIME_CONSTANT_MODELS:
+        jac = jacobian(fit.model, fit.params, tb)[:, :, :-1]
+        params = fit.params[:, :-1]
+    else:
+        jac = jacobian(fit.model, fit.params, tb)
+        params = fit.params
+    out = np.zeros(jac.shape[:2])
+    for q in range(params.shape[1]):
+        out += jac[:, :, q] * params[None, :, q]
+    return out
+
+
+def prediction_sigma(fit: ModelFit, dates) -> np.ndarray:
+    """1-sigma (mm) of a future measurement on ``dates``, ``(n, m)``: ``sqrt(J Cov J^T + sigma^2)``, the
+    parameters' covariance propagated through the model's Jacobian ``J`` plus the residual variance
+    ``sigma^2 = RSS / (n - p)`` of the fit (the scatter a new acquisition has about the model)."""
+    jac = jacobian(fit.model, fit.params, fit.timebase.at(dates))
+    cov = fit.cov
+    var = np.zeros(jac.shape[:2])
+    for q in range(jac.shape[2]):
+        for r in range(jac.shape[2]):
+            var += jac[:, :, q] * cov[None, :, q, r] * jac[:, :, r]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dof = fit.n_used - fit.n_params
+        sigma2 = np.where(dof > 0, fit.rss / np.maximum(dof, 1), np.nan)
+    return np.sqrt(np.maximum(var, 0.0) + sigma2[None, :])
 
 
 def seasonal_amplitude(fit: ModelFit):
@@ -482,8 +714,8 @@ def fit_models(displacement_mm, dates, *, models: Sequence[str] = MODELS, criter
     if not models:
         raise GeohazardError("models: choose at least one model")
     for m in models:
-        if m not in MODELS:
-            raise GeohazardError(f"unknown model {m!r}; choose one of {', '.join(MODELS)}")
+        if m not in ALL_MODELS:
+            raise GeohazardError(f"unknown model {m!r}; choose one of {', '.join(ALL_MODELS)}")
     fits = {}
     ics = []
     for i, m in enumerate(models):

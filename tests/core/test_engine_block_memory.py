@@ -88,6 +88,20 @@ def _models(n_dates, models, breaks):
             lambda r: {"series": rng.normal(0, 1, (n_dates, r, 200))}, func, {"rows": (4, 16), "n_cols": 200})
 
 
+def _forecast(n_dates, model, holdout):
+    from insar_geohazards.algorithms.hazard import forecast as fc
+
+    rng = np.random.default_rng(4)
+    dates = _dates(n_dates)
+    fdates = [dates[-1] + dt.timedelta(days=365), dates[-1] + dt.timedelta(days=730)]
+    opts = dict(model=model, criterion="bic", origin_date=None, primary_end_days=None, holdout=holdout)
+    func = functools.partial(fc.forecast_raster_block, dates=dates, forecast_dates=fdates, opts=opts)
+    models = fc.FORECAST_MODELS if model == fc.BEST else (model,)
+    series = np.cumsum(rng.normal(0, 1, (n_dates, 16, 200)), axis=0)
+    return (fc.bytes_per_series(n_dates, 2, models), lambda r: {"series": series[:, :r].copy()}, func,
+            {"rows": (4, 16), "n_cols": 200})
+
+
 def _slc(rows):
     rng = np.random.default_rng(2)
     n = 12
@@ -151,6 +165,8 @@ CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_cou
          "coulombstress_3_depths": functools.partial(_coulomb, 3),
          "timeseriesmodels_linear_20": functools.partial(_models, 20, ("linear",), False),
          "timeseriesmodels_afterslip_breaks_40": functools.partial(_models, 40, ("seasonal", "afterslip"), True),
+         "displacementforecast_linear_30": functools.partial(_forecast, 30, "linear", 0),
+         "displacementforecast_best_60_holdout": functools.partial(_forecast, 60, "best", 6),
          "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca,
          **{f"susceptibility_{m}": functools.partial(_susceptibility, m) for m in
             ("scan", "frequency_ratio", "logistic_regression", "random_forest")}}

@@ -201,4 +201,7 @@ def test_inverse_velocity_bad_parameters():
 
 
 def test_every_model_has_parameter_names():
-    assert set(PARAM_NAMES) == set(MODELS)
+    from insar_geohazards.algorithms.timeseries.models import ALL_MODELS, FORECAST_ONLY
+
+    assert set(PARAM_NAMES) == set(ALL_MODELS) == set(MODELS) | set(FORECAST_ONLY)
+    assert not set(MODELS) & set(FORECAST_ONLY)  # timeseriesmodels' menu and its stored codes stay as they were

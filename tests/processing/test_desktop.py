@@ -24,6 +24,7 @@ SECONDARY_OUTPUTS = {
     "geometricdistortion": ("OUTPUT_RINDEX", "OUTPUT_VISIBILITY", "OUTPUT_TABLE"),
     "ascdescdecomposition": ("OUTPUT_QUALITY",),
     "faultproximity": ("OUTPUT_CHART",),
+    "swathprofile": ("OUTPUT_CHART",),
     "adadetection": ("OUTPUT_POINTS",),
     "landslideactivity": ("OUTPUT_CANDIDATES",),
 }

@@ -71,6 +71,8 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "miningsubsidence": ("miningsubsidence", "hazard", {"OUTPUT_EAST": "@e.tif", "OUTPUT_NORTH": "@n.tif",
                                                         "OUTPUT_LOS": "@los.tif"}),
     "damageproxy": ("damageproxy", "hazard", {"OUTPUT_MEAN_COHERENCE": "@m.tif", "OUTPUT_CLASSES": "@c.tif"}),
+    "displacementforecast": ("displacementforecast", "hazard", {}),
+    "swathprofile": ("swathprofile", "hazard", {}),
 }
 NO_FORCED_LAYOUT = {"unwrap"}
 FILE_GROUPS = {"rampremoval", "rampremoval_per_date", "troposphericcorrection", "troposphericcorrection_windows"}

@@ -59,6 +59,8 @@ CASES = {
     "susceptibility": ("susceptibility", "hostile:hazard", {"METHOD": 2}, 0.1),
     "miningsubsidence": ("miningsubsidence", "det", {}, 0.03),
     "damageproxy": ("damageproxy", "det", {}, 0.02),
+    "displacementforecast": ("displacementforecast", "hostile:hazard", {}, 0.3),
+    "swathprofile": ("swathprofile", "hostile:hazard", {}, 0.009),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}

@@ -28,6 +28,8 @@ LENGTHS = {
     "faultproximity": {"BANDS": "m"},
     "susceptibility": {"BLOCK_SIZE_M": "m", "ABSENCE_BUFFER_M": "m"},
     "demerrorcorrection": {"SLANT_RANGE": "m", "SLANT_RANGE_RASTER": "m"},
+    "displacementforecast": {"THICKNESS": "m"},
+    "swathprofile": {"WIDTH": "m", "STEP": "m"},
     "unwrapclosurecorrection": {"WAVELENGTH_M": "m"},
     "modifynetwork": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m"},
     "rampremoval": {"WAVELENGTH_M": "m"},

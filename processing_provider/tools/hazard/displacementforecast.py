@@ -1,0 +1,151 @@
+"""``geohazard:displacementforecast``. Displacement at future dates: a temporal model per point or pixel, its value
+and the 1-sigma of a future measurement at each forecast date, scored on held-out last dates."""
+
+from __future__ import annotations
+
+from ....algorithms.errors import GeohazardError
+from ....algorithms.formats.dates import parse_date
+from ....algorithms.hazard import forecast as fc
+from ....io import displacement_forecast as io_fc
+from ....io import points, raster
+from ...inputs import declare, ids, knobs, layers
+from ...inputs.feedback import FeedbackProgress
+from .._base import GeohazardAlgorithm, tool
+
+MODEL_LABELS = ["Best by information criterion", "Linear", "Linear + annual", "Quadratic (constant acceleration)",
+                "Logarithmic creep", "Secondary consolidation", "Exponential decay"]
+
+
+@tool("displacementforecast", "Displacement forecast (future dates, with uncertainty)",
+      tags=("forecast,prediction,future,time series,consolidation,creep,logarithmic,exponential,decay,hold-out,"
+            "subsidence,landslide,mine,waste dump,uncertainty"),
+      main=("OUTPUT_RASTER", ids.OUTPUT), page="hazard", engine=True)
+class DisplacementForecast(GeohazardAlgorithm):
+    MULTIBAND_INPUTS = ("INPUT_RASTER",)
+    MM_INPUTS = ("INPUT_RASTER",)
+    CRS_FREE_INPUTS = (ids.INPUT,)
+    OVERLAP = (("INPUT_RASTER", "THICKNESS"),)
+    IDS = ("INPUT_RASTER MODEL CRITERION FORECAST_DATES HOLDOUT ORIGIN_DATE PRIMARY_END_DAYS THICKNESS OUTPUT_RASTER "
+           "OUTPUT_SIGMA OUTPUT_MODEL HOLDOUT_RMSE_MM")
+    CRITERIA = ["AIC", "AICc", "BIC"]
+    HELP = (
+        "Forecasts the displacement of every point or pixel at future dates: fits a temporal model to its history "
+        "(the models and fitting of timeseriesmodels), evaluates it at the forecast dates with the 1-sigma of a "
+        "future measurement, and scores the model on the last dates held out. Needs a dated point layer or a "
+        "time-series raster; gives one band (or field) per forecast date, its sigma, the model used and the hold-out "
+        "RMSE.\n\n"
+        "<b>Input</b>: dated points (fields DYYYYMMDD, D_YYYYMMDD or EGMS YYYYMMDD; loadegms layers) or a "
+        "time-series raster (one band per date, the ISO date as band description; MintPy timeseries.h5 as "
+        "delivered), displacement in mm, LOS positive toward the satellite (or any component: the forecast keeps "
+        "the input's sign and reference).\n"
+        "<b>Model</b> (d in mm, t in years since the first date, tau in days since the origin date): linear "
+        "a + v t; linear + annual (sine and cosine of the calendar year); quadratic a + v t + acc t^2/2; "
+        "logarithmic creep S = A + B ln(1 + tau/tau_c) + C tau; secondary consolidation a + K log10(tau/Tp); "
+        "exponential decay a + A (1 - exp(-tau/tau_c)) (tau_c fitted). 'Best' fits all six and keeps, per point, "
+        "the lowest information criterion (AIC, AICc or BIC, Gaussian likelihood; ties go to the simpler model); "
+        "OUTPUT_MODEL (raster: 1..6 in this order, 0 = none) and the MODEL field say which.\n"
+        "<b>Forecast dates</b>: YYYY-MM-DD, comma separated, after the last date (a date inside or before the series "
+        "is refused). A horizon longer than the observed span is warned about: the model is then extrapolated "
+        "beyond what the data constrain.\n"
+        "<b>Hold-out</b> (N dates): the model (and, for 'best', its choice) is fitted on the dates before the last "
+        "N, predicted on those, and HOLDOUT_RMSE_MM is the RMSE over every point and held-out date; the forecast "
+        "itself comes from a refit on all dates. 0 = no hold-out.\n"
+        "<b>Origin date</b>: event or loading date of the last three models (default one sampling interval before "
+        "the first date); <b>Tp</b>: end of primary consolidation in days after loading (0 = the first date), as in "
+        "timeseriesmodels. <b>Thickness</b> (m, raster on the input's grid, optional): the fill or compressible "
+        "layer thickness H; settlement after primary consolidation is C H log10(tau/Tp), so C = |K|/(1000 H) is "
+        "reported in the log; pixels without a positive thickness get no consolidation model.\n\n"
+        "<b>Outputs</b>: OUTPUT_RASTER and OUTPUT_SIGMA, one band per forecast date (the ISO date as band "
+        "description), mm, the input's sign, reference and metadata carried; OUTPUT (points): the input's "
+        "attributes, MODEL (code), MODEL_NAME, D<YYYYMMDD> forecasts and S<YYYYMMDD> sigmas (mm). The sigma is "
+        "sqrt(J Cov J^T + s^2): the parameters' covariance propagated through the model at that date plus the "
+        "residual variance s^2 = RSS/(n - p). Points or pixels with too few valid dates (parameters + 2) stay "
+        "empty. The time of failure of an accelerating slope is not a fit of these models: use inversevelocity.\n\n"
+        "References: Burnham & Anderson (2004) doi:10.1177/0049124104268644; Savage & Langbein (2008) "
+        "doi:10.1029/2008JB005723; Buisman (1936), secondary consolidation."
+    )
+
+    def initAlgorithm(self, config=None):
+        from qgis.core import QgsProcessingOutputNumber
+
+        self.addParameter(declare.features(self.INPUT, "Dated points (this or a raster needed)", optional=True))
+        self.addParameter(declare.raster(self.INPUT_RASTER, "Or: time-series raster (this or the points needed)",
+                                         optional=True))
+        self.addParameter(declare.enum(self.MODEL, "Model", MODEL_LABELS, 0))
+        self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
+        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD, comma separated)"))
+        self.addParameter(declare.integer(self.HOLDOUT, "Last dates held out and scored (0 = none)", 0, 0))
+        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date, YYYY-MM-DD", optional=True))
+        self.addParameter(declare.number(self.PRIMARY_END_DAYS,
+                                         "End of primary consolidation Tp (days; 0 = first date)", 0.0, 0.0))
+        self.addParameter(declare.raster(self.THICKNESS, "Fill thickness for consolidation (m)", optional=True))
+        self.addParameter(declare.vector_out(self.OUTPUT, "Forecast (points)", optional=True))
+        self.addParameter(declare.raster_out(self.OUTPUT_RASTER, "Forecast (mm)", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_SIGMA, "Forecast sigma (mm)", optional=True, create=False))
+        self.addParameter(declare.raster_out(self.OUTPUT_MODEL, "Model used", optional=True, create=False))
+        self.addOutput(QgsProcessingOutputNumber(self.HOLDOUT_RMSE_MM, self.tr("Hold-out RMSE (mm)")))
+
+    def check(self, parameters, context):
+        self._series_dates(parameters, context)
+
+    def _series_dates(self, parameters, context):
+        """``(dates, forecast dates, options)``, each checked: one input and its output, the dates, the length."""
+        has_v, has_r = bool(parameters.get(self.INPUT)), bool(parameters.get(self.INPUT_RASTER))
+        if has_v == has_r:
+            raise GeohazardError(self.tr("Dated points (INPUT) or a time-series raster (INPUT_RASTER) is needed: "
+                                         "give one of the two" if not has_v else
+                                         "Give either INPUT (points) or INPUT_RASTER (raster), not both"))
+        if has_r and not parameters.get(self.OUTPUT_RASTER):
+            raise GeohazardError(self.tr("INPUT_RASTER needs OUTPUT_RASTER (a .tif path)"))
+        if has_v and not parameters.get(self.OUTPUT):
+            raise GeohazardError(self.tr("INPUT (points) needs OUTPUT (a .gpkg path, or TEMPORARY_OUTPUT)"))
+        if parameters.get(self.THICKNESS) and not has_r:
+            raise GeohazardError(self.tr("THICKNESS is a raster on the grid of INPUT_RASTER: give the series as a "
+                                         "raster, or leave THICKNESS empty"))
+        if has_r:
+            info = self.raster_info(parameters, self.INPUT_RASTER, context)
+            dates = points.raster_dates(info, self.INPUT_RASTER)
+            if parameters.get(self.THICKNESS):
+                raster.check_same_grid([info, self.raster_info(parameters, self.THICKNESS, context)],
+                                       [self.INPUT_RASTER, self.THICKNESS])
+        else:
+            source, uri = layers.dated_source(self, parameters, self.INPUT, context)
+            dates = sorted(d for _, d in points.date_fields_of(source, self.INPUT, uri))
+        v = self.values(parameters, context, self.MODEL, self.CRITERION, self.FORECAST_DATES, self.HOLDOUT,
+                        self.ORIGIN_DATE, self.PRIMARY_END_DAYS)
+        model = fc.BEST if v.MODEL == 0 else fc.FORECAST_MODELS[v.MODEL - 1]
+        fc.check_series_length(len(dates), model, int(v.HOLDOUT), name=self.INPUT_RASTER if has_r else self.INPUT)
+        origin = (v.ORIGIN_DATE or "").strip()
+        opts = dict(model=model, criterion=self.CRITERIA[v.CRITERION].lower(), holdout=int(v.HOLDOUT),
+                    origin_date=parse_date(origin) if origin else None, primary_end_days=v.PRIMARY_END_DAYS or None)
+        return dates, v.FORECAST_DATES, opts
+
+    def process(self, parameters, context, feedback):
+        dates, text, opts = self._series_dates(parameters, context)
+        progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
+        fdates = fc.forecast_dates_of(text, dates, name=self.FORECAST_DATES, progress=progress)
+        feedback.pushInfo(f"{len(dates)} dates {dates[0]}..{dates[-1]}; model {opts['model']}; forecast at "
+                          f"{', '.join(d.isoformat() for d in fdates)}")
+        if parameters.get(self.INPUT_RASTER):
+            out = layers.output_paths(self, parameters, (self.OUTPUT_RASTER, self.OUTPUT_SIGMA, self.OUTPUT_MODEL),
+                                      context, optional=(self.OUTPUT_SIGMA, self.OUTPUT_MODEL))
+            thick = self.raster_path(parameters, self.THICKNESS, context) if parameters.get(self.THICKNESS) else ""
+            res = io_fc.forecast_raster(self.raster_info(parameters, self.INPUT_RASTER, context), thick, dates, fdates,
+                                        opts, {"forecast": out[self.OUTPUT_RASTER], "sigma": out.get(self.OUTPUT_SIGMA),
+                                               "model": out.get(self.OUTPUT_MODEL)},
+                                        run=run, progress=progress, context=context)
+            rmse, counts, name = res["rmse"], res["counts"], self.INPUT_RASTER
+        else:
+            source, uri = layers.dated_source(self, parameters, self.INPUT, context)
+            out = {self.OUTPUT: self.parameterAsOutputLayer(parameters, self.OUTPUT, context)}
+            rmse, counts = io_fc.forecast_points(source, self.INPUT, uri, fdates, opts, out[self.OUTPUT], run=run,
+                                                 progress=progress, context=context)
+            name = self.INPUT
+        if not counts[1:].sum():
+            raise GeohazardError(f"no point or pixel of {name} has enough valid dates for the model: nothing to "
+                                 "forecast")
+        feedback.pushInfo("model counts: " + ", ".join(f"{MODEL_LABELS[i]} {int(n)}" for i, n in enumerate(counts)
+                                                      if i and n) + f"; {int(counts[0])} left empty")
+        if opts["holdout"]:
+            feedback.pushInfo(f"hold-out RMSE over the last {opts['holdout']} dates: {rmse:.3f} mm")
+        return {**out, self.HOLDOUT_RMSE_MM: rmse}

@@ -1,0 +1,206 @@
+"""Displacement forecasts (algorithms/hazard/forecast.py) and the model fits they share with timeseriesmodels:
+series made from each model with known parameters, the sigma's calibration on noisy realisations, the hold-out
+RMSE against a hand computation, the model choice, refusals."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from insar_geohazards.algorithms.errors import GeohazardError
+from insar_geohazards.algorithms.hazard import forecast as fc
+from insar_geohazards.algorithms.progress import NullProgress
+from insar_geohazards.algorithms.timeseries import models as tsm
+
+DATES = [dt.date(2019, 1, 3) + dt.timedelta(days=12 * i) for i in range(90)]
+ORIGIN = dt.date(2018, 12, 1)
+TP = 30.0
+FUTURE = [dt.date(2022, 6, 1), dt.date(2023, 1, 1)]
+NOISE = 1.5
+
+
+def truth(model, dates):
+    """Each model with known parameters, written from its published form (not the code's design matrices)."""
+    tau = np.array([(d - ORIGIN).days for d in dates], float)
+    t = np.array([(d - DATES[0]).days for d in dates], float) / 365.25
+    y = np.array([(d - dt.date(d.year, 1, 1)).days for d in dates], float) / 365.25
+    return {"linear": 1.0 - 8.0 * t,
+            "annual": 2.0 - 10.0 * t + 6.0 * np.sin(2 * np.pi * y) - 4.0 * np.cos(2 * np.pi * y),
+            "quadratic": 1.0 - 5.0 * t - 0.5 * 8.0 * t ** 2,
+            "logcreep": 3.0 - 15.0 * np.log(1.0 + tau / 40.0) - 4.0 * tau / 365.25,
+            "consolidation": -30.0 * np.log10(tau / TP),
+            "expdecay": -40.0 * (1.0 - np.exp(-tau / 250.0))}[model]
+
+
+def noisy(model, m, seed):
+    rng = np.random.default_rng(seed)
+    return truth(model, DATES)[:, None] + rng.normal(0.0, NOISE, (len(DATES), m))
+
+
+@pytest.mark.parametrize("model", fc.FORECAST_MODELS)
+def test_forecast_of_each_model_is_within_its_sigma_and_the_sigma_is_calibrated(model):
+    """On 400 noisy realisations of the model the forecast's error to the truth is small against the sigma, and a
+    new noisy measurement falls within +-1 sigma of the forecast about 68 % of the time (the sigma is that of a
+    future measurement)."""
+    m = 400
+    res = fc.forecast_series(noisy(model, m, 1), DATES, FUTURE, model=model, origin_date=ORIGIN,
+                             primary_end_days=TP)
+    exact = truth(model, FUTURE)[:, None]
+    assert np.isfinite(res.value_mm).all() and (res.model_code == fc.FORECAST_MODELS.index(model) + 1).all()
+    # the model's own error (no measurement noise) is within the parameters' part of the sigma
+    assert np.median(np.abs(res.value_mm - exact)) < np.median(res.sigma_mm)
+    new = exact + np.random.default_rng(2).normal(0.0, NOISE, (len(FUTURE), m))
+    coverage = np.mean(np.abs(new - res.value_mm) < res.sigma_mm)
+    assert 0.62 < coverage < 0.75, coverage
+    # the sigma exceeds the noise (the parameters' part adds to it) and grows with the horizon
+    assert (res.sigma_mm > NOISE * 0.8).mean() > 0.95
+    assert np.median(res.sigma_mm[1]) >= np.median(res.sigma_mm[0])
+
+
+def test_fitted_parameters_of_the_new_models_are_the_true_ones():
+    """logcreep, expdecay and annual recover their parameters within a few sigma; the time constants too."""
+    for model, expected in (("logcreep", (3.0, -15.0, -4.0, 40.0)), ("expdecay", (0.0, -40.0, 250.0)),
+                            ("annual", (2.0, -10.0, 6.0, -4.0))):
+        fit = tsm.fit_model(noisy(model, 200, 3), DATES, model, origin_date=ORIGIN)
+        med = np.median(fit.params, axis=0)
+        sd = np.median(fit.stdev, axis=0)
+        assert np.all(np.abs(med - expected) < 3 * sd / np.sqrt(200) + 1e-6 + 0.02 * np.abs(expected)), (model, med)
+        # the covariance's diagonal is the stdev squared
+        assert np.allclose(np.sqrt(np.diagonal(fit.cov, axis1=1, axis2=2)), fit.stdev, equal_nan=True)
+
+
+def test_prediction_sigma_of_a_line_is_the_textbook_formula():
+    """Linear regression: var(y_new) = s^2 (1 + 1/n + (x0 - xbar)^2 / Sxx) (e.g. Draper & Smith, Applied
+    Regression Analysis, 3rd ed., eq. 3.1.8 plus the new observation's variance)."""
+    d = noisy("linear", 1, 4)[:, 0]
+    res = fc.forecast_series(d, DATES, FUTURE, model="linear")
+    x = np.array([(q - DATES[0]).days for q in DATES]) / 365.25
+    x0 = np.array([(q - DATES[0]).days for q in FUTURE]) / 365.25
+    slope, icept = np.polyfit(x, d, 1)
+    s2 = np.sum((d - (icept + slope * x)) ** 2) / (x.size - 2)
+    sxx = np.sum((x - x.mean()) ** 2)
+    expected = np.sqrt(s2 * (1 + 1 / x.size + (x0 - x.mean()) ** 2 / sxx))
+    assert np.allclose(res.sigma_mm[:, 0], expected, rtol=1e-9)
+    assert np.allclose(res.value_mm[:, 0], icept + slope * x0, rtol=1e-9)
+
+
+def test_holdout_rmse_is_the_hand_computed_one():
+    """The model fitted on the first 80 dates by numpy's polyfit, predicted on the last 10: the RMSE over both
+    series and those dates; the forecast itself comes from the fit on all 90 dates."""
+    d = noisy("quadratic", 2, 5)
+    d[85, 1] = np.nan  # a gap among the held-out dates: not counted
+    res = fc.forecast_series(d, DATES, FUTURE, model="linear", holdout=10)
+    x = np.array([(q - DATES[0]).days for q in DATES]) / 365.25
+    sq = []
+    for j in range(2):
+        coef = np.polyfit(x[:80], d[:80, j], 1)
+        err = d[80:, j] - np.polyval(coef, x[80:])
+        sq.extend(err[np.isfinite(err)] ** 2)
+    assert res.holdout_count.sum() == 19
+    rmse = fc.holdout_rmse(res.holdout_sse.sum(), res.holdout_count.sum())
+    assert rmse == pytest.approx(np.sqrt(np.mean(sq)), rel=1e-10)
+    full = np.polyfit(x, d[:, 0], 1)
+    x0 = np.array([(q - DATES[0]).days for q in FUTURE]) / 365.25
+    assert np.allclose(res.value_mm[:, 0], np.polyval(full, x0), rtol=1e-9)
+
+
+@pytest.mark.parametrize("model", fc.FORECAST_MODELS)
+def test_information_criterion_picks_the_true_model_on_clean_ish_series(model):
+    res = fc.forecast_series(noisy(model, 100, 6), DATES, FUTURE, model=fc.BEST, origin_date=ORIGIN,
+                             primary_end_days=TP)
+    share = np.mean(res.model_code == fc.FORECAST_MODELS.index(model) + 1)
+    assert share > 0.85, (model, np.bincount(res.model_code, minlength=7))
+
+
+def test_thickness_keeps_the_forecast_gives_c_alpha_and_removes_consolidation_where_missing():
+    d = noisy("consolidation", 3, 7)
+    h = np.array([20.0, np.nan, 10.0])
+    with_h = fc.forecast_series(d, DATES, FUTURE, model="consolidation", origin_date=ORIGIN, primary_end_days=TP,
+                                thickness_m=h)
+    without = fc.forecast_series(d, DATES, FUTURE, model="consolidation", origin_date=ORIGIN, primary_end_days=TP)
+    assert np.array_equal(with_h.value_mm[:, [0, 2]], without.value_mm[:, [0, 2]])
+    assert np.isnan(with_h.value_mm[:, 1]).all() and with_h.model_code[1] == 0
+    k = tsm.fit_model(d, DATES, "consolidation", origin_date=ORIGIN, primary_end_days=TP).param("rate_mm_per_decade")
+    assert with_h.c_alpha[0] == pytest.approx(-k[0] / (1000 * 20.0))
+    assert with_h.c_alpha[2] == pytest.approx(-k[2] / (1000 * 10.0))
+
+
+def test_too_short_series_and_dates_inside_the_series_are_refused():
+    short = DATES[:5]
+    with pytest.raises(GeohazardError, match="quadratic model needs at least 5"):
+        fc.check_series_length(4, "quadratic", 0)
+    with pytest.raises(GeohazardError, match="before the 3 held out"):
+        fc.forecast_series(np.zeros((5, 1)), short, FUTURE, model="linear", holdout=3)
+    with pytest.raises(GeohazardError, match="even the linear model"):
+        fc.check_series_length(3, fc.BEST, 0)
+    assert fc.check_series_length(5, fc.BEST, 0) == ["linear", "quadratic", "consolidation", "expdecay"]
+    with pytest.raises(GeohazardError, match="not after the last date"):
+        fc.forecast_dates_of("2020-01-01", DATES)
+    with pytest.raises(GeohazardError, match="not after the last date"):
+        fc.forecast_dates_of([DATES[-1]], DATES)
+    with pytest.raises(GeohazardError, match="not a date"):
+        fc.forecast_dates_of("2030-13-45", DATES)
+    with pytest.raises(GeohazardError, match="at least one"):
+        fc.forecast_dates_of(" , ", DATES)
+
+
+def test_a_far_horizon_is_warned_about():
+    class Log(NullProgress):
+        def __init__(self):
+            self.warnings = []
+
+        def push_warning(self, message):
+            self.warnings.append(message)
+
+    log = Log()
+    assert fc.forecast_dates_of("2023-01-01, 2022-06-01", DATES, progress=log) == sorted(FUTURE)
+    assert not log.warnings
+    fc.forecast_dates_of("2040-01-01", DATES, progress=log)
+    assert log.warnings and "extrapolated" in log.warnings[0]
+
+
+def test_gaps_and_empty_series_and_inputs_not_mutated():
+    d = noisy("linear", 3, 8)
+    d[::3, 0] = np.nan
+    d[:, 1] = np.nan
+    d[:-3, 2] = np.nan  # three dates left: fewer than the linear model's four
+    keep = d.copy()
+    res = fc.forecast_series(d, DATES, FUTURE, model=fc.BEST)
+    assert np.array_equal(d, keep, equal_nan=True)
+    assert np.isfinite(res.value_mm[:, 0]).all() and res.model_code[0] > 0
+    assert np.isnan(res.value_mm[:, 1:]).all() and (res.model_code[1:] == 0).all()
+
+
+def test_raster_block_is_the_series_forecast_and_does_not_depend_on_the_block():
+    class B:
+        rows = 4
+
+    cube = noisy("expdecay", 24, 9).reshape(len(DATES), 4, 6)
+    opts = dict(model=fc.BEST, criterion="bic", origin_date=ORIGIN, primary_end_days=TP, holdout=5)
+    whole = fc.forecast_raster_block(B, {"series": cube}, dates=DATES, forecast_dates=FUTURE, opts=opts)
+    top = fc.forecast_raster_block(B, {"series": cube[:, :1]}, dates=DATES, forecast_dates=FUTURE, opts=opts)
+    assert np.array_equal(whole["forecast"][:, :1], top["forecast"])
+    assert np.array_equal(whole["sigma"][:, :1], top["sigma"])
+    assert np.array_equal(whole["sse"][:1], top["sse"])
+    assert whole["model"].dtype == np.uint8 and whole["forecast"].shape == (2, 4, 6)
+
+
+@pytest.mark.parametrize("model, seed", [("linear", 11), ("logcreep", 12), ("expdecay", 13), ("annual", 14)])
+def test_irregular_sampling_gaps_and_heavy_tailed_noise(model, seed):
+    """A world made apart from the fixtures above: 6-36 day gaps between acquisitions, 15 % of the values missing,
+    Student-t noise (3 degrees of freedom, scaled to 1.5 mm): the forecast stays within 3 sigma of the truth for
+    nearly every series and the hold-out RMSE is near the noise's own RMS."""
+    rng = np.random.default_rng(seed)
+    steps = rng.integers(6, 37, 70)
+    dates = [dt.date(2019, 1, 3) + dt.timedelta(days=int(d)) for d in np.r_[0, np.cumsum(steps)]]
+    future = [dates[-1] + dt.timedelta(days=200)]
+    m = 150
+    noise = rng.standard_t(3, (len(dates), m)) * 1.5 / np.sqrt(3.0)
+    d = truth(model, dates)[:, None] + noise
+    d[rng.random(d.shape) < 0.15] = np.nan
+    res = fc.forecast_series(d, dates, future, model=model, origin_date=ORIGIN, holdout=8)
+    err = np.abs(res.value_mm - truth(model, future)[:, None]) / res.sigma_mm
+    assert np.mean(err < 3) > 0.95
+    rmse = fc.holdout_rmse(res.holdout_sse.sum(), res.holdout_count.sum())
+    held = noise[-8:][np.isfinite(d[-8:])]
+    assert 0.8 * np.sqrt(np.mean(held ** 2)) < rmse < 1.6 * np.sqrt(np.mean(held ** 2))

@@ -1,0 +1,59 @@
+"""io/displacement_forecast.py: the metadata the forecast rasters carry, the point table, the block writer's
+hold-out sums (the same for any block layout)."""
+
+import datetime as dt
+
+import numpy as np
+from testutils import write_geotiff
+
+FDATES = [dt.date(2026, 1, 1), dt.date(2027, 1, 1)]
+
+
+def test_metadata_is_carried_and_the_acquisition_dates_replaced(qgis_app, tmp_path):
+    from insar_geohazards.io.displacement_forecast import carried_metadata
+
+    path = write_geotiff(tmp_path / "ts.tif", np.zeros((2, 3, 3)), descriptions=["2020-01-01", "2020-02-01"],
+                         metadata={"REFERENCE_DATE": "2020-01-01", "SIGN": "LOS positive toward the satellite",
+                                   "DATES": "2020-01-01,2020-02-01", "HEADING_DEG": "-12.1"})
+    md = carried_metadata(path, FDATES, "best", "bic", 4)
+    assert md["REFERENCE_DATE"] == "2020-01-01" and md["HEADING_DEG"] == "-12.1"
+    assert md["SIGN"] == "LOS positive toward the satellite" and md["UNIT"] == "mm"
+    assert md["DATES"] == "2026-01-01,2027-01-01" and md["FORECAST_HOLDOUT_DATES"] == "4"
+    assert md["MODEL_CODES"].startswith("1=linear, 2=annual")
+
+
+def test_point_fields_keep_attributes_and_drop_the_acquisitions(qgis_app):
+    from insar_geohazards.algorithms.hazard.forecast import Forecast
+    from insar_geohazards.io.displacement_forecast import point_fields
+    from insar_geohazards.io.points import DatedFeatures
+
+    data = DatedFeatures([dt.date(2020, 1, 1)], ["D20200101"], np.zeros((1, 2)), {"PID": np.array([7, 8])})
+    res = Forecast(np.array([[1.0, np.nan], [2.0, np.nan]]), np.array([[0.5, np.nan], [0.7, np.nan]]),
+                   np.array([3, 0], np.uint8), np.zeros(2), np.zeros(2))
+    fields = point_fields(data, res, FDATES)
+    assert list(fields) == ["PID", "MODEL", "MODEL_NAME", "D20260101", "D20270101", "S20260101", "S20270101"]
+    assert list(fields["MODEL_NAME"]) == ["quadratic", None] and list(fields["MODEL"]) == [3, 0]
+    assert fields["S20270101"][0] == 0.7
+
+
+def test_holdout_sums_do_not_depend_on_the_blocks(qgis_app, tmp_path):
+    from insar_geohazards.io.displacement_forecast import RasterOutputs
+    from insar_geohazards.io.raster import raster_info
+
+    info = raster_info(write_geotiff(tmp_path / "g.tif", np.zeros((6, 4))))
+    rng = np.random.default_rng(0)
+    sse, count = rng.random(6) * 1e3, rng.integers(0, 5, 6).astype(float)
+    totals = []
+    for cuts in ((0, 6), (0, 1, 2, 3, 4, 5, 6), (0, 4, 6)):
+        sink = RasterOutputs({}, info, FDATES, {})
+
+        class B:
+            def __init__(self, r0):
+                self.row0 = r0
+
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            sink(B(a), {"forecast": None, "sigma": None, "model": np.ones((b - a, 4), np.uint8), "sse": sse[a:b],
+                        "count": count[a:b]})
+        totals.append(sink.summary())
+    assert len({t["rmse"] for t in totals}) == 1
+    assert totals[0]["counts"][1] == 24
