@@ -82,7 +82,7 @@ def complex_values(data, name: str = "interferogram") -> np.ndarray:
     if finite.any():
         lo, hi = float(arr[finite].min()), float(arr[finite].max())
         if lo < -np.pi - WRAP_TOLERANCE or hi > np.pi + WRAP_TOLERANCE:
-            degrees = lo >= -180.0 - 0.5 and hi <= 360.0 + 0.5 and max(-lo, hi) > 2 * np.pi
+            degrees = lo >= -180.5 and hi <= 180.5 and hi - lo > 180.0  # wrapped degrees fill -180..180
             raise GeohazardError(
                 f"{name}: values range from {lo:.4g} to {hi:.4g}, expected a wrapped phase in radians (-pi..pi) or "
                 "complex values; " + ("they look like degrees: convert them to radians (x pi / 180)" if degrees

@@ -66,6 +66,7 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "landslideactivity": ("landslideactivity", "ada", {}),
     "unwrap": ("unwrap", "unwrap", {}),
     "multisensortimeseries": ("multisensortimeseries", "multisensor", {"OUTPUT_QUALITY": "@q.tif"}),
+    "interferogramfilter": ("interferogramfilter", "interferograms", {}),
 }
 NO_FORCED_LAYOUT = {"unwrap"}
 FILE_GROUPS = {"rampremoval", "rampremoval_per_date", "troposphericcorrection", "troposphericcorrection_windows"}

@@ -56,6 +56,8 @@ CASES = {
     "adadetection": ("adadetection", "det", {}, 0.04),
     "multisensortimeseries": ("multisensortimeseries", "det", {}, 2.0),
     "unwrap": ("unwrap", "custom", {}, 6.0),
+    # the Goldstein patches of one block (fixed) and a halo of a patch above and below come first
+    "interferogramfilter": ("interferogramfilter", "det", {}, 0.25),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}
