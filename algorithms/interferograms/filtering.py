@@ -4,10 +4,11 @@ Three filters of the complex interferogram ``z`` (a phase-only raster is ``exp(i
 
 ``goldstein``
     The adaptive power-spectrum filter of Goldstein & Werner (1998), doi:10.1029/1998GL900033. The interferogram is
-    cut into square patches of ``patch`` pixels overlapping by ``patch - step``, each tapered by a triangular
-    window; each patch's spectrum ``Z`` is weighted by its own magnitude ``H = |Z| ** alpha``,
-    transformed back and added to the output (overlap-add). ``alpha`` 0 leaves the input as it is; 1 filters most.
-    Fringes keep their peak in the spectrum while the spread of decorrelation noise is damped.
+    cut into square patches of ``patch`` pixels overlapping by ``patch - step`` (half a patch by default); each
+    patch's spectrum ``Z`` is weighted by ``H = |Z_w| ** alpha``, the magnitude of the spectrum of the patch tapered
+    by a Hann window, transformed back, tapered and added to the output (overlap-add). ``alpha`` 0 leaves the input
+    as it is; 1 filters most. Fringes keep their peak in the spectrum while the spread of decorrelation noise is
+    damped.
 ``gaussian``
     The complex values smoothed by a Gaussian of ``sigma`` pixels (truncated at 4 sigma), real and imaginary parts
     alike: the phase of the local complex mean.
@@ -42,7 +43,7 @@ COHERENCE_HALF = 1
 
 
 # --------------------------------------------------------------------------- checks
-def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int = 8, sigma: float = 1.0,
+def check_options(method: str, *, alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0,
                   looks_y: int = 1, looks_x: int = 1, shape=None) -> None:
     """Refuse options no interferogram can be filtered with, naming the option and its value.
 
@@ -157,10 +158,9 @@ def window_coherence(z: np.ndarray, half: int = COHERENCE_HALF) -> np.ndarray:
 
 # --------------------------------------------------------------------------- Goldstein
 def taper(patch: int) -> np.ndarray:
-    """The triangular taper of a patch side, ``1 - |i + 1/2 - patch/2| / (patch/2)``: copies ``step`` apart
-    (``step`` dividing ``patch / 2``) add up to the same constant at every pixel."""
-    i = np.arange(patch, dtype=np.float64)
-    return 1.0 - np.abs(i + 0.5 - patch / 2.0) / (patch / 2.0)
+    """The taper of a patch side, a Hann window ``sin^2(pi (i + 1/2) / patch)``: copies ``step`` apart (``step``
+    dividing ``patch / 2``) add up to the same constant at every pixel."""
+    return np.sin(np.pi * (np.arange(patch, dtype=np.float64) + 0.5) / patch) ** 2
 
 
 def reflect_index(index: np.ndarray, n: int) -> np.ndarray:
@@ -184,7 +184,7 @@ def _spectral_weights(spec: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, *, alpha: float,
-                   patch: int = 32, step: int = 8) -> np.ndarray:
+                   patch: int = 32, step: int = 16) -> np.ndarray:
     """Goldstein-filtered complex values of rows ``row0:row1`` of the raster.
 
     Parameters
@@ -207,11 +207,12 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
     -----
     Patch ``(k, j)`` covers rows ``k step - (patch - step)`` and columns ``j step - (patch - step)`` onwards, so
     every pixel lies under ``(patch / step)**2`` patches; beyond the raster's edges the values are mirrored about
-    the first and last row and column. Each patch ``p`` is tapered by ``w = t t^T`` (:func:`taper`), transformed
-    (``Z = FFT(w p)``), weighted by ``H = |Z|**alpha`` and transformed back; the patches are added up
-    and divided by the taper's sum over the patches of a pixel (the same at every pixel). Tapering before the
-    transform keeps the spectrum of each patch from leaking across frequencies, so ``H`` picks the fringes' peak
-    more sharply than a patch cut square. With ``alpha`` 0 the output is the input.
+    the first and last row and column. The weights of each patch ``p`` come from its tapered spectrum,
+    ``H = |FFT(w p)|**alpha`` with ``w = t t^T`` (:func:`taper`): tapering keeps the spectrum from leaking across
+    frequencies, so ``H`` picks the fringes' peak more sharply than the spectrum of a patch cut square. ``H`` is
+    applied to the spectrum of the patch itself, ``IFFT(H FFT(p))``, which is tapered by ``w`` again and added to
+    the output; the sum is divided by the taper's sum over the patches of a pixel (the same at every pixel). With
+    ``alpha`` 0 the output is the input.
     """
     from scipy import fft as sfft
 
@@ -237,12 +238,14 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
             raise GeohazardError(f"goldstein_rows: rows {rows.min() + top}-{rows.max() + top} are not in the block "
                                  f"read ({top}-{top + rows_z}); the halo is too small")
         band = data[rows]
-        # the row of patches, (nc, patch, patch), tapered: every patch of the row in one batch
-        view = np.lib.stride_tricks.sliding_window_view(band, patch, axis=1)[:, ::step].transpose(1, 0, 2)
-        patches = np.multiply(view, window, dtype=np.complex64)
+        # the row of patches, (nc, patch, patch): every patch of the row in one batch
+        patches = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(band, patch, axis=1)[:, ::step]
+                                       .transpose(1, 0, 2))
+        weights = _spectral_weights(sfft.fft2(patches * window, axes=(1, 2), overwrite_x=True), alpha)
         spec = sfft.fft2(patches, axes=(1, 2), overwrite_x=True)
-        spec *= _spectral_weights(spec, alpha)
+        spec *= weights
         filt = sfft.ifft2(spec, axes=(1, 2), overwrite_x=True)
+        filt *= window
         # overlap-add along the row: column block q of patch j lands on column block j + q
         parts = np.ascontiguousarray(filt.transpose(1, 0, 2)).reshape(patch, nc, per, step)
         acc[:] = 0
@@ -277,7 +280,7 @@ def gaussian_rows(z: np.ndarray, row0: int, row1: int, top: int, *, sigma: float
     return res
 
 
-def filter_halo(method: str, *, patch: int = 32, step: int = 8, sigma: float = 1.0) -> int:
+def filter_halo(method: str, *, patch: int = 32, step: int = 16, sigma: float = 1.0) -> int:
     """Rows of context a block needs above and below its own (in the filtered grid): those of the filter plus the
     coherence window's."""
     if method == "goldstein":
@@ -290,7 +293,7 @@ def filter_halo(method: str, *, patch: int = 32, step: int = 8, sigma: float = 1
 
 
 def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, method: str, *,
-                alpha: float = 0.5, patch: int = 32, step: int = 8, sigma: float = 1.0) -> np.ndarray:
+                alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0) -> np.ndarray:
     """Rows ``row0:row1`` of the raster filtered by ``method`` (complex64; NaN where ``z`` has no value)."""
     if method == "goldstein":
         return goldstein_rows(z, row0, row1, top, n_rows_total, alpha=alpha, patch=patch, step=step)
@@ -301,7 +304,7 @@ def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int
     return out
 
 
-def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch: int = 32, step: int = 8,
+def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch: int = 32, step: int = 16,
                  sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram",
                  as_phase: bool = False) -> dict:
     """Block function of the engine: one block of the filtered grid (``block`` in its rows, read with the halo of
@@ -332,7 +335,7 @@ def filter_block(block, inputs: dict, *, method: str, alpha: float = 0.5, patch:
     return {"filtered": filtered, "coherence": coherence.astype(np.float32)}
 
 
-def filter_array(data, *, method: str = "goldstein", alpha: float = 0.5, patch: int = 32, step: int = 8,
+def filter_array(data, *, method: str = "goldstein", alpha: float = 0.5, patch: int = 32, step: int = 16,
                  sigma: float = 1.0, looks_y: int = 1, looks_x: int = 1, name: str = "interferogram") -> tuple:
     """One whole interferogram filtered in memory (a script's entry, the tests' reference): ``(filtered complex64,
     coherence float32)`` on the looked grid. The tool runs :func:`filter_block` on the block engine instead."""

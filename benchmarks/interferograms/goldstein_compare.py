@@ -25,21 +25,23 @@ import time
 import numpy as np
 
 COHERENCES = (0.3, 0.5, 0.7, 0.9)
+SEEDS = (0, 1, 2)
 PATCH = 32
 REPEAT = 3
 
 
-def simulate(folder: str, size: int = 1024, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
+def simulate(folder: str, size: int = 1024) -> None:
     y, x = np.mgrid[0:size, 0:size].astype(np.float64)
     r2 = ((y - 0.45 * size) ** 2 + (x - 0.55 * size) ** 2) / (0.18 * size) ** 2
     truth = -40.0 * np.exp(-r2) + 0.35 * x + 0.1 * y  # rad: a bowl (steepest ~1 rad/px) on a ramp
     out = {"truth": truth}
-    for g in COHERENCES:
-        a = (rng.normal(size=truth.shape) + 1j * rng.normal(size=truth.shape)) / np.sqrt(2)
-        b = (rng.normal(size=truth.shape) + 1j * rng.normal(size=truth.shape)) / np.sqrt(2)
-        s2 = g * a * np.exp(-1j * truth) + np.sqrt(1 - g * g) * b
-        out[f"coh{g}"] = np.exp(1j * np.angle(a * np.conj(s2))).astype(np.complex64)
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        for g in COHERENCES:
+            a = (rng.normal(size=truth.shape) + 1j * rng.normal(size=truth.shape)) / np.sqrt(2)
+            b = (rng.normal(size=truth.shape) + 1j * rng.normal(size=truth.shape)) / np.sqrt(2)
+            s2 = g * a * np.exp(-1j * truth) + np.sqrt(1 - g * g) * b
+            out[f"coh{g}_s{seed}"] = np.exp(1j * np.angle(a * np.conj(s2))).astype(np.complex64)
     os.makedirs(folder, exist_ok=True)
     np.savez(os.path.join(folder, "cases.npz"), **out)
 
@@ -57,10 +59,10 @@ def _timed(fn, z):
 def _run(folder: str, tag: str, fn) -> None:
     cases = np.load(os.path.join(folder, "cases.npz"))
     results = {}
-    for g in COHERENCES:
-        res, cpu = _timed(fn, cases[f"coh{g}"])
-        results[f"coh{g}"] = np.asarray(res, np.complex64)
-        results[f"cpu{g}"] = np.array(cpu)
+    for key in [k for k in cases.files if k.startswith("coh")]:
+        res, cpu = _timed(fn, cases[key])
+        results[key] = np.asarray(res, np.complex64)
+        results["cpu" + key[3:]] = np.array(cpu)
     np.savez(os.path.join(folder, f"{tag}.npz"), **results)
 
 
@@ -74,7 +76,7 @@ def main(argv):
         simulate(folder, int(argv[3]) if len(argv) > 3 else 1024)
         return
     alpha = float(argv[3])
-    step = int(argv[4]) if len(argv) > 4 else PATCH // 4
+    step = int(argv[4]) if len(argv) > 4 else PATCH // 2
     if mode == "dolphin":
         from dolphin.goldstein import goldstein
 
@@ -92,11 +94,18 @@ def main(argv):
         o = np.load(os.path.join(folder, f"ours_{alpha}_{step}.npz"))
         truth = cases["truth"]
         print(f"alpha {alpha}, patch {PATCH}; ours step {step}, dolphin step {PATCH // 2}; "
-              f"{truth.shape[0]} x {truth.shape[1]} px; CPU best of {REPEAT}")
-        print("coherence  unfiltered  dolphin_rad  ours_rad  dolphin_cpu_s  ours_cpu_s")
+              f"{truth.shape[0]} x {truth.shape[1]} px; mean of seeds {SEEDS} (min-max); CPU best of {REPEAT}, "
+              "mean over the seeds")
+        print("coherence  unfiltered  dolphin_rad             ours_rad                dolphin_cpu_s  ours_cpu_s")
+
+        def col(src, g):
+            e = [error(src[f"coh{g}_s{s}"], truth) for s in SEEDS]
+            return f"{np.mean(e):.4f} ({min(e):.4f}-{max(e):.4f})"
+
         for g in COHERENCES:
-            print(f"{g:9.1f}  {error(cases[f'coh{g}'], truth):10.4f}  {error(d[f'coh{g}'], truth):11.4f}  "
-                  f"{error(o[f'coh{g}'], truth):8.4f}  {float(d[f'cpu{g}']):13.3f}  {float(o[f'cpu{g}']):10.3f}")
+            cpu = [np.mean([float(x[f"cpu{g}_s{s}"]) for s in SEEDS]) for x in (d, o)]
+            print(f"{g:9.1f}  {np.mean([error(cases[f'coh{g}_s{s}'], truth) for s in SEEDS]):10.4f}  "
+                  f"{col(d, g)}  {col(o, g)}  {cpu[0]:13.3f}  {cpu[1]:10.3f}")
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

@@ -66,7 +66,7 @@ class InterferogramFilter(GeohazardAlgorithm):
     def check(self, parameters, context):
         v = self.values(parameters, context, self.PATCH_SIZE, self.LOOKS_Y, self.LOOKS_X)
         info = stacks.wrapped_stack(self, parameters, context).info
-        filtering.check_options("none", patch=v.PATCH_SIZE, step=max(1, v.PATCH_SIZE // 4), looks_y=v.LOOKS_Y,
+        filtering.check_options("none", patch=v.PATCH_SIZE, step=max(1, v.PATCH_SIZE // 2), looks_y=v.LOOKS_Y,
                                 looks_x=v.LOOKS_X, shape=info.shape)
 
     def process(self, parameters, context, feedback):
@@ -74,7 +74,7 @@ class InterferogramFilter(GeohazardAlgorithm):
         v = self.values(parameters, context, self.METHOD, self.ALPHA, self.PATCH_SIZE, self.GAUSSIAN_SIGMA,
                         self.LOOKS_Y, self.LOOKS_X)
         opts = {"method": filtering.METHODS[v.METHOD], "alpha": v.ALPHA, "patch": v.PATCH_SIZE,
-                "step": v.PATCH_SIZE // 4, "sigma": v.GAUSSIAN_SIGMA, "looks_y": v.LOOKS_Y, "looks_x": v.LOOKS_X}
+                "step": v.PATCH_SIZE // 2, "sigma": v.GAUSSIAN_SIGMA, "looks_y": v.LOOKS_Y, "looks_x": v.LOOKS_X}
         filtering.check_options(**opts, shape=stack.info.shape)
         out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
         coh_dir = layers.optional_file(self, parameters, self.OUTPUT_COHERENCE, context)
