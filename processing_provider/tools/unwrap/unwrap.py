@@ -103,8 +103,8 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
                                           1))
         self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
-        self.addParameter(declare.rasters(self.PRIOR, "Prior model of the unwrapped signal (one raster, or one per "
-                                          "date pair; or a velocity)", optional=True))
+        self.addParameter(declare.rasters(self.PRIOR, "Prior model of the unwrapped signal (one, or per pair)",
+                                          optional=True))
         self.addParameter(declare.enum(self.PRIOR_UNITS, "Prior units", self.PRIOR_UNIT_NAMES))
         declare.raster_folder_out(self, self.OUTPUT, "Unwrapped interferograms folder",
                                   "Unwrapped interferograms (layers)")
