@@ -105,7 +105,8 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
         self.addParameter(declare.rasters(self.PRIOR, "Prior model of the unwrapped signal (one, or per pair)",
                                           optional=True))
-        self.addParameter(declare.enum(self.PRIOR_UNITS, "Prior units", self.PRIOR_UNIT_NAMES))
+        # optional (empty: rad), so a model saved before the prior existed still validates
+        self.addParameter(declare.enum(self.PRIOR_UNITS, "Prior units", self.PRIOR_UNIT_NAMES, optional=True))
         declare.raster_folder_out(self, self.OUTPUT, "Unwrapped interferograms folder",
                                   "Unwrapped interferograms (layers)")
         self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Unwrapping report", "CSV files (*.csv)", optional=True))
