@@ -74,9 +74,8 @@ def filter_files(stack, out_dir: str, coh_dir, opts: dict, *, run, executor, pro
     ly, lx = opts["looks_y"], opts["looks_x"]
     grid = looked_info(stack.info, ly, lx)
     halo = filtering.filter_halo(opts["method"], patch=opts["patch"], step=opts["step"], sigma=opts["sigma"])
-    per_pixel = 24.0 * ly * lx + 96.0  # the input rows, their complex values, the filtered rows and coherence
-    plan = run.plan(grid["height"], grid["width"], bytes_per_pixel=per_pixel, halo=halo,
-                    fixed_bytes=48.0 * opts["patch"] * (grid["width"] + opts["patch"]))
+    plan = run.plan(grid["height"], grid["width"], bytes_per_pixel=filtering.bytes_per_pixel(ly, lx), halo=halo,
+                    fixed_bytes=filtering.patch_bytes(opts["patch"], grid["width"]))
     written, n = [], len(stack.paths)
     for k, (path, pair) in enumerate(zip(stack.paths, stack.pairs)):
         check_canceled(progress)

@@ -292,6 +292,17 @@ def filter_halo(method: str, *, patch: int = 32, step: int = 16, sigma: float = 
     return own + COHERENCE_HALF
 
 
+def bytes_per_pixel(looks_y: int = 1, looks_x: int = 1) -> float:
+    """Memory of one pixel of the filtered grid in a block of :func:`filter_block` (its input pixels as complex,
+    the looked values, the filtered rows and the coherence), the model of the engine's planner."""
+    return 24.0 * looks_y * looks_x + 96.0
+
+
+def patch_bytes(patch: int, n_cols: int) -> float:
+    """Memory of one row of Goldstein patches (the batch transformed at once), whatever the block's rows."""
+    return 48.0 * patch * (n_cols + patch)
+
+
 def filter_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: int, method: str, *,
                 alpha: float = 0.5, patch: int = 32, step: int = 16, sigma: float = 1.0) -> np.ndarray:
     """Rows ``row0:row1`` of the raster filtered by ``method`` (complex64; NaN where ``z`` has no value)."""

@@ -124,11 +124,22 @@ def _pca():
         {"rows": (16, 32), "n_cols": 48, "halo": 16}
 
 
+def _interferogram_filter():
+    from insar_geohazards.algorithms.interferograms import filtering
+
+    rng = np.random.default_rng(4)
+    func = functools.partial(filtering.filter_block, method="goldstein", alpha=0.5, looks_y=2, looks_x=2,
+                             as_phase=True)
+    return filtering.bytes_per_pixel(2, 2), lambda r: {"z": rng.uniform(-3, 3, (2 * r, 400)).astype(np.float32)}, \
+        func, {"rows": (16, 64), "n_cols": 200, "halo": filtering.filter_halo("goldstein")}
+
+
 CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_coulomb, 1),
          "coulombstress_3_depths": functools.partial(_coulomb, 3),
          "timeseriesmodels_linear_20": functools.partial(_models, 20, ("linear",), False),
          "timeseriesmodels_afterslip_breaks_40": functools.partial(_models, 40, ("seasonal", "afterslip"), True),
-         "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca}
+         "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca,
+         "interferogramfilter": _interferogram_filter}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
