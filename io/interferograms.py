@@ -10,6 +10,7 @@ import os
 import numpy as np
 
 from ..algorithms.engine import ReadRequest
+from ..algorithms.formats import geometry_meta as gm
 from ..algorithms.interferograms import filtering
 from ..algorithms.progress import SubProgress, check_canceled
 from .blocks import GdalOpener, run_blocks
@@ -66,6 +67,20 @@ def carried_metadata(path: str, opts: dict) -> dict:
     return md
 
 
+def product_metadata(stack) -> tuple[dict, dict]:
+    """What a product as delivered says about its pairs beyond their files (its metadata text, E/N/U rasters,
+    baselines file), for the outputs to carry: ``(scene values, {pair: values})``; empty for plain rasters."""
+    product = getattr(stack, "product", None)
+    if product is None:
+        return {}, {}
+    common = {key: f"{value:.10g}" for key, (value, _) in product.geometry.items()}
+    if product.spec.wavelength:
+        common["WAVELENGTH_M"] = f"{product.spec.wavelength[1]:.10g}"
+    per_pair = {f"{a:%Y%m%d}_{b:%Y%m%d}": {gm.PAIR_BASELINE_KEY: f"{m:.3f}"}
+                for (a, b), m in (product.spec.baselines or {}).items()}
+    return common, per_pair
+
+
 def filter_files(stack, out_dir: str, coh_dir, opts: dict, *, run, executor, progress) -> list:
     """Filter every interferogram of ``stack`` (:class:`..processing_provider.inputs.stacks.WrappedStack`-like:
     ``paths``, ``pairs``, ``info``) into ``out_dir`` (complex in, complex out; phase in, phase out) and, when
@@ -77,13 +92,15 @@ def filter_files(stack, out_dir: str, coh_dir, opts: dict, *, run, executor, pro
     plan = run.plan(grid["height"], grid["width"], bytes_per_pixel=filtering.bytes_per_pixel(ly, lx), halo=halo,
                     fixed_bytes=filtering.patch_bytes(opts["patch"], grid["width"]))
     written, n = [], len(stack.paths)
+    common, per_pair = product_metadata(stack)
     for k, (path, pair) in enumerate(zip(stack.paths, stack.pairs)):
         check_canceled(progress)
         progress.set_text(f"Filtering {pair} ({k + 1}/{n})")
         cplx = is_complex(path)
         name = os.path.basename(path)
         target = os.path.join(out_dir, output_name(path))
-        writers = {"filtered": RasterWriter(target, **grid, descriptions=[pair], metadata=carried_metadata(path, opts),
+        meta = {**common, **per_pair.get(pair, {}), **carried_metadata(path, opts)}
+        writers = {"filtered": RasterWriter(target, **grid, descriptions=[pair], metadata=meta,
                                             dtype=np.complex64 if cplx else np.float32)}
         if coh_dir:
             writers["coherence"] = RasterWriter(os.path.join(coh_dir, f"{pair}.coh.tif"), **grid, descriptions=[pair],

@@ -115,3 +115,22 @@ def test_filtered_stack_unwraps_better_than_the_raw_one(run_alg, tmp_path):
         unw, cc = (read_array(os.path.join(out, f"{PAIR}.{k}.tif")) for k in ("unw", "conncomp"))
         shares.append(correct_share(unw, cc, d["truth"], np.ones(unw.shape, bool)))
     assert shares[1] > 0.95 and shares[1] > shares[0] + 0.05, shares
+
+
+def test_a_licsar_frame_as_delivered_is_filtered_with_its_metadata(run_alg, tmp_path):
+    """LiCSAR's wrapped phase (``.geo.diff_pha.tif``) read from the frame folder as delivered: each pair filtered
+    into ``YYYYMMDD_YYYYMMDD.wrapped.tif``, carrying the frame's wavelength, incidence and heading (from its
+    metadata and E/N/U rasters)."""
+    from osgeo import gdal
+    from testutils_products import Truth, licsar_frame
+
+    t = Truth(n_dates=4)
+    geoc = licsar_frame(tmp_path / "work", t)
+    res = run_alg(NAME, {"INPUT": geoc, "OUTPUT": str(tmp_path / "flt")})
+    names = sorted(os.listdir(res["OUTPUT"]))
+    assert names == sorted(f"{a:%Y%m%d}_{b:%Y%m%d}.wrapped.tif" for a, b in t.pairs)
+    ds = gdal.Open(os.path.join(res["OUTPUT"], names[0]))
+    md = ds.GetMetadata()
+    ds = None
+    assert float(md["WAVELENGTH_M"]) == pytest.approx(0.0555, abs=2e-4)
+    assert "INCIDENCE_DEG" in md and "HEADING_DEG" in md
