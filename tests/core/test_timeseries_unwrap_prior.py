@@ -82,6 +82,7 @@ def test_snaphu_with_a_prior_reaches_99_percent(basin):
     if not unwrap.snaphu_available():
         pytest.skip("the optional snaphu package is not installed in this Python")
     wrapped, truth = basin
+    assert _share(unwrap.unwrap_interferogram(wrapped, backend="snaphu"), truth) < 0.9  # SNAPHU cuts it short too
     res = unwrap_prior.unwrap_with_prior(wrapped, 0.8 * truth, unwrap.unwrap_interferogram, backend="snaphu",
                                          min_component_size=10)
     assert _share(res, truth) >= 0.99
