@@ -6,9 +6,9 @@ Three filters of the complex interferogram ``z`` (a phase-only raster is ``exp(i
     The adaptive power-spectrum filter of Goldstein & Werner (1998), doi:10.1029/1998GL900033. The interferogram is
     cut into square patches of ``patch`` pixels overlapping by ``patch - step`` (half a patch by default); each
     patch's spectrum ``Z`` is weighted by ``H = |Z_w| ** alpha``, the magnitude of the spectrum of the patch tapered
-    by a Hann window, transformed back, tapered and added to the output (overlap-add). ``alpha`` 0 leaves the input
-    as it is; 1 filters most. Fringes keep their peak in the spectrum while the spread of decorrelation noise is
-    damped.
+    by a sine window, transformed back, tapered by a Hann window and added to the output (overlap-add). ``alpha`` 0
+    leaves the input as it is; 1 filters most. Fringes keep their peak in the spectrum while the spread of
+    decorrelation noise is damped.
 ``gaussian``
     The complex values smoothed by a Gaussian of ``sigma`` pixels (truncated at 4 sigma), real and imaginary parts
     alike: the phase of the local complex mean.
@@ -207,12 +207,13 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
     -----
     Patch ``(k, j)`` covers rows ``k step - (patch - step)`` and columns ``j step - (patch - step)`` onwards, so
     every pixel lies under ``(patch / step)**2`` patches; beyond the raster's edges the values are mirrored about
-    the first and last row and column. The weights of each patch ``p`` come from its tapered spectrum,
-    ``H = |FFT(w p)|**alpha`` with ``w = t t^T`` (:func:`taper`): tapering keeps the spectrum from leaking across
-    frequencies, so ``H`` picks the fringes' peak more sharply than the spectrum of a patch cut square. ``H`` is
-    applied to the spectrum of the patch itself, ``IFFT(H FFT(p))``, which is tapered by ``w`` again and added to
-    the output; the sum is divided by the taper's sum over the patches of a pixel (the same at every pixel). With
-    ``alpha`` 0 the output is the input.
+    the first and last row and column. The weights of each patch ``p`` come from its spectrum estimated through a
+    sine window, ``H = |FFT(sqrt(w) p)|**alpha`` with ``w = t t^T`` (:func:`taper`, Hann): the window keeps the
+    spectrum from leaking across frequencies, so ``H`` picks the fringes' peak more sharply than the spectrum of a
+    patch cut square, and a sine window keeps more of the patch's samples (a steadier estimate at low coherence)
+    than a Hann window. ``H`` is applied to the spectrum of the patch itself, ``IFFT(H FFT(p))``, tapered by ``w``
+    and added to the output; the sum is divided by the taper's sum over the patches of a pixel (the same at every
+    pixel). With ``alpha`` 0 the output is the input.
     """
     from scipy import fft as sfft
 
@@ -227,6 +228,7 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
     t = taper(patch)
     norm = float(np.sum(t[::step])) ** 2  # the taper's sum over the per**2 patches of any pixel
     window = np.outer(t, t).astype(np.float32)
+    analysis = np.sqrt(window)  # the sine window of the spectrum estimate
     # the columns of every patch, mirrored beyond the edges, once for the block
     data = np.where(np.isfinite(z), z, 0).astype(np.complex64)[:, reflect_index(np.arange(width) - off, cols)]
     out = np.zeros((row1 - row0, width), np.complex64)
@@ -241,7 +243,7 @@ def goldstein_rows(z: np.ndarray, row0: int, row1: int, top: int, n_rows_total: 
         # the row of patches, (nc, patch, patch): every patch of the row in one batch
         patches = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(band, patch, axis=1)[:, ::step]
                                        .transpose(1, 0, 2))
-        weights = _spectral_weights(sfft.fft2(patches * window, axes=(1, 2), overwrite_x=True), alpha)
+        weights = _spectral_weights(sfft.fft2(patches * analysis, axes=(1, 2), overwrite_x=True), alpha)
         spec = sfft.fft2(patches, axes=(1, 2), overwrite_x=True)
         spec *= weights
         filt = sfft.ifft2(spec, axes=(1, 2), overwrite_x=True)

@@ -91,13 +91,13 @@ def test_goldstein_with_alpha_zero_gives_the_input():
 
 
 def test_goldstein_keeps_noise_free_fringes():
-    """Noise-free fringes come out within a few hundredths of a radian on a plane; a bowl whose fringes bend within a
-    patch is smoothed a little, as by any spectral filter (dolphin's goldstein: 0.145 rad on the same bowl). At the
-    edges the mirrored fringes bend, so the border is left out."""
+    """Noise-free fringes come out within a few thousandths of a radian on a plane; a bowl whose fringes bend within
+    a patch is smoothed a little, as by any spectral filter (dolphin's goldstein: 0.145 rad on the same bowl, ours
+    0.156). At the edges the mirrored fringes bend, so the border is left out."""
     y, x = np.mgrid[0:96, 0:96].astype(float)
     plane = 0.9 * x - 0.4 * y
     bowl = plane + 8 * np.exp(-((y - 48) ** 2 + (x - 48) ** 2) / 400.0)
-    for truth, limit in ((plane, 0.03), (bowl, 0.16)):
+    for truth, limit in ((plane, 0.01), (bowl, 0.17)):
         got, _ = flt.filter_array(np.exp(1j * truth), method="goldstein", alpha=0.8)
         assert _error(got, truth, border=16) < limit
 

@@ -33,7 +33,7 @@ class InterferogramFilter(GeohazardAlgorithm):
         "(docs/products.md: a LiCSAR frame's .geo.diff_pha.tif, HyP3's _wrapped_phase.tif ...). Complex in gives "
         "complex out, phase in gives phase out (radians, the input's sign).\n"
         "<b>Method</b>: Goldstein adaptive: patches of PATCH_SIZE pixels overlapping by half, the spectrum Z of each "
-        "weighted by |Z_w|^ALPHA (Z_w: the spectrum of the patch tapered by a Hann window), transformed back, tapered "
+        "weighted by |Z_w|^ALPHA (Z_w: the spectrum of the patch tapered by a sine window), transformed back, tapered "
         "and added up (ALPHA 0 = no filtering, 1 = strongest; 0.5 is usual); Gaussian: the complex values smoothed "
         "by a Gaussian of GAUSSIAN_SIGMA pixels; None: multilooking only.\n"
         "<b>Looks</b> (LOOKS_Y rows x LOOKS_X columns): the complex mean of each window, taken before the filter; "
