@@ -328,6 +328,19 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
             "extra": lambda: [os.path.join(out, "mexico_profile_line.gpkg")],
         },
+        {
+            "title": "Mexico City, 3 Sentinel-1 interferograms wrapped again from their unwrapped phase (the real "
+                     "fringes and noise): Goldstein filter (alpha 0.6) with 2 x 2 looks, and the coherence estimate",
+            "alg": "geohazard:interferogramfilter", "group": "Mexico City: filtered interferograms",
+            "prepare": lambda: write_rewrapped(mexico, os.path.join(out, "mexico_wrapped"), 3),
+            "params": {"INPUT": os.path.join(out, "mexico_wrapped"), "ALPHA": 0.6, "LOOKS_Y": 2, "LOOKS_X": 2,
+                       "OUTPUT": os.path.join(out, "mexico_filtered"),
+                       "OUTPUT_COHERENCE": os.path.join(out, "mexico_filtered_coherence")},
+            "load": [],
+            "extra": lambda: [*first_pair(os.path.join(out, "mexico_wrapped"), ".wrapped.tif"),
+                              *first_pair(os.path.join(out, "mexico_filtered"), ".wrapped.tif"),
+                              *first_pair(os.path.join(out, "mexico_filtered_coherence"), ".coh.tif")],
+        },
     ]
 
 
@@ -372,6 +385,36 @@ def mexico_coherence(folder: str, *, before: str = "", spanning: str = "", max_d
         if days <= max_days and ((before and d2 < before) or (spanning and d1 < spanning < d2)):
             out.append(path)
     return out
+
+
+def write_rewrapped(folder: str, out: str, n: int) -> list:
+    """The first ``n`` unwrapped interferograms of ``folder`` (HyP3's ``*_unw.tif``, radians) wrapped again into
+    ``out/YYYYMMDD_YYYYMMDD.wrapped.tif`` (georeference and metadata kept): real wrapped interferograms to filter."""
+    import numpy as np
+    from osgeo import gdal
+
+    os.makedirs(out, exist_ok=True)
+    written = []
+    for path in sorted(glob.glob(os.path.join(folder, "*_unw.tif")))[:n]:
+        pair = os.path.basename(path).split("_")[1].replace("-", "_")
+        src = gdal.Open(path)
+        band = src.GetRasterBand(1)
+        phase = band.ReadAsArray().astype(np.float64)
+        nodata = band.GetNoDataValue()
+        bad = ~np.isfinite(phase) | (phase == nodata if nodata is not None else False) | (phase == 0)
+        wrapped = np.where(bad, np.nan, np.angle(np.exp(1j * phase))).astype(np.float32)
+        target = os.path.join(out, f"{pair}.wrapped.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(target, src.RasterXSize, src.RasterYSize, 1, gdal.GDT_Float32,
+                                                  ["COMPRESS=DEFLATE", "TILED=YES"])
+        ds.SetGeoTransform(src.GetGeoTransform())
+        ds.SetProjection(src.GetProjection())
+        ds.SetMetadata(src.GetMetadata())
+        ds.GetRasterBand(1).SetNoDataValue(float("nan"))
+        ds.GetRasterBand(1).SetDescription(pair)
+        ds.GetRasterBand(1).WriteArray(wrapped)
+        ds = src = None
+        written.append(target)
+    return written
 
 
 # The SIMULATED SLC stack of the demo (algorithms/timeseries/simulate.py): small enough to simulate and

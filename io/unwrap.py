@@ -9,12 +9,14 @@ import os
 import numpy as np
 from osgeo import gdal
 
+from ..algorithms import conventions
 from ..algorithms.errors import GeohazardError
+from ..algorithms.formats.dates import parse_date_pair
 from ..algorithms.progress import SubProgress, check_canceled
-from ..algorithms.timeseries import unwrap, unwrap_tiles
+from ..algorithms.timeseries import unwrap, unwrap_prior, unwrap_tiles
 from .blocks import raster_source
-from .metadata import carried_wavelength
-from .raster import RasterWriter, open_raster, read_band
+from .metadata import carried_wavelength, wavelength_choice
+from .raster import RasterWriter, open_raster, raster_info, read_band
 
 
 def is_complex(path: str) -> bool:
@@ -31,10 +33,82 @@ def read_back(writer) -> np.ndarray:
     return band.ReadAsArray()
 
 
-def unwrap_file(path, coh_path, mask_path, writers, info, backend, opts, executor, progress, scratch_dir) -> dict:
+class PriorRows:
+    """Rows of a prior raster in radians of the interferogram (its values times ``scale``); picklable, read where
+    the block runs."""
+
+    shipped = False
+
+    def __init__(self, path: str, scale: float):
+        self.path, self.scale = path, float(scale)
+        self.source = raster_source(path, dtype=np.float64, name="PRIOR")
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        return self.source.read(r0, r1, n_cols) * self.scale
+
+
+class ResidualRows:
+    """Rows of the wrapped residual ``wrap(phase - prior)`` (:func:`~algorithms.timeseries.unwrap_prior.
+    wrapped_residual`) for the block engine."""
+
+    shipped = False
+
+    def __init__(self, phase, prior: PriorRows, name: str):
+        self.phase, self.prior, self.name = phase, prior, name
+
+    def read(self, r0: int, r1: int, n_cols: int) -> np.ndarray:
+        return unwrap_prior.wrapped_residual(self.phase.read(r0, r1, n_cols), self.prior.read(r0, r1, n_cols),
+                                             self.name)
+
+
+def match_priors(paths: list, pairs: list, info, units: str, *, log=None, wavelength_paths=()) -> dict:
+    """``{pair: PriorRows}`` of the PRIOR rasters: one raster for every pair, or one per pair matched by the date
+    pair in its name (``units``: ``rad``, ``mm`` or ``mm/yr``; a velocity in mm/yr is one raster, scaled by each
+    pair's time span). Each must be on the interferograms' grid ``info``. ``{}`` without PRIOR."""
+    if not paths:
+        return {}
+    for p in paths:
+        other = raster_info(p, "PRIOR")
+        if other.shape != info.shape or other.other_grid(info):
+            raise GeohazardError(f"PRIOR: {os.path.basename(p)} is not on the interferograms' grid ({info.height} "
+                                 f"rows x {info.width} columns, same origin, pixel size and CRS): resample it first")
+    if len(paths) == 1:
+        by_pair = {pair: paths[0] for pair in pairs}
+    elif units == "mm/yr":
+        raise GeohazardError(f"PRIOR: a velocity (mm/yr) is one raster scaled by each pair's time span, got "
+                             f"{len(paths)}")
+    else:
+        by_pair = {}
+        for p in paths:
+            try:
+                d1, d2 = parse_date_pair(os.path.basename(p))
+            except GeohazardError:
+                raise GeohazardError(f"PRIOR: {os.path.basename(p)} has no date pair in its name; give one raster "
+                                     "for all interferograms or one per pair named YYYYMMDD_YYYYMMDD") from None
+            by_pair[f"{d1:%Y%m%d}_{d2:%Y%m%d}"] = p
+        missing = [pair for pair in pairs if pair not in by_pair]
+        if missing:
+            raise GeohazardError(f"PRIOR: no prior raster for {', '.join(missing[:5])}"
+                                 + (" ..." if len(missing) > 5 else ""))
+    wavelength = None
+    if units != "rad":
+        wavelength = wavelength_choice(None, rasters=list(wavelength_paths), log=log).wavelength_m
+    out = {}
+    for pair in pairs:
+        d1, d2 = parse_date_pair(pair)
+        span = (d2 - d1).days / conventions.DAYS_PER_YEAR
+        out[pair] = PriorRows(by_pair[pair], unwrap_prior.prior_scale(units, wavelength_m=wavelength,
+                                                                       span_years=span))
+    return out
+
+
+def unwrap_file(path, coh_path, mask_path, writers, info, backend, opts, executor, progress, scratch_dir,
+                prior=None) -> dict:
     """Unwrap one interferogram into its two writers (unwrapped phase, connected components); the statistics of
     the report. SNAPHU unwraps the whole raster (it tiles by itself); the built-in backend runs in tiles on the
-    block engine (:func:`~algorithms.timeseries.unwrap_tiles.unwrap_tiled`)."""
+    block engine (:func:`~algorithms.timeseries.unwrap_tiles.unwrap_tiled`). With a ``prior``
+    (:class:`PriorRows`), the wrapped residual is unwrapped and the prior added back
+    (:mod:`~algorithms.timeseries.unwrap_prior`)."""
     name = os.path.basename(path)
     dtype = np.complex64 if is_complex(path) else np.float32
     w_u, w_c = writers
@@ -43,40 +117,53 @@ def unwrap_file(path, coh_path, mask_path, writers, info, backend, opts, executo
         if mask_path:
             m = read_band(mask_path, name="MASK")
             mask = np.isfinite(m) & (m != 0)
-        res = unwrap.unwrap_interferogram(read_band(path, name=name, dtype=dtype),
-                                          read_band(coh_path, name="COHERENCE") if coh_path else None, mask,
-                                          backend="snaphu", min_coherence=opts["min_coherence"], name=name,
-                                          nlooks=opts["nlooks"])
+        kwargs = {"coherence": read_band(coh_path, name="COHERENCE") if coh_path else None, "mask": mask,
+                  "backend": "snaphu", "min_coherence": opts["min_coherence"], "name": name, "nlooks": opts["nlooks"]}
+        data = read_band(path, name=name, dtype=dtype)
+        res = unwrap.unwrap_interferogram(data, **kwargs) if prior is None else unwrap_prior.unwrap_with_prior(
+            data, prior.read(0, info.height, info.width), unwrap.unwrap_interferogram, **kwargs)
         w_u.write(res.unwrapped)
         w_c.write(res.components)
         return res.stats
-    sources = {"phase": raster_source(path, dtype=dtype, name=name),
+    phase = raster_source(path, dtype=dtype, name=name)
+    sources = {"phase": phase if prior is None else ResidualRows(phase, prior, name),
                "coherence": raster_source(coh_path, name="COHERENCE") if coh_path else None,
                "mask": raster_source(mask_path, name="MASK") if mask_path else None}
+    prior_stats = unwrap_prior.PriorStats()
 
     def write(row0, unwrapped, components):
+        if prior is not None:
+            rows = (row0, row0 + unwrapped.shape[0], info.width)
+            pr = prior.read(*rows)
+            unwrapped = unwrap_prior.add_back(unwrapped, pr)
+            prior_stats.add(phase.read(*rows), pr, unwrapped)
         w_u.write(unwrapped, row=row0)
         w_c.write(components, row=row0)
 
-    return unwrap_tiles.unwrap_tiled(sources, info.height, info.width, write, min_coherence=opts["min_coherence"],
-                                     min_component_size=opts["min_component_size"], name=name,
-                                     max_memory_mb=opts["max_memory_mb"], executor=executor, progress=progress,
-                                     scratch_dir=scratch_dir)
+    stats = unwrap_tiles.unwrap_tiled(sources, info.height, info.width, write, min_coherence=opts["min_coherence"],
+                                      min_component_size=opts["min_component_size"], name=name,
+                                      max_memory_mb=opts["max_memory_mb"], executor=executor, progress=progress,
+                                      scratch_dir=scratch_dir)
+    return {**stats, **(prior_stats.result() if prior is not None else {})}
 
 
 def summary(pair: str, stats: dict) -> str:
     """The log line of one unwrapped interferogram."""
     tiles = stats.get("tiles", 1)
+    prior = (f"; the prior carried {100 * stats['prior_share']:.1f}% of the unwrapped gradient energy (residual "
+             f"steepness x{stats['residual_steepness']:.2f} of the input's)" if "prior_share" in stats else "")
     return (f"{pair}: {100 * stats['share_unwrapped']:.1f}% of valid pixels unwrapped in {stats['components']} "
-            f"component(s), {stats['residues']} residues"
+            f"component(s), {stats['residues']} residues{prior}"
             + (f"; {tiles} tiles, {stats['seams_rejected']} tile seam(s) left apart (overlap disagreed), "
                f"{stats['seam_conflicts']} contradicting seam vote(s)" if tiles > 1 else ""))
 
 
-def unwrap_files(stack, mask_path, out_dir, backend, opts, *, executor, progress, outputs) -> list:
+def unwrap_files(stack, mask_path, out_dir, backend, opts, *, executor, progress, outputs, priors=None) -> list:
     """Unwrap every interferogram of ``stack`` (:class:`..inputs.stacks.WrappedStack`) into
     ``<pair>.unw.tif`` and ``<pair>.conncomp.tif`` of ``out_dir``; their writers are entered on ``outputs``
-    (an ExitStack: published together when it closes normally). Returns the rows of the report."""
+    (an ExitStack: published together when it closes normally), with the prior of each pair when ``priors``
+    (:func:`match_priors`) has one. Returns the rows of the report."""
+    priors = priors or {}
     rows, writers, empty = [], [], []
     n = len(stack.paths)
     for k, (path, pair) in enumerate(zip(stack.paths, stack.pairs)):
@@ -91,9 +178,12 @@ def unwrap_files(stack, mask_path, out_dir, backend, opts, *, executor, progress
                                                     descriptions=[pair], dtype=np.uint16, nodata=0)))
         writers += pair_writers
         stats = unwrap_file(path, stack.coherence_for.get(pair), mask_path, pair_writers, stack.info, backend, opts,
-                            executor, SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n), out_dir)
+                            executor, SubProgress(progress, 100.0 * k / n, 100.0 * (k + 1) / n), out_dir,
+                            prior=priors.get(pair))
         rows.append({"interferogram": pair, "backend": backend, **stats})
         progress.push_info(summary(pair, stats))
+        if unwrap_prior.flag_message(pair, stats):
+            progress.push_warning(unwrap_prior.flag_message(pair, stats))
         if stats["unwrapped"] == 0:
             empty.append(pair)
             progress.push_warning(f"{pair}: no pixel unwrapped, its output is NoData everywhere: "

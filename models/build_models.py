@@ -275,7 +275,9 @@ SLC_HELP = (
     "their own phase), geohazard:unwrap (built-in unwrapper, temporal coherence as the quality; "
     "YYYYMMDD_YYYYMMDD.unw.tif and connected components) and geohazard:sbasinversion (time series and "
     "velocity from the unwrapped folder).\n\n"
-    "Inputs: SLC (coregistered complex rasters, one per date or one multi-band file, >= 3 dates). "
+    "Inputs: SLC (coregistered complex rasters, one per date or one multi-band file, >= 3 dates); PRIOR "
+    "(optional): a model of the expected unwrapped signal for the unwrapping step (steep basins: one raster, one "
+    "per date pair, or a velocity), in PRIOR_UNITS (rad, mm or mm/yr, LOS positive toward the satellite). "
     "Outputs: PS mask, temporal coherence, wrapped and unwrapped interferogram folders, unwrapping report, "
     "time series (mm) and velocity (mm/yr, LOS positive toward the satellite).\n\n"
     "Every step keeps its own defaults; open the model in the graphical modeler to change them (e.g. the "
@@ -284,13 +286,21 @@ SLC_HELP = (
 
 
 def build_slc():
-    from qgis.core import QgsProcessing, QgsProcessingParameterMultipleLayers
+    from qgis.core import QgsProcessing, QgsProcessingParameterEnum, QgsProcessingParameterMultipleLayers
 
     m = _Model(SLC_MODEL_NAME, SLC_DISPLAY_NAME, SLC_HELP, {
-        "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band descriptions)."},
+        "SLC": "Coregistered SLC stack (complex rasters; dates from the file names or band descriptions).",
+        "PRIOR": "Prior model of the unwrapped signal for the unwrapping step (optional; one raster for every "
+                 "interferogram, one per date pair, or one velocity raster; on the SLCs' grid).",
+        "PRIOR_UNITS": "Units of the prior: rad (the interferograms' convention), mm or mm/yr (LOS, positive toward "
+                       "the satellite)."},
         group="psds")
     m.inputs([(QgsProcessingParameterMultipleLayers("SLC", "Coregistered SLC stack (complex)",
-                                                    QgsProcessing.SourceType.TypeRaster), 120)])
+                                                    QgsProcessing.SourceType.TypeRaster), 120),
+              (QgsProcessingParameterMultipleLayers("PRIOR", "Prior model for unwrapping (optional)",
+                                                    QgsProcessing.SourceType.TypeRaster, optional=True), 380),
+              (QgsProcessingParameterEnum("PRIOR_UNITS", "Prior units", ["rad", "mm", "mm/yr"], defaultValue=0,
+                                          optional=True), 640)])
     m.child("ps", "geohazard:amplitudedispersion", "Amplitude dispersion (PS candidates)", 240, 200,
             {"INPUT": m.param("SLC")},
             {"PS_MASK": ("OUTPUT_PS_MASK", "PS candidates")})
@@ -300,7 +310,8 @@ def build_slc():
              "WRAPPED": ("OUTPUT_INTERFEROGRAMS", "Wrapped interferograms folder")})
     m.child("unwrap", "geohazard:unwrap", "Phase unwrapping", 720, 520,
             {"INPUT": m.output("linking", "OUTPUT_INTERFEROGRAMS_LAYERS"),
-             "COHERENCE": m.output("linking", "OUTPUT_TEMPORAL_COHERENCE")},
+             "COHERENCE": m.output("linking", "OUTPUT_TEMPORAL_COHERENCE"), "PRIOR": m.param("PRIOR"),
+             "PRIOR_UNITS": m.param("PRIOR_UNITS")},
             {"UNWRAPPED": ("OUTPUT", "Unwrapped interferograms folder"),
              "UNWRAP_REPORT": ("OUTPUT_REPORT", "Unwrapping report")})
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 960, 680,

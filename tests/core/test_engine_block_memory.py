@@ -161,6 +161,16 @@ def _susceptibility(method):
         functools.partial(models.predict_block, model=m, threads=1), {}
 
 
+def _interferogram_filter():
+    from insar_geohazards.algorithms.interferograms import filtering
+
+    rng = np.random.default_rng(4)
+    func = functools.partial(filtering.filter_block, method="goldstein", alpha=0.5, looks_y=2, looks_x=2,
+                             as_phase=True)
+    return filtering.bytes_per_pixel(2, 2), lambda r: {"z": rng.uniform(-3, 3, (2 * r, 400)).astype(np.float32)}, \
+        func, {"rows": (16, 64), "n_cols": 200, "halo": filtering.filter_halo("goldstein")}
+
+
 CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_coulomb, 1),
          "coulombstress_3_depths": functools.partial(_coulomb, 3),
          "timeseriesmodels_linear_20": functools.partial(_models, 20, ("linear",), False),
@@ -169,7 +179,8 @@ CASES = {"okadaforward": _okada, "coulombstress_1_depth": functools.partial(_cou
          "displacementforecast_best_60_holdout": functools.partial(_forecast, 60, "best", 6),
          "amplitudedispersion": _amplitude, "phaselinking": _phase_linking, "pcaatmosphere": _pca,
          **{f"susceptibility_{m}": functools.partial(_susceptibility, m) for m in
-            ("scan", "frequency_ratio", "logistic_regression", "random_forest")}}
+            ("scan", "frequency_ratio", "logistic_regression", "random_forest")},
+         "interferogramfilter": _interferogram_filter}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

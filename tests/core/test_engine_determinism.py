@@ -241,6 +241,19 @@ def _los_vertical(rng):
     return lambda rows, ex: run_map(func, {"los": los, "incidence": inc}, ("vertical",), rows, ex)
 
 
+@case("interferogramfilter")
+def _interferogram_filter(rng):
+    from insar_geohazards.algorithms.interferograms.filtering import filter_block, filter_halo
+
+    yy, xx = np.mgrid[0:2 * ROWS, 0:2 * COLS]
+    z = np.exp(1j * (0.6 * xx + 0.2 * yy)) + 0.8 * (rng.normal(size=yy.shape) + 1j * rng.normal(size=yy.shape))
+    z[3, :2] = np.nan
+    func = functools.partial(filter_block, method="goldstein", alpha=0.6, patch=8, step=4, looks_y=2, looks_x=2,
+                             as_phase=True)
+    return lambda rows, ex: run_map(func, {"z": eng.CallableSource(lambda r0, r1: z[2 * r0:2 * r1])},
+                                    ("filtered", "coherence"), rows, ex, halo=filter_halo("goldstein", patch=8))
+
+
 @case("geometricdistortion", layouts=(3, 5, 9, None))
 def _distortion(rng):
     from insar_geohazards.algorithms.geometry.distortion import AcquisitionGeometry, distortion_map

@@ -305,3 +305,52 @@ def test_tiny_memory_budget_still_unwraps(qgis_app, tmp_path):
     b = hk.run(TOOL, {"INPUT": files, "COHERENCE": coh, "MAX_MEMORY_MB": 1, "OUTPUT": str(tmp_path / "b")})["OUTPUT"]
     for p in PAIRS:
         np.testing.assert_array_equal(_read(os.path.join(a, f"{p}.unw.tif")), _read(os.path.join(b, f"{p}.unw.tif")))
+
+
+# ---------------------------------------------------------------- the prior (PRIOR, PRIOR_UNITS)
+def test_prior_on_another_grid_is_refused(qgis_app, tmp_path):
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    prior = write_geotiff(str(tmp_path / "prior.tif"), np.zeros(SHAPE), geotransform=hk.FAR_GT, epsg=32633)
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "PRIOR": [prior], "OUTPUT": _out(tmp_path)},
+                            "not on the interferograms' grid")
+    assert "PRIOR" in msg and "prior.tif" in msg
+    _nothing_written(tmp_path)
+
+
+def test_prior_of_another_size_is_refused(qgis_app, tmp_path):
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    prior = write_geotiff(str(tmp_path / "prior.tif"), np.zeros((SHAPE[0] - 2, SHAPE[1])), geotransform=hk.GT)
+    hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "PRIOR": [prior], "OUTPUT": _out(tmp_path)},
+                      "PRIOR")
+    _nothing_written(tmp_path)
+
+
+def test_complex_prior_is_refused(qgis_app, tmp_path):
+    """A prior is an unwrapped signal: complex data where a phase (or mm) is expected is named."""
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    prior = _complex(tmp_path / "prior.tif", np.zeros(SHAPE))
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "PRIOR": [prior], "OUTPUT": _out(tmp_path)},
+                            "complex")
+    assert "PRIOR" in msg
+    _nothing_written(tmp_path)
+
+
+def test_priors_missing_a_pair_are_refused_naming_it(qgis_app, tmp_path):
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    priors = [write_geotiff(str(tmp_path / f"{p}.model.tif"), np.zeros(SHAPE), geotransform=hk.GT) for p in PAIRS[:2]]
+    msg = hk.expect_refusal(TOOL, {"INPUT": files, "COHERENCE": coh, "PRIOR": priors, "OUTPUT": _out(tmp_path)},
+                            "no prior raster")
+    assert PAIRS[2] in msg
+    _nothing_written(tmp_path)
+
+
+def test_prior_of_the_wrong_sign_is_named_in_a_warning(qgis_app, tmp_path):
+    """The planes of the stack given back with the opposite sign: the residual is steeper than the input."""
+    files, coh = wrapped_stack(str(tmp_path / "ifgs"))
+    r, c = np.mgrid[0:SHAPE[0], 0:SHAPE[1]].astype(float)
+    priors = [write_geotiff(str(tmp_path / f"{p}.model.tif"), -(0.4 * (k + 1) * c + 0.2 * r), geotransform=hk.GT)
+              for k, p in enumerate(PAIRS)]
+    fb = hk.warning_feedback()
+    hk.run(TOOL, {"INPUT": files, "COHERENCE": coh, "PRIOR": priors, "MIN_COMPONENT_PIXELS": 10,
+                  "OUTPUT": _out(tmp_path)}, fb)
+    assert any("wrong sign" in w and PAIRS[0] in w for w in fb.warnings), fb.warnings

@@ -73,6 +73,7 @@ TOOLS = {  # case -> (tool, hostile module holding its recipe or a builder here,
     "damageproxy": ("damageproxy", "hazard", {"OUTPUT_MEAN_COHERENCE": "@m.tif", "OUTPUT_CLASSES": "@c.tif"}),
     "displacementforecast": ("displacementforecast", "hazard", {}),
     "swathprofile": ("swathprofile", "hazard", {}),
+    "interferogramfilter": ("interferogramfilter", "interferograms", {}),
 }
 NO_FORCED_LAYOUT = {"unwrap"}
 FILE_GROUPS = {"rampremoval", "rampremoval_per_date", "troposphericcorrection", "troposphericcorrection_windows"}

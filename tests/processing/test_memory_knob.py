@@ -61,6 +61,8 @@ CASES = {
     "damageproxy": ("damageproxy", "det", {}, 0.02),
     "displacementforecast": ("displacementforecast", "hostile:hazard", {}, 0.3),
     "swathprofile": ("swathprofile", "hostile:hazard", {}, 0.009),
+    # the Goldstein patches of one block (fixed) and a halo of a patch above and below come first
+    "interferogramfilter": ("interferogramfilter", "det", {}, 0.25),
 }
 #: tiles are the unwrapper's method: another tile height is another unwrapping (docs/unwrap.md)
 PLAN_ONLY = {"unwrap"}

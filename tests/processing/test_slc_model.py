@@ -21,6 +21,10 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
         "geohazard:amplitudedispersion", "geohazard:phaselinking", "geohazard:unwrap", "geohazard:sbasinversion"]
     src = model.childAlgorithm("unwrap").parameterSources()["INPUT"][0]
     assert (src.outputChildId(), src.outputName()) == ("linking", "OUTPUT_INTERFEROGRAMS_LAYERS")
+    for pid in ("PRIOR", "PRIOR_UNITS"):  # the unwrapping step's optional prior, a model input
+        src = model.childAlgorithm("unwrap").parameterSources()[pid][0]
+        assert src.parameterName() == pid and model.parameterDefinition(pid).flags() & \
+            model.parameterDefinition(pid).Flag.FlagOptional
     src = model.childAlgorithm("sbas").parameterSources()["INTERFEROGRAMS"][0]
     assert (src.outputChildId(), src.outputName()) == ("unwrap", "OUTPUT_LAYERS")
     registered = QgsApplication.processingRegistry().algorithmById(MODEL_ID)

@@ -72,7 +72,8 @@ FORMER = {"coulombstress": {"TOP_DEPTH": ("TOP_DEPTH_KM", 1000.0), "BOTTOM_DEPTH
 
 #: IDs that look like lengths but are not (angles, velocities).
 NOT_LENGTHS = {"STRIKE_RANGE", "DIP_RANGE", "NORTH_VELOCITY", "NORTH_RASTER", "NORTH_SIGMA", "NORTH", "ORIGIN_DATE",
-               "STABLE_AREA", "DEFORMING_AREAS"}  # STABLE_AREA: polygons
+               "STABLE_AREA", "DEFORMING_AREAS",  # STABLE_AREA: polygons
+               "PATCH_SIZE"}  # interferogramfilter's Goldstein patch: pixels, not a length on the ground
 LENGTH_ID = re.compile(r"DEPTH|SIZE|RADIUS|LENGTH|WIDTH|DIST(?!ORT)|MARGIN|BANDS|EAST|NORTH|ORIGIN|AREA|HEIGHT|SLANT|"
                        r"WAVELENGTH|PERP|^DEM$|^SLIP$|_RANGE$")
 #: unit tokens a description may carry -> the unit they name

@@ -270,3 +270,57 @@ def test_unwrapped_rows_in_a_later_tile_are_refused_and_nothing_written(qgis_app
                        "OUTPUT_REPORT": str(tmp_path / "r.csv")})
     assert not (tmp_path / "unw").exists() or not os.listdir(tmp_path / "unw")
     assert not (tmp_path / "r.csv").exists()
+
+
+# ---------------------------------------------------------------- a prior model (PRIOR, PRIOR_UNITS)
+def _steep_basin_files(tmp_path, pair="20200101_20200113"):
+    """A steep simulated basin (gradients beyond pi per pixel, tests/core/test_timeseries_unwrap_prior.py) as a
+    Sentinel-1 wrapped interferogram, and its truth."""
+    import sys
+
+    from testutils import write_geotiff
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "core"))
+    from test_timeseries_unwrap_prior import steep_basin
+
+    wrapped, truth = steep_basin()
+    src = write_geotiff(tmp_path / f"{pair}.wrapped.tif", wrapped, metadata={"WAVELENGTH_METRES": "0.0554658"})
+    return src, truth
+
+
+def _unwrapped_share(out, truth, pair="20200101_20200113"):
+    unw, cc = (_read(os.path.join(out, f"{pair}.{k}.tif")) for k in ("unw", "conncomp"))
+    return correct_share(unw, cc, truth, np.ones(truth.shape, bool))
+
+
+@pytest.mark.parametrize("units", [0, 1, 2])
+def test_a_prior_in_rad_mm_or_mm_per_year_unwraps_a_steep_basin(run_alg, tmp_path, units):
+    from testutils import recording_feedback, write_geotiff
+
+    from insar_geohazards.algorithms import conventions
+
+    src, truth = _steep_basin_files(tmp_path)
+    prior_rad = 0.8 * truth
+    mm = conventions.phase_to_los_mm(prior_rad, 0.0554658)  # positive toward the satellite
+    prior = [prior_rad, mm, mm / (12 / 365.25)][units]
+    prior_tif = write_geotiff(tmp_path / "prior.tif", prior)
+    plain = run_alg(NAME, {"INPUT": [src], "OUTPUT": str(tmp_path / "plain"), "MIN_COMPONENT_PIXELS": 10})
+    assert _unwrapped_share(plain["OUTPUT"], truth) < 0.9
+    fb = recording_feedback()
+    res = run_alg(NAME, {"INPUT": [src], "PRIOR": [prior_tif], "PRIOR_UNITS": units, "MIN_COMPONENT_PIXELS": 10,
+                         "OUTPUT": str(tmp_path / "prior"), "OUTPUT_REPORT": str(tmp_path / "r.csv")}, feedback=fb)
+    assert _unwrapped_share(res["OUTPUT"], truth) >= 0.99
+    with open(tmp_path / "r.csv", encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    assert float(row["prior_share"]) > 0.85 and row["prior_flagged"] == "False"
+    assert any("the prior carried" in line for line in fb.info), fb.info
+
+
+def test_one_prior_per_pair_is_matched_by_its_name(run_alg, tmp_path):
+    from testutils import write_geotiff
+
+    src, truth = _steep_basin_files(tmp_path)
+    (tmp_path / "priors").mkdir()
+    prior = write_geotiff(tmp_path / "priors" / "20200101_20200113.model.tif", 0.8 * truth)
+    res = run_alg(NAME, {"INPUT": [src], "PRIOR": [prior], "OUTPUT": str(tmp_path / "u"), "MIN_COMPONENT_PIXELS": 10})
+    assert _unwrapped_share(res["OUTPUT"], truth) >= 0.99

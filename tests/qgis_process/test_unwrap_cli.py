@@ -24,3 +24,29 @@ def test_unwrap_in_tiles_json(tmp_path):
     header, row = open(res["OUTPUT_REPORT"]).read().splitlines()[:2]
     assert dict(zip(header.split(","), row.split(",")))["tiles"] == "2"
     assert np.isfinite(unw).mean() > 0.5
+
+
+def test_unwrap_with_a_velocity_prior_json(tmp_path):
+    """A steep basin (gradients beyond pi per pixel) with a velocity prior in mm/yr, end to end."""
+    import sys
+
+    from osgeo import gdal
+    from testutils import write_geotiff
+
+    from insar_geohazards.algorithms import conventions
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "core"))
+    from test_timeseries_unwrap_prior import steep_basin
+
+    wrapped, truth = steep_basin()
+    ifg = write_geotiff(tmp_path / "20200101_20200113.wrapped.tif", wrapped,
+                        metadata={"WAVELENGTH_METRES": "0.0554658"})
+    velocity = conventions.phase_to_los_mm(0.8 * truth, 0.0554658) / (12 / 365.25)
+    prior = write_geotiff(tmp_path / "velocity.tif", velocity)
+    res = run_json("unwrap", {"INPUT": [ifg], "PRIOR": [prior], "PRIOR_UNITS": 2, "MIN_COMPONENT_PIXELS": 10,
+                              "OUTPUT": str(tmp_path / "unw"), "OUTPUT_REPORT": str(tmp_path / "r.csv")})
+    unw = gdal.Open(os.path.join(res["OUTPUT"], "20200101_20200113.unw.tif")).ReadAsArray()
+    cc = gdal.Open(os.path.join(res["OUTPUT"], "20200101_20200113.conncomp.tif")).ReadAsArray()
+    assert correct_share(unw, cc, truth, np.ones(truth.shape, bool)) >= 0.99
+    header, row = open(res["OUTPUT_REPORT"]).read().splitlines()[:2]
+    assert float(dict(zip(header.split(","), row.split(",")))["prior_share"]) > 0.85

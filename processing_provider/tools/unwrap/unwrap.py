@@ -18,6 +18,7 @@ from .._base import GeohazardAlgorithm, tool
 unwrap_io = lazy_module("....io.unwrap", __package__)
 unwrap = lazy_module("....algorithms.timeseries.unwrap", __package__)
 unwrap_tiles = lazy_module("....algorithms.timeseries.unwrap_tiles", __package__)
+unwrap_prior = lazy_module("....algorithms.timeseries.unwrap_prior", __package__)
 
 
 @tool("unwrap", "Phase unwrapping",
@@ -67,14 +68,28 @@ class Unwrap(GeohazardAlgorithm):
         "the overlaps and a spanning tree over the tiles' components (parts whose overlaps disagree stay "
         "separate components). Measured peak of the whole tool on a 5000 x 5000 interferogram: 0.7 GB; it does "
         "not grow with the number of rows. 8 bytes per pixel of scratch space in the output folder while running. "
-        "A raster that fits in one tile is unwrapped whole."
+        "A raster that fits in one tile is unwrapped whole.\n\n"
+        "<b>Prior</b> (optional; model-assisted or 're-differential' unwrapping for gradients beyond pi per pixel: "
+        "mining basins, fast landslides): rasters of the expected unwrapped signal on the interferograms' grid (one "
+        "for all, or one per interferogram named by its date pair), or one velocity raster. <b>Prior units</b>: rad "
+        "in the interferogram's convention, mm of LOS displacement, or mm/yr of LOS velocity times each pair's time "
+        "span (mm positive toward the satellite, turned into radians with the interferograms' wavelength). The "
+        "wrapped residual wrap(phase - prior) is unwrapped and the prior added back: the result is the input phase "
+        "plus whole cycles, the prior only chooses which. The report and the log say how much of the unwrapped "
+        "gradient energy the prior carried (prior_share) and how steep the residual is against the input "
+        "(residual_steepness); a residual steeper than the input, as a prior of the wrong sign or unit makes, is "
+        "named in a warning. A prior on another grid is refused. Method: 'An InSAR deformation phase retrieval "
+        "method combined with reference phase in mining areas', Remote Sens. 15(18), 4573 (2023), "
+        "doi:10.3390/rs15184573."
 
     ))
-    IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE"
+    IDS = "MASK BACKEND MIN_COMPONENT_PIXELS OUTPUT_CLOSURE PRIOR PRIOR_UNITS"
     COMPLEX_INPUTS = (ids.INPUT,)  # a wrapped interferogram may be complex (a + ib)
     input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
     BACKENDS = ["builtin", "snaphu"]
     BACKEND_NAMES = ["Built-in (quality-guided spanning tree)", "SNAPHU (snaphu-py, optional package)"]
+    PRIOR_UNIT_NAMES = ["rad (the interferogram's convention)", "mm (LOS, positive toward the satellite)",
+                        "mm/yr (LOS velocity, times each pair's time span)"]
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT,
@@ -88,6 +103,10 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
                                           1))
         self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
+        self.addParameter(declare.rasters(self.PRIOR, "Prior model of the unwrapped signal (one, or per pair)",
+                                          optional=True))
+        # optional (empty: rad), so a model saved before the prior existed still validates
+        self.addParameter(declare.enum(self.PRIOR_UNITS, "Prior units", self.PRIOR_UNIT_NAMES, optional=True))
         declare.raster_folder_out(self, self.OUTPUT, "Unwrapped interferograms folder",
                                   "Unwrapped interferograms (layers)")
         self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Unwrapping report", "CSV files (*.csv)", optional=True))
@@ -106,6 +125,12 @@ class Unwrap(GeohazardAlgorithm):
             raise GeohazardError(f"MIN_COMPONENT_PIXELS is {size:.0f} pixels, more than the whole interferogram "
                                  f"({info.height} x {info.width} = {info.height * info.width} pixels): no component "
                                  "could be kept and every output would be NoData")
+        self._priors(parameters, context, stacks.wrapped_stack(self, parameters, context))
+
+    def _priors(self, parameters, context, stack, log=None) -> dict:
+        paths = stacks.raster_list_paths(self, parameters, self.PRIOR, context) if parameters.get(self.PRIOR) else []
+        units = unwrap_prior.UNITS[self.parameterAsEnum(parameters, self.PRIOR_UNITS, context)]
+        return unwrap_io.match_priors(paths, stack.pairs, stack.info, units, log=log, wavelength_paths=stack.paths)
 
     def _mask(self, parameters, context):
         return self.raster_path(parameters, self.MASK, context) if parameters.get(self.MASK) else None
@@ -131,7 +156,8 @@ class Unwrap(GeohazardAlgorithm):
         with contextlib.ExitStack() as outputs:
             with run.executor(progress) if backend == "builtin" else engine.LocalExecutor() as ex:
                 rows, written = unwrap_io.unwrap_files(stack, mask, out_dir, backend, opts, executor=ex,
-                                                       progress=progress, outputs=outputs)
+                                                       progress=progress, outputs=outputs,
+                                                       priors=self._priors(parameters, context, stack, progress))
             if report:
                 writers.write_csv(report, rows)
             if closure:

@@ -1,0 +1,94 @@
+"""``geohazard:interferogramfilter``. Wrapped interferograms filtered (Goldstein adaptive or Gaussian) and
+multilooked, with a coherence estimate."""
+
+from __future__ import annotations
+
+import os
+
+from ...inputs import declare, ids, knobs, layers, stacks
+from ...inputs.feedback import FeedbackProgress
+from ...lazy import LazyText, lazy_module
+from .._base import GeohazardAlgorithm, tool
+
+filtering = lazy_module("....algorithms.interferograms.filtering", __package__)
+ifg_io = lazy_module("....io.interferograms", __package__)
+
+
+@tool("interferogramfilter", "Filter and multilook interferograms",
+      tags="Goldstein,filter,multilook,looks,interferogram,wrapped,coherence,Gaussian,noise", page="interferograms",
+      engine=True)
+class InterferogramFilter(GeohazardAlgorithm):
+    CARRIES_GEOMETRY = True
+    FOLDER_INPUTS = (ids.INPUT,)
+    COMPLEX_INPUTS = (ids.INPUT,)
+    input_raster_files = stacks.wrapped_raster_files  # the guard probes what the tool reads (a product's pairs)
+    IDS = "METHOD ALPHA PATCH_SIZE GAUSSIAN_SIGMA LOOKS_Y LOOKS_X OUTPUT_COHERENCE"
+    METHODS = ["Goldstein adaptive", "Gaussian", "None (multilook only)"]
+    HELP = LazyText(lambda: (
+        "Filters wrapped interferograms against decorrelation noise (Goldstein & Werner's adaptive filter or a "
+        "Gaussian) and multilooks them, before unwrapping. It needs wrapped interferograms named by their date pair "
+        "and gives the filtered interferograms under their own names, on the looked grid, with a coherence estimate."
+        "\n\n<b>Wrapped interferograms</b>: complex rasters (a + ib), or wrapped phase in radians (-pi..pi; a phase "
+        "in degrees or already unwrapped is refused), or a folder of them, or a product as delivered "
+        "(docs/products.md: a LiCSAR frame's .geo.diff_pha.tif, HyP3's _wrapped_phase.tif ...). Complex in gives "
+        "complex out, phase in gives phase out (radians, the input's sign).\n"
+        "<b>Method</b>: Goldstein adaptive: patches of PATCH_SIZE pixels overlapping by half, the spectrum Z of each "
+        "weighted by |Z_w|^ALPHA (Z_w: the spectrum of the patch tapered by a sine window), transformed back, tapered "
+        "and added up (ALPHA 0 = no filtering, 1 = strongest; 0.5 is usual); Gaussian: the complex values smoothed "
+        "by a Gaussian of GAUSSIAN_SIGMA pixels; None: multilooking only.\n"
+        "<b>Looks</b> (LOOKS_Y rows x LOOKS_X columns): the complex mean of each window, taken before the filter; "
+        "the output pixel is that much larger (geotransform scaled; a last partial window is left out). Looks larger "
+        "than the raster are refused.\n\n"
+        "<b>Outputs</b>: in the output folder, each interferogram under its input's name (GeoTIFF), carrying its "
+        "date pair and the input's metadata (wavelength, geometry) and the filter used; in the coherence folder "
+        "(optional), YYYYMMDD_YYYYMMDD.coh.tif: |sum z| / sum |z| of the input's complex values over each look "
+        "window, or over the 3 x 3 neighbourhood of each output pixel when no looks are taken (0-1; the unwrapping "
+        "tool takes it as its coherence). Both grids are the same. Blocks never show as seams: the patch grid is "
+        "anchored to the raster's origin, so the bytes are the same whatever the memory budget.\n"
+        + declare.layers_help(ids.OUTPUT, "Filtered interferograms (layers)") + "\n"
+        "Reference: Goldstein R.M., Werner C.L. (1998), Radar interferogram filtering for geophysical applications, "
+        "Geophys. Res. Lett. 25(21), doi:10.1029/1998GL900033."))
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(declare.rasters(self.INPUT, "Wrapped interferograms (complex or phase in rad; or folder)"))
+        self.addParameter(declare.enum(self.METHOD, "Filter", self.METHODS))
+        self.addParameter(declare.number(self.ALPHA, "Goldstein strength alpha (0-1)", 0.5, 0.0, 1.0))
+        self.addParameter(declare.integer(self.PATCH_SIZE, "Goldstein patch size (pixels, a multiple of 4)", 32, 8,
+                                          256, advanced=True))
+        self.addParameter(declare.number(self.GAUSSIAN_SIGMA, "Gaussian sigma (pixels)", 1.0, 0.1, 100.0))
+        self.addParameter(declare.integer(self.LOOKS_Y, "Looks in rows (azimuth)", 1, 1))
+        self.addParameter(declare.integer(self.LOOKS_X, "Looks in columns (range)", 1, 1))
+        declare.raster_folder_out(self, self.OUTPUT, "Filtered interferograms folder",
+                                  "Filtered interferograms (layers)")
+        declare.raster_folder_out(self, self.OUTPUT_COHERENCE, "Coherence estimate folder", "Coherence (layers)",
+                                  optional=True, create=False)
+
+    def check(self, parameters, context):
+        v = self.values(parameters, context, self.PATCH_SIZE, self.LOOKS_Y, self.LOOKS_X)
+        info = stacks.wrapped_stack(self, parameters, context).info
+        filtering.check_options("none", patch=v.PATCH_SIZE, step=max(1, v.PATCH_SIZE // 2), looks_y=v.LOOKS_Y,
+                                looks_x=v.LOOKS_X, shape=info.shape)
+
+    def process(self, parameters, context, feedback):
+        stack = stacks.wrapped_stack(self, parameters, context, feedback=feedback)
+        v = self.values(parameters, context, self.METHOD, self.ALPHA, self.PATCH_SIZE, self.GAUSSIAN_SIGMA,
+                        self.LOOKS_Y, self.LOOKS_X)
+        opts = {"method": filtering.METHODS[v.METHOD], "alpha": v.ALPHA, "patch": v.PATCH_SIZE,
+                "step": v.PATCH_SIZE // 2, "sigma": v.GAUSSIAN_SIGMA, "looks_y": v.LOOKS_Y, "looks_x": v.LOOKS_X}
+        filtering.check_options(**opts, shape=stack.info.shape)
+        out_dir = self.parameterAsString(parameters, self.OUTPUT, context)
+        coh_dir = layers.optional_file(self, parameters, self.OUTPUT_COHERENCE, context)
+        for folder in (out_dir, coh_dir):
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+        run = knobs.run_settings(self, parameters, context)
+        progress = FeedbackProgress(feedback)
+        with run.executor(progress) as ex:
+            written = ifg_io.filter_files(stack, out_dir, coh_dir, opts, run=run, executor=ex, progress=progress)
+        feedback.pushInfo(self.note(f"{len(written)} interferogram(s) filtered ({opts['method']}, "
+                                    f"{v.LOOKS_Y} x {v.LOOKS_X} looks)"))
+        out = declare.raster_set(self.OUTPUT, out_dir, written)
+        if coh_dir:
+            out.update(declare.raster_set(self.OUTPUT_COHERENCE, coh_dir,
+                                          [os.path.join(coh_dir, f"{p}.coh.tif") for p in stack.pairs]))
+        return out
