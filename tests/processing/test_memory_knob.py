@@ -144,9 +144,11 @@ def recorded_plans():
         m.process_blocks = process_blocks
     try:
         yield plans
-    finally:
-        for m in patched:
-            m.process_blocks = orig
+    finally:  # also the modules first imported meanwhile: they bound the wrapper, which must not outlive the run
+        for m in list(sys.modules.values()):
+            if getattr(m, "__name__", "").startswith("insar_geohazards") \
+                    and getattr(m, "process_blocks", None) is process_blocks:
+                m.process_blocks = orig
 
 
 def _run(det, case, recipe, folder, mb, monkeypatch):
