@@ -44,11 +44,12 @@ LENGTHS = {
     "pstimeseries": {"WAVELENGTH_M": "m", "WAVELENGTH": "m", "SLANT_RANGE": "m",
                      "MAX_HEIGHT_ERROR": "m", "MAX_ARC_LENGTH": "m"},
     "sbasinversion": {"WAVELENGTH_M": "m", "MAX_PERP_BASELINE": "m", "DEM": "m"},
-    "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m"},
+    "slipinversion": {"TOP_DEPTH": "m", "BOTTOM_DEPTH": "m", "PATCH_LENGTH": "m", "PATCH_WIDTH": "m",
+                      "MAX_SLIP": "m"},
     "stackingvelocity": {"WAVELENGTH_M": "m"},
     "validateinsar": {"RADIUS": "m"},
     "uniformslipinversion": {"EAST_RANGE": "m", "NORTH_RANGE": "m", "TOP_RANGE": "m", "LENGTH_RANGE": "m",
-                             "WIDTH_RANGE": "m"},
+                             "WIDTH_RANGE": "m", "MAX_SLIP": "m"},
 }
 
 #: Parameters in m shown in a km dialog, and why (docs/architecture.md, "Units in the dialogs").
