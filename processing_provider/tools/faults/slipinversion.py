@@ -130,15 +130,14 @@ class SlipInversion(GeohazardAlgorithm):
             samples, flts, **opts, **size, smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
             shear_modulus_pa=(mu := self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context)),
             dips_deg=dips, progress=FeedbackProgress(feedback, 0, 95))
-        feedback.pushInfo(f"{len(patches)} patches")
         if dip_table is not None:
             for dip, rms, mw in dip_table:
                 feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
             feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
-        feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+        feedback.pushInfo(f"{len(patches)} patches: M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
                           f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
-        feedback.pushInfo(f"mechanism found ({'free rake' if opts['rake_range_deg'] is None else 'rake bounds'}): "
-                          f"{faults.mechanism(res.patches, shear_modulus_pa=mu)}")
+        feedback.pushInfo(f"mechanism found ({'rake bounds' if opts['rake_range_deg'] else 'free rake'}): "
+                          f"{faults.mechanism(res.patches, mu)}")
         names = {self.OUTPUT_PATCHES: "patches", self.OUTPUT_SAMPLES: "samples", self.OUTPUT_MODEL: "model",
                  self.OUTPUT_RESIDUAL: "residual", self.OUTPUT_LCURVE: "lcurve"}
         paths = {names[k]: p for k, p in layers.output_paths(self, parameters, list(names)[:4], context,
