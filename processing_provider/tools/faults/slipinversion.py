@@ -134,7 +134,7 @@ class SlipInversion(GeohazardAlgorithm):
             for dip, rms, mw in dip_table:
                 feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
             feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
-        feedback.pushInfo(f"{len(patches)} patches: M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+        feedback.pushInfo(f"{len(patches)} patches, M0 = {res.m0_nm:.4g} N m, RMS = {res.rms_mm:.2f} mm, variance "
                           f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
         feedback.pushInfo(f"mechanism found ({'rake bounds' if opts['rake_range_deg'] else 'free rake'}): "
                           f"{faults.mechanism(res.patches, mu)}")
