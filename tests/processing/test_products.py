@@ -80,7 +80,8 @@ def test_licsar_automatic_reference_is_still_ground_where_coherence_is_on_the_bo
     r, c = int(ds.GetMetadataItem("REFERENCE_ROW")), int(ds.GetMetadataItem("REFERENCE_COL"))
     assert t.velocity[r, c] == 0.0
     np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
-    assert "REFERENCE: automatic reference: the largest consistent ground" in fb.text
+    assert f"REFERENCE: row {r}, column {c} (" in fb.text
+    assert "automatic reference: the largest consistent ground" in fb.text
     from insar_geohazards.algorithms.timeseries.sbas import choose_reference
 
     count = np.full(t.shape, len(t.pairs))
