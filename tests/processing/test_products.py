@@ -345,7 +345,8 @@ def test_a_mintpy_stack_keeps_its_own_reference(run_alg, tmp_path):
     fb = recording_feedback()
     a = run_alg("sbasinversion", {"INTERFEROGRAMS": h5, "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path / "a")},
                 feedback=fb)
-    assert "REFERENCE: the stack's own reference: REF_Y = 20, REF_X = 30 of ifgramStack.h5" in fb.text
+    assert "REFERENCE: row 20, column 30 (" in fb.text
+    assert "the stack's own reference, REF_Y = 20, REF_X = 30 of ifgramStack.h5" in fb.text
     b = run_alg("sbasinversion", {"INTERFEROGRAMS": h5, "MIN_TEMPORAL_COHERENCE": 0,
                                   "REFERENCE": f"{gt[0] + 30.5 * 30},{gt[3] - 20.5 * 30} [EPSG:32633]",
                                   **_outs(tmp_path / "b")})
