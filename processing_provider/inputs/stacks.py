@@ -112,6 +112,24 @@ def product_stack(alg, parameters, context, name: str = INTERFEROGRAMS, *,
     return cache[key]
 
 
+def opened_product_geometry(alg) -> dict:
+    """What the products this run opened say of the acquisition (``{INCIDENCE_DEG | HEADING_DEG | SLANT_RANGE_M:
+    value}`` and ``pairs``: ``{(earlier, later): perpendicular baseline m}``), for the run's outputs to carry on
+    (:func:`~...io.metadata.stamp_geometry`): a product's scene values are in its own files (metadata.txt, the
+    .txt beside each pair), not in the rasters the run lists."""
+    out: dict = {}
+    for product in (getattr(alg, "_geohazard_products", None) or {}).values():
+        if product is None:
+            continue
+        for key, (value, where) in product.geometry.items():
+            if key not in out:
+                out[key] = float(value)
+                out[key + gm.SOURCE_SUFFIX] = f"the {product.spec.producer} product: {where}"
+        if product.spec.baselines:
+            out.setdefault("pairs", {}).update({tuple(sorted(k)): float(v) for k, v in product.spec.baselines.items()})
+    return out
+
+
 def _product_coherence(alg, parameters, context, product: ProductStack) -> Optional[list]:
     """The coherence of a product stack: the product's own when COHERENCE is empty or names the same items as
     INTERFEROGRAMS; None when COHERENCE names other files (read as given)."""

@@ -429,7 +429,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 build_overviews([p for p in run.written_files() if os.path.realpath(p) in files],
                                 log=FeedbackProgress(feedback))
                 if self.CARRIES_GEOMETRY:
-                    stamp_geometry(run.written_files(), list(input_files(self, params, context)), run.geometry,
+                    stamp_geometry(run.written_files(), list(input_files(self, params, context)),
+                                   {**stacks.opened_product_geometry(self), **run.geometry},
                                    log=FeedbackProgress(feedback))
             run.commit()
             if model_checks.in_shipped_model():  # the next steps' variables find the rasters as layers

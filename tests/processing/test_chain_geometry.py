@@ -294,3 +294,37 @@ def test_the_los_projections_read_the_geometry_the_velocity_carries(qgis_app, tm
     res = hk.run("losprojection", {"INPUT": path, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif")}, feedback=fb)
     np.testing.assert_allclose(_band(res["OUTPUT_VERTICAL"]), v / math.cos(math.radians(INC)), rtol=1e-5)
     assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text
+
+
+@pytest.mark.parametrize("producer", ["HyP3", "LiCSAR"])
+def test_a_products_geometry_reaches_the_dem_error_step_through_a_chain(qgis_app, tmp_path, producer):
+    """A product as delivered into a correction step (ramp removal, as a model's first steps take it), then the SBAS
+    inversion and the DEM-error step, nothing typed: the corrected interferograms carry the product's scene values
+    (HyP3's .txt 'Slant range center', LiCSAR's metadata.txt centre_range_m; the incidence of lv_theta / E-N-U) and
+    where they came from (SLANT_RANGE_M_SOURCE ...), so the DEM-error step takes them and its log names the
+    producer's file, not only the time series that carried the value last."""
+    from testutils_products import Truth, hyp3_products, licsar_frame
+
+    t = Truth()
+    if producer == "HyP3":
+        items = list(hyp3_products(tmp_path / "h", t).values())
+        want_range, source, ref = 880000.0, "the HyP3 product: 'Slant range center:' of the products' .txt", \
+            "394960,3960720 [EPSG:32611]"
+    else:
+        items = licsar_frame(tmp_path / "work", t)
+        want_range, source, ref = 880461.8, "the LiCSAR product: ", "25.0335,39.9955 [EPSG:4326]"
+    ramps = hk.run("rampremoval", {"INTERFEROGRAMS": items, "OUTPUT": str(tmp_path / "ramps")})["OUTPUT"]
+    first = os.path.join(ramps, sorted(f for f in os.listdir(ramps) if f.endswith(".tif"))[0])
+    md = _meta(first)
+    assert float(md["SLANT_RANGE_M"]) == want_range and md["SLANT_RANGE_M_SOURCE"].startswith(source), md
+    assert "INCIDENCE_DEG" in md and "INCIDENCE_DEG_SOURCE" in md
+    sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": ramps, "REFERENCE": ref, "MIN_TEMPORAL_COHERENCE": 0,
+                                    "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                                    "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    fb = recording_feedback()
+    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
+                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
+    said = [line for line in fb.info if line.startswith("slant range ")]
+    assert said and said[0].startswith(f"slant range {want_range:.10g} m: from the inputs' metadata (ts.tif "
+                                       f"SLANT_RANGE_M, from {source}"), fb.text
+    assert float(_meta(res["OUTPUT"])["SLANT_RANGE_M"]) == want_range
