@@ -262,6 +262,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     POISSON = ids.POISSON
     REFERENCE = ids.REFERENCE
     SHEAR_MODULUS = ids.SHEAR_MODULUS
+    SLANT_RANGE_M = ids.SLANT_RANGE_M
     STABLE_AREA = ids.STABLE_AREA
     THRESHOLD = ids.THRESHOLD
     TOP_DEPTH = ids.TOP_DEPTH

@@ -123,7 +123,8 @@ def test_demerrorcorrection_without_a_geometry_is_refused(qgis_app, tmp_path):
     (tmp_path / "b.csv").write_text("".join(f"{d.isoformat()},{40 * np.sin(i):.3f}\n" for i, d in enumerate(dates)))
     out = {"OUTPUT": str(tmp_path / "c.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}
     hk.expect_refusal("demerrorcorrection", {"INPUT": ts, "BASELINES": [str(tmp_path / "b.csv")], **out},
-                      r"SLANT_RANGE: the inputs carry no slant range .*type SLANT_RANGE")
+                      r"SLANT_RANGE_M: the inputs carry no slant range .*type SLANT_RANGE_M \(one value in metres"
+                      r".*the Corrected SBAS model's SLANT_RANGE raster")
     assert not any(os.path.exists(v) for v in out.values())
 
 

@@ -125,17 +125,18 @@ def test_without_geometry_it_is_refused_unless_typed_and_baselines_are_required(
         hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
     assert not (tmp_path / "c.tif").exists()
-    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range \(SLANT_RANGE_M\) "
-                                                     r"and none was given; type SLANT_RANGE"):
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE_M: the inputs carry no slant range "
+                                                     r"\(SLANT_RANGE_M\) and none was given; type SLANT_RANGE_M "
+                                                     r"\(one value in metres"):
         hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
                                       "OUTPUT": str(tmp_path / "c2.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")})
     assert not (tmp_path / "c2.tif").exists()
     fb = recording_feedback()
-    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
-                                        "SLANT_RANGE": 850000.0, "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "c2.tif"),
-                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")}, feedback=fb)
-    assert "slant range 850000 m: given by SLANT_RANGE" in fb.text
+    params = {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")], "SLANT_RANGE_M": 850000.0,
+              "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "c2.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")}
+    res = hk.run("demerrorcorrection", params, feedback=fb)
+    assert "slant range 850000 m: given by SLANT_RANGE_M" in fb.text
     expected = 850_000.0 * math.sin(math.radians(39.0)) / (RANGE * math.sin(math.radians(INC)))
     assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(expected, abs=0.01)
     # the baselines the user gave travel on
@@ -234,7 +235,7 @@ def test_inputs_of_different_geometries_are_not_carried_and_are_refused_where_us
                        descriptions=[d.isoformat() for d in DATES],
                        metadata={"INCIDENCE_DEG": "200", "PERPENDICULAR_BASELINES_M": ",".join(map(str, BPERP))})
     with pytest.raises(QgsProcessingException, match=r"INCIDENCE_DEG='200' is not a valid incidence angle"):
-        hk.run("demerrorcorrection", {"INPUT": ts, "SLANT_RANGE": RANGE, "OUTPUT": str(tmp_path / "c.tif"),
+        hk.run("demerrorcorrection", {"INPUT": ts, "SLANT_RANGE_M": RANGE, "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
 
 
@@ -291,9 +292,11 @@ def test_the_los_projections_read_the_geometry_the_velocity_carries(qgis_app, tm
     assert any("INCIDENCE = 40 deg disagrees with the inputs' metadata (v.tif INCIDENCE_DEG = 34 deg)" in w
                for w in fb.warnings)
     fb = recording_feedback()
-    res = hk.run("losprojection", {"INPUT": path, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif")}, feedback=fb)
+    dem = write_geotiff(str(tmp_path / "dem.tif"), np.add.outer(np.arange(SHAPE[0]), np.arange(SHAPE[1])) * 5.0)
+    res = hk.run("losprojection", {"INPUT": path, "DEM": dem, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif"),
+                                   "OUTPUT_DOWNSLOPE": str(tmp_path / "down.tif")}, feedback=fb)
     np.testing.assert_allclose(_band(res["OUTPUT_VERTICAL"]), v / math.cos(math.radians(INC)), rtol=1e-5)
-    assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text
+    assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text  # for the downslope
 
 
 @pytest.mark.parametrize("producer", ["HyP3", "LiCSAR"])
