@@ -331,3 +331,33 @@ def test_a_products_geometry_reaches_the_dem_error_step_through_a_chain(qgis_app
     assert said and said[0].startswith(f"slant range {want_range:.10g} m: from the inputs' metadata (ts.tif "
                                        f"SLANT_RANGE_M, from {source}"), fb.text
     assert float(_meta(res["OUTPUT"])["SLANT_RANGE_M"]) == want_range
+
+
+@pytest.mark.parametrize("producer", ["HyP3", "LiCSAR"])
+def test_a_product_through_the_corrected_sbas_model_needs_no_typed_geometry(qgis_app, tmp_path, producer):
+    """A product's folders given to the Corrected SBAS model, nothing typed: its steps read the product whole (the
+    model used to hand them the folders' top-level rasters: a LiCSAR frame's E/N/U files, refused as
+    interferograms; HyP3's unwrapped phase without its .txt, so the DEM-error step asked to type the slant range),
+    and the DEM-error step takes the product's slant range, naming the producer's file."""
+    from testutils_products import Truth, hyp3_products, licsar_frame
+
+    t = Truth()
+    if producer == "HyP3":
+        items = list(hyp3_products(tmp_path / "h", t).values())
+        dem = next(os.path.join(r, f) for r, _, fs in os.walk(str(tmp_path / "h")) for f in fs
+                   if f.endswith("_dem.tif"))
+        want_range, source = 880000.0, "the HyP3 product: 'Slant range center:' of the products' .txt"
+    else:
+        items = [licsar_frame(tmp_path / "work", t)]
+        dem = next(os.path.join(r, f) for r, _, fs in os.walk(items[0]) for f in fs if f.endswith("hgt.tif"))
+        want_range, source = 880461.8, "the LiCSAR product: "
+    fb = recording_feedback()
+    params = {"INTERFEROGRAMS": items, "DEM": dem, "demerror:VELOCITY": str(tmp_path / "v.tif"),
+              "demerror:DEM_ERROR": str(tmp_path / "dz.tif")}
+    if producer == "HyP3":
+        params["BASELINES"] = items  # these products' .txt carry no 'Baseline:'
+    res = hk.run("correctedsbas", params, feedback=fb)
+    said = [line for line in fb.text.splitlines() if line.startswith("slant range ")]
+    assert said and f"slant range {want_range:.10g} m: from the inputs' metadata" in said[-1], fb.text
+    assert f"SLANT_RANGE_M, from {source}" in said[-1]
+    assert float(_meta(res["demerror:VELOCITY"])["SLANT_RANGE_M"]) == want_range
