@@ -308,8 +308,11 @@ def carried_geometry(input_paths: Iterable[str], known: Optional[dict] = None) -
     items = list(geotiff_metadata(files))
     scalars, warnings = {}, []
     for key, q in gm.QUANTITIES.items():
+        source = key + gm.SOURCE_SUFFIX
         if key in known:
             scalars[key] = f"{float(known[key]):.10g}"
+            if known.get(source):
+                scalars[source] = str(known[source])
             continue
         try:
             hit = gm.single_value(q, *gm.collect(q, items))
@@ -318,6 +321,9 @@ def carried_geometry(input_paths: Iterable[str], known: Optional[dict] = None) -
             continue
         if hit is not None:
             scalars[key] = f"{hit[0]:.10g}"
+            where = next((md[source] for _, md in items if md.get(source)), None)
+            if where:
+                scalars[source] = str(where)
     pairs: dict = {}
     for name, md in items:
         try:

@@ -465,7 +465,7 @@ def build_corrected():
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
             {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
              "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE"),
-             "INCIDENCE": m.param("INCIDENCE_DEG"), "SLANT_RANGE": m.param("SLANT_RANGE_M"),
+             "INCIDENCE": m.param("INCIDENCE_DEG"), "SLANT_RANGE_M": m.param("SLANT_RANGE_M"),
              "FILTER_WINDOW": m.static(CORR_VELOCITY_WINDOW_PX)},
             {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
              "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),

@@ -139,7 +139,7 @@ def model_algorithms() -> list:
             from ..io.probe import quiet_gdal_reads
             from ..io.transaction import OutputTransaction
 
-            parameters = fill_model_outputs(self, expand_model_folders(self, parameters))
+            parameters = fill_model_outputs(self, expand_model_folders(self, parameters, keep_products=True))
             run = OutputTransaction().begin({})
             from . import model_checks
 
@@ -260,9 +260,11 @@ def fill_model_outputs(model, parameters) -> dict:
     return out
 
 
-def expand_model_folders(model, parameters) -> dict:
+def expand_model_folders(model, parameters, *, keep_products: bool = False) -> dict:
     """``parameters`` with each folder given to a multiple-raster input replaced by its stack files (as the
-    tools do: interferograms, or coherence rasters for COHERENCE)."""
+    tools do: interferograms, or coherence rasters for COHERENCE). With ``keep_products`` (the run, after QGIS
+    checked the files), folders that hold a product as delivered (a LiCSAR frame, HyP3 products ...) are kept:
+    the steps read the product whole (its metadata files give the scene values, baselines and reference)."""
     from qgis.core import QgsProcessing
 
     from ..algorithms.errors import GeohazardError
@@ -276,6 +278,8 @@ def expand_model_folders(model, parameters) -> dict:
         items = value if isinstance(value, (list, tuple)) else [value] if value else []
         if not any(isinstance(i, str) and os.path.isdir(i) for i in items):
             continue
+        if keep_products and _is_product(items, d.name()):
+            continue
         files = []
         for item in items:
             if isinstance(item, str) and os.path.isdir(item):
@@ -288,6 +292,19 @@ def expand_model_folders(model, parameters) -> dict:
                 files.append(item)
         out[d.name()] = files
     return out
+
+
+def _is_product(items, name: str) -> bool:
+    """True when ``items`` (folders, files) are a product as delivered that the stack tools read whole."""
+    from ..algorithms.errors import GeohazardError
+    from ..algorithms.formats.products import read_stack_items
+
+    if not all(isinstance(i, str) for i in items):
+        return False
+    try:
+        return read_stack_items(list(items), name=name) is not None
+    except GeohazardError:
+        return False
 
 
 def silence_hdf5_diagnostics() -> int:

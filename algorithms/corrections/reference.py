@@ -1,10 +1,15 @@
-"""Reference point selection: a coherent pixel that moves like the scene's majority.
+"""Reference point selection by coherence: MintPy's choice, optionally weighted by stability.
+
+The tools that pick a reference themselves use one rule, the largest consistent ground
+(:mod:`..timeseries.ground_reference`, through ``processing_provider/inputs/reference.py``); this module gives
+``referencepoint``'s coherence-only alternative (its STABILITY off) and the stacking-rate sums other corrections
+read (:func:`reference_sums_block`, :func:`stacking_rate`).
 
 Every interferogram is relative to an unknown constant; the time series are referred to
 one pixel, which must (1) have data in every interferogram, (2) be coherent in a
 neighbourhood (its value is not noise) and (3) be **stable**, i.e. not sit on the
 deformation one wants to measure. (1) and (2) are MintPy's ``reference_point`` default
-(maximum average spatial coherence) and this plugin's SBAS automatic choice; (3) is added
+(maximum average spatial coherence); (3) is added
 from the data: the weighted stacking rate of each pixel, ``rate = sum(d dt) / sum(dt^2)``
 over its valid interferograms (Sandwell & Price 1998, doi:10.1029/1998JB900010), is compared
 with the median rate of the coherent pixels, and the score

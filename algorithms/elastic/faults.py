@@ -265,3 +265,31 @@ def moment(faults: Faults, *, shear_modulus_pa: float = 3.2e10) -> tuple[float, 
     m0 = float(shear_modulus_pa * np.sum(pot))
     mw = 2.0 / 3.0 * (np.log10(m0) - 9.1) if m0 > 0 else float("-inf")
     return m0, float(mw)
+
+
+def mechanism_name(rake_deg: float) -> str:
+    """The faulting style of a rake (degrees; 0 left-lateral, 90 reverse, +-180 right-lateral, -90 normal).
+
+    Within 30 degrees of 90: thrust (reverse); of -90: normal; of 0 or 180: strike-slip (left- or
+    right-lateral); in between: oblique thrust or oblique normal with its lateral sense.
+    """
+    r = (float(rake_deg) + 180.0) % 360.0 - 180.0
+    lateral = "left-lateral" if abs(r) < 90.0 else "right-lateral"
+    if abs(r) <= 30.0 or abs(r) >= 150.0:
+        return f"strike-slip ({lateral})"
+    if 60.0 <= abs(r) <= 120.0:
+        return "thrust (reverse)" if r > 0 else "normal"
+    return f"oblique {'thrust' if r > 0 else 'normal'}, {lateral}"
+
+
+def mechanism(faults: Faults, shear_modulus_pa: float = 3.2e10) -> str:
+    """One sentence on the mechanism of ``faults``: the moment-weighted rake (the rake of the summed
+    strike-slip and dip-slip potencies ``sum(A s)``), its faulting style (:func:`mechanism_name`) and Mw."""
+    rect = faults.kind == KIND_RECTANGLE
+    a = np.where(rect, faults.area_m2, 1.0)
+    ss, ds = float(np.sum(a * faults.strike_slip_m)), float(np.sum(a * faults.dip_slip_m))
+    _, mw = moment(faults, shear_modulus_pa=shear_modulus_pa)
+    if ss == 0.0 and ds == 0.0:
+        return f"no slip (Mw {mw:.3f})"
+    rake = -((-float(np.degrees(np.arctan2(ds, ss))) + 180.0) % 360.0 - 180.0)  # in (-180, 180]
+    return f"rake {rake:.1f} degrees, {mechanism_name(rake)}, Mw {mw:.3f}"

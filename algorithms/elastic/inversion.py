@@ -1,12 +1,21 @@
 """Distributed slip inversion of InSAR line-of-sight displacement (Okada half-space).
 
 Pipeline: quadtree downsampling of each LOS map (:func:`quadtree_sample`), a design
-matrix of LOS Green's functions for two slip directions per patch (the rake bounds)
-plus optional per-dataset ramps (:func:`design_matrix`), Laplacian smoothing between
-neighbouring patches, bounded least squares (slip >= 0 along both bounding rakes, so
-the rake stays within ``[rake_min, rake_max]``), and the smoothing weight chosen at the
-corner of the L-curve (maximum curvature of log misfit vs log roughness)
+matrix of LOS Green's functions for unit strike-slip and unit dip-slip per patch plus
+optional per-dataset ramps (:func:`design_matrix`), Laplacian smoothing of both slip
+components between neighbouring patches, bounded least squares, and the smoothing weight
+chosen at the corner of the L-curve (maximum curvature of log misfit vs log roughness)
 (:func:`invert_slip`).
+
+The rake (:func:`slip_basis`). **Free rake** (``rake_range_deg=None``, the default): the
+strike-slip and dip-slip components of each patch take any sign, so any mechanism (thrust,
+normal, strike-slip, oblique) can be found. **Rake bounds** ``(rake_min, rake_max)``, less
+than 180 degrees apart: the slip is a non-negative sum of the two bounding rakes, so every
+patch's rake stays inside the range (two rakes 180 degrees apart, e.g. 0 and 180, are
+opposite directions whose non-negative sums are pure strike-slip: refused). In both modes
+the total slip ``hypot(strike_slip, dip_slip)`` of a patch is at most ``max_slip_m``: a
+patch the box-bounded solution puts above it is held at its rake with its slip in
+``[0, max_slip_m]`` and the problem solved again (:func:`_limited_slip`).
 
 LOS is positive toward the satellite (mm at the API, metres inside); the LOS unit
 vector is ground -> satellite (east, north, up), see :mod:`algorithms.geometry.los`.
@@ -139,20 +148,113 @@ def ramp_value(coeffs, east_m, north_m, x0: float, y0: float):
     return coeffs[0] + coeffs[1] * (east_m - x0) / 1e5 + coeffs[2] * (north_m - y0) / 1e5
 
 
-def design_matrix(samples: Samples, patches: Faults, *, rake_range_deg=(0.0, 180.0), poisson=0.25, ramp=True):
-    """LOS Green's functions (m of LOS per m of slip) for two rake directions per patch, plus ramps.
+def check_rake_range(rake_range_deg):
+    """``None`` (free rake) or the rake bounds ``(min, max)`` in degrees, ``0 < max - min < 180``.
 
-    Returns ``G`` (n_samples, 2 n_patches + 3 n_datasets if ramp), columns: patch k along
-    ``rake_min`` is column ``2k``, along ``rake_max`` column ``2k+1``.
+    Raises
+    ------
+    GeohazardError
+        Bounds not finite, not increasing, or 180 degrees or more apart (two opposite bounding rakes,
+        0 and 180 say, can only add up to strike-slip: such a range cannot hold the rakes between them).
     """
-    rmin, rmax = (np.radians(r) for r in rake_range_deg)
+    if rake_range_deg is None:
+        return None
+    rmin, rmax = (float(v) for v in rake_range_deg)
+    span = rmax - rmin
+    if not np.isfinite(span) or span <= 0:
+        raise GeohazardError(f"rake_range_deg: the maximum rake must exceed the minimum, got {rmin:g}, {rmax:g}")
+    if span >= 180.0:
+        raise GeohazardError(
+            f"rake_range_deg {rmin:g}..{rmax:g} spans {span:g} degrees: bounding rakes 180 degrees or more apart "
+            "cannot hold the rakes between them (0 and 180 allow only strike-slip); use free rake (no rake bounds) "
+            "for a mechanism you do not know, or bounds less than 180 degrees apart")
+    return rmin, rmax
+
+
+def slip_basis(rake_range_deg, n: int, *, held_rad=None, max_slip_m: float = 50.0):
+    """The two slip directions of each patch and their bounds.
+
+    Returns ``basis`` (n, 2, 2): column ``j`` of ``basis[k]`` is the (strike-slip, dip-slip) vector of
+    coefficient ``j`` of patch ``k``; and ``lo``, ``hi`` (2 n,) the coefficients' bounds (m). Free rake: unit
+    strike-slip and dip-slip, each in ``[-max_slip_m, max_slip_m]``; rake bounds: the two bounding rakes, each
+    in ``[0, max_slip_m]``. Patches with a finite ``held_rad`` (radians) are held at that rake: along it in
+    ``[0, max_slip_m]``, across it 0 (``lo == hi``: the column is left out of the solve).
+    """
+    rng = check_rake_range(rake_range_deg)
+    a0, a1 = (0.0, 0.5 * np.pi) if rng is None else np.radians(rng)
+    lo1 = -max_slip_m if rng is None else 0.0
+    basis = np.empty((n, 2, 2))
+    basis[:, :, 0] = np.cos(a0), np.sin(a0)
+    basis[:, :, 1] = np.cos(a1), np.sin(a1)
+    lo = np.full((n, 2), lo1)
+    hi = np.full((n, 2), float(max_slip_m))
+    held = np.isfinite(held_rad) if held_rad is not None else np.zeros(n, bool)
+    if held.any():
+        h = np.asarray(held_rad)[held]
+        basis[held, :, 0] = np.stack([np.cos(h), np.sin(h)], axis=1)
+        basis[held, :, 1] = np.stack([-np.sin(h), np.cos(h)], axis=1)
+        lo[held] = 0.0
+        hi[held, 1] = 0.0
+    return basis, lo.ravel(), hi.ravel()
+
+
+def in_basis(matrix: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """``matrix`` (rows, 2 n + extra) acting on (strike-slip, dip-slip) per patch, made to act on the
+    coefficients of ``basis`` (:func:`slip_basis`); the extra columns (ramps) are kept."""
+    n = basis.shape[0]
+    out = matrix.copy()
+    pairs = matrix[:, :2 * n].reshape(matrix.shape[0], n, 2)
+    out[:, :2 * n] = np.einsum("rnp,npq->rnq", pairs, basis).reshape(matrix.shape[0], 2 * n)
+    return out
+
+
+def _limited_slip(solve_box, n: int, rake_range_deg, max_slip_m: float):
+    """Coefficients of the bounded least squares with each patch's total slip at most ``max_slip_m``.
+
+    ``solve_box(basis, lo, hi, keep)`` solves the box-bounded problem in ``basis`` (columns ``~keep`` fixed at
+    0) and returns its coefficients. Patches whose total slip exceeds the limit are held at the rake found and
+    the problem solved again, until none does (each pass holds at least one more patch).
+    Returns ``(strike_slip, dip_slip)`` per patch (n, 2) and the full solution in physical components.
+    """
+    held = np.full(n, np.nan)
+    for _ in range(n + 1):
+        basis, lo, hi = slip_basis(rake_range_deg, n, held_rad=held, max_slip_m=max_slip_m)
+        keep = lo < hi
+        x = solve_box(basis, lo, hi, keep)
+        phys = np.einsum("npq,nq->np", basis, x[:2 * n].reshape(n, 2))
+        over = (np.hypot(phys[:, 0], phys[:, 1]) > max_slip_m * (1.0 + 1e-9)) & ~np.isfinite(held)
+        if not over.any():
+            return phys, np.concatenate([phys.ravel(), x[2 * n:]])
+        held[over] = np.arctan2(phys[over, 1], phys[over, 0])
+    raise GeohazardError("the total-slip limit could not be met")  # unreachable: each pass holds a patch
+
+
+def _box_lsq(a, b, lo, hi, keep):
+    """Bounded-variable least squares on the columns ``keep`` (the others 0); unbounded extra columns."""
+    from scipy.optimize import lsq_linear
+
+    n_slip = lo.size
+    lo_all = np.concatenate([lo, np.full(a.shape[1] - n_slip, -np.inf)])
+    hi_all = np.concatenate([hi, np.full(a.shape[1] - n_slip, np.inf)])
+    cols = np.concatenate([keep, np.ones(a.shape[1] - n_slip, bool)])
+    x = np.zeros(a.shape[1])
+    x[cols] = lsq_linear(a[:, cols], b, bounds=(lo_all[cols], hi_all[cols]), method="bvls").x
+    return x
+
+
+def design_matrix(samples: Samples, patches: Faults, *, poisson=0.25, ramp=True):
+    """LOS Green's functions (m of LOS per m of slip) of unit strike-slip and dip-slip per patch, plus ramps.
+
+    Returns ``G`` (n_samples, 2 n_patches + 3 n_datasets if ramp), columns: patch k's strike-slip (left-lateral
+    +) is column ``2k``, its dip-slip (reverse +) column ``2k+1``.
+    """
     n = len(patches)
     cols = []
-    for rk in (rmin, rmax):
+    for ss, ds in ((1.0, 0.0), (0.0, 1.0)):
         p = Faults(**{k: (getattr(patches, k).copy() if k != "name" else patches.name)
                       for k in Faults.__dataclass_fields__})
-        p.strike_slip_m = np.full(n, np.cos(rk))
-        p.dip_slip_m = np.full(n, np.sin(rk))
+        p.strike_slip_m = np.full(n, ss)
+        p.dip_slip_m = np.full(n, ds)
         p.opening_m = np.zeros(n)
         g = okada_greens(samples.east_m, samples.north_m, p.table(), poisson=poisson)  # (ns, n, 3)
         cols.append(np.einsum("snk,sk->sn", g, samples.los_vector))
@@ -178,7 +280,7 @@ def design_matrix(samples: Samples, patches: Faults, *, rake_range_deg=(0.0, 180
 @dataclass
 class SlipResult:
     patches: Faults
-    slip_m: np.ndarray  # (n, 2): along rake_min, rake_max
+    slip_m: np.ndarray  # (n, 2): strike-slip (left-lateral +), dip-slip (reverse +), m
     ramp: np.ndarray
     smoothing: float
     lcurve: np.ndarray  # (k, 3): lambda, misfit norm, roughness norm
@@ -202,26 +304,30 @@ def _lcurve_corner(misfit, rough):
     return int(np.argmax(np.abs(curv[1:-1])) + 1)
 
 
-def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_range_deg=(0.0, 180.0),
+def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_range_deg=None,
                 smoothing=None, smoothing_grid=None, weights=None, ramp=True, poisson=0.25,
                 shear_modulus_pa=3.2e10, max_slip_m=50.0, progress=None) -> SlipResult:
     """Bounded, Laplacian-smoothed least-squares slip inversion.
 
-    Solves ``min || W (G m - d) ||^2 + lambda^2 || L m ||^2`` with the patch slips
-    ``0 <= m <= max_slip_m`` along the two bounding rakes and free ramp terms
-    (scipy ``lsq_linear``, bounded-variable least squares).
+    Solves ``min || W (G m - d) ||^2 + lambda^2 || L m ||^2`` for the strike-slip and dip-slip ``m`` of every
+    patch (free rake, or within the rake bounds) with each patch's total slip at most ``max_slip_m``, and free
+    ramp terms (scipy ``lsq_linear``, bounded-variable least squares; :func:`slip_basis`). ``L`` is the
+    Laplacian between patches, applied to each slip component.
 
     Parameters
     ----------
     samples : Samples
         LOS samples (mm, positive toward the satellite).
     patches, index : from :func:`faults.discretize`.
-    rake_range_deg : (float, float)
-        Allowed rake range, less than 180 degrees wide for a unique decomposition.
+    rake_range_deg : (float, float) or None
+        ``None`` (the default): free rake, strike-slip and dip-slip of any sign. Else the rake bounds in degrees,
+        less than 180 apart.
     smoothing : float, optional
         Fixed ``lambda``; when ``None`` the L-curve corner over ``smoothing_grid`` is used.
     weights : ndarray (n_samples,), optional
         Data weights (default: sqrt of pixel counts, normalised per dataset).
+    max_slip_m : float
+        Largest total slip of a patch (m).
 
     Returns
     -------
@@ -230,11 +336,11 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
         RMS (mm), variance reduction, M0 (N m) and Mw.
     """
     progress = ensure(progress)
-    rmin, rmax = rake_range_deg
-    if not 0 < rmax - rmin <= 180:
-        raise GeohazardError(f"rake_range_deg must span (0, 180] degrees, got {rake_range_deg}")
+    check_rake_range(rake_range_deg)
+    if not max_slip_m > 0:
+        raise GeohazardError(f"max_slip_m must be > 0 m, got {max_slip_m}")
     d = samples.los_mm / 1000.0
-    gm = design_matrix(samples, patches, rake_range_deg=rake_range_deg, poisson=poisson, ramp=ramp)
+    gm = design_matrix(samples, patches, poisson=poisson, ramp=ramp)
     n = len(patches)
     if weights is None:
         weights = np.sqrt(samples.count.astype(float))
@@ -248,8 +354,6 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
     lap2[1::2, 1:2 * n:2] = lap
     # scale so lambda is comparable across problems: Green's functions vs Laplacian norms
     scale = np.linalg.norm(gm[:, :2 * n] * w[:, None]) / max(np.linalg.norm(lap2), 1e-300)
-    lo = np.concatenate([np.zeros(2 * n), np.full(gm.shape[1] - 2 * n, -np.inf)])
-    hi = np.concatenate([np.full(2 * n, max_slip_m), np.full(gm.shape[1] - 2 * n, np.inf)])
     a_data = gm * w[:, None]
     b_data = d * w
     # ||A m - b||^2 = ||R m - Q^T b||^2 + const: solve the small triangular system instead of
@@ -258,11 +362,11 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
     qtb = q_data.T @ b_data
 
     def solve(lam):
-        a = np.vstack([r_data, lam * scale * lap2])
-        b = np.concatenate([qtb, np.zeros(lap2.shape[0])])
-        from scipy.optimize import lsq_linear
+        def box(basis, lo, hi, keep):
+            a = in_basis(np.vstack([r_data, lam * scale * lap2]), basis)
+            return _box_lsq(a, np.concatenate([qtb, np.zeros(lap2.shape[0])]), lo, hi, keep)
 
-        return lsq_linear(a, b, bounds=(lo, hi), method="bvls").x
+        return _limited_slip(box, n, rake_range_deg, max_slip_m)[1]
 
     if smoothing is None:
         grid = np.asarray(smoothing_grid if smoothing_grid is not None else np.logspace(-3, 0.5, 12), float)
@@ -280,12 +384,10 @@ def invert_slip(samples: Samples, patches: Faults, index: np.ndarray, *, rake_ra
     m = solve(lam)
     progress.set_progress(100.0)
     s = m[:2 * n].reshape(n, 2)
-    ss = s[:, 0] * np.cos(np.radians(rmin)) + s[:, 1] * np.cos(np.radians(rmax))
-    ds = s[:, 0] * np.sin(np.radians(rmin)) + s[:, 1] * np.sin(np.radians(rmax))
     out = Faults(**{k: (getattr(patches, k).copy() if k != "name" else patches.name)
                     for k in Faults.__dataclass_fields__})
-    out.strike_slip_m = ss
-    out.dip_slip_m = ds
+    out.strike_slip_m = s[:, 0].copy()
+    out.dip_slip_m = s[:, 1].copy()
     out.opening_m = np.zeros(n)
     model_mm = gm @ m * 1000.0
     res = samples.los_mm - model_mm
@@ -324,26 +426,22 @@ def plot_lcurve(result: SlipResult, path: str) -> str:
 UNIFORM_PARAMETERS = ("east_m", "north_m", "strike_deg", "dip_deg", "top_m", "length_m", "width_m")
 
 
-def uniform_fault(params, slip_along=(0.0, 0.0), rake_range_deg=(0.0, 180.0)) -> Faults:
-    """One rectangle from ``(east, north of the top-edge centre, strike, dip, top, length, width)``.
-
-    ``slip_along`` are the non-negative slips along the two bounding rakes.
-    """
+def uniform_fault(params, strike_slip_m: float = 0.0, dip_slip_m: float = 0.0) -> Faults:
+    """One rectangle from ``(east, north of the top-edge centre, strike, dip, top, length, width)`` with the
+    slip components ``strike_slip_m`` (left-lateral +) and ``dip_slip_m`` (reverse +)."""
     e, n, strike, dip, top, length, width = (float(v) for v in params)
     phi = np.radians(strike)
-    r0, r1 = np.radians(rake_range_deg)
-    ss = slip_along[0] * np.cos(r0) + slip_along[1] * np.cos(r1)
-    ds = slip_along[0] * np.sin(r0) + slip_along[1] * np.sin(r1)
     return Faults.create(east_m=e - 0.5 * length * np.sin(phi), north_m=n - 0.5 * length * np.cos(phi),
                          strike_deg=strike % 360.0, dip_deg=dip, length_m=length, top_m=top,
-                         bottom_m=top + width * np.sin(np.radians(dip)), strike_slip_m=ss, dip_slip_m=ds)
+                         bottom_m=top + width * np.sin(np.radians(dip)), strike_slip_m=strike_slip_m,
+                         dip_slip_m=dip_slip_m)
 
 
 @dataclass
 class UniformResult:
     fault: Faults
     params: np.ndarray  # (7,) best geometry, UNIFORM_PARAMETERS
-    slip_along: np.ndarray  # (2,)
+    slip_components: np.ndarray  # (2,) strike-slip, dip-slip (m)
     ramp: np.ndarray
     rms_mm: float
     variance_reduction: float
@@ -353,20 +451,18 @@ class UniformResult:
 
 
 def _fit_linear(samples, params, w, rake_range_deg, max_slip_m, ramp, poisson):
-    """Best slip (bounded) and ramps for a fixed geometry; returns (misfit, x)."""
+    """Best slip (free rake or within the rake bounds, total at most ``max_slip_m``) and ramps for a fixed
+    geometry; returns (misfit, x) with ``x`` = strike-slip, dip-slip (m), then the ramps."""
     try:
-        f = uniform_fault(params, (1.0, 1.0), rake_range_deg)
+        f = uniform_fault(params)
     except GeohazardError:
         return np.inf, None
-    g = design_matrix(samples, f, rake_range_deg=rake_range_deg, poisson=poisson, ramp=ramp)
+    g = design_matrix(samples, f, poisson=poisson, ramp=ramp)
     a = g * w[:, None]
     b = samples.los_mm / 1000.0 * w
-    lo = np.concatenate([[0.0, 0.0], np.full(g.shape[1] - 2, -np.inf)])
-    hi = np.concatenate([[max_slip_m, max_slip_m], np.full(g.shape[1] - 2, np.inf)])
-    from scipy.optimize import lsq_linear
-
-    sol = lsq_linear(a, b, bounds=(lo, hi), method="bvls")
-    return float(np.sum((a @ sol.x - b) ** 2)), sol.x
+    x = _limited_slip(lambda basis, lo, hi, keep: _box_lsq(in_basis(a, basis), b, lo, hi, keep), 1,
+                      rake_range_deg, max_slip_m)[1]
+    return float(np.sum((a @ x - b) ** 2)), x
 
 
 #: Time budget of :func:`invert_uniform_slip` (s): longer estimated runs are refused up front.
@@ -393,17 +489,19 @@ def uniform_search_cost(n_samples: int, *, maxiter: int, n_monte_carlo: int, pop
     return evals, evals * (UNIFORM_EVAL_S[0] + UNIFORM_EVAL_S[1] * n_samples)
 
 
-def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0), max_slip_m=20.0, ramp=True,
+def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=None, max_slip_m=20.0, ramp=True,
                         poisson=0.25, shear_modulus_pa=3.2e10, n_monte_carlo=20, noise_mm=None, maxiter=60,
                         popsize=12, seed=0, progress=None, budget_s: Optional[float] = UNIFORM_BUDGET_S
                         ) -> UniformResult:
     """Single uniform-slip rectangle by global optimisation, with Monte-Carlo uncertainties.
 
     The seven geometry parameters (:data:`UNIFORM_PARAMETERS`) are searched within
-    ``bounds`` by differential evolution (scipy); for each trial geometry the slip (two
-    non-negative components along the bounding rakes) and per-dataset ramps are the
-    bounded linear least-squares solution, so the global search only sees the nonlinear
-    parameters. Uncertainties: the inversion is repeated on ``n_monte_carlo`` data sets
+    ``bounds`` by differential evolution (scipy); for each trial geometry the slip
+    (strike-slip and dip-slip of any sign with free rake, ``rake_range_deg=None``, the
+    default; or non-negative along the two bounding rakes; total slip at most ``max_slip_m``)
+    and per-dataset ramps are the bounded linear least-squares solution
+    (:func:`slip_basis`), so the global search only sees the nonlinear parameters.
+    Uncertainties: the inversion is repeated on ``n_monte_carlo`` data sets
     perturbed with Gaussian noise of ``noise_mm`` (default: the best fit's RMS residual).
 
     Parameters
@@ -434,9 +532,9 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
         raise GeohazardError(f"dip bounds must lie in (0, 90], got {b[3].tolist()}")
     if b[4, 0] < 0 or b[5, 0] <= 0 or b[6, 0] <= 0:
         raise GeohazardError("top depth must be >= 0 and length, width > 0 in the bounds")
-    rmin, rmax = rake_range_deg
-    if not 0 < rmax - rmin <= 180:
-        raise GeohazardError(f"rake_range_deg must span (0, 180] degrees, got {rake_range_deg}")
+    check_rake_range(rake_range_deg)
+    if not max_slip_m > 0:
+        raise GeohazardError(f"max_slip_m must be > 0 m, got {max_slip_m}")
     reach = b[5, 1]  # a fault centre may lie up to one maximum length outside the data
     e0, e1 = samples.east_m.min() - reach, samples.east_m.max() + reach
     n0, n1 = samples.north_m.min() - reach, samples.north_m.max() + reach
@@ -478,9 +576,8 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
         return opt.x, x
 
     best, x = run(samples, seed, maxiter)
-    fault = uniform_fault(best, x[:2], rake_range_deg)
-    g = design_matrix(samples, uniform_fault(best, (1.0, 1.0), rake_range_deg), rake_range_deg=rake_range_deg,
-                      poisson=poisson, ramp=ramp)
+    fault = uniform_fault(best, x[0], x[1])
+    g = design_matrix(samples, uniform_fault(best), poisson=poisson, ramp=ramp)
     model = g @ x * 1000.0
     res = samples.los_mm - model
     rms = float(np.sqrt(np.mean(res ** 2)))
@@ -496,7 +593,7 @@ def invert_uniform_slip(samples: Samples, bounds, *, rake_range_deg=(0.0, 180.0)
         pert = Samples(samples.east_m, samples.north_m, samples.los_mm + rng.normal(0.0, sigma, samples.los_mm.size)
                        / np.sqrt(samples.count), samples.std_mm, samples.count, samples.los_vector, samples.dataset)
         p, xk = run(pert, seed + k + 1, max(10, maxiter // 2))
-        fk = uniform_fault(p, xk[:2], rake_range_deg)
+        fk = uniform_fault(p, xk[0], xk[1])
         rows.append(np.concatenate([p, [fk.strike_slip_m[0], fk.dip_slip_m[0], fk.slip_m[0], fk.rake_deg[0],
                                         moment(fk, shear_modulus_pa=shear_modulus_pa)[1]]]))
     return UniformResult(fault, np.asarray(best), np.asarray(x[:2]), np.asarray(x[2:]), rms, vr, m0, mw,
@@ -584,8 +681,8 @@ def check_problem_size(faults: Faults, *, patch_length_m: float, patch_width_m: 
 
 
 def invert_fault_slip(samples: Samples, faults: Faults, *, patch_length_m: float, patch_width_m: float,
-                      rake_range_deg=(0.0, 180.0), smoothing: float = 0.0, ramp: bool = True, poisson: float = 0.25,
-                      shear_modulus_pa: float = 3.2e10, dips_deg=None, progress=None):
+                      rake_range_deg=None, smoothing: float = 0.0, ramp: bool = True, poisson: float = 0.25,
+                      shear_modulus_pa: float = 3.2e10, max_slip_m: float = 50.0, dips_deg=None, progress=None):
     """Distributed slip on the discretised ``faults``; with ``dips_deg``, the dip of smallest RMS first.
 
     ``smoothing`` 0 = the L-curve corner (with a dip search: the corner at the faults' own dip, then kept
@@ -599,25 +696,27 @@ def invert_fault_slip(samples: Samples, faults: Faults, *, patch_length_m: float
     if dips_deg is not None:
         if not smoothing:
             smoothing = invert_slip(samples, patches, index, rake_range_deg=rake_range_deg, ramp=ramp,
-                                    poisson=poisson).smoothing
+                                    poisson=poisson, max_slip_m=max_slip_m).smoothing
         best, table = search_dip(samples, faults, dips_deg, patch_length_m=patch_length_m,
                                  patch_width_m=patch_width_m, smoothing=smoothing, rake_range_deg=rake_range_deg,
-                                 ramp=ramp, poisson=poisson, progress=SubProgress(progress, 0, 50))
+                                 ramp=ramp, poisson=poisson, max_slip_m=max_slip_m,
+                                 progress=SubProgress(progress, 0, 50))
         faults.dip_deg = np.full(len(faults), best)
         patches, index = discretize(faults, patch_length_m=patch_length_m, patch_width_m=patch_width_m)
     res = invert_slip(samples, patches, index, rake_range_deg=rake_range_deg, smoothing=smoothing or None,
-                      ramp=ramp, poisson=poisson, shear_modulus_pa=shear_modulus_pa, progress=progress)
+                      ramp=ramp, poisson=poisson, shear_modulus_pa=shear_modulus_pa, max_slip_m=max_slip_m,
+                      progress=progress)
     return res, patches, index, table
 
 
 def model_on_grid(result: SlipResult, samples: Samples, patches: Faults, los_mm, east_m, north_m, los_vector, *,
-                  rake_range_deg=(0.0, 180.0), poisson: float = 0.25, ramp: bool = True) -> np.ndarray:
+                  poisson: float = 0.25, ramp: bool = True, **_options) -> np.ndarray:
     """Model LOS (mm) of ``result`` at every pixel of the first dataset (``los_mm`` gives the grid shape),
     its ramp included (evaluated with the samples' mean position, as in the inversion)."""
     n = los_mm.size
     full = Samples(east_m.ravel(), north_m.ravel(), los_mm.ravel(), np.zeros(n), np.ones(n, np.int64),
                    np.broadcast_to(los_vector, (n, 3)), np.zeros(n, np.int64))
-    gm = design_matrix(full, patches, rake_range_deg=rake_range_deg, poisson=poisson, ramp=False)
+    gm = design_matrix(full, patches, poisson=poisson, ramp=False)
     model = (gm @ result.slip_m.ravel() * 1000.0).reshape(los_mm.shape)
     if ramp:
         model += ramp_value(result.ramp[:3], east_m, north_m, samples.east_m.mean(), samples.north_m.mean()) * 1000.0

@@ -81,6 +81,29 @@ def content_of_file(filename: str, metadata: Optional[dict] = None) -> Optional[
     return None
 
 
+def named_content(content: Optional[str], lo: float, hi: float) -> Optional[str]:
+    """What the producer's name says a raster holds (:func:`content_of_file`), its unit taken from the values:
+    HyP3 writes ``lv_theta`` in radians, PyRate's GAMMA sample in degrees (67.03 = 90 - 22.97); an "up component"
+    outside 0..1 is not one (None)."""
+    if content == "elevation_rad" and hi > RADIAN_CEILING:
+        return "elevation_deg"
+    if content == "lv_phi_rad" and max(abs(lo), abs(hi)) > 2 * math.pi + 0.05:
+        return "lv_phi_deg"
+    if content == "up_component" and (lo < 0.0 or hi > 1.0):
+        return None
+    return content
+
+
+def recognised_incidence_kind(content: Optional[str], lo: float, hi: float) -> Optional[int]:
+    """The INCIDENCE_UNITS option (index of :data:`INCIDENCE_CONTENTS`) of a raster the producer's name or metadata
+    identifies as an incidence-like content other than an incidence in degrees (LiCSAR's ``U.tif``, HyP3's
+    ``lv_theta``), or None."""
+    content = named_content(content, lo, hi)
+    if content in INCIDENCE_CONTENTS and content != INCIDENCE_CONTENTS[0]:
+        return INCIDENCE_CONTENTS.index(content)
+    return None
+
+
 def _option(options: tuple, content: str, labels: Optional[tuple], units_parameter: str) -> str:
     if content in options and labels is not None:
         i = options.index(content)
@@ -135,14 +158,7 @@ def check_angle_raster(label: str, lo: float, hi: float, declared: int, *, param
         Naming the file, what it holds or looks like, and the setting that fits.
     """
     options = INCIDENCE_CONTENTS if incidence else HEADING_CONTENTS
-    # a name says what the angle is; its unit is the values' (HyP3 writes lv_theta in radians, PyRate's GAMMA
-    # sample in degrees: 67.03 = 90 - 22.97)
-    if content == "elevation_rad" and hi > RADIAN_CEILING:
-        content = "elevation_deg"
-    elif content == "lv_phi_rad" and max(abs(lo), abs(hi)) > 2 * math.pi + 0.05:
-        content = "lv_phi_deg"
-    elif content == "up_component" and (lo < 0.0 or hi > 1.0):
-        content = None
+    content = named_content(content, lo, hi)
     if not 0 <= declared < len(options):
         raise GeohazardError(f"{units_parameter or parameter}: option {declared} is not one of 0..{len(options) - 1}")
     want = options[declared]

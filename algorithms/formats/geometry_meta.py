@@ -38,6 +38,10 @@ from .dates import parse_date, parse_date_pair
 INCIDENCE_KEY = "INCIDENCE_DEG"
 HEADING_KEY = "HEADING_DEG"
 SLANT_RANGE_KEY = "SLANT_RANGE_M"
+#: A scene value's key with this suffix says where the value first came from (``SLANT_RANGE_M_SOURCE = "the HyP3
+#: product: 'Slant range center:' of the products' .txt"``): the files of a chain carry it with the value, so the
+#: step that uses the value can say which of the producer's files gave it.
+SOURCE_SUFFIX = "_SOURCE"
 PAIR_BASELINE_KEY = "PERPENDICULAR_BASELINE_M"
 DATE_BASELINES_KEY = "PERPENDICULAR_BASELINES_M"
 
@@ -129,7 +133,8 @@ def collect(q: Quantity, items: Iterable[tuple[str, Mapping[str, object]]]) -> t
             problems.append(f"{name}: {exc}")
             continue
         if hit is not None:
-            found.append((f"{name} {hit[0]}", hit[1]))
+            source = {str(k).upper(): v for k, v in md.items()}.get(q.key + SOURCE_SUFFIX)
+            found.append((f"{name} {hit[0]}" + (f", from {source}" if source else ""), hit[1]))
     return found, problems
 
 

@@ -54,6 +54,9 @@ class GroundChoice:
     rate: float
     closure_mm: float
     warning: str = ""
+    #: the best pixels by the same rule, best first: dicts row, col, rate, closure_mm, edge_px (the distance to
+    #: the area's edge in pixels; 0 without consistent ground)
+    candidates: tuple = ()
 
     def describe(self) -> str:
         if self.warning:
@@ -164,9 +167,14 @@ def _mode(values: np.ndarray) -> tuple[float, float]:
     return (float(np.median(sel)) if sel.size else float(0.5 * (edges[k] + edges[k + 1]))), float(width)
 
 
+def _candidates(rows, cols, order, rate, closure, edge, n: int) -> tuple:
+    return tuple({"row": int(rows[k]), "col": int(cols[k]), "rate": float(rate[rows[k], cols[k]]),
+                  "closure_mm": float(closure[rows[k], cols[k]]), "edge_px": float(edge[k])} for k in order[:n])
+
+
 def choose_ground_reference(count: np.ndarray, n_ifgs: int, *, sdt: np.ndarray, dt2: np.ndarray,
                             loop_ss: np.ndarray, loop_n: np.ndarray, wavelength_mm: float,
-                            allowed: Optional[np.ndarray] = None) -> GroundChoice:
+                            allowed: Optional[np.ndarray] = None, n_candidates: int = 10) -> GroundChoice:
     """The largest consistent ground's reference pixel (module docstring).
 
     Parameters
@@ -179,7 +187,10 @@ def choose_ground_reference(count: np.ndarray, n_ifgs: int, *, sdt: np.ndarray, 
     wavelength_mm : float
         Radar wavelength (mm): the closure tolerance is at least a twentieth of it.
     allowed : ndarray (rows, cols) bool, optional
-        Pixels that may be chosen.
+        Pixels that may be chosen (a stable area the user knows): the scene's mode and spreads are those of the
+        allowed pixels.
+    n_candidates : int
+        Pixels listed in ``candidates``, best first by the same rule.
 
     Raises
     ------
@@ -190,7 +201,9 @@ def choose_ground_reference(count: np.ndarray, n_ifgs: int, *, sdt: np.ndarray, 
 
     full = np.asarray(count) >= n_ifgs
     if allowed is not None:
-        full &= allowed
+        full &= np.asarray(allowed, bool)
+        if not full.any():
+            raise GeohazardError("STABLE_AREA / MASK: no pixel of the stable area has data in every interferogram")
     if not full.any():
         raise GeohazardError("automatic reference point: no pixel has data in all interferograms; "
                              "give a REFERENCE point or drop the interferograms that have few valid pixels")
@@ -218,15 +231,23 @@ def choose_ground_reference(count: np.ndarray, n_ifgs: int, *, sdt: np.ndarray, 
             depth = ndimage.distance_transform_edt(np.pad(area, 1))[1:-1, 1:-1]
             key = np.where(area, depth, -1.0)
             top = key.max()
-            rows, cols = np.nonzero(key >= top - 1e-9)
-            k = int(np.lexsort((cols, rows, dev[rows, cols]))[0])
+            rows, cols = np.nonzero(area)
+            edge = key[rows, cols]
+            # deepest first; ties: the smaller |rate - mode|, then row order (np.nonzero's order is row order)
+            order = np.lexsort((np.arange(rows.size), dev[rows, cols], np.where(edge >= top - 1e-9, top, edge)
+                                * -1.0))
+            k = int(order[0])
             r, c = int(rows[k]), int(cols[k])
             return GroundChoice(r, c, int(sizes[best - 1]), mode, rate_tol, closure_tol, float(rate[r, c]),
-                                float(closure[r, c]))
+                                float(closure[r, c]),
+                                candidates=_candidates(rows, cols, order, rate, closure, edge, n_candidates))
     score = np.where(full, closure / closure_tol + dev / rate_tol, np.inf)
     score = np.where(np.isfinite(score), score, np.inf)
-    flat = int(np.argmin(score))
+    order = np.argsort(score, axis=None, kind="stable")
+    order = order[np.isfinite(score.ravel()[order])][:max(1, n_candidates)]
+    flat = int(order[0]) if order.size else int(np.argmin(score))
     r, c = divmod(flat, score.shape[1])
+    c_rows, c_cols = np.divmod(order, score.shape[1])
     largest = int(np.bincount(labels.ravel())[1:].max()) if n else 0
     warning = (f"no consistent ground for the automatic reference: the largest area of pixels with data in every "
                f"interferogram, loop closure <= {closure_tol:.2f} mm and a stacking rate within {rate_tol:.2f} mm/yr "
@@ -234,4 +255,5 @@ def choose_ground_reference(count: np.ndarray, n_ifgs: int, *, sdt: np.ndarray, 
                f"best pixel by closure and rate is taken (row {r}, column {c}). Check the result, or give a "
                "REFERENCE point on ground known to be still")
     return GroundChoice(int(r), int(c), largest, mode, rate_tol, closure_tol, float(rate[r, c]), float(closure[r, c]),
-                        warning)
+                        warning, _candidates(c_rows, c_cols, np.arange(c_rows.size), rate, closure,
+                                             np.zeros(c_rows.size), n_candidates))

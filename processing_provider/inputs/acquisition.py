@@ -66,6 +66,15 @@ def incidence_hint(pid: str, raster: str = "") -> str:
             f"30-46){alt}; the tool no longer assumes a geometry")
 
 
+def slant_range_hint(pid: str, raster: str = "") -> str:
+    """What to give when no slant range is typed or carried: ``pid`` is the number the user types (SLANT_RANGE_M,
+    the same name in the Corrected SBAS model, whose SLANT_RANGE is its raster)."""
+    alt = f" or give {raster} (per pixel; the Corrected SBAS model's SLANT_RANGE raster)" if raster else ""
+    return (f"type {pid} (one value in metres from the antenna to the scene centre: the SLC header, HyP3's .txt "
+            f"'Slant range center', LiCSAR's metadata.txt centre_range_m, MintPy's slantRangeDistance; Sentinel-1 IW "
+            f"about 800-950 km){alt}")
+
+
 def heading_hint(pid: str, raster: str = "") -> str:
     """What to give when no heading is typed or carried."""
     alt = f", or give {raster} (per pixel; e.g. HyP3's lv_phi, ISCE's los.rdr band 2)" if raster else ""

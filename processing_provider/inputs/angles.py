@@ -28,11 +28,12 @@ def check_incidence_raster(alg, parameters, context, name: str, paths) -> None:
     from ...algorithms.geometry.los_blocks import incidence_to_degrees
     from ...algorithms.plausibility import INCIDENCE_DEG
 
-    kind, labels = _content_setting(alg, parameters, context, "INCIDENCE_UNITS")
     for path in paths:
         mm = band_min_max(path)
         if mm is None:
             continue
+        kind, labels = _content_setting(alg, parameters, context, "INCIDENCE_UNITS")
+        kind = incidence_kind(alg, parameters, context, path)[0]
         base = os.path.basename(path)
         angle_rasters.check_angle_raster(base, mm[0], mm[1], kind, parameter=name,
                                          units_parameter="INCIDENCE_UNITS" if labels else "", labels=labels,
@@ -44,6 +45,35 @@ def check_incidence_raster(alg, parameters, context, name: str, paths) -> None:
                 f"{name}: {base} gives incidence angles from {lo:.6g} to {hi:.6g} deg, not "
                 f"physically plausible: expected {INCIDENCE_DEG.low:g} to {INCIDENCE_DEG.high:g} deg "
                 f"({INCIDENCE_DEG.usual}); check the raster and its content setting (INCIDENCE_UNITS)")
+
+
+def incidence_kind(alg, parameters, context, path: str, feedback=None) -> tuple:
+    """``(INCIDENCE_UNITS option, note)`` for the incidence raster ``path``: the option given; but left at its
+    default (0, an incidence in degrees), a raster its producer's name or our metadata identifies (LiCSAR's
+    ``<frame>.geo.U.tif``, HyP3's ``_lv_theta.tif``, :func:`~...algorithms.formats.angle_rasters.content_of_file`)
+    is read as what it holds, and ``note`` (logged on ``feedback``) says so. A non-default option that contradicts
+    the file is refused by :func:`check_incidence_raster`."""
+    from ...algorithms.formats import angle_rasters
+
+    kind, labels = _content_setting(alg, parameters, context, "INCIDENCE_UNITS")
+    if labels is None or kind != 0:
+        return kind, ""
+    mm = band_min_max(path)
+    if mm is None:
+        return kind, ""
+    found = angle_rasters.recognised_incidence_kind(angle_rasters.content_of_file(path, _metadata(path)), *mm)
+    if found is None:
+        return kind, ""
+    note = (f"INCIDENCE_UNITS: {os.path.basename(path)} is read as what its producer says it holds, "
+            f"'{labels[found]}' (the option was left at its default, '{labels[0]}')")
+    if feedback is not None:
+        feedback.push_info(note) if hasattr(feedback, "push_info") else feedback.pushInfo(note)
+    return found, note
+
+
+def source_kind(alg, parameters, context, source, feedback=None) -> int:
+    """:func:`incidence_kind` of a block-engine source of the incidence raster (0 without one)."""
+    return incidence_kind(alg, parameters, context, source.path, feedback)[0] if source is not None else 0
 
 
 def check_heading_raster(alg, parameters, context, name: str, paths) -> None:

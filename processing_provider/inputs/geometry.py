@@ -22,6 +22,7 @@ from ...io import blocks, geometry, raster, vector
 from ..lazy import lazy_module
 from . import values as _values
 from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value
+from .angles import incidence_kind
 
 _dist = lazy_module("...algorithms.geometry.distortion", __package__)
 
@@ -242,5 +243,7 @@ def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
         geos.append(_dist.AcquisitionGeometry(
             heading_deg=heading, read_heading=read_heading,
             incidence_deg=incidence,
-            read_incidence=geometry.incidence_reader(inc_path, kind, inc_par), look=look, name=name))
+            read_incidence=geometry.incidence_reader(
+                inc_path, incidence_kind(alg, parameters, context, inc_path, feedback)[0] if inc_path else kind,
+                inc_par), look=look, name=name))
     return geos

@@ -40,6 +40,7 @@ INPUT, OUTPUT = "INPUT", "OUTPUT"  #: the main input and output of a tool
 POINTS, OUTPUT_POINTS = "POINTS", "OUTPUT_POINTS"  #: a point layer in, points out
 INCIDENCE_RASTER, INCIDENCE_UNITS = "INCIDENCE_RASTER", "INCIDENCE_UNITS"  #: per-pixel incidence and its unit
 HEADING_RASTER, HEADING_UNITS = "HEADING_RASTER", "HEADING_UNITS"  #: per-pixel heading and its convention
+SLANT_RANGE_M = "SLANT_RANGE_M"  #: slant range from the antenna to the scene, one value (m; the metadata key's name)
 LOOK = "LOOK"  #: look side of the radar (right / left)
 MIN_SENSITIVITY = "MIN_SENSITIVITY"  #: smallest |cosine| between the LOS and a projected direction
 THRESHOLD = "THRESHOLD"  #: a tool's main threshold (its unit in the label)

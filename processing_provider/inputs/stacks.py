@@ -112,6 +112,24 @@ def product_stack(alg, parameters, context, name: str = INTERFEROGRAMS, *,
     return cache[key]
 
 
+def opened_product_geometry(alg) -> dict:
+    """What the products this run opened say of the acquisition (``{INCIDENCE_DEG | HEADING_DEG | SLANT_RANGE_M:
+    value}`` and ``pairs``: ``{(earlier, later): perpendicular baseline m}``), for the run's outputs to carry on
+    (:func:`~...io.metadata.stamp_geometry`): a product's scene values are in its own files (metadata.txt, the
+    .txt beside each pair), not in the rasters the run lists."""
+    out: dict = {}
+    for product in (getattr(alg, "_geohazard_products", None) or {}).values():
+        if product is None:
+            continue
+        for key, (value, where) in product.geometry.items():
+            if key not in out:
+                out[key] = float(value)
+                out[key + gm.SOURCE_SUFFIX] = f"the {product.spec.producer} product: {where}"
+        if product.spec.baselines:
+            out.setdefault("pairs", {}).update({tuple(sorted(k)): float(v) for k, v in product.spec.baselines.items()})
+    return out
+
+
 def _product_coherence(alg, parameters, context, product: ProductStack) -> Optional[list]:
     """The coherence of a product stack: the product's own when COHERENCE is empty or names the same items as
     INTERFEROGRAMS; None when COHERENCE names other files (read as given)."""
@@ -527,10 +545,9 @@ def network_filters(alg, parameters, context) -> dict:
 def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh, feedback=None) -> tuple[int, int]:
     """Pixel (row, col) of REFERENCE, or the automatic choice; checked valid in every interferogram.
 
-    The automatic choice is the largest consistent ground (:mod:`~algorithms.timeseries.ground_reference`: data
-    in every interferogram, small loop closures, a stacking rate near the scene's mode) when the scan pass
-    computed its sums (``stack.ground``), logged on ``feedback`` with a warning when no such ground exists; else
-    the most coherent fully valid pixel."""
+    The automatic choice is the one rule of every stack tool (:func:`.reference.automatic_reference`: the stack's
+    own reference, else the largest consistent ground, from the scan pass's sums ``stack.ground``), logged on
+    ``feedback``."""
     info = stack.info
     if parameters.get(ids.REFERENCE):
         crs = QgsCoordinateReferenceSystem()
@@ -548,45 +565,9 @@ def reference_pixel(alg, parameters, context, stack: StackInput, count, mean_coh
                                  f"data in {stack.network.n_pairs - n_valid} of {stack.network.n_pairs} "
                                  "interferograms; choose a pixel valid in all of them")
         return r, c
-    own = _stack_own_reference(stack, count)
-    if own is not None:
-        FeedbackProgress(feedback).push_info(f"{ids.REFERENCE}: the stack's own reference: {own[2]}")
-        return own[0], own[1]
-    if getattr(stack, "ground", None) is not None and count is not None:
-        from ...algorithms.timeseries.ground_reference import choose_ground_reference
+    from .reference import automatic_reference
 
-        choice = choose_ground_reference(count, stack.network.n_pairs, wavelength_mm=stack.wavelength_m * 1000.0,
-                                         **stack.ground)
-        log = FeedbackProgress(feedback)
-        if choice.warning:
-            log.push_warning(f"{ids.REFERENCE}: {choice.warning}")
-        else:
-            log.push_info(f"{ids.REFERENCE}: {choice.describe()}")
-        return choice.row, choice.col
-    from ...algorithms.timeseries import sbas
-
-    return sbas.choose_reference(count, stack.network.n_pairs, mean_coherence=mean_coh)
-
-
-def _stack_own_reference(stack: StackInput, count) -> Optional[tuple]:
-    """``(row, col, where)`` of the reference the stack itself names (a MintPy ifgramStack.h5's ``REF_Y``/``REF_X``,
-    set by MintPy's reference_point step) when that pixel has data in every interferogram; else None."""
-    attrs = getattr(stack.mintpy, "attrs", None) or {}
-    where = f"REF_Y = {{r}}, REF_X = {{c}} of {os.path.basename(stack.info.path)} (MintPy's reference point)"
-    try:
-        r, c = int(attrs["REF_Y"]), int(attrs["REF_X"])
-    except (KeyError, TypeError, ValueError):
-        own = stack.product.own_reference() if stack.product is not None else None
-        if own is None:
-            return None
-        r, c, where = own
-    if not (0 <= r < stack.info.height and 0 <= c < stack.info.width):
-        return None
-    n_valid = int(np.isfinite(reference_values(stack, r, c)).sum()) if count is None else int(count[r, c])
-    if n_valid < stack.network.n_pairs:
-        return None
-    return r, c, where.format(r=r, c=c)
-
+    return automatic_reference(stack, count, feedback)[:2]
 
 
 def correction_stack(alg, parameters, context, feedback, run, *, baselines: bool = False):

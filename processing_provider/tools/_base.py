@@ -262,6 +262,7 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
     POISSON = ids.POISSON
     REFERENCE = ids.REFERENCE
     SHEAR_MODULUS = ids.SHEAR_MODULUS
+    SLANT_RANGE_M = ids.SLANT_RANGE_M
     STABLE_AREA = ids.STABLE_AREA
     THRESHOLD = ids.THRESHOLD
     TOP_DEPTH = ids.TOP_DEPTH
@@ -431,7 +432,8 @@ class GeohazardAlgorithm(QgsProcessingAlgorithm):
                 build_overviews([p for p in run.written_files() if os.path.realpath(p) in files],
                                 log=FeedbackProgress(feedback))
                 if self.CARRIES_GEOMETRY:
-                    stamp_geometry(run.written_files(), list(input_files(self, params, context)), run.geometry,
+                    stamp_geometry(run.written_files(), list(input_files(self, params, context)),
+                                   {**stacks.opened_product_geometry(self), **run.geometry},
                                    log=FeedbackProgress(feedback))
             run.commit()
             if model_checks.in_shipped_model():  # the next steps' variables find the rasters as layers

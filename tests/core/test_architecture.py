@@ -598,6 +598,8 @@ TESTED_THROUGH = {
     "inputs/knobs": (("tests/processing/test_memory_knob.py",), "the run-wide knobs, tested as the memory knob"),
     "inputs/layers": (("tests/processing/test_adadetection.py", "tests/processing/test_referencepoint.py"),
                       "layer parameters, read only for a tool"),
+    "inputs/reference": (("tests/processing/test_referencepoint.py", "tests/processing/test_engine_sbas.py"),
+                         "the automatic reference of every stack tool, tested through the tools that pick it"),
     "inputs/links": (("tests/processing/test_user_models.py",), "what a model step receives: the model tests"),
     "inputs/listing": (("tests/processing/test_input_listing.py",), "its own subject's file"),
     "inputs/multisensor": (("tests/processing/test_multisensortimeseries.py",), "the multi-sensor tool's parameters"),

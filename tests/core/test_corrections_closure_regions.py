@@ -65,3 +65,24 @@ def test_region_decision_same_bytes_for_any_blocks():
         results.append((rc.tobytes(), corrected.tobytes()))
     assert results[0] == results[1] == results[2]
     assert (np.rint((np.frombuffer(results[0][1]).reshape(bad.shape) - clean) / CYCLE) == 0).all()
+
+
+def test_region_decision_never_changes_a_pixel_whose_loops_close():
+    """The region above the belt slipped only on its first 35 rows (78 % of it, so the region decides the slip); on
+    rows 35-44 nothing slipped, and the slipped pairs are incoherent there, so the pixels' own trusted loops cannot
+    object. Over every value with data their loops close: the region's cycles must not be put on them (they were,
+    600 pixels x 3 values of new errors), while the slipped rows are still fixed."""
+    pairs, clean, planted, coh = gap_belt_stack(cycle=CYCLE)
+    planted[:, 35:45] = 0
+    bad = clean + planted * CYCLE
+    tri = network_triplets(pairs)
+    labels, rc = region_cycles_of_stack(bad, coh, tri, cycle_mm=CYCLE, min_coherence=0.3)
+    assert (rc[1] != 0).sum() == 3  # the region still decides the slip
+    out = correct_closure_block(bad, tri, cycle_mm=CYCLE, coherence=coh, min_coherence=0.3, labels=labels,
+                                region_cycles=rc)
+    left = np.rint((out["corrected_mm"] - clean) / CYCLE)
+    new = int(((planted == 0) & (left != 0)).sum())
+    fixed = int(((planted != 0) & (left == 0)).sum())
+    assert new == 0, new
+    assert fixed == int((planted != 0).sum())
+    assert not out["cycles"][:, 35:45].any()

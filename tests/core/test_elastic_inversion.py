@@ -1,15 +1,27 @@
-"""Slip inversion: synthetic asc + desc earthquake recovered (Mw within 0.05), quadtree, Laplacian."""
+"""Slip inversion: synthetic asc + desc earthquakes recovered (Mw within 0.05; thrust, normal, strike-slip and
+oblique events with the default free rake), quadtree, Laplacian, rake bounds, the total-slip limit.
+
+The synthetic events are made with our Okada forward model, itself checked against Okada (1985) Table 2
+(test_elastic_okada.py)."""
 
 import numpy as np
 import pytest
 
-from insar_geohazards.algorithms.elastic.faults import discretize, faults_from_traces, moment
+from insar_geohazards.algorithms.elastic.faults import (
+    discretize,
+    faults_from_traces,
+    mechanism,
+    mechanism_name,
+    moment,
+)
 from insar_geohazards.algorithms.elastic.inversion import (
+    check_rake_range,
     concat_samples,
     invert_slip,
     laplacian,
     plot_lcurve,
     quadtree_sample,
+    slip_basis,
 )
 from insar_geohazards.algorithms.elastic.okada import okada_displacement
 from insar_geohazards.algorithms.errors import GeohazardError
@@ -82,13 +94,116 @@ def test_bad_rake_range():
     truth, idx, samples = synthetic_quake()
     with pytest.raises(GeohazardError, match="rake_range_deg"):
         invert_slip(samples, truth, idx, rake_range_deg=(0.0, 270.0), smoothing=0.1)
+    # the former default: two opposite bounding rakes, whose non-negative sums are strike-slip only
+    with pytest.raises(GeohazardError, match=r"0\.\.180 spans 180 degrees.*only strike-slip.*free rake"):
+        invert_slip(samples, truth, idx, rake_range_deg=(0.0, 180.0), smoothing=0.1)
+    with pytest.raises(GeohazardError, match="maximum rake must exceed"):
+        check_rake_range((90.0, 90.0))
+    with pytest.raises(GeohazardError, match="maximum rake must exceed"):
+        check_rake_range((float("nan"), 90.0))
+    with pytest.raises(GeohazardError, match="max_slip_m"):
+        invert_slip(samples, truth, idx, smoothing=0.1, max_slip_m=0.0)
+
+
+def uniform_event(rake_deg, slip_m=1.0):
+    """A 20 km x 14 km plane (dip 45) with uniform slip of ``rake_deg`` (Mw 6.571 for 1 m), seen on asc + desc
+    1-km grids without noise, and its 32 patches."""
+    f = faults_from_traces([np.array([[-10e3, 0.0], [10e3, 0.0]])], dip_deg=45.0, top_m=1000.0, bottom_m=11e3)
+    p, idx = discretize(f, patch_length_m=2.5e3, patch_width_m=3.5e3)
+    p.strike_slip_m[:] = slip_m * np.cos(np.radians(rake_deg))
+    p.dip_slip_m[:] = slip_m * np.sin(np.radians(rake_deg))
+    x = np.arange(-40e3, 40e3, 1000.0) + 500.0
+    xx, yy = np.meshgrid(x, x[::-1])
+    disp = okada_displacement(xx, yy, p.table())
+    parts = []
+    for k, (inc, head) in enumerate(((34.0, -12.0), (39.0, 192.0))):
+        lv = np.array(los_unit_vector(inc, head)).ravel()
+        parts.append(quadtree_sample(disp @ lv * 1000.0, xx, yy, lv, max_std_mm=4.0, max_pixels=256, dataset=k))
+    return p, idx, concat_samples(parts)
+
+
+def _moment_rake(faults):
+    a = faults.area_m2
+    return np.degrees(np.arctan2(np.sum(a * faults.dip_slip_m), np.sum(a * faults.strike_slip_m)))
+
+
+@pytest.mark.parametrize("rake, style", [(90.0, "thrust (reverse)"), (-90.0, "normal"),
+                                         (180.0, "strike-slip (right-lateral)"),
+                                         (135.0, "oblique thrust, right-lateral")])
+def test_default_free_rake_recovers_any_mechanism(rake, style):
+    """With the defaults (no rake bounds) the inversion finds a thrust, a normal, a strike-slip and an oblique
+    event: rake within 3 degrees, Mw within 0.05. Under the former default (bounds 0..180) the rake-135 thrust of
+    Mw 6.571 came out as strike-slip: rake 180.0, Mw 6.487."""
+    truth, idx, samples = uniform_event(rake)
+    mw_true = moment(truth)[1]
+    assert abs(mw_true - 6.571) < 0.001
+    res = invert_slip(samples, truth.subset(np.arange(len(truth))), idx, smoothing_grid=np.logspace(-3, 0, 6))
+    found = _moment_rake(res.patches)
+    assert abs((found - rake + 180.0) % 360.0 - 180.0) < 3.0, found
+    assert abs(res.mw - mw_true) < 0.05, (res.mw, mw_true)
+    said = mechanism(res.patches)
+    assert style in said and f"Mw {res.mw:.3f}" in said
+
+
+def test_rake_bounds_keep_every_rake_inside():
+    """Bounds narrower than 180 degrees hold each patch's rake inside them, even where the data want another."""
+    truth, idx, samples = uniform_event(135.0)
+    res = invert_slip(samples, truth.subset(np.arange(len(truth))), idx, rake_range_deg=(30.0, 110.0),
+                      smoothing=0.05)
+    slipping = res.patches.slip_m > 1e-6
+    assert slipping.any()
+    r = res.patches.rake_deg[slipping]
+    assert np.all((r > 30.0 - 1e-6) & (r < 110.0 + 1e-6)), r
+    assert np.max(r) > 100.0  # pushed against the bound nearest the truth
+
+
+def test_total_slip_limit_holds_every_patch():
+    """With a limit below the true slip, no patch's total slip exceeds it (free rake and rake bounds alike)."""
+    truth, idx, samples = uniform_event(90.0, slip_m=3.0)
+    for rng in (None, (10.0, 170.0)):
+        res = invert_slip(samples, truth.subset(np.arange(len(truth))), idx, rake_range_deg=rng, smoothing=0.01,
+                          max_slip_m=1.5)
+        assert res.patches.slip_m.max() <= 1.5 * (1 + 1e-6)
+        assert res.patches.slip_m.max() > 1.4  # the limit is reached, not a smaller solution
+    basis, lo, hi = slip_basis(None, 2, held_rad=np.array([np.nan, np.radians(90.0)]), max_slip_m=2.0)
+    np.testing.assert_allclose(basis[1, :, 0], [0.0, 1.0], atol=1e-12)
+    assert lo.tolist() == [-2.0, -2.0, 0.0, 0.0] and hi.tolist() == [2.0, 2.0, 2.0, 0.0]
+
+
+@pytest.mark.parametrize("rake, name", [(0.0, "strike-slip (left-lateral)"), (-179.0, "strike-slip (right-lateral)"),
+                                        (95.0, "thrust (reverse)"), (-70.0, "normal"),
+                                        (45.0, "oblique thrust, left-lateral"),
+                                        (-135.0, "oblique normal, right-lateral"), (450.0, "thrust (reverse)")])
+def test_mechanism_names(rake, name):
+    assert mechanism_name(rake) == name
+
+
+def test_uniform_fit_at_the_true_geometry_finds_the_rake():
+    """The linear step of the uniform-slip search, at the true geometry: free rake gives the true slip and rake of
+    a rake-135 thrust; the former default bounds (0, 180) are refused."""
+    from insar_geohazards.algorithms.elastic.inversion import Samples, _fit_linear, uniform_fault
+
+    params = [2000.0, -1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3]
+    truth = uniform_fault(params, np.cos(np.radians(135.0)), np.sin(np.radians(135.0)))
+    x = np.arange(-30e3, 30e3, 1500.0) + 750.0
+    xx, yy = np.meshgrid(x, x[::-1])
+    lv = np.array(los_unit_vector(34.0, -12.0)).ravel()
+    n = xx.size
+    s = Samples(xx.ravel(), yy.ravel(), okada_displacement(xx.ravel(), yy.ravel(), truth.table()) @ lv * 1000.0,
+                np.zeros(n), np.ones(n, np.int64), np.tile(lv, (n, 1)), np.zeros(n, np.int64))
+    w = np.ones(n)
+    misfit, sol = _fit_linear(s, params, w, None, 20.0, True, 0.25)
+    np.testing.assert_allclose(sol[:2], [np.cos(np.radians(135.0)), np.sin(np.radians(135.0))], atol=1e-6)
+    assert misfit < 1e-12
+    with pytest.raises(GeohazardError, match="only strike-slip"):
+        _fit_linear(s, params, w, (0.0, 180.0), 20.0, True, 0.25)
 
 
 def test_uniform_slip_inversion_recovers_a_synthetic_fault():
     from insar_geohazards.algorithms.elastic.inversion import invert_uniform_slip, uniform_fault
 
     true_params = [2000.0, -1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3]
-    truth = uniform_fault(true_params, (1.2, 0.8), (0.0, 180.0))  # rake 90 +- : mostly reverse
+    truth = uniform_fault(true_params, 0.4, 0.0)  # left-lateral strike-slip
     x = np.arange(-30e3, 30e3, 1500.0) + 750.0
     xx, yy = np.meshgrid(x, x[::-1])
     disp = okada_displacement(xx, yy, truth.table())
@@ -100,8 +215,7 @@ def test_uniform_slip_inversion_recovers_a_synthetic_fault():
         parts.append(quadtree_sample(los, xx, yy, lv, max_std_mm=3.0, max_pixels=64, dataset=k))
     s = concat_samples(parts)
     bounds = [(-8e3, 8e3), (-8e3, 8e3), (80.0, 140.0), (30.0, 80.0), (0.0, 5e3), (8e3, 25e3), (4e3, 15e3)]
-    res = invert_uniform_slip(s, bounds, rake_range_deg=(0.0, 180.0), n_monte_carlo=3, maxiter=40, popsize=10,
-                              seed=1)
+    res = invert_uniform_slip(s, bounds, n_monte_carlo=3, maxiter=40, popsize=10, seed=1)
     assert abs(res.mw - moment(truth)[1]) < 0.05
     assert np.hypot(res.params[0] - 2000.0, res.params[1] + 1000.0) < 1500.0
     assert abs(res.params[3] - 55.0) < 8.0

@@ -112,3 +112,25 @@ def test_the_kernel_gives_the_bits_of_its_python_form():
         kernel(x, dt, tri, off, sums, n)
         out.append((sums, n))
     assert out[0][0].tobytes() == out[1][0].tobytes() and out[0][1].tobytes() == out[1][1].tobytes()
+
+
+def test_candidates_and_a_stable_area():
+    """The candidates follow the rule (the chosen pixel first, then by distance from the ground's edge); a stable
+    area restricts the choice to it; one with no pixel valid in every interferogram is named."""
+    net, ifg, vel, coh = _scene()
+    count = np.isfinite(ifg).sum(axis=0)
+    sums = _sums(net, ifg)
+    choice = choose_ground_reference(count, net.n_pairs, wavelength_mm=LAMBDA_MM, n_candidates=5, **sums)
+    assert len(choice.candidates) == 5
+    assert (choice.candidates[0]["row"], choice.candidates[0]["col"]) == (choice.row, choice.col)
+    edges = [c["edge_px"] for c in choice.candidates]
+    assert edges == sorted(edges, reverse=True) and edges[0] > 1
+    allowed = np.zeros(count.shape, bool)
+    allowed[30:40, 0:12] = True  # a corner of still ground
+    inside = choose_ground_reference(count, net.n_pairs, wavelength_mm=LAMBDA_MM, allowed=allowed, **sums)
+    assert allowed[inside.row, inside.col] and vel[inside.row, inside.col] == 0.0
+    ifg_gap = ifg.copy()
+    ifg_gap[0, 30:40, 0:12] = np.nan
+    with pytest.raises(GeohazardError, match="STABLE_AREA / MASK: no pixel of the stable area"):
+        choose_ground_reference(np.isfinite(ifg_gap).sum(axis=0), net.n_pairs, wavelength_mm=LAMBDA_MM,
+                                allowed=allowed, **sums)

@@ -123,5 +123,43 @@ def test_demerrorcorrection_without_a_geometry_is_refused(qgis_app, tmp_path):
     (tmp_path / "b.csv").write_text("".join(f"{d.isoformat()},{40 * np.sin(i):.3f}\n" for i, d in enumerate(dates)))
     out = {"OUTPUT": str(tmp_path / "c.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}
     hk.expect_refusal("demerrorcorrection", {"INPUT": ts, "BASELINES": [str(tmp_path / "b.csv")], **out},
-                      r"SLANT_RANGE: the inputs carry no slant range .*type SLANT_RANGE")
+                      r"SLANT_RANGE_M: the inputs carry no slant range .*type SLANT_RANGE_M \(one value in metres"
+                      r".*the Corrected SBAS model's SLANT_RANGE raster")
     assert not any(os.path.exists(v) for v in out.values())
+
+
+def test_referencepoint_stable_area_without_a_full_pixel_is_refused_and_a_choice_is_said(qgis_app, tmp_path):
+    """A stable area whose pixels all lack data in one interferogram is refused naming it; a scene with no
+    consistent ground (pure noise: no loop closes anywhere) is a warning naming the pixel taken, its map
+    coordinates and what to give instead, not a silent pick."""
+    from testutils import recording_feedback
+
+    files = hk.ifg_stack(str(tmp_path / "ifgs"), shape=(20, 22))
+    from osgeo import gdal
+
+    ds = gdal.Open(files[1], gdal.GA_Update)
+    arr = ds.ReadAsArray()
+    arr[:5, :5] = np.nan
+    ds.GetRasterBand(1).WriteArray(arr)
+    gt, wkt = ds.GetGeoTransform(), ds.GetProjection()
+    ds = None
+    mask = np.zeros((20, 22))
+    mask[:5, :5] = 1
+    from testutils_corrections import write_tif
+
+    m = write_tif(str(tmp_path / "mask.tif"), mask, wkt, gt)
+    out = str(tmp_path / "out" / "ref.gpkg")
+    os.makedirs(os.path.dirname(out))
+    hk.expect_refusal("referencepoint", {"INTERFEROGRAMS": files, "MASK": m, "OUTPUT": out},
+                      "STABLE_AREA / MASK: no pixel of the stable area has data in every interferogram")
+    assert not os.listdir(os.path.dirname(out))
+    rng = np.random.default_rng(1)
+    for f in files:
+        ds = gdal.Open(f, gdal.GA_Update)
+        ds.GetRasterBand(1).WriteArray(rng.normal(0.0, 10.0, (20, 22)))
+        ds = None
+    fb = recording_feedback()
+    hk.run("referencepoint", {"INTERFEROGRAMS": files, "OUTPUT": out}, fb)
+    said = [w for w in fb.warnings if w.startswith("REFERENCE: row ")]
+    assert said, fb.text
+    assert "no consistent ground" in said[0] and "[EPSG:32633]" in said[0] and "REFERENCE point" in said[0]

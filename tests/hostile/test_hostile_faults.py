@@ -20,7 +20,7 @@ def los_data(path, *, gt=LOS_GT, epsg=32633, zero=False, nan=False):
     from insar_geohazards.algorithms.elastic.okada import okada_displacement
     from insar_geohazards.algorithms.geometry.los import los_unit_vector
 
-    truth = uniform_fault([E0 + 2000.0, N0 - 1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3], (1.2, 0.8))
+    truth = uniform_fault([E0 + 2000.0, N0 - 1000.0, 110.0, 55.0, 2000.0, 16e3, 9e3], 0.4, 0.0)
     x = gt[0] + (np.arange(40) + 0.5) * gt[1]
     y = gt[3] + (np.arange(40) + 0.5) * gt[5]
     xx, yy = np.meshgrid(x, y)
@@ -164,3 +164,27 @@ def test_slip_inversion_without_a_geometry_is_refused(qgis_app, tmp_path):
     hk.expect_refusal("slipinversion", params, r"ASC_INCIDENCE: the inputs carry no incidence angle .*type "
                                                r"ASC_INCIDENCE")
     assert not os.listdir(tmp_path / "out")
+
+
+@pytest.mark.parametrize("tool", ["slipinversion", "uniformslipinversion"])
+def test_slip_inversions_refuse_opposite_bounding_rakes(qgis_app, tmp_path, tool):
+    """The former default rake range 0-180 (two opposite rakes: only strike-slip possible, a thrust came out as a
+    strike-slip event of the wrong size at exit 0) and any range of 180 degrees or more are refused naming free
+    rake; one bound alone is refused too. Nothing is written."""
+    r = recipe(tool, tmp_path)
+    for lo, hi in ((0.0, 180.0), (-90.0, 90.0), (-180.0, 180.0)):
+        msg = hk.expect_refusal(tool, dict(r.params, RAKE_MIN=lo, RAKE_MAX=hi), "RAKE_MAX - RAKE_MIN")
+        assert "only strike-slip" in msg and "empty for free rake" in msg
+    hk.expect_refusal(tool, dict(r.params, RAKE_MAX=120.0), "give both rake bounds, or leave both empty")
+    assert not os.listdir(tmp_path / "out")
+
+
+def test_slip_inversion_log_states_the_mechanism_found(qgis_app, tmp_path):
+    """The hostile scene is a left-lateral strike-slip event: free rake (the default) says so."""
+    from testutils import recording_feedback
+
+    r = recipe("slipinversion", tmp_path)
+    fb = recording_feedback()
+    hk.run("slipinversion", r.params, fb)
+    said = [t for t in fb.info if t.startswith("mechanism found (free rake)")]
+    assert said and "strike-slip (left-lateral)" in said[0], fb.info

@@ -149,8 +149,9 @@ def test_a_mintpy_stack_or_radar_geometry_in_a_raster_parameter_is_refused(qgis_
 
 
 def test_angle_rasters_that_contradict_their_declared_content_are_refused(qgis_app, tmp_path):
-    """HyP3 lv_theta (radians, look-vector elevation), LiCSAR E.tif (a unit-vector component) and MintPy's
-    azimuthAngle given with the default content settings: refused naming what fits, nothing written."""
+    """HyP3 lv_theta (radians, look-vector elevation) declared as degrees of elevation, LiCSAR E.tif (a unit-vector
+    component) and MintPy's azimuthAngle given with the default content settings: refused naming what fits, nothing
+    written. (lv_theta at the default content is read as what it is: tests/processing/test_losvelocitytovertical.)"""
     import testutils_mintpy as tm
 
     src = hk.los_raster(str(tmp_path / "vel.tif"))
@@ -159,7 +160,8 @@ def test_angle_rasters_that_contradict_their_declared_content_are_refused(qgis_a
                           np.full(shape, np.radians(52.0)), geotransform=hk.GT)
     east = write_geotiff(tmp_path / "124D_05291_131313.geo.E.tif", np.full(shape, -0.6), geotransform=hk.GT)
     out = {"OUTPUT_VERTICAL": str(tmp_path / "v.tif")}
-    hk.expect_refusal("losprojection", {"INPUT": src, "HEADING": -12.0, "INCIDENCE_RASTER": theta, **out},
+    hk.expect_refusal("losprojection", {"INPUT": src, "HEADING": -12.0, "INCIDENCE_RASTER": theta,
+                                        "INCIDENCE_UNITS": 2, **out},
                       r"lv_theta.tif holds the look vector's elevation angle .*\(3\)")
     hk.expect_refusal("losprojection", {"INPUT": src, "HEADING": -12.0, "INCIDENCE_RASTER": east, **out},
                       r"LiCSAR E/N.*U.tif")
@@ -169,3 +171,19 @@ def test_angle_rasters_that_contradict_their_declared_content_are_refused(qgis_a
     hk.expect_refusal("losprojection", {"INPUT": src, "INCIDENCE": 37.0, "HEADING_RASTER": geom, **out},
                       r"azimuthAngle.*set HEADING_UNITS to 'ISCE los band 2.*\(3\)")
     assert not (tmp_path / "v.tif").exists()
+
+
+def test_losprojection_vertical_only_needs_no_heading_and_downslope_does(qgis_app, tmp_path):
+    """Only the vertical output asked: no heading typed or carried is fine (v / cos(incidence) does not use it);
+    the downslope output still needs one and says so."""
+    src = hk.los_raster(str(tmp_path / "vel.tif"))
+    from testutils import read_array
+
+    res = hk.run("losprojection", {"INPUT": src, "INCIDENCE": 40.0, "OUTPUT_VERTICAL": str(tmp_path / "v.tif")})
+    np.testing.assert_allclose(read_array(res["OUTPUT_VERTICAL"]), read_array(src) / np.cos(np.radians(40.0)),
+                               rtol=1e-5)
+    dem = hk.dem_raster(str(tmp_path / "dem.tif"))
+    hk.expect_refusal("losprojection", {"INPUT": src, "INCIDENCE": 40.0, "DEM": dem,
+                                        "OUTPUT_DOWNSLOPE": str(tmp_path / "d.tif")},
+                      "HEADING: the inputs carry no heading")
+    assert not (tmp_path / "d.tif").exists()

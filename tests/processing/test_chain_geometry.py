@@ -125,17 +125,18 @@ def test_without_geometry_it_is_refused_unless_typed_and_baselines_are_required(
         hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
     assert not (tmp_path / "c.tif").exists()
-    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range \(SLANT_RANGE_M\) "
-                                                     r"and none was given; type SLANT_RANGE"):
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE_M: the inputs carry no slant range "
+                                                     r"\(SLANT_RANGE_M\) and none was given; type SLANT_RANGE_M "
+                                                     r"\(one value in metres"):
         hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
                                       "OUTPUT": str(tmp_path / "c2.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")})
     assert not (tmp_path / "c2.tif").exists()
     fb = recording_feedback()
-    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")],
-                                        "SLANT_RANGE": 850000.0, "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "c2.tif"),
-                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")}, feedback=fb)
-    assert "slant range 850000 m: given by SLANT_RANGE" in fb.text
+    params = {"INPUT": sbas["OUTPUT_TIMESERIES"], "BASELINES": [_csv(tmp_path / "b.csv")], "SLANT_RANGE_M": 850000.0,
+              "INCIDENCE": 39.0, "OUTPUT": str(tmp_path / "c2.tif"), "OUTPUT_DEM_ERROR": str(tmp_path / "dz2.tif")}
+    res = hk.run("demerrorcorrection", params, feedback=fb)
+    assert "slant range 850000 m: given by SLANT_RANGE_M" in fb.text
     expected = 850_000.0 * math.sin(math.radians(39.0)) / (RANGE * math.sin(math.radians(INC)))
     assert _dem_error_ratio(res["OUTPUT_DEM_ERROR"]) == pytest.approx(expected, abs=0.01)
     # the baselines the user gave travel on
@@ -234,7 +235,7 @@ def test_inputs_of_different_geometries_are_not_carried_and_are_refused_where_us
                        descriptions=[d.isoformat() for d in DATES],
                        metadata={"INCIDENCE_DEG": "200", "PERPENDICULAR_BASELINES_M": ",".join(map(str, BPERP))})
     with pytest.raises(QgsProcessingException, match=r"INCIDENCE_DEG='200' is not a valid incidence angle"):
-        hk.run("demerrorcorrection", {"INPUT": ts, "SLANT_RANGE": RANGE, "OUTPUT": str(tmp_path / "c.tif"),
+        hk.run("demerrorcorrection", {"INPUT": ts, "SLANT_RANGE_M": RANGE, "OUTPUT": str(tmp_path / "c.tif"),
                                       "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")})
 
 
@@ -291,6 +292,72 @@ def test_the_los_projections_read_the_geometry_the_velocity_carries(qgis_app, tm
     assert any("INCIDENCE = 40 deg disagrees with the inputs' metadata (v.tif INCIDENCE_DEG = 34 deg)" in w
                for w in fb.warnings)
     fb = recording_feedback()
-    res = hk.run("losprojection", {"INPUT": path, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif")}, feedback=fb)
+    dem = write_geotiff(str(tmp_path / "dem.tif"), np.add.outer(np.arange(SHAPE[0]), np.arange(SHAPE[1])) * 5.0)
+    res = hk.run("losprojection", {"INPUT": path, "DEM": dem, "OUTPUT_VERTICAL": str(tmp_path / "vert.tif"),
+                                   "OUTPUT_DOWNSLOPE": str(tmp_path / "down.tif")}, feedback=fb)
     np.testing.assert_allclose(_band(res["OUTPUT_VERTICAL"]), v / math.cos(math.radians(INC)), rtol=1e-5)
-    assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text
+    assert "heading -12.5 deg: from the inputs' metadata (v.tif HEADING_DEG)" in fb.text  # for the downslope
+
+
+@pytest.mark.parametrize("producer", ["HyP3", "LiCSAR"])
+def test_a_products_geometry_reaches_the_dem_error_step_through_a_chain(qgis_app, tmp_path, producer):
+    """A product as delivered into a correction step (ramp removal, as a model's first steps take it), then the SBAS
+    inversion and the DEM-error step, nothing typed: the corrected interferograms carry the product's scene values
+    (HyP3's .txt 'Slant range center', LiCSAR's metadata.txt centre_range_m; the incidence of lv_theta / E-N-U) and
+    where they came from (SLANT_RANGE_M_SOURCE ...), so the DEM-error step takes them and its log names the
+    producer's file, not only the time series that carried the value last."""
+    from testutils_products import Truth, hyp3_products, licsar_frame
+
+    t = Truth()
+    if producer == "HyP3":
+        items = list(hyp3_products(tmp_path / "h", t).values())
+        want_range, source, ref = 880000.0, "the HyP3 product: 'Slant range center:' of the products' .txt", \
+            "394960,3960720 [EPSG:32611]"
+    else:
+        items = licsar_frame(tmp_path / "work", t)
+        want_range, source, ref = 880461.8, "the LiCSAR product: ", "25.0335,39.9955 [EPSG:4326]"
+    ramps = hk.run("rampremoval", {"INTERFEROGRAMS": items, "OUTPUT": str(tmp_path / "ramps")})["OUTPUT"]
+    first = os.path.join(ramps, sorted(f for f in os.listdir(ramps) if f.endswith(".tif"))[0])
+    md = _meta(first)
+    assert float(md["SLANT_RANGE_M"]) == want_range and md["SLANT_RANGE_M_SOURCE"].startswith(source), md
+    assert "INCIDENCE_DEG" in md and "INCIDENCE_DEG_SOURCE" in md
+    sbas = hk.run("sbasinversion", {"INTERFEROGRAMS": ramps, "REFERENCE": ref, "MIN_TEMPORAL_COHERENCE": 0,
+                                    "OUTPUT_TIMESERIES": str(tmp_path / "ts.tif"),
+                                    "OUTPUT_VELOCITY": str(tmp_path / "v.tif")})
+    fb = recording_feedback()
+    res = hk.run("demerrorcorrection", {"INPUT": sbas["OUTPUT_TIMESERIES"], "OUTPUT": str(tmp_path / "c.tif"),
+                                        "OUTPUT_DEM_ERROR": str(tmp_path / "dz.tif")}, feedback=fb)
+    said = [line for line in fb.info if line.startswith("slant range ")]
+    assert said and said[0].startswith(f"slant range {want_range:.10g} m: from the inputs' metadata (ts.tif "
+                                       f"SLANT_RANGE_M, from {source}"), fb.text
+    assert float(_meta(res["OUTPUT"])["SLANT_RANGE_M"]) == want_range
+
+
+@pytest.mark.parametrize("producer", ["HyP3", "LiCSAR"])
+def test_a_product_through_the_corrected_sbas_model_needs_no_typed_geometry(qgis_app, tmp_path, producer):
+    """A product's folders given to the Corrected SBAS model, nothing typed: its steps read the product whole (the
+    model used to hand them the folders' top-level rasters: a LiCSAR frame's E/N/U files, refused as
+    interferograms; HyP3's unwrapped phase without its .txt, so the DEM-error step asked to type the slant range),
+    and the DEM-error step takes the product's slant range, naming the producer's file."""
+    from testutils_products import Truth, hyp3_products, licsar_frame
+
+    t = Truth()
+    if producer == "HyP3":
+        items = list(hyp3_products(tmp_path / "h", t).values())
+        dem = next(os.path.join(r, f) for r, _, fs in os.walk(str(tmp_path / "h")) for f in fs
+                   if f.endswith("_dem.tif"))
+        want_range, source = 880000.0, "the HyP3 product: 'Slant range center:' of the products' .txt"
+    else:
+        items = [licsar_frame(tmp_path / "work", t)]
+        dem = next(os.path.join(r, f) for r, _, fs in os.walk(items[0]) for f in fs if f.endswith("hgt.tif"))
+        want_range, source = 880461.8, "the LiCSAR product: "
+    fb = recording_feedback()
+    params = {"INTERFEROGRAMS": items, "DEM": dem, "demerror:VELOCITY": str(tmp_path / "v.tif"),
+              "demerror:DEM_ERROR": str(tmp_path / "dz.tif")}
+    if producer == "HyP3":
+        params["BASELINES"] = items  # these products' .txt carry no 'Baseline:'
+    res = hk.run("correctedsbas", params, feedback=fb)
+    said = [line for line in fb.text.splitlines() if line.startswith("slant range ")]
+    assert said and f"slant range {want_range:.10g} m: from the inputs' metadata" in said[-1], fb.text
+    assert f"SLANT_RANGE_M, from {source}" in said[-1]
+    assert float(_meta(res["demerror:VELOCITY"])["SLANT_RANGE_M"]) == want_range

@@ -41,7 +41,7 @@ def test_model_file_loads_and_is_what_the_build_script_writes(qgis_app, tmp_path
         src = model.childAlgorithm("demerror").parameterSources()[key][0]
         assert src.parameterName() == key.split("_RASTER")[0]
     # one value each: model inputs, no geometry assumed by the model
-    for key, name in (("INCIDENCE", "INCIDENCE_DEG"), ("SLANT_RANGE", "SLANT_RANGE_M")):
+    for key, name in (("INCIDENCE", "INCIDENCE_DEG"), ("SLANT_RANGE_M", "SLANT_RANGE_M")):
         assert model.childAlgorithm("demerror").parameterSources()[key][0].parameterName() == name
         assert model.parameterDefinition(name).defaultValue() is None
     # the final velocity is filtered (3 x 3 noise-adaptive) by default

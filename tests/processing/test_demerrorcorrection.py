@@ -57,8 +57,8 @@ def test_dem_error_refusals(run_alg, tmp_path):
     # formerly a silent 850 km / 39 degrees: a series carrying no geometry, none typed, is refused
     (tmp_path / "bare").mkdir()
     bare, *_ = _ts_raster(tmp_path / "bare", geometry=False)
-    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range \(SLANT_RANGE_M\)"
-                                                     r" and none was given; type SLANT_RANGE \(metres"):
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE_M: the inputs carry no slant range \(SLANT_RANGE_M\)"
+                                                     r" and none was given; type SLANT_RANGE_M \(one value in metres"):
         run_alg("demerrorcorrection", {"INPUT": bare, "BASELINES": [csvf], "OUTPUT": str(tmp_path / "c.tif"),
                                        "OUTPUT_DEM_ERROR": str(tmp_path / "d.tif")})
     with pytest.raises(QgsProcessingException, match=r"INCIDENCE: the inputs carry no incidence angle"):

@@ -153,9 +153,11 @@ def test_no_geometry_typed_or_carried_is_refused_saying_what_to_type(qgis_app, r
 
 def test_hyp3_lv_theta_and_licsar_u_read_for_what_they_are(qgis_app, run_alg, tmp_path):
     """HyP3 lv_theta: look-vector elevation from the horizontal, radians (HyP3 InSAR product guide); LiCSAR U.tif:
-    up component of the ground-to-satellite unit vector = cos(incidence). Declared as incidence degrees (the default
-    content) they are refused naming the content that fits; declared so, they give v / cos(incidence)."""
+    up component of the ground-to-satellite unit vector = cos(incidence). With the content option at its default
+    they are recognised by their producer's names and read as what they hold, the log says so; declared so, the
+    same; declared as another content (an incidence in radians), refused naming the content that fits."""
     from qgis.core import QgsProcessingException
+    from testutils import recording_feedback
 
     inc = np.linspace(31.0, 45.0, 20).reshape(4, 5)
     src = write_geotiff(tmp_path / "los.tif", np.full((4, 5), 8.0))
@@ -164,12 +166,18 @@ def test_hyp3_lv_theta_and_licsar_u_read_for_what_they_are(qgis_app, run_alg, tm
     up = write_geotiff(tmp_path / "124D_05291_131313.geo.U.tif", np.cos(np.radians(inc)))
     out = tmp_path / "out.tif"
     for path, kind in ((theta, 3), (up, 4)):
-        with pytest.raises(QgsProcessingException, match=rf"set INCIDENCE_UNITS to '.*' \({kind}\)"):
-            run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": path, "OUTPUT": str(out)})
-        assert not out.exists()
+        fb = recording_feedback()
+        res = run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": path, "OUTPUT": str(tmp_path / f"d{kind}.tif")},
+                      feedback=fb)
+        np.testing.assert_allclose(_read(res["OUTPUT"])[0][0], 8.0 / np.cos(np.radians(inc)), rtol=1e-5)
+        assert any(t.startswith(f"INCIDENCE_UNITS: {os.path.basename(path)} is read as what its producer says it "
+                                "holds") and "left at its default" in t for t in fb.info), fb.info
         res = run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": path, "INCIDENCE_UNITS": kind,
                              "OUTPUT": str(tmp_path / f"v{kind}.tif")})
         np.testing.assert_allclose(_read(res["OUTPUT"])[0][0], 8.0 / np.cos(np.radians(inc)), rtol=1e-5)
+        with pytest.raises(QgsProcessingException, match=rf"set INCIDENCE_UNITS to '.*' \({kind}\)"):
+            run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": path, "INCIDENCE_UNITS": 1, "OUTPUT": str(out)})
+        assert not out.exists()
     radians = write_geotiff(tmp_path / "inc_rad.tif", np.radians(inc))
     with pytest.raises(QgsProcessingException, match=r"look like an incidence angle in radians.*\(1\)"):
         run_alg(NAME, {"INPUT": src, "INCIDENCE_RASTER": radians, "OUTPUT": str(out)})

@@ -80,7 +80,8 @@ def test_licsar_automatic_reference_is_still_ground_where_coherence_is_on_the_bo
     r, c = int(ds.GetMetadataItem("REFERENCE_ROW")), int(ds.GetMetadataItem("REFERENCE_COL"))
     assert t.velocity[r, c] == 0.0
     np.testing.assert_allclose(vel[3:], t.velocity[3:], atol=2e-3)
-    assert "REFERENCE: automatic reference: the largest consistent ground" in fb.text
+    assert f"REFERENCE: row {r}, column {c} (" in fb.text
+    assert "automatic reference: the largest consistent ground" in fb.text
     from insar_geohazards.algorithms.timeseries.sbas import choose_reference
 
     count = np.full(t.shape, len(t.pairs))
@@ -344,7 +345,8 @@ def test_a_mintpy_stack_keeps_its_own_reference(run_alg, tmp_path):
     fb = recording_feedback()
     a = run_alg("sbasinversion", {"INTERFEROGRAMS": h5, "MIN_TEMPORAL_COHERENCE": 0, **_outs(tmp_path / "a")},
                 feedback=fb)
-    assert "REFERENCE: the stack's own reference: REF_Y = 20, REF_X = 30 of ifgramStack.h5" in fb.text
+    assert "REFERENCE: row 20, column 30 (" in fb.text
+    assert "the stack's own reference, REF_Y = 20, REF_X = 30 of ifgramStack.h5" in fb.text
     b = run_alg("sbasinversion", {"INTERFEROGRAMS": h5, "MIN_TEMPORAL_COHERENCE": 0,
                                   "REFERENCE": f"{gt[0] + 30.5 * 30},{gt[3] - 20.5 * 30} [EPSG:32633]",
                                   **_outs(tmp_path / "b")})

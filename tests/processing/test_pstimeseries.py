@@ -51,7 +51,8 @@ def test_parameters(alg):
     ids = [p.name() for p in a.parameterDefinitions()]
     # COHERENCE_THRESHOLD and WAVELENGTH: hidden former IDs of MIN_TEMPORAL_COHERENCE and WAVELENGTH_M
     assert ids == ["INPUT", "DISPERSION", "DISPERSION_THRESHOLD", "TEMPORAL_COHERENCE", "MIN_TEMPORAL_COHERENCE",
-                   "COHERENCE_THRESHOLD", "BASELINES", "WAVELENGTH_M", "WAVELENGTH", "SLANT_RANGE", "INCIDENCE",
+                   "COHERENCE_THRESHOLD", "BASELINES", "WAVELENGTH_M", "WAVELENGTH", "SLANT_RANGE_M", "SLANT_RANGE",
+                   "INCIDENCE",
                    "ARC_COHERENCE", "MAX_VELOCITY",
                    "MAX_HEIGHT_ERROR", "MAX_ARC_LENGTH", "REFERENCE_ROW", "REFERENCE_COL", "LATITUDE", "LONGITUDE",
                    "OUTPUT"]
@@ -162,8 +163,8 @@ def test_baselines_without_a_geometry_are_refused(run_alg, chain):
     from qgis.core import QgsProcessingException
 
     sim, tmp, files, da, pl, bperp = chain
-    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE: the inputs carry no slant range .*type "
-                                                     r"SLANT_RANGE \(metres"):
+    with pytest.raises(QgsProcessingException, match=r"SLANT_RANGE_M: the inputs carry no slant range .*type "
+                                                     r"SLANT_RANGE_M \(one value in metres"):
         run_alg(NAME, {"INPUT": [pl["OUTPUT"]], "DISPERSION": da["OUTPUT_DISPERSION"], "BASELINES": bperp,
                        "OUTPUT": str(tmp / "refused.gpkg")})
     assert not (tmp / "refused.gpkg").exists()

@@ -1,11 +1,12 @@
 """geohazard:slipinversion — parameters, wrong parameters, synthetic asc + desc earthquake recovered, cancel."""
 
 import os
+import re
 import sys
 
 import numpy as np
 import pytest
-from testutils import parameter_ids, write_geotiff
+from testutils import parameter_ids, recording_feedback, write_geotiff
 from testutils_faults import E0, N0, los_pair, read_features, write_lines
 
 NAME = "slipinversion"
@@ -14,7 +15,7 @@ NAME = "slipinversion"
 def test_parameters(alg):
     ids = parameter_ids(a := alg(NAME))
     for pid in ("LOS_ASC", "ASC_INCIDENCE", "ASC_HEADING", "LOS_DESC", "DESC_INCIDENCE", "DESC_HEADING", "FAULT",
-                "DIP", "TOP_DEPTH", "BOTTOM_DEPTH", "PATCH_LENGTH", "PATCH_WIDTH", "RAKE_MIN", "RAKE_MAX",
+                "DIP", "TOP_DEPTH", "BOTTOM_DEPTH", "PATCH_LENGTH", "PATCH_WIDTH", "RAKE_MIN", "RAKE_MAX", "MAX_SLIP",
                 "SMOOTHING", "QUADTREE_STD", "RAMP", "SHEAR_MODULUS", "POISSON", "OUTPUT_PATCHES",
                 "OUTPUT_SAMPLES", "OUTPUT_MODEL", "OUTPUT_RESIDUAL", "OUTPUT_LCURVE"):
         assert pid in ids
@@ -59,6 +60,26 @@ def test_run_recovers_synthetic_earthquake(run_alg, tmp_path):
     assert np.nanstd(r) < 5.0
 
 
+def test_defaults_find_a_thrust_and_say_so(run_alg, tmp_path):
+    """No rake typed (free rake, the default): the rake-75 thrust is found (Mw within 0.05, moment-weighted
+    rake within 5 degrees; 74.9 found) and the log states the mechanism. With the former default bounds 0-180
+    this event came out as strike-slip."""
+    (asc, desc), trace, mw_true = _synthetic(tmp_path)
+    fb = recording_feedback()
+    res = run_alg(NAME, {"LOS_ASC": asc, "ASC_INCIDENCE": 34.0, "ASC_HEADING": -12.0, "LOS_DESC": desc,
+                         "DESC_INCIDENCE": 39.0, "DESC_HEADING": 192.0, "FAULT": trace, "DIP": 50.0,
+                         "TOP_DEPTH": 500.0, "BOTTOM_DEPTH": 11000.0, "PATCH_LENGTH": 3000.0, "PATCH_WIDTH": 2750.0,
+                         "QUADTREE_STD": 4.0, "OUTPUT_PATCHES": str(tmp_path / "p.gpkg")}, feedback=fb)
+    assert abs(res["MW"] - mw_true) < 0.05
+    rows = read_features(res["OUTPUT_PATCHES"])
+    ss = sum(r["strike_slip_m"] for r in rows)
+    ds = sum(r["dip_slip_m"] for r in rows)  # patches of one size: the moment-weighted rake
+    assert abs(np.degrees(np.arctan2(ds, ss)) - 75.0) < 5.0
+    said = [t for t in fb.info if t.startswith("mechanism found (free rake)")]
+    assert said and re.search(r"rake 7\d\.\d degrees, thrust \(reverse\)", said[0]), fb.info
+    assert f"Mw {res['MW']:.3f}" in said[0]
+
+
 def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -69,6 +90,10 @@ def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, t
     out = tmp_path / "p.gpkg"
     with pytest.raises(QgsProcessingException, match="RAKE_MAX - RAKE_MIN"):
         run_alg(NAME, {"LOS_ASC": los, "FAULT": trace, "RAKE_MIN": 0.0, "RAKE_MAX": 270.0, "OUTPUT_PATCHES": str(out)})
+    with pytest.raises(QgsProcessingException, match="only strike-slip.*empty for free rake"):
+        run_alg(NAME, {"LOS_ASC": los, "FAULT": trace, "RAKE_MIN": 0.0, "RAKE_MAX": 180.0, "OUTPUT_PATCHES": str(out)})
+    with pytest.raises(QgsProcessingException, match="give both rake bounds"):
+        run_alg(NAME, {"LOS_ASC": los, "FAULT": trace, "RAKE_MIN": 30.0, "OUTPUT_PATCHES": str(out)})
     with pytest.raises(QgsProcessingException, match="BOTTOM_DEPTH"):
         run_alg(NAME, {"LOS_ASC": los, "FAULT": trace, "TOP_DEPTH": 5000.0, "BOTTOM_DEPTH": 1000.0,
                        "OUTPUT_PATCHES": str(out)})

@@ -9,6 +9,7 @@ from ....algorithms.corrections import dem_error, velocity_filter
 from ....algorithms.formats import geometry_meta as gm
 from ....io import metadata, points, styles
 from ...inputs import acquisition, declare, ids, knobs, layers, stacks
+from ...inputs.aliases import Alias
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -19,7 +20,7 @@ corrections = lazy_module("....io.corrections", __package__)
 
 @tool("demerrorcorrection", "DEM-error correction of a time series",
       tags="DEM error,topographic residual,perpendicular baseline,correction,time series,MintPy", page="corrections",
-      main=("OUTPUT_VELOCITY",), engine=True)
+      main=("OUTPUT_VELOCITY",), former=(Alias("SLANT_RANGE", ids.SLANT_RANGE_M),), engine=True)
 class DemErrorCorrection(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
     OVERLAP = ((ids.INPUT, ids.INCIDENCE_RASTER), (ids.INPUT, "SLANT_RANGE_RASTER"))
@@ -39,7 +40,8 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "baselines the time series carries (PERPENDICULAR_BASELINES_M, written by the SBAS tool when its "
         "interferograms carry PERPENDICULAR_BASELINE_M or it was given BASELINES); without either the tool stops "
         "and says so (a wrong baseline gives a wrong DEM error).\n"
-        "<b>Slant range</b> (m) and <b>incidence</b> (degrees): rasters on the grid (MintPy's geometryGeo.h5 "
+        "<b>Slant range</b> (SLANT_RANGE_M, m; the former ID SLANT_RANGE still works) and <b>incidence</b> "
+        "(degrees): rasters on the grid (MintPy's geometryGeo.h5 "
         "gives its slantRangeDistance and incidenceAngle), or constants. Empty (the default): the value the time "
         "series carries (SLANT_RANGE_M, INCIDENCE_DEG; MintPy's timeseries.h5 with its work folder's geometry); a "
         "value you type is used, with a warning naming both when the metadata says otherwise; the log says which "
@@ -69,7 +71,7 @@ class DemErrorCorrection(GeohazardAlgorithm):
         "stay without one; the log gives the window and the median reduction of the standard error."
     )
 
-    IDS = ("SLANT_RANGE_RASTER SLANT_RANGE POLY_ORDER STEP_DATES FILTER_WINDOW OUTPUT_DEM_ERROR OUTPUT_RESIDUAL "
+    IDS = ("SLANT_RANGE_RASTER POLY_ORDER STEP_DATES FILTER_WINDOW OUTPUT_DEM_ERROR OUTPUT_RESIDUAL "
            "OUTPUT_VELOCITY OUTPUT_VELOCITY_STD OUTPUT_VELOCITY_UNFILTERED")
 
     def initAlgorithm(self, config=None):
@@ -78,9 +80,8 @@ class DemErrorCorrection(GeohazardAlgorithm):
             "Perpendicular baselines (files or folder; empty = metadata)",
             optional=True))
         self.addParameter(declare.raster(self.SLANT_RANGE_RASTER, "Slant range raster (m)", optional=True))
-        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m, when no raster; empty = metadata)", None,
-                                         1.0,
-                                         optional=True))
+        self.addParameter(declare.number(self.SLANT_RANGE_M, "Slant range (m, when no raster; empty = metadata)",
+                                         None, 1.0, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence angle raster (degrees)", optional=True))
         self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees, when no raster; empty = metadata)",
                                          None, 0.1, 89.9, optional=True))
@@ -122,16 +123,15 @@ class DemErrorCorrection(GeohazardAlgorithm):
         dem_error.check_design(g)
         feedback.pushInfo("perpendicular baselines (m) of the dates: " + ", ".join(f"{b:+.1f}" for b in bperp))
         geometry = {}
-        hints = {self.SLANT_RANGE: "type SLANT_RANGE (metres from the antenna to the scene centre: the SLC header, "
-                                "HyP3's .txt 'Slant range center', MintPy's slantRangeDistance; Sentinel-1 IW about "
-                                "800-950 km) or give SLANT_RANGE_RASTER",
-                 self.INCIDENCE: acquisition.incidence_hint(self.INCIDENCE, self.INCIDENCE_RASTER)}
-        for key, pid in ((gm.SLANT_RANGE_KEY, self.SLANT_RANGE), (gm.INCIDENCE_KEY, self.INCIDENCE)):
-            if parameters.get(pid + "_RASTER"):
-                feedback.pushInfo(f"{gm.QUANTITIES[key].name}: per pixel from {pid}_RASTER")
+        for key, pid, by_raster in ((gm.SLANT_RANGE_KEY, self.SLANT_RANGE_M, self.SLANT_RANGE_RASTER),
+                                    (gm.INCIDENCE_KEY, self.INCIDENCE, self.INCIDENCE_RASTER)):
+            if parameters.get(by_raster):
+                feedback.pushInfo(f"{gm.QUANTITIES[key].name}: per pixel from {by_raster}")
                 continue
-            geometry[key] = acquisition.scene_value(self, parameters, pid, context, feedback, key, needed=True,
-                                                    rasters=[info.path], hint=hints[pid])
+            geometry[key] = acquisition.scene_value(
+                self, parameters, pid, context, feedback, key, needed=True, rasters=[info.path],
+                hint=acquisition.slant_range_hint(pid, by_raster) if key == gm.SLANT_RANGE_KEY
+                else acquisition.incidence_hint(pid, by_raster))
         window = self._window(parameters, context)
         func = functools.partial(dem_error.dem_error_engine_block, g=g,
                                  slant_range_m=geometry.get(gm.SLANT_RANGE_KEY, 1.0),

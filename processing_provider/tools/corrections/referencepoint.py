@@ -1,23 +1,22 @@
-"""``geohazard:referencepoint``. Reference point: a coherent pixel, valid in every interferogram, that moves like the
-stable majority; the stack re-referenced to it."""
+"""``geohazard:referencepoint``. Reference point: the pixel the stack tools' automatic reference takes (the largest
+consistent ground), valid in every interferogram; its map coordinates for the SBAS tool's REFERENCE."""
 
 from __future__ import annotations
 
 import numpy as np
-from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsProcessingOutputString,
-)
+from qgis.core import QgsProcessingOutputString
 
 from ....algorithms.progress import SubProgress
 from ....io import vector
 from ...inputs import declare, knobs, layers, stacks
 from ...inputs.feedback import FeedbackProgress
+from ...inputs.reference import automatic_reference, map_text
 from ...lazy import lazy_module
 from .._base import StackAlgorithm, tool
 from ._common import STACK_HELP
 
 corrections = lazy_module("....io.corrections", __package__)
+io_stacks = lazy_module("....io.stacks", __package__)
 reference = lazy_module("....algorithms.corrections.reference", __package__)  # numba: loaded when a run starts
 
 
@@ -25,26 +24,31 @@ reference = lazy_module("....algorithms.corrections.reference", __package__)  # 
       tags="reference point,stable,coherence,SBAS,time series,MintPy", page="corrections", engine=True)
 class ReferencePoint(StackAlgorithm):
     HELP = (
-        "Chooses the reference point of a time series: a pixel with data in every interferogram whose "
-        "neighbourhood is coherent (MintPy reference_point: maximum average coherence) and which moves like the "
-        "coherent majority of the scene: the weighted stacking rate of each pixel (Sandwell & Price 1998, "
-        "doi:10.1029/1998JB900010) is compared with their median, and score = window-mean coherence x "
-        "exp(-|rate - median| / (3 MAD)) is maximised. A very coherent pixel in a subsidence bowl thus loses "
-        "to a coherent one outside it; where most of the scene moves (a city-wide subsidence bowl), give the "
-        "<b>stable area</b> (polygons and/or mask raster): the reference is then chosen inside it. Untick "
-        "<b>Stability</b> for the coherence-only choice.\n\n"
+        "Chooses the reference point of a time series by the rule the SBAS tool and the stacking velocity use when "
+        "their REFERENCE is empty, so that a model's reference step and those tools pick the same pixel: a MintPy "
+        "stack's own REF_Y/REF_X when that pixel has data in every interferogram, else the largest consistent "
+        "ground: pixels with data in every interferogram whose loop closures are small (RMS of the triplets' "
+        "misclosure) and whose stacking rate (Sandwell & Price 1998, doi:10.1029/1998JB900010) lies near the "
+        "scene's mode; the reference is the pixel of the largest such area farthest from its edge (LiCSBAS picks "
+        "its reference by loop closure too: Morishita et al. 2020, doi:10.3390/rs12030424). A coherent pixel in a "
+        "subsidence bowl or on a landslide thus loses to the still ground around it. Where most of the scene moves "
+        "(a city-wide bowl), give the <b>stable area</b> (polygons and/or mask raster): the reference is then "
+        "chosen inside it by the same rule. Untick <b>Stability</b> for MintPy's coherence-only choice (maximum "
+        "mean coherence over the <b>window</b>, pixels, odd), which ignores motion.\n\n"
         + STACK_HELP +
-        "<b>Window</b>: side of the neighbourhood (pixels, odd; 5 as the SBAS tool).\n\n"
-        "<b>Outputs</b>: the point (GeoPackage in the interferograms' CRS: ROW, COL, COHERENCE, RATE in input "
-        "unit per year, SCORE), REFERENCE_POINT as text 'x,y [CRS]' to wire into the SBAS tool's REFERENCE in a "
-        "model, and a CSV of the best candidates."
+        "The log says which pixel (row, column, map coordinates) was chosen and why.\n\n"
+        "<b>Outputs</b>: the point (GeoPackage in the interferograms' CRS: ROW, COL, COHERENCE = mean coherence "
+        "at the pixel (the window's mean with Stability off; 1 without coherence), RATE = stacking rate in mm/yr, "
+        "SCORE = distance from the consistent ground's edge in pixels (0 when there is none; the window coherence "
+        "with Stability off)), REFERENCE_POINT as text 'x,y [CRS]' to wire into the SBAS tool's REFERENCE in a "
+        "model, and a CSV of the best candidates by the same rule."
     )
 
     IDS = "WINDOW STABILITY MASK REFERENCE_POINT"
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.integer(self.WINDOW, "Window (pixels)", 5, 1, 51))
-        self.addParameter(declare.boolean(self.STABILITY, "Prefer pixels that move like the scene (stability)", True))
+        self.addParameter(declare.integer(self.WINDOW, "Window (pixels; coherence-only choice)", 5, 1, 51))
+        self.addParameter(declare.boolean(self.STABILITY, "Prefer still ground (the SBAS tool's rule)", True))
         self.addParameter(declare.vector_layer(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
         self.addParameter(declare.raster(self.MASK, "Mask raster (non-zero = allowed)", optional=True))
         self.addParameter(declare.vector_out(self.OUTPUT, "Reference point", "point"))
@@ -53,38 +57,42 @@ class ReferencePoint(StackAlgorithm):
 
     def process(self, parameters, context, feedback):
         progress, run = FeedbackProgress(feedback), knobs.run_settings(self, parameters, context)
-        stack = stacks.correction_stack(self, parameters, context, feedback, run)
-        choice = choose_reference(stack, run, SubProgress(progress, 0, 90),
-                                  window=self.parameterAsInt(parameters, self.WINDOW, context),
-                                  stability=self.parameterAsBool(parameters, self.STABILITY, context),
-                                  allowed=layers.fit_mask(self, parameters, context, stack.info))
-        info = stack.info
-        x, y = info.pixel_centres(choice.row, choice.col)
+        stack = stacks.gather_stack(self, parameters, context, allow_mintpy=False, feedback=feedback)
+        count, mean_coh, _ = io_stacks.scan_stack(stack, io_stacks.block_rows_for(stack, run),
+                                                  SubProgress(progress, 0, 90), coherence=stack.has_coherence,
+                                                  run=run, ground=True)
+        allowed = layers.fit_mask(self, parameters, context, stack.info)
+        allowed = None if allowed is None else allowed.astype(bool)
+        if self.parameterAsBool(parameters, self.STABILITY, context):
+            row, col, ground = automatic_reference(stack, count, feedback, allowed=allowed)
+            cands = [] if ground is None else [dict(c, score=c.pop("edge_px")) for c in ground.candidates]
+            score = cands[0]["score"] if cands else 0.0
+            coh = float(mean_coh[row, col]) if mean_coh is not None else 1.0
+        else:
+            choice = reference.select_reference(count, stack.network.n_pairs, rate=_rate(stack), stability=False,
+                                                mean_coherence=mean_coh, allowed=allowed,
+                                                window=self.parameterAsInt(parameters, self.WINDOW, context))
+            row, col, coh, score, cands = choice.row, choice.col, choice.coherence, choice.score, choice.candidates
+            feedback.pushInfo(f"{self.REFERENCE}: row {row}, column {col} ({map_text(stack.info, row, col)}): "
+                              f"the largest window coherence {coh:.3f} (coherence only: Stability is off)")
+        info, text = stack.info, map_text(stack.info, row, col)
+        x, y = info.pixel_centres(row, col)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        vector.write_vector(out, {"ROW": np.array([choice.row]), "COL": np.array([choice.col]),
-                                  "COHERENCE": np.array([choice.coherence]), "RATE": np.array([choice.rate]),
-                                  "SCORE": np.array([choice.score])}, crs_wkt=info.crs_wkt, x=np.array([float(x)]),
-                            y=np.array([float(y)]))
-        authid = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt).authid() if info.crs_wkt else ""
-        text = f"{float(x)!r},{float(y)!r}" + (f" [{authid}]" if authid else "")
-        feedback.pushInfo(self.note(f"Reference point: row {choice.row}, column {choice.col} ({text}); window "
-                                    f"coherence {choice.coherence:.3f}, rate {choice.rate:.4g} vs scene median "
-                                    f"{choice.median_rate:.4g} (input unit per year)"))
+        vector.write_vector(out, {"ROW": np.array([row]), "COL": np.array([col]), "COHERENCE": np.array([coh]),
+                                  "RATE": np.array([_rate(stack)[row, col]]), "SCORE": np.array([float(score)])},
+                            crs_wkt=info.crs_wkt, x=np.array([float(x)]), y=np.array([float(y)]))
+        feedback.pushInfo(self.note(f"Reference point: row {row}, column {col} ({text})"))
         result = {self.OUTPUT: out, self.REFERENCE_POINT: text}
         rep = layers.optional_file(self, parameters, self.OUTPUT_REPORT, context)
         if rep:
             rows = []
-            for k, c in enumerate(choice.candidates, 1):
+            for k, c in enumerate(cands, 1):
                 cx, cy = info.pixel_centres(c["row"], c["col"])
                 rows.append({"rank": k, **c, "x": float(cx), "y": float(cy)})
             result[self.OUTPUT_REPORT] = corrections.write_csv(rep, rows)
         return result
 
 
-def choose_reference(stack: corrections.Stack, run, progress, *, window: int = 5,
-                     stability: bool = True, allowed=None) -> reference.ReferenceChoice:
-    """The coherence + stability reference of a stack (one block pass, then :func:`reference.select_reference`)."""
-    maps = corrections.stacking_sums(stack, run, progress)
-    rate = reference.stacking_rate(maps["sdt"], maps["dt2"])
-    return reference.select_reference(maps["count"], stack.m, rate=rate, mean_coherence=maps.get("coh"),
-                                      window=window, stability=stability, allowed=allowed)
+def _rate(stack):
+    """The stacking rate (mm/yr) of the scan pass's sums."""
+    return reference.stacking_rate(stack.ground["sdt"], stack.ground["dt2"])

@@ -185,6 +185,44 @@ class _FaultSourceMixin:
         return out
 
 
+RAKE_HELP = (
+    "<b>Rake</b>: empty RAKE_MIN and RAKE_MAX (the default) = free rake: strike-slip and dip-slip of any sign, so "
+    "a thrust, a normal, a strike-slip or an oblique event is found without stating it. Rake bounds (degrees; 0 "
+    "left-lateral, 90 reverse, +-180 right-lateral, -90 normal), both given and less than 180 degrees apart, keep "
+    "every rake inside them (slip >= 0 along both bounding rakes); a range of 180 degrees or more (0-180 say, whose "
+    "bounding rakes are opposite and add up to strike-slip only) is refused. <b>Maximum slip</b> (MAX_SLIP, m): "
+    "the largest total slip of a {where}. The log states the mechanism found: rake, faulting style (thrust, "
+    "normal, strike-slip, oblique) and Mw.\n"
+)
+
+
+def add_rake_parameters(alg, max_slip_m: float):
+    """RAKE_MIN / RAKE_MAX (optional: empty = free rake) and MAX_SLIP (m) of the slip inversions."""
+    for pid, label in ((alg.RAKE_MIN, "Minimum rake (degrees; empty = free rake)"),
+                       (alg.RAKE_MAX, "Maximum rake (degrees; empty = free rake)")):
+        alg.addParameter(declare.number(pid, label, None, -360.0, 360.0, optional=True))
+    alg.addParameter(declare.number(alg.MAX_SLIP, "Maximum total slip (m)", max_slip_m, 0.001, 1000.0))
+
+
+def rake_range(alg, parameters, context):
+    """``None`` (free rake: RAKE_MIN and RAKE_MAX empty) or the rake bounds ``(min, max)`` in degrees."""
+    from ...inputs.aliases import given
+
+    have = [given(parameters, pid) for pid in (alg.RAKE_MIN, alg.RAKE_MAX)]
+    if not any(have):
+        return None
+    if not all(have):
+        raise GeohazardError(f"{alg.RAKE_MIN} and {alg.RAKE_MAX}: give both rake bounds, or leave both empty for free "
+                             "rake (strike-slip and dip-slip of any sign)")
+    lo, hi = (alg.parameterAsDouble(parameters, pid, context) for pid in (alg.RAKE_MIN, alg.RAKE_MAX))
+    if not 0 < hi - lo < 180:
+        raise GeohazardError(
+            f"{alg.RAKE_MAX} - {alg.RAKE_MIN} must be in (0, 180) degrees, got {hi:g} - {lo:g} = {hi - lo:g}: rake "
+            "bounds 180 degrees or more apart cannot hold the rakes between them (0 and 180 allow only strike-slip); "
+            f"leave {alg.RAKE_MIN} and {alg.RAKE_MAX} empty for free rake (any mechanism)")
+    return lo, hi
+
+
 def _grid(alg, parameters, context, crs, extent_id, pixel_id, px=None):
     """Output grid; ``px`` (m) overrides the value of ``pixel_id`` (a pixel size in m)."""
     extent = alg.parameterAsExtent(parameters, extent_id, context, crs)

@@ -14,7 +14,7 @@ from ...inputs import aliases, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import OKADA_KERNELS
+from ._common import OKADA_KERNELS, RAKE_HELP, add_rake_parameters, rake_range
 
 faults = lazy_module("....algorithms.elastic.faults", __package__)
 inversion = lazy_module("....algorithms.elastic.inversion", __package__)
@@ -33,8 +33,8 @@ class SlipInversion(GeohazardAlgorithm):
         "the INCIDENCE_DEG / HEADING_DEG the raster carries, else the tool stops and says what to type).\n"
         "<b>Fault trace</b>: line layer (top edge, fault dipping to the right); <b>dip</b>, <b>top</b> and "
         "<b>bottom depth</b> (m); <b>patch length/width</b> (m) define the patches.\n"
-        "<b>Rake range</b>: slip is the non-negative sum of the two bounding rakes (range <= 180 degrees), "
-        "so every patch's rake stays inside it. <b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
+        + RAKE_HELP.format(where="patch (default 50 m)") +
+        "<b>Smoothing</b>: Laplacian weight; 0 = automatic choice "
         "at the corner of the L-curve (PNG output). <b>Ramp</b>: a plane per dataset is estimated with the slip.\n"
         "<b>Quadtree</b>: cells are split while their standard deviation exceeds the threshold (mm).\n"
         "<b>Dip grid search</b> ('min,max,step'): the inversion is run for each dip with the smoothing chosen at "
@@ -47,7 +47,7 @@ class SlipInversion(GeohazardAlgorithm):
         "doi:10.1785/BSSA0820021018."
     )
     IDS = ("FAULT PATCH_LENGTH PATCH_WIDTH RAKE_MIN RAKE_MAX SMOOTHING QUADTREE_STD RAMP "
-           "DIP_SEARCH OUTPUT_PATCHES OUTPUT_SAMPLES OUTPUT_MODEL OUTPUT_RESIDUAL OUTPUT_LCURVE M0 MW RMS_MM "
+           "MAX_SLIP DIP_SEARCH OUTPUT_PATCHES OUTPUT_SAMPLES OUTPUT_MODEL OUTPUT_RESIDUAL OUTPUT_LCURVE M0 MW RMS_MM "
            "VARIANCE_REDUCTION")
 
     def initAlgorithm(self, config=None):
@@ -60,13 +60,12 @@ class SlipInversion(GeohazardAlgorithm):
                 (self.BOTTOM_DEPTH, "Bottom depth (m)", 15000.0, 1.0, 1e6),
                 (self.PATCH_LENGTH, "Patch length along strike (m)", 2000.0, 10.0, 1e6),
                 (self.PATCH_WIDTH, "Patch width down dip (m)", 2000.0, 10.0, 1e6),
-                (self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
-                (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
                 (self.SMOOTHING, "Smoothing weight (0 = L-curve corner)", 0.0, 0.0, 1e6),
                 (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
                 (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
                 (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
             self.addParameter(declare.number(pid, label, default, lo, hi))
+        add_rake_parameters(self, 50.0)
         self.addParameter(declare.boolean(self.RAMP, "Estimate a ramp per dataset", True))
         self.addParameter(declare.text(self.DIP_SEARCH, "Dip grid search 'min,max,step' in degrees (empty = use DIP)",
                                        optional=True))
@@ -85,10 +84,7 @@ class SlipInversion(GeohazardAlgorithm):
         if self.parameterAsDouble(parameters, self.BOTTOM_DEPTH, context) <= self.parameterAsDouble(
                 parameters, self.TOP_DEPTH, context):
             raise GeohazardError(self.tr("BOTTOM_DEPTH must be deeper than TOP_DEPTH."))
-        span = (self.parameterAsDouble(parameters, self.RAKE_MAX, context)
-                - self.parameterAsDouble(parameters, self.RAKE_MIN, context))
-        if not 0 < span <= 180:
-            raise GeohazardError(self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}."))
+        rake_range(self, parameters, context)
 
     def _dips(self, parameters, context):
         """The dips of DIP_SEARCH 'min,max,step' (None when empty: invert at DIP)."""
@@ -122,8 +118,8 @@ class SlipInversion(GeohazardAlgorithm):
         crs = QgsCoordinateReferenceSystem(datasets[0][0].crs_wkt)
         samples = inversion.concat_samples([d[5] for d in datasets])
         feedback.pushInfo(f"{samples.east_m.size} quadtree samples from {len(datasets)} dataset(s)")
-        opts = dict(rake_range_deg=(self.parameterAsDouble(parameters, self.RAKE_MIN, context),
-                                    self.parameterAsDouble(parameters, self.RAKE_MAX, context)),
+        opts = dict(rake_range_deg=rake_range(self, parameters, context),
+                    max_slip_m=self.parameterAsDouble(parameters, self.MAX_SLIP, context),
                     ramp=self.parameterAsBool(parameters, self.RAMP, context),
                     poisson=self.parameterAsDouble(parameters, self.POISSON, context))
         flts, dips = self._faults(parameters, context, crs), self._dips(parameters, context)
@@ -132,15 +128,16 @@ class SlipInversion(GeohazardAlgorithm):
         inversion.check_problem_size(flts, **size, n_samples=samples.east_m.size, dips_deg=dips)
         res, patches, index, dip_table = inversion.invert_fault_slip(
             samples, flts, **opts, **size, smoothing=self.parameterAsDouble(parameters, self.SMOOTHING, context),
-            shear_modulus_pa=self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context),
+            shear_modulus_pa=(mu := self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context)),
             dips_deg=dips, progress=FeedbackProgress(feedback, 0, 95))
-        feedback.pushInfo(f"{len(patches)} patches")
         if dip_table is not None:
             for dip, rms, mw in dip_table:
                 feedback.pushInfo(f"dip {dip:g}: RMS {rms:.3f} mm, Mw {mw:.3f}")
             feedback.pushInfo(f"best dip {dip_table[np.argmin(dip_table[:, 1]), 0]:g} degrees")
-        feedback.pushInfo(f"M0 = {res.m0_nm:.4g} N m, Mw = {res.mw:.3f}, RMS = {res.rms_mm:.2f} mm, variance "
+        feedback.pushInfo(f"{len(patches)} patches, M0 = {res.m0_nm:.4g} N m, RMS = {res.rms_mm:.2f} mm, variance "
                           f"reduction = {100 * res.variance_reduction:.1f} %, smoothing = {res.smoothing:.4g}")
+        feedback.pushInfo(f"mechanism found ({'rake bounds' if opts['rake_range_deg'] else 'free rake'}): "
+                          f"{faults.mechanism(res.patches, mu)}")
         names = {self.OUTPUT_PATCHES: "patches", self.OUTPUT_SAMPLES: "samples", self.OUTPUT_MODEL: "model",
                  self.OUTPUT_RESIDUAL: "residual", self.OUTPUT_LCURVE: "lcurve"}
         paths = {names[k]: p for k, p in layers.output_paths(self, parameters, list(names)[:4], context,

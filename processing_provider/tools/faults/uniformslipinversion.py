@@ -12,7 +12,7 @@ from ...inputs import aliases, declare, ids, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
-from ._common import OKADA_KERNELS
+from ._common import OKADA_KERNELS, RAKE_HELP, add_rake_parameters, rake_range
 
 faults = lazy_module("....io.faults", __package__)
 
@@ -36,12 +36,14 @@ class UniformSlipInversion(GeohazardAlgorithm):
     HELP = (
         "Finds the single rectangular fault with uniform slip that best explains one or two LOS maps, by a "
         "global search (differential evolution) over location, strike, dip, top depth, length and width "
-        "within bounds; for each trial geometry the slip (within the rake range) and a ramp per dataset are the "
-        "bounded least-squares solution. Uncertainties: the search is repeated on data perturbed with "
+        "within bounds; for each trial geometry the slip (free rake, or within the rake bounds) and a ramp per "
+        "dataset are the bounded least-squares solution. Uncertainties: the search is repeated on data perturbed with "
         "Gaussian noise of the best fit's RMS (Monte Carlo).\n\n"
         "<b>LOS rasters</b>: mm, positive toward the satellite, projected CRS (metres), each with incidence and "
         "heading (empty: the INCIDENCE_DEG / HEADING_DEG the raster carries, else the tool stops and says what to "
-        "type). <b>Ranges</b>: 'min,max'; location is the centre of the top edge (map coordinates, m); "
+        "type).\n"
+        + RAKE_HELP.format(where="fault (default 20 m)") +
+        "<b>Ranges</b>: 'min,max'; location is the centre of the top edge (map coordinates, m); "
         "strike/dip in degrees (fault dips to the right of strike); depth, length, width in m.\n\n"
         "<b>Outputs</b>: the best fault as a line (top edge) with dip_deg, top_m, bottom_m, slip_m, rake_deg, "
         "strike_slip_m, dip_slip_m, mw (usable in okadaforward and coulombstress), and a table with one row per "
@@ -58,16 +60,15 @@ class UniformSlipInversion(GeohazardAlgorithm):
               ("TOP_RANGE", "Top depth range (m)", "0,10000"), ("LENGTH_RANGE", "Length range (m)", "2000,60000"),
               ("WIDTH_RANGE", "Width range (m)", "2000,30000"))
 
-    IDS = ("N_MONTE_CARLO MAX_ITERATIONS SEED OUTPUT_FAULT OUTPUT_TABLE RAKE_MIN RAKE_MAX QUADTREE_STD M0 MW "
-           "RMS_MM VARIANCE_REDUCTION")
+    IDS = ("N_MONTE_CARLO MAX_ITERATIONS SEED OUTPUT_FAULT OUTPUT_TABLE RAKE_MIN RAKE_MAX MAX_SLIP QUADTREE_STD M0 "
+           "MW RMS_MM VARIANCE_REDUCTION")
 
     def initAlgorithm(self, config=None):
         declare.add_los_pair(self)
         for pid, label, default in self.RANGES:
             self.addParameter(declare.text(pid, label, default, optional=default is None))
-        for pid, label, default, lo, hi in ((self.RAKE_MIN, "Minimum rake (degrees)", 0.0, -360.0, 360.0),
-                                            (self.RAKE_MAX, "Maximum rake (degrees)", 180.0, -360.0, 360.0),
-                                            (self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
+        add_rake_parameters(self, 20.0)
+        for pid, label, default, lo, hi in ((self.QUADTREE_STD, "Quadtree split threshold (mm)", 5.0, 0.001, 1e6),
                                             (self.SHEAR_MODULUS, "Shear modulus (Pa)", 3.2e10, 1e6, 1e13),
                                             (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
             self.addParameter(declare.number(pid, label, default, lo, hi))
@@ -86,12 +87,10 @@ class UniformSlipInversion(GeohazardAlgorithm):
         for pid, _, _ in self.RANGES:
             if self.parameterAsString(parameters, pid, context).strip():
                 _range(self, parameters, pid, context)
-        span = self.parameterAsDouble(parameters, self.RAKE_MAX, context) - self.parameterAsDouble(
-            parameters, self.RAKE_MIN, context)
-        if not 0 < span <= 180:
-            raise GeohazardError(self.tr(f"RAKE_MAX - RAKE_MIN must be in (0, 180] degrees, got {span:g}."))
+        rake_range(self, parameters, context)
 
     def process(self, parameters, context, feedback):
+        from ....algorithms.elastic.faults import mechanism
         from ....algorithms.elastic.inversion import UNIFORM_PARAMETERS, concat_samples, invert_uniform_slip
 
         datasets = layers.los_datasets(self, parameters, context, self.QUADTREE_STD, feedback)
@@ -108,20 +107,19 @@ class UniformSlipInversion(GeohazardAlgorithm):
             else:
                 lo, hi = _range(self, parameters, pid, context)
             bounds.append((lo, hi))
-        rake = (self.parameterAsDouble(parameters, self.RAKE_MIN, context),
-                self.parameterAsDouble(parameters, self.RAKE_MAX, context))
+        rake = rake_range(self, parameters, context)
         mu = self.parameterAsDouble(parameters, self.SHEAR_MODULUS, context)
         res = invert_uniform_slip(samples, bounds, rake_range_deg=rake, shear_modulus_pa=mu,
+                                  max_slip_m=self.parameterAsDouble(parameters, self.MAX_SLIP, context),
                                   poisson=self.parameterAsDouble(parameters, self.POISSON, context),
                                   n_monte_carlo=self.parameterAsInt(parameters, self.N_MONTE_CARLO, context),
                                   maxiter=self.parameterAsInt(parameters, self.MAX_ITERATIONS, context),
                                   seed=self.parameterAsInt(parameters, self.SEED, context),
                                   progress=FeedbackProgress(feedback, 0, 95))
         f = res.fault
-        crs_wkt = info.crs_wkt
-        feedback.pushInfo(self.tr(f"best: {dict(zip(UNIFORM_PARAMETERS, np.round(res.params, 2)))}, slip "
-                                  f"{f.slip_m[0]:.3f} m, rake {f.rake_deg[0]:.1f}, Mw {res.mw:.3f}, RMS "
-                                  f"{res.rms_mm:.2f} mm"))
+        feedback.pushInfo(f"best: {dict(zip(UNIFORM_PARAMETERS, np.round(res.params, 2)))}, slip {f.slip_m[0]:.3f} m, "
+                          f"RMS {res.rms_mm:.2f} mm")
+        feedback.pushInfo(f"mechanism found ({'rake bounds' if rake else 'free rake'}): {mechanism(f, mu)}")
         names = list(UNIFORM_PARAMETERS) + ["strike_slip_m", "dip_slip_m", "slip_m", "rake_deg", "mw"]
         if len(res.realisations):
             for k, nm in enumerate(names):
@@ -131,7 +129,7 @@ class UniformSlipInversion(GeohazardAlgorithm):
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT_FAULT, context)
         fields = faults.fault_fields(f, np.array([100]))
         fields["mw"] = np.array([res.mw])
-        vector.write_vector(out, fields, crs_wkt=crs_wkt, wkb=faults.trace_wkb(f, 0.0, 0.0),
+        vector.write_vector(out, fields, crs_wkt=info.crs_wkt, wkb=faults.trace_wkb(f, 0.0, 0.0),
                             geometry_type=ogr.wkbLineString)
         results = {self.OUTPUT_FAULT: out, self.M0: res.m0_nm, self.MW: res.mw, self.RMS_MM: res.rms_mm,
                    self.VARIANCE_REDUCTION: res.variance_reduction}

@@ -10,7 +10,7 @@ import numpy as np
 from ....algorithms.errors import GeohazardError
 from ....algorithms.geometry import los_blocks as _losb
 from ....io import blocks, geometry, raster, styles
-from ...inputs import acquisition, declare, ids, knobs, layers
+from ...inputs import acquisition, angles, declare, ids, knobs, layers
 from ...inputs.feedback import FeedbackProgress
 from ...lazy import lazy_module
 from .._base import GeohazardAlgorithm, tool
@@ -107,7 +107,8 @@ class LosProjection(GeohazardAlgorithm):
             self.parameterAsSource(parameters, self.POINTS, context))
         heading, incidence = acquisition.heading_and_incidence(
             self, parameters, context, feedback, rasters=[self.raster_path(parameters, self.INPUT, context)] if has_r
-            else [], need_heading=points_need or (has_r and not parameters.get(self.HEADING_RASTER)),
+            else [], need_heading=points_need or (has_r and bool(parameters.get(self.OUTPUT_DOWNSLOPE))
+                                                   and not parameters.get(self.HEADING_RASTER)),
             need_incidence=points_need or (has_r and not parameters.get(self.INCIDENCE_RASTER)),
             heading_raster=self.HEADING_RASTER, incidence_raster=self.INCIDENCE_RASTER)
         look = ["right", "left"][self.parameterAsEnum(parameters, self.LOOK, context)]
@@ -143,7 +144,7 @@ class LosProjection(GeohazardAlgorithm):
                                                     name=name)
         func = functools.partial(
             _losb.los_projection_block, heading_deg=heading, incidence_deg=incidence, look=look,
-            incidence_kind=self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context),
+            incidence_kind=angles.source_kind(self, parameters, context, sources.get("incidence"), progress),
             heading_kind=self.parameterAsEnum(parameters, self.HEADING_UNITS, context), min_sensitivity=cmin,
             dx_rows_m=dx_rows, dy_m=dy, vertical="vertical" in writers, downslope=down,
             incidence_name=self.INCIDENCE_RASTER)

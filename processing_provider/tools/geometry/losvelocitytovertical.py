@@ -14,7 +14,7 @@ from ....algorithms.formats.dates import parse_date
 from ....algorithms.geometry import los
 from ....algorithms.geometry import los_blocks as _losb
 from ....io import blocks, geometry, raster, styles
-from ...inputs import acquisition, declare, ids, knobs
+from ...inputs import acquisition, angles, declare, ids, knobs
 from ...inputs.feedback import FeedbackProgress
 from .._base import GeohazardAlgorithm, tool
 
@@ -92,7 +92,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
             self, parameters, self.INCIDENCE, context, feedback, gm.INCIDENCE_KEY, needed=not inc_path,
             rasters=[info.path], hint=acquisition.incidence_hint(self.INCIDENCE, self.INCIDENCE_RASTER))
         inc_value = float(los.check_incidence(inc_value, name=self.INCIDENCE))
-        kind = self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)
+        kind = angles.incidence_kind(self, parameters, context, inc_path, feedback)[0] if inc_path else 0
         if inc_path:
             raster.check_same_grid([info, raster.raster_info(inc_path, self.INCIDENCE_RASTER)], [self.INPUT,
                                                                                                  self.INCIDENCE_RASTER])

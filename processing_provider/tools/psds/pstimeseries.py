@@ -24,8 +24,8 @@ psi = lazy_module("....algorithms.timeseries.psi", __package__)
 @tool("pstimeseries", "PS/DS point time series",
       tags="PS,DS,persistent scatterers,points,time series,velocity,subsidence,landslide", kernels=("timeseries.psi",),
       page="psds",
-      former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("COHERENCE_THRESHOLD",
-                                                         ids.MIN_TEMPORAL_COHERENCE)))
+      former=(Alias("WAVELENGTH", ids.WAVELENGTH), Alias("SLANT_RANGE", ids.SLANT_RANGE_M),
+              Alias("COHERENCE_THRESHOLD", ids.MIN_TEMPORAL_COHERENCE)))
 class PsTimeSeries(GeohazardAlgorithm):
     CARRIES_GEOMETRY = True
     COMPLEX_INPUTS = MULTIBAND_INPUTS = (ids.INPUT,)
@@ -58,7 +58,7 @@ class PsTimeSeries(GeohazardAlgorithm):
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
-    IDS = ("DISPERSION TEMPORAL_COHERENCE SLANT_RANGE ARC_COHERENCE MAX_VELOCITY MAX_HEIGHT_ERROR MAX_ARC_LENGTH "
+    IDS = ("DISPERSION TEMPORAL_COHERENCE ARC_COHERENCE MAX_VELOCITY MAX_HEIGHT_ERROR MAX_ARC_LENGTH "
            "REFERENCE_ROW REFERENCE_COL LATITUDE LONGITUDE")
 
     def initAlgorithm(self, config=None):
@@ -72,7 +72,7 @@ class PsTimeSeries(GeohazardAlgorithm):
                                        "Perpendicular baselines (table, GAMMA, ISCE or SNAP file)",
                                        optional=True))
         self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
-        self.addParameter(declare.number(self.SLANT_RANGE, "Slant range (m; with baselines; empty = metadata)", None,
+        self.addParameter(declare.number(self.SLANT_RANGE_M, "Slant range (m; with baselines; empty = metadata)", None,
                                          1000.0, optional=True))
         self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; with baselines; empty = metadata)",
                                          None, 0.1, 89.9, optional=True))
@@ -135,9 +135,8 @@ class PsTimeSeries(GeohazardAlgorithm):
         slant, inc = (acquisition.scene_value(
             self, parameters, pid, context, feedback, key, needed=bperp is not None, rasters=slcs,
             hint=hint + " (the height error of a point scales with B_perp / (R sin(incidence)))")
-            for pid, key, hint in ((self.SLANT_RANGE, gm.SLANT_RANGE_KEY,
-                                    f"type {self.SLANT_RANGE} (metres: the SLC header's centre range; Sentinel-1 "
-                                    "about 850-950 km)"),
+            for pid, key, hint in ((self.SLANT_RANGE_M, gm.SLANT_RANGE_KEY, acquisition.slant_range_hint(
+                                        self.SLANT_RANGE_M)),
                                    (self.INCIDENCE, gm.INCIDENCE_KEY, acquisition.incidence_hint(self.INCIDENCE))))
         res = psi.ps_time_series(
             phase, x, y, stack.dates, bperp_m=bperp, wavelength_m=wavelength.wavelength_m,
