@@ -202,6 +202,19 @@ def test_toolbox_search_finds_the_tools(qgis_app, word, expected):
     assert expected <= found, expected - found
 
 
+#: The characters of a tool's name the toolbox shows at its default width (the rest is cut to "...").
+TOOLBOX_CHARS = 28
+
+
+def test_every_tool_reads_distinctly_at_the_default_toolbox_width(qgis_app):
+    """The toolbox cuts a long name to its first ~28 characters: two tools (or models) cut to the same words
+    read as one; each tool's visible start is its own."""
+    seen = {}
+    for a in _provider_algorithms():
+        seen.setdefault(a.displayName()[:TOOLBOX_CHARS].lower(), []).append(a.name())
+    assert {start: names for start, names in seen.items() if len(names) > 1} == {}
+
+
 def test_no_description_says_optional(qgis_app):
     """QGIS appends "[optional]" itself; a description saying it too reads "optional ... [optional]"."""
     for a in _provider_algorithms():

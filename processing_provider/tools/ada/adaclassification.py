@@ -23,7 +23,7 @@ from .._base import GeohazardAlgorithm, tool
 features = lazy_module("....io.features", __package__)
 
 
-@tool("adaclassification", "Active deformation areas (ADA) classification",
+@tool("adaclassification", "ADA classification (active deformation areas)",
       tags="ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement", page="ada",
       former=(Alias("LANDSLIDES", ids.INVENTORY),))
 class AdaClassification(GeohazardAlgorithm):

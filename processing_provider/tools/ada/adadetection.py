@@ -18,7 +18,7 @@ from .._base import GeohazardAlgorithm, tool
 MAX_SERIES_VALUES = 100_000_000
 
 
-@tool("adadetection", "Active deformation areas (ADA) detection",
+@tool("adadetection", "ADA detection (active deformation areas)",
       tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
       main=(ids.OUTPUT,), page="ada", engine=True)
 class AdaDetection(GeohazardAlgorithm):
