@@ -134,6 +134,10 @@ class QuietRaster(QgsProcessingParameterRasterLayer):
         return copy
 
 
+#: The dialog widget of a :class:`PathList` (a dotted path the Processing dialog imports; the provider never does).
+PATH_LIST_WIDGET = __package__.split(".")[0] + ".ui.path_list_widget.PathListWrapper"
+
+
 class PathList(QgsProcessingParameterMultipleLayers):
     """Several layers or files, or folders holding them (the tools list a folder's files themselves).
 
@@ -141,7 +145,13 @@ class PathList(QgsProcessingParameterMultipleLayers):
     opening every item with every data provider: a folder or a non-layer file (a ``.par.gz`` baseline table)
     then prints "[OGR] Cannot open", GDAL's "not recognized as a supported file format" and MDAL's "Unable to
     load mesh" lines although the tool reads it fine. Here folders (and every item of a file list) are checked
-    as paths and written as strings; layers are checked as QGIS does."""
+    as paths and written as strings; layers are checked as QGIS does. The toolbox dialog shows it with
+    :data:`PATH_LIST_WIDGET`, which keeps every item it is given (QGIS's widget keeps only what loads as a layer: a
+    History re-run would lose the baseline tables)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setMetadata({**self.metadata(), "widget_wrapper": {"class": PATH_LIST_WIDGET}})
 
     def _paths(self, value):
         """The items of ``value`` as paths when none needs opening as a layer (each a folder, or any path of a
@@ -232,7 +242,7 @@ class PathList(QgsProcessingParameterMultipleLayers):
                         definition.defaultValue(),
                         bool(definition.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional))
         copy.setFlags(definition.flags())
-        copy.setMetadata(definition.metadata())
+        copy.setMetadata({**definition.metadata(), "widget_wrapper": {"class": PATH_LIST_WIDGET}})
         copy.setHelp(definition.help())
         copy.setMinimumNumberInputs(definition.minimumNumberInputs())
         return copy
