@@ -215,7 +215,7 @@ def build():
         (QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160),
         (QgsProcessingParameterNumber("INCIDENCE", "Incidence (degrees; with a DEM)",
                                       QgsProcessingParameterNumber.Type.Double, None, True, 0.001, 89.999), 1420),
-        (QgsProcessingParameterNumber("HEADING", "Heading (degrees clockwise from north; with a DEM)",
+        (QgsProcessingParameterNumber("HEADING", "Heading (degrees; with a DEM)",
                                       QgsProcessingParameterNumber.Type.Double, None, True, -360.0, 360.0), 1680)])
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
             {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": m.param("COHERENCE"),
@@ -462,7 +462,7 @@ def build_corrected():
     m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
             240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
                        "COHERENCE_THRESHOLD": m.static(0.3)},
-            {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
+            {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics (CSV)")})
     m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
             {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT_LAYERS"), "COHERENCE": coh,
              "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True),
@@ -481,16 +481,16 @@ def build_corrected():
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
             {"INTERFEROGRAMS": m.output("ramps", "OUTPUT_LAYERS"), "COHERENCE": coh,
              "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(2)},
-            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
-             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Time series before the DEM-error step (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
             {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
              "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE"),
              "INCIDENCE": m.param("INCIDENCE_DEG"), "SLANT_RANGE": m.param("SLANT_RANGE_M"),
              "FILTER_WINDOW": m.static(CORR_VELOCITY_WINDOW_PX)},
-            {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
+            {"TIMESERIES": ("OUTPUT", "Time series, DEM error removed (mm)"),
              "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
-             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr, noise-adaptive 3 x 3 filter)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr, 3 x 3 filter)"),
              "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)"),
              "VELOCITY_UNFILTERED": ("OUTPUT_VELOCITY_UNFILTERED", "Final LOS velocity before the filter (mm/yr)")})
     return m.done()

@@ -230,9 +230,9 @@ def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
         inc_par = getattr(alg, "INCIDENCE_RASTER" + suffix)
         inc_path = alg.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
         by_raster = not suffix and parameters.get(alg.HEADING_RASTER)
-        def first_pass(pid):
+        def first_pass(pid, second=bool(suffix)):
             # the second geometry's typed values are not compared with the first pass's metadata
-            return [] if suffix and user_number(alg, parameters, pid, context) is not None else [info.path]
+            return [] if second and user_number(alg, parameters, pid, context) is not None else [info.path]
 
         heading = scene_value(alg, parameters, "HEADING" + suffix, context, feedback, gm.HEADING_KEY,
                               needed=not by_raster, rasters=first_pass("HEADING" + suffix), carried=not suffix,

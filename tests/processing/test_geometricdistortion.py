@@ -111,7 +111,8 @@ def test_the_second_geometry_is_not_checked_against_the_first_passs_metadata(run
                    "OUTPUT_COMBINED": str(tmp_path / "ab.tif")}, feedback=fb)
     assert [w for w in fb.warnings if "disagree" in w] == []
     assert f"heading {heading:.7f} deg: from the inputs' metadata" in fb.text
-    assert "heading -13 deg: given by HEADING_2" in fb.text and "incidence angle 23 deg: given by INCIDENCE_2" in fb.text
+    assert "heading -13 deg: given by HEADING_2" in fb.text
+    assert "incidence angle 23 deg: given by INCIDENCE_2" in fb.text
 
     fb = recording_feedback()
     run_alg(NAME, {"DEM": dem, "HEADING": -13.0, "HEADING_2": heading, "INCIDENCE_2": 23.0,

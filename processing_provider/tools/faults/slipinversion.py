@@ -68,7 +68,7 @@ class SlipInversion(GeohazardAlgorithm):
                 (self.POISSON, "Poisson's ratio", 0.25, 0.0, 0.499)):
             self.addParameter(declare.number(pid, label, default, lo, hi))
         self.addParameter(declare.boolean(self.RAMP, "Estimate a ramp per dataset", True))
-        self.addParameter(declare.text(self.DIP_SEARCH, "Dip grid search 'min,max,step' in degrees (empty = use DIP)",
+        self.addParameter(declare.text(self.DIP_SEARCH, "Dip search 'min,max,step' (degrees)",
                                        optional=True))
         self.addParameter(declare.vector_out(self.OUTPUT_PATCHES, "Slip patches", "polygon"))
         self.addParameter(declare.vector_out(self.OUTPUT_SAMPLES, "Quadtree samples", "point", optional=True))
