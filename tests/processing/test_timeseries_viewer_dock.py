@@ -861,9 +861,10 @@ def test_the_chart_keeps_its_title_labels_and_legend_apart_and_warns_nothing(doc
     Messages panel), at the dock's usual size and a small one."""
     import warnings
 
+    from matplotlib.backend_bases import MouseEvent
+
     from insar_geohazards.ui.timeseries_data import Series
     from insar_geohazards.ui.timeseries_plot import LEGEND_CHARS, curve_name_at
-    from matplotlib.backend_bases import MouseEvent
 
     dates = [dt.date(2018, 1, 6) + dt.timedelta(days=24 * k) for k in range(30)]
     names = [f"cropA_20180106-20180130_VV_8rlks_eqa_unw pixel {k}" for k in range(6)]
