@@ -109,7 +109,7 @@ class TroposphericCorrection(StackAlgorithm):
                                           "Slope varying linearly across the scene", False))
         mask_inputs(self)
         self.addParameter(declare.file(self.DELAYS,
-                                       "Zenith delay maps folder (m; GACOS, GeoTIFF)",
+                                       "Zenith delay maps (m; a folder)",
                                        folder=True, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (degrees, delay maps)",
                                          optional=True))
