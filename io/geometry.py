@@ -45,9 +45,9 @@ def metric_pixel_size(info: RasterInfo, name: str):
 
 
 HEADING_KINDS = ["heading, degrees clockwise from north",
-                 "look-vector orientation lv_phi, radians counter-clockwise from east (GAMMA/HyP3)",
-                 "look-vector orientation lv_phi, degrees counter-clockwise from east",
-                 "ISCE los band 2: azimuth of the ground-to-satellite vector, degrees anticlockwise from north"]
+                 "lv_phi, radians from east (GAMMA/HyP3)",
+                 "lv_phi, degrees anticlockwise from east",
+                 "ISCE los band 2, degrees anticlockwise from north"]
 
 
 def heading_reader(path, kind, name, look):

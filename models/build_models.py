@@ -16,6 +16,7 @@ when it is not registered yet.
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,6 +85,9 @@ def _register_provider() -> None:
 
 
 _KEEP: list = []
+#: The size of a box in the modeler (QGIS's default for inputs, steps and outputs), and the space kept between boxes.
+BOX = (200.0, 30.0)
+GAP = 40.0
 
 
 def _stack_inputs(*, coherence_x: int) -> list:
@@ -111,6 +115,7 @@ class _Model:
         self.model = QgsProcessingModelAlgorithm(display_name, GROUPS[group], group)
         self.model.setHelpContent({"ALG_DESC": help_text, "ALG_CREATOR": "InSAR Geohazards",
                                    "DISPLAY_NAME": display_name, "MODEL_ID": name, **input_help})
+        self.free_y = 0.0  # the first height below every step and output box placed so far
 
     def inputs(self, placed) -> None:
         """``(definition, x)`` of each model input; the dialog lists them in this order (without it QGIS sorts
@@ -148,10 +153,16 @@ class _Model:
 
     def child(self, child_id, alg_id, description, x, y, params, outputs) -> None:
         """Add ``alg_id`` as ``child_id`` with its wired ``params`` and the model ``outputs`` it gives
-        (model output name -> (its output ID, label))."""
+        (model output name -> (its output ID, label)).
+
+        The modeler draws each box centred on its position (:data:`BOX` wide and high): the step at ``x`` and at
+        ``y`` or lower, below the boxes placed before it; its outputs in a column at its right, from its height
+        down, :data:`GAP` apart; the next step below them all."""
         from qgis.core import QgsProcessingModelChildAlgorithm, QgsProcessingModelOutput
         from qgis.PyQt.QtCore import QPointF
 
+        width, height = BOX
+        y = max(y, self.free_y + height / 2)
         child = QgsProcessingModelChildAlgorithm(alg_id)
         child.setChildId(child_id)
         child.setDescription(description)
@@ -165,8 +176,9 @@ class _Model:
             out = QgsProcessingModelOutput(out_name, label)
             out.setChildId(child_id)
             out.setChildOutputName(param_name)
-            out.setPosition(QPointF(x + 220, y + 60 + 30 * len(outs)))
+            out.setPosition(QPointF(x + width + GAP, y + (height + GAP / 2) * len(outs)))
             outs[out_name] = out
+        self.free_y = y + height / 2 + (height + GAP / 2) * max(len(outs) - 1, 0) + GAP
         child.setModelOutputs(outs)
         self.model.addChildAlgorithm(child)
 
@@ -203,7 +215,7 @@ def build():
         (QgsProcessingParameterRasterLayer("DEM", "DEM", optional=True), 1160),
         (QgsProcessingParameterNumber("INCIDENCE", "Incidence (degrees; with a DEM)",
                                       QgsProcessingParameterNumber.Type.Double, None, True, 0.001, 89.999), 1420),
-        (QgsProcessingParameterNumber("HEADING", "Heading (degrees clockwise from north; with a DEM)",
+        (QgsProcessingParameterNumber("HEADING", "Heading (degrees; with a DEM)",
                                       QgsProcessingParameterNumber.Type.Double, None, True, -360.0, 360.0), 1680)])
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 240, 220,
             {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": m.param("COHERENCE"),
@@ -254,8 +266,28 @@ def _write(build_model, path: str) -> str:
     model = build_model()
     if not model.toFile(path):
         raise SystemExit(f"could not write {path}")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(_attributes_in_order(text))
     print(f"wrote {path}")
     return path
+
+
+_OPTION = re.compile(r'<Option((?:\s+[a-z_]+="[^"]*")*)\s*(/?)>')
+_ATTRIBUTE = re.compile(r'([a-z_]+)="([^"]*)"')
+_ORDER = {"value": 0, "type": 1, "name": 2}
+
+
+def _attributes_in_order(text: str) -> str:
+    """The model file with each element's attributes in one order (value, type, name): Qt writes them in the order
+    of a hash seeded anew at each start, so the same model would be written in other bytes at each build."""
+
+    def ordered(match):
+        pairs = sorted(_ATTRIBUTE.findall(match.group(1)), key=lambda p: (_ORDER.get(p[0], 3), p[0]))
+        return "<Option" + "".join(f' {k}="{v}"' for k, v in pairs) + match.group(2) + ">"
+
+    return _OPTION.sub(ordered, text)
 
 
 def main(path: str = MODEL_FILE) -> str:
@@ -441,7 +473,7 @@ def build_corrected():
     m.child("unwrapping", "geohazard:unwrapclosurecorrection", "Unwrapping-error correction (phase closure)",
             240, 200, {"INTERFEROGRAMS": m.param("INTERFEROGRAMS"), "COHERENCE": coh,
                        "COHERENCE_THRESHOLD": m.static(0.3)},
-            {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics per interferogram (CSV)")})
+            {"LOOP_STATS": ("OUTPUT_STATS", "Loop-closure statistics (CSV)")})
     m.child("network", "geohazard:modifynetwork", "Modify network (loops still misclosing)", 340, 280,
             {"INTERFEROGRAMS": m.output("unwrapping", "OUTPUT_LAYERS"), "COHERENCE": coh,
              "MAX_LOOP_MISFIT": m.static(1.5), "LOOP_COHERENCE": m.static(0.3), "KEEP_CONNECTED": m.static(True),
@@ -460,16 +492,16 @@ def build_corrected():
     m.child("sbas", "geohazard:sbasinversion", "SBAS inversion", 1040, 840,
             {"INTERFEROGRAMS": m.output("ramps", "OUTPUT_LAYERS"), "COHERENCE": coh,
              "REFERENCE": m.output("reference", "REFERENCE_POINT"), "WEIGHTING": m.static(2)},
-            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Displacement time series before the DEM-error step (mm)"),
-             "VELOCITY": ("OUTPUT_VELOCITY", "LOS velocity before the DEM-error step (mm/yr)")})
+            {"TIMESERIES": ("OUTPUT_TIMESERIES", "Time series before the DEM-error step (mm)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Velocity before the DEM-error step (mm/yr)")})
     m.child("demerror", "geohazard:demerrorcorrection", "DEM-error correction and final velocity", 1240, 1000,
             {"INPUT": m.output("sbas", "OUTPUT_TIMESERIES"), "BASELINES": m.param("BASELINES"),
              "INCIDENCE_RASTER": m.param("INCIDENCE"), "SLANT_RANGE_RASTER": m.param("SLANT_RANGE"),
              "INCIDENCE": m.param("INCIDENCE_DEG"), "SLANT_RANGE_M": m.param("SLANT_RANGE_M"),
              "FILTER_WINDOW": m.static(CORR_VELOCITY_WINDOW_PX)},
-            {"TIMESERIES": ("OUTPUT", "Time series corrected for the DEM error (mm)"),
+            {"TIMESERIES": ("OUTPUT", "Time series, DEM error removed (mm)"),
              "DEM_ERROR": ("OUTPUT_DEM_ERROR", "DEM error (m)"),
-             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr, noise-adaptive 3 x 3 filter)"),
+             "VELOCITY": ("OUTPUT_VELOCITY", "Final LOS velocity (mm/yr, 3 x 3 filter)"),
              "VELOCITY_STD": ("OUTPUT_VELOCITY_STD", "Final velocity standard error (mm/yr)"),
              "VELOCITY_UNFILTERED": ("OUTPUT_VELOCITY_UNFILTERED", "Final LOS velocity before the filter (mm/yr)")})
     return m.done()

@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import datetime as _dt
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -181,11 +182,63 @@ def describe_fit(fit: Optional[Fit]) -> str:
 
 # ----------------------------------------------------------------------------- drawing
 def _ylabel(components: set) -> str:
+    # two short lines: the whole label fits along the panel of the smallest dock (220 px)
     if components <= {"LOS", ""}:
-        return "LOS displacement (mm, + toward satellite)"
+        return "LOS displacement (mm,\n+ toward satellite)"
     if components <= {"UP", "EAST"}:
         return "Displacement (mm; + up, + east)"
     return "Displacement (mm)"
+
+
+#: The longest curve name the dock's legend shows; the whole name is the curve's tooltip (and in the table).
+LEGEND_CHARS = 30
+#: Legend columns on screen: one per this many pixels of the figure's width (1 to 3).
+LEGEND_COLUMN_PX = 190
+_NAMES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # figure -> [(artist, full name)]
+
+
+def short_label(text: str, limit: int = LEGEND_CHARS) -> str:
+    """``text`` in at most ``limit`` characters: its start and its end around "…" (a point's name and the end of
+    its coordinates stay readable)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return text[:head].rstrip() + "…" + text[len(text) - (limit - 1 - head):].lstrip()
+
+
+def legend_names(names: list, limit: int = LEGEND_CHARS) -> list:
+    """Each of ``names`` in at most ``limit`` characters (:func:`short_label`), told apart: names whose cut forms
+    clash (the same layer's points differ in the middle) keep their start and the part where they differ."""
+    out = [short_label(t, limit) for t in names]
+    clash = [i for i, t in enumerate(out) if out.count(t) > 1 and names.count(names[i]) == 1]
+    if len(clash) > 1:
+        group = [" ".join(names[i].split()) for i in clash]
+        pre = len(os.path.commonprefix(group))
+        suf = len(os.path.commonprefix([t[::-1] for t in group]))
+        head = limit // 3
+        for i, t in zip(clash, group):
+            core = t[max(head, pre - 6):max(len(t) - suf + 6, pre + 1)]
+            out[i] = short_label(t[:head].rstrip() + "…" + core, limit)
+    return out
+
+
+def curve_name_at(figure, event) -> str:
+    """The whole name of the curve (its line or its legend entry) under the mouse ``event``; "" elsewhere."""
+    for artist, name in _NAMES.get(figure, ()):
+        if artist.get_visible() and artist.contains(event)[0]:
+            return name
+    return ""
+
+
+def _use_constrained_layout(figure) -> None:
+    """Margins computed at each draw for the title, the axis labels, the rotated dates and the legends, at any size
+    of the dock (tight_layout gives up, with a warning, when the legends outgrow the figure)."""
+    if hasattr(figure, "set_layout_engine"):
+        figure.set_layout_engine("constrained", h_pad=0.02, w_pad=0.02, hspace=0.02)
+    else:
+        figure.set_constrained_layout(True)
+        figure.set_constrained_layout_pads(h_pad=0.02, w_pad=0.02, hspace=0.02)
 
 
 #: Dates beyond which a curve's markers are thinned (one marker every few dates; the line keeps every date).
@@ -196,39 +249,45 @@ def draw(figure, shown: list, fits: dict, *, selected=None, title: str = "", emp
          detailed: bool = False, current_date=None) -> dict:
     """Draw ``shown`` series (and their ``fits`` by series key) on ``figure``.
 
-    On screen the legend names the curves (the dock's table holds the parameters), above the panel so that it
-    never covers the data; ``detailed`` (exported pictures) lists each curve with its fitted parameters below its
-    panel. ``current_date`` (the map's time, from the Temporal Controller) is marked by a vertical line.
-    Returns ``{artist: key}`` of the data artists, for picking a curve with the mouse.
+    The title heads the figure; under each panel a legend, outside the data and the title: on screen the curves'
+    names cut to :data:`LEGEND_CHARS` characters in up to three columns (the whole name is the curve's tooltip:
+    :func:`curve_name_at`; the dock's table holds the parameters); ``detailed`` (exported pictures) lists each curve
+    whole with its fitted parameters. The margins are computed at each draw (constrained layout), so no label is
+    cut and no layout warning is raised. ``current_date`` (the map's time, from the Temporal Controller) is marked
+    by a vertical line. Returns ``{artist: key}`` of the data artists, for picking a curve with the mouse.
     """
     figure.clear()
+    _use_constrained_layout(figure)
     los = [s for s in shown if s.panel == "los"]
     main = [s for s in shown if s.panel != "los"]
     groups = [main, los] if los else [main]
-    ratios = [3.0, 2.0][:len(groups)]
-    if detailed:  # a legend axes under each panel, as tall as its lines
-        lines = [sum(1 + ("\n" in _label(s, fits.get(s.key), True)) for s in g) for g in groups]
-        ratios = [r for ratio, n in zip(ratios, lines) for r in (ratio, 0.09 * n + 0.35)]
+    width_px = figure.get_size_inches()[0] * figure.dpi
+    columns = 1 if detailed else int(min(3, max(1, width_px // LEGEND_COLUMN_PX)))
+    lines = [sum(1 + ("\n" in _label(s, fits.get(s.key), True)) for s in g) if detailed else -(-len(g) // columns)
+             for g in groups]
+    # a legend axes under each panel, as tall as its lines (the layout adds what a longer legend needs)
+    ratios = [r for ratio, n in zip([3.0, 2.0], lines) for r in (ratio, 0.09 * n + (0.35 if detailed else 0.1))]
     grid = figure.add_gridspec(len(ratios), 1, height_ratios=ratios)
-    step = 2 if detailed else 1
     axes = []
     for k in range(len(groups)):
-        axes.append(figure.add_subplot(grid[k * step], sharex=axes[0] if axes else None))
+        axes.append(figure.add_subplot(grid[2 * k], sharex=axes[0] if axes else None))
     ax, ax_los = axes[0], (axes[1] if los else None)
-    artists = {}
+    artists, names = {}, []
     for k, (a, group) in enumerate(zip(axes, groups)):
         for s in group:
             artists.update(_draw_series(a, s, fits.get(s.key), s.key == selected, detailed))
         a.axhline(0.0, color="0.6", lw=0.6)
         a.grid(True, lw=0.3)
-        if group and detailed:
-            lax = figure.add_subplot(grid[k * step + 1])
+        if group:
+            lax = figure.add_subplot(grid[2 * k + 1])
             lax.axis("off")
-            lax.legend(*a.get_legend_handles_labels(), loc="upper left", fontsize=7, frameon=False,
-                       borderaxespad=0.0)
-        elif group:  # above the panel, outside the data
-            a.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=min(len(group), 3),
-                     frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+            handles, labels = a.get_legend_handles_labels()
+            by_key = {s.key: s for s in group}  # on screen the name only: the bands show
+            whole = [by_key[artists[h]].label if h in artists else t for h, t in zip(handles, labels)]
+            legend = lax.legend(handles, labels if detailed else legend_names(whole),
+                                loc="upper left", fontsize=7, frameon=False, borderaxespad=0.0, ncol=columns,
+                                handlelength=1.5, columnspacing=1.0)
+            names += list(zip(legend.get_texts(), whole)) + list(zip(handles, whole))
         if current_date is not None:
             a.axvline(current_date, color="0.2", ls=":", lw=1.2, zorder=7, label="_map time")
     if current_date is not None and shown:
@@ -241,6 +300,7 @@ def draw(figure, shown: list, fits: dict, *, selected=None, title: str = "", emp
     if ax_los is not None:
         ax_los.set_ylabel("LOS sources (mm,\n+ toward satellite)", fontsize=8)
     ax.set_title(title or "InSAR displacement time series", fontsize=10)
+    _NAMES[figure] = names
     if not shown:
         ax.text(0.5, 0.5, empty_text, ha="center", va="center", transform=ax.transAxes, color="0.45")
         ax.set_xticks([])
@@ -250,12 +310,6 @@ def draw(figure, shown: list, fits: dict, *, selected=None, title: str = "", emp
         for lbl in a.get_xticklabels():
             lbl.set_rotation(25)
             lbl.set_horizontalalignment("right")
-    width, height = figure.get_size_inches()
-    if width * figure.dpi > 120 and height * figure.dpi > 120:
-        try:
-            figure.tight_layout()
-        except (ValueError, np.linalg.LinAlgError):
-            pass  # a dock squeezed to nothing: keep the default margins
     return artists
 
 

@@ -73,12 +73,15 @@ from .timeseries_data import (
     transform_point,
 )
 from .timeseries_plot import (
+    LEGEND_CHARS,
     MODEL_CHOICES,
+    curve_name_at,
     describe_fit,
     draw,
     export_figure,
     fit_series,
     fits_csv_path,
+    short_label,
     write_csv,
     write_fits_csv,
 )
@@ -187,6 +190,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
         self.canvas.setMinimumSize(320, 220)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.canvas.mpl_connect("pick_event", self._plot_picked)
+        self.canvas.mpl_connect("motion_notify_event", self._plot_hovered)
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(TABLE_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -780,7 +784,7 @@ class TimeSeriesViewerDock(QgsDockWidget):
     def _title(self) -> str:
         title = "InSAR displacement time series"
         if self.reference is not None:
-            title += f"\nrelative to {self.reference.label}"
+            title += f"\nrelative to {short_label(self.reference.label, 2 * LEGEND_CHARS)}"
         if self.reference_date is not None:
             title += f" (zero on {self.reference_date.isoformat()})"
         return title
@@ -823,6 +827,12 @@ class TimeSeriesViewerDock(QgsDockWidget):
         if key != self.selected:
             self.selected = key
             self.redraw()
+
+    def _plot_hovered(self, event) -> None:
+        """The whole name of the curve under the mouse (the legend shows it cut) as the chart's tooltip."""
+        name = curve_name_at(self.figure, event)
+        if name != self.canvas.toolTip():
+            self.canvas.setToolTip(name)
 
     def _plot_picked(self, event) -> None:
         key = self._artists.get(event.artist)

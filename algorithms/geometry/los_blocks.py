@@ -19,9 +19,9 @@ from .terrain import los_to_downslope, slope_aspect_metric
 #: (down) to pi/2 (up)"; MintPy ``objects/stackDict.py`` converts it with 90 - degrees(theta)); LiCSAR's ``U.tif`` is
 #: the up component of the ground-to-satellite unit vector, cos(incidence).
 INCIDENCE_KINDS = ("incidence angle, degrees", "incidence angle, radians",
-                   "elevation angle of the look vector (90 - incidence), degrees",
-                   "elevation angle of the look vector, radians (GAMMA/HyP3 lv_theta)",
-                   "up component of the LOS unit vector, cos(incidence) (LiCSAR U.tif)")
+                   "look elevation (90 - incidence), degrees",
+                   "look elevation lv_theta, radians (GAMMA/HyP3)",
+                   "LOS up component, cos(incidence) (LiCSAR U.tif)")
 
 
 def incidence_to_degrees(values, kind: int):

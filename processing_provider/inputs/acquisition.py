@@ -35,9 +35,10 @@ def user_number(alg, parameters, pid: str, context) -> Optional[float]:
 
 def resolve_geometry(alg, parameters, pid: str, context, feedback, key: str, *, rasters: Iterable[str] = (),
                      attributes: Iterable = (), default: Optional[float] = None, default_label: str = "default",
-                     why_needed: str = "") -> Choice:
+                     why_needed: str = "", carried: bool = True) -> Choice:
     """Apply the geometry rule to the scene value ``key`` (``INCIDENCE_DEG`` ...) of parameter ``pid`` and the
-    metadata of ``rasters`` / ``attributes``, log it, and record the value for the run's outputs to carry."""
+    metadata of ``rasters`` / ``attributes``, log it, and record the value for the run's outputs to carry
+    (``carried`` False: a value of another geometry than the outputs', never carried)."""
     choice = geometry_choice(key, user_number(alg, parameters, pid, context), rasters=rasters,
                              attributes=attributes, parameter=pid, default=default, default_label=default_label,
                              why_needed=why_needed, log=FeedbackProgress(feedback))
@@ -53,7 +54,7 @@ def resolve_geometry(alg, parameters, pid: str, context, feedback, key: str, *, 
             f" (metadata: {choice.source.split('(', 1)[1].rstrip(')')})" if choice.from_metadata else " (default)"
         record(pid, f"{choice.value:.10g}{where}")
     carry = getattr(alg, "carry_geometry", None)
-    if carry is not None and (choice.from_metadata or choice.source.startswith("given")):
+    if carried and carry is not None and (choice.from_metadata or choice.source.startswith("given")):
         carry(**{key: choice.value})
     return choice
 
@@ -84,14 +85,14 @@ def heading_hint(pid: str, raster: str = "") -> str:
 
 
 def scene_value(alg, parameters, pid: str, context, feedback, key: str, *, needed: bool, rasters: Iterable[str] = (),
-                hint: str = "") -> float:
+                hint: str = "", carried: bool = True) -> float:
     """The geometry rule with no default (:func:`resolve_geometry`): the typed value, else the inputs' metadata,
     else a refusal ending with ``hint``; NaN when the run does not need the value (``needed`` False: a raster or the
     points' own LOS fields give it)."""
     if not needed:
         return float("nan")
     return float(resolve_geometry(alg, parameters, pid, context, feedback, key, rasters=rasters,
-                                  why_needed=hint).value)
+                                  why_needed=hint, carried=carried).value)
 
 
 #: Point fields that give each point its own line of sight (EGMS los_east/los_north/los_up; incidence_angle with

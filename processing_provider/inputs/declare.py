@@ -134,6 +134,10 @@ class QuietRaster(QgsProcessingParameterRasterLayer):
         return copy
 
 
+#: The dialog widget of a :class:`PathList` (a dotted path the Processing dialog imports; the provider never does).
+PATH_LIST_WIDGET = __package__.split(".")[0] + ".ui.path_list_widget.PathListWrapper"
+
+
 class PathList(QgsProcessingParameterMultipleLayers):
     """Several layers or files, or folders holding them (the tools list a folder's files themselves).
 
@@ -141,7 +145,13 @@ class PathList(QgsProcessingParameterMultipleLayers):
     opening every item with every data provider: a folder or a non-layer file (a ``.par.gz`` baseline table)
     then prints "[OGR] Cannot open", GDAL's "not recognized as a supported file format" and MDAL's "Unable to
     load mesh" lines although the tool reads it fine. Here folders (and every item of a file list) are checked
-    as paths and written as strings; layers are checked as QGIS does."""
+    as paths and written as strings; layers are checked as QGIS does. The toolbox dialog shows it with
+    :data:`PATH_LIST_WIDGET`, which keeps every item it is given (QGIS's widget keeps only what loads as a layer: a
+    History re-run would lose the baseline tables)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setMetadata({**self.metadata(), "widget_wrapper": {"class": PATH_LIST_WIDGET}})
 
     def _paths(self, value):
         """The items of ``value`` as paths when none needs opening as a layer (each a folder, or any path of a
@@ -232,7 +242,7 @@ class PathList(QgsProcessingParameterMultipleLayers):
                         definition.defaultValue(),
                         bool(definition.flags() & QgsProcessingParameterDefinition.Flag.FlagOptional))
         copy.setFlags(definition.flags())
-        copy.setMetadata(definition.metadata())
+        copy.setMetadata({**definition.metadata(), "widget_wrapper": {"class": PATH_LIST_WIDGET}})
         copy.setHelp(definition.help())
         copy.setMinimumNumberInputs(definition.minimumNumberInputs())
         return copy
@@ -406,7 +416,7 @@ WAVELENGTH_HELP = ("<b>Wavelength</b> (m): leave empty to use the inputs' metada
 def wavelength_parameter(alg, pid: str = WAVELENGTH) -> QgsProcessingParameterNumber:
     """Optional wavelength (m) with no default: empty means metadata, else Sentinel-1."""
     return QgsProcessingParameterNumber(
-        pid, alg.tr("Radar wavelength (m; empty = inputs' metadata or Sentinel-1)"),
+        pid, alg.tr("Radar wavelength (m; empty = metadata)"),
         QgsProcessingParameterNumber.Type.Double, defaultValue=None, optional=True, minValue=1e-4)
 
 
@@ -423,15 +433,15 @@ def km_parameter(alg, pid, label, default, *, minimum, maximum=None) -> QgsProce
 
 #: Options of INPUT_UNITS (the stack tools) and WEIGHTING (sbasinversion, stackingvelocity).
 INPUT_UNITS = [
-    "Radians, phase grows with range (GAMMA, ISCE, MintPy, LiCSAR, HyP3, SNAP)",
+    "Radians, phase grows with range (GAMMA, ISCE ...)",
     "Radians, phase grows toward the satellite",
-    "Metres of LOS displacement (positive toward the satellite)",
-    "Millimetres of LOS displacement (positive toward the satellite)",
+    "Metres of LOS (+ toward the satellite)",
+    "Millimetres of LOS (+ toward the satellite)",
 ]
 
 
 WEIGHTING = ["None (ordinary least squares, as MintPy -w no)",
-             "Coherence-based phase variance (as MintPy -w var)"]
+             "Phase variance from coherence (MintPy -w var)"]
 
 
 PRODUCTS_HELP = (
@@ -483,7 +493,7 @@ def add_stack_parameters(alg, *, mintpy: bool, units: bool = True,
     tools."""
     # the main input is mandatory; a MintPy stack is given as its (single) item. MINTPY_STACK is
     # kept, hidden, for scripts and qgis_process lines written before
-    label = "Unwrapped interferograms (rasters, folder or MintPy .h5)" if mintpy else \
+    label = "Unwrapped interferograms (or folder, MintPy .h5)" if mintpy else \
         "Unwrapped interferograms (rasters, or a folder)"
     alg.addParameter(rasters("INTERFEROGRAMS", alg.tr(label)))
     alg.addParameter(rasters("COHERENCE", alg.tr(coherence_label), optional=True))
@@ -516,7 +526,7 @@ def add_network_filter_parameters(alg) -> None:
         "MAX_PERP_BASELINE", alg.tr("Maximum perpendicular baseline (m, 0 = no limit)"),
         QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0))
     alg.addParameter(QgsProcessingParameterNumber(
-        "MIN_MEAN_COHERENCE", alg.tr("Minimum mean coherence of an interferogram (0 = keep all)"),
+        "MIN_MEAN_COHERENCE", alg.tr("Minimum mean coherence (0 = keep all)"),
         QgsProcessingParameterNumber.Type.Double, defaultValue=0.0, minValue=0.0, maxValue=1.0))
     alg.addParameter(QgsProcessingParameterString(
-        "DROP_PAIRS", alg.tr("Interferograms to drop (YYYYMMDD_YYYYMMDD, comma separated)"), optional=True))
+        "DROP_PAIRS", alg.tr("Interferograms to drop (date pairs)"), optional=True))

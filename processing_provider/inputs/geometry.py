@@ -21,7 +21,7 @@ from ...algorithms.progress import SubProgress
 from ...io import blocks, geometry, raster, vector
 from ..lazy import lazy_module
 from . import values as _values
-from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value
+from .acquisition import heading_hint, incidence_hint, points_carry_los, scene_value, user_number
 from .angles import incidence_kind
 
 _dist = lazy_module("...algorithms.geometry.distortion", __package__)
@@ -216,7 +216,12 @@ def raster_pair(alg, parameters, context, opts, feedback=None) -> tuple:
 
 def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
     """The first (and, with HEADING_2, the second) acquisition geometry of the distortion map: heading (or the
-    scene heading of HEADING_RASTER), incidence number or raster (on the DEM grid, checked by the tool)."""
+    scene heading of HEADING_RASTER), incidence number or raster (on the DEM grid, checked by the tool).
+
+    The DEM's metadata (the image parameter file beside a GAMMA DEM) describes the first geometry: a typed value
+    of the first geometry that differs from it is a warning; a typed value of the second geometry is another pass
+    by design, never compared with it (nor carried by the outputs, which are the first geometry's). An empty
+    INCIDENCE_2 takes the metadata's incidence, as the first geometry does."""
     look = alg.LOOKS[alg.parameterAsEnum(parameters, alg.LOOK, context)]
     kind = alg.parameterAsEnum(parameters, alg.INCIDENCE_UNITS, context)
     geos = []
@@ -226,13 +231,17 @@ def acquisition_geometries(alg, parameters, context, feedback, info) -> list:
         inc_par = getattr(alg, "INCIDENCE_RASTER" + suffix)
         inc_path = alg.raster_path(parameters, inc_par, context) if parameters.get(inc_par) else None
         by_raster = not suffix and parameters.get(alg.HEADING_RASTER)
+        def first_pass(pid, second=bool(suffix)):
+            # the second geometry's typed values are not compared with the first pass's metadata
+            return [] if second and user_number(alg, parameters, pid, context) is not None else [info.path]
+
         heading = scene_value(alg, parameters, "HEADING" + suffix, context, feedback, gm.HEADING_KEY,
-                              needed=not by_raster, rasters=[info.path],
+                              needed=not by_raster, rasters=first_pass("HEADING" + suffix), carried=not suffix,
                               hint=heading_hint("HEADING" + suffix, "" if suffix else alg.HEADING_RASTER))
         heading = float(_dist.check_heading(heading, name="HEADING" + suffix))
         incidence = scene_value(alg, parameters, "INCIDENCE" + suffix, context, feedback, gm.INCIDENCE_KEY,
-                                needed=not inc_path, rasters=[info.path], hint=incidence_hint("INCIDENCE" + suffix,
-                                                                                              inc_par))
+                                needed=not inc_path, rasters=first_pass("INCIDENCE" + suffix), carried=not suffix,
+                                hint=incidence_hint("INCIDENCE" + suffix, inc_par))
         read_heading = None
         if by_raster:
             read_heading = geometry.heading_reader(alg.raster_path(parameters, alg.HEADING_RASTER, context),

@@ -72,14 +72,14 @@ def add_run_parameters(alg, used=RUN_WIDE) -> None:
     ignored: a script or a model that sets them still runs)."""
     num = QgsProcessingParameterNumber
     memory = _advanced(num(
-        MAX_MEMORY_MB, alg.tr(f"Memory for one block (MiB; empty = {DEFAULT_MAX_MEMORY_MB} or the setting)"),
+        MAX_MEMORY_MB, alg.tr(f"Memory for one block (MiB; empty = {DEFAULT_MAX_MEMORY_MB})"),
         num.Type.Integer, defaultValue=None, optional=True, minValue=1))
     if MAX_MEMORY_MB not in used:
         memory.setFlags(memory.flags() | QgsProcessingParameterDefinition.Flag.FlagHidden)
         memory.setDescription(alg.tr("Memory for one block (MiB; not used by this tool: its blocks are small)"))
     alg.addParameter(memory)
     alg.addParameter(_advanced(QgsProcessingParameterString(
-        DASK_SCHEDULER, alg.tr("Dask scheduler (empty = here, 'local' or tcp://host:port)"),
+        DASK_SCHEDULER, alg.tr("Dask scheduler ('local', tcp://host:port)"),
         defaultValue="", optional=True)))
     alg.addParameter(_advanced(num(THREADS, alg.tr("Threads of this process (0 = every CPU)"), num.Type.Integer,
                                    defaultValue=None, optional=True, minValue=0)))

@@ -46,8 +46,8 @@ OUTPUTS = ("OUTPUT_UP", "OUTPUT_EAST", "OUTPUT_SIGMA_UP", "OUTPUT_SIGMA_EAST", "
 #: The tool's own parameter IDs, written once here (the tool's ``IDS``; the shared ones are in :mod:`.ids`).
 IDS = (SERIES, MANIFEST, INCIDENCES, HEADINGS, INCIDENCE_RASTERS, HEADING_RASTERS, WAVELENGTHS, REFERENCE_DATE, NORTH,
        NORTH_VELOCITY, NORTH_RASTER, NORTH_SIGMA, GAP_DAYS, MAX_BRIDGE_YEARS, TEMPLATE, RESAMPLING) + OUTPUTS[:-1]
-NORTH_MODES = ("neglected (north = 0)", "a north velocity (NORTH_VELOCITY or NORTH_RASTER, e.g. a GNSS model)",
-               "along the downslope direction of the DEM (landslides)")
+NORTH_MODES = ("neglected (north = 0)", "a north velocity (NORTH_VELOCITY/_RASTER)",
+               "downslope direction of the DEM (landslides)")
 MANIFEST_KEYS = ("name", "path", "kind", "units", "wavelength_m", "incidence_deg", "heading_deg", "los_east",
                  "los_north", "los_up", "look", "reference_date")
 GEOMETRY_KEYS = ("incidence_deg", "heading_deg", "los_east", "los_north", "los_up")

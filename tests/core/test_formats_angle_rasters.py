@@ -56,8 +56,8 @@ def test_hyp3_lv_theta_given_as_incidence_is_refused_naming_its_option():
     theta = np.radians([44.0, 60.0])
     for kind in (0, 1, 2):
         with pytest.raises(GeohazardError, match=r"holds the look vector's elevation angle from the horizontal in "
-                                                 r"radians .* set INCIDENCE_UNITS to 'elevation angle of the look "
-                                                 r"vector, radians \(GAMMA/HyP3 lv_theta\)' \(3\)"):
+                                                 r"radians .* set INCIDENCE_UNITS to 'look elevation lv_theta, "
+                                                 r"radians \(GAMMA/HyP3\)' \(3\)"):
             _check(*theta, kind, content=content)
     _check(*theta, 3, content=content)
     np.testing.assert_allclose(incidence_to_degrees(theta, 3), [46.0, 30.0])
@@ -69,7 +69,7 @@ def test_licsar_u_given_where_incidence_is_expected():
     u = np.cos(np.radians(S1_INC[::-1]))
     with pytest.raises(GeohazardError, match=r"holds the up component of the LOS unit vector, cos\(incidence\) but "
                                              r"INCIDENCE_UNITS declares an incidence angle in degrees; set "
-                                             r"INCIDENCE_UNITS to 'up component.*' \(4\)"):
+                                             r"INCIDENCE_UNITS to 'LOS up component.*' \(4\)"):
         _check(*u, 0, content="up_component")
     with pytest.raises(GeohazardError, match="LiCSAR E/N.*give the frame's U.tif"):
         _check(-0.6, -0.5, 4, content="east_component")

@@ -203,6 +203,19 @@ def test_toolbox_search_finds_the_tools(qgis_app, word, expected):
     assert expected <= found, expected - found
 
 
+#: The characters of a tool's name the toolbox shows at its default width (the rest is cut to "...").
+TOOLBOX_CHARS = 28
+
+
+def test_every_tool_reads_distinctly_at_the_default_toolbox_width(qgis_app):
+    """The toolbox cuts a long name to its first ~28 characters: two tools (or models) cut to the same words
+    read as one; each tool's visible start is its own."""
+    seen = {}
+    for a in _provider_algorithms():
+        seen.setdefault(a.displayName()[:TOOLBOX_CHARS].lower(), []).append(a.name())
+    assert {start: names for start, names in seen.items() if len(names) > 1} == {}
+
+
 def test_no_description_says_optional(qgis_app):
     """QGIS appends "[optional]" itself; a description saying it too reads "optional ... [optional]"."""
     for a in _provider_algorithms():
@@ -222,6 +235,57 @@ def test_every_label_fits_the_dialog(qgis_app):
             for d in a.parameterDefinitions()
             if not d.flags() & QgsProcessingParameterDefinition.Flag.FlagHidden and len(d.description()) > MAX_LABEL]
     assert long == []
+
+
+#: QGIS's default size of a tool's dialog (the parameters on the left, the help on the right).
+DIALOG_SIZE = (688, 523)
+
+
+def test_every_dialog_fits_its_default_size(qgis_app, monkeypatch):
+    """Each tool's and shipped model's dialog at QGIS's default size shows every label whole and every widget with
+    its "..." button inside the parameters panel: nothing in the panel asks for more width than it has (QGIS then
+    cuts the labels and pushes the buttons past the right edge, behind a horizontal scroll bar). The font is the
+    desktop's usual one, 9 points of the default sans serif (DejaVu Sans on Debian, wider than Windows' Segoe UI);
+    the headless platform of the tests would use 12."""
+    from processing.tools import general
+    from qgis.PyQt.QtGui import QFont
+    from qgis.PyQt.QtWidgets import QApplication
+
+    before = QApplication.font()
+    QApplication.setFont(QFont("Sans Serif", 9))
+    try:
+        too_wide, checked = _dialogs_too_wide(general, monkeypatch)
+    finally:
+        QApplication.setFont(before)
+    assert checked >= 40
+    assert too_wide == [], "\n".join(map(str, too_wide))
+
+
+def _dialogs_too_wide(general, monkeypatch):
+    import types
+
+    from qgis.PyQt.QtWidgets import QApplication, QMainWindow, QScrollArea, QToolButton
+
+    window = QMainWindow()
+    monkeypatch.setattr(general, "iface", types.SimpleNamespace(mainWindow=lambda: window))
+    too_wide, checked = [], 0
+    for alg in _provider_algorithms():
+        dialog = general.createAlgorithmDialog(alg.id(), {})
+        dialog.show()
+        dialog.resize(*DIALOG_SIZE)
+        QApplication.processEvents()
+        panel = dialog.mainWidget()
+        area = next(a for a in panel.findChildren(QScrollArea) if a.widget() is not None)
+        room = area.viewport().width()
+        need = area.widget().minimumSizeHint().width()
+        buttons = [b for b in area.widget().findChildren(QToolButton) if b.isVisible()]
+        past = [b.text() for b in buttons if b.mapTo(area.viewport(), b.rect().topRight()).x() > room]
+        if need > room or past:
+            too_wide.append((alg.name(), need, room, past[:3]))
+        checked += 1
+        dialog.close()
+        dialog.deleteLater()
+    return too_wide, checked
 
 
 @pytest.mark.parametrize("tool, first, second, parameters", [

@@ -97,6 +97,31 @@ def test_real_envisat_geographic_dem_with_gamma_incidence(run_alg, tmp_path, dat
     assert 190 < z.min() < z.max() < 380
 
 
+def test_the_second_geometry_is_not_checked_against_the_first_passs_metadata(run_alg, tmp_path, data_dir):
+    """The GAMMA DEM carries the first pass's geometry (heading 193.15, incidence 22.97 from its 20060619_slc.par):
+    the demo's second geometry (-13, 23: the ascending pass) is another pass, no disagreement; a first heading typed
+    against that metadata is one warning naming HEADING and both values."""
+    from testutils import recording_feedback
+
+    dem = os.path.join(data_dir, "envisat_small_test", "gamma_obs", "20060619_utm.dem")
+    heading = float(read_gamma_par(os.path.join(data_dir, "envisat_small_test", "gamma_obs",
+                                                "20060619_slc.par"))["heading"])
+    fb = recording_feedback()
+    run_alg(NAME, {"DEM": dem, "HEADING_2": -13.0, "INCIDENCE_2": 23.0, "OUTPUT_CLASSES": str(tmp_path / "a.tif"),
+                   "OUTPUT_COMBINED": str(tmp_path / "ab.tif")}, feedback=fb)
+    assert [w for w in fb.warnings if "disagree" in w] == []
+    assert f"heading {heading:.7f} deg: from the inputs' metadata" in fb.text
+    assert "heading -13 deg: given by HEADING_2" in fb.text
+    assert "incidence angle 23 deg: given by INCIDENCE_2" in fb.text
+
+    fb = recording_feedback()
+    run_alg(NAME, {"DEM": dem, "HEADING": -13.0, "HEADING_2": heading, "INCIDENCE_2": 23.0,
+                   "OUTPUT_CLASSES": str(tmp_path / "b.tif")}, feedback=fb)
+    disagree = [w for w in fb.warnings if "disagree" in w]
+    assert len(disagree) == 1 and disagree[0].startswith("HEADING = -13 deg disagrees"), disagree
+    assert f"{heading:.7f}" in disagree[0]
+
+
 def test_wrong_parameters_give_clear_messages_and_no_output(qgis_app, run_alg, tmp_path):
     from qgis.core import QgsProcessingException
 

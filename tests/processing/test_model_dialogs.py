@@ -57,6 +57,34 @@ def test_every_link_is_in_the_list_the_modeler_offers_and_no_report_is(qgis_app,
     assert checked >= 3
 
 
+def _boxes(model) -> dict:
+    """The rectangle ``(x0, y0, x1, y1)`` the modeler draws for each input, step and output of ``model``: centred on
+    the component's stored position, of its stored size (QgsModelComponentGraphicItem)."""
+    parts = [(f"input {n}", model.parameterComponent(n)) for n in model.parameterComponents()]
+    for cid, child in model.childAlgorithms().items():
+        parts.append((f"step {cid}", child))
+        parts += [(f"output {cid}:{n}", out) for n, out in child.modelOutputs().items()]
+    out = {}
+    for name, c in parts:
+        p, s = c.position(), c.size()
+        out[name] = (p.x() - s.width() / 2, p.y() - s.height() / 2, p.x() + s.width() / 2, p.y() + s.height() / 2)
+    return out
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=os.path.basename)
+def test_the_modeler_draws_no_box_over_another(qgis_app, path):
+    """Every input, step and output box of a shipped model stands clear of every other by 10 px at least (the
+    modeler's "In"/"Out" handles and the arrows between them stay readable)."""
+    boxes = _boxes(_load(path))
+    assert len(boxes) >= 10 and all(b[2] - b[0] >= 100 and b[3] - b[1] >= 20 for b in boxes.values())
+    gap = 10.0
+    names = sorted(boxes)
+    close = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+             if boxes[a][0] < boxes[b][2] + gap and boxes[b][0] < boxes[a][2] + gap
+             and boxes[a][1] < boxes[b][3] + gap and boxes[b][1] < boxes[a][3] + gap]
+    assert close == []
+
+
 def test_corrected_sbas_offers_every_earlier_steps_interferograms_to_sbas(qgis_app):
     model = _load(os.path.join(ROOT, "models", "corrected_sbas.model3"))
     got = offered(model, "sbas", "INTERFEROGRAMS")

@@ -391,7 +391,7 @@ def test_component_group_up_east_sigma_and_los_sources(dock, canvas, project, tm
     np.testing.assert_allclose(s_desc.values_mm, los_truth("desc", gx, gy), atol=1e-3)
     assert len(dock.markers()) == 1  # one place picked
     # up/east on the first panel with 1-sigma bands, the LOS sources on the second
-    ax, ax_los = dock.figure.axes
+    ax, ax_los = [a for a in dock.figure.axes if a.axison]  # the panels (each legend has an axes of its own)
     assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
     assert ax.get_ylabel() == "Displacement (mm; + up, + east)" and "LOS" in ax_los.get_ylabel()
     assert {ln.get_label() for ln in ax_los.lines} >= {s_asc.label, s_desc.label}
@@ -810,7 +810,7 @@ def test_plugin_loads_its_tools_without_matplotlib(tmp_path):
 
 def test_long_series_read_legibly_and_the_map_time_is_marked(dock, canvas):
     """783 dates (EGMS-like, 6-day sampling) with their 1-sigma: a thin line with thinned markers over a band that
-    shows, the legend above the panel (never over the data); the Temporal Controller's date marked by a line."""
+    shows, the legend under the panel (never over the data); the Temporal Controller's date marked by a line."""
     from matplotlib.collections import PolyCollection
 
     from insar_geohazards.ui.timeseries_data import Series
@@ -834,8 +834,9 @@ def test_long_series_read_legibly_and_the_map_time_is_marked(dock, canvas):
     assert widths[:2] == [0.6, 0.6] and widths[-1] <= 1.4  # the selected curve bolder
     dock.canvas.draw()
     renderer = dock.canvas.get_renderer()
-    legend, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
-    assert legend.y0 >= frame.y1 - 1  # above the data
+    legend = next(a.get_legend() for a in dock.figure.axes if a.get_legend() is not None)
+    legend, frame = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.y1 <= frame.y0  # under the data
     # the map's time
     from qgis.core import QgsDateTimeRange
     from qgis.PyQt.QtCore import QDate, QDateTime, QTime
@@ -850,3 +851,51 @@ def test_long_series_read_legibly_and_the_map_time_is_marked(dock, canvas):
     assert date2num(dt.date(2018, 3, 4)) == pytest.approx(date2num(marks[0].get_xdata()[0]))
     canvas.setTemporalRange(QgsDateTimeRange(QDateTime(), QDateTime()))  # the controller off
     assert dock.map_date is None and not [ln for ln in dock.figure.axes[0].lines if ln.get_label() == "_map time"]
+
+
+@pytest.mark.parametrize("size", [(9.0, 4.0), (5.0, 3.2)], ids=["wide", "small"])
+def test_the_chart_keeps_its_title_labels_and_legend_apart_and_warns_nothing(dock, size):
+    """Six curves with long names (a layer's points): the title, the whole y-axis label and a legend of names cut
+    to 30 characters, each its own, all inside the figure and none over another or over the data; the mouse over a
+    legend entry shows the whole name; drawing raises no matplotlib warning (QGIS shows Python warnings in its Log
+    Messages panel), at the dock's usual size and a small one."""
+    import warnings
+
+    from matplotlib.backend_bases import MouseEvent
+
+    from insar_geohazards.ui.timeseries_data import Series
+    from insar_geohazards.ui.timeseries_plot import LEGEND_CHARS, curve_name_at
+
+    dates = [dt.date(2018, 1, 6) + dt.timedelta(days=24 * k) for k in range(30)]
+    names = [f"cropA_20180106-20180130_VV_8rlks_eqa_unw pixel {k}" for k in range(6)]
+    for k, name in enumerate(names):
+        dock.add_series([Series(dates, -2.0 * k * np.arange(30) / 15.0, name=name,
+                                where="row 120, col 88 (EPSG:4326 19.43210, -99.12345)", sigma_mm=np.full(30, 1.5),
+                                key=("pixel", "test", k))])
+    dock.figure.set_size_inches(*size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dock.redraw()
+        dock.canvas.draw()
+    ax = dock.figure.axes[0]
+    legend = next(a.get_legend() for a in dock.figure.axes if a.get_legend() is not None)
+    shown = [t.get_text() for t in legend.get_texts()]
+    assert len(shown) == 6 and len(set(shown)) == 6 and max(map(len, shown)) <= LEGEND_CHARS, shown
+    renderer = dock.canvas.get_renderer()
+    figure = dock.figure.bbox
+    boxes = {"title": ax.title.get_window_extent(renderer), "ylabel": ax.yaxis.label.get_window_extent(renderer),
+             "legend": legend.get_window_extent(renderer), "data": ax.get_window_extent(renderer)}
+    for name, box in boxes.items():  # whole, inside the figure
+        assert box.x0 >= figure.x0 - 1 and box.x1 <= figure.x1 + 1 and box.y0 >= figure.y0 - 1 and \
+            box.y1 <= figure.y1 + 1, (name, box, figure)
+    assert boxes["ylabel"].height <= boxes["data"].height  # the label along its panel, not past it
+    for a, b in (("title", "legend"), ("title", "data"), ("legend", "data"), ("ylabel", "legend")):
+        assert not boxes[a].overlaps(boxes[b]), (a, b)
+    text = legend.get_texts()[3]
+    centre = text.get_window_extent(renderer)
+    event = MouseEvent("motion_notify_event", dock.canvas, (centre.x0 + centre.x1) / 2, (centre.y0 + centre.y1) / 2)
+    name = curve_name_at(dock.figure, event)
+    assert name in {s.label for s in dock.series} and len(name) > LEGEND_CHARS
+    assert name.startswith(text.get_text().split("…")[0]) and text.get_text().split("…")[1] in name
+    dock._plot_hovered(event)
+    assert dock.canvas.toolTip() == name

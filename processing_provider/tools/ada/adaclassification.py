@@ -23,7 +23,7 @@ from .._base import GeohazardAlgorithm, tool
 features = lazy_module("....io.features", __package__)
 
 
-@tool("adaclassification", "Active deformation areas (ADA) classification",
+@tool("adaclassification", "ADA classification (active deformation areas)",
       tags="ADA,active deformation areas,classification,landslide,subsidence,sinkhole,settlement", page="ada",
       former=(Alias("LANDSLIDES", ids.INVENTORY),))
 class AdaClassification(GeohazardAlgorithm):
@@ -57,7 +57,7 @@ class AdaClassification(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         num = QgsProcessingParameterNumber
         self.addParameter(declare.features(self.INPUT, "Active deformation areas", "polygon"))
-        self.addParameter(declare.field(self.VELOCITY_FIELD, "Mean velocity field (mm/yr; empty = mean_vel or auto)",
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Mean velocity field (mm/yr; empty = auto)",
                                         self.INPUT, numeric=True, optional=True))
         self.addParameter(declare.raster(self.DEM, "DEM (projected, metres)", optional=True))
         self.addParameter(declare.features(self.INVENTORY, "Landslide inventory", "polygon", optional=True))
@@ -71,7 +71,7 @@ class AdaClassification(GeohazardAlgorithm):
         self.addParameter(declare.number(self.THERMAL_RATIO, "Thermal: seasonal amplitude / yearly trend", 1.0, 0.0))
         self.addParameter(declare.number(self.MIN_SEASONAL, "Thermal: minimum seasonal amplitude (mm)", 2.0, 0.0))
         self.addParameter(declare.number(self.SINKHOLE_MAX_AREA, "Sinkhole: maximum area (m2)", 20000.0, 0.0))
-        self.addParameter(num(self.SINKHOLE_MIN_SPEED, self.tr("Sinkhole: minimum |velocity| without karst geology "
+        self.addParameter(num(self.SINKHOLE_MIN_SPEED, self.tr("Sinkhole: min. |velocity| off karst "
                                                                "(mm/yr)"), num.Double, 10.0, minValue=0.0))
         self.addParameter(declare.number(self.SETTLEMENT_MAX_AREA, "Settlement: maximum area (m2)", 50000.0, 0.0))
         self.addParameter(declare.number(self.MAX_DISTORTED_SHARE, "Visibility gate: maximum distorted share", 0.5, 0.0,

@@ -18,7 +18,7 @@ from .._base import GeohazardAlgorithm, tool
 MAX_SERIES_VALUES = 100_000_000
 
 
-@tool("adadetection", "Active deformation areas (ADA) detection",
+@tool("adadetection", "ADA detection (active deformation areas)",
       tags="ADA,active deformation areas,hotspot,velocity,landslide,subsidence,deformation,ground motion",
       main=(ids.OUTPUT,), page="ada", engine=True)
 class AdaDetection(GeohazardAlgorithm):
@@ -93,15 +93,15 @@ class AdaDetection(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Measurement points", "point"))
         self.addParameter(declare.field(self.VELOCITY_FIELD,
-                                        "Velocity field (mm/yr, LOS + toward satellite; empty = auto)",
+                                        "Velocity field (mm/yr; empty = auto)",
                                         self.INPUT, numeric=True, optional=True))
         self.addParameter(declare.field(self.VELOCITY_STD_FIELD,
-                                        "Velocity standard deviation field (mm/yr; empty = auto)", self.INPUT,
+                                        "Velocity std. dev. (mm/yr; empty = auto)", self.INPUT,
                                         numeric=True, optional=True))
         self.addParameter(declare.boolean(self.USE_TIME_SERIES,
-                                          "Use the dated displacement fields (time-series checks)",
+                                          "Use the dated displacement fields",
                                           True))
-        self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = N_SIGMA x std of the map)",
+        self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = N_SIGMA x std)",
                                          0.0, 0.0))
         self.addParameter(declare.number(self.N_SIGMA, "Threshold in standard deviations of the velocity map", 2.0,
                                          0.1))
@@ -115,7 +115,7 @@ class AdaDetection(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.MIN_POINTS, "Minimum points per ADA", 5, 2))
         self.addParameter(declare.number(self.OUTLINE_MARGIN, "Outline margin beyond the outer points (m; 0 = auto)",
                                          0.0, 0.0))
-        self.addParameter(declare.number(self.MIN_CONTRAST, "Minimum contrast with surroundings (x threshold; 0 = off)",
+        self.addParameter(declare.number(self.MIN_CONTRAST, "Minimum contrast (x threshold; 0 = off)",
                                          0.5, 0.0, advanced=True))
         self.addParameter(declare.enum(self.THRESHOLD_SIGMA, "Standard deviation behind the automatic threshold",
                                        ["velocity map (all points)", "stable points (1.4826 x MAD)"], advanced=True))

@@ -54,14 +54,14 @@ class LandslideActivity(GeohazardAlgorithm):
         self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr; empty = auto)", self.POINTS,
                                         numeric=True, optional=True))
         self.addParameter(declare.raster(self.DEM, "DEM (projected, metres)", optional=True))
-        self.addParameter(declare.features(self.ADAS, "Active deformation areas (candidate new landslides)", "polygon",
+        self.addParameter(declare.features(self.ADAS, "ADAs (candidate new landslides)", "polygon",
                                            optional=True))
         self.addParameter(declare.number(self.THRESHOLD, "Stability threshold (mm/yr; 0 = 2 std of the points)", 0.0,
                                          0.0))
         self.addParameter(declare.number(self.MIN_SENSITIVITY, "Minimum |C| for V_SLOPE", 0.3, 0.01, 1.0))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees), when points have no LOS fields", None,
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees; no LOS fields)", None,
                                          0.001, 89.999, optional=True))
-        self.addParameter(declare.number(self.HEADING, "Heading (degrees from north), when points have no LOS fields",
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees; no LOS fields)",
                                          None, -360.0, 360.0, optional=True))
         self.addParameter(declare.sink_out(self.OUTPUT, "Landslide activity", "polygon"))
         self.addParameter(declare.sink_out(self.OUTPUT_CANDIDATES, "Candidate new landslides", "polygon",

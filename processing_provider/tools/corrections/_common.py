@@ -36,7 +36,7 @@ MASK_HELP = (
 )
 
 
-MODES = ["Per interferogram", "Per date (network-consistent: inverted on the network)"]
+MODES = ["Per interferogram", "Per date (inverted on the network)"]
 
 
 def mask_inputs(alg, *, coherence_default: float = 0.3) -> None:

@@ -77,17 +77,17 @@ class DemErrorCorrection(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))
         self.addParameter(declare.files(self.BASELINES,
-            "Perpendicular baselines (files or folder; empty = metadata)",
+            "Perpendicular baselines (files or folder)",
             optional=True))
         self.addParameter(declare.raster(self.SLANT_RANGE_RASTER, "Slant range raster (m)", optional=True))
-        self.addParameter(declare.number(self.SLANT_RANGE_M, "Slant range (m, when no raster; empty = metadata)",
-                                         None, 1.0, optional=True))
+        self.addParameter(declare.number(self.SLANT_RANGE_M, "Slant range (m; empty = metadata)", None, 1.0,
+                                         optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence angle raster (degrees)", optional=True))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees, when no raster; empty = metadata)",
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees; empty = metadata)",
                                          None, 0.1, 89.9, optional=True))
         self.addParameter(declare.integer(self.POLY_ORDER, "Polynomial order of the deformation model", 2, 0, 5))
         self.addParameter(declare.text(self.STEP_DATES,
-                                       "Step dates of the deformation model (YYYY-MM-DD, ...)",
+                                       "Step dates of the model (YYYY-MM-DD, ...)",
                                        optional=True))
         self.addParameter(declare.integer(self.FILTER_WINDOW,
                                           "Velocity filter window (pixels, odd; 0 = noise-adaptive)", 0,
@@ -101,7 +101,7 @@ class DemErrorCorrection(GeohazardAlgorithm):
         self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY_STD, "Final velocity standard error (mm/yr)",
                                              optional=True, create=False))
         self.addParameter(declare.raster_out(self.OUTPUT_VELOCITY_UNFILTERED,
-                                             "Final velocity before the spatial filter (mm/yr)", optional=True,
+                                             "Velocity before the filter (mm/yr)", optional=True,
                                              create=False))
 
     def check(self, parameters, context):

@@ -56,18 +56,18 @@ class ModifyNetwork(StackAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.files(self.BASELINES,
-                                        "Perpendicular baselines (GAMMA/LiCSAR/HyP3 files or folder)", optional=True))
+                                        "Perpendicular baselines (files or folder)", optional=True))
         declare.add_network_filter_parameters(self)
-        self.addParameter(declare.text(self.EXCLUDE_DATES, "Dates to exclude (YYYYMMDD, comma separated)",
+        self.addParameter(declare.text(self.EXCLUDE_DATES, "Dates to exclude (YYYYMMDD, ...)",
                                        optional=True))
         self.addParameter(declare.text(self.START_DATE, "First date (YYYYMMDD)", optional=True))
         self.addParameter(declare.text(self.END_DATE, "Last date (YYYYMMDD)", optional=True))
-        self.addParameter(declare.number(self.MAX_LOOP_MISFIT, "Maximum loop-closure misfit (radians, 0 = not checked)",
+        self.addParameter(declare.number(self.MAX_LOOP_MISFIT, "Maximum loop misfit (radians, 0 = not checked)",
                                          0.0, 0.0))
         self.addParameter(declare.number(self.LOOP_COHERENCE,
                                          "Loop misfit over pixels at least this coherent", 0.3, 0.0, 1.0))
         self.addParameter(declare.boolean(self.KEEP_CONNECTED,
-                                          "Keep the network connected (put back the best dropped)",
+                                          "Keep the network connected",
                                           False))
         self.addParameter(declare.boolean(self.ALLOW_DISCONNECTED, "Allow a disconnected network", False))
         declare.raster_folder_out(self, self.OUTPUT, "Kept interferograms (folder)", "Kept interferograms (layers)")

@@ -61,7 +61,7 @@ class PcaAtmosphere(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.POLY_ORDER, "Polynomial order of the deformation model", 2, 0, 4))
         self.addParameter(declare.boolean(self.ANNUAL, "Annual cycle in the deformation model", True))
         self.addParameter(declare.text(self.STEP_DATES,
-                                       "Step dates of the deformation model (YYYY-MM-DD, ...)",
+                                       "Step dates of the model (YYYY-MM-DD, ...)",
                                        optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT, "Corrected time series (mm)"))
         self.addParameter(declare.raster_out(self.OUTPUT_ATMOSPHERE, "Estimated atmospheric delay (mm)", optional=True,

@@ -22,7 +22,7 @@ from ._common import (
 
 ramps_io = lazy_module("....io.ramps", __package__)
 
-EXTRAPOLATION = ["Fit on every coherent pixel instead (the trend guard keeps the deformation)",
+EXTRAPOLATION = ["Every coherent pixel (trend guarded)",
                  "Fit on the mask, capped at the largest gradient", "Refuse"]
 
 

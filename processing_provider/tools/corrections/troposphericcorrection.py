@@ -25,7 +25,7 @@ from ._common import (
 troposphere = lazy_module("....io.troposphere", __package__)
 
 TROPO_METHODS = ["Phase-elevation, linear (DEM)", "Phase-elevation, quadratic (DEM)",
-                 "External zenith delay maps (GACOS .ztd or per-date GeoTIFFs)"]
+                 "Zenith delay maps (GACOS .ztd or GeoTIFF)"]
 
 
 @tool("troposphericcorrection", "Tropospheric correction (phase-elevation or GACOS / zenith delay maps)",
@@ -95,9 +95,9 @@ class TroposphericCorrection(StackAlgorithm):
         self.addParameter(declare.enum(self.METHOD, "Method", TROPO_METHODS))
         self.addParameter(declare.raster(self.DEM, "DEM (m, same grid; phase-elevation)", optional=True))
         self.addParameter(declare.enum(self.MODE, "Fit (phase-elevation)", MODES))
-        self.addParameter(declare.integer(self.WINDOW, "Window size (pixels, 0 = whole image; phase-elevation)", 0, 0))
+        self.addParameter(declare.integer(self.WINDOW, "Window (pixels, 0 = whole image)", 0, 0))
         self.addParameter(declare.number(self.CORRELATION_THRESHOLD,
-                                         "Minimum phase-height correlation to correct (0 = always)", 0.0, 0.0, 1.0))
+                                         "Minimum phase-height correlation (0 = always)", 0.0, 0.0, 1.0))
         self.addParameter(declare.number(self.FILTER_PIXELS,
                                          "High-pass filter before the fit (pixels, 0 = off)", 3.0, 0.0,
                                          100.0))
@@ -106,15 +106,15 @@ class TroposphericCorrection(StackAlgorithm):
         self.addParameter(declare.boolean(self.DEFORMING_AREAS,
                                           "Leave the deforming areas out of the fit (per date)", True))
         self.addParameter(declare.boolean(self.LATERAL_VARIATION,
-                                          "Let the slope vary linearly across the scene (per date)", False))
+                                          "Slope varying linearly across the scene", False))
         mask_inputs(self)
         self.addParameter(declare.file(self.DELAYS,
-                                       "Zenith delay maps folder (GACOS .ztd or dated GeoTIFFs, m)",
+                                       "Zenith delay maps (m; a folder)",
                                        folder=True, optional=True))
-        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence angle raster (degrees, delay maps)",
+        self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (degrees, delay maps)",
                                          optional=True))
         self.addParameter(declare.number(ids.INCIDENCE,
-                                         "Incidence angle without raster (degrees; 0 = not given)", 0.0,
+                                         "Incidence angle (degrees; 0 = not given)", 0.0,
                                          0.0, 80.0))
         output_folder(self, "Tropospheric-corrected interferograms (folder)",
                       "Tropospheric-corrected interferograms (layers)")

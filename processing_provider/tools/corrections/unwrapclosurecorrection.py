@@ -72,7 +72,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.number(ids.COHERENCE_THRESHOLD,
-                                         "Minimum coherence of the values used and corrected (0 = all)", 0.0,
+                                         "Minimum coherence (0 = all)", 0.0,
                                          0.0, 1.0))
         self.addParameter(declare.integer(self.MAX_CYCLES, "Largest correction per interferogram and pixel (cycles)",
                                           3, 1, 20))

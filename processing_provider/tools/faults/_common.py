@@ -59,7 +59,7 @@ class _FaultSourceMixin:
                      for pid in (self.TOP_DEPTH_KM, self.BOTTOM_DEPTH_KM))
 
     def add_source_parameters(self):
-        self.addParameter(declare.features(self.FAULTS, "Source faults (lines, or slip patches from slipinversion)",
+        self.addParameter(declare.features(self.FAULTS, "Source faults (lines, or slip patches)",
                                            ("line", "polygon"), optional=True))
         self.addParameter(declare.file(self.COULOMB_INP, "Coulomb 3 input file (.inp), instead of a layer",
                                        extension="inp", optional=True))

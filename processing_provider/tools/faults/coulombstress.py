@@ -60,7 +60,7 @@ class CoulombStress(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         self.add_source_parameters()
         self.add_coulomb_parameters()
         self.addParameter(declare.boolean(self.OPTIMAL,
-                                          "Optimally oriented planes (needs a Coulomb file's stress)",
+                                          "Optimally oriented planes (Coulomb file stress)",
                                           False))
         self.addParameter(declare.extent(self.EXTENT, "Output extent"))
         self.addParameter(km_parameter(self, self.PIXEL_SIZE_KM, "Pixel size", 1.0, minimum=0.001))

@@ -67,7 +67,7 @@ class SlipInversion(GeohazardAlgorithm):
             self.addParameter(declare.number(pid, label, default, lo, hi))
         add_rake_parameters(self, 50.0)
         self.addParameter(declare.boolean(self.RAMP, "Estimate a ramp per dataset", True))
-        self.addParameter(declare.text(self.DIP_SEARCH, "Dip grid search 'min,max,step' in degrees (empty = use DIP)",
+        self.addParameter(declare.text(self.DIP_SEARCH, "Dip search 'min,max,step' (degrees)",
                                        optional=True))
         self.addParameter(declare.vector_out(self.OUTPUT_PATCHES, "Slip patches", "polygon"))
         self.addParameter(declare.vector_out(self.OUTPUT_SAMPLES, "Quadtree samples", "point", optional=True))

@@ -21,11 +21,11 @@ egms = lazy_module("....io.egms", __package__)
 class LoadEgms(GeohazardAlgorithm):
     KEY_OUTPUT_FIELDS = {"OUTPUT": ("mean_velocity",)}
     IDS = "INPUTS SERIES_STORAGE"
-    SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (every tool reads them; about 7x the zipped CSV on disk)",
-                      "Compressed series table in the GeoPackage (the time-series dock reads it; about 1.8x)",
+    SERIES_OPTIONS = ("Fields DYYYYMMDD in the layer (about 7x the CSV)",
+                      "Series table in the GeoPackage (about 1.8x)",
                       "None (attributes and velocities only; about 1x)",
-                      "netCDF-4 file per track beside the GeoPackage (every tool, GDAL, xarray read it; about 1.8x)",
-                      "Automatic: netCDF past 256 MB of tiles, dated fields below")
+                      "netCDF-4 file per track beside it (about 1.8x)",
+                      "Auto: netCDF past 256 MB, dated fields below")
     HELP = (
         "Opens European Ground Motion Service (EGMS) point products — L2a Basic, L2b Calibrated or L3 "
         "Ortho — as point layers in one step. <b>Input</b>: one CSV as downloaded, plain or zipped (the .zip "

@@ -68,21 +68,21 @@ class AscDescDecomposition(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         for geo in ("ASC", "DESC"):
             label = "Ascending" if geo == "ASC" else "Descending"
-            self.addParameter(declare.raster(f"{geo}_RASTER", f"{label} LOS raster (mm/yr, or dated bands in mm)",
+            self.addParameter(declare.raster(f"{geo}_RASTER", f"{label} LOS raster (mm/yr or dated mm)",
                                              optional=True))
-            self.addParameter(declare.number(f"{geo}_HEADING", f"{label} heading (degrees; empty = metadata)", None,
+            self.addParameter(declare.number(f"{geo}_HEADING", f"{label} heading (degrees)", None,
                                              -360.0, 360.0, optional=True))
-            self.addParameter(declare.number(f"{geo}_INCIDENCE", f"{label} incidence (degrees; empty = metadata)",
+            self.addParameter(declare.number(f"{geo}_INCIDENCE", f"{label} incidence (degrees)",
                                              None, 0.001, 89.999, optional=True))
             self.addParameter(declare.number(f"{geo}_SIGMA", f"{label} raster standard deviation (0 = unknown)", 0.0,
                                              0.0))
             self.addParameter(declare.features(f"{geo}_POINTS", f"{label} points", "point", optional=True))
         self.addParameter(declare.text(self.VELOCITY_FIELD, "Velocity field of the points", "mean_velocity"))
         self.addParameter(declare.text(self.VELOCITY_STD_FIELD,
-                                       "Velocity standard deviation field (empty = none)",
+                                       "Velocity std. dev. field",
                                        "mean_velocity_std", optional=True))
         self.addParameter(declare.number(self.PIXEL_SIZE, "Pixel size of the point grid (m)", 100.0, 0.01))
-        self.addParameter(declare.crs(self.GRID_CRS, "Grid CRS for points (projected; default EPSG:3035)",
+        self.addParameter(declare.crs(self.GRID_CRS, "Grid CRS of points (default EPSG:3035)",
                                       "EPSG:3035", optional=True))
         self.addParameter(declare.raster(self.TEMPLATE,
             "Template raster to snap the point grid to", optional=True))
@@ -93,12 +93,12 @@ class AscDescDecomposition(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.WEIGHTING, "Weighting", self.WEIGHTINGS))
         self.addParameter(declare.number(self.MAX_CONDITION, "Maximum condition number of the geometry", 10.0, 1.0))
         self.addParameter(declare.boolean(self.TIME_SERIES,
-            "Decompose time series (when the inputs carry dates)", True))
+            "Decompose time series (dated inputs)", True))
         self.addParameter(declare.integer(self.SPACING_DAYS, "Common date spacing (days)", 6, 1))
         self.addParameter(declare.integer(self.MAX_GAP_DAYS, "Longest gap bridged by interpolation (days)", 90, 1))
         self.addParameter(declare.raster_out(self.OUTPUT_EAST, "East velocity"))
         self.addParameter(declare.raster_out(self.OUTPUT_UP, "Up velocity"))
-        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality (sigma east, sigma up, condition, count)",
+        self.addParameter(declare.raster_out(self.OUTPUT_QUALITY, "Quality (sigmas, condition, count)",
                                              optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_EAST_TS, "East time series", optional=True, create=False))
         self.addParameter(declare.raster_out(self.OUTPUT_UP_TS, "Up time series", optional=True, create=False))

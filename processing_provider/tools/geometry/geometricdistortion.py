@@ -71,23 +71,23 @@ class GeometricDistortion(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.DEM, "DEM (metres)"))
-        self.addParameter(declare.number(self.HEADING, "Heading (flight direction, degrees clockwise from north)",
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees clockwise from north)",
                                          None, -360.0, 360.0, optional=True))
         self.addParameter(declare.number(self.INCIDENCE,
-                                         "Incidence angle (degrees; when no incidence raster)", None,
+                                         "Incidence angle (degrees; or a raster)", None,
                                          0.001, 89.999, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (DEM grid)", optional=True))
         self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
-        self.addParameter(declare.raster(self.HEADING_RASTER, "Heading / look-vector azimuth raster (DEM grid)",
+        self.addParameter(declare.raster(self.HEADING_RASTER, "Heading / LOS azimuth raster (DEM grid)",
                                          optional=True))
         self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", geometry.HEADING_KINDS))
         self.addParameter(declare.enum(self.LOOK, "Look side", self.LOOKS))
-        self.addParameter(declare.number(self.HEADING_2, "Second geometry: heading (degrees), for the combined map",
+        self.addParameter(declare.number(self.HEADING_2, "Second geometry: heading (degrees)",
                                          None, -360.0, 360.0, optional=True))
         self.addParameter(declare.number(self.INCIDENCE_2, "Second geometry: incidence (degrees)", None, 0.001, 89.999,
                                          optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER_2,
-                                         "Second geometry: incidence raster (DEM grid, same content)", optional=True))
+                                         "Second geometry: incidence raster", optional=True))
         self.addParameter(declare.number(self.STRONG_RATIO, "Strong foreshortening below R-index / sin(incidence)", 0.5,
                                          0.01, 1.0))
         self.addParameter(declare.number(self.MODERATE_RATIO, "Moderate foreshortening below R-index / sin(incidence)",

@@ -61,18 +61,18 @@ class LosProjection(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "LOS velocity raster", optional=True))
         self.addParameter(declare.features(self.POINTS, "LOS velocity points", "point", optional=True))
-        self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr, positive toward the satellite)",
+        self.addParameter(declare.field(self.VELOCITY_FIELD, "Velocity field (mm/yr, + toward satellite)",
                                         self.POINTS, default="mean_velocity", numeric=True, optional=True))
         self.addParameter(declare.raster(self.DEM, "DEM (metres)", optional=True))
-        self.addParameter(declare.number(self.HEADING, "Heading (degrees from north; empty = input's metadata)",
+        self.addParameter(declare.number(self.HEADING, "Heading (degrees; empty = metadata)",
                                          None, -360.0, 360.0, optional=True))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; empty = the input's metadata)",
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees; empty = metadata)",
                                          None, 0.001, 89.999, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (grid of the LOS raster)",
                                          optional=True))
         self.addParameter(declare.enum(self.INCIDENCE_UNITS, "Incidence raster content", geometry.INCIDENCE_KINDS))
         self.addParameter(declare.raster(self.HEADING_RASTER,
-                                         "Heading / look-vector azimuth raster (LOS raster's grid)",
+                                         "Heading / LOS azimuth raster (same grid)",
                                          optional=True))
         self.addParameter(declare.enum(self.HEADING_UNITS, "Heading raster content", geometry.HEADING_KINDS))
         self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"]))

@@ -65,7 +65,7 @@ class LosVelocityToVertical(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Input LOS raster (positive toward the satellite)"))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; empty = input's metadata)",
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees; empty = metadata)",
                                          None, 0.001, 89.999, optional=True))
         self.addParameter(declare.raster(self.INCIDENCE_RASTER, "Incidence raster (same grid as the input)",
                                          optional=True))

@@ -15,7 +15,7 @@ from .._base import GeohazardAlgorithm, tool
 METHOD_LABELS = {"ls": "Least squares", "huber": "Huber M-estimator (robust to outliers)",
                  "tls": "Total least squares (errors in the geometry too)"}
 CONSTRAINT_LABELS = {"auto": "Only where the geometry is ill-conditioned",
-                     "always": "Everywhere (on slopes of at least the gentlest slope)",
+                     "always": "Everywhere (slopes above the gentlest slope)",
                      "never": "Never (ill-conditioned cells are flagged)"}
 
 
@@ -59,7 +59,7 @@ class Landslide3D(GeohazardAlgorithm):
         self.addParameter(declare.rasters(self.RASTERS, "LOS / azimuth rasters", optional=True))
         self.addParameter(declare.layers(self.POINT_LAYERS, "LOS point layers", "point", optional=True))
         self.addParameter(declare.text(self.GEOMETRIES,
-                                       "Geometries (heading,incidence[,sigma] or az,heading; ...)"))
+                                       "Geometries (heading,incidence[,sigma]; ...)"))
         self.addParameter(declare.raster(self.DEM, "DEM (m)", optional=True))
         self.addParameter(declare.enum(self.METHOD, "Estimator", [METHOD_LABELS[m] for m in _m3.METHODS]))
         self.addParameter(declare.enum(self.CONSTRAINT, "Surface-parallel constraint",

@@ -95,7 +95,7 @@ class OffsetTracking(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.BAND_REFERENCE, "Reference band", 1, 1))
         self.addParameter(declare.integer(self.BAND_SECONDARY, "Secondary band", 1, 1))
         self.addParameter(declare.boolean(self.RESAMPLE,
-                                          "Resample the secondary onto the reference's grid if needed",
+                                          "Resample the secondary to the reference's grid",
                                           False))
         self.addParameter(declare.integer(self.WINDOW, "Window (pixels)", 64, 8, 1024))
         self.addParameter(declare.integer(self.SEARCH, "Search range (pixels)", 16, 1, 512))
@@ -108,7 +108,7 @@ class OffsetTracking(GeohazardAlgorithm):
         self.addParameter(declare.boolean(self.MEDIAN_TEST, "Normalised median test", True))
         self.addParameter(declare.number(self.MEDIAN_THRESHOLD, "Median test threshold", 2.0, 0.1, 100.0))
         self.addParameter(declare.features(self.STABLE_AREA, "Stable area (polygons)", "polygon", optional=True))
-        self.addParameter(declare.raster(self.STABLE_MASK, "Stable mask (reference grid, non-zero = stable)",
+        self.addParameter(declare.raster(self.STABLE_MASK, "Stable mask (non-zero = stable)",
                                          optional=True))
         self.addParameter(declare.enum(self.GEOMETRY, "Geometry", self.GEOMETRIES))
         self.addParameter(declare.number(self.RANGE_SPACING, "Range pixel spacing (m), radar geometry", 0.0, 0.0))

@@ -72,9 +72,9 @@ class ValidateInsar(GeohazardAlgorithm):
                                 (self.MAX_RMSE, "Largest RMSE (mm)", 5.0)):
             self.addParameter(declare.number(key, label, val, 0.0))
             if key == self.WINDOW_DAYS:  # the acquisition geometry: no default (typed > raster's metadata > refusal)
-                self.addParameter(declare.number(self.HEADING, "Heading if no LOS fields (degrees; empty = metadata)",
+                self.addParameter(declare.number(self.HEADING, "Heading (degrees; empty = metadata)",
                                                  None, -360.0, 360.0, optional=True))
-                self.addParameter(declare.number(self.INCIDENCE, "Incidence if no LOS fields (degrees; empty = "
+                self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees; empty = "
                                                  "metadata)", None, 0.0, 89.999, optional=True))
         self.addParameter(declare.integer(self.MAX_GAP_DAYS, "Longest station gap bridged (days)", 15, 1))
         self.addParameter(declare.vector_out(self.OUTPUT, "Stations with statistics"))

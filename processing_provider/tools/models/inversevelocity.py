@@ -80,7 +80,7 @@ class InverseVelocity(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.ORANGE_DAYS, "Orange alert: forecast within (days)", 90, 0))
         self.addParameter(declare.enum(self.DIRECTION, "Direction of motion", self.DIRECTIONS))
         self.addParameter(declare.text(self.NOW_DATE,
-                                       "Alert reference date (YYYY-MM-DD; empty = last acquisition)",
+                                       "Alert date (YYYY-MM-DD; empty = last)",
                                        optional=True))
         self.addParameter(declare.integer(self.MAX_PLOTS, "Maximum number of PNG plots", 50, 0))
         self.addParameter(declare.vector_out(self.OUTPUT, "Failure forecast"))

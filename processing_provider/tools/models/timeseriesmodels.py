@@ -70,14 +70,14 @@ class TimeSeriesModels(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT,
-            "Dated points or ADA polygons (this or a raster needed)", optional=True))
+            "Points or ADAs (this or a raster needed)", optional=True))
         self.addParameter(declare.raster(self.INPUT_RASTER,
-                                         "Or: time-series raster (this or the points needed)",
+                                         "Or: time-series raster (this or points needed)",
                                          optional=True))
         self.addParameter(declare.enum(self.MODELS, "Models to fit", [MODEL_LABELS[m] for m in MODELS], [0, 1, 2],
                                        multiple=True))
         self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
-        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date for log models, YYYY-MM-DD",
+        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin date of log models (YYYY-MM-DD)",
                                        optional=True))
         self.addParameter(declare.number(self.PRIMARY_END_DAYS,
                                          "End of primary consolidation Tp (days; 0 = first date)", 0.0,

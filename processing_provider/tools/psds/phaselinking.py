@@ -65,7 +65,7 @@ class PhaseLinking(GeohazardAlgorithm):
         self.addParameter(declare.enum(self.SHP_METHOD, "Homogeneous-pixel test", self.SHP_NAMES))
         self.addParameter(declare.number(self.ALPHA, "Significance level of the test", 0.05, 0.0001, 0.5))
         self.addParameter(declare.enum(self.METHOD, "Phase-linking estimator", self.METHOD_NAMES))
-        self.addParameter(declare.raster(self.PS_MASK, "PS mask (non-zero = PS, keeps its own phase)", optional=True))
+        self.addParameter(declare.raster(self.PS_MASK, "PS mask (non-zero = PS, own phase)", optional=True))
         self.addParameter(declare.enum(self.OUTPUT_FORMAT, "Linked phase format", self.FORMATS))
         self.addParameter(declare.enum(self.NETWORK, "Interferogram network", self.NETWORKS, 1))
         self.addParameter(declare.raster_out(self.OUTPUT, "Linked phase"))

@@ -69,19 +69,19 @@ class PsTimeSeries(GeohazardAlgorithm):
         self.addParameter(declare.raster(self.TEMPORAL_COHERENCE, "Temporal coherence (selects DS)", optional=True))
         self.addParameter(declare.number(self.MIN_TEMPORAL_COHERENCE, "DS: smallest temporal coherence", 0.8, 0.0, 1.0))
         self.addParameter(declare.file(self.BASELINES,
-                                       "Perpendicular baselines (table, GAMMA, ISCE or SNAP file)",
+                                       "Perpendicular baselines (table or file)",
                                        optional=True))
         self.addParameter(wavelength_parameter(self, self.WAVELENGTH))
-        self.addParameter(declare.number(self.SLANT_RANGE_M, "Slant range (m; with baselines; empty = metadata)", None,
+        self.addParameter(declare.number(self.SLANT_RANGE_M, "Slant range (m; empty = metadata)", None,
                                          1000.0, optional=True))
-        self.addParameter(declare.number(self.INCIDENCE, "Incidence angle (degrees; with baselines; empty = metadata)",
+        self.addParameter(declare.number(self.INCIDENCE, "Incidence (degrees; empty = metadata)",
                                          None, 0.1, 89.9, optional=True))
         self.addParameter(declare.number(self.ARC_COHERENCE, "Smallest arc temporal coherence", 0.7, 0.05, 0.99))
         self.addParameter(declare.number(self.MAX_VELOCITY, "Largest velocity difference on an arc (mm/yr)", 50.0, 1.0))
         self.addParameter(declare.number(self.MAX_HEIGHT_ERROR, "Largest DEM-error difference on an arc (m)", 50.0,
                                          0.0))
         self.addParameter(declare.number(self.MAX_ARC_LENGTH,
-                                         "Longest arc (m, or pixels if not georeferenced; 0 = none)", 0.0, 0.0))
+                                         "Longest arc (m, or pixels; 0 = none)", 0.0, 0.0))
         self.addParameter(declare.integer(self.REFERENCE_ROW, "Reference pixel row (-1 = automatic)", -1, -1))
         self.addParameter(declare.integer(self.REFERENCE_COL, "Reference pixel column (-1 = automatic)", -1, -1))
         self.addParameter(declare.raster(self.LATITUDE, "Latitude raster (radar geometry)", optional=True))

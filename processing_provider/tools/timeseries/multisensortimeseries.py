@@ -119,19 +119,19 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
     IDS = " ".join(ms_in.IDS)
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.rasters(self.SERIES, "LOS series rasters (this or a stack manifest needed)",
+        self.addParameter(declare.rasters(self.SERIES, "LOS series (this or a manifest needed)",
                                           optional=True))
-        self.addParameter(declare.file(self.MANIFEST, "Stack manifest, CSV or JSON (this or LOS series needed)",
+        self.addParameter(declare.file(self.MANIFEST, "Stack manifest (this or LOS series needed)",
                                        file_filter="Manifest (*.csv *.json)", optional=True))
-        self.addParameter(declare.text(self.INCIDENCES, "Incidence of each SERIES raster (degrees, comma separated)",
+        self.addParameter(declare.text(self.INCIDENCES, "Incidence of each SERIES (degrees, ...)",
                                        optional=True))
-        self.addParameter(declare.text(self.HEADINGS, "Heading of each SERIES raster (degrees, comma separated)",
+        self.addParameter(declare.text(self.HEADINGS, "Heading of each SERIES raster (degrees, ...)",
                                        optional=True))
         self.addParameter(declare.rasters(self.INCIDENCE_RASTERS, "Incidence rasters, one per SERIES raster",
                                           optional=True))
         self.addParameter(declare.rasters(self.HEADING_RASTERS, "Heading rasters, one per SERIES raster",
                                           optional=True))
-        self.addParameter(declare.text(self.WAVELENGTHS, "Wavelength of each SERIES raster (m, comma separated)",
+        self.addParameter(declare.text(self.WAVELENGTHS, "Wavelength of each SERIES raster (m, ...)",
                                        optional=True, advanced=True))
         self.addParameter(declare.enum(self.LOOK, "Look side", ["right", "left"], advanced=True))
         self.addParameter(declare.point(self.REFERENCE, "Common reference point", optional=True))

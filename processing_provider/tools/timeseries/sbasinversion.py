@@ -18,7 +18,7 @@ from .._base import StackAlgorithm, tool
 sbas = lazy_module("....algorithms.timeseries.sbas", __package__)
 
 #: The shared choices and one for chains whose coherence is optional (the Corrected SBAS model).
-SBAS_WEIGHTING = WEIGHTING + ["Coherence-based phase variance when COHERENCE is given, else none"]
+SBAS_WEIGHTING = WEIGHTING + ["Phase variance from COHERENCE"]
 
 
 @tool("sbasinversion", "SBAS / ISBAS time series inversion",
@@ -87,7 +87,7 @@ class SbasInversion(StackAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.files(self.BASELINES,
-                                        "Perpendicular baselines (GAMMA/LiCSAR/HyP3 files or folder)", optional=True))
+                                        "Perpendicular baselines (files or folder)", optional=True))
         self.addParameter(declare.point(self.REFERENCE, "Reference point (empty: automatic)", optional=True))
         declare.add_network_filter_parameters(self)
         self.addParameter(declare.enum(self.WEIGHTING, "Weighting", SBAS_WEIGHTING))
@@ -95,7 +95,7 @@ class SbasInversion(StackAlgorithm):
                                           advanced=True))
         self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Pixel coherence threshold (ISBAS)", 0.0, 0.0, 1.0))
         self.addParameter(declare.integer(ids.MIN_COUNT,
-                                          "ISBAS: fewest usable interferograms per pixel (0 = all)", 0, 0))
+                                          "ISBAS: fewest interferograms (0 = all)", 0, 0))
         self.addParameter(declare.number(self.MIN_TEMPORAL_COHERENCE, "Minimum temporal coherence", 0.7, 0.0, 1.0))
         self.addParameter(declare.raster(self.DEM, "DEM (m, same grid; for the points' HEIGHT)", optional=True))
         self.addParameter(declare.raster_out(self.OUTPUT_TIMESERIES, "Time series (mm)"))
@@ -113,7 +113,7 @@ class SbasInversion(StackAlgorithm):
         self.addParameter(declare.file_out(self.OUTPUT_MINTPY_VELOCITY, "MintPy velocity.h5", "HDF5 (*.h5)",
                                            optional=True,
                                            create=False))
-        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Network report (HTML; PNG and text alongside)",
+        self.addParameter(declare.file_out(self.OUTPUT_REPORT, "Network report (HTML, PNG and text)",
                                            "HTML (*.html)", optional=True))
         self.addOutput(declare.report_output(self.OUTPUT_NETWORK_PNG, self.tr("Network plot (PNG)")))
 

@@ -93,16 +93,16 @@ class Unwrap(GeohazardAlgorithm):
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT,
-                                          "Wrapped interferograms (complex or phase in rad; or folder)"))
+                                          "Wrapped interferograms (complex, rad, or folder)"))
         self.addParameter(declare.rasters(self.COHERENCE,
-                                          "Coherence (one raster, or rasters/folder by date pair)",
+                                          "Coherence (a raster, or one per pair)",
                                           optional=True))
         self.addParameter(declare.raster(self.MASK, "Mask (non-zero = unwrap)", optional=True))
         self.addParameter(declare.enum(self.BACKEND, "Unwrapper", self.BACKEND_NAMES))
         self.addParameter(declare.number(self.COHERENCE_THRESHOLD, "Minimum coherence", 0.3, 0.0, 1.0))
         self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
                                           1))
-        self.addParameter(declare.integer(self.LOOKS, "Equivalent number of looks of the coherence (SNAPHU)", 9, 1))
+        self.addParameter(declare.integer(self.LOOKS, "Looks of the coherence (SNAPHU)", 9, 1))
         self.addParameter(declare.rasters(self.PRIOR, "Prior model of the unwrapped signal (one, or per pair)",
                                           optional=True))
         # optional (empty: rad), so a model saved before the prior existed still validates
