@@ -69,13 +69,13 @@ class DisplacementForecast(GeohazardAlgorithm):
         from qgis.core import QgsProcessingOutputNumber
 
         self.addParameter(declare.features(self.INPUT, "Dated points (this or a raster needed)", optional=True))
-        self.addParameter(declare.raster(self.INPUT_RASTER, "Or: time-series raster (this or the points needed)",
+        self.addParameter(declare.raster(self.INPUT_RASTER, "Or: time-series raster (one of the two needed)",
                                          optional=True))
         self.addParameter(declare.enum(self.MODEL, "Model", MODEL_LABELS, 0))
         self.addParameter(declare.enum(self.CRITERION, "Model choice criterion", self.CRITERIA, 2))
-        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD, comma separated)"))
-        self.addParameter(declare.integer(self.HOLDOUT, "Last dates held out and scored (0 = none)", 0, 0))
-        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin (event / loading) date, YYYY-MM-DD", optional=True))
+        self.addParameter(declare.text(self.FORECAST_DATES, "Forecast dates (YYYY-MM-DD, YYYY-MM-DD ...)"))
+        self.addParameter(declare.integer(self.HOLDOUT, "Last dates held out (0 = none)", 0, 0))
+        self.addParameter(declare.text(self.ORIGIN_DATE, "Origin date (event, loading; YYYY-MM-DD)", optional=True))
         self.addParameter(declare.number(self.PRIMARY_END_DAYS,
                                          "End of primary consolidation Tp (days; 0 = first date)", 0.0, 0.0))
         self.addParameter(declare.raster(self.THICKNESS, "Fill thickness for consolidation (m)", optional=True))

@@ -61,16 +61,16 @@ class MiningSubsidence(GeohazardAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(declare.enum(self.MODE, "Mode", ["Forward (basin from the plan)", "Invert (fit to InSAR)"]))
         self.addParameter(declare.features(self.PANELS, "Mined panels (polygons)", "polygon"))
-        for pid, label in ((self.DEPTH_M, "Mining depth where DEPTH_M is absent (m)"),
-                           (self.THICKNESS_M, "Mined thickness where THICKNESS_M is absent (m)")):
+        for pid, label in ((self.DEPTH_M, "Depth if no DEPTH_M field (m)"),
+                           (self.THICKNESS_M, "Thickness if no THICKNESS_M field (m)")):
             self.addParameter(declare.number(pid, label, None, 0.0, 1e5, optional=True))
         for pid, label, default, lo, hi in (
                 (self.SUBSIDENCE_FACTOR, "Subsidence factor q", 0.8, 0.001, 1.2),
-                (self.TAN_BETA, "Tangent of the major influence angle, tan(beta)", 2.0, 0.3, 6.0),
+                (self.TAN_BETA, "tan(beta), major influence angle", 2.0, 0.3, 6.0),
                 (self.OFFSET_M, "Inflection offset s (m)", 0.0, 0.0, 1000.0),
                 (self.HORIZONTAL_FACTOR, "Horizontal-movement factor b", 0.3, 0.0, 1.0),
-                (self.PROPAGATION_ANGLE, "Propagation angle theta (degrees; 90 = horizontal seam)", 90.0, 30.0, 150.0),
-                (self.SHIFT_AZIMUTH, "Azimuth of the shift when theta is below 90 (degrees)", 0.0, -360.0, 360.0)):
+                (self.PROPAGATION_ANGLE, "Propagation angle theta (degrees)", 90.0, 30.0, 150.0),
+                (self.SHIFT_AZIMUTH, "Shift azimuth, theta < 90 (degrees)", 0.0, -360.0, 360.0)):
             self.addParameter(declare.number(pid, label, default, lo, hi, advanced=pid == self.SHIFT_AZIMUTH))
         self.addParameter(declare.extent(self.EXTENT, "Output extent (forward)", optional=True))
         self.addParameter(declare.number(self.PIXEL_SIZE, "Pixel size (m; forward)", 10.0, 0.01))
@@ -87,7 +87,7 @@ class MiningSubsidence(GeohazardAlgorithm):
                                           advanced=True))
         for pid, label in ((self.OUTPUT_VERTICAL, "Vertical displacement (mm, up positive)"),
                            (self.OUTPUT_EAST, "East displacement (mm)"), (self.OUTPUT_NORTH, "North displacement (mm)"),
-                           (self.OUTPUT_LOS, "LOS displacement (mm, positive toward the satellite)")):
+                           (self.OUTPUT_LOS, "LOS displacement (mm, + toward satellite)")):
             self.addParameter(declare.raster_out(pid, label, optional=pid != self.OUTPUT_VERTICAL,
                                                  create=pid == self.OUTPUT_VERTICAL))
         self.addParameter(declare.vector_out(self.OUTPUT_PARAMETERS, "PIM parameters", "table", optional=True))

@@ -53,7 +53,7 @@ class SwathProfile(GeohazardAlgorithm):
         self.addParameter(QgsProcessingParameterMapLayer(
             self.INPUT, "Raster, points with a field, or dated points",
             types=[QgsProcessing.SourceType.TypeRaster, QgsProcessing.SourceType.TypeVectorPoint]))
-        self.addParameter(declare.field(self.FIELD, "Field of the points (empty = their dated fields)", self.INPUT,
+        self.addParameter(declare.field(self.FIELD, "Points' field (empty = dated fields)", self.INPUT,
                                         numeric=True, optional=True))
         self.addParameter(declare.features(self.LINE, "Profile lines (one profile per feature)", "line"))
         self.addParameter(declare.number(self.WIDTH, "Swath width, full (m)", 500.0, 0.01))

@@ -50,10 +50,10 @@ class InterferogramFilter(GeohazardAlgorithm):
         "Geophys. Res. Lett. 25(21), doi:10.1029/1998GL900033."))
 
     def initAlgorithm(self, config=None):
-        self.addParameter(declare.rasters(self.INPUT, "Wrapped interferograms (complex or phase in rad; or folder)"))
+        self.addParameter(declare.rasters(self.INPUT, "Wrapped interferograms (complex or rad)"))
         self.addParameter(declare.enum(self.METHOD, "Filter", self.METHODS))
         self.addParameter(declare.number(self.ALPHA, "Goldstein strength alpha (0-1)", 0.5, 0.0, 1.0))
-        self.addParameter(declare.integer(self.PATCH_SIZE, "Goldstein patch size (pixels, a multiple of 4)", 32, 8,
+        self.addParameter(declare.integer(self.PATCH_SIZE, "Goldstein patch (pixels, multiple of 4)", 32, 8,
                                           256, advanced=True))
         self.addParameter(declare.number(self.GAUSSIAN_SIGMA, "Gaussian sigma (pixels)", 1.0, 0.1, 100.0))
         self.addParameter(declare.integer(self.LOOKS_Y, "Looks in rows (azimuth)", 1, 1))

@@ -103,7 +103,7 @@ class Unwrap(GeohazardAlgorithm):
         self.addParameter(declare.integer(self.MIN_COMPONENT_PIXELS, "Smallest connected component kept (pixels)", 50,
                                           1))
         self.addParameter(declare.integer(self.LOOKS, "Looks of the coherence (SNAPHU)", 9, 1))
-        self.addParameter(declare.rasters(self.PRIOR, "Prior model of the unwrapped signal (one, or per pair)",
+        self.addParameter(declare.rasters(self.PRIOR, "Prior model (one raster, or one per pair)",
                                           optional=True))
         # optional (empty: rad), so a model saved before the prior existed still validates
         self.addParameter(declare.enum(self.PRIOR_UNITS, "Prior units", self.PRIOR_UNIT_NAMES, optional=True))
