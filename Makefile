@@ -11,7 +11,7 @@ export QT_QPA_PLATFORM := offscreen
 export QGIS_PLUGINPATH := $(PLUGINS)
 export XDG_RUNTIME_DIR := /tmp/runtime-$(shell id -u)
 
-.PHONY: help deps link test test-full test-core test-processing test-matrix test-trixie test-sid demo package lint bench clean
+.PHONY: help deps link test test-full test-core test-processing test-matrix test-trixie test-sid demo package lint bench bench-tables clean
 
 help:
 	@echo "make test     install QGIS 3.22 + core packages if missing, run all test layers (on all cores)"
@@ -21,7 +21,8 @@ help:
 	@echo "make demo     run the main job headless on bundled real data (outputs: $(DEMO_OUT))"
 	@echo "make package  build dist/insar_geohazards.zip (installable plugin, help rendered to HTML)"
 	@echo "make lint     ruff (config in pyproject.toml)"
-	@echo "make bench    side-by-side benchmarks (own venv with MintPy, dolphin, cutde ...)"
+	@echo "make bench FAMILY=x [CASE=y]  side-by-side benchmarks of a family (benchmarks/x/cases.py; peers in their own venv)"
+	@echo "make bench-tables  BENCHMARKS.md's tables from the latest recorded results"
 
 deps:
 	@if ! command -v qgis_process.bin >/dev/null || ! $(PY) -c "import qgis.core, numpy, scipy, sklearn, numba, h5py, pyproj, pytest, xdist, matplotlib, dask.distributed, markdown_it" 2>/dev/null \
@@ -73,8 +74,12 @@ lint:
 	@[ -x .build/venv-lint/bin/ruff ] || { $(PY) -m venv .build/venv-lint && .build/venv-lint/bin/pip install -q ruff; }
 	.build/venv-lint/bin/ruff check .
 
+# One family (a folder of benchmarks/ with a cases.py), one case of it, or every family: benchmarks/run.py.
 bench: deps link
-	bash benchmarks/run_all.sh
+	$(PY) benchmarks/run.py $(FAMILY) $(CASE) $(BENCH_ARGS)
+
+bench-tables:
+	$(PY) benchmarks/render.py
 
 clean:
 	@if grep -q " $(ROOT)/.build/" /proc/mounts; then echo "a chroot under .build/ is still mounted; not cleaning"; exit 1; fi
