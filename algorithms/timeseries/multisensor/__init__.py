@@ -106,7 +106,7 @@ north model, gaps, units), :mod:`.plan` and :mod:`.dates` (stacks checked, the m
 :mod:`.density` (the velocity random walk's density per pixel, the scene's prior), :mod:`.solve` (a block's joint
 solve), :mod:`.outputs` (inputs read per stack, outputs assembled), :mod:`.problem` (:class:`MultisensorProblem`,
 :func:`solve_multisensor`); the numba kernels :mod:`.kernels` (:mod:`.noise`, :mod:`.arrow`, :mod:`.batch`, and
-:mod:`.lanes` written by ``make_lanes.py`` from one template). Every name of the former module is re-exported here.
+:mod:`.lanes` written by ``scripts/generate`` from one template). Every name of the former module is re-exported here.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ The package: :mod:`.block` (what the engine and the tools call), :mod:`.kernel` 
 windows, batches), :mod:`.covariance` (window sums of ``s s^H``, the sample coherence), :mod:`.shp` (the
 homogeneous-neighbour tests), :mod:`.pixel` (EVD, CEVD and the reference EMI of one pixel) with its row operations
 :mod:`.rows`, and :mod:`.batch` (EMI of eight pixels at once, one per vector lane). ``rows`` and ``batch`` are
-generated from the templates ``rows.py.in`` and ``batch.py.in`` by ``algorithms/lanes.py``: each statement is written
+generated from the templates ``rows.py.in`` and ``batch.py.in`` by ``scripts/generate``: each statement is written
 once there and expanded per lane.
 
 References

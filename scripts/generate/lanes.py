@@ -1,4 +1,4 @@
-"""Kernels written once for several vector lanes: a template statement expanded per lane into plain code.
+"""The ``#@`` templates: kernels written once for several vector lanes, and code written once pasted in several places.
 
 numba (LLVM) packs independent scalar statements into vector instructions (SLP vectorisation) when the statements
 of a group stand side by side with all their loads before their stores; a loop over the lanes does not get there
@@ -8,21 +8,18 @@ decorated with ``_numba.njit_slp`` (numba 0.57 and later leave SLP off by defaul
 written out, but by this script, never by hand: a template holds each statement once, with
 ``{l}`` where the lane number goes (``a{l} = p[k, i, {l}]``) and ``{b}`` for the ``l``-th element of a block of a
 row (``b`` in lane 0, ``b + _u(l)`` in the others); a statement holding either is written once per lane, lane 0
-first, in place; every other line (docstrings and comments too) is copied as it is. A generated module says so in
-its first line and is never edited: edit the template and run
-
-    python3 -m insar_geohazards.algorithms.lanes      (or: python3 algorithms/lanes.py, from the repository root)
-
-``tests/core/test_timeseries_phase_linking_lanes.py`` checks that regenerating changes nothing.
+first, in place; every other line (docstrings and comments too) is copied as it is.
 
 A template may also hold code written once and pasted in several places (DC3D's terms in the Okada corner kernels,
-which numba compiles more than twice as slowly as calls to shared helpers, even inlined ones): lines between
-``#@ snippet name(a, b)`` and ``#@ end`` define a snippet (neither they nor the blank lines after them are
-copied); a line ``#@ name(a="x", b=True)`` is replaced by the snippet's lines, indented as that line, with ``{a}``
-written ``x``. Inside a snippet, ``#@ if a`` ... ``#@ else`` ... ``#@ end`` keeps the first section when ``a`` is
-true, else the second, and ``#@ wrap a`` ... ``#@ end`` puts its section under the statement ``a`` holds
-(``if grad:``), indented by four, or leaves it as it is when ``a`` is empty. Snippets are pasted before the lanes
-are written out.
+which numba compiles more than twice as slowly as calls to shared helpers, even inlined ones, and in the per-patch
+DC3D of ``okada_dc3d.py``): lines between ``#@ snippet name(a, b="x")`` and ``#@ end`` define a snippet (neither
+they nor the blank lines after them are copied; ``b`` has a default); a line ``#@ name(a="x")`` is replaced by the
+snippet's lines, indented as that line, with ``{a}`` written ``x``. Inside a snippet, ``#@ if a`` ... ``#@ else`` ...
+``#@ end`` keeps the first section when ``a`` is true, else the second, and ``#@ wrap a`` ... ``#@ end`` puts its
+section under the statement ``a`` holds (``if grad:``), indented by four, or leaves it as it is when ``a`` is empty.
+``#@ include name.py.in`` reads another template of the folder in its place (its snippets); ``#@ note`` lines are
+the templates' own comments, not copied. Snippets are pasted
+before the lanes are written out. ``generate.py`` (``make generate``) runs this for every template it lists.
 """
 
 from __future__ import annotations
@@ -30,20 +27,13 @@ from __future__ import annotations
 import ast
 import io
 import os
-import sys
 import tokenize
 
 #: Lanes of a generated statement: eight float64 lanes are one AVX-512 vector (two AVX2 vectors).
 LANES = 8
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-
-#: (template, generated module), relative to this folder.
-TEMPLATES = [
-    ("timeseries/phase_linking/rows.py.in", "timeseries/phase_linking/rows.py"),
-    ("timeseries/phase_linking/batch.py.in", "timeseries/phase_linking/batch.py"),
-    ("elastic/okada_corners.py.in", "elastic/okada_corners.py"),
-]
+#: The templates' folder (``#@ include`` reads there).
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
 
 #: A line starting so (after its indentation) is a directive of the snippets (see the module's docstring).
 _DIRECTIVE = "#@ "
@@ -112,10 +102,18 @@ def _render(lines: list[str], values: dict, snippets: dict) -> list[str]:
             continue
         directive = text[len(_DIRECTIVE):]
         word, _, rest = directive.partition(" ")
-        if word == "snippet":
+        if word == "note":  # a comment of the template, not copied
+            i += 1
+        elif word == "include":
+            with open(os.path.join(TEMPLATES, rest.strip()), encoding="utf-8") as f:
+                out.extend(_render(f.read().split("\n"), values, snippets))
+            i += 1
+        elif word == "snippet":
             call = ast.parse(rest, mode="eval").body
             first, _, i = _section(lines, i + 1)
-            snippets[call.func.id] = ([a.id for a in call.args], [s[_indent(line):] for s in first])
+            names = [a.id for a in call.args] + [k.arg for k in call.keywords]
+            defaults = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            snippets[call.func.id] = (names, defaults, [s[_indent(line):] for s in first])
             while i < len(lines) and not lines[i].strip():  # the blank lines after a snippet go with it
                 i += 1
         elif word in ("if", "wrap"):
@@ -130,8 +128,8 @@ def _render(lines: list[str], values: dict, snippets: dict) -> list[str]:
                 out.extend(_render(first, values, snippets))
         else:
             call = ast.parse(directive, mode="eval").body
-            names, body = snippets[call.func.id]
-            given = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+            names, defaults, body = snippets[call.func.id]
+            given = {**defaults, **{k.arg: ast.literal_eval(k.value) for k in call.keywords}}
             if sorted(given) != sorted(names):
                 raise ValueError(f"{text!r}: the snippet takes {', '.join(names)}")
             pad = " " * _indent(line)
@@ -154,9 +152,9 @@ def lane(statement: str, number: int) -> str:
     return statement.replace("{b}", block).replace("{l}", str(number))
 
 
-def expand(template: str, source: str) -> str:
-    """The module generated from ``template`` (text), marked as generated from ``source`` (its path, for humans)."""
-    out = [f"# GENERATED by algorithms/lanes.py from {source}: do not edit; edit the template, run the script."]
+def expand(template: str, marker: str) -> str:
+    """The module generated from ``template`` (text), ``marker`` its first line."""
+    out = [marker]
     for statement in _statements(paste(template)):
         text = statement.lstrip()
         if ("{l}" in statement or "{b}" in statement) and not text.startswith(('"', "'", "#")):
@@ -164,24 +162,3 @@ def expand(template: str, source: str) -> str:
         else:
             out.append(statement)
     return "\n".join(out)
-
-
-def generated() -> dict:
-    """``{path of a generated module: its text from its template}`` for every template of :data:`TEMPLATES`."""
-    result = {}
-    for template, target in TEMPLATES:
-        with open(os.path.join(_HERE, template), encoding="utf-8") as f:
-            result[os.path.join(_HERE, target)] = expand(f.read(), os.path.basename(template))
-    return result
-
-
-def main() -> int:
-    for path, text in generated().items():
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
