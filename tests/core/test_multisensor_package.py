@@ -67,13 +67,3 @@ def test_the_former_names_import_from_the_package(name):
     from insar_geohazards.algorithms.timeseries import multisensor
 
     assert hasattr(multisensor, name)
-
-
-@pytest.mark.parametrize("name", ["solve_pixels", "solve_batch", "series_statistics", "observation_weights",
-                                  "refine_weights", "network_residual_sigma", "residual_pair_correlation", "BATCH", "P",
-                                  "STATUS_GEOMETRY", "_v_median_rows", "_series_statistics_pixel", "_v_add_smul"])
-def test_the_kernels_keep_their_import_path(name):
-    from insar_geohazards.algorithms.timeseries import multisensor_kernels
-    from insar_geohazards.algorithms.timeseries.multisensor import kernels
-
-    assert getattr(multisensor_kernels, name) is getattr(kernels, name)

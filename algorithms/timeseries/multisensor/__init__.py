@@ -33,7 +33,7 @@ chosen from the data instead of by hand; read as a prior it gives every date an 
 standard deviation from ``Q^-1``.
 
 Noise and density, per pixel and stack, from the stack's own series
-(:func:`multisensor_kernels.series_statistics`): after a least-squares fit of the deterministic
+(:func:`.kernels.series_statistics`): after a least-squares fit of the deterministic
 terms, the residual of each value from the line through its neighbours gives ``sigma_s`` (white
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
