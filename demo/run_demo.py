@@ -18,11 +18,21 @@ DATA = os.path.join(ROOT, "tests", "data")
 
 def steps(out: str) -> list[dict]:
     """The demo jobs, in order. Each: title, algorithm id, parameters, outputs to load."""
+    return (_los_steps(out)
+            + _timeseries_steps(out)
+            + _ada_steps(out)
+            + _geometry_steps(out)
+            + _faults_steps(out)
+            + _model_steps(out)
+            + _correction_steps(out)
+            + _hazard_steps(out)
+            + _interferogram_steps(out))
+
+
+def _los_steps(out: str) -> list[dict]:
+    """The demo's steps of Envisat: LOS to vertical."""
     envisat = sorted(glob.glob(os.path.join(DATA, "envisat_small_test", "tif", "*_unw.tif")))
-    radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "*.shp"))[0]
-    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
-    gamma_obs = os.path.join(DATA, "envisat_small_test", "gamma_obs")
-    envisat_incidence = envisat_scene(gamma_obs)["INCIDENCE_DEG"]
+    envisat_incidence = envisat_scene(os.path.join(DATA, "envisat_small_test", "gamma_obs"))["INCIDENCE_DEG"]
     return [
         {
             "title": f"Envisat interferogram 2006-06-19/2006-10-02: LOS to vertical (incidence "
@@ -32,7 +42,12 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT": os.path.join(out, "envisat_vertical.tif")},
             "load": ["OUTPUT"],
         },
-        # time series steps
+    ]
+
+
+def _timeseries_steps(out: str) -> list[dict]:
+    """The demo's steps of time series: SBAS, the simulated LiCSAR frame, phase-gradient stacking."""
+    return [
         {
             "title": "Mexico City, 30 Sentinel-1 interferograms: SBAS time series + velocity (coherence-weighted)",
             "alg": "geohazard:sbasinversion", "group": "Mexico City: SBAS time series (main job)",
@@ -76,7 +91,12 @@ def steps(out: str) -> list[dict]:
             },
             "load": ["OUTPUT"],
         },
-        # ADA steps
+    ]
+
+
+def _ada_steps(out: str) -> list[dict]:
+    """The demo's steps of EGMS Ustica: loading, active deformation areas, their classes."""
+    return [
         {
             "title": "EGMS L2b Ustica ascending 2020-2024 (zipped CSV): load as a typed point layer, EPSG:3035",
             "alg": "geohazard:loadegms", "group": "EGMS Ustica: points",
@@ -116,7 +136,13 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT_CLASSES", "OUTPUT"],
             "extra": lambda: [os.path.join(out, "ustica_slope.tif"), os.path.join(out, "ustica_height.tif")],
         },
-        # geometry steps
+    ]
+
+
+def _geometry_steps(out: str) -> list[dict]:
+    """The demo's steps of geometry: distortion, east/up decomposition, vertical projection."""
+    gamma_obs = os.path.join(DATA, "envisat_small_test", "gamma_obs")
+    return [
         {
             "title": "Envisat GAMMA geometry folder as delivered (20060619_utm.dem + _dem.par + _slc.par: nothing "
                      "typed for the descending pass): layover, shadow, R-index and visibility; the second geometry "
@@ -148,7 +174,12 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT_POINTS": os.path.join(out, "ustica_desc_projected.gpkg")},
             "load": ["OUTPUT_POINTS"],
         },
-        # faults steps
+    ]
+
+
+def _faults_steps(out: str) -> list[dict]:
+    """The demo's steps of the Coulomb example: faults, Okada displacement, stress change."""
+    return [
         {
             "title": "Coulomb 3 example (Mendocino M7.3 left-lateral, USGS Example-2): faults as layers",
             "alg": "geohazard:importcoulombinput", "group": "Coulomb example: faults",
@@ -185,7 +216,13 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT": os.path.join(out, "csz_receivers_dcfs.gpkg")},
             "load": ["OUTPUT"],
         },
-        # models steps
+    ]
+
+
+def _model_steps(out: str) -> list[dict]:
+    """The demo's steps of the shipped model SBAS -> ADA -> landslide activity."""
+    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    return [
         {
             "title": "The shipped model SBAS -> velocity points -> ADA -> landslide activity on the Mexico City stack. "
                      "Mexico City has no landslide inventory: the polygons are 3 x 2 analysis cells over the stack "
@@ -206,7 +243,14 @@ def steps(out: str) -> list[dict]:
             },
             "load": ["ada:ADAS", "activity:ACTIVITY"],
         },
-        # corrections steps
+    ]
+
+
+def _correction_steps(out: str) -> list[dict]:
+    """The demo's steps of Corrected SBAS, the simulated SLC stack, time-series models, inverse velocity."""
+    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    radarsat = glob.glob(os.path.join(DATA, "radarsat_boissano", "*.shp"))[0]
+    return [
         {
             "title": "The shipped model Corrected SBAS on the Mexico City stack: unwrapping errors (phase closure) "
                      "-> network (loops still misclosing) -> phase-elevation troposphere (high-passed, trend "
@@ -277,7 +321,13 @@ def steps(out: str) -> list[dict]:
                        "OUTPUT_PLOTS": os.path.join(out, "inverse_velocity_plots")},
             "load": ["OUTPUT"],
         },
-        # hazard maps
+    ]
+
+
+def _hazard_steps(out: str) -> list[dict]:
+    """The demo's hazard-map steps: mining basin, damage proxy, forecast, swath profile."""
+    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    return [
         {
             "title": "SIMULATED mine plan (not real data: an L-shaped longwall 300 m deep, 3 m mined, and a panel "
                      "420 m deep, 2.5 m): the final subsidence basin by the probability-integral method (q 0.8, "
@@ -328,6 +378,13 @@ def steps(out: str) -> list[dict]:
             "load": ["OUTPUT"],
             "extra": lambda: [os.path.join(out, "mexico_profile_line.gpkg")],
         },
+    ]
+
+
+def _interferogram_steps(out: str) -> list[dict]:
+    """The demo's interferogram steps: filtering and multilooking."""
+    mexico = os.path.join(DATA, "sentinel1_mexico_city", "geotiffs")
+    return [
         {
             "title": "Mexico City, 3 Sentinel-1 interferograms wrapped again from their unwrapped phase (the real "
                      "fringes and noise): Goldstein filter (alpha 0.6) with 2 x 2 looks, and the coherence estimate",

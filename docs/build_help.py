@@ -10,7 +10,8 @@ markdown-it-py (CommonMark with GitHub's pipe tables: the pages read the same he
   whose first cell names it (a page's table of tools);
 * links to ``page.md`` become links to ``page.html``;
 * a code span naming a file of the source repository that the installed plugin does not hold (``benchmarks/``,
-  ``tests/``, ``demo/``, ``.ci/``, ``BENCHMARKS.md``: the commands behind a page's figures) is marked, and the page
+  ``tests/``, ``demo/``, ``scripts/``, ``.ci/``, ``BENCHMARKS.md``: the commands behind a page's figures, the
+  generator of the generated modules) is marked, and the page
   ends with a note saying where those files are.
 
 Usage: ``python3 docs/build_help.py [docs folder]`` (default: the folder of this file). Needs the package
@@ -25,7 +26,7 @@ import sys
 TOOL_IN_HEADING = re.compile(r"geohazard:([a-z0-9_]+)|`([a-z][a-z0-9]*)`")
 TOOL_IN_CELL = re.compile(r"^`?geohazard:([a-z0-9_]+)`?$")
 #: Files of the source repository that `make package` leaves out of the installed plugin.
-NOT_INSTALLED = re.compile(r"(?:^|[\s=\"'(])(?:\./)?(?:benchmarks|tests|demo|\.ci)/|\bBENCHMARKS\.md\b")
+NOT_INSTALLED = re.compile(r"(?:^|[\s=\"'(])(?:\./)?(?:benchmarks|tests|demo|scripts|\.ci)/|\bBENCHMARKS\.md\b")
 REPOSITORY = "https://github.com/insar-geohazards/insar_geohazards"
 
 STYLE = """

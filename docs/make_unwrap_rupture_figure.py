@@ -2,7 +2,7 @@
 
     make link && .build/venv-unwrap/bin/python docs/make_unwrap_rupture_figure.py
 
-(snaphu 0.4.1 in .build/venv-unwrap, which benchmarks/unwrap/run.sh creates.) Two cases of
+(snaphu 0.4.1 in .build/venv-unwrap, which `snaphu_venv` of benchmarks/setup_env.sh creates.) Two cases of
 benchmarks/unwrap/rupture.py: a strike-slip rupture with patchy coherence beside it (the true
 coherence given), and two overlapping en-echelon segments with the multilooked coherence
 estimate given (biased high: half the strip reads >= 0.3). Writes docs/img/unwrap_rupture.png:

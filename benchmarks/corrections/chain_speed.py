@@ -12,7 +12,7 @@ user runs it; CPU of the child process from getrusage), with QGIS's start measur
 geohazard:correctedsbas``: the application, its providers, this plugin and the model loaded) and its share of the
 run. MintPy's side is chain_mintpy.py in the benchmark venv (the stack converted to its HDF5 inputs and its import
 not timed; its eight steps in one process, CPU of that process and its threads). CPU seconds are user + system;
-the load average is printed with them. Bash wrapper: benchmarks/corrections/chain_speed.sh.
+the load average is printed with them. Run: make bench FAMILY=corrections CASE=chain_speed.
 """
 
 from __future__ import annotations

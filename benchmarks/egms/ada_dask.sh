@@ -8,15 +8,12 @@
 # it differs). Takes ~2 min per layer on an idle 2-core machine, most of it the scoring.
 # Usage: bash benchmarks/egms/ada_dask.sh [POINTS] [WORKERS]   (defaults 10000000 and 2)
 set -uo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
+source "$(dirname "$0")/../setup_env.sh"
 N="${1:-10000000}"
 W="${2:-2}"
 OUT="$ROOT/.build/egms"
 GPKG="$OUT/scale_$N.gpkg"
-export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/runtime-$(id -u)}"
-export QGIS_PLUGINPATH="$ROOT/.build/plugins"
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+stamp
 run() {  # run NAME [DASK_SCHEDULER]
   local name="$1" sched="${2:-}" layer="$LAYER"
   rm -f "$OUT/ada_${name}_$layer.gpkg"

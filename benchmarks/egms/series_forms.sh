@@ -5,18 +5,14 @@
 # Usage: bash benchmarks/egms/series_forms.sh [POINTS] [TILES] [MODES]   (POINTS default 1000000, TILES 10 per
 # million, MODES default "3 0 1 2": netcdf, fields, table, none; the tiles are made by make_tiles.py when missing)
 set -uo pipefail
-HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
+source "$(dirname "$0")/../setup_env.sh"
 N="${1:-1000000}"
 K="${2:-$(( (N + 99999) / 100000 ))}"
 MODES="${3:-3 0 1 2}"
 OUT="$ROOT/.build/egms"
 TILES="$OUT/tiles_$N"
-mkdir -p "$OUT" "$ROOT/.build/plugins"
-[ -e "$ROOT/.build/plugins/insar_geohazards" ] || ln -s ../.. "$ROOT/.build/plugins/insar_geohazards"
-export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/runtime-$(id -u)}"
-export QGIS_PLUGINPATH="$ROOT/.build/plugins"
-echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+mkdir -p "$OUT"
+stamp
 if [ ! -f "$TILES/truth.json" ]; then
   /usr/bin/python3 "$HERE/make_tiles.py" "$TILES" --points "$N" --tiles "$K" --corrupt 1
 fi

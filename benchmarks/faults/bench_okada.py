@@ -1,8 +1,8 @@
 """Okada speed benchmark: ours vs cutde (CPU) vs a Python loop over okada_wrapper's DC3D.
 
-Usage (see run.sh): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``;
+Usage (cases.py): ``make-input FILE`` | ``ours FILE`` (QGIS Python) | ``peers FILE`` (bench venv) | ``grid``;
 ``grid-input FILE`` (QGIS Python) | ``grid-peers FILE`` (bench venv): the Coulomb grid's gradients against cutde's
-``strain_free`` and DC3D (see run_coulomb.sh).
+``strain_free`` and DC3D (cases.py, coulomb_peers).
 Rates are point-patch pairs per second; a rectangle counts as one patch (cutde needs two triangles
 per rectangle, counted as one pair). The machine is shared, so absolute numbers are noisy; ratios
 in one run are the meaningful figures.

@@ -12,7 +12,7 @@ first timed row does not pay for first-touch page faults of the large buffers or
 Run (every library on one thread; ours with scipy.fft workers=1 via INSAR_GEOHAZARDS_FFT_WORKERS=1), from the
 repository root after `make link` (scikit-image in the bench venv):
   INSAR_GEOHAZARDS_FFT_WORKERS=1 .build/venv-bench/bin/python benchmarks/offsets/bench_offsets.py
-or `bash benchmarks/offsets/run_bench_offsets.sh` (the same, with the CPU model and load printed).
+or `make bench FAMILY=offsets CASE=tracking`.
 """
 
 import os

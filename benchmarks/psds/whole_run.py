@@ -7,7 +7,7 @@ the three outputs. dolphin is timed inside its Python process around ``run_phase
 arrays already in memory, JAX compiled on a crop first). Both report wall and CPU seconds (user + sys: the
 figure to compare on a shared machine).
 
-Steps (``whole_run.sh`` calls them):
+Steps (the psds family's whole_run case calls them):
   prepare STACK.npz DIR            GeoTIFFs of the stack (system Python, GDAL)
   dolphin STACK.npz OUT.json       dolphin EMI, best of BENCH_REPEAT (peer venv)
   ours DIR OUT.json                qgis_process runs, best of BENCH_REPEAT (warm-up run first: numba cache)

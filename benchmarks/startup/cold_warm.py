@@ -11,7 +11,7 @@ written into its cache: a tool that writes none has no numba kernel on that path
 Per run: wall s, CPU s (user + sys of qgis_process and its children, from ``/usr/bin/time``), peak RSS (MiB),
 the 1-minute load before the run. Writes JSON (argument 1) and prints a Markdown table.
 
-    bash benchmarks/startup/cold_warm.sh [JSON] [TOOL ...]
+    /usr/bin/python3 benchmarks/startup/cold_warm.py [JSON] [TOOL ...]   (make bench FAMILY=startup)
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def main() -> None:
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo", encoding="utf-8")
                 if ln.startswith("model name")), platform.processor())
     meta = {"cpu": cpu, "cores": os.cpu_count(), "numba": _numba_version(),
-            "command": "bash benchmarks/startup/cold_warm.sh",
+            "command": "benchmarks/startup/cold_warm.py",
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     if only and os.path.exists(out_json):  # a partial run replaces its tools' rows, keeps the others
         with open(out_json, encoding="utf-8") as f:

@@ -2,8 +2,8 @@
 
     /usr/bin/python3 benchmarks/startup/run_timeline.py [--repeat N] [--idle S] {phaselinking,sbas300} PLUGINS_DIR [...]
 
-``phaselinking``: the stack of ``benchmarks/psds/whole_run.sh`` (``benchmarks/results/psds_whole/tifs``, EMI, GLRT,
-11 x 11, PS mask); ``sbas300``: the weighted 300 x 300 x 202 run of ``benchmarks/timeseries/ab_300_var.sh``
+``phaselinking``: the stack of the psds family's whole_run case (``.build/bench/psds/whole_run/tifs``, EMI, GLRT,
+11 x 11, PS mask); ``sbas300``: the weighted 300 x 300 x 202 run of the timeseries family's mintpy_300_var case
 (``.build/bench_ts/s300``). ``PLUGINS_DIR``: a folder holding ``insar_geohazards`` (this checkout's
 ``.build/plugins``, or a ``git archive`` copy of another revision with ``.build/plugins/insar_geohazards -> ../..``,
 its bytecode compiled and its numba kernels compiled by one run first). Runs alternate between the folders; each
@@ -43,7 +43,7 @@ def command(tool: str, out: str) -> list:
     if tool == "phaselinking":
         import whole_run
 
-        work = os.path.join(ROOT, "benchmarks", "results", "psds_whole", "tifs")
+        work = os.path.join(ROOT, ".build", "bench", "psds", "whole_run", "tifs")
         moved = {os.path.join(work, n): os.path.join(out, n) for n in ("phase.tif", "tcoh.tif", "count.tif")}
         cmd = []
         for c in whole_run.qgis_command(work):

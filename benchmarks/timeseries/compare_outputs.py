@@ -1,7 +1,7 @@
 """Pin the SBAS answer across code changes: compare the five rasters of two runs (e.g. a saved run of
 main and a run of a branch) value by value.
 
-Usage: /usr/bin/python3 compare_outputs.py DIR_A DIR_B   (each holding output_*.tif from bench_sbas / run_1mpx)
+Usage: /usr/bin/python3 compare_outputs.py DIR_A DIR_B   (each holding output_*.tif from bench_sbas / bench_sbas_1mpx)
 Prints, per output, whether the NaN masks agree, the largest absolute difference and bit-identity. Reads band by
 band in windows of rows (at most ~64 MB of each file at once), so the 10 Mpx x 88-date series of run_scale.sh
 (3.6 GB a file) compares in bounded memory.

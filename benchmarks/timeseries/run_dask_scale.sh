@@ -12,7 +12,7 @@
 # block log with the workers' CPU seconds per block). Idle: ~6 min (stack 1 min, then ~1 min per run).
 # KEEP=1 keeps the stack and outputs (.build/dask_scale); WORKERS_LIST (default "1 2"), SIZE (default 1600).
 set -euo pipefail
-source "$(dirname "$0")/../bench_env.sh"
+source "$(dirname "$0")/../setup_env.sh"
 enable_plugin
 N="${SIZE:-1600}"
 BIG="$ROOT/.build/dask_scale"

@@ -9,7 +9,7 @@
 # and the outputs (.build/bigts); otherwise they are removed at the end.
 # CACHE_TEST=1 adds read_tile_rows.py (GDAL cache 1200 vs 400 MB). Variables: ROWS_LIST (default "800 1600 0", 0 = whole stack), DASK_ROWS (800), WORKERS_LIST ("1 2").
 set -euo pipefail
-source "$(dirname "$0")/../bench_env.sh"
+source "$(dirname "$0")/../setup_env.sh"
 enable_plugin
 BIG="$ROOT/.build/bigts"
 STACK="$BIG/full"

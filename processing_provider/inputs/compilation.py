@@ -11,15 +11,30 @@ from qgis.PyQt.QtCore import QCoreApplication
 from .feedback import CompilationShare, compilation_share
 
 
+def core_modules(kernels) -> list:
+    """The core modules ``kernels`` names (under ``algorithms``), a package standing for its modules: a kernel is
+    counted in the module that defines it (its name there is the one numba's compile events give), once."""
+    import importlib
+    import pkgutil
+
+    out = []
+    for name in kernels:
+        module = importlib.import_module(f"...algorithms.{name}", __package__)
+        if hasattr(module, "__path__"):
+            out += [importlib.import_module(f"{module.__name__}.{sub.name}")
+                    for sub in pkgutil.iter_modules(module.__path__)]
+        else:
+            out.append(module)
+    return list(dict.fromkeys(out))
+
+
 def announce_compilation(kernels, feedback) -> list:
     """Tell the user when this run compiles the numba kernels of the core modules ``kernels`` (first run on
     a machine: tens of seconds before the first block's progress); returns the kernels it compiles (names
     ``module.function``), empty when it compiles none."""
-    import importlib
-
     from ...algorithms import _numba
 
-    modules = [importlib.import_module(f"...algorithms.{m}", __package__) for m in kernels]
+    modules = core_modules(kernels)
     if not modules or not _numba.first_compilation(modules):
         return []
     todo = _numba.kernels_to_compile(modules)

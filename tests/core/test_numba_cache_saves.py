@@ -97,9 +97,11 @@ def test_our_kernels_save_in_order():
     from numba.core import caching
     from numba.core.registry import CPUDispatcher
 
-    from insar_geohazards.algorithms.timeseries import phase_linking, sbas
+    from insar_geohazards.algorithms.timeseries import sbas
+    from insar_geohazards.algorithms.timeseries.phase_linking import kernel as pl_kernel
+    from insar_geohazards.algorithms.timeseries.phase_linking import pixel as pl_pixel
 
-    kernels = [obj for module in (sbas, phase_linking) for obj in vars(module).values()
+    kernels = [obj for module in (sbas, pl_kernel, pl_pixel) for obj in vars(module).values()
                if isinstance(obj, CPUDispatcher)]
     assert kernels
     for kernel in kernels:

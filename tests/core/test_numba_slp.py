@@ -1,7 +1,7 @@
 """Kernels decorated with ``njit_slp`` compile with LLVM's SLP vectoriser on, whatever numba's default, and leave
 numba's setting as it was for other numba code in the process.
 
-numba 0.57 turned SLP vectorisation off by default; the lanes written side by side (``algorithms/lanes.py``) are
+numba 0.57 turned SLP vectorisation off by default; the lanes written side by side (``scripts/generate``) are
 vectorised by SLP only, so without it DS phase linking's batched EMI took 2.5 times longer on pip's numba.
 """
 

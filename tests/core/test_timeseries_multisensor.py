@@ -10,8 +10,8 @@ from insar_geohazards.algorithms.errors import GeohazardError
 from insar_geohazards.algorithms.geometry.decomposition import Grid
 from insar_geohazards.algorithms.geometry.los import los_unit_vector
 from insar_geohazards.algorithms.timeseries import multisensor as ms
-from insar_geohazards.algorithms.timeseries import multisensor_kernels as mk
 from insar_geohazards.algorithms.timeseries.multisensor import batch as ms_batch
+from insar_geohazards.algorithms.timeseries.multisensor import kernels as mk
 
 D0 = dt.date(2018, 1, 1)
 ASC = (39.0, -12.0)  # incidence, heading

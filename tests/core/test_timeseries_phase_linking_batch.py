@@ -12,6 +12,8 @@ import pytest
 
 from insar_geohazards.algorithms.timeseries import phase_linking as pl
 from insar_geohazards.algorithms.timeseries.phase_linking import batch as plb
+from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
+from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
 
 BETA = 0.01
 
@@ -51,20 +53,20 @@ def _padded_g(g, n, npad):
 
 def _per_pixel(g, n, npad):
     w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
-    tc = pl._link_pixel_t(*_padded_g(g, n, npad), 0, BETA, w8, mats, n, npad)
+    tc = plp._link_pixel_t(*_padded_g(g, n, npad), 0, BETA, w8, mats, n, npad)
     return w8[0, :n].tobytes() + w8[1, :n].tobytes(), tc
 
 
 @pytest.mark.parametrize("n", [10, 30])
 def test_batched_emi_gives_each_pixel_the_per_pixel_bits(n):
     rng = np.random.default_rng(n)
-    npad = pl._padded(n)
+    npad = plp._padded(n)
     pool = _pool(rng, n)
     spd = [p[1] for p in pool]
     shifted = [p[2] for p in pool]
     assert not all(spd) and any(s and not t for s, t in zip(spd, shifted)) and any(shifted), "a path is missing"
     ref = [_per_pixel(g, n, npad) for g, _, _ in pool]
-    gb, gl, bmats, vecs, vals, flags, lv, tcoh = pl._emi_batch_work(n, npad)
+    gb, gl, bmats, vecs, vals, flags, lv, tcoh = plk._emi_batch_work(n, npad)
     w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
     handed_back = 0
     for trial in range(48):
@@ -74,7 +76,7 @@ def test_batched_emi_gives_each_pixel_the_per_pixel_bits(n):
             for a, b in zip(gb[:, q], _padded_g(pool[j][0], n, npad)):
                 a[:] = b
         for min_lanes in (1, pl.EMI_MIN_LANES, plb.LANES + 1):  # never / sometimes / always handed back
-            pl._link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, BETA, w8, mats, n, npad, min_lanes)
+            plk._link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, nl, BETA, w8, mats, n, npad, min_lanes)
             handed_back += int(flags[3, :nl].sum())
             for q, j in enumerate(pick):
                 got = (lv[0, q, :n].tobytes() + lv[1, q, :n].tobytes(), tcoh[q])
@@ -84,10 +86,10 @@ def test_batched_emi_gives_each_pixel_the_per_pixel_bits(n):
 
 def test_batched_emi_lanes_do_not_depend_on_their_neighbours():
     """The same pixel in every lane position, its neighbours changed: always the same bits."""
-    n, npad = 12, pl._padded(12)
+    n, npad = 12, plp._padded(12)
     rng = np.random.default_rng(5)
     pool = _pool(rng, n)
-    gb, gl, bmats, vecs, vals, flags, lv, tcoh = pl._emi_batch_work(n, npad)
+    gb, gl, bmats, vecs, vals, flags, lv, tcoh = plk._emi_batch_work(n, npad)
     w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
     target = pool[len(pool) // 3][0]
     ref = _per_pixel(target, n, npad)
@@ -96,6 +98,6 @@ def test_batched_emi_lanes_do_not_depend_on_their_neighbours():
             g = target if q == q0 else pool[rng.integers(len(pool))][0]
             for a, b in zip(gb[:, q], _padded_g(g, n, npad)):
                 a[:] = b
-        pl._link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, plb.LANES, BETA, w8, mats, n, npad,
+        plk._link_emi_batch(gb, gl, bmats, vecs, vals, flags, lv, tcoh, plb.LANES, BETA, w8, mats, n, npad,
                            pl.EMI_MIN_LANES)
         assert lv[0, q0, :n].tobytes() + lv[1, q0, :n].tobytes() == ref[0] and tcoh[q0] == ref[1]

@@ -9,6 +9,7 @@ import pytest
 
 from insar_geohazards.algorithms.timeseries import phase_linking as pl
 from insar_geohazards.algorithms.timeseries.phase_linking import block
+from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
 
 
 def _stack(rng, n=6, rows=13, cols=17):
@@ -42,9 +43,9 @@ def test_same_bytes_for_every_chunking_and_tiling(monkeypatch, method, shp, wind
 
 
 def test_tile_fits_the_ring_budget():
-    chunks, tile = pl._chunks_and_tile(64, 5000, 30, 11, 11)
+    chunks, tile = plk._chunks_and_tile(64, 5000, 30, 11, 11)
     mpk = (30 * 31 // 2 + 31) // 32 * 32
     assert chunks >= 1 and 16 <= tile < 5000
-    assert 16 * 11 * (tile + 10) * mpk <= pl._RING_BYTES
-    assert pl._chunks_and_tile(64, 5000, 200, 11, 11)[1] == 16  # at least 16 columns
-    assert pl._chunks_and_tile(3, 12, 30, 11, 11) == (min(chunks, 3), 12)
+    assert 16 * 11 * (tile + 10) * mpk <= plk._RING_BYTES
+    assert plk._chunks_and_tile(64, 5000, 200, 11, 11)[1] == 16  # at least 16 columns
+    assert plk._chunks_and_tile(3, 12, 30, 11, 11) == (min(chunks, 3), 12)

@@ -6,8 +6,9 @@ from testutils import RecordingProgress
 
 from insar_geohazards.algorithms._numba import HAVE_NUMBA
 from insar_geohazards.algorithms.errors import GeohazardError
-from insar_geohazards.algorithms.timeseries import phase_linking as pl
 from insar_geohazards.algorithms.timeseries.phase_linking import interferogram_pairs, phase_link, phase_link_stack
+from insar_geohazards.algorithms.timeseries.phase_linking import kernel as plk
+from insar_geohazards.algorithms.timeseries.phase_linking import pixel as plp
 from insar_geohazards.algorithms.timeseries.phase_linking.shp import (
     glrt_statistic,
     ks_statistic,
@@ -197,7 +198,7 @@ def test_kernel_numba_equals_python():
     sa, mi = shp_inputs(slc_t, "ks")
     thr = shp_threshold("ks", 0.05, 6)
     outs = []
-    for fn in (pl._phase_link_kernel, pl._phase_link_kernel.py_func):
+    for fn in (plk._phase_link_kernel, plk._phase_link_kernel.py_func):
         for method in (0, 1, 2):
             for ps_neighbours in (True, False):
                 ph = np.zeros((6, 5, 6), np.float32)
@@ -267,12 +268,12 @@ def test_emi_falls_back_to_coherence_weighted_evd_when_abs_g_is_indefinite():
     else:
         pytest.fail("no indefinite |G| found")
     outs = []
-    npad = pl._padded(n)
+    npad = plp._padded(n)
     for method in (0, 2):
         gr, gi = np.zeros((n, npad)), np.zeros((n, npad))
         gr[:, :n], gi[:, :n] = g.real, g.imag
         w8, mats = np.zeros((8, npad)), np.zeros((8, n, npad))
-        tc = pl._link_pixel_t(gr, gi, _transposed(gr, n, npad), _transposed(gi, n, npad), method, 0.01, w8, mats, n,
+        tc = plp._link_pixel_t(gr, gi, _transposed(gr, n, npad), _transposed(gi, n, npad), method, 0.01, w8, mats, n,
                               npad)
         v = w8[0, :n] + 1j * w8[1, :n]
         outs.append((np.angle(v * np.conj(v[0])), tc))

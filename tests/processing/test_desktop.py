@@ -135,7 +135,7 @@ def test_help_pages_mark_the_files_the_installed_plugin_does_not_hold():
     assert page.count('<code class="source">') == 2 and '<code>algorithms/engine.py</code>' in page
     assert page.count('href="#source-files"') == 2 and 'id="source-files"' in page
     assert "not in the installed plugin" in page
-    fenced = build_help.render("# T\n\n```\nbash benchmarks/faults/run.sh\n```\n")
+    fenced = build_help.render("# T\n\n```\npython3 benchmarks/run.py faults\n```\n")
     assert 'id="source-files"' in fenced
     own = build_help.render("# T\n\nThe core is `algorithms/engine.py`; a folder `my_tests/` is the user's.\n")
     assert "source-files" not in own

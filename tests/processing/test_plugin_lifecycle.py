@@ -88,4 +88,6 @@ def test_make_package_builds_installable_zip(tmp_path):
     assert "insar_geohazards/__init__.py" in names
     assert "insar_geohazards/processing_provider/provider.py" in names
     assert not [n for n in names if n.startswith(("insar_geohazards/tests/", "insar_geohazards/benchmarks/",
-                                                  "insar_geohazards/.ci/"))]
+                                                  "insar_geohazards/.ci/", "insar_geohazards/scripts/"))]
+    assert not [n for n in names if n.endswith(".py.in")]  # the generator and its templates stay out
+    assert "insar_geohazards/algorithms/elastic/okada_dc3d.py" in names  # what they wrote ships

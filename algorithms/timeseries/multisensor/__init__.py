@@ -33,7 +33,7 @@ chosen from the data instead of by hand; read as a prior it gives every date an 
 standard deviation from ``Q^-1``.
 
 Noise and density, per pixel and stack, from the stack's own series
-(:func:`multisensor_kernels.series_statistics`): after a least-squares fit of the deterministic
+(:func:`.kernels.series_statistics`): after a least-squares fit of the deterministic
 terms, the residual of each value from the line through its neighbours gives ``sigma_s`` (white
 noise); the power of the series in the next three Legendre polynomials over its span (the slowest
 shapes the deterministic terms leave) gives the LOS density ``q_s``, its expected noise and drift
@@ -106,7 +106,7 @@ north model, gaps, units), :mod:`.plan` and :mod:`.dates` (stacks checked, the m
 :mod:`.density` (the velocity random walk's density per pixel, the scene's prior), :mod:`.solve` (a block's joint
 solve), :mod:`.outputs` (inputs read per stack, outputs assembled), :mod:`.problem` (:class:`MultisensorProblem`,
 :func:`solve_multisensor`); the numba kernels :mod:`.kernels` (:mod:`.noise`, :mod:`.arrow`, :mod:`.batch`, and
-:mod:`.lanes` written by ``make_lanes.py`` from one template). Every name of the former module is re-exported here.
+:mod:`.lanes` written by ``scripts/generate`` from one template). Every name of the former module is re-exported here.
 """
 
 from __future__ import annotations

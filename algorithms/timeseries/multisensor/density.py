@@ -227,7 +227,7 @@ class _Density:
 
 
 def _series_statistics_design(dates, lap_pinv, n_low: int, *, quadratic: bool = True):
-    """Basis and expected mode powers of :func:`multisensor_kernels.series_statistics` for one stack: the
+    """Basis and expected mode powers of :func:`.kernels.series_statistics` for one stack: the
     deterministic terms of the model (offset, trend, acceleration, annual) are removed first."""
     t = np.array([(d - dates[0]).days for d in dates], float) / DAYS_PER_YEAR
     span = max(t[-1], 1e-9)

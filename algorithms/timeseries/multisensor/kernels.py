@@ -22,8 +22,7 @@ loop over the batch, which LLVM vectorises, and a pixel's arithmetic is the same
 the batch it falls in (same bytes for any block layout). No fused multiply-add is asked for.
 
 The kernels live in :mod:`.noise` (statistics, weights), :mod:`.arrow` (the banded arrow factor) and :mod:`.batch`
-(the batch solver), their lane helpers in :mod:`.lanes` (generated); this module names them all (and
-``algorithms.timeseries.multisensor_kernels`` re-exports it).
+(the batch solver), their lane helpers in :mod:`.lanes` (generated); this module names them all.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ The package: :mod:`.block` (what the engine and the tools call), :mod:`.kernel` 
 windows, batches), :mod:`.covariance` (window sums of ``s s^H``, the sample coherence), :mod:`.shp` (the
 homogeneous-neighbour tests), :mod:`.pixel` (EVD, CEVD and the reference EMI of one pixel) with its row operations
 :mod:`.rows`, and :mod:`.batch` (EMI of eight pixels at once, one per vector lane). ``rows`` and ``batch`` are
-generated from the templates ``rows.py.in`` and ``batch.py.in`` by ``algorithms/lanes.py``: each statement is written
+generated from the templates ``rows.py.in`` and ``batch.py.in`` by ``scripts/generate``: each statement is written
 once there and expanded per lane.
 
 References
@@ -56,71 +56,19 @@ from .batch import LANES, emi_batch, temporal_coherence_b
 from .block import (
     METHODS,
     PhaseLinkResult,
-    _check_options,
     interferogram_pairs,
     phase_link,
     phase_link_block,
     phase_link_plan,
     phase_link_stack,
 )
-from .covariance import (
-    _add_packed,
-    _load_coherence,
-    _log_mean,
-    _outer_packed,
-    _outer_row,
-    _scaled_row,
-    _unpack_hermitian,
-)
-from .kernel import (
-    _RING_BYTES,
-    EMI_MIN_LANES,
-    _chunks_and_tile,
-    _emi_batch_work,
-    _fill_ring,
-    _flush_emi,
-    _link_chunk,
-    _link_emi_batch,
-    _link_target,
-    _phase_link_kernel,
-    _window_sum,
-    _write_linked,
-    _write_no_data,
-)
-from .pixel import (
-    _cevd_vector_t,
-    _chol_solve_t,
-    _cholesky_t,
-    _emi_factor_t,
-    _emi_matrix_t,
-    _emi_rayleigh_t,
-    _emi_vector_t,
-    _inverse_iteration_t,
-    _inverse_steps_t,
-    _link_pixel_t,
-    _lower_rows,
-    _normalise_t,
-    _padded,
-    _power_iteration_t,
-    _real_spd_inverse_t,
-    _start_vector,
-    _step_converged,
-    _temporal_coherence,
-)
-from .rows import _row_abs8, _row_times_abs, _u
+from .kernel import EMI_MIN_LANES
 from .shp import SHP_METHODS, is_shp, shp_inputs, shp_threshold
 
+# The public face only: a kernel's parts are imported from the module that defines them (``.kernel``, ``.pixel``,
+# ``.covariance``, ``.rows``, ``.batch``, ``.shp``).
 __all__ = [
-    "EMI_MIN_LANES", "LANES", "METHODS", "PhaseLinkResult", "emi_batch", "interferogram_pairs", "phase_link",
-    "phase_link_block", "phase_link_plan", "phase_link_stack", "temporal_coherence_b",
-    # the kernels' parts, by the path they had when this package was one module (tests and benchmarks use them;
-    # the tool's first-run compilation counts the kernels of this namespace)
-    "SHP_METHODS", "_RING_BYTES", "_add_packed", "_cevd_vector_t", "_check_options", "_chol_solve_t", "_cholesky_t",
-    "_chunks_and_tile", "_emi_batch_work", "_emi_factor_t", "_emi_matrix_t", "_emi_rayleigh_t", "_emi_vector_t",
-    "_inverse_iteration_t", "_inverse_steps_t", "_link_emi_batch", "_link_pixel_t", "_load_coherence", "_log_mean",
-    "_lower_rows", "_normalise_t", "_outer_packed", "_outer_row", "_padded", "_phase_link_kernel",
-    "_power_iteration_t", "_real_spd_inverse_t", "_row_abs8", "_row_times_abs", "_scaled_row", "_start_vector",
-    "_step_converged", "_temporal_coherence", "_u", "_unpack_hermitian", "_write_linked", "is_shp", "shp_inputs",
-    "shp_threshold", "_fill_ring", "_flush_emi", "_link_chunk", "_link_target", "_window_sum",
-    "_write_no_data",
+    "EMI_MIN_LANES", "LANES", "METHODS", "SHP_METHODS", "PhaseLinkResult", "emi_batch", "interferogram_pairs",
+    "is_shp", "phase_link", "phase_link_block", "phase_link_plan", "phase_link_stack", "shp_inputs", "shp_threshold",
+    "temporal_coherence_b",
 ]

@@ -1,0 +1,24 @@
+"""Active deformation areas (adadetection) against scikit-learn DBSCAN + convex hull on synthetic points with
+planted areas (make_synthetic.py, generators.py), and on real EGMS data (real_data.py)."""
+
+ABOUT = "ADA detection against DBSCAN on planted areas"
+_GEN = ('[ -f "$OUT/urban_rural_1000000.gpkg" ] || "$PY" "$HERE/make_generated.py" "$OUT" urban_rural 1000000\n'
+        '/usr/bin/time -f "%e s wall, %U+%S s CPU, %M KB peak RSS" qgis_process.bin run geohazard:adadetection -- '
+        'INPUT="$OUT/urban_rural_1000000.gpkg" OUTPUT="$OUT/ur.gpkg"')
+
+CASES = [
+    dict(name="synthetic_1m", setup='peers --check sklearn "scikit-learn==1.5.2" scipy "numpy<2"; enable_plugin',
+         measures="1,000,000 synthetic points (40 x 40 km, 80 planted areas, 40 noisy stable patches)",
+         peer="scikit-learn 1.5.2 DBSCAN + convex hull (in memory, no file reading or writing)",
+         run='bash "$HERE/dbscan_1m.sh" 1000000'),
+    dict(name="urban_rural_1m", setup="enable_plugin", peer="none",
+         measures="1,000,000 points, towns and countryside (seed 0), polygons only", run=_GEN),
+    dict(name="urban_rural_1m_points", setup="enable_plugin", peer="none",
+         measures="the same, with `OUTPUT_POINTS` (1 M points written)",
+         run=_GEN + ' OUTPUT_POINTS="$OUT/ur_points.gpkg"'),
+    dict(name="generators", quick=True, peer="none: planted truth",
+         measures="5 generators x 2-3 noise levels (11 rows), seeds 0-3, core with defaults",
+         run='"$PY" "$HERE/bench_generators.py" --scale "${SCALE:-1}"'),
+    dict(name="real_ustica", peer="none: the EGMS data as delivered", setup="enable_plugin",
+         measures="real EGMS Ustica through every ADA tool", run='"$PY" "$HERE/real_data.py" "$OUT"'),
+]

@@ -1,0 +1,48 @@
+"""Corrections and the Corrected SBAS chain against MintPy 1.6.4's own steps on the same values."""
+
+ABOUT = "corrections and the Corrected SBAS chain against MintPy 1.6.4"
+_MINTPY = 'peers --check mintpy "mintpy==1.6.4" rasterio h5py'
+_BIG = ('[ -f "$BUILD/bench_ts/big/stack.json" ] || '
+        '"$PY" benchmarks/timeseries/make_stack.py "$BUILD/bench_ts/big" 1000 1000 60')
+
+CASES = [
+    dict(name="chain_speed", setup=_MINTPY + "; enable_plugin",
+         measures="Corrected SBAS chain, the shipped model `geohazard:correctedsbas` (numba warm) through "
+                  "`qgis_process run` / `processing.run`, S4's scenario on 700 x 700 px, 84 ifgs, 30 dates",
+         peer="MintPy 1.6.4's eight matching smallbaselineApp steps in one process (`mintpy_chain.cfg`)",
+         run='"$PY" "$HERE/chain_speed.py" --stack S4_volcano --size "${SIZE:-700}" --repeat 1 '
+             '--json "$OUT/speed.json"'),
+    dict(name="world", setup=_MINTPY,
+         measures="the chain's per-pixel final velocity RMS vs truth on 25 synthetic stacks (12 tuning, 5 held out, "
+                  "8 earlier; `chain_world.py`), the same stable area on both sides",
+         peer="MintPy 1.6.4 smallbaselineApp (`mintpy_chain.cfg`), the better of two deramp masks",
+         run='"$PY" "$HERE/world_compare.py" --stacks tuning,holdout,old --same-ramp-order'),
+    dict(name="mexico", setup=_MINTPY, peer="MintPy 1.6.4, same settings",
+         measures="Mexico City (real, 30 interferograms, no truth), western strip stable on both sides",
+         run='"$PY" "$HERE/mexico_compare.py"'),
+    dict(name="chain_stacks", setup=_MINTPY, peer="MintPy 1.6.4, same settings",
+         measures="the chain on the six synthetic stacks of `chain_stacks.py`, velocity RMS vs truth",
+         run='"$PY" "$HERE/chain_compare.py"'),
+    dict(name="synthetic_atmospheres", peer="none: truth", measures="3 synthetic atmospheres, best correction chain",
+         run='"$PY" "$HERE/synthetic_score.py"'),
+    dict(name="ramp_1mpx", setup=_MINTPY, measures="linear ramp removal, whole image, 1 Mpx x 202 ifgs",
+         peer="MintPy `deramp` (read h5, fit, write h5)",
+         run=_BIG + '\n"$PY" "$HERE/bench_1mpx.py" "$BUILD/bench_ts/big" "$VENV/bin/python" --threads 2'),
+    dict(name="tropo_1mpx", part_of="ramp_1mpx", measures="linear phase-elevation troposphere, 1 Mpx x 202 ifgs",
+         peer="MintPy `tropo_phase_elevation`"),
+    dict(name="network", setup=_MINTPY, measures="network modification, Mexico City (30 ifgs)",
+         peer="MintPy `modify_network.py` (baselines, dates, coherence-based)",
+         run='"$VENV/bin/python" "$HERE/compare_mintpy.py"'),
+    dict(name="closure_1mpx", setup=_MINTPY,
+         measures="unwrapping errors by phase closure, 1 Mpx x 202 ifgs, 256 loops",
+         peer="MintPy's closure-count pass alone (no correction, which would rewrite the stack)",
+         run=_BIG + '\n"$PY" "$HERE/bench_closure_1mpx.py" "$BUILD/bench_ts/big" "$VENV/bin/python" "$OUT" '
+                    '"$OUT/closure.json"\n"$VENV/bin/python" "$HERE/bench_closure.py"'),
+    dict(name="dem_error", setup=_MINTPY, measures="DEM error, 1000 x 1000 px x 60 dates, centre geometry",
+         peer="MintPy `dem_error.py -p 2`",
+         run='"$PY" "$HERE/bench_dem_error.py" "$OUT" "$VENV/bin/python" "$OUT/dem_error.json" --rows 1000 '
+             '--cols 1000 --dates 60 --geometry 0d --threads 2'),
+    dict(name="pca", peer="none (MintPy has no PCA correction)",
+         measures="PCA atmosphere, 128 x 128 px x 40 dates, 64-px tiles, against phase-elevation per tile",
+         run='"$PY" "$HERE/bench_pca.py" "$OUT/pca.json"', quick=True),
+]

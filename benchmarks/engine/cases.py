@@ -1,0 +1,16 @@
+"""The memory knob (MAX_MEMORY_MB): peak RSS of whole runs at three budgets, the outputs the same bytes."""
+
+ABOUT = "the block engine's memory knob"
+
+CASES = [
+    dict(name="memory_knob", table="engine", measures="geometricdistortion, DEM 2000 x 2000", peer="none",
+         run='"$PY" "$HERE/memory_knob.py" --size modest --budgets 512,32,8'),
+    dict(name="memory_okada", part_of="memory_knob", table="engine", peer="none",
+         measures="okadaforward, 1200 x 1200, 40 patches"),
+    dict(name="memory_phaselinking", part_of="memory_knob", table="engine", peer="none",
+         measures="phaselinking, 20 SLC x 400 x 800"),
+    dict(name="memory_models", part_of="memory_knob", table="engine", peer="none",
+         measures="timeseriesmodels, 60 dates x 400 x 1000, 3 models"),
+    dict(name="memory_tiny", quick=True, table="engine", peer="none", measures="every tool, tiny inputs (a check)",
+         run='"$PY" "$HERE/memory_knob.py" --size tiny --budgets 512,8'),
+]

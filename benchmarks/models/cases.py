@@ -1,0 +1,21 @@
+"""Time-series models (timeseriesmodels core): batched weighted least squares against statsmodels OLS and
+scipy.optimize.curve_fit per series on the same synthetic series with known truth; the IV alert's confusion."""
+
+ABOUT = "time-series models against statsmodels and scipy, and the alert's confusion"
+
+CASES = [
+    dict(name="linear", measures="linear", peer="statsmodels OLS per series",
+         setup="peers --check statsmodels numpy scipy statsmodels",
+         run='PYTHONPATH="$BUILD/plugins" "$VENV/bin/python" "$HERE/compare.py"'),
+    dict(name="seasonal", part_of="linear", measures="seasonal", peer="statsmodels OLS per series"),
+    dict(name="quadratic", part_of="linear", measures="quadratic", peer="statsmodels OLS per series"),
+    dict(name="logarithmic", part_of="linear", measures="logarithmic", peer="scipy `curve_fit` per series"),
+    dict(name="afterslip", part_of="linear", measures="afterslip (variable projection, golden section on `tau_c`)",
+         peer="scipy `curve_fit` per series"),
+    dict(name="iv_alerts", table="models_iv", measures="4,000 steady / seasonal / one-jump series: any alert",
+         peer="none: truth", run='export PYTHONPATH="$BUILD/plugins"\n"$PY" "$HERE/iv_confusion.py"\n'
+                                 '"$PY" "$HERE/iv_sbas_noise.py"'),
+    dict(name="iv_voight", table="models_iv", part_of="iv_alerts", peer="none: truth",
+         measures="Voight (alpha 1.5-2.2) due <= 30 d / 30-90 d / failed inside"),
+    dict(name="iv_speed", table="models_iv", part_of="iv_alerts", measures="20,000 points x 100 dates", peer="none"),
+]

@@ -1,0 +1,35 @@
+"""PS / DS phase linking (phaselinking) against dolphin on stacks of our simulator (bench_psds.py simulate)."""
+
+ABOUT = "PS/DS phase linking against dolphin (isce-framework)"
+_DOLPHIN = "peers dolphin; peers_gdal; enable_plugin"
+_WHOLE = ('BENCH_ROWS=$1 BENCH_COLS=$1 "$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
+          '"$PY" "$HERE/whole_run.py" prepare "$OUT/stack.npz" "$OUT/tifs"\n'
+          '"$PY" "$HERE/whole_run.py" ours "$OUT/tifs" "$OUT/ours.json"\n'
+          '"$VENV/bin/python" "$HERE/whole_run.py" dolphin "$OUT/stack.npz" "$OUT/dolphin.json"\n'
+          '"$PY" "$HERE/whole_run.py" report "$OUT/ours.json" "$OUT/dolphin.json" "$OUT/stack.npz" "$OUT/tifs" '
+          '"$OUT/result.json"')
+
+CASES = [
+    dict(name="whole_run", measures="30 dates x 200 x 200 px, EMI, GLRT alpha 0.05, 11 x 11, beta 0.01, PS mask",
+         peer="dolphin 0.42.9 net, best of 3", setup=_DOLPHIN, run="set -- 200\n" + _WHOLE),
+    dict(name="whole_run_1mpx", measures="30 dates x 1000 x 1000 px (1 Mpx), the same settings",
+         peer="dolphin 0.42.9 net in 50-row blocks with a halo", setup=_DOLPHIN,
+         run="set -- 1000; export DOLPHIN_BLOCK_ROWS=50\n" + _WHOLE),
+    dict(name="core_emi", measures="30 dates x 200 x 240 px, GLRT, 11 x 11, beta 0.01, EMI, core only",
+         peer="dolphin 0.42.9 net EMI", setup=_DOLPHIN,
+         run='"$PY" "$HERE/bench_psds.py" simulate "$OUT/stack.npz"\n'
+             '"$PY" "$HERE/bench_psds.py" ours "$OUT/stack.npz" "$OUT/ours.npz"\n'
+             '"$VENV/bin/python" "$HERE/bench_dolphin.py" "$OUT/stack.npz" "$OUT/dolphin.npz" 5 5 2\n'
+             '"$PY" "$HERE/bench_psds.py" compare "$OUT/stack.npz" "$OUT/ours.npz" "$OUT/dolphin.npz" '
+             '"$OUT/results.json"'),
+    dict(name="core_evd_weighted", part_of="core_emi", peer="dolphin `use_evd`",
+         measures="same, coherence-weighted EVD (eigenvector of \\|C\\| o C), core only"),
+    dict(name="core_evd", part_of="core_emi", peer="dolphin `use_evd`",
+         measures="same, EVD (eigenvector of C), core only"),
+    dict(name="engine_dask", table="dask", peer="none: this process",
+         measures="`phaselinking` / `amplitudedispersion`, 30 x 480 x 400, embedded cluster",
+         run='"$PY" "$HERE/bench_engine_dask.py" "$OUT" 480 400 30 3'),
+    dict(name="engine_dask_small", quick=True, peer="none: this process",
+         measures="the same, 30 x 48 x 40 px, once (a check)",
+         run='"$PY" "$HERE/bench_engine_dask.py" "$OUT" 48 40 30 1'),
+]

@@ -1,0 +1,30 @@
+"""Phase unwrapping (unwrap): the built-in backend against SNAPHU (snaphu-py 0.4.1) on interferograms with known
+truth, and its memory (compare.py, rupture.py, tiles.py, speed_2000.py, memory.py, tool_memory.sh)."""
+
+ABOUT = "phase unwrapping, built-in against SNAPHU, and peak memory"
+_QUIET = ('| grep -v -E "^(snaphu v|[0-9]+ parameters|Reading|No weight|Calculating|Initializing|Running|Maximum|'
+          'Flow|Found|Growing|Writing|Total|Integrating|Program|Elapsed|$)"')
+
+CASES = [
+    dict(name="synthetic", setup="snaphu_venv", peer="SNAPHU 2.0.7 (snaphu-py 0.4.1), `cost=smooth`, `init=mcf`",
+         measures="4 cases, 300 x 300 / 300 x 400, 3 seeds: bowls of 1.6 and 4.1 fringes / 10 px, two bowls of 5.6 "
+                  "with holes and water, coherence 0.2-0.6 with 4 looks",
+         run=f'"$SNAPHU_PY" "$HERE/compare.py" 3 2>/dev/null {_QUIET}\n"$PY" "$HERE/tiles.py" 3'),
+    dict(name="speed_2000", setup="snaphu_venv", peer="snaphu-py direct",
+         measures="2000 x 2000, six bowls of 2.4-4.6 fringes / 10 px, 4 looks, seed 0",
+         run='"$PY" "$HERE/speed_2000.py" builtin 0 > /dev/null  # numba\'s cache, once\n'
+             'for m in builtin tiled; do "$PY" "$HERE/speed_2000.py" $m 0; done\n'
+             '"$SNAPHU_PY" "$HERE/speed_2000.py" snaphu 0 2>/dev/null | grep -E "^snaphu +seed"'),
+    dict(name="rupture", setup="snaphu_venv", peer="SNAPHU as above, its components",
+         measures="21 co-seismic interferograms cut by a surface rupture (Okada sources, 300 x 300, 4-20 looks), "
+                  "true coherence",
+         run=f'for c in true estimated; do "$SNAPHU_PY" "$HERE/rupture.py" --coherence $c 2>/dev/null {_QUIET}; done'),
+    dict(name="memory_5000", peer="none", measures="5000 x 5000, built-in, tiled at the default 512 MB",
+         run='"$PY" "$HERE/memory.py" 5000 tiled 512'),
+    dict(name="memory_10000", peer="none", measures="10 000 x 10 000, built-in, tiled at 512 MB (40 tiles of 256 rows)",
+         run='"$PY" "$HERE/memory.py" 10000 tiled 512'),
+    dict(name="tool_memory", peer="none", measures="5000 x 5000, the whole tool (GeoTIFF in and out)",
+         setup="enable_plugin", run='bash "$HERE/tool_memory.sh" 5000'),
+    dict(name="memory_small", quick=True, peer="none", measures="500 x 500, built-in, tiled at 64 MB (a check)",
+         run='"$PY" "$HERE/memory.py" 500 tiled 64'),
+]

@@ -1,0 +1,79 @@
+"""The benchmarks are a harness plus cases: every family's cases load, every script is reachable from a case, no
+page names a benchmark file that is gone, and BENCHMARKS.md's tables are what the recorded results give."""
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(ROOT, "benchmarks")
+sys.path.insert(0, BENCH)
+
+import render  # noqa: E402
+import run  # noqa: E402
+
+
+def _scripts():
+    out = subprocess.run(["git", "-C", ROOT, "ls-files", "-co", "--exclude-standard", "benchmarks"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return [p for p in out if p.endswith((".py", ".sh"))]
+
+
+def test_every_family_declares_its_cases():
+    fams = run.families()
+    assert {"psds", "timeseries", "unwrap", "faults"} <= set(fams)
+    for family in fams:
+        module = run.load(family)
+        assert module.ABOUT and module.CASES, family
+        names = {c["name"] for c in module.CASES}
+        for c in module.CASES:
+            assert c.get("part_of", c["name"]) in names, (family, c["name"])
+            assert "part_of" in c or c["run"].strip(), (family, c["name"])
+
+
+def test_every_script_is_reachable_from_a_case():
+    """From the cases' commands, follow the files each reachable file names or imports (siblings and
+    benchmarks/'s own); a folder put on a path (``timeline``) reaches its files."""
+    scripts = _scripts()
+    texts = {p: open(os.path.join(ROOT, p), encoding="utf-8").read() for p in scripts}
+    todo = [f"benchmarks/{f}/cases.py" for f in run.families()] + ["benchmarks/run.py", "benchmarks/render.py",
+                                                                    "benchmarks/setup_env.sh"]
+    seen = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        text, here = texts.get(path, ""), os.path.dirname(path)
+        for other in scripts:
+            folder, base = os.path.split(other)
+            near = folder in (here, "benchmarks") or os.path.dirname(folder) == here
+            named = re.search(rf"(?<![\w.-]){re.escape(base)}\b", text) or other[len("benchmarks/"):] in text
+            imported = other.endswith(".py") and re.search(rf"\b(import|from) {base[:-3]}\b", text)
+            on_path = folder != here and os.path.dirname(folder) == here and f'"{os.path.basename(folder)}"' in text
+            if other not in seen and near and (named or imported or on_path):
+                todo.append(other)
+    assert sorted(set(scripts) - seen) == []
+
+
+def test_no_page_names_a_benchmark_file_that_is_gone():
+    cited = re.compile(r"benchmarks/(?!x/)[\w/]+\.(?:py|sh|cfg)\b")  # benchmarks/x/: the pages' placeholder family
+    missing = set()
+    for top in ("docs", "tests", "algorithms", "io", "processing_provider", "ui", "demo", "benchmarks"):
+        for folder, _dirs, files in os.walk(os.path.join(ROOT, top)):
+            for name in files:
+                if name.endswith((".md", ".py", ".sh")):
+                    text = open(os.path.join(folder, name), encoding="utf-8", errors="replace").read()
+                    missing |= {m for m in cited.findall(text) if not os.path.exists(os.path.join(ROOT, m))}
+    for name in ("BENCHMARKS.md", "Makefile"):
+        text = open(os.path.join(ROOT, name), encoding="utf-8").read()
+        missing |= {m for m in cited.findall(text) if not os.path.exists(os.path.join(ROOT, m))}
+    assert sorted(missing) == []
+
+
+def test_benchmarks_page_tables_are_the_recorded_results():
+    with open(render.PAGE, encoding="utf-8") as f:
+        page = f.read()
+    assert render.render(page) == page, "run `make bench-tables` (benchmarks/render.py)"
+    assert not re.search(r"\| before[ :]", page)
