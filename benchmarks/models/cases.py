@@ -18,4 +18,7 @@ CASES = [
     dict(name="iv_voight", table="models_iv", part_of="iv_alerts", peer="none: truth",
          measures="Voight (alpha 1.5-2.2) due <= 30 d / 30-90 d / failed inside"),
     dict(name="iv_speed", table="models_iv", part_of="iv_alerts", measures="20,000 points x 100 dates", peer="none"),
+    dict(name="forecast", measures="displacementforecast core against timeseriesmodels' fits, 100 x 100 px x 200 dates",
+         peer="timeseriesmodels (same stack)", table=None,
+         run='PYTHONPATH="$BUILD/plugins" "$PY" "$HERE/bench_forecast.py" ${SIZE:-100x100x200} 2'),
 ]
