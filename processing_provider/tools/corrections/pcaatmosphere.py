@@ -50,7 +50,13 @@ class PcaAtmosphere(GeohazardAlgorithm):
         "optional number of components removed per tile."
     )
 
-    IDS = "TILE_PIXELS MAX_AUTOCORR POLY_ORDER ANNUAL STEP_DATES OUTPUT_ATMOSPHERE OUTPUT_COMPONENTS"
+    TILE_PIXELS = "TILE_PIXELS"
+    MAX_AUTOCORR = "MAX_AUTOCORR"
+    POLY_ORDER = "POLY_ORDER"
+    ANNUAL = "ANNUAL"
+    STEP_DATES = "STEP_DATES"
+    OUTPUT_ATMOSPHERE = "OUTPUT_ATMOSPHERE"
+    OUTPUT_COMPONENTS = "OUTPUT_COMPONENTS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.INPUT, "Time series (mm, one band per date)"))

@@ -44,7 +44,10 @@ class ReferencePoint(StackAlgorithm):
         "model, and a CSV of the best candidates by the same rule."
     )
 
-    IDS = "WINDOW STABILITY MASK REFERENCE_POINT"
+    WINDOW = "WINDOW"
+    STABILITY = "STABILITY"
+    MASK = "MASK"
+    REFERENCE_POINT = "REFERENCE_POINT"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.integer(self.WINDOW, "Window (pixels; coherence-only choice)", 5, 1, 51))

@@ -26,8 +26,14 @@ closure = lazy_module("....algorithms.corrections.closure", __package__)
       main=("OUTPUT_NONCLOSING", "OUTPUT_STATS"), kernels=("corrections.closure",), page="corrections",
       former=(Alias("MIN_COHERENCE", ids.COHERENCE_THRESHOLD),), engine=True)
 class UnwrapClosureCorrection(StackAlgorithm):
-    IDS = "MAX_CYCLES LOOP_THRESHOLD_RAD MAX_RESIDUAL_RAD OUTPUT_CYCLES OUTPUT_NONCLOSING OUTPUT_STATS OUTPUT_LOOPS"
-    OVERLAP = (("INTERFEROGRAMS", "COHERENCE"),)
+    MAX_CYCLES = "MAX_CYCLES"
+    LOOP_THRESHOLD_RAD = "LOOP_THRESHOLD_RAD"
+    MAX_RESIDUAL_RAD = "MAX_RESIDUAL_RAD"
+    OUTPUT_CYCLES = "OUTPUT_CYCLES"
+    OUTPUT_NONCLOSING = "OUTPUT_NONCLOSING"
+    OUTPUT_STATS = "OUTPUT_STATS"
+    OUTPUT_LOOPS = "OUTPUT_LOOPS"
+    OVERLAP = ((ids.INTERFEROGRAMS, ids.COHERENCE),)
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
         "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
@@ -62,7 +68,7 @@ class UnwrapClosureCorrection(StackAlgorithm):
         "interferogram: loops, bad loops, mean RMS closure (rad), share of its loops' pixels with |closure| > pi "
         "before and after, corrected pixels, bad flag; optional CSV per loop (LiCSBAS loop_info: its three "
         "interferograms, pixels, RMS closure, shares before and after, bad).\n"
-        + declare.layers_help("OUTPUT", "Corrected interferograms (layers)") +
+        + declare.layers_help(ids.OUTPUT, "Corrected interferograms (layers)") +
         "<b>Memory</b> (advanced, default 512 MB): the blocks of the run (read ahead, computed, being written) "
         "fit in it, and GDAL's cache is held to half of it while the tool runs."
     )

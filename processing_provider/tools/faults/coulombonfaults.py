@@ -44,7 +44,7 @@ class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
         "-0.1 bar.\n"
         "Reference: King G., Stein R., Lin J. (1994) BSSA 84(3) 935-953, doi:10.1785/BSSA0840030935."
     )
-    IDS = "RECEIVERS"
+    RECEIVERS = "RECEIVERS"
     DEPTH_UNIT = "km"
 
     def initAlgorithm(self, config=None):

@@ -50,7 +50,13 @@ class LandslideThickness(GeohazardAlgorithm):
         "References: Booth et al. (2013) doi:10.1002/grl.50828; Delbridge et al. (2016) JGR Solid Earth 121; "
         "Hu et al. (2018) doi:10.1002/2017GL076623.")
 
-    IDS = "VELOCITY LANDSLIDE_OUTLINE TIME_SERIES_3D OUTPUT_QUALITY RHEOLOGY_FACTOR ALPHA MIN_SPEED"
+    VELOCITY = "VELOCITY"
+    LANDSLIDE_OUTLINE = "LANDSLIDE_OUTLINE"
+    TIME_SERIES_3D = "TIME_SERIES_3D"
+    OUTPUT_QUALITY = "OUTPUT_QUALITY"
+    RHEOLOGY_FACTOR = "RHEOLOGY_FACTOR"
+    ALPHA = "ALPHA"
+    MIN_SPEED = "MIN_SPEED"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.raster(self.VELOCITY, "3-D velocity (E, N, U mm/yr)"))

@@ -46,7 +46,15 @@ class TriggerCorrelation(GeohazardAlgorithm):
         "<b>Defaults</b>: STEP_DAYS 12 (the Sentinel-1 repeat), MAX_LAG_DAYS 180 (half a year: seasonal drivers), "
         "TAU_DAYS 0 (plain rainfall sums per step).")
 
-    IDS = "INPUT_RASTER DRIVER_CSV DRIVER_KIND RESPONSE OUTPUT_RASTER OUTPUT_PLOT STEP_DAYS TAU_DAYS MAX_LAG_DAYS"
+    INPUT_RASTER = "INPUT_RASTER"
+    DRIVER_CSV = "DRIVER_CSV"
+    DRIVER_KIND = "DRIVER_KIND"
+    RESPONSE = "RESPONSE"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
+    OUTPUT_PLOT = "OUTPUT_PLOT"
+    STEP_DAYS = "STEP_DAYS"
+    TAU_DAYS = "TAU_DAYS"
+    MAX_LAG_DAYS = "MAX_LAG_DAYS"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.features(self.INPUT, "Deformation (dated fields)", "table", optional=True))

@@ -62,7 +62,14 @@ class TimeSeriesModels(GeohazardAlgorithm):
         "doi:10.1029/91JB00275; Kass & Raftery (1995) doi:10.1080/01621459.1995.10476572."
     )
 
-    IDS = "INPUT_RASTER MODELS CRITERION ORIGIN_DATE PRIMARY_END_DAYS BREAKPOINTS MIN_DELTA_BIC OUTPUT_RASTER"
+    INPUT_RASTER = "INPUT_RASTER"
+    MODELS = "MODELS"
+    CRITERION = "CRITERION"
+    ORIGIN_DATE = "ORIGIN_DATE"
+    PRIMARY_END_DAYS = "PRIMARY_END_DAYS"
+    BREAKPOINTS = "BREAKPOINTS"
+    MIN_DELTA_BIC = "MIN_DELTA_BIC"
+    OUTPUT_RASTER = "OUTPUT_RASTER"
     CRITERIA = ["AIC", "AICc", "BIC"]
     #: the most points / raster rows of one block (fits take tens of microseconds a series: the progress moves
     #: and a cancel is seen between blocks); fewer when the memory budget (MAX_MEMORY_MB) is smaller

@@ -46,8 +46,17 @@ class PhaseLinking(GeohazardAlgorithm):
         "References: Ferretti et al. (2011), SqueeSAR, doi:10.1109/TGRS.2011.2124465; Ansari et al. (2018), "
         "doi:10.1109/TGRS.2018.2826045; Parizzi & Brcic (2011), doi:10.1109/LGRS.2010.2083631."
     )
-    IDS = ("WINDOW_ROWS WINDOW_COLS SHP_METHOD ALPHA METHOD PS_MASK OUTPUT_FORMAT NETWORK "
-           "OUTPUT_TEMPORAL_COHERENCE OUTPUT_SHP_COUNT OUTPUT_INTERFEROGRAMS")
+    WINDOW_ROWS = "WINDOW_ROWS"
+    WINDOW_COLS = "WINDOW_COLS"
+    SHP_METHOD = "SHP_METHOD"
+    ALPHA = "ALPHA"
+    METHOD = "METHOD"
+    PS_MASK = "PS_MASK"
+    OUTPUT_FORMAT = "OUTPUT_FORMAT"
+    NETWORK = "NETWORK"
+    OUTPUT_TEMPORAL_COHERENCE = "OUTPUT_TEMPORAL_COHERENCE"
+    OUTPUT_SHP_COUNT = "OUTPUT_SHP_COUNT"
+    OUTPUT_INTERFEROGRAMS = "OUTPUT_INTERFEROGRAMS"
     SHP_CODES = ["glrt", "ks", "rect"]
     SHP_NAMES = ["GLRT (Parizzi & Brcic)", "Kolmogorov-Smirnov", "None (rectangular window)"]
     METHOD_CODES = ["emi", "evd", "cevd"]

@@ -58,8 +58,16 @@ class PsTimeSeries(GeohazardAlgorithm):
         "References: Ferretti et al. (2001), doi:10.1109/36.898661; Kampes (2006), "
         "doi:10.1007/978-1-4020-4723-7."
     )
-    IDS = ("DISPERSION TEMPORAL_COHERENCE ARC_COHERENCE MAX_VELOCITY MAX_HEIGHT_ERROR MAX_ARC_LENGTH "
-           "REFERENCE_ROW REFERENCE_COL LATITUDE LONGITUDE")
+    DISPERSION = "DISPERSION"
+    TEMPORAL_COHERENCE = "TEMPORAL_COHERENCE"
+    ARC_COHERENCE = "ARC_COHERENCE"
+    MAX_VELOCITY = "MAX_VELOCITY"
+    MAX_HEIGHT_ERROR = "MAX_HEIGHT_ERROR"
+    MAX_ARC_LENGTH = "MAX_ARC_LENGTH"
+    REFERENCE_ROW = "REFERENCE_ROW"
+    REFERENCE_COL = "REFERENCE_COL"
+    LATITUDE = "LATITUDE"
+    LONGITUDE = "LONGITUDE"
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.INPUT, "Phase stack (linked phase or SLCs)"))

@@ -116,7 +116,30 @@ class MultisensorTimeSeries(GeohazardAlgorithm):
         "(smoothing spline as a Bayesian estimate)."
     )
 
-    IDS = " ".join(ms_in.IDS)
+    # its own parameter and output IDs, written once in inputs/multisensor.py (the shared ones are on the base)
+    SERIES = ms_in.SERIES
+    MANIFEST = ms_in.MANIFEST
+    INCIDENCES = ms_in.INCIDENCES
+    HEADINGS = ms_in.HEADINGS
+    INCIDENCE_RASTERS = ms_in.INCIDENCE_RASTERS
+    HEADING_RASTERS = ms_in.HEADING_RASTERS
+    WAVELENGTHS = ms_in.WAVELENGTHS
+    REFERENCE_DATE = ms_in.REFERENCE_DATE
+    NORTH = ms_in.NORTH
+    NORTH_VELOCITY = ms_in.NORTH_VELOCITY
+    NORTH_RASTER = ms_in.NORTH_RASTER
+    NORTH_SIGMA = ms_in.NORTH_SIGMA
+    GAP_DAYS = ms_in.GAP_DAYS
+    MAX_BRIDGE_YEARS = ms_in.MAX_BRIDGE_YEARS
+    TEMPLATE = ms_in.TEMPLATE
+    RESAMPLING = ms_in.RESAMPLING
+    OUTPUT_UP = ms_in.OUTPUT_UP
+    OUTPUT_EAST = ms_in.OUTPUT_EAST
+    OUTPUT_SIGMA_UP = ms_in.OUTPUT_SIGMA_UP
+    OUTPUT_SIGMA_EAST = ms_in.OUTPUT_SIGMA_EAST
+    OUTPUT_VELOCITY = ms_in.OUTPUT_VELOCITY
+    OUTPUT_QUALITY = ms_in.OUTPUT_QUALITY
+    OUTPUT_GAPS = ms_in.OUTPUT_GAPS
 
     def initAlgorithm(self, config=None):
         self.addParameter(declare.rasters(self.SERIES, "LOS series (this or a manifest needed)",
