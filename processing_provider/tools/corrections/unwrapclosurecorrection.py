@@ -37,7 +37,10 @@ class UnwrapClosureCorrection(StackAlgorithm):
     HELP = (
         "Finds and corrects unwrapping errors (whole phase cycles) in a stack of unwrapped interferograms from the "
         "closure of their triplets ij + jk - ik, pixel by pixel, and reports LiCSBAS-style loop-closure "
-        "statistics. Method of MintPy's unwrap_error_phase_closure (Yunjun et al. 2019, "
+        "statistics. It needs the unwrapped interferograms (coherence optional). It gives the corrected "
+        "interferograms, the cycles corrected and the loops that do not close per pixel, and the statistics per "
+        "interferogram and per loop.\n\n"
+        "<b>Method</b>: that of MintPy's unwrap_error_phase_closure (Yunjun et al. 2019, "
         "doi:10.1016/j.cageo.2019.104331): the integer closure ambiguities K = round(C phi / 2 pi) of a pixel are "
         "explained by the sparsest integer cycles U added to the interferograms, min sum|C U + K| + alpha sum|U|, "
         "solved exactly (mixed-integer programme, scipy HiGHS) once per distinct closure pattern.\n\n"

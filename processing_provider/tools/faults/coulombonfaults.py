@@ -19,7 +19,8 @@ from ._common import COMMON_SOURCE_HELP, COULOMB_UNITS_HELP, OKADA_KERNELS, UNIT
       former=aliases.DEPTH_KM_ALIASES)
 class CoulombOnFaults(_CoulombParams, _FaultSourceMixin, GeohazardAlgorithm):
     HELP = (
-        "Coulomb failure stress change resolved on every segment of a receiver fault inventory.\n\n"
+        "Coulomb failure stress change from source fault slip, resolved on every segment of a receiver fault "
+        "inventory.\n\n"
         + COMMON_SOURCE_HELP +
         "<b>Receiver faults</b>: a line layer (same projected CRS family); strike comes from each segment's "
         "direction (fault dipping to the right), dip and rake from the fields dip_deg / rake_deg when present, "

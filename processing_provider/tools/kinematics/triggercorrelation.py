@@ -24,7 +24,11 @@ class TriggerCorrelation(GeohazardAlgorithm):
     CRS_FREE_INPUTS = (ids.INPUT,)  # the geometry is copied, never used
     MULTIBAND_INPUTS = ("INPUT_RASTER",)
     HELP = (
-        "Relates deformation time series to a driver series from a CSV (columns date,value): rainfall (flux, "
+        "Relates deformation time series to a driver (rainfall or a water level) by lagged correlation. It needs "
+        "the deformation (points or ADA polygons with dated fields, or a raster with dated bands; mm) and the "
+        "driver as a CSV (date,value). It gives, per feature or cell, the best lag with its signed correlation and "
+        "p-values, trend and seasonal terms per feature, and an optional plot.\n\n"
+        "<b>Method</b>: the deformation is related to a driver series from a CSV (columns date,value): rainfall (flux, "
         "summed per step; with TAU_DAYS > 0 the antecedent index A_t = k A_(t-1) + R_t, k = exp(-1/TAU_DAYS)) or "
         "a level (state, interpolated). Deformation: INPUT, points or ADA polygons with dated fields "
         "YYYYMMDD/DYYYYMMDD (mm), or INPUT_RASTER, a multi-band raster whose band descriptions are dates (mm).\n"

@@ -32,7 +32,12 @@ class TimeSeriesModels(GeohazardAlgorithm):
     MM_INPUTS = ("INPUT_RASTER",)
     CRS_FREE_INPUTS = (ids.INPUT,)
     HELP = (
-        "Fits temporal models to the displacement history of every point or polygon (vector layer with "
+        "Fits temporal models (linear, seasonal, acceleration, logarithmic ...) to the displacement history of "
+        "every point, polygon or pixel and keeps the best by an information criterion, optionally with a "
+        "breakpoint. It needs a vector layer with dated fields or a time-series raster (mm). It gives the model "
+        "parameters as points or as a raster.\n\n"
+        "<b>Method</b>: it fits temporal models to the displacement history of every point or polygon (vector "
+        "layer with "
         "dated fields DYYYYMMDD, as our outputs, PS products and SARvey exports, EGMS YYYYMMDD or SARscape "
         "D_YYYYMMDD) or every pixel (time-series "
         "raster with one band per date and the ISO date as band description, in mm: a MintPy timeseries.h5 is read "

@@ -26,7 +26,11 @@ class PhaseLinking(GeohazardAlgorithm):
     input_raster_files = stacks.slc_raster_files  # a folder: its SLC files only (the guard checks those)
     OVERLAP = ((ids.INPUT, "PS_MASK"),)
     HELP = (
-        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack. For each pixel the "
+        "Distributed-scatterer (DS) phase linking of a coregistered SLC stack: one consistent phase per date for "
+        "every pixel from its statistically homogeneous neighbours. It needs the SLC stack (complex rasters) and "
+        "optionally a PS mask. It gives the linked phase, the temporal coherence (0-1), the count of homogeneous "
+        "pixels and a folder of wrapped interferograms.\n\n"
+        "<b>Method</b>: for each pixel the "
         "statistically homogeneous pixels (SHP) in a window are chosen by a two-sample Kolmogorov-Smirnov "
         "test or a GLRT on their amplitude time series (significance level alpha); their sample coherence "
         "matrix G gives N linked phases by EMI (Ansari et al. 2018), EVD (principal eigenvector) or "

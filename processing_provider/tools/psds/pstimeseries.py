@@ -33,7 +33,11 @@ class PsTimeSeries(GeohazardAlgorithm):
     COHERENCE_INPUTS = ("TEMPORAL_COHERENCE",)
     OVERLAP = ((ids.INPUT, "DISPERSION"), (ids.INPUT, "TEMPORAL_COHERENCE"))
     HELP = (
-        "Point time series without 2-D unwrapping (the classic PSI route). PS points (amplitude "
+        "Point time series without 2-D unwrapping (the classic PSI route) from a phase stack. It needs the "
+        "linked phase or SLCs, the amplitude dispersion and/or temporal coherence that select PS and DS points, "
+        "and the perpendicular baselines. It gives PS/DS points with velocity, DEM error and displacement "
+        "series.\n\n"
+        "<b>Method</b>: PS points (amplitude "
         "dispersion <= threshold) and DS points (temporal coherence >= threshold, not PS) are linked by a "
         "Delaunay arc network; on each arc the velocity and DEM-error differences are found by a "
         "periodogram over the interferometric phases (maximum arc temporal coherence); incoherent arcs "

@@ -24,9 +24,12 @@ RESAMPLING_LABELS = {"bilinear": "Bilinear interpolation (smooth fields)",
 class MultisensorTimeSeries(GeohazardAlgorithm):
     MULTIBAND_INPUTS = (ms_in.SERIES, ms_in.MANIFEST)
     HELP = (
-        "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have: "
-        "ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending, each with its own "
-        "wavelength, geometry, dates and reference, across the gaps between missions. All stacks are solved "
+        "One vertical (up) and one east history, with a 1-sigma on every date, from every stack you have "
+        "(ERS/Envisat, ALOS, TerraSAR-X/COSMO-SkyMed, Sentinel-1 ascending and descending), across the gaps "
+        "between missions. It needs the LOS series rasters or a stack manifest, with each stack's geometry (typed "
+        "or from its metadata). It gives the up and east series and their 1-sigma (mm), velocities (mm/yr), "
+        "quality, the displacement across each gap and a per-stack report.\n\n"
+        "<b>Method</b>: each stack has its own wavelength, geometry, dates and reference. All stacks are solved "
         "together, pixel by pixel, on the union of their dates (not by combining finished per-stack results): "
         "the motion is piecewise linear between knots at least 12 days apart, with a velocity random walk whose "
         "density comes from each pixel's own data shrunk toward the scene's (estimated first from a fixed "
